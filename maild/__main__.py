@@ -1,0 +1,5 @@
+import sys
+
+from maild.cli import main
+
+sys.exit(main())

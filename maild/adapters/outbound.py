@@ -1,0 +1,181 @@
+"""The durable outbox and the SMTP relay client.
+
+    outbox/queue/<id>.eml + <id>.json   waiting (the .json is written last: it commits)
+    outbox/sent/<id>.json               sent, kept so a re-run never queues it again
+
+Ids are derived from what caused the mail, so queueing is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import smtplib
+import ssl
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from pathlib import Path
+from typing import Any
+
+from maild.adapters.durable import move_durably, write_atomic
+from maild.config import OutboundConfig
+
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 3600
+
+
+class Outbox:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.queue = root / "queue"
+        self.sent = root / "sent"
+        self.queue.mkdir(parents=True, exist_ok=True)
+        self.sent.mkdir(parents=True, exist_ok=True)
+
+    def known(self, mail_id: str) -> bool:
+        return (self.queue / f"{mail_id}.json").exists() or (self.sent / f"{mail_id}.json").exists()
+
+    def enqueue(
+        self,
+        mail_id: str,
+        msg: EmailMessage,
+        recipients: list[str],
+        *,
+        tid: str | None = None,
+        kind: str = "",
+        now: datetime | None = None,
+    ) -> bool:
+        """Queue a message durably; False if this id was queued or sent before."""
+        if self.known(mail_id) or not recipients:
+            return False
+        write_atomic(self.queue / f"{mail_id}.eml", msg.as_bytes(policy=SMTP_POLICY))
+        meta = {
+            "id": mail_id,
+            "tid": tid,
+            "kind": kind,
+            "from": msg["From"],
+            "sender": _bare(msg["From"]),
+            "to": recipients,
+            "subject": str(msg["Subject"]),
+            "message_id": msg["Message-ID"],
+            "queued_at": (now or datetime.now(UTC)).isoformat(),
+            "attempts": 0,
+            "last_error": None,
+            "next_try": None,
+        }
+        write_atomic(self.queue / f"{mail_id}.json", _dump(meta))
+        return True
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Queued messages, oldest first."""
+        out = []
+        for name in os.listdir(self.queue):
+            if name.endswith(".json"):
+                try:
+                    out.append(json.loads((self.queue / name).read_bytes()))
+                except (OSError, ValueError):
+                    continue
+        out.sort(key=lambda m: (m["queued_at"], m["id"]))
+        return out
+
+    def sent_entries(self) -> list[dict[str, Any]]:
+        out = [json.loads(p.read_bytes()) for p in self.sent.glob("*.json")]
+        out.sort(key=lambda m: (m.get("sent_at") or "", m["id"]))
+        return out
+
+    def raw(self, mail_id: str) -> bytes:
+        for folder in (self.queue, self.sent):
+            p = folder / f"{mail_id}.eml"
+            if p.exists():
+                return p.read_bytes()
+        raise FileNotFoundError(mail_id)
+
+    def flush(
+        self, cfg: OutboundConfig, now: datetime | None = None, *, force: bool = True
+    ) -> tuple[int, int]:
+        """Send what is due (everything when `force`). Returns (sent, failed)."""
+        now = now or datetime.now(UTC)
+        due = [
+            m
+            for m in self.entries()
+            if force or not m.get("next_try") or m["next_try"] <= now.isoformat()
+        ]
+        if not due:
+            return 0, 0
+        sent = failed = 0
+        try:
+            client = _connect(cfg)
+        except (OSError, smtplib.SMTPException) as e:
+            for meta in due:
+                self._failed(meta, f"relay {cfg.host}:{cfg.port}: {_describe(e)}", now)
+            return 0, len(due)
+        try:
+            for meta in due:
+                try:
+                    data = (self.queue / f"{meta['id']}.eml").read_bytes()
+                    client.sendmail(meta["sender"], meta["to"], data)
+                except smtplib.SMTPRecipientsRefused as e:
+                    self._failed(meta, _describe(e), now)
+                    failed += 1
+                except (OSError, smtplib.SMTPException) as e:
+                    self._failed(meta, _describe(e), now)
+                    failed += 1
+                    if isinstance(e, OSError | smtplib.SMTPServerDisconnected):
+                        break
+                else:
+                    self._sent(meta, now)
+                    sent += 1
+        finally:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+        return sent, failed
+
+    def _sent(self, meta: dict[str, Any], now: datetime) -> None:
+        meta = dict(meta, sent_at=now.isoformat(), attempts=meta["attempts"] + 1)
+        write_atomic(self.sent / f"{meta['id']}.json", _dump(meta))
+        move_durably(self.queue / f"{meta['id']}.eml", self.sent / f"{meta['id']}.eml")
+        (self.queue / f"{meta['id']}.json").unlink(missing_ok=True)
+
+    def _failed(self, meta: dict[str, Any], error: str, now: datetime) -> None:
+        attempts = meta["attempts"] + 1
+        delay = min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS)
+        meta = dict(
+            meta,
+            attempts=attempts,
+            last_error=error,
+            last_try=now.isoformat(),
+            next_try=(now + timedelta(seconds=delay)).isoformat(),
+        )
+        write_atomic(self.queue / f"{meta['id']}.json", _dump(meta))
+
+
+def _dump(meta: dict[str, Any]) -> bytes:
+    return json.dumps(meta, ensure_ascii=False, indent=1).encode()
+
+
+def _bare(value: str | None) -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(value or "")[1]
+
+
+def _describe(e: BaseException) -> str:
+    if isinstance(e, smtplib.SMTPResponseException):
+        return f"{e.smtp_code} {e.smtp_error.decode(errors='replace')}"
+    return f"{type(e).__name__}: {e}"
+
+
+def _connect(cfg: OutboundConfig) -> smtplib.SMTP:
+    client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+    try:
+        if cfg.starttls:
+            client.starttls(context=ssl.create_default_context())
+        if cfg.username:
+            client.login(cfg.username, cfg.password or "")
+    except BaseException:
+        client.close()
+        raise
+    return client

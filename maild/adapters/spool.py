@@ -1,0 +1,90 @@
+"""The durable spool of raw incoming messages, a Maildir under storage/spool.
+
+A message is acknowledged only after `add` returns: its bytes are fsynced in
+`new/`. Processing claims nothing; it is idempotent, and `done` moves the file to
+`cur/` (flag S) so that recovery on start only sees what was never finished.
+After MAX_ATTEMPTS failed processings a message moves to `bad/`, still kept.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from maild.adapters.durable import fsync_dir, move_durably, unique_name
+
+MAX_ATTEMPTS = 5
+
+
+class Spool:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        for sub in ("tmp", "new", "cur", "bad", "attempts"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+
+    def add(self, data: bytes) -> str:
+        """Store raw bytes durably; return the spool key. Raises OSError on failure."""
+        key = unique_name()
+        tmp = self.root / "tmp" / key
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, self.root / "new" / key)
+        fsync_dir(self.root / "new")
+        return key
+
+    def path(self, key: str) -> Path | None:
+        """Where the message is now (new/, cur/ or bad/), or None."""
+        for p in (
+            self.root / "new" / key,
+            self.root / "cur" / f"{key}:2,S",
+            self.root / "bad" / key,
+        ):
+            if p.exists():
+                return p
+        return None
+
+    def read(self, key: str) -> bytes:
+        p = self.path(key)
+        if p is None:
+            raise FileNotFoundError(key)
+        return p.read_bytes()
+
+    def rewrite(self, key: str, data: bytes) -> None:
+        """Replace a stored message's bytes (credential redaction)."""
+        from maild.adapters.durable import write_atomic
+
+        p = self.path(key)
+        if p is not None:
+            write_atomic(p, data)
+
+    def is_pending(self, key: str) -> bool:
+        return (self.root / "new" / key).exists()
+
+    def pending(self) -> Iterator[str]:
+        """Keys spooled but not processed yet, oldest first."""
+        yield from sorted(os.listdir(self.root / "new"))
+
+    def done(self, key: str) -> None:
+        src = self.root / "new" / key
+        if src.exists():
+            move_durably(src, self.root / "cur" / f"{key}:2,S")
+        (self.root / "attempts" / key).unlink(missing_ok=True)
+
+    def failed(self, key: str) -> int:
+        """Count a failed processing; after MAX_ATTEMPTS move it to bad/. Returns attempts."""
+        counter = self.root / "attempts" / key
+        try:
+            attempts = int(counter.read_text() or 0) + 1
+        except (FileNotFoundError, ValueError):
+            attempts = 1
+        counter.write_text(str(attempts))
+        if attempts >= MAX_ATTEMPTS and (self.root / "new" / key).exists():
+            move_durably(self.root / "new" / key, self.root / "bad" / key)
+        return attempts

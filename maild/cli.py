@@ -1,0 +1,163 @@
+"""The `maild` command line: parse arguments, load config, call into the app.
+
+Exit codes follow sysexits: 0 ok, 1 not found/failed, 64 usage, 75 temporary
+failure (the MTA retries), 78 configuration error. No tracebacks for users.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import date
+
+from maild import config as config_mod
+from maild.app import App
+from maild.domain.sender import ENTITLED_LEVELS
+
+EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
+log = logging.getLogger("maild")
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would exit 2
+        self.print_usage(sys.stderr)
+        print(f"maild: {message}", file=sys.stderr)
+        raise SystemExit(EX_USAGE)
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {value!r}") from None
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="maild", description="Email-first support desk daemon.")
+    p.add_argument("--config", help="config file (default: $MAILD_CONFIG or /etc/maild/maild.toml)")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    def cmd(name: str, help: str) -> Parser:
+        c = sub.add_parser(name, help=help)
+        c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        c.add_argument("--json", action="store_true", help="machine-readable output")
+        return c
+
+    cmd("serve", "run the daemon")
+    c = cmd("ingest", "take one raw message (file or stdin) through the pipeline")
+    c.add_argument("file", nargs="?", default="-")
+    cmd("check-config", "validate the config and exit")
+
+    ob = sub.add_parser("outbox", help="outgoing mail queue").add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
+    for name, help in (("flush", "send every queued message now"), ("list", "queued messages")):
+        c = ob.add_parser(name, help=help)
+        c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        c.add_argument("--json", action="store_true")
+        if name == "list":
+            c.add_argument("--sent", action="store_true", help="list sent mail instead")
+    c = ob.add_parser("show", help="print one queued or sent message")
+    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    c.add_argument("id")
+
+    tk = sub.add_parser("ticket", help="tickets").add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
+    c = tk.add_parser("list", help="tickets, oldest first")
+    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    c.add_argument("--status", choices=["new", "open", "waiting", "closed"])
+    c.add_argument("--json", action="store_true")
+    c = tk.add_parser("show", help="one ticket with its messages")
+    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    c.add_argument("tid")
+    c.add_argument("--json", action="store_true")
+
+    lic = sub.add_parser("license", help="licenses").add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
+    c = lic.add_parser("add", help="register a license")
+    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    c.add_argument("--key", required=True)
+    c.add_argument("--level", required=True, choices=ENTITLED_LEVELS)
+    c.add_argument("--email", required=True, action="append")
+    c.add_argument("--until", type=_date)
+    c.add_argument("--name", default="")
+    c = lic.add_parser("list", help="licenses")
+    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    c.add_argument("--json", action="store_true")
+
+    grp = sub.add_parser("group", help="commercial customer groups").add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
+    c = grp.add_parser("add", help="register a group by mail domain")
+    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    c.add_argument("--name", required=True)
+    c.add_argument("--level", required=True, choices=ENTITLED_LEVELS)
+    c.add_argument("--domain", required=True, action="append")
+    c.add_argument("--until", type=_date)
+    c = grp.add_parser("list", help="groups")
+    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    c.add_argument("--json", action="store_true")
+
+    rep = sub.add_parser("report", help="reports").add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
+    c = rep.add_parser("sla", help="reaction-time compliance per level")
+    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--since", type=_date)
+    c.add_argument("--until", type=_date)
+    return p
+
+
+def _load_app(args: argparse.Namespace) -> App:
+    path = args.config or os.environ.get("MAILD_CONFIG") or config_mod.DEFAULT_PATH
+    return App(config_mod.load(path))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="maild: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        app = _load_app(args)
+    except config_mod.ConfigError as e:
+        print(f"maild: config error: {e}", file=sys.stderr)
+        return EX_CONFIG
+    except OSError as e:
+        print(f"maild: storage unavailable: {e}", file=sys.stderr)
+        return EX_TEMPFAIL
+    try:
+        return dispatch(app, args)
+    except config_mod.ConfigError as e:
+        print(f"maild: config error: {e}", file=sys.stderr)
+        return EX_CONFIG
+    except UsageError as e:
+        print(f"maild: {e}", file=sys.stderr)
+        return EX_USAGE
+    except KeyboardInterrupt:
+        return EX_FAIL
+    except BrokenPipeError:
+        return EX_OK
+
+
+def dispatch(app: App, args: argparse.Namespace) -> int:
+    from maild import commands
+
+    handler = getattr(commands, f"cmd_{args.command.replace('-', '_')}")
+    return handler(app, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,290 @@
+"""What each `maild` subcommand does, and how its output looks."""
+
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import json
+import logging
+import sys
+from typing import Any
+
+from maild.app import App
+from maild.domain.sender import Group, License
+from maild.domain.sla import LEVELS
+from maild.runner import ingest
+
+log = logging.getLogger("maild")
+EX_OK, EX_FAIL, EX_TEMPFAIL = 0, 1, 75
+
+PUBLIC_TICKET = (
+    "tid",
+    "status",
+    "level",
+    "requester",
+    "subject",
+    "created_at",
+    "reaction_due",
+    "first_reaction_at",
+)
+PUBLIC_MESSAGE = ("message_id", "direction", "from", "kind", "received_at", "text")
+PUBLIC_ATTACHMENT = ("filename", "content_type", "size", "accepted", "reason")
+
+
+def _json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def ticket_json(ticket: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The INTERFACE.md shape, plus a few extra keys at the end."""
+    out = {k: ticket.get(k) for k in PUBLIC_TICKET}
+    out["messages"] = [
+        {
+            **{k: m.get(k) for k in PUBLIC_MESSAGE},
+            "attachments": [{k: a.get(k) for k in PUBLIC_ATTACHMENT} for a in m["attachments"]],
+        }
+        for m in messages
+    ]
+    out.update(
+        critical=ticket.get("critical", False),
+        assignee=ticket.get("assignee"),
+        rating=ticket.get("rating"),
+        closed_at=ticket.get("closed_at"),
+        refers_to=ticket.get("refers_to"),
+        identification=ticket.get("identification"),
+    )
+    return out
+
+
+def cmd_check_config(app: App, args: argparse.Namespace) -> int:
+    print(f"maild: {app.config.path}: OK")
+    return EX_OK
+
+
+def cmd_ingest(app: App, args: argparse.Namespace) -> int:
+    try:
+        if args.file == "-":
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(args.file, "rb") as f:
+                raw = f.read()
+    except OSError as e:
+        print(f"maild: cannot read {args.file}: {e.strerror}", file=sys.stderr)
+        return EX_TEMPFAIL if args.file == "-" else EX_FAIL
+    try:
+        key, decision = ingest(app, raw)
+    except OSError as e:
+        print(f"maild: cannot spool the message, try again later: {e}", file=sys.stderr)
+        return EX_TEMPFAIL
+    if args.json:
+        _json(
+            {
+                "spool_key": key,
+                "tid": decision.tid if decision else None,
+                "outcome": decision.outcome if decision else "pending",
+            }
+        )
+    elif decision is not None:
+        print(f"{decision.outcome} [TID#{decision.tid}]")
+    else:
+        print(f"spooled {key}, processing deferred")
+    return EX_OK
+
+
+def cmd_serve(app: App, args: argparse.Namespace) -> int:
+    from maild.server import serve
+
+    return serve(app)
+
+
+def cmd_outbox(app: App, args: argparse.Namespace) -> int:
+    if args.action == "flush":
+        sent, failed = app.outbox.flush(app.config.outbound, app.now())
+        left = app.outbox.entries()
+        if args.json:
+            _json({"sent": sent, "failed": failed, "queued": len(left)})
+        else:
+            print(f"sent {sent}, failed {failed}, still queued {len(left)}")
+            for m in left:
+                if m.get("last_error"):
+                    print(f"  {m['id']}: {m['last_error']}")
+        return EX_OK if not left else EX_TEMPFAIL
+    if args.action == "list":
+        rows = app.outbox.sent_entries() if args.sent else app.outbox.entries()
+        if args.json:
+            _json(rows)
+        else:
+            for m in rows:
+                err = f"  ({m['last_error']})" if m.get("last_error") else ""
+                print(f"{m['id']}  {', '.join(m['to'])}  {m['subject']}{err}")
+            if not rows:
+                print("outbox is empty" if not args.sent else "nothing sent yet")
+        return EX_OK
+    # show
+    try:
+        raw = app.outbox.raw(args.id)
+    except FileNotFoundError:
+        print(f"maild: no outgoing message {args.id}", file=sys.stderr)
+        return EX_FAIL
+    print(format_mail(raw))
+    return EX_OK
+
+
+def format_mail(raw: bytes) -> str:
+    """Headers a person cares about, then the decoded text."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    lines = [f"{h}: {msg[h]}" for h in ("From", "To", "Subject", "Date", "Message-ID") if msg[h]]
+    body = msg.get_body(("plain",))
+    lines += ["", body.get_content() if body else ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def cmd_ticket(app: App, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        rows = app.store.summaries(args.status)
+        # critical tickets jump the queue; otherwise order of arrival
+        rows.sort(key=lambda r: (not r.get("critical"), r["created_at"], r["tid"]))
+        if args.json:
+            full = []
+            for r in rows:
+                loaded = app.store.load(r["tid"])
+                if loaded:
+                    full.append(ticket_json(*loaded))
+            _json(full)
+            return EX_OK
+        if not rows:
+            print("no tickets")
+            return EX_OK
+        print(
+            f"{'TID':<10} {'status':<8} {'level':<12} {'created':<17} {'due':<17} requester / subject"
+        )
+        for r in rows:
+            flag = "!" if r.get("critical") else " "
+            print(
+                f"{r['tid']:<10}{flag}{r['status']:<8} {r['level']:<12} "
+                f"{app.fmt_time(r['created_at']):<17} {app.fmt_time(r['reaction_due']):<17} "
+                f"{r['requester']}  {r['subject']}"
+            )
+        return EX_OK
+    tid = args.tid.strip().strip("[]").upper().removeprefix("TID#")
+    loaded = app.store.load(tid)
+    if loaded is None:
+        print(f"maild: no ticket {args.tid}", file=sys.stderr)
+        return EX_FAIL
+    ticket, messages = loaded
+    if args.json:
+        _json(ticket_json(ticket, messages))
+        return EX_OK
+    level = LEVELS[ticket["level"]]
+    print(f"[TID#{ticket['tid']}] {ticket['subject']}")
+    print(f"status: {ticket['status']}   level: {level.id} ({level.name_ru})")
+    print(f"requester: {ticket['requester']}   created: {app.fmt_time(ticket['created_at'])}")
+    print(
+        f"reaction due: {app.fmt_time(ticket['reaction_due']) or '-'}   "
+        f"first reaction: {app.fmt_time(ticket['first_reaction_at']) or '-'}"
+    )
+    ident = ticket.get("identification") or {}
+    if ident.get("reason"):
+        print(f"identification: {ident['reason']}")
+    if ticket.get("refers_to"):
+        print(f"refers to [TID#{ticket['refers_to']}] (sender was not a participant)")
+    for m in messages:
+        arrow = "<-" if m["direction"] == "in" else "->"
+        print()
+        print(
+            f"{arrow} {app.fmt_time(m['received_at'])}  {m['kind']}  {m['from']}"
+            + (f"  to {', '.join(m.get('to') or [])}" if m["direction"] == "out" else "")
+        )
+        for a in m["attachments"]:
+            state = "accepted" if a["accepted"] else f"refused: {a['reason']}"
+            print(f"   [{a['filename']} {a['content_type']} {a['size']} B, {state}]")
+        text = (m.get("text") or "").strip()
+        print("   " + "\n   ".join(text.splitlines()[:40]) if text else "   (empty)")
+    return EX_OK
+
+
+def cmd_license(app: App, args: argparse.Namespace) -> int:
+    if args.action == "add":
+        with app.store.locked():
+            app.store.add_license(
+                License(
+                    args.key,
+                    args.level,
+                    tuple(e.strip().lower() for e in args.email),
+                    args.until,
+                    args.name,
+                )
+            )
+        print(f"license {args.key}: {args.level}, {', '.join(args.email)}")
+        return EX_OK
+    licenses, _ = app.store.registry()
+    rows = [
+        {
+            "key": lic.key,
+            "level": lic.level,
+            "emails": list(lic.emails),
+            "until": lic.until.isoformat() if lic.until else None,
+            "name": lic.name,
+        }
+        for lic in licenses
+    ]
+    if args.json:
+        _json(rows)
+    else:
+        for r in rows:
+            print(
+                f"{r['key']:<20} {r['level']:<10} until {r['until'] or '-':<10} "
+                f"{', '.join(r['emails'])}  {r['name']}"
+            )
+        if not rows:
+            print("no licenses")
+    return EX_OK
+
+
+def cmd_group(app: App, args: argparse.Namespace) -> int:
+    if args.action == "add":
+        with app.store.locked():
+            app.store.add_group(
+                Group(
+                    args.name,
+                    args.level,
+                    tuple(d.strip().lower().lstrip("@") for d in args.domain),
+                    args.until,
+                )
+            )
+        print(f"group {args.name}: {args.level}, {', '.join(args.domain)}")
+        return EX_OK
+    _, groups = app.store.registry()
+    rows = [
+        {
+            "name": g.name,
+            "level": g.level,
+            "domains": list(g.domains),
+            "until": g.until.isoformat() if g.until else None,
+        }
+        for g in groups
+    ]
+    if args.json:
+        _json(rows)
+    else:
+        for r in rows:
+            print(
+                f"{r['name']:<20} {r['level']:<10} until {r['until'] or '-':<10} "
+                f"{', '.join(r['domains'])}"
+            )
+        if not rows:
+            print("no groups")
+    return EX_OK
+
+
+def cmd_report(app: App, args: argparse.Namespace) -> int:
+    from maild.report import format_sla, sla_report
+
+    data = sla_report(app, args.since, args.until)
+    if args.json:
+        _json(data)
+    else:
+        print(format_sla(data))
+    return EX_OK

@@ -1,0 +1,276 @@
+"""Load and validate maild.toml into frozen dataclasses.
+
+Every key is declared once in SCHEMA; an unknown, missing or mistyped key raises
+ConfigError naming the key and the file, which the CLI turns into exit 78.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PATH = "/etc/maild/maild.toml"
+REQUIRED = object()
+
+
+class ConfigError(Exception):
+    """A config problem, already phrased as the one line the admin sees."""
+
+
+def _email(value: Any) -> bool:
+    return isinstance(value, str) and value.count("@") == 1 and " " not in value.strip()
+
+
+def _email_list(value: Any) -> bool:
+    return isinstance(value, list) and all(_email(v) for v in value)
+
+
+def _date_list(value: Any) -> bool:
+    if not isinstance(value, list):
+        return False
+    try:
+        for v in value:
+            date.fromisoformat(v) if isinstance(v, str) else v.isoformat()
+    except (ValueError, AttributeError):
+        return False
+    return True
+
+
+def _listen(value: Any) -> bool:
+    if not isinstance(value, str) or ":" not in value:
+        return False
+    port = value.rsplit(":", 1)[1]
+    return port.isdigit() and 0 <= int(port) < 65536
+
+
+def _port(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
+
+
+def _str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _posint(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _posnum(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def _choice(*options: str):
+    def check(value: Any) -> bool:
+        return value in options
+
+    check.__doc__ = " or ".join(repr(o) for o in options)
+    return check
+
+
+# section -> key -> (validator, what it must be, default or REQUIRED)
+SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
+    "support": {
+        "address": (_email, "an email address", REQUIRED),
+        "name": (_str, "a string", "Служба поддержки"),
+        "staff": (_email_list, "a list of email addresses", []),
+        "head": (_email, "an email address", None),
+        "timezone": (_str, "a time zone name like Europe/Moscow", "Europe/Moscow"),
+        "max_auto_replies_per_hour": (_posint, "a non-negative integer", 10),
+    },
+    "calendar": {
+        "extra_days_off": (_date_list, "a list of dates YYYY-MM-DD", []),
+        "extra_working_days": (_date_list, "a list of dates YYYY-MM-DD", []),
+    },
+    "storage": {
+        "path": (_str, "a directory path", REQUIRED),
+    },
+    "outbound": {
+        "host": (_str, "a host name", "127.0.0.1"),
+        "port": (_port, "a port number", 25),
+        "starttls": (_bool, "true or false", False),
+        "username": (_str, "a string", None),
+        "password": (_str, "a string", None),
+        "timeout": (_posnum, "a number of seconds", 30),
+    },
+    "smtp": {
+        "listen": (_listen, "HOST:PORT", "127.0.0.1:8025"),
+        "protocol": (_choice("smtp", "lmtp"), '"smtp" or "lmtp"', "smtp"),
+        "max_message_size": (_posint, "a number of bytes", 30 * 1024 * 1024),
+    },
+    "imap": {
+        "host": (_str, "a host name", REQUIRED),
+        "port": (_port, "a port number", 993),
+        "ssl": (_bool, "true or false", True),
+        "starttls": (_bool, "true or false", False),
+        "verify_tls": (_bool, "true or false", True),
+        "username": (_str, "a string", REQUIRED),
+        "password": (_str, "a string", REQUIRED),
+        "folder": (_str, "a folder name", "INBOX"),
+        "processed_folder": (_str, "a folder name", "Processed"),
+        "poll_interval": (_posnum, "a number of seconds", 60),
+    },
+    "attachments": {
+        "max_attachment_bytes": (_posint, "a number of bytes", 10 * 1024 * 1024),
+        "max_message_bytes": (_posint, "a number of bytes", 25 * 1024 * 1024),
+        "accept_other_types": (_bool, "true or false", False),
+        "zip_max_total_uncompressed": (_posint, "a number of bytes", 200 * 1024 * 1024),
+        "zip_max_ratio": (_posnum, "a number", 100.0),
+        "zip_max_members": (_posint, "a number", 1000),
+        "zip_max_nesting": (_posint, "a number", 2),
+    },
+}
+OPTIONAL_SECTIONS = {"smtp", "imap", "attachments", "calendar", "outbound"}
+
+
+@dataclass(frozen=True)
+class SupportConfig:
+    address: str
+    name: str
+    staff: tuple[str, ...]
+    head: str | None
+    timezone: str
+    max_auto_replies_per_hour: int
+
+    @property
+    def domain(self) -> str:
+        return self.address.rsplit("@", 1)[1]
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    extra_days_off: tuple[date, ...] = ()
+    extra_working_days: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutboundConfig:
+    host: str = "127.0.0.1"
+    port: int = 25
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    listen: str
+    protocol: str
+    max_message_size: int
+
+    @property
+    def host(self) -> str:
+        return self.listen.rsplit(":", 1)[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rsplit(":", 1)[1])
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    host: str
+    port: int
+    ssl: bool
+    starttls: bool
+    verify_tls: bool
+    username: str
+    password: str
+    folder: str
+    processed_folder: str
+    poll_interval: float
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    support: SupportConfig
+    calendar: CalendarConfig
+    storage_path: Path
+    outbound: OutboundConfig
+    smtp: SmtpConfig | None = None
+    imap: ImapConfig | None = None
+    attachments: dict[str, Any] = field(default_factory=dict)
+
+
+def _dates(values: list[Any]) -> tuple[date, ...]:
+    return tuple(date.fromisoformat(v) if isinstance(v, str) else v for v in values)
+
+
+def _section(raw: dict[str, Any], name: str, path: str) -> dict[str, Any]:
+    given = raw.get(name, {})
+    if not isinstance(given, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table")
+    schema = SCHEMA[name]
+    for key in given:
+        if key not in schema:
+            raise ConfigError(f"{path}: unknown key '{name}.{key}'")
+    out: dict[str, Any] = {}
+    for key, (check, what, default) in schema.items():
+        if key in given:
+            if not check(given[key]):
+                raise ConfigError(f"{path}: key '{name}.{key}' must be {what}")
+            out[key] = given[key]
+        elif default is REQUIRED:
+            raise ConfigError(f"{path}: missing key '{name}.{key}'")
+        else:
+            out[key] = default
+    return out
+
+
+def parse(raw: dict[str, Any], path: str) -> Config:
+    """Validate a parsed TOML document; raise ConfigError on the first problem."""
+    for name in raw:
+        if name not in SCHEMA:
+            raise ConfigError(f"{path}: unknown section '[{name}]'")
+    support = _section(raw, "support", path)
+    support["address"] = support["address"].strip().lower()
+    support["staff"] = tuple(s.strip().lower() for s in support["staff"])
+    if support["head"]:
+        support["head"] = support["head"].strip().lower()
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(support["timezone"])
+    except Exception:
+        raise ConfigError(f"{path}: key 'support.timezone' must be a time zone name") from None
+    cal = _section(raw, "calendar", path)
+    storage = _section(raw, "storage", path)
+    outbound = _section(raw, "outbound", path)
+    smtp = SmtpConfig(**_section(raw, "smtp", path)) if "smtp" in raw else None
+    imap = ImapConfig(**_section(raw, "imap", path)) if "imap" in raw else None
+    return Config(
+        path=path,
+        support=SupportConfig(**support),
+        calendar=CalendarConfig(
+            extra_days_off=_dates(cal["extra_days_off"]),
+            extra_working_days=_dates(cal["extra_working_days"]),
+        ),
+        storage_path=Path(storage["path"]).expanduser(),
+        outbound=OutboundConfig(**outbound),
+        smtp=smtp,
+        imap=imap,
+        attachments=_section(raw, "attachments", path),
+    )
+
+
+def load(path: str | Path) -> Config:
+    """Read and validate the config file; every failure is a ConfigError."""
+    path = str(path)
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read config file: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    return parse(raw, path)

@@ -1,0 +1,188 @@
+"""Business-time calendar: working days and hours (Moscow by default) for SLA deadlines.
+
+Pure: no I/O and no clock; every instant is passed in as a tz-aware datetime.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+__all__ = ["BusinessCalendar"]
+
+
+@lru_cache(maxsize=64)
+def _ru_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
+    """Russian days off and transferred working weekend days that fall in ``year``.
+
+    Shared by all calendar instances: building ``holidays.RU`` costs about a
+    millisecond per year, far too much for the per-message hot path.
+    """
+    # A transfer listed under one year may name a date in a neighbouring year
+    # (``holidays`` then files that weekend workday under the listing year), so
+    # build the neighbours too and keep only the dates that belong to ``year``.
+    years = [y for y in (year - 1, year, year + 1) if MINYEAR <= y <= MAXYEAR]
+    ru = holidays.RU(years=years)
+    # ``ru`` contains public holidays *and* transferred days off ("Day off
+    # (substituted from ...)"); ``weekend_workdays`` holds the Saturdays/Sundays
+    # that became working days in exchange.
+    days_off = frozenset(d for d in ru if d.year == year)
+    weekend_workdays = frozenset(d for d in ru.weekend_workdays if d.year == year)
+    return days_off, weekend_workdays
+
+
+class BusinessCalendar:
+    """Working days and hours in one time zone, with Russian holidays and config overrides.
+
+    Arithmetic is done on wall-clock time in the calendar zone, so a working day
+    is always ``day_end - day_start`` long (Europe/Moscow has no DST anyway).
+    A budget that runs out exactly at closing time ends at ``day_end`` of that
+    day, not at ``day_start`` of the next working day.
+    """
+
+    def __init__(
+        self,
+        tz: str = "Europe/Moscow",
+        extra_days_off: Iterable[date] = (),
+        extra_working_days: Iterable[date] = (),
+        day_start: time = time(9),
+        day_end: time = time(18),
+    ) -> None:
+        if day_start.tzinfo is not None or day_end.tzinfo is not None:
+            raise ValueError("day_start/day_end must be naive wall-clock times")
+        if day_start >= day_end:
+            raise ValueError(f"day_start {day_start} must be before day_end {day_end}")
+        self.tz = ZoneInfo(tz)
+        self.extra_days_off = frozenset(extra_days_off)
+        self.extra_working_days = frozenset(extra_working_days)
+        self.day_start = day_start
+        self.day_end = day_end
+        # Per-instance memo: the overrides make answers instance-specific, and
+        # deadline walks ask about the same few dates over and over.
+        self._working: dict[date, bool] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"BusinessCalendar(tz={self.tz.key!r}, day_start={self.day_start}, "
+            f"day_end={self.day_end}, extra_days_off={len(self.extra_days_off)}, "
+            f"extra_working_days={len(self.extra_working_days)})"
+        )
+
+    # ---- days ---------------------------------------------------------------
+
+    def is_working_day(self, d: date) -> bool:
+        """True if ``d`` has business hours (Mon–Fri minus holidays, plus transferred workdays)."""
+        if isinstance(d, datetime):
+            # A datetime is a date subclass; hashing it would miss the memo and
+            # the override sets, so reduce it to its calendar date.
+            d = d.date()
+        cached = self._working.get(d)
+        if cached is not None:
+            return cached
+        if d in self.extra_days_off:  # config day off beats everything
+            result = False
+        elif d in self.extra_working_days:  # config working day beats weekend/holiday
+            result = True
+        else:
+            days_off, weekend_workdays = _ru_year(d.year)
+            result = d in weekend_workdays if d.weekday() >= 5 else d not in days_off
+        self._working[d] = result
+        return result
+
+    def _next_working_day(self, d: date) -> date:
+        """First working day strictly after ``d``."""
+        # Terminates: holidays and overrides are finite, so some weekday is free.
+        d += timedelta(days=1)
+        while not self.is_working_day(d):
+            d += timedelta(days=1)
+        return d
+
+    # ---- conversions --------------------------------------------------------
+
+    def _local(self, dt: datetime) -> datetime:
+        """``dt`` as naive wall-clock time in the calendar zone."""
+        if dt.tzinfo is None or dt.utcoffset() is None:
+            raise ValueError(f"datetime must be timezone-aware, got naive {dt!r}")
+        return dt.astimezone(self.tz).replace(tzinfo=None)
+
+    def _aware(self, local: datetime) -> datetime:
+        return local.replace(tzinfo=self.tz)
+
+    def _open(self, d: date) -> datetime:
+        return datetime.combine(d, self.day_start)
+
+    def _close(self, d: date) -> datetime:
+        return datetime.combine(d, self.day_end)
+
+    def _counting_start(self, local: datetime) -> datetime:
+        """Where the clock starts for ``local``: itself inside hours, else the next opening.
+
+        Exactly ``day_end`` is outside hours (the interval is [start, end)).
+        """
+        d = local.date()
+        if self.is_working_day(d):
+            if local < self._open(d):
+                return self._open(d)
+            if local < self._close(d):
+                return local
+        return self._open(self._next_working_day(d))
+
+    # ---- arithmetic ---------------------------------------------------------
+
+    def add_business_hours(self, start: datetime, hours: float) -> datetime:
+        """The moment ``hours`` business hours after ``start`` (tz-aware, calendar zone).
+
+        Counting starts at ``start`` if it is inside business hours, otherwise
+        at the next opening. ``hours == 0`` returns that counting start.
+        """
+        if not math.isfinite(hours) or hours < 0:
+            raise ValueError(f"hours must be a finite non-negative number, got {hours!r}")
+        # timedelta keeps whole microseconds, so the walk below is exact.
+        remaining = timedelta(hours=hours)
+        cursor = self._counting_start(self._local(start))
+        while True:
+            close = self._close(cursor.date())
+            available = close - cursor
+            # "<=" makes a budget ending exactly at closing return day_end today.
+            if remaining <= available:
+                return self._aware(cursor + remaining)
+            remaining -= available
+            cursor = self._open(self._next_working_day(cursor.date()))
+
+    def add_business_days(self, start: datetime, days: int) -> datetime:
+        """``days`` whole working days after ``start``, at the same clock time.
+
+        ``start`` is first moved to its counting start (next opening if it is
+        outside business hours), so the result is always inside business hours.
+        """
+        if isinstance(days, bool) or not isinstance(days, int):
+            raise TypeError(f"days must be an int, got {days!r}")
+        if days < 0:
+            raise ValueError(f"days must be non-negative, got {days}")
+        cursor = self._counting_start(self._local(start))
+        d = cursor.date()
+        for _ in range(days):
+            d = self._next_working_day(d)
+        return self._aware(datetime.combine(d, cursor.time()))
+
+    def business_hours_between(self, a: datetime, b: datetime) -> float:
+        """Business hours elapsed from ``a`` to ``b`` (0.0 if ``b <= a``)."""
+        la, lb = self._local(a), self._local(b)
+        if b <= a:  # compare the instants, not wall-clock readings
+            return 0.0
+        total = timedelta()
+        d = la.date()
+        last = lb.date()
+        while d <= last:
+            if self.is_working_day(d):
+                lo = max(la, self._open(d))
+                hi = min(lb, self._close(d))
+                if hi > lo:
+                    total += hi - lo
+            d += timedelta(days=1)
+        return total / timedelta(hours=1)

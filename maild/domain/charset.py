@@ -1,0 +1,570 @@
+"""Charset policy for incoming mail: turn body bytes and raw header values into text.
+
+No declared encoding is trusted: decode as declared, verify the result looks like real
+text, and detect among the Cyrillic encodings our customers actually use when it does not.
+"""
+
+from __future__ import annotations
+
+import binascii
+import codecs
+import re
+import unicodedata
+import warnings
+
+import chardet
+
+__all__ = [
+    "b64decode_lenient",
+    "decode_bytes",
+    "decode_header",
+    "normalize_charset",
+    "plausibility",
+]
+
+# Labels seen in the wild that Python's codec registry does not know, or knows
+# under a different meaning.  Keys are lower-cased with "_" and spaces turned into "-".
+_ALIASES: dict[str, str] = {
+    "win-1251": "cp1251",
+    "win1251": "cp1251",
+    "windows1251": "cp1251",
+    "x-cp1251": "cp1251",
+    "x-windows-1251": "cp1251",
+    "cp-1251": "cp1251",
+    "koi8r": "koi8_r",
+    "koi-8-r": "koi8_r",
+    "koi8": "koi8_r",
+    "x-koi8-r": "koi8_r",
+    "koi8u": "koi8_u",
+    "x-mac-cyrillic": "mac_cyrillic",
+    "x-mac-ukrainian": "mac_cyrillic",
+    "maccyrillic": "mac_cyrillic",
+    "mac-cyrillic": "mac_cyrillic",
+    "utf8": "utf-8",
+    "x-utf-8": "utf-8",
+    "unicode-1-1-utf-8": "utf-8",
+    "ibm866": "cp866",
+    "866": "cp866",
+    "x-cp866": "cp866",
+    "dos-866": "cp866",
+    "cyrillic": "iso8859_5",
+    "iso-ir-144": "iso8859_5",
+    # Python maps latin-1 0x80-0x9F to C1 controls; every real "iso-8859-1" mail
+    # client means windows-1252 there (the WHATWG encoding standard does the same).
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "l1": "cp1252",
+    "us-ascii": "ascii",
+    "ansi-x3.4-1968": "ascii",
+}
+
+# Codecs that exist in Python but must never be applied to mail content: they
+# interpret escapes, are platform specific or are not charsets at all.
+_REJECTED_CODECS = frozenset(
+    {
+        "unicode-escape",
+        "raw-unicode-escape",
+        "idna",
+        "punycode",
+        "undefined",
+        "mbcs",
+        "oem",
+        "palmos",
+    }
+)
+
+# 7-bit encodings whose pure-ASCII bytes still mean non-ASCII text.
+_SEVEN_BIT_CODECS = ("utf-7", "iso2022", "hz")
+
+# Detection candidates with a prior: how much plausibility each must make up for
+# being rarer in Russian mail than windows-1251.
+_CANDIDATES = {
+    "cp1251": 0.0,
+    "koi8-r": 0.02,
+    "iso8859-5": 0.06,
+    "cp866": 0.06,
+    "mac-cyrillic": 0.08,
+    # Unlabelled Western mail; Cyrillic read as windows-1252 scores near zero anyway.
+    "cp1252": 0.08,
+}
+_CANDIDATE_CODECS = tuple(_CANDIDATES)
+# Prior for labels outside that list (the declared one, chardet's pick).
+_OTHER_PRIOR = 0.04
+
+# A declared decoding this plausible (no debris, Russian-looking statistics) is
+# kept without looking further; anything less is checked against the candidates.
+_TRUST = 0.99
+# Head start of the declared label when candidates compete: detection must be
+# clearly better to override the sender.
+_DECLARED_BONUS = 0.05
+# chardet's confidence (0..1) scaled into plausibility units: an opinion, not a vote.
+_CHARDET_WEIGHT = 0.1
+# Plausibility looks at a prefix only: enough evidence, bounded cost on huge bodies.
+_SAMPLE_CHARS = 20_000
+_CHARDET_BYTES = 64_000
+
+
+def normalize_charset(name: str | None) -> str | None:
+    """Return the Python codec name for a MIME charset label, or None if unusable."""
+    if not name or not isinstance(name, str):
+        return None
+    # Labels arrive quoted, padded, with RFC 2231 language suffixes ("utf-8*ru").
+    key = name.strip().strip("\"'").split("*", 1)[0].strip().lower()
+    key = re.sub(r"[\s_]+", "-", key)
+    if not key or not key.isascii():
+        return None
+    key = _ALIASES.get(key, key)
+    try:
+        info = codecs.lookup(key)
+    except (LookupError, ValueError):
+        return None
+    # base64, zlib, rot13 and friends are registered as codecs but are not charsets.
+    if not getattr(info, "_is_text_encoding", True):
+        return None
+    if info.name in _REJECTED_CODECS:
+        return None
+    return info.name
+
+
+# --- plausibility -----------------------------------------------------------
+
+_RU_LOWER = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+_RU_LETTERS = frozenset(_RU_LOWER + _RU_LOWER.upper())
+# Ukrainian and Belarusian letters: legitimate in our mail, neutral for scoring.
+_CYR_NEIGHBOURS = frozenset("іїєґўІЇЄҐЎ")
+# The 15 most frequent Russian letters cover about 80 % of running text; a wrong
+# single-byte decoding permutes the alphabet and loses that skew.
+_RU_FREQUENT = frozenset("оеаинтсрвлкмдпу")
+_RU_BIGRAMS = frozenset(
+    [
+        "ст",
+        "но",
+        "то",
+        "на",
+        "ен",
+        "ов",
+        "ни",
+        "ра",
+        "во",
+        "ко",
+        "ро",
+        "ал",
+        "ре",
+        "ер",
+        "ос",
+        "го",
+        "пр",
+        "ли",
+        "ет",
+        "по",
+        "не",
+        "ны",
+        "ол",
+        "ор",
+        "ак",
+        "ан",
+        "ел",
+        "ва",
+        "ть",
+        "ит",
+        "ль",
+        "ес",
+        "ом",
+        "од",
+        "ка",
+        "ри",
+        "ин",
+        "ле",
+        "ве",
+        "ат",
+        "от",
+        "де",
+        "ла",
+        "да",
+        "ов",
+        "ло",
+        "ми",
+        "ма",
+        "ед",
+        "ск",
+        "те",
+        "ие",
+        "ия",
+        "ем",
+        "ль",
+        "ам",
+        "им",
+        "ую",
+        "ая",
+        "ой",
+        "ый",
+        "ого",
+        "ие",
+        "ся",
+        "сь",
+        "чт",
+        "зд",
+        "ат",
+        "ит",
+        "ет",
+        "ле",
+        "ке",
+        "ки",
+        "ту",
+        "та",
+        "ти",
+        "ть",
+        "бо",
+        "бы",
+        "ду",
+        "ше",
+        "ща",
+        "ще",
+        "ча",
+        "че",
+        "зн",
+        "за",
+        "ва",
+        "ве",
+        "вы",
+        "ви",
+        "об",
+        "ог",
+        "ую",
+        "ых",
+        "их",
+        "ей",
+        "ой",
+        "ий",
+    ]
+)
+# Punctuation and signs that real Russian mail uses; never counted as debris.
+_COMMON_PUNCT = frozenset("«»—–…“”„‘’•·№°±€£©®™§\u00a0")
+# Characters a wrong single-byte table can produce from 0x80-0xFF.  Only these count
+# as debris: symbols and emoji from correctly decoded UTF-8 are none of our business.
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_SUSPECT = frozenset(
+    "".join(_HIGH_BYTES.decode(codec, errors="ignore") for codec in (*_CANDIDATE_CODECS, "latin-1"))
+)
+# Latin letters are judged per word (see _word_penalty): "Grüße" is fine, "Çäðà" not.
+_SUSPECT = (
+    frozenset(c for c in _SUSPECT if not (unicodedata.category(c)[0] == "L" and c < "\u0400"))
+    - _RU_LETTERS
+    - _CYR_NEIGHBOURS
+    - _COMMON_PUNCT
+)
+# Mojibake pairs: a UTF-8 lead byte followed by a continuation byte (0x80-0xBF) read
+# through windows-1251 ("Рµ", "С‚") or windows-1252 ("Ã¼", "Ð°").
+_CP1251_TAIL = frozenset(bytes(range(0x80, 0xC0)).decode("cp1251", errors="ignore")) - frozenset(
+    "ёЁ«»—–…“”‘’\u00a0"
+)
+_CP1252_TAIL = frozenset(bytes(range(0x80, 0xC0)).decode("cp1252", errors="ignore"))
+# ... and through mac-cyrillic, where 0xD0/0xD1 are the dashes ("–Э–µ—В").
+_MAC_TAIL = frozenset(bytes(range(0x80, 0xC0)).decode("mac-cyrillic"))
+
+
+def _char_class(chars: frozenset[str]) -> str:
+    return "[" + re.escape("".join(sorted(chars))) + "]"
+
+
+_MOJIBAKE_PAIR_RE = re.compile(
+    f"[РС]{_char_class(_CP1251_TAIL)}"
+    f"|[ÂÃÐÑ]{_char_class(_CP1252_TAIL)}"
+    f"|[–—]{_char_class(_MAC_TAIL)}"
+)
+# Closing punctuation glued to the start of a lowercase word: "–абота", "”ест" (a
+# capital letter read through mac-cyrillic or the wrong Cyrillic table).
+_GLUED_RE = re.compile(r"[–—…№’”»][а-яё]")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def _clamp(value: float, low: float = 0.0, high: float = 1.0) -> float:
+    return max(low, min(high, value))
+
+
+def _char_penalty(ch: str) -> float:
+    """Cost of one non-space character: 0 for ordinary text, more for decoding debris."""
+    if ch.isascii():
+        return 3.0 if (ch < " " or ch == "\x7f") else 0.0
+    if ch == "\ufffd":
+        return 3.0
+    if ch in _SUSPECT:
+        if unicodedata.category(ch) == "Cc":
+            return 3.0
+        # Box drawing is what cp866/koi8-r pseudo-graphics look like read wrongly.
+        return 2.0 if 0x2500 <= ord(ch) <= 0x259F else 1.5
+    return 3.0 if unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs") else 0.0
+
+
+def _word_penalty(word: str) -> float:
+    """Cost of a letter run whose case or script mix real words do not have."""
+    if len(word) < 2 or word.isascii():
+        return 0.0
+    cyr = sum(1 for c in word if "\u0400" <= c <= "\u04ff")
+    other = len(word) - cyr - sum(1 for c in word if c.isascii())
+    penalty = 0.0
+    if cyr and len(word) - cyr:
+        # Cyrillic glued to Latin letters ("Ð°", "Ñ€", "Bitrixом") is a decoding accident.
+        penalty += len(word)
+    if not (word.islower() or word.isupper() or (word[0].isupper() and word[1:].islower())):
+        # "зДТБЧУФЧХКФЕ", "ðÒÉ×ÅÔ": case flips inside a word, a wrong 8-bit table.
+        penalty += len(word)
+    if not cyr and other / len(word) > 0.7:
+        # "Çäðàâñòâóéòå": Cyrillic bytes read as Latin-1; real words are mostly ASCII.
+        penalty += len(word)
+    return penalty
+
+
+def plausibility(text: str) -> float:
+    """Score 0..1 of how much ``text`` looks like real (Russian or Latin) writing.
+
+    Structure (control characters, stray symbols, case flips inside words, mojibake
+    pairs) applies to any text; Russian letter and bigram statistics add evidence when
+    there are enough Cyrillic letters to judge.
+    """
+    sample = text[:_SAMPLE_CHARS]
+    visible = sum(1 for c in sample if not c.isspace())
+    if not visible:
+        return 1.0
+    bad = sum(_char_penalty(c) for c in sample if not c.isspace())
+    words = _WORD_RE.findall(sample)
+    bad += sum(_word_penalty(w) for w in words)
+    bad += 2.0 * len(_MOJIBAKE_PAIR_RE.findall(sample))
+    bad += 2.0 * len(_GLUED_RE.findall(sample))
+    structure = _clamp(1.0 - 3.0 * bad / visible)
+
+    ru = [c.lower() for c in sample if c in _RU_LETTERS]
+    if len(ru) < 3:
+        return structure
+    freq = sum(1 for c in ru if c in _RU_FREQUENT) / len(ru)
+    pairs = [
+        w[i : i + 2].lower()
+        for w in words
+        for i in range(len(w) - 1)
+        if w[i] in _RU_LETTERS and w[i + 1] in _RU_LETTERS
+    ]
+    bigram = sum(1 for p in pairs if p in _RU_BIGRAMS) / len(pairs) if pairs else 0.0
+    # Real text saturates both measures; wrong tables land far below the thresholds.
+    language = 0.5 * _clamp((freq - 0.35) / 0.2) + 0.5 * _clamp((bigram - 0.05) / 0.2)
+    # Few letters are weak evidence: let the language model weigh in gradually.
+    weight = _clamp(len(ru) / 30.0) * 0.5
+    return structure * (1.0 - weight * (1.0 - language))
+
+
+# --- body decoding ----------------------------------------------------------
+
+
+def _try_decode(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec)
+    except Exception:  # any codec, including third-party ones, may fail its own way
+        return None
+
+
+def _chardet_opinion(data: bytes) -> tuple[str | None, float]:
+    """chardet's best guess as (codec, confidence); never warns or raises."""
+    try:
+        with warnings.catch_warnings():
+            # pytest runs with warnings as errors; chardet's opinion is only advisory.
+            warnings.simplefilter("ignore")
+            result = chardet.detect(data[:_CHARDET_BYTES])
+    except Exception:
+        return None, 0.0
+    codec = normalize_charset(result.get("encoding"))
+    return codec, float(result.get("confidence") or 0.0)
+
+
+def _detect(data: bytes, declared: str | None) -> tuple[str, str]:
+    """Pick the most plausible decoding of non-ASCII ``data``; returns (text, codec).
+
+    ``declared`` competes too, with a head start, so that only a clearly better
+    reading overrides what the sender said.
+    """
+    text = _try_decode(data, "utf-8")
+    if text is not None:
+        # Valid multi-byte UTF-8 practically never happens by accident in 8-bit text.
+        return text, "utf-8"
+
+    opinion, confidence = _chardet_opinion(data)
+    priors = dict(_CANDIDATES)
+    if declared:
+        priors[declared] = -_DECLARED_BONUS
+    # chardet may name a charset we would not try (a Western or Greek page); only a
+    # confident opinion earns a place, a weak one would just add wrong answers.
+    if opinion and confidence >= 0.5:
+        priors.setdefault(opinion, _OTHER_PRIOR)
+
+    best: tuple[float, str, str] | None = None
+    for codec, prior in priors.items():
+        text = _try_decode(data, codec)
+        if text is None:
+            continue
+        score = plausibility(text) - prior
+        if codec == opinion:
+            score += _CHARDET_WEIGHT * confidence
+        if best is None or score > best[0]:
+            best = (score, text, codec)
+
+    # Mostly-UTF-8 data with a few broken bytes (truncated lines, a stray 8-bit char).
+    lossy = data.decode("utf-8", errors="replace")
+    if best is None or plausibility(lossy) - _OTHER_PRIOR > best[0]:
+        return lossy, "utf-8"
+    return best[1], best[2]
+
+
+def _decode_with_codec(data: bytes, declared: str | None) -> tuple[str, str]:
+    """decode_bytes, also returning the codec used (headers reuse it for 8-bit runs)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = _try_decode(data, "utf-16")
+        if text is not None:
+            return text, "utf-16"
+
+    codec = normalize_charset(declared)
+    if data.isascii() and b"\x00" not in data:
+        if codec and codec.startswith(_SEVEN_BIT_CODECS):
+            text = _try_decode(data, codec)
+            if text is not None:
+                return text, codec
+        return data.decode("ascii"), "ascii"
+
+    if codec:
+        text = _try_decode(data, codec)
+        # Strict UTF-8 that decodes is what detection would pick anyway.
+        if text is not None and (codec == "utf-8" or plausibility(text) >= _TRUST):
+            return text, codec
+    return _detect(data, codec)
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> str:
+    """Decode body bytes to text, trusting ``declared`` only if the result is plausible.
+
+    Never raises; the last resort is UTF-8 with replacement characters.
+    """
+    try:
+        return _decode_with_codec(bytes(data), declared)[0]
+    except Exception:  # the policy promises text for any input, whatever goes wrong
+        try:
+            return bytes(data).decode("utf-8", errors="replace")
+        except Exception:
+            return ""
+
+
+def b64decode_lenient(data: bytes | str) -> bytes:
+    """Decode base64 the way mail clients do: skip junk, repair padding, never raise.
+
+    Padding in the middle (several encoded chunks glued together) splits the input
+    into chunks decoded separately.
+    """
+    try:
+        if isinstance(data, str):
+            data = data.encode("ascii", errors="ignore")
+        # Accept the URL-safe alphabet too; drop whitespace and anything else.
+        data = bytes(data).translate(bytes.maketrans(b"-_", b"+/"))
+        data = re.sub(rb"[^A-Za-z0-9+/=]", b"", data)
+        out = bytearray()
+        for chunk in re.split(rb"=+", data):
+            # A lone trailing sextet carries no whole byte; it cannot be decoded.
+            usable = len(chunk) - (len(chunk) % 4 == 1)
+            chunk = chunk[:usable]
+            if chunk:
+                out += binascii.a2b_base64(chunk + b"=" * (-len(chunk) % 4))
+        return bytes(out)
+    except Exception:  # lenient by contract: partial garbage must not stop ingest
+        return b""
+
+
+# --- header decoding --------------------------------------------------------
+
+# Encoded word, leniently: the closing "?=" may be missing (then the word ends at
+# whitespace or the end of the value), and the charset may carry "*lang".
+_ENCODED_WORD_RE = re.compile(
+    r"=\?(?P<charset>[^?\s]*)\?(?P<enc>[bBqQ])\?(?P<text>[^\s]*?)(?:\?=|(?=\s)|$)"
+)
+_FOLD_RE = re.compile(r"[ \t]*\r?\n[ \t]+")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPED_BYTE_RE = re.compile(r"[\udc80-\udcff]")
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+
+
+def _to_bytes(text: str) -> bytes:
+    """Text possibly carrying surrogate-escaped raw bytes back to bytes."""
+    # Lone surrogates that are not escaped bytes cannot be encoded; they are junk.
+    cleaned = _SURROGATE_RE.sub(
+        lambda m: m.group() if _ESCAPED_BYTE_RE.match(m.group()) else "\ufffd", text
+    )
+    return cleaned.encode("utf-8", errors="surrogateescape")
+
+
+def _q_decode(text: str) -> bytes:
+    raw = _to_bytes(text.replace("_", " "))
+    # Invalid "=XY" sequences are kept literally rather than dropped.
+    return re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+
+
+def _decode_plain(segments: list[str]) -> list[str]:
+    """Decode the non-encoded parts; raw 8-bit bytes share one detected charset."""
+    if not any(_ESCAPED_BYTE_RE.search(s) for s in segments):
+        return segments
+    joined = b" ".join(_to_bytes(s) for s in segments)
+    _, codec = _decode_with_codec(joined, None)
+    return [_to_bytes(s).decode(codec, errors="replace") for s in segments]
+
+
+def _decode_header_str(value: str) -> str:
+    value = _FOLD_RE.sub(" ", value)
+    # Tokens: ("word", charset, bytes) for encoded words, ("text", str) otherwise.
+    tokens: list[tuple[str, str, bytes | str]] = []
+    pos = 0
+    for match in _ENCODED_WORD_RE.finditer(value):
+        between = value[pos : match.start()]
+        # Whitespace between two encoded words is not part of the text (RFC 2047 6.2).
+        if between and not (between.isspace() and tokens and tokens[-1][0] == "word"):
+            tokens.append(("text", "", between))
+        enc, payload = match.group("enc").upper(), match.group("text")
+        raw = b64decode_lenient(payload) if enc == "B" else _q_decode(payload)
+        charset = match.group("charset")
+        if tokens and tokens[-1][0] == "word" and tokens[-1][1].lower() == charset.lower():
+            # Same charset: join bytes first, clients split multi-byte characters.
+            tokens[-1] = ("word", charset, tokens[-1][2] + raw)  # type: ignore[operator]
+        else:
+            tokens.append(("word", charset, raw))
+        pos = match.end()
+    if pos < len(value):
+        tokens.append(("text", "", value[pos:]))
+
+    plain = _decode_plain([str(t[2]) for t in tokens if t[0] == "text"])
+    parts: list[str] = []
+    plain_iter = iter(plain)
+    for kind, charset, payload in tokens:
+        if kind == "text":
+            parts.append(next(plain_iter))
+        else:
+            assert isinstance(payload, bytes)
+            parts.append(decode_bytes(payload, charset))
+    text = "".join(parts)
+    # A decoded header must stay one line: CR/LF here would be header injection later.
+    text = _CONTROL_RE.sub(" ", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def decode_header(value: str | bytes | None) -> str:
+    """Decode a raw header value (RFC 2047 words, raw 8-bit bytes, folding) to one line.
+
+    Never raises; unreadable pieces come back as replacement characters.
+    """
+    if value is None:
+        return ""
+    try:
+        if isinstance(value, bytes | bytearray):
+            # Raw bytes become surrogate escapes, exactly what email's compat32 gives.
+            value = bytes(value).decode("ascii", errors="surrogateescape")
+        return _decode_header_str(str(value))
+    except Exception:  # header text must always come out, even from garbage
+        try:
+            return _CONTROL_RE.sub(" ", _to_bytes(str(value)).decode("utf-8", "replace")).strip()
+        except Exception:
+            return ""

@@ -1,0 +1,308 @@
+"""Render HTML-only mail as readable plain text for tickets and staff notifications.
+
+Stdlib ``html.parser`` only: block elements become line breaks, links keep their
+targets, quotes get "> " prefixes; broken markup never raises.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from html.parser import HTMLParser
+from urllib.parse import unquote
+
+__all__ = ["html_to_text"]
+
+# Content that is never shown to a reader of the mail.
+_SKIP_TAGS = frozenset({"script", "style", "head", "title", "template", "xml", "svg"})
+# Elements that end a paragraph (a blank line around them) or just a line.
+_PARAGRAPH_TAGS = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "pre", "hr", "dl", "figure"}
+)
+_LINE_TAGS = frozenset(
+    {
+        "div", "li", "tr", "ul", "ol", "dt", "dd", "address", "center", "section", "article",
+        "header", "footer", "nav", "aside", "main", "form", "fieldset", "caption",
+        "figcaption", "blockquote", "body", "html", "tbody", "thead", "tfoot",
+    }
+)  # fmt: skip
+_CELL_TAGS = frozenset({"td", "th"})
+_VOID_TAGS = frozenset(
+    {"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "wbr", "source"}
+)
+_SPACE_RE = re.compile(r"\s+")
+# Invisible characters marketing mail pads previews with; they only confuse readers.
+_INVISIBLE_RE = re.compile("[\u00ad\u034f\u200b-\u200d\u2060\ufeff]")
+_TAG_RE = re.compile(r"<[^>]*>?")
+
+
+def _clean(text: str) -> str:
+    return _INVISIBLE_RE.sub("", text.replace("\u00a0", " "))
+
+
+def _normalize_url(url: str) -> str:
+    url = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower())
+    return url.removeprefix("www.").rstrip("/")
+
+
+def _render_link(text: str, href: str) -> str:
+    """'text (url)', or only one of them when the other adds nothing."""
+    href = href.strip()
+    lowered = href.lower()
+    if not href or href.startswith("#") or lowered.startswith(("javascript:", "data:")):
+        return text
+    if lowered.startswith("mailto:"):
+        # Show the bare address, without "mailto:" and ?subject=... parameters.
+        address = unquote(href[7:].split("?", 1)[0]).strip()
+        if not address:
+            return text
+        if not text or address.lower() in text.lower():
+            return text or address
+        return f"{text} ({address})"
+    if not text:
+        return href
+    if _normalize_url(text) == _normalize_url(href):
+        return href
+    return f"{text} ({href})"
+
+
+class _TextRenderer(HTMLParser):
+    """Collects lines as (quote depth, text); breaks are applied lazily at next text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[tuple[int, str]] = []
+        self._line: list[str] = []
+        self._line_has_text = False  # the line holds more than a list bullet
+        self._line_depth = 0
+        self._pending_breaks = 0  # 1 = new line, 2 = blank line before the next text
+        self._pending_space = False
+        self._prefix = ""  # list bullet waiting for the item's first text
+        self._quote_depth = 0
+        self._list_depth = 0
+        self._pre_depth = 0
+        self._skip: list[str] = []
+        # Open link: href and the text collected inside it.
+        self._link: tuple[str, list[str]] | None = None
+        self._link_alt = ""
+
+    # --- output primitives
+
+    def _request_break(self, count: int) -> None:
+        if self._link is not None:
+            self._link[1].append(" ")  # a block inside a link only separates words
+            return
+        self._pending_breaks = max(self._pending_breaks, count)
+        self._pending_space = False
+
+    def _flush_line(self) -> None:
+        if self._line:
+            self.lines.append((self._line_depth, "".join(self._line).rstrip()))
+            self._line = []
+        self._line_has_text = False
+
+    def _start_text(self) -> None:
+        """Apply pending breaks and the list prefix before visible text."""
+        if self._pending_breaks and (self._line or self.lines):
+            self._flush_line()
+            if self._pending_breaks >= 2 and self.lines:
+                depth = min(self.lines[-1][0], self._quote_depth)
+                self.lines.append((depth, ""))
+        self._pending_breaks = 0
+        if not self._line:
+            self._line_depth = self._quote_depth
+            if self._prefix:
+                self._line.append(self._prefix)
+                self._prefix = ""
+            self._pending_space = False
+
+    def _emit(self, text: str) -> None:
+        """Add flowing text: whitespace collapses, spaces between chunks are kept."""
+        if self._link is not None:
+            self._link[1].append(text)
+            return
+        text = _SPACE_RE.sub(" ", text)
+        if not text:
+            return
+        lead, trail = text[0] == " ", text[-1] == " "
+        core = text.strip()
+        if not core:
+            self._pending_space = self._pending_space or lead
+            return
+        self._start_text()
+        if (lead or self._pending_space) and self._line_has_text:
+            self._line.append(" ")
+        self._line.append(core)
+        self._line_has_text = True
+        self._pending_space = trail
+
+    def _emit_pre(self, text: str) -> None:
+        """Preformatted text: keep spaces and line breaks as written."""
+        for i, segment in enumerate(text.split("\n")):
+            if i:
+                if not self._line:
+                    self._line_depth = self._quote_depth
+                    self._line.append("")
+                self._flush_line()
+            if segment:
+                self._start_text()
+                self._line.append(segment.replace("\t", "    "))
+                self._line_has_text = True
+
+    def _finish_link(self) -> None:
+        if self._link is None:
+            return
+        href, parts = self._link
+        self._link = None
+        inner = _SPACE_RE.sub(" ", "".join(parts))
+        text = inner.strip() or self._link_alt
+        rendered = _render_link(text, href)
+        if rendered:
+            self._emit((" " if inner.startswith(" ") else "") + rendered)
+            self._pending_space = inner.endswith(" ") and bool(inner.strip())
+        self._link_alt = ""
+
+    # --- parser callbacks
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            self._skip.clear()  # an unclosed <head> ends where the body starts
+        if tag in _SKIP_TAGS:
+            self._skip.append(tag)
+            return
+        if self._skip:
+            return
+        attr = {k: (v or "") for k, v in attrs}
+        if tag == "a":
+            self._finish_link()  # <a> does not nest; an unclosed one ends here
+            self._link = (attr.get("href", ""), [])
+        elif tag == "img":
+            if self._link is not None and attr.get("alt"):
+                self._link_alt = self._link_alt or _clean(attr["alt"]).strip()
+        elif tag == "br":
+            if self._link is not None:
+                self._link[1].append(" ")
+            else:
+                self._pending_breaks = min(self._pending_breaks + 1, 2)
+                self._pending_space = False
+        elif tag in _CELL_TAGS:
+            self._pending_space = True
+        elif tag == "li":
+            self._request_break(1)
+            self._prefix = "  " * max(self._list_depth - 1, 0) + "- "
+        elif tag in ("ul", "ol"):
+            self._list_depth += 1
+            self._request_break(1)
+        elif tag == "blockquote":
+            self._request_break(1)
+            self._quote_depth += 1
+        elif tag == "pre":
+            self._request_break(2)
+            self._pre_depth += 1
+        elif tag in _PARAGRAPH_TAGS:
+            self._request_break(2)
+        elif tag in _LINE_TAGS:
+            self._request_break(1)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # "<br/>" must not count twice; "<p/>" and friends act as start and end.
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID_TAGS:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            if tag in self._skip:
+                del self._skip[self._skip.index(tag) :]
+            return
+        if self._skip:
+            return
+        if tag == "a":
+            self._finish_link()
+        elif tag == "br":
+            self.handle_starttag("br", [])  # browsers treat "</br>" as "<br>"
+        elif tag in ("ul", "ol"):
+            self._list_depth = max(self._list_depth - 1, 0)
+            self._request_break(1)
+        elif tag == "li":
+            self._prefix = ""
+            self._request_break(1)
+        elif tag == "blockquote":
+            self._quote_depth = max(self._quote_depth - 1, 0)
+            self._request_break(1)
+        elif tag == "pre":
+            self._pre_depth = max(self._pre_depth - 1, 0)
+            self._request_break(2)
+        elif tag in _PARAGRAPH_TAGS:
+            self._request_break(2)
+        elif tag in _LINE_TAGS:
+            self._request_break(1)
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        data = _clean(data)
+        if self._pre_depth and self._link is None:
+            self._emit_pre(data)
+        else:
+            self._emit(data)
+
+    def close(self) -> None:
+        super().close()
+        self._finish_link()
+        self._flush_line()
+
+    # Comments (including Outlook's conditional ones), doctypes, processing
+    # instructions and marked sections carry nothing for the reader.
+    def handle_comment(self, data: str) -> None:
+        return
+
+    def handle_decl(self, decl: str) -> None:
+        return
+
+    def handle_pi(self, data: str) -> None:
+        return
+
+    def unknown_decl(self, data: str) -> None:
+        return
+
+
+def _assemble(lines: list[tuple[int, str]]) -> str:
+    out: list[str] = []
+    for depth, text in lines:
+        line = ("> " * depth + text).rstrip()
+        blank = not text.strip()
+        # At most one blank line in a row, none at the edges.
+        if blank and (not out or out[-1].strip(" >") == ""):
+            continue
+        out.append(line)
+    while out and not out[-1].strip(" >"):
+        out.pop()
+    return "\n".join(out)
+
+
+def _fallback(html: str) -> str:
+    """Crude tag stripping for input that even the tolerant parser chokes on."""
+    text = re.sub(r"(?is)<(script|style|head)\b.*?(</\1\s*>|$)", " ", html)
+    text = _clean(unescape(_TAG_RE.sub(" ", text)))
+    lines = (_SPACE_RE.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def html_to_text(html: str) -> str:
+    """Convert an HTML mail body to plain text a person can read and quote.
+
+    Never raises: malformed markup is rendered as well as it can be.
+    """
+    if not html:
+        return ""
+    try:
+        renderer = _TextRenderer()
+        renderer.feed(html)
+        renderer.close()
+        return _assemble(renderer.lines)
+    except Exception:  # the text of a mail must come out whatever the markup
+        try:
+            return _fallback(html)
+        except Exception:
+            return ""

@@ -1,0 +1,67 @@
+"""Is this mail from a robot or a loop? Then it is stored but never answered.
+
+RFC 3834 and common practice; each rule gives the reason shown to staff.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from maild.domain.message import ParsedMessage
+
+ROBOT_LOCALPARTS = re.compile(
+    r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|auto-?reply|daemon|listserv|majordomo)([+\-.].*)?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Screening:
+    automated: bool
+    reason: str | None = None
+    bounce: bool = False
+
+
+HUMAN = Screening(False)
+
+
+def screen(msg: ParsedMessage, support_address: str) -> Screening:
+    """Decide whether maild may answer this message automatically."""
+    support = support_address.lower()
+    local = msg.from_addr.split("@", 1)[0]
+    if msg.delivery_status is not None or msg.content_type == "multipart/report":
+        return Screening(True, "отчёт о доставке (bounce)", bounce=True)
+    if not msg.from_addr:
+        return Screening(True, "нет адреса отправителя")
+    if msg.from_addr == support or (
+        msg.from_addr.endswith("@" + support.split("@")[1])
+        and local.startswith(support.split("@")[0] + "+")
+    ):
+        return Screening(True, "письмо с адреса самой службы поддержки (петля)")
+    for value in msg.headers.get("x-loop", ()):
+        if support in value.lower():
+            return Screening(True, "заголовок X-Loop службы поддержки (петля)")
+    if msg.headers.get("x-maild-loop"):
+        return Screening(True, "заголовок X-Maild-Loop (петля)")
+    auto = (msg.header("auto-submitted") or "").strip().lower()
+    if auto and not auto.startswith("no"):
+        return Screening(True, f"Auto-Submitted: {auto}")
+    prec = (msg.header("precedence") or "").strip().lower()
+    if prec in ("bulk", "junk", "list", "auto_reply"):
+        return Screening(True, f"Precedence: {prec}")
+    for h in ("x-autoreply", "x-autorespond"):
+        if msg.header(h) is not None:
+            return Screening(True, f"{h}")
+    suppress = (msg.header("x-auto-response-suppress") or "").lower()
+    if any(w in suppress for w in ("all", "oof", "autoreply")):
+        return Screening(True, f"X-Auto-Response-Suppress: {suppress}")
+    if msg.header("list-id") or msg.header("list-unsubscribe"):
+        return Screening(True, "письмо из рассылки (List-Id)")
+    if ROBOT_LOCALPARTS.match(local):
+        return Screening(True, f"служебный адрес отправителя {msg.from_addr}")
+    rp = (msg.header("return-path") or "").strip()
+    if rp in ("<>", ""):
+        if rp == "<>":
+            return Screening(True, "пустой Return-Path (служебное письмо)")
+    return HUMAN

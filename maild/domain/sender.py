@@ -1,0 +1,101 @@
+"""Who is writing: the service level a sender is entitled to, and why.
+
+The regulation: commercial support only for mail from an address on the license
+or from a member of a commercial customer group; everything else is free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from maild.domain.sla import LEVELS
+
+ENTITLED_LEVELS = ("partner", "vip", "operative", "standard", "free")
+
+
+@dataclass(frozen=True)
+class License:
+    key: str
+    level: str
+    emails: tuple[str, ...]
+    until: date | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    level: str
+    domains: tuple[str, ...]
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class Identification:
+    level: str
+    source: str  # "license" | "group" | "none"
+    ref: str | None  # license key or group name
+    reason: str  # Russian, shown to staff and, when free, to the customer
+    expired: bool = False
+
+    @property
+    def commercial(self) -> bool:
+        return self.source != "none" and LEVELS[self.level].commercial
+
+    @property
+    def entitlement(self) -> str | None:
+        """A key shared by everyone under the same license or group."""
+        return f"{self.source}:{self.ref}" if self.source != "none" else None
+
+
+def domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[-1].lower() if "@" in address else ""
+
+
+def _rank(level: str) -> float:
+    """Lower is better: the shorter the reaction time, the better the level."""
+    lv = LEVELS[level]
+    return lv.hours if lv.hours is not None else 10_000
+
+
+def identify(
+    address: str,
+    licenses: Iterable[License],
+    groups: Iterable[Group],
+    today: date,
+) -> Identification:
+    """The best valid entitlement of `address`; free with a reason otherwise."""
+    address = address.strip().lower()
+    dom = domain_of(address)
+    valid: list[Identification] = []
+    expired: list[Identification] = []
+    for lic in licenses:
+        if address and address in (e.lower() for e in lic.emails):
+            label = f"лицензия {lic.key}" + (f" ({lic.name})" if lic.name else "")
+            if lic.until is not None and lic.until < today:
+                reason = f"срок действия: {label} истёк {lic.until.isoformat()}"
+                expired.append(Identification("free", "none", lic.key, reason, expired=True))
+            else:
+                valid.append(
+                    Identification(lic.level, "license", lic.key, f"адрес указан: {label}")
+                )
+    for grp in groups:
+        if dom and dom in (d.lower() for d in grp.domains):
+            label = f"группа клиентов «{grp.name}» (домен {dom})"
+            if grp.until is not None and grp.until < today:
+                reason = f"срок действия: {label} истёк {grp.until.isoformat()}"
+                expired.append(Identification("free", "none", grp.name, reason, expired=True))
+            else:
+                valid.append(Identification(grp.level, "group", grp.name, f"входит в {label}"))
+    if valid:
+        return min(valid, key=lambda i: _rank(i.level))
+    if expired:
+        return expired[0]
+    return Identification(
+        "free",
+        "none",
+        None,
+        "адрес отправителя не указан ни в одной лицензии и не входит в коммерческую группу",
+    )

@@ -1,0 +1,84 @@
+"""Service levels from the support regulation and their reaction deadlines.
+
+Pure: deadlines are computed from a passed-in start instant and BusinessCalendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from maild.domain.calendar import BusinessCalendar
+
+__all__ = ["LEVELS", "Level", "get_level", "reaction_due", "ru_plural"]
+
+
+def ru_plural(n: int, one: str, few: str, many: str) -> str:
+    """Pick the Russian plural form for ``n``: 1 час / 2 часа / 5 часов."""
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+@dataclass(frozen=True)
+class Level:
+    """One service level: max reaction time in business hours or business days."""
+
+    id: str
+    name_ru: str
+    hours: int | None
+    days: int | None
+    commercial: bool
+
+    def __post_init__(self) -> None:
+        # Exactly one unit, so reaction_due never has to guess which one applies.
+        if (self.hours is None) == (self.days is None):
+            raise ValueError(f"level {self.id!r}: set exactly one of hours/days")
+        amount = self.hours if self.hours is not None else self.days
+        if amount is None or amount <= 0:
+            raise ValueError(f"level {self.id!r}: reaction time must be positive")
+
+    def reaction_ru(self) -> str:
+        """Reaction time as customers read it, e.g. "3 рабочих часа", "24 рабочих дня"."""
+        if self.hours is not None:
+            n = self.hours
+            return f"{n} {ru_plural(n, 'рабочий час', 'рабочих часа', 'рабочих часов')}"
+        n = self.days
+        assert n is not None  # guaranteed by __post_init__
+        return f"{n} {ru_plural(n, 'рабочий день', 'рабочих дня', 'рабочих дней')}"
+
+
+# Names and times are copied from the levels table in SPEC.md (regulation text).
+LEVELS: dict[str, Level] = {
+    lvl.id: lvl
+    for lvl in (
+        Level("partner", "Партнерская поддержка", 3, None, True),
+        Level("vip", "Коммерческие клиенты: VIP поддержка", 2, None, True),
+        Level("operative", "Коммерческие клиенты: оперативная поддержка", 4, None, True),
+        Level("standard", "Коммерческие клиенты: стандартная поддержка", 6, None, True),
+        Level("free", "Бесплатная поддержка", 24, None, False),
+        Level("consulting", "Консультирование по общим вопросам", 40, None, False),
+        Level("development", "Разработка", None, 24, False),
+    )
+}
+
+
+def get_level(level_id: str) -> Level:
+    """The level with this id; KeyError naming the known ids otherwise."""
+    try:
+        return LEVELS[level_id]
+    except KeyError:
+        known = ", ".join(LEVELS)
+        raise KeyError(f"unknown service level {level_id!r}; known levels: {known}") from None
+
+
+def reaction_due(level: Level | str, start: datetime, calendar: BusinessCalendar) -> datetime:
+    """Deadline for the first reaction to a ticket accepted at ``start`` (tz-aware)."""
+    lvl = get_level(level) if isinstance(level, str) else level
+    if lvl.hours is not None:
+        return calendar.add_business_hours(start, lvl.hours)
+    assert lvl.days is not None  # guaranteed by Level.__post_init__
+    return calendar.add_business_days(start, lvl.days)

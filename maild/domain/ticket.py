@@ -1,0 +1,112 @@
+"""Ticket state: how a ticket is born and how each kind of message changes it.
+
+Pure functions over plain dicts (the stored shape); `now` and the SLA deadline
+function are passed in, so every rule here is testable without I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from maild.domain.sender import Identification
+
+Ticket = dict[str, Any]
+DueFn = Callable[[str, datetime], datetime]  # (level, start) -> deadline
+
+STATUSES = ("new", "open", "waiting", "closed")
+
+
+def iso(d: datetime | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def new_ticket(
+    tid: str,
+    requester: str,
+    subject: str,
+    ident: Identification,
+    received_at: datetime,
+    due: DueFn,
+    *,
+    participants: Iterable[str] = (),
+    refers_to: str | None = None,
+) -> Ticket:
+    return {
+        "tid": tid,
+        "status": "new",
+        "level": ident.level,
+        "requester": requester,
+        "subject": subject,
+        "created_at": iso(received_at),
+        "reaction_due": iso(due(ident.level, received_at)),
+        "first_reaction_due": iso(due(ident.level, received_at)),
+        "first_reaction_at": None,
+        "critical": False,
+        "assignee": None,
+        "rating": None,
+        "closed_at": None,
+        "participants": sorted({requester, *participants} - {""}),
+        "identification": {
+            "source": ident.source,
+            "ref": ident.ref,
+            "reason": ident.reason,
+            "entitlement": ident.entitlement,
+            "expired": ident.expired,
+        },
+        "refers_to": refers_to,
+        "sent": {},
+    }
+
+
+def may_append(ticket: Ticket, sender: str, ident: Identification, staff: Iterable[str]) -> bool:
+    """Only people who belong to a ticket may write into it (not whoever copies a TID)."""
+    if not sender:
+        return False
+    if sender in staff or sender == ticket["requester"] or sender in ticket.get("participants", ()):
+        return True
+    ent = ticket.get("identification", {}).get("entitlement")
+    return ent is not None and ent == ident.entitlement
+
+
+def on_customer_message(
+    ticket: Ticket, received_at: datetime, due: DueFn, participants: Iterable[str] = ()
+) -> tuple[Ticket, bool]:
+    """A customer wrote again. Returns (ticket, reopened)."""
+    t = dict(ticket)
+    reopened = t["status"] == "closed"
+    if t["status"] in ("closed", "waiting"):
+        t["status"] = "open"
+        t["closed_at"] = None
+    # The regulation: a reaction to additional information is due within the
+    # level's maximum time; an earlier pending deadline stays as it is.
+    if t.get("reaction_due") is None:
+        t["reaction_due"] = iso(due(t["level"], received_at))
+    t["participants"] = sorted({*t.get("participants", ()), *participants} - {""})
+    return t, reopened
+
+
+def on_staff_reply(ticket: Ticket, at: datetime) -> Ticket:
+    """Staff answered: the reaction happened, nothing waits for staff now."""
+    t = dict(ticket)
+    if t.get("first_reaction_at") is None:
+        t["first_reaction_at"] = iso(at)
+    t["reaction_due"] = None
+    if t["status"] == "new":
+        t["status"] = "open"
+    return t
+
+
+def participants_of(addresses: Iterable[str], support: str, staff: Iterable[str]) -> set[str]:
+    """Customer-side addresses of a message (To/Cc), without support and staff."""
+    staff = set(staff)
+    local, _, domain = support.partition("@")
+    out = set()
+    for a in addresses:
+        if not a or a == support or a in staff:
+            continue
+        if a.startswith(local + "+") and a.endswith("@" + domain):
+            continue
+        out.add(a)
+    return out

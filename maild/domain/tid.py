@@ -1,0 +1,72 @@
+"""Ticket ids: how they look, how they are found in subjects and headers.
+
+A TID is eight digits in two groups, "4821-7730": short, unambiguous over the
+phone in any language, and not guessable from the ticket count.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+TAG_RE = re.compile(r"\[\s*TID\s*#\s*(\d{4})-?(\d{4})\s*\]", re.IGNORECASE)
+# Reply/forward prefixes of common clients, in several languages, in any run.
+PREFIX_RE = re.compile(
+    r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|rif|antw|ответ|отв|пересл|ha|hа)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",
+    re.IGNORECASE,
+)
+MSGID_RE = re.compile(r"<[^<>\s]+>")
+
+
+def new_tid(exists=lambda tid: False) -> str:
+    """A fresh random TID for which `exists` is false."""
+    while True:
+        n = secrets.randbelow(10**8)
+        tid = f"{n // 10**4:04d}-{n % 10**4:04d}"
+        if not tid.startswith("0000") and not exists(tid):
+            return tid
+
+
+def tag(tid: str) -> str:
+    return f"[TID#{tid}]"
+
+
+def find_tid(subject: str | None) -> str | None:
+    """The TID tagged anywhere in a subject, whatever the case and prefixes."""
+    if not subject:
+        return None
+    m = TAG_RE.search(subject)
+    return f"{m.group(1)}-{m.group(2)}" if m else None
+
+
+def strip_prefixes(subject: str) -> str:
+    return PREFIX_RE.sub("", subject).strip()
+
+
+def clean_subject(subject: str | None) -> str:
+    """The subject without Re:/Fwd: runs and without the TID tag."""
+    s = TAG_RE.sub(" ", subject or "")
+    s = strip_prefixes(" ".join(s.split()))
+    return s
+
+
+def with_tag(tid: str, subject: str, prefix: str = "") -> str:
+    """An outgoing subject: prefix, the clean subject, then the tag."""
+    base = clean_subject(subject) or "(без темы)"
+    return f"{prefix}{base} {tag(tid)}".strip()
+
+
+def message_ids(value: str | None) -> list[str]:
+    """All <message-id>s in a References/In-Reply-To value, in order."""
+    return MSGID_RE.findall(value or "")
+
+
+def normalize_msgid(value: str | None) -> str | None:
+    """One canonical form for comparing Message-IDs: angle-bracketed, no space."""
+    if not value:
+        return None
+    ids = message_ids(value)
+    if ids:
+        return ids[0]
+    v = "".join(value.split())
+    return f"<{v.strip('<>')}>" if v else None

@@ -1,0 +1,116 @@
+"""Apply a Decision: index, attachments, outbox, ticket — in the order that
+makes a crash at any point safe to re-run (see pipeline.process).
+
+1. Message-ID -> TID first: a re-run finds the same ticket, never a second one.
+2. Outgoing mail is queued under ids derived from its cause: queued once.
+3. The ticket file is replaced in one durable write that includes the message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from maild.adapters.durable import write_atomic
+from maild.app import App
+from maild.domain.message import ParsedMessage
+from maild.domain.screen import Screening
+from maild.pipeline import Decision, Outgoing
+
+log = logging.getLogger("maild.effects")
+
+
+def apply(app: App, msg: ParsedMessage, decision: Decision, scr: Screening) -> None:
+    store = app.store
+    tid = decision.tid
+    now = app.now()
+    store.index_msgid(msg.message_id, tid)
+    _store_attachments(app, decision)
+    messages = list(decision.messages)
+    for out in decision.outgoing:
+        record = _send(app, msg, decision, out, now)
+        if record is not None and out.record:
+            messages.append(record)
+    store.save(decision.ticket, messages)
+    for m in messages:
+        if m.get("sent_as"):
+            store.index_msgid(m["sent_as"], tid)
+        if m["direction"] == "out" and m["kind"] in ("confirmation", "notice"):
+            store.index_msgid(m["message_id"], tid)
+    if decision.outcome == "new" and decision.ticket["requester"]:
+        store.record_sender(decision.ticket["requester"], decision.ticket["created_at"][:10])
+
+
+def _store_attachments(app: App, decision: Decision) -> None:
+    root = app.config.storage_path / "attachments"
+    for d, data in decision.attachments:
+        if not d.accepted:
+            continue
+        h = hashlib.sha256(data).hexdigest()
+        path = root / h[:2] / h
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, data)
+
+
+def _allowed_auto_reply(app: App, address: str, now: datetime) -> bool:
+    """At most N automatic replies per address per hour: robots cannot ping-pong."""
+    limit = app.config.support.max_auto_replies_per_hour
+    recent = [t for t in app.store.auto_replies(address) if t > (now - timedelta(hours=1))]
+    return len(recent) < limit
+
+
+def _send(
+    app: App, msg: ParsedMessage, decision: Decision, out: Outgoing, now: datetime
+) -> dict[str, Any] | None:
+    """Render and queue one mail (once per key); return its thread record."""
+    support = app.config.support
+    tid = decision.tid
+    if not out.to:
+        return None
+    message_id = f"<{out.key}.{tid}@{support.domain}>"
+    subject, body = app.renderer.text(out.template, out.context)
+    if out.body is not None:  # a staff reply goes out as the staff member wrote it
+        subject, body = f"Re: {out.context['subject']}", out.body
+    if out.kind == "staff" and decision.incoming is not None:
+        decision.incoming["sent_as"] = message_id
+    already = app.outbox.known(out.key)
+    customer_auto = out.auto and out.kind == "confirmation"
+    if not already and customer_auto and not _allowed_auto_reply(app, out.to[0], now):
+        log.warning(
+            "%s [TID#%s] no %s to %s: automatic reply limit reached",
+            msg.message_id,
+            tid,
+            out.template,
+            out.to[0],
+        )
+        return None
+    if not already:
+        email_msg = app.renderer.message(
+            subject=subject,
+            body=body,
+            to=out.to,
+            tid=tid,
+            message_id=message_id,
+            now=now,
+            in_reply_to=msg.message_id,
+            references=[*msg.references, msg.message_id],
+            auto=out.auto,
+        )
+        app.outbox.enqueue(out.key, email_msg, out.to, tid=tid, kind=out.kind, now=now)
+        if customer_auto:
+            app.store.record_auto_reply(out.to[0], now)
+        log.info("%s [TID#%s] queued %s to %s", msg.message_id, tid, out.kind, ", ".join(out.to))
+    return {
+        "message_id": message_id,
+        "direction": "out",
+        "from": support.address,
+        "kind": out.kind,
+        "received_at": now.isoformat(),
+        "text": body,
+        "to": out.to,
+        "attachments": [],
+        "template": out.template,
+    }

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Desk, Sink
+
+
+@pytest.fixture
+def sink():
+    s = Sink().start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def desk(tmp_path, sink) -> Desk:
+    return Desk(tmp_path, sink.port)

@@ -1,0 +1,193 @@
+"""Shared test tools: a real SMTP sink, a data dir with config, the real CLI."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    raw: bytes
+    at: float
+
+    @property
+    def msg(self) -> EmailMessage:
+        return email.message_from_bytes(self.raw, policy=email.policy.default)
+
+    @property
+    def subject(self) -> str:
+        return str(self.msg["Subject"])
+
+    @property
+    def text(self) -> str:
+        body = self.msg.get_body(("plain",))
+        return body.get_content() if body else ""
+
+
+@dataclass
+class SinkHandler:
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        with self.lock:
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, time.time())
+            )
+        return "250 OK"
+
+
+class Sink:
+    """A real aiosmtpd server on an ephemeral loopback port that records mail."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.handler = SinkHandler()
+        self.port = port or free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> Sink:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+        self.controller.loop.close()
+
+    @property
+    def received(self) -> list[Received]:
+        with self.handler.lock:
+            return list(self.handler.received)
+
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.received if address in r.rcpt_tos]
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.received
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+class Desk:
+    """A maild data dir + config, driven through the real `maild` CLI."""
+
+    def __init__(self, root: Path, relay_port: int, **sections: dict[str, Any]) -> None:
+        self.root = root
+        self.config = root / "maild.toml"
+        self.relay_port = relay_port
+        self.sections = {
+            "support": {
+                "address": "support@example.com",
+                "name": "Служба поддержки",
+                "staff": ["anna@example.com", "boris@example.com"],
+                "head": "head@example.com",
+            },
+            "storage": {"path": str(root / "data")},
+            "outbound": {"host": "127.0.0.1", "port": relay_port, "timeout": 5},
+        }
+        for name, values in sections.items():
+            self.sections.setdefault(name, {}).update(values)
+        self.write_config()
+
+    def write_config(self) -> None:
+        lines = []
+        for name, values in self.sections.items():
+            lines.append(f"[{name}]")
+            for k, v in values.items():
+                lines.append(f"{k} = {json.dumps(v, ensure_ascii=False)}")
+            lines.append("")
+        self.config.write_text("\n".join(lines), encoding="utf-8")
+
+    def run(self, *args: str, input: bytes | None = None, timeout: float = 60) -> Result:
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        p = subprocess.run(
+            [sys.executable, "-m", "maild", "--config", str(self.config), *args],
+            input=input,
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+        )
+        return Result(p.returncode, p.stdout.decode(), p.stderr.decode())
+
+    def ingest(self, raw: bytes) -> Result:
+        r = self.run("ingest", "-", input=raw)
+        assert r.code == 0, r.err
+        return r
+
+    def ingest_tid(self, raw: bytes) -> str:
+        out = self.ingest(raw).out
+        return out.split("[TID#", 1)[1].split("]", 1)[0]
+
+    def ticket(self, tid: str) -> dict[str, Any]:
+        r = self.run("ticket", "show", tid, "--json")
+        assert r.code == 0, r.err
+        return r.json()
+
+    def tickets(self, *args: str) -> list[dict[str, Any]]:
+        r = self.run("ticket", "list", "--json", *args)
+        assert r.code == 0, r.err
+        return r.json()
+
+    def flush(self) -> Result:
+        return self.run("outbox", "flush")
+
+
+def make_mail(
+    *,
+    sender: str = "Иван Петров <ivan@shop-example.ru>",
+    to: str = "support@example.com",
+    subject: str = "Не работает оформление заказа",
+    body: str = "Здравствуйте! После обновления до 7.0 ошибка 500 при оформлении заказа.",
+    charset: str = "utf-8",
+    msgid: str | None = None,
+    headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),
+) -> bytes:
+    m = EmailMessage()
+    m["From"] = sender
+    m["To"] = to
+    m["Subject"] = subject
+    m["Date"] = "Wed, 25 Nov 2026 10:15:00 +0300"
+    m["Message-ID"] = msgid or email.utils.make_msgid(domain="client.example")
+    for k, v in (headers or {}).items():
+        m[k] = v
+    m.set_content(body, charset=charset)
+    for name, ctype, data in attachments:
+        maintype, subtype = ctype.split("/")
+        m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return m.as_bytes(policy=email.policy.SMTP)

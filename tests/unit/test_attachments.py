@@ -1,0 +1,571 @@
+"""Unit tests of the attachment rules: real image, BMP and ZIP bytes built in memory."""
+
+from __future__ import annotations
+
+import io
+import struct
+import unicodedata
+import zipfile
+import zlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maild.domain.attachments import (
+    BMP_TEXT,
+    AttachmentDecision,
+    AttachmentPolicy,
+    bmp_refused,
+    decide,
+    decide_all,
+    inspect_zip,
+    sanitize_filename,
+    sniff_type,
+)
+
+POLICY = AttachmentPolicy()
+MB = 1024 * 1024
+
+
+# --- test data ------------------------------------------------------------------------
+
+
+def png_bytes(width: int = 1, height: int = 1) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    raw = (b"\x00" + b"\xff\x00\x00" * width) * height  # filter byte + red pixels per row
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff"
+    b"!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\xff\xd9"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(64) + b"This program cannot"
+RAR4 = b"Rar!\x1a\x07\x00" + b"\xcf\x90\x73\x00\x00\x0d\x00" + bytes(20)
+RAR5 = b"Rar!\x1a\x07\x01\x00" + b"\x33\x92\xb5\xe5\x0a\x01\x05\x06" + bytes(20)
+
+
+def bmp_bytes(width: int = 2, height: int = 2) -> bytes:
+    row = b"\xff\xff\xff" * width
+    row += bytes(-len(row) % 4)  # rows are padded to 4 bytes
+    pixels = row * height
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, len(pixels), 2835, 2835, 0, 0)
+    header = b"BM" + struct.pack("<IHHI", 14 + len(info) + len(pixels), 0, 0, 14 + len(info))
+    return header + info + pixels
+
+
+def zip_bytes(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def zeros_zip(size: int, name: str = "zeros.bin") -> bytes:
+    """A ZIP of `size` zero bytes, written in chunks so the test never holds them all."""
+    buf = io.BytesIO()
+    chunk = bytes(min(size, MB))
+    with (
+        zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
+        zf.open(name, "w", force_zip64=True) as member,
+    ):
+        left = size
+        while left:
+            member.write(chunk[:left])
+            left -= min(left, len(chunk))
+    return buf.getvalue()
+
+
+def handmade_deflate_zip(name: bytes, megabytes: int) -> bytes:
+    """A real `megabytes` MB deflated member of zeros in ~1 KB per MB, built in ~0.1 s.
+
+    After a full flush deflate restarts from scratch, so every MB of zeros compresses
+    to the same bytes: compress one MB and repeat it instead of deflating 300 MB.
+    """
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    megabyte = bytes(MB)
+    first = compressor.compress(megabyte) + compressor.flush(zlib.Z_FULL_FLUSH)
+    again = compressor.compress(megabyte) + compressor.flush(zlib.Z_FULL_FLUSH)
+    assert again == compressor.compress(megabyte) + compressor.flush(zlib.Z_FULL_FLUSH)
+    stream = first + again * (megabytes - 1) + compressor.flush()
+    crc = 0
+    for _ in range(megabytes):
+        crc = zlib.crc32(megabyte, crc)
+    size = megabytes * MB
+    # Version needed, flags, method (8 = deflate), time, date (1980-01-01), CRC, sizes.
+    fields = struct.pack("<HHHHHIII", 20, 0, 8, 0, 0x21, crc, len(stream), size)
+    local = b"PK\x03\x04" + fields + struct.pack("<HH", len(name), 0) + name
+    # Made by, the same fields, name/extra/comment lengths, disk, attributes, offset 0.
+    central = (
+        b"PK\x01\x02"
+        + struct.pack("<H", 20)
+        + fields
+        + struct.pack("<HHHHHII", len(name), 0, 0, 0, 0, 0, 0)
+        + name
+    )
+    end = b"PK\x05\x06" + struct.pack(
+        "<HHHHIIH", 0, 0, 1, 1, len(central), len(local) + len(stream), 0
+    )
+    return local + stream + central + end
+
+
+def with_central_copies(data: bytes, copies: int) -> bytes:
+    """Repeat the single central directory entry: members overlapping the same data."""
+    end_at = data.rindex(b"PK\x05\x06")
+    cd_size, cd_offset = struct.unpack("<II", data[end_at + 12 : end_at + 20])
+    entry = data[cd_offset : cd_offset + cd_size]
+    name_len = struct.unpack("<H", entry[28:30])[0]
+    extra = b"".join(
+        entry[: 46 + name_len - 1] + bytes([ord("a") + i]) + entry[46 + name_len :]
+        for i in range(copies)
+    )
+    central = entry + extra
+    n = 1 + copies
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, n, n, len(central), cd_offset, 0)
+    return data[:cd_offset] + central + end
+
+
+def with_encrypted_flag(data: bytes) -> bytes:
+    """Mark every member encrypted (bit 0) in local and central headers."""
+    out = bytearray(data)
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = out.find(signature)
+        while at != -1:
+            out[at + flag_at] |= 0x01
+            at = out.find(signature, at + 4)
+    return bytes(out)
+
+
+def nested(levels: int, payload: bytes = b"hello") -> bytes:
+    """levels=1: a plain zip; levels=2: a zip holding that zip; and so on."""
+    data = zip_bytes({"readme.txt": payload})
+    for level in range(1, levels):
+        data = zip_bytes({f"level{level}.zip": data})
+    return data
+
+
+# --- sniffing -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (png_bytes(), "image/png"),
+        (GIF, "image/gif"),
+        (b"GIF87a" + GIF[6:], "image/gif"),
+        (JPEG, "image/jpeg"),
+        (bmp_bytes(), "image/bmp"),
+        (zip_bytes({"a.txt": b"a"}), "application/zip"),
+        (zip_bytes({}), "application/zip"),  # empty archive: just the end record
+        (RAR4, "application/vnd.rar"),
+        (RAR5, "application/vnd.rar"),
+        (b"Rar!\x1a\x07\x02\x00", None),
+        (EXE, None),
+        (b"BMW quarterly report, plain text and long enough", None),
+        (b"BM", None),
+        (b"\x89PNG", None),
+        (b"", None),
+    ],
+)
+def test_sniff_type(data: bytes, expected: str | None) -> None:
+    assert sniff_type(data) == expected
+
+
+# --- images, BMP, other types ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "content_type"),
+    [
+        ("shot.png", png_bytes(), "image/png"),
+        ("a.gif", GIF, "image/gif"),
+        ("b.jpg", JPEG, "image/jpeg"),
+    ],
+)
+def test_real_images_accepted(name: str, data: bytes, content_type: str) -> None:
+    d = decide(name, "application/octet-stream", data, POLICY)
+    assert d == AttachmentDecision(name, content_type, len(data), True, None, "image")
+
+
+def test_image_judged_by_content_not_name() -> None:
+    # A JPEG named .png is still a real image: accepted with its true type.
+    d = decide("shot.png", "image/png", JPEG, POLICY)
+    assert d.accepted and d.content_type == "image/jpeg"
+
+
+def test_png_that_is_an_exe_refused_even_when_other_types_welcome() -> None:
+    for policy in (POLICY, AttachmentPolicy(accept_other_types=True)):
+        d = decide("shot.png", "image/png", EXE, policy)
+        assert not d.accepted and d.kind == "mislabelled"
+        assert "PNG" in d.reason and "по содержимому" in d.reason
+
+
+def test_declared_image_type_that_is_not_an_image_refused() -> None:
+    d = decide("file.bin", "image/jpeg; name=file.bin", EXE, POLICY)
+    assert d.kind == "mislabelled" and "JPG" in d.reason
+
+
+def test_png_that_is_a_zip_is_judged_as_the_archive_it_is() -> None:
+    data = zip_bytes({"shot.bmp": bmp_bytes()})
+    d = decide("shot.png", "image/png", data, POLICY)
+    assert d.accepted and d.kind == "archive" and d.content_type == "application/zip"
+
+
+@pytest.mark.parametrize("name", ["shot.bmp", "shot.png", None])
+def test_bare_bmp_refused_whatever_its_name(name: str | None) -> None:
+    d = decide(name, "image/bmp", bmp_bytes(), AttachmentPolicy(accept_other_types=True))
+    assert not d.accepted and d.kind == "bmp"
+    assert d.reason.startswith(BMP_TEXT)
+    assert bmp_refused([d])
+
+
+def test_bmp_refused_only_for_bare_refused_bmp() -> None:
+    ok = decide("shots.zip", None, zip_bytes({"shot.bmp": bmp_bytes()}), POLICY)
+    exe = decide("setup.exe", None, EXE, POLICY)
+    assert ok.accepted and not bmp_refused([ok, exe])
+
+
+def test_other_types_refused_naming_allowed_ones() -> None:
+    d = decide("setup.exe", "application/x-msdownload", EXE, POLICY)
+    assert not d.accepted and d.kind == "other"
+    assert d.content_type == "application/x-msdownload"
+    for allowed in ("JPG", "GIF", "PNG", "ZIP", "RAR"):
+        assert allowed in d.reason
+
+
+def test_other_types_accepted_when_policy_says_so() -> None:
+    d = decide(
+        "log.txt",
+        "text/plain; charset=utf-8",
+        b"error at line 3",
+        AttachmentPolicy(accept_other_types=True),
+    )
+    assert d.accepted and d.kind == "other" and d.content_type == "text/plain"
+
+
+def test_honest_other_image_type_is_not_a_disguise() -> None:
+    d = decide(
+        "scan.tif", "image/tiff", b"II*\x00" + bytes(20), AttachmentPolicy(accept_other_types=True)
+    )
+    assert d.accepted and d.kind == "other"
+
+
+def test_junk_declared_type_falls_back_to_octet_stream() -> None:
+    d = decide("x.dat", "not a type\r\n", b"\x00\x01", POLICY)
+    assert d.content_type == "application/octet-stream"
+
+
+def test_empty_file_refused() -> None:
+    d = decide("shot.png", "image/png", b"", AttachmentPolicy(accept_other_types=True))
+    assert not d.accepted and d.kind == "empty"
+
+
+def test_missing_name_gets_fallback_with_detected_extension() -> None:
+    assert decide(None, None, png_bytes(), POLICY).filename == "attachment.png"
+    assert decide("", None, RAR5, POLICY).filename == "attachment.rar"
+
+
+def test_rar4_and_rar5_accepted_by_signature() -> None:
+    for data in (RAR4, RAR5):
+        d = decide("logs.rar", None, data, POLICY)
+        assert d.accepted and d.kind == "archive" and d.content_type == "application/vnd.rar"
+
+
+# --- sizes ----------------------------------------------------------------------------
+
+
+def test_attachment_over_limit_refused_naming_limit_in_mb() -> None:
+    data = png_bytes() + bytes(10 * MB)
+    d = decide("big.png", None, data, POLICY)
+    assert not d.accepted and d.kind == "image"
+    assert "10 МБ" in d.reason
+
+
+def test_fractional_limit_shown_with_decimal_comma() -> None:
+    d = decide(
+        "big.png",
+        None,
+        png_bytes() + bytes(3 * MB),
+        AttachmentPolicy(max_attachment_bytes=5 * MB // 2),
+    )
+    assert "2,5 МБ" in d.reason
+
+
+def test_decide_counts_bytes_already_accepted() -> None:
+    policy = AttachmentPolicy(max_message_bytes=1000)
+    assert decide("a.gif", None, GIF, policy, already_accepted_bytes=1000 - len(GIF)).accepted
+    d = decide("a.gif", None, GIF, policy, already_accepted_bytes=1001 - len(GIF))
+    assert not d.accepted and "1000 байт" in d.reason
+
+
+def test_decide_all_refuses_everything_after_the_total_is_exceeded() -> None:
+    policy = AttachmentPolicy(max_message_bytes=3000)
+    big = png_bytes() + bytes(1200)
+    parts = [
+        ("a.png", None, big),
+        ("b.png", None, big),
+        ("c.png", None, big),
+        ("d.gif", None, GIF),
+        ("e.exe", None, EXE),
+    ]
+    got = decide_all(parts, policy)
+    assert [d.accepted for d in got] == [True, True, False, False, False]
+    assert "общий объём" in got[2].reason and "общий объём" in got[3].reason
+    assert got[4].kind == "other" and "общий объём" not in got[4].reason  # its own reason
+
+
+def test_decide_all_does_not_count_refused_attachments() -> None:
+    policy = AttachmentPolicy(max_message_bytes=2000)
+    parts = [("x.bmp", None, bmp_bytes(20, 20)), ("a.png", None, png_bytes() + bytes(1500))]
+    assert [d.accepted for d in decide_all(parts, policy)] == [False, True]
+
+
+# --- ZIP inspection -------------------------------------------------------------------
+
+
+def test_normal_zip_with_bmp_inside_accepted() -> None:
+    data = zip_bytes({"shots/shot1.bmp": bmp_bytes(50, 50), "readme.txt": "Привет".encode()})
+    assert inspect_zip(data, POLICY) is None
+    d = decide("shots.zip", "application/zip", data, POLICY)
+    assert d.accepted and d.kind == "archive" and d.reason is None
+
+
+def test_empty_zip_accepted() -> None:
+    assert decide("empty.zip", None, zip_bytes({}), POLICY).accepted
+
+
+def test_zipped_blank_bmp_screenshot_not_taken_for_a_bomb() -> None:
+    # A 1920x1080 white BMP deflates ~1000x; it is the very thing customers must send.
+    data = zip_bytes({"shot.bmp": bmp_bytes(1920, 1080)})
+    assert inspect_zip(data, POLICY) is None
+
+
+def test_300_mb_bomb_refused_by_listing_only() -> None:
+    bomb = handmade_deflate_zip(b"zeros.bin", 300)
+    assert len(bomb) < 400 * 1024
+    (info,) = zipfile.ZipFile(io.BytesIO(bomb)).infolist()
+    assert info.file_size == 300 * MB
+    reason = inspect_zip(bomb, POLICY)
+    assert reason is not None and "распакованном" in reason and "200 МБ" in reason
+    d = decide("bomb.zip", None, bomb, POLICY)
+    assert (
+        not d.accepted and d.kind == "archive" and d.reason.startswith("Архив «bomb.zip» не принят")
+    )
+
+
+def test_handmade_bomb_builder_makes_a_valid_zip() -> None:
+    # The same builder at 3 MB, fully extracted by zipfile: the CRC and sizes are right.
+    with zipfile.ZipFile(io.BytesIO(handmade_deflate_zip(b"z.bin", 3))) as zf:
+        assert zf.read("z.bin") == bytes(3 * MB)
+
+
+def test_zip_total_uncompressed_limit() -> None:
+    data = zeros_zip(3 * MB)
+    assert inspect_zip(data, AttachmentPolicy(zip_max_total_uncompressed=3 * MB)) is None
+    reason = inspect_zip(data, AttachmentPolicy(zip_max_total_uncompressed=2 * MB))
+    assert reason is not None and "2 МБ" in reason
+
+
+def test_zip_ratio_limit() -> None:
+    data = zeros_zip(2 * MB)
+    policy = AttachmentPolicy(zip_ratio_min_uncompressed=MB)
+    reason = inspect_zip(data, policy)
+    assert reason is not None and "сжат" in reason
+    assert (
+        inspect_zip(data, AttachmentPolicy(zip_ratio_min_uncompressed=MB, zip_max_ratio=10_000))
+        is None
+    )
+
+
+def test_too_many_members() -> None:
+    data = zip_bytes({f"f{i}.txt": b"x" for i in range(11)})
+    assert inspect_zip(data, AttachmentPolicy(zip_max_members=11)) is None
+    reason = inspect_zip(data, AttachmentPolicy(zip_max_members=10))
+    assert reason is not None and "слишком много файлов" in reason
+
+
+def test_overlapping_members_refused() -> None:
+    # Several directory entries sharing one member's data: the overlapping zip bomb.
+    data = with_central_copies(zip_bytes({"a.txt": bytes(range(256)) * 4}, zipfile.ZIP_STORED), 3)
+    assert len(zipfile.ZipFile(io.BytesIO(data)).infolist()) == 4
+    reason = inspect_zip(data, POLICY)
+    assert reason is not None and "перекрываются" in reason
+
+
+def test_nesting_up_to_the_limit_accepted_deeper_refused() -> None:
+    policy = AttachmentPolicy(zip_max_nesting=2)
+    assert inspect_zip(nested(3), policy) is None  # zip in zip in zip
+    reason = inspect_zip(nested(4), policy)
+    assert reason is not None and "вложенность" in reason
+    assert reason.startswith("Вложенный архив «level3.zip/level2.zip/level1.zip»")
+
+
+def test_nested_zip_found_by_content_not_name() -> None:
+    data = zip_bytes({"data.bin": zip_bytes({"x.dat": nested(1)})})  # zip in zip in zip
+    assert inspect_zip(data, AttachmentPolicy(zip_max_nesting=2)) is None
+    assert inspect_zip(data, AttachmentPolicy(zip_max_nesting=1)) is not None
+
+
+def test_limits_shared_with_nested_archives() -> None:
+    inner = zip_bytes({f"f{i}.txt": b"x" for i in range(6)})
+    data = zip_bytes({"a.zip": inner, "b.zip": inner})  # 2 + 12 members in all
+    assert inspect_zip(data, AttachmentPolicy(zip_max_members=14)) is None
+    assert inspect_zip(data, AttachmentPolicy(zip_max_members=13)) is not None
+
+
+def test_bomb_inside_a_nested_zip_refused() -> None:
+    data = zip_bytes({"inner.zip": zeros_zip(3 * MB)}, zipfile.ZIP_STORED)
+    reason = inspect_zip(data, AttachmentPolicy(zip_max_total_uncompressed=2 * MB))
+    assert reason is not None and reason.startswith("Вложенный архив «inner.zip»: архив слишком")
+
+
+def test_nested_zip_too_big_to_inspect_refused() -> None:
+    data = zip_bytes(
+        {"inner.zip": zip_bytes({"a.txt": bytes(range(256)) * 40}, zipfile.ZIP_STORED)}
+    )
+    reason = inspect_zip(data, AttachmentPolicy(max_attachment_bytes=5000))
+    assert reason is not None and "слишком велик для проверки" in reason
+
+
+def test_encrypted_members_are_fine() -> None:
+    data = with_encrypted_flag(zip_bytes({"secret.zip": nested(3)}, zipfile.ZIP_STORED))
+    assert zipfile.ZipFile(io.BytesIO(data)).infolist()[0].flag_bits & 0x1
+    # Not read, so not even its nesting is seen.
+    assert inspect_zip(data, AttachmentPolicy(zip_max_nesting=1)) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        zip_bytes({"a.txt": b"hello" * 100})[:60],  # truncated: no central directory
+        b"PK\x03\x04" + bytes(100),
+        b"PK\x05\x06" + bytes(5),
+    ],
+)
+def test_corrupt_zip_refused_with_reason(data: bytes) -> None:
+    assert inspect_zip(data, POLICY) == "Архив ZIP повреждён или не читается."
+    d = decide("broken.zip", None, data, POLICY)
+    assert not d.accepted and d.kind == "archive" and "повреждён" in d.reason
+
+
+def test_corrupt_nested_zip_refused() -> None:
+    inner = zip_bytes({"a.txt": b"hello world " * 50})[:-10]  # end record cut short
+    data = zip_bytes({"inner.zip": inner}, zipfile.ZIP_STORED)
+    assert (
+        inspect_zip(data, POLICY)
+        == "Вложенный архив «inner.zip»: архив ZIP повреждён или не читается."
+    )
+
+
+# --- file names -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\x\\shot.png", "shot.png"),
+        ("shot\x00.png", "shot.png"),
+        ("line\r\nbreak.png", "line break.png"),
+        (".bashrc", "bashrc"),
+        ("...", "attachment"),
+        ("dir/", "attachment"),
+        ("", "attachment"),
+        (None, "attachment"),
+        ("   ", "attachment"),
+        ("invoice\u202egnp.exe", "invoicegnp.exe"),  # right-to-left override disguise
+        ('a<b>:c|d?e*"f.png', "a_b__c_d_e__f.png"),
+        ("CON.txt", "_CON.txt"),
+        ("скриншот ошибки.png", "скриншот ошибки.png"),
+        ("shot.png. ", "shot.png"),
+    ],
+)
+def test_sanitize_filename(name: str | None, expected: str) -> None:
+    assert sanitize_filename(name) == expected
+
+
+def test_sanitize_filename_fallback() -> None:
+    assert sanitize_filename(None, "attachment.png") == "attachment.png"
+    assert sanitize_filename("", "../") == "attachment"
+
+
+def test_long_name_cut_to_150_keeping_extension() -> None:
+    name = sanitize_filename("x" * 300 + ".png")
+    assert len(name) == 150 and name.endswith(".png")
+    assert len(sanitize_filename("y" * 400)) == 150
+
+
+def test_long_cyrillic_name_fits_a_filesystem_name() -> None:
+    name = sanitize_filename("ы" * 300 + ".jpeg")
+    assert name.endswith(".jpeg") and len(name.encode("utf-8")) <= 255
+
+
+# --- properties -----------------------------------------------------------------------
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+@given(st.one_of(st.none(), st.text(), st.text(st.sampled_from("./\\ \x00\r\n\u202eabcя"))))
+def test_sanitize_filename_properties(name: str | None) -> None:
+    result = sanitize_filename(name)
+    assert result
+    assert "/" not in result and "\\" not in result
+    assert not result.startswith(".")
+    assert not any(_is_control(ch) for ch in result)
+    assert len(result) <= 150 and len(result.encode("utf-8")) <= 255
+
+
+_MAGIC = [
+    b"",
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF89a",
+    b"\xff\xd8\xff",
+    b"BM",
+    b"Rar!\x1a\x07\x00",
+]
+_VALID_ZIP = zip_bytes({"a.zip": zip_bytes({"b.bmp": bmp_bytes()}), "c.txt": b"hello" * 20})
+
+
+@st.composite
+def damaged_zip(draw: st.DrawFn) -> bytes:
+    data = bytearray(_VALID_ZIP)
+    for _ in range(draw(st.integers(1, 8))):
+        data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+    return bytes(data[: draw(st.integers(1, len(data)))])
+
+
+@settings(max_examples=300)
+@given(
+    name=st.one_of(st.none(), st.text()),
+    declared=st.one_of(
+        st.none(), st.text(), st.sampled_from(["image/png", "application/zip", "image/bmp"])
+    ),
+    data=st.one_of(
+        st.binary(), st.builds(bytes.__add__, st.sampled_from(_MAGIC), st.binary()), damaged_zip()
+    ),
+    accept_other=st.booleans(),
+)
+def test_decide_never_raises(
+    name: str | None, declared: str | None, data: bytes, accept_other: bool
+) -> None:
+    d = decide(name, declared, data, AttachmentPolicy(accept_other_types=accept_other))
+    assert d.accepted == (d.reason is None)
+    assert d.size == len(data)
+    assert d.filename == sanitize_filename(d.filename)

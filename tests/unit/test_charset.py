@@ -1,0 +1,412 @@
+"""Unit tests for maild.domain.charset: mislabelled bodies, RFC 2047 headers, base64 repair."""
+
+from __future__ import annotations
+
+import base64
+import codecs
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maild.domain.charset import (
+    b64decode_lenient,
+    decode_bytes,
+    decode_header,
+    normalize_charset,
+    plausibility,
+)
+
+SENTENCE = (
+    "Здравствуйте! Не работает оформление заказа в магазине, "
+    "ошибка 500 после обновления до версии 7.0."
+)
+MIXED = "Обновил Bitrix до 7.0, теперь cron не запускается и в логах PHP Fatal error."
+LETTER = "Добрый день!\nПодскажите, пожалуйста, как перенести сайт на другой хостинг?\n" * 2
+URGENT = "СРОЧНО! НЕ РАБОТАЕТ САЙТ"
+SHORT = ["Привет", "Спасибо!"]
+RUSSIAN = [SENTENCE, MIXED, LETTER, URGENT, *SHORT]
+ENCODINGS = ["cp1251", "koi8-r", "utf-8"]
+SUBJECT = "Не работает оформление заказа"
+
+
+def _ids(texts: list[str]) -> list[str]:
+    return [t.split()[0].strip("!,") for t in texts]
+
+
+# --- normalize_charset ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "codec"),
+    [
+        ("cp1251", "cp1251"),
+        ("windows-1251", "cp1251"),
+        ("Windows-1251", "cp1251"),
+        ("win-1251", "cp1251"),
+        ("WIN_1251", "cp1251"),
+        ('"windows-1251"', "cp1251"),
+        ("koi8r", "koi8-r"),
+        ("KOI8-R", "koi8-r"),
+        ("x-mac-cyrillic", "mac-cyrillic"),
+        ("utf8", "utf-8"),
+        ("UTF-8", "utf-8"),
+        ("utf-8*ru", "utf-8"),
+        ("ibm866", "cp866"),
+        ("iso-8859-5", "iso8859-5"),
+        ("iso-8859-1", "cp1252"),
+        ("us-ascii", "ascii"),
+    ],
+)
+def test_normalize_charset_aliases(label: str, codec: str) -> None:
+    assert normalize_charset(label) == codec
+
+
+@pytest.mark.parametrize(
+    "label", [None, "", "   ", "garbage", "x-unknown", "unknown-8bit", "base64", "rot13",
+              "unicode_escape", "idna", "кои8"],
+)  # fmt: skip
+def test_normalize_charset_rejects_unusable_labels(label: str | None) -> None:
+    assert normalize_charset(label) is None
+
+
+# --- decode_bytes: correct and missing labels --------------------------------
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("text", RUSSIAN, ids=_ids(RUSSIAN))
+def test_correct_label_is_kept(text: str, encoding: str) -> None:
+    assert decode_bytes(text.encode(encoding), encoding) == text
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("text", RUSSIAN, ids=_ids(RUSSIAN))
+def test_no_label_is_detected(text: str, encoding: str) -> None:
+    assert decode_bytes(text.encode(encoding)) == text
+
+
+@pytest.mark.parametrize("label", ["windows-1251", "win-1251", "CP1251", '"windows-1251"'])
+def test_alias_labels_decode(label: str) -> None:
+    assert decode_bytes(SENTENCE.encode("cp1251"), label) == SENTENCE
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("label", ["garbage", "x-unknown", "base64", "unicode_escape"])
+def test_unknown_label_falls_back_to_detection(encoding: str, label: str) -> None:
+    assert decode_bytes(SENTENCE.encode(encoding), label) == SENTENCE
+
+
+def test_x_mac_cyrillic_label() -> None:
+    assert decode_bytes(SENTENCE.encode("mac-cyrillic"), "x-mac-cyrillic") == SENTENCE
+
+
+# --- decode_bytes: wrong labels ----------------------------------------------
+
+MISLABELLED = [
+    ("cp1251", "koi8-r"),
+    ("koi8-r", "cp1251"),
+    ("koi8-r", "windows-1251"),
+    ("utf-8", "cp1251"),
+    ("utf-8", "koi8-r"),
+    ("cp1251", "utf-8"),
+    ("koi8-r", "utf-8"),
+    ("cp1251", "iso-8859-1"),
+    ("koi8-r", "iso-8859-1"),
+    ("utf-8", "iso-8859-1"),
+    ("cp1251", "us-ascii"),
+    ("utf-8", "x-mac-cyrillic"),
+]
+
+
+@pytest.mark.parametrize(("encoding", "label"), MISLABELLED)
+@pytest.mark.parametrize("text", RUSSIAN, ids=_ids(RUSSIAN))
+def test_wrong_label_is_overridden(text: str, encoding: str, label: str) -> None:
+    assert decode_bytes(text.encode(encoding), label) == text
+
+
+def test_cp1251_labelled_mac_cyrillic_keeps_capitals() -> None:
+    # The two tables share lowercase letters; only the capitals betray the label.
+    assert decode_bytes(SENTENCE.encode("cp1251"), "x-mac-cyrillic") == SENTENCE
+
+
+# --- decode_bytes: ASCII, Western, broken input ------------------------------
+
+
+@pytest.mark.parametrize("label", [None, "us-ascii", "utf-8", "koi8-r", "windows-1251", "junk"])
+def test_pure_english_is_ascii(label: str | None) -> None:
+    text = "Hello, the checkout fails with error 500 after upgrading to 7.0.\r\n"
+    assert decode_bytes(text.encode("ascii"), label) == text
+
+
+def test_empty_body() -> None:
+    assert decode_bytes(b"") == ""
+    assert decode_bytes(b"", "koi8-r") == ""
+
+
+@pytest.mark.parametrize(("encoding", "label"), [("latin-1", "iso-8859-1"), ("utf-8", "latin1")])
+def test_western_text_survives(encoding: str, label: str) -> None:
+    text = "Grüße aus München, schöne Straße"
+    assert decode_bytes(text.encode(encoding), label) == text
+
+
+def test_windows_1252_quotes_under_latin1_label() -> None:
+    text = "“Smart quotes” – from Outlook"
+    assert decode_bytes(text.encode("cp1252"), "iso-8859-1") == text
+
+
+def test_utf8_bom_wins_over_label() -> None:
+    assert decode_bytes(codecs.BOM_UTF8 + SENTENCE.encode(), "koi8-r") == SENTENCE
+
+
+def test_utf16_with_bom() -> None:
+    assert decode_bytes("Привет".encode("utf-16")) == "Привет"
+
+
+def test_broken_utf8_keeps_the_rest() -> None:
+    raw = SENTENCE.encode()
+    cut = raw.index("оформление".encode()) + 1  # drop half of a two-byte letter
+    result = decode_bytes(raw[:cut] + raw[cut + 1 :], "utf-8")
+    assert result == SENTENCE.replace("оформление", "\ufffdформление")
+
+
+def test_control_bytes_never_raise() -> None:
+    assert isinstance(decode_bytes(bytes(range(256)), "utf-8"), str)
+
+
+# --- plausibility -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [SENTENCE, MIXED, LETTER, URGENT, "Hello world"])
+def test_real_text_is_fully_plausible(text: str) -> None:
+    assert plausibility(text) >= 0.99
+
+
+@pytest.mark.parametrize(
+    ("encoding", "wrong"),
+    [
+        ("cp1251", "koi8-r"),
+        ("koi8-r", "cp1251"),
+        ("utf-8", "cp1251"),
+        ("utf-8", "latin-1"),
+        ("cp1251", "latin-1"),
+        ("cp1251", "cp866"),
+        ("cp1251", "iso8859-5"),
+    ],
+)
+def test_mojibake_is_implausible(encoding: str, wrong: str) -> None:
+    mojibake = SENTENCE.encode(encoding).decode(wrong, errors="replace")
+    assert plausibility(mojibake) < 0.6 < plausibility(SENTENCE)
+
+
+def test_plausibility_examples() -> None:
+    assert plausibility("") == 1.0
+    assert plausibility("Hello\x00\x01\x02\x03") < 0.5
+    assert plausibility("РџСЂРёРІРµС‚") < 0.2  # "Привет" in UTF-8 read as cp1251
+    assert plausibility("ÐŸÑ€Ð¸Ð²ÐµÑ‚") < 0.2  # ... and read as cp1252
+    assert plausibility("пТЙЧЕФ") < 0.2  # "Привет" in cp1251 read as koi8-r
+    assert plausibility("Заказ №15 «срочно» — оплачен 😀") >= 0.99
+
+
+# --- b64decode_lenient ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("0J/RgNC40LLQtdGC", "Привет"),
+        ("0J/RgNC4\r\n0LLQtdGC", "Привет"),  # line breaks
+        (b" 0J/RgNC4 0LLQ tdGC ", "Привет"),  # stray spaces
+        ("0J/RgNC40LLQtdGC===", "Привет"),  # too much padding
+        ("0YHQv9Cw0YHQuNCx0L4", "спасибо"),  # missing padding
+        ("0YHQv9Cw0YHQuNCx0L4=", "спасибо"),
+        ("0YHQv9Cw*0YH#QuNCx0L4", "спасибо"),  # junk characters
+        ("0J_RgNC4", "При"),  # URL-safe alphabet
+        ("QUI=Qw==", "ABC"),  # two padded chunks glued together
+        ("QUJDR", "ABC"),  # a dangling sextet carries no byte
+    ],
+)
+def test_b64decode_lenient(data: str | bytes, expected: str) -> None:
+    assert b64decode_lenient(data).decode("utf-8") == expected
+
+
+@pytest.mark.parametrize("data", ["", "=", "====", "Q", "!!!", "ÿÿÿ", b"\xff\xfe", "Привет"])
+def test_b64decode_lenient_garbage(data: str | bytes) -> None:
+    assert isinstance(b64decode_lenient(data), bytes)
+
+
+# --- decode_header ---------------------------------------------------------------
+
+
+def _b_word(text: str, charset: str, label: str | None = None) -> str:
+    payload = base64.b64encode(text.encode(charset)).decode("ascii")
+    return f"=?{label or charset}?B?{payload}?="
+
+
+def _q_word(text: str, charset: str, label: str | None = None) -> str:
+    chars = []
+    for byte in text.encode(charset):
+        if byte == 0x20:
+            chars.append("_")
+        elif byte > 0x7E or chr(byte) in "=?_":
+            chars.append(f"={byte:02X}")
+        else:
+            chars.append(chr(byte))
+    return f"=?{label or charset}?Q?{''.join(chars)}?="
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        _b_word(SUBJECT, "cp1251", "windows-1251"),
+        _q_word(SUBJECT, "koi8-r"),
+        _b_word(SUBJECT, "utf-8"),
+        _q_word(SUBJECT, "utf-8").replace("?Q?", "?q?"),
+        _b_word(SUBJECT, "cp1251", "Windows-1251").replace("?B?", "?b?"),
+    ],
+    ids=["b-cp1251", "q-koi8", "b-utf8", "q-lowercase", "b-lowercase"],
+)
+def test_header_encoded_words(value: str) -> None:
+    assert decode_header(value) == SUBJECT
+
+
+@pytest.mark.parametrize("fold", ["\r\n ", "\r\n\t", "\n ", " "])
+def test_header_split_words_join_without_space(fold: str) -> None:
+    raw = SUBJECT.encode("utf-8")
+    # Split inside a two-byte letter: clients do it, joining bytes first repairs it.
+    first, second = raw[:5], raw[5:]
+    value = (
+        f"Re: =?utf-8?B?{base64.b64encode(first).decode()}?={fold}"
+        f"=?utf-8?B?{base64.b64encode(second).decode()}?= [TID-123]"
+    )
+    assert decode_header(value) == f"Re: {SUBJECT} [TID-123]"
+
+
+def test_header_split_words_in_two_charsets() -> None:
+    value = _b_word("Не работает ", "cp1251") + "\r\n " + _q_word("оформление заказа", "koi8-r")
+    assert decode_header(value) == SUBJECT
+
+
+def test_header_text_between_words_is_kept() -> None:
+    value = f"{_b_word('Заказ', 'utf-8')} #123 {_q_word('оплачен', 'koi8-r')}"
+    assert decode_header(value) == "Заказ #123 оплачен"
+
+
+@pytest.mark.parametrize(
+    ("charset", "label"),
+    [("cp1251", "koi8-r"), ("koi8-r", "windows-1251"), ("utf-8", "windows-1251"),
+     ("cp1251", "utf-8"), ("cp1251", "x-unknown")],
+)  # fmt: skip
+def test_header_wrong_charset_label(charset: str, label: str) -> None:
+    assert decode_header(_b_word(SUBJECT, charset, label)) == SUBJECT
+    assert decode_header(_q_word(SUBJECT, charset, label)) == SUBJECT
+
+
+def test_header_short_word_wrong_label() -> None:
+    assert decode_header(_b_word("Привет", "cp1251", "koi8-r")) == "Привет"
+
+
+@pytest.mark.parametrize("damage", ["strip", "extra", "junk"])
+def test_header_bad_base64_padding(damage: str) -> None:
+    payload = base64.b64encode(SUBJECT.encode("cp1251")).decode("ascii")
+    assert payload.endswith("=")
+    payload = {
+        "strip": payload.rstrip("="),
+        "extra": payload + "==",
+        "junk": payload[:8] + "*" + payload[8:],
+    }[damage]
+    assert decode_header(f"=?windows-1251?B?{payload}?=") == SUBJECT
+
+
+def test_header_missing_terminator() -> None:
+    word = _b_word("Спасибо!", "utf-8")
+    assert decode_header(word[:-2]) == "Спасибо!"
+    assert decode_header(word[:-2] + " [TID-7]") == "Спасибо! [TID-7]"
+
+
+def test_header_broken_q_escape_is_kept_literally() -> None:
+    assert decode_header("=?utf-8?Q?100=ZZ_=D0=BE=D0=BA?=") == "100=ZZ ок"
+
+
+@pytest.mark.parametrize("encoding", ["cp1251", "koi8-r"])
+def test_header_raw_8bit_bytes(encoding: str) -> None:
+    assert decode_header(f"Re: {SUBJECT} [TID-1]".encode(encoding)) == f"Re: {SUBJECT} [TID-1]"
+
+
+def test_header_raw_8bit_as_surrogate_escaped_str() -> None:
+    # email's compat32 policy hands out undecodable header bytes this way.
+    value = SUBJECT.encode("cp1251").decode("ascii", errors="surrogateescape")
+    assert decode_header(value) == SUBJECT
+
+
+def test_header_already_decoded_str_is_untouched() -> None:
+    assert decode_header(f"  {SUBJECT}  ") == SUBJECT
+
+
+def test_header_unfolds_plain_text() -> None:
+    assert decode_header("Problem with\r\n\tcheckout\r\n page") == "Problem with checkout page"
+
+
+def test_header_never_yields_line_breaks() -> None:
+    # An encoded CR LF must not become header injection when the subject is reused.
+    decoded = decode_header("=?utf-8?Q?Hi=0D=0ABcc:_victim@example.com?=")
+    assert "\r" not in decoded
+    assert "\n" not in decoded
+    assert decoded == "Hi Bcc: victim@example.com"
+
+
+@pytest.mark.parametrize("value", [None, "", b"", "=??=", "=?utf-8?X?abc?=", "=?utf-8?B?", "?="])
+def test_header_degenerate_values(value: str | bytes | None) -> None:
+    assert isinstance(decode_header(value), str)
+
+
+# --- never raises -------------------------------------------------------------------
+
+LABELS = st.one_of(
+    st.none(),
+    st.sampled_from(["utf-8", "cp1251", "koi8-r", "us-ascii", "utf-16", "utf-7", "base64",
+                     "iso-2022-jp", "x-mac-cyrillic", "gb18030", "garbage"]),
+    st.text(max_size=20),
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.binary(max_size=300), label=LABELS)
+def test_decode_bytes_never_raises(data: bytes, label: str | None) -> None:
+    assert isinstance(decode_bytes(data, label), str)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=st.one_of(st.text(max_size=200), st.binary(max_size=200), st.none()))
+def test_decode_header_never_raises(value: str | bytes | None) -> None:
+    result = decode_header(value)
+    assert isinstance(result, str)
+    assert "\n" not in result
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    parts=st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["=?", "?=", "?B?", "?Q?", "utf-8", "koi8-r", "=D0", "_", " ", "\r\n "]
+            ),
+            st.text(max_size=10),
+        ),
+        max_size=15,
+    )
+)
+def test_decode_header_never_raises_on_encoded_word_debris(parts: list[str]) -> None:
+    assert isinstance(decode_header("".join(parts)), str)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.one_of(st.text(max_size=100), st.binary(max_size=100)))
+def test_b64decode_lenient_never_raises(data: str | bytes) -> None:
+    assert isinstance(b64decode_lenient(data), bytes)
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+def test_utf8_text_round_trips(text: str) -> None:
+    # Strict UTF-8 is never second-guessed, whatever the content.
+    assert decode_bytes(text.encode("utf-8"), "utf-8") == text
