@@ -130,13 +130,15 @@ def main(argv: list[str] | None = None) -> int:
         format="maild: %(levelname)s: %(message)s",
         stream=sys.stderr,
     )
+    # aiosmtpd logs every SMTP command at INFO; keep its warnings only
+    logging.getLogger("mail.log").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         app = _load_app(args)
     except config_mod.ConfigError as e:
         print(f"maild: config error: {e}", file=sys.stderr)
         return EX_CONFIG
     except OSError as e:
-        print(f"maild: storage unavailable: {e}", file=sys.stderr)
+        print(f"maild: storage unavailable, try again later: {e}", file=sys.stderr)
         return EX_TEMPFAIL
     try:
         return dispatch(app, args)

@@ -158,7 +158,8 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
             print("no tickets")
             return EX_OK
         print(
-            f"{'TID':<10} {'status':<8} {'level':<12} {'created':<17} {'due':<17} requester / subject"
+            f"{'TID':<10} {'status':<8} {'level':<12} {'created':<17} {'due':<17} "
+            "requester / subject"
         )
         for r in rows:
             flag = "!" if r.get("critical") else " "
@@ -201,6 +202,8 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
             state = "accepted" if a["accepted"] else f"refused: {a['reason']}"
             print(f"   [{a['filename']} {a['content_type']} {a['size']} B, {state}]")
         text = (m.get("text") or "").strip()
+        if m["kind"] in ("confirmation", "notice"):  # templated: the first line says it
+            text = text.splitlines()[0] if text else ""
         print("   " + "\n   ".join(text.splitlines()[:40]) if text else "   (empty)")
     return EX_OK
 

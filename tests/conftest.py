@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.dovecot import dovecot  # noqa: F401
 from tests.helpers import Desk, Sink
 
 

@@ -191,3 +191,54 @@ def make_mail(
         maintype, subtype = ctype.split("/")
         m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return m.as_bytes(policy=email.policy.SMTP)
+
+
+class Daemon:
+    """`maild serve` as a subprocess, the way systemd runs it."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.proc: subprocess.Popen | None = None
+        self.log = desk.root / "serve.log"
+
+    @property
+    def port(self) -> int:
+        return int(self.desk.sections["smtp"]["listen"].rsplit(":", 1)[1])
+
+    def start(self, timeout: float = 15) -> Daemon:
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        self._logf = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "maild", "--config", str(self.desk.config), "serve"],
+            stdout=self._logf,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"maild serve exited {self.proc.returncode}: {self.logtext()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.settimeout(5)
+                    if s.recv(100).startswith(b"220"):
+                        s.sendall(b"QUIT\r\n")
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("maild serve did not start listening")
+
+    def logtext(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self, sig: int = 15, timeout: float = 20) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            self._logf.close()
+
+    def kill(self) -> None:
+        self.stop(9)

@@ -8,10 +8,13 @@ Ids are derived from what caused the mail, so queueing is idempotent.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -96,6 +99,20 @@ class Outbox:
     ) -> tuple[int, int]:
         """Send what is due (everything when `force`). Returns (sent, failed)."""
         now = now or datetime.now(UTC)
+        with self._flush_lock():
+            return self._flush(cfg, now, force)
+
+    @contextmanager
+    def _flush_lock(self) -> Iterator[None]:
+        """One sender at a time (the daemon and a manual flush), or mail goes twice."""
+        fd = os.open(self.root / "flush.lock", os.O_RDWR | os.O_CREAT, 0o640)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def _flush(self, cfg: OutboundConfig, now: datetime, force: bool) -> tuple[int, int]:
         due = [
             m
             for m in self.entries()

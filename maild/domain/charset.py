@@ -11,6 +11,7 @@ import codecs
 import re
 import unicodedata
 import warnings
+from dataclasses import dataclass
 
 import chardet
 
@@ -137,109 +138,19 @@ _CYR_NEIGHBOURS = frozenset("іїєґўІЇЄҐЎ")
 # The 15 most frequent Russian letters cover about 80 % of running text; a wrong
 # single-byte decoding permutes the alphabet and loses that skew.
 _RU_FREQUENT = frozenset("оеаинтсрвлкмдпу")
+# Frequent Russian bigrams (case-folded): about half the letter pairs of real text
+# are here, of any wrong Cyrillic code page under a fifth.
 _RU_BIGRAMS = frozenset(
-    [
-        "ст",
-        "но",
-        "то",
-        "на",
-        "ен",
-        "ов",
-        "ни",
-        "ра",
-        "во",
-        "ко",
-        "ро",
-        "ал",
-        "ре",
-        "ер",
-        "ос",
-        "го",
-        "пр",
-        "ли",
-        "ет",
-        "по",
-        "не",
-        "ны",
-        "ол",
-        "ор",
-        "ак",
-        "ан",
-        "ел",
-        "ва",
-        "ть",
-        "ит",
-        "ль",
-        "ес",
-        "ом",
-        "од",
-        "ка",
-        "ри",
-        "ин",
-        "ле",
-        "ве",
-        "ат",
-        "от",
-        "де",
-        "ла",
-        "да",
-        "ов",
-        "ло",
-        "ми",
-        "ма",
-        "ед",
-        "ск",
-        "те",
-        "ие",
-        "ия",
-        "ем",
-        "ль",
-        "ам",
-        "им",
-        "ую",
-        "ая",
-        "ой",
-        "ый",
-        "ого",
-        "ие",
-        "ся",
-        "сь",
-        "чт",
-        "зд",
-        "ат",
-        "ит",
-        "ет",
-        "ле",
-        "ке",
-        "ки",
-        "ту",
-        "та",
-        "ти",
-        "ть",
-        "бо",
-        "бы",
-        "ду",
-        "ше",
-        "ща",
-        "ще",
-        "ча",
-        "че",
-        "зн",
-        "за",
-        "ва",
-        "ве",
-        "вы",
-        "ви",
-        "об",
-        "ог",
-        "ую",
-        "ых",
-        "их",
-        "ей",
-        "ой",
-        "ий",
-    ]
-)
+    (
+        "ст", "но", "то", "на", "ен", "ов", "ни", "ра", "во", "ко", "ро", "ал", "ре", "ер",
+        "ос", "го", "пр", "ли", "ет", "по", "не", "ны", "ол", "ор", "ак", "ан", "ел", "ва",
+        "ть", "ит", "ль", "ес", "ом", "од", "ка", "ри", "ин", "ле", "ве", "ат", "от", "де",
+        "ла", "да", "ло", "ми", "ма", "ед", "ск", "те", "ие", "ия", "ем", "ам", "им", "ую",
+        "ая", "ой", "ый", "ся", "сь", "чт", "зд", "ке", "ки", "ту", "та", "ти", "бо", "бы",
+        "ду", "ше", "ща", "ще", "ча", "че", "зн", "за", "вы", "ви", "об", "ог", "ых", "их",
+        "ей", "ий", "ок", "ик", "ск", "ту", "ый", "ег", "ак",
+    )
+)  # fmt: skip
 # Punctuation and signs that real Russian mail uses; never counted as debris.
 _COMMON_PUNCT = frozenset("«»—–…“”„‘’•·№°±€£©®™§\u00a0")
 # Characters a wrong single-byte table can produce from 0x80-0xFF.  Only these count
@@ -347,7 +258,7 @@ def plausibility(text: str) -> float:
     ]
     bigram = sum(1 for p in pairs if p in _RU_BIGRAMS) / len(pairs) if pairs else 0.0
     # Real text saturates both measures; wrong tables land far below the thresholds.
-    language = 0.5 * _clamp((freq - 0.35) / 0.2) + 0.5 * _clamp((bigram - 0.05) / 0.2)
+    language = 0.5 * _clamp((freq - 0.35) / 0.2) + 0.5 * _clamp((bigram - 0.15) / 0.25)
     # Few letters are weak evidence: let the language model weigh in gradually.
     weight = _clamp(len(ru) / 30.0) * 0.5
     return structure * (1.0 - weight * (1.0 - language))
@@ -393,7 +304,9 @@ def _detect(data: bytes, declared: str | None) -> tuple[str, str]:
         priors[declared] = -_DECLARED_BONUS
     # chardet may name a charset we would not try (a Western or Greek page); only a
     # confident opinion earns a place, a weak one would just add wrong answers.
-    if opinion and confidence >= 0.5:
+    # UTF-16/32 without a byte-order mark is chardet's usual guess for binary junk
+    # with NUL bytes; such text is unreadable either way, so keep it byte-for-byte.
+    if opinion and confidence >= 0.5 and not opinion.startswith(("utf-16", "utf-32")):
         priors.setdefault(opinion, _OTHER_PRIOR)
 
     best: tuple[float, str, str] | None = None
@@ -514,38 +427,40 @@ def _decode_plain(segments: list[str]) -> list[str]:
     return [_to_bytes(s).decode(codec, errors="replace") for s in segments]
 
 
+@dataclass
+class _EncodedRun:
+    """Bytes of adjacent encoded words sharing one charset label."""
+
+    charset: str
+    raw: bytes
+
+
 def _decode_header_str(value: str) -> str:
     value = _FOLD_RE.sub(" ", value)
-    # Tokens: ("word", charset, bytes) for encoded words, ("text", str) otherwise.
-    tokens: list[tuple[str, str, bytes | str]] = []
+    pieces: list[str | _EncodedRun] = []
     pos = 0
     for match in _ENCODED_WORD_RE.finditer(value):
         between = value[pos : match.start()]
+        last = pieces[-1] if pieces else None
         # Whitespace between two encoded words is not part of the text (RFC 2047 6.2).
-        if between and not (between.isspace() and tokens and tokens[-1][0] == "word"):
-            tokens.append(("text", "", between))
-        enc, payload = match.group("enc").upper(), match.group("text")
-        raw = b64decode_lenient(payload) if enc == "B" else _q_decode(payload)
-        charset = match.group("charset")
-        if tokens and tokens[-1][0] == "word" and tokens[-1][1].lower() == charset.lower():
-            # Same charset: join bytes first, clients split multi-byte characters.
-            tokens[-1] = ("word", charset, tokens[-1][2] + raw)  # type: ignore[operator]
+        if between and not (between.isspace() and isinstance(last, _EncodedRun)):
+            pieces.append(between)
+            last = between
+        payload, charset = match.group("text"), match.group("charset")
+        raw = b64decode_lenient(payload) if match.group("enc") in "bB" else _q_decode(payload)
+        if isinstance(last, _EncodedRun) and last.charset.lower() == charset.lower():
+            # Join bytes before decoding: clients split multi-byte characters across words.
+            last.raw += raw
         else:
-            tokens.append(("word", charset, raw))
+            pieces.append(_EncodedRun(charset, raw))
         pos = match.end()
     if pos < len(value):
-        tokens.append(("text", "", value[pos:]))
+        pieces.append(value[pos:])
 
-    plain = _decode_plain([str(t[2]) for t in tokens if t[0] == "text"])
-    parts: list[str] = []
-    plain_iter = iter(plain)
-    for kind, charset, payload in tokens:
-        if kind == "text":
-            parts.append(next(plain_iter))
-        else:
-            assert isinstance(payload, bytes)
-            parts.append(decode_bytes(payload, charset))
-    text = "".join(parts)
+    plain = iter(_decode_plain([p for p in pieces if isinstance(p, str)]))
+    text = "".join(
+        next(plain) if isinstance(p, str) else decode_bytes(p.raw, p.charset) for p in pieces
+    )
     # A decoded header must stay one line: CR/LF here would be header injection later.
     text = _CONTROL_RE.sub(" ", text)
     return re.sub(r"[ \t]{2,}", " ", text).strip()

@@ -56,8 +56,10 @@ def _render_link(text: str, href: str) -> str:
         address = unquote(href[7:].split("?", 1)[0]).strip()
         if not address:
             return text
-        if not text or address.lower() in text.lower():
-            return text or address
+        if not text or text.lower() in (address.lower(), href.lower()):
+            return address
+        if address.lower() in text.lower():
+            return text
         return f"{text} ({address})"
     if not text:
         return href
@@ -105,9 +107,9 @@ class _TextRenderer(HTMLParser):
         """Apply pending breaks and the list prefix before visible text."""
         if self._pending_breaks and (self._line or self.lines):
             self._flush_line()
-            if self._pending_breaks >= 2 and self.lines:
-                depth = min(self.lines[-1][0], self._quote_depth)
-                self.lines.append((depth, ""))
+            # No blank line right where a quote opens: "wrote:" sits on the quote.
+            if self._pending_breaks >= 2 and self.lines and self._quote_depth <= self.lines[-1][0]:
+                self.lines.append((self._quote_depth, ""))
         self._pending_breaks = 0
         if not self._line:
             self._line_depth = self._quote_depth

@@ -60,8 +60,6 @@ def screen(msg: ParsedMessage, support_address: str) -> Screening:
         return Screening(True, "письмо из рассылки (List-Id)")
     if ROBOT_LOCALPARTS.match(local):
         return Screening(True, f"служебный адрес отправителя {msg.from_addr}")
-    rp = (msg.header("return-path") or "").strip()
-    if rp in ("<>", ""):
-        if rp == "<>":
-            return Screening(True, "пустой Return-Path (служебное письмо)")
+    if (msg.header("return-path") or "").strip() == "<>":
+        return Screening(True, "пустой Return-Path (служебное письмо)")
     return HUMAN

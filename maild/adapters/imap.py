@@ -1,0 +1,303 @@
+"""The IMAP edge: poll (or IDLE on) a mailbox and hand every message to the durable spool.
+
+A message leaves the server folder only after deliver() returned, so a crash or a failed
+delivery can at worst cause a re-delivery (ingest is idempotent by Message-ID), never a loss.
+
+Which messages are taken: every message in `folder` that is not flagged \\Deleted and not
+flagged with the keyword $MaildProcessed (SEARCH NOT DELETED NOT KEYWORD $MaildProcessed).
+Not UNSEEN: staff or the admin may open the support mailbox in a mail client, which marks
+mail \\Seen, and such mail must still become tickets. Processed mail does not stay in the
+folder, so "everything still there" is exactly "everything not yet delivered".
+
+How a delivered message is taken out of `folder`, best first, by what the server advertises
+after login:
+  MOVE      UID MOVE to processed_folder.
+  UIDPLUS   UID COPY to processed_folder, flag \\Deleted, UID EXPUNGE of just that UID.
+  neither   UID COPY to processed_folder and flag $MaildProcessed, left in `folder`; later
+            polls skip it. A plain EXPUNGE would also purge messages a human flagged
+            \\Deleted, so we never send one.
+The message is fetched with BODY.PEEK[] and never marked \\Seen by us.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from email.parser import BytesHeaderParser
+
+from imapclient import IMAPClient
+
+from maild.config import ImapConfig
+
+log = logging.getLogger("maild.imap")
+
+PROCESSED_KEYWORD = b"$MaildProcessed"
+SEARCH_CRITERIA = [b"NOT", b"DELETED", b"NOT", b"KEYWORD", PROCESSED_KEYWORD]
+IDLE_SLICE = 1.0  # seconds per idle_check, so a stop request is seen within about this long
+BACKOFF_START = 1.0
+MIN_POLL_INTERVAL = 0.1
+
+
+class DeliveryError(Exception):
+    """deliver() raised for message `uid`; it is still in the folder, untouched.
+
+    `delivered` counts the messages of the same round that were delivered (and moved)
+    before it. The original exception is the __cause__.
+    """
+
+    def __init__(self, uid: int, delivered: int, cause: BaseException) -> None:
+        super().__init__(f"delivery of UID {uid} failed: {type(cause).__name__}: {cause}")
+        self.uid = uid
+        self.delivered = delivered
+
+
+class ImapPoller:
+    """Fetch mail from one IMAP folder and hand it to `deliver`, at least once, in UID order.
+
+    Use run() in a thread for the daemon, poll_once() for a single pass. Not thread-safe:
+    one thread drives it; other threads only set the `stop` event given to run().
+    """
+
+    def __init__(
+        self,
+        cfg: ImapConfig,
+        deliver: Callable[[bytes], None],
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        idle_timeout: float = 300,
+        backoff_max: float = 300,
+        io_timeout: float = 60,
+    ) -> None:
+        self.cfg = cfg
+        self.deliver = deliver
+        self.ssl_context = ssl_context
+        self.idle_timeout = idle_timeout
+        self.backoff_max = backoff_max
+        # Socket timeout for connect and every command: a half-open connection must end in
+        # an error (and a reconnect), not hang the poller forever.
+        self.io_timeout = io_timeout
+        self._client: IMAPClient | None = None
+        self._caps: frozenset[bytes] = frozenset()
+        self._idling = False
+
+    # -- connection -------------------------------------------------------------------
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self.ssl_context is not None:
+            return self.ssl_context
+        ctx = ssl.create_default_context()
+        if not self.cfg.verify_tls:
+            # Only for self-signed test or internal servers; the admin opted in explicitly.
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+
+    def _connect(self) -> IMAPClient:
+        cfg = self.cfg
+        mode = "implicit TLS" if cfg.ssl else "STARTTLS" if cfg.starttls else "plain"
+        log.info("imap: connecting to %s:%d (%s)", cfg.host, cfg.port, mode)
+        client = IMAPClient(
+            cfg.host,
+            port=cfg.port,
+            ssl=cfg.ssl,
+            ssl_context=self._tls_context() if cfg.ssl else None,
+            timeout=self.io_timeout,
+        )
+        try:
+            if cfg.starttls and not cfg.ssl:
+                # imapclient refuses when STARTTLS is not advertised, so the password is
+                # never sent in clear when TLS was asked for.
+                client.starttls(self._tls_context())
+            client.login(cfg.username, cfg.password)
+            # MOVE (and, on Dovecot, UIDPLUS) is only advertised after login.
+            self._caps = frozenset(c.upper() for c in client.capabilities())
+            self._ensure_folder(client, cfg.processed_folder)
+            info = client.select_folder(cfg.folder)
+        except BaseException:
+            _shutdown(client)
+            raise
+        log.info(
+            "imap: logged in as %s on %s:%d, folder %s has %d message(s); server has %s",
+            cfg.username,
+            cfg.host,
+            cfg.port,
+            cfg.folder,
+            info.get(b"EXISTS", 0),
+            " ".join(c for c in ("MOVE", "UIDPLUS", "IDLE") if c.encode() in self._caps)
+            or "none of MOVE/UIDPLUS/IDLE",
+        )
+        return client
+
+    @staticmethod
+    def _ensure_folder(client: IMAPClient, folder: str) -> None:
+        if client.folder_exists(folder):
+            return
+        try:
+            client.create_folder(folder)
+        except IMAPClient.Error:
+            # Another client may have created it in between; anything else is a real error.
+            if not client.folder_exists(folder):
+                raise
+        log.info("imap: created folder %s", folder)
+        with contextlib.suppress(IMAPClient.Error):
+            # So the folder shows up in staff's mail clients; we do not need it ourselves.
+            client.subscribe_folder(folder)
+
+    def close(self) -> None:
+        """Log out and close the connection (best effort, never raises)."""
+        client, self._client = self._client, None
+        idling, self._idling = self._idling, False
+        if client is None:
+            return
+        if idling:
+            # A LOGOUT in the middle of IDLE would not be understood: just drop the socket.
+            _shutdown(client)
+            return
+        try:
+            client.logout()
+        except Exception:
+            _shutdown(client)
+
+    # -- one pass ---------------------------------------------------------------------
+
+    def poll_once(self) -> int:
+        """Deliver every waiting message; return how many were delivered.
+
+        Connects if needed. Raises DeliveryError when deliver() raised (that message and
+        the rest of the round stay on the server, untouched), and imapclient/socket/ssl
+        errors when the server or network fails; the connection is kept either way, so
+        callers that see a network error should close() before trying again.
+        """
+        return self._poll(None)
+
+    def _poll(self, stop: threading.Event | None) -> int:
+        if self._client is None:
+            self._client = self._connect()
+        client = self._client
+        # Forget EXISTS updates seen so far: any that arrive from here on mean new mail
+        # may have come in after our SEARCH (see _new_mail_pending).
+        client._imap.untagged_responses.pop("EXISTS", None)
+        uids = sorted(client.search(SEARCH_CRITERIA))
+        delivered = 0
+        for uid in uids:
+            if stop is not None and stop.is_set():
+                break
+            # One message at a time: a big mailbox is never held in memory at once.
+            data = client.fetch([uid], [b"BODY.PEEK[]"]).get(uid)
+            if data is None or b"BODY[]" not in data:
+                continue  # expunged by someone else since the SEARCH
+            raw = data[b"BODY[]"]
+            try:
+                self.deliver(raw)
+            except Exception as e:
+                raise DeliveryError(uid, delivered, e) from e
+            self._mark_processed(client, uid)
+            delivered += 1
+            log.info("imap: delivered UID %d (Message-ID %s)", uid, _message_id(raw))
+        return delivered
+
+    def _mark_processed(self, client: IMAPClient, uid: int) -> None:
+        folder = self.cfg.processed_folder
+        if b"MOVE" in self._caps:
+            client.move([uid], folder)
+            return
+        client.copy([uid], folder)
+        if b"UIDPLUS" in self._caps:
+            client.add_flags([uid], [b"\\Deleted"], silent=True)
+            client.uid_expunge([uid])
+        else:
+            client.add_flags([uid], [PROCESSED_KEYWORD], silent=True)
+
+    def _new_mail_pending(self) -> bool:
+        # imapclient leaves unsolicited EXISTS responses (sent along with our own commands)
+        # in imaplib's untagged_responses; mail announced that way would not be announced
+        # again in IDLE, so it would wait for the next idle_timeout without this check.
+        return self._client is not None and bool(
+            self._client._imap.untagged_responses.get("EXISTS")
+        )
+
+    # -- daemon loop --------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Poll, then IDLE (or sleep poll_interval), until `stop` is set. Never raises.
+
+        On a network or IMAP error: one log line, close, reconnect after 1, 2, 4 ... s
+        (capped at backoff_max, reset after a successful poll). When deliver() fails the
+        connection is kept and the same backoff applies before the message is retried.
+        """
+        delay = BACKOFF_START
+        try:
+            while not stop.is_set():
+                try:
+                    self._poll(stop)
+                    delay = BACKOFF_START
+                    if stop.is_set() or self._new_mail_pending():
+                        continue
+                    if b"IDLE" in self._caps:
+                        self._idle(stop)
+                    else:
+                        # Floor: poll_interval = 0 would hammer the server in a busy loop.
+                        stop.wait(max(self.cfg.poll_interval, MIN_POLL_INTERVAL))
+                    continue
+                except DeliveryError as e:
+                    log.error("imap: %s; retrying in %g s", e, min(delay, self.backoff_max))
+                except Exception as e:
+                    log.warning(
+                        "imap: %s: %s; reconnecting in %g s",
+                        type(e).__name__,
+                        e,
+                        min(delay, self.backoff_max),
+                    )
+                    self.close()
+                stop.wait(min(delay, self.backoff_max))
+                delay = min(delay * 2, self.backoff_max)
+        finally:
+            self.close()
+
+    def _idle(self, stop: threading.Event) -> None:
+        """Wait in IDLE until new mail, stop, idle_timeout, or a dead connection."""
+        client = self._client
+        assert client is not None
+        client.idle()
+        self._idling = True
+        deadline = time.monotonic() + self.idle_timeout
+        while not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break  # re-issue IDLE now and then: servers drop idle clients (RFC 2177)
+            wait = min(IDLE_SLICE, left)
+            started = time.monotonic()
+            responses = client.idle_check(timeout=wait)
+            if any(_is_new_mail_or_bye(r) for r in responses):
+                break
+            if not responses and time.monotonic() - started < wait / 2:
+                # Woken early with nothing to parse: imapclient swallows EOF and resets here.
+                # Leaving IDLE makes a dead connection raise, so run() reconnects.
+                break
+        self._idling = False
+        client.idle_done()
+
+
+def _is_new_mail_or_bye(response: object) -> bool:
+    if not isinstance(response, tuple) or not response:
+        return False
+    return response[0] == b"BYE" or (len(response) >= 2 and response[1] == b"EXISTS")
+
+
+def _shutdown(client: IMAPClient) -> None:
+    # Already closed or broken: nothing left to release, nothing worth reporting.
+    with contextlib.suppress(Exception):
+        client.shutdown()
+
+
+def _message_id(raw: bytes) -> str:
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    try:
+        value = BytesHeaderParser().parsebytes(head).get("Message-ID")
+    except Exception:
+        value = None
+    return str(value).strip() if value else "none"

@@ -1,0 +1,86 @@
+"""The SMTP/LMTP edge: accept mail for the support address, spool it, answer.
+
+250 only after the bytes are fsynced in the spool; 451 when spooling fails;
+550 for any other recipient (never an open relay); 552 over the size limit
+(aiosmtpd's data_size_limit, checked before anything is stored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from maild.adapters.spool import Spool
+
+log = logging.getLogger("maild.listener")
+
+OK = "250 2.0.0 Message accepted for delivery"
+NOT_LOCAL = "550 5.1.1 Recipient address rejected: not a support address"
+SPOOL_FAILED = "451 4.3.0 Temporary failure storing the message, try again later"
+SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
+
+
+class SupportHandler:
+    """aiosmtpd handler: RCPT check and durable DATA."""
+
+    def __init__(
+        self,
+        spool: Spool,
+        is_support: Callable[[str], bool],
+        on_spooled: Callable[[str], None],
+        lmtp: bool = False,
+    ) -> None:
+        self.spool = spool
+        self.is_support = is_support
+        self.on_spooled = on_spooled
+        self.lmtp = lmtp
+        self.accepting = True
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options
+    ) -> str:
+        if not self.accepting:
+            return SHUTTING_DOWN
+        if not self.is_support(address):
+            log.info("RCPT %s from %s refused: not a support address", address, session.peer)
+            return NOT_LOCAL
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        data = envelope.original_content or b""
+        loop = asyncio.get_running_loop()
+        try:
+            # fsync blocks: run it off the event loop so other sessions go on
+            key = await loop.run_in_executor(None, self.spool.add, data)
+        except OSError as e:
+            log.error("spool write failed for mail from %s: %s", envelope.mail_from, e)
+            status = SPOOL_FAILED
+        else:
+            self.on_spooled(key)
+            status = OK
+        if self.lmtp:  # LMTP answers once per accepted recipient
+            return "\r\n".join([status] * max(1, len(envelope.rcpt_tos)))
+        return status
+
+
+def make_protocol(
+    handler: SupportHandler, *, lmtp: bool, max_size: int, hostname: str
+) -> Callable[[], SMTP]:
+    cls = LMTP if lmtp else SMTP
+
+    def factory() -> SMTP:
+        return cls(
+            handler,
+            data_size_limit=max_size,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            hostname=hostname,
+            ident="maild",
+        )
+
+    return factory

@@ -1,0 +1,125 @@
+"""Read Authentication-Results (RFC 8601) to decide whether a From address is genuine.
+
+Only headers stamped by our own MTA (its authserv-id) count: anyone can add others.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from maild.domain.message import normalize_address
+from maild.domain.sender import domain_of
+
+__all__ = ["sender_verified", "verified_domains"]
+
+# key=value inside one resinfo; keys are "method", "method/version" or "ptype.property".
+_PAIR_RE = re.compile(r'([\w./-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s;"]+)')
+
+
+def verified_domains(header_values: Iterable[str], authserv_id: str) -> set[str]:
+    """Domains that passed DKIM (header.d / header.i) or SPF (smtp.mailfrom) per our MTA."""
+    wanted = authserv_id.strip().lower()
+    domains: set[str] = set()
+    for value in header_values:
+        parts = _split(_uncomment(value or ""), ";")
+        head = parts[0].split() if parts else []
+        if not head or _unquote(head[0]).lower() != wanted:
+            continue
+        for resinfo in parts[1:]:
+            domains |= _passing(resinfo)
+    domains.discard("")
+    return domains
+
+
+def sender_verified(header_values: Iterable[str], authserv_id: str, from_addr: str) -> bool:
+    """True if the From domain is aligned with a domain that passed DKIM or SPF.
+
+    Relaxed alignment: the From domain equals the passing domain or is a subdomain
+    of it. A single-label passing domain ("com") never aligns.
+    """
+    from_domain = domain_of(normalize_address(from_addr)).rstrip(".")
+    if not from_domain:
+        return False
+    return any(
+        "." in d and (from_domain == d or from_domain.endswith("." + d))
+        for d in verified_domains(header_values, authserv_id)
+    )
+
+
+def _passing(resinfo: str) -> set[str]:
+    """The domains one "method=result ptype.prop=value ..." entry vouches for."""
+    pairs = [(k.lower(), _unquote(v)) for k, v in _PAIR_RE.findall(resinfo)]
+    if not pairs:
+        return set()
+    method, result = pairs[0]
+    method = method.split("/", 1)[0]
+    if result.lower() != "pass":
+        return set()
+    props = dict(pairs[1:])
+    if method == "dkim":
+        keys = ("header.d", "header.i")
+    elif method == "spf":
+        keys = ("smtp.mailfrom",)
+    else:
+        return set()
+    # header.i is "@sub.example.com" or "user@sub.example.com"; mailfrom may be either form.
+    return {props[k].rsplit("@", 1)[-1].strip().rstrip(".").lower() for k in keys if k in props}
+
+
+def _uncomment(text: str) -> str:
+    """``text`` with (possibly nested) RFC 5322 comments replaced by a space."""
+    out: list[str] = []
+    depth = 0
+    quoted = escaped = False
+    for ch in text:
+        if escaped:
+            escaped = False
+            if depth == 0:
+                out.append(ch)
+            continue
+        if ch == "\\":
+            escaped = True
+            if depth == 0:
+                out.append(ch)
+            continue
+        if depth == 0 and ch == '"':
+            quoted = not quoted
+        elif not quoted and ch == "(":
+            depth += 1
+            continue
+        elif not quoted and ch == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                out.append(" ")
+            continue
+        if depth == 0:
+            out.append(ch)
+    return "".join(out)
+
+
+def _split(text: str, sep: str) -> list[str]:
+    """Split on ``sep`` outside quoted strings."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return re.sub(r"\\(.)", r"\1", value[1:-1])
+    return value

@@ -1,0 +1,114 @@
+"""Cut the quoted history a mail client appends to a reply, keeping what is new.
+
+Pure text in, text out; used on staff and customer replies before they are stored.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["trim_reply"]
+
+# "... wrote:" in the languages our customers' clients speak; Thunderbird, Apple Mail,
+# Gmail (English UI) and Roundcube all end the attribution line with one of these.
+WROTE_RE = re.compile(
+    r"(?:\bwrote|\bпишет|\bнаписал(?:а|\(а\))?|\bschrieb|\ba écrit)\s*:\s*$",
+    re.IGNORECASE,
+)
+# Yandex "25.11.2026, 10:00, "Иван" <ivan@ya.ru>:", Gmail RU "пн, 25 нояб. 2026 г. в 10:00,
+# Ivan <x@y>:", Mail.ru "Понедельник, 25 ноября 2026, 10:00 +03:00 от Иван <x@mail.ru>:":
+# no verb, so recognise a year, a time and an address on a line that ends with ":".
+# The address must close the line so that prose like "25.11.2026 10:00 письмо на a@b.ru
+# вернулось с ошибкой:" is not taken for an attribution.
+DATED_RE = re.compile(r"(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}:\d\d\b).*[\w.+-]+@[\w.-]+>?\s*:\s*$")
+# A bare "Иван пишет:" may be prose introducing a citation; it counts when it carries
+# a date or address, opens with "On"/"Am"/"Le", or a "> " quote follows it.
+DETAILED_RE = re.compile(r"^(?:on|am|le)\b|\d|@", re.IGNORECASE)
+SEPARATOR_RE = re.compile(
+    r"-{2,}\s*(?:original message|исходное сообщение|оригинальное сообщение)\s*-{2,}",
+    re.IGNORECASE,
+)
+# A forward is the content of the mail (a customer passing on the error they got),
+# so nothing below its marker is history, whatever it contains.
+FORWARD_RE = re.compile(
+    r"-*\s*(?:forwarded message|пересылаемое сообщение|перенаправленное сообщение"
+    r"|пересланное сообщение)\s*-*|begin forwarded message:|начало переадресованного сообщения:",
+    re.IGNORECASE,
+)
+UNDERSCORES_RE = re.compile(r"_{10,}")
+# Outlook's header block: "From:" / "От:" then its sibling headers on the next lines.
+FROM_RE = re.compile(r"(?:from|от)\s*:", re.IGNORECASE)
+SIBLING_RE = re.compile(
+    r"(?:sent|date|to|cc|subject|отправлено|дата|кому|копия|тема)\s*:", re.IGNORECASE
+)
+# Gmail wraps a long attribution over two or three lines.
+ATTRIBUTION_LINES = 3
+
+
+def trim_reply(text: str) -> str:
+    """``text`` without its quoted history; the original if nothing new would remain."""
+    lines = re.split(r"\r\n|\r|\n", text)
+    kept = lines[: _history_start(lines)]
+    while kept and (not kept[-1].strip() or _quoted(kept[-1])):
+        kept.pop()
+    result = "\n".join(kept).rstrip()
+    return result if result.strip() else text
+
+
+def _quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def _history_start(lines: list[str]) -> int:
+    """Index of the first line of quoted history, or len(lines) if there is none."""
+    for i, line in enumerate(lines):
+        if _quoted(line) or not line.strip():
+            continue
+        if FORWARD_RE.fullmatch(line.strip()):
+            break
+        span = _attribution_span(lines, i)
+        if span and not _interleaved(lines, i + span):
+            return i
+    return len(lines)
+
+
+def _attribution_span(lines: list[str], i: int) -> int:
+    """How many lines the attribution starting at ``i`` takes (0: not an attribution)."""
+    stripped = lines[i].strip()
+    if SEPARATOR_RE.fullmatch(stripped):
+        return 1
+    if UNDERSCORES_RE.fullmatch(stripped):
+        following = [s.strip() for s in lines[i + 1 : i + 3] if s.strip()]
+        return 1 if following and FROM_RE.match(following[0]) else 0
+    if FROM_RE.match(stripped):
+        # One "From:" line may be prose; two sibling headers right after it are not.
+        siblings = [s for s in lines[i + 1 : i + 5] if SIBLING_RE.match(s.strip())]
+        return 1 if len(siblings) >= 2 else 0
+    for n in range(1, ATTRIBUTION_LINES + 1):
+        chunk = lines[i : i + n]
+        if any(_quoted(s) or not s.strip() for s in chunk[1:]):
+            break
+        joined = " ".join(s.strip() for s in chunk)
+        if len(joined) > 300:
+            break
+        if DATED_RE.match(joined):
+            return n
+        if WROTE_RE.search(joined):
+            return n if DETAILED_RE.search(joined) or _quote_follows(lines, i + n) else 0
+    return 0
+
+
+def _quote_follows(lines: list[str], after: int) -> bool:
+    rest = [s for s in lines[after:] if s.strip()]
+    return bool(rest) and _quoted(rest[0])
+
+
+def _interleaved(lines: list[str], after: int) -> bool:
+    """True if the "> " quote after an attribution is answered by new text below it.
+
+    Then the attribution and quotes are part of the reply (an inline answer), not
+    history, and the quoted lines stay to show what each answer refers to.
+    """
+    if not _quote_follows(lines, after):
+        return False  # unquoted history (Outlook, Yandex) runs to the end
+    return any(s.strip() and not _quoted(s) for s in lines[after:])

@@ -1,0 +1,367 @@
+"""ImapPoller against a real Dovecot on loopback: delivery, marking, IDLE, TLS, reconnects."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from maild.adapters.imap import PROCESSED_KEYWORD, DeliveryError, ImapPoller
+from maild.config import ImapConfig
+from tests.dovecot import DovecotServer, append, messages, require_dovecot, reset_mailbox
+
+USER = "alice"
+
+
+def make_raw(n: int, subject: str = "Help") -> bytes:
+    return (
+        f"From: customer{n}@example.org\r\n"
+        f"To: support@example.com\r\n"
+        f"Subject: {subject} {n}\r\n"
+        f"Message-ID: <msg{n}@example.org>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "\r\n"
+        f"Body of message {n}.\r\n"
+    ).encode()
+
+
+def config(server: dict[str, Any], **overrides: Any) -> ImapConfig:
+    values: dict[str, Any] = {
+        "host": server["host"],
+        "port": server["port"],
+        "ssl": False,
+        "starttls": False,
+        "verify_tls": False,
+        "username": USER,
+        "password": server["users"][USER],
+        "folder": "INBOX",
+        "processed_folder": "Processed",
+        "poll_interval": 60,  # long: in run() tests only IDLE can explain a quick pickup
+    }
+    values.update(overrides)
+    return ImapConfig(**values)
+
+
+class Inbox:
+    """A deliver() callable that records what it got and can be told to fail."""
+
+    def __init__(self) -> None:
+        self.raws: list[bytes] = []
+        self.fail: Callable[[bytes], bool] = lambda raw: False
+        self.changed = threading.Condition()
+
+    def __call__(self, raw: bytes) -> None:
+        if self.fail(raw):
+            raise OSError("spool disk full")
+        with self.changed:
+            self.raws.append(raw)
+            self.changed.notify_all()
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: len(self.raws) >= count, timeout)
+
+
+class Running:
+    """ImapPoller.run() in a thread; stop() asserts it ends quickly."""
+
+    def __init__(self, poller: ImapPoller) -> None:
+        self.poller = poller
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=poller.run, args=(self.stop_event,), daemon=True)
+        self.thread.start()
+
+    def stop(self, within: float = 2.5) -> float:
+        started = time.monotonic()
+        self.stop_event.set()
+        self.thread.join(timeout=10)
+        took = time.monotonic() - started
+        assert not self.thread.is_alive(), "run() did not return after stop.set()"
+        assert took < within, f"run() took {took:.2f} s to stop"
+        return took
+
+
+@pytest.fixture
+def mailbox(dovecot: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    reset_mailbox(dovecot, USER)
+    yield dovecot
+
+
+@pytest.fixture
+def running() -> Iterator[Callable[[ImapPoller], Running]]:
+    started: list[Running] = []
+
+    def start(poller: ImapPoller) -> Running:
+        started.append(Running(poller))
+        return started[-1]
+
+    yield start
+    for r in started:  # a failed assertion must not leave a thread polling on
+        r.stop_event.set()
+        r.thread.join(timeout=10)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def reconnect_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "maild.imap" and "reconnecting in" in r.getMessage()
+    ]
+
+
+def test_delivers_each_message_once_and_moves_it_to_processed(mailbox, caplog):
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    for n in (1, 2, 3):
+        append(mailbox, USER, make_raw(n))
+    inbox = Inbox()
+    poller = ImapPoller(config(mailbox), inbox)
+    try:
+        assert poller.poll_once() == 3
+        assert poller.poll_once() == 0
+    finally:
+        poller.close()
+
+    assert inbox.raws == [make_raw(1), make_raw(2), make_raw(3)]  # byte-exact, arrival order
+    assert messages(mailbox, USER, "INBOX") == {}
+    processed = messages(mailbox, USER, "Processed")  # created by the poller
+    assert sorted(m["raw"] for m in processed.values()) == [make_raw(n) for n in (1, 2, 3)]
+    assert all(b"\\Seen" not in m["flags"] for m in processed.values())  # BODY.PEEK
+    logged = [r.getMessage() for r in caplog.records]
+    assert "imap: delivered UID 2 (Message-ID <msg2@example.org>)" in logged
+
+
+def test_seen_messages_are_taken_too(mailbox):
+    # A human may have read the support mailbox in a mail client: still a ticket.
+    append(mailbox, USER, make_raw(1), flags=(b"\\Seen",))
+    inbox = Inbox()
+    poller = ImapPoller(config(mailbox), inbox)
+    try:
+        assert poller.poll_once() == 1
+    finally:
+        poller.close()
+    assert inbox.raws == [make_raw(1)]
+
+
+def test_failed_delivery_leaves_message_untouched_until_next_poll(mailbox):
+    append(mailbox, USER, make_raw(1))
+    append(mailbox, USER, make_raw(2))
+    inbox = Inbox()
+    inbox.fail = lambda raw: b"<msg2@" in raw
+    poller = ImapPoller(config(mailbox), inbox)
+    try:
+        with pytest.raises(DeliveryError) as err:
+            poller.poll_once()
+        assert err.value.delivered == 1
+        assert isinstance(err.value.__cause__, OSError)
+        left = messages(mailbox, USER, "INBOX")
+        assert [m["raw"] for m in left.values()] == [make_raw(2)]
+        assert [m["flags"] for m in left.values()] in ([()], [(b"\\Recent",)])  # not \Seen
+        assert err.value.uid in left
+
+        inbox.fail = lambda raw: False
+        assert poller.poll_once() == 1  # same connection, next round
+    finally:
+        poller.close()
+    assert inbox.raws == [make_raw(1), make_raw(2)]
+    assert messages(mailbox, USER, "INBOX") == {}
+    assert len(messages(mailbox, USER, "Processed")) == 2
+
+
+def test_run_idles_picks_up_new_mail_and_stops_quickly(mailbox, running):
+    append(mailbox, USER, make_raw(1))
+    inbox = Inbox()
+    r = running(ImapPoller(config(mailbox), inbox))
+    assert inbox.wait_for(1, timeout=5)  # the initial poll
+
+    time.sleep(0.3)  # let it enter IDLE
+    appended = time.monotonic()
+    append(mailbox, USER, make_raw(2))  # from another connection
+    assert inbox.wait_for(2, timeout=5), "IDLE did not report the new message"
+    latency = time.monotonic() - appended
+    assert latency < 3  # poll_interval is 60 s: only IDLE explains this
+
+    r.stop(within=2.5)
+    assert inbox.raws == [make_raw(1), make_raw(2)]
+    assert messages(mailbox, USER, "INBOX") == {}
+
+
+def test_idle_is_reissued_after_idle_timeout(mailbox, running):
+    inbox = Inbox()
+    poller = ImapPoller(config(mailbox), inbox, idle_timeout=0.4)
+    idles: list[float] = []
+    real_idle = poller._idle
+
+    def counting_idle(stop: threading.Event) -> None:
+        idles.append(time.monotonic())
+        real_idle(stop)
+
+    poller._idle = counting_idle  # type: ignore[method-assign]
+    r = running(poller)
+    assert wait_until(lambda: len(idles) >= 3, timeout=3), f"IDLE issued {len(idles)} times"
+    append(mailbox, USER, make_raw(1))  # still picked up after the re-issues
+    assert inbox.wait_for(1, timeout=5)
+    r.stop()
+
+
+def test_run_without_idle_polls_every_poll_interval(running):
+    require_dovecot()
+    server = DovecotServer("imap_capability = IMAP4rev1 LITERAL+ UIDPLUS MOVE")
+    try:
+        server.start()
+        info = server.info()
+        inbox = Inbox()
+        poller = ImapPoller(config(info, poll_interval=0.3), inbox)
+        r = running(poller)
+        time.sleep(0.2)
+        append(info, USER, make_raw(1))
+        assert inbox.wait_for(1, timeout=3)
+        assert b"IDLE" not in poller._caps
+        r.stop(within=1)
+    finally:
+        server.cleanup()
+
+
+def test_implicit_tls_port_with_verify_tls_false(mailbox):
+    append(mailbox, USER, make_raw(1))
+    inbox = Inbox()
+    poller = ImapPoller(config(mailbox, port=mailbox["ssl_port"], ssl=True), inbox)
+    try:
+        assert poller.poll_once() == 1
+        assert isinstance(poller._client.socket(), ssl.SSLSocket)
+    finally:
+        poller.close()
+    assert inbox.raws == [make_raw(1)]
+
+
+def test_implicit_tls_with_verification_rejects_self_signed_cert(mailbox):
+    append(mailbox, USER, make_raw(1))
+    inbox = Inbox()
+    cfg = config(mailbox, port=mailbox["ssl_port"], ssl=True, verify_tls=True)
+    poller = ImapPoller(cfg, inbox)
+    try:
+        with pytest.raises(ssl.SSLCertVerificationError):
+            poller.poll_once()
+    finally:
+        poller.close()
+    assert inbox.raws == []
+    assert len(messages(mailbox, USER, "INBOX")) == 1
+
+
+def test_explicit_ssl_context_wins_over_verify_tls(mailbox):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    cfg = config(mailbox, port=mailbox["ssl_port"], ssl=True, verify_tls=True)
+    poller = ImapPoller(cfg, Inbox(), ssl_context=ctx)
+    try:
+        assert poller.poll_once() == 0
+    finally:
+        poller.close()
+
+
+def test_starttls_on_plain_port(mailbox):
+    append(mailbox, USER, make_raw(1))
+    inbox = Inbox()
+    poller = ImapPoller(config(mailbox, starttls=True), inbox)
+    try:
+        assert poller.poll_once() == 1
+        assert isinstance(poller._client.socket(), ssl.SSLSocket)
+    finally:
+        poller.close()
+    assert inbox.raws == [make_raw(1)]
+
+
+def test_wrong_password_logs_reconnects_and_keeps_running(mailbox, caplog, running):
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    append(mailbox, USER, make_raw(1))
+    poller = ImapPoller(config(mailbox, password="wrong"), Inbox(), backoff_max=0.2)
+    r = running(poller)
+    assert wait_until(lambda: len(reconnect_lines(caplog)) >= 2, timeout=5)
+    assert r.thread.is_alive()
+    r.stop()
+    line = reconnect_lines(caplog)[0]
+    assert "LoginError" in line and "AUTHENTICATIONFAILED" in line
+    assert len(messages(mailbox, USER, "INBOX")) == 1
+
+
+@pytest.mark.parametrize(
+    "capability, expect_left_in_inbox",
+    [("IMAP4rev1 LITERAL+ IDLE UIDPLUS", False), ("IMAP4rev1 LITERAL+ IDLE", True)],
+    ids=["uidplus-no-move", "no-uidplus-no-move"],
+)
+def test_without_move(capability, expect_left_in_inbox):
+    require_dovecot()
+    server = DovecotServer(f"imap_capability = {capability}")
+    try:
+        server.start()
+        info = server.info()
+        # A message a human flagged \Deleted: must be neither delivered nor expunged by us.
+        doomed = append(info, USER, make_raw(9), flags=(b"\\Deleted",))
+        append(info, USER, make_raw(1))
+        append(info, USER, make_raw(2))
+        inbox = Inbox()
+        poller = ImapPoller(config(info), inbox)
+        try:
+            assert poller.poll_once() == 2
+            assert b"MOVE" not in poller._caps
+            assert poller.poll_once() == 0  # flagged/expunged ones are not taken again
+        finally:
+            poller.close()
+        assert inbox.raws == [make_raw(1), make_raw(2)]
+        processed = messages(info, USER, "Processed")
+        assert sorted(m["raw"] for m in processed.values()) == [make_raw(1), make_raw(2)]
+        left = messages(info, USER, "INBOX")
+        assert doomed in left
+        ours = {uid: m for uid, m in left.items() if uid != doomed}
+        if expect_left_in_inbox:
+            assert len(ours) == 2
+            assert all(PROCESSED_KEYWORD in m["flags"] for m in ours.values())
+            assert all(b"\\Deleted" not in m["flags"] for m in ours.values())
+        else:
+            assert ours == {}
+    finally:
+        server.cleanup()
+
+
+def test_server_down_then_back_recovers(caplog, running):
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    require_dovecot()
+    server = DovecotServer()  # not started yet: connection refused
+    try:
+        info = server.info()
+        inbox = Inbox()
+        r = running(ImapPoller(config(info), inbox, backoff_max=0.2))
+        assert wait_until(lambda: len(reconnect_lines(caplog)) >= 2, timeout=5)
+        assert "ConnectionRefusedError" in reconnect_lines(caplog)[0]
+        assert r.thread.is_alive()
+
+        server.start()
+        append(info, USER, make_raw(1))
+        assert inbox.wait_for(1, timeout=5), "no recovery after the server came up"
+
+        # Kill the live (IDLE) connection by stopping the server, then bring it back.
+        before = len(reconnect_lines(caplog))
+        server.stop()
+        assert wait_until(lambda: len(reconnect_lines(caplog)) > before, timeout=5)
+        server.start()
+        append(info, USER, make_raw(2))
+        assert inbox.wait_for(2, timeout=5), "no recovery after a dropped connection"
+
+        r.stop()
+        assert inbox.raws == [make_raw(1), make_raw(2)]
+    finally:
+        server.cleanup()

@@ -1,0 +1,224 @@
+"""Unit tests for maild.domain.commands: the command block at the top of a staff reply."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maild.domain.commands import COMMANDS, Command, parse_reply
+from maild.domain.sla import LEVELS
+
+
+def test_single_command_and_body() -> None:
+    parsed = parse_reply("#close\n\nДобрый день! Ошибка исправлена в версии 5.2.\n")
+    assert parsed.commands == (Command("close"),)
+    assert parsed.errors == ()
+    assert parsed.body == "Добрый день! Ошибка исправлена в версии 5.2.\n"
+    assert parsed.note is False
+
+
+@pytest.mark.parametrize("name", ["take", "close", "reopen", "wait", "consulting", "development"])
+def test_every_argumentless_command(name: str) -> None:
+    assert parse_reply(f"#{name}\nТекст").commands == (Command(name),)
+
+
+def test_critical_command() -> None:
+    assert parse_reply("#critical\nСайт лежит, смотрим").commands == (Command("critical"),)
+
+
+def test_several_commands_with_blank_lines_between() -> None:
+    text = "#take\n\n#level vip\n\n\n#critical\nПринято в работу.\n\nС уважением,\nПётр"
+    parsed = parse_reply(text)
+    assert parsed.commands == (Command("take"), Command("level", "vip"), Command("critical"))
+    assert parsed.body == "Принято в работу.\n\nС уважением,\nПётр"
+
+
+def test_case_insensitive_names_and_level() -> None:
+    parsed = parse_reply("#CLOSE\n#Level VIP\n")
+    assert parsed.commands == (Command("close"), Command("level", "vip"))
+    assert parsed.errors == ()
+
+
+def test_leading_bom_and_whitespace_are_fine() -> None:
+    parsed = parse_reply("\ufeff\n   \n  #close  \r\n\r\nСпасибо за обращение.\r\n")
+    assert parsed.commands == (Command("close"),)
+    assert parsed.body == "Спасибо за обращение.\r\n"
+
+
+def test_zero_width_space_from_html_client() -> None:
+    assert parse_reply("\u200b#take\nРаботаем").commands == (Command("take"),)
+
+
+def test_colon_after_name_is_tolerated() -> None:
+    parsed = parse_reply("#level: partner\n#assign: anna@example.com\nТекст")
+    assert parsed.commands == (Command("level", "partner"), Command("assign", "anna@example.com"))
+
+
+@pytest.mark.parametrize("level", list(LEVELS))
+def test_every_level_id_is_accepted(level: str) -> None:
+    assert parse_reply(f"#level {level}").commands == (Command("level", level),)
+
+
+def test_unknown_level_error_lists_known_ids() -> None:
+    parsed = parse_reply("#level gold\nТекст")
+    assert parsed.commands == ()
+    (error,) = parsed.errors
+    assert error.startswith("#level: неизвестный уровень «gold»; допустимы: ")
+    assert all(level in error for level in LEVELS)
+    assert parsed.body == "Текст"
+
+
+def test_level_without_argument() -> None:
+    (error,) = parse_reply("#level\n").errors
+    assert error.startswith("#level: нужен уровень")
+
+
+def test_unknown_command_is_an_error_and_suggests_the_near_one() -> None:
+    parsed = parse_reply("#clsoe\n\nТекст ответа")
+    assert parsed.commands == ()
+    (error,) = parsed.errors
+    assert error.startswith("Неизвестная команда: #clsoe")
+    assert "#close?" in error
+    # The mistyped line is a command line: it is never shown to the customer.
+    assert parsed.body == "Текст ответа"
+
+
+def test_argument_on_argumentless_command_is_an_error() -> None:
+    parsed = parse_reply("#close сейчас\nТекст")
+    assert parsed.commands == ()
+    assert parsed.errors == ("#close: команда без аргументов, лишнее: «сейчас»",)
+
+
+def test_good_and_bad_lines_are_reported_together() -> None:
+    parsed = parse_reply("#take\n#levle vip\n#wait\nЖдём ответа клиента")
+    assert parsed.commands == (Command("take"), Command("wait"))
+    assert len(parsed.errors) == 1
+    assert parsed.errors[0].startswith("Неизвестная команда: #levle")
+
+
+def test_assign_bare_address_is_lower_cased() -> None:
+    assert parse_reply("#assign Anna.Petrova@Example.COM").commands == (
+        Command("assign", "anna.petrova@example.com"),
+    )
+
+
+def test_assign_address_pasted_with_display_name() -> None:
+    parsed = parse_reply("#assign Анна Петрова <anna@example.com>\nПередаю Анне.")
+    assert parsed.commands == (Command("assign", "anna@example.com"),)
+
+
+def test_assign_mailto_link_from_html_client() -> None:
+    assert parse_reply("#assign mailto:anna@example.com").commands == (
+        Command("assign", "anna@example.com"),
+    )
+
+
+def test_assign_without_address() -> None:
+    assert parse_reply("#assign\nТекст").errors == ("#assign: нужен адрес сотрудника",)
+
+
+@pytest.mark.parametrize("bad", ["anna", "anna@", "@example.com", "anna@localhost", "a b@c.ru"])
+def test_assign_rejects_what_is_not_an_address(bad: str) -> None:
+    parsed = parse_reply(f"#assign {bad}")
+    assert parsed.commands == ()
+    (error,) = parsed.errors
+    assert error == f"#assign: «{bad}» не похоже на адрес электронной почты"
+
+
+def test_note_makes_the_whole_reply_internal() -> None:
+    parsed = parse_reply("#note\nКлиент на старой версии ядра, обновлять не хочет.")
+    assert parsed.note is True
+    assert parsed.commands == (Command("note"),)
+    assert parsed.body == "Клиент на старой версии ядра, обновлять не хочет."
+
+
+def test_note_may_carry_text_on_its_line() -> None:
+    parsed = parse_reply("#note проверил логи, дело в кеше\n")
+    assert parsed.note is True
+    assert parsed.errors == ()
+    assert parsed.commands == (Command("note", "проверил логи, дело в кеше"),)
+
+
+def test_hash_number_after_the_block_is_text() -> None:
+    text = "#close\nЗаказ оформлен.\n#123 is the order number\n#close"
+    parsed = parse_reply(text)
+    assert parsed.commands == (Command("close"),)
+    assert parsed.body == "Заказ оформлен.\n#123 is the order number\n#close"
+
+
+def test_hash_number_at_the_top_is_text_not_an_error() -> None:
+    parsed = parse_reply("#123 — номер вашего заказа, он уже отгружен.")
+    assert parsed.commands == ()
+    assert parsed.errors == ()
+    assert parsed.body == "#123 — номер вашего заказа, он уже отгружен."
+
+
+def test_markdown_heading_is_text() -> None:
+    assert parse_reply("# Инструкция\n1. Откройте настройки").commands == ()
+
+
+def test_reply_without_commands_is_unchanged() -> None:
+    text = "Добрый день!\n\nПроверьте права на папку upload.\n"
+    parsed = parse_reply(text)
+    assert parsed == parse_reply(text)
+    assert (parsed.commands, parsed.errors, parsed.body, parsed.note) == ((), (), text, False)
+
+
+def test_only_commands_gives_empty_body() -> None:
+    parsed = parse_reply("#take\n#close\n")
+    assert parsed.commands == (Command("take"), Command("close"))
+    assert parsed.body == ""
+
+
+def test_empty_text() -> None:
+    assert parse_reply("") == parse_reply("\n\n")
+    assert parse_reply("").commands == ()
+
+
+def test_russian_aliases() -> None:
+    parsed = parse_reply("#Взять\n#закрыть\n#уровень vip\n#заметка\n")
+    assert parsed.commands == (
+        Command("take"),
+        Command("close"),
+        Command("level", "vip"),
+        Command("note"),
+    )
+    assert parsed.note is True
+
+
+def test_quoted_history_below_is_body() -> None:
+    text = (
+        "#close\nГотово.\n\nOn Mon, 25 Nov 2026 at 10:00, Ivan <ivan@example.com> wrote:\n> #take"
+    )
+    parsed = parse_reply(text)
+    assert parsed.commands == (Command("close"),)
+    assert parsed.body.endswith("> #take")
+
+
+@st.composite
+def command_lines(draw: st.DrawFn) -> str:
+    name = draw(st.sampled_from(COMMANDS))
+    if name == "level":
+        return f"#level {draw(st.sampled_from(list(LEVELS)))}"
+    if name == "assign":
+        return "#assign staff@example.com"
+    return f"#{name}"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text())
+def test_never_raises_on_arbitrary_text(text: str) -> None:
+    parsed = parse_reply(text)
+    assert text.endswith(parsed.body)
+    assert parsed.note == any(c.name == "note" for c in parsed.commands)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(command_lines(), min_size=1, max_size=6), st.text())
+def test_valid_block_parses_without_errors(lines: list[str], body: str) -> None:
+    body = "Ответ клиенту\n" + body
+    parsed = parse_reply("\n".join(lines) + "\n" + body)
+    assert parsed.errors == ()
+    assert len(parsed.commands) == len(lines)
+    assert parsed.body == body

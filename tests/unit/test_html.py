@@ -1,0 +1,215 @@
+"""Unit tests for maild.domain.html: HTML-only mail rendered as readable plain text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maild.domain.html import html_to_text
+
+
+def test_paragraphs_become_blank_line_separated() -> None:
+    html = "<p>Здравствуйте!</p><p>Не работает оформление заказа.</p>"
+    assert html_to_text(html) == "Здравствуйте!\n\nНе работает оформление заказа."
+
+
+def test_br_and_div_are_line_breaks() -> None:
+    html = "<div>Строка один<br>Строка два<br/><br />Строка четыре</div><div>Дальше</div>"
+    assert html_to_text(html) == "Строка один\nСтрока два\n\nСтрока четыре\nДальше"
+
+
+def test_gmail_empty_div_is_one_blank_line() -> None:
+    html = "<div>Добрый день.</div><div><br></div><div><br></div><div>С уважением, Иван</div>"
+    assert html_to_text(html) == "Добрый день.\n\nС уважением, Иван"
+
+
+def test_at_most_one_blank_line() -> None:
+    html = "<p>a</p>\n\n<p></p><p> </p><br><br><br><h1></h1><p>b</p>"
+    assert html_to_text(html) == "a\n\nb"
+
+
+def test_headings_are_paragraphs() -> None:
+    assert html_to_text("<h1>Ошибка</h1>Текст<h2>Шаги</h2>") == "Ошибка\n\nТекст\n\nШаги"
+
+
+def test_inline_tags_do_not_break_words() -> None:
+    html = "<p>Не <b>работает</b> <i>оформ</i><span>ление</span> заказа</p>"
+    assert html_to_text(html) == "Не работает оформление заказа"
+
+
+def test_whitespace_collapses() -> None:
+    html = "<p>  много\n\n   пробелов\t и\r\nпереносов  </p>"
+    assert html_to_text(html) == "много пробелов и переносов"
+
+
+# --- links -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ('<a href="https://example.ru/help">справка</a>', "справка (https://example.ru/help)"),
+        ('<a href="https://example.ru/">https://example.ru/</a>', "https://example.ru/"),
+        ('<a href="https://www.example.ru/">www.example.ru</a>', "https://www.example.ru/"),
+        ('<a href="mailto:support@example.ru">support@example.ru</a>', "support@example.ru"),
+        ('<a href="mailto:support@example.ru">mailto:support@example.ru</a>', "support@example.ru"),
+        ('<a href="mailto:sales@example.ru?subject=Hi">отдел продаж</a>',
+         "отдел продаж (sales@example.ru)"),
+        ('<a href="mailto:Ivan%20<ivan@example.ru>">Иван</a>', "Иван (Ivan <ivan@example.ru>)"),
+        ('<a href="#top">наверх</a>', "наверх"),
+        ('<a href="javascript:void(0)">кнопка</a>', "кнопка"),
+        ('<a>без ссылки</a>', "без ссылки"),
+        ('<a href="https://example.ru/x"></a>', "https://example.ru/x"),
+        ('<a href="https://example.ru"><img src="logo.png" alt="Логотип"></a>',
+         "Логотип (https://example.ru)"),
+        ('<a href="https://e.ru/a">много\n   слов</a>', "много слов (https://e.ru/a)"),
+        ('<a href="https://e.ru/?a=1&amp;b=2">ссылка</a>', "ссылка (https://e.ru/?a=1&b=2)"),
+    ],
+)  # fmt: skip
+def test_links(html: str, text: str) -> None:
+    assert html_to_text(html) == text
+
+
+def test_link_inside_sentence_keeps_spacing() -> None:
+    html = 'См. <a href="https://e.ru/doc">документацию</a>, раздел 7.'
+    assert html_to_text(html) == "См. документацию (https://e.ru/doc), раздел 7."
+
+
+def test_unclosed_link_is_flushed() -> None:
+    html = '<p>Ссылка: <a href="https://e.ru/1">первая <a href="https://e.ru/2">вторая'
+    assert html_to_text(html) == "Ссылка: первая (https://e.ru/1) вторая (https://e.ru/2)"
+
+
+# --- dropped content ---------------------------------------------------------------
+
+
+def test_script_style_head_and_comments_are_dropped() -> None:
+    html = (
+        "<html><head><title>Письмо</title><meta charset=utf-8>"
+        "<style>p { color: red } </style></head><body>"
+        "<script>var x = '<p>не показывать</p>';</script>"
+        "<!-- скрытый комментарий --><!--[if mso]><p>только Outlook</p><![endif]-->"
+        "<p>Текст письма</p><noscript>без JS</noscript></body></html>"
+    )
+    assert html_to_text(html) == "Текст письма\n\nбез JS"
+
+
+def test_unclosed_head_ends_at_body() -> None:
+    assert html_to_text("<head><title>Тема<meta charset=utf-8><body>Тело письма") == "Тело письма"
+
+
+def test_unclosed_script_drops_the_rest() -> None:
+    assert html_to_text("<p>видно</p><script>document.write('<p>x</p>')") == "видно"
+
+
+def test_outlook_markup_is_ignored() -> None:
+    html = (
+        '<?xml version="1.0"?><!DOCTYPE html><html xmlns:o="urn:schemas-microsoft-com">'
+        "<body><![if !supportLists]><o:p>Пункт</o:p><![endif]><p class=MsoNormal>"
+        "Текст<o:p></o:p></p></body></html>"
+    )
+    assert html_to_text(html) == "Пункт\n\nТекст"
+
+
+# --- entities ------------------------------------------------------------------------
+
+
+def test_entities_are_unescaped() -> None:
+    html = "<p>A &amp; B &lt;tag&gt; &quot;q&quot; &#1055;&#x440;&#1080; &laquo;ок&raquo;</p>"
+    assert html_to_text(html) == 'A & B <tag> "q" При «ок»'
+
+
+def test_nbsp_and_invisible_padding() -> None:
+    html = "<p>Цена:&nbsp;100&nbsp;&nbsp;руб.</p><p>&zwnj;&nbsp;&#8203;&shy;</p><p>конец</p>"
+    assert html_to_text(html) == "Цена: 100 руб.\n\nконец"
+
+
+# --- lists, tables, quotes, pre ------------------------------------------------------
+
+
+def test_lists() -> None:
+    html = "<p>Шаги:</p><ul><li>открыть сайт</li><li>добавить товар</li></ul><p>Итог</p>"
+    assert html_to_text(html) == "Шаги:\n\n- открыть сайт\n- добавить товар\n\nИтог"
+
+
+def test_nested_and_unclosed_list_items() -> None:
+    html = "<ol><li>один<li>два<ul><li>вложенный</ul><li>три</ol>"
+    assert html_to_text(html) == "- один\n- два\n  - вложенный\n- три"
+
+
+def test_table_rows_are_lines() -> None:
+    html = "<table><tr><th>Заказ</th><td>123</td></tr><tr><td>Статус</td><td>ошибка</td></tr>"
+    assert html_to_text(html) == "Заказ 123\nСтатус ошибка"
+
+
+def test_blockquote_lines_are_prefixed() -> None:
+    html = (
+        "<div>Спасибо, помогло.</div><div>Иван написал:</div>"
+        "<blockquote><p>Очистите кеш.</p><p>Потом<br>перезапустите.</p>"
+        "<blockquote>Ещё глубже</blockquote></blockquote><p>Ответ</p>"
+    )
+    assert html_to_text(html) == (
+        "Спасибо, помогло.\nИван написал:\n"
+        "> Очистите кеш.\n>\n> Потом\n> перезапустите.\n> > Ещё глубже\n\nОтвет"
+    )
+
+
+def test_pre_keeps_layout() -> None:
+    html = "<p>Лог:</p><pre>Fatal error:\n    in /var/www/index.php\n\nline 7</pre><p>Всё</p>"
+    assert html_to_text(html) == (
+        "Лог:\n\nFatal error:\n    in /var/www/index.php\n\nline 7\n\nВсё"
+    )
+
+
+# --- broken HTML ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<div><p>незакрытый <b>жирный <i>курсив<div>x", "незакрытый жирный курсив\nx"),
+        ("<p>a</b></i></div></p>b", "a\n\nb"),
+        ("<table><tr><td>ячейка<tr><td>вторая", "ячейка\nвторая"),
+        ("<p class=x>атрибут без кавычек</p><p>дальше", "атрибут без кавычек\n\nдальше"),
+        ("просто текст без тегов", "просто текст без тегов"),
+        ("", ""),
+        ("<br><br><br>", ""),
+    ],
+)
+def test_broken_html(html: str, text: str) -> None:
+    assert html_to_text(html) == text
+
+
+def test_broken_attribute_quote_keeps_the_words() -> None:
+    # The parser cannot tell where the tag ends; losing no words matters more.
+    assert "дальше" in html_to_text("<p class='x>сломанный атрибут</p><p>дальше</p>")
+
+
+def test_nested_junk_does_not_raise() -> None:
+    html = "<div>" * 500 + "<<<>>>&&&;</ a><![CDATA[x]]><p" + "</span>" * 500
+    assert isinstance(html_to_text(html), str)
+
+
+# --- never raises ----------------------------------------------------------------------
+
+TAGS = st.sampled_from(
+    ["<p>", "</p>", "<br>", "<br/>", "<div>", "</div>", "<li>", "<ul>", "</ul>", "<a href='x'>",
+     "</a>", "<blockquote>", "</blockquote>", "<pre>", "</pre>", "<script>", "</script>",
+     "<style>", "<head>", "<body>", "<!--", "-->", "<![if mso]>", "<![CDATA[", "]]>", "&nbsp;",
+     "&#x110000;", "&#0;", "&amp", "<", ">", "</", "<img alt='y'>", "<td>", "<tr>", "\n"]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=300))
+def test_html_to_text_never_raises_on_text(text: str) -> None:
+    assert isinstance(html_to_text(text), str)
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(st.one_of(TAGS, st.text(max_size=8)), max_size=40))
+def test_html_to_text_never_raises_on_tag_soup(parts: list[str]) -> None:
+    result = html_to_text("".join(parts))
+    assert isinstance(result, str)
+    assert "\n\n\n" not in result

@@ -1,0 +1,238 @@
+"""Unit tests for maild.domain.quotes: quoted history cut from replies of real clients."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maild.domain.quotes import trim_reply
+
+NEW = "Добрый день!\nПосле обновления всё заработало, спасибо.\n\nС уважением,\nИван Петров"
+OLD = "Проверьте, пожалуйста, права на папку /upload."
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        # Thunderbird, English and Russian UI
+        "On 25.11.2026 10:00, Пётр Сидоров wrote:",
+        "25.11.2026 10:00, Пётр Сидоров пишет:",
+        # Gmail, English and Russian UI
+        "On Mon, Nov 25, 2026 at 10:00 AM Support <support@example.com> wrote:",
+        "пн, 25 нояб. 2026 г. в 10:00, Support <support@example.com>:",
+        # Yandex Mail
+        '25.11.2026, 10:00, "Служба поддержки" <support@example.com>:',
+        # Mail.ru
+        "Понедельник, 25 ноября 2026, 10:00 +03:00 от Служба поддержки <support@example.com>:",
+        # Apple Mail, Russian UI
+        "25 нояб. 2026 г., в 10:00, Support <support@example.com> написал(а):",
+        # Thunderbird, German UI
+        "Am 25.11.2026 um 10:00 schrieb Support:",
+    ],
+)
+def test_attribution_and_quote_are_cut(attribution: str) -> None:
+    text = f"{NEW}\n\n{attribution}\n> {OLD}\n>\n> --\n> Поддержка\n"
+    assert trim_reply(text) == NEW
+
+
+def test_gmail_attribution_wrapped_over_two_lines() -> None:
+    text = (
+        f"{NEW}\n\nOn Mon, Nov 25, 2026 at 10:00 AM Служба поддержки интернет-магазина <\n"
+        f"support@example.com> wrote:\n\n> {OLD}\n"
+    )
+    assert trim_reply(text) == NEW
+
+
+def test_outlook_separator_and_header_block_english() -> None:
+    text = (
+        f"{NEW}\n\n________________________________\n"
+        "From: Support <support@example.com>\n"
+        "Sent: Monday, November 25, 2026 10:00 AM\n"
+        "To: Ivan Petrov <ivan@example.ru>\n"
+        "Subject: RE: [TID#4821-7730] Ошибка оформления заказа\n\n"
+        f"{OLD}\n"
+    )
+    assert trim_reply(text) == NEW
+
+
+def test_outlook_russian_original_message() -> None:
+    text = (
+        f"{NEW}\n\n-----Исходное сообщение-----\n"
+        "От: Служба поддержки [mailto:support@example.com]\n"
+        "Отправлено: 25 ноября 2026 г. 10:00\n"
+        "Кому: Иван Петров\n"
+        "Тема: [TID#4821-7730] Ошибка оформления заказа\n\n"
+        f"{OLD}\n"
+    )
+    assert trim_reply(text) == NEW
+
+
+def test_outlook_english_original_message() -> None:
+    text = f"{NEW}\n\n-----Original Message-----\nFrom: Support\nSent: Monday\n\n{OLD}"
+    assert trim_reply(text) == NEW
+
+
+def test_outlook_header_block_without_separator() -> None:
+    text = (
+        f"{NEW}\n\nОт: Служба поддержки <support@example.com>\n"
+        "Дата: понедельник, 25 ноября 2026 г., 10:00\n"
+        "Кому: ivan@example.ru\n"
+        "Тема: Ошибка\n\n"
+        f"{OLD}"
+    )
+    assert trim_reply(text) == NEW
+
+
+def test_outlook_underscores_without_headers_are_kept() -> None:
+    text = "Итог:\n____________________\nВсего: 3 заказа"
+    assert trim_reply(text) == text
+
+
+def test_trailing_quote_without_attribution() -> None:
+    assert trim_reply(f"{NEW}\n\n> {OLD}\n> \n>> старое\n\n") == NEW
+
+
+def test_interleaved_reply_keeps_the_quotes_it_answers() -> None:
+    text = (
+        "On Mon, 25 Nov 2026 at 10:00, Support <support@example.com> wrote:\n"
+        "> Какая у вас версия модуля?\n"
+        "5.2.1\n\n"
+        "> Есть ли ошибки в журнале?\n"
+        "Нет, журнал пуст.\n\n"
+        "Иван\n\n"
+        "> С уважением,\n> Поддержка\n"
+    )
+    expected = (
+        "On Mon, 25 Nov 2026 at 10:00, Support <support@example.com> wrote:\n"
+        "> Какая у вас версия модуля?\n"
+        "5.2.1\n\n"
+        "> Есть ли ошибки в журнале?\n"
+        "Нет, журнал пуст.\n\n"
+        "Иван"
+    )
+    assert trim_reply(text) == expected
+
+
+def test_staff_signature_is_kept() -> None:
+    text = (
+        "Исправили, проверьте, пожалуйста.\n\n-- \nПётр Сидоров\nСлужба поддержки\n"
+        "+7 495 000-00-00\n\n"
+        "25.11.2026 10:00, Иван Петров пишет:\n> Не работает корзина\n"
+    )
+    assert trim_reply(text) == (
+        "Исправили, проверьте, пожалуйста.\n\n-- \nПётр Сидоров\nСлужба поддержки\n+7 495 000-00-00"
+    )
+
+
+def test_everything_quoted_returns_the_original() -> None:
+    text = "On Mon, 25 Nov 2026 at 10:00, Ivan <ivan@example.com> wrote:\n> Не работает\n"
+    assert trim_reply(text) == text
+    assert trim_reply("> только цитата\n> ещё") == "> только цитата\n> ещё"
+
+
+def test_only_unquoted_history_returns_the_original() -> None:
+    text = "-----Original Message-----\nFrom: Ivan\nSent: Monday\n\nНе работает"
+    assert trim_reply(text) == text
+
+
+def test_prose_with_wrote_verb_is_not_an_attribution() -> None:
+    text = "Вот что мне пишет:\nклиент не может оплатить заказ картой."
+    assert trim_reply(text) == text
+
+
+def test_bare_name_wrote_counts_when_a_quote_follows() -> None:
+    assert trim_reply(f"{NEW}\n\nSupport wrote:\n> {OLD}") == NEW
+
+
+def test_prose_with_date_and_address_is_not_an_attribution() -> None:
+    text = "25.11.2026 в 10:00 письмо на admin@shop.ru вернулось с ошибкой:\n550 User unknown"
+    assert trim_reply(text) == text
+
+
+def test_one_from_line_is_prose() -> None:
+    text = "From: раздел доставки\nдо корзины всё работает."
+    assert trim_reply(text) == text
+
+
+def test_forwarded_message_is_content() -> None:
+    # A customer forwarding the error mail they got: that is the request itself.
+    text = (
+        "Пришло вот такое письмо:\n\n---------- Forwarded message ---------\n"
+        "From: Mailer <mailer@shop.ru>\nDate: Mon, 25 Nov 2026\nSubject: Ошибка\n\nТекст ошибки"
+    )
+    assert trim_reply(text) == text
+
+
+def test_history_inside_a_forward_is_content() -> None:
+    text = (
+        "-------- Пересылаемое сообщение --------\n"
+        '25.11.2026, 10:00, "Бухгалтерия" <buh@example.ru>:\n'
+        "Счёт не выставляется, ошибка 500"
+    )
+    assert trim_reply(text) == text
+
+
+def test_inline_quote_in_the_middle_is_kept() -> None:
+    text = "Вы писали:\n> перезапустите сервер\nПерезапустил, не помогло."
+    assert trim_reply(text) == text
+
+
+def test_crlf_input() -> None:
+    text = "Спасибо!\r\n\r\nOn 25.11.2026 10:00, Support wrote:\r\n> Готово\r\n"
+    assert trim_reply(text) == "Спасибо!"
+
+
+def test_quoted_attribution_does_not_cut_new_text() -> None:
+    text = "> On Mon, 25 Nov 2026 at 10:00, A <a@b.ru> wrote:\n> старое\nНовый ответ"
+    assert trim_reply(text) == text
+
+
+def test_no_history_is_unchanged() -> None:
+    assert trim_reply(NEW) == NEW
+    assert trim_reply("") == ""
+
+
+def _lines(text: str) -> list[str]:
+    return re.split(r"\r\n|\r|\n", text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_never_raises_and_keeps_a_prefix(text: str) -> None:
+    result = trim_reply(text)
+    assert result == text or "\n".join(_lines(text)).startswith(result)
+    if text.strip():
+        assert result.strip()
+
+
+reply_lines = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "> цитата",
+            ">> глубже",
+            "On Mon, 25 Nov 2026 at 10:00, Ivan <ivan@example.com> wrote:",
+            "25.11.2026 10:00, Иван пишет:",
+            "-----Original Message-----",
+            "________________________________",
+            "From: Ivan",
+            "Sent: Monday",
+            "Тема: ошибка",
+            "-- ",
+        ]
+    ),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(reply_lines, max_size=15))
+def test_mail_shaped_text_never_loses_everything(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    result = trim_reply(text)
+    assert result == text or text.startswith(result)
+    if text.strip():
+        assert result.strip()
