@@ -5,6 +5,8 @@ No globals: the CLI builds an App and passes it to whatever needs it.
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,7 +17,10 @@ from maild.adapters.spool import Spool
 from maild.adapters.store import Store
 from maild.config import Config
 from maild.domain.attachments import AttachmentPolicy
+from maild.domain.authres import sender_verified
 from maild.domain.calendar import BusinessCalendar
+from maild.domain.message import ParsedMessage
+from maild.domain.replyaddr import sign
 from maild.domain.sla import reaction_due
 from maild.render import Renderer
 
@@ -50,6 +55,44 @@ class App:
         )
         self.renderer = Renderer(self.config.support)
         self.attachment_policy = AttachmentPolicy(**self.config.attachments)
+        self.reply_secret = self._reply_secret(root)
+
+    def _reply_secret(self, root) -> bytes:
+        """The key of signed reply addresses: from config, else made once and kept."""
+        if self.config.support.reply_secret:
+            return self.config.support.reply_secret.encode()
+        path = root / "reply_secret"
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            secret = secrets.token_hex(32).encode()
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(secret)
+                f.flush()
+                os.fsync(f.fileno())
+            return secret
+
+    def sender_verified(self, msg: ParsedMessage) -> bool:
+        """SPF/DKIM passed for the From domain per our own MTA's Authentication-Results."""
+        authserv = self.config.support.authserv_id
+        if not authserv:
+            return False
+        return sender_verified(
+            msg.headers.get("authentication-results", ()), authserv, msg.from_addr
+        )
+
+    def staff_verified(self, msg: ParsedMessage) -> bool:
+        """Mail from a staff address counts as staff: always without a trusted
+        authserv-id (documented risk), else only when SPF/DKIM confirms it."""
+        if msg.from_addr not in self.config.support.staff:
+            return False
+        return not self.config.support.authserv_id or self.sender_verified(msg)
+
+    def reply_address(self, tid: str | None) -> str:
+        if not tid:
+            return self.config.support.address
+        return sign(tid, self.reply_secret, self.config.support.address)
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.tz)

@@ -10,7 +10,7 @@ import argparse
 import logging
 import os
 import sys
-from datetime import date
+from datetime import date, datetime
 
 from maild import config as config_mod
 from maild.app import App
@@ -36,6 +36,16 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {value!r}") from None
+
+
+def _datetime(value: str) -> datetime:
+    try:
+        d = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
+    if d.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give a UTC offset, e.g. {value}+03:00")
+    return d
 
 
 def build_parser() -> Parser:
@@ -105,6 +115,15 @@ def build_parser() -> Parser:
     c.add_argument("--until", type=_date)
     c = grp.add_parser("list", help="groups")
     c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    c.add_argument("--json", action="store_true")
+
+    jb = sub.add_parser("jobs", help="scheduled work").add_subparsers(
+        dest="action", required=True, parser_class=Parser
+    )
+    c = jb.add_parser("run", help="run the periodic jobs once (reminders, auto-close, redaction)")
+    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    c.add_argument("--now", type=_datetime, help="pretend it is this time (ISO 8601 with offset)")
+    c.add_argument("--report", action="store_true", help="also the daily SLA report to the head")
     c.add_argument("--json", action="store_true")
 
     rep = sub.add_parser("report", help="reports").add_subparsers(

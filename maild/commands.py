@@ -291,3 +291,17 @@ def cmd_report(app: App, args: argparse.Namespace) -> int:
     else:
         print(format_sla(data))
     return EX_OK
+
+
+def cmd_jobs(app: App, args: argparse.Namespace) -> int:
+    from maild import jobs
+
+    now = args.now.astimezone(app.tz) if args.now else app.now()
+    result = jobs.run_all(app, now)
+    if args.report:
+        result["report"] = int(jobs.daily_report(app, now))
+    if args.json:
+        _json(result)
+    else:
+        print(", ".join(f"{k} {v}" for k, v in result.items()))
+    return EX_OK

@@ -66,6 +66,17 @@ def _posnum(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
 
 
+def _fraction(value: Any) -> bool:
+    return _posnum(value) and 0 < value < 1
+
+
+def _hhmm(value: Any) -> bool:
+    if not isinstance(value, str) or value.count(":") != 1:
+        return False
+    h, m = value.split(":")
+    return h.isdigit() and m.isdigit() and int(h) < 24 and int(m) < 60
+
+
 def _choice(*options: str):
     def check(value: Any) -> bool:
         return value in options
@@ -83,6 +94,16 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "head": (_email, "an email address", None),
         "timezone": (_str, "a time zone name like Europe/Moscow", "Europe/Moscow"),
         "max_auto_replies_per_hour": (_posint, "a non-negative integer", 10),
+        "authserv_id": (_str, "the authserv-id of your own MTA's Authentication-Results", None),
+        "reply_secret": (_str, "a secret string for signed reply addresses", None),
+    },
+    "schedule": {
+        "reminder_fraction": (_fraction, "a number between 0 and 1", 0.75),
+        "waiting_reminder_days": (_posint, "a number of business days", 3),
+        "waiting_autoclose_days": (_posint, "a number of business days", 7),
+        "credentials_keep_days": (_posint, "a number of days", 2),
+        "outbox_give_up_attempts": (_posint, "a number of attempts", 10),
+        "daily_report_time": (_hhmm, "a time HH:MM", "09:00"),
     },
     "calendar": {
         "extra_days_off": (_date_list, "a list of dates YYYY-MM-DD", []),
@@ -126,7 +147,6 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "zip_max_nesting": (_posint, "a number", 2),
     },
 }
-OPTIONAL_SECTIONS = {"smtp", "imap", "attachments", "calendar", "outbound"}
 
 
 @dataclass(frozen=True)
@@ -137,6 +157,8 @@ class SupportConfig:
     head: str | None
     timezone: str
     max_auto_replies_per_hour: int
+    authserv_id: str | None = None
+    reply_secret: str | None = None
 
     @property
     def domain(self) -> str:
@@ -147,6 +169,16 @@ class SupportConfig:
 class CalendarConfig:
     extra_days_off: tuple[date, ...] = ()
     extra_working_days: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    reminder_fraction: float = 0.75
+    waiting_reminder_days: int = 3
+    waiting_autoclose_days: int = 7
+    credentials_keep_days: int = 2
+    outbox_give_up_attempts: int = 10
+    daily_report_time: str = "09:00"
 
 
 @dataclass(frozen=True)
@@ -198,6 +230,7 @@ class Config:
     smtp: SmtpConfig | None = None
     imap: ImapConfig | None = None
     attachments: dict[str, Any] = field(default_factory=dict)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
 
 def _dates(values: list[Any]) -> tuple[date, ...]:
@@ -258,6 +291,7 @@ def parse(raw: dict[str, Any], path: str) -> Config:
         smtp=smtp,
         imap=imap,
         attachments=_section(raw, "attachments", path),
+        schedule=ScheduleConfig(**_section(raw, "schedule", path)),
     )
 
 

@@ -39,6 +39,8 @@ def apply(app: App, msg: ParsedMessage, decision: Decision, scr: Screening) -> N
             store.index_msgid(m["sent_as"], tid)
         if m["direction"] == "out" and m["kind"] in ("confirmation", "notice"):
             store.index_msgid(m["message_id"], tid)
+    if decision.ticket["status"] == "closed" and decision.ticket.get("closed_at"):
+        store.mark_for_redaction(tid, decision.ticket["closed_at"])
     if decision.outcome == "new" and decision.ticket["requester"]:
         store.record_sender(decision.ticket["requester"], decision.ticket["created_at"][:10])
 
@@ -71,9 +73,10 @@ def _send(
     if not out.to:
         return None
     message_id = f"<{out.key}.{tid}@{support.domain}>"
-    subject, body = app.renderer.text(out.template, out.context)
     if out.body is not None:  # a staff reply goes out as the staff member wrote it
         subject, body = f"Re: {out.context['subject']}", out.body
+    else:
+        subject, body = app.renderer.text(out.template, out.context)
     if out.kind == "staff" and decision.incoming is not None:
         decision.incoming["sent_as"] = message_id
     already = app.outbox.known(out.key)
@@ -98,7 +101,13 @@ def _send(
             in_reply_to=msg.message_id,
             references=[*msg.references, msg.message_id],
             auto=out.auto,
+            reply_to=app.reply_address(tid),
         )
+        for filename, ctype, data in out.attach:
+            maintype, _, subtype = ctype.partition("/")
+            email_msg.add_attachment(
+                data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename
+            )
         app.outbox.enqueue(out.key, email_msg, out.to, tid=tid, kind=out.kind, now=now)
         if customer_auto:
             app.store.record_auto_reply(out.to[0], now)

@@ -15,7 +15,10 @@ from typing import Any
 from maild.app import App
 from maild.domain import attachments as att
 from maild.domain import ticket as tk
+from maild.domain.commands import parse_reply
 from maild.domain.message import ParsedMessage, parse
+from maild.domain.quotes import trim_reply
+from maild.domain.replyaddr import verify
 from maild.domain.screen import Screening, screen
 from maild.domain.sender import Identification, identify
 from maild.domain.sla import LEVELS
@@ -38,6 +41,7 @@ class Outgoing:
     record: bool  # keep it in the ticket's thread
     auto: bool = True
     body: str | None = None  # for relayed staff replies: the text as written
+    attach: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
 @dataclass
@@ -70,10 +74,15 @@ def msg_key(msgid: str, kind: str) -> str:
 
 
 def thread(app: App, msg: ParsedMessage) -> str | None:
-    """The ticket this message belongs to by subject tag or threading headers."""
+    """The ticket this message belongs to: subject tag, signed reply address,
+    or threading headers pointing at mail of the ticket."""
     tid = find_tid(msg.subject)
     if tid and app.store.ticket_exists(tid):
         return tid
+    for addr in (*msg.to, *msg.cc):
+        signed, valid = verify(addr, app.reply_secret, app.config.support.address)
+        if signed and valid and app.store.ticket_exists(signed):
+            return signed
     for ref in (*msg.in_reply_to, *reversed(msg.references)):
         found = app.store.tid_for_msgid(ref)
         if found:
@@ -81,9 +90,22 @@ def thread(app: App, msg: ParsedMessage) -> str | None:
     return None
 
 
-def identify_sender(app: App, address: str, today: date) -> Identification:
+def identify_sender(app: App, msg: ParsedMessage, today: date) -> Identification:
+    """The level the sender is entitled to; with a trusted authserv-id, commercial
+    levels need SPF or DKIM for the From domain (a From line is easy to forge)."""
     licenses, groups = app.store.registry()
-    return identify(address, licenses, groups, today)
+    ident = identify(msg.from_addr, licenses, groups, today)
+    authserv = app.config.support.authserv_id
+    if ident.commercial and authserv and not app.sender_verified(msg):
+        return Identification(
+            "free",
+            "none",
+            ident.ref,
+            f"{ident.reason}, но адрес отправителя не подтверждён (SPF/DKIM): "
+            "уровень будет исправлен после подтверждения адреса",
+            unverified=True,
+        )
+    return ident
 
 
 def decide_attachments(app: App, msg: ParsedMessage) -> list[tuple[att.AttachmentDecision, bytes]]:
@@ -100,7 +122,6 @@ def message_record(
     received_at: datetime,
     attachments: list[tuple[att.AttachmentDecision, bytes]],
     spool_key: str | None,
-    text: str | None = None,
 ) -> dict[str, Any]:
     return {
         "message_id": msg.message_id,
@@ -108,7 +129,7 @@ def message_record(
         "from": msg.from_addr,
         "kind": kind,
         "received_at": received_at.isoformat(),
-        "text": msg.text if text is None else text,
+        "text": msg.text,
         "subject": msg.subject,
         "to": list(msg.to),
         "cc": list(msg.cc),
@@ -138,6 +159,27 @@ def _att_ctx(attachments: list[tuple[att.AttachmentDecision, bytes]]) -> dict[st
     }
 
 
+def _accepted_files(attachments: list[tuple[att.AttachmentDecision, bytes]]) -> list:
+    return [(d.filename, d.content_type, data) for d, data in attachments if d.accepted]
+
+
+@dataclass
+class Context:
+    """What every branch of `decide` needs about the message at hand."""
+
+    app: App
+    msg: ParsedMessage
+    scr: Screening
+    ident: Identification
+    record: dict[str, Any]
+    attachments: list[tuple[att.AttachmentDecision, bytes]]
+    received_at: datetime
+    common: dict[str, Any]
+
+    def key(self, kind: str) -> str:
+        return msg_key(self.msg.message_id, kind)
+
+
 def decide(
     app: App,
     msg: ParsedMessage,
@@ -151,10 +193,11 @@ def decide(
     cfg = app.config.support
     staff = set(cfg.staff)
     sender = msg.from_addr
-    ident = identify_sender(app, sender, received_at.date())
+    ident = identify_sender(app, msg, received_at.date())
     attachments = decide_attachments(app, msg)
-    is_staff = sender in staff and not scr.automated
-    kind = "staff" if is_staff else "customer"
+    claims_staff = sender in staff and not scr.automated
+    is_staff = claims_staff and app.staff_verified(msg)
+    forged = claims_staff and not is_staff
 
     tid = resumed_tid or thread(app, msg)
     loaded = app.store.load(tid) if tid else None
@@ -171,80 +214,52 @@ def decide(
         tid = resumed_tid  # crash recovery: the index already names the new ticket
     record = message_record(
         msg,
-        direction="out" if is_staff and loaded is not None else "in",
-        kind=kind,
+        direction="in",
+        kind="customer",
         received_at=received_at,
         attachments=attachments,
         spool_key=spool_key,
     )
     if scr.automated:
         record["automated"] = scr.reason
-    participants = tk.participants_of((*msg.to, *msg.cc), cfg.address, staff)
-    ctx_common = {
-        "subject": clean_subject(msg.subject) or "(без темы)",
-        "text": msg.text.strip() or "(пустое письмо)",
-        "automated": scr.reason if scr.automated else None,
-        **_att_ctx(attachments),
-    }
-
+    ctx = Context(
+        app,
+        msg,
+        scr,
+        ident,
+        record,
+        attachments,
+        received_at,
+        {
+            "subject": clean_subject(msg.subject) or "(без темы)",
+            "text": msg.text.strip() or "(пустое письмо)",
+            "automated": scr.reason if scr.automated else None,
+            "sender": sender,
+            **_att_ctx(attachments),
+        },
+    )
     if loaded is None:
-        decision = _decide_new(
-            app, msg, scr, ident, tid, refers_to, record, participants, ctx_common, received_at
-        )
-        decision.attachments = attachments
-        return decision
-    ticket, messages = loaded
-    if is_staff:
-        ticket = tk.on_staff_reply(ticket, received_at)
-        to = sorted({ticket["requester"], *ticket.get("participants", ())} - staff - {""})
-        out = Outgoing(
-            key=msg_key(msg.message_id, "relay"),
-            kind="staff",
-            template="staff_reply.txt",
-            to=to,
-            context={**ctx_common, "subject": ticket["subject"] or ctx_common["subject"]},
-            record=False,
-            auto=False,
-            body=msg.text,
-        )
-        return Decision(
-            "appended", ticket["tid"], ticket, [*messages, record], record, [out], attachments
-        )
-    ticket, reopened = tk.on_customer_message(ticket, received_at, app.due, participants)
-    level = LEVELS[ticket["level"]]
-    ctx = {
-        **ctx_common,
-        "tid": ticket["tid"],
-        "sender": sender,
-        "reopened": reopened,
-        "level_id": level.id,
-        "level_name": level.name_ru,
-        "due": app.fmt_time(ticket["reaction_due"]),
-    }
-    outgoing = [
-        Outgoing(
-            msg_key(msg.message_id, "staff_followup"),
-            "notice",
-            "staff_followup.txt",
-            _staff_to(app, ticket),
-            ctx,
-            record=True,
-        ),
-    ]
-    if not scr.automated:
-        outgoing.append(
+        participants = tk.participants_of((*msg.to, *msg.cc), cfg.address, staff)
+        decision = _decide_new(ctx, tid, refers_to, participants)
+    elif is_staff:
+        decision = _decide_staff(ctx, *loaded)
+    else:
+        decision = _decide_customer(ctx, *loaded)
+    if forged:
+        log.warning("%s claims staff address %s but is not verified", msg.message_id, sender)
+        record["forged_staff"] = True
+        decision.outgoing.append(
             Outgoing(
-                msg_key(msg.message_id, "ack"),
-                "confirmation",
-                "acknowledgement.txt",
-                [sender],
-                ctx,
+                ctx.key("forged"),
+                "notice",
+                "staff_alert.txt",
+                list(staff),
+                {**ctx.common, "tid": decision.tid, "authserv_id": cfg.authserv_id},
                 record=True,
             )
         )
-    return Decision(
-        "appended", ticket["tid"], ticket, [*messages, record], record, outgoing, attachments
-    )
+    decision.attachments = attachments
+    return decision
 
 
 def _staff_to(app: App, ticket: dict[str, Any]) -> list[str]:
@@ -252,18 +267,138 @@ def _staff_to(app: App, ticket: dict[str, Any]) -> list[str]:
     return [assignee] if assignee else list(app.config.support.staff)
 
 
-def _decide_new(
-    app: App,
-    msg: ParsedMessage,
-    scr: Screening,
-    ident: Identification,
-    tid: str | None,
-    refers_to: str | None,
-    record: dict[str, Any],
-    participants: set[str],
-    ctx_common: dict[str, Any],
-    received_at: datetime,
+def _customers(app: App, ticket: dict[str, Any]) -> list[str]:
+    staff = set(app.config.support.staff)
+    return sorted({ticket["requester"], *ticket.get("participants", ())} - staff - {""})
+
+
+def _level_ctx(app: App, ticket: dict[str, Any]) -> dict[str, Any]:
+    level = LEVELS[ticket["level"]]
+    return {
+        "tid": ticket["tid"],
+        "level_id": level.id,
+        "level_name": level.name_ru,
+        "reaction": level.reaction_ru(),
+        "due": app.fmt_time(ticket["reaction_due"]),
+        "due_short": app.fmt_time(ticket["reaction_due"], short=True),
+    }
+
+
+def _decide_customer(
+    ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]
 ) -> Decision:
+    """A customer (or a colleague, or a robot) wrote into an existing ticket."""
+    app, msg = ctx.app, ctx.msg
+    rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
+    if rating is not None:
+        ticket = dict(ticket, rating=rating)
+        ctx.record["rating"] = rating
+        log.info("%s [TID#%s] rated %d", msg.message_id, ticket["tid"], rating)
+        return Decision("appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
+    participants = tk.participants_of(
+        (*msg.to, *msg.cc), app.config.support.address, app.config.support.staff
+    )
+    ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, app.due, participants)
+    c = {**ctx.common, **_level_ctx(app, ticket), "reopened": reopened}
+    outgoing = [
+        Outgoing(
+            ctx.key("staff_followup"),
+            "notice",
+            "staff_followup.txt",
+            _staff_to(app, ticket),
+            c,
+            record=True,
+            attach=_accepted_files(ctx.attachments),
+        ),
+    ]
+    if not ctx.scr.automated:
+        outgoing.append(
+            Outgoing(
+                ctx.key("ack"),
+                "confirmation",
+                "acknowledgement.txt",
+                [msg.from_addr],
+                c,
+                record=True,
+            )
+        )
+    return Decision(
+        "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing
+    )
+
+
+def _decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> Decision:
+    """A staff reply: commands first, then the text goes to the customer."""
+    app, msg, record = ctx.app, ctx.msg, ctx.record
+    tid = ticket["tid"]
+    reply = parse_reply(msg.text)
+    record["kind"] = "staff"
+    if reply.errors:
+        record.update(kind="note", command_errors=list(reply.errors))
+        log.warning(
+            "%s [TID#%s] staff commands refused: %s", msg.message_id, tid, "; ".join(reply.errors)
+        )
+        out = Outgoing(
+            ctx.key("staff_error"),
+            "notice",
+            "staff_error.txt",
+            [msg.from_addr],
+            {**ctx.common, "tid": tid, "errors": list(reply.errors)},
+            record=True,
+        )
+        return Decision("appended", tid, ticket, [*messages, record], record, [out])
+    body = trim_reply(reply.body).strip()
+    record["commands"] = [f"#{c.name}" + (f" {c.arg}" if c.arg else "") for c in reply.commands]
+    notices: list[str] = []
+    for cmd in reply.commands:
+        ticket, more = tk.apply_command(
+            ticket, cmd.name, cmd.arg, ctx.received_at, app.due, msg.from_addr
+        )
+        notices += [n for n in more if n not in notices]
+    outgoing: list[Outgoing] = []
+    customers = _customers(app, ticket)
+    if reply.note or not body:
+        record.update(kind="note", text=body or "(только команды)")
+    else:
+        record.update(direction="out", text=body)
+        ticket = tk.on_staff_reply(ticket, ctx.received_at)
+        outgoing.append(
+            Outgoing(
+                ctx.key("relay"),
+                "staff",
+                None,
+                customers,
+                {"subject": ticket["subject"] or ctx.common["subject"]},
+                record=False,
+                auto=False,
+                body=body,
+                attach=_accepted_files(ctx.attachments),
+            )
+        )
+        if not (ticket.get("sent") or {}).get(tk.STARTED) and tk.STARTED not in notices:
+            notices.insert(0, tk.STARTED)
+    sent = dict(ticket.get("sent") or {})
+    c = {
+        **ctx.common,
+        **_level_ctx(app, ticket),
+        "subject": ticket["subject"] or "(без темы)",
+        "keep_days": app.config.schedule.credentials_keep_days,
+    }
+    for name in notices:
+        if name == tk.STARTED:
+            if sent.get(tk.STARTED):
+                continue
+            sent[tk.STARTED] = ctx.received_at.isoformat()
+        outgoing.append(Outgoing(ctx.key(name), "notice", f"{name}.txt", customers, c, record=True))
+    ticket = dict(ticket, sent=sent)
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+
+
+def _decide_new(
+    ctx: Context, tid: str | None, refers_to: str | None, participants: set[str]
+) -> Decision:
+    app, msg, ident = ctx.app, ctx.msg, ctx.ident
+    received_at = ctx.received_at
     tid = tid or new_tid(app.store.ticket_exists)
     requester = msg.from_addr or msg.reply_to or ""
     first_seen = app.store.sender_first_seen(requester) if requester else None
@@ -283,49 +418,45 @@ def _decide_new(
         refers_to=refers_to,
     )
     ticket["free_expired"] = free_expired
-    level = LEVELS[ticket["level"]]
-    ctx = {
-        **ctx_common,
-        "tid": tid,
+    c = {
+        **ctx.common,
+        **_level_ctx(app, ticket),
         "requester": requester,
         "name": msg.from_name,
         "from_name": msg.from_name,
-        "level_id": level.id,
-        "level_name": level.name_ru,
-        "reaction": level.reaction_ru(),
-        "due": app.fmt_time(ticket["reaction_due"]),
-        "due_short": app.fmt_time(ticket["reaction_due"], short=True),
         "commercial": ident.commercial,
         "expired": ident.expired,
+        "unverified": ident.unverified,
         "reason": ident.reason,
         "refers_to": refers_to,
         "problem": msg.parse_problem,
-        "spool_key": record.get("spool_key"),
+        "spool_key": ctx.record.get("spool_key"),
         "free_expired": free_expired,
         "free_since": first_seen,
     }
     outgoing = [
         Outgoing(
-            msg_key(msg.message_id, "staff_new"),
+            ctx.key("staff_new"),
             "notice",
             "staff_new.txt",
             _staff_to(app, ticket),
-            ctx,
+            c,
             record=True,
+            attach=_accepted_files(ctx.attachments),
         ),
     ]
-    if not scr.automated and requester:
+    if not ctx.scr.automated and requester:
         outgoing.append(
             Outgoing(
-                msg_key(msg.message_id, "confirmation"),
+                ctx.key("confirmation"),
                 "confirmation",
                 "confirmation.txt",
                 [requester],
-                ctx,
+                c,
                 record=True,
             )
         )
-    return Decision("new", tid, ticket, [record], record, outgoing, [])
+    return Decision("new", tid, ticket, [ctx.record], ctx.record, outgoing)
 
 
 def process(

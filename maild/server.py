@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from maild.adapters import systemd
 from maild.adapters.listener import SupportHandler, make_protocol
 from maild.app import App
+from maild.domain.replyaddr import is_support_address
 from maild.runner import process_key
 
 log = logging.getLogger("maild.serve")
@@ -54,9 +55,7 @@ class Daemon:
 
     def is_support(self, address: str) -> bool:
         """The support address or one of its plus-addresses (support+tag@)."""
-        local, _, domain = self.app.config.support.address.partition("@")
-        a_local, _, a_domain = address.strip().strip("<>").lower().partition("@")
-        return a_domain == domain and (a_local == local or a_local.startswith(local + "+"))
+        return is_support_address(address, self.app.config.support.address)
 
     # -- tasks --------------------------------------------------------------------
     async def _process_loop(self) -> None:
@@ -109,6 +108,11 @@ class Daemon:
             loop.add_signal_handler(sig, self.stopping.set)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
 
+        if not cfg.support.authserv_id:
+            log.warning(
+                "support.authserv_id is not set: mail is trusted by its From line, so anyone "
+                "can write as staff or as a licensed customer (see README, Staff identity)"
+            )
         self.rescan()  # crash recovery: everything spooled but not processed
         if self.queued:
             log.info("recovering %d spooled message(s) not yet processed", len(self.queued))

@@ -162,6 +162,14 @@ class ImapPoller:
         except Exception:
             _shutdown(client)
 
+    def _drop(self) -> None:
+        # After an error the connection is suspect: a LOGOUT could wait io_timeout for an
+        # answer that never comes, so just close the socket.
+        client, self._client = self._client, None
+        self._idling = False
+        if client is not None:
+            _shutdown(client)
+
     # -- one pass ---------------------------------------------------------------------
 
     def poll_once(self) -> int:
@@ -252,7 +260,7 @@ class ImapPoller:
                         e,
                         min(delay, self.backoff_max),
                     )
-                    self.close()
+                    self._drop()
                 stop.wait(min(delay, self.backoff_max))
                 delay = min(delay * 2, self.backoff_max)
         finally:
@@ -278,8 +286,8 @@ class ImapPoller:
                 # Woken early with nothing to parse: imapclient swallows EOF and resets here.
                 # Leaving IDLE makes a dead connection raise, so run() reconnects.
                 break
-        self._idling = False
         client.idle_done()
+        self._idling = False
 
 
 def _is_new_mail_or_bye(response: object) -> bool:

@@ -70,6 +70,15 @@ class Outbox:
         write_atomic(self.queue / f"{mail_id}.json", _dump(meta))
         return True
 
+    def mark(self, mail_id: str, **fields: Any) -> None:
+        """Add fields to a queued message's record (e.g. that the head was alerted)."""
+        path = self.queue / f"{mail_id}.json"
+        try:
+            meta = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return
+        write_atomic(path, _dump({**meta, **fields}))
+
     def entries(self) -> list[dict[str, Any]]:
         """Queued messages, oldest first."""
         out = []

@@ -155,6 +155,21 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, json.dumps([t.isoformat() for t in times]).encode())
 
+    def mark_for_redaction(self, tid: str, closed_at: str) -> None:
+        """Queue a closed ticket for credential redaction (a small dir, not a scan)."""
+        path = self.root / "index" / "redact" / tid
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, closed_at.encode())
+
+    def unmark_redaction(self, tid: str) -> None:
+        (self.root / "index" / "redact" / tid).unlink(missing_ok=True)
+
+    def pending_redactions(self) -> list[tuple[str, str]]:
+        folder = self.root / "index" / "redact"
+        if not folder.exists():
+            return []
+        return [(p.name, p.read_text().strip()) for p in sorted(folder.iterdir())]
+
     # -- tickets ---------------------------------------------------------------
     def _ticket_path(self, tid: str) -> Path:
         return self.root / "tickets" / tid[:2] / f"{tid}.json"

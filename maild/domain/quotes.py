@@ -9,10 +9,10 @@ import re
 
 __all__ = ["trim_reply"]
 
-# "... wrote:" in the languages our customers' clients speak; Thunderbird, Apple Mail,
-# Gmail (English UI) and Roundcube all end the attribution line with one of these.
+# "... wrote:" in English and Russian; Thunderbird, Apple Mail, Gmail (English UI) and
+# Roundcube all end the attribution line with one of these.
 WROTE_RE = re.compile(
-    r"(?:\bwrote|\bпишет|\bнаписал(?:а|\(а\))?|\bschrieb|\ba écrit)\s*:\s*$",
+    r"(?:\bwrote|\bпишет|\bнаписал(?:а|\(а\))?)\s*:\s*$",
     re.IGNORECASE,
 )
 # Yandex "25.11.2026, 10:00, "Иван" <ivan@ya.ru>:", Gmail RU "пн, 25 нояб. 2026 г. в 10:00,
@@ -22,8 +22,8 @@ WROTE_RE = re.compile(
 # вернулось с ошибкой:" is not taken for an attribution.
 DATED_RE = re.compile(r"(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}:\d\d\b).*[\w.+-]+@[\w.-]+>?\s*:\s*$")
 # A bare "Иван пишет:" may be prose introducing a citation; it counts when it carries
-# a date or address, opens with "On"/"Am"/"Le", or a "> " quote follows it.
-DETAILED_RE = re.compile(r"^(?:on|am|le)\b|\d|@", re.IGNORECASE)
+# a date or address, opens with "On", or a "> " quote follows it.
+DETAILED_RE = re.compile(r"^on\b|\d|@", re.IGNORECASE)
 SEPARATOR_RE = re.compile(
     r"-{2,}\s*(?:original message|исходное сообщение|оригинальное сообщение)\s*-{2,}",
     re.IGNORECASE,
@@ -45,14 +45,20 @@ SIBLING_RE = re.compile(
 ATTRIBUTION_LINES = 3
 
 
-def trim_reply(text: str) -> str:
-    """``text`` without its quoted history; the original if nothing new would remain."""
-    lines = re.split(r"\r\n|\r|\n", text)
-    kept = lines[: _history_start(lines)]
-    while kept and (not kept[-1].strip() or _quoted(kept[-1])):
-        kept.pop()
-    result = "\n".join(kept).rstrip()
-    return result if result.strip() else text
+def trim_reply(text: str, *, fallback: bool = True) -> str:
+    """``text`` without its quoted history.
+
+    The result is a prefix of ``text`` (line endings untouched) without trailing
+    whitespace. When nothing new remains it is the original ``text`` (we would rather
+    show a quote than nothing), or "" with ``fallback=False``: a staff reply made of
+    commands and the client's quote must not send that quote back to the customer.
+    """
+    lines = text.splitlines(keepends=True)
+    end = _history_start(lines)
+    while end and (not lines[end - 1].strip() or _quoted(lines[end - 1])):
+        end -= 1
+    result = "".join(lines[:end]).rstrip()
+    return result or (text if fallback else "")
 
 
 def _quoted(line: str) -> bool:

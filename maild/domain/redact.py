@@ -25,9 +25,10 @@ _LABEL = rf"(?<!\w)(?:{_SECRET}|{_LOGIN})(?!\w)"
 _VALUE = rf"""{_NOT_MARKER}(?!{_LABEL}{_H}*[:=—–-])(?:"[^"\r\n]*"|«[^»\r\n]*»|\S+)"""
 
 # Labels naming both halves: the whole rest of the line is the value ("admin / 12345").
+# "[данные доступа" is MARKER itself, not a label.
 _PAIR_LABEL = re.compile(
     rf"""(?P<label>(?<!\w)(?:(?:{_LOGIN})(?:{_H}*(?:/|\\|и|and|&|,){_H}*)(?:{_SECRET})
-        |доступы?|данные{_H}+(?:для{_H}+)?(?:доступа|входа)|реквизиты{_H}+доступа
+        |доступы?|(?<!\[)данные{_H}+(?:для{_H}+)?(?:доступа|входа)|реквизиты{_H}+доступа
         |учетные{_H}+данные|учётные{_H}+данные|credentials)(?!\w)
         (?:{_H}+[^\s:=]+){{0,3}}?{_H}*[:=]{_H}*)
       (?P<value>{_NOT_MARKER}[^\r\n]*\S)""",
@@ -61,7 +62,7 @@ _SSH_USER = re.compile(
     re.I,
 )
 # Punctuation after a value is the sentence's, not the password's.
-_TRAILING = ".,;:!?)"
+_TRAILING = ".,;:)"
 
 # A pass can uncover a match the previous one hid (a value that itself looked like
 # "label: value"); repeating until nothing changes is what makes the result idempotent.

@@ -39,6 +39,7 @@ class Identification:
     ref: str | None  # license key or group name
     reason: str  # Russian, shown to staff and, when free, to the customer
     expired: bool = False
+    unverified: bool = False  # entitled, but SPF/DKIM did not confirm the From address
 
     @property
     def commercial(self) -> bool:

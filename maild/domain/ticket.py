@@ -6,6 +6,7 @@ function are passed in, so every rule here is testable without I/O.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,7 @@ def new_ticket(
         "created_at": iso(received_at),
         "reaction_due": iso(due(ident.level, received_at)),
         "first_reaction_due": iso(due(ident.level, received_at)),
+        "reaction_from": iso(received_at),
         "first_reaction_at": None,
         "critical": False,
         "assignee": None,
@@ -83,6 +85,7 @@ def on_customer_message(
     # level's maximum time; an earlier pending deadline stays as it is.
     if t.get("reaction_due") is None:
         t["reaction_due"] = iso(due(t["level"], received_at))
+        t["reaction_from"] = iso(received_at)
     t["participants"] = sorted({*t.get("participants", ()), *participants} - {""})
     return t, reopened
 
@@ -93,6 +96,7 @@ def on_staff_reply(ticket: Ticket, at: datetime) -> Ticket:
     if t.get("first_reaction_at") is None:
         t["first_reaction_at"] = iso(at)
     t["reaction_due"] = None
+    t["reaction_from"] = None
     if t["status"] == "new":
         t["status"] = "open"
     return t
@@ -110,3 +114,69 @@ def participants_of(addresses: Iterable[str], support: str, staff: Iterable[str]
             continue
         out.add(a)
     return out
+
+
+# Customer notices a command may cause (template names without .txt).
+STARTED, RESOLVED, LEVEL_CHANGED = "started", "resolved", "level_changed"
+
+
+def apply_command(
+    ticket: Ticket, name: str, arg: str | None, at: datetime, due: DueFn, by: str
+) -> tuple[Ticket, list[str]]:
+    """One staff command. Returns (ticket, customer notices to send)."""
+    t = dict(ticket)
+    t["sent"] = dict(t.get("sent") or {})
+    notices: list[str] = []
+    if name == "take":
+        t["status"] = "open"
+        t["closed_at"] = None
+        if t.get("first_reaction_at") is None:
+            t["first_reaction_at"] = iso(at)
+        t["reaction_due"] = None
+        t["assignee"] = t.get("assignee") or by
+        if not t["sent"].get(STARTED):
+            notices.append(STARTED)
+    elif name == "close":
+        if t["status"] != "closed":
+            t["status"] = "closed"
+            t["closed_at"] = iso(at)
+            t["reaction_due"] = None
+            t["sent"].pop("redacted", None)
+            notices.append(RESOLVED)
+    elif name == "reopen":
+        t["status"] = "open"
+        t["closed_at"] = None
+    elif name == "wait":
+        t["status"] = "waiting"
+        t["waiting_since"] = iso(at)
+        t["reaction_due"] = None
+        t["sent"].pop("waiting_reminder", None)
+    elif name in ("level", "consulting", "development"):
+        level = arg if name == "level" else name
+        if level and level != t["level"]:
+            t["level"] = level
+            # the regulation: a transferred ticket's time counts from the transfer
+            if t["status"] != "closed":
+                t["reaction_due"] = iso(due(level, at))
+                t["reaction_from"] = iso(at)
+            notices.append(LEVEL_CHANGED)
+    elif name == "critical":
+        t["critical"] = True
+    elif name == "assign" and arg:
+        t["assignee"] = arg
+    return t, notices
+
+
+RATING_RE = re.compile(
+    r"^\s*(?:(?:оценка|rating|score)\s*[:=\-—]?\s*)?([1-5])\s*(?:/\s*5|из\s*5)?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def rating_of(text: str) -> int | None:
+    """A rating reply: first line "1".."5", or "Оценка: N" / "Rating: N"."""
+    for line in text.splitlines():
+        if line.strip():
+            m = RATING_RE.match(line)
+            return int(m.group(1)) if m else None
+    return None

@@ -181,6 +181,22 @@ def test_failed_delivery_leaves_message_untouched_until_next_poll(mailbox):
     assert len(messages(mailbox, USER, "Processed")) == 2
 
 
+def test_run_retries_a_failed_delivery_with_backoff(mailbox, caplog, running):
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    append(mailbox, USER, make_raw(1))
+    inbox = Inbox()
+    failures = [1, 2]
+    inbox.fail = lambda raw: bool(failures) and failures.pop() > 0
+    r = running(ImapPoller(config(mailbox), inbox, backoff_max=0.2))
+    assert inbox.wait_for(1, timeout=5)
+    r.stop()
+    retries = [m for m in caplog.messages if "delivery of UID" in m and "retrying in" in m]
+    assert len(retries) == 2 and "spool disk full" in retries[0]
+    assert reconnect_lines(caplog) == []  # a local failure is no reason to reconnect
+    assert inbox.raws == [make_raw(1)]
+    assert messages(mailbox, USER, "INBOX") == {}
+
+
 def test_run_idles_picks_up_new_mail_and_stops_quickly(mailbox, running):
     append(mailbox, USER, make_raw(1))
     inbox = Inbox()
@@ -201,7 +217,7 @@ def test_run_idles_picks_up_new_mail_and_stops_quickly(mailbox, running):
 
 def test_idle_is_reissued_after_idle_timeout(mailbox, running):
     inbox = Inbox()
-    poller = ImapPoller(config(mailbox), inbox, idle_timeout=0.4)
+    poller = ImapPoller(config(mailbox), inbox, idle_timeout=0.25)
     idles: list[float] = []
     real_idle = poller._idle
 

@@ -1,0 +1,343 @@
+"""The scheduled work, derived from stored state on every run.
+
+Each job looks at tickets (or the outbox) as stored, decides what is due at
+`now`, and records what it sent in the ticket (`sent`), so a restart neither
+loses a reminder nor sends one twice. APScheduler only decides *when* to call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from maild.adapters.durable import write_atomic
+from maild.app import App
+from maild.domain import ticket as tk
+from maild.domain.redact import MARKER, redact_credentials
+from maild.domain.sla import LEVELS
+
+log = logging.getLogger("maild.jobs")
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha1("\0".join(parts).encode()).hexdigest()[:24]
+
+
+def _queue(
+    app: App,
+    ticket: dict[str, Any],
+    messages: list[dict[str, Any]],
+    *,
+    key: str,
+    template: str,
+    to: list[str],
+    context: dict[str, Any],
+    now: datetime,
+    auto: bool = True,
+) -> None:
+    """Render, queue once (by key) and record the mail in the ticket's thread."""
+    to = [a for a in dict.fromkeys(to) if a]
+    if not to:
+        return
+    tid = ticket["tid"]
+    subject, body = app.renderer.text(template, context)
+    message_id = f"<{key}.{tid}@{app.config.support.domain}>"
+    last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
+    msg = app.renderer.message(
+        subject=subject,
+        body=body,
+        to=to,
+        tid=tid,
+        message_id=message_id,
+        now=now,
+        in_reply_to=last_in,
+        references=[last_in] if last_in else [],
+        auto=auto,
+        reply_to=app.reply_address(tid),
+    )
+    if app.outbox.enqueue(key, msg, to, tid=tid, kind="notice", now=now):
+        log.info("[TID#%s] queued %s to %s", tid, template, ", ".join(to))
+    messages.append(
+        {
+            "message_id": message_id,
+            "direction": "out",
+            "from": app.config.support.address,
+            "kind": "notice",
+            "received_at": now.isoformat(),
+            "text": body,
+            "to": to,
+            "attachments": [],
+            "template": template,
+        }
+    )
+    app.store.index_msgid(message_id, tid)
+
+
+def _ctx(app: App, ticket: dict[str, Any]) -> dict[str, Any]:
+    level = LEVELS[ticket["level"]]
+    return {
+        "tid": ticket["tid"],
+        "subject": ticket["subject"] or "(без темы)",
+        "requester": ticket["requester"],
+        "level_id": level.id,
+        "level_name": level.name_ru,
+        "reaction": level.reaction_ru(),
+        "due": app.fmt_time(ticket.get("reaction_due")),
+        "assignee": ticket.get("assignee"),
+        "status": ticket["status"],
+        "keep_days": app.config.schedule.credentials_keep_days,
+    }
+
+
+def _staff(app: App, ticket: dict[str, Any]) -> list[str]:
+    assignee = ticket.get("assignee")
+    return [*app.config.support.staff, *([assignee] if assignee else [])]
+
+
+def reminders(app: App, now: datetime) -> int:
+    """Remind staff at `reminder_fraction` of the reaction time; escalate to the
+    head when `reaction_due` passes. One of each per deadline."""
+    n = 0
+    fraction = app.config.schedule.reminder_fraction
+    for row in app.store.open_summaries():
+        if not row.get("reaction_due"):
+            continue
+        with app.store.locked():
+            loaded = app.store.load(row["tid"])
+            if loaded is None:
+                continue
+            ticket, messages = loaded
+            due_s = ticket.get("reaction_due")
+            if not due_s or ticket["status"] == "closed":
+                continue
+            due = datetime.fromisoformat(due_s)
+            start = datetime.fromisoformat(ticket.get("reaction_from") or ticket["created_at"])
+            budget = app.calendar.business_hours_between(start, due)
+            remind_at = app.calendar.add_business_hours(start, budget * fraction)
+            sent = dict(ticket.get("sent") or {})
+            changed = False
+            if now >= remind_at and f"reminder:{due_s}" not in sent:
+                _queue(
+                    app,
+                    ticket,
+                    messages,
+                    key=_key(ticket["tid"], "reminder", due_s),
+                    template="reminder_staff.txt",
+                    to=_staff(app, ticket),
+                    context=_ctx(app, ticket),
+                    now=now,
+                )
+                sent[f"reminder:{due_s}"] = now.isoformat()
+                changed = True
+            if now >= due and f"escalation:{due_s}" not in sent and app.config.support.head:
+                _queue(
+                    app,
+                    ticket,
+                    messages,
+                    key=_key(ticket["tid"], "escalation", due_s),
+                    template="escalation.txt",
+                    to=[app.config.support.head],
+                    context=_ctx(app, ticket),
+                    now=now,
+                )
+                sent[f"escalation:{due_s}"] = now.isoformat()
+                changed = True
+            if changed:
+                app.store.save(dict(ticket, sent=sent), messages)
+                n += 1
+    return n
+
+
+def waiting(app: App, now: datetime) -> int:
+    """#wait tickets: remind the customer after N business days, close after M more."""
+    sched = app.config.schedule
+    n = 0
+    for row in app.store.open_summaries():
+        if row["status"] != "waiting":
+            continue
+        with app.store.locked():
+            loaded = app.store.load(row["tid"])
+            if loaded is None or loaded[0]["status"] != "waiting":
+                continue
+            ticket, messages = loaded
+            sent = dict(ticket.get("sent") or {})
+            since = datetime.fromisoformat(ticket.get("waiting_since") or ticket["created_at"])
+            customers = [ticket["requester"], *ticket.get("participants", ())]
+            customers = [c for c in customers if c not in app.config.support.staff]
+            reminded = sent.get("waiting_reminder")
+            if not reminded:
+                if now >= app.calendar.add_business_days(since, sched.waiting_reminder_days):
+                    _queue(
+                        app,
+                        ticket,
+                        messages,
+                        key=_key(ticket["tid"], "wait", since.isoformat()),
+                        template="reminder_customer.txt",
+                        to=customers,
+                        context=_ctx(app, ticket),
+                        now=now,
+                    )
+                    sent["waiting_reminder"] = now.isoformat()
+                    app.store.save(dict(ticket, sent=sent), messages)
+                    n += 1
+                continue
+            close_at = app.calendar.add_business_days(
+                datetime.fromisoformat(reminded), sched.waiting_autoclose_days
+            )
+            if now >= close_at:
+                ticket, _ = tk.apply_command(ticket, "close", None, now, app.due, "maild")
+                ctx = dict(_ctx(app, ticket), autoclosed=True)
+                _queue(
+                    app,
+                    ticket,
+                    messages,
+                    key=_key(ticket["tid"], "autoclose", reminded),
+                    template="resolved.txt",
+                    to=customers,
+                    context=ctx,
+                    now=now,
+                )
+                ticket["sent"] = dict(ticket.get("sent") or {}, autoclosed=now.isoformat())
+                app.store.save(ticket, messages)
+                app.store.mark_for_redaction(ticket["tid"], ticket["closed_at"])
+                log.info("[TID#%s] closed after waiting for the customer", ticket["tid"])
+                n += 1
+    return n
+
+
+def redact_spool_copy(raw: bytes, redacted_text: str, when: datetime) -> bytes:
+    """The spool copy after redaction: original headers, the redacted text as body."""
+    head, sep, _body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, _body = raw.partition(b"\n\n")
+    keep = []
+    for line in head.splitlines():
+        lower = line.lower()
+        if lower.startswith((b"content-type:", b"content-transfer-encoding:", b"mime-version:")):
+            keep.append(None)  # drop this header and its continuation lines
+            continue
+        if line[:1] in (b" ", b"\t") and keep and keep[-1] is None:
+            continue
+        keep.append(line)
+    lines = [x for x in keep if x is not None]
+    lines += [
+        b"MIME-Version: 1.0",
+        b"Content-Type: text/plain; charset=utf-8",
+        b"Content-Transfer-Encoding: 8bit",
+        f"X-Maild-Redacted: {when.isoformat()}".encode(),
+    ]
+    body = (redacted_text + f"\n\n{MARKER}: письмо сокращено после закрытия обращения\n").encode()
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body.replace(b"\n", b"\r\n")
+
+
+def redact_ticket(app: App, tid: str, now: datetime) -> int:
+    """Remove access data from a ticket's customer messages and their spool copies."""
+    loaded = app.store.load(tid)
+    if loaded is None:
+        return 0
+    ticket, messages = loaded
+    total = 0
+    for m in messages:
+        if m["direction"] != "in" or m["kind"] == "staff":
+            continue
+        text, count = redact_credentials(m.get("text") or "")
+        if not count:
+            continue
+        total += count
+        m["text"] = text
+        m["redacted_at"] = now.isoformat()
+        key = m.get("spool_key")
+        if key and app.spool.path(key) is not None:
+            app.spool.rewrite(key, redact_spool_copy(app.spool.read(key), text, now))
+    sent = dict(ticket.get("sent") or {}, redacted=now.isoformat())
+    app.store.save(dict(ticket, sent=sent), messages)
+    log.info("[TID#%s] redacted %d access data value(s)", tid, total)
+    return total
+
+
+def redaction(app: App, now: datetime) -> int:
+    """Two days (config) after closing, access data is no longer kept."""
+    keep = timedelta(days=app.config.schedule.credentials_keep_days)
+    n = 0
+    for tid, closed_at in app.store.pending_redactions():
+        if datetime.fromisoformat(closed_at) + keep > now:
+            continue
+        with app.store.locked():
+            loaded = app.store.load(tid)
+            if loaded is not None and loaded[0]["status"] == "closed":
+                redact_ticket(app, tid, now)
+                n += 1
+            app.store.unmark_redaction(tid)
+    return n
+
+
+def outbox_alerts(app: App, now: datetime) -> int:
+    """Mail that keeps failing: tell the head once; the mail stays queued."""
+    limit = app.config.schedule.outbox_give_up_attempts
+    head = app.config.support.head
+    n = 0
+    for meta in app.outbox.entries():
+        if meta["attempts"] < limit or meta.get("alerted") or meta.get("kind") == "alert":
+            continue
+        if head:
+            subject, body = app.renderer.text("outbox_alert.txt", {"m": meta})
+            key = _key(meta["id"], "alert")
+            msg = app.renderer.message(
+                subject=subject,
+                body=body,
+                to=[head],
+                tid=meta.get("tid"),
+                message_id=f"<{key}@{app.config.support.domain}>",
+                now=now,
+            )
+            app.outbox.enqueue(key, msg, [head], tid=meta.get("tid"), kind="alert", now=now)
+            log.warning("outbox %s: %d failed attempts, head alerted", meta["id"], meta["attempts"])
+        app.outbox.mark(meta["id"], alerted=now.isoformat())
+        n += 1
+    return n
+
+
+def daily_report(app: App, now: datetime) -> bool:
+    """The SLA report to the head, once per business day."""
+    from maild.report import format_sla, sla_report
+
+    head = app.config.support.head
+    local = now.astimezone(app.tz)
+    if not head or not app.calendar.is_working_day(local.date()):
+        return False
+    state_path = app.config.storage_path / "daily_report.last"
+    try:
+        if state_path.read_text().strip() == local.date().isoformat():
+            return False
+    except FileNotFoundError:
+        pass
+    data = sla_report(app, until=local.date())
+    subject, body = app.renderer.text(
+        "report_sla.txt", {"date": local.strftime("%d.%m.%Y"), "table": format_sla(data)}
+    )
+    key = _key("daily-report", local.date().isoformat())
+    msg = app.renderer.message(
+        subject=subject,
+        body=body,
+        to=[head],
+        tid=None,
+        message_id=f"<{key}@{app.config.support.domain}>",
+        now=now,
+    )
+    app.outbox.enqueue(key, msg, [head], kind="report", now=now)
+    write_atomic(state_path, local.date().isoformat().encode())
+    log.info("daily SLA report queued to %s", head)
+    return True
+
+
+def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
+    """Every periodic job once (what `maild jobs run` and the scheduler call)."""
+    now = now or app.now()
+    return {
+        "reminders": reminders(app, now),
+        "waiting": waiting(app, now),
+        "redacted": redaction(app, now),
+        "outbox_alerts": outbox_alerts(app, now),
+    }

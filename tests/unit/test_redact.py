@@ -1,0 +1,200 @@
+"""Unit tests for maild.domain.redact: access data customers mail to support."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maild.domain.redact import MARKER, redact_credentials
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Пароль: Qwerty123", f"Пароль: {MARKER}"),
+        ("пароль: Qwerty123", f"пароль: {MARKER}"),
+        ("Пароль — Qwerty123", f"Пароль — {MARKER}"),
+        ("Пароль - Qwerty123", f"Пароль - {MARKER}"),
+        ("password: s3cr3t!", f"password: {MARKER}"),
+        ("pass=s3cr3t", f"pass={MARKER}"),
+        ("PWD = s3cr3t", f"PWD = {MARKER}"),
+        ("login: admin", f"login: {MARKER}"),
+        ("Логин: admin", f"Логин: {MARKER}"),
+        ("user: admin", f"user: {MARKER}"),
+        ("Username: admin", f"Username: {MARKER}"),
+        ("Пользователь: admin", f"Пользователь: {MARKER}"),
+        ("Имя пользователя: admin", f"Имя пользователя: {MARKER}"),
+        ("API key: sk_live_abc", f"API key: {MARKER}"),
+        ("token=abcdef", f"token={MARKER}"),
+    ],
+)
+def test_labelled_value_is_replaced_and_label_kept(line: str, expected: str) -> None:
+    assert redact_credentials(line) == (expected, 1)
+
+
+def test_typical_customer_mail() -> None:
+    text = (
+        "Добрый день!\n"
+        "Доступ в админку: https://shop.example.ru/bitrix/admin/\n"
+        "Логин: admin\n"
+        "Пароль: Kx7#pq!2\n"
+        "FTP: ftp://shopftp:Zz91aa@ftp.example.ru/public_html\n"
+        "Спасибо!"
+    )
+    redacted, count = redact_credentials(text)
+    assert redacted == (
+        "Добрый день!\n"
+        f"Доступ в админку: {MARKER}\n"
+        f"Логин: {MARKER}\n"
+        f"Пароль: {MARKER}\n"
+        f"FTP: ftp://{MARKER}@ftp.example.ru/public_html\n"
+        "Спасибо!"
+    )
+    assert count == 4
+    for secret in ("admin\n", "Kx7#pq!2", "shopftp", "Zz91aa"):
+        assert secret not in redacted
+
+
+def test_qualified_label_before_colon() -> None:
+    assert redact_credentials("Пароль от админки: 12345 (временный)") == (
+        f"Пароль от админки: {MARKER} (временный)",
+        1,
+    )
+    assert redact_credentials("FTP password: abc")[0] == f"FTP password: {MARKER}"
+
+
+def test_login_and_password_on_one_line() -> None:
+    assert redact_credentials("login: admin, password: 123.") == (
+        f"login: {MARKER}, password: {MARKER}.",
+        2,
+    )
+
+
+def test_combined_label_takes_the_rest_of_the_line() -> None:
+    assert redact_credentials("Логин/пароль: admin / 12345") == (f"Логин/пароль: {MARKER}", 1)
+    assert redact_credentials("логин и пароль: admin 12345")[0] == f"логин и пароль: {MARKER}"
+    assert redact_credentials("Данные для входа: admin 12345")[0] == f"Данные для входа: {MARKER}"
+
+
+def test_blank_login_does_not_expose_the_password() -> None:
+    redacted, count = redact_credentials("Логин: Пароль: 123")
+    assert "123" not in redacted
+    assert count == 1
+
+
+def test_login_password_pair_without_separators() -> None:
+    text = "Админка https://shop.example.ru/admin логин admin пароль Qwerty123"
+    assert redact_credentials(text) == (
+        f"Админка https://shop.example.ru/admin логин {MARKER} пароль {MARKER}",
+        2,
+    )
+    assert redact_credentials("login admin, password 123.")[0] == (
+        f"login {MARKER}, password {MARKER}."
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("ftp://user:pass@host.ru", f"ftp://{MARKER}@host.ru"),
+        ("https://admin:Secret1@shop.ru/admin", f"https://{MARKER}@shop.ru/admin"),
+        ("sftp://deploy@203.0.113.5:2222/var/www", f"sftp://{MARKER}@203.0.113.5:2222/var/www"),
+    ],
+)
+def test_url_userinfo(url: str, expected: str) -> None:
+    assert redact_credentials(f"Адрес: {url} — проверьте") == (f"Адрес: {expected} — проверьте", 1)
+
+
+def test_ssh_command_with_password_line() -> None:
+    text = "ssh root@203.0.113.5 -p 22\nпароль: toor"
+    assert redact_credentials(text) == (
+        f"ssh {MARKER}@203.0.113.5 -p 22\nпароль: {MARKER}",
+        2,
+    )
+    assert redact_credentials("ssh -p 2222 deploy@host.ru")[0] == f"ssh -p 2222 {MARKER}@host.ru"
+
+
+def test_quoted_value_with_spaces() -> None:
+    assert redact_credentials('Пароль: "my secret phrase" ок') == (f"Пароль: {MARKER} ок", 1)
+    assert redact_credentials("Пароль: «два слова»")[0] == f"Пароль: {MARKER}"
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "я забыл пароль от админки",
+        "Пришлите, пожалуйста, логин и пароль от админки.",
+        "Не могу войти: пишет «неверный пароль»",
+        "Смените пароль после закрытия заявки.",
+        "Пароль",
+        "User-Agent: Mozilla/5.0",
+        "Всего users: 15",
+        "Письмо ушло на ivan@example.ru",
+        "https://shop.example.ru/catalog/?page=2",
+        "The bypass=1 flag",
+    ],
+)
+def test_ordinary_prose_is_untouched(prose: str) -> None:
+    assert redact_credentials(prose) == (prose, 0)
+
+
+def test_value_on_the_next_line_is_not_taken() -> None:
+    # The separator rule is per line: a value never continues onto the next line.
+    assert redact_credentials("Пароль:\nспасибо за помощь") == ("Пароль:\nспасибо за помощь", 0)
+
+
+def test_second_pass_changes_nothing() -> None:
+    text = (
+        "Логин: admin\nПароль: 1\nftp://u:p@h\nssh r@h\nлогин root пароль toor\nЛогин/пароль: a/b"
+    )
+    once, count = redact_credentials(text)
+    assert count == 7
+    assert redact_credentials(once) == (once, 0)
+
+
+def test_already_redacted_text_is_left_alone() -> None:
+    text = f"Пароль: {MARKER}\nДоступ: ftp://{MARKER}@host"
+    assert redact_credentials(text) == (text, 0)
+
+
+credential_lines = st.one_of(
+    st.sampled_from(
+        [
+            "Пароль: ",
+            "login: ",
+            "pass=",
+            "Логин/пароль: ",
+            "ftp://",
+            "ssh ",
+            "логин ",
+            " пароль ",
+            "@",
+            ":",
+            "—",
+            " - ",
+            "\n",
+            '"',
+            "«",
+            MARKER,
+        ]
+    ),
+    st.text(max_size=8),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(credential_lines, max_size=12).map("".join))
+def test_idempotent_on_credential_shaped_text(text: str) -> None:
+    once, _ = redact_credentials(text)
+    assert redact_credentials(once) == (once, 0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text())
+def test_never_raises_and_idempotent_on_arbitrary_text(text: str) -> None:
+    once, count = redact_credentials(text)
+    assert count >= 0
+    assert redact_credentials(once) == (once, 0)
+    if count == 0:
+        assert once == text
