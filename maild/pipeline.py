@@ -350,18 +350,21 @@ def _decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str,
     body = trim_reply(reply.body).strip()
     record["commands"] = [f"#{c.name}" + (f" {c.arg}" if c.arg else "") for c in reply.commands]
     notices: list[str] = []
+    outgoing: list[Outgoing] = []
+    customers = _customers(app, ticket)
+    replied = not reply.note and bool(body)
+    if replied:
+        # the reply is the reaction; a command after it may start a new clock (#level)
+        ticket = tk.on_staff_reply(ticket, ctx.received_at)
     for cmd in reply.commands:
         ticket, more = tk.apply_command(
             ticket, cmd.name, cmd.arg, ctx.received_at, app.due, msg.from_addr
         )
         notices += [n for n in more if n not in notices]
-    outgoing: list[Outgoing] = []
-    customers = _customers(app, ticket)
-    if reply.note or not body:
+    if not replied:
         record.update(kind="note", text=body or "(только команды)")
     else:
         record.update(direction="out", text=body)
-        ticket = tk.on_staff_reply(ticket, ctx.received_at)
         outgoing.append(
             Outgoing(
                 ctx.key("relay"),

@@ -101,7 +101,9 @@ class DovecotServer:
         self.dir = tempfile.mkdtemp(prefix="dovecot-")
         os.chmod(self.dir, 0o755)
         subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+            # EC instead of the recipe's RSA-2048: same for the tests, keygen ~10x faster.
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+            + ["-nodes", "-days", "2"]
             + ["-subj", "/CN=localhost", "-keyout", f"{self.dir}/key.pem"]
             + ["-out", f"{self.dir}/cert.pem"],
             check=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import io
 import email.policy
 import json
 import os
@@ -86,7 +87,7 @@ class Sink:
     def to(self, address: str) -> list[Received]:
         return [r for r in self.received if address in r.rcpt_tos]
 
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+    def wait_for(self, count: int, timeout: float = 1.0) -> list[Received]:
         deadline = time.monotonic() + timeout
         while len(self.received) < count and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -133,7 +134,11 @@ class Desk:
             lines.append("")
         self.config.write_text("\n".join(lines), encoding="utf-8")
 
+    in_process = True  # the real CLI entry point, without a new interpreter each time
+
     def run(self, *args: str, input: bytes | None = None, timeout: float = 60) -> Result:
+        if self.in_process:
+            return self._run_in_process(args, input)
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         p = subprocess.run(
             [sys.executable, "-m", "maild", "--config", str(self.config), *args],
@@ -143,6 +148,22 @@ class Desk:
             env=env,
         )
         return Result(p.returncode, p.stdout.decode(), p.stderr.decode())
+
+    def _run_in_process(self, args: tuple[str, ...], input: bytes | None) -> Result:
+        from maild.cli import main
+
+        out, err = io.StringIO(), io.StringIO()
+        stdin = io.TextIOWrapper(io.BytesIO(input or b""), encoding="utf-8")
+        saved = sys.stdin, sys.stdout, sys.stderr
+        sys.stdin, sys.stdout, sys.stderr = stdin, out, err
+        try:
+            code = main(["--config", str(self.config), *args])
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 1
+        finally:
+            sys.stdin, sys.stdout, sys.stderr = saved
+            stdin.close()
+        return Result(code, out.getvalue(), err.getvalue())
 
     def ingest(self, raw: bytes) -> Result:
         r = self.run("ingest", "-", input=raw)

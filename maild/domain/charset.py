@@ -392,10 +392,13 @@ def b64decode_lenient(data: bytes | str) -> bytes:
 
 # --- header decoding --------------------------------------------------------
 
-# Encoded word, leniently: the closing "?=" may be missing (then the word ends at
-# whitespace or the end of the value), and the charset may carry "*lang".
+# Encoded word, leniently: the charset may carry "*lang"; web mailers put raw spaces
+# inside Q words ("=?windows-1251?Q?=CE=F8 =E8=E1?=") and broken encoders fold inside
+# B words, so a word may hold whitespace when its closing "?=" follows before any
+# other "?"; without a closing "?=" the word ends at whitespace or the end of the value.
 _ENCODED_WORD_RE = re.compile(
-    r"=\?(?P<charset>[^?\s]*)\?(?P<enc>[bBqQ])\?(?P<text>[^\s]*?)(?:\?=|(?=\s)|$)"
+    r"=\?(?P<charset>[^?\s]*)\?(?P<enc>[bBqQ])\?"
+    r"(?:(?P<spaced>[^?]*?)\?=|(?P<text>[^\s]*?)(?:\?=|(?=\s)|$))"
 )
 _FOLD_RE = re.compile(r"[ \t]*\r?\n[ \t]+")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -446,7 +449,10 @@ def _decode_header_str(value: str) -> str:
         if between and not (between.isspace() and isinstance(last, _EncodedRun)):
             pieces.append(between)
             last = between
-        payload, charset = match.group("text"), match.group("charset")
+        payload = match.group("spaced")
+        if payload is None:
+            payload = match.group("text")
+        charset = match.group("charset")
         raw = b64decode_lenient(payload) if match.group("enc") in "bB" else _q_decode(payload)
         if isinstance(last, _EncodedRun) and last.charset.lower() == charset.lower():
             # Join bytes before decoding: clients split multi-byte characters across words.

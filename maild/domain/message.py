@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
@@ -60,10 +61,33 @@ class ParsedMessage:
     content_type: str = "text/plain"
     delivery_status: str | None = None
     parse_problem: str | None = None
+    # A report (bounce, read receipt) names the message it is about: the Message-ID
+    # of the returned original, for threading the report onto that message's ticket.
+    reported_message_id: str | None = None
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
         return values[0] if values else None
+
+
+class _RawHeaderPolicy(email.policy.Compat32):
+    """compat32, but header values come back as the parser saw them.
+
+    Stock compat32 wraps a value holding raw 8-bit bytes in an email.header.Header
+    whose str() turns every such byte into U+FFFD: a windows-1251 Subject or file
+    name typed without RFC 2047 would be lost before charset detection sees it.
+    Here the bytes stay surrogate-escaped and domain.charset decodes them.
+    """
+
+    def header_fetch_parse(self, name, value):
+        return value
+
+
+_POLICY = _RawHeaderPolicy()
+
+# Parts of a report that describe the original message rather than carry a file.
+_REPORT_ORIGINALS = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers")
+_STATUS_TYPES = ("message/delivery-status", "message/disposition-notification")
 
 
 def normalize_address(value: str | None) -> str:
@@ -142,18 +166,71 @@ def _date(msg: Message) -> datetime | None:
         return None
 
 
-def _walk(msg: Message):
+def _content_type(part: Message) -> str:
     try:
-        yield from msg.walk()
+        return (part.get_content_type() or "text/plain").lower()
     except Exception:
-        yield msg
+        return "text/plain"
+
+
+def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
+    """Leaf parts in document order, without recursion (nesting depth is the sender's).
+
+    The original message returned inside a multipart/report (a bounce carries our
+    own mail back) is collected in ``originals`` instead: its parts are not files
+    the sender attached. A forwarded message/rfc822 elsewhere is walked into.
+    """
+    stack: list[tuple[Message, bool]] = [(msg, False)]
+    while stack:
+        part, in_report = stack.pop()
+        ctype = _content_type(part)
+        if in_report and ctype in _REPORT_ORIGINALS:
+            originals.append(part)
+            continue
+        payload = part.get_payload() if ctype not in _STATUS_TYPES else None
+        if isinstance(payload, list):
+            children = [p for p in payload if isinstance(p, Message)]
+            report = ctype == "multipart/report"
+            stack.extend((child, report) for child in reversed(children))
+            continue
+        yield part
+
+
+def _status_text(part: Message) -> str:
+    """A message/delivery-status (or MDN) body: compat32 parses it into header blocks."""
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return _text_of(part)
+    blocks = []
+    for block in payload:
+        if isinstance(block, Message):
+            blocks.append("\n".join(f"{k}: {_decode_raw(v)}" for k, v in block.raw_items()))
+    return "\n\n".join(b for b in blocks if b)
+
+
+def _original_msgid(part: Message) -> str | None:
+    """Message-ID of the original a report returns (whole message or its headers)."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        inner = next((p for p in payload if isinstance(p, Message)), None)
+    else:
+        raw = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+        if str(part.get("content-transfer-encoding", "")).strip().lower() in (
+            "base64",
+            "quoted-printable",
+        ):
+            raw = _payload(part)
+        inner = email.message_from_bytes(raw, policy=_POLICY)
+    if inner is None:
+        return None
+    return normalize_msgid(_header(inner, "message-id"))
 
 
 def parse(raw: bytes) -> ParsedMessage:
     """Everything maild needs from a message; garbage in gives a message too."""
     problem = None
     try:
-        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+        msg = email.message_from_bytes(raw, policy=_POLICY)
     except Exception as e:  # pragma: no cover - the stdlib parser is lenient
         msg = Message()
         problem = f"unparseable: {e}"
@@ -186,54 +263,94 @@ def synthetic_msgid(raw: bytes) -> str:
     return f"<{hashlib.sha256(raw).hexdigest()[:32]}@maild.invalid>"
 
 
+def _safe(fn, default):
+    """One header's worth of parsing must not cost the whole message."""
+    try:
+        return fn()
+    except Exception:
+        return default
+
+
+@dataclass
+class _TextGroup:
+    """Body text leaves that are alternatives of each other (or one lone leaf)."""
+
+    plain: list[str] = field(default_factory=list)
+    html: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        plain = "\n".join(self.plain)
+        if plain.strip() or not self.html:
+            return plain
+        return "\n".join(html_to_text(h) for h in self.html)
+
+
+def _alternative_of(part: Message, parents: dict[int, Message]) -> int:
+    """id of the nearest multipart/alternative around ``part``, else of the part."""
+    node = parents.get(id(part))
+    while node is not None:
+        if _content_type(node) == "multipart/alternative":
+            return id(node)
+        node = parents.get(id(node))
+    return id(part)
+
+
+def _parents(msg: Message) -> dict[int, Message]:
+    parents: dict[int, Message] = {}
+    stack = [msg]
+    while stack:
+        node = stack.pop()
+        payload = node.get_payload()
+        if isinstance(payload, list):
+            for child in payload:
+                if isinstance(child, Message):
+                    parents[id(child)] = node
+                    stack.append(child)
+    return parents
+
+
 def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
     from_value = _header(msg, "from")
-    pairs = getaddresses([from_value]) if from_value else []
+    pairs = _safe(lambda: getaddresses([from_value]), []) if from_value else []
     from_name, from_addr = "", ""
     for name, addr in pairs:
         if "@" in addr:
             from_name, from_addr = name.strip(), addr.strip().lower()
             break
-    body_plain: str | None = None
-    body_html: str | None = None
-    delivery_status = None
+    groups: dict[int, _TextGroup] = {}  # in order of the first text leaf of each
+    statuses: list[str] = []
+    originals: list[Message] = []
     attachments: list[RawAttachment] = []
-    is_multipart = msg.is_multipart()
-    for part in _walk(msg):
-        if part.is_multipart():
-            continue
-        ctype = (part.get_content_type() or "text/plain").lower()
-        disposition = str(part.get("content-disposition", "")).split(";")[0].strip().lower()
-        filename = _filename(part)
-        if ctype == "message/delivery-status":
-            delivery_status = _text_of(part)
-            continue
-        is_body_text = (
-            ctype in ("text/plain", "text/html")
-            and disposition != "attachment"
-            and filename is None
-        )
-        if is_body_text:
-            if ctype == "text/plain" and body_plain is None:
-                body_plain = _text_of(part)
+    parents = _parents(msg)
+    for part in _leaves(msg, originals):
+        try:
+            ctype = _content_type(part)
+            if ctype in _STATUS_TYPES:
+                statuses.append(_status_text(part))
                 continue
-            if ctype == "text/html" and body_html is None:
-                body_html = _text_of(part)
+            disposition = str(part.get("content-disposition", "")).split(";")[0].strip().lower()
+            filename = _filename(part)
+            unnamed_inline = disposition != "attachment" and filename is None
+            # A multipart whose boundary never shows up arrives as one opaque leaf:
+            # its content is still the sender's text.
+            if unnamed_inline and (
+                ctype in ("text/plain", "text/html")
+                or (part is msg and ctype.startswith("text/"))
+                or ctype.startswith("multipart/")
+            ):
+                group = groups.setdefault(_alternative_of(part, parents), _TextGroup())
+                (group.html if ctype == "text/html" else group.plain).append(_text_of(part))
                 continue
-            if ctype == "text/plain" and body_plain is not None:
-                body_plain += "\n" + _text_of(part)
-                continue
-            continue
-        if not is_multipart and part is msg and filename is None and ctype.startswith("text/"):
-            body_plain = _text_of(part)
-            continue
-        attachments.append(RawAttachment(filename, ctype, _payload(part)))
-    if body_plain is not None and body_plain.strip():
-        text = body_plain
-    elif body_html is not None:
-        text = html_to_text(body_html)
-    else:
-        text = body_plain or ""
+            attachments.append(RawAttachment(filename, ctype, _payload(part)))
+        except Exception as e:  # one broken part must not hide the rest of the mail
+            problem = problem or f"unreadable part: {type(e).__name__}: {e}"
+    text = "\n".join(t for t in (g.render() for g in groups.values()) if t.strip())
+    delivery_status = "\n\n".join(statuses) if statuses else None
+    if not text.strip() and delivery_status:
+        text = delivery_status  # a bare report: its fields are all staff can read
+    reported = None
+    for original in originals:
+        reported = reported or _safe(lambda o=original: _original_msgid(o), None)
     headers = {h: tuple(_decode_raw(v) for v in msg.get_all(h, [])) for h in SCREEN_HEADERS}
     headers = {k: v for k, v in headers.items() if v}
     msgid = normalize_msgid(_header(msg, "message-id")) or synthetic_msgid(raw)
@@ -243,9 +360,9 @@ def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
         message_id=msgid,
         from_addr=from_addr,
         from_name=from_name,
-        to=_addresses(msg, "to"),
-        cc=_addresses(msg, "cc"),
-        reply_to=normalize_address(_header(msg, "reply-to")) or None,
+        to=_safe(lambda: _addresses(msg, "to"), ()),
+        cc=_safe(lambda: _addresses(msg, "cc"), ()),
+        reply_to=_safe(lambda: normalize_address(_header(msg, "reply-to")), "") or None,
         subject=" ".join(_header(msg, "subject").split()),
         date=_date(msg),
         in_reply_to=tuple(message_ids(_header(msg, "in-reply-to"))),
@@ -253,7 +370,8 @@ def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
         text=text.replace("\r\n", "\n").replace("\r", "\n"),
         attachments=tuple(attachments),
         headers=headers,
-        content_type=(msg.get_content_type() or "text/plain").lower(),
+        content_type=_content_type(msg),
         delivery_status=delivery_status,
         parse_problem=problem,
+        reported_message_id=reported,
     )

@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from tests.helpers import DATA, make_mail
+import pytest
+
+from tests.helpers import DATA, Desk, make_mail
+
+
+@pytest.fixture
+def desk(tmp_path, sink) -> Desk:
+    """These tests run `maild` as a separate process, exactly as an MTA or admin would."""
+    d = Desk(tmp_path, sink.port)
+    d.in_process = False
+    return d
 
 TICKET_KEYS = {
     "tid",
@@ -94,10 +104,11 @@ def test_same_message_twice_is_stored_and_confirmed_once(desk, sink):
 
 
 def test_relay_down_keeps_mail_queued_until_a_later_flush(tmp_path, sink):
-    from tests.helpers import Desk, Sink, free_port
+    from tests.helpers import Sink, free_port
 
     dead_port = free_port()
     desk = Desk(tmp_path, dead_port)
+    desk.in_process = False
     tid = desk.ingest_tid(make_mail())
     r = desk.flush()
     assert r.code == 75
@@ -307,9 +318,8 @@ def test_config_errors_are_one_line_exit_78(desk):
 
 
 def test_ingest_exits_75_when_it_cannot_spool(tmp_path, sink):
-    from tests.helpers import Desk
-
     desk = Desk(tmp_path, sink.port)
+    desk.in_process = False
     desk.run("check-config")
     spool_new = tmp_path / "data" / "spool" / "tmp"
     spool_new.chmod(0o500)

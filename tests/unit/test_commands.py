@@ -206,7 +206,7 @@ def command_lines(draw: st.DrawFn) -> str:
     return f"#{name}"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.text())
 def test_never_raises_on_arbitrary_text(text: str) -> None:
     parsed = parse_reply(text)
@@ -214,7 +214,7 @@ def test_never_raises_on_arbitrary_text(text: str) -> None:
     assert parsed.note == any(c.name == "note" for c in parsed.commands)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(command_lines(), min_size=1, max_size=6), st.text())
 def test_valid_block_parses_without_errors(lines: list[str], body: str) -> None:
     body = "Ответ клиенту\n" + body

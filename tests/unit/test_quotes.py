@@ -201,7 +201,7 @@ def test_no_history_is_unchanged() -> None:
     assert trim_reply("") == ""
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.text())
 def test_never_raises_and_keeps_a_prefix(text: str) -> None:
     result = trim_reply(text)
@@ -230,7 +230,7 @@ reply_lines = st.one_of(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(reply_lines, max_size=15))
 def test_mail_shaped_text_never_loses_everything(lines: list[str]) -> None:
     text = "\n".join(lines)

@@ -183,14 +183,14 @@ credential_lines = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(credential_lines, max_size=12).map("".join))
 def test_idempotent_on_credential_shaped_text(text: str) -> None:
     once, _ = redact_credentials(text)
     assert redact_credentials(once) == (once, 0)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.text())
 def test_never_raises_and_idempotent_on_arbitrary_text(text: str) -> None:
     once, count = redact_credentials(text)

@@ -1,0 +1,244 @@
+"""Staff work tickets from their mail client: real CLI, real sink, real files."""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+from datetime import datetime
+
+import pytest
+
+from tests.helpers import Desk, make_mail
+
+TINY_PNG = (
+    b"\x89PNG\r\n\x1a\n"
+    + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    + struct.pack(">I", zlib.crc32(b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)))
+    + struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
+)
+
+
+def open_ticket(desk: Desk, sink, **kw) -> tuple[str, object]:
+    """A customer ticket; returns (tid, the staff notice as received)."""
+    tid = desk.ingest_tid(make_mail(**kw))
+    desk.flush()
+    notice = [r for r in sink.wait_for(2) if "anna@example.com" in r.rcpt_tos][-1]
+    return tid, notice
+
+
+def staff_reply(tid: str, body: str, *, sender: str = "anna@example.com", **kw) -> bytes:
+    return make_mail(sender=f"Анна <{sender}>", subject=f"Re: Новое обращение [TID#{tid}]",
+                     body=body, **kw)
+
+
+def customer_mails(sink, address: str = "ivan@shop-example.ru"):
+    return sink.to(address)
+
+
+def test_new_ticket_notice_to_staff(desk, sink):
+    tid, notice = open_ticket(
+        desk, sink, attachments=[("скрин.png", "image/png", TINY_PNG),
+                                 ("shot.bmp", "image/bmp", b"BM" + b"\0" * 60)]
+    )
+    m = notice.msg
+    assert m["From"].addresses[0].addr_spec == "support@example.com"
+    reply_to = m["Reply-To"].addresses[0].addr_spec
+    assert reply_to.startswith(f"support+{tid}.") and reply_to.endswith("@example.com")
+    assert f"[TID#{tid}]" in m["Subject"] and "free" in m["Subject"]
+    text = notice.text
+    assert "ошибка 500" in text and "Бесплатная поддержка" in text
+    assert "не указан" in text  # identification result
+    assert "скрин.png" in text and "принято" in text
+    assert "shot.bmp" in text and "отклонено" in text
+    assert "#close" in text and "#take" in text  # cheat-sheet
+    files = [(p.get_filename(), p.get_content()) for p in m.iter_attachments()]
+    assert files == [("скрин.png", TINY_PNG)]  # only the accepted one is attached
+
+
+def test_staff_reply_reaches_customer_trimmed_and_sets_first_reaction(desk, sink):
+    tid, notice = open_ticket(desk, sink)
+    reply = staff_reply(
+        tid,
+        "Иван, очистите кэш в настройках.\n\nС уважением, Анна\n\n"
+        "25.11.2026 10:15, Служба поддержки пишет:\n> Новое обращение\n> ошибка 500\n",
+        headers={"In-Reply-To": notice.msg["Message-ID"]},
+    )
+    assert desk.ingest_tid(reply) == tid
+    t = desk.ticket(tid)
+    assert t["status"] == "open"
+    assert t["first_reaction_at"] is not None and t["reaction_due"] is None
+    [staff_msg] = [m for m in t["messages"] if m["kind"] == "staff"]
+    assert staff_msg["direction"] == "out" and staff_msg["from"] == "anna@example.com"
+    assert "пишет:" not in staff_msg["text"]
+    desk.flush()
+    sink.wait_for(5)
+    mails = customer_mails(sink)
+    answer = [r for r in mails if "очистите кэш" in r.text]
+    assert len(answer) == 1
+    a = answer[0].msg
+    assert a["From"].addresses[0].addr_spec == "support@example.com"
+    assert f"[TID#{tid}]" in a["Subject"]
+    assert a["In-Reply-To"] == "<" + reply.split(b"Message-ID: <", 1)[1].split(b">")[0].decode() + ">"
+    assert "Auto-Submitted" not in a
+    assert "пишет:" not in answer[0].text and "> ошибка 500" not in answer[0].text
+    started = [r for r in mails if "Работа по обращению начата" in r.subject]
+    assert len(started) == 1
+    # a second reply: no second "work started"
+    desk.ingest(staff_reply(tid, "Ещё вопрос: какая версия PHP?"))
+    desk.flush()
+    sink.wait_for(6)
+    assert len([r for r in customer_mails(sink) if "начата" in r.subject]) == 1
+
+
+def test_commands_change_the_ticket_and_are_not_shown_to_customer(desk, sink):
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "#take\n#critical\n#assign boris@example.com\n\nСмотрим."))
+    t = desk.ticket(tid)
+    assert t["status"] == "open" and t["critical"] is True
+    assert t["assignee"] == "boris@example.com"
+    desk.ingest(staff_reply(tid, "#level vip\nПовысили уровень."))
+    t = desk.ticket(tid)
+    assert t["level"] == "vip" and t["reaction_due"] is not None
+    desk.ingest(staff_reply(tid, "#development\n"))
+    t = desk.ticket(tid)
+    assert t["level"] == "development"
+    due = datetime.fromisoformat(t["reaction_due"])
+    created = datetime.fromisoformat(t["created_at"])
+    assert (due - created).days >= 30  # 24 business days
+    desk.ingest(staff_reply(tid, "#wait\nЖдём лог."))
+    assert desk.ticket(tid)["status"] == "waiting"
+    desk.flush()
+    sink.wait_for(8)
+    to_customer = customer_mails(sink)
+    bodies = "\n".join(r.text for r in to_customer)
+    assert "#take" not in bodies and "#level" not in bodies and "#wait" not in bodies
+    assert "Смотрим." in bodies and "Ждём лог." in bodies
+    level_mails = [r for r in to_customer if "Изменён уровень" in r.subject]
+    assert len(level_mails) == 2
+    assert "VIP поддержка" in level_mails[0].text
+    assert "отдел разработки" in level_mails[1].text and "24 рабочих дня" in level_mails[1].text
+
+
+def test_critical_ticket_jumps_the_queue(desk, sink):
+    first, _ = open_ticket(desk, sink, subject="Первый")
+    second = desk.ingest_tid(make_mail(sender="petr@x.example", subject="Сайт лежит"))
+    desk.ingest(staff_reply(second, "#critical\n"))
+    assert [t["tid"] for t in desk.tickets()] == [second, first]
+
+
+def test_note_is_internal_and_bad_command_is_reported_to_staff(desk, sink):
+    tid, _ = open_ticket(desk, sink)
+    before = len(customer_mails(sink))
+    desk.ingest(staff_reply(tid, "#note\nКлиент звонил, просил перезвонить."))
+    desk.ingest(staff_reply(tid, "#clsoe\nГотово.", sender="boris@example.com"))
+    t = desk.ticket(tid)
+    kinds = [m["kind"] for m in t["messages"] if m["direction"] in ("in", "out")]
+    assert kinds.count("note") == 2
+    assert t["status"] == "new"  # nothing was applied
+    desk.flush()
+    sink.wait_for(before + 2)
+    assert len(customer_mails(sink)) == before  # nothing reached the customer
+    [err] = [r for r in sink.to("boris@example.com") if "Команды не выполнены" in r.subject]
+    assert "#clsoe" in err.text and "#close" in err.text
+
+
+def test_close_rating_and_reopen(desk, sink):
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "#close\nВсё исправлено в версии 7.0.1."))
+    t = desk.ticket(tid)
+    assert t["status"] == "closed" and t["closed_at"]
+    desk.flush()
+    sink.wait_for(5)
+    [resolved] = [r for r in customer_mails(sink) if "Обращение закрыто" in r.subject]
+    assert "от 1 до 5" in resolved.text
+    assert "смените" in resolved.text  # change the credentials you gave us
+    # a rating does not reopen
+    rating = make_mail(subject=f"Re: Обращение закрыто [TID#{tid}]", body="5\n\nСпасибо!")
+    desk.ingest(rating)
+    t = desk.ticket(tid)
+    assert t["status"] == "closed" and t["rating"] == 5
+    # any other reply reopens, and staff hear about it
+    desk.ingest(make_mail(subject=f"Re: [TID#{tid}]", body="Ошибка вернулась."))
+    t = desk.ticket(tid)
+    assert t["status"] == "open" and t["reaction_due"] is not None
+    desk.flush()
+    sink.wait_for(8)
+    assert any("открыто снова" in r.subject for r in sink.to("anna@example.com"))
+
+
+def test_signed_reply_address_matches_without_tag_and_forgery_does_not(desk, sink):
+    tid, notice = open_ticket(desk, sink)
+    reply_to = notice.msg["Reply-To"].addresses[0].addr_spec
+    ok = make_mail(to=reply_to, subject="Re: тема потерялась", body="Вот лог.")
+    assert desk.ingest_tid(ok) == tid
+    forged = reply_to.replace(reply_to.split(".", 1)[1].split("@")[0], "aaaaaaaaaa")
+    other = make_mail(to=forged, subject="Re: тема потерялась", body="Вот лог 2.")
+    assert desk.ingest_tid(other) != tid
+
+
+@pytest.fixture
+def trusted(tmp_path, sink):
+    return Desk(tmp_path, sink.port, support={"authserv_id": "mx.example.com"})
+
+
+def authres(domain: str, result: str = "pass", server: str = "mx.example.com") -> dict:
+    return {"Authentication-Results": f"{server}; dkim={result} header.d={domain}; "
+                                      f"spf={result} smtp.mailfrom={domain}"}
+
+
+def test_forged_staff_mail_cannot_run_commands(trusted, sink):
+    desk = trusted
+    tid = desk.ingest_tid(make_mail(sender="ivan@shop-example.ru"))
+    forged = staff_reply(tid, "#close\nЗакрываю.", headers=authres("example.com", server="evil"))
+    desk.ingest(forged)
+    t = desk.ticket(tid)
+    assert t["status"] != "closed"
+    last = t["messages"][-1]
+    assert last["kind"] == "customer" or any(
+        m["kind"] == "customer" and "Закрываю" in m["text"] for m in t["messages"]
+    )
+    genuine = staff_reply(tid, "#close\nГотово.", headers=authres("example.com"))
+    desk.ingest(genuine)
+    assert desk.ticket(tid)["status"] == "closed"
+    desk.flush()
+    sink.wait_for(4)
+    alerts = [r for r in sink.to("anna@example.com") if "не подтверждено" in r.subject]
+    assert len(alerts) == 1 and "Закрываю" in alerts[0].text
+
+
+def test_entitlement_needs_spf_or_dkim_when_trusted(trusted, sink):
+    desk = trusted
+    desk.run("license", "add", "--key", "K-1", "--level", "vip", "--email", "boss@client.ru")
+    unverified = desk.ingest_tid(make_mail(sender="boss@client.ru", subject="Без подписи"))
+    verified = desk.ingest_tid(make_mail(sender="boss@client.ru", subject="С подписью",
+                                         headers=authres("client.ru")))
+    assert desk.ticket(unverified)["level"] == "free"
+    assert "не подтверждён" in desk.ticket(unverified)["identification"]["reason"]
+    assert desk.ticket(verified)["level"] == "vip"
+    desk.flush()
+    sink.wait_for(4)
+    conf = [r for r in sink.to("boss@client.ru") if "Без подписи" in r.subject][0]
+    assert "будет исправлен" in conf.text
+
+
+def test_credentials_are_redacted_two_days_after_close(desk, sink):
+    body = ("Доступ к админке: https://shop.example/admin\nЛогин: admin\nПароль: S3cr3t!\n"
+            "FTP: ftp://deploy:Hunter2@shop.example\n")
+    tid = desk.ingest_tid(make_mail(body=body, charset="utf-8"))
+    desk.ingest(staff_reply(tid, "#close\nГотово, смените пароль."))
+    closed_at = datetime.fromisoformat(desk.ticket(tid)["closed_at"])
+    one_day = (closed_at.replace(microsecond=0)).isoformat()
+    r = desk.run("jobs", "run", "--now", one_day, "--json")
+    assert r.json()["redacted"] == 0
+    assert "S3cr3t!" in desk.ticket(tid)["messages"][0]["text"]
+    later = closed_at.replace(microsecond=0).timestamp() + 2 * 86400 + 60
+    later_iso = datetime.fromtimestamp(later, closed_at.tzinfo).isoformat()
+    assert desk.run("jobs", "run", "--now", later_iso, "--json").json()["redacted"] == 1
+    text = desk.ticket(tid)["messages"][0]["text"]
+    assert "S3cr3t!" not in text and "Hunter2" not in text
+    assert "[данные доступа удалены]" in text and "Пароль:" in text
+    spool = b"".join(p.read_bytes() for p in (desk.root / "data/spool/cur").iterdir())
+    assert b"S3cr3t!" not in spool and b"Hunter2" not in spool
+    assert base64.b64encode(b"S3cr3t!") not in spool
+    assert "данные доступа удалены".encode() in spool

@@ -1,0 +1,181 @@
+"""Unit tests for maild.domain.replyaddr: support+<tid>.<signature>@domain addresses."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from maild.domain.replyaddr import is_support_address, sign, verify
+
+SECRET = b"0123456789abcdef0123456789abcdef"
+SUPPORT = "support@example.com"
+
+
+def test_address_shape_and_signature() -> None:
+    address = sign("4821-7730", SECRET, SUPPORT)
+    digest = hmac.new(SECRET, b"4821-7730", hashlib.sha256).digest()
+    expected_sig = base64.b32encode(digest).decode().lower().rstrip("=")[:10]
+    assert address == f"support+4821-7730.{expected_sig}@example.com"
+    assert re.fullmatch(r"support\+4821-7730\.[a-z2-7]{10}@example\.com", address)
+
+
+def test_signature_is_deterministic_and_depends_on_tid_and_secret() -> None:
+    a = sign("4821-7730", SECRET, SUPPORT)
+    assert a == sign("4821-7730", SECRET, SUPPORT)
+    assert a != sign("4821-7731", SECRET, SUPPORT)
+    assert a != sign("4821-7730", b"another secret", SUPPORT)
+
+
+def test_support_address_is_normalised() -> None:
+    assert sign("4821-7730", SECRET, " Support@Example.COM ").endswith("@example.com")
+    assert sign("4821-7730", SECRET, "Поддержка <support@example.com>").startswith("support+")
+
+
+def test_verify_round_trip() -> None:
+    address = sign("4821-7730", SECRET, SUPPORT)
+    assert verify(address, SECRET, SUPPORT) == ("4821-7730", True)
+
+
+def test_verify_is_case_insensitive() -> None:
+    address = sign("4821-7730", SECRET, SUPPORT)
+    assert verify(address.upper(), SECRET, "SUPPORT@EXAMPLE.COM") == ("4821-7730", True)
+
+
+def test_verify_accepts_a_header_value_with_display_name() -> None:
+    address = sign("4821-7730", SECRET, SUPPORT)
+    assert verify(f'"Служба поддержки" <{address}>', SECRET, SUPPORT) == ("4821-7730", True)
+
+
+def test_bad_signature_still_names_the_tid() -> None:
+    assert verify("support+4821-7730.aaaaaaaaaa@example.com", SECRET, SUPPORT) == (
+        "4821-7730",
+        False,
+    )
+
+
+def test_signature_for_another_tid_does_not_verify() -> None:
+    other_sig = sign("1111-2222", SECRET, SUPPORT).split(".")[1].split("@")[0]
+    forged = f"support+4821-7730.{other_sig}@example.com"
+    assert verify(forged, SECRET, SUPPORT) == ("4821-7730", False)
+
+
+def test_wrong_secret_does_not_verify() -> None:
+    address = sign("4821-7730", b"old secret", SUPPORT)
+    assert verify(address, SECRET, SUPPORT) == ("4821-7730", False)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "support+4821-7730@example.com",  # no signature
+        "support+4821-7730.@example.com",  # empty signature
+        "support+4821-7730.abc@example.com",  # truncated
+    ],
+)
+def test_missing_or_short_signature(address: str) -> None:
+    assert verify(address, SECRET, SUPPORT) == ("4821-7730", False)
+
+
+def test_non_ascii_signature_does_not_raise() -> None:
+    assert verify("support+4821-7730.пдпсь@example.com", SECRET, SUPPORT) == ("4821-7730", False)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        SUPPORT,
+        "support+@example.com",
+        "support+.abc@example.com",
+        "sales+4821-7730.abcdefghij@example.com",
+        "support+4821-7730.abcdefghij@example.org",
+        "support+4821-7730.abcdefghij@sub.example.com",
+        "supportx+4821-7730.abcdefghij@example.com",
+        "ivan@example.ru",
+        "",
+        "не адрес",
+    ],
+)
+def test_addresses_without_a_tid(address: str) -> None:
+    assert verify(address, SECRET, SUPPORT) == (None, False)
+
+
+def test_is_support_address() -> None:
+    assert is_support_address(SUPPORT, SUPPORT)
+    assert is_support_address("Support@Example.com", SUPPORT)
+    assert is_support_address("Поддержка <support@example.com>", SUPPORT)
+    assert is_support_address(sign("4821-7730", SECRET, SUPPORT), SUPPORT)
+    assert is_support_address("support+anything@example.com", SUPPORT)
+    assert is_support_address("support+@example.com", SUPPORT)
+    assert not is_support_address("support@example.org", SUPPORT)
+    assert not is_support_address("supports@example.com", SUPPORT)
+    assert not is_support_address("support-1@example.com", SUPPORT)
+    assert not is_support_address("ivan@example.com", SUPPORT)
+    assert not is_support_address("", SUPPORT)
+
+
+@pytest.mark.parametrize("tid", ["", "48 21", "4821@7730", "4821.7730", "4821+7730", "тид"])
+def test_sign_refuses_a_tid_that_breaks_the_address(tid: str) -> None:
+    with pytest.raises(ValueError, match="TID"):
+        sign(tid, SECRET, SUPPORT)
+
+
+def test_empty_secret_is_refused() -> None:
+    with pytest.raises(ValueError, match="secret"):
+        sign("4821-7730", b"", SUPPORT)
+
+
+def test_support_address_must_be_an_address() -> None:
+    with pytest.raises(ValueError, match="support address"):
+        sign("4821-7730", SECRET, "support")
+
+
+_ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+tids = st.builds(
+    lambda first, rest: first + rest, st.sampled_from(_ALNUM), st.text(_ALNUM + "-_", max_size=20)
+)
+secrets = st.binary(min_size=1, max_size=64)
+
+
+@settings(max_examples=60, deadline=None)
+@given(tids, secrets)
+def test_sign_verify_round_trips(tid: str, secret: bytes) -> None:
+    address = sign(tid, secret, SUPPORT)
+    assert verify(address, secret, SUPPORT) == (tid.lower(), True)
+    assert verify(address.upper(), secret, SUPPORT) == (tid.lower(), True)
+    assert is_support_address(address, SUPPORT)
+
+
+@settings(max_examples=60, deadline=None)
+@given(tids, secrets, st.text("abcdefghijklmnopqrstuvwxyz234567", min_size=1, max_size=12))
+def test_tampered_signature_never_verifies(tid: str, secret: bytes, forged: str) -> None:
+    address = sign(tid, secret, SUPPORT)
+    local = address.split("@")[0]
+    genuine = local.rsplit(".", 1)[1]
+    assume(forged != genuine)
+    tampered = f"{local.rsplit('.', 1)[0]}.{forged}@example.com"
+    assert verify(tampered, secret, SUPPORT) == (tid.lower(), False)
+
+
+@settings(max_examples=30, deadline=None)
+@given(tids, secrets, secrets)
+def test_other_secret_never_verifies(tid: str, secret: bytes, other: bytes) -> None:
+    # HMAC pads short keys with zeros: b"k" and b"k\0" are the same key.
+    assume(
+        hmac.new(secret, b"", hashlib.sha256).digest()
+        != hmac.new(other, b"", hashlib.sha256).digest()
+    )
+    assert verify(sign(tid, secret, SUPPORT), other, SUPPORT) == (tid.lower(), False)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=60))
+def test_verify_never_raises(address: str) -> None:
+    tid, valid = verify(address, SECRET, SUPPORT)
+    assert valid is False or tid is not None
+    assert isinstance(is_support_address(address, SUPPORT), bool)
