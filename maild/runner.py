@@ -70,5 +70,5 @@ def recover(app: App, limit: int | None = None) -> int:
 
 def ingest(app: App, raw: bytes) -> tuple[str, Decision | None]:
     """Spool durably (may raise OSError: transient), then process."""
-    key = app.spool.add(raw)
+    key = app.spool.add(raw, when=app.now())
     return key, process_key(app, key)

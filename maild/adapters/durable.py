@@ -14,12 +14,12 @@ from pathlib import Path
 _counter = 0
 
 
-def unique_name() -> str:
-    """A Maildir-style unique file name: time, pid, counter, host."""
+def unique_name(when_ns: int | None = None) -> str:
+    """A Maildir-style unique file name: time (ns), pid, counter, host."""
     global _counter
     _counter += 1
     host = socket.gethostname().replace("/", "_").replace(":", "_")
-    return f"{time.time_ns()}.P{os.getpid()}Q{_counter}.{host}"
+    return f"{when_ns or time.time_ns()}.P{os.getpid()}Q{_counter}.{host}"
 
 
 def fsync_dir(path: Path) -> None:

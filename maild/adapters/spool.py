@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 from maild.adapters.durable import fsync_dir, move_durably, unique_name
@@ -23,9 +24,10 @@ class Spool:
         for sub in ("tmp", "new", "cur", "bad", "attempts"):
             (root / sub).mkdir(parents=True, exist_ok=True)
 
-    def add(self, data: bytes) -> str:
-        """Store raw bytes durably; return the spool key. Raises OSError on failure."""
-        key = unique_name()
+    def add(self, data: bytes, when: datetime | None = None) -> str:
+        """Store raw bytes durably; return the spool key (it encodes the arrival
+        time, `when` or now). Raises OSError on failure."""
+        key = unique_name(int(when.timestamp() * 1e9) if when else None)
         tmp = self.root / "tmp" / key
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
         try:

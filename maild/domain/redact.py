@@ -54,6 +54,13 @@ _BARE_PAIR = re.compile(
       (?P<l2>{_H}*[,;/]?{_H}+(?:{_SECRET})(?!\w){_H}+)(?P<v2>{_VALUE})""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A label alone on its line with the value alone on the next: "Логин:\nadmin", as
+# forms and HTML tables come out. One word only, so "Пароль:\nне подходит" stays.
+_NEXT_LINE = re.compile(
+    rf"""(?P<label>^{_H}*{_LABEL}(?:{_H}+[^\s:=]+){{0,3}}?{_H}*[:=—–-]?{_H}*\r?\n{_H}*)
+      (?!{_LABEL}{_H}*[:=—–-]?{_H}*(?:\r?\n|\Z))(?P<value>{_VALUE})(?={_H}*(?:\r?\n|\Z))""",
+    re.IGNORECASE | re.VERBOSE | re.MULTILINE,
+)
 # scheme://user:pass@host and ssh://user@host: the whole userinfo goes.
 _URL_USERINFO = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)(?P<value>[^\s/?#@\[\]]+)@", re.I)
 # "ssh root@203.0.113.5 -p 22", "ssh -p 2222 root@host": the login is half the access data.
@@ -112,6 +119,7 @@ def _one_pass(text: str) -> tuple[str, int]:
         lambda m: m.group(0) if MARKER in m.group(0) else whole(m, "label"), text
     )
     text = _LABELLED.sub(labelled, text)
+    text = _NEXT_LINE.sub(labelled, text)
     text = _BARE_PAIR.sub(pair, text)
     return text, count
 

@@ -196,7 +196,7 @@ def png(width: int = 24, height: int = 16) -> bytes:
 
 # The classic 1x1 two-colour GIF89a.
 GIF = bytes.fromhex(
-    "474946383961010001008000000000" "00ffffff21f90401000000002c00000000010001000002024401003b"
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
 )
 
 # A minimal 1x1 greyscale JPEG (arithmetic coded, no JFIF segment): 125 bytes.
@@ -590,7 +590,9 @@ def _no_charset_utf8() -> bytes:
         mid("07", "site-na-php.example"),
         [("X-Mailer", "PHP/8.2.12")],
     )
-    text = "Добрый день! Перестал работать поиск по каталогу: на любой запрос «ничего не найдено».\n"
+    text = (
+        "Добрый день! Перестал работать поиск по каталогу: на любой запрос «ничего не найдено».\n"
+    )
     body = Part([("Content-Type", "text/plain")], crlf(text, "utf-8"))
     return message(headers, body)
 
@@ -628,7 +630,7 @@ def _malformed() -> bytes:
     message_id=mid("09", "detskie-igrushki.example"),
 )
 def _spaces_in_word() -> bytes:
-    words = [q_encode(w.encode("cp1251")) for w in "Ошибка при оплате заказа".split()]
+    words = [q_encode(w.encode("cp1251")) for w in ["Ошибка", "при", "оплате", "заказа"]]
     headers = envelope(
         "info@detskie-igrushki.example",
         "=?windows-1251?Q?" + " ".join(words) + "?=",

@@ -17,6 +17,7 @@ def desk(tmp_path, sink) -> Desk:
     d.in_process = False
     return d
 
+
 TICKET_KEYS = {
     "tid",
     "status",

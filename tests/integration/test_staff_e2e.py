@@ -13,9 +13,13 @@ from tests.helpers import Desk, make_mail
 
 TINY_PNG = (
     b"\x89PNG\r\n\x1a\n"
-    + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    + struct.pack(">I", 13)
+    + b"IHDR"
+    + struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     + struct.pack(">I", zlib.crc32(b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)))
-    + struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
+    + struct.pack(">I", 0)
+    + b"IEND"
+    + struct.pack(">I", zlib.crc32(b"IEND"))
 )
 
 
@@ -28,8 +32,9 @@ def open_ticket(desk: Desk, sink, **kw) -> tuple[str, object]:
 
 
 def staff_reply(tid: str, body: str, *, sender: str = "anna@example.com", **kw) -> bytes:
-    return make_mail(sender=f"Анна <{sender}>", subject=f"Re: Новое обращение [TID#{tid}]",
-                     body=body, **kw)
+    return make_mail(
+        sender=f"Анна <{sender}>", subject=f"Re: Новое обращение [TID#{tid}]", body=body, **kw
+    )
 
 
 def customer_mails(sink, address: str = "ivan@shop-example.ru"):
@@ -38,8 +43,12 @@ def customer_mails(sink, address: str = "ivan@shop-example.ru"):
 
 def test_new_ticket_notice_to_staff(desk, sink):
     tid, notice = open_ticket(
-        desk, sink, attachments=[("скрин.png", "image/png", TINY_PNG),
-                                 ("shot.bmp", "image/bmp", b"BM" + b"\0" * 60)]
+        desk,
+        sink,
+        attachments=[
+            ("скрин.png", "image/png", TINY_PNG),
+            ("shot.bmp", "image/bmp", b"BM" + b"\0" * 60),
+        ],
     )
     m = notice.msg
     assert m["From"].addresses[0].addr_spec == "support@example.com"
@@ -79,7 +88,9 @@ def test_staff_reply_reaches_customer_trimmed_and_sets_first_reaction(desk, sink
     a = answer[0].msg
     assert a["From"].addresses[0].addr_spec == "support@example.com"
     assert f"[TID#{tid}]" in a["Subject"]
-    assert a["In-Reply-To"] == "<" + reply.split(b"Message-ID: <", 1)[1].split(b">")[0].decode() + ">"
+    assert (
+        a["In-Reply-To"] == "<" + reply.split(b"Message-ID: <", 1)[1].split(b">")[0].decode() + ">"
+    )
     assert "Auto-Submitted" not in a
     assert "пишет:" not in answer[0].text and "> ошибка 500" not in answer[0].text
     started = [r for r in mails if "Работа по обращению начата" in r.subject]
@@ -183,8 +194,10 @@ def trusted(tmp_path, sink):
 
 
 def authres(domain: str, result: str = "pass", server: str = "mx.example.com") -> dict:
-    return {"Authentication-Results": f"{server}; dkim={result} header.d={domain}; "
-                                      f"spf={result} smtp.mailfrom={domain}"}
+    return {
+        "Authentication-Results": f"{server}; dkim={result} header.d={domain}; "
+        f"spf={result} smtp.mailfrom={domain}"
+    }
 
 
 def test_forged_staff_mail_cannot_run_commands(trusted, sink):
@@ -211,8 +224,9 @@ def test_entitlement_needs_spf_or_dkim_when_trusted(trusted, sink):
     desk = trusted
     desk.run("license", "add", "--key", "K-1", "--level", "vip", "--email", "boss@client.ru")
     unverified = desk.ingest_tid(make_mail(sender="boss@client.ru", subject="Без подписи"))
-    verified = desk.ingest_tid(make_mail(sender="boss@client.ru", subject="С подписью",
-                                         headers=authres("client.ru")))
+    verified = desk.ingest_tid(
+        make_mail(sender="boss@client.ru", subject="С подписью", headers=authres("client.ru"))
+    )
     assert desk.ticket(unverified)["level"] == "free"
     assert "не подтверждён" in desk.ticket(unverified)["identification"]["reason"]
     assert desk.ticket(verified)["level"] == "vip"
@@ -223,8 +237,10 @@ def test_entitlement_needs_spf_or_dkim_when_trusted(trusted, sink):
 
 
 def test_credentials_are_redacted_two_days_after_close(desk, sink):
-    body = ("Доступ к админке: https://shop.example/admin\nЛогин: admin\nПароль: S3cr3t!\n"
-            "FTP: ftp://deploy:Hunter2@shop.example\n")
+    body = (
+        "Доступ к админке: https://shop.example/admin\nЛогин: admin\nПароль: S3cr3t!\n"
+        "FTP: ftp://deploy:Hunter2@shop.example\n"
+    )
     tid = desk.ingest_tid(make_mail(body=body, charset="utf-8"))
     desk.ingest(staff_reply(tid, "#close\nГотово, смените пароль."))
     closed_at = datetime.fromisoformat(desk.ticket(tid)["closed_at"])

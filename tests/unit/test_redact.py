@@ -139,9 +139,26 @@ def test_ordinary_prose_is_untouched(prose: str) -> None:
     assert redact_credentials(prose) == (prose, 0)
 
 
-def test_value_on_the_next_line_is_not_taken() -> None:
-    # The separator rule is per line: a value never continues onto the next line.
+def test_value_alone_on_the_next_line() -> None:
+    # How a form or an HTML table comes out as text.
+    text = "Логин:\r\nadmin\r\nПароль:\r\n  Qwerty123\r\n\r\nСпасибо"
+    assert redact_credentials(text) == (
+        f"Логин:\r\n{MARKER}\r\nПароль:\r\n  {MARKER}\r\n\r\nСпасибо",
+        2,
+    )
+    assert redact_credentials("Логин\nadmin\nПароль\n123")[0] == (
+        f"Логин\n{MARKER}\nПароль\n{MARKER}"
+    )
+
+
+def test_blank_login_on_its_own_line_does_not_expose_the_password() -> None:
+    assert redact_credentials("Логин:\nПароль:\n123") == (f"Логин:\nПароль:\n{MARKER}", 1)
+    assert redact_credentials("Логин\nПароль\n123") == (f"Логин\nПароль\n{MARKER}", 1)
+
+
+def test_prose_on_the_next_line_is_not_a_value() -> None:
     assert redact_credentials("Пароль:\nспасибо за помощь") == ("Пароль:\nспасибо за помощь", 0)
+    assert redact_credentials("Смените пароль\nсрочно") == ("Смените пароль\nсрочно", 0)
 
 
 def test_second_pass_changes_nothing() -> None:
@@ -174,6 +191,7 @@ credential_lines = st.one_of(
             "—",
             " - ",
             "\n",
+            "Логин\n",
             '"',
             "«",
             MARKER,

@@ -1,0 +1,199 @@
+"""Scheduled work with an injected clock: reminders, escalation, waiting, free
+support expiry, outbox give-up, the daily report. Real files, real SMTP sink."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from maild import jobs
+from maild.app import App
+from maild.config import load
+from maild.runner import ingest
+from tests.helpers import Desk, make_mail
+
+MSK = ZoneInfo("Europe/Moscow")
+
+
+class Clock:
+    def __init__(self, when: datetime) -> None:
+        self.now = when
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def world(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port, schedule={"outbox_give_up_attempts": 2})
+    clock = Clock(datetime(2026, 11, 20, 16, 0, tzinfo=MSK))  # a Friday
+    return desk, clock
+
+
+def app_of(desk: Desk, clock: Clock) -> App:
+    """A fresh App each call: the same as a restart of the daemon."""
+    return App(load(desk.config), clock=clock)
+
+
+def ingest_at(desk: Desk, clock: Clock, raw: bytes) -> str:
+    _, decision = ingest(app_of(desk, clock), raw)
+    return decision.tid
+
+
+def subjects(sink, address: str) -> list[str]:
+    return [r.subject for r in sink.to(address)]
+
+
+def test_reminder_then_escalation_across_a_weekend_and_a_restart(world, sink):
+    desk, clock = world
+    desk.run(
+        "license", "add", "--key", "S", "--level", "standard", "--email", "ivan@shop-example.ru"
+    )
+    tid = ingest_at(desk, clock, make_mail())
+    t = desk.ticket(tid)
+    # Fri 16:00 + 6 business hours = Mon 13:00 (2 h on Friday, 4 h on Monday)
+    assert t["reaction_due"] == "2026-11-23T13:00:00+03:00"
+
+    def run(at: datetime) -> dict:
+        clock.now = at
+        result = jobs.run_all(app_of(desk, clock), at)
+        desk.flush()
+        return result
+
+    # 75 % of 6 h = 4.5 h: Fri 16:00 + 4.5 h = Mon 11:30
+    assert run(datetime(2026, 11, 21, 12, 0, tzinfo=MSK))["reminders"] == 0  # Saturday
+    assert run(datetime(2026, 11, 23, 11, 29, tzinfo=MSK))["reminders"] == 0
+    assert run(datetime(2026, 11, 23, 11, 31, tzinfo=MSK))["reminders"] == 1
+    assert run(datetime(2026, 11, 23, 11, 45, tzinfo=MSK))["reminders"] == 0  # not twice
+    reminders = [s for s in subjects(sink, "anna@example.com") if "Напоминание" in s]
+    assert len(reminders) == 1 and f"[TID#{tid}]" in reminders[0]
+    assert subjects(sink, "head@example.com") == []
+    # restart (a new App) after the deadline: escalation once, no second reminder
+    assert run(datetime(2026, 11, 23, 13, 1, tzinfo=MSK))["reminders"] == 1
+    assert run(datetime(2026, 11, 23, 15, 0, tzinfo=MSK))["reminders"] == 0
+    [esc] = subjects(sink, "head@example.com")
+    assert "Просрочена" in esc and f"[TID#{tid}]" in esc
+    assert len([s for s in subjects(sink, "anna@example.com") if "Напоминание" in s]) == 1
+
+
+def test_deadline_across_new_year_holidays_is_not_reminded_during_them(world, sink):
+    desk, clock = world
+    clock.now = datetime(2026, 12, 30, 17, 0, tzinfo=MSK)
+    tid = ingest_at(desk, clock, make_mail())  # free: 24 business hours
+    due = datetime.fromisoformat(desk.ticket(tid)["reaction_due"])
+    # Dec 30 17-18 (1 h); Dec 31 and Jan 1-8 are days off, Jan 9-10 a weekend;
+    # Jan 11 and 12 give 18 h; 5 h on Jan 13 -> 14:00
+    assert due == datetime(2027, 1, 13, 14, 0, tzinfo=MSK)
+    assert jobs.reminders(app_of(desk, clock), datetime(2027, 1, 5, 12, 0, tzinfo=MSK)) == 0
+    assert jobs.reminders(app_of(desk, clock), datetime(2027, 1, 13, 9, 0, tzinfo=MSK)) == 1
+
+
+def test_waiting_customer_is_reminded_then_ticket_closes(world, sink):
+    desk, clock = world
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)  # Monday
+    tid = ingest_at(desk, clock, make_mail())
+    ingest_at(
+        desk,
+        clock,
+        make_mail(
+            sender="anna@example.com",
+            subject=f"Re: [TID#{tid}]",
+            body="#wait\nПришлите, пожалуйста, лог.",
+        ),
+    )
+    assert desk.ticket(tid)["status"] == "waiting"
+    app = app_of(desk, clock)
+    assert jobs.waiting(app, datetime(2026, 11, 25, 10, 0, tzinfo=MSK)) == 0
+    assert jobs.waiting(app, datetime(2026, 11, 26, 10, 1, tzinfo=MSK)) == 1  # 3 business days
+    assert jobs.waiting(app_of(desk, clock), datetime(2026, 11, 26, 11, 0, tzinfo=MSK)) == 0
+    assert desk.ticket(tid)["status"] == "waiting"
+    # 7 business days after the reminder (Thu 26.11) -> Mon 07.12
+    assert jobs.waiting(app, datetime(2026, 12, 7, 10, 0, tzinfo=MSK)) == 0
+    assert jobs.waiting(app, datetime(2026, 12, 7, 10, 2, tzinfo=MSK)) == 1
+    t = desk.ticket(tid)
+    assert t["status"] == "closed"
+    desk.flush()
+    mails = subjects(sink, "ivan@shop-example.ru")
+    assert sum("Ждём вашего ответа" in s for s in mails) == 1
+    closed = [r for r in sink.to("ivan@shop-example.ru") if "Обращение закрыто" in r.subject]
+    assert len(closed) == 1 and "не получили от вас ответа" in closed[0].text
+    assert "от 1 до 5" in closed[0].text
+
+
+def test_free_support_expires_six_months_after_first_ticket(world, sink):
+    desk, clock = world
+    clock.now = datetime(2026, 1, 12, 10, 0, tzinfo=MSK)
+    ingest_at(desk, clock, make_mail(subject="Первый вопрос"))
+    clock.now = datetime(2026, 7, 10, 10, 0, tzinfo=MSK)
+    ingest_at(desk, clock, make_mail(subject="Ещё в пределах полугода"))
+    clock.now = datetime(2026, 7, 13, 10, 0, tzinfo=MSK)
+    late = ingest_at(desk, clock, make_mail(subject="Уже после"))
+    assert desk.ticket(late)["level"] == "free"  # still accepted
+    desk.flush()
+    confs = {r.subject: r.text for r in sink.to("ivan@shop-example.ru")}
+    [within] = [t for s, t in confs.items() if "пределах" in s]
+    [after] = [t for s, t in confs.items() if "Уже после" in s]
+    assert "истёк" not in within
+    assert "Срок бесплатной поддержки" in after and "2026-01-12" in after
+    staff = [r.text for r in sink.to("anna@example.com") if "Уже после" in r.subject]
+    assert "истекла" in staff[0]
+
+
+def test_outbox_gives_up_alerting_head_and_keeps_the_mail(tmp_path):
+    from tests.helpers import free_port
+
+    desk = Desk(tmp_path, free_port(), schedule={"outbox_give_up_attempts": 2})
+    clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=MSK))
+    ingest_at(desk, clock, make_mail())
+    app = app_of(desk, clock)
+    for _ in range(2):
+        app.outbox.flush(app.config.outbound, clock.now)
+    assert jobs.outbox_alerts(app, clock.now) == 2
+    assert jobs.outbox_alerts(app_of(desk, clock), clock.now) == 0  # once, even after restart
+    queued = app.outbox.entries()
+    alerts = [q for q in queued if q["kind"] == "alert"]
+    assert len(alerts) == 2 and all(q["to"] == ["head@example.com"] for q in alerts)
+    assert len(queued) == 4  # the original two stay queued
+
+
+def test_daily_report_once_per_business_day(world, sink):
+    desk, clock = world
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
+    tid = ingest_at(desk, clock, make_mail())
+    clock.now = datetime(2026, 11, 23, 11, 0, tzinfo=MSK)
+    ingest_at(
+        desk,
+        clock,
+        make_mail(sender="anna@example.com", subject=f"[TID#{tid}]", body="Ответ клиенту."),
+    )
+    app = app_of(desk, clock)
+    assert jobs.daily_report(app, datetime(2026, 11, 24, 9, 0, tzinfo=MSK)) is True
+    assert jobs.daily_report(app_of(desk, clock), datetime(2026, 11, 24, 9, 5, tzinfo=MSK)) is False
+    assert jobs.daily_report(app, datetime(2026, 11, 28, 9, 0, tzinfo=MSK)) is False  # Saturday
+    desk.flush()
+    [report] = sink.to("head@example.com")
+    assert "Отчёт о сроках реакции" in report.subject
+    assert "free" in report.text and "in time" in report.text
+
+
+def test_report_sla_json_and_table(world, sink):
+    desk, clock = world
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
+    a = ingest_at(desk, clock, make_mail(subject="В срок"))
+    clock.now = datetime(2026, 11, 23, 12, 0, tzinfo=MSK)
+    ingest_at(
+        desk, clock, make_mail(sender="anna@example.com", subject=f"[TID#{a}]", body="Ответ.")
+    )
+    clock.now = datetime(2026, 11, 2, 10, 0, tzinfo=MSK)
+    ingest_at(desk, clock, make_mail(sender="late@x.example", subject="Без ответа"))
+    data = desk.run("report", "sla", "--json").json()
+    free = next(b for b in data["levels"] if b["level"] == "free")
+    assert free["tickets"] == 2 and free["in_time"] == 1 and free["breached"] == 1
+    assert free["median_reaction_hours"] == 2.0
+    assert free["open"] == 2 and free["overdue"] == 1
+    since = desk.run("report", "sla", "--json", "--since", "2026-11-20").json()
+    assert next(b for b in since["levels"] if b["level"] == "all")["tickets"] == 1
+    table = desk.run("report", "sla").out
+    assert "free" in table and "breached" in table

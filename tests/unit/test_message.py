@@ -1,0 +1,560 @@
+"""Unit tests for maild.domain.message.parse: every corpus case, edge cases, properties.
+
+The corpus (tests/data/corpus, built by tests/data/make_corpus.py) is checked here at
+the parse level; tests/integration/test_corpus_e2e.py checks the same files through
+the real CLI.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.policy
+import json
+import re
+import sys
+from email import encoders
+from email.generator import BytesGenerator
+from email.header import Header
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.message import MIMEMessage
+from email.mime.multipart import MIMEMultipart
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from maild.domain.attachments import AttachmentPolicy, decide_all
+from maild.domain.message import ParsedMessage, parse, synthetic_msgid
+
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
+EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+CASES = EXPECTED["cases"]
+# Property tests never write an example database into the repo.
+PROPERTY = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _case_id(case: dict) -> str:
+    return case["file"].removesuffix(".eml")
+
+
+def mail(*lines: str | bytes) -> bytes:
+    """A raw message from lines (str as UTF-8, bytes as they are), CRLF-joined."""
+    return b"\r\n".join(x if isinstance(x, bytes) else x.encode() for x in lines) + b"\r\n"
+
+
+# --- the corpus ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_corpus_message_is_read_as_written(case: dict) -> None:
+    msg = parse((CORPUS / case["file"]).read_bytes())
+    assert msg.subject == case["subject"]
+    assert msg.from_addr == case["sender"]
+    for phrase in case["text"]:
+        assert phrase in msg.text
+    for phrase in case["text_absent"]:
+        assert phrase not in msg.text
+    assert "\ufffd" not in msg.text + msg.subject + msg.from_name
+    if case["message_id"]:
+        assert msg.message_id == case["message_id"]
+    else:
+        assert msg.message_id.endswith("@maild.invalid>")
+    assert msg.parse_problem is None
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_corpus_attachment_decisions(case: dict) -> None:
+    msg = parse((CORPUS / case["file"]).read_bytes())
+    parts = [(a.filename, a.content_type, a.data) for a in msg.attachments]
+    decisions = decide_all(parts, AttachmentPolicy())
+    assert [(d.filename, d.accepted) for d in decisions] == [
+        (a["filename"], a["accepted"]) for a in case["attachments"]
+    ]
+    for d, want in zip(decisions, case["attachments"], strict=True):
+        if want["accepted"]:
+            assert d.reason is None
+        else:
+            assert want["reason_contains"] in d.reason
+
+
+def test_corpus_generator_is_deterministic_and_matches_the_committed_files(tmp_path) -> None:
+    sys.path.insert(0, str(CORPUS.parent))
+    try:
+        import make_corpus
+    finally:
+        sys.path.remove(str(CORPUS.parent))
+    written = make_corpus.build(tmp_path)
+    committed = sorted(p.name for p in CORPUS.iterdir() if p.is_file())
+    assert sorted(p.name for p in written) == committed
+    for path in written:
+        assert path.read_bytes() == (CORPUS / path.name).read_bytes(), path.name
+    # Every case has its file and the expectations name every file.
+    assert {c["file"] for c in CASES} == {p for p in committed if p.endswith(".eml")}
+
+
+# --- headers ------------------------------------------------------------------
+
+
+def test_raw_8bit_subject_and_name_are_detected_not_replaced() -> None:
+    raw = mail(
+        b"From: " + "Иван Петров".encode("cp1251") + b" <ivan@shop.example>",
+        b"Subject: " + "Не работает оформление заказа".encode("cp1251"),
+        "",
+        "body",
+    )
+    msg = parse(raw)
+    assert msg.subject == "Не работает оформление заказа"
+    assert msg.from_name == "Иван Петров"
+    assert msg.from_addr == "ivan@shop.example"
+
+
+def test_raw_utf8_subject() -> None:
+    msg = parse(mail("From: a@b.example", "Subject: Ошибка 500 в корзине", "", "x"))
+    assert msg.subject == "Ошибка 500 в корзине"
+
+
+def test_folded_b_words_split_inside_a_utf8_character_are_joined() -> None:
+    data = "Щётка".encode()
+    first, second = base64.b64encode(data[:3]).decode(), base64.b64encode(data[3:]).decode()
+    raw = mail(f"Subject: =?utf-8?B?{first}?=", f" =?utf-8?B?{second}?=", "", "x")
+    assert parse(raw).subject == "Щётка"
+
+
+def test_q_word_with_raw_spaces() -> None:
+    word = "=CE=F8=E8=E1=EA=E0 =EF=F0=E8 =EE=EF=EB=E0=F2=E5"
+    raw = mail(f"Subject: Re: =?windows-1251?Q?{word}?=", "", "x")
+    assert parse(raw).subject == "Re: Ошибка при оплате"
+
+
+def test_unterminated_b_word_without_padding() -> None:
+    encoded = base64.b64encode("Не работает сайт".encode()).decode().rstrip("=")
+    assert parse(mail(f"Subject: =?utf-8?B?{encoded}", "", "x")).subject == "Не работает сайт"
+
+
+def test_to_cc_reply_to_and_threading_headers() -> None:
+    raw = mail(
+        "From: Ivan <IVAN@Shop.Example>",
+        "To: support@example.com, =?utf-8?B?0JDQvdC90LA=?= <anna@shop.example>",
+        "Cc: boss@shop.example",
+        "Reply-To: <replies@shop.example>",
+        "In-Reply-To: <a@x>",
+        "References: <r1@x>",
+        " <r2@x>",
+        "Subject: s",
+        "",
+        "x",
+    )
+    msg = parse(raw)
+    assert msg.from_addr == "ivan@shop.example"
+    assert msg.to == ("support@example.com", "anna@shop.example")
+    assert msg.cc == ("boss@shop.example",)
+    assert msg.reply_to == "replies@shop.example"
+    assert msg.in_reply_to == ("<a@x>",)
+    assert msg.references == ("<r1@x>", "<r2@x>")
+
+
+def test_missing_message_id_gets_a_stable_synthetic_one() -> None:
+    raw = mail("From: a@b.example", "Subject: s", "", "x")
+    assert parse(raw).message_id == parse(raw).message_id == synthetic_msgid(raw)
+    assert parse(raw + b"y").message_id != parse(raw).message_id
+
+
+def test_date_is_aware_or_none() -> None:
+    assert parse(mail("Date: Wed, 25 Nov 2026 10:15:00 +0300", "", "x")).date.utcoffset()
+    assert parse(mail("Date: вчера", "", "x")).date is None
+
+
+# --- bodies -------------------------------------------------------------------
+
+
+def _multipart(boundary: str, *parts: bytes, subtype: str = "mixed") -> list[bytes]:
+    lines = [f'Content-Type: multipart/{subtype}; boundary="{boundary}"'.encode(), b""]
+    for part in parts:
+        lines += [f"--{boundary}".encode(), part]
+    return [*lines, f"--{boundary}--".encode()]
+
+
+def _text(text: str, subtype: str = "plain") -> bytes:
+    return f"Content-Type: text/{subtype}; charset=utf-8\r\n\r\n{text}".encode()
+
+
+def test_alternative_prefers_plain_and_falls_back_to_html_when_plain_is_empty() -> None:
+    raw = mail(
+        *_multipart("b", _text("простой"), _text("<p>html</p>", "html"), subtype="alternative")
+    )
+    assert parse(raw).text.strip() == "простой"
+    raw = mail(
+        *_multipart("b", _text("  "), _text("<p>только html</p>", "html"), subtype="alternative")
+    )
+    assert parse(raw).text.strip() == "только html"
+
+
+def test_html_inside_related_inside_alternative() -> None:
+    related = mail(
+        *_multipart("r", _text("<div>Текст <b>письма</b></div>", "html"), subtype="related")
+    )
+    raw = mail(*_multipart("a", _text(""), related, subtype="alternative"))
+    assert parse(raw).text.strip() == "Текст письма"
+
+
+def test_inline_text_parts_around_an_image_keep_their_order() -> None:
+    image = b"Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    image += base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(20))
+    raw = mail(*_multipart("m", _text("до картинки"), image, _text("после картинки")))
+    msg = parse(raw)
+    assert msg.text.index("до картинки") < msg.text.index("после картинки")
+    assert [a.content_type for a in msg.attachments] == ["image/png"]
+
+
+def test_forwarded_html_only_message_text_is_kept() -> None:
+    inner = mail("Subject: inner", *_multipart("i", _text("<p>вложенный <i>текст</i></p>", "html")))
+    forwarded = b"Content-Type: message/rfc822\r\n\r\n" + inner
+    msg = parse(mail(*_multipart("o", _text("Пересылаю"), forwarded)))
+    assert "Пересылаю" in msg.text and "вложенный текст" in msg.text
+    assert msg.attachments == ()
+
+
+def test_forwarded_message_attachments_are_attachments() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(10)
+    shot = (
+        b'Content-Type: image/png; name="a.png"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + base64.b64encode(png)
+    )
+    inner = mail("Subject: inner", *_multipart("i", _text("see"), shot))
+    msg = parse(
+        mail(*_multipart("o", _text("fwd"), b"Content-Type: message/rfc822\r\n\r\n" + inner))
+    )
+    assert [(a.filename, a.data) for a in msg.attachments] == [("a.png", png)]
+
+
+def test_multipart_without_boundary_is_still_read_as_text() -> None:
+    raw = mail("Content-Type: multipart/mixed", "", "Здравствуйте, текст без границ.")
+    msg = parse(raw)
+    assert "текст без границ" in msg.text
+    assert msg.attachments == ()
+
+
+def test_single_part_image_is_an_attachment_not_text() -> None:
+    raw = mail(
+        "Content-Type: image/gif", "Content-Transfer-Encoding: base64", "", "R0lGODlhAQABAAAAACw="
+    )
+    msg = parse(raw)
+    assert msg.text == ""
+    assert [a.content_type for a in msg.attachments] == ["image/gif"]
+
+
+def test_text_attachment_with_a_name_is_not_body_text() -> None:
+    log = b'Content-Type: text/plain; name="error.log"\r\nContent-Disposition: attachment\r\n\r\nFATAL'
+    msg = parse(mail(*_multipart("m", _text("см. лог"), log)))
+    assert "FATAL" not in msg.text
+    assert [a.filename for a in msg.attachments] == ["error.log"]
+
+
+def test_base64_body_with_junk_and_no_padding() -> None:
+    data = base64.b64encode("Привет, мир!".encode()).decode().rstrip("=")
+    raw = mail(
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: base64",
+        "",
+        data[:8] + "!*" + data[8:],
+    )
+    assert parse(raw).text == "Привет, мир!"
+
+
+def test_raw_8bit_attachment_filename() -> None:
+    part = b'Content-Type: image/png; name="' + "Скрин.png".encode("cp1251") + b'"\r\n\r\nxx'
+    assert [a.filename for a in parse(mail(*_multipart("m", _text("t"), part))).attachments] == [
+        "Скрин.png"
+    ]
+
+
+# --- reports (bounces, receipts) ----------------------------------------------
+
+STATUS = (
+    b"Content-Type: message/delivery-status\r\n\r\n"
+    b"Reporting-MTA: dns; mx.example\r\n\r\n"
+    b"Final-Recipient: rfc822; gone@shop.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+)
+
+
+def test_bounce_with_returned_headers() -> None:
+    headers = b"Content-Type: text/rfc822-headers\r\n\r\nFrom: support@example.com\r\n"
+    headers += b"Message-ID: <conf-1@example.com>\r\nSubject: x\r\n"
+    raw = mail(
+        "From: MAILER-DAEMON@mx.example",
+        *_multipart("r", _text("Delivery failed"), STATUS, headers, subtype="report"),
+    )
+    msg = parse(raw)
+    assert msg.content_type == "multipart/report"
+    assert "Status: 5.1.1" in msg.delivery_status
+    assert "gone@shop.example" in msg.delivery_status
+    assert msg.text.strip() == "Delivery failed"
+    assert msg.attachments == ()  # report parts are not files the sender attached
+    assert msg.reported_message_id == "<conf-1@example.com>"
+
+
+def test_bounce_with_the_whole_returned_message() -> None:
+    png = b'Content-Type: image/png; name="a.png"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+    png += base64.b64encode(b"\x89PNG\r\n\x1a\n")
+    original = mail(
+        "Message-ID: <conf-2@example.com>", "Subject: s", *_multipart("i", _text("our text"), png)
+    )
+    returned = b"Content-Type: message/rfc822\r\n\r\n" + original
+    msg = parse(mail(*_multipart("r", _text("failed"), STATUS, returned, subtype="report")))
+    assert msg.reported_message_id == "<conf-2@example.com>"
+    assert msg.attachments == ()
+    assert "our text" not in msg.text
+
+
+def test_report_without_human_part_shows_the_status() -> None:
+    msg = parse(mail(*_multipart("r", STATUS, subtype="report")))
+    assert "Action: failed" in msg.text
+
+
+def test_plain_message_has_no_report_fields() -> None:
+    msg = parse(mail("From: a@b.example", "", "hi"))
+    assert msg.delivery_status is None and msg.reported_message_id is None
+
+
+# --- garbage ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\r\n\r\n",
+        b"\x00\xff\xfe" * 100,
+        b"Subject: =?utf-8?B?",
+        b"Content-Type: multipart/mixed; boundary=\r\n\r\n--\r\n--\r\n",
+        b"Content-Type: text/plain; charset=\xff\xfe\r\n\r\nx",
+        b"Content-Type: text/plain; charset=utf-7\r\n\r\n+BB8EQAQ4BDIENQRC-",
+        b"Content-Transfer-Encoding: base64\r\n\r\n====",
+        b"Content-Type: message/rfc822\r\n\r\n",
+        b"Content-Type: multipart/report\r\n\r\n",
+        b"Content-Disposition: attachment; filename*0*=bogus''%ZZ; filename*1=\"x\"\r\n\r\n",
+        b"From: <>\r\nTo: ,,,,@@@\r\nDate: 99 Foo 0000\r\n\r\n",
+    ],
+)
+def test_garbage_gives_a_message(raw: bytes) -> None:
+    msg = parse(raw)
+    assert isinstance(msg, ParsedMessage)
+    assert msg.message_id.startswith("<") and msg.message_id.endswith(">")
+    assert isinstance(msg.text, str)
+
+
+def test_deep_nesting_does_not_raise() -> None:
+    depth = 400
+    head = b"".join(
+        f'Content-Type: multipart/mixed; boundary="b{i}"\r\n\r\n--b{i}\r\n'.encode()
+        for i in range(depth)
+    )
+    tail = b"".join(f"\r\n--b{i}--".encode() for i in reversed(range(depth)))
+    body = "Content-Type: text/plain; charset=utf-8\r\n\r\nглубоко".encode()
+    msg = parse(head + body + tail)
+    assert isinstance(msg, ParsedMessage)
+    assert "глубоко" in msg.text
+
+
+# --- properties ----------------------------------------------------------------
+
+
+@PROPERTY
+@given(st.binary(max_size=4000))
+def test_any_bytes_parse_without_raising(raw: bytes) -> None:
+    msg = parse(raw)
+    assert isinstance(msg, ParsedMessage)
+    assert re.fullmatch(r"<[^<>\s]+>", msg.message_id)
+    assert isinstance(msg.text, str) and isinstance(msg.subject, str)
+    assert "\n" not in msg.subject and "\r" not in msg.subject
+
+
+_LINES = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "Content-Type: multipart/mixed; boundary=x",
+                "Content-Type: text/plain; charset=koi8-r",
+                "Content-Transfer-Encoding: base64",
+                "Content-Transfer-Encoding: quoted-printable",
+                "Content-Disposition: attachment; filename*=utf-8''%D0%90.png",
+                "Subject: =?windows-1251?B?zvjo4ergIA==?=",
+                "--x",
+                "--x--",
+                "",
+                "From: =?koi8-r?Q?=F0=D2=C9?= <a@b.example>",
+            ]
+        ),
+        st.text(max_size=40),
+    ),
+    max_size=30,
+)
+
+
+@PROPERTY
+@given(_LINES)
+def test_mime_shaped_garbage_parses_without_raising(lines: list[str]) -> None:
+    raw = "\r\n".join(lines).encode("utf-8", "surrogatepass")
+    msg = parse(raw)
+    assert isinstance(msg.text, str)
+    assert all(isinstance(a.data, bytes) for a in msg.attachments)
+
+
+# Arbitrary MIME trees, serialised by email.generator the way a client would.
+
+_NAME_CHARS = "абвгдежзиклмнопрстуфхцчшщыэюяАБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЩЭЮЯabcxyzABC0123456789_-()"
+_TEXT_CHARS = _NAME_CHARS + " ,.!?:;\n«»—ёЁ"
+_CHARSETS = ["utf-8", "windows-1251", "koi8-r", "iso-8859-5", "us-ascii", "x-unknown", "utf-7"]
+_ATTACH_TYPES = [
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/bmp",
+    "application/zip",
+    "application/octet-stream",
+    "application/pdf",
+    "text/csv",
+    "text/plain",
+    "text/html",
+]
+
+
+def _name(draw) -> str:
+    stem = draw(st.text(_NAME_CHARS, min_size=1, max_size=40))
+    return stem + draw(st.sampled_from([".png", ".jpg", ".bmp", ".zip", ".txt", ".pdf", ""]))
+
+
+def _header_value(draw) -> str | Header:
+    text = draw(st.text(max_size=60).map(lambda s: " ".join(s.split())))
+    style = draw(st.sampled_from(["utf-8", "windows-1251", "koi8-r", "raw"]))
+    if style == "raw" or text.isascii():
+        return text
+    try:
+        text.encode(style)
+    except UnicodeEncodeError:
+        style = "utf-8"
+    return Header(text, style)
+
+
+@st.composite
+def text_leaf(draw) -> tuple[Message, dict]:
+    subtype = draw(st.sampled_from(["plain", "html"]))
+    charset = draw(st.sampled_from(_CHARSETS))
+    text = draw(st.text(_TEXT_CHARS, max_size=200))
+    codec = {"x-unknown": "utf-8", "us-ascii": "utf-8"}.get(charset, charset)
+    try:
+        data = text.encode(codec)
+    except UnicodeEncodeError:
+        data, charset = text.encode("utf-8"), "utf-8"
+    part = MIMEBase("text", subtype)
+    part.set_param("charset", charset)
+    cte = draw(st.sampled_from(["base64", "quoted-printable", "8bit"]))
+    _set_payload(part, data, cte)
+    return part, {"kind": "text", "subtype": subtype, "charset": charset, "text": text}
+
+
+def _set_payload(part: Message, data: bytes, cte: str) -> None:
+    part.set_payload(data)
+    if cte == "base64":
+        encoders.encode_base64(part)
+    elif cte == "quoted-printable":
+        encoders.encode_quopri(part)
+    else:
+        part.set_payload(data.decode("ascii", "surrogateescape"))
+        part["Content-Transfer-Encoding"] = "8bit"
+
+
+@st.composite
+def file_leaf(draw) -> tuple[Message, dict]:
+    ctype = draw(st.sampled_from(_ATTACH_TYPES))
+    data = draw(st.binary(min_size=1, max_size=300))
+    name = _name(draw) if draw(st.booleans()) else None
+    part = MIMEBase(*ctype.split("/"))
+    _set_payload(part, data, draw(st.sampled_from(["base64", "quoted-printable"])))
+    if name is not None:
+        style = draw(st.sampled_from(["rfc2231-utf8", "rfc2231-cp1251", "rfc2047", "plain"]))
+        if style == "rfc2231-cp1251":
+            value: str | tuple = ("windows-1251", "", name)
+            try:
+                name.encode("cp1251")
+            except UnicodeEncodeError:
+                value = name
+        elif style == "rfc2047" and not name.isascii():
+            value = Header(name, "utf-8").encode()
+        else:
+            value = name  # non-ASCII becomes RFC 2231 utf-8 by itself
+        part.add_header("Content-Disposition", "attachment", filename=value)
+        if draw(st.booleans()):
+            part.set_param("name", value)
+    else:
+        part.add_header("Content-Disposition", "attachment")
+    return part, {"kind": "file", "filename": name, "data": data}
+
+
+@st.composite
+def mime_tree(draw, depth: int = 0):
+    """(Message, leaves): leaves are dicts of what each leaf holds, in order."""
+    if depth >= 3 or draw(st.integers(0, 2)) == 0:
+        part, info = draw(st.one_of(text_leaf(), file_leaf()))
+        return part, [info], False
+    kind = draw(st.sampled_from(["mixed", "alternative", "related", "rfc822"]))
+    if kind == "rfc822":
+        inner, leaves, in_alt = draw(mime_tree(depth + 1))
+        _set_envelope(draw, inner)
+        return MIMEMessage(inner), leaves, in_alt
+    node = MIMEMultipart(kind, boundary=f"=={depth}{draw(st.integers(0, 10**6))}==")
+    leaves: list[dict] = []
+    for _ in range(draw(st.integers(1, 4))):
+        child, child_leaves, _alt = draw(mime_tree(depth + 1))
+        node.attach(child)
+        if kind == "alternative":
+            child_leaves = [dict(x, in_alternative=True) for x in child_leaves]
+        leaves += child_leaves
+    return node, leaves, kind == "alternative"
+
+
+def _set_envelope(draw, msg: Message) -> None:
+    msg["From"] = Header("Иван", "utf-8").encode() + " <ivan@shop.example>"
+    msg["Subject"] = _header_value(draw)
+    msg["Message-ID"] = f"<{draw(st.integers(0, 10**9))}@shop.example>"
+
+
+def _serialize(msg: Message) -> bytes:
+    buf = BytesIO()
+    BytesGenerator(buf, policy=email.policy.compat32.clone(linesep="\r\n")).flatten(msg)
+    return buf.getvalue()
+
+
+@PROPERTY
+@given(st.data())
+def test_any_mime_tree_is_read_and_every_file_is_kept(data) -> None:
+    tree, leaves, _ = data.draw(mime_tree())
+    _set_envelope(data.draw, tree)
+    raw = _serialize(tree)
+    msg = parse(raw)
+
+    assert isinstance(msg, ParsedMessage) and isinstance(msg.text, str)
+    assert msg.from_addr == "ivan@shop.example"
+    files = [x for x in leaves if x["kind"] == "file"]
+    # A text/plain or text/html leaf that is the whole message is its body, not a file.
+    assert [(a.filename, a.data) for a in msg.attachments] == [
+        (x["filename"], x["data"]) for x in files
+    ]
+    # UTF-8 text parts outside an alternative are always shown in full.
+    for leaf in leaves:
+        if (
+            leaf["kind"] == "text"
+            and leaf["subtype"] == "plain"
+            and leaf["charset"] == "utf-8"
+            and not leaf.get("in_alternative")
+            and leaf["text"].strip()
+        ):
+            assert " ".join(leaf["text"].split()) in " ".join(msg.text.split())
