@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -140,11 +141,15 @@ def seed(
     sample_at = set(rng.sample(range(n), min(samples, n)))
 
     def put(path: Path, data: bytes) -> None:
-        if path.parent not in made_dirs:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made_dirs.add(path.parent)
-        with open(path, "wb") as f:
-            f.write(data)
+        parent = path.parent
+        if parent not in made_dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            made_dirs.add(parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
 
     for i in range(n):
         tid = _tid(rng, taken)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from maild.config import ConfigError, load, parse
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "maild.example.toml"
+BASE = {"support": {"address": "Support@Example.com"}, "storage": {"path": "/tmp/x"}}
+
+
+def test_example_config_is_valid_and_documents_every_key():
+    from maild.config import SCHEMA
+
+    cfg = parse(tomllib.loads(EXAMPLE.read_text()), str(EXAMPLE))
+    assert cfg.support.address == "support@example.com"
+    text = EXAMPLE.read_text()
+    for section, keys in SCHEMA.items():
+        assert f"[{section}]" in text
+        for key in keys:
+            assert f"{key} " in text or f"{key}=" in text, f"{section}.{key} undocumented"
+
+
+def test_defaults():
+    cfg = parse(BASE, "f.toml")
+    assert cfg.support.address == "support@example.com"
+    assert cfg.outbound.port == 25 and cfg.smtp is None and cfg.imap is None
+    assert cfg.schedule.reminder_fraction == 0.75
+
+
+@pytest.mark.parametrize(
+    ("raw", "needle"),
+    [
+        ({"support": {}, "storage": {"path": "/x"}}, "missing key 'support.address'"),
+        ({**BASE, "storage": {"paht": "/x"}}, "unknown key 'storage.paht'"),
+        ({**BASE, "outbound": {"port": "25"}}, "'outbound.port' must be a port number"),
+        ({**BASE, "smtp": {"protocol": "x"}}, "'smtp.protocol'"),
+        ({**BASE, "imap": {"host": "h"}}, "missing key 'imap.username'"),
+        ({**BASE, "bogus": {}}, "unknown section '[bogus]'"),
+        ({**BASE, "calendar": {"extra_days_off": ["2026-13-01"]}}, "calendar.extra_days_off"),
+        ({"support": {"address": "not an address"}, "storage": {"path": "/x"}}, "support.address"),
+        ({**BASE, "schedule": {"daily_report_time": "25:00"}}, "schedule.daily_report_time"),
+    ],
+)
+def test_errors_name_key_and_file(raw, needle):
+    with pytest.raises(ConfigError) as e:
+        parse(raw, "/etc/maild/maild.toml")
+    assert needle in str(e.value) and "/etc/maild/maild.toml" in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[support\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load(bad)

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from maild.domain import ticket as tk
+from maild.domain.sender import Identification
+
+MSK = ZoneInfo("Europe/Moscow")
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
+FREE = Identification("free", "none", None, "неизвестный адрес")
+LIC = Identification("standard", "license", "K-1", "лицензия K-1")
+
+
+def due(level: str, start: datetime) -> datetime:
+    return start + timedelta(hours={"free": 24, "standard": 6, "vip": 2}.get(level, 40))
+
+
+def make(ident=FREE, **kw):
+    return tk.new_ticket("1234-5678", "ivan@x.ru", "Тема", ident, T0, due, **kw)
+
+
+def test_new_ticket_deadline_and_participants():
+    t = make(participants={"cc@x.ru"})
+    assert t["status"] == "new" and t["level"] == "free"
+    assert t["reaction_due"] == (T0 + timedelta(hours=24)).isoformat()
+    assert t["participants"] == ["cc@x.ru", "ivan@x.ru"]
+
+
+def test_who_may_append():
+    t = make(LIC, participants={"cc@x.ru"})
+    staff = {"anna@s.ru"}
+    assert tk.may_append(t, "ivan@x.ru", FREE, staff)
+    assert tk.may_append(t, "cc@x.ru", FREE, staff)
+    assert tk.may_append(t, "anna@s.ru", FREE, staff)
+    colleague = Identification("standard", "license", "K-1", "")
+    assert tk.may_append(t, "other@x.ru", colleague, staff)
+    assert not tk.may_append(t, "evil@y.ru", FREE, staff)
+    assert not tk.may_append(t, "", FREE, staff)
+    assert not tk.may_append(make(FREE), "other@x.ru", FREE, staff)  # no entitlement shared
+
+
+def test_customer_follow_up_keeps_earlier_deadline_and_reopens_closed():
+    t = make()
+    t2, reopened = tk.on_customer_message(t, T0 + timedelta(hours=1), due)
+    assert t2["reaction_due"] == t["reaction_due"] and not reopened
+    answered = tk.on_staff_reply(t, T0 + timedelta(hours=2))
+    assert answered["reaction_due"] is None and answered["status"] == "open"
+    t3, _ = tk.on_customer_message(answered, T0 + timedelta(hours=3), due)
+    assert t3["reaction_due"] == (T0 + timedelta(hours=27)).isoformat()
+    closed, _ = tk.apply_command(t3, "close", None, T0 + timedelta(hours=4), due, "anna")
+    t4, reopened = tk.on_customer_message(closed, T0 + timedelta(hours=5), due)
+    assert reopened and t4["status"] == "open" and t4["closed_at"] is None
+
+
+def test_first_reaction_is_kept():
+    t = tk.on_staff_reply(make(), T0 + timedelta(hours=1))
+    t = tk.on_staff_reply(t, T0 + timedelta(hours=5))
+    assert t["first_reaction_at"] == (T0 + timedelta(hours=1)).isoformat()
+
+
+def test_commands():
+    at = T0 + timedelta(hours=1)
+    t, n = tk.apply_command(make(), "take", None, at, due, "anna@s.ru")
+    assert t["status"] == "open" and t["assignee"] == "anna@s.ru" and n == [tk.STARTED]
+    t, n = tk.apply_command(t, "level", "vip", at, due, "anna@s.ru")
+    assert t["level"] == "vip" and t["reaction_due"] == (at + timedelta(hours=2)).isoformat()
+    assert n == [tk.LEVEL_CHANGED]
+    t, n = tk.apply_command(t, "level", "vip", at, due, "anna@s.ru")
+    assert n == []  # same level: nothing to tell
+    t, _ = tk.apply_command(t, "development", None, at, due, "anna@s.ru")
+    assert t["level"] == "development"
+    t, _ = tk.apply_command(t, "critical", None, at, due, "anna@s.ru")
+    t, _ = tk.apply_command(t, "assign", "boris@s.ru", at, due, "anna@s.ru")
+    assert t["critical"] and t["assignee"] == "boris@s.ru"
+    t, _ = tk.apply_command(t, "wait", None, at, due, "anna@s.ru")
+    assert t["status"] == "waiting" and t["reaction_due"] is None
+    t, n = tk.apply_command(t, "close", None, at, due, "anna@s.ru")
+    assert t["status"] == "closed" and n == [tk.RESOLVED]
+    t, n = tk.apply_command(t, "close", None, at, due, "anna@s.ru")
+    assert n == []  # closing twice does not ask for a rating twice
+    t, _ = tk.apply_command(t, "reopen", None, at, due, "anna@s.ru")
+    assert t["status"] == "open"
+
+
+def test_rating():
+    assert tk.rating_of("5") == 5
+    assert tk.rating_of("\n  Оценка: 4\nспасибо") == 4
+    assert tk.rating_of("3/5") == 3
+    assert tk.rating_of("Спасибо, всё работает") is None
+    assert tk.rating_of("6") is None
+    assert tk.rating_of("") is None
