@@ -4,7 +4,7 @@ Tickets are made by the domain's own functions (maild.domain.ticket) and written
 with the store's own serialiser and paths (maild.adapters.store): one TinyDB file
 per ticket, the Message-ID and sender indexes, and the summaries (open.json and
 archive/<YYYY-MM>.json), each summary file written once, all without fsync (it is
-a fixture, not mail). 100k tickets take about 30 s and 1.3 GB of disk.
+a fixture, not mail), in `workers` processes.
 
 Mostly closed tickets spread over `months` months before `now`, `open_fraction`
 of them still open (new/open/waiting). Every ticket has the customer's message,
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing as mp
 import os
 import random
 from collections import defaultdict
@@ -116,29 +117,15 @@ def make_ticket(
     return t, messages
 
 
-def seed(
-    root: Path,
-    n: int,
-    *,
-    open_fraction: float = 0.02,
-    months: int = 36,
-    now: datetime | None = None,
-    seed_value: int = 7,
-    samples: int = 200,
-) -> Seeded:
-    """Write n tickets into the store at `root` (created if needed)."""
-    store = Store(root)
-    rng = random.Random(seed_value)
-    now = now or datetime.now(UTC)
-    span = timedelta(days=30.4 * months).total_seconds()
-    taken: set[str] = set()
-    out = Seeded(n)
-    open_rows: list[dict[str, Any]] = []
-    archive_rows: dict[Path, list[dict[str, Any]]] = defaultdict(list)
+def _write_chunk(root: Path, plan: list[tuple[int, str, datetime, str]], seed_value: int,
+                 sample_at: set[int]) -> tuple[list, dict, dict]:
+    """Write the tickets of `plan`; return their summaries and samples."""
+    store = Store.__new__(Store)  # the paths only: no directories made, no lock taken
+    store.root = root
     made_dirs: set[Path] = set()
-    n_open = int(round(n * open_fraction))
-    open_at = set(rng.sample(range(n), n_open))
-    sample_at = set(rng.sample(range(n), min(samples, n)))
+    open_rows: list[dict[str, Any]] = []
+    archive_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    samples: dict[str, tuple[str, str, str, str]] = {}
 
     def put(path: Path, data: bytes) -> None:
         parent = path.parent
@@ -151,37 +138,78 @@ def seed(
         finally:
             os.close(fd)
 
+    for i, tid, created, status in plan:
+        rng = random.Random(seed_value * 1_000_003 + i)
+        ticket, messages = make_ticket(i, tid, created, status, rng)
+        doc = {"ticket": {"1": ticket}, "messages": {str(k): m for k, m in enumerate(messages, 1)}}
+        # the store's own serialisation (DurableJSONStorage.write) without the fsync
+        put(store._ticket_path(tid), json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode())
+        # Message-ID index: the customer's message (dedup) and maild's confirmation
+        # (replies thread by In-Reply-To); notices and staff replies are left out to
+        # keep seeding fast (they matter to staff threading only)
+        conf = next(m["message_id"] for m in messages if m["kind"] == "confirmation")
+        for mid in (messages[0]["message_id"], conf):
+            put(store._index_path("msgid", mid), tid.encode())
+        summary = {k: ticket.get(k) for k in SUMMARY_FIELDS}
+        if status == "closed":
+            archive_rows[str(store._archive_path(ticket))].append(summary)
+        else:
+            open_rows.append(summary)
+        if i in sample_at:
+            samples[tid] = (ticket["requester"], messages[0]["message_id"], conf, ticket["subject"])
+    return open_rows, dict(archive_rows), samples
+
+
+def seed(
+    root: Path,
+    n: int,
+    *,
+    open_fraction: float = 0.02,
+    months: int = 36,
+    now: datetime | None = None,
+    seed_value: int = 7,
+    samples: int = 200,
+    workers: int = 2,
+) -> Seeded:
+    """Write n tickets into the store at `root` (created if needed)."""
+    Store(root)  # the store's directories
+    rng = random.Random(seed_value)
+    now = now or datetime.now(UTC)
+    span = timedelta(days=30.4 * months).total_seconds()
+    taken: set[str] = set()
+    n_open = int(round(n * open_fraction))
+    open_at = set(rng.sample(range(n), n_open))
+    sample_at = set(rng.sample(range(n), min(samples, n)))
+    plan = []
     for i in range(n):
         tid = _tid(rng, taken)
         if i in open_at:  # open tickets are recent
             created = now - timedelta(seconds=rng.uniform(3600, 30 * 86400))
-            status = rng.choice(("new", "open", "waiting"))
+            plan.append((i, tid, created, rng.choice(("new", "open", "waiting"))))
         else:
             created = now - timedelta(seconds=rng.uniform(86400, span))
-            status = "closed"
-        ticket, messages = make_ticket(i, tid, created, status, rng)
-        doc = {"ticket": {"1": ticket}, "messages": {str(k): m for k, m in enumerate(messages, 1)}}
-        # the store's own serialisation (DurableJSONStorage.write) without the fsync
-        path = store._ticket_path(tid)
-        put(path, json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode())
-        for m in messages:
-            for mid in filter(None, (m["message_id"] if m["kind"] != "staff" else None,
-                                     m.get("sent_as"))):
-                put(store._index_path("msgid", mid), tid.encode())
-        put(store._index_path("sender", ticket["requester"]), ticket["created_at"][:10].encode())
-        summary = {k: ticket.get(k) for k in SUMMARY_FIELDS}
-        if status == "closed":
-            archive_rows[store._archive_path(ticket)].append(summary)
-            out.closed_tids.append(tid)
-        else:
-            open_rows.append(summary)
-            out.open_tids.append(tid)
-        if i in sample_at:
-            conf = next(m["message_id"] for m in messages if m["kind"] == "confirmation")
-            out.samples[tid] = (ticket["requester"], messages[0]["message_id"], conf,
-                                ticket["subject"])
+            plan.append((i, tid, created, "closed"))
+    chunks = [plan[k::workers] for k in range(workers)]
+    if workers > 1:
+        ctx = mp.get_context("fork")
+        with ctx.Pool(workers) as pool:
+            results = pool.starmap(_write_chunk, [(root, c, seed_value, sample_at) for c in chunks])
+    else:
+        results = [_write_chunk(root, plan, seed_value, sample_at)]
+
+    out = Seeded(n)
+    open_rows: list[dict[str, Any]] = []
+    archive_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for o, a, smp in results:
+        open_rows += o
+        for path, rows in a.items():
+            archive_rows[path] += rows
+        out.samples.update(smp)
+    out.open_tids = [r["tid"] for r in open_rows]
+    out.closed_tids = [r["tid"] for rows in archive_rows.values() for r in rows]
 
     def merge(path: Path, rows: list[dict[str, Any]]) -> None:
+        rows.sort(key=lambda r: r["created_at"])
         storage = DurableJSONStorage(str(path), sync=False)
         data = storage.read() or {}
         table = data.setdefault("_default", {})
@@ -192,7 +220,7 @@ def seed(
 
     merge(root / "open.json", open_rows)
     for path, rows in archive_rows.items():
-        merge(path, rows)
+        merge(Path(path), rows)
     return out
 
 

@@ -150,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     # aiosmtpd logs every SMTP command at INFO; keep its warnings only
-    logging.getLogger("mail.log").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    quiet = logging.DEBUG if args.verbose else logging.WARNING
+    logging.getLogger("mail.log").setLevel(quiet)
+    logging.getLogger("apscheduler").setLevel(quiet)
     try:
         app = _load_app(args)
     except config_mod.ConfigError as e:

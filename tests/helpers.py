@@ -223,8 +223,9 @@ class Daemon:
         self.log = desk.root / "serve.log"
 
     @property
-    def port(self) -> int:
-        return int(self.desk.sections["smtp"]["listen"].rsplit(":", 1)[1])
+    def port(self) -> int | None:
+        smtp = self.desk.sections.get("smtp")
+        return int(smtp["listen"].rsplit(":", 1)[1]) if smtp else None
 
     def start(self, timeout: float = 15) -> Daemon:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -239,6 +240,11 @@ class Daemon:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"maild serve exited {self.proc.returncode}: {self.logtext()}")
+            if self.port is None:
+                if "maild ready" in self.logtext():
+                    return self
+                time.sleep(0.05)
+                continue
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
                     s.settimeout(5)

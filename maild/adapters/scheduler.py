@@ -7,6 +7,7 @@ needed: nothing lives only in the scheduler, and a restart loses nothing.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -43,8 +44,14 @@ def start_scheduler(app: App, daemon: Any) -> AsyncIOScheduler:
         daemon.outbox_wake.set()
 
     hh, mm = app.config.schedule.daily_report_time.split(":")
+    # first run right at start: what fell due while the daemon was down goes out now
     sched.add_job(
-        tick, IntervalTrigger(seconds=TICK_SECONDS), id="periodic", max_instances=1, coalesce=True
+        tick,
+        IntervalTrigger(seconds=TICK_SECONDS),
+        id="periodic",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(app.tz),
     )
     # every day at that time; the job itself skips days off (holidays.RU aware)
     sched.add_job(

@@ -41,7 +41,13 @@ FROM_RE = re.compile(r"(?:from|от)\s*:", re.IGNORECASE)
 SIBLING_RE = re.compile(
     r"(?:sent|date|to|cc|subject|отправлено|дата|кому|копия|тема)\s*:", re.IGNORECASE
 )
-# Gmail wraps a long attribution over two or three lines.
+# Gmail wraps a long attribution over two or three lines; such a wrapped one opens with
+# "On", a date, or a weekday ("пн,", "Понедельник,", "Mon,").
+START_RE = re.compile(
+    r"on\s|\d{1,4}[./ -]|(?:пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница"
+    r"|суббота|воскресенье|mon|tue|wed|thu|fri|sat|sun)\w*,",
+    re.IGNORECASE,
+)
 ATTRIBUTION_LINES = 3
 
 
@@ -91,17 +97,29 @@ def _attribution_span(lines: list[str], i: int) -> int:
         siblings = [s for s in lines[i + 1 : i + 5] if SIBLING_RE.match(s.strip())]
         return 1 if len(siblings) >= 2 else 0
     for n in range(1, ATTRIBUTION_LINES + 1):
-        chunk = lines[i : i + n]
-        if any(_quoted(s) or not s.strip() for s in chunk[1:]):
+        chunk = [s.strip() for s in lines[i : i + n]]
+        if any(_quoted(s) or not s for s in chunk[1:]) or len(" ".join(chunk)) > 300:
             break
-        joined = " ".join(s.strip() for s in chunk)
-        if len(joined) > 300:
-            break
-        if DATED_RE.match(joined):
-            return n
-        if WROTE_RE.search(joined):
-            return n if DETAILED_RE.search(joined) or _quote_follows(lines, i + n) else 0
+        if _says_attribution(" ".join(chunk), lines, i + n):
+            if n == 1:
+                return 1
+            # "Спасибо!\nOn ... wrote:" joins into a match too: a wrapped attribution must
+            # begin like one, and not have a complete one begin on a later line.
+            if not START_RE.match(chunk[0]):
+                return 0
+            later = START_RE.match(chunk[1]) and _says_attribution(
+                " ".join(chunk[1:]), lines, i + n
+            )
+            return 0 if later else n
     return 0
+
+
+def _says_attribution(joined: str, lines: list[str], after: int) -> bool:
+    if DATED_RE.match(joined):
+        return True
+    if WROTE_RE.search(joined):
+        return bool(DETAILED_RE.search(joined)) or _quote_follows(lines, after)
+    return False
 
 
 def _quote_follows(lines: list[str], after: int) -> bool:

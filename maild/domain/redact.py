@@ -15,11 +15,11 @@ MARKER = "[данные доступа удалены]"
 _H = r"[^\S\r\n]"  # horizontal whitespace: a value never continues on the next line
 _NOT_MARKER = rf"(?!{re.escape(MARKER)})"
 
-# One value after a label: a quoted string or one word. A password rarely has spaces,
-# and the words after it ("Пароль: 123 (временный)") are worth keeping.
 _SECRET = r"password|passwd|pass|pwd|пароль|passphrase|token|secret|api[-_ ]?key"
 _LOGIN = r"username|user|login|логин|пользователь|имя\s+пользователя|учетная\s+запись"
 _LABEL = rf"(?<!\w)(?:{_SECRET}|{_LOGIN})(?!\w)"
+# One value after a label: a quoted string or one word. A password rarely has spaces,
+# and the words after it ("Пароль: 123 (временный)") are worth keeping.
 # A "value" that is the next label means the customer left this one blank
 # ("Логин: Пароль: 123"); taking it would leave "123" in the clear.
 _VALUE = rf"""{_NOT_MARKER}(?!{_LABEL}{_H}*[:=—–-])(?:"[^"\r\n]*"|«[^»\r\n]*»|\S+)"""

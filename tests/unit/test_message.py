@@ -252,7 +252,8 @@ def test_single_part_image_is_an_attachment_not_text() -> None:
 
 
 def test_text_attachment_with_a_name_is_not_body_text() -> None:
-    log = b'Content-Type: text/plain; name="error.log"\r\nContent-Disposition: attachment\r\n\r\nFATAL'
+    log = b'Content-Type: text/plain; name="error.log"\r\nContent-Disposition: attachment\r\n'
+    log += b"\r\nFATAL"
     msg = parse(mail(*_multipart("m", _text("см. лог"), log)))
     assert "FATAL" not in msg.text
     assert [a.filename for a in msg.attachments] == ["error.log"]
@@ -478,7 +479,11 @@ def file_leaf(draw) -> tuple[Message, dict]:
     data = draw(st.binary(min_size=1, max_size=300))
     name = _name(draw) if draw(st.booleans()) else None
     part = MIMEBase(*ctype.split("/"))
-    _set_payload(part, data, draw(st.sampled_from(["base64", "quoted-printable"])))
+    cte = draw(st.sampled_from(["base64", "quoted-printable"]))
+    if cte == "quoted-printable":
+        # QP keeps line ends as line ends: a lone CR cannot survive any QP encoder.
+        data = data.replace(b"\r", b"").replace(b"\n", b"") or b"x"
+    _set_payload(part, data, cte)
     if name is not None:
         style = draw(st.sampled_from(["rfc2231-utf8", "rfc2231-cp1251", "rfc2047", "plain"]))
         if style == "rfc2231-cp1251":

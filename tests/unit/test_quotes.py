@@ -36,12 +36,32 @@ def test_attribution_and_quote_are_cut(attribution: str) -> None:
     assert trim_reply(text) == NEW
 
 
-def test_gmail_attribution_wrapped_over_two_lines() -> None:
-    text = (
-        f"{NEW}\n\nOn Mon, Nov 25, 2026 at 10:00 AM Служба поддержки интернет-магазина <\n"
-        f"support@example.com> wrote:\n\n> {OLD}\n"
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "On Mon, Nov 25, 2026 at 10:00 AM Служба поддержки интернет-магазина <\n"
+        "support@example.com> wrote:",
+        "пн, 25 нояб. 2026 г. в 10:00, Служба поддержки интернет-магазина <\nsupport@example.com>:",
+        "On Mon, Nov 25, 2026 at 10:00 AM Служба\nподдержки интернет-магазина\n"
+        "<support@example.com> wrote:",
+    ],
+)
+def test_gmail_attribution_wrapped_over_lines(attribution: str) -> None:
+    assert trim_reply(f"{NEW}\n\n{attribution}\n\n> {OLD}\n") == NEW
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "On Mon, Nov 25, 2026 at 10:00 AM Support <support@example.com> wrote:",
+        '25.11.2026, 10:00, "Служба поддержки" <support@example.com>:',
+        "On Mon, Nov 25, 2026 at 10:00 AM Support <\nsupport@example.com> wrote:",
+    ],
+)
+def test_new_text_right_above_the_attribution_is_kept(attribution: str) -> None:
+    assert trim_reply(f"Спасибо, всё работает.\n{attribution}\n> {OLD}") == (
+        "Спасибо, всё работает."
     )
-    assert trim_reply(text) == NEW
 
 
 def test_outlook_separator_and_header_block_english() -> None:

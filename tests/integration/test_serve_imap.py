@@ -1,0 +1,77 @@
+"""`maild serve` against a real Dovecot mailbox, and its scheduler at start."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from maild.app import App
+from maild.config import load
+from maild.runner import ingest
+from tests.dovecot import append, messages, reset_mailbox
+from tests.helpers import Daemon, Desk, make_mail
+
+MSK = ZoneInfo("Europe/Moscow")
+
+
+def wait_until(pred, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(0.1)
+    return pred()
+
+
+def test_serve_polls_imap_then_moves_mail_to_processed(tmp_path, sink, dovecot):
+    reset_mailbox(dovecot, "alice")
+    append(dovecot, "alice", make_mail(msgid="<imap-1@client.example>"))
+    desk = Desk(
+        tmp_path,
+        sink.port,
+        imap={
+            "host": dovecot["host"],
+            "port": dovecot["port"],
+            "ssl": False,
+            "username": "alice",
+            "password": dovecot["users"]["alice"],
+            "poll_interval": 1,
+        },
+    )
+    daemon = Daemon(desk).start()
+    try:
+        assert wait_until(lambda: desk.tickets())
+        append(dovecot, "alice", make_mail(sender="petr@x.example", msgid="<imap-2@c.example>"))
+        tickets = wait_until(lambda: len(desk.tickets()) == 2 and desk.tickets())
+        ids = {t["messages"][0]["message_id"] for t in tickets}
+        assert ids == {"<imap-1@client.example>", "<imap-2@c.example>"}
+        assert wait_until(lambda: len(messages(dovecot, "alice", "Processed")) == 2)
+        assert messages(dovecot, "alice", "INBOX") == {}
+        assert wait_until(lambda: len(sink.to("ivan@shop-example.ru")) == 1)
+    finally:
+        assert daemon.stop() == 0
+    assert "delivered UID" in daemon.logtext()
+
+
+def test_serve_sends_what_fell_due_while_it_was_down(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port)
+    past = datetime(2026, 11, 2, 10, 0, tzinfo=MSK)  # long overdue by now
+    _, decision = ingest(App(load(desk.config), clock=lambda: past), make_mail())
+    daemon = Daemon(desk).start()
+    try:
+        esc = wait_until(
+            lambda: [r for r in sink.to("head@example.com") if "Просрочена" in r.subject]
+        )
+        assert esc and f"[TID#{decision.tid}]" in esc[0].subject
+    finally:
+        daemon.stop()
+    # a restart sends nothing twice
+    daemon = Daemon(desk).start()
+    try:
+        time.sleep(1.5)
+    finally:
+        daemon.stop()
+    assert len([r for r in sink.to("head@example.com") if "Просрочена" in r.subject]) == 1
+    assert len([r for r in sink.to("anna@example.com") if "Напоминание" in r.subject]) == 1
