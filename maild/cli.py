@@ -60,78 +60,55 @@ def build_parser() -> Parser:
         c.add_argument("--json", action="store_true", help="machine-readable output")
         return c
 
+    def group(name: str, help: str) -> argparse._SubParsersAction:
+        return sub.add_parser(name, help=help).add_subparsers(
+            dest="action", required=True, parser_class=Parser
+        )
+
+    def action(parent: argparse._SubParsersAction, name: str, help: str) -> Parser:
+        c = parent.add_parser(name, help=help)
+        c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        c.add_argument("--json", action="store_true", help="machine-readable output")
+        return c
+
     cmd("serve", "run the daemon")
     c = cmd("ingest", "take one raw message (file or stdin) through the pipeline")
     c.add_argument("file", nargs="?", default="-")
     cmd("check-config", "validate the config and exit")
 
-    ob = sub.add_parser("outbox", help="outgoing mail queue").add_subparsers(
-        dest="action", required=True, parser_class=Parser
-    )
-    for name, help in (("flush", "send every queued message now"), ("list", "queued messages")):
-        c = ob.add_parser(name, help=help)
-        c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        c.add_argument("--json", action="store_true")
-        if name == "list":
-            c.add_argument("--sent", action="store_true", help="list sent mail instead")
-    c = ob.add_parser("show", help="print one queued or sent message")
-    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    c.add_argument("id")
+    ob = group("outbox", "outgoing mail queue")
+    action(ob, "flush", "send every queued message now")
+    c = action(ob, "list", "queued messages")
+    c.add_argument("--sent", action="store_true", help="list sent mail instead")
+    action(ob, "show", "print one queued or sent message").add_argument("id")
 
-    tk = sub.add_parser("ticket", help="tickets").add_subparsers(
-        dest="action", required=True, parser_class=Parser
-    )
-    c = tk.add_parser("list", help="tickets, oldest first")
-    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    tk = group("ticket", "tickets")
+    c = action(tk, "list", "tickets, oldest first (critical ones first)")
     c.add_argument("--status", choices=["new", "open", "waiting", "closed"])
-    c.add_argument("--json", action="store_true")
-    c = tk.add_parser("show", help="one ticket with its messages")
-    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    c.add_argument("tid")
-    c.add_argument("--json", action="store_true")
+    action(tk, "show", "one ticket with its messages").add_argument("tid")
 
-    lic = sub.add_parser("license", help="licenses").add_subparsers(
-        dest="action", required=True, parser_class=Parser
-    )
-    c = lic.add_parser("add", help="register a license")
-    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    lic = group("license", "licenses")
+    c = action(lic, "add", "register a license")
     c.add_argument("--key", required=True)
     c.add_argument("--level", required=True, choices=ENTITLED_LEVELS)
     c.add_argument("--email", required=True, action="append")
     c.add_argument("--until", type=_date)
     c.add_argument("--name", default="")
-    c = lic.add_parser("list", help="licenses")
-    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    c.add_argument("--json", action="store_true")
+    action(lic, "list", "licenses")
 
-    grp = sub.add_parser("group", help="commercial customer groups").add_subparsers(
-        dest="action", required=True, parser_class=Parser
-    )
-    c = grp.add_parser("add", help="register a group by mail domain")
-    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    grp = group("group", "commercial customer groups")
+    c = action(grp, "add", "register a group by mail domain")
     c.add_argument("--name", required=True)
     c.add_argument("--level", required=True, choices=ENTITLED_LEVELS)
     c.add_argument("--domain", required=True, action="append")
     c.add_argument("--until", type=_date)
-    c = grp.add_parser("list", help="groups")
-    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    c.add_argument("--json", action="store_true")
+    action(grp, "list", "groups")
 
-    jb = sub.add_parser("jobs", help="scheduled work").add_subparsers(
-        dest="action", required=True, parser_class=Parser
-    )
-    c = jb.add_parser("run", help="run the periodic jobs once (reminders, auto-close, redaction)")
-    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    c = action(group("jobs", "scheduled work"), "run", "run the periodic jobs once")
     c.add_argument("--now", type=_datetime, help="pretend it is this time (ISO 8601 with offset)")
     c.add_argument("--report", action="store_true", help="also the daily SLA report to the head")
-    c.add_argument("--json", action="store_true")
 
-    rep = sub.add_parser("report", help="reports").add_subparsers(
-        dest="action", required=True, parser_class=Parser
-    )
-    c = rep.add_parser("sla", help="reaction-time compliance per level")
-    c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    c.add_argument("--json", action="store_true")
+    c = action(group("report", "reports"), "sla", "reaction-time compliance per level")
     c.add_argument("--since", type=_date)
     c.add_argument("--until", type=_date)
     return p

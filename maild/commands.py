@@ -8,6 +8,7 @@ import email.policy
 import json
 import logging
 import sys
+from dataclasses import asdict
 from typing import Any
 
 from maild.app import App
@@ -208,77 +209,47 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
     return EX_OK
 
 
-def cmd_license(app: App, args: argparse.Namespace) -> int:
-    if args.action == "add":
-        with app.store.locked():
-            app.store.add_license(
-                License(
-                    args.key,
-                    args.level,
-                    tuple(e.strip().lower() for e in args.email),
-                    args.until,
-                    args.name,
-                )
-            )
-        print(f"license {args.key}: {args.level}, {', '.join(args.email)}")
-        return EX_OK
-    licenses, _ = app.store.registry()
-    rows = [
-        {
-            "key": lic.key,
-            "level": lic.level,
-            "emails": list(lic.emails),
-            "until": lic.until.isoformat() if lic.until else None,
-            "name": lic.name,
-        }
-        for lic in licenses
-    ]
+def _registry_rows(items: list[License] | list[Group]) -> list[dict[str, Any]]:
+    rows = []
+    for item in items:
+        row = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(item).items()}
+        row["until"] = item.until.isoformat() if item.until else None
+        rows.append(row)
+    return rows
+
+
+def _print_registry(args: argparse.Namespace, rows: list[dict[str, Any]], members: str) -> None:
     if args.json:
         _json(rows)
-    else:
-        for r in rows:
-            print(
-                f"{r['key']:<20} {r['level']:<10} until {r['until'] or '-':<10} "
-                f"{', '.join(r['emails'])}  {r['name']}"
-            )
-        if not rows:
-            print("no licenses")
+        return
+    for r in rows:
+        print(
+            f"{r.get('key', r.get('name')):<20} {r['level']:<10} until {r['until'] or '-':<10} "
+            f"{', '.join(r[members])}  {r.get('name', '') if 'key' in r else ''}".rstrip()
+        )
+    if not rows:
+        print(f"no {args.command}s")
+
+
+def cmd_license(app: App, args: argparse.Namespace) -> int:
+    if args.action == "add":
+        emails = tuple(e.strip().lower() for e in args.email)
+        with app.store.locked():
+            app.store.add_license(License(args.key, args.level, emails, args.until, args.name))
+        print(f"license {args.key}: {args.level}, {', '.join(emails)}")
+        return EX_OK
+    _print_registry(args, _registry_rows(app.store.registry()[0]), "emails")
     return EX_OK
 
 
 def cmd_group(app: App, args: argparse.Namespace) -> int:
     if args.action == "add":
+        domains = tuple(d.strip().lower().lstrip("@") for d in args.domain)
         with app.store.locked():
-            app.store.add_group(
-                Group(
-                    args.name,
-                    args.level,
-                    tuple(d.strip().lower().lstrip("@") for d in args.domain),
-                    args.until,
-                )
-            )
-        print(f"group {args.name}: {args.level}, {', '.join(args.domain)}")
+            app.store.add_group(Group(args.name, args.level, domains, args.until))
+        print(f"group {args.name}: {args.level}, {', '.join(domains)}")
         return EX_OK
-    _, groups = app.store.registry()
-    rows = [
-        {
-            "name": g.name,
-            "level": g.level,
-            "domains": list(g.domains),
-            "until": g.until.isoformat() if g.until else None,
-        }
-        for g in groups
-    ]
-    if args.json:
-        _json(rows)
-    else:
-        for r in rows:
-            print(
-                f"{r['name']:<20} {r['level']:<10} until {r['until'] or '-':<10} "
-                f"{', '.join(r['domains'])}"
-            )
-        if not rows:
-            print("no groups")
+    _print_registry(args, _registry_rows(app.store.registry()[1]), "domains")
     return EX_OK
 
 
