@@ -107,8 +107,18 @@ def _charset(name: str, cte: str) -> Charset:
     return cs
 
 
-def make_mail(i: int, rng: random.Random, *, run: str = "b", to: str = SUPPORT) -> tuple[str, str, bytes]:
-    """(envelope sender, Message-ID, raw bytes) of message number i."""
+def make_mail(
+    i: int,
+    rng: random.Random,
+    *,
+    run: str = "b",
+    to: str = SUPPORT,
+    sender: str | None = None,
+    tid: str | None = None,
+    in_reply_to: str | None = None,
+) -> tuple[str, str, bytes]:
+    """(envelope sender, Message-ID, raw bytes) of message number i; with `tid`, a
+    customer's follow-up to that ticket (Re: subject with its [TID#...] tag)."""
     roll = rng.random()
     charset = "windows-1251" if roll < 0.45 else "koi8-r" if roll < 0.65 else "utf-8"
     cte = rng.choice(["base64", "qp", "8bit"])
@@ -118,10 +128,12 @@ def make_mail(i: int, rng: random.Random, *, run: str = "b", to: str = SUPPORT) 
     if charset == "koi8-r":
         company = company.replace("«", '"').replace("»", '"')
     domain = rng.choice(DOMAINS)
-    addr = f"u{run}{i}@{domain}"
+    addr = sender or f"u{run}{i}@{domain}"
     msgid = f"<{run}.{i}.{rng.getrandbits(40):010x}@{domain}>"
     subject = rng.choice(SUBJECTS)
-    if rng.random() < 0.15:
+    if tid:
+        subject = f"Re: {subject} [TID#{tid}]"
+    elif rng.random() < 0.15:
         subject = "Re: " + subject
     body = _text(rng, rng.randint(80, 280))
     if rng.random() < 0.5:  # quoted earlier correspondence
@@ -177,6 +189,9 @@ def make_mail(i: int, rng: random.Random, *, run: str = "b", to: str = SUPPORT) 
     msg["Subject"] = Header(subject, cs)
     msg["Date"] = format_datetime(when)
     msg["Message-ID"] = msgid
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
     msg["X-Mailer"] = rng.choice(MAILERS)
     raw = msg.as_bytes()
     if b"\r\n" not in raw:

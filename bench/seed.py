@@ -169,7 +169,7 @@ def seed(
     now: datetime | None = None,
     seed_value: int = 7,
     samples: int = 200,
-    workers: int = 2,
+    workers: int = 4,
 ) -> Seeded:
     """Write n tickets into the store at `root` (created if needed)."""
     Store(root)  # the store's directories

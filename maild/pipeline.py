@@ -347,7 +347,11 @@ def _decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str,
             record=True,
         )
         return Decision("appended", tid, ticket, [*messages, record], record, [out])
-    body = trim_reply(reply.body).strip()
+    # only commands + the client's quote must not send the quote to the customer
+    body = trim_reply(reply.body, fallback=False).strip()
+    note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
+    if note_inline:  # "#note text" on one line: the text is the note
+        body = f"{note_inline}\n{body}".strip()
     record["commands"] = [f"#{c.name}" + (f" {c.arg}" if c.arg else "") for c in reply.commands]
     notices: list[str] = []
     outgoing: list[Outgoing] = []

@@ -258,3 +258,16 @@ def test_credentials_are_redacted_two_days_after_close(desk, sink):
     assert b"S3cr3t!" not in spool and b"Hunter2" not in spool
     assert base64.b64encode(b"S3cr3t!") not in spool
     assert "данные доступа удалены".encode() in spool
+
+
+def test_commands_with_only_a_quote_send_no_quote_to_customer(desk, sink):
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "#take\n\n25.11.2026 10:15, Иван пишет:\n> ошибка 500\n"))
+    desk.ingest(staff_reply(tid, "#note звонил клиенту, не дозвонился"))
+    desk.flush()
+    sink.wait_for(4)
+    mails = customer_mails(sink)
+    assert [r for r in mails if "начата" in r.subject]
+    assert not [r for r in mails if "> ошибка 500" in r.text]
+    notes = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "note"]
+    assert "не дозвонился" in notes[-1]["text"]

@@ -1,0 +1,563 @@
+"""maild benchmark: one entry point, everything on loopback.
+
+    python bench/run.py [--quick] [--keep] [--no-roundup]
+
+1. sink      a bare aiosmtpd server (the handler returns 250, nothing else), driven by
+             the load generator (bench/loadgen.py: 8 sender processes, smtplib, one
+             message per session, the mail mix of bench/mails.py): msgs/s.
+2. e2e       `maild serve` (SMTP listener; outbound relay = an aiosmtpd sink that records
+             arrival times): closed-loop msgs/s counted from the first session to the
+             last confirmation arriving at the relay (250 -> spooled -> ticket stored ->
+             confirmation relayed); then a fixed offered load of 50 msg/s and the latency
+             from end of DATA to the confirmation's arrival (p50, p99).
+3. ingest    median time of maild.runner.ingest(app, raw) in-process, on a store seeded
+             with 1k and with 100k tickets (bench/seed.py), 4/5 new tickets and 1/5
+             customer follow-ups to seeded (mostly closed) tickets.
+4. rss       `maild serve` on the 100k store after it processed mail: VmRSS.
+5. roundup   if Roundup is installed (bench only: `pip install roundup`), its mail
+             gateway on the same kind of messages, in-process.
+
+The last line printed is exactly
+    e2e_msgs_per_s=<a> sink_msgs_per_s=<b> ratio=<a/b> p99_ms=<c> cost_100k_over_1k=<d> rss_mb_100k=<e>
+and bench/RESULTS.md gets the table (anything below the "<!-- notes -->" line of the
+existing file is kept). Work files go to bench/out/ (git-ignored) and are removed
+afterwards unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+import loadgen  # noqa: E402
+from mails import describe, make_mail, make_mails  # noqa: E402
+
+STAFF = ("anna@example.com", "boris@example.com")
+TARGETS = {"ratio": 0.30, "p99_ms": 1000, "cost_100k_over_1k": 1.5, "rss_mb_100k": 300}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_banner(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.settimeout(5)
+                if s.recv(100).startswith(b"220"):
+                    s.sendall(b"QUIT\r\n")
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def stop(proc: subprocess.Popen, timeout: float = 30) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def start_sink(port: int, record: Path | None = None) -> subprocess.Popen:
+    cmd = [sys.executable, str(BENCH / "sink.py"), "--port", str(port)]
+    if record:
+        cmd += ["--record", str(record)]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    assert p.stdout is not None
+    if p.stdout.readline().strip() != b"ready":
+        raise RuntimeError("sink did not start")
+    return p
+
+
+def percentile(values: list[float], q: float) -> float:
+    v = sorted(values)
+    if not v:
+        return float("nan")
+    k = min(len(v) - 1, max(0, round(q / 100 * (len(v) - 1))))
+    return v[k]
+
+
+# -- maild ------------------------------------------------------------------------
+
+
+def write_config(home: Path, store: Path, relay_port: int, listen_port: int) -> Path:
+    cfg = home / "maild.toml"
+    cfg.write_text(
+        "[support]\n"
+        'address = "support@example.com"\n'
+        'name = "Служба поддержки"\n'
+        f"staff = {json.dumps(list(STAFF))}\n"
+        'head = "head@example.com"\n\n'
+        f'[storage]\npath = "{store}"\n\n'
+        f'[outbound]\nhost = "127.0.0.1"\nport = {relay_port}\ntimeout = 10\n\n'
+        f'[smtp]\nlisten = "127.0.0.1:{listen_port}"\n',
+        encoding="utf-8",
+    )
+    return cfg
+
+
+class Relay:
+    """The recording relay sink and what arrived at it."""
+
+    def __init__(self, home: Path) -> None:
+        self.port = free_port()
+        self.file = home / "relay.log"
+        self.proc = start_sink(self.port, self.file)
+        self._pos = 0
+        self.confirmations: dict[str, float] = {}  # In-Reply-To -> first arrival
+        self.total = 0
+
+    def poll(self) -> None:
+        with open(self.file, "rb") as f:
+            f.seek(self._pos)
+            data = f.read()
+        end = data.rfind(b"\n") + 1
+        self._pos += end
+        for line in data[:end].decode().splitlines():
+            at, rcpt, irt = line.split(" ", 2)
+            self.total += 1
+            if rcpt not in STAFF and rcpt != "head@example.com" and irt != "-":
+                self.confirmations.setdefault(irt, float(at))
+
+    def wait(self, msgids: list[str], timeout: float) -> dict[str, float]:
+        deadline = time.monotonic() + timeout
+        while True:
+            self.poll()
+            missing = [m for m in msgids if m not in self.confirmations]
+            if not missing or time.monotonic() > deadline:
+                return {m: self.confirmations[m] for m in msgids if m in self.confirmations}
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        stop(self.proc)
+
+
+class Serve:
+    """`maild serve` as a subprocess, the way systemd runs it."""
+
+    def __init__(self, home: Path, store: Path, relay: Relay, profile: Path | None = None) -> None:
+        self.port = free_port()
+        self.config = write_config(home, store, relay.port, self.port)
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        cmd = [sys.executable]
+        if profile:
+            cmd += ["-m", "cProfile", "-o", str(profile)]
+            cmd += ["-m", "maild", "--config", str(self.config), "serve"]
+        else:
+            cmd += ["-m", "maild", "--config", str(self.config), "serve"]
+        self.logf = open(home / "serve.log", "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT, env=env)
+        wait_banner(self.port, self.proc)
+
+    def rss_mb(self) -> tuple[float, float]:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        vals = {
+            line.split(":")[0]: int(line.split()[1])
+            for line in status.splitlines()
+            if line.startswith(("VmRSS", "VmHWM"))
+        }
+        return vals["VmRSS"] / 1024, vals["VmHWM"] / 1024
+
+    def stop(self) -> None:
+        stop(self.proc, 60)
+        self.logf.close()
+
+
+def send_and_confirm(
+    port: int, relay: Relay, mails, *, rate: float | None = None, timeout: float = 240
+) -> dict:
+    sent = loadgen.run(port, mails, rate=rate)
+    ok = [s for s in sent if s.code == 250]
+    msgids = [mails[s.index][1] for s in ok]
+    remaining = max(10.0, timeout - (time.time() - sent[0].start))
+    conf = relay.wait(msgids, remaining)
+    t0 = min(s.start for s in sent)
+    lat = [conf[mails[s.index][1]] - s.eod for s in ok if mails[s.index][1] in conf]
+    last = max(conf.values()) if conf else time.time()
+    return {
+        "n": len(mails),
+        "accepted": len(ok),
+        "refused": len(sent) - len(ok),
+        "confirmed": len(conf),
+        "accept_msgs_per_s": len(ok) / (max(s.done for s in sent) - t0),
+        "e2e_msgs_per_s": len(conf) / (last - t0),
+        "p50_ms": percentile(lat, 50) * 1000,
+        "p99_ms": percentile(lat, 99) * 1000,
+        "max_ms": max(lat) * 1000 if lat else float("nan"),
+        "ack_p50_ms": percentile([s.done - s.eod for s in ok], 50) * 1000,
+        "ack_p99_ms": percentile([s.done - s.eod for s in ok], 99) * 1000,
+    }
+
+
+# -- phases -----------------------------------------------------------------------
+
+
+def phase_sink(n: int) -> dict:
+    port = free_port()
+    proc = start_sink(port)
+    try:
+        loadgen.run(port, make_mails(200, run="w"))  # warm up
+        mails = make_mails(n, run="s")
+        sent = loadgen.run(port, mails)
+        t0 = min(s.start for s in sent)
+        t1 = max(s.done for s in sent)
+        ok = sum(1 for s in sent if s.code == 250)
+        return {"n": n, "ok": ok, "msgs_per_s": ok / (t1 - t0)}
+    finally:
+        stop(proc)
+
+
+def phase_e2e(work: Path, n: int, lat_seconds: float, profile: Path | None) -> dict:
+    home = work / "e2e"
+    home.mkdir()
+    relay = Relay(home)
+    serve = Serve(home, home / "data", relay, profile)
+    try:
+        warm = send_and_confirm(serve.port, relay, make_mails(100, run="w"))
+        log(f"  warm-up: {warm['confirmed']}/{warm['n']} confirmed")
+        thr = send_and_confirm(serve.port, relay, make_mails(n, run="e"))
+        log(
+            f"  closed loop: {thr['e2e_msgs_per_s']:.1f} msgs/s end to end "
+            f"({thr['confirmed']}/{thr['n']} confirmed, accepted at "
+            f"{thr['accept_msgs_per_s']:.1f} msgs/s, 250 p50 {thr['ack_p50_ms']:.0f} ms)"
+        )
+        lat = send_and_confirm(
+            serve.port, relay, make_mails(int(lat_seconds * 50), run="l"), rate=50.0
+        )
+        log(
+            f"  50 msg/s: p50 {lat['p50_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms "
+            f"({lat['confirmed']}/{lat['n']} confirmed)"
+        )
+        rss = serve.rss_mb()
+    finally:
+        serve.stop()
+        relay.stop()
+    return {"throughput": thr, "latency": lat, "rss_mb": rss[0], "hwm_mb": rss[1]}
+
+
+def ingest_cost(store: Path, home: Path, seeded, n: int) -> dict:
+    """Median seconds of runner.ingest on this store: 4/5 new, 1/5 follow-ups."""
+    import random
+
+    from maild.app import App
+    from maild.config import load
+    from maild.runner import ingest
+
+    cfg = write_config(home, store, free_port(), free_port())
+    app = App(load(cfg))
+    rng = random.Random(11)
+    tids = sorted(seeded.samples)
+    rng.shuffle(tids)
+    mails = []
+    for i in range(n + 20):
+        if i % 5 == 4 and tids:
+            tid = tids.pop()
+            requester, _msgid, conf, _subject = seeded.samples[tid]
+            mails.append(("followup", make_mail(i, rng, run="f", sender=requester, tid=tid,
+                                                in_reply_to=conf)))
+        else:
+            mails.append(("new", make_mail(i, rng, run="i")))
+    times: dict[str, list[float]] = {"new": [], "followup": []}
+    outcomes: dict[str, int] = {}
+    for i, (kind, (_s, _m, raw)) in enumerate(mails):
+        t0 = time.perf_counter()
+        _key, decision = ingest(app, raw)
+        took = time.perf_counter() - t0
+        if i >= 20:  # the first 20 warm up imports and caches
+            times[kind].append(took)
+            out = decision.outcome if decision else "pending"
+            outcomes[out] = outcomes.get(out, 0) + 1
+    every = times["new"] + times["followup"]
+    return {
+        "n": len(every),
+        "median_ms": statistics.median(every) * 1000,
+        "mean_ms": statistics.mean(every) * 1000,
+        "p90_ms": percentile(every, 90) * 1000,
+        "new_median_ms": statistics.median(times["new"]) * 1000,
+        "followup_median_ms": statistics.median(times["followup"]) * 1000
+        if times["followup"] else float("nan"),
+        "outcomes": outcomes,
+    }
+
+
+def phase_scale(work: Path, n_ingest: int, n_rss: int) -> dict:
+    from seed import seed
+
+    out = {}
+    for label, count in (("1k", 1_000), ("100k", 100_000)):
+        home = work / f"s{label}"
+        home.mkdir()
+        store = home / "data"
+        t0 = time.perf_counter()
+        seeded = seed(store, count)
+        took = time.perf_counter() - t0
+        log(f"  seeded {count} tickets ({len(seeded.open_tids)} open) in {took:.0f} s")
+        cost = ingest_cost(store, home, seeded, n_ingest)
+        cost["seed_s"] = took
+        log(
+            f"  ingest with {label} stored: median {cost['median_ms']:.1f} ms "
+            f"(new {cost['new_median_ms']:.1f}, follow-up {cost['followup_median_ms']:.1f}, "
+            f"p90 {cost['p90_ms']:.1f}) {cost['outcomes']}"
+        )
+        out[label] = cost
+        if label == "100k":
+            relay = Relay(home)
+            serve = Serve(home, store, relay)
+            try:
+                r = send_and_confirm(serve.port, relay, make_mails(n_rss, run="m"))
+                rss, hwm = serve.rss_mb()
+            finally:
+                serve.stop()
+                relay.stop()
+            out["rss"] = {"rss_mb": rss, "hwm_mb": hwm, **r}
+            log(
+                f"  maild serve on the 100k store after {r['confirmed']} messages: "
+                f"VmRSS {rss:.0f} MB (peak {hwm:.0f} MB), {r['e2e_msgs_per_s']:.1f} msgs/s"
+            )
+        if not os.environ.get("BENCH_KEEP"):
+            discard(home)
+    return out
+
+
+def roundup_python() -> str | None:
+    if importlib.util.find_spec("roundup") is not None:
+        return sys.executable
+    venv = BENCH / ".venv" / "bin" / "python"
+    if venv.exists():
+        r = subprocess.run([str(venv), "-c", "import roundup"], capture_output=True)
+        if r.returncode == 0:
+            return str(venv)
+    return None
+
+
+def phase_roundup(work: Path, n: int) -> dict | None:
+    py = roundup_python()
+    if py is None:
+        return None
+    r = subprocess.run(
+        [py, str(BENCH / "roundup_gw.py"), str(work / "roundup"), str(n), "1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if r.returncode != 0:
+        log(f"  roundup failed: {r.stderr.strip().splitlines()[-1:]}")
+        return None
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def discard(path: Path) -> None:
+    """Remove a big tree without waiting: rename it away, delete in the background."""
+    trash = path.with_name(f".trash-{path.name}-{time.time_ns()}")
+    path.rename(trash)
+    subprocess.Popen(
+        ["nice", "-n", "19", "rm", "-rf", str(trash)],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+# -- report -----------------------------------------------------------------------
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return (
+        f"nproc {os.cpu_count()}, {model}{mem}, Linux {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def write_results(command: str, res: dict, last: str) -> None:
+    path = BENCH / "RESULTS.md"
+    notes = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        if "<!-- notes -->" in old:
+            notes = old[old.index("<!-- notes -->"):]
+    e2e, sink, lat = res["e2e"]["throughput"], res["sink"], res["e2e"]["latency"]
+    c1, c100, rss = res["scale"]["1k"], res["scale"]["100k"], res["scale"]["rss"]
+
+    def ok(name: str, value: float) -> str:
+        t = TARGETS[name]
+        good = value >= t if name == "ratio" else value <= t
+        return f"{'✅' if good else '❌'} {'≥' if name == 'ratio' else '≤'} {t}"
+
+    rows = [
+        ("bare aiosmtpd sink, 8 senders, session per message", f"{sink['msgs_per_s']:.0f} msgs/s", ""),
+        ("maild serve end to end (250 → spool → ticket → confirmation at relay)",
+         f"{e2e['e2e_msgs_per_s']:.0f} msgs/s", ""),
+        ("ratio e2e / sink", f"{res['ratio']:.2f}", ok("ratio", res["ratio"])),
+        ("maild accepts (250 after fsync)", f"{e2e['accept_msgs_per_s']:.0f} msgs/s", ""),
+        ("latency end of DATA → confirmation at 50 msg/s, p50",
+         f"{lat['p50_ms']:.0f} ms", ""),
+        ("latency end of DATA → confirmation at 50 msg/s, p99",
+         f"{lat['p99_ms']:.0f} ms", ok("p99_ms", lat["p99_ms"])),
+        ("250 reply after end of DATA at 50 msg/s, p50 / p99",
+         f"{lat['ack_p50_ms']:.1f} / {lat['ack_p99_ms']:.1f} ms", ""),
+        ("ingest (runner.ingest) median, 1k tickets stored",
+         f"{c1['median_ms']:.1f} ms (new {c1['new_median_ms']:.1f}, follow-up "
+         f"{c1['followup_median_ms']:.1f})", ""),
+        ("ingest (runner.ingest) median, 100k tickets stored",
+         f"{c100['median_ms']:.1f} ms (new {c100['new_median_ms']:.1f}, follow-up "
+         f"{c100['followup_median_ms']:.1f})", ""),
+        ("cost 100k / 1k", f"{res['cost_ratio']:.2f}", ok("cost_100k_over_1k", res["cost_ratio"])),
+        ("maild serve VmRSS on the 100k store after processing mail",
+         f"{rss['rss_mb']:.0f} MB (peak {rss['hwm_mb']:.0f} MB)", ok("rss_mb_100k", rss["rss_mb"])),
+        ("maild serve end to end on the 100k store",
+         f"{rss['e2e_msgs_per_s']:.0f} msgs/s ({rss['confirmed']} messages)", ""),
+    ]
+    if res.get("roundup"):
+        r = res["roundup"]
+        rows.append((
+            f"Roundup {r['backend']} mail gateway in-process (same mix, {r['n']} messages)",
+            f"{r['median_ms']:.0f} ms per message median, {r['msgs_per_s']:.1f} msgs/s", ""))
+        rows.append(("maild runner.ingest in-process (1k stored), same measure",
+                     f"{c1['median_ms']:.1f} ms per message median", ""))
+    else:
+        rows.append(("Roundup mail gateway", "not installed (pip install roundup)", ""))
+    table = "| measure | result | target |\n|---|---|---|\n" + "\n".join(
+        f"| {a} | {b} | {c} |" for a, b, c in rows
+    )
+    text = (
+        "# maild benchmark results\n\n"
+        f"- command: `{command}`\n"
+        f"- date: {dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}\n"
+        f"- machine: {machine()}\n"
+        f"- store file system: {fs_type(BENCH / 'out')}\n"
+        f"- mail mix: {res['mix']}\n"
+        f"- sizes: sink {sink['n']} messages; e2e {e2e['n']} messages closed loop, "
+        f"{lat['n']} at 50 msg/s; ingest {c1['n']} messages per store; RSS after "
+        f"{rss['n']} messages\n\n"
+        f"{table}\n\n"
+        f"Last line:\n\n```\n{last}\n```\n\n"
+    )
+    path.write_text(text + notes, encoding="utf-8")
+
+
+def fs_type(path: Path) -> str:
+    try:
+        best = ("", "?")
+        for line in Path("/proc/mounts").read_text().splitlines():
+            dev, mnt, fstype, opts = line.split()[:4]
+            if str(path.resolve()).startswith(mnt) and len(mnt) > len(best[0]):
+                best = (mnt, f"{fstype} ({dev} on {mnt}, {opts})")
+        return best[1]
+    except OSError:
+        return "?"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="smaller runs, within 5 minutes")
+    p.add_argument("--keep", action="store_true", help="keep the work files in bench/out/")
+    p.add_argument("--no-roundup", action="store_true")
+    p.add_argument("--profile", action="store_true",
+                   help="run the e2e maild serve under cProfile (bench/out/serve.prof)")
+    a = p.parse_args()
+    if a.keep:
+        os.environ["BENCH_KEEP"] = "1"
+    q = a.quick
+    sizes = {
+        "sink": 1500 if q else 5000,
+        "e2e": 1000 if q else 3000,
+        "lat_s": 15 if q else 60,
+        "ingest": 200 if q else 400,
+        "rss": 300 if q else 1000,
+        "roundup": 20 if q else 100,
+    }
+    started = time.monotonic()
+    out = BENCH / "out"
+    out.mkdir(exist_ok=True)
+    work = out / f"run-{time.strftime('%Y%m%d-%H%M%S')}"
+    work.mkdir()
+    res: dict = {"mix": describe(make_mails(400, run="s"))}
+    log(f"mail mix: {res['mix']}")
+    try:
+        log(f"1/4 bare aiosmtpd sink, {sizes['sink']} messages")
+        res["sink"] = phase_sink(sizes["sink"])
+        log(f"  {res['sink']['msgs_per_s']:.1f} msgs/s")
+        log(f"2/4 maild serve end to end, {sizes['e2e']} messages, then 50 msg/s for "
+            f"{sizes['lat_s']} s")
+        res["e2e"] = phase_e2e(work, sizes["e2e"], sizes["lat_s"],
+                               out / "serve.prof" if a.profile else None)
+        log("3/4 ingest cost with 1k and 100k tickets stored, RSS at 100k")
+        res["scale"] = phase_scale(work, sizes["ingest"], sizes["rss"])
+        res["roundup"] = None
+        if not a.no_roundup:
+            log(f"4/4 Roundup mail gateway, {sizes['roundup']} messages")
+            res["roundup"] = phase_roundup(work, sizes["roundup"])
+            if res["roundup"]:
+                r = res["roundup"]
+                log(f"  Roundup ({r['backend']}): median {r['median_ms']:.0f} ms per message, "
+                    f"{r['msgs_per_s']:.1f} msgs/s")
+            else:
+                log("  Roundup is not installed: skipped (pip install roundup)")
+    finally:
+        if not a.keep and work.exists():
+            discard(work)
+    e2e = res["e2e"]["throughput"]["e2e_msgs_per_s"]
+    sink = res["sink"]["msgs_per_s"]
+    res["ratio"] = e2e / sink
+    res["cost_ratio"] = res["scale"]["100k"]["median_ms"] / res["scale"]["1k"]["median_ms"]
+    p99 = res["e2e"]["latency"]["p99_ms"]
+    rss = res["scale"]["rss"]["rss_mb"]
+    (out / "last.json").write_text(json.dumps(res, indent=1, default=str))
+    last = (
+        f"e2e_msgs_per_s={e2e:.1f} sink_msgs_per_s={sink:.1f} ratio={res['ratio']:.3f} "
+        f"p99_ms={p99:.0f} cost_100k_over_1k={res['cost_ratio']:.2f} rss_mb_100k={rss:.0f}"
+    )
+    command = "python bench/run.py" + (" --quick" if q else "")
+    write_results(command, res, last)
+    log(f"done in {time.monotonic() - started:.0f} s; table in bench/RESULTS.md")
+    print(last, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

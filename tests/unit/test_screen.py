@@ -1,0 +1,195 @@
+"""Unit tests for maild.domain.screen: robots, lists, bounces and loops are never answered.
+
+Messages are raw mail run through parse(), so the header plumbing is tested too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from maild.domain.message import parse
+from maild.domain.screen import Screening, screen
+
+SUPPORT = "support@example.com"
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
+CASES = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))["cases"]
+
+
+def screened(*headers: str, sender: str | None = "Иван Петров <ivan@shop.example>") -> Screening:
+    lines = [f"From: {sender}"] if sender is not None else []
+    lines += [
+        f"To: {SUPPORT}",
+        "Subject: =?utf-8?B?0J3QtSDRgNCw0LHQvtGC0LDQtdGCINGB0LDQudGC?=",
+        "Message-ID: <m1@shop.example>",
+        *headers,
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        "Здравствуйте! Сайт не открывается.",
+    ]
+    return screen(parse("\r\n".join(lines).encode()), SUPPORT)
+
+
+def test_a_human_message_passes() -> None:
+    result = screened("X-Mailer: Microsoft Outlook 16.0", "Precedence: normal")
+    assert result == Screening(False)
+    assert result.reason is None and not result.bounce
+
+
+@pytest.mark.parametrize(
+    "value", ["auto-replied", "auto-generated", "auto-notified", "Auto-Replied", "auto-replied; x"]
+)
+def test_auto_submitted_other_than_no_is_automated(value: str) -> None:
+    result = screened(f"Auto-Submitted: {value}")
+    assert result.automated and "Auto-Submitted" in result.reason
+
+
+@pytest.mark.parametrize("value", ["no", "No", " no ", "no (a person wrote this)"])
+def test_auto_submitted_no_is_a_human(value: str) -> None:
+    assert not screened(f"Auto-Submitted: {value}").automated
+
+
+@pytest.mark.parametrize("value", ["bulk", "junk", "list", "Bulk", "auto_reply"])
+def test_precedence_bulk_junk_list_is_automated(value: str) -> None:
+    result = screened(f"Precedence: {value}")
+    assert result.automated and "Precedence" in result.reason
+
+
+@pytest.mark.parametrize("value", ["normal", "urgent", "first-class"])
+def test_other_precedence_is_a_human(value: str) -> None:
+    assert not screened(f"Precedence: {value}").automated
+
+
+@pytest.mark.parametrize(
+    "header", ["X-Autoreply: yes", "X-Autoreply: 1", "X-Autorespond: vacation"]
+)
+def test_x_autoreply_and_x_autorespond_are_automated(header: str) -> None:
+    assert screened(header).automated
+
+
+@pytest.mark.parametrize("value", ["All", "OOF, AutoReply", "DR, RN, NRN, OOF, AutoReply"])
+def test_x_auto_response_suppress_asking_for_no_auto_reply_is_honoured(value: str) -> None:
+    result = screened(f"X-Auto-Response-Suppress: {value}")
+    assert result.automated and "X-Auto-Response-Suppress" in result.reason
+
+
+def test_x_auto_response_suppress_for_receipts_only_is_a_human() -> None:
+    # Only read and delivery receipts are suppressed: an auto-reply is still welcome.
+    assert not screened("X-Auto-Response-Suppress: DR, RN, NRN").automated
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "List-Id: PHP Russian users <php-ru.lists.example.org>",
+        "List-Id: <announce.hosting.example>",
+        "List-Unsubscribe: <mailto:leave@lists.example.org>",
+        "List-Unsubscribe: <https://news.example/unsub?u=1>",
+    ],
+)
+def test_mailing_list_messages_are_automated(header: str) -> None:
+    result = screened(header)
+    assert result.automated and "рассылк" in result.reason
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "MAILER-DAEMON@mx.example.net",
+        "Mail Delivery System <MAILER-DAEMON@mx.example.net>",
+        "mailer-daemon@googlemail.example",
+        "postmaster@shop.example",
+        "noreply@bank.example",
+        "no-reply@accounts.example",
+        "NoReply <NOREPLY@Shop.Example>",
+        "do-not-reply@portal.example",
+        "donotreply@portal.example",
+        "noreply.notifications@tracker.example",
+        "bounces+ivan=shop.example@lists.example",
+    ],
+)
+def test_robot_sender_addresses_are_automated(sender: str) -> None:
+    assert screened(sender=sender).automated
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["norman@shop.example", "replyto@shop.example", "postman@shop.example", "daemonova@ya.example"],
+)
+def test_similar_human_addresses_pass(sender: str) -> None:
+    assert not screened(sender=sender).automated
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        SUPPORT,
+        "Служба поддержки <Support@Example.COM>",
+        "support+tid-1234@example.com",
+    ],
+)
+def test_the_support_address_itself_is_a_loop(sender: str) -> None:
+    result = screened(sender=sender)
+    assert result.automated and "петля" in result.reason
+
+
+def test_support_at_another_domain_is_a_human() -> None:
+    assert not screened(sender="support@shop.example").automated
+
+
+@pytest.mark.parametrize("value", [SUPPORT, "SUPPORT@example.com", f"<{SUPPORT}>"])
+def test_x_loop_with_the_support_address_is_a_loop(value: str) -> None:
+    result = screened(f"X-Loop: {value}")
+    assert result.automated and "X-Loop" in result.reason
+
+
+def test_x_loop_of_someone_else_is_not_our_loop() -> None:
+    assert not screened("X-Loop: helpdesk@partner.example").automated
+
+
+def test_x_loop_among_several() -> None:
+    assert screened("X-Loop: helpdesk@partner.example", f"X-Loop: {SUPPORT}").automated
+
+
+def test_our_own_loop_marker_is_a_loop() -> None:
+    assert screened("X-Maild-Loop: 1").automated
+
+
+def test_empty_return_path_is_automated() -> None:
+    assert screened("Return-Path: <>").automated
+
+
+def test_missing_from_is_never_answered() -> None:
+    result = screened(sender=None)
+    assert result.automated and result.reason
+
+
+def test_delivery_report_is_a_bounce() -> None:
+    raw = (
+        "From: MAILER-DAEMON@mx.example.net\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.net\r\n\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "--b--\r\n"
+    )
+    result = screen(parse(raw.encode()), SUPPORT)
+    assert result.automated and result.bounce
+
+
+def test_a_bounce_from_a_human_looking_address_is_still_a_bounce() -> None:
+    raw = (
+        "From: admin@small-isp.example\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\nAction: failed\r\n--b--\r\n"
+    )
+    assert screen(parse(raw.encode()), SUPPORT).bounce
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["file"].removesuffix(".eml"))
+def test_corpus_robots_are_screened_and_humans_pass(case: dict) -> None:
+    result = screen(parse((CORPUS / case["file"]).read_bytes()), SUPPORT)
+    assert result.automated == (case["robot"] is not None)
+    assert result.bounce == (case["robot"] == "bounce")
