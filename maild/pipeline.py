@@ -83,7 +83,8 @@ def thread(app: App, msg: ParsedMessage) -> str | None:
         signed, valid = verify(addr, app.reply_secret, app.config.support.address)
         if signed and valid and app.store.ticket_exists(signed):
             return signed
-    for ref in (*msg.in_reply_to, *reversed(msg.references)):
+    bounced = (msg.reported_message_id,) if msg.reported_message_id else ()
+    for ref in (*bounced, *msg.in_reply_to, *reversed(msg.references)):
         found = app.store.tid_for_msgid(ref)
         if found:
             return found
@@ -202,7 +203,18 @@ def decide(
     tid = resumed_tid or thread(app, msg)
     loaded = app.store.load(tid) if tid else None
     refers_to = None
-    if loaded is not None and not tk.may_append(loaded[0], sender, ident, staff):
+    # a bounce of our own mail belongs to the ticket that mail was about
+    is_our_bounce = bool(
+        scr.bounce
+        and loaded is not None
+        and msg.reported_message_id
+        and app.store.tid_for_msgid(msg.reported_message_id) == tid
+    )
+    if (
+        loaded is not None
+        and not is_our_bounce
+        and not tk.may_append(loaded[0], sender, ident, staff)
+    ):
         log.warning(
             "%s sender %s is not a participant of %s: opening a new ticket",
             msg.message_id,
@@ -222,6 +234,8 @@ def decide(
     )
     if scr.automated:
         record["automated"] = scr.reason
+    if is_our_bounce:
+        record["kind"] = "notice"
     ctx = Context(
         app,
         msg,
@@ -298,7 +312,9 @@ def _decide_customer(
     participants = tk.participants_of(
         (*msg.to, *msg.cc), app.config.support.address, app.config.support.staff
     )
-    ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, app.due, participants)
+    reopened = False
+    if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
+        ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, app.due, participants)
     c = {**ctx.common, **_level_ctx(app, ticket), "reopened": reopened}
     outgoing = [
         Outgoing(

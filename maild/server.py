@@ -11,6 +11,7 @@ import logging
 import signal
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from maild.adapters import systemd
@@ -24,6 +25,10 @@ log = logging.getLogger("maild.serve")
 OUTBOX_INTERVAL = 5.0  # seconds between outbox passes when nothing new arrived
 RESCAN_INTERVAL = 30.0  # pick up mail spooled by `maild ingest` or left pending
 STOP_GRACE = 20.0  # seconds to finish in-flight processing on SIGTERM
+# Messages processed under one store lock and made durable by one group commit
+# (adapters.durable.transaction): at most this many, or this long, per batch.
+BATCH_MAX = 32
+BATCH_SECONDS = 0.25
 
 
 class Daemon:
@@ -61,15 +66,34 @@ class Daemon:
     async def _process_loop(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            key = await self.queue.get()
+            keys = [await self.queue.get()]
+            while len(keys) < BATCH_MAX and not self.queue.empty():
+                keys.append(self.queue.get_nowait())
+            left: list[str] = []
             try:
-                await loop.run_in_executor(self.process_pool, process_key, self.app, key)
+                left = await loop.run_in_executor(self.process_pool, self._process_batch, keys)
             except Exception:
-                log.exception("spool %s: unexpected error in the worker", key)
+                log.exception("spool %s: unexpected error in the worker", ", ".join(keys))
             finally:
-                self.queued.discard(key)
-                self.queue.task_done()
+                for key in keys:
+                    if key not in left:
+                        self.queued.discard(key)
+                    self.queue.task_done()
+                for key in left:  # over the time budget: next batch
+                    self.queue.put_nowait(key)
                 self.outbox_wake.set()
+
+    def _process_batch(self, keys: list[str]) -> list[str]:
+        """Process spooled messages under one store lock: their writes become durable
+        together when the lock is released, and only then are they marked processed
+        in the spool. Returns the keys left for the next batch."""
+        started = time.monotonic()
+        with self.app.store.locked():
+            for n, key in enumerate(keys, 1):
+                process_key(self.app, key)
+                if time.monotonic() - started > BATCH_SECONDS:
+                    return keys[n:]
+        return []
 
     async def _outbox_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -82,7 +106,10 @@ class Daemon:
             self.outbox_wake.clear()
             try:
                 sent, failed = await loop.run_in_executor(
-                    self.send_pool, lambda: self.app.outbox.flush(cfg, self.app.now(), force=False)
+                    self.send_pool,
+                    lambda: self.app.outbox.flush(
+                        cfg, self.app.now(), force=False, keep_connection=True
+                    ),
                 )
             except Exception:
                 log.exception("outbox pass failed")
@@ -177,6 +204,7 @@ class Daemon:
         if imap_thread is not None:
             await loop.run_in_executor(None, imap_thread.join, 5)
         self.process_pool.shutdown(wait=True)
+        await loop.run_in_executor(self.send_pool, self.app.outbox.close)
         self.send_pool.shutdown(wait=True)
         log.info("stopped")
         return 0

@@ -3,6 +3,11 @@
 250 only after the bytes are fsynced in the spool; 451 when spooling fails;
 550 for any other recipient (never an open relay); 552 over the size limit
 (aiosmtpd's data_size_limit, checked before anything is stored).
+
+Group commit: messages whose DATA ends while a spool write is syncing wait for
+the next one and are written and synced together (Spool.add_many), so concurrent
+sessions share a sync instead of queueing for one each; every one of them still
+gets its 250 only after its own bytes are on disk.
 """
 
 from __future__ import annotations
@@ -24,6 +29,49 @@ SPOOL_FAILED = "451 4.3.0 Temporary failure storing the message, try again later
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
 
 
+class GroupCommit:
+    """Spool writes of concurrent sessions, batched: one writer at a time, and
+    whatever arrived meanwhile goes into its next batch."""
+
+    MAX_BATCH = 64
+
+    def __init__(self, spool: Spool) -> None:
+        self.spool = spool
+        self.waiting: list[tuple[bytes, asyncio.Future[str]]] = []
+        self.writing = False
+
+    async def add(self, data: bytes) -> str:
+        """The spool key once `data` is durable; raises OSError if it could not be."""
+        fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self.waiting.append((data, fut))
+        if not self.writing:
+            self.writing = True
+            asyncio.get_running_loop().create_task(self._write())
+        return await fut
+
+    async def _write(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.waiting:
+                batch = self.waiting[: self.MAX_BATCH]
+                del self.waiting[: self.MAX_BATCH]
+                try:
+                    # fsync blocks: off the event loop, so other sessions go on
+                    keys = await loop.run_in_executor(
+                        None, self.spool.add_many, [data for data, _ in batch]
+                    )
+                except Exception as e:
+                    for _, fut in batch:
+                        if not fut.done():
+                            fut.set_exception(e)
+                else:
+                    for (_, fut), key in zip(batch, keys, strict=True):
+                        if not fut.done():
+                            fut.set_result(key)
+        finally:
+            self.writing = False
+
+
 class SupportHandler:
     """aiosmtpd handler: RCPT check and durable DATA."""
 
@@ -39,6 +87,7 @@ class SupportHandler:
         self.on_spooled = on_spooled
         self.lmtp = lmtp
         self.accepting = True
+        self.commit = GroupCommit(spool)
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options
@@ -53,10 +102,8 @@ class SupportHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         data = envelope.original_content or b""
-        loop = asyncio.get_running_loop()
         try:
-            # fsync blocks: run it off the event loop so other sessions go on
-            key = await loop.run_in_executor(None, self.spool.add, data)
+            key = await self.commit.add(data)
         except OSError as e:
             log.error("spool write failed for mail from %s: %s", envelope.mail_from, e)
             status = SPOOL_FAILED

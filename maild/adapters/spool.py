@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from maild.adapters.durable import fsync_dir, move_durably, unique_name
+from maild.adapters.durable import exists, move_durably, unique_name, write_many
 
 MAX_ATTEMPTS = 5
 
@@ -27,19 +27,18 @@ class Spool:
     def add(self, data: bytes, when: datetime | None = None) -> str:
         """Store raw bytes durably; return the spool key (it encodes the arrival
         time, `when` or now). Raises OSError on failure."""
-        key = unique_name(int(when.timestamp() * 1e9) if when else None)
-        tmp = self.root / "tmp" / key
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.rename(tmp, self.root / "new" / key)
-        fsync_dir(self.root / "new")
-        return key
+        return self.add_many([data], when)[0]
+
+    def add_many(self, items: list[bytes], when: datetime | None = None) -> list[str]:
+        """Store several messages durably with one sync (group commit: the listener
+        batches concurrent sessions); their keys in order. All or none is
+        acknowledged: raises OSError on failure."""
+        keys = [unique_name(int(when.timestamp() * 1e9) if when else None) for _ in items]
+        write_many(
+            [(self.root / "tmp" / k, data) for k, data in zip(keys, items, strict=True)],
+            [self.root / "new" / k for k in keys],
+        )
+        return keys
 
     def path(self, key: str) -> Path | None:
         """Where the message is now (new/, cur/ or bad/), or None."""
@@ -67,7 +66,7 @@ class Spool:
             write_atomic(p, data)
 
     def is_pending(self, key: str) -> bool:
-        return (self.root / "new" / key).exists()
+        return exists(self.root / "new" / key)  # a transaction may have moved it
 
     def pending(self) -> Iterator[str]:
         """Keys spooled but not processed yet, oldest first."""

@@ -7,7 +7,13 @@
     registry.json             TinyDB of licenses and groups
     lock                      one writer at a time, across processes
 
-Every write goes through DurableJSONStorage: temp file, fsync, rename.
+Every write goes through DurableJSONStorage: temp file, fsync, rename; inside a
+locked section all writes are one group commit (adapters.durable.transaction).
+
+The summary files (open.json, archive months, registry) are kept parsed in memory
+between uses (_Parsed), checked against the file's identity on every read and
+dropped whenever another process held the lock since we did; their rows are found
+by TID through an index instead of a TinyDB query scan.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ import fcntl
 import hashlib
 import json
 import os
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -28,7 +36,7 @@ from tinydb import Query, TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
-from maild.adapters.durable import write_atomic
+from maild.adapters.durable import Json, current, exists, pending, read_bytes, remove, write_atomic
 from maild.domain.sender import Group, License
 
 SUMMARY_FIELDS = (
@@ -51,14 +59,96 @@ class StoreUnavailable(Exception):
     """The store cannot be used right now (lock timeout, disk error): retry later."""
 
 
-class DurableJSONStorage(Storage):
-    """TinyDB storage that never leaves a torn file: write_atomic on every write."""
+class _Parsed:
+    """Parsed summary files kept between uses, a few at a time (LRU).
 
-    def __init__(self, path: str, sync: bool = True) -> None:
+    An entry is trusted only while the file is the same one (inode, size, mtime)
+    and no other process held the store lock since (Store.locked clears the cache
+    then). TinyDB gets the cached document itself: it only changes it on the way
+    to a write, and every write replaces the entry (or drops it if it fails)."""
+
+    MAX = 8
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[Path, tuple[tuple[int, int, int], Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def stamp(path: Path) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def get(self, path: Path) -> Any:
+        stamp = self.stamp(path)
+        if stamp is None:
+            self.forget(path)
+            return None
+        with self.lock:
+            hit = self.entries.get(path)
+            if hit is not None and hit[0] == stamp:
+                self.entries.move_to_end(path)
+                return hit[1]
+        with open(path, "rb") as f:
+            raw = f.read()
+        data = json.loads(raw) if raw else None
+        if data is not None and self.stamp(path) == stamp:
+            self.put(path, data, stamp)
+        return data
+
+    def put(self, path: Path, data: Any, stamp: tuple[int, int, int] | None = None) -> None:
+        stamp = stamp or self.stamp(path)
+        with self.lock:
+            if stamp is None:
+                self.entries.pop(path, None)
+                return
+            self.entries[path] = (stamp, data)
+            self.entries.move_to_end(path)
+            while len(self.entries) > self.MAX:
+                self.entries.popitem(last=False)
+
+    def forget(self, path: Path) -> None:
+        with self.lock:
+            self.entries.pop(path, None)
+
+    def clear(self, root: Path) -> None:
+        with self.lock:
+            for p in [p for p in self.entries if p.is_relative_to(root)]:
+                del self.entries[p]
+
+
+_parsed = _Parsed()
+_tid_index: dict[int, tuple[dict[str, Any], dict[str, int]]] = {}
+
+
+class DurableJSONStorage(Storage):
+    """TinyDB storage that never leaves a torn file: write_atomic on every write.
+
+    In a transaction the document itself is recorded (serialised once, at commit)
+    and read back by later readers in the same thread. With `cache`, the parsed
+    document is kept between uses (summary files, see _Parsed)."""
+
+    def __init__(self, path: str, sync: bool = True, cache: bool = False) -> None:
         self.path = Path(path)
         self.sync = sync
+        self.cache = cache
 
     def read(self) -> dict[str, dict[str, Any]] | None:
+        try:
+            value = pending(self.path)
+        except FileNotFoundError:
+            return None
+        if isinstance(value, Json):
+            return value.data
+        if value is not None:
+            return json.loads(value) if value else None
+        if self.cache:
+            try:
+                return _parsed.get(self.path)
+            except FileNotFoundError:
+                return None
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
@@ -66,18 +156,74 @@ class DurableJSONStorage(Storage):
         return json.loads(data) if data else None
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _ensure_dir(self.path.parent)
+        txn = current()
+        if txn is not None and self.sync:
+            txn.put(self.path, Json(data))
+            if self.cache:
+                path = self.path
+                _parsed.forget(path)
+                txn.on_commit(path, lambda: _parsed.put(path, data), lambda: _parsed.forget(path))
+            return
         raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        if self.cache:
+            _parsed.forget(self.path)
         write_atomic(self.path, raw, sync=self.sync)
+        if self.cache:
+            _parsed.put(self.path, data)
 
     def close(self) -> None:
         pass
 
 
-def _db(path: Path, cached: bool = False) -> TinyDB:
+def _summary_storage(path: str) -> DurableJSONStorage:
+    return DurableJSONStorage(path, cache=True)
+
+
+def _db(path: Path, cached: bool = False, summary: bool = False) -> TinyDB:
     if cached:
         return TinyDB(str(path), storage=CachingMiddleware(DurableJSONStorage))
+    if summary:
+        return TinyDB(str(path), storage=_summary_storage)
     return TinyDB(str(path), storage=DurableJSONStorage)
+
+
+_dirs: set[Path] = set()
+
+
+def _ensure_dir(path: Path) -> None:
+    if path not in _dirs:
+        path.mkdir(parents=True, exist_ok=True)
+        if len(_dirs) > 4096:
+            _dirs.clear()
+        _dirs.add(path)
+
+
+def _doc_id(db: TinyDB, tid: str) -> int | None:
+    """The doc_id of the summary of `tid` in a summary file, without a query scan."""
+    tables = db.storage.read() or {}
+    table = tables.get(db.default_table_name) or {}
+    hit = _tid_index.get(id(table))
+    if hit is None or hit[0] is not table:
+        if len(_tid_index) > 32:
+            _tid_index.clear()
+        hit = (table, {doc["tid"]: int(k) for k, doc in table.items() if "tid" in doc})
+        _tid_index[id(table)] = hit
+    return hit[1].get(tid)
+
+
+def _upsert_summary(db: TinyDB, tid: str, summary: dict[str, Any]) -> None:
+    doc_id = _doc_id(db, tid)
+    if doc_id is None:
+        db.insert(summary)
+    elif db.get(doc_id=doc_id) != summary:
+        db.update(summary, doc_ids=[doc_id])
+
+
+def _remove_summary(db: TinyDB, tid: str) -> None:
+    doc_id = _doc_id(db, tid)
+    if doc_id is not None:
+        db.remove(doc_ids=[doc_id])
 
 
 def _hash(value: str) -> str:
@@ -89,11 +235,22 @@ class Store:
         self.root = root
         for sub in ("tickets", "archive", "index/msgid", "index/sender", "index/autoreply"):
             (root / sub).mkdir(parents=True, exist_ok=True)
+        self._holder: int | None = None  # the thread in a locked section
+        self._token = f"{os.getpid()}.{time.monotonic_ns()}.{id(self)}\n".encode()
 
     # -- locking -------------------------------------------------------------
     @contextmanager
     def locked(self, timeout: float = 30.0) -> Iterator[None]:
-        """Exclusive across processes; a timeout is a transient failure."""
+        """Exclusive across processes; a timeout is a transient failure.
+
+        Everything written inside is one group commit, made durable before the lock
+        is released (adapters.durable.transaction). Re-entrant in the same thread:
+        the daemon holds it around a batch of messages."""
+        if self._holder == threading.get_ident():
+            yield
+            return
+        from maild.adapters.durable import transaction
+
         fd = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT, 0o640)
         try:
             deadline = time.monotonic() + timeout
@@ -105,7 +262,17 @@ class Store:
                     if time.monotonic() > deadline:
                         raise StoreUnavailable("the store is locked by another process") from None
                     time.sleep(0.005)
-            yield
+            # who held the lock last? if not us, what we keep parsed may be stale
+            if os.pread(fd, 128, 0) != self._token:
+                _parsed.clear(self.root)
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, self._token, 0)
+            self._holder = threading.get_ident()
+            try:
+                with transaction():
+                    yield
+            finally:
+                self._holder = None
         finally:
             os.close(fd)
 
@@ -116,34 +283,34 @@ class Store:
 
     def tid_for_msgid(self, msgid: str) -> str | None:
         try:
-            return self._index_path("msgid", msgid).read_text().strip() or None
+            return read_bytes(self._index_path("msgid", msgid)).decode().strip() or None
         except FileNotFoundError:
             return None
 
     def index_msgid(self, msgid: str, tid: str) -> None:
         path = self._index_path("msgid", msgid)
-        if path.exists():
+        if exists(path):
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _ensure_dir(path.parent)
         write_atomic(path, tid.encode())
 
     def sender_first_seen(self, address: str) -> str | None:
         """ISO date of the first ticket from this address, if recorded."""
         try:
-            return self._index_path("sender", address).read_text().strip() or None
+            return read_bytes(self._index_path("sender", address)).decode().strip() or None
         except FileNotFoundError:
             return None
 
     def record_sender(self, address: str, when: str) -> None:
         path = self._index_path("sender", address)
-        if address and not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if address and not exists(path):
+            _ensure_dir(path.parent)
             write_atomic(path, when.encode())
 
     def auto_replies(self, address: str) -> list[datetime]:
         """When automatic replies went to this address lately."""
         try:
-            raw = json.loads(self._index_path("autoreply", address).read_bytes())
+            raw = json.loads(read_bytes(self._index_path("autoreply", address)))
         except (FileNotFoundError, ValueError):
             return []
         return [datetime.fromisoformat(t) for t in raw]
@@ -152,17 +319,17 @@ class Store:
         hour_ago = when - timedelta(hours=1)
         times = [t for t in self.auto_replies(address) if t > hour_ago] + [when]
         path = self._index_path("autoreply", address)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _ensure_dir(path.parent)
         write_atomic(path, json.dumps([t.isoformat() for t in times]).encode())
 
     def mark_for_redaction(self, tid: str, closed_at: str) -> None:
         """Queue a closed ticket for credential redaction (a small dir, not a scan)."""
         path = self.root / "index" / "redact" / tid
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _ensure_dir(path.parent)
         write_atomic(path, closed_at.encode())
 
     def unmark_redaction(self, tid: str) -> None:
-        (self.root / "index" / "redact" / tid).unlink(missing_ok=True)
+        remove(self.root / "index" / "redact" / tid)
 
     def pending_redactions(self) -> list[tuple[str, str]]:
         folder = self.root / "index" / "redact"
@@ -175,12 +342,12 @@ class Store:
         return self.root / "tickets" / tid[:2] / f"{tid}.json"
 
     def ticket_exists(self, tid: str) -> bool:
-        return self._ticket_path(tid).exists()
+        return exists(self._ticket_path(tid))
 
     def load(self, tid: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """The ticket and its messages in arrival order, or None."""
         path = self._ticket_path(tid)
-        if not path.exists():
+        if not exists(path):
             return None
         db = _db(path)
         try:
@@ -194,7 +361,7 @@ class Store:
     def save(self, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> None:
         """Write the whole ticket in one durable file replace, then its summary."""
         path = self._ticket_path(ticket["tid"])
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _ensure_dir(path.parent)
         db = _db(path, cached=True)
         try:
             db.drop_tables()
@@ -209,20 +376,16 @@ class Store:
 
     def _save_summary(self, ticket: dict[str, Any]) -> None:
         summary = {k: ticket.get(k) for k in SUMMARY_FIELDS}
-        q = Query().tid == ticket["tid"]
-        open_db = _db(self.root / "open.json")
-        archive = _db(self._archive_path(ticket))
+        tid = ticket["tid"]
+        open_db = _db(self.root / "open.json", summary=True)
+        archive = _db(self._archive_path(ticket), summary=True)
         try:
             if ticket["status"] == "closed":
-                if not archive.contains(q) or archive.get(q) != summary:
-                    archive.upsert(summary, q)
-                if open_db.contains(q):
-                    open_db.remove(q)
+                _upsert_summary(archive, tid, summary)
+                _remove_summary(open_db, tid)
             else:
-                if open_db.get(q) != summary:
-                    open_db.upsert(summary, q)
-                if archive.contains(q):
-                    archive.remove(q)
+                _upsert_summary(open_db, tid, summary)
+                _remove_summary(archive, tid)
         finally:
             open_db.close()
             archive.close()
@@ -231,12 +394,12 @@ class Store:
         """Ticket summaries, oldest first; closed ones come from the archive."""
         rows: list[dict[str, Any]] = []
         if status in (None, "new", "open", "waiting"):
-            db = _db(self.root / "open.json")
+            db = _db(self.root / "open.json", summary=True)
             rows += [dict(r) for r in db.all()]
             db.close()
         if status in (None, "closed"):
             for path in sorted((self.root / "archive").glob("*.json")):
-                db = _db(path)
+                db = _db(path, summary=True)
                 rows += [dict(r) for r in db.all()]
                 db.close()
         if status:
@@ -245,7 +408,7 @@ class Store:
         return rows
 
     def open_summaries(self) -> list[dict[str, Any]]:
-        db = _db(self.root / "open.json")
+        db = _db(self.root / "open.json", summary=True)
         try:
             return [dict(r) for r in db.all()]
         finally:
@@ -253,7 +416,7 @@ class Store:
 
     # -- licenses and groups ---------------------------------------------------
     def _registry(self) -> TinyDB:
-        return _db(self.root / "registry.json")
+        return _db(self.root / "registry.json", summary=True)
 
     def add_license(self, lic: License) -> None:
         doc = asdict(lic)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -116,14 +117,75 @@ def _header(msg: Message, name: str) -> str:
     return "" if raw is None else _decode_raw(raw)
 
 
+_QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+_COMMENT_RE = re.compile(r"\((?:[^()\\]|\\.)*\)")
+_ANGLE_ADDR_RE = re.compile(r"<\s*([^<>\s]+@[^<>\s]+?)\s*>")
+_UNFOLD_RE = re.compile(r"\r?\n[ \t]")
+_ENCODED_WORD_RE = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
+
+
+def _decode_addr(addr: str) -> str:
+    """An addr-spec as parsed; raw 8-bit bytes in it (EAI, broken clients) decoded."""
+    return _decode_raw(addr).replace(" ", "").lower() if not addr.isascii() else addr.lower()
+
+
+def _mailboxes(msg: Message, name: str) -> list[tuple[str, str]]:
+    """(decoded display name, lower-cased address) of an address header, in order.
+
+    Parsed before decoding: an encoded word is one opaque atom, so a display name
+    that decodes to "Петров, Иван" cannot split the list, and one that decodes to
+    "anna@example.com" or "<anna@example.com>" cannot pose as the address.
+    """
+    out: list[tuple[str, str]] = []
+    for value in msg.get_all(name, []):
+        raw = _UNFOLD_RE.sub(" ", str(value))
+        for display, addr in getaddresses([raw]):
+            addr = addr.strip()
+            # An encoded word is never an address (RFC 2047 section 5).
+            if "@" in addr and "=?" not in addr:
+                out.append((_decode_raw(display).strip(), _decode_addr(addr)))
+    return out
+
+
 def _addresses(msg: Message, name: str) -> tuple[str, ...]:
-    values = [_decode_raw(v) for v in msg.get_all(name, [])]
     out: list[str] = []
-    for _n, addr in getaddresses(values):
-        addr = addr.strip().lower()
-        if "@" in addr and addr not in out:
+    for _display, addr in _mailboxes(msg, name):
+        if addr not in out:
             out.append(addr)
     return tuple(out)
+
+
+def _sender(msg: Message) -> tuple[str, str]:
+    """(display name, address) of From.
+
+    When the header has an angle-bracketed address, that is the mailbox: in the
+    malformed "anna@example.com <x@evil.example>" the first bare address is only
+    text (the receiving MTA's DMARC check sees x@evil.example too). A From made of
+    one encoded word with the whole "Name <address>" inside (broken web forms) is
+    decoded as a last resort.
+    """
+    boxes = _mailboxes(msg, "from")
+    raw = " ".join(_UNFOLD_RE.sub(" ", str(v)) for v in msg.get_all("from", []))
+    bare = _QUOTED_RE.sub('""', raw)
+    for _ in range(5):  # comments nest
+        bare = _COMMENT_RE.sub(" ", bare)
+    angled = {_decode_addr(a) for a in _ANGLE_ADDR_RE.findall(bare)}
+    for display, addr in boxes:
+        if not angled or addr in angled:
+            return display, addr
+    if boxes:
+        return boxes[0]
+    # An encoded word glued to a bare address ("=?utf-8?B?...?=ivan@x.ru").
+    words = " ".join(_ENCODED_WORD_RE.findall(raw))
+    rest = _ENCODED_WORD_RE.sub(" ", raw)
+    for _display, addr in getaddresses([rest]):
+        if "@" in addr.strip():
+            return _decode_raw(words).strip(), _decode_addr(addr.strip())
+    if "@" not in rest:
+        for display, addr in getaddresses([_decode_raw(raw)]):
+            if "@" in addr:
+                return display.strip(), addr.strip().lower()
+    return "", ""
 
 
 def _payload(part: Message) -> bytes:
@@ -214,13 +276,7 @@ def _original_msgid(part: Message) -> str | None:
     if isinstance(payload, list):
         inner = next((p for p in payload if isinstance(p, Message)), None)
     else:
-        raw = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
-        if str(part.get("content-transfer-encoding", "")).strip().lower() in (
-            "base64",
-            "quoted-printable",
-        ):
-            raw = _payload(part)
-        inner = email.message_from_bytes(raw, policy=_POLICY)
+        inner = email.message_from_bytes(_payload(part), policy=_POLICY)
     if inner is None:
         return None
     return normalize_msgid(_header(inner, "message-id"))
@@ -310,13 +366,7 @@ def _parents(msg: Message) -> dict[int, Message]:
 
 
 def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
-    from_value = _header(msg, "from")
-    pairs = _safe(lambda: getaddresses([from_value]), []) if from_value else []
-    from_name, from_addr = "", ""
-    for name, addr in pairs:
-        if "@" in addr:
-            from_name, from_addr = name.strip(), addr.strip().lower()
-            break
+    from_name, from_addr = _safe(lambda: _sender(msg), ("", ""))
     groups: dict[int, _TextGroup] = {}  # in order of the first text leaf of each
     statuses: list[str] = []
     originals: list[Message] = []
@@ -362,7 +412,7 @@ def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
         from_name=from_name,
         to=_safe(lambda: _addresses(msg, "to"), ()),
         cc=_safe(lambda: _addresses(msg, "cc"), ()),
-        reply_to=_safe(lambda: normalize_address(_header(msg, "reply-to")), "") or None,
+        reply_to=(_safe(lambda: _addresses(msg, "reply-to"), ()) or (None,))[0],
         subject=" ".join(_header(msg, "subject").split()),
         date=_date(msg),
         in_reply_to=tuple(message_ids(_header(msg, "in-reply-to"))),

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from maild.cli import main
-from tests.helpers import DATA, Desk, Received, Result, Sink
+from tests.helpers import DATA, Desk, Received, Result, Sink, make_mail
 
 CORPUS = DATA / "corpus"
 CASES = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))["cases"]
@@ -193,11 +193,6 @@ def test_mail_without_message_id_is_stored_once(run: Run) -> None:
     assert len([m for m in ticket["messages"] if m["direction"] == "in"]) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline.thread does not yet use ParsedMessage.reported_message_id: "
-    "a bounce of our own confirmation opens a new ticket instead of joining its ticket",
-)
 def test_bounce_of_a_confirmation_joins_the_ticket_it_is_about(tmp_path: Path) -> None:
     sink = Sink().start()
     try:
@@ -222,3 +217,28 @@ def test_bounce_of_a_confirmation_joins_the_ticket_it_is_about(tmp_path: Path) -
         assert not [m for m in sink.received if "mailer-daemon" in " ".join(m.rcpt_tos)]
     finally:
         sink.stop()
+
+
+def test_auto_reply_to_a_closed_ticket_neither_reopens_it_nor_starts_a_deadline(desk) -> None:
+    tid = tid_of(cli(desk, "ingest", str(CORPUS / "03_utf8_base64.eml")).out)
+    close = make_mail(
+        sender="anna@example.com",
+        subject=f"Re: Расчёт доставки [TID#{tid}]",
+        body="#close\nНастроили расчёт от обоих складов.",
+        msgid="<close-1@example.com>",
+    )
+    oof = make_mail(
+        sender="Анна Волкова <anna.volkova@gmail.example>",
+        subject=f"Автоматический ответ: Re: Расчёт доставки [TID#{tid}]",
+        body="Я в отпуске до 1 декабря.",
+        msgid="<oof-1@gmail.example>",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+    for name, raw in (("close.eml", close), ("oof.eml", oof)):
+        (desk.root / name).write_bytes(raw)
+        r = cli(desk, "ingest", str(desk.root / name))
+        assert f"[TID#{tid}]" in r.out, r.err
+    ticket = cli(desk, "ticket", "show", tid, "--json").json()
+    assert "<oof-1@gmail.example>" in [m["message_id"] for m in ticket["messages"]]
+    assert ticket["status"] == "closed"
+    assert ticket["reaction_due"] is None

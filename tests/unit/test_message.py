@@ -161,6 +161,47 @@ def test_to_cc_reply_to_and_threading_headers() -> None:
     assert msg.references == ("<r1@x>", "<r2@x>")
 
 
+@pytest.mark.parametrize(
+    ("value", "address", "name"),
+    [
+        ("=?utf-8?B?0J/QtdGC0YDQvtCyLCDQmNCy0LDQvQ==?= <ivan@x.ru>", "ivan@x.ru", "Петров, Иван"),
+        ('"=?windows-1251?B?z+Xy8O7iLCDI4uDt?=" <ivan@x.ru>', "ivan@x.ru", "Петров, Иван"),
+        ("Ivan Petrov <IVAN@X.RU>", "ivan@x.ru", "Ivan Petrov"),
+        ("ivan@x.ru (Иван)", "ivan@x.ru", "Иван"),
+        # Whole "Name <address>" in one encoded word: broken web forms do this.
+        ("=?utf-8?B?0JjQstCw0L0gPGl2YW5AeC5ydT4=?=", "ivan@x.ru", "Иван"),
+        ("=?utf-8?B?0JjQstCw0L0=?= ivan@x.ru", "ivan@x.ru", "Иван"),
+    ],
+)
+def test_from_name_and_address(value: str, address: str, name: str) -> None:
+    msg = parse(mail(f"From: {value}", "", "x"))
+    assert (msg.from_addr, msg.from_name) == (address, name)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # A display name that decodes to a staff address must not become the sender.
+        "=?utf-8?Q?anna@example.com?= <attacker@evil.example>",
+        "=?utf-8?Q?Anna_=3Canna@example.com=3E?= <attacker@evil.example>",
+        "=?utf-8?B?YW5uYUBleGFtcGxlLmNvbSA8?= attacker@evil.example",
+        '"anna@example.com" <attacker@evil.example>',
+        '"Anna <anna@example.com>" <attacker@evil.example>',
+        # Malformed, unquoted: the angle-addr is the mailbox, as DMARC checks see it.
+        "anna@example.com <attacker@evil.example>",
+        "attacker@evil.example (Anna <anna@example.com>)",
+    ],
+)
+def test_display_name_cannot_pose_as_the_sender(value: str) -> None:
+    assert parse(mail(f"From: {value}", "", "x")).from_addr == "attacker@evil.example"
+
+
+def test_encoded_display_name_with_a_comma_does_not_split_to() -> None:
+    word = "=?utf-8?B?0J/QtdGC0YDQvtCyLCDQmNCy0LDQvQ==?="
+    msg = parse(mail(f"To: {word} <ivan@x.ru>, support@example.com", "", "x"))
+    assert msg.to == ("ivan@x.ru", "support@example.com")
+
+
 def test_missing_message_id_gets_a_stable_synthetic_one() -> None:
     raw = mail("From: a@b.example", "Subject: s", "", "x")
     assert parse(raw).message_id == parse(raw).message_id == synthetic_msgid(raw)
