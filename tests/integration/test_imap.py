@@ -368,6 +368,9 @@ def test_server_down_then_back_recovers(caplog, running):
         server.start()
         append(info, USER, make_raw(1))
         assert inbox.wait_for(1, timeout=5), "no recovery after the server came up"
+        # Stop the server only once message 1 is moved: a stop between deliver() and
+        # MOVE would rightly deliver it again (the pipeline dedups by Message-ID).
+        assert wait_until(lambda: len(messages(info, USER, "Processed")) == 1, timeout=5)
 
         # Kill the live (IDLE) connection by stopping the server, then bring it back.
         before = len(reconnect_lines(caplog))
