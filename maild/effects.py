@@ -102,12 +102,8 @@ def _send(
             references=[*msg.references, msg.message_id],
             auto=out.auto,
             reply_to=app.reply_address(tid),
+            attachments=out.attach,
         )
-        for filename, ctype, data in out.attach:
-            maintype, _, subtype = ctype.partition("/")
-            email_msg.add_attachment(
-                data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename
-            )
         app.outbox.enqueue(out.key, email_msg, out.to, tid=tid, kind=out.kind, now=now)
         if customer_auto:
             app.store.record_auto_reply(out.to[0], now)

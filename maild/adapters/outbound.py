@@ -17,13 +17,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 from typing import Any
 
 from maild.adapters.durable import exists, read_bytes, sync_fs, write_atomic
 from maild.config import OutboundConfig
+from maild.render import Mail, as_bytes, header_text
 
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
@@ -48,7 +47,7 @@ class Outbox:
     def enqueue(
         self,
         mail_id: str,
-        msg: EmailMessage,
+        msg: Mail,
         recipients: list[str],
         *,
         tid: str | None = None,
@@ -58,16 +57,16 @@ class Outbox:
         """Queue a message durably; False if this id was queued or sent before."""
         if self.known(mail_id) or not recipients:
             return False
-        write_atomic(self.queue / f"{mail_id}.eml", msg.as_bytes(policy=SMTP_POLICY))
+        write_atomic(self.queue / f"{mail_id}.eml", as_bytes(msg))
         meta = {
             "id": mail_id,
             "tid": tid,
             "kind": kind,
-            "from": msg["From"],
-            "sender": _bare(msg["From"]),
+            "from": header_text(msg["From"]),
+            "sender": _bare(str(msg["From"])),
             "to": recipients,
-            "subject": str(msg["Subject"]),
-            "message_id": msg["Message-ID"],
+            "subject": header_text(msg["Subject"]),
+            "message_id": str(msg["Message-ID"]),
             "queued_at": (now or datetime.now(UTC)).isoformat(),
             "attempts": 0,
             "last_error": None,
