@@ -40,7 +40,9 @@ class _Client(smtplib.SMTP):
         return super().send(s)
 
 
-def _send_one(port: int, sender: str, raw: bytes, timeout: float) -> tuple[float, float, float, int]:
+def _send_one(
+    port: int, sender: str, raw: bytes, timeout: float
+) -> tuple[float, float, float, int]:
     start = time.time()
     try:
         c = _Client("127.0.0.1", port, local_hostname="loadgen.example", timeout=timeout)

@@ -17,25 +17,70 @@ from __future__ import annotations
 import random
 import struct
 import zlib
+from datetime import UTC, datetime, timedelta
+from email import encoders
 from email.charset import BASE64, QP, Charset
 from email.header import Header
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime
-from datetime import UTC, datetime, timedelta
-from email import encoders
 
 SUPPORT = "support@example.com"
 
-FIRST = ["Иван", "Мария", "Алексей", "Ольга", "Дмитрий", "Наталья", "Сергей", "Екатерина",
-         "Андрей", "Татьяна", "Павел", "Юлия", "Михаил", "Анна", "Николай", "Светлана"]
-LAST = ["Петров", "Смирнова", "Иванов", "Кузнецова", "Соколов", "Попова", "Лебедев",
-        "Козлова", "Новиков", "Морозова", "Волков", "Соловьёва", "Зайцев", "Павлова"]
-COMPANIES = ["ООО «Ромашка»", "ИП Сидоров", "АО «Техноторг»", "ООО «Мебель-Сити»",
-             "интернет-магазин «Лавка»", "ООО «СтройДвор»", "студия «Пиксель»"]
-DOMAINS = ["shop-example.ru", "mail.example.ru", "yandex.example", "techtorg.example",
-           "lavka.example", "pixel-studio.example", "stroydvor.example", "inbox.example"]
+FIRST = [
+    "Иван",
+    "Мария",
+    "Алексей",
+    "Ольга",
+    "Дмитрий",
+    "Наталья",
+    "Сергей",
+    "Екатерина",
+    "Андрей",
+    "Татьяна",
+    "Павел",
+    "Юлия",
+    "Михаил",
+    "Анна",
+    "Николай",
+    "Светлана",
+]
+LAST = [
+    "Петров",
+    "Смирнова",
+    "Иванов",
+    "Кузнецова",
+    "Соколов",
+    "Попова",
+    "Лебедев",
+    "Козлова",
+    "Новиков",
+    "Морозова",
+    "Волков",
+    "Соловьёва",
+    "Зайцев",
+    "Павлова",
+]
+COMPANIES = [
+    "ООО «Ромашка»",
+    "ИП Сидоров",
+    "АО «Техноторг»",
+    "ООО «Мебель-Сити»",
+    "интернет-магазин «Лавка»",
+    "ООО «СтройДвор»",
+    "студия «Пиксель»",
+]
+DOMAINS = [
+    "shop-example.ru",
+    "mail.example.ru",
+    "yandex.example",
+    "techtorg.example",
+    "lavka.example",
+    "pixel-studio.example",
+    "stroydvor.example",
+    "inbox.example",
+]
 SUBJECTS = [
     "Не работает оформление заказа",
     "Ошибка 500 после обновления до 7.0",
@@ -50,24 +95,31 @@ SUBJECTS = [
     "Не отображаются картинки товаров",
     "Помогите настроить резервное копирование",
 ]
-WORDS = (
-    "здравствуйте после обновления сайта перестала работать корзина покупатели жалуются "
-    "что заказ не оформляется при нажатии кнопки появляется ошибка сервер отвечает кодом "
-    "пятьсот мы проверили журнал там сообщение о нехватке памяти хостинг говорит что всё "
-    "в порядке просим помочь разобраться срочно потому что сегодня распродажа и мы теряем "
-    "деньги доступ к панели управления могу предоставить по запросу модуль оплаты "
-    "обновлялся вчера вечером версия ядра семь ноль настройки кеширования не менялись "
-    "каталог товаров содержит около двадцати тысяч позиций выгрузка идёт каждые полчаса "
-    "письма покупателям не уходят почтовый сервер не отвечает сертификат продлён"
-).split()
+_TEXT = (
+    "здравствуйте после обновления сайта перестала работать корзина покупатели "
+    "жалуются что заказ не оформляется при нажатии кнопки появляется ошибка сервер "
+    "отвечает кодом пятьсот мы проверили журнал там сообщение о нехватке памяти "
+    "хостинг говорит что всё в порядке просим помочь разобраться срочно потому что "
+    "сегодня распродажа и мы теряем деньги доступ к панели управления могу "
+    "предоставить по запросу модуль оплаты обновлялся вчера вечером версия ядра семь "
+    "ноль настройки кеширования не менялись каталог товаров содержит около двадцати "
+    "тысяч позиций выгрузка идёт каждые полчаса письма покупателям не уходят почтовый "
+    "сервер не отвечает сертификат продлён"
+)
+WORDS = _TEXT.split()
 SIGNATURE = "\n-- \n{name}\n{company}\nтел. +7 (495) {p1:03d}-{p2:02d}-{p3:02d}\n"
 HTML = (
     '<html><head><meta http-equiv="Content-Type" content="text/html; charset={cs}">'
     "<style>p{{margin:0}} .sig{{color:#777}}</style></head><body>"
     "{paras}<p class=sig>{sig}</p></body></html>"
 )
-MAILERS = ["Microsoft Outlook 16.0", "The Bat! (v10.4.0) Professional",
-           "Mozilla Thunderbird 115.5", "Roundcube Webmail/1.6.5", "Яндекс.Почта"]
+MAILERS = [
+    "Microsoft Outlook 16.0",
+    "The Bat! (v10.4.0) Professional",
+    "Mozilla Thunderbird 115.5",
+    "Roundcube Webmail/1.6.5",
+    "Яндекс.Почта",
+]
 
 
 def png(rng: random.Random, width: int, height: int) -> bytes:
@@ -76,12 +128,22 @@ def png(rng: random.Random, width: int, height: int) -> bytes:
     for _ in range(height):
         raw.append(0)
         raw += rng.randbytes(width * 3)
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(bytes(raw), 6)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(bytes(raw), 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _text(rng: random.Random, words: int) -> str:
@@ -138,10 +200,17 @@ def make_mail(
     body = _text(rng, rng.randint(80, 280))
     if rng.random() < 0.5:  # quoted earlier correspondence
         quoted = _text(rng, rng.randint(60, 260))
-        body += "\n\n" + f"{rng.randint(1, 28)}.11.2026 {rng.randint(9, 18)}:{rng.randint(0, 59):02d}, " \
+        body += (
+            "\n\n" + f"{rng.randint(1, 28)}.11.2026 {rng.randint(9, 18)}:{rng.randint(0, 59):02d}, "
             "Служба поддержки пишет:\n" + "\n".join("> " + ln for ln in quoted.splitlines())
-    sig = SIGNATURE.format(name=name, company=company, p1=rng.randint(100, 999),
-                           p2=rng.randint(0, 99), p3=rng.randint(0, 99))
+        )
+    sig = SIGNATURE.format(
+        name=name,
+        company=company,
+        p1=rng.randint(100, 999),
+        p2=rng.randint(0, 99),
+        p3=rng.randint(0, 99),
+    )
     body += "\n" + sig
     cs = _charset(charset, cte)
 
@@ -199,7 +268,9 @@ def make_mail(
     return addr, msgid, raw
 
 
-def make_mails(n: int, seed: int = 1, run: str = "b", start: int = 0) -> list[tuple[str, str, bytes]]:
+def make_mails(
+    n: int, seed: int = 1, run: str = "b", start: int = 0
+) -> list[tuple[str, str, bytes]]:
     """n messages numbered start.., reproducible for a given seed and run tag."""
     rng = random.Random(f"{seed}:{run}")
     return [make_mail(start + i, rng, run=run) for i in range(n)]
@@ -208,10 +279,18 @@ def make_mails(n: int, seed: int = 1, run: str = "b", start: int = 0) -> list[tu
 def describe(mails: list[tuple[str, str, bytes]]) -> str:
     sizes = [len(m[2]) for m in mails]
     png_count = sum(1 for m in mails if b"image/png" in m[2])
-    cs = {c: sum(1 for m in mails if f"charset=\"{c}\"".encode() in m[2][:20000]
-                 or f"charset={c}".encode() in m[2][:20000]) for c in ("windows-1251", "koi8-r", "utf-8")}
-    return (f"{len(mails)} messages, mean {sum(sizes) / len(sizes) / 1024:.1f} KB, "
-            f"max {max(sizes) / 1024:.1f} KB, with PNG {png_count}, charsets {cs}")
+    cs = {
+        c: sum(
+            1
+            for m in mails
+            if f'charset="{c}"'.encode() in m[2][:20000] or f"charset={c}".encode() in m[2][:20000]
+        )
+        for c in ("windows-1251", "koi8-r", "utf-8")
+    }
+    return (
+        f"{len(mails)} messages, mean {sum(sizes) / len(sizes) / 1024:.1f} KB, "
+        f"max {max(sizes) / 1024:.1f} KB, with PNG {png_count}, charsets {cs}"
+    )
 
 
 if __name__ == "__main__":

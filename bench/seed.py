@@ -6,8 +6,10 @@ per ticket, the Message-ID and sender indexes, and the summaries (open.json and
 archive/<YYYY-MM>.json), each summary file written once, all without fsync (it is
 a fixture, not mail), in `workers` processes.
 
-Mostly closed tickets spread over `months` months before `now`, `open_fraction`
-of them still open (new/open/waiting). Every ticket has the customer's message,
+Mostly closed tickets spread over `months` months before `now`, `n_open` of them
+still open (new/open/waiting, created in the last 30 days): how many tickets are
+open depends on the desk's workload, not on its history, so both the 1k and the
+100k store of the benchmark have the same 200. Every ticket has the customer's message,
 maild's confirmation and notice, and (closed or open) a staff reply.
 
 `seed(root, n)` returns a Seeded with samples to check lookups against.
@@ -73,7 +75,9 @@ def make_ticket(
     level = rng.choice(LEVELS)
     requester = f"client{i}@c{i % 997}.example"
     ident = Identification(
-        level, "none" if level == "free" else "license", None if level == "free" else f"K-{i % 500}",
+        level,
+        "none" if level == "free" else "license",
+        None if level == "free" else f"K-{i % 500}",
         "не найден в лицензиях" if level == "free" else f"лицензия K-{i % 500}",
     )
     subject = f"Обращение {i}: не работает оформление заказа"
@@ -84,32 +88,65 @@ def make_ticket(
     at = created.isoformat()
     messages = [
         {
-            "message_id": msgid, "direction": "in", "from": requester, "kind": "customer",
-            "received_at": at, "text": TEXT, "subject": subject, "to": [SUPPORT], "cc": [],
-            "attachments": [], "spool_key": None, "automated": None, "parse_problem": None,
+            "message_id": msgid,
+            "direction": "in",
+            "from": requester,
+            "kind": "customer",
+            "received_at": at,
+            "text": TEXT,
+            "subject": subject,
+            "to": [SUPPORT],
+            "cc": [],
+            "attachments": [],
+            "spool_key": None,
+            "automated": None,
+            "parse_problem": None,
         },
         {
-            "message_id": notice_id, "direction": "out", "from": SUPPORT, "kind": "notice",
-            "received_at": at, "text": f"Новое обращение [TID#{tid}]\n{TEXT}", "to": list(STAFF),
-            "attachments": [], "template": "staff_new.txt",
+            "message_id": notice_id,
+            "direction": "out",
+            "from": SUPPORT,
+            "kind": "notice",
+            "received_at": at,
+            "text": f"Новое обращение [TID#{tid}]\n{TEXT}",
+            "to": list(STAFF),
+            "attachments": [],
+            "template": "staff_new.txt",
         },
         {
-            "message_id": conf_id, "direction": "out", "from": SUPPORT, "kind": "confirmation",
-            "received_at": at, "text": f"Обращение зарегистрировано [TID#{tid}]\n{TEXT}",
-            "to": [requester], "attachments": [], "template": "confirmation.txt",
+            "message_id": conf_id,
+            "direction": "out",
+            "from": SUPPORT,
+            "kind": "confirmation",
+            "received_at": at,
+            "text": f"Обращение зарегистрировано [TID#{tid}]\n{TEXT}",
+            "to": [requester],
+            "attachments": [],
+            "template": "confirmation.txt",
         },
     ]
     if status != "new":
         replied = created + timedelta(hours=rng.randint(1, 30))
         t = tk.on_staff_reply(t, replied)
         reply_id = f"<seed-reply.{i}@example.com>"
-        messages.append({
-            "message_id": f"<seed-staff.{i}@example.com>", "direction": "out",
-            "from": STAFF[i % 2], "kind": "staff", "received_at": replied.isoformat(),
-            "text": REPLY, "subject": f"Re: {subject}", "to": [SUPPORT], "cc": [],
-            "attachments": [], "spool_key": None, "automated": None, "parse_problem": None,
-            "sent_as": reply_id,
-        })
+        messages.append(
+            {
+                "message_id": f"<seed-staff.{i}@example.com>",
+                "direction": "out",
+                "from": STAFF[i % 2],
+                "kind": "staff",
+                "received_at": replied.isoformat(),
+                "text": REPLY,
+                "subject": f"Re: {subject}",
+                "to": [SUPPORT],
+                "cc": [],
+                "attachments": [],
+                "spool_key": None,
+                "automated": None,
+                "parse_problem": None,
+                "sent_as": reply_id,
+            }
+        )
         if status == "closed":
             t, _ = tk.apply_command(t, "close", None, replied + timedelta(days=1), _due, STAFF[0])
         elif status == "waiting":
@@ -117,8 +154,9 @@ def make_ticket(
     return t, messages
 
 
-def _write_chunk(root: Path, plan: list[tuple[int, str, datetime, str]], seed_value: int,
-                 sample_at: set[int]) -> tuple[list, dict, dict]:
+def _write_chunk(
+    root: Path, plan: list[tuple[int, str, datetime, str]], seed_value: int, sample_at: set[int]
+) -> tuple[list, dict, dict]:
     """Write the tickets of `plan`; return their summaries and samples."""
     store = Store.__new__(Store)  # the paths only: no directories made, no lock taken
     store.root = root
@@ -143,7 +181,10 @@ def _write_chunk(root: Path, plan: list[tuple[int, str, datetime, str]], seed_va
         ticket, messages = make_ticket(i, tid, created, status, rng)
         doc = {"ticket": {"1": ticket}, "messages": {str(k): m for k, m in enumerate(messages, 1)}}
         # the store's own serialisation (DurableJSONStorage.write) without the fsync
-        put(store._ticket_path(tid), json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode())
+        put(
+            store._ticket_path(tid),
+            json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(),
+        )
         # Message-ID index: the customer's message (dedup) and maild's confirmation
         # (replies thread by In-Reply-To); notices and staff replies are left out to
         # keep seeding fast (they matter to staff threading only)
@@ -164,7 +205,7 @@ def seed(
     root: Path,
     n: int,
     *,
-    open_fraction: float = 0.02,
+    n_open: int = 200,
     months: int = 36,
     now: datetime | None = None,
     seed_value: int = 7,
@@ -177,7 +218,7 @@ def seed(
     now = now or datetime.now(UTC)
     span = timedelta(days=30.4 * months).total_seconds()
     taken: set[str] = set()
-    n_open = int(round(n * open_fraction))
+    n_open = min(n_open, n)
     open_at = set(rng.sample(range(n), n_open))
     sample_at = set(rng.sample(range(n), min(samples, n)))
     plan = []
@@ -233,5 +274,6 @@ if __name__ == "__main__":
     d = Path(tempfile.mkdtemp(prefix="maild-seed-"))
     t0 = time.perf_counter()
     s = seed(d, n)
-    print(f"seeded {n} tickets into {d} in {time.perf_counter() - t0:.1f} s "
-          f"({len(s.open_tids)} open)")
+    print(
+        f"seeded {n} tickets into {d} in {time.perf_counter() - t0:.1f} s ({len(s.open_tids)} open)"
+    )

@@ -2,17 +2,28 @@
 scheduler in one asyncio process. SIGTERM stops it cleanly; SIGHUP is logged
 (licenses and groups are read from the store for every message, so they are
 always current; other config changes need a restart).
+
+The processing itself runs in a child process (WorkerProcess), forked at start:
+parsing, deciding and rendering are CPU-bound Python, and in the same process
+they would share one interpreter lock with the listener and the outbox sender.
+The child gets batches of spool keys over a pipe and answers when they are done;
+it is the same code (runner.process_key under one store lock per batch), and the
+store's lock is what it always was, across processes. If the daemon dies, the
+child finishes its batch, sees the pipe closed and exits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
 import signal
 import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from maild.adapters import systemd
 from maild.adapters.listener import SupportHandler, make_protocol
@@ -31,6 +42,84 @@ BATCH_MAX = 32
 BATCH_SECONDS = 0.25
 
 
+def process_batch(app: App, keys: list[str]) -> list[str]:
+    """Process spooled messages under one store lock: their writes become durable
+    together when the lock is released, and only then are they marked processed
+    in the spool. Returns the keys left for the next batch (over BATCH_SECONDS)."""
+    started = time.monotonic()
+    with app.store.locked():
+        for n, key in enumerate(keys, 1):
+            process_key(app, key)
+            if time.monotonic() - started > BATCH_SECONDS:
+                return keys[n:]
+    return []
+
+
+def _worker_main(app: App, conn: Any, parent_end: Any) -> None:
+    """The child: batches in, "done" out, until the daemon closes the pipe."""
+    parent_end.close()  # else the pipe never reads EOF when the daemon is gone
+    signal.set_wakeup_fd(-1)  # the parent's asyncio wake-up pipe is not ours
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)  # the daemon says when to stop: EOF
+    app.store.after_fork()
+    while True:
+        try:
+            keys = conn.recv()
+        except (EOFError, OSError):
+            break
+        try:
+            reply: tuple[str, Any] = ("ok", process_batch(app, keys))
+        except Exception as e:
+            log.exception("spool %s: unexpected error in the worker", ", ".join(keys))
+            reply = ("error", repr(e))
+        try:
+            conn.send(reply)
+        except OSError:
+            break
+
+
+class WorkerProcess:
+    """The processing worker in its own process; `run` blocks (call it in a thread)."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.ctx = multiprocessing.get_context("fork")
+        self.proc: Any = None
+        self.conn: Any = None
+
+    def start(self) -> None:
+        parent, child = self.ctx.Pipe()
+        self.proc = self.ctx.Process(
+            target=_worker_main, args=(self.app, child, parent), name="maild-worker", daemon=False
+        )
+        self.proc.start()
+        child.close()
+        self.conn = parent
+
+    def run(self, keys: list[str]) -> list[str]:
+        if self.proc is None or not self.proc.is_alive():
+            if self.proc is not None:
+                log.error("the worker process died (exit %s): starting another", self.proc.exitcode)
+            self.start()
+        try:
+            self.conn.send(keys)
+            status, value = self.conn.recv()
+        except (EOFError, OSError) as e:
+            raise RuntimeError(f"the worker process died: {e}") from None
+        if status != "ok":
+            raise RuntimeError(value)
+        return value
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        if self.proc is not None:
+            self.proc.join(timeout)
+            if self.proc.is_alive():
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.join()
+
+
 class Daemon:
     def __init__(self, app: App) -> None:
         self.app = app
@@ -43,6 +132,7 @@ class Daemon:
         self.imap_stop = threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.handler: SupportHandler | None = None
+        self.worker: WorkerProcess | None = None  # None: process in this process
 
     # -- feeding the worker ------------------------------------------------------
     def enqueue(self, key: str) -> None:
@@ -84,23 +174,20 @@ class Daemon:
                 self.outbox_wake.set()
 
     def _process_batch(self, keys: list[str]) -> list[str]:
-        """Process spooled messages under one store lock: their writes become durable
-        together when the lock is released, and only then are they marked processed
-        in the spool. Returns the keys left for the next batch."""
-        started = time.monotonic()
-        with self.app.store.locked():
-            for n, key in enumerate(keys, 1):
-                process_key(self.app, key)
-                if time.monotonic() - started > BATCH_SECONDS:
-                    return keys[n:]
-        return []
+        if self.worker is not None:
+            return self.worker.run(keys)
+        return process_batch(self.app, keys)
 
     async def _outbox_loop(self) -> None:
         loop = asyncio.get_running_loop()
         cfg = self.app.config.outbound
         while True:
             try:
-                await asyncio.wait_for(self.outbox_wake.wait(), OUTBOX_INTERVAL)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can turn a
+                # cancellation that meets its own timeout into a TimeoutError, and
+                # this loop would then never stop
+                async with asyncio.timeout(OUTBOX_INTERVAL):
+                    await self.outbox_wake.wait()
             except TimeoutError:
                 pass
             self.outbox_wake.clear()
@@ -131,6 +218,9 @@ class Daemon:
     async def run(self) -> int:
         self.loop = loop = asyncio.get_running_loop()
         cfg = self.app.config
+        if os.environ.get("MAILD_WORKER_PROCESS", "1") != "0":
+            self.worker = WorkerProcess(self.app)
+            self.worker.start()  # fork first: no threads yet, no signal handlers
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
@@ -158,6 +248,8 @@ class Daemon:
                 server = await loop.create_server(factory, cfg.smtp.host, cfg.smtp.port)
             except OSError as e:
                 log.error("cannot listen on %s: %s", cfg.smtp.listen, e.strerror or e)
+                if self.worker is not None:
+                    self.worker.stop()
                 return 71  # EX_OSERR
             log.info("listening for %s on %s", cfg.smtp.protocol.upper(), cfg.smtp.listen)
 
@@ -200,10 +292,14 @@ class Daemon:
             scheduler.shutdown(wait=False)
         for t in tasks:
             t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        _done, stuck = await asyncio.wait(tasks, timeout=5)
+        for t in stuck:
+            log.warning("stop: task %s did not end", t.get_name())
         if imap_thread is not None:
             await loop.run_in_executor(None, imap_thread.join, 5)
         self.process_pool.shutdown(wait=True)
+        if self.worker is not None:
+            await loop.run_in_executor(None, self.worker.stop)
         await loop.run_in_executor(self.send_pool, self.app.outbox.close)
         self.send_pool.shutdown(wait=True)
         log.info("stopped")

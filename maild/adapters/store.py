@@ -238,6 +238,13 @@ class Store:
         self._holder: int | None = None  # the thread in a locked section
         self._token = f"{os.getpid()}.{time.monotonic_ns()}.{id(self)}\n".encode()
 
+    def after_fork(self) -> None:
+        """In a forked child: a token of its own (the lock tells the two apart) and
+        nothing parsed that the parent may change."""
+        self._holder = None
+        self._token = f"{os.getpid()}.{time.monotonic_ns()}.{id(self)}\n".encode()
+        _parsed.clear(self.root)
+
     # -- locking -------------------------------------------------------------
     @contextmanager
     def locked(self, timeout: float = 30.0) -> Iterator[None]:
