@@ -11,6 +11,7 @@ import codecs
 import re
 import unicodedata
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 
 import chardet
@@ -103,7 +104,7 @@ _DECLARED_BONUS = 0.05
 # chardet's confidence (0..1) scaled into plausibility units: an opinion, not a vote.
 _CHARDET_WEIGHT = 0.1
 # Plausibility looks at a prefix only: enough evidence, bounded cost on huge bodies.
-_SAMPLE_CHARS = 20_000
+_SAMPLE_CHARS = 2_000  # per window; two windows are scored (see _sample)
 _CHARDET_BYTES = 64_000
 
 
@@ -228,6 +229,31 @@ def _word_penalty(word: str) -> float:
     return penalty
 
 
+def _word_bigrams(word: str) -> tuple[int, int]:
+    """(Russian letter pairs in the word, how many of them are common bigrams)."""
+    pairs = good = 0
+    for i in range(len(word) - 1):
+        if word[i] in _RU_LETTERS and word[i + 1] in _RU_LETTERS:
+            pairs += 1
+            good += word[i : i + 2].lower() in _RU_BIGRAMS
+    return pairs, good
+
+
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+
+
+def _sample(text: str) -> str:
+    """What plausibility scores: the start, and the first non-ASCII stretch when it
+    comes later (a long English quote must not hide the Cyrillic after it). Scoring
+    every character of a long mail cost more than parsing it."""
+    if len(text) <= 2 * _SAMPLE_CHARS:
+        return text
+    m = _NON_ASCII_RE.search(text, _SAMPLE_CHARS)
+    if m is None:
+        return text[:_SAMPLE_CHARS]
+    return text[:_SAMPLE_CHARS] + "\n" + text[m.start() : m.start() + _SAMPLE_CHARS]
+
+
 def plausibility(text: str) -> float:
     """Score 0..1 of how much ``text`` looks like real (Russian or Latin) writing.
 
@@ -235,32 +261,35 @@ def plausibility(text: str) -> float:
     pairs) applies to any text; Russian letter and bigram statistics add evidence when
     there are enough Cyrillic letters to judge.
     """
-    sample = text[:_SAMPLE_CHARS]
-    visible = sum(1 for c in sample if not c.isspace())
+    sample = _sample(text)
+    # Counted per distinct character and word (collections.Counter runs in C):
+    # the same sums as a loop over every character, at a fraction of the cost.
+    chars = Counter(sample)
+    visible = sum(n for c, n in chars.items() if not c.isspace())
     if not visible:
         return 1.0
-    bad = sum(_char_penalty(c) for c in sample if not c.isspace())
-    words = _WORD_RE.findall(sample)
-    bad += sum(_word_penalty(w) for w in words)
+    bad = sum(_char_penalty(c) * n for c, n in chars.items() if not c.isspace())
+    words = Counter(_WORD_RE.findall(sample))
+    bad += sum(_word_penalty(w) * n for w, n in words.items())
     bad += 2.0 * len(_MOJIBAKE_PAIR_RE.findall(sample))
     bad += 2.0 * len(_GLUED_RE.findall(sample))
     structure = _clamp(1.0 - 3.0 * bad / visible)
 
-    ru = [c.lower() for c in sample if c in _RU_LETTERS]
-    if len(ru) < 3:
+    n_ru = sum(n for c, n in chars.items() if c in _RU_LETTERS)
+    if n_ru < 3:
         return structure
-    freq = sum(1 for c in ru if c in _RU_FREQUENT) / len(ru)
-    pairs = [
-        w[i : i + 2].lower()
-        for w in words
-        for i in range(len(w) - 1)
-        if w[i] in _RU_LETTERS and w[i + 1] in _RU_LETTERS
-    ]
-    bigram = sum(1 for p in pairs if p in _RU_BIGRAMS) / len(pairs) if pairs else 0.0
+    freq = sum(n for c, n in chars.items() if c.lower() in _RU_FREQUENT and c in _RU_LETTERS)
+    freq /= n_ru
+    n_pairs = n_good = 0
+    for w, n in words.items():
+        pairs, good = _word_bigrams(w)
+        n_pairs += pairs * n
+        n_good += good * n
+    bigram = n_good / n_pairs if n_pairs else 0.0
     # Real text saturates both measures; wrong tables land far below the thresholds.
     language = 0.5 * _clamp((freq - 0.35) / 0.2) + 0.5 * _clamp((bigram - 0.15) / 0.25)
     # Few letters are weak evidence: let the language model weigh in gradually.
-    weight = _clamp(len(ru) / 30.0) * 0.5
+    weight = _clamp(n_ru / 30.0) * 0.5
     return structure * (1.0 - weight * (1.0 - language))
 
 
