@@ -118,31 +118,25 @@ def reminders(app: App, now: datetime) -> int:
             remind_at = app.calendar.add_business_hours(start, budget * fraction)
             sent = dict(ticket.get("sent") or {})
             changed = False
-            if now >= remind_at and f"reminder:{due_s}" not in sent:
+            head = [app.config.support.head] if app.config.support.head else []
+            steps = (
+                ("reminder", remind_at, "reminder_staff.txt", _staff(app, ticket)),
+                ("escalation", due, "escalation.txt", head),
+            )
+            for kind, at, template, to in steps:
+                if now < at or f"{kind}:{due_s}" in sent or not to:
+                    continue
                 _queue(
                     app,
                     ticket,
                     messages,
-                    key=_key(ticket["tid"], "reminder", due_s),
-                    template="reminder_staff.txt",
-                    to=_staff(app, ticket),
+                    key=_key(ticket["tid"], kind, due_s),
+                    template=template,
+                    to=to,
                     context=_ctx(app, ticket),
                     now=now,
                 )
-                sent[f"reminder:{due_s}"] = now.isoformat()
-                changed = True
-            if now >= due and f"escalation:{due_s}" not in sent and app.config.support.head:
-                _queue(
-                    app,
-                    ticket,
-                    messages,
-                    key=_key(ticket["tid"], "escalation", due_s),
-                    template="escalation.txt",
-                    to=[app.config.support.head],
-                    context=_ctx(app, ticket),
-                    now=now,
-                )
-                sent[f"escalation:{due_s}"] = now.isoformat()
+                sent[f"{kind}:{due_s}"] = now.isoformat()
                 changed = True
             if changed:
                 app.store.save(dict(ticket, sent=sent), messages)
