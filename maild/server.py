@@ -38,8 +38,8 @@ RESCAN_INTERVAL = 30.0  # pick up mail spooled by `maild ingest` or left pending
 STOP_GRACE = 20.0  # seconds to finish in-flight processing on SIGTERM
 # Messages processed under one store lock and made durable by one group commit
 # (adapters.durable.transaction): at most this many, or this long, per batch.
-BATCH_MAX = 32
-BATCH_SECONDS = 0.25
+BATCH_MAX = 128
+BATCH_SECONDS = 0.5
 
 
 def process_batch(app: App, keys: list[str]) -> list[str]:
