@@ -15,6 +15,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from maild.config import OutboundConfig
 from maild.render import Mail, as_bytes, header_text
 
 RETRY_BASE_SECONDS = 30
+PARALLEL_CONNECTIONS = 4  # to the relay, when a pass has enough mail to share
 RETRY_MAX_SECONDS = 3600
 KEEP_SECONDS = 30  # a relay connection kept open between passes, at most this idle
 SYNC_EVERY = 32  # sent records made durable together
@@ -174,9 +176,26 @@ class Outbox:
         ]
         if not due:
             return 0, 0
+        # A relay answers each SMTP step in turn; several connections keep it busy.
+        # The first chunk uses the kept connection, the others their own.
+        n_chunks = max(1, min(PARALLEL_CONNECTIONS, len(due) // 8))
+        chunks = [due[i::n_chunks] for i in range(n_chunks)]
+        if n_chunks == 1:
+            return self._send_chunk(cfg, chunks[0], now, keep)
+        with ThreadPoolExecutor(n_chunks, thread_name_prefix="maild-relay") as pool:
+            futures = [
+                pool.submit(self._send_chunk, cfg, chunk, now, keep and i == 0)
+                for i, chunk in enumerate(chunks)
+            ]
+            results = [f.result() for f in futures]
+        return sum(r[0] for r in results), sum(r[1] for r in results)
+
+    def _send_chunk(
+        self, cfg: OutboundConfig, due: list[dict[str, Any]], now: datetime, keep: bool
+    ) -> tuple[int, int]:
         sent = failed = 0
         try:
-            client = self._relay(cfg, keep)
+            client = self._relay(cfg, keep) if keep else _connect(cfg)
         except (OSError, smtplib.SMTPException) as e:
             for meta in due:
                 self._failed(meta, f"relay {cfg.host}:{cfg.port}: {_describe(e)}", now)
