@@ -15,6 +15,7 @@ from datetime import date, datetime
 from maild import config as config_mod
 from maild.app import App
 from maild.domain.sender import ENTITLED_LEVELS
+from maild.domain.ticket import STATUSES
 
 EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
 log = logging.getLogger("maild")
@@ -84,7 +85,7 @@ def build_parser() -> Parser:
 
     tk = group("ticket", "tickets")
     c = action(tk, "list", "tickets, oldest first (critical ones first)")
-    c.add_argument("--status", choices=["new", "open", "waiting", "closed"])
+    c.add_argument("--status", choices=STATUSES)
     action(tk, "show", "one ticket with its messages").add_argument("tid")
 
     lic = group("license", "licenses")

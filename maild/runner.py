@@ -57,17 +57,6 @@ def process_key(app: App, key: str) -> Decision | None:
     return decision
 
 
-def recover(app: App, limit: int | None = None) -> int:
-    """Process what was spooled but never finished (after a crash). Returns count."""
-    n = 0
-    for key in app.spool.pending():
-        if limit is not None and n >= limit:
-            break
-        if process_key(app, key) is not None:
-            n += 1
-    return n
-
-
 def ingest(app: App, raw: bytes) -> tuple[str, Decision | None]:
     """Spool durably (may raise OSError: transient), then process."""
     key = app.spool.add(raw, when=app.now())
