@@ -66,17 +66,29 @@ def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
     _write_now(path, data, sync)
 
 
-def _write_now(path: Path, data: bytes, sync: bool) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+def _temp_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+
+
+def _write_new(path: Path, data: bytes, *, fsync: bool) -> None:
+    """Create `path` (it must not exist) holding `data`; on failure nothing is left."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        if sync:
+        if fsync:
             os.fsync(fd)
-    finally:
+    except BaseException:
         os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+
+
+def _write_now(path: Path, data: bytes, sync: bool) -> None:
+    tmp = _temp_path(path)
+    _write_new(tmp, data, fsync=sync)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -179,14 +191,8 @@ class Transaction:
                     ops.append((None, path))
                     continue
                 data = value.encode() if isinstance(value, Json) else value
-                tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-                try:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                finally:
-                    os.close(fd)
+                tmp = _temp_path(path)
+                _write_new(tmp, data, fsync=False)
                 ops.append((tmp, path))
                 anchor = anchor or path.parent
             if anchor is not None:
@@ -319,16 +325,9 @@ def write_many(paths_data: list[tuple[Path, bytes]], final: list[Path]) -> None:
     done: list[Path] = []
     try:
         for tmp, data in paths_data:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+            # one file: its own fsync is cheaper than a syncfs
+            _write_new(tmp, data, fsync=len(paths_data) == 1)
             done.append(tmp)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                if len(paths_data) == 1:
-                    os.fsync(fd)  # one file: its own fsync is cheaper than a syncfs
-            finally:
-                os.close(fd)
         if len(paths_data) > 1:
             sync_fs(paths_data[0][0].parent)
         for (tmp, _), dst in zip(paths_data, final, strict=True):
