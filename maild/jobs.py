@@ -158,8 +158,7 @@ def waiting(app: App, now: datetime) -> int:
             ticket, messages = loaded
             sent = dict(ticket.get("sent") or {})
             since = datetime.fromisoformat(ticket.get("waiting_since") or ticket["created_at"])
-            customers = [ticket["requester"], *ticket.get("participants", ())]
-            customers = [c for c in customers if c not in app.config.support.staff]
+            customers = tk.customers(ticket, app.config.support.staff)
             reminded = sent.get("waiting_reminder")
             if not reminded:
                 if now >= app.calendar.add_business_days(since, sched.waiting_reminder_days):

@@ -281,11 +281,6 @@ def _staff_to(app: App, ticket: dict[str, Any]) -> list[str]:
     return [assignee] if assignee else list(app.config.support.staff)
 
 
-def _customers(app: App, ticket: dict[str, Any]) -> list[str]:
-    staff = set(app.config.support.staff)
-    return sorted({ticket["requester"], *ticket.get("participants", ())} - staff - {""})
-
-
 def _level_ctx(app: App, ticket: dict[str, Any]) -> dict[str, Any]:
     level = LEVELS[ticket["level"]]
     return {
@@ -371,7 +366,7 @@ def _decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str,
     record["commands"] = [f"#{c.name}" + (f" {c.arg}" if c.arg else "") for c in reply.commands]
     notices: list[str] = []
     outgoing: list[Outgoing] = []
-    customers = _customers(app, ticket)
+    customers = tk.customers(ticket, app.config.support.staff)
     replied = not reply.note and bool(body)
     if replied:
         # the reply is the reaction; a command after it may start a new clock (#level)

@@ -102,6 +102,11 @@ def on_staff_reply(ticket: Ticket, at: datetime) -> Ticket:
     return t
 
 
+def customers(ticket: Ticket, staff: Iterable[str]) -> list[str]:
+    """Who hears from support about this ticket: requester and participants, not staff."""
+    return sorted({ticket["requester"], *ticket.get("participants", ())} - set(staff) - {""})
+
+
 def participants_of(addresses: Iterable[str], support: str, staff: Iterable[str]) -> set[str]:
     """Customer-side addresses of a message (To/Cc), without support and staff."""
     staff = set(staff)
