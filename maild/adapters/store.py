@@ -120,7 +120,7 @@ class _Parsed:
 
 
 _parsed = _Parsed()
-_tid_index: dict[int, tuple[dict[str, Any], dict[str, int]]] = {}
+_tid_index: dict[int, tuple[dict[str, Any], dict[Any, Any]]] = {}
 
 
 class DurableJSONStorage(Storage):
@@ -199,31 +199,50 @@ def _ensure_dir(path: Path) -> None:
         _dirs.add(path)
 
 
-def _doc_id(db: TinyDB, tid: str) -> int | None:
-    """The doc_id of the summary of `tid` in a summary file, without a query scan."""
+def _summary_rows(db: TinyDB) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A summary file's tables, its table of rows (doc id -> row) and an index of
+    that table: TID -> doc id, and the next free doc id.
+
+    The rows are changed in place and the whole document written back, so one
+    upsert costs the same with ten open tickets or ten thousand (TinyDB's own
+    Table copies the table twice per write and scans it for the next id). The
+    index is kept for as long as the table object lives; TinyDB replaces the
+    object whenever it writes the table itself, and the index is rebuilt."""
     tables = db.storage.read() or {}
-    table = tables.get(db.default_table_name) or {}
+    table = tables.setdefault(db.default_table_name, {})
     hit = _tid_index.get(id(table))
     if hit is None or hit[0] is not table:
         if len(_tid_index) > 32:
             _tid_index.clear()
-        hit = (table, {doc["tid"]: int(k) for k, doc in table.items() if "tid" in doc})
+        index: dict[str, Any] = {doc["tid"]: k for k, doc in table.items() if "tid" in doc}
+        index[_NEXT_ID] = max((int(k) for k in table), default=0) + 1
+        hit = (table, index)
         _tid_index[id(table)] = hit
-    return hit[1].get(tid)
+    return tables, table, hit[1]
+
+
+_NEXT_ID = object()  # the index key of the next free doc id (never a TID)
 
 
 def _upsert_summary(db: TinyDB, tid: str, summary: dict[str, Any]) -> None:
-    doc_id = _doc_id(db, tid)
-    if doc_id is None:
-        db.insert(summary)
-    elif db.get(doc_id=doc_id) != summary:
-        db.update(summary, doc_ids=[doc_id])
+    tables, table, index = _summary_rows(db)
+    key = index.get(tid)
+    if key is not None and table.get(key) == summary:
+        return
+    if key is None:
+        key = str(index[_NEXT_ID])
+        index[_NEXT_ID] += 1
+        index[tid] = key
+    table[key] = summary
+    db.storage.write(tables)
 
 
 def _remove_summary(db: TinyDB, tid: str) -> None:
-    doc_id = _doc_id(db, tid)
-    if doc_id is not None:
-        db.remove(doc_ids=[doc_id])
+    tables, table, index = _summary_rows(db)
+    key = index.pop(tid, None)
+    if key is not None:
+        table.pop(key, None)
+        db.storage.write(tables)
 
 
 def _hash(value: str) -> str:
