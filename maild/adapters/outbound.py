@@ -1,8 +1,12 @@
 """The durable outbox and the SMTP relay client.
 
-    outbox/queue/<id>.eml + <id>.json   waiting (the .json is written last: it commits)
-    outbox/sent/<id>.json               sent, kept so a re-run never queues it again
+    outbox/queue/<id>.mail   waiting: one line of JSON (the record), then the message
+    outbox/sent/<id>.mail    sent: the same file, moved (kept so a re-run never
+                             queues it again)
+    outbox/sent/sent.log     one line per sent mail: "<id> <sent_at> <attempts>"
 
+One file per mail, written once and moved once: the sender creates and deletes no
+file per mail (on ext4 every created file pays for the inodes deleted lately).
 Ids are derived from what caused the mail, so queueing is idempotent.
 """
 
@@ -30,6 +34,8 @@ PARALLEL_CONNECTIONS = 4  # to the relay, when a pass has enough mail to share
 RETRY_MAX_SECONDS = 3600
 KEEP_SECONDS = 30  # a relay connection kept open between passes, at most this idle
 SYNC_EVERY = 32  # sent records made durable together
+EXT = ".mail"
+SENT_LOG = "sent.log"
 
 
 class Outbox:
@@ -44,7 +50,7 @@ class Outbox:
         self._client_used = 0.0
 
     def known(self, mail_id: str) -> bool:
-        return exists(self.queue / f"{mail_id}.json") or exists(self.sent / f"{mail_id}.json")
+        return exists(self.queue / f"{mail_id}{EXT}") or exists(self.sent / f"{mail_id}{EXT}")
 
     def enqueue(
         self,
@@ -59,7 +65,6 @@ class Outbox:
         """Queue a message durably; False if this id was queued or sent before."""
         if self.known(mail_id) or not recipients:
             return False
-        write_atomic(self.queue / f"{mail_id}.eml", as_bytes(msg))
         meta = {
             "id": mail_id,
             "tid": tid,
@@ -74,45 +79,48 @@ class Outbox:
             "last_error": None,
             "next_try": None,
         }
-        write_atomic(self.queue / f"{mail_id}.json", _dump(meta))
+        write_atomic(self.queue / f"{mail_id}{EXT}", _pack(meta, as_bytes(msg)))
         return True
 
     def mark(self, mail_id: str, **fields: Any) -> None:
         """Add fields to a queued message's record (e.g. that the head was alerted)."""
-        path = self.queue / f"{mail_id}.json"
+        self._rewrite(self.queue / f"{mail_id}{EXT}", fields)
+
+    def _rewrite(self, path: Path, fields: dict[str, Any]) -> None:
         try:
-            meta = json.loads(read_bytes(path))
+            meta, raw = _unpack(read_bytes(path))
         except (OSError, ValueError):
             return
-        write_atomic(path, _dump({**meta, **fields}))
+        write_atomic(path, _pack({**meta, **fields}, raw))
 
     def entries(self) -> list[dict[str, Any]]:
         """Queued messages, oldest first."""
-        out = []
-        for name in os.listdir(self.queue):
-            if name.endswith(".json"):
-                try:
-                    out.append(json.loads((self.queue / name).read_bytes()))
-                except (OSError, ValueError):
-                    continue
+        out = _records(self.queue)
         out.sort(key=lambda m: (m["queued_at"], m["id"]))
         return out
 
     def sent_entries(self) -> list[dict[str, Any]]:
-        out = []
-        for p in self.sent.glob("*.json"):
-            try:
-                out.append(json.loads(p.read_bytes()))
-            except (OSError, ValueError):
-                continue
+        log: dict[str, tuple[str, int]] = {}
+        try:
+            for line in (self.sent / SENT_LOG).read_text("utf-8").splitlines():
+                parts = line.split(" ")
+                if len(parts) == 3:
+                    log[parts[0]] = (parts[1], int(parts[2]))
+        except (OSError, ValueError):
+            pass
+        out = _records(self.sent)
+        for meta in out:
+            if meta["id"] in log:
+                meta["sent_at"], meta["attempts"] = log[meta["id"]]
         out.sort(key=lambda m: (m.get("sent_at") or "", m["id"]))
         return out
 
     def raw(self, mail_id: str) -> bytes:
         for folder in (self.queue, self.sent):
-            p = folder / f"{mail_id}.eml"
-            if p.exists():
-                return p.read_bytes()
+            try:
+                return _unpack((folder / f"{mail_id}{EXT}").read_bytes())[1]
+            except FileNotFoundError:
+                continue
         raise FileNotFoundError(mail_id)
 
     def flush(
@@ -202,10 +210,11 @@ class Outbox:
             return 0, len(due)
         broken = not keep
         unsynced = 0
+        log = open(self.sent / SENT_LOG, "a", encoding="utf-8")  # noqa: SIM115
         try:
             for meta in due:
                 try:
-                    data = (self.queue / f"{meta['id']}.eml").read_bytes()
+                    data = _unpack((self.queue / f"{meta['id']}{EXT}").read_bytes())[1]
                     client.sendmail(meta["sender"], meta["to"], data)
                 except smtplib.SMTPRecipientsRefused as e:
                     self._failed(meta, _describe(e), now)
@@ -217,7 +226,7 @@ class Outbox:
                         broken = True
                         break
                 else:
-                    self._sent(meta, now)
+                    self._sent(meta, now, log)
                     sent += 1
                     unsynced += 1
                     if unsynced >= SYNC_EVERY:
@@ -227,6 +236,7 @@ class Outbox:
             broken = True
             raise
         finally:
+            log.close()
             if unsynced:
                 sync_fs(self.sent)
             if broken:
@@ -241,16 +251,15 @@ class Outbox:
                 self._client_used = time.monotonic()
         return sent, failed
 
-    def _sent(self, meta: dict[str, Any], now: datetime) -> None:
-        """Record a sent message. The record is written at once (a kill -9 after this
-        never resends it) and made durable with the others of the pass, every
-        SYNC_EVERY messages and at its end: one sync instead of five per message.
-        A power loss may resend at most those, as the relay's 250 before our record
-        always could."""
-        meta = dict(meta, sent_at=now.isoformat(), attempts=meta["attempts"] + 1)
-        write_atomic(self.sent / f"{meta['id']}.json", _dump(meta), sync=False)
-        os.replace(self.queue / f"{meta['id']}.eml", self.sent / f"{meta['id']}.eml")
-        (self.queue / f"{meta['id']}.json").unlink(missing_ok=True)
+    def _sent(self, meta: dict[str, Any], now: datetime, log: Any) -> None:
+        """Record a sent message: move its file to sent/ (a kill -9 after this never
+        resends it) and log when. Both are made durable with the others of the
+        pass, every SYNC_EVERY messages and at its end. A power loss may resend at
+        most those, as the relay's 250 before our record always could."""
+        name = f"{meta['id']}{EXT}"
+        os.replace(self.queue / name, self.sent / name)
+        log.write(f"{meta['id']} {now.isoformat()} {meta['attempts'] + 1}\n")
+        log.flush()
 
     def _failed(self, meta: dict[str, Any], error: str, now: datetime) -> None:
         attempts = meta["attempts"] + 1
@@ -262,11 +271,30 @@ class Outbox:
             last_try=now.isoformat(),
             next_try=(now + timedelta(seconds=delay)).isoformat(),
         )
-        write_atomic(self.queue / f"{meta['id']}.json", _dump(meta))
+        self._rewrite(self.queue / f"{meta['id']}{EXT}", meta)
 
 
-def _dump(meta: dict[str, Any]) -> bytes:
-    return json.dumps(meta, ensure_ascii=False, indent=1).encode()
+def _pack(meta: dict[str, Any], raw: bytes) -> bytes:
+    """The record on the file's first line (JSON escapes every newline), then the mail."""
+    return json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" + raw
+
+
+def _unpack(data: bytes) -> tuple[dict[str, Any], bytes]:
+    head, _, raw = data.partition(b"\n")
+    return json.loads(head), raw
+
+
+def _records(folder: Path) -> list[dict[str, Any]]:
+    """The records of the mail files in `folder` (their first lines only)."""
+    out = []
+    for name in os.listdir(folder):
+        if name.endswith(EXT):
+            try:
+                with open(folder / name, "rb") as f:
+                    out.append(json.loads(f.readline()))
+            except (OSError, ValueError):
+                continue
+    return out
 
 
 def _bare(value: str | None) -> str:

@@ -123,6 +123,13 @@ def test_relay_down_keeps_mail_queued_until_a_later_flush(tmp_path, sink):
         assert desk.flush().code == 0
         assert len(late.wait_for(2)) == 2
         assert desk.run("outbox", "list", "--json").json() == []
+        sent = desk.run("outbox", "list", "--sent", "--json").json()
+        assert sorted(q["id"] for q in sent) == sorted(q["id"] for q in queued)
+        assert all(q["sent_at"] and q["attempts"] == 2 for q in sent)
+        shown = desk.run("outbox", "show", sent[0]["id"])
+        assert shown.code == 0 and f"[TID#{tid}]" in shown.out
+        assert all(not r.raw.startswith(b"{") for r in late.received)  # not our record
+        assert not shown.out.startswith("{")
     finally:
         late.stop()
 
