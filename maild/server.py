@@ -3,13 +3,15 @@ scheduler in one asyncio process. SIGTERM stops it cleanly; SIGHUP is logged
 (licenses and groups are read from the store for every message, so they are
 always current; other config changes need a restart).
 
-The processing itself runs in a child process (WorkerProcess), forked at start:
-parsing, deciding and rendering are CPU-bound Python, and in the same process
-they would share one interpreter lock with the listener and the outbox sender.
-The child gets batches of spool keys over a pipe and answers when they are done;
-it is the same code (runner.process_key under one store lock per batch), and the
-store's lock is what it always was, across processes. If the daemon dies, the
-child finishes its batch, sees the pipe closed and exits.
+The processing and the outbox sender each run in a child process (ChildProcess),
+forked at start: parsing, deciding and rendering are CPU-bound Python, and in the
+same process they would share one interpreter lock with the listener and the
+sender (every hand-over of that lock costs the listener). The worker gets batches
+of spool keys over a pipe and answers when they are done; it is the same code
+(runner.process_key under one store lock per batch), and the store's lock is what
+it always was, across processes. The sender runs an outbox pass when asked (the
+outbox's flush lock keeps it the only one sending). If the daemon dies, a child
+finishes what it is doing, sees the pipe closed and exits.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -55,64 +58,90 @@ def process_batch(app: App, keys: list[str]) -> list[str]:
     return []
 
 
-def _worker_main(app: App, conn: Any, parent_end: Any) -> None:
-    """The child: batches in, "done" out, until the daemon closes the pipe."""
-    parent_end.close()  # else the pipe never reads EOF when the daemon is gone
+_parent_ends: list[Any] = []  # the daemon's ends of its children's pipes
+
+
+def _child_main(app: App, conn: Any, serve: Callable[[App, Any], Any]) -> None:
+    """A child process: requests in, ("ok", answer) out, until the daemon closes
+    the pipe."""
+    for end in _parent_ends:  # ours and the other children's: else no EOF, ever
+        end.close()
     signal.set_wakeup_fd(-1)  # the parent's asyncio wake-up pipe is not ours
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)  # the daemon says when to stop: EOF
     app.store.after_fork()
-    while True:
-        try:
-            keys = conn.recv()
-        except (EOFError, OSError):
-            break
-        try:
-            reply: tuple[str, Any] = ("ok", process_batch(app, keys))
-        except Exception as e:
-            log.exception("spool %s: unexpected error in the worker", ", ".join(keys))
-            reply = ("error", repr(e))
-        try:
-            conn.send(reply)
-        except OSError:
-            break
+    try:
+        while True:
+            try:
+                request = conn.recv()
+            except (EOFError, OSError):
+                break
+            try:
+                reply: tuple[str, Any] = ("ok", serve(app, request))
+            except Exception as e:
+                log.exception("unexpected error in %s", multiprocessing.current_process().name)
+                reply = ("error", repr(e))
+            try:
+                conn.send(reply)
+            except OSError:
+                break
+    finally:
+        app.outbox.close()  # a relay connection kept open by the sender
 
 
-class WorkerProcess:
-    """The processing worker in its own process; `run` blocks (call it in a thread)."""
+def _flush_outbox(app: App, _request: Any) -> tuple[int, int]:
+    return app.outbox.flush(app.config.outbound, app.now(), force=False, keep_connection=True)
 
-    def __init__(self, app: App) -> None:
+
+class ChildProcess:
+    """A forked child serving one kind of request (the processing worker, the
+    outbox sender); `call` blocks, so the daemon calls it in a thread. A child
+    that died is started again on the next call."""
+
+    def __init__(self, app: App, name: str, serve: Callable[[App, Any], Any]) -> None:
         self.app = app
+        self.name = name
+        self.serve = serve
         self.ctx = multiprocessing.get_context("fork")
         self.proc: Any = None
         self.conn: Any = None
 
     def start(self) -> None:
+        self._close_pipe()
         parent, child = self.ctx.Pipe()
+        _parent_ends.append(parent)
         self.proc = self.ctx.Process(
-            target=_worker_main, args=(self.app, child, parent), name="maild-worker", daemon=False
+            target=_child_main,
+            args=(self.app, child, self.serve),
+            name=self.name,
+            daemon=False,
         )
         self.proc.start()
         child.close()
         self.conn = parent
 
-    def run(self, keys: list[str]) -> list[str]:
+    def call(self, request: Any) -> Any:
         if self.proc is None or not self.proc.is_alive():
             if self.proc is not None:
-                log.error("the worker process died (exit %s): starting another", self.proc.exitcode)
+                log.error("%s died (exit %s): starting another", self.name, self.proc.exitcode)
             self.start()
         try:
-            self.conn.send(keys)
+            self.conn.send(request)
             status, value = self.conn.recv()
         except (EOFError, OSError) as e:
-            raise RuntimeError(f"the worker process died: {e}") from None
+            raise RuntimeError(f"{self.name} died: {e}") from None
         if status != "ok":
             raise RuntimeError(value)
         return value
 
-    def stop(self, timeout: float = 30) -> None:
+    def _close_pipe(self) -> None:
         if self.conn is not None:
             self.conn.close()
+            _parent_ends.remove(self.conn)
+            self.conn = None
+
+    def stop(self, timeout: float = 30) -> None:
+        self._close_pipe()
         if self.proc is not None:
             self.proc.join(timeout)
             if self.proc.is_alive():
@@ -132,7 +161,9 @@ class Daemon:
         self.imap_stop = threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.handler: SupportHandler | None = None
-        self.worker: WorkerProcess | None = None  # None: process in this process
+        # None: in this process (MAILD_WORKER_PROCESS=0, for debugging)
+        self.worker: ChildProcess | None = None
+        self.sender: ChildProcess | None = None
 
     # -- feeding the worker ------------------------------------------------------
     def enqueue(self, key: str) -> None:
@@ -175,12 +206,16 @@ class Daemon:
 
     def _process_batch(self, keys: list[str]) -> list[str]:
         if self.worker is not None:
-            return self.worker.run(keys)
+            return self.worker.call(keys)
         return process_batch(self.app, keys)
+
+    def _flush_outbox(self) -> tuple[int, int]:
+        if self.sender is not None:
+            return self.sender.call(None)
+        return _flush_outbox(self.app, None)
 
     async def _outbox_loop(self) -> None:
         loop = asyncio.get_running_loop()
-        cfg = self.app.config.outbound
         while True:
             try:
                 # asyncio.timeout, not wait_for: on 3.11 wait_for can turn a
@@ -192,12 +227,7 @@ class Daemon:
                 pass
             self.outbox_wake.clear()
             try:
-                sent, failed = await loop.run_in_executor(
-                    self.send_pool,
-                    lambda: self.app.outbox.flush(
-                        cfg, self.app.now(), force=False, keep_connection=True
-                    ),
-                )
+                sent, failed = await loop.run_in_executor(self.send_pool, self._flush_outbox)
             except Exception:
                 log.exception("outbox pass failed")
                 continue
@@ -219,8 +249,11 @@ class Daemon:
         self.loop = loop = asyncio.get_running_loop()
         cfg = self.app.config
         if os.environ.get("MAILD_WORKER_PROCESS", "1") != "0":
-            self.worker = WorkerProcess(self.app)
-            self.worker.start()  # fork first: no threads yet, no signal handlers
+            # fork first: no threads yet, no signal handlers
+            self.worker = ChildProcess(self.app, "maild-worker", process_batch)
+            self.sender = ChildProcess(self.app, "maild-sender", _flush_outbox)
+            self.worker.start()
+            self.sender.start()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
@@ -248,8 +281,7 @@ class Daemon:
                 server = await loop.create_server(factory, cfg.smtp.host, cfg.smtp.port)
             except OSError as e:
                 log.error("cannot listen on %s: %s", cfg.smtp.listen, e.strerror or e)
-                if self.worker is not None:
-                    self.worker.stop()
+                self._stop_children()
                 return 71  # EX_OSERR
             log.info("listening for %s on %s", cfg.smtp.protocol.upper(), cfg.smtp.listen)
 
@@ -298,12 +330,16 @@ class Daemon:
         if imap_thread is not None:
             await loop.run_in_executor(None, imap_thread.join, 5)
         self.process_pool.shutdown(wait=True)
-        if self.worker is not None:
-            await loop.run_in_executor(None, self.worker.stop)
-        await loop.run_in_executor(self.send_pool, self.app.outbox.close)
         self.send_pool.shutdown(wait=True)
+        await loop.run_in_executor(None, self._stop_children)
+        self.app.outbox.close()
         log.info("stopped")
         return 0
+
+    def _stop_children(self) -> None:
+        for child in (self.worker, self.sender):
+            if child is not None:
+                child.stop()
 
     def _deliver_from_imap(self, raw: bytes) -> None:
         key = self.app.spool.add(raw)  # raises on failure: the poller keeps the message
