@@ -104,7 +104,7 @@ _DECLARED_BONUS = 0.05
 # chardet's confidence (0..1) scaled into plausibility units: an opinion, not a vote.
 _CHARDET_WEIGHT = 0.1
 # Plausibility looks at a prefix only: enough evidence, bounded cost on huge bodies.
-_SAMPLE_CHARS = 2_000  # per window; two windows are scored (see _sample)
+_SAMPLE_CHARS = 1_000  # per window; two windows are scored (see _sample)
 _CHARDET_BYTES = 64_000
 
 
@@ -210,9 +210,13 @@ def _char_penalty(ch: str) -> float:
     return 3.0 if unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs") else 0.0
 
 
+# Words that cost nothing for certain: all Russian, lower, upper or capitalised.
+_PLAIN_RU_WORD = re.compile("[а-яё]+|[А-ЯЁ][а-яё]*|[А-ЯЁ]+")
+
+
 def _word_penalty(word: str) -> float:
     """Cost of a letter run whose case or script mix real words do not have."""
-    if len(word) < 2 or word.isascii():
+    if len(word) < 2 or word.isascii() or _PLAIN_RU_WORD.fullmatch(word):
         return 0.0
     cyr = sum(1 for c in word if "\u0400" <= c <= "\u04ff")
     other = len(word) - cyr - sum(1 for c in word if c.isascii())
@@ -229,14 +233,14 @@ def _word_penalty(word: str) -> float:
     return penalty
 
 
-def _word_bigrams(word: str) -> tuple[int, int]:
-    """(Russian letter pairs in the word, how many of them are common bigrams)."""
-    pairs = good = 0
-    for i in range(len(word) - 1):
-        if word[i] in _RU_LETTERS and word[i + 1] in _RU_LETTERS:
-            pairs += 1
-            good += word[i : i + 2].lower() in _RU_BIGRAMS
-    return pairs, good
+# Every pair of adjacent Russian letters, overlapping ("при" -> "пр", "ри").
+_RU_PAIR_RE = re.compile("(?=([а-яё]{2}))")
+
+
+def _bigrams(lowered: str) -> tuple[int, int]:
+    """(Russian letter pairs in the case-folded text, how many are common bigrams)."""
+    pairs = Counter(_RU_PAIR_RE.findall(lowered))
+    return pairs.total(), sum(n for p, n in pairs.items() if p in _RU_BIGRAMS)
 
 
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
@@ -280,11 +284,7 @@ def plausibility(text: str) -> float:
         return structure
     freq = sum(n for c, n in chars.items() if c.lower() in _RU_FREQUENT and c in _RU_LETTERS)
     freq /= n_ru
-    n_pairs = n_good = 0
-    for w, n in words.items():
-        pairs, good = _word_bigrams(w)
-        n_pairs += pairs * n
-        n_good += good * n
+    n_pairs, n_good = _bigrams(sample.lower())
     bigram = n_good / n_pairs if n_pairs else 0.0
     # Real text saturates both measures; wrong tables land far below the thresholds.
     language = 0.5 * _clamp((freq - 0.35) / 0.2) + 0.5 * _clamp((bigram - 0.15) / 0.25)
@@ -340,16 +340,19 @@ def _detect(data: bytes, declared: str | None) -> tuple[str, str]:
 
     best: tuple[float, str, str] | None = None
     for codec, prior in priors.items():
+        bonus = _CHARDET_WEIGHT * confidence if codec == opinion else 0.0
+        if best is not None and 1.0 - prior + bonus <= best[0]:
+            continue  # even a perfect score (plausibility is at most 1) cannot win
         text = _try_decode(data, codec)
         if text is None:
             continue
-        score = plausibility(text) - prior
-        if codec == opinion:
-            score += _CHARDET_WEIGHT * confidence
+        score = plausibility(text) - prior + bonus
         if best is None or score > best[0]:
             best = (score, text, codec)
 
     # Mostly-UTF-8 data with a few broken bytes (truncated lines, a stray 8-bit char).
+    if best is not None and best[0] >= 1.0 - _OTHER_PRIOR:
+        return best[1], best[2]
     lossy = data.decode("utf-8", errors="replace")
     if best is None or plausibility(lossy) - _OTHER_PRIOR > best[0]:
         return lossy, "utf-8"
