@@ -30,9 +30,12 @@ from typing import Any
 
 from maild.adapters.store import SUMMARY_FIELDS, DurableJSONStorage, Store
 from maild.domain import ticket as tk
+from maild.domain.replyaddr import sign_message_id
 from maild.domain.sender import Identification
 
 SUPPORT = "support@example.com"
+DOMAIN = "example.com"
+SECRET = b"bench-seed-reply-secret-0123456789abcdef"
 STAFF = ("anna@example.com", "boris@example.com")
 LEVELS = ("free", "free", "free", "standard", "standard", "operative", "vip", "partner")
 TEXT = (
@@ -83,8 +86,11 @@ def make_ticket(
     subject = f"Обращение {i}: не работает оформление заказа"
     t = tk.new_ticket(tid, requester, subject, ident, created, _due, participants=())
     msgid = f"<seed.{i}@c{i % 997}.example>"
-    conf_id = f"<{hashlib.sha1(msgid.encode()).hexdigest()[:24]}.{tid}@example.com>"
-    notice_id = f"<{hashlib.sha1((msgid + 'n').encode()).hexdigest()[:24]}.{tid}@example.com>"
+    # maild's own ids: signed, naming the ticket (domain.replyaddr.sign_message_id)
+    conf_id = sign_message_id(hashlib.sha1(msgid.encode()).hexdigest()[:24], tid, SECRET, DOMAIN)
+    notice_id = sign_message_id(
+        hashlib.sha1((msgid + "n").encode()).hexdigest()[:24], tid, SECRET, DOMAIN
+    )
     at = created.isoformat()
     messages = [
         {
@@ -185,12 +191,10 @@ def _write_chunk(
             store._ticket_path(tid),
             json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(),
         )
-        # Message-ID index: the customer's message (dedup) and maild's confirmation
-        # (replies thread by In-Reply-To); notices and staff replies are left out to
-        # keep seeding fast (they matter to staff threading only)
+        # Message-ID index: the customer's message (dedup); maild's own ids carry
+        # their TID, signed, and are not indexed
         conf = next(m["message_id"] for m in messages if m["kind"] == "confirmation")
-        for mid in (messages[0]["message_id"], conf):
-            put(store._index_path("msgid", mid), tid.encode())
+        put(store._index_path("msgid", messages[0]["message_id"]), tid.encode())
         summary = {k: ticket.get(k) for k in SUMMARY_FIELDS}
         if status == "closed":
             archive_rows[str(store._archive_path(ticket))].append(summary)
@@ -214,6 +218,11 @@ def seed(
 ) -> Seeded:
     """Write n tickets into the store at `root` (created if needed)."""
     Store(root)  # the store's directories
+    secret = root / "reply_secret"  # what App reads (config sets no reply_secret)
+    if not secret.exists():
+        secret.write_bytes(SECRET)
+    elif secret.read_bytes() != SECRET:
+        raise ValueError(f"{secret} holds another secret: seed into a new store")
     rng = random.Random(seed_value)
     now = now or datetime.now(UTC)
     span = timedelta(days=30.4 * months).total_seconds()

@@ -20,7 +20,7 @@ from maild.domain.attachments import AttachmentPolicy
 from maild.domain.authres import sender_verified
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.message import ParsedMessage
-from maild.domain.replyaddr import sign
+from maild.domain.replyaddr import sign, sign_message_id, tid_of_message_id
 from maild.domain.sla import reaction_due
 from maild.render import Renderer
 
@@ -93,6 +93,18 @@ class App:
         if not tid:
             return self.config.support.address
         return sign(tid, self.reply_secret, self.config.support.address)
+
+    def message_id(self, key: str, tid: str) -> str:
+        """The Message-ID of mail we send about a ticket (signed: see tid_for_msgid)."""
+        return sign_message_id(key, tid, self.reply_secret, self.config.support.domain)
+
+    def tid_for_msgid(self, msgid: str) -> str | None:
+        """The ticket a Message-ID belongs to: ours carry it, signed; anyone else's
+        is looked up in the store's index of mail received."""
+        tid = tid_of_message_id(msgid, self.reply_secret, self.config.support.domain)
+        if tid is not None and self.store.ticket_exists(tid):
+            return tid
+        return self.store.tid_for_msgid(msgid)
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.tz)

@@ -1,7 +1,8 @@
 """Apply a Decision: index, attachments, outbox, ticket — in the order that
 makes a crash at any point safe to re-run (see pipeline.process).
 
-1. Message-ID -> TID first: a re-run finds the same ticket, never a second one.
+1. Message-ID -> TID first: a re-run finds the same ticket, never a second one
+   (the received mail's id; the ids of mail we send carry their TID, signed).
 2. Outgoing mail is queued under ids derived from its cause: queued once.
 3. The ticket file is replaced in one durable write that includes the message.
 """
@@ -33,12 +34,7 @@ def apply(app: App, msg: ParsedMessage, decision: Decision, scr: Screening) -> N
         record = _send(app, msg, decision, out, now)
         if record is not None and out.record:
             messages.append(record)
-    store.save(decision.ticket, messages)
-    for m in messages:
-        if m.get("sent_as"):
-            store.index_msgid(m["sent_as"], tid)
-        if m["direction"] == "out" and m["kind"] in ("confirmation", "notice"):
-            store.index_msgid(m["message_id"], tid)
+    store.save(decision.ticket, messages)  # our own Message-IDs need no index: signed
     if decision.ticket["status"] == "closed" and decision.ticket.get("closed_at"):
         store.mark_for_redaction(tid, decision.ticket["closed_at"])
     if decision.outcome == "new" and decision.ticket["requester"]:
@@ -72,7 +68,7 @@ def _send(
     tid = decision.tid
     if not out.to:
         return None
-    message_id = f"<{out.key}.{tid}@{support.domain}>"
+    message_id = app.message_id(out.key, tid)
     if out.body is not None:  # a staff reply goes out as the staff member wrote it
         subject, body = f"Re: {out.context['subject']}", out.body
     else:

@@ -43,7 +43,7 @@ def _queue(
         return
     tid = ticket["tid"]
     subject, body = app.renderer.text(template, context)
-    message_id = f"<{key}.{tid}@{app.config.support.domain}>"
+    message_id = app.message_id(key, tid)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
     msg = app.renderer.message(
         subject=subject,
@@ -72,7 +72,6 @@ def _queue(
             "template": template,
         }
     )
-    app.store.index_msgid(message_id, tid)
 
 
 def _ctx(app: App, ticket: dict[str, Any]) -> dict[str, Any]:

@@ -85,7 +85,7 @@ def thread(app: App, msg: ParsedMessage) -> str | None:
             return signed
     bounced = (msg.reported_message_id,) if msg.reported_message_id else ()
     for ref in (*bounced, *msg.in_reply_to, *reversed(msg.references)):
-        found = app.store.tid_for_msgid(ref)
+        found = app.tid_for_msgid(ref)
         if found:
             return found
     return None
@@ -208,7 +208,7 @@ def decide(
         scr.bounce
         and loaded is not None
         and msg.reported_message_id
-        and app.store.tid_for_msgid(msg.reported_message_id) == tid
+        and app.tid_for_msgid(msg.reported_message_id) == tid
     )
     if (
         loaded is not None

@@ -3,7 +3,8 @@
     tickets/<ab>/<tid>.json   one TinyDB per ticket (tables "ticket", "messages")
     open.json                 TinyDB of summaries of tickets not closed
     archive/<YYYY-MM>.json    TinyDB of summaries of closed tickets, by creation month
-    index/msgid/<ab>/<hash>   Message-ID -> TID, one small file each (no scans)
+    index/msgid/<ab>/<hash>   Message-ID -> TID of mail received, one small file each
+    index/address/<ab>/<hash> per address: first ticket, recent automatic replies
     registry.json             TinyDB of licenses and groups
     lock                      one writer at a time, across processes
 
@@ -252,7 +253,7 @@ def _hash(value: str) -> str:
 class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
-        for sub in ("tickets", "archive", "index/msgid", "index/sender", "index/autoreply"):
+        for sub in ("tickets", "archive", "index/msgid", "index/address"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         self._holder: int | None = None  # the thread in a locked section
         self._token = f"{os.getpid()}.{time.monotonic_ns()}.{id(self)}\n".encode()
@@ -320,33 +321,39 @@ class Store:
         _ensure_dir(path.parent)
         write_atomic(path, tid.encode())
 
+    # -- per address: first ticket, automatic replies ----------------------------
+    def _address(self, address: str) -> dict[str, Any]:
+        try:
+            return json.loads(read_bytes(self._index_path("address", address)))
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def _save_address(self, address: str, record: dict[str, Any]) -> None:
+        path = self._index_path("address", address)
+        _ensure_dir(path.parent)
+        write_atomic(path, json.dumps(record).encode())
+
     def sender_first_seen(self, address: str) -> str | None:
         """ISO date of the first ticket from this address, if recorded."""
-        try:
-            return read_bytes(self._index_path("sender", address)).decode().strip() or None
-        except FileNotFoundError:
-            return None
+        return self._address(address).get("first_seen") if address else None
 
     def record_sender(self, address: str, when: str) -> None:
-        path = self._index_path("sender", address)
-        if address and not exists(path):
-            _ensure_dir(path.parent)
-            write_atomic(path, when.encode())
+        if not address:
+            return
+        record = self._address(address)
+        if not record.get("first_seen"):
+            self._save_address(address, {**record, "first_seen": when})
 
     def auto_replies(self, address: str) -> list[datetime]:
         """When automatic replies went to this address lately."""
-        try:
-            raw = json.loads(read_bytes(self._index_path("autoreply", address)))
-        except (FileNotFoundError, ValueError):
-            return []
-        return [datetime.fromisoformat(t) for t in raw]
+        return [datetime.fromisoformat(t) for t in self._address(address).get("auto_replies", [])]
 
     def record_auto_reply(self, address: str, when: datetime) -> None:
+        record = self._address(address)
         hour_ago = when - timedelta(hours=1)
-        times = [t for t in self.auto_replies(address) if t > hour_ago] + [when]
-        path = self._index_path("autoreply", address)
-        _ensure_dir(path.parent)
-        write_atomic(path, json.dumps([t.isoformat() for t in times]).encode())
+        recent = [datetime.fromisoformat(t) for t in record.get("auto_replies", [])]
+        times = [t for t in recent if t > hour_ago] + [when]
+        self._save_address(address, {**record, "auto_replies": [t.isoformat() for t in times]})
 
     def mark_for_redaction(self, tid: str, closed_at: str) -> None:
         """Queue a closed ticket for credential redaction (a small dir, not a scan)."""

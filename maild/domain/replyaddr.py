@@ -1,5 +1,7 @@
 """Signed reply addresses, support+<tid>.<signature>@domain, so that a reply proves
-which ticket it belongs to without trusting the subject.
+which ticket it belongs to without trusting the subject; and signed Message-IDs of
+our own mail, <key.tid.signature@domain>, so that In-Reply-To/References name the
+ticket without an index entry per mail sent.
 
 Pure: the secret is passed in. Addresses are case-insensitive, so the TID is
 signed in lower case.
@@ -14,7 +16,7 @@ import re
 
 from maild.domain.message import normalize_address
 
-__all__ = ["is_support_address", "sign", "verify"]
+__all__ = ["is_support_address", "sign", "sign_message_id", "tid_of_message_id", "verify"]
 
 SIGNATURE_LENGTH = 10  # 50 bits: far beyond guessing by mail, short enough to read
 # What a TID may contain so that the address stays a plain dot-atom local part.
@@ -47,6 +49,25 @@ def verify(address: str, secret: bytes, support_address: str) -> tuple[str | Non
     expected = _signature(tid, secret)
     # compare_digest on bytes: it refuses non-ASCII str, and a reply may carry anything.
     return tid, hmac.compare_digest(expected.encode(), signature.encode())
+
+
+def sign_message_id(key: str, tid: str, secret: bytes, domain: str) -> str:
+    """The Message-ID of mail we send about ``tid``; ``key`` makes it unique (and is
+    derived from what caused the mail, so a re-run gives the same id)."""
+    return f"<{key}.{tid}.{_signature(f'{key}.{tid}', secret)}@{domain}>"
+
+
+_MESSAGE_ID_RE = re.compile(r"<([A-Za-z0-9_-]+)\.([a-z0-9][a-z0-9_-]*)\.([a-z2-7]+)@([^<>@\s]+)>")
+
+
+def tid_of_message_id(msgid: str, secret: bytes, domain: str) -> str | None:
+    """The TID of one of our own signed Message-IDs; None for anything else."""
+    m = _MESSAGE_ID_RE.fullmatch(msgid.strip())
+    if m is None or m.group(4).lower() != domain.lower():
+        return None
+    key, tid, signature = m.group(1), m.group(2), m.group(3)
+    expected = _signature(f"{key}.{tid}", secret)
+    return tid if hmac.compare_digest(expected.encode(), signature.encode()) else None
 
 
 def is_support_address(address: str, support_address: str) -> bool:

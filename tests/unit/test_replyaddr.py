@@ -11,7 +11,13 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from maild.domain.replyaddr import is_support_address, sign, verify
+from maild.domain.replyaddr import (
+    is_support_address,
+    sign,
+    sign_message_id,
+    tid_of_message_id,
+    verify,
+)
 
 SECRET = b"0123456789abcdef0123456789abcdef"
 SUPPORT = "support@example.com"
@@ -179,3 +185,34 @@ def test_verify_never_raises(address: str) -> None:
     tid, valid = verify(address, SECRET, SUPPORT)
     assert valid is False or tid is not None
     assert isinstance(is_support_address(address, SUPPORT), bool)
+
+
+# -- signed Message-IDs of our own mail ------------------------------------------
+
+
+def test_own_message_id_names_its_ticket():
+    msgid = sign_message_id("a1b2c3", "4821-7730", SECRET, "example.com")
+    assert msgid.startswith("<a1b2c3.4821-7730.") and msgid.endswith("@example.com>")
+    assert tid_of_message_id(msgid, SECRET, "example.com") == "4821-7730"
+    assert tid_of_message_id(f"  {msgid}\r\n", SECRET, "EXAMPLE.com") == "4821-7730"
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda m: m.replace("4821-7730", "4821-7731"),  # another ticket, same signature
+        lambda m: m.replace("a1b2c3", "a1b2c4"),  # another key
+        lambda m: m.replace("@example.com", "@evil.example"),  # someone else's domain
+        lambda m: m[: m.rindex(".")] + ".aaaaaaaaaa@example.com>",  # forged signature
+        lambda m: m.replace(".", "", 1),  # no key
+        lambda m: "<4821-7730@example.com>",  # the old, unsigned shape
+    ],
+)
+def test_tampered_or_foreign_message_id_names_no_ticket(tamper):
+    msgid = sign_message_id("a1b2c3", "4821-7730", SECRET, "example.com")
+    assert tid_of_message_id(tamper(msgid), SECRET, "example.com") is None
+
+
+def test_other_secret_does_not_verify():
+    msgid = sign_message_id("a1b2c3", "4821-7730", SECRET, "example.com")
+    assert tid_of_message_id(msgid, b"another secret", "example.com") is None
