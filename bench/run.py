@@ -1,6 +1,6 @@
 """maild benchmark: one entry point, everything on loopback.
 
-    python bench/run.py [--quick] [--keep] [--no-roundup]
+    python bench/run.py [--quick] [--keep] [--no-roundup] [--fresh-seed]
 
 1. sink      a bare aiosmtpd server (the handler returns 250, nothing else), driven by
              the load generator (bench/loadgen.py: 8 sender processes, smtplib, one
@@ -23,7 +23,8 @@ The last line printed is exactly (one line)
     cost_100k_over_1k=<d> rss_mb_100k=<e>
 and bench/RESULTS.md gets the table (anything below the "<!-- notes -->" line of the
 existing file is kept). Work files go to bench/out/ (git-ignored) and are removed
-afterwards unless --keep.
+afterwards unless --keep; the seeded 1k and 100k stores stay there for the next run
+(see seeded_store).
 """
 
 from __future__ import annotations
@@ -276,7 +277,7 @@ def phase_e2e(work: Path, n: int, lat_seconds: float, profile: Path | None) -> d
     return {"throughput": thr, "latency": lat, "rss_mb": rss[0], "hwm_mb": rss[1]}
 
 
-def ingest_cost(store: Path, home: Path, seeded, n: int) -> dict:
+def ingest_cost(store: Path, home: Path, seeded, n: int, tag: str) -> dict:
     """Median seconds of runner.ingest on this store: 4/5 new, 1/5 follow-ups."""
     import random
 
@@ -297,11 +298,11 @@ def ingest_cost(store: Path, home: Path, seeded, n: int) -> dict:
             mails.append(
                 (
                     "followup",
-                    make_mail(i, rng, run="f", sender=requester, tid=tid, in_reply_to=conf),
+                    make_mail(i, rng, run=f"f{tag}", sender=requester, tid=tid, in_reply_to=conf),
                 )
             )
         else:
-            mails.append(("new", make_mail(i, rng, run="i")))
+            mails.append(("new", make_mail(i, rng, run=f"i{tag}")))
     times: dict[str, list[float]] = {"new": [], "followup": []}
     outcomes: dict[str, int] = {}
     for i, (kind, (_s, _m, raw)) in enumerate(mails):
@@ -326,25 +327,97 @@ def ingest_cost(store: Path, home: Path, seeded, n: int) -> dict:
     }
 
 
-def phase_scale(work: Path, n_ingest: int, n_rss: int) -> dict:
-    from seed import seed
+def seed_layout() -> str:
+    """What a cached seed depends on: the seeder and the store's layout."""
+    import hashlib
 
-    out = {}
-    for label, count in (("1k", 1_000), ("100k", 100_000)):
-        home = work / f"s{label}"
-        home.mkdir()
-        store = home / "data"
+    h = hashlib.sha256()
+    for f in ("bench/seed.py", "maild/adapters/store.py", "maild/domain/replyaddr.py"):
+        h.update((ROOT / f).read_bytes())
+    return h.hexdigest()[:12]
+
+
+def seeded_store(count: int, fresh: bool = False):
+    """A store with `count` seeded tickets, kept in bench/out/seed-<count>-<layout>/
+    between runs: (store path, Seeded, seconds it took to seed).
+
+    Seeding 100k tickets takes half a minute, and deleting them afterwards would
+    leave half a million recently deleted inodes: on ext4 without a journal (as on
+    this machine) every file created later near them pays to skip them, for
+    hours, which would slow the next run's maild. So the seed is made once and
+    reused: its summary files (open.json, archive/) are put back to their seeded
+    state before each use, and so are the tickets that get follow-ups; tickets a run
+    added stay on disk, unlisted."""
+    import shutil
+
+    from seed import Seeded, seed
+
+    base = BENCH / "out" / f"seed-{count}-{seed_layout()}"
+    store = base / "data"
+    pristine = base / "pristine"
+    meta = base / "seeded.json"
+    if fresh and base.exists():
+        discard(base)
+    for old in (BENCH / "out").glob(f"seed-{count}-*"):
+        if old != base:
+            discard(old)  # another layout: useless now
+    if not meta.exists():
+        if base.exists():
+            discard(base)  # an interrupted seeding
+        base.mkdir(parents=True)
         t0 = time.perf_counter()
         seeded = seed(store, count)
         took = time.perf_counter() - t0
         # the seeded history is written without fsync: put it on disk now, or maild's
         # first syncs would pay for writing out a gigabyte of fixture
         os.sync()
-        log(
-            f"  seeded {count} tickets ({len(seeded.open_tids)} open) in {took:.0f} s "
-            f"(+{time.perf_counter() - t0 - took:.0f} s to flush it to disk)"
+        (pristine / "archive").mkdir(parents=True)
+        shutil.copy2(store / "open.json", pristine / "open.json")
+        for f in (store / "archive").glob("*.json"):
+            shutil.copy2(f, pristine / "archive" / f.name)
+        for tid in seeded.samples:  # a run appends follow-ups to these
+            f = store / "tickets" / tid[:2] / f"{tid}.json"
+            (pristine / f.parent.relative_to(store)).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, pristine / f.relative_to(store))
+        meta.write_text(
+            json.dumps(
+                {
+                    "n": seeded.n,
+                    "open_tids": seeded.open_tids,
+                    "closed_tids": seeded.closed_tids,
+                    "samples": seeded.samples,
+                    "seed_s": took,
+                    "flush_s": time.perf_counter() - t0 - took,
+                }
+            )
         )
-        cost = ingest_cost(store, home, seeded, n_ingest)
+    data = json.loads(meta.read_text())
+    seeded = Seeded(data["n"], data["open_tids"], data["closed_tids"])
+    seeded.samples = {k: tuple(v) for k, v in data["samples"].items()}
+    for f in [p for p in pristine.rglob("*.json")]:
+        target = store / f.relative_to(pristine)
+        tmp = target.with_name(target.name + ".restore")
+        shutil.copy2(f, tmp)
+        os.replace(tmp, target)
+    for f in (store / "archive").glob("*.json"):  # months a run added
+        if not (pristine / "archive" / f.name).exists():
+            f.unlink()
+    return store, seeded, data
+
+
+def phase_scale(work: Path, n_ingest: int, n_rss: int, fresh: bool = False) -> dict:
+    tag = work.name.removeprefix("run-").replace("-", "")  # this run's Message-IDs
+    out = {}
+    for label, count in (("1k", 1_000), ("100k", 100_000)):
+        home = work / f"s{label}"
+        home.mkdir()
+        store, seeded, made = seeded_store(count, fresh)
+        log(
+            f"  seeded {count} tickets ({len(seeded.open_tids)} open) in {made['seed_s']:.0f} s "
+            f"(+{made['flush_s']:.0f} s to flush it to disk; kept in bench/out for later runs)"
+        )
+        took = made["seed_s"]
+        cost = ingest_cost(store, home, seeded, n_ingest, tag)
         cost["seed_s"] = took
         log(
             f"  ingest with {label} stored: median {cost['median_ms']:.1f} ms "
@@ -356,7 +429,7 @@ def phase_scale(work: Path, n_ingest: int, n_rss: int) -> dict:
             relay = Relay(home)
             serve = Serve(home, store, relay)
             try:
-                r = send_and_confirm(serve.port, relay, make_mails(n_rss, run="m"))
+                r = send_and_confirm(serve.port, relay, make_mails(n_rss, run=f"m{tag}"))
                 rss, hwm = serve.rss_mb()
             finally:
                 serve.stop()
@@ -551,6 +624,9 @@ def main() -> int:
     p.add_argument("--keep", action="store_true", help="keep the work files in bench/out/")
     p.add_argument("--no-roundup", action="store_true")
     p.add_argument(
+        "--fresh-seed", action="store_true", help="seed the 1k/100k stores anew (else reused)"
+    )
+    p.add_argument(
         "--profile",
         action="store_true",
         help="run the e2e maild serve under cProfile (bench/out/serve.prof)",
@@ -595,7 +671,7 @@ def main() -> int:
             work, sizes["e2e"], sizes["lat_s"], out / "serve.prof" if a.profile else None
         )
         log("3/4 ingest cost with 1k and 100k tickets stored, RSS at 100k")
-        res["scale"] = phase_scale(work, sizes["ingest"], sizes["rss"])
+        res["scale"] = phase_scale(work, sizes["ingest"], sizes["rss"], a.fresh_seed)
         res["roundup"] = None
         if not a.no_roundup:
             log(f"4/4 Roundup mail gateway, {sizes['roundup']} messages")
