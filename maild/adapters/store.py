@@ -306,7 +306,7 @@ class Store:
     # -- Message-ID index ------------------------------------------------------
     def _index_path(self, kind: str, key: str) -> Path:
         h = _hash(key)
-        return self.root / "index" / kind / h[:2] / h
+        return self.root.joinpath(f"index/{kind}/{h[:2]}/{h}")  # one join: a hot path
 
     def tid_for_msgid(self, msgid: str) -> str | None:
         try:
@@ -372,7 +372,7 @@ class Store:
 
     # -- tickets ---------------------------------------------------------------
     def _ticket_path(self, tid: str) -> Path:
-        return self.root / "tickets" / tid[:2] / f"{tid}.json"
+        return self.root.joinpath(f"tickets/{tid[:2]}/{tid}.json")
 
     def ticket_exists(self, tid: str) -> bool:
         return exists(self._ticket_path(tid))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -91,10 +92,19 @@ _REPORT_ORIGINALS = ("message/rfc822", "text/rfc822-headers", "message/rfc822-he
 _STATUS_TYPES = ("message/delivery-status", "message/disposition-notification")
 
 
+# A bare dot-atom address: what getaddresses would return unchanged.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
+
+
+@functools.lru_cache(maxsize=4096)
 def normalize_address(value: str | None) -> str:
     """The bare lower-cased address of a From/To value (names, brackets stripped)."""
     if not value:
         return ""
+    if _PLAIN_ADDRESS.fullmatch(value):  # the usual case, without the full parser
+        return value.lower()
     pairs = getaddresses([value])
     for _name, addr in pairs:
         if "@" in addr:

@@ -27,7 +27,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.attachments import AttachmentPolicy, decide_all
-from maild.domain.message import ParsedMessage, parse, synthetic_msgid
+from maild.domain.message import (
+    _PLAIN_ADDRESS,
+    ParsedMessage,
+    normalize_address,
+    parse,
+    synthetic_msgid,
+)
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
@@ -616,3 +622,12 @@ def test_any_mime_tree_is_read_and_every_file_is_kept(data) -> None:
             and leaf["text"].strip()
         ):
             assert " ".join(leaf["text"].split()) in " ".join(msg.text.split())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.from_regex(_PLAIN_ADDRESS, fullmatch=True))
+def test_plain_address_shortcut_agrees_with_the_full_parser(address):
+    from email.utils import getaddresses
+
+    parsed = [a.strip().lower() for _name, a in getaddresses([address]) if "@" in a]
+    assert normalize_address(address) == parsed[0]
