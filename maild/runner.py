@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from maild.adapters.store import StoreUnavailable
 from maild.app import App
-from maild.domain.message import fallback_message, synthetic_msgid
+from maild.domain.message import ParsedMessage, fallback_message, parse, synthetic_msgid
 from maild.pipeline import Decision, process
 
 log = logging.getLogger("maild.runner")
@@ -28,14 +28,15 @@ def received_at_of(key: str, app: App) -> datetime:
         return app.now()
 
 
-def process_key(app: App, key: str) -> Decision | None:
-    """Process one spooled message; None when it must wait (transient trouble)."""
+def process_key(app: App, key: str, parsed: ParsedMessage | None = None) -> Decision | None:
+    """Process one spooled message (`parsed`: already parsed, e.g. ahead of the store
+    lock); None when it must wait (transient trouble)."""
     if not app.spool.is_pending(key):
         return None
     raw = app.spool.read(key)
     when = received_at_of(key, app)
     try:
-        decision = process(app, raw, spool_key=key, received_at=when)
+        decision = process(app, raw, spool_key=key, received_at=when, msg=parsed)
     except StoreUnavailable as e:
         log.warning("spool %s: store unavailable, will retry: %s", key, e)
         return None
@@ -55,6 +56,18 @@ def process_key(app: App, key: str) -> Decision | None:
             return None
     app.spool.done(key)
     return decision
+
+
+def parse_spooled(app: App, keys: list[str]) -> dict[str, ParsedMessage]:
+    """Parse spooled messages (pure work, no store lock needed); a message that
+    cannot be read or parsed here is left to process_key and its failure policy."""
+    out: dict[str, ParsedMessage] = {}
+    for key in keys:
+        try:
+            out[key] = parse(app.spool.read(key))
+        except Exception:
+            continue
+    return out
 
 
 def ingest(app: App, raw: bytes) -> tuple[str, Decision | None]:

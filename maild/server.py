@@ -6,10 +6,12 @@ always current; other config changes need a restart).
 The processing and the outbox sender each run in a child process (ChildProcess),
 forked at start: parsing, deciding and rendering are CPU-bound Python, and in the
 same process they would share one interpreter lock with the listener and the
-sender (every hand-over of that lock costs the listener). The worker gets batches
-of spool keys over a pipe and answers when they are done; it is the same code
+sender (every hand-over of that lock costs the listener). Two workers get batches
+of spool keys over pipes and answer when they are done; it is the same code
 (runner.process_key under one store lock per batch), and the store's lock is what
-it always was, across processes. The sender runs an outbox pass when asked (the
+it always was, across processes. One worker parses its batch while the other holds
+the lock, and batches take the lock in the order they were handed out (Turns). The
+sender runs an outbox pass when asked (the
 outbox's flush lock keeps it the only one sending). If the daemon dies, a child
 finishes what it is doing, sees the pipe closed and exits.
 """
@@ -17,6 +19,7 @@ finishes what it is doing, sees the pipe closed and exits.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import multiprocessing
 import os
@@ -24,15 +27,16 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from maild.adapters import systemd
 from maild.adapters.listener import SupportHandler, make_protocol
 from maild.app import App
 from maild.domain.replyaddr import is_support_address
-from maild.runner import process_key
+from maild.runner import parse_spooled, process_key
 
 log = logging.getLogger("maild.serve")
 
@@ -43,19 +47,54 @@ STOP_GRACE = 20.0  # seconds to finish in-flight processing on SIGTERM
 # (adapters.durable.transaction): at most this many, or this long, per batch.
 BATCH_MAX = 128
 BATCH_SECONDS = 0.5
+# Worker processes: one parses its batch while the other holds the store lock.
+WORKERS = 2
+TURN_WAIT = 10.0
 
 
-def process_batch(app: App, keys: list[str]) -> list[str]:
+def process_batch(app: App, keys: list[str], turn: Any = None) -> list[str]:
     """Process spooled messages under one store lock: their writes become durable
     together when the lock is released, and only then are they marked processed
-    in the spool. Returns the keys left for the next batch (over BATCH_SECONDS)."""
-    started = time.monotonic()
-    with app.store.locked():
-        for n, key in enumerate(keys, 1):
-            process_key(app, key)
-            if time.monotonic() - started > BATCH_SECONDS:
-                return keys[n:]
+    in the spool. Returns the keys left for the next batch (over BATCH_SECONDS).
+
+    They are parsed first, without the lock, while another worker may hold it;
+    `turn` (Turns.turn) then makes batches take the lock in the order they were
+    handed out, so a message is never decided before one that came earlier."""
+    parsed = parse_spooled(app, keys)
+    with turn if turn is not None else nullcontext():
+        started = time.monotonic()
+        with app.store.locked():
+            for n, key in enumerate(keys, 1):
+                process_key(app, key, parsed.get(key))
+                if time.monotonic() - started > BATCH_SECONDS:
+                    return keys[n:]
     return []
+
+
+class Turns:
+    """Batch numbers shared by the worker processes: batch n takes the store lock
+    after batch n-1 released it. A worker that died holding a turn delays the
+    next one TURN_WAIT seconds at most (the store lock still keeps them apart)."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.cond = ctx.Condition()
+        self.next = ctx.Value("q", 0, lock=False)
+
+    @contextmanager
+    def turn(self, seq: int) -> Iterator[None]:
+        with self.cond:
+            self.cond.wait_for(lambda: self.next.value >= seq, timeout=TURN_WAIT)
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.next.value = max(self.next.value, seq + 1)
+                self.cond.notify_all()
+
+
+def _run_batch(app: App, request: tuple[int, list[str]], turns: Turns) -> list[str]:
+    seq, keys = request
+    return process_batch(app, keys, turns.turn(seq))
 
 
 _parent_ends: list[Any] = []  # the daemon's ends of its children's pipes
@@ -154,16 +193,17 @@ class Daemon:
         self.app = app
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.queued: set[str] = set()
-        self.process_pool = ThreadPoolExecutor(1, "maild-process")
+        self.process_pool = ThreadPoolExecutor(WORKERS, "maild-process")
         self.send_pool = ThreadPoolExecutor(1, "maild-send")
         self.stopping = asyncio.Event()
         self.outbox_wake = asyncio.Event()
         self.imap_stop = threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.handler: SupportHandler | None = None
-        # None: in this process (MAILD_WORKER_PROCESS=0, for debugging)
-        self.worker: ChildProcess | None = None
+        # none: in this process (MAILD_WORKER_PROCESS=0, for debugging)
+        self.workers: list[ChildProcess] = []
         self.sender: ChildProcess | None = None
+        self.batches = 0  # batch numbers, in the order batches are handed out
 
     # -- feeding the worker ------------------------------------------------------
     def enqueue(self, key: str) -> None:
@@ -184,15 +224,21 @@ class Daemon:
         return is_support_address(address, self.app.config.support.address)
 
     # -- tasks --------------------------------------------------------------------
-    async def _process_loop(self) -> None:
+    async def _process_loop(self, worker: ChildProcess | None) -> None:
         loop = asyncio.get_running_loop()
         while True:
             keys = [await self.queue.get()]
             while len(keys) < BATCH_MAX and not self.queue.empty():
                 keys.append(self.queue.get_nowait())
+            seq, self.batches = self.batches, self.batches + 1
             left: list[str] = []
             try:
-                left = await loop.run_in_executor(self.process_pool, self._process_batch, keys)
+                if worker is not None:
+                    left = await loop.run_in_executor(self.process_pool, worker.call, (seq, keys))
+                else:
+                    left = await loop.run_in_executor(
+                        self.process_pool, process_batch, self.app, keys
+                    )
             except Exception:
                 log.exception("spool %s: unexpected error in the worker", ", ".join(keys))
             finally:
@@ -203,11 +249,6 @@ class Daemon:
                 for key in left:  # over the time budget: next batch
                     self.queue.put_nowait(key)
                 self.outbox_wake.set()
-
-    def _process_batch(self, keys: list[str]) -> list[str]:
-        if self.worker is not None:
-            return self.worker.call(keys)
-        return process_batch(self.app, keys)
 
     def _flush_outbox(self) -> tuple[int, int]:
         if self.sender is not None:
@@ -250,10 +291,13 @@ class Daemon:
         cfg = self.app.config
         if os.environ.get("MAILD_WORKER_PROCESS", "1") != "0":
             # fork first: no threads yet, no signal handlers
-            self.worker = ChildProcess(self.app, "maild-worker", process_batch)
+            run = functools.partial(_run_batch, turns=Turns(multiprocessing.get_context("fork")))
+            self.workers = [
+                ChildProcess(self.app, f"maild-worker-{n}", run) for n in range(1, WORKERS + 1)
+            ]
             self.sender = ChildProcess(self.app, "maild-sender", _flush_outbox)
-            self.worker.start()
-            self.sender.start()
+            for child in (*self.workers, self.sender):
+                child.start()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
         loop.add_signal_handler(signal.SIGHUP, self._on_hup)
@@ -298,7 +342,10 @@ class Daemon:
 
         scheduler = self._start_scheduler()
         tasks = [
-            asyncio.create_task(self._process_loop(), name="process"),
+            *(
+                asyncio.create_task(self._process_loop(w), name=f"process-{n}")
+                for n, w in enumerate(self.workers or [None])
+            ),
             asyncio.create_task(self._outbox_loop(), name="outbox"),
             asyncio.create_task(self._rescan_loop(), name="rescan"),
         ]
@@ -337,7 +384,7 @@ class Daemon:
         return 0
 
     def _stop_children(self) -> None:
-        for child in (self.worker, self.sender):
+        for child in (*self.workers, self.sender):
             if child is not None:
                 child.stop()
 
