@@ -104,7 +104,7 @@ _DECLARED_BONUS = 0.05
 # chardet's confidence (0..1) scaled into plausibility units: an opinion, not a vote.
 _CHARDET_WEIGHT = 0.1
 # Plausibility looks at a prefix only: enough evidence, bounded cost on huge bodies.
-_SAMPLE_CHARS = 1_000  # per window; two windows are scored (see _sample)
+_SAMPLE_CHARS = 600  # per window; two windows are scored (see _sample)
 _CHARDET_BYTES = 64_000
 
 
