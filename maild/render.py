@@ -7,6 +7,7 @@ subject here, so no template can forget it.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import decode_header, make_header
@@ -88,13 +89,7 @@ class Renderer:
         if tid:
             headers["X-Maild-TID"] = tid
         lines = [_header_line(k, v) for k, v in headers.items()]
-        text = b"".join(
-            [
-                b'Content-Type: text/plain; charset="utf-8"\r\n',
-                b"Content-Transfer-Encoding: base64\r\n\r\n",
-                base64.encodebytes(body.encode("utf-8")).replace(b"\n", b"\r\n"),
-            ]
-        )
+        text = _text_part(body)
         if not attachments:
             raw = b"".join([*lines, b"MIME-Version: 1.0\r\n", text])
             return Mail(headers, raw)
@@ -123,6 +118,48 @@ class Renderer:
             ]
         )
         return Mail(headers, raw)
+
+
+# An 8bit line may hold 998 octets (RFC 5322 2.1.1); longer ones go out as base64.
+MAX_LINE = 998
+_CONTROL = re.compile(r"[\x00\r\x0b\x0c\x7f]")
+
+
+def _text_part(body: str) -> bytes:
+    """The text part: as written (7bit or 8bit UTF-8, CRLF line ends) when every line
+    fits, else base64. Plain 8bit text is smaller than base64 and has a third of its
+    lines, and every SMTP hop reads mail line by line; a relay without 8BITMIME
+    gets it converted (seven_bit)."""
+    data = body.encode("utf-8")
+    if not _CONTROL.search(body) and all(len(x) <= MAX_LINE for x in data.split(b"\n")):
+        cte = b"7bit" if data.isascii() else b"8bit"
+        if not data.endswith(b"\n"):
+            data += b"\n"
+        encoded = data.replace(b"\n", b"\r\n")
+    else:
+        cte = b"base64"
+        encoded = base64.encodebytes(data).replace(b"\n", b"\r\n")
+    return b"".join(
+        [
+            b'Content-Type: text/plain; charset="utf-8"\r\n',
+            b"Content-Transfer-Encoding: " + cte + b"\r\n\r\n",
+            encoded,
+        ]
+    )
+
+
+def seven_bit(raw: bytes) -> bytes:
+    """The same mail with every 8bit part re-encoded as base64: for a relay that
+    does not announce 8BITMIME (RFC 6152)."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    msg = message_from_bytes(raw, policy=default)
+    for part in msg.walk():
+        if str(part.get("Content-Transfer-Encoding", "")).lower() == "8bit":
+            text = part.get_content()
+            part.set_content(text, subtype=part.get_content_subtype(), cte="base64")
+    return msg.as_bytes(policy=default.clone(linesep="\r\n"))
 
 
 @dataclass(frozen=True)

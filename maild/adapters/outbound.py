@@ -27,7 +27,7 @@ from typing import Any
 
 from maild.adapters.durable import exists, read_bytes, sync_fs, write_atomic
 from maild.config import OutboundConfig
-from maild.render import Mail, as_bytes, header_text
+from maild.render import Mail, as_bytes, header_text, seven_bit
 
 RETRY_BASE_SECONDS = 30
 PARALLEL_CONNECTIONS = 4  # to the relay, when a pass has enough mail to share
@@ -215,7 +215,14 @@ class Outbox:
             for meta in due:
                 try:
                     data = _unpack((self.queue / f"{meta['id']}{EXT}").read_bytes())[1]
-                    client.sendmail(meta["sender"], meta["to"], data)
+                    options: list[str] = []
+                    if not data.isascii():  # 8bit text (render._text_part)
+                        client.ehlo_or_helo_if_needed()
+                        if client.has_extn("8bitmime"):
+                            options = ["BODY=8BITMIME"]
+                        else:
+                            data = seven_bit(data)
+                    client.sendmail(meta["sender"], meta["to"], data, options)
                 except smtplib.SMTPRecipientsRefused as e:
                     self._failed(meta, _describe(e), now)
                     failed += 1

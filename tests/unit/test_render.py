@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,3 +40,42 @@ def test_display_name_is_encoded_and_address_kept():
     text, raw = read_back("From", "Служба поддержки <support@example.com>")
     assert text == "Служба поддержки <support@example.com>"
     assert b"<support@example.com>" in raw and raw.isascii()
+
+
+def _mail(body: str) -> bytes:
+    from maild.render import _text_part
+
+    return b"Subject: x\r\nMIME-Version: 1.0\r\n" + _text_part(body)
+
+
+def _text_of(raw: bytes) -> str:
+    """The text as a mail client shows it (wire line ends are CRLF)."""
+    text = email.message_from_bytes(raw, policy=email.policy.default).get_content()
+    return text.replace("\r\n", "\n")
+
+
+def test_text_goes_as_written_in_8bit_when_lines_fit():
+    body = "Здравствуйте!\n\nВаше обращение зарегистрировано.\n"
+    raw = _mail(body)
+    assert b"Content-Transfer-Encoding: 8bit" in raw
+    assert "Ваше обращение".encode() in raw
+    assert _text_of(raw) == body
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["Строка " * 200 + "\n", "текст\rс возвратом каретки\n", "нулевой \x00 байт\n"],
+)
+def test_long_lines_or_control_characters_go_as_base64(body):
+    raw = _mail(body)
+    assert b"Content-Transfer-Encoding: base64" in raw and raw.isascii()
+    assert _text_of(raw).split()[0] == body.split()[0]
+
+
+def test_seven_bit_keeps_the_text_for_a_relay_without_8bitmime():
+    from maild.render import seven_bit
+
+    body = "Здравствуйте!\nОтвет на ваш вопрос.\n"
+    raw = seven_bit(_mail(body))
+    assert raw.isascii()
+    assert _text_of(raw) == body
