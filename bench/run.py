@@ -327,6 +327,9 @@ def ingest_cost(store: Path, home: Path, seeded, n: int, tag: str) -> dict:
     }
 
 
+STALE: list[Path] = []  # seeds of an older layout, deleted once everything is measured
+
+
 def seed_layout() -> str:
     """What a cached seed depends on: the seeder and the store's layout."""
     import hashlib
@@ -359,8 +362,8 @@ def seeded_store(count: int, fresh: bool = False):
     if fresh and base.exists():
         discard(base)
     for old in (BENCH / "out").glob(f"seed-{count}-*"):
-        if old != base:
-            discard(old)  # another layout: useless now
+        if old != base and old not in STALE:
+            STALE.append(old)  # another layout: useless now; deleted after the run
     if not meta.exists():
         if base.exists():
             discard(base)  # an interrupted seeding
@@ -687,6 +690,8 @@ def main() -> int:
     finally:
         if not a.keep and work.exists():
             discard(work)
+        for old in STALE:
+            discard(old)
     e2e = res["e2e"]["throughput"]["e2e_msgs_per_s"]
     sink = res["sink"]["msgs_per_s"]
     res["ratio"] = e2e / sink
