@@ -35,6 +35,7 @@ import importlib.util
 import json
 import os
 import platform
+import resource
 import signal
 import socket
 import statistics
@@ -100,6 +101,15 @@ def start_sink(port: int, record: Path | None = None) -> subprocess.Popen:
     if p.stdout.readline().strip() != b"ready":
         raise RuntimeError("sink did not start")
     return p
+
+
+def proc_cpu(pid: int) -> float:
+    """Seconds of CPU (user + system) a process has used."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -182,23 +192,42 @@ class Serve:
         self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT, env=env)
         wait_banner(self.port, self.proc)
 
-    def rss_mb(self) -> tuple[float, float]:
-        """VmRSS and VmHWM of maild serve: the daemon plus its worker process (summed,
-        so pages the two share after the fork are counted twice: an upper bound)."""
-        pids = [self.proc.pid]
+    def pids(self) -> dict[str, int]:
+        """The daemon and its children (workers, sender), by process name."""
+        out = {"maild daemon": self.proc.pid}
         try:
             kids = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
-            pids += [int(k) for k in kids.split()]
         except OSError:
-            pass
-        rss = hwm = 0.0
-        for pid in pids:
+            return out
+        for k in kids.split():
+            try:
+                name = Path(f"/proc/{k}/comm").read_text().strip()
+            except OSError:
+                continue
+            out[name if name not in out else f"{name} {k}"] = int(k)
+        return out
+
+    def cpu(self) -> dict[str, float]:
+        return {name: proc_cpu(pid) for name, pid in self.pids().items()}
+
+    def rss_mb(self) -> tuple[float, float, float]:
+        """VmRSS, VmHWM and Pss of maild serve, summed over the daemon and its children.
+        The RSS sums count the pages they share since the fork once per process (an
+        upper bound); Pss splits shared pages between them (the real total)."""
+        rss = hwm = pss = 0.0
+        for pid in self.pids().values():
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS"):
                     rss += int(line.split()[1]) / 1024
                 elif line.startswith("VmHWM"):
                     hwm += int(line.split()[1]) / 1024
-        return rss, hwm
+            try:
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1]) / 1024
+            except OSError:
+                pass
+        return rss, hwm, pss
 
     def stop(self) -> None:
         stop(self.proc, 60)
@@ -257,7 +286,15 @@ def phase_e2e(work: Path, n: int, lat_seconds: float, profile: Path | None) -> d
     try:
         warm = send_and_confirm(serve.port, relay, make_mails(100, run="w"))
         log(f"  warm-up: {warm['confirmed']}/{warm['n']} confirmed")
+        cpu0 = serve.cpu() | {"relay": proc_cpu(relay.proc.pid)}
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         thr = send_and_confirm(serve.port, relay, make_mails(n, run="e"))
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu1 = serve.cpu() | {"relay": proc_cpu(relay.proc.pid)}
+        cpu = {k: (cpu1[k] - cpu0.get(k, 0.0)) / n * 1000 for k in cpu1}
+        cpu["loadgen"] = (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) / n * 1000
+        thr["cpu_ms_per_msg"] = cpu
+        log("  CPU per message (ms): " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
         log(
             f"  closed loop: {thr['e2e_msgs_per_s']:.1f} msgs/s end to end "
             f"({thr['confirmed']}/{thr['n']} confirmed, accepted at "
@@ -433,14 +470,15 @@ def phase_scale(work: Path, n_ingest: int, n_rss: int, fresh: bool = False) -> d
             serve = Serve(home, store, relay)
             try:
                 r = send_and_confirm(serve.port, relay, make_mails(n_rss, run=f"m{tag}"))
-                rss, hwm = serve.rss_mb()
+                rss, hwm, pss = serve.rss_mb()
             finally:
                 serve.stop()
                 relay.stop()
-            out["rss"] = {"rss_mb": rss, "hwm_mb": hwm, **r}
+            out["rss"] = {"rss_mb": rss, "hwm_mb": hwm, "pss_mb": pss, **r}
             log(
                 f"  maild serve on the 100k store after {r['confirmed']} messages: "
-                f"VmRSS {rss:.0f} MB (peak {hwm:.0f} MB; daemon + worker process), "
+                f"VmRSS {rss:.0f} MB (peak {hwm:.0f} MB; Pss {pss:.0f} MB; daemon, workers "
+                "and sender), "
                 f"{r['e2e_msgs_per_s']:.1f} msgs/s"
             )
     return out
@@ -537,6 +575,12 @@ def write_results(command: str, res: dict, last: str) -> None:
         ),
         ("ratio e2e / sink", f"{res['ratio']:.2f}", ok("ratio", res["ratio"])),
         ("maild accepts (250 after fsync)", f"{e2e['accept_msgs_per_s']:.0f} msgs/s", ""),
+        (
+            "CPU per message in the e2e run, by process",
+            ", ".join(f"{k} {v:.2f} ms" for k, v in e2e["cpu_ms_per_msg"].items())
+            + f"; sum {sum(e2e['cpu_ms_per_msg'].values()):.1f} ms",
+            "",
+        ),
         ("latency end of DATA → confirmation at 50 msg/s, p50", f"{lat['p50_ms']:.0f} ms", ""),
         (
             "latency end of DATA → confirmation at 50 msg/s, p99",
@@ -562,8 +606,8 @@ def write_results(command: str, res: dict, last: str) -> None:
         ),
         ("cost 100k / 1k", f"{res['cost_ratio']:.2f}", ok("cost_100k_over_1k", res["cost_ratio"])),
         (
-            "maild serve VmRSS, daemon + worker process, on the 100k store after mail",
-            f"{rss['rss_mb']:.0f} MB (peak {rss['hwm_mb']:.0f} MB)",
+            "maild serve VmRSS summed over its 4 processes, on the 100k store after mail",
+            f"{rss['rss_mb']:.0f} MB (peak {rss['hwm_mb']:.0f} MB; Pss {rss['pss_mb']:.0f} MB)",
             ok("rss_mb_100k", rss["rss_mb"]),
         ),
         (
@@ -598,7 +642,8 @@ def write_results(command: str, res: dict, last: str) -> None:
         f"- command: `{command}`\n"
         f"- date: {dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}\n"
         f"- machine: {machine()}\n"
-        f"- store file system: {fs_type(BENCH / 'out')}\n"
+        f"- store file system: {fs_type(BENCH / 'out')}; creating a file there cost "
+        f"{res['create_us']:.0f} µs of CPU at the start of the run\n"
         f"- mail mix: {res['mix']}\n"
         f"- sizes: sink {sink['n']} messages; e2e {e2e['n']} messages closed loop, "
         f"{lat['n']} at 50 msg/s; ingest {c1['n']} messages per store; RSS after "
@@ -607,6 +652,22 @@ def write_results(command: str, res: dict, last: str) -> None:
         f"Last line:\n\n```\n{last}\n```\n\n"
     )
     path.write_text(text + notes, encoding="utf-8")
+
+
+def fs_probe(folder: Path, n: int = 300) -> float:
+    """Microseconds of CPU to create one small file (temp + rename, as maild writes)
+    in `folder`. On ext4 without a journal this grows with the files deleted nearby
+    in the last hours: the context for a slow run. The files are kept (deleting them
+    would add to that)."""
+    folder.mkdir()
+    t0 = time.process_time()
+    for i in range(n):
+        tmp = folder / f".{i}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        os.write(fd, b"x" * 300)
+        os.close(fd)
+        os.rename(tmp, folder / str(i))
+    return (time.process_time() - t0) / n * 1e6
 
 
 def fs_type(path: Path) -> str:
@@ -662,6 +723,8 @@ def main() -> int:
     work.mkdir()
     res: dict = {"mix": describe(make_mails(400, run="s"))}
     log(f"mail mix: {res['mix']}")
+    res["create_us"] = fs_probe(work / "fsprobe")
+    log(f"file system: creating a file here costs {res['create_us']:.0f} µs of CPU")
     try:
         log(f"1/4 bare aiosmtpd sink, {sizes['sink']} messages")
         res["sink"] = phase_sink(sizes["sink"])

@@ -105,6 +105,11 @@ def _child_main(app: App, conn: Any, serve: Callable[[App, Any], Any]) -> None:
     the pipe."""
     for end in _parent_ends:  # ours and the other children's: else no EOF, ever
         end.close()
+    try:  # "maild-worker-1" in ps and top, not "python"
+        with open("/proc/self/comm", "w") as f:
+            f.write(multiprocessing.current_process().name[:15])
+    except OSError:
+        pass
     signal.set_wakeup_fd(-1)  # the parent's asyncio wake-up pipe is not ours
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)  # the daemon says when to stop: EOF
