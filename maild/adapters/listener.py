@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 
 from aiosmtpd.lmtp import LMTP
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, syntax
 
 from maild.adapters.spool import Spool
 
@@ -115,10 +115,88 @@ class SupportHandler:
         return status
 
 
+class BlockData:
+    """DATA read in blocks, not line by line: aiosmtpd's own smtp_DATA awaits every
+    line (a 12 KB mail has about 170), which cost the listener more than the rest of
+    a session. The answers are aiosmtpd's: 552 over data_size_limit, 500 for a line
+    over line_length_limit (both after the whole DATA is read), and the dots are
+    removed as RFC 5321 4.5.2 says."""
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        if await self.check_helo_needed():
+            return
+        if await self.check_auth_needed("DATA"):
+            return
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        data, too_much = await self._read_data()
+        if data is None:  # the connection ended
+            return
+        if too_much:
+            await self.push("552 Error: Too much mail data")
+            self._set_post_data_state()
+            return
+        if _long_line(data, self.line_length_limit):
+            await self.push("500 Line too long (see RFC5321 4.5.3.1.6)")
+            self._set_post_data_state()
+            return
+        # the lines' leading dots (transparency), with the CRLF before the first line
+        content = (b"\r\n" + data).replace(b"\r\n.", b"\r\n")[2:]
+        self.envelope.content = self.envelope.original_content = content
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        await self.push("250 OK" if status is MISSING else status)
+
+    async def _read_data(self) -> tuple[bytes | None, bool]:
+        """(DATA up to and without the final ".CRLF", whether it exceeded the size
+        limit); (None, False) if the connection ended first."""
+        reader = self._reader
+        limit = self.data_size_limit
+        buf = bytearray()
+        dropped = 0  # bytes discarded once over the limit (the rest is drained)
+        while True:
+            try:
+                buf += await reader.readuntil(b".\r\n")
+            except asyncio.LimitOverrunError as e:  # more than the reader's limit
+                buf += await reader.read(e.consumed)
+                continue
+            except asyncio.IncompleteReadError:
+                return None, False
+            if buf == b".\r\n" and not dropped or buf.endswith(b"\r\n.\r\n"):
+                break  # a line holding only a dot; else a dot ended some line
+            if limit and dropped + len(buf) > limit + 3 and len(buf) > 5:
+                dropped += len(buf) - 5
+                del buf[:-5]
+        if limit and dropped + len(buf) - 3 > limit:
+            return b"", True
+        return bytes(buf[:-3]), False
+
+
+def _long_line(data: bytes, limit: int) -> bool:
+    """A line longer than `limit` bytes with its CRLF (aiosmtpd's line_length_limit)."""
+    if len(data) < limit - 1:
+        return False
+    return max(len(line) for line in data.split(b"\r\n")) > limit - 2
+
+
+class MaildSMTP(BlockData, SMTP):
+    pass
+
+
+class MaildLMTP(BlockData, LMTP):
+    pass
+
+
 def make_protocol(
     handler: SupportHandler, *, lmtp: bool, max_size: int, hostname: str
 ) -> Callable[[], SMTP]:
-    cls = LMTP if lmtp else SMTP
+    cls = MaildLMTP if lmtp else MaildSMTP
 
     def factory() -> SMTP:
         return cls(

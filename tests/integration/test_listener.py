@@ -1,0 +1,97 @@
+"""The SMTP listener's DATA, read in blocks (adapters/listener.BlockData): the bytes
+stored are the bytes sent, with aiosmtpd's answers for the limits."""
+
+from __future__ import annotations
+
+import smtplib
+
+import pytest
+from aiosmtpd.controller import Controller
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from maild.adapters.listener import MaildSMTP, SupportHandler
+from maild.adapters.spool import Spool
+from tests.helpers import free_port
+
+LIMIT = 20_000
+
+
+class _Server(Controller):
+    def factory(self):
+        return MaildSMTP(self.handler, data_size_limit=LIMIT, decode_data=False)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    spool = Spool(tmp_path_factory.mktemp("listener") / "spool")
+    keys: list[str] = []
+    handler = SupportHandler(spool, lambda a: a == "support@example.com", keys.append)
+    ctl = _Server(handler, hostname="127.0.0.1", port=free_port())
+    ctl.start()
+    yield ctl.port, spool, keys
+    ctl.stop()
+
+
+def send(port: int, raw: bytes) -> tuple[int, bytes]:
+    with smtplib.SMTP("127.0.0.1", port) as s:
+        s.ehlo()
+        s.mail("ivan@shop-example.ru")
+        s.rcpt("support@example.com")
+        try:
+            code, _ = s.data(raw)
+        except smtplib.SMTPDataError as e:
+            return e.smtp_code, b""
+    return code, b""
+
+
+def stored(server, raw: bytes) -> bytes:
+    port, spool, keys = server
+    before = len(keys)
+    code, _ = send(port, raw)
+    assert code == 250
+    assert len(keys) == before + 1
+    return spool.read(keys[-1])
+
+
+def test_dots_at_line_starts_and_ends_come_through_unchanged(server):
+    raw = (
+        b"Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\n.\r\n"
+        b"The end.\r\nAnother end.\r\n. \r\n...\r\n"
+    )
+    assert stored(server, raw) == raw
+
+
+def test_empty_body_and_a_message_of_one_line(server):
+    assert stored(server, b"Subject: x\r\n\r\n") == b"Subject: x\r\n\r\n"
+    assert stored(server, b"x") == b"x\r\n"  # smtplib ends the data with CRLF
+
+
+def test_size_limit_is_552_and_the_session_goes_on(server):
+    port, _spool, keys = server
+    line = b"x" * 98 + b"\r\n"
+    fits = line * (LIMIT // len(line))
+    assert stored(server, fits) == fits
+    before = len(keys)
+    assert send(port, fits + line * 3)[0] == 552
+    assert len(keys) == before  # nothing stored
+    assert stored(server, b"after\r\n") == b"after\r\n"
+
+
+def test_line_over_the_limit_is_500(server):
+    port, _spool, keys = server
+    before = len(keys)
+    assert send(port, b"Subject: long\r\n\r\n" + b"y" * 1200 + b"\r\n")[0] == 500
+    assert len(keys) == before
+
+
+LINE = st.binary(max_size=120).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b""))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(LINE, max_size=40))
+def test_any_lines_are_stored_as_sent(server, lines):
+    raw = b"".join(line + b"\r\n" for line in lines)
+    assert stored(server, raw) == (raw or b"\r\n")  # smtplib sends nothing as one CRLF
