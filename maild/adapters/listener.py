@@ -168,7 +168,7 @@ class BlockData:
                 continue
             except asyncio.IncompleteReadError:
                 return None, False
-            if buf == b".\r\n" and not dropped or buf.endswith(b"\r\n.\r\n"):
+            if (buf == b".\r\n" and not dropped) or buf.endswith(b"\r\n.\r\n"):
                 break  # a line holding only a dot; else a dot ended some line
             if limit and dropped + len(buf) > limit + 3 and len(buf) > 5:
                 dropped += len(buf) - 5
