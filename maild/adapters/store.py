@@ -2,7 +2,7 @@
 
     tickets/<ab>/<tid>.json   one TinyDB per ticket (tables "ticket", "messages")
     open.json                 TinyDB of summaries of tickets not closed
-    archive/<YYYY-MM>.json    TinyDB of summaries of closed tickets, by creation month
+    archive/<YYYY>-W<ww>.json TinyDB of summaries of closed tickets, by creation ISO week
     index/msgid/<ab>/<hash>   Message-ID -> TID of mail received, one small file each
     index/address/<ab>/<hash> per address: first ticket, recent automatic replies
     registry.json             TinyDB of licenses and groups
@@ -238,12 +238,15 @@ def _upsert_summary(db: TinyDB, tid: str, summary: dict[str, Any]) -> None:
     db.storage.write(tables)
 
 
-def _remove_summary(db: TinyDB, tid: str) -> None:
+def _remove_summary(db: TinyDB, tid: str) -> bool:
+    """Remove the row of `tid`; False if there was none."""
     tables, table, index = _summary_rows(db)
     key = index.pop(tid, None)
-    if key is not None:
-        table.pop(key, None)
-        db.storage.write(tables)
+    if key is None:
+        return False
+    table.pop(key, None)
+    db.storage.write(tables)
+    return True
 
 
 def _hash(value: str) -> str:
@@ -405,6 +408,13 @@ class Store:
         self._save_summary(ticket)
 
     def _archive_path(self, ticket: dict[str, Any]) -> Path:
+        """The ISO week the ticket was created in: a reply to an old ticket rewrites a
+        week's summaries (~1/150 of three years), not a month's."""
+        year, week, _ = date.fromisoformat(ticket["created_at"][:10]).isocalendar()
+        return self.root / "archive" / f"{year}-W{week:02d}.json"
+
+    def _legacy_archive_path(self, ticket: dict[str, Any]) -> Path:
+        """Where stores made before the week partitions keep it: by creation month."""
         return self.root / "archive" / f"{ticket['created_at'][:7]}.json"
 
     def _save_summary(self, ticket: dict[str, Any]) -> None:
@@ -418,10 +428,20 @@ class Store:
                 _remove_summary(open_db, tid)
             else:
                 _upsert_summary(open_db, tid, summary)
-                _remove_summary(archive, tid)
+                if not _remove_summary(archive, tid):
+                    self._remove_legacy_summary(ticket)
         finally:
             open_db.close()
             archive.close()
+
+    def _remove_legacy_summary(self, ticket: dict[str, Any]) -> None:
+        path = self._legacy_archive_path(ticket)
+        if exists(path):
+            legacy = _db(path, summary=True)
+            try:
+                _remove_summary(legacy, ticket["tid"])
+            finally:
+                legacy.close()
 
     def summaries(self, status: str | None = None) -> list[dict[str, Any]]:
         """Ticket summaries, oldest first; closed ones come from the archive."""
