@@ -13,6 +13,7 @@ Ids are derived from what caused the mail, so queueing is idempotent.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import smtplib
@@ -304,6 +305,7 @@ def _records(folder: Path) -> list[dict[str, Any]]:
     return out
 
 
+@functools.lru_cache(maxsize=64)  # the From of outgoing mail is nearly always the same
 def _bare(value: str | None) -> str:
     from email.utils import parseaddr
 
