@@ -28,15 +28,17 @@ def received_at_of(key: str, app: App) -> datetime:
         return app.now()
 
 
-def process_key(app: App, key: str, parsed: ParsedMessage | None = None) -> Decision | None:
-    """Process one spooled message (`parsed`: already parsed, e.g. ahead of the store
-    lock); None when it must wait (transient trouble)."""
+def process_key(
+    app: App, key: str, parsed: tuple[bytes, ParsedMessage] | None = None
+) -> Decision | None:
+    """Process one spooled message (`parsed`: its bytes and message, read and parsed
+    ahead of the store lock); None when it must wait (transient trouble)."""
     if not app.spool.is_pending(key):
         return None
-    raw = app.spool.read(key)
+    raw, msg = parsed if parsed is not None else (app.spool.read(key), None)
     when = received_at_of(key, app)
     try:
-        decision = process(app, raw, spool_key=key, received_at=when, msg=parsed)
+        decision = process(app, raw, spool_key=key, received_at=when, msg=msg)
     except StoreUnavailable as e:
         log.warning("spool %s: store unavailable, will retry: %s", key, e)
         return None
@@ -58,13 +60,14 @@ def process_key(app: App, key: str, parsed: ParsedMessage | None = None) -> Deci
     return decision
 
 
-def parse_spooled(app: App, keys: list[str]) -> dict[str, ParsedMessage]:
-    """Parse spooled messages (pure work, no store lock needed); a message that
-    cannot be read or parsed here is left to process_key and its failure policy."""
-    out: dict[str, ParsedMessage] = {}
+def parse_spooled(app: App, keys: list[str]) -> dict[str, tuple[bytes, ParsedMessage]]:
+    """Read and parse spooled messages (pure work, no store lock needed); a message
+    that cannot be read or parsed here is left to process_key and its failure policy."""
+    out: dict[str, tuple[bytes, ParsedMessage]] = {}
     for key in keys:
         try:
-            out[key] = parse(app.spool.read(key))
+            raw = app.spool.read(key)
+            out[key] = (raw, parse(raw))
         except Exception:
             continue
     return out

@@ -11,9 +11,9 @@ of spool keys over pipes and answer when they are done; it is the same code
 (runner.process_key under one store lock per batch), and the store's lock is what
 it always was, across processes. One worker parses its batch while the other holds
 the lock, and batches take the lock in the order they were handed out (Turns). The
-sender runs an outbox pass when asked (the
-outbox's flush lock keeps it the only one sending). If the daemon dies, a child
-finishes what it is doing, sees the pipe closed and exits.
+sender runs an outbox pass when asked (the outbox's flush lock keeps it the only
+one sending). If the daemon dies, a child finishes what it is doing, sees the pipe
+closed and exits.
 """
 
 from __future__ import annotations

@@ -249,6 +249,11 @@ def _remove_summary(db: TinyDB, tid: str) -> bool:
     return True
 
 
+def _times(address_record: dict[str, Any]) -> list[datetime]:
+    """When automatic replies went to an address, from its record."""
+    return [datetime.fromisoformat(t) for t in address_record.get("auto_replies", [])]
+
+
 def _hash(value: str) -> str:
     return hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -349,13 +354,12 @@ class Store:
 
     def auto_replies(self, address: str) -> list[datetime]:
         """When automatic replies went to this address lately."""
-        return [datetime.fromisoformat(t) for t in self._address(address).get("auto_replies", [])]
+        return _times(self._address(address))
 
     def record_auto_reply(self, address: str, when: datetime) -> None:
         record = self._address(address)
         hour_ago = when - timedelta(hours=1)
-        recent = [datetime.fromisoformat(t) for t in record.get("auto_replies", [])]
-        times = [t for t in recent if t > hour_ago] + [when]
+        times = [t for t in _times(record) if t > hour_ago] + [when]
         self._save_address(address, {**record, "auto_replies": [t.isoformat() for t in times]})
 
     def mark_for_redaction(self, tid: str, closed_at: str) -> None:
