@@ -100,7 +100,9 @@ def _send(
             reply_to=app.reply_address(tid),
             attachments=out.attach,
         )
-        app.outbox.enqueue(out.key, email_msg, out.to, tid=tid, kind=out.kind, now=now)
+        app.outbox.enqueue(
+            out.key, email_msg, out.to, tid=tid, kind=out.kind, now=now, checked=True
+        )
         if customer_auto:
             app.store.record_auto_reply(out.to[0], now)
         log.info("%s [TID#%s] queued %s to %s", msg.message_id, tid, out.kind, ", ".join(out.to))

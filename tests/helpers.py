@@ -35,6 +35,7 @@ class Received:
     rcpt_tos: list[str]
     raw: bytes
     at: float
+    peer: Any = None  # the client's (host, port): one per SMTP connection
 
     @property
     def msg(self) -> EmailMessage:
@@ -58,7 +59,13 @@ class SinkHandler:
     async def handle_DATA(self, server, session, envelope) -> str:
         with self.lock:
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, time.time())
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    envelope.content,
+                    time.time(),
+                    session.peer,
+                )
             )
         return "250 OK"
 

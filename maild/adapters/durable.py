@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import socket
 import threading
@@ -42,8 +43,12 @@ def unique_name(when_ns: int | None = None) -> str:
     """A Maildir-style unique file name: time (ns), pid, counter, host."""
     global _counter
     _counter += 1
-    host = socket.gethostname().replace("/", "_").replace(":", "_")
-    return f"{when_ns or time.time_ns()}.P{os.getpid()}Q{_counter}.{host}"
+    return f"{when_ns or time.time_ns()}.P{os.getpid()}Q{_counter}.{_host()}"
+
+
+@functools.lru_cache(maxsize=1)
+def _host() -> str:
+    return socket.gethostname().replace("/", "_").replace(":", "_")
 
 
 def fsync_dir(path: Path) -> None:

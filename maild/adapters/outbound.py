@@ -46,9 +46,10 @@ class Outbox:
         self.sent = root / "sent"
         self.queue.mkdir(parents=True, exist_ok=True)
         self.sent.mkdir(parents=True, exist_ok=True)
-        self._client: smtplib.SMTP | None = None  # kept open between passes (daemon)
-        self._client_cfg: OutboundConfig | None = None
-        self._client_used = 0.0
+        # The daemon's sender keeps its relay connections, one per slot, and the
+        # threads that use them, open between passes (close() ends them).
+        self._clients: dict[int, tuple[smtplib.SMTP, OutboundConfig, float]] = {}
+        self._pool: ThreadPoolExecutor | None = None
 
     def known(self, mail_id: str) -> bool:
         return exists(self.queue / f"{mail_id}{EXT}") or exists(self.sent / f"{mail_id}{EXT}")
@@ -62,9 +63,11 @@ class Outbox:
         tid: str | None = None,
         kind: str = "",
         now: datetime | None = None,
+        checked: bool = False,
     ) -> bool:
-        """Queue a message durably; False if this id was queued or sent before."""
-        if self.known(mail_id) or not recipients:
+        """Queue a message durably; False if this id was queued or sent before
+        (`checked`: the caller has just asked `known`)."""
+        if not recipients or (not checked and self.known(mail_id)):
             return False
         meta = {
             "id": mail_id,
@@ -134,36 +137,37 @@ class Outbox:
     ) -> tuple[int, int]:
         """Send what is due (everything when `force`). Returns (sent, failed).
 
-        With `keep_connection` (the daemon) the relay connection stays open for the
-        next pass, up to KEEP_SECONDS idle; close() ends it."""
+        With `keep_connection` (the daemon) the relay connections stay open for the
+        next pass, up to KEEP_SECONDS idle; close() ends them."""
         now = now or datetime.now(UTC)
         with self._flush_lock():
             return self._flush(cfg, now, force, keep_connection)
 
     def close(self) -> None:
-        """Close a relay connection kept open between passes."""
-        client, self._client = self._client, None
-        if client is not None:
-            try:
-                client.quit()
-            except (OSError, smtplib.SMTPException):
-                client.close()
+        """Close the relay connections kept open between passes."""
+        clients, self._clients = self._clients, {}
+        for client, _cfg, _used in clients.values():
+            _quit(client)
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
-    def _relay(self, cfg: OutboundConfig, keep: bool) -> smtplib.SMTP:
-        client = self._client
-        if client is not None:
-            fresh = time.monotonic() - self._client_used < KEEP_SECONDS
-            if keep and self._client_cfg == cfg and fresh:
+    def _relay(self, cfg: OutboundConfig, slot: int | None) -> smtplib.SMTP:
+        """A connection to the relay: slot's kept one if still good, else a new one
+        (kept in slot when there is one)."""
+        if slot is None:
+            return _connect(cfg)
+        kept = self._clients.pop(slot, None)
+        if kept is not None:
+            client, used_cfg, used = kept
+            if used_cfg == cfg and time.monotonic() - used < KEEP_SECONDS:
                 try:
                     if client.noop()[0] == 250:
                         return client
                 except (OSError, smtplib.SMTPException):
                     pass
-            self.close()
-        client = _connect(cfg)
-        if keep:
-            self._client, self._client_cfg = client, cfg
-        return client
+            _quit(client)
+        return _connect(cfg)
 
     @contextmanager
     def _flush_lock(self) -> Iterator[None]:
@@ -187,29 +191,40 @@ class Outbox:
             return 0, 0
         # A relay answers each SMTP step in turn; several connections keep it busy.
         # The first chunk uses the kept connection, the others their own.
+        # Kept connections (and their threads) serve the next passes too.
         n_chunks = max(1, min(PARALLEL_CONNECTIONS, len(due) // 8))
         chunks = [due[i::n_chunks] for i in range(n_chunks)]
         if n_chunks == 1:
-            return self._send_chunk(cfg, chunks[0], now, keep)
-        with ThreadPoolExecutor(n_chunks, thread_name_prefix="maild-relay") as pool:
+            return self._send_chunk(cfg, chunks[0], now, 0 if keep else None)
+        if keep:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(PARALLEL_CONNECTIONS, "maild-relay")
+            pool = self._pool
+        else:
+            pool = ThreadPoolExecutor(n_chunks, "maild-relay")
+        try:
             futures = [
-                pool.submit(self._send_chunk, cfg, chunk, now, keep and i == 0)
+                pool.submit(self._send_chunk, cfg, chunk, now, i if keep else None)
                 for i, chunk in enumerate(chunks)
             ]
             results = [f.result() for f in futures]
+        finally:
+            if pool is not self._pool:
+                pool.shutdown(wait=True)
         return sum(r[0] for r in results), sum(r[1] for r in results)
 
     def _send_chunk(
-        self, cfg: OutboundConfig, due: list[dict[str, Any]], now: datetime, keep: bool
+        self, cfg: OutboundConfig, due: list[dict[str, Any]], now: datetime, slot: int | None
     ) -> tuple[int, int]:
+        """Send `due` over one connection: the kept one of `slot`, else its own."""
         sent = failed = 0
         try:
-            client = self._relay(cfg, keep) if keep else _connect(cfg)
+            client = self._relay(cfg, slot)
         except (OSError, smtplib.SMTPException) as e:
             for meta in due:
                 self._failed(meta, f"relay {cfg.host}:{cfg.port}: {_describe(e)}", now)
             return 0, len(due)
-        broken = not keep
+        broken = False
         unsynced = 0
         log = open(self.sent / SENT_LOG, "a", encoding="utf-8")  # noqa: SIM115
         try:
@@ -247,16 +262,10 @@ class Outbox:
             log.close()
             if unsynced:
                 sync_fs(self.sent)
-            if broken:
-                if client is self._client:
-                    self.close()
-                else:
-                    try:
-                        client.quit()
-                    except (OSError, smtplib.SMTPException):
-                        pass
+            if broken or slot is None:
+                _quit(client)
             else:
-                self._client_used = time.monotonic()
+                self._clients[slot] = (client, cfg, time.monotonic())
         return sent, failed
 
     def _sent(self, meta: dict[str, Any], now: datetime, log: Any) -> None:
@@ -316,6 +325,13 @@ def _describe(e: BaseException) -> str:
     if isinstance(e, smtplib.SMTPResponseException):
         return f"{e.smtp_code} {e.smtp_error.decode(errors='replace')}"
     return f"{type(e).__name__}: {e}"
+
+
+def _quit(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()
 
 
 def _connect(cfg: OutboundConfig) -> smtplib.SMTP:

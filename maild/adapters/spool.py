@@ -42,11 +42,8 @@ class Spool:
 
     def path(self, key: str) -> Path | None:
         """Where the message is now (new/, cur/ or bad/), or None."""
-        for p in (
-            self.root / "new" / key,
-            self.root / "cur" / f"{key}:2,S",
-            self.root / "bad" / key,
-        ):
+        for name in (f"new/{key}", f"cur/{key}:2,S", f"bad/{key}"):  # the usual first
+            p = self.root.joinpath(name)
             if p.exists():
                 return p
         return None
