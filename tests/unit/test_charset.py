@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.domain.charset import (
+    _decode_with_codec,
     b64decode_lenient,
+    clearly_russian,
     decode_bytes,
     decode_header,
     normalize_charset,
@@ -410,3 +412,104 @@ def test_b64decode_lenient_never_raises(data: str | bytes) -> None:
 def test_utf8_text_round_trips(text: str) -> None:
     # Strict UTF-8 is never second-guessed, whatever the content.
     assert decode_bytes(text.encode("utf-8"), "utf-8") == text
+
+
+# --- the byte-statistics shortcut for declared windows-1251 / KOI8-R ----------
+
+WORDS = [
+    "здравствуйте",
+    "добрый",
+    "день",
+    "не",
+    "работает",
+    "оформление",
+    "заказа",
+    "в",
+    "магазине",
+    "ошибка",
+    "после",
+    "обновления",
+    "до",
+    "версии",
+    "подскажите",
+    "пожалуйста",
+    "как",
+    "перенести",
+    "сайт",
+    "на",
+    "другой",
+    "хостинг",
+    "спасибо",
+    "с",
+    "уважением",
+    "ёлка",
+    "ещё",
+    "объём",
+    "лицензия",
+    "корзина",
+    "оплата",
+    "ООО",
+    "ИНН",
+    "СРОЧНО",
+    "Bitrix",
+    "PHP",
+    "cron",
+    "1С-Битрикс",
+    "Fatal",
+    "error",
+    "7.0",
+    "500",
+    "https://shop.example.ru/cart",
+]
+PUNCT = [" ", " ", " ", ", ", ". ", "! ", "? ", "\n", "\r\n", " — ", " «", "» ", " №", ": "]
+
+
+@st.composite
+def russian_text(draw) -> str:
+    out = []
+    for _ in range(draw(st.integers(1, 60))):
+        word = draw(st.sampled_from(WORDS))
+        case = draw(st.sampled_from(["same", "same", "same", "title", "upper"]))
+        out.append({"same": word, "title": word.title(), "upper": word.upper()}[case])
+        out.append(draw(st.sampled_from(PUNCT)))
+    return "".join(out)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=russian_text(),
+    encoding=st.sampled_from(["cp1251", "koi8-r", "mac-cyrillic", "iso8859-5", "cp866"]),
+    label=st.sampled_from(["windows-1251", "koi8-r"]),
+)
+def test_shortcut_decides_as_the_full_score(text: str, encoding: str, label: str) -> None:
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:  # «» and — are not in every table
+        data = text.translate({ord(c): "'" for c in "«»—№"}).encode(encoding)
+    fast = _decode_with_codec(data, label)
+    assert fast == _decode_with_codec(data, label, fast=False)
+
+
+@pytest.mark.parametrize(("encoding", "label"), [("cp1251", "cp1251"), ("koi8-r", "koi8-r")])
+def test_shortcut_takes_plain_russian_in_its_label(encoding: str, label: str) -> None:
+    assert clearly_russian(LETTER.encode(encoding), label)
+    assert not clearly_russian(URGENT.encode(encoding), label)  # capitals: scored
+    assert not clearly_russian(SHORT[0].encode(encoding), label)  # too short: scored
+
+
+@pytest.mark.parametrize(
+    ("encoding", "label"),
+    [
+        ("koi8-r", "cp1251"),
+        ("cp1251", "koi8-r"),
+        ("utf-8", "cp1251"),
+        ("utf-8", "koi8-r"),
+        ("mac-cyrillic", "cp1251"),
+        ("iso8859-5", "cp1251"),
+        ("cp866", "koi8-r"),
+    ],
+)
+def test_shortcut_never_takes_another_table(encoding: str, label: str) -> None:
+    assert not clearly_russian(LETTER.encode(encoding), label)
+    assert not clearly_russian(LETTER.encode("cp1251") + b"\x00\x01", "cp1251")
+    assert not clearly_russian(LETTER.encode("cp1251"), "utf-8")
