@@ -106,6 +106,9 @@ _CHARDET_WEIGHT = 0.1
 # Plausibility looks at a prefix only: enough evidence, bounded cost on huge bodies.
 _SAMPLE_CHARS = 600  # per window; two windows are scored (see _sample)
 _CHARDET_BYTES = 64_000
+# Below this chardet has no real opinion (a name, a short subject) and costs
+# milliseconds: the candidates' plausibility decides alone.
+_CHARDET_MIN_BYTES = 64
 
 
 def normalize_charset(name: str | None) -> str | None:
@@ -380,7 +383,7 @@ def _detect(data: bytes, declared: str | None) -> tuple[str, str]:
         # Valid multi-byte UTF-8 practically never happens by accident in 8-bit text.
         return text, "utf-8"
 
-    opinion, confidence = _chardet_opinion(data)
+    opinion, confidence = _chardet_opinion(data) if len(data) >= _CHARDET_MIN_BYTES else (None, 0.0)
     priors = dict(_CANDIDATES)
     if declared:
         priors[declared] = -_DECLARED_BONUS
@@ -456,6 +459,12 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
             return ""
 
 
+_B64_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_B64_JUNK = bytes(
+    b for b in range(256) if not re.fullmatch(rb"[A-Za-z0-9+/=_-]", bytes([b]))
+)  # what b64decode_lenient drops (translate deletes it before mapping -_ to +/)
+
+
 def b64decode_lenient(data: bytes | str) -> bytes:
     """Decode base64 the way mail clients do: skip junk, repair padding, never raise.
 
@@ -466,10 +475,10 @@ def b64decode_lenient(data: bytes | str) -> bytes:
         if isinstance(data, str):
             data = data.encode("ascii", errors="ignore")
         # Accept the URL-safe alphabet too; drop whitespace and anything else.
-        data = bytes(data).translate(bytes.maketrans(b"-_", b"+/"))
-        data = re.sub(rb"[^A-Za-z0-9+/=]", b"", data)
+        data = bytes(data).translate(_B64_URLSAFE, _B64_JUNK)
+        body = data.rstrip(b"=")
         out = bytearray()
-        for chunk in re.split(rb"=+", data):
+        for chunk in re.split(rb"=+", data) if b"=" in body else (body,):
             # A lone trailing sextet carries no whole byte; it cannot be decoded.
             usable = len(chunk) - (len(chunk) % 4 == 1)
             chunk = chunk[:usable]

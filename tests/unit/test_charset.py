@@ -513,3 +513,36 @@ def test_shortcut_never_takes_another_table(encoding: str, label: str) -> None:
     assert not clearly_russian(LETTER.encode(encoding), label)
     assert not clearly_russian(LETTER.encode("cp1251") + b"\x00\x01", "cp1251")
     assert not clearly_russian(LETTER.encode("cp1251"), "utf-8")
+
+
+def _b64decode_by_regex(data: bytes | str) -> bytes:
+    """b64decode_lenient as first written (regular expressions): the reference."""
+    import binascii
+    import re
+
+    if isinstance(data, str):
+        data = data.encode("ascii", errors="ignore")
+    data = bytes(data).translate(bytes.maketrans(b"-_", b"+/"))
+    data = re.sub(rb"[^A-Za-z0-9+/=]", b"", data)
+    out = bytearray()
+    for chunk in re.split(rb"=+", data):
+        chunk = chunk[: len(chunk) - (len(chunk) % 4 == 1)]
+        if chunk:
+            out += binascii.a2b_base64(chunk + b"=" * (-len(chunk) % 4))
+    return bytes(out)
+
+
+@settings(max_examples=500)
+@given(
+    payload=st.binary(max_size=200),
+    junk=st.lists(st.sampled_from(["\r\n", " ", "=", "==", "-", "_", "!", "\x00", "é"])),
+    cut=st.integers(0, 300),
+)
+def test_b64decode_lenient_as_the_regex_version(payload: bytes, junk: list[str], cut: int) -> None:
+    text = base64.b64encode(payload).decode()
+    for n, j in enumerate(junk):  # spread the junk over the text
+        at = (n * 7 + cut) % (len(text) + 1)
+        text = text[:at] + j + text[at:]
+    text = text[:cut] if cut < len(text) else text
+    assert b64decode_lenient(text) == _b64decode_by_regex(text)
+    assert b64decode_lenient(text.encode("utf-8")) == _b64decode_by_regex(text.encode("utf-8"))
