@@ -413,7 +413,7 @@ def seeded_store(count: int, fresh: bool = False):
     leave half a million recently deleted inodes: on ext4 without a journal (as on
     this machine) every file created later near them pays to skip them, for
     hours, which would slow the next run's maild. So the seed is made once and
-    reused: its summary files (open.json, archive/) are put back to their seeded
+    reused: its summary files (open/, archive/) are put back to their seeded
     state before each use, and so are the tickets that get follow-ups; tickets a run
     added stay on disk, unlisted."""
     import shutil
@@ -439,10 +439,10 @@ def seeded_store(count: int, fresh: bool = False):
         # the seeded history is written without fsync: put it on disk now, or maild's
         # first syncs would pay for writing out a gigabyte of fixture
         os.sync()
-        (pristine / "archive").mkdir(parents=True)
-        shutil.copy2(store / "open.json", pristine / "open.json")
-        for f in (store / "archive").glob("*.json"):
-            shutil.copy2(f, pristine / "archive" / f.name)
+        for sub in ("open", "archive"):
+            (pristine / sub).mkdir(parents=True)
+            for f in (store / sub).glob("*.json"):
+                shutil.copy2(f, pristine / sub / f.name)
         for tid in seeded.samples:  # a run appends follow-ups to these
             f = store / "tickets" / tid[:2] / f"{tid}.json"
             (pristine / f.parent.relative_to(store)).mkdir(parents=True, exist_ok=True)
@@ -467,9 +467,10 @@ def seeded_store(count: int, fresh: bool = False):
         tmp = target.with_name(target.name + ".restore")
         shutil.copy2(f, tmp)
         os.replace(tmp, target)
-    for f in (store / "archive").glob("*.json"):  # months a run added
-        if not (pristine / "archive" / f.name).exists():
-            f.unlink()
+    for sub in ("open", "archive"):  # summary files a run added
+        for f in (store / sub).glob("*.json"):
+            if not (pristine / sub / f.name).exists():
+                f.unlink()
     return store, seeded, data
 
 

@@ -2,7 +2,7 @@
 
 Tickets are made by the domain's own functions (maild.domain.ticket) and written
 with the store's own serialiser and paths (maild.adapters.store): one TinyDB file
-per ticket, the Message-ID and sender indexes, and the summaries (open.json and
+per ticket, the Message-ID and sender indexes, and the summaries (open/ parts and
 archive/<YYYY-MM>.json), each summary file written once, all without fsync (it is
 a fixture, not mail), in `workers` processes.
 
@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from maild.adapters.store import SUMMARY_FIELDS, DurableJSONStorage, Store
+from maild.adapters.store import SUMMARY_FIELDS, DurableJSONStorage, Store, open_part
 from maild.domain import ticket as tk
 from maild.domain.replyaddr import sign_message_id
 from maild.domain.sender import Identification
@@ -268,7 +268,11 @@ def seed(
             table[str(next_id + k)] = row
         storage.write(data)
 
-    merge(root / "open.json", open_rows)
+    parts: dict[Path, list[dict[str, Any]]] = defaultdict(list)
+    for row in open_rows:
+        parts[open_part(root, row["tid"])].append(row)
+    for path, rows in parts.items():
+        merge(path, rows)
     for path, rows in archive_rows.items():
         merge(Path(path), rows)
     return out

@@ -1,7 +1,8 @@
 """The ticket store: TinyDB files laid out so that cost never grows with history.
 
     tickets/<ab>/<tid>.json   one TinyDB per ticket (tables "ticket", "messages")
-    open.json                 TinyDB of summaries of tickets not closed
+    open/<x>.json             TinyDB of summaries of tickets not closed, in 16 parts
+                              by a hash of the TID (x = 0..f)
     archive/<YYYY>-W<ww>.json TinyDB of summaries of closed tickets, by creation ISO week
     index/msgid/<ab>/<hash>   Message-ID -> TID of mail received, one small file each
     index/address/<ab>/<hash> per address: first ticket, recent automatic replies
@@ -11,7 +12,11 @@
 Every write goes through DurableJSONStorage: temp file, fsync, rename; inside a
 locked section all writes are one group commit (adapters.durable.transaction).
 
-The summary files (open.json, archive months, registry) are kept parsed in memory
+A batch of mail rewrites the parts of open/ it touched, not all open tickets: with a
+few thousand open, rewriting one file of them all cost more than the mail itself.
+Stores made before the parts had one open.json; it is split on the first locked use.
+
+The summary files (open/, archive weeks, registry) are kept parsed in memory
 between uses (_Parsed), checked against the file's identity on every read and
 dropped whenever another process held the lock since we did; their rows are found
 by TID through an index instead of a TinyDB query scan.
@@ -25,6 +30,7 @@ import json
 import os
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +45,8 @@ from tinydb.storages import Storage
 
 from maild.adapters.durable import Json, current, exists, pending, read_bytes, remove, write_atomic
 from maild.domain.sender import Group, License
+
+LEGACY_OPEN = "open.json"  # the summaries of open tickets before open/ had parts
 
 SUMMARY_FIELDS = (
     "tid",
@@ -68,7 +76,7 @@ class _Parsed:
     then). TinyDB gets the cached document itself: it only changes it on the way
     to a write, and every write replaces the entry (or drops it if it fails)."""
 
-    MAX = 8
+    MAX = 32  # the 16 parts of open/, archive weeks, the registry
 
     def __init__(self) -> None:
         self.entries: OrderedDict[Path, tuple[tuple[int, int, int], Any]] = OrderedDict()
@@ -213,7 +221,7 @@ def _summary_rows(db: TinyDB) -> tuple[dict[str, Any], dict[str, Any], dict[str,
     table = tables.setdefault(db.default_table_name, {})
     hit = _tid_index.get(id(table))
     if hit is None or hit[0] is not table:
-        if len(_tid_index) > 32:
+        if len(_tid_index) > 64:
             _tid_index.clear()
         index: dict[str, Any] = {doc["tid"]: k for k, doc in table.items() if "tid" in doc}
         index[_NEXT_ID] = max((int(k) for k in table), default=0) + 1
@@ -258,10 +266,18 @@ def _hash(value: str) -> str:
     return hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+OPEN_PARTS = 16
+
+
+def open_part(root: Path, tid: str) -> Path:
+    """The file of open/ that holds the summary of `tid` while it is not closed."""
+    return root / "open" / f"{zlib.crc32(tid.encode()) % OPEN_PARTS:x}.json"
+
+
 class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
-        for sub in ("tickets", "archive", "index/msgid", "index/address"):
+        for sub in ("tickets", "open", "archive", "index/msgid", "index/address"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         self._holder: int | None = None  # the thread in a locked section
         self._token = f"{os.getpid()}.{time.monotonic_ns()}.{id(self)}\n".encode()
@@ -304,6 +320,9 @@ class Store:
                 os.pwrite(fd, self._token, 0)
             self._holder = threading.get_ident()
             try:
+                if (self.root / LEGACY_OPEN).exists():
+                    with transaction():
+                        self._split_legacy_open()
                 with transaction():
                     yield
             finally:
@@ -424,7 +443,7 @@ class Store:
     def _save_summary(self, ticket: dict[str, Any]) -> None:
         summary = {k: ticket.get(k) for k in SUMMARY_FIELDS}
         tid = ticket["tid"]
-        open_db = _db(self.root / "open.json", summary=True)
+        open_db = _db(open_part(self.root, tid), summary=True)
         archive = _db(self._archive_path(ticket), summary=True)
         try:
             if ticket["status"] == "closed":
@@ -451,9 +470,7 @@ class Store:
         """Ticket summaries, oldest first; closed ones come from the archive."""
         rows: list[dict[str, Any]] = []
         if status in (None, "new", "open", "waiting"):
-            db = _db(self.root / "open.json", summary=True)
-            rows += [dict(r) for r in db.all()]
-            db.close()
+            rows += self.open_summaries()
         if status in (None, "closed"):
             for path in sorted((self.root / "archive").glob("*.json")):
                 db = _db(path, summary=True)
@@ -465,11 +482,35 @@ class Store:
         return rows
 
     def open_summaries(self) -> list[dict[str, Any]]:
-        db = _db(self.root / "open.json", summary=True)
-        try:
-            return [dict(r) for r in db.all()]
-        finally:
+        """Summaries of the tickets not closed (in no particular order)."""
+        paths = sorted((self.root / "open").glob("*.json"))
+        legacy = self.root / LEGACY_OPEN
+        if legacy.exists():  # not split yet: nothing locked the store since the upgrade
+            paths.append(legacy)
+        rows: dict[str, dict[str, Any]] = {}
+        for path in paths:
+            db = _db(path, summary=True)
+            for r in db.all():
+                rows.setdefault(r["tid"], dict(r))  # a part's row is the newer one
             db.close()
+        return list(rows.values())
+
+    def _split_legacy_open(self) -> None:
+        """Move the rows of a store's single open.json (before the parts) into the
+        parts, then remove it: one commit of its own. A row already in a part is
+        newer and stays (a crash during this commit leaves the file to split again)."""
+        legacy = _db(self.root / LEGACY_OPEN, summary=True)
+        rows = [dict(r) for r in legacy.all()]
+        legacy.close()
+        for row in rows:
+            part = _db(open_part(self.root, row["tid"]), summary=True)
+            try:
+                if row["tid"] not in _summary_rows(part)[2]:
+                    _upsert_summary(part, row["tid"], row)
+            finally:
+                part.close()
+        _parsed.forget(self.root / LEGACY_OPEN)
+        remove(self.root / LEGACY_OPEN)
 
     # -- licenses and groups ---------------------------------------------------
     def _registry(self) -> TinyDB:

@@ -1,14 +1,17 @@
 """Closed tickets' summaries live in week files; a reopen takes the row out again,
-also from a month file written before the week partitions."""
+also from a month file written before the week partitions. Open tickets' summaries
+live in the parts of open/; a store's single open.json of before is split into them."""
 
 from __future__ import annotations
 
-from maild.adapters.store import Store
+import json
+
+from maild.adapters.store import OPEN_PARTS, Store, open_part
 
 
-def ticket(status: str) -> dict:
+def ticket(status: str, tid: str = "1234-5678") -> dict:
     return {
-        "tid": "1234-5678",
+        "tid": tid,
         "status": status,
         "level": "free",
         "requester": "ivan@shop-example.ru",
@@ -44,3 +47,73 @@ def test_reopen_also_clears_a_month_file_of_an_older_store(tmp_path):
     with store.locked():
         store.save(ticket("open"), [])
     assert listed(store) == {"open": ["1234-5678"], "closed": []}
+
+
+TIDS = [f"{1000 + n}-{5000 + 7 * n}" for n in range(40)]
+
+
+def test_saving_an_open_ticket_rewrites_its_part_only(tmp_path):
+    store = Store(tmp_path)
+    with store.locked():
+        for tid in TIDS:
+            store.save(ticket("open", tid), [])
+    parts = sorted((tmp_path / "open").iterdir())
+    assert 1 < len(parts) <= OPEN_PARTS
+    before = {p.name: p.stat().st_ino for p in parts}
+    with store.locked():
+        store.save(ticket("waiting", TIDS[0]), [])
+    after = {p.name: p.stat().st_ino for p in sorted((tmp_path / "open").iterdir())}
+    changed = [name for name in before if after[name] != before[name]]
+    assert changed == [open_part(tmp_path, TIDS[0]).name]
+    statuses = {r["tid"]: r["status"] for r in store.open_summaries()}
+    assert sorted(statuses) == sorted(TIDS) and statuses[TIDS[0]] == "waiting"
+
+
+def _as_single_open_json(root) -> None:
+    """Turn the store's open/ parts into the one open.json of older stores."""
+    rows = []
+    for part in sorted((root / "open").iterdir()):
+        rows += json.loads(part.read_text())["_default"].values()
+        part.unlink()
+    table = {str(n): row for n, row in enumerate(rows, 1)}
+    (root / "open.json").write_text(json.dumps({"_default": table}))
+
+
+def test_an_older_stores_open_json_is_read_then_split(tmp_path):
+    store = Store(tmp_path)
+    with store.locked():
+        for tid in TIDS:
+            store.save(ticket("open", tid), [])
+    _as_single_open_json(tmp_path)
+    store = Store(tmp_path)  # nothing kept parsed
+    assert sorted(listed(store)["open"]) == sorted(TIDS)  # read-only: not split yet
+    assert (tmp_path / "open.json").exists()
+    with store.locked():  # the first locked use splits it
+        store.save(ticket("closed", TIDS[1]), [])
+    assert not (tmp_path / "open.json").exists()
+    assert sorted(listed(store)["open"]) == sorted(TIDS[:1] + TIDS[2:])
+    assert listed(store)["closed"] == [TIDS[1]]
+    for tid in TIDS[2:]:
+        rows = json.loads(open_part(tmp_path, tid).read_text())["_default"].values()
+        assert tid in [r["tid"] for r in rows]
+
+
+def test_a_split_cut_short_keeps_the_newer_rows_of_the_parts(tmp_path):
+    store = Store(tmp_path)
+    with store.locked():
+        for tid in TIDS:
+            store.save(ticket("open", tid), [])
+    _as_single_open_json(tmp_path)
+    store = Store(tmp_path)
+    with store.locked():  # split, then a change: only in the part
+        store.save(ticket("waiting", TIDS[3]), [])
+    (tmp_path / "open.json").write_text(  # as if the old file's removal was lost
+        json.dumps({"_default": {"1": {**ticket("open", TIDS[3])}}})
+    )
+    store = Store(tmp_path)
+    assert {r["tid"]: r["status"] for r in store.open_summaries()}[TIDS[3]] == "waiting"
+    with store.locked():
+        pass
+    assert not (tmp_path / "open.json").exists()
+    statuses = {r["tid"]: r["status"] for r in store.open_summaries()}
+    assert statuses[TIDS[3]] == "waiting" and len(statuses) == len(TIDS)
