@@ -209,7 +209,6 @@ class Daemon:
         self.workers: list[ChildProcess] = []
         self.sender: ChildProcess | None = None
         self.batches = 0  # batch numbers, in the order batches are handed out
-        self.running: set[asyncio.Task[None]] = set()  # batches in the workers
 
     # -- feeding the worker ------------------------------------------------------
     def enqueue(self, key: str) -> None:
@@ -230,53 +229,31 @@ class Daemon:
         return is_support_address(address, self.app.config.support.address)
 
     # -- tasks --------------------------------------------------------------------
-    async def _dispatch_loop(self, workers: list[ChildProcess | None]) -> None:
-        """Hand batches to free workers. A batch is formed when a worker is free, of
-        what waited meanwhile. When both are free (little mail) the worker of the
-        last batch takes the next one too: the summaries it keeps parsed are
-        current, the other's are not (it would read them again)."""
-        free: list[ChildProcess | None] = list(workers)
-        freed = asyncio.Event()
-        last: ChildProcess | None = None
+    async def _process_loop(self, worker: ChildProcess | None) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            while not free:
-                freed.clear()
-                await freed.wait()
             keys = [await self.queue.get()]
             while len(keys) < BATCH_MAX and not self.queue.empty():
                 keys.append(self.queue.get_nowait())
-            worker = last if last in free else free[0]
-            free.remove(worker)
-            last = worker
-
-            def done(_task: asyncio.Task[None], worker: ChildProcess | None = worker) -> None:
-                free.append(worker)
-                freed.set()
-
             seq, self.batches = self.batches, self.batches + 1
-            task = asyncio.create_task(self._run_batch(worker, seq, keys))
-            task.add_done_callback(done)
-            self.running.add(task)
-            task.add_done_callback(self.running.discard)
-
-    async def _run_batch(self, worker: ChildProcess | None, seq: int, keys: list[str]) -> None:
-        loop = asyncio.get_running_loop()
-        left: list[str] = []
-        try:
-            if worker is not None:
-                left = await loop.run_in_executor(self.process_pool, worker.call, (seq, keys))
-            else:
-                left = await loop.run_in_executor(self.process_pool, process_batch, self.app, keys)
-        except Exception:
-            log.exception("spool %s: unexpected error in the worker", ", ".join(keys))
-        finally:
-            for key in keys:
-                if key not in left:
-                    self.queued.discard(key)
-                self.queue.task_done()
-            for key in left:  # over the time budget: next batch
-                self.queue.put_nowait(key)
-            self.outbox_wake.set()
+            left: list[str] = []
+            try:
+                if worker is not None:
+                    left = await loop.run_in_executor(self.process_pool, worker.call, (seq, keys))
+                else:
+                    left = await loop.run_in_executor(
+                        self.process_pool, process_batch, self.app, keys
+                    )
+            except Exception:
+                log.exception("spool %s: unexpected error in the worker", ", ".join(keys))
+            finally:
+                for key in keys:
+                    if key not in left:
+                        self.queued.discard(key)
+                    self.queue.task_done()
+                for key in left:  # over the time budget: next batch
+                    self.queue.put_nowait(key)
+                self.outbox_wake.set()
 
     def _flush_outbox(self) -> tuple[int, int]:
         if self.sender is not None:
@@ -370,7 +347,10 @@ class Daemon:
 
         scheduler = self._start_scheduler()
         tasks = [
-            asyncio.create_task(self._dispatch_loop(self.workers or [None]), name="dispatch"),
+            *(
+                asyncio.create_task(self._process_loop(w), name=f"process-{n}")
+                for n, w in enumerate(self.workers or [None])
+            ),
             asyncio.create_task(self._outbox_loop(), name="outbox"),
             asyncio.create_task(self._rescan_loop(), name="rescan"),
         ]
