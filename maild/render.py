@@ -10,7 +10,6 @@ import base64
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.header import decode_header, make_header
 from email.message import Message
 from email.policy import compat32
 from email.utils import format_datetime, formataddr, parseaddr
@@ -214,14 +213,6 @@ def _word(data: bytes | bytearray) -> str:
 def as_bytes(msg: Mail) -> bytes:
     """Wire form, CRLF line ends."""
     return msg.raw
-
-
-def header_text(value: object) -> str:
-    """A header as a person reads it (encoded words decoded)."""
-    try:
-        return str(make_header(decode_header(str(value))))
-    except Exception:
-        return str(value)
 
 
 def _squeeze(text: str) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 
 from maild.adapters.durable import exists, read_bytes, sync_fs, write_atomic
 from maild.config import OutboundConfig
-from maild.render import Mail, as_bytes, header_text, seven_bit
+from maild.render import Mail, as_bytes, seven_bit
 
 RETRY_BASE_SECONDS = 30
 PARALLEL_CONNECTIONS = 4  # to the relay, when a pass has enough mail to share
@@ -73,10 +73,10 @@ class Outbox:
             "id": mail_id,
             "tid": tid,
             "kind": kind,
-            "from": header_text(msg["From"]),
+            "from": msg["From"] or "",  # Mail keeps its headers as text
             "sender": _bare(str(msg["From"])),
             "to": recipients,
-            "subject": header_text(msg["Subject"]),
+            "subject": msg["Subject"] or "",
             "message_id": str(msg["Message-ID"]),
             "queued_at": (now or datetime.now(UTC)).isoformat(),
             "attempts": 0,
