@@ -738,8 +738,8 @@ def main() -> int:
     q = a.quick
     sizes = {
         "rounds": 3,
-        "sink": 800 if q else 3000,  # per round
-        "e2e": 800 if q else 2000,  # per round
+        "sink": 1000 if q else 3000,  # per round
+        "e2e": 1000 if q else 2000,  # per round
         "lat_s": 15 if q else 60,
         "ingest": 200 if q else 400,
         "rss": 300 if q else 1000,

@@ -230,7 +230,7 @@ class Outbox:
         try:
             for meta in due:
                 try:
-                    data = _unpack((self.queue / f"{meta['id']}{EXT}").read_bytes())[1]
+                    data = (self.queue / f"{meta['id']}{EXT}").read_bytes().partition(b"\n")[2]
                     options: list[str] = []
                     if not data.isascii():  # 8bit text (render._text_part)
                         client.ehlo_or_helo_if_needed()
