@@ -96,6 +96,24 @@ _STATUS_TYPES = ("message/delivery-status", "message/disposition-notification")
 _PLAIN_ADDRESS = re.compile(
     r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
 )
+# One mailbox as most mail writes it, "Name <addr>", "<addr>" or "addr", with no
+# character the full parser treats specially: its result without the parser (a tenth
+# of the cost of reading the From, To and Cc of a message).
+_ADDR = _PLAIN_ADDRESS.pattern
+_SIMPLE_MAILBOX = re.compile(
+    r'\s*(?:([^()<>\[\]:;@\\,."\s][^()<>\[\]:;@\\,."]*?)\s*)?<(' + _ADDR + r")>\s*"
+    r"|\s*(" + _ADDR + r")\s*"
+)
+
+
+def _getaddresses(value: str) -> list[tuple[str, str]]:
+    """email.utils.getaddresses([value]), without the parser for one simple mailbox."""
+    m = _SIMPLE_MAILBOX.fullmatch(value)
+    if m is None:
+        return getaddresses([value])
+    if m.group(2) is not None:
+        return [(" ".join((m.group(1) or "").split()), m.group(2))]
+    return [("", m.group(3))]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -149,7 +167,7 @@ def _mailboxes(msg: Message, name: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for value in msg.get_all(name, []):
         raw = _UNFOLD_RE.sub(" ", str(value))
-        for display, addr in getaddresses([raw]):
+        for display, addr in _getaddresses(raw):
             addr = addr.strip()
             # An encoded word is never an address (RFC 2047 section 5).
             if "@" in addr and "=?" not in addr:

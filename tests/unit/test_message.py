@@ -631,3 +631,26 @@ def test_plain_address_shortcut_agrees_with_the_full_parser(address):
 
     parsed = [a.strip().lower() for _name, a in getaddresses([address]) if "@" in a]
     assert normalize_address(address) == parsed[0]
+
+
+# --- one simple mailbox read without the full address parser -------------------
+
+_DISPLAY_CHARS = st.sampled_from(list("Ivan Petrov ИванПетров.=?_-'!\t\"()<>,;:@\\[]éB0+"))
+_LOCAL = st.from_regex(r"[A-Za-z0-9_%+-]{1,8}(\.[A-Za-z0-9_%+-]{1,5}){0,2}", fullmatch=True)
+_DOMAIN = st.from_regex(r"[A-Za-z0-9-]{1,8}(\.[A-Za-z0-9-]{1,5}){0,2}", fullmatch=True)
+
+
+@settings(max_examples=600)
+@given(
+    name=st.text(_DISPLAY_CHARS, max_size=20),
+    local=_LOCAL,
+    domain=_DOMAIN,
+    shape=st.sampled_from(["{n} <{a}>", "{n}<{a}>", " <{a}> ", "{a}", " {a} ", '"{n}" <{a}>']),
+)
+def test_simple_mailboxes_read_as_the_full_parser_reads_them(name, local, domain, shape):
+    from email.utils import getaddresses
+
+    from maild.domain.message import _getaddresses
+
+    value = shape.format(n=name, a=f"{local}@{domain}")
+    assert _getaddresses(value) == getaddresses([value])
