@@ -16,6 +16,7 @@ import fcntl
 import functools
 import json
 import os
+import re
 import smtplib
 import ssl
 import time
@@ -334,8 +335,35 @@ def _quit(client: smtplib.SMTP) -> None:
         client.close()
 
 
+# An address as the outbox stores it: bare, nothing for smtplib to parse.
+_BARE_ADDRESS = re.compile(r"[^\s<>\"(),;:\\\[\]@]+@[^\s<>\"(),;:\\\[\]@]+")
+
+
+class _Relay(smtplib.SMTP):
+    """smtplib.SMTP that writes MAIL FROM and RCPT TO of a bare address as it is:
+    smtplib parses every address again (email.utils.parseaddr), which cost the
+    sender more CPU per mail than the rest of its SMTP dialogue. Anything else
+    goes the smtplib way."""
+
+    def mail(self, sender: str, options: Any = ()) -> tuple[int, bytes]:
+        if not _BARE_ADDRESS.fullmatch(sender) or any(o.lower() == "smtputf8" for o in options):
+            return super().mail(sender, options)
+        self.putcmd("mail", f"FROM:<{sender}>{_options(self, options)}")
+        return self.getreply()
+
+    def rcpt(self, recip: str, options: Any = ()) -> tuple[int, bytes]:
+        if not _BARE_ADDRESS.fullmatch(recip):
+            return super().rcpt(recip, options)
+        self.putcmd("rcpt", f"TO:<{recip}>{_options(self, options)}")
+        return self.getreply()
+
+
+def _options(client: smtplib.SMTP, options: Any) -> str:
+    return " " + " ".join(options) if options and client.does_esmtp else ""
+
+
 def _connect(cfg: OutboundConfig) -> smtplib.SMTP:
-    client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+    client = _Relay(cfg.host, cfg.port, timeout=cfg.timeout)
     try:
         if cfg.starttls:
             client.starttls(context=ssl.create_default_context())

@@ -60,3 +60,54 @@ def test_a_kept_connection_the_relay_dropped_is_replaced(tmp_path):
     finally:
         outbox.close()
         relay.stop()
+
+
+class _Envelopes:
+    """Records MAIL and RCPT as the relay parsed them."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, list[str]]] = []
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        self.seen.append(("MAIL", address, list(options)))
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        self.seen.append(("RCPT", address, list(options)))
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        return "250 OK"
+
+
+def test_the_relay_client_says_what_smtplib_says():
+    import smtplib
+
+    from aiosmtpd.controller import Controller
+
+    from maild.adapters.outbound import _Relay
+    from tests.helpers import free_port
+
+    handler = _Envelopes()
+    ctl = Controller(handler, hostname="127.0.0.1", port=free_port())
+    ctl.start()
+    try:
+        raw = b"Subject: x\r\n\r\n\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\r\n"
+        envelopes = [
+            ("support@example.com", ["anna@example.com", "boris.b+x@shop-example.ru"]),
+            ("Support <support@example.com>", ["Anna <anna@example.com>"]),  # parsed
+            ("", ["anna@example.com"]),  # null sender
+        ]
+        said = []
+        for cls in (smtplib.SMTP, _Relay):
+            handler.seen.clear()
+            with cls("127.0.0.1", ctl.port) as client:
+                for sender, rcpts in envelopes:
+                    client.sendmail(sender, rcpts, raw, ["BODY=8BITMIME"])
+            said.append(list(handler.seen))
+        assert said[0] == said[1]
+        assert said[1][0] == ("MAIL", "support@example.com", [f"SIZE={len(raw)}", "BODY=8BITMIME"])
+    finally:
+        ctl.stop()
