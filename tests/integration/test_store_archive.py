@@ -52,11 +52,17 @@ def test_reopen_also_clears_a_month_file_of_an_older_store(tmp_path):
 TIDS = [f"{1000 + n}-{5000 + 7 * n}" for n in range(40)]
 
 
-def test_saving_an_open_ticket_rewrites_its_part_only(tmp_path):
-    store = Store(tmp_path)
+def _open_tickets(root) -> Store:
+    """A store with the TIDS open."""
+    store = Store(root)
     with store.locked():
         for tid in TIDS:
             store.save(ticket("open", tid), [])
+    return store
+
+
+def test_saving_an_open_ticket_rewrites_its_part_only(tmp_path):
+    store = _open_tickets(tmp_path)
     parts = sorted((tmp_path / "open").iterdir())
     assert 1 < len(parts) <= OPEN_PARTS
     before = {p.name: p.stat().st_ino for p in parts}
@@ -80,10 +86,7 @@ def _as_single_open_json(root) -> None:
 
 
 def test_an_older_stores_open_json_is_read_then_split(tmp_path):
-    store = Store(tmp_path)
-    with store.locked():
-        for tid in TIDS:
-            store.save(ticket("open", tid), [])
+    store = _open_tickets(tmp_path)
     _as_single_open_json(tmp_path)
     store = Store(tmp_path)  # nothing kept parsed
     assert sorted(listed(store)["open"]) == sorted(TIDS)  # read-only: not split yet
@@ -99,10 +102,7 @@ def test_an_older_stores_open_json_is_read_then_split(tmp_path):
 
 
 def test_a_split_cut_short_keeps_the_newer_rows_of_the_parts(tmp_path):
-    store = Store(tmp_path)
-    with store.locked():
-        for tid in TIDS:
-            store.save(ticket("open", tid), [])
+    store = _open_tickets(tmp_path)
     _as_single_open_json(tmp_path)
     store = Store(tmp_path)
     with store.locked():  # split, then a change: only in the part
