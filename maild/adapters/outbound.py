@@ -191,8 +191,8 @@ class Outbox:
         if not due:
             return 0, 0
         # A relay answers each SMTP step in turn; several connections keep it busy.
-        # The first chunk uses the kept connection, the others their own.
-        # Kept connections (and their threads) serve the next passes too.
+        # Each chunk has its own; the daemon keeps them (and their threads) for the
+        # next passes.
         n_chunks = max(1, min(PARALLEL_CONNECTIONS, len(due) // 8))
         chunks = [due[i::n_chunks] for i in range(n_chunks)]
         if n_chunks == 1:
@@ -341,9 +341,8 @@ _BARE_ADDRESS = re.compile(r"[^\s<>\"(),;:\\\[\]@]+@[^\s<>\"(),;:\\\[\]@]+")
 
 class _Relay(smtplib.SMTP):
     """smtplib.SMTP that writes MAIL FROM and RCPT TO of a bare address as it is:
-    smtplib parses every address again (email.utils.parseaddr), which cost the
-    sender more CPU per mail than the rest of its SMTP dialogue. Anything else
-    goes the smtplib way."""
+    smtplib parses every address again (email.utils.parseaddr, ~40 µs each, two
+    or more per mail). Anything else goes the smtplib way."""
 
     def mail(self, sender: str, options: Any = ()) -> tuple[int, bytes]:
         if not _BARE_ADDRESS.fullmatch(sender) or any(o.lower() == "smtputf8" for o in options):
