@@ -57,6 +57,7 @@ from mails import describe, make_mail, make_mails  # noqa: E402
 STAFF = ("anna@example.com", "boris@example.com")
 DELETED = BENCH / "out" / ".deleted"  # touched when a background deletion ends
 DELETED_SETTLE_S = 65
+FS_SLOW_US = 120  # creating a file costs 59-87 µs of CPU here when nothing was deleted lately
 TARGETS = {"ratio": 0.30, "p99_ms": 1000, "cost_100k_over_1k": 1.5, "rss_mb_100k": 300}
 
 
@@ -695,8 +696,8 @@ def write_results(command: str, res: dict, last: str) -> None:
 
 def fs_probe(folder: Path, n: int = 300) -> float:
     """Microseconds of CPU to create one small file (temp + rename, as maild writes)
-    in `folder`. On ext4 without a journal this grows with the files deleted nearby
-    in the last hours: the context for a slow run. The files are kept (deleting them
+    in `folder`. On ext4 without a journal this grows with the files deleted in the
+    last minute or so: the context for a slow run. The files are kept (deleting them
     would add to that)."""
     folder.mkdir()
     t0 = time.process_time()
@@ -773,6 +774,14 @@ def main() -> int:
     res: dict = {"mix": describe(make_mails(400, run="s"))}
     log(f"mail mix: {res['mix']}")
     res["create_us"] = fs_probe(work / "fsprobe")
+    # Deletions by anything else (a test run) slow file creation the same way: give
+    # them up to two minutes to settle, then measure regardless.
+    for n in range(8):
+        if res["create_us"] <= FS_SLOW_US:
+            break
+        log(f"file system: creating a file costs {res['create_us']:.0f} µs; waiting 15 s")
+        time.sleep(15)
+        res["create_us"] = fs_probe(work / f"fsprobe{n}", 100)
     log(f"file system: creating a file here costs {res['create_us']:.0f} µs of CPU")
     try:
         log(
