@@ -7,6 +7,7 @@ loses a reminder nor sends one twice. APScheduler only decides *when* to call.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from datetime import datetime, timedelta
@@ -95,13 +96,33 @@ def _staff(app: App, ticket: dict[str, Any]) -> list[str]:
     return [*app.config.support.staff, *([assignee] if assignee else [])]
 
 
+@functools.lru_cache(maxsize=65536)
+def _earliest_reminder(calendar: Any, created_at: str, due: str, fraction: float) -> datetime:
+    """The earliest moment a ticket's reminder can be due, from its summary: the
+    reaction time never counts from before the ticket was created, and the later
+    it starts the later the reminder (and the escalation, at the deadline, later
+    still)."""
+    start, end = datetime.fromisoformat(created_at), datetime.fromisoformat(due)
+    budget = calendar.business_hours_between(start, end)
+    return calendar.add_business_hours(start, budget * fraction)
+
+
 def reminders(app: App, now: datetime) -> int:
     """Remind staff at `reminder_fraction` of the reaction time; escalate to the
-    head when `reaction_due` passes. One of each per deadline."""
+    head when `reaction_due` passes. One of each per deadline.
+
+    Runs every minute: a ticket whose reminder cannot be due yet is passed over on
+    its summary, without the store lock or reading the ticket (with thousands open,
+    reading them all every minute cost the listener seconds of CPU)."""
     n = 0
     fraction = app.config.schedule.reminder_fraction
     for row in app.store.open_summaries():
         if not row.get("reaction_due"):
+            continue
+        earliest = _earliest_reminder(
+            app.calendar, row["created_at"], row["reaction_due"], fraction
+        )
+        if now < earliest:
             continue
         with app.store.locked():
             loaded = app.store.load(row["tid"])

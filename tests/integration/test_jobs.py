@@ -197,3 +197,21 @@ def test_report_sla_json_and_table(world, sink):
     assert next(b for b in since["levels"] if b["level"] == "all")["tickets"] == 1
     table = desk.run("report", "sla").out
     assert "free" in table and "breached" in table
+
+
+def test_reminders_pass_over_tickets_not_due_without_reading_them(world, sink):
+    desk, clock = world
+    early = ingest_at(desk, clock, make_mail(msgid="<early@shop-example.ru>"))
+    clock.now = datetime(2026, 11, 24, 12, 0, tzinfo=MSK)  # Tuesday
+    late = ingest_at(
+        desk, clock, make_mail(msgid="<late@shop-example.ru>", sender="olga@shop-example.ru")
+    )
+    # free support, 24 business hours: the first is due on Wednesday at 13:00 (75 %:
+    # reminded from Tuesday 16:00 on), the second next Monday
+    path = next(desk.root.rglob(f"tickets/*/{late}.json"))
+    path.write_text("{ not a ticket")  # reading it now would fail the job
+    app = app_of(desk, clock)
+    assert jobs.reminders(app, datetime(2026, 11, 24, 17, 0, tzinfo=MSK)) == 1
+    desk.flush()
+    [reminder] = [s for s in subjects(sink, "anna@example.com") if "Напоминание" in s]
+    assert f"[TID#{early}]" in reminder
