@@ -97,8 +97,8 @@ _PLAIN_ADDRESS = re.compile(
     r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
 )
 # One mailbox as most mail writes it, "Name <addr>", "<addr>" or "addr", with no
-# character the full parser treats specially: its result without the parser (a tenth
-# of the cost of reading the From, To and Cc of a message).
+# character the full parser treats specially: its result without the parser (3.5 µs
+# against 31 for a typical From; each message has three or four such headers).
 _ADDR = _PLAIN_ADDRESS.pattern
 _SIMPLE_MAILBOX = re.compile(
     r'\s*(?:([^()<>\[\]:;@\\,."\s][^()<>\[\]:;@\\,."]*?)\s*)?<(' + _ADDR + r")>\s*"
