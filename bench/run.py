@@ -16,7 +16,7 @@
              with 1k and with 100k tickets (bench/seed.py), 4/5 new tickets and 1/5
              customer follow-ups to seeded (mostly closed) tickets.
 4. rss       `maild serve` on the 100k store after it processed mail: VmRSS of the
-             daemon plus its worker process.
+             daemon and its children (two workers, the sender), summed.
 5. roundup   if Roundup is installed (bench only: `pip install roundup`), its mail
              gateway on the same kind of messages, in-process.
 
