@@ -106,6 +106,11 @@ _SIMPLE_MAILBOX = re.compile(
 )
 
 
+def is_plain_address(value: str) -> bool:
+    """A bare dot-atom address, which any address parser gives back unchanged."""
+    return _PLAIN_ADDRESS.fullmatch(value) is not None
+
+
 def _getaddresses(value: str) -> list[tuple[str, str]]:
     """email.utils.getaddresses([value]), without the parser for one simple mailbox."""
     m = _SIMPLE_MAILBOX.fullmatch(value)
@@ -121,10 +126,7 @@ def normalize_address(value: str | None) -> str:
     """The bare lower-cased address of a From/To value (names, brackets stripped)."""
     if not value:
         return ""
-    if _PLAIN_ADDRESS.fullmatch(value):  # the usual case, without the full parser
-        return value.lower()
-    pairs = getaddresses([value])
-    for _name, addr in pairs:
+    for _name, addr in _getaddresses(value):
         if "@" in addr:
             return addr.strip().lower()
     return value.strip().strip("<>").lower()
