@@ -130,7 +130,7 @@ def _child_main(app: App, conn: Any, serve: Callable[[App, Any], Any]) -> None:
             except OSError:
                 break
     finally:
-        app.outbox.close()  # a relay connection kept open by the sender
+        app.outbox.close()  # the relay connections kept open by the sender
 
 
 def _flush_outbox(app: App, _request: Any) -> tuple[int, int]:

@@ -16,7 +16,6 @@ import fcntl
 import functools
 import json
 import os
-import re
 import smtplib
 import ssl
 import time
@@ -29,6 +28,7 @@ from typing import Any
 
 from maild.adapters.durable import exists, read_bytes, sync_fs, write_atomic
 from maild.config import OutboundConfig
+from maild.domain.message import is_plain_address
 from maild.render import Mail, as_bytes, seven_bit
 
 RETRY_BASE_SECONDS = 30
@@ -123,7 +123,7 @@ class Outbox:
     def raw(self, mail_id: str) -> bytes:
         for folder in (self.queue, self.sent):
             try:
-                return _unpack((folder / f"{mail_id}{EXT}").read_bytes())[1]
+                return _message((folder / f"{mail_id}{EXT}").read_bytes())
             except FileNotFoundError:
                 continue
         raise FileNotFoundError(mail_id)
@@ -231,7 +231,7 @@ class Outbox:
         try:
             for meta in due:
                 try:
-                    data = (self.queue / f"{meta['id']}{EXT}").read_bytes().partition(b"\n")[2]
+                    data = _message((self.queue / f"{meta['id']}{EXT}").read_bytes())
                     options: list[str] = []
                     if not data.isascii():  # 8bit text (render._text_part)
                         client.ehlo_or_helo_if_needed()
@@ -302,6 +302,11 @@ def _unpack(data: bytes) -> tuple[dict[str, Any], bytes]:
     return json.loads(head), raw
 
 
+def _message(data: bytes) -> bytes:
+    """The mail of a queue file, without reading its record."""
+    return data.partition(b"\n")[2]
+
+
 def _records(folder: Path) -> list[dict[str, Any]]:
     """The records of the mail files in `folder` (their first lines only)."""
     out = []
@@ -335,23 +340,19 @@ def _quit(client: smtplib.SMTP) -> None:
         client.close()
 
 
-# An address as the outbox stores it: bare, nothing for smtplib to parse.
-_BARE_ADDRESS = re.compile(r"[^\s<>\"(),;:\\\[\]@]+@[^\s<>\"(),;:\\\[\]@]+")
-
-
 class _Relay(smtplib.SMTP):
     """smtplib.SMTP that writes MAIL FROM and RCPT TO of a bare address as it is:
     smtplib parses every address again (email.utils.parseaddr, ~10 µs each, two
     or more per mail). Anything else goes the smtplib way."""
 
     def mail(self, sender: str, options: Any = ()) -> tuple[int, bytes]:
-        if not _BARE_ADDRESS.fullmatch(sender) or any(o.lower() == "smtputf8" for o in options):
+        if not is_plain_address(sender) or any(o.lower() == "smtputf8" for o in options):
             return super().mail(sender, options)
         self.putcmd("mail", f"FROM:<{sender}>{_options(self, options)}")
         return self.getreply()
 
     def rcpt(self, recip: str, options: Any = ()) -> tuple[int, bytes]:
-        if not _BARE_ADDRESS.fullmatch(recip):
+        if not is_plain_address(recip):
             return super().rcpt(recip, options)
         self.putcmd("rcpt", f"TO:<{recip}>{_options(self, options)}")
         return self.getreply()
