@@ -1,10 +1,15 @@
 """Closed tickets' summaries live in week files; a reopen takes the row out again,
 also from a month file written before the week partitions. Open tickets' summaries
-live in the parts of open/; a store's single open.json of before is split into them."""
+live in the parts of open/; the open.json or 16 parts of older stores are split into them."""
 
 from __future__ import annotations
 
 import json
+import zlib
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
 
 from maild.adapters.store import OPEN_PARTS, Store, open_part
 
@@ -75,25 +80,45 @@ def test_saving_an_open_ticket_rewrites_its_part_only(tmp_path):
     assert sorted(statuses) == sorted(TIDS) and statuses[TIDS[0]] == "waiting"
 
 
-def _as_single_open_json(root) -> None:
-    """Turn the store's open/ parts into the one open.json of older stores."""
-    rows = []
+def _as_older_layout(root, file_of) -> list[Path]:
+    """Turn the store's open/ parts into the files of an older layout: the row of
+    each TID goes to file_of(root, tid). Returns those files."""
+    files: dict[Path, list[dict]] = defaultdict(list)
     for part in sorted((root / "open").iterdir()):
-        rows += json.loads(part.read_text())["_default"].values()
+        for row in json.loads(part.read_text())["_default"].values():
+            files[file_of(root, row["tid"])].append(row)
         part.unlink()
-    table = {str(n): row for n, row in enumerate(rows, 1)}
-    (root / "open.json").write_text(json.dumps({"_default": table}))
+    for path, rows in files.items():
+        table = {str(n): row for n, row in enumerate(rows, 1)}
+        path.write_text(json.dumps({"_default": table}))
+    return sorted(files)
 
 
-def test_an_older_stores_open_json_is_read_then_split(tmp_path):
+def _as_single_open_json(root) -> list[Path]:
+    """The one open.json of the first stores."""
+    return _as_older_layout(root, lambda root, tid: root / "open.json")
+
+
+def _sixteen_parts(root, tid) -> Path:
+    """open/0..f.json: the parts before there were 256."""
+    return root / "open" / f"{zlib.crc32(tid.encode()) % 16:x}.json"
+
+
+@pytest.mark.parametrize("layout", ["open.json", "16 parts"])
+def test_an_older_stores_open_files_are_read_then_split(tmp_path, layout):
     store = _open_tickets(tmp_path)
-    _as_single_open_json(tmp_path)
+    if layout == "open.json":
+        old = _as_single_open_json(tmp_path)
+    else:
+        old = _as_older_layout(tmp_path, _sixteen_parts)
+        assert [p.parent.name for p in old] == ["open"] * len(old) and len(old) > 8
     store = Store(tmp_path)  # nothing kept parsed
     assert sorted(listed(store)["open"]) == sorted(TIDS)  # read-only: not split yet
-    assert (tmp_path / "open.json").exists()
+    assert all(path.exists() for path in old)
     with store.locked():  # the first locked use splits it
         store.save(ticket("closed", TIDS[1]), [])
-    assert not (tmp_path / "open.json").exists()
+    assert not any(path.exists() for path in old)
+    assert all(len(p.name) == len("00.json") for p in (tmp_path / "open").iterdir())
     assert sorted(listed(store)["open"]) == sorted(TIDS[:1] + TIDS[2:])
     assert listed(store)["closed"] == [TIDS[1]]
     for tid in TIDS[2:]:
