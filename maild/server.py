@@ -44,7 +44,8 @@ OUTBOX_INTERVAL = 5.0  # seconds between outbox passes when nothing new arrived
 RESCAN_INTERVAL = 30.0  # pick up mail spooled by `maild ingest` or left pending
 STOP_GRACE = 20.0  # seconds to finish in-flight processing on SIGTERM
 # Messages processed under one store lock and made durable by one group commit
-# (adapters.durable.transaction): at most this many, or this long, per batch.
+# (adapters.durable.transaction): at most this many per batch, or as many as were
+# parsed in this long (process_batch).
 BATCH_MAX = 128
 BATCH_SECONDS = 0.5
 # Worker processes: one parses its batch while the other holds the store lock.
@@ -59,16 +60,23 @@ def process_batch(app: App, keys: list[str], turn: Any = None) -> list[str]:
 
     They are parsed first, without the lock, while another worker may hold it;
     `turn` (Turns.turn) then makes batches take the lock in the order they were
-    handed out, so a message is never decided before one that came earlier."""
-    parsed = parse_spooled(app, keys)
-    with turn if turn is not None else nullcontext():
-        started = time.monotonic()
-        with app.store.locked():
-            for n, key in enumerate(keys, 1):
-                process_key(app, key, parsed.get(key))
-                if time.monotonic() - started > BATCH_SECONDS:
-                    return keys[n:]
-    return []
+    handed out, so a message is never decided before one that came earlier.
+    The time budget is spent on parsing: the keys not parsed when it runs out are
+    left, and all that were parsed are processed. (Cutting the locked part short
+    instead threw away up to two thirds of a batch's parses under load, and the
+    next batch parsed them again.)"""
+    started = time.monotonic()
+    parsed: dict[str, Any] = {}
+    left: list[str] = []
+    for n, key in enumerate(keys, 1):
+        parsed.update(parse_spooled(app, [key]))
+        if time.monotonic() - started > BATCH_SECONDS:
+            keys, left = keys[:n], keys[n:]
+            break
+    with turn if turn is not None else nullcontext(), app.store.locked():
+        for key in keys:
+            process_key(app, key, parsed.get(key))
+    return left
 
 
 class Turns:

@@ -1,0 +1,54 @@
+"""The daemon's batches (server.process_batch): a batch whose time budget runs out
+returns the keys it has not parsed yet and processes every message it parsed, so a
+message is parsed once however the batches are cut."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from maild import runner, server
+from maild.app import App
+from maild.config import load
+from tests.helpers import make_mail
+
+
+@pytest.fixture
+def spooled(desk, monkeypatch):
+    """An App on the desk's data dir with five messages spooled, and a count of
+    parses by raw message."""
+    app = App(load(desk.config))
+    keys = [
+        app.spool.add(make_mail(msgid=f"<b{n}@c.example>", subject=f"Вопрос {n}")) for n in range(5)
+    ]
+    parses: Counter[bytes] = Counter()
+    real_parse = runner.parse
+
+    def counted(raw: bytes):
+        parses[raw] += 1
+        return real_parse(raw)
+
+    monkeypatch.setattr(runner, "parse", counted)
+    return app, keys, parses
+
+
+def test_a_batch_out_of_time_processes_what_it_parsed_and_returns_the_rest(spooled, monkeypatch):
+    app, keys, parses = spooled
+    monkeypatch.setattr(server, "BATCH_SECONDS", 0.0)  # out of time after one parse
+    left = server.process_batch(app, keys)
+    assert left == keys[1:]
+    assert not app.spool.is_pending(keys[0])
+    assert all(app.spool.is_pending(k) for k in left)
+    assert len(app.store.summaries()) == 1
+    while left:
+        left = server.process_batch(app, left)
+    assert len(app.store.summaries()) == 5
+    assert sorted(parses.values()) == [1] * 5  # none parsed twice
+
+
+def test_a_batch_in_time_processes_all(spooled):
+    app, keys, parses = spooled
+    assert server.process_batch(app, keys) == []
+    assert not any(app.spool.is_pending(k) for k in keys)
+    assert len(app.store.summaries()) == 5 and sum(parses.values()) == 5
