@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 
 from aiosmtpd.lmtp import LMTP
@@ -196,6 +197,32 @@ class BlockData:
         return bytes(buf[:-3]), False
 
 
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+# <local@domain> of dot-atoms: what nearly every MAIL FROM and RCPT TO carries
+_SIMPLE_PATH = re.compile(rf"<({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>")
+
+
+class SimplePaths:
+    """MAIL FROM and RCPT TO paths of the form <local@domain> (dot-atoms) read with
+    one regular expression. aiosmtpd's _getaddr defines a typing.Protocol class on
+    every call and runs the email package's header parser: 75 µs, twice a message.
+    Its answer is the same (a property test compares them); any other path, with
+    comments, quotes, a source route or non-ASCII, still goes to aiosmtpd."""
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        m = _SIMPLE_PATH.match(arg)
+        rest = arg[m.end() :] if m else ""
+        if rest[:1] in (" ", "\t"):
+            rest = rest.lstrip()  # as the email package's FWS: all whitespace after one
+        if m is None or rest.startswith("("):  # a comment after the path
+            return super()._getaddr(arg)  # type: ignore[misc]
+        addr = m.group(1)
+        limit = self.local_part_limit  # type: ignore[attr-defined]
+        if limit and len(addr.rpartition("@")[0]) > limit:
+            return None, None
+        return addr, rest
+
+
 def _long_line(data: bytes, limit: int) -> bool:
     """A line longer than `limit` bytes with its CRLF (aiosmtpd's line_length_limit)."""
     if len(data) < limit - 1:
@@ -203,11 +230,11 @@ def _long_line(data: bytes, limit: int) -> bool:
     return max(len(line) for line in data.split(b"\r\n")) > limit - 2
 
 
-class MaildSMTP(AiosmtpdNames, BlockData, SMTP):
+class MaildSMTP(AiosmtpdNames, SimplePaths, BlockData, SMTP):
     pass
 
 
-class MaildLMTP(AiosmtpdNames, BlockData, LMTP):
+class MaildLMTP(AiosmtpdNames, SimplePaths, BlockData, LMTP):
     pass
 
 

@@ -125,3 +125,43 @@ def test_aiosmtpd_tables_are_the_same_with_the_short_dir(tmp_path, lmtp):
         if n.startswith("auth_")
     }
     assert set(proto._auth_methods) == auth != set()
+
+
+_PATH_CHARS = "aZ09.-_+=!'~@<>()\"[]:, \t\\é"
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.text(_PATH_CHARS, max_size=30),
+        st.builds(
+            lambda local, domain, rest: f"<{local}@{domain}>{rest}",
+            st.text("aZ09.-_+=!'~\"é", min_size=1, max_size=10),
+            st.text("aZ09.-é[]", min_size=1, max_size=10),
+            st.text(" \taZ=()<>\r\n", max_size=10),
+        ),
+    )
+)
+def test_simple_paths_are_read_as_aiosmtpd_reads_them(arg):
+    """SimplePaths' shortcut answers what aiosmtpd's _getaddr answers, for any path."""
+    from aiosmtpd.smtp import SMTP as Stock
+
+    ours = MaildSMTP(SupportHandler(None, lambda a: True, lambda k: None))
+    stock = Stock(SupportHandler(None, lambda a: True, lambda k: None))
+
+    def answer(server):
+        try:
+            return server._getaddr(arg)
+        except Exception as e:  # the email package's parser fails on some ("<0@[>")
+            return type(e)
+
+    for limit in (0, 4):
+        ours.local_part_limit = stock.local_part_limit = limit
+        assert answer(ours) == answer(stock)
+
+
+def test_simple_paths_take_the_shortcut():
+    from maild.adapters.listener import _SIMPLE_PATH
+
+    for arg in ("<ivan@shop-example.ru>", "<o.petrova+1C@mail.example.ru> SIZE=12000"):
+        assert _SIMPLE_PATH.match(arg)
