@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fcntl
 import importlib.util
 import json
 import os
@@ -55,8 +56,6 @@ import loadgen  # noqa: E402
 from mails import describe, make_mail, make_mails  # noqa: E402
 
 STAFF = ("anna@example.com", "boris@example.com")
-DELETED = BENCH / "out" / ".deleted"  # touched when a background deletion ends
-DELETED_SETTLE_S = 65
 SETTLE_MAX_S = 100
 FS_SLOW_US = 120  # creating a file costs 59-87 µs of CPU here when nothing was deleted lately
 TARGETS = {"ratio": 0.30, "p99_ms": 1000, "cost_100k_over_1k": 1.5, "rss_mb_100k": 300}
@@ -548,8 +547,8 @@ def discard(path: Path) -> None:
     """Remove a big tree without waiting: rename it away, delete in the background."""
     trash = path.with_name(f".trash-{path.name}-{time.time_ns()}")
     path.rename(trash)
-    subprocess.Popen(  # DELETED's time: when the last deletion ended (see main)
-        ["nice", "-n", "19", "sh", "-c", 'rm -rf "$1" && touch "$2"', "-", trash, DELETED],
+    subprocess.Popen(
+        ["nice", "-n", "19", "rm", "-rf", trash],
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -697,9 +696,9 @@ def write_results(command: str, res: dict, last: str) -> None:
 
 def fs_probe(folder: Path, n: int = 300) -> float:
     """Microseconds of CPU to create one small file (temp + rename, as maild writes)
-    in `folder`. On ext4 without a journal this grows with the files deleted in the
-    last minute or so: the context for a slow run. The files are kept (deleting them
-    would add to that)."""
+    in `folder`. On ext4 without a journal this grows with the files deleted lately in
+    the same block group (see spread_subdirs): the context for a slow run. The files
+    are kept (deleting them would add to that)."""
     folder.mkdir()
     t0 = time.process_time()
     for i in range(n):
@@ -709,6 +708,32 @@ def fs_probe(folder: Path, n: int = 300) -> float:
         os.close(fd)
         os.rename(tmp, folder / str(i))
     return (time.process_time() - t0) / n * 1e6
+
+
+FS_TOPDIR_FL = 0x00020000  # chattr +T
+FS_IOC_GETFLAGS, FS_IOC_SETFLAGS = 0x80086601, 0x40086602
+
+
+def spread_subdirs(folder: Path) -> bool:
+    """chattr +T on `folder`: ext2/3/4 then place each new directory in it (each run's
+    work directory) in a block group of its own choosing (the Orlov allocator), not in
+    the group of `folder`. On ext4 without a journal, creating a file in a block group
+    where many files were deleted lately costs 10-20 times as much (fs_probe), and each
+    run deletes its work files: in one group, every run measured maild on the ruins of
+    the last. False where the flag is not supported (other file systems)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        flags = int.from_bytes(fcntl.ioctl(fd, FS_IOC_GETFLAGS, bytes(8))[:4], "little")
+        if not flags & FS_TOPDIR_FL:
+            fcntl.ioctl(fd, FS_IOC_SETFLAGS, (flags | FS_TOPDIR_FL).to_bytes(8, "little"))
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def fs_type(path: Path) -> str:
@@ -763,23 +788,14 @@ def main() -> int:
             break
         time.sleep(1)
     os.sync()
-    # On ext4 without a journal (this VM) a new file skips the inodes deleted in the
-    # last minute (longer while their table blocks are dirty): a run started right
-    # after the previous one's files were deleted creates files at 10-20 times the
-    # cost. Wait that minute out.
-    if DELETED.exists():
-        wait = DELETED.stat().st_mtime + DELETED_SETTLE_S - time.time()
-        wait = min(wait, deadline - time.monotonic())
-        if wait > 0:
-            log(f"waiting {wait:.0f} s: files were deleted here within the last minute")
-            time.sleep(wait)
+    spread_subdirs(out)
     work = out / f"run-{time.strftime('%Y%m%d-%H%M%S')}"
     work.mkdir()
     res: dict = {"mix": describe(make_mails(400, run="s"))}
     log(f"mail mix: {res['mix']}")
     res["create_us"] = fs_probe(work / "fsprobe")
-    # Deletions by anything else (a test run) slow file creation the same way: give
-    # them what is left of the time to settle, then measure regardless.
+    # Should file creation be slow even so (see spread_subdirs), give it what is left
+    # of the time to settle, then measure regardless.
     for n in range(8):
         if res["create_us"] <= FS_SLOW_US or time.monotonic() + 15 > deadline:
             break
