@@ -165,16 +165,16 @@ def _write_chunk(
 ) -> tuple[list, dict, dict]:
     """Write the tickets of `plan`; return their summaries and samples."""
     store = Store.__new__(Store)  # the paths only: no directories made, no lock taken
-    store.root = root
-    made_dirs: set[Path] = set()
+    store.root, store._root = root, os.fspath(root)
+    made_dirs: set[str] = set()
     open_rows: list[dict[str, Any]] = []
     archive_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     samples: dict[str, tuple[str, str, str, str]] = {}
 
-    def put(path: Path, data: bytes) -> None:
-        parent = path.parent
+    def put(path: str | Path, data: bytes) -> None:
+        parent = os.path.dirname(path)
         if parent not in made_dirs:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             made_dirs.add(parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
         try:

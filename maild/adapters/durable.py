@@ -36,6 +36,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+# Paths come as Path or str; inside, they are strings. On Python 3.11 every Path
+# made, printed or hashed costs microseconds, and a message went through ~40 of them
+# here and in the store: 13 % of a worker.
+StrPath = str | os.PathLike[str]
+
 _counter = 0
 
 
@@ -51,7 +56,7 @@ def _host() -> str:
     return socket.gethostname().replace("/", "_").replace(":", "_")
 
 
-def fsync_dir(path: Path) -> None:
+def fsync_dir(path: StrPath) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -59,7 +64,7 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
+def write_atomic(path: StrPath, data: bytes, *, sync: bool = True) -> None:
     """Replace `path` with `data` so that readers and crashes see all or nothing.
 
     In a transaction (and with `sync`) the write is recorded and made durable by
@@ -71,11 +76,12 @@ def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
     _write_now(path, data, sync)
 
 
-def _temp_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+def _temp_path(path: StrPath) -> str:
+    folder, name = os.path.split(os.fspath(path))
+    return os.path.join(folder, f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
 
 
-def _write_new(path: Path, data: bytes, *, fsync: bool) -> None:
+def _write_new(path: StrPath, data: bytes, *, fsync: bool) -> None:
     """Create `path` (it must not exist) holding `data`; on failure nothing is left."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
     try:
@@ -86,24 +92,35 @@ def _write_new(path: Path, data: bytes, *, fsync: bool) -> None:
             os.fsync(fd)
     except BaseException:
         os.close(fd)
-        path.unlink(missing_ok=True)
+        _unlink(path)
         raise
     os.close(fd)
 
 
-def _write_now(path: Path, data: bytes, sync: bool) -> None:
+def _unlink(path: StrPath) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _write_now(path: StrPath, data: bytes, sync: bool) -> None:
     tmp = _temp_path(path)
     _write_new(tmp, data, fsync=sync)
     try:
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _unlink(tmp)
         raise
     if sync:
-        fsync_dir(path.parent)
+        fsync_dir(_dir(path))
 
 
-def move_durably(src: Path, dst: Path) -> None:
+def _dir(path: StrPath) -> str:
+    return os.path.dirname(os.fspath(path)) or "."
+
+
+def move_durably(src: StrPath, dst: StrPath) -> None:
     """Rename within one file system and make the rename itself durable.
 
     In a transaction the move happens after everything else it commits is durable."""
@@ -112,9 +129,10 @@ def move_durably(src: Path, dst: Path) -> None:
         txn.move(src, dst)
         return
     os.replace(src, dst)
-    fsync_dir(dst.parent)
-    if src.parent != dst.parent:
-        fsync_dir(src.parent)
+    src_dir, dst_dir = _dir(src), _dir(dst)
+    fsync_dir(dst_dir)
+    if src_dir != dst_dir:
+        fsync_dir(src_dir)
 
 
 # -- group commit -------------------------------------------------------------------
@@ -138,12 +156,13 @@ class Json:
 
 
 class Transaction:
-    """Writes, removals and moves recorded by one thread, committed together."""
+    """Writes, removals and moves recorded by one thread, committed together.
+    Paths are recorded as strings (os.fspath)."""
 
     def __init__(self) -> None:
-        self.writes: dict[Path, Any] = {}  # path -> bytes | Json | _DELETED, in write order
-        self.moves: list[tuple[Path, Path]] = []
-        self.moved: set[Path] = set()
+        self.writes: dict[str, Any] = {}  # path -> bytes | Json | _DELETED, in write order
+        self.moves: list[tuple[str, str]] = []
+        self.moved: set[str] = set()
         # (after a successful commit, after a failed one): e.g. a cache of parsed files
         self.hooks: dict[Any, tuple[Any, Any]] = {}
 
@@ -151,23 +170,27 @@ class Transaction:
         """Call done() once the commit is durable, failed() if it raised (one per key)."""
         self.hooks[key] = (done, failed)
 
-    def put(self, path: Path, data: bytes | Json) -> None:
-        self.writes.pop(path, None)  # keep the order of the *last* write of each path
-        self.writes[path] = data
+    def put(self, path: StrPath, data: bytes | Json) -> None:
+        key = os.fspath(path)
+        self.writes.pop(key, None)  # keep the order of the *last* write of each path
+        self.writes[key] = data
 
-    def remove(self, path: Path) -> None:
-        self.writes.pop(path, None)
-        self.writes[path] = _DELETED
+    def remove(self, path: StrPath) -> None:
+        key = os.fspath(path)
+        self.writes.pop(key, None)
+        self.writes[key] = _DELETED
 
-    def move(self, src: Path, dst: Path) -> None:
-        self.moves.append((src, dst))
-        self.moved.add(src)
+    def move(self, src: StrPath, dst: StrPath) -> None:
+        self.moves.append((os.fspath(src), os.fspath(dst)))
+        self.moved.add(os.fspath(src))
 
-    def get(self, path: Path) -> Any:
+    def get(self, path: StrPath) -> Any:
         """bytes, a Json, _DELETED, or None when the transaction did not touch it."""
-        if path in self.writes:
-            return self.writes[path]
-        if path in self.moved:
+        key = os.fspath(path)
+        value = self.writes.get(key)
+        if value is not None:
+            return value
+        if key in self.moved:
             return _DELETED
         return None
 
@@ -188,8 +211,8 @@ class Transaction:
     def _commit(self) -> None:
         if not self:
             return
-        ops: list[tuple[Path | None, Path]] = []  # (temp file or None to delete, target)
-        anchor: Path | None = None
+        ops: list[tuple[str | None, str]] = []  # (temp file or None to delete, target)
+        anchor: str | None = None
         try:
             for path, value in self.writes.items():
                 if value is _DELETED:
@@ -199,32 +222,29 @@ class Transaction:
                 tmp = _temp_path(path)
                 _write_new(tmp, data, fsync=False)
                 ops.append((tmp, path))
-                anchor = anchor or path.parent
+                anchor = anchor or _dir(path)
             if anchor is not None:
                 sync_fs(anchor)  # 1. all new contents on disk
         except BaseException:
             for tmp, _ in ops:
                 if tmp is not None:
-                    tmp.unlink(missing_ok=True)
+                    _unlink(tmp)
             raise
         for tmp, path in ops:  # 2. in the order the writes were made
             if tmp is None:
-                try:
-                    os.unlink(path)
-                except FileNotFoundError:
-                    pass
+                _unlink(path)
             else:
                 os.replace(tmp, path)
-            anchor = anchor or path.parent
+            anchor = anchor or _dir(path)
         if ops and anchor is not None:
             sync_fs(anchor)
-        dirs: set[Path] = set()
+        dirs: set[str] = set()
         for src, dst in self.moves:  # 3. e.g. the spool's "processed"
             try:
                 os.replace(src, dst)
             except FileNotFoundError:
                 continue
-            dirs.update((src.parent, dst.parent))
+            dirs.update((_dir(src), _dir(dst)))
         for d in dirs:
             fsync_dir(d)
         self.writes.clear()
@@ -253,7 +273,7 @@ def transaction() -> Iterator[Transaction]:
         txn.commit()
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: StrPath) -> bytes:
     """The content as this thread's transaction will commit it, else from disk."""
     txn = current()
     if txn is not None:
@@ -266,7 +286,7 @@ def read_bytes(path: Path) -> bytes:
         return f.read()
 
 
-def pending(path: Path) -> Any:
+def pending(path: StrPath) -> Any:
     """What this thread's transaction holds for `path`: bytes, Json, None (nothing),
     or raises FileNotFoundError when it removed it."""
     txn = current()
@@ -278,7 +298,7 @@ def pending(path: Path) -> Any:
     return value
 
 
-def exists(path: Path) -> bool:
+def exists(path: StrPath) -> bool:
     txn = current()
     if txn is not None:
         value = txn.get(path)
@@ -286,22 +306,22 @@ def exists(path: Path) -> bool:
             return False
         if value is not None:
             return True
-    return path.exists()
+    return os.path.exists(path)
 
 
-def remove(path: Path) -> None:
+def remove(path: StrPath) -> None:
     """Delete a file (in a transaction: at commit, in order with the writes)."""
     txn = current()
     if txn is not None:
         txn.remove(path)
         return
-    path.unlink(missing_ok=True)
+    _unlink(path)
 
 
 _syncfs = None
 
 
-def sync_fs(path: Path) -> None:
+def sync_fs(path: StrPath) -> None:
     """Flush the whole file system holding `path` (data and metadata) to disk:
     one journal commit for many files instead of an fsync per file."""
     global _syncfs

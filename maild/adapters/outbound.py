@@ -52,8 +52,12 @@ class Outbox:
         self._clients: dict[int, tuple[smtplib.SMTP, OutboundConfig, float]] = {}
         self._pool: ThreadPoolExecutor | None = None
 
+    def _file(self, folder: Path, mail_id: str) -> str:
+        """The mail's file in queue/ or sent/, as a string (made per mail queued)."""
+        return f"{os.fspath(folder)}/{mail_id}{EXT}"
+
     def known(self, mail_id: str) -> bool:
-        return exists(self.queue / f"{mail_id}{EXT}") or exists(self.sent / f"{mail_id}{EXT}")
+        return exists(self._file(self.queue, mail_id)) or exists(self._file(self.sent, mail_id))
 
     def enqueue(
         self,
@@ -84,7 +88,7 @@ class Outbox:
             "last_error": None,
             "next_try": None,
         }
-        write_atomic(self.queue / f"{mail_id}{EXT}", _pack(meta, as_bytes(msg)))
+        write_atomic(self._file(self.queue, mail_id), _pack(meta, as_bytes(msg)))
         return True
 
     def mark(self, mail_id: str, **fields: Any) -> None:

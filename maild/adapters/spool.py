@@ -63,17 +63,21 @@ class Spool:
             write_atomic(p, data)
 
     def is_pending(self, key: str) -> bool:
-        return exists(self.root / "new" / key)  # a transaction may have moved it
+        return exists(f"{os.fspath(self.root)}/new/{key}")  # a transaction may have moved it
 
     def pending(self) -> Iterator[str]:
         """Keys spooled but not processed yet, oldest first."""
         yield from sorted(os.listdir(self.root / "new"))
 
     def done(self, key: str) -> None:
-        src = self.root / "new" / key
-        if src.exists():
-            move_durably(src, self.root / "cur" / f"{key}:2,S")
-        (self.root / "attempts" / key).unlink(missing_ok=True)
+        root = os.fspath(self.root)  # strings: a Path costs microseconds, three a message
+        src = f"{root}/new/{key}"
+        if os.path.exists(src):
+            move_durably(src, f"{root}/cur/{key}:2,S")
+        try:
+            os.unlink(f"{root}/attempts/{key}")
+        except FileNotFoundError:
+            pass
 
     def failed(self, key: str) -> int:
         """Count a failed processing; after MAX_ATTEMPTS move it to bad/. Returns attempts."""

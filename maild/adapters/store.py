@@ -81,18 +81,18 @@ class _Parsed:
     MAX = 320  # the 256 parts of open/, archive weeks, the registry
 
     def __init__(self) -> None:
-        self.entries: OrderedDict[Path, tuple[tuple[int, int, int], Any]] = OrderedDict()
+        self.entries: OrderedDict[str, tuple[tuple[int, int, int], Any]] = OrderedDict()
         self.lock = threading.Lock()
 
     @staticmethod
-    def stamp(path: Path) -> tuple[int, int, int] | None:
+    def stamp(path: str) -> tuple[int, int, int] | None:
         try:
             st = os.stat(path)
         except FileNotFoundError:
             return None
         return (st.st_ino, st.st_size, st.st_mtime_ns)
 
-    def get(self, path: Path) -> Any:
+    def get(self, path: str) -> Any:
         stamp = self.stamp(path)
         if stamp is None:
             self.forget(path)
@@ -109,7 +109,7 @@ class _Parsed:
             self.put(path, data, stamp)
         return data
 
-    def put(self, path: Path, data: Any, stamp: tuple[int, int, int] | None = None) -> None:
+    def put(self, path: str, data: Any, stamp: tuple[int, int, int] | None = None) -> None:
         stamp = stamp or self.stamp(path)
         with self.lock:
             if stamp is None:
@@ -120,14 +120,14 @@ class _Parsed:
             while len(self.entries) > self.MAX:
                 self.entries.popitem(last=False)
 
-    def forget(self, path: Path) -> None:
+    def forget(self, path: str) -> None:
         with self.lock:
             self.entries.pop(path, None)
 
     def clear(self, root: Path) -> None:
-        prefix = f"{root}{os.sep}"  # not Path.is_relative_to: 3 µs a path, every batch
+        prefix = f"{root}{os.sep}"
         with self.lock:
-            for p in [p for p in self.entries if str(p).startswith(prefix)]:
+            for p in [p for p in self.entries if p.startswith(prefix)]:
                 del self.entries[p]
 
 
@@ -143,7 +143,7 @@ class DurableJSONStorage(Storage):
     document is kept between uses (summary files, see _Parsed)."""
 
     def __init__(self, path: str, sync: bool = True, cache: bool = False) -> None:
-        self.path = Path(path)
+        self.path = os.fspath(path)
         self.sync = sync
         self.cache = cache
 
@@ -162,13 +162,14 @@ class DurableJSONStorage(Storage):
             except FileNotFoundError:
                 return None
         try:
-            data = self.path.read_bytes()
+            with open(self.path, "rb") as f:
+                data = f.read()
         except FileNotFoundError:
             return None
         return json.loads(data) if data else None
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        _ensure_dir(self.path.parent)
+        _ensure_dir(os.path.dirname(self.path))
         txn = current()
         if txn is not None and self.sync:
             txn.put(self.path, Json(data))
@@ -192,7 +193,7 @@ def _summary_storage(path: str) -> DurableJSONStorage:
     return DurableJSONStorage(path, cache=True)
 
 
-def _db(path: Path, cached: bool = False, summary: bool = False) -> TinyDB:
+def _db(path: str | Path, cached: bool = False, summary: bool = False) -> TinyDB:
     if cached:
         return TinyDB(str(path), storage=CachingMiddleware(DurableJSONStorage))
     if summary:
@@ -200,12 +201,13 @@ def _db(path: Path, cached: bool = False, summary: bool = False) -> TinyDB:
     return TinyDB(str(path), storage=DurableJSONStorage)
 
 
-_dirs: set[Path] = set()
+_dirs: set[str] = set()
 
 
-def _ensure_dir(path: Path) -> None:
+def _ensure_dir(path: str | Path) -> None:
+    path = os.fspath(path)
     if path not in _dirs:
-        path.mkdir(parents=True, exist_ok=True)
+        os.makedirs(path, exist_ok=True)
         if len(_dirs) > 4096:
             _dirs.clear()
         _dirs.add(path)
@@ -287,6 +289,7 @@ def _summary_table(path: Path) -> list[dict[str, Any]]:
 class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root = os.fspath(root)  # paths below are built as strings (hot paths)
         for sub in ("tickets", "open", "archive", "index/msgid", "index/address"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         self._holder: int | None = None  # the thread in a locked section
@@ -345,9 +348,9 @@ class Store:
             os.close(fd)
 
     # -- Message-ID index ------------------------------------------------------
-    def _index_path(self, kind: str, key: str) -> Path:
+    def _index_path(self, kind: str, key: str) -> str:
         h = _hash(key)
-        return self.root.joinpath(f"index/{kind}/{h[:2]}/{h}")  # one join: a hot path
+        return f"{self._root}/index/{kind}/{h[:2]}/{h}"
 
     def tid_for_msgid(self, msgid: str) -> str | None:
         try:
@@ -359,7 +362,7 @@ class Store:
         path = self._index_path("msgid", msgid)
         if exists(path):
             return
-        _ensure_dir(path.parent)
+        _ensure_dir(os.path.dirname(path))
         write_atomic(path, tid.encode())
 
     # -- per address: first ticket, automatic replies ----------------------------
@@ -371,7 +374,7 @@ class Store:
 
     def _save_address(self, address: str, record: dict[str, Any]) -> None:
         path = self._index_path("address", address)
-        _ensure_dir(path.parent)
+        _ensure_dir(os.path.dirname(path))
         write_atomic(path, json.dumps(record).encode())
 
     def sender_first_seen(self, address: str) -> str | None:
@@ -411,8 +414,8 @@ class Store:
         return [(p.name, p.read_text().strip()) for p in sorted(folder.iterdir())]
 
     # -- tickets ---------------------------------------------------------------
-    def _ticket_path(self, tid: str) -> Path:
-        return self.root.joinpath(f"tickets/{tid[:2]}/{tid}.json")
+    def _ticket_path(self, tid: str) -> str:
+        return f"{self._root}/tickets/{tid[:2]}/{tid}.json"
 
     def ticket_exists(self, tid: str) -> bool:
         return exists(self._ticket_path(tid))
@@ -434,7 +437,7 @@ class Store:
     def save(self, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> None:
         """Write the whole ticket in one durable file replace, then its summary."""
         path = self._ticket_path(ticket["tid"])
-        _ensure_dir(path.parent)
+        _ensure_dir(os.path.dirname(path))
         db = _db(path, cached=True)
         try:
             db.drop_tables()
@@ -444,15 +447,15 @@ class Store:
             db.close()  # CachingMiddleware flushes: one write, one fsync
         self._save_summary(ticket)
 
-    def _archive_path(self, ticket: dict[str, Any]) -> Path:
+    def _archive_path(self, ticket: dict[str, Any]) -> str:
         """The ISO week the ticket was created in: a reply to an old ticket rewrites a
         week's summaries (~1/150 of three years), not a month's."""
         year, week, _ = date.fromisoformat(ticket["created_at"][:10]).isocalendar()
-        return self.root / "archive" / f"{year}-W{week:02d}.json"
+        return f"{self._root}/archive/{year}-W{week:02d}.json"
 
-    def _legacy_archive_path(self, ticket: dict[str, Any]) -> Path:
+    def _legacy_archive_path(self, ticket: dict[str, Any]) -> str:
         """Where stores made before the week partitions keep it: by creation month."""
-        return self.root / "archive" / f"{ticket['created_at'][:7]}.json"
+        return f"{self._root}/archive/{ticket['created_at'][:7]}.json"
 
     def _save_summary(self, ticket: dict[str, Any]) -> None:
         summary = {k: ticket.get(k) for k in SUMMARY_FIELDS}
@@ -526,7 +529,7 @@ class Store:
                         _upsert_summary(part, row["tid"], dict(row))
                 finally:
                     part.close()
-            _parsed.forget(path)
+            _parsed.forget(os.fspath(path))
             remove(path)
 
     # -- licenses and groups ---------------------------------------------------
