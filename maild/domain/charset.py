@@ -343,7 +343,9 @@ def clearly_russian(data: bytes, codec: str) -> bool:
     table, frequent = _CLASSES[codec]
     classes = data.translate(table)
     lower = classes.count(_LOWER)
-    if lower < _CLEAR_LETTERS or _ODD in classes:
+    # a capital right after a lowercase letter: another table's lowercase letter (я of
+    # MacCyrillic is Я in windows-1251), or CamelCase; either way, let the score decide
+    if lower < _CLEAR_LETTERS or _ODD in classes or _LOWER + _UPPER in classes:
         return False
     upper = classes.count(_UPPER)
     return (
