@@ -6,7 +6,7 @@ import base64
 import codecs
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.charset import (
@@ -480,6 +480,11 @@ def russian_text(draw) -> str:
     text=russian_text(),
     encoding=st.sampled_from(["cp1251", "koi8-r", "mac-cyrillic", "iso8859-5", "cp866"]),
     label=st.sampled_from(["windows-1251", "koi8-r"]),
+)
+@example(  # MacCyrillic я is Я in windows-1251: "обновлениЯ"
+    text="здравствуйте здравствуйте здравствуйте день оформление обновления ",
+    encoding="mac-cyrillic",
+    label="windows-1251",
 )
 def test_shortcut_decides_as_the_full_score(text: str, encoding: str, label: str) -> None:
     try:
