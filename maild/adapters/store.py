@@ -273,6 +273,7 @@ def _hash(value: str) -> str:
 
 OPEN_PARTS = 256
 _PART_NAMES = frozenset(f"{n:02x}.json" for n in range(OPEN_PARTS))
+_SIXTEEN_PART_NAMES = frozenset(f"{n:x}.json" for n in range(16))  # the layout before
 
 
 def open_part(root: Path, tid: str) -> Path:
@@ -513,7 +514,7 @@ class Store:
     def _legacy_open(self) -> list[Path]:
         """The open summaries' files of older layouts: the single open.json, and
         the 16 parts named 0..f.json."""
-        old = [p for p in (self.root / "open").glob("*.json") if p.name not in _PART_NAMES]
+        old = [p for p in (self.root / "open").glob("*.json") if p.name in _SIXTEEN_PART_NAMES]
         single = self.root / LEGACY_OPEN
         return sorted(old) + ([single] if single.exists() else [])
 
