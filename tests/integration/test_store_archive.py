@@ -145,3 +145,23 @@ def test_a_split_cut_short_keeps_the_newer_rows_of_the_parts(tmp_path):
     assert not (tmp_path / "open.json").exists()
     statuses = {r["tid"]: r["status"] for r in store.open_summaries()}
     assert statuses[TIDS[3]] == "waiting" and len(statuses) == len(TIDS)
+
+
+def test_parsed_summary_files_are_kept_within_a_byte_budget(tmp_path, monkeypatch):
+    """Replies to many old tickets read many archive weeks: the files kept parsed
+    between uses are bounded in bytes too, the least recently used going first."""
+    from maild.adapters.store import _Parsed
+
+    monkeypatch.setattr(_Parsed, "MAX_BYTES", 250)
+    cache = _Parsed()
+    paths = []
+    for n in range(4):
+        path = tmp_path / f"2026-W0{n + 1}.json"
+        path.write_text(json.dumps({"_default": {"1": {"tid": f"{n}", "subject": "x" * 70}}}))
+        paths.append(str(path))
+        assert cache.get(str(path))["_default"]["1"]["tid"] == f"{n}"
+    assert 100 < Path(paths[0]).stat().st_size < 125  # two fit in 250 bytes, three do not
+    assert list(cache.entries) == paths[2:]
+    assert cache.size == sum(Path(p).stat().st_size for p in paths[2:])
+    cache.forget(paths[3])
+    assert list(cache.entries) == paths[2:3] and cache.size == Path(paths[2]).stat().st_size
