@@ -70,6 +70,10 @@ class StoreUnavailable(Exception):
     """The store cannot be used right now (lock timeout, disk error): retry later."""
 
 
+# per summary file: its table of rows and that table's TID index (_summary_rows)
+_tid_index: dict[str, tuple[dict[str, Any], dict[Any, Any]]] = {}
+
+
 class _Parsed:
     """Parsed summary files kept between uses, a few at a time (LRU).
 
@@ -125,26 +129,27 @@ class _Parsed:
             while len(self.entries) > 1 and (
                 len(self.entries) > self.MAX or self.size > self.MAX_BYTES
             ):
-                self._drop(next(iter(self.entries)))  # the least recently used
+                self._drop(next(iter(self.entries)), evict=True)  # least recently used
 
     def forget(self, path: str) -> None:
         with self.lock:
             self._drop(path)
 
-    def _drop(self, path: str) -> None:
+    def _drop(self, path: str, evict: bool = False) -> None:
         hit = self.entries.pop(path, None)
         if hit is not None:
             self.size -= hit[0][1]
+        if evict:  # (a write forgets the entry but its rows live on, to be put back)
+            _tid_index.pop(path, None)
 
     def clear(self, root: Path) -> None:
         prefix = f"{root}{os.sep}"
         with self.lock:
             for p in [p for p in self.entries if p.startswith(prefix)]:
-                self._drop(p)
+                self._drop(p, evict=True)
 
 
 _parsed = _Parsed()
-_tid_index: dict[int, tuple[dict[str, Any], dict[Any, Any]]] = {}
 
 
 class DurableJSONStorage(Storage):
@@ -232,18 +237,20 @@ def _summary_rows(db: TinyDB) -> tuple[dict[str, Any], dict[str, Any], dict[str,
     The rows are changed in place and the whole document written back, so one
     upsert costs the same with ten open tickets or ten thousand (TinyDB's own
     Table copies the table twice per write and scans it for the next id). The
-    index is kept for as long as the table object lives; TinyDB replaces the
-    object whenever it writes the table itself, and the index is rebuilt."""
+    index is kept per file for as long as its table object lives (TinyDB replaces the
+    object whenever it writes the table itself, and the index is rebuilt), and
+    dropped with the file's parsed copy (_Parsed): one table per file at most."""
     tables = db.storage.read() or {}
     table = tables.setdefault(db.default_table_name, {})
-    hit = _tid_index.get(id(table))
+    path = db.storage.path
+    hit = _tid_index.get(path)
     if hit is None or hit[0] is not table:
         if len(_tid_index) > _Parsed.MAX:
             _tid_index.clear()
         index: dict[str, Any] = {doc["tid"]: k for k, doc in table.items() if "tid" in doc}
         index[_NEXT_ID] = max((int(k) for k in table), default=0) + 1
         hit = (table, index)
-        _tid_index[id(table)] = hit
+        _tid_index[path] = hit
     return tables, table, hit[1]
 
 
