@@ -333,6 +333,10 @@ def _byte_classes(codec: str) -> tuple[bytes, tuple[bytes, ...]]:
 
 
 _CLASSES = {codec: _byte_classes(codec) for codec in ("cp1251", "koi8-r")}
+# Я right after a lowercase letter in windows-1251: MacCyrillic text, whose я is that
+# byte (its other lowercase letters are windows-1251's); CamelCase names such as
+# «СтройДвор» keep the shortcut
+_MAC_YA = re.compile(rb"[\xe0-\xff]\xdf")
 
 
 def clearly_russian(data: bytes, codec: str) -> bool:
@@ -343,9 +347,9 @@ def clearly_russian(data: bytes, codec: str) -> bool:
     table, frequent = _CLASSES[codec]
     classes = data.translate(table)
     lower = classes.count(_LOWER)
-    # a capital right after a lowercase letter: another table's lowercase letter (я of
-    # MacCyrillic is Я in windows-1251), or CamelCase; either way, let the score decide
-    if lower < _CLEAR_LETTERS or _ODD in classes or _LOWER + _UPPER in classes:
+    if lower < _CLEAR_LETTERS or _ODD in classes:
+        return False
+    if codec == "cp1251" and _MAC_YA.search(data):
         return False
     upper = classes.count(_UPPER)
     return (
