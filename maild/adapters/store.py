@@ -355,7 +355,7 @@ class Store:
             self._holder = threading.get_ident()
             try:
                 if not self._layout_checked:
-                    legacy = self._legacy_open()
+                    legacy = self._open_files()[1]
                     if legacy:
                         with transaction():
                             self._split_legacy_open(legacy)
@@ -510,9 +510,7 @@ class Store:
             rows += self.open_summaries()
         if status in (None, "closed"):
             for path in sorted((self.root / "archive").glob("*.json")):
-                db = _db(path, summary=True)
-                rows += [dict(r) for r in db.all()]
-                db.close()
+                rows += [dict(r) for r in _summary_table(path)]
         if status:
             rows = [r for r in rows if r["status"] == status]
         rows.sort(key=lambda r: (r["created_at"], r["tid"]))
@@ -520,22 +518,26 @@ class Store:
 
     def open_summaries(self) -> list[dict[str, Any]]:
         """Summaries of the tickets not closed (in no particular order)."""
-        folder = self.root / "open"
-        parts = sorted(p for p in folder.glob("*.json") if p.name in _PART_NAMES)
-        # files of an older layout, if nothing locked the store since the upgrade
-        paths = parts + self._legacy_open()
+        parts, legacy = self._open_files()
         rows: dict[str, dict[str, Any]] = {}
-        for path in paths:
+        # files of an older layout, if nothing locked the store since the upgrade, last
+        for path in parts + legacy:
             for r in _summary_table(path):
                 rows.setdefault(r["tid"], dict(r))  # a part's row is the newer one
         return list(rows.values())
 
-    def _legacy_open(self) -> list[Path]:
-        """The open summaries' files of older layouts: the single open.json, and
-        the 16 parts named 0..f.json."""
-        old = [p for p in (self.root / "open").glob("*.json") if p.name in _SIXTEEN_PART_NAMES]
+    def _open_files(self) -> tuple[list[Path], list[Path]]:
+        """The parts of open/, and the open summaries' files of older layouts (the 16
+        parts named 0..f.json, the single open.json): one listing of open/."""
+        parts: list[Path] = []
+        old: list[Path] = []
+        for p in sorted((self.root / "open").glob("*.json")):
+            if p.name in _PART_NAMES:
+                parts.append(p)
+            elif p.name in _SIXTEEN_PART_NAMES:
+                old.append(p)
         single = self.root / LEGACY_OPEN
-        return sorted(old) + ([single] if single.exists() else [])
+        return parts, old + ([single] if single.exists() else [])
 
     def _split_legacy_open(self, paths: list[Path]) -> None:
         """Move the rows of open/'s files of an older layout into the parts, then
