@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import re
 
 import pytest
 from hypothesis import example, given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from maild.domain.charset import (
     _decode_with_codec,
+    _q_decode,
     b64decode_lenient,
     clearly_russian,
     decode_bytes,
@@ -327,6 +329,21 @@ def test_header_missing_terminator() -> None:
 
 def test_header_broken_q_escape_is_kept_literally() -> None:
     assert decode_header("=?utf-8?Q?100=ZZ_=D0=BE=D0=BA?=") == "100=ZZ ок"
+
+
+Q_PIECES = ["=", "_", " ", "\t", "\r", "\n", "=D0", "=bE", "=4", "=Z", "=\n", "a", "9", "\udcd1"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=st.lists(st.sampled_from(Q_PIECES), max_size=16).map("".join))
+@example(text="==_")  # binascii reads "==" as an escaped "="
+@example(text="a=")  # ... and "=" at the end as a soft line break
+def test_q_decoding_is_its_definition(text: str) -> None:
+    """_q_decode hands well-formed text to binascii; the bytes must be those of the
+    rule itself: "_" is a space, "=XY" a byte, anything else stays as it is."""
+    raw = text.replace("_", " ").encode("utf-8", "surrogateescape")
+    expected = re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+    assert _q_decode(text) == expected
 
 
 @pytest.mark.parametrize("encoding", ["cp1251", "koi8-r"])
