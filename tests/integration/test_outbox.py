@@ -79,6 +79,7 @@ class _Envelopes:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        self.seen.append(("DATA", envelope.original_content, []))
         return "250 OK"
 
 
@@ -100,14 +101,23 @@ def test_the_relay_client_says_what_smtplib_says():
             ("Support <support@example.com>", ["Anna <anna@example.com>"]),  # parsed
             ("", ["anna@example.com"]),  # null sender
         ]
+        # lines that start with dots (doubled on the wire, and undone by the relay)
+        dotted = [
+            b".\r\n..\r\n.x\r\n\r\n.\r\nend.\r\n. \r\n",
+            b"Subject: y\r\n\r\nno final line break.",
+            b"Subject: z\r\n\r\n.\n.bare\n..\r\n",
+        ]
         said = []
         for cls in (smtplib.SMTP, _Relay):
             handler.seen.clear()
             with cls("127.0.0.1", ctl.port) as client:
                 for sender, rcpts in envelopes:
                     client.sendmail(sender, rcpts, raw, ["BODY=8BITMIME"])
+                for data in dotted:
+                    client.sendmail("support@example.com", ["anna@example.com"], data)
             said.append(list(handler.seen))
         assert said[0] == said[1]
         assert said[1][0] == ("MAIL", "support@example.com", [f"SIZE={len(raw)}", "BODY=8BITMIME"])
+        assert ("DATA", dotted[0], []) in said[1]  # as written, once the relay undid it
     finally:
         ctl.stop()
