@@ -92,12 +92,13 @@ def _write_new(path: StrPath, data: bytes, *, fsync: bool) -> None:
             os.fsync(fd)
     except BaseException:
         os.close(fd)
-        _unlink(path)
+        unlink_if_exists(path)
         raise
     os.close(fd)
 
 
-def _unlink(path: StrPath) -> None:
+def unlink_if_exists(path: StrPath) -> None:
+    """Delete a file now, if it is there (outside any transaction: see remove)."""
     try:
         os.unlink(path)
     except FileNotFoundError:
@@ -110,7 +111,7 @@ def _write_now(path: StrPath, data: bytes, sync: bool) -> None:
     try:
         os.replace(tmp, path)
     except BaseException:
-        _unlink(tmp)
+        unlink_if_exists(tmp)
         raise
     if sync:
         fsync_dir(_dir(path))
@@ -228,11 +229,11 @@ class Transaction:
         except BaseException:
             for tmp, _ in ops:
                 if tmp is not None:
-                    _unlink(tmp)
+                    unlink_if_exists(tmp)
             raise
         for tmp, path in ops:  # 2. in the order the writes were made
             if tmp is None:
-                _unlink(path)
+                unlink_if_exists(path)
             else:
                 os.replace(tmp, path)
             anchor = anchor or _dir(path)
@@ -315,7 +316,7 @@ def remove(path: StrPath) -> None:
     if txn is not None:
         txn.remove(path)
         return
-    _unlink(path)
+    unlink_if_exists(path)
 
 
 _syncfs = None
@@ -359,10 +360,7 @@ def write_many(paths_data: list[tuple[Path, bytes]], final: list[Path]) -> None:
             os.rename(tmp, dst)
     except BaseException:
         for tmp in done:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
+            unlink_if_exists(tmp)
         raise
     for d in {p.parent for p in final}:
         fsync_dir(d)

@@ -94,9 +94,9 @@ class Outbox:
 
     def mark(self, mail_id: str, **fields: Any) -> None:
         """Add fields to a queued message's record (e.g. that the head was alerted)."""
-        self._rewrite(self.queue / f"{mail_id}{EXT}", fields)
+        self._rewrite(self._file(self.queue, mail_id), fields)
 
-    def _rewrite(self, path: Path, fields: dict[str, Any]) -> None:
+    def _rewrite(self, path: str, fields: dict[str, Any]) -> None:
         try:
             meta, raw = _unpack(read_bytes(path))
         except (OSError, ValueError):
@@ -129,7 +129,7 @@ class Outbox:
     def raw(self, mail_id: str) -> bytes:
         for folder in (self.queue, self.sent):
             try:
-                return _message((folder / f"{mail_id}{EXT}").read_bytes())
+                return _message(read_bytes(self._file(folder, mail_id)))
             except FileNotFoundError:
                 continue
         raise FileNotFoundError(mail_id)
@@ -303,7 +303,7 @@ class Outbox:
             last_try=now.isoformat(),
             next_try=(now + timedelta(seconds=delay)).isoformat(),
         )
-        self._rewrite(self.queue / f"{meta['id']}{EXT}", meta)
+        self._rewrite(self._file(self.queue, meta["id"]), meta)
 
 
 def _pack(meta: dict[str, Any], raw: bytes) -> bytes:

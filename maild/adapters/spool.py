@@ -13,7 +13,13 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from maild.adapters.durable import exists, move_durably, unique_name, write_many
+from maild.adapters.durable import (
+    exists,
+    move_durably,
+    unique_name,
+    unlink_if_exists,
+    write_many,
+)
 
 MAX_ATTEMPTS = 5
 
@@ -21,6 +27,7 @@ MAX_ATTEMPTS = 5
 class Spool:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root = os.fspath(root)  # per-message paths are built as strings
         for sub in ("tmp", "new", "cur", "bad", "attempts"):
             (root / sub).mkdir(parents=True, exist_ok=True)
 
@@ -63,21 +70,17 @@ class Spool:
             write_atomic(p, data)
 
     def is_pending(self, key: str) -> bool:
-        return exists(f"{os.fspath(self.root)}/new/{key}")  # a transaction may have moved it
+        return exists(f"{self._root}/new/{key}")  # a transaction may have moved it
 
     def pending(self) -> Iterator[str]:
         """Keys spooled but not processed yet, oldest first."""
         yield from sorted(os.listdir(self.root / "new"))
 
     def done(self, key: str) -> None:
-        root = os.fspath(self.root)  # strings: a Path costs microseconds, three a message
-        src = f"{root}/new/{key}"
+        src = f"{self._root}/new/{key}"
         if os.path.exists(src):
-            move_durably(src, f"{root}/cur/{key}:2,S")
-        try:
-            os.unlink(f"{root}/attempts/{key}")
-        except FileNotFoundError:
-            pass
+            move_durably(src, f"{self._root}/cur/{key}:2,S")
+        unlink_if_exists(f"{self._root}/attempts/{key}")
 
     def failed(self, key: str) -> int:
         """Count a failed processing; after MAX_ATTEMPTS move it to bad/. Returns attempts."""
