@@ -77,6 +77,7 @@ PROPERTY = settings(max_examples=600, deadline=None, suppress_health_check=[Heal
 @PROPERTY
 @given(raw=multipart())
 @example(raw=b'Content-Type: multipart/mixed; boundary="a.b"\r\n\r\n--axb\r\n--a.b\r\nx\r\n')
+@example(raw=b'Content-Type: multipart/mixed; boundary="a"\r\n\r\n--a\r\n')  # ends at "--a"
 def test_boundary_lines_are_found_as_re_finds_them(raw: bytes) -> None:
     expected, got = both_ways(raw)
     assert got == expected
@@ -103,3 +104,70 @@ def test_feedparser_gets_a_boundary_pattern_and_re_for_the_rest() -> None:
     assert isinstance(email.feedparser.re.compile("a+"), re.Pattern)
     assert isinstance(email.feedparser.re.compile(pattern, re.I), re.Pattern)
     assert email.feedparser.re.escape is re.escape
+
+
+def feed_in_chunks(raw: bytes, sizes: list[int]) -> email.message.Message:
+    """feedparser fed piece by piece: its lines arrive in parts, with NeedMoreData."""
+    parser = email.feedparser.BytesFeedParser()
+    at = 0
+    for size in sizes:
+        parser.feed(raw[at : at + size])
+        at += size
+    parser.feed(raw[at:])
+    return parser.close()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_mime_fed_in_pieces_parses_as_the_stdlib_parses_it_whole(data) -> None:
+    tree, _leaves, _ = data.draw(mime_tree())
+    _set_envelope(data.draw, tree)
+    raw = _serialize(tree)
+    sizes = data.draw(st.lists(st.integers(1, 40), max_size=60))
+    with plain_re():
+        expected = shape(email.message_from_bytes(raw))
+    assert shape(feed_in_chunks(raw, sizes)) == expected
+
+
+@PROPERTY
+@given(raw=multipart(), sizes=st.lists(st.integers(1, 7), max_size=40))
+def test_boundary_lines_fed_in_pieces_are_found_as_re_finds_them(
+    raw: bytes, sizes: list[int]
+) -> None:
+    with plain_re():
+        expected = shape(email.message_from_bytes(raw))
+    assert shape(feed_in_chunks(raw, sizes)) == expected
+
+
+DELIVERY_STATUS = (
+    b'Content-Type: multipart/report; report-type=delivery-status; boundary="r"\r\n'
+    b"\r\n"
+    b"--r\r\n"
+    b"Content-Type: text/plain\r\n"
+    b"\r\n"
+    b"-- not a boundary, a dash line\r\n"
+    b"--r\r\n"
+    b"Content-Type: message/delivery-status\r\n"
+    b"\r\n"
+    b"Reporting-MTA: dns; mx.example\r\n"
+    b"\r\n"
+    b"Final-Recipient: rfc822; a@example.com\r\n"
+    b"-Action: failed\r\n"
+    b"--r--\r\n"
+)
+
+
+def test_a_delivery_status_part_ends_its_blocks_at_blank_lines_as_before() -> None:
+    """feedparser asks about blank lines there (not a boundary's test): every line
+    is then put to the tests, not only those starting with a dash."""
+    expected, got = both_ways(DELIVERY_STATUS)
+    assert got == expected
+    blocks = email.message_from_bytes(DELIVERY_STATUS).get_payload()[1].get_payload()
+    assert [b["Reporting-MTA"] for b in blocks[:1]] == ["dns; mx.example"]
+    assert blocks[1]["Final-Recipient"] == "rfc822; a@example.com"
+
+
+def test_feedparser_reads_lines_through_linefeed() -> None:
+    assert email.feedparser.BufferedSubFile is mimeboundary.LineFeed
+    with plain_re():
+        assert email.feedparser.BufferedSubFile is not mimeboundary.LineFeed
