@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from maild.adapters.durable import (
+    current,
     exists,
     move_durably,
     unique_name,
@@ -56,6 +57,11 @@ class Spool:
         return None
 
     def read(self, key: str) -> bytes:
+        try:  # where it usually is: one open, no look-ups first
+            with open(f"{self._root}/new/{key}", "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            pass
         p = self.path(key)
         if p is None:
             raise FileNotFoundError(key)
@@ -78,7 +84,8 @@ class Spool:
 
     def done(self, key: str) -> None:
         src = f"{self._root}/new/{key}"
-        if os.path.exists(src):
+        # (a transaction's commit skips a move whose file is gone)
+        if current() is not None or os.path.exists(src):
             move_durably(src, f"{self._root}/cur/{key}:2,S")
         unlink_if_exists(f"{self._root}/attempts/{key}")
 

@@ -1,0 +1,82 @@
+"""Within a locked section the store reads an index or summary file once; what
+another process wrote before it took the lock is always seen, and so are the
+section's own writes."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+from maild.adapters.store import Store
+from maild.domain.sender import License
+
+
+def _in_child(root: str, step: str) -> None:
+    store = Store(Path(root))
+    with store.locked():
+        if step == "sender":
+            store.record_sender("anna@shop-example.ru", "2026-03-01")
+        elif step == "msgid":
+            store.index_msgid("<m1@shop-example.ru>", "1111-2222")
+        elif step == "license":
+            store.add_license(
+                License(key="L-1", level="vip", emails=("anna@shop-example.ru",), until=None)
+            )
+
+
+def other_process(root: Path, step: str) -> None:
+    proc = multiprocessing.get_context("fork").Process(target=_in_child, args=(str(root), step))
+    proc.start()
+    proc.join()
+    assert proc.exitcode == 0
+
+
+def test_what_another_process_wrote_between_two_sections_is_seen(tmp_path):
+    store = Store(tmp_path)
+    with store.locked():  # every file looked at, and found absent
+        assert store.sender_first_seen("anna@shop-example.ru") is None
+        assert store.tid_for_msgid("<m1@shop-example.ru>") is None
+        assert store.registry() == ([], [])
+    for step in ("sender", "msgid", "license"):
+        other_process(tmp_path, step)
+    with store.locked():
+        assert store.sender_first_seen("anna@shop-example.ru") == "2026-03-01"
+        assert store.tid_for_msgid("<m1@shop-example.ru>") == "1111-2222"
+        assert [lic.key for lic in store.registry()[0]] == ["L-1"]
+    # outside a locked section as well
+    assert store.tid_for_msgid("<m1@shop-example.ru>") == "1111-2222"
+
+
+def test_a_section_sees_its_own_writes_over_what_it_read(tmp_path):
+    store = Store(tmp_path)
+    with store.locked():
+        assert store.tid_for_msgid("<m2@shop-example.ru>") is None
+        assert store.auto_replies("boris@shop-example.ru") == []
+        assert store.registry() == ([], [])
+        store.index_msgid("<m2@shop-example.ru>", "3333-4444")
+        store.record_sender("boris@shop-example.ru", "2026-03-02")
+        store.add_license(
+            License(key="L-2", level="partner", emails=("boris@shop-example.ru",), until=None)
+        )
+        assert store.tid_for_msgid("<m2@shop-example.ru>") == "3333-4444"
+        assert store.sender_first_seen("boris@shop-example.ru") == "2026-03-02"
+        assert [lic.key for lic in store.registry()[0]] == ["L-2"]
+    with store.locked():
+        assert store.tid_for_msgid("<m2@shop-example.ru>") == "3333-4444"
+        assert store.sender_first_seen("boris@shop-example.ru") == "2026-03-02"
+        assert [lic.key for lic in store.registry()[0]] == ["L-2"]
+
+
+def test_a_summary_file_put_in_a_section_is_read_back_after_it_was_absent(tmp_path):
+    from maild.adapters.store import _parsed
+
+    path = str(tmp_path / "open" / "00.json")
+    (tmp_path / "open").mkdir()
+    _parsed.hold(str(tmp_path))
+    try:
+        assert _parsed.get(path) is None  # absent, and remembered as absent
+        Path(path).write_text('{"_default": {}}')
+        _parsed.put(path, {"_default": {}})
+        assert _parsed.get(path) == {"_default": {}}
+    finally:
+        _parsed.hold(None)
