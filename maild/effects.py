@@ -3,7 +3,10 @@ makes a crash at any point safe to re-run (see pipeline.process).
 
 1. Message-ID -> TID first: a re-run finds the same ticket, never a second one
    (the received mail's id; the ids of mail we send carry their TID, signed).
-2. Outgoing mail is queued under ids derived from its cause: queued once.
+2. Outgoing mail is queued under ids derived from its cause: queued once. Only a
+   re-run (`resumed`: the Message-ID was indexed, the message is not in its ticket)
+   can find mail of its cause queued or sent: the index entry is committed before
+   the mail, and is never removed. Other messages skip the look-up.
 3. The ticket file is replaced in one durable write that includes the message.
 """
 
@@ -23,7 +26,9 @@ from maild.pipeline import Decision, Outgoing
 log = logging.getLogger("maild.effects")
 
 
-def apply(app: App, msg: ParsedMessage, decision: Decision, scr: Screening) -> None:
+def apply(
+    app: App, msg: ParsedMessage, decision: Decision, scr: Screening, resumed: bool = True
+) -> None:
     store = app.store
     tid = decision.tid
     now = app.now()
@@ -31,7 +36,7 @@ def apply(app: App, msg: ParsedMessage, decision: Decision, scr: Screening) -> N
     _store_attachments(app, decision)
     messages = list(decision.messages)
     for out in decision.outgoing:
-        record = _send(app, msg, decision, out, now)
+        record = _send(app, msg, decision, out, now, resumed)
         if record is not None and out.record:
             messages.append(record)
     store.save(decision.ticket, messages)  # our own Message-IDs need no index: signed
@@ -61,7 +66,7 @@ def _allowed_auto_reply(app: App, address: str, now: datetime) -> bool:
 
 
 def _send(
-    app: App, msg: ParsedMessage, decision: Decision, out: Outgoing, now: datetime
+    app: App, msg: ParsedMessage, decision: Decision, out: Outgoing, now: datetime, resumed: bool
 ) -> dict[str, Any] | None:
     """Render and queue one mail (once per key); return its thread record."""
     support = app.config.support
@@ -75,7 +80,7 @@ def _send(
         subject, body = app.renderer.text(out.template, out.context)
     if out.kind == "staff" and decision.incoming is not None:
         decision.incoming["sent_as"] = message_id
-    already = app.outbox.known(out.key)
+    already = resumed and app.outbox.known(out.key)
     customer_auto = out.auto and out.kind == "confirmation"
     if not already and customer_auto and not _allowed_auto_reply(app, out.to[0], now):
         log.warning(

@@ -500,7 +500,7 @@ def process(
         decision = decide(
             app, msg, scr, resumed_tid=resumed, spool_key=spool_key, received_at=received_at
         )
-        apply(app, msg, decision, scr)
+        apply(app, msg, decision, scr, resumed=resumed is not None)
     log.info(
         "%s %s ticket %s from %s (%s)%s",
         msg.message_id,

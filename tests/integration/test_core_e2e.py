@@ -104,6 +104,27 @@ def test_same_message_twice_is_stored_and_confirmed_once(desk, sink):
     assert len(sink.to("ivan@shop-example.ru")) == 1
 
 
+def test_a_rerun_after_a_crash_before_the_ticket_sends_nothing_again(desk, sink):
+    """A crash in the commit after the Message-ID index and the outgoing mail were
+    renamed into place, before the ticket: the message is still in the spool and is
+    processed again. It gets its ticket; its mail, sent meanwhile, is not queued again."""
+    raw = make_mail(msgid="<rerun@client.example>")
+    tid = desk.ingest_tid(raw)
+    assert desk.flush().code == 0
+    sink.wait_for(2)
+    data = desk.root / "data"
+    [ticket_file] = (data / "tickets").glob(f"*/{tid}.json")
+    ticket_file.unlink()  # the crash: this rename never happened
+    r = desk.ingest(raw)
+    assert tid in r.out and "duplicate" not in r.out
+    assert [m["message_id"] for m in desk.ticket(tid)["messages"] if m["direction"] == "in"] == [
+        "<rerun@client.example>"
+    ]
+    assert list((data / "outbox" / "queue").glob("*.mail")) == []
+    assert desk.flush().code == 0
+    assert len(sink.received) == 2
+
+
 def test_relay_down_keeps_mail_queued_until_a_later_flush(tmp_path, sink):
     from tests.helpers import Sink, free_port
 
