@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, syntax
@@ -230,12 +230,41 @@ def _long_line(data: bytes, limit: int) -> bool:
     return max(len(line) for line in data.split(b"\r\n")) > limit - 2
 
 
-class MaildSMTP(AiosmtpdNames, SimplePaths, BlockData, SMTP):
-    pass
+class OneWriteReplies:
+    """The multi-line EHLO and LHLO replies sent in one write. aiosmtpd pushes each
+    of their six lines on its own: six sends, and the client wakes up for each.
+    The lines and their order are aiosmtpd's."""
+
+    _held: list[bytes] | None = None
+
+    async def _in_one_write(self, command: Callable[[str], Awaitable[None]], arg: str) -> None:
+        self._held = []
+        try:
+            await command(arg)
+        finally:
+            held, self._held = self._held, None
+        if held:
+            await self.push(b"".join(held)[:-2])
+
+    async def push(self, status: str | bytes) -> None:
+        if self._held is None:
+            await super().push(status)  # type: ignore[misc]
+            return
+        if isinstance(status, str):
+            status = status.encode("utf-8" if self.enable_SMTPUTF8 else "ascii")  # type: ignore[attr-defined]
+        self._held.append(status + b"\r\n")
 
 
-class MaildLMTP(AiosmtpdNames, SimplePaths, BlockData, LMTP):
-    pass
+class MaildSMTP(AiosmtpdNames, SimplePaths, BlockData, OneWriteReplies, SMTP):
+    @syntax("EHLO hostname")
+    async def smtp_EHLO(self, hostname: str) -> None:
+        await self._in_one_write(super().smtp_EHLO, hostname)
+
+
+class MaildLMTP(AiosmtpdNames, SimplePaths, BlockData, OneWriteReplies, LMTP):
+    @syntax("LHLO hostname")
+    async def smtp_LHLO(self, arg: str) -> None:
+        await self._in_one_write(super().smtp_LHLO, arg)
 
 
 def make_protocol(

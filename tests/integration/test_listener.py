@@ -165,3 +165,51 @@ def test_simple_paths_take_the_shortcut():
 
     for arg in ("<ivan@shop-example.ru>", "<o.petrova+1C@mail.example.ru> SIZE=12000"):
         assert _SIMPLE_PATH.match(arg)
+
+
+@pytest.mark.parametrize("lmtp", [False, True])
+def test_the_greeting_reply_is_aiosmtpds_in_one_write(tmp_path, lmtp):
+    """EHLO (LHLO for LMTP) answers with aiosmtpd's lines, in its order, written at
+    once; HELP still knows the command, and the session goes on as usual."""
+    from aiosmtpd.lmtp import LMTP
+    from aiosmtpd.smtp import SMTP
+
+    from maild.adapters.listener import MaildLMTP
+
+    ours, stock = (MaildLMTP, LMTP) if lmtp else (MaildSMTP, SMTP)
+    writes: list[list[bytes]] = []
+
+    class Counted(ours):
+        def connection_made(self, transport):
+            super().connection_made(transport)
+            sent: list[bytes] = []
+            writes.append(sent)
+            write = transport.write
+            transport.write = lambda data: (sent.append(bytes(data)), write(data))[1]
+
+    handler = SupportHandler(Spool(tmp_path / "spool"), lambda a: True, lambda k: None)
+    replies = {}
+    for cls in (stock, Counted):
+
+        class Server(Controller):
+            def factory(self, cls=cls):
+                return cls(handler, data_size_limit=LIMIT, decode_data=False, hostname="x")
+
+        ctl = Server(handler, hostname="127.0.0.1", port=free_port())
+        ctl.start()
+        try:
+            client = (smtplib.LMTP if lmtp else smtplib.SMTP)("127.0.0.1", ctl.port)
+            hello = client.docmd("LHLO" if lmtp else "EHLO", "me")
+            help_ = client.docmd("HELP", "LHLO" if lmtp else "EHLO")
+            client.ehlo_resp = hello[1]
+            client.does_esmtp = True
+            code = client.sendmail("a@shop-example.ru", ["support@example.com"], b"x\r\n")
+            client.quit()
+        finally:
+            ctl.stop()
+        replies[cls] = (hello, help_, code)
+    assert replies[Counted] == replies[stock]
+    assert replies[Counted][0][0] == 250 and b"SIZE" in replies[Counted][0][1]
+    session = writes[-1]  # (the controller's own test connection came first)
+    greeting_reply = [w for w in session if w.startswith(b"250-x")]
+    assert len(greeting_reply) == 1 and greeting_reply[0].endswith(b"250 HELP\r\n")
