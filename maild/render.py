@@ -37,6 +37,8 @@ class Renderer:
             autoescape=False,
             auto_reload=False,  # read once per process (a restart applies edits)
         )
+        self._from = formataddr((support.name, support.address))
+        self._from_line = _header_line("From", self._from)
 
     def text(self, template: str, context: dict[str, Any]) -> tuple[str, str]:
         """(subject, body) of a template."""
@@ -69,7 +71,7 @@ class Renderer:
         if tid and tag(tid).lower() not in subject.lower():
             subject = f"{subject} {tag(tid)}"
         headers = {
-            "From": formataddr((self.support.name, self.support.address)),
+            "From": self._from,
             "To": ", ".join(to),
             "Subject": subject,
             "Date": format_datetime(now),
@@ -88,7 +90,7 @@ class Renderer:
         headers["X-Loop"] = self.support.address
         if tid:
             headers["X-Maild-TID"] = tid
-        lines = [_header_line(k, v) for k, v in headers.items()]
+        lines = [self._from_line, *(_header_line(k, v) for k, v in headers.items() if k != "From")]
         text = _text_part(body)
         if not attachments:
             raw = b"".join([*lines, b"MIME-Version: 1.0\r\n", text])
@@ -193,17 +195,17 @@ def encoded_words(text: str) -> str:
     """RFC 2047: `text` as UTF-8 base64 encoded words, one per folded line, each
     at most 68 characters (a line with its header name stays under 78), never
     splitting a character. The stdlib's Header does the same at many times the cost."""
+    data = text.encode("utf-8", "replace")  # a lone surrogate from broken input: "?"
     words: list[str] = []
-    chunk = bytearray()
-    for ch in text:
-        b = ch.encode("utf-8", "replace")  # a lone surrogate from broken input: "?"
-        if len(chunk) + len(b) > _WORD_BYTES:
-            words.append(_word(chunk))
-            chunk = bytearray()
-        chunk += b
-    if chunk or not words:
-        words.append(_word(chunk))
-    return "\r\n ".join(words)
+    start, end = 0, len(data)
+    while True:
+        cut = min(start + _WORD_BYTES, end)
+        while cut < end and data[cut] & 0xC0 == 0x80:  # not inside a character
+            cut -= 1
+        words.append(_word(data[start:cut]))
+        start = cut
+        if start >= end:
+            return "\r\n ".join(words)
 
 
 def _word(data: bytes | bytearray) -> str:

@@ -79,3 +79,24 @@ def test_seven_bit_keeps_the_text_for_a_relay_without_8bitmime():
     raw = seven_bit(_mail(body))
     assert raw.isascii()
     assert _text_of(raw) == body
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=200))
+def test_encoded_words_hold_whole_characters_and_as_many_as_fit(text):
+    """Each word is at most 68 characters and holds whole UTF-8 characters, as many
+    as fit in 42 bytes; together they are the text (a lone surrogate as "?")."""
+    import base64
+
+    from maild.render import _WORD_BYTES, encoded_words
+
+    words = encoded_words(text).split("\r\n ")
+    chunks = []
+    for word in words:
+        assert word.startswith("=?utf-8?b?") and word.endswith("?=") and len(word) <= 68
+        chunks.append(base64.b64decode(word[10:-2]))
+    parts = [c.decode("utf-8") for c in chunks]  # never a split character
+    expected = text.encode("utf-8", "replace").decode("utf-8")
+    assert "".join(parts) == expected
+    for part, following in zip(parts, parts[1:], strict=False):
+        assert len(part.encode()) + len(following[0].encode()) > _WORD_BYTES
