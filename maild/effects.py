@@ -110,7 +110,7 @@ def _send(
         )
         if customer_auto:
             app.store.record_auto_reply(out.to[0], now)
-        log.info("%s [TID#%s] queued %s to %s", msg.message_id, tid, out.kind, ", ".join(out.to))
+        decision.queued.append(f"{out.kind} to {', '.join(out.to)}")  # logged by process
     return {
         "message_id": message_id,
         "direction": "out",

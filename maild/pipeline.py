@@ -53,6 +53,7 @@ class Decision:
     incoming: dict[str, Any] | None = None
     outgoing: list[Outgoing] = field(default_factory=list)
     attachments: list[tuple[att.AttachmentDecision, bytes]] = field(default_factory=list)
+    queued: list[str] = field(default_factory=list)  # "confirmation to ...": for the log
 
 
 def add_months(d: date, months: int) -> date:
@@ -501,13 +502,14 @@ def process(
             app, msg, scr, resumed_tid=resumed, spool_key=spool_key, received_at=received_at
         )
         apply(app, msg, decision, scr, resumed=resumed is not None)
-    log.info(
-        "%s %s ticket %s from %s (%s)%s",
+    log.info(  # one line a message: logging costs a worker ~15 µs a line
+        "%s %s ticket %s from %s (%s)%s%s",
         msg.message_id,
         "opened" if decision.outcome == "new" else "added to",
         decision.tid,
         msg.from_addr or "(no sender)",
         decision.ticket["level"],
         f"; automated: {scr.reason}" if scr.automated else "",
+        f"; queued {', '.join(decision.queued)}" if decision.queued else "",
     )
     return decision
