@@ -232,8 +232,8 @@ def _long_line(data: bytes, limit: int) -> bool:
 
 class OneWriteReplies:
     """The multi-line EHLO and LHLO replies sent in one write. aiosmtpd pushes each
-    of their six lines on its own: six sends, and the client wakes up for each.
-    The lines and their order are aiosmtpd's."""
+    of their lines on its own (six here): six sends, and the client wakes up for
+    each. The lines and their order are aiosmtpd's."""
 
     _held: list[bytes] | None = None
 

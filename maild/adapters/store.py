@@ -27,9 +27,9 @@ While a thread holds the lock, and no other process held it since this one did,
 nothing but that thread's own transaction changes the store's files, and its writes
 are only recorded until the locked section ends. So a file looked at once in a
 locked section is not looked at again in it: a summary file's identity is checked
-once, and an index file (or its absence) read once. A new ticket looked up its
-sender's record three times and checked the registry, its archive week and more
-for files that were not there: twenty system calls a message, ~10 µs each.
+once, and an index file (or its absence) read once. A new ticket read its
+sender's record three times and looked twice each for a registry, an archive week
+and a Message-ID that were not there: seven system calls a message, ~10 µs each.
 """
 
 from __future__ import annotations
@@ -138,9 +138,10 @@ class _Parsed:
                     return hit[1]
         stamp = self.stamp(path)
         if stamp is None:
-            self.forget(path)
-            if held:
-                self.checked[path] = False
+            with self.lock:
+                self._drop(path)
+                if held:
+                    self.checked[path] = False
             return None
         with self.lock:
             hit = self.entries.get(path)
@@ -153,17 +154,24 @@ class _Parsed:
             raw = f.read()
         data = json.loads(raw) if raw else None
         if data is not None and self.stamp(path) == stamp:
-            self.put(path, data, stamp)
-            if held:
-                self.checked[path] = True
+            self.put(path, data, stamp, checked=held)
         return data
 
-    def put(self, path: str, data: Any, stamp: tuple[int, int, int] | None = None) -> None:
+    def put(
+        self,
+        path: str,
+        data: Any,
+        stamp: tuple[int, int, int] | None = None,
+        checked: bool = False,
+    ) -> None:
+        """Keep `data` as the content of `path` (`checked`: in this locked section)."""
         stamp = stamp or self.stamp(path)
         with self.lock:
             self._drop(path)
             if stamp is None:
                 return
+            if checked:
+                self.checked[path] = True
             self.entries[path] = (stamp, data)
             self.size += stamp[1]
             while len(self.entries) > 1 and (
