@@ -37,6 +37,9 @@ class Renderer:
             autoescape=False,
             auto_reload=False,  # read once per process (a restart applies edits)
         )
+        # jinja's default globals (range, lipsum, cycler, ...) are not used here, and
+        # every render copied them out of a ChainMap: 12 of a 29 µs render
+        self.env.globals.clear()
         self._from = formataddr((support.name, support.address))
         self._from_line = _header_line("From", self._from)
 
