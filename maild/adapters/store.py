@@ -53,7 +53,15 @@ from tinydb import Query, TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
-from maild.adapters.durable import Json, current, exists, pending, remove, write_atomic
+from maild.adapters.durable import (
+    Json,
+    current,
+    exists,
+    pending,
+    read_bytes,
+    remove,
+    write_atomic,
+)
 from maild.domain.sender import Group, License
 
 LEGACY_OPEN = "open.json"  # the summaries of open tickets before open/ had parts
@@ -431,17 +439,14 @@ class Store:
         """An index file's bytes (None: there is none) as this thread's transaction
         will commit them; in a locked section read from disk once."""
         try:
-            value = pending(path)
-        except FileNotFoundError:
+            from_disk = pending(path) is None
+        except FileNotFoundError:  # removed by the transaction
             return None
-        if value is not None:
-            return value.encode() if isinstance(value, Json) else value
-        held = self._holder == threading.get_ident()
+        held = from_disk and self._holder == threading.get_ident()
         if held and path in self._seen:
             return self._seen[path]
         try:
-            with open(path, "rb") as f:
-                data: bytes | None = f.read()
+            data: bytes | None = read_bytes(path)  # the transaction's, else the disk's
         except FileNotFoundError:
             data = None
         if held:
