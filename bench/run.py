@@ -14,7 +14,8 @@
              reports its median round: the speed of a VM drifts within minutes.
 3. ingest    median time of maild.runner.ingest(app, raw) in-process, on a store seeded
              with 1k and with 100k tickets (bench/seed.py), 4/5 new tickets and 1/5
-             customer follow-ups to seeded (mostly closed) tickets.
+             customer follow-ups to seeded (mostly closed) tickets; the two stores
+             take turns in blocks of ten messages (1k, 100k, 100k, 1k, ...).
 4. rss       `maild serve` on the 100k store after it processed mail: VmRSS of the
              daemon and its children (two workers, the sender), summed.
 5. roundup   if Roundup is installed (bench only: `pip install roundup`), its mail
@@ -345,54 +346,78 @@ def phase_throughput(
     return sink_res, e2e_res
 
 
-def ingest_cost(store: Path, home: Path, seeded, n: int, tag: str) -> dict:
-    """Median seconds of runner.ingest on this store: 4/5 new, 1/5 follow-ups."""
-    import random
+class IngestCost:
+    """runner.ingest on one seeded store, one message at a time: 4/5 new tickets,
+    1/5 customer follow-ups to seeded (mostly closed) tickets."""
 
-    from maild.app import App
-    from maild.config import load
-    from maild.runner import ingest
+    WARM = 20  # the first ingests warm up imports and caches: not counted
 
-    cfg = write_config(home, store, free_port(), free_port())
-    app = App(load(cfg))
-    rng = random.Random(11)
-    tids = sorted(seeded.samples)
-    rng.shuffle(tids)
-    mails = []
-    for i in range(n + 20):
-        if i % 5 == 4 and tids:
-            tid = tids.pop()
-            requester, _msgid, conf, _subject = seeded.samples[tid]
-            mails.append(
-                (
-                    "followup",
-                    make_mail(i, rng, run=f"f{tag}", sender=requester, tid=tid, in_reply_to=conf),
-                )
-            )
-        else:
-            mails.append(("new", make_mail(i, rng, run=f"i{tag}")))
-    times: dict[str, list[float]] = {"new": [], "followup": []}
-    outcomes: dict[str, int] = {}
-    for i, (kind, (_s, _m, raw)) in enumerate(mails):
-        t0 = time.perf_counter()
-        _key, decision = ingest(app, raw)
-        took = time.perf_counter() - t0
-        if i >= 20:  # the first 20 warm up imports and caches
-            times[kind].append(took)
-            out = decision.outcome if decision else "pending"
-            outcomes[out] = outcomes.get(out, 0) + 1
-    every = times["new"] + times["followup"]
-    return {
-        "n": len(every),
-        "median_ms": statistics.median(every) * 1000,
-        "mean_ms": statistics.mean(every) * 1000,
-        "p90_ms": percentile(every, 90) * 1000,
-        "new_median_ms": statistics.median(times["new"]) * 1000,
-        "followup_median_ms": statistics.median(times["followup"]) * 1000
-        if times["followup"]
-        else float("nan"),
-        "outcomes": outcomes,
-    }
+    def __init__(self, store: Path, home: Path, seeded, n: int, tag: str) -> None:
+        import random
+
+        from maild.app import App
+        from maild.config import load
+
+        cfg = write_config(home, store, free_port(), free_port())
+        self.app = App(load(cfg))
+        rng = random.Random(11)
+        tids = sorted(seeded.samples)
+        rng.shuffle(tids)
+        self.mails = []
+        for i in range(n + self.WARM):
+            if i % 5 == 4 and tids:
+                tid = tids.pop()
+                requester, _msgid, conf, _subject = seeded.samples[tid]
+                mail = make_mail(i, rng, run=f"f{tag}", sender=requester, tid=tid, in_reply_to=conf)
+                self.mails.append(("followup", mail))
+            else:
+                self.mails.append(("new", make_mail(i, rng, run=f"i{tag}")))
+        self.done = 0
+        self.times: dict[str, list[float]] = {"new": [], "followup": []}
+        self.outcomes: dict[str, int] = {}
+
+    def step(self, count: int) -> None:
+        """Ingest the next `count` messages."""
+        from maild.runner import ingest
+
+        for kind, (_s, _m, raw) in self.mails[self.done : self.done + count]:
+            t0 = time.perf_counter()
+            _key, decision = ingest(self.app, raw)
+            took = time.perf_counter() - t0
+            if self.done >= self.WARM:
+                self.times[kind].append(took)
+                out = decision.outcome if decision else "pending"
+                self.outcomes[out] = self.outcomes.get(out, 0) + 1
+            self.done += 1
+
+    @property
+    def left(self) -> int:
+        return len(self.mails) - self.done
+
+    def result(self) -> dict:
+        every = self.times["new"] + self.times["followup"]
+        follow = self.times["followup"]
+        return {
+            "n": len(every),
+            "median_ms": statistics.median(every) * 1000,
+            "mean_ms": statistics.mean(every) * 1000,
+            "p90_ms": percentile(every, 90) * 1000,
+            "new_median_ms": statistics.median(self.times["new"]) * 1000,
+            "followup_median_ms": statistics.median(follow) * 1000 if follow else float("nan"),
+            "outcomes": self.outcomes,
+        }
+
+
+def interleave(runs: list[IngestCost], block: int = 10) -> None:
+    """Run the ingests in alternating blocks, ABBA (1k, 100k, 100k, 1k, ...): the
+    VM's speed drifts by tens of percent within a minute, and measured one store
+    after the other the ratio of the two medians followed the drift."""
+    for run in runs:
+        run.step(IngestCost.WARM)
+    order = [*runs, *reversed(runs)]
+    while any(r.left for r in runs):
+        for run in order:
+            run.step(block)
 
 
 STALE: list[Path] = []  # seeds of an older layout, deleted once everything is measured
@@ -479,7 +504,9 @@ def seeded_store(count: int, fresh: bool = False):
 
 def phase_scale(work: Path, n_ingest: int, n_rss: int, fresh: bool = False) -> dict:
     tag = work.name.removeprefix("run-").replace("-", "")  # this run's Message-IDs
-    out = {}
+    out: dict = {}
+    runs: dict[str, IngestCost] = {}
+    stores: dict[str, tuple[Path, Path]] = {}
     for label, count in (("1k", 1_000), ("100k", 100_000)):
         home = work / f"s{label}"
         home.mkdir()
@@ -488,31 +515,33 @@ def phase_scale(work: Path, n_ingest: int, n_rss: int, fresh: bool = False) -> d
             f"  seeded {count} tickets ({len(seeded.open_tids)} open) in {made['seed_s']:.0f} s "
             f"(+{made['flush_s']:.0f} s to flush it to disk; kept in bench/out for later runs)"
         )
-        took = made["seed_s"]
-        cost = ingest_cost(store, home, seeded, n_ingest, tag)
-        cost["seed_s"] = took
+        runs[label] = IngestCost(store, home, seeded, n_ingest, tag)
+        stores[label] = (store, home)
+        out[label] = {"seed_s": made["seed_s"]}
+    interleave(list(runs.values()))
+    for label, run in runs.items():
+        cost = out[label] | run.result()
         log(
             f"  ingest with {label} stored: median {cost['median_ms']:.1f} ms "
             f"(new {cost['new_median_ms']:.1f}, follow-up {cost['followup_median_ms']:.1f}, "
             f"p90 {cost['p90_ms']:.1f}) {cost['outcomes']}"
         )
         out[label] = cost
-        if label == "100k":
-            relay = Relay(home)
-            serve = Serve(home, store, relay)
-            try:
-                r = send_and_confirm(serve.port, relay, make_mails(n_rss, run=f"m{tag}"))
-                rss, hwm, pss = serve.rss_mb()
-            finally:
-                serve.stop()
-                relay.stop()
-            out["rss"] = {"rss_mb": rss, "hwm_mb": hwm, "pss_mb": pss, **r}
-            log(
-                f"  maild serve on the 100k store after {r['confirmed']} messages: "
-                f"VmRSS {rss:.0f} MB (peak {hwm:.0f} MB; Pss {pss:.0f} MB; daemon, workers "
-                "and sender), "
-                f"{r['e2e_msgs_per_s']:.1f} msgs/s"
-            )
+    store, home = stores["100k"]
+    relay = Relay(home)
+    serve = Serve(home, store, relay)
+    try:
+        r = send_and_confirm(serve.port, relay, make_mails(n_rss, run=f"m{tag}"))
+        rss, hwm, pss = serve.rss_mb()
+    finally:
+        serve.stop()
+        relay.stop()
+    out["rss"] = {"rss_mb": rss, "hwm_mb": hwm, "pss_mb": pss, **r}
+    log(
+        f"  maild serve on the 100k store after {r['confirmed']} messages: "
+        f"VmRSS {rss:.0f} MB (peak {hwm:.0f} MB; Pss {pss:.0f} MB; daemon, workers "
+        f"and sender), {r['e2e_msgs_per_s']:.1f} msgs/s"
+    )
     return out
 
 
