@@ -457,7 +457,8 @@ def seeded_store(count: int, fresh: bool = False):
     for old in (BENCH / "out").glob(f"seed-{count}-*"):
         if old != base and old not in STALE:
             STALE.append(old)  # another layout: useless now; deleted after the run
-    if not meta.exists():
+    fresh_seed = not meta.exists()
+    if fresh_seed:
         if base.exists():
             discard(base)  # an interrupted seeding
         base.mkdir(parents=True)
@@ -488,6 +489,7 @@ def seeded_store(count: int, fresh: bool = False):
             )
         )
     data = json.loads(meta.read_text())
+    data["reused"] = not fresh_seed
     seeded = Seeded(data["n"], data["open_tids"], data["closed_tids"])
     seeded.samples = {k: tuple(v) for k, v in data["samples"].items()}
     for f in [p for p in pristine.rglob("*.json")]:
@@ -511,10 +513,17 @@ def phase_scale(work: Path, n_ingest: int, n_rss: int, fresh: bool = False) -> d
         home = work / f"s{label}"
         home.mkdir()
         store, seeded, made = seeded_store(count, fresh)
-        log(
-            f"  seeded {count} tickets ({len(seeded.open_tids)} open) in {made['seed_s']:.0f} s "
-            f"(+{made['flush_s']:.0f} s to flush it to disk; kept in bench/out for later runs)"
-        )
+        if made["reused"]:
+            log(
+                f"  {count} tickets ({len(seeded.open_tids)} open) seeded by an earlier run, "
+                "put back to their seeded state"
+            )
+        else:
+            log(
+                f"  seeded {count} tickets ({len(seeded.open_tids)} open) in "
+                f"{made['seed_s']:.0f} s (+{made['flush_s']:.0f} s to flush it to disk; kept "
+                "in bench/out for later runs)"
+            )
         runs[label] = IngestCost(store, home, seeded, n_ingest, tag)
         stores[label] = (store, home)
         out[label] = {"seed_s": made["seed_s"]}
