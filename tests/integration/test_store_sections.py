@@ -1,13 +1,15 @@
 """Within a locked section the store reads an index or summary file once; what
 another process wrote before it took the lock is always seen, and so are the
-section's own writes."""
+section's own writes. What it keeps parsed between sections survives another
+process's section only where that section left it alone."""
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from pathlib import Path
 
-from maild.adapters.store import Store
+from maild.adapters.store import Store, _parsed, open_part
 from maild.domain.sender import License
 
 
@@ -22,6 +24,23 @@ def _in_child(root: str, step: str) -> None:
             store.add_license(
                 License(key="L-1", level="vip", emails=("anna@shop-example.ru",), until=None)
             )
+        elif step == "ticket":
+            store.save(ticket("2222-3333"), [])
+        elif step == "dies":  # a section that never commits
+            store.save(ticket("2222-3333"), [])
+            os._exit(0)
+
+
+def ticket(tid: str) -> dict:
+    return {
+        "tid": tid,
+        "status": "open",
+        "level": "free",
+        "requester": "anna@shop-example.ru",
+        "subject": "Не печатается счёт",
+        "created_at": "2026-01-01T10:00:00+03:00",
+        "closed_at": None,
+    }
 
 
 def other_process(root: Path, step: str) -> None:
@@ -80,3 +99,42 @@ def test_a_summary_file_put_in_a_section_is_read_back_after_it_was_absent(tmp_pa
         assert _parsed.get(path) == {"_default": {}}
     finally:
         _parsed.hold(None)
+
+
+def kept_parsed(store: Store) -> set[str]:
+    prefix = f"{store.root}{os.sep}"
+    return {p[len(prefix) :] for p in _parsed.entries if p.startswith(prefix)}
+
+
+def test_another_process_s_section_drops_only_the_summary_files_it_changed(tmp_path):
+    store = Store(tmp_path)
+    with store.locked():
+        store.add_license(
+            License(key="L-2", level="partner", emails=("boris@shop-example.ru",), until=None)
+        )
+        store.save(ticket("4444-5555"), [])
+    part = open_part(tmp_path, "4444-5555").relative_to(tmp_path).as_posix()
+    assert {"registry.json", part} <= kept_parsed(store)
+
+    other_process(tmp_path, "license")  # changes registry.json, not the part
+    with store.locked():
+        assert part in kept_parsed(store)
+        assert "registry.json" not in kept_parsed(store)
+        assert sorted(lic.key for lic in store.registry()[0]) == ["L-1", "L-2"]
+        assert [r["tid"] for r in store.open_summaries()] == ["4444-5555"]
+
+
+def test_after_two_sections_of_others_or_an_unfinished_one_nothing_is_kept(tmp_path):
+    store = Store(tmp_path)
+    for others in (["sender", "msgid"], ["dies"]):
+        with store.locked():
+            assert [lic.key for lic in store.registry()[0]] in ([], ["L-1"])
+            if not store.registry()[0]:
+                store.add_license(
+                    License(key="L-1", level="vip", emails=("anna@shop-example.ru",), until=None)
+                )
+        assert "registry.json" in kept_parsed(store)
+        for step in others:
+            other_process(tmp_path, step)
+        with store.locked():
+            assert "registry.json" not in kept_parsed(store)
