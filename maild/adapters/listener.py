@@ -227,7 +227,7 @@ def _long_line(data: bytes, limit: int) -> bool:
     """A line longer than `limit` bytes with its CRLF (aiosmtpd's line_length_limit)."""
     if len(data) < limit - 1:
         return False
-    return max(len(line) for line in data.split(b"\r\n")) > limit - 2
+    return max(map(len, data.split(b"\r\n"))) > limit - 2
 
 
 class OneWriteReplies:

@@ -593,7 +593,18 @@ def _decode_header_str(value: str) -> str:
     )
     # A decoded header must stay one line: CR/LF here would be header injection later.
     text = _CONTROL_RE.sub(" ", text)
-    return re.sub(r"[ \t]{2,}", " ", text).strip()
+    return _BLANKS_RE.sub(" ", text).strip()
+
+
+_BLANKS_RE = re.compile(r"[ \t]{2,}")
+# ASCII controls as spaces: what _decode_header_str makes of them
+_ASCII_CONTROLS = {c: " " for c in (*range(0x20), 0x7F)}
+
+
+def _plain_ascii_header(value: str) -> str:
+    """_decode_header_str of ASCII text without encoded words (Message-IDs,
+    addresses, most Subjects): after the controls, spaces are all the blanks left."""
+    return " ".join(value.translate(_ASCII_CONTROLS).split())
 
 
 def decode_header(value: str | bytes | None) -> str:
@@ -607,7 +618,10 @@ def decode_header(value: str | bytes | None) -> str:
         if isinstance(value, bytes | bytearray):
             # Raw bytes become surrogate escapes, exactly what email's compat32 gives.
             value = bytes(value).decode("ascii", errors="surrogateescape")
-        return _decode_header_str(str(value))
+        value = str(value)
+        if value.isascii() and "=?" not in value:
+            return _plain_ascii_header(value)
+        return _decode_header_str(value)
     except Exception:  # header text must always come out, even from garbage
         try:
             return _CONTROL_RE.sub(" ", _to_bytes(str(value)).decode("utf-8", "replace")).strip()

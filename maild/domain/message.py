@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
 
 from maild.domain import mimeboundary
 from maild.domain.charset import b64decode_lenient, decode_bytes, decode_header
@@ -398,6 +399,20 @@ def _parents(msg: Message) -> dict[int, Message]:
     return parents
 
 
+_SCREEN = frozenset(SCREEN_HEADERS)
+
+
+def _screen_headers(msg: Message) -> dict[str, tuple[str, ...]]:
+    """The SCREEN_HEADERS present, decoded, in that order: one pass over the
+    headers (get_all for each name went through all of them twelve times)."""
+    found: dict[str, list[Any]] = {}
+    for name, value in msg.items():
+        key = name.lower()
+        if key in _SCREEN:
+            found.setdefault(key, []).append(value)
+    return {h: tuple(_decode_raw(v) for v in found[h]) for h in SCREEN_HEADERS if h in found}
+
+
 def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
     from_name, from_addr = _safe(lambda: _sender(msg), ("", ""))
     groups: dict[int, _TextGroup] = {}  # in order of the first text leaf of each
@@ -434,8 +449,7 @@ def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
     reported = None
     for original in originals:
         reported = reported or _safe(lambda o=original: _original_msgid(o), None)
-    headers = {h: tuple(_decode_raw(v) for v in msg.get_all(h, [])) for h in SCREEN_HEADERS}
-    headers = {k: v for k, v in headers.items() if v}
+    headers = _screen_headers(msg)
     msgid = normalize_msgid(_header(msg, "message-id")) or synthetic_msgid(raw)
     if msg.defects and problem is None and not msg.keys():
         problem = "no headers"

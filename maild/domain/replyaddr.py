@@ -9,7 +9,6 @@ signed in lower case.
 
 from __future__ import annotations
 
-import base64
 import hmac
 import re
 
@@ -18,10 +17,14 @@ from maild.domain.message import normalize_address
 __all__ = ["is_support_address", "sign", "sign_message_id", "tid_of_message_id", "verify"]
 
 SIGNATURE_LENGTH = 10  # 50 bits: far beyond guessing by mail, short enough to read
-# base32 makes 8 characters of each 5 bytes, on their own: the first SIGNATURE_LENGTH
-# characters need only this much of the digest (the stdlib's base32 is pure Python, and
-# four signatures go with every new ticket)
-_SIGNATURE_BYTES = 5 * -(-SIGNATURE_LENGTH // 8)
+# The signature is the lower-case base32 (RFC 4648) of the digest, cut to its first
+# SIGNATURE_LENGTH characters: those spell its first 5 * SIGNATURE_LENGTH bits, and
+# are taken from them directly (the stdlib's b32encode is pure Python and took 4 µs
+# of each signature's 7; four signatures go with every new ticket).
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"
+_SIGNATURE_BYTES = -(-5 * SIGNATURE_LENGTH // 8)
+_SHIFTS = tuple(range(5 * SIGNATURE_LENGTH - 5, -1, -5))
+_SPARE_BITS = 8 * _SIGNATURE_BYTES - 5 * SIGNATURE_LENGTH
 # What a TID may contain so that the address stays a plain dot-atom local part.
 TID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
@@ -86,7 +89,8 @@ def _signature(tid: str, secret: bytes) -> str:
     if not secret:
         raise ValueError("reply-address secret is empty: every signature would be forgeable")
     digest = hmac.digest(secret, tid.encode(), "sha256")
-    return base64.b32encode(digest[:_SIGNATURE_BYTES]).decode().lower()[:SIGNATURE_LENGTH]
+    bits = int.from_bytes(digest[:_SIGNATURE_BYTES], "big") >> _SPARE_BITS
+    return "".join([_B32[(bits >> shift) & 31] for shift in _SHIFTS])
 
 
 def _split(support_address: str) -> tuple[str, str]:

@@ -34,6 +34,7 @@ def new_ticket(
     participants: Iterable[str] = (),
     refers_to: str | None = None,
 ) -> Ticket:
+    reaction_due = iso(due(ident.level, received_at))
     return {
         "tid": tid,
         "status": "new",
@@ -41,8 +42,8 @@ def new_ticket(
         "requester": requester,
         "subject": subject,
         "created_at": iso(received_at),
-        "reaction_due": iso(due(ident.level, received_at)),
-        "first_reaction_due": iso(due(ident.level, received_at)),
+        "reaction_due": reaction_due,
+        "first_reaction_due": reaction_due,
         "reaction_from": iso(received_at),
         "first_reaction_at": None,
         "critical": False,

@@ -11,6 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.charset import (
+    _decode_header_str,
     _decode_with_codec,
     _q_decode,
     b64decode_lenient,
@@ -303,6 +304,14 @@ def test_header_text_between_words_is_kept() -> None:
 def test_header_wrong_charset_label(charset: str, label: str) -> None:
     assert decode_header(_b_word(SUBJECT, charset, label)) == SUBJECT
     assert decode_header(_q_word(SUBJECT, charset, label)) == SUBJECT
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from('abc XY<>@.,;:()"=?_-\t\r\n\x00\x01\x0b\x0c\x1c\x1f\x7f')))
+@example("Re:  Order\r\n\t #123 \x00 [TID#1234-5678] ")
+def test_plain_ascii_header_takes_the_short_way_to_the_same_line(value: str) -> None:
+    assert decode_header(value) == _decode_header_str(value)
+    assert decode_header(value.encode("ascii")) == _decode_header_str(value)
 
 
 def test_header_short_word_wrong_label() -> None:
