@@ -366,7 +366,11 @@ class Daemon:
         if interval:
             tasks.append(asyncio.create_task(self._watchdog_loop(interval)))
         systemd.notify("READY=1\nSTATUS=accepting mail")
-        log.info("maild ready (storage %s)", cfg.storage_path)
+        log.info(
+            "maild ready (storage %s, event loop %s)",
+            cfg.storage_path,
+            type(loop).__module__.split(".")[0],
+        )
 
         await self.stopping.wait()
         systemd.notify("STOPPING=1")
@@ -419,5 +423,23 @@ class Daemon:
         return start_scheduler(self.app, self)
 
 
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when it is installed (MAILD_UVLOOP=0: asyncio's own).
+
+    The listener's CPU went half to asyncio's Python event loop and transports
+    (py-spy); uvloop's, in C, took about a fifth off the listener's CPU per message
+    (bench/RESULTS.md, finding 33). It runs the same asyncio code: the tests pass on
+    both. None means asyncio's default."""
+    if os.environ.get("MAILD_UVLOOP", "1") == "0":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def serve(app: App) -> int:
-    return asyncio.run(Daemon(app).run())
+    factory = event_loop_factory()
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(Daemon(app).run())

@@ -113,6 +113,26 @@ def test_sigterm_stops_cleanly(served):
     assert "stopped" in daemon.logtext()
 
 
+@pytest.mark.parametrize(("setting", "loop"), [(None, "uvloop"), ("0", "asyncio")])
+def test_serve_runs_on_uvloop_or_on_asyncio_s_own_loop(tmp_path, sink, monkeypatch, setting, loop):
+    if setting is None:
+        monkeypatch.delenv("MAILD_UVLOOP", raising=False)
+    else:
+        monkeypatch.setenv("MAILD_UVLOOP", setting)
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{free_port()}"})
+    daemon = Daemon(desk).start()
+    try:
+        assert f"event loop {loop})" in daemon.logtext()
+        with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+            raw = make_mail(sender="olga@shop-example.ru", msgid="<l1@c>")
+            s.sendmail("olga@shop-example.ru", ["support@example.com"], raw)
+        [conf] = wait_until(lambda: sink.to("olga@shop-example.ru"))
+        assert "[TID#" in conf.subject
+    finally:
+        assert daemon.stop(15) == 0
+    assert "stopped" in daemon.logtext()
+
+
 def _send_batch(port: int, items: list[tuple[str, str]], accepted: list[str]) -> None:
     """One connection per ~batch; record Message-IDs that got a 250."""
     i = 0
