@@ -39,6 +39,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import resource
 import signal
 import socket
@@ -235,6 +236,12 @@ class Serve:
                 pass
         return rss, hwm, pss
 
+    def event_loop(self) -> str:
+        """The event loop `maild serve` says it runs on (uvloop, or asyncio's own)."""
+        self.logf.flush()
+        m = re.search(r"event loop (\w+)\)", Path(self.logf.name).read_text(errors="replace"))
+        return m.group(1) if m else "unknown"
+
     def stop(self) -> None:
         stop(self.proc, 60)
         self.logf.close()
@@ -305,7 +312,8 @@ def phase_throughput(
     try:
         loadgen.run(sink_port, make_mails(200, run="w"))  # warm up
         warm = send_and_confirm(serve.port, relay, make_mails(100, run="w"))
-        log(f"  warm-up: {warm['confirmed']}/{warm['n']} confirmed")
+        loop_name = serve.event_loop()
+        log(f"  warm-up: {warm['confirmed']}/{warm['n']} confirmed; event loop {loop_name}")
         sinks, e2es = [], []
         for r in range(rounds):
             sinks.append(sink_round(sink_port, make_mails(n_sink, run=f"s{r}")))
@@ -342,7 +350,13 @@ def phase_throughput(
         "msgs_per_s": statistics.median(t["msgs_per_s"] for t in sinks),
         "rounds": [t["msgs_per_s"] for t in sinks],
     }
-    e2e_res = {"throughput": thr, "latency": lat, "rss_mb": rss[0], "hwm_mb": rss[1]}
+    e2e_res = {
+        "throughput": thr,
+        "latency": lat,
+        "rss_mb": rss[0],
+        "hwm_mb": rss[1],
+        "event_loop": loop_name,
+    }
     return sink_res, e2e_res
 
 
@@ -719,6 +733,7 @@ def write_results(command: str, res: dict, last: str) -> None:
         f"- command: `{command}`\n"
         f"- date: {dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}\n"
         f"- machine: {machine()}\n"
+        f"- maild serve's event loop: {res['e2e'].get('event_loop', 'unknown')}\n"
         f"- store file system: {fs_type(BENCH / 'out')}; creating a file there cost "
         f"{res['create_us']:.0f} µs of CPU at the start of the run\n"
         f"- mail mix: {res['mix']}\n"
