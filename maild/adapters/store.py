@@ -40,6 +40,7 @@ and a Message-ID that were not there: seven system calls a message, ~10 µs each
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -495,7 +496,8 @@ class Store:
                     yield
                 if committed:
                     note.changed = _parsed.written_below(self._root)
-                    note.write(fd)
+                    with contextlib.suppress(OSError):  # else it stays "under way": safe
+                        note.write(fd)
             finally:
                 self._holder = None
                 self._seen.clear()
