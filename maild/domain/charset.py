@@ -520,6 +520,9 @@ _ENCODED_WORD_RE = re.compile(
 )
 _FOLD_RE = re.compile(r"[ \t]*\r?\n[ \t]+")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BLANKS_RE = re.compile(r"[ \t]{2,}")
+# the ASCII characters _CONTROL_RE turns into spaces, as a str.translate table
+_ASCII_CONTROLS = {c: " " for c in range(0x80) if _CONTROL_RE.match(chr(c))}
 _ESCAPED_BYTE_RE = re.compile(r"[\udc80-\udcff]")
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
@@ -594,11 +597,6 @@ def _decode_header_str(value: str) -> str:
     # A decoded header must stay one line: CR/LF here would be header injection later.
     text = _CONTROL_RE.sub(" ", text)
     return _BLANKS_RE.sub(" ", text).strip()
-
-
-_BLANKS_RE = re.compile(r"[ \t]{2,}")
-# ASCII controls as spaces: what _decode_header_str makes of them
-_ASCII_CONTROLS = {c: " " for c in (*range(0x20), 0x7F)}
 
 
 def _plain_ascii_header(value: str) -> str:
