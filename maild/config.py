@@ -85,6 +85,23 @@ def _choice(*options: str):
     return check
 
 
+# The MTA's spam verdicts maild can read (maild.domain decides what each means).
+SPAM_VERDICTS = ("x-spam-flag", "x-spam-status", "x-spam", "x-rspamd-action", "dmarc")
+
+
+def _spam_headers(value: Any) -> bool:
+    return isinstance(value, list) and all(v in SPAM_VERDICTS for v in value)
+
+
+def _url(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and value.startswith(("http://", "https://"))
+        and " " not in value
+        and len(value.split("://", 1)[1].strip("/")) > 0
+    )
+
+
 # section -> key -> (validator, what it must be, default or REQUIRED)
 SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     "support": {
@@ -94,6 +111,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "head": (_email, "an email address", None),
         "timezone": (_str, "a time zone name like Europe/Moscow", "Europe/Moscow"),
         "max_auto_replies_per_hour": (_posint, "a non-negative integer", 10),
+        "max_auto_replies_per_day": (_posint, "a non-negative integer", 40),
         "authserv_id": (_str, "the authserv-id of your own MTA's Authentication-Results", None),
         "reply_secret": (_str, "a secret string for signed reply addresses", None),
     },
@@ -104,6 +122,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "credentials_keep_days": (_posint, "a number of days", 2),
         "outbox_give_up_attempts": (_posint, "a number of attempts", 10),
         "daily_report_time": (_hhmm, "a time HH:MM", "09:00"),
+        "digest_time": (_hhmm, "a time HH:MM", "09:00"),
     },
     "calendar": {
         "extra_days_off": (_date_list, "a list of dates YYYY-MM-DD", []),
@@ -111,6 +130,32 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     },
     "storage": {
         "path": (_str, "a directory path", REQUIRED),
+        "max_attempts": (_posint, "a number of attempts", 3),
+        "keep_closed_days": (_posint, "a number of days", None),
+    },
+    "templates": {
+        "path": (_str, "a directory path", None),
+    },
+    "spam": {
+        "enabled": (_bool, "true or false", True),
+        "headers": (_spam_headers, "a list of: " + ", ".join(SPAM_VERDICTS), list(SPAM_VERDICTS)),
+        "keep_days": (_posint, "a number of days", 30),
+    },
+    "limits": {
+        "max_recipients": (_posint, "a number of addresses", 100),
+        "max_participants": (_posint, "a number of addresses", 10),
+    },
+    "log": {
+        "target": (_choice("stderr", "syslog"), '"stderr" or "syslog"', "stderr"),
+    },
+    "metrics": {
+        "listen": (_listen, "HOST:PORT", None),
+    },
+    "web": {
+        "listen": (_listen, "HOST:PORT", "127.0.0.1:8080"),
+        "base_url": (_url, "an http(s) URL like https://support.example.com", REQUIRED),
+        "link_days": (_posint, "a number of days", 90),
+        "max_submissions_per_hour": (_posint, "a number", 5),
     },
     "outbound": {
         "host": (_str, "a host name", "127.0.0.1"),
@@ -157,6 +202,7 @@ class SupportConfig:
     head: str | None
     timezone: str
     max_auto_replies_per_hour: int
+    max_auto_replies_per_day: int = 40
     authserv_id: str | None = None
     reply_secret: str | None = None
 
@@ -179,6 +225,57 @@ class ScheduleConfig:
     credentials_keep_days: int = 2
     outbox_give_up_attempts: int = 10
     daily_report_time: str = "09:00"
+    digest_time: str = "09:00"
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    max_attempts: int = 3
+    keep_closed_days: int | None = None
+
+
+@dataclass(frozen=True)
+class TemplatesConfig:
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class SpamConfig:
+    enabled: bool = True
+    headers: tuple[str, ...] = SPAM_VERDICTS
+    keep_days: int = 30
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    max_recipients: int = 100
+    max_participants: int = 10
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    target: str = "stderr"
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    listen: str | None = None
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    listen: str
+    base_url: str
+    link_days: int = 90
+    max_submissions_per_hour: int = 5
+
+    @property
+    def host(self) -> str:
+        return self.listen.rsplit(":", 1)[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rsplit(":", 1)[1])
 
 
 @dataclass(frozen=True)
@@ -231,6 +328,13 @@ class Config:
     imap: ImapConfig | None = None
     attachments: dict[str, Any] = field(default_factory=dict)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    templates: TemplatesConfig = field(default_factory=TemplatesConfig)
+    spam: SpamConfig = field(default_factory=SpamConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    web: WebConfig | None = None
 
 
 def _dates(values: list[Any]) -> tuple[date, ...]:
@@ -279,6 +383,11 @@ def parse(raw: dict[str, Any], path: str) -> Config:
     outbound = _section(raw, "outbound", path)
     smtp = SmtpConfig(**_section(raw, "smtp", path)) if "smtp" in raw else None
     imap = ImapConfig(**_section(raw, "imap", path)) if "imap" in raw else None
+    web = _section(raw, "web", path) if "web" in raw else None
+    if web is not None:
+        web["base_url"] = web["base_url"].rstrip("/")
+    spam = _section(raw, "spam", path)
+    spam["headers"] = tuple(spam["headers"])
     return Config(
         path=path,
         support=SupportConfig(**support),
@@ -286,7 +395,14 @@ def parse(raw: dict[str, Any], path: str) -> Config:
             extra_days_off=_dates(cal["extra_days_off"]),
             extra_working_days=_dates(cal["extra_working_days"]),
         ),
-        storage_path=Path(storage["path"]).expanduser(),
+        storage_path=Path(storage.pop("path")).expanduser(),
+        storage=StorageConfig(**storage),
+        templates=TemplatesConfig(**_section(raw, "templates", path)),
+        spam=SpamConfig(**spam),
+        limits=LimitsConfig(**_section(raw, "limits", path)),
+        log=LogConfig(**_section(raw, "log", path)),
+        metrics=MetricsConfig(**_section(raw, "metrics", path)),
+        web=WebConfig(**web) if web is not None else None,
         outbound=OutboundConfig(**outbound),
         smtp=smtp,
         imap=imap,
