@@ -45,7 +45,7 @@ class App:
         root = self.config.storage_path
         root.mkdir(parents=True, exist_ok=True)
         self.store = Store(root)
-        self.spool = Spool(root / "spool")
+        self.spool = Spool(root / "spool", self.config.storage.max_attempts)
         self.outbox = Outbox(root / "outbox")
         self.tz = ZoneInfo(self.config.support.timezone)
         self.calendar = BusinessCalendar(

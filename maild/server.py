@@ -29,14 +29,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any
 
 from maild.adapters import systemd
 from maild.adapters.listener import SupportHandler, make_protocol
 from maild.app import App
 from maild.domain.replyaddr import is_support_address
-from maild.runner import parse_spooled, process_key
+from maild.faults import Faults, recover
+from maild.runner import BatchResult, run_batch
 
 log = logging.getLogger("maild.serve")
 
@@ -54,9 +55,10 @@ TURN_WAIT = 10.0
 
 
 def process_batch(app: App, keys: list[str], turn: Any = None) -> list[str]:
-    """Process spooled messages under one store lock: their writes become durable
-    together when the lock is released, and only then are they marked processed
-    in the spool. Returns the keys left for the next batch (over BATCH_SECONDS).
+    """Process spooled messages under one store lock (runner.run_batch): their
+    writes become durable together when the lock is released, and only then are
+    they marked processed in the spool. Returns the keys left for the next batch
+    (over BATCH_SECONDS).
 
     They are parsed first, without the lock, while another worker may hold it;
     `turn` (Turns.turn) then makes batches take the lock in the order they were
@@ -65,18 +67,7 @@ def process_batch(app: App, keys: list[str], turn: Any = None) -> list[str]:
     left, and all that were parsed are processed. (Cutting the locked part short
     instead threw away up to two thirds of a batch's parses under load, and the
     next batch parsed them again.)"""
-    started = time.monotonic()
-    parsed: dict[str, Any] = {}
-    left: list[str] = []
-    for n, key in enumerate(keys, 1):
-        parsed.update(parse_spooled(app, [key]))
-        if time.monotonic() - started > BATCH_SECONDS:
-            keys, left = keys[:n], keys[n:]
-            break
-    with turn if turn is not None else nullcontext(), app.store.locked():
-        for key in keys:
-            process_key(app, key, parsed.get(key))
-    return left
+    return run_batch(app, keys, turn, BATCH_SECONDS).left
 
 
 class Turns:
@@ -100,9 +91,9 @@ class Turns:
                 self.cond.notify_all()
 
 
-def _run_batch(app: App, request: tuple[int, list[str]], turns: Turns) -> list[str]:
+def _run_batch(app: App, request: tuple[int, list[str]], turns: Turns) -> BatchResult:
     seq, keys = request
-    return process_batch(app, keys, turns.turn(seq))
+    return run_batch(app, keys, turns.turn(seq), BATCH_SECONDS)
 
 
 _parent_ends: list[Any] = []  # the daemon's ends of its children's pipes
@@ -217,6 +208,8 @@ class Daemon:
         self.workers: list[ChildProcess] = []
         self.sender: ChildProcess | None = None
         self.batches = 0  # batch numbers, in the order batches are handed out
+        self.faults = Faults(app)
+        self.resume_at = 0.0  # processing paused until then (monotonic): a fault
 
     # -- feeding the worker ------------------------------------------------------
     def enqueue(self, key: str) -> None:
@@ -240,28 +233,51 @@ class Daemon:
     async def _process_loop(self, worker: ChildProcess | None) -> None:
         loop = asyncio.get_running_loop()
         while True:
+            while (wait := self.resume_at - time.monotonic()) > 0:  # paused by a fault
+                await asyncio.sleep(wait)
             keys = [await self.queue.get()]
             while len(keys) < BATCH_MAX and not self.queue.empty():
                 keys.append(self.queue.get_nowait())
             seq, self.batches = self.batches, self.batches + 1
-            left: list[str] = []
+            result = BatchResult([])
             try:
                 if worker is not None:
-                    left = await loop.run_in_executor(self.process_pool, worker.call, (seq, keys))
+                    result = await loop.run_in_executor(self.process_pool, worker.call, (seq, keys))
                 else:
-                    left = await loop.run_in_executor(
-                        self.process_pool, process_batch, self.app, keys
+                    result = await loop.run_in_executor(
+                        self.process_pool, run_batch, self.app, keys, None, BATCH_SECONDS
                     )
             except Exception:
                 log.exception("spool %s: unexpected error in the worker", ", ".join(keys))
+                if worker is not None and worker.proc is not None:
+                    await loop.run_in_executor(None, worker.proc.join, 1)
+                recover(self.app, self.faults)
             finally:
-                for key in keys:
-                    if key not in left:
-                        self.queued.discard(key)
-                    self.queue.task_done()
-                for key in left:  # over the time budget: next batch
-                    self.queue.put_nowait(key)
+                shunted = self.faults.after(result)
+                self._requeue(keys, result, shunted)
                 self.outbox_wake.set()
+
+    def _requeue(self, keys: list[str], result: BatchResult, shunted: list[str]) -> None:
+        """Done keys leave the queue; the rest go back in arrival order, after the
+        back-off when processing failed."""
+        left = set(result.left)
+        if result.fault is not None:
+            left.update(keys)
+            self.resume_at = time.monotonic() + self.faults.delay()
+        else:
+            left.update(k for k, _ in result.failed)
+        left.difference_update(shunted)
+        for key in keys:
+            if key not in left:
+                self.queued.discard(key)
+            self.queue.task_done()
+        if not left:
+            return
+        waiting = [self.queue.get_nowait() for _ in range(self.queue.qsize())]
+        for key in sorted(left.union(waiting)):  # keys begin with their arrival time
+            self.queue.put_nowait(key)
+        for _ in waiting:
+            self.queue.task_done()
 
     def _flush_outbox(self) -> tuple[int, int]:
         if self.sender is not None:
@@ -291,6 +307,7 @@ class Daemon:
     async def _rescan_loop(self) -> None:
         while True:
             await asyncio.sleep(RESCAN_INTERVAL)
+            recover(self.app, self.faults)  # claims of processes that died (`maild ingest`)
             self.rescan()
 
     async def _watchdog_loop(self, interval: float) -> None:
@@ -320,6 +337,7 @@ class Daemon:
                 "support.authserv_id is not set: mail is trusted by its From line, so anyone "
                 "can write as staff or as a licensed customer (see README, Staff identity)"
             )
+        recover(self.app, self.faults)  # claimed when the last run died
         self.rescan()  # crash recovery: everything spooled but not processed
         if self.queued:
             log.info("recovering %d spooled message(s) not yet processed", len(self.queued))

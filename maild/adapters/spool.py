@@ -1,9 +1,19 @@
-"""The durable spool of raw incoming messages, a Maildir under storage/spool.
+"""The durable spool of raw incoming messages, a Maildir under storage/spool,
+shaped like GNU Mailman's switchboard.
 
-A message is acknowledged only after `add` returns: its bytes are fsynced in
-`new/`. Processing claims nothing; it is idempotent, and `done` moves the file to
-`cur/` (flag S) so that recovery on start only sees what was never finished.
-After MAX_ATTEMPTS failed processings a message moves to `bad/`, still kept.
+    new/<key>              acknowledged, waiting (fsynced before the 250 / exit 0)
+    claimed/<pid>/<key>    being processed by process <pid> (claimed by a rename)
+    claimed/<pid>/.current the key that process is working on right now
+    cur/<key>:2,S          processed
+    bad/<key>              shunted: it crashed processing max_attempts times by itself
+    attempts/<key>         how often it failed so far (durable)
+
+A message is acknowledged only after `add` returns. A worker claims it by renaming
+it into its own claimed/ folder, so no two processes work on one message; `done`
+moves it to cur/ when the store's commit is durable, `release` puts it back in new/
+(an error of the environment: nothing is counted). A process that dies leaves its
+claims behind: `recover` puts them back and counts an attempt for the one it was
+working on, so a message that kills a worker is shunted like one that raises.
 """
 
 from __future__ import annotations
@@ -19,18 +29,34 @@ from maild.adapters.durable import (
     move_durably,
     unique_name,
     unlink_if_exists,
+    write_atomic,
     write_many,
 )
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 3  # the default of storage.max_attempts
+CURRENT = ".current"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (a reaped one does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class Spool:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, max_attempts: int = MAX_ATTEMPTS) -> None:
         self.root = root
         self._root = os.fspath(root)  # per-message paths are built as strings
-        for sub in ("tmp", "new", "cur", "bad", "attempts"):
+        self.max_attempts = max_attempts
+        for sub in ("tmp", "new", "cur", "bad", "attempts", "claimed"):
             (root / sub).mkdir(parents=True, exist_ok=True)
+        self._claims: tuple[int, str] | None = None  # (pid, our claimed/ folder)
+        self._current_fd: int | None = None
 
     def add(self, data: bytes, when: datetime | None = None) -> str:
         """Store raw bytes durably; return the spool key (it encodes the arrival
@@ -48,20 +74,104 @@ class Spool:
         )
         return keys
 
+    # -- claims ---------------------------------------------------------------------
+    def _claim_dir(self) -> str:
+        """This process's claimed/ folder (a forked child gets its own)."""
+        pid = os.getpid()
+        if self._claims is None or self._claims[0] != pid:
+            folder = f"{self._root}/claimed/{pid}"
+            os.makedirs(folder, exist_ok=True)
+            self._claims = (pid, folder)
+            self._current_fd = None  # the parent's, if any, stays the parent's
+        return self._claims[1]
+
+    def claim(self, key: str) -> bool:
+        """Take a waiting message for this process; False if it is not waiting (done,
+        shunted or claimed by another process)."""
+        try:
+            os.rename(f"{self._root}/new/{key}", f"{self._claim_dir()}/{key}")
+        except FileNotFoundError:
+            return False
+        return True
+
+    def working_on(self, key: str) -> None:
+        """Note the message this process works on now (no sync: only the death of
+        the process, not of the machine, needs to be told apart)."""
+        folder = self._claim_dir()
+        if self._current_fd is None:
+            self._current_fd = os.open(f"{folder}/{CURRENT}", os.O_RDWR | os.O_CREAT, 0o640)
+        data = key.encode()
+        os.pwrite(self._current_fd, data.ljust(200), 0)
+
+    def release(self, key: str) -> bool:
+        """Put a claimed message back to wait (an error of the environment); False
+        if this process does not hold it (e.g. it is done)."""
+        try:
+            os.rename(f"{self._claim_dir()}/{key}", f"{self._root}/new/{key}")
+        except FileNotFoundError:
+            return False
+        return True
+
+    def claimed(self) -> list[str]:
+        """Keys this process holds claimed."""
+        folder = self._claim_dir()
+        return [n for n in os.listdir(folder) if n != CURRENT]
+
+    def recover(self) -> list[tuple[str, int, bool]]:
+        """Put back the claims of processes that died; the message each was working
+        on is counted as a failed attempt. Returns (key, attempts, shunted) of those."""
+        counted = []
+        base = f"{self._root}/claimed"
+        for name in os.listdir(base):
+            if not name.isdigit() or int(name) == os.getpid():
+                continue
+            if pid_alive(int(name)):
+                continue
+            folder = f"{base}/{name}"
+            try:
+                with open(f"{folder}/{CURRENT}", "rb") as f:
+                    working = f.read().decode(errors="replace").strip()
+            except FileNotFoundError:
+                working = ""
+            for key in os.listdir(folder):
+                if key == CURRENT:
+                    continue
+                os.rename(f"{folder}/{key}", f"{self._root}/new/{key}")
+                if key == working:
+                    counted.append((key, *self.failed(key)))
+            unlink_if_exists(f"{folder}/{CURRENT}")
+            try:
+                os.rmdir(folder)
+            except OSError:
+                pass
+        return counted
+
+    # -- reading --------------------------------------------------------------------
     def path(self, key: str) -> Path | None:
-        """Where the message is now (new/, cur/ or bad/), or None."""
-        for name in (f"new/{key}", f"cur/{key}:2,S", f"bad/{key}"):  # the usual first
+        """Where the message is now (new/, claimed/, cur/ or bad/), or None."""
+        names = [f"new/{key}", f"cur/{key}:2,S", f"bad/{key}"]
+        if self._claims is not None and self._claims[0] == os.getpid():
+            names.insert(1, f"claimed/{os.getpid()}/{key}")
+        for name in names:  # the usual first
             p = self.root.joinpath(name)
+            if p.exists():
+                return p
+        for name in os.listdir(self.root / "claimed"):  # claimed by another process
+            p = self.root / "claimed" / name / key
             if p.exists():
                 return p
         return None
 
     def read(self, key: str) -> bytes:
-        try:  # where it usually is: one open, no look-ups first
-            with open(f"{self._root}/new/{key}", "rb") as f:
-                return f.read()
-        except FileNotFoundError:
-            pass
+        mine = self._claims[1] if self._claims and self._claims[0] == os.getpid() else None
+        for where in (f"{self._root}/new", mine):  # where it usually is: no look-ups first
+            if where is None:
+                continue
+            try:
+                with open(f"{where}/{key}", "rb") as f:
+                    return f.read()
+            except FileNotFoundError:
+                pass
         p = self.path(key)
         if p is None:
             raise FileNotFoundError(key)
@@ -69,34 +179,56 @@ class Spool:
 
     def rewrite(self, key: str, data: bytes) -> None:
         """Replace a stored message's bytes (credential redaction)."""
-        from maild.adapters.durable import write_atomic
-
         p = self.path(key)
         if p is not None:
             write_atomic(p, data)
 
     def is_pending(self, key: str) -> bool:
-        return exists(f"{self._root}/new/{key}")  # a transaction may have moved it
+        """Waiting, or claimed by this process and not yet done (a transaction may
+        have moved it)."""
+        if exists(f"{self._root}/new/{key}"):
+            return True
+        return self._claims is not None and exists(f"{self._claim_dir()}/{key}")
 
     def pending(self) -> Iterator[str]:
         """Keys spooled but not processed yet, oldest first."""
         yield from sorted(os.listdir(self.root / "new"))
 
     def done(self, key: str) -> None:
-        src = f"{self._root}/new/{key}"
+        src = f"{self._claim_dir()}/{key}"
+        if not os.path.exists(src):
+            src = f"{self._root}/new/{key}"  # processed without a claim
         # (a transaction's commit skips a move whose file is gone)
         if current() is not None or os.path.exists(src):
             move_durably(src, f"{self._root}/cur/{key}:2,S")
         unlink_if_exists(f"{self._root}/attempts/{key}")
 
-    def failed(self, key: str) -> int:
-        """Count a failed processing; after MAX_ATTEMPTS move it to bad/. Returns attempts."""
-        counter = self.root / "attempts" / key
+    # -- failures -------------------------------------------------------------------
+    def attempts(self, key: str) -> int:
         try:
-            attempts = int(counter.read_text() or 0) + 1
+            return int((self.root / "attempts" / key).read_text() or 0)
         except (FileNotFoundError, ValueError):
-            attempts = 1
-        counter.write_text(str(attempts))
-        if attempts >= MAX_ATTEMPTS and (self.root / "new" / key).exists():
+            return 0
+
+    def failed(self, key: str) -> tuple[int, bool]:
+        """Count a failed processing of a waiting message, durably; after
+        max_attempts move it to bad/. Returns (attempts, shunted)."""
+        attempts = self.attempts(key) + 1
+        write_atomic(self.root / "attempts" / key, str(attempts).encode(), sync=True)
+        if attempts >= self.max_attempts and (self.root / "new" / key).exists():
             move_durably(self.root / "new" / key, self.root / "bad" / key)
-        return attempts
+            return attempts, True
+        return attempts, False
+
+    def shunted(self) -> list[str]:
+        """Keys in bad/, oldest first."""
+        return sorted(os.listdir(self.root / "bad"))
+
+    def retry(self, key: str) -> bool:
+        """Put a shunted message back to wait, its attempts forgotten."""
+        src = self.root / "bad" / key
+        if "/" in key or key.startswith(".") or not src.exists():
+            return False
+        unlink_if_exists(self.root / "attempts" / key)
+        move_durably(src, self.root / "new" / key)
+        return True

@@ -1,0 +1,188 @@
+"""The daemon's answer to failures of processing (maild/runner.py tells them apart).
+
+- An error of the environment pauses processing: the batch's mail stays in the
+  spool, and processing is tried again after a back-off (1 s, doubling, at most
+  BACKOFF_MAX) for as long as the error lasts. The fault is recorded in
+  <storage>/run/fault.json ({"since", "error", "path"}; `maild status` shows it)
+  and, once it has outlasted one retry, head and staff are told by mail, once per
+  fault (the file remembers it across restarts); if even that mail cannot be
+  queued, the log says so at ERROR. The file is removed when processing works again.
+- A message that fails by itself (it fails while other messages succeed) has an
+  attempt counted; at storage.max_attempts it is shunted to spool/bad/ and head and
+  staff are told which one (`maild spool retry KEY` puts it back). When every message
+  of a batch fails and the last batch did not succeed either, nothing is counted:
+  that is the environment again (e.g. a broken registry file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from maild.adapters.durable import unlink_if_exists, write_atomic
+from maild.app import App
+from maild.domain.message import parse
+from maild.runner import BatchResult
+
+log = logging.getLogger("maild.faults")
+
+BACKOFF_FIRST = 1.0
+BACKOFF_MAX = 30.0
+ALERT_AFTER = 2  # failed tries in a row before head and staff are told (not a blip)
+
+
+def fault_path(storage: Path) -> Path:
+    return storage / "run" / "fault.json"
+
+
+def read_fault(storage: Path) -> dict[str, Any] | None:
+    """The recorded fault of processing, or None when processing works."""
+    try:
+        return json.loads(fault_path(storage).read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def alert(app: App, key: str, template: str, context: dict[str, Any]) -> bool:
+    """Queue a mail to the head and staff; False (logged at ERROR) if it cannot be."""
+    support = app.config.support
+    to = list(dict.fromkeys([*([support.head] if support.head else []), *support.staff]))
+    if not to:
+        return False
+    mail_id = hashlib.sha1(key.encode()).hexdigest()[:24]
+    try:
+        subject, body = app.renderer.text(template, context)
+        msg = app.renderer.message(
+            subject=subject,
+            body=body,
+            to=to,
+            tid=None,
+            message_id=f"<{mail_id}@{support.domain}>",
+            now=app.now(),
+        )
+        app.outbox.enqueue(mail_id, msg, to, kind="alert", now=app.now())
+    except OSError as e:
+        log.error("cannot queue the alert to head and staff (%s): %s", template, e)
+        return False
+    return True
+
+
+class Faults:
+    """Processing health as the daemon sees it across batches."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.path = fault_path(app.config.storage_path)
+        self.tries = 0  # failed tries in a row
+        self.healthy = True  # the last batch processed something
+
+    def delay(self) -> float:
+        """Seconds to wait before the next try (0 while processing works)."""
+        if not self.tries:
+            return 0.0
+        return min(BACKOFF_FIRST * 2 ** (self.tries - 1), BACKOFF_MAX)
+
+    def after(self, result: BatchResult) -> list[str]:
+        """Take a batch's result into account; the keys it shunted."""
+        shunted: list[str] = []
+        if result.fault is None and result.failed:
+            if result.ok or self.healthy:  # others succeed: these fail by themselves
+                shunted = [key for key, error in result.failed if self.count(key, error)]
+            else:
+                key, error = result.failed[0]
+                result.fault = (f"every message fails, e.g. {key}: {error}", "")
+        if result.fault is not None:
+            self.fault(*result.fault)
+            self.healthy = False
+            return shunted
+        if result.ok:
+            self.cleared()
+            self.healthy = True
+        elif result.failed:
+            self.healthy = False
+        return shunted
+
+    def fault(self, error: str, path: str) -> None:
+        self.tries += 1
+        record = read_fault(self.app.config.storage_path) or {}
+        if not record:
+            record = {"since": self.app.now().isoformat(), "alerted": False}
+        record.update(error=error, path=path)
+        log.error(
+            "processing paused, mail stays in the spool; retry in %.0f s: %s%s",
+            self.delay(),
+            error,
+            f" ({path})" if path else "",
+        )
+        if self.tries >= ALERT_AFTER and not record.get("alerted"):
+            ctx = {"error": error, "path": path, "since": record["since"]}
+            ctx["storage"] = str(self.app.config.storage_path)
+            record["alerted"] = alert(self.app, f"fault {record['since']}", "fault_alert.txt", ctx)
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            write_atomic(self.path, json.dumps(record, ensure_ascii=False).encode(), sync=False)
+        except OSError as e:
+            log.error("cannot record the fault in %s: %s", self.path, e)
+
+    def cleared(self) -> None:
+        if self.tries or self.path.exists():
+            log.info("processing works again")
+            try:
+                unlink_if_exists(self.path)
+            except OSError as e:
+                log.error("cannot remove %s: %s", self.path, e)
+        self.tries = 0
+
+    def count(self, key: str, error: str) -> bool:
+        """Count a failed attempt of a message that failed by itself; True if it
+        was shunted (and head and staff were told)."""
+        try:
+            attempts, shunted = self.app.spool.failed(key)
+        except OSError as e:
+            log.error("spool %s: cannot count the failed attempt: %s", key, e)
+            return False
+        log.warning("spool %s: failed by itself, attempt %d: %s", key, attempts, error)
+        if shunted:
+            self.shunted(key, attempts, error)
+        return shunted
+
+    def shunted(self, key: str, attempts: int, error: str) -> None:
+        ctx = {"key": key, "attempts": attempts, "error": error}
+        ctx.update(describe_mail(self.app, key))
+        log.error(
+            "%s spool %s: moved to spool/bad after %d failed attempts (maild spool retry %s)",
+            ctx["message_id"],
+            key,
+            attempts,
+            key,
+        )
+        alert(self.app, f"bad {key}", "spool_alert.txt", ctx)
+
+
+def describe_mail(app: App, key: str) -> dict[str, str]:
+    """Message-ID, sender and subject of a spooled message, as far as they read."""
+    out = {"message_id": "", "sender": "", "subject": ""}
+    try:
+        msg = parse(app.spool.read(key))
+        out.update(message_id=msg.message_id, sender=msg.from_addr, subject=msg.subject[:300])
+    except Exception:  # it is the message that failed: anything may be wrong with it
+        pass
+    return out
+
+
+def recover(app: App, faults: Faults) -> int:
+    """Put back the claims of dead processes; their current messages count as
+    failed attempts (a message that kills a worker). Returns how many came back."""
+    try:
+        counted = app.spool.recover()
+    except OSError as e:
+        log.error("spool: cannot recover claimed mail: %s", e)
+        return 0
+    for key, attempts, shunted in counted:
+        log.warning("spool %s: a process died working on it, attempt %d", key, attempts)
+        if shunted:
+            faults.shunted(key, attempts, "the process working on it died")
+    return len(counted)
