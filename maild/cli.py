@@ -109,6 +109,12 @@ def build_parser() -> Parser:
     c.add_argument("--now", type=_datetime, help="pretend it is this time (ISO 8601 with offset)")
     c.add_argument("--report", action="store_true", help="also the daily SLA report to the head")
 
+    sp = group("spool", "mail shunted after storage.max_attempts failed processings")
+    action(sp, "list", "shunted messages")
+    c = action(sp, "retry", "put shunted mail back to be processed")
+    c.add_argument("id", nargs="?")
+    c.add_argument("--all", action="store_true")
+
     c = action(group("report", "reports"), "sla", "reaction-time compliance per level")
     c.add_argument("--since", type=_date)
     c.add_argument("--until", type=_date)

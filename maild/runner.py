@@ -140,8 +140,7 @@ def run_batch(
                 except MessageFailed as e:
                     result.failed.append((key, str(e)))
     except ENV_FAULTS as e:
-        result.fault = describe(e)
-        log.error("processing paused: %s %s", *result.fault)
+        result.fault = describe(e)  # logged by the daemon (maild.faults)
     finally:
         released = {key for key in claimed if app.spool.release(key)}
     failed = {key for key, _ in result.failed}

@@ -1,0 +1,70 @@
+"""Errors of the environment pause processing; they never strand accepted mail.
+
+`tickets/` is made read-only (a real read-only mount: EROFS, for root too) while
+`maild serve` accepts mail over SMTP: every message answered 250 waits in the spool,
+nothing is shunted, run/fault.json says what is wrong and head and staff get one
+alert. Once the folder is writable again every accepted message becomes a ticket
+with exactly one confirmation at the relay sink."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import time
+
+from tests.faults.fs import read_only
+from tests.helpers import Daemon, Desk, free_port, make_mail
+
+ALERT = "обработка почты приостановлена"
+
+
+def _send(port: int, n: int, tag: str) -> int:
+    """Send n messages from n customers; how many got 250."""
+    accepted = 0
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as c:
+        for i in range(n):
+            raw = make_mail(sender=f"c{tag}{i}@shop.example", subject=f"Вопрос {tag}{i}")
+            c.sendmail(f"c{tag}{i}@shop.example", ["support@example.com"], raw)
+            accepted += 1
+    return accepted
+
+
+def _wait(cond, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.2)
+    return cond()
+
+
+def test_read_only_tickets_pause_processing_and_nothing_is_lost(tmp_path, sink):
+    port = free_port()
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"})
+    daemon = Daemon(desk).start()
+    data = tmp_path / "data"
+    try:
+        accepted = _send(port, 5, "a")  # processing works
+        assert _wait(lambda: len(desk.tickets()) == 5, 15)
+        with read_only(data / "tickets"):
+            accepted += _send(port, 20, "b")  # accepted while tickets/ is read-only
+            assert _wait(lambda: (data / "run" / "fault.json").exists(), 10)
+            assert _wait(lambda: any(ALERT in r.subject for r in sink.received), 15)
+            fault = json.loads((data / "run" / "fault.json").read_text())
+            assert "Read-only" in fault["error"] and fault["since"]
+            assert len(desk.tickets()) == 5
+            assert not list((data / "spool" / "bad").iterdir())
+        accepted += _send(port, 5, "c")  # and after
+        assert _wait(lambda: len(desk.tickets()) == accepted, 40), daemon.logtext()[-3000:]
+        customers = [
+            f"c{t}{i}@shop.example" for t, n in (("a", 5), ("b", 20), ("c", 5)) for i in range(n)
+        ]
+        assert _wait(lambda: all(sink.to(c) for c in customers), 20)
+        assert _wait(lambda: not (data / "run" / "fault.json").exists(), 10)
+    finally:
+        assert daemon.stop() == 0
+    assert accepted == 30
+    assert all(len(sink.to(c)) == 1 for c in customers)  # one confirmation each
+    assert len([r for r in sink.received if ALERT in r.subject]) == 1
+    assert not list((data / "spool" / "bad").iterdir())
+    assert "processing works again" in daemon.logtext()

@@ -1,0 +1,92 @@
+"""A message that fails by itself is shunted after storage.max_attempts, with one
+alert naming it, and `maild spool list/retry` puts it back; when every message
+fails, it is the environment: nothing is counted. A message whose process died
+while working on it is counted too.
+
+The failure is injected into the pipeline (no real message crashes maild), the
+rest is real: the spool, the store, the outbox and the CLI."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from maild import runner
+from maild.app import App
+from maild.config import load
+from maild.faults import Faults, read_fault, recover
+from tests.helpers import make_mail
+
+REAL_PROCESS = runner.process
+
+
+@pytest.fixture
+def app(desk, monkeypatch):
+    def process(app, raw, **kw):
+        if b"POISON" in raw or os.environ.get("TEST_ALL_FAIL"):
+            raise ValueError("injected failure")
+        return REAL_PROCESS(app, raw, **kw)
+
+    monkeypatch.setattr(runner, "process", process)
+    return App(load(desk.config))
+
+
+def _alerts(app: App) -> list[dict]:
+    return [m for m in app.outbox.entries() if m["kind"] == "alert"]
+
+
+def test_a_poison_message_is_shunted_once_and_put_back(desk, app, monkeypatch):
+    poison = app.spool.add(make_mail(subject="POISON", msgid="<p@c.example>"))
+    faults = Faults(app)
+    for n in range(3):
+        good = app.spool.add(make_mail(sender=f"g{n}@c.example", msgid=f"<g{n}@c.example>"))
+        result = runner.run_batch(app, [poison, good])
+        assert result.ok == 1 and result.failed[0][0] == poison
+        faults.after(result)
+    assert app.spool.shunted() == [poison]
+    assert len(desk.tickets()) == 3
+    alerts = _alerts(app)
+    assert len(alerts) == 1 and "не удалось обработать" in alerts[0]["subject"]
+    assert poison in app.outbox.raw(alerts[0]["id"]).decode()
+    listed = desk.run("spool", "list", "--json")
+    assert listed.code == 0 and [r["id"] for r in listed.json()] == [poison]
+    assert listed.json()[0]["message_id"] == "<p@c.example>"
+    monkeypatch.setattr(runner, "process", REAL_PROCESS)
+    assert desk.run("spool", "retry", "--all").code == 0
+    assert app.spool.shunted() == [] and list(app.spool.pending()) == [poison]
+    assert runner.run_batch(app, [poison]).ok == 1
+    assert len(desk.tickets()) == 4
+    assert desk.run("spool", "retry", "nope").code == 1
+
+
+def test_when_every_message_fails_nothing_is_counted(desk, app, monkeypatch):
+    monkeypatch.setenv("TEST_ALL_FAIL", "1")
+    keys = [app.spool.add(make_mail(msgid=f"<a{n}@c.example>")) for n in range(2)]
+    faults = Faults(app)
+    faults.healthy = False  # the last batch processed nothing either
+    for _ in range(5):
+        faults.after(runner.run_batch(app, keys))
+    assert app.spool.shunted() == [] and sorted(app.spool.pending()) == sorted(keys)
+    assert all(app.spool.attempts(k) == 0 for k in keys)
+    assert "every message fails" in read_fault(app.config.storage_path)["error"]
+    assert len(_alerts(app)) == 1  # the fault, once
+    monkeypatch.delenv("TEST_ALL_FAIL")
+    faults.after(runner.run_batch(app, keys))
+    assert read_fault(app.config.storage_path) is None
+    assert len(desk.tickets()) == 2
+
+
+def test_the_message_a_dead_process_worked_on_is_counted(desk, app):
+    keys = [app.spool.add(make_mail(msgid=f"<d{n}@c.example>")) for n in range(2)]
+    dead = os.fork()
+    if dead == 0:  # a process that claims both, works on the second and dies
+        for k in keys:
+            app.spool.claim(k)
+        app.spool.working_on(keys[1])
+        os._exit(0)
+    os.waitpid(dead, 0)
+    assert list(app.spool.pending()) == []
+    assert recover(app, Faults(app)) == 1
+    assert sorted(app.spool.pending()) == sorted(keys)
+    assert [app.spool.attempts(k) for k in keys] == [0, 1]
