@@ -178,8 +178,9 @@ class Outbox:
 
     @contextmanager
     def _flush_lock(self) -> Iterator[None]:
-        """One sender at a time (the daemon and a manual flush), or mail goes twice."""
-        fd = os.open(self.root / "flush.lock", os.O_RDWR | os.O_CREAT, 0o640)
+        """One sender at a time (the daemon and a manual flush), or mail goes twice.
+        The lock is the outbox directory itself: a lock file could be deleted."""
+        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

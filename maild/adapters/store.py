@@ -7,7 +7,9 @@
     index/msgid/<ab>/<hash>   Message-ID -> TID of mail received, one small file each
     index/address/<ab>/<hash> per address: first ticket, recent automatic replies
     registry.json             TinyDB of licenses and groups
-    lock                      one writer at a time, across processes
+    lock                      the last locked section's note (_LockNote); the lock
+                              itself, one writer across processes, is a flock of
+                              the storage directory (it cannot be deleted)
 
 Every write goes through DurableJSONStorage: temp file, fsync, rename; inside a
 locked section all writes are one group commit (adapters.durable.transaction).
@@ -467,43 +469,51 @@ class Store:
             return
         from maild.adapters.durable import transaction
 
-        fd = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT, 0o640)
+        # The lock is the storage directory itself: it cannot be deleted or swapped
+        # from under a holder, as the file "lock" could (then two writers ran at
+        # once and updates were lost). The file only carries the _LockNote, and is
+        # opened once the lock is held: a file deleted since is simply a new one.
+        dir_fd = os.open(self._root, os.O_RDONLY | os.O_DIRECTORY)
         try:
             deadline = time.monotonic() + timeout
             while True:
                 try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(dir_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         raise StoreUnavailable("the store is locked by another process") from None
                     time.sleep(0.005)
-            note = _LockNote(self._token, self._catch_up(_LockNote.read(fd)))
-            note.write(fd)  # under way: what it changes is not known yet
-            self._holder = threading.get_ident()
-            self._seen.clear()
-            _parsed.hold(self._root)
+            fd = os.open(self.root / "lock", os.O_RDWR | os.O_CREAT, 0o640)
             try:
-                if not self._layout_checked:
-                    legacy = self._open_files()[1]
-                    if legacy:
-                        with transaction():
-                            self._split_legacy_open(legacy)
-                    self._layout_checked = True
-                committed: list[bool] = []
-                with transaction() as txn:
-                    txn.on_commit(note, lambda: committed.append(True), lambda: None)
-                    yield
-                if committed:
-                    note.changed = _parsed.written_below(self._root)
-                    with contextlib.suppress(OSError):  # else it stays "under way": safe
-                        note.write(fd)
-            finally:
-                self._holder = None
+                note = _LockNote(self._token, self._catch_up(_LockNote.read(fd)))
+                note.write(fd)  # under way: what it changes is not known yet
+                self._holder = threading.get_ident()
                 self._seen.clear()
-                _parsed.hold(None)
+                _parsed.hold(self._root)
+                try:
+                    if not self._layout_checked:
+                        legacy = self._open_files()[1]
+                        if legacy:
+                            with transaction():
+                                self._split_legacy_open(legacy)
+                        self._layout_checked = True
+                    committed: list[bool] = []
+                    with transaction() as txn:
+                        txn.on_commit(note, lambda: committed.append(True), lambda: None)
+                        yield
+                    if committed:
+                        note.changed = _parsed.written_below(self._root)
+                        with contextlib.suppress(OSError):  # else "under way": safe
+                            note.write(fd)
+                finally:
+                    self._holder = None
+                    self._seen.clear()
+                    _parsed.hold(None)
+            finally:
+                os.close(fd)
         finally:
-            os.close(fd)
+            os.close(dir_fd)  # releases the lock
 
     def _catch_up(self, last: _LockNote | None) -> int:
         """Drop what we keep parsed that the sections since our last one may have
@@ -517,7 +527,9 @@ class Store:
             _parsed.drop([os.path.join(self._root, p) for p in last.changed])
         else:
             _parsed.clear(self.root)
-        self._section = (last.section if last is not None else 0) + 1
+        # A store without a note (new, or its lock file deleted) numbers its sections
+        # from the clock: never one past a number an older holder remembers.
+        self._section = last.section + 1 if last is not None else time.time_ns()
         return self._section
 
     # -- Message-ID index ------------------------------------------------------

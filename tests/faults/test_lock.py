@@ -1,0 +1,78 @@
+"""The store lock cannot be lost by deleting a file: the lock is a flock of the
+storage directory. The lock file is deleted over and over while `maild serve`
+(SMTP) and `maild ingest` processes add replies to one ticket: none is lost."""
+
+from __future__ import annotations
+
+import smtplib
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.helpers import ROOT, Daemon, Desk, free_port, make_mail
+
+SMTP_REPLIES, INGEST_REPLIES = 90, 30
+
+
+def test_deleting_the_lock_file_loses_no_update(tmp_path, sink):
+    port = free_port()
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"})
+    tid = desk.ingest_tid(make_mail(msgid="<first@c.example>"))
+    lock = tmp_path / "data" / "lock"
+    stop = threading.Event()
+    deleted = 0
+
+    def delete_lock() -> None:
+        nonlocal deleted
+        while not stop.is_set():
+            try:
+                lock.unlink()
+                deleted += 1
+            except FileNotFoundError:
+                pass
+            time.sleep(0.001)
+
+    def reply(n: int) -> bytes:
+        return make_mail(subject=f"Re: [TID#{tid}] ответ {n}", msgid=f"<r{n}@c.example>")
+
+    def ingest(n: int) -> int:
+        p = subprocess.run(
+            [sys.executable, "-m", "maild", "--config", str(desk.config), "ingest", "-"],
+            input=reply(n),
+            capture_output=True,
+            timeout=60,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        )
+        return p.returncode
+
+    def smtp(first: int) -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
+            for n in range(first, first + SMTP_REPLIES // 3):
+                c.sendmail("ivan@shop-example.ru", ["support@example.com"], reply(n))
+
+    daemon = Daemon(desk).start()
+    deleter = threading.Thread(target=delete_lock)
+    deleter.start()
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            codes = pool.map(ingest, range(1000, 1000 + INGEST_REPLIES))
+            senders = [pool.submit(smtp, k * SMTP_REPLIES // 3) for k in range(3)]
+            assert set(codes) == {0}
+            for f in senders:
+                f.result()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            got = [m for m in desk.ticket(tid)["messages"] if m["direction"] == "in"]
+            if len(got) >= 1 + SMTP_REPLIES + INGEST_REPLIES:
+                break
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        deleter.join()
+        assert daemon.stop() == 0
+    assert deleted > 10
+    got = [m for m in desk.ticket(tid)["messages"] if m["direction"] == "in"]
+    assert len(got) == 1 + SMTP_REPLIES + INGEST_REPLIES  # 120/120 replies kept
+    assert len({m["message_id"] for m in got}) == len(got)
