@@ -5,13 +5,12 @@ No globals: the CLI builds an App and passes it to whatever needs it.
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from maild.adapters.layout import check_storage, reply_secret
 from maild.adapters.outbound import Outbox
 from maild.adapters.spool import Spool
 from maild.adapters.store import Store
@@ -43,7 +42,7 @@ class App:
 
     def __post_init__(self) -> None:
         root = self.config.storage_path
-        root.mkdir(parents=True, exist_ok=True)
+        check_storage(root)  # a new store only in a missing or empty directory
         self.store = Store(root)
         self.spool = Spool(root / "spool", self.config.storage.max_attempts)
         self.outbox = Outbox(root / "outbox")
@@ -61,17 +60,7 @@ class App:
         """The key of signed reply addresses: from config, else made once and kept."""
         if self.config.support.reply_secret:
             return self.config.support.reply_secret.encode()
-        path = root / "reply_secret"
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            secret = secrets.token_hex(32).encode()
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                f.write(secret)
-                f.flush()
-                os.fsync(f.fileno())
-            return secret
+        return reply_secret(root)
 
     def sender_verified(self, msg: ParsedMessage) -> bool:
         """SPF/DKIM passed for the From domain per our own MTA's Authentication-Results."""

@@ -137,11 +137,27 @@ def main(argv: list[str] | None = None) -> int:
     quiet = logging.DEBUG if args.verbose else logging.WARNING
     logging.getLogger("mail.log").setLevel(quiet)
     logging.getLogger("apscheduler").setLevel(quiet)
+    if args.command != "ingest":
+        return _run(args, EX_CONFIG)
+    # `maild ingest` is an MTA's pipe transport: any exit but 0 and 75 bounces the
+    # customer's mail (and postfix mails stderr back), so everything that is not the
+    # message's fault is 75 with one line
+    try:
+        return _run(args, EX_TEMPFAIL)
+    except Exception as e:
+        log.debug("ingest failed", exc_info=True)  # the traceback only with -v
+        print(f"maild: ingest failed, try again later: {type(e).__name__}: {e}", file=sys.stderr)
+        return EX_TEMPFAIL
+
+
+def _run(args: argparse.Namespace, config_failure: int) -> int:
+    """Load the config and run the command; `config_failure`: the exit code of a
+    config error."""
     try:
         app = _load_app(args)
     except config_mod.ConfigError as e:
         print(f"maild: config error: {e}", file=sys.stderr)
-        return EX_CONFIG
+        return config_failure
     except OSError as e:
         print(f"maild: storage unavailable, try again later: {e}", file=sys.stderr)
         return EX_TEMPFAIL
@@ -149,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         return dispatch(app, args)
     except config_mod.ConfigError as e:
         print(f"maild: config error: {e}", file=sys.stderr)
-        return EX_CONFIG
+        return config_failure
     except UsageError as e:
         print(f"maild: {e}", file=sys.stderr)
         return EX_USAGE

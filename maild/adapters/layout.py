@@ -1,0 +1,86 @@
+"""What may be used as a store: storage.path is made into a new store only when it
+is missing or empty; a directory holding anything else is refused (a typo in
+storage.path must not start an empty desk beside the real one), and so is a store
+with tickets whose reply_secret is gone (a new one would silently break every
+signed reply address and Message-ID sent so far)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from maild.config import ConfigError
+
+log = logging.getLogger("maild.store")
+
+# Names only a maild store has at its top; lost+found is what mkfs leaves in an
+# empty file system.
+STORE_NAMES = {"spool", "tickets", "outbox", "open", "index", "archive", "reply_secret"}
+IGNORED = {"lost+found"}
+
+
+class StoreRefused(ConfigError):
+    """storage.path cannot be used as it is (one line for the admin)."""
+
+
+def check_storage(root: Path) -> bool:
+    """Make sure `root` is a store or can become one; True when it is a new one
+    (created now). Raises StoreRefused, or OSError when it cannot be read."""
+    try:
+        names = set(os.listdir(root)) - IGNORED
+    except FileNotFoundError:
+        names = set()
+    if names and not names & STORE_NAMES:
+        raise StoreRefused(
+            f"storage.path {root}: the directory is not empty and is not a maild store; "
+            "give a missing or empty directory for a new store"
+        )
+    if names:
+        return False
+    root.mkdir(parents=True, exist_ok=True)
+    log.info("created a new store at %s", root)
+    return True
+
+
+def has_tickets(root: Path) -> bool:
+    try:
+        return any(os.scandir(root / "tickets"))
+    except FileNotFoundError:
+        return False
+
+
+def reply_secret(root: Path) -> bytes:
+    """The key of signed reply addresses kept in the store, made once when the store
+    has no tickets yet. Raises StoreRefused when tickets exist but the key is gone."""
+    path = root / "reply_secret"
+    try:
+        secret = path.read_bytes()
+    except FileNotFoundError:
+        secret = b""
+    if secret.strip():
+        return secret  # as it is: the key of every address signed so far
+    if has_tickets(root):
+        raise StoreRefused(
+            f"{path} is missing or empty but the store has tickets: restore it from a "
+            "backup (or set support.reply_secret to the old key); a new key would "
+            "break the reply addresses of all mail sent so far"
+        )
+    tmp = root / f".reply_secret.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, secrets.token_hex(32).encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        if path.exists():  # an empty one, left by a crash of an older version
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if another process made one meanwhile: use that
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_bytes()

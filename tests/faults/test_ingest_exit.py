@@ -1,0 +1,80 @@
+"""`maild ingest` (an MTA's pipe transport) exits 75 with one line for everything
+that is not the message's fault, config errors included; other commands keep 78.
+A new store is made only in a missing or empty directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, Desk, make_mail
+
+
+def maild(config: Path, *args: str, input: bytes = b"") -> tuple[int, str]:
+    p = subprocess.run(
+        [sys.executable, "-m", "maild", "--config", str(config), *args],
+        input=input,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    return p.returncode, p.stderr.decode(errors="replace")
+
+
+def one_line(err: str) -> bool:
+    return len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "content",
+    [None, b"\xff\xfe\x00binary", b"[support\naddress = ", b"[support]\naddress = 5\n", "dir"],
+    ids=["missing", "binary", "broken-toml", "bad-key", "unreadable"],
+)
+def test_config_errors_are_75_for_ingest_and_78_for_the_rest(tmp_path, content):
+    config = tmp_path / "maild.toml"
+    if content == "dir":
+        config.mkdir()  # cannot be read as a file (chmod does not stop root)
+    elif content is not None:
+        config.write_bytes(content)
+    code, err = maild(config, "ingest", "-", input=make_mail())
+    assert code == 75 and one_line(err), err
+    code, err = maild(config, "ticket", "list")
+    assert code == 78 and one_line(err), err
+
+
+def test_a_new_store_only_in_a_missing_or_empty_directory(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port)
+    code, err = maild(desk.config, "ingest", "-", input=make_mail(msgid="<n1@c.example>"))
+    assert code == 0 and f"created a new store at {tmp_path / 'data'}" in err
+    code, err = maild(desk.config, "ingest", "-", input=make_mail(msgid="<n2@c.example>"))
+    assert code == 0 and "created a new store" not in err
+
+    other = tmp_path / "home"
+    other.mkdir()
+    (other / "notes.txt").write_text("not a store")
+    desk.sections["storage"]["path"] = str(other)
+    desk.write_config()
+    code, err = maild(desk.config, "ingest", "-", input=make_mail())
+    assert code == 75 and one_line(err) and "not a maild store" in err
+    code, err = maild(desk.config, "ticket", "list")
+    assert code == 78 and one_line(err)
+    assert sorted(os.listdir(other)) == ["notes.txt"]
+
+
+@pytest.mark.parametrize("lost", ["deleted", "emptied"])
+def test_a_store_with_tickets_that_lost_its_reply_secret_is_refused(desk, lost):
+    desk.ingest(make_mail())
+    secret = desk.root / "data" / "reply_secret"
+    if lost == "deleted":
+        secret.unlink()
+    else:
+        secret.write_bytes(b"")
+    code, err = maild(desk.config, "ingest", "-", input=make_mail(msgid="<x@c.example>"))
+    assert code == 75 and one_line(err) and "reply_secret" in err
+    code, err = maild(desk.config, "ticket", "list")
+    assert code == 78 and one_line(err)
+    assert not secret.exists() or secret.read_bytes() == b""  # no new key was made
