@@ -103,8 +103,15 @@ def cmd_serve(app: App, args: argparse.Namespace) -> int:
 
 def cmd_outbox(app: App, args: argparse.Namespace) -> int:
     if args.action == "flush":
-        sent, failed = app.outbox.flush(app.config.outbound, app.now())
-        left = app.outbox.entries()
+        try:
+            sent, failed = app.outbox.flush(app.config.outbound, app.now())
+            left = app.outbox.entries()
+        except OSError as e:
+            print(f"maild: outbox: {e}, try again later", file=sys.stderr)
+            return EX_TEMPFAIL
+        if app.outbox.stopped is not None:  # e.g. a full disk: said in one line
+            print(f"maild: outbox: {app.outbox.stopped}; sent {sent}", file=sys.stderr)
+            return EX_TEMPFAIL
         if args.json:
             _json({"sent": sent, "failed": failed, "queued": len(left)})
         else:

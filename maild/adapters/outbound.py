@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import json
+import logging
 import os
 import smtplib
 import ssl
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from maild.adapters.durable import exists, read_bytes, sync_fs, write_atomic
+from maild.adapters.reserve import Reserve
 from maild.config import OutboundConfig
 from maild.domain.message import is_plain_address
 from maild.render import Mail, as_bytes, seven_bit
@@ -37,8 +39,10 @@ RETRY_MAX_SECONDS = 3600
 KEEP_SECONDS = 30  # a relay connection kept open between passes, at most this idle
 SYNC_EVERY = 32  # sent records made durable together
 KEEP_MAILS = 1024  # mails a pass reads with their records (the rest when sent)
+PAUSE_FIRST, PAUSE_MAX = 5.0, 300.0  # back-off of passes that could not record
 EXT = ".mail"
 SENT_LOG = "sent.log"
+_log = logging.getLogger("maild.outbox")
 
 
 class Outbox:
@@ -52,6 +56,14 @@ class Outbox:
         # threads that use them, open between passes (close() ends them).
         self._clients: dict[int, tuple[smtplib.SMTP, OutboundConfig, float]] = {}
         self._pool: ThreadPoolExecutor | None = None
+        # A full disk must not make mail go twice (adapters/reserve.py): why the last
+        # pass stopped (None: it did not), when the next may run, and the mails sent
+        # whose record could not be written (never sent again by this process).
+        self.reserve = Reserve(root / "reserve")
+        self.stopped: str | None = None
+        self._pause = 0.0
+        self._resume_at = 0.0
+        self._unrecorded: set[str] = set()
 
     def _file(self, folder: Path, mail_id: str) -> str:
         """The mail's file in queue/ or sent/, as a string (made per mail queued)."""
@@ -148,7 +160,26 @@ class Outbox:
         next pass, up to KEEP_SECONDS idle; close() ends them."""
         now = now or datetime.now(UTC)
         with self._flush_lock():
-            return self._flush(cfg, now, force, keep_connection)
+            if not force and time.monotonic() < self._resume_at:
+                return 0, 0
+            self.stopped = None
+            if not self.reserve.ensure():
+                result = 0, 0
+                self._stop(f"no space left for the outbox's records in {self.root}: not sending")
+            else:
+                result = self._flush(cfg, now, force, keep_connection)
+            if self.stopped is None:
+                self._pause = 0.0
+            else:
+                self._pause = min(max(self._pause * 2, PAUSE_FIRST), PAUSE_MAX)
+                self._resume_at = time.monotonic() + self._pause
+            return result
+
+    def _stop(self, why: str) -> None:
+        """Stop this pass: something it must record cannot be recorded."""
+        if self.stopped is None:
+            _log.error("outbox: %s", why)
+        self.stopped = self.stopped or why
 
     def close(self) -> None:
         """Close the relay connections kept open between passes."""
@@ -194,7 +225,8 @@ class Outbox:
         due = [
             m
             for m in self.entries(mails)
-            if force or not m.get("next_try") or m["next_try"] <= now.isoformat()
+            if (force or not m.get("next_try") or m["next_try"] <= now.isoformat())
+            and m["id"] not in self._unrecorded
         ]
         if not due:
             return 0, 0
@@ -234,16 +266,23 @@ class Outbox:
         one of `slot`, else its own."""
         sent = failed = 0
         try:
+            log = os.open(self.sent / SENT_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        except OSError as e:
+            self._stop(f"cannot open {self.sent / SENT_LOG}: {e.strerror or e}")
+            return 0, 0
+        try:
             client = self._relay(cfg, slot)
         except (OSError, smtplib.SMTPException) as e:
+            os.close(log)
             for meta in due:
                 self._failed(meta, f"relay {cfg.host}:{cfg.port}: {_describe(e)}", now)
             return 0, len(due)
         broken = False
         unsynced = 0
-        log = open(self.sent / SENT_LOG, "a", encoding="utf-8")  # noqa: SIM115
         try:
             for meta in due:
+                if self.stopped is not None:
+                    break
                 try:
                     data = mails.get(meta["id"]) or _message(
                         read_bytes(self._file(self.queue, meta["id"]))
@@ -266,33 +305,62 @@ class Outbox:
                         broken = True
                         break
                 else:
-                    self._sent(meta, now, log)
                     sent += 1
+                    if not self._record(meta, now, log):
+                        break
                     unsynced += 1
                     if unsynced >= SYNC_EVERY:
-                        sync_fs(self.sent)
                         unsynced = 0
+                        try:
+                            sync_fs(self.sent)
+                        except OSError as e:
+                            self._stop(f"cannot sync {self.sent}: {e.strerror or e}")
         except BaseException:
             broken = True
             raise
         finally:
-            log.close()
+            os.close(log)
             if unsynced:
-                sync_fs(self.sent)
+                try:
+                    sync_fs(self.sent)
+                except OSError as e:
+                    self._stop(f"cannot sync {self.sent}: {e.strerror or e}")
             if broken or slot is None:
                 _quit(client)
             else:
                 self._clients[slot] = (client, cfg, time.monotonic())
         return sent, failed
 
-    def _sent(self, meta: dict[str, Any], now: datetime, log: Any) -> None:
+    def _sent(self, meta: dict[str, Any], now: datetime, log: int) -> None:
         """Record a sent message: move its file to sent/ (a kill -9 after this never
         resends it) and log when. Both are made durable with the others of the
         pass, every SYNC_EVERY messages and at its end. A power loss may resend at
-        most those, as the relay's 250 before our record always could."""
-        os.replace(self._file(self.queue, meta["id"]), self._file(self.sent, meta["id"]))
-        log.write(f"{meta['id']} {now.isoformat()} {meta['attempts'] + 1}\n")
-        log.flush()
+        most those, as the relay's 250 before our record always could. Can be
+        called again after it failed (the move is done once)."""
+        try:
+            os.replace(self._file(self.queue, meta["id"]), self._file(self.sent, meta["id"]))
+        except FileNotFoundError:
+            if not os.path.exists(self._file(self.sent, meta["id"])):
+                raise
+        os.write(log, f"{meta['id']} {now.isoformat()} {meta['attempts'] + 1}\n".encode())
+
+    def _record(self, meta: dict[str, Any], now: datetime, log: int) -> bool:
+        """Record a mail the relay took; on a failure (a full disk) give up the
+        reserve, record it with that space and stop the pass (False). A mail whose
+        record cannot be written even so is never sent again by this process."""
+        try:
+            self._sent(meta, now, log)
+            return True
+        except OSError as e:
+            error = e
+        self.reserve.release()
+        try:
+            self._sent(meta, now, log)
+        except OSError as e:
+            self._unrecorded.add(meta["id"])
+            _log.error("outbox %s: sent, but cannot record it: %s", meta["id"], e)
+        self._stop(f"cannot record sent mail in {self.sent}: {error.strerror or error}")
+        return False
 
     def _failed(self, meta: dict[str, Any], error: str, now: datetime) -> None:
         attempts = meta["attempts"] + 1
@@ -304,7 +372,10 @@ class Outbox:
             last_try=now.isoformat(),
             next_try=(now + timedelta(seconds=delay)).isoformat(),
         )
-        self._rewrite(self._file(self.queue, meta["id"]), meta)
+        try:
+            self._rewrite(self._file(self.queue, meta["id"]), meta)
+        except OSError as e:
+            self._stop(f"cannot record a failed attempt in {self.queue}: {e.strerror or e}")
 
 
 def _pack(meta: dict[str, Any], raw: bytes) -> bytes:
