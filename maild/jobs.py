@@ -18,6 +18,7 @@ from maild.app import App
 from maild.domain import ticket as tk
 from maild.domain.redact import MARKER, redact_credentials
 from maild.domain.sla import LEVELS
+from maild.redaction import redact_outgoing
 
 log = logging.getLogger("maild.jobs")
 
@@ -253,7 +254,10 @@ def redact_ticket(app: App, tid: str, now: datetime) -> int:
     ticket, messages = loaded
     total = 0
     for m in messages:
-        if m["direction"] != "in" or m["kind"] == "staff":
+        if m["direction"] == "out":  # notices that quoted it, and their mails
+            total += redact_outgoing(app, m)
+            continue
+        if m["kind"] == "staff":
             continue
         text, count = redact_credentials(m.get("text") or "")
         if not count:

@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from maild.adapters import systemd
+from maild.adapters.leftovers import remove_leftovers
 from maild.adapters.listener import SupportHandler, make_protocol
 from maild.app import App
 from maild.domain.replyaddr import is_support_address
@@ -338,6 +339,7 @@ class Daemon:
                 "can write as staff or as a licensed customer (see README, Staff identity)"
             )
         recover(self.app, self.faults)  # claimed when the last run died
+        self._remove_leftovers()
         self.rescan()  # crash recovery: everything spooled but not processed
         if self.queued:
             log.info("recovering %d spooled message(s) not yet processed", len(self.queued))
@@ -417,6 +419,16 @@ class Daemon:
         self.app.outbox.close()
         log.info("stopped")
         return 0
+
+    def _remove_leftovers(self) -> None:
+        """Temp files of writes a crash interrupted (they may hold ticket text)."""
+        try:
+            removed = remove_leftovers(self.app.config.storage_path)
+        except OSError as e:
+            log.error("cannot remove the temp files of interrupted writes: %s", e)
+            return
+        if removed:
+            log.info("removed %d temp file(s) of interrupted writes", len(removed))
 
     def _stop_children(self) -> None:
         for child in (*self.workers, self.sender):

@@ -138,6 +138,22 @@ class Outbox:
         out.sort(key=lambda m: (m.get("sent_at") or "", m["id"]))
         return out
 
+    def rewrite_mail(self, mail_id: str, transform: Any) -> bool:
+        """Replace a queued or sent mail by transform(mail) (None: leave it), its
+        record kept (credential redaction). True if it was rewritten."""
+        for folder in (self.queue, self.sent):
+            path = self._file(folder, mail_id)
+            try:
+                meta, raw = _unpack(read_bytes(path))
+            except FileNotFoundError:
+                continue
+            new = transform(raw)
+            if new is None:
+                return False
+            write_atomic(path, _pack(meta, new))
+            return True
+        return False
+
     def raw(self, mail_id: str) -> bytes:
         for folder in (self.queue, self.sent):
             try:

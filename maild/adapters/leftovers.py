@@ -1,0 +1,52 @@
+"""Temp files of interrupted writes: removed at start (`maild serve`) and by
+`maild fsck`. A crash between writing a temp file and renaming it leaves the file
+behind (1,655 after four kills of the daemon), holding ticket text that no
+redaction reaches. A temp file is removed only when the process that wrote it is
+gone (its pid is in the name) or it is older than MAX_AGE: a running `maild
+ingest` keeps its own."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+from maild.adapters.spool import pid_alive
+
+MAX_AGE = 3600.0  # seconds: no write takes this long; a pid may have been reused
+# adapters.durable._temp_path: .<name>.<pid>.<ns>.tmp; layout: .reply_secret.<pid>.tmp
+_TEMP = re.compile(r"^\..+\.(\d+)\.\d+\.tmp$|^\.reply_secret\.(\d+)\.tmp$")
+_SPOOL_TMP = re.compile(r"^\d+\.P(\d+)Q")  # spool/tmp/: Maildir names (durable.unique_name)
+
+
+def temp_files(root: Path) -> list[tuple[str, int | None]]:
+    """(path, pid of its writer or None) of every temp file under the store."""
+    found = []
+    spool_tmp = os.path.join(os.fspath(root), "spool", "tmp")
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            if folder == spool_tmp:
+                m = _SPOOL_TMP.match(name)
+                found.append((os.path.join(folder, name), int(m.group(1)) if m else None))
+            elif name.endswith(".tmp") and (m := _TEMP.match(name)):
+                found.append((os.path.join(folder, name), int(m.group(1) or m.group(2))))
+            elif name == "reserve.tmp":  # adapters.reserve
+                found.append((os.path.join(folder, name), None))
+    return found
+
+
+def remove_leftovers(root: Path, now: float | None = None) -> list[str]:
+    """Remove the temp files of writes that were interrupted; their paths."""
+    now = time.time() if now is None else now
+    removed = []
+    for path, pid in temp_files(root):
+        try:
+            old = now - os.stat(path).st_mtime > MAX_AGE
+            if not old and (pid is None or pid_alive(pid)):
+                continue  # its writer may still be at work
+            os.unlink(path)
+        except FileNotFoundError:
+            continue  # its writer finished meanwhile
+        removed.append(path)
+    return removed
