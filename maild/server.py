@@ -248,11 +248,14 @@ class Daemon:
                     result = await loop.run_in_executor(
                         self.process_pool, run_batch, self.app, keys, None, BATCH_SECONDS
                     )
-            except Exception:
+            except Exception as e:
+                # (a worker that died: the message it was working on is counted by
+                # recover, and shunted if it keeps killing workers)
                 log.exception("spool %s: unexpected error in the worker", ", ".join(keys))
                 if worker is not None and worker.proc is not None:
                     await loop.run_in_executor(None, worker.proc.join, 1)
                 recover(self.app, self.faults)
+                result = BatchResult(list(keys), fault=(f"the worker failed: {e}", ""))
             finally:
                 shunted = self.faults.after(result)
                 self._requeue(keys, result, shunted)
