@@ -46,7 +46,8 @@ def check_storage(root: Path) -> bool:
 
 def has_tickets(root: Path) -> bool:
     try:
-        return any(os.scandir(root / "tickets"))
+        with os.scandir(root / "tickets") as entries:
+            return any(True for _ in entries)
     except FileNotFoundError:
         return False
 
