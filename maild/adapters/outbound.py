@@ -300,17 +300,7 @@ class Outbox:
                 if self.stopped is not None:
                     break
                 try:
-                    data = mails.get(meta["id"]) or _message(
-                        read_bytes(self._file(self.queue, meta["id"]))
-                    )
-                    options: list[str] = []
-                    if not data.isascii():  # 8bit text (render._text_part)
-                        client.ehlo_or_helo_if_needed()
-                        if client.has_extn("8bitmime"):
-                            options = ["BODY=8BITMIME"]
-                        else:
-                            data = seven_bit(data)
-                    client.sendmail(meta["sender"], meta["to"], data, options)
+                    self._deliver(client, meta, mails)
                 except smtplib.SMTPRecipientsRefused as e:
                     self._failed(meta, _describe(e), now)
                     failed += 1
@@ -327,25 +317,38 @@ class Outbox:
                     unsynced += 1
                     if unsynced >= SYNC_EVERY:
                         unsynced = 0
-                        try:
-                            sync_fs(self.sent)
-                        except OSError as e:
-                            self._stop(f"cannot sync {self.sent}: {e.strerror or e}")
+                        self._sync_sent()
         except BaseException:
             broken = True
             raise
         finally:
             os.close(log)
             if unsynced:
-                try:
-                    sync_fs(self.sent)
-                except OSError as e:
-                    self._stop(f"cannot sync {self.sent}: {e.strerror or e}")
+                self._sync_sent()
             if broken or slot is None:
                 _quit(client)
             else:
                 self._clients[slot] = (client, cfg, time.monotonic())
         return sent, failed
+
+    def _deliver(self, client: smtplib.SMTP, meta: dict[str, Any], mails: dict[str, bytes]) -> None:
+        """Hand one mail to the relay (raises what smtplib raises)."""
+        data = mails.get(meta["id"]) or _message(read_bytes(self._file(self.queue, meta["id"])))
+        options: list[str] = []
+        if not data.isascii():  # 8bit text (render._text_part)
+            client.ehlo_or_helo_if_needed()
+            if client.has_extn("8bitmime"):
+                options = ["BODY=8BITMIME"]
+            else:
+                data = seven_bit(data)
+        client.sendmail(meta["sender"], meta["to"], data, options)
+
+    def _sync_sent(self) -> None:
+        """Make the records of sent mail durable; a failure stops the pass."""
+        try:
+            sync_fs(self.sent)
+        except OSError as e:
+            self._stop(f"cannot sync {self.sent}: {e.strerror or e}")
 
     def _sent(self, meta: dict[str, Any], now: datetime, log: int) -> None:
         """Record a sent message: move its file to sent/ (a kill -9 after this never
