@@ -10,8 +10,8 @@
 - A message that fails by itself (it fails while other messages succeed) has an
   attempt counted; at storage.max_attempts it is shunted to spool/bad/ and head and
   staff are told which one (`maild spool retry KEY` puts it back). When every message
-  of a batch fails and the last batch did not succeed either, nothing is counted:
-  that is the environment again (e.g. a broken registry file).
+  of a batch fails (several, or one after a batch that failed too), nothing is
+  counted: that is the environment again (e.g. a broken registry file).
 """
 
 from __future__ import annotations
@@ -89,7 +89,9 @@ class Faults:
         """Take a batch's result into account; the keys it shunted."""
         shunted: list[str] = []
         if result.fault is None and result.failed:
-            if result.ok or self.healthy:  # others succeed: these fail by themselves
+            # by itself: others succeed in its batch, or it failed alone right after
+            # a batch that worked; several failing together are the environment
+            if result.ok or (self.healthy and len(result.failed) == 1):
                 shunted = [key for key, error in result.failed if self.count(key, error)]
             else:
                 key, error = result.failed[0]
