@@ -146,7 +146,8 @@ class Faults:
         except OSError as e:
             log.error("spool %s: cannot count the failed attempt: %s", key, e)
             return False
-        log.warning("spool %s: failed by itself, attempt %d: %s", key, attempts, error)
+        msgid = describe_mail(self.app, key)["message_id"] or "(no Message-ID)"
+        log.warning("%s spool %s: failed by itself, attempt %d: %s", msgid, key, attempts, error)
         if shunted:
             self.shunted(key, attempts, error)
         return shunted
@@ -184,7 +185,8 @@ def recover(app: App, faults: Faults) -> int:
         log.error("spool: cannot recover claimed mail: %s", e)
         return 0
     for key, attempts, shunted in counted:
-        log.warning("spool %s: a process died working on it, attempt %d", key, attempts)
+        msgid = describe_mail(app, key)["message_id"] or "(no Message-ID)"
+        log.warning("%s spool %s: a process died working on it, attempt %d", msgid, key, attempts)
         if shunted:
             faults.shunted(key, attempts, "the process working on it died")
     return len(counted)

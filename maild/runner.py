@@ -158,5 +158,7 @@ def ingest(app: App, raw: bytes) -> tuple[str, Decision | None]:
         log.warning("spool %s: stored, processing deferred: %s %s", key, *describe(e))
     except MessageFailed:
         pass  # logged; the daemon counts its attempts
-    app.spool.release(key)
+    finally:
+        app.spool.release(key)  # unless it is done
+        app.spool.close()
     return key, None

@@ -112,6 +112,24 @@ class Spool:
             return False
         return True
 
+    def close(self) -> None:
+        """Give up this process's claimed/ folder if it holds nothing (`maild ingest`
+        at its end: one folder per process would pile up)."""
+        if self._claims is None or self._claims[0] != os.getpid():
+            return
+        folder = self._claims[1]
+        if self._current_fd is not None:
+            os.close(self._current_fd)
+            self._current_fd = None
+        self._claims = None
+        if any(n != CURRENT for n in os.listdir(folder)):
+            return  # claims left (a failure): recover() takes them when we are gone
+        unlink_if_exists(f"{folder}/{CURRENT}")
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
+
     def claimed(self) -> list[str]:
         """Keys this process holds claimed."""
         folder = self._claim_dir()
