@@ -74,22 +74,31 @@ def process_batch(app: App, keys: list[str], turn: Any = None) -> list[str]:
 class Turns:
     """Batch numbers shared by the worker processes: batch n takes the store lock
     after batch n-1 released it. A worker that died holding a turn delays the
-    next one TURN_WAIT seconds at most (the store lock still keeps them apart)."""
+    next one TURN_WAIT seconds at most (the store lock still keeps them apart).
+
+    The number is a shared integer that waiters poll (0.2 ms, growing to 5 ms):
+    no lock or condition a killed worker could leave held. (A multiprocessing
+    Condition hung the daemon for good when a worker was killed while waiting on
+    it: notify_all waits for every sleeper it wakes, the dead one included.)"""
 
     def __init__(self, ctx: Any) -> None:
-        self.cond = ctx.Condition()
-        self.next = ctx.Value("q", 0, lock=False)
+        self.next = ctx.Value("q", 0, lock=False)  # an aligned 64-bit word: atomic
 
     @contextmanager
     def turn(self, seq: int) -> Iterator[None]:
-        with self.cond:
-            self.cond.wait_for(lambda: self.next.value >= seq, timeout=TURN_WAIT)
+        deadline = time.monotonic() + TURN_WAIT
+        pause = 0.0002
+        while self.next.value < seq and time.monotonic() < deadline:
+            time.sleep(pause)
+            pause = min(pause * 2, 0.005)
         try:
             yield
         finally:
-            with self.cond:
-                self.next.value = max(self.next.value, seq + 1)
-                self.cond.notify_all()
+            self.skip(seq)
+
+    def skip(self, seq: int) -> None:
+        """Batch `seq` is over (or will never run: its worker died)."""
+        self.next.value = max(self.next.value, seq + 1)
 
 
 def _run_batch(app: App, request: tuple[int, list[str]], turns: Turns) -> BatchResult:
@@ -211,6 +220,7 @@ class Daemon:
         self.batches = 0  # batch numbers, in the order batches are handed out
         self.faults = Faults(app)
         self.resume_at = 0.0  # processing paused until then (monotonic): a fault
+        self.turns: Turns | None = None
 
     # -- feeding the worker ------------------------------------------------------
     def enqueue(self, key: str) -> None:
@@ -254,6 +264,8 @@ class Daemon:
                 log.exception("spool %s: unexpected error in the worker", ", ".join(keys))
                 if worker is not None and worker.proc is not None:
                     await loop.run_in_executor(None, worker.proc.join, 1)
+                    if self.turns is not None and not worker.proc.is_alive():
+                        self.turns.skip(seq)  # its turn will never end: the next need not wait
                 recover(self.app, self.faults)
                 result = BatchResult(list(keys), fault=(f"the worker failed: {e}", ""))
             finally:
@@ -325,7 +337,8 @@ class Daemon:
         cfg = self.app.config
         if os.environ.get("MAILD_WORKER_PROCESS", "1") != "0":
             # fork first: no threads yet, no signal handlers
-            run = functools.partial(_run_batch, turns=Turns(multiprocessing.get_context("fork")))
+            self.turns = Turns(multiprocessing.get_context("fork"))
+            run = functools.partial(_run_batch, turns=self.turns)
             self.workers = [
                 ChildProcess(self.app, f"maild-worker-{n}", run) for n in range(1, WORKERS + 1)
             ]

@@ -1,0 +1,70 @@
+"""A worker process killed in the middle of its batch (as a message that crashes
+the interpreter would) loses and doubles nothing: its claims go back to the queue,
+the message it was working on has an attempt counted, and every accepted message
+becomes one ticket with one confirmation."""
+
+from __future__ import annotations
+
+import os
+import signal
+import smtplib
+import threading
+import time
+from pathlib import Path
+
+from tests.helpers import Daemon, Desk, free_port, make_mail
+
+MESSAGES = 40
+
+
+def workers(parent: int) -> list[int]:
+    """The pids of `maild serve`'s processing workers."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+        if name.startswith("maild-worker") and int(rest.split()[1]) == parent:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_killed_worker_loses_and_doubles_nothing(tmp_path, sink):
+    port = free_port()
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"})
+    daemon = Daemon(desk).start()
+    customers = [f"k{n}@shop.example" for n in range(MESSAGES)]
+
+    def send() -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
+            for n, who in enumerate(customers):
+                c.sendmail(who, ["support@example.com"], make_mail(sender=who, subject=f"В {n}"))
+                time.sleep(0.02)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    killed = 0
+    try:
+        for _ in range(2):
+            time.sleep(0.3)
+            for pid in workers(daemon.proc.pid)[:1]:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+        sender.join()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(desk.tickets()) < MESSAGES:
+            time.sleep(0.5)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all(sink.to(c) for c in customers):
+            time.sleep(0.3)
+    finally:
+        assert daemon.stop() == 0
+    assert killed == 2
+    assert sorted(t["requester"] for t in desk.tickets()) == sorted(customers)
+    assert all(len(sink.to(c)) == 1 for c in customers)
+    assert not list((tmp_path / "data" / "spool" / "bad").iterdir())
+    assert "died" in daemon.logtext()
