@@ -100,8 +100,8 @@ class Spool:
         folder = self._claim_dir()
         if self._current_fd is None:
             self._current_fd = os.open(f"{folder}/{CURRENT}", os.O_RDWR | os.O_CREAT, 0o640)
-        data = key.encode()
-        os.pwrite(self._current_fd, data.ljust(200), 0)
+        data = key.encode() + b"\n"  # padded: one write covers the last, longer or not
+        os.pwrite(self._current_fd, data.ljust(max(256, len(data))), 0)
 
     def release(self, key: str) -> bool:
         """Put a claimed message back to wait (an error of the environment); False
@@ -148,7 +148,7 @@ class Spool:
             folder = f"{base}/{name}"
             try:
                 with open(f"{folder}/{CURRENT}", "rb") as f:
-                    working = f.read().decode(errors="replace").strip()
+                    working = f.read().split(b"\n", 1)[0].decode(errors="replace")
             except FileNotFoundError:
                 working = ""
             for key in os.listdir(folder):
