@@ -80,7 +80,13 @@ class Spool:
         pid = os.getpid()
         if self._claims is None or self._claims[0] != pid:
             folder = f"{self._root}/claimed/{pid}"
-            os.makedirs(folder, exist_ok=True)
+            try:
+                os.makedirs(folder)
+            except FileExistsError:
+                # left by an earlier process with our pid (pids repeat, e.g. after a
+                # reboot in a container): its claims go back first
+                self._recover_folder(folder)
+                os.makedirs(folder, exist_ok=True)
             self._claims = (pid, folder)
             self._current_fd = None  # the parent's, if any, stays the parent's
         return self._claims[1]
@@ -141,27 +147,29 @@ class Spool:
         counted = []
         base = f"{self._root}/claimed"
         for name in os.listdir(base):
-            if not name.isdigit() or int(name) == os.getpid():
+            if not name.isdigit() or int(name) == os.getpid() or pid_alive(int(name)):
                 continue
-            if pid_alive(int(name)):
+            counted += self._recover_folder(f"{base}/{name}")
+        return counted
+
+    def _recover_folder(self, folder: str) -> list[tuple[str, int, bool]]:
+        try:
+            with open(f"{folder}/{CURRENT}", "rb") as f:
+                working = f.read().split(b"\n", 1)[0].decode(errors="replace")
+        except FileNotFoundError:
+            working = ""
+        counted = []
+        for key in os.listdir(folder):
+            if key == CURRENT:
                 continue
-            folder = f"{base}/{name}"
-            try:
-                with open(f"{folder}/{CURRENT}", "rb") as f:
-                    working = f.read().split(b"\n", 1)[0].decode(errors="replace")
-            except FileNotFoundError:
-                working = ""
-            for key in os.listdir(folder):
-                if key == CURRENT:
-                    continue
-                os.rename(f"{folder}/{key}", f"{self._root}/new/{key}")
-                if key == working:
-                    counted.append((key, *self.failed(key)))
-            unlink_if_exists(f"{folder}/{CURRENT}")
-            try:
-                os.rmdir(folder)
-            except OSError:
-                pass
+            os.rename(f"{folder}/{key}", f"{self._root}/new/{key}")
+            if key == working:
+                counted.append((key, *self.failed(key)))
+        unlink_if_exists(f"{folder}/{CURRENT}")
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
         return counted
 
     # -- reading --------------------------------------------------------------------

@@ -89,3 +89,14 @@ def test_the_message_a_dead_process_worked_on_is_counted(desk, app):
     assert recover(app, Faults(app)) == 1
     assert sorted(app.spool.pending()) == sorted(keys)
     assert [app.spool.attempts(k) for k in keys] == [0, 1]
+
+
+def test_claims_left_under_a_pid_that_is_ours_now_go_back(desk, app):
+    """Pids repeat (a container's daemon may get the same one every boot)."""
+    key = app.spool.add(make_mail(msgid="<again@c.example>"))
+    stale = app.spool.root / "claimed" / str(os.getpid())
+    stale.mkdir()
+    os.rename(app.spool.root / "new" / key, stale / key)
+    fresh = App(load(desk.config))  # a new process, as far as the spool knows
+    assert runner.run_batch(fresh, [key]).ok == 1  # the stale claim went back first
+    assert fresh.spool.attempts(key) == 0 and len(desk.tickets()) == 1
