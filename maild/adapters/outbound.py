@@ -179,9 +179,10 @@ class Outbox:
             if not force and time.monotonic() < self._resume_at:
                 return 0, 0
             self.stopped = None
-            if not self.reserve.ensure():
+            error = self.reserve.ensure()
+            if error is not None:
                 result = 0, 0
-                self._stop(f"no space left for the outbox's records in {self.root}: not sending")
+                self._stop(f"cannot keep space for records in {self.root} ({error}): not sending")
             else:
                 result = self._flush(cfg, now, force, keep_connection)
             if self.stopped is None:

@@ -19,14 +19,16 @@ class Reserve:
         self.path = path
         self.size = size
 
-    def ensure(self) -> bool:
-        """The reserve is there (made now if it was not); False if the disk is too
-        full to make it."""
+    def ensure(self) -> str | None:
+        """Make sure the reserve is there (made now if it was not); None when it is,
+        else why it cannot be made (e.g. "No space left on device")."""
         try:
             if os.stat(self.path).st_blocks * 512 >= self.size:
-                return True
+                return None
         except FileNotFoundError:
             pass
+        except OSError as e:
+            return e.strerror or str(e)
         tmp = f"{self.path}.tmp"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -35,11 +37,11 @@ class Reserve:
             finally:
                 os.close(fd)
             os.replace(tmp, self.path)
-        except OSError:
+        except OSError as e:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            return False
-        return True
+            return e.strerror or str(e)
+        return None
 
     def release(self) -> None:
         """Give the space back to the file system, for the write that needs it."""

@@ -41,7 +41,7 @@ def test_a_full_disk_never_sends_a_mail_twice(tmp_path):
             assert full.code == 75 and len(full.err.splitlines()) == 1, full.err
             assert "Traceback" not in full.err and "record" in full.err
             again = desk.run("outbox", "flush")  # still full: nothing is sent
-            assert again.code == 75 and "no space" in again.err, again.err
+            assert again.code == 75 and "No space left" in again.err, again.err
             while_full = Counter(r.msg["Message-ID"] for r in sink.received)
             assert FILL_AT <= len(while_full) < len(queued)
             assert max(while_full.values()) == 1
