@@ -54,3 +54,30 @@ def test_a_full_disk_never_sends_a_mail_twice(tmp_path):
             sink.stop()
     assert set(sent) == queued  # all sent ...
     assert max(sent.values()) == 1  # ... once
+
+
+def test_a_full_disk_pauses_processing_and_the_mail_waits(tmp_path, caplog):
+    """Processing on a full disk: a fault, not the messages' (nothing counted or
+    shunted); the alert cannot be queued either, so the log says so at ERROR."""
+    from maild import runner
+    from maild.app import App
+    from maild.config import load
+    from maild.faults import Faults
+
+    with ext4(tmp_path / "disk.img", tmp_path / "mnt", size_mb=8) as mnt:
+        desk = Desk(tmp_path, 1, storage={"path": str(mnt / "data")})
+        app = App(load(desk.config))
+        keys = [app.spool.add(make_mail(msgid=f"<e{n}@c.example>")) for n in range(5)]
+        ballast = fill(mnt)
+        faults = Faults(app)
+        for _ in range(3):
+            result = runner.run_batch(app, keys)
+            assert result.fault is not None and "No space" in result.fault[0]
+            faults.after(result)
+        assert sorted(app.spool.pending()) == sorted(keys) and app.spool.shunted() == []
+        assert all(app.spool.attempts(k) == 0 for k in keys)
+        assert "cannot queue the alert" in caplog.text
+        ballast.unlink()
+        faults.after(result := runner.run_batch(app, keys))
+        assert result.ok == 5 and len(desk.tickets()) == 5
+        assert not (mnt / "data" / "run" / "fault.json").exists()
