@@ -7,18 +7,17 @@ failure (the MTA retries), 78 configuration error. No tracebacks for users.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from datetime import date, datetime
 
 from maild import config as config_mod
+from maild import logsetup, privileges
 from maild.app import App
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.ticket import STATUSES
 
 EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
-log = logging.getLogger("maild")
 
 
 class UsageError(Exception):
@@ -76,6 +75,7 @@ def build_parser() -> Parser:
     c = cmd("ingest", "take one raw message (file or stdin) through the pipeline")
     c.add_argument("file", nargs="?", default="-")
     cmd("check-config", "validate the config and exit")
+    cmd("status", "health and queue figures; exit 0 healthy, 1 degraded, 2 failing")
 
     ob = group("outbox", "outgoing mail queue")
     action(ob, "flush", "send every queued message now")
@@ -115,35 +115,37 @@ def build_parser() -> Parser:
     return p
 
 
+def _config_path(args: argparse.Namespace) -> str:
+    return args.config or os.environ.get("MAILD_CONFIG") or config_mod.DEFAULT_PATH
+
+
 def _load_app(args: argparse.Namespace) -> App:
-    path = args.config or os.environ.get("MAILD_CONFIG") or config_mod.DEFAULT_PATH
-    return App(config_mod.load(path))
+    """Config, then the storage owner's identity (root never writes there), then
+    the log target, then the App (which may create the storage's folders)."""
+    config = config_mod.load(_config_path(args))
+    privileges.become_storage_owner(config.storage_path)
+    logsetup.use_target(config.log.target)
+    return App(config)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="maild: %(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # aiosmtpd logs every SMTP command at INFO; keep its warnings only
-    quiet = logging.DEBUG if args.verbose else logging.WARNING
-    logging.getLogger("mail.log").setLevel(quiet)
-    logging.getLogger("apscheduler").setLevel(quiet)
+    logsetup.configure(args.verbose)
+    if args.command == "check-config":  # reads only: no App, nothing created
+        from maild.checkconfig import check_config
+
+        return check_config(_config_path(args))
+    # ingest: the MTA bounces on 78 and keeps the mail on 75 (INTERFACE.md)
+    fail = EX_TEMPFAIL if args.command == "ingest" else EX_CONFIG
     try:
         app = _load_app(args)
-    except config_mod.ConfigError as e:
-        print(f"maild: config error: {e}", file=sys.stderr)
-        return EX_CONFIG
-    except OSError as e:
-        print(f"maild: storage unavailable, try again later: {e}", file=sys.stderr)
-        return EX_TEMPFAIL
-    try:
         return dispatch(app, args)
     except config_mod.ConfigError as e:
         print(f"maild: config error: {e}", file=sys.stderr)
-        return EX_CONFIG
+        return fail
+    except privileges.WrongUser as e:
+        print(f"maild: {e}", file=sys.stderr)
+        return fail
     except UsageError as e:
         print(f"maild: {e}", file=sys.stderr)
         return EX_USAGE
@@ -151,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
         return EX_FAIL
     except BrokenPipeError:
         return EX_OK
+    except OSError as e:  # no traceback: what, where, and whether waiting helps
+        print(f"maild: {privileges.describe(e)}", file=sys.stderr)
+        return fail if privileges.is_permanent(e) else EX_TEMPFAIL
 
 
 def dispatch(app: App, args: argparse.Namespace) -> int:
