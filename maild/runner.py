@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 from maild.adapters.store import StoreUnavailable
 from maild.app import App
-from maild.domain.message import ParsedMessage, fallback_message, parse, synthetic_msgid
+from maild.domain.logid import message_id_for_log
+from maild.domain.message import ParsedMessage, fallback_message, parse
 from maild.pipeline import Decision, process
 
 log = logging.getLogger("maild.runner")
@@ -43,16 +44,18 @@ def process_key(
         log.warning("spool %s: store unavailable, will retry: %s", key, e)
         return None
     except Exception:
-        log.exception("spool %s: processing failed, storing it as raw text", key)
+        log.exception(
+            "%s spool %s: processing failed, storing it as raw text", message_id_for_log(raw), key
+        )
         try:
             fallback = fallback_message(raw, "processing error, stored as raw text")
             decision = process(app, raw, spool_key=key, received_at=when, msg=fallback)
         except Exception:
             attempts = app.spool.failed(key)
             log.exception(
-                "spool %s (%s): stored in spool only, attempt %d",
+                "%s spool %s: stored in spool only, attempt %d",
+                message_id_for_log(raw),
                 key,
-                synthetic_msgid(raw),
                 attempts,
             )
             return None

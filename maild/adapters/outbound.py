@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import json
+import logging
 import os
 import smtplib
 import ssl
@@ -30,6 +31,8 @@ from maild.adapters.durable import exists, read_bytes, sync_fs, write_atomic
 from maild.config import OutboundConfig
 from maild.domain.message import is_plain_address
 from maild.render import Mail, as_bytes, seven_bit
+
+logger = logging.getLogger("maild.outbox")
 
 RETRY_BASE_SECONDS = 30
 PARALLEL_CONNECTIONS = 4  # to the relay, when a pass has enough mail to share
@@ -304,6 +307,17 @@ class Outbox:
             next_try=(now + timedelta(seconds=delay)).isoformat(),
         )
         self._rewrite(self._file(self.queue, meta["id"]), meta)
+        # the admin's one line: which mail, to whom, and what the relay said
+        logger.warning(
+            "%s [TID#%s] %s to %s not sent (attempt %d, next try %s): %s",
+            meta.get("message_id") or "<none>",
+            meta.get("tid") or "-",
+            meta.get("kind") or "mail",
+            ", ".join(meta["to"]),
+            attempts,
+            meta["next_try"],
+            error,
+        )
 
 
 def _pack(meta: dict[str, Any], raw: bytes) -> bytes:
@@ -347,6 +361,11 @@ def _bare(value: str | None) -> str:
 
 
 def _describe(e: BaseException) -> str:
+    if isinstance(e, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{rcpt}: {code} {reply.decode(errors='replace')}"
+            for rcpt, (code, reply) in e.recipients.items()
+        )
     if isinstance(e, smtplib.SMTPResponseException):
         return f"{e.smtp_code} {e.smtp_error.decode(errors='replace')}"
     return f"{type(e).__name__}: {e}"
