@@ -126,8 +126,19 @@ class Postfix:
                 time.sleep(0.1)
         raise RuntimeError(f"postfix did not listen on {self.port}: {self.log()}")
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10) -> None:
+        try:
+            pid = int((self.dir / "queue" / "pid" / "master.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pid = None
         self._postfix("stop")
+        deadline = time.monotonic() + timeout
+        while pid is not None and time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)  # its master still winding down: its files are still in use
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def log(self) -> str:
