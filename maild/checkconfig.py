@@ -84,16 +84,27 @@ def storage_problems(cfg: Config) -> list[str]:
     return out
 
 
-def _not_owned_by(root: Path, uid: int) -> list[str]:
-    """Files and folders under `root` whose owner is not `uid` (left by running
-    maild as root before it switched users itself)."""
+def _not_owned_by(root: Path, uid: int, depth: int = 2) -> list[str]:
+    """Files and folders under `root`, `depth` levels down, whose owner is not `uid`
+    (left by running maild as root before it switched users itself: registry.json,
+    reply_secret, open/*.json, spool and outbox folders). Not deeper: this runs
+    before every service start (ExecStartPre) and a large store has millions."""
     found = []
-    for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            path = os.path.join(folder, name)
+    level = [os.fspath(root)]
+    for _ in range(depth):
+        below = []
+        for folder in level:
             try:
-                if os.lstat(path).st_uid != uid:
-                    found.append(path)
-            except FileNotFoundError:
+                entries = list(os.scandir(folder))
+            except OSError:
                 continue
+            for entry in entries:
+                try:
+                    if entry.stat(follow_symlinks=False).st_uid != uid:
+                        found.append(entry.path)
+                    if entry.is_dir(follow_symlinks=False):
+                        below.append(entry.path)
+                except FileNotFoundError:
+                    continue
+        level = below
     return found
