@@ -135,14 +135,14 @@ def main(argv: list[str] | None = None) -> int:
         from maild.checkconfig import check_config
 
         return check_config(_config_path(args))
-    # ingest: the MTA bounces on 78 and keeps the mail on 75 (INTERFACE.md)
+    # a permission problem: ingest says 75, so the MTA keeps the mail (it bounces on 78)
     fail = EX_TEMPFAIL if args.command == "ingest" else EX_CONFIG
     try:
         app = _load_app(args)
         return dispatch(app, args)
     except config_mod.ConfigError as e:
         print(f"maild: config error: {e}", file=sys.stderr)
-        return fail
+        return EX_CONFIG
     except privileges.WrongUser as e:
         print(f"maild: {e}", file=sys.stderr)
         return fail
