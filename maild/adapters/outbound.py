@@ -347,7 +347,9 @@ def _records(folder: Path, mails: dict[str, bytes] | None = None) -> list[dict[s
                     meta = json.loads(f.readline())
                     if mails is not None and not meta.get("attempts") and len(mails) < KEEP_MAILS:
                         mails[meta["id"]] = f.read()
-            except (OSError, ValueError, KeyError):
+            except (FileNotFoundError, ValueError, KeyError):
+                # sent or moved meanwhile, or not a record. Not PermissionError: a
+                # queue the user cannot read is not "empty" (it says so, with the path)
                 continue
             out.append(meta)
     return out

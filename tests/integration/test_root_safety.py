@@ -141,3 +141,16 @@ def test_permanent_errors_name_the_path(owned):
     (data / "spool").mkdir()  # as root, by hand: check-config names it
     r = run(desk, python, "check-config")
     assert r.code == 78 and "do not belong to its owner nobody" in r.err, r
+
+
+def test_an_unreadable_queue_is_not_called_empty(owned):
+    desk, python = owned
+    r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
+    assert r.code == 0, r.err
+    queue = Path(desk.sections["storage"]["path"]) / "outbox" / "queue"
+    mail = sorted(queue.iterdir())[0]  # the confirmation or the staff notice
+    os.chown(mail, 0, 0)
+    mail.chmod(0o600)  # what `sudo maild ...` of an older version left behind
+    r = run(desk, python, "outbox", "list")
+    assert r.code == 78 and "outbox is empty" not in r.out, r
+    assert "permanent error: Permission denied" in r.err and str(mail) in r.err
