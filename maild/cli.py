@@ -13,6 +13,7 @@ import sys
 from datetime import date, datetime
 
 from maild import config as config_mod
+from maild import logsetup, privileges
 from maild.app import App
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.ticket import STATUSES
@@ -76,6 +77,7 @@ def build_parser() -> Parser:
     c = cmd("ingest", "take one raw message (file or stdin) through the pipeline")
     c.add_argument("file", nargs="?", default="-")
     cmd("check-config", "validate the config and exit")
+    cmd("status", "health and queue figures; exit 0 healthy, 1 degraded, 2 failing")
 
     ob = group("outbox", "outgoing mail queue")
     action(ob, "flush", "send every queued message now")
@@ -121,22 +123,26 @@ def build_parser() -> Parser:
     return p
 
 
+def _config_path(args: argparse.Namespace) -> str:
+    return args.config or os.environ.get("MAILD_CONFIG") or config_mod.DEFAULT_PATH
+
+
 def _load_app(args: argparse.Namespace) -> App:
-    path = args.config or os.environ.get("MAILD_CONFIG") or config_mod.DEFAULT_PATH
-    return App(config_mod.load(path))
+    """Config, then the storage owner's identity (root never writes there), then
+    the log target, then the App (which may create the storage's folders)."""
+    config = config_mod.load(_config_path(args))
+    privileges.become_storage_owner(config.storage_path)
+    logsetup.use_target(config.log.target)
+    return App(config)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="maild: %(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # aiosmtpd logs every SMTP command at INFO; keep its warnings only
-    quiet = logging.DEBUG if args.verbose else logging.WARNING
-    logging.getLogger("mail.log").setLevel(quiet)
-    logging.getLogger("apscheduler").setLevel(quiet)
+    logsetup.configure(args.verbose)
+    if args.command == "check-config":  # reads only: no App, nothing created
+        from maild.checkconfig import check_config
+
+        return check_config(_config_path(args))
     if args.command != "ingest":
         return _run(args, EX_CONFIG)
     # `maild ingest` is an MTA's pipe transport: any exit but 0 and 75 bounces the
@@ -150,22 +156,18 @@ def main(argv: list[str] | None = None) -> int:
         return EX_TEMPFAIL
 
 
-def _run(args: argparse.Namespace, config_failure: int) -> int:
-    """Load the config and run the command; `config_failure`: the exit code of a
-    config error."""
+def _run(args: argparse.Namespace, fail: int) -> int:
+    """Load the config and run the command; `fail`: the exit code of a config or
+    permission error (75 for ingest, so the MTA keeps the mail; it bounces on 78)."""
     try:
         app = _load_app(args)
-    except config_mod.ConfigError as e:
-        print(f"maild: config error: {e}", file=sys.stderr)
-        return config_failure
-    except OSError as e:
-        print(f"maild: storage unavailable, try again later: {e}", file=sys.stderr)
-        return EX_TEMPFAIL
-    try:
         return dispatch(app, args)
     except config_mod.ConfigError as e:
         print(f"maild: config error: {e}", file=sys.stderr)
-        return config_failure
+        return fail
+    except privileges.WrongUser as e:
+        print(f"maild: {e}", file=sys.stderr)
+        return fail
     except UsageError as e:
         print(f"maild: {e}", file=sys.stderr)
         return EX_USAGE
@@ -173,6 +175,9 @@ def _run(args: argparse.Namespace, config_failure: int) -> int:
         return EX_FAIL
     except BrokenPipeError:
         return EX_OK
+    except OSError as e:  # no traceback: what, where, and whether waiting helps
+        print(f"maild: {privileges.describe(e)}", file=sys.stderr)
+        return fail if privileges.is_permanent(e) else EX_TEMPFAIL
 
 
 def dispatch(app: App, args: argparse.Namespace) -> int:

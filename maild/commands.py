@@ -16,6 +16,7 @@ from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
 from maild.runner import ingest
 from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
+from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
 
 log = logging.getLogger("maild")
 EX_OK, EX_FAIL, EX_TEMPFAIL = 0, 1, 75

@@ -1,7 +1,9 @@
 """Load and validate maild.toml into frozen dataclasses.
 
 Every key is declared once in SCHEMA; an unknown, missing or mistyped key raises
-ConfigError naming the key and the file, which the CLI turns into exit 78.
+ConfigError naming the key and the file, which the CLI turns into exit 78. Every
+problem of a file is collected (ConfigError.problems), so `maild check-config`
+lists them all at once instead of one per run.
 """
 
 from __future__ import annotations
@@ -17,7 +19,16 @@ REQUIRED = object()
 
 
 class ConfigError(Exception):
-    """A config problem, already phrased as the one line the admin sees."""
+    """Config problems, each already phrased as the one line the admin sees.
+
+    str() is the first problem (one line, as every command prints it); `problems`
+    has them all, for check-config."""
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        first = self.problems[0]
+        more = len(self.problems) - 1
+        super().__init__(f"{first} (and {more} more: see maild check-config)" if more else first)
 
 
 def _email(value: Any) -> bool:
@@ -339,34 +350,41 @@ def _dates(values: list[Any]) -> tuple[date, ...]:
     return tuple(date.fromisoformat(v) if isinstance(v, str) else v for v in values)
 
 
-def _section(raw: dict[str, Any], name: str, path: str) -> dict[str, Any]:
+def _section(raw: dict[str, Any], name: str, path: str, errors: list[str]) -> dict[str, Any]:
+    """The section's values with defaults; each problem goes to `errors` (a bad or
+    missing key gets its default or None, so the rest can still be checked)."""
     given = raw.get(name, {})
     if not isinstance(given, dict):
-        raise ConfigError(f"{path}: [{name}] must be a table")
+        errors.append(f"{path}: [{name}] must be a table")
+        given = {}
     schema = SCHEMA[name]
     for key in given:
         if key not in schema:
-            raise ConfigError(f"{path}: unknown key '{name}.{key}'")
+            errors.append(f"{path}: unknown key '{name}.{key}'")
     out: dict[str, Any] = {}
     for key, (check, what, default) in schema.items():
         if key in given:
-            if not check(given[key]):
-                raise ConfigError(f"{path}: key '{name}.{key}' must be {what}")
-            out[key] = given[key]
+            if check(given[key]):
+                out[key] = given[key]
+                continue
+            errors.append(f"{path}: key '{name}.{key}' must be {what}")
         elif default is REQUIRED:
-            raise ConfigError(f"{path}: missing key '{name}.{key}'")
-        else:
-            out[key] = default
+            errors.append(f"{path}: missing key '{name}.{key}'")
+        out[key] = None if default is REQUIRED else default
     return out
 
 
 def parse(raw: dict[str, Any], path: str) -> Config:
-    """Validate a parsed TOML document; raise ConfigError on the first problem."""
-    for name in raw:
-        if name not in SCHEMA:
-            raise ConfigError(f"{path}: unknown section '[{name}]'")
-    support = _section(raw, "support", path)
-    support["address"] = support["address"].strip().lower()
+    """Validate a parsed TOML document; raise ConfigError listing every problem."""
+    errors = [f"{path}: unknown section '[{name}]'" for name in raw if name not in SCHEMA]
+    sections = {
+        name: _section(raw, name, path, errors)
+        for name in SCHEMA
+        if name not in ("smtp", "imap", "web") or name in raw
+    }
+    support = sections["support"]
+    if support["address"]:
+        support["address"] = support["address"].strip().lower()
     support["staff"] = tuple(s.strip().lower() for s in support["staff"])
     if support["head"]:
         support["head"] = support["head"].strip().lower()
@@ -375,16 +393,16 @@ def parse(raw: dict[str, Any], path: str) -> Config:
 
         ZoneInfo(support["timezone"])
     except Exception:
-        raise ConfigError(f"{path}: key 'support.timezone' must be a time zone name") from None
-    cal = _section(raw, "calendar", path)
-    storage = _section(raw, "storage", path)
-    outbound = _section(raw, "outbound", path)
-    smtp = SmtpConfig(**_section(raw, "smtp", path)) if "smtp" in raw else None
-    imap = ImapConfig(**_section(raw, "imap", path)) if "imap" in raw else None
-    web = _section(raw, "web", path) if "web" in raw else None
+        errors.append(f"{path}: key 'support.timezone' must be a time zone name")
+    if errors:
+        raise ConfigError(errors)
+    cal, storage, outbound = sections["calendar"], sections["storage"], sections["outbound"]
+    smtp = SmtpConfig(**sections["smtp"]) if "smtp" in raw else None
+    imap = ImapConfig(**sections["imap"]) if "imap" in raw else None
+    web = sections.get("web")
     if web is not None:
         web["base_url"] = web["base_url"].rstrip("/")
-    spam = _section(raw, "spam", path)
+    spam = sections["spam"]
     spam["headers"] = tuple(spam["headers"])
     return Config(
         path=path,
@@ -395,17 +413,17 @@ def parse(raw: dict[str, Any], path: str) -> Config:
         ),
         storage_path=Path(storage.pop("path")).expanduser(),
         storage=StorageConfig(**storage),
-        templates=TemplatesConfig(**_section(raw, "templates", path)),
+        templates=TemplatesConfig(**sections["templates"]),
         spam=SpamConfig(**spam),
-        limits=LimitsConfig(**_section(raw, "limits", path)),
-        log=LogConfig(**_section(raw, "log", path)),
-        metrics=MetricsConfig(**_section(raw, "metrics", path)),
+        limits=LimitsConfig(**sections["limits"]),
+        log=LogConfig(**sections["log"]),
+        metrics=MetricsConfig(**sections["metrics"]),
         web=WebConfig(**web) if web is not None else None,
         outbound=OutboundConfig(**outbound),
         smtp=smtp,
         imap=imap,
-        attachments=_section(raw, "attachments", path),
-        schedule=ScheduleConfig(**_section(raw, "schedule", path)),
+        attachments=sections["attachments"],
+        schedule=ScheduleConfig(**sections["schedule"]),
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +22,8 @@ from datetime import UTC, datetime
 from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.config import ConfigError
-from maild.domain.message import ParsedMessage, fallback_message, parse, synthetic_msgid
+from maild.domain.logid import message_id_for_log
+from maild.domain.message import ParsedMessage, fallback_message, parse
 from maild.pipeline import Decision, process
 
 log = logging.getLogger("maild.runner")
@@ -85,14 +87,18 @@ def process_key(
     except ENV_FAULTS:
         raise
     except Exception:
-        log.exception("spool %s: processing failed, storing it as raw text", key)
+        log.exception(
+            "%s spool %s: processing failed, storing it as raw text", message_id_for_log(raw), key
+        )
         try:
             fallback = fallback_message(raw, "processing error, stored as raw text")
             decision = process(app, raw, spool_key=key, received_at=when, msg=fallback)
         except ENV_FAULTS:
             raise
         except Exception as e:
-            log.exception("spool %s (%s): not stored, kept in the spool", key, synthetic_msgid(raw))
+            log.exception(
+                "%s spool %s: not stored, kept in the spool", message_id_for_log(raw), key
+            )
             raise MessageFailed(describe(e)[0]) from e
     app.spool.done(key)
     return decision
@@ -117,6 +123,7 @@ def run_batch(
     keys: list[str],
     turn: AbstractContextManager | None = None,
     budget: float = 0.5,
+    observe: Callable[[float, Decision | None], None] | None = None,
 ) -> BatchResult:
     """Claim, parse (within `budget` seconds: the rest is left) and process messages
     under one store lock; their writes are one group commit. Whatever is still
@@ -135,10 +142,14 @@ def run_batch(
                 break
         with turn if turn is not None else nullcontext(), app.store.locked():
             for key in claimed:
+                began = time.monotonic()
                 try:
-                    process_key(app, key, parsed.get(key), claimed=True)
+                    decision = process_key(app, key, parsed.get(key), claimed=True)
                 except MessageFailed as e:
                     result.failed.append((key, str(e)))
+                    continue
+                if observe is not None:
+                    observe(time.monotonic() - began, decision)
     except ENV_FAULTS as e:
         result.fault = describe(e)  # logged by the daemon (maild.faults)
     finally:

@@ -27,11 +27,11 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from email.parser import BytesHeaderParser
 
 from imapclient import IMAPClient
 
 from maild.config import ImapConfig
+from maild.domain.logid import message_id_for_log
 
 log = logging.getLogger("maild.imap")
 
@@ -71,6 +71,7 @@ class ImapPoller:
         idle_timeout: float = 300,
         backoff_max: float = 300,
         io_timeout: float = 60,
+        contact: Callable[[], None] | None = None,
     ) -> None:
         self.cfg = cfg
         self.deliver = deliver
@@ -80,6 +81,9 @@ class ImapPoller:
         # Socket timeout for connect and every command: a half-open connection must end in
         # an error (and a reconnect), not hang the poller forever.
         self.io_timeout = io_timeout
+        # called after every successful round with the server (maild status shows when)
+        self.contact = contact
+        self._mode_logged = False  # "IDLE" or "polling" said once per connection
         self._client: IMAPClient | None = None
         self._caps: frozenset[bytes] = frozenset()
         self._idling = False
@@ -120,6 +124,7 @@ class ImapPoller:
         except BaseException:
             _shutdown(client)
             raise
+        self._mode_logged = False
         log.info(
             "imap: logged in as %s on %s:%d, folder %s has %d message(s); server has %s",
             cfg.username,
@@ -205,7 +210,7 @@ class ImapPoller:
                 raise DeliveryError(uid, delivered, e) from e
             self._mark_processed(client, uid)
             delivered += 1
-            log.info("imap: delivered UID %d (Message-ID %s)", uid, _message_id(raw))
+            log.info("imap: delivered UID %d (Message-ID %s)", uid, message_id_for_log(raw))
         return delivered
 
     def _mark_processed(self, client: IMAPClient, uid: int) -> None:
@@ -243,6 +248,7 @@ class ImapPoller:
                 try:
                     self._poll(stop)
                     delay = BACKOFF_START
+                    self._contacted()
                     if stop.is_set() or self._new_mail_pending():
                         continue
                     if b"IDLE" in self._caps:
@@ -253,6 +259,16 @@ class ImapPoller:
                     continue
                 except DeliveryError as e:
                     log.error("imap: %s; retrying in %g s", e, min(delay, self.backoff_max))
+                except ssl.SSLCertVerificationError as e:
+                    log.error(
+                        "imap: the certificate of %s is not trusted (%s): install its CA "
+                        "certificate, or set imap.verify_tls = false for a self-signed one; "
+                        "reconnecting in %g s",
+                        self.cfg.host,
+                        e.verify_message or e,
+                        min(delay, self.backoff_max),
+                    )
+                    self._drop()
                 except Exception as e:
                     log.warning(
                         "imap: %s: %s; reconnecting in %g s",
@@ -265,6 +281,25 @@ class ImapPoller:
                 delay = min(delay * 2, self.backoff_max)
         finally:
             self.close()
+
+    def _contacted(self) -> None:
+        """A round with the server went well: say once how new mail is awaited, and
+        tell `contact`."""
+        if not self._mode_logged:
+            self._mode_logged = True
+            if b"IDLE" in self._caps:
+                log.info("imap: waiting for new mail with IDLE on %s", self.cfg.folder)
+            else:
+                log.info(
+                    "imap: the server has no IDLE: polling %s every %g s",
+                    self.cfg.folder,
+                    max(self.cfg.poll_interval, MIN_POLL_INTERVAL),
+                )
+        if self.contact is not None:
+            try:
+                self.contact()
+            except Exception:
+                log.exception("imap: noting the contact failed")
 
     def _idle(self, stop: threading.Event) -> None:
         """Wait in IDLE until new mail, stop, idle_timeout, or a dead connection."""
@@ -300,12 +335,3 @@ def _shutdown(client: IMAPClient) -> None:
     # Already closed or broken: nothing left to release, nothing worth reporting.
     with contextlib.suppress(Exception):
         client.shutdown()
-
-
-def _message_id(raw: bytes) -> str:
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    try:
-        value = BytesHeaderParser().parsebytes(head).get("Message-ID")
-    except Exception:
-        value = None
-    return str(value).strip() if value else "none"

@@ -21,6 +21,7 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, syntax
 
 from maild.adapters.spool import Spool
+from maild.domain.logid import message_id_for_log
 
 log = logging.getLogger("maild.listener")
 
@@ -124,7 +125,12 @@ class SupportHandler(AiosmtpdNames):
         try:
             key = await self.commit.add(data)
         except OSError as e:
-            log.error("spool write failed for mail from %s: %s", envelope.mail_from, e)
+            log.error(
+                "%s spool write failed for mail from %s (answered 451: the sender retries): %s",
+                message_id_for_log(data),
+                envelope.mail_from,
+                e,
+            )
             status = SPOOL_FAILED
         else:
             self.on_spooled(key)

@@ -33,6 +33,8 @@ from maild.config import OutboundConfig
 from maild.domain.message import is_plain_address
 from maild.render import Mail, as_bytes, seven_bit
 
+logger = logging.getLogger("maild.outbox")
+
 RETRY_BASE_SECONDS = 30
 PARALLEL_CONNECTIONS = 4  # to the relay, when a pass has enough mail to share
 RETRY_MAX_SECONDS = 3600
@@ -396,6 +398,17 @@ class Outbox:
             self._rewrite(self._file(self.queue, meta["id"]), meta)
         except OSError as e:
             self._stop(f"cannot record a failed attempt in {self.queue}: {e.strerror or e}")
+        # the admin's one line: which mail, to whom, and what the relay said
+        logger.warning(
+            "%s [TID#%s] %s to %s not sent (attempt %d, next try %s): %s",
+            meta.get("message_id") or "<none>",
+            meta.get("tid") or "-",
+            meta.get("kind") or "mail",
+            ", ".join(meta["to"]),
+            attempts,
+            meta["next_try"],
+            error,
+        )
 
 
 def _pack(meta: dict[str, Any], raw: bytes) -> bytes:
@@ -425,7 +438,9 @@ def _records(folder: Path, mails: dict[str, bytes] | None = None) -> list[dict[s
                     meta = json.loads(f.readline())
                     if mails is not None and not meta.get("attempts") and len(mails) < KEEP_MAILS:
                         mails[meta["id"]] = f.read()
-            except (OSError, ValueError, KeyError):
+            except (FileNotFoundError, ValueError, KeyError):
+                # sent or moved meanwhile, or not a record. Not PermissionError: a
+                # queue the user cannot read is not "empty" (it says so, with the path)
                 continue
             out.append(meta)
     return out
@@ -439,6 +454,11 @@ def _bare(value: str | None) -> str:
 
 
 def _describe(e: BaseException) -> str:
+    if isinstance(e, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{rcpt}: {code} {reply.decode(errors='replace')}"
+            for rcpt, (code, reply) in e.recipients.items()
+        )
     if isinstance(e, smtplib.SMTPResponseException):
         return f"{e.smtp_code} {e.smtp_error.decode(errors='replace')}"
     return f"{type(e).__name__}: {e}"

@@ -14,7 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from maild import jobs
+from maild import jobs, status
 from maild.app import App
 
 log = logging.getLogger("maild.scheduler")
@@ -35,6 +35,7 @@ def start_scheduler(app: App, daemon: Any) -> AsyncIOScheduler:
 
     async def tick() -> None:
         await daemon.loop.run_in_executor(pool, _guard, "periodic", jobs.run_all, app)
+        status.mark(app.config.storage_path, status.SCHEDULER_MARK)  # for maild status
         daemon.outbox_wake.set()
 
     async def report() -> None:

@@ -1,0 +1,110 @@
+"""`maild check-config`: every problem of the config and its storage, one line each.
+
+It only reads: no App is built, so nothing is created (not the storage, not its
+folders, not reply_secret), whoever runs it. Problems (exit 78) are what stops
+maild from working; warnings are what works but is risky, each on its own line.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from maild import config as config_mod
+from maild.config import Config
+from maild.privileges import existing_ancestor, user_name
+
+EX_OK, EX_CONFIG = 0, 78
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def check_config(path: str) -> int:
+    try:
+        cfg = config_mod.load(path)
+    except config_mod.ConfigError as e:
+        for problem in e.problems:
+            print(f"maild: config error: {problem}", file=sys.stderr)
+        return EX_CONFIG
+    for warning in config_warnings(cfg):
+        print(f"maild: warning: {cfg.path}: {warning}", file=sys.stderr)
+    problems = storage_problems(cfg)
+    if cfg.templates.path and not Path(cfg.templates.path).is_dir():
+        problems.append(f"templates.path {cfg.templates.path} is not a directory")
+    for problem in problems:
+        print(f"maild: config error: {cfg.path}: {problem}", file=sys.stderr)
+    if problems:
+        return EX_CONFIG
+    print(f"maild: {path}: OK")
+    return EX_OK
+
+
+def config_warnings(cfg: Config) -> list[str]:
+    out = []
+    if not cfg.support.authserv_id:
+        out.append(
+            "support.authserv_id is not set: mail is trusted by its From line, so anyone "
+            "can write as staff or as a licensed customer"
+        )
+    if cfg.imap is not None and not cfg.imap.verify_tls:
+        out.append("imap.verify_tls = false: the IMAP server's certificate is not checked")
+    ob = cfg.outbound
+    if ob.username and not ob.starttls and ob.host not in LOOPBACK:
+        out.append(
+            f"outbound.username is set but outbound.starttls is not: the password goes "
+            f"to {ob.host} unencrypted"
+        )
+    return out
+
+
+def storage_problems(cfg: Config) -> list[str]:
+    """What keeps maild from writing storage.path, found without writing anything."""
+    storage = cfg.storage_path
+    where = existing_ancestor(storage)
+    out = []
+    if where != storage.absolute():
+        owner = user_name(where.stat().st_uid)
+        if where.is_dir() and os.access(where, os.W_OK | os.X_OK):
+            return []  # created on first use, by (and for) the owner of `where`
+        return [f"storage.path {storage} does not exist and {owner}'s {where} is not writable"]
+    if not storage.is_dir():
+        return [f"storage.path {storage} is not a directory"]
+    st = storage.stat()
+    owner = user_name(st.st_uid)
+    if os.geteuid() not in (0, st.st_uid) and not os.access(storage, os.W_OK | os.X_OK):
+        out.append(f"storage.path {storage} belongs to {owner}: run maild as {owner}")
+    if os.statvfs(storage).f_flag & os.ST_RDONLY:
+        out.append(f"storage.path {storage} is on a read-only file system")
+    strangers = _not_owned_by(storage, st.st_uid)
+    if strangers:
+        out.append(
+            f"{len(strangers)} file(s) under {storage} do not belong to its owner {owner}, "
+            f"e.g. {strangers[0]}: chown -R {owner}: {storage}"
+        )
+    return out
+
+
+def _not_owned_by(root: Path, uid: int, depth: int = 2) -> list[str]:
+    """Files and folders under `root`, `depth` levels down, whose owner is not `uid`
+    (left by running maild as root before it switched users itself: registry.json,
+    reply_secret, open/*.json, spool and outbox folders). Not deeper: this runs
+    before every service start (ExecStartPre) and a large store has millions."""
+    found = []
+    level = [os.fspath(root)]
+    for _ in range(depth):
+        below = []
+        for folder in level:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    if entry.stat(follow_symlinks=False).st_uid != uid:
+                        found.append(entry.path)
+                    if entry.is_dir(follow_symlinks=False):
+                        below.append(entry.path)
+                except FileNotFoundError:
+                    continue
+        level = below
+    return found

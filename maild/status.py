@@ -1,0 +1,188 @@
+"""`maild status`: is the desk healthy? Figures read from the storage, and a verdict.
+
+What the daemon does not keep anywhere else it notes in small files under
+<storage>/run/: `imap_contact` (last successful IMAP round) and `scheduler_run`
+(last periodic job run), each one ISO time. `fault.json` ({"since", "error",
+"path"}) is written there while processing is paused on a fault of the
+environment. Exit: 0 healthy, 1 degraded, 2 failing (Nagios/monit semantics).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from maild.app import App
+
+IMAP_MARK = "imap_contact"
+SCHEDULER_MARK = "scheduler_run"
+FAULT_FILE = "fault.json"
+HEALTHY, DEGRADED, FAILING = 0, 1, 2
+STATES = ("healthy", "degraded", "failing")
+
+# seconds; the scheduler ticks every 60 s, IMAP reports at least every IDLE
+# round (300 s) or poll_interval
+SPOOL_SLOW, SPOOL_STUCK = 120, 900
+SCHEDULER_STALE = 600
+IMAP_STALE = 900
+OUTBOX_STUCK = 3600
+
+
+def mark(root: Path, name: str, when: datetime | None = None) -> None:
+    """Note that `name` happened now (or `when`). Best effort: a note that could
+    not be written must not stop the work it is about."""
+    run = root / "run"
+    try:
+        run.mkdir(exist_ok=True)
+        tmp = run / f".{name}.{os.getpid()}"
+        tmp.write_text((when or datetime.now(UTC)).isoformat())
+        os.replace(tmp, run / name)
+    except OSError:
+        pass
+
+
+def read_mark(root: Path, name: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat((root / "run" / name).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _age(now: datetime, then: datetime | str | None) -> float | None:
+    if then is None:
+        return None
+    if isinstance(then, str):
+        then = datetime.fromisoformat(then)
+    return max(0.0, (now - then).total_seconds())
+
+
+def _spool(app: App, now: datetime) -> dict[str, Any]:
+    pending = list(app.spool.pending())  # oldest first: keys start with arrival ns
+    oldest = None
+    if pending:
+        try:
+            oldest = datetime.fromtimestamp(int(pending[0].split(".", 1)[0]) / 1e9, UTC)
+        except ValueError:
+            pass
+    bad = [n for n in os.listdir(app.spool.root / "bad") if not n.startswith(".")]
+    return {"pending": len(pending), "oldest_age": _age(now, oldest), "shunted": len(bad)}
+
+
+def _outbox(app: App, now: datetime) -> dict[str, Any]:
+    queued = app.outbox.entries()
+    failing = [m for m in queued if m.get("last_error")]
+    oldest = failing[0] if failing else None  # entries() are oldest first
+    return {
+        "queued": len(queued),
+        "failing": len(failing),
+        "oldest_error": oldest
+        and {
+            "id": oldest["id"],
+            "to": oldest["to"],
+            "error": oldest["last_error"],
+            "attempts": oldest["attempts"],
+            "queued_age": _age(now, oldest["queued_at"]),
+        },
+    }
+
+
+def _tickets(app: App, now: datetime) -> dict[str, int]:
+    rows = app.store.open_summaries()
+    overdue = sum(
+        1 for r in rows if r.get("reaction_due") and datetime.fromisoformat(r["reaction_due"]) < now
+    )
+    return {"open": len(rows), "overdue": overdue}
+
+
+def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
+    """Every figure `maild status` and the metrics endpoint show, from the storage."""
+    now = now or datetime.now(UTC)
+    root = app.config.storage_path
+    try:
+        fault = json.loads((root / "run" / FAULT_FILE).read_text())
+    except (OSError, ValueError):
+        fault = None
+    imap = read_mark(root, IMAP_MARK)
+    sched = read_mark(root, SCHEDULER_MARK)
+    figures: dict[str, Any] = {
+        "spool": _spool(app, now),
+        "outbox": _outbox(app, now),
+        "imap": None
+        if app.config.imap is None
+        else {"last_contact": imap and imap.isoformat(), "age": _age(now, imap)},
+        "scheduler": {"last_run": sched and sched.isoformat(), "age": _age(now, sched)},
+        "tickets": _tickets(app, now),
+        "fault": fault,
+    }
+    state, reasons = assess(figures)
+    figures.update(state=STATES[state], reasons=reasons)
+    return figures
+
+
+def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
+    """The verdict and why, from the figures (pure)."""
+    failing: list[str] = []
+    degraded: list[str] = []
+    if f["fault"]:
+        failing.append(f"processing paused: {f['fault'].get('error')} ({f['fault'].get('path')})")
+    age = f["spool"]["oldest_age"]
+    if age is not None and age > SPOOL_STUCK:
+        failing.append(f"spool: mail waits for processing for {age:.0f} s")
+    elif age is not None and age > SPOOL_SLOW:
+        degraded.append(f"spool: mail waits for processing for {age:.0f} s")
+    if f["spool"]["shunted"]:
+        degraded.append(f"spool: {f['spool']['shunted']} shunted message(s): maild spool list")
+    err = f["outbox"]["oldest_error"]
+    if err and (err["queued_age"] or 0) > OUTBOX_STUCK:
+        failing.append(f"outbox: mail to {', '.join(err['to'])} fails for an hour: {err['error']}")
+    elif err:
+        degraded.append(f"outbox: {f['outbox']['failing']} failing, last error: {err['error']}")
+    sched = f["scheduler"]["age"]
+    if sched is None or sched > SCHEDULER_STALE:
+        failing.append("scheduler has not run lately: is maild serve running?")
+    imap = f["imap"]
+    if imap is not None and (imap["age"] is None or imap["age"] > IMAP_STALE):
+        failing.append("imap: no contact with the server lately (see the log)")
+    if failing:
+        return FAILING, failing + degraded
+    return (DEGRADED, degraded) if degraded else (HEALTHY, [])
+
+
+def _ago(seconds: float | None) -> str:
+    return "never" if seconds is None else f"{seconds:.0f} s ago"
+
+
+def format_text(f: dict[str, Any]) -> str:
+    s, o, t = f["spool"], f["outbox"], f["tickets"]
+    oldest = "" if s["oldest_age"] is None else f", oldest {s['oldest_age']:.0f} s"
+    lines = [
+        f"maild: {f['state']}",
+        f"spool: {s['pending']} pending{oldest}, {s['shunted']} shunted",
+        f"outbox: {o['queued']} queued, {o['failing']} failing",
+    ]
+    if o["oldest_error"]:
+        e = o["oldest_error"]
+        lines.append(f"  oldest error: to {', '.join(e['to'])}: {e['error']}")
+    if f["imap"] is not None:
+        lines.append(f"imap: last contact {_ago(f['imap']['age'])}")
+    lines.append(f"scheduler: last run {_ago(f['scheduler']['age'])}")
+    lines.append(f"tickets: {t['open']} open, {t['overdue']} overdue")
+    if f["fault"]:
+        lines.append(f"fault since {f['fault'].get('since')}: {f['fault'].get('error')}")
+    lines += [f"! {r}" for r in f["reasons"]]
+    return "\n".join(lines)
+
+
+def cmd_status(app: App, args: argparse.Namespace) -> int:
+    figures = collect(app)
+    if args.json:
+        json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(format_text(figures))
+    return STATES.index(figures["state"])

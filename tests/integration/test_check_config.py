@@ -1,0 +1,42 @@
+"""`maild check-config`: every problem on its own line, warnings apart, nothing created."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import Desk
+
+
+def test_every_problem_one_line_each_and_nothing_created(tmp_path, sink):
+    desk = Desk(
+        tmp_path,
+        sink.port,
+        support={"address": "not an address", "timezone": "Mars/Olympus"},
+        outbound={"port": "25"},
+        smtp={"protocol": "uucp"},
+    )
+    desk.sections["storage"]["paht"] = "/x"
+    desk.write_config()
+    r = desk.run("check-config")
+    assert r.code == 78
+    lines = r.err.strip().splitlines()
+    keys = ["support.address", "support.timezone", "outbound.port", "smtp.protocol", "storage.paht"]
+    assert len(lines) == len(keys)
+    for key in keys:
+        [line] = [x for x in lines if f"'{key}'" in x]
+        assert str(desk.config) in line
+    r = desk.run("ticket", "list")  # any other command: the first problem, one line
+    assert r.code == 78 and len(r.err.strip().splitlines()) == 1 and "4 more" in r.err
+    assert not Path(desk.sections["storage"]["path"]).exists()
+
+
+def test_warnings_on_their_own_lines_and_nothing_created(tmp_path, sink):
+    imap = {"host": "127.0.0.1", "username": "u", "password": "p", "verify_tls": False}
+    desk = Desk(tmp_path, sink.port, imap=imap)
+    r = desk.run("check-config")
+    assert r.code == 0 and r.out.strip().endswith(": OK")
+    warnings = r.err.strip().splitlines()
+    assert len(warnings) == 2 and all(w.startswith("maild: warning: ") for w in warnings)
+    assert any("support.authserv_id" in w for w in warnings)
+    assert any("imap.verify_tls = false" in w for w in warnings)
+    assert not Path(desk.sections["storage"]["path"]).exists()  # not even the storage

@@ -1,0 +1,62 @@
+"""The README's postfix set-up, for real: a windows-1251 mail goes to postfix's
+SMTP port, postfix hands it to `maild serve` over LMTP, and maild's confirmation
+comes back through postfix into the customer's Maildir."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import smtplib
+
+import pytest
+
+from tests.helpers import Daemon, Desk, free_port, make_mail
+from tests.integration.test_serve import wait_until
+from tests.postfix import MAILBOX_DOMAIN, Postfix, require_postfix
+
+SUBJECT = "Не работает оформление заказа"
+BODY = "Здравствуйте! После обновления до 7.0 ошибка 500 при оформлении заказа."
+
+
+@pytest.fixture
+def postfix_and_maild(tmp_path):
+    require_postfix()
+    lmtp = f"127.0.0.1:{free_port()}"
+    mta = Postfix(free_port(), lmtp, ["ivan", "anna", "head"]).start()
+    daemon = None
+    try:
+        desk = Desk(
+            tmp_path,
+            mta.port,  # maild relays through postfix
+            smtp={"listen": lmtp, "protocol": "lmtp"},
+            support={"staff": [f"anna@{MAILBOX_DOMAIN}"], "head": f"head@{MAILBOX_DOMAIN}"},
+        )
+        daemon = Daemon(desk).start()
+        yield mta, desk, daemon
+    finally:
+        if daemon is not None:
+            daemon.stop()
+        mta.stop()
+
+
+def test_mail_through_postfix_lmtp_and_back(postfix_and_maild):
+    mta, desk, daemon = postfix_and_maild
+    raw = make_mail(
+        sender=f"Иван Петров <ivan@{MAILBOX_DOMAIN}>",
+        subject=SUBJECT,
+        body=BODY,
+        charset="windows-1251",
+        msgid="<pf-1@customer.example>",
+    )
+    assert b"windows-1251" in raw
+    with smtplib.SMTP("127.0.0.1", mta.port) as s:
+        refused = s.sendmail(f"ivan@{MAILBOX_DOMAIN}", ["support@example.com"], raw)
+    assert refused == {}  # support@ is a known local recipient (local_recipient_maps)
+    got = wait_until(lambda: mta.maildir("ivan"), timeout=30)
+    assert got, f"no confirmation in the Maildir\n{mta.log()}\n{daemon.logtext()}"
+    conf = email.message_from_bytes(got[0], policy=email.policy.default)
+    [ticket] = desk.tickets()
+    assert f"[TID#{ticket['tid']}]" in str(conf["Subject"])
+    assert ticket["subject"] == SUBJECT and BODY in ticket["messages"][0]["text"]
+    assert "relay=127.0.0.1[127.0.0.1]" in mta.log() and "status=sent" in mta.log()
+    assert wait_until(lambda: mta.maildir("anna"), timeout=30)  # staff's copy, too

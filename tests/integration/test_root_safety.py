@@ -1,0 +1,156 @@
+"""Root is safe: run as root on a storage owned by another user, `maild` becomes
+that user first, so every file it leaves there belongs to the storage's owner.
+
+Runs only as root (CI runs as root). The storage belongs to `nobody`; the test
+needs an interpreter that `nobody` can read (a pyenv under /root is not): the
+test's own, else the system's python3 of the same version with this venv's
+packages on PYTHONPATH.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import DATA, ROOT, Desk, Result
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+
+OWNER = pwd.getpwnam("nobody") if os.geteuid() == 0 else None
+ENV = dict(
+    os.environ,
+    PYTHONPATH=os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"]]),
+)
+
+
+def _python_for(uid: int, gid: int) -> str | None:
+    probe = (
+        f"import os; os.setgroups([]); os.setgid({gid}); os.setuid({uid}); "
+        "import difflib, encodings.cp1251, tinydb, jinja2, maild.commands"
+    )
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for exe in (sys.executable, f"/usr/bin/{version}"):
+        if Path(exe).exists():
+            r = subprocess.run([exe, "-c", probe], env=ENV, capture_output=True, cwd="/")
+            if r.returncode == 0:
+                return exe
+    return None
+
+
+@pytest.fixture
+def owned(sink):
+    """A Desk whose storage exists, empty, owned by nobody:nogroup (under a
+    folder everyone can enter: pytest's tmp_path is root's alone)."""
+    python = _python_for(OWNER.pw_uid, OWNER.pw_gid)
+    if python is None:
+        pytest.skip("no interpreter that nobody can read")
+    base = Path(tempfile.mkdtemp(prefix="maild-root-"))
+    base.chmod(0o755)
+    desk = Desk(base, sink.port)
+    data = base / "data"
+    data.mkdir()
+    os.chown(data, OWNER.pw_uid, OWNER.pw_gid)
+    yield desk, python
+    shutil.rmtree(base)
+
+
+def run(desk: Desk, python: str, *args: str, stdin: bytes = b"", user: int | None = None):
+    def become() -> None:
+        if user is not None:
+            os.setgroups([])
+            os.setgid(user)
+            os.setuid(user)
+
+    p = subprocess.run(
+        [python, "-m", "maild", "--config", str(desk.config), *args],
+        input=stdin,
+        capture_output=True,
+        env=ENV,
+        cwd="/",
+        timeout=60,
+        preexec_fn=become,
+    )
+    return Result(p.returncode, p.stdout.decode(), p.stderr.decode())
+
+
+def strangers(root: Path) -> list[str]:
+    out = []
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            st = os.lstat(os.path.join(folder, name))
+            if (st.st_uid, st.st_gid) != (OWNER.pw_uid, OWNER.pw_gid):
+                out.append(os.path.join(folder, name))
+    return out
+
+
+def test_root_commands_leave_only_the_owners_files(owned, sink):
+    desk, python = owned
+    data = Path(desk.sections["storage"]["path"])
+    r = run(desk, python, "check-config")
+    assert r.code == 0, r.err
+    assert list(data.iterdir()) == []  # check-config created nothing
+    mail = (DATA / "sample_request.eml").read_bytes()
+    steps = [
+        ("license", "add", "--key", "K-1", "--level", "vip", "--email", "ivan@shop-example.ru"),
+        ("group", "add", "--name", "Shop", "--level", "standard", "--domain", "shop.example"),
+        ("ingest", "-"),
+        ("ticket", "list"),
+        ("outbox", "list"),
+        ("outbox", "flush"),
+        ("jobs", "run"),
+        ("status",),
+    ]
+    for args in steps:
+        r = run(desk, python, *args, stdin=mail if args[0] == "ingest" else b"")
+        assert r.code in (0, 1, 2) and "Traceback" not in r.err, (args, r)
+    assert len(sink.wait_for(2, timeout=5)) >= 1  # the confirmation went out
+    assert (data / "registry.json").exists() and (data / "reply_secret").exists()
+    assert strangers(data) == []
+    # ... and the service, as nobody, can go on using all of it
+    r = run(desk, python, "license", "add", "--key", "K-2", "--level", "vip", "--email", "a@b.c")
+    assert r.code == 0, r.err
+
+
+def test_other_user_is_refused_naming_the_owner(owned):
+    desk, python = owned
+    daemon_uid = pwd.getpwnam("daemon").pw_uid
+    for args, code in ((("ticket", "list"), 78), (("ingest", "-"), 75)):
+        r = run(desk, python, *args, user=daemon_uid)
+        assert r.code == code, r
+        assert "nobody" in r.err and len(r.err.strip().splitlines()) == 1, r.err
+
+
+def test_permanent_errors_name_the_path(owned):
+    desk, python = owned
+    data = Path(desk.sections["storage"]["path"])
+    data.chmod(0o500)  # the owner itself may not write: no switch helps
+    r = run(desk, python, "ticket", "list")
+    assert r.code == 78 and "permanent error" in r.err and str(data) in r.err, r
+    assert "Traceback" not in r.err
+    r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
+    assert r.code == 75 and str(data) in r.err, r
+    data.chmod(0o755)
+    (data / "spool").mkdir()  # as root, by hand: check-config names it
+    r = run(desk, python, "check-config")
+    assert r.code == 78 and "do not belong to its owner nobody" in r.err, r
+
+
+def test_an_unreadable_queue_is_not_called_empty(owned):
+    desk, python = owned
+    r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
+    assert r.code == 0, r.err
+    queue = Path(desk.sections["storage"]["path"]) / "outbox" / "queue"
+    mail = sorted(queue.iterdir())[0]  # the confirmation or the staff notice
+    os.chown(mail, 0, 0)
+    mail.chmod(0o600)  # what `sudo maild ...` of an older version left behind
+    r = run(desk, python, "outbox", "list")
+    assert r.code == 78 and "outbox is empty" not in r.out, r
+    assert "permanent error: Permission denied" in r.err and str(mail) in r.err

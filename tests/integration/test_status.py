@@ -1,0 +1,74 @@
+"""`maild status` and the `[metrics] listen` endpoint against a running `maild serve`."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import urllib.request
+from pathlib import Path
+
+from tests.helpers import Daemon, Desk, free_port, make_mail
+from tests.integration.test_serve import wait_until
+
+
+def scrape(port: int) -> dict[str, float]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        text = r.read().decode()
+    return {
+        line.split()[0]: float(line.split()[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+
+
+def test_status_and_metrics_of_a_running_service(tmp_path, sink):
+    mport = free_port()
+    desk = Desk(
+        tmp_path,
+        sink.port,
+        smtp={"listen": f"127.0.0.1:{free_port()}"},
+        metrics={"listen": f"127.0.0.1:{mport}"},
+    )
+    r = desk.run("status")
+    assert r.code == 2 and "is maild serve running?" in r.out  # nothing ran yet
+    daemon = Daemon(desk).start()
+    try:
+        with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+            s.sendmail("ivan@shop-example.ru", ["support@example.com"], make_mail())
+        assert wait_until(lambda: sink.to("ivan@shop-example.ru"))
+        assert wait_until(lambda: desk.run("status").code == 0), desk.run("status").out
+        figures = desk.run("status", "--json").json()
+        assert figures["state"] == "healthy" and figures["tickets"] == {"open": 1, "overdue": 0}
+        assert figures["spool"]["pending"] == 0 and figures["outbox"]["queued"] == 0
+        assert figures["scheduler"]["last_run"] is not None
+        m = wait_until(lambda: (m := scrape(mport))["maild_mail_sent_total"] >= 1 and m)
+        assert m["maild_mail_received_total"] == 1 and m["maild_tickets_opened_total"] == 1
+        assert m["maild_processing_seconds_count"] == 1 and m["maild_tickets_open"] == 1
+        assert m['maild_processing_seconds_bucket{le="+Inf"}'] == 1 and m["maild_health"] == 0
+
+        sink.stop()  # the relay goes away: the next confirmation fails
+        with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+            s.sendmail("petr@x.example", ["support@example.com"], make_mail(sender="p@x.example"))
+        assert wait_until(lambda: desk.run("status").code == 1, timeout=30)
+        r = desk.run("status")
+        figures = desk.run("status", "--json").json()["outbox"]  # confirmation, staff's copy
+        assert figures["queued"] == figures["failing"] >= 1 and "oldest error: to " in r.out
+        assert wait_until(lambda: scrape(mport)["maild_mail_failed_total"] >= 1)
+        assert "to p@x.example not sent" in daemon.logtext()
+        print(r.out)  # what an admin sees (pytest -s)
+    finally:
+        daemon.stop()
+        sink.start = lambda: None  # the fixture's stop() must not fail on a stopped sink
+        sink.stop = lambda: None
+
+
+def test_status_reports_a_processing_fault(desk):
+    desk.run("ticket", "list")  # creates the storage
+    run = Path(desk.sections["storage"]["path"]) / "run"
+    run.mkdir()
+    fault = {"since": "2026-12-02T10:00:00+00:00", "error": "disk full", "path": "/var/lib/x"}
+    (run / "fault.json").write_text(json.dumps(fault))
+    r = desk.run("status", "--json")
+    assert r.code == 2 and r.json()["fault"] == fault
+    assert "processing paused: disk full (/var/lib/x)" in r.json()["reasons"]

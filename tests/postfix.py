@@ -1,0 +1,155 @@
+"""A private postfix instance on loopback for system tests (needs root and postfix).
+
+Its own config, queue and data directories in a temp dir, non-default ports, no
+chroot, log in a file: it does not touch or depend on the system's postfix. The
+configuration is README's LMTP hand-off: the support domain is in mydestination,
+so local_recipient_maps must include the transport map, or postfix rejects
+support@ as "User unknown in local recipient table". Customers live in a virtual
+domain delivered to Maildirs under <dir>/mail, so a test reads what they got.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import string
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+MAILBOX_DOMAIN = "customer.example"
+
+MAIN_CF = string.Template(
+    """\
+compatibility_level = 3.6
+queue_directory = ${DIR}/queue
+data_directory = ${DIR}/data
+maillog_file_prefixes = ${DIR}
+maillog_file = ${DIR}/maillog
+mail_owner = postfix
+myhostname = mx.example.com
+mydomain = example.com
+mydestination = example.com, localhost
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+relayhost =
+alias_maps =
+alias_database =
+smtputf8_enable = no
+# README: the support address goes to maild over LMTP ...
+transport_maps = texthash:${DIR}/etc/transport
+# ... and, as its domain is in mydestination, is a known local recipient
+local_recipient_maps = proxy:unix:passwd.byname $$alias_maps $$transport_maps
+virtual_mailbox_domains = ${DOMAIN}
+virtual_mailbox_base = ${DIR}/mail
+virtual_mailbox_maps = texthash:${DIR}/etc/vmailbox
+virtual_uid_maps = static:${UID}
+virtual_gid_maps = static:${GID}
+"""
+)
+
+# no chroot: the services read the config and maps where they are
+MASTER_CF = """\
+127.0.0.1:${PORT} inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+def require_postfix() -> None:
+    if os.geteuid() != 0 or shutil.which("postfix") is None:
+        pytest.skip("needs root and postfix (apt-get install postfix)")
+
+
+class Postfix:
+    def __init__(self, port: int, lmtp: str, mailboxes: list[str]) -> None:
+        self.port = port
+        self.dir = Path(tempfile.mkdtemp(prefix="maild-postfix-"))
+        self.dir.chmod(0o755)  # postfix's services and virtual(8)'s user look inside
+        self.etc = self.dir / "etc"
+        owner = pwd.getpwnam("nobody")
+        for sub in ("etc", "queue", "data", "mail"):
+            (self.dir / sub).mkdir()
+        shutil.chown(self.dir / "data", "postfix")
+        os.chown(self.dir / "mail", owner.pw_uid, owner.pw_gid)
+        values = dict(DIR=self.dir, DOMAIN=MAILBOX_DOMAIN, UID=owner.pw_uid, GID=owner.pw_gid)
+        (self.etc / "main.cf").write_text(MAIN_CF.substitute(values))
+        (self.etc / "master.cf").write_text(MASTER_CF.replace("${PORT}", str(port)))
+        (self.etc / "transport").write_text(f"support@example.com lmtp:inet:{lmtp}\n")
+        (self.etc / "vmailbox").write_text(
+            "".join(f"{m}@{MAILBOX_DOMAIN} {MAILBOX_DOMAIN}/{m}/\n" for m in mailboxes)
+        )
+
+    def _postfix(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["postfix", "-c", str(self.etc), *args], capture_output=True, text=True, timeout=60
+        )
+
+    def start(self, timeout: float = 30) -> Postfix:
+        r = self._postfix("start")
+        if r.returncode != 0:
+            raise RuntimeError(f"postfix start failed: {r.stderr} {self.log()}")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    if s.recv(100).startswith(b"220"):
+                        s.sendall(b"QUIT\r\n")
+                        return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"postfix did not listen on {self.port}: {self.log()}")
+
+    def stop(self, timeout: float = 10) -> None:
+        try:
+            pid = int((self.dir / "queue" / "pid" / "master.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pid = None
+        self._postfix("stop")
+        deadline = time.monotonic() + timeout
+        while pid is not None and time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)  # its master still winding down: its files are still in use
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log(self) -> str:
+        try:
+            return (self.dir / "maillog").read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def maildir(self, mailbox: str) -> list[bytes]:
+        """The mails delivered to mailbox@customer.example, oldest first."""
+        new = self.dir / "mail" / MAILBOX_DOMAIN / mailbox / "new"
+        if not new.is_dir():
+            return []
+        return [p.read_bytes() for p in sorted(new.iterdir(), key=lambda p: p.stat().st_mtime)]

@@ -1,0 +1,57 @@
+"""maild.status.assess: the verdict from the figures (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from maild.metrics import SLOTS, exposition
+from maild.status import DEGRADED, FAILING, HEALTHY, assess
+
+
+def figures(**changes):
+    f = {
+        "spool": {"pending": 0, "oldest_age": None, "shunted": 0},
+        "outbox": {"queued": 0, "failing": 0, "oldest_error": None},
+        "imap": None,
+        "scheduler": {"last_run": "2026-12-02T10:00:00+00:00", "age": 30.0},
+        "tickets": {"open": 2, "overdue": 1},
+        "fault": None,
+    }
+    for key, value in changes.items():
+        f[key] = value
+    return f
+
+
+def error(age: float) -> dict:
+    return {"id": "x", "to": ["a@b.c"], "error": "550 no", "attempts": 2, "queued_age": age}
+
+
+@pytest.mark.parametrize(
+    ("changes", "state", "needle"),
+    [
+        ({}, HEALTHY, None),
+        ({"spool": {"pending": 3, "oldest_age": 300.0, "shunted": 0}}, DEGRADED, "spool"),
+        ({"spool": {"pending": 3, "oldest_age": 1000.0, "shunted": 0}}, FAILING, "spool"),
+        ({"spool": {"pending": 0, "oldest_age": None, "shunted": 1}}, DEGRADED, "shunted"),
+        ({"outbox": {"queued": 1, "failing": 1, "oldest_error": error(60)}}, DEGRADED, "550"),
+        ({"outbox": {"queued": 1, "failing": 1, "oldest_error": error(4000)}}, FAILING, "a@b.c"),
+        ({"scheduler": {"last_run": None, "age": None}}, FAILING, "maild serve running"),
+        ({"imap": {"last_contact": None, "age": None}}, FAILING, "imap"),
+        ({"imap": {"last_contact": "x", "age": 10.0}}, HEALTHY, None),
+        ({"fault": {"since": "s", "error": "disk full", "path": "/p"}}, FAILING, "disk full"),
+    ],
+)
+def test_assess(changes, state, needle):
+    got, reasons = assess(figures(**changes))
+    assert got == state
+    assert (needle is None and reasons == []) or any(needle in r for r in reasons)
+
+
+def test_exposition_is_prometheus_text():
+    f = figures()
+    f["state"] = "healthy"
+    text = exposition([0.0] * SLOTS, f)
+    assert "# TYPE maild_mail_received_total counter\nmaild_mail_received_total 0\n" in text
+    assert 'maild_processing_seconds_bucket{le="+Inf"} 0' in text
+    assert "maild_tickets_overdue 1" in text and "maild_imap" not in text
+    assert "maild_spool_oldest_age_seconds" not in text  # nothing pending: no sample
