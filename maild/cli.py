@@ -15,6 +15,7 @@ from datetime import date, datetime
 from maild import config as config_mod
 from maild.app import App
 from maild.domain.sender import ENTITLED_LEVELS
+from maild.domain.sla import LEVELS
 from maild.domain.ticket import STATUSES
 
 EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
@@ -86,6 +87,10 @@ def build_parser() -> Parser:
     tk = group("ticket", "tickets")
     c = action(tk, "list", "tickets, oldest first (critical ones first)")
     c.add_argument("--status", choices=STATUSES)
+    c.add_argument("--since", type=_date, help="created on or after this day")
+    c.add_argument("--requester", help="an address, or @domain")
+    c.add_argument("--level", choices=LEVELS)
+    c.add_argument("--limit", type=_positive, help="at most this many")
     action(tk, "show", "one ticket with its messages").add_argument("tid")
 
     lic = group("license", "licenses")
@@ -95,7 +100,9 @@ def build_parser() -> Parser:
     c.add_argument("--email", required=True, action="append")
     c.add_argument("--until", type=_date)
     c.add_argument("--name", default="")
-    action(lic, "list", "licenses")
+    c = action(lic, "list", "licenses")
+    c.add_argument("--expired", action="store_true", help="only those past --until")
+    action(lic, "remove", "remove a license").add_argument("key")
 
     grp = group("group", "commercial customer groups")
     c = action(grp, "add", "register a group by mail domain")
@@ -104,6 +111,15 @@ def build_parser() -> Parser:
     c.add_argument("--domain", required=True, action="append")
     c.add_argument("--until", type=_date)
     action(grp, "list", "groups")
+    action(grp, "remove", "remove a group").add_argument("name")
+
+    cmd("backup", "snapshot the storage into one .tar.gz").add_argument("dest")
+    c = cmd("restore", "rebuild a storage from a backup (no config needed)")
+    c.add_argument("archive")
+    c.add_argument("--storage", required=True, help="a new or empty directory")
+    c = cmd("forget", "erase a person's messages, attachments and spool copies")
+    c.add_argument("address")
+    c.add_argument("--dry-run", action="store_true", help="only say what would change")
 
     c = action(group("jobs", "scheduled work"), "run", "run the periodic jobs once")
     c.add_argument("--now", type=_datetime, help="pretend it is this time (ISO 8601 with offset)")
@@ -113,6 +129,12 @@ def build_parser() -> Parser:
     c.add_argument("--since", type=_date)
     c.add_argument("--until", type=_date)
     return p
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive number: {value!r}")
+    return int(value)
 
 
 def _load_app(args: argparse.Namespace) -> App:
@@ -131,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     quiet = logging.DEBUG if args.verbose else logging.WARNING
     logging.getLogger("mail.log").setLevel(quiet)
     logging.getLogger("apscheduler").setLevel(quiet)
+    if args.command == "restore":  # the storage it makes is not the config's yet
+        from maild.ops.commands import cmd_restore
+
+        return cmd_restore(args)
     try:
         app = _load_app(args)
     except config_mod.ConfigError as e:
@@ -155,8 +181,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def dispatch(app: App, args: argparse.Namespace) -> int:
     from maild import commands
+    from maild.ops import commands as ops
 
-    handler = getattr(commands, f"cmd_{args.command.replace('-', '_')}")
+    name = f"cmd_{args.command.replace('-', '_')}"
+    handler = getattr(ops, name, None) or getattr(commands, name)
     return handler(app, args)
 
 
