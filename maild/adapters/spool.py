@@ -75,6 +75,18 @@ class Spool:
         if p is not None:
             write_atomic(p, data)
 
+    def discard(self, key: str) -> int:
+        """Delete a message's stored copies (retention, forget); how many there were."""
+        from maild.adapters.durable import remove
+
+        n = 0
+        for name in (f"new/{key}", f"cur/{key}:2,S", f"bad/{key}"):
+            path = f"{self._root}/{name}"
+            if exists(path):
+                remove(path)
+                n += 1
+        return n
+
     def is_pending(self, key: str) -> bool:
         return exists(f"{self._root}/new/{key}")  # a transaction may have moved it
 

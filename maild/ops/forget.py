@@ -74,11 +74,6 @@ def _files_holding(root: Path, needles: list[bytes]) -> dict[bytes, set[str]]:
     return found
 
 
-def _spool_paths(app: App, key: str) -> list[Path]:
-    root = app.spool.root
-    return [root / "new" / key, root / "cur" / f"{key}:2,S", root / "bad" / key]
-
-
 def _erase_outbox(app: App, address: str, dry_run: bool) -> int:
     """Mail to the address, queued or sent: the record keeps its id and times (so
     it is never queued again), its recipients and subject are replaced, the message
@@ -124,11 +119,10 @@ def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
             result.tickets.append(erasure)
             shas.update(erasure.attachments)
             for key in erasure.spool_keys:
-                for p in _spool_paths(app, key):
-                    if p.exists():
-                        result.spool_copies += 1
-                        if not dry_run:
-                            remove(p)
+                if dry_run:
+                    result.spool_copies += app.spool.path(key) is not None
+                else:
+                    result.spool_copies += app.spool.discard(key)
             if not dry_run:
                 app.store.save(ticket, messages)
     erased = {e.tid for e in result.tickets} if dry_run else set()
