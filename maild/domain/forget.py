@@ -22,9 +22,11 @@ class Erasure:
     """What erasing one person changed in one ticket."""
 
     tid: str
+    theirs: bool = False  # the person opened the ticket: all its mail is erased
     messages: int = 0  # messages whose text was erased
     attachments: list[str] = field(default_factory=list)  # sha256 of erased files
     spool_keys: list[str] = field(default_factory=list)  # spool copies to remove
+    kept_keys: list[str] = field(default_factory=list)  # spool copies kept: scrub the address
     replaced: int = 0  # other places the address was replaced
 
     @property
@@ -62,8 +64,8 @@ def erase_person(
     address = address.strip().lower()
     mention = re.compile(re.escape(address), re.IGNORECASE)
     t = dict(ticket)
-    e = Erasure(t["tid"])
     theirs = t.get("requester") == address
+    e = Erasure(t["tid"], theirs)
     if theirs:
         t["requester"] = PLACEHOLDER
         t["subject"] = ERASED
@@ -75,9 +77,12 @@ def erase_person(
         m = {**original, "attachments": [dict(a) for a in original.get("attachments") or []]}
         if theirs or m.get("from") == address:
             _erase_message(m, e)
-        elif m.get("text") and mention.search(m["text"]):
-            m["text"], n = mention.subn(PLACEHOLDER, m["text"])
-            e.replaced += n
+        else:
+            if m.get("text") and mention.search(m["text"]):
+                m["text"], n = mention.subn(PLACEHOLDER, m["text"])
+                e.replaced += n
+            if m.get("spool_key"):
+                e.kept_keys.append(m["spool_key"])
         if m.get("from") == address:
             m["from"] = PLACEHOLDER
         for key in ("to", "cc"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,19 +75,27 @@ def _files_holding(root: Path, needles: list[bytes]) -> dict[bytes, set[str]]:
     return found
 
 
-def _erase_outbox(app: App, address: str, dry_run: bool) -> int:
-    """Mail to the address, queued or sent: the record keeps its id and times (so
-    it is never queued again), its recipients and subject are replaced, the message
-    is emptied; queued mail is then no longer sent to anyone."""
+def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> int:
+    """Outgoing mail (queued or sent) to the address or about a ticket it opened:
+    the record keeps its id and times (so it is never queued again), recipients
+    and subject are replaced, the message is emptied, and queued mail is not sent.
+    Other mail that names the address gets the placeholder instead."""
     n = 0
+    needle = address.encode()
     for folder in (app.outbox.queue, app.outbox.sent):
         for path in sorted(folder.glob("*.mail")):
             try:
-                head, _, _ = read_bytes(path).partition(b"\n")
+                data = read_bytes(path)
+                head, _, raw = data.partition(b"\n")
                 meta = json.loads(head)
             except (OSError, ValueError):
                 continue
-            if address not in [a.lower() for a in meta.get("to") or []]:
+            to = [a.lower() for a in meta.get("to") or []]
+            if address not in to and meta.get("tid") not in theirs:
+                if needle in data.lower():
+                    n += 1
+                    if not dry_run:
+                        write_atomic(path, _scrub(data, address))
                 continue
             n += 1
             if dry_run:
@@ -100,13 +109,37 @@ def _erase_outbox(app: App, address: str, dry_run: bool) -> int:
     return n
 
 
+def _scrub(data: bytes, address: str) -> bytes:
+    """The bytes with the address, in any case, replaced by the placeholder."""
+    return re.sub(re.escape(address.encode()), PLACEHOLDER.encode(), data, flags=re.IGNORECASE)
+
+
+def _spool_copies(app: App, e: Erasure, address: str, dry_run: bool) -> int:
+    """Remove the spool copies of erased messages, scrub the address from the kept."""
+    n = 0
+    for key in e.spool_keys:
+        if dry_run:
+            n += app.spool.path(key) is not None
+        else:
+            n += app.spool.discard(key)
+    for key in e.kept_keys:
+        try:
+            raw = app.spool.read(key)
+        except FileNotFoundError:
+            continue
+        if address.encode() in raw.lower():
+            n += 1
+            if not dry_run:
+                app.spool.rewrite(key, _scrub(raw, address))
+    return n
+
+
 def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
     """Erase `address` everywhere; with `dry_run`, only say what would change."""
     address = address.strip().lower()
     result = ForgetResult(address)
-    candidates = sorted(
-        _files_holding(app.config.storage_path, [address.encode()])[address.encode()]
-    )
+    needle = address.encode()
+    candidates = sorted(_files_holding(app.config.storage_path, [needle])[needle])
     shas: set[str] = set()
     for tid in candidates:
         with app.store.locked():
@@ -118,17 +151,14 @@ def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
                 continue
             result.tickets.append(erasure)
             shas.update(erasure.attachments)
-            for key in erasure.spool_keys:
-                if dry_run:
-                    result.spool_copies += app.spool.path(key) is not None
-                else:
-                    result.spool_copies += app.spool.discard(key)
+            result.spool_copies += _spool_copies(app, erasure, address, dry_run)
             if not dry_run:
                 app.store.save(ticket, messages)
     erased = {e.tid for e in result.tickets} if dry_run else set()
     result.attachment_files = _remove_unshared(app, shas, erased, dry_run)
+    theirs = {e.tid for e in result.tickets if e.theirs}
     with app.store.locked():
-        result.outbox_mails = _erase_outbox(app, address, dry_run)
+        result.outbox_mails = _erase_outbox(app, address, theirs, dry_run)
         if not dry_run:
             app.store.forget_address(address)
     lics = app.store.registry()[0]
