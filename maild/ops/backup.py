@@ -17,6 +17,7 @@ at leisure. What changes without the store lock is read so that nothing is lost:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -59,51 +60,93 @@ def _is_temp(name: str) -> bool:
     return name.startswith(".") and name.endswith(".tmp")
 
 
-def _link_or_copy(src: str, dst: str, copy: bool) -> None:
-    if not copy:
+class _Mirror:
+    """Keeps `stage` a mirror of the storage at `src` made of hard links (copies
+    for files written in place), folder by folder.
+
+    The first pass links everything without the store lock. A later pass re-reads
+    only the folders whose mtime changed since (every file maild replaces or moves
+    is a rename into its folder, which changes the folder's mtime) or that were
+    changed within GRACE_NS before they were read (a change in the same clock tick
+    would not show in the mtime), and relinks what differs by inode. So the pass
+    under the store lock costs one stat per folder plus the folders in use: at
+    100k tickets the lock was held 13 s when everything was linked under it."""
+
+    GRACE_NS = 1_000_000_000
+
+    def __init__(self, src: str, stage: str) -> None:
+        self.src, self.stage = src, stage
+        self.read: dict[str, tuple[int, int]] = {}  # folder -> (its mtime, when read)
+        self.subdirs: dict[str, list[str]] = {}
+
+    def sync(self, rel: str = "", exclude: tuple[str, ...] = ()) -> None:
+        """Make stage/rel the same as src/rel, below it too, except `exclude`."""
+        path = os.path.join(self.src, rel)
         try:
-            os.link(src, dst)
+            mtime = os.stat(path).st_mtime_ns
+        except FileNotFoundError:
+            shutil.rmtree(os.path.join(self.stage, rel), ignore_errors=True)
             return
-        except OSError:  # another file system, a foreign owner: copy the bytes
-            pass
-    shutil.copyfile(src, dst)
+        last = self.read.get(rel)
+        if last is None or last[0] != mtime or last[1] - mtime < self.GRACE_NS:
+            self._reread(rel, path, mtime)
+        elif rel in COPY_DIRS:  # written in place: the folder's mtime does not say
+            for name in os.listdir(os.path.join(self.stage, rel)):
+                _copy(os.path.join(path, name), os.path.join(self.stage, rel, name))
+        for d in self.subdirs.get(rel, ()):
+            sub = os.path.join(rel, d)
+            if sub not in exclude:
+                self.sync(sub, exclude)
+
+    def _reread(self, rel: str, path: str, mtime: int) -> None:
+        read_at = time.time_ns()
+        files: dict[str, int] = {}
+        subdirs: list[str] = []
+        with os.scandir(path) as entries:
+            for e in entries:
+                name = os.path.join(rel, e.name)
+                if e.is_dir(follow_symlinks=False):
+                    if not e.name.startswith(STAGING_PREFIX) and name not in SKIP_DIRS:
+                        subdirs.append(e.name)
+                elif (
+                    e.is_file(follow_symlinks=False)
+                    and not _is_temp(e.name)
+                    and name not in SKIP_FILES
+                ):
+                    files[e.name] = e.inode()
+        self.read[rel] = (mtime, read_at)
+        self.subdirs[rel] = subdirs
+        target = os.path.join(self.stage, rel)
+        os.makedirs(target, exist_ok=True)
+        with os.scandir(target) as entries:
+            staged = {e.name: e.inode() for e in entries if e.is_file(follow_symlinks=False)}
+        copy = rel in COPY_DIRS
+        for name in staged.keys() - files.keys():
+            os.unlink(os.path.join(target, name))
+        for name, inode in files.items():
+            if copy or os.path.join(rel, name) in COPY_FILES:
+                _copy(os.path.join(path, name), os.path.join(target, name))
+            elif staged.get(name) != inode:
+                _link(os.path.join(path, name), os.path.join(target, name), name in staged)
 
 
-def _walk(root: str, rel: str, exclude: tuple[str, ...]) -> list[tuple[str, list[str]]]:
-    """(relative folder, its files) below root/rel, skipping what is not kept and
-    the folders `exclude`."""
-    skip = SKIP_DIRS.union(exclude)
-    out = []
-    for folder, dirs, files in os.walk(os.path.join(root, rel) if rel else root):
-        r = os.path.relpath(folder, root)
-        r = "" if r == "." else r
-        dirs[:] = [
-            d for d in dirs if not d.startswith(STAGING_PREFIX) and os.path.join(r, d) not in skip
-        ]
-        out.append((r, [f for f in files if not _is_temp(f)]))
-    return out
+def _link(src: str, dst: str, replace: bool) -> None:
+    if replace:
+        os.unlink(dst)
+    try:
+        os.link(src, dst)
+    except FileNotFoundError:  # moved meanwhile (spool done, outbox sent): not here
+        return
+    except OSError:  # another file system, a foreign owner: copy the bytes
+        _copy(src, dst)
 
 
-def _stage(root: str, stage: str, rel: str = "", exclude: tuple[str, ...] = ()) -> int:
-    """Link (or copy) every kept file below root/rel into stage; the number of files."""
-    n = 0
-    for r, files in _walk(root, rel, exclude):
-        os.makedirs(os.path.join(stage, r), exist_ok=True)
-        copy_dir = r in COPY_DIRS
-        for name in files:
-            path = os.path.join(r, name)
-            if path in SKIP_FILES:
-                continue
-            try:
-                _link_or_copy(
-                    os.path.join(root, path),
-                    os.path.join(stage, path),
-                    copy_dir or path in COPY_FILES,
-                )
-            except FileNotFoundError:  # moved meanwhile (spool done, outbox sent)
-                continue
-            n += 1
-    return n
+def _copy(src: str, dst: str) -> None:
+    try:
+        shutil.copyfile(src, dst)
+    except FileNotFoundError:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(dst)
 
 
 def _drop_sent_from_queue(stage: str) -> None:
@@ -123,21 +166,23 @@ def _count(stage: str, rel: str, suffix: str = "") -> int:
 
 
 def take_snapshot(root: Path, locked: Locker, stage: str) -> Snapshot:
-    """Link the storage at `root` into `stage` (a new folder inside it): the store's
-    files under `locked()` (the store lock), the outbox's in the order that loses
-    no mail (see the module's docstring)."""
-    src = os.fspath(root)
+    """Mirror the storage at `root` into `stage` (a new folder inside it): all of
+    it first, then again what changed meanwhile, the store's files under `locked()`
+    (the store lock), the outbox's in the order that loses no mail (see the
+    module's docstring)."""
     os.mkdir(stage, 0o700)
+    mirror = _Mirror(os.fspath(root), stage)
+    mirror.sync()
     with locked():
         started = time.monotonic()
-        n = _stage(src, stage, exclude=("outbox",))
-        n += _stage(src, stage, "outbox/queue")
-        n += _stage(src, stage, "outbox/sent")
+        mirror.sync(exclude=("outbox",))
+        mirror.sync("outbox/queue")
+        mirror.sync("outbox/sent")
         held = time.monotonic() - started
-    n += _stage(src, stage, "outbox", exclude=("outbox/queue", "outbox/sent"))
+    mirror.sync("outbox", exclude=("outbox/queue", "outbox/sent"))
     _drop_sent_from_queue(stage)
     return Snapshot(
-        files=n,
+        files=_count(stage, ""),
         tickets=_count(stage, "tickets", ".json"),
         queued=_count(stage, "outbox/queue", ".mail"),
         pending=_count(stage, "spool/new"),
