@@ -12,8 +12,8 @@ from pathlib import Path
 
 from tests.helpers import Daemon, Desk, free_port, make_mail
 
-TOTAL = 60  # mails sent; the backup starts after BEFORE of them were accepted
-BEFORE = 20
+TOTAL = 40  # mails sent; the backup starts after BEFORE of them were accepted
+BEFORE = 15
 
 
 def _send_load(port: int, accepted: list[tuple[str, float]], stop: threading.Event) -> None:
