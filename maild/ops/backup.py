@@ -238,8 +238,9 @@ def _unlink_quietly(path: Path) -> None:
         pass
 
 
-def backup(root: Path, dest: Path, locked: Locker) -> Snapshot:
-    """Snapshot the storage at `root` into the archive `dest`."""
+def backup(root: Path, dest: Path, locked: Locker) -> tuple[Snapshot, Path]:
+    """Snapshot the storage at `root` into the archive `dest` (in it, if a folder);
+    the figures and the archive's path."""
     if dest.is_dir():
         dest = dest / f"maild-{datetime.now(UTC):%Y%m%d-%H%M%S}.tar.gz"
     if not dest.parent.is_dir():
@@ -251,7 +252,7 @@ def backup(root: Path, dest: Path, locked: Locker) -> Snapshot:
         write_archive(stage, dest, snap, datetime.now(UTC))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return snap
+    return snap, dest
 
 
 def restore(archive: Path, target: Path) -> dict[str, object]:

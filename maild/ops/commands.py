@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.ops import listing
 from maild.ops.backup import BackupError, backup, restore
 
-EX_OK, EX_FAIL, EX_CONFIG = 0, 1, 78
+EX_OK, EX_FAIL, EX_TEMPFAIL, EX_CONFIG = 0, 1, 75, 78
 
 
 def _json(data: Any) -> None:
@@ -24,7 +25,10 @@ def _json(data: Any) -> None:
 def cmd_backup(app: App, args: argparse.Namespace) -> int:
     dest = Path(args.dest).expanduser().resolve()
     try:
-        snap = backup(app.config.storage_path, dest, app.store.locked)
+        snap, dest = backup(app.config.storage_path, dest, app.store.locked)
+    except StoreUnavailable as e:
+        print(f"maild: backup: {e}; try again later", file=sys.stderr)
+        return EX_TEMPFAIL
     except BackupError as e:
         print(f"maild: backup: {e}", file=sys.stderr)
         return EX_FAIL
@@ -42,7 +46,7 @@ def cmd_backup(app: App, args: argparse.Namespace) -> int:
         _json(figures)
     else:
         print(
-            f"backup {dest if not dest.is_dir() else dest}: {snap.tickets} tickets, "
+            f"backup {dest}: {snap.tickets} tickets, "
             f"{snap.queued} queued mail, {snap.pending} spooled unprocessed, "
             f"{snap.files} files (store locked {snap.seconds_locked:.2f} s)"
         )
@@ -74,7 +78,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_forget(app: App, args: argparse.Namespace) -> int:
     from maild.ops.forget import forget
 
-    result = forget(app, args.address, dry_run=args.dry_run)
+    try:
+        result = forget(app, args.address, dry_run=args.dry_run)
+    except StoreUnavailable as e:
+        print(f"maild: forget: {e}; nothing more was changed, try again", file=sys.stderr)
+        return EX_TEMPFAIL
     if args.json:
         _json({"dry_run": args.dry_run, **result.as_json()})
         return EX_OK
