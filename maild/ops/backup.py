@@ -245,6 +245,8 @@ def backup(root: Path, dest: Path, locked: Locker) -> tuple[Snapshot, Path]:
         dest = dest / f"maild-{datetime.now(UTC):%Y%m%d-%H%M%S}.tar.gz"
     if not dest.parent.is_dir():
         raise BackupError(f"{dest.parent}: no such directory")
+    if dest.resolve().is_relative_to(root.resolve()):  # the next backup would hold it
+        raise BackupError(f"{dest}: inside the storage {root}; write it somewhere else")
     remove_stale_stages(root)
     stage = os.path.join(os.fspath(root), f"{STAGING_PREFIX}{os.getpid()}.{time.time_ns()}")
     try:

@@ -118,6 +118,8 @@ def test_restore_refuses_a_non_empty_directory_and_other_files(tmp_path, desk):
     r = desk.run("restore", str(junk), "--storage", str(tmp_path / "new"))
     assert r.code == 1 and "not a maild backup" in r.err
     assert not Path(tmp_path / "new").exists()
+    r = desk.run("backup", str(desk.root / "data" / "b.tar.gz"))
+    assert r.code == 1 and "inside the storage" in r.err
     # into a directory: a dated archive there
     r = desk.run("backup", str(tmp_path))
     assert r.code == 0, r.err
