@@ -16,6 +16,7 @@ from maild import config as config_mod
 from maild import logsetup, privileges
 from maild.app import App
 from maild.domain.sender import ENTITLED_LEVELS
+from maild.domain.sla import LEVELS
 from maild.domain.ticket import STATUSES
 
 EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
@@ -88,6 +89,10 @@ def build_parser() -> Parser:
     tk = group("ticket", "tickets")
     c = action(tk, "list", "tickets, oldest first (critical ones first)")
     c.add_argument("--status", choices=STATUSES)
+    c.add_argument("--since", type=_date, help="created on or after this day")
+    c.add_argument("--requester", help="an address, or @domain")
+    c.add_argument("--level", choices=LEVELS)
+    c.add_argument("--limit", type=_positive, help="at most this many")
     action(tk, "show", "one ticket with its messages").add_argument("tid")
 
     lic = group("license", "licenses")
@@ -97,7 +102,9 @@ def build_parser() -> Parser:
     c.add_argument("--email", required=True, action="append")
     c.add_argument("--until", type=_date)
     c.add_argument("--name", default="")
-    action(lic, "list", "licenses")
+    c = action(lic, "list", "licenses")
+    c.add_argument("--expired", action="store_true", help="only those past --until")
+    action(lic, "remove", "remove a license").add_argument("key")
 
     grp = group("group", "commercial customer groups")
     c = action(grp, "add", "register a group by mail domain")
@@ -106,6 +113,15 @@ def build_parser() -> Parser:
     c.add_argument("--domain", required=True, action="append")
     c.add_argument("--until", type=_date)
     action(grp, "list", "groups")
+    action(grp, "remove", "remove a group").add_argument("name")
+
+    cmd("backup", "snapshot the storage into one .tar.gz").add_argument("dest")
+    c = cmd("restore", "rebuild a storage from a backup (no config needed)")
+    c.add_argument("archive")
+    c.add_argument("--storage", required=True, help="a new or empty directory")
+    c = cmd("forget", "erase a person's messages, attachments and spool copies")
+    c.add_argument("address")
+    c.add_argument("--dry-run", action="store_true", help="only say what would change")
 
     c = action(group("jobs", "scheduled work"), "run", "run the periodic jobs once")
     c.add_argument("--now", type=_datetime, help="pretend it is this time (ISO 8601 with offset)")
@@ -127,6 +143,12 @@ def _config_path(args: argparse.Namespace) -> str:
     return args.config or os.environ.get("MAILD_CONFIG") or config_mod.DEFAULT_PATH
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive number: {value!r}")
+    return int(value)
+
+
 def _load_app(args: argparse.Namespace) -> App:
     """Config, then the storage owner's identity (root never writes there), then
     the log target, then the App (which may create the storage's folders)."""
@@ -143,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
         from maild.checkconfig import check_config
 
         return check_config(_config_path(args))
+    if args.command == "restore":  # the storage it makes is not the config's yet
+        from maild.ops.commands import cmd_restore
+
+        return cmd_restore(args)
     if args.command != "ingest":
         return _run(args, EX_CONFIG)
     # `maild ingest` is an MTA's pipe transport: any exit but 0 and 75 bounces the
@@ -182,8 +208,10 @@ def _run(args: argparse.Namespace, fail: int) -> int:
 
 def dispatch(app: App, args: argparse.Namespace) -> int:
     from maild import commands
+    from maild.ops import commands as ops
 
-    handler = getattr(commands, f"cmd_{args.command.replace('-', '_')}")
+    name = f"cmd_{args.command.replace('-', '_')}"
+    handler = getattr(ops, name, None) or getattr(commands, name)
     return handler(app, args)
 
 

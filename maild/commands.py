@@ -153,32 +153,9 @@ def format_mail(raw: bytes) -> str:
 
 def cmd_ticket(app: App, args: argparse.Namespace) -> int:
     if args.action == "list":
-        rows = app.store.summaries(args.status)
-        # critical tickets jump the queue; otherwise order of arrival
-        rows.sort(key=lambda r: (not r.get("critical"), r["created_at"], r["tid"]))
-        if args.json:
-            full = []
-            for r in rows:
-                loaded = app.store.load(r["tid"])
-                if loaded:
-                    full.append(ticket_json(*loaded))
-            _json(full)
-            return EX_OK
-        if not rows:
-            print("no tickets")
-            return EX_OK
-        print(
-            f"{'TID':<10} {'status':<8} {'level':<12} {'created':<17} {'due':<17} "
-            "requester / subject"
-        )
-        for r in rows:
-            flag = "!" if r.get("critical") else " "
-            print(
-                f"{r['tid']:<10}{flag}{r['status']:<8} {r['level']:<12} "
-                f"{app.fmt_time(r['created_at']):<17} {app.fmt_time(r['reaction_due']):<17} "
-                f"{r['requester']}  {r['subject']}"
-            )
-        return EX_OK
+        from maild.ops.commands import ticket_list
+
+        return ticket_list(app, args, ticket_json)
     tid = args.tid.strip().strip("[]").upper().removeprefix("TID#")
     loaded = app.store.load(tid)
     if loaded is None:
@@ -241,17 +218,29 @@ def _print_registry(args: argparse.Namespace, rows: list[dict[str, Any]], member
 
 
 def cmd_license(app: App, args: argparse.Namespace) -> int:
+    if args.action == "remove":
+        from maild.ops.commands import registry_remove
+
+        return registry_remove(app, args)
     if args.action == "add":
         emails = tuple(e.strip().lower() for e in args.email)
         with app.store.locked():
             app.store.add_license(License(args.key, args.level, emails, args.until, args.name))
         print(f"license {args.key}: {args.level}, {', '.join(emails)}")
         return EX_OK
-    _print_registry(args, _registry_rows(app.store.registry()[0]), "emails")
+    licenses = app.store.registry()[0]
+    if args.expired:
+        today = app.now().date()
+        licenses = [lic for lic in licenses if lic.until is not None and lic.until < today]
+    _print_registry(args, _registry_rows(licenses), "emails")
     return EX_OK
 
 
 def cmd_group(app: App, args: argparse.Namespace) -> int:
+    if args.action == "remove":
+        from maild.ops.commands import registry_remove
+
+        return registry_remove(app, args)
     if args.action == "add":
         domains = tuple(d.strip().lower().lstrip("@") for d in args.domain)
         with app.store.locked():

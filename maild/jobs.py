@@ -18,6 +18,7 @@ from maild.app import App
 from maild.domain import ticket as tk
 from maild.domain.redact import MARKER, redact_credentials
 from maild.domain.sla import LEVELS
+from maild.ops.retention import purge_closed
 from maild.redaction import redact_outgoing
 
 log = logging.getLogger("maild.jobs")
@@ -357,4 +358,5 @@ def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
         "waiting": waiting(app, now),
         "redacted": redaction(app, now),
         "outbox_alerts": outbox_alerts(app, now),
+        "purged": purge_closed(app, now),
     }

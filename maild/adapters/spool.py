@@ -209,6 +209,18 @@ class Spool:
         if p is not None:
             write_atomic(p, data)
 
+    def discard(self, key: str) -> int:
+        """Delete a message's stored copies (retention, forget); how many there were."""
+        from maild.adapters.durable import remove
+
+        n = 0
+        for name in (f"new/{key}", f"cur/{key}:2,S", f"bad/{key}"):
+            path = f"{self._root}/{name}"
+            if exists(path):
+                remove(path)
+                n += 1
+        return n
+
     def is_pending(self, key: str) -> bool:
         """Waiting, or claimed by this process and not yet done (a transaction may
         have moved it)."""

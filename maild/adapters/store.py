@@ -696,6 +696,32 @@ class Store:
         rows.sort(key=lambda r: (r["created_at"], r["tid"]))
         return rows
 
+    def archive_files(self) -> list[tuple[date, date, Path]]:
+        """The archive's summary files with the span of creation dates each holds
+        (first day, day after the last), in order of that span."""
+        out = []
+        for p in (self.root / "archive").glob("*.json"):
+            year, _, part = p.stem.partition("-")
+            try:
+                if part.startswith("W"):
+                    start = date.fromisocalendar(int(year), int(part[1:]), 1)
+                    end = start + timedelta(days=7)
+                else:
+                    start = date(int(year), int(part), 1)
+                    end = (start + timedelta(days=32)).replace(day=1)
+            except ValueError:
+                continue  # not a file of ours
+            out.append((start, end, p))
+        out.sort()
+        return out
+
+    @staticmethod
+    def archive_rows(path: Path) -> list[dict[str, Any]]:
+        """The summaries in one archive file (see archive_files), read past the
+        parsed-file cache: a listing reads each file once (not to be changed)."""
+        tables = DurableJSONStorage(str(path)).read() or {}
+        return list(tables.get(TinyDB.default_table_name, {}).values())
+
     def open_summaries(self) -> list[dict[str, Any]]:
         """Summaries of the tickets not closed (in no particular order)."""
         parts, legacy = self._open_files()
@@ -733,6 +759,45 @@ class Store:
                     part.close()
             _parsed.forget(os.fspath(path))
             remove(path)
+
+    # -- removal (maild.ops: retention, forget) ------------------------------------
+    def delete_ticket(self, ticket: dict[str, Any]) -> None:
+        """Remove a ticket's file, its summary and its redaction mark (inside a
+        locked section: one commit). Its spool copies are the caller's."""
+        tid = ticket["tid"]
+        for path in (
+            self._archive_path(ticket),
+            self._legacy_archive_path(ticket),
+            str(open_part(self.root, tid)),
+        ):
+            db = _db(path, summary=True)
+            try:
+                if db.storage.read() is not None:  # (no empty file made)
+                    _remove_summary(db, tid)
+            finally:
+                db.close()
+        remove(self._ticket_path(tid))
+        remove(self.root / "index" / "redact" / tid)
+
+    def unindex_msgid(self, msgid: str) -> None:
+        remove(self._index_path("msgid", msgid))
+
+    def forget_address(self, address: str) -> None:
+        """Drop the per-address record (first ticket, automatic replies)."""
+        remove(self._index_path("address", address))
+
+    def remove_license(self, key: str) -> bool:
+        return self._remove_registered("licenses", Query().key == key)
+
+    def remove_group(self, name: str) -> bool:
+        return self._remove_registered("groups", Query().name == name)
+
+    def _remove_registered(self, table: str, cond: Any) -> bool:
+        db = self._registry()
+        try:
+            return bool(db.table(table).remove(cond))
+        finally:
+            db.close()
 
     # -- licenses and groups ---------------------------------------------------
     def _registry(self) -> TinyDB:

@@ -129,3 +129,32 @@ def test_stranger_copying_a_tid_and_new_mail_open_new_tickets(big):
     t = desk.ticket(fresh["tid"])
     assert t["messages"][0]["message_id"] == "<scale-new@client.example>"
     assert fresh["tid"] in _listed(desk, "new")
+
+
+def _rows(desk: Desk, *args: str) -> list[tuple[str, str]]:
+    """(TID, created as YYYY-MM-DD HH:MM) of each line of the plain listing."""
+    r = desk.run("ticket", "list", *args)
+    assert r.code == 0, r.err
+    found = re.findall(r"^(\d{4}-\d{4}).{24}(\d\d)\.(\d\d)\.(\d{4}) (\d\d:\d\d)", r.out, re.M)
+    return [(tid, f"{y}-{m}-{d} {hm}") for tid, d, m, y, hm in found]
+
+
+def test_listing_streams_in_order_with_filters(big):
+    desk, seeded = big
+    rows = _rows(desk)
+    tids = [t for t, _ in rows]
+    assert len(tids) == len(set(tids)) and set(seeded.open_tids) | set(seeded.closed_tids) <= set(
+        tids
+    )
+    assert [c for _, c in rows] == sorted(c for _, c in rows)  # oldest first (none critical)
+    middle = rows[len(rows) // 2][1][:10]
+    since = _rows(desk, "--since", middle)
+    assert since and all(c[:10] >= middle for _, c in since) and len(since) < len(rows)
+    assert [t for t, _ in _rows(desk, "--status", "closed", "--limit", "7")] == [
+        t for t in tids if t in set(seeded.closed_tids)
+    ][:7]
+    first = desk.tickets("--limit", "3")
+    assert [t["tid"] for t in first] == tids[:3] and first[0] == desk.ticket(tids[0])
+    tid = list(seeded.samples)[5]
+    requester = seeded.samples[tid][0]
+    assert tid in {t["tid"] for t in desk.tickets("--requester", requester)}

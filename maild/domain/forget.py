@@ -1,0 +1,92 @@
+"""Erasing a person from a ticket (`maild forget`): pure, on the stored dicts.
+
+What stays: the TID, status, level and every time (created, due, reactions,
+closing), so the SLA report is unchanged. What goes: in a ticket the person
+opened, the text, subject and attachments of every message (maild's own mail
+quotes theirs, staff replies answer it); in another ticket, their own messages.
+Their address is replaced by PLACEHOLDER wherever it stands.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+PLACEHOLDER = "forgotten@invalid"  # RFC 2606: .invalid never resolves
+ERASED = "[удалено по запросу]"
+
+
+@dataclass
+class Erasure:
+    """What erasing one person changed in one ticket."""
+
+    tid: str
+    theirs: bool = False  # the person opened the ticket: all its mail is erased
+    messages: int = 0  # messages whose text was erased
+    attachments: list[str] = field(default_factory=list)  # sha256 of erased files
+    spool_keys: list[str] = field(default_factory=list)  # spool copies to remove
+    kept_keys: list[str] = field(default_factory=list)  # spool copies kept: scrub the address
+    replaced: int = 0  # other places the address was replaced
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.messages or self.attachments or self.spool_keys or self.replaced)
+
+
+def _swap(values: Any, address: str) -> tuple[Any, int]:
+    if not isinstance(values, list):
+        return values, 0
+    n = sum(1 for v in values if isinstance(v, str) and v.lower() == address)
+    if not n:
+        return values, 0
+    return [PLACEHOLDER if isinstance(v, str) and v.lower() == address else v for v in values], n
+
+
+def _erase_message(m: dict[str, Any], e: Erasure) -> None:
+    m["text"] = ERASED
+    if m.get("subject"):
+        m["subject"] = ERASED
+    for a in m.get("attachments") or []:
+        if a.get("sha256"):
+            e.attachments.append(a["sha256"])
+        a.update(filename=ERASED, sha256=None)
+    if m.get("spool_key"):
+        e.spool_keys.append(m["spool_key"])
+        m["spool_key"] = None
+    e.messages += 1
+
+
+def erase_person(
+    ticket: dict[str, Any], messages: list[dict[str, Any]], address: str
+) -> tuple[dict[str, Any], list[dict[str, Any]], Erasure]:
+    """The ticket and messages without `address` (copies), and what changed."""
+    address = address.strip().lower()
+    mention = re.compile(re.escape(address), re.IGNORECASE)
+    t = dict(ticket)
+    theirs = t.get("requester") == address
+    e = Erasure(t["tid"], theirs)
+    if theirs:
+        t["requester"] = PLACEHOLDER
+        t["subject"] = ERASED
+        e.replaced += 1
+    t["participants"], n = _swap(t.get("participants"), address)
+    e.replaced += n
+    out = []
+    for original in messages:
+        m = {**original, "attachments": [dict(a) for a in original.get("attachments") or []]}
+        if theirs or m.get("from") == address:
+            _erase_message(m, e)
+        else:
+            if m.get("text") and mention.search(m["text"]):
+                m["text"], n = mention.subn(PLACEHOLDER, m["text"])
+                e.replaced += n
+            if m.get("spool_key"):
+                e.kept_keys.append(m["spool_key"])
+        if m.get("from") == address:
+            m["from"] = PLACEHOLDER
+        for key in ("to", "cc"):
+            m[key], n = _swap(m.get(key), address)
+            e.replaced += n
+        out.append(m)
+    return t, out, e

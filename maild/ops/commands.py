@@ -1,0 +1,128 @@
+"""The admin's `maild` subcommands: backup, restore, forget, registry removal,
+ticket listing. cli.py parses; this module does the work and prints."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from maild.adapters.store import StoreUnavailable
+from maild.app import App
+from maild.ops import listing
+from maild.ops.backup import BackupError, backup, restore
+
+EX_OK, EX_FAIL, EX_TEMPFAIL, EX_CONFIG = 0, 1, 75, 78
+
+
+def _json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def cmd_backup(app: App, args: argparse.Namespace) -> int:
+    dest = Path(args.dest).expanduser().resolve()
+    try:
+        snap, dest = backup(app.config.storage_path, dest, app.store.locked)
+    except StoreUnavailable as e:
+        print(f"maild: backup: {e}; try again later", file=sys.stderr)
+        return EX_TEMPFAIL
+    except BackupError as e:
+        print(f"maild: backup: {e}", file=sys.stderr)
+        return EX_FAIL
+    except OSError as e:
+        print(f"maild: backup: {e.filename or dest}: {e.strerror}", file=sys.stderr)
+        return EX_FAIL
+    figures = {
+        "files": snap.files,
+        "tickets": snap.tickets,
+        "queued": snap.queued,
+        "pending": snap.pending,
+        "seconds_locked": round(snap.seconds_locked, 3),
+    }
+    if args.json:
+        _json(figures)
+    else:
+        print(
+            f"backup {dest}: {snap.tickets} tickets, "
+            f"{snap.queued} queued mail, {snap.pending} spooled unprocessed, "
+            f"{snap.files} files (store locked {snap.seconds_locked:.2f} s)"
+        )
+    return EX_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Needs no config: the storage it rebuilds is named on the command line."""
+    target = Path(args.storage).expanduser()
+    try:
+        manifest = restore(Path(args.archive), target)
+    except BackupError as e:
+        print(f"maild: restore: {e}", file=sys.stderr)
+        return EX_FAIL
+    except OSError as e:
+        print(f"maild: restore: {e.filename or target}: {e.strerror}", file=sys.stderr)
+        return EX_CONFIG if isinstance(e, PermissionError) else EX_FAIL
+    if args.json:
+        _json(manifest)
+    else:
+        print(
+            f"restored {manifest.get('tickets')} tickets, {manifest.get('queued')} queued mail "
+            f"from {manifest.get('created_at')} into {target}; set storage.path to it "
+            "and start maild serve (spooled mail is processed on start)"
+        )
+    return EX_OK
+
+
+def cmd_forget(app: App, args: argparse.Namespace) -> int:
+    from maild.ops.forget import forget
+
+    try:
+        result = forget(app, args.address, dry_run=args.dry_run)
+    except StoreUnavailable as e:
+        print(f"maild: forget: {e}; nothing more was changed, try again", file=sys.stderr)
+        return EX_TEMPFAIL
+    if args.json:
+        _json({"dry_run": args.dry_run, **result.as_json()})
+        return EX_OK
+    verb = "would erase" if args.dry_run else "erased"
+    for e in result.tickets:
+        print(
+            f"[TID#{e.tid}] {verb} {e.messages} message(s), {len(e.attachments)} attachment(s), "
+            f"{len(e.spool_keys)} spool cop(ies); address replaced {e.replaced} time(s)"
+        )
+    print(
+        f"{result.address}: {len(result.tickets)} ticket(s), {result.spool_copies} spool "
+        f"cop(ies), {result.attachment_files} attachment file(s), "
+        f"{result.outbox_mails} outgoing mail(s) {verb}"
+        + (" (dry run: nothing changed)" if args.dry_run else "")
+    )
+    for key in result.licenses:
+        print(f"still on license {key}: maild license remove {key}, or add it again without")
+    return EX_OK
+
+
+def registry_remove(app: App, args: argparse.Namespace) -> int:
+    """`license remove KEY` / `group remove NAME`."""
+    what = args.command
+    name = args.key if what == "license" else args.name
+    with app.store.locked():
+        gone = app.store.remove_license(name) if what == "license" else app.store.remove_group(name)
+    if not gone:
+        print(f"maild: no {what} {name}", file=sys.stderr)
+        return EX_FAIL
+    print(f"{what} {name} removed")
+    return EX_OK
+
+
+def ticket_list(app: App, args: argparse.Namespace, as_json: Any) -> int:
+    """`ticket list` with its filters; `as_json` makes the INTERFACE.md shape."""
+    requester = (args.requester or "").strip().lower() or None
+    f = listing.Filter(args.status, args.since, requester, args.level, args.limit)
+    found = listing.rows(app.store, f)
+    if args.json:
+        listing.print_json(found, app.store, as_json, sys.stdout)
+    else:
+        listing.print_table(found, listing.TimeFormat(app.tz), sys.stdout)
+    return EX_OK

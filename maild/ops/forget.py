@@ -1,0 +1,187 @@
+"""`maild forget ADDRESS`: erase a person's data from the store, spool and outbox.
+
+The tickets that mention the address are found by reading the ticket files as
+bytes, without the store lock (the address is stored as written, lower-cased where
+it is an address field; a case-insensitive byte search finds both). Each one is
+then changed under the lock, one ticket per locked section, so the service keeps
+taking mail meanwhile. The rules of what is erased are maild.domain.forget.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from maild.adapters.durable import read_bytes, remove, write_atomic
+from maild.app import App
+from maild.domain.forget import ERASED, PLACEHOLDER, Erasure, erase_person
+
+
+@dataclass
+class ForgetResult:
+    address: str
+    tickets: list[Erasure] = field(default_factory=list)
+    spool_copies: int = 0
+    attachment_files: int = 0
+    outbox_mails: int = 0
+    licenses: list[str] = field(default_factory=list)  # still name the address
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "address": self.address,
+            "tickets": [
+                {
+                    "tid": e.tid,
+                    "messages_erased": e.messages,
+                    "attachments_erased": len(e.attachments),
+                    "spool_copies": len(e.spool_keys),
+                    "address_replaced": e.replaced,
+                }
+                for e in self.tickets
+            ],
+            "spool_copies_removed": self.spool_copies,
+            "attachment_files_removed": self.attachment_files,
+            "outbox_mails_erased": self.outbox_mails,
+            "licenses_naming_it": self.licenses,
+        }
+
+
+def _ticket_files(root: Path) -> Iterator[str]:
+    base = os.path.join(os.fspath(root), "tickets")
+    for sub in sorted(os.listdir(base)):
+        folder = os.path.join(base, sub)
+        if os.path.isdir(folder):
+            for name in sorted(os.listdir(folder)):
+                if name.endswith(".json"):
+                    yield os.path.join(folder, name)
+
+
+def _files_holding(root: Path, needles: list[bytes]) -> dict[bytes, set[str]]:
+    """For each needle (lower-case bytes), the TIDs whose file holds it, any case."""
+    found: dict[bytes, set[str]] = {n: set() for n in needles}
+    for path in _ticket_files(root):
+        try:
+            with open(path, "rb") as f:
+                data = f.read().lower()
+        except FileNotFoundError:
+            continue
+        for n in needles:
+            if n in data:
+                found[n].add(os.path.basename(path)[: -len(".json")].upper())
+    return found
+
+
+def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> int:
+    """Outgoing mail (queued or sent) to the address or about a ticket it opened:
+    the record keeps its id and times (so it is never queued again), recipients
+    and subject are replaced, the message is emptied, and queued mail is not sent.
+    Other mail that names the address gets the placeholder instead."""
+    n = 0
+    needle = address.encode()
+    for folder in (app.outbox.queue, app.outbox.sent):
+        for path in sorted(folder.glob("*.mail")):
+            try:
+                data = read_bytes(path)
+                head, _, raw = data.partition(b"\n")
+                meta = json.loads(head)
+            except (OSError, ValueError):
+                continue
+            to = [a.lower() for a in meta.get("to") or []]
+            if address not in to and meta.get("tid") not in theirs:
+                if needle in data.lower():
+                    n += 1
+                    if not dry_run:
+                        write_atomic(path, _scrub(data, address))
+                continue
+            n += 1
+            if dry_run:
+                continue
+            meta.update(to=[PLACEHOLDER], subject=ERASED, erased=True)
+            if folder == app.outbox.queue:  # never sent now: moved to sent/ as erased
+                write_atomic(app.outbox.sent / path.name, json.dumps(meta).encode() + b"\n")
+                remove(path)
+            else:
+                write_atomic(path, json.dumps(meta).encode() + b"\n")
+    return n
+
+
+def _scrub(data: bytes, address: str) -> bytes:
+    """The bytes with the address, in any case, replaced by the placeholder."""
+    return re.sub(re.escape(address.encode()), PLACEHOLDER.encode(), data, flags=re.IGNORECASE)
+
+
+def _spool_copies(app: App, e: Erasure, address: str, dry_run: bool) -> int:
+    """Remove the spool copies of erased messages, scrub the address from the kept."""
+    n = 0
+    for key in e.spool_keys:
+        if dry_run:
+            n += app.spool.path(key) is not None
+        else:
+            n += app.spool.discard(key)
+    for key in e.kept_keys:
+        try:
+            raw = app.spool.read(key)
+        except FileNotFoundError:
+            continue
+        if address.encode() in raw.lower():
+            n += 1
+            if not dry_run:
+                app.spool.rewrite(key, _scrub(raw, address))
+    return n
+
+
+def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
+    """Erase `address` everywhere; with `dry_run`, only say what would change."""
+    address = address.strip().lower()
+    result = ForgetResult(address)
+    needle = address.encode()
+    candidates = sorted(_files_holding(app.config.storage_path, [needle])[needle])
+    shas: set[str] = set()
+    for tid in candidates:
+        with app.store.locked():
+            loaded = app.store.load(tid)
+            if loaded is None:
+                continue
+            ticket, messages, erasure = erase_person(*loaded, address)
+            if not erasure.changed:
+                continue
+            result.tickets.append(erasure)
+            shas.update(erasure.attachments)
+            result.spool_copies += _spool_copies(app, erasure, address, dry_run)
+            if not dry_run:
+                app.store.save(ticket, messages)
+    erased = {e.tid for e in result.tickets} if dry_run else set()
+    result.attachment_files = _remove_unshared(app, shas, erased, dry_run)
+    theirs = {e.tid for e in result.tickets if e.theirs}
+    with app.store.locked():
+        result.outbox_mails = _erase_outbox(app, address, theirs, dry_run)
+        if not dry_run:
+            app.store.forget_address(address)
+    lics = app.store.registry()[0]
+    result.licenses = [lic.key for lic in lics if address in lic.emails]
+    return result
+
+
+def _remove_unshared(app: App, shas: set[str], erased: set[str], dry_run: bool) -> int:
+    """Attachment files (stored once by SHA-256) no other ticket refers to
+    (`erased`: tickets that refer to them only until the erasure, in a dry run)."""
+    if not shas:
+        return 0
+    needles = [s.encode() for s in sorted(shas)]
+    still = {
+        k: tids - erased for k, tids in _files_holding(app.config.storage_path, needles).items()
+    }
+    n = 0
+    root = app.config.storage_path / "attachments"
+    for sha in sorted(shas):
+        path = root / sha[:2] / sha
+        if not path.exists() or still.get(sha.encode()):
+            continue
+        n += 1
+        if not dry_run:
+            path.unlink()
+    return n

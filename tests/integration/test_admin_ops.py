@@ -1,0 +1,145 @@
+"""Registry upkeep, `maild forget`, closed-ticket retention and `ticket list`
+filters, through the real CLI on real files with a real SMTP sink."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from maild import jobs
+from maild.app import App
+from maild.config import load
+from maild.runner import ingest
+from tests.helpers import Desk, make_mail
+
+MSK = ZoneInfo("Europe/Moscow")
+IVAN = "ivan@shop-example.ru"
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def staff_reply(tid: str, body: str) -> bytes:
+    return make_mail(
+        sender="Анна <anna@example.com>", subject=f"Re: Новое обращение [TID#{tid}]", body=body
+    )
+
+
+def test_license_and_group_removal_and_expired_list(desk):
+    add = ("license", "add", "--level", "vip", "--email")
+    assert desk.run(*add, "a@x.example", "--key", "OLD", "--until", "2020-01-31").code == 0
+    assert desk.run(*add, "b@x.example", "--key", "NEW", "--until", "2099-01-31").code == 0
+    assert [r["key"] for r in desk.run("license", "list", "--expired", "--json").json()] == ["OLD"]
+    r = desk.run("license", "remove", "OLD")
+    assert r.code == 0 and "removed" in r.out
+    assert [r["key"] for r in desk.run("license", "list", "--json").json()] == ["NEW"]
+    assert desk.run("license", "remove", "OLD").code == 1
+    grp = ("group", "add", "--name", "Партнёры", "--level", "partner", "--domain", "p.example")
+    assert desk.run(*grp).code == 0
+    assert desk.run("group", "remove", "Партнёры").code == 0
+    assert desk.run("group", "list", "--json").json() == []
+    assert desk.run("group", "remove", "Партнёры").code == 1
+
+
+def _storage_mentions(desk: Desk, needle: bytes) -> list[str]:
+    root = desk.root / "data"
+    return [
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and needle in p.read_bytes().lower()
+    ]
+
+
+def test_forget_erases_a_person_but_keeps_tickets_and_timing(desk, sink):
+    ivan_tid = desk.ingest_tid(
+        make_mail(body=f"Пишите на {IVAN}, телефон 123", attachments=[("s.png", "image/png", PNG)])
+    )
+    desk.ingest(staff_reply(ivan_tid, f"Иван, ответили на {IVAN}."))
+    petr_tid = desk.ingest_tid(
+        make_mail(sender="petr@x.example", headers={"Cc": IVAN}, subject="Петр", body="Петр тут")
+    )
+    desk.flush()
+    assert sink.to(IVAN)
+    before = {t: desk.ticket(t) for t in (ivan_tid, petr_tid)}
+    sla = desk.run("report", "sla", "--json").json()
+    sla.pop("generated_at")
+    assert _storage_mentions(desk, IVAN.encode())
+
+    dry = desk.run("forget", IVAN, "--dry-run")
+    assert dry.code == 0 and "dry run" in dry.out and f"[TID#{ivan_tid}]" in dry.out
+    assert {t: desk.ticket(t) for t in before} == before
+
+    r = desk.run("forget", IVAN.upper(), "--json")
+    assert r.code == 0, r.err
+    report = r.json()
+    assert {t["tid"] for t in report["tickets"]} == {ivan_tid, petr_tid}
+    assert report["attachment_files_removed"] == 1 and report["spool_copies_removed"] >= 2
+
+    t = desk.ticket(ivan_tid)
+    for k in ("tid", "status", "level", "created_at", "reaction_due", "first_reaction_at"):
+        assert t[k] == before[ivan_tid][k]
+    assert t["requester"] == "forgotten@invalid"
+    assert all(m["text"] == "[удалено по запросу]" for m in t["messages"])
+    assert [m["received_at"] for m in t["messages"]] == [
+        m["received_at"] for m in before[ivan_tid]["messages"]
+    ]
+    assert t["messages"][0]["attachments"][0]["filename"] == "[удалено по запросу]"
+    p = desk.ticket(petr_tid)
+    assert p["requester"] == "petr@x.example"
+    assert p["messages"][0]["text"].startswith("Петр тут")
+    after = desk.run("report", "sla", "--json").json()
+    after.pop("generated_at")
+    assert after == sla
+    # nothing under the storage names the person any more
+    assert _storage_mentions(desk, IVAN.encode()) == []
+    assert desk.tickets("--requester", IVAN) == []
+    assert len(desk.tickets("--requester", "forgotten@invalid")) == 1
+
+
+def _app(desk: Desk, when: datetime) -> App:
+    return App(load(desk.config), clock=lambda: when)
+
+
+def test_closed_tickets_older_than_keep_closed_days_are_deleted(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
+    start = datetime(2026, 9, 1, 10, 0, tzinfo=MSK)
+    old = ingest(_app(desk, start), make_mail(msgid="<old@c.example>"))[1].tid
+    ingest(_app(desk, start + timedelta(hours=1)), staff_reply(old, "#close\nГотово."))
+    kept = ingest(_app(desk, start), make_mail(sender="p@x.example", subject="Открыто"))[1].tid
+    spooled = list((desk.root / "data" / "spool" / "cur").iterdir())
+    assert len(spooled) == 3
+
+    soon = start + timedelta(days=29)
+    assert jobs.run_all(_app(desk, soon), soon)["purged"] == 0
+    later = start + timedelta(days=31)
+    assert jobs.run_all(_app(desk, later), later)["purged"] == 1
+    assert desk.run("ticket", "show", old).code == 1
+    assert [t["tid"] for t in desk.tickets()] == [kept]
+    assert len(list((desk.root / "data" / "spool" / "cur").iterdir())) == 1
+    # a late reply to the deleted ticket's mail opens a new one instead of failing
+    again = ingest(
+        _app(desk, later),
+        make_mail(msgid="<late@c.example>", headers={"In-Reply-To": "<old@c.example>"}),
+    )[1]
+    assert again.outcome == "new"
+
+
+def test_ticket_list_filters(desk):
+    desk.run("license", "add", "--key", "V", "--level", "vip", "--email", "vip@corp.example")
+    a = desk.ingest_tid(make_mail(sender="vip@corp.example", subject="VIP"))
+    b = desk.ingest_tid(make_mail(sender="x@corp.example", subject="free"))
+    c = desk.ingest_tid(make_mail(sender="y@other.example", subject="other"))
+    assert [t["tid"] for t in desk.tickets()] == [a, b, c]
+    assert [t["tid"] for t in desk.tickets("--level", "vip")] == [a]
+    assert [t["tid"] for t in desk.tickets("--requester", "@corp.example")] == [a, b]
+    assert [t["tid"] for t in desk.tickets("--requester", "Y@Other.example")] == [c]
+    assert [t["tid"] for t in desk.tickets("--limit", "2")] == [a, b]
+    assert desk.tickets("--since", "2999-01-01") == []
+    full = desk.tickets("--limit", "1")[0]
+    assert full == desk.ticket(a)  # the INTERFACE.md shape, messages included
+    plain = desk.run("ticket", "list", "--level", "free")
+    assert re.findall(r"^(\d{4}-\d{4})", plain.out, re.MULTILINE) == [b, c]
+    assert desk.run("ticket", "list", "--limit", "0").code == 64

@@ -1,0 +1,126 @@
+"""`maild backup` while `maild serve` takes SMTP mail, then `maild restore` into a
+fresh directory: every ticket and every queued mail of the snapshot is there, as it
+was, and nothing accepted before the backup began is missing."""
+
+from __future__ import annotations
+
+import smtplib
+import tarfile
+import threading
+import time
+from pathlib import Path
+
+from tests.helpers import Daemon, Desk, free_port, make_mail
+
+TOTAL = 40  # mails sent; the backup starts after BEFORE of them were accepted
+BEFORE = 15
+
+
+def _send_load(port: int, accepted: list[tuple[str, float]], stop: threading.Event) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:
+        for i in range(TOTAL):
+            if stop.is_set():
+                return
+            msgid = f"<load-{i}@client.example>"
+            raw = make_mail(sender=f"client{i}@shop{i % 7}.example", msgid=msgid)
+            s.sendmail(f"client{i}@shop{i % 7}.example", ["support@example.com"], raw)
+            accepted.append((msgid, time.monotonic()))
+
+
+def _outbox(desk: Desk) -> dict[str, dict]:
+    r = desk.run("outbox", "list", "--json")
+    assert r.code == 0, r.err
+    return {m["id"]: m for m in r.json()}
+
+
+def test_backup_under_smtp_load_restores_every_ticket_and_queued_mail(tmp_path):
+    # no relay listens: every mail maild queues stays queued, to be compared
+    for sub in ("live", "r"):
+        (tmp_path / sub).mkdir()
+    live = Desk(tmp_path / "live", free_port(), smtp={"listen": f"127.0.0.1:{free_port()}"})
+    daemon = Daemon(live).start()
+    accepted: list[tuple[str, float]] = []
+    stop = threading.Event()
+    sender = threading.Thread(target=_send_load, args=(daemon.port, accepted, stop))
+    sender.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(accepted) < BEFORE and time.monotonic() < deadline and sender.is_alive():
+            time.sleep(0.01)
+        assert len(accepted) >= BEFORE
+        began = time.monotonic()
+        archive = tmp_path / "snap.tar.gz"
+        r = live.run("backup", str(archive), "--json")
+        assert r.code == 0, r.err
+        figures = r.json()
+        sender.join(60)
+    finally:
+        stop.set()
+        sender.join(10)
+        assert daemon.stop() == 0
+    assert archive.stat().st_mode & 0o077 == 0  # personal data and the reply secret
+    with tarfile.open(archive) as tar:
+        assert not [n for n in tar.getnames() if n.startswith((".backup-", "/")) or n == "lock"]
+
+    target = tmp_path / "restored"
+    r = live.run("restore", str(archive), "--storage", str(target))
+    assert r.code == 0, r.err
+    restored = Desk(tmp_path / "r", live.relay_port, storage={"path": str(target)})
+
+    mine = {t["tid"]: t for t in restored.tickets()}
+    theirs = {t["tid"]: t for t in live.tickets()}
+    assert len(mine) == figures["tickets"] > 0
+    for tid, t in mine.items():  # a ticket is not changed by later mail (all new)
+        assert t == theirs[tid]
+        assert restored.ticket(tid) == live.ticket(tid)
+
+    # queued mail: the same records, and each ticket's mail is queued with it
+    queued, live_queued = _outbox(restored), _outbox(live)
+    assert len(queued) == figures["queued"]
+    for mail_id, m in queued.items():
+        other = live_queued[mail_id]
+        for k in ("to", "subject", "tid", "message_id", "queued_at", "kind"):
+            assert m[k] == other[k]
+    queued_ids = {m["message_id"] for m in queued.values()}
+    for t in mine.values():
+        out = [m["message_id"] for m in t["messages"] if m["direction"] == "out"]
+        assert out and set(out) <= queued_ids
+    assert {m["tid"] for m in queued.values()} <= set(mine)
+
+    # nothing accepted before the backup began is lost: a ticket, or pending in the spool
+    pending = b"".join(p.read_bytes() for p in (target / "spool" / "new").iterdir())
+    in_tickets = {t["messages"][0]["message_id"] for t in mine.values()}
+    for msgid, at in accepted:
+        if at < began:
+            assert msgid in in_tickets or msgid.encode() in pending, msgid
+    # the restored storage works: its pending mail becomes tickets
+    daemon = Daemon(restored).start()
+    try:
+        deadline = time.monotonic() + 20
+        while len(restored.tickets()) < len(mine) + figures["pending"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        assert daemon.stop() == 0
+
+
+def test_restore_refuses_a_non_empty_directory_and_other_files(tmp_path, desk):
+    desk.ingest(make_mail())
+    archive = tmp_path / "b.tar.gz"
+    assert desk.run("backup", str(archive)).code == 0
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "x").write_text("x")
+    r = desk.run("restore", str(archive), "--storage", str(busy))
+    assert r.code == 1 and "not an empty directory" in r.err
+    junk = tmp_path / "junk.tar.gz"
+    junk.write_bytes(b"not a tar")
+    r = desk.run("restore", str(junk), "--storage", str(tmp_path / "new"))
+    assert r.code == 1 and "not a maild backup" in r.err
+    assert not Path(tmp_path / "new").exists()
+    r = desk.run("backup", str(desk.root / "data" / "b.tar.gz"))
+    assert r.code == 1 and "inside the storage" in r.err
+    # into a directory: a dated archive there
+    r = desk.run("backup", str(tmp_path))
+    assert r.code == 0, r.err
+    assert list(tmp_path.glob("maild-*.tar.gz"))

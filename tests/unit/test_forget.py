@@ -1,0 +1,55 @@
+"""Unit tests for maild.domain.forget: what erasing a person keeps and what it drops."""
+
+from __future__ import annotations
+
+from maild.domain.forget import ERASED, PLACEHOLDER, erase_person
+
+TICKET = {
+    "tid": "1234-5678",
+    "requester": "ivan@x.example",
+    "subject": "Иван Петров, заказ 42",
+    "participants": ["ivan@x.example", "olga@x.example"],
+    "created_at": "2026-11-25T10:00:00+03:00",
+    "reaction_due": "2026-11-25T16:00:00+03:00",
+}
+
+
+def msg(frm: str, text: str, **kw) -> dict:
+    return {"from": frm, "direction": "in", "text": text, "to": [], "attachments": [], **kw}
+
+
+def test_their_ticket_loses_every_text_but_keeps_times():
+    att = {"filename": "паспорт.png", "sha256": "ab" * 32, "size": 10}
+    messages = [
+        msg("ivan@x.example", "мой телефон 123", spool_key="k1", attachments=[att]),
+        msg("anna@example.com", "Иван, ответ", direction="out", to=["ivan@x.example"]),
+    ]
+    t, out, e = erase_person(TICKET, messages, "Ivan@X.example")
+    assert e.theirs and e.messages == 2 and e.spool_keys == ["k1"]
+    assert e.attachments == ["ab" * 32]
+    assert t["requester"] == PLACEHOLDER and t["subject"] == ERASED
+    assert t["participants"] == [PLACEHOLDER, "olga@x.example"]
+    assert t["created_at"] == TICKET["created_at"] and t["reaction_due"] == TICKET["reaction_due"]
+    assert [m["text"] for m in out] == [ERASED, ERASED]
+    assert out[0]["from"] == PLACEHOLDER and out[1]["to"] == [PLACEHOLDER]
+    assert out[0]["attachments"][0] == {"filename": ERASED, "sha256": None, "size": 10}
+    assert messages[0]["text"] == "мой телефон 123"  # the input is not changed
+
+
+def test_other_ticket_keeps_other_peoples_text_without_the_address():
+    other = dict(TICKET, requester="olga@x.example")
+    messages = [
+        msg("olga@x.example", "Коллега IVAN@x.example", cc=["ivan@x.example"], spool_key="o"),
+        msg("ivan@x.example", "Да, я тут"),
+    ]
+    t, out, e = erase_person(other, messages, "ivan@x.example")
+    assert not e.theirs and e.messages == 1 and e.kept_keys == ["o"]
+    assert t["requester"] == "olga@x.example" and t["subject"] == TICKET["subject"]
+    assert out[0]["text"] == f"Коллега {PLACEHOLDER}" and out[0]["cc"] == [PLACEHOLDER]
+    assert out[1]["text"] == ERASED
+
+
+def test_a_ticket_without_the_person_is_unchanged():
+    other = dict(TICKET, requester="olga@x.example", participants=["olga@x.example"])
+    _t, out, e = erase_person(other, [msg("olga@x.example", "текст")], "ivan@x.example")
+    assert not e.changed and out[0]["text"] == "текст"
