@@ -55,13 +55,16 @@ class App:
         )
         self.renderer = Renderer(self.config.support)
         self.attachment_policy = AttachmentPolicy(**self.config.attachments)
-        self.reply_secret = self._reply_secret(root)
+        self.reply_secret = self.kept_secret("reply_secret", self.config.support.reply_secret)
+        web = self.config.web  # the site's key, made before any worker forks
+        self.web_secret = self.kept_secret("web_secret", web.secret) if web else None
 
-    def _reply_secret(self, root) -> bytes:
-        """The key of signed reply addresses: from config, else made once and kept."""
-        if self.config.support.reply_secret:
-            return self.config.support.reply_secret.encode()
-        path = root / "reply_secret"
+    def kept_secret(self, name: str, configured: str | None = None) -> bytes:
+        """A signing key (reply addresses, the site's links): from config, else made
+        once, kept in the storage directory (mode 0600) and read from there."""
+        if configured:
+            return configured.encode()
+        path = self.config.storage_path / name
         try:
             return path.read_bytes()
         except FileNotFoundError:

@@ -342,6 +342,15 @@ class Daemon:
                 return 71  # EX_OSERR
             log.info("listening for %s on %s", cfg.smtp.protocol.upper(), cfg.smtp.listen)
 
+        site = None
+        if cfg.web is not None:  # the support site (maild.web), on this loop
+            from maild.web.server import start_site
+
+            site = await start_site(self.app, self)
+            if site is None:
+                self._stop_children()
+                return 71  # EX_OSERR
+
         imap_thread = None
         if cfg.imap is not None:
             from maild.adapters.imap import ImapPoller
@@ -379,6 +388,8 @@ class Daemon:
             self.handler.accepting = False
         if server is not None:
             server.close()
+        if site is not None:
+            await site.cleanup()
         self.imap_stop.set()
         try:
             await asyncio.wait_for(self.queue.join(), STOP_GRACE)

@@ -1,0 +1,44 @@
+"""The personal site link in customer mail: `base_url/t/<token>`.
+
+Only mail whose every recipient is a customer of the ticket gets one (never staff
+or the head), bound to the first recipient, renewed with every mail. The thread
+kept in the store gets the mail's text with the link masked: `ticket show --json`
+and the site itself never show a working token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from maild.web.tokens import ticket_token
+
+MASK = "(персональная ссылка)"
+
+
+def site_link(app: Any, tid: str | None, to: Iterable[str], now: datetime) -> str | None:
+    """The link for a mail to `to` about `tid`, or None (no site, no ticket, or a
+    recipient who is staff, the head or support itself)."""
+    web = app.config.web
+    to = list(to)
+    if web is None or not tid or not to or app.web_secret is None:
+        return None
+    support = app.config.support
+    internal = {*support.staff, support.head, support.address}
+    if any(a in internal for a in to):
+        return None
+    token = ticket_token(app.web_secret, tid, to[0], now, web.link_days)
+    return f"{web.base_url}/t/{token}"
+
+
+def footer(link: str) -> str:
+    """The lines added under a staff reply relayed to the customer."""
+    return f"\n\nВся переписка по обращению на сайте поддержки:\n{link}\n"
+
+
+def masked(text: str, link: str | None) -> str:
+    """The text as kept in the thread: the token replaced by MASK."""
+    if not link:
+        return text
+    return text.replace(link, link.rsplit("/", 1)[0] + "/" + MASK)

@@ -1,0 +1,171 @@
+"""The support site over HTTP, inside a real `maild serve` subprocess with a real
+relay sink: personal links, refusals, escaping, headers, forms and their limits."""
+
+from __future__ import annotations
+
+import smtplib
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from maild.web import tokens
+from tests.helpers import Daemon, Desk, free_port, make_mail
+from tests.webclient import link_in, post, request
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+CUSTOMER = "ivan@shop-example.ru"
+
+
+def wait_until(pred, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(0.05)
+    return pred()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    from tests.helpers import Sink
+
+    sink = Sink().start()
+    root = tmp_path_factory.mktemp("site")
+    web_port = free_port()
+    base = f"http://127.0.0.1:{web_port}"
+    desk = Desk(
+        root,
+        sink.port,
+        smtp={"listen": f"127.0.0.1:{free_port()}"},
+        web={"listen": f"127.0.0.1:{web_port}", "base_url": base, "max_submissions_per_hour": 2},
+    )
+    daemon = Daemon(desk).start()
+    wait_until(lambda: "site on" in daemon.logtext(), 10)
+    yield desk, daemon, sink, base
+    daemon.stop()
+    sink.stop()
+
+
+def mail_in(daemon, raw: bytes, sender: str = CUSTOMER) -> None:
+    with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+        s.sendmail(sender, ["support@example.com"], raw)
+
+
+@pytest.fixture(scope="module")
+def ticket(site):
+    """A customer's ticket by mail: a <script> in the text, a PNG and an HTML file."""
+    desk, daemon, sink, base = site
+    body = "Ошибка <script>alert(1)</script> на странице заказа.\nПароль: qwerty123"
+    files = [("screen.png", "image/png", PNG), ("page.html", "text/html", b"<b>x</b>")]
+    mail_in(daemon, make_mail(body=body, msgid="<w1@c.example>", attachments=files))
+    [conf] = wait_until(lambda: sink.to(CUSTOMER))
+    return conf, link_in(conf.text, base)
+
+
+def test_customer_mail_has_a_link_staff_mail_none_and_the_store_no_token(site, ticket):
+    desk, _daemon, sink, base = site
+    conf, link = ticket
+    [staff] = wait_until(lambda: sink.to("anna@example.com"))
+    assert "/t/" not in staff.text
+    tid = conf.subject.split("[TID#")[1].rstrip("]")
+    token = link.rsplit("/", 1)[1]
+    assert token.startswith(tid + ".")
+    assert token not in str(desk.ticket(tid))  # ticket show --json: masked
+
+
+def test_ticket_page_escapes_shows_files_and_sends_safe_headers(site, ticket):
+    _conf, link = ticket
+    page = request(link)
+    assert page.status == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>" not in page.text
+    assert "qwerty123" not in page.text  # access data are never on the web
+    assert "page.html: не принят" in page.text
+    assert "set-cookie" not in page.headers
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert "script-src" not in page.headers["content-security-policy"]
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    f = request(link + "/file/0/0")
+    assert f.status == 200 and f.body == PNG
+    assert f.headers["content-type"] == "image/png"
+    assert f.headers["content-disposition"].startswith("attachment;")
+    assert request(link + "/file/0/1").status == 404  # the refused HTML is not served
+
+
+def test_tampered_foreign_and_expired_links_get_a_plain_page(site, ticket):
+    desk, daemon, sink, base = site
+    _conf, link = ticket
+    tid, expiry, mac = link.rsplit("/", 1)[1].split(".")
+    bad = f"{base}/t/{tid}.{expiry}.{mac[:-2]}{'AA' if mac[-2:] != 'AA' else 'BB'}"
+    longer = f"{base}/t/{tid}.{int(expiry) + 1}.{mac}"
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    stranger = tokens.ticket_token(key, tid, "other@evil.example", datetime.now(UTC), 90)
+    old = tokens.ticket_token(key, tid, CUSTOMER, datetime.now(UTC) - timedelta(days=91), 90)
+    for url, text in [
+        (bad, "недействительна"),
+        (longer, "недействительна"),
+        (f"{base}/t/{stranger}", "недействительна"),
+        (f"{base}/t/{old}", "истёк"),
+        (f"{base}/t/../../etc", "не найдена"),
+    ]:
+        page = request(url)
+        assert page.status in (403, 404), url
+        assert text in page.text and "Переписка" not in page.text
+        assert page.headers["x-content-type-options"] == "nosniff"
+    assert mac not in daemon.logtext() and "/t/…" in daemon.logtext()
+
+
+def test_reply_needs_the_form_token_and_reaches_staff(site, ticket):
+    desk, daemon, sink, base = site
+    _conf, link = ticket
+    before = len(sink.to("anna@example.com"))
+    forged = post(link + "/reply", {"form": "1.abc.def", "text": "подделка"})
+    assert forged.status == 400 and "Форма устарела" in forged.text
+    page = request(link)
+    r = post(
+        link + "/reply",
+        {"form": page.form_token(), "text": "Вот скриншот"},
+        [("shot.png", "image/png", PNG)],
+    )
+    assert r.status == 303 and r.headers["location"].endswith("?sent=reply")
+    again = post(link + "/reply", {"form": page.form_token(), "text": "Вот скриншот"})
+    assert again.status == 303  # a second submit of the same form: stored once
+    mails = wait_until(lambda: sink.to("anna@example.com")[before:])
+    assert len(mails) == 1 and "Вот скриншот" in mails[0].text
+    assert "подделка" not in str(desk.tickets())
+    shown = request(base + r.headers["location"]).text
+    assert "Ваше сообщение добавлено" in shown and "Вот скриншот" in shown and "shot.png" in shown
+
+
+def test_new_form_honeypot_rate_limit_and_confirmation(site):
+    desk, daemon, sink, base = site
+    form = request(base + "/new")
+    assert form.status == 200 and 'name="website"' in form.text
+    fields = {"name": "Олег", "email": "oleg@client.example", "subject": "Вопрос", "text": "Как?"}
+    bot = post(base + "/new", {**fields, "website": "http://spam", "form": form.form_token()})
+    assert bot.status == 200 and "Проверьте почту" in bot.text
+    time.sleep(0.5)
+    assert not sink.to("oleg@client.example")
+    for n in range(2):
+        ok = post(base + "/new", {**fields, "form": request(base + "/new").form_token()})
+        assert ok.status == 200, n
+    limited = post(base + "/new", {**fields, "form": request(base + "/new").form_token()})
+    assert limited.status == 429
+    mails = wait_until(
+        lambda: sink.to("oleg@client.example")[1:] and sink.to("oleg@client.example")
+    )
+    assert len(mails) == 2 and "[TID#" not in mails[0].subject  # no ticket before the click
+    assert not [t for t in desk.tickets() if t["requester"] == "oleg@client.example"]
+    link = link_in(mails[0].text, base, "c")
+    confirm = request(link)
+    assert confirm.status == 200 and "Подтвердить" in confirm.text
+    done = post(link, {"form": confirm.form_token()})
+    assert done.status == 303 and "/t/" in done.headers["location"]
+    assert "Как?" in request(base + done.headers["location"]).text
+    assert sum(t["requester"] == "oleg@client.example" for t in desk.tickets()) == 1
