@@ -75,7 +75,8 @@ def _send(
     if not out.to:
         return None
     message_id = app.message_id(out.key, tid)
-    link = site_link(app, tid, out.to, now)  # customer mail only (maild.web.links)
+    requester = decision.ticket.get("requester")
+    link = site_link(app, tid, out.to, now, requester)  # customer mail only (maild.web.links)
     if out.body is not None:  # a staff reply goes out as the staff member wrote it
         subject, body = f"Re: {out.context['subject']}", out.body + (footer(link) if link else "")
     else:

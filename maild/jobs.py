@@ -44,7 +44,7 @@ def _queue(
     if not to:
         return
     tid = ticket["tid"]
-    link = site_link(app, tid, to, now)  # customer mail only (maild.web.links)
+    link = site_link(app, tid, to, now, ticket["requester"])  # customer mail only (maild.web.links)
     subject, body = app.renderer.text(template, {**context, "site_link": link})
     message_id = app.message_id(key, tid)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)

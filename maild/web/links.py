@@ -1,7 +1,8 @@
 """The personal site link in customer mail: `base_url/t/<token>`.
 
 Only mail whose every recipient is a customer of the ticket gets one (never staff
-or the head), bound to the first recipient, renewed with every mail. The thread
+or the head), bound to the requester (else the first recipient; one mail to several
+customers carries one link), renewed with every mail. The thread
 kept in the store gets the mail's text with the link masked: `ticket show --json`
 and the site itself never show a working token.
 """
@@ -17,9 +18,12 @@ from maild.web.tokens import ticket_token
 MASK = "(персональная ссылка)"
 
 
-def site_link(app: Any, tid: str | None, to: Iterable[str], now: datetime) -> str | None:
+def site_link(
+    app: Any, tid: str | None, to: Iterable[str], now: datetime, requester: str | None = None
+) -> str | None:
     """The link for a mail to `to` about `tid`, or None (no site, no ticket, or a
-    recipient who is staff, the head or support itself)."""
+    recipient who is staff, the head or support itself). Bound to the requester
+    when the mail goes to them, else to its first recipient."""
     web = app.config.web
     to = list(to)
     if web is None or not tid or not to or app.web_secret is None:
@@ -28,7 +32,8 @@ def site_link(app: Any, tid: str | None, to: Iterable[str], now: datetime) -> st
     internal = {*support.staff, support.head, support.address}
     if any(a in internal for a in to):
         return None
-    token = ticket_token(app.web_secret, tid, to[0], now, web.link_days)
+    owner = requester if requester in to else to[0]
+    token = ticket_token(app.web_secret, tid, owner, now, web.link_days)
     return f"{web.base_url}/t/{token}"
 
 

@@ -59,3 +59,9 @@ def test_only_customer_mail_gets_a_link_and_the_thread_keeps_it_masked():
     assert site_link(_app(web=False), "4821-7730", [ADDR], NOW) is None
     text = masked(f"Ссылка:\n{link}\n", link)
     assert link not in text and "https://s.example/t/(персональная ссылка)" in text
+
+
+def test_a_mail_to_several_customers_is_bound_to_the_requester():
+    link = site_link(_app(), "4821-7730", ["a@x.ru", ADDR], NOW, requester=ADDR)
+    token = link.rsplit("/", 1)[1]
+    assert tokens.check_ticket_token(KEY, token, ["a@x.ru", ADDR], NOW) == ADDR
