@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from tests.helpers import Desk, free_port
+
 
 @dataclass
 class Page:
@@ -53,6 +55,15 @@ def post(url: str, fields: dict[str, str], files=(), headers=None) -> Page:
     out.append(f"--{boundary}--\r\n".encode())
     h = {"Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})}
     return request(url, "POST", b"".join(out), h)
+
+
+def site_desk(root, relay_port: int, **sections) -> tuple[Desk, str]:
+    """A Desk with an SMTP listener and the site on free loopback ports; its base URL."""
+    web_port = free_port()
+    base = f"http://127.0.0.1:{web_port}"
+    web = {"listen": f"127.0.0.1:{web_port}", "base_url": base, **sections.pop("web", {})}
+    desk = Desk(root, relay_port, smtp={"listen": f"127.0.0.1:{free_port()}"}, web=web, **sections)
+    return desk, base
 
 
 def link_in(text: str, base: str, kind: str = "t") -> str:

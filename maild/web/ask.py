@@ -142,7 +142,9 @@ class Ask:
         self.site.daemon.outbox_wake.set()
 
     # -- the confirmation link ---------------------------------------------------------
-    def _pending(self, token: str) -> tuple[str, dict[str, Any]] | web.Response:
+    def _pending(self, request: web.Request) -> tuple[str, str, dict[str, Any]] | web.Response:
+        """(token, submission id, its meta) for a valid confirmation link, else a page."""
+        token = request.match_info["token"]
         parts = tokens.split(token)
         meta = self.pending.meta(parts[0]) if parts else None
         checked = tokens.check_confirm_token(
@@ -156,7 +158,7 @@ class Ask:
                 link=f"{self.site.prefix}/new",
                 link_text="Задать вопрос",
             )
-        return parts[0], meta
+        return token, parts[0], meta
 
     def _to_ticket(self, meta: dict[str, Any], token: str) -> web.Response:
         """The ticket once the pipeline has opened it, else a page that looks again."""
@@ -173,11 +175,10 @@ class Ask:
         return self.site.redirect(f"{self.site.prefix}/t/{ticket_token}")
 
     async def confirm_page(self, request: web.Request) -> web.Response:
-        token = request.match_info["token"]
-        found = self._pending(token)
+        found = self._pending(request)
         if isinstance(found, web.Response):
             return found
-        sub_id, meta = found
+        token, sub_id, meta = found
         if meta.get("confirmed"):
             return self._to_ticket(meta, token)
         body = self.site.pages.render(
@@ -190,11 +191,10 @@ class Ask:
         return web.Response(text=body, content_type="text/html", charset="utf-8")
 
     async def confirm(self, request: web.Request) -> web.Response:
-        token = request.match_info["token"]
-        found = self._pending(token)
+        found = self._pending(request)
         if isinstance(found, web.Response):
             return found
-        sub_id, meta = found
+        token, sub_id, meta = found
         form = await request.post()
         ok = tokens.check_form_token(
             self.site.key, str(form.get("form", "")), f"c|{sub_id}", self.app.now(), FORM_MAX_AGE

@@ -70,7 +70,7 @@ def redacted(text: str) -> str:
     return redact_credentials(text)[0]
 
 
-def _size(n: int) -> str:
+def size_ru(n: int) -> str:
     if n < 1024:
         return f"{n} байт"
     if n < 1024 * 1024:
@@ -86,7 +86,7 @@ def _entry(app: Any, n: int, m: dict[str, Any], viewer: str) -> dict[str, Any]:
         {
             "n": i,
             "name": a.get("filename") or "(без имени)",
-            "size": _size(int(a.get("size") or 0)),
+            "size": size_ru(int(a.get("size") or 0)),
             "accepted": bool(a.get("accepted")) and bool(a.get("sha256")),
             "reason": a.get("reason") or "файл не сохранён",
         }

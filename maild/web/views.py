@@ -19,7 +19,7 @@ from aiohttp import web
 from maild.domain import ticket as tk
 from maild.web import tokens
 from maild.web.forms import MAX_FILES, MAX_TEXT, RateLimit, Upload, clean_text, compose
-from maild.web.pages import SENT_RU, Pages, shown, ticket_view
+from maild.web.pages import SENT_RU, Pages, shown, size_ru, ticket_view
 
 log = logging.getLogger("maild.web")
 
@@ -52,7 +52,7 @@ class Site:
         max_message = int(app.config.attachments.get("max_message_bytes", 25 << 20))
         self.max_body = max_message + (1 << 20)  # the files plus the form's fields
         self.too_large_text = (
-            f"Файлы вместе должны занимать не больше {max_message >> 20} МБ. "
+            f"Файлы вместе должны занимать не больше {size_ru(max_message)}. "
             "Вернитесь назад и уменьшите их или отправьте часть файлов отдельно."
         )
         self.posts = RateLimit(max(30, 6 * self.cfg.max_submissions_per_hour))

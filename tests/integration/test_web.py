@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from maild.web import tokens
-from tests.helpers import Daemon, Desk, free_port, make_mail
-from tests.webclient import link_in, post, request
+from tests.helpers import Daemon, make_mail
+from tests.integration.test_serve import wait_until
+from tests.webclient import link_in, post, request, site_desk
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -21,34 +22,21 @@ PNG = (
 CUSTOMER = "ivan@shop-example.ru"
 
 
-def wait_until(pred, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(0.05)
-    return pred()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     from tests.helpers import Sink
 
     sink = Sink().start()
-    root = tmp_path_factory.mktemp("site")
-    web_port = free_port()
-    base = f"http://127.0.0.1:{web_port}"
-    desk = Desk(
-        root,
+    desk, base = site_desk(
+        tmp_path_factory.mktemp("site"),
         sink.port,
-        smtp={"listen": f"127.0.0.1:{free_port()}"},
-        web={"listen": f"127.0.0.1:{web_port}", "base_url": base, "max_submissions_per_hour": 2},
+        web={"max_submissions_per_hour": 2},
+        attachments={"max_message_bytes": 1_000_000},
     )
     daemon = Daemon(desk).start()
     wait_until(lambda: "site on" in daemon.logtext(), 10)
     yield desk, daemon, sink, base
-    daemon.stop()
+    assert daemon.stop() == 0  # SIGTERM stops the site with the rest
     sink.stop()
 
 
@@ -169,3 +157,44 @@ def test_new_form_honeypot_rate_limit_and_confirmation(site):
     assert done.status == 303 and "/t/" in done.headers["location"]
     assert "Как?" in request(base + done.headers["location"]).text
     assert sum(t["requester"] == "oleg@client.example" for t in desk.tickets()) == 1
+
+
+def test_body_cap_rating_only_when_closed_and_reopen(site):
+    desk, daemon, sink, base = site
+    mail_in(daemon, make_mail(body="Второй вопрос", msgid="<w2@c.example>"))
+    conf = wait_until(
+        lambda: [
+            m
+            for m in sink.to(CUSTOMER)
+            if "Второй вопрос" in m.subject or m.msg["In-Reply-To"] == "<w2@c.example>"
+        ]
+    )
+    link = link_in(conf[0].text, base)
+    tid = link.rsplit("/", 1)[1].split(".")[0]
+    big = post(
+        link + "/reply",
+        {"form": request(link).form_token(), "text": "x"},
+        [("big.png", "image/png", b"\0" * 2_200_000)],
+    )
+    assert big.status == 413 and "не больше 977 КБ" in big.text
+    early = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
+    assert early.status == 400 and desk.ticket(tid).get("rating") is None
+    mail_in(
+        daemon,
+        make_mail(sender="anna@example.com", subject=f"Re: x [TID#{tid}]", body="#close\nГотово."),
+        "anna@example.com",
+    )
+    assert wait_until(lambda: desk.ticket(tid)["status"] == "closed")
+    page = request(link)
+    assert "Оцените работу" in page.text and "Открыть обращение снова" in page.text
+    r = post(link + "/reopen", {"form": page.form_token(), "text": "Снова ошибка"})
+    assert r.status == 303 and r.headers["location"].endswith("?sent=reopen")
+    assert desk.ticket(tid)["status"] == "open"
+    assert "Снова ошибка" in request(link).text
+
+
+def test_a_tampered_confirmation_link_opens_nothing(site):
+    desk, daemon, sink, base = site
+    page = request(f"{base}/c/0123abcd.99999.AAAAAAAAAAAAAAAAAAAAAA")
+    assert page.status == 403 and "Задать вопрос" in page.text
+    assert post(f"{base}/c/0123abcd.99999.AAAAAAAAAAAAAAAAAAAAAA", {"form": "x"}).status == 403

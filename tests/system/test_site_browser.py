@@ -14,9 +14,10 @@ import time
 
 import pytest
 
-from tests.helpers import Daemon, Desk, free_port, make_mail
-from tests.integration.test_web import PNG, wait_until
-from tests.webclient import link_in
+from tests.helpers import Daemon, make_mail
+from tests.integration.test_serve import wait_until
+from tests.integration.test_web import PNG
+from tests.webclient import link_in, site_desk
 
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
@@ -54,14 +55,7 @@ def browser(tmp_path):
 
 @pytest.fixture
 def served(tmp_path, sink):
-    web_port = free_port()
-    base = f"http://127.0.0.1:{web_port}"
-    desk = Desk(
-        tmp_path,
-        sink.port,
-        smtp={"listen": f"127.0.0.1:{free_port()}"},
-        web={"listen": f"127.0.0.1:{web_port}", "base_url": base},
-    )
+    desk, base = site_desk(tmp_path, sink.port)
     daemon = Daemon(desk).start()
     assert wait_until(lambda: "site on" in daemon.logtext(), 10)
     yield desk, daemon, base
