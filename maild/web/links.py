@@ -9,6 +9,8 @@ and the site itself never show a working token.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -47,3 +49,15 @@ def masked(text: str, link: str | None) -> str:
     if not link:
         return text
     return text.replace(link, link.rsplit("/", 1)[0] + "/" + MASK)
+
+
+def without_tokens(app: Any, msg: Any) -> Any:
+    """The message with every site token in its text masked: a customer who replies
+    by mail quotes our mail, link and all, and that text is kept in the store and
+    goes to staff."""
+    web = app.config.web
+    if web is None or f"{web.base_url}/" not in msg.text:
+        return msg
+    pattern = re.escape(web.base_url) + r"/([tc])/[A-Za-z0-9_.-]+"
+    text = re.sub(pattern, lambda m: f"{web.base_url}/{m.group(1)}/{MASK}", msg.text)
+    return dataclasses.replace(msg, text=text)

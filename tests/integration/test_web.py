@@ -65,6 +65,15 @@ def test_customer_mail_has_a_link_staff_mail_none_and_the_store_no_token(site, t
     token = link.rsplit("/", 1)[1]
     assert token.startswith(tid + ".")
     assert token not in str(desk.ticket(tid))  # ticket show --json: masked
+    quoted = make_mail(
+        subject=f"Re: {conf.subject}",
+        body=f"Спасибо.\n\n> {conf.text.replace(chr(10), chr(10) + '> ')}",
+        msgid="<w1-quote@c.example>",
+    )
+    mail_in(_daemon, quoted)  # a reply quoting the whole confirmation, link and all
+    assert wait_until(lambda: len(desk.ticket(tid)["messages"]) > 3)
+    assert token not in str(desk.ticket(tid))
+    assert all(token not in m.text for m in sink.to("anna@example.com"))
 
 
 def test_ticket_page_escapes_shows_files_and_sends_safe_headers(site, ticket):
