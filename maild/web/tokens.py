@@ -22,7 +22,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 
-_MAC_CHARS = 22  # 132 bits of HMAC-SHA256, URL-safe base64
+# 128 bits of HMAC-SHA256 in lower-case base32: letters and digits only, so no mail
+# client's link detection cuts a trailing "-" or "_" off the URL
+_MAC_BYTES = 16
 _PART = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DAY = 86400
 
@@ -36,7 +38,7 @@ class Refusal(Enum):
 
 def _mac(key: bytes, *parts: str) -> str:
     digest = hmac.new(key, "|".join(parts).encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode()[:_MAC_CHARS]
+    return base64.b32encode(digest[:_MAC_BYTES]).decode().rstrip("=").lower()
 
 
 def day_of(now: datetime) -> int:

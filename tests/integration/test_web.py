@@ -160,6 +160,7 @@ def test_new_form_honeypot_rate_limit_and_confirmation(site):
     assert len(mails) == 2 and "[TID#" not in mails[0].subject  # no ticket before the click
     assert not [t for t in desk.tickets() if t["requester"] == "oleg@client.example"]
     link = link_in(mails[0].text, base, "c")
+    assert link.rsplit("/", 1)[1] not in daemon.logtext()
     confirm = request(link)
     assert confirm.status == 200 and "Подтвердить" in confirm.text
     done = post(link, {"form": confirm.form_token()})
