@@ -3,7 +3,9 @@ relay sink: personal links, refusals, escaping, headers, forms and their limits.
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -208,3 +210,18 @@ def test_a_tampered_confirmation_link_opens_nothing(site):
     page = request(f"{base}/c/0123abcd.99999.AAAAAAAAAAAAAAAAAAAAAA")
     assert page.status == 403 and "Задать вопрос" in page.text
     assert post(f"{base}/c/0123abcd.99999.AAAAAAAAAAAAAAAAAAAAAA", {"form": "x"}).status == 403
+
+
+def test_a_taken_site_port_stops_serve_with_71(tmp_path, sink):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        desk, _base = site_desk(tmp_path, sink.port)
+        desk.sections["web"]["listen"] = f"127.0.0.1:{taken.getsockname()[1]}"
+        desk.write_config()
+        daemon = Daemon(desk)
+        with contextlib.suppress(RuntimeError):  # it may exit before or after SMTP is up
+            daemon.start()
+        assert daemon.proc.wait(timeout=20) == 71  # EX_OSERR, as for a taken SMTP port
+        daemon.stop()
+        assert "cannot listen on" in daemon.logtext()
