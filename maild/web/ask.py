@@ -103,8 +103,10 @@ class Ask:
             authserv_id=self.app.config.support.authserv_id,
         )
         meta = {"email": values["email"], "subject": values["subject"], "message_id": message_id}
-        await asyncio.get_running_loop().run_in_executor(None, self.pending.add, nonce, meta, raw)
-        self._mail_link(nonce, values)
+        loop = asyncio.get_running_loop()  # both write durably (fsync): off the loop
+        await loop.run_in_executor(None, self.pending.add, nonce, meta, raw)
+        await loop.run_in_executor(None, self._mail_link, nonce, values)
+        self.site.daemon.outbox_wake.set()
         log.info(
             "%s: «Задать вопрос» from %s, confirmation link mailed", message_id, values["email"]
         )
@@ -139,7 +141,6 @@ class Ask:
         app.outbox.enqueue(
             f"web-confirm-{sub_id}", mail, [values["email"]], kind="confirmation", now=now
         )
-        self.site.daemon.outbox_wake.set()
 
     # -- the confirmation link ---------------------------------------------------------
     def _pending(self, request: web.Request) -> tuple[str, str, dict[str, Any]] | web.Response:
