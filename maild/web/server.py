@@ -105,6 +105,7 @@ async def stylesheet(_request: web.Request) -> web.Response:
 
 def application(app: Any, daemon: Any) -> web.Application:
     from maild.web.ask import Ask
+    from maild.web.renew import Renew
     from maild.web.views import Site
 
     site = Site(app, daemon)
@@ -123,6 +124,7 @@ def application(app: Any, daemon: Any) -> web.Application:
     r.add_post("/t/{token}/reply", site.reply)
     r.add_post("/t/{token}/rate", site.rate)
     r.add_post("/t/{token}/reopen", site.reopen)
+    r.add_post("/t/{token}/renew", Renew(site).renew)
     r.add_get("/t/{token}/file/{m:\\d+}/{a:\\d+}", site.download)
     return application
 

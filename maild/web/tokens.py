@@ -66,18 +66,26 @@ def split(token: str) -> tuple[str, int, str] | None:
     return parts[0], int(parts[1]), parts[2]
 
 
+def owner_of(key: bytes, token: str, addresses: Iterable[str]) -> str | None:
+    """The address (one of `addresses`) a ticket token was signed for, expired or not."""
+    parts = split(token)
+    if parts is None:
+        return None
+    tid, expiry, mac = parts
+    for address in addresses:
+        if hmac.compare_digest(mac, _mac(key, "t", tid, address.lower(), str(expiry))):
+            return address
+    return None
+
+
 def check_ticket_token(
     key: bytes, token: str, addresses: Iterable[str], now: datetime
 ) -> str | Refusal:
     """The address the token was made for (one of `addresses`), or why not."""
-    parts = split(token)
-    if parts is None:
+    owner = owner_of(key, token, addresses)
+    if owner is None:
         return Refusal.BAD
-    tid, expiry, mac = parts
-    for address in addresses:
-        if hmac.compare_digest(mac, _mac(key, "t", tid, address.lower(), str(expiry))):
-            return Refusal.EXPIRED if day_of(now) > expiry else address
-    return Refusal.BAD
+    return Refusal.EXPIRED if day_of(now) > split(token)[1] else owner
 
 
 def tid_of(token: str) -> str | None:

@@ -36,8 +36,8 @@ REFUSED = {
     ),
     tokens.Refusal.EXPIRED: (
         "Срок действия ссылки истёк",
-        "Свежая ссылка приходит в каждом письме по обращению. Чтобы получить её, "
-        "ответьте на любое письмо поддержки, сохранив номер обращения в теме.",
+        "Свежая ссылка приходит в каждом письме по обращению. Откройте ссылку из "
+        "последнего письма еще раз: на странице можно запросить новую.",
     ),
 }
 
@@ -82,10 +82,21 @@ class Site:
             )
         addresses = tk.customers(loaded[0], self.app.config.support.staff) if loaded else ()
         found = tokens.check_ticket_token(self.key, token, addresses, self.app.now())
+        if found is tokens.Refusal.EXPIRED and request.method == "GET":
+            return self.expired(token, loaded[0], tokens.owner_of(self.key, token, addresses))
         if isinstance(found, tokens.Refusal):
             title, text = REFUSED[found]
             return self.notice(title, text, status=403)
         return token, found, *loaded
+
+    def expired(self, token: str, ticket: dict, owner: str) -> web.Response:
+        """The page of an authentic but expired link: a fresh one by mail, on request."""
+        body = self.pages.render(
+            "expired.html",
+            base=f"{self.prefix}/t/{token}",
+            form=tokens.form_token(self.key, f"r|{ticket['tid']}|{owner}", self.app.now()),
+        )
+        return web.Response(text=body, status=403, content_type="text/html", charset="utf-8")
 
     def page(self, token: str, address: str, ticket: dict, messages: list, **kw: Any) -> str:
         scope = f"t|{ticket['tid']}|{address}"

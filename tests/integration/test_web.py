@@ -118,6 +118,14 @@ def test_tampered_foreign_and_expired_links_get_a_plain_page(site, ticket):
         assert text in page.text and "Переписка" not in page.text
         assert page.headers["x-content-type-options"] == "nosniff"
     assert mac not in daemon.logtext() and "/t/…" in daemon.logtext()
+    expired = request(f"{base}/t/{old}")
+    before = len(sink.to(CUSTOMER))
+    sent = post(f"{base}/t/{old}/renew", {"form": expired.form_token()})
+    assert sent.status == 200 and CUSTOMER in sent.text
+    [fresh] = wait_until(lambda: sink.to(CUSTOMER)[before:])
+    assert f"[TID#{tid}]" in fresh.subject
+    assert request(link_in(fresh.text, base)).status == 200
+    assert post(f"{base}/t/{stranger}/renew", {"form": expired.form_token()}).status == 403
 
 
 def test_reply_needs_the_form_token_and_reaches_staff(site, ticket):
