@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from maild.domain.quotes import trim_reply
 from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS
 
@@ -63,8 +64,11 @@ _MAYBE_CREDENTIALS = re.compile(
 
 
 @lru_cache(maxsize=4096)
-def redacted(text: str) -> str:
-    """The text as the site shows it: access data blanked (see redact)."""
+def redacted(text: str, trim: bool = False) -> str:
+    """The text as the site shows it: access data blanked (see redact); `trim`: a
+    mail's quoted history cut off (the thread above already shows it)."""
+    if trim:
+        text = trim_reply(text)
     if not _MAYBE_CREDENTIALS.search(text):
         return text
     return redact_credentials(text)[0]
@@ -81,7 +85,7 @@ def size_ru(n: int) -> str:
 def _entry(app: Any, n: int, m: dict[str, Any], viewer: str) -> dict[str, Any]:
     staff = m["kind"] == "staff"
     who = "Служба поддержки" if staff else ("Вы" if m["from"] == viewer else m["from"])
-    text = redacted(m.get("text") or "")
+    text = redacted(m.get("text") or "", trim=not staff)
     files = [
         {
             "n": i,

@@ -76,6 +76,8 @@ def test_customer_mail_has_a_link_staff_mail_none_and_the_store_no_token(site, t
     assert wait_until(lambda: len(desk.ticket(tid)["messages"]) > 3)
     assert token not in str(desk.ticket(tid))
     assert all(token not in m.text for m in sink.to("anna@example.com"))
+    page = request(link).text  # the page shows what is new in a reply, not the quote
+    assert "Спасибо." in page and "Обращения обрабатываются" not in page
 
 
 def test_ticket_page_escapes_shows_files_and_sends_safe_headers(site, ticket):
