@@ -63,6 +63,27 @@ _MAYBE_CREDENTIALS = re.compile(
 )
 
 
+def redact_near_labels(text: str) -> str:
+    """redact_credentials(text), run only on the lines that hold a label stem and
+    one line either side: a match starts at a label, "://" or "ssh" and reaches at
+    most into the next line (a value alone under its label) or, for the two-word
+    labels ("имя пользователя"), back to the line before. Elsewhere the regexes
+    would only spend their millisecond per kilobyte finding nothing."""
+    lines = text.split("\n")
+    hit = [bool(_MAYBE_CREDENTIALS.search(line)) for line in lines]
+    near = [any(hit[max(0, i - 1) : i + 2]) for i in range(len(lines))]
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j + 1 < len(lines) and near[j + 1] == near[i]:
+            j += 1
+        chunk = "\n".join(lines[i : j + 1])
+        out.append(redact_credentials(chunk)[0] if near[i] else chunk)
+        i = j + 1
+    return "\n".join(out)
+
+
 @lru_cache(maxsize=4096)
 def redacted(text: str, trim: bool = False) -> str:
     """The text as the site shows it: access data blanked (see redact); `trim`: a
@@ -71,7 +92,7 @@ def redacted(text: str, trim: bool = False) -> str:
         text = trim_reply(text)
     if not _MAYBE_CREDENTIALS.search(text):
         return text
-    return redact_credentials(text)[0]
+    return redact_near_labels(text)
 
 
 def size_ru(n: int) -> str:
