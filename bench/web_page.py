@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 from datetime import UTC, datetime
@@ -62,8 +63,10 @@ def grow(app: App, tid: str, total: int) -> str:
     return ticket["requester"]
 
 
-async def measure(app: App, url: str, rounds: int, cold: bool) -> list[float]:
-    """Seconds per GET; `cold`: the redaction cache emptied before each."""
+async def measure(app: App, url: str, rounds: int, cold: bool) -> list[tuple[float, float]]:
+    """(wall, CPU) seconds per GET, server and client in this one process (the CPU
+    figure says what a busy machine's waiting adds); `cold`: the redaction cache
+    emptied before each."""
     import aiohttp
 
     daemon = SimpleNamespace(enqueue=lambda key: None, outbox_wake=asyncio.Event())
@@ -73,11 +76,11 @@ async def measure(app: App, url: str, rounds: int, cold: bool) -> list[float]:
         for _ in range(rounds):
             if cold:
                 redacted.cache_clear()
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             async with client.get(url) as r:
                 body = await r.read()
                 assert r.status == 200 and body.count(b'class="msg ') == 50, r.status
-            times.append(time.perf_counter() - t0)
+            times.append((time.perf_counter() - t0, time.process_time() - cpu0))
     await runner.cleanup()
     return times
 
@@ -115,11 +118,14 @@ def main() -> None:
 
     for cold in (True, False):
         url = f"http://127.0.0.1:{port}/t/{token}"
-        ms = sorted(t * 1e3 for t in uvloop.run(measure(app, url, args.rounds, cold)))
+        times = uvloop.run(measure(app, url, args.rounds, cold))
+        ms = sorted(t * 1e3 for t, _ in times)
+        cpu = statistics.median(c * 1e3 for _, c in times)
         print(
             f"{n} tickets; ticket {tid}, 50 messages shown, {'cold' if cold else 'warm'}: "
             f"median {statistics.median(ms):.1f} ms, p95 {ms[int(len(ms) * 0.95)]:.1f} ms, "
-            f"max {ms[-1]:.1f} ms over {len(ms)} GETs"
+            f"max {ms[-1]:.1f} ms over {len(ms)} GETs; CPU median {cpu:.1f} ms; "
+            f"load average {os.getloadavg()[0]:.1f}"
         )
 
 
