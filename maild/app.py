@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from maild.adapters.layout import check_storage, reply_secret
+from maild.adapters.layout import check_storage, kept_secret, reply_secret
 from maild.adapters.outbound import Outbox
 from maild.adapters.spool import Spool
 from maild.adapters.store import Store
@@ -54,13 +54,18 @@ class App:
         )
         self.renderer = Renderer(self.config.support)
         self.attachment_policy = AttachmentPolicy(**self.config.attachments)
-        self.reply_secret = self._reply_secret(root)
+        self.reply_secret = self.kept_secret("reply_secret", self.config.support.reply_secret)
+        web = self.config.web  # the site's key, made before any worker forks
+        self.web_secret = self.kept_secret("web_secret", web.secret) if web else None
 
-    def _reply_secret(self, root) -> bytes:
-        """The key of signed reply addresses: from config, else made once and kept."""
-        if self.config.support.reply_secret:
-            return self.config.support.reply_secret.encode()
-        return reply_secret(root)
+    def kept_secret(self, name: str, configured: str | None = None) -> bytes:
+        """A signing key: from config, else kept in the storage directory. The reply
+        addresses' key is made only in a store without tickets (layout.reply_secret);
+        the site's links' key whenever it is missing (old links then ask for a new one)."""
+        if configured:
+            return configured.encode()
+        root = self.config.storage_path
+        return reply_secret(root) if name == "reply_secret" else kept_secret(root / name)
 
     def sender_verified(self, msg: ParsedMessage) -> bool:
         """SPF/DKIM passed for the From domain per our own MTA's Authentication-Results."""

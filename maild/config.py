@@ -167,6 +167,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "base_url": (_url, "an http(s) URL like https://support.example.com", REQUIRED),
         "link_days": (_posint, "a number of days", 90),
         "max_submissions_per_hour": (_posint, "a number", 5),
+        "secret": (_str, "a secret string for the site's signed links", None),
     },
     "outbound": {
         "host": (_str, "a host name", "127.0.0.1"),
@@ -293,6 +294,7 @@ class WebConfig(_Listens):
     base_url: str
     link_days: int = 90
     max_submissions_per_hour: int = 5
+    secret: str | None = None  # else made once: storage/web_secret
 
 
 @dataclass(frozen=True)

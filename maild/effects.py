@@ -22,6 +22,7 @@ from maild.app import App
 from maild.domain.message import ParsedMessage
 from maild.domain.screen import Screening
 from maild.pipeline import Decision, Outgoing
+from maild.web.links import footer, masked, site_link
 
 log = logging.getLogger("maild.effects")
 
@@ -74,10 +75,12 @@ def _send(
     if not out.to:
         return None
     message_id = app.message_id(out.key, tid)
+    requester = decision.ticket.get("requester")
+    link = site_link(app, tid, out.to, now, requester)  # customer mail only (maild.web.links)
     if out.body is not None:  # a staff reply goes out as the staff member wrote it
-        subject, body = f"Re: {out.context['subject']}", out.body
+        subject, body = f"Re: {out.context['subject']}", out.body + (footer(link) if link else "")
     else:
-        subject, body = app.renderer.text(out.template, out.context)
+        subject, body = app.renderer.text(out.template, {**out.context, "site_link": link})
     if out.kind == "staff" and decision.incoming is not None:
         decision.incoming["sent_as"] = message_id
     already = resumed and app.outbox.known(out.key)
@@ -117,7 +120,7 @@ def _send(
         "from": support.address,
         "kind": out.kind,
         "received_at": now.isoformat(),
-        "text": body,
+        "text": masked(body, link),
         "to": out.to,
         "attachments": [],
         "template": out.template,

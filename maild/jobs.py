@@ -20,6 +20,7 @@ from maild.domain.redact import MARKER, redact_credentials
 from maild.domain.sla import LEVELS
 from maild.ops.retention import purge_closed
 from maild.redaction import redact_outgoing
+from maild.web.links import masked, site_link
 
 log = logging.getLogger("maild.jobs")
 
@@ -45,7 +46,8 @@ def _queue(
     if not to:
         return
     tid = ticket["tid"]
-    subject, body = app.renderer.text(template, context)
+    link = site_link(app, tid, to, now, ticket["requester"])  # customer mail only (maild.web.links)
+    subject, body = app.renderer.text(template, {**context, "site_link": link})
     message_id = app.message_id(key, tid)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
     msg = app.renderer.message(
@@ -69,7 +71,7 @@ def _queue(
             "from": app.config.support.address,
             "kind": "notice",
             "received_at": now.isoformat(),
-            "text": body,
+            "text": masked(body, link),
             "to": to,
             "attachments": [],
             "template": template,

@@ -23,6 +23,7 @@ from maild.domain.screen import Screening, screen
 from maild.domain.sender import Identification, identify
 from maild.domain.sla import LEVELS
 from maild.domain.tid import clean_subject, find_tid, new_tid
+from maild.web.links import without_tokens
 
 log = logging.getLogger("maild.pipeline")
 
@@ -489,7 +490,7 @@ def process(
     """Take one raw message all the way to the store and the outbox."""
     from maild.effects import apply
 
-    msg = msg or parse(raw)
+    msg = without_tokens(app, msg or parse(raw))  # quoted site links: not kept
     scr = screen(msg, app.config.support.address)
     with app.store.locked():
         resumed = app.store.tid_for_msgid(msg.message_id)

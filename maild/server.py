@@ -391,6 +391,15 @@ class Daemon:
                 return 71  # EX_OSERR
             log.info("listening for %s on %s", cfg.smtp.protocol.upper(), cfg.smtp.listen)
 
+        site = None
+        if cfg.web is not None:  # the support site (maild.web), on this loop
+            from maild.web.server import start_site
+
+            site = await start_site(self.app, self)
+            if site is None:
+                self._stop_children()
+                return 71  # EX_OSERR
+
         imap_thread = None
         if cfg.imap is not None:
             from maild.adapters.imap import ImapPoller
@@ -442,6 +451,8 @@ class Daemon:
         for listening in (server, metrics_server):
             if listening is not None:
                 listening.close()
+        if site is not None:
+            await site.cleanup()
         self.imap_stop.set()
         try:
             await asyncio.wait_for(self.queue.join(), STOP_GRACE)

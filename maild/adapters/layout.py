@@ -56,11 +56,8 @@ def reply_secret(root: Path) -> bytes:
     """The key of signed reply addresses kept in the store, made once when the store
     has no tickets yet. Raises StoreRefused when tickets exist but the key is gone."""
     path = root / "reply_secret"
-    try:
-        secret = path.read_bytes()
-    except FileNotFoundError:
-        secret = b""
-    if secret.strip():
+    secret = _read_secret(path)
+    if secret:
         return secret  # as it is: the key of every address signed so far
     if has_tickets(root):
         raise StoreRefused(
@@ -68,7 +65,27 @@ def reply_secret(root: Path) -> bytes:
             "backup (or set support.reply_secret to the old key); a new key would "
             "break the reply addresses of all mail sent so far"
         )
-    tmp = root / f".reply_secret.{os.getpid()}.tmp"
+    return make_secret(path)
+
+
+def kept_secret(path: Path) -> bytes:
+    """A key kept in the store whose loss only expires what it signed (the site's
+    links: a customer asks for a new one): read it, or make it once."""
+    return _read_secret(path) or make_secret(path)
+
+
+def _read_secret(path: Path) -> bytes:
+    try:
+        secret = path.read_bytes()
+    except FileNotFoundError:
+        return b""
+    return secret if secret.strip() else b""
+
+
+def make_secret(path: Path) -> bytes:
+    """Write a new random key (mode 0600, fsynced); if another process made one
+    meanwhile, that one wins. Returns the key in the file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, secrets.token_hex(32).encode())

@@ -1,0 +1,211 @@
+"""«Задать вопрос» at /new: the form, then a confirmation link mailed to the
+address given; only opening it (and pressing the button there: mail scanners
+open links too) puts the request into the spool, where the pipeline opens the
+ticket with the level of that address, as for mail.
+
+Bots meet a honeypot field and the per-IP and per-address limit
+(web.max_submissions_per_hour); nothing outside is called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from aiohttp import web
+
+from maild.web import tokens
+from maild.web.forms import (
+    MAX_NAME,
+    MAX_SUBJECT,
+    MAX_TEXT,
+    PENDING_DAYS,
+    Pending,
+    RateLimit,
+    clean_line,
+    clean_text,
+    compose,
+)
+from maild.web.server import client_ip
+from maild.web.views import Site, uploads
+
+log = logging.getLogger("maild.web")
+
+FORM_MAX_AGE = 12 * 3600
+_EMAIL = re.compile(r"^[^@\s<>()\[\]\\,;:\"]+@[a-z0-9-]+(\.[a-z0-9-]+)+$")
+EMPTY = {"name": "", "email": "", "subject": "", "text": ""}
+
+
+class Ask:
+    def __init__(self, site: Site) -> None:
+        self.site, self.app = site, site.app
+        self.limit = RateLimit(site.cfg.max_submissions_per_hour)
+        self.pending = Pending(self.app.config.storage_path / "web" / "pending")
+
+    def _form(self, values: dict[str, str], error: str | None = None, status: int = 200):
+        body = self.site.pages.render(
+            "new.html",
+            v=values,
+            error=error,
+            max_text=MAX_TEXT,
+            form=tokens.form_token(self.site.key, "new", self.app.now()),
+        )
+        return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+
+    async def form(self, _request: web.Request) -> web.Response:
+        return self._form(EMPTY)
+
+    def _check(self, values: dict[str, str], nonce: str | None) -> str | None:
+        staff = {*self.app.config.support.staff, self.app.config.support.address}
+        if nonce is None:
+            return "Форма устарела. Пожалуйста, отправьте её ещё раз."
+        if not _EMAIL.match(values["email"]) or values["email"] in staff:
+            return "Проверьте адрес электронной почты: на него придёт письмо со ссылкой."
+        if not values["subject"] or not values["text"]:
+            return "Заполните тему и текст вопроса."
+        return None
+
+    async def submit(self, request: web.Request) -> web.Response:
+        site, now = self.site, self.app.now()
+        form = await request.post()
+        values = {
+            "name": clean_line(str(form.get("name", "")), MAX_NAME),
+            "email": clean_line(str(form.get("email", "")), 254).lower(),
+            "subject": clean_line(str(form.get("subject", "")), MAX_SUBJECT),
+            "text": clean_text(str(form.get("text", ""))).strip(),
+        }
+        nonce = tokens.check_form_token(
+            site.key, str(form.get("form", "")), "new", now, FORM_MAX_AGE
+        )
+        if form.get("website"):  # the honeypot: people never see it, bots fill it
+            log.info(
+                "web: a «Задать вопрос» form with the honeypot filled, from %s", client_ip(request)
+            )
+            return self._sent(values["email"])
+        error = self._check(values, nonce)
+        if error is not None:
+            return self._form(values, error, 400)
+        if self.pending.meta(nonce) is not None:  # the same form sent twice
+            return self._sent(values["email"])
+        if not self.limit.allow(f"ip:{client_ip(request)}", f"addr:{values['email']}"):
+            return self._form(values, "Слишком много обращений за час. Попробуйте позже.", 429)
+        raw, message_id = compose(
+            support=self.app.config.support.address,
+            from_addr=values["email"],
+            from_name=values["name"],
+            subject=values["subject"],
+            text=values["text"],
+            files=uploads(form),
+            nonce=nonce,
+            now=now,
+            authserv_id=self.app.config.support.authserv_id,
+        )
+        meta = {"email": values["email"], "subject": values["subject"], "message_id": message_id}
+        loop = asyncio.get_running_loop()  # both write durably (fsync): off the loop
+        await loop.run_in_executor(None, self.pending.add, nonce, meta, raw)
+        await loop.run_in_executor(None, self._mail_link, nonce, values)
+        self.site.daemon.outbox_wake.set()
+        log.info(
+            "%s: «Задать вопрос» from %s, confirmation link mailed", message_id, values["email"]
+        )
+        return self._sent(values["email"])
+
+    def _sent(self, email: str) -> web.Response:
+        return self.site.notice(
+            "Проверьте почту",
+            f"На адрес {email} отправлено письмо со ссылкой для подтверждения.",
+            f"Обращение будет зарегистрировано, когда вы откроете ссылку (она действует "
+            f"{PENDING_DAYS} дня). Если письма нет, проверьте папку «Спам».",
+        )
+
+    def _mail_link(self, sub_id: str, values: dict[str, str]) -> None:
+        app, site, now = self.app, self.site, self.app.now()
+        token = tokens.confirm_token(site.key, sub_id, values["email"], now, PENDING_DAYS)
+        context = {
+            "name": values["name"],
+            "subject": values["subject"],
+            "link": f"{site.cfg.base_url}/c/{token}",
+            "days": PENDING_DAYS,
+        }
+        subject, body = app.renderer.text("web_confirm.txt", context)
+        mail = app.renderer.message(
+            subject=subject,
+            body=body,
+            to=[values["email"]],
+            tid=None,
+            message_id=f"<web.confirm.{sub_id}@{app.config.support.domain}>",
+            now=now,
+        )
+        app.outbox.enqueue(
+            f"web-confirm-{sub_id}", mail, [values["email"]], kind="confirmation", now=now
+        )
+
+    # -- the confirmation link ---------------------------------------------------------
+    def _pending(self, request: web.Request) -> tuple[str, str, dict[str, Any]] | web.Response:
+        """(token, submission id, its meta) for a valid confirmation link, else a page."""
+        token = request.match_info["token"]
+        parts = tokens.split(token)
+        meta = self.pending.meta(parts[0]) if parts else None
+        checked = tokens.check_confirm_token(
+            self.site.key, token, meta["email"] if meta else "", self.app.now()
+        )
+        if meta is None or checked is not True:
+            return self.site.notice(
+                "Ссылка недействительна или устарела",
+                "Заполните, пожалуйста, форму «Задать вопрос» ещё раз.",
+                status=403,
+                link=f"{self.site.prefix}/new",
+                link_text="Задать вопрос",
+            )
+        return token, parts[0], meta
+
+    def _to_ticket(self, meta: dict[str, Any], token: str) -> web.Response:
+        """The ticket once the pipeline has opened it, else a page that looks again."""
+        tid = self.app.store.tid_for_msgid(meta["message_id"])
+        if tid is None:
+            return self.site.notice(
+                "Обращение регистрируется…",
+                "Страница обновится сама через несколько секунд.",
+                refresh=2,
+            )
+        ticket_token = tokens.ticket_token(
+            self.site.key, tid, meta["email"], self.app.now(), self.site.cfg.link_days
+        )
+        return self.site.redirect(f"{self.site.prefix}/t/{ticket_token}")
+
+    async def confirm_page(self, request: web.Request) -> web.Response:
+        found = self._pending(request)
+        if isinstance(found, web.Response):
+            return found
+        token, sub_id, meta = found
+        if meta.get("confirmed"):
+            return self._to_ticket(meta, token)
+        body = self.site.pages.render(
+            "confirm.html",
+            email=meta["email"],
+            subject=meta["subject"],
+            base=f"{self.site.prefix}/c/{token}",
+            form=tokens.form_token(self.site.key, f"c|{sub_id}", self.app.now()),
+        )
+        return web.Response(text=body, content_type="text/html", charset="utf-8")
+
+    async def confirm(self, request: web.Request) -> web.Response:
+        found = self._pending(request)
+        if isinstance(found, web.Response):
+            return found
+        token, sub_id, meta = found
+        form = await request.post()
+        ok = tokens.check_form_token(
+            self.site.key, str(form.get("form", "")), f"c|{sub_id}", self.app.now(), FORM_MAX_AGE
+        )
+        if ok is None:
+            return self.site.redirect(f"{self.site.prefix}/c/{token}")
+        if not meta.get("confirmed"):
+            raw = self.pending.raw(sub_id)
+            meta = {**meta, "confirmed": True}
+            await self.site.spool(raw, meta["message_id"])
+            self.pending.confirmed(sub_id, meta)
+            log.info("%s: address %s confirmed on the site", meta["message_id"], meta["email"])
+        return self._to_ticket(meta, token)

@@ -1,0 +1,155 @@
+"""What a posted form becomes: a raw RFC 5322 message for the spool, so a reply,
+a rating or a new request from the site goes through the same pipeline as mail
+(threading, deadlines, staff notices, acknowledgements: one code path).
+
+Also the form's limits: field sizes, the per-IP and per-address submission
+limit, and the «Задать вопрос» submissions waiting for their address to be
+confirmed (kept in storage/web/pending until the link is opened).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+from typing import Any
+
+from maild.adapters.durable import write_atomic
+from maild.domain.tid import tag
+
+MAX_TEXT = 20000  # characters of a message typed on the site
+MAX_SUBJECT = 200
+MAX_NAME = 100
+MAX_FILES = 10
+PENDING_DAYS = 2  # a confirmation link of «Задать вопрос» is valid this long
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def clean_line(value: str, limit: int) -> str:
+    """One line of a form field: no control characters, no line breaks (they would
+    become header injection in the spooled message), at most `limit` characters."""
+    return " ".join("".join(c if c.isprintable() else " " for c in value).split())[:limit]
+
+
+def clean_text(value: str) -> str:
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(c for c in text if c.isprintable() or c in "\n\t")[:MAX_TEXT]
+
+
+def compose(
+    *,
+    support: str,
+    from_addr: str,
+    from_name: str,
+    subject: str,
+    text: str,
+    files: list[Upload],
+    nonce: str,
+    now: datetime,
+    tid: str | None = None,
+    authserv_id: str | None = None,
+) -> tuple[bytes, str]:
+    """The raw message and its Message-ID (made from the form's nonce: the same
+    form sent twice is one message, which the pipeline stores once)."""
+    domain = support.rsplit("@", 1)[1]
+    msg = EmailMessage(policy=SMTP)
+    if authserv_id:  # the address was proven by a link only its mailbox received
+        msg["Authentication-Results"] = (
+            f"{authserv_id}; dkim=pass header.d={from_addr.rsplit('@', 1)[1]} "
+            "(maild web: address confirmed by a signed link)"
+        )
+    msg["From"] = formataddr((from_name, from_addr)) if from_name else from_addr
+    msg["To"] = support
+    msg["Subject"] = f"{subject} {tag(tid)}" if tid else subject
+    msg["Date"] = format_datetime(now)
+    message_id = f"<web.{nonce}@{domain}>"
+    msg["Message-ID"] = message_id
+    msg["X-Maild-Source"] = "web"
+    msg.set_content(text or "(без текста)", charset="utf-8")
+    for f in files:
+        maintype, _, subtype = (f.content_type or "application/octet-stream").partition("/")
+        msg.add_attachment(
+            f.data, maintype=maintype, subtype=subtype or "octet-stream", filename=f.filename
+        )
+    return msg.as_bytes(), message_id
+
+
+@dataclass
+class RateLimit:
+    """At most `limit` events per key in the last hour (in memory: the daemon is
+    one process; a restart forgives)."""
+
+    limit: int
+    window: float = 3600.0
+    events: dict[str, deque[float]] = field(default_factory=dict)
+
+    def allow(self, *keys: str) -> bool:
+        """True and counted for every key when all keys are under the limit."""
+        now = time.monotonic()
+        queues = [self.events.setdefault(k, deque()) for k in keys]
+        for q in queues:
+            while q and q[0] <= now - self.window:
+                q.popleft()
+        if any(len(q) >= self.limit for q in queues):
+            return False
+        for q in queues:
+            q.append(now)
+        if len(self.events) > 100_000:  # forget idle keys rather than grow forever
+            self.events = {k: q for k, q in self.events.items() if q}
+        return True
+
+
+class Pending:
+    """«Задать вопрос» submissions waiting for the click on the confirmation link:
+    <id>.eml (the message to spool) and <id>.json (address, subject, state)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, sub_id: str, ext: str) -> Path:
+        if not sub_id.isalnum():
+            raise KeyError(sub_id)
+        return self.root / f"{sub_id}.{ext}"
+
+    def add(self, sub_id: str, meta: dict[str, Any], raw: bytes) -> None:
+        self._sweep()
+        write_atomic(self._path(sub_id, "eml"), raw)
+        write_atomic(self._path(sub_id, "json"), json.dumps(meta).encode())
+
+    def meta(self, sub_id: str) -> dict[str, Any] | None:
+        try:
+            return json.loads(self._path(sub_id, "json").read_bytes())
+        except (KeyError, OSError, ValueError):
+            return None
+
+    def raw(self, sub_id: str) -> bytes:
+        return self._path(sub_id, "eml").read_bytes()
+
+    def confirmed(self, sub_id: str, meta: dict[str, Any]) -> None:
+        """The message is in the spool: keep only what finds its ticket later."""
+        write_atomic(self._path(sub_id, "json"), json.dumps(meta).encode())
+        self._path(sub_id, "eml").unlink(missing_ok=True)
+
+    def _sweep(self) -> None:
+        """Forget submissions older than their links (a cheap pass per new one)."""
+        cutoff = time.time() - (PENDING_DAYS + 1) * 86400
+        for entry in os.scandir(self.root):
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+            except OSError:
+                continue

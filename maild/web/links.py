@@ -1,0 +1,63 @@
+"""The personal site link in customer mail: `base_url/t/<token>`.
+
+Only mail whose every recipient is a customer of the ticket gets one (never staff
+or the head), bound to the requester (else the first recipient; one mail to several
+customers carries one link), renewed with every mail. The thread
+kept in the store gets the mail's text with the link masked: `ticket show --json`
+and the site itself never show a working token.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from maild.web.tokens import ticket_token
+
+MASK = "(персональная ссылка)"
+
+
+def site_link(
+    app: Any, tid: str | None, to: Iterable[str], now: datetime, requester: str | None = None
+) -> str | None:
+    """The link for a mail to `to` about `tid`, or None (no site, no ticket, or a
+    recipient who is staff, the head or support itself). Bound to the requester
+    when the mail goes to them, else to its first recipient."""
+    web = app.config.web
+    to = list(to)
+    if web is None or not tid or not to or app.web_secret is None:
+        return None
+    support = app.config.support
+    internal = {*support.staff, support.head, support.address}
+    if any(a in internal for a in to):
+        return None
+    owner = requester if requester in to else to[0]
+    token = ticket_token(app.web_secret, tid, owner, now, web.link_days)
+    return f"{web.base_url}/t/{token}"
+
+
+def footer(link: str) -> str:
+    """The lines added under a staff reply relayed to the customer."""
+    return f"\n\nВся переписка по обращению на сайте поддержки:\n{link}\n"
+
+
+def masked(text: str, link: str | None) -> str:
+    """The text as kept in the thread: the token replaced by MASK."""
+    if not link:
+        return text
+    return text.replace(link, link.rsplit("/", 1)[0] + "/" + MASK)
+
+
+def without_tokens(app: Any, msg: Any) -> Any:
+    """The message with every site token in its text masked: a customer who replies
+    by mail quotes our mail, link and all, and that text is kept in the store and
+    goes to staff."""
+    web = app.config.web
+    if web is None or f"{web.base_url}/" not in msg.text:
+        return msg
+    pattern = re.escape(web.base_url) + r"/([tc])/[A-Za-z0-9_.-]+"
+    text = re.sub(pattern, lambda m: f"{web.base_url}/{m.group(1)}/{MASK}", msg.text)
+    return dataclasses.replace(msg, text=text)

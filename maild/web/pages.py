@@ -1,0 +1,146 @@
+"""HTML pages of the site: jinja2 with autoescape, so whatever customers and staff
+wrote is shown as text (a `<script>` in a mail stays the characters "<script>").
+
+`ticket_view` picks what a customer may see of a ticket: their messages and staff
+replies in order, with access data blanked; never internal notes, commands,
+automatic notices or staff addresses.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from maild.domain.quotes import trim_reply
+from maild.domain.redact import redact_credentials
+from maild.domain.sla import LEVELS
+
+HERE = Path(__file__).resolve().parent
+STATUS_RU = {
+    "new": "Новое: ожидает ответа поддержки",
+    "open": "В работе",
+    "waiting": "Ожидаем вашего ответа",
+    "closed": "Закрыто",
+}
+# What a `?sent=` after a form says (a fixed table: nothing from the URL is echoed).
+SENT_RU = {
+    "reply": "Ваше сообщение добавлено к обращению. Ответ придёт письмом и появится здесь.",
+    "rate": "Спасибо за оценку!",
+    "reopen": "Обращение открыто снова. Ответ придёт письмом и появится здесь.",
+    "later": "Сообщение принято и появится здесь через несколько секунд.",
+}
+
+
+class Pages:
+    """The jinja2 environment of the site's templates, read once per process."""
+
+    def __init__(self, prefix: str, support_name: str) -> None:
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(HERE / "templates")),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            auto_reload=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals.update(prefix=prefix, support_name=support_name)
+
+    def render(self, name: str, **context: Any) -> str:
+        return self.env.get_template(name).render(**context)
+
+
+# Every pattern of maild.domain.redact needs one of its labels (these stems), "://"
+# or "ssh": a text with none of them holds no access data and skips its regexes,
+# which cost about a millisecond per kilobyte of text (bench/FINDINGS.md).
+_MAYBE_CREDENTIALS = re.compile(
+    r"pass|pwd|парол|token|secret|api|user|login|логин|пользовател|учетн|учётн|доступ|входа"
+    r"|credential|://|ssh",
+    re.IGNORECASE,
+)
+
+
+def redact_near_labels(text: str) -> str:
+    """redact_credentials(text), run only on the lines that hold a label stem and
+    one line either side: a match starts at a label, "://" or "ssh" and reaches at
+    most into the next line (a value alone under its label) or, for the two-word
+    labels ("имя пользователя"), back to the line before. Elsewhere the regexes
+    would only spend their millisecond per kilobyte finding nothing."""
+    lines = text.split("\n")
+    hit = [bool(_MAYBE_CREDENTIALS.search(line)) for line in lines]
+    near = [any(hit[max(0, i - 1) : i + 2]) for i in range(len(lines))]
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j + 1 < len(lines) and near[j + 1] == near[i]:
+            j += 1
+        chunk = "\n".join(lines[i : j + 1])
+        out.append(redact_credentials(chunk)[0] if near[i] else chunk)
+        i = j + 1
+    return "\n".join(out)
+
+
+@lru_cache(maxsize=4096)
+def redacted(text: str, trim: bool = False) -> str:
+    """The text as the site shows it: access data blanked (see redact); `trim`: a
+    mail's quoted history cut off (the thread above already shows it)."""
+    if trim:
+        text = trim_reply(text)
+    if not _MAYBE_CREDENTIALS.search(text):
+        return text
+    return redact_near_labels(text)
+
+
+def size_ru(n: int) -> str:
+    if n < 1024:
+        return f"{n} байт"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} КБ"
+    return f"{n / 1024 / 1024:.1f} МБ"
+
+
+def _entry(app: Any, n: int, m: dict[str, Any], viewer: str) -> dict[str, Any]:
+    staff = m["kind"] == "staff"
+    who = "Служба поддержки" if staff else ("Вы" if m["from"] == viewer else m["from"])
+    text = redacted(m.get("text") or "", trim=not staff)
+    files = [
+        {
+            "n": i,
+            "name": a.get("filename") or "(без имени)",
+            "size": size_ru(int(a.get("size") or 0)),
+            "accepted": bool(a.get("accepted")) and bool(a.get("sha256")),
+            "reason": a.get("reason") or "файл не сохранён",
+        }
+        for i, a in enumerate(m.get("attachments") or ())
+    ]
+    when = app.fmt_time(m["received_at"])
+    return {"n": n, "staff": staff, "who": who, "when": when, "text": text, "files": files}
+
+
+def shown(m: dict[str, Any]) -> bool:
+    """A customer sees customer mail and staff replies; notes, notices,
+    confirmations and command-only staff mail are internal."""
+    return m.get("kind") in ("customer", "staff") and not m.get("forged_staff")
+
+
+def ticket_view(
+    app: Any, ticket: dict[str, Any], messages: list[dict[str, Any]], viewer: str
+) -> dict[str, Any]:
+    level = LEVELS.get(ticket["level"])
+    due = ticket.get("reaction_due")
+    return {
+        "tid": ticket["tid"],
+        "subject": ticket.get("subject") or "(без темы)",
+        "status": STATUS_RU.get(ticket["status"], ticket["status"]),
+        "closed": ticket["status"] == "closed",
+        "level": level.name_ru if level else ticket["level"],
+        "reaction": level.reaction_ru() if level else "",
+        "due": app.fmt_time(due) if due and ticket["status"] != "closed" else None,
+        "created": app.fmt_time(ticket["created_at"]),
+        "rating": ticket.get("rating"),
+        "entries": [_entry(app, n, m, viewer) for n, m in enumerate(messages) if shown(m)],
+    }

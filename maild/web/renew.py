@@ -1,0 +1,71 @@
+"""A fresh personal link by mail, asked for from the page of an expired one.
+
+Only an authentic link (signed for a current customer of the ticket) can ask, the
+new link goes only to the address it was signed for, and at most
+web.max_submissions_per_hour times an hour per address: an old link found in a
+forwarded mail gets its finder nothing but a mail to its owner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+
+from maild.domain import ticket as tk
+from maild.web import tokens
+from maild.web.forms import RateLimit
+from maild.web.links import site_link
+
+FORM_MAX_AGE = 24 * 3600
+
+
+class Renew:
+    def __init__(self, site: Any) -> None:
+        self.site, self.app = site, site.app
+        self.limit = RateLimit(site.cfg.max_submissions_per_hour)
+
+    async def renew(self, request: web.Request) -> web.Response:
+        site, app = self.site, self.app
+        token = request.match_info["token"]
+        tid = tokens.tid_of(token)
+        loop = asyncio.get_running_loop()
+        loaded = await loop.run_in_executor(None, app.store.load, tid) if tid else None
+        addresses = tk.customers(loaded[0], app.config.support.staff) if loaded else ()
+        owner = tokens.owner_of(site.key, token, addresses)
+        form = await request.post()
+        scope = f"r|{tid}|{owner}"
+        if owner is None or not tokens.check_form_token(
+            site.key, str(form.get("form", "")), scope, app.now(), FORM_MAX_AGE
+        ):
+            return site.notice(
+                "Ссылка недействительна", "Откройте ссылку из письма ещё раз.", status=403
+            )
+        if not self.limit.allow(f"renew:{owner}"):
+            return site.notice(
+                "Ссылка уже отправлена", "Проверьте почту, в том числе папку «Спам».", status=429
+            )
+        await loop.run_in_executor(None, self.mail, loaded[0], owner)
+        site.daemon.outbox_wake.set()
+        return site.notice(
+            "Новая ссылка отправлена",
+            f"Письмо с новой ссылкой на обращение {tid} отправлено на адрес {owner}.",
+        )
+
+    def mail(self, ticket: dict[str, Any], owner: str) -> None:
+        app, now, tid = self.app, self.app.now(), ticket["tid"]
+        link = site_link(app, tid, [owner], now, owner)
+        context = {"tid": tid, "subject": ticket.get("subject") or "(без темы)", "site_link": link}
+        subject, body = app.renderer.text("web_link.txt", context)
+        key = f"web-renew-{tid}-{now.timestamp():.0f}"
+        mail = app.renderer.message(
+            subject=subject,
+            body=body,
+            to=[owner],
+            tid=tid,
+            message_id=app.message_id(key, tid),
+            now=now,
+            reply_to=app.reply_address(tid),
+        )
+        app.outbox.enqueue(key, mail, [owner], tid=tid, kind="notice", now=now)

@@ -1,0 +1,146 @@
+"""The site inside `maild serve`: an aiohttp.web application on the daemon's own
+event loop, behind a TLS reverse proxy (README, "The support site").
+
+Every response carries the security headers (CSP without scripts, nosniff,
+no-referrer: the token is in the URL); request bodies are capped; the access log
+masks tokens; errors are plain Russian pages, never tracebacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from maild.web.pages import HERE
+
+log = logging.getLogger("maild.web")
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+_TOKEN_PATH = re.compile(r"/([tc])/[^/?]*")
+STATUS_RU = {
+    400: "Запрос не понят",
+    403: "Доступ запрещён",
+    404: "Страница не найдена",
+    405: "Так эту страницу открыть нельзя",
+    413: "Слишком большой запрос",
+    429: "Слишком много запросов",
+}
+
+
+def mask(path: str) -> str:
+    """A path as logged: the token of /t/... and /c/... replaced, no query string."""
+    return _TOKEN_PATH.sub(r"/\1/…", path.split("?", 1)[0])
+
+
+class MaskedAccessLogger(AbstractAccessLogger):
+    """One line a request, without tokens (they open tickets)."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "web %s %s %s %.0f ms", request.method, mask(request.path), response.status, time * 1e3
+        )
+
+
+def client_ip(request: web.BaseRequest) -> str:
+    """The browser's address; behind a proxy on the same host, the last address
+    the proxy added to X-Forwarded-For (the one it saw)."""
+    remote = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and (remote.startswith("127.") or remote == "::1"):
+        return forwarded.split(",")[-1].strip()
+    return remote
+
+
+def error_page(site: Any, status: int, text: str = "") -> web.Response:
+    title = STATUS_RU.get(status, "Ошибка")
+    body = site.pages.render(
+        "notice.html", title=title, paragraphs=[text] if text else [], link=None, refresh=None
+    )
+    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+
+
+def make_middleware(site: Any) -> Any:
+    @web.middleware
+    async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except web.HTTPRequestEntityTooLarge:
+            response = error_page(site, 413, site.too_large_text)
+        except web.HTTPException as e:
+            if e.status < 400:
+                raise
+            response = error_page(site, e.status)
+        except Exception:
+            log.exception("web %s %s failed", request.method, mask(request.path))
+            response = error_page(site, 500, "Внутренняя ошибка. Попробуйте позже.")
+        response.headers.update(HEADERS)
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return guard
+
+
+async def stylesheet(_request: web.Request) -> web.Response:
+    return web.Response(
+        body=(HERE / "static" / "site.css").read_bytes(),
+        content_type="text/css",
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+def application(app: Any, daemon: Any) -> web.Application:
+    from maild.web.ask import Ask
+    from maild.web.renew import Renew
+    from maild.web.views import Site
+
+    site = Site(app, daemon)
+    ask = Ask(site)
+    application = web.Application(
+        client_max_size=site.max_body, middlewares=[make_middleware(site)]
+    )
+    r = application.router
+    r.add_get("/", site.home)
+    r.add_get("/static/site.css", stylesheet)
+    r.add_get("/new", ask.form)
+    r.add_post("/new", ask.submit)
+    r.add_get("/c/{token}", ask.confirm_page)
+    r.add_post("/c/{token}", ask.confirm)
+    r.add_get("/t/{token}", site.ticket)
+    r.add_post("/t/{token}/reply", site.reply)
+    r.add_post("/t/{token}/rate", site.rate)
+    r.add_post("/t/{token}/reopen", site.reopen)
+    r.add_post("/t/{token}/renew", Renew(site).renew)
+    r.add_get("/t/{token}/file/{m:\\d+}/{a:\\d+}", site.download)
+    return application
+
+
+async def start_site(app: Any, daemon: Any) -> web.AppRunner | None:
+    """Serve the site on web.listen; None (logged) if the port cannot be had."""
+    cfg = app.config.web
+    runner = web.AppRunner(
+        application(app, daemon), access_log_class=MaskedAccessLogger, handle_signals=False
+    )
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, cfg.host, cfg.port).start()
+    except OSError as e:
+        log.error("cannot listen on %s for the site: %s", cfg.listen, e.strerror or e)
+        await runner.cleanup()
+        return None
+    log.info("site on %s (public address %s)", cfg.listen, urlsplit(cfg.base_url).netloc)
+    return runner

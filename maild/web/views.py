@@ -1,0 +1,239 @@
+"""The ticket page and its forms (reply, rate, reopen) and attachment downloads,
+all behind the personal link /t/<token>.
+
+A form's post becomes a raw message in the spool (maild.web.forms.compose); the
+handler then waits a moment for the pipeline to store it, so the page it returns
+to already shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from aiohttp import web
+
+from maild.domain import ticket as tk
+from maild.web import tokens
+from maild.web.forms import MAX_FILES, MAX_TEXT, RateLimit, Upload, clean_text, compose
+from maild.web.pages import SENT_RU, Pages, shown, size_ru, ticket_view
+
+log = logging.getLogger("maild.web")
+
+FORM_MAX_AGE = 24 * 3600  # a page left open over night still sends
+WAIT_STORED = 5.0  # seconds a form waits for the pipeline before answering anyway
+# Attachment types sent with their own Content-Type; anything else is a download
+# of application/octet-stream (never rendered by the browser).
+SAFE_TYPES = {"image/png", "image/jpeg", "image/gif", "application/zip"}
+REFUSED = {
+    tokens.Refusal.BAD: (
+        "Ссылка недействительна",
+        "Ссылка повреждена или предназначена для другого адреса. Откройте ссылку "
+        "из последнего письма по обращению.",
+    ),
+    tokens.Refusal.EXPIRED: (
+        "Срок действия ссылки истёк",
+        "Свежая ссылка приходит в каждом письме по обращению. Откройте ссылку из "
+        "последнего письма еще раз: на странице можно запросить новую.",
+    ),
+}
+
+
+class Site:
+    def __init__(self, app: Any, daemon: Any) -> None:
+        self.app, self.daemon = app, daemon
+        self.cfg = app.config.web
+        self.key: bytes = app.web_secret
+        self.prefix = urlsplit(self.cfg.base_url).path.rstrip("/")
+        self.pages = Pages(self.prefix, app.config.support.name)
+        max_message = int(app.config.attachments.get("max_message_bytes", 25 << 20))
+        self.max_body = max_message + (1 << 20)  # the files plus the form's fields
+        self.too_large_text = (
+            f"Файлы вместе должны занимать не больше {size_ru(max_message)}. "
+            "Вернитесь назад и уменьшите их или отправьте часть файлов отдельно."
+        )
+        self.posts = RateLimit(max(30, 6 * self.cfg.max_submissions_per_hour))
+
+    # -- helpers ------------------------------------------------------------------
+    def notice(self, title: str, *paragraphs: str, status: int = 200, **kw: Any) -> web.Response:
+        kw.setdefault("link", None)
+        kw.setdefault("refresh", None)
+        body = self.pages.render("notice.html", title=title, paragraphs=paragraphs, **kw)
+        return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+
+    def redirect(self, location: str) -> web.Response:
+        """Only to our own paths, built here: never a target taken from the request."""
+        return web.Response(status=303, headers={"Location": location})
+
+    async def home(self, _request: web.Request) -> web.Response:
+        return self.redirect(f"{self.prefix}/new")
+
+    async def open(self, request: web.Request) -> tuple[Any, ...] | web.Response:
+        """(token, address, ticket, messages) for a valid link, else its refusal page."""
+        token = request.match_info["token"]
+        tid = tokens.tid_of(token)
+        loaded = None
+        if tid is not None:
+            loaded = await asyncio.get_running_loop().run_in_executor(
+                None, self.app.store.load, tid
+            )
+        addresses = tk.customers(loaded[0], self.app.config.support.staff) if loaded else ()
+        found = tokens.check_ticket_token(self.key, token, addresses, self.app.now())
+        if found is tokens.Refusal.EXPIRED and request.method == "GET":
+            return self.expired(token, loaded[0], tokens.owner_of(self.key, token, addresses))
+        if isinstance(found, tokens.Refusal):
+            title, text = REFUSED[found]
+            return self.notice(title, text, status=403)
+        return token, found, *loaded
+
+    def expired(self, token: str, ticket: dict, owner: str) -> web.Response:
+        """The page of an authentic but expired link: a fresh one by mail, on request."""
+        body = self.pages.render(
+            "expired.html",
+            base=f"{self.prefix}/t/{token}",
+            form=tokens.form_token(self.key, f"r|{ticket['tid']}|{owner}", self.app.now()),
+        )
+        return web.Response(text=body, status=403, content_type="text/html", charset="utf-8")
+
+    def page(self, token: str, address: str, ticket: dict, messages: list, **kw: Any) -> str:
+        scope = f"t|{ticket['tid']}|{address}"
+        return self.pages.render(
+            "ticket.html",
+            t=ticket_view(self.app, ticket, messages, address),
+            base=f"{self.prefix}/t/{token}",
+            form=tokens.form_token(self.key, scope, self.app.now()),
+            max_text=MAX_TEXT,
+            sent=kw.get("sent"),
+            error=kw.get("error"),
+        )
+
+    # -- pages ----------------------------------------------------------------------
+    async def ticket(self, request: web.Request) -> web.Response:
+        opened = await self.open(request)
+        if isinstance(opened, web.Response):
+            return opened
+        sent = SENT_RU.get(request.query.get("sent", ""))
+        body = self.page(*opened, sent=sent)
+        return web.Response(text=body, content_type="text/html", charset="utf-8")
+
+    async def download(self, request: web.Request) -> web.Response:
+        opened = await self.open(request)
+        if isinstance(opened, web.Response):
+            return opened
+        _token, _address, _ticket, messages = opened
+        m, a = int(request.match_info["m"]), int(request.match_info["a"])
+        try:
+            found = messages[m]["attachments"][a] if shown(messages[m]) else None
+        except (IndexError, KeyError, TypeError):
+            found = None
+        if not found or not found.get("accepted") or not found.get("sha256"):
+            raise web.HTTPNotFound()
+        h = found["sha256"]
+        path = self.app.config.storage_path / "attachments" / h[:2] / h
+        try:
+            data = await asyncio.get_running_loop().run_in_executor(None, path.read_bytes)
+        except OSError:
+            raise web.HTTPNotFound() from None
+        ctype = found.get("content_type") if found.get("content_type") in SAFE_TYPES else None
+        name = found.get("filename") or "file"
+        ascii_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+        disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+        return web.Response(
+            body=data,
+            content_type=ctype or "application/octet-stream",
+            headers={
+                "Content-Disposition": disposition,
+                "Content-Security-Policy": "default-src 'none'; sandbox",
+            },
+        )
+
+    # -- forms ------------------------------------------------------------------------
+    async def reply(self, request: web.Request) -> web.Response:
+        return await self.post(request, "reply")
+
+    async def rate(self, request: web.Request) -> web.Response:
+        return await self.post(request, "rate")
+
+    async def reopen(self, request: web.Request) -> web.Response:
+        return await self.post(request, "reopen")
+
+    async def post(self, request: web.Request, action: str) -> web.Response:
+        opened = await self.open(request)
+        if isinstance(opened, web.Response):
+            return opened
+        token, address, ticket, messages = opened
+        form = await request.post()
+        scope = f"t|{ticket['tid']}|{address}"
+        nonce = tokens.check_form_token(
+            self.key, str(form.get("form", "")), scope, self.app.now(), FORM_MAX_AGE
+        )
+        error = None
+        if nonce is None:
+            error = "Форма устарела. Ниже — свежая страница: отправьте, пожалуйста, ещё раз."
+        elif not self.posts.allow(f"addr:{address}"):
+            error = "Слишком много сообщений за час. Пожалуйста, попробуйте позже."
+        text, subject = self.message_text(action, form, ticket)
+        files = uploads(form) if action != "rate" else []
+        if error is None and text is None and not files:
+            error = "Напишите сообщение или приложите файл."
+        if error is not None:
+            body = self.page(token, address, ticket, messages, error=error)
+            return web.Response(text=body, status=400, content_type="text/html", charset="utf-8")
+        raw, message_id = compose(
+            support=self.app.config.support.address,
+            from_addr=address,
+            from_name="",
+            subject=subject,
+            text=text or "",
+            files=files,
+            nonce=nonce,
+            now=self.app.now(),
+            tid=ticket["tid"],
+            authserv_id=self.app.config.support.authserv_id,
+        )
+        stored = await self.spool(raw, message_id)
+        log.info("%s [TID#%s] %s from the site by %s", message_id, ticket["tid"], action, address)
+        sent = action if stored else "later"
+        return self.redirect(f"{self.prefix}/t/{token}?sent={sent}")
+
+    def message_text(self, action: str, form: Any, ticket: dict) -> tuple[str | None, str]:
+        subject = f"Re: {ticket.get('subject') or '(без темы)'}"
+        typed = clean_text(str(form.get("text", ""))).strip() or None
+        if action == "rate":
+            rating = str(form.get("rating", ""))
+            if ticket["status"] != "closed" or rating not in ("1", "2", "3", "4", "5"):
+                return None, subject
+            return f"Оценка: {rating}", subject
+        if action == "reopen":
+            opening = "Прошу открыть обращение снова (с сайта поддержки)."
+            return f"{opening}\n\n{typed}" if typed else opening, subject
+        return typed, subject
+
+    async def spool(self, raw: bytes, message_id: str) -> bool:
+        """Into the spool and the daemon's queue; True once the pipeline stored it."""
+        loop = asyncio.get_running_loop()
+        key = await loop.run_in_executor(None, self.app.spool.add, raw)
+        self.daemon.enqueue(key)
+        deadline = time.monotonic() + WAIT_STORED
+        while time.monotonic() < deadline:
+            if await loop.run_in_executor(None, self.app.store.tid_for_msgid, message_id):
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+
+def uploads(form: Any) -> list[Upload]:
+    """The files of a form (empty file inputs left out), names without paths."""
+    out = []
+    for f in form.getall("files", []):
+        if not isinstance(f, web.FileField):
+            continue
+        data = f.file.read()
+        name = (f.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+        if not data and not name:
+            continue
+        out.append(Upload(name or "file", f.content_type or "application/octet-stream", data))
+    return out[:MAX_FILES]

@@ -1,0 +1,237 @@
+"""The support site over HTTP, inside a real `maild serve` subprocess with a real
+relay sink: personal links, refusals, escaping, headers, forms and their limits."""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import socket
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from maild.web import tokens
+from tests.helpers import Daemon, make_mail
+from tests.integration.test_serve import wait_until
+from tests.webclient import link_in, post, request, site_desk
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+CUSTOMER = "ivan@shop-example.ru"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    from tests.helpers import Sink
+
+    sink = Sink().start()
+    desk, base = site_desk(
+        tmp_path_factory.mktemp("site"),
+        sink.port,
+        web={"max_submissions_per_hour": 2},
+        attachments={"max_message_bytes": 1_000_000},
+    )
+    daemon = Daemon(desk).start()
+    wait_until(lambda: "site on" in daemon.logtext(), 10)
+    yield desk, daemon, sink, base
+    assert daemon.stop() == 0  # SIGTERM stops the site with the rest
+    sink.stop()
+
+
+def mail_in(daemon, raw: bytes, sender: str = CUSTOMER) -> None:
+    with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+        s.sendmail(sender, ["support@example.com"], raw)
+
+
+@pytest.fixture(scope="module")
+def ticket(site):
+    """A customer's ticket by mail: a <script> in the text, a PNG and an HTML file."""
+    desk, daemon, sink, base = site
+    body = "Ошибка <script>alert(1)</script> на странице заказа.\nПароль: qwerty123"
+    files = [("screen.png", "image/png", PNG), ("page.html", "text/html", b"<b>x</b>")]
+    mail_in(daemon, make_mail(body=body, msgid="<w1@c.example>", attachments=files))
+    [conf] = wait_until(lambda: sink.to(CUSTOMER))
+    return conf, link_in(conf.text, base)
+
+
+def test_customer_mail_has_a_link_staff_mail_none_and_the_store_no_token(site, ticket):
+    desk, _daemon, sink, base = site
+    conf, link = ticket
+    [staff] = wait_until(lambda: sink.to("anna@example.com"))
+    assert "/t/" not in staff.text
+    tid = conf.subject.split("[TID#")[1].rstrip("]")
+    token = link.rsplit("/", 1)[1]
+    assert token.startswith(tid + ".")
+    assert token not in str(desk.ticket(tid))  # ticket show --json: masked
+    quoted = make_mail(
+        subject=f"Re: {conf.subject}",
+        body=f"Спасибо.\n\n> {conf.text.replace(chr(10), chr(10) + '> ')}",
+        msgid="<w1-quote@c.example>",
+    )
+    mail_in(_daemon, quoted)  # a reply quoting the whole confirmation, link and all
+    assert wait_until(lambda: len(desk.ticket(tid)["messages"]) > 3)
+    assert token not in str(desk.ticket(tid))
+    assert all(token not in m.text for m in sink.to("anna@example.com"))
+    page = request(link).text  # the page shows what is new in a reply, not the quote
+    assert "Спасибо." in page and "Обращения обрабатываются" not in page
+
+
+def test_ticket_page_escapes_shows_files_and_sends_safe_headers(site, ticket):
+    _conf, link = ticket
+    page = request(link)
+    assert page.status == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>" not in page.text
+    assert "qwerty123" not in page.text  # access data are never on the web
+    assert "page.html: не принят" in page.text
+    assert "set-cookie" not in page.headers
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert "script-src" not in page.headers["content-security-policy"]
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    f = request(link + "/file/0/0")
+    assert f.status == 200 and f.body == PNG
+    assert f.headers["content-type"] == "image/png"
+    assert f.headers["content-disposition"].startswith("attachment;")
+    assert request(link + "/file/0/1").status == 404  # the refused HTML is not served
+
+
+def test_tampered_foreign_and_expired_links_get_a_plain_page(site, ticket):
+    desk, daemon, sink, base = site
+    _conf, link = ticket
+    tid, expiry, mac = link.rsplit("/", 1)[1].split(".")
+    bad = f"{base}/t/{tid}.{expiry}.{mac[:-2]}{'AA' if mac[-2:] != 'AA' else 'BB'}"
+    longer = f"{base}/t/{tid}.{int(expiry) + 1}.{mac}"
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    stranger = tokens.ticket_token(key, tid, "other@evil.example", datetime.now(UTC), 90)
+    old = tokens.ticket_token(key, tid, CUSTOMER, datetime.now(UTC) - timedelta(days=91), 90)
+    for url, text in [
+        (bad, "недействительна"),
+        (longer, "недействительна"),
+        (f"{base}/t/{stranger}", "недействительна"),
+        (f"{base}/t/{old}", "истёк"),
+        (f"{base}/t/../../etc", "не найдена"),
+    ]:
+        page = request(url)
+        assert page.status in (403, 404), url
+        assert text in page.text and "Переписка" not in page.text
+        assert page.headers["x-content-type-options"] == "nosniff"
+    assert mac not in daemon.logtext() and "/t/…" in daemon.logtext()
+    expired = request(f"{base}/t/{old}")
+    before = len(sink.to(CUSTOMER))
+    sent = post(f"{base}/t/{old}/renew", {"form": expired.form_token()})
+    assert sent.status == 200 and CUSTOMER in sent.text
+    [fresh] = wait_until(lambda: sink.to(CUSTOMER)[before:])
+    assert f"[TID#{tid}]" in fresh.subject
+    assert request(link_in(fresh.text, base)).status == 200
+    assert post(f"{base}/t/{stranger}/renew", {"form": expired.form_token()}).status == 403
+
+
+def test_reply_needs_the_form_token_and_reaches_staff(site, ticket):
+    desk, daemon, sink, base = site
+    _conf, link = ticket
+    before = len(sink.to("anna@example.com"))
+    forged = post(link + "/reply", {"form": "1.abc.def", "text": "подделка"})
+    assert forged.status == 400 and "Форма устарела" in forged.text
+    page = request(link)
+    r = post(
+        link + "/reply",
+        {"form": page.form_token(), "text": "Вот скриншот"},
+        [("shot.png", "image/png", PNG)],
+    )
+    assert r.status == 303 and r.headers["location"].endswith("?sent=reply")
+    again = post(link + "/reply", {"form": page.form_token(), "text": "Вот скриншот"})
+    assert again.status == 303  # a second submit of the same form: stored once
+    mails = wait_until(lambda: sink.to("anna@example.com")[before:])
+    assert len(mails) == 1 and "Вот скриншот" in mails[0].text
+    assert "подделка" not in str(desk.tickets())
+    shown = request(base + r.headers["location"]).text
+    assert "Ваше сообщение добавлено" in shown and "Вот скриншот" in shown and "shot.png" in shown
+
+
+def test_new_form_honeypot_rate_limit_and_confirmation(site):
+    desk, daemon, sink, base = site
+    form = request(base + "/new")
+    assert form.status == 200 and 'name="website"' in form.text
+    fields = {"name": "Олег", "email": "oleg@client.example", "subject": "Вопрос", "text": "Как?"}
+    bot = post(base + "/new", {**fields, "website": "http://spam", "form": form.form_token()})
+    assert bot.status == 200 and "Проверьте почту" in bot.text
+    time.sleep(0.5)
+    assert not sink.to("oleg@client.example")
+    for n in range(2):
+        ok = post(base + "/new", {**fields, "form": request(base + "/new").form_token()})
+        assert ok.status == 200, n
+    limited = post(base + "/new", {**fields, "form": request(base + "/new").form_token()})
+    assert limited.status == 429
+    mails = wait_until(
+        lambda: sink.to("oleg@client.example")[1:] and sink.to("oleg@client.example")
+    )
+    assert len(mails) == 2 and "[TID#" not in mails[0].subject  # no ticket before the click
+    assert not [t for t in desk.tickets() if t["requester"] == "oleg@client.example"]
+    link = link_in(mails[0].text, base, "c")
+    assert link.rsplit("/", 1)[1] not in daemon.logtext()
+    confirm = request(link)
+    assert confirm.status == 200 and "Подтвердить" in confirm.text
+    done = post(link, {"form": confirm.form_token()})
+    assert done.status == 303 and "/t/" in done.headers["location"]
+    assert "Как?" in request(base + done.headers["location"]).text
+    assert sum(t["requester"] == "oleg@client.example" for t in desk.tickets()) == 1
+
+
+def test_body_cap_rating_only_when_closed_and_reopen(site):
+    desk, daemon, sink, base = site
+    mail_in(daemon, make_mail(body="Второй вопрос", msgid="<w2@c.example>"))
+    conf = wait_until(
+        lambda: [
+            m
+            for m in sink.to(CUSTOMER)
+            if "Второй вопрос" in m.subject or m.msg["In-Reply-To"] == "<w2@c.example>"
+        ]
+    )
+    link = link_in(conf[0].text, base)
+    tid = link.rsplit("/", 1)[1].split(".")[0]
+    big = post(
+        link + "/reply",
+        {"form": request(link).form_token(), "text": "x"},
+        [("big.png", "image/png", b"\0" * 2_200_000)],
+    )
+    assert big.status == 413 and "не больше 977 КБ" in big.text
+    early = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
+    assert early.status == 400 and desk.ticket(tid).get("rating") is None
+    mail_in(
+        daemon,
+        make_mail(sender="anna@example.com", subject=f"Re: x [TID#{tid}]", body="#close\nГотово."),
+        "anna@example.com",
+    )
+    assert wait_until(lambda: desk.ticket(tid)["status"] == "closed")
+    page = request(link)
+    assert "Оцените работу" in page.text and "Открыть обращение снова" in page.text
+    r = post(link + "/reopen", {"form": page.form_token(), "text": "Снова ошибка"})
+    assert r.status == 303 and r.headers["location"].endswith("?sent=reopen")
+    assert desk.ticket(tid)["status"] == "open"
+    assert "Снова ошибка" in request(link).text
+
+
+def test_a_tampered_confirmation_link_opens_nothing(site):
+    desk, daemon, sink, base = site
+    page = request(f"{base}/c/0123abcd.99999.AAAAAAAAAAAAAAAAAAAAAA")
+    assert page.status == 403 and "Задать вопрос" in page.text
+    assert post(f"{base}/c/0123abcd.99999.AAAAAAAAAAAAAAAAAAAAAA", {"form": "x"}).status == 403
+
+
+def test_a_taken_site_port_stops_serve_with_71(tmp_path, sink):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        desk, _base = site_desk(tmp_path, sink.port)
+        desk.sections["web"]["listen"] = f"127.0.0.1:{taken.getsockname()[1]}"
+        desk.write_config()
+        daemon = Daemon(desk)
+        with contextlib.suppress(RuntimeError):  # it may exit before or after SMTP is up
+            daemon.start()
+        assert daemon.proc.wait(timeout=20) == 71  # EX_OSERR, as for a taken SMTP port
+        daemon.stop()
+        assert "cannot listen on" in daemon.logtext()

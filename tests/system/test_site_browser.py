@@ -1,0 +1,167 @@
+"""The support site in real headless Chromium, against `maild serve` as a
+subprocess and a real aiosmtpd relay sink: the whole path of issue 23.
+
+MAILD_SCREENSHOTS=DIR also saves the screenshots there (docs/ holds the ones
+the README shows).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import smtplib
+import time
+
+import pytest
+
+from tests.helpers import Daemon, make_mail
+from tests.integration.test_serve import wait_until
+from tests.integration.test_web import PNG
+from tests.webclient import link_in, site_desk
+
+CHROMIUM = shutil.which("chromium")
+DRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver (.ci/run)"
+)
+CUSTOMER = "ivan@shop-example.ru"
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--lang=ru-RU",
+        "--window-size=900,1300",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+    ):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def served(tmp_path, sink):
+    desk, base = site_desk(tmp_path, sink.port)
+    daemon = Daemon(desk).start()
+    assert wait_until(lambda: "site on" in daemon.logtext(), 10)
+    yield desk, daemon, base
+    daemon.stop()
+
+
+def screenshot(driver, tmp_path, name: str) -> None:
+    driver.save_screenshot(str(tmp_path / name))
+    target = os.environ.get("MAILD_SCREENSHOTS")
+    if target:
+        shutil.copy(tmp_path / name, os.path.join(target, name))
+
+
+def shown(browser, css: str, text: str, timeout: float = 20, reload: bool = True) -> bool:
+    """Wait until the element holds `text` (a post waits for the pipeline, and the
+    machine may be busy), reloading the page every few tries."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+
+    deadline = time.monotonic() + timeout
+    tries = 0
+    while time.monotonic() < deadline:
+        try:
+            if text in browser.find_element(By.CSS_SELECTOR, css).text:
+                return True
+        except WebDriverException:
+            pass
+        tries += 1
+        time.sleep(0.2)
+        if reload and tries % 10 == 0:
+            browser.refresh()
+    return False
+
+
+def send(daemon, raw: bytes, sender: str) -> None:
+    with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+        s.sendmail(sender, ["support@example.com"], raw)
+
+
+def test_mail_link_reply_close_rate_in_a_browser(served, sink, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    desk, daemon, base = served
+    text = "Здравствуйте! После обновления корзина выдаёт «Ошибка 500». Что делать?"
+    raw = make_mail(body=text, subject="Не работает корзина", charset="windows-1251")
+    assert b'charset="windows-1251"' in raw
+    send(daemon, raw, CUSTOMER)
+    [conf] = wait_until(lambda: sink.to(CUSTOMER))
+    tid = conf.subject.split("[TID#")[1].rstrip("]")
+    browser.get(link_in(conf.text, base))
+    assert text in browser.find_element(By.CSS_SELECTOR, ".thread").text
+
+    png = tmp_path / "screen.png"
+    png.write_bytes(PNG)
+    staff_before = len(sink.to("anna@example.com"))
+    browser.find_element(By.ID, "text").send_keys("Прикладываю скриншот ошибки.")
+    browser.find_element(By.ID, "files").send_keys(str(png))
+    browser.find_element(By.CSS_SELECTOR, "form.reply button").click()
+    assert shown(browser, ".thread", "screen.png")
+
+    [note] = wait_until(lambda: sink.to("anna@example.com")[staff_before:])
+    assert "Прикладываю скриншот ошибки." in note.text
+    assert [p.get_filename() for p in note.msg.iter_attachments()] == ["screen.png"]
+
+    reply = make_mail(
+        sender="Анна <anna@example.com>",
+        subject=f"Re: Не работает корзина [TID#{tid}]",
+        body="#close\nИсправили настройки кеша, корзина работает.",
+    )
+    send(daemon, reply, "anna@example.com")
+    assert wait_until(lambda: desk.ticket(tid)["status"] == "closed")
+    browser.refresh()
+    assert shown(browser, ".thread", "Исправили настройки кеша")
+    assert "#close" not in browser.page_source
+    browser.find_element(By.CSS_SELECTOR, "form.rate button[value='5']").click()
+    assert wait_until(lambda: desk.ticket(tid).get("rating") == 5 or None) is not None
+    browser.refresh()
+    assert shown(browser, "#rating", "5 из 5")
+    assert browser.find_elements(By.CSS_SELECTOR, "form.rate") == []
+    assert "Открыть обращение снова" in browser.page_source
+    screenshot(browser, tmp_path, "site-ticket.png")
+
+
+def test_ask_a_question_form_confirmation_and_ticket(served, sink, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    desk, _daemon, base = served
+    browser.set_window_size(420, 1100)  # a phone
+    browser.get(base + "/new")
+    for field, value in [
+        ("name", "Ольга"),
+        ("email", "olga@client.example"),
+        ("subject", "Как выгрузить заказы в 1С?"),
+        ("text", "Подскажите, пожалуйста, где настройка выгрузки."),
+    ]:
+        browser.find_element(By.ID, field).send_keys(value)
+    screenshot(browser, tmp_path, "site-form.png")
+    browser.find_element(By.CSS_SELECTOR, "form.ask-form button").click()
+    assert shown(browser, "h1", "Проверьте почту", reload=False)
+    [mail] = wait_until(lambda: sink.to("olga@client.example"))
+    assert desk.tickets() == []  # nothing until the address is confirmed
+    browser.get(link_in(mail.text, base, "c"))
+    browser.find_element(By.CSS_SELECTOR, "form button").click()
+    # the ticket, or first a page that refreshes itself until the ticket is open
+    assert shown(browser, ".thread", "Подскажите, пожалуйста", reload=False)
+    [t] = desk.tickets()
+    assert t["requester"] == "olga@client.example" and t["level"] == "free"
+    confirmations = wait_until(lambda: sink.to("olga@client.example")[1:])
+    assert f"[TID#{t['tid']}]" in confirmations[0].subject

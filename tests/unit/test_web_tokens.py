@@ -1,0 +1,67 @@
+"""The site's signed tokens (maild.web.tokens) and the mail link rule (links)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+from maild.web import tokens
+from maild.web.links import masked, site_link
+
+KEY = b"k" * 32
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+ADDR = "ivan@shop-example.ru"
+
+
+def test_ticket_token_is_bound_to_ticket_address_and_time():
+    token = tokens.ticket_token(KEY, "4821-7730", ADDR, NOW, 90)
+    assert tokens.check_ticket_token(KEY, token, ["x@y.ru", ADDR.upper()], NOW) == ADDR.upper()
+    assert tokens.check_ticket_token(KEY, token, ["x@y.ru"], NOW) is tokens.Refusal.BAD
+    assert tokens.check_ticket_token(b"other", token, [ADDR], NOW) is tokens.Refusal.BAD
+    later = NOW + timedelta(days=91)
+    assert tokens.check_ticket_token(KEY, token, [ADDR], later) is tokens.Refusal.EXPIRED
+    tid, expiry, mac = token.split(".")
+    for forged in (f"4821-7731.{expiry}.{mac}", f"{tid}.{int(expiry) + 9}.{mac}", token + "x.y"):
+        assert tokens.check_ticket_token(KEY, forged, [ADDR], NOW) is tokens.Refusal.BAD
+    assert tokens.check_ticket_token(KEY, "../../etc/passwd", [ADDR], NOW) is tokens.Refusal.BAD
+
+
+def test_form_token_scope_age_and_nonce():
+    token = tokens.form_token(KEY, "new", NOW)
+    nonce = tokens.check_form_token(KEY, token, "new", NOW + timedelta(hours=1), 3600)
+    assert nonce and nonce.isalnum()
+    assert tokens.check_form_token(KEY, token, "t|1|a", NOW, 3600) is None
+    assert tokens.check_form_token(KEY, token, "new", NOW + timedelta(hours=2), 3600) is None
+    assert tokens.check_form_token(KEY, "", "new", NOW, 3600) is None
+
+
+def test_confirm_token():
+    token = tokens.confirm_token(KEY, "abc123", ADDR, NOW, 2)
+    assert tokens.check_confirm_token(KEY, token, ADDR, NOW) is True
+    assert tokens.check_confirm_token(KEY, token, "x@y.ru", NOW) is tokens.Refusal.BAD
+    late = NOW + timedelta(days=3)
+    assert tokens.check_confirm_token(KEY, token, ADDR, late) is tokens.Refusal.EXPIRED
+
+
+def _app(web=True):
+    support = SimpleNamespace(
+        staff=("anna@example.com",), head="head@example.com", address="support@example.com"
+    )
+    cfg = SimpleNamespace(base_url="https://s.example", link_days=90) if web else None
+    return SimpleNamespace(config=SimpleNamespace(web=cfg, support=support), web_secret=KEY)
+
+
+def test_only_customer_mail_gets_a_link_and_the_thread_keeps_it_masked():
+    link = site_link(_app(), "4821-7730", [ADDR], NOW)
+    assert link and link.startswith("https://s.example/t/4821-7730.")
+    assert site_link(_app(), "4821-7730", [ADDR, "anna@example.com"], NOW) is None
+    assert site_link(_app(), "4821-7730", ["head@example.com"], NOW) is None
+    assert site_link(_app(web=False), "4821-7730", [ADDR], NOW) is None
+    text = masked(f"Ссылка:\n{link}\n", link)
+    assert link not in text and "https://s.example/t/(персональная ссылка)" in text
+
+
+def test_a_mail_to_several_customers_is_bound_to_the_requester():
+    link = site_link(_app(), "4821-7730", ["a@x.ru", ADDR], NOW, requester=ADDR)
+    token = link.rsplit("/", 1)[1]
+    assert tokens.check_ticket_token(KEY, token, ["a@x.ru", ADDR], NOW) == ADDR
