@@ -111,7 +111,7 @@ class Turns:
 
 def _run_batch(app: App, request: tuple[int, list[str]], turns: Turns) -> BatchResult:
     seq, keys = request
-    return run_batch(app, keys, turns.turn(seq), BATCH_SECONDS)
+    return run_batch(app, keys, turns.turn(seq), BATCH_SECONDS, observe=_observe)
 
 
 _parent_ends: list[Any] = []  # the daemon's ends of its children's pipes

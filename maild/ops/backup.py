@@ -158,6 +158,23 @@ def _drop_sent_from_queue(stage: str) -> None:
             os.unlink(os.path.join(queue, name))
 
 
+def _unclaim(stage: str) -> None:
+    """Mail a worker had claimed (spool/claimed/<pid>/) was not processed when the
+    store lock was taken: in the snapshot it waits in spool/new/ like other pending
+    mail, and no process's claim (or its `.current` note) is restored."""
+    claimed = os.path.join(stage, "spool/claimed")
+    if not os.path.isdir(claimed):
+        return
+    new = os.path.join(stage, "spool/new")
+    os.makedirs(new, exist_ok=True)
+    for pid in os.listdir(claimed):
+        folder = os.path.join(claimed, pid)
+        for name in os.listdir(folder):
+            if not name.startswith("."):
+                os.replace(os.path.join(folder, name), os.path.join(new, name))
+        shutil.rmtree(folder)
+
+
 def _count(stage: str, rel: str, suffix: str = "") -> int:
     n = 0
     for _folder, _dirs, files in os.walk(os.path.join(stage, rel)):
@@ -181,6 +198,7 @@ def take_snapshot(root: Path, locked: Locker, stage: str) -> Snapshot:
         held = time.monotonic() - started
     mirror.sync("outbox", exclude=("outbox/queue", "outbox/sent"))
     _drop_sent_from_queue(stage)
+    _unclaim(stage)
     return Snapshot(
         files=_count(stage, ""),
         tickets=_count(stage, "tickets", ".json"),
