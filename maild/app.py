@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from maild.adapters.outbound import Outbox
@@ -53,7 +54,10 @@ class App:
             extra_days_off=self.config.calendar.extra_days_off,
             extra_working_days=self.config.calendar.extra_working_days,
         )
-        self.renderer = Renderer(self.config.support)
+        override = self.config.templates.path
+        self.renderer = Renderer(
+            self.config.support, override=Path(override).expanduser() if override else None
+        )
         self.attachment_policy = AttachmentPolicy(**self.config.attachments)
         self.reply_secret = self._reply_secret(root)
 

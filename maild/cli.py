@@ -109,6 +109,8 @@ def build_parser() -> Parser:
     c.add_argument("--now", type=_datetime, help="pretend it is this time (ISO 8601 with offset)")
     c.add_argument("--report", action="store_true", help="also the daily SLA report to the head")
 
+    action(group("answers", "saved answers staff insert with #answer NAME"), "list", "list them")
+
     c = action(group("report", "reports"), "sla", "reaction-time compliance per level")
     c.add_argument("--since", type=_date)
     c.add_argument("--until", type=_date)

@@ -40,6 +40,8 @@ def apply(
         if record is not None and out.record:
             messages.append(record)
     store.save(decision.ticket, messages)  # our own Message-IDs need no index: signed
+    for ticket, its_messages in decision.also:  # #merge: the target, in the same lock
+        store.save(ticket, its_messages)
     if decision.ticket["status"] == "closed" and decision.ticket.get("closed_at"):
         store.mark_for_redaction(tid, decision.ticket["closed_at"])
     if decision.outcome == "new" and decision.ticket["requester"]:
@@ -75,7 +77,7 @@ def _send(
         return None
     message_id = app.message_id(out.key, tid)
     if out.body is not None:  # a staff reply goes out as the staff member wrote it
-        subject, body = f"Re: {out.context['subject']}", out.body
+        subject, body = out.subject or f"Re: {out.context['subject']}", out.body
     else:
         subject, body = app.renderer.text(out.template, out.context)
     if out.kind == "staff" and decision.incoming is not None:
