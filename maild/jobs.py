@@ -15,6 +15,7 @@ from typing import Any
 
 from maild.adapters.durable import write_atomic
 from maild.app import App
+from maild.digest import morning_queue
 from maild.domain import ticket as tk
 from maild.domain.redact import MARKER, redact_credentials
 from maild.domain.sla import LEVELS
@@ -353,4 +354,5 @@ def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
         "waiting": waiting(app, now),
         "redacted": redaction(app, now),
         "outbox_alerts": outbox_alerts(app, now),
+        "digest": morning_queue(app, now),
     }
