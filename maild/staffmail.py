@@ -17,7 +17,7 @@ from maild.domain.commands import ParsedReply
 from maild.domain.layout import from_russian_layout
 from maild.domain.onemail import fold
 from maild.domain.recode import redecode
-from maild.domain.sla import LEVELS
+from maild.pipeline import _level_ctx
 
 log = logging.getLogger("maild.staffmail")
 
@@ -37,13 +37,8 @@ class Extras:
 
 def answer_context(app: App, ticket: dict[str, Any]) -> dict[str, Any]:
     """What a saved answer may use: the ticket's TID, level, deadline, customer name."""
-    level = LEVELS[ticket["level"]]
     return {
-        "tid": ticket["tid"],
-        "level_id": level.id,
-        "level_name": level.name_ru,
-        "reaction": level.reaction_ru(),
-        "due": app.fmt_time(ticket.get("reaction_due")),
+        **_level_ctx(app, ticket),
         "name": ticket.get("requester_name") or "",
         "requester": ticket["requester"],
     }
