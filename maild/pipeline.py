@@ -367,19 +367,7 @@ def _decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str,
     extras = staffmail.check(app, reply, ticket, messages)
     errors = [*reply.errors, *extras.errors]
     if errors:
-        record.update(kind="note", command_errors=errors)
-        log.warning(
-            "%s [TID#%s] staff commands refused: %s", msg.message_id, tid, "; ".join(errors)
-        )
-        out = Outgoing(
-            ctx.key("staff_error"),
-            "notice",
-            "staff_error.txt",
-            [msg.from_addr],
-            {**ctx.common, "tid": tid, "errors": errors},
-            record=True,
-        )
-        return Decision("appended", tid, ticket, [*messages, record], record, [out])
+        return _staff_error(ctx, ticket, messages, errors)
     # only commands + the client's quote must not send the quote to the customer
     body = trim_reply(extras.body, fallback=False).strip()
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
@@ -416,32 +404,68 @@ def _decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str,
         "keep_days": app.config.schedule.credentials_keep_days,
         "merged_into": ticket.get("merged_into"),
     }
-    if not replied:
+    if replied:
+        record.update(direction="out", text=body, folded=notices)
+        relay_c = {**c, "subject": ticket["subject"] or ctx.common["subject"]}
+        outgoing.append(_one_mail(ctx, customers, relay_c, notices, body))
+    else:
         record.update(kind="note", text=body or "(только команды)")
-    if replied or notices:  # one mail: the answer (or first notice) with the rest under it
-        first = body if replied else app.renderer.text(f"{notices[0]}.txt", c)[1]
-        folded = notices if replied else notices[1:]
-        if replied:
-            record.update(direction="out", text=body, folded=folded)
-        outgoing.append(
-            Outgoing(
-                ctx.key("relay" if replied else notices[0]),
-                "staff" if replied else "notice",
-                None if replied else f"{notices[0]}.txt",
-                customers,
-                c,
-                record=not replied,
-                auto=not replied,
-                body=staffmail.one_mail(app, first, folded, c),
-                subject=None if replied else app.renderer.text(f"{notices[0]}.txt", c)[0],
-                attach=_accepted_files(ctx.attachments) if replied else [],
-            )
-        )
-    decision = Decision(
-        "appended", tid, dict(ticket, sent=sent), [*messages, record], record, outgoing
+        outgoing += [_one_mail(ctx, customers, c, notices)] if notices else []
+    also = [merged] if merged is not None else []
+    ticket = dict(ticket, sent=sent)
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing, also=also)
+
+
+def _staff_error(
+    ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]], errors: list[str]
+) -> Decision:
+    """Bad command lines stop the whole reply: staff are told why, the customer nothing."""
+    msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
+    record.update(kind="note", command_errors=errors)
+    log.warning("%s [TID#%s] staff commands refused: %s", msg.message_id, tid, "; ".join(errors))
+    out = Outgoing(
+        ctx.key("staff_error"),
+        "notice",
+        "staff_error.txt",
+        [msg.from_addr],
+        {**ctx.common, "tid": tid, "errors": errors},
+        record=True,
     )
-    decision.also = [merged] if merged is not None else []
-    return decision
+    return Decision("appended", tid, ticket, [*messages, record], record, [out])
+
+
+def _one_mail(
+    ctx: Context, to: list[str], c: dict[str, Any], notices: list[str], answer: str | None = None
+) -> Outgoing:
+    """The one mail a staff reply sends the customer: the answer (or, without one, the
+    first notice) with the other notices folded under it."""
+    from maild import staffmail
+
+    if answer is not None:
+        body = staffmail.one_mail(ctx.app, answer, notices, c)
+        return Outgoing(
+            ctx.key("relay"),
+            "staff",
+            None,
+            to,
+            c,
+            record=False,
+            auto=False,
+            body=body,
+            attach=_accepted_files(ctx.attachments),
+        )
+    subject, first = ctx.app.renderer.text(f"{notices[0]}.txt", c)
+    body = staffmail.one_mail(ctx.app, first, notices[1:], c)
+    return Outgoing(
+        ctx.key(notices[0]),
+        "notice",
+        f"{notices[0]}.txt",
+        to,
+        c,
+        record=True,
+        body=body,
+        subject=subject,
+    )
 
 
 def _recharset(
