@@ -440,11 +440,9 @@ def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
                 or ctype.startswith("multipart/")
             ):
                 group = groups.setdefault(_alternative_of(part, parents), _TextGroup())
-                data, label = _payload(part), part.get_content_charset()
-                (group.html if ctype == "text/html" else group.plain).append(
-                    decode_bytes(data, label)
-                )
-                doubt = doubt or _safe(lambda d=data, lb=label: recode.doubt(d, lb), None)
+                text, unsure = recode.read_text(_payload(part), part.get_content_charset())
+                (group.html if ctype == "text/html" else group.plain).append(text)
+                doubt = doubt or unsure
                 continue
             attachments.append(RawAttachment(filename, ctype, _payload(part)))
         except Exception as e:  # one broken part must not hide the rest of the mail

@@ -10,32 +10,40 @@ from __future__ import annotations
 import email
 import email.policy
 
-from maild.domain.charset import _decode_with_codec, normalize_charset
+from maild.domain.charset import _decode_with_codec, decode_bytes, normalize_charset
 from maild.domain.html import html_to_text
 
-__all__ = ["doubt", "redecode"]
+__all__ = ["doubt", "read_text", "redecode"]
 
 # Fewer 8-bit bytes than this give detection too little to go on (a line or two).
 SHORT_BYTES = 60
 
 
-def doubt(data: bytes, declared: str | None) -> str | None:
-    """Why the decoding of ``data`` is uncertain (Russian, for staff), or None."""
+def read_text(data: bytes, declared: str | None) -> tuple[str, str | None]:
+    """(decode_bytes(data, declared), why that reading is uncertain or None), with one
+    decoding: detection is the costly part of reading unlabelled 8-bit mail."""
     if data.isascii():
-        return None
+        return decode_bytes(data, declared), None
     try:
-        data.decode("utf-8")
-        return None  # valid multi-byte UTF-8 practically never happens by accident
-    except UnicodeDecodeError:
-        pass
-    label = normalize_charset(declared)
-    _text, codec = _decode_with_codec(data, declared)
+        text, codec = _decode_with_codec(bytes(data), declared)
+    except Exception:  # decode_bytes' own last resort; nothing to say about it
+        return decode_bytes(data, declared), None
+    return text, _doubt_of(data, normalize_charset(declared), declared, codec)
+
+
+def _doubt_of(data: bytes, label: str | None, declared: str | None, codec: str) -> str | None:
     if label and label != normalize_charset(codec):
         return f"в письме указана кодировка {declared}, но текст прочитан как {codec}"
-    eight_bit = sum(b >= 0x80 for b in data)
-    if eight_bit < SHORT_BYTES and not label:
+    if label or codec == "utf-8":
+        return None  # read as labelled; valid UTF-8 practically never happens by accident
+    if sum(b >= 0x80 for b in data) < SHORT_BYTES:
         return f"кодировка не указана, текст короткий: выбрана {codec} без уверенности"
     return None
+
+
+def doubt(data: bytes, declared: str | None) -> str | None:
+    """Why the decoding of ``data`` is uncertain (Russian, for staff), or None."""
+    return read_text(data, declared)[1]
 
 
 def redecode(raw: bytes, codec: str) -> str:
