@@ -57,7 +57,7 @@ ADDRESS_RE = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[
 def _address(name: str, arg: str) -> tuple[str | None, str | None]:
     # staff paste "Ivan <ivan@x>" from their client as often as a bare address
     if not arg:
-        return None, f"#{name}: нужен адрес сотрудника"
+        return None, f"#{name}: нужен адрес" + (" сотрудника" if name == "assign" else "")
     bracketed = re.search(r"<([^<>]*)>", arg)
     address = (bracketed.group(1) if bracketed else arg).strip()
     if address.lower().startswith("mailto:"):

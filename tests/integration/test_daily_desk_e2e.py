@@ -98,6 +98,9 @@ def test_merge_moves_the_conversation(desk, sink):
     dup = desk.ingest_tid(make_mail(sender=colleague, subject="Корзина не работает"))
     desk.flush()
     before = len(sink.to("petr@shop-example.ru"))
+    desk.ingest(staff_reply(dup, "#merge 0000-0001\n"))  # no such ticket: staff are told
+    [err] = [r for r in sent_after(sink, "anna@example.com", 0, desk) if "не выполн" in r.subject]
+    assert "0000-0001" in err.text and desk.ticket(dup)["status"] == "new"
     desk.ingest(staff_reply(dup, f"#merge {old}\n"))
     src, dst = desk.ticket(dup), desk.ticket(old)
     assert src["status"] == "closed" and src["merged_into"] == old
