@@ -24,8 +24,9 @@ STATUS_RU = {
 
 
 def asks_status(msg: ParsedMessage) -> bool:
-    """The mail's own text is only a status question (the quote does not count)."""
-    return is_status_question(trim_reply(msg.text))
+    """The mail's own text is only a status question (the quote does not count) and
+    it brings no files: a screenshot is news for staff."""
+    return not msg.attachments and is_status_question(trim_reply(msg.text))
 
 
 NOTICE_ACTIONS = {
