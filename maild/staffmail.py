@@ -111,7 +111,8 @@ def merge_into(
     if ex.merge_into is None:
         return ticket, None
     source, target, target_messages = mg.merge(ticket, messages, *ex.merge_into, at)
-    log.info("[TID#%s] merged into [TID#%s]", ticket["tid"], target["tid"])
+    last = messages[-1]["message_id"] if messages else "-"  # the staff reply that merged
+    log.info("%s [TID#%s] merged into [TID#%s]", last, ticket["tid"], target["tid"])
     return source, (target, target_messages)
 
 
