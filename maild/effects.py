@@ -39,9 +39,11 @@ def apply(
         record = _send(app, msg, decision, out, now, resumed)
         if record is not None and out.record:
             messages.append(record)
-    store.save(decision.ticket, messages)  # our own Message-IDs need no index: signed
-    for ticket, its_messages in decision.also:  # #merge: the target, in the same lock
+    # #merge: the target first; saving the ticket with the message commits the whole
+    # (a re-run after a crash between the two merges again, idempotently)
+    for ticket, its_messages in decision.also:
         store.save(ticket, its_messages)
+    store.save(decision.ticket, messages)  # our own Message-IDs need no index: signed
     if decision.ticket["status"] == "closed" and decision.ticket.get("closed_at"):
         store.mark_for_redaction(tid, decision.ticket["closed_at"])
     if decision.outcome == "new" and decision.ticket["requester"]:
