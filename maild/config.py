@@ -211,6 +211,20 @@ class SupportConfig:
         return self.address.rsplit("@", 1)[1]
 
 
+class _Listens:
+    """A section with `listen = "HOST:PORT"`."""
+
+    listen: str
+
+    @property
+    def host(self) -> str:
+        return self.listen.rsplit(":", 1)[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rsplit(":", 1)[1])
+
+
 @dataclass(frozen=True)
 class CalendarConfig:
     extra_days_off: tuple[date, ...] = ()
@@ -263,19 +277,11 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
-class WebConfig:
+class WebConfig(_Listens):
     listen: str
     base_url: str
     link_days: int = 90
     max_submissions_per_hour: int = 5
-
-    @property
-    def host(self) -> str:
-        return self.listen.rsplit(":", 1)[0].strip("[]")
-
-    @property
-    def port(self) -> int:
-        return int(self.listen.rsplit(":", 1)[1])
 
 
 @dataclass(frozen=True)
@@ -289,18 +295,10 @@ class OutboundConfig:
 
 
 @dataclass(frozen=True)
-class SmtpConfig:
+class SmtpConfig(_Listens):
     listen: str
     protocol: str
     max_message_size: int
-
-    @property
-    def host(self) -> str:
-        return self.listen.rsplit(":", 1)[0].strip("[]")
-
-    @property
-    def port(self) -> int:
-        return int(self.listen.rsplit(":", 1)[1])
 
 
 @dataclass(frozen=True)

@@ -428,7 +428,7 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
     The listener's CPU went half to asyncio's Python event loop and transports
     (py-spy); uvloop's, in C, took about a fifth off the listener's CPU per message
-    (bench/RESULTS.md, finding 34). It runs the same asyncio code: the tests pass on
+    (bench/FINDINGS.md, item 17). It runs the same asyncio code: the tests pass on
     both. None means asyncio's default."""
     if os.environ.get("MAILD_UVLOOP", "1") == "0":
         return None

@@ -108,7 +108,7 @@ class _Parsed:
     MAX = 320  # the 256 parts of open/, archive weeks, the registry
     # and at most this many bytes of JSON (parsed, 3-5 times that): an archive week of
     # a large store is ~200 KB, and replies to old tickets would otherwise keep up to
-    # MAX of them in every process (RSS 180 -> 239 MB on the bench's 100k store)
+    # MAX of them in every process: the byte budget bounds each process's memory
     MAX_BYTES = 8 << 20
 
     def __init__(self) -> None:

@@ -18,12 +18,10 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-from maild.domain import mimeboundary, recode
+from maild.domain import recode
 from maild.domain.charset import b64decode_lenient, decode_bytes, decode_header
 from maild.domain.html import html_to_text
 from maild.domain.tid import message_ids, normalize_msgid
-
-mimeboundary.install()  # multipart boundaries without a regular expression each
 
 # Headers kept for screening (loops, robots, lists, authentication).
 SCREEN_HEADERS = (
