@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from maild.adapters.layout import check_storage, kept_secret, reply_secret
@@ -52,7 +53,10 @@ class App:
             extra_days_off=self.config.calendar.extra_days_off,
             extra_working_days=self.config.calendar.extra_working_days,
         )
-        self.renderer = Renderer(self.config.support)
+        override = self.config.templates.path
+        self.renderer = Renderer(
+            self.config.support, override=Path(override).expanduser() if override else None
+        )
         self.attachment_policy = AttachmentPolicy(**self.config.attachments)
         self.reply_secret = self.kept_secret("reply_secret", self.config.support.reply_secret)
         web = self.config.web  # the site's key, made before any worker forks

@@ -133,6 +133,8 @@ def build_parser() -> Parser:
     c.add_argument("id", nargs="?")
     c.add_argument("--all", action="store_true")
 
+    action(group("answers", "saved answers staff insert with #answer NAME"), "list", "list them")
+
     c = action(group("report", "reports"), "sla", "reaction-time compliance per level")
     c.add_argument("--since", type=_date)
     c.add_argument("--until", type=_date)

@@ -58,6 +58,8 @@ def ticket_json(ticket: dict[str, Any], messages: list[dict[str, Any]]) -> dict[
         refers_to=ticket.get("refers_to"),
         identification=ticket.get("identification"),
     )
+    if ticket.get("merged_into"):
+        out["merged_into"] = ticket["merged_into"]
     return out
 
 
@@ -260,6 +262,12 @@ def cmd_report(app: App, args: argparse.Namespace) -> int:
     else:
         print(format_sla(data))
     return EX_OK
+
+
+def cmd_answers(app: App, args: argparse.Namespace) -> int:
+    from maild.answers_cli import answers_list
+
+    return answers_list(app, args)
 
 
 def cmd_jobs(app: App, args: argparse.Namespace) -> int:

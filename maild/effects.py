@@ -40,6 +40,10 @@ def apply(
         record = _send(app, msg, decision, out, now, resumed)
         if record is not None and out.record:
             messages.append(record)
+    # #merge: the target first; saving the ticket with the message commits the whole
+    # (a re-run after a crash between the two merges again, idempotently)
+    for ticket, its_messages in decision.also:
+        store.save(ticket, its_messages)
     store.save(decision.ticket, messages)  # our own Message-IDs need no index: signed
     if decision.ticket["status"] == "closed" and decision.ticket.get("closed_at"):
         store.mark_for_redaction(tid, decision.ticket["closed_at"])
@@ -78,7 +82,8 @@ def _send(
     requester = decision.ticket.get("requester")
     link = site_link(app, tid, out.to, now, requester)  # customer mail only (maild.web.links)
     if out.body is not None:  # a staff reply goes out as the staff member wrote it
-        subject, body = f"Re: {out.context['subject']}", out.body + (footer(link) if link else "")
+        subject = out.subject or f"Re: {out.context['subject']}"
+        body = out.body + (footer(link) if link else "")
     else:
         subject, body = app.renderer.text(out.template, {**out.context, "site_link": link})
     if out.kind == "staff" and decision.incoming is not None:

@@ -319,6 +319,19 @@ def outbox_alerts(app: App, now: datetime) -> int:
     return n
 
 
+def queue_report(app: App, key: str, subject: str, body: str, to: list[str], now: datetime) -> None:
+    """Queue (once by key) a mail about no one ticket: a report, a digest."""
+    msg = app.renderer.message(
+        subject=subject,
+        body=body,
+        to=to,
+        tid=None,
+        message_id=f"<{key}@{app.config.support.domain}>",
+        now=now,
+    )
+    app.outbox.enqueue(key, msg, to, kind="report", now=now)
+
+
 def daily_report(app: App, now: datetime) -> bool:
     """The SLA report to the head, once per business day."""
     from maild.report import format_sla, sla_report
@@ -337,19 +350,16 @@ def daily_report(app: App, now: datetime) -> bool:
     subject, body = app.renderer.text(
         "report_sla.txt", {"date": local.strftime("%d.%m.%Y"), "table": format_sla(data)}
     )
-    key = _key("daily-report", local.date().isoformat())
-    msg = app.renderer.message(
-        subject=subject,
-        body=body,
-        to=[head],
-        tid=None,
-        message_id=f"<{key}@{app.config.support.domain}>",
-        now=now,
-    )
-    app.outbox.enqueue(key, msg, [head], kind="report", now=now)
+    queue_report(app, _key("daily-report", local.date().isoformat()), subject, body, [head], now)
     write_atomic(state_path, local.date().isoformat().encode())
     log.info("daily SLA report queued to %s", head)
     return True
+
+
+def _digest(app: App, now: datetime) -> int:
+    from maild.digest import morning_queue  # it uses queue_report from here
+
+    return morning_queue(app, now)
 
 
 def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
@@ -361,4 +371,5 @@ def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
         "redacted": redaction(app, now),
         "outbox_alerts": outbox_alerts(app, now),
         "purged": purge_closed(app, now),
+        "digest": _digest(app, now),
     }

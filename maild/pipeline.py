@@ -16,6 +16,7 @@ from maild.app import App
 from maild.domain import attachments as att
 from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
+from maild.domain.merge import final_target as merge_target
 from maild.domain.message import ParsedMessage, parse
 from maild.domain.quotes import trim_reply
 from maild.domain.replyaddr import verify
@@ -42,6 +43,7 @@ class Outgoing:
     record: bool  # keep it in the ticket's thread
     auto: bool = True
     body: str | None = None  # for relayed staff replies: the text as written
+    subject: str | None = None  # with `body`: a notice's own subject instead of "Re: ..."
     attach: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
@@ -55,6 +57,7 @@ class Decision:
     outgoing: list[Outgoing] = field(default_factory=list)
     attachments: list[tuple[att.AttachmentDecision, bytes]] = field(default_factory=list)
     queued: list[str] = field(default_factory=list)  # "confirmation to ...": for the log
+    also: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
 
 
 def add_months(d: date, months: int) -> date:
@@ -204,6 +207,9 @@ def decide(
 
     tid = resumed_tid or thread(app, msg)
     loaded = app.store.load(tid) if tid else None
+    if loaded is not None and loaded[0].get("merged_into") and not resumed_tid:
+        tid = merge_target(tid, lambda t: (app.store.load(t) or ({},))[0].get("merged_into"))
+        loaded = app.store.load(tid)  # #merge: later mail lands in the surviving ticket
     refers_to = None
     # a bounce of our own mail belongs to the ticket that mail was about
     is_our_bounce = bool(
@@ -251,6 +257,7 @@ def decide(
             "text": msg.text.strip() or "(пустое письмо)",
             "automated": scr.reason if scr.automated else None,
             "sender": sender,
+            "charset_doubt": msg.charset_doubt,
             **_att_ctx(attachments),
         },
     )
@@ -299,13 +306,23 @@ def _decide_customer(
     ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]
 ) -> Decision:
     """A customer (or a colleague, or a robot) wrote into an existing ticket."""
+    from maild import statusmail
+
     app, msg = ctx.app, ctx.msg
     rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
     if rating is not None:
         ticket = dict(ticket, rating=rating)
         ctx.record["rating"] = rating
         log.info("%s [TID#%s] rated %d", msg.message_id, ticket["tid"], rating)
-        return Decision("appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
+        thanks = [] if ctx.scr.automated else [statusmail.thanks(ctx, ticket, rating)]
+        return Decision(
+            "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, thanks
+        )
+    if not ctx.scr.automated and statusmail.asks_status(msg):  # changes nothing else
+        out = statusmail.status_reply(ctx, ticket, messages)
+        return Decision(
+            "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, [out]
+        )
     participants = tk.participants_of(
         (*msg.to, *msg.cc), app.config.support.address, app.config.support.staff
     )
@@ -341,27 +358,19 @@ def _decide_customer(
 
 
 def _decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> Decision:
-    """A staff reply: commands first, then the text goes to the customer."""
+    """A staff reply: commands anywhere in its own text, then one mail to the customer."""
+    from maild import staffmail
+
     app, msg, record = ctx.app, ctx.msg, ctx.record
     tid = ticket["tid"]
     reply = parse_reply(msg.text)
     record["kind"] = "staff"
-    if reply.errors:
-        record.update(kind="note", command_errors=list(reply.errors))
-        log.warning(
-            "%s [TID#%s] staff commands refused: %s", msg.message_id, tid, "; ".join(reply.errors)
-        )
-        out = Outgoing(
-            ctx.key("staff_error"),
-            "notice",
-            "staff_error.txt",
-            [msg.from_addr],
-            {**ctx.common, "tid": tid, "errors": list(reply.errors)},
-            record=True,
-        )
-        return Decision("appended", tid, ticket, [*messages, record], record, [out])
+    extras = staffmail.check(app, reply, ticket, messages)
+    errors = [*reply.errors, *extras.errors]
+    if errors:
+        return _staff_error(ctx, ticket, messages, errors)
     # only commands + the client's quote must not send the quote to the customer
-    body = trim_reply(reply.body, fallback=False).strip()
+    body = trim_reply(extras.body, fallback=False).strip()
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
         body = f"{note_inline}\n{body}".strip()
@@ -378,40 +387,109 @@ def _decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str,
             ticket, cmd.name, cmd.arg, ctx.received_at, app.due, msg.from_addr
         )
         notices += [n for n in more if n not in notices]
-    if not replied:
-        record.update(kind="note", text=body or "(только команды)")
-    else:
-        record.update(direction="out", text=body)
-        outgoing.append(
-            Outgoing(
-                ctx.key("relay"),
-                "staff",
-                None,
-                customers,
-                {"subject": ticket["subject"] or ctx.common["subject"]},
-                record=False,
-                auto=False,
-                body=body,
-                attach=_accepted_files(ctx.attachments),
-            )
-        )
-        if not (ticket.get("sent") or {}).get(tk.STARTED) and tk.STARTED not in notices:
-            notices.insert(0, tk.STARTED)
     sent = dict(ticket.get("sent") or {})
+    ticket, merged = staffmail.merge_into(app, extras, ticket, [*messages, record], ctx.received_at)
+    if merged is not None:  # the conversation goes on there: no rating request here
+        notices = [n for n in notices if n != tk.RESOLVED] + [staffmail.MERGED]
+    if extras.recharset is not None:
+        outgoing.append(_recharset(ctx, ticket, messages, extras.recharset))
+    if replied or sent.get(tk.STARTED):  # the answer itself says work has started
+        notices = [n for n in notices if n != tk.STARTED]
+        sent.setdefault(tk.STARTED, ctx.received_at.isoformat())
+    elif tk.STARTED in notices:
+        sent[tk.STARTED] = ctx.received_at.isoformat()
     c = {
         **ctx.common,
         **_level_ctx(app, ticket),
         "subject": ticket["subject"] or "(без темы)",
         "keep_days": app.config.schedule.credentials_keep_days,
+        "merged_into": ticket.get("merged_into"),
     }
-    for name in notices:
-        if name == tk.STARTED:
-            if sent.get(tk.STARTED):
-                continue
-            sent[tk.STARTED] = ctx.received_at.isoformat()
-        outgoing.append(Outgoing(ctx.key(name), "notice", f"{name}.txt", customers, c, record=True))
+    if replied:
+        record.update(direction="out", text=body, folded=notices)
+        relay_c = {**c, "subject": ticket["subject"] or ctx.common["subject"]}
+        outgoing.append(_one_mail(ctx, customers, relay_c, notices, body))
+    else:
+        record.update(kind="note", text=body or "(только команды)")
+        outgoing += [_one_mail(ctx, customers, c, notices)] if notices else []
+    also = [merged] if merged is not None else []
     ticket = dict(ticket, sent=sent)
-    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing, also=also)
+
+
+def _staff_error(
+    ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]], errors: list[str]
+) -> Decision:
+    """Bad command lines stop the whole reply: staff are told why, the customer nothing."""
+    msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
+    record.update(kind="note", command_errors=errors)
+    log.warning("%s [TID#%s] staff commands refused: %s", msg.message_id, tid, "; ".join(errors))
+    out = Outgoing(
+        ctx.key("staff_error"),
+        "notice",
+        "staff_error.txt",
+        [msg.from_addr],
+        {**ctx.common, "tid": tid, "errors": errors},
+        record=True,
+    )
+    return Decision("appended", tid, ticket, [*messages, record], record, [out])
+
+
+def _one_mail(
+    ctx: Context, to: list[str], c: dict[str, Any], notices: list[str], answer: str | None = None
+) -> Outgoing:
+    """The one mail a staff reply sends the customer: the answer (or, without one, the
+    first notice) with the other notices folded under it."""
+    from maild import staffmail
+
+    if answer is not None:
+        body = staffmail.one_mail(ctx.app, answer, notices, c)
+        return Outgoing(
+            ctx.key("relay"),
+            "staff",
+            None,
+            to,
+            c,
+            record=False,
+            auto=False,
+            body=body,
+            attach=_accepted_files(ctx.attachments),
+        )
+    subject, first = ctx.app.renderer.text(f"{notices[0]}.txt", c)
+    body = staffmail.one_mail(ctx.app, first, notices[1:], c)
+    return Outgoing(
+        ctx.key(notices[0]),
+        "notice",
+        f"{notices[0]}.txt",
+        to,
+        c,
+        record=True,
+        body=body,
+        subject=subject,
+    )
+
+
+def _recharset(
+    ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]], found: tuple
+) -> Outgoing:
+    """#charset: the customer's message read again; staff get the new text."""
+    index, codec, text = found
+    messages[index] = dict(messages[index], text=text, recharset=codec)
+    log.info(
+        "%s [TID#%s] re-read %s as %s",
+        ctx.msg.message_id,
+        ticket["tid"],
+        messages[index]["message_id"],
+        codec,
+    )
+    return Outgoing(
+        ctx.key("recharset"),
+        "notice",
+        "staff_charset.txt",
+        [ctx.msg.from_addr],
+        {**ctx.common, **_level_ctx(ctx.app, ticket), "codec": codec, "text": text},
+        record=True,
+    )
 
 
 def _decide_new(
@@ -438,6 +516,7 @@ def _decide_new(
         refers_to=refers_to,
     )
     ticket["free_expired"] = free_expired
+    ticket["requester_name"] = msg.from_name  # for saved answers ("{{ name }}")
     c = {
         **ctx.common,
         **_level_ctx(app, ticket),

@@ -7,6 +7,7 @@ subject here, so no template can forget it.
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from typing import Any
 import jinja2
 
 from maild.config import SupportConfig
+from maild.domain.commands import cheat_sheet
 from maild.domain.tid import tag
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -26,10 +28,14 @@ WIRE = compat32.clone(linesep="\r\n")
 
 
 class Renderer:
-    def __init__(self, support: SupportConfig, templates: Path = TEMPLATES) -> None:
+    def __init__(
+        self, support: SupportConfig, templates: Path = TEMPLATES, override: Path | None = None
+    ) -> None:
         self.support = support
+        # `[templates] path` first, file by file: local edits survive an upgrade
+        self.dirs = [d for d in (override, templates) if d is not None]
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(templates)),
+            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
@@ -45,7 +51,12 @@ class Renderer:
 
     def text(self, template: str, context: dict[str, Any]) -> tuple[str, str]:
         """(subject, body) of a template."""
-        ctx = {"support_name": self.support.name, "support_address": self.support.address}
+        ctx = {
+            "support_name": self.support.name,
+            "support_address": self.support.address,
+            "command_help": cheat_sheet(),
+            "answer_names": self.answer_names(),
+        }
         ctx.update(context)
         out = self.env.get_template(template).render(**ctx)
         first, _, body = out.partition("\n")
@@ -53,6 +64,18 @@ class Renderer:
             raise ValueError(f"template {template} must start with a Subject: line")
         subject = " ".join(first[len("Subject:") :].split())
         return subject, _squeeze(body.lstrip("\n"))
+
+    @functools.cache  # noqa: B019 - one Renderer per process; templates are read once
+    def answer_names(self) -> tuple[str, ...]:
+        """Saved answers (answers/NAME.txt) in the override and shipped directories."""
+        names = {p.stem for d in self.dirs for p in (d / "answers").glob("*.txt")}
+        return tuple(sorted(names))
+
+    def answer(self, name: str, context: dict[str, Any]) -> str:
+        """One saved answer rendered for a ticket (no Subject line: it goes into a reply)."""
+        ctx = {"support_name": self.support.name, "support_address": self.support.address}
+        ctx.update(context)
+        return self.env.get_template(f"answers/{name}.txt").render(**ctx)
 
     def message(
         self,

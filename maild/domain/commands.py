@@ -1,25 +1,124 @@
-"""Staff commands: the "#close", "#level vip", ... lines at the top of a staff reply.
+"""Staff commands: the "#close", "#level vip", ... lines in a staff reply.
 
-Pure parsing only; applying a command to a ticket is the caller's job.
+One registry (REGISTRY) names every command, how its argument is read and the line
+of the staff cheat sheet; adding a command is one entry there (and its effect where
+the ticket changes). Pure parsing only; applying a command is the caller's job.
 """
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from maild.domain.layout import from_russian_layout
+from maild.domain.quotes import trim_reply
 from maild.domain.sla import LEVELS
 
-__all__ = ["COMMANDS", "Command", "ParsedReply", "parse_reply"]
+__all__ = ["COMMANDS", "REGISTRY", "Command", "ParsedReply", "parse_reply"]
 
-# Commands without an argument; "level" and "assign" take one. "#note" may carry text
-# on its own line ("#note проверил логи"), kept as its arg: rejecting that line would
-# lose the flag that keeps the reply away from the customer.
-NO_ARG = ("take", "close", "reopen", "wait", "consulting", "development", "critical")
-COMMANDS = (*NO_ARG, "note", "level", "assign")
+# An argument reader: the raw text after the name -> (normalised arg, error or None).
+ArgReader = Callable[[str, str], tuple[str | None, str | None]]
 
-# Staff on a Russian layout type these without switching the keyboard.
+
+@dataclass(frozen=True)
+class Spec:
+    """A known command: how its argument is read, and its cheat-sheet line."""
+
+    read: ArgReader
+    usage: str  # "#level <уровень>"
+    help: str  # Russian, one line
+
+
+def _no_arg(name: str, arg: str) -> tuple[str | None, str | None]:
+    if arg:
+        return None, f"#{name}: команда без аргументов, лишнее: «{arg}»"
+    return None, None
+
+
+def _optional_text(name: str, arg: str) -> tuple[str | None, str | None]:
+    return arg or None, None
+
+
+def _level(name: str, arg: str) -> tuple[str | None, str | None]:
+    known = ", ".join(LEVELS)
+    if not arg:
+        return None, f"#level: нужен уровень; допустимы: {known}"
+    if arg.lower() not in LEVELS:
+        return None, f"#level: неизвестный уровень «{arg}»; допустимы: {known}"
+    return arg.lower(), None
+
+
+ADDRESS_RE = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+")
+
+
+def _address(name: str, arg: str) -> tuple[str | None, str | None]:
+    # staff paste "Ivan <ivan@x>" from their client as often as a bare address
+    if not arg:
+        return None, f"#{name}: нужен адрес" + (" сотрудника" if name == "assign" else "")
+    bracketed = re.search(r"<([^<>]*)>", arg)
+    address = (bracketed.group(1) if bracketed else arg).strip()
+    if address.lower().startswith("mailto:"):
+        address = address[7:]
+    if not ADDRESS_RE.fullmatch(address):
+        return None, f"#{name}: «{arg}» не похоже на адрес электронной почты"
+    return address.lower(), None
+
+
+ANSWER_NAME_RE = re.compile(r"[\w-]+")
+
+
+def _answer_name(name: str, arg: str) -> tuple[str | None, str | None]:
+    if not ANSWER_NAME_RE.fullmatch(arg):
+        return None, f"#{name}: нужно имя сохранённого ответа (буквы, цифры, - и _)"
+    return arg.lower(), None
+
+
+TID_ARG_RE = re.compile(r"(?:\[?\s*TID\s*#\s*)?(\d{4})-?(\d{4})\s*\]?", re.IGNORECASE)
+
+
+def _tid(name: str, arg: str) -> tuple[str | None, str | None]:
+    m = TID_ARG_RE.fullmatch(arg)
+    if not m:
+        return None, f"#{name}: нужен номер обращения вида 1234-5678, а не «{arg}»"
+    return f"{m.group(1)}-{m.group(2)}", None
+
+
+def _charset(name: str, arg: str) -> tuple[str | None, str | None]:
+    try:
+        codec = codecs.lookup(arg).name if arg else ""
+    except LookupError:
+        codec = ""
+    if not codec:
+        return None, f"#{name}: неизвестная кодировка «{arg}»; например: windows-1251, koi8-r"
+    return codec, None
+
+
+REGISTRY: dict[str, Spec] = {
+    "take": Spec(_no_arg, "#take", "взять в работу (клиенту уйдёт уведомление)"),
+    "wait": Spec(_no_arg, "#wait", "ждём ответа клиента"),
+    "close": Spec(_no_arg, "#close", "закрыть (клиенту уйдёт просьба оценить работу)"),
+    "reopen": Spec(_no_arg, "#reopen", "открыть снова"),
+    "level": Spec(_level, "#level <уровень>", "partner, vip, operative, standard, free"),
+    "consulting": Spec(_no_arg, "#consulting", "перевести в «Консультирование по общим вопросам»"),
+    "development": Spec(_no_arg, "#development", "передать в отдел разработки"),
+    "critical": Spec(_no_arg, "#critical", "срочное: вне очереди"),
+    "assign": Spec(_address, "#assign <адрес>", "назначить сотрудника"),
+    # "#note проверил логи": the text on its line is the note (rejecting that line
+    # would lose the flag that keeps the reply away from the customer)
+    "note": Spec(_optional_text, "#note", "весь ответ — внутренняя заметка, клиенту не уходит"),
+    "answer": Spec(_answer_name, "#answer <имя>", "вставить сохранённый ответ на место строки"),
+    "merge": Spec(_tid, "#merge <TID>", "перенести это обращение в обращение TID"),
+    "charset": Spec(
+        _charset, "#charset <кодировка>", "перечитать последнее письмо клиента в кодировке"
+    ),
+}
+COMMANDS = tuple(REGISTRY)
+NO_ARG = tuple(n for n, s in REGISTRY.items() if s.read is _no_arg)
+
+# Russian words staff may type instead of the name.
 ALIASES = {
     "взять": "take",
     "закрыть": "close",
@@ -31,12 +130,15 @@ ALIASES = {
     "критично": "critical",
     "назначить": "assign",
     "заметка": "note",
+    "ответ": "answer",
+    "объединить": "merge",
+    "кодировка": "charset",
 }
 
-# "#" directly followed by a word that starts with a letter, so "#123 ..." (an order
-# number) or "# Заголовок" (markdown) is text; an optional ":" after the name is tolerated.
-COMMAND_RE = re.compile(r"#([^\W\d_][\w-]*)[^\S\n]*:?[^\S\n]*(.*)")
-ADDRESS_RE = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+")
+# "#" (or "№", what Shift+3 types on the Russian layout) directly followed by a word
+# that starts with a letter, so "#123 ..." (an order number) or "# Заголовок" is text;
+# an optional ":" after the name is tolerated.
+COMMAND_RE = re.compile(r"([#№])([^\W\d_][\w-]*)[^\S\n]*:?[^\S\n]*(.*)")
 # Invisible characters that clients (and HTML-to-text) leave at line starts.
 INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 
@@ -51,74 +153,114 @@ class Command:
 
 @dataclass(frozen=True)
 class ParsedReply:
-    """A staff reply split into its command block and the rest.
+    """A staff reply with its command lines taken out.
 
+    ``pieces`` is the reply in order: text, and the ``#answer`` commands where their
+    line stood (the caller inserts the saved answer there). ``body`` is the text alone.
     ``errors`` are Russian, one per bad command line, for the reply to staff. A line
-    with an error is still removed from ``body``: staff meant it as a command, so it
-    must never reach the customer. With errors present the caller should send
-    nothing to the customer and return the errors to staff, since the intended
-    commands (perhaps a mistyped "#note") are unknown.
+    with an error is still removed: staff meant it as a command, so it must never
+    reach the customer. With errors the caller sends nothing to the customer.
     """
 
     commands: tuple[Command, ...]
     errors: tuple[str, ...]
     body: str
     note: bool
+    pieces: tuple[str | Command, ...] = ()
+
+    def fill(self, answer: Callable[[str], str]) -> str:
+        """The body with each ``#answer NAME`` replaced by ``answer(NAME)``."""
+        return "".join(p if isinstance(p, str) else answer(p.arg or "") for p in self.pieces)
 
 
 def parse_reply(text: str) -> ParsedReply:
-    """Split ``text`` into the leading command block and the body after it."""
+    """Find the command lines in the reply's own text (not in the quoted history).
+
+    A line that is exactly a known command is run and removed wherever it stands; an
+    unknown "#word" line is an error only in the leading block of command lines
+    (elsewhere it is the staff member's text, e.g. a hashtag).
+    """
+    own_end = len(trim_reply(text, fallback=False))
     commands: list[Command] = []
     errors: list[str] = []
-    pos = 0  # start of the first line that is not part of the command block
+    pieces: list[str | Command] = []
+    leading = True  # still in the block of command lines at the top
+    pos = 0
     for line in text.splitlines(keepends=True):
+        start, pos = pos, pos + len(line)
         stripped = line.strip().strip(INVISIBLE).strip()
-        if stripped:
-            m = COMMAND_RE.fullmatch(stripped)
-            if m is None:
-                break
-            command, error = _command(m.group(1), m.group(2).strip())
-            if command is not None:
-                commands.append(command)
-            if error is not None:
-                errors.append(error)
-        pos += len(line)
+        m = COMMAND_RE.fullmatch(stripped) if stripped and start < own_end else None
+        found = _command(m, leading) if m else None
+        if found is None:
+            if stripped:
+                leading = False
+            if not leading:  # blank lines around the leading block are not the answer
+                pieces.append(line)
+            continue
+        command, error = found
+        if command is not None:
+            commands.append(command)
+            if command.name == "answer":
+                pieces.append(command)
+        if error is not None:
+            errors.append(error)
+    body = "".join(p for p in pieces if isinstance(p, str))
     return ParsedReply(
         commands=tuple(commands),
         errors=tuple(errors),
-        body=text[pos:],
+        body=body,
         note=any(c.name == "note" for c in commands),
+        pieces=_merge_text(pieces),
     )
 
 
-def _command(word: str, arg: str) -> tuple[Command | None, str | None]:
-    """The command for one "#word arg" line, or the Russian error explaining why not."""
-    name = ALIASES.get(word.lower(), word.lower())
-    if name not in COMMANDS:
-        hint = difflib.get_close_matches(name, (*COMMANDS, *ALIASES), n=1)
-        suffix = f" (может быть, #{hint[0]}?)" if hint else ""
-        known = ", ".join(f"#{c}" for c in COMMANDS)
-        return None, f"Неизвестная команда: #{word}{suffix}; допустимы: {known}"
-    if name in NO_ARG:
-        if arg:
-            return None, f"#{name}: команда без аргументов, лишнее: «{arg}»"
-        return Command(name), None
-    if name == "note":
-        return Command(name, arg or None), None
-    if name == "level":
-        known = ", ".join(LEVELS)
-        if not arg:
-            return None, f"#level: нужен уровень; допустимы: {known}"
-        if arg.lower() not in LEVELS:
-            return None, f"#level: неизвестный уровень «{arg}»; допустимы: {known}"
-        return Command(name, arg.lower()), None
-    # assign: staff paste "Ivan <ivan@x>" from their client as often as a bare address.
-    if not arg:
-        return None, "#assign: нужен адрес сотрудника"
-    bracketed = re.search(r"<([^<>]*)>", arg)
-    address = (bracketed.group(1) if bracketed else arg).strip()
-    if address.lower().startswith("mailto:"):
-        address = address[7:]
-    if not ADDRESS_RE.fullmatch(address):
-        return None, f"#assign: «{arg}» не похоже на адрес электронной почты"
-    return Command(name, address.lower()), None
+def _merge_text(pieces: list[str | Command]) -> tuple[str | Command, ...]:
+    out: list[str | Command] = []
+    for p in pieces:
+        if isinstance(p, str) and out and isinstance(out[-1], str):
+            out[-1] += p
+        else:
+            out.append(p)
+    return tuple(out)
+
+
+def resolve(word: str) -> tuple[str | None, bool]:
+    """(command name, typed in the Russian layout) for a "#word", or (None, False)."""
+    lowered = word.lower()
+    name = ALIASES.get(lowered, lowered)
+    if name in REGISTRY:
+        return name, False
+    latin = from_russian_layout(lowered)
+    return (latin, True) if latin in REGISTRY else (None, False)
+
+
+def _command(m: re.Match[str], leading: bool) -> tuple[Command | None, str | None] | None:
+    """The command (or error) of one "#word arg" line; None when the line is text."""
+    sign, word, arg = m.group(1), m.group(2), m.group(3).strip()
+    name, switched = resolve(word)
+    if name is None:
+        if not leading or sign != "#":
+            return None
+        return None, _unknown(word)
+    if switched and arg and name != "note":
+        # the argument was typed on the same layout; an address or a TID has none
+        # of the letters, a level or an answer name has nothing but them
+        latin = from_russian_layout(arg)
+        if REGISTRY[name].read(name, arg)[1] is not None:
+            arg = latin
+    value, error = REGISTRY[name].read(name, arg)
+    if error and not leading and REGISTRY[name].read is _no_arg:
+        return None  # "#take away" inside the text is prose, not a mistyped command
+    return (None, error) if error else (Command(name, value), None)
+
+
+def _unknown(word: str) -> str:
+    hint = difflib.get_close_matches(word.lower(), (*COMMANDS, *ALIASES), n=1)
+    suffix = f" (может быть, #{hint[0]}?)" if hint else ""
+    known = ", ".join(f"#{c}" for c in COMMANDS)
+    return f"Неизвестная команда: #{word}{suffix}; допустимы: {known}"
+
+
+def cheat_sheet() -> list[tuple[str, str]]:
+    """(usage, help) of every command, for the staff templates."""
+    return [(s.usage, s.help) for s in REGISTRY.values()]

@@ -18,6 +18,7 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
+from maild.domain import recode
 from maild.domain.charset import b64decode_lenient, decode_bytes, decode_header
 from maild.domain.html import html_to_text
 from maild.domain.tid import message_ids, normalize_msgid
@@ -67,6 +68,8 @@ class ParsedMessage:
     # A report (bounce, read receipt) names the message it is about: the Message-ID
     # of the returned original, for threading the report onto that message's ticket.
     reported_message_id: str | None = None
+    # Why the body's charset may be wrong (domain.recode.doubt), for the staff notice.
+    charset_doubt: str | None = None
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -416,6 +419,7 @@ def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
     statuses: list[str] = []
     originals: list[Message] = []
     attachments: list[RawAttachment] = []
+    doubt: str | None = None
     parents = _parents(msg)
     for part in _leaves(msg, originals):
         try:
@@ -434,7 +438,9 @@ def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
                 or ctype.startswith("multipart/")
             ):
                 group = groups.setdefault(_alternative_of(part, parents), _TextGroup())
-                (group.html if ctype == "text/html" else group.plain).append(_text_of(part))
+                text, unsure = recode.read_text(_payload(part), part.get_content_charset())
+                (group.html if ctype == "text/html" else group.plain).append(text)
+                doubt = doubt or unsure
                 continue
             attachments.append(RawAttachment(filename, ctype, _payload(part)))
         except Exception as e:  # one broken part must not hide the rest of the mail
@@ -468,4 +474,5 @@ def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
         delivery_status=delivery_status,
         parse_problem=problem,
         reported_message_id=reported,
+        charset_doubt=doubt,
     )

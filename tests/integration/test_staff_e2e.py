@@ -93,13 +93,13 @@ def test_staff_reply_reaches_customer_trimmed_and_sets_first_reaction(desk, sink
     )
     assert "Auto-Submitted" not in a
     assert "пишет:" not in answer[0].text and "> ошибка 500" not in answer[0].text
-    started = [r for r in mails if "Работа по обращению начата" in r.subject]
-    assert len(started) == 1
-    # a second reply: no second "work started"
+    # the answer is the news that work started: no separate "work started" mail
+    assert [r for r in mails if "Работа по обращению начата" in r.subject] == []
     desk.ingest(staff_reply(tid, "Ещё вопрос: какая версия PHP?"))
+    desk.ingest(staff_reply(tid, "#take"))
     desk.flush()
     sink.wait_for(6)
-    assert len([r for r in customer_mails(sink) if "начата" in r.subject]) == 1
+    assert len([r for r in customer_mails(sink) if "начата" in r.subject]) == 0
 
 
 def test_commands_change_the_ticket_and_are_not_shown_to_customer(desk, sink):
@@ -125,10 +125,11 @@ def test_commands_change_the_ticket_and_are_not_shown_to_customer(desk, sink):
     bodies = "\n".join(r.text for r in to_customer)
     assert "#take" not in bodies and "#level" not in bodies and "#wait" not in bodies
     assert "Смотрим." in bodies and "Ждём лог." in bodies
-    level_mails = [r for r in to_customer if "Изменён уровень" in r.subject]
-    assert len(level_mails) == 2
-    assert "VIP поддержка" in level_mails[0].text
-    assert "отдел разработки" in level_mails[1].text and "24 рабочих дня" in level_mails[1].text
+    # one mail per reply: the level change folded under the answer that made it
+    [answer] = [r for r in to_customer if "Повысили уровень." in r.text]
+    assert "VIP поддержка" in answer.text
+    [level_mail] = [r for r in to_customer if "Изменён уровень" in r.subject]
+    assert "отдел разработки" in level_mail.text and "24 рабочих дня" in level_mail.text
 
 
 def test_critical_ticket_jumps_the_queue(desk, sink):
@@ -161,7 +162,9 @@ def test_close_rating_and_reopen(desk, sink):
     assert t["status"] == "closed" and t["closed_at"]
     desk.flush()
     sink.wait_for(5)
-    [resolved] = [r for r in customer_mails(sink) if "Обращение закрыто" in r.subject]
+    # one mail: the answer, with the rating request under it
+    [resolved] = [r for r in customer_mails(sink) if "Всё исправлено" in r.text]
+    assert [r for r in customer_mails(sink) if "Обращение закрыто" in r.subject] == []
     assert "от 1 до 5" in resolved.text
     assert "смените" in resolved.text  # change the credentials you gave us
     # a rating does not reopen

@@ -143,8 +143,8 @@ def test_note_may_carry_text_on_its_line() -> None:
 def test_hash_number_after_the_block_is_text() -> None:
     text = "#close\nЗаказ оформлен.\n#123 is the order number\n#close"
     parsed = parse_reply(text)
-    assert parsed.commands == (Command("close"),)
-    assert parsed.body == "Заказ оформлен.\n#123 is the order number\n#close"
+    assert parsed.commands == (Command("close"), Command("close"))
+    assert parsed.body == "Заказ оформлен.\n#123 is the order number\n"
 
 
 def test_hash_number_at_the_top_is_text_not_an_error() -> None:
@@ -203,6 +203,12 @@ def command_lines(draw: st.DrawFn) -> str:
         return f"#level {draw(st.sampled_from(list(LEVELS)))}"
     if name == "assign":
         return "#assign staff@example.com"
+    if name == "answer":
+        return "#answer install"
+    if name == "merge":
+        return "#merge 1234-5678"
+    if name == "charset":
+        return "#charset koi8-r"
     return f"#{name}"
 
 
@@ -210,15 +216,69 @@ def command_lines(draw: st.DrawFn) -> str:
 @given(st.text())
 def test_never_raises_on_arbitrary_text(text: str) -> None:
     parsed = parse_reply(text)
-    assert text.endswith(parsed.body)
+    assert set(parsed.body.splitlines()) <= set(text.splitlines())
     assert parsed.note == any(c.name == "note" for c in parsed.commands)
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(command_lines(), min_size=1, max_size=6), st.text())
+@given(
+    st.lists(command_lines(), min_size=1, max_size=6),
+    st.text().filter(lambda t: "#" not in t and "№" not in t),
+)
 def test_valid_block_parses_without_errors(lines: list[str], body: str) -> None:
     body = "Ответ клиенту\n" + body
     parsed = parse_reply("\n".join(lines) + "\n" + body)
     assert parsed.errors == ()
     assert len(parsed.commands) == len(lines)
     assert parsed.body == body
+
+
+def test_command_on_the_last_line_is_run_and_removed() -> None:
+    parsed = parse_reply("Добрый день!\nИсправили.\n\n#close\n")
+    assert parsed.commands == (Command("close"),)
+    assert parsed.errors == ()
+    assert "#close" not in parsed.body and "Исправили." in parsed.body
+
+
+def test_unknown_word_inside_the_text_is_text() -> None:
+    parsed = parse_reply("Смотрите тег\n#новинки\nв каталоге")
+    assert parsed.commands == () and parsed.errors == ()
+    assert "#новинки" in parsed.body
+
+
+def test_command_in_the_quote_is_not_run() -> None:
+    text = "Готово.\n\nOn Mon, 25 Nov 2026 at 10:00, Ivan <ivan@example.com> wrote:\n#close\n"
+    assert parse_reply(text).commands == ()
+
+
+@pytest.mark.parametrize(
+    ("typed", "command"),
+    [
+        ("#сдщыу", Command("close")),
+        ("#ефлу", Command("take")),
+        ("№сдщыу", Command("close")),
+        ("#думуд мшз", Command("level", "vip")),
+        ("#ьукпу 1234-5678", Command("merge", "1234-5678")),
+        ("#срфкыуе цштвщцы-1251", Command("charset", "cp1251")),
+    ],
+)
+def test_russian_layout_is_read_as_latin(typed: str, command: Command) -> None:
+    parsed = parse_reply(f"{typed}\nТекст")
+    assert parsed.commands == (command,) and parsed.errors == ()
+
+
+def test_number_sign_with_a_number_is_text() -> None:
+    assert parse_reply("№12345 — ваш заказ").commands == ()
+
+
+def test_answers_stand_where_their_line_was() -> None:
+    parsed = parse_reply("Здравствуйте!\n#answer install\nЕщё:\n#answer bmp\nАнна")
+    assert [c.arg for c in parsed.commands] == ["install", "bmp"]
+    filled = parsed.fill(lambda name: f"<{name}>\n")
+    assert filled == "Здравствуйте!\n<install>\nЕщё:\n<bmp>\nАнна"
+
+
+def test_merge_and_charset_arguments_are_checked() -> None:
+    assert parse_reply("#merge [TID#1234-5678]").commands == (Command("merge", "1234-5678"),)
+    assert parse_reply("#merge завтра").errors[0].startswith("#merge: нужен номер")
+    assert parse_reply("#charset nope-8").errors[0].startswith("#charset: неизвестная")

@@ -1,0 +1,84 @@
+"""The morning queue mailed to each staff member on business days at
+`schedule.digest_time` (support timezone); nothing when the queue is empty.
+
+Runs from the periodic tick (and `maild jobs run`): the first run at or after the
+time on a business day sends it, and `storage.path/digest.last` keeps it to once
+a day across restarts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, time
+from typing import Any
+
+from maild.adapters.durable import write_atomic
+from maild.app import App
+from maild.domain.queue import Queue, queue_for
+from maild.domain.sla import LEVELS
+from maild.jobs import queue_report
+
+log = logging.getLogger("maild.digest")
+
+
+def quarantined(app: App) -> int | None:
+    """Mail held in the quarantine (one JSON file each), or None when there is none."""
+    root = app.config.storage_path / "quarantine"
+    return sum(1 for _ in root.glob("*.json")) if root.is_dir() else None
+
+
+def _row(app: App, r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **r,
+        "level_name": LEVELS[r["level"]].name_ru if r["level"] in LEVELS else r["level"],
+        "due": app.fmt_time(r.get("reaction_due"), short=True) or "-",
+        "subject": r.get("subject") or "(без темы)",
+    }
+
+
+def _due_now(app: App, now: datetime) -> str | None:
+    """Today's date when the digest is due and not sent yet, else None."""
+    local = now.astimezone(app.tz)
+    hh, mm = (int(x) for x in app.config.schedule.digest_time.split(":"))
+    if not app.calendar.is_working_day(local.date()) or local.time() < time(hh, mm):
+        return None
+    day = local.date().isoformat()
+    try:
+        if (app.config.storage_path / "digest.last").read_text().strip() == day:
+            return None
+    except FileNotFoundError:
+        pass
+    return day
+
+
+def morning_queue(app: App, now: datetime) -> int:
+    """Queue each staff member's digest once per business day; returns how many."""
+    day = _due_now(app, now)
+    if day is None:
+        return 0
+    rows = app.store.open_summaries()
+    held = quarantined(app)
+    n = 0
+    for staff in app.config.support.staff:
+        q: Queue = queue_for(staff, rows, now)
+        if q.empty:
+            continue
+        subject, body = app.renderer.text(
+            "digest.txt",
+            {
+                "date": now.astimezone(app.tz).strftime("%d.%m.%Y"),
+                "mine": [_row(app, r) for r in q.mine],
+                "others": [_row(app, r) for r in q.others],
+                "waiting": [_row(app, r) for r in q.waiting],
+                "overdue": sum(r["overdue"] for r in (*q.mine, *q.others)),
+                "quarantined": held,
+            },
+        )
+        key = hashlib.sha1(f"digest\0{day}\0{staff}".encode()).hexdigest()[:24]
+        queue_report(app, key, subject, body, [staff], now)
+        n += 1
+    write_atomic(app.config.storage_path / "digest.last", day.encode())
+    if n:
+        log.info("morning queue queued to %d staff member(s)", n)
+    return n

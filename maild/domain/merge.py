@@ -1,0 +1,67 @@
+"""#merge: one problem that arrived as two tickets becomes one.
+
+Pure: the source ticket's messages and participants move into the target, the
+earlier pending deadline wins, the source is closed and points at the target.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from maild.domain.ticket import Ticket, iso
+
+__all__ = ["final_target", "merge"]
+
+Messages = list[dict[str, Any]]
+
+
+def final_target(tid: str, load_merged_into: Any, limit: int = 10) -> str:
+    """Where mail for ``tid`` lands: follow merged_into (a merged ticket may later be
+    merged again); a loop or a chain longer than ``limit`` stops where it is."""
+    seen = {tid}
+    for _ in range(limit):
+        nxt = load_merged_into(tid)
+        if not nxt or nxt in seen:
+            break
+        seen.add(nxt)
+        tid = nxt
+    return tid
+
+
+def _earlier(a: str | None, b: str | None) -> str | None:
+    if a is None or b is None:
+        return a or b
+    return a if datetime.fromisoformat(a) <= datetime.fromisoformat(b) else b
+
+
+def merge(
+    source: Ticket,
+    source_messages: Messages,
+    target: Ticket,
+    target_messages: Messages,
+    at: datetime,
+) -> tuple[Ticket, Ticket, Messages]:
+    """(closed source, target with the source's people and deadline, target's messages)."""
+    t = dict(target)
+    t["participants"] = sorted(
+        {*t.get("participants", ()), source["requester"], *source.get("participants", ())} - {""}
+    )
+    due = _earlier(t.get("reaction_due"), source.get("reaction_due"))
+    if due != t.get("reaction_due"):
+        t["reaction_due"] = due
+        t["reaction_from"] = source.get("reaction_from") or source["created_at"]
+    if source.get("critical"):
+        t["critical"] = True
+    if t["status"] == "closed" and source["status"] != "closed":
+        t["status"], t["closed_at"] = "open", None
+    t["merged_from"] = sorted({*t.get("merged_from", ()), source["tid"]})
+    known = {m["message_id"] for m in target_messages}
+    moved = [
+        dict(m, merged_from=source["tid"]) for m in source_messages if m["message_id"] not in known
+    ]
+    messages = sorted(
+        [*target_messages, *moved], key=lambda m: datetime.fromisoformat(m["received_at"])
+    )
+    s = dict(source, status="closed", closed_at=iso(at), reaction_due=None, merged_into=t["tid"])
+    return s, t, messages

@@ -1,0 +1,51 @@
+"""The morning queue: which open tickets a staff member should handle, in what order.
+
+The regulation: tickets are handled in order of arrival, critical ones jump the
+queue; a deadline that has passed is marked. Pure: summaries and `now` in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+__all__ = ["Queue", "queue_for"]
+
+_FAR = "9999-12-31T23:59:59+00:00"
+
+
+@dataclass(frozen=True)
+class Queue:
+    """One staff member's morning view; each row is a ticket summary plus "overdue"."""
+
+    mine: tuple[dict[str, Any], ...]
+    others: tuple[dict[str, Any], ...]
+    waiting: tuple[dict[str, Any], ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.mine or self.others or self.waiting)
+
+
+def _order(row: dict[str, Any]) -> tuple[bool, datetime, str, str]:
+    """Critical first, then the nearest deadline, then arrival."""
+    due = datetime.fromisoformat(row.get("reaction_due") or _FAR)
+    return (not row.get("critical"), due, row["created_at"], row["tid"])
+
+
+def queue_for(staff: str, rows: list[dict[str, Any]], now: datetime) -> Queue:
+    """Open tickets for ``staff``: their own assignments first, then the rest; tickets
+    waiting for the customer apart."""
+    active, waiting = [], []
+    for row in rows:
+        if row["status"] == "closed":
+            continue
+        due = row.get("reaction_due")
+        marked = dict(row, overdue=bool(due and datetime.fromisoformat(due) < now))
+        (waiting if row["status"] == "waiting" else active).append(marked)
+    active.sort(key=_order)
+    waiting.sort(key=lambda r: (r["created_at"], r["tid"]))
+    mine = tuple(r for r in active if r.get("assignee") == staff)
+    others = tuple(r for r in active if r.get("assignee") != staff)
+    return Queue(mine, others, tuple(waiting))

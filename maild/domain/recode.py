@@ -1,0 +1,64 @@
+"""Charset doubts and second readings: when the decoder may have guessed wrong.
+
+`doubt` says why a body's decoding is uncertain (a short text, a label the text
+contradicts), for the staff notice; `redecode` reads a raw message's text again
+with the charset staff name (`#charset NAME`). Pure: bytes in, text out.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+
+from maild.domain.charset import _decode_with_codec, decode_bytes, normalize_charset
+from maild.domain.html import html_to_text
+
+__all__ = ["doubt", "read_text", "redecode"]
+
+# Fewer 8-bit bytes than this give detection too little to go on (a line or two).
+SHORT_BYTES = 60
+
+
+def read_text(data: bytes, declared: str | None) -> tuple[str, str | None]:
+    """(decode_bytes(data, declared), why that reading is uncertain or None), with one
+    decoding: detection is the costly part of reading unlabelled 8-bit mail."""
+    if data.isascii():
+        return decode_bytes(data, declared), None
+    try:
+        text, codec = _decode_with_codec(bytes(data), declared)
+    except Exception:  # decode_bytes' own last resort; nothing to say about it
+        return decode_bytes(data, declared), None
+    return text, _doubt_of(data, normalize_charset(declared), declared, codec)
+
+
+def _doubt_of(data: bytes, label: str | None, declared: str | None, codec: str) -> str | None:
+    if label and label != normalize_charset(codec):
+        return f"в письме указана кодировка {declared}, но текст прочитан как {codec}"
+    if label or codec == "utf-8":
+        return None  # read as labelled; valid UTF-8 practically never happens by accident
+    if sum(b >= 0x80 for b in data) < SHORT_BYTES:
+        return f"кодировка не указана, текст короткий: выбрана {codec} без уверенности"
+    return None
+
+
+def doubt(data: bytes, declared: str | None) -> str | None:
+    """Why the decoding of ``data`` is uncertain (Russian, for staff), or None."""
+    return read_text(data, declared)[1]
+
+
+def redecode(raw: bytes, codec: str) -> str:
+    """The text of a raw message read with ``codec`` (plain parts, else HTML)."""
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    plain: list[str] = []
+    html: list[str] = []
+    for part in msg.walk():
+        if part.is_multipart() or part.get_filename():
+            continue
+        ctype = part.get_content_type()
+        if ctype not in ("text/plain", "text/html"):
+            continue
+        data = part.get_payload(decode=True) or b""
+        text = data.decode(codec, errors="replace")
+        (html if ctype == "text/html" else plain).append(text)
+    text = "\n".join(plain) if plain else "\n".join(html_to_text(h) for h in html)
+    return text.replace("\r\n", "\n").strip()

@@ -1,0 +1,81 @@
+"""Automatic replies that answer a customer without touching the ticket: the state
+of the request ("статус?") and the thanks for a rating.
+
+Both go through the automatic-reply path (kind "confirmation"), so the caps on
+automatic mail apply to them as to every confirmation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from maild.domain.message import ParsedMessage
+from maild.domain.quotes import trim_reply
+from maild.domain.sla import LEVELS
+from maild.domain.status_query import is_status_question
+from maild.pipeline import Context, Outgoing
+
+STATUS_RU = {
+    "new": "зарегистрировано, ожидает ответа сотрудника",
+    "open": "в работе",
+    "waiting": "ожидаем вашего ответа",
+    "closed": "закрыто",
+}
+
+
+def asks_status(msg: ParsedMessage) -> bool:
+    """The mail's own text is only a status question (the quote does not count) and
+    it brings no files: a screenshot is news for staff."""
+    return not msg.attachments and is_status_question(trim_reply(msg.text))
+
+
+NOTICE_ACTIONS = {
+    "started.txt": "работа начата",
+    "level_changed.txt": "изменён уровень обслуживания",
+    "resolved.txt": "обращение закрыто",
+}
+
+
+def last_staff_action(app: Any, messages: list[dict[str, Any]]) -> str | None:
+    """The latest thing staff did in the ticket, as the customer may read it."""
+    for m in reversed(messages):
+        if m.get("direction") != "out":
+            continue
+        if m.get("kind") == "staff":
+            return f"ответ сотрудника, {app.fmt_time(m['received_at'])}"
+        if m.get("template") in NOTICE_ACTIONS:
+            return f"{NOTICE_ACTIONS[m['template']]}, {app.fmt_time(m['received_at'])}"
+    return None
+
+
+def status_reply(ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> Outgoing:
+    """The state, level, deadline and last staff action, to whoever asked."""
+    app = ctx.app
+    level = LEVELS[ticket["level"]]
+    c = {
+        **ctx.common,
+        "tid": ticket["tid"],
+        "subject": ticket["subject"] or "(без темы)",
+        "status_ru": STATUS_RU.get(ticket["status"], ticket["status"]),
+        "level_name": level.name_ru,
+        "reaction": level.reaction_ru(),
+        "due": app.fmt_time(ticket.get("reaction_due")),
+        "last_action": last_staff_action(app, messages),
+    }
+    ctx.record["status_question"] = True
+    return Outgoing(
+        ctx.key("status"), "confirmation", "status.txt", [ctx.msg.from_addr], c, record=True
+    )
+
+
+def thanks(ctx: Context, ticket: dict[str, Any], rating: int) -> Outgoing:
+    """One short thank-you for a rating."""
+    c = {**ctx.common, "tid": ticket["tid"], "subject": ticket["subject"] or "(без темы)"}
+    return Outgoing(
+        ctx.key("thanks"),
+        "confirmation",
+        "thanks.txt",
+        [ctx.msg.from_addr],
+        {**c, "rating": rating},
+        record=True,
+    )

@@ -1,0 +1,91 @@
+"""Unit tests for the pure rules of the staff's daily desk: keyboard layout, one mail
+per reply, merge, the morning queue order, charset doubts and re-reading."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from maild.domain.commands import COMMANDS
+from maild.domain.layout import from_russian_layout
+from maild.domain.merge import final_target, merge
+from maild.domain.onemail import fold
+from maild.domain.queue import queue_for
+from maild.domain.recode import doubt, redecode
+
+MSK = ZoneInfo("Europe/Moscow")
+NOW = datetime(2026, 12, 7, 9, 5, tzinfo=MSK)
+
+
+def test_every_command_typed_on_the_russian_layout_comes_back() -> None:
+    to_russian = {
+        lat: ru
+        for ru, lat in zip("йцукенгшщзфывапролдячсмить", "qwertyuiopasdfghjklzxcvbnm", strict=True)
+    }
+    for name in COMMANDS:
+        typed = "".join(to_russian.get(ch, ch) for ch in name)
+        assert from_russian_layout(typed) == name
+    assert from_russian_layout("host.example-1") == "host.example-1"
+
+
+def test_fold_drops_the_notice_greeting() -> None:
+    out = fold("Исправили.\n", ["Здравствуйте!\n\nОбращение закрыто.\n\n--\nПоддержка\n"])
+    assert out == "Исправили.\n\nОбращение закрыто.\n\n--\nПоддержка\n"
+
+
+def ticket(tid: str, due: str | None, **kw) -> dict:
+    return {
+        "tid": tid,
+        "status": kw.pop("status", "open"),
+        "requester": kw.pop("requester", f"{tid}@x.ru"),
+        "participants": [],
+        "created_at": kw.pop("created_at", "2026-12-01T10:00:00+03:00"),
+        "reaction_due": due,
+        "reaction_from": None,
+        **kw,
+    }
+
+
+def test_merge_keeps_the_earlier_deadline_and_everyone() -> None:
+    src = ticket("1111-1111", "2026-12-02T10:00:00+03:00", participants=["c@x.ru"])
+    dst = ticket("2222-2222", "2026-12-03T10:00:00+03:00")
+    m1 = {"message_id": "<a>", "received_at": "2026-12-01T11:00:00+03:00"}
+    m2 = {"message_id": "<b>", "received_at": "2026-12-01T10:30:00+03:00"}
+    s, t, msgs = merge(src, [m1], dst, [m2], NOW)
+    assert s["status"] == "closed" and s["merged_into"] == "2222-2222"
+    assert t["reaction_due"] == src["reaction_due"]
+    assert {"1111-1111@x.ru", "c@x.ru"} <= set(t["participants"])
+    assert [m["message_id"] for m in msgs] == ["<b>", "<a>"]
+
+
+def test_final_target_follows_chains_and_stops_on_loops() -> None:
+    links = {"a": "b", "b": "c", "x": "y", "y": "x"}
+    assert final_target("a", links.get) == "c"
+    assert final_target("x", links.get) in ("x", "y")
+
+
+def test_queue_order_mine_first_critical_then_deadline_overdue_marked() -> None:
+    rows = [
+        ticket("1", "2026-12-08T10:00:00+03:00"),
+        ticket("2", "2026-12-04T10:00:00+03:00"),
+        ticket("3", "2026-12-09T10:00:00+03:00", critical=True),
+        ticket("4", "2026-12-10T10:00:00+03:00", assignee="me@x.ru"),
+        ticket("5", None, status="waiting"),
+        ticket("6", None, status="closed"),
+    ]
+    q = queue_for("me@x.ru", rows, NOW)
+    assert [r["tid"] for r in q.mine] == ["4"]
+    assert [r["tid"] for r in q.others] == ["3", "2", "1"]
+    assert [r["tid"] for r in q.waiting] == ["5"]
+    assert [r["overdue"] for r in q.others] == [False, True, False]
+    assert queue_for("me@x.ru", [rows[-1]], NOW).empty
+
+
+def test_charset_doubt_and_second_reading() -> None:
+    assert doubt("Привет".encode(), None) is None  # UTF-8
+    assert doubt(b"plain", None) is None
+    assert "короткий" in doubt("Да".encode("cp866"), None)
+    long_text = ("Здравствуйте, после обновления не работает корзина. " * 4).encode("cp1251")
+    assert doubt(long_text, "windows-1251") is None
+    raw = b"Content-Type: text/plain\r\n\r\n" + "Да".encode("cp866")
+    assert redecode(raw, "cp866") == "Да"

@@ -1,0 +1,40 @@
+"""Unit tests for maild.domain.status_query: which mails only ask for the state."""
+
+from __future__ import annotations
+
+import pytest
+
+from maild.domain.status_query import is_status_question
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "статус",
+        "Статус?",
+        "?",
+        "???",
+        "Где ответ?",
+        "Здравствуйте!\nКакой статус?\nСпасибо",
+        "Добрый день, есть новости?\n\nИван Петров",
+        "Status?\n-- \nJohn Smith\nACME Ltd, +7 495 000-00-00",
+        "Когда будет ответ???",
+    ],
+)
+def test_status_questions(text: str) -> None:
+    assert is_status_question(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Статус?\nСайт снова упал, ошибка 500",
+        "Спасибо, всё работает",
+        "Какой статус у заказа 123 в админке?",
+        "5",
+        "Ок",
+    ],
+)
+def test_other_mail_is_not(text: str) -> None:
+    assert not is_status_question(text)
