@@ -112,6 +112,9 @@ def build_parser() -> Parser:
     c = action(group("report", "reports"), "sla", "reaction-time compliance per level")
     c.add_argument("--since", type=_date)
     c.add_argument("--until", type=_date)
+    from maild.spamcli import parser_lines
+
+    parser_lines(group, action)  # spam, block
     return p
 
 
@@ -154,9 +157,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def dispatch(app: App, args: argparse.Namespace) -> int:
-    from maild import commands
+    from maild import commands, spamcli
 
-    handler = getattr(commands, f"cmd_{args.command.replace('-', '_')}")
+    name = f"cmd_{args.command.replace('-', '_')}"
+    handler = getattr(spamcli, name, None) or getattr(commands, name)
     return handler(app, args)
 
 

@@ -61,6 +61,10 @@ def ticket_json(ticket: dict[str, Any], messages: list[dict[str, Any]]) -> dict[
 
 def cmd_check_config(app: App, args: argparse.Namespace) -> int:
     print(f"maild: {app.config.path}: OK")
+    from maild.spamcli import config_warnings
+
+    for warning in config_warnings(app):
+        print(f"maild: {warning}", file=sys.stderr)
     return EX_OK
 
 
@@ -87,6 +91,8 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
                 "outcome": decision.outcome if decision else "pending",
             }
         )
+    elif decision is not None and decision.outcome == "quarantined":
+        print(f"quarantined {decision.tid}")  # the id for `maild spam show`
     elif decision is not None:
         print(f"{decision.outcome} [TID#{decision.tid}]")
     else:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from maild import guard
 from maild.adapters.durable import write_atomic
 from maild.app import App
 from maild.domain.message import ParsedMessage
@@ -32,12 +33,17 @@ def apply(
     store = app.store
     tid = decision.tid
     now = app.now()
+    if decision.outcome == "spam":  # staff's #spam: the ticket leaves for the quarantine
+        from maild.guard import mark_spam
+
+        mark_spam(app, msg, decision)
+        return
     store.index_msgid(msg.message_id, tid)
     _store_attachments(app, decision)
     messages = list(decision.messages)
     for out in decision.outgoing:
-        record = _send(app, msg, decision, out, now, resumed)
-        if record is not None and out.record:
+        record = _send(app, msg, decision, out, now, resumed, messages)
+        if record is not None and (out.record or record.get("suppressed")):
             messages.append(record)
     store.save(decision.ticket, messages)  # our own Message-IDs need no index: signed
     if decision.ticket["status"] == "closed" and decision.ticket.get("closed_at"):
@@ -58,15 +64,14 @@ def _store_attachments(app: App, decision: Decision) -> None:
             write_atomic(path, data)
 
 
-def _allowed_auto_reply(app: App, address: str, now: datetime) -> bool:
-    """At most N automatic replies per address per hour: robots cannot ping-pong."""
-    limit = app.config.support.max_auto_replies_per_hour
-    recent = [t for t in app.store.auto_replies(address) if t > (now - timedelta(hours=1))]
-    return len(recent) < limit
-
-
 def _send(
-    app: App, msg: ParsedMessage, decision: Decision, out: Outgoing, now: datetime, resumed: bool
+    app: App,
+    msg: ParsedMessage,
+    decision: Decision,
+    out: Outgoing,
+    now: datetime,
+    resumed: bool,
+    thread: list[dict[str, Any]],
 ) -> dict[str, Any] | None:
     """Render and queue one mail (once per key); return its thread record."""
     support = app.config.support
@@ -81,36 +86,42 @@ def _send(
     if out.kind == "staff" and decision.incoming is not None:
         decision.incoming["sent_as"] = message_id
     already = resumed and app.outbox.known(out.key)
-    customer_auto = out.auto and out.kind == "confirmation"
-    if not already and customer_auto and not _allowed_auto_reply(app, out.to[0], now):
-        log.warning(
-            "%s [TID#%s] no %s to %s: automatic reply limit reached",
-            msg.message_id,
-            tid,
-            out.template,
-            out.to[0],
-        )
-        return None
+    staff = set(support.staff)
+    # automatic mail to customers is capped (per address hour/day, per ticket hour)
+    customer_auto = out.auto and out.kind in guard.AUTO_KINDS and not set(out.to) <= staff
+    to = out.to
+    if not already and customer_auto:
+        to, why = guard.capped(app, out.to, thread, now)
+        if not to:
+            log.warning(
+                "%s [TID#%s] no %s to %s: %s", msg.message_id, tid, out.template, out.to[0], why
+            )
+            return guard.suppressed_record(app, out.template, out.to, why or "", now)
     if not already:
-        email_msg = app.renderer.message(
-            subject=subject,
-            body=body,
-            to=out.to,
-            tid=tid,
-            message_id=message_id,
-            now=now,
-            in_reply_to=msg.message_id,
-            references=[*msg.references, msg.message_id],
-            auto=out.auto,
-            reply_to=app.reply_address(tid),
-            attachments=out.attach,
-        )
-        app.outbox.enqueue(
-            out.key, email_msg, out.to, tid=tid, kind=out.kind, now=now, checked=True
-        )
+        # each staff member gets their own copy, its Reply-To signed for them alone
+        split = bool(tid) and set(to) <= staff | {decision.ticket.get("assignee")}
+        for n, group in enumerate([[a] for a in to] if split else [to]):
+            key = out.key if n == 0 else f"{out.key}-{n}"
+            email_msg = app.renderer.message(
+                subject=subject,
+                body=body,
+                to=group,
+                tid=tid,
+                message_id=message_id if n == 0 else app.message_id(key, tid),
+                now=now,
+                in_reply_to=msg.message_id,
+                references=[*msg.references, msg.message_id],
+                auto=out.auto,
+                reply_to=app.staff_reply_address(tid, group[0])
+                if split
+                else app.reply_address(tid),
+                attachments=out.attach,
+            )
+            app.outbox.enqueue(key, email_msg, group, tid=tid, kind=out.kind, now=now, checked=True)
         if customer_auto:
-            app.store.record_auto_reply(out.to[0], now)
-        decision.queued.append(f"{out.kind} to {', '.join(out.to)}")  # logged by process
+            for addr in to:
+                app.store.record_auto_reply(addr, now)
+        decision.queued.append(f"{out.kind} to {', '.join(to)}")  # logged by process
     return {
         "message_id": message_id,
         "direction": "out",
@@ -118,7 +129,8 @@ def _send(
         "kind": out.kind,
         "received_at": now.isoformat(),
         "text": body,
-        "to": out.to,
+        "to": to,
         "attachments": [],
         "template": out.template,
+        "auto_to_customer": customer_auto,
     }

@@ -13,6 +13,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from maild import guard
 from maild.adapters.durable import write_atomic
 from maild.app import App
 from maild.domain import ticket as tk
@@ -353,4 +354,5 @@ def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
         "waiting": waiting(app, now),
         "redacted": redaction(app, now),
         "outbox_alerts": outbox_alerts(app, now),
+        "quarantine_expired": guard.expire(app, now),
     }

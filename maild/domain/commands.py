@@ -17,7 +17,7 @@ __all__ = ["COMMANDS", "Command", "ParsedReply", "parse_reply"]
 # on its own line ("#note проверил логи"), kept as its arg: rejecting that line would
 # lose the flag that keeps the reply away from the customer.
 NO_ARG = ("take", "close", "reopen", "wait", "consulting", "development", "critical")
-COMMANDS = (*NO_ARG, "note", "level", "assign")
+COMMANDS = (*NO_ARG, "note", "level", "assign", "spam", "cc", "uncc")
 
 # Staff on a Russian layout type these without switching the keyboard.
 ALIASES = {
@@ -31,6 +31,7 @@ ALIASES = {
     "критично": "critical",
     "назначить": "assign",
     "заметка": "note",
+    "спам": "spam",
 }
 
 # "#" directly followed by a word that starts with a letter, so "#123 ..." (an order
@@ -112,13 +113,17 @@ def _command(word: str, arg: str) -> tuple[Command | None, str | None]:
         if arg.lower() not in LEVELS:
             return None, f"#level: неизвестный уровень «{arg}»; допустимы: {known}"
         return Command(name, arg.lower()), None
-    # assign: staff paste "Ivan <ivan@x>" from their client as often as a bare address.
+    if name == "spam":  # "#spam": block the sender; "#spam domain": the whole domain
+        if arg and arg.lower() not in ("domain", "домен"):
+            return None, f"#spam: допустимо только «#spam» или «#spam domain», а не «{arg}»"
+        return Command(name, "domain" if arg else None), None
+    # assign, cc, uncc: staff paste "Ivan <ivan@x>" as often as a bare address.
     if not arg:
-        return None, "#assign: нужен адрес сотрудника"
+        return None, f"#{name}: нужен адрес" + (" сотрудника" if name == "assign" else "")
     bracketed = re.search(r"<([^<>]*)>", arg)
     address = (bracketed.group(1) if bracketed else arg).strip()
     if address.lower().startswith("mailto:"):
         address = address[7:]
     if not ADDRESS_RE.fullmatch(address):
-        return None, f"#assign: «{arg}» не похоже на адрес электронной почты"
+        return None, f"#{name}: «{arg}» не похоже на адрес электронной почты"
     return Command(name, address.lower()), None

@@ -201,8 +201,8 @@ def command_lines(draw: st.DrawFn) -> str:
     name = draw(st.sampled_from(COMMANDS))
     if name == "level":
         return f"#level {draw(st.sampled_from(list(LEVELS)))}"
-    if name == "assign":
-        return "#assign staff@example.com"
+    if name in ("assign", "cc", "uncc"):
+        return f"#{name} staff@example.com"
     return f"#{name}"
 
 
@@ -222,3 +222,16 @@ def test_valid_block_parses_without_errors(lines: list[str], body: str) -> None:
     assert parsed.errors == ()
     assert len(parsed.commands) == len(lines)
     assert parsed.body == body
+
+
+def test_spam_cc_uncc() -> None:
+    parsed = parse_reply("#spam\n#cc Пётр <petr@shop.ru>\n#uncc MALLORY@evil.example\n")
+    assert parsed.commands == (
+        Command("spam"),
+        Command("cc", "petr@shop.ru"),
+        Command("uncc", "mallory@evil.example"),
+    )
+    assert parse_reply("#spam domain").commands == (Command("spam", "domain"),)
+    assert parse_reply("#спам").commands == (Command("spam"),)
+    assert parse_reply("#spam everything").errors
+    assert parse_reply("#cc").errors and parse_reply("#cc not-an-address").errors
