@@ -124,8 +124,8 @@ def robot_check(
     """(why the sender is a robot on this ticket, or None; whether this message
     answers our automatic mail faster than a person would)."""
     staff = app.config.support.staff
-    refs = (*msg.in_reply_to, *msg.references)
-    fast = robots.fast_reply(refs, at, messages, staff)
+    refs = msg.in_reply_to or msg.references[-1:]  # what it answers, not the history
+    fast = robots.fast_reply(refs, msg.from_addr, at, messages, staff)
     if msg.from_addr in (ticket.get("robots") or {}):
         return ticket["robots"][msg.from_addr], fast
     reason = robots.robot_reason(

@@ -47,20 +47,35 @@ def _queue(
     subject, body = app.renderer.text(template, context)
     message_id = app.message_id(key, tid)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
-    msg = app.renderer.message(
-        subject=subject,
-        body=body,
-        to=to,
-        tid=tid,
-        message_id=message_id,
-        now=now,
-        in_reply_to=last_in,
-        references=[last_in] if last_in else [],
-        auto=auto,
-        reply_to=app.reply_address(tid),
-    )
-    if app.outbox.enqueue(key, msg, to, tid=tid, kind="notice", now=now):
-        log.info("[TID#%s] queued %s to %s", tid, template, ", ".join(to))
+    staff = set(app.config.support.staff) | {ticket.get("assignee")}
+    to_staff = set(to) <= staff
+    if not to_staff and not app.outbox.known(key):  # customers: the caps on automatic mail
+        allowed, why = guard.capped(app, to, messages, now)
+        if not allowed:
+            log.warning("[TID#%s] no %s: %s", tid, template, why)
+            messages.append(guard.suppressed_record(app, template, to, why or "", now))
+            return
+        to = allowed
+    # each staff member gets their own copy, its Reply-To signed for them alone
+    for n, group in enumerate([[a] for a in to] if to_staff else [to]):
+        one_key = key if n == 0 else f"{key}-{n}"
+        msg = app.renderer.message(
+            subject=subject,
+            body=body,
+            to=group,
+            tid=tid,
+            message_id=message_id if n == 0 else app.message_id(one_key, tid),
+            now=now,
+            in_reply_to=last_in,
+            references=[last_in] if last_in else [],
+            auto=auto,
+            reply_to=app.staff_reply_address(tid, group[0]) if to_staff else app.reply_address(tid),
+        )
+        if app.outbox.enqueue(one_key, msg, group, tid=tid, kind="notice", now=now):
+            log.info("[TID#%s] queued %s to %s", tid, template, ", ".join(group))
+    if not to_staff:
+        for addr in to:
+            app.store.record_auto_reply(addr, now)
     messages.append(
         {
             "message_id": message_id,
@@ -72,6 +87,7 @@ def _queue(
             "to": to,
             "attachments": [],
             "template": template,
+            "auto_to_customer": not to_staff,
         }
     )
 

@@ -83,6 +83,8 @@ def thread(app: App, msg: ParsedMessage) -> str | None:
         return tid
     for addr in (*msg.to, *msg.cc):
         signed, valid = verify(addr, app.reply_secret, app.config.support.address)
+        if signed and not valid and app.staff_verified(msg):
+            valid = True  # signed for this staff member (a staff notice's Reply-To)
         if signed and valid and app.store.ticket_exists(signed):
             return signed
     bounced = (msg.reported_message_id,) if msg.reported_message_id else ()
