@@ -87,8 +87,9 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
         _json(
             {
                 "spool_key": key,
-                "tid": decision.tid if decision else None,
+                "tid": decision.tid if decision and decision.outcome != "quarantined" else None,
                 "outcome": decision.outcome if decision else "pending",
+                **({"quarantine_id": decision.tid} if decision and not decision.ticket else {}),
             }
         )
     elif decision is not None and decision.outcome == "quarantined":

@@ -290,3 +290,12 @@ def mark_spam(app: App, msg: ParsedMessage, decision: Any) -> None:
         n,
         entry,
     )
+
+
+def quarantined_since(app: App, since: datetime) -> int:
+    """How many messages the quarantine took since ``since`` (for the daily report)."""
+    return sum(
+        1
+        for e in app.quarantine.entries()
+        if e.get("received_at") and datetime.fromisoformat(e["received_at"]) >= since
+    )

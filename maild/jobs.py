@@ -345,7 +345,12 @@ def daily_report(app: App, now: datetime) -> bool:
         pass
     data = sla_report(app, until=local.date())
     subject, body = app.renderer.text(
-        "report_sla.txt", {"date": local.strftime("%d.%m.%Y"), "table": format_sla(data)}
+        "report_sla.txt",
+        {
+            "date": local.strftime("%d.%m.%Y"),
+            "table": format_sla(data),
+            "quarantined": guard.quarantined_since(app, now - timedelta(days=1)),
+        },
     )
     key = _key("daily-report", local.date().isoformat())
     msg = app.renderer.message(

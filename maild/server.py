@@ -317,8 +317,9 @@ class Daemon:
 
         if not cfg.support.authserv_id:
             log.warning(
-                "support.authserv_id is not set: mail is trusted by its From line, so anyone "
-                "can write as staff or as a licensed customer (see README, Staff identity)"
+                "support.authserv_id is not set: staff mail counts only as a reply to a staff "
+                "notice (signed reply address), licenses are granted by the From line alone "
+                "(see README, Trust)"
             )
         self.rescan()  # crash recovery: everything spooled but not processed
         if self.queued:
