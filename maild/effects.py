@@ -98,9 +98,8 @@ def _send(
             )
             return guard.suppressed_record(app, out.template, out.to, why or "", now)
     if not already:
-        # each staff member gets their own copy, its Reply-To signed for them alone
-        split = bool(tid) and set(to) <= staff | {decision.ticket.get("assignee")}
-        for n, group in enumerate([[a] for a in to] if split else [to]):
+        split = set(to) <= staff | {decision.ticket.get("assignee")}
+        for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, split)):
             key = out.key if n == 0 else f"{out.key}-{n}"
             email_msg = app.renderer.message(
                 subject=subject,
@@ -112,9 +111,7 @@ def _send(
                 in_reply_to=msg.message_id,
                 references=[*msg.references, msg.message_id],
                 auto=out.auto,
-                reply_to=app.staff_reply_address(tid, group[0])
-                if split
-                else app.reply_address(tid),
+                reply_to=reply_to,
                 attachments=out.attach,
             )
             app.outbox.enqueue(key, email_msg, group, tid=tid, kind=out.kind, now=now, checked=True)

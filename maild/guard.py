@@ -161,6 +161,14 @@ def cap_participants(app: App, requester: str, people: set[str]) -> set[str]:
     return set(others[: app.config.limits.max_participants])
 
 
+def copies(app: App, tid: str, to: list[str], staff_only: bool) -> list[tuple[list[str], str]]:
+    """(recipients, Reply-To) of each copy of one mail: each staff member gets their
+    own, its Reply-To signed for them alone (see App.staff_verified)."""
+    if staff_only and tid:
+        return [([a], app.staff_reply_address(tid, a)) for a in to]
+    return [(to, app.reply_address(tid))]
+
+
 # -- caps on automatic mail ---------------------------------------------------------
 
 

@@ -56,8 +56,7 @@ def _queue(
             messages.append(guard.suppressed_record(app, template, to, why or "", now))
             return
         to = allowed
-    # each staff member gets their own copy, its Reply-To signed for them alone
-    for n, group in enumerate([[a] for a in to] if to_staff else [to]):
+    for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, to_staff)):
         one_key = key if n == 0 else f"{key}-{n}"
         msg = app.renderer.message(
             subject=subject,
@@ -69,7 +68,7 @@ def _queue(
             in_reply_to=last_in,
             references=[last_in] if last_in else [],
             auto=auto,
-            reply_to=app.staff_reply_address(tid, group[0]) if to_staff else app.reply_address(tid),
+            reply_to=reply_to,
         )
         if app.outbox.enqueue(one_key, msg, group, tid=tid, kind="notice", now=now):
             log.info("[TID#%s] queued %s to %s", tid, template, ", ".join(group))

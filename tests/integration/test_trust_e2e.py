@@ -23,6 +23,11 @@ def trusted(tmp_path, sink) -> Desk:
     return Desk(tmp_path, sink.port, support={"authserv_id": US})
 
 
+def staff_says(desk: Desk, tid: str, body: str, staff: str = "anna@example.com") -> None:
+    """A staff member's reply to the notice about ``tid`` (verified: signed for them)."""
+    desk.ingest(make_mail(sender=staff, to=staff_to(tid, staff), subject=f"[TID#{tid}]", body=body))
+
+
 def spam_list(desk: Desk) -> list[dict]:
     r = desk.run("spam", "list", "--json")
     assert r.code == 0, r.err
@@ -117,11 +122,7 @@ def test_staff_mark_spam_and_the_block_list(desk, sink):
     desk.ingest(make_mail(sender="seo@promo.example", subject=f"Re: [TID#{tid}]", body="Ещё"))
     desk.flush()
     before = len(sink.to("seo@promo.example"))
-    desk.ingest(
-        make_mail(
-            sender="anna@example.com", to=staff_to(tid), subject=f"Re: [TID#{tid}]", body="#spam"
-        )
-    )
+    staff_says(desk, tid, "#spam")
     assert desk.run("ticket", "show", tid).code == 1 and desk.tickets() == []
     assert len([e for e in spam_list(desk) if e["from"] == "seo@promo.example"]) == 2
     assert desk.run("block", "list", "--json").json() == ["seo@promo.example"]
@@ -132,14 +133,7 @@ def test_staff_mark_spam_and_the_block_list(desk, sink):
     assert len(sink.to("seo@promo.example")) == before  # nothing more to the sender
     # "#spam domain" blocks the whole domain; block remove lets mail through again
     t2 = desk.ingest_tid(make_mail(sender="a@spam-farm.example"))
-    desk.ingest(
-        make_mail(
-            sender="boris@example.com",
-            to=staff_to(t2, "boris@example.com"),
-            subject=f"[TID#{t2}]",
-            body="#spam domain",
-        )
-    )
+    staff_says(desk, t2, "#spam domain", "boris@example.com")
     assert desk.ingest(make_mail(sender="b@spam-farm.example")).out.startswith("quarantined")
     assert desk.run("block", "add", "Friend <Friend@Mail.Example>").code == 0
     assert "friend@mail.example" in desk.run("block", "list").out
@@ -222,14 +216,7 @@ def test_forged_staff_mail_runs_nothing_and_relays_nothing(tmp_path, sink, auths
     explained = [m for m in sink.to("anna@example.com") if "не принято" in m.subject]
     assert len(explained) == 1  # one explanation, however many forgeries
     # the same text sent to the address signed for anna counts as staff
-    desk.ingest(
-        make_mail(
-            sender="anna@example.com",
-            to=staff_to(tid),
-            subject=f"Re: [TID#{tid}]",
-            body="#critical\nЗдравствуйте!",
-        )
-    )
+    staff_says(desk, tid, "#critical\nЗдравствуйте!")
     assert desk.ticket(tid)["critical"]
 
 
@@ -239,11 +226,7 @@ def test_nobody_joins_a_ticket_by_writing_cc(desk, sink):
     [conf] = sink.to("ivan@shop-example.ru")
     raw = (SPAM / "forged_cc_followup.eml").read_bytes().replace(b"{TID}", tid.encode())
     desk.ingest(raw)
-    desk.ingest(
-        make_mail(
-            sender="anna@example.com", to=staff_to(tid), subject=f"Re: [TID#{tid}]", body="Ответ."
-        )
-    )
+    staff_says(desk, tid, "Ответ.")
     desk.flush()
     assert sink.to("mallory@evil.example") == []
     assert any(
@@ -260,45 +243,21 @@ def test_nobody_joins_a_ticket_by_writing_cc(desk, sink):
             headers={"Cc": "petr@shop-example.ru"},
         )
     )
+    staff_says(desk, tid, "Петру тоже.")
     # staff: #cc adds, #uncc removes
-    desk.ingest(
-        make_mail(
-            sender="anna@example.com",
-            to=staff_to(tid),
-            subject=f"[TID#{tid}]",
-            body="#cc Mallory <mallory@evil.example>\n#uncc petr@shop-example.ru\n#note",
-        )
-    )
-    desk.ingest(
-        make_mail(
-            sender="anna@example.com",
-            to=staff_to(tid),
-            subject=f"[TID#{tid}]",
-            body="Второй ответ.",
-        )
-    )
+    staff_says(desk, tid, "#cc Mallory <mallory@evil.example>\n#uncc petr@shop-example.ru\n#note")
+    staff_says(desk, tid, "Второй ответ.")
     desk.flush()
     assert len(sink.to("mallory@evil.example")) == 1
-    assert len(sink.to("petr@shop-example.ru")) == 0
+    assert [m.text.strip() for m in sink.to("petr@shop-example.ru")] == ["Петру тоже."]
 
 
 def test_participants_are_capped(tmp_path, sink):
     desk = Desk(tmp_path, sink.port, limits={"max_participants": 2})
     cc = ", ".join(f"p{i}@shop-example.ru" for i in range(5))
     tid = desk.ingest_tid(make_mail(headers={"Cc": cc}))
-    desk.ingest(
-        make_mail(
-            sender="anna@example.com",
-            to=staff_to(tid),
-            subject=f"[TID#{tid}]",
-            body="#cc x@shop-example.ru",
-        )
-    )
-    desk.ingest(
-        make_mail(
-            sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]", body="Ответ."
-        )
-    )
+    staff_says(desk, tid, "#cc x@shop-example.ru")
+    staff_says(desk, tid, "Ответ.")
     desk.flush()
     reached = {
         r for m in sink.received for r in m.rcpt_tos if r.startswith("p") or r.startswith("x@")
