@@ -29,11 +29,10 @@ AUTO_KINDS = ("confirmation", "notice")
 
 def quarantine_reason(app: App, msg: ParsedMessage, scr: Screening) -> str | None:
     """Why this message goes to the quarantine instead of the desk, or None."""
-    if msg.from_addr in app.config.support.staff or app.quarantine.released(msg.message_id):
-        return None
-    entry = blocked_by(msg.from_addr, app.quarantine.blocklist())
-    if entry:
-        return f"blocked ({entry})"
+    if app.staff_verified(msg) or app.quarantine.released(msg.message_id):
+        return None  # a filter's mistake must not swallow a staff reply
+    if blocked_by(msg.from_addr, app.quarantine.blocklist()):
+        return "blocked"
     spam = app.config.spam
     if spam.enabled:
         reason = verdict(msg.headers, spam.headers, app.config.support.authserv_id)
@@ -57,6 +56,9 @@ def quarantine(
             "subject": msg.subject,
             "received_at": received_at.isoformat(),
             "reason": reason,
+            "blocked_by": blocked_by(msg.from_addr, app.quarantine.blocklist())
+            if reason == "blocked"
+            else None,
             "text": msg.text,
             "tid": tid or None,
         },
