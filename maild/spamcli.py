@@ -112,5 +112,5 @@ def config_warnings(app: App) -> list[str]:
     return [
         "warning: support.authserv_id is not set: staff mail counts as staff only when "
         "it answers a staff notice (signed reply address); set authserv_id to your MTA's "
-        "Authentication-Results id to also trust DKIM/SPF (README, «Доверие»/trust)"
+        "Authentication-Results id to also trust DKIM/SPF (README, Trust)"
     ]
