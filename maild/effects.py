@@ -91,12 +91,9 @@ def _send(
     customer_auto = out.auto and out.kind in guard.AUTO_KINDS and not set(out.to) <= staff
     to = out.to
     if not already and customer_auto:
-        to, why = guard.capped(app, out.to, thread, now)
-        if not to:
-            log.warning(
-                "%s [TID#%s] no %s to %s: %s", msg.message_id, tid, out.template, out.to[0], why
-            )
-            return guard.suppressed_record(app, out.template, out.to, why or "", now)
+        to, suppressed = guard.apply_caps(app, msg.message_id, tid, out.template, to, thread, now)
+        if suppressed is not None:
+            return suppressed
     if not already:
         split = set(to) <= staff | {decision.ticket.get("assignee")}
         for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, split)):

@@ -202,6 +202,24 @@ def capped(
     return allowed, why
 
 
+def apply_caps(
+    app: App,
+    msgid: str,
+    tid: str,
+    template: str | None,
+    to: list[str],
+    thread: list[dict[str, Any]],
+    now: datetime,
+) -> tuple[list[str], dict[str, Any] | None]:
+    """(recipients that may get this automatic mail, the "suppressed: cap" record for
+    the ticket when none may)."""
+    allowed, why = capped(app, to, thread, now)
+    if allowed:
+        return allowed, None
+    log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(to), why)
+    return [], suppressed_record(app, template, to, why or "", now)
+
+
 def suppressed_record(
     app: App, template: str | None, to: list[str], why: str, now: datetime
 ) -> dict[str, Any]:
@@ -261,6 +279,19 @@ def decide_unverified(ctx: Any, ticket: dict[str, Any], messages: list[dict[str,
         )
     ticket = dict(ticket, sent=sent)
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+
+
+def decide_spam(
+    ctx: Any, ticket: dict[str, Any], messages: list[dict[str, Any]], commands: Any, body: str
+) -> Any:
+    """#spam in a staff reply: the reply is a note, the ticket is marked for effects
+    (mark_spam) to move to the quarantine; nothing is sent to anyone."""
+    from maild.pipeline import Decision
+
+    spam = next(c for c in commands if c.name == "spam")
+    ctx.record.update(kind="note", text=body or "#spam")
+    ticket = dict(ticket, spam={"by": ctx.msg.from_addr, "domain": spam.arg == "domain"})
+    return Decision("spam", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
 
 
 def note_robot(decision: Any, sender: str, reason: str, at: datetime) -> None:

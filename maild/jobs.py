@@ -50,12 +50,10 @@ def _queue(
     staff = set(app.config.support.staff) | {ticket.get("assignee")}
     to_staff = set(to) <= staff
     if not to_staff and not app.outbox.known(key):  # customers: the caps on automatic mail
-        allowed, why = guard.capped(app, to, messages, now)
-        if not allowed:
-            log.warning("[TID#%s] no %s: %s", tid, template, why)
-            messages.append(guard.suppressed_record(app, template, to, why or "", now))
+        to, suppressed = guard.apply_caps(app, "", tid, template, to, messages, now)
+        if suppressed is not None:
+            messages.append(suppressed)
             return
-        to = allowed
     for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, to_staff)):
         one_key = key if n == 0 else f"{key}-{n}"
         msg = app.renderer.message(

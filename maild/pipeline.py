@@ -366,11 +366,8 @@ def _decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str,
     if note_inline:  # "#note text" on one line: the text is the note
         body = f"{note_inline}\n{body}".strip()
     record["commands"] = [f"#{c.name}" + (f" {c.arg}" if c.arg else "") for c in reply.commands]
-    spam = next((c for c in reply.commands if c.name == "spam"), None)
-    if spam is not None:  # the ticket goes to the quarantine (effects); nothing is sent
-        record.update(kind="note", text=body or "#spam")
-        ticket = dict(ticket, spam={"by": msg.from_addr, "domain": spam.arg == "domain"})
-        return Decision("spam", tid, ticket, [*messages, record], record)
+    if any(c.name == "spam" for c in reply.commands):  # to the quarantine, nothing sent
+        return guard.decide_spam(ctx, ticket, messages, reply.commands, body)
     notices: list[str] = []
     outgoing: list[Outgoing] = []
     customers = tk.customers(ticket, app.config.support.staff)
