@@ -96,22 +96,7 @@ def _send(
             return suppressed
     if not already:
         split = set(to) <= staff | {decision.ticket.get("assignee")}
-        for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, split)):
-            key = out.key if n == 0 else f"{out.key}-{n}"
-            email_msg = app.renderer.message(
-                subject=subject,
-                body=body,
-                to=group,
-                tid=tid,
-                message_id=message_id if n == 0 else app.message_id(key, tid),
-                now=now,
-                in_reply_to=msg.message_id,
-                references=[*msg.references, msg.message_id],
-                auto=out.auto,
-                reply_to=reply_to,
-                attachments=out.attach,
-            )
-            app.outbox.enqueue(key, email_msg, group, tid=tid, kind=out.kind, now=now, checked=True)
+        _enqueue(app, msg, out, tid, to, split, (subject, body, message_id), now)
         if customer_auto:
             for addr in to:
                 app.store.record_auto_reply(addr, now)
@@ -128,3 +113,33 @@ def _send(
         "template": out.template,
         "auto_to_customer": customer_auto,
     }
+
+
+def _enqueue(
+    app: App,
+    msg: ParsedMessage,
+    out: Outgoing,
+    tid: str,
+    to: list[str],
+    split: bool,
+    mail: tuple[str, str, str],
+    now: datetime,
+) -> None:
+    """Queue the mail; to staff (``split``), one copy each with their own Reply-To."""
+    subject, body, message_id = mail
+    for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, split)):
+        key = out.key if n == 0 else f"{out.key}-{n}"
+        email_msg = app.renderer.message(
+            subject=subject,
+            body=body,
+            to=group,
+            tid=tid,
+            message_id=message_id if n == 0 else app.message_id(key, tid),
+            now=now,
+            in_reply_to=msg.message_id,
+            references=[*msg.references, msg.message_id],
+            auto=out.auto,
+            reply_to=reply_to,
+            attachments=out.attach,
+        )
+        app.outbox.enqueue(key, email_msg, group, tid=tid, kind=out.kind, now=now, checked=True)
