@@ -34,9 +34,7 @@ def apply(
     tid = decision.tid
     now = app.now()
     if decision.outcome == "spam":  # staff's #spam: the ticket leaves for the quarantine
-        from maild.guard import mark_spam
-
-        mark_spam(app, msg, decision)
+        guard.mark_spam(app, msg, decision)
         return
     store.index_msgid(msg.message_id, tid)
     _store_attachments(app, decision)
