@@ -27,8 +27,18 @@ AUTO_KINDS = ("confirmation", "notice")
 # -- the quarantine gate ------------------------------------------------------------
 
 
-def quarantine_reason(app: App, msg: ParsedMessage, scr: Screening) -> str | None:
-    """Why this message goes to the quarantine instead of the desk, or None."""
+def quarantine_reason(
+    app: App, msg: ParsedMessage, scr: Screening, resumed: str | None = None
+) -> str | None:
+    """Why this message goes to the quarantine instead of the desk, or None.
+
+    ``resumed``: the ticket the Message-ID is indexed to. A message processed again
+    (crash recovery) keeps its ticket; one of a ticket staff marked #spam (delivered
+    again) goes back to the quarantine instead of bringing the ticket back."""
+    if resumed is not None:
+        if app.store.ticket_exists(resumed) or not app.quarantine.spammed(resumed):
+            return None
+        return f"spam: #spam [TID#{resumed}]"
     if app.staff_verified(msg) or app.quarantine.released(msg.message_id):
         return None  # a filter's mistake must not swallow a staff reply
     if blocked_by(msg.from_addr, app.quarantine.blocklist()):
@@ -85,6 +95,7 @@ def quarantine_ticket(app: App, ticket: dict[str, Any], messages: list[dict[str,
         quarantine(app, msg, raw, f"spam: #spam [TID#{ticket['tid']}]", when, ticket["tid"])
         n += 1
     app.store.remove(ticket["tid"])
+    app.quarantine.mark_spammed(ticket["tid"])
     return n
 
 

@@ -505,7 +505,7 @@ def process(
             if loaded and any(m["message_id"] == msg.message_id for m in loaded[1]):
                 log.info("%s duplicate of a message in %s: stored once", msg.message_id, resumed)
                 return Decision("duplicate", resumed, loaded[0], loaded[1])
-        held = None if resumed else guard.quarantine_reason(app, msg, scr)
+        held = guard.quarantine_reason(app, msg, scr, resumed)
         if held:  # spam or a blocked sender: kept for staff, nothing is sent
             qid = guard.quarantine(app, msg, raw, held, received_at)
             return Decision("quarantined", qid, {}, [])

@@ -3,6 +3,7 @@
     quarantine/<id>.eml     the raw message as it arrived
     quarantine/<id>.json    id, message_id, from, subject, received_at, reason, text
     quarantine/released/<h> Message-IDs staff released: not quarantined again
+    quarantine/released/ticket-<tid>  tickets staff marked #spam
     blocklist.json          ["spammer@x.ru", "evil.example", ...]
 
 The id is derived from the Message-ID, so a message quarantined twice (a re-run
@@ -93,6 +94,13 @@ class Quarantine:
 
     def released(self, message_id: str) -> bool:
         return exists(self.root / "released" / entry_id(message_id))
+
+    # -- tickets staff marked #spam: their mail, delivered again, stays here ---------
+    def mark_spammed(self, tid: str) -> None:
+        write_atomic(self.root / "released" / f"ticket-{tid}", tid.encode())
+
+    def spammed(self, tid: str) -> bool:
+        return exists(self.root / "released" / f"ticket-{tid}")
 
     # -- block list -------------------------------------------------------------
     def blocklist(self) -> list[str]:

@@ -118,13 +118,16 @@ def test_release_show_delete_and_expiry(desk, sink):
 
 
 def test_staff_mark_spam_and_the_block_list(desk, sink):
-    tid = desk.ingest_tid(make_mail(sender="seo@promo.example", subject="SEO продвижение"))
+    first = make_mail(sender="seo@promo.example", subject="SEO", msgid="<seo-1@promo.example>")
+    tid = desk.ingest_tid(first)
     desk.ingest(make_mail(sender="seo@promo.example", subject=f"Re: [TID#{tid}]", body="Ещё"))
     desk.flush()
     before = len(sink.to("seo@promo.example"))
     staff_says(desk, tid, "#spam")
     assert desk.run("ticket", "show", tid).code == 1 and desk.tickets() == []
     assert len([e for e in spam_list(desk) if e["from"] == "seo@promo.example"]) == 2
+    assert desk.ingest(first).out.startswith("quarantined")  # delivered again: stays there
+    assert desk.tickets() == [] and len(spam_list(desk)) == 2
     assert desk.run("block", "list", "--json").json() == ["seo@promo.example"]
     again = desk.ingest(make_mail(sender="seo@promo.example", subject="Снова"))
     assert again.out.startswith("quarantined")
