@@ -112,6 +112,15 @@ CASES: dict[str, tuple[str, str, list[tuple[str, str]], str, str | None]] = {
         "desk",
         None,
     ),
+    # unflagged phishing with our own address forged in From: a ticket for staff,
+    # and nothing sent to "support@" (it would loop) or anyone else
+    "phishing_forged_support_from": (
+        f"Служба поддержки <{SUPPORT}>",
+        "Обновите пароль",
+        [],
+        "desk",
+        None,
+    ),
     "rspamd_no_action": (
         "petr@client2.example",
         "Доставка",
@@ -127,13 +136,15 @@ def build(out: Path) -> None:
     expected = {}
     for n, (name, (sender, subject, headers, verdict, reason)) in enumerate(CASES.items()):
         msgid = f"<spam-{n:02d}@corpus.example>"
-        body = PHISH if verdict == "quarantine" else "Здравствуйте! Помогите, пожалуйста.\n"
+        human = verdict == "desk" and "phishing" not in name
+        body = "Здравствуйте! Помогите, пожалуйста.\n" if human else PHISH
         (out / f"{name}.eml").write_bytes(mail(sender, subject, body, msgid, headers).encode())
         expected[name] = {
-            "sender": sender,
+            "sender": sender.rpartition("<")[2].rstrip(">"),
             "message_id": msgid,
             "verdict": verdict,
             "reason": reason,
+            "answered": human,  # a confirmation goes to the sender
         }
     # forged staff reply: From a staff address, to the plain support address, with
     # an Authentication-Results of our server's id that the sender wrote himself
