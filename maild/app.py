@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from maild.adapters.layout import check_storage, kept_secret, reply_secret
 from maild.adapters.outbound import Outbox
+from maild.adapters.quarantine import Quarantine
 from maild.adapters.spool import Spool
 from maild.adapters.store import Store
 from maild.config import Config
@@ -20,7 +21,14 @@ from maild.domain.attachments import AttachmentPolicy
 from maild.domain.authres import sender_verified
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.message import ParsedMessage
-from maild.domain.replyaddr import sign, sign_message_id, tid_of_message_id
+from maild.domain.replyaddr import (
+    sign,
+    sign_for,
+    sign_message_id,
+    signed_for,
+    tid_of_message_id,
+    verify,
+)
 from maild.domain.sla import reaction_due
 from maild.render import Renderer
 
@@ -36,6 +44,7 @@ class App:
     store: Store = field(init=False)
     spool: Spool = field(init=False)
     outbox: Outbox = field(init=False)
+    quarantine: Quarantine = field(init=False)
     calendar: BusinessCalendar = field(init=False)
     renderer: Renderer = field(init=False)
     attachment_policy: AttachmentPolicy = field(init=False)
@@ -47,6 +56,7 @@ class App:
         self.store = Store(root)
         self.spool = Spool(root / "spool", self.config.storage.max_attempts)
         self.outbox = Outbox(root / "outbox")
+        self.quarantine = Quarantine(root)
         self.tz = ZoneInfo(self.config.support.timezone)
         self.calendar = BusinessCalendar(
             tz=self.config.support.timezone,
@@ -81,11 +91,30 @@ class App:
         )
 
     def staff_verified(self, msg: ParsedMessage) -> bool:
-        """Mail from a staff address counts as staff: always without a trusted
-        authserv-id (documented risk), else only when SPF/DKIM confirms it."""
+        """Mail from a staff address counts as staff only when verified: sent to a
+        reply address signed for that staff member, or, with a trusted authserv-id,
+        DKIM/SPF-aligned for the address. A From line alone proves nothing."""
         if msg.from_addr not in self.config.support.staff:
             return False
-        return not self.config.support.authserv_id or self.sender_verified(msg)
+        support = self.config.support.address
+        for addr in (*msg.to, *msg.cc):
+            if signed_for(addr, msg.from_addr, self.reply_secret, support):
+                return True
+        return bool(self.config.support.authserv_id) and self.sender_verified(msg)
+
+    def requester_verified(self, msg: ParsedMessage, tid: str) -> bool:
+        """A follow-up shows it comes from the ticket's side: sent to the ticket's
+        signed reply address (only its mail carries it), or DKIM/SPF-aligned."""
+        support = self.config.support.address
+        for addr in (*msg.to, *msg.cc):
+            signed, valid = verify(addr, self.reply_secret, support)
+            if valid and signed == tid.lower():
+                return True
+        return self.sender_verified(msg)
+
+    def staff_reply_address(self, tid: str, person: str) -> str:
+        """The Reply-To of mail to one staff member about ``tid`` (see staff_verified)."""
+        return sign_for(tid, person, self.reply_secret, self.config.support.address)
 
     def reply_address(self, tid: str | None) -> str:
         if not tid:

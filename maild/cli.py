@@ -138,6 +138,9 @@ def build_parser() -> Parser:
     c = action(group("report", "reports"), "sla", "reaction-time compliance per level")
     c.add_argument("--since", type=_date)
     c.add_argument("--until", type=_date)
+    from maild.spamcli import parser_lines
+
+    parser_lines(group, action)  # spam, block
     return p
 
 
@@ -209,11 +212,11 @@ def _run(args: argparse.Namespace, fail: int) -> int:
 
 
 def dispatch(app: App, args: argparse.Namespace) -> int:
-    from maild import commands
+    from maild import commands, spamcli
     from maild.ops import commands as ops
 
     name = f"cmd_{args.command.replace('-', '_')}"
-    handler = getattr(ops, name, None) or getattr(commands, name)
+    handler = getattr(ops, name, None) or getattr(spamcli, name, None) or getattr(commands, name)
     return handler(app, args)
 
 

@@ -65,6 +65,10 @@ def ticket_json(ticket: dict[str, Any], messages: list[dict[str, Any]]) -> dict[
 
 def cmd_check_config(app: App, args: argparse.Namespace) -> int:
     print(f"maild: {app.config.path}: OK")
+    from maild.spamcli import config_warnings
+
+    for warning in config_warnings(app):
+        print(f"maild: {warning}", file=sys.stderr)
     return EX_OK
 
 
@@ -87,10 +91,13 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
         _json(
             {
                 "spool_key": key,
-                "tid": decision.tid if decision else None,
+                "tid": decision.tid if decision and decision.outcome != "quarantined" else None,
                 "outcome": decision.outcome if decision else "pending",
+                **({"quarantine_id": decision.tid} if decision and not decision.ticket else {}),
             }
         )
+    elif decision is not None and decision.outcome == "quarantined":
+        print(f"quarantined {decision.tid}")  # the id for `maild spam show`
     elif decision is not None:
         print(f"{decision.outcome} [TID#{decision.tid}]")
     else:

@@ -123,6 +123,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "timezone": (_str, "a time zone name like Europe/Moscow", "Europe/Moscow"),
         "max_auto_replies_per_hour": (_posint, "a non-negative integer", 10),
         "max_auto_replies_per_day": (_posint, "a non-negative integer", 40),
+        "max_auto_replies_per_ticket_per_hour": (_posint, "a non-negative integer", 5),
         "authserv_id": (_str, "the authserv-id of your own MTA's Authentication-Results", None),
         "reply_secret": (_str, "a secret string for signed reply addresses", None),
     },
@@ -215,6 +216,7 @@ class SupportConfig:
     timezone: str
     max_auto_replies_per_hour: int
     max_auto_replies_per_day: int = 40
+    max_auto_replies_per_ticket_per_hour: int = 5
     authserv_id: str | None = None
     reply_secret: str | None = None
 

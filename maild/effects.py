@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from maild import guard
 from maild.adapters.durable import write_atomic
 from maild.app import App
 from maild.domain.message import ParsedMessage
@@ -33,12 +34,15 @@ def apply(
     store = app.store
     tid = decision.tid
     now = app.now()
+    if decision.outcome == "spam":  # staff's #spam: the ticket leaves for the quarantine
+        guard.mark_spam(app, msg, decision)
+        return
     store.index_msgid(msg.message_id, tid)
     _store_attachments(app, decision)
     messages = list(decision.messages)
     for out in decision.outgoing:
-        record = _send(app, msg, decision, out, now, resumed)
-        if record is not None and out.record:
+        record = _send(app, msg, decision, out, now, resumed, messages)
+        if record is not None and (out.record or record.get("suppressed")):
             messages.append(record)
     # #merge: the target first; saving the ticket with the message commits the whole
     # (a re-run after a crash between the two merges again, idempotently)
@@ -63,15 +67,14 @@ def _store_attachments(app: App, decision: Decision) -> None:
             write_atomic(path, data)
 
 
-def _allowed_auto_reply(app: App, address: str, now: datetime) -> bool:
-    """At most N automatic replies per address per hour: robots cannot ping-pong."""
-    limit = app.config.support.max_auto_replies_per_hour
-    recent = [t for t in app.store.auto_replies(address) if t > (now - timedelta(hours=1))]
-    return len(recent) < limit
-
-
 def _send(
-    app: App, msg: ParsedMessage, decision: Decision, out: Outgoing, now: datetime, resumed: bool
+    app: App,
+    msg: ParsedMessage,
+    decision: Decision,
+    out: Outgoing,
+    now: datetime,
+    resumed: bool,
+    thread: list[dict[str, Any]],
 ) -> dict[str, Any] | None:
     """Render and queue one mail (once per key); return its thread record."""
     support = app.config.support
@@ -89,36 +92,21 @@ def _send(
     if out.kind == "staff" and decision.incoming is not None:
         decision.incoming["sent_as"] = message_id
     already = resumed and app.outbox.known(out.key)
-    customer_auto = out.auto and out.kind == "confirmation"
-    if not already and customer_auto and not _allowed_auto_reply(app, out.to[0], now):
-        log.warning(
-            "%s [TID#%s] no %s to %s: automatic reply limit reached",
-            msg.message_id,
-            tid,
-            out.template,
-            out.to[0],
-        )
-        return None
+    staff = set(support.staff)
+    # automatic mail to customers is capped (per address hour/day, per ticket hour)
+    customer_auto = out.auto and out.kind in guard.AUTO_KINDS and not set(out.to) <= staff
+    to = out.to
+    if not already and customer_auto:
+        to, suppressed = guard.apply_caps(app, msg.message_id, tid, out.template, to, thread, now)
+        if suppressed is not None:
+            return suppressed
     if not already:
-        email_msg = app.renderer.message(
-            subject=subject,
-            body=body,
-            to=out.to,
-            tid=tid,
-            message_id=message_id,
-            now=now,
-            in_reply_to=msg.message_id,
-            references=[*msg.references, msg.message_id],
-            auto=out.auto,
-            reply_to=app.reply_address(tid),
-            attachments=out.attach,
-        )
-        app.outbox.enqueue(
-            out.key, email_msg, out.to, tid=tid, kind=out.kind, now=now, checked=True
-        )
+        split = set(to) <= staff | {decision.ticket.get("assignee")}
+        _enqueue(app, msg, out, tid, to, split, (subject, body, message_id), now)
         if customer_auto:
-            app.store.record_auto_reply(out.to[0], now)
-        decision.queued.append(f"{out.kind} to {', '.join(out.to)}")  # logged by process
+            for addr in to:
+                app.store.record_auto_reply(addr, now)
+        decision.queued.append(f"{out.kind} to {', '.join(to)}")  # logged by process
     return {
         "message_id": message_id,
         "direction": "out",
@@ -126,7 +114,38 @@ def _send(
         "kind": out.kind,
         "received_at": now.isoformat(),
         "text": masked(body, link),
-        "to": out.to,
+        "to": to,
         "attachments": [],
         "template": out.template,
+        "auto_to_customer": customer_auto,
     }
+
+
+def _enqueue(
+    app: App,
+    msg: ParsedMessage,
+    out: Outgoing,
+    tid: str,
+    to: list[str],
+    split: bool,
+    mail: tuple[str, str, str],
+    now: datetime,
+) -> None:
+    """Queue the mail; to staff (``split``), one copy each with their own Reply-To."""
+    subject, body, message_id = mail
+    for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, split)):
+        key = out.key if n == 0 else f"{out.key}-{n}"
+        email_msg = app.renderer.message(
+            subject=subject,
+            body=body,
+            to=group,
+            tid=tid,
+            message_id=message_id if n == 0 else app.message_id(key, tid),
+            now=now,
+            in_reply_to=msg.message_id,
+            references=[*msg.references, msg.message_id],
+            auto=out.auto,
+            reply_to=reply_to,
+            attachments=out.attach,
+        )
+        app.outbox.enqueue(key, email_msg, group, tid=tid, kind=out.kind, now=now, checked=True)

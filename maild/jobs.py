@@ -13,6 +13,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from maild import guard
 from maild.adapters.durable import write_atomic
 from maild.app import App
 from maild.domain import ticket as tk
@@ -50,20 +51,32 @@ def _queue(
     subject, body = app.renderer.text(template, {**context, "site_link": link})
     message_id = app.message_id(key, tid)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
-    msg = app.renderer.message(
-        subject=subject,
-        body=body,
-        to=to,
-        tid=tid,
-        message_id=message_id,
-        now=now,
-        in_reply_to=last_in,
-        references=[last_in] if last_in else [],
-        auto=auto,
-        reply_to=app.reply_address(tid),
-    )
-    if app.outbox.enqueue(key, msg, to, tid=tid, kind="notice", now=now):
-        log.info("[TID#%s] queued %s to %s", tid, template, ", ".join(to))
+    staff = set(app.config.support.staff) | {ticket.get("assignee")}
+    to_staff = set(to) <= staff
+    if not to_staff and not app.outbox.known(key):  # customers: the caps on automatic mail
+        to, suppressed = guard.apply_caps(app, "", tid, template, to, messages, now)
+        if suppressed is not None:
+            messages.append(suppressed)
+            return
+    for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, to_staff)):
+        one_key = key if n == 0 else f"{key}-{n}"
+        msg = app.renderer.message(
+            subject=subject,
+            body=body,
+            to=group,
+            tid=tid,
+            message_id=message_id if n == 0 else app.message_id(one_key, tid),
+            now=now,
+            in_reply_to=last_in,
+            references=[last_in] if last_in else [],
+            auto=auto,
+            reply_to=reply_to,
+        )
+        if app.outbox.enqueue(one_key, msg, group, tid=tid, kind="notice", now=now):
+            log.info("[TID#%s] queued %s to %s", tid, template, ", ".join(group))
+    if not to_staff:
+        for addr in to:
+            app.store.record_auto_reply(addr, now)
     messages.append(
         {
             "message_id": message_id,
@@ -75,6 +88,7 @@ def _queue(
             "to": to,
             "attachments": [],
             "template": template,
+            "auto_to_customer": not to_staff,
         }
     )
 
@@ -348,7 +362,12 @@ def daily_report(app: App, now: datetime) -> bool:
         pass
     data = sla_report(app, until=local.date())
     subject, body = app.renderer.text(
-        "report_sla.txt", {"date": local.strftime("%d.%m.%Y"), "table": format_sla(data)}
+        "report_sla.txt",
+        {
+            "date": local.strftime("%d.%m.%Y"),
+            "table": format_sla(data),
+            "quarantined": guard.quarantined_since(app, now - timedelta(days=1)),
+        },
     )
     queue_report(app, _key("daily-report", local.date().isoformat()), subject, body, [head], now)
     write_atomic(state_path, local.date().isoformat().encode())
@@ -372,4 +391,5 @@ def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
         "outbox_alerts": outbox_alerts(app, now),
         "purged": purge_closed(app, now),
         "digest": _digest(app, now),
+        "quarantine_expired": guard.expire(app, now),
     }

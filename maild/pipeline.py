@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from maild import guard
 from maild.app import App
 from maild.domain import attachments as att
 from maild.domain import ticket as tk
@@ -86,6 +87,8 @@ def thread(app: App, msg: ParsedMessage) -> str | None:
         return tid
     for addr in (*msg.to, *msg.cc):
         signed, valid = verify(addr, app.reply_secret, app.config.support.address)
+        if signed and not valid and app.staff_verified(msg):
+            valid = True  # signed for this staff member (a staff notice's Reply-To)
         if signed and valid and app.store.ticket_exists(signed):
             return signed
     bounced = (msg.reported_message_id,) if msg.reported_message_id else ()
@@ -232,6 +235,10 @@ def decide(
         refers_to, tid, loaded = tid, None, None
     if resumed_tid and loaded is None:
         tid = resumed_tid  # crash recovery: the index already names the new ticket
+    robot, fast = None, False
+    if loaded is not None and not claims_staff and not scr.automated:
+        robot, fast = guard.robot_check(app, msg, *loaded, received_at)
+        scr = Screening(True, robot) if robot else scr  # no automatic mail to robots
     record = message_record(
         msg,
         direction="in",
@@ -244,6 +251,8 @@ def decide(
         record["automated"] = scr.reason
     if is_our_bounce:
         record["kind"] = "notice"
+    if fast:
+        record["fast_reply_to_auto"] = True
     ctx = Context(
         app,
         msg,
@@ -263,24 +272,16 @@ def decide(
     )
     if loaded is None:
         participants = tk.participants_of((*msg.to, *msg.cc), cfg.address, staff)
+        participants = guard.cap_participants(app, msg.from_addr, participants)
         decision = _decide_new(ctx, tid, refers_to, participants)
     elif is_staff:
         decision = _decide_staff(ctx, *loaded)
+    elif forged:  # kept as a note; the staff member is told how to reply so it counts
+        decision = guard.decide_unverified(ctx, *loaded)
     else:
         decision = _decide_customer(ctx, *loaded)
-    if forged:
-        log.warning("%s claims staff address %s but is not verified", msg.message_id, sender)
-        record["forged_staff"] = True
-        decision.outgoing.append(
-            Outgoing(
-                ctx.key("forged"),
-                "notice",
-                "staff_alert.txt",
-                list(staff),
-                {**ctx.common, "tid": decision.tid, "authserv_id": cfg.authserv_id},
-                record=True,
-            )
-        )
+    if robot:
+        guard.note_robot(decision, sender, robot, received_at)
     decision.attachments = attachments
     return decision
 
@@ -323,13 +324,13 @@ def _decide_customer(
         return Decision(
             "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, [out]
         )
-    participants = tk.participants_of(
-        (*msg.to, *msg.cc), app.config.support.address, app.config.support.staff
-    )
+    participants, asked = guard.joiners(app, msg, ticket)
+    if asked:  # shown to staff; #cc ADDRESS adds them
+        ctx.record["asked_to_join"] = asked
     reopened = False
     if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
         ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, app.due, participants)
-    c = {**ctx.common, **_level_ctx(app, ticket), "reopened": reopened}
+    c = {**ctx.common, **_level_ctx(app, ticket), "reopened": reopened, "asked_to_join": asked}
     outgoing = [
         Outgoing(
             ctx.key("staff_followup"),
@@ -375,6 +376,8 @@ def _decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str,
     if note_inline:  # "#note text" on one line: the text is the note
         body = f"{note_inline}\n{body}".strip()
     record["commands"] = [f"#{c.name}" + (f" {c.arg}" if c.arg else "") for c in reply.commands]
+    if any(c.name == "spam" for c in reply.commands):  # to the quarantine, nothing sent
+        return guard.decide_spam(ctx, ticket, messages, reply.commands, body)
     notices: list[str] = []
     outgoing: list[Outgoing] = []
     customers = tk.customers(ticket, app.config.support.staff)
@@ -383,6 +386,10 @@ def _decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str,
         # the reply is the reaction; a command after it may start a new clock (#level)
         ticket = tk.on_staff_reply(ticket, ctx.received_at)
     for cmd in reply.commands:
+        if cmd.name in ("cc", "uncc"):
+            ticket, err = guard.apply_participant_command(app, ticket, cmd.name, cmd.arg)
+            record.setdefault("command_errors", []).extend([err] if err else [])
+            continue
         ticket, more = tk.apply_command(
             ticket, cmd.name, cmd.arg, ctx.received_at, app.due, msg.from_addr
         )
@@ -578,6 +585,10 @@ def process(
             if loaded and any(m["message_id"] == msg.message_id for m in loaded[1]):
                 log.info("%s duplicate of a message in %s: stored once", msg.message_id, resumed)
                 return Decision("duplicate", resumed, loaded[0], loaded[1])
+        held = guard.quarantine_reason(app, msg, scr, resumed)
+        if held:  # spam or a blocked sender: kept for staff, nothing is sent
+            qid = guard.quarantine(app, msg, raw, held, received_at)
+            return Decision("quarantined", qid, {}, [])
         decision = decide(
             app, msg, scr, resumed_tid=resumed, spool_key=spool_key, received_at=received_at
         )

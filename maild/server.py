@@ -364,8 +364,9 @@ class Daemon:
 
         if not cfg.support.authserv_id:
             log.warning(
-                "support.authserv_id is not set: mail is trusted by its From line, so anyone "
-                "can write as staff or as a licensed customer (see README, Staff identity)"
+                "support.authserv_id is not set: staff mail counts only as a reply to a staff "
+                "notice (signed reply address), licenses are granted by the From line alone "
+                "(see README, Trust)"
             )
         recover(self.app, self.faults)  # claimed when the last run died
         self._remove_leftovers()

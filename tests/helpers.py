@@ -20,6 +20,10 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
+# A fixed key for signed reply addresses, so a test can write a staff reply to the
+# address a staff notice carries (staff_to) without reading it from the notice.
+REPLY_SECRET = "test-reply-secret"
+SUPPORT = "support@example.com"
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -124,6 +128,7 @@ class Desk:
                 "name": "Служба поддержки",
                 "staff": ["anna@example.com", "boris@example.com"],
                 "head": "head@example.com",
+                "reply_secret": REPLY_SECRET,
             },
             "storage": {"path": str(root / "data")},
             "outbound": {"host": "127.0.0.1", "port": relay_port, "timeout": 5},
@@ -193,6 +198,14 @@ class Desk:
 
     def flush(self) -> Result:
         return self.run("outbox", "flush")
+
+
+def staff_to(tid: str, staff: str = "anna@example.com", support: str = SUPPORT) -> str:
+    """Where a staff member's reply to a notice about ``tid`` goes: the notice's
+    Reply-To, signed for that staff member (what makes the reply count as staff)."""
+    from maild.domain.replyaddr import sign_for
+
+    return sign_for(tid, staff, REPLY_SECRET.encode(), support)
 
 
 def make_mail(

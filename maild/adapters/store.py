@@ -595,8 +595,8 @@ class Store:
 
     def record_auto_reply(self, address: str, when: datetime) -> None:
         record = self._address(address)
-        hour_ago = when - timedelta(hours=1)
-        times = [t for t in _times(record) if t > hour_ago] + [when]
+        day_ago = when - timedelta(days=1)  # the caps count an hour and a day
+        times = [t for t in _times(record) if t > day_ago] + [when]
         self._save_address(address, {**record, "auto_replies": [t.isoformat() for t in times]})
 
     def mark_for_redaction(self, tid: str, closed_at: str) -> None:
@@ -647,6 +647,20 @@ class Store:
         finally:
             db.close()  # CachingMiddleware flushes: one write, one fsync
         self._save_summary(ticket)
+
+    def remove(self, tid: str) -> None:
+        """Take a ticket out (staff marked it spam: its mail is in the quarantine)."""
+        loaded = self.load(tid)
+        if loaded is None:
+            return
+        open_db = _db(open_part(self.root, tid), summary=True)
+        archive = _db(self._archive_path(loaded[0]), summary=True)
+        try:
+            _remove_summary(open_db, tid) or _remove_summary(archive, tid)
+        finally:
+            open_db.close()
+            archive.close()
+        remove(self._ticket_path(tid))
 
     def _archive_path(self, ticket: dict[str, Any]) -> str:
         """The ISO week the ticket was created in: a reply to an old ticket rewrites a

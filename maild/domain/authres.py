@@ -1,6 +1,8 @@
 """Read Authentication-Results (RFC 8601) to decide whether a From address is genuine.
 
 Only headers stamped by our own MTA (its authserv-id) count: anyone can add others.
+And only the first of those, the one our MTA put on top (RFC 8601 §5): a lower one
+with our authserv-id came with the message, forged, if the MTA did not remove it.
 """
 
 from __future__ import annotations
@@ -11,23 +13,42 @@ from collections.abc import Iterable
 from maild.domain.message import normalize_address
 from maild.domain.sender import domain_of
 
-__all__ = ["sender_verified", "verified_domains"]
+__all__ = ["first_of_ours", "results", "sender_verified", "verified_domains"]
 
 # key=value inside one resinfo; keys are "method", "method/version" or "ptype.property".
 _PAIR_RE = re.compile(r'([\w./-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s;"]+)')
 
 
-def verified_domains(header_values: Iterable[str], authserv_id: str) -> set[str]:
-    """Domains that passed DKIM (header.d / header.i) or SPF (smtp.mailfrom) per our MTA."""
+def first_of_ours(header_values: Iterable[str], authserv_id: str) -> str | None:
+    """The first (topmost) Authentication-Results stamped with ``authserv_id``, its
+    comments removed; None if there is none."""
     wanted = authserv_id.strip().lower()
-    domains: set[str] = set()
     for value in header_values:
-        parts = _split(_uncomment(value or ""), ";")
+        text = _uncomment(value or "")
+        parts = _split(text, ";")
         head = parts[0].split() if parts else []
-        if not head or _unquote(head[0]).lower() != wanted:
-            continue
-        for resinfo in parts[1:]:
-            domains |= _passing(resinfo)
+        if head and _unquote(head[0]).lower() == wanted:
+            return text
+    return None
+
+
+def results(header: str) -> set[tuple[str, str]]:
+    """(method, result) pairs of one uncommented header, lower-cased: ("dmarc", "fail")."""
+    out = set()
+    for resinfo in _split(header, ";")[1:]:
+        pairs = _PAIR_RE.findall(resinfo)
+        if pairs:
+            out.add((pairs[0][0].split("/", 1)[0].lower(), _unquote(pairs[0][1]).lower()))
+    return out
+
+
+def verified_domains(header_values: Iterable[str], authserv_id: str) -> set[str]:
+    """Domains that passed DKIM (header.d / header.i) or SPF (smtp.mailfrom) per our MTA,
+    read from its first header only."""
+    ours = first_of_ours(header_values, authserv_id)
+    domains: set[str] = set()
+    for resinfo in _split(ours, ";")[1:] if ours is not None else ():
+        domains |= _passing(resinfo)
     domains.discard("")
     return domains
 

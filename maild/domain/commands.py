@@ -96,6 +96,13 @@ def _charset(name: str, arg: str) -> tuple[str | None, str | None]:
     return codec, None
 
 
+def _spam_scope(name: str, arg: str) -> tuple[str | None, str | None]:
+    # "#spam": block the sender; "#spam domain": the whole domain
+    if arg and arg.lower() not in ("domain", "домен"):
+        return None, f"#spam: допустимо только «#spam» или «#spam domain», а не «{arg}»"
+    return ("domain" if arg else None), None
+
+
 REGISTRY: dict[str, Spec] = {
     "take": Spec(_no_arg, "#take", "взять в работу (клиенту уйдёт уведомление)"),
     "wait": Spec(_no_arg, "#wait", "ждём ответа клиента"),
@@ -113,6 +120,13 @@ REGISTRY: dict[str, Spec] = {
     "merge": Spec(_tid, "#merge <TID>", "перенести это обращение в обращение TID"),
     "charset": Spec(
         _charset, "#charset <кодировка>", "перечитать последнее письмо клиента в кодировке"
+    ),
+    "cc": Spec(_address, "#cc <адрес>", "добавить участника (будет получать ответы)"),
+    "uncc": Spec(_address, "#uncc <адрес>", "убрать участника"),
+    "spam": Spec(
+        _spam_scope,
+        "#spam [domain]",
+        "спам: обращение в карантин, отправитель блокируется (domain — весь домен)",
     ),
 }
 COMMANDS = tuple(REGISTRY)
@@ -133,6 +147,7 @@ ALIASES = {
     "ответ": "answer",
     "объединить": "merge",
     "кодировка": "charset",
+    "спам": "spam",
 }
 
 # "#" (or "№", what Shift+3 types on the Russian layout) directly followed by a word

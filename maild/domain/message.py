@@ -37,6 +37,10 @@ SCREEN_HEADERS = (
     "authentication-results",
     "x-maild-loop",
     "x-failed-recipients",
+    "x-spam-flag",  # the MTA's spam verdicts (domain.spam)
+    "x-spam-status",
+    "x-spam",
+    "x-rspamd-action",
 )
 
 

@@ -14,7 +14,15 @@ import re
 
 from maild.domain.message import normalize_address
 
-__all__ = ["is_support_address", "sign", "sign_message_id", "tid_of_message_id", "verify"]
+__all__ = [
+    "is_support_address",
+    "sign",
+    "sign_for",
+    "sign_message_id",
+    "signed_for",
+    "tid_of_message_id",
+    "verify",
+]
 
 SIGNATURE_LENGTH = 10  # 50 bits: far beyond guessing by mail, short enough to read
 # The signature is the lower-case base32 (RFC 4648) of the digest, cut to its first
@@ -55,6 +63,32 @@ def verify(address: str, secret: bytes, support_address: str) -> tuple[str | Non
     expected = _signature(tid, secret)
     # compare_digest on bytes: it refuses non-ASCII str, and a reply may carry anything.
     return tid, hmac.compare_digest(expected.encode(), signature.encode())
+
+
+def sign_for(tid: str, person: str, secret: bytes, support_address: str) -> str:
+    """The reply address for ``tid`` signed for one person (a staff member): same
+    shape as `sign`, but only the mail sent to that person carries it, so a reply to
+    it shows that person wrote it (a customer's copy cannot be reused)."""
+    local, domain = _split(support_address)
+    tid = tid.strip().lower()
+    if not TID_RE.fullmatch(tid):
+        raise ValueError(f"TID {tid!r} cannot be put into a reply address")
+    return f"{local}+{tid}.{_signature(_for(tid, person), secret)}@{domain}"
+
+
+def signed_for(address: str, person: str, secret: bytes, support_address: str) -> str | None:
+    """The TID if ``address`` is a reply address signed for ``person``, else None."""
+    plus = _plus_part(address, support_address)
+    tid, _, signature = (plus or "").rpartition(".")
+    if not tid or not TID_RE.fullmatch(tid):
+        return None
+    expected = _signature(_for(tid, person), secret)
+    return tid if hmac.compare_digest(expected.encode(), signature.encode()) else None
+
+
+def _for(tid: str, person: str) -> str:
+    # "\0" cannot occur in a TID or an address: no (tid, person) pair signs as another
+    return f"{tid}\0{normalize_address(person)}"
 
 
 def sign_message_id(key: str, tid: str, secret: bytes, domain: str) -> str:

@@ -111,7 +111,7 @@ def test_a_rerun_after_a_crash_before_the_ticket_sends_nothing_again(desk, sink)
     raw = make_mail(msgid="<rerun@client.example>")
     tid = desk.ingest_tid(raw)
     assert desk.flush().code == 0
-    sink.wait_for(2)
+    before = len(sink.wait_for(3))  # the confirmation, a notice to each staff member
     data = desk.root / "data"
     [ticket_file] = (data / "tickets").glob(f"*/{tid}.json")
     ticket_file.unlink()  # the crash: this rename never happened
@@ -122,7 +122,7 @@ def test_a_rerun_after_a_crash_before_the_ticket_sends_nothing_again(desk, sink)
     ]
     assert list((data / "outbox" / "queue").glob("*.mail")) == []
     assert desk.flush().code == 0
-    assert len(sink.received) == 2
+    assert len(sink.received) == before == 3
 
 
 def test_relay_down_keeps_mail_queued_until_a_later_flush(tmp_path, sink):
@@ -135,14 +135,14 @@ def test_relay_down_keeps_mail_queued_until_a_later_flush(tmp_path, sink):
     r = desk.flush()
     assert r.code == 75
     queued = desk.run("outbox", "list", "--json").json()
-    assert len(queued) == 2
+    assert len(queued) == 3  # the confirmation, a notice to each staff member
     assert all(q["last_error"] and q["attempts"] == 1 for q in queued)
     assert all(f"[TID#{tid}]" in q["subject"] for q in queued)
 
     late = Sink(dead_port).start()
     try:
         assert desk.flush().code == 0
-        assert len(late.wait_for(2)) == 2
+        assert len(late.wait_for(3)) == 3
         assert desk.run("outbox", "list", "--json").json() == []
         sent = desk.run("outbox", "list", "--sent", "--json").json()
         assert sorted(q["id"] for q in sent) == sorted(q["id"] for q in queued)

@@ -19,10 +19,14 @@ from typing import Any
 import pytest
 
 from maild.cli import main
-from tests.helpers import DATA, Desk, Received, Result, Sink, make_mail
+from tests.helpers import DATA, Desk, Received, Result, Sink, make_mail, staff_to
 
 CORPUS = DATA / "corpus"
-CASES = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))["cases"]
+ALL_CASES = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))["cases"]
+# A bounce of mail maild did not send is backscatter: it goes to the quarantine (issue 19);
+# a bounce of our own mail joins its ticket (test_bounce_of_a_confirmation_...).
+QUARANTINED = {"27_mailer_daemon_bounce.eml"}
+CASES = [c for c in ALL_CASES if c["file"] not in QUARANTINED]
 STAFF = ("anna@example.com", "boris@example.com")
 SUPPORT = "support@example.com"
 # Through the real subprocess: old 8-bit clients, a refused BMP, a bounce, no From.
@@ -65,7 +69,7 @@ def run(tmp_path_factory) -> Run:
     try:
         desk = Desk(tmp_path_factory.mktemp("corpus"), sink.port)
         result = Run(desk, sink)
-        for case in CASES:
+        for case in ALL_CASES:
             path = CORPUS / case["file"]
             if case["file"] in VIA_SUBPROCESS:
                 out = desk.ingest(path.read_bytes()).out
@@ -73,6 +77,9 @@ def run(tmp_path_factory) -> Run:
                 r = cli(desk, "ingest", str(path))
                 assert r.code == 0, r.err
                 out = r.out
+            if case["file"] in QUARANTINED:
+                assert out.startswith("quarantined "), out
+                continue
             result.tids[case["file"]] = tid_of(out)
         for file, tid in result.tids.items():
             r = cli(desk, "ticket", "show", tid, "--json")
@@ -131,12 +138,14 @@ def test_who_is_told(run: Run, case: dict) -> None:
     tid = run.tids[case["file"]]
     sent = run.sent_for(tid)
     notices = [m for m in sent if set(m.rcpt_tos) & set(STAFF)]
-    assert len(notices) == 1, [m.rcpt_tos for m in sent]
-    [notice] = notices
-    assert set(notice.rcpt_tos) == set(STAFF)
+    # one notice to each staff member (its Reply-To is signed for them alone)
+    assert sorted(r for m in notices for r in m.rcpt_tos) == sorted(STAFF), [
+        m.rcpt_tos for m in sent
+    ]
+    notice = notices[0]
     for phrase in case["text"]:
         assert phrase in notice.text  # staff see the decoded text
-    others = [m for m in sent if m is not notice]
+    others = [m for m in sent if m not in notices]
     if case["answered"]:
         [conf] = others
         assert conf.rcpt_tos == [case["sender"]]
@@ -178,7 +187,7 @@ def test_nothing_goes_to_robots_loops_or_the_support_address(run: Run) -> None:
 
 def test_every_mail_is_spooled_and_listed(run: Run) -> None:
     spooled = {p.read_bytes() for p in (run.desk.root / "data" / "spool" / "cur").iterdir()}
-    for case in CASES:
+    for case in ALL_CASES:
         assert (CORPUS / case["file"]).read_bytes() in spooled, case["file"]
     listed = {t["tid"] for t in run.desk.tickets()}  # the real CLI, as staff use it
     assert listed >= set(run.tids.values())
@@ -223,6 +232,7 @@ def test_auto_reply_to_a_closed_ticket_neither_reopens_it_nor_starts_a_deadline(
     tid = tid_of(cli(desk, "ingest", str(CORPUS / "03_utf8_base64.eml")).out)
     close = make_mail(
         sender="anna@example.com",
+        to=staff_to(tid),
         subject=f"Re: Расчёт доставки [TID#{tid}]",
         body="#close\nНастроили расчёт от обоих складов.",
         msgid="<close-1@example.com>",

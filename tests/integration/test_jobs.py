@@ -12,7 +12,7 @@ from maild import jobs
 from maild.app import App
 from maild.config import load
 from maild.runner import ingest
-from tests.helpers import Desk, make_mail
+from tests.helpers import Desk, make_mail, staff_to
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -99,6 +99,7 @@ def test_waiting_customer_is_reminded_then_ticket_closes(world, sink):
         clock,
         make_mail(
             sender="anna@example.com",
+            to=staff_to(tid),
             subject=f"Re: [TID#{tid}]",
             body="#wait\nПришлите, пожалуйста, лог.",
         ),
@@ -150,12 +151,13 @@ def test_outbox_gives_up_alerting_head_and_keeps_the_mail(tmp_path):
     app = app_of(desk, clock)
     for _ in range(2):
         app.outbox.flush(app.config.outbound, clock.now)
-    assert jobs.outbox_alerts(app, clock.now) == 2
+    # the confirmation and a notice to each of the two staff members
+    assert jobs.outbox_alerts(app, clock.now) == 3
     assert jobs.outbox_alerts(app_of(desk, clock), clock.now) == 0  # once, even after restart
     queued = app.outbox.entries()
     alerts = [q for q in queued if q["kind"] == "alert"]
-    assert len(alerts) == 2 and all(q["to"] == ["head@example.com"] for q in alerts)
-    assert len(queued) == 4  # the original two stay queued
+    assert len(alerts) == 3 and all(q["to"] == ["head@example.com"] for q in alerts)
+    assert len(queued) == 6  # the original three stay queued
 
 
 def test_daily_report_once_per_business_day(world, sink):
@@ -166,7 +168,12 @@ def test_daily_report_once_per_business_day(world, sink):
     ingest_at(
         desk,
         clock,
-        make_mail(sender="anna@example.com", subject=f"[TID#{tid}]", body="Ответ клиенту."),
+        make_mail(
+            sender="anna@example.com",
+            to=staff_to(tid),
+            subject=f"[TID#{tid}]",
+            body="Ответ клиенту.",
+        ),
     )
     app = app_of(desk, clock)
     assert jobs.daily_report(app, datetime(2026, 11, 24, 9, 0, tzinfo=MSK)) is True
@@ -184,7 +191,9 @@ def test_report_sla_json_and_table(world, sink):
     a = ingest_at(desk, clock, make_mail(subject="В срок"))
     clock.now = datetime(2026, 11, 23, 12, 0, tzinfo=MSK)
     ingest_at(
-        desk, clock, make_mail(sender="anna@example.com", subject=f"[TID#{a}]", body="Ответ.")
+        desk,
+        clock,
+        make_mail(sender="anna@example.com", to=staff_to(a), subject=f"[TID#{a}]", body="Ответ."),
     )
     clock.now = datetime(2026, 11, 2, 10, 0, tzinfo=MSK)
     ingest_at(desk, clock, make_mail(sender="late@x.example", subject="Без ответа"))

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.helpers import Desk, make_mail
+from tests.helpers import SUPPORT, Desk, make_mail, staff_to
 
 TINY_PNG = (
     b"\x89PNG\r\n\x1a\n"
@@ -32,6 +32,8 @@ def open_ticket(desk: Desk, sink, **kw) -> tuple[str, object]:
 
 
 def staff_reply(tid: str, body: str, *, sender: str = "anna@example.com", **kw) -> bytes:
+    """A reply to the staff notice: to its Reply-To, signed for this staff member."""
+    kw.setdefault("to", staff_to(tid, sender))
     return make_mail(
         sender=f"Анна <{sender}>", subject=f"Re: Новое обращение [TID#{tid}]", body=body, **kw
     )
@@ -182,8 +184,9 @@ def test_close_rating_and_reopen(desk, sink):
 
 
 def test_signed_reply_address_matches_without_tag_and_forgery_does_not(desk, sink):
-    tid, notice = open_ticket(desk, sink)
-    reply_to = notice.msg["Reply-To"].addresses[0].addr_spec
+    tid, _notice = open_ticket(desk, sink)
+    [confirmation] = customer_mails(sink)
+    reply_to = confirmation.msg["Reply-To"].addresses[0].addr_spec
     ok = make_mail(to=reply_to, subject="Re: тема потерялась", body="Вот лог.")
     assert desk.ingest_tid(ok) == tid
     forged = reply_to.replace(reply_to.split(".", 1)[1].split("@")[0], "aaaaaaaaaa")
@@ -206,21 +209,22 @@ def authres(domain: str, result: str = "pass", server: str = "mx.example.com") -
 def test_forged_staff_mail_cannot_run_commands(trusted, sink):
     desk = trusted
     tid = desk.ingest_tid(make_mail(sender="ivan@shop-example.ru"))
-    forged = staff_reply(tid, "#close\nЗакрываю.", headers=authres("example.com", server="evil"))
+    forged = staff_reply(
+        tid, "#close\nЗакрываю.", to=SUPPORT, headers=authres("example.com", server="evil")
+    )
     desk.ingest(forged)
     t = desk.ticket(tid)
     assert t["status"] != "closed"
-    last = t["messages"][-1]
-    assert last["kind"] == "customer" or any(
-        m["kind"] == "customer" and "Закрываю" in m["text"] for m in t["messages"]
-    )
-    genuine = staff_reply(tid, "#close\nГотово.", headers=authres("example.com"))
+    [note] = [m for m in t["messages"] if "Закрываю" in m["text"] and m["direction"] == "in"]
+    assert note["kind"] == "note"  # stored, never relayed
+    genuine = staff_reply(tid, "#close\nГотово.", to=SUPPORT, headers=authres("example.com"))
     desk.ingest(genuine)
     assert desk.ticket(tid)["status"] == "closed"
     desk.flush()
     sink.wait_for(4)
-    alerts = [r for r in sink.to("anna@example.com") if "не подтверждено" in r.subject]
+    alerts = [r for r in sink.to("anna@example.com") if "не принято" in r.subject]
     assert len(alerts) == 1 and "Закрываю" in alerts[0].text
+    assert staff_to(tid) in alerts[0].text  # how to reply so that it counts
 
 
 def test_entitlement_needs_spf_or_dkim_when_trusted(trusted, sink):

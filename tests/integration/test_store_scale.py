@@ -25,6 +25,8 @@ N = int(os.environ.get("MAILD_SCALE_TICKETS", "5000"))
 def big(tmp_path_factory):
     root = tmp_path_factory.mktemp("scale")
     desk = Desk(root, relay_port=9)  # nothing is sent: no outbox flush here
+    desk.sections["support"].pop("reply_secret")  # the seeded store brings its own
+    desk.write_config()
     seeded = seed(root / "data", N, samples=40)
     assert len(seeded.open_tids) + len(seeded.closed_tids) == N
     return desk, seeded

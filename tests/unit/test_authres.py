@@ -56,9 +56,13 @@ def test_version_after_authserv_id() -> None:
     assert verified_domains([f"{US} 1; dkim=pass header.d=a.ru"], US) == {"a.ru"}
 
 
-def test_several_headers_are_combined() -> None:
-    headers = [f"{US}; dkim=pass header.d=a.ru", f"{US}; spf=pass smtp.mailfrom=b.ru"]
-    assert verified_domains(headers, US) == {"a.ru", "b.ru"}
+def test_only_the_first_header_of_ours_counts() -> None:
+    """Our MTA adds its header on top; a lower one with our id came with the mail."""
+    headers = [f"{US}; dkim=fail header.d=a.ru", f"{US}; spf=pass smtp.mailfrom=a.ru"]
+    assert verified_domains(headers, US) == set()
+    assert not sender_verified(headers, US, "anna@a.ru")
+    other = ["other.example; dkim=pass header.d=b.ru", f"{US}; dkim=pass header.d=a.ru"]
+    assert verified_domains(other, US) == {"a.ru"}
 
 
 def test_header_i_gives_the_domain_of_the_identity() -> None:

@@ -201,8 +201,8 @@ def command_lines(draw: st.DrawFn) -> str:
     name = draw(st.sampled_from(COMMANDS))
     if name == "level":
         return f"#level {draw(st.sampled_from(list(LEVELS)))}"
-    if name == "assign":
-        return "#assign staff@example.com"
+    if name in ("assign", "cc", "uncc"):
+        return f"#{name} staff@example.com"
     if name == "answer":
         return "#answer install"
     if name == "merge":
@@ -282,3 +282,16 @@ def test_merge_and_charset_arguments_are_checked() -> None:
     assert parse_reply("#merge [TID#1234-5678]").commands == (Command("merge", "1234-5678"),)
     assert parse_reply("#merge завтра").errors[0].startswith("#merge: нужен номер")
     assert parse_reply("#charset nope-8").errors[0].startswith("#charset: неизвестная")
+
+
+def test_spam_cc_uncc() -> None:
+    parsed = parse_reply("#spam\n#cc Пётр <petr@shop.ru>\n#uncc MALLORY@evil.example\n")
+    assert parsed.commands == (
+        Command("spam"),
+        Command("cc", "petr@shop.ru"),
+        Command("uncc", "mallory@evil.example"),
+    )
+    assert parse_reply("#spam domain").commands == (Command("spam", "domain"),)
+    assert parse_reply("#спам").commands == (Command("spam"),)
+    assert parse_reply("#spam everything").errors
+    assert parse_reply("#cc").errors and parse_reply("#cc not-an-address").errors

@@ -1,0 +1,140 @@
+"""The quarantine of mail judged spam, and the block list of senders.
+
+    quarantine/<id>.eml     the raw message as it arrived
+    quarantine/<id>.json    id, message_id, from, subject, received_at, reason, text
+    quarantine/released/<h> Message-IDs staff released: not quarantined again
+    quarantine/released/ticket-<tid>  tickets staff marked #spam
+    blocklist.json          ["spammer@x.ru", "evil.example", ...]
+
+The id is derived from the Message-ID, so a message quarantined twice (a re-run
+after a crash, the MTA delivering it again) is one entry. Writes are durable
+(temp file, fsync, rename) and join the store's transaction when inside one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from maild.adapters.durable import exists, read_bytes, remove, write_atomic
+
+PUBLIC = ("id", "message_id", "from", "subject", "received_at", "reason")
+
+
+def entry_id(message_id: str) -> str:
+    return hashlib.sha1(message_id.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+class Quarantine:
+    def __init__(self, storage: Path) -> None:
+        self.root = storage / "quarantine"
+        (self.root / "released").mkdir(parents=True, exist_ok=True)
+        self.blocklist_path = storage / "blocklist.json"
+
+    # -- entries ---------------------------------------------------------------
+    def add(self, raw: bytes, meta: dict[str, Any]) -> str:
+        """Keep one message (``meta``: message_id, from, subject, received_at,
+        reason, text); returns its id."""
+        qid = entry_id(meta["message_id"])
+        if not exists(self.root / f"{qid}.json"):
+            write_atomic(self.root / f"{qid}.eml", raw)
+            record = {"id": qid, **meta}
+            write_atomic(self.root / f"{qid}.json", json.dumps(record, ensure_ascii=False).encode())
+        return qid
+
+    def get(self, qid: str) -> dict[str, Any] | None:
+        if not _valid(qid):
+            return None
+        try:
+            return json.loads(read_bytes(self.root / f"{qid}.json"))
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def raw(self, qid: str) -> bytes:
+        return read_bytes(self.root / f"{qid}.eml")
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every entry, oldest first."""
+        rows = []
+        for name in os.listdir(self.root):
+            if name.endswith(".json"):
+                row = self.get(name[:-5])
+                if row is not None:
+                    rows.append(row)
+        rows.sort(key=lambda r: (r.get("received_at") or "", r["id"]))
+        return rows
+
+    def delete(self, qid: str) -> bool:
+        if self.get(qid) is None:
+            return False
+        remove(self.root / f"{qid}.json")
+        if exists(self.root / f"{qid}.eml"):
+            remove(self.root / f"{qid}.eml")
+        return True
+
+    def expire(self, now: datetime, keep_days: int) -> int:
+        """Delete entries received more than ``keep_days`` ago; how many."""
+        cutoff = now - timedelta(days=keep_days)
+        old = [
+            r["id"]
+            for r in self.entries()
+            if r.get("received_at") and datetime.fromisoformat(r["received_at"]) < cutoff
+        ]
+        for qid in old:
+            self.delete(qid)
+        return len(old)
+
+    # -- released Message-IDs: the spam check lets them through once released ----
+    def mark_released(self, message_id: str) -> None:
+        write_atomic(self.root / "released" / entry_id(message_id), message_id.encode())
+
+    def released(self, message_id: str) -> bool:
+        return exists(self.root / "released" / entry_id(message_id))
+
+    # -- tickets staff marked #spam: their mail, delivered again, stays here ---------
+    def mark_spammed(self, tid: str) -> None:
+        write_atomic(self.root / "released" / f"ticket-{tid}", tid.encode())
+
+    def spammed(self, tid: str) -> bool:
+        return exists(self.root / "released" / f"ticket-{tid}")
+
+    # -- block list -------------------------------------------------------------
+    def blocklist(self) -> list[str]:
+        try:
+            return list(json.loads(read_bytes(self.blocklist_path)))
+        except (FileNotFoundError, ValueError):
+            return []
+
+    def block(self, entry: str) -> bool:
+        """Add an address or a domain; False if it was there already."""
+        entry = normalize_entry(entry)
+        current = self.blocklist()
+        if entry in current:
+            return False
+        write_atomic(self.blocklist_path, json.dumps(sorted([*current, entry])).encode())
+        return True
+
+    def unblock(self, entry: str) -> bool:
+        entry = normalize_entry(entry)
+        current = self.blocklist()
+        if entry not in current:
+            return False
+        current.remove(entry)
+        write_atomic(self.blocklist_path, json.dumps(current).encode())
+        return True
+
+
+def normalize_entry(entry: str) -> str:
+    """ "Ivan <IVAN@X.RU>" -> "ivan@x.ru"; "@x.ru" -> "x.ru"."""
+    entry = entry.strip()
+    if "<" in entry and ">" in entry:
+        entry = entry[entry.index("<") + 1 : entry.index(">")]
+    return entry.strip().lower().lstrip("@")
+
+
+def _valid(qid: str) -> bool:
+    return len(qid) == 16 and all(c in "0123456789abcdef" for c in qid)

@@ -1,0 +1,40 @@
+"""Caps on automatic mail (confirmations, acknowledgements, reminders, status
+notices), so no address and no ticket gets an unbounded stream whatever answers us.
+
+Pure: the times of earlier automatic mail are passed in. Mail over a cap is not
+sent; the caller records it in the ticket as "suppressed: cap".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+__all__ = ["Caps", "cap_reached"]
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Caps:
+    per_address_hour: int
+    per_address_day: int
+    per_ticket_hour: int
+
+
+def cap_reached(
+    caps: Caps, to_address: Iterable[datetime], to_ticket: Iterable[datetime], now: datetime
+) -> str | None:
+    """Which cap one more automatic mail would break (Russian, for the ticket), or None.
+
+    ``to_address``: automatic mail to this address (any ticket), ``to_ticket``: to
+    anyone on this ticket."""
+    hour, day = now - timedelta(hours=1), now - timedelta(days=1)
+    addr = [t for t in to_address if t > day]
+    if sum(t > hour for t in addr) >= caps.per_address_hour:
+        return f"не больше {caps.per_address_hour} автоматических писем адресу в час"
+    if len(addr) >= caps.per_address_day:
+        return f"не больше {caps.per_address_day} автоматических писем адресу в сутки"
+    if sum(t > hour for t in to_ticket) >= caps.per_ticket_hour:
+        return f"не больше {caps.per_ticket_hour} автоматических писем по обращению в час"
+    return None

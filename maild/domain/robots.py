@@ -1,0 +1,114 @@
+"""Other help desks' robots that do not say they are robots (no Auto-Submitted, no
+Precedence): recognised by what they do, so two desks never acknowledge each other.
+
+A sender is a robot on a ticket when, replying to our automatic mail, it
+- carries another ticket system's tag in the subject ("[#117904]", "[Ticket#…]",
+  "[RT #12]", "Case 00123", "Request #55"), or
+- answers faster than a person writes, again and again: the FAST_REPLIES-th reply
+  to our automatic mail within FAST_MINUTES of the mail it answers.
+Pure: the ticket's thread records are passed in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+__all__ = ["FOREIGN_TAG_RE", "answered", "auto_ids", "fast_reply", "robot_reason"]
+
+FAST_MINUTES = 5
+# A person may answer an acknowledgement quickly once or twice ("and the log"); the
+# third quick answer in a row to our automatic mail is a robot's.
+FAST_REPLIES = 3
+
+# Our own tag is "[TID#…]": "TID" before the "#" keeps it out of every branch here.
+FOREIGN_TAG_RE = re.compile(
+    r"\[\s*(?:#|ticket\s*#|rt\s*#|case\s*#?|request\s*#?|req\s*#?|incident\s*#?)\s*:?\s*"
+    r"[a-z0-9-]*\d[^\]]*\]"
+    r"|\b(?:case|request)\s*(?:#|no\.?|№)?\s*:?\s*\d{3,}"
+    r"|\bticket\s+(?:received|created|#\s*\d+)",
+    re.IGNORECASE,
+)
+
+
+def auto_ids(messages: Iterable[dict[str, Any]], staff: Iterable[str]) -> dict[str, datetime]:
+    """Message-ID -> time of our automatic mail to customers in this thread."""
+    staff = set(staff)
+    out = {}
+    for m in messages:
+        if m.get("direction") != "out" or m.get("kind") not in ("confirmation", "notice"):
+            continue
+        if m.get("message_id") and set(m.get("to") or ()) - staff:
+            out[m["message_id"]] = datetime.fromisoformat(m["received_at"])
+    return out
+
+
+def answered(
+    refs: Iterable[str], sender: str, messages: list[dict[str, Any]], staff: Iterable[str]
+) -> datetime | None:
+    """When our automatic mail that this message answers was sent, or None.
+
+    Named in In-Reply-To/References; a message naming nothing (some robots drop the
+    headers and keep our tag) answers the last mail the thread sent this sender, if
+    that was automatic."""
+    refs = list(refs)
+    ours = auto_ids(messages, staff)
+    times = [ours[r] for r in refs if r in ours]
+    if times:
+        return max(times)
+    if refs:
+        return None
+    last = next(
+        (
+            m
+            for m in reversed(messages)
+            if m.get("direction") == "out" and sender in (m.get("to") or ())
+        ),
+        None,
+    )
+    return ours.get(last["message_id"]) if last and last.get("message_id") else None
+
+
+def robot_reason(
+    *,
+    sender: str,
+    subject: str,
+    refs: Iterable[str],
+    received_at: datetime,
+    messages: list[dict[str, Any]],
+    staff: Iterable[str],
+) -> str | None:
+    """Why this message shows its sender to be a robot, or None."""
+    when = answered(refs, sender, messages, staff)
+    if when is None:
+        return None  # a reply to a person, or no reply at all: people write those
+    tag = FOREIGN_TAG_RE.search(subject or "")
+    if tag:
+        return f"ответ робота другой системы заявок (в теме «{tag.group(0).strip()}»)"
+    if received_at - when > timedelta(minutes=FAST_MINUTES):
+        return None
+    earlier = sum(
+        1
+        for m in messages
+        if m.get("direction") == "in" and m.get("from") == sender and m.get("fast_reply_to_auto")
+    )
+    if earlier >= FAST_REPLIES - 1:
+        return (
+            f"ответ робота: {earlier + 1}-й ответ подряд на автоматическое письмо "
+            f"быстрее {FAST_MINUTES} минут"
+        )
+    return None
+
+
+def fast_reply(
+    refs: Iterable[str],
+    sender: str,
+    received_at: datetime,
+    messages: list[dict[str, Any]],
+    staff: Iterable[str],
+) -> bool:
+    """Whether this message answers our automatic mail within FAST_MINUTES."""
+    when = answered(refs, sender, messages, staff)
+    return when is not None and received_at - when <= timedelta(minutes=FAST_MINUTES)

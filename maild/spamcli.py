@@ -1,0 +1,116 @@
+"""`maild spam list/show/release/delete` and `maild block add/remove/list`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from maild.adapters.quarantine import PUBLIC, normalize_entry
+from maild.app import App
+from maild.runner import ingest
+
+EX_OK, EX_FAIL, EX_TEMPFAIL = 0, 1, 75
+
+
+def _json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def cmd_spam(app: App, args: argparse.Namespace) -> int:
+    q = app.quarantine
+    if args.action == "list":
+        rows = [{k: r.get(k) for k in PUBLIC} for r in q.entries()]
+        if args.json:
+            _json(rows)
+        for r in rows if not args.json else ():
+            when = app.fmt_time(r["received_at"])
+            print(f"{r['id']}  {when}  {r['from'] or '-'}  {r['subject']}  ({r['reason']})")
+        if not rows and not args.json:
+            print("the quarantine is empty")
+        return EX_OK
+    entry = q.get(args.id)
+    if entry is None:
+        print(f"maild: no quarantined message {args.id}", file=sys.stderr)
+        return EX_FAIL
+    if args.action == "show":
+        if args.json:
+            _json(entry)
+            return EX_OK
+        for k in ("id", "message_id", "from", "subject", "received_at", "reason"):
+            print(f"{k}: {entry.get(k)}")
+        print()
+        print(entry.get("text") or "")
+        return EX_OK
+    if args.action == "delete":
+        with app.store.locked():
+            q.delete(args.id)
+        print(f"deleted {args.id}")
+        return EX_OK
+    return _release(app, args, entry)
+
+
+def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
+    """The message goes through the pipeline as if it had just arrived."""
+    raw = app.quarantine.raw(entry["id"])
+    with app.store.locked():
+        app.quarantine.mark_released(entry["message_id"])
+    try:
+        _key, decision = ingest(app, raw)
+    except OSError as e:
+        print(f"maild: cannot spool the message, try again later: {e}", file=sys.stderr)
+        return EX_TEMPFAIL
+    with app.store.locked():
+        app.quarantine.delete(entry["id"])
+    tid = decision.tid if decision is not None else None
+    if args.json:
+        _json({"id": entry["id"], "tid": tid, "outcome": decision.outcome if decision else None})
+    else:
+        print(f"released {entry['id']}: {decision.outcome if decision else 'pending'} [TID#{tid}]")
+    return EX_OK
+
+
+def cmd_block(app: App, args: argparse.Namespace) -> int:
+    q = app.quarantine
+    if args.action == "list":
+        rows = q.blocklist()
+        if args.json:
+            _json(rows)
+        else:
+            print("\n".join(rows) if rows else "the block list is empty")
+        return EX_OK
+    entry = normalize_entry(args.entry)
+    if not entry or " " in entry or "." not in entry:
+        print(f"maild: not an address or a domain: {args.entry!r}", file=sys.stderr)
+        return EX_FAIL
+    with app.store.locked():
+        changed = q.block(entry) if args.action == "add" else q.unblock(entry)
+    verb = "blocked" if args.action == "add" else "unblocked"
+    print(f"{verb} {entry}" if changed else f"{entry}: nothing to change")
+    return EX_OK
+
+
+def parser_lines(group: Any, action: Any) -> None:
+    """The argparse lines of these commands (called from cli.build_parser)."""
+    sp = group("spam", "the quarantine of mail judged spam")
+    action(sp, "list", "quarantined messages, oldest first")
+    for name, help in (("show", "one message"), ("release", "process it as if just arrived")):
+        action(sp, name, help).add_argument("id")
+    action(sp, "delete", "delete it").add_argument("id")
+    bl = group("block", "senders whose mail is quarantined")
+    for name in ("add", "remove"):
+        action(bl, name, f"{name} an ADDRESS or a DOMAIN").add_argument("entry")
+    action(bl, "list", "the block list")
+
+
+def config_warnings(app: App) -> list[str]:
+    """What check-config warns about (the config is valid, but unsafe)."""
+    if app.config.support.authserv_id:
+        return []
+    return [
+        "warning: support.authserv_id is not set: staff mail counts as staff only when "
+        "it answers a staff notice (signed reply address); set authserv_id to your MTA's "
+        "Authentication-Results id to also trust DKIM/SPF (README, Trust)"
+    ]

@@ -1,0 +1,282 @@
+"""Outsiders cannot use maild (issue 19), end to end: the real CLI (`maild ingest`,
+`maild serve` for the burst), a real aiosmtpd relay sink, counting what left."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import time
+
+import pytest
+
+from tests.data.make_spam_corpus import read_mbox
+from tests.helpers import DATA, SUPPORT, Daemon, Desk, free_port, make_mail, staff_to
+
+SPAM = DATA / "spam"
+EXPECTED = json.loads((SPAM / "expected.json").read_text(encoding="utf-8"))
+STAFF = ("anna@example.com", "boris@example.com")
+US = "mx.example.com"
+
+
+@pytest.fixture
+def trusted(tmp_path, sink) -> Desk:
+    return Desk(tmp_path, sink.port, support={"authserv_id": US})
+
+
+def staff_says(desk: Desk, tid: str, body: str, staff: str = "anna@example.com") -> None:
+    """A staff member's reply to the notice about ``tid`` (verified: signed for them)."""
+    desk.ingest(make_mail(sender=staff, to=staff_to(tid, staff), subject=f"[TID#{tid}]", body=body))
+
+
+def spam_list(desk: Desk) -> list[dict]:
+    r = desk.run("spam", "list", "--json")
+    assert r.code == 0, r.err
+    return r.json()
+
+
+def test_every_verdict_header_is_honoured_and_nothing_goes_to_spammers(trusted, sink):
+    desk = trusted
+    for name, case in EXPECTED.items():
+        out = desk.ingest((SPAM / f"{name}.eml").read_bytes()).out
+        assert out.startswith("quarantined" if case["verdict"] == "quarantine" else "new"), name
+    assert desk.flush().code == 0
+    flagged = {c["sender"] for c in EXPECTED.values() if c["verdict"] == "quarantine"}
+    clean = {c["sender"] for c in EXPECTED.values() if c["verdict"] == "desk"}
+    answered = {c["sender"] for c in EXPECTED.values() if c["answered"]}
+    assert not [m for m in sink.received if set(m.rcpt_tos) & flagged]
+    assert {r for m in sink.received for r in m.rcpt_tos} == answered | set(STAFF)
+    # a confirmation to each sender answered, a notice to each of 2 staff per ticket
+    assert len(sink.received) == len(answered) + 2 * len(clean)
+    listed = {e["message_id"]: e for e in spam_list(desk)}
+    for case in EXPECTED.values():
+        if case["verdict"] == "quarantine":
+            assert listed[case["message_id"]]["reason"].startswith(case["reason"])
+            assert set(listed[case["message_id"]]) == {
+                "id", "message_id", "from", "subject", "received_at", "reason"
+            }  # fmt: skip
+    assert {t["requester"] for t in desk.tickets()} == clean
+    for t in desk.tickets():
+        assert t["reaction_due"] is not None  # only real tickets wait for staff
+
+
+def test_a_burst_of_500_forged_spam_through_serve_sends_nothing(tmp_path, sink):
+    port = free_port()
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"})
+    burst = read_mbox(SPAM / "burst.mbox")
+    assert len(burst) == 500
+    daemon = Daemon(desk).start()
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
+            for raw in burst:
+                smtp.sendmail("x@spam.example", [SUPPORT], raw)
+        quarantine = desk.root / "data" / "quarantine"
+        deadline = time.monotonic() + 60
+        while len(list(quarantine.glob("*.json"))) < 500 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.5)  # the outbox sender would have sent by now
+    finally:
+        assert daemon.stop() == 0
+    assert len(list(quarantine.glob("*.json"))) == 500
+    assert sink.received == []  # no confirmation, no staff notice
+    assert desk.tickets() == []
+    assert len(spam_list(desk)) == 500
+
+
+def test_a_bounce_storm_is_quarantined_and_a_bounce_of_our_mail_is_not(desk, sink):
+    for raw in read_mbox(SPAM / "bounces.mbox"):
+        assert desk.ingest(raw).out.startswith("quarantined")
+    assert desk.flush().code == 0
+    assert sink.received == [] and desk.tickets() == []
+    assert {e["reason"] for e in spam_list(desk)} == {"bounce: not about our mail"}
+
+
+def test_release_show_delete_and_expiry(desk, sink):
+    flagged = make_mail(subject="Помогите с оплатой", headers={"X-Spam-Flag": "YES"})
+    qid = desk.ingest(flagged).out.split()[1]
+    shown = desk.run("spam", "show", qid)
+    assert shown.code == 0 and "X-Spam-Flag" in shown.out and "ошибка 500" in shown.out
+    released = desk.run("spam", "release", qid)
+    assert released.code == 0 and "new [TID#" in released.out, released.out + released.err
+    tid = released.out.split("[TID#", 1)[1].split("]")[0]
+    assert spam_list(desk) == []
+    desk.flush()
+    fresh = desk.ingest_tid(make_mail(subject="Помогите с оплатой"))
+    desk.flush()
+    # handled exactly like a fresh one: a confirmation and a notice to each staff member
+    for t in (tid, fresh):
+        assert sorted(
+            r for m in sink.received if f"[TID#{t}]" in m.subject for r in m.rcpt_tos
+        ) == [
+            *STAFF,
+            "ivan@shop-example.ru",
+        ]
+        assert desk.ticket(t)["reaction_due"] is not None
+    assert desk.run("spam", "show", qid).code == 1
+    other = desk.ingest(make_mail(headers={"X-Spam": "yes"})).out.split()[1]
+    assert desk.run("spam", "delete", other).code == 0 and spam_list(desk) == []
+    kept = desk.ingest(make_mail(headers={"X-Spam": "yes"})).out.split()[1]
+    r = desk.run("jobs", "run", "--now", "2099-01-01T09:00:00+03:00", "--json")
+    assert r.json()["quarantine_expired"] == 1 and desk.run("spam", "show", kept).code == 1
+
+
+def test_staff_mark_spam_and_the_block_list(desk, sink):
+    first = make_mail(sender="seo@promo.example", subject="SEO", msgid="<seo-1@promo.example>")
+    tid = desk.ingest_tid(first)
+    desk.ingest(make_mail(sender="seo@promo.example", subject=f"Re: [TID#{tid}]", body="Ещё"))
+    desk.flush()
+    before = len(sink.to("seo@promo.example"))
+    staff_says(desk, tid, "#spam")
+    assert desk.run("ticket", "show", tid).code == 1 and desk.tickets() == []
+    assert len([e for e in spam_list(desk) if e["from"] == "seo@promo.example"]) == 2
+    assert desk.ingest(first).out.startswith("quarantined")  # delivered again: stays there
+    assert desk.tickets() == [] and len(spam_list(desk)) == 2
+    assert desk.run("block", "list", "--json").json() == ["seo@promo.example"]
+    again = desk.ingest(make_mail(sender="seo@promo.example", subject="Снова"))
+    assert again.out.startswith("quarantined")
+    [blocked] = [e for e in spam_list(desk) if e["reason"] == "blocked"]
+    shown = desk.run("spam", "show", blocked["id"], "--json").json()
+    assert shown["blocked_by"] == "seo@promo.example" and shown["text"]
+    desk.flush()
+    assert len(sink.to("seo@promo.example")) == before  # nothing more to the sender
+    # "#spam domain" blocks the whole domain; block remove lets mail through again
+    t2 = desk.ingest_tid(make_mail(sender="a@spam-farm.example"))
+    staff_says(desk, t2, "#spam domain", "boris@example.com")
+    assert desk.ingest(make_mail(sender="b@spam-farm.example")).out.startswith("quarantined")
+    assert desk.run("block", "add", "Friend <Friend@Mail.Example>").code == 0
+    assert "friend@mail.example" in desk.run("block", "list").out
+    assert desk.run("block", "remove", "spam-farm.example").code == 0
+    assert desk.ingest(make_mail(sender="c@spam-farm.example")).out.startswith("new")
+
+
+def test_caps_per_address_day_and_per_ticket_hour(tmp_path, sink):
+    desk = Desk(
+        tmp_path,
+        sink.port,
+        support={"max_auto_replies_per_day": 2, "max_auto_replies_per_ticket_per_hour": 3},
+    )
+    tids = [desk.ingest_tid(make_mail(subject=f"Вопрос {i}")) for i in range(3)]
+    desk.flush()
+    assert len(sink.to("ivan@shop-example.ru")) == 2
+    [note] = [m for m in desk.ticket(tids[2])["messages"] if m["kind"] == "note"]
+    assert note["text"].startswith("suppressed: cap")
+    (tmp_path / "b").mkdir()
+    other = Desk(tmp_path / "b", sink.port, support={"max_auto_replies_per_ticket_per_hour": 3})
+    tid = other.ingest_tid(make_mail(sender="olga@client.example"))
+    for i in range(5):  # slow, human follow-ups (no In-Reply-To): not a robot, but capped
+        other.ingest(
+            make_mail(
+                sender="olga@client.example", subject=f"[TID#{tid}] ещё {i}", body=f"Дополнение {i}"
+            )
+        )
+    other.flush()
+    assert len(sink.to("olga@client.example")) <= 3
+    notes = [m for m in other.ticket(tid)["messages"] if m["kind"] == "note"]
+    assert notes and all("suppressed: cap" in m["text"] or "робот" in m["text"] for m in notes)
+
+
+@pytest.mark.parametrize("tagged", [True, False], ids=["foreign-tag", "plain"])
+def test_a_simulated_help_desk_gets_at_most_3_automatic_mails_in_50_rounds(tmp_path, sink, tagged):
+    """Another desk answers every mail maild sends it with a plain acknowledgement (no
+    Auto-Submitted, no Precedence); it also re-acknowledges the last one each round."""
+    desk = Desk(tmp_path, sink.port, support={"staff": ["anna@example.com"]})  # fewer notices
+    robot = "support@other-desk.example"
+    desk.ingest(make_mail(sender=robot, subject="Ticket Received - 286614" if tagged else "Привет"))
+    seen = 0
+    for n in range(50):
+        desk.flush()
+        mail = sink.to(robot)
+        seen = len(mail)
+        last = mail[-1]
+        subject = f"[#{117904 + n}] Re: {last.subject}" if tagged else f"Re: {last.subject}"
+        ack = make_mail(
+            sender=robot,
+            subject=subject,
+            body="Thank you for contacting us. Your request has been received.",
+            headers={"In-Reply-To": last.msg["Message-ID"]},
+        )
+        desk.ingest(ack)
+    desk.flush()
+    assert 1 <= len(sink.to(robot)) <= 3, [m.subject for m in sink.to(robot)]
+    [ticket] = desk.tickets()
+    incoming = [m for m in ticket["messages"] if m["direction"] == "in" and m["kind"] == "customer"]
+    assert len(incoming) == 51  # staff still see its messages
+    notes = [m for m in ticket["messages"] if m["kind"] == "note" and "робот" in m["text"]]
+    assert len(notes) == 1  # one note saying so
+    assert seen == len(sink.to(robot))
+
+
+@pytest.mark.parametrize("authserv", [False, True], ids=["no-authserv", "authserv"])
+def test_forged_staff_mail_runs_nothing_and_relays_nothing(tmp_path, sink, authserv):
+    desk = Desk(tmp_path, sink.port, support={"authserv_id": US} if authserv else {})
+    tid = desk.ingest_tid(make_mail())
+    raw = (SPAM / "forged_staff_reply.eml").read_bytes().replace(b"{TID}", tid.encode())
+    if authserv:  # our MTA puts its own verdict on top of the forged one
+        ours = f"Authentication-Results: {US}; dkim=none; spf=fail smtp.mailfrom=example.com"
+        raw = ours.encode() + b"\r\n" + raw
+    desk.ingest(raw)
+    desk.ingest(raw.replace(b"<forged-staff@", b"<forged-staff-2@"))
+    desk.flush()
+    t = desk.ticket(tid)
+    assert t["level"] == "free" and not t["critical"] and t["first_reaction_at"] is None
+    assert len(sink.to("ivan@shop-example.ru")) == 1  # the confirmation only
+    notes = [m for m in t["messages"] if m["direction"] == "in" and m["kind"] == "note"]
+    assert len(notes) == 2 and "login-verify" in notes[0]["text"]
+    explained = [m for m in sink.to("anna@example.com") if "не принято" in m.subject]
+    assert len(explained) == 1  # one explanation, however many forgeries
+    # the same text sent to the address signed for anna counts as staff
+    staff_says(desk, tid, "#critical\nЗдравствуйте!")
+    assert desk.ticket(tid)["critical"]
+
+
+def test_nobody_joins_a_ticket_by_writing_cc(desk, sink):
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    [conf] = sink.to("ivan@shop-example.ru")
+    raw = (SPAM / "forged_cc_followup.eml").read_bytes().replace(b"{TID}", tid.encode())
+    desk.ingest(raw)
+    staff_says(desk, tid, "Ответ.")
+    desk.flush()
+    assert sink.to("mallory@evil.example") == []
+    assert any(
+        "mallory@evil.example" in m.text and "Просили добавить" in m.text
+        for m in sink.to("anna@example.com")
+    )
+    # verified (sent to the ticket's signed reply address): the colleague joins
+    signed = conf.msg["Reply-To"].addresses[0].addr_spec
+    desk.ingest(
+        make_mail(
+            to=signed,
+            subject=f"Re: [TID#{tid}]",
+            body="Коллега в копии.",
+            headers={"Cc": "petr@shop-example.ru"},
+        )
+    )
+    staff_says(desk, tid, "Петру тоже.")
+    # staff: #cc adds, #uncc removes
+    staff_says(desk, tid, "#cc Mallory <mallory@evil.example>\n#uncc petr@shop-example.ru\n#note")
+    staff_says(desk, tid, "Второй ответ.")
+    desk.flush()
+    assert len(sink.to("mallory@evil.example")) == 1
+    assert [m.text.strip() for m in sink.to("petr@shop-example.ru")] == ["Петру тоже."]
+
+
+def test_participants_are_capped(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port, limits={"max_participants": 2})
+    cc = ", ".join(f"p{i}@shop-example.ru" for i in range(5))
+    tid = desk.ingest_tid(make_mail(headers={"Cc": cc}))
+    staff_says(desk, tid, "#cc x@shop-example.ru")
+    staff_says(desk, tid, "Ответ.")
+    desk.flush()
+    reached = {
+        r for m in sink.received for r in m.rcpt_tos if r.startswith("p") or r.startswith("x@")
+    }
+    assert len(reached) == 2 and "x@shop-example.ru" not in reached
+
+
+def test_check_config_warns_without_a_way_to_verify_staff(tmp_path, sink):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    r = Desk(tmp_path / "a", sink.port).run("check-config")
+    assert r.code == 0 and "warning" in r.err and "authserv_id" in r.err
+    trusted = Desk(tmp_path / "b", sink.port, support={"authserv_id": US})
+    assert "warning" not in trusted.run("check-config").err

@@ -1,0 +1,102 @@
+"""Robots recognised without their cooperation, caps on automatic mail, and reply
+addresses signed per staff member (maild.domain.robots, caps, replyaddr)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from maild.domain.caps import Caps, cap_reached
+from maild.domain.replyaddr import sign, sign_for, signed_for, verify
+from maild.domain.robots import FOREIGN_TAG_RE, robot_reason
+
+T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+STAFF = ("anna@example.com",)
+BOT = "desk@other.example"
+
+
+def out(mid: str, at: datetime, to: str = BOT, kind: str = "confirmation") -> dict:
+    return {
+        "message_id": mid,
+        "direction": "out",
+        "kind": kind,
+        "to": [to],
+        "received_at": at.isoformat(),
+    }
+
+
+def inc(at: datetime, fast: bool) -> dict:
+    return {
+        "direction": "in",
+        "from": BOT,
+        "received_at": at.isoformat(),
+        "fast_reply_to_auto": fast,
+    }
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Ticket Received - 286614 - [#117904]", "[Ticket#2026112510000017] Re: x", "[RT #42] ok",
+     "Case 00123456: received", "Request #5531 created", "RE: [Case #991] x"],
+)  # fmt: skip
+def test_foreign_ticket_tags(subject: str) -> None:
+    assert FOREIGN_TAG_RE.search(subject)
+
+
+@pytest.mark.parametrize(
+    "subject", ["Re: Ошибка 500 [TID#4821-7730]", "Заказ #123", "Re: case study", "Вопрос"]
+)
+def test_not_foreign_tags(subject: str) -> None:
+    assert not FOREIGN_TAG_RE.search(subject)
+
+
+def reason(subject: str, refs: list[str], at: datetime, messages: list[dict]) -> str | None:
+    return robot_reason(
+        sender=BOT, subject=subject, refs=refs, received_at=at, messages=messages, staff=STAFF
+    )
+
+
+def test_a_foreign_tag_counts_only_in_a_reply_to_our_automatic_mail() -> None:
+    thread = [out("<c1@x>", T0), out("<s1@x>", T0, kind="staff")]
+    assert reason("[#117904] Re: x", ["<c1@x>"], T0 + timedelta(hours=5), thread)
+    assert reason("[#117904] Re: x", ["<s1@x>"], T0 + timedelta(minutes=1), thread) is None
+    assert reason("[#117904] Re: x", ["<other@y>"], T0, thread) is None
+
+
+def test_the_third_fast_reply_to_our_automatic_mail_is_a_robot() -> None:
+    thread = [out("<c1@x>", T0)]
+    at = T0 + timedelta(seconds=20)
+    assert reason("Re: x", ["<c1@x>"], at, thread) is None
+    thread += [inc(at, True), out("<a1@x>", at)]
+    assert reason("Re: x", ["<a1@x>"], at, thread) is None
+    thread += [inc(at, True), out("<a2@x>", at)]
+    assert reason("Re: x", ["<a2@x>"], at, thread)
+    # a slow reply (a person thinking) is not
+    assert reason("Re: x", ["<a2@x>"], at + timedelta(hours=1), thread) is None
+
+
+def test_without_in_reply_to_the_last_automatic_mail_to_the_sender_is_answered() -> None:
+    thread = [out("<c1@x>", T0), inc(T0, True), inc(T0, True)]
+    assert reason("Re: x [TID#1-2]", [], T0 + timedelta(minutes=1), thread)
+
+
+def test_caps() -> None:
+    caps = Caps(per_address_hour=2, per_address_day=3, per_ticket_hour=2)
+    assert cap_reached(caps, [], [], T0) is None
+    assert "в час" in cap_reached(caps, [T0, T0], [], T0)
+    hours_ago = [T0 - timedelta(hours=h) for h in (2, 3, 4)]
+    assert "в сутки" in cap_reached(caps, hours_ago, [], T0)
+    assert cap_reached(caps, [T0 - timedelta(days=2)] * 5, [], T0) is None
+    assert "по обращению" in cap_reached(caps, [], [T0, T0], T0)
+
+
+def test_reply_address_signed_per_staff_member() -> None:
+    secret, support = b"k", "support@example.com"
+    anna = sign_for("4821-7730", "Anna@Example.com", secret, support)
+    assert signed_for(anna, "anna@example.com", secret, support) == "4821-7730"
+    assert signed_for(anna, "boris@example.com", secret, support) is None
+    customer = sign("4821-7730", secret, support)  # the customer's copy proves nothing
+    assert customer != anna and signed_for(customer, "anna@example.com", secret, support) is None
+    assert verify(anna, secret, support) == ("4821-7730", False)
+    assert signed_for("support@example.com", "anna@example.com", secret, support) is None

@@ -1,0 +1,73 @@
+"""The MTA's spam verdicts and the block list (maild.domain.spam)."""
+
+from __future__ import annotations
+
+import pytest
+
+from maild.config import SPAM_VERDICTS
+from maild.domain.spam import blocked_by, verdict
+
+US = "mx.example.com"
+
+
+@pytest.mark.parametrize(
+    "name, value, reason",
+    [
+        ("x-spam-flag", "YES", "X-Spam-Flag"),
+        ("x-spam-flag", " yes ", "X-Spam-Flag"),
+        ("x-spam-status", "Yes, score=9.1 required=5.0 tests=BAYES_99", "X-Spam-Status"),
+        ("x-spam", "Yes", "X-Spam"),
+        ("x-rspamd-action", "reject", "X-Rspamd-Action"),
+        ("x-rspamd-action", "add  header", "X-Rspamd-Action"),
+        ("x-rspamd-action", "rewrite subject", "X-Rspamd-Action"),
+        ("authentication-results", f"{US}; dmarc=fail (p=reject) header.from=x.ru", "dmarc"),
+    ],
+)
+def test_each_verdict(name: str, value: str, reason: str) -> None:
+    got = verdict({name: (value,)}, SPAM_VERDICTS, US)
+    assert got is not None and reason in got
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("x-spam-flag", "NO"),
+        ("x-spam-status", "No, score=0.1 required=5.0"),
+        ("x-spam", "no"),
+        ("x-rspamd-action", "no action"),
+        ("x-rspamd-action", "greylist"),
+        ("x-rspamd-action", "soft reject"),
+        ("authentication-results", f"{US}; dmarc=pass header.from=x.ru"),
+        ("authentication-results", "evil.example; dmarc=fail header.from=x.ru"),
+    ],
+)
+def test_not_spam(name: str, value: str) -> None:
+    assert verdict({name: (value,)}, SPAM_VERDICTS, US) is None
+
+
+def test_only_trusted_headers_count() -> None:
+    headers = {"x-spam-flag": ("YES",), "x-spam": ("yes",)}
+    assert verdict(headers, ("x-spam",), None) == "spam: X-Spam: Yes"
+    assert verdict(headers, (), None) is None
+
+
+def test_dmarc_needs_authserv_id_and_only_the_first_header_of_ours_counts() -> None:
+    fail = {"authentication-results": (f"{US}; dmarc=fail header.from=x.ru",)}
+    assert verdict(fail, SPAM_VERDICTS, None) is None
+    forged_below = {
+        "authentication-results": (
+            f"{US}; dmarc=pass header.from=x.ru",
+            f"{US}; dmarc=fail header.from=x.ru",
+        )
+    }
+    assert verdict(forged_below, SPAM_VERDICTS, US) is None
+
+
+def test_blocked_by_address_domain_and_parent_domain() -> None:
+    entries = ["seo@promo.example", "spam-farm.example"]
+    assert blocked_by("SEO@promo.example", entries) == "seo@promo.example"
+    assert blocked_by("other@promo.example", entries) is None
+    assert blocked_by("a@spam-farm.example", entries) == "spam-farm.example"
+    assert blocked_by("a@mx.spam-farm.example", entries) == "spam-farm.example"
+    assert blocked_by("a@notspam-farm.example", entries) is None
+    assert blocked_by("", entries) is None
