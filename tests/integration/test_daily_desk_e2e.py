@@ -204,10 +204,11 @@ def digest_at(desk: Desk, day: date, hhmm: str) -> int:
 
 
 def test_morning_queue(desk, sink):
-    (desk.root / "data" / "quarantine").mkdir(parents=True)
-    (desk.root / "data" / "quarantine" / "q1.json").write_text(json.dumps({}))
     monday = business_monday()
     assert digest_at(desk, monday - timedelta(days=7), "09:05") == 0  # nothing open: no mail
+    # (after the store exists: maild refuses a non-empty folder that is not a store)
+    (desk.root / "data" / "quarantine").mkdir(parents=True, exist_ok=True)
+    (desk.root / "data" / "quarantine" / "q1.json").write_text(json.dumps({}))
     first = desk.ingest_tid(make_mail(subject="Обычный вопрос"))
     urgent = desk.ingest_tid(make_mail(sender="petr@x.example", subject="Сайт лежит"))
     mine = desk.ingest_tid(make_mail(sender="olga@y.example", subject="Вопрос Ольги"))
