@@ -19,6 +19,7 @@ working on, so a message that kills a worker is shunted like one that raises.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,8 @@ from maild.adapters.durable import (
 )
 
 MAX_ATTEMPTS = 3  # the default of storage.max_attempts
+_claims_lock = threading.Lock()
+_made: set[tuple[int, str]] = set()  # claimed/ folders made by this process (pid, path)
 CURRENT = ".current"
 
 
@@ -78,18 +81,24 @@ class Spool:
     def _claim_dir(self) -> str:
         """This process's claimed/ folder (a forked child gets its own)."""
         pid = os.getpid()
-        if self._claims is None or self._claims[0] != pid:
+        if self._claims is not None and self._claims[0] == pid:
+            return self._claims[1]
+        with _claims_lock:  # (threads of one process share the folder: made once)
+            if self._claims is not None and self._claims[0] == pid:
+                return self._claims[1]
             folder = f"{self._root}/claimed/{pid}"
             try:
                 os.makedirs(folder)
             except FileExistsError:
-                # left by an earlier process with our pid (pids repeat, e.g. after a
-                # reboot in a container): its claims go back first
-                self._recover_folder(folder)
+                if (pid, folder) not in _made:
+                    # left by an earlier process with our pid (pids repeat, e.g. after
+                    # a reboot in a container): its claims go back first
+                    self._recover_folder(folder)
                 os.makedirs(folder, exist_ok=True)
-            self._claims = (pid, folder)
+            _made.add((pid, folder))
             self._current_fd = None  # the parent's, if any, stays the parent's
-        return self._claims[1]
+            self._claims = (pid, folder)
+        return folder
 
     def claim(self, key: str) -> bool:
         """Take a waiting message for this process; False if it is not waiting (done,

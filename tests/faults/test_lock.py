@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tests.helpers import ROOT, Daemon, Desk, free_port, make_mail
 
-SMTP_REPLIES, INGEST_REPLIES = 90, 30
+SMTP_REPLIES, INGEST_REPLIES = 105, 15
 
 
 def test_deleting_the_lock_file_loses_no_update(tmp_path, sink):
