@@ -46,5 +46,13 @@ def redact_outgoing(app: App, record: dict[str, Any]) -> int:
     if count:
         record["text"] = text
     if record.get("message_id"):
-        app.outbox.rewrite_mail(outbox_id(record["message_id"]), redact_mail)
+        for mail_id in copy_ids(outbox_id(record["message_id"]), record.get("to") or []):
+            app.outbox.rewrite_mail(mail_id, redact_mail)
     return count
+
+
+def copy_ids(mail_id: str, to: list[str]) -> list[str]:
+    """The outbox ids of every copy of one recorded mail: a mail to staff goes one
+    copy per member (guard.copies), the first under the record's id, the n-th under
+    ``<id>-<n>`` (effects._enqueue, jobs._queue); ids with no mail are skipped."""
+    return [mail_id] + [f"{mail_id}-{n}" for n in range(1, len(to))]
