@@ -80,6 +80,8 @@ def test_a_new_store_only_in_a_missing_or_empty_directory(tmp_path, sink):
 
 @pytest.mark.parametrize("lost", ["deleted", "emptied"])
 def test_a_store_with_tickets_that_lost_its_reply_secret_is_refused(desk, lost):
+    del desk.sections["support"]["reply_secret"]  # the key is the one kept in the store
+    desk.write_config()
     desk.ingest(make_mail())
     secret = desk.root / "data" / "reply_secret"
     if lost == "deleted":
