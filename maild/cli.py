@@ -13,6 +13,7 @@ import sys
 from datetime import date, datetime
 
 from maild import config as config_mod
+from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.ticket import STATUSES
@@ -109,6 +110,9 @@ def build_parser() -> Parser:
     c.add_argument("--now", type=_datetime, help="pretend it is this time (ISO 8601 with offset)")
     c.add_argument("--report", action="store_true", help="also the daily SLA report to the head")
 
+    c = cmd("fsck", "check the store against the spool; --repair rebuilds what is derived")
+    c.add_argument("--repair", action="store_true", help="fix what can be fixed")
+
     c = action(group("report", "reports"), "sla", "reaction-time compliance per level")
     c.add_argument("--since", type=_date)
     c.add_argument("--until", type=_date)
@@ -147,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"maild: {e}", file=sys.stderr)
         return EX_USAGE
+    except StoreUnavailable as e:  # a corrupt file (CorruptFile) says so and names it
+        print(f"maild: store unavailable: {e}", file=sys.stderr)
+        return EX_FAIL if isinstance(e, CorruptFile) else EX_TEMPFAIL
     except KeyboardInterrupt:
         return EX_FAIL
     except BrokenPipeError:

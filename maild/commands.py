@@ -11,6 +11,7 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+from maild.adapters.rebuild import load_listed
 from maild.app import App
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
@@ -150,7 +151,7 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
         if args.json:
             full = []
             for r in rows:
-                loaded = app.store.load(r["tid"])
+                loaded = load_listed(app.store, r["tid"])  # a corrupt file: skipped
                 if loaded:
                     full.append(ticket_json(*loaded))
             _json(full)
@@ -262,6 +263,12 @@ def cmd_report(app: App, args: argparse.Namespace) -> int:
     else:
         print(format_sla(data))
     return EX_OK
+
+
+def cmd_fsck(app: App, args: argparse.Namespace) -> int:
+    from maild.fsck import cmd_fsck
+
+    return cmd_fsck(app, args)
 
 
 def cmd_jobs(app: App, args: argparse.Namespace) -> int:
