@@ -67,7 +67,7 @@ def parse_spooled(app: App, keys: list[str]) -> dict[str, tuple[bytes, ParsedMes
     for key in keys:
         try:
             raw = app.spool.read(key)
-            out[key] = (raw, parse(raw))
+            out[key] = (raw, parse(raw, app.config.limits.max_recipients))
         except Exception:
             continue
     return out

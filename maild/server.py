@@ -34,6 +34,7 @@ from typing import Any
 
 from maild.adapters import systemd
 from maild.adapters.listener import SupportHandler, make_protocol
+from maild.adapters.sessions import SessionLimits
 from maild.app import App
 from maild.domain.replyaddr import is_support_address
 from maild.runner import parse_spooled, process_key
@@ -333,6 +334,9 @@ class Daemon:
                 lmtp=lmtp,
                 max_size=cfg.smtp.max_message_size,
                 hostname=socket.getfqdn(),
+                limits=SessionLimits(
+                    cfg.smtp.max_connections, cfg.smtp.timeout, cfg.smtp.max_data_transfers
+                ),
             )
             try:
                 server = await loop.create_server(factory, cfg.smtp.host, cfg.smtp.port)

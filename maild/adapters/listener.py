@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, syntax
 
+from maild.adapters.sessions import LARGE, SLOT_WAIT, DataSlot, LimitedSessions, SessionLimits
 from maild.adapters.spool import Spool
 
 log = logging.getLogger("maild.listener")
@@ -154,27 +155,33 @@ class BlockData:
             await self.push("501 Syntax: DATA")
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
-        data, too_much = await self._read_data()
-        if data is None:  # the connection ended
-            return
-        if too_much:
-            await self.push("552 Error: Too much mail data")
-            self._set_post_data_state()
-            return
-        if _long_line(data, self.line_length_limit):
-            await self.push("500 Line too long (see RFC5321 4.5.3.1.6)")
-            self._set_post_data_state()
-            return
-        # the lines' leading dots (transparency), with the CRLF before the first line
-        content = (b"\r\n" + data).replace(b"\r\n.", b"\r\n")[2:]
-        self.envelope.content = self.envelope.original_content = content
-        status = await self._call_handler_hook("DATA")
+        slot = DataSlot(self.session_limits)  # type: ignore[attr-defined]
+        try:
+            data, too_much = await self._read_data(slot)
+            if data is None:  # the connection ended
+                return
+            if too_much:
+                await self.push("552 Error: Too much mail data")
+                self._set_post_data_state()
+                return
+            if _long_line(data, self.line_length_limit):
+                await self.push("500 Line too long (see RFC5321 4.5.3.1.6)")
+                self._set_post_data_state()
+                return
+            content = _undot(data)
+            del data  # (a large body is held once, not twice, while it is spooled)
+            self.envelope.content = self.envelope.original_content = content
+            status = await self._call_handler_hook("DATA")
+        finally:
+            slot.release()
         self._set_post_data_state()
         await self.push("250 OK" if status is MISSING else status)
 
-    async def _read_data(self) -> tuple[bytes | None, bool]:
+    async def _read_data(self, slot: DataSlot) -> tuple[bytearray | None, bool]:
         """(DATA up to and without the final ".CRLF", whether it exceeded the size
-        limit); (None, False) if the connection ended first."""
+        limit); (None, False) if the connection ended first. Every chunk that
+        arrives restarts the session's timeout (sessions.py); past LARGE bytes the
+        body waits for a slot."""
         reader = self._reader
         limit = self.data_size_limit
         buf = bytearray()
@@ -182,19 +189,28 @@ class BlockData:
         while True:
             try:
                 buf += await reader.readuntil(b".\r\n")
+                ended = True
             except asyncio.LimitOverrunError as e:  # more than the reader's limit
                 buf += await reader.read(e.consumed)
-                continue
+                ended = False
             except asyncio.IncompleteReadError:
                 return None, False
+            self._reset_timeout()  # progress: a slow transfer is not idle
+            if len(buf) > LARGE and not slot.held:
+                self._reset_timeout(SLOT_WAIT)  # waiting for a slot is not the client's fault
+                await slot.claim()
+                self._reset_timeout()
+            if not ended:
+                continue
             if (buf == b".\r\n" and not dropped) or buf.endswith(b"\r\n.\r\n"):
                 break  # a line holding only a dot; else a dot ended some line
             if limit and dropped + len(buf) > limit + 3 and len(buf) > 5:
                 dropped += len(buf) - 5
                 del buf[:-5]
         if limit and dropped + len(buf) - 3 > limit:
-            return b"", True
-        return bytes(buf[:-3]), False
+            return bytearray(), True
+        del buf[-3:]
+        return buf, False
 
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -223,11 +239,31 @@ class SimplePaths:
         return addr, rest
 
 
-def _long_line(data: bytes, limit: int) -> bool:
-    """A line longer than `limit` bytes with its CRLF (aiosmtpd's line_length_limit)."""
+def _undot(data: bytearray) -> bytes:
+    """DATA without the lines' leading dots (transparency, RFC 5321 4.5.2): one copy
+    when no line starts with a dot, as nearly always."""
+    if data[:1] != b"." and b"\r\n." not in data:
+        return bytes(data)
+    return bytes((b"\r\n" + data).replace(b"\r\n.", b"\r\n")[2:])
+
+
+_WINDOW = 1 << 20
+
+
+def _long_line(data: bytes | bytearray, limit: int) -> bool:
+    """A line longer than `limit` bytes with its CRLF (aiosmtpd's line_length_limit).
+
+    Looked at in windows of 1 MB that overlap by `limit` bytes, so a large body is
+    not split into lines all at once. A piece cut at a window's edge is part of a
+    line, never longer than it: no false alarm, and every long line starts in some
+    window that holds `limit` bytes of it."""
     if len(data) < limit - 1:
         return False
-    return max(map(len, data.split(b"\r\n"))) > limit - 2
+    for start in range(0, len(data), _WINDOW):
+        window = data[start : start + _WINDOW + limit]
+        if max(map(len, window.split(b"\r\n"))) > limit - 2:
+            return True
+    return False
 
 
 class OneWriteReplies:
@@ -255,31 +291,40 @@ class OneWriteReplies:
         self._held.append(status + b"\r\n")
 
 
-class MaildSMTP(AiosmtpdNames, SimplePaths, BlockData, OneWriteReplies, SMTP):
+class MaildSMTP(AiosmtpdNames, LimitedSessions, SimplePaths, BlockData, OneWriteReplies, SMTP):
     @syntax("EHLO hostname")
     async def smtp_EHLO(self, hostname: str) -> None:
         await self._in_one_write(super().smtp_EHLO, hostname)
 
 
-class MaildLMTP(AiosmtpdNames, SimplePaths, BlockData, OneWriteReplies, LMTP):
+class MaildLMTP(AiosmtpdNames, LimitedSessions, SimplePaths, BlockData, OneWriteReplies, LMTP):
     @syntax("LHLO hostname")
     async def smtp_LHLO(self, arg: str) -> None:
         await self._in_one_write(super().smtp_LHLO, arg)
 
 
 def make_protocol(
-    handler: SupportHandler, *, lmtp: bool, max_size: int, hostname: str
+    handler: SupportHandler,
+    *,
+    lmtp: bool,
+    max_size: int,
+    hostname: str,
+    limits: SessionLimits | None = None,
 ) -> Callable[[], SMTP]:
     cls = MaildLMTP if lmtp else MaildSMTP
+    limits = limits or SessionLimits()
 
     def factory() -> SMTP:
-        return cls(
+        proto = cls(
             handler,
             data_size_limit=max_size,
             enable_SMTPUTF8=True,
             decode_data=False,
             hostname=hostname,
             ident="maild",
+            timeout=limits.timeout,
         )
+        proto.session_limits = limits
+        return proto
 
     return factory
