@@ -77,6 +77,9 @@ class Fsck:
                 loaded = store.load(tid)
             except CorruptFile as e:
                 path = Path(e.path)
+                if e.unreadable:  # its owner or mode is wrong, or the disk: not repaired
+                    self.problem(path, f"{e} (not repaired: fix the file's owner or mode)")
+                    continue
                 self.problem(path, "corrupt ticket file", "set aside; its mail is re-queued")
                 if self.repair:
                     keep_copy(store, path)

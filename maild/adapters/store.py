@@ -103,9 +103,10 @@ class CorruptFile(StoreUnavailable):
     that needs it waits in the spool (a StoreUnavailable) until `maild fsck
     --repair` or the admin restores it, instead of opening a second ticket."""
 
-    def __init__(self, path: str | Path, why: str) -> None:
+    def __init__(self, path: str | Path, why: str, unreadable: bool = False) -> None:
         super().__init__(f"{path}: {why} (run `maild fsck`)")
         self.path = os.fspath(path)
+        self.unreadable = unreadable  # its content may be fine: never set aside
 
 
 def _json_doc(path: str, raw: bytes) -> Any:
@@ -290,8 +291,8 @@ class DurableJSONStorage(Storage):
                 data = f.read()
         except FileNotFoundError:
             return None
-        except OSError as e:  # unreadable (permissions, I/O error): not garbage
-            raise StoreUnavailable(f"{self.path}: {e.strerror or e}") from None
+        except OSError as e:  # unreadable (permissions, I/O error): skipped, not replaced
+            raise CorruptFile(self.path, f"unreadable: {e.strerror or e}", True) from None
         return _json_doc(self.path, data) if data else None
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
@@ -724,7 +725,7 @@ class Store:
             try:
                 return self._save_summary_rows(ticket)
             except CorruptFile as e:
-                if not e.path.startswith(f"{self._root}{os.sep}") or "/tickets/" in e.path:
+                if e.unreadable or "/tickets/" in e.path or not e.path.startswith(self._root):
                     raise
                 set_aside(self, Path(e.path))
         return self._save_summary_rows(ticket)
