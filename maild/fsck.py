@@ -247,8 +247,18 @@ class Fsck:
             self.check_address_index()
             self.check_registry()
             self.check_spool()
-        # TODO(i18a): temp files of interrupted writes are removed by i18a's cleanup
-        # (durable.py); call it here once it is merged.
+            if self.repair:
+                self.remove_leftovers()
+
+    def remove_leftovers(self) -> None:
+        """Temp files of interrupted writes (issue 18, item 5: adapters.leftovers, on
+        its own branch; until that is merged there is nothing to call)."""
+        try:
+            from maild.adapters.leftovers import remove_leftovers  # type: ignore[import-not-found]
+        except ImportError:
+            return
+        for path in remove_leftovers(self.root):
+            self.problem(path, "temp file of an interrupted write", "removed")
 
 
 def spooled_msgid(raw: bytes) -> str:
