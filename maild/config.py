@@ -304,7 +304,7 @@ class SmtpConfig(_Listens):
     max_message_size: int
     max_connections: int = 500  # more at once get 421 (sessions.py)
     timeout: float = 300  # idle, or without progress during DATA
-    max_data_transfers: int = 3  # large DATA bodies in memory at once
+    max_data_transfers: int = 3  # large DATA bodies received at once (sessions.py)
 
 
 @dataclass(frozen=True)

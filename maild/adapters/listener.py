@@ -20,7 +20,15 @@ from collections.abc import Awaitable, Callable
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, syntax
 
-from maild.adapters.sessions import LARGE, SLOT_WAIT, DataSlot, LimitedSessions, SessionLimits
+from maild.adapters.sessions import (
+    LARGE,
+    SLOT_WAIT,
+    DataSlot,
+    LimitedSessions,
+    SessionLimits,
+    Spill,
+    long_line,
+)
 from maild.adapters.spool import Spool
 
 log = logging.getLogger("maild.listener")
@@ -122,8 +130,13 @@ class SupportHandler(AiosmtpdNames):
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         data = envelope.original_content or b""
+        spill = getattr(envelope, "maild_spill", None)  # a large body, in spool/tmp
         try:
-            key = await self.commit.add(data)
+            if spill is not None:
+                loop = asyncio.get_running_loop()
+                key = await loop.run_in_executor(None, self.spool.adopt, spill)
+            else:
+                key = await self.commit.add(data)
         except OSError as e:
             log.error("spool write failed for mail from %s: %s", envelope.mail_from, e)
             status = SPOOL_FAILED
@@ -156,32 +169,56 @@ class BlockData:
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
         slot = DataSlot(self.session_limits)  # type: ignore[attr-defined]
+        spill: Spill | None = None
         try:
-            data, too_much = await self._read_data(slot)
+            data, spill, too_much = await self._read_data(slot)
             if data is None:  # the connection ended
                 return
             if too_much:
                 await self.push("552 Error: Too much mail data")
                 self._set_post_data_state()
                 return
-            if _long_line(data, self.line_length_limit):
+            if long_line(data, self.line_length_limit) or (spill and spill.long):
                 await self.push("500 Line too long (see RFC5321 4.5.3.1.6)")
                 self._set_post_data_state()
                 return
-            content = _undot(data)
-            del data  # (a large body is held once, not twice, while it is spooled)
+            if spill is not None:  # the body is in its file: the handler adopts it
+                self.envelope.maild_spill = spill.finish()  # type: ignore[attr-defined]
+                content = b""
+            else:
+                content = _undot(data)
+            del data
             self.envelope.content = self.envelope.original_content = content
             status = await self._call_handler_hook("DATA")
         finally:
             slot.release()
+            if spill is not None:
+                spill.discard()  # (gone already if the spool adopted it)
         self._set_post_data_state()
         await self.push("250 OK" if status is MISSING else status)
 
-    async def _read_data(self, slot: DataSlot) -> tuple[bytearray | None, bool]:
-        """(DATA up to and without the final ".CRLF", whether it exceeded the size
-        limit); (None, False) if the connection ended first. Every chunk that
-        arrives restarts the session's timeout (sessions.py); past LARGE bytes the
-        body waits for a slot."""
+    async def _read_data(self, slot: DataSlot) -> tuple[bytearray | None, Spill | None, bool]:
+        """(DATA up to and without the final ".CRLF", or its end when the rest went
+        to a Spill; the Spill; whether it exceeded the size limit); None for the
+        data if the connection ended first. Every chunk that arrives restarts the
+        session's timeout; past LARGE bytes the body waits for a slot and goes to
+        a file (sessions.py)."""
+        spill: Spill | None = None
+        try:
+            data, too_much = await self._read_into(slot, spills := [])
+        except BaseException:
+            for s in spills:
+                s.discard()
+            raise
+        spill = spills[0] if spills else None
+        if (data is None or too_much) and spill is not None:
+            spill.discard()
+            spill = None
+        return data, spill, too_much
+
+    async def _read_into(
+        self, slot: DataSlot, spills: list[Spill]
+    ) -> tuple[bytearray | None, bool]:
         reader = self._reader
         limit = self.data_size_limit
         buf = bytearray()
@@ -196,20 +233,37 @@ class BlockData:
             except asyncio.IncompleteReadError:
                 return None, False
             self._reset_timeout()  # progress: a slow transfer is not idle
-            if len(buf) > LARGE and not slot.held:
-                self._reset_timeout(SLOT_WAIT)  # waiting for a slot is not the client's fault
-                await slot.claim()
-                self._reset_timeout()
+            if len(buf) > LARGE:  # all but the last 5 bytes (the end mark may be there)
+                if not slot.held:
+                    self._reset_timeout(SLOT_WAIT)  # waiting is not the client's fault
+                    await slot.claim()
+                    self._reset_timeout()
+                spilled = spills[0].raw_size if spills else 0
+                if limit and dropped + spilled + len(buf) > limit + 3:
+                    dropped += spilled + len(buf) - 5  # over the limit: drained, not kept
+                    for spill in spills:
+                        spill.discard()
+                    spills.clear()
+                else:
+                    if not spills:
+                        folder = self.event_handler.spool.root / "tmp"
+                        spills.append(Spill(folder, self.line_length_limit))
+                    spills[0].write(buf[:-5])
+                del buf[:-5]
             if not ended:
                 continue
-            if (buf == b".\r\n" and not dropped) or buf.endswith(b"\r\n.\r\n"):
+            if (buf == b".\r\n" and not dropped and not spills) or buf.endswith(b"\r\n.\r\n"):
                 break  # a line holding only a dot; else a dot ended some line
             if limit and dropped + len(buf) > limit + 3 and len(buf) > 5:
                 dropped += len(buf) - 5
                 del buf[:-5]
-        if limit and dropped + len(buf) - 3 > limit:
+        taken = dropped + (spills[0].raw_size if spills else 0)
+        if limit and taken + len(buf) - 3 > limit:
             return bytearray(), True
         del buf[-3:]
+        if spills:
+            spills[0].write(buf)
+            return bytearray(), False
         return buf, False
 
 
@@ -245,25 +299,6 @@ def _undot(data: bytearray) -> bytes:
     if data[:1] != b"." and b"\r\n." not in data:
         return bytes(data)
     return bytes((b"\r\n" + data).replace(b"\r\n.", b"\r\n")[2:])
-
-
-_WINDOW = 1 << 20
-
-
-def _long_line(data: bytes | bytearray, limit: int) -> bool:
-    """A line longer than `limit` bytes with its CRLF (aiosmtpd's line_length_limit).
-
-    Looked at in windows of 1 MB that overlap by `limit` bytes, so a large body is
-    not split into lines all at once. A piece cut at a window's edge is part of a
-    line, never longer than it: no false alarm, and every long line starts in some
-    window that holds `limit` bytes of it."""
-    if len(data) < limit - 1:
-        return False
-    for start in range(0, len(data), _WINDOW):
-        window = data[start : start + _WINDOW + limit]
-        if max(map(len, window.split(b"\r\n"))) > limit - 2:
-            return True
-    return False
 
 
 class OneWriteReplies:

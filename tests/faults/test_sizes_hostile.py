@@ -131,3 +131,41 @@ def test_idle_sessions_are_closed_but_slow_data_that_progresses_is_not(desk, sin
         assert "250 2.0.0 Message accepted" in replies, replies
     finally:
         assert daemon.stop() == 0
+
+
+def test_large_data_goes_to_disk_as_it_arrives_byte_exact(tmp_path):
+    """A body past 1 MB is written to spool/tmp while it arrives and adopted by the
+    spool: the same bytes as in memory (dots removed across the pieces), 552 over
+    the limit and 500 for a long line with no file left behind."""
+    from aiosmtpd.controller import Controller
+
+    from maild.adapters.listener import MaildSMTP, SupportHandler
+    from maild.adapters.spool import Spool
+
+    spool = Spool(tmp_path / "spool")
+    keys: list[str] = []
+    handler = SupportHandler(spool, lambda a: a == "support@example.com", keys.append)
+
+    class Server(Controller):
+        def factory(self):
+            return MaildSMTP(self.handler, data_size_limit=5_000_000, decode_data=False)
+
+    ctl = Server(handler, hostname="127.0.0.1", port=free_port())
+    ctl.start()
+    try:
+        lines = [b"." * (i % 3) + b"x" * (i % 97) + b"\r\n" for i in range(80_000)]
+        body = b"Subject: big\r\n\r\n" + b"".join(lines)  # ~4 MB, dots everywhere
+        with smtplib.SMTP("127.0.0.1", ctl.port, timeout=30) as c:
+            c.sendmail("ivan@shop.ru", ["support@example.com"], body)
+            assert spool.read(keys[-1]) == body
+            for bad, code in ((body + body, 552), (body + b"y" * 2000 + b"\r\n", 500)):
+                c.mail("ivan@shop.ru")
+                c.rcpt("support@example.com")
+                assert c.data(bad)[0] == code  # (smtplib's data() returns the reply)
+            assert len(keys) == 1
+            small = b"Subject: small\r\n\r\nhi\r\n"  # the same session, in memory again
+            c.sendmail("ivan@shop.ru", ["support@example.com"], small)
+            assert len(keys) == 2 and spool.read(keys[-1]) == small
+    finally:
+        ctl.stop()
+    assert list((tmp_path / "spool" / "tmp").iterdir()) == []
