@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from maild import config as config_mod
 from maild import logsetup, privileges
+from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
@@ -135,6 +136,9 @@ def build_parser() -> Parser:
 
     action(group("answers", "saved answers staff insert with #answer NAME"), "list", "list them")
 
+    c = cmd("fsck", "check the store against the spool; --repair rebuilds what is derived")
+    c.add_argument("--repair", action="store_true", help="fix what can be fixed")
+
     c = action(group("report", "reports"), "sla", "reaction-time compliance per level")
     c.add_argument("--since", type=_date)
     c.add_argument("--until", type=_date)
@@ -202,6 +206,9 @@ def _run(args: argparse.Namespace, fail: int) -> int:
     except UsageError as e:
         print(f"maild: {e}", file=sys.stderr)
         return EX_USAGE
+    except StoreUnavailable as e:  # a corrupt file (CorruptFile) says so and names it
+        print(f"maild: store unavailable: {e}", file=sys.stderr)
+        return EX_FAIL if isinstance(e, CorruptFile) else EX_TEMPFAIL
     except KeyboardInterrupt:
         return EX_FAIL
     except BrokenPipeError:

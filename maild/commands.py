@@ -277,6 +277,12 @@ def cmd_answers(app: App, args: argparse.Namespace) -> int:
     return answers_list(app, args)
 
 
+def cmd_fsck(app: App, args: argparse.Namespace) -> int:
+    from maild.fsck import cmd_fsck
+
+    return cmd_fsck(app, args)
+
+
 def cmd_jobs(app: App, args: argparse.Namespace) -> int:
     from maild import jobs
 

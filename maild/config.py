@@ -182,6 +182,9 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "listen": (_listen, "HOST:PORT", "127.0.0.1:8025"),
         "protocol": (_choice("smtp", "lmtp"), '"smtp" or "lmtp"', "smtp"),
         "max_message_size": (_posint, "a number of bytes", 30 * 1024 * 1024),
+        "max_connections": (_posint, "a number of connections", 500),
+        "timeout": (_posnum, "a number of seconds", 300),
+        "max_data_transfers": (_posint, "a number of transfers", 3),
     },
     "imap": {
         "host": (_str, "a host name", REQUIRED),
@@ -314,6 +317,9 @@ class SmtpConfig(_Listens):
     listen: str
     protocol: str
     max_message_size: int
+    max_connections: int = 500  # more at once get 421 (sessions.py)
+    timeout: float = 300  # idle, or without progress during DATA
+    max_data_transfers: int = 3  # large DATA bodies received at once (sessions.py)
 
 
 @dataclass(frozen=True)

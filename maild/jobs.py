@@ -7,14 +7,17 @@ loses a reminder nor sends one twice. APScheduler only decides *when* to call.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from maild import guard
 from maild.adapters.durable import write_atomic
+from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.domain import ticket as tk
 from maild.domain.redact import MARKER, redact_credentials
@@ -24,6 +27,21 @@ from maild.redaction import redact_outgoing
 from maild.web.links import masked, site_link
 
 log = logging.getLogger("maild.jobs")
+
+
+@contextlib.contextmanager
+def _contained(tid: str) -> Iterator[None]:
+    """One ticket's failure (a corrupt file, data maild did not write) is logged and
+    the job goes on with the next ticket; a store that cannot be used at all (lock
+    timeout, disk error) still stops the run."""
+    try:
+        yield
+    except StoreUnavailable as e:
+        if not isinstance(e, CorruptFile):
+            raise
+        log.error("[TID#%s] skipped: %s", tid, e)
+    except Exception as e:
+        log.error("[TID#%s] skipped, its file is not as maild wrote it: %r", tid, e)
 
 
 def _key(*parts: str) -> str:
@@ -142,7 +160,7 @@ def reminders(app: App, now: datetime) -> int:
         )
         if now < earliest:
             continue
-        with app.store.locked():
+        with _contained(row["tid"]), app.store.locked():
             loaded = app.store.load(row["tid"])
             if loaded is None:
                 continue
@@ -189,7 +207,7 @@ def waiting(app: App, now: datetime) -> int:
     for row in app.store.open_summaries():
         if row["status"] != "waiting":
             continue
-        with app.store.locked():
+        with _contained(row["tid"]), app.store.locked():
             loaded = app.store.load(row["tid"])
             if loaded is None or loaded[0]["status"] != "waiting":
                 continue
@@ -298,7 +316,7 @@ def redaction(app: App, now: datetime) -> int:
     for tid, closed_at in app.store.pending_redactions():
         if datetime.fromisoformat(closed_at) + keep > now:
             continue
-        with app.store.locked():
+        with _contained(tid), app.store.locked():
             loaded = app.store.load(tid)
             if loaded is not None and loaded[0]["status"] == "closed":
                 redact_ticket(app, tid, now)

@@ -156,6 +156,7 @@ def message_record(
         "spool_key": spool_key,
         "automated": None,
         "parse_problem": msg.parse_problem,
+        **({"recipients_cut": msg.recipients_cut} if msg.recipients_cut else {}),
     }
 
 
@@ -576,7 +577,9 @@ def process(
     """Take one raw message all the way to the store and the outbox."""
     from maild.effects import apply
 
-    msg = without_tokens(app, msg or parse(raw))  # quoted site links: not kept
+    msg = without_tokens(
+        app, msg or parse(raw, app.config.limits.max_recipients)
+    )  # quoted site links: not kept
     scr = screen(msg, app.config.support.address)
     with app.store.locked():
         resumed = app.store.tid_for_msgid(msg.message_id)

@@ -112,7 +112,7 @@ def parse_spooled(app: App, keys: list[str]) -> dict[str, tuple[bytes, ParsedMes
         try:
             raw = app.spool.read(key)
             app.spool.working_on(key)
-            out[key] = (raw, parse(raw))
+            out[key] = (raw, parse(raw, app.config.limits.max_recipients))
         except Exception:
             continue
     return out

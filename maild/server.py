@@ -36,6 +36,7 @@ from maild import metrics, status
 from maild.adapters import systemd
 from maild.adapters.leftovers import remove_leftovers
 from maild.adapters.listener import SupportHandler, make_protocol
+from maild.adapters.sessions import SessionLimits
 from maild.app import App
 from maild.domain.replyaddr import is_support_address
 from maild.faults import Faults, recover
@@ -383,6 +384,9 @@ class Daemon:
                 lmtp=lmtp,
                 max_size=cfg.smtp.max_message_size,
                 hostname=socket.getfqdn(),
+                limits=SessionLimits(
+                    cfg.smtp.max_connections, cfg.smtp.timeout, cfg.smtp.max_data_transfers
+                ),
             )
             try:
                 server = await loop.create_server(factory, cfg.smtp.host, cfg.smtp.port)

@@ -20,6 +20,15 @@ from collections.abc import Awaitable, Callable
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, syntax
 
+from maild.adapters.sessions import (
+    LARGE,
+    SLOT_WAIT,
+    DataSlot,
+    LimitedSessions,
+    SessionLimits,
+    Spill,
+    long_line,
+)
 from maild.adapters.spool import Spool
 from maild.domain.logid import message_id_for_log
 
@@ -122,8 +131,13 @@ class SupportHandler(AiosmtpdNames):
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         data = envelope.original_content or b""
+        spill = getattr(envelope, "maild_spill", None)  # a large body, in spool/tmp
         try:
-            key = await self.commit.add(data)
+            if spill is not None:
+                loop = asyncio.get_running_loop()
+                key = await loop.run_in_executor(None, self.spool.adopt, spill)
+            else:
+                key = await self.commit.add(data)
         except OSError as e:
             log.error(
                 "%s spool write failed for mail from %s (answered 451: the sender retries): %s",
@@ -160,27 +174,57 @@ class BlockData:
             await self.push("501 Syntax: DATA")
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
-        data, too_much = await self._read_data()
-        if data is None:  # the connection ended
-            return
-        if too_much:
-            await self.push("552 Error: Too much mail data")
-            self._set_post_data_state()
-            return
-        if _long_line(data, self.line_length_limit):
-            await self.push("500 Line too long (see RFC5321 4.5.3.1.6)")
-            self._set_post_data_state()
-            return
-        # the lines' leading dots (transparency), with the CRLF before the first line
-        content = (b"\r\n" + data).replace(b"\r\n.", b"\r\n")[2:]
-        self.envelope.content = self.envelope.original_content = content
-        status = await self._call_handler_hook("DATA")
+        slot = DataSlot(self.session_limits)  # type: ignore[attr-defined]
+        spill: Spill | None = None
+        try:
+            data, spill, too_much = await self._read_data(slot)
+            if data is None:  # the connection ended
+                return
+            if too_much:
+                await self.push("552 Error: Too much mail data")
+                self._set_post_data_state()
+                return
+            if long_line(data, self.line_length_limit) or (spill and spill.long):
+                await self.push("500 Line too long (see RFC5321 4.5.3.1.6)")
+                self._set_post_data_state()
+                return
+            if spill is not None:  # the body is in its file: the handler adopts it
+                self.envelope.maild_spill = spill.finish()  # type: ignore[attr-defined]
+                content = b""
+            else:
+                content = _undot(data)
+            del data
+            self.envelope.content = self.envelope.original_content = content
+            status = await self._call_handler_hook("DATA")
+        finally:
+            slot.release()
+            if spill is not None:
+                spill.discard()  # (gone already if the spool adopted it)
         self._set_post_data_state()
         await self.push("250 OK" if status is MISSING else status)
 
-    async def _read_data(self) -> tuple[bytes | None, bool]:
-        """(DATA up to and without the final ".CRLF", whether it exceeded the size
-        limit); (None, False) if the connection ended first."""
+    async def _read_data(self, slot: DataSlot) -> tuple[bytearray | None, Spill | None, bool]:
+        """(DATA up to and without the final ".CRLF", or its end when the rest went
+        to a Spill; the Spill; whether it exceeded the size limit); None for the
+        data if the connection ended first. Every chunk that arrives restarts the
+        session's timeout; past LARGE bytes the body waits for a slot and goes to
+        a file (sessions.py)."""
+        spill: Spill | None = None
+        try:
+            data, too_much = await self._read_into(slot, spills := [])
+        except BaseException:
+            for s in spills:
+                s.discard()
+            raise
+        spill = spills[0] if spills else None
+        if (data is None or too_much) and spill is not None:
+            spill.discard()
+            spill = None
+        return data, spill, too_much
+
+    async def _read_into(
+        self, slot: DataSlot, spills: list[Spill]
+    ) -> tuple[bytearray | None, bool]:
         reader = self._reader
         limit = self.data_size_limit
         buf = bytearray()
@@ -188,19 +232,45 @@ class BlockData:
         while True:
             try:
                 buf += await reader.readuntil(b".\r\n")
+                ended = True
             except asyncio.LimitOverrunError as e:  # more than the reader's limit
                 buf += await reader.read(e.consumed)
-                continue
+                ended = False
             except asyncio.IncompleteReadError:
                 return None, False
-            if (buf == b".\r\n" and not dropped) or buf.endswith(b"\r\n.\r\n"):
+            self._reset_timeout()  # progress: a slow transfer is not idle
+            if len(buf) > LARGE:  # all but the last 5 bytes (the end mark may be there)
+                if not slot.held:
+                    self._reset_timeout(SLOT_WAIT)  # waiting is not the client's fault
+                    await slot.claim()
+                    self._reset_timeout()
+                spilled = spills[0].raw_size if spills else 0
+                if limit and dropped + spilled + len(buf) > limit + 3:
+                    dropped += spilled + len(buf) - 5  # over the limit: drained, not kept
+                    for spill in spills:
+                        spill.discard()
+                    spills.clear()
+                else:
+                    if not spills:
+                        folder = self.event_handler.spool.root / "tmp"
+                        spills.append(Spill(folder, self.line_length_limit))
+                    spills[0].write(buf[:-5])
+                del buf[:-5]
+            if not ended:
+                continue
+            if (buf == b".\r\n" and not dropped and not spills) or buf.endswith(b"\r\n.\r\n"):
                 break  # a line holding only a dot; else a dot ended some line
             if limit and dropped + len(buf) > limit + 3 and len(buf) > 5:
                 dropped += len(buf) - 5
                 del buf[:-5]
-        if limit and dropped + len(buf) - 3 > limit:
-            return b"", True
-        return bytes(buf[:-3]), False
+        taken = dropped + (spills[0].raw_size if spills else 0)
+        if limit and taken + len(buf) - 3 > limit:
+            return bytearray(), True
+        del buf[-3:]
+        if spills:
+            spills[0].write(buf)
+            return bytearray(), False
+        return buf, False
 
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -229,11 +299,12 @@ class SimplePaths:
         return addr, rest
 
 
-def _long_line(data: bytes, limit: int) -> bool:
-    """A line longer than `limit` bytes with its CRLF (aiosmtpd's line_length_limit)."""
-    if len(data) < limit - 1:
-        return False
-    return max(map(len, data.split(b"\r\n"))) > limit - 2
+def _undot(data: bytearray) -> bytes:
+    """DATA without the lines' leading dots (transparency, RFC 5321 4.5.2): one copy
+    when no line starts with a dot, as nearly always."""
+    if data[:1] != b"." and b"\r\n." not in data:
+        return bytes(data)
+    return bytes((b"\r\n" + data).replace(b"\r\n.", b"\r\n")[2:])
 
 
 class OneWriteReplies:
@@ -261,31 +332,40 @@ class OneWriteReplies:
         self._held.append(status + b"\r\n")
 
 
-class MaildSMTP(AiosmtpdNames, SimplePaths, BlockData, OneWriteReplies, SMTP):
+class MaildSMTP(AiosmtpdNames, LimitedSessions, SimplePaths, BlockData, OneWriteReplies, SMTP):
     @syntax("EHLO hostname")
     async def smtp_EHLO(self, hostname: str) -> None:
         await self._in_one_write(super().smtp_EHLO, hostname)
 
 
-class MaildLMTP(AiosmtpdNames, SimplePaths, BlockData, OneWriteReplies, LMTP):
+class MaildLMTP(AiosmtpdNames, LimitedSessions, SimplePaths, BlockData, OneWriteReplies, LMTP):
     @syntax("LHLO hostname")
     async def smtp_LHLO(self, arg: str) -> None:
         await self._in_one_write(super().smtp_LHLO, arg)
 
 
 def make_protocol(
-    handler: SupportHandler, *, lmtp: bool, max_size: int, hostname: str
+    handler: SupportHandler,
+    *,
+    lmtp: bool,
+    max_size: int,
+    hostname: str,
+    limits: SessionLimits | None = None,
 ) -> Callable[[], SMTP]:
     cls = MaildLMTP if lmtp else MaildSMTP
+    limits = limits or SessionLimits()
 
     def factory() -> SMTP:
-        return cls(
+        proto = cls(
             handler,
             data_size_limit=max_size,
             enable_SMTPUTF8=True,
             decode_data=False,
             hostname=hostname,
             ident="maild",
+            timeout=limits.timeout,
         )
+        proto.session_limits = limits
+        return proto
 
     return factory

@@ -46,6 +46,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import threading
 import time
@@ -72,6 +73,9 @@ from maild.adapters.durable import (
     write_atomic,
 )
 from maild.domain.sender import Group, License
+from maild.domain.tid import TID_RE
+
+log = logging.getLogger("maild.store")
 
 LEGACY_OPEN = "open.json"  # the summaries of open tickets before open/ had parts
 
@@ -93,6 +97,29 @@ SUMMARY_FIELDS = (
 
 class StoreUnavailable(Exception):
     """The store cannot be used right now (lock timeout, disk error): retry later."""
+
+
+class CorruptFile(StoreUnavailable):
+    """A file of the store cannot be read or is not what maild wrote (garbage,
+    truncated, unreadable). Listings and jobs skip it (logged with its path); mail
+    that needs it waits in the spool (a StoreUnavailable) until `maild fsck
+    --repair` or the admin restores it, instead of opening a second ticket."""
+
+    def __init__(self, path: str | Path, why: str, unreadable: bool = False) -> None:
+        super().__init__(f"{path}: {why} (run `maild fsck`)")
+        self.path = os.fspath(path)
+        self.unreadable = unreadable  # its content may be fine: never set aside
+
+
+def _json_doc(path: str, raw: bytes) -> Any:
+    """A TinyDB file's document, or CorruptFile: garbage must not read as empty."""
+    try:
+        data = json.loads(raw)
+    except ValueError as e:  # (a UnicodeDecodeError is one too)
+        raise CorruptFile(path, f"not JSON: {e}") from None
+    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+        raise CorruptFile(path, "not a table file")
+    return data
 
 
 # per summary file: its table of rows and that table's TID index (_summary_rows)
@@ -173,7 +200,7 @@ class _Parsed:
                 return hit[1]
         with open(path, "rb") as f:
             raw = f.read()
-        data = json.loads(raw) if raw else None
+        data = _json_doc(path, raw) if raw else None
         if data is not None and self.stamp(path) == stamp:
             self.put(path, data, stamp, checked=held)
         return data
@@ -258,18 +285,17 @@ class DurableJSONStorage(Storage):
         if isinstance(value, Json):
             return value.data
         if value is not None:
-            return json.loads(value) if value else None
-        if self.cache:
-            try:
-                return _parsed.get(self.path)
-            except FileNotFoundError:
-                return None
+            return _json_doc(self.path, value) if value else None
         try:
+            if self.cache:
+                return _parsed.get(self.path)
             with open(self.path, "rb") as f:
                 data = f.read()
         except FileNotFoundError:
             return None
-        return json.loads(data) if data else None
+        except OSError as e:  # unreadable (permissions, I/O error): skipped, not replaced
+            raise CorruptFile(self.path, f"unreadable: {e.strerror or e}", True) from None
+        return _json_doc(self.path, data) if data else None
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         _ensure_dir(os.path.dirname(self.path))
@@ -390,6 +416,24 @@ def _summary_table(path: Path) -> list[dict[str, Any]]:
     """The rows of a summary file, as its TinyDB would give them (without one)."""
     tables = DurableJSONStorage(str(path), cache=True).read() or {}
     return list(tables.get(TinyDB.default_table_name, {}).values())
+
+
+def _readable_rows(path: Path) -> list[dict[str, Any]]:
+    """A summary file's rows for listings and jobs: a corrupt or unreadable file is
+    logged with its path and skipped (its tickets are missing from the listing until
+    `maild fsck --repair` rebuilds it; the other tickets are still served)."""
+    try:
+        rows = _summary_table(path)
+    except StoreUnavailable as e:
+        log.error("skipping a summary file: %s", e)
+        return []
+    good = [r for r in rows if isinstance(r, dict) and r.keys() >= _SUMMARY_KEYS]
+    if len(good) != len(rows):
+        log.error("%s: %d malformed row(s) skipped (run `maild fsck`)", path, len(rows) - len(good))
+    return good
+
+
+_SUMMARY_KEYS = frozenset(("tid", "status", "level", "requester", "created_at"))
 
 
 class _LockNote:
@@ -556,8 +600,17 @@ class Store:
         return data
 
     def tid_for_msgid(self, msgid: str) -> str | None:
-        data = self._read_index(self._index_path("msgid", msgid))
-        return (data or b"").decode().strip() or None
+        """The ticket of mail received with this Message-ID; CorruptFile when its
+        index file holds anything but a TID (an empty or garbage entry read as
+        "unknown" would make a redelivery a second ticket)."""
+        path = self._index_path("msgid", msgid)
+        data = self._read_index(path)
+        if data is None:
+            return None
+        tid = data.decode("ascii", "replace").strip()
+        if not TID_RE.fullmatch(tid):
+            raise CorruptFile(path, "Message-ID index entry is not a TID")
+        return tid
 
     def index_msgid(self, msgid: str, tid: str) -> None:
         path = self._index_path("msgid", msgid)
@@ -568,10 +621,15 @@ class Store:
 
     # -- per address: first ticket, automatic replies ----------------------------
     def _address(self, address: str) -> dict[str, Any]:
+        path = self._index_path("address", address)
         try:
-            return json.loads(self._read_index(self._index_path("address", address)) or b"{}")
+            record = json.loads(self._read_index(path) or b"{}")
         except ValueError:
+            record = None
+        if not isinstance(record, dict):  # rewritten whole by the next record_*
+            log.error("%s: address index entry is corrupt, read as empty", path)
             return {}
+        return record
 
     def _save_address(self, address: str, record: dict[str, Any]) -> None:
         path = self._index_path("address", address)
@@ -612,7 +670,16 @@ class Store:
         folder = self.root / "index" / "redact"
         if not folder.exists():
             return []
-        return [(p.name, p.read_text().strip()) for p in sorted(folder.iterdir())]
+        out = []
+        for p in sorted(folder.iterdir()):
+            when = p.read_bytes().decode("ascii", "replace").strip()
+            try:
+                datetime.fromisoformat(when)
+            except ValueError:  # left in place: `maild fsck` names it
+                log.error("%s: not a time, redaction of this ticket skipped", p)
+                continue
+            out.append((p.name, when))
+        return out
 
     # -- tickets ---------------------------------------------------------------
     def _ticket_path(self, tid: str) -> str:
@@ -629,9 +696,11 @@ class Store:
         db = _db(path)
         try:
             docs = db.table("ticket").all()
-            if not docs:
-                return None
+            if len(docs) != 1 or docs[0].get("tid") != tid:  # (an empty file, too)
+                raise CorruptFile(path, "not a ticket file")
             return dict(docs[0]), [dict(m) for m in db.table("messages").all()]
+        except (KeyError, TypeError, AttributeError, ValueError) as e:  # not TinyDB's
+            raise CorruptFile(path, f"not a ticket file: {e!r}") from None
         finally:
             db.close()
 
@@ -673,6 +742,21 @@ class Store:
         return f"{self._root}/archive/{ticket['created_at'][:7]}.json"
 
     def _save_summary(self, ticket: dict[str, Any]) -> None:
+        """The ticket's row in open/ or its archive week. A summary file found corrupt
+        is set aside and rebuilt (see rebuild.set_aside), so that one bad file does
+        not stop the mail of every ticket whose row it holds."""
+        from maild.adapters.rebuild import set_aside
+
+        for _ in range(3):  # (open part, archive week, legacy month: each once)
+            try:
+                return self._save_summary_rows(ticket)
+            except CorruptFile as e:
+                if e.unreadable or "/tickets/" in e.path or not e.path.startswith(self._root):
+                    raise
+                set_aside(self, Path(e.path))
+        return self._save_summary_rows(ticket)
+
+    def _save_summary_rows(self, ticket: dict[str, Any]) -> None:
         summary = {k: ticket.get(k) for k in SUMMARY_FIELDS}
         tid = ticket["tid"]
         open_db = _db(open_part(self.root, tid), summary=True)
@@ -704,7 +788,7 @@ class Store:
             rows += self.open_summaries()
         if status in (None, "closed"):
             for path in sorted((self.root / "archive").glob("*.json")):
-                rows += [dict(r) for r in _summary_table(path)]
+                rows += [dict(r) for r in _readable_rows(path)]
         if status:
             rows = [r for r in rows if r["status"] == status]
         rows.sort(key=lambda r: (r["created_at"], r["tid"]))
@@ -742,7 +826,7 @@ class Store:
         rows: dict[str, dict[str, Any]] = {}
         # files of an older layout, if nothing locked the store since the upgrade, last
         for path in parts + legacy:
-            for r in _summary_table(path):
+            for r in _readable_rows(path):
                 rows.setdefault(r["tid"], dict(r))  # a part's row is the newer one
         return list(rows.values())
 
@@ -838,27 +922,34 @@ class Store:
             db.close()
 
     def registry(self) -> tuple[list[License], list[Group]]:
+        """Licenses and groups; CorruptFile if registry.json is not readable (mail
+        waits rather than be given a wrong level)."""
         db = self._registry()
         try:
-            lics = [
-                License(
-                    key=d["key"],
-                    level=d["level"],
-                    emails=tuple(d["emails"]),
-                    until=date.fromisoformat(d["until"]) if d.get("until") else None,
-                    name=d.get("name") or "",
-                )
-                for d in db.table("licenses").all()
-            ]
-            grps = [
-                Group(
-                    name=d["name"],
-                    level=d["level"],
-                    domains=tuple(d["domains"]),
-                    until=date.fromisoformat(d["until"]) if d.get("until") else None,
-                )
-                for d in db.table("groups").all()
-            ]
-            return lics, grps
+            return self._registry_items(db)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise CorruptFile(db.storage.path, f"not a registry: {e!r}") from None
         finally:
             db.close()
+
+    def _registry_items(self, db: TinyDB) -> tuple[list[License], list[Group]]:
+        lics = [
+            License(
+                key=d["key"],
+                level=d["level"],
+                emails=tuple(d["emails"]),
+                until=date.fromisoformat(d["until"]) if d.get("until") else None,
+                name=d.get("name") or "",
+            )
+            for d in db.table("licenses").all()
+        ]
+        grps = [
+            Group(
+                name=d["name"],
+                level=d["level"],
+                domains=tuple(d["domains"]),
+                until=date.fromisoformat(d["until"]) if d.get("until") else None,
+            )
+            for d in db.table("groups").all()
+        ]
+        return lics, grps

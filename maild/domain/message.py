@@ -7,6 +7,7 @@ and anything unreadable still yields a message with what could be read.
 from __future__ import annotations
 
 import email
+import email.parser
 import email.policy
 import functools
 import hashlib
@@ -18,7 +19,7 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-from maild.domain import recode
+from maild.domain import limits, recode
 from maild.domain.charset import b64decode_lenient, decode_bytes, decode_header
 from maild.domain.html import html_to_text
 from maild.domain.tid import message_ids, normalize_msgid
@@ -74,6 +75,8 @@ class ParsedMessage:
     reported_message_id: str | None = None
     # Why the body's charset may be wrong (domain.recode.doubt), for the staff notice.
     charset_doubt: str | None = None
+    # To/Cc past limits.max_recipients, as text: kept, never made participants
+    recipients_cut: str = ""
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -152,7 +155,7 @@ def _decode_raw(raw: object) -> str:
 
 def _header(msg: Message, name: str) -> str:
     raw = msg.get(name)
-    return "" if raw is None else _decode_raw(raw)
+    return "" if raw is None else _decode_raw(limits.head_of(str(raw)))
 
 
 _QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -167,30 +170,35 @@ def _decode_addr(addr: str) -> str:
     return _decode_raw(addr).replace(" ", "").lower() if not addr.isascii() else addr.lower()
 
 
-def _mailboxes(msg: Message, name: str) -> list[tuple[str, str]]:
+def _mailboxes(
+    msg: Message, name: str, limit: int = limits.MAX_RECIPIENTS, cut: list[str] | None = None
+) -> list[tuple[str, str]]:
     """(decoded display name, lower-cased address) of an address header, in order.
 
     Parsed before decoding: an encoded word is one opaque atom, so a display name
     that decodes to "Петров, Иван" cannot split the list, and one that decodes to
     "anna@example.com" or "<anna@example.com>" cannot pose as the address.
+    Only the first `limit` entries are parsed (the rest goes to `cut` as text).
     """
     out: list[tuple[str, str]] = []
     for value in msg.get_all(name, []):
-        raw = _UNFOLD_RE.sub(" ", str(value))
+        head, rest = limits.first_addresses(str(value), limit - len(out))
+        if rest and cut is not None:
+            cut.append(f"{name}: {rest}")
+        raw = _UNFOLD_RE.sub(" ", head)
         for display, addr in _getaddresses(raw):
             addr = addr.strip()
             # An encoded word is never an address (RFC 2047 section 5).
             if "@" in addr and "=?" not in addr:
-                out.append((_decode_raw(display).strip(), _decode_addr(addr)))
+                display = limits.cut(_decode_raw(display).strip(), limits.MAX_NAME)
+                out.append((display, _decode_addr(addr)))
     return out
 
 
-def _addresses(msg: Message, name: str) -> tuple[str, ...]:
-    out: list[str] = []
-    for _display, addr in _mailboxes(msg, name):
-        if addr not in out:
-            out.append(addr)
-    return tuple(out)
+def _addresses(
+    msg: Message, name: str, limit: int = limits.MAX_RECIPIENTS, cut: list[str] | None = None
+) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(addr for _display, addr in _mailboxes(msg, name, limit, cut)))
 
 
 def _sender(msg: Message) -> tuple[str, str]:
@@ -203,7 +211,7 @@ def _sender(msg: Message) -> tuple[str, str]:
     decoded as a last resort.
     """
     boxes = _mailboxes(msg, "from")
-    raw = " ".join(_UNFOLD_RE.sub(" ", str(v)) for v in msg.get_all("from", []))
+    raw = " ".join(_UNFOLD_RE.sub(" ", limits.head_of(str(v))) for v in msg.get_all("from", []))
     bare = _QUOTED_RE.sub('""', raw)
     for _ in range(5):  # comments nest
         bare = _COMMENT_RE.sub(" ", bare)
@@ -320,18 +328,30 @@ def _original_msgid(part: Message) -> str | None:
     return normalize_msgid(_header(inner, "message-id"))
 
 
-def parse(raw: bytes) -> ParsedMessage:
+def parse(raw: bytes, max_recipients: int = limits.MAX_RECIPIENTS) -> ParsedMessage:
     """Everything maild needs from a message; garbage in gives a message too."""
     problem = None
+    if limits.too_nested(raw):
+        msg, problem = _headers_only(raw), "MIME nesting over the cap: the body is raw text"
+    else:
+        try:
+            msg = email.message_from_bytes(raw, policy=_POLICY)
+        except RecursionError:
+            msg, problem = _headers_only(raw), "MIME nesting too deep: the body is raw text"
+        except Exception as e:  # pragma: no cover - the stdlib parser is lenient
+            msg = Message()
+            problem = f"unparseable: {e}"
     try:
-        msg = email.message_from_bytes(raw, policy=_POLICY)
-    except Exception as e:  # pragma: no cover - the stdlib parser is lenient
-        msg = Message()
-        problem = f"unparseable: {e}"
-    try:
-        return _parse(raw, msg, problem)
+        return _parse(raw, msg, problem, max_recipients)
     except Exception as e:
         return fallback_message(raw, f"unparseable: {type(e).__name__}: {e}")
+
+
+def _headers_only(raw: bytes) -> Message:
+    """The headers parsed, the whole body one text leaf (kept as raw text)."""
+    msg = email.parser.BytesParser(policy=_POLICY).parsebytes(raw, headersonly=True)
+    msg.set_type("text/plain")  # (not a multipart: its parts are not parsed)
+    return msg
 
 
 def fallback_message(raw: bytes, problem: str) -> ParsedMessage:
@@ -414,10 +434,16 @@ def _screen_headers(msg: Message) -> dict[str, tuple[str, ...]]:
         key = name.lower()
         if key in _SCREEN:
             found.setdefault(key, []).append(value)
-    return {h: tuple(_decode_raw(v) for v in found[h]) for h in SCREEN_HEADERS if h in found}
+    return {
+        h: tuple(_decode_raw(limits.head_of(str(v))) for v in found[h])
+        for h in SCREEN_HEADERS
+        if h in found
+    }
 
 
-def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
+def _parse(
+    raw: bytes, msg: Message, problem: str | None, max_recipients: int = limits.MAX_RECIPIENTS
+) -> ParsedMessage:
     from_name, from_addr = _safe(lambda: _sender(msg), ("", ""))
     groups: dict[int, _TextGroup] = {}  # in order of the first text leaf of each
     statuses: list[str] = []
@@ -460,17 +486,21 @@ def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
     msgid = normalize_msgid(_header(msg, "message-id")) or synthetic_msgid(raw)
     if msg.defects and problem is None and not msg.keys():
         problem = "no headers"
+    cut: list[str] = []
+    to = _safe(lambda: _addresses(msg, "to", max_recipients, cut), ())
+    cc = _safe(lambda: _addresses(msg, "cc", max(0, max_recipients - len(to)), cut), ())
+    refs = message_ids(_decode_raw(limits.head_of(str(msg.get("references") or "")[::-1])[::-1]))
     return ParsedMessage(
         message_id=msgid,
         from_addr=from_addr,
-        from_name=from_name,
-        to=_safe(lambda: _addresses(msg, "to"), ()),
-        cc=_safe(lambda: _addresses(msg, "cc"), ()),
-        reply_to=(_safe(lambda: _addresses(msg, "reply-to"), ()) or (None,))[0],
-        subject=" ".join(_header(msg, "subject").split()),
+        from_name=limits.cut(from_name, limits.MAX_NAME),
+        to=to,
+        cc=cc,
+        reply_to=(_safe(lambda: _addresses(msg, "reply-to", 1), ()) or (None,))[0],
+        subject=limits.cut(" ".join(_header(msg, "subject").split()), limits.MAX_SUBJECT),
         date=_date(msg),
         in_reply_to=tuple(message_ids(_header(msg, "in-reply-to"))),
-        references=tuple(message_ids(_header(msg, "references"))),
+        references=tuple(refs[-limits.MAX_REFERENCES :]),
         text=text.replace("\r\n", "\n").replace("\r", "\n"),
         attachments=tuple(attachments),
         headers=headers,
@@ -479,4 +509,5 @@ def _parse(raw: bytes, msg: Message, problem: str | None) -> ParsedMessage:
         parse_problem=problem,
         reported_message_id=reported,
         charset_doubt=doubt,
+        recipients_cut=limits.cut("\n".join(cut), limits.MAX_CUT_TEXT),
     )

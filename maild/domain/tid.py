@@ -16,6 +16,7 @@ PREFIX_RE = re.compile(
     re.IGNORECASE,
 )
 MSGID_RE = re.compile(r"<[^<>\s]+>")
+TID_RE = re.compile(r"\d{4}-\d{4}")  # a TID as stored (file names, index entries)
 
 
 def new_tid(exists=lambda tid: False) -> str:

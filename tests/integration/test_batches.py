@@ -25,9 +25,9 @@ def spooled(desk, monkeypatch):
     parses: Counter[bytes] = Counter()
     real_parse = runner.parse
 
-    def counted(raw: bytes):
+    def counted(raw: bytes, *args):
         parses[raw] += 1
-        return real_parse(raw)
+        return real_parse(raw, *args)
 
     monkeypatch.setattr(runner, "parse", counted)
     return app, keys, parses

@@ -1,0 +1,122 @@
+"""Derived files of the store rebuilt from the ticket files, their source of truth.
+
+Summaries (open/ parts, archive weeks) and the Message-ID index are derived from
+tickets/: what the store wrote there can always be written again. A derived file
+found corrupt is copied to lost+found/ (for a post-mortem) before it is replaced.
+`maild fsck` compares all of them with the tickets; a locked write that meets a
+corrupt summary file sets it aside on the spot (set_aside), so that one garbage file
+does not stop the mail of every ticket whose row it held.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from maild.adapters.durable import remove
+from maild.adapters.store import (
+    SUMMARY_FIELDS,
+    CorruptFile,
+    Store,
+    StoreUnavailable,
+    _db,
+    _parsed,
+    _upsert_summary,
+    open_part,
+)
+from maild.domain.tid import TID_RE
+
+log = logging.getLogger("maild.store")
+
+LOST_FOUND = "lost+found"
+
+
+def summary_of(ticket: dict[str, Any]) -> dict[str, Any]:
+    """The row of a ticket in open/ or its archive week (as Store._save_summary)."""
+    return {k: ticket.get(k) for k in SUMMARY_FIELDS}
+
+
+def ticket_tids(store: Store) -> Iterator[str]:
+    """TIDs of the ticket files, in name order (a listing: no file is opened)."""
+    top = store.root / "tickets"
+    for sub in sorted(os.listdir(top)):
+        folder = top / sub
+        if not folder.is_dir():
+            continue
+        for name in sorted(os.listdir(folder)):
+            tid = name[:-5] if name.endswith(".json") else ""
+            if TID_RE.fullmatch(tid):
+                yield tid
+
+
+def load_listed(store: Store, tid: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """A ticket for a listing: a corrupt file is logged and skipped (None)."""
+    try:
+        return store.load(tid)
+    except CorruptFile as e:
+        log.error("skipping a ticket file: %s", e)
+        return None
+
+
+def keep_copy(store: Store, path: Path) -> Path | None:
+    """Copy a corrupt file to lost+found/ (same relative path, a time suffix)."""
+    try:
+        rel = path.relative_to(store.root)
+    except ValueError:
+        return None
+    dest = store.root / LOST_FOUND / f"{rel}.{time.strftime('%Y%m%dT%H%M%S')}"
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+    except OSError as e:
+        log.error("%s: could not keep a copy in %s: %s", path, LOST_FOUND, e)
+        return None
+    return dest
+
+
+def set_aside(store: Store, path: Path) -> None:
+    """A corrupt summary file met while writing: keep a copy, replace it, and for a
+    part of open/ put back the rows of its tickets from their files (the part holds
+    ~1/256 of the open tickets: a listing of tickets/ and a few loads). An archive
+    week starts again empty; `maild fsck --repair` puts its rows back."""
+    copy = keep_copy(store, path)
+    _parsed.forget(os.fspath(path))
+    remove(path)
+    refilled = refill_open_part(store, path) if path.parent.name == "open" else 0
+    log.error(
+        "%s was corrupt: set aside (copy: %s), %s",
+        path,
+        copy or "none",
+        f"{refilled} open ticket(s) put back from their files"
+        if path.parent.name == "open"
+        else "its rows come back with `maild fsck --repair`",
+    )
+
+
+def refill_open_part(store: Store, part: Path) -> int:
+    """Upsert the summaries of the open tickets that belong in `part`."""
+    n = 0
+    db = _db(part, summary=True)
+    try:
+        for tid in ticket_tids(store):
+            if open_part(store.root, tid) != part:
+                continue
+            try:
+                loaded = store.load(tid)
+            except StoreUnavailable as e:
+                log.error("skipping a ticket file: %s", e)
+                continue
+            if loaded is not None and loaded[0].get("status") != "closed":
+                _upsert_summary(db, tid, summary_of(loaded[0]))
+                n += 1
+    finally:
+        db.close()
+    return n
+
+
+__all__ = ["CorruptFile", "keep_copy", "load_listed", "set_aside", "summary_of", "ticket_tids"]

@@ -1,0 +1,84 @@
+"""Caps that keep a hostile message's cost linear and its echo small (issue 18).
+
+Every header field is read from at most MAX_HEADER_CHARS characters; a subject is
+kept (and repeated in every mail about the ticket) up to MAX_SUBJECT characters; an
+address list yields its first `max_recipients` addresses, the rest is kept as text
+(never made participants); a message with more than MAX_CONTAINERS multipart or
+message/rfc822 containers is read as headers and raw text (the stdlib parser
+recurses once per level: 5,000 levels used to cost the sender, subject and text).
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_RECIPIENTS = 100  # addresses of To and Cc together (config: limits.max_recipients)
+MAX_SUBJECT = 300  # characters: "a few hundred", in storage and in every mail
+MAX_NAME = 200  # characters of a display name
+MAX_HEADER_CHARS = 16384  # characters of one header field looked at
+MAX_CUT_TEXT = 4096  # characters kept of the addresses past the cap
+MAX_REFERENCES = 50  # the newest Message-IDs of References looked up
+MAX_CONTAINERS = 100  # multipart/message containers parsed as MIME
+
+# the characters that change how an address list is split: quotes, comments,
+# angle brackets, escapes, and the comma itself
+_SPECIAL = re.compile(r'[",()<>\\]')
+_CONTAINER = re.compile(rb"(?i)boundary\s*=|message/(?:rfc822|global)")
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` of at most `limit` characters, an ellipsis marking a cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def head_of(value: str, limit: int = MAX_HEADER_CHARS) -> str:
+    """The part of a header field read at all: its start, cut at whitespace so
+    that an encoded word is not split (when there is any near the cut)."""
+    if len(value) <= limit:
+        return value
+    start = value[:limit]
+    space = max(start.rfind(" "), start.rfind("\t"))
+    return start[:space] if space > limit // 2 else start
+
+
+def first_addresses(value: str, limit: int) -> tuple[str, str]:
+    """(the part of an address list that holds its first `limit` entries, the rest).
+
+    Top-level commas are counted, outside quotes, comments and angle brackets; the
+    scan jumps from one special character to the next (in C) and stops at the
+    limit, so 100,000 addresses cost as much as `limit` of them."""
+    if limit <= 0:
+        return "", value
+    commas = depth = 0
+    quoted = angle = False
+    skip_at = -1  # the character a backslash escapes
+    for m in _SPECIAL.finditer(value):
+        ch, at = m.group(), m.start()
+        if at == skip_at:
+            continue
+        if ch == "\\" and (quoted or depth):
+            skip_at = at + 1
+        elif quoted:
+            quoted = ch != '"'
+        elif ch == '"':
+            quoted = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+        elif depth:
+            continue
+        elif ch == "<":
+            angle = True
+        elif ch == ">":
+            angle = False
+        elif ch == "," and not angle:
+            commas += 1
+            if commas >= limit:
+                return value[:at], value[at + 1 :].strip()
+    return value, ""
+
+
+def too_nested(raw: bytes) -> bool:
+    """More MIME containers than the parser is given (see the module docstring)."""
+    return any(n > MAX_CONTAINERS for n, _ in enumerate(_CONTAINER.finditer(raw), 1))

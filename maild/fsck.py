@@ -1,0 +1,294 @@
+"""`maild fsck [--repair]`: the store checked against the spool and its own tickets.
+
+The spool is the record of what arrived: every processed message (spool/cur) must be
+in some ticket, under its Message-ID (or the synthetic id of mail stored as raw
+text). Summaries (open/ parts, archive weeks) and the Message-ID index are derived
+from the ticket files and compared with what they would be. One line per problem;
+exit 0 clean, 1 problems found. With --repair, under the store lock: derived files
+are rewritten from the tickets (a corrupt one copied to lost+found/ first), a
+corrupt ticket file is set aside and the mail it held is put back into spool/new,
+where `maild serve` processes it again into the same TID (the Message-ID index
+still names it); exit 0 when everything found was fixed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import date
+from email.parser import BytesHeaderParser
+from pathlib import Path
+from typing import Any
+
+from maild.adapters.durable import move_durably, remove, write_atomic
+from maild.adapters.rebuild import keep_copy, summary_of, ticket_tids
+from maild.adapters.store import (
+    LEGACY_OPEN,
+    CorruptFile,
+    DurableJSONStorage,
+    StoreUnavailable,
+    _hash,
+    _parsed,
+    _summary_table,
+    open_part,
+)
+from maild.app import App
+from maild.domain.message import synthetic_msgid
+from maild.domain.tid import TID_RE, normalize_msgid
+
+EX_OK, EX_FAIL = 0, 1
+TABLE = "_default"  # TinyDB's default table: the rows of a summary file
+
+
+@dataclass
+class Fsck:
+    app: App
+    repair: bool
+    problems: list[str] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
+    pending: int = 0  # spooled, not processed yet: not a problem
+    # what the ticket files say
+    tickets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    msgids: dict[str, str] = field(default_factory=dict)  # received Message-ID -> TID
+    all_ids: set[str] = field(default_factory=set)  # every message id in a ticket
+    first_seen: dict[str, str] = field(default_factory=dict)  # address hash -> date
+
+    @property
+    def root(self) -> Path:
+        return self.app.store.root
+
+    def problem(self, path: Path | str, what: str, fix: str | None = None) -> None:
+        rel = os.path.relpath(path, self.root)
+        self.problems.append(f"{rel}: {what}")
+        if self.repair and fix:
+            self.fixed.append(f"{rel}: {fix}")
+
+    # -- tickets ---------------------------------------------------------------
+    def read_tickets(self) -> None:
+        store = self.app.store
+        for tid in ticket_tids(store):
+            try:
+                loaded = store.load(tid)
+            except CorruptFile as e:
+                path = Path(e.path)
+                if e.unreadable:  # its owner or mode is wrong, or the disk: not repaired
+                    self.problem(path, f"{e} (not repaired: fix the file's owner or mode)")
+                    continue
+                self.problem(path, "corrupt ticket file", "set aside; its mail is re-queued")
+                if self.repair:
+                    keep_copy(store, path)
+                    remove(path)
+                continue
+            if loaded is None:
+                continue
+            ticket, messages = loaded
+            self.tickets[tid] = ticket
+            for m in messages:
+                mid = m.get("message_id")
+                self.all_ids.add(mid)
+                if "spool_key" in m and mid:  # received mail (ours carry a signed id)
+                    self.msgids.setdefault(mid, tid)
+            requester = ticket.get("requester")
+            if requester:
+                key = _hash(requester)
+                day = ticket["created_at"][:10]
+                self.first_seen[key] = min(self.first_seen.get(key, day), day)
+
+    # -- summaries -------------------------------------------------------------
+    def expected_summaries(self) -> dict[Path, dict[str, dict[str, Any]]]:
+        """Summary file -> TID -> row, as the ticket files say."""
+        out: dict[Path, dict[str, dict[str, Any]]] = {}
+        for tid, ticket in self.tickets.items():
+            if ticket.get("status") == "closed":
+                year, week, _ = date.fromisoformat(ticket["created_at"][:10]).isocalendar()
+                path = self.root / "archive" / f"{year}-W{week:02d}.json"
+            else:
+                path = open_part(self.root, tid)
+            out.setdefault(path, {})[tid] = summary_of(ticket)
+        return out
+
+    def summary_files(self) -> list[Path]:
+        files = sorted((self.root / "open").glob("*.json"))
+        files += sorted((self.root / "archive").glob("*.json"))
+        legacy = self.root / LEGACY_OPEN
+        return files + ([legacy] if legacy.exists() else [])
+
+    def check_summaries(self) -> None:
+        expected = self.expected_summaries()
+        for path in sorted(set(self.summary_files()) | set(expected)):
+            want = expected.get(path, {})
+            try:
+                rows = _summary_table(path) if path.exists() else []
+            except StoreUnavailable as e:
+                self.problem(path, f"corrupt summary file ({e})", "rebuilt from the tickets")
+                if self.repair:
+                    keep_copy(self.app.store, path)
+                    self.write_summary(path, want)
+                continue
+            have = {r.get("tid"): r for r in rows if isinstance(r, dict)}
+            wrong = sorted(t for t in want if have.get(t) != want[t])
+            extra = sorted(str(t) for t in have if t not in want)
+            if not wrong and not extra and len(have) == len(rows):
+                continue
+            what = []
+            if wrong:
+                what.append(f"{len(wrong)} row(s) missing or stale ({', '.join(wrong[:5])})")
+            if extra:
+                what.append(f"{len(extra)} row(s) of no such ticket here ({', '.join(extra[:5])})")
+            if len(have) != len(rows):
+                what.append("malformed rows")
+            self.problem(path, "; ".join(what), "rebuilt from the tickets")
+            if self.repair:
+                self.write_summary(path, want)
+
+    def write_summary(self, path: Path, rows: dict[str, dict[str, Any]]) -> None:
+        storage = DurableJSONStorage(str(path), cache=True)
+        _parsed.forget(os.fspath(path))
+        if not rows:
+            remove(path)
+            return
+        table = {str(n): row for n, row in enumerate(rows.values(), 1)}
+        storage.write({TABLE: table})
+
+    # -- indexes ---------------------------------------------------------------
+    def index_files(self, kind: str) -> Iterator[Path]:
+        top = self.root / "index" / kind
+        if not top.is_dir():
+            return
+        for sub in sorted(os.listdir(top)):
+            folder = top / sub
+            if folder.is_dir():
+                for name in sorted(os.listdir(folder)):
+                    if not name.startswith("."):  # (temp files of a write)
+                        yield folder / name
+
+    def check_msgid_index(self) -> None:
+        by_path = {self._index_path("msgid", mid): tid for mid, tid in self.msgids.items()}
+        for path in self.index_files("msgid"):
+            if path in by_path:
+                continue
+            value = path.read_bytes().decode("ascii", "replace").strip()
+            if not TID_RE.fullmatch(value):
+                self.problem(path, "Message-ID index entry is not a TID", "removed")
+                if self.repair:
+                    keep_copy(self.app.store, path)
+                    remove(path)
+        for path, tid in by_path.items():
+            try:
+                value = path.read_bytes().decode("ascii", "replace").strip()
+            except FileNotFoundError:
+                value = None
+            if value == tid:
+                continue
+            what = "missing" if value is None else f"says {value[:20]!r}"
+            self.problem(path, f"Message-ID index of a message in {tid}: {what}", "rewritten")
+            if self.repair:
+                if value is not None:
+                    keep_copy(self.app.store, path)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(path, tid.encode())
+
+    def check_address_index(self) -> None:
+        for path in self.index_files("address"):
+            try:
+                ok = isinstance(json.loads(path.read_bytes()), dict)
+            except ValueError:
+                ok = False
+            if ok:
+                continue
+            day = self.first_seen.get(path.name)
+            self.problem(path, "corrupt address index entry", "rewritten")
+            if self.repair:
+                keep_copy(self.app.store, path)
+                write_atomic(path, json.dumps({"first_seen": day} if day else {}).encode())
+
+    def _index_path(self, kind: str, key: str) -> Path:
+        h = _hash(key)
+        return self.root / "index" / kind / h[:2] / h
+
+    def check_registry(self) -> None:
+        try:
+            self.app.store.registry()
+        except CorruptFile as e:
+            # not derived from anything: only a backup (or `license add` again) restores it
+            self.problem(e.path, "corrupt registry: restore it from a backup (not repaired)")
+
+    # -- the spool ---------------------------------------------------------------
+    def check_spool(self) -> None:
+        spool = self.app.spool
+        self.pending = len(os.listdir(spool.root / "new"))
+        cur = spool.root / "cur"
+        for name in sorted(os.listdir(cur)):
+            path = cur / name
+            try:
+                raw = path.read_bytes()
+            except OSError as e:
+                self.problem(path, f"unreadable: {e.strerror}")
+                continue
+            ids = {spooled_msgid(raw), synthetic_msgid(raw)}
+            if ids & self.all_ids:
+                continue
+            self.problem(path, f"{spooled_msgid(raw)} is in no ticket", "re-queued to spool/new")
+            if self.repair:
+                move_durably(path, spool.root / "new" / name.split(":", 1)[0])
+
+    def run(self) -> None:
+        lock = self.app.store.locked(timeout=120) if self.repair else nullcontext()
+        with lock:
+            self.read_tickets()
+            self.check_summaries()
+            self.check_msgid_index()
+            self.check_address_index()
+            self.check_registry()
+            self.check_spool()
+            if self.repair:
+                self.remove_leftovers()
+
+    def remove_leftovers(self) -> None:
+        """Temp files of interrupted writes (issue 18, item 5: adapters.leftovers, on
+        its own branch; until that is merged there is nothing to call)."""
+        try:
+            from maild.adapters.leftovers import remove_leftovers  # type: ignore[import-not-found]
+        except ImportError:
+            return
+        for path in remove_leftovers(self.root):
+            self.problem(path, "temp file of an interrupted write", "removed")
+
+
+def spooled_msgid(raw: bytes) -> str:
+    """The Message-ID parse() gives a spooled message (headers only: cheap)."""
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    msg = BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
+    return normalize_msgid(str(msg.get("message-id") or "")) or synthetic_msgid(raw)
+
+
+def cmd_fsck(app: App, args: argparse.Namespace) -> int:
+    """Print one line per problem (and what was fixed); exit 0 clean, 1 not."""
+    check = Fsck(app, repair=args.repair)
+    check.run()
+    unfixed = len(check.problems) - len(check.fixed)
+    if args.json:
+        json.dump(
+            {"problems": check.problems, "fixed": check.fixed, "pending": check.pending},
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
+        sys.stdout.write("\n")
+    else:
+        for line in check.problems:
+            print(line)
+        for line in check.fixed:
+            print(f"fixed: {line}")
+        print(
+            f"{len(check.tickets)} ticket(s), {len(check.problems)} problem(s)"
+            + (f", {len(check.fixed)} fixed" if args.repair else "")
+            + (f"; {check.pending} message(s) waiting in spool/new" if check.pending else "")
+        )
+    return EX_OK if (unfixed == 0 if args.repair else not check.problems) else EX_FAIL

@@ -1,0 +1,171 @@
+"""Hostile sizes cost linear time and bounded memory (issue 18, item 7): through
+`maild ingest` (the real CLI) and `maild serve` as a subprocess, with a real relay
+sink. Each case is bounded to seconds."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import socket
+import time
+
+from tests.helpers import Daemon, Desk, free_port, make_mail
+
+
+def _stored_messages(desk: Desk, tid: str) -> list[dict]:
+    path = desk.root / "data" / "tickets" / tid[:2] / f"{tid}.json"
+    return list(json.loads(path.read_bytes())["messages"].values())
+
+
+def _raw(headers: str, body: str = "Здравствуйте, помогите.\r\n") -> bytes:
+    return (headers + "Message-ID: <hostile@client.example>\r\n\r\n" + body).encode()
+
+
+def test_100k_addresses_in_to_are_linear_and_never_participants(desk, sink):
+    addrs = ", ".join(f"user{i}@example{i % 50}.com" for i in range(100_000))
+    raw = _raw(f"From: ivan@shop.ru\r\nTo: support@example.com, {addrs}\r\nSubject: много\r\n")
+    started = time.monotonic()
+    tid = desk.ingest_tid(raw)
+    elapsed = time.monotonic() - started
+    assert elapsed < 10, elapsed  # quadratic was 50 s of CPU for the parse alone
+    first = _stored_messages(desk, tid)[0]
+    assert len(first["to"]) == 100  # limits.max_recipients
+    assert "user99999@example49.com" not in first["to"]
+    assert first["recipients_cut"].startswith("to: user99@")  # the rest: text, capped
+    assert len(first["recipients_cut"]) <= 4096
+    desk.flush()
+    # the confirmation goes to the sender only; no address of the list gets mail
+    assert sorted({r for m in sink.received for r in m.rcpt_tos}) == [
+        "anna@example.com",
+        "boris@example.com",
+        "ivan@shop.ru",
+    ]
+
+
+def test_10mb_subject_gives_a_small_confirmation(desk, sink):
+    raw = _raw(f"From: ivan@shop.ru\r\nTo: support@example.com\r\nSubject: {'Ы' * 5_000_000}\r\n")
+    assert len(raw) > 10_000_000
+    tid = desk.ingest_tid(raw)
+    assert 250 < len(desk.ticket(tid)["subject"]) <= 300
+    desk.flush()
+    confirmation = sink.to("ivan@shop.ru")
+    assert len(confirmation) == 1
+    assert len(confirmation[0].raw) < 20_000
+    assert f"[TID#{tid}]" in confirmation[0].subject
+    ticket_file = desk.root / "data" / "tickets" / tid[:2] / f"{tid}.json"
+    assert ticket_file.stat().st_size < 100_000
+
+
+def test_5000_nested_multiparts_keep_sender_subject_and_text(desk, sink):
+    depth = 5000
+    s = (
+        "From: Иван <ivan@shop.ru>\r\nTo: support@example.com\r\nSubject: вложенность\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b0"\r\n\r\n'
+    )
+    for i in range(1, depth):
+        s += f'--b{i - 1}\r\nContent-Type: multipart/mixed; boundary="b{i}"\r\n\r\n'
+    s += f"--b{depth - 1}\r\nContent-Type: text/plain\r\n\r\nтекст письма\r\n--b{depth - 1}--\r\n"
+    s += "".join(f"--b{i}--\r\n" for i in range(depth - 2, -1, -1))
+    tid = desk.ingest_tid(s.encode())
+    t = desk.ticket(tid)
+    assert t["requester"] == "ivan@shop.ru"
+    assert t["subject"] == "вложенность"
+    assert "текст письма" in t["messages"][0]["text"]
+
+
+def _smtp_desk(desk: Desk, **smtp) -> Daemon:
+    desk.sections["smtp"] = {"listen": f"127.0.0.1:{free_port()}", **smtp}
+    desk.write_config()
+    return Daemon(desk).start()
+
+
+def _greeting(port: int) -> tuple[socket.socket, bytes]:
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    return s, s.recv(200)
+
+
+def test_connections_over_the_cap_get_421_and_are_logged(desk, sink):
+    daemon = _smtp_desk(desk, max_connections=3)
+    try:
+        held = [_greeting(daemon.port) for _ in range(3)]
+        assert all(g.startswith(b"220") for _, g in held)
+        extra, greeting = _greeting(daemon.port)
+        assert greeting.startswith(b"421 4.7.0")
+        assert extra.recv(10) == b""  # and closed
+        extra.close()
+        held.pop()[0].close()
+        time.sleep(0.2)
+        with smtplib.SMTP("127.0.0.1", daemon.port, timeout=5) as c:  # real mail again
+            c.sendmail("ivan@shop.ru", ["support@example.com"], make_mail(sender="ivan@shop.ru"))
+        for s, _ in held:
+            s.close()
+    finally:
+        assert daemon.stop() == 0
+    assert "421 too many connections" in daemon.logtext()
+
+
+def test_idle_sessions_are_closed_but_slow_data_that_progresses_is_not(desk, sink):
+    daemon = _smtp_desk(desk, timeout=1)
+    try:
+        idle, _ = _greeting(daemon.port)
+        idle.settimeout(5)
+        started = time.monotonic()
+        assert idle.recv(100) == b""  # closed after the idle timeout
+        assert 0.5 < time.monotonic() - started < 4
+        idle.close()
+        s, _ = _greeting(daemon.port)
+        for line in (b"EHLO c\r\n", b"MAIL FROM:<ivan@shop.ru>\r\n"):
+            s.sendall(line)
+            time.sleep(0.1)
+        s.sendall(b"RCPT TO:<support@example.com>\r\nDATA\r\n")
+        time.sleep(0.3)
+        mail = make_mail(sender="ivan@shop.ru", body="медленно\n" * 200)
+        chunks = [mail[i : i + len(mail) // 6 + 1] for i in range(0, len(mail), len(mail) // 6 + 1)]
+        for chunk in chunks:  # 2.4 s in all: over the timeout, never idle for it
+            s.sendall(chunk)
+            time.sleep(0.4)
+        s.sendall(b"\r\n.\r\n")
+        time.sleep(0.5)
+        replies = s.recv(4000).decode()
+        s.close()
+        assert "250 2.0.0 Message accepted" in replies, replies
+    finally:
+        assert daemon.stop() == 0
+
+
+def test_large_data_goes_to_disk_as_it_arrives_byte_exact(tmp_path):
+    """A body past 1 MB is written to spool/tmp while it arrives and adopted by the
+    spool: the same bytes as in memory (dots removed across the pieces), 552 over
+    the limit and 500 for a long line with no file left behind."""
+    from aiosmtpd.controller import Controller
+
+    from maild.adapters.listener import MaildSMTP, SupportHandler
+    from maild.adapters.spool import Spool
+
+    spool = Spool(tmp_path / "spool")
+    keys: list[str] = []
+    handler = SupportHandler(spool, lambda a: a == "support@example.com", keys.append)
+
+    class Server(Controller):
+        def factory(self):
+            return MaildSMTP(self.handler, data_size_limit=5_000_000, decode_data=False)
+
+    ctl = Server(handler, hostname="127.0.0.1", port=free_port())
+    ctl.start()
+    try:
+        lines = [b"." * (i % 3) + b"x" * (i % 97) + b"\r\n" for i in range(80_000)]
+        body = b"Subject: big\r\n\r\n" + b"".join(lines)  # ~4 MB, dots everywhere
+        with smtplib.SMTP("127.0.0.1", ctl.port, timeout=30) as c:
+            c.sendmail("ivan@shop.ru", ["support@example.com"], body)
+            assert spool.read(keys[-1]) == body
+            for bad, code in ((body + body, 552), (body + b"y" * 2000 + b"\r\n", 500)):
+                c.mail("ivan@shop.ru")
+                c.rcpt("support@example.com")
+                assert c.data(bad)[0] == code  # (smtplib's data() returns the reply)
+            assert len(keys) == 1
+            small = b"Subject: small\r\n\r\nhi\r\n"  # the same session, in memory again
+            c.sendmail("ivan@shop.ru", ["support@example.com"], small)
+            assert len(keys) == 2 and spool.read(keys[-1]) == small
+    finally:
+        ctl.stop()
+    assert list((tmp_path / "spool" / "tmp").iterdir()) == []

@@ -1,0 +1,26 @@
+"""domain.limits: address lists cut at the cap by top-level commas only."""
+
+from __future__ import annotations
+
+from email.utils import getaddresses
+
+from maild.domain.limits import MAX_CONTAINERS, cut, first_addresses, head_of, too_nested
+
+
+def test_commas_inside_quotes_comments_and_angles_do_not_count():
+    value = '"Петров, Иван" <a@x.ru>, (c, d) b@x.ru, <"q,r"@x.ru>, "esc \\", ," <c@x.ru>, d@x.ru'
+    head, rest = first_addresses(value, 4)
+    assert [a for _, a in getaddresses([head])] == ["a@x.ru", "b@x.ru", '"q,r"@x.ru', "c@x.ru"]
+    assert rest == "d@x.ru"
+
+
+def test_short_lists_are_whole_and_a_zero_cap_keeps_all_as_text():
+    assert first_addresses("a@x.ru, b@x.ru", 100) == ("a@x.ru, b@x.ru", "")
+    assert first_addresses("a@x.ru", 0) == ("", "a@x.ru")
+
+
+def test_caps_on_text_and_nesting():
+    assert cut("абв", 5) == "абв" and cut("абвгдеж", 5) == "абвг…"
+    assert head_of("x " * 20, 10) == "x x x x x"
+    assert not too_nested(b"boundary=x\r\n" * MAX_CONTAINERS)
+    assert too_nested(b"Boundary = x\r\n" * (MAX_CONTAINERS + 1))
