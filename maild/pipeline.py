@@ -577,9 +577,8 @@ def process(
     """Take one raw message all the way to the store and the outbox."""
     from maild.effects import apply
 
-    msg = without_tokens(
-        app, msg or parse(raw, app.config.limits.max_recipients)
-    )  # quoted site links: not kept
+    msg = msg or parse(raw, app.config.limits.max_recipients)
+    msg = without_tokens(app, msg)  # quoted site links: not kept
     scr = screen(msg, app.config.support.address)
     with app.store.locked():
         resumed = app.store.tid_for_msgid(msg.message_id)
