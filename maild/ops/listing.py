@@ -23,6 +23,7 @@ from operator import itemgetter
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from maild.adapters.rebuild import load_listed
 from maild.adapters.store import Store
 
 
@@ -163,7 +164,7 @@ def print_json(found: Iterable[dict[str, Any]], store: Store, as_json: Any, out:
     n = 0
     out.write("[")
     for r in found:
-        loaded = store.load(r["tid"])
+        loaded = load_listed(store, r["tid"])  # a corrupt file: logged and skipped
         if loaded is None:
             continue
         text = json.dumps(as_json(*loaded), ensure_ascii=False, indent=2)
