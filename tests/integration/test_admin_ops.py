@@ -11,7 +11,7 @@ from maild import jobs
 from maild.app import App
 from maild.config import load
 from maild.runner import ingest
-from tests.helpers import Desk, make_mail
+from tests.helpers import Desk, make_mail, staff_to
 
 MSK = ZoneInfo("Europe/Moscow")
 IVAN = "ivan@shop-example.ru"
@@ -23,8 +23,12 @@ PNG = (
 
 
 def staff_reply(tid: str, body: str) -> bytes:
+    """A staff reply sent where the notice's signed Reply-To points (counts as staff)."""
     return make_mail(
-        sender="Анна <anna@example.com>", subject=f"Re: Новое обращение [TID#{tid}]", body=body
+        sender="Анна <anna@example.com>",
+        to=staff_to(tid),
+        subject=f"Re: Новое обращение [TID#{tid}]",
+        body=body,
     )
 
 

@@ -85,7 +85,9 @@ def test_backup_under_smtp_load_restores_every_ticket_and_queued_mail(tmp_path):
     for t in mine.values():
         out = [m["message_id"] for m in t["messages"] if m["direction"] == "out"]
         assert out and set(out) <= queued_ids
-    assert {m["tid"] for m in queued.values()} <= set(mine)
+    # ticket mail belongs to a restored ticket; reports (the morning digest, which the
+    # daemon's first tick may queue once tickets exist) belong to none
+    assert {m["tid"] for m in queued.values() if m["kind"] != "report"} <= set(mine)
 
     # nothing accepted before the backup began is lost: a ticket, or pending in the spool
     pending = b"".join(p.read_bytes() for p in (target / "spool" / "new").iterdir())

@@ -16,11 +16,12 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import DATA, ROOT, Desk, Result
+from tests.helpers import DATA, ROOT, Desk, Result, free_port, make_mail
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
@@ -55,6 +56,8 @@ def owned(sink):
     base = Path(tempfile.mkdtemp(prefix="maild-root-"))
     base.chmod(0o755)
     desk = Desk(base, sink.port)
+    desk.sections["support"].pop("reply_secret")  # the store makes and keeps its own
+    desk.write_config()
     data = base / "data"
     data.mkdir()
     os.chown(data, OWNER.pw_uid, OWNER.pw_gid)
@@ -91,9 +94,34 @@ def strangers(root: Path) -> list[str]:
     return out
 
 
+def serve_until(desk: Desk, python: str, done: Path, timeout: float = 20) -> None:
+    """`maild serve` started by root, stopped (SIGTERM) once `done` exists."""
+    p = subprocess.Popen(
+        [python, "-m", "maild", "--config", str(desk.config), "serve"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=ENV,
+        cwd="/",
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while not done.exists() and p.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        p.terminate()
+        err = p.communicate(timeout=30)[1].decode()
+    assert done.exists() and "Traceback" not in err, err
+
+
 def test_root_commands_leave_only_the_owners_files(owned, sink):
     desk, python = owned
     data = Path(desk.sections["storage"]["path"])
+    # the site too: its key (web_secret) is kept in the storage
+    desk.sections["web"] = {
+        "listen": f"127.0.0.1:{free_port()}",
+        "base_url": "https://support.example.com",
+    }
+    desk.write_config()
     r = run(desk, python, "check-config")
     assert r.code == 0, r.err
     assert list(data.iterdir()) == []  # check-config created nothing
@@ -102,17 +130,24 @@ def test_root_commands_leave_only_the_owners_files(owned, sink):
         ("license", "add", "--key", "K-1", "--level", "vip", "--email", "ivan@shop-example.ru"),
         ("group", "add", "--name", "Shop", "--level", "standard", "--domain", "shop.example"),
         ("ingest", "-"),
+        ("block", "add", "spam@bad.example"),
+        ("ingest", "-"),  # from the blocked sender: quarantined
         ("ticket", "list"),
         ("outbox", "list"),
         ("outbox", "flush"),
         ("jobs", "run"),
         ("status",),
     ]
+    spam = make_mail(sender="spam@bad.example", subject="Выгодное предложение")
+    inputs = iter((mail, spam))
     for args in steps:
-        r = run(desk, python, *args, stdin=mail if args[0] == "ingest" else b"")
+        r = run(desk, python, *args, stdin=next(inputs) if args[0] == "ingest" else b"")
         assert r.code in (0, 1, 2) and "Traceback" not in r.err, (args, r)
     assert len(sink.wait_for(2, timeout=5)) >= 1  # the confirmation went out
-    assert (data / "registry.json").exists() and (data / "reply_secret").exists()
+    serve_until(desk, python, data / "run" / "scheduler_run")  # the daemon's own files
+    made = ("registry.json", "reply_secret", "web_secret", "digest.last", "blocklist.json")
+    assert all((data / name).exists() for name in made)
+    assert list((data / "quarantine").glob("*.json")) and (data / "spool" / "claimed").is_dir()
     assert strangers(data) == []
     # ... and the service, as nobody, can go on using all of it
     r = run(desk, python, "license", "add", "--key", "K-2", "--level", "vip", "--email", "a@b.c")
