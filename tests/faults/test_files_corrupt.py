@@ -167,3 +167,13 @@ def test_garbage_address_index_is_read_as_new(desk, sink):
     _index_file(desk, "address", "c@shop.ru").write_bytes(GARBAGE)
     desk.ingest_tid(make_mail(sender="c@shop.ru", subject="второй вопрос"))
     assert len(desk.tickets()) == 2
+
+
+def test_garbage_redaction_mark_does_not_stop_the_jobs(desk, sink):
+    tids = _open_tickets(desk, 2)
+    mark = _data(desk) / "index" / "redact" / tids[0]
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    mark.write_bytes(GARBAGE)
+    jobs = desk.run("jobs", "run", "--now", _later(), "--json")
+    assert jobs.code == 0, jobs.err
+    assert jobs.json()["reminders"] == 2
