@@ -12,7 +12,6 @@ from typing import Any
 from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.ops import listing
-from maild.ops.backup import BackupError, backup, restore
 
 EX_OK, EX_FAIL, EX_TEMPFAIL, EX_CONFIG = 0, 1, 75, 78
 
@@ -23,6 +22,8 @@ def _json(data: Any) -> None:
 
 
 def cmd_backup(app: App, args: argparse.Namespace) -> int:
+    from maild.ops.backup import BackupError, backup  # (tarfile: not for every command)
+
     dest = Path(args.dest).expanduser().resolve()
     try:
         snap, dest = backup(app.config.storage_path, dest, app.store.locked)
@@ -55,6 +56,8 @@ def cmd_backup(app: App, args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Needs no config: the storage it rebuilds is named on the command line."""
+    from maild.ops.backup import BackupError, restore
+
     target = Path(args.storage).expanduser()
     try:
         manifest = restore(Path(args.archive), target)

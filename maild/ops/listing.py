@@ -134,18 +134,35 @@ class TimeFormat:
 HEADER = f"{'TID':<10} {'status':<8} {'level':<12} {'created':<17} {'due':<17} requester / subject"
 
 
+class _Padded(dict):
+    """Column text padded to its width, made once per distinct value."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+
+    def __missing__(self, value: Any) -> str:
+        text = f"{value or '':<{self.width}}"
+        self[value] = text
+        return text
+
+
 def print_table(found: Iterable[dict[str, Any]], fmt: TimeFormat, out: TextIO) -> int:
     """The plain listing, written in chunks; the number of rows."""
     n = 0
     lines: list[str] = []
+    statuses, levels = _Padded(8), _Padded(12)
+    no_due = " " * 17
     for r in found:
         if not n:
             lines.append(HEADER)
         n += 1
         flag = "!" if r.get("critical") else " "
+        due = r["reaction_due"]
+        # (a time is always 16 characters: "25.11.2026 15:30")
         lines.append(
-            f"{r['tid']:<10}{flag}{r['status']:<8} {r['level']:<12} "
-            f"{fmt(r['created_at']):<17} {fmt(r['reaction_due']):<17} "
+            f"{r['tid']:<10}{flag}{statuses[r['status']]} {levels[r['level']]} "
+            f"{fmt(r['created_at'])}  {f'{fmt(due)} ' if due else no_due} "
             f"{r['requester']}  {r['subject']}"
         )
         if len(lines) >= 2048:

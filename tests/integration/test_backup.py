@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.helpers import Daemon, Desk, free_port, make_mail
 
-TOTAL = 40  # mails sent; the backup starts after BEFORE of them were accepted
+TOTAL = 80  # mails sent; the backup starts after BEFORE of them were accepted
 BEFORE = 15
 
 
@@ -71,7 +71,8 @@ def test_backup_under_smtp_load_restores_every_ticket_and_queued_mail(tmp_path):
     theirs = {t["tid"]: t for t in live.tickets()}
     assert len(mine) == figures["tickets"] > 0
     for tid, t in mine.items():  # a ticket is not changed by later mail (all new)
-        assert t == theirs[tid]
+        assert t == theirs[tid]  # the whole `ticket show --json` shape, messages included
+    for tid in list(mine)[:5]:
         assert restored.ticket(tid) == live.ticket(tid)
 
     # queued mail: the same records, and each ticket's mail is queued with it
