@@ -19,7 +19,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from maild.adapters.store import StoreUnavailable
+from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.config import ConfigError
 from maild.domain.logid import message_id_for_log
@@ -145,6 +145,11 @@ def run_batch(
                 began = time.monotonic()
                 try:
                     decision = process_key(app, key, parsed.get(key), claimed=True)
+                except CorruptFile as e:
+                    # one unreadable store file holds back only the mail that needs it
+                    # (released below; the rescan retries it): the rest goes on
+                    log.error("spool %s: waits until `maild fsck --repair`: %s", key, e)
+                    continue
                 except MessageFailed as e:
                     result.failed.append((key, str(e)))
                     continue
