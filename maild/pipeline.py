@@ -414,7 +414,9 @@ def _decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str,
         "merged_into": ticket.get("merged_into"),
     }
     if replied:
-        record.update(direction="out", text=body, folded=notices)
+        # an "out" record names whom it went to (the customers, not the signed address
+        # staff wrote to): robots.answered finds the last mail a customer got by it
+        record.update(direction="out", text=body, folded=notices, to=list(customers))
         relay_c = {**c, "subject": ticket["subject"] or ctx.common["subject"]}
         outgoing.append(_one_mail(ctx, customers, relay_c, notices, body))
     else:

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 
 from maild.domain.calendar import BusinessCalendar
-from tests.helpers import Desk, make_mail
+from tests.helpers import Desk, make_mail, staff_to
 from tests.integration.test_staff_e2e import open_ticket, staff_reply
 
 CUSTOMER = "ivan@shop-example.ru"
@@ -148,7 +148,7 @@ def test_status_question_changes_nothing_and_rating_gets_thanks(desk, sink):
 def html_only(tid: str, html: str) -> bytes:
     m = EmailMessage()
     m["From"] = "Анна <anna@example.com>"
-    m["To"] = "support@example.com"
+    m["To"] = staff_to(tid)  # the notice's Reply-To, signed for Anna
     m["Subject"] = f"RE: [TID#{tid}]"
     m["Message-ID"] = "<outlook-1@example.com>"
     m.set_content(html, subtype="html", charset="utf-8")

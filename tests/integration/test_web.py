@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from maild.web import tokens
-from tests.helpers import Daemon, make_mail
+from tests.helpers import Daemon, make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.webclient import link_in, post, request, site_desk
 
@@ -42,9 +42,9 @@ def site(tmp_path_factory):
     sink.stop()
 
 
-def mail_in(daemon, raw: bytes, sender: str = CUSTOMER) -> None:
+def mail_in(daemon, raw: bytes, sender: str = CUSTOMER, to: str = "support@example.com") -> None:
     with smtplib.SMTP("127.0.0.1", daemon.port) as s:
-        s.sendmail(sender, ["support@example.com"], raw)
+        s.sendmail(sender, [to], raw)
 
 
 @pytest.fixture(scope="module")
@@ -201,10 +201,17 @@ def test_body_cap_rating_only_when_closed_and_reopen(site):
     assert big.status == 413 and "не больше 977 КБ" in big.text
     early = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
     assert early.status == 400 and desk.ticket(tid).get("rating") is None
+    reply_to = staff_to(tid)  # the notice's Reply-To: what makes the reply count as staff
     mail_in(
         daemon,
-        make_mail(sender="anna@example.com", subject=f"Re: x [TID#{tid}]", body="#close\nГотово."),
+        make_mail(
+            sender="anna@example.com",
+            to=reply_to,
+            subject=f"Re: x [TID#{tid}]",
+            body="#close\nГотово.",
+        ),
         "anna@example.com",
+        reply_to,
     )
     assert wait_until(lambda: desk.ticket(tid)["status"] == "closed")
     page = request(link)

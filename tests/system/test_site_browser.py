@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.helpers import Daemon, make_mail
+from tests.helpers import Daemon, make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.integration.test_web import PNG
 from tests.webclient import link_in, site_desk
@@ -90,9 +90,9 @@ def shown(browser, css: str, text: str, timeout: float = 20, reload: bool = True
     return False
 
 
-def send(daemon, raw: bytes, sender: str) -> None:
+def send(daemon, raw: bytes, sender: str, to: str = "support@example.com") -> None:
     with smtplib.SMTP("127.0.0.1", daemon.port) as s:
-        s.sendmail(sender, ["support@example.com"], raw)
+        s.sendmail(sender, [to], raw)
 
 
 def test_mail_link_reply_close_rate_in_a_browser(served, sink, browser, tmp_path):
@@ -120,12 +120,16 @@ def test_mail_link_reply_close_rate_in_a_browser(served, sink, browser, tmp_path
     assert "Прикладываю скриншот ошибки." in note.text
     assert [p.get_filename() for p in note.msg.iter_attachments()] == ["screen.png"]
 
+    # Anna answers the notice: to its Reply-To, signed for her (what makes it staff)
+    reply_to = note.msg["Reply-To"].addresses[0].addr_spec
+    assert reply_to == staff_to(tid)
     reply = make_mail(
         sender="Анна <anna@example.com>",
+        to=reply_to,
         subject=f"Re: Не работает корзина [TID#{tid}]",
         body="#close\nИсправили настройки кеша, корзина работает.",
     )
-    send(daemon, reply, "anna@example.com")
+    send(daemon, reply, "anna@example.com", reply_to)
     assert wait_until(lambda: desk.ticket(tid)["status"] == "closed")
     browser.refresh()
     assert shown(browser, ".thread", "Исправили настройки кеша")
