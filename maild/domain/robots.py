@@ -89,17 +89,26 @@ def robot_reason(
         return f"ответ робота другой системы заявок (в теме «{tag.group(0).strip()}»)"
     if received_at - when > timedelta(minutes=FAST_MINUTES):
         return None
-    earlier = sum(
-        1
-        for m in messages
-        if m.get("direction") == "in" and m.get("from") == sender and m.get("fast_reply_to_auto")
-    )
+    earlier = _fast_run(sender, messages)
     if earlier >= FAST_REPLIES - 1:
         return (
             f"ответ робота: {earlier + 1}-й ответ подряд на автоматическое письмо "
             f"быстрее {FAST_MINUTES} минут"
         )
     return None
+
+
+def _fast_run(sender: str, messages: list[dict[str, Any]]) -> int:
+    """How many of the sender's latest messages in a row were fast replies to our
+    automatic mail (a person who once answered quickly is not a robot)."""
+    run = 0
+    for m in reversed(messages):
+        if m.get("direction") != "in" or m.get("from") != sender:
+            continue
+        if not m.get("fast_reply_to_auto"):
+            break
+        run += 1
+    return run
 
 
 def fast_reply(

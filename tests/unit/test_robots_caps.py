@@ -76,6 +76,16 @@ def test_the_third_fast_reply_to_our_automatic_mail_is_a_robot() -> None:
     assert reason("Re: x", ["<a2@x>"], at + timedelta(hours=1), thread) is None
 
 
+def test_fast_replies_count_only_in_a_row() -> None:
+    # a person who once answered fast, then took their time, is not a robot
+    at = T0 + timedelta(seconds=20)
+    thread = [out("<c1@x>", T0), inc(at, True), inc(at, False), inc(at, True)]
+    thread.append(out("<a1@x>", at))
+    assert reason("Re: x", ["<a1@x>"], at, thread) is None
+    thread += [inc(at, True), out("<a2@x>", at)]
+    assert reason("Re: x", ["<a2@x>"], at, thread)
+
+
 def test_without_in_reply_to_the_last_automatic_mail_to_the_sender_is_answered() -> None:
     thread = [out("<c1@x>", T0), inc(T0, True), inc(T0, True)]
     assert reason("Re: x [TID#1-2]", [], T0 + timedelta(minutes=1), thread)
