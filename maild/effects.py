@@ -22,6 +22,7 @@ from maild.adapters.durable import write_atomic
 from maild.app import App
 from maild.domain.message import ParsedMessage
 from maild.domain.screen import Screening
+from maild.outgoing import queue_copies
 from maild.pipeline import Decision, Outgoing
 from maild.web.links import footer, masked, site_link
 
@@ -132,20 +133,17 @@ def _enqueue(
     now: datetime,
 ) -> None:
     """Queue the mail; to staff (``split``), one copy each with their own Reply-To."""
-    subject, body, message_id = mail
-    for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, split)):
-        key = out.key if n == 0 else f"{out.key}-{n}"
-        email_msg = app.renderer.message(
-            subject=subject,
-            body=body,
-            to=group,
-            tid=tid,
-            message_id=message_id if n == 0 else app.message_id(key, tid),
-            now=now,
-            in_reply_to=msg.message_id,
-            references=[*msg.references, msg.message_id],
-            auto=out.auto,
-            reply_to=reply_to,
-            attachments=out.attach,
-        )
-        app.outbox.enqueue(key, email_msg, group, tid=tid, kind=out.kind, now=now, checked=True)
+    queue_copies(
+        app,
+        key=out.key,
+        tid=tid,
+        to=to,
+        to_staff=split,
+        mail=mail,
+        now=now,
+        kind=out.kind,
+        thread=(msg.message_id, [*msg.references, msg.message_id]),
+        auto=out.auto,
+        attachments=out.attach,
+        checked=True,
+    )

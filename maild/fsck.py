@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from maild.adapters.durable import move_durably, remove, write_atomic
+from maild.adapters.quarantine import entry_id
 from maild.adapters.rebuild import keep_copy, summary_of, ticket_tids
 from maild.adapters.store import (
     LEGACY_OPEN,
@@ -232,8 +233,8 @@ class Fsck:
                 self.problem(path, f"unreadable: {e.strerror}")
                 continue
             ids = {spooled_msgid(raw), synthetic_msgid(raw)}
-            if ids & self.all_ids:
-                continue
+            if ids & self.all_ids or any(self.app.quarantine.get(entry_id(i)) for i in ids):
+                continue  # in a ticket, or kept in the quarantine (never a ticket)
             self.problem(path, f"{spooled_msgid(raw)} is in no ticket", "re-queued to spool/new")
             if self.repair:
                 move_durably(path, spool.root / "new" / name.split(":", 1)[0])

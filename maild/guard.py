@@ -56,7 +56,13 @@ def quarantine_reason(
 
 
 def quarantine(
-    app: App, msg: ParsedMessage, raw: bytes, reason: str, received_at: datetime, tid: str = ""
+    app: App,
+    msg: ParsedMessage,
+    raw: bytes,
+    reason: str,
+    received_at: datetime,
+    tid: str = "",
+    spool_key: str | None = None,
 ) -> str:
     qid = app.quarantine.add(
         raw,
@@ -71,6 +77,7 @@ def quarantine(
             else None,
             "text": msg.text,
             "tid": tid or None,
+            "spool_key": spool_key,  # its arrival copy, deleted with the entry (drop)
         },
     )
     log.info("%s from %s quarantined as %s: %s", msg.message_id, msg.from_addr, qid, reason)
@@ -249,9 +256,24 @@ def suppressed_record(
     }
 
 
+def drop(app: App, qid: str) -> bool:
+    """Delete a quarantine entry and the spool copy it arrived as (the spool is the
+    record of what arrived: `maild fsck` would otherwise take it for lost mail)."""
+    entry = app.quarantine.get(qid)
+    if entry is None:
+        return False
+    app.quarantine.delete(qid)
+    if entry.get("spool_key"):
+        app.spool.discard(entry["spool_key"])
+    return True
+
+
 def expire(app: App, now: datetime) -> int:
     """The scheduler's job: quarantined mail older than spam.keep_days goes."""
-    n = app.quarantine.expire(now, app.config.spam.keep_days)
+    old = app.quarantine.expired(now, app.config.spam.keep_days)
+    for qid in old:
+        drop(app, qid)
+    n = len(old)
     if n:
         log.info(
             "quarantine: %d message(s) older than %d days deleted", n, app.config.spam.keep_days

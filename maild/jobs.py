@@ -23,6 +23,7 @@ from maild.domain import ticket as tk
 from maild.domain.redact import MARKER, redact_credentials
 from maild.domain.sla import LEVELS
 from maild.ops.retention import purge_closed
+from maild.outgoing import queue_copies
 from maild.redaction import redact_outgoing
 from maild.web.links import masked, site_link
 
@@ -76,22 +77,19 @@ def _queue(
         if suppressed is not None:
             messages.append(suppressed)
             return
-    for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, to_staff)):
-        one_key = key if n == 0 else f"{key}-{n}"
-        msg = app.renderer.message(
-            subject=subject,
-            body=body,
-            to=group,
-            tid=tid,
-            message_id=message_id if n == 0 else app.message_id(one_key, tid),
-            now=now,
-            in_reply_to=last_in,
-            references=[last_in] if last_in else [],
-            auto=auto,
-            reply_to=reply_to,
-        )
-        if app.outbox.enqueue(one_key, msg, group, tid=tid, kind="notice", now=now):
-            log.info("[TID#%s] queued %s to %s", tid, template, ", ".join(group))
+    for group in queue_copies(
+        app,
+        key=key,
+        tid=tid,
+        to=to,
+        to_staff=to_staff,
+        mail=(subject, body, message_id),
+        now=now,
+        kind="notice",
+        thread=(last_in, [last_in] if last_in else []),
+        auto=auto,
+    ):
+        log.info("[TID#%s] queued %s to %s", tid, template, ", ".join(group))
     if not to_staff:
         for addr in to:
             app.store.record_auto_reply(addr, now)

@@ -591,7 +591,7 @@ def process(
                 return Decision("duplicate", resumed, loaded[0], loaded[1])
         held = guard.quarantine_reason(app, msg, scr, resumed)
         if held:  # spam or a blocked sender: kept for staff, nothing is sent
-            qid = guard.quarantine(app, msg, raw, held, received_at)
+            qid = guard.quarantine(app, msg, raw, held, received_at, spool_key=spool_key)
             return Decision("quarantined", qid, {}, [])
         decision = decide(
             app, msg, scr, resumed_tid=resumed, spool_key=spool_key, received_at=received_at

@@ -12,6 +12,7 @@ from typing import Any
 
 from maild.app import App
 from maild.domain.redact import redact_credentials
+from maild.outgoing import copy_key
 
 
 def redact_mail(raw: bytes) -> bytes | None:
@@ -54,5 +55,5 @@ def redact_outgoing(app: App, record: dict[str, Any]) -> int:
 def copy_ids(mail_id: str, to: list[str]) -> list[str]:
     """The outbox ids of every copy of one recorded mail: a mail to staff goes one
     copy per member (guard.copies), the first under the record's id, the n-th under
-    ``<id>-<n>`` (effects._enqueue, jobs._queue); ids with no mail are skipped."""
-    return [mail_id] + [f"{mail_id}-{n}" for n in range(1, len(to))]
+    ``<id>-<n>`` (outgoing.copy_key); ids with no mail are skipped."""
+    return [copy_key(mail_id, n) for n in range(max(1, len(to)))]

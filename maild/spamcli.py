@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from maild import guard
 from maild.adapters.quarantine import PUBLIC, normalize_entry
 from maild.app import App
 from maild.runner import ingest
@@ -46,7 +47,7 @@ def cmd_spam(app: App, args: argparse.Namespace) -> int:
         return EX_OK
     if args.action == "delete":
         with app.store.locked():
-            q.delete(args.id)
+            guard.drop(app, args.id)
         print(f"deleted {args.id}")
         return EX_OK
     return _release(app, args, entry)

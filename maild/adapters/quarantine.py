@@ -76,17 +76,14 @@ class Quarantine:
             remove(self.root / f"{qid}.eml")
         return True
 
-    def expire(self, now: datetime, keep_days: int) -> int:
-        """Delete entries received more than ``keep_days`` ago; how many."""
+    def expired(self, now: datetime, keep_days: int) -> list[str]:
+        """Ids of entries received more than ``keep_days`` ago."""
         cutoff = now - timedelta(days=keep_days)
-        old = [
+        return [
             r["id"]
             for r in self.entries()
             if r.get("received_at") and datetime.fromisoformat(r["received_at"]) < cutoff
         ]
-        for qid in old:
-            self.delete(qid)
-        return len(old)
 
     # -- released Message-IDs: the spam check lets them through once released ----
     def mark_released(self, message_id: str) -> None:

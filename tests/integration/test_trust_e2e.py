@@ -112,11 +112,21 @@ def test_release_show_delete_and_expiry(desk, sink):
         ]
         assert desk.ticket(t)["reaction_due"] is not None
     assert desk.run("spam", "show", qid).code == 1
+    # the spool is the record of what arrived: quarantined mail is not "lost" to fsck,
+    # and mail deleted from the quarantine (by hand or by age) leaves no spool copy
     other = desk.ingest(make_mail(headers={"X-Spam": "yes"})).out.split()[1]
+    check = desk.run("fsck", "--repair")
+    assert check.code == 0 and "no ticket" not in check.out + check.err, check.out + check.err
+    assert other in {e["id"] for e in spam_list(desk)}
+    cur = desk.root / "data" / "spool" / "cur"
+    spooled = len(list(cur.iterdir()))
     assert desk.run("spam", "delete", other).code == 0 and spam_list(desk) == []
+    assert len(list(cur.iterdir())) == spooled - 1
     kept = desk.ingest(make_mail(headers={"X-Spam": "yes"})).out.split()[1]
     r = desk.run("jobs", "run", "--now", "2099-01-01T09:00:00+03:00", "--json")
     assert r.json()["quarantine_expired"] == 1 and desk.run("spam", "show", kept).code == 1
+    assert len(list(cur.iterdir())) == spooled - 1
+    assert desk.run("fsck").code == 0
 
 
 def test_staff_mark_spam_and_the_block_list(desk, sink):

@@ -1,0 +1,58 @@
+"""Queue one outgoing mail, for the pipeline's effects and the scheduler's jobs alike.
+
+Mail to staff goes one copy per member, each with its own signed Reply-To
+(guard.copies); the copies' outbox ids are `<key>`, `<key>-1`, ... (copy_key), which
+is how credential redaction finds every copy of a recorded mail.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from maild import guard
+from maild.app import App
+
+
+def copy_key(key: str, n: int) -> str:
+    """The outbox id of the n-th copy of the mail queued under `key`."""
+    return key if n == 0 else f"{key}-{n}"
+
+
+def queue_copies(
+    app: App,
+    *,
+    key: str,
+    tid: str,
+    to: list[str],
+    to_staff: bool,
+    mail: tuple[str, str, str],
+    now: datetime,
+    kind: str,
+    thread: tuple[str | None, list[str]],
+    auto: bool = True,
+    attachments: list[tuple[str, str, bytes]] = (),
+    checked: bool = False,
+) -> list[list[str]]:
+    """Render and queue `mail` (subject, body, Message-ID of the first copy); `thread`:
+    (In-Reply-To, References). Returns the recipients of each copy newly queued."""
+    subject, body, message_id = mail
+    in_reply_to, references = thread
+    queued = []
+    for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, to_staff)):
+        one = copy_key(key, n)
+        msg = app.renderer.message(
+            subject=subject,
+            body=body,
+            to=group,
+            tid=tid,
+            message_id=message_id if n == 0 else app.message_id(one, tid),
+            now=now,
+            in_reply_to=in_reply_to,
+            references=references,
+            auto=auto,
+            reply_to=reply_to,
+            attachments=attachments,
+        )
+        if app.outbox.enqueue(one, msg, group, tid=tid, kind=kind, now=now, checked=checked):
+            queued.append(group)
+    return queued
