@@ -17,6 +17,7 @@ from maild.app import App
 from maild.domain import attachments as att
 from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
+from maild.domain.logid import logged_id
 from maild.domain.merge import final_target as merge_target
 from maild.domain.message import ParsedMessage, parse
 from maild.domain.quotes import trim_reply
@@ -315,7 +316,7 @@ def _decide_customer(
     if rating is not None:
         ticket = dict(ticket, rating=rating)
         ctx.record["rating"] = rating
-        log.info("%s [TID#%s] rated %d", msg.message_id, ticket["tid"], rating)
+        log.info("%s [TID#%s] rated %d", logged_id(msg.message_id), ticket["tid"], rating)
         thanks = [] if ctx.scr.automated else [statusmail.thanks(ctx, ticket, rating)]
         return Decision(
             "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, thanks
@@ -433,7 +434,9 @@ def _staff_error(
     """Bad command lines stop the whole reply: staff are told why, the customer nothing."""
     msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
     record.update(kind="note", command_errors=errors)
-    log.warning("%s [TID#%s] staff commands refused: %s", msg.message_id, tid, "; ".join(errors))
+    log.warning(
+        "%s [TID#%s] staff commands refused: %s", logged_id(msg.message_id), tid, "; ".join(errors)
+    )
     out = Outgoing(
         ctx.key("staff_error"),
         "notice",
@@ -587,7 +590,11 @@ def process(
         if resumed:
             loaded = app.store.load(resumed)
             if loaded and any(m["message_id"] == msg.message_id for m in loaded[1]):
-                log.info("%s duplicate of a message in %s: stored once", msg.message_id, resumed)
+                log.info(
+                    "%s duplicate of a message in [TID#%s]: stored once",
+                    logged_id(msg.message_id),
+                    resumed,
+                )
                 return Decision("duplicate", resumed, loaded[0], loaded[1])
         held = guard.quarantine_reason(app, msg, scr, resumed)
         if held:  # spam or a blocked sender: kept for staff, nothing is sent
@@ -597,9 +604,9 @@ def process(
             app, msg, scr, resumed_tid=resumed, spool_key=spool_key, received_at=received_at
         )
         apply(app, msg, decision, scr, resumed=resumed is not None)
-    log.info(  # one line a message: logging costs a worker ~12 µs a line
-        "%s %s ticket %s from %s (%s)%s%s",
-        msg.message_id,
+    log.info(  # one line a message, naming its Message-ID as sent (or <none>) and TID
+        "%s %s ticket [TID#%s] from %s (%s)%s%s",
+        logged_id(msg.message_id),
         "opened" if decision.outcome == "new" else "added to",
         decision.tid,
         msg.from_addr or "(no sender)",

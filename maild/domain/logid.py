@@ -18,3 +18,11 @@ def message_id_for_log(raw: bytes) -> str:
         value = None
     value = " ".join(str(value).split()) if value else ""
     return value or "<none>"
+
+
+SYNTHETIC_DOMAIN = "@maild.invalid>"  # message.synthetic_msgid
+
+
+def logged_id(message_id: str) -> str:
+    """A parsed message's id as a log line names it: `<none>` for the id maild made up."""
+    return "<none>" if message_id.endswith(SYNTHETIC_DOMAIN) else message_id

@@ -22,6 +22,7 @@ from typing import Any
 from maild.domain import limits, recode
 from maild.domain.charset import b64decode_lenient, decode_bytes, decode_header
 from maild.domain.html import html_to_text
+from maild.domain.logid import SYNTHETIC_DOMAIN
 from maild.domain.tid import message_ids, normalize_msgid
 
 # Headers kept for screening (loops, robots, lists, authentication).
@@ -374,7 +375,7 @@ def fallback_message(raw: bytes, problem: str) -> ParsedMessage:
 
 def synthetic_msgid(raw: bytes) -> str:
     """A stable id for mail without one, so ingest stays idempotent."""
-    return f"<{hashlib.sha256(raw).hexdigest()[:32]}@maild.invalid>"
+    return f"<{hashlib.sha256(raw).hexdigest()[:32]}{SYNTHETIC_DOMAIN}"
 
 
 def _safe(fn, default):

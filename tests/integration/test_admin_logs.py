@@ -117,3 +117,15 @@ def test_log_target_syslog_sends_whole_lines_to_the_syslog_socket(
     [line] = [x for x in lines if "<sys-1@c.example>" in x]
     assert line.startswith("<22>maild[")  # facility mail (2*8), level info (6)
     assert "opened ticket" in line
+
+
+def test_the_line_about_a_message_names_its_own_message_id_and_tid(tmp_path, caplog, sink):
+    desk = Desk(tmp_path, sink.port)
+    with caplog.at_level(logging.INFO, logger="maild.pipeline"):
+        tid = desk.ingest_tid(make_mail(msgid="<own-1@c.example>"))
+        raw = make_mail(subject="Без Message-ID")
+        desk.ingest(b"\r\n".join(x for x in raw.split(b"\r\n") if not x.startswith(b"Message-ID")))
+    lines = [r.getMessage() for r in caplog.records if "opened ticket" in r.getMessage()]
+    assert lines[0].startswith(f"<own-1@c.example> opened ticket [TID#{tid}] from ")
+    assert lines[1].startswith("<none> opened ticket [TID#")  # not a made-up id
+    assert "maild.invalid" not in caplog.text
