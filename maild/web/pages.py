@@ -71,7 +71,7 @@ def redact_near_labels(text: str) -> str:
     would only spend their millisecond per kilobyte finding nothing."""
     lines = text.split("\n")
     hit = [bool(_MAYBE_CREDENTIALS.search(line)) for line in lines]
-    near = [any(hit[max(0, i - 1) : i + 2]) for i in range(len(lines))]
+    near = _near(lines, hit)
     out: list[str] = []
     i = 0
     while i < len(lines):
@@ -82,6 +82,31 @@ def redact_near_labels(text: str) -> str:
         out.append(redact_credentials(chunk)[0] if near[i] else chunk)
         i = j + 1
     return "\n".join(out)
+
+
+def _near(lines: list[str], hit: list[bool]) -> list[bool]:
+    """Lines with a label stem, the non-blank line either side of them, and the blank
+    lines between: a two-word label's words may stand apart with blank lines between
+    ("имя\\s+пользователя" in redact), so blank lines count for no distance."""
+    solid = [i for i, line in enumerate(lines) if line.strip()]
+    near = [False] * len(lines)
+    for k, i in enumerate(solid):
+        before = k > 0 and hit[solid[k - 1]]
+        after = k + 1 < len(solid) and hit[solid[k + 1]]
+        near[i] = hit[i] or before or after
+    last = False  # a blank line goes with the nearer side: near if either side is
+    for i in range(len(lines)):
+        if lines[i].strip():
+            last = near[i]
+        else:
+            near[i] = last
+    last = False
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].strip():
+            last = near[i]
+        elif last:
+            near[i] = True
+    return near
 
 
 @lru_cache(maxsize=4096)
