@@ -29,6 +29,7 @@ class ForgetResult:
     attachment_files: int = 0
     outbox_mails: int = 0
     licenses: list[str] = field(default_factory=list)  # still name the address
+    held: int = 0  # quarantine entries and unconfirmed site submissions of theirs
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -47,6 +48,7 @@ class ForgetResult:
             "attachment_files_removed": self.attachment_files,
             "outbox_mails_erased": self.outbox_mails,
             "licenses_naming_it": self.licenses,
+            "held_removed": self.held,
         }
 
 
@@ -161,9 +163,38 @@ def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
         result.outbox_mails = _erase_outbox(app, address, theirs, dry_run)
         if not dry_run:
             app.store.forget_address(address)
+        result.held = _erase_held(app, address, dry_run)
     lics = app.store.registry()[0]
     result.licenses = [lic.key for lic in lics if address in lic.emails]
     return result
+
+
+def _erase_held(app: App, address: str, dry_run: bool) -> int:
+    """Mail of theirs that never became a ticket: quarantine entries (with their spool
+    copies) and «Задать вопрос» submissions waiting for the confirmation click."""
+    from maild import guard
+
+    n = 0
+    for entry in app.quarantine.entries():
+        if (entry.get("from") or "").lower() == address:
+            n += 1
+            if not dry_run:
+                guard.drop(app, entry["id"])
+    pending = app.config.storage_path / "web" / "pending"
+    if pending.is_dir():
+        for meta_path in sorted(pending.glob("*.json")):
+            try:
+                meta = json.loads(read_bytes(meta_path))
+            except (OSError, ValueError):
+                continue
+            if str(meta.get("email", "")).lower() != address:
+                continue
+            n += 1
+            if not dry_run:
+                for path in (meta_path, meta_path.with_suffix(".eml")):
+                    if path.exists():
+                        remove(path)
+    return n
 
 
 def _remove_unshared(app: App, shas: set[str], erased: set[str], dry_run: bool) -> int:

@@ -3,6 +3,7 @@ filters, through the real CLI on real files with a real SMTP sink."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -65,6 +66,13 @@ def test_forget_erases_a_person_but_keeps_tickets_and_timing(desk, sink):
     petr_tid = desk.ingest_tid(
         make_mail(sender="petr@x.example", headers={"Cc": IVAN}, subject="Петр", body="Петр тут")
     )
+    # mail of theirs that never became a ticket: quarantined spam, an unconfirmed
+    # «Задать вопрос» submission (the site keeps it in web/pending until the click)
+    assert desk.ingest(make_mail(headers={"X-Spam": "yes"})).out.startswith("quarantined")
+    pending = desk.root / "data" / "web" / "pending"
+    pending.mkdir(parents=True)
+    (pending / "abc123.json").write_text(json.dumps({"email": IVAN, "subject": "Вопрос"}))
+    (pending / "abc123.eml").write_bytes(make_mail())
     desk.flush()
     assert sink.to(IVAN)
     before = {t: desk.ticket(t) for t in (ivan_tid, petr_tid)}
@@ -81,6 +89,8 @@ def test_forget_erases_a_person_but_keeps_tickets_and_timing(desk, sink):
     report = r.json()
     assert {t["tid"] for t in report["tickets"]} == {ivan_tid, petr_tid}
     assert report["attachment_files_removed"] == 1 and report["spool_copies_removed"] >= 2
+    assert report["held_removed"] == 2
+    assert desk.run("spam", "list", "--json").json() == [] and not list(pending.iterdir())
 
     t = desk.ticket(ivan_tid)
     for k in ("tid", "status", "level", "created_at", "reaction_due", "first_reaction_at"):
