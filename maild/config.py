@@ -2,8 +2,8 @@
 
 Every key is declared once in SCHEMA (maild.configschema); an unknown, missing or
 mistyped key raises ConfigError naming the key and the file, which the CLI turns
-into exit 78. Every problem of a file is collected (ConfigError.problems), so `maild check-config`
-lists them all at once instead of one per run.
+into exit 78. Every problem of a file is collected (ConfigError.problems), so
+`maild check-config` lists them all at once instead of one per run.
 """
 
 from __future__ import annotations
