@@ -230,7 +230,8 @@ class Daemon:
             child.start()
 
     def _recover(self) -> None:
-        """What the last run left: claimed and pending mail, temp files."""
+        """Warn while authserv_id is unset; take up what the last run left: claimed
+        and pending mail, temp files."""
         if not self.app.config.support.authserv_id:
             log.warning(
                 "support.authserv_id is not set: staff mail counts only as a reply to a staff "
