@@ -52,100 +52,131 @@ def _datetime(value: str) -> datetime:
     return d
 
 
+class _Commands:
+    """Adds commands to the `maild` parser: `cmd` a command of its own, `group` a
+    command with actions (`maild ticket list`), `action` one of a group's actions.
+    Every command and action takes --config (after the command as well) and --json."""
+
+    def __init__(self, sub: argparse._SubParsersAction) -> None:
+        self.sub = sub
+
+    def cmd(self, name: str, help: str) -> Parser:
+        return self._common(self.sub.add_parser(name, help=help))
+
+    def group(self, name: str, help: str) -> argparse._SubParsersAction:
+        return self.sub.add_parser(name, help=help).add_subparsers(
+            dest="action", required=True, parser_class=Parser
+        )
+
+    def action(self, parent: argparse._SubParsersAction, name: str, help: str) -> Parser:
+        return self._common(parent.add_parser(name, help=help))
+
+    @staticmethod
+    def _common(c: Parser) -> Parser:
+        c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        c.add_argument("--json", action="store_true", help="machine-readable output")
+        return c
+
+
 def build_parser() -> Parser:
     p = Parser(prog="maild", description="Email-first support desk daemon.")
     p.add_argument("--config", help="config file (default: $MAILD_CONFIG or /etc/maild/maild.toml)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+    cmds = _Commands(p.add_subparsers(dest="command", required=True, parser_class=Parser))
+    _daemon_commands(cmds)
+    _outbox_commands(cmds)
+    _ticket_commands(cmds)
+    _registry_commands(cmds)
+    _storage_commands(cmds)
+    _upkeep_commands(cmds)
+    from maild.spamcli import parser_lines
 
-    def cmd(name: str, help: str) -> Parser:
-        c = sub.add_parser(name, help=help)
-        c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        c.add_argument("--json", action="store_true", help="machine-readable output")
-        return c
+    parser_lines(cmds.group, cmds.action)  # spam, block
+    return p
 
-    def group(name: str, help: str) -> argparse._SubParsersAction:
-        return sub.add_parser(name, help=help).add_subparsers(
-            dest="action", required=True, parser_class=Parser
-        )
 
-    def action(parent: argparse._SubParsersAction, name: str, help: str) -> Parser:
-        c = parent.add_parser(name, help=help)
-        c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        c.add_argument("--json", action="store_true", help="machine-readable output")
-        return c
-
-    cmd("serve", "run the daemon")
-    c = cmd("ingest", "take one raw message (file or stdin) through the pipeline")
+def _daemon_commands(cmds: _Commands) -> None:
+    cmds.cmd("serve", "run the daemon")
+    c = cmds.cmd("ingest", "take one raw message (file or stdin) through the pipeline")
     c.add_argument("file", nargs="?", default="-")
-    cmd("check-config", "validate the config and exit")
-    cmd("status", "health and queue figures; exit 0 healthy, 1 degraded, 2 failing")
+    cmds.cmd("check-config", "validate the config and exit")
+    cmds.cmd("status", "health and queue figures; exit 0 healthy, 1 degraded, 2 failing")
 
-    ob = group("outbox", "outgoing mail queue")
-    action(ob, "flush", "send every queued message now")
-    c = action(ob, "list", "queued messages")
+
+def _outbox_commands(cmds: _Commands) -> None:
+    ob = cmds.group("outbox", "outgoing mail queue")
+    cmds.action(ob, "flush", "send every queued message now")
+    c = cmds.action(ob, "list", "queued messages")
     c.add_argument("--sent", action="store_true", help="list sent mail instead")
-    action(ob, "show", "print one queued or sent message").add_argument("id")
+    cmds.action(ob, "show", "print one queued or sent message").add_argument("id")
 
-    tk = group("ticket", "tickets")
-    c = action(tk, "list", "tickets, oldest first (critical ones first)")
+
+def _ticket_commands(cmds: _Commands) -> None:
+    tk = cmds.group("ticket", "tickets")
+    c = cmds.action(tk, "list", "tickets, oldest first (critical ones first)")
     c.add_argument("--status", choices=STATUSES)
     c.add_argument("--since", type=_date, help="created on or after this day")
     c.add_argument("--requester", help="an address, or @domain")
     c.add_argument("--level", choices=LEVELS)
     c.add_argument("--limit", type=_positive, help="at most this many")
-    action(tk, "show", "one ticket with its messages").add_argument("tid")
+    cmds.action(tk, "show", "one ticket with its messages").add_argument("tid")
 
-    lic = group("license", "licenses")
-    c = action(lic, "add", "register a license")
+
+def _registry_commands(cmds: _Commands) -> None:
+    """Licenses and customer groups."""
+    lic = cmds.group("license", "licenses")
+    c = cmds.action(lic, "add", "register a license")
     c.add_argument("--key", required=True)
     c.add_argument("--level", required=True, choices=ENTITLED_LEVELS)
     c.add_argument("--email", required=True, action="append")
     c.add_argument("--until", type=_date)
     c.add_argument("--name", default="")
-    c = action(lic, "list", "licenses")
+    c = cmds.action(lic, "list", "licenses")
     c.add_argument("--expired", action="store_true", help="only those past --until")
-    action(lic, "remove", "remove a license").add_argument("key")
+    cmds.action(lic, "remove", "remove a license").add_argument("key")
 
-    grp = group("group", "commercial customer groups")
-    c = action(grp, "add", "register a group by mail domain")
+    grp = cmds.group("group", "commercial customer groups")
+    c = cmds.action(grp, "add", "register a group by mail domain")
     c.add_argument("--name", required=True)
     c.add_argument("--level", required=True, choices=ENTITLED_LEVELS)
     c.add_argument("--domain", required=True, action="append")
     c.add_argument("--until", type=_date)
-    action(grp, "list", "groups")
-    action(grp, "remove", "remove a group").add_argument("name")
+    cmds.action(grp, "list", "groups")
+    cmds.action(grp, "remove", "remove a group").add_argument("name")
 
-    cmd("backup", "snapshot the storage into one .tar.gz").add_argument("dest")
-    c = cmd("restore", "rebuild a storage from a backup (no config needed)")
+
+def _storage_commands(cmds: _Commands) -> None:
+    """Whole-storage operations: backup, restore, forget."""
+    cmds.cmd("backup", "snapshot the storage into one .tar.gz").add_argument("dest")
+    c = cmds.cmd("restore", "rebuild a storage from a backup (no config needed)")
     c.add_argument("archive")
     c.add_argument("--storage", required=True, help="a new or empty directory")
-    c = cmd("forget", "erase a person's messages, attachments and spool copies")
+    c = cmds.cmd("forget", "erase a person's messages, attachments and spool copies")
     c.add_argument("address")
     c.add_argument("--dry-run", action="store_true", help="only say what would change")
 
-    c = action(group("jobs", "scheduled work"), "run", "run the periodic jobs once")
+
+def _upkeep_commands(cmds: _Commands) -> None:
+    """The periodic jobs, shunted mail, saved answers, the store check, reports."""
+    c = cmds.action(cmds.group("jobs", "scheduled work"), "run", "run the periodic jobs once")
     c.add_argument("--now", type=_datetime, help="pretend it is this time (ISO 8601 with offset)")
     c.add_argument("--report", action="store_true", help="also the daily SLA report to the head")
 
-    sp = group("spool", "mail shunted after storage.max_attempts failed processings")
-    action(sp, "list", "shunted messages")
-    c = action(sp, "retry", "put shunted mail back to be processed")
+    sp = cmds.group("spool", "mail shunted after storage.max_attempts failed processings")
+    cmds.action(sp, "list", "shunted messages")
+    c = cmds.action(sp, "retry", "put shunted mail back to be processed")
     c.add_argument("id", nargs="?")
     c.add_argument("--all", action="store_true")
 
-    action(group("answers", "saved answers staff insert with #answer NAME"), "list", "list them")
+    answers = cmds.group("answers", "saved answers staff insert with #answer NAME")
+    cmds.action(answers, "list", "list them")
 
-    c = cmd("fsck", "check the store against the spool; --repair rebuilds what is derived")
+    c = cmds.cmd("fsck", "check the store against the spool; --repair rebuilds what is derived")
     c.add_argument("--repair", action="store_true", help="fix what can be fixed")
 
-    c = action(group("report", "reports"), "sla", "reaction-time compliance per level")
+    c = cmds.action(cmds.group("report", "reports"), "sla", "reaction-time compliance per level")
     c.add_argument("--since", type=_date)
     c.add_argument("--until", type=_date)
-    from maild.spamcli import parser_lines
-
-    parser_lines(group, action)  # spam, block
-    return p
 
 
 def _config_path(args: argparse.Namespace) -> str:

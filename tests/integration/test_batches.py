@@ -1,4 +1,4 @@
-"""The daemon's batches (server.process_batch): a batch whose time budget runs out
+"""The daemon's batches (workers.process_batch): a batch whose time budget runs out
 returns the keys it has not parsed yet and processes every message it parsed, so a
 message is parsed once however the batches are cut."""
 
@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from maild import runner, server
+from maild import runner, workers
 from maild.app import App
 from maild.config import load
 from tests.helpers import make_mail
@@ -35,20 +35,20 @@ def spooled(desk, monkeypatch):
 
 def test_a_batch_out_of_time_processes_what_it_parsed_and_returns_the_rest(spooled, monkeypatch):
     app, keys, parses = spooled
-    monkeypatch.setattr(server, "BATCH_SECONDS", 0.0)  # out of time after one parse
-    left = server.process_batch(app, keys)
+    monkeypatch.setattr(workers, "BATCH_SECONDS", 0.0)  # out of time after one parse
+    left = workers.process_batch(app, keys)
     assert left == keys[1:]
     assert not app.spool.is_pending(keys[0])
     assert all(app.spool.is_pending(k) for k in left)
     assert len(app.store.summaries()) == 1
     while left:
-        left = server.process_batch(app, left)
+        left = workers.process_batch(app, left)
     assert len(app.store.summaries()) == 5
     assert sorted(parses.values()) == [1] * 5  # none parsed twice
 
 
 def test_a_batch_in_time_processes_all(spooled):
     app, keys, parses = spooled
-    assert server.process_batch(app, keys) == []
+    assert workers.process_batch(app, keys) == []
     assert not any(app.spool.is_pending(k) for k in keys)
     assert len(app.store.summaries()) == 5 and sum(parses.values()) == 5

@@ -5,8 +5,8 @@ from __future__ import annotations
 import multiprocessing
 import time
 
-from maild import server
-from maild.server import Turns
+from maild import workers
+from maild.workers import Turns
 
 CTX = multiprocessing.get_context("fork")
 
@@ -35,7 +35,7 @@ def test_later_batch_waits_for_the_earlier_one_even_if_ready_first():
 
 
 def test_a_turn_never_taken_delays_the_next_by_turn_wait_only(monkeypatch):
-    monkeypatch.setattr(server, "TURN_WAIT", 0.3)
+    monkeypatch.setattr(workers, "TURN_WAIT", 0.3)
     turns = Turns(CTX)
     started = time.monotonic()
     assert _run(turns, [(1, 0.0)]) == [1]  # batch 0's worker died: no one takes turn 0

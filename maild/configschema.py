@@ -1,0 +1,217 @@
+"""What maild.toml may hold: every key once, with its validator, what it must be
+(the words of the error line) and its default (REQUIRED: no default).
+
+`section` checks one table against SCHEMA; maild.config turns the checked values
+into frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+REQUIRED = object()
+
+
+def _email(value: Any) -> bool:
+    return isinstance(value, str) and value.count("@") == 1 and " " not in value.strip()
+
+
+def _email_list(value: Any) -> bool:
+    return isinstance(value, list) and all(_email(v) for v in value)
+
+
+def _date_list(value: Any) -> bool:
+    if not isinstance(value, list):
+        return False
+    try:
+        for v in value:
+            date.fromisoformat(v) if isinstance(v, str) else v.isoformat()
+    except (ValueError, AttributeError):
+        return False
+    return True
+
+
+def _listen(value: Any) -> bool:
+    if not isinstance(value, str) or ":" not in value:
+        return False
+    port = value.rsplit(":", 1)[1]
+    return port.isdigit() and 0 <= int(port) < 65536
+
+
+def _port(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
+
+
+def _str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _posint(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _posnum(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def _fraction(value: Any) -> bool:
+    return _posnum(value) and 0 < value < 1
+
+
+def _hhmm(value: Any) -> bool:
+    if not isinstance(value, str) or value.count(":") != 1:
+        return False
+    h, m = value.split(":")
+    return h.isdigit() and m.isdigit() and int(h) < 24 and int(m) < 60
+
+
+def _choice(*options: str) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        return value in options
+
+    check.__doc__ = " or ".join(repr(o) for o in options)
+    return check
+
+
+# The MTA's spam verdicts maild can read (maild.domain decides what each means).
+SPAM_VERDICTS = ("x-spam-flag", "x-spam-status", "x-spam", "x-rspamd-action", "dmarc")
+
+
+def _spam_headers(value: Any) -> bool:
+    return isinstance(value, list) and all(v in SPAM_VERDICTS for v in value)
+
+
+def _url(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and value.startswith(("http://", "https://"))
+        and " " not in value
+        and len(value.split("://", 1)[1].strip("/")) > 0
+    )
+
+
+# section -> key -> (validator, what it must be, default or REQUIRED)
+SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
+    "support": {
+        "address": (_email, "an email address", REQUIRED),
+        "name": (_str, "a string", "Служба поддержки"),
+        "staff": (_email_list, "a list of email addresses", []),
+        "head": (_email, "an email address", None),
+        "timezone": (_str, "a time zone name like Europe/Moscow", "Europe/Moscow"),
+        "max_auto_replies_per_hour": (_posint, "a non-negative integer", 10),
+        "max_auto_replies_per_day": (_posint, "a non-negative integer", 40),
+        "max_auto_replies_per_ticket_per_hour": (_posint, "a non-negative integer", 5),
+        "authserv_id": (_str, "the authserv-id of your own MTA's Authentication-Results", None),
+        "reply_secret": (_str, "a secret string for signed reply addresses", None),
+    },
+    "schedule": {
+        "reminder_fraction": (_fraction, "a number between 0 and 1", 0.75),
+        "waiting_reminder_days": (_posint, "a number of business days", 3),
+        "waiting_autoclose_days": (_posint, "a number of business days", 7),
+        "credentials_keep_days": (_posint, "a number of days", 2),
+        "outbox_give_up_attempts": (_posint, "a number of attempts", 10),
+        "daily_report_time": (_hhmm, "a time HH:MM", "09:00"),
+        "digest_time": (_hhmm, "a time HH:MM", "09:00"),
+    },
+    "calendar": {
+        "extra_days_off": (_date_list, "a list of dates YYYY-MM-DD", []),
+        "extra_working_days": (_date_list, "a list of dates YYYY-MM-DD", []),
+    },
+    "storage": {
+        "path": (_str, "a directory path", REQUIRED),
+        "max_attempts": (_posint, "a number of attempts", 3),
+        "keep_closed_days": (_posint, "a number of days", None),
+    },
+    "templates": {
+        "path": (_str, "a directory path", None),
+    },
+    "spam": {
+        "enabled": (_bool, "true or false", True),
+        "headers": (_spam_headers, "a list of: " + ", ".join(SPAM_VERDICTS), list(SPAM_VERDICTS)),
+        "keep_days": (_posint, "a number of days", 30),
+    },
+    "limits": {
+        "max_recipients": (_posint, "a number of addresses", 100),
+        "max_participants": (_posint, "a number of addresses", 10),
+    },
+    "log": {
+        "target": (_choice("stderr", "syslog"), '"stderr" or "syslog"', "stderr"),
+    },
+    "metrics": {
+        "listen": (_listen, "HOST:PORT", None),
+    },
+    "web": {
+        "listen": (_listen, "HOST:PORT", "127.0.0.1:8080"),
+        "base_url": (_url, "an http(s) URL like https://support.example.com", REQUIRED),
+        "link_days": (_posint, "a number of days", 90),
+        "max_submissions_per_hour": (_posint, "a number", 5),
+        "secret": (_str, "a secret string for the site's signed links", None),
+    },
+    "outbound": {
+        "host": (_str, "a host name", "127.0.0.1"),
+        "port": (_port, "a port number", 25),
+        "starttls": (_bool, "true or false", False),
+        "username": (_str, "a string", None),
+        "password": (_str, "a string", None),
+        "timeout": (_posnum, "a number of seconds", 30),
+    },
+    "smtp": {
+        "listen": (_listen, "HOST:PORT", "127.0.0.1:8025"),
+        "protocol": (_choice("smtp", "lmtp"), '"smtp" or "lmtp"', "smtp"),
+        "max_message_size": (_posint, "a number of bytes", 30 * 1024 * 1024),
+        "max_connections": (_posint, "a number of connections", 500),
+        "timeout": (_posnum, "a number of seconds", 300),
+        "max_data_transfers": (_posint, "a number of transfers", 3),
+    },
+    "imap": {
+        "host": (_str, "a host name", REQUIRED),
+        "port": (_port, "a port number", 993),
+        "ssl": (_bool, "true or false", True),
+        "starttls": (_bool, "true or false", False),
+        "verify_tls": (_bool, "true or false", True),
+        "username": (_str, "a string", REQUIRED),
+        "password": (_str, "a string", REQUIRED),
+        "folder": (_str, "a folder name", "INBOX"),
+        "processed_folder": (_str, "a folder name", "Processed"),
+        "poll_interval": (_posnum, "a number of seconds", 60),
+    },
+    "attachments": {
+        "max_attachment_bytes": (_posint, "a number of bytes", 10 * 1024 * 1024),
+        "max_message_bytes": (_posint, "a number of bytes", 25 * 1024 * 1024),
+        "accept_other_types": (_bool, "true or false", False),
+        "zip_max_total_uncompressed": (_posint, "a number of bytes", 200 * 1024 * 1024),
+        "zip_max_ratio": (_posnum, "a number", 100.0),
+        "zip_max_members": (_posint, "a number", 1000),
+        "zip_max_nesting": (_posint, "a number", 2),
+    },
+}
+
+
+def section(raw: dict[str, Any], name: str, path: str, errors: list[str]) -> dict[str, Any]:
+    """The section's values with defaults; each problem goes to `errors` (a bad or
+    missing key gets its default or None, so the rest can still be checked)."""
+    given = raw.get(name, {})
+    if not isinstance(given, dict):
+        errors.append(f"{path}: [{name}] must be a table")
+        given = {}
+    schema = SCHEMA[name]
+    for key in given:
+        if key not in schema:
+            errors.append(f"{path}: unknown key '{name}.{key}'")
+    out: dict[str, Any] = {}
+    for key, (check, what, default) in schema.items():
+        if key in given:
+            if check(given[key]):
+                out[key] = given[key]
+                continue
+            errors.append(f"{path}: key '{name}.{key}' must be {what}")
+        elif default is REQUIRED:
+            errors.append(f"{path}: missing key '{name}.{key}'")
+        out[key] = None if default is REQUIRED else default
+    return out

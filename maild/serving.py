@@ -1,0 +1,76 @@
+"""The ways mail and requests come into `maild serve`, each started from its config
+section: the SMTP/LMTP listener, the IMAP poller and the metrics endpoint (the
+support site is maild.web.server). A failure to start is logged here; the daemon
+decides whether it can run without it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+from collections.abc import Callable
+
+from maild import metrics, status
+from maild.adapters.listener import SupportHandler, make_protocol
+from maild.adapters.sessions import SessionLimits
+from maild.adapters.spool import Spool
+from maild.app import App
+from maild.config import Config, SmtpConfig
+
+log = logging.getLogger("maild.serve")
+
+
+async def start_smtp(
+    smtp: SmtpConfig,
+    spool: Spool,
+    is_support: Callable[[str], bool],
+    enqueue: Callable[[str], None],
+) -> tuple[SupportHandler, asyncio.AbstractServer] | None:
+    """The listener: mail to a support address is spooled and its key enqueued.
+    None (logged) if it cannot listen."""
+    lmtp = smtp.protocol == "lmtp"
+    handler = SupportHandler(spool, is_support, enqueue, lmtp=lmtp)
+    factory = make_protocol(
+        handler,
+        lmtp=lmtp,
+        max_size=smtp.max_message_size,
+        hostname=socket.getfqdn(),
+        limits=SessionLimits(smtp.max_connections, smtp.timeout, smtp.max_data_transfers),
+    )
+    try:
+        server = await asyncio.get_running_loop().create_server(factory, smtp.host, smtp.port)
+    except OSError as e:
+        log.error("cannot listen on %s: %s", smtp.listen, e.strerror or e)
+        return None
+    log.info("listening for %s on %s", smtp.protocol.upper(), smtp.listen)
+    return handler, server
+
+
+def start_imap(
+    cfg: Config, deliver: Callable[[bytes], None], stop: threading.Event
+) -> threading.Thread:
+    """The IMAP poller, in a thread of its own until `stop` is set."""
+    from maild.adapters.imap import ImapPoller
+
+    assert cfg.imap is not None
+    poller = ImapPoller(
+        cfg.imap, deliver, contact=lambda: status.mark(cfg.storage_path, status.IMAP_MARK)
+    )
+    thread = threading.Thread(target=poller.run, args=(stop,), name="maild-imap", daemon=True)
+    thread.start()
+    log.info("IMAP %s:%s/%s: fetching mail", cfg.imap.host, cfg.imap.port, cfg.imap.folder)
+    return thread
+
+
+async def start_metrics(app: App, listen: str) -> asyncio.Server | None:
+    """The Prometheus endpoint; None (logged) if it cannot listen: the daemon runs
+    on without it."""
+    host, port = listen.rsplit(":", 1)
+    try:
+        server = await metrics.serve_metrics(app, host.strip("[]"), int(port))
+    except OSError as e:
+        log.error("metrics: cannot listen on %s: %s", listen, e.strerror or e)
+        return None
+    log.info("metrics: Prometheus text format on http://%s/metrics", listen)
+    return server

@@ -1,0 +1,74 @@
+"""The daemon's child processes (maild.workers.ChildProcess): requests answered over
+a pipe, errors passed back, a dead child started again, and every child exits when
+the daemon closes its pipe, however many siblings were forked after it."""
+
+from __future__ import annotations
+
+import os
+import signal
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from maild.workers import ChildProcess
+
+
+def _app() -> Any:
+    """What a child touches of the App: the store after fork, the outbox at exit."""
+    return SimpleNamespace(
+        store=SimpleNamespace(after_fork=lambda: None),
+        outbox=SimpleNamespace(close=lambda: None),
+    )
+
+
+def _serve(_app: Any, request: Any) -> Any:
+    if request == "fail":
+        raise ValueError("no")
+    return (os.getpid(), request * 2)
+
+
+@pytest.fixture
+def children():
+    started: list[ChildProcess] = []
+    yield started
+    for child in started:
+        child.stop(timeout=5)
+
+
+def test_a_child_answers_and_passes_errors_back(children):
+    ends: list[Any] = []
+    child = ChildProcess(_app(), "maild-test-1", _serve, ends)
+    children.append(child)
+    child.start()
+    pid, answer = child.call(21)
+    assert answer == 42 and pid == child.proc.pid
+    with pytest.raises(RuntimeError, match="ValueError"):
+        child.call("fail")
+    assert child.call(1)[1] == 2  # still serving
+
+
+def test_a_dead_child_is_started_again_on_the_next_call(children):
+    child = ChildProcess(_app(), "maild-test-1", _serve, [])
+    children.append(child)
+    child.start()
+    first = child.proc.pid
+    os.kill(first, signal.SIGKILL)
+    child.proc.join(5)
+    pid, _ = child.call(1)
+    assert pid != first
+
+
+def test_every_child_exits_on_eof_with_siblings_forked_after_it(children):
+    ends: list[Any] = []
+    first = ChildProcess(_app(), "maild-test-1", _serve, ends)
+    second = ChildProcess(_app(), "maild-test-2", _serve, ends)
+    children.extend([first, second])
+    first.start()
+    second.start()  # holds a copy of first's parent end unless it closed it
+    assert len(ends) == 2
+    first.stop(timeout=5)
+    assert first.proc.exitcode == 0  # left on EOF, not killed after the timeout
+    assert ends == [second.conn]
+    second.stop(timeout=5)
+    assert second.proc.exitcode == 0 and ends == []
