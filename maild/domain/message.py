@@ -1,6 +1,6 @@
 """Parse raw RFC 5322 bytes into a ParsedMessage; never raises.
 
-Headers are decoded by our own policy (domain.charset), not trusted as declared,
+Headers are decoded by our own policy (domain.header_text), not trusted as declared,
 and anything unreadable still yields a message with what could be read.
 """
 
@@ -20,7 +20,8 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
 from maild.domain import limits, recode
-from maild.domain.charset import b64decode_lenient, decode_bytes, decode_header
+from maild.domain.charset import b64decode_lenient, decode_bytes
+from maild.domain.header_text import decode_header
 from maild.domain.html import html_to_text
 from maild.domain.logid import SYNTHETIC_DOMAIN
 from maild.domain.tid import message_ids, normalize_msgid
