@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from maild.domain.charset import _decode_with_codec, b64decode_lenient, decode_bytes
 
-__all__ = ["decode_header"]
+__all__ = ["decode_compat32", "decode_header"]
 
 # Encoded word, leniently: the charset may carry "*lang"; web mailers put raw spaces
 # inside Q words ("=?windows-1251?Q?=CE=F8 =E8=E1?=") and broken encoders fold inside
@@ -130,3 +130,14 @@ def decode_header(value: str | bytes | None) -> str:
             return _CONTROL_RE.sub(" ", _to_bytes(str(value)).decode("utf-8", "replace")).strip()
         except Exception:
             return ""
+
+
+def decode_compat32(raw: object) -> str:
+    """decode_header of a header value as the email package's compat32 gives it."""
+    text = raw if isinstance(raw, str) else str(raw)
+    # compat32 keeps 8-bit header bytes as surrogates; give them back as bytes.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return decode_header(text.encode("utf-8", "surrogateescape"))
+    return decode_header(text)
