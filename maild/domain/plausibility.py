@@ -136,8 +136,8 @@ _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 
 def _sample(text: str) -> str:
     """What plausibility scores: the start, and the first non-ASCII stretch when it
-    comes later (a long English quote must not hide the Cyrillic after it). Scoring
-    every character of a long mail cost more than parsing it."""
+    comes later (a long English quote must not hide the Cyrillic after it): bounded
+    cost on huge bodies, enough evidence on any."""
     if len(text) <= 2 * _SAMPLE_CHARS:
         return text
     m = _NON_ASCII_RE.search(text, _SAMPLE_CHARS)
@@ -190,7 +190,7 @@ def plausibility(text: str) -> float:
 # alone, at C speed: most of its letters are lowercase, and each table keeps its
 # lowercase letters where the other keeps the capitals; о, е, а and и make a third
 # of them. Such a body keeps its label without the plausibility score (the largest
-# cost of parsing a message); anything less clear-cut is scored as before. Capitals
+# cost of parsing a message); anything less clear-cut is scored. Capitals
 # only (СРОЧНО!) read in the wrong table look lowercase: at least one capital is
 # required, and the letter frequencies tell the rest.
 _PUNCTUATION = "ЁёЎў№«»–—…‘’“”„•°©®™§±·\xa0"
