@@ -1,4 +1,5 @@
-"""Unit tests for maild.domain.charset: mislabelled bodies, RFC 2047 headers, base64 repair."""
+"""Unit tests for maild.domain.charset, .plausibility and .header_text: mislabelled
+bodies, RFC 2047 headers, base64 repair."""
 
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.charset import (
-    _decode_header_str,
+    _CANDIDATES,
     _decode_with_codec,
-    _q_decode,
     b64decode_lenient,
     clearly_russian,
     decode_bytes,
-    decode_header,
     normalize_charset,
     plausibility,
 )
+from maild.domain.header_text import _decode_header_str, _q_decode, decode_header
+from maild.domain.plausibility import WRONG_TABLES
 
 SENTENCE = (
     "Здравствуйте! Не работает оформление заказа в магазине, "
@@ -577,3 +578,9 @@ def test_b64decode_lenient_as_the_regex_version(payload: bytes, junk: list[str],
     text = text[:cut] if cut < len(text) else text
     assert b64decode_lenient(text) == _b64decode_by_regex(text)
     assert b64decode_lenient(text.encode("utf-8")) == _b64decode_by_regex(text.encode("utf-8"))
+
+
+def test_every_detection_candidate_counts_for_debris() -> None:
+    # What a candidate table makes of high bytes must be debris to plausibility,
+    # or a wrong reading in that table would score as clean text.
+    assert set(_CANDIDATES) <= set(WRONG_TABLES)

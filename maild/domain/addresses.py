@@ -1,0 +1,131 @@
+"""Addresses in headers: From's mailbox, To/Cc lists, the bare address of a value.
+
+Parsed before decoding (an encoded word is one opaque atom), capped by domain.limits.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from email.message import Message
+from email.utils import getaddresses
+
+from maild.domain import limits
+from maild.domain.header_text import decode_compat32
+
+__all__ = ["addresses", "is_plain_address", "normalize_address", "sender"]
+
+# A bare dot-atom address: what getaddresses would return unchanged.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
+# One mailbox as most mail writes it, "Name <addr>", "<addr>" or "addr", with no
+# character the full parser treats specially: getaddresses gives exactly these groups
+# for it, so the full parser runs only for the rest (a property test holds them equal).
+_ADDR = _PLAIN_ADDRESS.pattern
+_SIMPLE_MAILBOX = re.compile(
+    r'\s*(?:([^()<>\[\]:;@\\,."\s][^()<>\[\]:;@\\,."]*?)\s*)?<(' + _ADDR + r")>\s*"
+    r"|\s*(" + _ADDR + r")\s*"
+)
+
+
+def is_plain_address(value: str) -> bool:
+    """A bare dot-atom address, which any address parser gives back unchanged."""
+    return _PLAIN_ADDRESS.fullmatch(value) is not None
+
+
+def _getaddresses(value: str) -> list[tuple[str, str]]:
+    """email.utils.getaddresses([value]), without the parser for one simple mailbox."""
+    m = _SIMPLE_MAILBOX.fullmatch(value)
+    if m is None:
+        return getaddresses([value])
+    if m.group(2) is not None:
+        return [(" ".join((m.group(1) or "").split()), m.group(2))]
+    return [("", m.group(3))]
+
+
+@functools.lru_cache(maxsize=4096)
+def normalize_address(value: str | None) -> str:
+    """The bare lower-cased address of a From/To value (names, brackets stripped)."""
+    if not value:
+        return ""
+    for _name, addr in _getaddresses(value):
+        if "@" in addr:
+            return addr.strip().lower()
+    return value.strip().strip("<>").lower()
+
+
+_QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+_COMMENT_RE = re.compile(r"\((?:[^()\\]|\\.)*\)")
+_ANGLE_ADDR_RE = re.compile(r"<\s*([^<>\s]+@[^<>\s]+?)\s*>")
+_UNFOLD_RE = re.compile(r"\r?\n[ \t]")
+_ENCODED_WORD_RE = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
+
+
+def _decode_addr(addr: str) -> str:
+    """An addr-spec as parsed; raw 8-bit bytes in it (EAI, broken clients) decoded."""
+    return decode_compat32(addr).replace(" ", "").lower() if not addr.isascii() else addr.lower()
+
+
+def _mailboxes(
+    msg: Message, name: str, limit: int = limits.MAX_RECIPIENTS, cut: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """(decoded display name, lower-cased address) of an address header, in order.
+
+    Parsed before decoding: an encoded word is one opaque atom, so a display name
+    that decodes to "Петров, Иван" cannot split the list, and one that decodes to
+    "anna@example.com" or "<anna@example.com>" cannot pose as the address.
+    Only the first `limit` entries are parsed (the rest goes to `cut` as text).
+    """
+    out: list[tuple[str, str]] = []
+    for value in msg.get_all(name, []):
+        head, rest = limits.first_addresses(str(value), limit - len(out))
+        if rest and cut is not None:
+            cut.append(f"{name}: {rest}")
+        raw = _UNFOLD_RE.sub(" ", head)
+        for display, addr in _getaddresses(raw):
+            addr = addr.strip()
+            # An encoded word is never an address (RFC 2047 section 5).
+            if "@" in addr and "=?" not in addr:
+                display = limits.cut(decode_compat32(display).strip(), limits.MAX_NAME)
+                out.append((display, _decode_addr(addr)))
+    return out
+
+
+def addresses(
+    msg: Message, name: str, limit: int = limits.MAX_RECIPIENTS, cut: list[str] | None = None
+) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(addr for _display, addr in _mailboxes(msg, name, limit, cut)))
+
+
+def sender(msg: Message) -> tuple[str, str]:
+    """(display name, address) of From.
+
+    When the header has an angle-bracketed address, that is the mailbox: in the
+    malformed "anna@example.com <x@evil.example>" the first bare address is only
+    text (the receiving MTA's DMARC check sees x@evil.example too). A From made of
+    one encoded word with the whole "Name <address>" inside (broken web forms) is
+    decoded as a last resort.
+    """
+    boxes = _mailboxes(msg, "from")
+    raw = " ".join(_UNFOLD_RE.sub(" ", limits.head_of(str(v))) for v in msg.get_all("from", []))
+    bare = _QUOTED_RE.sub('""', raw)
+    for _ in range(5):  # comments nest
+        bare = _COMMENT_RE.sub(" ", bare)
+    angled = {_decode_addr(a) for a in _ANGLE_ADDR_RE.findall(bare)}
+    for display, addr in boxes:
+        if not angled or addr in angled:
+            return display, addr
+    if boxes:
+        return boxes[0]
+    # An encoded word glued to a bare address ("=?utf-8?B?...?=ivan@x.ru").
+    words = " ".join(_ENCODED_WORD_RE.findall(raw))
+    rest = _ENCODED_WORD_RE.sub(" ", raw)
+    for _display, addr in getaddresses([rest]):
+        if "@" in addr.strip():
+            return decode_compat32(words).strip(), _decode_addr(addr.strip())
+    if "@" not in rest:
+        for display, addr in getaddresses([decode_compat32(raw)]):
+            if "@" in addr:
+                return display.strip(), addr.strip().lower()
+    return "", ""

@@ -1,0 +1,115 @@
+"""What a file is and what it may be called: magic bytes, safe file names, sizes in Russian.
+
+Pure: judges bytes and names, never touches disk.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "BMP",
+    "GIF",
+    "JPEG",
+    "MB",
+    "PNG",
+    "RAR",
+    "ZIP",
+    "sanitize_filename",
+    "size_text",
+    "sniff_type",
+]
+
+MB = 1024 * 1024
+
+JPEG, PNG, GIF, BMP = "image/jpeg", "image/png", "image/gif", "image/bmp"
+ZIP, RAR = "application/zip", "application/vnd.rar"
+# BITMAPCOREHEADER, OS/2 v2 (16 and 64), BITMAPINFOHEADER and its V2..V5 successors.
+_BMP_DIB_SIZES = {12, 16, 40, 52, 56, 64, 108, 124}
+
+
+def sniff_type(data: bytes) -> str | None:
+    """The MIME type the magic bytes prove, or None when they prove nothing we know."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return GIF
+    # PK\x05\x06 is the end record that alone makes up an empty archive.
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return ZIP
+    if data.startswith((b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")):
+        return RAR
+    if _looks_like_bmp(data):
+        return BMP
+    return None
+
+
+def _looks_like_bmp(data: bytes) -> bool:
+    # "BM" alone starts plenty of text files; require a known DIB header size and a
+    # pixel offset past the headers before calling it a bitmap.
+    if len(data) < 26 or not data.startswith(b"BM"):
+        return False
+    pixel_offset = int.from_bytes(data[10:14], "little")
+    dib_size = int.from_bytes(data[14:18], "little")
+    return dib_size in _BMP_DIB_SIZES and pixel_offset >= 14 + dib_size
+
+
+_MAX_NAME_CHARS = 150
+_MAX_NAME_BYTES = 255  # NAME_MAX of Linux filesystems; 150 Cyrillic letters are 300 bytes
+_MAX_EXTENSION_CHARS = 16
+_DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # controls, bidi overrides, surrogates
+_WINDOWS_FORBIDDEN = str.maketrans({c: "_" for c in '<>:"|?*'})  # staff save on Windows
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)
+}
+
+
+def sanitize_filename(name: str | None, fallback: str = "attachment") -> str:
+    """A bare file name safe to show and store: no path, controls, leading dot; never empty."""
+    return _clean_name(name or "") or _clean_name(fallback) or "attachment"
+
+
+def _clean_name(name: str) -> str:
+    name = unicodedata.normalize("NFC", name)
+    # Both separators: Windows clients send "C:\Users\x\shot.png" as the name.
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(
+        " " if ch.isspace() else ch
+        for ch in name
+        if unicodedata.category(ch) not in _DROPPED_CATEGORIES or ch.isspace()
+    )
+    name = re.sub(r" {2,}", " ", name.translate(_WINDOWS_FORBIDDEN))
+    # Leading dots hide files and make "..": trailing dots/spaces Windows silently drops.
+    name = name.lstrip(". ").rstrip(". ")
+    if name.split(".", 1)[0].upper() in _WINDOWS_RESERVED:
+        name = "_" + name
+    return _truncate(name)
+
+
+def _truncate(name: str) -> str:
+    if len(name) <= _MAX_NAME_CHARS and len(name.encode("utf-8")) <= _MAX_NAME_BYTES:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not (dot and stem and len(extension) < _MAX_EXTENSION_CHARS):
+        stem, extension = name, ""
+    else:
+        extension = "." + extension
+    stem = stem[: _MAX_NAME_CHARS - len(extension)]
+    byte_budget = _MAX_NAME_BYTES - len(extension.encode("utf-8"))
+    # Cut on bytes without splitting a multi-byte character.
+    stem = stem.encode("utf-8")[:byte_budget].decode("utf-8", "ignore").rstrip(". ")
+    return stem + extension if stem else extension.lstrip(".")
+
+
+def size_text(n: float) -> str:
+    if n >= MB:
+        value, unit = n / MB, "МБ"
+    elif n >= 1024:
+        value, unit = n / 1024, "КБ"
+    else:
+        return f"{int(n)} байт"
+    text = f"{value:.0f}" if value == int(value) else f"{value:.1f}".replace(".", ",")
+    return f"{text} {unit}"

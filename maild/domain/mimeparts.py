@@ -1,0 +1,240 @@
+"""Walk a parsed MIME tree: the sender's text, the files attached, what a report says.
+
+Works on the email package's compat32 tree with header values kept raw (RAW_POLICY):
+charset and header decoding are domain.charset's and domain.header_text's.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+
+from maild.domain import limits, recode
+from maild.domain.charset import b64decode_lenient, decode_bytes
+from maild.domain.header_text import decode_compat32
+from maild.domain.html import html_to_text
+from maild.domain.tid import normalize_msgid
+
+__all__ = ["RAW_POLICY", "Body", "RawAttachment", "content_type", "header_of", "read_body"]
+
+
+@dataclass(frozen=True)
+class RawAttachment:
+    filename: str | None
+    content_type: str
+    data: bytes
+
+
+class _RawHeaderPolicy(email.policy.Compat32):
+    """compat32, but header values come back as the parser saw them.
+
+    Stock compat32 wraps a value holding raw 8-bit bytes in an email.header.Header
+    whose str() turns every such byte into U+FFFD: a windows-1251 Subject or file
+    name typed without RFC 2047 would be lost before charset detection sees it.
+    Here the bytes stay surrogate-escaped and domain.charset decodes them.
+    """
+
+    def header_fetch_parse(self, name, value):
+        return value
+
+
+RAW_POLICY = _RawHeaderPolicy()
+
+# Parts of a report that describe the original message rather than carry a file.
+_REPORT_ORIGINALS = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers")
+_STATUS_TYPES = ("message/delivery-status", "message/disposition-notification")
+
+
+def header_of(msg: Message, name: str) -> str:
+    """The first `name` header of `msg`, decoded (its head only, see limits.head_of)."""
+    raw = msg.get(name)
+    return "" if raw is None else decode_compat32(limits.head_of(str(raw)))
+
+
+def _payload(part: Message) -> bytes:
+    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    raw = part.get_payload(decode=False)
+    if isinstance(raw, list):
+        return b""
+    if cte == "base64":
+        data = raw.encode("ascii", "ignore") if isinstance(raw, str) else raw
+        return b64decode_lenient(data)
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if data is None:
+        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
+    return data
+
+
+def _text_of(part: Message) -> str:
+    return decode_bytes(_payload(part), part.get_content_charset())
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    return None if name is None else decode_compat32(name)
+
+
+def content_type(part: Message) -> str:
+    try:
+        return (part.get_content_type() or "text/plain").lower()
+    except Exception:
+        return "text/plain"
+
+
+def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
+    """Leaf parts in document order, without recursion (nesting depth is the sender's).
+
+    The original message returned inside a multipart/report (a bounce carries our
+    own mail back) is collected in ``originals`` instead: its parts are not files
+    the sender attached. A forwarded message/rfc822 elsewhere is walked into.
+    """
+    stack: list[tuple[Message, bool]] = [(msg, False)]
+    while stack:
+        part, in_report = stack.pop()
+        ctype = content_type(part)
+        if in_report and ctype in _REPORT_ORIGINALS:
+            originals.append(part)
+            continue
+        payload = part.get_payload() if ctype not in _STATUS_TYPES else None
+        if isinstance(payload, list):
+            children = [p for p in payload if isinstance(p, Message)]
+            report = ctype == "multipart/report"
+            stack.extend((child, report) for child in reversed(children))
+            continue
+        yield part
+
+
+def _status_text(part: Message) -> str:
+    """A message/delivery-status (or MDN) body: compat32 parses it into header blocks."""
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return _text_of(part)
+    blocks = []
+    for block in payload:
+        if isinstance(block, Message):
+            blocks.append("\n".join(f"{k}: {decode_compat32(v)}" for k, v in block.raw_items()))
+    return "\n\n".join(b for b in blocks if b)
+
+
+def _original_msgid(part: Message) -> str | None:
+    """Message-ID of the original a report returns (whole message or its headers)."""
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        inner = next((p for p in payload if isinstance(p, Message)), None)
+    else:
+        inner = email.message_from_bytes(_payload(part), policy=RAW_POLICY)
+    if inner is None:
+        return None
+    return normalize_msgid(header_of(inner, "message-id"))
+
+
+@dataclass
+class _TextGroup:
+    """Body text leaves that are alternatives of each other (or one lone leaf)."""
+
+    plain: list[str] = field(default_factory=list)
+    html: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        plain = "\n".join(self.plain)
+        if plain.strip() or not self.html:
+            return plain
+        return "\n".join(html_to_text(h) for h in self.html)
+
+
+def _alternative_of(part: Message, parents: dict[int, Message]) -> int:
+    """id of the nearest multipart/alternative around ``part``, else of the part."""
+    node = parents.get(id(part))
+    while node is not None:
+        if content_type(node) == "multipart/alternative":
+            return id(node)
+        node = parents.get(id(node))
+    return id(part)
+
+
+def _parents(msg: Message) -> dict[int, Message]:
+    parents: dict[int, Message] = {}
+    stack = [msg]
+    while stack:
+        node = stack.pop()
+        payload = node.get_payload()
+        if isinstance(payload, list):
+            for child in payload:
+                if isinstance(child, Message):
+                    parents[id(child)] = node
+                    stack.append(child)
+    return parents
+
+
+@dataclass(frozen=True)
+class Body:
+    """What a message's MIME tree holds besides its headers."""
+
+    text: str  # the text leaves joined (HTML only where an alternative has no plain)
+    attachments: tuple[RawAttachment, ...]
+    delivery_status: str | None  # the fields of a bounce or read receipt, as text
+    reported_message_id: str | None  # the original a report returns
+    charset_doubt: str | None  # why the text's charset may be wrong (domain.recode)
+    problem: str | None  # the first part that could not be read
+
+
+def read_body(msg: Message) -> Body:
+    """Text leaves, attachments and report parts of `msg`; an unreadable part is
+    skipped (and named in `problem`), never fatal."""
+    groups: dict[int, _TextGroup] = {}  # in order of the first text leaf of each
+    statuses: list[str] = []
+    originals: list[Message] = []
+    attachments: list[RawAttachment] = []
+    doubt: str | None = None
+    problem: str | None = None
+    parents = _parents(msg)
+    for part in _leaves(msg, originals):
+        try:
+            ctype = content_type(part)
+            if ctype in _STATUS_TYPES:
+                statuses.append(_status_text(part))
+                continue
+            disposition = str(part.get("content-disposition", "")).split(";")[0].strip().lower()
+            filename = _filename(part)
+            unnamed_inline = disposition != "attachment" and filename is None
+            # A multipart whose boundary never shows up arrives as one opaque leaf:
+            # its content is still the sender's text.
+            if unnamed_inline and (
+                ctype in ("text/plain", "text/html")
+                or (part is msg and ctype.startswith("text/"))
+                or ctype.startswith("multipart/")
+            ):
+                group = groups.setdefault(_alternative_of(part, parents), _TextGroup())
+                text, unsure = recode.read_text(_payload(part), part.get_content_charset())
+                (group.html if ctype == "text/html" else group.plain).append(text)
+                doubt = doubt or unsure
+                continue
+            attachments.append(RawAttachment(filename, ctype, _payload(part)))
+        except Exception as e:  # one broken part must not hide the rest of the mail
+            problem = problem or f"unreadable part: {type(e).__name__}: {e}"
+    text = "\n".join(t for t in (g.render() for g in groups.values()) if t.strip())
+    delivery_status = "\n\n".join(statuses) if statuses else None
+    if not text.strip() and delivery_status:
+        text = delivery_status  # a bare report: its fields are all staff can read
+    return Body(text, tuple(attachments), delivery_status, _reported(originals), doubt, problem)
+
+
+def _reported(originals: list[Message]) -> str | None:
+    """The Message-ID of the first returned original that has a readable one."""
+    for original in originals:
+        try:
+            msgid = _original_msgid(original)
+        except Exception:  # a broken original only costs the threading hint
+            continue
+        if msgid:
+            return msgid
+    return None

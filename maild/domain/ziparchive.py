@@ -1,0 +1,150 @@
+"""ZIP archives judged by their listing: member count, unpacked size, compression
+ratio, overlapping members, nesting. Lists, never extracts; pure (bytes in, reason out).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import Protocol
+
+from maild.domain.filetypes import ZIP, sanitize_filename, size_text, sniff_type
+
+__all__ = ["ZipLimits", "inspect_zip"]
+
+
+class ZipLimits(Protocol):
+    """The limits inspect_zip applies (domain.attachments.AttachmentPolicy has them)."""
+
+    @property
+    def max_attachment_bytes(self) -> int: ...
+    @property
+    def zip_max_total_uncompressed(self) -> int: ...
+    @property
+    def zip_max_ratio(self) -> float: ...
+    @property
+    def zip_max_members(self) -> int: ...
+    @property
+    def zip_max_nesting(self) -> int: ...
+    @property
+    def zip_ratio_min_uncompressed(self) -> int: ...
+
+
+@dataclass
+class _ZipBudget:
+    """Counts shared by an archive and everything nested in it: a bomb may be split up."""
+
+    members: int = 0
+    uncompressed: int = 0
+
+
+def inspect_zip(data: bytes, policy: ZipLimits, depth: int = 0) -> str | None:
+    """None when the ZIP is fine to keep, else why not (Russian). Lists, never extracts.
+
+    Only archives nested inside are read, each bounded by max_attachment_bytes.
+    Encrypted members are fine: their listing is still readable.
+    """
+    finding = _inspect_zip(data, policy, depth, _ZipBudget())
+    if finding is None:
+        return None
+    where, reason = finding
+    if not where:
+        return reason
+    return f"Вложенный архив «{where}»: {reason[0].lower()}{reason[1:]}"
+
+
+# (path of the nested archive at fault, "" for the archive itself; the reason)
+_Finding = tuple[str, str]
+
+
+def _inspect_zip(data: bytes, policy: ZipLimits, depth: int, budget: _ZipBudget) -> _Finding | None:
+    if depth > policy.zip_max_nesting:
+        return "", _nesting_text(policy)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            reason = _check_listing(infos, len(data), policy, budget)
+            if reason is not None:
+                return "", reason
+            for info in infos:
+                finding = _check_nested(archive, info, policy, depth, budget)
+                if finding is not None:
+                    return finding
+    except Exception:
+        # Hostile bytes reach zipfile here and it fails in many ways (BadZipFile,
+        # ValueError, EOFError, zlib.error, struct.error...): all mean "cannot read".
+        return "", "Архив ZIP повреждён или не читается."
+    return None
+
+
+def _check_listing(
+    infos: list[zipfile.ZipInfo], length: int, policy: ZipLimits, budget: _ZipBudget
+) -> str | None:
+    budget.members += len(infos)
+    if budget.members > policy.zip_max_members:
+        return (
+            f"В архиве слишком много файлов ({budget.members}), "
+            f"допустимо не более {policy.zip_max_members}."
+        )
+    # Declared sizes from the central directory: what an unpacker would produce.
+    unpacked = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos)
+    budget.uncompressed += unpacked
+    if budget.uncompressed > policy.zip_max_total_uncompressed:
+        return (
+            f"Архив слишком велик в распакованном виде ({size_text(budget.uncompressed)}), "
+            f"допустимо не более {size_text(policy.zip_max_total_uncompressed)}."
+        )
+    # Members sharing compressed data (the overlapping "zip bomb") claim more packed
+    # bytes than the archive has; a sound archive never does.
+    if packed > length:
+        return "Архив устроен подозрительно (записи перекрываются) и похож на zip-бомбу."
+    if unpacked >= policy.zip_ratio_min_uncompressed:
+        # Against the archive's own length too: headers can lie, len(data) cannot.
+        ratio = max(unpacked / max(1, packed), unpacked / max(1, length))
+        if ratio > policy.zip_max_ratio:
+            return (
+                f"Архив подозрительно сильно сжат (в {ratio:.0f} раз, "
+                f"допустимо не более {policy.zip_max_ratio:g}) и похож на zip-бомбу."
+            )
+    return None
+
+
+def _check_nested(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    policy: ZipLimits,
+    depth: int,
+    budget: _ZipBudget,
+) -> _Finding | None:
+    # Encrypted members cannot be read without the password: accepted as they are.
+    if info.is_dir() or info.flag_bits & 0x1 or info.file_size < 4:
+        return None
+    try:
+        with archive.open(info) as member:
+            head = member.read(8)
+    except NotImplementedError:
+        return None  # a compression method zipfile lacks (Deflate64, PPMd): opaque
+    if sniff_type(head) != ZIP:
+        return None
+    member_name = sanitize_filename(info.filename)
+    if depth + 1 > policy.zip_max_nesting:
+        return member_name, _nesting_text(policy)
+    if info.file_size > policy.max_attachment_bytes:
+        return member_name, "Слишком велик для проверки."
+    with archive.open(info) as member:
+        # ZipExtFile stops at the declared size anyway; the bound is belt and braces.
+        inner = member.read(policy.max_attachment_bytes + 1)
+    finding = _inspect_zip(inner, policy, depth + 1, budget)
+    if finding is None:
+        return None
+    where, reason = finding
+    return (f"{member_name}/{where}" if where else member_name), reason
+
+
+def _nesting_text(policy: ZipLimits) -> str:
+    return (
+        "Слишком глубокая вложенность архивов "
+        f"(допустимо не более {policy.zip_max_nesting} уровней архив в архиве)."
+    )

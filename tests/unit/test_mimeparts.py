@@ -1,0 +1,81 @@
+"""Unit tests of the pieces parse is made of: the MIME walk, header addresses, ZIP limits."""
+
+from __future__ import annotations
+
+import email
+import io
+import zipfile
+from dataclasses import dataclass
+
+from maild.domain.addresses import addresses, sender
+from maild.domain.attachments import AttachmentPolicy, inspect_zip
+from maild.domain.header_text import decode_compat32
+from maild.domain.mimeparts import RAW_POLICY, RawAttachment, header_of, read_body
+from maild.domain.ziparchive import ZipLimits
+
+
+def _msg(*lines: str):
+    raw = "\r\n".join(lines).encode() + b"\r\n"
+    return email.message_from_bytes(raw, policy=RAW_POLICY)
+
+
+MIXED = (
+    "From: Анна <anna@example.com>",
+    "To: a@x.example, =?utf-8?B?0J/QtdGC0YDQvtCyLCDQmNCy0LDQvQ==?= <ivan@x.ru>",
+    "Subject: =?utf-8?B?0KLQtdGB0YI=?=",
+    'Content-Type: multipart/mixed; boundary="b"',
+    "",
+    "--b",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "Привет",
+    "--b",
+    'Content-Type: image/png; name="shot.png"',
+    "Content-Disposition: attachment",
+    "Content-Transfer-Encoding: base64",
+    "",
+    "iVBORw0KGgo=",
+    "--b--",
+)
+
+
+def test_read_body_splits_text_from_files() -> None:
+    body = read_body(_msg(*MIXED))
+    assert body.text.strip() == "Привет"
+    assert body.attachments == (RawAttachment("shot.png", "image/png", b"\x89PNG\r\n\x1a\n"),)
+    assert (body.delivery_status, body.reported_message_id, body.problem) == (None, None, None)
+
+
+def test_headers_and_addresses_are_decoded() -> None:
+    msg = _msg(*MIXED)
+    assert header_of(msg, "subject") == "Тест"
+    assert header_of(msg, "x-missing") == ""
+    assert sender(msg) == ("Анна", "anna@example.com")
+    assert addresses(msg, "to") == ("a@x.example", "ivan@x.ru")
+    assert addresses(msg, "to", limit=1) == ("a@x.example",)
+
+
+def test_decode_compat32_reads_raw_8bit_bytes() -> None:
+    raw = "Тема".encode("cp1251").decode("ascii", "surrogateescape")
+    assert decode_compat32(raw) == "Тема"
+
+
+@dataclass(frozen=True)
+class _Limits:
+    max_attachment_bytes: int = 1024
+    zip_max_total_uncompressed: int = 10_000
+    zip_max_ratio: float = 100.0
+    zip_max_members: int = 2
+    zip_max_nesting: int = 1
+    zip_ratio_min_uncompressed: int = 10_000
+
+
+def test_inspect_zip_takes_any_object_with_the_limits() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in ("a.txt", "b.txt", "c.txt"):
+            archive.writestr(name, "x")
+    limits: ZipLimits = _Limits()
+    reason = inspect_zip(buffer.getvalue(), limits)
+    assert reason is not None and "слишком много файлов (3)" in reason
+    assert inspect_zip(buffer.getvalue(), AttachmentPolicy()) is None
