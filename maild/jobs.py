@@ -21,7 +21,7 @@ from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.domain import ticket as tk
 from maild.domain.redact import MARKER, redact_credentials
-from maild.domain.sla import LEVELS
+from maild.domain.sla import LEVELS, reminder_at
 from maild.ops.retention import purge_closed
 from maild.outgoing import queue_copies
 from maild.redaction import redact_outgoing
@@ -70,8 +70,7 @@ def _queue(
     subject, body = app.renderer.text(template, {**context, "site_link": link})
     message_id = app.message_id(key, tid)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
-    staff = set(app.config.support.staff) | {ticket.get("assignee")}
-    to_staff = set(to) <= staff
+    to_staff = set(to) <= tk.staff_side(ticket, app.config.support.staff)
     if not to_staff and not app.outbox.known(key):  # customers: the caps on automatic mail
         to, suppressed = guard.apply_caps(app, "", tid, template, to, messages, now)
         if suppressed is not None:
@@ -125,11 +124,6 @@ def _ctx(app: App, ticket: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _staff(app: App, ticket: dict[str, Any]) -> list[str]:
-    assignee = ticket.get("assignee")
-    return [*app.config.support.staff, *([assignee] if assignee else [])]
-
-
 @functools.lru_cache(maxsize=65536)
 def _earliest_reminder(calendar: Any, created_at: str, due: str, fraction: float) -> datetime:
     """The earliest moment a ticket's reminder can be due, from its summary: the
@@ -137,8 +131,7 @@ def _earliest_reminder(calendar: Any, created_at: str, due: str, fraction: float
     it starts the later the reminder (and the escalation, at the deadline, later
     still)."""
     start, end = datetime.fromisoformat(created_at), datetime.fromisoformat(due)
-    budget = calendar.business_hours_between(start, end)
-    return calendar.add_business_hours(start, budget * fraction)
+    return reminder_at(start, end, fraction, calendar)
 
 
 def reminders(app: App, now: datetime) -> int:
@@ -168,13 +161,13 @@ def reminders(app: App, now: datetime) -> int:
                 continue
             due = datetime.fromisoformat(due_s)
             start = datetime.fromisoformat(ticket.get("reaction_from") or ticket["created_at"])
-            budget = app.calendar.business_hours_between(start, due)
-            remind_at = app.calendar.add_business_hours(start, budget * fraction)
+            remind_at = reminder_at(start, due, fraction, app.calendar)
             sent = dict(ticket.get("sent") or {})
             changed = False
             head = [app.config.support.head] if app.config.support.head else []
+            staff = tk.staff_recipients(ticket, app.config.support.staff)
             steps = (
-                ("reminder", remind_at, "reminder_staff.txt", _staff(app, ticket)),
+                ("reminder", remind_at, "reminder_staff.txt", staff),
                 ("escalation", due, "escalation.txt", head),
             )
             for kind, at, template, to in steps:

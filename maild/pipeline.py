@@ -23,14 +23,12 @@ from maild.domain.message import ParsedMessage, parse
 from maild.domain.quotes import trim_reply
 from maild.domain.replyaddr import verify
 from maild.domain.screen import Screening, screen
-from maild.domain.sender import Identification, identify
+from maild.domain.sender import Identification, checked, free_support_expired, identify
 from maild.domain.sla import LEVELS
 from maild.domain.tid import clean_subject, find_tid, new_tid
 from maild.web.links import without_tokens
 
 log = logging.getLogger("maild.pipeline")
-
-FREE_SUPPORT_MONTHS = 6
 
 
 @dataclass
@@ -60,17 +58,6 @@ class Decision:
     attachments: list[tuple[att.AttachmentDecision, bytes]] = field(default_factory=list)
     queued: list[str] = field(default_factory=list)  # "confirmation to ...": for the log
     also: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
-
-
-def add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def msg_key(msgid: str, kind: str) -> str:
@@ -105,17 +92,9 @@ def identify_sender(app: App, msg: ParsedMessage, today: date) -> Identification
     levels need SPF or DKIM for the From domain (a From line is easy to forge)."""
     licenses, groups = app.store.registry()
     ident = identify(msg.from_addr, licenses, groups, today)
-    authserv = app.config.support.authserv_id
-    if ident.commercial and authserv and not app.sender_verified(msg):
-        return Identification(
-            "free",
-            "none",
-            ident.ref,
-            f"{ident.reason}, но адрес отправителя не подтверждён (SPF/DKIM): "
-            "уровень будет исправлен после подтверждения адреса",
-            unverified=True,
-        )
-    return ident
+    can_verify = bool(app.config.support.authserv_id)
+    verified = ident.commercial and can_verify and app.sender_verified(msg)
+    return checked(ident, can_verify=can_verify, verified=verified)
 
 
 def decide_attachments(app: App, msg: ParsedMessage) -> list[tuple[att.AttachmentDecision, bytes]]:
@@ -288,11 +267,6 @@ def decide(
     return decision
 
 
-def _staff_to(app: App, ticket: dict[str, Any]) -> list[str]:
-    assignee = ticket.get("assignee")
-    return [assignee] if assignee else list(app.config.support.staff)
-
-
 def _level_ctx(app: App, ticket: dict[str, Any]) -> dict[str, Any]:
     level = LEVELS[ticket["level"]]
     return {
@@ -338,7 +312,7 @@ def _decide_customer(
             ctx.key("staff_followup"),
             "notice",
             "staff_followup.txt",
-            _staff_to(app, ticket),
+            tk.staff_recipients(ticket, app.config.support.staff),
             c,
             record=True,
             attach=_accepted_files(ctx.attachments),
@@ -513,11 +487,7 @@ def _decide_new(
     tid = tid or new_tid(app.store.ticket_exists)
     requester = msg.from_addr or msg.reply_to or ""
     first_seen = app.store.sender_first_seen(requester) if requester else None
-    free_expired = bool(
-        ident.level == "free"
-        and first_seen
-        and add_months(date.fromisoformat(first_seen), FREE_SUPPORT_MONTHS) < received_at.date()
-    )
+    free_expired = free_support_expired(ident.level, first_seen, received_at.date())
     ticket = tk.new_ticket(
         tid,
         requester,
@@ -551,7 +521,7 @@ def _decide_new(
             ctx.key("staff_new"),
             "notice",
             "staff_new.txt",
-            _staff_to(app, ticket),
+            tk.staff_recipients(ticket, app.config.support.staff),
             c,
             record=True,
             attach=_accepted_files(ctx.attachments),
