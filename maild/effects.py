@@ -20,11 +20,11 @@ from typing import Any
 from maild import guard
 from maild.adapters.durable import write_atomic
 from maild.app import App
+from maild.decision import Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.screen import Screening
 from maild.domain.ticket import staff_side
 from maild.outgoing import queue_copies
-from maild.pipeline import Decision, Outgoing
 from maild.web.links import footer, masked, site_link
 
 log = logging.getLogger("maild.effects")
