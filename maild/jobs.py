@@ -20,11 +20,10 @@ from maild.adapters.durable import write_atomic
 from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.domain import ticket as tk
-from maild.domain.redact import MARKER, redact_credentials
 from maild.domain.sla import LEVELS, reminder_at
 from maild.ops.retention import purge_closed
 from maild.outgoing import queue_copies
-from maild.redaction import redact_outgoing
+from maild.redaction import redact_ticket
 from maild.web.links import masked, site_link
 
 log = logging.getLogger("maild.jobs")
@@ -245,59 +244,6 @@ def waiting(app: App, now: datetime) -> int:
                 log.info("[TID#%s] closed after waiting for the customer", ticket["tid"])
                 n += 1
     return n
-
-
-def redact_spool_copy(raw: bytes, redacted_text: str, when: datetime) -> bytes:
-    """The spool copy after redaction: original headers, the redacted text as body."""
-    head, sep, _body = raw.partition(b"\r\n\r\n")
-    if not sep:
-        head, sep, _body = raw.partition(b"\n\n")
-    keep = []
-    for line in head.splitlines():
-        lower = line.lower()
-        if lower.startswith((b"content-type:", b"content-transfer-encoding:", b"mime-version:")):
-            keep.append(None)  # drop this header and its continuation lines
-            continue
-        if line[:1] in (b" ", b"\t") and keep and keep[-1] is None:
-            continue
-        keep.append(line)
-    lines = [x for x in keep if x is not None]
-    lines += [
-        b"MIME-Version: 1.0",
-        b"Content-Type: text/plain; charset=utf-8",
-        b"Content-Transfer-Encoding: 8bit",
-        f"X-Maild-Redacted: {when.isoformat()}".encode(),
-    ]
-    body = (redacted_text + f"\n\n{MARKER}: письмо сокращено после закрытия обращения\n").encode()
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body.replace(b"\n", b"\r\n")
-
-
-def redact_ticket(app: App, tid: str, now: datetime) -> int:
-    """Remove access data from a ticket's customer messages and their spool copies."""
-    loaded = app.store.load(tid)
-    if loaded is None:
-        return 0
-    ticket, messages = loaded
-    total = 0
-    for m in messages:
-        if m["direction"] == "out":  # notices that quoted it, and their mails
-            total += redact_outgoing(app, m)
-            continue
-        if m["kind"] == "staff":
-            continue
-        text, count = redact_credentials(m.get("text") or "")
-        if not count:
-            continue
-        total += count
-        m["text"] = text
-        m["redacted_at"] = now.isoformat()
-        key = m.get("spool_key")
-        if key and app.spool.path(key) is not None:
-            app.spool.rewrite(key, redact_spool_copy(app.spool.read(key), text, now))
-    sent = dict(ticket.get("sent") or {}, redacted=now.isoformat())
-    app.store.save(dict(ticket, sent=sent), messages)
-    log.info("[TID#%s] redacted %d access data value(s)", tid, total)
-    return total
 
 
 def redaction(app: App, now: datetime) -> int:
