@@ -63,8 +63,7 @@ def identify_sender(app: App, msg: ParsedMessage, today: date) -> Identification
     licenses, groups = app.store.registry()
     ident = identify(msg.from_addr, licenses, groups, today)
     can_verify = bool(app.config.support.authserv_id)
-    verified = ident.commercial and can_verify and app.sender_verified(msg)
-    return checked(ident, can_verify=can_verify, verified=verified)
+    return checked(ident, can_verify=can_verify, verified=app.sender_verified(msg))
 
 
 def decide_attachments(app: App, msg: ParsedMessage) -> Attachments:
