@@ -20,10 +20,11 @@ from typing import Any
 from maild import guard
 from maild.adapters.durable import write_atomic
 from maild.app import App
+from maild.decision import Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.screen import Screening
+from maild.domain.ticket import staff_side
 from maild.outgoing import queue_copies
-from maild.pipeline import Decision, Outgoing
 from maild.web.links import footer, masked, site_link
 
 log = logging.getLogger("maild.effects")
@@ -93,7 +94,7 @@ def _send(
     if out.kind == "staff" and decision.incoming is not None:
         decision.incoming["sent_as"] = message_id
     already = resumed and app.outbox.known(out.key)
-    staff = set(support.staff)
+    staff = staff_side(decision.ticket, support.staff)  # staff and the assignee
     # automatic mail to customers is capped (per address hour/day, per ticket hour)
     customer_auto = out.auto and out.kind in guard.AUTO_KINDS and not set(out.to) <= staff
     to = out.to
@@ -102,7 +103,7 @@ def _send(
         if suppressed is not None:
             return suppressed
     if not already:
-        split = set(to) <= staff | {decision.ticket.get("assignee")}
+        split = set(to) <= staff
         _enqueue(app, msg, out, tid, to, split, (subject, body, message_id), now)
         if customer_auto:
             for addr in to:

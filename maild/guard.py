@@ -287,7 +287,7 @@ def expire(app: App, now: datetime) -> int:
 def decide_unverified(ctx: Any, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> Any:
     """Mail from a staff address that is not verified: a note, never relayed, no
     command run; the staff member gets one mail per ticket saying how to reply."""
-    from maild.pipeline import Decision, Outgoing
+    from maild.decision import Decision, Outgoing
 
     msg, record = ctx.msg, ctx.record
     sender, tid = msg.from_addr, ticket["tid"]
@@ -319,7 +319,7 @@ def decide_spam(
 ) -> Any:
     """#spam in a staff reply: the reply is a note, the ticket is marked for effects
     (mark_spam) to move to the quarantine; nothing is sent to anyone."""
-    from maild.pipeline import Decision
+    from maild.decision import Decision
 
     spam = next(c for c in commands if c.name == "spam")
     ctx.record.update(kind="note", text=body or "#spam")

@@ -20,11 +20,10 @@ from maild.adapters.durable import write_atomic
 from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.domain import ticket as tk
-from maild.domain.redact import MARKER, redact_credentials
-from maild.domain.sla import LEVELS
+from maild.domain.sla import LEVELS, reminder_at
 from maild.ops.retention import purge_closed
 from maild.outgoing import queue_copies
-from maild.redaction import redact_outgoing
+from maild.redaction import redact_ticket
 from maild.web.links import masked, site_link
 
 log = logging.getLogger("maild.jobs")
@@ -70,8 +69,7 @@ def _queue(
     subject, body = app.renderer.text(template, {**context, "site_link": link})
     message_id = app.message_id(key, tid)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
-    staff = set(app.config.support.staff) | {ticket.get("assignee")}
-    to_staff = set(to) <= staff
+    to_staff = set(to) <= tk.staff_side(ticket, app.config.support.staff)
     if not to_staff and not app.outbox.known(key):  # customers: the caps on automatic mail
         to, suppressed = guard.apply_caps(app, "", tid, template, to, messages, now)
         if suppressed is not None:
@@ -125,11 +123,6 @@ def _ctx(app: App, ticket: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _staff(app: App, ticket: dict[str, Any]) -> list[str]:
-    assignee = ticket.get("assignee")
-    return [*app.config.support.staff, *([assignee] if assignee else [])]
-
-
 @functools.lru_cache(maxsize=65536)
 def _earliest_reminder(calendar: Any, created_at: str, due: str, fraction: float) -> datetime:
     """The earliest moment a ticket's reminder can be due, from its summary: the
@@ -137,8 +130,7 @@ def _earliest_reminder(calendar: Any, created_at: str, due: str, fraction: float
     it starts the later the reminder (and the escalation, at the deadline, later
     still)."""
     start, end = datetime.fromisoformat(created_at), datetime.fromisoformat(due)
-    budget = calendar.business_hours_between(start, end)
-    return calendar.add_business_hours(start, budget * fraction)
+    return reminder_at(start, end, fraction, calendar)
 
 
 def reminders(app: App, now: datetime) -> int:
@@ -168,13 +160,13 @@ def reminders(app: App, now: datetime) -> int:
                 continue
             due = datetime.fromisoformat(due_s)
             start = datetime.fromisoformat(ticket.get("reaction_from") or ticket["created_at"])
-            budget = app.calendar.business_hours_between(start, due)
-            remind_at = app.calendar.add_business_hours(start, budget * fraction)
+            remind_at = reminder_at(start, due, fraction, app.calendar)
             sent = dict(ticket.get("sent") or {})
             changed = False
             head = [app.config.support.head] if app.config.support.head else []
+            staff = tk.staff_recipients(ticket, app.config.support.staff)
             steps = (
-                ("reminder", remind_at, "reminder_staff.txt", _staff(app, ticket)),
+                ("reminder", remind_at, "reminder_staff.txt", staff),
                 ("escalation", due, "escalation.txt", head),
             )
             for kind, at, template, to in steps:
@@ -252,59 +244,6 @@ def waiting(app: App, now: datetime) -> int:
                 log.info("[TID#%s] closed after waiting for the customer", ticket["tid"])
                 n += 1
     return n
-
-
-def redact_spool_copy(raw: bytes, redacted_text: str, when: datetime) -> bytes:
-    """The spool copy after redaction: original headers, the redacted text as body."""
-    head, sep, _body = raw.partition(b"\r\n\r\n")
-    if not sep:
-        head, sep, _body = raw.partition(b"\n\n")
-    keep = []
-    for line in head.splitlines():
-        lower = line.lower()
-        if lower.startswith((b"content-type:", b"content-transfer-encoding:", b"mime-version:")):
-            keep.append(None)  # drop this header and its continuation lines
-            continue
-        if line[:1] in (b" ", b"\t") and keep and keep[-1] is None:
-            continue
-        keep.append(line)
-    lines = [x for x in keep if x is not None]
-    lines += [
-        b"MIME-Version: 1.0",
-        b"Content-Type: text/plain; charset=utf-8",
-        b"Content-Transfer-Encoding: 8bit",
-        f"X-Maild-Redacted: {when.isoformat()}".encode(),
-    ]
-    body = (redacted_text + f"\n\n{MARKER}: письмо сокращено после закрытия обращения\n").encode()
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body.replace(b"\n", b"\r\n")
-
-
-def redact_ticket(app: App, tid: str, now: datetime) -> int:
-    """Remove access data from a ticket's customer messages and their spool copies."""
-    loaded = app.store.load(tid)
-    if loaded is None:
-        return 0
-    ticket, messages = loaded
-    total = 0
-    for m in messages:
-        if m["direction"] == "out":  # notices that quoted it, and their mails
-            total += redact_outgoing(app, m)
-            continue
-        if m["kind"] == "staff":
-            continue
-        text, count = redact_credentials(m.get("text") or "")
-        if not count:
-            continue
-        total += count
-        m["text"] = text
-        m["redacted_at"] = now.isoformat()
-        key = m.get("spool_key")
-        if key and app.spool.path(key) is not None:
-            app.spool.rewrite(key, redact_spool_copy(app.spool.read(key), text, now))
-    sent = dict(ticket.get("sent") or {}, redacted=now.isoformat())
-    app.store.save(dict(ticket, sent=sent), messages)
-    log.info("[TID#%s] redacted %d access data value(s)", tid, total)
-    return total
 
 
 def redaction(app: App, now: datetime) -> int:

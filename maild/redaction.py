@@ -1,6 +1,6 @@
 """Credential redaction reaches every copy of a message: the ticket's records (the
 customer's message and the notices that quoted it to staff), the raw mail in the
-spool (jobs.redact_spool_copy) and the mails in the outbox, queued or sent, that
+spool (redact_spool_copy) and the mails in the outbox, queued or sent, that
 carried the text. Temp files of interrupted writes, the one other place a copy
 could stay, are removed at start (adapters/leftovers.py)."""
 
@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import email
 import email.policy
+import logging
+from datetime import datetime
 from typing import Any
 
 from maild.app import App
-from maild.domain.redact import redact_credentials
+from maild.domain.redact import MARKER, redact_credentials
 from maild.outgoing import copy_key
+
+log = logging.getLogger("maild.jobs")  # a step of the redaction job
 
 
 def redact_mail(raw: bytes) -> bytes | None:
@@ -57,3 +61,56 @@ def copy_ids(mail_id: str, to: list[str]) -> list[str]:
     copy per member (guard.copies), the first under the record's id, the n-th under
     ``<id>-<n>`` (outgoing.copy_key); ids with no mail are skipped."""
     return [copy_key(mail_id, n) for n in range(max(1, len(to)))]
+
+
+def redact_spool_copy(raw: bytes, redacted_text: str, when: datetime) -> bytes:
+    """The spool copy after redaction: original headers, the redacted text as body."""
+    head, sep, _body = raw.partition(b"\r\n\r\n")
+    if not sep:
+        head, sep, _body = raw.partition(b"\n\n")
+    keep = []
+    for line in head.splitlines():
+        lower = line.lower()
+        if lower.startswith((b"content-type:", b"content-transfer-encoding:", b"mime-version:")):
+            keep.append(None)  # drop this header and its continuation lines
+            continue
+        if line[:1] in (b" ", b"\t") and keep and keep[-1] is None:
+            continue
+        keep.append(line)
+    lines = [x for x in keep if x is not None]
+    lines += [
+        b"MIME-Version: 1.0",
+        b"Content-Type: text/plain; charset=utf-8",
+        b"Content-Transfer-Encoding: 8bit",
+        f"X-Maild-Redacted: {when.isoformat()}".encode(),
+    ]
+    body = (redacted_text + f"\n\n{MARKER}: письмо сокращено после закрытия обращения\n").encode()
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body.replace(b"\n", b"\r\n")
+
+
+def redact_ticket(app: App, tid: str, now: datetime) -> int:
+    """Remove access data from a ticket's customer messages and their spool copies."""
+    loaded = app.store.load(tid)
+    if loaded is None:
+        return 0
+    ticket, messages = loaded
+    total = 0
+    for m in messages:
+        if m["direction"] == "out":  # notices that quoted it, and their mails
+            total += redact_outgoing(app, m)
+            continue
+        if m["kind"] == "staff":
+            continue
+        text, count = redact_credentials(m.get("text") or "")
+        if not count:
+            continue
+        total += count
+        m["text"] = text
+        m["redacted_at"] = now.isoformat()
+        key = m.get("spool_key")
+        if key and app.spool.path(key) is not None:
+            app.spool.rewrite(key, redact_spool_copy(app.spool.read(key), text, now))
+    sent = dict(ticket.get("sent") or {}, redacted=now.isoformat())
+    app.store.save(dict(ticket, sent=sent), messages)
+    log.info("[TID#%s] redacted %d access data value(s)", tid, total)
+    return total

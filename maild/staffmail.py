@@ -1,8 +1,8 @@
-"""What a staff reply does beyond plain commands: saved answers, #merge, #charset,
-and the one mail to the customer that carries the answer and the status change.
+"""What a staff reply decides: its commands, saved answers, #merge, #charset, and
+the one mail to the customer that carries the answer and the status change.
 
-Called by pipeline._decide_staff with what it looked up; the rules themselves
-live in maild/domain (commands, onemail, merge, recode).
+`decide_staff` is called by pipeline.decide for a verified staff reply; the rules
+themselves live in maild/domain (commands, ticket, onemail, merge, recode).
 """
 
 from __future__ import annotations
@@ -11,15 +11,20 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from maild import guard
 from maild.app import App
+from maild.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain import merge as mg
-from maild.domain.commands import ParsedReply
+from maild.domain import ticket as tk
+from maild.domain.commands import ParsedReply, parse_reply
 from maild.domain.layout import from_russian_layout
+from maild.domain.logid import logged_id
 from maild.domain.onemail import fold
+from maild.domain.quotes import trim_reply
 from maild.domain.recode import redecode
-from maild.pipeline import _level_ctx
 
 log = logging.getLogger("maild.staffmail")
+decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
 
 MERGED = "merged"  # the customer notice of #merge (templates/merged.txt)
 
@@ -38,7 +43,7 @@ class Extras:
 def answer_context(app: App, ticket: dict[str, Any]) -> dict[str, Any]:
     """What a saved answer may use: the ticket's TID, level, deadline, customer name."""
     return {
-        **_level_ctx(app, ticket),
+        **level_ctx(app, ticket),
         "name": ticket.get("requester_name") or "",
         "requester": ticket["requester"],
     }
@@ -119,3 +124,155 @@ def merge_into(
 def one_mail(app: App, first: str, names: list[str], context: dict[str, Any]) -> str:
     """``first`` with the notices ``names`` (templates) folded under it."""
     return fold(first, [app.renderer.text(f"{n}.txt", context)[1] for n in names])
+
+
+# -- the decision ----------------------------------------------------------------------
+
+
+def decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> Decision:
+    """A staff reply: commands anywhere in its own text, then one mail to the customer."""
+    app, record = ctx.app, ctx.record
+    tid = ticket["tid"]
+    reply = parse_reply(ctx.msg.text)
+    record["kind"] = "staff"
+    extras = check(app, reply, ticket, messages)
+    errors = [*reply.errors, *extras.errors]
+    if errors:
+        return _staff_error(ctx, ticket, messages, errors)
+    # only commands + the client's quote must not send the quote to the customer
+    body = trim_reply(extras.body, fallback=False).strip()
+    note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
+    if note_inline:  # "#note text" on one line: the text is the note
+        body = f"{note_inline}\n{body}".strip()
+    record["commands"] = [f"#{c.name}" + (f" {c.arg}" if c.arg else "") for c in reply.commands]
+    if any(c.name == "spam" for c in reply.commands):  # to the quarantine, nothing sent
+        return guard.decide_spam(ctx, ticket, messages, reply.commands, body)
+    outgoing: list[Outgoing] = []
+    customers = tk.customers(ticket, app.config.support.staff)
+    replied = not reply.note and bool(body)
+    if replied:
+        # the reply is the reaction; a command after it may start a new clock (#level)
+        ticket = tk.on_staff_reply(ticket, ctx.received_at)
+    ticket, notices = _apply_commands(ctx, ticket, reply)
+    sent = dict(ticket.get("sent") or {})
+    ticket, merged = merge_into(app, extras, ticket, [*messages, record], ctx.received_at)
+    if merged is not None:  # the conversation goes on there: no rating request here
+        notices = [n for n in notices if n != tk.RESOLVED] + [MERGED]
+    if extras.recharset is not None:
+        outgoing.append(_recharset(ctx, ticket, messages, extras.recharset))
+    if replied or sent.get(tk.STARTED):  # the answer itself says work has started
+        notices = [n for n in notices if n != tk.STARTED]
+        sent.setdefault(tk.STARTED, ctx.received_at.isoformat())
+    elif tk.STARTED in notices:
+        sent[tk.STARTED] = ctx.received_at.isoformat()
+    c = {
+        **ctx.common,
+        **level_ctx(app, ticket),
+        "subject": ticket["subject"] or "(без темы)",
+        "keep_days": app.config.schedule.credentials_keep_days,
+        "merged_into": ticket.get("merged_into"),
+    }
+    if replied:
+        # an "out" record names whom it went to (the customers, not the signed address
+        # staff wrote to): robots.answered finds the last mail a customer got by it
+        record.update(direction="out", text=body, folded=notices, to=list(customers))
+        relay_c = {**c, "subject": ticket["subject"] or ctx.common["subject"]}
+        outgoing.append(_customer_mail(ctx, customers, relay_c, notices, body))
+    else:
+        record.update(kind="note", text=body or "(только команды)")
+        outgoing += [_customer_mail(ctx, customers, c, notices)] if notices else []
+    also = [merged] if merged is not None else []
+    ticket = dict(ticket, sent=sent)
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing, also=also)
+
+
+def _apply_commands(
+    ctx: Context, ticket: dict[str, Any], reply: ParsedReply
+) -> tuple[dict[str, Any], list[str]]:
+    """Each command in order: (the ticket after them, the customer notices they cause)."""
+    notices: list[str] = []
+    for cmd in reply.commands:
+        if cmd.name in ("cc", "uncc"):
+            ticket, err = guard.apply_participant_command(ctx.app, ticket, cmd.name, cmd.arg)
+            ctx.record.setdefault("command_errors", []).extend([err] if err else [])
+            continue
+        ticket, more = tk.apply_command(
+            ticket, cmd.name, cmd.arg, ctx.received_at, ctx.app.due, ctx.msg.from_addr
+        )
+        notices += [n for n in more if n not in notices]
+    return ticket, notices
+
+
+def _staff_error(
+    ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]], errors: list[str]
+) -> Decision:
+    """Bad command lines stop the whole reply: staff are told why, the customer nothing."""
+    msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
+    record.update(kind="note", command_errors=errors)
+    decision_log.warning(
+        "%s [TID#%s] staff commands refused: %s", logged_id(msg.message_id), tid, "; ".join(errors)
+    )
+    out = Outgoing(
+        ctx.key("staff_error"),
+        "notice",
+        "staff_error.txt",
+        [msg.from_addr],
+        {**ctx.common, "tid": tid, "errors": errors},
+        record=True,
+    )
+    return Decision("appended", tid, ticket, [*messages, record], record, [out])
+
+
+def _customer_mail(
+    ctx: Context, to: list[str], c: dict[str, Any], notices: list[str], answer: str | None = None
+) -> Outgoing:
+    """The one mail a staff reply sends the customer: the answer (or, without one, the
+    first notice) with the other notices folded under it."""
+    if answer is not None:
+        body = one_mail(ctx.app, answer, notices, c)
+        return Outgoing(
+            ctx.key("relay"),
+            "staff",
+            None,
+            to,
+            c,
+            record=False,
+            auto=False,
+            body=body,
+            attach=accepted_files(ctx.attachments),
+        )
+    subject, first = ctx.app.renderer.text(f"{notices[0]}.txt", c)
+    body = one_mail(ctx.app, first, notices[1:], c)
+    return Outgoing(
+        ctx.key(notices[0]),
+        "notice",
+        f"{notices[0]}.txt",
+        to,
+        c,
+        record=True,
+        body=body,
+        subject=subject,
+    )
+
+
+def _recharset(
+    ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]], found: tuple
+) -> Outgoing:
+    """#charset: the customer's message read again; staff get the new text."""
+    index, codec, text = found
+    messages[index] = dict(messages[index], text=text, recharset=codec)
+    decision_log.info(
+        "%s [TID#%s] re-read %s as %s",
+        ctx.msg.message_id,
+        ticket["tid"],
+        messages[index]["message_id"],
+        codec,
+    )
+    return Outgoing(
+        ctx.key("recharset"),
+        "notice",
+        "staff_charset.txt",
+        [ctx.msg.from_addr],
+        {**ctx.common, **level_ctx(ctx.app, ticket), "codec": codec, "text": text},
+        record=True,
+    )

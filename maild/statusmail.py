@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from maild.decision import Context, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.quotes import trim_reply
 from maild.domain.sla import LEVELS
 from maild.domain.status_query import is_status_question
-from maild.pipeline import Context, Outgoing
 
 STATUS_RU = {
     "new": "зарегистрировано, ожидает ответа сотрудника",

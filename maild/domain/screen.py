@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from maild.domain.message import ParsedMessage
+from maild.domain.replyaddr import is_support_address
 
 ROBOT_LOCALPARTS = re.compile(
     r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|auto-?reply|daemon|listserv|majordomo)([+\-.].*)?$",
@@ -34,10 +35,7 @@ def screen(msg: ParsedMessage, support_address: str) -> Screening:
         return Screening(True, "отчёт о доставке (bounce)", bounce=True)
     if not msg.from_addr:
         return Screening(True, "нет адреса отправителя")
-    if msg.from_addr == support or (
-        msg.from_addr.endswith("@" + support.split("@")[1])
-        and local.startswith(support.split("@")[0] + "+")
-    ):
+    if is_support_address(msg.from_addr, support):
         return Screening(True, "письмо с адреса самой службы поддержки (петля)")
     for value in msg.headers.get("x-loop", ()):
         if support in value.lower():

@@ -1,7 +1,8 @@
 """Who is writing: the service level a sender is entitled to, and why.
 
 The regulation: commercial support only for mail from an address on the license
-or from a member of a commercial customer group; everything else is free.
+or from a member of a commercial customer group; everything else is free, and
+free support lasts six months from the sender's first ticket.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 from maild.domain.sla import LEVELS
 
 ENTITLED_LEVELS = ("partner", "vip", "operative", "standard", "free")
+FREE_SUPPORT_MONTHS = 6  # the regulation: free support is valid six months
 
 
 @dataclass(frozen=True)
@@ -100,3 +102,41 @@ def identify(
         None,
         "адрес отправителя не указан ни в одной лицензии и не входит в коммерческую группу",
     )
+
+
+def checked(ident: Identification, *, can_verify: bool, verified: bool) -> Identification:
+    """The level a sender gets once the From address is checked: where it can be
+    checked (our MTA's Authentication-Results are trusted: ``can_verify``), a
+    commercial level needs SPF or DKIM for the From domain (a From line is easy to
+    forge); without it the sender gets free support, told it will be corrected."""
+    if not ident.commercial or not can_verify or verified:
+        return ident
+    return Identification(
+        "free",
+        "none",
+        ident.ref,
+        f"{ident.reason}, но адрес отправителя не подтверждён (SPF/DKIM): "
+        "уровень будет исправлен после подтверждения адреса",
+        unverified=True,
+    )
+
+
+def add_months(d: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day if it has no such day."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def free_support_expired(level: str, first_seen: str | None, today: date) -> bool:
+    """Free support is over: a free sender whose first ticket (``first_seen``, an ISO
+    date) is more than FREE_SUPPORT_MONTHS before ``today``. Their new tickets are
+    still accepted; the confirmation and the staff notice say so."""
+    if level != "free" or not first_seen:
+        return False
+    return add_months(date.fromisoformat(first_seen), FREE_SUPPORT_MONTHS) < today

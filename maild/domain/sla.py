@@ -10,7 +10,7 @@ from datetime import datetime
 
 from maild.domain.calendar import BusinessCalendar
 
-__all__ = ["LEVELS", "Level", "get_level", "reaction_due", "ru_plural"]
+__all__ = ["LEVELS", "Level", "get_level", "reaction_due", "reminder_at", "ru_plural"]
 
 
 def ru_plural(n: int, one: str, few: str, many: str) -> str:
@@ -82,3 +82,13 @@ def reaction_due(level: Level | str, start: datetime, calendar: BusinessCalendar
         return calendar.add_business_hours(start, lvl.hours)
     assert lvl.days is not None  # guaranteed by Level.__post_init__
     return calendar.add_business_days(start, lvl.days)
+
+
+def reminder_at(
+    start: datetime, due: datetime, fraction: float, calendar: BusinessCalendar
+) -> datetime:
+    """When staff are reminded of a deadline: once ``fraction`` (schedule.reminder_fraction,
+    75 %) of the business time from ``start`` (the ticket's creation, or the moment its
+    clock restarted) to ``due`` has passed. The later the start, the later the reminder."""
+    budget = calendar.business_hours_between(start, due)
+    return calendar.add_business_hours(start, budget * fraction)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from maild.domain.replyaddr import is_support_address
 from maild.domain.sender import Identification
 
 Ticket = dict[str, Any]
@@ -111,15 +112,22 @@ def customers(ticket: Ticket, staff: Iterable[str]) -> list[str]:
 def participants_of(addresses: Iterable[str], support: str, staff: Iterable[str]) -> set[str]:
     """Customer-side addresses of a message (To/Cc), without support and staff."""
     staff = set(staff)
-    local, _, domain = support.partition("@")
-    out = set()
-    for a in addresses:
-        if not a or a == support or a in staff:
-            continue
-        if a.startswith(local + "+") and a.endswith("@" + domain):
-            continue
-        out.add(a)
-    return out
+    return {a for a in addresses if a and a not in staff and not is_support_address(a, support)}
+
+
+def staff_side(ticket: Ticket, staff: Iterable[str]) -> set[str]:
+    """The support side of a ticket: every staff member and its assignee (``#assign``
+    may name an address that is not on the staff list)."""
+    assignee = ticket.get("assignee")
+    return {*staff, *([assignee] if assignee else [])}
+
+
+def staff_recipients(ticket: Ticket, staff: Iterable[str]) -> list[str]:
+    """Who gets staff mail about a ticket (new-ticket notices, follow-ups, reminders):
+    every staff member, and the assignee too. An assignment adds a reader, never
+    takes the ticket out of the others' sight."""
+    assignee = ticket.get("assignee")
+    return list(dict.fromkeys([*staff, *([assignee] if assignee else [])]))
 
 
 # Customer notices a command may cause (template names without .txt).

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from maild.domain.sender import Group, License, identify
+from maild.domain.sender import (
+    FREE_SUPPORT_MONTHS,
+    Group,
+    Identification,
+    License,
+    add_months,
+    checked,
+    free_support_expired,
+    identify,
+)
 
 TODAY = date(2026, 11, 25)
 LICS = [
@@ -49,3 +58,38 @@ def test_entitlement_shared_by_license_colleagues():
     a = identify("it@shop.ru", LICS[:1], [], TODAY)
     b = identify("it@shop.ru", LICS[:1], [], TODAY)
     assert a.entitlement == b.entitlement == "license:K-STD"
+
+
+# -- an unverified sender and the six months of free support ---------------------------
+
+VIP = Identification("vip", "license", "K-VIP", "адрес указан: лицензия K-VIP")
+
+
+def test_commercial_level_needs_a_verified_address_where_it_can_be_checked():
+    assert checked(VIP, can_verify=True, verified=True) == VIP
+    assert checked(VIP, can_verify=False, verified=False) == VIP  # no authserv-id: as is
+    free = checked(VIP, can_verify=True, verified=False)
+    assert (free.level, free.source, free.ref, free.unverified) == ("free", "none", "K-VIP", True)
+    assert free.reason.startswith(VIP.reason) and "не подтверждён" in free.reason
+    assert not free.commercial
+
+
+def test_free_sender_is_not_checked():
+    ident = identify("anon@mail.ru", LICS, GRPS, TODAY)
+    assert checked(ident, can_verify=True, verified=False) is ident
+
+
+def test_add_months_keeps_the_day_or_takes_the_months_last():
+    assert add_months(date(2026, 5, 15), 6) == date(2026, 11, 15)
+    assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+    assert add_months(date(2027, 8, 31), 6) == date(2028, 2, 29)
+    assert add_months(date(2026, 12, 31), 6) == date(2027, 6, 30)
+
+
+def test_free_support_lasts_six_months_from_the_first_ticket():
+    assert FREE_SUPPORT_MONTHS == 6
+    first = "2026-05-25"
+    assert not free_support_expired("free", first, date(2026, 11, 25))  # the last day
+    assert free_support_expired("free", first, date(2026, 11, 26))
+    assert not free_support_expired("free", None, date(2030, 1, 1))  # first ticket now
+    assert not free_support_expired("vip", first, date(2030, 1, 1))  # only free support

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from maild.domain.calendar import BusinessCalendar
-from maild.domain.sla import LEVELS, Level, get_level, reaction_due, ru_plural
+from maild.domain.sla import LEVELS, Level, get_level, reaction_due, reminder_at, ru_plural
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -184,3 +184,25 @@ def test_reaction_due_unknown_level(cal: BusinessCalendar) -> None:
 def test_reaction_due_uses_calendar_overrides() -> None:
     c = BusinessCalendar(extra_days_off=[datetime(2025, 3, 12).date()])
     assert reaction_due("vip", msk(2025, 3, 11, 17), c) == msk(2025, 3, 13, 10)
+
+
+# ---- the staff reminder at 75 % of the reaction time ----
+
+
+def test_reminder_at_three_quarters_of_the_business_time(cal: BusinessCalendar) -> None:
+    start = msk(2026, 11, 23, 10)  # Monday
+    assert reminder_at(start, msk(2026, 11, 23, 14), 0.75, cal) == msk(2026, 11, 23, 13)
+
+
+def test_reminder_counts_business_hours_across_a_weekend(cal: BusinessCalendar) -> None:
+    # Fri 16:00 + 6 business hours = Mon 13:00; 75 % of 6 h = 4.5 h: Mon 11:30
+    start, due = msk(2026, 11, 27, 16), msk(2026, 11, 30, 13)
+    assert reaction_due("standard", start, cal) == due
+    assert reminder_at(start, due, 0.75, cal) == msk(2026, 11, 30, 11, 30)
+
+
+def test_reminder_from_a_later_start_is_later(cal: BusinessCalendar) -> None:
+    due = msk(2026, 11, 25, 18)
+    early = reminder_at(msk(2026, 11, 23, 9), due, 0.75, cal)
+    late = reminder_at(msk(2026, 11, 24, 9), due, 0.75, cal)
+    assert early < late < due

@@ -90,3 +90,33 @@ def test_rating():
     assert tk.rating_of("Спасибо, всё работает") is None
     assert tk.rating_of("6") is None
     assert tk.rating_of("") is None
+
+
+def test_staff_mail_goes_to_all_staff_and_the_assignee():
+    staff = ["anna@s.ru", "boris@s.ru"]
+    t = make()
+    assert tk.staff_recipients(t, staff) == staff  # nobody assigned: every staff member
+    t, _ = tk.apply_command(t, "assign", "boris@s.ru", T0, due, "anna@s.ru")
+    assert tk.staff_recipients(t, staff) == staff  # assigned: still everyone, once each
+    t, _ = tk.apply_command(t, "assign", "outside@s.ru", T0, due, "anna@s.ru")
+    assert tk.staff_recipients(t, staff) == [*staff, "outside@s.ru"]
+    assert tk.staff_side(t, staff) == {*staff, "outside@s.ru"}
+    assert tk.staff_side(make(), staff) == set(staff)
+
+
+def test_participants_leave_out_support_its_plus_addresses_and_staff():
+    got = tk.participants_of(
+        [
+            "cc@x.ru",
+            "support@s.ru",
+            "support+1234-5678.abc@s.ru",
+            "support+@s.ru",
+            "anna@s.ru",
+            "support@x.ru",
+            "supports@s.ru",
+            "",
+        ],
+        "support@s.ru",
+        ["anna@s.ru"],
+    )
+    assert got == {"cc@x.ru", "support@x.ru", "supports@s.ru"}

@@ -1,0 +1,144 @@
+"""What a customer's mail decides: a new ticket (confirmation to the customer, notice
+to staff), or a follow-up to one (a rating, a status question, or news for staff).
+
+Called by pipeline.decide with what it looked up; the rules live in maild/domain
+(ticket, sender, status_query).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from maild import guard, statusmail
+from maild.decision import Context, Decision, Outgoing, accepted_files, level_ctx
+from maild.domain import ticket as tk
+from maild.domain.logid import logged_id
+from maild.domain.quotes import trim_reply
+from maild.domain.sender import free_support_expired
+from maild.domain.tid import clean_subject, new_tid
+
+log = logging.getLogger("maild.pipeline")
+
+
+def decide_new(
+    ctx: Context, tid: str | None, refers_to: str | None, participants: set[str]
+) -> Decision:
+    """A new ticket: staff are told, the customer gets the confirmation."""
+    app, msg, ident = ctx.app, ctx.msg, ctx.ident
+    tid = tid or new_tid(app.store.ticket_exists)
+    requester = msg.from_addr or msg.reply_to or ""
+    first_seen = app.store.sender_first_seen(requester) if requester else None
+    free_expired = free_support_expired(ident.level, first_seen, ctx.received_at.date())
+    ticket = tk.new_ticket(
+        tid,
+        requester,
+        clean_subject(msg.subject),
+        ident,
+        ctx.received_at,
+        app.due,
+        participants=participants,
+        refers_to=refers_to,
+    )
+    ticket["free_expired"] = free_expired
+    ticket["requester_name"] = msg.from_name  # for saved answers ("{{ name }}")
+    c = {
+        **_new_context(ctx, ticket, refers_to),
+        "free_expired": free_expired,
+        "free_since": first_seen,
+    }
+    outgoing = [
+        Outgoing(
+            ctx.key("staff_new"),
+            "notice",
+            "staff_new.txt",
+            tk.staff_recipients(ticket, app.config.support.staff),
+            c,
+            record=True,
+            attach=accepted_files(ctx.attachments),
+        ),
+    ]
+    if not ctx.scr.automated and requester:
+        outgoing.append(
+            Outgoing(
+                ctx.key("confirmation"),
+                "confirmation",
+                "confirmation.txt",
+                [requester],
+                c,
+                record=True,
+            )
+        )
+    return Decision("new", tid, ticket, [ctx.record], ctx.record, outgoing)
+
+
+def _new_context(ctx: Context, ticket: dict[str, Any], refers_to: str | None) -> dict[str, Any]:
+    """What the confirmation and the staff notice of a new ticket say."""
+    msg, ident = ctx.msg, ctx.ident
+    return {
+        **ctx.common,
+        **level_ctx(ctx.app, ticket),
+        "requester": ticket["requester"],
+        "name": msg.from_name,
+        "from_name": msg.from_name,
+        "commercial": ident.commercial,
+        "expired": ident.expired,
+        "unverified": ident.unverified,
+        "reason": ident.reason,
+        "refers_to": refers_to,
+        "problem": msg.parse_problem,
+        "spool_key": ctx.record.get("spool_key"),
+    }
+
+
+def decide_followup(
+    ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]
+) -> Decision:
+    """A customer (or a colleague, or a robot) wrote into an existing ticket."""
+    app, msg = ctx.app, ctx.msg
+    rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
+    if rating is not None:
+        ticket = dict(ticket, rating=rating)
+        ctx.record["rating"] = rating
+        log.info("%s [TID#%s] rated %d", logged_id(msg.message_id), ticket["tid"], rating)
+        thanks = [] if ctx.scr.automated else [statusmail.thanks(ctx, ticket, rating)]
+        return Decision(
+            "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, thanks
+        )
+    if not ctx.scr.automated and statusmail.asks_status(msg):  # changes nothing else
+        out = statusmail.status_reply(ctx, ticket, messages)
+        return Decision(
+            "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, [out]
+        )
+    participants, asked = guard.joiners(app, msg, ticket)
+    if asked:  # shown to staff; #cc ADDRESS adds them
+        ctx.record["asked_to_join"] = asked
+    reopened = False
+    if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
+        ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, app.due, participants)
+    c = {**ctx.common, **level_ctx(app, ticket), "reopened": reopened, "asked_to_join": asked}
+    outgoing = [
+        Outgoing(
+            ctx.key("staff_followup"),
+            "notice",
+            "staff_followup.txt",
+            tk.staff_recipients(ticket, app.config.support.staff),
+            c,
+            record=True,
+            attach=accepted_files(ctx.attachments),
+        ),
+    ]
+    if not ctx.scr.automated:
+        outgoing.append(
+            Outgoing(
+                ctx.key("ack"),
+                "confirmation",
+                "acknowledgement.txt",
+                [msg.from_addr],
+                c,
+                record=True,
+            )
+        )
+    return Decision(
+        "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing
+    )

@@ -1,0 +1,135 @@
+"""What one message decides, as values: the Decision that effects.apply carries out,
+the Outgoing mails it causes, and the Context every branch of the decision reads.
+
+The branches are pipeline.decide (which one applies), customer.py (a new ticket, a
+customer's follow-up), staffmail.py (a staff reply) and guard.py (forged staff mail,
+#spam); this module only holds the shapes they share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from maild.app import App
+from maild.domain import attachments as att
+from maild.domain.message import ParsedMessage
+from maild.domain.screen import Screening
+from maild.domain.sender import Identification
+from maild.domain.sla import LEVELS
+
+Attachments = list[tuple[att.AttachmentDecision, bytes]]
+
+
+@dataclass
+class Outgoing:
+    """A mail to send because of this message; `key` makes its id deterministic."""
+
+    key: str
+    kind: str  # confirmation | notice | staff
+    template: str | None
+    to: list[str]
+    context: dict[str, Any]
+    record: bool  # keep it in the ticket's thread
+    auto: bool = True
+    body: str | None = None  # for relayed staff replies: the text as written
+    subject: str | None = None  # with `body`: a notice's own subject instead of "Re: ..."
+    attach: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+
+@dataclass
+class Decision:
+    outcome: str  # new | appended | duplicate
+    tid: str
+    ticket: dict[str, Any]
+    messages: list[dict[str, Any]]
+    incoming: dict[str, Any] | None = None
+    outgoing: list[Outgoing] = field(default_factory=list)
+    attachments: Attachments = field(default_factory=list)
+    queued: list[str] = field(default_factory=list)  # "confirmation to ...": for the log
+    also: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
+
+
+def msg_key(msgid: str, kind: str) -> str:
+    return hashlib.sha1(f"{msgid}\0{kind}".encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+@dataclass
+class Context:
+    """What every branch of `decide` needs about the message at hand."""
+
+    app: App
+    msg: ParsedMessage
+    scr: Screening
+    ident: Identification
+    record: dict[str, Any]
+    attachments: Attachments
+    received_at: datetime
+    common: dict[str, Any]
+
+    def key(self, kind: str) -> str:
+        return msg_key(self.msg.message_id, kind)
+
+
+def message_record(
+    msg: ParsedMessage,
+    *,
+    direction: str,
+    kind: str,
+    received_at: datetime,
+    attachments: Attachments,
+    spool_key: str | None,
+) -> dict[str, Any]:
+    return {
+        "message_id": msg.message_id,
+        "direction": direction,
+        "from": msg.from_addr,
+        "kind": kind,
+        "received_at": received_at.isoformat(),
+        "text": msg.text,
+        "subject": msg.subject,
+        "to": list(msg.to),
+        "cc": list(msg.cc),
+        "attachments": [
+            {
+                "filename": d.filename,
+                "content_type": d.content_type,
+                "size": d.size,
+                "accepted": d.accepted,
+                "reason": d.reason,
+                "sha256": hashlib.sha256(data).hexdigest() if d.accepted else None,
+            }
+            for d, data in attachments
+        ],
+        "spool_key": spool_key,
+        "automated": None,
+        "parse_problem": msg.parse_problem,
+        **({"recipients_cut": msg.recipients_cut} if msg.recipients_cut else {}),
+    }
+
+
+def att_ctx(attachments: Attachments) -> dict[str, Any]:
+    decisions = [d for d, _ in attachments]
+    return {
+        "attachments": decisions,
+        "refused": [d for d in decisions if not d.accepted],
+        "bmp_refused": att.bmp_refused(decisions),
+    }
+
+
+def accepted_files(attachments: Attachments) -> list:
+    return [(d.filename, d.content_type, data) for d, data in attachments if d.accepted]
+
+
+def level_ctx(app: App, ticket: dict[str, Any]) -> dict[str, Any]:
+    level = LEVELS[ticket["level"]]
+    return {
+        "tid": ticket["tid"],
+        "level_id": level.id,
+        "level_name": level.name_ru,
+        "reaction": level.reaction_ru(),
+        "due": app.fmt_time(ticket["reaction_due"]),
+        "due_short": app.fmt_time(ticket["reaction_due"], short=True),
+    }
