@@ -62,62 +62,41 @@ def test_a_kept_connection_the_relay_dropped_is_replaced(tmp_path):
         relay.stop()
 
 
-class _Envelopes:
-    """Records MAIL and RCPT as the relay parsed them."""
+class _RefusesUser3:
+    """A relay that refuses user3 and takes every other recipient."""
 
     def __init__(self) -> None:
-        self.seen: list[tuple[str, str, list[str]]] = []
-
-    async def handle_MAIL(self, server, session, envelope, address, options):
-        self.seen.append(("MAIL", address, list(options)))
-        envelope.mail_from = address
-        return "250 OK"
+        self.peers: set[object] = set()
+        self.delivered: list[str] = []
 
     async def handle_RCPT(self, server, session, envelope, address, options):
-        self.seen.append(("RCPT", address, list(options)))
+        if address.startswith("user3@"):
+            return "550 5.1.1 User unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.seen.append(("DATA", envelope.original_content, []))
+        self.peers.add(session.peer)
+        self.delivered.extend(envelope.rcpt_tos)
         return "250 OK"
 
 
-def test_the_relay_client_says_what_smtplib_says():
-    import smtplib
-
+def test_a_refused_mail_is_retried_later_and_the_rest_go_over_the_same_connection(tmp_path):
     from aiosmtpd.controller import Controller
 
-    from maild.adapters.outbound import _Relay
     from tests.helpers import free_port
 
-    handler = _Envelopes()
+    handler = _RefusesUser3()
     ctl = Controller(handler, hostname="127.0.0.1", port=free_port())
     ctl.start()
+    outbox = Outbox(tmp_path / "outbox")
     try:
-        raw = b"Subject: x\r\n\r\n\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\r\n"
-        envelopes = [
-            ("support@example.com", ["anna@example.com", "boris.b+x@shop-example.ru"]),
-            ("Support <support@example.com>", ["Anna <anna@example.com>"]),  # parsed
-            ("", ["anna@example.com"]),  # null sender
-        ]
-        # lines that start with dots (doubled on the wire, and undone by the relay)
-        dotted = [
-            b".\r\n..\r\n.x\r\n\r\n.\r\nend.\r\n. \r\n",
-            b"Subject: y\r\n\r\nno final line break.",
-            b"Subject: z\r\n\r\n.\n.bare\n..\r\n",
-        ]
-        said = []
-        for cls in (smtplib.SMTP, _Relay):
-            handler.seen.clear()
-            with cls("127.0.0.1", ctl.port) as client:
-                for sender, rcpts in envelopes:
-                    client.sendmail(sender, rcpts, raw, ["BODY=8BITMIME"])
-                for data in dotted:
-                    client.sendmail("support@example.com", ["anna@example.com"], data)
-            said.append(list(handler.seen))
-        assert said[0] == said[1]
-        assert said[1][0] == ("MAIL", "support@example.com", [f"SIZE={len(raw)}", "BODY=8BITMIME"])
-        assert ("DATA", dotted[0], []) in said[1]  # as written, once the relay undid it
+        _queue(outbox, 0, 6)  # one chunk: one connection
+        assert outbox.flush(OutboundConfig(host="127.0.0.1", port=ctl.port)) == (5, 1)
     finally:
         ctl.stop()
+    assert sorted(handler.delivered) == [f"user{i}@example.org" for i in (0, 1, 2, 4, 5)]
+    assert len(handler.peers) == 1
+    [left] = outbox.entries()
+    assert left["id"] == "mail-3" and left["attempts"] == 1 and left["next_try"]
+    assert left["last_error"] == "user3@example.org: 550 5.1.1 User unknown"

@@ -1,0 +1,201 @@
+"""The outbox on disk: one file per outgoing mail, its record on the first line.
+
+    outbox/queue/<id>.mail   waiting: one line of JSON (the record), then the message
+    outbox/sent/<id>.mail    sent: the same file, moved (kept so a re-run never
+                             queues it again)
+    outbox/sent/sent.log     one line per sent mail: "<id> <sent_at> <attempts>"
+
+One file per mail, written once and moved once: the sender creates and deletes no
+file per mail (on ext4 every created file pays for the inodes deleted lately).
+Ids are derived from what caused the mail, so queueing is idempotent.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+from maild.adapters.durable import exists, read_bytes, write_atomic
+from maild.render import Mail, as_bytes
+
+KEEP_MAILS = 1024  # mails a pass reads with their records (the rest when sent)
+EXT = ".mail"
+SENT_LOG = "sent.log"
+
+
+class OutQueue:
+    """The queued and sent mail files under `root`, and their records."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.queue = root / "queue"
+        self.sent = root / "sent"
+        self.queue.mkdir(parents=True, exist_ok=True)
+        self.sent.mkdir(parents=True, exist_ok=True)
+
+    def _file(self, folder: Path, mail_id: str) -> str:
+        """The mail's file in queue/ or sent/, as a string (made per mail queued)."""
+        return f"{os.fspath(folder)}/{mail_id}{EXT}"
+
+    def known(self, mail_id: str) -> bool:
+        return exists(self._file(self.queue, mail_id)) or exists(self._file(self.sent, mail_id))
+
+    def enqueue(
+        self,
+        mail_id: str,
+        msg: Mail,
+        recipients: list[str],
+        *,
+        tid: str | None = None,
+        kind: str = "",
+        now: datetime | None = None,
+        checked: bool = False,
+    ) -> bool:
+        """Queue a message durably; False if this id was queued or sent before
+        (`checked`: the caller has just asked `known`)."""
+        if not recipients or (not checked and self.known(mail_id)):
+            return False
+        meta = {
+            "id": mail_id,
+            "tid": tid,
+            "kind": kind,
+            "from": msg["From"] or "",  # Mail keeps its headers as text
+            "sender": _bare(str(msg["From"])),
+            "to": recipients,
+            "subject": msg["Subject"] or "",
+            "message_id": str(msg["Message-ID"]),
+            "queued_at": (now or datetime.now(UTC)).isoformat(),
+            "attempts": 0,
+            "last_error": None,
+            "next_try": None,
+        }
+        write_atomic(self._file(self.queue, mail_id), _pack(meta, as_bytes(msg)))
+        return True
+
+    def mark(self, mail_id: str, **fields: Any) -> None:
+        """Add fields to a queued message's record (e.g. that the head was alerted)."""
+        self._rewrite(self._file(self.queue, mail_id), fields)
+
+    def _rewrite(self, path: str, fields: dict[str, Any]) -> None:
+        try:
+            meta, raw = _unpack(read_bytes(path))
+        except (OSError, ValueError):
+            return
+        write_atomic(path, _pack({**meta, **fields}, raw))
+
+    def entries(self, mails: dict[str, bytes] | None = None) -> list[dict[str, Any]]:
+        """Queued messages, oldest first. `mails`, for a pass that sends them, gets
+        the mails not tried yet, by id (up to KEEP_MAILS): their files are read once."""
+        out = _records(self.queue, mails)
+        out.sort(key=lambda m: (m["queued_at"], m["id"]))
+        return out
+
+    def sent_entries(self) -> list[dict[str, Any]]:
+        log: dict[str, tuple[str, int]] = {}
+        try:
+            for line in (self.sent / SENT_LOG).read_text("utf-8").splitlines():
+                parts = line.split(" ")
+                if len(parts) == 3:
+                    log[parts[0]] = (parts[1], int(parts[2]))
+        except (OSError, ValueError):
+            pass
+        out = _records(self.sent)
+        for meta in out:
+            if meta["id"] in log:
+                meta["sent_at"], meta["attempts"] = log[meta["id"]]
+        out.sort(key=lambda m: (m.get("sent_at") or "", m["id"]))
+        return out
+
+    def rewrite_mail(self, mail_id: str, transform: Callable[[bytes], bytes | None]) -> bool:
+        """Replace a queued or sent mail by transform(mail) (None: leave it), its
+        record kept (credential redaction). True if it was rewritten."""
+        for folder in (self.queue, self.sent):
+            path = self._file(folder, mail_id)
+            try:
+                meta, raw = _unpack(read_bytes(path))
+            except FileNotFoundError:
+                continue
+            new = transform(raw)
+            if new is None:
+                return False
+            write_atomic(path, _pack(meta, new))
+            return True
+        return False
+
+    def raw(self, mail_id: str) -> bytes:
+        for folder in (self.queue, self.sent):
+            try:
+                return _message(read_bytes(self._file(folder, mail_id)))
+            except FileNotFoundError:
+                continue
+        raise FileNotFoundError(mail_id)
+
+    def queued_mail(self, mail_id: str, mails: dict[str, bytes]) -> bytes:
+        """A queued mail: from `mails` if the pass read it with its record."""
+        return mails.get(mail_id) or _message(read_bytes(self._file(self.queue, mail_id)))
+
+    def open_sent_log(self) -> int:
+        """The sent log, opened for appending (raises OSError)."""
+        return os.open(self.sent / SENT_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+
+    def move_to_sent(self, meta: dict[str, Any], now: datetime, log: int) -> None:
+        """Record a sent message: move its file to sent/ (a kill -9 after this never
+        resends it) and log when, in the sent log open as `log`. Not made durable
+        here (the sender syncs many at once). Can be called again after it failed
+        (the move is done once)."""
+        try:
+            os.replace(self._file(self.queue, meta["id"]), self._file(self.sent, meta["id"]))
+        except FileNotFoundError:
+            if not os.path.exists(self._file(self.sent, meta["id"])):
+                raise
+        os.write(log, f"{meta['id']} {now.isoformat()} {meta['attempts'] + 1}\n".encode())
+
+    def update_queued(self, meta: dict[str, Any]) -> None:
+        """Write `meta` as the record of its queued mail (raises OSError)."""
+        self._rewrite(self._file(self.queue, meta["id"]), meta)
+
+
+def _pack(meta: dict[str, Any], raw: bytes) -> bytes:
+    """The record on the file's first line (JSON escapes every newline), then the mail."""
+    return json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" + raw
+
+
+def _unpack(data: bytes) -> tuple[dict[str, Any], bytes]:
+    head, _, raw = data.partition(b"\n")
+    return json.loads(head), raw
+
+
+def _message(data: bytes) -> bytes:
+    """The mail of a queue file, without reading its record."""
+    return data.partition(b"\n")[2]
+
+
+def _records(folder: Path, mails: dict[str, bytes] | None = None) -> list[dict[str, Any]]:
+    """The records of the mail files in `folder` (their first lines), and into
+    `mails` the mails of those not tried yet (see OutQueue.entries)."""
+    out = []
+    root = os.fspath(folder)
+    for name in os.listdir(root):
+        if name.endswith(EXT):
+            try:
+                with open(f"{root}/{name}", "rb") as f:
+                    meta = json.loads(f.readline())
+                    if mails is not None and not meta.get("attempts") and len(mails) < KEEP_MAILS:
+                        mails[meta["id"]] = f.read()
+            except (FileNotFoundError, ValueError, KeyError):
+                # sent or moved meanwhile, or not a record. Not PermissionError: a
+                # queue the user cannot read is not "empty" (it says so, with the path)
+                continue
+            out.append(meta)
+    return out
+
+
+@functools.lru_cache(maxsize=64)  # the From of outgoing mail is nearly always the same
+def _bare(value: str | None) -> str:
+    return parseaddr(value or "")[1]

@@ -1,0 +1,104 @@
+"""The SMTP client to the relay, through smtplib's public API only: connections
+(kept between the daemon's passes, one per slot), one mail handed over, and what
+the relay answered, in words for the log."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import time
+
+from maild.config import OutboundConfig
+from maild.render import seven_bit
+
+KEEP_SECONDS = 30  # a relay connection kept open between passes, at most this idle
+
+
+def connect(cfg: OutboundConfig) -> smtplib.SMTP:
+    """A new connection to the relay, with STARTTLS and login as configured."""
+    client = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+    try:
+        if cfg.starttls:
+            client.starttls(context=ssl.create_default_context())
+        if cfg.username:
+            client.login(cfg.username, cfg.password or "")
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def quit_quietly(client: smtplib.SMTP) -> None:
+    """End a connection: QUIT if the relay still listens, else just close it."""
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()
+
+
+def deliver(client: smtplib.SMTP, sender: str, recipients: list[str], data: bytes) -> None:
+    """Hand one mail to the relay (raises what smtplib raises). 8-bit text
+    (render._text_part) goes as BODY=8BITMIME where the relay offers it, else
+    converted to 7 bits (base64 parts)."""
+    options: list[str] = []
+    if not data.isascii():
+        client.ehlo_or_helo_if_needed()
+        if client.has_extn("8bitmime"):
+            options = ["BODY=8BITMIME"]
+        else:
+            data = seven_bit(data)
+    client.sendmail(sender, recipients, data, options)
+
+
+def describe(e: BaseException) -> str:
+    """What went wrong, for the admin: each refused recipient with the relay's
+    reply, the relay's reply, or the exception."""
+    if isinstance(e, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{rcpt}: {code} {reply.decode(errors='replace')}"
+            for rcpt, (code, reply) in e.recipients.items()
+        )
+    if isinstance(e, smtplib.SMTPResponseException):
+        return f"{e.smtp_code} {e.smtp_error.decode(errors='replace')}"
+    return f"{type(e).__name__}: {e}"
+
+
+class Connections:
+    """Relay connections kept open between passes, one per slot (each slot is used
+    by one thread at a time), each at most KEEP_SECONDS idle."""
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[smtplib.SMTP, OutboundConfig, float]] = {}
+
+    def get(self, cfg: OutboundConfig, slot: int | None) -> smtplib.SMTP:
+        """A connection to the relay: slot's kept one if still good, else a new one
+        (None: a connection of its own, not kept)."""
+        if slot is None:
+            return connect(cfg)
+        kept = self._kept.pop(slot, None)
+        if kept is not None:
+            client, used_cfg, used = kept
+            if used_cfg == cfg and time.monotonic() - used < KEEP_SECONDS:
+                try:
+                    if client.noop()[0] == 250:
+                        return client
+                except (OSError, smtplib.SMTPException):
+                    pass
+            quit_quietly(client)
+        return connect(cfg)
+
+    def put(
+        self, slot: int | None, client: smtplib.SMTP, cfg: OutboundConfig, *, good: bool
+    ) -> None:
+        """Give back a connection got for `slot`: kept if it is good and has a
+        slot, else ended."""
+        if good and slot is not None:
+            self._kept[slot] = (client, cfg, time.monotonic())
+        else:
+            quit_quietly(client)
+
+    def close(self) -> None:
+        """End every kept connection."""
+        kept, self._kept = self._kept, {}
+        for client, _cfg, _used in kept.values():
+            quit_quietly(client)

@@ -1,0 +1,163 @@
+"""The relay client (adapters/relay.py) against a real relay (aiosmtpd on
+loopback): it says on the wire what smtplib says, offers 8-bit text as
+BODY=8BITMIME only to a relay that announces it, and names what was refused."""
+
+from __future__ import annotations
+
+import email
+import smtplib
+from email.policy import default
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from maild.adapters.relay import Connections, connect, deliver, describe
+from maild.config import OutboundConfig
+from tests.helpers import free_port
+
+TEXT = "Привет, это ответ службы поддержки."
+EIGHT_BIT = (
+    "From: support@example.com\r\nTo: anna@example.com\r\nSubject: x\r\n"
+    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    f"Content-Transfer-Encoding: 8bit\r\n\r\n{TEXT}\r\n"
+).encode()
+
+
+class _Envelopes:
+    """Records MAIL and RCPT as the relay parsed them."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str | bytes, list[str]]] = []
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        self.seen.append(("MAIL", address, list(options)))
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        self.seen.append(("RCPT", address, list(options)))
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.seen.append(("DATA", envelope.original_content, []))
+        return "250 OK"
+
+
+@pytest.fixture
+def relay():
+    """A relay that records envelopes (and, with decode_data, offers no 8BITMIME)."""
+    started: list[Controller] = []
+
+    def start(**kwargs) -> tuple[_Envelopes, OutboundConfig]:
+        handler = _Envelopes()
+        ctl = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+        ctl.start()
+        started.append(ctl)
+        return handler, OutboundConfig(host="127.0.0.1", port=ctl.port)
+
+    yield start
+    for ctl in started:
+        ctl.stop()
+
+
+def test_the_relay_client_says_what_smtplib_says(relay):
+    handler, cfg = relay()
+    raw = b"Subject: x\r\n\r\n\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\r\n"
+    envelopes = [
+        ("support@example.com", ["anna@example.com", "boris.b+x@shop-example.ru"]),
+        ("Support <support@example.com>", ["Anna <anna@example.com>"]),  # parsed
+        ("", ["anna@example.com"]),  # null sender
+    ]
+    # lines that start with dots (doubled on the wire, and undone by the relay)
+    dotted = [
+        b".\r\n..\r\n.x\r\n\r\n.\r\nend.\r\n. \r\n",
+        b"Subject: y\r\n\r\nno final line break.",
+        b"Subject: z\r\n\r\n.\n.bare\n..\r\n",
+    ]
+    said = []
+    for make in (lambda: smtplib.SMTP(cfg.host, cfg.port), lambda: connect(cfg)):
+        handler.seen.clear()
+        with make() as client:
+            for sender, rcpts in envelopes:
+                client.sendmail(sender, rcpts, raw, ["BODY=8BITMIME"])
+            for data in dotted:
+                client.sendmail("support@example.com", ["anna@example.com"], data)
+        said.append(list(handler.seen))
+    assert said[0] == said[1]
+    assert said[1][0] == ("MAIL", "support@example.com", [f"SIZE={len(raw)}", "BODY=8BITMIME"])
+    assert ("DATA", dotted[0], []) in said[1]  # as written, once the relay undid it
+
+
+def test_the_relay_client_is_smtplib_itself(relay):
+    _handler, cfg = relay()
+    client = connect(cfg)
+    try:
+        assert type(client) is smtplib.SMTP  # no overridden internals
+    finally:
+        client.quit()
+
+
+def test_8bit_text_goes_as_8bitmime_to_a_relay_that_offers_it(relay):
+    handler, cfg = relay()
+    with connect(cfg) as client:
+        deliver(client, "support@example.com", ["anna@example.com"], EIGHT_BIT)
+    [mail, rcpt, data] = handler.seen
+    assert mail == ("MAIL", "support@example.com", [f"SIZE={len(EIGHT_BIT)}", "BODY=8BITMIME"])
+    assert rcpt == ("RCPT", "anna@example.com", [])
+    assert data == ("DATA", EIGHT_BIT, [])
+
+
+def test_8bit_text_goes_as_base64_to_a_relay_without_8bitmime(relay):
+    handler, cfg = relay(decode_data=True)  # aiosmtpd then announces no 8BITMIME
+    with connect(cfg) as client:
+        deliver(client, "support@example.com", ["anna@example.com"], EIGHT_BIT)
+    [mail, _rcpt, (_, wire, _opts)] = handler.seen
+    assert "BODY=8BITMIME" not in mail[2]
+    assert wire.isascii()
+    msg = email.message_from_bytes(wire, policy=default)
+    assert msg["Content-Transfer-Encoding"] == "base64"
+    assert msg.get_content() == TEXT + "\n"
+    assert msg["Subject"] == "x" and msg["To"] == "anna@example.com"
+
+
+def test_ascii_mail_goes_without_body_option(relay):
+    handler, cfg = relay()
+    raw = b"Subject: plain\r\n\r\nhello\r\n"
+    with connect(cfg) as client:
+        deliver(client, "support@example.com", ["anna@example.com"], raw)
+    assert handler.seen[0] == ("MAIL", "support@example.com", [f"SIZE={len(raw)}"])
+
+
+def test_describe_names_each_refused_recipient_and_the_reply():
+    refused = smtplib.SMTPRecipientsRefused(
+        {
+            "a@x.example": (550, b"5.1.1 User unknown"),
+            "b@y.example": (452, b"4.2.2 Mailbox full"),
+        }
+    )
+    assert describe(refused) == (
+        "a@x.example: 550 5.1.1 User unknown; b@y.example: 452 4.2.2 Mailbox full"
+    )
+    assert describe(smtplib.SMTPDataError(554, b"5.6.0 No")) == "554 5.6.0 No"
+    assert describe(ConnectionRefusedError(111, "Connection refused")) == (
+        "ConnectionRefusedError: [Errno 111] Connection refused"
+    )
+
+
+def test_a_kept_connection_is_reused_within_the_idle_limit_and_ended_on_close(relay):
+    _handler, cfg = relay()
+    kept = Connections()
+    first = kept.get(cfg, 0)
+    kept.put(0, first, cfg, good=True)
+    assert kept.get(cfg, 0) is first  # still answers NOOP
+    kept.put(0, first, cfg, good=False)  # broken: ended, not kept
+    second = kept.get(cfg, 0)
+    assert second is not first
+    kept.put(0, second, cfg, good=True)
+    other = OutboundConfig(host=cfg.host, port=cfg.port, timeout=7)
+    third = kept.get(other, 0)  # another config: a new connection
+    assert third is not second
+    kept.put(0, third, other, good=True)
+    kept.close()
+    assert third.sock is None  # QUIT sent and closed
