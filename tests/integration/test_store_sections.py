@@ -9,7 +9,7 @@ import multiprocessing
 import os
 from pathlib import Path
 
-from maild.adapters.store import Store, _parsed, open_part
+from maild.adapters.store import FileCache, Store, open_part
 from maild.domain.sender import License
 
 
@@ -87,23 +87,22 @@ def test_a_section_sees_its_own_writes_over_what_it_read(tmp_path):
 
 
 def test_a_summary_file_put_in_a_section_is_read_back_after_it_was_absent(tmp_path):
-    from maild.adapters.store import _parsed
-
+    cache = FileCache()
     path = str(tmp_path / "open" / "00.json")
     (tmp_path / "open").mkdir()
-    _parsed.hold(str(tmp_path))
+    cache.hold(str(tmp_path))
     try:
-        assert _parsed.get(path) is None  # absent, and remembered as absent
+        assert cache.get(path) is None  # absent, and remembered as absent
         Path(path).write_text('{"_default": {}}')
-        _parsed.put(path, {"_default": {}})
-        assert _parsed.get(path) == {"_default": {}}
+        cache.put(path, {"_default": {}})
+        assert cache.get(path) == {"_default": {}}
     finally:
-        _parsed.hold(None)
+        cache.hold(None)
 
 
 def kept_parsed(store: Store) -> set[str]:
     prefix = f"{store.root}{os.sep}"
-    return {p[len(prefix) :] for p in _parsed.entries if p.startswith(prefix)}
+    return {p[len(prefix) :] for p in store.cache.entries if p.startswith(prefix)}
 
 
 def test_another_process_s_section_drops_only_the_summary_files_it_changed(tmp_path):
