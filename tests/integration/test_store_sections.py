@@ -137,3 +137,20 @@ def test_after_two_sections_of_others_or_an_unfinished_one_nothing_is_kept(tmp_p
             other_process(tmp_path, step)
         with store.locked():
             assert "registry.json" not in kept_parsed(store)
+
+
+def test_each_store_keeps_its_own_parsed_files(tmp_path):
+    """The parsed summary files belong to the Store object that read them: another
+    Store on the same storage starts with none, and after_fork drops them."""
+    store = Store(tmp_path)
+    with store.locked():
+        store.save(ticket("4444-5555"), [])
+    part = open_part(tmp_path, "4444-5555").relative_to(tmp_path).as_posix()
+    assert part in kept_parsed(store)
+    other = Store(tmp_path)
+    assert other.cache is not store.cache and not kept_parsed(other)
+    assert [r["tid"] for r in other.open_summaries()] == ["4444-5555"]
+    assert part in kept_parsed(other)
+    store.after_fork()
+    assert not kept_parsed(store) and not store.cache.tid_index
+    assert [r["tid"] for r in store.open_summaries()] == ["4444-5555"]

@@ -4,8 +4,7 @@ the rest of maild reaches the store's indexes, registry and lock."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -48,12 +47,10 @@ class Store:
         """In a forked child: nothing of the parent's section or parsed files."""
         self.lock.after_fork()
 
-    @contextmanager
-    def locked(self, timeout: float = 30.0) -> Iterator[None]:
+    def locked(self, timeout: float = 30.0) -> AbstractContextManager[None]:
         """Exclusive across processes; a timeout is a transient failure (StoreLock).
         Re-entrant in the same thread: the daemon holds it around a batch."""
-        with self.lock.locked(timeout):
-            yield
+        return self.lock.locked(timeout)
 
     # -- tickets ---------------------------------------------------------------
     def _ticket_path(self, tid: str) -> str:
