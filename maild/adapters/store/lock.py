@@ -63,8 +63,9 @@ class LockNote:
         os.pwrite(fd, data, 0)
 
 
-def _token() -> bytes:
-    return f"{os.getpid()}.{time.monotonic_ns()}".encode()
+def _token(owner: object) -> bytes:
+    """Who holds a section: process, when, which lock object (one per Store)."""
+    return f"{os.getpid()}.{time.monotonic_ns()}.{id(owner)}".encode()
 
 
 class StoreLock:
@@ -81,7 +82,7 @@ class StoreLock:
         self.cache = cache
         self.holder: int | None = None  # the thread in a locked section
         self.seen: dict[str, bytes | None] = {}
-        self.token = _token() + f".{id(self)}".encode()
+        self.token = _token(self)
         self.section: int | None = None  # the number of our last locked section
 
     def held_here(self) -> bool:
@@ -91,7 +92,7 @@ class StoreLock:
         """In a forked child: a token of its own (the lock tells the two apart) and
         nothing parsed that the parent may change."""
         self.holder = None
-        self.token = _token() + f".{id(self)}".encode()
+        self.token = _token(self)
         self.section = None
         self.cache.clear()
 
