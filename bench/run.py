@@ -442,7 +442,15 @@ def seed_layout() -> str:
     import hashlib
 
     h = hashlib.sha256()
-    for f in ("bench/seed.py", "maild/adapters/store.py", "maild/domain/replyaddr.py"):
+    layout = (
+        "bench/seed.py",
+        "maild/adapters/store/files.py",
+        "maild/adapters/store/summaries.py",
+        "maild/adapters/store/indexes.py",
+        "maild/adapters/store/tickets.py",
+        "maild/domain/replyaddr.py",
+    )
+    for f in layout:
         h.update((ROOT / f).read_bytes())
     return h.hexdigest()[:12]
 

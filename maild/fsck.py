@@ -29,16 +29,9 @@ from typing import Any
 from maild.adapters.durable import move_durably, remove, write_atomic
 from maild.adapters.quarantine import entry_id
 from maild.adapters.rebuild import keep_copy, summary_of, ticket_tids
-from maild.adapters.store import (
-    LEGACY_OPEN,
-    CorruptFile,
-    DurableJSONStorage,
-    StoreUnavailable,
-    _hash,
-    _parsed,
-    _summary_table,
-    open_part,
-)
+from maild.adapters.store import CorruptFile, DurableJSONStorage, StoreUnavailable, open_part
+from maild.adapters.store.indexes import key_hash
+from maild.adapters.store.summaries import table_rows
 from maild.app import App
 from maild.domain.message import synthetic_msgid
 from maild.domain.tid import TID_RE, normalize_msgid
@@ -97,7 +90,7 @@ class Fsck:
                     self.msgids.setdefault(mid, tid)
             requester = ticket.get("requester")
             if requester:
-                key = _hash(requester)
+                key = key_hash(requester)
                 day = ticket["created_at"][:10]
                 self.first_seen[key] = min(self.first_seen.get(key, day), day)
 
@@ -116,16 +109,14 @@ class Fsck:
 
     def summary_files(self) -> list[Path]:
         files = sorted((self.root / "open").glob("*.json"))
-        files += sorted((self.root / "archive").glob("*.json"))
-        legacy = self.root / LEGACY_OPEN
-        return files + ([legacy] if legacy.exists() else [])
+        return files + sorted((self.root / "archive").glob("*.json"))
 
     def check_summaries(self) -> None:
         expected = self.expected_summaries()
         for path in sorted(set(self.summary_files()) | set(expected)):
             want = expected.get(path, {})
             try:
-                rows = _summary_table(path) if path.exists() else []
+                rows = table_rows(path, self.app.store.cache) if path.exists() else []
             except StoreUnavailable as e:
                 self.problem(path, f"corrupt summary file ({e})", "rebuilt from the tickets")
                 if self.repair:
@@ -149,8 +140,9 @@ class Fsck:
                 self.write_summary(path, want)
 
     def write_summary(self, path: Path, rows: dict[str, dict[str, Any]]) -> None:
-        storage = DurableJSONStorage(str(path), cache=True)
-        _parsed.forget(os.fspath(path))
+        cache = self.app.store.cache
+        storage = DurableJSONStorage(str(path), cache=cache, keep=True)
+        cache.forget(path)
         if not rows:
             remove(path)
             return
@@ -210,7 +202,7 @@ class Fsck:
                 write_atomic(path, json.dumps({"first_seen": day} if day else {}).encode())
 
     def _index_path(self, kind: str, key: str) -> Path:
-        h = _hash(key)
+        h = key_hash(key)
         return self.root / "index" / kind / h[:2] / h
 
     def check_registry(self) -> None:

@@ -19,26 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from maild.adapters.durable import remove
-from maild.adapters.store import (
-    SUMMARY_FIELDS,
-    CorruptFile,
-    Store,
-    StoreUnavailable,
-    _db,
-    _parsed,
-    _upsert_summary,
-    open_part,
-)
+from maild.adapters.store import CorruptFile, Store, StoreUnavailable, open_part
+from maild.adapters.store.files import open_db
+from maild.adapters.store.summaries import summary_of, upsert
 from maild.domain.tid import TID_RE
 
 log = logging.getLogger("maild.store")
 
 LOST_FOUND = "lost+found"
-
-
-def summary_of(ticket: dict[str, Any]) -> dict[str, Any]:
-    """The row of a ticket in open/ or its archive week (as Store._save_summary)."""
-    return {k: ticket.get(k) for k in SUMMARY_FIELDS}
 
 
 def ticket_tids(store: Store) -> Iterator[str]:
@@ -85,7 +73,7 @@ def set_aside(store: Store, path: Path) -> None:
     ~1/256 of the open tickets: a listing of tickets/ and a few loads). An archive
     week starts again empty; `maild fsck --repair` puts its rows back."""
     copy = keep_copy(store, path)
-    _parsed.forget(os.fspath(path))
+    store.cache.forget(path)
     remove(path)
     refilled = refill_open_part(store, path) if path.parent.name == "open" else 0
     log.error(
@@ -101,7 +89,7 @@ def set_aside(store: Store, path: Path) -> None:
 def refill_open_part(store: Store, part: Path) -> int:
     """Upsert the summaries of the open tickets that belong in `part`."""
     n = 0
-    db = _db(part, summary=True)
+    db = open_db(part, store.cache, keep=True)
     try:
         for tid in ticket_tids(store):
             if open_part(store.root, tid) != part:
@@ -112,7 +100,7 @@ def refill_open_part(store: Store, part: Path) -> int:
                 log.error("skipping a ticket file: %s", e)
                 continue
             if loaded is not None and loaded[0].get("status") != "closed":
-                _upsert_summary(db, tid, summary_of(loaded[0]))
+                upsert(db, store.cache, tid, summary_of(loaded[0]))
                 n += 1
     finally:
         db.close()

@@ -1,15 +1,11 @@
 """Closed tickets' summaries live in week files; a reopen takes the row out again,
 also from a month file written before the week partitions. Open tickets' summaries
-live in the parts of open/; the open.json or 16 parts of older stores are split into them."""
+live in the parts of open/."""
 
 from __future__ import annotations
 
 import json
-import zlib
-from collections import defaultdict
 from pathlib import Path
-
-import pytest
 
 from maild.adapters.store import OPEN_PARTS, Store, open_part
 
@@ -80,80 +76,25 @@ def test_saving_an_open_ticket_rewrites_its_part_only(tmp_path):
     assert sorted(statuses) == sorted(TIDS) and statuses[TIDS[0]] == "waiting"
 
 
-def _as_older_layout(root, file_of) -> list[Path]:
-    """Turn the store's open/ parts into the files of an older layout: the row of
-    each TID goes to file_of(root, tid). Returns those files."""
-    files: dict[Path, list[dict]] = defaultdict(list)
-    for part in sorted((root / "open").iterdir()):
-        for row in json.loads(part.read_text())["_default"].values():
-            files[file_of(root, row["tid"])].append(row)
-        part.unlink()
-    for path, rows in files.items():
-        table = {str(n): row for n, row in enumerate(rows, 1)}
-        path.write_text(json.dumps({"_default": table}))
-    return sorted(files)
-
-
-def _as_single_open_json(root) -> list[Path]:
-    """The one open.json of the first stores."""
-    return _as_older_layout(root, lambda root, tid: root / "open.json")
-
-
-def _sixteen_parts(root, tid) -> Path:
-    """open/0..f.json: the parts before there were 256."""
-    return root / "open" / f"{zlib.crc32(tid.encode()) % 16:x}.json"
-
-
-@pytest.mark.parametrize("layout", ["open.json", "16 parts"])
-def test_an_older_stores_open_files_are_read_then_split(tmp_path, layout):
+def test_files_in_open_that_are_not_parts_are_neither_read_nor_removed(tmp_path):
     store = _open_tickets(tmp_path)
-    if layout == "open.json":
-        old = _as_single_open_json(tmp_path)
-    else:
-        old = _as_older_layout(tmp_path, _sixteen_parts)
-        assert [p.parent.name for p in old] == ["open"] * len(old) and len(old) > 8
     stray = tmp_path / "open" / "notes.json"  # not maild's: left alone
-    stray.write_text("not a summary file")
+    stray.write_text(json.dumps({"_default": {"1": ticket("open", "9999-9999")}}))
     store = Store(tmp_path)  # nothing kept parsed
-    assert sorted(listed(store)["open"]) == sorted(TIDS)  # read-only: not split yet
-    assert all(path.exists() for path in old)
-    with store.locked():  # the first locked use splits it
+    with store.locked():
         store.save(ticket("closed", TIDS[1]), [])
-    assert not any(path.exists() for path in old)
-    stray.unlink()
-    assert all(len(p.name) == len("00.json") for p in (tmp_path / "open").iterdir())
+    assert stray.exists()
     assert sorted(listed(store)["open"]) == sorted(TIDS[:1] + TIDS[2:])
     assert listed(store)["closed"] == [TIDS[1]]
-    for tid in TIDS[2:]:
-        rows = json.loads(open_part(tmp_path, tid).read_text())["_default"].values()
-        assert tid in [r["tid"] for r in rows]
-
-
-def test_a_split_cut_short_keeps_the_newer_rows_of_the_parts(tmp_path):
-    store = _open_tickets(tmp_path)
-    _as_single_open_json(tmp_path)
-    store = Store(tmp_path)
-    with store.locked():  # split, then a change: only in the part
-        store.save(ticket("waiting", TIDS[3]), [])
-    (tmp_path / "open.json").write_text(  # as if the old file's removal was lost
-        json.dumps({"_default": {"1": {**ticket("open", TIDS[3])}}})
-    )
-    store = Store(tmp_path)
-    assert {r["tid"]: r["status"] for r in store.open_summaries()}[TIDS[3]] == "waiting"
-    with store.locked():
-        pass
-    assert not (tmp_path / "open.json").exists()
-    statuses = {r["tid"]: r["status"] for r in store.open_summaries()}
-    assert statuses[TIDS[3]] == "waiting" and len(statuses) == len(TIDS)
 
 
 def test_parsed_summary_files_are_kept_within_a_byte_budget(tmp_path, monkeypatch):
     """Replies to many old tickets read many archive weeks: the files kept parsed
     between uses are bounded in bytes too, the least recently used going first."""
-    from maild.adapters.store import _Parsed
+    from maild.adapters.store import FileCache
 
-    monkeypatch.setattr(_Parsed, "MAX_BYTES", 250)
-    cache = _Parsed()
+    monkeypatch.setattr(FileCache, "MAX_BYTES", 250)
+    cache = FileCache()
     paths = []
     for n in range(4):
         path = tmp_path / f"2026-W0{n + 1}.json"

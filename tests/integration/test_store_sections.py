@@ -9,7 +9,7 @@ import multiprocessing
 import os
 from pathlib import Path
 
-from maild.adapters.store import Store, _parsed, open_part
+from maild.adapters.store import FileCache, Store, open_part
 from maild.domain.sender import License
 
 
@@ -87,23 +87,22 @@ def test_a_section_sees_its_own_writes_over_what_it_read(tmp_path):
 
 
 def test_a_summary_file_put_in_a_section_is_read_back_after_it_was_absent(tmp_path):
-    from maild.adapters.store import _parsed
-
+    cache = FileCache()
     path = str(tmp_path / "open" / "00.json")
     (tmp_path / "open").mkdir()
-    _parsed.hold(str(tmp_path))
+    cache.hold(str(tmp_path))
     try:
-        assert _parsed.get(path) is None  # absent, and remembered as absent
+        assert cache.get(path) is None  # absent, and remembered as absent
         Path(path).write_text('{"_default": {}}')
-        _parsed.put(path, {"_default": {}})
-        assert _parsed.get(path) == {"_default": {}}
+        cache.put(path, {"_default": {}})
+        assert cache.get(path) == {"_default": {}}
     finally:
-        _parsed.hold(None)
+        cache.hold(None)
 
 
 def kept_parsed(store: Store) -> set[str]:
     prefix = f"{store.root}{os.sep}"
-    return {p[len(prefix) :] for p in _parsed.entries if p.startswith(prefix)}
+    return {p[len(prefix) :] for p in store.cache.entries if p.startswith(prefix)}
 
 
 def test_another_process_s_section_drops_only_the_summary_files_it_changed(tmp_path):
@@ -138,3 +137,20 @@ def test_after_two_sections_of_others_or_an_unfinished_one_nothing_is_kept(tmp_p
             other_process(tmp_path, step)
         with store.locked():
             assert "registry.json" not in kept_parsed(store)
+
+
+def test_each_store_keeps_its_own_parsed_files(tmp_path):
+    """The parsed summary files belong to the Store object that read them: another
+    Store on the same storage starts with none, and after_fork drops them."""
+    store = Store(tmp_path)
+    with store.locked():
+        store.save(ticket("4444-5555"), [])
+    part = open_part(tmp_path, "4444-5555").relative_to(tmp_path).as_posix()
+    assert part in kept_parsed(store)
+    other = Store(tmp_path)
+    assert other.cache is not store.cache and not kept_parsed(other)
+    assert [r["tid"] for r in other.open_summaries()] == ["4444-5555"]
+    assert part in kept_parsed(other)
+    store.after_fork()
+    assert not kept_parsed(store) and not store.cache.tid_index
+    assert [r["tid"] for r in store.open_summaries()] == ["4444-5555"]

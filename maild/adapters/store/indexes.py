@@ -1,0 +1,159 @@
+"""The store's small index files, one per key, found by a hash of it:
+
+index/msgid/<ab>/<hash>    Message-ID -> TID of mail received
+index/address/<ab>/<hash>  per address: first ticket, recent automatic replies
+index/redact/<tid>         closed tickets waiting for credential redaction
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from maild.adapters.durable import pending, read_bytes, remove, write_atomic
+from maild.adapters.store.files import CorruptFile, FileCache
+from maild.adapters.store.lock import StoreLock
+from maild.domain.tid import TID_RE
+
+log = logging.getLogger("maild.store")
+
+
+def key_hash(value: str) -> str:
+    """The name of a key's index file."""
+    return hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def index_path(root: str, kind: str, key: str) -> str:
+    h = key_hash(key)
+    return f"{root}/index/{kind}/{h[:2]}/{h}"
+
+
+def _times(address_record: dict[str, Any]) -> list[datetime]:
+    """When automatic replies went to an address, from its record."""
+    return [datetime.fromisoformat(t) for t in address_record.get("auto_replies", [])]
+
+
+class Indexes:
+    """The index files of the store at `root`; in a locked section of `lock` each
+    one is read from disk once (see StoreLock)."""
+
+    def __init__(self, root: str, lock: StoreLock, cache: FileCache) -> None:
+        self.root = root
+        self.lock = lock
+        self.cache = cache
+
+    def path(self, kind: str, key: str) -> str:
+        return index_path(self.root, kind, key)
+
+    def _read(self, path: str) -> bytes | None:
+        """An index file's bytes (None: there is none) as this thread's transaction
+        will commit them; in a locked section read from disk once."""
+        try:
+            from_disk = pending(path) is None
+        except FileNotFoundError:  # removed by the transaction
+            return None
+        seen = self.lock.seen
+        held = from_disk and self.lock.held_here()
+        if held and path in seen:
+            return seen[path]
+        try:
+            data: bytes | None = read_bytes(path)  # the transaction's, else the disk's
+        except FileNotFoundError:
+            data = None
+        if held:
+            seen[path] = data
+        return data
+
+    def _write(self, path: str, data: bytes) -> None:
+        self.cache.ensure_dir(os.path.dirname(path))
+        write_atomic(path, data)
+
+    # -- Message-ID -> TID -------------------------------------------------------
+    def tid_for_msgid(self, msgid: str) -> str | None:
+        """The ticket of mail received with this Message-ID; CorruptFile when its
+        index file holds anything but a TID (an empty or garbage entry read as
+        "unknown" would make a redelivery a second ticket)."""
+        path = self.path("msgid", msgid)
+        data = self._read(path)
+        if data is None:
+            return None
+        tid = data.decode("ascii", "replace").strip()
+        if not TID_RE.fullmatch(tid):
+            raise CorruptFile(path, "Message-ID index entry is not a TID")
+        return tid
+
+    def index_msgid(self, msgid: str, tid: str) -> None:
+        path = self.path("msgid", msgid)
+        if self._read(path) is None:
+            self._write(path, tid.encode())
+
+    def unindex_msgid(self, msgid: str) -> None:
+        remove(self.path("msgid", msgid))
+
+    # -- per address: first ticket, automatic replies ----------------------------
+    def _address(self, address: str) -> dict[str, Any]:
+        path = self.path("address", address)
+        try:
+            record = json.loads(self._read(path) or b"{}")
+        except ValueError:
+            record = None
+        if not isinstance(record, dict):  # rewritten whole by the next record_*
+            log.error("%s: address index entry is corrupt, read as empty", path)
+            return {}
+        return record
+
+    def _save_address(self, address: str, record: dict[str, Any]) -> None:
+        self._write(self.path("address", address), json.dumps(record).encode())
+
+    def sender_first_seen(self, address: str) -> str | None:
+        """ISO date of the first ticket from this address, if recorded."""
+        return self._address(address).get("first_seen") if address else None
+
+    def record_sender(self, address: str, when: str) -> None:
+        if not address:
+            return
+        record = self._address(address)
+        if not record.get("first_seen"):
+            self._save_address(address, {**record, "first_seen": when})
+
+    def auto_replies(self, address: str) -> list[datetime]:
+        """When automatic replies went to this address lately."""
+        return _times(self._address(address))
+
+    def record_auto_reply(self, address: str, when: datetime) -> None:
+        record = self._address(address)
+        day_ago = when - timedelta(days=1)  # the caps count an hour and a day
+        times = [t for t in _times(record) if t > day_ago] + [when]
+        self._save_address(address, {**record, "auto_replies": [t.isoformat() for t in times]})
+
+    def forget_address(self, address: str) -> None:
+        """Drop the per-address record (first ticket, automatic replies)."""
+        remove(self.path("address", address))
+
+    # -- closed tickets waiting for redaction ------------------------------------
+    def mark_for_redaction(self, tid: str, closed_at: str) -> None:
+        """Queue a closed ticket for credential redaction (a small dir, not a scan)."""
+        self._write(f"{self.root}/index/redact/{tid}", closed_at.encode())
+
+    def unmark_redaction(self, tid: str) -> None:
+        remove(f"{self.root}/index/redact/{tid}")
+
+    def pending_redactions(self) -> list[tuple[str, str]]:
+        folder = Path(self.root) / "index" / "redact"
+        if not folder.exists():
+            return []
+        out = []
+        for p in sorted(folder.iterdir()):
+            when = p.read_bytes().decode("ascii", "replace").strip()
+            try:
+                datetime.fromisoformat(when)
+            except ValueError:  # left in place: `maild fsck` names it
+                log.error("%s: not a time, redaction of this ticket skipped", p)
+                continue
+            out.append((p.name, when))
+        return out

@@ -1,0 +1,171 @@
+"""The store's lock: one writer across processes, a flock of the storage directory,
+and the note in the file "lock" that tells the next holder what changed.
+
+Every locked section numbers itself one past the last and, once its commit is
+durable, lists the summary files it wrote (LockNote). A process that held the
+section just before drops only those from its FileCache; after any other history
+(two sections by others, a section that never finished) it drops all."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from maild.adapters.durable import transaction
+from maild.adapters.store.files import FileCache, StoreUnavailable
+
+
+class LockNote:
+    """The content of the store's lock file: the last locked section's holder (a
+    token per Store object and process), its number, and the summary files it
+    changed, relative to the store (None: not known, as while it is under way or
+    when it ended without a durable commit).
+
+        <token>
+        <number>
+        open/3f.json        (one line per file changed)
+        .                   (the list is complete)
+    """
+
+    MAX_BYTES = 1 << 20  # a longer list is not kept: the next holder drops everything
+
+    def __init__(self, token: bytes, section: int, changed: list[str] | None = None) -> None:
+        self.token = token
+        self.section = section
+        self.changed = changed
+
+    @classmethod
+    def read(cls, fd: int) -> LockNote | None:
+        """The note in the lock file; None if there is none or it is not one."""
+        lines = os.pread(fd, cls.MAX_BYTES, 0).split(b"\n")
+        if len(lines) < 3 or not lines[1].isdigit():
+            return None
+        changed = None
+        if lines[-2:] == [b".", b""]:
+            changed = [p.decode("utf-8", "surrogateescape") for p in lines[2:-2]]
+        return cls(lines[0], int(lines[1]), changed)
+
+    def write(self, fd: int) -> None:
+        parts = [self.token, str(self.section).encode()]
+        if self.changed is not None:
+            parts += [p.encode("utf-8", "surrogateescape") for p in self.changed] + [b"."]
+        data = b"\n".join(parts) + b"\n"
+        if len(data) > self.MAX_BYTES:
+            data = b"\n".join(parts[:2]) + b"\n"
+        # Emptied first: a crash between the two leaves no note (everything is
+        # dropped), never the start of this one over the end of the last.
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, data, 0)
+
+
+def _token(owner: object) -> bytes:
+    """Who holds a section: process, when, which lock object (one per Store)."""
+    return f"{os.getpid()}.{time.monotonic_ns()}.{id(owner)}".encode()
+
+
+class StoreLock:
+    """The locked sections of one Store object, and what holds while one is open.
+
+    While a thread holds the lock, and no other process held it since this object
+    did, nothing but that thread's own transaction changes the store's files, and
+    its writes are only recorded until the section ends. So a file looked at once in
+    a section is not looked at again in it (`seen`: index files read, path -> bytes
+    or None if absent; the FileCache does the same for summary files)."""
+
+    def __init__(self, root: str, cache: FileCache) -> None:
+        self.root = root
+        self.cache = cache
+        self.holder: int | None = None  # the thread in a locked section
+        self.seen: dict[str, bytes | None] = {}
+        self.token = _token(self)
+        self.section: int | None = None  # the number of our last locked section
+
+    def held_here(self) -> bool:
+        return self.holder == threading.get_ident()
+
+    def after_fork(self) -> None:
+        """In a forked child: a token of its own (the lock tells the two apart) and
+        nothing parsed that the parent may change."""
+        self.holder = None
+        self.token = _token(self)
+        self.section = None
+        self.cache.clear()
+
+    @contextmanager
+    def locked(self, timeout: float) -> Iterator[None]:
+        """Exclusive across processes; everything written inside is one group
+        commit, made durable before the lock is released. Re-entrant in one thread."""
+        if self.held_here():
+            yield
+            return
+        # The lock is the storage directory itself: it cannot be deleted or swapped
+        # from under a holder, as the file "lock" could (then two writers ran at
+        # once and updates were lost). The file only carries the LockNote, and is
+        # opened once the lock is held: a file deleted since is simply a new one.
+        dir_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            self._flock(dir_fd, timeout)
+            fd = os.open(os.path.join(self.root, "lock"), os.O_RDWR | os.O_CREAT, 0o640)
+            try:
+                with self._section(fd):
+                    yield
+            finally:
+                os.close(fd)
+        finally:
+            os.close(dir_fd)  # releases the lock
+
+    @staticmethod
+    def _flock(dir_fd: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(dir_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise StoreUnavailable("the store is locked by another process") from None
+                time.sleep(0.005)
+
+    @contextmanager
+    def _section(self, fd: int) -> Iterator[None]:
+        """One section under the held lock: its note, its transaction."""
+        note = LockNote(self.token, self._catch_up(LockNote.read(fd)))
+        note.write(fd)  # under way: what it changes is not known yet
+        self.holder = threading.get_ident()
+        self.seen.clear()
+        self.cache.hold(self.root)
+        try:
+            committed: list[bool] = []
+            with transaction() as txn:
+                txn.on_commit(note, lambda: committed.append(True), lambda: None)
+                yield
+            if committed:
+                note.changed = self.cache.written_below(self.root)
+                with contextlib.suppress(OSError):  # else "under way": safe
+                    note.write(fd)
+        finally:
+            self.holder = None
+            self.seen.clear()
+            self.cache.hold(None)
+
+    def _catch_up(self, last: LockNote | None) -> int:
+        """Drop what we keep parsed that the sections since our last one may have
+        changed; the number of this section."""
+        mine = self.section
+        if last is None or mine is None or last.changed is None:
+            self.cache.clear()  # a first section, or one that never finished
+        elif last.token == self.token and last.section == mine:
+            pass  # ours was the last section: nothing changed since
+        elif last.section == mine + 1:
+            self.cache.drop([os.path.join(self.root, p) for p in last.changed])
+        else:
+            self.cache.clear()
+        # A store without a note (new, or its lock file deleted) numbers its sections
+        # from the clock: never one past a number an older holder remembers.
+        self.section = last.section + 1 if last is not None else time.time_ns()
+        return self.section

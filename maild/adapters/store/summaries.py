@@ -1,0 +1,158 @@
+"""Ticket summaries: one row per ticket in a part of open/ while it is not closed,
+then in the archive week it was created in.
+
+A summary file's rows are changed in place and the whole document written back, so
+one upsert costs the same with ten open tickets or ten thousand (TinyDB's own Table
+copies the table twice per write and scans it for the next id)."""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+
+from maild.adapters.store.files import DurableJSONStorage, FileCache, StoreUnavailable
+
+log = logging.getLogger("maild.store")
+
+SUMMARY_FIELDS = (
+    "tid",
+    "status",
+    "level",
+    "requester",
+    "subject",
+    "created_at",
+    "reaction_due",
+    "first_reaction_at",
+    "first_reaction_due",
+    "critical",
+    "assignee",
+    "closed_at",
+)
+SUMMARY_KEYS = frozenset(("tid", "status", "level", "requester", "created_at"))
+
+OPEN_PARTS = 256
+PART_NAMES = frozenset(f"{n:02x}.json" for n in range(OPEN_PARTS))
+
+
+def open_part(root: Path, tid: str) -> Path:
+    """The file of open/ that holds the summary of `tid` while it is not closed."""
+    return root / "open" / f"{zlib.crc32(tid.encode()) % OPEN_PARTS:02x}.json"
+
+
+def summary_of(ticket: dict[str, Any]) -> dict[str, Any]:
+    """The row of a ticket in open/ or its archive week."""
+    return {k: ticket.get(k) for k in SUMMARY_FIELDS}
+
+
+def archive_path(root: str, ticket: dict[str, Any]) -> str:
+    """The ISO week the ticket was created in: a reply to an old ticket rewrites a
+    week's summaries (~1/150 of three years), not a month's."""
+    year, week, _ = date.fromisoformat(ticket["created_at"][:10]).isocalendar()
+    return f"{root}/archive/{year}-W{week:02d}.json"
+
+
+def month_archive_path(root: str, ticket: dict[str, Any]) -> str:
+    """Where stores made before the week partitions keep it: by creation month."""
+    return f"{root}/archive/{ticket['created_at'][:7]}.json"
+
+
+_NEXT_ID = object()  # the index key of the next free doc id (never a TID)
+
+
+def rows(db: TinyDB, cache: FileCache) -> tuple[dict[str, Any], dict[str, Any], dict[Any, Any]]:
+    """A summary file's tables, its table of rows (doc id -> row) and an index of
+    that table: TID -> doc id, and the next free doc id.
+
+    The index is kept in `cache` for as long as its table object lives (TinyDB
+    replaces the object whenever it writes the table itself, and the index is
+    rebuilt), and dropped with the file's parsed copy: one table per file at most."""
+    tables = db.storage.read() or {}
+    table = tables.setdefault(db.default_table_name, {})
+    path = db.storage.path
+    hit = cache.tid_index.get(path)
+    if hit is None or hit[0] is not table:
+        if len(cache.tid_index) > cache.MAX:
+            cache.tid_index.clear()
+        index: dict[Any, Any] = {doc["tid"]: k for k, doc in table.items() if "tid" in doc}
+        index[_NEXT_ID] = max((int(k) for k in table), default=0) + 1
+        hit = (table, index)
+        cache.tid_index[path] = hit
+    return tables, table, hit[1]
+
+
+def upsert(db: TinyDB, cache: FileCache, tid: str, summary: dict[str, Any]) -> None:
+    tables, table, index = rows(db, cache)
+    key = index.get(tid)
+    if key is not None and table.get(key) == summary:
+        return
+    if key is None:
+        key = str(index[_NEXT_ID])
+        index[_NEXT_ID] += 1
+        index[tid] = key
+    table[key] = summary
+    db.storage.write(tables)
+
+
+def remove_row(db: TinyDB, cache: FileCache, tid: str) -> bool:
+    """Remove the row of `tid`; False if there was none."""
+    tables, table, index = rows(db, cache)
+    key = index.pop(tid, None)
+    if key is None:
+        return False
+    table.pop(key, None)
+    db.storage.write(tables)
+    return True
+
+
+def table_rows(path: Path, cache: FileCache | None = None) -> list[dict[str, Any]]:
+    """The rows of a summary file, as its TinyDB would give them (without one); with
+    `cache`, the parsed file is kept there."""
+    tables = DurableJSONStorage(str(path), cache=cache, keep=True).read() or {}
+    return list(tables.get(TinyDB.default_table_name, {}).values())
+
+
+def readable_rows(path: Path, cache: FileCache) -> list[dict[str, Any]]:
+    """A summary file's rows for listings and jobs: a corrupt or unreadable file is
+    logged with its path and skipped (its tickets are missing from the listing until
+    `maild fsck --repair` rebuilds it; the other tickets are still served)."""
+    try:
+        found = table_rows(path, cache)
+    except StoreUnavailable as e:
+        log.error("skipping a summary file: %s", e)
+        return []
+    good = [r for r in found if isinstance(r, dict) and r.keys() >= SUMMARY_KEYS]
+    if len(good) != len(found):
+        log.error(
+            "%s: %d malformed row(s) skipped (run `maild fsck`)", path, len(found) - len(good)
+        )
+    return good
+
+
+def open_files(root: Path) -> list[Path]:
+    """The parts of open/ (other files there are not maild's)."""
+    return [p for p in sorted((root / "open").glob("*.json")) if p.name in PART_NAMES]
+
+
+def archive_files(root: Path) -> list[tuple[date, date, Path]]:
+    """The archive's summary files with the span of creation dates each holds
+    (first day, day after the last), in order of that span."""
+    out = []
+    for p in (root / "archive").glob("*.json"):
+        year, _, part = p.stem.partition("-")
+        try:
+            if part.startswith("W"):
+                start = date.fromisocalendar(int(year), int(part[1:]), 1)
+                end = start + timedelta(days=7)
+            else:
+                start = date(int(year), int(part), 1)
+                end = (start + timedelta(days=32)).replace(day=1)
+        except ValueError:
+            continue  # not a file of ours
+        out.append((start, end, p))
+    out.sort()
+    return out

@@ -1,0 +1,253 @@
+"""Store: the ticket files and their summaries, and the one object through which
+the rest of maild reaches the store's indexes, registry and lock."""
+
+from __future__ import annotations
+
+import os
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+
+from maild.adapters.durable import exists, remove
+from maild.adapters.store import summaries
+from maild.adapters.store.files import CorruptFile, FileCache, open_db
+from maild.adapters.store.indexes import Indexes, index_path
+from maild.adapters.store.lock import StoreLock
+from maild.adapters.store.registry import Registry
+from maild.adapters.store.summaries import (
+    archive_path,
+    month_archive_path,
+    open_part,
+    readable_rows,
+    remove_row,
+    summary_of,
+    upsert,
+)
+from maild.domain.sender import Group, License
+
+
+class Store:
+    """The store at `root`. What it keeps between uses (parsed summary files, index
+    reads of a locked section) belongs to this object: `cache`, `lock`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._root = os.fspath(root)  # paths below are built as strings (hot paths)
+        for sub in ("tickets", "open", "archive", "index/msgid", "index/address"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        self.cache = FileCache()
+        self.lock = StoreLock(self._root, self.cache)
+        self.indexes = Indexes(self._root, self.lock, self.cache)
+        self.licenses = Registry(f"{self._root}/registry.json", self.cache)
+
+    def after_fork(self) -> None:
+        """In a forked child: nothing of the parent's section or parsed files."""
+        self.lock.after_fork()
+
+    def locked(self, timeout: float = 30.0) -> AbstractContextManager[None]:
+        """Exclusive across processes; a timeout is a transient failure (StoreLock).
+        Re-entrant in the same thread: the daemon holds it around a batch."""
+        return self.lock.locked(timeout)
+
+    # -- tickets ---------------------------------------------------------------
+    def _ticket_path(self, tid: str) -> str:
+        return f"{self._root}/tickets/{tid[:2]}/{tid}.json"
+
+    def _archive_path(self, ticket: dict[str, Any]) -> str:
+        return archive_path(self._root, ticket)
+
+    def _index_path(self, kind: str, key: str) -> str:
+        return index_path(self._root, kind, key)
+
+    def ticket_exists(self, tid: str) -> bool:
+        return exists(self._ticket_path(tid))
+
+    def load(self, tid: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """The ticket and its messages in arrival order, or None."""
+        path = self._ticket_path(tid)
+        if not exists(path):
+            return None
+        db = open_db(path, self.cache)
+        try:
+            docs = db.table("ticket").all()
+            if len(docs) != 1 or docs[0].get("tid") != tid:  # (an empty file, too)
+                raise CorruptFile(path, "not a ticket file")
+            return dict(docs[0]), [dict(m) for m in db.table("messages").all()]
+        except (KeyError, TypeError, AttributeError, ValueError) as e:  # not TinyDB's
+            raise CorruptFile(path, f"not a ticket file: {e!r}") from None
+        finally:
+            db.close()
+
+    def save(self, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> None:
+        """Write the whole ticket in one durable file replace, then its summary."""
+        path = self._ticket_path(ticket["tid"])
+        self.cache.ensure_dir(os.path.dirname(path))
+        db = open_db(path, self.cache, whole=True)
+        try:
+            db.drop_tables()
+            db.table("ticket").insert(ticket)
+            db.table("messages").insert_multiple(messages)
+        finally:
+            db.close()  # CachingMiddleware flushes: one write, one fsync
+        self._save_summary(ticket)
+
+    def remove(self, tid: str) -> None:
+        """Take a ticket out (staff marked it spam: its mail is in the quarantine)."""
+        loaded = self.load(tid)
+        if loaded is None:
+            return
+        open_db_ = self._summary_db(open_part(self.root, tid))
+        archive = self._summary_db(self._archive_path(loaded[0]))
+        try:
+            remove_row(open_db_, self.cache, tid) or remove_row(archive, self.cache, tid)
+        finally:
+            open_db_.close()
+            archive.close()
+        remove(self._ticket_path(tid))
+
+    def delete_ticket(self, ticket: dict[str, Any]) -> None:
+        """Remove a ticket's file, its summary and its redaction mark (inside a
+        locked section: one commit). Its spool copies are the caller's."""
+        tid = ticket["tid"]
+        for path in (
+            self._archive_path(ticket),
+            month_archive_path(self._root, ticket),
+            str(open_part(self.root, tid)),
+        ):
+            db = self._summary_db(path)
+            try:
+                if db.storage.read() is not None:  # (no empty file made)
+                    remove_row(db, self.cache, tid)
+            finally:
+                db.close()
+        remove(self._ticket_path(tid))
+        self.indexes.unmark_redaction(tid)
+
+    # -- summaries -------------------------------------------------------------
+    def _summary_db(self, path: str | Path) -> TinyDB:
+        return open_db(path, self.cache, keep=True)
+
+    def _save_summary(self, ticket: dict[str, Any]) -> None:
+        """The ticket's row in open/ or its archive week. A summary file found corrupt
+        is set aside and rebuilt (see rebuild.set_aside), so that one bad file does
+        not stop the mail of every ticket whose row it holds."""
+        from maild.adapters.rebuild import set_aside
+
+        for _ in range(3):  # (open part, archive week, month file: each once)
+            try:
+                return self._save_summary_rows(ticket)
+            except CorruptFile as e:
+                if e.unreadable or "/tickets/" in e.path or not e.path.startswith(self._root):
+                    raise
+                set_aside(self, Path(e.path))
+        return self._save_summary_rows(ticket)
+
+    def _save_summary_rows(self, ticket: dict[str, Any]) -> None:
+        summary = summary_of(ticket)
+        tid = ticket["tid"]
+        open_db_ = self._summary_db(open_part(self.root, tid))
+        archive = self._summary_db(self._archive_path(ticket))
+        try:
+            if ticket["status"] == "closed":
+                upsert(archive, self.cache, tid, summary)
+                remove_row(open_db_, self.cache, tid)
+            else:
+                upsert(open_db_, self.cache, tid, summary)
+                if not remove_row(archive, self.cache, tid):
+                    self._remove_month_summary(ticket)
+        finally:
+            open_db_.close()
+            archive.close()
+
+    def _remove_month_summary(self, ticket: dict[str, Any]) -> None:
+        month = self._summary_db(month_archive_path(self._root, ticket))
+        try:
+            if month.storage.read() is not None:  # (cached, or known to be absent)
+                remove_row(month, self.cache, ticket["tid"])
+        finally:
+            month.close()
+
+    def summaries(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Ticket summaries, oldest first; closed ones come from the archive."""
+        rows: list[dict[str, Any]] = []
+        if status in (None, "new", "open", "waiting"):
+            rows += self.open_summaries()
+        if status in (None, "closed"):
+            for path in sorted((self.root / "archive").glob("*.json")):
+                rows += [dict(r) for r in readable_rows(path, self.cache)]
+        if status:
+            rows = [r for r in rows if r["status"] == status]
+        rows.sort(key=lambda r: (r["created_at"], r["tid"]))
+        return rows
+
+    def open_summaries(self) -> list[dict[str, Any]]:
+        """Summaries of the tickets not closed (in no particular order)."""
+        rows: dict[str, dict[str, Any]] = {}
+        for path in summaries.open_files(self.root):
+            for r in readable_rows(path, self.cache):
+                rows.setdefault(r["tid"], dict(r))
+        return list(rows.values())
+
+    def archive_files(self) -> list[tuple[date, date, Path]]:
+        """The archive's summary files with the span of creation dates each holds
+        (first day, day after the last), in order of that span."""
+        return summaries.archive_files(self.root)
+
+    @staticmethod
+    def archive_rows(path: Path) -> list[dict[str, Any]]:
+        """The summaries in one archive file (see archive_files), read past the
+        parsed-file cache: a listing reads each file once (not to be changed)."""
+        return summaries.table_rows(path)
+
+    # -- the index files (indexes.Indexes) -------------------------------------
+    def tid_for_msgid(self, msgid: str) -> str | None:
+        return self.indexes.tid_for_msgid(msgid)
+
+    def index_msgid(self, msgid: str, tid: str) -> None:
+        self.indexes.index_msgid(msgid, tid)
+
+    def unindex_msgid(self, msgid: str) -> None:
+        self.indexes.unindex_msgid(msgid)
+
+    def sender_first_seen(self, address: str) -> str | None:
+        return self.indexes.sender_first_seen(address)
+
+    def record_sender(self, address: str, when: str) -> None:
+        self.indexes.record_sender(address, when)
+
+    def auto_replies(self, address: str) -> list[datetime]:
+        return self.indexes.auto_replies(address)
+
+    def record_auto_reply(self, address: str, when: datetime) -> None:
+        self.indexes.record_auto_reply(address, when)
+
+    def forget_address(self, address: str) -> None:
+        self.indexes.forget_address(address)
+
+    def mark_for_redaction(self, tid: str, closed_at: str) -> None:
+        self.indexes.mark_for_redaction(tid, closed_at)
+
+    def unmark_redaction(self, tid: str) -> None:
+        self.indexes.unmark_redaction(tid)
+
+    def pending_redactions(self) -> list[tuple[str, str]]:
+        return self.indexes.pending_redactions()
+
+    # -- licenses and groups (registry.Registry) ---------------------------------
+    def registry(self) -> tuple[list[License], list[Group]]:
+        return self.licenses.items()
+
+    def add_license(self, lic: License) -> None:
+        self.licenses.add_license(lic)
+
+    def add_group(self, grp: Group) -> None:
+        self.licenses.add_group(grp)
+
+    def remove_license(self, key: str) -> bool:
+        return self.licenses.remove_license(key)
+
+    def remove_group(self, name: str) -> bool:
+        return self.licenses.remove_group(name)
