@@ -43,8 +43,8 @@ class Renderer:
             autoescape=False,
             auto_reload=False,  # read once per process (a restart applies edits)
         )
-        # jinja's default globals (range, lipsum, cycler, ...) are not used here, and
-        # every render copied them out of a ChainMap: a render took 36 µs, now 22
+        # jinja's default globals (range, lipsum, cycler, ...): no template uses them,
+        # and every render would copy them (bench/FINDINGS.md 22)
         self.env.globals.clear()
         self._from = formataddr((support.name, support.address))  # as text, for the outbox
         self._from_line = mailbox_field("From", [(support.name, support.address)])
@@ -203,11 +203,11 @@ class Mail:
 
 
 # -- header fields ---------------------------------------------------------------
-# Written by hand: the stdlib's header registry and folder cost ~0.3 ms a field with
-# non-ASCII text and ~7 ms for 80 recipients. What holds (tests/unit/test_render.py,
-# property tests): `email.message_from_bytes(raw, policy=email.policy.default)` reads
-# back every address and display name and the exact text of every other field; no
-# field adds a line break of its own; lines stay within 998 octets.
+# Written by hand, as the stdlib's header registry and folder cost many times more
+# (bench/FINDINGS.md). What holds (property tests in tests/unit/test_render_headers.py):
+# `email.message_from_bytes(raw, policy=email.policy.default)` reads back every address
+# and display name (see mailbox) and the exact text of every other field; no value
+# starts a field of its own; lines stay within 998 octets.
 
 ADDRESS_FIELDS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender"})
 ID_FIELDS = frozenset({"Message-ID", "In-Reply-To", "References"})
@@ -222,8 +222,10 @@ def header_line(name: str, value: str) -> bytes:
     addresses as text ("a@x", "Name <a@x>", comma-separated, display names decoded)."""
     if name in ADDRESS_FIELDS:
         return address_field(name, [value])
-    if name in ID_FIELDS and value.isascii() and value.isprintable() and value.strip():
-        return _fold(name, value.split(), "")
+    if name in ID_FIELDS:
+        ids = value.split()
+        if ids and " ".join(ids) == value and _plain(value):
+            return _fold(name, ids, "")  # folded between ids: an id is never encoded
     return unstructured(name, value)
 
 

@@ -84,7 +84,7 @@ def as_text(display: str, addr: str) -> str:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.lists(st.tuples(NAMED), min_size=1, max_size=4), max_size=6))
+@given(st.lists(st.lists(NAMED, min_size=1, max_size=4), max_size=6))
 def test_recipients_given_as_text_read_back(groups):
     """Entries as text, some of them comma-separated lists: each address once, in order."""
     entries = [", ".join(as_text(d, a) for d, a in group) for group in groups]
@@ -123,6 +123,16 @@ def test_subject_that_looks_like_an_encoded_word_is_not_decoded():
     subject = "Почему =?utf-8?q?x?= в теме? [TID#1234-5678]"
     for text in (subject, "plain =?utf-8?q?x?= text"):
         assert str(parse(header_line("Subject", text))["Subject"]) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["In-Reply-To", "References", "X-Maild-TID"]), TEXT)
+def test_any_id_field_reads_back_exactly(name, value):
+    raw = header_line(name, value)
+    check_lines(raw)
+    msg = parse(raw)
+    assert msg.keys() == [name]
+    assert str(msg[name]) == value
 
 
 def test_long_references_fold_between_ids_and_read_back():
