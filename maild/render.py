@@ -294,8 +294,8 @@ def _plain(text: str) -> bool:
 def _fold(name: str, items: list[str], sep: str) -> bytes:
     """`name: item<sep> item...`, the line broken before an item that would pass
     FOLD_AT; an item may hold folds of its own (a name split into encoded words)."""
-    if not items:
-        return f"{name}: \r\n".encode()
+    if len(items) < 2:  # nothing to break between
+        return f"{name}: {''.join(items)}\r\n".encode()
     out, column = [f"{name}:"], len(name) + 1
     for i, item in enumerate(items):
         text = " " + item + (sep if i < len(items) - 1 else "")
