@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
 from email.policy import compat32
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, formataddr, getaddresses
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +43,11 @@ class Renderer:
             autoescape=False,
             auto_reload=False,  # read once per process (a restart applies edits)
         )
-        # jinja's default globals (range, lipsum, cycler, ...) are not used here, and
-        # every render copied them out of a ChainMap: a render took 36 µs, now 22
+        # jinja's default globals (range, lipsum, cycler, ...): no template uses them,
+        # and every render would copy them (bench/FINDINGS.md 22)
         self.env.globals.clear()
-        self._from = formataddr((support.name, support.address))
-        self._from_line = _header_line("From", self._from)
+        self._from = formataddr((support.name, support.address))  # as text, for the outbox
+        self._from_line = mailbox_field("From", [(support.name, support.address)])
 
     def text(self, template: str, context: dict[str, Any]) -> tuple[str, str]:
         """(subject, body) of a template."""
@@ -92,8 +92,7 @@ class Renderer:
         reply_to: str | None = None,
         attachments: list[tuple[str, str, bytes]] = (),
     ) -> Mail:
-        """A UTF-8 message, written out by hand: the stdlib's header registry and
-        generator cost several ms per message, the largest share of an ingest."""
+        """A UTF-8 message, written out by hand (see header_line)."""
         if tid and tag(tid).lower() not in subject.lower():
             subject = f"{subject} {tag(tid)}"
         headers = {
@@ -116,36 +115,38 @@ class Renderer:
         headers["X-Loop"] = self.support.address
         if tid:
             headers["X-Maild-TID"] = tid
-        lines = [self._from_line, *(_header_line(k, v) for k, v in headers.items() if k != "From")]
-        text = _text_part(body)
+        lines = [self._from_line, address_field("To", to)]
+        lines += [header_line(k, v) for k, v in headers.items() if k not in ("From", "To")]
+        lines.append(b"MIME-Version: 1.0\r\n")
         if not attachments:
-            raw = b"".join([*lines, b"MIME-Version: 1.0\r\n", text])
-            return Mail(headers, raw)
-        boundary = f"=_maild_{message_id.strip('<>').replace('@', '.')}".encode()
-        parts = [text]
-        for filename, ctype, data in attachments:
-            disposition = Message()
-            disposition.add_header(
-                "Content-Disposition", "attachment", filename=("utf-8", "", filename)
-            )
-            parts.append(
-                f"Content-Type: {ctype or 'application/octet-stream'}\r\n".encode()
-                + b"Content-Transfer-Encoding: base64\r\n"
-                + disposition.as_bytes(policy=WIRE).rstrip(b"\r\n")
-                + b"\r\n\r\n"
-                + base64.encodebytes(data).replace(b"\n", b"\r\n")
-            )
-        body_raw = b"".join(b"--" + boundary + b"\r\n" + p + b"\r\n" for p in parts)
-        raw = b"".join(
-            [
-                *lines,
-                b"MIME-Version: 1.0\r\n",
-                b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\n',
-                body_raw,
-                b"--" + boundary + b"--\r\n",
-            ]
+            return Mail(headers, b"".join([*lines, _text_part(body)]))
+        return Mail(headers, b"".join([*lines, _multipart(message_id, body, attachments)]))
+
+
+def _multipart(message_id: str, body: str, attachments: list[tuple[str, str, bytes]]) -> bytes:
+    """Content-Type and body of a multipart/mixed message: the text, then each
+    attachment (filename, content type, data) in base64."""
+    boundary = f"=_maild_{message_id.strip('<>').replace('@', '.')}".encode()
+    parts = [_text_part(body)]
+    for filename, ctype, data in attachments:
+        disposition = Message()
+        disposition.add_header(
+            "Content-Disposition", "attachment", filename=("utf-8", "", filename)
         )
-        return Mail(headers, raw)
+        parts.append(
+            f"Content-Type: {ctype or 'application/octet-stream'}\r\n".encode()
+            + b"Content-Transfer-Encoding: base64\r\n"
+            + disposition.as_bytes(policy=WIRE).rstrip(b"\r\n")
+            + b"\r\n\r\n"
+            + base64.encodebytes(data).replace(b"\n", b"\r\n")
+        )
+    return b"".join(
+        [
+            b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\n',
+            *(b"--" + boundary + b"\r\n" + p + b"\r\n" for p in parts),
+            b"--" + boundary + b"--\r\n",
+        ]
+    )
 
 
 # An 8bit line may hold 998 octets (RFC 5322 2.1.1); longer ones go out as base64.
@@ -201,17 +202,110 @@ class Mail:
         return self.headers.get(name)
 
 
-def _header_line(name: str, value: str) -> bytes:
-    if value.isascii() and len(name) + len(value) < 996:
+# -- header fields ---------------------------------------------------------------
+# Written by hand, as the stdlib's header registry and folder cost many times more
+# (bench/FINDINGS.md). What holds (property tests in tests/unit/test_render_headers.py):
+# `email.message_from_bytes(raw, policy=email.policy.default)` reads back every address
+# and display name (see mailbox) and the exact text of every other field; no value
+# starts a field of its own; lines stay within 998 octets.
+
+ADDRESS_FIELDS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender"})
+ID_FIELDS = frozenset({"Message-ID", "In-Reply-To", "References"})
+FOLD_AT = 78  # RFC 5322 2.1.1: a line SHOULD stay within 78 characters
+_BARE = re.compile(r"[A-Za-z0-9!#$%&'*+/=^_`{|}~.-]+@[A-Za-z0-9.-]+")
+_ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_BLANKS = re.compile(r"[ \t\r\n]\s*")
+
+
+def header_line(name: str, value: str) -> bytes:
+    """One header field, folded and CRLF-ended. Address fields take a list of
+    addresses as text ("a@x", "Name <a@x>", comma-separated, display names decoded)."""
+    if name in ADDRESS_FIELDS:
+        return address_field(name, [value])
+    if name in ID_FIELDS:
+        ids = value.split()
+        if ids and " ".join(ids) == value and _plain(value):
+            return _fold(name, ids, "")  # folded between ids: an id is never encoded
+    return unstructured(name, value)
+
+
+def address_field(name: str, entries: list[str]) -> bytes:
+    """`name: a, b, ...`: every address of every entry (bare, "Name <a@x>", or a
+    comma-separated list of these), as many to a line as fit."""
+    pairs: list[tuple[str, str]] = []
+    for entry in entries:
+        if _BARE.fullmatch(entry):  # a lower-cased bare address: the usual case
+            pairs.append(("", entry))
+        else:
+            pairs.extend((n, a) for n, a in getaddresses([entry]) if n or a)
+    return mailbox_field(name, pairs)
+
+
+def mailbox_field(name: str, pairs: list[tuple[str, str]]) -> bytes:
+    """`name: ...` of (display name, address) pairs."""
+    return _fold(name, [mailbox(n, a) for n, a in pairs], ",")
+
+
+def mailbox(display: str, addr: str) -> str:
+    """`addr` or `display <addr>`. The name is one line of text: a space, tab or line
+    break and the whitespace after it read as one space (so the stdlib's parser reads
+    an encoded word, and it refuses line breaks in a name)."""
+    if not display:
+        return addr
+    display = _BLANKS.sub(" ", display)
+    if "=?" not in display and len(display) < 200:  # "=?" would be read as an encoded word
+        if _ATOMS.fullmatch(display):
+            return f"{display} <{addr}>"
+        if display.isascii() and display.isprintable():
+            quoted = display.replace("\\", "\\\\").replace('"', '\\"')
+            return f'"{quoted}" <{addr}>'
+    # One encoded word, as formataddr writes it: the stdlib's address parser puts a
+    # space between adjacent encoded words of a name (RFC 2047 6.2 says to drop it),
+    # so a name is split only when one word would not fit a line.
+    word = _word(display.encode("utf-8", "replace"))
+    if len(word) + len(addr) + 16 > MAX_LINE:
+        word = encoded_words(display)
+    return f"{word} <{addr}>"
+
+
+def unstructured(name: str, value: str) -> bytes:
+    """Free text (Subject): as written when plain ASCII, else RFC 2047 encoded words
+    with an ASCII tail such as " [TID#1234-5678]" kept readable in the raw mail."""
+    if _plain(value) and len(name) + len(value) < 996:
         return f"{name}: {value}\r\n".encode()
-    if name in ("From", "To", "Reply-To"):  # encode the display name only
-        display, addr = parseaddr(value)
-        return f"{name}: {encoded_words(display)} <{addr}>\r\n".encode()
-    # keep an ASCII tail such as " [TID#1234-5678]" readable in the raw mail
     head, sep, tail = value.rpartition(" [")
-    if sep and tail.isascii() and len(tail) < 900:
+    if sep and _plain(tail) and len(tail) < FOLD_AT - 2:
         return f"{name}: {encoded_words(head)}\r\n [{tail}\r\n".encode()
     return f"{name}: {encoded_words(value)}\r\n".encode()
+
+
+def _plain(text: str) -> bool:
+    """Text the stdlib reads back as written: ASCII, no line break, no "=?" (it would
+    be decoded as an encoded word), no blank at either end (the parser strips it)."""
+    return (
+        text.isascii()
+        and "\r" not in text
+        and "\n" not in text
+        and "=?" not in text
+        and text == text.strip(" \t")
+    )
+
+
+def _fold(name: str, items: list[str], sep: str) -> bytes:
+    """`name: item<sep> item...`, the line broken before an item that would pass
+    FOLD_AT; an item may hold folds of its own (a name split into encoded words)."""
+    if len(items) < 2:  # nothing to break between
+        return f"{name}: {''.join(items)}\r\n".encode()
+    out, column = [f"{name}:"], len(name) + 1
+    for i, item in enumerate(items):
+        text = " " + item + (sep if i < len(items) - 1 else "")
+        if i and column + len(text.partition("\r\n")[0]) > FOLD_AT:
+            out.append("\r\n")
+            column = 0
+        out.append(text)
+        column = len(text.rpartition("\r\n")[2]) if "\r\n" in text else column + len(text)
+    out.append("\r\n")
+    return "".join(out).encode()
 
 
 _WORD_BYTES = 42  # UTF-8 bytes per encoded word: 56 base64 characters, 68 in all

@@ -1,4 +1,4 @@
-"""Hand-written RFC 2047 headers of outgoing mail: they must read back exactly."""
+"""Hand-written headers and text parts of outgoing mail: they must read back exactly."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.render import _header_line
+from maild.render import header_line
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
 
 
 def read_back(name: str, value: str) -> tuple[str, bytes]:
-    raw = _header_line(name, value)
+    raw = header_line(name, value)
     msg = email.message_from_bytes(raw + b"\r\n", policy=email.policy.default)
     return str(msg[name]), raw
 

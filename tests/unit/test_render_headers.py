@@ -1,0 +1,150 @@
+"""Outgoing address, subject and id fields against the standard library's parser:
+whatever render writes, `email.message_from_bytes(..., policy=email.policy.default)`
+reads back every recipient, display name and the subject text."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from email.errors import NonPrintableDefect
+from email.header import decode_header, make_header
+from email.utils import getaddresses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maild.render import address_field, header_line, mailbox_field
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=120)
+ATEXT = st.text("abcdefghijklmnopqrstuvwxyzABCZ0123456789!#$%&'*+/=?^_`{|}~-", min_size=1)
+LABEL = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20)
+ADDRESS = st.builds(
+    lambda local, domain: ".".join(local) + "@" + ".".join(domain),
+    st.lists(ATEXT, min_size=1, max_size=3),
+    st.lists(LABEL, min_size=1, max_size=3),
+)
+
+
+def parse(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw + b"\r\n", policy=email.policy.default)
+
+
+def read_addresses(raw: bytes, name: str = "To") -> list[tuple[str, str]]:
+    msg = parse(raw)
+    assert msg.keys() == [name]  # no line break of a value started a field of its own
+    # a name holding control characters reads back as given, with a note of them
+    assert all(isinstance(d, NonPrintableDefect) for d in msg[name].defects)
+    return [(a.display_name, a.addr_spec) for a in msg[name].addresses]
+
+
+def one_line(display: str) -> str:
+    """A display name as it reads back: a blank or line break and the whitespace
+    after it are one space."""
+    return re.sub(r"[ \t\r\n]\s*", " ", display)
+
+
+def check_lines(raw: bytes) -> None:
+    assert raw.isascii() and raw.endswith(b"\r\n")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+
+
+def test_eighty_recipients_all_read_back():
+    to = [f"c{i:03}@example.com" for i in range(80)]
+    for raw in (header_line("To", ", ".join(to)), address_field("To", to)):
+        assert read_addresses(raw) == [("", a) for a in to]
+        assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+
+
+def test_every_named_recipient_reads_back():
+    raw = header_line("To", "Иван <a@x.ru>, Пётр <b@y.ru>")
+    assert read_addresses(raw) == [("Иван", "a@x.ru"), ("Пётр", "b@y.ru")]
+    raw = address_field("Cc", ['"Smith, John" <j@x.org>', "Иван <a@x.ru>", "b@y.ru"])
+    expected = [("Smith, John", "j@x.org"), ("Иван", "a@x.ru"), ("", "b@y.ru")]
+    assert read_addresses(raw, "Cc") == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(TEXT, ADDRESS), max_size=20))
+def test_any_display_names_and_any_number_of_recipients_read_back(pairs):
+    raw = mailbox_field("To", pairs)
+    check_lines(raw)
+    if pairs:
+        assert read_addresses(raw) == [(one_line(d), a) for d, a in pairs]
+
+
+NAMED = st.tuples(TEXT.map(one_line), ADDRESS)
+
+
+def as_text(display: str, addr: str) -> str:
+    """A recipient as text, the way a caller writes one into a To list."""
+    if not display:
+        return addr
+    return '"' + display.replace("\\", "\\\\").replace('"', '\\"') + f'" <{addr}>'
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(NAMED, min_size=1, max_size=4), max_size=6))
+def test_recipients_given_as_text_read_back(groups):
+    """Entries as text, some of them comma-separated lists: each address once, in order."""
+    entries = [", ".join(as_text(d, a) for d, a in group) for group in groups]
+    raw = address_field("To", entries)
+    check_lines(raw)
+    expected = [(d, a) for group in groups for d, a in group]
+    assert expected == [(n, a) for n, a in getaddresses(entries)]  # the test's own text form
+    if expected:
+        assert read_addresses(raw) == expected
+
+
+def test_a_display_name_too_long_for_one_line_keeps_its_address_and_text():
+    """Past ~700 UTF-8 octets a name is split into encoded words: RFC 2047 readers
+    join them exactly (the stdlib's address parser puts a space at each split)."""
+    display = "Общество с ограниченной ответственностью «Ромашка» " * 10
+    raw = mailbox_field("To", [(display, "a@x.ru"), ("", "b@y.ru")])
+    check_lines(raw)
+    assert [a for _, a in read_addresses(raw)] == ["a@x.ru", "b@y.ru"]
+    value = email.message_from_bytes(raw + b"\r\n")["To"]  # compat32: the raw value
+    encoded = value.replace("\r\n", "").rpartition(" <a@x.ru>")[0]
+    assert str(make_header(decode_header(encoded))) == display
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_any_subject_reads_back_exactly(subject):
+    """Any text at all: blanks at the ends, tabs, line breaks, "=?"-lookalikes."""
+    raw = header_line("Subject", subject)
+    check_lines(raw)
+    msg = parse(raw)
+    assert msg.keys() == ["Subject"]
+    assert str(msg["Subject"]) == subject
+
+
+def test_subject_that_looks_like_an_encoded_word_is_not_decoded():
+    subject = "Почему =?utf-8?q?x?= в теме? [TID#1234-5678]"
+    for text in (subject, "plain =?utf-8?q?x?= text"):
+        assert str(parse(header_line("Subject", text))["Subject"]) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["In-Reply-To", "References", "X-Maild-TID"]), TEXT)
+def test_any_id_field_reads_back_exactly(name, value):
+    raw = header_line(name, value)
+    check_lines(raw)
+    msg = parse(raw)
+    assert msg.keys() == [name]
+    assert str(msg[name]) == value
+
+
+def test_long_references_fold_between_ids_and_read_back():
+    ids = [f"<m{i:04}.{'x' * 30}@example.com>" for i in range(60)]
+    raw = header_line("References", " ".join(ids))
+    check_lines(raw)
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    assert b"=?" not in raw  # ids stay ids: never encoded words
+    assert str(parse(raw)["References"]) == " ".join(ids)
+
+
+@settings(max_examples=100, deadline=None)
+@given(ADDRESS)
+def test_bare_address_shortcut_agrees_with_the_parser(addr):
+    assert address_field("To", [addr]) == mailbox_field("To", getaddresses([addr]))
