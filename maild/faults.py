@@ -25,6 +25,7 @@ from typing import Any
 from maild.adapters.durable import unlink_if_exists, write_atomic
 from maild.app import App
 from maild.domain.message import parse
+from maild.outgoing import queue_ticketless
 from maild.runner import BatchResult
 
 log = logging.getLogger("maild.faults")
@@ -54,16 +55,8 @@ def alert(app: App, key: str, template: str, context: dict[str, Any]) -> bool:
         return False
     mail_id = hashlib.sha1(key.encode()).hexdigest()[:24]
     try:
-        subject, body = app.renderer.text(template, context)
-        msg = app.renderer.message(
-            subject=subject,
-            body=body,
-            to=to,
-            tid=None,
-            message_id=f"<{mail_id}@{support.domain}>",
-            now=app.now(),
-        )
-        app.outbox.enqueue(mail_id, msg, to, kind="alert", now=app.now())
+        mail = app.renderer.text(template, context)
+        queue_ticketless(app, mail_id, mail, to, app.now(), kind="alert")
     except OSError as e:
         log.error("cannot queue the alert to head and staff (%s): %s", template, e)
         return False

@@ -22,7 +22,7 @@ from maild.app import App
 from maild.domain import ticket as tk
 from maild.domain.sla import LEVELS, reminder_at
 from maild.ops.retention import purge_closed
-from maild.outgoing import queue_copies
+from maild.outgoing import queue_copies, queue_ticketless
 from maild.redaction import redact_ticket
 from maild.web.links import masked, site_link
 
@@ -290,15 +290,7 @@ def outbox_alerts(app: App, now: datetime) -> int:
 
 def queue_report(app: App, key: str, subject: str, body: str, to: list[str], now: datetime) -> None:
     """Queue (once by key) a mail about no one ticket: a report, a digest."""
-    msg = app.renderer.message(
-        subject=subject,
-        body=body,
-        to=to,
-        tid=None,
-        message_id=f"<{key}@{app.config.support.domain}>",
-        now=now,
-    )
-    app.outbox.enqueue(key, msg, to, kind="report", now=now)
+    queue_ticketless(app, key, (subject, body), to, now)
 
 
 def daily_report(app: App, now: datetime) -> bool:

@@ -56,3 +56,25 @@ def queue_copies(
         if app.outbox.enqueue(one, msg, group, tid=tid, kind=kind, now=now, checked=checked):
             queued.append(group)
     return queued
+
+
+def queue_ticketless(
+    app: App,
+    key: str,
+    mail: tuple[str, str],
+    to: list[str],
+    now: datetime,
+    kind: str = "report",
+) -> None:
+    """Queue (once by key) a mail about no one ticket: a report, a digest, an alert;
+    `mail`: (subject, body). Raises OSError when it cannot be queued."""
+    subject, body = mail
+    msg = app.renderer.message(
+        subject=subject,
+        body=body,
+        to=to,
+        tid=None,
+        message_id=f"<{key}@{app.config.support.domain}>",
+        now=now,
+    )
+    app.outbox.enqueue(key, msg, to, kind=kind, now=now)
