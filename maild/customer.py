@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from maild import guard, statusmail
+from maild.app import App
 from maild.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain import ticket as tk
 from maild.domain.logid import logged_id
@@ -48,15 +49,7 @@ def decide_new(
         "free_since": first_seen,
     }
     outgoing = [
-        Outgoing(
-            ctx.key("staff_new"),
-            "notice",
-            "staff_new.txt",
-            tk.staff_recipients(ticket, app.config.support.staff),
-            c,
-            record=True,
-            attach=accepted_files(ctx.attachments),
-        ),
+        _staff_notice(app, ctx, ticket, "staff_new", c),
     ]
     if not ctx.scr.automated and requester:
         outgoing.append(
@@ -118,15 +111,7 @@ def decide_followup(
         ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, app.due, participants)
     c = {**ctx.common, **level_ctx(app, ticket), "reopened": reopened, "asked_to_join": asked}
     outgoing = [
-        Outgoing(
-            ctx.key("staff_followup"),
-            "notice",
-            "staff_followup.txt",
-            tk.staff_recipients(ticket, app.config.support.staff),
-            c,
-            record=True,
-            attach=accepted_files(ctx.attachments),
-        ),
+        _staff_notice(app, ctx, ticket, "staff_followup", c),
     ]
     if not ctx.scr.automated:
         outgoing.append(
@@ -141,4 +126,19 @@ def decide_followup(
         )
     return Decision(
         "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing
+    )
+
+
+def _staff_notice(
+    app: App, ctx: Context, ticket: dict[str, Any], name: str, context: dict[str, Any]
+) -> Outgoing:
+    """The notice to staff (and the assignee) about a customer's message, with its files."""
+    return Outgoing(
+        ctx.key(name),
+        "notice",
+        f"{name}.txt",
+        tk.staff_recipients(ticket, app.config.support.staff),
+        context,
+        record=True,
+        attach=accepted_files(ctx.attachments),
     )
