@@ -13,7 +13,7 @@ from email.utils import getaddresses
 from maild.domain import limits
 from maild.domain.header_text import decode_compat32
 
-__all__ = ["addresses", "is_plain_address", "normalize_address", "sender"]
+__all__ = ["addresses", "normalize_address", "sender"]
 
 # A bare dot-atom address: what getaddresses would return unchanged.
 _PLAIN_ADDRESS = re.compile(
@@ -27,11 +27,6 @@ _SIMPLE_MAILBOX = re.compile(
     r'\s*(?:([^()<>\[\]:;@\\,."\s][^()<>\[\]:;@\\,."]*?)\s*)?<(' + _ADDR + r")>\s*"
     r"|\s*(" + _ADDR + r")\s*"
 )
-
-
-def is_plain_address(value: str) -> bool:
-    """A bare dot-atom address, which any address parser gives back unchanged."""
-    return _PLAIN_ADDRESS.fullmatch(value) is not None
 
 
 def _getaddresses(value: str) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from email.message import Message
 from typing import Any, TypeVar
 
 from maild.domain import limits
-from maild.domain.addresses import addresses, is_plain_address, normalize_address, sender
+from maild.domain.addresses import addresses, normalize_address, sender
 from maild.domain.charset import decode_bytes
 from maild.domain.header_text import decode_compat32
 from maild.domain.logid import SYNTHETIC_DOMAIN
@@ -28,7 +28,6 @@ __all__ = [
     "ParsedMessage",
     "RawAttachment",
     "fallback_message",
-    "is_plain_address",
     "normalize_address",
     "parse",
     "synthetic_msgid",
