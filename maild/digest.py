@@ -17,7 +17,7 @@ from maild.adapters.durable import write_atomic
 from maild.app import App
 from maild.domain.queue import Queue, queue_for
 from maild.domain.sla import LEVELS
-from maild.jobs import queue_report
+from maild.outgoing import queue_ticketless
 
 log = logging.getLogger("maild.digest")
 
@@ -76,7 +76,7 @@ def morning_queue(app: App, now: datetime) -> int:
             },
         )
         key = hashlib.sha1(f"digest\0{day}\0{staff}".encode()).hexdigest()[:24]
-        queue_report(app, key, subject, body, [staff], now)
+        queue_ticketless(app, key, (subject, body), [staff], now)
         n += 1
     write_atomic(app.config.storage_path / "digest.last", day.encode())
     if n:

@@ -24,7 +24,7 @@ from maild.decision import Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.screen import Screening
 from maild.domain.ticket import staff_side
-from maild.outgoing import queue_copies
+from maild.outgoing import queue_copies, sent_record
 from maild.web.links import footer, masked, site_link
 
 log = logging.getLogger("maild.effects")
@@ -109,18 +109,16 @@ def _send(
             for addr in to:
                 app.store.record_auto_reply(addr, now)
         decision.queued.append(f"{out.kind} to {', '.join(to)}")  # logged by process
-    return {
-        "message_id": message_id,
-        "direction": "out",
-        "from": support.address,
-        "kind": out.kind,
-        "received_at": now.isoformat(),
-        "text": masked(body, link),
-        "to": to,
-        "attachments": [],
-        "template": out.template,
-        "auto_to_customer": customer_auto,
-    }
+    return sent_record(
+        app,
+        message_id=message_id,
+        kind=out.kind,
+        now=now,
+        text=masked(body, link),
+        to=to,
+        template=out.template,
+        auto_to_customer=customer_auto,
+    )
 
 
 def _enqueue(

@@ -19,10 +19,11 @@ from maild import guard
 from maild.adapters.durable import write_atomic
 from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
+from maild.digest import morning_queue
 from maild.domain import ticket as tk
 from maild.domain.sla import LEVELS, reminder_at
 from maild.ops.retention import purge_closed
-from maild.outgoing import queue_copies, queue_ticketless
+from maild.outgoing import queue_copies, queue_ticketless, sent_record
 from maild.redaction import redact_ticket
 from maild.web.links import masked, site_link
 
@@ -92,18 +93,16 @@ def _queue(
         for addr in to:
             app.store.record_auto_reply(addr, now)
     messages.append(
-        {
-            "message_id": message_id,
-            "direction": "out",
-            "from": app.config.support.address,
-            "kind": "notice",
-            "received_at": now.isoformat(),
-            "text": masked(body, link),
-            "to": to,
-            "attachments": [],
-            "template": template,
-            "auto_to_customer": not to_staff,
-        }
+        sent_record(
+            app,
+            message_id=message_id,
+            kind="notice",
+            now=now,
+            text=masked(body, link),
+            to=to,
+            template=template,
+            auto_to_customer=not to_staff,
+        )
     )
 
 
@@ -288,11 +287,6 @@ def outbox_alerts(app: App, now: datetime) -> int:
     return n
 
 
-def queue_report(app: App, key: str, subject: str, body: str, to: list[str], now: datetime) -> None:
-    """Queue (once by key) a mail about no one ticket: a report, a digest."""
-    queue_ticketless(app, key, (subject, body), to, now)
-
-
 def daily_report(app: App, now: datetime) -> bool:
     """The SLA report to the head, once per business day."""
     from maild.report import format_sla, sla_report
@@ -316,16 +310,12 @@ def daily_report(app: App, now: datetime) -> bool:
             "quarantined": guard.quarantined_since(app, now - timedelta(days=1)),
         },
     )
-    queue_report(app, _key("daily-report", local.date().isoformat()), subject, body, [head], now)
+    queue_ticketless(
+        app, _key("daily-report", local.date().isoformat()), (subject, body), [head], now
+    )
     write_atomic(state_path, local.date().isoformat().encode())
     log.info("daily SLA report queued to %s", head)
     return True
-
-
-def _digest(app: App, now: datetime) -> int:
-    from maild.digest import morning_queue  # it uses queue_report from here
-
-    return morning_queue(app, now)
 
 
 def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
@@ -337,6 +327,6 @@ def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
         "redacted": redaction(app, now),
         "outbox_alerts": outbox_alerts(app, now),
         "purged": purge_closed(app, now),
-        "digest": _digest(app, now),
+        "digest": morning_queue(app, now),
         "quarantine_expired": guard.expire(app, now),
     }

@@ -8,6 +8,7 @@ is how credential redaction finds every copy of a recorded mail.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from maild import guard
 from maild.app import App
@@ -78,3 +79,29 @@ def queue_ticketless(
         now=now,
     )
     app.outbox.enqueue(key, msg, to, kind=kind, now=now)
+
+
+def sent_record(
+    app: App,
+    *,
+    message_id: str,
+    kind: str,
+    now: datetime,
+    text: str,
+    to: list[str],
+    template: str | None,
+    auto_to_customer: bool,
+) -> dict[str, Any]:
+    """The ticket's thread entry for a mail maild queued (pipeline and jobs alike)."""
+    return {
+        "message_id": message_id,
+        "direction": "out",
+        "from": app.config.support.address,
+        "kind": kind,
+        "received_at": now.isoformat(),
+        "text": text,
+        "to": to,
+        "attachments": [],
+        "template": template,
+        "auto_to_customer": auto_to_customer,
+    }

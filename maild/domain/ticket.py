@@ -118,8 +118,7 @@ def participants_of(addresses: Iterable[str], support: str, staff: Iterable[str]
 def staff_side(ticket: Ticket, staff: Iterable[str]) -> set[str]:
     """The support side of a ticket: every staff member and its assignee (``#assign``
     may name an address that is not on the staff list)."""
-    assignee = ticket.get("assignee")
-    return {*staff, *([assignee] if assignee else [])}
+    return set(staff_recipients(ticket, staff))
 
 
 def staff_recipients(ticket: Ticket, staff: Iterable[str]) -> list[str]:
