@@ -28,9 +28,9 @@ from typing import Any
 
 from maild.adapters.durable import move_durably, remove, write_atomic
 from maild.adapters.quarantine import entry_id
-from maild.adapters.rebuild import keep_copy, summary_of, ticket_tids
 from maild.adapters.store import CorruptFile, DurableJSONStorage, StoreUnavailable, open_part
 from maild.adapters.store.indexes import key_hash
+from maild.adapters.store.rebuild import keep_copy, summary_of, ticket_tids
 from maild.adapters.store.summaries import table_rows
 from maild.app import App
 from maild.domain.message import synthetic_msgid

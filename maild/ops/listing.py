@@ -23,8 +23,8 @@ from operator import itemgetter
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from maild.adapters.rebuild import load_listed
 from maild.adapters.store import Store
+from maild.adapters.store.rebuild import load_listed
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,9 @@ from maild.web.forms import (
     RateLimit,
     clean_line,
     clean_text,
+    client_ip,
     compose,
 )
-from maild.web.server import client_ip
 from maild.web.views import Site, uploads
 
 log = logging.getLogger("maild.web")

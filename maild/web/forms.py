@@ -21,6 +21,8 @@ from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+
 from maild.adapters.durable import write_atomic
 from maild.domain.tid import tag
 
@@ -153,3 +155,13 @@ class Pending:
                     os.unlink(entry.path)
             except OSError:
                 continue
+
+
+def client_ip(request: web.BaseRequest) -> str:
+    """The browser's address; behind a proxy on the same host, the last address
+    the proxy added to X-Forwarded-For (the one it saw)."""
+    remote = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and (remote.startswith("127.") or remote == "::1"):
+        return forwarded.split(",")[-1].strip()
+    return remote

@@ -16,7 +16,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from maild.web.ask import Ask
 from maild.web.pages import HERE
+from maild.web.renew import Renew
+from maild.web.views import Site
 
 log = logging.getLogger("maild.web")
 
@@ -53,16 +56,6 @@ class MaskedAccessLogger(AbstractAccessLogger):
         self.logger.info(
             "web %s %s %s %.0f ms", request.method, mask(request.path), response.status, time * 1e3
         )
-
-
-def client_ip(request: web.BaseRequest) -> str:
-    """The browser's address; behind a proxy on the same host, the last address
-    the proxy added to X-Forwarded-For (the one it saw)."""
-    remote = request.remote or ""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and (remote.startswith("127.") or remote == "::1"):
-        return forwarded.split(",")[-1].strip()
-    return remote
 
 
 def error_page(site: Any, status: int, text: str = "") -> web.Response:
@@ -104,10 +97,6 @@ async def stylesheet(_request: web.Request) -> web.Response:
 
 
 def application(app: Any, daemon: Any) -> web.Application:
-    from maild.web.ask import Ask
-    from maild.web.renew import Renew
-    from maild.web.views import Site
-
     site = Site(app, daemon)
     ask = Ask(site)
     application = web.Application(

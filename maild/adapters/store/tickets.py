@@ -16,6 +16,7 @@ from maild.adapters.store import summaries
 from maild.adapters.store.files import CorruptFile, FileCache, open_db
 from maild.adapters.store.indexes import Indexes, index_path
 from maild.adapters.store.lock import StoreLock
+from maild.adapters.store.rebuild import set_aside
 from maild.adapters.store.registry import Registry
 from maild.adapters.store.summaries import (
     archive_path,
@@ -134,8 +135,6 @@ class Store:
         """The ticket's row in open/ or its archive week. A summary file found corrupt
         is set aside and rebuilt (see rebuild.set_aside), so that one bad file does
         not stop the mail of every ticket whose row it holds."""
-        from maild.adapters.rebuild import set_aside
-
         for _ in range(3):  # (open part, archive week, month file: each once)
             try:
                 return self._save_summary_rows(ticket)

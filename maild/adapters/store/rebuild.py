@@ -16,13 +16,15 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from maild.adapters.durable import remove
-from maild.adapters.store import CorruptFile, Store, StoreUnavailable, open_part
-from maild.adapters.store.files import open_db
-from maild.adapters.store.summaries import summary_of, upsert
+from maild.adapters.store.files import CorruptFile, StoreUnavailable, open_db
+from maild.adapters.store.summaries import open_part, summary_of, upsert
 from maild.domain.tid import TID_RE
+
+if TYPE_CHECKING:  # the Store calls set_aside: only its type is needed here
+    from maild.adapters.store.tickets import Store
 
 log = logging.getLogger("maild.store")
 
