@@ -16,11 +16,10 @@ from typing import Any
 from maild.app import App
 from maild.domain import attachments as att
 from maild.domain.message import ParsedMessage
+from maild.domain.records import Attachments
 from maild.domain.screen import Screening
 from maild.domain.sender import Identification
 from maild.domain.sla import LEVELS
-
-Attachments = list[tuple[att.AttachmentDecision, bytes]]
 
 
 @dataclass
@@ -71,43 +70,6 @@ class Context:
 
     def key(self, kind: str) -> str:
         return msg_key(self.msg.message_id, kind)
-
-
-def message_record(
-    msg: ParsedMessage,
-    *,
-    direction: str,
-    kind: str,
-    received_at: datetime,
-    attachments: Attachments,
-    spool_key: str | None,
-) -> dict[str, Any]:
-    return {
-        "message_id": msg.message_id,
-        "direction": direction,
-        "from": msg.from_addr,
-        "kind": kind,
-        "received_at": received_at.isoformat(),
-        "text": msg.text,
-        "subject": msg.subject,
-        "to": list(msg.to),
-        "cc": list(msg.cc),
-        "attachments": [
-            {
-                "filename": d.filename,
-                "content_type": d.content_type,
-                "size": d.size,
-                "accepted": d.accepted,
-                "reason": d.reason,
-                "sha256": hashlib.sha256(data).hexdigest() if d.accepted else None,
-            }
-            for d, data in attachments
-        ],
-        "spool_key": spool_key,
-        "automated": None,
-        "parse_problem": msg.parse_problem,
-        **({"recipients_cut": msg.recipients_cut} if msg.recipients_cut else {}),
-    }
 
 
 def att_ctx(attachments: Attachments) -> dict[str, Any]:

@@ -15,12 +15,13 @@ from typing import Any
 from maild import guard
 from maild.app import App
 from maild.customer import decide_followup, decide_new
-from maild.decision import Attachments, Context, Decision, Outgoing, att_ctx, message_record
+from maild.decision import Context, Decision, Outgoing, att_ctx
 from maild.domain import attachments as att
 from maild.domain import ticket as tk
 from maild.domain.logid import logged_id
 from maild.domain.merge import final_target as merge_target
 from maild.domain.message import ParsedMessage, parse
+from maild.domain.records import Attachments, message_record
 from maild.domain.replyaddr import verify
 from maild.domain.screen import Screening, screen
 from maild.domain.sender import Identification, checked, identify
