@@ -23,7 +23,7 @@ from maild.domain.onemail import fold
 from maild.domain.policy import Policy
 from maild.domain.quotes import trim_reply
 from maild.domain.recode import redecode
-from maild.domain.snapshot import Snapshot
+from maild.domain.snapshot import Loaded, Snapshot
 
 log = logging.getLogger("maild.staffmail")
 decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
@@ -38,7 +38,7 @@ class Extras:
 
     body: str = ""
     errors: list[str] = field(default_factory=list)
-    merge_into: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
+    merge_into: Loaded | None = None
     recharset: tuple[int, str, str] | None = None  # (message index, codec, new text)
 
 
@@ -101,7 +101,7 @@ def charset_source(messages: list[dict[str, Any]]) -> tuple[int, str] | None:
     return None
 
 
-def _check_merge(loaded: Any, ticket: dict[str, Any], arg: str, ex: Extras) -> None:
+def _check_merge(loaded: Loaded | None, ticket: dict[str, Any], arg: str, ex: Extras) -> None:
     if loaded is None:
         ex.errors.append(f"#merge: обращения {arg} нет")
     elif loaded[0]["tid"] == ticket["tid"]:
