@@ -14,6 +14,7 @@ from typing import Any
 
 from maild.app import App
 from maild.domain.caps import Caps, cap_reached
+from maild.domain.decision import Decision
 from maild.domain.message import ParsedMessage
 from maild.domain.screen import Screening
 from maild.domain.spam import blocked_by, verdict
@@ -211,7 +212,7 @@ def expire(app: App, now: datetime) -> int:
     return n
 
 
-def mark_spam(app: App, msg: ParsedMessage, decision: Any) -> None:
+def mark_spam(app: App, msg: ParsedMessage, decision: Decision) -> None:
     """Apply #spam: quarantine the ticket's mail, block its sender (or domain)."""
     ticket = decision.ticket
     app.store.index_msgid(msg.message_id, decision.tid)
