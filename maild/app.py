@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from maild.domain.attachments import AttachmentPolicy
 from maild.domain.authres import sender_verified
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.message import ParsedMessage
+from maild.domain.policy import Policy, fmt_time, local
 from maild.domain.replyaddr import (
     sign,
     sign_for,
@@ -133,6 +135,26 @@ class App:
             return tid
         return self.store.tid_for_msgid(msgid)
 
+    @cached_property
+    def policy(self) -> Policy:
+        """What the decision reads of the config, built once (on the first message:
+        the saved answers are listed then, as the renderer lists them once)."""
+        support = self.config.support
+        return Policy(
+            staff=tuple(support.staff),
+            support_address=support.address,
+            authserv_id=support.authserv_id,
+            tz=self.tz,
+            calendar=self.calendar,
+            attachments=self.attachment_policy,
+            max_participants=self.config.limits.max_participants,
+            credentials_keep_days=self.config.schedule.credentials_keep_days,
+            reply_secret=self.reply_secret,
+            answer_names=self.renderer.answer_names(),
+            render_answer=self.renderer.answer,
+            render_text=self.renderer.text,
+        )
+
     def now(self) -> datetime:
         return self.clock().astimezone(self.tz)
 
@@ -140,13 +162,8 @@ class App:
         return reaction_due(level, start, self.calendar)
 
     def local(self, when: datetime | str) -> datetime:
-        if isinstance(when, str):
-            when = datetime.fromisoformat(when)
-        return when.astimezone(self.tz)
+        return local(self.tz, when)
 
     def fmt_time(self, when: datetime | str | None, short: bool = False) -> str:
         """A deadline as a person reads it: 25.11.2026 15:30 (Moscow time)."""
-        if when is None:
-            return ""
-        local = self.local(when)
-        return local.strftime("%d.%m %H:%M" if short else "%d.%m.%Y %H:%M")
+        return fmt_time(self.tz, when, short)

@@ -20,7 +20,7 @@ from typing import Any
 from maild import guard
 from maild.adapters.durable import write_atomic
 from maild.app import App
-from maild.decision import Decision, Outgoing
+from maild.domain.decision import Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.screen import Screening
 from maild.domain.ticket import staff_side

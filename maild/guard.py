@@ -1,8 +1,9 @@
-"""What keeps outsiders out, applied: the quarantine gate, staff marking spam,
-robots, who may join a ticket, and the caps on automatic mail.
+"""What keeps outsiders out, applied against the store: the quarantine gate, staff
+marking spam (effects), the copies of staff mail, and the caps on automatic mail.
 
-The rules are pure (domain/spam.py, robots.py, caps.py, replyaddr.py); this module
-looks things up for them and turns their answers into store writes and Decisions.
+The rules are pure (domain/spam.py, caps.py, replyaddr.py; the decision's own trust
+rules, robots and who may join a ticket, in domain/trust.py); this module looks
+things up for them and turns their answers into store writes.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from maild.app import App
-from maild.domain import robots
 from maild.domain.caps import Caps, cap_reached
+from maild.domain.decision import Decision
 from maild.domain.message import ParsedMessage
 from maild.domain.screen import Screening
 from maild.domain.spam import blocked_by, verdict
-from maild.domain.ticket import participants_of
 
 log = logging.getLogger("maild.guard")
 
@@ -110,75 +110,6 @@ def block_for_spam(app: App, sender: str, whole_domain: bool) -> str:
     entry = sender.rpartition("@")[2] if whole_domain else sender
     app.quarantine.block(entry)
     return entry
-
-
-# -- staff commands of this module: #spam, #cc, #uncc -------------------------------
-
-
-def apply_participant_command(
-    app: App, ticket: dict[str, Any], name: str, arg: str | None
-) -> tuple[dict[str, Any], str | None]:
-    """#cc / #uncc ADDRESS; returns (ticket, Russian error or None)."""
-    people = set(ticket.get("participants") or ())
-    arg = (arg or "").lower()
-    if name == "uncc":
-        people.discard(arg)
-        return dict(ticket, participants=sorted(people | {ticket["requester"]} - {""})), None
-    cap = app.config.limits.max_participants
-    others = people - {ticket["requester"]}
-    if arg not in people and len(others) >= cap:
-        return ticket, f"#cc: у обращения уже {cap} участников (limits.max_participants)"
-    return dict(ticket, participants=sorted(people | {arg})), None
-
-
-# -- robots and Cc -------------------------------------------------------------------
-
-
-def robot_check(
-    app: App,
-    msg: ParsedMessage,
-    ticket: dict[str, Any],
-    messages: list[dict[str, Any]],
-    at: datetime,
-) -> tuple[str | None, bool]:
-    """(why the sender is a robot on this ticket, or None; whether this message
-    answers our automatic mail faster than a person would)."""
-    staff = app.config.support.staff
-    refs = msg.in_reply_to or msg.references[-1:]  # what it answers, not the history
-    fast = robots.fast_reply(refs, msg.from_addr, at, messages, staff)
-    if msg.from_addr in (ticket.get("robots") or {}):
-        return ticket["robots"][msg.from_addr], fast
-    reason = robots.robot_reason(
-        sender=msg.from_addr,
-        subject=msg.subject,
-        refs=refs,
-        received_at=at,
-        messages=messages,
-        staff=staff,
-    )
-    return reason, fast
-
-
-def joiners(app: App, msg: ParsedMessage, ticket: dict[str, Any]) -> tuple[set[str], list[str]]:
-    """(addresses of To/Cc that join the ticket, those only shown to staff as "asked
-    to be added"). Only a verified follow-up adds people, up to max_participants."""
-    support = app.config.support
-    current = set(ticket.get("participants") or ())
-    new = participants_of((*msg.to, *msg.cc), support.address, support.staff) - current
-    new.discard(ticket["requester"])
-    if not new:
-        return set(), []
-    if not app.requester_verified(msg, ticket["tid"]):
-        return set(), sorted(new)
-    room = app.config.limits.max_participants - len(current - {ticket["requester"]})
-    added = sorted(new)[: max(room, 0)]
-    return set(added), sorted(new - set(added))
-
-
-def cap_participants(app: App, requester: str, people: set[str]) -> set[str]:
-    """A new ticket's To/Cc, capped at limits.max_participants besides the requester."""
-    others = sorted(people - {requester})
-    return set(others[: app.config.limits.max_participants])
 
 
 def copies(app: App, tid: str, to: list[str], staff_only: bool) -> list[tuple[list[str], str]]:
@@ -281,76 +212,7 @@ def expire(app: App, now: datetime) -> int:
     return n
 
 
-# -- decisions this module makes ------------------------------------------------------
-
-
-def decide_unverified(ctx: Any, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> Any:
-    """Mail from a staff address that is not verified: a note, never relayed, no
-    command run; the staff member gets one mail per ticket saying how to reply."""
-    from maild.decision import Decision, Outgoing
-
-    msg, record = ctx.msg, ctx.record
-    sender, tid = msg.from_addr, ticket["tid"]
-    log.warning(
-        "%s [TID#%s] claims staff address %s but is not verified", msg.message_id, tid, sender
-    )
-    record.update(kind="note", unverified_staff=True)
-    sent = dict(ticket.get("sent") or {})
-    outgoing = []
-    if not sent.get(f"unverified:{sender}"):
-        sent[f"unverified:{sender}"] = ctx.received_at.isoformat()
-        context = {
-            **ctx.common,
-            "tid": tid,
-            "authserv_id": ctx.app.config.support.authserv_id,
-            "reply_address": ctx.app.staff_reply_address(tid, sender),
-        }
-        outgoing.append(
-            Outgoing(
-                ctx.key("unverified"), "notice", "staff_unverified.txt", [sender], context, True
-            )
-        )
-    ticket = dict(ticket, sent=sent)
-    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
-
-
-def decide_spam(
-    ctx: Any, ticket: dict[str, Any], messages: list[dict[str, Any]], commands: Any, body: str
-) -> Any:
-    """#spam in a staff reply: the reply is a note, the ticket is marked for effects
-    (mark_spam) to move to the quarantine; nothing is sent to anyone."""
-    from maild.decision import Decision
-
-    spam = next(c for c in commands if c.name == "spam")
-    ctx.record.update(kind="note", text=body or "#spam")
-    ticket = dict(ticket, spam={"by": ctx.msg.from_addr, "domain": spam.arg == "domain"})
-    return Decision("spam", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
-
-
-def note_robot(decision: Any, sender: str, reason: str, at: datetime) -> None:
-    """The first time a sender shows itself a robot on a ticket: remember it (no more
-    automatic mail to it there) and leave staff one note saying so."""
-    known = dict(decision.ticket.get("robots") or {})
-    if sender in known:
-        return
-    known[sender] = reason
-    decision.ticket = dict(decision.ticket, robots=known)
-    decision.messages.append(
-        {
-            "message_id": "",
-            "direction": "in",
-            "from": sender,
-            "kind": "note",
-            "received_at": at.isoformat(),
-            "text": f"{sender} — робот ({reason}): автоматических писем по этому "
-            "обращению он больше не получает; его письма по-прежнему видны здесь.",
-            "attachments": [],
-        }
-    )
-    log.info("[TID#%s] %s treated as a robot: %s", decision.tid, sender, reason)
-
-
-def mark_spam(app: App, msg: ParsedMessage, decision: Any) -> None:
+def mark_spam(app: App, msg: ParsedMessage, decision: Decision) -> None:
     """Apply #spam: quarantine the ticket's mail, block its sender (or domain)."""
     ticket = decision.ticket
     app.store.index_msgid(msg.message_id, decision.tid)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from maild.decision import Context, Outgoing
+from maild.domain.decision import Context, Outgoing
 from maild.domain.message import ParsedMessage
+from maild.domain.policy import Policy
 from maild.domain.quotes import trim_reply
 from maild.domain.sla import LEVELS
 from maild.domain.status_query import is_status_question
@@ -36,21 +37,21 @@ NOTICE_ACTIONS = {
 }
 
 
-def last_staff_action(app: Any, messages: list[dict[str, Any]]) -> str | None:
+def last_staff_action(policy: Policy, messages: list[dict[str, Any]]) -> str | None:
     """The latest thing staff did in the ticket, as the customer may read it."""
     for m in reversed(messages):
         if m.get("direction") != "out":
             continue
         if m.get("kind") == "staff":
-            return f"ответ сотрудника, {app.fmt_time(m['received_at'])}"
+            return f"ответ сотрудника, {policy.fmt_time(m['received_at'])}"
         if m.get("template") in NOTICE_ACTIONS:
-            return f"{NOTICE_ACTIONS[m['template']]}, {app.fmt_time(m['received_at'])}"
+            return f"{NOTICE_ACTIONS[m['template']]}, {policy.fmt_time(m['received_at'])}"
     return None
 
 
 def status_reply(ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> Outgoing:
     """The state, level, deadline and last staff action, to whoever asked."""
-    app = ctx.app
+    policy = ctx.policy
     level = LEVELS[ticket["level"]]
     c = {
         **ctx.common,
@@ -59,8 +60,8 @@ def status_reply(ctx: Context, ticket: dict[str, Any], messages: list[dict[str, 
         "status_ru": STATUS_RU.get(ticket["status"], ticket["status"]),
         "level_name": level.name_ru,
         "reaction": level.reaction_ru(),
-        "due": app.fmt_time(ticket.get("reaction_due")),
-        "last_action": last_staff_action(app, messages),
+        "due": policy.fmt_time(ticket.get("reaction_due")),
+        "last_action": last_staff_action(policy, messages),
     }
     ctx.record["status_question"] = True
     return Outgoing(

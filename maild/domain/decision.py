@@ -1,9 +1,9 @@
 """What one message decides, as values: the Decision that effects.apply carries out,
 the Outgoing mails it causes, and the Context every branch of the decision reads.
 
-The branches are pipeline.decide (which one applies), customer.py (a new ticket, a
-customer's follow-up), staffmail.py (a staff reply) and guard.py (forged staff mail,
-#spam); this module only holds the shapes they share.
+The branches are domain/decide.py (which one applies), customer.py (a new ticket,
+a customer's follow-up), staffreply.py (a staff reply) and trust.py (forged staff
+mail, #spam, robots); this module only holds the shapes they share.
 """
 
 from __future__ import annotations
@@ -11,23 +11,30 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from maild.app import App
 from maild.domain import attachments as att
 from maild.domain.message import ParsedMessage
+from maild.domain.policy import Policy
 from maild.domain.records import Attachments
 from maild.domain.screen import Screening
 from maild.domain.sender import Identification
 from maild.domain.sla import LEVELS
+from maild.domain.snapshot import Snapshot
+
+# "spam": a staff reply's #spam; effects moves the ticket to the quarantine
+Outcome = Literal["new", "appended", "duplicate", "quarantined", "spam"]
+# confirmation: automatic mail to the customer; notice: a notice (to staff or the
+# customer); staff: a staff member's reply relayed as written
+OutgoingKind = Literal["confirmation", "notice", "staff"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outgoing:
     """A mail to send because of this message; `key` makes its id deterministic."""
 
     key: str
-    kind: str  # confirmation | notice | staff
+    kind: OutgoingKind
     template: str | None
     to: list[str]
     context: dict[str, Any]
@@ -40,7 +47,10 @@ class Outgoing:
 
 @dataclass
 class Decision:
-    outcome: str  # new | appended | duplicate
+    """What to store and send. effects.apply fills in `queued` (for the log line) and
+    the incoming record's `sent_as` (the Message-ID a relayed reply went out under)."""
+
+    outcome: Outcome
     tid: str
     ticket: dict[str, Any]
     messages: list[dict[str, Any]]
@@ -59,7 +69,6 @@ def msg_key(msgid: str, kind: str) -> str:
 class Context:
     """What every branch of `decide` needs about the message at hand."""
 
-    app: App
     msg: ParsedMessage
     scr: Screening
     ident: Identification
@@ -67,6 +76,8 @@ class Context:
     attachments: Attachments
     received_at: datetime
     common: dict[str, Any]
+    policy: Policy
+    snapshot: Snapshot
 
     def key(self, kind: str) -> str:
         return msg_key(self.msg.message_id, kind)
@@ -85,13 +96,13 @@ def accepted_files(attachments: Attachments) -> list:
     return [(d.filename, d.content_type, data) for d, data in attachments if d.accepted]
 
 
-def level_ctx(app: App, ticket: dict[str, Any]) -> dict[str, Any]:
+def level_ctx(policy: Policy, ticket: dict[str, Any]) -> dict[str, Any]:
     level = LEVELS[ticket["level"]]
     return {
         "tid": ticket["tid"],
         "level_id": level.id,
         "level_name": level.name_ru,
         "reaction": level.reaction_ru(),
-        "due": app.fmt_time(ticket["reaction_due"]),
-        "due_short": app.fmt_time(ticket["reaction_due"], short=True),
+        "due": policy.fmt_time(ticket["reaction_due"]),
+        "due_short": policy.fmt_time(ticket["reaction_due"], short=True),
     }

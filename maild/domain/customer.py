@@ -1,8 +1,8 @@
 """What a customer's mail decides: a new ticket (confirmation to the customer, notice
 to staff), or a follow-up to one (a rating, a status question, or news for staff).
 
-Called by pipeline.decide with what it looked up; the rules live in maild/domain
-(ticket, sender, status_query).
+Called by decide.decide with the Snapshot's facts; the rules live in ticket.py,
+sender.py, status_query.py and trust.py.
 """
 
 from __future__ import annotations
@@ -10,26 +10,23 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from maild import guard, statusmail
-from maild.app import App
-from maild.decision import Context, Decision, Outgoing, accepted_files, level_ctx
+from maild.domain import statusmail, trust
 from maild.domain import ticket as tk
+from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.logid import logged_id
 from maild.domain.quotes import trim_reply
 from maild.domain.sender import free_support_expired
-from maild.domain.tid import clean_subject, new_tid
+from maild.domain.tid import clean_subject
 
 log = logging.getLogger("maild.pipeline")
 
 
-def decide_new(
-    ctx: Context, tid: str | None, refers_to: str | None, participants: set[str]
-) -> Decision:
+def decide_new(ctx: Context, participants: set[str]) -> Decision:
     """A new ticket: staff are told, the customer gets the confirmation."""
-    app, msg, ident = ctx.app, ctx.msg, ctx.ident
-    tid = tid or new_tid(app.store.ticket_exists)
+    policy, msg, ident, snap = ctx.policy, ctx.msg, ctx.ident, ctx.snapshot
+    tid, refers_to = snap.tid, snap.refers_to
     requester = msg.from_addr or msg.reply_to or ""
-    first_seen = app.store.sender_first_seen(requester) if requester else None
+    first_seen = snap.first_seen if requester else None
     free_expired = free_support_expired(ident.level, first_seen, ctx.received_at.date())
     ticket = tk.new_ticket(
         tid,
@@ -37,7 +34,7 @@ def decide_new(
         clean_subject(msg.subject),
         ident,
         ctx.received_at,
-        app.due,
+        policy.due,
         participants=participants,
         refers_to=refers_to,
     )
@@ -49,7 +46,7 @@ def decide_new(
         "free_since": first_seen,
     }
     outgoing = [
-        _staff_notice(app, ctx, ticket, "staff_new", c),
+        _staff_notice(ctx, ticket, "staff_new", c),
     ]
     if not ctx.scr.automated and requester:
         outgoing.append(
@@ -70,7 +67,7 @@ def _new_context(ctx: Context, ticket: dict[str, Any], refers_to: str | None) ->
     msg, ident = ctx.msg, ctx.ident
     return {
         **ctx.common,
-        **level_ctx(ctx.app, ticket),
+        **level_ctx(ctx.policy, ticket),
         "requester": ticket["requester"],
         "name": msg.from_name,
         "from_name": msg.from_name,
@@ -88,7 +85,7 @@ def decide_followup(
     ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]
 ) -> Decision:
     """A customer (or a colleague, or a robot) wrote into an existing ticket."""
-    app, msg = ctx.app, ctx.msg
+    policy, msg = ctx.policy, ctx.msg
     rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
     if rating is not None:
         ticket = dict(ticket, rating=rating)
@@ -103,15 +100,16 @@ def decide_followup(
         return Decision(
             "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, [out]
         )
-    participants, asked = guard.joiners(app, msg, ticket)
+    verified = ctx.snapshot.requester_verified
+    participants, asked = trust.joiners(policy, msg, ticket, verified)
     if asked:  # shown to staff; #cc ADDRESS adds them
         ctx.record["asked_to_join"] = asked
     reopened = False
     if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
-        ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, app.due, participants)
-    c = {**ctx.common, **level_ctx(app, ticket), "reopened": reopened, "asked_to_join": asked}
+        ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, policy.due, participants)
+    c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened, "asked_to_join": asked}
     outgoing = [
-        _staff_notice(app, ctx, ticket, "staff_followup", c),
+        _staff_notice(ctx, ticket, "staff_followup", c),
     ]
     if not ctx.scr.automated:
         outgoing.append(
@@ -130,14 +128,14 @@ def decide_followup(
 
 
 def _staff_notice(
-    app: App, ctx: Context, ticket: dict[str, Any], name: str, context: dict[str, Any]
+    ctx: Context, ticket: dict[str, Any], name: str, context: dict[str, Any]
 ) -> Outgoing:
     """The notice to staff (and the assignee) about a customer's message, with its files."""
     return Outgoing(
         ctx.key(name),
         "notice",
         f"{name}.txt",
-        tk.staff_recipients(ticket, app.config.support.staff),
+        tk.staff_recipients(ticket, ctx.policy.staff),
         context,
         record=True,
         attach=accepted_files(ctx.attachments),

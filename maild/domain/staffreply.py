@@ -1,8 +1,9 @@
 """What a staff reply decides: its commands, saved answers, #merge, #charset, and
 the one mail to the customer that carries the answer and the status change.
 
-`decide_staff` is called by pipeline.decide for a verified staff reply; the rules
-themselves live in maild/domain (commands, ticket, onemail, merge, recode).
+`decide_staff` is called by decide.decide for a verified staff reply; the tickets
+#merge names and the raw mail #charset reads again come in the Snapshot; the rules
+themselves live in commands, ticket, onemail, merge and recode.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from maild import guard
-from maild.app import App
-from maild.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain import merge as mg
 from maild.domain import ticket as tk
+from maild.domain import trust
 from maild.domain.commands import ParsedReply, parse_reply
+from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.layout import from_russian_layout
 from maild.domain.logid import logged_id
 from maild.domain.onemail import fold
+from maild.domain.policy import Policy
 from maild.domain.quotes import trim_reply
 from maild.domain.recode import redecode
+from maild.domain.snapshot import Loaded, Snapshot
 
 log = logging.getLogger("maild.staffmail")
 decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
@@ -36,77 +38,87 @@ class Extras:
 
     body: str = ""
     errors: list[str] = field(default_factory=list)
-    merge_into: tuple[dict[str, Any], list[dict[str, Any]]] | None = None
+    merge_into: Loaded | None = None
     recharset: tuple[int, str, str] | None = None  # (message index, codec, new text)
 
 
-def answer_context(app: App, ticket: dict[str, Any]) -> dict[str, Any]:
+def answer_context(policy: Policy, ticket: dict[str, Any]) -> dict[str, Any]:
     """What a saved answer may use: the ticket's TID, level, deadline, customer name."""
     return {
-        **level_ctx(app, ticket),
+        **level_ctx(policy, ticket),
         "name": ticket.get("requester_name") or "",
         "requester": ticket["requester"],
     }
 
 
-def find_answer(app: App, name: str) -> str | None:
+def find_answer(policy: Policy, name: str) -> str | None:
     """The saved answer's name as typed, or as typed in the Russian layout."""
-    names = app.renderer.answer_names()
+    names = policy.answer_names
     for candidate in (name, from_russian_layout(name)):
         if candidate in names:
             return candidate
     return None
 
 
-def check(
-    app: App, reply: ParsedReply, ticket: dict[str, Any], messages: list[dict[str, Any]]
-) -> Extras:
-    """Fill in saved answers and look up what #merge and #charset need."""
+def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: dict[str, Any]) -> Extras:
+    """Fill in saved answers and check what #merge and #charset name."""
     ex = Extras()
     missing = [c.arg or "" for c in reply.commands if c.name == "answer"]
-    missing = [n for n in missing if find_answer(app, n) is None]
+    missing = [n for n in missing if find_answer(policy, n) is None]
     for n in dict.fromkeys(missing):
-        known = ", ".join(app.renderer.answer_names()) or "(нет ни одного)"
+        known = ", ".join(policy.answer_names) or "(нет ни одного)"
         ex.errors.append(f"#answer: нет сохранённого ответа «{n}»; есть: {known}")
     if not missing:
-        ctx = answer_context(app, ticket)
+        ctx = answer_context(policy, ticket)
         ex.body = reply.fill(
-            lambda n: app.renderer.answer(find_answer(app, n) or n, ctx).rstrip("\n") + "\n"
+            lambda n: policy.render_answer(find_answer(policy, n) or n, ctx).rstrip("\n") + "\n"
         )
     for cmd in reply.commands:
         if cmd.name == "merge" and cmd.arg:
-            _check_merge(app, ticket, cmd.arg, ex)
+            _check_merge(snap.merge_targets.get(cmd.arg), ticket, cmd.arg, ex)
         elif cmd.name == "charset" and cmd.arg:
-            _check_charset(app, messages, cmd.arg, ex)
+            _check_charset(snap.charset_source, cmd.arg, ex)
     return ex
 
 
-def _check_merge(app: App, ticket: dict[str, Any], arg: str, ex: Extras) -> None:
-    target = mg.final_target(arg, lambda t: (app.store.load(t) or ({},))[0].get("merged_into"))
-    loaded = app.store.load(target)
+def merge_targets(reply: ParsedReply) -> list[str]:
+    """The tickets a reply's #merge lines name (the gatherer loads where each ends)."""
+    return [c.arg for c in reply.commands if c.name == "merge" and c.arg]
+
+
+def charset_wanted(reply: ParsedReply) -> bool:
+    """The reply asks to read a customer's message again (#charset CODEC)."""
+    return any(c.name == "charset" and c.arg for c in reply.commands)
+
+
+def charset_source(messages: list[dict[str, Any]]) -> tuple[int, str] | None:
+    """(index, spool key) of the latest customer message whose raw mail is kept: the
+    one #charset reads again; None when the latest customer message kept none."""
+    for i in range(len(messages) - 1, -1, -1):
+        m = messages[i]
+        if m["direction"] == "in" and m["kind"] == "customer" and m.get("spool_key"):
+            return i, m["spool_key"]
+    return None
+
+
+def _check_merge(loaded: Loaded | None, ticket: dict[str, Any], arg: str, ex: Extras) -> None:
     if loaded is None:
         ex.errors.append(f"#merge: обращения {arg} нет")
-    elif target == ticket["tid"]:
+    elif loaded[0]["tid"] == ticket["tid"]:
         ex.errors.append("#merge: нельзя объединить обращение с самим собой")
     else:
         ex.merge_into = loaded
 
 
-def _check_charset(app: App, messages: list[dict[str, Any]], codec: str, ex: Extras) -> None:
-    for i in range(len(messages) - 1, -1, -1):
-        m = messages[i]
-        if m["direction"] == "in" and m["kind"] == "customer" and m.get("spool_key"):
-            try:
-                raw = app.spool.read(m["spool_key"])
-            except FileNotFoundError:
-                break
-            ex.recharset = (i, codec, redecode(raw, codec))
-            return
-    ex.errors.append("#charset: нет письма клиента, исходный текст которого сохранён")
+def _check_charset(source: tuple[int, bytes] | None, codec: str, ex: Extras) -> None:
+    if source is None:
+        ex.errors.append("#charset: нет письма клиента, исходный текст которого сохранён")
+        return
+    index, raw = source
+    ex.recharset = (index, codec, redecode(raw, codec))
 
 
 def merge_into(
-    app: App,
     ex: Extras,
     ticket: dict[str, Any],
     messages: list[dict[str, Any]],
@@ -121,9 +133,9 @@ def merge_into(
     return source, (target, target_messages)
 
 
-def one_mail(app: App, first: str, names: list[str], context: dict[str, Any]) -> str:
+def one_mail(policy: Policy, first: str, names: list[str], context: dict[str, Any]) -> str:
     """``first`` with the notices ``names`` (templates) folded under it."""
-    return fold(first, [app.renderer.text(f"{n}.txt", context)[1] for n in names])
+    return fold(first, [policy.render_text(f"{n}.txt", context)[1] for n in names])
 
 
 # -- the decision ----------------------------------------------------------------------
@@ -131,11 +143,11 @@ def one_mail(app: App, first: str, names: list[str], context: dict[str, Any]) ->
 
 def decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> Decision:
     """A staff reply: commands anywhere in its own text, then one mail to the customer."""
-    app, record = ctx.app, ctx.record
+    policy, record = ctx.policy, ctx.record
     tid = ticket["tid"]
     reply = parse_reply(ctx.msg.text)
     record["kind"] = "staff"
-    extras = check(app, reply, ticket, messages)
+    extras = check(policy, ctx.snapshot, reply, ticket)
     errors = [*reply.errors, *extras.errors]
     if errors:
         return _staff_error(ctx, ticket, messages, errors)
@@ -146,16 +158,16 @@ def decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str, 
         body = f"{note_inline}\n{body}".strip()
     record["commands"] = [f"#{c.name}" + (f" {c.arg}" if c.arg else "") for c in reply.commands]
     if any(c.name == "spam" for c in reply.commands):  # to the quarantine, nothing sent
-        return guard.decide_spam(ctx, ticket, messages, reply.commands, body)
+        return trust.decide_spam(ctx, ticket, messages, reply.commands, body)
     outgoing: list[Outgoing] = []
-    customers = tk.customers(ticket, app.config.support.staff)
+    customers = tk.customers(ticket, policy.staff)
     replied = not reply.note and bool(body)
     if replied:
         # the reply is the reaction; a command after it may start a new clock (#level)
         ticket = tk.on_staff_reply(ticket, ctx.received_at)
     ticket, notices = _apply_commands(ctx, ticket, reply)
     sent = dict(ticket.get("sent") or {})
-    ticket, merged = merge_into(app, extras, ticket, [*messages, record], ctx.received_at)
+    ticket, merged = merge_into(extras, ticket, [*messages, record], ctx.received_at)
     if merged is not None:  # the conversation goes on there: no rating request here
         notices = [n for n in notices if n != tk.RESOLVED] + [MERGED]
     if extras.recharset is not None:
@@ -167,9 +179,9 @@ def decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str, 
         sent[tk.STARTED] = ctx.received_at.isoformat()
     c = {
         **ctx.common,
-        **level_ctx(app, ticket),
+        **level_ctx(policy, ticket),
         "subject": ticket["subject"] or "(без темы)",
-        "keep_days": app.config.schedule.credentials_keep_days,
+        "keep_days": policy.credentials_keep_days,
         "merged_into": ticket.get("merged_into"),
     }
     if replied:
@@ -193,11 +205,11 @@ def _apply_commands(
     notices: list[str] = []
     for cmd in reply.commands:
         if cmd.name in ("cc", "uncc"):
-            ticket, err = guard.apply_participant_command(ctx.app, ticket, cmd.name, cmd.arg)
+            ticket, err = trust.apply_participant_command(ctx.policy, ticket, cmd.name, cmd.arg)
             ctx.record.setdefault("command_errors", []).extend([err] if err else [])
             continue
         ticket, more = tk.apply_command(
-            ticket, cmd.name, cmd.arg, ctx.received_at, ctx.app.due, ctx.msg.from_addr
+            ticket, cmd.name, cmd.arg, ctx.received_at, ctx.policy.due, ctx.msg.from_addr
         )
         notices += [n for n in more if n not in notices]
     return ticket, notices
@@ -229,7 +241,7 @@ def _customer_mail(
     """The one mail a staff reply sends the customer: the answer (or, without one, the
     first notice) with the other notices folded under it."""
     if answer is not None:
-        body = one_mail(ctx.app, answer, notices, c)
+        body = one_mail(ctx.policy, answer, notices, c)
         return Outgoing(
             ctx.key("relay"),
             "staff",
@@ -241,8 +253,8 @@ def _customer_mail(
             body=body,
             attach=accepted_files(ctx.attachments),
         )
-    subject, first = ctx.app.renderer.text(f"{notices[0]}.txt", c)
-    body = one_mail(ctx.app, first, notices[1:], c)
+    subject, first = ctx.policy.render_text(f"{notices[0]}.txt", c)
+    body = one_mail(ctx.policy, first, notices[1:], c)
     return Outgoing(
         ctx.key(notices[0]),
         "notice",
@@ -273,6 +285,6 @@ def _recharset(
         "notice",
         "staff_charset.txt",
         [ctx.msg.from_addr],
-        {**ctx.common, **level_ctx(ctx.app, ticket), "codec": codec, "text": text},
+        {**ctx.common, **level_ctx(ctx.policy, ticket), "codec": codec, "text": text},
         record=True,
     )

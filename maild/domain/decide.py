@@ -1,0 +1,97 @@
+"""The decision about one message, pure: from what the store said (the Snapshot),
+the parsed message, its screening, the time and the Policy to a Decision that
+effects.apply carries out.
+
+The branches: a new ticket or a customer's follow-up (customer.py), a verified
+staff reply (staffreply.py), mail that claims a staff address without proving it
+(trust.decide_unverified).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from maild.domain import attachments as att
+from maild.domain import ticket as tk
+from maild.domain import trust
+from maild.domain.customer import decide_followup, decide_new
+from maild.domain.decision import Context, Decision, att_ctx
+from maild.domain.message import ParsedMessage
+from maild.domain.policy import Policy
+from maild.domain.records import Attachments, message_record
+from maild.domain.screen import Screening
+from maild.domain.snapshot import Snapshot
+from maild.domain.staffreply import decide_staff
+from maild.domain.tid import clean_subject
+
+
+def decide(
+    snap: Snapshot, msg: ParsedMessage, scr: Screening, now: datetime, policy: Policy
+) -> Decision:
+    """What this message does to the store and which mail it causes."""
+    sender = msg.from_addr
+    attachments = decide_attachments(policy, msg)
+    claims_staff = sender in policy.staff and not scr.automated
+    loaded = (snap.loaded[0], list(snap.loaded[1])) if snap.loaded is not None else None
+    robot, fast = None, False
+    if loaded is not None and not claims_staff and not scr.automated:
+        robot, fast = trust.robot_check(policy, msg, *loaded, now)
+        scr = Screening(True, robot) if robot else scr  # no automatic mail to robots
+    record = incoming_record(msg, scr, snap, now, attachments)
+    if fast:
+        record["fast_reply_to_auto"] = True
+    common = _common(msg, scr, attachments)
+    ctx = Context(msg, scr, snap.ident, record, attachments, now, common, policy, snap)
+    if loaded is None:
+        participants = tk.participants_of((*msg.to, *msg.cc), policy.support_address, policy.staff)
+        participants = trust.cap_participants(policy, msg.from_addr, participants)
+        decision = decide_new(ctx, participants)
+    elif claims_staff and snap.staff_verified:
+        decision = decide_staff(ctx, *loaded)
+    elif claims_staff:  # forged: kept as a note; the staff member is told how to reply
+        decision = trust.decide_unverified(ctx, *loaded)
+    else:
+        decision = decide_followup(ctx, *loaded)
+    if robot:
+        trust.note_robot(decision, sender, robot, now)
+    decision.attachments = attachments
+    return decision
+
+
+def decide_attachments(policy: Policy, msg: ParsedMessage) -> Attachments:
+    """Each attachment with the regulation's verdict on it."""
+    parts = [(a.filename, a.content_type, a.data) for a in msg.attachments]
+    decisions = att.decide_all(parts, policy.attachments)
+    return list(zip(decisions, [a.data for a in msg.attachments], strict=True))
+
+
+def incoming_record(
+    msg: ParsedMessage, scr: Screening, snap: Snapshot, now: datetime, attachments: Attachments
+) -> dict[str, Any]:
+    """The thread record of the message itself, before a branch says what kind it is."""
+    record = message_record(
+        msg,
+        direction="in",
+        kind="customer",
+        received_at=now,
+        attachments=attachments,
+        spool_key=snap.spool_key,
+    )
+    if scr.automated:
+        record["automated"] = scr.reason
+    if snap.our_bounce:
+        record["kind"] = "notice"
+    return record
+
+
+def _common(msg: ParsedMessage, scr: Screening, attachments: Attachments) -> dict[str, Any]:
+    """What every mail about this message may say of it."""
+    return {
+        "subject": clean_subject(msg.subject) or "(без темы)",
+        "text": msg.text.strip() or "(пустое письмо)",
+        "automated": scr.reason if scr.automated else None,
+        "sender": msg.from_addr,
+        "charset_doubt": msg.charset_doubt,
+        **att_ctx(attachments),
+    }

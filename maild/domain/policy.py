@@ -1,0 +1,64 @@
+"""What the decision reads of the configuration, as one frozen value built at start:
+who is staff, the support address, the business calendar and clock for deadlines and
+the times mail shows, the attachment rules, the limits, and the templates.
+
+The templates are read once per process, so rendering them is a pure function of
+(template, context); the domain holds them as plain callables and never imports the
+renderer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from maild.domain.attachments import AttachmentPolicy
+from maild.domain.calendar import BusinessCalendar
+from maild.domain.replyaddr import sign_for
+from maild.domain.sla import reaction_due
+
+RenderText = Callable[[str, dict[str, Any]], tuple[str, str]]  # template -> (subject, body)
+RenderAnswer = Callable[[str, dict[str, Any]], str]  # saved answer -> its text
+
+
+@dataclass(frozen=True)
+class Policy:
+    staff: tuple[str, ...]  # in config order: the order staff mail names them
+    support_address: str
+    authserv_id: str | None
+    tz: tzinfo
+    calendar: BusinessCalendar
+    attachments: AttachmentPolicy
+    max_participants: int
+    credentials_keep_days: int
+    reply_secret: bytes  # signs the Reply-To a staff member is told to use
+    answer_names: tuple[str, ...]
+    render_answer: RenderAnswer
+    render_text: RenderText
+
+    def due(self, level: str, start: datetime) -> datetime:
+        """The reaction deadline of ``level`` for a clock started at ``start``."""
+        return reaction_due(level, start, self.calendar)
+
+    def fmt_time(self, when: datetime | str | None, short: bool = False) -> str:
+        """A time as a person reads it, in the desk's zone: 25.11.2026 15:30."""
+        return fmt_time(self.tz, when, short)
+
+    def staff_reply_address(self, tid: str, person: str) -> str:
+        """The Reply-To of mail to one staff member about ``tid`` (signed for them)."""
+        return sign_for(tid, person, self.reply_secret, self.support_address)
+
+
+def local(tz: tzinfo, when: datetime | str) -> datetime:
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when)
+    return when.astimezone(tz)
+
+
+def fmt_time(tz: tzinfo, when: datetime | str | None, short: bool = False) -> str:
+    """A deadline as a person reads it: 25.11.2026 15:30 (the desk's time zone)."""
+    if when is None:
+        return ""
+    return local(tz, when).strftime("%d.%m %H:%M" if short else "%d.%m.%Y %H:%M")

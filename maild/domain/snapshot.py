@@ -1,0 +1,35 @@
+"""What the store says that one message's decision needs, gathered under the store
+lock before deciding (maild/snapshot.py gathers it): the decision itself reads
+nothing else but the message, the time and the Policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from maild.domain.sender import Identification
+
+Loaded = tuple[dict[str, Any], list[dict[str, Any]]]  # a ticket and its messages
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """``loaded`` is the ticket the message goes to (after following #merge), or None
+    for a new ticket under ``tid``. Facts only looked up when the branch needs them
+    are left at their defaults otherwise."""
+
+    tid: str
+    loaded: Loaded | None
+    ident: Identification  # the sender's level, checked against SPF/DKIM
+    staff_verified: bool  # From is a staff address and proves it (see App.staff_verified)
+    refers_to: str | None = None  # a TID the sender may not write into
+    our_bounce: bool = False  # a bounce of our own mail about this ticket
+    requester_verified: bool = False  # the follow-up proves it comes from the ticket's side
+    first_seen: str | None = None  # a new ticket: the requester's first ticket (ISO date)
+    spool_key: str | None = None  # the arrival copy of the message
+    # a staff reply: each #merge argument -> the ticket it ends at, or None
+    merge_targets: Mapping[str, Loaded | None] = field(default_factory=dict)
+    # a staff reply with #charset: (index, raw bytes) of the customer message to read again
+    charset_source: tuple[int, bytes] | None = None

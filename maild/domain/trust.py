@@ -1,0 +1,162 @@
+"""The decision's trust rules: who may join a ticket (#cc/#uncc and a follow-up's
+To/Cc, up to limits.max_participants), senders that show themselves robots, forged
+staff mail, and staff marking a ticket #spam.
+
+Pure: the facts come from the Snapshot (what the store and the signatures said) and
+the Policy; guard.py applies the rest (quarantine, caps) against the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from maild.domain import robots
+from maild.domain.commands import Command
+from maild.domain.decision import Context, Decision, Outgoing
+from maild.domain.message import ParsedMessage
+from maild.domain.policy import Policy
+from maild.domain.ticket import participants_of
+
+log = logging.getLogger("maild.guard")
+
+
+def apply_participant_command(
+    policy: Policy, ticket: dict[str, Any], name: str, arg: str | None
+) -> tuple[dict[str, Any], str | None]:
+    """#cc / #uncc ADDRESS; returns (ticket, Russian error or None)."""
+    people = set(ticket.get("participants") or ())
+    arg = (arg or "").lower()
+    if name == "uncc":
+        people.discard(arg)
+        return dict(ticket, participants=sorted(people | {ticket["requester"]} - {""})), None
+    cap = policy.max_participants
+    others = people - {ticket["requester"]}
+    if arg not in people and len(others) >= cap:
+        return ticket, f"#cc: у обращения уже {cap} участников (limits.max_participants)"
+    return dict(ticket, participants=sorted(people | {arg})), None
+
+
+def robot_check(
+    policy: Policy,
+    msg: ParsedMessage,
+    ticket: dict[str, Any],
+    messages: list[dict[str, Any]],
+    at: datetime,
+) -> tuple[str | None, bool]:
+    """(why the sender is a robot on this ticket, or None; whether this message
+    answers our automatic mail faster than a person would)."""
+    staff = policy.staff
+    refs = msg.in_reply_to or msg.references[-1:]  # what it answers, not the history
+    fast = robots.fast_reply(refs, msg.from_addr, at, messages, staff)
+    if msg.from_addr in (ticket.get("robots") or {}):
+        return ticket["robots"][msg.from_addr], fast
+    reason = robots.robot_reason(
+        sender=msg.from_addr,
+        subject=msg.subject,
+        refs=refs,
+        received_at=at,
+        messages=messages,
+        staff=staff,
+    )
+    return reason, fast
+
+
+def newcomers(policy: Policy, msg: ParsedMessage, ticket: dict[str, Any]) -> set[str]:
+    """The customer-side addresses of To/Cc that are not yet in the ticket."""
+    current = set(ticket.get("participants") or ())
+    new = participants_of((*msg.to, *msg.cc), policy.support_address, policy.staff) - current
+    new.discard(ticket["requester"])
+    return new
+
+
+def joiners(
+    policy: Policy, msg: ParsedMessage, ticket: dict[str, Any], verified: bool
+) -> tuple[set[str], list[str]]:
+    """(addresses of To/Cc that join the ticket, those only shown to staff as "asked
+    to be added"). Only a verified follow-up (``verified``: see
+    App.requester_verified) adds people, up to max_participants."""
+    current = set(ticket.get("participants") or ())
+    new = newcomers(policy, msg, ticket)
+    if not new:
+        return set(), []
+    if not verified:
+        return set(), sorted(new)
+    room = policy.max_participants - len(current - {ticket["requester"]})
+    added = sorted(new)[: max(room, 0)]
+    return set(added), sorted(new - set(added))
+
+
+def cap_participants(policy: Policy, requester: str, people: set[str]) -> set[str]:
+    """A new ticket's To/Cc, capped at limits.max_participants besides the requester."""
+    others = sorted(people - {requester})
+    return set(others[: policy.max_participants])
+
+
+def decide_unverified(
+    ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]
+) -> Decision:
+    """Mail from a staff address that is not verified: a note, never relayed, no
+    command run; the staff member gets one mail per ticket saying how to reply."""
+    msg, record = ctx.msg, ctx.record
+    sender, tid = msg.from_addr, ticket["tid"]
+    log.warning(
+        "%s [TID#%s] claims staff address %s but is not verified", msg.message_id, tid, sender
+    )
+    record.update(kind="note", unverified_staff=True)
+    sent = dict(ticket.get("sent") or {})
+    outgoing = []
+    if not sent.get(f"unverified:{sender}"):
+        sent[f"unverified:{sender}"] = ctx.received_at.isoformat()
+        context = {
+            **ctx.common,
+            "tid": tid,
+            "authserv_id": ctx.policy.authserv_id,
+            "reply_address": ctx.policy.staff_reply_address(tid, sender),
+        }
+        outgoing.append(
+            Outgoing(
+                ctx.key("unverified"), "notice", "staff_unverified.txt", [sender], context, True
+            )
+        )
+    ticket = dict(ticket, sent=sent)
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+
+
+def decide_spam(
+    ctx: Context,
+    ticket: dict[str, Any],
+    messages: list[dict[str, Any]],
+    commands: tuple[Command, ...],
+    body: str,
+) -> Decision:
+    """#spam in a staff reply: the reply is a note, the ticket is marked for effects
+    (guard.mark_spam) to move to the quarantine; nothing is sent to anyone."""
+    spam = next(c for c in commands if c.name == "spam")
+    ctx.record.update(kind="note", text=body or "#spam")
+    ticket = dict(ticket, spam={"by": ctx.msg.from_addr, "domain": spam.arg == "domain"})
+    return Decision("spam", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
+
+
+def note_robot(decision: Decision, sender: str, reason: str, at: datetime) -> None:
+    """The first time a sender shows itself a robot on a ticket: remember it (no more
+    automatic mail to it there) and leave staff one note saying so."""
+    known = dict(decision.ticket.get("robots") or {})
+    if sender in known:
+        return
+    known[sender] = reason
+    decision.ticket = dict(decision.ticket, robots=known)
+    decision.messages.append(
+        {
+            "message_id": "",
+            "direction": "in",
+            "from": sender,
+            "kind": "note",
+            "received_at": at.isoformat(),
+            "text": f"{sender} — робот ({reason}): автоматических писем по этому "
+            "обращению он больше не получает; его письма по-прежнему видны здесь.",
+            "attachments": [],
+        }
+    )
+    log.info("[TID#%s] %s treated as a robot: %s", decision.tid, sender, reason)

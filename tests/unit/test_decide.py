@@ -1,0 +1,213 @@
+"""The decision about one message, pure: a Snapshot (what the store said), a parsed
+message, the time and a Policy give a Decision; no store, no files, no App."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from maild.domain import ticket as tk
+from maild.domain.attachments import AttachmentPolicy
+from maild.domain.calendar import BusinessCalendar
+from maild.domain.decide import decide
+from maild.domain.decision import Decision
+from maild.domain.message import ParsedMessage, parse
+from maild.domain.policy import Policy
+from maild.domain.replyaddr import sign_for
+from maild.domain.screen import screen
+from maild.domain.sender import License, identify
+from maild.domain.snapshot import Snapshot
+from maild.domain.tid import tag
+from tests.helpers import make_mail
+
+SUPPORT = "support@example.com"
+STAFF = ("anna@example.com", "boris@example.com")
+SECRET = b"a fixed secret for the tests"
+NOW = datetime(2026, 11, 25, 7, 15, tzinfo=UTC)  # Wednesday 10:15 in Moscow
+CUSTOMER = "ivan@shop-example.ru"
+LICENSE = License("LIC-1", "vip", (CUSTOMER,), until=date(2027, 1, 1), name="Магазин")
+
+
+def _render_text(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    return f"subject of {template}", f"text of {template} for [TID#{context['tid']}]"
+
+
+def _render_answer(name: str, context: dict[str, Any]) -> str:
+    return f"answer {name} for {context['name']}"
+
+
+POLICY = Policy(
+    staff=STAFF,
+    support_address=SUPPORT,
+    authserv_id=None,
+    tz=ZoneInfo("Europe/Moscow"),
+    calendar=BusinessCalendar(),
+    attachments=AttachmentPolicy(),
+    max_participants=10,
+    credentials_keep_days=7,
+    reply_secret=SECRET,
+    answer_names=("thanks",),
+    render_answer=_render_answer,
+    render_text=_render_text,
+)
+
+
+def _msg(**kw: Any) -> ParsedMessage:
+    return parse(make_mail(**kw))
+
+
+def _decide(snap: Snapshot, msg: ParsedMessage) -> Decision:
+    return decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
+
+
+def _ticket(tid: str = "1111-2222", requester: str = CUSTOMER) -> tuple[dict, list[dict]]:
+    ident = identify(requester, [LICENSE], [], NOW.date())
+    ticket = tk.new_ticket(tid, requester, "Заказ", ident, NOW, POLICY.due)
+    first = {
+        "message_id": "<first@shop-example.ru>",
+        "direction": "in",
+        "from": requester,
+        "kind": "customer",
+        "received_at": NOW.isoformat(),
+        "text": "Не работает",
+        "attachments": [],
+    }
+    return ticket, [first]
+
+
+def test_a_licensed_sender_opens_a_ticket_at_the_license_level() -> None:
+    msg = _msg(msgid="<new-1@shop-example.ru>")
+    ident = identify(CUSTOMER, [LICENSE], [], NOW.date())
+    snap = Snapshot(tid="5555-0001", loaded=None, ident=ident, staff_verified=False)
+    d = _decide(snap, msg)
+    assert d.outcome == "new" and d.tid == "5555-0001"
+    assert d.ticket["level"] == "vip" and d.ticket["requester"] == CUSTOMER
+    assert d.ticket["reaction_due"] == POLICY.due("vip", NOW).isoformat()
+    assert d.ticket["refers_to"] is None and d.ticket["free_expired"] is False
+    assert [m["message_id"] for m in d.messages] == ["<new-1@shop-example.ru>"]
+    assert d.incoming is d.messages[0] and d.incoming["kind"] == "customer"
+    staff, confirmation = d.outgoing
+    assert (staff.kind, staff.template, staff.to) == ("notice", "staff_new.txt", list(STAFF))
+    assert (confirmation.kind, confirmation.to) == ("confirmation", [CUSTOMER])
+    assert confirmation.context["commercial"] is True
+    assert confirmation.context["due"] == POLICY.fmt_time(d.ticket["reaction_due"])
+
+
+def test_free_support_ends_six_months_after_the_first_ticket() -> None:
+    msg = _msg(sender="Пётр <petr@example.org>")
+    ident = identify("petr@example.org", [], [], NOW.date())
+    snap = Snapshot("5555-0002", None, ident, False, first_seen="2026-01-10")
+    d = _decide(snap, msg)
+    assert d.ticket["level"] == "free" and d.ticket["free_expired"] is True
+    assert d.outgoing[1].context["free_since"] == "2026-01-10"
+
+
+def test_a_stranger_writing_into_a_ticket_opens_a_new_one_that_refers_to_it() -> None:
+    stranger = "eve@elsewhere.example"
+    msg = _msg(sender=stranger, subject=f"Re: Заказ {tag('1111-2222')}")
+    ident = identify(stranger, [LICENSE], [], NOW.date())
+    snap = Snapshot("5555-0003", None, ident, False, refers_to="1111-2222")
+    d = _decide(snap, msg)
+    assert d.outcome == "new" and d.tid == "5555-0003"
+    assert d.ticket["refers_to"] == "1111-2222" and d.ticket["requester"] == stranger
+    assert d.outgoing[1].context["refers_to"] == "1111-2222"
+
+
+def test_a_customer_follow_up_is_appended_and_acknowledged() -> None:
+    loaded = _ticket()
+    before = copy.deepcopy(loaded)
+    msg = _msg(msgid="<more@shop-example.ru>", body="Вот ещё подробности.")
+    ident = identify(CUSTOMER, [LICENSE], [], NOW.date())
+    d = _decide(Snapshot("1111-2222", loaded, ident, False), msg)
+    assert d.outcome == "appended" and d.tid == "1111-2222"
+    assert [m["message_id"] for m in d.messages][-1] == "<more@shop-example.ru>"
+    assert [o.template for o in d.outgoing] == ["staff_followup.txt", "acknowledgement.txt"]
+    assert loaded == before  # the snapshot is read, never changed
+
+
+def test_forged_staff_mail_is_a_note_and_the_staff_member_is_told_how_to_reply() -> None:
+    loaded = _ticket()
+    msg = _msg(sender=f"Анна <{STAFF[0]}>", body="#close\nГотово.")
+    ident = identify(STAFF[0], [], [], NOW.date())
+    d = _decide(Snapshot("1111-2222", loaded, ident, staff_verified=False), msg)
+    assert d.outcome == "appended" and d.ticket["status"] == "new"  # no command ran
+    assert d.incoming["kind"] == "note" and d.incoming["unverified_staff"] is True
+    [out] = d.outgoing
+    assert (out.template, out.to) == ("staff_unverified.txt", [STAFF[0]])
+    assert out.context["reply_address"] == sign_for("1111-2222", STAFF[0], SECRET, SUPPORT)
+    again = _decide(Snapshot("1111-2222", (d.ticket, d.messages), ident, False), msg)
+    assert again.outgoing == []  # one such mail per ticket
+
+
+def test_close_from_verified_staff_closes_and_tells_the_customer_once() -> None:
+    loaded = _ticket()
+    msg = _msg(sender=f"Анна <{STAFF[0]}>", body="#close")
+    ident = identify(STAFF[0], [], [], NOW.date())
+    d = _decide(Snapshot("1111-2222", loaded, ident, staff_verified=True), msg)
+    assert d.ticket["status"] == "closed" and d.ticket["closed_at"] == NOW.isoformat()
+    assert d.incoming["kind"] == "note" and d.incoming["commands"] == ["#close"]
+    [out] = d.outgoing
+    assert (out.kind, out.template, out.to) == ("notice", "resolved.txt", [CUSTOMER])
+    assert out.body.strip() == "text of resolved.txt for [TID#1111-2222]"
+
+
+def test_a_staff_reply_with_a_saved_answer_is_relayed_to_the_customer() -> None:
+    ticket, messages = _ticket()
+    ticket = dict(ticket, requester_name="Иван")
+    msg = _msg(sender=f"Анна <{STAFF[0]}>", body="#answer thanks")
+    ident = identify(STAFF[0], [], [], NOW.date())
+    d = _decide(Snapshot("1111-2222", (ticket, messages), ident, True), msg)
+    [out] = d.outgoing
+    assert (out.kind, out.to, out.auto) == ("staff", [CUSTOMER], False)
+    assert out.body.startswith("answer thanks for Иван")
+    assert d.ticket["first_reaction_at"] == NOW.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("body", "snap_extra", "error"),
+    [
+        ("#merge 9999-9999", {}, "#merge: обращения 9999-9999 нет"),
+        ("#charset cp1251", {}, "#charset: нет письма клиента"),
+        ("#answer nope", {}, "#answer: нет сохранённого ответа «nope»"),
+    ],
+)
+def test_what_the_snapshot_lacks_stops_the_whole_staff_reply(
+    body: str, snap_extra: dict, error: str
+) -> None:
+    loaded = _ticket()
+    msg = _msg(sender=f"Анна <{STAFF[0]}>", body=f"{body}\nОтвет клиенту.")
+    ident = identify(STAFF[0], [], [], NOW.date())
+    d = _decide(Snapshot("1111-2222", loaded, ident, True, **snap_extra), msg)
+    assert d.ticket == loaded[0] and d.incoming["kind"] == "note"
+    [out] = d.outgoing
+    assert out.template == "staff_error.txt" and out.to == [STAFF[0]]
+    assert any(e.startswith(error) for e in out.context["errors"])
+
+
+def test_merge_into_a_ticket_the_snapshot_loaded() -> None:
+    loaded = _ticket()
+    target = _ticket("3333-4444")
+    msg = _msg(sender=f"Анна <{STAFF[0]}>", body="#merge 3333-4444")
+    ident = identify(STAFF[0], [], [], NOW.date())
+    snap = Snapshot("1111-2222", loaded, ident, True, merge_targets={"3333-4444": target})
+    d = _decide(snap, msg)
+    assert d.ticket["status"] == "closed" and d.ticket["merged_into"] == "3333-4444"
+    [(merged, _)] = d.also
+    assert merged["tid"] == "3333-4444"
+    assert [o.template for o in d.outgoing] == ["merged.txt"]
+
+
+def test_charset_reads_the_kept_raw_mail_again() -> None:
+    ticket, messages = _ticket()
+    raw = "Subject: x\r\n\r\nПривет".encode("cp1251")
+    msg = _msg(sender=f"Анна <{STAFF[0]}>", body="#charset cp1251")
+    ident = identify(STAFF[0], [], [], NOW.date())
+    snap = Snapshot("1111-2222", (ticket, messages), ident, True, charset_source=(0, raw))
+    d = _decide(snap, msg)
+    assert d.messages[0]["recharset"] == "cp1251" and "Привет" in d.messages[0]["text"]
+    assert messages[0]["kind"] == "customer" and "recharset" not in messages[0]
+    assert [o.template for o in d.outgoing] == ["staff_charset.txt"]
