@@ -19,17 +19,13 @@ from maild.adapters.spool import Spool
 from maild.adapters.store import Store
 from maild.config import Config
 from maild.domain.attachments import AttachmentPolicy
-from maild.domain.authres import sender_verified
 from maild.domain.calendar import BusinessCalendar
-from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy, fmt_time, local
 from maild.domain.replyaddr import (
     sign,
     sign_for,
     sign_message_id,
-    signed_for,
     tid_of_message_id,
-    verify,
 )
 from maild.domain.sla import reaction_due
 from maild.render import Renderer
@@ -83,39 +79,8 @@ class App:
         root = self.config.storage_path
         return reply_secret(root) if name == "reply_secret" else kept_secret(root / name)
 
-    def sender_verified(self, msg: ParsedMessage) -> bool:
-        """SPF/DKIM passed for the From domain per our own MTA's Authentication-Results."""
-        authserv = self.config.support.authserv_id
-        if not authserv:
-            return False
-        return sender_verified(
-            msg.headers.get("authentication-results", ()), authserv, msg.from_addr
-        )
-
-    def staff_verified(self, msg: ParsedMessage) -> bool:
-        """Mail from a staff address counts as staff only when verified: sent to a
-        reply address signed for that staff member, or, with a trusted authserv-id,
-        DKIM/SPF-aligned for the address. A From line alone proves nothing."""
-        if msg.from_addr not in self.config.support.staff:
-            return False
-        support = self.config.support.address
-        for addr in (*msg.to, *msg.cc):
-            if signed_for(addr, msg.from_addr, self.reply_secret, support):
-                return True
-        return bool(self.config.support.authserv_id) and self.sender_verified(msg)
-
-    def requester_verified(self, msg: ParsedMessage, tid: str) -> bool:
-        """A follow-up shows it comes from the ticket's side: sent to the ticket's
-        signed reply address (only its mail carries it), or DKIM/SPF-aligned."""
-        support = self.config.support.address
-        for addr in (*msg.to, *msg.cc):
-            signed, valid = verify(addr, self.reply_secret, support)
-            if valid and signed == tid.lower():
-                return True
-        return self.sender_verified(msg)
-
     def staff_reply_address(self, tid: str, person: str) -> str:
-        """The Reply-To of mail to one staff member about ``tid`` (see staff_verified)."""
+        """The Reply-To of mail to one staff member about ``tid`` (see verify.staff_verified)."""
         return sign_for(tid, person, self.reply_secret, self.config.support.address)
 
     def reply_address(self, tid: str | None) -> str:

@@ -18,6 +18,7 @@ from maild.domain.decision import Decision
 from maild.domain.message import ParsedMessage
 from maild.domain.screen import Screening
 from maild.domain.spam import blocked_by, verdict
+from maild.domain.verify import staff_verified
 
 log = logging.getLogger("maild.guard")
 
@@ -39,7 +40,7 @@ def quarantine_reason(
         if app.store.ticket_exists(resumed) or not app.quarantine.spammed(resumed):
             return None
         return f"spam: #spam [TID#{resumed}]"
-    if app.staff_verified(msg) or app.quarantine.released(msg.message_id):
+    if staff_verified(msg, app.policy) or app.quarantine.released(msg.message_id):
         return None  # a filter's mistake must not swallow a staff reply
     if blocked_by(msg.from_addr, app.quarantine.blocklist()):
         return "blocked"
@@ -114,7 +115,7 @@ def block_for_spam(app: App, sender: str, whole_domain: bool) -> str:
 
 def copies(app: App, tid: str, to: list[str], staff_only: bool) -> list[tuple[list[str], str]]:
     """(recipients, Reply-To) of each copy of one mail: each staff member gets their
-    own, its Reply-To signed for them alone (see App.staff_verified)."""
+    own, its Reply-To signed for them alone (see verify.staff_verified)."""
     if staff_only and tid:
         return [([a], app.staff_reply_address(tid, a)) for a in to]
     return [(to, app.reply_address(tid))]

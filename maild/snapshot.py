@@ -13,12 +13,12 @@ from datetime import date, datetime
 from typing import Any
 
 from maild.app import App
-from maild.domain import staffreply
+from maild.domain import staffreply, verify
 from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
 from maild.domain.merge import final_target
 from maild.domain.message import ParsedMessage
-from maild.domain.replyaddr import verify
+from maild.domain.replyaddr import verify as verify_address
 from maild.domain.screen import Screening
 from maild.domain.sender import Identification, checked, identify
 from maild.domain.snapshot import Loaded, Snapshot
@@ -40,7 +40,7 @@ def gather(
     """The Snapshot for `domain.decide.decide`; call it holding the store lock."""
     policy = app.policy
     claims_staff = msg.from_addr in policy.staff and not scr.automated
-    staff_ok = app.staff_verified(msg)
+    staff_ok = verify.staff_verified(msg, app.policy)
     ident = identify_sender(app, msg, received_at.date())
     tid, loaded, refers_to, our_bounce = find_ticket(app, msg, scr, ident, resumed_tid, staff_ok)
     if loaded is None:
@@ -63,7 +63,8 @@ def gather(
         ident=ident,
         staff_verified=staff_ok,
         our_bounce=our_bounce,
-        requester_verified=asks_to_join and app.requester_verified(msg, ticket["tid"]),
+        requester_verified=asks_to_join
+        and verify.requester_verified(msg, ticket["tid"], app.policy),
         spool_key=spool_key,
         **staff_reply,
     )
@@ -76,7 +77,7 @@ def thread(app: App, msg: ParsedMessage, staff_verified: bool) -> str | None:
     if tid and app.store.ticket_exists(tid):
         return tid
     for addr in (*msg.to, *msg.cc):
-        signed, valid = verify(addr, app.reply_secret, app.config.support.address)
+        signed, valid = verify_address(addr, app.reply_secret, app.config.support.address)
         if signed and not valid and staff_verified:
             valid = True  # signed for this staff member (a staff notice's Reply-To)
         if signed and valid and app.store.ticket_exists(signed):
@@ -95,7 +96,7 @@ def identify_sender(app: App, msg: ParsedMessage, today: date) -> Identification
     licenses, groups = app.store.registry()
     ident = identify(msg.from_addr, licenses, groups, today)
     can_verify = bool(app.config.support.authserv_id)
-    return checked(ident, can_verify=can_verify, verified=app.sender_verified(msg))
+    return checked(ident, can_verify=can_verify, verified=verify.sender_verified(msg, app.policy))
 
 
 def find_ticket(

@@ -23,7 +23,7 @@ class Snapshot:
     tid: str
     loaded: Loaded | None
     ident: Identification  # the sender's level, checked against SPF/DKIM
-    staff_verified: bool  # From is a staff address and proves it (see App.staff_verified)
+    staff_verified: bool  # From is a staff address and proves it (see verify.staff_verified)
     refers_to: str | None = None  # a TID the sender may not write into
     our_bounce: bool = False  # a bounce of our own mail about this ticket
     requester_verified: bool = False  # the follow-up proves it comes from the ticket's side

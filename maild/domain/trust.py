@@ -76,7 +76,7 @@ def joiners(
 ) -> tuple[set[str], list[str]]:
     """(addresses of To/Cc that join the ticket, those only shown to staff as "asked
     to be added"). Only a verified follow-up (``verified``: see
-    App.requester_verified) adds people, up to max_participants."""
+    verify.requester_verified) adds people, up to max_participants."""
     current = set(ticket.get("participants") or ())
     new = newcomers(policy, msg, ticket)
     if not new:

@@ -1,0 +1,42 @@
+"""Who a message proves to be. A From line proves nothing: mail counts as a staff
+member's, or as coming from a ticket's side, only when it was sent to a reply address
+signed for them (only our mail carries it), or when our own MTA's
+Authentication-Results say SPF or DKIM passed for the From domain (with a trusted
+authserv-id configured).
+"""
+
+from __future__ import annotations
+
+from maild.domain.authres import sender_verified as authres_verified
+from maild.domain.message import ParsedMessage
+from maild.domain.policy import Policy
+from maild.domain.replyaddr import signed_for, verify
+
+
+def sender_verified(msg: ParsedMessage, policy: Policy) -> bool:
+    """SPF/DKIM passed for the From domain per our own MTA's Authentication-Results."""
+    if not policy.authserv_id:
+        return False
+    results = msg.headers.get("authentication-results", ())
+    return authres_verified(results, policy.authserv_id, msg.from_addr)
+
+
+def staff_verified(msg: ParsedMessage, policy: Policy) -> bool:
+    """Mail from a staff address counts as staff only when sent to a reply address
+    signed for that staff member, or DKIM/SPF-aligned for the address."""
+    if msg.from_addr not in policy.staff:
+        return False
+    for addr in (*msg.to, *msg.cc):
+        if signed_for(addr, msg.from_addr, policy.reply_secret, policy.support_address):
+            return True
+    return sender_verified(msg, policy)
+
+
+def requester_verified(msg: ParsedMessage, tid: str, policy: Policy) -> bool:
+    """A follow-up comes from the ticket's side: sent to the ticket's signed reply
+    address, or DKIM/SPF-aligned."""
+    for addr in (*msg.to, *msg.cc):
+        signed, valid = verify(addr, policy.reply_secret, policy.support_address)
+        if valid and signed == tid.lower():
+            return True
+    return sender_verified(msg, policy)
