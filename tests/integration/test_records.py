@@ -95,7 +95,8 @@ def _authres(domain: str, server: str = "mx.example.com") -> dict[str, str]:
 
 
 class World:
-    """A desk with an injected clock: mail through the real ingest, jobs at `clock`."""
+    """A desk with an injected clock: mail through the runner's ingest and jobs at
+    `clock`, or (`cli`) through `maild ingest` at the real time."""
 
     def __init__(self, desk: Desk, clock: Clock) -> None:
         self.desk, self.clock = desk, clock
@@ -103,26 +104,23 @@ class World:
     def app(self) -> App:
         return App(load(self.desk.config), clock=self.clock)
 
-    def ingest(self, raw: bytes) -> str:
+    def ingest(self, raw: bytes, cli: bool) -> str:
+        if cli:
+            return self.desk.ingest_tid(raw)
         _, decision = ingest(self.app(), raw)
         assert decision is not None
         return decision.tid
 
-    def customer(self, body: str, tid: str | None = None, **kw: Any) -> str:
+    def customer(self, body: str, tid: str | None = None, cli: bool = False, **kw: Any) -> str:
         subject = f"Re: Заказ [TID#{tid}]" if tid else "Заказ не оформляется"
         headers = {**_authres("shop-example.ru"), **kw.pop("headers", {})}
-        return self.ingest(make_mail(subject=subject, body=body, headers=headers, **kw))
+        return self.ingest(make_mail(subject=subject, body=body, headers=headers, **kw), cli)
 
-    def staff(self, tid: str, body: str, **kw: Any) -> str:
+    def staff(self, tid: str, body: str, cli: bool = False, **kw: Any) -> str:
         kw.setdefault("to", staff_to(tid))
-        return self.ingest(
-            make_mail(
-                sender="Анна <anna@example.com>",
-                subject=f"Re: Новое обращение [TID#{tid}]",
-                body=body,
-                **kw,
-            )
-        )
+        subject = f"Re: Новое обращение [TID#{tid}]"
+        raw = make_mail(sender="Анна <anna@example.com>", subject=subject, body=body, **kw)
+        return self.ingest(raw, cli)
 
     def jobs_at(self, when: datetime) -> dict[str, int]:
         self.clock.now = when
@@ -133,7 +131,7 @@ class World:
 def world(tmp_path: Path, sink) -> World:
     desk = Desk(tmp_path, sink.port, support={"authserv_id": "mx.example.com"})
     desk.run("license", "add", "--key", "S-1", "--level", "standard", "--email", IVAN)
-    return World(desk, Clock(datetime(2026, 11, 20, 16, 0, tzinfo=MSK)))  # a Friday
+    return World(desk, Clock(datetime(2026, 11, 6, 16, 0, tzinfo=MSK)))  # a Friday
 
 
 def _day(d: int, h: int = 12) -> datetime:
@@ -152,8 +150,8 @@ def _desk_day(w: World) -> tuple[str, str]:
             ("shot.bmp", "image/bmp", BMP),
         ],
     )
-    w.jobs_at(_day(23, 12))  # Monday, after 75 % of the 6 business hours: the reminder
-    w.jobs_at(_day(23, 14))  # after the deadline (13:00): the escalation
+    w.jobs_at(_day(9, 12))  # Monday, after 75 % of the 6 business hours: the reminder
+    w.jobs_at(_day(9, 14))  # after the deadline (13:00): the escalation
     w.customer("Ещё подробности: версия 7.0.", tid)
     w.customer("Какой статус?", tid)
     w.staff(tid, "#answer nosuch\n")  # refused: command_errors
@@ -161,11 +159,12 @@ def _desk_day(w: World) -> tuple[str, str]:
     w.staff(tid, "#close\nЗакрываю.", to=SUPPORT, headers=_authres("example.com", "evil"))
     w.staff(tid, "#take\nИван, очистите кэш.\n#charset cp866\n")
     w.staff(tid, "#wait\nПришлите, пожалуйста, журнал.\n")
-    w.jobs_at(_day(27))  # three business days after #wait: the customer is reminded
-    w.jobs_at(datetime(2026, 12, 9, 12, tzinfo=MSK))  # seven more: closed
-    w.customer("5", tid)  # closed by the autoclose: a rating
-    other = w.customer("Второе письмо о том же")
-    w.staff(other, f"#merge {tid}\nОбъединяю.\n")
+    w.jobs_at(_day(13))  # three business days after #wait: the customer is reminded
+    w.jobs_at(_day(25))  # seven more: closed
+    # from here on through `maild ingest`, at the real time (after the days above)
+    w.customer("5", tid, cli=True)  # closed by the autoclose: a rating
+    other = w.customer("Второе письмо о том же", cli=True)
+    w.staff(other, f"#merge {tid}\nОбъединяю.\n", cli=True)
     w.desk.flush()
     return tid, other
 
