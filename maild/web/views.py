@@ -202,7 +202,7 @@ class Site:
         sent = action if stored else "later"
         return self.redirect(f"{self.prefix}/t/{token}?sent={sent}")
 
-    def message_text(self, action: str, form: Any, ticket: dict) -> tuple[str | None, str]:
+    def message_text(self, action: str, form: Any, ticket: Ticket) -> tuple[str | None, str]:
         subject = f"Re: {ticket.get('subject') or '(без темы)'}"
         typed = clean_text(str(form.get("text", ""))).strip() or None
         if action == "rate":
