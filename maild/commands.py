@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from maild.app import App
+from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
 from maild.runner import ingest
@@ -40,7 +41,7 @@ def _json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def ticket_json(ticket: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]:
     """The INTERFACE.md shape, plus a few extra keys at the end."""
     out = {k: ticket.get(k) for k in PUBLIC_TICKET}
     out["messages"] = [

@@ -16,6 +16,7 @@ from typing import Any
 from maild.adapters.durable import write_atomic
 from maild.app import App
 from maild.domain.queue import Queue, queue_for
+from maild.domain.records import Summary
 from maild.domain.sla import LEVELS
 from maild.outgoing import queue_ticketless
 
@@ -28,7 +29,7 @@ def quarantined(app: App) -> int | None:
     return sum(1 for _ in root.glob("*.json")) if root.is_dir() else None
 
 
-def _row(app: App, r: dict[str, Any]) -> dict[str, Any]:
+def _row(app: App, r: Summary) -> dict[str, Any]:
     return {
         **r,
         "level_name": LEVELS[r["level"]].name_ru if r["level"] in LEVELS else r["level"],

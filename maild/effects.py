@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime
-from typing import Any
 
 from maild import guard
 from maild.adapters.durable import write_atomic
 from maild.app import App
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.message import ParsedMessage
+from maild.domain.records import MessageRecord
 from maild.domain.screen import Screening
 from maild.domain.ticket import staff_side
 from maild.outgoing import queue_copies, sent_record
@@ -76,8 +76,8 @@ def _send(
     out: Outgoing,
     now: datetime,
     resumed: bool,
-    thread: list[dict[str, Any]],
-) -> dict[str, Any] | None:
+    thread: list[MessageRecord],
+) -> MessageRecord | None:
     """Render and queue one mail (once per key); return its thread record."""
     support = app.config.support
     tid = decision.tid

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from email.parser import BytesHeaderParser
 from pathlib import Path
-from typing import Any
 
 from maild.adapters.durable import move_durably, remove, write_atomic
 from maild.adapters.quarantine import entry_id
@@ -34,6 +33,7 @@ from maild.adapters.store.rebuild import keep_copy, summary_of, ticket_tids
 from maild.adapters.store.summaries import table_rows
 from maild.app import App
 from maild.domain.message import synthetic_msgid
+from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE, normalize_msgid
 
 EX_OK, EX_FAIL = 0, 1
@@ -48,7 +48,7 @@ class Fsck:
     fixed: list[str] = field(default_factory=list)
     pending: int = 0  # spooled, not processed yet: not a problem
     # what the ticket files say
-    tickets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tickets: dict[str, Ticket] = field(default_factory=dict)
     msgids: dict[str, str] = field(default_factory=dict)  # received Message-ID -> TID
     all_ids: set[str] = field(default_factory=set)  # every message id in a ticket
     first_seen: dict[str, str] = field(default_factory=dict)  # address hash -> date
@@ -95,9 +95,9 @@ class Fsck:
                 self.first_seen[key] = min(self.first_seen.get(key, day), day)
 
     # -- summaries -------------------------------------------------------------
-    def expected_summaries(self) -> dict[Path, dict[str, dict[str, Any]]]:
+    def expected_summaries(self) -> dict[Path, dict[str, Summary]]:
         """Summary file -> TID -> row, as the ticket files say."""
-        out: dict[Path, dict[str, dict[str, Any]]] = {}
+        out: dict[Path, dict[str, Summary]] = {}
         for tid, ticket in self.tickets.items():
             if ticket.get("status") == "closed":
                 year, week, _ = date.fromisoformat(ticket["created_at"][:10]).isocalendar()
@@ -139,7 +139,7 @@ class Fsck:
             if self.repair:
                 self.write_summary(path, want)
 
-    def write_summary(self, path: Path, rows: dict[str, dict[str, Any]]) -> None:
+    def write_summary(self, path: Path, rows: dict[str, Summary]) -> None:
         cache = self.app.store.cache
         storage = DurableJSONStorage(str(path), cache=cache, keep=True)
         cache.forget(path)

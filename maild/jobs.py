@@ -21,6 +21,7 @@ from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.digest import morning_queue
 from maild.domain import ticket as tk
+from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS, reminder_at
 from maild.ops.retention import purge_closed
 from maild.outgoing import queue_copies, queue_ticketless, sent_record
@@ -51,8 +52,8 @@ def _key(*parts: str) -> str:
 
 def _queue(
     app: App,
-    ticket: dict[str, Any],
-    messages: list[dict[str, Any]],
+    ticket: Ticket,
+    messages: list[MessageRecord],
     *,
     key: str,
     template: str,
@@ -106,7 +107,7 @@ def _queue(
     )
 
 
-def _ctx(app: App, ticket: dict[str, Any]) -> dict[str, Any]:
+def _ctx(app: App, ticket: Ticket) -> dict[str, Any]:
     level = LEVELS[ticket["level"]]
     return {
         "tid": ticket["tid"],

@@ -8,10 +8,10 @@ is how credential redaction finds every copy of a recorded mail.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from maild import guard
 from maild.app import App
+from maild.domain.records import Kind, MessageRecord, OutboxKind
 
 
 def copy_key(key: str, n: int) -> str:
@@ -28,7 +28,7 @@ def queue_copies(
     to_staff: bool,
     mail: tuple[str, str, str],
     now: datetime,
-    kind: str,
+    kind: OutboxKind,
     thread: tuple[str | None, list[str]],
     auto: bool = True,
     attachments: list[tuple[str, str, bytes]] = (),
@@ -65,7 +65,7 @@ def queue_ticketless(
     mail: tuple[str, str],
     to: list[str],
     now: datetime,
-    kind: str = "report",
+    kind: OutboxKind = "report",
 ) -> None:
     """Queue (once by key) a mail about no one ticket: a report, a digest, an alert;
     `mail`: (subject, body). Raises OSError when it cannot be queued."""
@@ -85,14 +85,15 @@ def sent_record(
     app: App,
     *,
     message_id: str,
-    kind: str,
+    kind: Kind,
     now: datetime,
     text: str,
     to: list[str],
     template: str | None,
     auto_to_customer: bool,
-) -> dict[str, Any]:
-    """The ticket's thread entry for a mail maild queued (pipeline and jobs alike)."""
+) -> MessageRecord:
+    """The ticket's thread entry for a mail maild queued (pipeline and jobs alike):
+    the one constructor of an outgoing record (records.MessageRecord)."""
     return {
         "message_id": message_id,
         "direction": "out",

@@ -10,9 +10,9 @@ import email
 import email.policy
 import logging
 from datetime import datetime
-from typing import Any
 
 from maild.app import App
+from maild.domain.records import MessageRecord
 from maild.domain.redact import MARKER, redact_credentials
 from maild.outgoing import copy_key
 
@@ -42,7 +42,7 @@ def outbox_id(message_id: str) -> str:
     return message_id.strip().strip("<>").split(".", 1)[0]
 
 
-def redact_outgoing(app: App, record: dict[str, Any]) -> int:
+def redact_outgoing(app: App, record: MessageRecord) -> int:
     """Redact an outgoing record of a ticket (not what staff wrote themselves) and
     its mail in the outbox; how many values were blanked in the record."""
     if record.get("direction") != "out" or record.get("kind") == "staff":

@@ -17,13 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from maild.adapters.durable import sync_fs
 from maild.adapters.outqueue import SENT_LOG, OutQueue
 from maild.adapters.relay import Connections, deliver, describe
 from maild.adapters.reserve import Reserve
 from maild.config import OutboundConfig
+from maild.domain.records import OutboxEntry
 
 logger = logging.getLogger("maild.outbox")
 
@@ -145,7 +145,7 @@ class Outbox(OutQueue):
     def _send_chunk(
         self,
         cfg: OutboundConfig,
-        due: list[dict[str, Any]],
+        due: list[OutboxEntry],
         mails: dict[str, bytes],
         now: datetime,
         slot: int | None,
@@ -175,7 +175,7 @@ class Outbox(OutQueue):
     def _send_over(
         self,
         client: smtplib.SMTP,
-        due: list[dict[str, Any]],
+        due: list[OutboxEntry],
         mails: dict[str, bytes],
         now: datetime,
         log: int,
@@ -218,7 +218,7 @@ class Outbox(OutQueue):
         except OSError as e:
             self._stop(f"cannot sync {self.sent}: {e.strerror or e}")
 
-    def _record(self, meta: dict[str, Any], now: datetime, log: int) -> bool:
+    def _record(self, meta: OutboxEntry, now: datetime, log: int) -> bool:
         """Record a mail the relay took; on a failure (a full disk) give up the
         reserve, record it with that space and stop the pass (False). A mail whose
         record cannot be written even so is never sent again by this process."""
@@ -236,7 +236,7 @@ class Outbox(OutQueue):
         self._stop(f"cannot record sent mail in {self.sent}: {error.strerror or error}")
         return False
 
-    def _failed(self, meta: dict[str, Any], error: str, now: datetime) -> None:
+    def _failed(self, meta: OutboxEntry, error: str, now: datetime) -> None:
         attempts = meta["attempts"] + 1
         delay = min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS)
         meta = dict(

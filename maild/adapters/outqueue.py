@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from maild.adapters.durable import exists, read_bytes, write_atomic
+from maild.domain.records import OutboxEntry, OutboxKind, outbox_entry
 from maild.render import Mail, as_bytes
 
 KEEP_MAILS = 1024  # mails a pass reads with their records (the rest when sent)
@@ -53,7 +54,7 @@ class OutQueue:
         recipients: list[str],
         *,
         tid: str | None = None,
-        kind: str = "",
+        kind: OutboxKind = "",
         now: datetime | None = None,
         checked: bool = False,
     ) -> bool:
@@ -61,20 +62,20 @@ class OutQueue:
         (`checked`: the caller has just asked `known`)."""
         if not recipients or (not checked and self.known(mail_id)):
             return False
-        meta = {
-            "id": mail_id,
-            "tid": tid,
-            "kind": kind,
-            "from": msg["From"] or "",  # Mail keeps its headers as text
-            "sender": _bare(str(msg["From"])),
-            "to": recipients,
-            "subject": msg["Subject"] or "",
-            "message_id": str(msg["Message-ID"]),
-            "queued_at": (now or datetime.now(UTC)).isoformat(),
-            "attempts": 0,
-            "last_error": None,
-            "next_try": None,
-        }
+        meta = outbox_entry(
+            mail_id,
+            tid=tid,
+            kind=kind,
+            # Mail keeps its headers as text
+            headers=(
+                msg["From"] or "",
+                _bare(str(msg["From"])),
+                msg["Subject"] or "",
+                str(msg["Message-ID"]),
+            ),
+            to=recipients,
+            queued_at=now or datetime.now(UTC),
+        )
         write_atomic(self._file(self.queue, mail_id), _pack(meta, as_bytes(msg)))
         return True
 
@@ -89,14 +90,14 @@ class OutQueue:
             return
         write_atomic(path, _pack({**meta, **fields}, raw))
 
-    def entries(self, mails: dict[str, bytes] | None = None) -> list[dict[str, Any]]:
+    def entries(self, mails: dict[str, bytes] | None = None) -> list[OutboxEntry]:
         """Queued messages, oldest first. `mails`, for a pass that sends them, gets
         the mails not tried yet, by id (up to KEEP_MAILS): their files are read once."""
         out = _records(self.queue, mails)
         out.sort(key=lambda m: (m["queued_at"], m["id"]))
         return out
 
-    def sent_entries(self) -> list[dict[str, Any]]:
+    def sent_entries(self) -> list[OutboxEntry]:
         log: dict[str, tuple[str, int]] = {}
         try:
             for line in (self.sent / SENT_LOG).read_text("utf-8").splitlines():
@@ -144,7 +145,7 @@ class OutQueue:
         """The sent log, opened for appending (raises OSError)."""
         return os.open(self.sent / SENT_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
 
-    def move_to_sent(self, meta: dict[str, Any], now: datetime, log: int) -> None:
+    def move_to_sent(self, meta: OutboxEntry, now: datetime, log: int) -> None:
         """Record a sent message: move its file to sent/ (a kill -9 after this never
         resends it) and log when, in the sent log open as `log`. Not made durable
         here (the sender syncs many at once). Can be called again after it failed
@@ -156,17 +157,17 @@ class OutQueue:
                 raise
         os.write(log, f"{meta['id']} {now.isoformat()} {meta['attempts'] + 1}\n".encode())
 
-    def update_queued(self, meta: dict[str, Any]) -> None:
+    def update_queued(self, meta: OutboxEntry) -> None:
         """Write `meta` as the record of its queued mail (raises OSError)."""
         self._rewrite(self._file(self.queue, meta["id"]), meta)
 
 
-def _pack(meta: dict[str, Any], raw: bytes) -> bytes:
+def _pack(meta: OutboxEntry | dict[str, Any], raw: bytes) -> bytes:
     """The record on the file's first line (JSON escapes every newline), then the mail."""
     return json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" + raw
 
 
-def _unpack(data: bytes) -> tuple[dict[str, Any], bytes]:
+def _unpack(data: bytes) -> tuple[OutboxEntry, bytes]:
     head, _, raw = data.partition(b"\n")
     return json.loads(head), raw
 
@@ -176,7 +177,7 @@ def _message(data: bytes) -> bytes:
     return data.partition(b"\n")[2]
 
 
-def _records(folder: Path, mails: dict[str, bytes] | None = None) -> list[dict[str, Any]]:
+def _records(folder: Path, mails: dict[str, bytes] | None = None) -> list[OutboxEntry]:
     """The records of the mail files in `folder` (their first lines), and into
     `mails` the mails of those not tried yet (see OutQueue.entries)."""
     out = []

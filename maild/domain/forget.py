@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from maild.domain.records import MessageRecord, Ticket
+
 PLACEHOLDER = "forgotten@invalid"  # RFC 2606: .invalid never resolves
 ERASED = "[удалено по запросу]"
 
@@ -43,7 +45,7 @@ def _swap(values: Any, address: str) -> tuple[Any, int]:
     return [PLACEHOLDER if isinstance(v, str) and v.lower() == address else v for v in values], n
 
 
-def _erase_message(m: dict[str, Any], e: Erasure) -> None:
+def _erase_message(m: MessageRecord, e: Erasure) -> None:
     m["text"] = ERASED
     if m.get("subject"):
         m["subject"] = ERASED
@@ -58,8 +60,8 @@ def _erase_message(m: dict[str, Any], e: Erasure) -> None:
 
 
 def erase_person(
-    ticket: dict[str, Any], messages: list[dict[str, Any]], address: str
-) -> tuple[dict[str, Any], list[dict[str, Any]], Erasure]:
+    ticket: Ticket, messages: list[MessageRecord], address: str
+) -> tuple[Ticket, list[MessageRecord], Erasure]:
     """The ticket and messages without `address` (copies), and what changed."""
     address = address.strip().lower()
     mention = re.compile(re.escape(address), re.IGNORECASE)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from maild.domain.ticket import Ticket, iso
+from maild.domain.records import MessageRecord, Ticket
+from maild.domain.ticket import iso
 
 __all__ = ["final_target", "merge"]
 
-Messages = list[dict[str, Any]]
+Messages = list[MessageRecord]
 
 
 def final_target(tid: str, load_merged_into: Any, limit: int = 10) -> str:

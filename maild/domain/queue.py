@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+
+from maild.domain.records import Summary
 
 __all__ = ["Queue", "queue_for"]
 
@@ -19,22 +20,22 @@ _FAR = "9999-12-31T23:59:59+00:00"
 class Queue:
     """One staff member's morning view; each row is a ticket summary plus "overdue"."""
 
-    mine: tuple[dict[str, Any], ...]
-    others: tuple[dict[str, Any], ...]
-    waiting: tuple[dict[str, Any], ...]
+    mine: tuple[Summary, ...]
+    others: tuple[Summary, ...]
+    waiting: tuple[Summary, ...]
 
     @property
     def empty(self) -> bool:
         return not (self.mine or self.others or self.waiting)
 
 
-def _order(row: dict[str, Any]) -> tuple[bool, datetime, str, str]:
+def _order(row: Summary) -> tuple[bool, datetime, str, str]:
     """Critical first, then the nearest deadline, then arrival."""
     due = datetime.fromisoformat(row.get("reaction_due") or _FAR)
     return (not row.get("critical"), due, row["created_at"], row["tid"])
 
 
-def queue_for(staff: str, rows: list[dict[str, Any]], now: datetime) -> Queue:
+def queue_for(staff: str, rows: list[Summary], now: datetime) -> Queue:
     """Open tickets for ``staff``: their own assignments first, then the rest; tickets
     waiting for the customer apart."""
     active, waiting = [], []

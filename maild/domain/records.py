@@ -1,29 +1,191 @@
-"""The records maild keeps, as values: a message of a ticket's thread.
+"""The records maild keeps, as typed values: a ticket, a message of its thread, an
+outgoing mail as queued in the outbox.
 
-Each record has one constructor here; the JSON shapes on disk are INTERFACE.md's.
+They stay plain dicts at run time (TypedDicts), so what is written to disk and
+printed by `--json` is exactly INTERFACE.md's shape; the types say which keys a
+record holds and which values a field may take. Each record has one constructor:
+a ticket `domain.ticket.new_ticket`, an incoming message `message_record`, mail
+maild queued `outgoing.sent_record`, an outbox entry `outbox_entry`.
+tests/integration/test_records.py holds every file maild writes to these types.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: TypedDict reads NotRequired[...] from
+# the evaluated annotations (typing.get_type_hints and __optional_keys__ need it).
 import hashlib
 from datetime import datetime
-from typing import Any
+from typing import Literal, NotRequired, TypedDict
 
 from maild.domain import attachments as att
 from maild.domain.message import ParsedMessage
 
 Attachments = list[tuple[att.AttachmentDecision, bytes]]  # each decision with its bytes
 
+# A ticket's status (INTERFACE.md: "new | open | waiting | closed").
+Status = Literal["new", "open", "waiting", "closed"]
+# A service level's id: the keys of domain.sla.LEVELS (a unit test holds them equal).
+LevelId = Literal["partner", "vip", "operative", "standard", "free", "consulting", "development"]
+Direction = Literal["in", "out"]
+# A thread record's kind: a customer's mail, a staff reply relayed to the customer,
+# a note only staff see (commands, refused or suppressed mail, robots), the
+# confirmation/acknowledgement a customer gets, a notice (to staff, or a templated
+# mail to the customer; also a bounce of our own mail).
+Kind = Literal["customer", "staff", "note", "confirmation", "notice"]
+# An outbox entry's kind: the thread kinds of mail sent, and mail about no ticket;
+# "" when the caller named none.
+OutboxKind = Literal["confirmation", "notice", "staff", "alert", "report", ""]
+
+
+class IdentificationRecord(TypedDict):
+    """How the requester was identified when the ticket was opened (sender.identify)."""
+
+    source: str  # "license" | "group" | "none"
+    ref: str | None  # license key or group name
+    reason: str
+    entitlement: str | None  # "<source>:<ref>": shared by everyone under one license/group
+    expired: bool
+
+
+class SpamMark(TypedDict):
+    """#spam on a ticket: who marked it, and whether the whole domain is blocked."""
+
+    by: str
+    domain: bool
+
+
+class Ticket(TypedDict):
+    """A ticket file's "ticket" table (INTERFACE.md's ticket JSON, and what maild
+    keeps beside it). Times are ISO 8601 with offset."""
+
+    tid: str
+    status: Status
+    level: LevelId
+    requester: str
+    subject: str
+    created_at: str
+    reaction_due: str | None  # the next staff reaction due, None while nothing waits
+    first_reaction_due: str | None
+    reaction_from: str | None  # when the clock of reaction_due started
+    first_reaction_at: str | None
+    critical: bool
+    assignee: str | None
+    rating: int | None
+    closed_at: str | None
+    participants: list[str]
+    identification: IdentificationRecord
+    refers_to: str | None  # a TID the sender may not write into (a new ticket instead)
+    sent: dict[str, str]  # what was sent or done once ("started", "reminder:<due>"...): when
+    free_expired: NotRequired[bool]  # opened by mail (customer.decide_new)
+    requester_name: NotRequired[str]  # opened by mail: the From display name
+    waiting_since: NotRequired[str]  # #wait
+    merged_from: NotRequired[list[str]]  # #merge: the tickets merged into this one
+    merged_into: NotRequired[str]  # #merge: the ticket this one was merged into
+    robots: NotRequired[dict[str, str]]  # sender -> why it is taken for a robot
+    spam: NotRequired[SpamMark]  # #spam: on its way to the quarantine
+
+
+class Summary(TypedDict):
+    """A ticket's row in open/ or the archive (adapters.store.summaries.summary_of:
+    SUMMARY_FIELDS). A row is read only with the required keys (SUMMARY_KEYS)."""
+
+    tid: str
+    status: Status
+    level: LevelId
+    requester: str
+    created_at: str
+    subject: NotRequired[str]
+    reaction_due: NotRequired[str | None]
+    first_reaction_at: NotRequired[str | None]
+    first_reaction_due: NotRequired[str | None]
+    critical: NotRequired[bool]
+    assignee: NotRequired[str | None]
+    closed_at: NotRequired[str | None]
+
+
+class AttachmentRecord(TypedDict):
+    filename: str
+    content_type: str
+    size: int
+    accepted: bool
+    reason: str | None  # why it was refused
+    sha256: str | None  # the stored file's name (accepted, not erased)
+
+
+# "from" is a keyword: the functional syntax. Keys after the first seven are written
+# only by some kinds of record.
+MessageRecord = TypedDict(
+    "MessageRecord",
+    {
+        "message_id": str,  # "" for notes maild writes itself
+        "direction": Direction,
+        "from": str,
+        "kind": Kind,
+        "received_at": str,
+        "text": str,
+        "attachments": list[AttachmentRecord],
+        # incoming mail (message_record)
+        "subject": NotRequired[str],
+        "to": NotRequired[list[str]],
+        "cc": NotRequired[list[str]],
+        "spool_key": NotRequired[str | None],
+        "automated": NotRequired[str | None],  # why it is taken for an automatic reply
+        "parse_problem": NotRequired[str | None],
+        "recipients_cut": NotRequired[str],  # the To/Cc beyond limits.max_recipients
+        "fast_reply_to_auto": NotRequired[bool],
+        "rating": NotRequired[int],
+        "status_question": NotRequired[bool],  # answered with the ticket's status
+        "asked_to_join": NotRequired[list[str]],
+        # staff replies
+        "commands": NotRequired[list[str]],
+        "folded": NotRequired[list[str]],  # customer notices folded into the reply
+        "command_errors": NotRequired[list[str]],
+        "unverified_staff": NotRequired[bool],
+        "forged_staff": NotRequired[bool],  # what stores older than unverified_staff hold
+        "sent_as": NotRequired[str],  # the Message-ID the reply was relayed under
+        # mail maild queued (outgoing.sent_record), or did not (guard.suppressed_record)
+        "template": NotRequired[str | None],
+        "auto_to_customer": NotRequired[bool],
+        "suppressed": NotRequired[str],
+        # later changes
+        "merged_from": NotRequired[str],  # #merge: the ticket it came from
+        "recharset": NotRequired[str],  # #charset: the codec its text was decoded with
+        "redacted_at": NotRequired[str],  # access data removed after closing
+    },
+)
+
+
+# An outgoing mail's record, the first line of its outbox file (adapters.outqueue).
+OutboxEntry = TypedDict(
+    "OutboxEntry",
+    {
+        "id": str,
+        "tid": str | None,
+        "kind": OutboxKind,
+        "from": str,  # the From header as rendered
+        "sender": str,  # its bare address: the envelope sender
+        "to": list[str],
+        "subject": str,
+        "message_id": str,
+        "queued_at": str,
+        "attempts": int,
+        "last_error": str | None,
+        "next_try": str | None,
+        "last_try": NotRequired[str],
+        "alerted": NotRequired[str],  # when the head was told it keeps failing
+        "sent_at": NotRequired[str],  # sent entries: from the sent log
+        "erased": NotRequired[bool],  # `maild forget`
+    },
+)
+
 
 def message_record(
     msg: ParsedMessage,
     *,
-    direction: str,
-    kind: str,
+    direction: Direction,
+    kind: Kind,
     received_at: datetime,
     attachments: Attachments,
     spool_key: str | None,
-) -> dict[str, Any]:
+) -> MessageRecord:
     return {
         "message_id": msg.message_id,
         "direction": direction,
@@ -52,4 +214,48 @@ def message_record(
     }
 
 
-__all__ = ["Attachments", "message_record"]
+def outbox_entry(
+    mail_id: str,
+    *,
+    tid: str | None,
+    kind: OutboxKind,
+    headers: tuple[str, str, str, str],
+    to: list[str],
+    queued_at: datetime,
+) -> OutboxEntry:
+    """A mail just queued; `headers`: (From as rendered, its bare address, Subject,
+    Message-ID)."""
+    from_, sender, subject, message_id = headers
+    return {
+        "id": mail_id,
+        "tid": tid,
+        "kind": kind,
+        "from": from_,
+        "sender": sender,
+        "to": to,
+        "subject": subject,
+        "message_id": message_id,
+        "queued_at": queued_at.isoformat(),
+        "attempts": 0,
+        "last_error": None,
+        "next_try": None,
+    }
+
+
+__all__ = [
+    "AttachmentRecord",
+    "Attachments",
+    "Direction",
+    "IdentificationRecord",
+    "Kind",
+    "LevelId",
+    "MessageRecord",
+    "OutboxEntry",
+    "OutboxKind",
+    "SpamMark",
+    "Status",
+    "Summary",
+    "Ticket",
+    "message_record",
+    "outbox_entry",
+]

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+
+from maild.domain.records import MessageRecord
 
 __all__ = ["FOREIGN_TAG_RE", "answered", "auto_ids", "fast_reply", "robot_reason"]
 
@@ -33,7 +34,7 @@ FOREIGN_TAG_RE = re.compile(
 )
 
 
-def auto_ids(messages: Iterable[dict[str, Any]], staff: Iterable[str]) -> dict[str, datetime]:
+def auto_ids(messages: Iterable[MessageRecord], staff: Iterable[str]) -> dict[str, datetime]:
     """Message-ID -> time of our automatic mail to customers in this thread."""
     staff = set(staff)
     out = {}
@@ -46,7 +47,7 @@ def auto_ids(messages: Iterable[dict[str, Any]], staff: Iterable[str]) -> dict[s
 
 
 def answered(
-    refs: Iterable[str], sender: str, messages: list[dict[str, Any]], staff: Iterable[str]
+    refs: Iterable[str], sender: str, messages: list[MessageRecord], staff: Iterable[str]
 ) -> datetime | None:
     """When our automatic mail that this message answers was sent, or None.
 
@@ -77,7 +78,7 @@ def robot_reason(
     subject: str,
     refs: Iterable[str],
     received_at: datetime,
-    messages: list[dict[str, Any]],
+    messages: list[MessageRecord],
     staff: Iterable[str],
 ) -> str | None:
     """Why this message shows its sender to be a robot, or None."""
@@ -98,7 +99,7 @@ def robot_reason(
     return None
 
 
-def _fast_run(sender: str, messages: list[dict[str, Any]]) -> int:
+def _fast_run(sender: str, messages: list[MessageRecord]) -> int:
     """How many of the sender's latest messages in a row were fast replies to our
     automatic mail (a person who once answered quickly is not a robot)."""
     run = 0
@@ -115,7 +116,7 @@ def fast_reply(
     refs: Iterable[str],
     sender: str,
     received_at: datetime,
-    messages: list[dict[str, Any]],
+    messages: list[MessageRecord],
     staff: Iterable[str],
 ) -> bool:
     """Whether this message answers our automatic mail within FAST_MINUTES."""

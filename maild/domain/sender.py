@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from maild.domain.records import LevelId
 from maild.domain.sla import LEVELS
 
 ENTITLED_LEVELS = ("partner", "vip", "operative", "standard", "free")
@@ -20,7 +21,7 @@ FREE_SUPPORT_MONTHS = 6  # the regulation: free support is valid six months
 @dataclass(frozen=True)
 class License:
     key: str
-    level: str
+    level: LevelId
     emails: tuple[str, ...]
     until: date | None = None
     name: str = ""
@@ -29,14 +30,14 @@ class License:
 @dataclass(frozen=True)
 class Group:
     name: str
-    level: str
+    level: LevelId
     domains: tuple[str, ...]
     until: date | None = None
 
 
 @dataclass(frozen=True)
 class Identification:
-    level: str
+    level: LevelId
     source: str  # "license" | "group" | "none"
     ref: str | None  # license key or group name
     reason: str  # Russian, shown to staff and, when free, to the customer

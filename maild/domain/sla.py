@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from maild.domain.calendar import BusinessCalendar
+from maild.domain.records import LevelId
 
 __all__ = ["LEVELS", "Level", "get_level", "reaction_due", "reminder_at", "ru_plural"]
 
@@ -27,7 +28,7 @@ def ru_plural(n: int, one: str, few: str, many: str) -> str:
 class Level:
     """One service level: max reaction time in business hours or business days."""
 
-    id: str
+    id: LevelId
     name_ru: str
     hours: int | None
     days: int | None
@@ -51,8 +52,9 @@ class Level:
         return f"{n} {ru_plural(n, 'рабочий день', 'рабочих дня', 'рабочих дней')}"
 
 
-# Names and times are copied from the levels table in SPEC.md (regulation text).
-LEVELS: dict[str, Level] = {
+# Names and times are copied from the levels table in SPEC.md (regulation text); the
+# ids are records.LevelId (tests/unit/test_records.py holds the two equal).
+LEVELS: dict[LevelId, Level] = {
     lvl.id: lvl
     for lvl in (
         Level("partner", "Партнерская поддержка", 3, None, True),
@@ -75,7 +77,7 @@ def get_level(level_id: str) -> Level:
         raise KeyError(f"unknown service level {level_id!r}; known levels: {known}") from None
 
 
-def reaction_due(level: Level | str, start: datetime, calendar: BusinessCalendar) -> datetime:
+def reaction_due(level: Level | LevelId, start: datetime, calendar: BusinessCalendar) -> datetime:
     """Deadline for the first reaction to a ticket accepted at ``start`` (tz-aware)."""
     lvl = get_level(level) if isinstance(level, str) else level
     if lvl.hours is not None:

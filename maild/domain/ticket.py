@@ -1,7 +1,8 @@
 """Ticket state: how a ticket is born and how each kind of message changes it.
 
-Pure functions over plain dicts (the stored shape); `now` and the SLA deadline
-function are passed in, so every rule here is testable without I/O.
+Pure functions over the stored shape (records.Ticket, a dict at run time); `now` and
+the SLA deadline function are passed in, so every rule here is testable without I/O.
+`new_ticket` is the one constructor of a ticket.
 """
 
 from __future__ import annotations
@@ -9,15 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import get_args
 
+from maild.domain.records import Status, Ticket
 from maild.domain.replyaddr import is_support_address
 from maild.domain.sender import Identification
 
-Ticket = dict[str, Any]
 DueFn = Callable[[str, datetime], datetime]  # (level, start) -> deadline
 
-STATUSES = ("new", "open", "waiting", "closed")
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 
 def iso(d: datetime | None) -> str | None:

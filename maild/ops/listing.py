@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from maild.adapters.store import Store
 from maild.adapters.store.rebuild import load_listed
+from maild.domain.records import Summary
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Filter:
     level: str | None = None
     limit: int | None = None
 
-    def keeps(self, row: dict[str, Any]) -> bool:
+    def keeps(self, row: Summary) -> bool:
         if self.status and row["status"] != self.status:
             return False
         if self.level and row["level"] != self.level:
@@ -53,7 +54,7 @@ class Filter:
 _key = itemgetter("created_at", "tid")  # the order of arrival
 
 
-def _archived(store: Store, f: Filter, live: list[dict[str, Any]] = ()) -> Iterator[dict[str, Any]]:
+def _archived(store: Store, f: Filter, live: list[Summary] = ()) -> Iterator[Summary]:
     """Closed tickets' summaries, oldest first, one run of overlapping files at a
     time, with the rows of `live` (sorted; open tickets) put in their places."""
     run: list[Any] = []
@@ -79,9 +80,9 @@ def _archived(store: Store, f: Filter, live: list[dict[str, Any]] = ()) -> Itera
     yield from live[i:]
 
 
-def rows(store: Store, f: Filter) -> Iterator[dict[str, Any]]:
+def rows(store: Store, f: Filter) -> Iterator[Summary]:
     """Summaries that pass the filter, in list order, at most `limit`."""
-    found: Iterable[dict[str, Any]]
+    found: Iterable[Summary]
     if f.status == "closed":
         found = _archived(store, f)
     else:
@@ -147,7 +148,7 @@ class _Padded(dict):
         return text
 
 
-def print_table(found: Iterable[dict[str, Any]], fmt: TimeFormat, out: TextIO) -> int:
+def print_table(found: Iterable[Summary], fmt: TimeFormat, out: TextIO) -> int:
     """The plain listing, written in chunks; the number of rows."""
     n = 0
     lines: list[str] = []
@@ -175,7 +176,7 @@ def print_table(found: Iterable[dict[str, Any]], fmt: TimeFormat, out: TextIO) -
     return n
 
 
-def print_json(found: Iterable[dict[str, Any]], store: Store, as_json: Any, out: TextIO) -> int:
+def print_json(found: Iterable[Summary], store: Store, as_json: Any, out: TextIO) -> int:
     """A JSON array of full tickets (the INTERFACE.md shape, via `as_json`), one
     loaded at a time; the number printed."""
     n = 0

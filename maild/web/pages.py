@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 
 from maild.domain.quotes import trim_reply
+from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS
 
@@ -128,7 +129,7 @@ def size_ru(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} МБ"
 
 
-def _entry(app: Any, n: int, m: dict[str, Any], viewer: str) -> dict[str, Any]:
+def _entry(app: Any, n: int, m: MessageRecord, viewer: str) -> dict[str, Any]:
     staff = m["kind"] == "staff"
     who = "Служба поддержки" if staff else ("Вы" if m["from"] == viewer else m["from"])
     text = redacted(m.get("text") or "", trim=not staff)
@@ -146,14 +147,14 @@ def _entry(app: Any, n: int, m: dict[str, Any], viewer: str) -> dict[str, Any]:
     return {"n": n, "staff": staff, "who": who, "when": when, "text": text, "files": files}
 
 
-def shown(m: dict[str, Any]) -> bool:
+def shown(m: MessageRecord) -> bool:
     """A customer sees customer mail and staff replies; notes, notices,
     confirmations and command-only staff mail are internal."""
     return m.get("kind") in ("customer", "staff") and not m.get("forged_staff")
 
 
 def ticket_view(
-    app: Any, ticket: dict[str, Any], messages: list[dict[str, Any]], viewer: str
+    app: Any, ticket: Ticket, messages: list[MessageRecord], viewer: str
 ) -> dict[str, Any]:
     level = LEVELS.get(ticket["level"])
     due = ticket.get("reaction_due")

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from maild.domain import ticket as tk
+from maild.domain.records import Ticket
 from maild.web import tokens
 from maild.web.forms import RateLimit
 from maild.web.links import site_link
@@ -53,7 +54,7 @@ class Renew:
             f"Письмо с новой ссылкой на обращение {tid} отправлено на адрес {owner}.",
         )
 
-    def mail(self, ticket: dict[str, Any], owner: str) -> None:
+    def mail(self, ticket: Ticket, owner: str) -> None:
         app, now, tid = self.app, self.app.now(), ticket["tid"]
         link = site_link(app, tid, [owner], now, owner)
         context = {"tid": tid, "subject": ticket.get("subject") or "(без темы)", "site_link": link}

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 from aiohttp import web
 
 from maild.domain import ticket as tk
+from maild.domain.records import MessageRecord, Ticket
 from maild.web import tokens
 from maild.web.forms import MAX_FILES, MAX_TEXT, RateLimit, Upload, clean_text, compose
 from maild.web.pages import SENT_RU, Pages, shown, size_ru, ticket_view
@@ -89,7 +90,7 @@ class Site:
             return self.notice(title, text, status=403)
         return token, found, *loaded
 
-    def expired(self, token: str, ticket: dict, owner: str) -> web.Response:
+    def expired(self, token: str, ticket: Ticket, owner: str) -> web.Response:
         """The page of an authentic but expired link: a fresh one by mail, on request."""
         body = self.pages.render(
             "expired.html",
@@ -98,7 +99,9 @@ class Site:
         )
         return web.Response(text=body, status=403, content_type="text/html", charset="utf-8")
 
-    def page(self, token: str, address: str, ticket: dict, messages: list, **kw: Any) -> str:
+    def page(
+        self, token: str, address: str, ticket: Ticket, messages: list[MessageRecord], **kw: Any
+    ) -> str:
         scope = f"t|{ticket['tid']}|{address}"
         return self.pages.render(
             "ticket.html",
@@ -199,7 +202,7 @@ class Site:
         sent = action if stored else "later"
         return self.redirect(f"{self.prefix}/t/{token}?sent={sent}")
 
-    def message_text(self, action: str, form: Any, ticket: dict) -> tuple[str | None, str]:
+    def message_text(self, action: str, form: Any, ticket: Ticket) -> tuple[str | None, str]:
         subject = f"Re: {ticket.get('subject') or '(без темы)'}"
         typed = clean_text(str(form.get("text", ""))).strip() or None
         if action == "rate":

@@ -16,11 +16,12 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from maild.adapters.durable import remove
 from maild.adapters.store.files import CorruptFile, StoreUnavailable, open_db
 from maild.adapters.store.summaries import open_part, summary_of, upsert
+from maild.domain.records import MessageRecord, Ticket
 from maild.domain.tid import TID_RE
 
 if TYPE_CHECKING:  # the Store calls set_aside: only its type is needed here
@@ -44,7 +45,7 @@ def ticket_tids(store: Store) -> Iterator[str]:
                 yield tid
 
 
-def load_listed(store: Store, tid: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+def load_listed(store: Store, tid: str) -> tuple[Ticket, list[MessageRecord]] | None:
     """A ticket for a listing: a corrupt file is logged and skipped (None)."""
     try:
         return store.load(tid)

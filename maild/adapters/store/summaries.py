@@ -16,6 +16,7 @@ from typing import Any
 from tinydb import TinyDB
 
 from maild.adapters.store.files import DurableJSONStorage, FileCache, StoreUnavailable
+from maild.domain.records import Summary, Ticket
 
 log = logging.getLogger("maild.store")
 
@@ -44,19 +45,19 @@ def open_part(root: Path, tid: str) -> Path:
     return root / "open" / f"{zlib.crc32(tid.encode()) % OPEN_PARTS:02x}.json"
 
 
-def summary_of(ticket: dict[str, Any]) -> dict[str, Any]:
+def summary_of(ticket: Ticket) -> Summary:
     """The row of a ticket in open/ or its archive week."""
     return {k: ticket.get(k) for k in SUMMARY_FIELDS}
 
 
-def archive_path(root: str, ticket: dict[str, Any]) -> str:
+def archive_path(root: str, ticket: Ticket) -> str:
     """The ISO week the ticket was created in: a reply to an old ticket rewrites a
     week's summaries (~1/150 of three years), not a month's."""
     year, week, _ = date.fromisoformat(ticket["created_at"][:10]).isocalendar()
     return f"{root}/archive/{year}-W{week:02d}.json"
 
 
-def month_archive_path(root: str, ticket: dict[str, Any]) -> str:
+def month_archive_path(root: str, ticket: Ticket) -> str:
     """Where stores made before the week partitions keep it: by creation month."""
     return f"{root}/archive/{ticket['created_at'][:7]}.json"
 
@@ -85,7 +86,7 @@ def rows(db: TinyDB, cache: FileCache) -> tuple[dict[str, Any], dict[str, Any], 
     return tables, table, hit[1]
 
 
-def upsert(db: TinyDB, cache: FileCache, tid: str, summary: dict[str, Any]) -> None:
+def upsert(db: TinyDB, cache: FileCache, tid: str, summary: Summary) -> None:
     tables, table, index = rows(db, cache)
     key = index.get(tid)
     if key is not None and table.get(key) == summary:
@@ -109,14 +110,14 @@ def remove_row(db: TinyDB, cache: FileCache, tid: str) -> bool:
     return True
 
 
-def table_rows(path: Path, cache: FileCache | None = None) -> list[dict[str, Any]]:
+def table_rows(path: Path, cache: FileCache | None = None) -> list[Summary]:
     """The rows of a summary file, as its TinyDB would give them (without one); with
     `cache`, the parsed file is kept there."""
     tables = DurableJSONStorage(str(path), cache=cache, keep=True).read() or {}
     return list(tables.get(TinyDB.default_table_name, {}).values())
 
 
-def readable_rows(path: Path, cache: FileCache) -> list[dict[str, Any]]:
+def readable_rows(path: Path, cache: FileCache) -> list[Summary]:
     """A summary file's rows for listings and jobs: a corrupt or unreadable file is
     logged with its path and skipped (its tickets are missing from the listing until
     `maild fsck --repair` rebuilds it; the other tickets are still served)."""

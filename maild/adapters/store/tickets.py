@@ -7,7 +7,6 @@ import os
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from tinydb import TinyDB
 
@@ -27,6 +26,7 @@ from maild.adapters.store.summaries import (
     summary_of,
     upsert,
 )
+from maild.domain.records import MessageRecord, Status, Summary, Ticket
 from maild.domain.sender import Group, License
 
 
@@ -57,7 +57,7 @@ class Store:
     def _ticket_path(self, tid: str) -> str:
         return f"{self._root}/tickets/{tid[:2]}/{tid}.json"
 
-    def _archive_path(self, ticket: dict[str, Any]) -> str:
+    def _archive_path(self, ticket: Ticket) -> str:
         return archive_path(self._root, ticket)
 
     def _index_path(self, kind: str, key: str) -> str:
@@ -66,7 +66,7 @@ class Store:
     def ticket_exists(self, tid: str) -> bool:
         return exists(self._ticket_path(tid))
 
-    def load(self, tid: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    def load(self, tid: str) -> tuple[Ticket, list[MessageRecord]] | None:
         """The ticket and its messages in arrival order, or None."""
         path = self._ticket_path(tid)
         if not exists(path):
@@ -82,7 +82,7 @@ class Store:
         finally:
             db.close()
 
-    def save(self, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> None:
+    def save(self, ticket: Ticket, messages: list[MessageRecord]) -> None:
         """Write the whole ticket in one durable file replace, then its summary."""
         path = self._ticket_path(ticket["tid"])
         self.cache.ensure_dir(os.path.dirname(path))
@@ -109,7 +109,7 @@ class Store:
             archive.close()
         remove(self._ticket_path(tid))
 
-    def delete_ticket(self, ticket: dict[str, Any]) -> None:
+    def delete_ticket(self, ticket: Ticket) -> None:
         """Remove a ticket's file, its summary and its redaction mark (inside a
         locked section: one commit). Its spool copies are the caller's."""
         tid = ticket["tid"]
@@ -131,7 +131,7 @@ class Store:
     def _summary_db(self, path: str | Path) -> TinyDB:
         return open_db(path, self.cache, keep=True)
 
-    def _save_summary(self, ticket: dict[str, Any]) -> None:
+    def _save_summary(self, ticket: Ticket) -> None:
         """The ticket's row in open/ or its archive week. A summary file found corrupt
         is set aside and rebuilt (see rebuild.set_aside), so that one bad file does
         not stop the mail of every ticket whose row it holds."""
@@ -144,7 +144,7 @@ class Store:
                 set_aside(self, Path(e.path))
         return self._save_summary_rows(ticket)
 
-    def _save_summary_rows(self, ticket: dict[str, Any]) -> None:
+    def _save_summary_rows(self, ticket: Ticket) -> None:
         summary = summary_of(ticket)
         tid = ticket["tid"]
         open_db_ = self._summary_db(open_part(self.root, tid))
@@ -161,7 +161,7 @@ class Store:
             open_db_.close()
             archive.close()
 
-    def _remove_month_summary(self, ticket: dict[str, Any]) -> None:
+    def _remove_month_summary(self, ticket: Ticket) -> None:
         month = self._summary_db(month_archive_path(self._root, ticket))
         try:
             if month.storage.read() is not None:  # (cached, or known to be absent)
@@ -169,9 +169,9 @@ class Store:
         finally:
             month.close()
 
-    def summaries(self, status: str | None = None) -> list[dict[str, Any]]:
+    def summaries(self, status: Status | None = None) -> list[Summary]:
         """Ticket summaries, oldest first; closed ones come from the archive."""
-        rows: list[dict[str, Any]] = []
+        rows: list[Summary] = []
         if status in (None, "new", "open", "waiting"):
             rows += self.open_summaries()
         if status in (None, "closed"):
@@ -182,9 +182,9 @@ class Store:
         rows.sort(key=lambda r: (r["created_at"], r["tid"]))
         return rows
 
-    def open_summaries(self) -> list[dict[str, Any]]:
+    def open_summaries(self) -> list[Summary]:
         """Summaries of the tickets not closed (in no particular order)."""
-        rows: dict[str, dict[str, Any]] = {}
+        rows: dict[str, Summary] = {}
         for path in summaries.open_files(self.root):
             for r in readable_rows(path, self.cache):
                 rows.setdefault(r["tid"], dict(r))
@@ -196,7 +196,7 @@ class Store:
         return summaries.archive_files(self.root)
 
     @staticmethod
-    def archive_rows(path: Path) -> list[dict[str, Any]]:
+    def archive_rows(path: Path) -> list[Summary]:
         """The summaries in one archive file (see archive_files), read past the
         parsed-file cache: a listing reads each file once (not to be changed)."""
         return summaries.table_rows(path)
