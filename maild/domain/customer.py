@@ -15,6 +15,7 @@ from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.logid import logged_id
 from maild.domain.quotes import trim_reply
+from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import free_support_expired
 from maild.domain.tid import clean_subject
 
@@ -62,7 +63,7 @@ def decide_new(ctx: Context, participants: set[str]) -> Decision:
     return Decision("new", tid, ticket, [ctx.record], ctx.record, outgoing)
 
 
-def _new_context(ctx: Context, ticket: dict[str, Any], refers_to: str | None) -> dict[str, Any]:
+def _new_context(ctx: Context, ticket: Ticket, refers_to: str | None) -> dict[str, Any]:
     """What the confirmation and the staff notice of a new ticket say."""
     msg, ident = ctx.msg, ctx.ident
     return {
@@ -81,9 +82,7 @@ def _new_context(ctx: Context, ticket: dict[str, Any], refers_to: str | None) ->
     }
 
 
-def decide_followup(
-    ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]
-) -> Decision:
+def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
     """A customer (or a colleague, or a robot) wrote into an existing ticket."""
     policy, msg = ctx.policy, ctx.msg
     rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
@@ -127,9 +126,7 @@ def decide_followup(
     )
 
 
-def _staff_notice(
-    ctx: Context, ticket: dict[str, Any], name: str, context: dict[str, Any]
-) -> Outgoing:
+def _staff_notice(ctx: Context, ticket: Ticket, name: str, context: dict[str, Any]) -> Outgoing:
     """The notice to staff (and the assignee) about a customer's message, with its files."""
     return Outgoing(
         ctx.key(name),

@@ -19,7 +19,7 @@ from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
-from maild.domain.records import Attachments, message_record
+from maild.domain.records import Attachments, MessageRecord, message_record
 from maild.domain.screen import Screening
 from maild.domain.snapshot import Snapshot
 from maild.domain.staffreply import decide_staff
@@ -68,7 +68,7 @@ def decide_attachments(policy: Policy, msg: ParsedMessage) -> Attachments:
 
 def incoming_record(
     msg: ParsedMessage, scr: Screening, snap: Snapshot, now: datetime, attachments: Attachments
-) -> dict[str, Any]:
+) -> MessageRecord:
     """The thread record of the message itself, before a branch says what kind it is."""
     record = message_record(
         msg,

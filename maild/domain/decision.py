@@ -16,7 +16,7 @@ from typing import Any, Literal
 from maild.domain import attachments as att
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
-from maild.domain.records import Attachments
+from maild.domain.records import Attachments, MessageRecord, Ticket
 from maild.domain.screen import Screening
 from maild.domain.sender import Identification
 from maild.domain.sla import LEVELS
@@ -52,13 +52,13 @@ class Decision:
 
     outcome: Outcome
     tid: str
-    ticket: dict[str, Any]
-    messages: list[dict[str, Any]]
-    incoming: dict[str, Any] | None = None
+    ticket: Ticket
+    messages: list[MessageRecord]
+    incoming: MessageRecord | None = None
     outgoing: list[Outgoing] = field(default_factory=list)
     attachments: Attachments = field(default_factory=list)
     queued: list[str] = field(default_factory=list)  # "confirmation to ...": for the log
-    also: list[tuple[dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
+    also: list[tuple[Ticket, list[MessageRecord]]] = field(default_factory=list)
 
 
 def msg_key(msgid: str, kind: str) -> str:
@@ -72,7 +72,7 @@ class Context:
     msg: ParsedMessage
     scr: Screening
     ident: Identification
-    record: dict[str, Any]
+    record: MessageRecord
     attachments: Attachments
     received_at: datetime
     common: dict[str, Any]
@@ -96,7 +96,7 @@ def accepted_files(attachments: Attachments) -> list:
     return [(d.filename, d.content_type, data) for d, data in attachments if d.accepted]
 
 
-def level_ctx(policy: Policy, ticket: dict[str, Any]) -> dict[str, Any]:
+def level_ctx(policy: Policy, ticket: Ticket) -> dict[str, Any]:
     level = LEVELS[ticket["level"]]
     return {
         "tid": ticket["tid"],

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import Identification
 
-Loaded = tuple[dict[str, Any], list[dict[str, Any]]]  # a ticket and its messages
+Loaded = tuple[Ticket, list[MessageRecord]]  # a ticket and its messages
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from maild.domain.onemail import fold
 from maild.domain.policy import Policy
 from maild.domain.quotes import trim_reply
 from maild.domain.recode import redecode
+from maild.domain.records import MessageRecord, Ticket
 from maild.domain.snapshot import Loaded, Snapshot
 
 log = logging.getLogger("maild.staffmail")
@@ -42,7 +43,7 @@ class Extras:
     recharset: tuple[int, str, str] | None = None  # (message index, codec, new text)
 
 
-def answer_context(policy: Policy, ticket: dict[str, Any]) -> dict[str, Any]:
+def answer_context(policy: Policy, ticket: Ticket) -> dict[str, Any]:
     """What a saved answer may use: the ticket's TID, level, deadline, customer name."""
     return {
         **level_ctx(policy, ticket),
@@ -60,7 +61,7 @@ def find_answer(policy: Policy, name: str) -> str | None:
     return None
 
 
-def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: dict[str, Any]) -> Extras:
+def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) -> Extras:
     """Fill in saved answers and check what #merge and #charset name."""
     ex = Extras()
     missing = [c.arg or "" for c in reply.commands if c.name == "answer"]
@@ -91,7 +92,7 @@ def charset_wanted(reply: ParsedReply) -> bool:
     return any(c.name == "charset" and c.arg for c in reply.commands)
 
 
-def charset_source(messages: list[dict[str, Any]]) -> tuple[int, str] | None:
+def charset_source(messages: list[MessageRecord]) -> tuple[int, str] | None:
     """(index, spool key) of the latest customer message whose raw mail is kept: the
     one #charset reads again; None when the latest customer message kept none."""
     for i in range(len(messages) - 1, -1, -1):
@@ -101,7 +102,7 @@ def charset_source(messages: list[dict[str, Any]]) -> tuple[int, str] | None:
     return None
 
 
-def _check_merge(loaded: Loaded | None, ticket: dict[str, Any], arg: str, ex: Extras) -> None:
+def _check_merge(loaded: Loaded | None, ticket: Ticket, arg: str, ex: Extras) -> None:
     if loaded is None:
         ex.errors.append(f"#merge: обращения {arg} нет")
     elif loaded[0]["tid"] == ticket["tid"]:
@@ -120,10 +121,10 @@ def _check_charset(source: tuple[int, bytes] | None, codec: str, ex: Extras) -> 
 
 def merge_into(
     ex: Extras,
-    ticket: dict[str, Any],
-    messages: list[dict[str, Any]],
+    ticket: Ticket,
+    messages: list[MessageRecord],
     at: Any,
-) -> tuple[dict[str, Any], tuple[dict[str, Any], list[dict[str, Any]]] | None]:
+) -> tuple[Ticket, tuple[Ticket, list[MessageRecord]] | None]:
     """Apply #merge: (the closed source ticket, the target to save beside it)."""
     if ex.merge_into is None:
         return ticket, None
@@ -141,7 +142,7 @@ def one_mail(policy: Policy, first: str, names: list[str], context: dict[str, An
 # -- the decision ----------------------------------------------------------------------
 
 
-def decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> Decision:
+def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
     """A staff reply: commands anywhere in its own text, then one mail to the customer."""
     policy, record = ctx.policy, ctx.record
     tid = ticket["tid"]
@@ -198,9 +199,7 @@ def decide_staff(ctx: Context, ticket: dict[str, Any], messages: list[dict[str, 
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, also=also)
 
 
-def _apply_commands(
-    ctx: Context, ticket: dict[str, Any], reply: ParsedReply
-) -> tuple[dict[str, Any], list[str]]:
+def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[Ticket, list[str]]:
     """Each command in order: (the ticket after them, the customer notices they cause)."""
     notices: list[str] = []
     for cmd in reply.commands:
@@ -216,7 +215,7 @@ def _apply_commands(
 
 
 def _staff_error(
-    ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]], errors: list[str]
+    ctx: Context, ticket: Ticket, messages: list[MessageRecord], errors: list[str]
 ) -> Decision:
     """Bad command lines stop the whole reply: staff are told why, the customer nothing."""
     msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
@@ -268,7 +267,7 @@ def _customer_mail(
 
 
 def _recharset(
-    ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]], found: tuple
+    ctx: Context, ticket: Ticket, messages: list[MessageRecord], found: tuple
 ) -> Outgoing:
     """#charset: the customer's message read again; staff get the new text."""
     index, codec, text = found

@@ -7,12 +7,11 @@ automatic mail apply to them as to every confirmation.
 
 from __future__ import annotations
 
-from typing import Any
-
 from maild.domain.decision import Context, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
 from maild.domain.quotes import trim_reply
+from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS
 from maild.domain.status_query import is_status_question
 
@@ -37,7 +36,7 @@ NOTICE_ACTIONS = {
 }
 
 
-def last_staff_action(policy: Policy, messages: list[dict[str, Any]]) -> str | None:
+def last_staff_action(policy: Policy, messages: list[MessageRecord]) -> str | None:
     """The latest thing staff did in the ticket, as the customer may read it."""
     for m in reversed(messages):
         if m.get("direction") != "out":
@@ -49,7 +48,7 @@ def last_staff_action(policy: Policy, messages: list[dict[str, Any]]) -> str | N
     return None
 
 
-def status_reply(ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> Outgoing:
+def status_reply(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Outgoing:
     """The state, level, deadline and last staff action, to whoever asked."""
     policy = ctx.policy
     level = LEVELS[ticket["level"]]
@@ -69,7 +68,7 @@ def status_reply(ctx: Context, ticket: dict[str, Any], messages: list[dict[str, 
     )
 
 
-def thanks(ctx: Context, ticket: dict[str, Any], rating: int) -> Outgoing:
+def thanks(ctx: Context, ticket: Ticket, rating: int) -> Outgoing:
     """One short thank-you for a rating."""
     c = {**ctx.common, "tid": ticket["tid"], "subject": ticket["subject"] or "(без темы)"}
     return Outgoing(

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from maild.domain import robots
 from maild.domain.commands import Command
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
+from maild.domain.records import MessageRecord, Ticket
 from maild.domain.ticket import participants_of
 
 log = logging.getLogger("maild.guard")
 
 
 def apply_participant_command(
-    policy: Policy, ticket: dict[str, Any], name: str, arg: str | None
-) -> tuple[dict[str, Any], str | None]:
+    policy: Policy, ticket: Ticket, name: str, arg: str | None
+) -> tuple[Ticket, str | None]:
     """#cc / #uncc ADDRESS; returns (ticket, Russian error or None)."""
     people = set(ticket.get("participants") or ())
     arg = (arg or "").lower()
@@ -41,8 +41,8 @@ def apply_participant_command(
 def robot_check(
     policy: Policy,
     msg: ParsedMessage,
-    ticket: dict[str, Any],
-    messages: list[dict[str, Any]],
+    ticket: Ticket,
+    messages: list[MessageRecord],
     at: datetime,
 ) -> tuple[str | None, bool]:
     """(why the sender is a robot on this ticket, or None; whether this message
@@ -63,7 +63,7 @@ def robot_check(
     return reason, fast
 
 
-def newcomers(policy: Policy, msg: ParsedMessage, ticket: dict[str, Any]) -> set[str]:
+def newcomers(policy: Policy, msg: ParsedMessage, ticket: Ticket) -> set[str]:
     """The customer-side addresses of To/Cc that are not yet in the ticket."""
     current = set(ticket.get("participants") or ())
     new = participants_of((*msg.to, *msg.cc), policy.support_address, policy.staff) - current
@@ -72,7 +72,7 @@ def newcomers(policy: Policy, msg: ParsedMessage, ticket: dict[str, Any]) -> set
 
 
 def joiners(
-    policy: Policy, msg: ParsedMessage, ticket: dict[str, Any], verified: bool
+    policy: Policy, msg: ParsedMessage, ticket: Ticket, verified: bool
 ) -> tuple[set[str], list[str]]:
     """(addresses of To/Cc that join the ticket, those only shown to staff as "asked
     to be added"). Only a verified follow-up (``verified``: see
@@ -94,9 +94,7 @@ def cap_participants(policy: Policy, requester: str, people: set[str]) -> set[st
     return set(others[: policy.max_participants])
 
 
-def decide_unverified(
-    ctx: Context, ticket: dict[str, Any], messages: list[dict[str, Any]]
-) -> Decision:
+def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
     """Mail from a staff address that is not verified: a note, never relayed, no
     command run; the staff member gets one mail per ticket saying how to reply."""
     msg, record = ctx.msg, ctx.record
@@ -126,8 +124,8 @@ def decide_unverified(
 
 def decide_spam(
     ctx: Context,
-    ticket: dict[str, Any],
-    messages: list[dict[str, Any]],
+    ticket: Ticket,
+    messages: list[MessageRecord],
     commands: tuple[Command, ...],
     body: str,
 ) -> Decision:
