@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 from maild import guard
-from maild.adapters.durable import write_atomic
 from maild.app import App
 from maild.decision import Decision, Outgoing
 from maild.domain.message import ParsedMessage
@@ -66,7 +65,7 @@ def _store_attachments(app: App, decision: Decision) -> None:
         path = root / h[:2] / h
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, data)
+            app.store.files().put(path, data)  # in the locked section's commit
 
 
 def _send(

@@ -11,7 +11,7 @@ from typing import Any
 
 from tinydb import TinyDB
 
-from maild.adapters.durable import exists, remove
+from maild.adapters.durable import Files, Transaction
 from maild.adapters.store import summaries
 from maild.adapters.store.files import CorruptFile, FileCache, open_db
 from maild.adapters.store.indexes import Indexes, index_path
@@ -47,10 +47,16 @@ class Store:
         """In a forked child: nothing of the parent's section or parsed files."""
         self.lock.after_fork()
 
-    def locked(self, timeout: float = 30.0) -> AbstractContextManager[None]:
+    def locked(self, timeout: float = 30.0) -> AbstractContextManager[Transaction]:
         """Exclusive across processes; a timeout is a transient failure (StoreLock).
-        Re-entrant in the same thread: the daemon holds it around a batch."""
+        Re-entrant in the same thread: the daemon holds it around a batch. Gives
+        the section's Transaction: the writes that belong to its group commit."""
         return self.lock.locked(timeout)
+
+    def files(self) -> Files:
+        """Where this thread writes maild's files: the locked section's transaction
+        while it holds the lock, else straight to disk (StoreLock.files)."""
+        return self.lock.files()
 
     # -- tickets ---------------------------------------------------------------
     def _ticket_path(self, tid: str) -> str:
@@ -63,12 +69,12 @@ class Store:
         return index_path(self._root, kind, key)
 
     def ticket_exists(self, tid: str) -> bool:
-        return exists(self._ticket_path(tid))
+        return self.lock.files().exists(self._ticket_path(tid))
 
     def load(self, tid: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """The ticket and its messages in arrival order, or None."""
         path = self._ticket_path(tid)
-        if not exists(path):
+        if not self.lock.files().exists(path):
             return None
         db = open_db(path, self.cache)
         try:
@@ -106,7 +112,7 @@ class Store:
         finally:
             open_db_.close()
             archive.close()
-        remove(self._ticket_path(tid))
+        self.lock.files().remove(self._ticket_path(tid))
 
     def delete_ticket(self, ticket: dict[str, Any]) -> None:
         """Remove a ticket's file, its summary and its redaction mark (inside a
@@ -123,7 +129,7 @@ class Store:
                     remove_row(db, self.cache, tid)
             finally:
                 db.close()
-        remove(self._ticket_path(tid))
+        self.lock.files().remove(self._ticket_path(tid))
         self.indexes.unmark_redaction(tid)
 
     # -- summaries -------------------------------------------------------------
