@@ -8,6 +8,7 @@ looks things up for them and turns their answers into store writes and Decisions
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -220,22 +221,54 @@ def capped(
     return allowed, why
 
 
-def apply_caps(
+@dataclass(frozen=True)
+class CapCheck:
+    """What the caps say of one mail about to be queued: who gets it (everyone, or
+    those under the caps), the ticket's "suppressed: cap" note when no one may,
+    whether it is in the outbox already (queued or sent: not queued again), and
+    whether it is automatic mail to a customer (what the caps count)."""
+
+    to: list[str]
+    suppressed: dict[str, Any] | None
+    queued: bool
+    automatic: bool
+
+
+def check_caps(
     app: App,
-    msgid: str,
-    tid: str,
-    template: str | None,
+    *,
+    key: str,
+    kind: str,
+    auto: bool,
     to: list[str],
+    staff: set[str],
+    mail: tuple[str, str | None, str],
     thread: list[dict[str, Any]],
     now: datetime,
-) -> tuple[list[str], dict[str, Any] | None]:
-    """(recipients that may get this automatic mail, the "suppressed: cap" record for
-    the ticket when none may)."""
+    may_be_queued: bool = True,
+) -> CapCheck:
+    """The one rule for capping a mail about to be queued under outbox id `key`, for
+    the pipeline and the jobs alike (`mail`: TID, template, the Message-ID of the
+    mail that caused it or ""; `thread`: the ticket's messages; `staff`: the staff
+    side of the ticket).
+
+    - A mail already in the outbox (a re-run after a crash, the same mail delivered
+      again) is neither capped again nor queued twice. `may_be_queued` False: the
+      caller knows it cannot be there (a message processed for the first time), and
+      the outbox is not asked.
+    - Only automatic mail (`auto`, kind in AUTO_KINDS) to someone off the staff
+      side is capped (domain.caps: per address an hour and a day, per ticket an
+      hour); staff mail never is."""
+    tid, template, msgid = mail
+    automatic = auto and kind in AUTO_KINDS and not set(to) <= staff
+    queued = may_be_queued and app.outbox.known(key)
+    if queued or not automatic:
+        return CapCheck(to, None, queued, automatic)
     allowed, why = capped(app, to, thread, now)
     if allowed:
-        return allowed, None
+        return CapCheck(allowed, None, False, True)
     log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(to), why)
-    return [], suppressed_record(app, template, to, why or "", now)
+    return CapCheck([], suppressed_record(app, template, to, why or "", now), False, True)
 
 
 def suppressed_record(
