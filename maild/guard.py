@@ -193,19 +193,16 @@ def copies(app: App, tid: str, to: list[str], staff_only: bool) -> list[tuple[li
 # -- caps on automatic mail ---------------------------------------------------------
 
 
-def caps(app: App) -> Caps:
-    s = app.config.support
-    return Caps(
-        s.max_auto_replies_per_hour,
-        s.max_auto_replies_per_day,
-        s.max_auto_replies_per_ticket_per_hour,
-    )
-
-
 def capped(
     app: App, to: list[str], messages: list[dict[str, Any]], now: datetime
 ) -> tuple[list[str], str | None]:
     """(recipients that may get one more automatic mail, why the others may not)."""
+    s = app.config.support
+    limits = Caps(
+        s.max_auto_replies_per_hour,
+        s.max_auto_replies_per_day,
+        s.max_auto_replies_per_ticket_per_hour,
+    )
     to_ticket = [
         datetime.fromisoformat(m["received_at"])
         for m in messages
@@ -213,7 +210,7 @@ def capped(
     ]
     allowed, why = [], None
     for addr in to:
-        reason = cap_reached(caps(app), app.store.auto_replies(addr), to_ticket, now)
+        reason = cap_reached(limits, app.store.auto_replies(addr), to_ticket, now)
         if reason is None:
             allowed.append(addr)
         else:
@@ -223,10 +220,8 @@ def capped(
 
 @dataclass(frozen=True)
 class CapCheck:
-    """What the caps say of one mail about to be queued: who gets it (everyone, or
-    those under the caps), the ticket's "suppressed: cap" note when no one may,
-    whether it is in the outbox already (queued or sent: not queued again), and
-    whether it is automatic mail to a customer (what the caps count)."""
+    """Of one mail about to be queued: who gets it, the "suppressed: cap" note when no
+    one may, in the outbox already, automatic mail to a customer (what caps count)."""
 
     to: list[str]
     suppressed: dict[str, Any] | None
@@ -247,18 +242,12 @@ def check_caps(
     now: datetime,
     may_be_queued: bool = True,
 ) -> CapCheck:
-    """The one rule for capping a mail about to be queued under outbox id `key`, for
-    the pipeline and the jobs alike (`mail`: TID, template, the Message-ID of the
-    mail that caused it or ""; `thread`: the ticket's messages; `staff`: the staff
-    side of the ticket).
-
-    - A mail already in the outbox (a re-run after a crash, the same mail delivered
-      again) is neither capped again nor queued twice. `may_be_queued` False: the
-      caller knows it cannot be there (a message processed for the first time), and
-      the outbox is not asked.
-    - Only automatic mail (`auto`, kind in AUTO_KINDS) to someone off the staff
-      side is capped (domain.caps: per address an hour and a day, per ticket an
-      hour); staff mail never is."""
+    """The one rule capping a mail about to be queued as outbox id `key`, pipeline and
+    jobs alike (`mail`: TID, template, Message-ID of its cause or ""; `staff`: the
+    ticket's staff side). A mail in the outbox already (a re-run after a crash, a
+    redelivery) is neither capped again nor queued twice (`may_be_queued` False: it
+    cannot be there, the outbox is not asked). Only automatic mail (`auto`, kind in
+    AUTO_KINDS) to someone off the staff side is capped (domain.caps)."""
     tid, template, msgid = mail
     automatic = auto and kind in AUTO_KINDS and not set(to) <= staff
     queued = may_be_queued and app.outbox.known(key)
