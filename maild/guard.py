@@ -17,7 +17,7 @@ from maild.domain import robots
 from maild.domain.caps import Caps, cap_reached
 from maild.domain.message import ParsedMessage
 from maild.domain.screen import Screening
-from maild.domain.spam import blocked_by, verdict
+from maild.domain.spam import verdict
 from maild.domain.ticket import participants_of
 
 log = logging.getLogger("maild.guard")
@@ -42,7 +42,7 @@ def quarantine_reason(
         return f"spam: #spam [TID#{resumed}]"
     if app.staff_verified(msg) or app.quarantine.released(msg.message_id):
         return None  # a filter's mistake must not swallow a staff reply
-    if blocked_by(msg.from_addr, app.quarantine.blocklist()):
+    if app.quarantine.blocked(msg.from_addr):
         return "blocked"
     spam = app.config.spam
     if spam.enabled:
@@ -73,9 +73,7 @@ def quarantine(
             "subject": msg.subject,
             "received_at": received_at.isoformat(),
             "reason": reason,
-            "blocked_by": blocked_by(msg.from_addr, app.quarantine.blocklist())
-            if reason == "blocked"
-            else None,
+            "blocked_by": app.quarantine.blocked(msg.from_addr) if reason == "blocked" else None,
             "text": msg.text,
             "tid": tid or None,
             "spool_key": spool_key,  # its arrival copy, deleted with the entry (drop)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from maild.adapters.durable import Direct, Files
+from maild.domain.spam import BlockList
 
 PUBLIC = ("id", "message_id", "from", "subject", "received_at", "reason")
 
@@ -37,6 +38,10 @@ class Quarantine:
         self.root = storage / "quarantine"
         (self.root / "released").mkdir(parents=True, exist_ok=True)
         self.blocklist_path = storage / "blocklist.json"
+        # the block list as last read, and the file it was read from (inode, size,
+        # mtime): another process (`maild block`, staff's #spam) replaces the file,
+        # and every replace is a new inode, so a stat tells whether it changed
+        self._blocks: tuple[tuple[int, int, int] | None, BlockList] = (None, BlockList(()))
 
     # -- entries ---------------------------------------------------------------
     def add(self, raw: bytes, meta: dict[str, Any]) -> str:
@@ -107,9 +112,26 @@ class Quarantine:
     # -- block list -------------------------------------------------------------
     def blocklist(self) -> list[str]:
         try:
-            return list(json.loads(self.files().read(self.blocklist_path)))
-        except (FileNotFoundError, ValueError):
+            return _entries(self.files().read(self.blocklist_path))
+        except FileNotFoundError:
             return []
+
+    def blocked(self, address: str) -> str | None:
+        """The block-list entry that covers `address` (domain.spam.BlockList), or None.
+        Read again only when the file changed, or when the locked section changed it."""
+        pending = self.files().pending(self.blocklist_path)
+        if pending is not None:
+            return BlockList(_entries(pending)).match(address)
+        try:
+            st = os.stat(self.blocklist_path)
+            stamp: tuple[int, int, int] | None = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except FileNotFoundError:
+            stamp = None
+        known, blocks = self._blocks
+        if stamp != known:
+            blocks = BlockList(self.blocklist() if stamp is not None else ())
+            self._blocks = (stamp, blocks)
+        return blocks.match(address)
 
     def block(self, entry: str) -> bool:
         """Add an address or a domain; False if it was there already."""
@@ -136,6 +158,14 @@ def normalize_entry(entry: str) -> str:
     if "<" in entry and ">" in entry:
         entry = entry[entry.index("<") + 1 : entry.index(">")]
     return entry.strip().lower().lstrip("@")
+
+
+def _entries(raw: bytes) -> list[str]:
+    """The entries of blocklist.json; none if it is not JSON."""
+    try:
+        return list(json.loads(raw))
+    except ValueError:
+        return []
 
 
 def _valid(qid: str) -> bool:
