@@ -231,13 +231,13 @@ def check_caps(
     app: App,
     *,
     key: str,
-    kind: str,
-    auto: bool,
     to: list[str],
     staff: set[str],
     mail: tuple[str, str | None, str],
     thread: list[dict[str, Any]],
     now: datetime,
+    kind: str = "notice",
+    auto: bool = True,
     may_be_queued: bool = True,
 ) -> CapCheck:
     """The one rule capping a mail about to be queued as outbox id `key`, pipeline and
@@ -245,7 +245,8 @@ def check_caps(
     ticket's staff side). A mail in the outbox already (a re-run after a crash, a
     redelivery) is neither capped again nor queued twice (`may_be_queued` False: it
     cannot be there, the outbox is not asked). Only automatic mail (`auto`, kind in
-    AUTO_KINDS) to someone off the staff side is capped (domain.caps)."""
+    AUTO_KINDS; the jobs' mail: an automatic notice) to someone off the staff side is
+    capped (domain.caps)."""
     tid, template, msgid = mail
     automatic = auto and kind in AUTO_KINDS and not set(to) <= staff
     queued = may_be_queued and app.outbox.known(key)

@@ -73,15 +73,7 @@ def _queue(
     staff = tk.staff_side(ticket, app.config.support.staff)
     to_staff = set(to) <= staff
     check = guard.check_caps(
-        app,
-        key=key,
-        kind="notice",
-        auto=auto,
-        to=to,
-        staff=staff,
-        mail=(tid, template, ""),
-        thread=messages,
-        now=now,
+        app, key=key, to=to, staff=staff, mail=(tid, template, ""), thread=messages, now=now
     )
     if check.suppressed is not None:
         messages.append(check.suppressed)
