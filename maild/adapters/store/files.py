@@ -206,8 +206,8 @@ class DurableJSONStorage(Storage):
 
     Inside a locked section (the cache's section_tx) the document itself is recorded
     in the section's transaction (serialised once, at commit) and read back from it
-    by later readers of the section. With a `cache` and `keep`,
-    the parsed document is kept between uses (summary files, see FileCache)."""
+    by later readers of the section. With a `cache` and `keep`, the parsed document
+    is kept between uses (summary files, see FileCache)."""
 
     def __init__(
         self, path: str, sync: bool = True, cache: FileCache | None = None, keep: bool = False

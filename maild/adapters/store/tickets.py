@@ -69,12 +69,12 @@ class Store:
         return index_path(self._root, kind, key)
 
     def ticket_exists(self, tid: str) -> bool:
-        return self.lock.files().exists(self._ticket_path(tid))
+        return self.files().exists(self._ticket_path(tid))
 
     def load(self, tid: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """The ticket and its messages in arrival order, or None."""
         path = self._ticket_path(tid)
-        if not self.lock.files().exists(path):
+        if not self.files().exists(path):
             return None
         db = open_db(path, self.cache)
         try:
@@ -112,7 +112,7 @@ class Store:
         finally:
             open_db_.close()
             archive.close()
-        self.lock.files().remove(self._ticket_path(tid))
+        self.files().remove(self._ticket_path(tid))
 
     def delete_ticket(self, ticket: dict[str, Any]) -> None:
         """Remove a ticket's file, its summary and its redaction mark (inside a
@@ -129,7 +129,7 @@ class Store:
                     remove_row(db, self.cache, tid)
             finally:
                 db.close()
-        self.lock.files().remove(self._ticket_path(tid))
+        self.files().remove(self._ticket_path(tid))
         self.indexes.unmark_redaction(tid)
 
     # -- summaries -------------------------------------------------------------
