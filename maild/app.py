@@ -52,9 +52,10 @@ class App:
         root = self.config.storage_path
         check_storage(root)  # a new store only in a missing or empty directory
         self.store = Store(root)
-        self.spool = Spool(root / "spool", self.config.storage.max_attempts)
-        self.outbox = Outbox(root / "outbox")
-        self.quarantine = Quarantine(root)
+        # their writes inside a locked section belong to its group commit
+        self.spool = Spool(root / "spool", self.config.storage.max_attempts, self.store.files)
+        self.outbox = Outbox(root / "outbox", self.store.files)
+        self.quarantine = Quarantine(root, self.store.files)
         self.tz = ZoneInfo(self.config.support.timezone)
         self.calendar = BusinessCalendar(
             tz=self.config.support.timezone,

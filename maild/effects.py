@@ -17,7 +17,6 @@ import logging
 from datetime import datetime
 
 from maild import guard
-from maild.adapters.durable import write_atomic
 from maild.app import App
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.message import ParsedMessage
@@ -66,7 +65,7 @@ def _store_attachments(app: App, decision: Decision) -> None:
         path = root / h[:2] / h
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, data)
+            app.store.files().put(path, data)  # in the locked section's commit
 
 
 def _send(
@@ -93,19 +92,26 @@ def _send(
         subject, body = app.renderer.text(out.template, {**out.context, "site_link": link})
     if out.kind == "staff" and decision.incoming is not None:
         decision.incoming["sent_as"] = message_id
-    already = resumed and app.outbox.known(out.key)
     staff = staff_side(decision.ticket, support.staff)  # staff and the assignee
-    # automatic mail to customers is capped (per address hour/day, per ticket hour)
-    customer_auto = out.auto and out.kind in guard.AUTO_KINDS and not set(out.to) <= staff
-    to = out.to
-    if not already and customer_auto:
-        to, suppressed = guard.apply_caps(app, msg.message_id, tid, out.template, to, thread, now)
-        if suppressed is not None:
-            return suppressed
-    if not already:
+    check = guard.check_caps(
+        app,
+        key=out.key,
+        kind=out.kind,
+        auto=out.auto,
+        to=out.to,
+        staff=staff,
+        mail=(tid, out.template, msg.message_id),
+        thread=thread,
+        now=now,
+        may_be_queued=resumed,
+    )
+    if check.suppressed is not None:
+        return check.suppressed
+    to = check.to
+    if not check.queued:
         split = set(to) <= staff
         _enqueue(app, msg, out, tid, to, split, (subject, body, message_id), now)
-        if customer_auto:
+        if check.automatic:
             for addr in to:
                 app.store.record_auto_reply(addr, now)
         decision.queued.append(f"{out.kind} to {', '.join(to)}")  # logged by process
@@ -117,7 +123,7 @@ def _send(
         text=masked(body, link),
         to=to,
         template=out.template,
-        auto_to_customer=customer_auto,
+        auto_to_customer=check.automatic,
     )
 
 

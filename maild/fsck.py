@@ -25,7 +25,6 @@ from datetime import date
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-from maild.adapters.durable import move_durably, remove, write_atomic
 from maild.adapters.quarantine import entry_id
 from maild.adapters.store import CorruptFile, DurableJSONStorage, StoreUnavailable, open_part
 from maild.adapters.store.indexes import key_hash
@@ -77,7 +76,7 @@ class Fsck:
                 self.problem(path, "corrupt ticket file", "set aside; its mail is re-queued")
                 if self.repair:
                     keep_copy(store, path)
-                    remove(path)
+                    store.files().remove(path)
                 continue
             if loaded is None:
                 continue
@@ -144,7 +143,7 @@ class Fsck:
         storage = DurableJSONStorage(str(path), cache=cache, keep=True)
         cache.forget(path)
         if not rows:
-            remove(path)
+            self.app.store.files().remove(path)
             return
         table = {str(n): row for n, row in enumerate(rows.values(), 1)}
         storage.write({TABLE: table})
@@ -171,7 +170,7 @@ class Fsck:
                 self.problem(path, "Message-ID index entry is not a TID", "removed")
                 if self.repair:
                     keep_copy(self.app.store, path)
-                    remove(path)
+                    self.app.store.files().remove(path)
         for path, tid in by_path.items():
             try:
                 value = path.read_bytes().decode("ascii", "replace").strip()
@@ -185,7 +184,7 @@ class Fsck:
                 if value is not None:
                     keep_copy(self.app.store, path)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(path, tid.encode())
+                self.app.store.files().put(path, tid.encode())
 
     def check_address_index(self) -> None:
         for path in self.index_files("address"):
@@ -199,7 +198,9 @@ class Fsck:
             self.problem(path, "corrupt address index entry", "rewritten")
             if self.repair:
                 keep_copy(self.app.store, path)
-                write_atomic(path, json.dumps({"first_seen": day} if day else {}).encode())
+                self.app.store.files().put(
+                    path, json.dumps({"first_seen": day} if day else {}).encode()
+                )
 
     def _index_path(self, kind: str, key: str) -> Path:
         h = key_hash(key)
@@ -229,7 +230,7 @@ class Fsck:
                 continue  # in a ticket, or kept in the quarantine (never a ticket)
             self.problem(path, f"{spooled_msgid(raw)} is in no ticket", "re-queued to spool/new")
             if self.repair:
-                move_durably(path, spool.root / "new" / name.split(":", 1)[0])
+                self.app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
 
     def run(self) -> None:
         lock = self.app.store.locked(timeout=120) if self.repair else nullcontext()

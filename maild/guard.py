@@ -9,6 +9,7 @@ things up for them and turns their answers into store writes.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,7 @@ from maild.domain.caps import Caps, cap_reached
 from maild.domain.decision import Decision
 from maild.domain.message import ParsedMessage
 from maild.domain.screen import Screening
-from maild.domain.spam import blocked_by, verdict
+from maild.domain.spam import verdict
 from maild.domain.verify import staff_verified
 
 log = logging.getLogger("maild.guard")
@@ -42,7 +43,7 @@ def quarantine_reason(
         return f"spam: #spam [TID#{resumed}]"
     if staff_verified(msg, app.policy) or app.quarantine.released(msg.message_id):
         return None  # a filter's mistake must not swallow a staff reply
-    if blocked_by(msg.from_addr, app.quarantine.blocklist()):
+    if app.quarantine.blocked(msg.from_addr):
         return "blocked"
     spam = app.config.spam
     if spam.enabled:
@@ -73,9 +74,7 @@ def quarantine(
             "subject": msg.subject,
             "received_at": received_at.isoformat(),
             "reason": reason,
-            "blocked_by": blocked_by(msg.from_addr, app.quarantine.blocklist())
-            if reason == "blocked"
-            else None,
+            "blocked_by": app.quarantine.blocked(msg.from_addr) if reason == "blocked" else None,
             "text": msg.text,
             "tid": tid or None,
             "spool_key": spool_key,  # its arrival copy, deleted with the entry (drop)
@@ -124,19 +123,16 @@ def copies(app: App, tid: str, to: list[str], staff_only: bool) -> list[tuple[li
 # -- caps on automatic mail ---------------------------------------------------------
 
 
-def caps(app: App) -> Caps:
-    s = app.config.support
-    return Caps(
-        s.max_auto_replies_per_hour,
-        s.max_auto_replies_per_day,
-        s.max_auto_replies_per_ticket_per_hour,
-    )
-
-
 def capped(
     app: App, to: list[str], messages: list[dict[str, Any]], now: datetime
 ) -> tuple[list[str], str | None]:
     """(recipients that may get one more automatic mail, why the others may not)."""
+    s = app.config.support
+    limits = Caps(
+        s.max_auto_replies_per_hour,
+        s.max_auto_replies_per_day,
+        s.max_auto_replies_per_ticket_per_hour,
+    )
     to_ticket = [
         datetime.fromisoformat(m["received_at"])
         for m in messages
@@ -144,7 +140,7 @@ def capped(
     ]
     allowed, why = [], None
     for addr in to:
-        reason = cap_reached(caps(app), app.store.auto_replies(addr), to_ticket, now)
+        reason = cap_reached(limits, app.store.auto_replies(addr), to_ticket, now)
         if reason is None:
             allowed.append(addr)
         else:
@@ -152,22 +148,47 @@ def capped(
     return allowed, why
 
 
-def apply_caps(
+@dataclass(frozen=True)
+class CapCheck:
+    """Of one mail about to be queued: who gets it, the "suppressed: cap" note when no
+    one may, in the outbox already, automatic mail to a customer (what caps count)."""
+
+    to: list[str]
+    suppressed: dict[str, Any] | None
+    queued: bool
+    automatic: bool
+
+
+def check_caps(
     app: App,
-    msgid: str,
-    tid: str,
-    template: str | None,
+    *,
+    key: str,
     to: list[str],
+    staff: set[str],
+    mail: tuple[str, str | None, str],
     thread: list[dict[str, Any]],
     now: datetime,
-) -> tuple[list[str], dict[str, Any] | None]:
-    """(recipients that may get this automatic mail, the "suppressed: cap" record for
-    the ticket when none may)."""
+    kind: str = "notice",
+    auto: bool = True,
+    may_be_queued: bool = True,
+) -> CapCheck:
+    """The one rule capping a mail about to be queued as outbox id `key`, pipeline and
+    jobs alike (`mail`: TID, template, Message-ID of its cause or ""; `staff`: the
+    ticket's staff side). A mail in the outbox already (a re-run after a crash, a
+    redelivery) is neither capped again nor queued twice (`may_be_queued` False: it
+    cannot be there, the outbox is not asked). Only automatic mail (`auto`, kind in
+    AUTO_KINDS; the jobs' mail: an automatic notice) to someone off the staff side is
+    capped (domain.caps)."""
+    tid, template, msgid = mail
+    automatic = auto and kind in AUTO_KINDS and not set(to) <= staff
+    queued = may_be_queued and app.outbox.known(key)
+    if queued or not automatic:
+        return CapCheck(to, None, queued, automatic)
     allowed, why = capped(app, to, thread, now)
     if allowed:
-        return allowed, None
+        return CapCheck(allowed, None, False, True)
     log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(to), why)
-    return [], suppressed_record(app, template, to, why or "", now)
+    return CapCheck([], suppressed_record(app, template, to, why or "", now), False, True)
 
 
 def suppressed_record(

@@ -71,12 +71,15 @@ def _queue(
     subject, body = app.renderer.text(template, {**context, "site_link": link})
     message_id = app.message_id(key, tid)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
-    to_staff = set(to) <= tk.staff_side(ticket, app.config.support.staff)
-    if not to_staff and not app.outbox.known(key):  # customers: the caps on automatic mail
-        to, suppressed = guard.apply_caps(app, "", tid, template, to, messages, now)
-        if suppressed is not None:
-            messages.append(suppressed)
-            return
+    staff = tk.staff_side(ticket, app.config.support.staff)
+    to_staff = set(to) <= staff
+    check = guard.check_caps(
+        app, key=key, to=to, staff=staff, mail=(tid, template, ""), thread=messages, now=now
+    )
+    if check.suppressed is not None:
+        messages.append(check.suppressed)
+        return
+    to = check.to
     for group in queue_copies(
         app,
         key=key,

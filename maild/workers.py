@@ -31,7 +31,7 @@ from maild.runner import BatchResult, run_batch
 log = logging.getLogger("maild.serve")
 
 # Messages processed under one store lock and made durable by one group commit
-# (adapters.durable.transaction): at most this many per batch, or as many as were
+# (the section's adapters.durable.Transaction): at most this many per batch, or as many as were
 # parsed in this long (process_batch).
 BATCH_MAX = 128
 BATCH_SECONDS = 0.5

@@ -3,11 +3,12 @@
 Every file maild promises to keep goes through here, so a crash leaves either the
 old content or the new one, never a torn file.
 
-Group commit: inside `transaction()` (one per thread; the store opens one for every
-locked section, the daemon one per batch of messages) write_atomic, remove and
-move_durably are only recorded, and readers in the same thread see them through
-read_bytes / exists. `commit` then makes them durable with two file-system syncs
-instead of two fsyncs per file:
+Plain functions (write_atomic, read_bytes, unlink_if_exists, move_durably) act on
+the disk now. Group commit: a Transaction (the store lock opens one for every locked
+section; the daemon holds one section per batch of messages) records put, remove
+and move, and shows them to readers that ask it (read, exists, pending). Its
+`commit` then makes them durable with two file-system syncs instead of two fsyncs
+per file:
 
 1. every new content is written to its temp file, then one sync: all data is on disk;
 2. the temp files are renamed over their targets (and removals done) in the order
@@ -27,14 +28,12 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import json
 import os
 import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 # Paths come as Path or str; inside, they are strings. On Python 3.11 every Path
 # made, printed or hashed costs microseconds, and a message went through ~40 of them
@@ -65,15 +64,18 @@ def fsync_dir(path: StrPath) -> None:
 
 
 def write_atomic(path: StrPath, data: bytes, *, sync: bool = True) -> None:
-    """Replace `path` with `data` so that readers and crashes see all or nothing.
-
-    In a transaction (and with `sync`) the write is recorded and made durable by
-    its commit; readers in this thread see it at once through read_bytes/exists."""
-    txn = current()
-    if txn is not None and sync:
-        txn.put(path, data)
-        return
-    _write_now(path, data, sync)
+    """Replace `path` with `data` now, so that readers and crashes see all or nothing
+    (`sync`: durable before it returns). Inside a locked section, writes that belong
+    to its group commit go to its Transaction instead (Transaction.put)."""
+    tmp = _temp_path(path)
+    _write_new(tmp, data, fsync=sync)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        unlink_if_exists(tmp)
+        raise
+    if sync:
+        fsync_dir(_dir(path))
 
 
 def _temp_path(path: StrPath) -> str:
@@ -98,23 +100,11 @@ def _write_new(path: StrPath, data: bytes, *, fsync: bool) -> None:
 
 
 def unlink_if_exists(path: StrPath) -> None:
-    """Delete a file now, if it is there (outside any transaction: see remove)."""
+    """Delete a file now, if it is there."""
     try:
         os.unlink(path)
     except FileNotFoundError:
         pass
-
-
-def _write_now(path: StrPath, data: bytes, sync: bool) -> None:
-    tmp = _temp_path(path)
-    _write_new(tmp, data, fsync=sync)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        unlink_if_exists(tmp)
-        raise
-    if sync:
-        fsync_dir(_dir(path))
 
 
 def _dir(path: StrPath) -> str:
@@ -122,13 +112,8 @@ def _dir(path: StrPath) -> str:
 
 
 def move_durably(src: StrPath, dst: StrPath) -> None:
-    """Rename within one file system and make the rename itself durable.
-
-    In a transaction the move happens after everything else it commits is durable."""
-    txn = current()
-    if txn is not None:
-        txn.move(src, dst)
-        return
+    """Rename within one file system now and make the rename itself durable (in a
+    transaction: Transaction.move, after everything else it commits is durable)."""
     os.replace(src, dst)
     src_dir, dst_dir = _dir(src), _dir(dst)
     fsync_dir(dst_dir)
@@ -139,7 +124,6 @@ def move_durably(src: StrPath, dst: StrPath) -> None:
 # -- group commit -------------------------------------------------------------------
 
 _DELETED = object()
-_local = threading.local()
 
 
 class Json:
@@ -151,14 +135,56 @@ class Json:
         self.data = data
 
     def encode(self) -> bytes:
-        import json
-
         return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _bytes(data: bytes | Json) -> bytes:
+    return data.encode() if isinstance(data, Json) else data
+
+
+class Files(Protocol):
+    """Where a write goes: a Transaction (recorded, durable at its commit) or Direct
+    (durable now). Readers ask the same object, so they see its writes."""
+
+    def put(self, path: StrPath, data: bytes | Json) -> None: ...
+    def remove(self, path: StrPath) -> None: ...
+    def move(self, src: StrPath, dst: StrPath) -> None: ...
+    def pending(self, path: StrPath) -> Any: ...
+    def read(self, path: StrPath) -> bytes: ...
+    def exists(self, path: StrPath) -> bool: ...
+
+
+class Direct:
+    """Files written now: each write durable before it returns (write_atomic)."""
+
+    def put(self, path: StrPath, data: bytes | Json) -> None:
+        write_atomic(path, _bytes(data))
+
+    def remove(self, path: StrPath) -> None:
+        unlink_if_exists(path)
+
+    def move(self, src: StrPath, dst: StrPath) -> None:
+        """move_durably, unless `src` is gone (as a transaction's commit does)."""
+        try:
+            move_durably(src, dst)
+        except FileNotFoundError:
+            if os.path.exists(src):
+                raise
+
+    def pending(self, path: StrPath) -> Any:
+        return None
+
+    def read(self, path: StrPath) -> bytes:
+        return read_bytes(path)
+
+    def exists(self, path: StrPath) -> bool:
+        return os.path.exists(path)
+
+
 class Transaction:
-    """Writes, removals and moves recorded by one thread, committed together.
-    Paths are recorded as strings (os.fspath)."""
+    """Writes, removals and moves recorded by the holder of a store lock (StoreLock
+    opens one per locked section and commits it), committed together. Paths are
+    recorded as strings (os.fspath); readers that ask the transaction see its writes."""
 
     def __init__(self) -> None:
         self.writes: dict[str, Any] = {}  # path -> bytes | Json | _DELETED, in write order
@@ -177,15 +203,18 @@ class Transaction:
         self.writes[key] = data
 
     def remove(self, path: StrPath) -> None:
+        """Delete a file at commit, in order with the writes."""
         key = os.fspath(path)
         self.writes.pop(key, None)
         self.writes[key] = _DELETED
 
     def move(self, src: StrPath, dst: StrPath) -> None:
+        """Rename after everything else of the commit is durable (skipped if `src`
+        is gone by then)."""
         self.moves.append((os.fspath(src), os.fspath(dst)))
         self.moved.add(os.fspath(src))
 
-    def get(self, path: StrPath) -> Any:
+    def _get(self, path: StrPath) -> Any:
         """bytes, a Json, _DELETED, or None when the transaction did not touch it."""
         key = os.fspath(path)
         value = self.writes.get(key)
@@ -194,6 +223,27 @@ class Transaction:
         if key in self.moved:
             return _DELETED
         return None
+
+    def pending(self, path: StrPath) -> Any:
+        """What the transaction holds for `path`: bytes, Json, None (nothing), or
+        raises FileNotFoundError when it removed it."""
+        value = self._get(path)
+        if value is _DELETED:
+            raise FileNotFoundError(os.fspath(path))
+        return value
+
+    def read(self, path: StrPath) -> bytes:
+        """The content as the commit will leave it, else from disk."""
+        value = self.pending(path)
+        if value is not None:
+            return _bytes(value)
+        return read_bytes(path)
+
+    def exists(self, path: StrPath) -> bool:
+        value = self._get(path)
+        if value is _DELETED:
+            return False
+        return value is not None or os.path.exists(path)
 
     def __bool__(self) -> bool:
         return bool(self.writes or self.moves)
@@ -212,25 +262,8 @@ class Transaction:
     def _commit(self) -> None:
         if not self:
             return
-        ops: list[tuple[str | None, str]] = []  # (temp file or None to delete, target)
+        ops = self._write_temps()
         anchor: str | None = None
-        try:
-            for path, value in self.writes.items():
-                if value is _DELETED:
-                    ops.append((None, path))
-                    continue
-                data = value.encode() if isinstance(value, Json) else value
-                tmp = _temp_path(path)
-                _write_new(tmp, data, fsync=False)
-                ops.append((tmp, path))
-                anchor = anchor or _dir(path)
-            if anchor is not None:
-                sync_fs(anchor)  # 1. all new contents on disk
-        except BaseException:
-            for tmp, _ in ops:
-                if tmp is not None:
-                    unlink_if_exists(tmp)
-            raise
         for tmp, path in ops:  # 2. in the order the writes were made
             if tmp is None:
                 unlink_if_exists(path)
@@ -252,71 +285,34 @@ class Transaction:
         self.moves.clear()
         self.moved.clear()
 
-
-def current() -> Transaction | None:
-    return getattr(_local, "txn", None)
-
-
-@contextmanager
-def transaction() -> Iterator[Transaction]:
-    """Group the durable writes of this thread; commit them at the end (also when the
-    body raises: what was written is kept, exactly as without a transaction).
-    Nested use joins the outer transaction."""
-    outer = current()
-    if outer is not None:
-        yield outer
-        return
-    txn = _local.txn = Transaction()
-    try:
-        yield txn
-    finally:
-        _local.txn = None
-        txn.commit()
+    def _write_temps(self) -> list[tuple[str | None, str]]:
+        """1. every new content in its temp file, then one sync; the operations
+        (temp file or None to delete, target) in write order."""
+        ops: list[tuple[str | None, str]] = []
+        anchor: str | None = None
+        try:
+            for path, value in self.writes.items():
+                if value is _DELETED:
+                    ops.append((None, path))
+                    continue
+                tmp = _temp_path(path)
+                _write_new(tmp, _bytes(value), fsync=False)
+                ops.append((tmp, path))
+                anchor = anchor or _dir(path)
+            if anchor is not None:
+                sync_fs(anchor)  # all new contents on disk
+        except BaseException:
+            for tmp, _ in ops:
+                if tmp is not None:
+                    unlink_if_exists(tmp)
+            raise
+        return ops
 
 
 def read_bytes(path: StrPath) -> bytes:
-    """The content as this thread's transaction will commit it, else from disk."""
-    txn = current()
-    if txn is not None:
-        value = txn.get(path)
-        if value is _DELETED:
-            raise FileNotFoundError(str(path))
-        if value is not None:
-            return value.encode() if isinstance(value, Json) else value
+    """The content on disk now (a transaction's pending writes: Transaction.read)."""
     with open(path, "rb") as f:
         return f.read()
-
-
-def pending(path: StrPath) -> Any:
-    """What this thread's transaction holds for `path`: bytes, Json, None (nothing),
-    or raises FileNotFoundError when it removed it."""
-    txn = current()
-    if txn is None:
-        return None
-    value = txn.get(path)
-    if value is _DELETED:
-        raise FileNotFoundError(str(path))
-    return value
-
-
-def exists(path: StrPath) -> bool:
-    txn = current()
-    if txn is not None:
-        value = txn.get(path)
-        if value is _DELETED:
-            return False
-        if value is not None:
-            return True
-    return os.path.exists(path)
-
-
-def remove(path: StrPath) -> None:
-    """Delete a file (in a transaction: at commit, in order with the writes)."""
-    txn = current()
-    if txn is not None:
-        txn.remove(path)
-        return
-    unlink_if_exists(path)
 
 
 _syncfs = None

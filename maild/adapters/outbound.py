@@ -12,13 +12,13 @@ import logging
 import os
 import smtplib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from maild.adapters.durable import sync_fs
+from maild.adapters.durable import Direct, Files, sync_fs
 from maild.adapters.outqueue import SENT_LOG, OutQueue
 from maild.adapters.relay import Connections, deliver, describe
 from maild.adapters.reserve import Reserve
@@ -37,8 +37,8 @@ PAUSE_FIRST, PAUSE_MAX = 5.0, 300.0  # back-off of passes that could not record
 class Outbox(OutQueue):
     """The queue on disk and its sender."""
 
-    def __init__(self, root: Path) -> None:
-        super().__init__(root)
+    def __init__(self, root: Path, files: Callable[[], Files] = Direct) -> None:
+        super().__init__(root, files)
         # The daemon's sender keeps its relay connections, one per slot, and the
         # threads that use them, open between passes (close() ends them).
         self._connections = Connections()

@@ -21,7 +21,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-from maild.adapters.durable import exists, read_bytes, write_atomic
+from maild.adapters.durable import Direct, Files
 from maild.domain.records import OutboxEntry, OutboxKind, outbox_entry
 from maild.render import Mail, as_bytes
 
@@ -31,10 +31,12 @@ SENT_LOG = "sent.log"
 
 
 class OutQueue:
-    """The queued and sent mail files under `root`, and their records."""
+    """The queued and sent mail files under `root`, and their records. `files`:
+    where a write goes now (Store.files: a locked section's transaction, or the disk)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, files: Callable[[], Files] = Direct) -> None:
         self.root = root
+        self.files = files
         self.queue = root / "queue"
         self.sent = root / "sent"
         self.queue.mkdir(parents=True, exist_ok=True)
@@ -45,7 +47,10 @@ class OutQueue:
         return f"{os.fspath(folder)}/{mail_id}{EXT}"
 
     def known(self, mail_id: str) -> bool:
-        return exists(self._file(self.queue, mail_id)) or exists(self._file(self.sent, mail_id))
+        files = self.files()
+        return files.exists(self._file(self.queue, mail_id)) or files.exists(
+            self._file(self.sent, mail_id)
+        )
 
     def enqueue(
         self,
@@ -76,7 +81,7 @@ class OutQueue:
             to=recipients,
             queued_at=now or datetime.now(UTC),
         )
-        write_atomic(self._file(self.queue, mail_id), _pack(meta, as_bytes(msg)))
+        self.files().put(self._file(self.queue, mail_id), _pack(meta, as_bytes(msg)))
         return True
 
     def mark(self, mail_id: str, **fields: Any) -> None:
@@ -84,11 +89,12 @@ class OutQueue:
         self._rewrite(self._file(self.queue, mail_id), fields)
 
     def _rewrite(self, path: str, fields: dict[str, Any]) -> None:
+        files = self.files()
         try:
-            meta, raw = _unpack(read_bytes(path))
+            meta, raw = _unpack(files.read(path))
         except (OSError, ValueError):
             return
-        write_atomic(path, _pack({**meta, **fields}, raw))
+        files.put(path, _pack({**meta, **fields}, raw))
 
     def entries(self, mails: dict[str, bytes] | None = None) -> list[OutboxEntry]:
         """Queued messages, oldest first. `mails`, for a pass that sends them, gets
@@ -116,30 +122,31 @@ class OutQueue:
     def rewrite_mail(self, mail_id: str, transform: Callable[[bytes], bytes | None]) -> bool:
         """Replace a queued or sent mail by transform(mail) (None: leave it), its
         record kept (credential redaction). True if it was rewritten."""
+        files = self.files()
         for folder in (self.queue, self.sent):
             path = self._file(folder, mail_id)
             try:
-                meta, raw = _unpack(read_bytes(path))
+                meta, raw = _unpack(files.read(path))
             except FileNotFoundError:
                 continue
             new = transform(raw)
             if new is None:
                 return False
-            write_atomic(path, _pack(meta, new))
+            files.put(path, _pack(meta, new))
             return True
         return False
 
     def raw(self, mail_id: str) -> bytes:
         for folder in (self.queue, self.sent):
             try:
-                return _message(read_bytes(self._file(folder, mail_id)))
+                return _message(self.files().read(self._file(folder, mail_id)))
             except FileNotFoundError:
                 continue
         raise FileNotFoundError(mail_id)
 
     def queued_mail(self, mail_id: str, mails: dict[str, bytes]) -> bytes:
         """A queued mail: from `mails` if the pass read it with its record."""
-        return mails.get(mail_id) or _message(read_bytes(self._file(self.queue, mail_id)))
+        return mails.get(mail_id) or _message(self.files().read(self._file(self.queue, mail_id)))
 
     def open_sent_log(self) -> int:
         """The sent log, opened for appending (raises OSError)."""

@@ -8,7 +8,8 @@
 
 The id is derived from the Message-ID, so a message quarantined twice (a re-run
 after a crash, the MTA delivering it again) is one entry. Writes are durable
-(temp file, fsync, rename) and join the store's transaction when inside one.
+(temp file, fsync, rename); inside a locked section they go to its transaction
+(`files`: the store's Store.files).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from maild.adapters.durable import exists, read_bytes, remove, write_atomic
+from maild.adapters.durable import Direct, Files
+from maild.domain.spam import BlockList
 
 PUBLIC = ("id", "message_id", "from", "subject", "received_at", "reason")
 
@@ -30,32 +33,38 @@ def entry_id(message_id: str) -> str:
 
 
 class Quarantine:
-    def __init__(self, storage: Path) -> None:
+    def __init__(self, storage: Path, files: Callable[[], Files] = Direct) -> None:
+        self.files = files  # where a write goes now: a locked section's, or the disk
         self.root = storage / "quarantine"
         (self.root / "released").mkdir(parents=True, exist_ok=True)
         self.blocklist_path = storage / "blocklist.json"
+        # the block list as last read, and the file it was read from (inode, size,
+        # mtime): another process (`maild block`, staff's #spam) replaces the file,
+        # and every replace is a new inode, so a stat tells whether it changed
+        self._blocks: tuple[tuple[int, int, int] | None, BlockList] = (None, BlockList(()))
 
     # -- entries ---------------------------------------------------------------
     def add(self, raw: bytes, meta: dict[str, Any]) -> str:
         """Keep one message (``meta``: message_id, from, subject, received_at,
         reason, text); returns its id."""
         qid = entry_id(meta["message_id"])
-        if not exists(self.root / f"{qid}.json"):
-            write_atomic(self.root / f"{qid}.eml", raw)
+        files = self.files()
+        if not files.exists(self.root / f"{qid}.json"):
+            files.put(self.root / f"{qid}.eml", raw)
             record = {"id": qid, **meta}
-            write_atomic(self.root / f"{qid}.json", json.dumps(record, ensure_ascii=False).encode())
+            files.put(self.root / f"{qid}.json", json.dumps(record, ensure_ascii=False).encode())
         return qid
 
     def get(self, qid: str) -> dict[str, Any] | None:
         if not _valid(qid):
             return None
         try:
-            return json.loads(read_bytes(self.root / f"{qid}.json"))
+            return json.loads(self.files().read(self.root / f"{qid}.json"))
         except (FileNotFoundError, ValueError):
             return None
 
     def raw(self, qid: str) -> bytes:
-        return read_bytes(self.root / f"{qid}.eml")
+        return self.files().read(self.root / f"{qid}.eml")
 
     def entries(self) -> list[dict[str, Any]]:
         """Every entry, oldest first."""
@@ -71,9 +80,10 @@ class Quarantine:
     def delete(self, qid: str) -> bool:
         if self.get(qid) is None:
             return False
-        remove(self.root / f"{qid}.json")
-        if exists(self.root / f"{qid}.eml"):
-            remove(self.root / f"{qid}.eml")
+        files = self.files()
+        files.remove(self.root / f"{qid}.json")
+        if files.exists(self.root / f"{qid}.eml"):
+            files.remove(self.root / f"{qid}.eml")
         return True
 
     def expired(self, now: datetime, keep_days: int) -> list[str]:
@@ -87,24 +97,41 @@ class Quarantine:
 
     # -- released Message-IDs: the spam check lets them through once released ----
     def mark_released(self, message_id: str) -> None:
-        write_atomic(self.root / "released" / entry_id(message_id), message_id.encode())
+        self.files().put(self.root / "released" / entry_id(message_id), message_id.encode())
 
     def released(self, message_id: str) -> bool:
-        return exists(self.root / "released" / entry_id(message_id))
+        return self.files().exists(self.root / "released" / entry_id(message_id))
 
     # -- tickets staff marked #spam: their mail, delivered again, stays here ---------
     def mark_spammed(self, tid: str) -> None:
-        write_atomic(self.root / "released" / f"ticket-{tid}", tid.encode())
+        self.files().put(self.root / "released" / f"ticket-{tid}", tid.encode())
 
     def spammed(self, tid: str) -> bool:
-        return exists(self.root / "released" / f"ticket-{tid}")
+        return self.files().exists(self.root / "released" / f"ticket-{tid}")
 
     # -- block list -------------------------------------------------------------
     def blocklist(self) -> list[str]:
         try:
-            return list(json.loads(read_bytes(self.blocklist_path)))
-        except (FileNotFoundError, ValueError):
+            return _entries(self.files().read(self.blocklist_path))
+        except FileNotFoundError:
             return []
+
+    def blocked(self, address: str) -> str | None:
+        """The block-list entry that covers `address` (domain.spam.BlockList), or None.
+        Read again only when the file changed, or when the locked section changed it."""
+        pending = self.files().pending(self.blocklist_path)
+        if pending is not None:
+            return BlockList(_entries(pending)).match(address)
+        try:
+            st = os.stat(self.blocklist_path)
+            stamp: tuple[int, int, int] | None = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except FileNotFoundError:
+            stamp = None
+        known, blocks = self._blocks
+        if stamp != known:
+            blocks = BlockList(self.blocklist() if stamp is not None else ())
+            self._blocks = (stamp, blocks)
+        return blocks.match(address)
 
     def block(self, entry: str) -> bool:
         """Add an address or a domain; False if it was there already."""
@@ -112,7 +139,7 @@ class Quarantine:
         current = self.blocklist()
         if entry in current:
             return False
-        write_atomic(self.blocklist_path, json.dumps(sorted([*current, entry])).encode())
+        self.files().put(self.blocklist_path, json.dumps(sorted([*current, entry])).encode())
         return True
 
     def unblock(self, entry: str) -> bool:
@@ -121,7 +148,7 @@ class Quarantine:
         if entry not in current:
             return False
         current.remove(entry)
-        write_atomic(self.blocklist_path, json.dumps(current).encode())
+        self.files().put(self.blocklist_path, json.dumps(current).encode())
         return True
 
 
@@ -131,6 +158,14 @@ def normalize_entry(entry: str) -> str:
     if "<" in entry and ">" in entry:
         entry = entry[entry.index("<") + 1 : entry.index(">")]
     return entry.strip().lower().lstrip("@")
+
+
+def _entries(raw: bytes) -> list[str]:
+    """The entries of blocklist.json; none if it is not JSON."""
+    try:
+        return list(json.loads(raw))
+    except ValueError:
+        return []
 
 
 def _valid(qid: str) -> bool:

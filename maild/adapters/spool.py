@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
 from maild.adapters.durable import (
-    current,
-    exists,
+    Direct,
+    Files,
     fsync_dir,
     move_durably,
     unique_name,
@@ -53,8 +53,14 @@ def pid_alive(pid: int) -> bool:
 
 
 class Spool:
-    def __init__(self, root: Path, max_attempts: int = MAX_ATTEMPTS) -> None:
+    """The spool at `root`. `files`: where a write goes now (Store.files: inside a
+    locked section its transaction, so "processed" is committed with the store)."""
+
+    def __init__(
+        self, root: Path, max_attempts: int = MAX_ATTEMPTS, files: Callable[[], Files] = Direct
+    ) -> None:
         self.root = root
+        self.files = files
         self._root = os.fspath(root)  # per-message paths are built as strings
         self.max_attempts = max_attempts
         for sub in ("tmp", "new", "cur", "bad", "attempts", "claimed"):
@@ -230,26 +236,26 @@ class Spool:
         """Replace a stored message's bytes (credential redaction)."""
         p = self.path(key)
         if p is not None:
-            write_atomic(p, data)
+            self.files().put(p, data)
 
     def discard(self, key: str) -> int:
         """Delete a message's stored copies (retention, forget); how many there were."""
-        from maild.adapters.durable import remove
-
+        files = self.files()
         n = 0
         for name in (f"new/{key}", f"cur/{key}:2,S", f"bad/{key}"):
             path = f"{self._root}/{name}"
-            if exists(path):
-                remove(path)
+            if files.exists(path):
+                files.remove(path)
                 n += 1
         return n
 
     def is_pending(self, key: str) -> bool:
         """Waiting, or claimed by this process and not yet done (a transaction may
         have moved it)."""
-        if exists(f"{self._root}/new/{key}"):
+        files = self.files()
+        if files.exists(f"{self._root}/new/{key}"):
             return True
-        return self._claims is not None and exists(f"{self._claim_dir()}/{key}")
+        return self._claims is not None and files.exists(f"{self._claim_dir()}/{key}")
 
     def pending(self) -> Iterator[str]:
         """Keys spooled but not processed yet, oldest first."""
@@ -259,9 +265,8 @@ class Spool:
         src = f"{self._claim_dir()}/{key}"
         if not os.path.exists(src):
             src = f"{self._root}/new/{key}"  # processed without a claim
-        # (a transaction's commit skips a move whose file is gone)
-        if current() is not None or os.path.exists(src):
-            move_durably(src, f"{self._root}/cur/{key}:2,S")
+        # (the move is skipped if the file is gone by then)
+        self.files().move(src, f"{self._root}/cur/{key}:2,S")
         unlink_if_exists(f"{self._root}/attempts/{key}")
 
     # -- failures -------------------------------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 
 from maild.domain.authres import first_of_ours, results
 
-__all__ = ["blocked_by", "verdict"]
+__all__ = ["BlockList", "verdict"]
 
 # rspamd's actions that mean "spam" (greylist and soft reject are delays, not verdicts)
 RSPAMD_SPAM_ACTIONS = ("reject", "add header", "rewrite subject")
@@ -46,18 +46,34 @@ def verdict(
     return None
 
 
-def blocked_by(address: str, entries: Iterable[str]) -> str | None:
-    """The block-list entry that covers ``address`` (the address itself, its domain,
-    or a parent domain), or None."""
-    address = address.strip().lower()
-    if not address:
-        return None
-    domain = address.rpartition("@")[2]
-    for entry in entries:
-        e = entry.strip().lower().lstrip("@")
-        if "@" in e:
-            if e == address:
-                return entry
-        elif e and (domain == e or domain.endswith("." + e)):
-            return entry
-    return None
+class BlockList:
+    """The block list: an address is blocked by an entry that is the address itself,
+    its domain or a parent domain (case and a leading "@" do not matter); the first
+    such entry in the list names the block. Looked up by the address and each
+    parent of its domain, so a long list costs no more per message than a short one."""
+
+    def __init__(self, entries: Iterable[str]) -> None:
+        self.addresses: dict[str, tuple[int, str]] = {}  # normalised -> (position, entry)
+        self.domains: dict[str, tuple[int, str]] = {}
+        for n, entry in enumerate(entries):
+            if not isinstance(entry, str):
+                continue
+            e = entry.strip().lower().lstrip("@")
+            if "@" in e:
+                self.addresses.setdefault(e, (n, entry))
+            elif e:
+                self.domains.setdefault(e, (n, entry))
+
+    def match(self, address: str) -> str | None:
+        """The entry that blocks `address`, or None."""
+        address = address.strip().lower()
+        if not address:
+            return None
+        domain = address.rpartition("@")[2]
+        hits = [self.addresses.get(address), self.domains.get(domain)]
+        dot = domain.find(".")
+        while dot >= 0:  # the parents: "mx.x.ru" -> "x.ru", "ru"
+            hits.append(self.domains.get(domain[dot + 1 :]))
+            dot = domain.find(".", dot + 1)
+        found = [h for h in hits if h is not None]
+        return min(found)[1] if found else None

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from maild.adapters.durable import read_bytes, remove, write_atomic
 from maild.app import App
 from maild.domain.forget import ERASED, PLACEHOLDER, Erasure, erase_person
 
@@ -84,10 +83,11 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
     Other mail that names the address gets the placeholder instead."""
     n = 0
     needle = address.encode()
+    files = app.store.files()  # the locked section's transaction
     for folder in (app.outbox.queue, app.outbox.sent):
         for path in sorted(folder.glob("*.mail")):
             try:
-                data = read_bytes(path)
+                data = files.read(path)
                 head, _, raw = data.partition(b"\n")
                 meta = json.loads(head)
             except (OSError, ValueError):
@@ -97,17 +97,17 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
                 if needle in data.lower():
                     n += 1
                     if not dry_run:
-                        write_atomic(path, _scrub(data, address))
+                        files.put(path, _scrub(data, address))
                 continue
             n += 1
             if dry_run:
                 continue
             meta.update(to=[PLACEHOLDER], subject=ERASED, erased=True)
             if folder == app.outbox.queue:  # never sent now: moved to sent/ as erased
-                write_atomic(app.outbox.sent / path.name, json.dumps(meta).encode() + b"\n")
-                remove(path)
+                files.put(app.outbox.sent / path.name, json.dumps(meta).encode() + b"\n")
+                files.remove(path)
             else:
-                write_atomic(path, json.dumps(meta).encode() + b"\n")
+                files.put(path, json.dumps(meta).encode() + b"\n")
     return n
 
 
@@ -181,10 +181,11 @@ def _erase_held(app: App, address: str, dry_run: bool) -> int:
             if not dry_run:
                 guard.drop(app, entry["id"])
     pending = app.config.storage_path / "web" / "pending"
+    files = app.store.files()  # the locked section's transaction
     if pending.is_dir():
         for meta_path in sorted(pending.glob("*.json")):
             try:
-                meta = json.loads(read_bytes(meta_path))
+                meta = json.loads(files.read(meta_path))
             except (OSError, ValueError):
                 continue
             if str(meta.get("email", "")).lower() != address:
@@ -193,7 +194,7 @@ def _erase_held(app: App, address: str, dry_run: bool) -> int:
             if not dry_run:
                 for path in (meta_path, meta_path.with_suffix(".eml")):
                     if path.exists():
-                        remove(path)
+                        files.remove(path)
     return n
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from maild.config import SPAM_VERDICTS
-from maild.domain.spam import blocked_by, verdict
+from maild.domain.spam import BlockList, verdict
 
 US = "mx.example.com"
 
@@ -64,10 +66,45 @@ def test_dmarc_needs_authserv_id_and_only_the_first_header_of_ours_counts() -> N
 
 
 def test_blocked_by_address_domain_and_parent_domain() -> None:
-    entries = ["seo@promo.example", "spam-farm.example"]
-    assert blocked_by("SEO@promo.example", entries) == "seo@promo.example"
-    assert blocked_by("other@promo.example", entries) is None
-    assert blocked_by("a@spam-farm.example", entries) == "spam-farm.example"
-    assert blocked_by("a@mx.spam-farm.example", entries) == "spam-farm.example"
-    assert blocked_by("a@notspam-farm.example", entries) is None
-    assert blocked_by("", entries) is None
+    blocked_by = BlockList(["seo@promo.example", "spam-farm.example"]).match
+    assert blocked_by("SEO@promo.example") == "seo@promo.example"
+    assert blocked_by("other@promo.example") is None
+    assert blocked_by("a@spam-farm.example") == "spam-farm.example"
+    assert blocked_by("a@mx.spam-farm.example") == "spam-farm.example"
+    assert blocked_by("a@notspam-farm.example") is None
+    assert blocked_by("") is None
+
+
+def _scan(address: str, entries: list[str]) -> str | None:
+    """The block list's rule as a scan of the entries (what BlockList looks up)."""
+    address = address.strip().lower()
+    if not address:
+        return None
+    domain = address.rpartition("@")[2]
+    for entry in entries:
+        e = entry.strip().lower().lstrip("@")
+        if "@" in e:
+            if e == address:
+                return entry
+        elif e and (domain == e or domain.endswith("." + e)):
+            return entry
+    return None
+
+
+_LABEL = st.sampled_from(["x", "ru", "mx", "promo", "Spam-Farm", "", "@", " ", "a@b", "."])
+_NAME = st.lists(_LABEL, min_size=1, max_size=4).map(".".join)
+_ADDRESS = st.one_of(_NAME, st.tuples(_NAME, _NAME).map("@".join))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ADDRESS, st.lists(st.one_of(_NAME, _ADDRESS, _ADDRESS.map("@".__add__)), max_size=8))
+def test_block_list_finds_what_a_scan_finds(address: str, entries: list[str]) -> None:
+    assert BlockList(entries).match(address) == _scan(address, entries)
+
+
+def test_block_list_names_the_first_entry_that_covers_the_address() -> None:
+    entries = ["example", "Seo@Promo.example", "promo.example", "@promo.example"]
+    assert BlockList(entries).match("seo@promo.example") == "example"
+    assert BlockList(entries[1:]).match("seo@promo.example") == "Seo@Promo.example"
+    assert BlockList(entries[2:]).match("x@mx.promo.example") == "promo.example"
+    assert BlockList([]).match("a@b.ru") is None

@@ -14,7 +14,8 @@
                               the storage directory (it cannot be deleted)
 
 Every write goes through files.DurableJSONStorage: temp file, fsync, rename; inside
-a locked section all writes are one group commit (adapters.durable.transaction).
+a locked section all writes are one group commit: `with store.locked() as tx`, and
+Store.files() gives that Transaction to the code that writes inside the section.
 A batch of mail rewrites only the parts of open/ it touched.
 
     files.py       errors, durable TinyDB storage, FileCache (parsed summary files)

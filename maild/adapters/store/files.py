@@ -15,7 +15,7 @@ from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
-from maild.adapters.durable import Json, current, pending, write_atomic
+from maild.adapters.durable import Json, Transaction, write_atomic
 
 Stamp = tuple[int, int, int]  # a file's identity: inode, size, mtime
 
@@ -80,10 +80,11 @@ class FileCache:
         # per summary file: its table of rows and that table's TID index
         self.tid_index: dict[str, tuple[dict[str, Any], dict[Any, Any]]] = {}
         self.dirs: set[str] = set()
-        # a locked section's files checked already (path -> there or not) and its
-        # thread and store root (hold sets them)
+        # a locked section's files checked already (path -> there or not), its
+        # thread and store root, and its transaction (hold sets them)
         self.checked: dict[str, bool] = {}
         self.holder: tuple[int, str] | None = None
+        self.tx: Transaction | None = None
         # the summary files the locked section wrote or removed (for the lock note)
         self.written: set[str] = set()
 
@@ -94,13 +95,20 @@ class FileCache:
                 self.dirs.clear()
             self.dirs.add(path)
 
-    def hold(self, root: str | None) -> None:
-        """The calling thread holds the lock of the store at `root` (None: no longer)."""
+    def hold(self, root: str | None, tx: Transaction | None = None) -> None:
+        """The calling thread holds the lock of the store at `root` (None: no longer)
+        and writes the store's files through `tx`, the locked section's transaction."""
         with self.lock:
             self.checked.clear()
             self.holder = (threading.get_ident(), f"{root}{os.sep}") if root else None
+            self.tx = tx if root else None
             if root:
                 self.written.clear()
+
+    def section_tx(self) -> Transaction | None:
+        """The locked section's transaction, if the calling thread holds the lock."""
+        holder, tx = self.holder, self.tx
+        return tx if holder is not None and holder[0] == threading.get_ident() else None
 
     def _held(self, path: str) -> bool:
         holder = self.holder
@@ -196,9 +204,10 @@ class FileCache:
 class DurableJSONStorage(Storage):
     """TinyDB storage that never leaves a torn file: write_atomic on every write.
 
-    In a transaction the document itself is recorded (serialised once, at commit)
-    and read back by later readers in the same thread. With a `cache` and `keep`,
-    the parsed document is kept between uses (summary files, see FileCache)."""
+    Inside a locked section (the cache's section_tx) the document itself is recorded
+    in the section's transaction (serialised once, at commit) and read back from it
+    by later readers of the section. With a `cache` and `keep`, the parsed document
+    is kept between uses (summary files, see FileCache)."""
 
     def __init__(
         self, path: str, sync: bool = True, cache: FileCache | None = None, keep: bool = False
@@ -208,9 +217,13 @@ class DurableJSONStorage(Storage):
         self.cache = cache
         self.parsed = cache if keep else None  # where the parsed document is kept
 
+    def _tx(self) -> Transaction | None:
+        return self.cache.section_tx() if self.cache is not None else None
+
     def read(self) -> dict[str, dict[str, Any]] | None:
+        tx = self._tx()
         try:
-            value = pending(self.path)
+            value = tx.pending(self.path) if tx is not None else None
         except FileNotFoundError:
             return None
         if isinstance(value, Json):
@@ -234,12 +247,12 @@ class DurableJSONStorage(Storage):
             os.makedirs(os.path.dirname(path), exist_ok=True)
         else:
             self.cache.ensure_dir(os.path.dirname(path))
-        txn = current()
-        if txn is not None and self.sync:
-            txn.put(path, Json(data))
+        tx = self._tx()
+        if tx is not None and self.sync:
+            tx.put(path, Json(data))
             if parsed is not None:
                 parsed.forget(path)
-                txn.on_commit(path, lambda: parsed.put(path, data), lambda: parsed.forget(path))
+                tx.on_commit(path, lambda: parsed.put(path, data), lambda: parsed.forget(path))
             return
         raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
         if parsed is not None:

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from maild.adapters.durable import pending, read_bytes, remove, write_atomic
 from maild.adapters.store.files import CorruptFile, FileCache
 from maild.adapters.store.lock import StoreLock
 from maild.domain.tid import TID_RE
@@ -51,10 +50,11 @@ class Indexes:
         return index_path(self.root, kind, key)
 
     def _read(self, path: str) -> bytes | None:
-        """An index file's bytes (None: there is none) as this thread's transaction
-        will commit them; in a locked section read from disk once."""
+        """An index file's bytes (None: there is none) as the locked section's
+        transaction will commit them; in a locked section read from disk once."""
+        files = self.lock.files()
         try:
-            from_disk = pending(path) is None
+            from_disk = files.pending(path) is None
         except FileNotFoundError:  # removed by the transaction
             return None
         seen = self.lock.seen
@@ -62,7 +62,7 @@ class Indexes:
         if held and path in seen:
             return seen[path]
         try:
-            data: bytes | None = read_bytes(path)  # the transaction's, else the disk's
+            data: bytes | None = files.read(path)  # the transaction's, else the disk's
         except FileNotFoundError:
             data = None
         if held:
@@ -71,7 +71,10 @@ class Indexes:
 
     def _write(self, path: str, data: bytes) -> None:
         self.cache.ensure_dir(os.path.dirname(path))
-        write_atomic(path, data)
+        self.lock.files().put(path, data)
+
+    def _remove(self, path: str) -> None:
+        self.lock.files().remove(path)
 
     # -- Message-ID -> TID -------------------------------------------------------
     def tid_for_msgid(self, msgid: str) -> str | None:
@@ -93,7 +96,7 @@ class Indexes:
             self._write(path, tid.encode())
 
     def unindex_msgid(self, msgid: str) -> None:
-        remove(self.path("msgid", msgid))
+        self._remove(self.path("msgid", msgid))
 
     # -- per address: first ticket, automatic replies ----------------------------
     def _address(self, address: str) -> dict[str, Any]:
@@ -133,7 +136,7 @@ class Indexes:
 
     def forget_address(self, address: str) -> None:
         """Drop the per-address record (first ticket, automatic replies)."""
-        remove(self.path("address", address))
+        self._remove(self.path("address", address))
 
     # -- closed tickets waiting for redaction ------------------------------------
     def mark_for_redaction(self, tid: str, closed_at: str) -> None:
@@ -141,7 +144,7 @@ class Indexes:
         self._write(f"{self.root}/index/redact/{tid}", closed_at.encode())
 
     def unmark_redaction(self, tid: str) -> None:
-        remove(f"{self.root}/index/redact/{tid}")
+        self._remove(f"{self.root}/index/redact/{tid}")
 
     def pending_redactions(self) -> list[tuple[str, str]]:
         folder = Path(self.root) / "index" / "redact"

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from maild.adapters.durable import transaction
+from maild.adapters.durable import Direct, Files, Transaction
 from maild.adapters.store.files import FileCache, StoreUnavailable
 
 
@@ -72,10 +72,11 @@ class StoreLock:
     """The locked sections of one Store object, and what holds while one is open.
 
     While a thread holds the lock, and no other process held it since this object
-    did, nothing but that thread's own transaction changes the store's files, and
-    its writes are only recorded until the section ends. So a file looked at once in
-    a section is not looked at again in it (`seen`: index files read, path -> bytes
-    or None if absent; the FileCache does the same for summary files)."""
+    did, nothing but that section's transaction (`tx`, opened and committed here)
+    changes the store's files, and its writes are only recorded until the section
+    ends. So a file looked at once in a section is not looked at again in it
+    (`seen`: index files read, path -> bytes or None if absent; the FileCache does
+    the same for summary files)."""
 
     def __init__(self, root: str, cache: FileCache) -> None:
         self.root = root
@@ -84,24 +85,34 @@ class StoreLock:
         self.seen: dict[str, bytes | None] = {}
         self.token = _token(self)
         self.section: int | None = None  # the number of our last locked section
+        self.tx: Transaction | None = None  # the open section's writes
+        self.direct = Direct()
 
     def held_here(self) -> bool:
         return self.holder == threading.get_ident()
+
+    def files(self) -> Files:
+        """Where this thread's writes to maild's files go: the open section's
+        transaction when this thread holds the lock, else straight to disk."""
+        tx = self.tx
+        return tx if tx is not None and self.held_here() else self.direct
 
     def after_fork(self) -> None:
         """In a forked child: a token of its own (the lock tells the two apart) and
         nothing parsed that the parent may change."""
         self.holder = None
+        self.tx = None
         self.token = _token(self)
         self.section = None
         self.cache.clear()
 
     @contextmanager
-    def locked(self, timeout: float) -> Iterator[None]:
-        """Exclusive across processes; everything written inside is one group
-        commit, made durable before the lock is released. Re-entrant in one thread."""
-        if self.held_here():
-            yield
+    def locked(self, timeout: float) -> Iterator[Transaction]:
+        """Exclusive across processes; everything written inside through the
+        Transaction it gives is one group commit, made durable before the lock is
+        released. Re-entrant in one thread (an inner use gets the same Transaction)."""
+        if self.held_here() and self.tx is not None:
+            yield self.tx
             return
         # The lock is the storage directory itself: it cannot be deleted or swapped
         # from under a holder, as the file "lock" could (then two writers ran at
@@ -112,8 +123,8 @@ class StoreLock:
             self._flock(dir_fd, timeout)
             fd = os.open(os.path.join(self.root, "lock"), os.O_RDWR | os.O_CREAT, 0o640)
             try:
-                with self._section(fd):
-                    yield
+                with self._section(fd) as tx:
+                    yield tx
             finally:
                 os.close(fd)
         finally:
@@ -132,22 +143,25 @@ class StoreLock:
                 time.sleep(0.005)
 
     @contextmanager
-    def _section(self, fd: int) -> Iterator[None]:
-        """One section under the held lock: its note, its transaction."""
+    def _section(self, fd: int) -> Iterator[Transaction]:
+        """One section under the held lock: its note, its transaction (committed at
+        the end, also when the body raises: what was written is kept)."""
         note = LockNote(self.token, self._catch_up(LockNote.read(fd)))
         note.write(fd)  # under way: what it changes is not known yet
+        tx = Transaction()
         self.holder = threading.get_ident()
+        self.tx = tx
         self.seen.clear()
-        self.cache.hold(self.root)
+        self.cache.hold(self.root, tx)
         try:
-            committed: list[bool] = []
-            with transaction() as txn:
-                txn.on_commit(note, lambda: committed.append(True), lambda: None)
-                yield
-            if committed:
-                note.changed = self.cache.written_below(self.root)
-                with contextlib.suppress(OSError):  # else "under way": safe
-                    note.write(fd)
+            try:
+                yield tx
+            finally:
+                self.tx = None
+                tx.commit()
+            note.changed = self.cache.written_below(self.root)
+            with contextlib.suppress(OSError):  # else "under way": safe
+                note.write(fd)
         finally:
             self.holder = None
             self.seen.clear()

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from maild.adapters.durable import remove
 from maild.adapters.store.files import CorruptFile, StoreUnavailable, open_db
 from maild.adapters.store.summaries import open_part, summary_of, upsert
 from maild.domain.records import MessageRecord, Ticket
@@ -77,7 +76,7 @@ def set_aside(store: Store, path: Path) -> None:
     week starts again empty; `maild fsck --repair` puts its rows back."""
     copy = keep_copy(store, path)
     store.cache.forget(path)
-    remove(path)
+    store.files().remove(path)
     refilled = refill_open_part(store, path) if path.parent.name == "open" else 0
     log.error(
         "%s was corrupt: set aside (copy: %s), %s",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tinydb import TinyDB
 
-from maild.adapters.durable import exists, remove
+from maild.adapters.durable import Files, Transaction
 from maild.adapters.store import summaries
 from maild.adapters.store.files import CorruptFile, FileCache, open_db
 from maild.adapters.store.indexes import Indexes, index_path
@@ -48,10 +48,16 @@ class Store:
         """In a forked child: nothing of the parent's section or parsed files."""
         self.lock.after_fork()
 
-    def locked(self, timeout: float = 30.0) -> AbstractContextManager[None]:
+    def locked(self, timeout: float = 30.0) -> AbstractContextManager[Transaction]:
         """Exclusive across processes; a timeout is a transient failure (StoreLock).
-        Re-entrant in the same thread: the daemon holds it around a batch."""
+        Re-entrant in the same thread: the daemon holds it around a batch. Gives
+        the section's Transaction: the writes that belong to its group commit."""
         return self.lock.locked(timeout)
+
+    def files(self) -> Files:
+        """Where this thread writes maild's files: the locked section's transaction
+        while it holds the lock, else straight to disk (StoreLock.files)."""
+        return self.lock.files()
 
     # -- tickets ---------------------------------------------------------------
     def _ticket_path(self, tid: str) -> str:
@@ -64,12 +70,12 @@ class Store:
         return index_path(self._root, kind, key)
 
     def ticket_exists(self, tid: str) -> bool:
-        return exists(self._ticket_path(tid))
+        return self.files().exists(self._ticket_path(tid))
 
     def load(self, tid: str) -> tuple[Ticket, list[MessageRecord]] | None:
         """The ticket and its messages in arrival order, or None."""
         path = self._ticket_path(tid)
-        if not exists(path):
+        if not self.files().exists(path):
             return None
         db = open_db(path, self.cache)
         try:
@@ -107,7 +113,7 @@ class Store:
         finally:
             open_db_.close()
             archive.close()
-        remove(self._ticket_path(tid))
+        self.files().remove(self._ticket_path(tid))
 
     def delete_ticket(self, ticket: Ticket) -> None:
         """Remove a ticket's file, its summary and its redaction mark (inside a
@@ -124,7 +130,7 @@ class Store:
                     remove_row(db, self.cache, tid)
             finally:
                 db.close()
-        remove(self._ticket_path(tid))
+        self.files().remove(self._ticket_path(tid))
         self.indexes.unmark_redaction(tid)
 
     # -- summaries -------------------------------------------------------------

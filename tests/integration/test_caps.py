@@ -1,0 +1,55 @@
+"""guard.check_caps: the one rule the pipeline and the jobs follow before they queue
+a mail — automatic mail to customers is capped, staff mail never is, and a mail
+already in the outbox is neither capped again nor queued twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from maild import guard
+from maild.app import App
+from maild.config import load
+from maild.outgoing import queue_ticketless
+from tests.helpers import Desk
+
+NOW = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+CUSTOMER = "ivan@shop-example.ru"
+STAFF = {"anna@example.com", "boris@example.com"}
+
+
+@pytest.fixture
+def app(tmp_path, sink) -> App:
+    desk = Desk(tmp_path, sink.port, support={"max_auto_replies_per_day": 1})
+    app = App(load(desk.config), clock=lambda: NOW)
+    app.store.record_auto_reply(CUSTOMER, NOW)  # the day's one automatic mail: gone
+    return app
+
+
+def check(app: App, key: str = "k1", **kw) -> guard.CapCheck:
+    args = {"kind": "notice", "auto": True, "to": [CUSTOMER], "staff": STAFF} | kw
+    return guard.check_caps(app, key=key, mail=("T1", "notice.txt", ""), thread=[], now=NOW, **args)
+
+
+def test_automatic_mail_to_a_customer_over_the_cap_is_suppressed(app):
+    c = check(app)
+    assert c.to == [] and c.automatic and not c.queued
+    assert c.suppressed["suppressed"] == "cap" and c.suppressed["to"] == [CUSTOMER]
+
+
+def test_staff_mail_and_mail_written_by_people_are_never_capped(app):
+    staff = check(app, to=sorted(STAFF))
+    assert staff.to == sorted(STAFF) and staff.suppressed is None and not staff.automatic
+    reply = check(app, kind="staff", auto=False)
+    assert reply.to == [CUSTOMER] and reply.suppressed is None and not reply.automatic
+
+
+def test_a_mail_already_in_the_outbox_is_not_capped_again_nor_queued_twice(app):
+    queue_ticketless(app, "k1", ("s", "b"), [CUSTOMER], NOW)
+    again = check(app, "k1")
+    assert again.queued and again.to == [CUSTOMER] and again.suppressed is None
+    # a message processed for the first time: its mail cannot be there, not asked
+    first = check(app, "k1", may_be_queued=False)
+    assert not first.queued and first.suppressed is not None

@@ -1,0 +1,72 @@
+"""adapters.durable: a Transaction records and shows its writes until its commit;
+Direct and the plain functions write now; the store lock owns the transaction."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from maild.adapters.durable import Direct, Json, Transaction, read_bytes, write_atomic
+from maild.adapters.store import Store
+
+
+def test_transaction_shows_its_writes_and_commits_them_in_order(tmp_path: Path) -> None:
+    a, b, gone = tmp_path / "a", tmp_path / "b", tmp_path / "gone"
+    gone.write_bytes(b"old")
+    tx = Transaction()
+    tx.put(a, b"1")
+    tx.put(b, Json({"x": 1}))
+    tx.remove(gone)
+    assert not a.exists() and gone.exists()  # nothing on disk before the commit
+    assert tx.read(a) == b"1" and tx.read(b) == b'{"x":1}'
+    assert tx.exists(a) and not tx.exists(gone)
+    assert tx.pending(tmp_path / "other") is None
+    done: list[bool] = []
+    tx.on_commit("k", lambda: done.append(True), lambda: done.append(False))
+    tx.commit()
+    assert a.read_bytes() == b"1" and b.read_bytes() == b'{"x":1}'
+    assert not gone.exists() and done == [True]
+    assert not tx  # empty again
+
+
+def test_transaction_moves_after_the_writes_and_skips_a_gone_source(tmp_path: Path) -> None:
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.write_bytes(b"m")
+    tx = Transaction()
+    tx.move(src, dst)
+    tx.move(tmp_path / "missing", tmp_path / "never")
+    assert not tx.exists(src)
+    tx.commit()
+    assert dst.read_bytes() == b"m" and not (tmp_path / "never").exists()
+
+
+def test_direct_writes_now(tmp_path: Path) -> None:
+    files = Direct()
+    files.put(tmp_path / "f", b"now")
+    assert read_bytes(tmp_path / "f") == b"now" and files.exists(tmp_path / "f")
+    files.move(tmp_path / "missing", tmp_path / "x")  # nothing there: nothing done
+    files.move(tmp_path / "f", tmp_path / "g")
+    assert (tmp_path / "g").read_bytes() == b"now"
+    files.remove(tmp_path / "g")
+    assert not files.exists(tmp_path / "g")
+
+
+def test_the_store_lock_opens_and_owns_the_transaction(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    target = tmp_path / "store" / "t"
+    assert isinstance(store.files(), Direct)
+    with store.locked() as tx:
+        assert isinstance(tx, Transaction) and store.files() is tx
+        with store.locked() as inner:  # re-entrant: the same section
+            assert inner is tx
+        other: list[object] = []
+        t = threading.Thread(target=lambda: other.append(store.files()))
+        t.start()
+        t.join()
+        assert isinstance(other[0], Direct)  # another thread writes to disk
+        tx.put(target, b"in the commit")
+        assert not target.exists()
+        write_atomic(tmp_path / "plain", b"now")  # plain functions: on disk now
+        assert (tmp_path / "plain").read_bytes() == b"now"
+    assert target.read_bytes() == b"in the commit"
+    assert isinstance(store.files(), Direct)
