@@ -11,7 +11,10 @@ from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
+# The country's class itself, imported here: `holidays.RU` is a lazy loader that
+# imports it on first use under a lock of its own, and a worker forked while another
+# thread held that lock would wait on it for ever.
+from holidays.countries.russia import RU
 
 __all__ = ["BusinessCalendar"]
 
@@ -27,7 +30,7 @@ def _ru_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     # (``holidays`` then files that weekend workday under the listing year), so
     # build the neighbours too and keep only the dates that belong to ``year``.
     years = [y for y in (year - 1, year, year + 1) if MINYEAR <= y <= MAXYEAR]
-    ru = holidays.RU(years=years)
+    ru = RU(years=years)
     # ``ru`` contains public holidays *and* transferred days off ("Day off
     # (substituted from ...)"); ``weekend_workdays`` holds the Saturdays/Sundays
     # that became working days in exchange.
