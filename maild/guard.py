@@ -17,6 +17,7 @@ from maild.app import App
 from maild.domain.caps import Caps, cap_reached
 from maild.domain.decision import Decision
 from maild.domain.message import ParsedMessage
+from maild.domain.records import MessageRecord, note_record
 from maild.domain.screen import Screening
 from maild.domain.spam import verdict
 from maild.domain.verify import staff_verified
@@ -193,20 +194,11 @@ def check_caps(
 
 def suppressed_record(
     app: App, template: str | None, to: list[str], why: str, now: datetime
-) -> dict[str, Any]:
-    return {
-        "message_id": "",
-        "direction": "out",
-        "from": app.config.support.address,
-        "kind": "note",
-        "received_at": now.isoformat(),
-        "text": f"suppressed: cap — {template or 'письмо'} для {', '.join(to)} "
-        f"не отправлено: {why}",
-        "to": to,
-        "attachments": [],
-        "template": template,
-        "suppressed": "cap",
-    }
+) -> MessageRecord:
+    """The note that an automatic mail was not sent: a cap was reached."""
+    text = f"suppressed: cap — {template or 'письмо'} для {', '.join(to)} не отправлено: {why}"
+    note = note_record(sender=app.config.support.address, direction="out", text=text, at=now)
+    return {**note, "to": to, "template": template, "suppressed": "cap"}
 
 
 def drop(app: App, qid: str) -> bool:

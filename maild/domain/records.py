@@ -214,6 +214,19 @@ def message_record(
     }
 
 
+def note_record(*, sender: str, direction: Direction, text: str, at: datetime) -> MessageRecord:
+    """A note in a ticket's thread for staff: no mail was received or sent as it."""
+    return {
+        "message_id": "",
+        "direction": direction,
+        "from": sender,
+        "kind": "note",
+        "received_at": at.isoformat(),
+        "text": text,
+        "attachments": [],
+    }
+
+
 def outbox_entry(
     mail_id: str,
     *,

@@ -16,7 +16,7 @@ from maild.domain.commands import Command
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
-from maild.domain.records import MessageRecord, Ticket
+from maild.domain.records import MessageRecord, Ticket, note_record
 from maild.domain.ticket import participants_of
 
 log = logging.getLogger("maild.guard")
@@ -145,16 +145,9 @@ def note_robot(decision: Decision, sender: str, reason: str, at: datetime) -> No
         return
     known[sender] = reason
     decision.ticket = dict(decision.ticket, robots=known)
-    decision.messages.append(
-        {
-            "message_id": "",
-            "direction": "in",
-            "from": sender,
-            "kind": "note",
-            "received_at": at.isoformat(),
-            "text": f"{sender} — робот ({reason}): автоматических писем по этому "
-            "обращению он больше не получает; его письма по-прежнему видны здесь.",
-            "attachments": [],
-        }
+    text = (
+        f"{sender} — робот ({reason}): автоматических писем по этому "
+        "обращению он больше не получает; его письма по-прежнему видны здесь."
     )
+    decision.messages.append(note_record(sender=sender, direction="in", text=text, at=at))
     log.info("[TID#%s] %s treated as a robot: %s", decision.tid, sender, reason)
