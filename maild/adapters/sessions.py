@@ -10,11 +10,12 @@ aiosmtpd's public API and asyncio's public Protocol methods.
   that keeps making progress is never cut, a stalled one is. aiosmtpd's own timer
   restarts only when a command arrives, never during DATA, so the listener gives it
   BACKSTOP instead and keeps its own.
-- aiosmtpd holds a DATA body in memory until its end. A transfer that may be large
-  (its MAIL FROM declared no SIZE, or one over LARGE bytes) waits for one of
-  `smtp.max_data_transfers` slots before its 354 and holds it until its answer, so
-  few big bodies are in memory at once; declared small mail never waits. A client
-  that declares a small SIZE and sends more is bounded only by max_message_size.
+- aiosmtpd holds a DATA body in memory until its end. A body past LARGE bytes
+  needs one of `smtp.max_data_transfers` slots to go on (DataTransfer): reading from
+  its connection pauses until it has one (the client waits, TCP pushes back), and it
+  holds the slot until its answer. A transfer whose MAIL FROM declared a SIZE over
+  LARGE waits for its slot before the 354, holding nothing meanwhile; mail under
+  LARGE bytes never waits. So few large bodies are in memory at once.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +32,7 @@ from aiosmtpd.smtp import syntax
 log = logging.getLogger("maild.listener")
 
 TOO_MANY = b"421 4.7.0 Too many connections, try again later\r\n"
-LARGE = 1 << 20  # bytes of DATA a transfer may declare without waiting for a slot
+LARGE = 1 << 20  # bytes of DATA a transfer may receive without a slot
 SLOT_WAIT = 3600.0  # seconds a session may wait for a slot (its idle timer is paused)
 BACKSTOP = 7 * 86400.0  # aiosmtpd's own timeout where IdleTimer keeps the real one
 LOG_EVERY = 10.0  # seconds between two log lines about refused connections
@@ -105,6 +107,67 @@ class IdleTimer:
         self.handle.cancel()
 
 
+class DataTransfer:
+    """One DATA body's claim on a slot (module doc). `passes` sees every chunk that
+    arrives during DATA: past LARGE bytes without a slot, chunks are kept here and
+    reading is paused (asyncio's public pause_reading) until the slot comes; then
+    they go on to aiosmtpd in order and reading resumes."""
+
+    def __init__(
+        self,
+        limits: SessionLimits,
+        transport: asyncio.ReadTransport,
+        idle: IdleTimer | None,
+        feed: Callable[[bytes], None],
+    ) -> None:
+        self.slots = limits.slots()
+        self.transport = transport
+        self.idle = idle
+        self.feed = feed  # aiosmtpd's data_received
+        self.received = 0
+        self.held = False  # this transfer has a slot
+        self.waiting: asyncio.Task[None] | None = None
+        self.kept: list[bytes] = []
+
+    async def claim(self) -> None:
+        if self.idle is not None:
+            self.idle.hold(SLOT_WAIT)  # waiting is not the client's fault
+        await self.slots.acquire()
+        self.held = True
+        if self.idle is not None:
+            self.idle.release()
+
+    def passes(self, data: bytes) -> bool:
+        """Whether `data` goes on to aiosmtpd now; if not, it is kept for later."""
+        if self.held:
+            return True
+        if self.waiting is None:
+            self.received += len(data)
+            if self.received <= LARGE:
+                return True
+            self.waiting = asyncio.get_running_loop().create_task(self.resume())
+        self.kept.append(data)
+        self.transport.pause_reading()
+        return False
+
+    async def resume(self) -> None:
+        await self.claim()
+        kept, self.kept = self.kept, []
+        for chunk in kept:
+            self.feed(chunk)
+        if not self.transport.is_closing():
+            self.transport.resume_reading()
+
+    def end(self) -> None:
+        """The transfer is over (answered, or the connection is gone): the slot back."""
+        if self.waiting is not None and not self.waiting.done():
+            self.waiting.cancel()
+        self.kept = []
+        if self.held:
+            self.held = False
+            self.slots.release()
+
+
 def declared_size(mail_options: list[str]) -> int | None:
     """The SIZE= a MAIL FROM declared (RFC 1870); None without one. aiosmtpd has
     checked that it is a number and within data_size_limit."""
@@ -123,6 +186,7 @@ class LimitedSessions:
     session_limits: SessionLimits | None = None  # (None: no limits, as aiosmtpd)
     maild_counted = False  # this connection counts against max_connections
     maild_idle: IdleTimer | None = None
+    maild_data: DataTransfer | None = None  # the DATA body now arriving
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         limits = self.session_limits
@@ -148,36 +212,42 @@ class LimitedSessions:
             self.session_limits.open -= 1
         if self.maild_idle is not None:
             self.maild_idle.cancel()
+        if self.maild_data is not None:
+            self.maild_data.end()
         super().connection_lost(error)  # type: ignore[misc]
 
     def data_received(self, data: bytes) -> None:
         if self.maild_counted:
             if self.maild_idle is not None:
                 self.maild_idle.touch()
-            super().data_received(data)  # type: ignore[misc]
+            if self.maild_data is None or self.maild_data.passes(data):
+                super().data_received(data)  # type: ignore[misc]
+
+    def maild_feed(self, data: bytes) -> None:
+        super().data_received(data)  # type: ignore[misc]
 
     def eof_received(self) -> bool | None:
         if self.maild_counted:
+            if self.maild_data is not None:
+                self.maild_data.end()  # nothing more is fed to aiosmtpd's reader
             return super().eof_received()  # type: ignore[misc]
         return None
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
-        """aiosmtpd's DATA, after a slot when the body may be large (module doc)."""
+        """aiosmtpd's DATA, with a slot for a large body (module doc)."""
         limits = self.session_limits
         envelope = self.envelope  # type: ignore[attr-defined]
-        size = declared_size(envelope.mail_options)
-        if limits is None or not envelope.rcpt_tos or arg or (size is not None and size <= LARGE):
+        if limits is None or not envelope.rcpt_tos or arg:
             await super().smtp_DATA(arg)  # type: ignore[misc]
             return
-        slots = limits.slots()
-        idle = self.maild_idle
-        if idle is not None:
-            idle.hold(SLOT_WAIT)  # waiting is not the client's fault
-        await slots.acquire()
+        transfer = DataTransfer(limits, self.transport, self.maild_idle, self.maild_feed)  # type: ignore[attr-defined]
         try:
-            if idle is not None:
-                idle.release()
+            size = declared_size(envelope.mail_options)
+            if size is not None and size > LARGE:
+                await transfer.claim()
+            self.maild_data = transfer
             await super().smtp_DATA(arg)  # type: ignore[misc]
         finally:
-            slots.release()
+            self.maild_data = None
+            transfer.end()

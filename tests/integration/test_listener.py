@@ -155,11 +155,13 @@ class _Client:
         self.sock.close()
 
 
-def test_large_transfers_wait_for_a_slot_and_declared_small_mail_never_does(tmp_path):
-    """One slot: while a transfer that declared no SIZE is in progress, another one
-    (no SIZE, or SIZE over 1 MB) gets no 354, and waiting longer than smtp.timeout
-    does not close it; a declared small one goes through at once. The slot goes to
-    the waiting one when the first ends, and every body is stored as sent."""
+def test_large_transfers_wait_for_a_slot_and_small_mail_never_does(tmp_path):
+    """One slot, taken by a transfer past 1 MB that declared no SIZE. Meanwhile one
+    that declared a SIZE over 1 MB gets no 354, one without SIZE stops being read
+    past 1 MB (no answer), and waiting longer than smtp.timeout closes neither;
+    small mail, declared or not, goes through at once. The slot goes on when the
+    first ends, and every body is stored as sent."""
+    import threading
     import time
 
     from maild.adapters.sessions import SessionLimits
@@ -171,35 +173,49 @@ def test_large_transfers_wait_for_a_slot_and_declared_small_mail_never_does(tmp_
     ctl = _Limited(handler, limits, max_size=5_000_000)
     ctl.start()
     clients: list[_Client] = []
+    big = b"x" * 98 + b"\r\n"
     try:
-        clients += (_Client(ctl.port) for _ in range(4))
-        first, undeclared, big, small = clients
-        first.envelope(None)
-        undeclared.envelope(None)
-        big.envelope(2_000_000)
-        small.envelope(100)
+        clients += (_Client(ctl.port) for _ in range(5))
+        first, declared, undeclared, small, small_undeclared = clients
+        for c, size in zip(clients, (None, 2_000_000, None, 100, None), strict=True):
+            c.envelope(size)
         assert first.command(b"DATA").startswith(b"354")
-        undeclared.sock.sendall(b"DATA\r\n")
-        big.sock.sendall(b"DATA\r\n")
-        assert small.command(b"DATA").startswith(b"354")
-        assert small.command(b"small\r\n.").startswith(b"250")
+        first.sock.sendall(big * 11_000)  # 1.1 MB: it takes the slot
+        time.sleep(0.2)
+        declared.sock.sendall(b"DATA\r\n")
+        assert undeclared.command(b"DATA").startswith(b"354")
+        rest = threading.Thread(target=undeclared.sock.sendall, args=(big * 15_000 + b".\r\n",))
+        rest.start()
+        for c in (small, small_undeclared):
+            assert c.command(b"DATA").startswith(b"354")
+            assert c.command(b"small\r\n.").startswith(b"250")
         for _ in range(4):  # 1.6 s of a slow transfer: past the timeout, never idle
             first.sock.sendall(b"first, slowly\r\n")
             time.sleep(0.4)
-        assert undeclared.reply(timeout=0.1) == b"" and big.reply(timeout=0.1) == b""
+        assert declared.reply(timeout=0.1) == b"" and undeclared.reply(timeout=0.1) == b""
         assert first.command(b".").startswith(b"250")
-        waiting = {undeclared: undeclared.reply(), big: big.reply(timeout=0.3)}
-        assert sorted(waiting.values()) == [b"", b"354 End data with <CR><LF>.<CR><LF>"]
-        nxt, last = (undeclared, big) if waiting[undeclared] else (big, undeclared)
-        assert nxt.command(b"second\r\n.").startswith(b"250")
-        assert last.reply().startswith(b"354")
-        assert last.command(b"third\r\n.").startswith(b"250")
+        if declared.reply(timeout=1):  # (354: the declared one got the slot first)
+            assert declared.command(b"declared\r\n.").startswith(b"250")
+            assert undeclared.reply(timeout=10).startswith(b"250")
+        else:
+            assert undeclared.reply(timeout=10).startswith(b"250")
+            assert declared.reply().startswith(b"354")
+            assert declared.command(b"declared\r\n.").startswith(b"250")
+        rest.join()
     finally:
         for c in clients:
             c.close()
         ctl.stop()
     bodies = sorted(spool.read(k) for k in keys)
-    assert bodies == sorted([b"small\r\n", b"first, slowly\r\n" * 4, b"second\r\n", b"third\r\n"])
+    assert bodies == sorted(
+        [
+            b"small\r\n",
+            b"small\r\n",
+            big * 11_000 + b"first, slowly\r\n" * 4,
+            big * 15_000,
+            b"declared\r\n",
+        ]
+    )
 
 
 @pytest.mark.parametrize("lmtp", [False, True])
