@@ -95,7 +95,12 @@ class SupportHandler:
         self.commit = GroupCommit(spool)
 
     async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
     ) -> str:
         if not self.accepting:
             return SHUTTING_DOWN
@@ -141,6 +146,8 @@ def make_protocol(
     hostname: str,
     limits: SessionLimits | None = None,
 ) -> Callable[[], SMTP]:
+    """The protocol factory for asyncio's create_server: one MaildSMTP/MaildLMTP per
+    connection, sharing `limits`."""
     cls = MaildLMTP if lmtp else MaildSMTP
     limits = limits or SessionLimits()
 
