@@ -218,6 +218,43 @@ def test_large_transfers_wait_for_a_slot_and_small_mail_never_does(tmp_path):
     )
 
 
+def test_a_stalled_transfer_is_closed_and_its_slot_goes_on(tmp_path):
+    """A transfer past 1 MB that stops sending is closed after smtp.timeout; nothing
+    is stored, and the next large transfer gets the slot."""
+    import time
+
+    from maild.adapters.sessions import SessionLimits
+
+    spool = Spool(tmp_path / "spool")
+    keys: list[str] = []
+    handler = SupportHandler(spool, lambda a: a == "support@example.com", keys.append)
+    limits = SessionLimits(max_connections=10, timeout=1, max_data_transfers=1)
+    ctl = _Limited(handler, limits, max_size=5_000_000)
+    ctl.start()
+    clients: list[_Client] = []
+    big = b"x" * 98 + b"\r\n"
+    try:
+        stalled = _Client(ctl.port)
+        clients.append(stalled)
+        stalled.envelope(None)
+        assert stalled.command(b"DATA").startswith(b"354")
+        stalled.sock.sendall(big * 11_000)
+        started = time.monotonic()
+        assert stalled.reply(timeout=5) == b""  # closed, without an answer
+        assert 0.5 < time.monotonic() - started < 4
+        after = _Client(ctl.port)
+        clients.append(after)
+        after.envelope(None)
+        assert after.command(b"DATA").startswith(b"354")
+        after.sock.sendall(big * 15_000)
+        assert after.command(b".").startswith(b"250")
+    finally:
+        for c in clients:
+            c.close()
+        ctl.stop()
+    assert [spool.read(k) for k in keys] == [big * 15_000]
+
+
 @pytest.mark.parametrize("lmtp", [False, True])
 def test_greeting_advertises_the_size_limit_and_help_knows_data(tmp_path, lmtp):
     """Clients declare SIZE (what the slots go by) only when the server offers it."""
