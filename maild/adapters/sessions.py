@@ -1,37 +1,40 @@
-"""Limits of the SMTP/LMTP listener against hostile clients (issue 18, item 7).
+"""Limits of the SMTP/LMTP listener against hostile clients (issue 18, item 7), on
+aiosmtpd's public API and asyncio's public Protocol methods.
 
 - At most `smtp.max_connections` sessions at once: one more is answered
   "421 4.7.0 Too many connections" and closed, before aiosmtpd sees it (1,200 idle
   connections used to exhaust the unit's descriptors, and real mail was refused
   with nothing logged). Refusals are logged, at most one line per LOG_EVERY seconds.
-- A session idle for `smtp.timeout` seconds is closed (aiosmtpd's own timeout,
-  between commands); during DATA the same timer restarts whenever bytes arrive, so
-  a slow transfer that keeps making progress is never cut, a stalled one is.
-- A DATA body past LARGE bytes goes to a file in spool/tmp as it arrives (Spill:
-  dots removed, line lengths checked on the way), and the spool adopts that file;
-  a session holds about LARGE bytes of its body in memory, whatever its size (20
-  parallel 25 MB transfers used to take the listener to 792 MB). Besides, at most
-  `smtp.max_data_transfers` bodies past LARGE are received at once (the others wait,
-  TCP pushes back): disk bandwidth and fsyncs are shared by few.
+- A session that sends nothing for `smtp.timeout` seconds is closed (IdleTimer).
+  Every chunk that arrives restarts the timer, during DATA too, so a slow transfer
+  that keeps making progress is never cut, a stalled one is. aiosmtpd's own timer
+  restarts only when a command arrives, never during DATA, so the listener gives it
+  BACKSTOP instead and keeps its own.
+- aiosmtpd holds a DATA body in memory until its end. A body past LARGE bytes
+  needs one of `smtp.max_data_transfers` slots to go on (DataTransfer): reading from
+  its connection pauses until it has one (the client waits, TCP pushes back), and it
+  holds the slot until its answer. A transfer whose MAIL FROM declared a SIZE over
+  LARGE waits for its slot before the 354, holding nothing meanwhile; mail under
+  LARGE bytes never waits. So few large bodies are in memory at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from maild.adapters.durable import unique_name, unlink_if_exists
+from aiosmtpd.smtp import syntax
 
 log = logging.getLogger("maild.listener")
 
 TOO_MANY = b"421 4.7.0 Too many connections, try again later\r\n"
-LARGE = 1 << 20  # bytes of DATA a session may hold without a slot
-SLOT_WAIT = 3600.0  # seconds a session may wait for a slot (its own timeout is paused)
+LARGE = 1 << 20  # bytes of DATA a transfer may receive without a slot
+SLOT_WAIT = 3600.0  # seconds a session may wait for a slot (its idle timer is paused)
+BACKSTOP = 7 * 86400.0  # aiosmtpd's own timeout where IdleTimer keeps the real one
 LOG_EVERY = 10.0  # seconds between two log lines about refused connections
 
 
@@ -66,30 +69,124 @@ class SessionLimits:
             self.refused, self.logged_at = 0, now
 
 
-class DataSlot:
-    """One DATA transfer's claim on a slot for a large body (released once)."""
+class IdleTimer:
+    """Closes a transport once nothing arrived for `timeout` seconds. `touch` only
+    moves the deadline (one clock read per chunk); the timer callback, when it comes
+    early, waits again for the rest."""
 
-    def __init__(self, limits: SessionLimits | None) -> None:
-        self.limits = limits or SessionLimits(max_data_transfers=1 << 30)
-        self.held = False
+    def __init__(self, transport: asyncio.BaseTransport, timeout: float) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.transport = transport
+        self.timeout = timeout
+        self.deadline = self.loop.time() + timeout
+        self.held_until = 0.0  # not idle before this, whatever arrives
+        self.handle = self.loop.call_at(self.deadline, self.check)
 
-    async def claim(self) -> None:
-        if not self.held:
-            await self.limits.slots().acquire()
-            self.held = True
+    def touch(self) -> None:
+        self.deadline = self.loop.time() + self.timeout
+
+    def hold(self, seconds: float) -> None:
+        """The next `seconds` do not count as idle (a wait that is not the client's)."""
+        self.held_until = self.loop.time() + seconds
 
     def release(self) -> None:
+        """The hold is over: idle from now on."""
+        self.held_until = 0.0
+        self.touch()
+
+    def check(self) -> None:
+        deadline = max(self.deadline, self.held_until)
+        if self.loop.time() < deadline:
+            self.handle = self.loop.call_at(deadline, self.check)
+            return
+        peer = self.transport.get_extra_info("peername")
+        log.info("%s sent nothing for %g s (smtp.timeout): closed", peer, self.timeout)
+        self.transport.close()
+
+    def cancel(self) -> None:
+        self.handle.cancel()
+
+
+class DataTransfer:
+    """One DATA body's claim on a slot (module doc). `passes` sees every chunk that
+    arrives during DATA: past LARGE bytes without a slot, chunks are kept here and
+    reading is paused (asyncio's public pause_reading) until the slot comes; then
+    they go on to aiosmtpd in order and reading resumes."""
+
+    def __init__(
+        self,
+        limits: SessionLimits,
+        transport: asyncio.ReadTransport,
+        idle: IdleTimer | None,
+        feed: Callable[[bytes], None],
+    ) -> None:
+        self.slots = limits.slots()
+        self.transport = transport
+        self.idle = idle
+        self.feed = feed  # aiosmtpd's data_received
+        self.received = 0
+        self.held = False  # this transfer has a slot
+        self.waiting: asyncio.Task[None] | None = None
+        self.kept: list[bytes] = []
+
+    async def claim(self) -> None:
+        if self.idle is not None:
+            self.idle.hold(SLOT_WAIT)  # waiting is not the client's fault
+        await self.slots.acquire()
+        self.held = True
+        if self.idle is not None:
+            self.idle.release()
+
+    def passes(self, data: bytes) -> bool:
+        """Whether `data` goes on to aiosmtpd now; if not, it is kept for later."""
+        if self.held:
+            return True
+        if self.waiting is None:
+            self.received += len(data)
+            if self.received <= LARGE:
+                return True
+            self.waiting = asyncio.get_running_loop().create_task(self.resume())
+        self.kept.append(data)
+        self.transport.pause_reading()
+        return False
+
+    async def resume(self) -> None:
+        await self.claim()
+        kept, self.kept = self.kept, []
+        for chunk in kept:
+            self.feed(chunk)
+        if not self.transport.is_closing():
+            self.transport.resume_reading()
+
+    def end(self) -> None:
+        """The transfer is over (answered, or the connection is gone): the slot back."""
+        if self.waiting is not None and not self.waiting.done():
+            self.waiting.cancel()
+        self.kept = []
         if self.held:
             self.held = False
-            self.limits.slots().release()
+            self.slots.release()
+
+
+def declared_size(mail_options: list[str]) -> int | None:
+    """The SIZE= a MAIL FROM declared (RFC 1870); None without one. aiosmtpd has
+    checked that it is a number and within data_size_limit."""
+    for option in mail_options:
+        key, _, value = option.partition("=")
+        if key.upper() == "SIZE" and value.isdigit():
+            return int(value)
+    return None
 
 
 class LimitedSessions:
-    """Mixin for the SMTP/LMTP protocol classes: the connection cap (asyncio's public
-    Protocol methods, before aiosmtpd's)."""
+    """Mixin for the SMTP/LMTP protocol classes: the connection cap and the idle timer
+    (asyncio's public Protocol methods, around aiosmtpd's), and the slots for large
+    DATA (a wrapper of aiosmtpd's smtp_DATA)."""
 
     session_limits: SessionLimits | None = None  # (None: no limits, as aiosmtpd)
     maild_counted = False  # this connection counts against max_connections
+    maild_idle: IdleTimer | None = None
+    maild_data: DataTransfer | None = None  # the DATA body now arriving
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         limits = self.session_limits
@@ -104,6 +201,7 @@ class LimitedSessions:
             return
         limits.open += 1
         self.maild_counted = True
+        self.maild_idle = IdleTimer(transport, limits.timeout)
         super().connection_made(transport)  # type: ignore[misc]
 
     def connection_lost(self, error: Exception | None) -> None:
@@ -112,66 +210,44 @@ class LimitedSessions:
         self.maild_counted = False
         if self.session_limits is not None:
             self.session_limits.open -= 1
+        if self.maild_idle is not None:
+            self.maild_idle.cancel()
+        if self.maild_data is not None:
+            self.maild_data.end()
         super().connection_lost(error)  # type: ignore[misc]
 
     def data_received(self, data: bytes) -> None:
         if self.maild_counted:
-            super().data_received(data)  # type: ignore[misc]
+            if self.maild_idle is not None:
+                self.maild_idle.touch()
+            if self.maild_data is None or self.maild_data.passes(data):
+                super().data_received(data)  # type: ignore[misc]
+
+    def maild_feed(self, data: bytes) -> None:
+        super().data_received(data)  # type: ignore[misc]
 
     def eof_received(self) -> bool | None:
         if self.maild_counted:
+            if self.maild_data is not None:
+                self.maild_data.end()  # nothing more is fed to aiosmtpd's reader
             return super().eof_received()  # type: ignore[misc]
         return None
 
-
-def long_line(data: bytes | bytearray, limit: int) -> bool:
-    """A line longer than `limit` bytes with its CRLF (aiosmtpd's line_length_limit).
-
-    Looked at in windows of 1 MB that overlap by `limit` bytes, so a large body is
-    not split into lines all at once. A piece cut at a window's edge is part of a
-    line, never longer than it: no false alarm, and every long line starts in some
-    window that holds `limit` bytes of it."""
-    if len(data) < limit - 1:
-        return False
-    for start in range(0, len(data), LARGE):
-        window = data[start : start + LARGE + limit]
-        if max(map(len, window.split(b"\r\n"))) > limit - 2:
-            return True
-    return False
-
-
-class Spill:
-    """A DATA body written to `folder` as it arrives, without the lines' leading dots
-    (RFC 5321 4.5.2). A dot is removed where CRLF "." occurs in the stream; the
-    last two bytes written are kept as context, so a CRLF "." split between two
-    pieces is found too (the very first line starts after a virtual CRLF)."""
-
-    def __init__(self, folder: Path, line_limit: int) -> None:
-        self.path = folder / unique_name()
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)  # as the spool
-        self.file = os.fdopen(fd, "wb")
-        self.line_limit = line_limit
-        self.context = b"\r\n"
-        self.tail = b""  # the last line so far, not yet ended (capped)
-        self.long = False  # a line over line_limit was seen
-        self.raw_size = 0  # bytes received (with the dots)
-
-    def write(self, raw: bytes | bytearray) -> None:
-        self.raw_size += len(raw)
-        text = self.context + raw
-        self.file.write(text.replace(b"\r\n.", b"\r\n")[2:])
-        self.context = bytes(text[-2:])
-        lines = self.tail + raw
-        self.long = self.long or long_line(lines, self.line_limit)
-        cut = lines.rfind(b"\r\n")
-        self.tail = bytes((lines[cut + 2 :] if cut >= 0 else lines)[-self.line_limit :])
-
-    def finish(self) -> Path:
-        """The file, complete (durability is the spool's: Spool.adopt fsyncs it)."""
-        self.file.close()
-        return self.path
-
-    def discard(self) -> None:
-        """Remove the file unless the spool adopted it (then it is gone from here)."""
-        self.file.close()
-        unlink_if_exists(self.path)
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        """aiosmtpd's DATA, with a slot for a large body (module doc)."""
+        limits = self.session_limits
+        envelope = self.envelope  # type: ignore[attr-defined]
+        if limits is None or not envelope.rcpt_tos or arg:
+            await super().smtp_DATA(arg)  # type: ignore[misc]
+            return
+        transfer = DataTransfer(limits, self.transport, self.maild_idle, self.maild_feed)  # type: ignore[attr-defined]
+        try:
+            size = declared_size(envelope.mail_options)
+            if size is not None and size > LARGE:
+                await transfer.claim()
+            self.maild_data = transfer
+            await super().smtp_DATA(arg)  # type: ignore[misc]
+        finally:
+            self.maild_data = None
+            transfer.end()

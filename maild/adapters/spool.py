@@ -27,7 +27,6 @@ from pathlib import Path
 from maild.adapters.durable import (
     Direct,
     Files,
-    fsync_dir,
     move_durably,
     unique_name,
     unlink_if_exists,
@@ -83,19 +82,6 @@ class Spool:
             [self.root / "new" / k for k in keys],
         )
         return keys
-
-    def adopt(self, tmp: Path) -> str:
-        """Take a message written to a file in tmp/ (a large DATA body, received
-        into it as it arrived) into new/ durably; its key. Raises OSError."""
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        key = unique_name()
-        os.rename(tmp, f"{self._root}/new/{key}")
-        fsync_dir(f"{self._root}/new")
-        return key
 
     # -- claims ---------------------------------------------------------------------
     def _claim_dir(self) -> str:

@@ -1,5 +1,6 @@
-"""The SMTP listener's DATA, read in blocks (adapters/listener.BlockData): the bytes
-stored are the bytes sent, with aiosmtpd's answers for the limits."""
+"""The SMTP listener's DATA (aiosmtpd's, with adapters/sessions.LimitedSessions
+around it): the bytes stored are the bytes sent, with aiosmtpd's answers for the
+limits; large transfers wait for a slot, declared small ones never do."""
 
 from __future__ import annotations
 
@@ -97,119 +98,176 @@ def test_any_lines_are_stored_as_sent(server, lines):
     assert stored(server, raw) == (raw or b"\r\n")  # smtplib sends nothing as one CRLF
 
 
-@pytest.mark.parametrize("lmtp", [False, True])
-def test_aiosmtpd_tables_are_the_same_with_the_short_dir(tmp_path, lmtp):
-    """AiosmtpdNames lists only the names aiosmtpd scans for: its tables of commands,
-    hooks and AUTH mechanisms must come out as from the full dir()."""
-    import asyncio
+class _Limited(Controller):
+    """The listener as `maild serve` makes it (make_protocol), with these limits."""
 
-    from maild.adapters.listener import make_protocol
+    def __init__(self, handler, limits, lmtp=False, max_size=LIMIT):
+        self.limits, self.lmtp, self.max_size = limits, lmtp, max_size
+        super().__init__(handler, hostname="127.0.0.1", port=free_port())
 
-    handler = SupportHandler(Spool(tmp_path / "spool"), lambda a: True, lambda k: None)
+    def factory(self):
+        from maild.adapters.listener import make_protocol
 
-    async def build():
-        return make_protocol(handler, lmtp=lmtp, max_size=LIMIT, hostname="x")()
-
-    proto = asyncio.run(build())
-
-    def full(obj, prefix):
-        return {n[len(prefix) :] for n in object.__dir__(obj) if n.startswith(prefix)}
-
-    assert len(dir(proto)) < len(object.__dir__(proto)) / 5  # the short dir is in use
-    assert set(proto._smtp_methods) == full(proto, "smtp_") != set()
-    assert set(proto._handle_hooks) == full(handler, "handle_") == {"RCPT", "DATA"}
-    auth = {  # named as aiosmtpd names them
-        getattr(getattr(obj, n), "__auth_mechanism_name__", n[5:].replace("__", "-"))
-        for obj in (proto, handler)
-        for n in object.__dir__(obj)
-        if n.startswith("auth_")
-    }
-    assert set(proto._auth_methods) == auth != set()
+        return make_protocol(
+            self.handler, lmtp=self.lmtp, max_size=self.max_size, hostname="x", limits=self.limits
+        )()
 
 
-_PATH_CHARS = "aZ09.-_+=!'~@<>()\"[]:, \t\\é"
+class _Client:
+    """A raw SMTP session: commands and replies as the bytes on the wire."""
+
+    def __init__(self, port: int) -> None:
+        import socket
+
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.buf = b""
+        assert self.reply().startswith(b"220")
+
+    def reply(self, timeout: float = 5) -> bytes:
+        """The next reply line; b"" if none came within `timeout` seconds."""
+
+        self.sock.settimeout(timeout)
+        while b"\r\n" not in self.buf:
+            try:
+                chunk = self.sock.recv(4096)
+            except TimeoutError:
+                return b""
+            if not chunk:
+                return b""
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def command(self, line: bytes) -> bytes:
+        self.sock.sendall(line + b"\r\n")
+        reply = self.reply()
+        while reply[3:4] == b"-":  # a multi-line reply: its last line
+            reply = self.reply()
+        return reply
+
+    def envelope(self, size: int | None) -> None:
+        assert self.command(b"EHLO c").startswith(b"250")
+        option = b"" if size is None else b" SIZE=%d" % size
+        assert self.command(b"MAIL FROM:<ivan@shop-example.ru>" + option).startswith(b"250")
+        assert self.command(b"RCPT TO:<support@example.com>").startswith(b"250")
+
+    def close(self) -> None:
+        self.sock.close()
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.one_of(
-        st.text(_PATH_CHARS, max_size=30),
-        st.builds(
-            lambda local, domain, rest: f"<{local}@{domain}>{rest}",
-            st.text("aZ09.-_+=!'~\"é", min_size=1, max_size=10),
-            st.text("aZ09.-é[]", min_size=1, max_size=10),
-            st.text(" \taZ=()<>\r\n", max_size=10),
-        ),
+def test_large_transfers_wait_for_a_slot_and_small_mail_never_does(tmp_path):
+    """One slot, taken by a transfer past 1 MB that declared no SIZE. Meanwhile one
+    that declared a SIZE over 1 MB gets no 354, one without SIZE stops being read
+    past 1 MB (no answer), and waiting longer than smtp.timeout closes neither;
+    small mail, declared or not, goes through at once. The slot goes on when the
+    first ends, and every body is stored as sent."""
+    import threading
+    import time
+
+    from maild.adapters.sessions import SessionLimits
+
+    spool = Spool(tmp_path / "spool")
+    keys: list[str] = []
+    handler = SupportHandler(spool, lambda a: a == "support@example.com", keys.append)
+    limits = SessionLimits(max_connections=10, timeout=1, max_data_transfers=1)
+    ctl = _Limited(handler, limits, max_size=5_000_000)
+    ctl.start()
+    clients: list[_Client] = []
+    big = b"x" * 98 + b"\r\n"
+    try:
+        clients += (_Client(ctl.port) for _ in range(5))
+        first, declared, undeclared, small, small_undeclared = clients
+        for c, size in zip(clients, (None, 2_000_000, None, 100, None), strict=True):
+            c.envelope(size)
+        assert first.command(b"DATA").startswith(b"354")
+        first.sock.sendall(big * 11_000)  # 1.1 MB: it takes the slot
+        time.sleep(0.2)
+        declared.sock.sendall(b"DATA\r\n")
+        assert undeclared.command(b"DATA").startswith(b"354")
+        rest = threading.Thread(target=undeclared.sock.sendall, args=(big * 15_000 + b".\r\n",))
+        rest.start()
+        for c in (small, small_undeclared):
+            assert c.command(b"DATA").startswith(b"354")
+            assert c.command(b"small\r\n.").startswith(b"250")
+        for _ in range(4):  # 1.6 s of a slow transfer: past the timeout, never idle
+            first.sock.sendall(b"first, slowly\r\n")
+            time.sleep(0.4)
+        assert declared.reply(timeout=0.1) == b"" and undeclared.reply(timeout=0.1) == b""
+        assert first.command(b".").startswith(b"250")
+        if declared.reply(timeout=1):  # (354: the declared one got the slot first)
+            assert declared.command(b"declared\r\n.").startswith(b"250")
+            assert undeclared.reply(timeout=10).startswith(b"250")
+        else:
+            assert undeclared.reply(timeout=10).startswith(b"250")
+            assert declared.reply().startswith(b"354")
+            assert declared.command(b"declared\r\n.").startswith(b"250")
+        rest.join()
+    finally:
+        for c in clients:
+            c.close()
+        ctl.stop()
+    bodies = sorted(spool.read(k) for k in keys)
+    assert bodies == sorted(
+        [
+            b"small\r\n",
+            b"small\r\n",
+            big * 11_000 + b"first, slowly\r\n" * 4,
+            big * 15_000,
+            b"declared\r\n",
+        ]
     )
-)
-def test_simple_paths_are_read_as_aiosmtpd_reads_them(arg):
-    """SimplePaths' shortcut answers what aiosmtpd's _getaddr answers, for any path."""
-    from aiosmtpd.smtp import SMTP as Stock
-
-    ours = MaildSMTP(SupportHandler(None, lambda a: True, lambda k: None))
-    stock = Stock(SupportHandler(None, lambda a: True, lambda k: None))
-
-    def answer(server):
-        try:
-            return server._getaddr(arg)
-        except Exception as e:  # the email package's parser fails on some ("<0@[>")
-            return type(e)
-
-    for limit in (0, 4):
-        ours.local_part_limit = stock.local_part_limit = limit
-        assert answer(ours) == answer(stock)
 
 
-def test_simple_paths_take_the_shortcut():
-    from maild.adapters.listener import _SIMPLE_PATH
+def test_a_stalled_transfer_is_closed_and_its_slot_goes_on(tmp_path):
+    """A transfer past 1 MB that stops sending is closed after smtp.timeout; nothing
+    is stored, and the next large transfer gets the slot."""
+    import time
 
-    for arg in ("<ivan@shop-example.ru>", "<o.petrova+1C@mail.example.ru> SIZE=12000"):
-        assert _SIMPLE_PATH.match(arg)
+    from maild.adapters.sessions import SessionLimits
+
+    spool = Spool(tmp_path / "spool")
+    keys: list[str] = []
+    handler = SupportHandler(spool, lambda a: a == "support@example.com", keys.append)
+    limits = SessionLimits(max_connections=10, timeout=1, max_data_transfers=1)
+    ctl = _Limited(handler, limits, max_size=5_000_000)
+    ctl.start()
+    clients: list[_Client] = []
+    big = b"x" * 98 + b"\r\n"
+    try:
+        stalled = _Client(ctl.port)
+        clients.append(stalled)
+        stalled.envelope(None)
+        assert stalled.command(b"DATA").startswith(b"354")
+        stalled.sock.sendall(big * 11_000)
+        started = time.monotonic()
+        assert stalled.reply(timeout=5) == b""  # closed, without an answer
+        assert 0.5 < time.monotonic() - started < 4
+        after = _Client(ctl.port)
+        clients.append(after)
+        after.envelope(None)
+        assert after.command(b"DATA").startswith(b"354")
+        after.sock.sendall(big * 15_000)
+        assert after.command(b".").startswith(b"250")
+    finally:
+        for c in clients:
+            c.close()
+        ctl.stop()
+    assert [spool.read(k) for k in keys] == [big * 15_000]
 
 
 @pytest.mark.parametrize("lmtp", [False, True])
-def test_the_greeting_reply_is_aiosmtpds_in_one_write(tmp_path, lmtp):
-    """EHLO (LHLO for LMTP) answers with aiosmtpd's lines, in its order, written at
-    once; HELP still knows the command, and the session goes on as usual."""
-    from aiosmtpd.lmtp import LMTP
-    from aiosmtpd.smtp import SMTP
-
-    from maild.adapters.listener import MaildLMTP
-
-    ours, stock = (MaildLMTP, LMTP) if lmtp else (MaildSMTP, SMTP)
-    writes: list[list[bytes]] = []
-
-    class Counted(ours):
-        def connection_made(self, transport):
-            super().connection_made(transport)
-            sent: list[bytes] = []
-            writes.append(sent)
-            write = transport.write
-            transport.write = lambda data: (sent.append(bytes(data)), write(data))[1]
+def test_greeting_advertises_the_size_limit_and_help_knows_data(tmp_path, lmtp):
+    """Clients declare SIZE (what the slots go by) only when the server offers it."""
+    from maild.adapters.sessions import SessionLimits
 
     handler = SupportHandler(Spool(tmp_path / "spool"), lambda a: True, lambda k: None)
-    replies = {}
-    for cls in (stock, Counted):
-
-        class Server(Controller):
-            def factory(self, cls=cls):
-                return cls(handler, data_size_limit=LIMIT, decode_data=False, hostname="x")
-
-        ctl = Server(handler, hostname="127.0.0.1", port=free_port())
-        ctl.start()
-        try:
-            client = (smtplib.LMTP if lmtp else smtplib.SMTP)("127.0.0.1", ctl.port)
-            hello = client.docmd("LHLO" if lmtp else "EHLO", "me")
-            help_ = client.docmd("HELP", "LHLO" if lmtp else "EHLO")
-            client.ehlo_resp = hello[1]
-            client.does_esmtp = True
-            code = client.sendmail("a@shop-example.ru", ["support@example.com"], b"x\r\n")
-            client.quit()
-        finally:
-            ctl.stop()
-        replies[cls] = (hello, help_, code)
-    assert replies[Counted] == replies[stock]
-    assert replies[Counted][0][0] == 250 and b"SIZE" in replies[Counted][0][1]
-    session = writes[-1]  # (the controller's own test connection came first)
-    greeting_reply = [w for w in session if w.startswith(b"250-x")]
-    assert len(greeting_reply) == 1 and greeting_reply[0].endswith(b"250 HELP\r\n")
+    ctl = _Limited(handler, SessionLimits(), lmtp=lmtp)
+    ctl.start()
+    try:
+        client = (smtplib.LMTP if lmtp else smtplib.SMTP)("127.0.0.1", ctl.port)
+        code, hello = client.docmd("LHLO" if lmtp else "EHLO", "me")
+        assert code == 250 and f"SIZE {LIMIT}".encode() in hello
+        assert client.docmd("HELP", "DATA") == (250, b"Syntax: DATA")
+        client.quit()
+    finally:
+        ctl.stop()
