@@ -24,7 +24,6 @@ from maild.domain.policy import Policy, fmt_time, local
 from maild.domain.replyaddr import (
     sign,
     sign_for,
-    sign_message_id,
     tid_of_message_id,
 )
 from maild.domain.sla import reaction_due
@@ -91,7 +90,7 @@ class App:
 
     def message_id(self, key: str, tid: str) -> str:
         """The Message-ID of mail we send about a ticket (signed: see tid_for_msgid)."""
-        return sign_message_id(key, tid, self.reply_secret, self.config.support.domain)
+        return self.policy.message_id(key, tid)
 
     def tid_for_msgid(self, msgid: str) -> str | None:
         """The ticket a Message-ID belongs to: ours carry it, signed; anyone else's
@@ -116,6 +115,7 @@ class App:
             max_participants=self.config.limits.max_participants,
             credentials_keep_days=self.config.schedule.credentials_keep_days,
             reply_secret=self.reply_secret,
+            domain=support.domain,
             answer_names=self.renderer.answer_names(),
             render_answer=self.renderer.answer,
             render_text=self.renderer.text,

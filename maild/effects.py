@@ -31,18 +31,21 @@ log = logging.getLogger("maild.effects")
 
 def apply(
     app: App, msg: ParsedMessage, decision: Decision, scr: Screening, resumed: bool = True
-) -> None:
+) -> list[str]:
+    """Store the decision and queue its mail; what was queued, for the log line
+    ("confirmation to ..."), in order."""
     store = app.store
     tid = decision.tid
     now = app.now()
     if decision.outcome == "spam":  # staff's #spam: the ticket leaves for the quarantine
         guard.mark_spam(app, msg, decision)
-        return
+        return []
     store.index_msgid(msg.message_id, tid)
     _store_attachments(app, decision)
     messages = list(decision.messages)
+    queued: list[str] = []
     for out in decision.outgoing:
-        record = _send(app, msg, decision, out, now, resumed, messages)
+        record = _send(app, msg, decision, out, now, resumed, messages, queued)
         if record is not None and (out.record or record.get("suppressed")):
             messages.append(record)
     # #merge: the target first; saving the ticket with the message commits the whole
@@ -54,6 +57,7 @@ def apply(
         store.mark_for_redaction(tid, decision.ticket["closed_at"])
     if decision.outcome == "new" and decision.ticket["requester"]:
         store.record_sender(decision.ticket["requester"], decision.ticket["created_at"][:10])
+    return queued
 
 
 def _store_attachments(app: App, decision: Decision) -> None:
@@ -76,8 +80,10 @@ def _send(
     now: datetime,
     resumed: bool,
     thread: list[MessageRecord],
+    queued: list[str],
 ) -> MessageRecord | None:
-    """Render and queue one mail (once per key); return its thread record."""
+    """Render and queue one mail (once per key, noted in `queued`); return its
+    thread record."""
     support = app.config.support
     tid = decision.tid
     if not out.to:
@@ -90,8 +96,6 @@ def _send(
         body = out.body + (footer(link) if link else "")
     else:
         subject, body = app.renderer.text(out.template, {**out.context, "site_link": link})
-    if out.kind == "staff" and decision.incoming is not None:
-        decision.incoming["sent_as"] = message_id
     staff = staff_side(decision.ticket, support.staff)  # staff and the assignee
     check = guard.check_caps(
         app,
@@ -114,7 +118,7 @@ def _send(
         if check.automatic:
             for addr in to:
                 app.store.record_auto_reply(addr, now)
-        decision.queued.append(f"{out.kind} to {', '.join(to)}")  # logged by process
+        queued.append(f"{out.kind} to {', '.join(to)}")
     return sent_record(
         app,
         message_id=message_id,

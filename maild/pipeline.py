@@ -58,7 +58,7 @@ def process(
             app, msg, scr, resumed_tid=resumed, spool_key=spool_key, received_at=received_at
         )
         decision = decide(snap, msg, scr, received_at, app.policy)
-        apply(app, msg, decision, scr, resumed=resumed is not None)
+        queued = apply(app, msg, decision, scr, resumed=resumed is not None)
     log.info(  # one line a message, naming its Message-ID as sent (or <none>) and TID
         "%s %s ticket [TID#%s] from %s (%s)%s%s",
         logged_id(msg.message_id),
@@ -67,6 +67,6 @@ def process(
         msg.from_addr or "(no sender)",
         decision.ticket["level"],
         f"; automated: {scr.reason}" if scr.automated else "",
-        f"; queued {', '.join(decision.queued)}" if decision.queued else "",
+        f"; queued {', '.join(queued)}" if queued else "",
     )
     return decision

@@ -9,6 +9,7 @@ staff reply (staffreply.py), mail that claims a staff address without proving it
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -54,9 +55,8 @@ def decide(
     else:
         decision = decide_followup(ctx, *loaded)
     if robot:
-        trust.note_robot(decision, sender, robot, now)
-    decision.attachments = attachments
-    return decision
+        decision = trust.note_robot(decision, sender, robot, now)
+    return replace(decision, attachments=attachments)
 
 
 def decide_attachments(policy: Policy, msg: ParsedMessage) -> Attachments:

@@ -45,10 +45,11 @@ class Outgoing:
     attach: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Decision:
-    """What to store and send. effects.apply fills in `queued` (for the log line) and
-    the incoming record's `sent_as` (the Message-ID a relayed reply went out under)."""
+    """What to store and send: `ticket` and its `messages` as they are to be saved
+    (`incoming`, the message's own record, among them), the mail it causes, the
+    attachments to keep, and for #merge the other ticket to save (`also`)."""
 
     outcome: Outcome
     tid: str
@@ -57,7 +58,6 @@ class Decision:
     incoming: MessageRecord | None = None
     outgoing: list[Outgoing] = field(default_factory=list)
     attachments: Attachments = field(default_factory=list)
-    queued: list[str] = field(default_factory=list)  # "confirmation to ...": for the log
     also: list[tuple[Ticket, list[MessageRecord]]] = field(default_factory=list)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from maild.domain.attachments import AttachmentPolicy
 from maild.domain.calendar import BusinessCalendar
-from maild.domain.replyaddr import sign_for
+from maild.domain.replyaddr import sign_for, sign_message_id
 from maild.domain.sla import reaction_due
 
 RenderText = Callable[[str, dict[str, Any]], tuple[str, str]]  # template -> (subject, body)
@@ -33,7 +33,8 @@ class Policy:
     attachments: AttachmentPolicy
     max_participants: int
     credentials_keep_days: int
-    reply_secret: bytes  # signs the Reply-To a staff member is told to use
+    reply_secret: bytes  # signs reply addresses and our Message-IDs
+    domain: str  # of our Message-IDs
     answer_names: tuple[str, ...]
     render_answer: RenderAnswer
     render_text: RenderText
@@ -45,6 +46,11 @@ class Policy:
     def fmt_time(self, when: datetime | str | None, short: bool = False) -> str:
         """A time as a person reads it, in the desk's zone: 25.11.2026 15:30."""
         return fmt_time(self.tz, when, short)
+
+    def message_id(self, key: str, tid: str) -> str:
+        """The Message-ID of the mail with ``key`` about ``tid`` (signed: replies to it
+        find the ticket without an index)."""
+        return sign_message_id(key, tid, self.reply_secret, self.domain)
 
     def staff_reply_address(self, tid: str, person: str) -> str:
         """The Reply-To of mail to one staff member about ``tid`` (signed for them)."""

@@ -191,6 +191,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         record.update(direction="out", text=body, folded=notices, to=list(customers))
         relay_c = {**c, "subject": ticket["subject"] or ctx.common["subject"]}
         outgoing.append(_customer_mail(ctx, customers, relay_c, notices, body))
+        if customers:  # the Message-ID it goes out under: replies to it thread here
+            record["sent_as"] = policy.message_id(ctx.key("relay"), tid)
     else:
         record.update(kind="note", text=body or "(только команды)")
         outgoing += [_customer_mail(ctx, customers, c, notices)] if notices else []

@@ -9,6 +9,7 @@ the Policy; guard.py applies the rest (quarantine, caps) against the store.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from maild.domain import robots
@@ -137,17 +138,19 @@ def decide_spam(
     return Decision("spam", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
 
 
-def note_robot(decision: Decision, sender: str, reason: str, at: datetime) -> None:
+def note_robot(decision: Decision, sender: str, reason: str, at: datetime) -> Decision:
     """The first time a sender shows itself a robot on a ticket: remember it (no more
     automatic mail to it there) and leave staff one note saying so."""
     known = dict(decision.ticket.get("robots") or {})
     if sender in known:
-        return
+        return decision
     known[sender] = reason
-    decision.ticket = dict(decision.ticket, robots=known)
     text = (
         f"{sender} — робот ({reason}): автоматических писем по этому "
         "обращению он больше не получает; его письма по-прежнему видны здесь."
     )
-    decision.messages.append(note_record(sender=sender, direction="in", text=text, at=at))
+    note = note_record(sender=sender, direction="in", text=text, at=at)
     log.info("[TID#%s] %s treated as a robot: %s", decision.tid, sender, reason)
+    return replace(
+        decision, ticket=dict(decision.ticket, robots=known), messages=[*decision.messages, note]
+    )

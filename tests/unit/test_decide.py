@@ -17,7 +17,7 @@ from maild.domain.decide import decide
 from maild.domain.decision import Decision
 from maild.domain.message import ParsedMessage, parse
 from maild.domain.policy import Policy
-from maild.domain.replyaddr import sign_for
+from maild.domain.replyaddr import sign_for, tid_of_message_id
 from maild.domain.screen import screen
 from maild.domain.sender import License, identify
 from maild.domain.snapshot import Snapshot
@@ -50,6 +50,7 @@ POLICY = Policy(
     max_participants=10,
     credentials_keep_days=7,
     reply_secret=SECRET,
+    domain="example.com",
     answer_names=("thanks",),
     render_answer=_render_answer,
     render_text=_render_text,
@@ -165,6 +166,9 @@ def test_a_staff_reply_with_a_saved_answer_is_relayed_to_the_customer() -> None:
     assert (out.kind, out.to, out.auto) == ("staff", [CUSTOMER], False)
     assert out.body.startswith("answer thanks for Иван")
     assert d.ticket["first_reaction_at"] == NOW.isoformat()
+    # the relayed reply's Message-ID is ours, signed: the customer's answer threads here
+    assert d.incoming["sent_as"] == POLICY.message_id(out.key, "1111-2222")
+    assert tid_of_message_id(d.incoming["sent_as"], SECRET, "example.com") == "1111-2222"
 
 
 @pytest.mark.parametrize(
