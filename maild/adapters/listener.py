@@ -94,6 +94,20 @@ class SupportHandler:
         self.accepting = True
         self.commit = GroupCommit(spool)
 
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        """EHLO (and LMTP's LHLO) as aiosmtpd composed it, sent in one write: aiosmtpd
+        pushes each line of the reply on its own, a send and a wake-up of the client
+        per line. The 5-argument hook sets the session's host name itself."""
+        session.host_name = hostname
+        return ["\r\n".join(responses)]
+
     async def handle_RCPT(
         self,
         server: SMTP,

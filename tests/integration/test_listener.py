@@ -5,6 +5,7 @@ limits; large transfers wait for a slot, declared small ones never do."""
 from __future__ import annotations
 
 import smtplib
+import socket
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -269,5 +270,13 @@ def test_greeting_advertises_the_size_limit_and_help_knows_data(tmp_path, lmtp):
         assert code == 250 and f"SIZE {LIMIT}".encode() in hello
         assert client.docmd("HELP", "DATA") == (250, b"Syntax: DATA")
         client.quit()
+        # the reply's lines arrive in one write: one read holds them all
+        with socket.create_connection(("127.0.0.1", ctl.port), timeout=5) as raw:
+            raw.recv(1024)  # the greeting
+            raw.sendall(b"LHLO me\r\n" if lmtp else b"EHLO me\r\n")
+            lines = raw.recv(4096).split(b"\r\n")
+            assert lines[-2:] == [b"250 HELP", b""] and len(lines) >= 5
+            raw.sendall(b"MAIL FROM:<a@example.com>\r\n")  # the hook named the host
+            assert raw.recv(1024).startswith(b"250")
     finally:
         ctl.stop()
