@@ -39,6 +39,7 @@ def queue_copies(
     subject, body, message_id = mail
     in_reply_to, references = thread
     queued = []
+    content = app.renderer.content(body, attachments, message_id)  # the same in every copy
     for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, to_staff)):
         one = copy_key(key, n)
         msg = app.renderer.message(
@@ -52,7 +53,7 @@ def queue_copies(
             references=references,
             auto=auto,
             reply_to=reply_to,
-            attachments=attachments,
+            content=content,
         )
         if app.outbox.enqueue(one, msg, group, tid=tid, kind=kind, now=now, checked=checked):
             queued.append(group)

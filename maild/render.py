@@ -91,8 +91,11 @@ class Renderer:
         auto: bool = True,
         reply_to: str | None = None,
         attachments: list[tuple[str, str, bytes]] = (),
+        content: bytes | None = None,
     ) -> Mail:
-        """A UTF-8 message, written out by hand (see header_line)."""
+        """A UTF-8 message, written out by hand (see header_line). `content`: the body
+        and files as `content()` gave them, for copies of one mail that differ only in
+        their headers (else made from `body` and `attachments`)."""
         if tid and tag(tid).lower() not in subject.lower():
             subject = f"{subject} {tag(tid)}"
         headers = {
@@ -118,9 +121,17 @@ class Renderer:
         lines = [self._from_line, address_field("To", to)]
         lines += [header_line(k, v) for k, v in headers.items() if k not in ("From", "To")]
         lines.append(b"MIME-Version: 1.0\r\n")
+        if content is None:
+            content = self.content(body, attachments, message_id)
+        return Mail(headers, b"".join([*lines, content]))
+
+    @staticmethod
+    def content(body: str, attachments: list[tuple[str, str, bytes]], message_id: str) -> bytes:
+        """A mail's content, from its Content-Type header on: the text part, or a
+        multipart/mixed of the text and the files (its boundary made from `message_id`)."""
         if not attachments:
-            return Mail(headers, b"".join([*lines, _text_part(body)]))
-        return Mail(headers, b"".join([*lines, _multipart(message_id, body, attachments)]))
+            return _text_part(body)
+        return _multipart(message_id, body, attachments)
 
 
 def _multipart(message_id: str, body: str, attachments: list[tuple[str, str, bytes]]) -> bytes:

@@ -65,6 +65,20 @@ def test_new_ticket_notice_to_staff(desk, sink):
     assert "#close" in text and "#take" in text  # cheat-sheet
     files = [(p.get_filename(), p.get_content()) for p in m.iter_attachments()]
     assert files == [("скрин.png", TINY_PNG)]  # only the accepted one is attached
+    # every staff member gets a copy of their own: the same text and files, a
+    # Reply-To signed for them alone
+    copies = [
+        r
+        for r in sink.received
+        if f"[TID#{tid}]" in r.subject and r.rcpt_tos != ["ivan@shop-example.ru"]
+    ]
+    assert sorted(r.rcpt_tos[0] for r in copies) == ["anna@example.com", "boris@example.com"]
+    assert {r.text for r in copies} == {text}
+    assert all(
+        [(p.get_filename(), p.get_content()) for p in r.msg.iter_attachments()] == files
+        for r in copies
+    )
+    assert len({r.msg["Reply-To"].addresses[0].addr_spec for r in copies}) == len(copies) > 1
 
 
 def test_staff_reply_reaches_customer_trimmed_and_sets_first_reaction(desk, sink):

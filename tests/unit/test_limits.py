@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from email.utils import getaddresses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from maild.domain.limits import MAX_CONTAINERS, cut, first_addresses, head_of, too_nested
 
@@ -24,3 +28,26 @@ def test_caps_on_text_and_nesting():
     assert head_of("x " * 20, 10) == "x x x x x"
     assert not too_nested(b"boundary=x\r\n" * MAX_CONTAINERS)
     assert too_nested(b"Boundary = x\r\n" * (MAX_CONTAINERS + 1))
+
+
+_PIECES = [
+    b"boundary=",
+    b"BOUNDARY =",
+    b"boundary",
+    b"message/rfc822",
+    b"Message/Global",
+    b"message/",
+    b"text/plain",
+    b"\r\n",
+    b"x",
+    b" ",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=400))
+def test_too_nested_counts_what_the_parser_would_nest(pieces: list[bytes]) -> None:
+    """The quick count never hides a message that has more containers than allowed."""
+    raw = b"".join(pieces)
+    containers = len(re.findall(rb"(?i)boundary\s*=|message/(?:rfc822|global)", raw))
+    assert too_nested(raw) == (containers > MAX_CONTAINERS)
