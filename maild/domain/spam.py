@@ -10,7 +10,59 @@ from collections.abc import Iterable, Mapping
 
 from maild.domain.authres import first_of_ours, results
 
-__all__ = ["BlockList", "verdict"]
+__all__ = ["FREE_MAIL", "BlockList", "domain_blockable", "verdict"]
+
+# Mail services anyone can sign up to: "#spam domain" on one of them would block every
+# customer who writes from it, so there it blocks only the sender's address.
+FREE_MAIL = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.de",
+        "mail.com",
+        "zoho.com",
+        "mail.ru",
+        "inbox.ru",
+        "list.ru",
+        "bk.ru",
+        "internet.ru",
+        "yandex.ru",
+        "yandex.com",
+        "ya.ru",
+        "narod.ru",
+        "rambler.ru",
+        "lenta.ru",
+        "autorambler.ru",
+        "ro.ru",
+        "myrambler.ru",
+        "qip.ru",
+        "ukr.net",
+        "tut.by",
+    }
+)
+
+
+def domain_blockable(address: str) -> bool:
+    """Whether "#spam domain" may block the whole domain of `address`: not a free-mail
+    service (nor a subdomain of one), and there is a domain at all."""
+    local, at, domain = address.rpartition("@")
+    domain = domain.lower().rstrip(".")
+    if not (local and at and domain):
+        return False
+    parts = domain.split(".")
+    return not any(".".join(parts[i:]) in FREE_MAIL for i in range(len(parts) - 1))
+
 
 # rspamd's actions that mean "spam" (greylist and soft reject are delays, not verdicts)
 RSPAMD_SPAM_ACTIONS = ("reject", "add header", "rewrite subject")

@@ -18,6 +18,7 @@ from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
 from maild.domain.records import MessageRecord, Ticket, note_record
+from maild.domain.spam import domain_blockable
 from maild.domain.ticket import participants_of
 
 log = logging.getLogger("maild.guard")
@@ -133,8 +134,16 @@ def decide_spam(
     """#spam in a staff reply: the reply is a note, the ticket is marked for effects
     (guard.mark_spam) to move to the quarantine; nothing is sent to anyone."""
     spam = next(c for c in commands if c.name == "spam")
-    ctx.record.update(kind="note", text=body or "#spam")
-    ticket = dict(ticket, spam={"by": ctx.msg.from_addr, "domain": spam.arg == "domain"})
+    text = body or "#spam"
+    domain = spam.arg == "domain"
+    if domain and not domain_blockable(ticket["requester"]):
+        domain = False  # a free-mail service: the whole of it is everybody's
+        text += (
+            f"\n(домен {ticket['requester'].rpartition('@')[2]} — бесплатная почта, "
+            "заблокирован только адрес отправителя)"
+        )
+    ctx.record.update(kind="note", text=text)
+    ticket = dict(ticket, spam={"by": ctx.msg.from_addr, "domain": domain})
     return Decision("spam", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
 
 

@@ -156,6 +156,12 @@ def test_staff_mark_spam_and_the_block_list(desk, sink):
     assert "friend@mail.example" in desk.run("block", "list").out
     assert desk.run("block", "remove", "spam-farm.example").code == 0
     assert desk.ingest(make_mail(sender="c@spam-farm.example")).out.startswith("new")
+    # on a free-mail service "#spam domain" blocks only the sender: not all its users
+    t3 = desk.ingest_tid(make_mail(sender="promo.bot@mail.ru"))
+    staff_says(desk, t3, "#spam domain")
+    assert "promo.bot@mail.ru" in desk.run("block", "list", "--json").json()
+    assert "mail.ru" not in desk.run("block", "list", "--json").json()
+    assert desk.ingest(make_mail(sender="olga@mail.ru")).out.startswith("new")
 
 
 def test_caps_per_address_day_and_per_ticket_hour(tmp_path, sink):

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.config import SPAM_VERDICTS
-from maild.domain.spam import BlockList, verdict
+from maild.domain.spam import BlockList, domain_blockable, verdict
 
 US = "mx.example.com"
 
@@ -108,3 +108,11 @@ def test_block_list_names_the_first_entry_that_covers_the_address() -> None:
     assert BlockList(entries[1:]).match("seo@promo.example") == "Seo@Promo.example"
     assert BlockList(entries[2:]).match("x@mx.promo.example") == "promo.example"
     assert BlockList([]).match("a@b.ru") is None
+
+
+def test_spam_domain_never_takes_a_free_mail_service():
+    assert domain_blockable("a@spam-farm.example")
+    assert domain_blockable("a@promo.mail.example")  # only whole labels count
+    assert not domain_blockable("a@gmail.com") and not domain_blockable("a@Mail.RU")
+    assert not domain_blockable("a@sub.yandex.ru")  # a subdomain of one too
+    assert not domain_blockable("no-domain") and not domain_blockable("")
