@@ -107,9 +107,10 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
         ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, policy.due, participants)
     c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened, "asked_to_join": asked}
-    outgoing = [
-        _staff_notice(ctx, ticket, "staff_followup", c),
-    ]
+    # a sender already known as a robot here: its mail stays in the thread (and on the
+    # site), staff were told once by the robot note; a notice each time would be a loop
+    known_robot = msg.from_addr in (ticket.get("robots") or {})
+    outgoing = [] if known_robot else [_staff_notice(ctx, ticket, "staff_followup", c)]
     if not ctx.scr.automated:
         outgoing.append(
             Outgoing(

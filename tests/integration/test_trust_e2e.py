@@ -219,6 +219,10 @@ def test_a_simulated_help_desk_gets_at_most_3_automatic_mails_in_50_rounds(tmp_p
     notes = [m for m in ticket["messages"] if m["kind"] == "note" and "робот" in m["text"]]
     assert len(notes) == 1  # one note saying so
     assert seen == len(sink.to(robot))
+    # staff were told of its mail until it showed itself a robot, then no more
+    detected = next(i for i, m in enumerate(ticket["messages"]) if m is notes[0])
+    told = len([m for m in ticket["messages"][:detected] if m["kind"] == "customer"])
+    assert len(sink.to("anna@example.com")) == told <= 4
 
 
 @pytest.mark.parametrize("authserv", [False, True], ids=["no-authserv", "authserv"])
