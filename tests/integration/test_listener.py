@@ -156,6 +156,20 @@ class _Client:
         self.sock.close()
 
 
+def _one_slot(tmp_path):
+    """A listener with one slot for large DATA, a 1 s timeout and a 5 MB limit:
+    (its spool, the keys it spooled, the running listener)."""
+    from maild.adapters.sessions import SessionLimits
+
+    spool = Spool(tmp_path / "spool")
+    keys: list[str] = []
+    handler = SupportHandler(spool, lambda a: a == "support@example.com", keys.append)
+    limits = SessionLimits(max_connections=10, timeout=1, max_data_transfers=1)
+    ctl = _Limited(handler, limits, max_size=5_000_000)
+    ctl.start()
+    return spool, keys, ctl
+
+
 def test_large_transfers_wait_for_a_slot_and_small_mail_never_does(tmp_path):
     """One slot, taken by a transfer past 1 MB that declared no SIZE. Meanwhile one
     that declared a SIZE over 1 MB gets no 354, one without SIZE stops being read
@@ -165,14 +179,7 @@ def test_large_transfers_wait_for_a_slot_and_small_mail_never_does(tmp_path):
     import threading
     import time
 
-    from maild.adapters.sessions import SessionLimits
-
-    spool = Spool(tmp_path / "spool")
-    keys: list[str] = []
-    handler = SupportHandler(spool, lambda a: a == "support@example.com", keys.append)
-    limits = SessionLimits(max_connections=10, timeout=1, max_data_transfers=1)
-    ctl = _Limited(handler, limits, max_size=5_000_000)
-    ctl.start()
+    spool, keys, ctl = _one_slot(tmp_path)
     clients: list[_Client] = []
     big = b"x" * 98 + b"\r\n"
     try:
@@ -224,14 +231,7 @@ def test_a_stalled_transfer_is_closed_and_its_slot_goes_on(tmp_path):
     is stored, and the next large transfer gets the slot."""
     import time
 
-    from maild.adapters.sessions import SessionLimits
-
-    spool = Spool(tmp_path / "spool")
-    keys: list[str] = []
-    handler = SupportHandler(spool, lambda a: a == "support@example.com", keys.append)
-    limits = SessionLimits(max_connections=10, timeout=1, max_data_transfers=1)
-    ctl = _Limited(handler, limits, max_size=5_000_000)
-    ctl.start()
+    spool, keys, ctl = _one_slot(tmp_path)
     clients: list[_Client] = []
     big = b"x" * 98 + b"\r\n"
     try:
