@@ -23,10 +23,8 @@ from maild.domain.calendar import BusinessCalendar
 from maild.domain.policy import Policy, fmt_time, local
 from maild.domain.replyaddr import (
     sign,
-    sign_for,
     tid_of_message_id,
 )
-from maild.domain.sla import reaction_due
 from maild.render import Renderer
 
 
@@ -79,10 +77,6 @@ class App:
         root = self.config.storage_path
         return reply_secret(root) if name == "reply_secret" else kept_secret(root / name)
 
-    def staff_reply_address(self, tid: str, person: str) -> str:
-        """The Reply-To of mail to one staff member about ``tid`` (see verify.staff_verified)."""
-        return sign_for(tid, person, self.reply_secret, self.config.support.address)
-
     def reply_address(self, tid: str | None) -> str:
         if not tid:
             return self.config.support.address
@@ -125,7 +119,7 @@ class App:
         return self.clock().astimezone(self.tz)
 
     def due(self, level: str, start: datetime) -> datetime:
-        return reaction_due(level, start, self.calendar)
+        return self.policy.due(level, start)
 
     def local(self, when: datetime | str) -> datetime:
         return local(self.tz, when)

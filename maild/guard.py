@@ -20,7 +20,6 @@ from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord, note_record
 from maild.domain.screen import Screening
 from maild.domain.spam import verdict
-from maild.domain.verify import staff_verified
 
 log = logging.getLogger("maild.guard")
 
@@ -31,9 +30,10 @@ AUTO_KINDS = ("confirmation", "notice")
 
 
 def quarantine_reason(
-    app: App, msg: ParsedMessage, scr: Screening, resumed: str | None = None
+    app: App, msg: ParsedMessage, scr: Screening, staff_ok: bool, resumed: str | None = None
 ) -> str | None:
-    """Why this message goes to the quarantine instead of the desk, or None.
+    """Why this message goes to the quarantine instead of the desk, or None;
+    ``staff_ok``: verify.staff_verified for this message.
 
     ``resumed``: the ticket the Message-ID is indexed to. A message processed again
     (crash recovery) keeps its ticket; one of a ticket staff marked #spam (delivered
@@ -42,7 +42,7 @@ def quarantine_reason(
         if app.store.ticket_exists(resumed) or not app.quarantine.spammed(resumed):
             return None
         return f"spam: #spam [TID#{resumed}]"
-    if staff_verified(msg, app.policy) or app.quarantine.released(msg.message_id):
+    if staff_ok or app.quarantine.released(msg.message_id):
         return None  # a filter's mistake must not swallow a staff reply
     if app.quarantine.blocked(msg.from_addr):
         return "blocked"
@@ -117,7 +117,7 @@ def copies(app: App, tid: str, to: list[str], staff_only: bool) -> list[tuple[li
     """(recipients, Reply-To) of each copy of one mail: each staff member gets their
     own, its Reply-To signed for them alone (see verify.staff_verified)."""
     if staff_only and tid:
-        return [([a], app.staff_reply_address(tid, a)) for a in to]
+        return [([a], app.policy.staff_reply_address(tid, a)) for a in to]
     return [(to, app.reply_address(tid))]
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from maild import guard
 from maild.app import App
+from maild.domain import verify
 from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.logid import logged_id
@@ -50,12 +51,19 @@ def process(
                     resumed,
                 )
                 return Decision("duplicate", resumed, loaded[0], loaded[1])
-        held = guard.quarantine_reason(app, msg, scr, resumed)
+        staff_ok = verify.staff_verified(msg, app.policy)  # (read by gate and decision)
+        held = guard.quarantine_reason(app, msg, scr, staff_ok, resumed)
         if held:  # spam or a blocked sender: kept for staff, nothing is sent
             qid = guard.quarantine(app, msg, raw, held, received_at, spool_key=spool_key)
             return Decision("quarantined", qid, {}, [])
         snap = gather(
-            app, msg, scr, resumed_tid=resumed, spool_key=spool_key, received_at=received_at
+            app,
+            msg,
+            scr,
+            staff_verified=staff_ok,
+            resumed_tid=resumed,
+            spool_key=spool_key,
+            received_at=received_at,
         )
         decision = decide(snap, msg, scr, received_at, app.policy)
         queued = apply(app, msg, decision, scr, resumed=resumed is not None)

@@ -33,35 +33,37 @@ def gather(
     msg: ParsedMessage,
     scr: Screening,
     *,
+    staff_verified: bool,
     resumed_tid: str | None,
     spool_key: str | None,
     received_at: datetime,
 ) -> Snapshot:
-    """The Snapshot for `domain.decide.decide`; call it holding the store lock."""
+    """The Snapshot for `domain.decide.decide`; call it holding the store lock.
+    ``staff_verified``: verify.staff_verified for this message."""
     policy = app.policy
     claims_staff = msg.from_addr in policy.staff and not scr.automated
-    staff_ok = verify.staff_verified(msg, app.policy)
     ident = identify_sender(app, msg, received_at.date())
-    tid, loaded, refers_to, our_bounce = find_ticket(app, msg, scr, ident, resumed_tid, staff_ok)
+    found = find_ticket(app, msg, scr, ident, resumed_tid, staff_verified)
+    tid, loaded, refers_to, our_bounce = found
     if loaded is None:
         requester = msg.from_addr or msg.reply_to or ""
         return Snapshot(
             tid=tid or new_tid(app.store.ticket_exists),
             loaded=None,
             ident=ident,
-            staff_verified=staff_ok,
+            staff_verified=staff_verified,
             refers_to=refers_to,
             first_seen=app.store.sender_first_seen(requester) if requester else None,
             spool_key=spool_key,
         )
     ticket = loaded[0]
     asks_to_join = not claims_staff and bool(newcomers(policy, msg, ticket))
-    staff_reply = _staff_reply_facts(app, msg, loaded) if claims_staff and staff_ok else {}
+    staff_reply = _staff_reply_facts(app, msg, loaded) if claims_staff and staff_verified else {}
     return Snapshot(
         tid=ticket["tid"],
         loaded=loaded,
         ident=ident,
-        staff_verified=staff_ok,
+        staff_verified=staff_verified,
         our_bounce=our_bounce,
         requester_verified=asks_to_join
         and verify.requester_verified(msg, ticket["tid"], app.policy),
