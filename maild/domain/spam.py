@@ -60,8 +60,13 @@ def domain_blockable(address: str) -> bool:
     domain = domain.lower().rstrip(".")
     if not (local and at and domain):
         return False
+    return not any(d in FREE_MAIL for d in with_parents(domain))
+
+
+def with_parents(domain: str) -> list[str]:
+    """The domain and each parent of it: "mx.x.ru" -> ["mx.x.ru", "x.ru", "ru"]."""
     parts = domain.split(".")
-    return not any(".".join(parts[i:]) in FREE_MAIL for i in range(len(parts) - 1))
+    return [".".join(parts[i:]) for i in range(len(parts))]
 
 
 # rspamd's actions that mean "spam" (greylist and soft reject are delays, not verdicts)
@@ -122,10 +127,7 @@ class BlockList:
         if not address:
             return None
         domain = address.rpartition("@")[2]
-        hits = [self.addresses.get(address), self.domains.get(domain)]
-        dot = domain.find(".")
-        while dot >= 0:  # the parents: "mx.x.ru" -> "x.ru", "ru"
-            hits.append(self.domains.get(domain[dot + 1 :]))
-            dot = domain.find(".", dot + 1)
+        hits = [self.addresses.get(address)]
+        hits += [self.domains.get(d) for d in with_parents(domain)]
         found = [h for h in hits if h is not None]
         return min(found)[1] if found else None
