@@ -3,9 +3,9 @@
 250 only after the bytes are fsynced in the spool; 451 when spooling fails;
 550 for any other recipient (never an open relay); 552 over the size limit
 (aiosmtpd's data_size_limit, checked before anything is stored). aiosmtpd's
-public API only: this handler's handle_RCPT / handle_DATA, public constructor
-parameters, and sessions.LimitedSessions around it (connection cap, idle timer,
-slots for large DATA).
+public API only: this handler's handle_EHLO / handle_RCPT / handle_DATA, public
+constructor parameters, and sessions.LimitedSessions around it (connection cap,
+idle timer, slots for large DATA).
 
 Group commit: messages whose DATA ends while a spool write is syncing wait for
 the next one and are written and synced together (Spool.add_many), so concurrent
