@@ -1,4 +1,4 @@
-"""Peak memory of the listener under parallel large transfers (bench/FINDINGS.md 25).
+"""Peak memory of the listener under parallel large transfers (bench/FINDINGS.md 19).
 
     python bench/listener_rss.py [--clients 20] [--mb 25] [--no-size] [--root DIR]
 
