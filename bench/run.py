@@ -17,7 +17,7 @@
              customer follow-ups to seeded (mostly closed) tickets; the two stores
              take turns in blocks of ten messages (1k, 100k, 100k, 1k, ...).
 4. rss       `maild serve` on the 100k store after it processed mail: VmRSS of the
-             daemon and its children (two workers, the sender), summed.
+             daemon and its children (the worker, the sender), summed.
 5. roundup   if Roundup is installed (bench only: `pip install roundup`), its mail
              gateway on the same kind of messages, in-process.
 
@@ -200,7 +200,7 @@ class Serve:
         wait_banner(self.port, self.proc)
 
     def pids(self) -> dict[str, int]:
-        """The daemon and its children (workers, sender), by process name."""
+        """The daemon and its children (worker, sender), by process name."""
         out = {"maild daemon": self.proc.pid}
         try:
             kids = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
@@ -570,7 +570,7 @@ def phase_scale(work: Path, n_ingest: int, n_rss: int, fresh: bool = False) -> d
     out["rss"] = {"rss_mb": rss, "hwm_mb": hwm, "pss_mb": pss, **r}
     log(
         f"  maild serve on the 100k store after {r['confirmed']} messages: "
-        f"VmRSS {rss:.0f} MB (peak {hwm:.0f} MB; Pss {pss:.0f} MB; daemon, workers "
+        f"VmRSS {rss:.0f} MB (peak {hwm:.0f} MB; Pss {pss:.0f} MB; daemon, worker "
         f"and sender), {r['e2e_msgs_per_s']:.1f} msgs/s"
     )
     return out
@@ -705,7 +705,7 @@ def write_results(command: str, res: dict, last: str) -> None:
         ),
         ("cost 100k / 1k", f"{res['cost_ratio']:.2f}", ok("cost_100k_over_1k", res["cost_ratio"])),
         (
-            "maild serve VmRSS summed over its 4 processes, on the 100k store after mail",
+            "maild serve VmRSS summed over its 3 processes, on the 100k store after mail",
             f"{rss['rss_mb']:.0f} MB (peak {rss['hwm_mb']:.0f} MB; Pss {rss['pss_mb']:.0f} MB)",
             ok("rss_mb_100k", rss["rss_mb"]),
         ),

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -121,7 +120,6 @@ def parse_spooled(app: App, keys: list[str]) -> dict[str, tuple[bytes, ParsedMes
 def run_batch(
     app: App,
     keys: list[str],
-    turn: AbstractContextManager | None = None,
     budget: float = 0.5,
     observe: Callable[[float, Decision | None], None] | None = None,
 ) -> BatchResult:
@@ -140,7 +138,7 @@ def run_batch(
             if time.monotonic() - started > budget:
                 result.left = keys[n:]
                 break
-        with turn if turn is not None else nullcontext(), app.store.locked():
+        with app.store.locked():
             for key in claimed:
                 began = time.monotonic()
                 try:

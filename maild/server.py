@@ -1,10 +1,10 @@
-"""`maild serve`: listeners, IMAP poller, processing workers, outbox sender and
+"""`maild serve`: listeners, IMAP poller, processing worker, outbox sender and
 scheduler in one asyncio process. SIGTERM stops it cleanly; SIGHUP is logged
 (licenses and groups are read from the store for every message, so they are
 always current; other config changes need a restart).
 
 The processing and the outbox sender each run in a forked child process
-(maild.workers); this process accepts mail, hands spool keys to the workers in
+(maild.workers); this process accepts mail, hands spool keys to the worker in
 batches and asks the sender for outbox passes.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import multiprocessing
 import os
 import signal
 import threading
@@ -29,16 +28,13 @@ from maild.adapters.listener import SupportHandler
 from maild.app import App
 from maild.domain.replyaddr import is_support_address
 from maild.faults import Faults, recover
-from maild.runner import BatchResult, run_batch
+from maild.runner import BatchResult
 from maild.serving import start_imap, start_metrics, start_smtp
 from maild.workers import (
     BATCH_MAX,
-    BATCH_SECONDS,
-    WORKERS,
     ChildProcess,
-    Turns,
     flush_outbox,
-    run_batch_in_turn,
+    process_batch,
 )
 
 log = logging.getLogger("maild.serve")
@@ -54,7 +50,7 @@ class Daemon:
         self.app = app
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.queued: set[str] = set()
-        self.process_pool = ThreadPoolExecutor(WORKERS, "maild-process")
+        self.process_pool = ThreadPoolExecutor(1, "maild-process")
         self.send_pool = ThreadPoolExecutor(1, "maild-send")
         self.stopping = asyncio.Event()
         self.outbox_wake = asyncio.Event()
@@ -62,12 +58,10 @@ class Daemon:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.handler: SupportHandler | None = None
         # none: in this process (MAILD_WORKER_PROCESS=0, for debugging)
-        self.workers: list[ChildProcess] = []
+        self.worker: ChildProcess | None = None
         self.sender: ChildProcess | None = None
-        self.batches = 0  # batch numbers, in the order batches are handed out
         self.faults = Faults(app)
         self.resume_at = 0.0  # processing paused until then (monotonic): a fault
-        self.turns: Turns | None = None
         self.parent_ends: list[Any] = []  # this process's ends of its children's pipes
         # what run() started, for _stop
         self.server: asyncio.AbstractServer | None = None
@@ -97,31 +91,26 @@ class Daemon:
         return is_support_address(address, self.app.config.support.address)
 
     # -- tasks --------------------------------------------------------------------
-    async def _process_loop(self, worker: ChildProcess | None) -> None:
+    async def _process_loop(self) -> None:
+        """Batches of the queue, in arrival order, to the worker (or in this process)."""
         loop = asyncio.get_running_loop()
+        worker = self.worker
+        run = worker.call if worker is not None else functools.partial(process_batch, self.app)
         while True:
             while (wait := self.resume_at - time.monotonic()) > 0:  # paused by a fault
                 await asyncio.sleep(wait)
             keys = [await self.queue.get()]
             while len(keys) < BATCH_MAX and not self.queue.empty():
                 keys.append(self.queue.get_nowait())
-            seq, self.batches = self.batches, self.batches + 1
             result = BatchResult([])
             try:
-                if worker is not None:
-                    result = await loop.run_in_executor(self.process_pool, worker.call, (seq, keys))
-                else:
-                    result = await loop.run_in_executor(
-                        self.process_pool, run_batch, self.app, keys, None, BATCH_SECONDS
-                    )
+                result = await loop.run_in_executor(self.process_pool, run, keys)
             except Exception as e:
                 # (a worker that died: the message it was working on is counted by
                 # recover, and shunted if it keeps killing workers)
                 log.exception("spool %s: unexpected error in the worker", ", ".join(keys))
                 if worker is not None and worker.proc is not None:
                     await loop.run_in_executor(None, worker.proc.join, 1)
-                    if self.turns is not None and not worker.proc.is_alive():
-                        self.turns.skip(seq)  # its turn will never end: the next need not wait
                 recover(self.app, self.faults)
                 result = BatchResult(list(keys), fault=(f"the worker failed: {e}", ""))
             finally:
@@ -218,15 +207,10 @@ class Daemon:
         return 0
 
     def _fork_children(self) -> None:
-        """The processing workers and the outbox sender (maild.workers)."""
-        self.turns = Turns(multiprocessing.get_context("fork"))
-        run = functools.partial(run_batch_in_turn, turns=self.turns)
-        ends = self.parent_ends
-        self.workers = [
-            ChildProcess(self.app, f"maild-worker-{n}", run, ends) for n in range(1, WORKERS + 1)
-        ]
-        self.sender = ChildProcess(self.app, "maild-sender", flush_outbox, ends)
-        for child in (*self.workers, self.sender):
+        """The processing worker and the outbox sender (maild.workers)."""
+        self.worker = ChildProcess(self.app, "maild-worker", process_batch, self.parent_ends)
+        self.sender = ChildProcess(self.app, "maild-sender", flush_outbox, self.parent_ends)
+        for child in (self.worker, self.sender):
             child.start()
 
     def _recover(self) -> None:
@@ -275,12 +259,9 @@ class Daemon:
         self.scheduler = self._start_scheduler()
 
     def _start_tasks(self) -> None:
-        """The loops feeding the workers and the sender, and systemd's watchdog."""
+        """The loops feeding the worker and the sender, and systemd's watchdog."""
         self.tasks = [
-            *(
-                asyncio.create_task(self._process_loop(w), name=f"process-{n}")
-                for n, w in enumerate(self.workers or [None])
-            ),
+            asyncio.create_task(self._process_loop(), name="process"),
             asyncio.create_task(self._outbox_loop(), name="outbox"),
             asyncio.create_task(self._rescan_loop(), name="rescan"),
         ]
@@ -332,7 +313,7 @@ class Daemon:
             log.info("removed %d temp file(s) of interrupted writes", len(removed))
 
     def _stop_children(self) -> None:
-        for child in (*self.workers, self.sender):
+        for child in (self.worker, self.sender):
             if child is not None:
                 child.stop()
 

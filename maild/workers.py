@@ -1,16 +1,17 @@
-"""The forked children of `maild serve`: two processing workers and the outbox
-sender (ChildProcess), and the order in which the workers' batches take the store
-lock (Turns).
+"""The forked children of `maild serve`: the processing worker and the outbox sender
+(ChildProcess).
 
 Parsing, deciding and rendering are CPU-bound Python: in the daemon's process they
 would share one interpreter lock with the listener and the sender (every hand-over
-of that lock costs the listener). Two workers get batches of spool keys over pipes
-and answer when they are done; it is the same code (runner.process_key under one
-store lock per batch), and the store's lock is what it always was, across
-processes. One worker parses its batch while the other holds the lock, and batches
-take the lock in the order they were handed out (Turns). The sender runs an outbox
-pass when asked (the outbox's flush lock keeps it the only one sending). If the
-daemon dies, a child finishes what it is doing, sees the pipe closed and exits.
+of that lock costs the listener). The worker gets batches of spool keys over a pipe,
+in arrival order, and answers when it is done; it is the same code as `maild ingest`
+(runner.process_key under the store's lock, which keeps it apart from the CLI's
+writes across processes). One worker: the store lock lets one batch decide at a
+time, and a second worker that parsed its batch meanwhile made the daemon no faster
+on two cores, and slower in CPU per message (bench/FINDINGS.md, 8). The sender runs
+an outbox pass when asked (the outbox's flush lock keeps it the only one sending).
+If the daemon dies, a child finishes what it is doing, sees the pipe closed and
+exits.
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ import logging
 import multiprocessing
 import os
 import signal
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from maild import metrics
@@ -31,28 +30,20 @@ from maild.runner import BatchResult, run_batch
 log = logging.getLogger("maild.serve")
 
 # Messages processed under one store lock and made durable by one group commit
-# (the section's adapters.durable.Transaction): at most this many per batch, or as many as were
-# parsed in this long (process_batch).
+# (the section's adapters.durable.Transaction): at most this many per batch, or as
+# many as were parsed in this long (process_batch).
 BATCH_MAX = 128
 BATCH_SECONDS = 0.5
-# Worker processes: one parses its batch while the other holds the store lock.
-WORKERS = 2
-TURN_WAIT = 10.0
 
 
-def process_batch(app: App, keys: list[str], turn: Any = None) -> list[str]:
-    """Process spooled messages under one store lock (runner.run_batch): their
-    writes become durable together when the lock is released, and only then are
-    they marked processed in the spool. Returns the keys left for the next batch
-    (over BATCH_SECONDS).
-
-    They are parsed first, without the lock, while another worker may hold it;
-    `turn` (Turns.turn) then makes batches take the lock in the order they were
-    handed out, so a message is never decided before one that came earlier.
-    The time budget is spent on parsing: the keys not parsed when it runs out are
-    left, and all that were parsed are processed (cutting the locked part short
-    instead would throw parses away, and the next batch would parse them again)."""
-    return run_batch(app, keys, turn, BATCH_SECONDS, observe=_observe).left
+def process_batch(app: App, keys: list[str]) -> BatchResult:
+    """The worker's request: process spooled messages under one store lock
+    (runner.run_batch). Their writes become durable together when the lock is
+    released, and only then are they marked processed in the spool. The time budget
+    (BATCH_SECONDS) is spent on parsing, before the lock: the keys not parsed when it
+    runs out are left for the next batch (`left`), and all that were parsed are
+    processed (cutting the locked part short instead would throw parses away)."""
+    return run_batch(app, keys, BATCH_SECONDS, observe=_observe)
 
 
 def _observe(seconds: float, decision: Any) -> None:
@@ -60,44 +51,6 @@ def _observe(seconds: float, decision: Any) -> None:
     metrics.observe(seconds)
     if decision is not None and decision.outcome == "new":
         metrics.add("opened")
-
-
-class Turns:
-    """Batch numbers shared by the worker processes: batch n takes the store lock
-    after batch n-1 released it. A worker that died holding a turn delays the
-    next one TURN_WAIT seconds at most (the store lock still keeps them apart).
-
-    The number is a shared integer that waiters poll (0.2 ms, growing to 5 ms):
-    no lock or condition a killed worker could leave held. (A multiprocessing
-    Condition hung the daemon for good when a worker was killed while waiting on
-    it: notify_all waits for every sleeper it wakes, the dead one included.)"""
-
-    def __init__(self, ctx: Any) -> None:
-        self.next = ctx.Value("q", 0, lock=False)  # an aligned 64-bit word: atomic
-
-    @contextmanager
-    def turn(self, seq: int) -> Iterator[None]:
-        """Wait (TURN_WAIT at most) until batch `seq` may take the store lock; the
-        turn passes to the next batch when the block ends."""
-        deadline = time.monotonic() + TURN_WAIT
-        pause = 0.0002
-        while self.next.value < seq and time.monotonic() < deadline:
-            time.sleep(pause)
-            pause = min(pause * 2, 0.005)
-        try:
-            yield
-        finally:
-            self.skip(seq)
-
-    def skip(self, seq: int) -> None:
-        """Batch `seq` is over (or will never run: its worker died)."""
-        self.next.value = max(self.next.value, seq + 1)
-
-
-def run_batch_in_turn(app: App, request: tuple[int, list[str]], turns: Turns) -> BatchResult:
-    """A worker's request: batch number `seq` of `keys`, taking the lock in its turn."""
-    seq, keys = request
-    return run_batch(app, keys, turns.turn(seq), BATCH_SECONDS, observe=_observe)
 
 
 def _child_main(

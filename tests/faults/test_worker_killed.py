@@ -51,6 +51,9 @@ def test_a_killed_worker_loses_and_doubles_nothing(tmp_path, sink):
     try:
         for _ in range(2):
             time.sleep(0.3)
+            deadline = time.monotonic() + 10  # the daemon starts another after a death
+            while time.monotonic() < deadline and not workers(daemon.proc.pid):
+                time.sleep(0.05)
             for pid in workers(daemon.proc.pid)[:1]:
                 os.kill(pid, signal.SIGKILL)
                 killed += 1

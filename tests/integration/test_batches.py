@@ -36,19 +36,19 @@ def spooled(desk, monkeypatch):
 def test_a_batch_out_of_time_processes_what_it_parsed_and_returns_the_rest(spooled, monkeypatch):
     app, keys, parses = spooled
     monkeypatch.setattr(workers, "BATCH_SECONDS", 0.0)  # out of time after one parse
-    left = workers.process_batch(app, keys)
+    left = workers.process_batch(app, keys).left
     assert left == keys[1:]
     assert not app.spool.is_pending(keys[0])
     assert all(app.spool.is_pending(k) for k in left)
     assert len(app.store.summaries()) == 1
     while left:
-        left = workers.process_batch(app, left)
+        left = workers.process_batch(app, left).left
     assert len(app.store.summaries()) == 5
     assert sorted(parses.values()) == [1] * 5  # none parsed twice
 
 
 def test_a_batch_in_time_processes_all(spooled):
     app, keys, parses = spooled
-    assert workers.process_batch(app, keys) == []
+    assert workers.process_batch(app, keys).left == []
     assert not any(app.spool.is_pending(k) for k in keys)
     assert len(app.store.summaries()) == 5 and sum(parses.values()) == 5
