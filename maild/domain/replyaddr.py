@@ -27,8 +27,8 @@ __all__ = [
 SIGNATURE_LENGTH = 10  # 50 bits: far beyond guessing by mail, short enough to read
 # The signature is the lower-case base32 (RFC 4648) of the digest, cut to its first
 # SIGNATURE_LENGTH characters: those spell its first 5 * SIGNATURE_LENGTH bits, and
-# are taken from them directly (the stdlib's b32encode is pure Python and took 4 µs
-# of each signature's 7; four signatures go with every new ticket).
+# are taken from them directly (the stdlib's b32encode is pure Python and cost more
+# than the HMAC itself: bench/FINDINGS.md 15).
 _B32 = "abcdefghijklmnopqrstuvwxyz234567"
 _SIGNATURE_BYTES = -(-5 * SIGNATURE_LENGTH // 8)
 _SHIFTS = tuple(range(5 * SIGNATURE_LENGTH - 5, -1, -5))
