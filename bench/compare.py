@@ -13,9 +13,7 @@ CPU per message, taken in the same minutes for both trees, does.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,22 +23,6 @@ sys.path.insert(0, str(BENCH))
 
 import run as bench  # noqa: E402
 from mails import make_mails  # noqa: E402
-
-
-class TreeServe(bench.Serve):
-    """`maild serve` from `tree`: `python -m maild` puts the working directory first
-    on sys.path, so the process starts in the tree."""
-
-    def __init__(self, home: Path, relay: bench.Relay, tree: Path) -> None:
-        self.port = bench.free_port()
-        self.config = bench.write_config(home, home / "data", relay.port, self.port)
-        cmd = [sys.executable, "-m", "maild", "--config", str(self.config), "serve"]
-        env = dict(os.environ, PYTHONPATH=str(tree))
-        self.logf = open(home / "serve.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            cmd, stdout=self.logf, stderr=subprocess.STDOUT, env=env, cwd=tree
-        )
-        bench.wait_banner(self.port, self.proc)
 
 
 def per_message(result: dict) -> dict[str, float]:
@@ -72,7 +54,8 @@ def main() -> int:
             home = work / f"{len(sides)}-{tree.resolve().name}"
             home.mkdir()
             relay = bench.Relay(home)
-            sides.append((tree.resolve().name, relay, TreeServe(home, relay, tree.resolve()), []))
+            serve = bench.Serve(home, home / "data", relay, root=tree.resolve())
+            sides.append((tree.resolve().name, relay, serve, []))
             bench.send_and_confirm(sides[-1][2].port, relay, make_mails(100, run=f"w{len(sides)}"))
         for r in range(a.rounds):
             for name, relay, serve, rows in sides if r % 2 == 0 else sides[::-1]:

@@ -185,18 +185,27 @@ class Relay:
 class Serve:
     """`maild serve` as a subprocess, the way systemd runs it."""
 
-    def __init__(self, home: Path, store: Path, relay: Relay, profile: Path | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        store: Path,
+        relay: Relay,
+        profile: Path | None = None,
+        root: Path = ROOT,
+    ) -> None:
+        """`root`: the checkout to run. `python -m maild` puts the working directory
+        first on sys.path, so the process starts there."""
         self.port = free_port()
         self.config = write_config(home, store, relay.port, self.port)
-        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        env = dict(os.environ, PYTHONPATH=str(root))
         cmd = [sys.executable]
         if profile:
             cmd += ["-m", "cProfile", "-o", str(profile)]
-            cmd += ["-m", "maild", "--config", str(self.config), "serve"]
-        else:
-            cmd += ["-m", "maild", "--config", str(self.config), "serve"]
+        cmd += ["-m", "maild", "--config", str(self.config), "serve"]
         self.logf = open(home / "serve.log", "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT, env=env)
+        self.proc = subprocess.Popen(
+            cmd, stdout=self.logf, stderr=subprocess.STDOUT, env=env, cwd=root
+        )
         wait_banner(self.port, self.proc)
 
     def pids(self) -> dict[str, int]:
