@@ -110,6 +110,12 @@ def customers(ticket: Ticket, staff: Iterable[str]) -> list[str]:
     return sorted({ticket["requester"], *ticket.get("participants", ())} - set(staff) - {""})
 
 
+def is_internal(address: str, support: str, staff: Iterable[str], head: str | None) -> bool:
+    """Support's own side, which never gets a customer's mail or link: staff, the
+    head, the support address and its plus-addresses."""
+    return address in staff or address == head or is_support_address(address, support)
+
+
 def participants_of(addresses: Iterable[str], support: str, staff: Iterable[str]) -> set[str]:
     """Customer-side addresses of a message (To/Cc), without support and staff."""
     staff = set(staff)

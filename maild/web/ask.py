@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from maild.domain.ticket import is_internal
 from maild.web import tokens
 from maild.web.forms import (
     MAX_NAME,
@@ -58,10 +59,11 @@ class Ask:
         return self._form(EMPTY)
 
     def _check(self, values: dict[str, str], nonce: str | None) -> str | None:
-        staff = {*self.app.config.support.staff, self.app.config.support.address}
+        support, email = self.app.config.support, values["email"]
+        internal = is_internal(email, support.address, support.staff, support.head)
         if nonce is None:
             return "Форма устарела. Пожалуйста, отправьте её ещё раз."
-        if not _EMAIL.match(values["email"]) or values["email"] in staff:
+        if not _EMAIL.match(email) or internal:
             return "Проверьте адрес электронной почты: на него придёт письмо со ссылкой."
         if not values["subject"] or not values["text"]:
             return "Заполните тему и текст вопроса."

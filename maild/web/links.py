@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from maild.domain.ticket import is_internal
 from maild.web.tokens import ticket_token
 
 MASK = "(персональная ссылка)"
@@ -24,15 +25,14 @@ def site_link(
     app: Any, tid: str | None, to: Iterable[str], now: datetime, requester: str | None = None
 ) -> str | None:
     """The link for a mail to `to` about `tid`, or None (no site, no ticket, or a
-    recipient who is staff, the head or support itself). Bound to the requester
+    recipient on support's side: domain.ticket.is_internal). Bound to the requester
     when the mail goes to them, else to its first recipient."""
     web = app.config.web
     to = list(to)
     if web is None or not tid or not to or app.web_secret is None:
         return None
     support = app.config.support
-    internal = {*support.staff, support.head, support.address}
-    if any(a in internal for a in to):
+    if any(is_internal(a, support.address, support.staff, support.head) for a in to):
         return None
     owner = requester if requester in to else to[0]
     token = ticket_token(app.web_secret, tid, owner, now, web.link_days)

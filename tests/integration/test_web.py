@@ -159,8 +159,15 @@ def test_new_form_honeypot_rate_limit_and_confirmation(site):
     fields = {"name": "Олег", "email": "oleg@client.example", "subject": "Вопрос", "text": "Как?"}
     bot = post(base + "/new", {**fields, "website": "http://spam", "form": form.form_token()})
     assert bot.status == 200 and "Проверьте почту" in bot.text
+    before = len(sink.received)
+    for inside in ("anna@example.com", "head@example.com", "support+x@example.com"):
+        refused = post(
+            base + "/new", {**fields, "email": inside, "form": request(base + "/new").form_token()}
+        )
+        assert refused.status == 400 and "Проверьте адрес" in refused.text, inside
     time.sleep(0.5)
     assert not sink.to("oleg@client.example")
+    assert len(sink.received) == before  # no confirmation link went to support's side
     for n in range(2):
         ok = post(base + "/new", {**fields, "form": request(base + "/new").form_token()})
         assert ok.status == 200, n

@@ -56,6 +56,7 @@ def test_only_customer_mail_gets_a_link_and_the_thread_keeps_it_masked():
     assert link and link.startswith("https://s.example/t/4821-7730.")
     assert site_link(_app(), "4821-7730", [ADDR, "anna@example.com"], NOW) is None
     assert site_link(_app(), "4821-7730", ["head@example.com"], NOW) is None
+    assert site_link(_app(), "4821-7730", [ADDR, "support+x@example.com"], NOW) is None
     assert site_link(_app(web=False), "4821-7730", [ADDR], NOW) is None
     text = masked(f"Ссылка:\n{link}\n", link)
     assert link not in text and "https://s.example/t/(персональная ссылка)" in text
