@@ -130,7 +130,6 @@ REGISTRY: dict[str, Spec] = {
     ),
 }
 COMMANDS = tuple(REGISTRY)
-NO_ARG = tuple(n for n, s in REGISTRY.items() if s.read is _no_arg)
 
 # Russian words staff may type instead of the name.
 ALIASES = {

@@ -51,12 +51,6 @@ def clean_subject(subject: str | None) -> str:
     return s
 
 
-def with_tag(tid: str, subject: str, prefix: str = "") -> str:
-    """An outgoing subject: prefix, the clean subject, then the tag."""
-    base = clean_subject(subject) or "(без темы)"
-    return f"{prefix}{base} {tag(tid)}".strip()
-
-
 def message_ids(value: str | None) -> list[str]:
     """All <message-id>s in a References/In-Reply-To value, in order."""
     return MSGID_RE.findall(value or "")

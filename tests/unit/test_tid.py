@@ -11,7 +11,6 @@ from maild.domain.tid import (
     new_tid,
     normalize_msgid,
     tag,
-    with_tag,
 )
 
 
@@ -56,8 +55,6 @@ def test_clean_subject_and_tagging():
     assert clean_subject("Re: Ответ: Fwd: Ошибка 500 [TID#4821-7730]") == "Ошибка 500"
     assert clean_subject("RE[2]: AW: тема") == "тема"
     assert clean_subject(None) == ""
-    assert with_tag("4821-7730", "Re: Ошибка") == "Ошибка [TID#4821-7730]"
-    assert with_tag("4821-7730", "") == "(без темы) [TID#4821-7730]"
     assert tag("1-2") == "[TID#1-2]"
 
 
