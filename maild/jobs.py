@@ -23,7 +23,7 @@ from maild.digest import morning_queue
 from maild.domain import ticket as tk
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS, reminder_at
-from maild.ops.retention import purge_closed
+from maild.ops.retention import daily_sweep, purge_closed
 from maild.outgoing import queue_copies, queue_ticketless, sent_record
 from maild.redaction import redact_ticket
 from maild.web.links import masked, site_link
@@ -331,6 +331,7 @@ def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
         "redacted": redaction(app, now),
         "outbox_alerts": outbox_alerts(app, now),
         "purged": purge_closed(app, now),
+        "attachments_removed": daily_sweep(app, now),
         "digest": morning_queue(app, now),
         "quarantine_expired": guard.expire(app, now),
     }

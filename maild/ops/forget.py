@@ -10,14 +10,13 @@ taking mail meanwhile. The rules of what is erased are maild.domain.forget.
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from maild.app import App
 from maild.domain.forget import ERASED, PLACEHOLDER, Erasure, erase_person
+from maild.ops.retention import remove_unreferenced, ticket_files, tid_of
 
 
 @dataclass
@@ -51,20 +50,10 @@ class ForgetResult:
         }
 
 
-def _ticket_files(root: Path) -> Iterator[str]:
-    base = os.path.join(os.fspath(root), "tickets")
-    for sub in sorted(os.listdir(base)):
-        folder = os.path.join(base, sub)
-        if os.path.isdir(folder):
-            for name in sorted(os.listdir(folder)):
-                if name.endswith(".json"):
-                    yield os.path.join(folder, name)
-
-
 def _files_holding(root: Path, needles: list[bytes]) -> dict[bytes, set[str]]:
     """For each needle (lower-case bytes), the TIDs whose file holds it, any case."""
     found: dict[bytes, set[str]] = {n: set() for n in needles}
-    for path in _ticket_files(root):
+    for path in ticket_files(root):
         try:
             with open(path, "rb") as f:
                 data = f.read().lower()
@@ -72,7 +61,7 @@ def _files_holding(root: Path, needles: list[bytes]) -> dict[bytes, set[str]]:
             continue
         for n in needles:
             if n in data:
-                found[n].add(os.path.basename(path)[: -len(".json")].upper())
+                found[n].add(tid_of(path))
     return found
 
 
@@ -157,7 +146,7 @@ def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
             if not dry_run:
                 app.store.save(ticket, messages)
     erased = {e.tid for e in result.tickets} if dry_run else set()
-    result.attachment_files = _remove_unshared(app, shas, erased, dry_run)
+    result.attachment_files = remove_unreferenced(app, shas, erased, dry_run)
     theirs = {e.tid for e in result.tickets if e.theirs}
     with app.store.locked():
         result.outbox_mails = _erase_outbox(app, address, theirs, dry_run)
@@ -195,25 +184,4 @@ def _erase_held(app: App, address: str, dry_run: bool) -> int:
                 for path in (meta_path, meta_path.with_suffix(".eml")):
                     if path.exists():
                         files.remove(path)
-    return n
-
-
-def _remove_unshared(app: App, shas: set[str], erased: set[str], dry_run: bool) -> int:
-    """Attachment files (stored once by SHA-256) no other ticket refers to
-    (`erased`: tickets that refer to them only until the erasure, in a dry run)."""
-    if not shas:
-        return 0
-    needles = [s.encode() for s in sorted(shas)]
-    still = {
-        k: tids - erased for k, tids in _files_holding(app.config.storage_path, needles).items()
-    }
-    n = 0
-    root = app.config.storage_path / "attachments"
-    for sha in sorted(shas):
-        path = root / sha[:2] / sha
-        if not path.exists() or still.get(sha.encode()):
-            continue
-        n += 1
-        if not dry_run:
-            path.unlink()
     return n

@@ -4,22 +4,38 @@ A ticket is closed after it was created, so one closed before the cut-off was
 also created before it: only archive files whose creation span starts before the
 cut-off are read. Each ticket goes with its summary, its Message-ID index entries
 (a late reply then opens a new ticket instead of pointing at nothing) and the
-spool copies of its mail. Attachment files are stored once by content and may be
-shared with other tickets: they stay. At most BATCH tickets a run, a few per
-locked section, so a first run on a large old store does not hold up the mail.
+spool copies of its mail. At most BATCH tickets a run, a few per locked section, so
+a first run on a large old store does not hold up the mail.
+
+Attachment files are stored once by content (attachments/<sha[:2]>/<sha>) and may be
+shared by tickets, so a deleted ticket leaves its files behind. Once a day the
+scheduler removes the files no ticket file names (`remove_unreferenced`); `forget`
+does the same at once for the files of the person it erases. A file is removed only
+after a scan under the store lock found no reference: every section that could add
+one (a message stores its files under the lock) has committed before that scan.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from maild.adapters.durable import write_atomic
 from maild.app import App
 
 log = logging.getLogger("maild.retention")
 
 BATCH = 500  # tickets deleted per run (the scheduler runs every minute)
 PER_LOCK = 50  # tickets per locked section
+SWEPT = "attachments_swept"  # under <storage>/run: the local date of the last sweep
+
+# How a ticket file names an attachment file (records.AttachmentRecord.sha256).
+_SHA = re.compile(rb'"sha256":\s*"([0-9a-f]{64})"')
+_NAME = re.compile("[0-9a-f]{64}")
 
 
 def _due(app: App, cutoff: datetime) -> list[str]:
@@ -71,3 +87,89 @@ def purge_closed(app: App, now: datetime) -> int:
     if n:
         log.info("deleted %d ticket(s) closed before %s (storage.keep_closed_days)", n, cutoff)
     return n
+
+
+def ticket_files(root: Path) -> Iterator[str]:
+    """Every ticket file of the store at `root`, in order."""
+    base = os.path.join(os.fspath(root), "tickets")
+    for sub in sorted(os.listdir(base)):
+        folder = os.path.join(base, sub)
+        if os.path.isdir(folder):
+            for name in sorted(os.listdir(folder)):
+                if name.endswith(".json"):
+                    yield os.path.join(folder, name)
+
+
+def tid_of(path: str) -> str:
+    return os.path.basename(path)[: -len(".json")].upper()
+
+
+def _referenced(root: Path, ignore: set[str]) -> set[str]:
+    """The attachment files that ticket files name (the tickets in `ignore` aside)."""
+    found: set[str] = set()
+    for path in ticket_files(root):
+        if ignore and tid_of(path) in ignore:
+            continue
+        try:
+            with open(path, "rb") as f:
+                found.update(m.decode() for m in _SHA.findall(f.read()))
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def _stored(root: Path, only: Iterable[str] | None) -> dict[str, Path]:
+    """Attachment files by name: all of them, or those of `only` that exist."""
+    base = root / "attachments"
+    if only is not None:
+        paths = {sha: base / sha[:2] / sha for sha in only}
+        return {sha: p for sha, p in paths.items() if p.is_file()}
+    if not base.is_dir():
+        return {}
+    return {
+        p.name: p
+        for sub in base.iterdir()
+        if sub.is_dir()
+        for p in sub.iterdir()
+        if _NAME.fullmatch(p.name)  # not a temp file of a commit under way
+    }
+
+
+def remove_unreferenced(
+    app: App,
+    only: Iterable[str] | None = None,
+    ignore: Iterable[str] = (),
+    dry_run: bool = False,
+) -> int:
+    """Remove the attachment files (all, or those named in `only`) that no ticket
+    file names, the tickets in `ignore` aside (what a dry run of `forget` would
+    erase); how many. A first scan without the lock finds the candidates; the files
+    are removed only if a second scan, under the lock, still finds no reference."""
+    root = app.config.storage_path
+    skip = set(ignore)
+    stored = _stored(root, only)
+    candidates = set(stored) - _referenced(root, skip) if stored else set()
+    if not candidates or dry_run:
+        return len(candidates)
+    with app.store.locked() as files:
+        candidates -= _referenced(root, skip)
+        for sha in sorted(candidates):
+            files.remove(stored[sha])
+    if candidates:
+        log.info("removed %d attachment file(s) no ticket refers to", len(candidates))
+    return len(candidates)
+
+
+def daily_sweep(app: App, now: datetime) -> int:
+    """remove_unreferenced once per local day (the scheduler calls this every minute)."""
+    state = app.config.storage_path / "run" / SWEPT
+    today = now.astimezone(app.tz).date().isoformat()
+    try:
+        if state.read_text().strip() == today:
+            return 0
+    except FileNotFoundError:
+        pass
+    removed = remove_unreferenced(app)
+    state.parent.mkdir(exist_ok=True)
+    write_atomic(state, today.encode(), sync=False)
+    return removed

@@ -3,14 +3,18 @@ filters, through the real CLI on real files with a real SMTP sink."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import threading
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from maild import jobs
 from maild.app import App
 from maild.config import load
+from maild.ops.retention import remove_unreferenced
 from maild.runner import ingest
 from tests.helpers import Desk, make_mail, staff_to
 
@@ -117,20 +121,42 @@ def _app(desk: Desk, when: datetime) -> App:
     return App(load(desk.config), clock=lambda: when)
 
 
+def _attachment_files(desk: Desk) -> list[bytes]:
+    return sorted(
+        p.read_bytes() for p in (desk.root / "data" / "attachments").rglob("*") if p.is_file()
+    )
+
+
 def test_closed_tickets_older_than_keep_closed_days_are_deleted(tmp_path, sink):
     desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
     start = datetime(2026, 9, 1, 10, 0, tzinfo=MSK)
-    old = ingest(_app(desk, start), make_mail(msgid="<old@c.example>"))[1].tid
+    own, shared = [("own.png", "image/png", PNG + b"own")], [("s.png", "image/png", PNG)]
+    old = ingest(_app(desk, start), make_mail(msgid="<old@c.example>", attachments=own + shared))[
+        1
+    ].tid
     ingest(_app(desk, start + timedelta(hours=1)), staff_reply(old, "#close\nГотово."))
-    kept = ingest(_app(desk, start), make_mail(sender="p@x.example", subject="Открыто"))[1].tid
+    kept = ingest(
+        _app(desk, start), make_mail(sender="p@x.example", subject="Открыто", attachments=shared)
+    )[1].tid
     spooled = list((desk.root / "data" / "spool" / "cur").iterdir())
     assert len(spooled) == 3
 
     soon = start + timedelta(days=29)
     assert jobs.run_all(_app(desk, soon), soon)["purged"] == 0
     later = start + timedelta(days=31)
-    assert jobs.run_all(_app(desk, later), later)["purged"] == 1
+    swept = jobs.run_all(_app(desk, later), later)
+    assert swept["purged"] == 1 and swept["attachments_removed"] == 1
     assert desk.run("ticket", "show", old).code == 1
+    # the day's sweep removes its own file; the one it shared stays
+    assert _attachment_files(desk) == [PNG]
+    orphan = desk.root / "data" / "attachments" / "ab" / ("ab" + "0" * 62)
+    orphan.parent.mkdir()
+    orphan.write_bytes(b"orphan")  # sweeps run once a day: this one waits for the next
+    assert jobs.run_all(_app(desk, later), later)["attachments_removed"] == 0
+    assert orphan.exists()
+    next_day = later + timedelta(days=1)
+    assert jobs.run_all(_app(desk, next_day), next_day)["attachments_removed"] == 1
+    assert _attachment_files(desk) == [PNG]
     assert [t["tid"] for t in desk.tickets()] == [kept]
     assert len(list((desk.root / "data" / "spool" / "cur").iterdir())) == 1
     # a late reply to the deleted ticket's mail opens a new one instead of failing
@@ -157,3 +183,28 @@ def test_ticket_list_filters(desk):
     plain = desk.run("ticket", "list", "--level", "free")
     assert re.findall(r"^(\d{4}-\d{4})", plain.out, re.MULTILINE) == [b, c]
     assert desk.run("ticket", "list", "--limit", "0").code == 64
+
+
+def test_an_attachment_file_gains_a_reference_while_it_is_swept(tmp_path, sink):
+    """The sweep's first scan runs without the lock; a message that names the same
+    file meanwhile (stored under the lock) keeps it: the sweep scans again under the
+    lock before it removes anything."""
+    desk = Desk(tmp_path, sink.port)
+    start = datetime(2026, 9, 1, 10, 0, tzinfo=MSK)
+    app = _app(desk, start)
+    sha = hashlib.sha256(PNG).hexdigest()
+    left = desk.root / "data" / "attachments" / sha[:2] / sha  # as a deleted ticket leaves it
+    left.parent.mkdir(parents=True)
+    left.write_bytes(PNG)
+    removed: list[int] = []
+    sweep = threading.Thread(target=lambda: removed.append(remove_unreferenced(_app(desk, start))))
+    with app.store.locked():
+        sweep.start()
+        time.sleep(0.5)  # its first scan, without the lock, finds the file unreferenced
+        assert sweep.is_alive()  # and it waits for the lock to remove it
+        tid = ingest(app, make_mail(attachments=[("s.png", "image/png", PNG)]))[1].tid
+    sweep.join(10)
+    assert removed == [0] and left.read_bytes() == PNG
+    assert desk.ticket(tid)["messages"][0]["attachments"][0]["accepted"] is True
+    desk.run("forget", desk.ticket(tid)["requester"])
+    assert not left.exists()  # forget removes it: nobody else names it
