@@ -26,6 +26,9 @@ class RawAttachment:
     filename: str | None
     content_type: str
     data: bytes
+    # An image the HTML body shows in place (a Content-ID, not "attachment"), as a
+    # signature's logo is sent.
+    embedded: bool = False
 
 
 class _RawHeaderPolicy(email.policy.Compat32):
@@ -218,7 +221,12 @@ def read_body(msg: Message) -> Body:
                 (group.html if ctype == "text/html" else group.plain).append(text)
                 doubt = doubt or unsure
                 continue
-            attachments.append(RawAttachment(filename, ctype, _payload(part)))
+            embedded = (
+                ctype.startswith("image/")
+                and disposition != "attachment"
+                and part.get("content-id") is not None
+            )
+            attachments.append(RawAttachment(filename, ctype, _payload(part), embedded))
         except Exception as e:  # one broken part must not hide the rest of the mail
             problem = problem or f"unreadable part: {type(e).__name__}: {e}"
     text = "\n".join(t for t in (g.render() for g in groups.values()) if t.strip())

@@ -23,10 +23,16 @@ STATUS_RU = {
 }
 
 
+# A signature's logo: an embedded image up to this size. A screenshot pasted into the
+# text is embedded too, but rarely this small.
+LOGO_MAX = 32 * 1024
+
+
 def asks_status(msg: ParsedMessage) -> bool:
     """The mail's own text is only a status question (the quote does not count) and
-    it brings no files: a screenshot is news for staff."""
-    return not msg.attachments and is_status_question(trim_reply(msg.text))
+    it brings no files but a signature's logos: a screenshot is news for staff."""
+    news = [a for a in msg.attachments if not (a.embedded and len(a.data) <= LOGO_MAX)]
+    return not news and is_status_question(trim_reply(msg.text))
 
 
 NOTICE_ACTIONS = {

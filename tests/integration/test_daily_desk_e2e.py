@@ -145,6 +145,39 @@ def test_status_question_changes_nothing_and_rating_gets_thanks(desk, sink):
     assert len(sink.to("anna@example.com")) == staff_before + 0
 
 
+def with_signature_image(tid: str, image: bytes) -> bytes:
+    """A customer's "статус?" from a mail client that signs with an image the HTML
+    shows in place (multipart/related, a Content-ID)."""
+    m = EmailMessage()
+    m["From"] = CUSTOMER
+    m["To"] = "support@example.com"
+    m["Subject"] = f"Re: [TID#{tid}]"
+    m["Message-ID"] = f"<logo-{len(image)}@shop-example.ru>"
+    m.set_content("Какой статус?\n-- \nИван Петров\nООО «Магазин»\n+7 495 000-00-00\n")
+    m.add_alternative('<p>Какой статус?</p><p>Иван Петров<br><img src="cid:logo"></p>', "html")
+    m.get_payload()[1].add_related(image, "image", "png", cid="<logo>")
+    return m.as_bytes(policy=SMTP)
+
+
+def test_a_status_question_signed_with_a_logo_is_still_one(desk, sink):
+    tid, _ = open_ticket(desk, sink)
+    staff_before, before = len(sink.to("anna@example.com")), len(sink.to(CUSTOMER))
+    logo = PNG_HEADER + bytes(2000)
+    desk.ingest(with_signature_image(tid, logo))
+    [status] = sent_after(sink, CUSTOMER, before, desk)
+    assert "Состояние обращения" in status.subject
+    assert len(sink.to("anna@example.com")) == staff_before  # no staff notice
+    msgid = f"<logo-{len(logo)}@shop-example.ru>"
+    [message] = [m for m in desk.ticket(tid)["messages"] if m["message_id"] == msgid]
+    assert message["attachments"][0]["accepted"] is True  # kept in the thread all the same
+    # an embedded image the size of a screenshot is news: staff hear of it
+    desk.ingest(with_signature_image(tid, PNG_HEADER + bytes(200_000)))
+    assert len(sent_after(sink, "anna@example.com", staff_before, desk)) == 1
+
+
+PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+
+
 def html_only(tid: str, html: str) -> bytes:
     m = EmailMessage()
     m["From"] = "Анна <anna@example.com>"

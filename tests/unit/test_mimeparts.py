@@ -6,6 +6,7 @@ import email
 import io
 import zipfile
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 from maild.domain.addresses import addresses, sender
 from maild.domain.attachments import AttachmentPolicy, inspect_zip
@@ -44,6 +45,21 @@ def test_read_body_splits_text_from_files() -> None:
     assert body.text.strip() == "Привет"
     assert body.attachments == (RawAttachment("shot.png", "image/png", b"\x89PNG\r\n\x1a\n"),)
     assert (body.delivery_status, body.reported_message_id, body.problem) == (None, None, None)
+
+
+def test_an_image_the_html_shows_in_place_is_embedded() -> None:
+    m = EmailMessage()
+    m.set_content("Текст")
+    m.add_alternative('<p>Текст</p><img src="cid:logo">', subtype="html")
+    m.get_payload()[1].add_related(b"\x89PNG logo", "image", "png", cid="<logo>")
+    m.add_attachment(b"\x89PNG shot", "image", "png", filename="shot.png", cid="<shot>")
+    m.add_attachment(b"\x89PNG no cid", "image", "png", disposition="inline")
+    body = read_body(email.message_from_bytes(m.as_bytes(), policy=RAW_POLICY))
+    assert [(a.data, a.embedded) for a in body.attachments] == [
+        (b"\x89PNG logo", True),
+        (b"\x89PNG shot", False),  # "attachment", whatever its Content-ID
+        (b"\x89PNG no cid", False),  # nothing in the HTML can show it
+    ]
 
 
 def test_headers_and_addresses_are_decoded() -> None:
