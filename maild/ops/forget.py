@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
 from maild.domain.forget import ERASED, PLACEHOLDER, Erasure, erase_person
-from maild.ops.retention import remove_unreferenced, ticket_files, tid_of
+from maild.ops.retention import remove_unreferenced
 
 
 @dataclass
@@ -50,10 +50,10 @@ class ForgetResult:
         }
 
 
-def _files_holding(root: Path, needles: list[bytes]) -> dict[bytes, set[str]]:
+def _files_holding(app: App, needles: list[bytes]) -> dict[bytes, set[str]]:
     """For each needle (lower-case bytes), the TIDs whose file holds it, any case."""
     found: dict[bytes, set[str]] = {n: set() for n in needles}
-    for path in ticket_files(root):
+    for tid, path in ticket_paths(app.store):
         try:
             with open(path, "rb") as f:
                 data = f.read().lower()
@@ -61,7 +61,7 @@ def _files_holding(root: Path, needles: list[bytes]) -> dict[bytes, set[str]]:
             continue
         for n in needles:
             if n in data:
-                found[n].add(tid_of(path))
+                found[n].add(tid)
     return found
 
 
@@ -130,7 +130,7 @@ def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
     address = address.strip().lower()
     result = ForgetResult(address)
     needle = address.encode()
-    candidates = sorted(_files_holding(app.config.storage_path, [needle])[needle])
+    candidates = sorted(_files_holding(app, [needle])[needle])
     shas: set[str] = set()
     for tid in candidates:
         with app.store.locked():

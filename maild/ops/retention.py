@@ -18,13 +18,13 @@ one (a message stores its files under the lock) has committed before that scan.
 from __future__ import annotations
 
 import logging
-import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from maild.adapters.durable import write_atomic
+from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
 
 log = logging.getLogger("maild.retention")
@@ -89,26 +89,11 @@ def purge_closed(app: App, now: datetime) -> int:
     return n
 
 
-def ticket_files(root: Path) -> Iterator[str]:
-    """Every ticket file of the store at `root`, in order."""
-    base = os.path.join(os.fspath(root), "tickets")
-    for sub in sorted(os.listdir(base)):
-        folder = os.path.join(base, sub)
-        if os.path.isdir(folder):
-            for name in sorted(os.listdir(folder)):
-                if name.endswith(".json"):
-                    yield os.path.join(folder, name)
-
-
-def tid_of(path: str) -> str:
-    return os.path.basename(path)[: -len(".json")].upper()
-
-
-def _referenced(root: Path, ignore: set[str]) -> set[str]:
+def _referenced(app: App, ignore: set[str]) -> set[str]:
     """The attachment files that ticket files name (the tickets in `ignore` aside)."""
     found: set[str] = set()
-    for path in ticket_files(root):
-        if ignore and tid_of(path) in ignore:
+    for tid, path in ticket_paths(app.store):
+        if tid in ignore:
             continue
         try:
             with open(path, "rb") as f:
@@ -148,11 +133,11 @@ def remove_unreferenced(
     root = app.config.storage_path
     skip = set(ignore)
     stored = _stored(root, only)
-    candidates = set(stored) - _referenced(root, skip) if stored else set()
+    candidates = set(stored) - _referenced(app, skip) if stored else set()
     if not candidates or dry_run:
         return len(candidates)
     with app.store.locked() as files:
-        candidates -= _referenced(root, skip)
+        candidates -= _referenced(app, skip)
         for sha in sorted(candidates):
             files.remove(stored[sha])
     if candidates:

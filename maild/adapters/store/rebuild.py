@@ -31,17 +31,22 @@ log = logging.getLogger("maild.store")
 LOST_FOUND = "lost+found"
 
 
-def ticket_tids(store: Store) -> Iterator[str]:
-    """TIDs of the ticket files, in name order (a listing: no file is opened)."""
-    top = store.root / "tickets"
+def ticket_paths(store: Store) -> Iterator[tuple[str, str]]:
+    """(TID, path) of the ticket files, in name order (a listing: no file is opened)."""
+    top = os.path.join(os.fspath(store.root), "tickets")
     for sub in sorted(os.listdir(top)):
-        folder = top / sub
-        if not folder.is_dir():
+        folder = os.path.join(top, sub)
+        if not os.path.isdir(folder):
             continue
         for name in sorted(os.listdir(folder)):
             tid = name[:-5] if name.endswith(".json") else ""
             if TID_RE.fullmatch(tid):
-                yield tid
+                yield tid, os.path.join(folder, name)
+
+
+def ticket_tids(store: Store) -> Iterator[str]:
+    """TIDs of the ticket files, in name order (a listing: no file is opened)."""
+    return (tid for tid, _path in ticket_paths(store))
 
 
 def load_listed(store: Store, tid: str) -> tuple[Ticket, list[MessageRecord]] | None:
