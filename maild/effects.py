@@ -22,9 +22,7 @@ from maild.domain.decision import Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord
 from maild.domain.screen import Screening
-from maild.domain.ticket import staff_side
-from maild.outgoing import queue_copies, sent_record
-from maild.web.links import footer, masked, site_link
+from maild.outgoing import send
 
 log = logging.getLogger("maild.effects")
 
@@ -82,77 +80,18 @@ def _send(
     thread: list[MessageRecord],
     queued: list[str],
 ) -> MessageRecord | None:
-    """Render and queue one mail (once per key, noted in `queued`); return its
-    thread record."""
-    support = app.config.support
-    tid = decision.tid
-    if not out.to:
-        return None
-    message_id = app.message_id(out.key, tid)
-    requester = decision.ticket.get("requester")
-    link = site_link(app, tid, out.to, now, requester)  # customer mail only (maild.web.links)
-    if out.body is not None:  # a staff reply goes out as the staff member wrote it
-        subject = out.subject or f"Re: {out.context['subject']}"
-        body = out.body + (footer(link) if link else "")
-    else:
-        subject, body = app.renderer.text(out.template, {**out.context, "site_link": link})
-    staff = staff_side(decision.ticket, support.staff)  # staff and the assignee
-    check = guard.check_caps(
+    """Queue one mail of the decision (once per key, noted in `queued`); return its
+    thread record. Only a re-run can find it queued already (module doc, 2)."""
+    record, to = send(
         app,
-        key=out.key,
-        kind=out.kind,
-        auto=out.auto,
-        to=out.to,
-        staff=staff,
-        mail=(tid, out.template, msg.message_id),
+        out,
+        ticket=decision.ticket,
         thread=thread,
+        replying_to=(msg.message_id, [*msg.references, msg.message_id]),
         now=now,
+        cause=msg.message_id,
         may_be_queued=resumed,
     )
-    if check.suppressed is not None:
-        return check.suppressed
-    to = check.to
-    if not check.queued:
-        split = set(to) <= staff
-        _enqueue(app, msg, out, tid, to, split, (subject, body, message_id), now)
-        if check.automatic:
-            for addr in to:
-                app.store.record_auto_reply(addr, now)
+    if to:
         queued.append(f"{out.kind} to {', '.join(to)}")
-    return sent_record(
-        app,
-        message_id=message_id,
-        kind=out.kind,
-        now=now,
-        text=masked(body, link),
-        to=to,
-        template=out.template,
-        auto_to_customer=check.automatic,
-    )
-
-
-def _enqueue(
-    app: App,
-    msg: ParsedMessage,
-    out: Outgoing,
-    tid: str,
-    to: list[str],
-    split: bool,
-    mail: tuple[str, str, str],
-    now: datetime,
-) -> None:
-    """Queue the mail; to staff (``split``), one copy each with their own Reply-To."""
-    queue_copies(
-        app,
-        key=out.key,
-        tid=tid,
-        to=to,
-        to_staff=split,
-        mail=mail,
-        now=now,
-        kind=out.kind,
-        thread=(msg.message_id, [*msg.references, msg.message_id]),
-        auto=out.auto,
-        attachments=out.attach,
-        checked=True,
-    )
+    return record

@@ -21,12 +21,12 @@ from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.digest import morning_queue
 from maild.domain import ticket as tk
+from maild.domain.decision import Outgoing
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS, reminder_at
 from maild.ops.retention import daily_sweep, purge_closed
-from maild.outgoing import queue_copies, queue_ticketless, sent_record
+from maild.outgoing import queue_ticketless, send
 from maild.redaction import redact_ticket
-from maild.web.links import masked, site_link
 
 log = logging.getLogger("maild.jobs")
 
@@ -60,54 +60,23 @@ def _queue(
     to: list[str],
     context: dict[str, Any],
     now: datetime,
-    auto: bool = True,
 ) -> None:
-    """Render, queue once (by key) and record the mail in the ticket's thread."""
-    to = [a for a in dict.fromkeys(to) if a]
-    if not to:
-        return
-    tid = ticket["tid"]
-    link = site_link(app, tid, to, now, ticket["requester"])  # customer mail only (maild.web.links)
-    subject, body = app.renderer.text(template, {**context, "site_link": link})
-    message_id = app.message_id(key, tid)
+    """An automatic notice about `ticket`: queued once (by key) and recorded in its
+    thread (outgoing.send, as the pipeline's mail)."""
+    out = Outgoing(key, "notice", template, [a for a in dict.fromkeys(to) if a], context, True)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
-    staff = tk.staff_side(ticket, app.config.support.staff)
-    to_staff = set(to) <= staff
-    check = guard.check_caps(
-        app, key=key, to=to, staff=staff, mail=(tid, template, ""), thread=messages, now=now
-    )
-    if check.suppressed is not None:
-        messages.append(check.suppressed)
-        return
-    to = check.to
-    for group in queue_copies(
+    record, queued = send(
         app,
-        key=key,
-        tid=tid,
-        to=to,
-        to_staff=to_staff,
-        mail=(subject, body, message_id),
+        out,
+        ticket=ticket,
+        thread=messages,
+        replying_to=(last_in, [last_in] if last_in else []),
         now=now,
-        kind="notice",
-        thread=(last_in, [last_in] if last_in else []),
-        auto=auto,
-    ):
-        log.info("[TID#%s] queued %s to %s", tid, template, ", ".join(group))
-    if not to_staff:
-        for addr in to:
-            app.store.record_auto_reply(addr, now)
-    messages.append(
-        sent_record(
-            app,
-            message_id=message_id,
-            kind="notice",
-            now=now,
-            text=masked(body, link),
-            to=to,
-            template=template,
-            auto_to_customer=not to_staff,
-        )
     )
+    if queued:
+        log.info("[TID#%s] queued %s to %s", ticket["tid"], template, ", ".join(queued))
+    if record is not None:
+        messages.append(record)
 
 
 def _ctx(app: App, ticket: Ticket) -> dict[str, Any]:

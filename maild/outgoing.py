@@ -1,8 +1,10 @@
 """Queue one outgoing mail, for the pipeline's effects and the scheduler's jobs alike.
 
-Mail to staff goes one copy per member, each with its own signed Reply-To
-(guard.copies); the copies' outbox ids are `<key>`, `<key>-1`, ... (copy_key), which
-is how credential redaction finds every copy of a recorded mail.
+`send` is the whole path of a mail about a ticket: the site link (customers only),
+rendering, the caps (guard.check_caps), queueing and the thread record. Mail to
+staff goes one copy per member, each with its own signed Reply-To (guard.copies);
+the copies' outbox ids are `<key>`, `<key>-1`, ... (copy_key), which is how
+credential redaction finds every copy of a recorded mail.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from datetime import datetime
 
 from maild import guard
 from maild.app import App
-from maild.domain.records import Kind, MessageRecord, OutboxKind
+from maild.domain.decision import Outgoing
+from maild.domain.records import Kind, MessageRecord, OutboxKind, Ticket
+from maild.domain.ticket import staff_side
+from maild.web.links import footer, masked, site_link
 
 
 def copy_key(key: str, n: int) -> str:
@@ -19,29 +24,24 @@ def copy_key(key: str, n: int) -> str:
     return key if n == 0 else f"{key}-{n}"
 
 
-def queue_copies(
+def _queue_copies(
     app: App,
-    *,
-    key: str,
+    out: Outgoing,
     tid: str,
     to: list[str],
     to_staff: bool,
     mail: tuple[str, str, str],
     now: datetime,
-    kind: OutboxKind,
     thread: tuple[str | None, list[str]],
-    auto: bool = True,
-    attachments: list[tuple[str, str, bytes]] = (),
-    checked: bool = False,
-) -> list[list[str]]:
-    """Render and queue `mail` (subject, body, Message-ID of the first copy); `thread`:
-    (In-Reply-To, References). Returns the recipients of each copy newly queued."""
+) -> None:
+    """Render and queue `mail` (subject, body, Message-ID of the first copy) to `to`,
+    one copy per staff member when `to_staff`; `thread`: (In-Reply-To, References).
+    The caller has asked the outbox whether `out.key` is known (guard.check_caps)."""
     subject, body, message_id = mail
     in_reply_to, references = thread
-    queued = []
-    content = app.renderer.content(body, attachments, message_id)  # the same in every copy
+    content = app.renderer.content(body, out.attach, message_id)  # the same in every copy
     for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, to_staff)):
-        one = copy_key(key, n)
+        one = copy_key(out.key, n)
         msg = app.renderer.message(
             subject=subject,
             body=body,
@@ -51,13 +51,77 @@ def queue_copies(
             now=now,
             in_reply_to=in_reply_to,
             references=references,
-            auto=auto,
+            auto=out.auto,
             reply_to=reply_to,
             content=content,
         )
-        if app.outbox.enqueue(one, msg, group, tid=tid, kind=kind, now=now, checked=checked):
-            queued.append(group)
-    return queued
+        app.outbox.enqueue(one, msg, group, tid=tid, kind=out.kind, now=now, checked=True)
+
+
+def send(
+    app: App,
+    out: Outgoing,
+    *,
+    ticket: Ticket,
+    thread: list[MessageRecord],
+    replying_to: tuple[str | None, list[str]],
+    now: datetime,
+    cause: str = "",
+    may_be_queued: bool = True,
+) -> tuple[MessageRecord | None, list[str]]:
+    """Render, cap and queue `out`, a mail about `ticket` (once per out.key; `thread`:
+    the ticket's messages so far; `replying_to`: In-Reply-To and References; `cause`:
+    the Message-ID of the mail that caused it, for the log). Returns its thread record
+    (None when it has nobody to go to; a `suppressed` note when a cap stopped it) and
+    the recipients it was queued to now ([] if it was queued before)."""
+    tid = ticket["tid"]
+    if not out.to:
+        return None, []
+    message_id = app.message_id(out.key, tid)
+    link = site_link(app, tid, out.to, now, ticket.get("requester"))  # customers only
+    subject, body = _compose(app, out, link)
+    staff = staff_side(ticket, app.config.support.staff)  # staff and the assignee
+    check = guard.check_caps(
+        app,
+        key=out.key,
+        kind=out.kind,
+        auto=out.auto,
+        to=out.to,
+        staff=staff,
+        mail=(tid, out.template, cause),
+        thread=thread,
+        now=now,
+        may_be_queued=may_be_queued,
+    )
+    if check.suppressed is not None:
+        return check.suppressed, []
+    to = check.to
+    if not check.queued:
+        mail = (subject, body, message_id)
+        _queue_copies(app, out, tid, to, set(to) <= staff, mail, now, replying_to)
+        if check.automatic:
+            for addr in to:
+                app.store.record_auto_reply(addr, now)
+    record = sent_record(
+        app,
+        message_id=message_id,
+        kind=out.kind,
+        now=now,
+        text=masked(body, link),
+        to=to,
+        template=out.template,
+        auto_to_customer=check.automatic,
+    )
+    return record, [] if check.queued else to
+
+
+def _compose(app: App, out: Outgoing, link: str | None) -> tuple[str, str]:
+    """Subject and body: a relayed staff reply as the staff member wrote it (with the
+    site's link under it for a customer), else the template rendered."""
+    if out.body is not None:
+        subject = out.subject or f"Re: {out.context['subject']}"
+        return subject, out.body + (footer(link) if link else "")
+    return app.renderer.text(out.template, {**out.context, "site_link": link})
 
 
 def queue_ticketless(
