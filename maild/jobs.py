@@ -300,7 +300,7 @@ def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
         "redacted": redaction(app, now),
         "outbox_alerts": outbox_alerts(app, now),
         "purged": purge_closed(app, now),
-        "attachments_removed": daily_sweep(app, now),
         "digest": morning_queue(app, now),
         "quarantine_expired": guard.expire(app, now),
+        "attachments_removed": daily_sweep(app, now),
     }

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from maild.adapters.durable import write_atomic
+from maild.adapters.store import StoreUnavailable
 from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
 
@@ -154,7 +155,11 @@ def daily_sweep(app: App, now: datetime) -> int:
             return 0
     except FileNotFoundError:
         pass
-    removed = remove_unreferenced(app)
+    try:
+        removed = remove_unreferenced(app)
+    except (OSError, StoreUnavailable) as e:  # housekeeping: tomorrow is soon enough
+        log.error("attachment sweep failed, tried again tomorrow: %s", e)
+        removed = 0
     state.parent.mkdir(exist_ok=True)
     write_atomic(state, today.encode(), sync=False)
     return removed
