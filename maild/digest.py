@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, time
 from typing import Any
 
-from maild.adapters.durable import write_atomic
+from maild.adapters import daymark
 from maild.app import App
 from maild.domain.queue import Queue, queue_for
 from maild.domain.records import Summary
@@ -45,12 +45,7 @@ def _due_now(app: App, now: datetime) -> str | None:
     if not app.calendar.is_working_day(local.date()) or local.time() < time(hh, mm):
         return None
     day = local.date().isoformat()
-    try:
-        if (app.config.storage_path / "digest.last").read_text().strip() == day:
-            return None
-    except FileNotFoundError:
-        pass
-    return day
+    return None if daymark.ran_on(app.config.storage_path / "digest.last", day) else day
 
 
 def morning_queue(app: App, now: datetime) -> int:
@@ -79,7 +74,7 @@ def morning_queue(app: App, now: datetime) -> int:
         key = hashlib.sha1(f"digest\0{day}\0{staff}".encode()).hexdigest()[:24]
         queue_ticketless(app, key, (subject, body), [staff], now)
         n += 1
-    write_atomic(app.config.storage_path / "digest.last", day.encode())
+    daymark.mark(app.config.storage_path / "digest.last", day)
     if n:
         log.info("morning queue queued to %d staff member(s)", n)
     return n

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from maild import guard
-from maild.adapters.durable import write_atomic
+from maild.adapters import daymark
 from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.digest import morning_queue
@@ -269,11 +269,8 @@ def daily_report(app: App, now: datetime) -> bool:
     if not head or not app.calendar.is_working_day(local.date()):
         return False
     state_path = app.config.storage_path / "daily_report.last"
-    try:
-        if state_path.read_text().strip() == local.date().isoformat():
-            return False
-    except FileNotFoundError:
-        pass
+    if daymark.ran_on(state_path, local.date().isoformat()):
+        return False
     data = sla_report(app, until=local.date())
     subject, body = app.renderer.text(
         "report_sla.txt",
@@ -286,7 +283,7 @@ def daily_report(app: App, now: datetime) -> bool:
     queue_ticketless(
         app, _key("daily-report", local.date().isoformat()), (subject, body), [head], now
     )
-    write_atomic(state_path, local.date().isoformat().encode())
+    daymark.mark(state_path, local.date().isoformat())
     log.info("daily SLA report queued to %s", head)
     return True
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from maild.adapters.durable import write_atomic
+from maild.adapters import daymark
 from maild.adapters.store import StoreUnavailable
 from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
@@ -150,16 +150,12 @@ def daily_sweep(app: App, now: datetime) -> int:
     """remove_unreferenced once per local day (the scheduler calls this every minute)."""
     state = app.config.storage_path / "run" / SWEPT
     today = now.astimezone(app.tz).date().isoformat()
-    try:
-        if state.read_text().strip() == today:
-            return 0
-    except FileNotFoundError:
-        pass
+    if daymark.ran_on(state, today):
+        return 0
     try:
         removed = remove_unreferenced(app)
     except (OSError, StoreUnavailable) as e:  # housekeeping: tomorrow is soon enough
         log.error("attachment sweep failed, tried again tomorrow: %s", e)
         removed = 0
-    state.parent.mkdir(exist_ok=True)
-    write_atomic(state, today.encode(), sync=False)
+    daymark.mark(state, today)
     return removed
