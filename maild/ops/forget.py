@@ -4,13 +4,18 @@ The tickets that mention the address are found by reading the ticket files as
 bytes, without the store lock (the address is stored as written, lower-cased where
 it is an address field; a case-insensitive byte search finds both). Each one is
 then changed under the lock, one ticket per locked section, so the service keeps
-taking mail meanwhile. The rules of what is erased are maild.domain.forget.
+taking mail meanwhile. A last locked section reads again the ticket files written
+since the first scan began (a ticket the person opened or wrote to meanwhile), and
+erases them and the outbox with no mail processed in between. The rules of what is
+erased are maild.domain.forget.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from dataclasses import dataclass, field
 
 from maild.adapters.store.rebuild import ticket_paths
@@ -50,11 +55,19 @@ class ForgetResult:
         }
 
 
-def _files_holding(app: App, needles: list[bytes]) -> dict[bytes, set[str]]:
-    """For each needle (lower-case bytes), the TIDs whose file holds it, any case."""
+# File times come from a clock that ticks coarsely: a file written during the first
+# scan may carry a time a little before the scan began.
+CLOCK_MARGIN_NS = 1_000_000_000
+
+
+def _files_holding(app: App, needles: list[bytes], since_ns: int = 0) -> dict[bytes, set[str]]:
+    """For each needle (lower-case bytes), the TIDs whose file holds it, any case
+    (`since_ns`: only files written since then)."""
     found: dict[bytes, set[str]] = {n: set() for n in needles}
     for tid, path in ticket_paths(app.store):
         try:
+            if since_ns and os.stat(path).st_mtime_ns < since_ns:
+                continue
             with open(path, "rb") as f:
                 data = f.read().lower()
         except FileNotFoundError:
@@ -125,34 +138,51 @@ def _spool_copies(app: App, e: Erasure, address: str, dry_run: bool) -> int:
     return n
 
 
+def _erase_ticket(app: App, tid: str, address: str, dry_run: bool, result: ForgetResult) -> None:
+    """Erase the person from one ticket (the caller holds the store lock); a ticket
+    erased twice (written to again meanwhile) is reported once, with both counts."""
+    loaded = app.store.load(tid)
+    if loaded is None:
+        return
+    ticket, messages, erasure = erase_person(*loaded, address)
+    if not erasure.changed:
+        return
+    earlier = next((e for e in result.tickets if e.tid == tid), None)
+    if earlier is None:
+        result.tickets.append(erasure)
+    elif dry_run:
+        return  # the same files, looked at again: nothing new
+    else:
+        earlier.theirs = earlier.theirs or erasure.theirs
+        earlier.messages += erasure.messages
+        earlier.attachments += erasure.attachments
+        earlier.spool_keys += erasure.spool_keys
+        earlier.replaced += erasure.replaced
+    result.spool_copies += _spool_copies(app, erasure, address, dry_run)
+    if not dry_run:
+        app.store.save(ticket, messages)
+
+
 def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
     """Erase `address` everywhere; with `dry_run`, only say what would change."""
     address = address.strip().lower()
     result = ForgetResult(address)
     needle = address.encode()
-    candidates = sorted(_files_holding(app, [needle])[needle])
-    shas: set[str] = set()
-    for tid in candidates:
+    scan_began = time.time_ns() - CLOCK_MARGIN_NS
+    for tid in sorted(_files_holding(app, [needle])[needle]):
         with app.store.locked():
-            loaded = app.store.load(tid)
-            if loaded is None:
-                continue
-            ticket, messages, erasure = erase_person(*loaded, address)
-            if not erasure.changed:
-                continue
-            result.tickets.append(erasure)
-            shas.update(erasure.attachments)
-            result.spool_copies += _spool_copies(app, erasure, address, dry_run)
-            if not dry_run:
-                app.store.save(ticket, messages)
-    erased = {e.tid for e in result.tickets} if dry_run else set()
-    result.attachment_files = remove_unreferenced(app, shas, erased, dry_run)
-    theirs = {e.tid for e in result.tickets if e.theirs}
+            _erase_ticket(app, tid, address, dry_run, result)
     with app.store.locked():
+        for tid in sorted(_files_holding(app, [needle], since_ns=scan_began)[needle]):
+            _erase_ticket(app, tid, address, dry_run, result)
+        theirs = {e.tid for e in result.tickets if e.theirs}
         result.outbox_mails = _erase_outbox(app, address, theirs, dry_run)
         if not dry_run:
             app.store.forget_address(address)
         result.held = _erase_held(app, address, dry_run)
+    shas = {sha for e in result.tickets for sha in e.attachments}
+    erased = {e.tid for e in result.tickets} if dry_run else set()
+    result.attachment_files = remove_unreferenced(app, shas, erased, dry_run)
     lics = app.store.registry()[0]
     result.licenses = [lic.key for lic in lics if address in lic.emails]
     return result

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from maild import jobs
 from maild.app import App
 from maild.config import load
+from maild.ops.forget import forget
 from maild.ops.retention import remove_unreferenced
 from maild.runner import ingest
 from tests.helpers import Desk, make_mail, staff_to
@@ -115,6 +116,25 @@ def test_forget_erases_a_person_but_keeps_tickets_and_timing(desk, sink):
     assert _storage_mentions(desk, IVAN.encode()) == []
     assert desk.tickets("--requester", IVAN) == []
     assert len(desk.tickets("--requester", "forgotten@invalid")) == 1
+
+
+def test_forget_erases_a_ticket_opened_while_it_runs(desk):
+    """forget's first scan runs without the lock; a ticket the person opens meanwhile
+    is erased too: the last locked section reads again what was written since."""
+    first = desk.ingest_tid(make_mail(body="первое"))
+    app = App(load(desk.config))
+    done: list[dict] = []
+    run = threading.Thread(target=lambda: done.append(forget(App(load(desk.config)), IVAN)))
+    with app.store.locked():
+        run.start()
+        time.sleep(0.5)  # its first scan, without the lock, found only the first ticket
+        assert run.is_alive()  # and it waits for the lock to erase it
+        second = ingest(app, make_mail(subject="Снова я", body="второе"))[1].tid
+    run.join(10)
+    assert {e.tid for e in done[0].tickets} == {first, second}
+    for tid in (first, second):
+        assert desk.ticket(tid)["requester"] == "forgotten@invalid"
+    assert _storage_mentions(desk, IVAN.encode()) == []
 
 
 def _app(desk: Desk, when: datetime) -> App:
