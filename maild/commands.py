@@ -59,8 +59,10 @@ def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]
         refers_to=ticket.get("refers_to"),
         identification=ticket.get("identification"),
     )
-    if ticket.get("merged_into"):
-        out["merged_into"] = ticket["merged_into"]
+    out["participants"] = list(ticket.get("participants") or [])
+    for key in ("merged_into", "merged_from"):
+        if ticket.get(key):
+            out[key] = ticket[key]
     return out
 
 
@@ -188,6 +190,12 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
         print(f"identification: {ident['reason']}")
     if ticket.get("refers_to"):
         print(f"refers to [TID#{ticket['refers_to']}] (sender was not a participant)")
+    if ticket.get("participants"):  # who gets the ticket's mail besides the requester
+        print(f"participants: {', '.join(ticket['participants'])}")
+    if ticket.get("merged_into"):
+        print(f"merged into [TID#{ticket['merged_into']}]")
+    if ticket.get("merged_from"):
+        print("merged from " + ", ".join(f"[TID#{t}]" for t in ticket["merged_from"]))
     for m in messages:
         arrow = "<-" if m["direction"] == "in" else "->"
         print()

@@ -104,7 +104,9 @@ def test_merge_moves_the_conversation(desk, sink):
     desk.ingest(staff_reply(dup, f"#merge {old}\n"))
     src, dst = desk.ticket(dup), desk.ticket(old)
     assert src["status"] == "closed" and src["merged_into"] == old
-    assert "merged_into" not in dst
+    assert "merged_into" not in dst and dst["merged_from"] == [dup]
+    assert "petr@shop-example.ru" in dst["participants"]
+    assert f"merged from [TID#{dup}]" in desk.run("ticket", "show", old).out
     assert any(m["from"] == "petr@shop-example.ru" for m in dst["messages"])
     [told] = sent_after(sink, "petr@shop-example.ru", before, desk)
     assert f"[TID#{old}]" in told.subject and old in told.text

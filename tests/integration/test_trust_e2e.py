@@ -272,12 +272,16 @@ def test_nobody_joins_a_ticket_by_writing_cc(desk, sink):
         )
     )
     staff_says(desk, tid, "Петру тоже.")
+    assert desk.ticket(tid)["participants"] == ["ivan@shop-example.ru", "petr@shop-example.ru"]
     # staff: #cc adds, #uncc removes
     staff_says(desk, tid, "#cc Mallory <mallory@evil.example>\n#uncc petr@shop-example.ru\n#note")
     staff_says(desk, tid, "Второй ответ.")
     desk.flush()
     assert len(sink.to("mallory@evil.example")) == 1
     assert [m.text.strip() for m in sink.to("petr@shop-example.ru")] == ["Петру тоже."]
+    assert desk.ticket(tid)["participants"] == ["ivan@shop-example.ru", "mallory@evil.example"]
+    shown = desk.run("ticket", "show", tid).out
+    assert "participants: ivan@shop-example.ru, mallory@evil.example" in shown
 
 
 def test_participants_are_capped(tmp_path, sink):
