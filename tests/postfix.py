@@ -4,8 +4,10 @@ Its own config, queue and data directories in a temp dir, non-default ports, no
 chroot, log in a file: it does not touch or depend on the system's postfix. The
 configuration is README's LMTP hand-off: the support domain is in mydestination,
 so local_recipient_maps must include the transport map, or postfix rejects
-support@ as "User unknown in local recipient table". Customers live in a virtual
-domain delivered to Maildirs under <dir>/mail, so a test reads what they got.
+support@ as "User unknown in local recipient table", and recipient_delimiter
+must be "+", or it rejects the signed reply addresses support+<tid>.<sig>@ so.
+Customers live in a virtual domain delivered to Maildirs under <dir>/mail, so a
+test reads what they got.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ smtputf8_enable = no
 transport_maps = texthash:${DIR}/etc/transport
 # ... and, as its domain is in mydestination, is a known local recipient
 local_recipient_maps = proxy:unix:passwd.byname $$alias_maps $$transport_maps
+# ... as are its signed reply addresses support+<tid>.<sig>@ (postfix's default: none)
+recipient_delimiter = +
 virtual_mailbox_domains = ${DOMAIN}
 virtual_mailbox_base = ${DIR}/mail
 virtual_mailbox_maps = texthash:${DIR}/etc/vmailbox

@@ -1,6 +1,7 @@
 """The README's postfix set-up, for real: a windows-1251 mail goes to postfix's
 SMTP port, postfix hands it to `maild serve` over LMTP, and maild's confirmation
-comes back through postfix into the customer's Maildir."""
+comes back through postfix into the customer's Maildir; a staff reply to the
+signed plus-address a notice carries takes the same way in and counts."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import smtplib
 
 import pytest
 
-from tests.helpers import Daemon, Desk, free_port, make_mail
+from tests.helpers import SUPPORT, Daemon, Desk, free_port, make_mail
 from tests.integration.test_serve import wait_until
 from tests.postfix import MAILBOX_DOMAIN, Postfix, require_postfix
 
+POLICY = email.policy.default
 SUBJECT = "Не работает оформление заказа"
 BODY = "Здравствуйте! После обновления до 7.0 ошибка 500 при оформлении заказа."
 
@@ -60,3 +62,40 @@ def test_mail_through_postfix_lmtp_and_back(postfix_and_maild):
     assert ticket["subject"] == SUBJECT and BODY in ticket["messages"][0]["text"]
     assert "relay=127.0.0.1[127.0.0.1]" in mta.log() and "status=sent" in mta.log()
     assert wait_until(lambda: mta.maildir("anna"), timeout=30)  # staff's copy, too
+
+
+def _send(mta: Postfix, sender: str, to: str, raw: bytes) -> None:
+    with smtplib.SMTP("127.0.0.1", mta.port) as s:
+        # a refused recipient raises here, with postfix's answer
+        assert s.sendmail(sender, [to], raw) == {}
+
+
+def test_staff_reply_to_the_signed_plus_address_goes_through_postfix(postfix_and_maild):
+    """Staff replies count only at support+<tid>.<sig>@: postfix must know it as
+    support@ (README's `recipient_delimiter = +`; without it: 550 5.1.1 User unknown
+    in local recipient table) and hand it to maild, where the reply is relayed to
+    the customer and its #close runs."""
+    mta, desk, daemon = postfix_and_maild
+    ivan, anna = f"ivan@{MAILBOX_DOMAIN}", f"anna@{MAILBOX_DOMAIN}"
+    _send(mta, ivan, SUPPORT, make_mail(sender=ivan, subject=SUBJECT, body=BODY))
+    notices = wait_until(lambda: mta.maildir("anna"), timeout=30)
+    assert notices, f"no staff notice\n{mta.log()}\n{daemon.logtext()}"
+    notice = email.message_from_bytes(notices[0], policy=email.policy.default)
+    reply_to = notice["Reply-To"].addresses[0].addr_spec
+    [ticket] = desk.tickets()
+    assert reply_to.startswith(f"support+{ticket['tid']}.")  # signed for Anna
+    answer = "Исправлено в версии 7.0.1: обновите модуль."
+    reply = make_mail(
+        sender=f"Анна <{anna}>",
+        to=reply_to,
+        subject=f"Re: {notice['Subject']}",
+        body=f"{answer}\n#close",
+    )
+    _send(mta, anna, reply_to, reply)
+
+    def answered():
+        got = [email.message_from_bytes(m, policy=POLICY) for m in mta.maildir("ivan")]
+        return [m for m in got if answer in m.get_body(("plain",)).get_content()]
+
+    assert wait_until(answered, timeout=30), f"{mta.log()}\n{daemon.logtext()}"
+    assert desk.ticket(ticket["tid"])["status"] == "closed"  # the command ran
