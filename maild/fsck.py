@@ -65,6 +65,7 @@ class Fsck:
     # -- tickets ---------------------------------------------------------------
     def read_tickets(self) -> None:
         store = self.app.store
+        moved: dict[str, str] = {}  # Message-ID -> a ticket it was merged into
         for tid in ticket_tids(store):
             try:
                 loaded = store.load(tid)
@@ -86,12 +87,17 @@ class Fsck:
                 mid = m.get("message_id")
                 self.all_ids.add(mid)
                 if "spool_key" in m and mid:  # received mail (ours carry a signed id)
-                    self.msgids.setdefault(mid, tid)
+                    (moved if m.get("merged_from") else self.msgids).setdefault(mid, tid)
             requester = ticket.get("requester")
             if requester:
                 key = key_hash(requester)
                 day = ticket["created_at"][:10]
                 self.first_seen[key] = min(self.first_seen.get(key, day), day)
+        # the index names the ticket mail arrived in: #merge leaves it there (mail
+        # threading to it follows merged_into); a copy merged elsewhere counts only
+        # when that ticket is gone
+        for mid, tid in moved.items():
+            self.msgids.setdefault(mid, tid)
 
     # -- summaries -------------------------------------------------------------
     def expected_summaries(self) -> dict[Path, dict[str, Summary]]:

@@ -12,24 +12,31 @@ CUSTOMER = "ivan@shop-example.ru"
 COLLEAGUE = "petr@shop-example.ru"
 
 
-def two_tickets(desk: Desk, sink) -> tuple[str, str, str]:
-    """(the ticket that survives, the one merged into it, its first Message-ID). The
-    survivor is the lower TID: fsck reads ticket files in TID order."""
+def two_tickets(desk: Desk, sink) -> tuple[str, str]:
+    """(the ticket that survives #merge, the one merged into it): the survivor is the
+    lower TID, the ticket fsck reads first (ticket files are read in TID order)."""
     first, _ = open_ticket(desk, sink, subject="Ошибка 500 в корзине")
-    dup_id = "<dup-1@shop-example.ru>"
-    second = desk.ingest_tid(make_mail(sender=f"Пётр <{COLLEAGUE}>", msgid=dup_id))
+    second = desk.ingest_tid(make_mail(sender=f"Пётр <{COLLEAGUE}>"))
     desk.flush()
     into, merged = sorted([first, second])
-    first_id = dup_id if merged == second else desk.ticket(merged)["messages"][0]["message_id"]
-    return into, merged, first_id
+    return into, merged
 
 
 def to_customers(mails: list) -> list:
     return [r for r in mails if {CUSTOMER, COLLEAGUE} & set(r.rcpt_tos)]
 
 
+def assert_store_clean(desk: Desk) -> None:
+    check = desk.run("fsck")
+    assert check.code == 0 and " 0 problem(s)" in check.out, check.out
+    spooled = sorted((desk.root / "data" / "spool").rglob("*"))
+    repair = desk.run("fsck", "--repair")
+    assert repair.code == 0 and "fixed:" not in repair.out, repair.out
+    assert sorted((desk.root / "data" / "spool").rglob("*")) == spooled  # nothing re-queued
+
+
 def test_merge_command_is_a_note_the_customer_never_sees(desk, sink):
-    into, merged, _ = two_tickets(desk, sink)
+    into, merged = two_tickets(desk, sink)
     before = len(sink.received)
     reply = staff_reply(merged, f"#merge {into}\n", msgid="<merge-1@example.com>")
     desk.ingest(reply)
@@ -50,3 +57,19 @@ def test_merge_command_is_a_note_the_customer_never_sees(desk, sink):
     assert "#merge" not in answer[0]["text"]
     assert not [r for r in to_customers(sink.received[before:]) if "#merge" in r.text]
     assert any("Отвечу в первом" in r.text for r in sink.to(COLLEAGUE))
+
+
+def test_merge_leaves_fsck_nothing_and_threads_later_replies(desk, sink):
+    into, merged = two_tickets(desk, sink)
+    moved = desk.ticket(merged)["messages"][0]
+    desk.ingest(staff_reply(merged, f"#merge {into}\n"))
+    assert_store_clean(desk)
+    # a reply to a moved message (no TID in the subject) reaches the ticket holding it
+    later = make_mail(
+        sender=moved["from"],
+        subject="Re: Не работает оформление заказа",
+        body="Вот ещё скриншот.",
+        headers={"In-Reply-To": moved["message_id"], "References": moved["message_id"]},
+    )
+    assert desk.ingest_tid(later) == into
+    assert_store_clean(desk)
