@@ -73,3 +73,14 @@ def test_merge_leaves_fsck_nothing_and_threads_later_replies(desk, sink):
     )
     assert desk.ingest_tid(later) == into
     assert_store_clean(desk)
+
+
+def test_spam_leaves_fsck_nothing_to_report_or_requeue(desk, sink):
+    tid, _ = open_ticket(desk, sink, sender="seo@promo.example", subject="SEO")
+    desk.ingest(staff_reply(tid, "#take"))
+    desk.ingest(staff_reply(tid, "Здравствуйте! Уточните, пожалуйста, вопрос."))
+    desk.ingest(staff_reply(tid, "#spam", msgid="<s8@x.example>"))
+    assert desk.run("ticket", "show", tid).code == 1
+    assert_store_clean(desk)
+    r = desk.run("spam", "list", "--json")
+    assert [e["from"] for e in r.json()] == ["seo@promo.example"]  # staff mail is not spam
