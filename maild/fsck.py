@@ -2,7 +2,8 @@
 
 The spool is the record of what arrived: every processed message (spool/cur) must be
 in some ticket, under its Message-ID (or the synthetic id of mail stored as raw
-text). Summaries (open/ parts, archive weeks) and the Message-ID index are derived
+text), or in the quarantine (a ticket's mail, staff's replies too, once staff marked
+it #spam). Summaries (open/ parts, archive weeks) and the Message-ID index are derived
 from the ticket files and compared with what they would be. One line per problem;
 exit 0 clean, 1 problems found. With --repair, under the store lock: derived files
 are rewritten from the tickets (a corrupt one copied to lost+found/ first), a
@@ -34,6 +35,7 @@ from maild.app import App
 from maild.domain.message import synthetic_msgid
 from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE, normalize_msgid
+from maild.guard import spammed_ticket
 
 EX_OK, EX_FAIL = 0, 1
 TABLE = "_default"  # TinyDB's default table: the rows of a summary file
@@ -65,6 +67,7 @@ class Fsck:
     # -- tickets ---------------------------------------------------------------
     def read_tickets(self) -> None:
         store = self.app.store
+        moved: dict[str, str] = {}  # Message-ID -> a ticket it was merged into
         for tid in ticket_tids(store):
             try:
                 loaded = store.load(tid)
@@ -86,12 +89,17 @@ class Fsck:
                 mid = m.get("message_id")
                 self.all_ids.add(mid)
                 if "spool_key" in m and mid:  # received mail (ours carry a signed id)
-                    self.msgids.setdefault(mid, tid)
+                    (moved if m.get("merged_from") else self.msgids).setdefault(mid, tid)
             requester = ticket.get("requester")
             if requester:
                 key = key_hash(requester)
                 day = ticket["created_at"][:10]
                 self.first_seen[key] = min(self.first_seen.get(key, day), day)
+        # the index names the ticket mail arrived in: #merge leaves it there (mail
+        # threading to it follows merged_into); a copy merged elsewhere counts only
+        # when that ticket is gone
+        for mid, tid in moved.items():
+            self.msgids.setdefault(mid, tid)
 
     # -- summaries -------------------------------------------------------------
     def expected_summaries(self) -> dict[Path, dict[str, Summary]]:
@@ -228,9 +236,19 @@ class Fsck:
             ids = {spooled_msgid(raw), synthetic_msgid(raw)}
             if ids & self.all_ids or any(self.app.quarantine.get(entry_id(i)) for i in ids):
                 continue  # in a ticket, or kept in the quarantine (never a ticket)
+            if any(spammed_ticket(self.app, self.indexed(i)) for i in ids):
+                continue  # of a ticket staff marked #spam (serve would quarantine it again)
             self.problem(path, f"{spooled_msgid(raw)} is in no ticket", "re-queued to spool/new")
             if self.repair:
                 self.app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
+
+    def indexed(self, msgid: str) -> str | None:
+        """The ticket the Message-ID index names (a garbage entry: none; it is reported
+        as such)."""
+        try:
+            return self.app.store.tid_for_msgid(msgid)
+        except CorruptFile:
+            return None
 
     def run(self) -> None:
         lock = self.app.store.locked(timeout=120) if self.repair else nullcontext()

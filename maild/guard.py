@@ -39,9 +39,7 @@ def quarantine_reason(
     (crash recovery) keeps its ticket; one of a ticket staff marked #spam (delivered
     again) goes back to the quarantine instead of bringing the ticket back."""
     if resumed is not None:
-        if app.store.ticket_exists(resumed) or not app.quarantine.spammed(resumed):
-            return None
-        return f"spam: #spam [TID#{resumed}]"
+        return f"spam: #spam [TID#{resumed}]" if spammed_ticket(app, resumed) else None
     if staff_ok or app.quarantine.released(msg.message_id):
         return None  # a filter's mistake must not swallow a staff reply
     if app.quarantine.blocked(msg.from_addr):
@@ -56,6 +54,15 @@ def quarantine_reason(
     ):  # backscatter of mail someone else sent in our name: nothing for staff to do
         return "bounce: not about our mail"
     return None
+
+
+def spammed_ticket(app: App, tid: str | None) -> bool:
+    """``tid`` is a ticket staff marked #spam, gone to the quarantine: mail indexed to
+    it (delivered again, or staff's own replies, which stay out of the quarantine's
+    list) is accounted for there and never opens or reaches a ticket."""
+    if not tid:
+        return False
+    return not app.store.ticket_exists(tid) and app.quarantine.spammed(tid)
 
 
 def quarantine(

@@ -168,8 +168,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         ticket = tk.on_staff_reply(ticket, ctx.received_at)
     ticket, notices = _apply_commands(ctx, ticket, reply)
     sent = dict(ticket.get("sent") or {})
-    ticket, merged = merge_into(extras, ticket, [*messages, record], ctx.received_at)
-    if merged is not None:  # the conversation goes on there: no rating request here
+    if extras.merge_into is not None:  # the conversation goes on there: no rating request
         notices = [n for n in notices if n != tk.RESOLVED] + [MERGED]
     if extras.recharset is not None:
         outgoing.append(_recharset(ctx, ticket, messages, extras.recharset))
@@ -178,6 +177,13 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         sent.setdefault(tk.STARTED, ctx.received_at.isoformat())
     elif tk.STARTED in notices:
         sent[tk.STARTED] = ctx.received_at.isoformat()
+    if replied:  # "out", to the customers (robots.answered finds the last mail they got)
+        record.update(direction="out", text=body, folded=notices, to=list(customers))
+        if customers:  # the Message-ID it goes out under: replies to it thread here
+            record["sent_as"] = policy.message_id(ctx.key("relay"), tid)
+    else:  # commands only: a note, as #merge below moves it too
+        record.update(kind="note", text=body or "(только команды)")
+    ticket, merged = merge_into(extras, ticket, [*messages, record], ctx.received_at)
     c = {
         **ctx.common,
         **level_ctx(policy, ticket),
@@ -186,16 +192,10 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         "merged_into": ticket.get("merged_into"),
     }
     if replied:
-        # an "out" record names whom it went to (the customers, not the signed address
-        # staff wrote to): robots.answered finds the last mail a customer got by it
-        record.update(direction="out", text=body, folded=notices, to=list(customers))
         relay_c = {**c, "subject": ticket["subject"] or ctx.common["subject"]}
         outgoing.append(_customer_mail(ctx, customers, relay_c, notices, body))
-        if customers:  # the Message-ID it goes out under: replies to it thread here
-            record["sent_as"] = policy.message_id(ctx.key("relay"), tid)
-    else:
-        record.update(kind="note", text=body or "(только команды)")
-        outgoing += [_customer_mail(ctx, customers, c, notices)] if notices else []
+    elif notices:
+        outgoing.append(_customer_mail(ctx, customers, c, notices))
     also = [merged] if merged is not None else []
     ticket = dict(ticket, sent=sent)
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, also=also)

@@ -1,6 +1,7 @@
 """The store's small index files, one per key, found by a hash of it:
 
-index/msgid/<ab>/<hash>    Message-ID -> TID of mail received
+index/msgid/<ab>/<hash>    Message-ID -> TID of mail received, the ticket it arrived in
+                           (kept after #merge: snapshot.find_ticket follows merged_into)
 index/address/<ab>/<hash>  per address: first ticket, recent automatic replies
 index/redact/<tid>         closed tickets waiting for credential redaction
 """

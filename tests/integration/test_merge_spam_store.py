@@ -1,0 +1,86 @@
+"""#merge and #spam leave the store consistent, end to end (the real CLI, a real
+relay sink): the command never reaches the customer, on the site or by mail, and
+`maild fsck` finds nothing to report or repair afterwards."""
+
+from __future__ import annotations
+
+from maild.web.pages import shown
+from tests.helpers import Desk, make_mail
+from tests.integration.test_staff_e2e import open_ticket, staff_reply
+
+CUSTOMER = "ivan@shop-example.ru"
+COLLEAGUE = "petr@shop-example.ru"
+
+
+def two_tickets(desk: Desk, sink) -> tuple[str, str]:
+    """(the ticket that survives #merge, the one merged into it): the survivor is the
+    lower TID, the ticket fsck reads first (ticket files are read in TID order)."""
+    first, _ = open_ticket(desk, sink, subject="Ошибка 500 в корзине")
+    second = desk.ingest_tid(make_mail(sender=f"Пётр <{COLLEAGUE}>"))
+    desk.flush()
+    into, merged = sorted([first, second])
+    return into, merged
+
+
+def to_customers(mails: list) -> list:
+    return [r for r in mails if {CUSTOMER, COLLEAGUE} & set(r.rcpt_tos)]
+
+
+def assert_store_clean(desk: Desk) -> None:
+    check = desk.run("fsck")
+    assert check.code == 0 and " 0 problem(s)" in check.out, check.out
+    spooled = sorted((desk.root / "data" / "spool").rglob("*"))
+    repair = desk.run("fsck", "--repair")
+    assert repair.code == 0 and "fixed:" not in repair.out, repair.out
+    assert sorted((desk.root / "data" / "spool").rglob("*")) == spooled  # nothing re-queued
+
+
+def test_merge_command_is_a_note_the_customer_never_sees(desk, sink):
+    into, merged = two_tickets(desk, sink)
+    before = len(sink.received)
+    reply = staff_reply(merged, f"#merge {into}\n", msgid="<merge-1@example.com>")
+    desk.ingest(reply)
+    desk.flush()
+    for tid in (into, merged):
+        messages = desk.ticket(tid)["messages"]
+        [kept] = [m for m in messages if m["message_id"] == "<merge-1@example.com>"]
+        assert kept["kind"] == "note", tid  # as any reply of commands only
+        assert not [m for m in messages if shown(m) and "#merge" in m["text"]], tid
+    [told] = to_customers(sink.received[before:])  # where the conversation continues
+    assert f"продолжается в обращении {into}" in told.text and "#merge" not in told.text
+    # with an answer, the customers get the answer; the command stays with staff
+    third = desk.ingest_tid(make_mail(sender=f"Пётр <{COLLEAGUE}>", subject="И ещё"))
+    desk.ingest(staff_reply(third, f"#merge {into}\nОтвечу в первом обращении."))
+    desk.flush()
+    answer = [m for m in desk.ticket(into)["messages"] if "Отвечу" in m["text"]]
+    assert [m["direction"] for m in answer] == ["out"] and shown(answer[0])
+    assert "#merge" not in answer[0]["text"]
+    assert not [r for r in to_customers(sink.received[before:]) if "#merge" in r.text]
+    assert any("Отвечу в первом" in r.text for r in sink.to(COLLEAGUE))
+
+
+def test_merge_leaves_fsck_nothing_and_threads_later_replies(desk, sink):
+    into, merged = two_tickets(desk, sink)
+    moved = desk.ticket(merged)["messages"][0]
+    desk.ingest(staff_reply(merged, f"#merge {into}\n"))
+    assert_store_clean(desk)
+    # a reply to a moved message (no TID in the subject) reaches the ticket holding it
+    later = make_mail(
+        sender=moved["from"],
+        subject="Re: Не работает оформление заказа",
+        body="Вот ещё скриншот.",
+        headers={"In-Reply-To": moved["message_id"], "References": moved["message_id"]},
+    )
+    assert desk.ingest_tid(later) == into
+    assert_store_clean(desk)
+
+
+def test_spam_leaves_fsck_nothing_to_report_or_requeue(desk, sink):
+    tid, _ = open_ticket(desk, sink, sender="seo@promo.example", subject="SEO")
+    desk.ingest(staff_reply(tid, "#take"))
+    desk.ingest(staff_reply(tid, "Здравствуйте! Уточните, пожалуйста, вопрос."))
+    desk.ingest(staff_reply(tid, "#spam", msgid="<s8@x.example>"))
+    assert desk.run("ticket", "show", tid).code == 1
+    assert_store_clean(desk)
+    r = desk.run("spam", "list", "--json")
+    assert [e["from"] for e in r.json()] == ["seo@promo.example"]  # staff mail is not spam
