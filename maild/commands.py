@@ -138,6 +138,8 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
         else:
             for m in rows:
                 err = f"  ({m['last_error']})" if m.get("last_error") else ""
+                if m.get("withdrawn"):  # sent/ keeps it, but it never went
+                    err = f"  (withdrawn, not sent: {m['withdrawn']})"
                 print(f"{m['id']}  {', '.join(m['to'])}  {m['subject']}{err}")
             if not rows:
                 print("outbox is empty" if not args.sent else "nothing sent yet")
