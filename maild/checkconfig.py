@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from maild import config as config_mod
+from maild.adapters.layout import refusals
 from maild.config import Config
 from maild.privileges import existing_ancestor, user_name
 
@@ -58,7 +59,8 @@ def config_warnings(cfg: Config) -> list[str]:
 
 
 def storage_problems(cfg: Config) -> list[str]:
-    """What keeps maild from writing storage.path, found without writing anything."""
+    """What keeps maild from writing storage.path, or makes every command refuse it
+    (adapters/layout.refusals), found without writing anything."""
     storage = cfg.storage_path
     where = existing_ancestor(storage)
     out = []
@@ -81,6 +83,10 @@ def storage_problems(cfg: Config) -> list[str]:
             f"{len(strangers)} file(s) under {storage} do not belong to its owner {owner}, "
             f"e.g. {strangers[0]}: chown -R {owner}: {storage}"
         )
+    try:  # what every other command refuses, by the same checks
+        out += refusals(storage, secret_configured=bool(cfg.support.reply_secret))
+    except OSError as e:
+        out.append(f"cannot read {e.filename}: {e.strerror or e}")
     return out
 
 
