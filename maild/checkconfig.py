@@ -18,6 +18,12 @@ from maild.privileges import existing_ancestor, user_name
 
 EX_OK, EX_CONFIG = 0, 78
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+# What maild trusts while support.authserv_id is unset (README, Trust): check-config
+# warns with it, `maild serve` logs it at start.
+NO_AUTHSERV_ID = (
+    "support.authserv_id is not set: staff mail counts only as a reply to a staff notice "
+    "(signed reply address), licenses are granted by the From line alone (see README, Trust)"
+)
 
 
 def check_config(path: str) -> int:
@@ -43,10 +49,7 @@ def check_config(path: str) -> int:
 def config_warnings(cfg: Config) -> list[str]:
     out = []
     if not cfg.support.authserv_id:
-        out.append(
-            "support.authserv_id is not set: mail is trusted by its From line, so anyone "
-            "can write as staff or as a licensed customer"
-        )
+        out.append(NO_AUTHSERV_ID)
     if cfg.imap is not None and not cfg.imap.verify_tls:
         out.append("imap.verify_tls = false: the IMAP server's certificate is not checked")
     ob = cfg.outbound

@@ -64,15 +64,6 @@ def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]
     return out
 
 
-def cmd_check_config(app: App, args: argparse.Namespace) -> int:
-    print(f"maild: {app.config.path}: OK")
-    from maild.spamcli import config_warnings
-
-    for warning in config_warnings(app):
-        print(f"maild: {warning}", file=sys.stderr)
-    return EX_OK
-
-
 def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     try:
         if args.file == "-":
