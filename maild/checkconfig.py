@@ -12,11 +12,18 @@ import sys
 from pathlib import Path
 
 from maild import config as config_mod
+from maild.adapters.layout import refusals
 from maild.config import Config
 from maild.privileges import existing_ancestor, user_name
 
 EX_OK, EX_CONFIG = 0, 78
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+# What maild trusts while support.authserv_id is unset (README, Trust): check-config
+# warns with it, `maild serve` logs it at start.
+NO_AUTHSERV_ID = (
+    "support.authserv_id is not set: staff mail counts only as a reply to a staff notice "
+    "(signed reply address), licenses are granted by the From line alone (see README, Trust)"
+)
 
 
 def check_config(path: str) -> int:
@@ -42,10 +49,7 @@ def check_config(path: str) -> int:
 def config_warnings(cfg: Config) -> list[str]:
     out = []
     if not cfg.support.authserv_id:
-        out.append(
-            "support.authserv_id is not set: mail is trusted by its From line, so anyone "
-            "can write as staff or as a licensed customer"
-        )
+        out.append(NO_AUTHSERV_ID)
     if cfg.imap is not None and not cfg.imap.verify_tls:
         out.append("imap.verify_tls = false: the IMAP server's certificate is not checked")
     ob = cfg.outbound
@@ -58,7 +62,8 @@ def config_warnings(cfg: Config) -> list[str]:
 
 
 def storage_problems(cfg: Config) -> list[str]:
-    """What keeps maild from writing storage.path, found without writing anything."""
+    """What keeps maild from writing storage.path, or makes every command refuse it
+    (adapters/layout.refusals), found without writing anything."""
     storage = cfg.storage_path
     where = existing_ancestor(storage)
     out = []
@@ -81,6 +86,10 @@ def storage_problems(cfg: Config) -> list[str]:
             f"{len(strangers)} file(s) under {storage} do not belong to its owner {owner}, "
             f"e.g. {strangers[0]}: chown -R {owner}: {storage}"
         )
+    try:  # what every other command refuses, by the same checks
+        out += refusals(storage, secret_configured=bool(cfg.support.reply_secret))
+    except OSError as e:
+        out.append(f"cannot read {e.filename}: {e.strerror or e}")
     return out
 
 

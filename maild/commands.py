@@ -66,15 +66,6 @@ def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]
     return out
 
 
-def cmd_check_config(app: App, args: argparse.Namespace) -> int:
-    print(f"maild: {app.config.path}: OK")
-    from maild.spamcli import config_warnings
-
-    for warning in config_warnings(app):
-        print(f"maild: {warning}", file=sys.stderr)
-    return EX_OK
-
-
 def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     try:
         if args.file == "-":
@@ -140,6 +131,8 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
         else:
             for m in rows:
                 err = f"  ({m['last_error']})" if m.get("last_error") else ""
+                if m.get("withdrawn"):  # sent/ keeps it, but it never went
+                    err = f"  (withdrawn, not sent: {m['withdrawn']})"
                 print(f"{m['id']}  {', '.join(m['to'])}  {m['subject']}{err}")
             if not rows:
                 print("outbox is empty" if not args.sent else "nothing sent yet")

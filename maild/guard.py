@@ -114,6 +114,20 @@ def quarantine_ticket(app: App, ticket: dict[str, Any], messages: list[dict[str,
     return n
 
 
+def withdraw_outgoing(app: App, tid: str) -> int:
+    """#spam: the ticket's queued mail to anyone but staff and the head (the
+    confirmation to the spammer, an answer not sent yet) is never sent: it moves to
+    outbox sent/ marked "withdrawn": "spam", as `maild forget` erases queued mail
+    (OutQueue.withdraw; in the caller's locked section, so no later pass sends it)."""
+    support = app.config.support
+    ours = {*support.staff, support.head}
+    n = 0
+    for meta in app.outbox.queued_records():
+        if meta.get("tid") == tid and not {a.lower() for a in meta["to"]} <= ours:
+            n += app.outbox.withdraw(meta["id"], {"withdrawn": "spam"})
+    return n
+
+
 def block_for_spam(app: App, sender: str, whole_domain: bool) -> str:
     entry = sender.rpartition("@")[2] if whole_domain else sender
     app.quarantine.block(entry)
@@ -238,13 +252,16 @@ def mark_spam(app: App, msg: ParsedMessage, decision: Decision) -> None:
     ticket = decision.ticket
     app.store.index_msgid(msg.message_id, decision.tid)
     n = quarantine_ticket(app, ticket, decision.messages)
+    withdrawn = withdraw_outgoing(app, decision.tid)
     entry = block_for_spam(app, ticket["requester"], ticket["spam"]["domain"])
     log.info(
-        "%s [TID#%s] marked spam by %s: %d message(s) quarantined, %s blocked",
+        "%s [TID#%s] marked spam by %s: %d message(s) quarantined, %d queued mail(s) "
+        "withdrawn, %s blocked",
         msg.message_id,
         decision.tid,
         ticket["spam"]["by"],
         n,
+        withdrawn,
         entry,
     )
 

@@ -26,6 +26,7 @@ from maild.adapters import systemd
 from maild.adapters.leftovers import remove_leftovers
 from maild.adapters.listener import SupportHandler
 from maild.app import App
+from maild.checkconfig import NO_AUTHSERV_ID
 from maild.domain.replyaddr import is_support_address
 from maild.faults import Faults, recover
 from maild.runner import BatchResult
@@ -217,11 +218,7 @@ class Daemon:
         """Warn while authserv_id is unset; take up what the last run left: claimed
         and pending mail, temp files."""
         if not self.app.config.support.authserv_id:
-            log.warning(
-                "support.authserv_id is not set: staff mail counts only as a reply to a staff "
-                "notice (signed reply address), licenses are granted by the From line alone "
-                "(see README, Trust)"
-            )
+            log.warning(NO_AUTHSERV_ID)
         recover(self.app, self.faults)  # claimed when the last run died
         self._remove_leftovers()
         self.rescan()  # crash recovery: everything spooled but not processed

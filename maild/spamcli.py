@@ -104,14 +104,3 @@ def parser_lines(group: Any, action: Any) -> None:
     for name in ("add", "remove"):
         action(bl, name, f"{name} an ADDRESS or a DOMAIN").add_argument("entry")
     action(bl, "list", "the block list")
-
-
-def config_warnings(app: App) -> list[str]:
-    """What check-config warns about (the config is valid, but unsafe)."""
-    if app.config.support.authserv_id:
-        return []
-    return [
-        "warning: support.authserv_id is not set: staff mail counts as staff only when "
-        "it answers a staff notice (signed reply address); set authserv_id to your MTA's "
-        "Authentication-Results id to also trust DKIM/SPF (README, Trust)"
-    ]

@@ -152,6 +152,7 @@ class Files(Protocol):
     def pending(self, path: StrPath) -> Any: ...
     def read(self, path: StrPath) -> bytes: ...
     def exists(self, path: StrPath) -> bool: ...
+    def listed(self, folder: StrPath) -> list[str]: ...
 
 
 class Direct:
@@ -179,6 +180,18 @@ class Direct:
 
     def exists(self, path: StrPath) -> bool:
         return os.path.exists(path)
+
+    def listed(self, folder: StrPath) -> list[str]:
+        """The paths of the files in `folder`, sorted."""
+        return sorted(_listdir(folder))
+
+
+def _listdir(folder: StrPath) -> set[str]:
+    root = os.fspath(folder)
+    try:
+        return {f"{root}/{name}" for name in os.listdir(root)}
+    except FileNotFoundError:
+        return set()
 
 
 class Transaction:
@@ -244,6 +257,17 @@ class Transaction:
         if value is _DELETED:
             return False
         return value is not None or os.path.exists(path)
+
+    def listed(self, folder: StrPath) -> list[str]:
+        """The paths of the files in `folder` as the commit will leave them (on disk,
+        plus those written here, less those removed or moved away here), sorted."""
+        root = os.fspath(folder)
+        paths = _listdir(root)
+        for path, value in self.writes.items():
+            if os.path.dirname(path) == root:
+                (paths.discard if value is _DELETED else paths.add)(path)
+        paths |= {dst for _src, dst in self.moves if os.path.dirname(dst) == root}
+        return sorted(paths - self.moved)
 
     def __bool__(self) -> bool:
         return bool(self.writes or self.moves)

@@ -25,18 +25,39 @@ class StoreRefused(ConfigError):
     """storage.path cannot be used as it is (one line for the admin)."""
 
 
-def check_storage(root: Path) -> bool:
-    """Make sure `root` is a store or can become one; True when it is a new one
-    (created now). Raises StoreRefused, or OSError when it cannot be read."""
+def refusals(root: Path, secret_configured: bool) -> list[str]:
+    """Why every command refuses `root` as its store (check_storage, reply_secret),
+    found without creating or changing anything: for `maild check-config`.
+    `secret_configured`: support.reply_secret is set (the file is not needed)."""
+    why = _not_a_store(_names(root), root)
+    if why is None and not secret_configured:
+        why = _secret_lost(root / "reply_secret", root)
+    return [why] if why else []
+
+
+def _names(root: Path) -> set[str]:
     try:
-        names = set(os.listdir(root)) - IGNORED
+        return set(os.listdir(root)) - IGNORED
     except FileNotFoundError:
-        names = set()
+        return set()
+
+
+def _not_a_store(names: set[str], root: Path) -> str | None:
     if names and not names & STORE_NAMES:
-        raise StoreRefused(
+        return (
             f"storage.path {root}: the directory is not empty and is not a maild store; "
             "give a missing or empty directory for a new store"
         )
+    return None
+
+
+def check_storage(root: Path) -> bool:
+    """Make sure `root` is a store or can become one; True when it is a new one
+    (created now). Raises StoreRefused, or OSError when it cannot be read."""
+    names = _names(root)
+    why = _not_a_store(names, root)
+    if why is not None:
+        raise StoreRefused(why)
     if names:
         return False
     root.mkdir(parents=True, exist_ok=True)
@@ -59,13 +80,22 @@ def reply_secret(root: Path) -> bytes:
     secret = _read_secret(path)
     if secret:
         return secret  # as it is: the key of every address signed so far
-    if has_tickets(root):
-        raise StoreRefused(
-            f"{path} is missing or empty but the store has tickets: restore it from a "
-            "backup (or set support.reply_secret to the old key); a new key would "
-            "break the reply addresses of all mail sent so far"
-        )
+    why = _secret_lost(path, root)
+    if why is not None:
+        raise StoreRefused(why)
     return make_secret(path)
+
+
+def _secret_lost(path: Path, root: Path) -> str | None:
+    """Why the key at `path` may not be made anew: it is missing or empty and the
+    store has tickets; None when it is there or may be made."""
+    if _read_secret(path) or not has_tickets(root):
+        return None
+    return (
+        f"{path} is missing or empty but the store has tickets: restore it from a "
+        "backup (or set support.reply_secret to the old key); a new key would "
+        "break the reply addresses of all mail sent so far"
+    )
 
 
 def kept_secret(path: Path) -> bytes:

@@ -103,6 +103,39 @@ class OutQueue:
         out.sort(key=lambda m: (m["queued_at"], m["id"]))
         return out
 
+    def queued_records(self) -> list[OutboxEntry]:
+        """The queued mails' records as this thread's locked section sees them (what
+        it queued itself included): for a change made under the store lock."""
+        files = self.files()
+        out = []
+        for path in files.listed(self.queue):
+            if path.endswith(EXT):
+                try:
+                    out.append(_unpack(files.read(path))[0])
+                except (FileNotFoundError, ValueError):
+                    continue
+        return out
+
+    def withdraw(self, mail_id: str, fields: dict[str, Any], mail: bytes | None = None) -> bool:
+        """Never send a queued mail: its file moves to sent/ with `fields` (why) added
+        to its record and no line in the sent log, so it is no longer queued and its
+        id is never queued again (`known`). `mail`: what to keep instead of the
+        message (b"": nothing). False if it is not queued.
+
+        Made under the store lock, beside a sender that reads the queue under its own
+        lock only: a pass that read this mail before the section commits may still
+        send it (it is going at that very moment); any later pass does not."""
+        files = self.files()
+        path = self._file(self.queue, mail_id)
+        try:
+            meta, raw = _unpack(files.read(path))
+        except (FileNotFoundError, ValueError):
+            return False
+        kept = _pack({**meta, **fields}, raw if mail is None else mail)
+        files.put(self._file(self.sent, mail_id), kept)  # first: the id stays known
+        files.remove(path)
+        return True
+
     def sent_entries(self) -> list[OutboxEntry]:
         log: dict[str, tuple[str, int]] = {}
         try:

@@ -104,12 +104,11 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
             n += 1
             if dry_run:
                 continue
-            meta.update(to=[PLACEHOLDER], subject=ERASED, erased=True)
+            erased = {"to": [PLACEHOLDER], "subject": ERASED, "erased": True}
             if folder == app.outbox.queue:  # never sent now: moved to sent/ as erased
-                files.put(app.outbox.sent / path.name, json.dumps(meta).encode() + b"\n")
-                files.remove(path)
+                app.outbox.withdraw(path.stem, erased, mail=b"")
             else:
-                files.put(path, json.dumps(meta).encode() + b"\n")
+                files.put(path, json.dumps({**meta, **erased}).encode() + b"\n")
     return n
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import Desk
+from tests.helpers import Desk, make_mail
 
 
 def test_every_problem_one_line_each_and_nothing_created(tmp_path, sink):
@@ -40,3 +40,38 @@ def test_warnings_on_their_own_lines_and_nothing_created(tmp_path, sink):
     assert any("support.authserv_id" in w for w in warnings)
     assert any("imap.verify_tls = false" in w for w in warnings)
     assert not Path(desk.sections["storage"]["path"]).exists()  # not even the storage
+
+
+def test_a_storage_every_command_refuses_is_refused_here_too(tmp_path, sink):
+    """check-config runs before every start (systemd's ExecStartPre): a storage that
+    `ticket list` and `serve` refuse must not pass it."""
+    desk = Desk(tmp_path, sink.port)
+    data = Path(desk.sections["storage"]["path"])
+    data.mkdir()
+    (data / "notes.txt").write_text("not a store")
+    refused = desk.run("ticket", "list")
+    assert refused.code == 78 and "is not a maild store" in refused.err
+    r = desk.run("check-config")
+    assert r.code == 78 and r.out == "", r.out
+    [line] = [x for x in r.err.splitlines() if x.startswith("maild: config error: ")]
+    assert "is not a maild store" in line and str(data) in line
+    assert sorted(p.name for p in data.iterdir()) == ["notes.txt"]  # nothing created
+
+
+def test_a_store_with_tickets_but_no_reply_secret_is_refused_here_too(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port)
+    del desk.sections["support"]["reply_secret"]  # the key kept in the store
+    desk.write_config()
+    desk.ingest_tid(make_mail())
+    secret = Path(desk.sections["storage"]["path"]) / "reply_secret"
+    secret.unlink()
+    refused = desk.run("ticket", "list")
+    assert refused.code == 78 and "is missing or empty but the store has tickets" in refused.err
+    r = desk.run("check-config")
+    assert r.code == 78 and r.out == "", r.out
+    [line] = [x for x in r.err.splitlines() if x.startswith("maild: config error: ")]
+    assert "is missing or empty but the store has tickets" in line and str(secret) in line
+    assert not secret.exists()  # not made anew
+    desk.sections["support"]["reply_secret"] = "the-old-key"  # set in the config instead
+    desk.write_config()
+    assert desk.run("check-config").code == 0 and not secret.exists()

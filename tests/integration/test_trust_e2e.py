@@ -302,5 +302,10 @@ def test_check_config_warns_without_a_way_to_verify_staff(tmp_path, sink):
     (tmp_path / "b").mkdir()
     r = Desk(tmp_path / "a", sink.port).run("check-config")
     assert r.code == 0 and "warning" in r.err and "authserv_id" in r.err
+    # what README (Trust) says, as `maild serve` logs it: staff mail is not trusted by
+    # its From line, licenses are
+    assert "staff mail counts only as a reply to a staff notice" in r.err
+    assert "licenses are granted by the From line alone" in r.err
+    assert "anyone can write as staff" not in r.err
     trusted = Desk(tmp_path / "b", sink.port, support={"authserv_id": US})
     assert "warning" not in trusted.run("check-config").err

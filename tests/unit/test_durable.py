@@ -40,6 +40,26 @@ def test_transaction_moves_after_the_writes_and_skips_a_gone_source(tmp_path: Pa
     assert dst.read_bytes() == b"m" and not (tmp_path / "never").exists()
 
 
+def test_a_folder_is_listed_as_the_commit_will_leave_it(tmp_path: Path) -> None:
+    q, other = tmp_path / "q", tmp_path / "other"
+    q.mkdir()
+    other.mkdir()
+    for name in ("kept", "removed", "moved"):
+        (q / name).write_bytes(b"")
+    (other / "in").write_bytes(b"")
+    tx = Transaction()
+    tx.put(q / "new", b"")
+    tx.put(other / "elsewhere", b"")
+    tx.remove(q / "removed")
+    tx.move(q / "moved", other / "out")
+    tx.move(other / "in", q / "in")
+    assert tx.listed(q) == [f"{q}/{n}" for n in ("in", "kept", "new")]
+    assert Direct().listed(q) == [f"{q}/{n}" for n in ("kept", "moved", "removed")]
+    tx.commit()
+    assert Direct().listed(q) == tx.listed(q)
+    assert Direct().listed(tmp_path / "missing") == []
+
+
 def test_direct_writes_now(tmp_path: Path) -> None:
     files = Direct()
     files.put(tmp_path / "f", b"now")

@@ -1,0 +1,58 @@
+"""Staff's #spam takes back the ticket's mail still queued to the spammer: a later
+`outbox flush` sends it nothing (README, Trust: nothing is sent to the sender)."""
+
+from __future__ import annotations
+
+from maild import runner
+from maild.app import App
+from maild.config import load
+from tests.helpers import Desk, free_port, make_mail, staff_to
+
+SPAMMER = "b@spam2.example"
+STAFF = ["anna@example.com", "boris@example.com"]
+
+
+def _spam_says(subject: str = "Продвижение сайта в ТОП-10", **kw: str) -> bytes:
+    return make_mail(sender=f"SEO <{SPAMMER}>", subject=subject, body="Недорого!", **kw)
+
+
+def _marks_spam(tid: str) -> bytes:
+    return make_mail(sender=STAFF[0], to=staff_to(tid), subject=f"Re: [TID#{tid}]", body="#spam")
+
+
+def test_spam_withdraws_the_confirmation_queued_while_the_relay_was_down(tmp_path, sink):
+    desk = Desk(tmp_path, free_port())  # nothing listens there: the relay is down
+    tid = desk.ingest_tid(_spam_says())
+    assert desk.flush().code == 75  # the confirmation and two staff notices wait
+    queued = desk.run("outbox", "list", "--json").json()
+    assert sorted(r for m in queued for r in m["to"]) == sorted([SPAMMER, *STAFF])
+    desk.ingest(_marks_spam(tid))
+    queued = desk.run("outbox", "list", "--json").json()
+    assert sorted(r for m in queued for r in m["to"]) == STAFF  # staff mail stays
+    [withdrawn] = desk.run("outbox", "list", "--sent", "--json").json()
+    assert withdrawn["to"] == [SPAMMER] and withdrawn["withdrawn"] == "spam"
+    assert "sent_at" not in withdrawn  # never went
+    desk.sections["outbound"]["port"] = sink.port  # the relay is back
+    desk.write_config()
+    r = desk.flush()
+    assert r.code == 0 and r.out.startswith("sent 2,"), r.out + r.err
+    assert sink.to(SPAMMER) == []
+    assert sorted(r for m in sink.received for r in m.rcpt_tos) == STAFF
+    assert desk.flush().out.startswith("sent 0,")  # and never queued again
+
+
+def test_spam_withdraws_what_the_same_batch_queued_to_the_spammer(desk, sink):
+    """The daemon processes a batch under one lock: the spammer's follow-up, just
+    before staff's #spam, gets its acknowledgement queued in the same locked section."""
+    tid = desk.ingest_tid(_spam_says())
+    assert desk.flush().code == 0 and len(sink.to(SPAMMER)) == 1  # the confirmation
+    app = App(load(desk.config))
+    again = app.spool.add(_spam_says(f"Re: [TID#{tid}] Продвижение", msgid="<again@spam2.example>"))
+    marked = app.spool.add(_marks_spam(tid))
+    assert runner.run_batch(app, [again, marked]).ok == 2
+    assert desk.tickets() == []
+    r = desk.flush()
+    assert r.code == 0, r.out + r.err
+    assert len(sink.to(SPAMMER)) == 1  # nothing more: the acknowledgement was withdrawn
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert [m["to"] for m in sent if m.get("withdrawn") == "spam"] == [[SPAMMER]]
