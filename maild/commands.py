@@ -268,7 +268,7 @@ def cmd_report(app: App, args: argparse.Namespace) -> int:
     if args.json:
         _json(data)
     else:
-        print(format_sla(data))
+        print(format_sla(app, data))
     return EX_OK
 
 
