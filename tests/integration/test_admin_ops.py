@@ -118,6 +118,24 @@ def test_forget_erases_a_person_but_keeps_tickets_and_timing(desk, sink):
     assert len(desk.tickets("--requester", "forgotten@invalid")) == 1
 
 
+def test_forget_says_what_it_did_and_what_is_left_in_whole_sentences(desk, sink):
+    add = ("license", "add", "--key", "ADV-1", "--level", "vip", "--email", IVAN)
+    assert desk.run(*add, "--email", "boss@shop-example.ru").code == 0
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    dry = desk.run("forget", IVAN, "--dry-run")
+    assert dry.code == 0, dry.err
+    lines = dry.out.splitlines()
+    assert lines[0].startswith(f"[TID#{tid}] would erase ")
+    assert lines[1].startswith(f"{IVAN}: 1 ticket(s); would erase ")
+    assert lines[1].endswith(" outgoing mail(s) (dry run: nothing changed)")
+    assert lines[2] == (
+        "still on license ADV-1: maild license remove ADV-1, or add it again without this address"
+    )
+    done = desk.run("forget", IVAN).out.splitlines()
+    assert done[1].startswith(f"{IVAN}: 1 ticket(s); erased ") and done[1].endswith("mail(s)")
+
+
 def test_forget_erases_a_ticket_opened_while_it_runs(desk):
     """forget's first scan runs without the lock; a ticket the person opens meanwhile
     is erased too: the last locked section reads again what was written since."""
