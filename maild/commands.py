@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from maild.app import App
-from maild.domain.records import MessageRecord, Ticket
+from maild.domain.records import MessageRecord, OutboxEntry, Ticket
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
 from maild.runner import ingest
@@ -137,8 +137,7 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
             _json(rows)
         else:
             for m in rows:
-                err = f"  ({m['last_error']})" if m.get("last_error") else ""
-                print(f"{m['id']}  {', '.join(m['to'])}  {m['subject']}{err}")
+                print(f"{m['id']}  {', '.join(m['to'])}  {m['subject']}{_outcome(m, args.sent)}")
             if not rows:
                 print("outbox is empty" if not args.sent else "nothing sent yet")
         return EX_OK
@@ -150,6 +149,14 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
         return EX_FAIL
     print(format_mail(raw))
     return EX_OK
+
+
+def _outcome(m: OutboxEntry, sent: bool) -> str:
+    """A queued mail's last error; for a sent one only how many tries it took (its
+    last error is of a try before the one that worked)."""
+    if not sent:
+        return f"  ({m['last_error']})" if m.get("last_error") else ""
+    return f"  (sent after {m['attempts']} tries)" if m["attempts"] > 1 else ""
 
 
 def format_mail(raw: bytes) -> str:
