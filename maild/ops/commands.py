@@ -42,6 +42,7 @@ def cmd_backup(app: App, args: argparse.Namespace) -> int:
         "queued": snap.queued,
         "pending": snap.pending,
         "seconds_locked": round(snap.seconds_locked, 3),
+        "archive": str(dest),  # DEST may be a directory: the file's name is made here
     }
     if args.json:
         _json(figures)
