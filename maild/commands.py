@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from maild.app import App
+from maild.domain.addresses import address_of
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
@@ -20,7 +21,7 @@ from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
 
 log = logging.getLogger("maild")
-EX_OK, EX_FAIL, EX_TEMPFAIL = 0, 1, 75
+EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL = 0, 1, 64, 75
 
 PUBLIC_TICKET = (
     "tid",
@@ -240,7 +241,11 @@ def cmd_license(app: App, args: argparse.Namespace) -> int:
 
         return registry_remove(app, args)
     if args.action == "add":
-        emails = tuple(e.strip().lower() for e in args.email)
+        emails = tuple(address_of(e) or "" for e in args.email)
+        if "" in emails:
+            bad = args.email[emails.index("")]
+            print(f"maild: license add: not an email address: {bad!r}", file=sys.stderr)
+            return EX_USAGE
         with app.store.locked():
             app.store.add_license(License(args.key, args.level, emails, args.until, args.name))
         print(f"license {args.key}: {args.level}, {', '.join(emails)}")

@@ -54,6 +54,19 @@ def test_license_and_group_removal_and_expired_list(desk):
     assert desk.run("group", "remove", "Партнёры").code == 1
 
 
+def test_license_add_refuses_what_is_not_an_address(desk):
+    add = ("license", "add", "--key", "K-1", "--level", "vip")
+    for bad in ("notanemail", "ivan@", "@shop-example.ru"):
+        r = desk.run(*add, "--email", IVAN, "--email", bad)
+        assert r.code == 64 and r.err.splitlines() == [
+            f"maild: license add: not an email address: {bad!r}"
+        ]
+    assert desk.run("license", "list", "--json").json() == []  # nothing half-added
+    assert desk.run(*add, "--email", "Иван <Ivan@Shop-Example.ru>").code == 0
+    [lic] = desk.run("license", "list", "--json").json()
+    assert lic["emails"] == [IVAN]
+
+
 def _storage_mentions(desk: Desk, needle: bytes) -> list[str]:
     root = desk.root / "data"
     return [
