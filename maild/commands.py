@@ -12,7 +12,8 @@ from dataclasses import asdict
 from typing import Any
 
 from maild.app import App
-from maild.domain.records import MessageRecord, Ticket
+from maild.domain.addresses import address_of
+from maild.domain.records import MessageRecord, OutboxEntry, Ticket
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
 from maild.runner import ingest
@@ -20,7 +21,7 @@ from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
 
 log = logging.getLogger("maild")
-EX_OK, EX_FAIL, EX_TEMPFAIL = 0, 1, 75
+EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL = 0, 1, 64, 75
 
 PUBLIC_TICKET = (
     "tid",
@@ -130,10 +131,7 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
             _json(rows)
         else:
             for m in rows:
-                err = f"  ({m['last_error']})" if m.get("last_error") else ""
-                if m.get("withdrawn"):  # sent/ keeps it, but it never went
-                    err = f"  (withdrawn, not sent: {m['withdrawn']})"
-                print(f"{m['id']}  {', '.join(m['to'])}  {m['subject']}{err}")
+                print(f"{m['id']}  {', '.join(m['to'])}  {m['subject']}{_outcome(m, args.sent)}")
             if not rows:
                 print("outbox is empty" if not args.sent else "nothing sent yet")
         return EX_OK
@@ -145,6 +143,16 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
         return EX_FAIL
     print(format_mail(raw))
     return EX_OK
+
+
+def _outcome(m: OutboxEntry, sent: bool) -> str:
+    """A queued mail's last error; for a sent one only how many tries it took (its
+    last error is of a try before the one that worked)."""
+    if not sent:
+        return f"  ({m['last_error']})" if m.get("last_error") else ""
+    if m.get("withdrawn"):  # sent/ keeps it, but it never went
+        return f"  (withdrawn, not sent: {m['withdrawn']})"
+    return f"  (sent after {m['attempts']} tries)" if m["attempts"] > 1 else ""
 
 
 def format_mail(raw: bytes) -> str:
@@ -234,7 +242,11 @@ def cmd_license(app: App, args: argparse.Namespace) -> int:
 
         return registry_remove(app, args)
     if args.action == "add":
-        emails = tuple(e.strip().lower() for e in args.email)
+        emails = tuple(address_of(e) or "" for e in args.email)
+        if "" in emails:
+            bad = args.email[emails.index("")]
+            print(f"maild: license add: not an email address: {bad!r}", file=sys.stderr)
+            return EX_USAGE
         with app.store.locked():
             app.store.add_license(License(args.key, args.level, emails, args.until, args.name))
         print(f"license {args.key}: {args.level}, {', '.join(emails)}")
@@ -269,7 +281,7 @@ def cmd_report(app: App, args: argparse.Namespace) -> int:
     if args.json:
         _json(data)
     else:
-        print(format_sla(data))
+        print(format_sla(app, data))
     return EX_OK
 
 

@@ -271,12 +271,12 @@ def daily_report(app: App, now: datetime) -> bool:
     state_path = app.config.storage_path / "daily_report.last"
     if daymark.ran_on(state_path, local.date().isoformat()):
         return False
-    data = sla_report(app, until=local.date())
+    data = sla_report(app, until=local.date(), now=now)
     subject, body = app.renderer.text(
         "report_sla.txt",
         {
             "date": local.strftime("%d.%m.%Y"),
-            "table": format_sla(data),
+            "table": format_sla(app, data),
             "quarantined": guard.quarantined_since(app, now - timedelta(days=1)),
         },
     )

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from maild.app import App
+from maild.domain.records import Summary
 from maild.domain.sla import LEVELS
 
 
@@ -23,52 +24,53 @@ def _pct(values: list[float], q: float) -> float | None:
     return round(values[lo] + (values[hi] - values[lo]) * (k - lo), 2)
 
 
-def sla_report(app: App, since: date | None = None, until: date | None = None) -> dict[str, Any]:
-    now = app.now()
-    rows = app.store.summaries()
+def _bucket(level: str) -> dict[str, Any]:
+    return {
+        "level": level,
+        "tickets": 0,
+        "in_time": 0,
+        "breached": 0,
+        "open": 0,
+        "overdue": 0,
+        "_hours": [],
+    }
+
+
+def _count(app: App, b: dict[str, Any], r: Summary, created: datetime, now: datetime) -> None:
+    """One ticket's summary `r` into the figures `b` of its level (or of all)."""
+    b["tickets"] += 1
+    due = r.get("first_reaction_due")
+    reacted = r.get("first_reaction_at")
+    if reacted:
+        hours = app.calendar.business_hours_between(created, datetime.fromisoformat(reacted))
+        b["_hours"].append(hours)
+        if due and reacted <= due or not due:
+            b["in_time"] += 1
+        else:
+            b["breached"] += 1
+    elif due and datetime.fromisoformat(due) < now:
+        b["breached"] += 1
+    if r["status"] != "closed":
+        b["open"] += 1
+        if r.get("reaction_due") and datetime.fromisoformat(r["reaction_due"]) < now:
+            b["overdue"] += 1
+
+
+def sla_report(
+    app: App, since: date | None = None, until: date | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """The figures at `now` (the daily job's own time; the clock's by default)."""
+    now = now or app.now()
     buckets: dict[str, dict[str, Any]] = {}
-
-    def bucket(level: str) -> dict[str, Any]:
-        return buckets.setdefault(
-            level,
-            {
-                "level": level,
-                "tickets": 0,
-                "in_time": 0,
-                "breached": 0,
-                "open": 0,
-                "overdue": 0,
-                "_hours": [],
-            },
-        )
-
-    for r in rows:
+    for r in app.store.summaries():
         created = datetime.fromisoformat(r["created_at"])
         local_day = created.astimezone(app.tz).date()
         if (since and local_day < since) or (until and local_day > until):
             continue
-        for b in (bucket(r["level"]), bucket("all")):
-            b["tickets"] += 1
-            due = r.get("first_reaction_due")
-            reacted = r.get("first_reaction_at")
-            if reacted:
-                hours = app.calendar.business_hours_between(
-                    created, datetime.fromisoformat(reacted)
-                )
-                b["_hours"].append(hours)
-                if due and reacted <= due or not due:
-                    b["in_time"] += 1
-                else:
-                    b["breached"] += 1
-            elif due and datetime.fromisoformat(due) < now:
-                b["breached"] += 1
-            if r["status"] != "closed":
-                b["open"] += 1
-                if r.get("reaction_due") and datetime.fromisoformat(r["reaction_due"]) < now:
-                    b["overdue"] += 1
-    order = [*LEVELS, "all"]
+        for level in (r["level"], "all"):
+            _count(app, buckets.setdefault(level, _bucket(level)), r, created, now)
     levels = []
-    for lv in order:
+    for lv in [*LEVELS, "all"]:
         if lv not in buckets:
             continue
         b = buckets[lv]
@@ -84,19 +86,47 @@ def sla_report(app: App, since: date | None = None, until: date | None = None) -
     }
 
 
-def format_sla(data: dict[str, Any]) -> str:
-    head = (
-        f"{'level':<12} {'tickets':>7} {'in time':>7} {'breached':>8} {'median h':>8} "
-        f"{'p90 h':>6} {'open':>5} {'overdue':>7}"
-    )
-    lines = [f"SLA report, generated {data['generated_at'][:16]}", head, "-" * len(head)]
-    for b in data["levels"]:
-        med = "-" if b["median_reaction_hours"] is None else f"{b['median_reaction_hours']:.1f}"
-        p90 = "-" if b["p90_reaction_hours"] is None else f"{b['p90_reaction_hours']:.1f}"
-        lines.append(
-            f"{b['level']:<12} {b['tickets']:>7} {b['in_time']:>7} {b['breached']:>8} "
-            f"{med:>8} {p90:>6} {b['open']:>5} {b['overdue']:>7}"
-        )
+# (header, width) of the table's columns, in the order of _cells
+COLUMNS = (
+    ("уровень", 12),
+    ("обращений", 9),
+    ("в срок", 6),
+    ("нарушено", 8),
+    ("медиана, ч", 10),
+    ("90 %, ч", 7),
+    ("открыто", 7),
+    ("просрочено", 10),
+)
+
+
+def _cells(b: dict[str, Any]) -> list[str]:
+    def hours(h: float | None) -> str:
+        return "-" if h is None else f"{h:.1f}"
+
+    return [
+        "итого" if b["level"] == "all" else b["level"],
+        str(b["tickets"]),
+        str(b["in_time"]),
+        str(b["breached"]),
+        hours(b["median_reaction_hours"]),
+        hours(b["p90_reaction_hours"]),
+        str(b["open"]),
+        str(b["overdue"]),
+    ]
+
+
+def _row(cells: list[str]) -> str:
+    """The level left-aligned, the figures right-aligned under their headers."""
+    out = [f"{cells[0]:<{COLUMNS[0][1]}}"]
+    out += [f"{c:>{width}}" for c, (_, width) in zip(cells[1:], COLUMNS[1:], strict=True)]
+    return "  ".join(out)
+
+
+def format_sla(app: App, data: dict[str, Any]) -> str:
+    """The table as the head's mail and `maild report sla` show it (desk's time zone)."""
+    head = _row([name for name, _ in COLUMNS])
+    lines = [f"Составлен {app.fmt_time(data['generated_at'])}", "", head, "-" * len(head)]
+    lines += [_row(_cells(b)) for b in data["levels"]]
     if not data["levels"]:
-        lines.append("no tickets in this period")
+        lines.append("За этот период обращений нет.")
     return "\n".join(lines)

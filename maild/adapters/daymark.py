@@ -4,17 +4,21 @@ minute; the file keeps the answer across restarts."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from maild.adapters.durable import write_atomic
 
 
 def ran_on(path: Path, day: str) -> bool:
-    """Whether the job of `path` has run on `day` already."""
+    """Whether the job of `path` has run on `day` already, or on a later day: after a
+    run for a day ahead (`maild jobs run --now`), the days up to it are done too, so
+    none of them gets a second digest or report."""
     try:
-        return path.read_text().strip() == day
-    except FileNotFoundError:
+        last = date.fromisoformat(path.read_text().strip())
+    except (FileNotFoundError, ValueError):  # never ran, or not a date maild wrote
         return False
+    return last >= date.fromisoformat(day)
 
 
 def mark(path: Path, day: str) -> None:

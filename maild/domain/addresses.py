@@ -13,7 +13,7 @@ from email.utils import getaddresses
 from maild.domain import limits
 from maild.domain.header_text import decode_compat32
 
-__all__ = ["addresses", "normalize_address", "sender"]
+__all__ = ["address_of", "addresses", "normalize_address", "sender"]
 
 # A bare dot-atom address: what getaddresses would return unchanged.
 _PLAIN_ADDRESS = re.compile(
@@ -48,6 +48,20 @@ def normalize_address(value: str | None) -> str:
         if "@" in addr:
             return addr.strip().lower()
     return value.strip().strip("<>").lower()
+
+
+def address_of(value: str) -> str | None:
+    """The one lower-cased address `value` names ("a@b.ru", "Name <a@b.ru>"), or None
+    when it names none (no "@", no local part, no domain) or more than one: what an
+    admin types where an address is meant."""
+    found = [addr.strip() for _name, addr in _getaddresses(value.strip())]
+    if len(found) != 1:
+        return None
+    local, at, domain = found[0].rpartition("@")
+    labels = domain.split(".")
+    if not local or not at or not all(labels) or any(c.isspace() for c in found[0]):
+        return None
+    return found[0].lower()
 
 
 _QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')

@@ -187,7 +187,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     c = {
         **ctx.common,
         **level_ctx(policy, ticket),
-        "subject": ticket["subject"] or "(без темы)",
+        "subject": _subject(ticket),
         "keep_days": policy.credentials_keep_days,
         "merged_into": ticket.get("merged_into"),
     }
@@ -216,6 +216,12 @@ def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[T
     return ticket, notices
 
 
+def _subject(ticket: Ticket) -> str:
+    """What mail to staff about a reply calls the ticket: its own subject, not the
+    reply's (often only "Re: [TID#...]")."""
+    return ticket["subject"] or "(без темы)"
+
+
 def _staff_error(
     ctx: Context, ticket: Ticket, messages: list[MessageRecord], errors: list[str]
 ) -> Decision:
@@ -230,7 +236,7 @@ def _staff_error(
         "notice",
         "staff_error.txt",
         [msg.from_addr],
-        {**ctx.common, "tid": tid, "errors": errors},
+        {**ctx.common, "tid": tid, "subject": _subject(ticket), "errors": errors},
         record=True,
     )
     return Decision("appended", tid, ticket, [*messages, record], record, [out])
@@ -286,6 +292,12 @@ def _recharset(
         "notice",
         "staff_charset.txt",
         [ctx.msg.from_addr],
-        {**ctx.common, **level_ctx(ctx.policy, ticket), "codec": codec, "text": text},
+        {
+            **ctx.common,
+            **level_ctx(ctx.policy, ticket),
+            "subject": _subject(ticket),
+            "codec": codec,
+            "text": text,
+        },
         record=True,
     )

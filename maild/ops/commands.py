@@ -42,6 +42,7 @@ def cmd_backup(app: App, args: argparse.Namespace) -> int:
         "queued": snap.queued,
         "pending": snap.pending,
         "seconds_locked": round(snap.seconds_locked, 3),
+        "archive": str(dest),  # DEST may be a directory: the file's name is made here
     }
     if args.json:
         _json(figures)
@@ -96,13 +97,16 @@ def cmd_forget(app: App, args: argparse.Namespace) -> int:
             f"{len(e.spool_keys)} spool cop(ies); address replaced {e.replaced} time(s)"
         )
     print(
-        f"{result.address}: {len(result.tickets)} ticket(s), {result.spool_copies} spool "
-        f"cop(ies), {result.attachment_files} attachment file(s), "
-        f"{result.outbox_mails} outgoing mail(s) {verb}"
+        f"{result.address}: {len(result.tickets)} ticket(s); {verb} {result.spool_copies} "
+        f"spool cop(ies), {result.attachment_files} attachment file(s), "
+        f"{result.outbox_mails} outgoing mail(s)"
         + (" (dry run: nothing changed)" if args.dry_run else "")
     )
     for key in result.licenses:
-        print(f"still on license {key}: maild license remove {key}, or add it again without")
+        print(
+            f"still on license {key}: maild license remove {key}, "
+            "or add it again without this address"
+        )
     return EX_OK
 
 

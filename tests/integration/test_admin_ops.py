@@ -54,6 +54,19 @@ def test_license_and_group_removal_and_expired_list(desk):
     assert desk.run("group", "remove", "Партнёры").code == 1
 
 
+def test_license_add_refuses_what_is_not_an_address(desk):
+    add = ("license", "add", "--key", "K-1", "--level", "vip")
+    for bad in ("notanemail", "ivan@", "@shop-example.ru"):
+        r = desk.run(*add, "--email", IVAN, "--email", bad)
+        assert r.code == 64 and r.err.splitlines() == [
+            f"maild: license add: not an email address: {bad!r}"
+        ]
+    assert desk.run("license", "list", "--json").json() == []  # nothing half-added
+    assert desk.run(*add, "--email", "Иван <Ivan@Shop-Example.ru>").code == 0
+    [lic] = desk.run("license", "list", "--json").json()
+    assert lic["emails"] == [IVAN]
+
+
 def _storage_mentions(desk: Desk, needle: bytes) -> list[str]:
     root = desk.root / "data"
     return [
@@ -116,6 +129,24 @@ def test_forget_erases_a_person_but_keeps_tickets_and_timing(desk, sink):
     assert _storage_mentions(desk, IVAN.encode()) == []
     assert desk.tickets("--requester", IVAN) == []
     assert len(desk.tickets("--requester", "forgotten@invalid")) == 1
+
+
+def test_forget_says_what_it_did_and_what_is_left_in_whole_sentences(desk, sink):
+    add = ("license", "add", "--key", "ADV-1", "--level", "vip", "--email", IVAN)
+    assert desk.run(*add, "--email", "boss@shop-example.ru").code == 0
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    dry = desk.run("forget", IVAN, "--dry-run")
+    assert dry.code == 0, dry.err
+    lines = dry.out.splitlines()
+    assert lines[0].startswith(f"[TID#{tid}] would erase ")
+    assert lines[1].startswith(f"{IVAN}: 1 ticket(s); would erase ")
+    assert lines[1].endswith(" outgoing mail(s) (dry run: nothing changed)")
+    assert lines[2] == (
+        "still on license ADV-1: maild license remove ADV-1, or add it again without this address"
+    )
+    done = desk.run("forget", IVAN).out.splitlines()
+    assert done[1].startswith(f"{IVAN}: 1 ticket(s); erased ") and done[1].endswith("mail(s)")
 
 
 def test_forget_erases_a_ticket_opened_while_it_runs(desk):

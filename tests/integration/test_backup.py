@@ -107,6 +107,23 @@ def test_backup_under_smtp_load_restores_every_ticket_and_queued_mail(tmp_path):
         assert daemon.stop() == 0
 
 
+def test_backup_into_a_directory_says_which_archive_it_wrote(tmp_path, desk):
+    tid = desk.ingest_tid(make_mail())
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    r = desk.run("backup", str(backups), "--json")
+    assert r.code == 0, r.err
+    figures = r.json()
+    assert {"files", "tickets", "queued", "pending", "seconds_locked"} <= set(figures)
+    archive = Path(figures["archive"])
+    assert archive.parent == backups.resolve() and list(backups.iterdir()) == [archive]
+    target = tmp_path / "restored"
+    assert desk.run("restore", figures["archive"], "--storage", str(target)).code == 0
+    (tmp_path / "r").mkdir()
+    restored = Desk(tmp_path / "r", desk.relay_port, storage={"path": str(target)})
+    assert [t["tid"] for t in restored.tickets()] == [tid]
+
+
 def test_restore_refuses_a_non_empty_directory_and_other_files(tmp_path, desk):
     desk.ingest(make_mail())
     archive = tmp_path / "b.tar.gz"

@@ -221,6 +221,7 @@ def test_charset_rereads_the_last_customer_message(desk, sink):
         r for r in sent_after(sink, "anna@example.com", 1, desk) if "перечитано" in r.subject
     ]
     assert "Да" in reread.text and "cp866" in reread.subject
+    assert reread.subject.endswith(f": Vopros [TID#{tid}]")  # the ticket's, not the reply's
     assert desk.ticket(tid)["messages"][0]["text"] == "Да"
 
 

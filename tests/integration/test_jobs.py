@@ -182,7 +182,54 @@ def test_daily_report_once_per_business_day(world, sink):
     desk.flush()
     [report] = sink.to("head@example.com")
     assert "Отчёт о сроках реакции" in report.subject
-    assert "free" in report.text and "in time" in report.text
+    assert "free" in report.text and "в срок" in report.text
+
+
+def test_daily_report_is_russian_and_dated_by_the_jobs_now(world, sink):
+    """The head's report says when it was made in the time the job was given (as the
+    subject's date does), in the desk's words and time format."""
+    desk, clock = world
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
+    ingest_at(desk, clock, make_mail())
+    r = desk.run("jobs", "run", "--now", "2026-12-03T09:05:00+03:00", "--report")
+    assert r.code == 0, r.err
+    desk.flush()
+    [report] = [m for m in sink.to("head@example.com") if "Отчёт" in m.subject]
+    assert "за 03.12.2026" in report.subject
+    assert "Составлен 03.12.2026 09:05" in report.text
+    for header in ("уровень", "обращений", "в срок", "нарушено", "открыто", "просрочено"):
+        assert header in report.text
+    assert "итого" in report.text
+    english = ("SLA report", "generated", "in time", "breached", "median", "overdue", "level")
+    assert not [w for w in english if w in report.text]
+
+
+def test_a_day_run_ahead_is_not_run_again_for_an_earlier_day(world, sink):
+    """`jobs run --now` a day ahead (as README suggests for trying things), then the
+    real day before it: no second morning queue or report for that day; the next day
+    after the one run ahead gets them once."""
+    desk, clock = world
+    ingest_at(desk, clock, make_mail())  # an open ticket: the queue is not empty
+
+    def run(at: str) -> dict:
+        r = desk.run("jobs", "run", "--now", at, "--report", "--json")
+        assert r.code == 0, r.err
+        return r.json()
+
+    def mails() -> tuple[int, int]:
+        desk.flush()
+        queue = [s for s in subjects(sink, "anna@example.com") if "Очередь обращений" in s]
+        reports = [s for s in subjects(sink, "head@example.com") if "Отчёт" in s]
+        return len(queue), len(reports)
+
+    ahead = run("2026-12-08T09:05:00+03:00")  # Tuesday
+    assert (ahead["digest"], ahead["report"]) == (2, 1) and mails() == (1, 1)
+    earlier = run("2026-12-07T09:30:00+03:00")  # the Monday before
+    assert (earlier["digest"], earlier["report"]) == (0, 0) and mails() == (1, 1)
+    assert run("2026-12-08T10:00:00+03:00")["digest"] == 0
+    after = run("2026-12-09T09:05:00+03:00")  # the Wednesday after
+    assert (after["digest"], after["report"]) == (2, 1) and mails() == (2, 2)
+    assert run("2026-12-09T12:00:00+03:00")["digest"] == 0 and mails() == (2, 2)
 
 
 def test_report_sla_json_and_table(world, sink):
@@ -205,7 +252,7 @@ def test_report_sla_json_and_table(world, sink):
     since = desk.run("report", "sla", "--json", "--since", "2026-11-20").json()
     assert next(b for b in since["levels"] if b["level"] == "all")["tickets"] == 1
     table = desk.run("report", "sla").out
-    assert "free" in table and "breached" in table
+    assert "free" in table and "нарушено" in table
 
 
 def test_reminders_pass_over_tickets_not_due_without_reading_them(world, sink):

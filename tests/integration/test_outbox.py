@@ -1,13 +1,13 @@
 """The outbox sender against a real relay (aiosmtpd on loopback): the daemon's
-passes keep their relay connections, and a connection the relay dropped is
-replaced without losing mail."""
+passes keep their relay connections, a connection the relay dropped is
+replaced without losing mail, and `outbox list` tells queued from sent mail."""
 
 from __future__ import annotations
 
 from maild.adapters.outbound import PARALLEL_CONNECTIONS, Outbox
 from maild.config import OutboundConfig
 from maild.render import Mail
-from tests.helpers import Sink
+from tests.helpers import Desk, Sink, free_port, make_mail
 
 
 def _queue(outbox: Outbox, first: int, n: int) -> None:
@@ -100,3 +100,19 @@ def test_a_refused_mail_is_retried_later_and_the_rest_go_over_the_same_connectio
     [left] = outbox.entries()
     assert left["id"] == "mail-3" and left["attempts"] == 1 and left["next_try"]
     assert left["last_error"] == "user3@example.org: 550 5.1.1 User unknown"
+
+
+def test_sent_mail_is_listed_without_the_error_of_an_earlier_try(tmp_path, sink):
+    desk = Desk(tmp_path, free_port())  # nothing listens there: the first flush fails
+    desk.ingest(make_mail())
+    assert desk.flush().code == 75
+    queued = desk.run("outbox", "list").out
+    assert "ConnectionRefusedError" in queued  # queued mail: why it is still there
+    desk.sections["outbound"]["port"] = sink.port
+    desk.write_config()
+    assert desk.flush().code == 0
+    listed = desk.run("outbox", "list", "--sent").out.splitlines()
+    assert len(listed) == 3 and all(line.endswith("  (sent after 2 tries)") for line in listed)
+    assert "Error" not in "\n".join(listed)
+    [first, *_] = desk.run("outbox", "list", "--sent", "--json").json()
+    assert "last_error" in first and first["attempts"] == 2  # the JSON keeps its keys

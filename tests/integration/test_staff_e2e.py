@@ -34,9 +34,8 @@ def open_ticket(desk: Desk, sink, **kw) -> tuple[str, object]:
 def staff_reply(tid: str, body: str, *, sender: str = "anna@example.com", **kw) -> bytes:
     """A reply to the staff notice: to its Reply-To, signed for this staff member."""
     kw.setdefault("to", staff_to(tid, sender))
-    return make_mail(
-        sender=f"Анна <{sender}>", subject=f"Re: Новое обращение [TID#{tid}]", body=body, **kw
-    )
+    kw.setdefault("subject", f"Re: Новое обращение [TID#{tid}]")
+    return make_mail(sender=f"Анна <{sender}>", body=body, **kw)
 
 
 def customer_mails(sink, address: str = "ivan@shop-example.ru"):
@@ -169,6 +168,17 @@ def test_note_is_internal_and_bad_command_is_reported_to_staff(desk, sink):
     assert len(customer_mails(sink)) == before  # nothing reached the customer
     [err] = [r for r in sink.to("boris@example.com") if "Команды не выполнены" in r.subject]
     assert "#clsoe" in err.text and "#close" in err.text
+
+
+def test_command_error_mail_names_the_ticket_by_its_subject(desk, sink):
+    """A reply whose own subject is only the tag (as mail clients write it): the error
+    mail still says which ticket it is about."""
+    tid, _ = open_ticket(desk, sink, subject="Не работает оформление заказа")
+    desk.ingest(staff_reply(tid, "#level xyz\nОтвет.", subject=f"Re: [TID#{tid}]"))
+    desk.flush()
+    [err] = [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    assert err.subject == f"Команды не выполнены: Не работает оформление заказа [TID#{tid}]"
+    assert "xyz" in err.text
 
 
 def test_close_rating_and_reopen(desk, sink):

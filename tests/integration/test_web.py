@@ -4,6 +4,7 @@ relay sink: personal links, refusals, escaping, headers, forms and their limits.
 from __future__ import annotations
 
 import contextlib
+import re
 import smtplib
 import socket
 import time
@@ -182,6 +183,11 @@ def test_new_form_honeypot_rate_limit_and_confirmation(site):
     assert link.rsplit("/", 1)[1] not in daemon.logtext()
     confirm = request(link)
     assert confirm.status == 200 and "Подтвердить" in confirm.text
+    # the form and the page after it name the button the link's page really has
+    button = re.search(r'<button type="submit">([^<]+)</button>', confirm.text)[1]
+    assert button == "Подтвердить и отправить обращение"
+    for page in (form.text, bot.text):
+        assert f"нажмите «{button}»" in " ".join(page.split())
     done = post(link, {"form": confirm.form_token()})
     assert done.status == 303 and "/t/" in done.headers["location"]
     assert "Как?" in request(base + done.headers["location"]).text
