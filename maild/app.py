@@ -17,7 +17,7 @@ from maild.adapters.outbound import Outbox
 from maild.adapters.quarantine import Quarantine
 from maild.adapters.spool import Spool
 from maild.adapters.store import Store
-from maild.config import Config
+from maild.config import Config, ConfigError, templates_problem
 from maild.domain.attachments import AttachmentPolicy
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.policy import Policy, fmt_time, local
@@ -60,6 +60,9 @@ class App:
             extra_working_days=self.config.calendar.extra_working_days,
         )
         override = self.config.templates.path
+        problem = templates_problem(self.config)
+        if problem:
+            raise ConfigError(problem)
         self.renderer = Renderer(
             self.config.support, override=Path(override).expanduser() if override else None
         )

@@ -36,8 +36,9 @@ def check_config(path: str) -> int:
     for warning in config_warnings(cfg):
         print(f"maild: warning: {cfg.path}: {warning}", file=sys.stderr)
     problems = storage_problems(cfg)
-    if cfg.templates.path and not Path(cfg.templates.path).is_dir():
-        problems.append(f"templates.path {cfg.templates.path} is not a directory")
+    templates = config_mod.templates_problem(cfg)
+    if templates:
+        problems.append(templates.removeprefix(f"{cfg.path}: "))
     for problem in problems:
         print(f"maild: config error: {cfg.path}: {problem}", file=sys.stderr)
     if problems:

@@ -243,6 +243,15 @@ def parse(raw: dict[str, Any], path: str) -> Config:
     )
 
 
+def templates_problem(cfg: Config) -> str | None:
+    """A templates.path that is not a directory: one line for the admin (every command
+    refuses it, rather than quietly mailing the shipped templates instead)."""
+    override = cfg.templates.path
+    if override and not Path(override).expanduser().is_dir():
+        return f"{cfg.path}: templates.path {override} is not a directory"
+    return None
+
+
 def load(path: str | Path) -> Config:
     """Read and validate the config file; every failure is a ConfigError."""
     path = str(path)

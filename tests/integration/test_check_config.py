@@ -75,3 +75,15 @@ def test_a_store_with_tickets_but_no_reply_secret_is_refused_here_too(tmp_path, 
     desk.sections["support"]["reply_secret"] = "the-old-key"  # set in the config instead
     desk.write_config()
     assert desk.run("check-config").code == 0 and not secret.exists()
+
+
+def test_a_missing_templates_path_stops_every_command_not_only_check_config(tmp_path, sink):
+    """Mail in the shipped wording instead of the admin's would go unnoticed: every
+    command refuses, with one line naming the key and the file."""
+    desk = Desk(tmp_path, sink.port, templates={"path": str(tmp_path / "no-such-dir")})
+    for args, code in ((("check-config",), 78), (("ingest", "-"), 75), (("ticket", "list"), 78)):
+        r = desk.run(*args, input=make_mail() if args[0] == "ingest" else None)
+        assert r.code == code, (args, r)
+        [line] = [x for x in r.err.splitlines() if "warning" not in x]
+        assert "templates.path" in line and str(desk.config) in line and "no-such-dir" in line
+    assert sink.received == []
