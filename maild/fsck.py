@@ -35,7 +35,6 @@ from maild.app import App
 from maild.domain.message import synthetic_msgid
 from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE, normalize_msgid
-from maild.guard import spammed_ticket
 
 EX_OK, EX_FAIL = 0, 1
 TABLE = "_default"  # TinyDB's default table: the rows of a summary file
@@ -236,11 +235,16 @@ class Fsck:
             ids = {spooled_msgid(raw), synthetic_msgid(raw)}
             if ids & self.all_ids or any(self.app.quarantine.get(entry_id(i)) for i in ids):
                 continue  # in a ticket, or kept in the quarantine (never a ticket)
-            if any(spammed_ticket(self.app, self.indexed(i)) for i in ids):
-                continue  # of a ticket staff marked #spam (serve would quarantine it again)
+            if any(self.marked_spam(self.indexed(i)) for i in ids):
+                continue  # mail of a ticket staff marked #spam: staff's replies stay out
             self.problem(path, f"{spooled_msgid(raw)} is in no ticket", "re-queued to spool/new")
             if self.repair:
                 self.app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
+
+    def marked_spam(self, tid: str | None) -> bool:
+        """Staff marked the ticket #spam (it may be back since: `spam release` of its
+        message brings it back with that message only, not the staff replies)."""
+        return tid is not None and self.app.quarantine.spammed(tid)
 
     def indexed(self, msgid: str) -> str | None:
         """The ticket the Message-ID index names (a garbage entry: none; it is reported

@@ -37,10 +37,13 @@ def quarantine_reason(
 
     ``resumed``: the ticket the Message-ID is indexed to. A message processed again
     (crash recovery) keeps its ticket; one of a ticket staff marked #spam (delivered
-    again) goes back to the quarantine instead of bringing the ticket back."""
+    again) goes back to the quarantine instead of bringing the ticket back, unless
+    staff released it (`maild spam release`: the #spam was a mistake)."""
+    released = app.quarantine.released(msg.message_id)
     if resumed is not None:
-        return f"spam: #spam [TID#{resumed}]" if spammed_ticket(app, resumed) else None
-    if staff_ok or app.quarantine.released(msg.message_id):
+        spammed = spammed_ticket(app, resumed) and not released
+        return f"spam: #spam [TID#{resumed}]" if spammed else None
+    if staff_ok or released:
         return None  # a filter's mistake must not swallow a staff reply
     if app.quarantine.blocked(msg.from_addr):
         return "blocked"

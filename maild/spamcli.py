@@ -63,13 +63,17 @@ def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
     except OSError as e:
         print(f"maild: cannot spool the message, try again later: {e}", file=sys.stderr)
         return EX_TEMPFAIL
-    with app.store.locked():
-        app.quarantine.delete(entry["id"])
+    if decision is None or decision.outcome != "quarantined":  # (else it is the entry again)
+        with app.store.locked():
+            app.quarantine.delete(entry["id"])
     tid = decision.tid if decision is not None else None
     if args.json:
         _json({"id": entry["id"], "tid": tid, "outcome": decision.outcome if decision else None})
     else:
         print(f"released {entry['id']}: {decision.outcome if decision else 'pending'} [TID#{tid}]")
+    sender = entry.get("from") or ""
+    if sender and app.quarantine.blocked(sender):  # (#spam blocks its sender too)
+        print(f"maild: {sender} is still blocked: maild block remove {sender}", file=sys.stderr)
     return EX_OK
 
 

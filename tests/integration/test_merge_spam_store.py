@@ -84,3 +84,29 @@ def test_spam_leaves_fsck_nothing_to_report_or_requeue(desk, sink):
     assert_store_clean(desk)
     r = desk.run("spam", "list", "--json")
     assert [e["from"] for e in r.json()] == ["seo@promo.example"]  # staff mail is not spam
+
+
+def test_releasing_a_message_of_a_spam_marked_ticket_brings_it_back(desk, sink):
+    """Staff marked a ticket #spam by mistake: releasing its message from the
+    quarantine brings the ticket back under its TID (the one the customer was told,
+    so no second confirmation), never loses it."""
+    tid, _ = open_ticket(desk, sink, sender="olga@client.example", subject="Не спам")
+    desk.ingest(staff_reply(tid, "#spam"))
+    desk.flush()
+    [entry] = desk.run("spam", "list", "--json").json()
+    before = len(sink.to("olga@client.example"))
+    r = desk.run("spam", "release", entry["id"], "--json")
+    assert r.code == 0 and "maild block remove olga@client.example" in r.err, r.err
+    back = r.json()
+    assert back["outcome"] in ("new", "appended") and back["tid"] == tid, back
+    ticket = desk.ticket(back["tid"])
+    assert ticket["requester"] == "olga@client.example"
+    assert any(m["message_id"] == entry["message_id"] for m in ticket["messages"])
+    assert desk.run("spam", "list", "--json").json() == []
+    desk.flush()
+    assert len(sink.to("olga@client.example")) == before
+    assert_store_clean(desk)
+    assert desk.run("block", "remove", "olga@client.example").code == 0
+    desk.ingest(make_mail(sender="olga@client.example", subject=f"Re: [TID#{tid}]", body="Ещё"))
+    later = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert [m["text"].strip() for m in later][-1] == "Ещё"  # not quarantined
