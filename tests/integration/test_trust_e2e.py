@@ -243,6 +243,7 @@ def test_forged_staff_mail_runs_nothing_and_relays_nothing(tmp_path, sink, auths
     assert len(notes) == 2 and "login-verify" in notes[0]["text"]
     explained = [m for m in sink.to("anna@example.com") if "не принято" in m.subject]
     assert len(explained) == 1  # one explanation, however many forgeries
+    assert t["subject"] and f"{t['subject']} [TID#{tid}]" in explained[0].subject
     # the same text sent to the address signed for anna counts as staff
     staff_says(desk, tid, "#critical\nЗдравствуйте!")
     assert desk.ticket(tid)["critical"]
