@@ -106,11 +106,14 @@ def quarantine_ticket(app: App, ticket: dict[str, Any], messages: list[dict[str,
         key = m.get("spool_key")
         raw = app.spool.read(key) if key and app.spool.path(key) is not None else None
         if raw is None:
+            key = None
             raw = f"From: <{m['from']}>\r\nSubject: {m.get('subject') or ''}\r\n\r\n".encode()
             raw += (m.get("text") or "").encode()
         when = datetime.fromisoformat(m["received_at"])
         msg = parse(raw)
-        quarantine(app, msg, raw, f"spam: #spam [TID#{ticket['tid']}]", when, ticket["tid"])
+        reason = f"spam: #spam [TID#{ticket['tid']}]"
+        # its spool copy goes with the entry (deleted or expired), as other spam's does
+        quarantine(app, msg, raw, reason, when, ticket["tid"], spool_key=key)
         n += 1
     app.store.remove(ticket["tid"])
     app.quarantine.mark_spammed(ticket["tid"])

@@ -110,3 +110,17 @@ def test_releasing_a_message_of_a_spam_marked_ticket_brings_it_back(desk, sink):
     desk.ingest(make_mail(sender="olga@client.example", subject=f"Re: [TID#{tid}]", body="Ещё"))
     later = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
     assert [m["text"].strip() for m in later][-1] == "Ещё"  # not quarantined
+
+
+def test_deleting_a_spam_marked_message_deletes_its_spool_copy(desk, sink):
+    """What #spam moved to the quarantine leaves nothing behind once deleted: not its
+    spool copy either (spam's bytes are not kept for ever)."""
+    tid, _ = open_ticket(desk, sink, sender="seo@promo.example", subject="SEO")
+    spool = desk.root / "data" / "spool" / "cur"
+    marker = b"seo@promo.example"
+    assert any(marker in p.read_bytes() for p in spool.iterdir())
+    desk.ingest(staff_reply(tid, "#spam"))
+    [entry] = desk.run("spam", "list", "--json").json()
+    assert desk.run("spam", "delete", entry["id"]).code == 0
+    assert not any(marker in p.read_bytes().split(b"\r\n\r\n")[0] for p in spool.iterdir())
+    assert_store_clean(desk)
