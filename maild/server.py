@@ -21,6 +21,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+# Imported now, before any fork or thread (maild.domain.calendar imports it on first
+# use): a child forked while another thread imports it would inherit the import's
+# lock, held for ever.
+import holidays.countries.russia  # noqa: F401
+
 from maild import metrics
 from maild.adapters import systemd
 from maild.adapters.leftovers import remove_leftovers

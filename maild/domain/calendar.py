@@ -11,11 +11,6 @@ from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-# The country's class itself, imported here: `holidays.RU` is a lazy loader that
-# imports it on first use under a lock of its own, and a worker forked while another
-# thread held that lock would wait on it for ever.
-from holidays.countries.russia import RU
-
 __all__ = ["BusinessCalendar"]
 
 
@@ -29,6 +24,13 @@ def _ru_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     # A transfer listed under one year may name a date in a neighbouring year
     # (``holidays`` then files that weekend workday under the listing year), so
     # build the neighbours too and keep only the dates that belong to ``year``.
+    # Imported on first use: importing any country imports all of them (~0.2 s), which
+    # commands that compute no deadline (ticket show, outbox list, ...) need not pay.
+    # The country's class itself, not `holidays.RU`: that is a lazy loader importing
+    # it under a lock of its own. `maild serve` imports it before it forks or starts a
+    # thread (maild.server), so no child can inherit an import lock held by a thread.
+    from holidays.countries.russia import RU
+
     years = [y for y in (year - 1, year, year + 1) if MINYEAR <= y <= MAXYEAR]
     ru = RU(years=years)
     # ``ru`` contains public holidays *and* transferred days off ("Day off
