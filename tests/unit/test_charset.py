@@ -22,6 +22,7 @@ from maild.domain.charset import (
 )
 from maild.domain.header_text import _decode_header_str, _q_decode, decode_header
 from maild.domain.plausibility import WRONG_TABLES
+from tests.examples import examples
 
 SENTENCE = (
     "Здравствуйте! Не работает оформление заказа в магазине, "
@@ -344,7 +345,7 @@ def test_header_broken_q_escape_is_kept_literally() -> None:
 Q_PIECES = ["=", "_", " ", "\t", "\r", "\n", "=D0", "=bE", "=4", "=Z", "=\n", "a", "9", "\udcd1"]
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(text=st.lists(st.sampled_from(Q_PIECES), max_size=16).map("".join))
 @example(text="==_")  # binascii reads "==" as an escaped "="
 @example(text="a=")  # ... and "=" at the end as a soft line break
@@ -506,7 +507,7 @@ def russian_text(draw) -> str:
     return "".join(out)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     text=russian_text(),
     encoding=st.sampled_from(["cp1251", "koi8-r", "mac-cyrillic", "iso8859-5", "cp866"]),

@@ -34,6 +34,7 @@ from maild.domain.message import (
     parse,
     synthetic_msgid,
 )
+from tests.examples import examples
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
@@ -632,7 +633,7 @@ def test_any_mime_tree_is_read_and_every_file_is_kept(data) -> None:
             assert " ".join(leaf["text"].split()) in " ".join(msg.text.split())
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.from_regex(_PLAIN_ADDRESS, fullmatch=True))
 def test_plain_address_shortcut_agrees_with_the_full_parser(address):
     from email.utils import getaddresses
@@ -648,7 +649,7 @@ _LOCAL = st.from_regex(r"[A-Za-z0-9_%+-]{1,8}(\.[A-Za-z0-9_%+-]{1,5}){0,2}", ful
 _DOMAIN = st.from_regex(r"[A-Za-z0-9-]{1,8}(\.[A-Za-z0-9-]{1,5}){0,2}", fullmatch=True)
 
 
-@settings(max_examples=600)
+@settings(max_examples=examples(300))
 @given(
     name=st.text(_DISPLAY_CHARS, max_size=20),
     local=_LOCAL,
