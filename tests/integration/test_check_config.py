@@ -42,6 +42,17 @@ def test_warnings_on_their_own_lines_and_nothing_created(tmp_path, sink):
     assert not Path(desk.sections["storage"]["path"]).exists()  # not even the storage
 
 
+def refused_alike(desk: Desk, why: str, path: Path) -> None:
+    """`ticket list` and check-config refuse the storage alike: exit 78, and
+    check-config's one line names `path`."""
+    refused = desk.run("ticket", "list")
+    assert refused.code == 78 and why in refused.err
+    r = desk.run("check-config")
+    assert r.code == 78 and r.out == "", r.out
+    [line] = [x for x in r.err.splitlines() if x.startswith("maild: config error: ")]
+    assert why in line and str(path) in line
+
+
 def test_a_storage_every_command_refuses_is_refused_here_too(tmp_path, sink):
     """check-config runs before every start (systemd's ExecStartPre): a storage that
     `ticket list` and `serve` refuse must not pass it."""
@@ -49,12 +60,7 @@ def test_a_storage_every_command_refuses_is_refused_here_too(tmp_path, sink):
     data = Path(desk.sections["storage"]["path"])
     data.mkdir()
     (data / "notes.txt").write_text("not a store")
-    refused = desk.run("ticket", "list")
-    assert refused.code == 78 and "is not a maild store" in refused.err
-    r = desk.run("check-config")
-    assert r.code == 78 and r.out == "", r.out
-    [line] = [x for x in r.err.splitlines() if x.startswith("maild: config error: ")]
-    assert "is not a maild store" in line and str(data) in line
+    refused_alike(desk, "is not a maild store", data)
     assert sorted(p.name for p in data.iterdir()) == ["notes.txt"]  # nothing created
 
 
@@ -65,12 +71,7 @@ def test_a_store_with_tickets_but_no_reply_secret_is_refused_here_too(tmp_path, 
     desk.ingest_tid(make_mail())
     secret = Path(desk.sections["storage"]["path"]) / "reply_secret"
     secret.unlink()
-    refused = desk.run("ticket", "list")
-    assert refused.code == 78 and "is missing or empty but the store has tickets" in refused.err
-    r = desk.run("check-config")
-    assert r.code == 78 and r.out == "", r.out
-    [line] = [x for x in r.err.splitlines() if x.startswith("maild: config error: ")]
-    assert "is missing or empty but the store has tickets" in line and str(secret) in line
+    refused_alike(desk, "is missing or empty but the store has tickets", secret)
     assert not secret.exists()  # not made anew
     desk.sections["support"]["reply_secret"] = "the-old-key"  # set in the config instead
     desk.write_config()
