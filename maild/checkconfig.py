@@ -7,6 +7,7 @@ maild from working; warnings are what works but is risky, each on its own line.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -26,25 +27,36 @@ NO_AUTHSERV_ID = (
 )
 
 
-def check_config(path: str) -> int:
+def check_config(path: str, as_json: bool = False) -> int:
+    """Print every problem and warning (one line each, or one JSON object: config,
+    ok, problems, warnings); 78 if there is a problem, else 0."""
+    problems, warnings = findings(path)
+    if as_json:
+        report = {"config": path, "ok": not problems, "problems": problems, "warnings": warnings}
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for warning in warnings:
+            print(f"maild: warning: {warning}", file=sys.stderr)
+        for problem in problems:
+            print(f"maild: config error: {problem}", file=sys.stderr)
+        if not problems:
+            print(f"maild: {path}: OK")
+    return EX_CONFIG if problems else EX_OK
+
+
+def findings(path: str) -> tuple[list[str], list[str]]:
+    """(problems, warnings) of the config at `path` and its storage, each one line
+    naming the config file."""
     try:
         cfg = config_mod.load(path)
     except config_mod.ConfigError as e:
-        for problem in e.problems:
-            print(f"maild: config error: {problem}", file=sys.stderr)
-        return EX_CONFIG
-    for warning in config_warnings(cfg):
-        print(f"maild: warning: {cfg.path}: {warning}", file=sys.stderr)
-    problems = storage_problems(cfg)
+        return list(e.problems), []
+    warnings = [f"{cfg.path}: {w}" for w in config_warnings(cfg)]
+    problems = [f"{cfg.path}: {p}" for p in storage_problems(cfg)]
     templates = config_mod.templates_problem(cfg)
     if templates:
-        problems.append(templates.removeprefix(f"{cfg.path}: "))
-    for problem in problems:
-        print(f"maild: config error: {cfg.path}: {problem}", file=sys.stderr)
-    if problems:
-        return EX_CONFIG
-    print(f"maild: {path}: OK")
-    return EX_OK
+        problems.append(templates)
+    return problems, warnings
 
 
 def config_warnings(cfg: Config) -> list[str]:

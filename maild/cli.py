@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-config":  # reads only: no App, nothing created
         from maild.checkconfig import check_config
 
-        return check_config(_config_path(args))
+        return check_config(_config_path(args), args.json)
     if args.command == "restore":  # the storage it makes is not the config's yet
         from maild.ops.commands import cmd_restore
 

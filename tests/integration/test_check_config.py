@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.helpers import Desk, make_mail
@@ -25,6 +26,11 @@ def test_every_problem_one_line_each_and_nothing_created(tmp_path, sink):
     for key in keys:
         [line] = [x for x in lines if f"'{key}'" in x]
         assert str(desk.config) in line
+    r = desk.run("check-config", "--json")  # the same findings, for a script
+    report = json.loads(r.out)
+    assert r.code == 78 and report["ok"] is False and report["config"] == str(desk.config)
+    assert [p for p in report["problems"] if str(desk.config) in p] == report["problems"]
+    assert len(report["problems"]) == len(keys) and r.err == ""
     r = desk.run("ticket", "list")  # any other command: the first problem, one line
     assert r.code == 78 and len(r.err.strip().splitlines()) == 1 and "4 more" in r.err
     assert not Path(desk.sections["storage"]["path"]).exists()
@@ -38,6 +44,10 @@ def test_warnings_on_their_own_lines_and_nothing_created(tmp_path, sink):
     warnings = r.err.strip().splitlines()
     assert len(warnings) == 2 and all(w.startswith("maild: warning: ") for w in warnings)
     assert any("support.authserv_id" in w for w in warnings)
+    r = desk.run("check-config", "--json")
+    report = json.loads(r.out)
+    assert r.code == 0 and report["ok"] is True and report["problems"] == []
+    assert [f"maild: warning: {w}" for w in report["warnings"]] == warnings
     assert any("imap.verify_tls = false" in w for w in warnings)
     assert not Path(desk.sections["storage"]["path"]).exists()  # not even the storage
 
