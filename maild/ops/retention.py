@@ -27,6 +27,7 @@ from maild.adapters import daymark
 from maild.adapters.store import StoreUnavailable
 from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
+from maild.domain.records import Ticket
 
 log = logging.getLogger("maild.retention")
 
@@ -64,13 +65,30 @@ def _delete(app: App, tid: str, cutoff: datetime) -> int:
     closed = ticket.get("closed_at")
     if ticket["status"] != "closed" or not closed or datetime.fromisoformat(closed) >= cutoff:
         return 0
+    moved = _moved_on(app, ticket)
     for m in messages:
+        mid = m.get("message_id")
+        if mid in moved:  # #merge: its copy lives on in the surviving ticket, and so
+            # does threading to it (the index named this ticket, which now goes)
+            if m.get("direction") == "in":
+                app.store.unindex_msgid(mid)
+                app.store.index_msgid(mid, ticket["merged_into"])
+            continue
         if m.get("spool_key"):
             app.spool.discard(m["spool_key"])
-        if m.get("direction") == "in" and m.get("message_id"):
-            app.store.unindex_msgid(m["message_id"])
+        if m.get("direction") == "in" and mid:
+            app.store.unindex_msgid(mid)
     app.store.delete_ticket(ticket)
     return 1
+
+
+def _moved_on(app: App, ticket: Ticket) -> set[str]:
+    """The Message-IDs of a merged ticket's messages that its surviving ticket holds."""
+    into = ticket.get("merged_into")
+    survivor = app.store.load(into) if into else None
+    if survivor is None:
+        return set()
+    return {m["message_id"] for m in survivor[1] if m.get("merged_from") == ticket["tid"]}
 
 
 def purge_closed(app: App, now: datetime) -> int:

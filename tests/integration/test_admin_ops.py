@@ -218,6 +218,27 @@ def test_closed_tickets_older_than_keep_closed_days_are_deleted(tmp_path, sink):
     assert again.outcome == "new"
 
 
+def test_retention_keeps_what_a_merge_moved_into_a_ticket_that_lives_on(tmp_path, sink):
+    """A ticket merged into another is closed by the merge and deleted keep_closed_days
+    later; its messages live on in the surviving ticket, and so do their spool copies
+    and threading: a reply to one of them still reaches the survivor."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
+    start = datetime(2026, 9, 1, 10, 0, tzinfo=MSK)
+    survivor = ingest(_app(desk, start), make_mail(subject="Корзина"))[1].tid
+    petr = "petr@x.example"
+    dup = ingest(_app(desk, start), make_mail(sender=petr, msgid="<dup@x.example>"))[1].tid
+    ingest(_app(desk, start + timedelta(hours=1)), staff_reply(dup, f"#merge {survivor}\n"))
+    assert desk.ticket(dup)["merged_into"] == survivor
+    later = start + timedelta(days=31)
+    assert jobs.run_all(_app(desk, later), later)["purged"] == 1
+    assert desk.run("ticket", "show", dup).code == 1
+    check = desk.run("fsck")
+    assert check.code == 0 and " 0 problem(s)" in check.out, check.out
+    reply = make_mail(sender=petr, subject="Ещё вопрос", headers={"In-Reply-To": "<dup@x.example>"})
+    assert ingest(_app(desk, later), reply)[1].tid == survivor
+    assert desk.run("fsck").code == 0
+
+
 def test_ticket_list_filters(desk):
     desk.run("license", "add", "--key", "V", "--level", "vip", "--email", "vip@corp.example")
     a = desk.ingest_tid(make_mail(sender="vip@corp.example", subject="VIP"))
