@@ -111,17 +111,18 @@ def find_ticket(
 ) -> tuple[str | None, Loaded | None, str | None, bool]:
     """Thread the message, follow #merge, and keep strangers out of others' tickets:
     (TID, the ticket and its messages or None for a new one, refers_to, our_bounce)."""
-    tid = resumed_tid or thread(app, msg, staff_verified)
+    tid = threaded = resumed_tid or thread(app, msg, staff_verified)
     loaded = app.store.load(tid) if tid else None
     if loaded is not None and loaded[0].get("merged_into") and not resumed_tid:
         tid = _merged_into(app, tid)
         loaded = app.store.load(tid)  # #merge: later mail lands in the surviving ticket
-    # a bounce of our own mail belongs to the ticket that mail was about
+    # a bounce of our own mail belongs to the ticket that mail was about (or to the one
+    # it was merged into since)
     our_bounce = bool(
         scr.bounce
         and loaded is not None
         and msg.reported_message_id
-        and app.tid_for_msgid(msg.reported_message_id) == tid
+        and app.tid_for_msgid(msg.reported_message_id) in (threaded, tid)
     )
     staff = app.policy.staff
     if (

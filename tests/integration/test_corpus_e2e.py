@@ -228,6 +228,35 @@ def test_bounce_of_a_confirmation_joins_the_ticket_it_is_about(tmp_path: Path) -
         sink.stop()
 
 
+def test_bounce_of_mail_sent_before_a_merge_joins_the_surviving_ticket(tmp_path: Path) -> None:
+    """The bounced confirmation names the merged ticket; its mail now lives in the one
+    it was merged into, and so does the bounce (not a stranger's new ticket)."""
+    sink = Sink().start()
+    try:
+        desk = Desk(tmp_path, sink.port)
+        merged = desk.ingest_tid((CORPUS / "03_utf8_base64.eml").read_bytes())
+        survivor = desk.ingest_tid(make_mail(sender="petr@shop-example.ru"))
+        assert desk.flush().code == 0
+        [conf] = sink.to("anna.volkova@gmail.example")
+        close = make_mail(
+            sender="anna@example.com",
+            to=staff_to(merged),
+            subject=f"Re: [TID#{merged}]",
+            body=f"#merge {survivor}",
+        )
+        desk.ingest(close)
+        assert desk.ticket(merged)["merged_into"] == survivor
+        bounce = (CORPUS / "27_mailer_daemon_bounce.eml").read_bytes()
+        bounce = bounce.replace(
+            b"<bounced-confirmation@example.com>", conf.msg["Message-ID"].encode()
+        )
+        r = desk.ingest(bounce)
+        assert f"[TID#{survivor}]" in r.out, r.out
+        assert len(desk.tickets()) == 2
+    finally:
+        sink.stop()
+
+
 def test_auto_reply_to_a_closed_ticket_neither_reopens_it_nor_starts_a_deadline(desk) -> None:
     tid = tid_of(cli(desk, "ingest", str(CORPUS / "03_utf8_base64.eml")).out)
     close = make_mail(
