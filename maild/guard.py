@@ -39,11 +39,11 @@ def quarantine_reason(
     (crash recovery) keeps its ticket; one of a ticket staff marked #spam (delivered
     again) goes back to the quarantine instead of bringing the ticket back, unless
     staff released it (`maild spam release`: the #spam was a mistake)."""
-    released = app.quarantine.released(msg.message_id)
     if resumed is not None:
-        spammed = spammed_ticket(app, resumed) and not released
-        return f"spam: #spam [TID#{resumed}]" if spammed else None
-    if staff_ok or released:
+        if spammed_ticket(app, resumed) and not app.quarantine.released(msg.message_id):
+            return f"spam: #spam [TID#{resumed}]"
+        return None
+    if staff_ok or app.quarantine.released(msg.message_id):
         return None  # a filter's mistake must not swallow a staff reply
     if app.quarantine.blocked(msg.from_addr):
         return "blocked"
@@ -60,9 +60,8 @@ def quarantine_reason(
 
 
 def spammed_ticket(app: App, tid: str | None) -> bool:
-    """``tid`` is a ticket staff marked #spam, gone to the quarantine: mail indexed to
-    it (delivered again, or staff's own replies, which stay out of the quarantine's
-    list) is accounted for there and never opens or reaches a ticket."""
+    """``tid`` is a ticket staff marked #spam and still in the quarantine: mail indexed
+    to it (delivered again) goes back there and never brings the ticket back."""
     if not tid:
         return False
     return not app.store.ticket_exists(tid) and app.quarantine.spammed(tid)

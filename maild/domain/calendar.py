@@ -21,9 +21,6 @@ def _ru_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     Shared by all calendar instances: building ``holidays.RU`` costs about a
     millisecond per year, far too much for the per-message hot path.
     """
-    # A transfer listed under one year may name a date in a neighbouring year
-    # (``holidays`` then files that weekend workday under the listing year), so
-    # build the neighbours too and keep only the dates that belong to ``year``.
     # Imported on first use: importing any country imports all of them (~0.2 s), which
     # commands that compute no deadline (ticket show, outbox list, ...) need not pay.
     # The country's class itself, not `holidays.RU`: that is a lazy loader importing
@@ -31,6 +28,9 @@ def _ru_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     # thread (maild.server), so no child can inherit an import lock held by a thread.
     from holidays.countries.russia import RU
 
+    # A transfer listed under one year may name a date in a neighbouring year
+    # (``holidays`` then files that weekend workday under the listing year), so
+    # build the neighbours too and keep only the dates that belong to ``year``.
     years = [y for y in (year - 1, year, year + 1) if MINYEAR <= y <= MAXYEAR]
     ru = RU(years=years)
     # ``ru`` contains public holidays *and* transferred days off ("Day off
