@@ -12,7 +12,14 @@ from tests.helpers import DATA, Desk, make_mail
 
 @pytest.fixture
 def desk(tmp_path, sink) -> Desk:
-    """These tests run `maild` as a separate process, exactly as an MTA or admin would."""
+    """`maild` through its real entry point in this process: the rules, not the start-up."""
+    return Desk(tmp_path, sink.port)
+
+
+@pytest.fixture
+def process_desk(tmp_path, sink) -> Desk:
+    """`maild` as a separate process, exactly as an MTA or admin runs it: where the exit
+    code, the stream a message goes to or a fresh interpreter is what the test is about."""
     d = Desk(tmp_path, sink.port)
     d.in_process = False
     return d
@@ -40,13 +47,13 @@ MESSAGE_KEYS = {
 }
 
 
-def test_sample_email_becomes_ticket_and_confirmation_reaches_customer(desk, sink):
+def test_sample_email_becomes_ticket_and_confirmation_reaches_customer(process_desk, sink):
     raw = (DATA / "sample_request.eml").read_bytes()
-    r = desk.run("ingest", str(DATA / "sample_request.eml"))
+    r = process_desk.run("ingest", str(DATA / "sample_request.eml"))
     assert r.code == 0, r.err
     tid = re.search(r"\[TID#(\d{4}-\d{4})\]", r.out).group(1)
 
-    t = desk.ticket(tid)
+    t = process_desk.ticket(tid)
     assert set(t) >= TICKET_KEYS
     assert t["tid"] == tid
     assert t["status"] == "new"
@@ -63,10 +70,10 @@ def test_sample_email_becomes_ticket_and_confirmation_reaches_customer(desk, sin
     assert first["from"] == "ivan@shop-example.ru"
     assert "ошибка 500" in first["text"]  # windows-1251 body decoded
     assert raw  # the spool keeps the bytes:
-    spooled = list((desk.root / "data" / "spool" / "cur").iterdir())
+    spooled = list((process_desk.root / "data" / "spool" / "cur").iterdir())
     assert [p.read_bytes() for p in spooled] == [raw]
 
-    assert desk.flush().code == 0
+    assert process_desk.flush().code == 0
     sink.wait_for(2)
     [conf] = sink.to("ivan@shop-example.ru")
     m = conf.msg
@@ -314,35 +321,35 @@ def test_ticket_list_and_show_plain_and_json(desk):
     assert missing.code == 1 and "no ticket" in missing.err
 
 
-def test_garbage_bytes_are_stored_and_shown_to_staff(desk, sink):
+def test_garbage_bytes_are_stored_and_shown_to_staff(process_desk, sink):
     junk = b"\x00\xff\xfe garbage \x81\x82 not a mail at all\r\n\r\n\xd0\xbf\xd1\x80"
-    r = desk.run("ingest", "-", input=junk)
+    r = process_desk.run("ingest", "-", input=junk)
     assert r.code == 0, r.err
     assert "Traceback" not in r.err
-    [t] = desk.tickets()
+    [t] = process_desk.tickets()
     assert "garbage" in t["messages"][0]["text"]
-    desk.flush()
+    process_desk.flush()
     sink.wait_for(1)
     assert len(sink.to("anna@example.com")) == 1  # staff see it; no confirmation to nobody
 
 
-def test_config_errors_are_one_line_exit_78(desk):
-    desk.sections["storage"]["paht"] = "/tmp/x"
-    desk.write_config()
-    r = desk.run("check-config")
+def test_config_errors_are_one_line_exit_78(process_desk):
+    process_desk.sections["storage"]["paht"] = "/tmp/x"
+    process_desk.write_config()
+    r = process_desk.run("check-config")
     assert r.code == 78
-    assert r.err.count("\n") == 1 and "storage.paht" in r.err and str(desk.config) in r.err
-    del desk.sections["storage"]["paht"]
-    del desk.sections["support"]["address"]
-    desk.write_config()
-    r = desk.run("ticket", "list")
+    assert r.err.count("\n") == 1 and "storage.paht" in r.err and str(process_desk.config) in r.err
+    del process_desk.sections["storage"]["paht"]
+    del process_desk.sections["support"]["address"]
+    process_desk.write_config()
+    r = process_desk.run("ticket", "list")
     assert r.code == 78 and "support.address" in r.err and "Traceback" not in r.err
-    desk.sections["support"]["address"] = "support@example.com"
-    desk.sections["outbound"]["port"] = "twenty-five"
-    desk.write_config()
-    r = desk.run("ingest", "-", input=make_mail())
+    process_desk.sections["support"]["address"] = "support@example.com"
+    process_desk.sections["outbound"]["port"] = "twenty-five"
+    process_desk.write_config()
+    r = process_desk.run("ingest", "-", input=make_mail())
     assert r.code == 75 and "outbound.port" in r.err  # ingest: the MTA retries
-    r = desk.run("--config", "/nonexistent/maild.toml", "check-config")
+    r = process_desk.run("--config", "/nonexistent/maild.toml", "check-config")
     assert r.code == 78 and "/nonexistent/maild.toml" in r.err
 
 
