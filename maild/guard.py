@@ -9,6 +9,7 @@ things up for them and turns their answers into store writes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,9 +18,9 @@ from maild.app import App
 from maild.domain.caps import Caps, cap_reached
 from maild.domain.decision import Decision
 from maild.domain.message import ParsedMessage
-from maild.domain.records import MessageRecord, note_record
+from maild.domain.records import MessageRecord, OutboxEntry, note_record
 from maild.domain.screen import Screening
-from maild.domain.spam import verdict
+from maild.domain.spam import BlockList, verdict
 
 log = logging.getLogger("maild.guard")
 
@@ -124,12 +125,31 @@ def withdraw_outgoing(app: App, tid: str) -> int:
     confirmation to the spammer, an answer not sent yet) is never sent: it moves to
     outbox sent/ marked "withdrawn": "spam", as `maild forget` erases queued mail
     (OutQueue.withdraw; in the caller's locked section, so no later pass sends it)."""
+    return _withdraw(app, "spam", lambda meta, to: meta.get("tid") == tid)
+
+
+def withdraw_blocked(app: App, entry: str) -> int:
+    """`maild block add`: queued automatic mail (a confirmation, an acknowledgement, a
+    reminder) whose every recipient the new entry blocks is never sent, marked
+    "withdrawn": "blocked". A staff member's answer still goes: a person wrote it."""
+    blocks = BlockList([entry])
+    return _withdraw(
+        app,
+        "blocked",
+        lambda meta, to: meta.get("kind") != "staff" and all(blocks.match(a) for a in to),
+    )
+
+
+def _withdraw(app: App, why: str, which: Callable[[OutboxEntry, set[str]], bool]) -> int:
+    """Withdraw the queued mails `which` picks among those to someone besides staff
+    and the head; how many."""
     support = app.config.support
     ours = {*support.staff, support.head}
     n = 0
     for meta in app.outbox.queued_records():
-        if meta.get("tid") == tid and not {a.lower() for a in meta["to"]} <= ours:
-            n += app.outbox.withdraw(meta["id"], {"withdrawn": "spam"})
+        to = {a.lower() for a in meta["to"]}
+        if not to <= ours and which(meta, to):
+            n += app.outbox.withdraw(meta["id"], {"withdrawn": why})
     return n
 
 

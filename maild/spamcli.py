@@ -90,10 +90,17 @@ def cmd_block(app: App, args: argparse.Namespace) -> int:
     if not entry or " " in entry or "." not in entry:
         print(f"maild: not an address or a domain: {args.entry!r}", file=sys.stderr)
         return EX_FAIL
+    withdrawn = 0
     with app.store.locked():
-        changed = q.block(entry) if args.action == "add" else q.unblock(entry)
+        if args.action == "add":
+            changed = q.block(entry)
+            withdrawn = guard.withdraw_blocked(app, entry)  # (also when listed already)
+        else:
+            changed = q.unblock(entry)
     verb = "blocked" if args.action == "add" else "unblocked"
     print(f"{verb} {entry}" if changed else f"{entry}: nothing to change")
+    if withdrawn:
+        print(f"withdrew {withdrawn} queued automatic mail(s) to it: outbox list --sent")
     return EX_OK
 
 

@@ -56,3 +56,32 @@ def test_spam_withdraws_what_the_same_batch_queued_to_the_spammer(desk, sink):
     assert len(sink.to(SPAMMER)) == 1  # nothing more: the acknowledgement was withdrawn
     sent = desk.run("outbox", "list", "--sent", "--json").json()
     assert [m["to"] for m in sent if m.get("withdrawn") == "spam"] == [[SPAMMER]]
+
+
+def test_block_add_withdraws_automatic_mail_queued_to_the_blocked(tmp_path, sink):
+    """An admin blocks a sender whose confirmation still waits for the relay: it is
+    never sent. A staff member's answer to them, queued too, still goes."""
+    desk = Desk(tmp_path, free_port())  # the relay is down
+    tid = desk.ingest_tid(_spam_says())
+    other = desk.ingest_tid(make_mail(sender="olga@client.example"))
+    answer = make_mail(
+        sender=STAFF[0], to=staff_to(tid), subject=f"Re: [TID#{tid}]", body="Нам не интересно."
+    )
+    desk.ingest(answer)
+    assert desk.flush().code == 75
+    r = desk.run("block", "add", "spam2.example")
+    assert r.code == 0 and r.out.splitlines() == [
+        "blocked spam2.example",
+        "withdrew 1 queued automatic mail(s) to it: outbox list --sent",
+    ]
+    [withdrawn] = desk.run("outbox", "list", "--sent", "--json").json()
+    assert withdrawn["to"] == [SPAMMER] and withdrawn["withdrawn"] == "blocked"
+    assert withdrawn["kind"] == "confirmation" and withdrawn["tid"] == tid
+    desk.sections["outbound"]["port"] = sink.port  # the relay is back
+    desk.write_config()
+    assert desk.flush().code == 0
+    [to_spammer] = sink.to(SPAMMER)
+    assert "Нам не интересно." in to_spammer.text  # the answer a person wrote
+    assert len(sink.to("olga@client.example")) == 1  # others' mail is untouched
+    assert f"[TID#{other}]" in sink.to("olga@client.example")[0].subject
+    assert desk.run("block", "add", "spam2.example").out == "spam2.example: nothing to change\n"
