@@ -74,9 +74,9 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
         else:
             with open(args.file, "rb") as f:
                 raw = f.read()
-    except OSError as e:
-        print(f"maild: cannot read {args.file}: {e.strerror}", file=sys.stderr)
-        return EX_TEMPFAIL if args.file == "-" else EX_FAIL
+    except OSError as e:  # not the message's fault: 75, as for everything else
+        print(f"maild: cannot read {args.file}, nothing spooled: {e.strerror}", file=sys.stderr)
+        return EX_TEMPFAIL
     try:
         key, decision = ingest(app, raw)
     except OSError as e:
