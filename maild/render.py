@@ -11,9 +11,10 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import Message
 from email.policy import compat32
-from email.utils import format_datetime, formataddr, getaddresses
+from email.utils import format_datetime, getaddresses
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,8 @@ class Renderer:
         # jinja's default globals (range, lipsum, cycler, ...): no template uses them,
         # and every render would copy them (bench/FINDINGS.md 22)
         self.env.globals.clear()
-        self._from = formataddr((support.name, support.address))  # as text, for the outbox
+        # as text, for the outbox's record (`outbox list`): the name readable, not encoded
+        self._from = str(Address(display_name=support.name, addr_spec=support.address))
         self._from_line = mailbox_field("From", [(support.name, support.address)])
 
     def text(self, template: str, context: dict[str, Any]) -> tuple[str, str]:

@@ -108,6 +108,8 @@ def test_sent_mail_is_listed_without_the_error_of_an_earlier_try(tmp_path, sink)
     assert desk.flush().code == 75
     queued = desk.run("outbox", "list").out
     assert "ConnectionRefusedError" in queued  # queued mail: why it is still there
+    records = desk.run("outbox", "list", "--json").json()
+    assert {m["from"] for m in records} == {"Служба поддержки <support@example.com>"}  # readable
     desk.sections["outbound"]["port"] = sink.port
     desk.write_config()
     assert desk.flush().code == 0
