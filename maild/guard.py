@@ -279,6 +279,7 @@ def mark_spam(app: App, msg: ParsedMessage, decision: Decision) -> None:
     n = quarantine_ticket(app, ticket, decision.messages)
     withdrawn = withdraw_outgoing(app, decision.tid)
     entry = block_for_spam(app, ticket["requester"], ticket["spam"]["domain"])
+    withdrawn += withdraw_blocked(app, entry)  # the sender's other tickets, as block add
     log.info(
         "%s [TID#%s] marked spam by %s: %d message(s) quarantined, %d queued mail(s) "
         "withdrawn, %s blocked",

@@ -85,3 +85,21 @@ def test_block_add_withdraws_automatic_mail_queued_to_the_blocked(tmp_path, sink
     assert len(sink.to("olga@client.example")) == 1  # others' mail is untouched
     assert f"[TID#{other}]" in sink.to("olga@client.example")[0].subject
     assert desk.run("block", "add", "spam2.example").out == "spam2.example: nothing to change\n"
+
+
+def test_spam_withdraws_the_senders_automatic_mail_of_other_tickets_too(tmp_path, sink):
+    """#spam blocks the sender, and a block withdraws what still waits for them:
+    the confirmation of the spammer's second ticket is not sent either."""
+    desk = Desk(tmp_path, free_port())  # the relay is down
+    first = desk.ingest_tid(_spam_says())
+    second = desk.ingest_tid(_spam_says("Реклама в соцсетях"))
+    assert desk.flush().code == 75
+    desk.ingest(_marks_spam(first))
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert sorted((m["tid"], m["withdrawn"]) for m in sent) == sorted(
+        [(first, "spam"), (second, "blocked")]
+    )
+    desk.sections["outbound"]["port"] = sink.port  # the relay is back
+    desk.write_config()
+    assert desk.flush().code == 0
+    assert sink.to(SPAMMER) == [] and len(sink.received) == 4  # the staff notices only
