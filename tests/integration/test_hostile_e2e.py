@@ -31,3 +31,36 @@ def test_mail_in_our_own_name_never_makes_maild_write_to_itself(desk, sink, ours
     assert t["status"] == "closed"
     [answer] = [m for m in t["messages"] if m["kind"] == "staff"]
     assert answer["text"] == "Здравствуйте! Это не к нам." and not answer.get("to")
+
+
+def _report(sender: str, about: str, n: int) -> bytes:
+    """A delivery report (bounce) whose returned headers name the Message-ID `about`."""
+    return (
+        f"From: {sender}\r\nTo: {SUPPORT}\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: <report-{n}@mx.evil.example>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="R"\r\n\r\n'
+        "--R\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Оплатите счёт: http://evil.example/pay\r\n"
+        "--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.evil\r\n"
+        "\r\nFinal-Recipient: rfc822; ivan@shop-example.ru\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        f"\r\n--R\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: {SUPPORT}\r\n"
+        f"Message-ID: {about}\r\nSubject: x\r\n\r\n--R--\r\n"
+    ).encode()
+
+
+def test_a_report_about_the_customers_own_mail_is_not_a_bounce_of_ours(desk, sink):
+    """maild never sent the customer's mail: a "bounce" of it is forged (its Message-ID
+    is known to everyone the customer wrote to) and goes to the quarantine; it does
+    not get into the ticket past the participant check, nor to staff. A bounce of
+    mail maild did send still joins its ticket."""
+    tid = desk.ingest_tid(make_mail(msgid="<orig@shop-example.ru>"))
+    desk.flush()
+    [confirmation] = sink.to("ivan@shop-example.ru")
+    before = len(sink.received)
+    forged = desk.ingest(_report("mallory@evil.example", "<orig@shop-example.ru>", 1))
+    assert forged.out.startswith("quarantined")
+    desk.flush()
+    assert len(sink.received) == before
+    assert len(desk.ticket(tid)["messages"]) == 3  # the mail, the notice, the confirmation
+    ours = _report("MAILER-DAEMON@mx.shop-example.ru", confirmation.msg["Message-ID"], 2)
+    assert desk.ingest(ours).out == f"appended [TID#{tid}]\n"
