@@ -64,3 +64,22 @@ def test_a_report_about_the_customers_own_mail_is_not_a_bounce_of_ours(desk, sin
     assert len(desk.ticket(tid)["messages"]) == 3  # the mail, the notice, the confirmation
     ours = _report("MAILER-DAEMON@mx.shop-example.ru", confirmation.msg["Message-ID"], 2)
     assert desk.ingest(ours).out == f"appended [TID#{tid}]\n"
+
+
+def test_thousands_of_refused_files_give_small_mail(desk, sink):
+    """The confirmation goes to whatever address the From names: it lists the first
+    refused files and counts the rest, it does not repeat them all (20,000 files of
+    a 5 MB message made an 8 MB confirmation)."""
+    files = [(f"счёт-{i}.exe", "application/octet-stream", b"MZ\x90\x00") for i in range(300)]
+    tid = desk.ingest_tid(make_mail(attachments=files))
+    desk.ingest(make_mail(subject=f"Re: [TID#{tid}]", body="Ещё раз.", attachments=files))
+    desk.flush()
+    confirmation, acknowledgement = sink.to("ivan@shop-example.ru")
+    for mail in (confirmation, acknowledgement):
+        assert mail.text.count(".exe") == 2 * 20  # the name, and again in its reason
+        assert "и ещё файлов, не принятых по тем же правилам: 280" in mail.text
+        assert len(mail.raw) < 20_000
+    for notice in sink.to("anna@example.com"):
+        assert "и ещё вложений: 280" in notice.text and len(notice.raw) < 20_000
+    stored = desk.ticket(tid)["messages"][0]["attachments"]
+    assert len(stored) == 300  # the ticket keeps every one
