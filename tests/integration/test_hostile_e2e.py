@@ -83,3 +83,21 @@ def test_thousands_of_refused_files_give_small_mail(desk, sink):
         assert "и ещё вложений: 280" in notice.text and len(notice.raw) < 20_000
     stored = desk.ticket(tid)["messages"][0]["attachments"]
     assert len(stored) == 300  # the ticket keeps every one
+
+
+def test_a_vacation_reply_without_headers_gets_no_acknowledgement(desk, sink):
+    """The customer's vacation responder answers the confirmation with a marked
+    subject and no Auto-Submitted: the reply is kept, staff see it, nothing
+    automatic goes back to it."""
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    [confirmation] = sink.to("ivan@shop-example.ru")
+    vacation = make_mail(
+        subject=f"Автоматический ответ: {confirmation.subject}",
+        body="Я в отпуске до 10 декабря, отвечу после возвращения.",
+        headers={"In-Reply-To": confirmation.msg["Message-ID"]},
+    )
+    assert desk.ingest(vacation).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    assert len(sink.to("ivan@shop-example.ru")) == 1
+    assert "в отпуске" in desk.ticket(tid)["messages"][-2]["text"]
