@@ -4,9 +4,12 @@ ingest`) and a real relay sink, counting what left."""
 
 from __future__ import annotations
 
+import smtplib
+import time
+
 import pytest
 
-from tests.helpers import SUPPORT, Desk, make_mail, staff_to
+from tests.helpers import SUPPORT, Daemon, Desk, free_port, make_mail, staff_to
 
 STAFF = {"anna@example.com", "boris@example.com"}
 
@@ -101,3 +104,33 @@ def test_a_vacation_reply_without_headers_gets_no_acknowledgement(desk, sink):
     desk.flush()
     assert len(sink.to("ivan@shop-example.ru")) == 1
     assert "в отпуске" in desk.ticket(tid)["messages"][-2]["text"]
+
+
+@pytest.mark.parametrize("protocol", ["lmtp", "smtp"])
+def test_mail_with_a_null_envelope_sender_is_never_answered(tmp_path, sink, protocol):
+    """MAIL FROM:<> is how DSNs and well-behaved auto-replies arrive (RFC 3834 3.3):
+    maild, as the final delivery, records it as `Return-Path: <>` (RFC 5321 4.4), so
+    such mail is kept and shown to staff but gets no confirmation, whatever its From
+    says. Mail from a real reverse path is stored as it came."""
+    port = free_port()
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}", "protocol": protocol})
+    vacation = make_mail(sender="petr@client.example", subject="Я в отпуске", msgid="<v@c>")
+    human = make_mail(sender="olga@client.example", subject="Вопрос", msgid="<h@c>")
+    daemon = Daemon(desk).start()
+    try:
+        client = smtplib.LMTP if protocol == "lmtp" else smtplib.SMTP
+        with client("127.0.0.1", port, timeout=10) as c:
+            c.sendmail("", [SUPPORT], vacation)
+            c.sendmail("olga@client.example", [SUPPORT], human)
+        deadline = time.monotonic() + 20
+        while len(desk.tickets()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        assert daemon.stop() == 0
+    desk.flush()
+    assert sink.to("petr@client.example") == []
+    assert len(sink.to("olga@client.example")) == 1
+    assert len(sink.to("anna@example.com")) == 2  # staff see both
+    assert "automated: пустой Return-Path" in daemon.logtext()
+    cur = sorted((tmp_path / "data" / "spool" / "cur").iterdir())
+    assert sorted(p.read_bytes() for p in cur) == sorted([b"Return-Path: <>\r\n" + vacation, human])
