@@ -92,10 +92,14 @@ class App:
     def tid_for_msgid(self, msgid: str) -> str | None:
         """The ticket a Message-ID belongs to: ours carry it, signed; anyone else's
         is looked up in the store's index of mail received."""
+        return self.tid_we_sent(msgid) or self.store.tid_for_msgid(msgid)
+
+    def tid_we_sent(self, msgid: str) -> str | None:
+        """The ticket of mail maild sent under ``msgid`` (signed), if it still exists.
+        What a bounce returns must be this: a report about mail we received (whose
+        id everyone the sender wrote to knows) is not about our mail."""
         tid = tid_of_message_id(msgid, self.reply_secret, self.config.support.domain)
-        if tid is not None and self.store.ticket_exists(tid):
-            return tid
-        return self.store.tid_for_msgid(msgid)
+        return tid if tid is not None and self.store.ticket_exists(tid) else None
 
     @cached_property
     def policy(self) -> Policy:

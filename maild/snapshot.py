@@ -122,7 +122,7 @@ def find_ticket(
         scr.bounce
         and loaded is not None
         and msg.reported_message_id
-        and app.tid_for_msgid(msg.reported_message_id) in (threaded, tid)
+        and app.tid_we_sent(msg.reported_message_id) in (threaded, tid)
     )
     staff = app.policy.staff
     if (

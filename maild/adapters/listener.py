@@ -32,6 +32,7 @@ OK = "250 2.0.0 Message accepted for delivery"
 NOT_LOCAL = "550 5.1.1 Recipient address rejected: not a support address"
 SPOOL_FAILED = "451 4.3.0 Temporary failure storing the message, try again later"
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
+NULL_RETURN_PATH = b"Return-Path: <>\r\n"
 
 
 class GroupCommit:
@@ -126,6 +127,11 @@ class SupportHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         data = envelope.original_content or b""
+        if not envelope.mail_from or envelope.mail_from == "<>":
+            # A null reverse path (DSNs, auto-replies: RFC 3834 3.3) is the one envelope
+            # fact the pipeline reads: as the final delivery we record it where a
+            # delivery agent does (RFC 5321 4.4), on top, and screening never answers it.
+            data = NULL_RETURN_PATH + data
         try:
             key = await self.commit.add(data)
         except OSError as e:

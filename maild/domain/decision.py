@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from maild.domain import attachments as att
+from maild.domain import limits
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, Ticket
@@ -84,10 +85,16 @@ class Context:
 
 
 def att_ctx(attachments: Attachments) -> dict[str, Any]:
+    """The files a mail about the message lists: the first limits.MAX_LISTED_FILES of
+    each list by name, the rest as a count (`*_more`)."""
     decisions = [d for d, _ in attachments]
+    refused = [d for d in decisions if not d.accepted]
+    n = limits.MAX_LISTED_FILES
     return {
-        "attachments": decisions,
-        "refused": [d for d in decisions if not d.accepted],
+        "attachments": decisions[:n],
+        "attachments_more": max(0, len(decisions) - n),
+        "refused": refused[:n],
+        "refused_more": max(0, len(refused) - n),
         "bmp_refused": att.bmp_refused(decisions),
     }
 

@@ -3,9 +3,12 @@
 Every header field is read from at most MAX_HEADER_CHARS characters; a subject is
 kept (and repeated in every mail about the ticket) up to MAX_SUBJECT characters; an
 address list yields its first `max_recipients` addresses, the rest is kept as text
-(never made participants); a message with more than MAX_CONTAINERS multipart or
-message/rfc822 containers is read as headers and raw text (the stdlib parser
-recurses once per level: 5,000 levels used to cost the sender, subject and text).
+(never made participants); a mail about a message names its first MAX_LISTED_FILES
+attachments and counts the rest (a confirmation listing 20,000 refused files of a
+5 MB message was 8 MB, to whatever address its From names); a message with more
+than MAX_CONTAINERS multipart or message/rfc822 containers is read as headers and
+raw text (the stdlib parser recurses once per level: 5,000 levels used to cost the
+sender, subject and text).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ MAX_HEADER_CHARS = 16384  # characters of one header field looked at
 MAX_CUT_TEXT = 4096  # characters kept of the addresses past the cap
 MAX_REFERENCES = 50  # the newest Message-IDs of References looked up
 MAX_CONTAINERS = 100  # multipart/message containers parsed as MIME
+MAX_LISTED_FILES = 20  # attachments named one by one in a mail (the rest: a count)
 
 # the characters that change how an address list is split: quotes, comments,
 # angle brackets, escapes, and the comma itself

@@ -16,6 +16,18 @@ ROBOT_LOCALPARTS = re.compile(
     re.IGNORECASE,
 )
 
+# Vacation and other auto-replies that set no header still say so in the subject:
+# "Auto:" (RFC 3834 3.1.5), Outlook's "Automatic reply:" / "Автоматический ответ:",
+# "Out of Office:", after any reply prefixes. The colon is required: "Автоответ не
+# работает" is a customer's question about one.
+AUTO_REPLY_SUBJECT = re.compile(
+    r"^(?:(?:re|fwd?|aw|ответ|на)\s*:\s*)*"
+    r"(?:auto(?:matic)?[\s-]*reply|auto|autoresponse|автоматический\s+ответ|автоответ"
+    r"|out\s+of\s+(?:the\s+)?office(?:\s+auto[\s-]*reply|\s+reply)?"
+    r"|abwesenheitsnotiz|réponse\s+automatique)\s*:",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class Screening:
@@ -54,6 +66,9 @@ def screen(msg: ParsedMessage, support_address: str) -> Screening:
     suppress = (msg.header("x-auto-response-suppress") or "").lower()
     if any(w in suppress for w in ("all", "oof", "autoreply")):
         return Screening(True, f"X-Auto-Response-Suppress: {suppress}")
+    auto_subject = AUTO_REPLY_SUBJECT.match(msg.subject)
+    if auto_subject:
+        return Screening(True, f"тема автоответа «{auto_subject.group(0)}»")
     if msg.header("list-id") or msg.header("list-unsubscribe"):
         return Screening(True, "письмо из рассылки (List-Id)")
     if ROBOT_LOCALPARTS.match(local):

@@ -161,7 +161,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     if any(c.name == "spam" for c in reply.commands):  # to the quarantine, nothing sent
         return trust.decide_spam(ctx, ticket, messages, reply.commands, body)
     outgoing: list[Outgoing] = []
-    customers = tk.customers(ticket, policy.staff)
+    customers = tk.customers(ticket, policy.staff, policy.support_address)
     replied = not reply.note and bool(body)
     if replied:
         # the reply is the reaction; a command after it may start a new clock (#level)

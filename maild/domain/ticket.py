@@ -105,9 +105,12 @@ def on_staff_reply(ticket: Ticket, at: datetime) -> Ticket:
     return t
 
 
-def customers(ticket: Ticket, staff: Iterable[str]) -> list[str]:
-    """Who hears from support about this ticket: requester and participants, not staff."""
-    return sorted({ticket["requester"], *ticket.get("participants", ())} - set(staff) - {""})
+def customers(ticket: Ticket, staff: Iterable[str], support: str) -> list[str]:
+    """Who hears from support about this ticket: requester and participants, not staff
+    and never the support address itself (the requester of mail forged in our name):
+    that mail would come straight back in."""
+    people = {ticket["requester"], *ticket.get("participants", ())} - set(staff) - {""}
+    return sorted(a for a in people if not is_support_address(a, support))
 
 
 def is_internal(address: str, support: str, staff: Iterable[str], head: str | None) -> bool:

@@ -33,7 +33,8 @@ class Renew:
         tid = tokens.tid_of(token)
         loop = asyncio.get_running_loop()
         loaded = await loop.run_in_executor(None, app.store.load, tid) if tid else None
-        addresses = tk.customers(loaded[0], app.config.support.staff) if loaded else ()
+        support = app.config.support
+        addresses = tk.customers(loaded[0], support.staff, support.address) if loaded else ()
         owner = tokens.owner_of(site.key, token, addresses)
         form = await request.post()
         scope = f"r|{tid}|{owner}"

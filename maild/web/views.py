@@ -81,7 +81,8 @@ class Site:
             loaded = await asyncio.get_running_loop().run_in_executor(
                 None, self.app.store.load, tid
             )
-        addresses = tk.customers(loaded[0], self.app.config.support.staff) if loaded else ()
+        support = self.app.config.support
+        addresses = tk.customers(loaded[0], support.staff, support.address) if loaded else ()
         found = tokens.check_ticket_token(self.key, token, addresses, self.app.now())
         if found is tokens.Refusal.EXPIRED and request.method == "GET":
             return self.expired(token, loaded[0], tokens.owner_of(self.key, token, addresses))

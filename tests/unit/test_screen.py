@@ -193,3 +193,46 @@ def test_corpus_robots_are_screened_and_humans_pass(case: dict) -> None:
     result = screen(parse((CORPUS / case["file"]).read_bytes()), SUPPORT)
     assert result.automated == (case["robot"] is not None)
     assert result.bounce == (case["robot"] == "bounce")
+
+
+def _with_subject(subject: str) -> Screening:
+    raw = (
+        f"From: ivan@shop.example\r\nTo: {SUPPORT}\r\nSubject: {subject}\r\n"
+        "Message-ID: <v1@shop.example>\r\n\r\nЯ в отпуске до 10 декабря.\r\n"
+    )
+    return screen(parse(raw.encode()), SUPPORT)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Автоматический ответ: Обращение зарегистрировано [TID#1234-5678]",
+        "Автоответ: Re: [TID#1234-5678]",
+        "Automatic reply: Ticket received [TID#1234-5678]",
+        "Auto: Re: вопрос",  # RFC 3834 3.1.5
+        "AutoReply: вопрос",
+        "Auto-Reply: вопрос",
+        "Out of Office: Re: [TID#1234-5678]",
+        "Out of office reply: вопрос",
+        "RE: Out of Office AutoReply: вопрос",
+        "Abwesenheitsnotiz: вопрос",
+        "=?utf-8?b?0JDQstGC0L7QvtGC0LLQtdGCOg==?= вопрос",  # "Автоответ:" encoded
+    ],
+)
+def test_vacation_replies_without_headers_are_automated(subject: str) -> None:
+    """Vacation responders that set no Auto-Submitted still mark their subject."""
+    assert _with_subject(subject).automated
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Автоответ не работает на сайте",
+        "Не приходит автоматический ответ формы",
+        "Auto reply in the contact form is broken",
+        "Re: out of office hours support?",
+        "Automatically",
+    ],
+)
+def test_subjects_about_auto_replies_are_human(subject: str) -> None:
+    assert not _with_subject(subject).automated

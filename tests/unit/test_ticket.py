@@ -120,3 +120,9 @@ def test_participants_leave_out_support_its_plus_addresses_and_staff():
         ["anna@s.ru"],
     )
     assert got == {"cc@x.ru", "support@x.ru", "supports@s.ru"}
+
+
+def test_customers_are_never_staff_nor_the_support_address():
+    t = tk.new_ticket("1234-5678", "support@example.com", "Тема", FREE, T0, due)
+    t["participants"] = ["support+news@example.com", "anna@example.com", "cc@x.ru"]
+    assert tk.customers(t, ["anna@example.com"], "support@example.com") == ["cc@x.ru"]

@@ -1,0 +1,136 @@
+"""What a hostile public address gets besides sizes and spam verdicts: mail in our own
+name, forged reports, robots that do not say so, through the real CLI (`maild
+ingest`) and a real relay sink, counting what left."""
+
+from __future__ import annotations
+
+import smtplib
+import time
+
+import pytest
+
+from tests.helpers import SUPPORT, Daemon, Desk, free_port, make_mail, staff_to
+
+STAFF = {"anna@example.com", "boris@example.com"}
+
+
+def staff_says(desk: Desk, tid: str, body: str) -> None:
+    desk.ingest(
+        make_mail(sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]", body=body)
+    )
+
+
+@pytest.mark.parametrize("ours", [SUPPORT, "Support <SUPPORT+news@Example.COM>"])
+def test_mail_in_our_own_name_never_makes_maild_write_to_itself(desk, sink, ours):
+    """A forged From of the support address (or a plus-address of it) opens a ticket
+    staff see, but no mail of that ticket goes to the support address: it would
+    come straight back in, a loop that only a person's patience stops."""
+    tid = desk.ingest_tid(make_mail(sender=ours, subject="Счёт на оплату"))
+    staff_says(desk, tid, "Здравствуйте! Это не к нам.")
+    staff_says(desk, tid, "#close")
+    desk.flush()
+    assert {r for m in sink.received for r in m.rcpt_tos} == STAFF
+    t = desk.ticket(tid)
+    assert t["status"] == "closed"
+    [answer] = [m for m in t["messages"] if m["kind"] == "staff"]
+    assert answer["text"] == "Здравствуйте! Это не к нам." and not answer.get("to")
+
+
+def _report(sender: str, about: str, n: int) -> bytes:
+    """A delivery report (bounce) whose returned headers name the Message-ID `about`."""
+    return (
+        f"From: {sender}\r\nTo: {SUPPORT}\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: <report-{n}@mx.evil.example>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="R"\r\n\r\n'
+        "--R\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Оплатите счёт: http://evil.example/pay\r\n"
+        "--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.evil\r\n"
+        "\r\nFinal-Recipient: rfc822; ivan@shop-example.ru\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        f"\r\n--R\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: {SUPPORT}\r\n"
+        f"Message-ID: {about}\r\nSubject: x\r\n\r\n--R--\r\n"
+    ).encode()
+
+
+def test_a_report_about_the_customers_own_mail_is_not_a_bounce_of_ours(desk, sink):
+    """maild never sent the customer's mail: a "bounce" of it is forged (its Message-ID
+    is known to everyone the customer wrote to) and goes to the quarantine; it does
+    not get into the ticket past the participant check, nor to staff. A bounce of
+    mail maild did send still joins its ticket."""
+    tid = desk.ingest_tid(make_mail(msgid="<orig@shop-example.ru>"))
+    desk.flush()
+    [confirmation] = sink.to("ivan@shop-example.ru")
+    before = len(sink.received)
+    forged = desk.ingest(_report("mallory@evil.example", "<orig@shop-example.ru>", 1))
+    assert forged.out.startswith("quarantined")
+    desk.flush()
+    assert len(sink.received) == before
+    assert len(desk.ticket(tid)["messages"]) == 3  # the mail, the notice, the confirmation
+    ours = _report("MAILER-DAEMON@mx.shop-example.ru", confirmation.msg["Message-ID"], 2)
+    assert desk.ingest(ours).out == f"appended [TID#{tid}]\n"
+
+
+def test_thousands_of_refused_files_give_small_mail(desk, sink):
+    """The confirmation goes to whatever address the From names: it lists the first
+    refused files and counts the rest, it does not repeat them all (20,000 files of
+    a 5 MB message made an 8 MB confirmation)."""
+    files = [(f"счёт-{i}.exe", "application/octet-stream", b"MZ\x90\x00") for i in range(300)]
+    tid = desk.ingest_tid(make_mail(attachments=files))
+    desk.ingest(make_mail(subject=f"Re: [TID#{tid}]", body="Ещё раз.", attachments=files))
+    desk.flush()
+    confirmation, acknowledgement = sink.to("ivan@shop-example.ru")
+    for mail in (confirmation, acknowledgement):
+        assert mail.text.count(".exe") == 2 * 20  # the name, and again in its reason
+        assert "и ещё файлов, не принятых по тем же правилам: 280" in mail.text
+        assert len(mail.raw) < 20_000
+    for notice in sink.to("anna@example.com"):
+        assert "и ещё вложений: 280" in notice.text and len(notice.raw) < 20_000
+    stored = desk.ticket(tid)["messages"][0]["attachments"]
+    assert len(stored) == 300  # the ticket keeps every one
+
+
+def test_a_vacation_reply_without_headers_gets_no_acknowledgement(desk, sink):
+    """The customer's vacation responder answers the confirmation with a marked
+    subject and no Auto-Submitted: the reply is kept, staff see it, nothing
+    automatic goes back to it."""
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    [confirmation] = sink.to("ivan@shop-example.ru")
+    vacation = make_mail(
+        subject=f"Автоматический ответ: {confirmation.subject}",
+        body="Я в отпуске до 10 декабря, отвечу после возвращения.",
+        headers={"In-Reply-To": confirmation.msg["Message-ID"]},
+    )
+    assert desk.ingest(vacation).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    assert len(sink.to("ivan@shop-example.ru")) == 1
+    assert "в отпуске" in desk.ticket(tid)["messages"][-2]["text"]
+
+
+@pytest.mark.parametrize("protocol", ["lmtp", "smtp"])
+def test_mail_with_a_null_envelope_sender_is_never_answered(tmp_path, sink, protocol):
+    """MAIL FROM:<> is how DSNs and well-behaved auto-replies arrive (RFC 3834 3.3):
+    maild, as the final delivery, records it as `Return-Path: <>` (RFC 5321 4.4), so
+    such mail is kept and shown to staff but gets no confirmation, whatever its From
+    says. Mail from a real reverse path is stored as it came."""
+    port = free_port()
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}", "protocol": protocol})
+    vacation = make_mail(sender="petr@client.example", subject="Я в отпуске", msgid="<v@c>")
+    human = make_mail(sender="olga@client.example", subject="Вопрос", msgid="<h@c>")
+    daemon = Daemon(desk).start()
+    try:
+        client = smtplib.LMTP if protocol == "lmtp" else smtplib.SMTP
+        with client("127.0.0.1", port, timeout=10) as c:
+            c.sendmail("", [SUPPORT], vacation)
+            c.sendmail("olga@client.example", [SUPPORT], human)
+        deadline = time.monotonic() + 20
+        while len(desk.tickets()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        assert daemon.stop() == 0
+    desk.flush()
+    assert sink.to("petr@client.example") == []
+    assert len(sink.to("olga@client.example")) == 1
+    assert len(sink.to("anna@example.com")) == 2  # staff see both
+    assert "automated: пустой Return-Path" in daemon.logtext()
+    cur = sorted((tmp_path / "data" / "spool" / "cur").iterdir())
+    assert sorted(p.read_bytes() for p in cur) == sorted([b"Return-Path: <>\r\n" + vacation, human])
