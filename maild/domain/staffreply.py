@@ -62,7 +62,7 @@ def find_answer(policy: Policy, name: str) -> str | None:
 
 
 def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) -> Extras:
-    """Fill in saved answers and check what #merge and #charset name."""
+    """Fill in saved answers and check what #merge, #charset and #cc/#uncc name."""
     ex = Extras()
     missing = [c.arg or "" for c in reply.commands if c.name == "answer"]
     missing = [n for n in missing if find_answer(policy, n) is None]
@@ -74,6 +74,7 @@ def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) ->
         ex.body = reply.fill(
             lambda n: policy.render_answer(find_answer(policy, n) or n, ctx).rstrip("\n") + "\n"
         )
+    ex.errors += trust.participant_errors(policy, ticket, reply.commands)
     for cmd in reply.commands:
         if cmd.name == "merge" and cmd.arg:
             _check_merge(snap.merge_targets.get(cmd.arg), ticket, cmd.arg, ex)
@@ -206,8 +207,8 @@ def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[T
     notices: list[str] = []
     for cmd in reply.commands:
         if cmd.name in ("cc", "uncc"):
-            ticket, err = trust.apply_participant_command(ctx.policy, ticket, cmd.name, cmd.arg)
-            ctx.record.setdefault("command_errors", []).extend([err] if err else [])
+            # checked with the other commands (check): an error stopped the reply
+            ticket, _ = trust.apply_participant_command(ctx.policy, ticket, cmd.name, cmd.arg)
             continue
         ticket, more = tk.apply_command(
             ticket, cmd.name, cmd.arg, ctx.received_at, ctx.policy.due, ctx.msg.from_addr
