@@ -150,11 +150,11 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     reply = parse_reply(ctx.msg.text)
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
-    errors = [*reply.errors, *extras.errors]
-    if errors:
-        return _staff_error(ctx, ticket, messages, errors)
     # only commands + the client's quote must not send the quote to the customer
     body = trim_reply(extras.body, fallback=False).strip()
+    errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
+    if errors:
+        return _staff_error(ctx, ticket, messages, errors)
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
         body = f"{note_inline}\n{body}".strip()
@@ -200,6 +200,15 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     also = [merged] if merged is not None else []
     ticket = dict(ticket, sent=sent)
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, also=also)
+
+
+def _unsendable(ctx: Context, reply: ParsedReply, body: str) -> list[str]:
+    """The attachments an answer to the customer cannot carry (too big, a bare BMP, a
+    disguised file): sent without them, "see the file" would come without the file."""
+    if not body or reply.note or any(c.name == "spam" for c in reply.commands):
+        return []
+    refused = [d.reason for d, _ in ctx.attachments if not d.accepted]
+    return [f"вложение не отправлено: {reason}" for reason in refused]
 
 
 def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[Ticket, list[str]]:

@@ -330,3 +330,27 @@ def test_cc_and_uncc_that_cannot_be_done_stop_the_reply_and_staff_are_told(tmp_p
     assert len(errors) == len(attempts)
     for text, why in zip(errors, attempts.values(), strict=True):
         assert why in text
+
+
+def test_staff_attachments_reach_the_customer_whatever_their_type(desk, sink):
+    """The regulation's file types are what customers send; a staff member's manual
+    (PDF) or log goes to the customer. One that cannot go (a bare BMP) stops the reply
+    and the staff member is told, instead of "see the file" arriving without it."""
+    tid, _ = open_ticket(desk, sink)
+    pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
+    files = [("инструкция.pdf", "application/pdf", pdf), ("лог.txt", "text/plain", b"ok\n")]
+    desk.ingest(staff_reply(tid, "Иван, инструкция во вложении.", attachments=files))
+    desk.ingest(
+        staff_reply(
+            tid, "Скриншот во вложении.", attachments=[("s.bmp", "image/bmp", b"BM" + b"\0" * 60)]
+        )
+    )
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "инструкция во вложении" in r.text]
+    sent = [(p.get_filename(), p.get_content()) for p in answer.msg.iter_attachments()]
+    assert sent == [("инструкция.pdf", pdf), ("лог.txt", "ok\n")]
+    staff_msg = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"][0]
+    assert [a["accepted"] for a in staff_msg["attachments"]] == [True, True]
+    assert not [r for r in customer_mails(sink) if "Скриншот во вложении" in r.text]
+    [err] = [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    assert "s.bmp" in err.text and "архив" in err.text
