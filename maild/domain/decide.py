@@ -32,8 +32,8 @@ def decide(
 ) -> Decision:
     """What this message does to the store and which mail it causes."""
     sender = msg.from_addr
-    attachments = decide_attachments(policy, msg)
     claims_staff = sender in policy.staff and not scr.automated
+    attachments = decide_attachments(policy, msg, staff=claims_staff and snap.staff_verified)
     loaded = (snap.loaded[0], list(snap.loaded[1])) if snap.loaded is not None else None
     robot, fast = None, False
     if loaded is not None and not claims_staff and not scr.automated:
@@ -59,10 +59,13 @@ def decide(
     return replace(decision, attachments=attachments)
 
 
-def decide_attachments(policy: Policy, msg: ParsedMessage) -> Attachments:
-    """Each attachment with the regulation's verdict on it."""
+def decide_attachments(policy: Policy, msg: ParsedMessage, staff: bool = False) -> Attachments:
+    """Each attachment with the regulation's verdict on it. The regulation's file types
+    are what customers may send; a verified staff member's reply sends the customer any
+    type (a PDF manual, a log, a patch), within the same sizes and archive checks."""
     parts = [(a.filename, a.content_type, a.data) for a in msg.attachments]
-    decisions = att.decide_all(parts, policy.attachments)
+    rules = replace(policy.attachments, accept_other_types=True) if staff else policy.attachments
+    decisions = att.decide_all(parts, rules)
     return list(zip(decisions, [a.data for a in msg.attachments], strict=True))
 
 

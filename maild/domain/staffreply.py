@@ -62,7 +62,7 @@ def find_answer(policy: Policy, name: str) -> str | None:
 
 
 def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) -> Extras:
-    """Fill in saved answers and check what #merge and #charset name."""
+    """Fill in saved answers and check what #merge, #charset and #cc/#uncc name."""
     ex = Extras()
     missing = [c.arg or "" for c in reply.commands if c.name == "answer"]
     missing = [n for n in missing if find_answer(policy, n) is None]
@@ -74,6 +74,7 @@ def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) ->
         ex.body = reply.fill(
             lambda n: policy.render_answer(find_answer(policy, n) or n, ctx).rstrip("\n") + "\n"
         )
+    ex.errors += trust.participant_errors(policy, ticket, reply.commands)
     for cmd in reply.commands:
         if cmd.name == "merge" and cmd.arg:
             _check_merge(snap.merge_targets.get(cmd.arg), ticket, cmd.arg, ex)
@@ -149,11 +150,11 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     reply = parse_reply(ctx.msg.text)
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
-    errors = [*reply.errors, *extras.errors]
-    if errors:
-        return _staff_error(ctx, ticket, messages, errors)
     # only commands + the client's quote must not send the quote to the customer
     body = trim_reply(extras.body, fallback=False).strip()
+    errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
+    if errors:
+        return _staff_error(ctx, ticket, messages, errors)
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
         body = f"{note_inline}\n{body}".strip()
@@ -201,13 +202,22 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, also=also)
 
 
+def _unsendable(ctx: Context, reply: ParsedReply, body: str) -> list[str]:
+    """The attachments an answer to the customer cannot carry (too big, a bare BMP, a
+    disguised file): sent without them, "see the file" would come without the file."""
+    if not body or reply.note or any(c.name == "spam" for c in reply.commands):
+        return []
+    refused = [d.reason for d, _ in ctx.attachments if not d.accepted]
+    return [f"вложение не отправлено: {reason}" for reason in refused]
+
+
 def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[Ticket, list[str]]:
     """Each command in order: (the ticket after them, the customer notices they cause)."""
     notices: list[str] = []
     for cmd in reply.commands:
         if cmd.name in ("cc", "uncc"):
-            ticket, err = trust.apply_participant_command(ctx.policy, ticket, cmd.name, cmd.arg)
-            ctx.record.setdefault("command_errors", []).extend([err] if err else [])
+            # checked with the other commands (check): an error stopped the reply
+            ticket, _ = trust.apply_participant_command(ctx.policy, ticket, cmd.name, cmd.arg)
             continue
         ticket, more = tk.apply_command(
             ticket, cmd.name, cmd.arg, ctx.received_at, ctx.policy.due, ctx.msg.from_addr

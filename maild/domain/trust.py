@@ -27,17 +27,41 @@ log = logging.getLogger("maild.guard")
 def apply_participant_command(
     policy: Policy, ticket: Ticket, name: str, arg: str | None
 ) -> tuple[Ticket, str | None]:
-    """#cc / #uncc ADDRESS; returns (ticket, Russian error or None)."""
+    """#cc / #uncc ADDRESS; returns (ticket, Russian error or None). A command that
+    cannot do what it says is an error, never a silent no-op: staff would believe the
+    address gets (or no longer gets) the ticket's mail."""
     people = set(ticket.get("participants") or ())
     arg = (arg or "").lower()
+    requester = ticket["requester"]
     if name == "uncc":
+        if arg == requester:
+            return ticket, f"#uncc: {arg} — автор обращения, его нельзя убрать из участников"
+        if arg not in people:
+            listed = ", ".join(sorted(people | {requester} - {""}))
+            return ticket, f"#uncc: {arg} не участник обращения; участники: {listed}"
         people.discard(arg)
-        return dict(ticket, participants=sorted(people | {ticket["requester"]} - {""})), None
+        return dict(ticket, participants=sorted(people | {requester} - {""})), None
+    if not participants_of([arg], policy.support_address, policy.staff):
+        # support's own side gets staff mail already; support@ itself would mail us back
+        return ticket, f"#cc: {arg} — адрес службы поддержки или сотрудника, а не клиента"
     cap = policy.max_participants
-    others = people - {ticket["requester"]}
+    others = people - {requester}
     if arg not in people and len(others) >= cap:
-        return ticket, f"#cc: у обращения уже {cap} участников (limits.max_participants)"
+        return ticket, (
+            f"#cc: {arg} не добавлен: у обращения уже предельное число участников"
+            f" ({cap}, limits.max_participants)"
+        )
     return dict(ticket, participants=sorted(people | {arg})), None
+
+
+def participant_errors(policy: Policy, ticket: Ticket, commands: tuple[Command, ...]) -> list[str]:
+    """The errors of a reply's #cc/#uncc lines, each checked after the ones above it."""
+    errors: list[str] = []
+    for cmd in commands:
+        if cmd.name in ("cc", "uncc"):
+            ticket, err = apply_participant_command(policy, ticket, cmd.name, cmd.arg)
+            errors += [err] if err else []
+    return errors
 
 
 def robot_check(

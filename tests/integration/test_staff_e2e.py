@@ -302,3 +302,55 @@ def test_commands_with_only_a_quote_send_no_quote_to_customer(desk, sink):
     assert not [r for r in mails if "> ошибка 500" in r.text]
     notes = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "note"]
     assert "не дозвонился" in notes[-1]["text"]
+
+
+def test_cc_and_uncc_that_cannot_be_done_stop_the_reply_and_staff_are_told(tmp_path, sink):
+    """#cc of support's own address would mail the ticket back to maild, #cc over the
+    cap, #uncc of the requester or of a stranger would do nothing: each is an error
+    that stops the reply, as a malformed command does, never a silent no-op."""
+    desk = Desk(tmp_path, sink.port, limits={"max_participants": 1})
+    tid, _ = open_ticket(desk, sink)
+    attempts = {
+        "#cc support@example.com": "адрес службы поддержки",
+        "#cc support+x@example.com": "адрес службы поддержки",
+        "#cc boris@example.com": "сотрудника",
+        "#cc a1@shop-example.ru\n#cc a2@shop-example.ru": "a2@shop-example.ru не добавлен",
+        "#uncc ivan@shop-example.ru": "автор обращения",
+        "#uncc petr@shop-example.ru": "не участник обращения",
+    }
+    for commands in attempts:
+        desk.ingest(staff_reply(tid, f"{commands}\nСделано."))
+    assert desk.ticket(tid)["participants"] == ["ivan@shop-example.ru"]
+    desk.ingest(staff_reply(tid, "Ответ."))
+    desk.flush()
+    assert not [r for r in sink.received if "Сделано." in r.text]
+    [answer] = [r for r in sink.received if "Ответ." in r.text]
+    assert answer.rcpt_tos == ["ivan@shop-example.ru"]
+    errors = [r.text for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    assert len(errors) == len(attempts)
+    for text, why in zip(errors, attempts.values(), strict=True):
+        assert why in text
+
+
+def test_staff_attachments_reach_the_customer_whatever_their_type(desk, sink):
+    """The regulation's file types are what customers send; a staff member's manual
+    (PDF) or log goes to the customer. One that cannot go (a bare BMP) stops the reply
+    and the staff member is told, instead of "see the file" arriving without it."""
+    tid, _ = open_ticket(desk, sink)
+    pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n"
+    files = [("инструкция.pdf", "application/pdf", pdf), ("лог.txt", "text/plain", b"ok\n")]
+    desk.ingest(staff_reply(tid, "Иван, инструкция во вложении.", attachments=files))
+    desk.ingest(
+        staff_reply(
+            tid, "Скриншот во вложении.", attachments=[("s.bmp", "image/bmp", b"BM" + b"\0" * 60)]
+        )
+    )
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "инструкция во вложении" in r.text]
+    sent = [(p.get_filename(), p.get_content()) for p in answer.msg.iter_attachments()]
+    assert sent == [("инструкция.pdf", pdf), ("лог.txt", "ok\n")]
+    staff_msg = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"][0]
+    assert [a["accepted"] for a in staff_msg["attachments"]] == [True, True]
+    assert not [r for r in customer_mails(sink) if "Скриншот во вложении" in r.text]
+    [err] = [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    assert "s.bmp" in err.text and "архив" in err.text
