@@ -32,6 +32,10 @@ OK = "250 2.0.0 Message accepted for delivery"
 NOT_LOCAL = "550 5.1.1 Recipient address rejected: not a support address"
 SPOOL_FAILED = "451 4.3.0 Temporary failure storing the message, try again later"
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
+TOO_MANY_RCPT = "452 4.5.3 Too many recipients"
+# Every accepted recipient is the one support mailbox, and the message is spooled
+# once; RFC 5321 4.5.3.1.8's minimum of 100 bounds what a session keeps listing.
+MAX_RCPT = 100
 NULL_RETURN_PATH = b"Return-Path: <>\r\n"
 
 
@@ -122,6 +126,8 @@ class SupportHandler:
         if not self.is_support(address):
             log.info("RCPT %s from %s refused: not a support address", address, session.peer)
             return NOT_LOCAL
+        if len(envelope.rcpt_tos) >= MAX_RCPT:  # the client sends the rest later
+            return TOO_MANY_RCPT
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 

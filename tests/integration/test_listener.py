@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from maild.adapters.listener import MaildSMTP, SupportHandler
+from maild.adapters.listener import MAX_RCPT, MaildSMTP, SupportHandler
 from maild.adapters.spool import Spool
 from tests.helpers import free_port
 
@@ -280,3 +280,16 @@ def test_greeting_advertises_the_size_limit_and_help_knows_data(tmp_path, lmtp):
             assert raw.recv(1024).startswith(b"250")
     finally:
         ctl.stop()
+
+
+def test_recipients_past_100_wait_for_a_later_transaction(server):
+    """RFC 5321's 452 for the 101st: the message is spooled once for those accepted."""
+    port, spool, keys = server
+    before = len(keys)
+    with smtplib.SMTP("127.0.0.1", port) as s:
+        s.ehlo()
+        s.mail("ivan@shop-example.ru")
+        codes = [s.rcpt("support@example.com")[0] for _ in range(MAX_RCPT + 5)]
+        assert codes == [250] * MAX_RCPT + [452] * 5
+        assert s.data(b"Subject: many\r\n\r\nhi\r\n")[0] == 250
+    assert len(keys) == before + 1
