@@ -15,9 +15,10 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,21 @@ def clean_text(value: str) -> str:
     return "".join(c for c in text if c.isprintable() or c in "\n\t")[:MAX_TEXT]
 
 
+def sender(name: str, address: str) -> Address | str:
+    """The From of a form's message: an Address, never a formatted string. A string
+    is parsed again on assignment, and formataddr's encoded word of a name like
+    'Мария "Q" <x@evil.example>' came out as a second mailbox ahead of the
+    confirmed address, which then no longer was who the request is from. An
+    address the email package cannot hold with a name (non-ASCII local part) goes
+    without the name: the name is only decoration."""
+    if not name:
+        return address
+    try:
+        return Address(display_name=name, addr_spec=address)
+    except (ValueError, IndexError):  # email.errors' defects are ValueErrors
+        return address
+
+
 def compose(
     *,
     support: str,
@@ -73,7 +89,7 @@ def compose(
             f"{authserv_id}; dkim=pass header.d={from_addr.rsplit('@', 1)[1]} "
             "(maild web: address confirmed by a signed link)"
         )
-    msg["From"] = formataddr((from_name, from_addr)) if from_name else from_addr
+    msg["From"] = sender(from_name, from_addr)
     msg["To"] = support
     msg["Subject"] = f"{subject} {tag(tid)}" if tid else subject
     msg["Date"] = format_datetime(now)

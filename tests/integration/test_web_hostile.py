@@ -1,0 +1,58 @@
+"""The support site against a hostile visitor, over HTTP, inside a real `maild
+serve` subprocess with a real relay sink: what a form's fields, a file's name or a
+crafted URL can and cannot make the desk do."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from tests.helpers import Daemon, Sink
+from tests.integration.test_serve import wait_until
+from tests.webclient import link_in, post, request, site_desk
+
+_ips = itertools.count(1)
+
+
+def browser() -> dict[str, str]:
+    """Each test's «Задать вопрос» from its own address (the proxy's header, as
+    behind nginx): the per-IP limit is not what these tests are about."""
+    return {"X-Forwarded-For": f"192.0.2.{next(_ips)}"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    sink = Sink().start()
+    desk, base = site_desk(tmp_path_factory.mktemp("hostile"), sink.port)
+    daemon = Daemon(desk).start()
+    wait_until(lambda: "site on" in daemon.logtext(), 10)
+    yield desk, daemon, sink, base
+    assert daemon.stop() == 0
+    sink.stop()
+
+
+def ask(base: str, sink: Sink, fields: dict[str, str], files=()):
+    """«Задать вопрос» sent and confirmed: (the ticket page's URL, the ticket's TID)."""
+    headers = browser()
+    form = request(base + "/new", headers=headers)
+    sent = post(base + "/new", {**fields, "form": form.form_token()}, files, headers)
+    assert sent.status == 200, sent.text
+    [mail] = wait_until(lambda: sink.to(fields["email"]))
+    link = link_in(mail.text, base, "c")
+    done = post(link, {"form": request(link).form_token()}, headers=headers)
+    assert done.status == 303
+    url = base + done.headers["location"]
+    return url, url.rsplit("/", 1)[1].split(".")[0]
+
+
+def test_a_name_in_the_form_cannot_open_the_ticket_for_another_address(site):
+    desk, _daemon, sink, base = site
+    name = 'Мария "Q" <boss@licensed.example>, x'
+    fields = {"name": name, "email": "maria@client.example", "subject": "Вопрос", "text": "Как?"}
+    url, tid = ask(base, sink, fields)
+    page = request(url)
+    assert page.status == 200 and "Как?" in page.text  # the confirmed address's own page
+    assert desk.ticket(tid)["requester"] == "maria@client.example"
+    assert wait_until(lambda: len(sink.to("maria@client.example")) == 2)  # + registration
+    assert not sink.to("boss@licensed.example")

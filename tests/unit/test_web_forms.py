@@ -1,0 +1,53 @@
+"""maild.web.forms: what a posted form becomes in the spool."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import UTC, datetime
+
+import pytest
+
+from maild.domain.message import parse
+from maild.web.forms import compose
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        'Мария "Q" <evil@attacker.example>, x Bcc: victim@x.example',
+        "Мария <evil@attacker.example>",
+        "Ivan <lic@corp.example>",
+        "Пётр, Иванович",
+        "=?utf-8?q?anna=40example.com?= <evil@attacker.example>",
+    ],
+)
+def test_the_name_typed_in_the_form_never_becomes_another_mailbox(name):
+    raw, _ = compose(
+        support="support@example.com",
+        from_addr="maria@client.example",
+        from_name=name,
+        subject="Вопрос",
+        text="Текст",
+        files=[],
+        nonce="0123abcd",
+        now=datetime(2026, 11, 25, tzinfo=UTC),
+    )
+    assert parse(raw).from_addr == "maria@client.example"
+    [only] = email.message_from_bytes(raw, policy=email.policy.default)["From"].addresses
+    assert only.addr_spec == "maria@client.example"
+
+
+def test_an_address_that_cannot_carry_a_name_goes_without_it():
+    # an obsolete local part (RFC 5322 4.4) that mail may bring and Address refuses
+    raw, _ = compose(
+        support="support@example.com",
+        from_addr="a..b@client.example",
+        from_name="Иван <x@evil.example>",
+        subject="Вопрос",
+        text="Текст",
+        files=[],
+        nonce="0123abcd",
+        now=datetime(2026, 11, 25, tzinfo=UTC),
+    )
+    assert parse(raw).from_addr == "a..b@client.example"
