@@ -35,7 +35,11 @@ from maild.web.views import Site, uploads
 log = logging.getLogger("maild.web")
 
 FORM_MAX_AGE = 12 * 3600
-_EMAIL = re.compile(r"^[^@\s<>()\[\]\\,;:\"]+@[a-z0-9-]+(\.[a-z0-9-]+)+$")
+# An ASCII dot-atom at an ASCII domain: what the request's From and the relay's
+# RCPT TO carry without SMTPUTF8 (a non-ASCII local part came out of the email
+# package as "=?utf-8?...?=@domain": a ticket for "@domain")
+_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_EMAIL = re.compile(rf"^{_ATOM}(\.{_ATOM})*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 EMPTY = {"name": "", "email": "", "subject": "", "text": ""}
 
 

@@ -56,3 +56,16 @@ def test_a_name_in_the_form_cannot_open_the_ticket_for_another_address(site):
     assert desk.ticket(tid)["requester"] == "maria@client.example"
     assert wait_until(lambda: len(sink.to("maria@client.example")) == 2)  # + registration
     assert not sink.to("boss@licensed.example")
+
+
+@pytest.mark.parametrize(
+    "address", ["иван@client.example", "a..b@client.example", ".a@client.example", "a@b@c.example"]
+)
+def test_an_address_a_message_cannot_carry_is_refused_by_the_form(site, address):
+    _desk, _daemon, sink, base = site
+    headers = browser()
+    form = request(base + "/new", headers=headers)
+    fields = {"email": address, "subject": "Вопрос", "text": "Как?", "form": form.form_token()}
+    refused = post(base + "/new", fields, headers=headers)
+    assert refused.status == 400 and "Проверьте адрес" in refused.text
+    assert not [m for m in sink.received if address in m.rcpt_tos]
