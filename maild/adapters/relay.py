@@ -39,12 +39,22 @@ def quit_quietly(client: smtplib.SMTP) -> None:
 def deliver(client: smtplib.SMTP, sender: str, recipients: list[str], data: bytes) -> None:
     """Hand one mail to the relay (raises what smtplib raises). 8-bit text
     (render._text_part) goes as BODY=8BITMIME where the relay offers it, else
-    converted to 7 bits (base64 parts)."""
+    converted to 7 bits (base64 parts). A non-ASCII address (a customer's
+    иван@client.example) goes with SMTPUTF8 where the relay offers it, else the
+    mail is refused here, before MAIL FROM: smtplib would fail to encode the RCPT
+    mid-transaction, and that exception stopped every pass of the outbox."""
     options: list[str] = []
-    if not data.isascii():
+    utf8 = [a for a in (sender, *recipients) if not a.isascii()]
+    if utf8 or not data.isascii():
         client.ehlo_or_helo_if_needed()
+    if utf8:
+        if not client.has_extn("smtputf8"):
+            why = b"5.6.7 non-ASCII address, and the relay offers no SMTPUTF8 (RFC 6531)"
+            raise smtplib.SMTPRecipientsRefused({a: (553, why) for a in utf8})
+        options.append("SMTPUTF8")
+    if not data.isascii():
         if client.has_extn("8bitmime"):
-            options = ["BODY=8BITMIME"]
+            options.append("BODY=8BITMIME")
         else:
             data = seven_bit(data)
     client.sendmail(sender, recipients, data, options)

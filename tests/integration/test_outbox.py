@@ -118,3 +118,33 @@ def test_sent_mail_is_listed_without_the_error_of_an_earlier_try(tmp_path, sink)
     assert "Error" not in "\n".join(listed)
     [first, *_] = desk.run("outbox", "list", "--sent", "--json").json()
     assert "last_error" in first and first["attempts"] == 2  # the JSON keeps its keys
+
+
+def test_mail_to_a_non_ascii_address_goes_with_smtputf8_and_the_rest_of_the_outbox_too(
+    tmp_path, sink
+):
+    """The sink offers SMTPUTF8 (aiosmtpd's Controller does by default)."""
+    import smtplib
+
+    from tests.helpers import Daemon
+    from tests.integration.test_serve import wait_until
+
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{free_port()}"})
+    daemon = Daemon(desk).start()
+    try:
+        eai = (  # an EAI sender: raw UTF-8 in From, as RFC 6532 allows
+            "From: Иван <иван@client.example>\r\nTo: support@example.com\r\nSubject: Вопрос\r\n"
+            "Message-ID: <eai@client.example>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\nЗдравствуйте!\r\n"
+        ).encode()
+        with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+            s.sendmail("bounce@client.example", ["support@example.com"], eai)
+            olga = make_mail(sender="olga@shop.example")
+            s.sendmail("olga@shop.example", ["support@example.com"], olga)
+        assert wait_until(lambda: sink.to("olga@shop.example"))
+        [confirmation] = wait_until(lambda: sink.to("иван@client.example"))
+        assert "[TID#" in confirmation.subject
+        assert wait_until(lambda: len(sink.to("anna@example.com")) == 2)  # both staff notices
+        assert desk.run("outbox", "list").out == "outbox is empty\n"
+    finally:
+        daemon.stop()

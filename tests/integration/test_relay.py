@@ -161,3 +161,21 @@ def test_a_kept_connection_is_reused_within_the_idle_limit_and_ended_on_close(re
     kept.put(0, third, other, good=True)
     kept.close()
     assert third.sock is None  # QUIT sent and closed
+
+
+def test_a_non_ascii_address_is_refused_before_mail_from_by_a_relay_without_smtputf8(relay):
+    handler, cfg = relay(enable_SMTPUTF8=False)
+    with connect(cfg) as client:
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            deliver(client, "support@example.com", ["иван@client.example"], EIGHT_BIT)
+        assert "иван@client.example: 553 5.6.7" in describe(refused.value)
+        deliver(client, "support@example.com", ["anna@example.com"], EIGHT_BIT)  # still good
+    assert [s[1] for s in handler.seen if s[0] == "RCPT"] == ["anna@example.com"]
+
+
+def test_a_non_ascii_address_goes_with_smtputf8_to_a_relay_that_offers_it(relay):
+    handler, cfg = relay(enable_SMTPUTF8=True)
+    with connect(cfg) as client:
+        deliver(client, "support@example.com", ["иван@client.example"], EIGHT_BIT)
+    [mail, rcpt, _data] = handler.seen
+    assert "SMTPUTF8" in mail[2] and rcpt[1] == "иван@client.example"
