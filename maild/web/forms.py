@@ -31,6 +31,7 @@ MAX_TEXT = 20000  # characters of a message typed on the site
 MAX_SUBJECT = 200
 MAX_NAME = 100
 MAX_FILES = 10
+MAX_FILENAME = 200  # characters of an uploaded file's name
 PENDING_DAYS = 2  # a confirmation link of «Задать вопрос» is valid this long
 
 

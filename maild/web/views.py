@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -19,7 +20,16 @@ from aiohttp import web
 from maild.domain import ticket as tk
 from maild.domain.records import MessageRecord, Ticket
 from maild.web import tokens
-from maild.web.forms import MAX_FILES, MAX_TEXT, RateLimit, Upload, clean_text, compose
+from maild.web.forms import (
+    MAX_FILENAME,
+    MAX_FILES,
+    MAX_TEXT,
+    RateLimit,
+    Upload,
+    clean_line,
+    clean_text,
+    compose,
+)
 from maild.web.pages import SENT_RU, Pages, shown, size_ru, ticket_view
 
 log = logging.getLogger("maild.web")
@@ -229,15 +239,26 @@ class Site:
         return False
 
 
+# A part's type as the browser gave it, if it is one plain "type/subtype" token
+# (RFC 2045) that a leaf part may carry; else application/octet-stream (the
+# pipeline looks at the bytes anyway)
+_PART_TYPE = re.compile(r"^(?!multipart/|message/)[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$")
+
+
 def uploads(form: Any) -> list[Upload]:
-    """The files of a form (empty file inputs left out), names without paths."""
+    """The files of a form (empty file inputs left out), names without paths.
+    A name is one clean line: filename*= brings percent-decoded CR/LF, which the
+    email package refuses in a header (the post was a 500, the message lost)."""
     out = []
     for f in form.getall("files", []):
         if not isinstance(f, web.FileField):
             continue
         data = f.file.read()
-        name = (f.filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+        name = (f.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+        name = clean_line(name, MAX_FILENAME)
         if not data and not name:
             continue
-        out.append(Upload(name or "file", f.content_type or "application/octet-stream", data))
+        ctype = (f.content_type or "").split(";", 1)[0].strip().lower()
+        ctype = ctype if _PART_TYPE.match(ctype) else "application/octet-stream"
+        out.append(Upload(name or "file", ctype, data))
     return out[:MAX_FILES]

@@ -5,6 +5,7 @@ crafted URL can and cannot make the desk do."""
 from __future__ import annotations
 
 import itertools
+import uuid
 
 import pytest
 
@@ -69,3 +70,40 @@ def test_an_address_a_message_cannot_carry_is_refused_by_the_form(site, address)
     refused = post(base + "/new", fields, headers=headers)
     assert refused.status == 400 and "Проверьте адрес" in refused.text
     assert not [m for m in sink.received if address in m.rcpt_tos]
+
+
+def raw_post(url: str, fields: dict[str, str], parts: list[tuple[str, str, bytes]]):
+    """multipart/form-data with each file part's disposition tail and type as given."""
+    boundary = uuid.uuid4().hex
+    out = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    for disposition, ctype, data in parts:
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="files"; {disposition}'
+        out.append(f"{head}\r\nContent-Type: {ctype}\r\n\r\n".encode() + data + b"\r\n")
+    out.append(f"--{boundary}--\r\n".encode())
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    return request(url, "POST", b"".join(out), headers)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+
+
+def test_a_file_name_with_line_breaks_or_an_odd_type_is_cleaned_not_a_server_error(site):
+    desk, daemon, sink, base = site
+    fields = {"email": "lena@client.example", "subject": "Файлы", "text": "Смотрите файлы"}
+    url, tid = ask(base, sink, fields)
+    crlf = "report%0D%0ABcc%3A%20x%40evil.example%0D%0A.png"  # ASCII: not RFC 2231 encoded
+    parts = [
+        (f"filename*=UTF-8''{crlf}", "image/png", PNG),
+        ('filename="typed.png"', 'image/png; x="', PNG),
+        ('filename="two.png"', "image/png/x", PNG),
+    ]
+    r = raw_post(url + "/reply", {"form": request(url).form_token(), "text": "Ещё"}, parts)
+    assert r.status == 303, r.text
+    [_, reply] = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    names = [a["filename"] for a in reply["attachments"]]
+    assert names[0].startswith("report Bcc") and names[1:] == ["typed.png", "two.png"]
+    assert all(a["accepted"] for a in reply["attachments"])
+    assert "Traceback" not in daemon.logtext()
