@@ -29,6 +29,7 @@ from maild.web.forms import (
     clean_text,
     client_ip,
     compose,
+    read_form,
 )
 from maild.web.views import Site, uploads
 
@@ -75,7 +76,7 @@ class Ask:
 
     async def submit(self, request: web.Request) -> web.Response:
         site, now = self.site, self.app.now()
-        form = await request.post()
+        form = await read_form(request)
         values = {
             "name": clean_line(str(form.get("name", "")), MAX_NAME),
             "email": clean_line(str(form.get("email", "")), 254).lower(),
@@ -203,7 +204,7 @@ class Ask:
         if isinstance(found, web.Response):
             return found
         token, sub_id, meta = found
-        form = await request.post()
+        form = await read_form(request)
         ok = tokens.check_form_token(
             self.site.key, str(form.get("form", "")), f"c|{sub_id}", self.app.now(), FORM_MAX_AGE
         )

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from maild.adapters.durable import write_atomic
 from maild.domain.tid import tag
@@ -172,6 +173,16 @@ class Pending:
                     os.unlink(entry.path)
             except OSError:
                 continue
+
+
+async def read_form(request: web.Request) -> Any:
+    """The posted form. A body that is no form (multipart with folded part headers,
+    or a part typed multipart/* without a boundary) is the client's error: 400,
+    where aiohttp's exceptions from request.post() made it a 500 with a traceback."""
+    try:
+        return await request.post()
+    except (HttpProcessingError, ValueError) as e:
+        raise web.HTTPBadRequest() from e
 
 
 def client_ip(request: web.BaseRequest) -> str:

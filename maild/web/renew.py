@@ -16,7 +16,7 @@ from aiohttp import web
 from maild.domain import ticket as tk
 from maild.domain.records import Ticket
 from maild.web import tokens
-from maild.web.forms import RateLimit
+from maild.web.forms import RateLimit, read_form
 from maild.web.links import site_link
 
 FORM_MAX_AGE = 24 * 3600
@@ -36,7 +36,7 @@ class Renew:
         support = app.config.support
         addresses = tk.customers(loaded[0], support.staff, support.address) if loaded else ()
         owner = tokens.owner_of(site.key, token, addresses)
-        form = await request.post()
+        form = await read_form(request)
         scope = f"r|{tid}|{owner}"
         if owner is None or not tokens.check_form_token(
             site.key, str(form.get("form", "")), scope, app.now(), FORM_MAX_AGE

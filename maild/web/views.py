@@ -29,6 +29,7 @@ from maild.web.forms import (
     clean_line,
     clean_text,
     compose,
+    read_form,
 )
 from maild.web.pages import SENT_RU, Pages, shown, size_ru, ticket_view
 
@@ -179,7 +180,7 @@ class Site:
         if isinstance(opened, web.Response):
             return opened
         token, address, ticket, messages = opened
-        form = await request.post()
+        form = await read_form(request)
         scope = f"t|{ticket['tid']}|{address}"
         nonce = tokens.check_form_token(
             self.key, str(form.get("form", "")), scope, self.app.now(), FORM_MAX_AGE

@@ -107,3 +107,19 @@ def test_a_file_name_with_line_breaks_or_an_odd_type_is_cleaned_not_a_server_err
     assert names[0].startswith("report Bcc") and names[1:] == ["typed.png", "two.png"]
     assert all(a["accepted"] for a in reply["attachments"])
     assert "Traceback" not in daemon.logtext()
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        ('filename="a.png"', 'image/png; name="a\r\n X-Evil: 1"', PNG),  # a folded header
+        ('filename="b.png"', "multipart/mixed", PNG),  # a nested multipart, no boundary
+    ],
+)
+def test_a_body_that_is_no_form_is_a_plain_400(site, part):
+    _desk, daemon, _sink, base = site
+    form = request(base + "/new").form_token()
+    r = raw_post(base + "/new", {"form": form, "email": "x@client.example"}, [part])
+    assert r.status == 400 and "Запрос не понят" in r.text
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "Traceback" not in daemon.logtext()
