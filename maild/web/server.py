@@ -80,7 +80,9 @@ def make_middleware(site: Any) -> Any:
         except Exception:
             log.exception("web %s %s failed", request.method, mask(request.path))
             response = error_page(site, 500, "Внутренняя ошибка. Попробуйте позже.")
-        response.headers.update(HEADERS)
+        # what a handler set stays (a download's sandboxing CSP); the rest is the site's
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 

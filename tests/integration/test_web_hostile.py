@@ -123,3 +123,19 @@ def test_a_body_that_is_no_form_is_a_plain_400(site, part):
     assert r.status == 400 and "Запрос не понят" in r.text
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "Traceback" not in daemon.logtext()
+
+
+@pytest.fixture(scope="module")
+def download(site):
+    """The download of "Снимок экрана 1.png", sent with «Задать вопрос»."""
+    _desk, _daemon, sink, base = site
+    fields = {"email": "pavel@client.example", "subject": "Скриншот", "text": "Вот"}
+    url, _tid = ask(base, sink, fields, [("Снимок экрана 1.png", "image/png", PNG)])
+    f = request(url + "/file/0/0")
+    assert f.status == 200 and f.body == PNG
+    return f
+
+
+def test_a_download_keeps_its_sandboxing_csp(download):
+    assert download.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert download.headers["x-content-type-options"] == "nosniff"
