@@ -154,7 +154,11 @@ class Site:
             raise web.HTTPNotFound() from None
         ctype = found.get("content_type") if found.get("content_type") in SAFE_TYPES else None
         name = found.get("filename") or "file"
-        ascii_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+        # filename= is the fallback of old browsers: ASCII only (str.isalnum is also
+        # true of Cyrillic, which went out as raw UTF-8 in the header)
+        ascii_name = "".join(
+            c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name
+        )
         disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
         return web.Response(
             body=data,

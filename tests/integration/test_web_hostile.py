@@ -139,3 +139,10 @@ def download(site):
 def test_a_download_keeps_its_sandboxing_csp(download):
     assert download.headers["content-security-policy"] == "default-src 'none'; sandbox"
     assert download.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_download_names_the_file_in_ascii_and_in_utf8(download):
+    disposition = download.headers["content-disposition"]  # http.client reads Latin-1
+    assert disposition.isascii()
+    assert 'filename="______' in disposition
+    assert "filename*=UTF-8''%D0%A1%D0%BD%D0%B8%D0%BC%D0%BE%D0%BA%20" in disposition
