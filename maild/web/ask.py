@@ -29,6 +29,7 @@ from maild.web.forms import (
     clean_text,
     client_ip,
     compose,
+    limit_key,
     read_form,
 )
 from maild.web.views import Site, uploads
@@ -96,7 +97,7 @@ class Ask:
             return self._form(values, error, 400)
         if self.pending.meta(nonce) is not None:  # the same form sent twice
             return self._sent(values["email"])
-        if not self.limit.allow(f"ip:{client_ip(request)}", f"addr:{values['email']}"):
+        if not self.limit.allow(f"ip:{limit_key(client_ip(request))}", f"addr:{values['email']}"):
             return self._form(values, "Слишком много обращений за час. Попробуйте позже.", 429)
         raw, message_id = compose(
             support=self.app.config.support.address,

@@ -9,6 +9,7 @@ confirmed (kept in storage/web/pending until the link is opened).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import time
@@ -193,3 +194,18 @@ def client_ip(request: web.BaseRequest) -> str:
     if forwarded and (remote.startswith("127.") or remote == "::1"):
         return forwarded.split(",")[-1].strip()
     return remote
+
+
+def limit_key(ip: str) -> str:
+    """What the per-IP limit counts: an IPv4 address, or an IPv6 address's /64 (one
+    subscriber's network: a home or a VPS gets a whole /64 and can post from any of
+    its 2^64 addresses, each a fresh allowance if counted alone)."""
+    try:
+        address = ipaddress.ip_address(ip.strip("[]"))
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv4Address):
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network(f"{address}/64", strict=False))

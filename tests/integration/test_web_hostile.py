@@ -146,3 +146,15 @@ def test_a_download_names_the_file_in_ascii_and_in_utf8(download):
     assert disposition.isascii()
     assert 'filename="______' in disposition
     assert "filename*=UTF-8''%D0%A1%D0%BD%D0%B8%D0%BC%D0%BE%D0%BA%20" in disposition
+
+
+def test_the_per_ip_limit_of_the_form_holds_across_one_ipv6_network(site):
+    _desk, _daemon, _sink, base = site
+    fields = {"name": "", "subject": "Реклама", "text": "Купите"}
+    statuses = []
+    for n in range(6):  # max_submissions_per_hour = 5; each post from another /128
+        headers = {"X-Forwarded-For": f"2001:db8:77:1::{n + 1:x}"}
+        form = request(base + "/new", headers=headers).form_token()
+        to = {**fields, "email": f"victim{n}@target.example", "form": form}
+        statuses.append(post(base + "/new", to, headers=headers).status)
+    assert statuses == [200] * 5 + [429]

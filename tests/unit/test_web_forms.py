@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from maild.domain.message import parse
-from maild.web.forms import compose
+from maild.web.forms import compose, limit_key
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,18 @@ def test_an_address_that_cannot_carry_a_name_goes_without_it():
         now=datetime(2026, 11, 25, tzinfo=UTC),
     )
     assert parse(raw).from_addr == "a..b@client.example"
+
+
+@pytest.mark.parametrize(
+    ("ip", "key"),
+    [
+        ("203.0.113.5", "203.0.113.5"),
+        ("2001:db8:1:2:a:b:c:d", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::ffff", "2001:db8:1:2::/64"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+        ("::ffff:203.0.113.5", "203.0.113.5"),  # an IPv4 client of a dual-stack socket
+        ("unknown", "unknown"),
+    ],
+)
+def test_the_per_ip_limit_counts_an_ipv6_network_not_each_address(ip, key):
+    assert limit_key(ip) == key
