@@ -77,6 +77,8 @@ def make_middleware(site: Any) -> Any:
             if e.status < 400:
                 raise
             response = error_page(site, e.status)
+            if "Allow" in e.headers:  # a 405 must say what the path takes (RFC 9110)
+                response.headers["Allow"] = e.headers["Allow"]
         except Exception:
             log.exception("web %s %s failed", request.method, mask(request.path))
             response = error_page(site, 500, "Внутренняя ошибка. Попробуйте позже.")

@@ -158,3 +158,10 @@ def test_the_per_ip_limit_of_the_form_holds_across_one_ipv6_network(site):
         to = {**fields, "email": f"victim{n}@target.example", "form": form}
         statuses.append(post(base + "/new", to, headers=headers).status)
     assert statuses == [200] * 5 + [429]
+
+
+def test_a_method_the_path_does_not_take_is_a_plain_405_that_says_which_do(site):
+    _desk, _daemon, _sink, base = site
+    r = request(base + "/new", "DELETE")
+    assert r.status == 405 and "Так эту страницу открыть нельзя" in r.text
+    assert set(r.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST"}
