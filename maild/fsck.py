@@ -26,6 +26,7 @@ from datetime import date
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
+from maild.adapters.leftovers import leftovers
 from maild.adapters.quarantine import entry_id
 from maild.adapters.store import CorruptFile, DurableJSONStorage, StoreUnavailable, open_part
 from maild.adapters.store.indexes import key_hash
@@ -263,18 +264,15 @@ class Fsck:
             self.check_address_index()
             self.check_registry()
             self.check_spool()
-            if self.repair:
-                self.remove_leftovers()
+            self.check_leftovers()
 
-    def remove_leftovers(self) -> None:
-        """Temp files of interrupted writes (issue 18, item 5: adapters.leftovers, on
-        its own branch; until that is merged there is nothing to call)."""
-        try:
-            from maild.adapters.leftovers import remove_leftovers  # type: ignore[import-not-found]
-        except ImportError:
-            return
-        for path in remove_leftovers(self.root):
+    def check_leftovers(self) -> None:
+        """Temp files of interrupted writes (their writer is gone): named by a check,
+        removed by --repair (they hold ticket text no redaction reaches)."""
+        for path in leftovers(self.root):
             self.problem(path, "temp file of an interrupted write", "removed")
+            if self.repair:
+                Path(path).unlink(missing_ok=True)
 
 
 def spooled_msgid(raw: bytes) -> str:

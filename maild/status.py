@@ -62,7 +62,7 @@ def _age(now: datetime, then: datetime | str | None) -> float | None:
 
 
 def _spool(app: App, now: datetime) -> dict[str, Any]:
-    pending = list(app.spool.pending())  # oldest first: keys start with arrival ns
+    pending = app.spool.unprocessed()  # oldest first: keys start with arrival ns
     oldest = None
     if pending:
         try:

@@ -36,17 +36,28 @@ def temp_files(root: Path) -> list[tuple[str, int | None]]:
     return found
 
 
-def remove_leftovers(root: Path, now: float | None = None) -> list[str]:
-    """Remove the temp files of writes that were interrupted; their paths."""
+def leftovers(root: Path, now: float | None = None) -> list[str]:
+    """The temp files of writes that were interrupted: their writer is gone, or they
+    are older than MAX_AGE."""
     now = time.time() if now is None else now
-    removed = []
+    found = []
     for path, pid in temp_files(root):
         try:
             old = now - os.stat(path).st_mtime > MAX_AGE
-            if not old and (pid is None or pid_alive(pid)):
-                continue  # its writer may still be at work
-            os.unlink(path)
         except FileNotFoundError:
             continue  # its writer finished meanwhile
+        if old or (pid is not None and not pid_alive(pid)):
+            found.append(path)
+    return found
+
+
+def remove_leftovers(root: Path, now: float | None = None) -> list[str]:
+    """Remove the temp files of writes that were interrupted; their paths."""
+    removed = []
+    for path in leftovers(root, now):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            continue
         removed.append(path)
     return removed

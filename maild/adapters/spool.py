@@ -247,6 +247,19 @@ class Spool:
         """Keys spooled but not processed yet, oldest first."""
         yield from sorted(os.listdir(self.root / "new"))
 
+    def unprocessed(self) -> list[str]:
+        """Keys of every message not processed yet, oldest first: those waiting in new/
+        and those claimed by a process, which is working on them or died holding them
+        (after a crash they stay there until `maild serve` starts and recovers them)."""
+        keys = os.listdir(self.root / "new")
+        claimed = self.root / "claimed"
+        for folder in os.listdir(claimed):
+            try:
+                keys += [k for k in os.listdir(claimed / folder) if not k.startswith(".")]
+            except (FileNotFoundError, NotADirectoryError):  # given up meanwhile
+                continue
+        return sorted(keys)
+
     def done(self, key: str) -> None:
         src = f"{self._claim_dir()}/{key}"
         if not os.path.exists(src):

@@ -59,6 +59,24 @@ def _erase_message(m: MessageRecord, e: Erasure) -> None:
     e.messages += 1
 
 
+# where else a record may name the person: a staff reply's commands and their errors
+# ("#cc ADDRESS"), the To/Cc text cut beyond limits.max_recipients
+_LINES = ("commands", "command_errors")
+
+
+def _scrub_lines(m: MessageRecord, mention: re.Pattern[str]) -> int:
+    n = 0
+    for key in _LINES:
+        if isinstance(m.get(key), list):
+            lines = [mention.subn(PLACEHOLDER, v) if isinstance(v, str) else (v, 0) for v in m[key]]
+            m[key] = [v for v, _ in lines]
+            n += sum(k for _, k in lines)
+    if isinstance(m.get("recipients_cut"), str):
+        m["recipients_cut"], k = mention.subn(PLACEHOLDER, m["recipients_cut"])
+        n += k
+    return n
+
+
 def erase_person(
     ticket: Ticket, messages: list[MessageRecord], address: str
 ) -> tuple[Ticket, list[MessageRecord], Erasure]:
@@ -71,6 +89,8 @@ def erase_person(
     if theirs:
         t["requester"] = PLACEHOLDER
         t["subject"] = ERASED
+        if t.get("requester_name"):  # their From display name
+            t["requester_name"] = ""
         e.replaced += 1
     t["participants"], n = _swap(t.get("participants"), address)
     e.replaced += n
@@ -90,5 +110,9 @@ def erase_person(
         for key in ("to", "cc"):
             m[key], n = _swap(m.get(key), address)
             e.replaced += n
+        if "asked_to_join" in m:  # people the customer's Cc asked to add
+            m["asked_to_join"], n = _swap(m["asked_to_join"], address)
+            e.replaced += n
+        e.replaced += _scrub_lines(m, mention)
         out.append(m)
     return t, out, e

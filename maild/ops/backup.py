@@ -18,12 +18,14 @@ at leisure. What changes without the store lock is read so that nothing is lost:
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import json
 import os
 import shutil
 import tarfile
 import time
+import zlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -277,7 +279,8 @@ def backup(root: Path, dest: Path, locked: Locker) -> tuple[Snapshot, Path]:
 
 def restore(archive: Path, target: Path) -> dict[str, object]:
     """Rebuild a storage at `target` (missing or empty) from an archive of `backup`.
-    Run as root into a folder owned by another user, the files become that user's."""
+    Run as root into a folder owned by another user, the files become that user's.
+    A truncated or damaged archive restores nothing: what was extracted is removed."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BackupError(f"{target}: not an empty directory; restore only into a new one")
     try:
@@ -290,14 +293,54 @@ def restore(archive: Path, target: Path) -> dict[str, object]:
             manifest = json.loads(member.read()) if member else None
         except (KeyError, ValueError):
             manifest = None
+        except DAMAGED as e:  # the whole member list is read first: a cut shows here
+            raise _damaged(archive, e) from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise BackupError(f"{archive}: not a maild backup (no {MANIFEST})")
-        target.mkdir(parents=True, exist_ok=True)
+        _extract(tar, archive, target)
+    _own_like(target)
+    return manifest
+
+
+# what reading a cut or altered .tar.gz raises: EOFError (cut), zlib.error and
+# BadGzipFile (altered bytes, a wrong checksum), tarfile's own errors
+DAMAGED = (EOFError, zlib.error, gzip.BadGzipFile, tarfile.TarError)
+
+
+def _damaged(archive: Path, e: BaseException) -> BackupError:
+    why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    return BackupError(f"{archive}: damaged or truncated ({why}); nothing restored")
+
+
+def _extract(tar: tarfile.TarFile, archive: Path, target: Path) -> None:
+    """Every member but the manifest into `target`, then the rest of the gzip stream
+    read to its end, so that its checksum is verified. On any failure (a damaged
+    archive, a full disk) `target` is left as it was found, missing or empty: a
+    half-restored storage would start as if it were whole."""
+    existed = target.exists()
+    target.mkdir(parents=True, exist_ok=True)
+    try:
         # the "data" filter refuses absolute paths, links out of the tree, devices
         members = [m for m in tar.getmembers() if m.name != MANIFEST]
         tar.extractall(target, members=members, filter="data")
-    _own_like(target)
-    return manifest
+        while tar.fileobj.read(1 << 20):
+            pass
+    except BaseException as e:
+        _clear(target, keep_folder=existed)
+        if isinstance(e, DAMAGED):
+            raise _damaged(archive, e) from None
+        raise
+
+
+def _clear(target: Path, keep_folder: bool) -> None:
+    if not keep_folder:
+        shutil.rmtree(target, ignore_errors=True)
+        return
+    for child in target.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 
 def _own_like(target: Path) -> None:

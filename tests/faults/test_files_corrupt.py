@@ -6,6 +6,8 @@ finds it and `--repair` rebuilds what is derived. Through the real CLI."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import time
 import zlib
 from datetime import datetime, timedelta
@@ -186,3 +188,27 @@ def test_garbage_redaction_mark_does_not_stop_the_jobs(desk, sink):
     jobs = desk.run("jobs", "run", "--now", _later(), "--json")
     assert jobs.code == 0, jobs.err
     assert jobs.json()["reminders"] == 2
+
+
+def test_fsck_names_temp_files_of_interrupted_writes_before_repair_removes_them(desk, sink):
+    """A writer killed between its temp file and the rename: a check names each file
+    (it holds ticket text), --repair removes it, and a second check is clean. The
+    check said "0 problem(s)", exit 0, and --repair then fixed problems it never named."""
+    tid = _open_tickets(desk, 1)[0]
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
+    ticket_tmp = _ticket_file(desk, tid).parent / f".{tid}.json.{dead}.123.tmp"
+    spool_tmp = _data(desk) / "spool" / "tmp" / f"1796265935877031743.P{dead}Q1.vm"
+    for path in (ticket_tmp, spool_tmp):
+        path.write_bytes(b'{"ticket": {"1": {"requester": "half')
+    r = desk.run("fsck")
+    assert r.code == 1, r.out
+    for path in (ticket_tmp, spool_tmp):
+        line = f"{path.relative_to(_data(desk))}: temp file of an interrupted write"
+        assert r.out.count(line) == 1, r.out
+        assert path.exists()  # a check changes nothing
+    r = desk.run("fsck", "--repair")
+    assert r.code == 0 and r.out.count("fixed:") == 2, r.out
+    assert not ticket_tmp.exists() and not spool_tmp.exists()
+    assert desk.run("fsck").code == 0

@@ -144,3 +144,25 @@ def test_restore_refuses_a_non_empty_directory_and_other_files(tmp_path, desk):
     r = desk.run("backup", str(tmp_path))
     assert r.code == 0, r.err
     assert list(tmp_path.glob("maild-*.tar.gz"))
+
+
+def test_restore_of_a_truncated_or_damaged_archive_restores_nothing(tmp_path, desk):
+    """A backup cut short (a full disk, a copy interrupted) or altered in transit:
+    one line, exit 1, and no half-restored storage that would start as if whole."""
+    desk.ingest(make_mail(attachments=[("a.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"x" * 5000)]))
+    archive = tmp_path / "b.tar.gz"
+    assert desk.run("backup", str(archive)).code == 0
+    whole = archive.read_bytes()
+    crc_flipped = whole[:-8] + bytes([whole[-8] ^ 0xFF]) + whole[-7:]  # gzip trailer's CRC
+    cases = {"half": whole[: len(whole) // 2], "trailer": whole[:-4], "crc": crc_flipped}
+    for name, data in cases.items():
+        bad = tmp_path / f"{name}.tar.gz"
+        bad.write_bytes(data)
+        for target in (tmp_path / f"new-{name}", tmp_path / f"empty-{name}"):
+            if target.name.startswith("empty"):
+                target.mkdir()
+            r = desk.run("restore", str(bad), "--storage", str(target))
+            assert r.code == 1, (name, r)
+            assert r.err.count("\n") == 1 and "damaged or truncated" in r.err, (name, r.err)
+            assert "Traceback" not in r.err
+            assert not target.exists() or not any(target.iterdir()), name

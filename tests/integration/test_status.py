@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import smtplib
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -72,3 +74,24 @@ def test_status_reports_a_processing_fault(desk):
     r = desk.run("status", "--json")
     assert r.code == 2 and r.json()["fault"] == fault
     assert "processing paused: disk full (/var/lib/x)" in r.json()["reasons"]
+
+
+def test_status_counts_mail_a_crashed_worker_held(desk):
+    """A worker killed while it holds claimed mail leaves it in spool/claimed/<pid>/
+    until `maild serve` starts again: status and the metrics' gauges still count it
+    as not processed (it said "0 pending" while the mail waited for a restart)."""
+    desk.run("ticket", "list")  # creates the storage
+    spool = Path(desk.sections["storage"]["path"]) / "spool"
+    crash = (
+        "import os, sys; from pathlib import Path; from maild.adapters.spool import Spool\n"
+        "s = Spool(Path(sys.argv[1])); key = s.add(sys.stdin.buffer.read())\n"
+        "assert s.claim(key); os._exit(9)  # dies holding the claim\n"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", crash, str(spool)], input=make_mail(), capture_output=True
+    )
+    assert p.returncode == 9, p.stderr
+    assert not list((spool / "new").iterdir())
+    r = desk.run("status", "--json")
+    assert r.json()["spool"]["pending"] == 1, r.out
+    assert r.json()["spool"]["oldest_age"] is not None

@@ -53,3 +53,33 @@ def test_a_ticket_without_the_person_is_unchanged():
     other = dict(TICKET, requester="olga@x.example", participants=["olga@x.example"])
     _t, out, e = erase_person(other, [msg("olga@x.example", "текст")], "ivan@x.example")
     assert not e.changed and out[0]["text"] == "текст"
+
+
+def test_their_name_and_every_mention_in_commands_and_cc_requests_go():
+    """The From display name kept for saved answers, a Cc that asked to join, a staff
+    reply's `#cc ADDRESS` (and its error), the To/Cc text cut past the limit: all
+    named the person after `maild forget`."""
+    theirs = dict(TICKET, requester_name="Иван Петров")
+    t, _, _ = erase_person(theirs, [], "ivan@x.example")
+    assert "Иван" not in str(t)
+    other = dict(TICKET, requester="olga@x.example", requester_name="Ольга")
+    messages = [
+        msg(
+            "olga@x.example",
+            "вопрос",
+            asked_to_join=["ivan@x.example"],
+            recipients_cut="a@b.example, Ivan@X.example",
+        ),
+        msg(
+            "anna@example.com",
+            "подключаю",
+            direction="out",
+            commands=["#cc ivan@x.example"],
+            command_errors=["#uncc ivan@x.example: нет такого участника"],
+        ),
+    ]
+    t, out, e = erase_person(other, messages, "ivan@x.example")
+    assert "ivan@x.example" not in str(out).lower() and e.replaced >= 4
+    assert out[0]["asked_to_join"] == [PLACEHOLDER]
+    assert out[1]["commands"] == [f"#cc {PLACEHOLDER}"]
+    assert t["requester_name"] == "Ольга" and "asked_to_join" not in out[1]
