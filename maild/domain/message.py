@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.parser
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
@@ -89,6 +90,7 @@ class ParsedMessage:
 def parse(raw: bytes, max_recipients: int = limits.MAX_RECIPIENTS) -> ParsedMessage:
     """Everything maild needs from a message; garbage in gives a message too."""
     problem = None
+    raw = mend_line_breaks(raw)
     if limits.too_nested(raw):
         msg, problem = _headers_only(raw), "MIME nesting over the cap: the body is raw text"
     else:
@@ -103,6 +105,34 @@ def parse(raw: bytes, max_recipients: int = limits.MAX_RECIPIENTS) -> ParsedMess
         return _parse(raw, msg, problem, max_recipients)
     except Exception as e:
         return fallback_message(raw, f"unparseable: {type(e).__name__}: {e}")
+
+
+# A line break of the other convention than the message's own (a lone CR, or a lone LF
+# in CRLF mail) that does not start a header field or a folded line: the stdlib parser
+# takes it for the end of the header block, and every header after it (From,
+# Message-ID) would be read as body text.
+_STRAY_IN_CRLF = re.compile(rb"(?:\r(?!\n)|(?<!\r)\n)(?![!-9;-~]+:|[ \t])")
+_CONVENTION_SPAN = 1 << 16
+_STRAY_IN_LF = re.compile(rb"\r(?!\n)(?![!-9;-~]+:|[ \t])")
+
+
+def mend_line_breaks(raw: bytes) -> bytes:
+    """The header block with each stray line break made a space, so the headers after
+    it are still headers; the body and well-formed mail are left byte for byte.
+
+    A break that starts something shaped like a header field is left alone: mail with
+    mixed line endings is still read line by line.
+    """
+    lfs = raw.count(b"\n", 0, _CONVENTION_SPAN)
+    if not lfs:  # no LF at all: lines end in CR alone, as the parser reads them
+        return raw
+    crlf = raw.count(b"\r\n", 0, _CONVENTION_SPAN) * 2 > lfs  # most lines end so
+    end = raw.find(b"\r\n\r\n" if crlf else b"\n\n")
+    head, body = (raw, b"") if end < 0 else (raw[:end], raw[end:])
+    stray = _STRAY_IN_CRLF if crlf else _STRAY_IN_LF
+    if stray.search(head) is None:
+        return raw
+    return stray.sub(b" ", head) + body
 
 
 def _headers_only(raw: bytes) -> Message:

@@ -408,6 +408,37 @@ def test_garbage_gives_a_message(raw: bytes) -> None:
     assert isinstance(msg.text, str)
 
 
+@pytest.mark.parametrize(
+    "eol, stray",
+    [(b"\r\n", s) for s in (b"\r", b"\n", b"\r\r", b"\n\n")] + [(b"\n", b"\r"), (b"\n", b"\r\r")],
+    ids=repr,
+)
+def test_a_stray_line_break_in_a_header_keeps_the_headers_after_it(eol, stray) -> None:
+    raw = eol.join(
+        [
+            b"Received: from mx.example.ru",
+            b"Subject: \xd0\x9e\xd1\x88\xd0\xb8\xd0\xb1\xd0\xba\xd0\xb0" + stray + b"1C",
+            b"From: Ivan <ivan@example.ru>",
+            b"Message-ID: <stray@example.ru>",
+            b"",
+            b"body",
+            b"",
+        ]
+    )
+    msg = parse(raw)
+    assert (msg.message_id, msg.from_addr) == ("<stray@example.ru>", "ivan@example.ru")
+    assert msg.subject == "Ошибка 1C"
+    assert msg.text.strip() == "body"
+
+
+def test_mixed_line_endings_still_read_every_header() -> None:
+    raw = b"From: a@b.example\nTo: support@example.com\r\nSubject: x\ry: z\r\n\r\nbody\r\n"
+    msg = parse(raw)
+    assert (msg.from_addr, msg.to, msg.subject) == ("a@b.example", ("support@example.com",), "x")
+    assert msg.header("y") is None  # (not a screened header) but not the body either
+    assert msg.text.strip() == "body"
+
+
 def test_deep_nesting_does_not_raise() -> None:
     depth = 400
     head = b"".join(
@@ -432,6 +463,28 @@ def test_any_bytes_parse_without_raising(raw: bytes) -> None:
     assert re.fullmatch(r"<[^<>\s]+>", msg.message_id)
     assert isinstance(msg.text, str) and isinstance(msg.subject, str)
     assert "\n" not in msg.subject and "\r" not in msg.subject
+
+
+@PROPERTY
+@given(
+    st.text(st.characters(blacklist_categories=["Cs", "Cc"]), max_size=60),
+    st.lists(st.sampled_from(["\r", "\n", "\r\r", "\n\n"]), max_size=3),
+)
+def test_stray_breaks_in_a_subject_never_cost_the_headers_after_it(text, breaks) -> None:
+    # a stray break may fall anywhere in the subject's text; whatever follows it that is
+    # not shaped like a header field stays part of the subject
+    words = text.split(" ")
+    subject = "".join(w + (breaks[i] if i < len(breaks) else " ") for i, w in enumerate(words))
+    raw = mail(
+        "Subject: " + subject.replace("\r\n", " "),
+        "From: Ivan <ivan@example.ru>",
+        "Message-ID: <prop@example.ru>",
+        "",
+        "body",
+    )
+    msg = parse(raw)
+    assert (msg.message_id, msg.from_addr) == ("<prop@example.ru>", "ivan@example.ru")
+    assert msg.text.strip() == "body"
 
 
 _LINES = st.lists(
