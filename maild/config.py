@@ -123,6 +123,7 @@ class WebConfig(_Listens):
     base_url: str
     link_days: int = 90
     max_submissions_per_hour: int = 5
+    max_confirmations_per_hour: int = 100  # the site's confirmation mail, all addresses
     secret: str | None = None  # else made once: storage/web_secret
 
 

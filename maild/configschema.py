@@ -151,6 +151,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "base_url": (_url, "an http(s) URL like https://support.example.com", REQUIRED),
         "link_days": (_posint, "a number of days", 90),
         "max_submissions_per_hour": (_posint, "a number", 5),
+        "max_confirmations_per_hour": (_posint, "a number", 100),
         "secret": (_str, "a secret string for the site's signed links", None),
     },
     "outbound": {

@@ -3,8 +3,12 @@ address given; only opening it (and pressing the button there: mail scanners
 open links too) puts the request into the spool, where the pipeline opens the
 ticket with the level of that address, as for mail.
 
-Bots meet a honeypot field and the per-IP and per-address limit
-(web.max_submissions_per_hour); nothing outside is called.
+Bots meet a honeypot field, the per-IP and per-address limit
+(web.max_submissions_per_hour) and the site's limit on confirmation mail
+(web.max_confirmations_per_hour: many IPs must not make the desk mail anyone at
+will); nothing outside is called. The confirmation mail repeats nothing typed
+into the form (name, subject): a form that mails any address must not carry a
+stranger's text; the confirmation page shows the subject.
 """
 
 from __future__ import annotations
@@ -43,12 +47,17 @@ FORM_MAX_AGE = 12 * 3600
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _EMAIL = re.compile(rf"^{_ATOM}(\.{_ATOM})*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 EMPTY = {"name": "", "email": "", "subject": "", "text": ""}
+BUSY = (
+    "Сейчас форма принимает слишком много обращений. Попробуйте через час "
+    "или напишите нам письмо на адрес {address}."
+)
 
 
 class Ask:
     def __init__(self, site: Site) -> None:
         self.site, self.app = site, site.app
         self.limit = RateLimit(site.cfg.max_submissions_per_hour)
+        self.mailed = RateLimit(site.cfg.max_confirmations_per_hour)
         self.pending = Pending(self.app.config.storage_path / "web" / "pending")
 
     def _form(self, values: dict[str, str], error: str | None = None, status: int = 200):
@@ -99,6 +108,13 @@ class Ask:
             return self._sent(values["email"])
         if not self.limit.allow(f"ip:{limit_key(client_ip(request))}", f"addr:{values['email']}"):
             return self._form(values, "Слишком много обращений за час. Попробуйте позже.", 429)
+        if not self.mailed.allow("site"):  # counted after the per-IP limit: refusals cost nothing
+            log.warning(
+                "web: «Задать вопрос» refused for %s: web.max_confirmations_per_hour (%d) reached",
+                values["email"],
+                site.cfg.max_confirmations_per_hour,
+            )
+            return self._form(values, BUSY.format(address=self.app.config.support.address), 429)
         raw, message_id = compose(
             support=self.app.config.support.address,
             from_addr=values["email"],
@@ -133,8 +149,6 @@ class Ask:
         app, site, now = self.app, self.site, self.app.now()
         token = tokens.confirm_token(site.key, sub_id, values["email"], now, PENDING_DAYS)
         context = {
-            "name": values["name"],
-            "subject": values["subject"],
             "link": f"{site.cfg.base_url}/c/{token}",
             "days": PENDING_DAYS,
         }

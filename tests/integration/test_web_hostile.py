@@ -5,6 +5,7 @@ crafted URL can and cannot make the desk do."""
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
 
 import pytest
@@ -57,6 +58,45 @@ def test_a_name_in_the_form_cannot_open_the_ticket_for_another_address(site):
     assert desk.ticket(tid)["requester"] == "maria@client.example"
     assert wait_until(lambda: len(sink.to("maria@client.example")) == 2)  # + registration
     assert not sink.to("boss@licensed.example")
+
+
+def test_the_confirmation_mail_repeats_nothing_typed_into_the_form(site):
+    _desk, _daemon, sink, base = site
+    headers = browser()
+    form = request(base + "/new", headers=headers)
+    name, subject = "Выигрыш 1000000 руб", "Заберите приз на http://prize.evil.example"
+    fields = {"name": name, "email": "victim@client.example", "subject": subject, "text": "x"}
+    sent = post(base + "/new", {**fields, "form": form.form_token()}, headers=headers)
+    assert sent.status == 200
+    [mail] = wait_until(lambda: sink.to("victim@client.example"))
+    for typed in ("Выигрыш", "prize.evil", "1000000"):
+        assert typed not in mail.subject and typed not in mail.text, typed
+    page = request(link_in(mail.text, base, "c"))
+    assert page.status == 200 and "prize.evil.example" in page.text  # shown before the button
+
+
+def test_the_site_caps_its_confirmation_mail_whatever_the_ip(tmp_path):
+    sink = Sink().start()
+    desk, base = site_desk(tmp_path, sink.port, web={"max_confirmations_per_hour": 2})
+    daemon = Daemon(desk).start()
+    try:
+        wait_until(lambda: "site on" in daemon.logtext(), 10)
+        codes = []
+        for n in range(4):
+            headers = browser()  # another IP each time: the per-IP limit never bites
+            form = request(base + "/new", headers=headers).form_token()
+            fields = {"email": f"r{n}@client.example", "subject": "Вопрос", "text": "Как?"}
+            r = post(base + "/new", {**fields, "form": form}, headers=headers)
+            codes.append(r.status)
+        assert codes == [200, 200, 429, 429]
+        assert "support@example.com" in r.text  # where to write instead
+        wait_until(lambda: len(sink.to("r1@client.example")) == 1)
+        time.sleep(0.5)
+        assert [len(sink.to(f"r{n}@client.example")) for n in range(4)] == [1, 1, 0, 0]
+        assert "max_confirmations_per_hour (2) reached" in daemon.logtext()
+    finally:
+        assert daemon.stop() == 0
+        sink.stop()
 
 
 @pytest.mark.parametrize(
