@@ -93,6 +93,8 @@ def parse(raw: bytes, max_recipients: int = limits.MAX_RECIPIENTS) -> ParsedMess
     raw = mend_line_breaks(raw)
     if limits.too_nested(raw):
         msg, problem = _headers_only(raw), "MIME nesting over the cap: the body is raw text"
+    elif limits.too_many_parts(raw):
+        msg, problem = _headers_only(raw), "MIME parts over the cap: the body is raw text"
     else:
         try:
             msg = email.message_from_bytes(raw, policy=RAW_POLICY)

@@ -31,6 +31,9 @@ class RawAttachment:
     embedded: bool = False
 
 
+_PARAMETER_HEADERS = ("content-type", "content-disposition")
+
+
 class _RawHeaderPolicy(email.policy.Compat32):
     """compat32, but header values come back as the parser saw them.
 
@@ -38,9 +41,16 @@ class _RawHeaderPolicy(email.policy.Compat32):
     whose str() turns every such byte into U+FFFD: a windows-1251 Subject or file
     name typed without RFC 2047 would be lost before charset detection sees it.
     Here the bytes stay surrogate-escaped and domain.charset decodes them.
+
+    Content-Type and Content-Disposition come back as their head only (limits.head_of):
+    the stdlib reads their parameters (boundary, charset, filename) in time quadratic in
+    the header's length, and the parser itself asks a multipart for its boundary (a
+    1 MB header of 100,000 parameters cost 10 s of CPU).
     """
 
     def header_fetch_parse(self, name, value):
+        if len(value) > limits.MAX_HEADER_CHARS and name.lower() in _PARAMETER_HEADERS:
+            return limits.head_of(value)
         return value
 
 

@@ -8,7 +8,15 @@ from email.utils import getaddresses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.limits import MAX_CONTAINERS, cut, first_addresses, head_of, too_nested
+from maild.domain.limits import (
+    MAX_CONTAINERS,
+    MAX_DELIMITER_LINES,
+    cut,
+    first_addresses,
+    head_of,
+    too_many_parts,
+    too_nested,
+)
 
 
 def test_commas_inside_quotes_comments_and_angles_do_not_count():
@@ -28,6 +36,8 @@ def test_caps_on_text_and_nesting():
     assert head_of("x " * 20, 10) == "x x x x x"
     assert not too_nested(b"boundary=x\r\n" * MAX_CONTAINERS)
     assert too_nested(b"Boundary = x\r\n" * (MAX_CONTAINERS + 1))
+    assert not too_many_parts(b"--b\r\nx\r\n" * MAX_DELIMITER_LINES + b"-- \r\nsignature")
+    assert too_many_parts(b"\n--b\nx" * MAX_DELIMITER_LINES + b"\n-- \nsignature")
 
 
 _PIECES = [
