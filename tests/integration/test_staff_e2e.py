@@ -332,6 +332,28 @@ def test_cc_and_uncc_that_cannot_be_done_stop_the_reply_and_staff_are_told(tmp_p
         assert why in text
 
 
+def test_assign_of_an_address_not_on_the_staff_list_stops_the_reply(desk, sink):
+    """The assignee gets the ticket's staff mail, internal text and all: a typo in
+    #assign (anan@ for anna@) must not send it outside. Such a reply stops, as a bad
+    command does, and the staff member is told why."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "#assign anan@example.com\nСмотрим ваш вопрос."))
+    t = desk.ticket(tid)
+    assert t["assignee"] is None and t["status"] == "new"
+    desk.flush()
+    assert not [r for r in sink.received if "Смотрим ваш вопрос." in r.text]
+    [err] = [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    assert "anan@example.com — не сотрудник поддержки" in err.text
+    assert "Возможно, имелся в виду anna@example.com?" in err.text
+    # later staff mail (a customer's follow-up, an internal note) goes to staff only
+    desk.ingest(make_mail(subject=f"Re: [TID#{tid}]", body="Есть новости?\nЛог приложил."))
+    desk.flush()
+    assert all("anan@example.com" not in r.rcpt_tos for r in sink.received)
+    # a staff member, as the mail client pastes them, is assigned
+    desk.ingest(staff_reply(tid, "#assign Борис <Boris@Example.com>\nПередаю Борису."))
+    assert desk.ticket(tid)["assignee"] == "boris@example.com"
+
+
 def test_staff_attachments_reach_the_customer_whatever_their_type(desk, sink):
     """The regulation's file types are what customers send; a staff member's manual
     (PDF) or log goes to the customer. One that cannot go (a bare BMP) stops the reply
