@@ -22,7 +22,7 @@ from maild.domain.layout import from_russian_layout
 from maild.domain.logid import logged_id
 from maild.domain.onemail import fold
 from maild.domain.policy import Policy
-from maild.domain.quotes import trim_reply
+from maild.domain.quotes import for_customer
 from maild.domain.recode import redecode
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.snapshot import Loaded, Snapshot
@@ -171,8 +171,9 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     reply = parse_reply(ctx.msg.text)
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
-    # only commands + the client's quote must not send the quote to the customer
-    body = trim_reply(extras.body, fallback=False).strip()
+    # the reply's own text: never the quote as a fallback (commands + a quote send no
+    # quote), never a quoted line of support's own mail (quotes.for_customer)
+    body = for_customer(extras.body)
     errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
     if errors:
         return _staff_error(ctx, ticket, messages, errors)
