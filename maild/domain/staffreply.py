@@ -8,6 +8,7 @@ themselves live in commands, ticket, onemail, merge and recode.
 
 from __future__ import annotations
 
+import difflib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,13 +16,13 @@ from typing import Any
 from maild.domain import merge as mg
 from maild.domain import ticket as tk
 from maild.domain import trust
-from maild.domain.commands import ParsedReply, parse_reply
+from maild.domain.commands import Command, ParsedReply, parse_reply
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.layout import from_russian_layout
 from maild.domain.logid import logged_id
 from maild.domain.onemail import fold
 from maild.domain.policy import Policy
-from maild.domain.quotes import trim_reply
+from maild.domain.quotes import for_customer
 from maild.domain.recode import redecode
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.snapshot import Loaded, Snapshot
@@ -62,7 +63,8 @@ def find_answer(policy: Policy, name: str) -> str | None:
 
 
 def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) -> Extras:
-    """Fill in saved answers and check what #merge, #charset and #cc/#uncc name."""
+    """Fill in saved answers and check what #merge, #charset, #assign and #cc/#uncc
+    name."""
     ex = Extras()
     missing = [c.arg or "" for c in reply.commands if c.name == "answer"]
     missing = [n for n in missing if find_answer(policy, n) is None]
@@ -75,12 +77,31 @@ def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) ->
             lambda n: policy.render_answer(find_answer(policy, n) or n, ctx).rstrip("\n") + "\n"
         )
     ex.errors += trust.participant_errors(policy, ticket, reply.commands)
+    ex.errors += assign_errors(policy, reply.commands)
     for cmd in reply.commands:
         if cmd.name == "merge" and cmd.arg:
             _check_merge(snap.merge_targets.get(cmd.arg), ticket, cmd.arg, ex)
         elif cmd.name == "charset" and cmd.arg:
             _check_charset(snap.charset_source, cmd.arg, ex)
     return ex
+
+
+def assign_errors(policy: Policy, commands: tuple[Command, ...]) -> list[str]:
+    """#assign names a staff member (support.staff) or it is an error that stops the
+    reply: the assignee gets the ticket's staff mail, internal notes and all, so a
+    typo (anan@ for anna@) or an outside address must not become one."""
+    errors: list[str] = []
+    for cmd in commands:
+        if cmd.name != "assign" or not cmd.arg or cmd.arg in policy.staff:
+            continue
+        close = difflib.get_close_matches(cmd.arg, policy.staff, n=1, cutoff=0.8)
+        hint = f" Возможно, имелся в виду {close[0]}?" if close else ""
+        known = ", ".join(policy.staff) or "(список пуст)"
+        errors.append(
+            f"#assign: {cmd.arg} — не сотрудник поддержки; назначить можно только"
+            f" сотрудника из списка support.staff: {known}.{hint}"
+        )
+    return errors
 
 
 def merge_targets(reply: ParsedReply) -> list[str]:
@@ -150,8 +171,9 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     reply = parse_reply(ctx.msg.text)
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
-    # only commands + the client's quote must not send the quote to the customer
-    body = trim_reply(extras.body, fallback=False).strip()
+    # the reply's own text: never the quote as a fallback (commands + a quote send no
+    # quote), never a quoted line of support's own mail (quotes.for_customer)
+    body = for_customer(extras.body)
     errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
     if errors:
         return _staff_error(ctx, ticket, messages, errors)

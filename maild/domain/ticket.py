@@ -126,17 +126,17 @@ def participants_of(addresses: Iterable[str], support: str, staff: Iterable[str]
 
 
 def staff_side(ticket: Ticket, staff: Iterable[str]) -> set[str]:
-    """The support side of a ticket: every staff member and its assignee (``#assign``
-    may name an address that is not on the staff list)."""
+    """The support side of a ticket: every staff member (its assignee is one)."""
     return set(staff_recipients(ticket, staff))
 
 
 def staff_recipients(ticket: Ticket, staff: Iterable[str]) -> list[str]:
     """Who gets staff mail about a ticket (new-ticket notices, follow-ups, reminders):
-    every staff member, and the assignee too. An assignment adds a reader, never
-    takes the ticket out of the others' sight."""
-    assignee = ticket.get("assignee")
-    return list(dict.fromkeys([*staff, *([assignee] if assignee else [])]))
+    every staff member, the assignee among them. An assignment never takes the ticket
+    out of the others' sight, and never adds a reader from outside: staff mail carries
+    internal text, so an assignee that is not (or no longer) on the staff list (one
+    left, or a typo stored before #assign checked it) gets none of it."""
+    return list(dict.fromkeys(staff))
 
 
 # Customer notices a command may cause (template names without .txt).

@@ -332,6 +332,74 @@ def test_cc_and_uncc_that_cannot_be_done_stop_the_reply_and_staff_are_told(tmp_p
         assert why in text
 
 
+def test_assign_of_an_address_not_on_the_staff_list_stops_the_reply(desk, sink):
+    """The assignee gets the ticket's staff mail, internal text and all: a typo in
+    #assign (anan@ for anna@) must not send it outside. Such a reply stops, as a bad
+    command does, and the staff member is told why."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "#assign anan@example.com\nСмотрим ваш вопрос."))
+    t = desk.ticket(tid)
+    assert t["assignee"] is None and t["status"] == "new"
+    desk.flush()
+    assert not [r for r in sink.received if "Смотрим ваш вопрос." in r.text]
+    [err] = [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    assert "anan@example.com — не сотрудник поддержки" in err.text
+    assert "Возможно, имелся в виду anna@example.com?" in err.text
+    # later staff mail (a customer's follow-up, an internal note) goes to staff only
+    desk.ingest(make_mail(subject=f"Re: [TID#{tid}]", body="Есть новости?\nЛог приложил."))
+    desk.flush()
+    assert all("anan@example.com" not in r.rcpt_tos for r in sink.received)
+    # a staff member, as the mail client pastes them, is assigned
+    desk.ingest(staff_reply(tid, "#assign Борис <Boris@Example.com>\nПередаю Борису."))
+    assert desk.ticket(tid)["assignee"] == "boris@example.com"
+
+
+def test_answer_typed_inside_the_quoted_notice_sends_none_of_the_notice(desk, sink):
+    """Staff answer inline, between the quoted lines of the notice (Thunderbird,
+    Outlook with "> " quotes), or above it with a signature under the quote: the
+    customer gets the answer and at most their own quoted text, never a line of the
+    notice itself (level, deadline, license, the commands)."""
+    desk.run(
+        "license", "add", "--key", "ADV-2026-0042", "--level", "vip",
+        "--email", "ivan@shop-example.ru", "--name", "ООО Магазин",
+    )  # fmt: skip
+    tid, notice = open_ticket(desk, sink, body="Не работает оплата.\nЧто делать?")
+    lines = notice.text.splitlines()
+    start, end = lines.index("----- текст обращения -----"), lines.index("----- конец текста -----")
+    own = {s.strip() for s in lines[: start + 1] + lines[end:] if s.strip()}
+    assert "ADV-2026-0042" in notice.text and "#assign <адрес>" in notice.text
+    quoted = ["> " + s if s else ">" for s in lines]
+    inline = [
+        f"25.11.2026 10:15, Служба поддержки <{SUPPORT}> пишет:",
+        *quoted[:3],
+        "",
+        "Иван, здравствуйте.",
+        "",
+        *quoted[3 : end + 1],
+        "",
+        "Очистите кэш браузера и повторите оплату.",
+        "",
+        *quoted[end + 1 :],
+    ]
+    top = ["Проверили платёжный модуль: всё в порядке.", "", *quoted, "", "--", "Анна"]
+    for body in (inline, top):
+        desk.ingest(staff_reply(tid, "\n".join(body) + "\n"))
+    desk.flush()
+    answers = [
+        r.text for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject
+    ]
+    assert len(answers) == 2
+    assert "Иван, здравствуйте." in answers[0] and "Очистите кэш браузера" in answers[0]
+    assert "Проверили платёжный модуль" in answers[1] and "Анна" in answers[1]
+    for text in answers:
+        assert "> Не работает оплата." in text  # the customer's own text may stay
+        leaked = [s for s in text.splitlines() if s.lstrip("> ").strip() in own]
+        assert leaked == []
+    # the thread (and the site) keep what the customer got
+    sent = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"]
+    assert all("ADV-2026-0042" not in t and "#assign" not in t for t in sent)
+
+
 def test_staff_attachments_reach_the_customer_whatever_their_type(desk, sink):
     """The regulation's file types are what customers send; a staff member's manual
     (PDF) or log goes to the customer. One that cannot go (a bare BMP) stops the reply

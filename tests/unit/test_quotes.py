@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.quotes import trim_reply
+from maild.domain.commands import cheat_sheet
+from maild.domain.quotes import TEXT_END_RE, TEXT_START_RE, for_customer, trim_reply
 
 NEW = "Добрый день!\nПосле обновления всё заработало, спасибо.\n\nС уважением,\nИван Петров"
 OLD = "Проверьте, пожалуйста, права на папку /upload."
@@ -258,3 +261,151 @@ def test_mail_shaped_text_never_loses_everything(lines: list[str]) -> None:
     assert text.startswith(result)
     if text.strip():
         assert result.strip()
+
+
+# -- for_customer: what of a staff reply reaches the customer --------------------------
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "maild" / "templates"
+ATTRIBUTION = "В чт, 26.11.2026 в 10:00, Служба поддержки <support@example.com> пишет:"
+# A staff notice as maild renders it (templates/staff_new.txt): support's own lines
+# around the customer's text.
+HEAD = [
+    "Новое обращение 1234-5678",
+    "От: ivan@shop-example.ru (Иван Петров)",
+    "",
+    "Уровень: VIP поддержка (vip)",
+    "Определение уровня: лицензия LIC-2026-0042 (ООО Магазин), до 2027-06-30",
+    "Реакция не позднее: 26.11.2026 12:00 (МСК)",
+    "",
+    "Бесплатная поддержка этого адреса истекла (первое обращение 01.03.2026).",
+    "",
+]
+START, END = "----- текст обращения -----", "----- конец текста -----"
+FOOT = [
+    "",
+    "Ответьте на это письмо, сохранив [TID#1234-5678] в теме: ответ уйдёт клиенту",
+    "от адреса support@example.com.",
+    "",
+    "Команды (по одной в строке, в любом месте ответа над цитатой; клиент их не увидит;",
+    *[f"  {usage:<22} {help}" for usage, help in cheat_sheet()],
+]
+CUSTOMER_TEXT = ["Не работает оплата на сайте.", "> Ваш платёж отклонён", "Что делать?"]
+
+
+def notice(customer: list[str] = CUSTOMER_TEXT) -> list[str]:
+    return [*HEAD, START, *customer, END, *FOOT]
+
+
+def quote(lines: list[str], prefix: str = "> ") -> list[str]:
+    return [(prefix + line).rstrip() if line else prefix.rstrip() for line in lines]
+
+
+def test_notice_templates_set_the_customer_text_between_the_markers() -> None:
+    """The rule relies on these lines: every staff mail that shows a customer's text
+    sets it between them, and nothing of support's own inside."""
+    for name in ("staff_new.txt", "staff_followup.txt", "staff_charset.txt"):
+        lines = [s.strip() for s in (TEMPLATES / name).read_text().splitlines()]
+        start = next(i for i, s in enumerate(lines) if TEXT_START_RE.fullmatch(s))
+        end = next(i for i, s in enumerate(lines) if TEXT_END_RE.fullmatch(s))
+        assert lines[start + 1 : end] == ["{{ text }}"], name
+
+
+def test_answer_typed_inside_the_quoted_notice_keeps_only_the_customer_text() -> None:
+    """Thunderbird/Outlook inline answering: the staff member types between the
+    quoted lines of the notice; the notice's own lines never reach the customer."""
+    quoted = quote(notice())
+    cut = quoted.index("> " + END) + 1
+    text = "\n".join([ATTRIBUTION, *quoted[:cut], "", "Очистите кэш браузера.", "", *quoted[cut:]])
+    assert for_customer(text) == "\n".join(
+        [ATTRIBUTION, *quote(CUSTOMER_TEXT), "", "Очистите кэш браузера."]
+    )
+
+
+def test_top_posted_answer_with_a_signature_under_the_quote() -> None:
+    text = "\n".join(["Добрый день! Исправили.", "", *quote(notice()), "", "--", "Анна"])
+    assert for_customer(text) == "Добрый день! Исправили.\n\n" + "\n".join(
+        [*quote(CUSTOMER_TEXT), "", "--", "Анна"]
+    )
+
+
+def test_quote_of_a_notice_without_customer_text_goes_whole() -> None:
+    """A staff reminder (templates/reminder_staff.txt) quoted and answered inline."""
+    reminder = ["По обращению 1234-5678 нет реакции сотрудника", "Клиент: ivan@shop-example.ru"]
+    text = "\n".join([ATTRIBUTION, *quote(reminder[:1]), "Ответил.", *quote(reminder[1:])])
+    assert for_customer(text) == "Ответил."
+
+
+def test_a_block_without_its_end_line_is_dropped() -> None:
+    """The staff member deleted the end line while trimming the quote: nothing shows
+    where the customer's text stops, so none of the quote goes."""
+    lines = [line for line in quote(notice()) if line != "> " + END]
+    text = "\n".join(["Ответ.", *lines[:-3], "Ещё ответ.", *lines[-3:]])
+    assert for_customer(text) == "Ответ.\nЕщё ответ."
+
+
+def test_deeper_quote_and_customer_quotes_inside_it() -> None:
+    """The notice quoted twice (a forward of it answered): the customer's lines stay at
+    their depth, the outer mail's and the notice's own go."""
+    inner = quote(quote(notice()), ">")
+    text = "\n".join(["Ответ.", "> Анна пишет:", *inner, "> ок", "Подпись"])
+    assert for_customer(text) == "\n".join(["Ответ.", *quote(CUSTOMER_TEXT, ">> "), "Подпись"])
+
+
+STAFF_LINE = (
+    st.text(alphabet="абвгдежзиклмнопрстуфхцчшщыэюя АБВГДЕ0123456789,.!?", min_size=1, max_size=40)
+    .map(str.strip)
+    .filter(bool)
+)
+CUSTOMER_LINE = st.text(alphabet="абвгдежзиклмнопрстуфхцчшщыэюя 0123456789,.!?>-", max_size=40).map(
+    str.rstrip
+)
+
+
+@st.composite
+def inline_replies(draw: st.DrawFn) -> tuple[str, list[str], list[str], bool]:
+    """A staff reply around and inside a quoted notice: (text, staff lines in order,
+    the quoted customer lines that may stay, whether they all must stay)."""
+    customer = draw(st.lists(CUSTOMER_LINE, min_size=1, max_size=5))
+    prefix = draw(st.sampled_from(["> ", ">", "> > ", ">> "]))
+    quoted = quote(notice(customer), prefix)
+    # staff trim the quote: any lines may go, the marker lines too
+    gone = draw(st.sets(st.integers(0, len(quoted) - 1), max_size=4))
+    kept = [line for i, line in enumerate(quoted) if i not in gone]
+    # the answer: pieces typed at any places of what is left
+    pieces = draw(
+        st.lists(
+            st.tuples(st.integers(0, len(kept)), st.lists(STAFF_LINE, min_size=1, max_size=3)),
+            min_size=1,
+            max_size=4,
+        )
+    )
+    text_lines: list[str] = []
+    for at in range(len(kept) + 1):
+        text_lines += [s for where, piece in pieces if where == at for s in piece]
+        text_lines += kept[at : at + 1]
+    if draw(st.booleans()):
+        text_lines.insert(next(i for i, s in enumerate(text_lines) if s in kept), ATTRIBUTION)
+    staff = [s for _, piece in sorted(pieces, key=lambda p: p[0]) for s in piece]
+    staff_after_block = any(at >= len(kept) - len(FOOT) for at, _ in pieces)
+    intact = not gone and staff_after_block
+    intact = intact and not any(
+        TEXT_START_RE.fullmatch(c) or TEXT_END_RE.fullmatch(c.strip()) for c in customer
+    )
+    return "\n".join(text_lines), staff, quote(customer, prefix), intact
+
+
+@settings(max_examples=300, deadline=None)
+@given(inline_replies())
+def test_no_line_of_the_notice_itself_ever_reaches_the_customer(
+    reply: tuple[str, list[str], list[str], bool],
+) -> None:
+    text, staff, customer, intact = reply
+    out = [line.rstrip() for line in for_customer(text).splitlines()]
+    allowed = {*staff, *customer, ATTRIBUTION, ""}
+    assert set(out) <= allowed, set(out) - allowed
+    # the staff member's own lines all go, in their order
+    it = iter(out)
+    assert all(s in it for s in staff)
+    if intact:  # the customer's quoted text answered around stays whole
+        it = iter(out)
+        assert all(c in it for c in customer)
