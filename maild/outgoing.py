@@ -1,10 +1,11 @@
 """Queue one outgoing mail, for the pipeline's effects and the scheduler's jobs alike.
 
 `send` is the whole path of a mail about a ticket: the site link (customers only),
-rendering, the caps (guard.check_caps), queueing and the thread record. Mail to
-staff goes one copy per member, each with its own signed Reply-To (guard.copies);
-the copies' outbox ids are `<key>`, `<key>-1`, ... (copy_key), which is how
-credential redaction finds every copy of a recorded mail.
+rendering, the caps (guard.check_caps), queueing and the thread record. A mail
+goes one copy per recipient, staff and customers alike, each with its own signed
+Reply-To (guard.copies); the copies' outbox ids are `<key>`, `<key>-1`, ...
+(copy_key, in the order of the record's `to`), which is how credential redaction
+finds every copy of a recorded mail.
 """
 
 from __future__ import annotations
@@ -35,17 +36,18 @@ def _queue_copies(
     thread: tuple[str | None, list[str]],
 ) -> None:
     """Render and queue `mail` (subject, body, Message-ID of the first copy) to `to`,
-    one copy per staff member when `to_staff`; `thread`: (In-Reply-To, References).
+    one copy per recipient (`to_staff`: all on the staff side); `thread`:
+    (In-Reply-To, References).
     The caller has asked the outbox whether `out.key` is known (guard.check_caps)."""
     subject, body, message_id = mail
     in_reply_to, references = thread
     content = app.renderer.content(body, out.attach, message_id)  # the same in every copy
-    for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, to_staff)):
+    for n, (header_to, rcpt, reply_to) in enumerate(guard.copies(app, tid, to, to_staff)):
         one = copy_key(out.key, n)
         msg = app.renderer.message(
             subject=subject,
             body=body,
-            to=group,
+            to=header_to,
             tid=tid,
             message_id=message_id if n == 0 else app.message_id(one, tid),
             now=now,
@@ -55,7 +57,7 @@ def _queue_copies(
             reply_to=reply_to,
             content=content,
         )
-        app.outbox.enqueue(one, msg, group, tid=tid, kind=out.kind, now=now, checked=True)
+        app.outbox.enqueue(one, msg, [rcpt], tid=tid, kind=out.kind, now=now, checked=True)
 
 
 def send(

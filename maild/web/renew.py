@@ -68,6 +68,6 @@ class Renew:
             tid=tid,
             message_id=app.message_id(key, tid),
             now=now,
-            reply_to=app.reply_address(tid),
+            reply_to=app.reply_address(tid, owner),
         )
         app.outbox.enqueue(key, mail, [owner], tid=tid, kind="notice", now=now)
