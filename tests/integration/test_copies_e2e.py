@@ -5,7 +5,11 @@ act as another: a reply address signed for one recipient, a site link bound to o
 
 from __future__ import annotations
 
-from tests.helpers import Desk, make_mail, staff_to
+import smtplib
+
+from tests.helpers import Daemon, Desk, make_mail, staff_to
+from tests.integration.test_serve import wait_until
+from tests.webclient import link_in, post, request, site_desk
 
 IVAN = "ivan@shop-example.ru"  # the requester (make_mail's sender)
 PETR = "petr@shop-example.ru"  # in Cc of the first mail: a participant
@@ -70,3 +74,39 @@ def test_a_cc_participant_cannot_add_people_as_the_requester(desk, sink):
     ivans_copies = [m for m in sent if m["to"] == [IVAN]]
     assert len(theirs) == 3
     assert any("Проверим" in desk.run("outbox", "show", m["id"]).out for m in ivans_copies)
+
+
+def test_a_cc_participants_mail_carries_no_link_of_the_requester(tmp_path, sink):
+    desk, base = site_desk(tmp_path, sink.port)
+    daemon = Daemon(desk).start()
+    try:
+        wait_until(lambda: "site on" in daemon.logtext(), 10)
+        with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+            s.sendmail(IVAN, ["support@example.com"], make_mail(headers={"Cc": PETR}))
+        [conf] = wait_until(lambda: sink.to(IVAN))
+        tid = conf.subject.split("[TID#")[1].rstrip("]")
+        ivans_link = link_in(conf.text, base)
+        with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+            reply = make_mail(
+                sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]", body="Ответ."
+            )
+            s.sendmail("anna@example.com", [staff_to(tid)], reply)
+        [petrs] = wait_until(lambda: sink.to(PETR))
+        assert petrs.rcpt_tos == [PETR]
+        assert ivans_link not in petrs.text
+        petrs_link = link_in(petrs.text, base)
+        # the link in petr's mail is his own: what he posts there is his, not ivan's
+        page = request(petrs_link)
+        assert page.status == 200
+        r = post(petrs_link + "/reply", {"form": page.form_token(), "text": "Пишу с сайта."})
+        assert r.status == 303
+        posted = wait_until(
+            lambda: [
+                m["from"]
+                for m in desk.ticket(tid)["messages"]
+                if m["direction"] == "in" and "Пишу с сайта." in m["text"]
+            ]
+        )
+        assert posted == [PETR]
+    finally:
+        assert daemon.stop() == 0
