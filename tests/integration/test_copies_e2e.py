@@ -110,3 +110,18 @@ def test_a_cc_participants_mail_carries_no_link_of_the_requester(tmp_path, sink)
         assert posted == [PETR]
     finally:
         assert daemon.stop() == 0
+
+
+def test_the_reply_that_adds_a_participant_reaches_them(desk, sink):
+    tid = desk.ingest_tid(make_mail())
+    staff_says(desk, tid, "#cc Пётр <petr@shop-example.ru>\nДобавил Петра, вот ответ.")
+    desk.flush()
+    assert desk.ticket(tid)["participants"] == [IVAN, PETR]
+    [answer] = sink.to(PETR)
+    assert "Добавил Петра" in answer.text and answer.rcpt_tos == [PETR]
+    assert [m.rcpt_tos for m in sink.to(IVAN) if "Добавил" in m.text] == [[IVAN]]
+    # #uncc in a reply: that reply no longer goes to the one removed
+    staff_says(desk, tid, "#uncc petr@shop-example.ru\nПетра убрал.")
+    desk.flush()
+    assert len(sink.to(PETR)) == 1
+    assert len([m for m in sink.to(IVAN) if "Петра убрал" in m.text]) == 1
