@@ -21,10 +21,7 @@ from maild.config import Config, ConfigError, templates_problem
 from maild.domain.attachments import AttachmentPolicy
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.policy import Policy, fmt_time, local
-from maild.domain.replyaddr import (
-    sign,
-    tid_of_message_id,
-)
+from maild.domain.replyaddr import tid_of_message_id
 from maild.render import Renderer
 
 
@@ -80,10 +77,12 @@ class App:
         root = self.config.storage_path
         return reply_secret(root) if name == "reply_secret" else kept_secret(root / name)
 
-    def reply_address(self, tid: str | None) -> str:
+    def reply_address(self, tid: str | None, person: str) -> str:
+        """The Reply-To of mail to ``person`` about ``tid``: signed for them alone
+        (Policy.reply_address); the support address for mail about no ticket."""
         if not tid:
             return self.config.support.address
-        return sign(tid, self.reply_secret, self.config.support.address)
+        return self.policy.reply_address(tid, person)
 
     def message_id(self, key: str, tid: str) -> str:
         """The Message-ID of mail we send about a ticket (signed: see tid_for_msgid)."""

@@ -1,5 +1,5 @@
 """What keeps outsiders out, applied against the store: the quarantine gate, staff
-marking spam (effects), the copies of staff mail, and the caps on automatic mail.
+marking spam (effects), the copies of a mail (one per recipient), and the caps on automatic mail.
 
 The rules are pure (domain/spam.py, caps.py, replyaddr.py; the decision's own trust
 rules, robots and who may join a ticket, in domain/trust.py); this module looks
@@ -159,12 +159,13 @@ def block_for_spam(app: App, sender: str, whole_domain: bool) -> str:
     return entry
 
 
-def copies(app: App, tid: str, to: list[str], staff_only: bool) -> list[tuple[list[str], str]]:
-    """(recipients, Reply-To) of each copy of one mail: each staff member gets their
-    own, its Reply-To signed for them alone (see verify.staff_verified)."""
-    if staff_only and tid:
-        return [([a], app.policy.staff_reply_address(tid, a)) for a in to]
-    return [(to, app.reply_address(tid))]
+def copies(app: App, tid: str, to: list[str], staff_only: bool) -> list[tuple[list[str], str, str]]:
+    """(To header, recipient, Reply-To) of each copy of one mail about ``tid``: each
+    recipient gets their own, its Reply-To signed for them alone, so a reply to it
+    proves only its own recipient (verify.staff_verified, verify.requester_verified): a
+    Cc participant's copy cannot speak for the requester. Staff see only their own
+    address; a customer's copy names all the mail's customers, so reply-all works."""
+    return [([a] if staff_only else to, a, app.reply_address(tid, a)) for a in to]
 
 
 # -- caps on automatic mail ---------------------------------------------------------

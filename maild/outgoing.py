@@ -1,10 +1,11 @@
 """Queue one outgoing mail, for the pipeline's effects and the scheduler's jobs alike.
 
 `send` is the whole path of a mail about a ticket: the site link (customers only),
-rendering, the caps (guard.check_caps), queueing and the thread record. Mail to
-staff goes one copy per member, each with its own signed Reply-To (guard.copies);
-the copies' outbox ids are `<key>`, `<key>-1`, ... (copy_key), which is how
-credential redaction finds every copy of a recorded mail.
+rendering, the caps (guard.check_caps), queueing and the thread record. A mail
+goes one copy per recipient, staff and customers alike, each with its own signed
+Reply-To (guard.copies); the copies' outbox ids are `<key>`, `<key>-1`, ...
+(copy_key, in the order of the record's `to`), which is how credential redaction
+finds every copy of a recorded mail.
 """
 
 from __future__ import annotations
@@ -24,28 +25,58 @@ def copy_key(key: str, n: int) -> str:
     return key if n == 0 else f"{key}-{n}"
 
 
+class _Letters:
+    """Subject and body of one mail for each of its recipients: alike but for the
+    site link, which a customer's copy carries bound to that customer alone (a Cc
+    participant never gets the requester's); rendered once per link, so the copies
+    without one (staff) share one rendering, and so do their bodies and files."""
+
+    def __init__(self, app: App, out: Outgoing, tid: str, now: datetime) -> None:
+        self.app, self.out, self.tid, self.now = app, out, tid, now
+        self.links: dict[str, str | None] = {}
+        self.made: dict[str | None, tuple[str, str]] = {}
+        self.contents: dict[str | None, bytes] = {}
+
+    def of(self, address: str) -> tuple[str, str, str | None]:
+        """(subject, body, site link or None) of the copy to `address`."""
+        if address not in self.links:  # customers only
+            self.links[address] = site_link(self.app, self.tid, address, self.now)
+        link = self.links[address]
+        if link not in self.made:
+            self.made[link] = _compose(self.app, self.out, link)
+        return (*self.made[link], link)
+
+    def content(self, address: str, message_id: str) -> bytes:
+        """The copy's body and files as Renderer.content makes them (its multipart
+        boundary from `message_id`, the first copy's: unique within each copy)."""
+        _subject, body, link = self.of(address)
+        if link not in self.contents:
+            self.contents[link] = self.app.renderer.content(body, self.out.attach, message_id)
+        return self.contents[link]
+
+
 def _queue_copies(
     app: App,
     out: Outgoing,
-    tid: str,
     to: list[str],
     to_staff: bool,
-    mail: tuple[str, str, str],
-    now: datetime,
+    letters: _Letters,
+    message_id: str,
     thread: tuple[str | None, list[str]],
 ) -> None:
-    """Render and queue `mail` (subject, body, Message-ID of the first copy) to `to`,
-    one copy per staff member when `to_staff`; `thread`: (In-Reply-To, References).
-    The caller has asked the outbox whether `out.key` is known (guard.check_caps)."""
-    subject, body, message_id = mail
+    """Render and queue the mail to `to`, one copy per recipient (`to_staff`: all on
+    the staff side), the first under `message_id`; `thread`: (In-Reply-To,
+    References). The caller has asked the outbox whether `out.key` is known
+    (guard.check_caps)."""
+    tid, now = letters.tid, letters.now
     in_reply_to, references = thread
-    content = app.renderer.content(body, out.attach, message_id)  # the same in every copy
-    for n, (group, reply_to) in enumerate(guard.copies(app, tid, to, to_staff)):
+    for n, (header_to, rcpt, reply_to) in enumerate(guard.copies(app, tid, to, to_staff)):
         one = copy_key(out.key, n)
+        subject, body, _link = letters.of(rcpt)
         msg = app.renderer.message(
             subject=subject,
             body=body,
-            to=group,
+            to=header_to,
             tid=tid,
             message_id=message_id if n == 0 else app.message_id(one, tid),
             now=now,
@@ -53,9 +84,9 @@ def _queue_copies(
             references=references,
             auto=out.auto,
             reply_to=reply_to,
-            content=content,
+            content=letters.content(rcpt, message_id),
         )
-        app.outbox.enqueue(one, msg, group, tid=tid, kind=out.kind, now=now, checked=True)
+        app.outbox.enqueue(one, msg, [rcpt], tid=tid, kind=out.kind, now=now, checked=True)
 
 
 def send(
@@ -78,8 +109,6 @@ def send(
     if not out.to:
         return None, []
     message_id = app.message_id(out.key, tid)
-    link = site_link(app, tid, out.to, now, ticket.get("requester"))  # customers only
-    subject, body = _compose(app, out, link)
     staff = staff_side(ticket, app.config.support.staff)  # staff and the assignee
     check = guard.check_caps(
         app,
@@ -96,12 +125,13 @@ def send(
     if check.suppressed is not None:
         return check.suppressed, []
     to = check.to
+    letters = _Letters(app, out, tid, now)
     if not check.queued:
-        mail = (subject, body, message_id)
-        _queue_copies(app, out, tid, to, set(to) <= staff, mail, now, replying_to)
+        _queue_copies(app, out, to, set(to) <= staff, letters, message_id, replying_to)
         if check.automatic:
             for addr in to:
                 app.store.record_auto_reply(addr, now)
+    _subject, body, link = letters.of(to[0])  # every copy's link masks alike
     record = sent_record(
         app,
         message_id=message_id,

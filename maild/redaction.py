@@ -57,8 +57,8 @@ def redact_outgoing(app: App, record: MessageRecord) -> int:
 
 
 def copy_ids(mail_id: str, to: list[str]) -> list[str]:
-    """The outbox ids of every copy of one recorded mail: a mail to staff goes one
-    copy per member (guard.copies), the first under the record's id, the n-th under
+    """The outbox ids of every copy of one recorded mail: a mail goes one copy per
+    recipient (guard.copies), the first under the record's id, the n-th under
     ``<id>-<n>`` (outgoing.copy_key); ids with no mail are skipped."""
     return [copy_key(mail_id, n) for n in range(max(1, len(to)))]
 

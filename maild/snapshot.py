@@ -18,6 +18,7 @@ from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
 from maild.domain.merge import final_target
 from maild.domain.message import ParsedMessage
+from maild.domain.replyaddr import signed_for
 from maild.domain.replyaddr import verify as verify_address
 from maild.domain.screen import Screening
 from maild.domain.sender import Identification, checked, identify
@@ -78,10 +79,11 @@ def thread(app: App, msg: ParsedMessage, staff_verified: bool) -> str | None:
     tid = find_tid(msg.subject)
     if tid and app.store.ticket_exists(tid):
         return tid
+    secret, support = app.reply_secret, app.config.support.address
     for addr in (*msg.to, *msg.cc):
-        signed, valid = verify_address(addr, app.reply_secret, app.config.support.address)
-        if signed and not valid and staff_verified:
-            valid = True  # signed for this staff member (a staff notice's Reply-To)
+        signed, valid = verify_address(addr, secret, support)
+        if signed and not valid:  # signed for one person: the sender, or staff's own
+            valid = staff_verified or bool(signed_for(addr, msg.from_addr, secret, support))
         if signed and valid and app.store.ticket_exists(signed):
             return signed
     bounced = (msg.reported_message_id,) if msg.reported_message_id else ()

@@ -52,8 +52,9 @@ class Policy:
         find the ticket without an index)."""
         return sign_message_id(key, tid, self.reply_secret, self.domain)
 
-    def staff_reply_address(self, tid: str, person: str) -> str:
-        """The Reply-To of mail to one staff member about ``tid`` (signed for them)."""
+    def reply_address(self, tid: str, person: str) -> str:
+        """The Reply-To of mail to one person about ``tid``, a staff member or a
+        customer: signed for them alone, so a reply to it proves who wrote it."""
         return sign_for(tid, person, self.reply_secret, self.support_address)
 
 

@@ -38,7 +38,10 @@ TID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 def sign(tid: str, secret: bytes, support_address: str) -> str:
-    """The reply address for ``tid``, e.g. "support+4821-7730.k3j9x2ab7q@example.com"."""
+    """The ticket-wide reply address for ``tid``, e.g.
+    "support+4821-7730.k3j9x2ab7q@example.com": what mail carried before each
+    recipient got their own (sign_for). A reply to it still finds its ticket, but
+    it proves no one: every customer's copy carried the same."""
     local, domain = _split(support_address)
     tid = tid.strip().lower()
     if not TID_RE.fullmatch(tid):
@@ -66,9 +69,10 @@ def verify(address: str, secret: bytes, support_address: str) -> tuple[str | Non
 
 
 def sign_for(tid: str, person: str, secret: bytes, support_address: str) -> str:
-    """The reply address for ``tid`` signed for one person (a staff member): same
-    shape as `sign`, but only the mail sent to that person carries it, so a reply to
-    it shows that person wrote it (a customer's copy cannot be reused)."""
+    """The reply address for ``tid`` signed for one person (a staff member or a
+    customer): same shape as `sign`, but only the copy sent to that person carries
+    it, so a reply to it from that address shows that person wrote it (another
+    recipient's copy cannot be reused). Every mail maild sends carries this one."""
     local, domain = _split(support_address)
     tid = tid.strip().lower()
     if not TID_RE.fullmatch(tid):

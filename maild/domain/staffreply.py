@@ -184,12 +184,14 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     if any(c.name == "spam" for c in reply.commands):  # to the quarantine, nothing sent
         return trust.decide_spam(ctx, ticket, messages, reply.commands, body)
     outgoing: list[Outgoing] = []
-    customers = tk.customers(ticket, policy.staff, policy.support_address)
     replied = not reply.note and bool(body)
     if replied:
         # the reply is the reaction; a command after it may start a new clock (#level)
         ticket = tk.on_staff_reply(ticket, ctx.received_at)
     ticket, notices = _apply_commands(ctx, ticket, reply)
+    # who the reply goes to, after its #cc/#uncc: the one it adds reads the answer
+    # that adds them, the one it removes no longer gets it
+    customers = tk.customers(ticket, policy.staff, policy.support_address)
     sent = dict(ticket.get("sent") or {})
     if extras.merge_into is not None:  # the conversation goes on there: no rating request
         notices = [n for n in notices if n != tk.RESOLVED] + [MERGED]

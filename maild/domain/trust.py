@@ -139,7 +139,7 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
             # the ticket's own subject, not the letter's (often only "Re:" and the tag)
             "subject": ticket.get("subject") or ctx.common["subject"],
             "authserv_id": ctx.policy.authserv_id,
-            "reply_address": ctx.policy.staff_reply_address(tid, sender),
+            "reply_address": ctx.policy.reply_address(tid, sender),
         }
         outgoing.append(
             Outgoing(

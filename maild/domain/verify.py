@@ -10,7 +10,7 @@ from __future__ import annotations
 from maild.domain.authres import sender_verified as authres_verified
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
-from maild.domain.replyaddr import signed_for, verify
+from maild.domain.replyaddr import signed_for
 
 
 def sender_verified(msg: ParsedMessage, policy: Policy) -> bool:
@@ -33,10 +33,14 @@ def staff_verified(msg: ParsedMessage, policy: Policy) -> bool:
 
 
 def requester_verified(msg: ParsedMessage, tid: str, policy: Policy) -> bool:
-    """A follow-up comes from the ticket's side: sent to the ticket's signed reply
-    address, or DKIM/SPF-aligned."""
+    """A follow-up proves its From, a person of the ticket: sent to a reply address
+    of the ticket signed for that very address (only the copy mailed to them carries
+    it: each recipient gets their own), or DKIM/SPF-aligned. A Cc participant's copy
+    proves the participant, never the requester; the ticket-wide address of older
+    mail (replyaddr.sign), alike in every customer's copy, still threads a reply
+    (snapshot.thread) but proves no one."""
+    secret, support = policy.reply_secret, policy.support_address
     for addr in (*msg.to, *msg.cc):
-        signed, valid = verify(addr, policy.reply_secret, policy.support_address)
-        if valid and signed == tid.lower():
+        if signed_for(addr, msg.from_addr, secret, support) == tid.lower():
             return True
     return sender_verified(msg, policy)

@@ -1,8 +1,9 @@
 """The personal site link in customer mail: `base_url/t/<token>`.
 
-Only mail whose every recipient is a customer of the ticket gets one (never staff
-or the head), bound to the requester (else the first recipient; one mail to several
-customers carries one link), renewed with every mail. The thread
+Only a customer's copy of a ticket's mail gets one (never staff or the head),
+bound to that customer alone: each recipient gets a copy of their own
+(outgoing.send), so a Cc participant's link opens the site as the participant, never
+as the requester. Renewed with every mail. The thread
 kept in the store gets the mail's text with the link masked: `ticket show --json`
 and the site itself never show a working token.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -21,21 +21,17 @@ from maild.web.tokens import ticket_token
 MASK = "(персональная ссылка)"
 
 
-def site_link(
-    app: Any, tid: str | None, to: Iterable[str], now: datetime, requester: str | None = None
-) -> str | None:
-    """The link for a mail to `to` about `tid`, or None (no site, no ticket, or a
-    recipient on support's side: domain.ticket.is_internal). Bound to the requester
-    when the mail goes to them, else to its first recipient."""
+def site_link(app: Any, tid: str | None, address: str, now: datetime) -> str | None:
+    """The link in the copy to `address` of a mail about `tid`, bound to `address`;
+    None without a site or a ticket, and for support's own side
+    (domain.ticket.is_internal)."""
     web = app.config.web
-    to = list(to)
-    if web is None or not tid or not to or app.web_secret is None:
+    if web is None or not tid or not address or app.web_secret is None:
         return None
     support = app.config.support
-    if any(is_internal(a, support.address, support.staff, support.head) for a in to):
+    if is_internal(address, support.address, support.staff, support.head):
         return None
-    owner = requester if requester in to else to[0]
-    token = ticket_token(app.web_secret, tid, owner, now, web.link_days)
+    token = ticket_token(app.web_secret, tid, address, now, web.link_days)
     return f"{web.base_url}/t/{token}"
 
 

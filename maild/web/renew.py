@@ -57,7 +57,7 @@ class Renew:
 
     def mail(self, ticket: Ticket, owner: str) -> None:
         app, now, tid = self.app, self.app.now(), ticket["tid"]
-        link = site_link(app, tid, [owner], now, owner)
+        link = site_link(app, tid, owner, now)
         context = {"tid": tid, "subject": ticket.get("subject") or "(без темы)", "site_link": link}
         subject, body = app.renderer.text("web_link.txt", context)
         key = f"web-renew-{tid}-{now.timestamp():.0f}"
@@ -68,6 +68,6 @@ class Renew:
             tid=tid,
             message_id=app.message_id(key, tid),
             now=now,
-            reply_to=app.reply_address(tid),
+            reply_to=app.reply_address(tid, owner),
         )
         app.outbox.enqueue(key, mail, [owner], tid=tid, kind="notice", now=now)

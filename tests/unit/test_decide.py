@@ -17,11 +17,12 @@ from maild.domain.decide import decide
 from maild.domain.decision import Decision
 from maild.domain.message import ParsedMessage, parse
 from maild.domain.policy import Policy
-from maild.domain.replyaddr import sign_for, tid_of_message_id
+from maild.domain.replyaddr import sign, sign_for, tid_of_message_id
 from maild.domain.screen import screen
 from maild.domain.sender import License, identify
 from maild.domain.snapshot import Snapshot
 from maild.domain.tid import tag
+from maild.domain.verify import requester_verified
 from tests.helpers import make_mail
 
 SUPPORT = "support@example.com"
@@ -215,3 +216,18 @@ def test_charset_reads_the_kept_raw_mail_again() -> None:
     assert d.messages[0]["recharset"] == "cp1251" and "Привет" in d.messages[0]["text"]
     assert messages[0]["kind"] == "customer" and "recharset" not in messages[0]
     assert [o.template for o in d.outgoing] == ["staff_charset.txt"]
+
+
+def test_a_reply_address_proves_only_the_customer_it_was_signed_for() -> None:
+    petr = "petr@shop-example.ru"
+    petrs_copy = sign_for("1111-2222", petr, SECRET, SUPPORT)
+    ivans_copy = sign_for("1111-2222", CUSTOMER, SECRET, SUPPORT)
+
+    def proven(sender: str, to: str) -> bool:
+        return requester_verified(_msg(sender=sender, to=to), "1111-2222", POLICY)
+
+    assert proven(CUSTOMER, ivans_copy) and proven(petr, petrs_copy)
+    assert not proven(CUSTOMER, petrs_copy)  # petr's copy, From forged as the requester
+    assert not proven(CUSTOMER, sign_for("3333-4444", CUSTOMER, SECRET, SUPPORT))
+    # the ticket-wide address of older mail was in every customer's copy: proves no one
+    assert not proven(CUSTOMER, sign("1111-2222", SECRET, SUPPORT))
