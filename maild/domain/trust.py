@@ -101,13 +101,14 @@ def joiners(
     policy: Policy, msg: ParsedMessage, ticket: Ticket, verified: bool
 ) -> tuple[set[str], list[str]]:
     """(addresses of To/Cc that join the ticket, those only shown to staff as "asked
-    to be added"). Only a verified follow-up (``verified``: see
-    verify.requester_verified) adds people, up to max_participants."""
+    to be added"). Only the requester's verified follow-up (``verified``: see
+    verify.requester_verified) adds people, up to max_participants: a participant
+    speaks for themselves, not for whom the requester shares the ticket with."""
     current = set(ticket.get("participants") or ())
     new = newcomers(policy, msg, ticket)
     if not new:
         return set(), []
-    if not verified:
+    if not verified or msg.from_addr != ticket["requester"]:
         return set(), sorted(new)
     room = policy.max_participants - len(current - {ticket["requester"]})
     added = sorted(new)[: max(room, 0)]
