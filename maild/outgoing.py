@@ -163,17 +163,21 @@ def queue_ticketless(
     kind: OutboxKind = "report",
 ) -> None:
     """Queue (once by key) a mail about no one ticket: a report, a digest, an alert;
-    `mail`: (subject, body). Raises OSError when it cannot be queued."""
+    `mail`: (subject, body), one copy per address of `to` (`<key>`, `<key>-1`, ...), as
+    every mail is: a relay's answer is about the one recipient of each. Raises OSError
+    when it cannot be queued."""
     subject, body = mail
-    msg = app.renderer.message(
-        subject=subject,
-        body=body,
-        to=to,
-        tid=None,
-        message_id=f"<{key}@{app.config.support.domain}>",
-        now=now,
-    )
-    app.outbox.enqueue(key, msg, to, kind=kind, now=now)
+    for n, rcpt in enumerate(to):
+        one = copy_key(key, n)
+        msg = app.renderer.message(
+            subject=subject,
+            body=body,
+            to=to,
+            tid=None,
+            message_id=f"<{one}@{app.config.support.domain}>",
+            now=now,
+        )
+        app.outbox.enqueue(one, msg, [rcpt], kind=kind, now=now)
 
 
 def sent_record(

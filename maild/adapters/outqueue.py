@@ -7,7 +7,10 @@
 
 One file per mail, written once and moved once: the sender creates and deletes no
 file per mail (on ext4 every created file pays for the inodes deleted lately).
-Ids are derived from what caused the mail, so queueing is idempotent.
+Ids are derived from what caused the mail, so queueing is idempotent. Each mail has
+one envelope recipient (outgoing: one copy per recipient, each under its own id), so
+the relay's answer to a transaction is its answer for that recipient: a mail is never
+half sent, and a retry never repeats it to someone who has it.
 """
 
 from __future__ import annotations

@@ -32,8 +32,14 @@ def app(desk, monkeypatch):
     return App(load(desk.config))
 
 
+HEAD_AND_STAFF = ["anna@example.com", "boris@example.com", "head@example.com"]
+
+
 def _alerts(app: App) -> list[dict]:
-    return [m for m in app.outbox.entries() if m["kind"] == "alert"]
+    """The alert mails queued, one copy to each of head and staff."""
+    mails = [m for m in app.outbox.entries() if m["kind"] == "alert"]
+    assert sorted(m["to"][0] for m in mails) == sorted(HEAD_AND_STAFF * (len(mails) // 3))
+    return [m for m in mails if m["to"] == ["head@example.com"]]
 
 
 def test_a_poison_message_is_shunted_once_and_put_back(desk, app, monkeypatch):
