@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from maild.adapters.spool import pid_alive
 from maild.app import App
 
 IMAP_MARK = "imap_contact"
@@ -125,11 +126,22 @@ def _tickets(app: App, now: datetime) -> dict[str, int]:
     return {"open": len(rows), "overdue": overdue}
 
 
+def _held(record: dict[str, Any] | None) -> tuple[Any, Any]:
+    """(record, None) while the process that wrote it runs, (None, record) once it
+    has stopped: a note of a killed daemon is history, not the present. A record
+    without a pid (older versions) counts as held."""
+    pid = record and record.get("pid")
+    if isinstance(pid, int) and not pid_alive(pid):
+        return None, record
+    return record, None
+
+
 def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
     """Every figure `maild status` and the metrics endpoint show, from the storage."""
     now = now or datetime.now(UTC)
     root = app.config.storage_path
-    fault = read_note(root, FAULT_FILE)
+    fault, stale = _held(read_note(root, FAULT_FILE))
+    refused, _ = _held(read_note(root, IMAP_REFUSED))
     imap = read_mark(root, IMAP_MARK)
     sched = read_mark(root, SCHEDULER_MARK)
     figures: dict[str, Any] = {
@@ -140,11 +152,12 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
         else {
             "last_contact": imap and imap.isoformat(),
             "age": _age(now, imap),
-            "login_refused": read_note(root, IMAP_REFUSED),
+            "login_refused": refused,
         },
         "scheduler": {"last_run": sched and sched.isoformat(), "age": _age(now, sched)},
         "tickets": _tickets(app, now),
         "fault": fault,
+        "stale_fault": stale,
     }
     state, reasons = assess(figures)
     figures.update(state=STATES[state], reasons=reasons)
@@ -157,6 +170,13 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
     degraded: list[str] = []
     if f["fault"]:
         failing.append(f"processing paused: {f['fault'].get('error')} ({f['fault'].get('path')})")
+    stale = f.get("stale_fault")
+    if stale:
+        failing.append(
+            f"maild serve (pid {stale.get('pid')}) is not running: it stopped while processing "
+            f"was paused on: {stale.get('error')} ({stale.get('path')}); mail waits in the "
+            "spool until it is started again"
+        )
     age = f["spool"]["oldest_age"]
     if age is not None and age > SPOOL_STUCK:
         failing.append(f"spool: mail waits for processing for {age:.0f} s")
@@ -209,6 +229,12 @@ def format_text(f: dict[str, Any]) -> str:
     lines.append(f"tickets: {t['open']} open, {t['overdue']} overdue")
     if f["fault"]:
         lines.append(f"fault since {f['fault'].get('since')}: {f['fault'].get('error')}")
+    if f.get("stale_fault"):
+        stale = f["stale_fault"]
+        lines.append(
+            f"stale fault of a stopped process (pid {stale.get('pid')}), since "
+            f"{stale.get('since')}: {stale.get('error')}"
+        )
     lines += [f"! {r}" for r in f["reasons"]]
     return "\n".join(lines)
 
