@@ -7,6 +7,9 @@
   and, once it has outlasted one retry, head and staff are told by mail, once per
   fault (the file remembers it across restarts); if even that mail cannot be
   queued, the log says so at ERROR. The file is removed when processing works again.
+  It names the daemon's pid: `maild status` reports the fault only while that
+  process runs, and a new `maild serve` takes the file over at start (its own first
+  try tells whether the fault is still there; `since` and the alert carry over).
 - A message that fails by itself (it fails while other messages succeed) has an
   attempt counted; at storage.max_attempts it is shunted to spool/bad/ and head and
   staff are told which one (`maild spool retry KEY` puts it back). When every message
@@ -19,10 +22,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 from maild.adapters.durable import unlink_if_exists, write_atomic
+from maild.adapters.spool import pid_alive
 from maild.app import App
 from maild.domain.message import parse
 from maild.outgoing import queue_ticketless
@@ -71,6 +76,30 @@ class Faults:
         self.path = fault_path(app.config.storage_path)
         self.tries = 0  # failed tries in a row
         self.healthy = True  # the last batch processed something
+        # the fault a stopped run left (taken over at start): kept in memory only,
+        # so status does not report it as current before this run meets it again
+        self.previous: dict[str, Any] | None = None
+
+    def take_over(self) -> None:
+        """At `maild serve` start: the fault file of a run that stopped is not
+        current; remove it, keeping its start and alert for a fault met again."""
+        record = read_fault(self.app.config.storage_path)
+        if record is None:
+            return
+        pid = record.get("pid")
+        if isinstance(pid, int) and pid != os.getpid() and pid_alive(pid):
+            log.warning("%s is held by a running maild (pid %d): left alone", self.path, pid)
+            return
+        log.info(
+            "the last run stopped while processing was paused since %s (%s): trying again",
+            record.get("since"),
+            record.get("error"),
+        )
+        self.previous = record
+        try:
+            unlink_if_exists(self.path)
+        except OSError as e:
+            log.error("cannot remove %s: %s", self.path, e)
 
     def delay(self) -> float:
         """Seconds to wait before the next try (0 while processing works)."""
@@ -104,8 +133,10 @@ class Faults:
         self.tries += 1
         record = read_fault(self.app.config.storage_path) or {}
         if not record:
-            record = {"since": self.app.now().isoformat(), "alerted": False}
-        record.update(error=error, path=path)
+            old, self.previous = self.previous or {}, None
+            record = {"since": old.get("since") or self.app.now().isoformat()}
+            record["alerted"] = bool(old.get("alerted"))
+        record.update(error=error, path=path, pid=os.getpid())
         log.error(
             "processing paused, mail stays in the spool; retry in %.0f s: %s%s",
             self.delay(),
@@ -123,13 +154,14 @@ class Faults:
             log.error("cannot record the fault in %s: %s", self.path, e)
 
     def cleared(self) -> None:
-        if self.tries or self.path.exists():
+        if self.tries or self.previous is not None or self.path.exists():
             log.info("processing works again")
             try:
                 unlink_if_exists(self.path)
             except OSError as e:
                 log.error("cannot remove %s: %s", self.path, e)
         self.tries = 0
+        self.previous = None
 
     def count(self, key: str, error: str) -> bool:
         """Count a failed attempt of a message that failed by itself; True if it

@@ -10,6 +10,11 @@ are rewritten from the tickets (a corrupt one copied to lost+found/ first), a
 corrupt ticket file is set aside and the mail it held is put back into spool/new,
 where `maild serve` processes it again into the same TID (the Message-ID index
 still names it); exit 0 when everything found was fixed.
+
+A problem is reported once, on the file that has it: a corrupt ticket file's
+summary row and spool mail are part of its line (and of its repair). Not
+repairable, and said so: a ticket file that cannot be read (owner, mode), a message
+whose spool copy (its raw text) is gone, a corrupt registry.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from email.parser import BytesHeaderParser
+from functools import cached_property
 from pathlib import Path
 
 from maild.adapters.leftovers import leftovers
@@ -53,10 +59,17 @@ class Fsck:
     msgids: dict[str, str] = field(default_factory=dict)  # received Message-ID -> TID
     all_ids: set[str] = field(default_factory=set)  # every message id in a ticket
     first_seen: dict[str, str] = field(default_factory=dict)  # address hash -> date
+    # TIDs of corrupt ticket files -> whether --repair sets the file aside (False:
+    # unreadable, left as it is)
+    corrupt: dict[str, bool] = field(default_factory=dict)
+    copies: list[tuple[str, str, str]] = field(default_factory=list)  # TID, Message-ID, key
 
     @property
     def root(self) -> Path:
         return self.app.store.root
+
+    def ticket_path(self, tid: str) -> Path:
+        return self.root / "tickets" / tid[:2] / f"{tid}.json"
 
     def problem(self, path: Path | str, what: str, fix: str | None = None) -> None:
         rel = os.path.relpath(path, self.root)
@@ -73,10 +86,12 @@ class Fsck:
                 loaded = store.load(tid)
             except CorruptFile as e:
                 path = Path(e.path)
+                self.corrupt[tid] = not e.unreadable
                 if e.unreadable:  # its owner or mode is wrong, or the disk: not repaired
                     self.problem(path, f"{e} (not repaired: fix the file's owner or mode)")
                     continue
-                self.problem(path, "corrupt ticket file", "set aside; its mail is re-queued")
+                fix = "set aside (a copy in lost+found/); its mail is re-queued"
+                self.problem(path, "corrupt ticket file", fix)
                 if self.repair:
                     keep_copy(store, path)
                     store.files().remove(path)
@@ -90,6 +105,8 @@ class Fsck:
                 self.all_ids.add(mid)
                 if "spool_key" in m and mid:  # received mail (ours carry a signed id)
                     (moved if m.get("merged_from") else self.msgids).setdefault(mid, tid)
+                if m.get("spool_key"):  # (None once `maild forget` erased the copy)
+                    self.copies.append((tid, mid, m["spool_key"]))
             requester = ticket.get("requester")
             if requester:
                 key = key_hash(requester)
@@ -131,9 +148,14 @@ class Fsck:
                     self.write_summary(path, want)
                 continue
             have = {r.get("tid"): r for r in rows if isinstance(r, dict)}
+            # a corrupt ticket's row: reported with its file; kept while the file is
+            # (unreadable: status still counts it), dropped when it is set aside
+            want = {**want, **{t: r for t, r in have.items() if self.corrupt.get(t) is False}}
             wrong = sorted(t for t in want if have.get(t) != want[t])
-            extra = sorted(str(t) for t in have if t not in want)
+            extra = sorted(str(t) for t in have if t not in want and t not in self.corrupt)
             if not wrong and not extra and len(have) == len(rows):
+                if self.repair and any(t not in want for t in have):
+                    self.write_summary(path, want)
                 continue
             what = []
             if wrong:
@@ -175,10 +197,15 @@ class Fsck:
                 continue
             value = path.read_bytes().decode("ascii", "replace").strip()
             if not TID_RE.fullmatch(value):
-                self.problem(path, "Message-ID index entry is not a TID", "removed")
-                if self.repair:
-                    keep_copy(self.app.store, path)
-                    self.app.store.files().remove(path)
+                what = "Message-ID index entry is not a TID"
+            elif not self.gone(value) or path in self.waiting_index_paths:
+                continue
+            else:
+                what = f"Message-ID index entry names {value}, a ticket that does not exist"
+            self.problem(path, what, "removed")
+            if self.repair:
+                keep_copy(self.app.store, path)
+                self.app.store.files().remove(path)
         for path, tid in by_path.items():
             try:
                 value = path.read_bytes().decode("ascii", "replace").strip()
@@ -193,6 +220,35 @@ class Fsck:
                     keep_copy(self.app.store, path)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.app.store.files().put(path, tid.encode())
+
+    @cached_property  # read only when an entry names no ticket
+    def waiting_index_paths(self) -> set[Path]:
+        """Index entries of mail waiting in the spool: they name a ticket that does
+        not exist (yet) when it is a set-aside ticket's mail, stored again in that TID."""
+        spool = self.app.spool.root
+        paths: set[Path] = set()
+        folders = [spool / "new", *(p for p in (spool / "claimed").iterdir() if p.is_dir())]
+        for folder in folders:
+            for entry in folder.iterdir():
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    raw = entry.read_bytes()
+                except OSError:
+                    continue  # (taken meanwhile; unreadable mail is not the index's problem)
+                for mid in (spooled_msgid(raw), synthetic_msgid(raw)):
+                    paths.add(self._index_path("msgid", mid))
+        return paths
+
+    def gone(self, tid: str) -> bool:
+        """No ticket file of this TID, not even a corrupt one, and not a ticket staff
+        marked #spam (its index entries stay: they tell its later mail)."""
+        return (
+            tid not in self.tickets
+            and tid not in self.corrupt
+            and not os.path.exists(self.ticket_path(tid))
+            and not self.app.quarantine.spammed(tid)
+        )
 
     def check_address_index(self) -> None:
         for path in self.index_files("address"):
@@ -236,11 +292,27 @@ class Fsck:
             ids = {spooled_msgid(raw), synthetic_msgid(raw)}
             if ids & self.all_ids or any(self.app.quarantine.get(entry_id(i)) for i in ids):
                 continue  # in a ticket, or kept in the quarantine (never a ticket)
-            if any(self.marked_spam(self.indexed(i)) for i in ids):
+            tids = {self.indexed(i) for i in ids} - {None}
+            if any(self.marked_spam(t) for t in tids):
                 continue  # mail of a ticket staff marked #spam: staff's replies stay out
-            self.problem(path, f"{spooled_msgid(raw)} is in no ticket", "re-queued to spool/new")
-            if self.repair:
+            corrupt = [self.corrupt[t] for t in tids if t in self.corrupt]
+            if not corrupt:
+                what = f"{spooled_msgid(raw)} is in no ticket"
+                self.problem(path, what, "re-queued to spool/new")
+            if self.repair and (not corrupt or corrupt[0]):  # (a corrupt ticket's: its fix)
                 self.app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
+
+    def check_spool_copies(self) -> None:
+        """Every message a ticket keeps a spool copy of has it (in cur/, or back in
+        new/ or bad/): the raw text is what fsck, `maild forget` and a re-run rely on."""
+        spool = self.app.spool
+        for tid, mid, key in self.copies:
+            if spool.path(key) is None:
+                self.problem(
+                    self.ticket_path(tid),
+                    f"the spool copy of {mid} (spool/cur/{key}:2,S) is missing "
+                    "(not repairable: restore it from a backup)",
+                )
 
     def marked_spam(self, tid: str | None) -> bool:
         """Staff marked the ticket #spam (it may be back since: `spam release` of its
@@ -264,6 +336,7 @@ class Fsck:
             self.check_address_index()
             self.check_registry()
             self.check_spool()
+            self.check_spool_copies()
             self.check_leftovers()
 
     def check_leftovers(self) -> None:

@@ -26,6 +26,9 @@ def configure(verbose: bool) -> None:
     quiet = logging.DEBUG if verbose else logging.WARNING
     logging.getLogger("mail.log").setLevel(quiet)
     logging.getLogger("apscheduler").setLevel(quiet)
+    # imapclient says "Connection closed" at INFO after every failed round too;
+    # maild.imap logs what happened
+    logging.getLogger("imapclient").setLevel(quiet)
 
 
 def use_target(target: str) -> None:

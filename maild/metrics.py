@@ -95,6 +95,9 @@ def _gauges(figures: dict[str, Any]) -> list[tuple[str, str, float | None]]:
     if figures["imap"] is not None:
         age = figures["imap"]["age"]
         out.append(("maild_imap_last_contact_age_seconds", "Since the last IMAP round.", age))
+        refused = int(bool(figures["imap"].get("login_refused")))
+        text = "1 while the IMAP server refuses the login."
+        out.append(("maild_imap_login_refused", text, refused))
     return out
 
 

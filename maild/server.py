@@ -224,6 +224,7 @@ class Daemon:
         and pending mail, temp files."""
         if not self.app.config.support.authserv_id:
             log.warning(NO_AUTHSERV_ID)
+        self.faults.take_over()  # the last run's fault is not known to hold now
         recover(self.app, self.faults)  # claimed when the last run died
         self._remove_leftovers()
         self.rescan()  # crash recovery: everything spooled but not processed

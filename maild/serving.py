@@ -54,8 +54,14 @@ def start_imap(
     from maild.adapters.imap import ImapPoller
 
     assert cfg.imap is not None
+    root = cfg.storage_path
+    # a refusal noted by an earlier run is not known to hold for this one's config
+    status.note(root, status.IMAP_REFUSED, None)
     poller = ImapPoller(
-        cfg.imap, deliver, contact=lambda: status.mark(cfg.storage_path, status.IMAP_MARK)
+        cfg.imap,
+        deliver,
+        contact=lambda: status.mark(root, status.IMAP_MARK),
+        refused=lambda refusal: status.note(root, status.IMAP_REFUSED, refusal),
     )
     thread = threading.Thread(target=poller.run, args=(stop,), name="maild-imap", daemon=True)
     thread.start()

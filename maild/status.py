@@ -2,9 +2,11 @@
 
 What the daemon does not keep anywhere else it notes in small files under
 <storage>/run/: `imap_contact` (last successful IMAP round) and `scheduler_run`
-(last periodic job run), each one ISO time. `fault.json` ({"since", "error",
-"path"}) is written there while processing is paused on a fault of the
-environment. Exit: 0 healthy, 1 degraded, 2 failing (Nagios/monit semantics).
+(last periodic job run), each one ISO time; `imap_refused.json` while the IMAP
+server refuses the login ({"since", "host", "port", "user", "answer", "pid"}).
+`fault.json` ({"since", "error", "path"}) is written there while processing is
+paused on a fault of the environment. Exit: 0 healthy, 1 degraded, 2 failing
+(Nagios/monit semantics).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from maild.adapters.spool import pid_alive
 from maild.app import App
 
 IMAP_MARK = "imap_contact"
+IMAP_REFUSED = "imap_refused.json"
 SCHEDULER_MARK = "scheduler_run"
 FAULT_FILE = "fault.json"
 HEALTHY, DEGRADED, FAILING = 0, 1, 2
@@ -44,6 +48,29 @@ def mark(root: Path, name: str, when: datetime | None = None) -> None:
         os.replace(tmp, run / name)
     except OSError:
         pass
+
+
+def note(root: Path, name: str, record: dict[str, Any] | None) -> None:
+    """Keep `record` as JSON in run/`name` (None: remove it). Best effort, as mark()."""
+    run = root / "run"
+    try:
+        if record is None:
+            (run / name).unlink(missing_ok=True)
+            return
+        run.mkdir(exist_ok=True)
+        tmp = run / f".{name}.{os.getpid()}"
+        tmp.write_text(json.dumps(record, ensure_ascii=False))
+        os.replace(tmp, run / name)
+    except OSError:
+        pass
+
+
+def read_note(root: Path, name: str) -> dict[str, Any] | None:
+    try:
+        record = json.loads((root / "run" / name).read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def read_mark(root: Path, name: str) -> datetime | None:
@@ -99,14 +126,22 @@ def _tickets(app: App, now: datetime) -> dict[str, int]:
     return {"open": len(rows), "overdue": overdue}
 
 
+def _held(record: dict[str, Any] | None) -> tuple[Any, Any]:
+    """(record, None) while the process that wrote it runs, (None, record) once it
+    has stopped: a note of a killed daemon is history, not the present. A record
+    without a pid (older versions) counts as held."""
+    pid = record and record.get("pid")
+    if isinstance(pid, int) and not pid_alive(pid):
+        return None, record
+    return record, None
+
+
 def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
     """Every figure `maild status` and the metrics endpoint show, from the storage."""
     now = now or datetime.now(UTC)
     root = app.config.storage_path
-    try:
-        fault = json.loads((root / "run" / FAULT_FILE).read_text())
-    except (OSError, ValueError):
-        fault = None
+    fault, stale = _held(read_note(root, FAULT_FILE))
+    refused, _ = _held(read_note(root, IMAP_REFUSED))
     imap = read_mark(root, IMAP_MARK)
     sched = read_mark(root, SCHEDULER_MARK)
     figures: dict[str, Any] = {
@@ -114,10 +149,15 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
         "outbox": _outbox(app, now),
         "imap": None
         if app.config.imap is None
-        else {"last_contact": imap and imap.isoformat(), "age": _age(now, imap)},
+        else {
+            "last_contact": imap and imap.isoformat(),
+            "age": _age(now, imap),
+            "login_refused": refused,
+        },
         "scheduler": {"last_run": sched and sched.isoformat(), "age": _age(now, sched)},
         "tickets": _tickets(app, now),
         "fault": fault,
+        "stale_fault": stale,
     }
     state, reasons = assess(figures)
     figures.update(state=STATES[state], reasons=reasons)
@@ -130,6 +170,13 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
     degraded: list[str] = []
     if f["fault"]:
         failing.append(f"processing paused: {f['fault'].get('error')} ({f['fault'].get('path')})")
+    stale = f.get("stale_fault")
+    if stale:
+        failing.append(
+            f"maild serve (pid {stale.get('pid')}) is not running: it stopped while processing "
+            f"was paused on: {stale.get('error')} ({stale.get('path')}); mail waits in the "
+            "spool until it is started again"
+        )
     age = f["spool"]["oldest_age"]
     if age is not None and age > SPOOL_STUCK:
         failing.append(f"spool: mail waits for processing for {age:.0f} s")
@@ -146,7 +193,14 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
     if sched is None or sched > SCHEDULER_STALE:
         failing.append("scheduler has not run lately: is maild serve running?")
     imap = f["imap"]
-    if imap is not None and (imap["age"] is None or imap["age"] > IMAP_STALE):
+    refused = imap and imap.get("login_refused")
+    if refused:
+        failing.append(
+            f"imap: the server {refused.get('host')}:{refused.get('port')} refuses the login "
+            f"of {refused.get('user')}: {refused.get('answer')} (since {refused.get('since')}; "
+            "check imap.username and imap.password, or the account on the server)"
+        )
+    elif imap is not None and (imap["age"] is None or imap["age"] > IMAP_STALE):
         failing.append("imap: no contact with the server lately (see the log)")
     if failing:
         return FAILING, failing + degraded
@@ -169,11 +223,18 @@ def format_text(f: dict[str, Any]) -> str:
         e = o["oldest_error"]
         lines.append(f"  oldest error: to {', '.join(e['to'])}: {e['error']}")
     if f["imap"] is not None:
-        lines.append(f"imap: last contact {_ago(f['imap']['age'])}")
+        refused = ", login refused" if f["imap"].get("login_refused") else ""
+        lines.append(f"imap: last contact {_ago(f['imap']['age'])}{refused}")
     lines.append(f"scheduler: last run {_ago(f['scheduler']['age'])}")
     lines.append(f"tickets: {t['open']} open, {t['overdue']} overdue")
     if f["fault"]:
         lines.append(f"fault since {f['fault'].get('since')}: {f['fault'].get('error')}")
+    if f.get("stale_fault"):
+        stale = f["stale_fault"]
+        lines.append(
+            f"stale fault of a stopped process (pid {stale.get('pid')}), since "
+            f"{stale.get('since')}: {stale.get('error')}"
+        )
     lines += [f"! {r}" for r in f["reasons"]]
     return "\n".join(lines)
 

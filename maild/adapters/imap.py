@@ -29,7 +29,16 @@ import time
 from collections.abc import Callable
 
 from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
 
+from maild.adapters.imapfailures import (
+    LOGIN_RETRY,
+    LoginRefused,
+    LoginWatch,
+    Refusal,
+    log_connection_failure,
+    server_text,
+)
 from maild.config import ImapConfig
 from maild.domain.logid import message_id_for_log
 
@@ -72,6 +81,8 @@ class ImapPoller:
         backoff_max: float = 300,
         io_timeout: float = 60,
         contact: Callable[[], None] | None = None,
+        refused: Callable[[Refusal | None], None] | None = None,
+        login_retry: float = LOGIN_RETRY,
     ) -> None:
         self.cfg = cfg
         self.deliver = deliver
@@ -83,6 +94,8 @@ class ImapPoller:
         self.io_timeout = io_timeout
         # called after every successful round with the server (maild status shows when)
         self.contact = contact
+        # `refused` hears of a refused login, and (None) when the server accepts it again
+        self.login = LoginWatch(cfg, refused, login_retry)
         self._mode_logged = False  # "IDLE" or "polling" said once per connection
         self._client: IMAPClient | None = None
         self._caps: frozenset[bytes] = frozenset()
@@ -116,7 +129,13 @@ class ImapPoller:
                 # imapclient refuses when STARTTLS is not advertised, so the password is
                 # never sent in clear when TLS was asked for.
                 client.starttls(self._tls_context())
-            client.login(cfg.username, cfg.password)
+            try:
+                client.login(cfg.username, cfg.password)
+            except LoginError as e:
+                if isinstance(e.__context__, IMAPClient.AbortError):
+                    raise  # the connection broke during LOGIN: nothing was refused
+                raise LoginRefused(cfg.host, cfg.port, cfg.username, server_text(e)) from e
+            self.login.accepted()
             # MOVE (and, on Dovecot, UIDPLUS) is only advertised after login.
             self._caps = frozenset(c.upper() for c in client.capabilities())
             self._ensure_folder(client, cfg.processed_folder)
@@ -241,6 +260,7 @@ class ImapPoller:
         On a network or IMAP error: one log line, close, reconnect after 1, 2, 4 ... s
         (capped at backoff_max, reset after a successful poll). When deliver() fails the
         connection is kept and the same backoff applies before the message is retried.
+        A login the server refuses is tried again every login_retry seconds.
         """
         delay = BACKOFF_START
         try:
@@ -257,30 +277,23 @@ class ImapPoller:
                         # Floor: poll_interval = 0 would hammer the server in a busy loop.
                         stop.wait(max(self.cfg.poll_interval, MIN_POLL_INTERVAL))
                     continue
-                except DeliveryError as e:
-                    log.error("imap: %s; retrying in %g s", e, min(delay, self.backoff_max))
-                except ssl.SSLCertVerificationError as e:
-                    log.error(
-                        "imap: the certificate of %s is not trusted (%s): install its CA "
-                        "certificate, or set imap.verify_tls = false for a self-signed one; "
-                        "reconnecting in %g s",
-                        self.cfg.host,
-                        e.verify_message or e,
-                        min(delay, self.backoff_max),
-                    )
-                    self._drop()
                 except Exception as e:
-                    log.warning(
-                        "imap: %s: %s; reconnecting in %g s",
-                        type(e).__name__,
-                        e,
-                        min(delay, self.backoff_max),
-                    )
-                    self._drop()
-                stop.wait(min(delay, self.backoff_max))
+                    wait = self._failed(e, min(delay, self.backoff_max))
+                stop.wait(wait)
                 delay = min(delay * 2, self.backoff_max)
         finally:
             self.close()
+
+    def _failed(self, e: Exception, delay: float) -> float:
+        """Log a failed round once; the seconds to wait before the next."""
+        if isinstance(e, DeliveryError):  # the connection is fine: keep it
+            log.error("imap: %s; retrying in %g s", e, delay)
+            return delay
+        self._drop()
+        if isinstance(e, LoginRefused) and not e.temporary:
+            return self.login.refused_now(e)
+        log_connection_failure(e, self.cfg.host, delay)
+        return delay
 
     def _contacted(self) -> None:
         """A round with the server went well: say once how new mail is awaited, and

@@ -173,7 +173,8 @@ OutboxEntry = TypedDict(
         "alerted": NotRequired[str],  # when the head was told it keeps failing
         "sent_at": NotRequired[str],  # sent entries: from the sent log
         "erased": NotRequired[bool],  # `maild forget`
-        "withdrawn": NotRequired[str],  # never sent, and why: "spam" (#spam), "blocked"
+        # never sent, and why: "spam" (#spam), "blocked", "erased" (maild forget)
+        "withdrawn": NotRequired[str],
     },
 )
 

@@ -105,8 +105,9 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
             if dry_run:
                 continue
             erased = {"to": [PLACEHOLDER], "subject": ERASED, "erased": True}
-            if folder == app.outbox.queue:  # never sent now: moved to sent/ as erased
-                app.outbox.withdraw(path.stem, erased, mail=b"")
+            if folder == app.outbox.queue:  # never sent now: moved to sent/ as erased,
+                # marked as never sent (outbox list --sent would show it as sent)
+                app.outbox.withdraw(path.stem, {**erased, "withdrawn": "erased"}, mail=b"")
             else:
                 files.put(path, json.dumps({**meta, **erased}).encode() + b"\n")
     return n

@@ -301,17 +301,45 @@ def test_starttls_on_plain_port(mailbox):
     assert inbox.raws == [make_raw(1)]
 
 
-def test_wrong_password_logs_reconnects_and_keeps_running(mailbox, caplog, running):
+def test_wrong_password_is_one_error_then_slow_retries_until_the_server_accepts(caplog, running):
+    """A refused login is an ERROR once, with the server's answer as text (it was a
+    WARNING with a bytes repr, retried at 1, 2, 4 ... s for ever); it is tried again
+    every login_retry seconds, and mail flows once the admin fixes the account."""
     caplog.set_level(logging.INFO, logger="maild.imap")
-    append(mailbox, USER, make_raw(1))
-    poller = ImapPoller(config(mailbox, password="wrong"), Inbox(), backoff_max=0.2)
-    r = running(poller)
-    assert wait_until(lambda: len(reconnect_lines(caplog)) >= 2, timeout=5)
-    assert r.thread.is_alive()
-    r.stop()
-    line = reconnect_lines(caplog)[0]
-    assert "LoginError" in line and "AUTHENTICATIONFAILED" in line
-    assert len(messages(mailbox, USER, "INBOX")) == 1
+    require_dovecot()
+    server = DovecotServer()
+    try:
+        server.start()
+        info = server.info()
+        append(info, USER, make_raw(1))
+        refusals: list[object] = []
+        inbox = Inbox()
+        cfg = config(info, password="new-secret")  # the server does not know it yet
+        r = running(
+            ImapPoller(cfg, inbox, backoff_max=0.05, refused=refusals.append, login_retry=0.6)
+        )
+        assert wait_until(lambda: len(refusals) == 1, timeout=5)
+        time.sleep(1.5)  # two more tries at most, none of them an ERROR again
+        imap = [rec for rec in caplog.records if rec.name == "maild.imap"]
+        errors = [rec.getMessage() for rec in imap if rec.levelno >= logging.ERROR]
+        assert len(errors) == 1, errors
+        assert f"the server 127.0.0.1:{info['port']} refuses the login of alice: " in errors[0]
+        assert "[AUTHENTICATIONFAILED] Authentication failed." in errors[0]
+        assert "b'" not in errors[0] and "imap.password" in errors[0]
+        tries = [rec for rec in imap if "connecting to" in rec.getMessage()]
+        assert 2 <= len(tries) <= 4, [rec.getMessage() for rec in tries]  # not every 0.05 s
+        assert refusals[0]["user"] == USER and refusals[0]["answer"].startswith(
+            "[AUTHENTICATIONFAILED]"
+        )
+        assert r.thread.is_alive() and inbox.raws == []
+
+        with open(f"{info['dir']}/passwd", "w") as f:  # the admin fixes the account
+            f.write(f"{USER}:{{PLAIN}}new-secret\n")
+        assert inbox.wait_for(1, timeout=5), "no login after the account was fixed"
+        assert wait_until(lambda: refusals[-1:] == [None], timeout=5)
+        r.stop()
+    finally:
+        server.cleanup()
 
 
 @pytest.mark.parametrize(

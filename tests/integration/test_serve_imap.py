@@ -75,3 +75,30 @@ def test_serve_sends_what_fell_due_while_it_was_down(tmp_path, sink):
         daemon.stop()
     assert len([r for r in sink.to("head@example.com") if "Просрочена" in r.subject]) == 1
     assert len([r for r in sink.to("anna@example.com") if "Напоминание" in r.subject]) == 1
+
+
+def test_a_refused_imap_login_is_said_in_the_log_and_by_status(tmp_path, sink, dovecot):
+    """Wrong credentials: one ERROR line with host, user and the server's answer as
+    text, no quick retries, and `maild status` says the login is refused (it said
+    only "no contact with the server lately")."""
+    imap = {"host": dovecot["host"], "port": dovecot["port"], "ssl": False}
+    desk = Desk(tmp_path, sink.port, imap=imap | {"username": "alice", "password": "wrong"})
+    daemon = Daemon(desk).start()
+    try:
+        r = wait_until(lambda: (r := desk.run("status")) and "login refused" in r.out and r)
+        assert r.code == 2
+        time.sleep(2)  # a back-off of 1, 2 s would have tried twice more by now
+        figures = desk.run("status", "--json").json()
+    finally:
+        assert daemon.stop() == 0
+    refused = figures["imap"]["login_refused"]
+    assert refused["user"] == "alice" and refused["port"] == dovecot["port"]
+    assert refused["answer"] == "[AUTHENTICATIONFAILED] Authentication failed."
+    reason = f"imap: the server 127.0.0.1:{dovecot['port']} refuses the login of alice: "
+    assert any(x.startswith(reason + refused["answer"]) for x in figures["reasons"])
+    log = daemon.logtext()
+    errors = [line for line in log.splitlines() if line.startswith("maild: ERROR: imap:")]
+    assert len(errors) == 1 and reason + refused["answer"] in errors[0], log
+    assert "b'" not in log and "Connection closed" not in log
+    assert log.count("imap: connecting to") == 1, log
+    print(r.out, errors[0], sep="\n")  # what an admin sees (pytest -s)

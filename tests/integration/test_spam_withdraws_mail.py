@@ -103,3 +103,27 @@ def test_spam_withdraws_the_senders_automatic_mail_of_other_tickets_too(tmp_path
     desk.write_config()
     assert desk.flush().code == 0
     assert sink.to(SPAMMER) == [] and len(sink.received) == 4  # the staff notices only
+
+
+def test_mail_forget_took_from_the_queue_is_not_listed_as_sent(tmp_path, sink):
+    """`maild forget` empties queued mail about the person and moves it to sent/: it
+    never went, and `outbox list --sent` said nothing of it (it read as sent). Mail
+    that did go, erased afterwards, still reads as sent."""
+    desk = Desk(tmp_path, sink.port)
+    went = desk.ingest_tid(make_mail(sender="ivan@shop.example", msgid="<went@c.example>"))
+    assert desk.flush().code == 0
+    desk.sections["outbound"]["port"] = free_port()  # the relay goes down
+    desk.write_config()
+    held = desk.ingest_tid(make_mail(sender="ivan@shop.example", subject="Ещё вопрос"))
+    assert desk.flush().code == 75
+    assert desk.run("forget", "ivan@shop.example").code == 0
+    assert desk.run("outbox", "list", "--json").json() == []
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert {(m["tid"], m.get("withdrawn"), "sent_at" in m) for m in sent} == {
+        (went, None, True),
+        (held, "erased", False),
+    }
+    lines = desk.run("outbox", "list", "--sent").out.splitlines()
+    never = [line for line in lines if line.endswith("(withdrawn, not sent: erased)")]
+    assert len(never) == 3 and len(lines) == 6, lines  # a confirmation, two notices each
+    assert desk.run("status", "--json").json()["outbox"]["queued"] == 0

@@ -95,3 +95,63 @@ def test_status_counts_mail_a_crashed_worker_held(desk):
     r = desk.run("status", "--json")
     assert r.json()["spool"]["pending"] == 1, r.out
     assert r.json()["spool"]["oldest_age"] is not None
+
+
+def test_a_fault_of_a_killed_daemon_is_not_reported_as_current(tmp_path, sink):
+    """`maild serve` killed (-9) while processing is paused: status said "processing
+    paused" as if a daemon were retrying. It says the daemon is not running, and a
+    new `maild serve` takes the fault file over (it reports the fault again only once
+    it meets it itself)."""
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{free_port()}"})
+    data = tmp_path / "data"
+    fault_file = data / "run" / "fault.json"
+
+    shards = [data / "tickets" / f"{n:02d}" for n in range(100)]
+
+    def break_tickets() -> None:  # a file where a ticket's folder goes: writing it fails
+        for shard in shards:
+            shard.write_text("")
+
+    def mend_tickets() -> None:
+        for shard in shards:
+            shard.unlink()
+
+    daemon = Daemon(desk).start()
+    try:
+        break_tickets()
+        with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+            s.sendmail("ivan@shop-example.ru", ["support@example.com"], make_mail())
+        fault = wait_until(lambda: fault_file.exists() and json.loads(fault_file.read_text()))
+        assert fault["pid"] == daemon.proc.pid
+    finally:
+        daemon.kill()
+    mend_tickets()
+    r = desk.run("status", "--json")
+    figures = r.json()
+    assert r.code == 2 and figures["fault"] is None, r.out
+    assert figures["stale_fault"]["pid"] == fault["pid"]
+    reason = f"maild serve (pid {fault['pid']}) is not running: it stopped while processing"
+    assert any(x.startswith(reason) for x in figures["reasons"]), figures["reasons"]
+    assert not any("processing paused" in x for x in figures["reasons"])
+    text = desk.run("status").out
+    assert f"stale fault of a stopped process (pid {fault['pid']})" in text, text
+
+    break_tickets()  # still there when maild serve starts again
+    daemon = Daemon(desk).start()
+    try:
+        again = wait_until(
+            lambda: (
+                fault_file.exists()
+                and (f := json.loads(fault_file.read_text()))["pid"] == daemon.proc.pid
+                and f
+            )
+        )
+        assert again["since"] == fault["since"]  # one fault, across the restart
+        mend_tickets()
+        assert wait_until(lambda: desk.run("status").code == 0, timeout=30), desk.run("status").out
+        assert len(desk.tickets()) == 1 and not fault_file.exists()
+    finally:
+        assert daemon.stop() == 0
+    log = daemon.logtext()
+    assert "the last run stopped while processing was paused since" in log
+    assert "processing works again" in log

@@ -39,6 +39,7 @@ def error(age: float) -> dict:
         ({"imap": {"last_contact": None, "age": None}}, FAILING, "imap"),
         ({"imap": {"last_contact": "x", "age": 10.0}}, HEALTHY, None),
         ({"fault": {"since": "s", "error": "disk full", "path": "/p"}}, FAILING, "disk full"),
+        ({"stale_fault": {"pid": 7, "error": "disk full"}}, FAILING, "(pid 7) is not running"),
     ],
 )
 def test_assess(changes, state, needle):

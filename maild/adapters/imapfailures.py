@@ -1,0 +1,121 @@
+"""What the IMAP poller says when a round with the server fails, in words an admin can
+act on, and what it remembers of a refused login for `maild status`.
+
+A refused login (wrong password, account disabled) does not fix itself: it is logged
+at ERROR once, with the server's answer, and tried again every LOGIN_RETRY seconds, in
+case the admin fixes the account on the server. A login the server refuses for a while
+only (RFC 5530 [UNAVAILABLE], [INUSE]: its auth backend is down) is a network-like
+error, retried with the poller's back-off.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import os
+import ssl
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from maild.config import ImapConfig
+
+log = logging.getLogger("maild.imap")
+
+# Seconds between tries of a refused login: quick retries only fill the log and may
+# lock the account; an admin who fixes it on the server waits at most this long.
+LOGIN_RETRY = 600
+TEMPORARY = ("[UNAVAILABLE]", "[INUSE]")
+
+Refusal = dict[str, object]  # {"since", "host", "port", "user", "answer", "pid"}
+
+
+class LoginRefused(Exception):
+    """The server refused our LOGIN; `answer` is its text, decoded."""
+
+    def __init__(self, host: str, port: int, user: str, answer: str) -> None:
+        super().__init__(f"the server {host}:{port} refuses the login of {user}: {answer}")
+        self.answer = answer
+        self.temporary = answer.upper().startswith(TEMPORARY)
+
+
+def server_text(e: BaseException) -> str:
+    """An IMAP error's text as the server sent it: imaplib gives the server's answer
+    as bytes, and imapclient wraps it as the bytes' repr (b'...')."""
+    arg = e.args[0] if e.args else ""
+    if isinstance(arg, str) and arg[:2] in ("b'", 'b"') and arg[-1:] == arg[1]:
+        try:
+            arg = ast.literal_eval(arg)
+        except (ValueError, SyntaxError):
+            pass
+    if isinstance(arg, bytes):
+        arg = arg.decode("utf-8", "replace")
+    return str(arg)
+
+
+def log_connection_failure(e: Exception, host: str, delay: float) -> None:
+    """One line for a round that failed on the network, TLS or the server."""
+    if isinstance(e, ssl.SSLCertVerificationError):
+        log.error(
+            "imap: the certificate of %s is not trusted (%s): install its CA "
+            "certificate, or set imap.verify_tls = false for a self-signed one; "
+            "reconnecting in %g s",
+            host,
+            e.verify_message or e,
+            delay,
+        )
+    elif isinstance(e, LoginRefused):
+        log.warning("imap: %s (a temporary failure); reconnecting in %g s", e, delay)
+    else:
+        log.warning("imap: %s: %s; reconnecting in %g s", type(e).__name__, server_text(e), delay)
+
+
+class LoginWatch:
+    """Whether the server refuses our login; tells `refused` of each change (the
+    refusal, or None once a login works again)."""
+
+    def __init__(
+        self, cfg: ImapConfig, refused: Callable[[Refusal | None], None] | None, retry: float
+    ) -> None:
+        self.cfg = cfg
+        self.refused = refused
+        self.retry = retry
+        self.refusal: Refusal | None = None
+
+    def refused_now(self, e: LoginRefused) -> float:
+        """Log the refusal (ERROR when it is new or its answer changed); the seconds
+        to wait before the next try."""
+        if self.refusal is not None and self.refusal["answer"] == e.answer:
+            log.info("imap: login still refused: %s; next try in %g s", e, self.retry)
+            return self.retry
+        log.error(
+            "imap: %s (check imap.username and imap.password in maild's config, then "
+            "restart maild serve, or the account on the server); trying again every %g s",
+            e,
+            self.retry,
+        )
+        cfg = self.cfg
+        self.refusal = {
+            "since": datetime.now(UTC).isoformat(),
+            "host": cfg.host,
+            "port": cfg.port,
+            "user": cfg.username,
+            "answer": e.answer,
+            "pid": os.getpid(),
+        }
+        self._tell(self.refusal)
+        return self.retry
+
+    def accepted(self) -> None:
+        if self.refusal is None:
+            return
+        log.info("imap: the server accepts the login of %s again", self.cfg.username)
+        self.refusal = None
+        self._tell(None)
+
+    def _tell(self, refusal: Refusal | None) -> None:
+        if self.refused is None:
+            return
+        try:
+            self.refused(refusal)
+        except Exception:
+            log.exception("imap: noting the login refusal failed")

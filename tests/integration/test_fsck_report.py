@@ -1,0 +1,52 @@
+"""`maild fsck` names each problem once, on the file that has it, and says what
+--repair cannot fix. Through the real CLI, on real files."""
+
+from __future__ import annotations
+
+import hashlib
+
+from tests.helpers import make_mail
+
+
+def test_each_problem_is_one_line_and_repair_says_what_it_cannot_fix(desk):
+    torn = desk.ingest_tid(make_mail(sender="a@shop.example", msgid="<torn@c.example>"))
+    bare = desk.ingest_tid(make_mail(sender="b@shop.example", msgid="<bare@c.example>"))
+    desk.ingest_tid(make_mail(sender="c@shop.example", msgid="<fine@c.example>"))
+    data = desk.root / "data"
+    ticket = data / "tickets" / torn[:2] / f"{torn}.json"
+    ticket.write_bytes(ticket.read_bytes()[:40])  # a torn write
+    copies = [
+        p for p in (data / "spool" / "cur").iterdir() if b"<bare@c.example>" in p.read_bytes()
+    ]
+    assert len(copies) == 1
+    copies[0].unlink()  # the raw copy of a stored message is gone
+    ghost = "1000-0001"  # a TID no ticket has
+    h = hashlib.sha1(b"<ghost@c.example>").hexdigest()
+    entry = data / "index" / "msgid" / h[:2] / h
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.write_text(ghost)
+
+    r = desk.run("fsck")
+    lines = r.out.splitlines()
+    assert r.code == 1 and lines[-1] == "2 ticket(s), 3 problem(s)", r.out
+    assert lines[:-1] == [
+        f"tickets/{torn[:2]}/{torn}.json: corrupt ticket file",
+        f"index/msgid/{h[:2]}/{h}: Message-ID index entry names {ghost}, "
+        "a ticket that does not exist",
+        f"tickets/{bare[:2]}/{bare}.json: the spool copy of <bare@c.example> "
+        f"(spool/cur/{copies[0].name}) is missing (not repairable: restore it from a backup)",
+    ]
+
+    r = desk.run("fsck", "--repair")
+    assert r.code == 1, r.out  # the missing copy is not fixed
+    fixed = [line for line in r.out.splitlines() if line.startswith("fixed: ")]
+    assert fixed == [
+        f"fixed: tickets/{torn[:2]}/{torn}.json: set aside (a copy in lost+found/); "
+        "its mail is re-queued",
+        f"fixed: index/msgid/{h[:2]}/{h}: removed",
+    ]
+    assert not entry.exists() and (data / "lost+found" / "index" / "msgid" / h[:2]).is_dir()
+
+    r = desk.run("fsck")  # the torn ticket's mail waits in spool/new for its TID
+    assert r.code == 1 and r.out.splitlines()[:-1] == lines[2:-1], r.out
+    assert r.out.splitlines()[-1].endswith("; 1 message(s) waiting in spool/new")
