@@ -18,6 +18,7 @@ at leisure. What changes without the store lock is read so that nothing is lost:
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import io
 import json
@@ -267,6 +268,8 @@ def backup(root: Path, dest: Path, locked: Locker) -> tuple[Snapshot, Path]:
         raise BackupError(f"{dest.parent}: no such directory")
     if dest.resolve().is_relative_to(root.resolve()):  # the next backup would hold it
         raise BackupError(f"{dest}: inside the storage {root}; write it somewhere else")
+    if not os.access(dest.parent, os.W_OK | os.X_OK):  # said before the snapshot's work
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(dest.parent))
     remove_stale_stages(root)
     stage = os.path.join(os.fspath(root), f"{STAGING_PREFIX}{os.getpid()}.{time.time_ns()}")
     try:
