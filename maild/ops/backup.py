@@ -18,6 +18,7 @@ at leisure. What changes without the store lock is read so that nothing is lost:
 from __future__ import annotations
 
 import contextlib
+import errno
 import gzip
 import io
 import json
@@ -267,6 +268,8 @@ def backup(root: Path, dest: Path, locked: Locker) -> tuple[Snapshot, Path]:
         raise BackupError(f"{dest.parent}: no such directory")
     if dest.resolve().is_relative_to(root.resolve()):  # the next backup would hold it
         raise BackupError(f"{dest}: inside the storage {root}; write it somewhere else")
+    if not os.access(dest.parent, os.W_OK | os.X_OK):  # said before the snapshot's work
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(dest.parent))
     remove_stale_stages(root)
     stage = os.path.join(os.fspath(root), f"{STAGING_PREFIX}{os.getpid()}.{time.time_ns()}")
     try:
@@ -320,9 +323,8 @@ def _extract(tar: tarfile.TarFile, archive: Path, target: Path) -> None:
     existed = target.exists()
     target.mkdir(parents=True, exist_ok=True)
     try:
-        # the "data" filter refuses absolute paths, links out of the tree, devices
         members = [m for m in tar.getmembers() if m.name != MANIFEST]
-        tar.extractall(target, members=members, filter="data")
+        _extract_data(tar, members, target)
         while tar.fileobj.read(1 << 20):
             pass
     except BaseException as e:
@@ -330,6 +332,28 @@ def _extract(tar: tarfile.TarFile, archive: Path, target: Path) -> None:
         if isinstance(e, DAMAGED):
             raise _damaged(archive, e) from None
         raise
+
+
+def _extract_data(tar: tarfile.TarFile, members: list[tarfile.TarInfo], target: Path) -> None:
+    """The "data" filter refuses absolute paths, links out of the tree, devices, and
+    gives the files to whoever extracts them. Python 3.11.0-3.11.3 (Debian 12 ships
+    3.11.2) have no extraction filters: there the same checks are made here."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(target, members=members, filter="data")
+        return
+    root = os.path.realpath(target)
+    for m in members:
+        m.name = m.name.lstrip("/")  # as the filter does: /x is x in the tree
+        path = os.path.realpath(os.path.join(root, m.name))
+        inside = os.path.commonpath([root, path]) == root
+        link = os.path.realpath(os.path.join(root, m.linkname)) if m.islnk() else root
+        if not (inside and os.path.commonpath([root, link]) == root):
+            raise tarfile.TarError(f"{m.name!r} would be written outside {target}")
+        if not (m.isfile() or m.isdir() or m.islnk()):
+            raise tarfile.TarError(f"{m.name!r} is not a file or a folder")
+        m.mode &= 0o755  # no set-uid bits, no group or other write
+        m.uid, m.gid, m.uname, m.gname = os.geteuid(), os.getegid(), "", ""
+    tar.extractall(target, members=members)
 
 
 def _clear(target: Path, keep_folder: bool) -> None:

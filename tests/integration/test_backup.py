@@ -4,12 +4,15 @@ was, and nothing accepted before the backup began is missing."""
 
 from __future__ import annotations
 
+import io
+import json
 import smtplib
 import tarfile
 import threading
 import time
 from pathlib import Path
 
+from maild.ops.backup import FORMAT, MANIFEST
 from tests.helpers import Daemon, Desk, free_port, make_mail
 
 TOTAL = 80  # mails sent; the backup starts after BEFORE of them were accepted
@@ -166,3 +169,38 @@ def test_restore_of_a_truncated_or_damaged_archive_restores_nothing(tmp_path, de
             assert r.err.count("\n") == 1 and "damaged or truncated" in r.err, (name, r.err)
             assert "Traceback" not in r.err
             assert not target.exists() or not any(target.iterdir()), name
+
+
+def _archive(path: Path, members: list[tarfile.TarInfo]) -> None:
+    """A .tar.gz with a maild manifest and the given members (empty files, links)."""
+    with tarfile.open(path, "w:gz") as tar:
+        manifest = json.dumps({"format": FORMAT, "tickets": 0, "queued": 0}).encode()
+        info = tarfile.TarInfo(MANIFEST)
+        info.size = len(manifest)
+        tar.addfile(info, io.BytesIO(manifest))
+        for m in members:
+            tar.addfile(m, io.BytesIO(b"") if m.isfile() else None)
+
+
+def test_restore_writes_nothing_outside_the_new_storage(tmp_path, desk):
+    """An archive altered to write elsewhere (a ../ name, a symlink out of the tree)
+    restores nothing, and an absolute name lands inside the new storage, on every
+    Python maild runs on (3.11.0-3.11.3 have no tarfile extraction filters)."""
+    absolute = tmp_path / "restored-absolute"
+    _archive(tmp_path / "absolute.tar.gz", [tarfile.TarInfo(str(tmp_path / "escaped"))])
+    r = desk.run("restore", str(tmp_path / "absolute.tar.gz"), "--storage", str(absolute))
+    assert r.code == 0, r.err
+    assert (absolute / str(tmp_path).lstrip("/") / "escaped").is_file()
+    cases = {
+        "dotdot": [tarfile.TarInfo("tickets/../../escaped")],
+        "symlink": [tarfile.TarInfo("tickets"), tarfile.TarInfo("tickets/x")],
+    }
+    cases["symlink"][0].type, cases["symlink"][0].linkname = tarfile.SYMTYPE, str(tmp_path)
+    cases["symlink"][1].name = "tickets/escaped"
+    for name, members in cases.items():
+        archive = tmp_path / f"{name}.tar.gz"
+        _archive(archive, members)
+        target = tmp_path / f"restored-{name}"
+        r = desk.run("restore", str(archive), "--storage", str(target))
+        assert r.code == 1 and "nothing restored" in r.err, (name, r.err)
+        assert not target.exists() and not (tmp_path / "escaped").exists(), name

@@ -180,6 +180,23 @@ def test_permanent_errors_name_the_path(owned):
     assert r.code == 78 and "do not belong to its owner nobody" in r.err, r
 
 
+def test_backup_into_a_folder_the_owner_may_not_write_names_it(owned):
+    """`sudo maild backup /var/backups/maild/` writes as the storage's owner: a
+    folder only root may write is a permission error (78) naming folder and users."""
+    desk, python = owned
+    r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
+    assert r.code == 0, r.err
+    backups = Path(desk.sections["storage"]["path"]).parent / "backups"
+    backups.mkdir(mode=0o755)
+    r = run(desk, python, "backup", str(backups))
+    assert r.code == 78 and len(r.err.strip().splitlines()) == 1, r
+    assert f"Permission denied: {backups} (it belongs to root)" in r.err, r.err
+    assert "maild runs as nobody" in r.err and list(backups.iterdir()) == []
+    os.chown(backups, OWNER.pw_uid, OWNER.pw_gid)
+    r = run(desk, python, "backup", str(backups))
+    assert r.code == 0 and len(list(backups.glob("maild-*.tar.gz"))) == 1, r
+
+
 def test_an_unreadable_queue_is_not_called_empty(owned):
     desk, python = owned
     r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
