@@ -114,7 +114,6 @@ def parse(raw: bytes, max_recipients: int = limits.MAX_RECIPIENTS) -> ParsedMess
 # takes it for the end of the header block, and every header after it (From,
 # Message-ID) would be read as body text.
 _STRAY_IN_CRLF = re.compile(rb"(?:\r(?!\n)|(?<!\r)\n)(?![!-9;-~]+:|[ \t])")
-_CONVENTION_SPAN = 1 << 16
 _STRAY_IN_LF = re.compile(rb"\r(?!\n)(?![!-9;-~]+:|[ \t])")
 
 
@@ -125,10 +124,12 @@ def mend_line_breaks(raw: bytes) -> bytes:
     A break that starts something shaped like a header field is left alone: mail with
     mixed line endings is still read line by line.
     """
-    lfs = raw.count(b"\n", 0, _CONVENTION_SPAN)
-    if not lfs:  # no LF at all: lines end in CR alone, as the parser reads them
+    last = raw.rfind(b"\n")
+    if last < 0:  # no LF at all: lines end in CR alone, as the parser reads them
         return raw
-    crlf = raw.count(b"\r\n", 0, _CONVENTION_SPAN) * 2 > lfs  # most lines end so
+    # the convention is the body's: the last line ends as SMTP, IMAP or a pipe ends
+    # lines, whatever strays the headers hold
+    crlf = raw[last - 1 : last] == b"\r"
     end = raw.find(b"\r\n\r\n" if crlf else b"\n\n")
     head, body = (raw, b"") if end < 0 else (raw[:end], raw[end:])
     stray = _STRAY_IN_CRLF if crlf else _STRAY_IN_LF
