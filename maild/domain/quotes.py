@@ -1,5 +1,6 @@
 """Cut the quoted history a mail client appends to a reply, keeping what is new;
-and of a staff reply, drop the quoted lines of support's own mail (for_customer).
+of a staff reply, drop the quoted lines of support's own mail (for_customer), and
+find what the staff member typed among the quoted mail (typed_lines).
 
 Pure text in, text out; used on staff and customer replies before they are stored.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["for_customer", "trim_reply"]
+__all__ = ["for_customer", "trim_reply", "typed_lines"]
 
 # "... wrote:" in English and Russian; Thunderbird, Apple Mail, Gmail (English UI) and
 # Roundcube all end the attribution line with one of these.
@@ -50,6 +51,12 @@ START_RE = re.compile(
     re.IGNORECASE,
 )
 ATTRIBUTION_LINES = 3
+# A line of a quote header, whatever follows it (typed_lines): Outlook's "From:" block,
+# its "-----Original Message-----" and "______" separators.
+HEADER_LINE_RE = re.compile(
+    rf"{FROM_RE.pattern}|{SIBLING_RE.pattern}|{SEPARATOR_RE.pattern}|{UNDERSCORES_RE.pattern}",
+    re.IGNORECASE,
+)
 
 
 def trim_reply(text: str, *, fallback: bool = True) -> str:
@@ -219,3 +226,47 @@ def _quote_dropped(after: int, lines: list[str], depths: list[int], dropped: lis
     while end < len(lines) and depths[end]:
         end += 1
     return all(dropped[i:end])
+
+
+# How much of the thread's text (its latest mail) a re-wrapped line is looked for in:
+# the cost of a reply of many such lines stays bounded.
+KNOWN_CHARS = 200_000
+
+
+def typed_lines(text: str, known: list[str], limit: int = 10) -> list[str]:
+    """The first ``limit`` lines of ``text`` that are neither in a mail of ``known``
+    (the ticket's thread: what support sent, what customers and staff wrote) nor a
+    mail client's quote header (attribution, "-----Original Message-----", the
+    "From:/Sent:/To:/Subject:" block): what the writer typed, quote marks taken off.
+
+    Lines are compared without quote marks and runs of white space, so a mail quoted
+    as "> " lines or re-flowed into HTML paragraphs is still known; so is a line a
+    client re-wrapped, being a run of whole words of one mail of ``known``.
+    """
+    known_lines = {_plain(line) for t in known for line in t.splitlines()}
+    blob = " " + " ".join(_plain(t) for t in known)[-KNOWN_CHARS:] + " "
+    lines = [_unquoted(line) for line in text.splitlines()]
+    headers: set[int] = set()
+    for i, line in enumerate(lines):
+        span = _attribution_span(lines, i) if line.strip() else 0
+        headers.update(range(i, i + span))
+        if HEADER_LINE_RE.match(line.strip()):
+            headers.add(i)
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        plain = _plain(line)
+        if not plain or i in headers or plain in known_lines or f" {plain} " in blob:
+            continue
+        out.append(line.strip())
+        if len(out) == limit:
+            break
+    return out
+
+
+def _unquoted(line: str) -> str:
+    m = QUOTE_PREFIX_RE.match(line)
+    return line[m.end() :] if m else line
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split()).casefold()

@@ -22,7 +22,7 @@ from maild.domain.layout import from_russian_layout
 from maild.domain.logid import logged_id
 from maild.domain.onemail import fold
 from maild.domain.policy import Policy
-from maild.domain.quotes import for_customer
+from maild.domain.quotes import for_customer, typed_lines
 from maild.domain.recode import redecode
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.snapshot import Loaded, Snapshot
@@ -31,6 +31,16 @@ log = logging.getLogger("maild.staffmail")
 decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
 
 MERGED = "merged"  # the customer notice of #merge (templates/merged.txt)
+# Why a staff member's text did not reach the customer (staff_unsent.txt); the key is
+# the record's "unsent".
+UNSENT = {
+    "in_quote": (
+        "текст стоит внутри цитаты исходного письма: ниже шапки «От:» / «Отправлено:»\n"
+        "(или «-----Original Message-----», «... пишет:») либо среди строк с «>».\n"
+        "Всё, что ниже такой шапки, maild считает историей переписки и клиенту\n"
+        "не отправляет: в ней внутренние строки уведомления."
+    ),
+}
 
 
 @dataclass
@@ -206,6 +216,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
             record["sent_as"] = policy.message_id(ctx.key("relay"), tid)
     else:  # commands only: a note, as #merge below moves it too
         record.update(kind="note", text=body or "(только команды)")
+        if not reply.note:  # none of the staff member's text reaches the customer
+            outgoing += _unsent(ctx, ticket, messages, reply, notices)
     ticket, merged = merge_into(extras, ticket, [*messages, record], ctx.received_at)
     c = {
         **ctx.common,
@@ -231,6 +243,36 @@ def _unsendable(ctx: Context, reply: ParsedReply, body: str) -> list[str]:
         return []
     refused = [d.reason for d, _ in ctx.attachments if not d.accepted]
     return [f"вложение не отправлено: {reason}" for reason in refused]
+
+
+def _unsent(
+    ctx: Context, ticket: Ticket, messages: list[MessageRecord], reply: ParsedReply, notices: list
+) -> list[Outgoing]:
+    """A reply that sends the customer none of its text, though the staff member
+    evidently wrote some (lines no mail of the thread holds, e.g. an answer typed
+    inside Outlook's quoted original): they are told what was not sent and why, so
+    the answer does not vanish unnoticed. The note keeps the reply as it came."""
+    typed = typed_lines(reply.body, [m["text"] for m in messages])
+    if not typed:
+        return []
+    record, tid = ctx.record, ticket["tid"]
+    record.update(text=ctx.msg.text.strip(), unsent="in_quote")
+    decision_log.warning(
+        "%s [TID#%s] staff text not sent: it stands inside the quoted mail",
+        logged_id(ctx.msg.message_id),
+        tid,
+    )
+    c = {
+        **ctx.common,
+        "tid": tid,
+        "subject": _subject(ticket),
+        "reason": UNSENT["in_quote"],
+        "typed": typed,
+        "commands": record.get("commands") or [],
+        "notices": bool(notices),
+    }
+    key = ctx.key("staff_unsent")
+    return [Outgoing(key, "notice", "staff_unsent.txt", [ctx.msg.from_addr], c, record=True)]
 
 
 def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[Ticket, list[str]]:

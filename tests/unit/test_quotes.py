@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.domain.commands import cheat_sheet
-from maild.domain.quotes import TEXT_END_RE, TEXT_START_RE, for_customer, trim_reply
+from maild.domain.quotes import TEXT_END_RE, TEXT_START_RE, for_customer, trim_reply, typed_lines
 
 NEW = "Добрый день!\nПосле обновления всё заработало, спасибо.\n\nС уважением,\nИван Петров"
 OLD = "Проверьте, пожалуйста, права на папку /upload."
@@ -409,3 +409,30 @@ def test_no_line_of_the_notice_itself_ever_reaches_the_customer(
     if intact:  # the customer's quoted text answered around stays whole
         it = iter(out)
         assert all(c in it for c in customer)
+
+
+def test_typed_lines_are_what_no_mail_of_the_thread_holds() -> None:
+    """What a staff member typed among a quoted mail: not the quote (as "> " lines,
+    re-flowed, or re-wrapped by the client), not the client's quote header."""
+    notice = "Новое обращение 1234-5678\nУровень: Бесплатная поддержка (free)\n" + "\n".join(
+        f"  {usage:<22} {help}" for usage, help in cheat_sheet()
+    )
+    outlook = (
+        "От: Служба поддержки <support@example.com>\nОтправлено: 25 ноября 2026 г. 10:15\n"
+        "Кому: anna@example.com\nТема: Новое обращение [TID#1234-5678]\n\n"
+        + "\n\n".join(" ".join(s.split()) for s in notice.splitlines())
+        + "\n\nИван, очистите кэш.\nДа.\n"
+    )
+    assert typed_lines(outlook, [notice]) == ["Иван, очистите кэш.", "Да."]
+    quoted = "On 25.11.2026 10:15, Support <support@example.com> wrote:\n> " + notice.replace(
+        " (free)", "\n> (free)"
+    ).replace("\n", "\n> ")
+    assert typed_lines(quoted, [notice]) == []
+    assert typed_lines(quoted + "\n> Ответ внутри цитаты.", [notice], limit=1) == [
+        "Ответ внутри цитаты."
+    ]
+    assert typed_lines("\n".join(f"строка {i}" for i in range(50)), [], limit=3) == [
+        "строка 0",
+        "строка 1",
+        "строка 2",
+    ]
