@@ -245,10 +245,12 @@ def typed_lines(text: str, known: list[str], limit: int = 10) -> list[str]:
     """
     known_lines = {_plain(line) for t in known for line in t.splitlines()}
     blob = " " + " ".join(_plain(t) for t in known)[-KNOWN_CHARS:] + " "
-    lines = [_unquoted(line) for line in text.splitlines()]
+    raw = text.splitlines()
+    lines = [_unquoted(line) for line in raw]
     headers: set[int] = set()
     for i, line in enumerate(lines):
-        span = _attribution_span(lines, i) if line.strip() else 0
+        # an attribution of the reply's quote, or of a quote inside the quote
+        span = max(_attribution_span(raw, i), _attribution_span(lines, i)) if line.strip() else 0
         headers.update(range(i, i + span))
         if HEADER_LINE_RE.match(line.strip()):
             headers.add(i)

@@ -428,6 +428,9 @@ def test_typed_lines_are_what_no_mail_of_the_thread_holds() -> None:
         " (free)", "\n> (free)"
     ).replace("\n", "\n> ")
     assert typed_lines(quoted, [notice]) == []
+    # a bare "... wrote:" is an attribution by the quote under it, at any depth
+    bare = "Anna wrote:\n> Уровень: Бесплатная поддержка (free)\n"
+    assert typed_lines(bare, [notice]) == typed_lines("> " + bare, [notice]) == []
     assert typed_lines(quoted + "\n> Ответ внутри цитаты.", [notice], limit=1) == [
         "Ответ внутри цитаты."
     ]
