@@ -13,9 +13,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from maild.domain import limits, trust
 from maild.domain import merge as mg
 from maild.domain import ticket as tk
-from maild.domain import trust
 from maild.domain.commands import Command, ParsedReply, parse_reply
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.layout import from_russian_layout
@@ -26,6 +26,7 @@ from maild.domain.quotes import for_customer, typed_lines
 from maild.domain.recode import redecode
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.snapshot import Loaded, Snapshot
+from maild.domain.statusmail import is_logo
 
 log = logging.getLogger("maild.staffmail")
 decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
@@ -39,6 +40,10 @@ UNSENT = {
         "(или «-----Original Message-----», «... пишет:») либо среди строк с «>».\n"
         "Всё, что ниже такой шапки, maild считает историей переписки и клиенту\n"
         "не отправляет: в ней внутренние строки уведомления."
+    ),
+    "files_only": (
+        "в письме нет текста для клиента, только вложения. Письмо без текста\n"
+        "maild считает служебным (команды и цитата) и клиенту его не пересылает."
     ),
 }
 
@@ -250,24 +255,29 @@ def _unsent(
 ) -> list[Outgoing]:
     """A reply that sends the customer none of its text, though the staff member
     evidently wrote some (lines no mail of the thread holds, e.g. an answer typed
-    inside Outlook's quoted original): they are told what was not sent and why, so
-    the answer does not vanish unnoticed. The note keeps the reply as it came."""
+    inside Outlook's quoted original) or attached files (a signature's logo aside):
+    they are told what was not sent and why, so the answer does not vanish unnoticed.
+    The note keeps the reply as it came."""
     typed = typed_lines(reply.body, [m["text"] for m in messages])
-    if not typed:
+    files = [a.filename or "(без имени)" for a in ctx.msg.attachments if not is_logo(a)]
+    if not typed and not files:
         return []
-    record, tid = ctx.record, ticket["tid"]
-    record.update(text=ctx.msg.text.strip(), unsent="in_quote")
+    record, tid, why = ctx.record, ticket["tid"], "in_quote" if typed else "files_only"
+    record.update(text=ctx.msg.text.strip(), unsent=why)
     decision_log.warning(
-        "%s [TID#%s] staff text not sent: it stands inside the quoted mail",
+        "%s [TID#%s] staff reply not sent to the customer: %s",
         logged_id(ctx.msg.message_id),
         tid,
+        "its text stands inside the quoted mail" if typed else "files without text",
     )
     c = {
         **ctx.common,
         "tid": tid,
         "subject": _subject(ticket),
-        "reason": UNSENT["in_quote"],
+        "reason": UNSENT[why],
         "typed": typed,
+        "files": files[: limits.MAX_LISTED_FILES],
+        "files_more": max(0, len(files) - limits.MAX_LISTED_FILES),
         "commands": record.get("commands") or [],
         "notices": bool(notices),
     }

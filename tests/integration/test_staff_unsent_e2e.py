@@ -3,6 +3,7 @@ none of what the staff member wrote gets a mail back saying so. Real CLI, real s
 
 from __future__ import annotations
 
+import email
 import email.policy
 import email.utils
 import html
@@ -103,3 +104,34 @@ def test_replies_that_hold_nothing_typed_send_no_such_mail(desk: Desk, sink):
     assert told(sink) == []
     [answer] = [r for r in customer_mails(sink) if "проверили" in r.text]
     assert "Уровень:" not in answer.text and "Новое обращение" not in answer.text
+
+
+def test_a_reply_of_files_without_text_is_reported_not_dropped(desk: Desk, sink):
+    """A manual attached to a reply with no text (or with "#close" only): a reply
+    without text is commands and a quote to maild, so the file did not go; the staff
+    member is told which files, instead of the customer silently never getting them.
+    A signature's logo (a small embedded image) under commands is no such file."""
+    tid, notice = open_ticket(desk, sink)
+    before = len(customer_mails(sink))
+    pdf = ("инструкция.pdf", "application/pdf", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n")
+    quote = "\n".join("> " + s for s in notice.text.splitlines())
+    desk.ingest(staff_reply(tid, "\n", attachments=[pdf]))
+    desk.ingest(staff_reply(tid, f"#critical\n\nAnna wrote:\n{quote}\n", attachments=[pdf]))
+    desk.flush()
+    assert len(customer_mails(sink)) == before
+    mails = told(sink)
+    assert len(mails) == 2
+    for mail in mails:
+        assert "клиенту ничего не отправлено" in mail.text
+        assert "инструкция.pdf" in mail.text and "нет текста" in mail.text
+    logo = make_mail(
+        sender="Анна <anna@example.com>",
+        to=staff_to(tid),
+        subject=f"Re: [TID#{tid}]",
+        body="#wait\n",
+    )
+    msg = email.message_from_bytes(logo, policy=email.policy.default)
+    msg.add_related(b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "image", "png", cid="<logo@corp>")
+    desk.ingest(msg.as_bytes(policy=email.policy.SMTP))
+    desk.flush()
+    assert len(told(sink)) == 2
