@@ -44,9 +44,12 @@ SIBLING_RE = re.compile(
     r"(?:sent|date|to|cc|subject|отправлено|дата|кому|копия|тема)\s*:", re.IGNORECASE
 )
 # Gmail wraps a long attribution over two or three lines; such a wrapped one opens with
-# "On", a date, or a weekday ("пн,", "Понедельник,", "Mon,").
+# "On", a date ("25.11.2026", "2026-11-25", "26 нояб. 2026"), or a weekday ("пн,",
+# "Понедельник,", "Mon,"). A bare number is no date: "2. Перезапустите сервер." right
+# above an attribution is the answer's last line.
 START_RE = re.compile(
-    r"on\s|\d{1,4}[./ -]|(?:пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница"
+    r"on\s|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\d{1,2}\s+[^\W\d_]{3,}\.?\s+\d{4}\b"
+    r"|(?:пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница"
     r"|суббота|воскресенье|mon|tue|wed|thu|fri|sat|sun)\w*,",
     re.IGNORECASE,
 )

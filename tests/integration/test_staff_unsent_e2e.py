@@ -135,3 +135,18 @@ def test_a_reply_of_files_without_text_is_reported_not_dropped(desk: Desk, sink)
     desk.ingest(msg.as_bytes(policy=email.policy.SMTP))
     desk.flush()
     assert len(told(sink)) == 2
+
+
+def test_a_numbered_last_line_right_above_the_attribution_reaches_the_customer(desk, sink):
+    """ "2. Перезапустите сервер." directly above "Служба поддержки <...> пишет:" was
+    read as the first line of a wrapped attribution and cut: the customer got the
+    steps without the last one, and nobody knew."""
+    tid, notice = open_ticket(desk, sink)
+    quote = "\n".join("> " + s for s in notice.text.splitlines())
+    steps = "Сделайте так:\n1. Очистите кэш.\n2. Перезапустите сервер."
+    desk.ingest(
+        staff_reply(tid, f"{steps}\nСлужба поддержки <support@example.com> пишет:\n{quote}")
+    )
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "Сделайте так:" in r.text]
+    assert answer.text.splitlines()[:3] == steps.splitlines()

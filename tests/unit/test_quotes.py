@@ -56,6 +56,36 @@ def test_gmail_attribution_wrapped_over_lines(attribution: str) -> None:
 @pytest.mark.parametrize(
     "attribution",
     [
+        '25.11.2026, 10:00, "Служба поддержки интернет-магазина" <\nsupport@example.com>:',
+        "26 нояб. 2026 г., в 10:00, Служба поддержки интернет-магазина <\n"
+        "support@example.com> написал(а):",
+        "2026-11-25 10:00 GMT+03:00 Служба поддержки интернет-магазина <\nsupport@example.com>:",
+    ],
+)
+def test_attribution_wrapped_after_its_date_is_cut(attribution: str) -> None:
+    assert trim_reply(f"{NEW}\n{attribution}\n> {OLD}\n") == NEW
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "Служба поддержки <support@example.com> пишет:",
+        "В чт, 26.11.2026 в 10:00, Служба поддержки <support@example.com> пишет:",
+    ],
+)
+@pytest.mark.parametrize("last", ["2. Перезапустите сервер.", "10 минут, и всё заработает.", "0."])
+def test_a_numbered_line_right_above_the_attribution_is_the_answer(
+    attribution: str, last: str
+) -> None:
+    """A line that opens with a number is no date: it does not begin a wrapped
+    attribution, and the answer keeps it (it was cut, lost without a word)."""
+    answer = f"Сделайте так:\n1. Очистите кэш.\n{last}"
+    assert trim_reply(f"{answer}\n{attribution}\n> {OLD}\n") == answer
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
         "On Mon, Nov 25, 2026 at 10:00 AM Support <support@example.com> wrote:",
         '25.11.2026, 10:00, "Служба поддержки" <support@example.com>:',
         "On Mon, Nov 25, 2026 at 10:00 AM Support <\nsupport@example.com> wrote:",
