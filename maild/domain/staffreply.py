@@ -3,7 +3,8 @@ the one mail to the customer that carries the answer and the status change.
 
 `decide_staff` is called by decide.decide for a verified staff reply; the tickets
 #merge names and the raw mail #charset reads again come in the Snapshot; the rules
-themselves live in commands, ticket, onemail, merge and recode.
+themselves live in commands, ticket, onemail, merge and recode; a reply that sends
+the customer none of what was written is unsent's.
 """
 
 from __future__ import annotations
@@ -13,39 +14,24 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from maild.domain import limits, trust
 from maild.domain import merge as mg
 from maild.domain import ticket as tk
+from maild.domain import trust
 from maild.domain.commands import Command, ParsedReply, parse_reply
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.layout import from_russian_layout
 from maild.domain.logid import logged_id
 from maild.domain.onemail import fold
 from maild.domain.policy import Policy
-from maild.domain.quotes import for_customer, typed_lines
 from maild.domain.recode import redecode
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.snapshot import Loaded, Snapshot
-from maild.domain.statusmail import is_logo
+from maild.domain.unsent import answer, unsent
 
 log = logging.getLogger("maild.staffmail")
 decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
 
 MERGED = "merged"  # the customer notice of #merge (templates/merged.txt)
-# Why a staff member's text did not reach the customer (staff_unsent.txt); the key is
-# the record's "unsent".
-UNSENT = {
-    "in_quote": (
-        "текст стоит внутри цитаты исходного письма: ниже шапки «От:» / «Отправлено:»\n"
-        "(или «-----Original Message-----», «... пишет:») либо среди строк с «>».\n"
-        "Всё, что ниже такой шапки, maild считает историей переписки и клиенту\n"
-        "не отправляет: в ней внутренние строки уведомления."
-    ),
-    "files_only": (
-        "в письме нет текста для клиента, только вложения. Письмо без текста\n"
-        "maild считает служебным (команды и цитата) и клиенту его не пересылает."
-    ),
-}
 
 
 @dataclass
@@ -186,9 +172,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     reply = parse_reply(ctx.msg.text)
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
-    # the reply's own text: never the quote as a fallback (commands + a quote send no
-    # quote), never a quoted line of support's own mail (quotes.for_customer)
-    body = for_customer(extras.body)
+    body = answer(extras.body, reply.body, messages)
     errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
     if errors:
         return _staff_error(ctx, ticket, messages, errors)
@@ -222,7 +206,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     else:  # commands only: a note, as #merge below moves it too
         record.update(kind="note", text=body or "(только команды)")
         if not reply.note:  # none of the staff member's text reaches the customer
-            outgoing += _unsent(ctx, ticket, messages, reply, notices)
+            outgoing += unsent(ctx, ticket, messages, reply.body, notices)
     ticket, merged = merge_into(extras, ticket, [*messages, record], ctx.received_at)
     c = {
         **ctx.common,
@@ -248,41 +232,6 @@ def _unsendable(ctx: Context, reply: ParsedReply, body: str) -> list[str]:
         return []
     refused = [d.reason for d, _ in ctx.attachments if not d.accepted]
     return [f"вложение не отправлено: {reason}" for reason in refused]
-
-
-def _unsent(
-    ctx: Context, ticket: Ticket, messages: list[MessageRecord], reply: ParsedReply, notices: list
-) -> list[Outgoing]:
-    """A reply that sends the customer none of its text, though the staff member
-    evidently wrote some (lines no mail of the thread holds, e.g. an answer typed
-    inside Outlook's quoted original) or attached files (a signature's logo aside):
-    they are told what was not sent and why, so the answer does not vanish unnoticed.
-    The note keeps the reply as it came."""
-    typed = typed_lines(reply.body, [m["text"] for m in messages])
-    files = [a.filename or "(без имени)" for a in ctx.msg.attachments if not is_logo(a)]
-    if not typed and not files:
-        return []
-    record, tid, why = ctx.record, ticket["tid"], "in_quote" if typed else "files_only"
-    record.update(text=ctx.msg.text.strip(), unsent=why)
-    decision_log.warning(
-        "%s [TID#%s] staff reply not sent to the customer: %s",
-        logged_id(ctx.msg.message_id),
-        tid,
-        "its text stands inside the quoted mail" if typed else "files without text",
-    )
-    c = {
-        **ctx.common,
-        "tid": tid,
-        "subject": _subject(ticket),
-        "reason": UNSENT[why],
-        "typed": typed,
-        "files": files[: limits.MAX_LISTED_FILES],
-        "files_more": max(0, len(files) - limits.MAX_LISTED_FILES),
-        "commands": record.get("commands") or [],
-        "notices": bool(notices),
-    }
-    key = ctx.key("staff_unsent")
-    return [Outgoing(key, "notice", "staff_unsent.txt", [ctx.msg.from_addr], c, record=True)]
 
 
 def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[Ticket, list[str]]:

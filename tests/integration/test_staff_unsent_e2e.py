@@ -24,8 +24,9 @@ def outlook_reply(tid: str, quoted: str, *, top: str = "", inside: str = "") -> 
     m["Subject"] = f"RE: Новое обращение [TID#{tid}]"
     m["Message-ID"] = email.utils.make_msgid(domain="corp.example")
     original = "".join(f"<p class=MsoNormal>{html.escape(s)}</p>" for s in quoted.splitlines())
+    above = "".join(f"<p class=MsoNormal>{html.escape(s)}</p>" for s in top.splitlines())
     m.set_content(
-        f"""<html><body><div class=WordSection1><p class=MsoNormal>{html.escape(top)}</p>
+        f"""<html><body><div class=WordSection1>{above}<p class=MsoNormal>&nbsp;</p>
 <div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">
 <p class=MsoNormal><b>От:</b> Служба поддержки &lt;support@example.com&gt;<br>
 <b>Отправлено:</b> 25 ноября 2026 г. 10:15<br><b>Кому:</b> anna@example.com<br>
@@ -150,3 +151,25 @@ def test_a_numbered_last_line_right_above_the_attribution_reaches_the_customer(d
     desk.flush()
     [answer] = [r for r in customer_mails(sink) if "Сделайте так:" in r.text]
     assert answer.text.splitlines()[:3] == steps.splitlines()
+
+
+def test_a_signature_above_the_quote_with_the_answer_inside_is_not_sent_alone(desk, sink):
+    """Outlook puts the signature above the original: with the answer typed inside
+    the original, the customer got a mail of «С уважением, Анна» alone and the answer
+    was lost. A signature alone is no answer then: nothing goes, the staff member is
+    told, with the answer's lines."""
+    tid, notice = open_ticket(desk, sink)
+    before = len(customer_mails(sink))
+    answer = "Иван, обновите модуль оплаты до версии 7.1."
+    top = "С уважением,\nАнна Смирнова\nСлужба поддержки"
+    desk.ingest(outlook_reply(tid, notice.text, top=top, inside=answer))
+    desk.flush()
+    assert len(customer_mails(sink)) == before
+    [mail] = told(sink)
+    assert f"    {answer}" in mail.text.splitlines()
+    assert "    С уважением," not in mail.text.splitlines()
+    # a signature alone, with nothing typed elsewhere, goes as it did
+    desk.ingest(staff_reply(tid, "#take\n\n--\nАнна Смирнова\n"))
+    desk.flush()
+    assert [r for r in customer_mails(sink) if "Анна Смирнова" in r.text]
+    assert len(told(sink)) == 1

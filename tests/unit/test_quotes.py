@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.domain.commands import cheat_sheet
-from maild.domain.quotes import TEXT_END_RE, TEXT_START_RE, for_customer, trim_reply, typed_lines
+from maild.domain.quotes import (
+    TEXT_END_RE,
+    TEXT_START_RE,
+    for_customer,
+    only_signature,
+    trim_reply,
+    typed_lines,
+)
 
 NEW = "Добрый день!\nПосле обновления всё заработало, спасибо.\n\nС уважением,\nИван Петров"
 OLD = "Проверьте, пожалуйста, права на папку /upload."
@@ -469,3 +476,19 @@ def test_typed_lines_are_what_no_mail_of_the_thread_holds() -> None:
         "строка 1",
         "строка 2",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("С уважением,\nАнна Смирнова\nСлужба поддержки", True),
+        ("--\nАнна", True),
+        ("Best regards,\nAnna", True),
+        ("С уважением, Анна", True),
+        ("", False),
+        ("Иван, очистите кэш.\n\nС уважением,\nАнна", False),
+        ("Спасибо, всё работает.", False),
+    ],
+)
+def test_only_signature(text: str, expected: bool) -> None:
+    assert only_signature(text) is expected
