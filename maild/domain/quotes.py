@@ -45,15 +45,19 @@ SIBLING_RE = re.compile(
 )
 # Gmail wraps a long attribution over two or three lines; such a wrapped one opens with
 # "On", a date ("25.11.2026", "2026-11-25", "26 нояб. 2026"), or a weekday ("пн,",
-# "Понедельник,", "Mon,"). A bare number is no date: "2. Перезапустите сервер." right
-# above an attribution is the answer's last line.
+# "Понедельник,", "Mon,"). A bare number or a version is no date: "2. Перезапустите
+# сервер." or "7.0.1" right above an attribution is the answer's last line.
 START_RE = re.compile(
-    r"on\s|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\d{1,2}\s+[^\W\d_]{3,}\.?\s+\d{4}\b"
+    r"on\s|\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d\d)\b|\d{4}-\d\d-\d\d\b"
+    r"|\d{1,2}\s+[^\W\d_]{3,}\.?\s+\d{4}\b"
     r"|(?:пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница"
     r"|суббота|воскресенье|mon|tue|wed|thu|fri|sat|sun)\w*,",
     re.IGNORECASE,
 )
 ATTRIBUTION_LINES = 3
+# A line with a year and a time opens an attribution of its own ("В чт, 26.11.2026 в
+# 10:00, ... пишет:"): the line above it is the answer, whatever it looks like.
+DATETIME_RE = re.compile(r"(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}:\d\d\b)")
 # A line of a quote header, whatever follows it (typed_lines): Outlook's "From:" block,
 # its "-----Original Message-----" and "______" separators.
 HEADER_LINE_RE = re.compile(
@@ -118,8 +122,8 @@ def _attribution_span(lines: list[str], i: int) -> int:
             # begin like one, and not have a complete one begin on a later line.
             if not START_RE.match(chunk[0]):
                 return 0
-            later = START_RE.match(chunk[1]) and _says_attribution(
-                " ".join(chunk[1:]), lines, i + n
+            later = (START_RE.match(chunk[1]) or DATETIME_RE.match(chunk[1])) and (
+                _says_attribution(" ".join(chunk[1:]), lines, i + n)
             )
             return 0 if later else n
     return 0

@@ -80,7 +80,9 @@ def test_attribution_wrapped_after_its_date_is_cut(attribution: str) -> None:
         "В чт, 26.11.2026 в 10:00, Служба поддержки <support@example.com> пишет:",
     ],
 )
-@pytest.mark.parametrize("last", ["2. Перезапустите сервер.", "10 минут, и всё заработает.", "0."])
+@pytest.mark.parametrize(
+    "last", ["2. Перезапустите сервер.", "10 минут, и всё заработает.", "0.", "7.0.1"]
+)
 def test_a_numbered_line_right_above_the_attribution_is_the_answer(
     attribution: str, last: str
 ) -> None:
