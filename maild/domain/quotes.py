@@ -1,5 +1,6 @@
 """Cut the quoted history a mail client appends to a reply, keeping what is new;
-and of a staff reply, drop the quoted lines of support's own mail (for_customer).
+of a staff reply, drop the quoted lines of support's own mail (for_customer), and
+find what the staff member typed among the quoted mail (typed_lines).
 
 Pure text in, text out; used on staff and customer replies before they are stored.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["for_customer", "trim_reply"]
+__all__ = ["for_customer", "only_signature", "trim_reply", "typed_lines"]
 
 # "... wrote:" in English and Russian; Thunderbird, Apple Mail, Gmail (English UI) and
 # Roundcube all end the attribution line with one of these.
@@ -43,13 +44,26 @@ SIBLING_RE = re.compile(
     r"(?:sent|date|to|cc|subject|отправлено|дата|кому|копия|тема)\s*:", re.IGNORECASE
 )
 # Gmail wraps a long attribution over two or three lines; such a wrapped one opens with
-# "On", a date, or a weekday ("пн,", "Понедельник,", "Mon,").
+# "On", a date ("25.11.2026", "2026-11-25", "26 нояб. 2026"), or a weekday ("пн,",
+# "Понедельник,", "Mon,"). A bare number or a version is no date: "2. Перезапустите
+# сервер." or "7.0.1" right above an attribution is the answer's last line.
 START_RE = re.compile(
-    r"on\s|\d{1,4}[./ -]|(?:пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница"
+    r"on\s|\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d\d)\b|\d{4}-\d\d-\d\d\b"
+    r"|\d{1,2}\s+[^\W\d_]{3,}\.?\s+\d{4}\b"
+    r"|(?:пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница"
     r"|суббота|воскресенье|mon|tue|wed|thu|fri|sat|sun)\w*,",
     re.IGNORECASE,
 )
 ATTRIBUTION_LINES = 3
+# A line with a year and a time opens an attribution of its own ("В чт, 26.11.2026 в
+# 10:00, ... пишет:"): the line above it is the answer, whatever it looks like.
+DATETIME_RE = re.compile(r"(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}:\d\d\b)")
+# A line of a quote header, whatever follows it (typed_lines): Outlook's "From:" block,
+# its "-----Original Message-----" and "______" separators.
+HEADER_LINE_RE = re.compile(
+    rf"{FROM_RE.pattern}|{SIBLING_RE.pattern}|{SEPARATOR_RE.pattern}|{UNDERSCORES_RE.pattern}",
+    re.IGNORECASE,
+)
 
 
 def trim_reply(text: str, *, fallback: bool = True) -> str:
@@ -108,8 +122,8 @@ def _attribution_span(lines: list[str], i: int) -> int:
             # begin like one, and not have a complete one begin on a later line.
             if not START_RE.match(chunk[0]):
                 return 0
-            later = START_RE.match(chunk[1]) and _says_attribution(
-                " ".join(chunk[1:]), lines, i + n
+            later = (START_RE.match(chunk[1]) or DATETIME_RE.match(chunk[1])) and (
+                _says_attribution(" ".join(chunk[1:]), lines, i + n)
             )
             return 0 if later else n
     return 0
@@ -219,3 +233,65 @@ def _quote_dropped(after: int, lines: list[str], depths: list[int], dropped: lis
     while end < len(lines) and depths[end]:
         end += 1
     return all(dropped[i:end])
+
+
+# How much of the thread's text (its latest mail) a re-wrapped line is looked for in:
+# the cost of a reply of many such lines stays bounded.
+KNOWN_CHARS = 200_000
+
+
+def typed_lines(text: str, known: list[str], limit: int = 10) -> list[str]:
+    """The first ``limit`` lines of ``text`` that are neither in a mail of ``known``
+    (the ticket's thread: what support sent, what customers and staff wrote) nor a
+    mail client's quote header (attribution, "-----Original Message-----", the
+    "From:/Sent:/To:/Subject:" block): what the writer typed, quote marks taken off.
+
+    Lines are compared without quote marks and runs of white space, so a mail quoted
+    as "> " lines or re-flowed into HTML paragraphs is still known; so is a line a
+    client re-wrapped, being a run of whole words of one mail of ``known``.
+    """
+    known_lines = {_plain(line) for t in known for line in t.splitlines()}
+    blob = " " + " ".join(_plain(t) for t in known)[-KNOWN_CHARS:] + " "
+    raw = text.splitlines()
+    lines = [_unquoted(line) for line in raw]
+    headers: set[int] = set()
+    for i, line in enumerate(lines):
+        # an attribution of the reply's quote, or of a quote inside the quote
+        span = max(_attribution_span(raw, i), _attribution_span(lines, i)) if line.strip() else 0
+        headers.update(range(i, i + span))
+        if HEADER_LINE_RE.match(line.strip()):
+            headers.add(i)
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        plain = _plain(line)
+        if not plain or i in headers or plain in known_lines or f" {plain} " in blob:
+            continue
+        out.append(line.strip())
+        if len(out) == limit:
+            break
+    return out
+
+
+def _unquoted(line: str) -> str:
+    m = QUOTE_PREFIX_RE.match(line)
+    return line[m.end() :] if m else line
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+# How a signature opens: the "-- " delimiter or a closing phrase on a line of its own.
+SIGNATURE_RE = re.compile(
+    r"--\s*|(?:с\s+уважением|с\s+наилучшими\s+пожеланиями|всего\s+(?:доброго|хорошего|наилучшего)"
+    r"|(?:best|kind|warm)\s+regards|regards|sincerely)\b[\s\w,.!]*",
+    re.IGNORECASE,
+)
+SIGNATURE_LINES = 8
+
+
+def only_signature(text: str) -> bool:
+    """``text`` is a signature and nothing else: a few lines that open with "-- " or a
+    closing phrase ("С уважением,"), as Outlook puts one above the quoted original."""
+    lines = [s.strip() for s in text.splitlines() if s.strip()]
+    return 0 < len(lines) <= SIGNATURE_LINES and bool(SIGNATURE_RE.fullmatch(lines[0]))

@@ -138,6 +138,7 @@ MessageRecord = TypedDict(
         "commands": NotRequired[list[str]],
         "folded": NotRequired[list[str]],  # customer notices folded into the reply
         "command_errors": NotRequired[list[str]],
+        "unsent": NotRequired[str],  # why none of it reached the customer (unsent.UNSENT)
         "unverified_staff": NotRequired[bool],
         "forged_staff": NotRequired[bool],  # what stores older than unverified_staff hold
         "sent_as": NotRequired[str],  # the Message-ID the reply was relayed under

@@ -3,7 +3,8 @@ the one mail to the customer that carries the answer and the status change.
 
 `decide_staff` is called by decide.decide for a verified staff reply; the tickets
 #merge names and the raw mail #charset reads again come in the Snapshot; the rules
-themselves live in commands, ticket, onemail, merge and recode.
+themselves live in commands, ticket, onemail, merge and recode; a reply that sends
+the customer none of what was written is unsent's.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from maild.domain.layout import from_russian_layout
 from maild.domain.logid import logged_id
 from maild.domain.onemail import fold
 from maild.domain.policy import Policy
-from maild.domain.quotes import for_customer
 from maild.domain.recode import redecode
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.snapshot import Loaded, Snapshot
+from maild.domain.unsent import answer, unsent
 
 log = logging.getLogger("maild.staffmail")
 decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
@@ -171,9 +172,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     reply = parse_reply(ctx.msg.text)
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
-    # the reply's own text: never the quote as a fallback (commands + a quote send no
-    # quote), never a quoted line of support's own mail (quotes.for_customer)
-    body = for_customer(extras.body)
+    body = answer(extras.body, reply.body, messages)
     errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
     if errors:
         return _staff_error(ctx, ticket, messages, errors)
@@ -208,6 +207,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
             record["sent_as"] = policy.message_id(ctx.key("relay"), tid)
     else:  # commands only: a note, as #merge below moves it too
         record.update(kind="note", text=body or "(только команды)")
+        if not reply.note:  # none of the staff member's text reaches the customer
+            outgoing += unsent(ctx, ticket, messages, reply.body, notices)
     ticket, merged = merge_into(extras, ticket, [*messages, record], ctx.received_at)
     c = {
         **ctx.common,

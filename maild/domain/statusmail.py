@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from maild.domain.decision import Context, Outgoing
 from maild.domain.message import ParsedMessage
+from maild.domain.mimeparts import RawAttachment
 from maild.domain.policy import Policy
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
@@ -28,10 +29,15 @@ STATUS_RU = {
 LOGO_MAX = 32 * 1024
 
 
+def is_logo(attachment: RawAttachment) -> bool:
+    """A signature's logo: an image the HTML shows in place, of at most LOGO_MAX."""
+    return attachment.embedded and len(attachment.data) <= LOGO_MAX
+
+
 def asks_status(msg: ParsedMessage) -> bool:
     """The mail's own text is only a status question (the quote does not count) and
     it brings no files but a signature's logos: a screenshot is news for staff."""
-    news = [a for a in msg.attachments if not (a.embedded and len(a.data) <= LOGO_MAX)]
+    news = [a for a in msg.attachments if not is_logo(a)]
     return not news and is_status_question(trim_reply(msg.text))
 
 

@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.domain.commands import cheat_sheet
-from maild.domain.quotes import TEXT_END_RE, TEXT_START_RE, for_customer, trim_reply
+from maild.domain.quotes import (
+    TEXT_END_RE,
+    TEXT_START_RE,
+    for_customer,
+    only_signature,
+    trim_reply,
+    typed_lines,
+)
 
 NEW = "Добрый день!\nПосле обновления всё заработало, спасибо.\n\nС уважением,\nИван Петров"
 OLD = "Проверьте, пожалуйста, права на папку /upload."
@@ -51,6 +58,38 @@ def test_attribution_and_quote_are_cut(attribution: str) -> None:
 )
 def test_gmail_attribution_wrapped_over_lines(attribution: str) -> None:
     assert trim_reply(f"{NEW}\n\n{attribution}\n\n> {OLD}\n") == NEW
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        '25.11.2026, 10:00, "Служба поддержки интернет-магазина" <\nsupport@example.com>:',
+        "26 нояб. 2026 г., в 10:00, Служба поддержки интернет-магазина <\n"
+        "support@example.com> написал(а):",
+        "2026-11-25 10:00 GMT+03:00 Служба поддержки интернет-магазина <\nsupport@example.com>:",
+    ],
+)
+def test_attribution_wrapped_after_its_date_is_cut(attribution: str) -> None:
+    assert trim_reply(f"{NEW}\n{attribution}\n> {OLD}\n") == NEW
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "Служба поддержки <support@example.com> пишет:",
+        "В чт, 26.11.2026 в 10:00, Служба поддержки <support@example.com> пишет:",
+    ],
+)
+@pytest.mark.parametrize(
+    "last", ["2. Перезапустите сервер.", "10 минут, и всё заработает.", "0.", "7.0.1"]
+)
+def test_a_numbered_line_right_above_the_attribution_is_the_answer(
+    attribution: str, last: str
+) -> None:
+    """A line that opens with a number is no date: it does not begin a wrapped
+    attribution, and the answer keeps it (it was cut, lost without a word)."""
+    answer = f"Сделайте так:\n1. Очистите кэш.\n{last}"
+    assert trim_reply(f"{answer}\n{attribution}\n> {OLD}\n") == answer
 
 
 @pytest.mark.parametrize(
@@ -409,3 +448,49 @@ def test_no_line_of_the_notice_itself_ever_reaches_the_customer(
     if intact:  # the customer's quoted text answered around stays whole
         it = iter(out)
         assert all(c in it for c in customer)
+
+
+def test_typed_lines_are_what_no_mail_of_the_thread_holds() -> None:
+    """What a staff member typed among a quoted mail: not the quote (as "> " lines,
+    re-flowed, or re-wrapped by the client), not the client's quote header."""
+    notice = "Новое обращение 1234-5678\nУровень: Бесплатная поддержка (free)\n" + "\n".join(
+        f"  {usage:<22} {help}" for usage, help in cheat_sheet()
+    )
+    outlook = (
+        "От: Служба поддержки <support@example.com>\nОтправлено: 25 ноября 2026 г. 10:15\n"
+        "Кому: anna@example.com\nТема: Новое обращение [TID#1234-5678]\n\n"
+        + "\n\n".join(" ".join(s.split()) for s in notice.splitlines())
+        + "\n\nИван, очистите кэш.\nДа.\n"
+    )
+    assert typed_lines(outlook, [notice]) == ["Иван, очистите кэш.", "Да."]
+    quoted = "On 25.11.2026 10:15, Support <support@example.com> wrote:\n> " + notice.replace(
+        " (free)", "\n> (free)"
+    ).replace("\n", "\n> ")
+    assert typed_lines(quoted, [notice]) == []
+    # a bare "... wrote:" is an attribution by the quote under it, at any depth
+    bare = "Anna wrote:\n> Уровень: Бесплатная поддержка (free)\n"
+    assert typed_lines(bare, [notice]) == typed_lines("> " + bare, [notice]) == []
+    assert typed_lines(quoted + "\n> Ответ внутри цитаты.", [notice], limit=1) == [
+        "Ответ внутри цитаты."
+    ]
+    assert typed_lines("\n".join(f"строка {i}" for i in range(50)), [], limit=3) == [
+        "строка 0",
+        "строка 1",
+        "строка 2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("С уважением,\nАнна Смирнова\nСлужба поддержки", True),
+        ("--\nАнна", True),
+        ("Best regards,\nAnna", True),
+        ("С уважением, Анна", True),
+        ("", False),
+        ("Иван, очистите кэш.\n\nС уважением,\nАнна", False),
+        ("Спасибо, всё работает.", False),
+    ],
+)
+def test_only_signature(text: str, expected: bool) -> None:
+    assert only_signature(text) is expected
