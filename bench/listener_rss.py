@@ -40,7 +40,7 @@ def write_config(home: Path, port: int) -> Path:
             "name": "Support",
             "staff": ["anna@example.com"],
             "head": "head@example.com",
-            "reply_secret": "x" * 32,
+            "reply_secret": "bench-listener-reply-secret-0123",
         },
         "storage": {"path": str(home / "data")},
         "outbound": {"host": "127.0.0.1", "port": free_port(), "timeout": 5},

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from maild.configschema import REQUIRED, SCHEMA, SPAM_VERDICTS, section
+from maild.configschema import REQUIRED, SCHEMA, SPAM_VERDICTS, secret_problems, section
 
 __all__ = ["REQUIRED", "SCHEMA", "SPAM_VERDICTS", "Config", "ConfigError", "load", "parse"]
 
@@ -211,6 +211,7 @@ def parse(raw: dict[str, Any], path: str) -> Config:
         if name not in ("smtp", "imap", "web") or name in raw
     }
     support = _support(sections["support"], path, errors)
+    errors += secret_problems(sections, path)  # guessable keys make the desk forgeable
     if errors:
         raise ConfigError(errors)
     cal, storage, outbound = sections["calendar"], sections["storage"], sections["outbound"]

@@ -7,6 +7,7 @@ into frozen dataclasses.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -192,6 +193,46 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "zip_max_nesting": (_posint, "a number", 2),
     },
 }
+
+
+# The signing keys and what whoever knows one can do: sign as maild does (README, Trust).
+SECRETS = {
+    ("support", "reply_secret"): "forge staff replies and customers' follow-ups",
+    ("web", "secret"): "open and answer any ticket on the site",
+}
+# Values of examples and docs, compared lower-cased without separators: anyone has
+# read them. "..." is the example config's (config/maild.example.toml).
+PLACEHOLDER_SECRETS = frozenset(
+    {"...", "…", "changeme", "changethis", "replaceme", "secret", "mysecret", "yoursecret"}
+    | {"secretkey", "supersecret", "yoursecrethere", "password", "example", "xxx", "todo"}
+)
+MIN_SECRET_LENGTH = 16
+
+
+def secret_weakness(value: str) -> str | None:
+    """Why `value` must not be a signing key (it can be guessed), or None. An empty
+    one is no key: maild makes its own, as when the key is not set."""
+    if re.sub(r"[\s_-]", "", value.lower()) in PLACEHOLDER_SECRETS:
+        return f"is the placeholder {value!r}"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"has {len(value)} characters, fewer than {MIN_SECRET_LENGTH}"
+    if len(set(value)) == 1:
+        return "is one character repeated"
+    return None
+
+
+def secret_problems(sections: dict[str, dict[str, Any]], path: str) -> list[str]:
+    """One line per signing key of `sections` (checked values) that can be guessed."""
+    out = []
+    for (name, key), power in SECRETS.items():
+        value = sections.get(name, {}).get(key)
+        why = secret_weakness(value) if value else None
+        if why:
+            out.append(
+                f"{path}: key '{name}.{key}' {why}: whoever knows it can {power}; "
+                "set a random one (openssl rand -hex 32)"
+            )
+    return out
 
 
 def section(raw: dict[str, Any], name: str, path: str, errors: list[str]) -> dict[str, Any]:

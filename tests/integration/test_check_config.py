@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
-from tests.helpers import Desk, make_mail
+from tests.helpers import ROOT, Desk, make_mail
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "maild.example.toml"
 
 
 def test_every_problem_one_line_each_and_nothing_created(tmp_path, sink):
@@ -83,7 +89,7 @@ def test_a_store_with_tickets_but_no_reply_secret_is_refused_here_too(tmp_path, 
     secret.unlink()
     refused_alike(desk, "is missing or empty but the store has tickets", secret)
     assert not secret.exists()  # not made anew
-    desk.sections["support"]["reply_secret"] = "the-old-key"  # set in the config instead
+    desk.sections["support"]["reply_secret"] = "the-old-key-of-this-desk"  # in the config instead
     desk.write_config()
     assert desk.run("check-config").code == 0 and not secret.exists()
 
@@ -98,3 +104,50 @@ def test_a_missing_templates_path_stops_every_command_not_only_check_config(tmp_
         [line] = [x for x in r.err.splitlines() if "warning" not in x]
         assert "templates.path" in line and str(desk.config) in line and "no-such-dir" in line
     assert sink.received == []
+
+
+def test_a_guessable_signing_key_stops_every_command(tmp_path, sink):
+    """Whoever knows support.reply_secret signs reply addresses and Message-IDs (forged
+    staff replies), whoever knows web.secret the site's links: the example's "...", a
+    word of the docs, a short key or one character repeated is one error line each."""
+    example_value = re.search(r'# reply_secret = "(.*?)"', EXAMPLE.read_text())[1]
+    for reply, web in ((example_value, "Change-Me"), ("0123456789abcde", "x" * 40)):
+        desk = Desk(tmp_path, sink.port, support={"reply_secret": reply})
+        desk.sections["web"] = {"base_url": "https://support.example.com", "secret": web}
+        desk.write_config()
+        r = desk.run("check-config")
+        assert r.code == 78 and r.out == ""
+        lines = r.err.strip().splitlines()
+        assert [x for x in lines if "config error" in x] == lines[-2:]
+        for line, key in zip(lines[-2:], ("'support.reply_secret'", "'web.secret'"), strict=True):
+            assert key in line and str(desk.config) in line and "openssl rand" in line
+        for args, code in ((("serve",), 78), (("ingest", "-"), 75), (("ticket", "list"), 78)):
+            r = desk.run(*args, input=make_mail() if args[0] == "ingest" else None)
+            assert r.code == code and "support.reply_secret" in r.err, (args, r)
+        assert not Path(desk.sections["storage"]["path"]).exists()
+    desk.sections["support"]["reply_secret"] = "0123456789abcdef"  # 16 characters
+    desk.sections["web"]["secret"] = ""  # none: maild makes one in the storage
+    desk.write_config()
+    r = desk.run("check-config")
+    assert r.code == 0, r.err
+
+
+def test_the_example_config_passes_with_the_edits_readme_asks_for(tmp_path):
+    """storage.path is the one edit outside a systemd install; a key uncommented as it
+    stands ("...") is refused, not taken."""
+    config = tmp_path / "maild.toml"
+    text = EXAMPLE.read_text().replace('"/var/lib/maild"', f'"{tmp_path / "data"}"', 1)
+    config.write_text(text)
+    config.chmod(0o640)  # as README's install gives it
+    r = check_config(config)
+    assert r.returncode == 0 and r.stdout.strip().endswith(": OK"), r.stderr
+    config.write_text(text.replace("# reply_secret =", "reply_secret =", 1))
+    r = check_config(config)
+    assert r.returncode == 78 and "'support.reply_secret' is the placeholder '...'" in r.stderr
+
+
+def check_config(config: Path) -> subprocess.CompletedProcess[str]:
+    """`maild check-config` on `config` as the admin runs it: a process of its own."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "maild", "--config", str(config), "check-config"]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)

@@ -58,3 +58,28 @@ def test_load_errors(tmp_path):
     bad.write_text("[support\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load(bad)
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        ("...", "is the placeholder '...'"),
+        ("CHANGE_ME", "is the placeholder"),
+        ("your secret here", "is the placeholder"),
+        ("k" * 15 + "!", None),
+        ("0123456789abcde", "has 15 characters, fewer than 16"),
+        ("0123456789abcdef", None),
+        (" " * 20, "is one character repeated"),
+        ("", None),  # none: maild makes one, as when the key is not set
+    ],
+)
+def test_guessable_signing_keys_are_errors(secret, why):
+    raw = {**BASE, "support": {**BASE["support"], "reply_secret": secret}}
+    raw["web"] = {"base_url": "https://support.example.com", "secret": secret}
+    if why is None:
+        assert parse(raw, "f.toml").support.reply_secret == secret
+        return
+    with pytest.raises(ConfigError) as e:
+        parse(raw, "/etc/maild/maild.toml")
+    assert [why in p for p in e.value.problems] == [True, True]
+    assert "'support.reply_secret'" in e.value.problems[0] and "'web.secret'" in e.value.problems[1]
