@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def findings(path: str) -> tuple[list[str], list[str]]:
 
 
 def config_warnings(cfg: Config) -> list[str]:
-    out = []
+    out = exposure_warnings(cfg)
     if not cfg.support.authserv_id:
         out.append(NO_AUTHSERV_ID)
     if cfg.imap is not None and not cfg.imap.verify_tls:
@@ -72,6 +73,42 @@ def config_warnings(cfg: Config) -> list[str]:
             f"to {ob.host} unencrypted"
         )
     return out
+
+
+def exposure_warnings(cfg: Config) -> list[str]:
+    """Files holding a password or a signing key that every user of the host may
+    read: check-config warns, `maild serve` logs them at start."""
+    out = []
+    held = confidential_keys(cfg)
+    mode = _mode(cfg.path)
+    if held and mode is not None and mode & stat.S_IROTH:
+        out.append(
+            f"holds {', '.join(held)} and every user of this host can read it "
+            f"(mode {mode:04o}): chmod 640 {cfg.path} && chown root:maild {cfg.path} "
+            "(README, Install)"
+        )
+    return out
+
+
+def confidential_keys(cfg: Config) -> list[str]:
+    """The keys set in `cfg` whose value lets its reader log in as maild (passwords)
+    or sign as maild (keys: see configschema.SECRETS)."""
+    web = cfg.web
+    keys = {
+        "imap.password": cfg.imap and cfg.imap.password,
+        "outbound.password": cfg.outbound.password,
+        "support.reply_secret": cfg.support.reply_secret,
+        "web.secret": web and web.secret,
+    }
+    return [key for key, value in keys.items() if value]
+
+
+def _mode(path: str | Path) -> int | None:
+    """The permission bits of `path`, None when it cannot be read (said elsewhere)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
 
 
 def storage_problems(cfg: Config) -> list[str]:

@@ -31,7 +31,7 @@ from maild.adapters import systemd
 from maild.adapters.leftovers import remove_leftovers
 from maild.adapters.listener import SupportHandler
 from maild.app import App
-from maild.checkconfig import NO_AUTHSERV_ID
+from maild.checkconfig import NO_AUTHSERV_ID, exposure_warnings
 from maild.domain.replyaddr import is_support_address
 from maild.faults import Faults, recover
 from maild.runner import BatchResult
@@ -220,10 +220,12 @@ class Daemon:
             child.start()
 
     def _recover(self) -> None:
-        """Warn while authserv_id is unset; take up what the last run left: claimed
-        and pending mail, temp files."""
+        """Warn while authserv_id is unset or a password is readable by all; take up
+        what the last run left: claimed and pending mail, temp files."""
         if not self.app.config.support.authserv_id:
             log.warning(NO_AUTHSERV_ID)
+        for warning in exposure_warnings(self.app.config):  # as check-config says them
+            log.warning("%s: %s", self.app.config.path, warning)
         self.faults.take_over()  # the last run's fault is not known to hold now
         recover(self.app, self.faults)  # claimed when the last run died
         self._remove_leftovers()

@@ -145,7 +145,10 @@ class Desk:
                 lines.append(f"{k} = {json.dumps(v, ensure_ascii=False)}")
             lines.append("")
         self.config.write_text("\n".join(lines), encoding="utf-8")
+        self.config.chmod(self.config_mode)
 
+    # as README's install leaves it (root:maild 0640): it holds the reply key
+    config_mode = 0o640
     in_process = True  # the real CLI entry point, without a new interpreter each time
 
     def run(self, *args: str, input: bytes | None = None, timeout: float = 60) -> Result:

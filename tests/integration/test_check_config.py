@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import ROOT, Desk, make_mail
+from tests.helpers import ROOT, Daemon, Desk, make_mail
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "maild.example.toml"
 
@@ -151,3 +151,28 @@ def check_config(config: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     command = [sys.executable, "-m", "maild", "--config", str(config), "check-config"]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_a_password_or_key_every_user_can_read_is_warned_with_the_fix(tmp_path, sink):
+    """A config holding a password or a signing key with mode 0644 (a plain copy of
+    the example): check-config warns naming file and fix; serve logs it at start."""
+    desk = Desk(tmp_path, sink.port, outbound={"username": "maild", "password": "relay-pass"})
+    desk.config.chmod(0o644)
+    r = desk.run("check-config")
+    assert r.code == 0 and r.out.strip().endswith(": OK"), r.err
+    [line] = [x for x in r.err.splitlines() if "every user" in x]
+    assert line.startswith(f"maild: warning: {desk.config}: ") and "(mode 0644)" in line
+    assert "outbound.password, support.reply_secret" in line and "relay-pass" not in line
+    assert f"chmod 640 {desk.config} && chown root:maild {desk.config}" in line
+    daemon = Daemon(desk).start()
+    daemon.stop()
+    assert line.removeprefix("maild: warning: ") in daemon.logtext()
+    desk.config.chmod(0o640)  # as README's install gives it
+    r = desk.run("check-config")
+    assert r.code == 0 and "every user" not in r.err
+    desk.sections["outbound"].pop("password")
+    desk.sections["support"].pop("reply_secret")  # maild keeps its own in the storage
+    desk.config_mode = 0o644  # nothing in it to hide
+    desk.write_config()
+    r = desk.run("check-config")
+    assert r.code == 0 and "every user" not in r.err

@@ -57,6 +57,7 @@ def owned(sink):
     base.chmod(0o755)
     desk = Desk(base, sink.port)
     desk.sections["support"].pop("reply_secret")  # the store makes and keeps its own
+    desk.config_mode = 0o644  # other users run maild on it here; it holds no key
     desk.write_config()
     data = base / "data"
     data.mkdir()
