@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from maild import config as config_mod
-from maild.adapters.layout import refusals
+from maild.adapters.layout import KEY_READABLE, readable_keys, refusals
 from maild.config import Config
 from maild.privileges import existing_ancestor, user_name
 
@@ -77,7 +77,8 @@ def config_warnings(cfg: Config) -> list[str]:
 
 def exposure_warnings(cfg: Config) -> list[str]:
     """Files holding a password or a signing key that every user of the host may
-    read: check-config warns, `maild serve` logs them at start."""
+    read (the config, the keys kept in the storage): check-config warns, `maild
+    serve` logs them at start."""
     out = []
     held = confidential_keys(cfg)
     mode = _mode(cfg.path)
@@ -87,6 +88,8 @@ def exposure_warnings(cfg: Config) -> list[str]:
             f"(mode {mode:04o}): chmod 640 {cfg.path} && chown root:maild {cfg.path} "
             "(README, Install)"
         )
+    for path, mode in readable_keys(cfg.storage_path):
+        out.append(f"{path} {KEY_READABLE} (mode {mode:04o}): chmod 600 {path}")
     return out
 
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from maild.adapters.layout import KEY_READABLE, readable_keys
 from maild.adapters.spool import pid_alive
 from maild.app import App
 
@@ -158,6 +159,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
         "tickets": _tickets(app, now),
         "fault": fault,
         "stale_fault": stale,
+        "readable_keys": [{"path": str(p), "mode": f"{m:04o}"} for p, m in readable_keys(root)],
     }
     state, reasons = assess(figures)
     figures.update(state=STATES[state], reasons=reasons)
@@ -182,6 +184,10 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
         failing.append(f"spool: mail waits for processing for {age:.0f} s")
     elif age is not None and age > SPOOL_SLOW:
         degraded.append(f"spool: mail waits for processing for {age:.0f} s")
+    for key in f.get("readable_keys", ()):  # whoever reads it signs as maild does
+        degraded.append(
+            f"{key['path']} {KEY_READABLE} (mode {key['mode']}): chmod 600 {key['path']}"
+        )
     if f["spool"]["shunted"]:
         degraded.append(f"spool: {f['spool']['shunted']} shunted message(s): maild spool list")
     err = f["outbox"]["oldest_error"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from maild.config import ConfigError
@@ -110,6 +111,27 @@ def _read_secret(path: Path) -> bytes:
     except FileNotFoundError:
         return b""
     return secret if secret.strip() else b""
+
+
+# The signing keys maild makes into the store (App.kept_secret), each mode 0600, and
+# what one that others can read means (check-config, status, serve's start).
+KEY_FILES = ("reply_secret", "web_secret")
+KEY_READABLE = "is a signing key every user of this host can read"
+
+
+def readable_keys(root: Path) -> list[tuple[Path, int]]:
+    """(path, permission bits) of each key file in the store that every user of the
+    host may read (someone's chmod, a copy made by hand): whoever reads one signs as
+    maild does. For check-config, status and serve's start."""
+    found = []
+    for name in KEY_FILES:
+        try:
+            mode = stat.S_IMODE(os.stat(root / name).st_mode)
+        except OSError:
+            continue  # not made yet, or not ours to read: said elsewhere
+        if mode & stat.S_IROTH:
+            found.append((root / name, mode))
+    return found
 
 
 def make_secret(path: Path) -> bytes:

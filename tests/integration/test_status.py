@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import smtplib
+import stat
 import subprocess
 import sys
 import urllib.request
@@ -155,3 +157,43 @@ def test_a_fault_of_a_killed_daemon_is_not_reported_as_current(tmp_path, sink):
     log = daemon.logtext()
     assert "the last run stopped while processing was paused since" in log
     assert "processing works again" in log
+
+
+def test_signing_keys_in_the_storage_are_made_0600_and_warned_once_others_can_read(tmp_path, sink):
+    """reply_secret and web_secret sign reply addresses and the site's links: made
+    0600 whatever the umask; a chmod that lets every user read them is a warning of
+    check-config, a log line at serve's start and a degraded status."""
+    desk = Desk(tmp_path, sink.port, web={"base_url": "https://support.example.com"})
+    desk.sections["web"]["listen"] = f"127.0.0.1:{free_port()}"
+    desk.sections["support"].pop("reply_secret")  # maild makes and keeps its own
+    desk.write_config()
+    saved = os.umask(0)
+    try:
+        assert desk.run("ticket", "list").code == 0  # the first command makes the keys
+    finally:
+        os.umask(saved)
+    keys = [tmp_path / "data" / name for name in ("reply_secret", "web_secret")]
+    assert [stat.S_IMODE(k.stat().st_mode) for k in keys] == [0o600, 0o600]
+    r = desk.run("check-config")
+    assert r.code == 0 and "signing key" not in r.err
+    for key in keys:
+        key.chmod(0o644)
+    r = desk.run("check-config")
+    assert r.code == 0 and r.out.strip().endswith(": OK")
+    warned = [x for x in r.err.splitlines() if "signing key" in x]
+    assert warned == [
+        f"maild: warning: {desk.config}: {k} is a signing key every user of this host can "
+        f"read (mode 0644): chmod 600 {k}"
+        for k in keys
+    ]
+    daemon = Daemon(desk).start()
+    try:
+        assert all(w.removeprefix("maild: warning: ") in daemon.logtext() for w in warned)
+        assert wait_until(lambda: desk.run("status").code == 1), desk.run("status").out
+        reasons = desk.run("status", "--json").json()["reasons"]
+        assert reasons == [w.split(": ", 3)[3] for w in warned]
+        for key in keys:
+            key.chmod(0o600)
+        assert desk.run("status").code == 0
+    finally:
+        daemon.stop()
