@@ -66,11 +66,17 @@ def new_ticket(
 
 
 def may_append(ticket: Ticket, sender: str, ident: Identification, staff: Iterable[str]) -> bool:
-    """Only people who belong to a ticket may write into it (not whoever copies a TID)."""
+    """Only people who belong to a ticket may write into it (not whoever copies a TID):
+    staff, its customers, and colleagues under the requester's license or group, but
+    not one staff took off it with #uncc: that was a decision about this person on this
+    ticket, which their being a colleague does not undo (their mail opens a ticket of
+    its own, as anyone's)."""
     if not sender:
         return False
     if sender in staff or sender == ticket["requester"] or sender in ticket.get("participants", ()):
         return True
+    if sender in (ticket.get("removed") or ()):
+        return False
     ent = ticket.get("identification", {}).get("entitlement")
     return ent is not None and ent == ident.entitlement
 

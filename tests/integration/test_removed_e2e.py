@@ -1,0 +1,47 @@
+"""Losing access to a ticket, end to end through the real CLI and a real relay sink:
+a Cc participant staff removed with #uncc, a person erased by `maild forget`, a
+ticket merged away. What they still hold (the signed Reply-To of their copies, the
+site link) no longer lets them into the ticket: their mail is an outsider's."""
+
+from __future__ import annotations
+
+from tests.helpers import Desk, make_mail, staff_to
+
+IVAN = "ivan@shop-example.ru"  # the requester (make_mail's sender)
+PETR = "petr@shop-example.ru"  # a colleague under the same group, in Cc
+
+
+def staff_says(desk: Desk, tid: str, body: str) -> None:
+    desk.ingest(
+        make_mail(sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]", body=body)
+    )
+
+
+def reply_to(mail) -> str:
+    return mail.msg["Reply-To"].addresses[0].addr_spec
+
+
+def test_a_colleague_staff_removed_no_longer_writes_rates_or_reopens(desk, sink):
+    assert desk.run("group", "add", "--name", "Магазин", "--level", "standard",
+                    "--domain", "shop-example.ru").code == 0  # fmt: skip
+    tid = desk.ingest_tid(make_mail(headers={"Cc": PETR}))
+    staff_says(desk, tid, "Проверим и ответим.")
+    desk.flush()
+    [petrs] = [m for m in sink.to(PETR) if "Проверим" in m.text]
+    staff_says(desk, tid, f"#uncc {PETR}\nПетра убрали из обращения.")
+    assert desk.ticket(tid)["removed"] == [PETR]
+    # his own copy's Reply-To, the TID in the subject: a ticket of his own
+    tagged = f"Re: [TID#{tid}]"
+    other = desk.ingest_tid(make_mail(sender=PETR, to=reply_to(petrs), subject=tagged, body="Ещё?"))
+    assert other != tid and desk.ticket(other)["refers_to"] == tid
+    staff_says(desk, tid, "#close\nГотово.")
+    for body in ("1", "Не работает, откройте снова."):
+        desk.ingest(make_mail(sender=PETR, to=reply_to(petrs), subject=tagged, body=body))
+    t = desk.ticket(tid)
+    assert t["status"] == "closed" and t["rating"] is None
+    assert not [m for m in t["messages"] if m["from"] == PETR]
+    assert "removed by staff: " + PETR in desk.run("ticket", "show", tid).out
+    # a #cc brings him back: his mail joins the ticket again
+    staff_says(desk, tid, f"#cc {PETR}\nПетр снова с нами.")
+    assert "removed" not in desk.ticket(tid)
+    assert desk.ingest_tid(make_mail(sender=PETR, to=reply_to(petrs), body="Спасибо.")) == tid
