@@ -106,7 +106,9 @@ def joiners(
     """(addresses of To/Cc that join the ticket, those only shown to staff as "asked
     to be added"). Only the requester's verified follow-up (``verified``: see
     verify.requester_verified) adds people, up to max_participants: a participant
-    speaks for themselves, not for whom the requester shares the ticket with."""
+    speaks for themselves, not for whom the requester shares the ticket with. Never
+    one staff removed with #uncc (`removed`): a reply-all to mail sent before the
+    removal names them again without anyone meaning it; staff decided, staff undo."""
     current = set(ticket.get("participants") or ())
     new = newcomers(policy, msg, ticket)
     if not new:
@@ -114,7 +116,7 @@ def joiners(
     if not verified or msg.from_addr != ticket["requester"]:
         return set(), sorted(new)
     room = policy.max_participants - len(current - {ticket["requester"]})
-    added = sorted(new)[: max(room, 0)]
+    added = sorted(new - set(ticket.get("removed") or ()))[: max(room, 0)]
     return set(added), sorted(new - set(added))
 
 

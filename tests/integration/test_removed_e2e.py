@@ -45,3 +45,29 @@ def test_a_colleague_staff_removed_no_longer_writes_rates_or_reopens(desk, sink)
     staff_says(desk, tid, f"#cc {PETR}\nПетр снова с нами.")
     assert "removed" not in desk.ticket(tid)
     assert desk.ingest_tid(make_mail(sender=PETR, to=reply_to(petrs), body="Спасибо.")) == tid
+
+
+def test_the_requesters_reply_all_does_not_bring_back_whom_staff_removed(desk, sink):
+    tid = desk.ingest_tid(make_mail(headers={"Cc": PETR}))
+    staff_says(desk, tid, "Проверим и ответим.")
+    desk.flush()
+    [ivans] = [m for m in sink.to(IVAN) if "Проверим" in m.text]
+    assert PETR in str(ivans.msg["To"])  # reply-all to it names petr
+    staff_says(desk, tid, f"#uncc {PETR}\nПетра убрали из обращения.")
+    # ivan's verified reply-all to the mail before the removal, petr in Cc
+    reply_all = make_mail(
+        to=reply_to(ivans), subject=f"Re: {ivans.subject}", body="Спасибо!", headers={"Cc": PETR}
+    )
+    assert desk.ingest_tid(reply_all) == tid
+    staff_says(desk, tid, "Ответ после удаления Петра.")
+    desk.flush()
+    assert desk.ticket(tid)["participants"] == [IVAN]
+    assert not [m for m in sink.to(PETR) if "после удаления" in m.text]
+    [notice] = [m for m in sink.to("anna@example.com") if "Спасибо!" in m.text]
+    assert f"убраны из обращения сотрудником (#uncc), поэтому не добавлены:\r\n{PETR}" in (
+        notice.text
+    )
+    # the requester's Cc of someone new still adds them, as before
+    olga = "olga@shop-example.ru"
+    desk.ingest(make_mail(to=reply_to(ivans), body="Коллега в копии.", headers={"Cc": olga}))
+    assert desk.ticket(tid)["participants"] == [IVAN, olga]
