@@ -5,10 +5,19 @@ site link) no longer lets them into the ticket: their mail is an outsider's."""
 
 from __future__ import annotations
 
-from tests.helpers import Desk, make_mail, staff_to
+import smtplib
+
+from tests.helpers import Daemon, Desk, make_mail, staff_to
+from tests.integration.test_serve import wait_until
+from tests.webclient import link_in, post, request, site_desk
 
 IVAN = "ivan@shop-example.ru"  # the requester (make_mail's sender)
 PETR = "petr@shop-example.ru"  # a colleague under the same group, in Cc
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
 
 
 def staff_says(desk: Desk, tid: str, body: str) -> None:
@@ -71,3 +80,48 @@ def test_the_requesters_reply_all_does_not_bring_back_whom_staff_removed(desk, s
     olga = "olga@shop-example.ru"
     desk.ingest(make_mail(to=reply_to(ivans), body="Коллега в копии.", headers={"Cc": olga}))
     assert desk.ticket(tid)["participants"] == [IVAN, olga]
+
+
+def test_a_merged_tickets_link_stops_working_for_whom_staff_removed_after_the_merge(tmp_path, sink):
+    """The merged ticket's page follows the people of the ticket it was merged into:
+    petr, removed there after the merge, no longer reads the old page nor its files."""
+    desk, base = site_desk(tmp_path, sink.port)
+    daemon = Daemon(desk).start()
+
+    def mail(raw: bytes, sender: str, to: str = "support@example.com") -> None:
+        with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+            s.sendmail(sender, [to], raw)
+
+    def staff(tid: str, body: str) -> None:
+        n = len(desk.ticket(tid)["messages"])
+        reply = make_mail(
+            sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]", body=body
+        )
+        mail(reply, "anna@example.com", staff_to(tid))
+        wait_until(lambda: len(desk.ticket(tid)["messages"]) > n)
+
+    try:
+        wait_until(lambda: "site on" in daemon.logtext(), 10)
+        files = [("screen.png", "image/png", PNG)]
+        mail(make_mail(headers={"Cc": PETR}, attachments=files), IVAN)
+        [conf] = wait_until(lambda: sink.to(IVAN))
+        old = conf.subject.split("[TID#")[1].rstrip("]")
+        mail(make_mail(sender="olga@other.example", subject="Та же ошибка"), "olga@other.example")
+        [olgas] = wait_until(lambda: sink.to("olga@other.example"))
+        new = olgas.subject.split("[TID#")[1].rstrip("]")
+        staff(old, "Проверим.")
+        [petrs] = wait_until(lambda: [m for m in sink.to(PETR) if "Проверим" in m.text])
+        link = link_in(petrs.text, base)
+        staff(old, f"#merge {new}")
+        before = request(link)
+        assert before.status == 200  # still one of the conversation's people
+        staff(new, f"#uncc {PETR}\nПетра убрали.")
+        page = request(link)
+        assert page.status == 403 and "Проверим" not in page.text
+        assert request(link + "/file/0/0").status == 403
+        form = {"form": before.form_token(), "text": "С сайта после удаления."}
+        assert post(link + "/reply", form).status == 403
+        assert post(link + "/renew", {"form": before.form_token()}).status == 403
+        assert request(link_in(conf.text, base)).status == 200  # ivan stays
+    finally:
+        assert daemon.stop() == 0
