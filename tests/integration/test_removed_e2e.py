@@ -125,3 +125,20 @@ def test_a_merged_tickets_link_stops_working_for_whom_staff_removed_after_the_me
         assert request(link_in(conf.text, base)).status == 200  # ivan stays
     finally:
         assert daemon.stop() == 0
+
+
+def test_after_maild_forget_the_tickets_mail_goes_to_nobody_in_the_erased_persons_place(desk, sink):
+    """forget puts forgotten@invalid where the address stood: it is nobody's, and no
+    answer (with a site link bound to it) goes there; the others still get theirs."""
+    tid = desk.ingest_tid(make_mail(headers={"Cc": PETR}))
+    assert desk.run("forget", PETR).code == 0
+    staff_says(desk, tid, "Ответ после удаления данных Петра.")
+    assert desk.flush().code == 0
+    got = [m.rcpt_tos for m in sink.received if "после удаления" in m.text]
+    assert got == [[IVAN]]
+    assert desk.run("forget", IVAN).code == 0
+    staff_says(desk, tid, "Ещё ответ.")
+    staff_says(desk, tid, "#close")
+    assert desk.flush().code == 0
+    assert [m for m in sink.received if "invalid" in str(m.rcpt_tos)] == []
+    assert desk.run("outbox", "list", "--json").json() == []
