@@ -142,3 +142,28 @@ def test_after_maild_forget_the_tickets_mail_goes_to_nobody_in_the_erased_person
     assert desk.flush().code == 0
     assert [m for m in sink.received if "invalid" in str(m.rcpt_tos)] == []
     assert desk.run("outbox", "list", "--json").json() == []
+
+
+def test_a_staff_member_taken_off_the_staff_list_replies_as_an_outsider(desk, sink):
+    """boris's notice carries a Reply-To signed for him; once support.staff no longer
+    lists him, his reply to it runs no command and reaches no customer."""
+    boris = "boris@example.com"
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    [notice] = sink.to(boris)
+    desk.sections["support"]["staff"] = ["anna@example.com"]
+    desk.write_config()
+    reply = make_mail(
+        sender=boris,
+        to=reply_to(notice),
+        subject=f"Re: {notice.subject}",
+        body="#close\n#cc mallory@evil.example\nЗакрываю, всё сделано.",
+    )
+    other = desk.ingest_tid(reply)
+    desk.flush()
+    assert other != tid and desk.ticket(other)["refers_to"] == tid
+    t = desk.ticket(tid)
+    assert t["status"] == "new" and t["participants"] == [IVAN]
+    assert [m["from"] for m in t["messages"] if m["direction"] == "in"] == [IVAN]
+    assert not [m for m in sink.to(IVAN) if "Закрываю" in m.text]
+    assert sink.to("mallory@evil.example") == []
