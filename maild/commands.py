@@ -61,7 +61,7 @@ def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]
         identification=ticket.get("identification"),
     )
     out["participants"] = list(ticket.get("participants") or [])
-    for key in ("merged_into", "merged_from"):
+    for key in ("merged_into", "merged_from", "removed"):
         if ticket.get(key):
             out[key] = ticket[key]
     return out
@@ -193,6 +193,8 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
         print(f"refers to [TID#{ticket['refers_to']}] (sender was not a participant)")
     if ticket.get("participants"):  # who gets the ticket's mail besides the requester
         print(f"participants: {', '.join(ticket['participants'])}")
+    if ticket.get("removed"):  # #uncc: they write into it no more (ticket.may_append)
+        print(f"removed by staff: {', '.join(ticket['removed'])}")
     if ticket.get("merged_into"):
         print(f"merged into [TID#{ticket['merged_into']}]")
     if ticket.get("merged_from"):

@@ -99,12 +99,13 @@ def _write_new(path: StrPath, data: bytes, *, fsync: bool) -> None:
     os.close(fd)
 
 
-def unlink_if_exists(path: StrPath) -> None:
-    """Delete a file now, if it is there."""
+def unlink_if_exists(path: StrPath) -> bool:
+    """Delete a file now, if it is there; whether it was."""
     try:
         os.unlink(path)
     except FileNotFoundError:
-        pass
+        return False
+    return True
 
 
 def _dir(path: StrPath) -> str:
@@ -290,7 +291,10 @@ class Transaction:
         anchor: str | None = None
         for tmp, path in ops:  # 2. in the order the writes were made
             if tmp is None:
-                unlink_if_exists(path)
+                # a file that was not there changed nothing to make durable, and its
+                # folder may not exist (the address record of one who never wrote)
+                if not unlink_if_exists(path):
+                    continue
             else:
                 os.replace(tmp, path)
             anchor = anchor or _dir(path)

@@ -106,7 +106,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     reopened = False
     if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
         ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, policy.due, participants)
-    c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened, "asked_to_join": asked}
+    c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened}
+    c.update(_asked_ctx(ticket, asked))
     # a sender already known as a robot here: its mail stays in the thread (and on the
     # site), staff were told once by the robot note; a notice each time would be a loop
     known_robot = msg.from_addr in (ticket.get("robots") or {})
@@ -125,6 +126,16 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     return Decision(
         "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing
     )
+
+
+def _asked_ctx(ticket: Ticket, asked: list[str]) -> dict[str, list[str]]:
+    """The staff notice's two lists of To/Cc left out: those who asked to be added,
+    and those staff removed with #uncc (named again, by a reply-all to older mail)."""
+    removed = set(ticket.get("removed") or ())
+    return {
+        "asked_to_join": [a for a in asked if a not in removed],
+        "asked_removed": [a for a in asked if a in removed],
+    }
 
 
 def _staff_notice(ctx: Context, ticket: Ticket, name: str, context: dict[str, Any]) -> Outgoing:

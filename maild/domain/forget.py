@@ -92,8 +92,10 @@ def erase_person(
         if t.get("requester_name"):  # their From display name
             t["requester_name"] = ""
         e.replaced += 1
-    t["participants"], n = _swap(t.get("participants"), address)
-    e.replaced += n
+    for key in ("participants", "removed"):  # removed: #uncc (trust.apply_participant_command)
+        if key in t:
+            t[key], n = _swap(t[key], address)
+            e.replaced += n
     out = []
     for original in messages:
         m = {**original, "attachments": [dict(a) for a in original.get("attachments") or []]}

@@ -48,6 +48,10 @@ def merge(
     t["participants"] = sorted(
         {*t.get("participants", ()), source["requester"], *source.get("participants", ())} - {""}
     )
+    # a person staff took off either ticket stays off, unless the merge brings them in
+    removed = {*t.get("removed", ()), *source.get("removed", ())} - set(t["participants"])
+    if removed:
+        t["removed"] = sorted(removed)
     due = _earlier(t.get("reaction_due"), source.get("reaction_due"))
     if due != t.get("reaction_due"):
         t["reaction_due"] = due

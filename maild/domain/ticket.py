@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import get_args
 
+from maild.domain.forget import PLACEHOLDER
 from maild.domain.records import Status, Ticket
 from maild.domain.replyaddr import is_support_address
 from maild.domain.sender import Identification
@@ -66,11 +67,17 @@ def new_ticket(
 
 
 def may_append(ticket: Ticket, sender: str, ident: Identification, staff: Iterable[str]) -> bool:
-    """Only people who belong to a ticket may write into it (not whoever copies a TID)."""
+    """Only people who belong to a ticket may write into it (not whoever copies a TID):
+    staff, its customers, and colleagues under the requester's license or group, but
+    not one staff took off it with #uncc: that was a decision about this person on this
+    ticket, which their being a colleague does not undo (their mail opens a ticket of
+    its own, as anyone's)."""
     if not sender:
         return False
     if sender in staff or sender == ticket["requester"] or sender in ticket.get("participants", ()):
         return True
+    if sender in (ticket.get("removed") or ()):
+        return False
     ent = ticket.get("identification", {}).get("entitlement")
     return ent is not None and ent == ident.entitlement
 
@@ -108,8 +115,11 @@ def on_staff_reply(ticket: Ticket, at: datetime) -> Ticket:
 def customers(ticket: Ticket, staff: Iterable[str], support: str) -> list[str]:
     """Who hears from support about this ticket: requester and participants, not staff
     and never the support address itself (the requester of mail forged in our name):
-    that mail would come straight back in."""
-    people = {ticket["requester"], *ticket.get("participants", ())} - set(staff) - {""}
+    that mail would come straight back in. Nor forget.PLACEHOLDER, which stands where
+    an erased person's address stood: the person is gone, and a mail to it (site link
+    and all) would only wait in the outbox for a relay that never takes it."""
+    people = {ticket["requester"], *ticket.get("participants", ())} - set(staff)
+    people -= {"", PLACEHOLDER}
     return sorted(a for a in people if not is_support_address(a, support))
 
 

@@ -29,7 +29,8 @@ def apply_participant_command(
 ) -> tuple[Ticket, str | None]:
     """#cc / #uncc ADDRESS; returns (ticket, Russian error or None). A command that
     cannot do what it says is an error, never a silent no-op: staff would believe the
-    address gets (or no longer gets) the ticket's mail."""
+    address gets (or no longer gets) the ticket's mail. #uncc also keeps the address in
+    the ticket's `removed` (ticket.may_append) until a #cc adds it again."""
     people = set(ticket.get("participants") or ())
     arg = (arg or "").lower()
     requester = ticket["requester"]
@@ -40,7 +41,8 @@ def apply_participant_command(
             listed = ", ".join(sorted(people | {requester} - {""}))
             return ticket, f"#uncc: {arg} не участник обращения; участники: {listed}"
         people.discard(arg)
-        return dict(ticket, participants=sorted(people | {requester} - {""})), None
+        removed = sorted({*(ticket.get("removed") or ()), arg})
+        return dict(ticket, participants=sorted(people | {requester} - {""}), removed=removed), None
     if not participants_of([arg], policy.support_address, policy.staff):
         # support's own side gets staff mail already; support@ itself would mail us back
         return ticket, f"#cc: {arg} — адрес службы поддержки или сотрудника, а не клиента"
@@ -51,7 +53,8 @@ def apply_participant_command(
             f"#cc: {arg} не добавлен: у обращения уже предельное число участников"
             f" ({cap}, limits.max_participants)"
         )
-    return dict(ticket, participants=sorted(people | {arg})), None
+    removed = sorted(set(ticket.get("removed") or ()) - {arg})
+    return dict(ticket, participants=sorted(people | {arg}), removed=removed), None
 
 
 def participant_errors(policy: Policy, ticket: Ticket, commands: tuple[Command, ...]) -> list[str]:
@@ -103,7 +106,9 @@ def joiners(
     """(addresses of To/Cc that join the ticket, those only shown to staff as "asked
     to be added"). Only the requester's verified follow-up (``verified``: see
     verify.requester_verified) adds people, up to max_participants: a participant
-    speaks for themselves, not for whom the requester shares the ticket with."""
+    speaks for themselves, not for whom the requester shares the ticket with. Never
+    one staff removed with #uncc (`removed`): a reply-all to mail sent before the
+    removal names them again without anyone meaning it; staff decided, staff undo."""
     current = set(ticket.get("participants") or ())
     new = newcomers(policy, msg, ticket)
     if not new:
@@ -111,7 +116,7 @@ def joiners(
     if not verified or msg.from_addr != ticket["requester"]:
         return set(), sorted(new)
     room = policy.max_participants - len(current - {ticket["requester"]})
-    added = sorted(new)[: max(room, 0)]
+    added = sorted(new - set(ticket.get("removed") or ()))[: max(room, 0)]
     return set(added), sorted(new - set(added))
 
 

@@ -15,6 +15,9 @@ import re
 from datetime import datetime
 from typing import Any
 
+from maild.domain import ticket as tk
+from maild.domain.merge import final_target
+from maild.domain.records import Ticket
 from maild.domain.ticket import is_internal
 from maild.web.tokens import ticket_token
 
@@ -57,3 +60,21 @@ def without_tokens(app: Any, msg: Any) -> Any:
     pattern = re.escape(web.base_url) + r"/([tc])/[A-Za-z0-9_.-]+"
     text = re.sub(pattern, lambda m: f"{web.base_url}/{m.group(1)}/{MASK}", msg.text)
     return dataclasses.replace(msg, text=text)
+
+
+def link_holders(app: Any, ticket: Ticket) -> list[str]:
+    """The addresses whose links open `ticket`'s page: its customers; of a ticket
+    merged into another, only those who are still customers of the one it ends in.
+    The merged ticket's people were frozen at the merge, while the conversation (and
+    #uncc) goes on in the other: one removed there loses the old page too. Reads the
+    store: call it off the event loop."""
+    support = app.config.support
+    people = tk.customers(ticket, support.staff, support.address)
+    if not ticket.get("merged_into"):
+        return people
+    final = final_target(
+        ticket["tid"], lambda t: (app.store.load(t) or ({},))[0].get("merged_into")
+    )
+    loaded = app.store.load(final) if final != ticket["tid"] else None
+    now = set(tk.customers(loaded[0], support.staff, support.address)) if loaded else set()
+    return [p for p in people if p in now]

@@ -1,6 +1,7 @@
 """A fresh personal link by mail, asked for from the page of an expired one.
 
-Only an authentic link (signed for a current customer of the ticket) can ask, the
+Only an authentic link (signed for a current customer of the ticket, and of the
+one it was merged into: links.link_holders) can ask, the
 new link goes only to the address it was signed for, and at most
 web.max_submissions_per_hour times an hour per address: an old link found in a
 forwarded mail gets its finder nothing but a mail to its owner.
@@ -13,7 +14,6 @@ from typing import Any
 
 from aiohttp import web
 
-from maild.domain import ticket as tk
 from maild.domain.records import Ticket
 from maild.web import tokens
 from maild.web.forms import RateLimit, read_form
@@ -32,9 +32,7 @@ class Renew:
         token = request.match_info["token"]
         tid = tokens.tid_of(token)
         loop = asyncio.get_running_loop()
-        loaded = await loop.run_in_executor(None, app.store.load, tid) if tid else None
-        support = app.config.support
-        addresses = tk.customers(loaded[0], support.staff, support.address) if loaded else ()
+        loaded, addresses = await site.load(tid)
         owner = tokens.owner_of(site.key, token, addresses)
         form = await read_form(request)
         scope = f"r|{tid}|{owner}"

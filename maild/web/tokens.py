@@ -3,7 +3,8 @@
 - A ticket link `<tid>.<expiry day>.<mac>` is bound to the ticket and to one
   recipient address. The address is not in the URL (URLs end up in browser
   histories and proxy logs): the mac is checked against the ticket's current
-  customers, so a participant who was removed loses the page too.
+  customers (of a merged ticket: those still customers of the one it was merged
+  into, links.link_holders), so a participant who was removed loses the page too.
 - A confirmation token `<id>.<expiry day>.<mac>` confirms an address for a
   «Задать вопрос» submission kept under that id.
 - A form token `<unix time>.<nonce>.<mac>` is the CSRF token of every form; its

@@ -17,7 +17,6 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
-from maild.domain import ticket as tk
 from maild.domain.records import MessageRecord, Ticket
 from maild.web import tokens
 from maild.web.forms import (
@@ -31,6 +30,7 @@ from maild.web.forms import (
     compose,
     read_form,
 )
+from maild.web.links import link_holders
 from maild.web.pages import SENT_RU, Pages, shown, size_ru, ticket_view
 
 log = logging.getLogger("maild.web")
@@ -87,13 +87,7 @@ class Site:
         """(token, address, ticket, messages) for a valid link, else its refusal page."""
         token = request.match_info["token"]
         tid = tokens.tid_of(token)
-        loaded = None
-        if tid is not None:
-            loaded = await asyncio.get_running_loop().run_in_executor(
-                None, self.app.store.load, tid
-            )
-        support = self.app.config.support
-        addresses = tk.customers(loaded[0], support.staff, support.address) if loaded else ()
+        loaded, addresses = await self.load(tid)
         found = tokens.check_ticket_token(self.key, token, addresses, self.app.now())
         if found is tokens.Refusal.EXPIRED and request.method == "GET":
             return self.expired(token, loaded[0], tokens.owner_of(self.key, token, addresses))
@@ -101,6 +95,17 @@ class Site:
             title, text = REFUSED[found]
             return self.notice(title, text, status=403)
         return token, found, *loaded
+
+    async def load(self, tid: str | None) -> tuple[Any, list[str]]:
+        """(the ticket and its messages, or None; whose links open it: links.link_holders)."""
+        if tid is None:
+            return None, []
+
+        def read() -> tuple[Any, list[str]]:
+            loaded = self.app.store.load(tid)
+            return loaded, link_holders(self.app, loaded[0]) if loaded else []
+
+        return await asyncio.get_running_loop().run_in_executor(None, read)
 
     def expired(self, token: str, ticket: Ticket, owner: str) -> web.Response:
         """The page of an authentic but expired link: a fresh one by mail, on request."""

@@ -280,3 +280,14 @@ def test_an_attachment_file_gains_a_reference_while_it_is_swept(tmp_path, sink):
     assert desk.ticket(tid)["messages"][0]["attachments"][0]["accepted"] is True
     desk.run("forget", desk.ticket(tid)["requester"])
     assert not left.exists()  # forget removes it: nobody else names it
+
+
+def test_forget_erases_a_cc_participant_who_never_wrote(desk, sink):
+    """Only in Cc of the requester's mail, never a sender nor sent automatic mail:
+    the person has no address record, and the removal of none used to fail the whole
+    forget with exit 78 (its index folder did not exist)."""
+    petr = "petr@other-example.ru"
+    tid = desk.ingest_tid(make_mail(headers={"Cc": petr}))
+    r = desk.run("forget", petr)
+    assert r.code == 0, r.err
+    assert petr not in str(desk.ticket(tid))

@@ -58,6 +58,16 @@ def test_merge_keeps_the_earlier_deadline_and_everyone() -> None:
     assert [m["message_id"] for m in msgs] == ["<b>", "<a>"]
 
 
+def test_merge_keeps_whom_staff_removed_off_unless_it_brings_them_in() -> None:
+    """#uncc on either ticket holds after #merge (ticket.may_append reads `removed`),
+    but a person of the merged ticket joins the surviving one by the merge."""
+    src = ticket("1111-1111", None, participants=["c@x.ru"], removed=["gone@x.ru"])
+    dst = ticket("2222-2222", None, removed=["c@x.ru", "left@x.ru"])
+    _s, t, _msgs = merge(src, [], dst, [], NOW)
+    assert t["removed"] == ["gone@x.ru", "left@x.ru"]
+    assert "c@x.ru" in t["participants"]
+
+
 def test_final_target_follows_chains_and_stops_on_loops() -> None:
     links = {"a": "b", "b": "c", "x": "y", "y": "x"}
     assert final_target("a", links.get) == "c"

@@ -83,3 +83,13 @@ def test_their_name_and_every_mention_in_commands_and_cc_requests_go():
     assert out[0]["asked_to_join"] == [PLACEHOLDER]
     assert out[1]["commands"] == [f"#cc {PLACEHOLDER}"]
     assert t["requester_name"] == "Ольга" and "asked_to_join" not in out[1]
+
+
+def test_a_person_staff_removed_from_a_ticket_is_erased_from_its_removed_list():
+    """#uncc keeps the address in the ticket's `removed` (who may not write into it):
+    maild forget reaches it there too."""
+    other = dict(TICKET, requester="olga@x.example", removed=["Ivan@X.example"])
+    t, _, e = erase_person(other, [], "ivan@x.example")
+    assert t["removed"] == [PLACEHOLDER] and e.changed
+    t, _, _ = erase_person(TICKET, [], "olga@x.example")
+    assert "removed" not in t

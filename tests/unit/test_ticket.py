@@ -128,3 +128,15 @@ def test_customers_are_never_staff_nor_the_support_address():
     t = tk.new_ticket("1234-5678", "support@example.com", "Тема", FREE, T0, due)
     t["participants"] = ["support+news@example.com", "anna@example.com", "cc@x.ru"]
     assert tk.customers(t, ["anna@example.com"], "support@example.com") == ["cc@x.ru"]
+
+
+def test_a_colleague_staff_removed_may_not_append():
+    """#uncc keeps the address in `removed`: a colleague under the same license may
+    write into the ticket, but not the one staff took off it, until a #cc adds them."""
+    colleague = Identification("standard", "license", "K-1", "")
+    t = make(LIC, participants={"cc@x.ru"})
+    t = dict(t, participants=["ivan@x.ru"], removed=["cc@x.ru"])
+    assert not tk.may_append(t, "cc@x.ru", colleague, {"anna@s.ru"})
+    assert tk.may_append(t, "other@x.ru", colleague, {"anna@s.ru"})
+    t = dict(t, participants=["cc@x.ru", "ivan@x.ru"])  # #cc brought them back
+    assert tk.may_append(t, "cc@x.ru", colleague, {"anna@s.ru"})
