@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import re
 
-from tests.helpers import Desk
+import pytest
+
+from tests.helpers import Desk, make_mail
 from tests.integration.test_merge_spam_store import assert_store_clean
 from tests.integration.test_staff_e2e import customer_mails, open_ticket, staff_reply
 
 CUSTOMER = "ivan@shop-example.ru"
+UNSENT = "Ответ клиенту не отправлен"
+NO_FROM = (
+    b"To: support@example.com\r\nSubject: =?utf-8?b?0J/RgNC+0LHQu9C10LzQsA==?=\r\n"
+    b"Message-ID: <no-from@client.example>\r\n\r\nOshibka 500.\r\n"
+)
 
 
 def test_a_reply_to_a_ticket_marked_spam_stays_with_it_and_staff_are_told(desk: Desk, sink):
@@ -61,3 +68,41 @@ def test_a_reply_to_a_ticket_marked_spam_stays_with_it_and_staff_are_told(desk: 
     assert [r for r in customer_mails(sink) if answer in r.text]
     assert desk.run("spam", "list", "--json").json() == []
     assert_store_clean(desk)
+
+
+@pytest.mark.parametrize(
+    ("opening", "why"),
+    [
+        (make_mail(sender="support@example.com", subject="Проблема"), "support@example.com"),
+        (NO_FROM, "отправителя письма, открывшего обращение, прочитать не удалось"),
+        (make_mail(sender="boris@example.com", subject="Проблема"), "сотрудник поддержки"),
+    ],
+    ids=["from-support-itself", "no-readable-from", "opened-by-staff"],
+)
+def test_an_answer_to_a_ticket_without_a_customer_is_a_note_and_staff_are_told(
+    desk: Desk, sink, opening: bytes, why: str
+):
+    """A ticket opened by mail from the support address itself (maild never mails
+    it: it would come back in), by a staff member (answers go to customers only) or
+    by a message whose From could not be read has no one to answer. The answer is
+    kept as a note, its commands run, and the staff member is told why and how to
+    go on (#cc the customer, or #close)."""
+    tid = desk.ingest_tid(opening)
+    desk.flush()
+    before = len(sink.received)
+    answer = "Проверили: ошибка исправлена в 7.0.2."
+    desk.ingest(staff_reply(tid, f"#take\n{answer}"))
+    desk.flush()
+    [told] = sink.received[before:]
+    assert told.rcpt_tos == ["anna@example.com"]
+    assert told.subject == f"{UNSENT}: Проблема [TID#{tid}]"
+    assert "нет клиента" in told.text and why in told.text
+    assert f"    {answer}" in told.text.splitlines() and "#cc" in told.text
+    ticket = desk.ticket(tid)
+    assert ticket["status"] == "open"  # #take ran
+    [note] = [m for m in ticket["messages"] if m["from"] == "anna@example.com"]
+    assert note["kind"] == "note" and answer in note["text"]
+    # the way out it names: #cc the customer, and the answer goes to them
+    desk.ingest(staff_reply(tid, f"#cc {CUSTOMER}\n{answer}"))
+    desk.flush()
+    assert [r.rcpt_tos for r in sink.received[before + 1 :]] == [[CUSTOMER]]
