@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import get_args
 
+from maild.domain.forget import PLACEHOLDER
 from maild.domain.records import Status, Ticket
 from maild.domain.replyaddr import is_support_address
 from maild.domain.sender import Identification
@@ -108,8 +109,10 @@ def on_staff_reply(ticket: Ticket, at: datetime) -> Ticket:
 def customers(ticket: Ticket, staff: Iterable[str], support: str) -> list[str]:
     """Who hears from support about this ticket: requester and participants, not staff
     and never the support address itself (the requester of mail forged in our name):
-    that mail would come straight back in."""
-    people = {ticket["requester"], *ticket.get("participants", ())} - set(staff) - {""}
+    that mail would come straight back in; nor a person `maild forget` erased (their
+    address is forget.PLACEHOLDER, which no mail reaches)."""
+    gone = {"", PLACEHOLDER}
+    people = {ticket["requester"], *ticket.get("participants", ())} - set(staff) - gone
     return sorted(a for a in people if not is_support_address(a, support))
 
 

@@ -1,7 +1,8 @@
 """A staff reply that sends the customer none of what the staff member wrote: the
 answer typed inside the quoted original, files without a text, an answer to a ticket
 that has no customer (opened by mail from the support address itself, by a staff
-member, or by a message whose From could not be read). The staff member is
+member, or by a message whose From could not be read; or its customer was erased by
+`maild forget`). The staff member is
 told what did not go and why (staff_unsent.txt), never left to learn it from the
 customer; the quote itself still never reaches the customer (quotes.for_customer).
 
@@ -14,6 +15,7 @@ import logging
 
 from maild.domain import limits
 from maild.domain.decision import Context, Outgoing
+from maild.domain.forget import PLACEHOLDER
 from maild.domain.logid import logged_id
 from maild.domain.quotes import for_customer, only_signature, typed_lines
 from maild.domain.records import MessageRecord, Ticket
@@ -48,6 +50,8 @@ NO_CUSTOMER = {
     "unknown": "отправителя письма, открывшего обращение, прочитать не удалось",
     "staff": "его открыл сотрудник поддержки ({requester}), а ответы по обращению\n"
     "уходят только клиентам, не сотрудникам",
+    "forgotten": "данные клиента удалены по его запросу (maild forget), его адреса\n"
+    "в обращении больше нет",
 }
 
 
@@ -109,9 +113,18 @@ def no_customer(
     is kept as a note and the staff member is told why, with the way out: #cc the
     customer, or #close."""
     requester = ticket.get("requester") or ""
-    opener = "staff" if requester in ctx.policy.staff else "support" if requester else "unknown"
+    opener = _opener(requester, ctx.policy.staff)
     who = NO_CUSTOMER[opener].format(requester=requester)
     return _told(ctx, ticket, messages, body, "no_customer", who)
+
+
+def _opener(requester: str, staff: tuple[str, ...]) -> str:
+    """Why a ticket has no customer (NO_CUSTOMER's key), by who it names as opener."""
+    if requester == PLACEHOLDER:
+        return "forgotten"
+    if requester in staff:
+        return "staff"
+    return "support" if requester else "unknown"
 
 
 def _told(

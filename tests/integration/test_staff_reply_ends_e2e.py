@@ -106,3 +106,22 @@ def test_an_answer_to_a_ticket_without_a_customer_is_a_note_and_staff_are_told(
     desk.ingest(staff_reply(tid, f"#cc {CUSTOMER}\n{answer}"))
     desk.flush()
     assert [r.rcpt_tos for r in sink.received[before + 1 :]] == [[CUSTOMER]]
+
+
+def test_an_answer_to_a_ticket_whose_customer_was_forgotten_goes_nowhere_and_says_so(
+    desk: Desk, sink
+):
+    """`maild forget` put forgotten@invalid where the customer's address stood; a
+    notice read late and answered sent the answer there (a relay bounces it back to
+    support, or keeps retrying). It is kept as a note and the staff member is told
+    the customer's data were erased."""
+    tid, _notice = open_ticket(desk, sink)
+    assert desk.run("forget", CUSTOMER).code == 0
+    before = len(sink.received)
+    desk.ingest(staff_reply(tid, "Иван, проверьте ещё раз.\n#close"))
+    desk.flush()
+    [told] = sink.received[before:]
+    assert told.rcpt_tos == ["anna@example.com"] and told.subject.startswith(UNSENT)
+    assert "maild forget" in told.text and f"[TID#{tid}]" in told.subject
+    assert desk.ticket(tid)["status"] == "closed"  # its commands ran, no rating request
+    assert desk.run("outbox", "list", "--json").json() == []
