@@ -38,9 +38,9 @@ def apply(
     if decision.outcome == "spam":  # staff's #spam: the ticket leaves for the quarantine
         guard.mark_spam(app, msg, decision)
         return []
-    store.index_msgid(msg.message_id, tid)
     if decision.outcome == "held":  # kept in the quarantine (pipeline): no ticket to save
         return _send_all(app, msg, decision, now, [])
+    store.index_msgid(msg.message_id, tid)
     _store_attachments(app, decision)
     messages = list(decision.messages)
     queued = _send_all(app, msg, decision, now, messages, resumed)

@@ -20,7 +20,7 @@ from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
 from maild.domain.merge import final_target
 from maild.domain.message import ParsedMessage
-from maild.domain.replyaddr import signed_for
+from maild.domain.replyaddr import signed_for, tid_of_message_id
 from maild.domain.replyaddr import verify as verify_address
 from maild.domain.screen import Screening
 from maild.domain.sender import Identification, checked, identify
@@ -48,14 +48,14 @@ def gather(
     ident = identify_sender(app, msg, received_at.date())
     found = find_ticket(app, msg, scr, ident, resumed_tid, staff_verified)
     tid, loaded, refers_to, our_bounce = found
-    if loaded is None and tid and held_by_spam(app, msg, tid, claims_staff):
+    off_store = _off_store(app, msg, tid, claims_staff, staff_verified) if loaded is None else {}
+    if off_store:  # the ticket it names is in the quarantine, or is none
         return Snapshot(
-            tid=tid,
             loaded=None,
             ident=ident,
             staff_verified=staff_verified,
             spool_key=spool_key,
-            spammed=spam_facts(app, tid, msg.message_id),
+            **off_store,
         )
     if loaded is None:
         requester = msg.from_addr or msg.reply_to or ""
@@ -108,6 +108,39 @@ def thread(app: App, msg: ParsedMessage, staff_verified: bool) -> str | None:
 
 def _known(app: App, tid: str) -> bool:
     return app.store.ticket_exists(tid) or guard.spammed_ticket(app, tid)
+
+
+def _off_store(
+    app: App, msg: ParsedMessage, tid: str | None, claims_staff: bool, staff_verified: bool
+) -> dict[str, Any]:
+    """Of a message that threads to no ticket in the store: the Snapshot's ``tid`` and
+    ``spammed`` when it threads to one marked #spam, its ``tid`` and ``missing`` when
+    staff name one that is not there (deleted, or a typo); else nothing: a new ticket."""
+    if tid and held_by_spam(app, msg, tid, claims_staff):
+        return {"tid": tid, "spammed": spam_facts(app, tid, msg.message_id)}
+    if claims_staff and tid is None:
+        named = missing_ticket(app, msg, staff_verified)
+        if named is not None:
+            return {"tid": named[0], "missing": named[1]}
+    return {}
+
+
+def missing_ticket(app: App, msg: ParsedMessage, staff_verified: bool) -> tuple[str, str] | None:
+    """(TID, how it is known) of a ticket a staff member's mail names that is not in the
+    store: "issued" when the mail proves maild sent mail about it (a signed reply
+    address, a signed Message-ID it answers: the ticket was deleted since, as
+    storage.keep_closed_days does), "named" for a subject tag alone (a typo?)."""
+    secret, support = app.reply_secret, app.config.support.address
+    for addr in (*msg.to, *msg.cc):
+        signed, valid = verify_address(addr, secret, support)
+        if signed and (valid or staff_verified or signed_for(addr, msg.from_addr, secret, support)):
+            return signed, "issued"
+    for ref in (*msg.in_reply_to, *reversed(msg.references)):
+        ours = tid_of_message_id(ref, secret, app.config.support.domain)
+        if ours:
+            return ours, "issued"
+    tid = find_tid(msg.subject)
+    return (tid, "named") if tid else None
 
 
 def held_by_spam(app: App, msg: ParsedMessage, tid: str, claims_staff: bool) -> bool:

@@ -48,3 +48,6 @@ class Snapshot:
     charset_source: tuple[int, bytes] | None = None
     # the ticket under ``tid`` is in the quarantine (#spam): the message is kept there
     spammed: Spammed | None = None
+    # staff name a ticket under ``tid`` that is not in the store: "issued" (maild sent
+    # mail about it: deleted since) or "named" (a subject tag alone: a typo?)
+    missing: str = ""

@@ -202,6 +202,19 @@ def decide_held(ctx: Context, claims_staff: bool) -> Decision:
     return Decision("held", tid, {"tid": tid}, [], ctx.record, outgoing)
 
 
+def decide_missing(ctx: Context) -> Decision:
+    """Staff mail naming a ticket that is not in the store (Snapshot.missing: deleted
+    by storage.keep_closed_days, or a typo in the subject): it would open a ticket of
+    its own with the staff member as its customer. It is kept in the quarantine (the
+    pipeline) and the staff member is told there is no such ticket (staff_noticket.txt)."""
+    snap, msg = ctx.snapshot, ctx.msg
+    context = {**ctx.common, "tid": snap.tid, "issued": snap.missing == "issued"}
+    out = Outgoing(
+        ctx.key("noticket"), "notice", "staff_noticket.txt", [msg.from_addr], context, False
+    )
+    return Decision("held", snap.tid, {"tid": snap.tid}, [], ctx.record, [out])
+
+
 def note_robot(decision: Decision, sender: str, reason: str, at: datetime) -> Decision:
     """The first time a sender shows itself a robot on a ticket: remember it (no more
     automatic mail to it there) and leave staff one note saying so."""

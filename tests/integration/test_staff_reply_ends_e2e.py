@@ -125,3 +125,49 @@ def test_an_answer_to_a_ticket_whose_customer_was_forgotten_goes_nowhere_and_say
     assert "maild forget" in told.text and f"[TID#{tid}]" in told.subject
     assert desk.ticket(tid)["status"] == "closed"  # its commands ran, no rating request
     assert desk.run("outbox", "list", "--json").json() == []
+
+
+NO_TICKET = "Обращение не найдено"
+
+
+def test_a_reply_to_a_ticket_deleted_by_retention_is_kept_and_staff_are_told(tmp_path, sink):
+    """storage.keep_closed_days deleted the ticket with its index entries; a staff
+    member then answers one of its notices. The reply opened a new ticket with the
+    staff member as its customer; now it is kept in the quarantine, and the staff
+    member is told the ticket was deleted (the signed address proves it existed)."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 1})
+    tid, _notice = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "Готово.\n#close"))
+    assert "purged 1" in desk.run("jobs", "run", "--now", "2027-01-20T10:00:00+03:00").out
+    desk.flush()
+    before = len(sink.received)
+    reply = staff_reply(tid, "Иван, и ещё одно уточнение.")
+    assert desk.ingest(reply).out.startswith("quarantined ")
+    desk.flush()
+    assert desk.tickets() == []
+    [told] = sink.received[before:]
+    assert told.rcpt_tos == ["anna@example.com"]
+    assert told.subject.startswith(NO_TICKET) and f"[TID#{tid}]" in told.subject
+    assert "storage.keep_closed_days" in told.text and "опечатка" not in told.text
+    [kept] = desk.run("spam", "list", "--json").json()
+    assert kept["reason"] == f"staff: no ticket [TID#{tid}]"
+    assert_store_clean(desk)
+    desk.ingest(reply)  # delivered again: not told twice
+    desk.flush()
+    assert len(sink.received) == before + 1
+
+
+def test_staff_mail_naming_a_ticket_that_never_was_opens_none(desk: Desk, sink):
+    """A new mail from a staff address with a mistyped [TID#...] (no signed address)
+    opened a ticket with the staff member as its customer, a confirmation to them and
+    a notice to all staff. The staff member is told there is no such ticket."""
+    tid, _notice = open_ticket(desk, sink)
+    typo = tid[::-1]
+    before = len(sink.received)
+    mail = make_mail(sender="Анна <anna@example.com>", subject=f"[TID#{typo}] дополнение")
+    assert desk.ingest(mail).out.startswith("quarantined ")
+    desk.flush()
+    assert [t["tid"] for t in desk.tickets()] == [tid]
+    [told] = sink.received[before:]
+    assert told.rcpt_tos == ["anna@example.com"] and f"[TID#{typo}]" in told.subject
+    assert told.subject.startswith(NO_TICKET) and "опечатка" in told.text
