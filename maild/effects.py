@@ -38,14 +38,12 @@ def apply(
     if decision.outcome == "spam":  # staff's #spam: the ticket leaves for the quarantine
         guard.mark_spam(app, msg, decision)
         return []
+    if decision.outcome == "held":  # kept in the quarantine (pipeline): no ticket to save
+        return _send_all(app, msg, decision, now, [])
     store.index_msgid(msg.message_id, tid)
     _store_attachments(app, decision)
     messages = list(decision.messages)
-    queued: list[str] = []
-    for out in decision.outgoing:
-        record = _send(app, msg, decision, out, now, resumed, messages, queued)
-        if record is not None and (out.record or record.get("suppressed")):
-            messages.append(record)
+    queued = _send_all(app, msg, decision, now, messages, resumed)
     # #merge: the target first; saving the ticket with the message commits the whole
     # (a re-run after a crash between the two merges again, idempotently)
     for ticket, its_messages in decision.also:
@@ -55,6 +53,24 @@ def apply(
         store.mark_for_redaction(tid, decision.ticket["closed_at"])
     if decision.outcome == "new" and decision.ticket["requester"]:
         store.record_sender(decision.ticket["requester"], decision.ticket["created_at"][:10])
+    return queued
+
+
+def _send_all(
+    app: App,
+    msg: ParsedMessage,
+    decision: Decision,
+    now: datetime,
+    messages: list[MessageRecord],
+    resumed: bool = True,
+) -> list[str]:
+    """Queue the decision's mail, each recorded one added to ``messages``; what was
+    queued, for the log line."""
+    queued: list[str] = []
+    for out in decision.outgoing:
+        record = _send(app, msg, decision, out, now, resumed, messages, queued)
+        if record is not None and (out.record or record.get("suppressed")):
+            messages.append(record)
     return queued
 
 

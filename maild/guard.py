@@ -95,8 +95,11 @@ def quarantine(
     return qid
 
 
-def quarantine_ticket(app: App, ticket: dict[str, Any], messages: list[dict[str, Any]]) -> int:
-    """#spam: the ticket's incoming mail moves to the quarantine, the ticket goes."""
+def quarantine_ticket(
+    app: App, ticket: dict[str, Any], messages: list[dict[str, Any]], mark: dict[str, str]
+) -> int:
+    """#spam: the ticket's incoming mail moves to the quarantine, the ticket goes
+    (``mark``: who marked it, when, what was blocked: Quarantine.mark_spammed)."""
     from maild.domain.message import parse
 
     n = 0
@@ -116,7 +119,7 @@ def quarantine_ticket(app: App, ticket: dict[str, Any], messages: list[dict[str,
         quarantine(app, msg, raw, reason, when, ticket["tid"], spool_key=key)
         n += 1
     app.store.remove(ticket["tid"])
-    app.quarantine.mark_spammed(ticket["tid"])
+    app.quarantine.mark_spammed(ticket["tid"], mark)
     return n
 
 
@@ -277,9 +280,11 @@ def mark_spam(app: App, msg: ParsedMessage, decision: Decision) -> None:
     """Apply #spam: quarantine the ticket's mail, block its sender (or domain)."""
     ticket = decision.ticket
     app.store.index_msgid(msg.message_id, decision.tid)
-    n = quarantine_ticket(app, ticket, decision.messages)
-    withdrawn = withdraw_outgoing(app, decision.tid)
     entry = block_for_spam(app, ticket["requester"], ticket["spam"]["domain"])
+    at = (decision.incoming or {}).get("received_at") or app.now().isoformat()
+    mark = {"by": ticket["spam"]["by"], "at": at, "blocked": entry}
+    n = quarantine_ticket(app, ticket, decision.messages, mark)
+    withdrawn = withdraw_outgoing(app, decision.tid)
     withdrawn += withdraw_blocked(app, entry)  # the sender's other tickets, as block add
     log.info(
         "%s [TID#%s] marked spam by %s: %d message(s) quarantined, %d queued mail(s) "

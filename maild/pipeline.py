@@ -18,7 +18,8 @@ from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.logid import logged_id
 from maild.domain.message import ParsedMessage, parse
-from maild.domain.screen import screen
+from maild.domain.screen import Screening, screen
+from maild.domain.snapshot import Snapshot
 from maild.effects import apply
 from maild.snapshot import gather
 from maild.web.links import without_tokens
@@ -66,6 +67,8 @@ def process(
             received_at=received_at,
         )
         decision = decide(snap, msg, scr, received_at, app.policy)
+        if decision.outcome == "held":  # its ticket is in the quarantine (#spam), or none
+            return _hold(app, msg, raw, decision, (scr, snap), received_at, spool_key)
         queued = apply(app, msg, decision, scr, resumed=resumed is not None)
     log.info(  # one line a message, naming its Message-ID as sent (or <none>) and TID
         "%s %s ticket [TID#%s] from %s (%s)%s%s",
@@ -78,3 +81,35 @@ def process(
         f"; queued {', '.join(queued)}" if queued else "",
     )
     return decision
+
+
+def _hold(
+    app: App,
+    msg: ParsedMessage,
+    raw: bytes,
+    decision: Decision,
+    facts: tuple[Screening, Snapshot],
+    received_at: datetime,
+    spool_key: str | None,
+) -> Decision:
+    """Mail of a ticket staff marked #spam goes to the quarantine with the ticket's
+    (its Message-ID indexed there: delivered again, it goes back to the quarantine;
+    released after the ticket, it is processed in the ticket); staff mail naming a
+    ticket that is not there is kept there too (Snapshot.missing). The mail the
+    decision has for staff is queued (effects.apply)."""
+    scr, snap = facts
+    tid = decision.tid
+    why = "spam: #spam" if snap.spammed is not None else "staff: no ticket"
+    reason = f"{why} [TID#{tid}]"
+    qid = guard.quarantine(app, msg, raw, reason, received_at, tid, spool_key)
+    if snap.spammed is not None:
+        app.store.index_msgid(msg.message_id, tid)
+    queued = apply(app, msg, decision, scr)
+    log.info(
+        "%s kept in the quarantine as %s: %s%s",
+        logged_id(msg.message_id),
+        qid,
+        reason,
+        f"; queued {', '.join(queued)}" if queued else "",
+    )
+    return Decision("quarantined", qid, {}, [])

@@ -12,18 +12,20 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
+from maild import guard
+from maild.adapters.quarantine import entry_id
 from maild.app import App
 from maild.domain import staffreply, verify
 from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
 from maild.domain.merge import final_target
 from maild.domain.message import ParsedMessage
-from maild.domain.replyaddr import signed_for
+from maild.domain.replyaddr import signed_for, tid_of_message_id
 from maild.domain.replyaddr import verify as verify_address
 from maild.domain.screen import Screening
 from maild.domain.sender import Identification, checked, identify
-from maild.domain.snapshot import Loaded, Snapshot
-from maild.domain.tid import find_tid, new_tid
+from maild.domain.snapshot import Loaded, Snapshot, Spammed
+from maild.domain.tid import clean_subject, find_tid, new_tid
 from maild.domain.trust import newcomers
 
 log = logging.getLogger("maild.pipeline")
@@ -46,6 +48,15 @@ def gather(
     ident = identify_sender(app, msg, received_at.date())
     found = find_ticket(app, msg, scr, ident, resumed_tid, staff_verified)
     tid, loaded, refers_to, our_bounce = found
+    off_store = _off_store(app, msg, tid, claims_staff, staff_verified) if loaded is None else {}
+    if off_store:  # the ticket it names is in the quarantine, or is none
+        return Snapshot(
+            loaded=None,
+            ident=ident,
+            staff_verified=staff_verified,
+            spool_key=spool_key,
+            **off_store,
+        )
     if loaded is None:
         requester = msg.from_addr or msg.reply_to or ""
         return Snapshot(
@@ -75,16 +86,17 @@ def gather(
 
 def thread(app: App, msg: ParsedMessage, staff_verified: bool) -> str | None:
     """The ticket this message belongs to: subject tag, signed reply address,
-    or threading headers pointing at mail of the ticket."""
+    or threading headers pointing at mail of the ticket; one in the store, or one
+    staff marked #spam (in the quarantine: held_by_spam)."""
     tid = find_tid(msg.subject)
-    if tid and app.store.ticket_exists(tid):
+    if tid and _known(app, tid):
         return tid
     secret, support = app.reply_secret, app.config.support.address
     for addr in (*msg.to, *msg.cc):
         signed, valid = verify_address(addr, secret, support)
         if signed and not valid:  # signed for one person: the sender, or staff's own
             valid = staff_verified or bool(signed_for(addr, msg.from_addr, secret, support))
-        if signed and valid and app.store.ticket_exists(signed):
+        if signed and valid and _known(app, signed):
             return signed
     bounced = (msg.reported_message_id,) if msg.reported_message_id else ()
     for ref in (*bounced, *msg.in_reply_to, *reversed(msg.references)):
@@ -92,6 +104,68 @@ def thread(app: App, msg: ParsedMessage, staff_verified: bool) -> str | None:
         if found:
             return found
     return None
+
+
+def _known(app: App, tid: str) -> bool:
+    return app.store.ticket_exists(tid) or guard.spammed_ticket(app, tid)
+
+
+def _off_store(
+    app: App, msg: ParsedMessage, tid: str | None, claims_staff: bool, staff_verified: bool
+) -> dict[str, Any]:
+    """Of a message that threads to no ticket in the store: the Snapshot's ``tid`` and
+    ``spammed`` when it threads to one marked #spam, its ``tid`` and ``missing`` when
+    staff name one that is not there (deleted, or a typo); else nothing: a new ticket."""
+    if tid and held_by_spam(app, msg, tid, claims_staff):
+        return {"tid": tid, "spammed": spam_facts(app, tid, msg.message_id)}
+    if claims_staff and tid is None:
+        named = missing_ticket(app, msg, staff_verified)
+        if named is not None:
+            return {"tid": named[0], "missing": named[1]}
+    return {}
+
+
+def missing_ticket(app: App, msg: ParsedMessage, staff_verified: bool) -> tuple[str, str] | None:
+    """(TID, how it is known) of a ticket a staff member's mail names that is not in the
+    store: "issued" when the mail proves maild sent mail about it (a signed reply
+    address, a signed Message-ID it answers: the ticket was deleted since, as
+    storage.keep_closed_days does), "named" for a subject tag alone (a typo?)."""
+    secret, support = app.reply_secret, app.config.support.address
+    for addr in (*msg.to, *msg.cc):
+        signed, valid = verify_address(addr, secret, support)
+        if signed and (valid or staff_verified or signed_for(addr, msg.from_addr, secret, support)):
+            return signed, "issued"
+    for ref in (*msg.in_reply_to, *reversed(msg.references)):
+        ours = tid_of_message_id(ref, secret, app.config.support.domain)
+        if ours:
+            return ours, "issued"
+    tid = find_tid(msg.subject)
+    return (tid, "named") if tid else None
+
+
+def held_by_spam(app: App, msg: ParsedMessage, tid: str, claims_staff: bool) -> bool:
+    """``tid`` is a ticket staff marked #spam, and this message stays in the quarantine
+    with it instead of opening a ticket (a staff member's under the spammer's TID, as
+    the staff reply that a mail client threads by References would). Only the
+    ticket's own mail that the admin released (`maild spam release`: the #spam was a
+    mistake) brings it back; a staff reply never does."""
+    if not guard.spammed_ticket(app, tid):
+        return False
+    return claims_staff or not app.quarantine.released(msg.message_id)
+
+
+def spam_facts(app: App, tid: str, message_id: str) -> Spammed:
+    """What the #spam mark of ``tid`` says, and the entries it is kept as."""
+    mark = app.quarantine.spam_mark(tid)
+    own = entry_id(message_id)
+    kept = [e for e in app.quarantine.of_ticket(tid) if e["id"] != own]
+    return Spammed(
+        by=mark.get("by") or "",
+        at=mark.get("at") or "",
+        blocked=mark.get("blocked") or "",
+        subject=clean_subject(kept[0].get("subject") or "") if kept else "",
+        entries=(*(e["id"] for e in kept), own),
+    )
 
 
 def identify_sender(app: App, msg: ParsedMessage, today: date) -> Identification:

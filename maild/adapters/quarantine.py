@@ -3,7 +3,9 @@
     quarantine/<id>.eml     the raw message as it arrived
     quarantine/<id>.json    id, message_id, from, subject, received_at, reason, text
     quarantine/released/<h> Message-IDs staff released: not quarantined again
-    quarantine/released/ticket-<tid>  tickets staff marked #spam
+    quarantine/released/ticket-<tid>  tickets staff marked #spam: {"tid", "by", "at",
+                            "blocked"} (who marked it, when, the block-list entry it
+                            added; older marks hold the TID alone)
     blocklist.json          ["spammer@x.ru", "evil.example", ...]
 
 The id is derived from the Message-ID, so a message quarantined twice (a re-run
@@ -103,11 +105,34 @@ class Quarantine:
         return self.files().exists(self.root / "released" / entry_id(message_id))
 
     # -- tickets staff marked #spam: their mail, delivered again, stays here ---------
-    def mark_spammed(self, tid: str) -> None:
-        self.files().put(self.root / "released" / f"ticket-{tid}", tid.encode())
+    def mark_spammed(self, tid: str, mark: dict[str, str] | None = None) -> None:
+        """``mark``: who marked it ("by"), when ("at"), what it blocked ("blocked"):
+        what a staff member who writes to the ticket later is told."""
+        record = {"tid": tid, **(mark or {})}
+        self.files().put(self._spam_mark(tid), json.dumps(record, ensure_ascii=False).encode())
 
     def spammed(self, tid: str) -> bool:
-        return self.files().exists(self.root / "released" / f"ticket-{tid}")
+        return self.files().exists(self._spam_mark(tid))
+
+    def spam_mark(self, tid: str) -> dict[str, str]:
+        """What mark_spammed kept of a #spam ticket ({} if it is none; an older mark,
+        the TID alone, or a broken one: only "tid")."""
+        try:
+            raw = self.files().read(self._spam_mark(tid))
+        except FileNotFoundError:
+            return {}
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            record = None
+        return record if isinstance(record, dict) else {"tid": tid}
+
+    def of_ticket(self, tid: str) -> list[dict[str, Any]]:
+        """The entries kept with ticket ``tid`` (#spam), oldest first."""
+        return [r for r in self.entries() if r.get("tid") == tid]
+
+    def _spam_mark(self, tid: str) -> Path:
+        return self.root / "released" / f"ticket-{tid}"
 
     # -- block list -------------------------------------------------------------
     def blocklist(self) -> list[str]:

@@ -4,7 +4,8 @@ effects.apply carries out.
 
 The branches: a new ticket or a customer's follow-up (customer.py), a verified
 staff reply (staffreply.py), mail that claims a staff address without proving it
-(trust.decide_unverified).
+(trust.decide_unverified), mail of a ticket staff marked #spam (trust.decide_held),
+staff mail naming a ticket that is not there (trust.decide_missing).
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ def decide(
         record["fast_reply_to_auto"] = True
     common = _common(msg, scr, attachments)
     ctx = Context(msg, scr, snap.ident, record, attachments, now, common, policy, snap)
+    if snap.spammed is not None:  # its ticket is in the quarantine: kept there with it
+        return trust.decide_held(ctx, claims_staff)
+    if snap.missing:  # staff name a ticket that is not there: no ticket of theirs
+        return trust.decide_missing(ctx)
     if loaded is None:
         participants = tk.participants_of((*msg.to, *msg.cc), policy.support_address, policy.staff)
         participants = trust.cap_participants(policy, msg.from_addr, participants)

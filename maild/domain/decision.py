@@ -23,8 +23,9 @@ from maild.domain.sender import Identification
 from maild.domain.sla import LEVELS
 from maild.domain.snapshot import Snapshot
 
-# "spam": a staff reply's #spam; effects moves the ticket to the quarantine
-Outcome = Literal["new", "appended", "duplicate", "quarantined", "spam"]
+# "spam": a staff reply's #spam; effects moves the ticket to the quarantine.
+# "held": mail of a ticket in the quarantine (#spam): the pipeline keeps it there.
+Outcome = Literal["new", "appended", "duplicate", "quarantined", "spam", "held"]
 # confirmation: automatic mail to the customer; notice: a notice (to staff or the
 # customer); staff: a staff member's reply relayed as written
 OutgoingKind = Literal["confirmation", "notice", "staff"]

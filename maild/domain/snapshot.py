@@ -15,6 +15,19 @@ Loaded = tuple[Ticket, list[MessageRecord]]  # a ticket and its messages
 
 
 @dataclass(frozen=True)
+class Spammed:
+    """The ticket a message threads to is one staff marked #spam: in the quarantine,
+    not in the store. What its mark says (empty where an older mark kept only the
+    TID) and the quarantine entries it is kept as, this message's own last."""
+
+    by: str = ""  # the staff member who marked it
+    at: str = ""  # when (ISO)
+    blocked: str = ""  # the block-list entry #spam added
+    subject: str = ""  # the ticket's subject, as its first kept mail had it
+    entries: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """``loaded`` is the ticket the message goes to (after following #merge), or None
     for a new ticket under ``tid``. Facts only looked up when the branch needs them
@@ -33,3 +46,8 @@ class Snapshot:
     merge_targets: Mapping[str, Loaded | None] = field(default_factory=dict)
     # a staff reply with #charset: (index, raw bytes) of the customer message to read again
     charset_source: tuple[int, bytes] | None = None
+    # the ticket under ``tid`` is in the quarantine (#spam): the message is kept there
+    spammed: Spammed | None = None
+    # staff name a ticket under ``tid`` that is not in the store: "issued" (maild sent
+    # mail about it: deleted since) or "named" (a subject tag alone: a typo?)
+    missing: str = ""

@@ -26,7 +26,7 @@ from maild.domain.policy import Policy
 from maild.domain.recode import redecode
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.snapshot import Loaded, Snapshot
-from maild.domain.unsent import answer, unsent
+from maild.domain.unsent import answer, no_customer, unsent
 
 log = logging.getLogger("maild.staffmail")
 decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
@@ -191,6 +191,9 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     # who the reply goes to, after its #cc/#uncc: the one it adds reads the answer
     # that adds them, the one it removes no longer gets it
     customers = tk.customers(ticket, policy.staff, policy.support_address)
+    if replied and not customers:  # nobody to answer: a note, and the staff member is told
+        outgoing += no_customer(ctx, ticket, messages, body)
+        replied = False
     sent = dict(ticket.get("sent") or {})
     if extras.merge_into is not None:  # the conversation goes on there: no rating request
         notices = [n for n in notices if n != tk.RESOLVED] + [MERGED]
@@ -205,18 +208,12 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         record.update(direction="out", text=body, folded=notices, to=list(customers))
         if customers:  # the Message-ID it goes out under: replies to it thread here
             record["sent_as"] = policy.message_id(ctx.key("relay"), tid)
-    else:  # commands only: a note, as #merge below moves it too
+    elif not record.get("unsent"):  # commands only: a note, as #merge below moves it too
         record.update(kind="note", text=body or "(только команды)")
         if not reply.note:  # none of the staff member's text reaches the customer
             outgoing += unsent(ctx, ticket, messages, reply.body, notices)
     ticket, merged = merge_into(extras, ticket, [*messages, record], ctx.received_at)
-    c = {
-        **ctx.common,
-        **level_ctx(policy, ticket),
-        "subject": _subject(ticket),
-        "keep_days": policy.credentials_keep_days,
-        "merged_into": ticket.get("merged_into"),
-    }
+    c = _notice_ctx(ctx, ticket)
     if replied:
         relay_c = {**c, "subject": ticket["subject"] or ctx.common["subject"]}
         outgoing.append(_customer_mail(ctx, customers, relay_c, notices, body))
@@ -225,6 +222,17 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     also = [merged] if merged is not None else []
     ticket = dict(ticket, sent=sent)
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, also=also)
+
+
+def _notice_ctx(ctx: Context, ticket: Ticket) -> dict[str, Any]:
+    """What the customer notices of a staff reply's commands read."""
+    return {
+        **ctx.common,
+        **level_ctx(ctx.policy, ticket),
+        "subject": _subject(ticket),
+        "keep_days": ctx.policy.credentials_keep_days,
+        "merged_into": ticket.get("merged_into"),
+    }
 
 
 def _unsendable(ctx: Context, reply: ParsedReply, body: str) -> list[str]:

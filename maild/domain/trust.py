@@ -179,6 +179,47 @@ def decide_spam(
     return Decision("spam", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
 
 
+def decide_held(ctx: Context, claims_staff: bool) -> Decision:
+    """Mail of a ticket staff marked #spam (Snapshot.spammed): kept in the quarantine
+    with the ticket's mail, never a ticket of its own (a staff reply would open one
+    under the spammer's TID, with the staff member as its customer), nothing to
+    anyone but a verified staff member, who is told that the ticket is spam, by whom
+    and when, and how the admin brings it back with the reply (staff_spammed.txt)."""
+    snap, msg = ctx.snapshot, ctx.msg
+    mark, tid = snap.spammed, snap.tid
+    assert mark is not None
+    outgoing = []  # (the pipeline logs where it is kept)
+    if claims_staff and snap.staff_verified:
+        context = {
+            **ctx.common,
+            "tid": tid,
+            "subject": mark.subject or ctx.common["subject"],
+            "marked_by": mark.by,
+            "marked_at": ctx.policy.fmt_time(mark.at) if mark.at else "",
+            "blocked": mark.blocked,
+            "entries": mark.entries,
+        }
+        outgoing.append(
+            Outgoing(
+                ctx.key("spammed"), "notice", "staff_spammed.txt", [msg.from_addr], context, False
+            )
+        )
+    return Decision("held", tid, {"tid": tid}, [], ctx.record, outgoing)
+
+
+def decide_missing(ctx: Context) -> Decision:
+    """Staff mail naming a ticket that is not in the store (Snapshot.missing: deleted
+    by storage.keep_closed_days, or a typo in the subject): it would open a ticket of
+    its own with the staff member as its customer. It is kept in the quarantine (the
+    pipeline) and the staff member is told there is no such ticket (staff_noticket.txt)."""
+    snap, msg = ctx.snapshot, ctx.msg
+    context = {**ctx.common, "tid": snap.tid, "issued": snap.missing == "issued"}
+    out = Outgoing(
+        ctx.key("noticket"), "notice", "staff_noticket.txt", [msg.from_addr], context, False
+    )
+    return Decision("held", snap.tid, {"tid": snap.tid}, [], ctx.record, [out])
+
+
 def note_robot(decision: Decision, sender: str, reason: str, at: datetime) -> Decision:
     """The first time a sender shows itself a robot on a ticket: remember it (no more
     automatic mail to it there) and leave staff one note saying so."""

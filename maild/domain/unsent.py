@@ -1,5 +1,8 @@
 """A staff reply that sends the customer none of what the staff member wrote: the
-answer typed inside the quoted original, files without a text. The staff member is
+answer typed inside the quoted original, files without a text, an answer to a ticket
+that has no customer (opened by mail from the support address itself, by a staff
+member, or by a message whose From could not be read; or its customer was erased by
+`maild forget`). The staff member is
 told what did not go and why (staff_unsent.txt), never left to learn it from the
 customer; the quote itself still never reaches the customer (quotes.for_customer).
 
@@ -12,12 +15,13 @@ import logging
 
 from maild.domain import limits
 from maild.domain.decision import Context, Outgoing
+from maild.domain.forget import PLACEHOLDER
 from maild.domain.logid import logged_id
 from maild.domain.quotes import for_customer, only_signature, typed_lines
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.statusmail import is_logo
 
-__all__ = ["UNSENT", "answer", "unsent"]
+__all__ = ["UNSENT", "answer", "no_customer", "unsent"]
 
 decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
 
@@ -34,6 +38,20 @@ UNSENT = {
         "в письме нет текста для клиента, только вложения. Письмо без текста\n"
         "maild считает служебным (команды и цитата) и клиенту его не пересылает."
     ),
+    "no_customer": (
+        "у обращения нет клиента, которому можно ответить:\n{who}.\n"
+        "Ответ сохранён в обращении как заметка."
+    ),
+}
+
+# Why a ticket has no customer (no_customer): who opened it.
+NO_CUSTOMER = {
+    "support": "его открыло письмо с адреса самой службы поддержки ({requester})",
+    "unknown": "отправителя письма, открывшего обращение, прочитать не удалось",
+    "staff": "его открыл сотрудник поддержки ({requester}), а ответы по обращению\n"
+    "уходят только клиентам, не сотрудникам",
+    "forgotten": "данные клиента удалены по его запросу (maild forget), его адреса\n"
+    "в обращении больше нет",
 }
 
 
@@ -80,6 +98,64 @@ def unsent(
         "files_more": max(0, len(files) - limits.MAX_LISTED_FILES),
         "commands": record.get("commands") or [],
         "notices": bool(notices),
+        "no_customer": False,
+    }
+    key = ctx.key("staff_unsent")
+    return [Outgoing(key, "notice", "staff_unsent.txt", [ctx.msg.from_addr], c, record=True)]
+
+
+def no_customer(
+    ctx: Context, ticket: Ticket, messages: list[MessageRecord], body: str
+) -> list[Outgoing]:
+    """A staff answer (``body``) to a ticket with no customer to send it to: maild never
+    mails the support address (it would come straight back in), staff answers go to
+    customers only, and a ticket whose sender could not be read has no one. The reply
+    is kept as a note and the staff member is told why, with the way out: #cc the
+    customer, or #close."""
+    requester = ticket.get("requester") or ""
+    opener = _opener(requester, ctx.policy.staff)
+    who = NO_CUSTOMER[opener].format(requester=requester)
+    return _told(ctx, ticket, messages, body, "no_customer", who)
+
+
+def _opener(requester: str, staff: tuple[str, ...]) -> str:
+    """Why a ticket has no customer (NO_CUSTOMER's key), by who it names as opener."""
+    if requester == PLACEHOLDER:
+        return "forgotten"
+    if requester in staff:
+        return "staff"
+    return "support" if requester else "unknown"
+
+
+def _told(
+    ctx: Context,
+    ticket: Ticket,
+    messages: list[MessageRecord],
+    body: str,
+    why: str,
+    who: str,
+) -> list[Outgoing]:
+    """The note and the staff_unsent mail of an answer that has nobody to go to."""
+    record, tid = ctx.record, ticket["tid"]
+    record.update(kind="note", text=body, unsent=why)
+    decision_log.warning(
+        "%s [TID#%s] staff reply not sent: the ticket has no customer (%s)",
+        logged_id(ctx.msg.message_id),
+        tid,
+        ticket.get("requester") or "no sender",
+    )
+    files = [a.filename or "(без имени)" for a in ctx.msg.attachments if not is_logo(a)]
+    c = {
+        **ctx.common,
+        "tid": tid,
+        "subject": ticket["subject"] or "(без темы)",
+        "reason": UNSENT[why].format(who=who),
+        "typed": typed_lines(body, _texts(messages)),
+        "files": files[: limits.MAX_LISTED_FILES],
+        "files_more": max(0, len(files) - limits.MAX_LISTED_FILES),
+        "commands": record.get("commands") or [],
+        "notices": False,
+        "no_customer": True,
     }
     key = ctx.key("staff_unsent")
     return [Outgoing(key, "notice", "staff_unsent.txt", [ctx.msg.from_addr], c, record=True)]

@@ -68,15 +68,18 @@ def _delete(app: App, tid: str, cutoff: datetime) -> int:
     moved = _moved_on(app, ticket)
     for m in messages:
         mid = m.get("message_id")
+        # every message received is indexed: a staff answer too, stored as mail that
+        # went out ("out", kind "staff"); what maild sent is not (its ids are signed)
+        received = m.get("direction") == "in" or m.get("kind") == "staff"
         if mid in moved:  # #merge: its copy lives on in the surviving ticket, and so
             # does threading to it (the index named this ticket, which now goes)
-            if m.get("direction") == "in":
+            if received:
                 app.store.unindex_msgid(mid)
                 app.store.index_msgid(mid, ticket["merged_into"])
             continue
         if m.get("spool_key"):
             app.spool.discard(m["spool_key"])
-        if m.get("direction") == "in" and mid:
+        if received and mid:
             app.store.unindex_msgid(mid)
     app.store.delete_ticket(ticket)
     return 1

@@ -210,6 +210,10 @@ def test_closed_tickets_older_than_keep_closed_days_are_deleted(tmp_path, sink):
     assert _attachment_files(desk) == [PNG]
     assert [t["tid"] for t in desk.tickets()] == [kept]
     assert len(list((desk.root / "data" / "spool" / "cur").iterdir())) == 1
+    # nothing of it is left behind: not the index entry of the staff answer it held
+    # (stored as mail that went out, but received, and indexed, as every message)
+    check = desk.run("fsck")
+    assert check.code == 0, check.out
     # a late reply to the deleted ticket's mail opens a new one instead of failing
     again = ingest(
         _app(desk, later),

@@ -32,8 +32,10 @@ def test_mail_in_our_own_name_never_makes_maild_write_to_itself(desk, sink, ours
     assert {r for m in sink.received for r in m.rcpt_tos} == STAFF
     t = desk.ticket(tid)
     assert t["status"] == "closed"
-    [answer] = [m for m in t["messages"] if m["kind"] == "staff"]
-    assert answer["text"] == "Здравствуйте! Это не к нам." and not answer.get("to")
+    # the answer had no one to go to: a note, and anna was told (staff_unsent)
+    [answer] = [m for m in t["messages"] if m["text"] == "Здравствуйте! Это не к нам."]
+    assert answer["kind"] == "note" and not answer.get("to")
+    assert [m.subject for m in sink.to("anna@example.com") if "не отправлен" in m.subject]
 
 
 def _report(sender: str, about: str, n: int) -> bytes:
