@@ -128,6 +128,8 @@ def charset_source(messages: list[MessageRecord]) -> tuple[int, str] | None:
 def _check_merge(loaded: Loaded | None, ticket: Ticket, arg: str, ex: Extras) -> None:
     if loaded is None:
         ex.errors.append(f"#merge: обращения {arg} нет")
+    elif loaded[0]["tid"] == ticket["tid"] and arg != ticket["tid"]:  # merged here before
+        ex.errors.append(f"#merge: обращение {arg} уже объединено с этим обращением")
     elif loaded[0]["tid"] == ticket["tid"]:
         ex.errors.append("#merge: нельзя объединить обращение с самим собой")
     else:

@@ -75,6 +75,18 @@ def test_merge_leaves_fsck_nothing_and_threads_later_replies(desk, sink):
     assert_store_clean(desk)
 
 
+def test_merging_back_a_ticket_merged_here_names_the_real_cause(desk, sink):
+    into, merged = two_tickets(desk, sink)
+    desk.ingest(staff_reply(merged, f"#merge {into}\n"))
+    desk.flush()
+    before = len(sink.received)
+    desk.ingest(staff_reply(into, f"#merge {merged}\nОтвет."))
+    desk.flush()
+    [told] = [r for r in sink.received[before:] if "anna@example.com" in r.rcpt_tos]
+    assert f"обращение {merged} уже объединено с этим обращением" in told.text
+    assert "с самим собой" not in told.text and not to_customers(sink.received[before:])
+
+
 def test_spam_leaves_fsck_nothing_to_report_or_requeue(desk, sink):
     tid, _ = open_ticket(desk, sink, sender="seo@promo.example", subject="SEO")
     desk.ingest(staff_reply(tid, "#take"))
