@@ -39,6 +39,10 @@ def apply(
         guard.mark_spam(app, msg, decision)
         return []
     store.index_msgid(msg.message_id, tid)
+    if decision.withdraw:  # #uncc: nothing more goes to them, queued mail neither
+        n = guard.withdraw_removed(app, decision.ticket, decision.withdraw)
+        log.info("%s [TID#%s] %d queued mail(s) to %s withdrawn (#uncc)",
+                 msg.message_id, tid, n, ", ".join(decision.withdraw))  # fmt: skip
     _store_attachments(app, decision)
     messages = list(decision.messages)
     queued: list[str] = []
