@@ -41,6 +41,10 @@ def apply(
     if decision.outcome == "held":  # kept in the quarantine (pipeline): no ticket to save
         return _send_all(app, msg, decision, now, [])
     store.index_msgid(msg.message_id, tid)
+    if decision.withdraw:  # #uncc: nothing more goes to them, queued mail neither
+        n = guard.withdraw_removed(app, decision.ticket, decision.withdraw)
+        log.info("%s [TID#%s] %d queued mail(s) to %s withdrawn (#uncc)",
+                 msg.message_id, tid, n, ", ".join(decision.withdraw))  # fmt: skip
     _store_attachments(app, decision)
     messages = list(decision.messages)
     queued = _send_all(app, msg, decision, now, messages, resumed)

@@ -143,6 +143,17 @@ def withdraw_blocked(app: App, entry: str) -> int:
     )
 
 
+def withdraw_removed(app: App, ticket: dict[str, Any], addresses: tuple[str, ...]) -> int:
+    """#uncc: the ticket's mail still queued to the people staff took off it (an answer
+    or a notice the relay has not taken yet; of a ticket merged into this one too) is
+    never sent, marked "withdrawn": "uncc": they no longer get the ticket's mail, and
+    mail already written to them is its mail. Everyone else's copies still go (one copy
+    per recipient, guard.copies)."""
+    tids = {ticket["tid"], *(ticket.get("merged_from") or ())}
+    gone = set(addresses)
+    return _withdraw(app, "uncc", lambda meta, to: meta.get("tid") in tids and to <= gone)
+
+
 def _withdraw(app: App, why: str, which: Callable[[OutboxEntry, set[str]], bool]) -> int:
     """Withdraw the queued mails `which` picks among those to someone besides staff
     and the head; how many."""

@@ -51,7 +51,8 @@ class Outgoing:
 class Decision:
     """What to store and send: `ticket` and its `messages` as they are to be saved
     (`incoming`, the message's own record, among them), the mail it causes, the
-    attachments to keep, and for #merge the other ticket to save (`also`)."""
+    attachments to keep, for #merge the other ticket to save (`also`), and for #uncc
+    the addresses whose queued mail about the ticket is never to go (`withdraw`)."""
 
     outcome: Outcome
     tid: str
@@ -61,6 +62,7 @@ class Decision:
     outgoing: list[Outgoing] = field(default_factory=list)
     attachments: Attachments = field(default_factory=list)
     also: list[tuple[Ticket, list[MessageRecord]]] = field(default_factory=list)
+    withdraw: tuple[str, ...] = ()
 
 
 def msg_key(msgid: str, kind: str) -> str:

@@ -175,7 +175,8 @@ OutboxEntry = TypedDict(
         "alerted": NotRequired[str],  # when the head was told it keeps failing
         "sent_at": NotRequired[str],  # sent entries: from the sent log
         "erased": NotRequired[bool],  # `maild forget`
-        # never sent, and why: "spam" (#spam), "blocked", "erased" (maild forget)
+        # never sent, and why: "spam" (#spam), "blocked", "erased" (maild forget),
+        # "uncc" (staff took the recipient off the ticket)
         "withdrawn": NotRequired[str],
     },
 )

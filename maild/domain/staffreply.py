@@ -221,9 +221,17 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         outgoing.append(_customer_mail(ctx, customers, relay_c, notices, body))
     elif notices:
         outgoing.append(_customer_mail(ctx, customers, c, notices))
-    also = [merged] if merged is not None else []
     ticket = dict(ticket, sent=sent)
-    return Decision("appended", tid, ticket, [*messages, record], record, outgoing, also=also)
+    more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
+
+
+def _uncc(reply: ParsedReply, ticket: Ticket) -> tuple[str, ...]:
+    """Whom this reply's #uncc took off the ticket (and no later #cc brought back): mail
+    queued to them before (an answer, a notice waiting for the relay) is not to go."""
+    removed = set(ticket.get("removed") or ())
+    named = [(c.arg or "").lower() for c in reply.commands if c.name == "uncc"]
+    return tuple(sorted({a for a in named if a in removed}))
 
 
 def _notice_ctx(ctx: Context, ticket: Ticket) -> dict[str, Any]:

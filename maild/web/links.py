@@ -72,9 +72,16 @@ def link_holders(app: Any, ticket: Ticket) -> list[str]:
     people = tk.customers(ticket, support.staff, support.address)
     if not ticket.get("merged_into"):
         return people
-    final = final_target(
-        ticket["tid"], lambda t: (app.store.load(t) or ({},))[0].get("merged_into")
-    )
+    final = landing(app, ticket)
     loaded = app.store.load(final) if final != ticket["tid"] else None
     now = set(tk.customers(loaded[0], support.staff, support.address)) if loaded else set()
     return [p for p in people if p in now]
+
+
+def landing(app: Any, ticket: Ticket) -> str:
+    """The ticket whose page `ticket`'s people are sent on to: the one a chain of
+    #merge ends at (where mail and posts about `ticket` land, snapshot._merged_into),
+    or `ticket` itself. Reads the store: call it off the event loop."""
+    if not ticket.get("merged_into"):
+        return ticket["tid"]
+    return final_target(ticket["tid"], lambda t: (app.store.load(t) or ({},))[0].get("merged_into"))

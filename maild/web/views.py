@@ -30,7 +30,7 @@ from maild.web.forms import (
     compose,
     read_form,
 )
-from maild.web.links import link_holders
+from maild.web.links import landing, link_holders
 from maild.web.pages import SENT_RU, Pages, shown, size_ru, ticket_view
 
 log = logging.getLogger("maild.web")
@@ -128,7 +128,21 @@ class Site:
             max_text=MAX_TEXT,
             sent=kw.get("sent"),
             error=kw.get("error"),
+            merged=kw.get("merged"),
         )
+
+    async def onward(self, ticket: Ticket, address: str) -> dict[str, str] | None:
+        """Of a ticket merged into another: the TID the conversation goes on in and the
+        path of its page for `address` (a link holder of the merged ticket is one of
+        that ticket's customers: links.link_holders); None for any other ticket."""
+        if not ticket.get("merged_into"):
+            return None
+        loop = asyncio.get_running_loop()
+        final = await loop.run_in_executor(None, landing, self.app, ticket)
+        if final == ticket["tid"]:  # a #merge loop: nowhere else to go
+            return None
+        token = tokens.ticket_token(self.key, final, address, self.app.now(), self.cfg.link_days)
+        return {"tid": final, "href": f"{self.prefix}/t/{token}"}
 
     # -- pages ----------------------------------------------------------------------
     async def ticket(self, request: web.Request) -> web.Response:
@@ -136,7 +150,7 @@ class Site:
         if isinstance(opened, web.Response):
             return opened
         sent = SENT_RU.get(request.query.get("sent", ""))
-        body = self.page(*opened, sent=sent)
+        body = self.page(*opened, sent=sent, merged=await self.onward(opened[2], opened[1]))
         return web.Response(text=body, content_type="text/html", charset="utf-8")
 
     async def download(self, request: web.Request) -> web.Response:
@@ -203,8 +217,9 @@ class Site:
         files = uploads(form) if action != "rate" else []
         if error is None and text is None and not files:
             error = "Напишите сообщение или приложите файл."
+        onward = await self.onward(ticket, address)
         if error is not None:
-            body = self.page(token, address, ticket, messages, error=error)
+            body = self.page(token, address, ticket, messages, error=error, merged=onward)
             return web.Response(text=body, status=400, content_type="text/html", charset="utf-8")
         raw, message_id = compose(
             support=self.app.config.support.address,
@@ -221,7 +236,9 @@ class Site:
         stored = await self.spool(raw, message_id)
         log.info("%s [TID#%s] %s from the site by %s", message_id, ticket["tid"], action, address)
         sent = action if stored else "later"
-        return self.redirect(f"{self.prefix}/t/{token}?sent={sent}")
+        # a merged ticket's post lands in the ticket it was merged into: its page shows it
+        page = onward["href"] if onward else f"{self.prefix}/t/{token}"
+        return self.redirect(f"{page}?sent={sent}")
 
     def message_text(self, action: str, form: Any, ticket: Ticket) -> tuple[str | None, str]:
         subject = f"Re: {ticket.get('subject') or '(без темы)'}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import smtplib
 
-from tests.helpers import Daemon, Desk, make_mail, staff_to
+from tests.helpers import Daemon, Desk, free_port, make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.webclient import link_in, post, request, site_desk
 
@@ -54,6 +54,32 @@ def test_a_colleague_staff_removed_no_longer_writes_rates_or_reopens(desk, sink)
     staff_says(desk, tid, f"#cc {PETR}\nПетр снова с нами.")
     assert "removed" not in desk.ticket(tid)
     assert desk.ingest_tid(make_mail(sender=PETR, to=reply_to(petrs), body="Спасибо.")) == tid
+
+
+def test_uncc_withdraws_the_mail_still_queued_to_whom_staff_removed(tmp_path, sink):
+    """The relay is down: the answer and the confirmation to petr wait in the outbox
+    when staff take him off the ticket. They never reach him; ivan gets all his."""
+    desk = Desk(tmp_path, free_port())  # nothing listens there: the relay is down
+    tid = desk.ingest_tid(make_mail(headers={"Cc": PETR}))
+    staff_says(desk, tid, "Проверим и ответим.")
+    assert desk.flush().code == 75
+    queued = desk.run("outbox", "list", "--json").json()
+    assert [m for m in queued if m["to"] == [PETR]]  # the answer to him waits too
+    staff_says(desk, tid, f"#uncc {PETR}\nПетра убрали из обращения.")
+    queued = desk.run("outbox", "list", "--json").json()
+    assert [m for m in queued if PETR in m["to"]] == []
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert sent and {(m["tid"], m["withdrawn"]) for m in sent} == {(tid, "uncc")}
+    assert all(m["to"] == [PETR] and "sent_at" not in m for m in sent)
+    desk.sections["outbound"]["port"] = sink.port  # the relay is back
+    desk.write_config()
+    assert desk.flush().code == 0
+    assert sink.to(PETR) == []
+    ivans = [m.text for m in sink.to(IVAN)]
+    assert len(ivans) == 3  # the confirmation and both answers
+    assert any("Проверим" in t for t in ivans) and any("Петра убрали" in t for t in ivans)
+    assert sink.to("anna@example.com")  # staff mail is untouched
+    assert desk.flush().out.startswith("sent 0,")  # and none of it queued again
 
 
 def test_the_requesters_reply_all_does_not_bring_back_whom_staff_removed(desk, sink):
@@ -112,9 +138,9 @@ def test_a_merged_tickets_link_stops_working_for_whom_staff_removed_after_the_me
         staff(old, "Проверим.")
         [petrs] = wait_until(lambda: [m for m in sink.to(PETR) if "Проверим" in m.text])
         link = link_in(petrs.text, base)
+        before = request(link)  # a page open before the merge: its forms' token
         staff(old, f"#merge {new}")
-        before = request(link)
-        assert before.status == 200  # still one of the conversation's people
+        assert request(link).status == 200  # still one of the conversation's people
         staff(new, f"#uncc {PETR}\nПетра убрали.")
         page = request(link)
         assert page.status == 403 and "Проверим" not in page.text

@@ -273,6 +273,7 @@ def test_nobody_joins_a_ticket_by_writing_cc(desk, sink):
         )
     )
     staff_says(desk, tid, "Петру тоже.")
+    desk.flush()  # sent before the #uncc below, which would withdraw it still queued
     assert desk.ticket(tid)["participants"] == ["ivan@shop-example.ru", "petr@shop-example.ru"]
     # staff: #cc adds, #uncc removes
     staff_says(desk, tid, "#cc Mallory <mallory@evil.example>\n#uncc petr@shop-example.ru\n#note")
