@@ -218,7 +218,7 @@ class ImapPoller:
         client = self._client
         # Forget EXISTS updates seen so far: any that arrive from here on mean new mail
         # may have come in after our SEARCH (see _new_mail_pending).
-        client._imap.untagged_responses.pop("EXISTS", None)
+        _forget_answers(client)
         uids = sorted(client.search(SEARCH_CRITERIA))
         delivered = 0
         for uid in uids:
@@ -236,6 +236,7 @@ class ImapPoller:
                 raise DeliveryError(uid, delivered, e) from e
             self.delivery.delivered()
             self._mark_processed(client, uid)
+            _forget_answers(client, keep="EXISTS")
             delivered += 1
             log.info("imap: delivered UID %d (Message-ID %s)", uid, message_id_for_log(raw))
         return delivered
@@ -352,6 +353,14 @@ def _is_new_mail_or_bye(response: object) -> bool:
     if not isinstance(response, tuple) or not response:
         return False
     return response[0] == b"BYE" or (len(response) >= 2 and response[1] == b"EXISTS")
+
+
+def _forget_answers(client: IMAPClient, keep: str = "") -> None:
+    """Drop the untagged answers imaplib keeps until someone asks for them: each moved
+    message leaves a COPYUID, EXPUNGE and RECENT, and the connection lives for days."""
+    answers = client._imap.untagged_responses
+    for name in [n for n in answers if n != keep]:
+        del answers[name]
 
 
 def _shutdown(client: IMAPClient) -> None:
