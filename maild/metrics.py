@@ -98,6 +98,9 @@ def _gauges(figures: dict[str, Any]) -> list[tuple[str, str, float | None]]:
         refused = int(bool(figures["imap"].get("login_refused")))
         text = "1 while the IMAP server refuses the login."
         out.append(("maild_imap_login_refused", text, refused))
+        stalled = int(bool(figures["imap"].get("spool_failing")))
+        text = "1 while mail waits on the IMAP server because it cannot be spooled."
+        out.append(("maild_imap_spool_failing", text, stalled))
     return out
 
 

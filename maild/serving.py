@@ -57,11 +57,13 @@ def start_imap(
     root = cfg.storage_path
     # a refusal noted by an earlier run is not known to hold for this one's config
     status.note(root, status.IMAP_REFUSED, None)
+    status.note(root, status.IMAP_STALLED, None)
     poller = ImapPoller(
         cfg.imap,
         deliver,
         contact=lambda: status.mark(root, status.IMAP_MARK),
         refused=lambda refusal: status.note(root, status.IMAP_REFUSED, refusal),
+        stalled=lambda stall: status.note(root, status.IMAP_STALLED, stall),
     )
     thread = threading.Thread(target=poller.run, args=(stop,), name="maild-imap", daemon=True)
     thread.start()

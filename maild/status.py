@@ -3,7 +3,9 @@
 What the daemon does not keep anywhere else it notes in small files under
 <storage>/run/: `imap_contact` (last successful IMAP round) and `scheduler_run`
 (last periodic job run), each one ISO time; `imap_refused.json` while the IMAP
-server refuses the login ({"since", "host", "port", "user", "answer", "pid"}).
+server refuses the login ({"since", "host", "port", "user", "answer", "pid"});
+`imap_stalled.json` while mail waits on the server because it cannot be spooled
+({"since", "uid", "error", "pid"}).
 `fault.json` ({"since", "error", "path"}) is written there while processing is
 paused on a fault of the environment. Exit: 0 healthy, 1 degraded, 2 failing
 (Nagios/monit semantics).
@@ -25,6 +27,7 @@ from maild.app import App
 
 IMAP_MARK = "imap_contact"
 IMAP_REFUSED = "imap_refused.json"
+IMAP_STALLED = "imap_stalled.json"
 SCHEDULER_MARK = "scheduler_run"
 FAULT_FILE = "fault.json"
 HEALTHY, DEGRADED, FAILING = 0, 1, 2
@@ -143,6 +146,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
     root = app.config.storage_path
     fault, stale = _held(read_note(root, FAULT_FILE))
     refused, _ = _held(read_note(root, IMAP_REFUSED))
+    stalled, _ = _held(read_note(root, IMAP_STALLED))
     imap = read_mark(root, IMAP_MARK)
     sched = read_mark(root, SCHEDULER_MARK)
     figures: dict[str, Any] = {
@@ -154,6 +158,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
             "last_contact": imap and imap.isoformat(),
             "age": _age(now, imap),
             "login_refused": refused,
+            "spool_failing": stalled,
         },
         "scheduler": {"last_run": sched and sched.isoformat(), "age": _age(now, sched)},
         "tickets": _tickets(app, now),
@@ -208,6 +213,12 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
         )
     elif imap is not None and (imap["age"] is None or imap["age"] > IMAP_STALE):
         failing.append("imap: no contact with the server lately (see the log)")
+    stalled = imap and imap.get("spool_failing")
+    if stalled:
+        failing.append(
+            f"imap: mail waits on the server: it cannot be spooled (since "
+            f"{stalled.get('since')}): {stalled.get('error')}; it is taken once it can be"
+        )
     if failing:
         return FAILING, failing + degraded
     return (DEGRADED, degraded) if degraded else (HEALTHY, [])
@@ -230,6 +241,7 @@ def format_text(f: dict[str, Any]) -> str:
         lines.append(f"  oldest error: to {', '.join(e['to'])}: {e['error']}")
     if f["imap"] is not None:
         refused = ", login refused" if f["imap"].get("login_refused") else ""
+        refused += ", mail cannot be spooled" if f["imap"].get("spool_failing") else ""
         lines.append(f"imap: last contact {_ago(f['imap']['age'])}{refused}")
     lines.append(f"scheduler: last run {_ago(f['scheduler']['age'])}")
     lines.append(f"tickets: {t['open']} open, {t['overdue']} overdue")

@@ -33,9 +33,11 @@ from imapclient.exceptions import LoginError
 
 from maild.adapters.imapfailures import (
     LOGIN_RETRY,
+    DeliveryWatch,
     LoginRefused,
     LoginWatch,
     Refusal,
+    Stall,
     log_connection_failure,
     server_text,
 )
@@ -83,6 +85,7 @@ class ImapPoller:
         contact: Callable[[], None] | None = None,
         refused: Callable[[Refusal | None], None] | None = None,
         login_retry: float = LOGIN_RETRY,
+        stalled: Callable[[Stall | None], None] | None = None,
     ) -> None:
         self.cfg = cfg
         self.deliver = deliver
@@ -96,6 +99,9 @@ class ImapPoller:
         self.contact = contact
         # `refused` hears of a refused login, and (None) when the server accepts it again
         self.login = LoginWatch(cfg, refused, login_retry)
+        # `stalled` hears that deliver() fails (mail waits on the server), and (None)
+        # when a message is delivered again
+        self.delivery = DeliveryWatch(stalled)
         self._mode_logged = False  # "IDLE" or "polling" said once per connection
         self._client: IMAPClient | None = None
         self._caps: frozenset[bytes] = frozenset()
@@ -212,7 +218,7 @@ class ImapPoller:
         client = self._client
         # Forget EXISTS updates seen so far: any that arrive from here on mean new mail
         # may have come in after our SEARCH (see _new_mail_pending).
-        client._imap.untagged_responses.pop("EXISTS", None)
+        _forget_answers(client)
         uids = sorted(client.search(SEARCH_CRITERIA))
         delivered = 0
         for uid in uids:
@@ -226,8 +232,11 @@ class ImapPoller:
             try:
                 self.deliver(raw)
             except Exception as e:
+                self.delivery.failed(uid, e)
                 raise DeliveryError(uid, delivered, e) from e
+            self.delivery.delivered()
             self._mark_processed(client, uid)
+            _forget_answers(client, keep="EXISTS")
             delivered += 1
             log.info("imap: delivered UID %d (Message-ID %s)", uid, message_id_for_log(raw))
         return delivered
@@ -267,6 +276,7 @@ class ImapPoller:
             while not stop.is_set():
                 try:
                     self._poll(stop)
+                    self.delivery.delivered()  # (the failing message may be gone)
                     delay = BACKOFF_START
                     self._contacted()
                     if stop.is_set() or self._new_mail_pending():
@@ -287,7 +297,8 @@ class ImapPoller:
     def _failed(self, e: Exception, delay: float) -> float:
         """Log a failed round once; the seconds to wait before the next."""
         if isinstance(e, DeliveryError):  # the connection is fine: keep it
-            log.error("imap: %s; retrying in %g s", e, delay)
+            log.error("imap: %s; it stays on the server, retrying in %g s", e, delay)
+            self._contacted()  # the server answered: the fault is ours (status says so)
             return delay
         self._drop()
         if isinstance(e, LoginRefused) and not e.temporary:
@@ -342,6 +353,14 @@ def _is_new_mail_or_bye(response: object) -> bool:
     if not isinstance(response, tuple) or not response:
         return False
     return response[0] == b"BYE" or (len(response) >= 2 and response[1] == b"EXISTS")
+
+
+def _forget_answers(client: IMAPClient, keep: str = "") -> None:
+    """Drop the untagged answers imaplib keeps until someone asks for them: each moved
+    message leaves a COPYUID, EXPUNGE and RECENT, and the connection lives for days."""
+    answers = client._imap.untagged_responses
+    for name in [n for n in answers if n != keep]:
+        del answers[name]
 
 
 def _shutdown(client: IMAPClient) -> None:

@@ -6,6 +6,10 @@ at ERROR once, with the server's answer, and tried again every LOGIN_RETRY secon
 case the admin fixes the account on the server. A login the server refuses for a while
 only (RFC 5530 [UNAVAILABLE], [INUSE]: its auth backend is down) is a network-like
 error, retried with the poller's back-off.
+
+Mail that cannot be handed to the spool (read-only, full, wrong permissions) stays on
+the server, retried with the back-off; DeliveryWatch keeps that for `maild status`
+while it lasts, since the server itself answers fine meanwhile.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ LOGIN_RETRY = 600
 TEMPORARY = ("[UNAVAILABLE]", "[INUSE]")
 
 Refusal = dict[str, object]  # {"since", "host", "port", "user", "answer", "pid"}
+Stall = dict[str, object]  # {"since", "uid", "error", "pid"}
 
 
 class LoginRefused(Exception):
@@ -119,3 +124,34 @@ class LoginWatch:
             self.refused(refusal)
         except Exception:
             log.exception("imap: noting the login refusal failed")
+
+
+class DeliveryWatch:
+    """Whether mail waits on the server because deliver() (the spool) fails; tells
+    `stalled` of each failure (the stall, its `since` kept) and None once a message
+    is delivered again."""
+
+    def __init__(self, stalled: Callable[[Stall | None], None] | None) -> None:
+        self.stalled = stalled
+        self.stall: Stall | None = None
+
+    def failed(self, uid: int, cause: BaseException) -> None:
+        since = self.stall["since"] if self.stall else datetime.now(UTC).isoformat()
+        error = f"{type(cause).__name__}: {cause}"
+        self.stall = {"since": since, "uid": uid, "error": error, "pid": os.getpid()}
+        self._tell(self.stall)
+
+    def delivered(self) -> None:
+        if self.stall is None:
+            return
+        log.info("imap: mail is spooled again (it could not be since %s)", self.stall["since"])
+        self.stall = None
+        self._tell(None)
+
+    def _tell(self, stall: Stall | None) -> None:
+        if self.stalled is None:
+            return
+        try:
+            self.stalled(stall)
+        except Exception:
+            log.exception("imap: noting the failing spool failed")

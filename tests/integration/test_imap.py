@@ -412,3 +412,24 @@ def test_server_down_then_back_recovers(caplog, running):
         assert inbox.raws == [make_raw(1), make_raw(2)]
     finally:
         server.cleanup()
+
+
+def test_a_long_connection_keeps_no_trace_of_each_message(mailbox):
+    """The connection lives for days (IDLE is re-issued on it): each moved message
+    left its untagged COPYUID, EXPUNGE and RECENT answers in memory for as long, so
+    the daemon grew with every mail it took."""
+    for n in range(20):
+        append(mailbox, USER, make_raw(n))
+    inbox = Inbox()
+    poller = ImapPoller(config(mailbox), inbox)
+    try:
+        assert poller.poll_once() == 20
+        kept = poller._client._imap.untagged_responses
+        assert sum(len(v) for v in kept.values()) < 10, {k: len(v) for k, v in kept.items()}
+        append(mailbox, USER, make_raw(99))
+        # mail announced during a round is still noticed (run() polls again at once)
+        taken = poller.poll_once()
+        assert taken == 1 or (poller._new_mail_pending() and poller.poll_once() == 1)
+    finally:
+        poller.close()
+    assert len(inbox.raws) == 21

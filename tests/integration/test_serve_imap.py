@@ -10,6 +10,7 @@ from maild.app import App
 from maild.config import load
 from maild.runner import ingest
 from tests.dovecot import append, messages, reset_mailbox
+from tests.faults.fs import read_only
 from tests.helpers import Daemon, Desk, make_mail
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -102,3 +103,45 @@ def test_a_refused_imap_login_is_said_in_the_log_and_by_status(tmp_path, sink, d
     assert "b'" not in log and "Connection closed" not in log
     assert log.count("imap: connecting to") == 1, log
     print(r.out, errors[0], sep="\n")  # what an admin sees (pytest -s)
+
+
+def test_mail_the_spool_cannot_take_waits_on_the_server_and_status_says_why(
+    tmp_path, sink, dovecot
+):
+    """The spool is read-only while mail waits in the mailbox: the mail stays in INBOX
+    (nothing in Processed) and `maild status` is failing naming the spool's error (it
+    said "healthy", then after 15 min blamed the connection to the server); once the
+    spool is writable each message becomes one ticket and one confirmation."""
+    reset_mailbox(dovecot, "alice")
+    imap = {"host": dovecot["host"], "port": dovecot["port"], "ssl": False}
+    desk = Desk(tmp_path, sink.port, imap=imap | {"username": "alice", "password": "alicepw"})
+    spool = tmp_path / "data" / "spool"
+    daemon = Daemon(desk).start()
+    try:
+        with read_only(spool):
+            for n in (1, 2):
+                append(dovecot, "alice", make_mail(sender=f"c{n}@x{n}.example", msgid=f"<ro{n}@c>"))
+            r = wait_until(lambda: (r := desk.run("status")) and r.code == 2 and r)
+            figures = desk.run("status", "--json").json()
+            assert len(messages(dovecot, "alice", "INBOX")) == 2
+            assert messages(dovecot, "alice", "Processed") == {}
+        stalled = figures["imap"]["spool_failing"]
+        assert "Read-only file system" in stalled["error"] and stalled["pid"] == daemon.proc.pid
+        assert any(
+            x.startswith("imap: mail waits on the server: it cannot be spooled")
+            and "Read-only file system" in x
+            for x in figures["reasons"]
+        ), figures["reasons"]
+        assert not any("no contact" in x for x in figures["reasons"])
+        assert wait_until(lambda: len(desk.tickets()) == 2)
+        assert wait_until(lambda: len(messages(dovecot, "alice", "Processed")) == 2)
+        assert messages(dovecot, "alice", "INBOX") == {}
+        assert wait_until(
+            lambda: desk.run("status", "--json").json()["imap"]["spool_failing"] is None
+        )
+        time.sleep(1)
+        assert [len(sink.to(f"c{n}@x{n}.example")) for n in (1, 2)] == [1, 1]
+    finally:
+        assert daemon.stop() == 0
+    assert "it stays on the server" in daemon.logtext()
+    print(r.out)  # what an admin sees (pytest -s)
