@@ -65,8 +65,18 @@ def test_a_cc_participant_cannot_add_people_as_the_requester(desk, sink):
     # and petr's own copy verifies petr, threading his reply without the tag
     petr_says = make_mail(sender=PETR, to=reply_to(petrs), subject="Re: без темы", body="Я тут.")
     assert desk.ingest_tid(petr_says) == tid
+    # ... which proves petr, not whom the requester shares the ticket with
+    petr_cc = make_mail(
+        sender=PETR,
+        to=reply_to(petrs),
+        subject=f"Re: [TID#{tid}]",
+        body="И ещё коллега.",
+        headers={"Cc": "pavel@shop-example.ru"},
+    )
+    assert desk.ingest_tid(petr_cc) == tid
+    assert "pavel@shop-example.ru" not in desk.ticket(tid)["participants"]
     desk.flush()
-    assert [m.rcpt_tos for m in sink.to(PETR)] == [[PETR]] * 3  # 2 answers, 1 acknowledgement
+    assert [m.rcpt_tos for m in sink.to(PETR)] == [[PETR]] * 4  # 2 answers, 2 acknowledgements
     # maild forget petr: his own copies are emptied, ivan's keep their text
     assert desk.run("forget", PETR).code == 0
     sent = desk.run("outbox", "list", "--sent", "--json").json()
