@@ -129,3 +129,20 @@ def test_a_post_from_a_merged_tickets_page_shows_on_the_surviving_tickets_page(t
         assert 'action="' not in merged.text  # its forms would post there anyway
     finally:
         assert daemon.stop() == 0
+
+
+def test_an_out_of_date_form_of_a_merged_ticket_says_where_to_write_instead(tmp_path, sink):
+    with merged(tmp_path, sink) as (d, old, new, link, _opened):
+        key = (d.desk.root / "data" / "web_secret").read_bytes()
+        then = datetime.now(UTC) - timedelta(hours=25)  # a page left open for a day and more
+        stale = tokens.form_token(key, f"t|{old}|{IVAN}", then)
+        text = "Дополнение со страницы, открытой позавчера."
+        page = post(link + "/reply", {"form": stale, "text": text})
+        assert page.status == 400 and 'action="' not in page.text
+        error = page.text.split('role="alert">')[1].split("</p>")[0]
+        assert f"объединено с [TID#{new}]" in error and "свежая страница" not in error
+        href = re.search(r'href="(/t/[^"]+)"', error).group(1)
+        assert href.startswith(f"/t/{new}.")
+        there = request(d.base + href)
+        assert there.status == 200 and f"Обращение {new}" in there.text and "/reply" in there.text
+        assert not [m for m in d.desk.ticket(new)["messages"] if text in m["text"]]
