@@ -209,6 +209,11 @@ class Site:
             self.key, str(form.get("form", "")), scope, self.app.now(), FORM_MAX_AGE
         )
         onward = await self.onward(ticket, address)
+        if onward and nonce is not None and action != "reply":
+            # a rating or a reopening of the merged ticket (its page left open since
+            # before the merge) is not one of the other ticket: nothing is sent
+            log.info("[TID#%s] %s from a merged ticket's page not sent", ticket["tid"], action)
+            return self.redirect(f"{onward['href']}?sent=merged")
         text, subject = self.message_text(action, form, ticket)
         files = uploads(form) if action != "rate" else []
         error = self.refusal(nonce, address, text is None and not files, onward)

@@ -146,3 +146,31 @@ def test_an_out_of_date_form_of_a_merged_ticket_says_where_to_write_instead(tmp_
         there = request(d.base + href)
         assert there.status == 200 and f"Обращение {new}" in there.text and "/reply" in there.text
         assert not [m for m in d.desk.ticket(new)["messages"] if text in m["text"]]
+
+
+def test_a_rating_or_reopening_from_a_stale_page_of_a_merged_ticket_changes_nothing_there(
+    tmp_path, sink
+):
+    with merged(tmp_path, sink, close_old=True) as (d, old, new, link, opened):
+        assert "Оцените работу" in opened.text  # closed before the merge: rate and reopen
+        form = opened.form_token()
+
+        def unchanged_after(action: str, fields: dict[str, str]) -> None:
+            before = d.desk.ticket(new)
+            sent = post(f"{link}/{action}", {"form": form, **fields})
+            after = d.desk.ticket(new)
+            assert len(after["messages"]) == len(before["messages"]), action
+            assert (after["status"], after.get("rating")) == (before["status"], None), action
+            assert sent.status == 303, action
+            landed = sent.headers["location"]
+            assert landed.startswith(f"/t/{new}.") and landed.endswith("?sent=merged")
+            page = request(d.base + landed)
+            assert page.status == 200 and f"Обращение {new}" in page.text
+            assert "форма с его страницы не отправлена" in page.text
+
+        unchanged_after("rate", {"rating": "1"})  # the surviving ticket is open
+        d.staff(new, "#close\nГотово.")
+        wait_until(lambda: d.desk.ticket(new)["status"] == "closed")
+        unchanged_after("rate", {"rating": "2"})  # closed: the rating would be its own
+        unchanged_after("reopen", {"text": "Снова ошибка"})
+        assert d.desk.ticket(old).get("rating") is None
