@@ -4,7 +4,9 @@ Only an authentic link (signed for a current customer of the ticket, and of the
 one it was merged into: links.link_holders) can ask, the
 new link goes only to the address it was signed for, and at most
 web.max_submissions_per_hour times an hour per address: an old link found in a
-forwarded mail gets its finder nothing but a mail to its owner.
+forwarded mail gets its finder nothing but a mail to its owner. The new link
+opens the ticket the conversation goes on in (links.landing): of a merged
+ticket, the one it was merged into, whose customer the owner is.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from aiohttp import web
 from maild.domain.records import Ticket
 from maild.web import tokens
 from maild.web.forms import RateLimit, read_form
-from maild.web.links import site_link
+from maild.web.links import landing, site_link
 
 FORM_MAX_AGE = 24 * 3600
 
@@ -46,15 +48,19 @@ class Renew:
             return site.notice(
                 "Ссылка уже отправлена", "Проверьте почту, в том числе папку «Спам».", status=429
             )
-        await loop.run_in_executor(None, self.mail, loaded[0], owner)
+        sent_for = await loop.run_in_executor(None, self.mail, loaded[0], owner)
         site.daemon.outbox_wake.set()
         return site.notice(
             "Новая ссылка отправлена",
-            f"Письмо с новой ссылкой на обращение {tid} отправлено на адрес {owner}.",
+            f"Письмо с новой ссылкой на обращение {sent_for} отправлено на адрес {owner}.",
         )
 
-    def mail(self, ticket: Ticket, owner: str) -> None:
-        app, now, tid = self.app, self.app.now(), ticket["tid"]
+    def mail(self, ticket: Ticket, owner: str) -> str:
+        """Mails `owner` a link to the ticket `ticket`'s conversation goes on in; its TID."""
+        app, now = self.app, self.app.now()
+        final = landing(app, ticket)
+        loaded = app.store.load(final) if final != ticket["tid"] else None
+        ticket, tid = (loaded[0] if loaded else ticket), (final if loaded else ticket["tid"])
         link = site_link(app, tid, owner, now)
         context = {"tid": tid, "subject": ticket.get("subject") or "(без темы)", "site_link": link}
         subject, body = app.renderer.text("web_link.txt", context)
@@ -69,3 +75,4 @@ class Renew:
             reply_to=app.reply_address(tid, owner),
         )
         app.outbox.enqueue(key, mail, [owner], tid=tid, kind="notice", now=now)
+        return tid

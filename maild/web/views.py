@@ -208,16 +208,15 @@ class Site:
         nonce = tokens.check_form_token(
             self.key, str(form.get("form", "")), scope, self.app.now(), FORM_MAX_AGE
         )
-        error = None
-        if nonce is None:
-            error = "Форма устарела. Ниже — свежая страница: отправьте, пожалуйста, ещё раз."
-        elif not self.posts.allow(f"addr:{address}"):
-            error = "Слишком много сообщений за час. Пожалуйста, попробуйте позже."
+        onward = await self.onward(ticket, address)
+        if onward and nonce is not None and action != "reply":
+            # a rating or a reopening of the merged ticket (its page left open since
+            # before the merge) is not one of the other ticket: nothing is sent
+            log.info("[TID#%s] %s from a merged ticket's page not sent", ticket["tid"], action)
+            return self.redirect(f"{onward['href']}?sent=merged")
         text, subject = self.message_text(action, form, ticket)
         files = uploads(form) if action != "rate" else []
-        if error is None and text is None and not files:
-            error = "Напишите сообщение или приложите файл."
-        onward = await self.onward(ticket, address)
+        error = self.refusal(nonce, address, text is None and not files, onward)
         if error is not None:
             body = self.page(token, address, ticket, messages, error=error, merged=onward)
             return web.Response(text=body, status=400, content_type="text/html", charset="utf-8")
@@ -239,6 +238,26 @@ class Site:
         # a merged ticket's post lands in the ticket it was merged into: its page shows it
         page = onward["href"] if onward else f"{self.prefix}/t/{token}"
         return self.redirect(f"{page}?sent={sent}")
+
+    def refusal(
+        self, nonce: str | None, address: str, empty: bool, onward: dict[str, str] | None
+    ) -> str | None:
+        """Why a form's post is not sent, or None. A merged ticket's page has no forms
+        (the template): its refusal says where to write instead, under which the
+        page shows the link there."""
+        if nonce is None and onward:
+            return (
+                f"Форма устарела, а обращение тем временем объединено с [TID#{onward['tid']}]: "
+                "переписка продолжается там. Отправьте, пожалуйста, сообщение ещё раз "
+                "на странице того обращения."
+            )
+        if nonce is None:
+            return "Форма устарела. Ниже — свежая страница: отправьте, пожалуйста, ещё раз."
+        if not self.posts.allow(f"addr:{address}"):
+            return "Слишком много сообщений за час. Пожалуйста, попробуйте позже."
+        if empty:
+            return "Напишите сообщение или приложите файл."
+        return None
 
     def message_text(self, action: str, form: Any, ticket: Ticket) -> tuple[str | None, str]:
         subject = f"Re: {ticket.get('subject') or '(без темы)'}"

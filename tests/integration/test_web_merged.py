@@ -3,15 +3,84 @@ merged ticket's page sends its people on to the ticket the conversation went on 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import smtplib
+from datetime import UTC, datetime, timedelta
 
+from maild.web import tokens
 from tests.helpers import Daemon, make_mail, staff_to
 from tests.integration.test_serve import wait_until
-from tests.webclient import post, request, site_desk
+from tests.webclient import link_in, post, request, site_desk
 
 IVAN = "ivan@shop-example.ru"  # make_mail's sender
 OLGA = "olga@other.example"
+
+
+class Desk2:
+    """A running `maild serve` with its site, and mail in and out of it."""
+
+    def __init__(self, tmp_path, sink) -> None:
+        self.desk, self.base = site_desk(tmp_path, sink.port)
+        self.sink = sink
+        self.daemon = Daemon(self.desk).start()
+        wait_until(lambda: "site on" in self.daemon.logtext(), 10)
+
+    def mail(self, raw: bytes, sender: str, to: str = "support@example.com") -> None:
+        with smtplib.SMTP("127.0.0.1", self.daemon.port) as s:
+            s.sendmail(sender, [to], raw)
+
+    def ticket_of(self, sender: str, subject: str) -> tuple[str, str]:
+        """A new ticket by mail from `sender`: (its TID, the link in the confirmation)."""
+        before = len(self.sink.to(sender))
+        self.mail(make_mail(sender=sender, subject=subject), sender)
+        conf = wait_until(lambda: self.sink.to(sender)[before:])[0]
+        return conf.subject.split("[TID#")[1].split("]")[0], link_in(conf.text, self.base)
+
+    def staff(self, tid: str, command: str) -> None:
+        to = staff_to(tid)
+        body = make_mail(sender="anna@example.com", to=to, subject=f"[TID#{tid}]", body=command)
+        self.mail(body, "anna@example.com", to)
+
+
+@contextlib.contextmanager
+def merged(tmp_path, sink, close_old: bool = False):
+    """Ivan's ticket merged into Olga's: (desk, old TID, new TID, Ivan's old link,
+    Ivan's old page as opened before the merge)."""
+    d = Desk2(tmp_path, sink)
+    try:
+        old, link = d.ticket_of(IVAN, "Не работает оформление заказа")
+        new, _ = d.ticket_of(OLGA, "Та же ошибка")
+        if close_old:
+            d.staff(old, "#close\nГотово.")
+            wait_until(lambda: d.desk.ticket(old)["status"] == "closed")
+        opened = request(link)
+        d.staff(old, f"#merge {new}")
+        wait_until(lambda: d.desk.ticket(old).get("merged_into") == new)
+        yield d, old, new, link, opened
+    finally:
+        assert d.daemon.stop() == 0
+
+
+def test_a_fresh_link_asked_for_from_a_merged_tickets_expired_link_opens_the_surviving_one(
+    tmp_path, sink
+):
+    with merged(tmp_path, sink) as (d, old, new, _link, _opened):
+        key = (d.desk.root / "data" / "web_secret").read_bytes()
+        then = datetime.now(UTC) - timedelta(days=91)
+        expired = f"{d.base}/t/{tokens.ticket_token(key, old, IVAN, then, 90)}"
+        page = request(expired)
+        assert page.status == 403 and "Прислать новую ссылку" in page.text
+        before = len(d.sink.to(IVAN))
+        sent = post(expired + "/renew", {"form": page.form_token()})
+        assert sent.status == 200 and f"обращение {new}" in sent.text
+        [fresh] = wait_until(lambda: d.sink.to(IVAN)[before:])
+        assert f"[TID#{new}]" in fresh.subject and "Та же ошибка" in fresh.subject
+        fresh_link = link_in(fresh.text, d.base)
+        assert fresh_link.startswith(f"{d.base}/t/{new}.")
+        opened = request(fresh_link)
+        assert opened.status == 200 and f"Обращение {new}" in opened.text
+        assert "Обращение объединено" not in opened.text and "/reply" in opened.text
 
 
 def test_a_post_from_a_merged_tickets_page_shows_on_the_surviving_tickets_page(tmp_path, sink):
@@ -60,3 +129,48 @@ def test_a_post_from_a_merged_tickets_page_shows_on_the_surviving_tickets_page(t
         assert 'action="' not in merged.text  # its forms would post there anyway
     finally:
         assert daemon.stop() == 0
+
+
+def test_an_out_of_date_form_of_a_merged_ticket_says_where_to_write_instead(tmp_path, sink):
+    with merged(tmp_path, sink) as (d, old, new, link, _opened):
+        key = (d.desk.root / "data" / "web_secret").read_bytes()
+        then = datetime.now(UTC) - timedelta(hours=25)  # a page left open for a day and more
+        stale = tokens.form_token(key, f"t|{old}|{IVAN}", then)
+        text = "Дополнение со страницы, открытой позавчера."
+        page = post(link + "/reply", {"form": stale, "text": text})
+        assert page.status == 400 and 'action="' not in page.text
+        error = page.text.split('role="alert">')[1].split("</p>")[0]
+        assert f"объединено с [TID#{new}]" in error and "свежая страница" not in error
+        href = re.search(r'href="(/t/[^"]+)"', error).group(1)
+        assert href.startswith(f"/t/{new}.")
+        there = request(d.base + href)
+        assert there.status == 200 and f"Обращение {new}" in there.text and "/reply" in there.text
+        assert not [m for m in d.desk.ticket(new)["messages"] if text in m["text"]]
+
+
+def test_a_rating_or_reopening_from_a_stale_page_of_a_merged_ticket_changes_nothing_there(
+    tmp_path, sink
+):
+    with merged(tmp_path, sink, close_old=True) as (d, old, new, link, opened):
+        assert "Оцените работу" in opened.text  # closed before the merge: rate and reopen
+        form = opened.form_token()
+
+        def unchanged_after(action: str, fields: dict[str, str]) -> None:
+            before = d.desk.ticket(new)
+            sent = post(f"{link}/{action}", {"form": form, **fields})
+            after = d.desk.ticket(new)
+            assert len(after["messages"]) == len(before["messages"]), action
+            assert (after["status"], after.get("rating")) == (before["status"], None), action
+            assert sent.status == 303, action
+            landed = sent.headers["location"]
+            assert landed.startswith(f"/t/{new}.") and landed.endswith("?sent=merged")
+            page = request(d.base + landed)
+            assert page.status == 200 and f"Обращение {new}" in page.text
+            assert "форма с его страницы не отправлена" in page.text
+
+        unchanged_after("rate", {"rating": "1"})  # the surviving ticket is open
+        d.staff(new, "#close\nГотово.")
+        wait_until(lambda: d.desk.ticket(new)["status"] == "closed")
+        unchanged_after("rate", {"rating": "2"})  # closed: the rating would be its own
+        unchanged_after("reopen", {"text": "Снова ошибка"})
+        assert d.desk.ticket(old).get("rating") is None
