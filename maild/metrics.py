@@ -101,6 +101,9 @@ def _gauges(figures: dict[str, Any]) -> list[tuple[str, str, float | None]]:
         stalled = int(bool(figures["imap"].get("spool_failing")))
         text = "1 while mail waits on the IMAP server because it cannot be spooled."
         out.append(("maild_imap_spool_failing", text, stalled))
+        backlog = (figures["imap"].get("backlog") or {}).get("left", 0)
+        text = "Messages the current IMAP round still has to take (noted after its first minute)."
+        out.append(("maild_imap_backlog", text, backlog))
     return out
 
 

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 
 from maild import metrics, status
+from maild.adapters.imapround import CONTACT_EVERY
 from maild.adapters.listener import SupportHandler, make_protocol
 from maild.adapters.sessions import SessionLimits
 from maild.adapters.spool import Spool
@@ -48,9 +49,13 @@ async def start_smtp(
 
 
 def start_imap(
-    cfg: Config, deliver: Callable[[bytes], None], stop: threading.Event
+    cfg: Config,
+    deliver: Callable[[bytes], None],
+    stop: threading.Event,
+    contact_every: float = CONTACT_EVERY,
 ) -> threading.Thread:
-    """The IMAP poller, in a thread of its own until `stop` is set."""
+    """The IMAP poller, in a thread of its own until `stop` is set; during a long
+    round it notes contact and the backlog every `contact_every` seconds."""
     from maild.adapters.imap import ImapPoller
 
     assert cfg.imap is not None
@@ -58,12 +63,15 @@ def start_imap(
     # a refusal noted by an earlier run is not known to hold for this one's config
     status.note(root, status.IMAP_REFUSED, None)
     status.note(root, status.IMAP_STALLED, None)
+    status.note(root, status.IMAP_BACKLOG, None)
     poller = ImapPoller(
         cfg.imap,
         deliver,
         contact=lambda: status.mark(root, status.IMAP_MARK),
         refused=lambda refusal: status.note(root, status.IMAP_REFUSED, refusal),
         stalled=lambda stall: status.note(root, status.IMAP_STALLED, stall),
+        backlog=lambda backlog: status.note(root, status.IMAP_BACKLOG, backlog),
+        contact_every=contact_every,
     )
     thread = threading.Thread(target=poller.run, args=(stop,), name="maild-imap", daemon=True)
     thread.start()

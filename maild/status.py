@@ -5,7 +5,9 @@ What the daemon does not keep anywhere else it notes in small files under
 (last periodic job run), each one ISO time; `imap_refused.json` while the IMAP
 server refuses the login ({"since", "host", "port", "user", "answer", "pid"});
 `imap_stalled.json` while mail waits on the server because it cannot be spooled
-({"since", "uid", "error", "pid"}).
+({"since", "uid", "error", "pid"}); `imap_backlog.json` while an IMAP round takes
+longer than a minute ({"since", "left", "total", "pid"}: what the round still has to
+take; `imap_contact` is renewed meanwhile).
 `fault.json` ({"since", "error", "path"}) is written there while processing is
 paused on a fault of the environment. Exit: 0 healthy, 1 degraded, 2 failing
 (Nagios/monit semantics).
@@ -28,13 +30,14 @@ from maild.app import App
 IMAP_MARK = "imap_contact"
 IMAP_REFUSED = "imap_refused.json"
 IMAP_STALLED = "imap_stalled.json"
+IMAP_BACKLOG = "imap_backlog.json"
 SCHEDULER_MARK = "scheduler_run"
 FAULT_FILE = "fault.json"
 HEALTHY, DEGRADED, FAILING = 0, 1, 2
 STATES = ("healthy", "degraded", "failing")
 
 # seconds; the scheduler ticks every 60 s, IMAP reports at least every IDLE
-# round (300 s) or poll_interval
+# round (300 s) or poll_interval, and every minute during a long round
 SPOOL_SLOW, SPOOL_STUCK = 120, 900
 SCHEDULER_STALE = 600
 IMAP_STALE = 900
@@ -147,6 +150,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
     fault, stale = _held(read_note(root, FAULT_FILE))
     refused, _ = _held(read_note(root, IMAP_REFUSED))
     stalled, _ = _held(read_note(root, IMAP_STALLED))
+    backlog, _ = _held(read_note(root, IMAP_BACKLOG))
     imap = read_mark(root, IMAP_MARK)
     sched = read_mark(root, SCHEDULER_MARK)
     figures: dict[str, Any] = {
@@ -159,6 +163,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
             "age": _age(now, imap),
             "login_refused": refused,
             "spool_failing": stalled,
+            "backlog": backlog,
         },
         "scheduler": {"last_run": sched and sched.isoformat(), "age": _age(now, sched)},
         "tickets": _tickets(app, now),
@@ -243,6 +248,12 @@ def format_text(f: dict[str, Any]) -> str:
         refused = ", login refused" if f["imap"].get("login_refused") else ""
         refused += ", mail cannot be spooled" if f["imap"].get("spool_failing") else ""
         lines.append(f"imap: last contact {_ago(f['imap']['age'])}{refused}")
+        if f["imap"].get("backlog"):
+            b = f["imap"]["backlog"]
+            lines.append(
+                f"  taking a backlog: {b.get('left')} of {b.get('total')} message(s) left "
+                f"(the round began {b.get('since')})"
+            )
     lines.append(f"scheduler: last run {_ago(f['scheduler']['age'])}")
     lines.append(f"tickets: {t['open']} open, {t['overdue']} overdue")
     if f["fault"]:

@@ -41,6 +41,7 @@ from maild.adapters.imapfailures import (
     log_connection_failure,
     server_text,
 )
+from maild.adapters.imapround import CONTACT_EVERY, Backlog, RoundWatch
 from maild.config import ImapConfig
 from maild.domain.logid import message_id_for_log
 
@@ -86,6 +87,8 @@ class ImapPoller:
         refused: Callable[[Refusal | None], None] | None = None,
         login_retry: float = LOGIN_RETRY,
         stalled: Callable[[Stall | None], None] | None = None,
+        backlog: Callable[[Backlog | None], None] | None = None,
+        contact_every: float = CONTACT_EVERY,
     ) -> None:
         self.cfg = cfg
         self.deliver = deliver
@@ -95,8 +98,9 @@ class ImapPoller:
         # Socket timeout for connect and every command: a half-open connection must end in
         # an error (and a reconnect), not hang the poller forever.
         self.io_timeout = io_timeout
-        # called after every successful round with the server (maild status shows when)
-        self.contact = contact
+        # `contact` is called after every successful round with the server, and every
+        # `contact_every` seconds during a long one, with `backlog` (maild status shows both)
+        self.round = RoundWatch(contact, backlog, contact_every)
         # `refused` hears of a refused login, and (None) when the server accepts it again
         self.login = LoginWatch(cfg, refused, login_retry)
         # `stalled` hears that deliver() fails (mail waits on the server), and (None)
@@ -220,8 +224,15 @@ class ImapPoller:
         # may have come in after our SEARCH (see _new_mail_pending).
         _forget_answers(client)
         uids = sorted(client.search(SEARCH_CRITERIA))
+        self.round.started(len(uids))
+        try:
+            return self._take(client, uids, stop)
+        finally:
+            self.round.ended()
+
+    def _take(self, client: IMAPClient, uids: list[int], stop: threading.Event | None) -> int:
         delivered = 0
-        for uid in uids:
+        for n, uid in enumerate(uids, 1):
             if stop is not None and stop.is_set():
                 break
             # One message at a time: a big mailbox is never held in memory at once.
@@ -239,6 +250,7 @@ class ImapPoller:
             _forget_answers(client, keep="EXISTS")
             delivered += 1
             log.info("imap: delivered UID %d (Message-ID %s)", uid, message_id_for_log(raw))
+            self.round.delivered(len(uids) - n)
         return delivered
 
     def _mark_processed(self, client: IMAPClient, uid: int) -> None:
@@ -319,11 +331,7 @@ class ImapPoller:
                     self.cfg.folder,
                     max(self.cfg.poll_interval, MIN_POLL_INTERVAL),
                 )
-        if self.contact is not None:
-            try:
-                self.contact()
-            except Exception:
-                log.exception("imap: noting the contact failed")
+        self.round.contacted()
 
     def _idle(self, stop: threading.Event) -> None:
         """Wait in IDLE until new mail, stop, idle_timeout, or a dead connection."""

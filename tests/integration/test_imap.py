@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import ssl
 import threading
@@ -438,3 +439,46 @@ def test_a_long_connection_keeps_no_trace_of_each_message(mailbox):
     finally:
         poller.close()
     assert len(inbox.raws) == 21
+
+
+def test_a_long_round_tells_of_contact_and_its_backlog_while_it_delivers(mailbox, running):
+    """A round over a backlog told of contact with the server only at its end: 30,000
+    messages at ~27 ms each took longer than status's 15 min, so `maild status` said
+    "no contact with the server lately" while mail flowed. Here `contact_every` (1 min
+    in the daemon) is 0.1 s and each delivery takes 20 ms: contact is told during the
+    round, never twice within 0.1 s (not once a message), with what is left to take."""
+    total = 30
+    for n in range(total):
+        append(mailbox, USER, make_raw(n))
+    inbox = Inbox()
+    told: list[tuple[float, int, Any]] = []  # (when, delivered by then, backlog or "contact")
+
+    def slow_spool(raw: bytes) -> None:
+        time.sleep(0.02)
+        inbox(raw)
+
+    poller = ImapPoller(
+        config(mailbox),
+        slow_spool,
+        contact=lambda: told.append((time.monotonic(), len(inbox.raws), "contact")),
+        backlog=lambda b: told.append((time.monotonic(), len(inbox.raws), b)),
+        contact_every=0.1,
+    )
+    r = running(poller)
+    assert inbox.wait_for(total, timeout=20)
+    assert wait_until(lambda: any(n == total and w == "contact" for _, n, w in told), 5)
+    r.stop()
+
+    contacts = [(t, n) for t, n, what in told if what == "contact"]
+    during = [n for _, n in contacts if 0 < n < total]
+    assert len(during) >= 3, told  # the round takes 0.6 s or more
+    # (the end of the round is told whenever it comes)
+    gaps = [b[0] - a[0] for a, b in zip(contacts, contacts[1:-1], strict=False)]
+    assert min(gaps) >= 0.1, gaps
+    assert contacts[0][1] == 0  # the first round since start is told at once
+    assert contacts[-1][1] == total  # and the end of the round, as ever
+    backlogs = [(n, b) for _, n, b in told if isinstance(b, dict)]
+    assert [b["left"] for _, b in backlogs] == [total - n for n, _ in backlogs]
+    assert {(b["total"], b["pid"]) for _, b in backlogs} == {(total, os.getpid())}
+    assert told[-1][2] is None or told[-2][2] is None  # the round ended: no backlog now
+    assert [b for _, _, b in told if not isinstance(b, dict) and b != "contact"] == [None]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -9,6 +11,7 @@ from zoneinfo import ZoneInfo
 from maild.app import App
 from maild.config import load
 from maild.runner import ingest
+from maild.serving import start_imap
 from tests.dovecot import append, messages, reset_mailbox
 from tests.faults.fs import read_only
 from tests.helpers import Daemon, Desk, make_mail
@@ -145,3 +148,48 @@ def test_mail_the_spool_cannot_take_waits_on_the_server_and_status_says_why(
         assert daemon.stop() == 0
     assert "it stays on the server" in daemon.logtext()
     print(r.out)  # what an admin sees (pytest -s)
+
+
+def test_status_sees_contact_and_the_backlog_while_a_long_imap_round_delivers(
+    tmp_path, sink, dovecot
+):
+    """`maild serve`'s IMAP poller (start_imap, its notes as in the daemon) over a
+    backlog, each message taking 30 ms to spool and contact noted every 0.2 s (1 min
+    in the daemon): while the round runs, `maild status` shows a fresh contact and how
+    many messages the round still has to take; once it ends, no backlog."""
+    reset_mailbox(dovecot, "alice")
+    total = 40
+    for n in range(total):
+        append(dovecot, "alice", make_mail(sender=f"c{n}@x.example", msgid=f"<bl{n}@c>"))
+    imap = {"host": dovecot["host"], "port": dovecot["port"], "ssl": False}
+    desk = Desk(tmp_path, sink.port, imap=imap | {"username": "alice", "password": "alicepw"})
+    desk.run("ticket", "list")  # creates the storage
+    taken: list[bytes] = []
+
+    def slow_spool(raw: bytes) -> None:
+        time.sleep(0.03)
+        taken.append(raw)
+
+    stop = threading.Event()
+    thread = start_imap(load(desk.config), slow_spool, stop, contact_every=0.2)
+    try:
+        figures = wait_until(
+            lambda: (f := desk.run("status", "--json").json())["imap"]["backlog"] and f, 10
+        )
+        assert figures, "no backlog was noted during the round"
+        backlog = figures["imap"]["backlog"]
+        assert 0 < backlog["left"] < total and backlog["total"] == total
+        assert backlog["pid"] == os.getpid()
+        assert figures["imap"]["age"] < 1
+        text = desk.run("status").out
+        assert f"message(s) left (the round began {backlog['since']})" in text, text
+        assert wait_until(lambda: len(taken) == total)
+        figures = wait_until(
+            lambda: (f := desk.run("status", "--json").json())["imap"]["backlog"] is None and f
+        )
+        assert figures and figures["imap"]["age"] < 5
+        assert "taking a backlog" not in desk.run("status").out
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    print(text)  # what an admin sees (pytest -s)

@@ -56,3 +56,13 @@ def test_exposition_is_prometheus_text():
     assert 'maild_processing_seconds_bucket{le="+Inf"} 0' in text
     assert "maild_tickets_overdue 1" in text and "maild_imap" not in text
     assert "maild_spool_oldest_age_seconds" not in text  # nothing pending: no sample
+
+
+def test_a_long_imap_round_is_no_fault_and_its_backlog_is_a_gauge():
+    backlog = {"since": "2026-12-02T10:00:00+00:00", "left": 25000, "total": 30000, "pid": 7}
+    f = figures(imap={"last_contact": "x", "age": 30.0, "backlog": backlog})
+    assert assess(f) == (HEALTHY, [])
+    f["state"] = "healthy"
+    assert "\nmaild_imap_backlog 25000\n" in exposition([0.0] * SLOTS, f)
+    f["imap"]["backlog"] = None
+    assert "\nmaild_imap_backlog 0\n" in exposition([0.0] * SLOTS, f)
