@@ -25,6 +25,18 @@ from maild.config import ImapConfig
 
 log = logging.getLogger("maild.imap")
 
+
+def tell(note: Callable[..., None] | None, what: str, *value: object) -> None:
+    """Give `maild status` a note through the optional callback `note`: a failure to
+    note is logged, never raised into the intake (status is a report of it)."""
+    if note is None:
+        return
+    try:
+        note(*value)
+    except Exception:
+        log.exception("imap: noting %s failed", what)
+
+
 # Seconds between tries of a refused login: quick retries only fill the log and may
 # lock the account; an admin who fixes it on the server waits at most this long.
 LOGIN_RETRY = 600
@@ -107,7 +119,7 @@ class LoginWatch:
             "answer": e.answer,
             "pid": os.getpid(),
         }
-        self._tell(self.refusal)
+        tell(self.refused, "the login refusal", self.refusal)
         return self.retry
 
     def accepted(self) -> None:
@@ -115,15 +127,7 @@ class LoginWatch:
             return
         log.info("imap: the server accepts the login of %s again", self.cfg.username)
         self.refusal = None
-        self._tell(None)
-
-    def _tell(self, refusal: Refusal | None) -> None:
-        if self.refused is None:
-            return
-        try:
-            self.refused(refusal)
-        except Exception:
-            log.exception("imap: noting the login refusal failed")
+        tell(self.refused, "the login refusal", None)
 
 
 class DeliveryWatch:
@@ -139,19 +143,11 @@ class DeliveryWatch:
         since = self.stall["since"] if self.stall else datetime.now(UTC).isoformat()
         error = f"{type(cause).__name__}: {cause}"
         self.stall = {"since": since, "uid": uid, "error": error, "pid": os.getpid()}
-        self._tell(self.stall)
+        tell(self.stalled, "the failing spool", self.stall)
 
     def delivered(self) -> None:
         if self.stall is None:
             return
         log.info("imap: mail is spooled again (it could not be since %s)", self.stall["since"])
         self.stall = None
-        self._tell(None)
-
-    def _tell(self, stall: Stall | None) -> None:
-        if self.stalled is None:
-            return
-        try:
-            self.stalled(stall)
-        except Exception:
-            log.exception("imap: noting the failing spool failed")
+        tell(self.stalled, "the failing spool", None)

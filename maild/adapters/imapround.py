@@ -11,13 +11,12 @@ end is noted as ever), and a long one one note a minute, not one per message.
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-log = logging.getLogger("maild.imap")
+from maild.adapters.imapfailures import tell
 
 CONTACT_EVERY = 60.0  # seconds; status calls 15 min without contact a failure
 
@@ -56,27 +55,14 @@ class RoundWatch:
         self.contacted()
         self._noted = True
         backlog = {"since": self._since, "left": left, "total": self._total, "pid": os.getpid()}
-        self._tell_backlog(backlog)
+        tell(self.backlog, "the backlog", backlog)
 
     def ended(self) -> None:
         """The round ended, whatever way: its backlog, if told, is no longer current."""
         if self._noted:
             self._noted = False
-            self._tell_backlog(None)
+            tell(self.backlog, "the backlog", None)
 
     def contacted(self) -> None:
         self._told = time.monotonic()
-        if self.contact is None:
-            return
-        try:
-            self.contact()
-        except Exception:
-            log.exception("imap: noting the contact failed")
-
-    def _tell_backlog(self, backlog: Backlog | None) -> None:
-        if self.backlog is None:
-            return
-        try:
-            self.backlog(backlog)
-        except Exception:
-            log.exception("imap: noting the backlog failed")
+        tell(self.contact, "the contact")
