@@ -8,6 +8,7 @@ from __future__ import annotations
 import smtplib
 
 from tests.helpers import Daemon, Desk, free_port, make_mail, staff_to
+from tests.integration.test_copies_e2e import reply_to, staff_says
 from tests.integration.test_serve import wait_until
 from tests.webclient import link_in, post, request, site_desk
 
@@ -18,16 +19,6 @@ PNG = (
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
     b"\x00\x00IEND\xaeB`\x82"
 )
-
-
-def staff_says(desk: Desk, tid: str, body: str) -> None:
-    desk.ingest(
-        make_mail(sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]", body=body)
-    )
-
-
-def reply_to(mail) -> str:
-    return mail.msg["Reply-To"].addresses[0].addr_spec
 
 
 def test_a_colleague_staff_removed_no_longer_writes_rates_or_reopens(desk, sink):
