@@ -9,6 +9,7 @@ the message can need it: the store reads per message stay those of the decision.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -91,12 +92,8 @@ def thread(app: App, msg: ParsedMessage, staff_verified: bool) -> str | None:
     tid = find_tid(msg.subject)
     if tid and _known(app, tid):
         return tid
-    secret, support = app.reply_secret, app.config.support.address
-    for addr in (*msg.to, *msg.cc):
-        signed, valid = verify_address(addr, secret, support)
-        if signed and not valid:  # signed for one person: the sender, or staff's own
-            valid = staff_verified or bool(signed_for(addr, msg.from_addr, secret, support))
-        if signed and valid and _known(app, signed):
+    for signed in _signed_tids(app, msg, staff_verified):
+        if _known(app, signed):
             return signed
     bounced = (msg.reported_message_id,) if msg.reported_message_id else ()
     for ref in (*bounced, *msg.in_reply_to, *reversed(msg.references)):
@@ -104,6 +101,18 @@ def thread(app: App, msg: ParsedMessage, staff_verified: bool) -> str | None:
         if found:
             return found
     return None
+
+
+def _signed_tids(app: App, msg: ParsedMessage, staff_verified: bool) -> Iterator[str]:
+    """The TIDs of the signed reply addresses in To/Cc that this mail may use: the
+    ticket-wide one, one signed for its sender, or (staff verified) staff's own."""
+    secret, support = app.reply_secret, app.config.support.address
+    for addr in (*msg.to, *msg.cc):
+        signed, valid = verify_address(addr, secret, support)
+        if signed and not valid:  # signed for one person: the sender, or staff's own
+            valid = staff_verified or bool(signed_for(addr, msg.from_addr, secret, support))
+        if signed and valid:
+            yield signed
 
 
 def _known(app: App, tid: str) -> bool:
@@ -130,13 +139,10 @@ def missing_ticket(app: App, msg: ParsedMessage, staff_verified: bool) -> tuple[
     store: "issued" when the mail proves maild sent mail about it (a signed reply
     address, a signed Message-ID it answers: the ticket was deleted since, as
     storage.keep_closed_days does), "named" for a subject tag alone (a typo?)."""
-    secret, support = app.reply_secret, app.config.support.address
-    for addr in (*msg.to, *msg.cc):
-        signed, valid = verify_address(addr, secret, support)
-        if signed and (valid or staff_verified or signed_for(addr, msg.from_addr, secret, support)):
-            return signed, "issued"
+    for signed in _signed_tids(app, msg, staff_verified):
+        return signed, "issued"
     for ref in (*msg.in_reply_to, *reversed(msg.references)):
-        ours = tid_of_message_id(ref, secret, app.config.support.domain)
+        ours = tid_of_message_id(ref, app.reply_secret, app.config.support.domain)
         if ours:
             return ours, "issued"
     tid = find_tid(msg.subject)
