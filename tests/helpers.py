@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import io
 import json
 import os
@@ -41,7 +42,7 @@ class Received:
     at: float
     peer: Any = None  # the client's (host, port): one per SMTP connection
 
-    @property
+    @functools.cached_property  # parsed once: tests read many headers of many mails
     def msg(self) -> EmailMessage:
         return email.message_from_bytes(self.raw, policy=email.policy.default)
 
