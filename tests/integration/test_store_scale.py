@@ -2,7 +2,7 @@
 In-Reply-To matching, a closed ticket reopening, a new ticket among many.
 
 The store is seeded by bench/seed.py (the store's own layout, no fsync). By default
-it holds 5,000 tickets spread over the open-summary parts and several archive weeks,
+it holds 2,000 tickets spread over the open-summary parts and several archive weeks,
 so the same look-ups are exercised as at 100k. MAILD_SCALE_TICKETS=100000 runs the
 full size (about 45 s more). Nothing here is timed.
 """
@@ -18,7 +18,7 @@ import pytest
 from bench.seed import seed
 from tests.helpers import Desk, make_mail
 
-N = int(os.environ.get("MAILD_SCALE_TICKETS", "5000"))
+N = int(os.environ.get("MAILD_SCALE_TICKETS", "2000"))
 
 
 @pytest.fixture(scope="module")
