@@ -42,6 +42,7 @@ from maild.app import App
 from maild.domain.message import synthetic_msgid
 from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE, normalize_msgid
+from maild.privileges import user_name
 
 EX_OK, EX_FAIL = 0, 1
 TABLE = "_default"  # TinyDB's default table: the rows of a summary file
@@ -87,8 +88,8 @@ class Fsck:
             except CorruptFile as e:
                 path = Path(e.path)
                 self.corrupt[tid] = not e.unreadable
-                if e.unreadable:  # its owner or mode is wrong, or the disk: not repaired
-                    self.problem(path, f"{e} (not repaired: fix the file's owner or mode)")
+                if e.unreadable:
+                    self.unreadable(e)
                     continue
                 fix = "set aside (a copy in lost+found/); its mail is re-queued"
                 self.problem(path, "corrupt ticket file", fix)
@@ -274,8 +275,23 @@ class Fsck:
         try:
             self.app.store.registry()
         except CorruptFile as e:
+            if e.unreadable:  # whole, as far as anyone knows: a backup is not the fix
+                self.unreadable(e)
+                return
             # not derived from anything: only a backup (or `license add` again) restores it
             self.problem(e.path, "corrupt registry: restore it from a backup (not repaired)")
+
+    def unreadable(self, e: CorruptFile) -> None:
+        """A file maild may not read: its content may be whole, so it is neither set
+        aside nor rebuilt. One of another owner was most likely left by an older
+        version run as root (which did not switch to the storage's owner)."""
+        owner = self.root.stat().st_uid
+        try:
+            other = os.stat(e.path).st_uid != owner
+        except OSError:
+            other = False
+        fix = f"chown {user_name(owner)}: {e.path}" if other else "fix its mode, or the disk"
+        self.problem(Path(e.path), f"{e.why} (not repaired: {fix})")
 
     # -- the spool ---------------------------------------------------------------
     def check_spool(self) -> None:

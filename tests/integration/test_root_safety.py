@@ -209,3 +209,32 @@ def test_an_unreadable_queue_is_not_called_empty(owned):
     r = run(desk, python, "outbox", "list")
     assert r.code == 78 and "outbox is empty" not in r.out, r
     assert "permanent error: Permission denied" in r.err and str(mail) in r.err
+
+
+def test_fsck_calls_a_root_owned_file_unreadable_not_corrupt(owned):
+    """registry.json and a ticket file left by `sudo maild ...` of an older version
+    (root's, 0600): fsck says they cannot be read and gives the chown, never
+    "corrupt registry: restore it from a backup" (that loses licenses added since)."""
+    desk, python = owned
+    r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
+    assert r.code == 0, r.err
+    assert (
+        run(
+            desk, python, "license", "add", "--key", "K", "--level", "vip", "--email", "a@b.ru"
+        ).code
+        == 0
+    )
+    data = Path(desk.sections["storage"]["path"])
+    registry, ticket = data / "registry.json", next((data / "tickets").glob("*/*.json"))
+    for path in (registry, ticket):
+        os.chown(path, 0, 0)
+        path.chmod(0o600)
+    r = run(desk, python, "fsck", "--repair")
+    assert r.code == 1 and "Traceback" not in r.err, r
+    assert "corrupt" not in r.out and "backup" not in r.out, r.out
+    for path in (registry, ticket):
+        assert f"unreadable: Permission denied (not repaired: chown nobody: {path})" in r.out
+        assert path.stat().st_uid == 0 and path.read_bytes()  # left as it was
+    for path in (registry, ticket):
+        os.chown(path, OWNER.pw_uid, OWNER.pw_gid)
+    assert "0 problem(s)" in run(desk, python, "fsck").out

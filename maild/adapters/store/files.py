@@ -33,6 +33,7 @@ class CorruptFile(StoreUnavailable):
     def __init__(self, path: str | Path, why: str, unreadable: bool = False) -> None:
         super().__init__(f"{path}: {why} (run `maild fsck`)")
         self.path = os.fspath(path)
+        self.why = why
         self.unreadable = unreadable  # its content may be fine: never set aside
 
 
