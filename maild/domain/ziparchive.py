@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from maild.domain.filetypes import ZIP, sanitize_filename, size_text, sniff_type
+from maild.domain.plural import ru_plural
 
 __all__ = ["ZipLimits", "inspect_zip"]
 
@@ -144,7 +145,8 @@ def _check_nested(
 
 
 def _nesting_text(policy: ZipLimits) -> str:
+    n = policy.zip_max_nesting  # "не более" asks for the genitive: 1 уровня, 3 уровней
     return (
         "Слишком глубокая вложенность архивов "
-        f"(допустимо не более {policy.zip_max_nesting} уровней архив в архиве)."
+        f"(допустимо не более {n} {ru_plural(n, 'уровня', 'уровней', 'уровней')} архив в архиве)."
     )

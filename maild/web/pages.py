@@ -15,10 +15,11 @@ from typing import Any
 
 import jinja2
 
+from maild.domain.filetypes import size_text
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
-from maild.domain.sla import LEVELS
+from maild.domain.sla import LEVELS, ru_count
 
 HERE = Path(__file__).resolve().parent
 STATUS_RU = {
@@ -51,6 +52,7 @@ class Pages:
             lstrip_blocks=True,
         )
         self.env.globals.update(prefix=prefix, support_name=support_name)
+        self.env.filters["plural"] = ru_count  # as in mail: "2 дня", "11 дней"
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)
@@ -124,11 +126,9 @@ def redacted(text: str, trim: bool = False) -> str:
 
 
 def size_ru(n: int) -> str:
-    if n < 1024:
-        return f"{n} байт"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.0f} КБ"
-    return f"{n / 1024 / 1024:.1f} МБ"
+    """A file's size as the mail's texts give it (filetypes.size_text): "62 байта",
+    "1,5 МБ" with the Russian decimal comma."""
+    return size_text(n)
 
 
 def _entry(app: Any, n: int, m: MessageRecord, viewer: str) -> dict[str, Any]:

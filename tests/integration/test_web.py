@@ -211,7 +211,7 @@ def test_body_cap_rating_only_when_closed_and_reopen(site):
         {"form": request(link).form_token(), "text": "x"},
         [("big.png", "image/png", b"\0" * 2_200_000)],
     )
-    assert big.status == 413 and "не больше 977 КБ" in big.text
+    assert big.status == 413 and "не больше 976,6 КБ" in big.text
     early = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
     assert early.status == 400 and desk.ticket(tid).get("rating") is None
     reply_to = staff_to(tid)  # the notice's Reply-To: what makes the reply count as staff
