@@ -90,7 +90,7 @@ def _ctx(app: App, ticket: Ticket) -> dict[str, Any]:
         "reaction": level.reaction_ru(),
         "due": app.fmt_time(ticket.get("reaction_due")),
         "assignee": ticket.get("assignee"),
-        "status": ticket["status"],
+        "status": tk.STATUS_STAFF_RU[ticket["status"]],
         "keep_days": app.config.schedule.credentials_keep_days,
     }
 

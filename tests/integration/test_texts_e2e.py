@@ -1,0 +1,39 @@
+"""The texts people receive, read as they arrive (real CLI and jobs, real SMTP sink):
+Russian words only, the ticket's own subject, dates as a Russian reader writes them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from maild import jobs
+from tests.helpers import make_mail
+from tests.integration.test_jobs import MSK, app_of, ingest_at, world  # noqa: F401
+
+# Latin words that are not addresses, TIDs, file names or commands (#take)
+LATIN_WORD = re.compile(r"(?<![\w@.#/+-])[A-Za-z]{3,}(?![\w@.])")
+
+
+def latin_words(text: str) -> list[str]:
+    """Latin words of a staff reminder or escalation outside what staff type or
+    read as code: commands, maild's commands, the level id in brackets."""
+    return [w for w in LATIN_WORD.findall(text) if w not in {"maild", "SPF", "DKIM"}]
+
+
+def run_jobs(desk, clock, at: datetime) -> None:
+    clock.now = at
+    jobs.run_all(app_of(desk, clock), at)
+    desk.flush()
+
+
+def test_reminder_and_escalation_name_the_status_in_russian(world, sink):  # noqa: F811
+    desk, clock = world  # Friday 20.11.2026 16:00; free: 24 business hours
+    tid = ingest_at(desk, clock, make_mail())
+    run_jobs(desk, clock, datetime(2026, 11, 25, 10, 30, tzinfo=MSK))  # past 75 %
+    run_jobs(desk, clock, datetime(2026, 11, 25, 16, 30, tzinfo=MSK))  # past the deadline
+    [reminder] = [r for r in sink.to("anna@example.com") if "Напоминание" in r.subject]
+    [escalation] = sink.to("head@example.com")
+    for mail in (reminder, escalation):
+        assert f"[TID#{tid}]" in mail.subject
+        assert "Статус: новое, ответа ещё не было" in mail.text
+        assert latin_words(mail.text.split("Команды (")[0]) == [], mail.text
