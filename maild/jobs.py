@@ -151,7 +151,7 @@ def reminders(app: App, now: datetime) -> int:
                     key=_key(ticket["tid"], kind, due_s),
                     template=template,
                     to=to,
-                    context=_ctx(app, ticket),
+                    context=dict(_ctx(app, ticket), overdue=now >= due),  # a late run
                     now=now,
                 )
                 sent[f"{kind}:{due_s}"] = now.isoformat()

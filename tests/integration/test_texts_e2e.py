@@ -37,3 +37,19 @@ def test_reminder_and_escalation_name_the_status_in_russian(world, sink):  # noq
         assert f"[TID#{tid}]" in mail.subject
         assert "Статус: новое, ответа ещё не было" in mail.text
         assert latin_words(mail.text.split("Команды (")[0]) == [], mail.text
+
+
+def test_a_reminder_sent_after_the_deadline_does_not_say_it_is_near(world, sink):  # noqa: F811
+    desk, clock = world  # Friday 20.11.2026 16:00; free: due Wednesday 25.11 13:00
+    tid = ingest_at(desk, clock, make_mail())
+    run_jobs(desk, clock, datetime(2026, 11, 26, 10, 0, tzinfo=MSK))  # the first run since
+    [reminder] = [r for r in sink.to("anna@example.com") if "Напоминание" in r.subject]
+    assert "истёк" in reminder.subject and "скоро" not in reminder.subject
+    assert f"[TID#{tid}]" in reminder.subject
+    assert "срок реакции уже истёк" in reminder.text and "истекает" not in reminder.text
+    clock.now = datetime(2026, 11, 26, 10, 0, tzinfo=MSK)  # due Monday 30.11 16:00
+    on_time = ingest_at(desk, clock, make_mail(subject="Второй вопрос"))
+    run_jobs(desk, clock, datetime(2026, 11, 30, 11, 0, tzinfo=MSK))  # past 75 %
+    mails = [r for r in sink.to("anna@example.com") if f"[TID#{on_time}]" in r.subject]
+    [reminder] = [r for r in mails if "Напоминание" in r.subject]
+    assert "скоро истекает срок реакции" in reminder.subject
