@@ -16,7 +16,7 @@ from maild.domain.decision import Context, Decision, Outgoing, accepted_files, l
 from maild.domain.logid import logged_id
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.sender import free_support_expired
+from maild.domain.sender import free_support_expired, ru_date
 from maild.domain.tid import clean_subject
 
 log = logging.getLogger("maild.pipeline")
@@ -44,7 +44,7 @@ def decide_new(ctx: Context, participants: set[str]) -> Decision:
     c = {
         **_new_context(ctx, ticket, refers_to),
         "free_expired": free_expired,
-        "free_since": first_seen,
+        "free_since": ru_date(first_seen),
     }
     outgoing = [
         _staff_notice(ctx, ticket, "staff_new", c),

@@ -105,7 +105,7 @@ def test_free_support_ends_six_months_after_the_first_ticket() -> None:
     snap = Snapshot("5555-0002", None, ident, False, first_seen="2026-01-10")
     d = _decide(snap, msg)
     assert d.ticket["level"] == "free" and d.ticket["free_expired"] is True
-    assert d.outgoing[1].context["free_since"] == "2026-01-10"
+    assert d.outgoing[1].context["free_since"] == "10.01.2026"  # as the customer reads it
 
 
 def test_a_stranger_writing_into_a_ticket_opens_a_new_one_that_refers_to_it() -> None:

@@ -37,7 +37,9 @@ def test_best_of_several_matches():
 def test_license_valid_on_its_last_day_and_free_after():
     assert identify("old@shop.ru", LICS, GRPS, date(2026, 11, 24)).level == "operative"
     i = identify("old@shop.ru", LICS, GRPS, TODAY)
-    assert i.level == "free" and i.expired and "2026-11-24" in i.reason
+    assert i.level == "free" and i.expired
+    # the customer reads it in the confirmation: a Russian sentence and date
+    assert i.reason.startswith("срок действия лицензии ") and i.reason.endswith("истёк 24.11.2026")
     assert i.entitlement is None
 
 
@@ -46,6 +48,7 @@ def test_group_by_domain_and_expired_group():
     assert identify("dev@sub.partner.ru", LICS, GRPS, TODAY).level == "free"
     i = identify("x@gone.ru", LICS, GRPS, TODAY)
     assert i.level == "free" and i.expired
+    assert i.reason.startswith("срок действия группы клиентов «") and "-" not in i.reason[-10:]
 
 
 def test_unknown_sender_is_free_with_reason():
