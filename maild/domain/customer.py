@@ -107,6 +107,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
         ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, policy.due, participants)
     c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened}
+    # the ticket's subject: a reply's own is "Re: [TID#...]" or our mail's subject
+    c["subject"] = ticket["subject"] or c["subject"]
     c.update(_asked_ctx(ticket, asked))
     # a sender already known as a robot here: its mail stays in the thread (and on the
     # site), staff were told once by the robot note; a notice each time would be a loop

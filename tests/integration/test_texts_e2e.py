@@ -53,3 +53,19 @@ def test_a_reminder_sent_after_the_deadline_does_not_say_it_is_near(world, sink)
     mails = [r for r in sink.to("anna@example.com") if f"[TID#{on_time}]" in r.subject]
     [reminder] = [r for r in mails if "Напоминание" in r.subject]
     assert "скоро истекает срок реакции" in reminder.subject
+
+
+def test_a_follow_up_is_acknowledged_under_the_tickets_subject(desk, sink):
+    tid = desk.ingest_tid(make_mail(subject="Не работает оформление заказа"))
+    desk.flush()
+    for subject in (f"Re: [TID#{tid}]", f"Re: Обращение зарегистрировано [TID#{tid}]"):
+        before = len(sink.received)
+        desk.ingest(make_mail(subject=subject, body="Ещё подробности: ошибка в логе."))
+        desk.flush()
+        new = sink.wait_for(before + 3)[before:]  # the customer's and the staff's
+        ack = [r for r in new if "ivan@shop-example.ru" in r.rcpt_tos]
+        notice = [r for r in new if "anna@example.com" in r.rcpt_tos]
+        for mail in ack + notice:
+            assert mail.subject.endswith(f": Не работает оформление заказа [TID#{tid}]")
+            assert "(без темы)" not in mail.subject and "зарегистрировано" not in mail.subject
+        assert len(ack) == 1 and len(notice) == 1
