@@ -69,3 +69,23 @@ def test_a_follow_up_is_acknowledged_under_the_tickets_subject(desk, sink):
             assert mail.subject.endswith(f": Не работает оформление заказа [TID#{tid}]")
             assert "(без темы)" not in mail.subject and "зарегистрировано" not in mail.subject
         assert len(ack) == 1 and len(notice) == 1
+
+
+def test_one_mail_per_staff_reply_is_signed_once_with_the_site_link_above(tmp_path, sink):
+    from tests.helpers import Desk
+    from tests.integration.test_staff_e2e import open_ticket, staff_reply
+
+    desk = Desk(tmp_path, sink.port, web={"base_url": "https://support.example.com"})
+    tid, _ = open_ticket(desk, sink)
+    for body in ("#take\n#level vip\n", "Ошибка исправлена.\nАнна\n#close\n", "Проверьте.\n"):
+        before = len(sink.to("ivan@shop-example.ru"))
+        desk.ingest(staff_reply(tid, body))
+        desk.flush()
+        [mail] = sink.to("ivan@shop-example.ru")[before:]
+        text = mail.text.replace("\r\n", "\n")
+        assert text.count("\n--\n") <= 1 and text.count("Служба поддержки\n") <= 1, text
+        assert text.count(f"[TID#{tid}] в теме") <= 1, text
+        link = text.index("Вся переписка по обращению — на сайте поддержки:")
+        signed = text.find("\n--\n")
+        assert signed < 0 or link < signed, text  # the link above the signature
+        assert "\n\n\n" not in text, text  # no stray empty lines
