@@ -88,6 +88,8 @@ def test_ticket_page_escapes_shows_files_and_sends_safe_headers(site, ticket):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>" not in page.text
     assert "qwerty123" not in page.text  # access data are never on the web
     assert "page.html: не принят" in page.text
+    # as in the confirmation mail: "не более 24 рабочих часа" was ungrammatical
+    assert "<dt>Максимальное время реакции</dt><dd>24 рабочих часа</dd>" in page.text
     assert "set-cookie" not in page.headers
     assert page.headers["x-content-type-options"] == "nosniff"
     assert page.headers["referrer-policy"] == "no-referrer"
