@@ -243,7 +243,8 @@ def outbox_alerts(app: App, now: datetime) -> int:
         if meta["attempts"] < limit or meta.get("alerted") or meta.get("kind") == "alert":
             continue
         if head:
-            subject, body = app.renderer.text("outbox_alert.txt", {"m": meta})
+            shown = dict(meta, queued_at=app.fmt_time(meta["queued_at"]))  # not ISO
+            subject, body = app.renderer.text("outbox_alert.txt", {"m": shown})
             key = _key(meta["id"], "alert")
             msg = app.renderer.message(
                 subject=subject,

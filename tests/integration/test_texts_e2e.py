@@ -89,3 +89,29 @@ def test_one_mail_per_staff_reply_is_signed_once_with_the_site_link_above(tmp_pa
         signed = text.find("\n--\n")
         assert signed < 0 or link < signed, text  # the link above the signature
         assert "\n\n\n" not in text, text  # no stray empty lines
+
+
+def test_the_outbox_alert_gives_the_queued_time_in_moscow_time_not_iso(tmp_path):
+    import email
+    import email.policy
+
+    from tests.helpers import Desk, free_port
+    from tests.integration.test_jobs import Clock
+
+    desk = Desk(tmp_path, free_port(), schedule={"outbox_give_up_attempts": 2})
+    clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=MSK))
+    ingest_at(desk, clock, make_mail())
+    app = app_of(desk, clock)
+    for _ in range(2):  # nothing listens on the relay's port
+        app.outbox.flush(app.config.outbound, clock.now)
+    assert jobs.outbox_alerts(app, clock.now) == 3
+    mails: dict[str, bytes] = {}
+    alerts = [m for m in app.outbox.entries(mails) if m["kind"] == "alert"]
+    texts = [
+        email.message_from_bytes(mails[m["id"]], policy=email.policy.default).get_content()
+        for m in alerts
+    ]
+    assert len(texts) == 3
+    for text in texts:
+        assert "Поставлено в очередь: 23.11.2026 10:00 (МСК)" in text
+        assert "уже 2 раза" in text and "T10:00" not in text
