@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +123,163 @@ def test_caps_name_their_limit_in_the_genitive(n):
     why = cap_reached(caps, [now] * n, [], now)
     letters = "автоматического письма" if n % 10 == 1 else "автоматических писем"
     assert why == f"не больше {n} {letters} адресу в час"
+
+
+# -- every template, rendered as the desk fills it ----------------------------------
+
+TEMPLATES = sorted(
+    p.name
+    for p in (Path(__file__).resolve().parents[2] / "templates").glob("*.txt")
+    if p.name not in {"commands.txt", "site_link.txt", "charset_doubt.txt"}  # included
+)
+NOT_ABOUT_A_TICKET = {"web_confirm.txt", "fault_alert.txt", "spool_alert.txt", "digest.txt"}
+NOT_ABOUT_A_TICKET |= {"report_sla.txt"}
+REFUSED = {"filename": "shot.bmp", "reason": "Файл «shot.bmp» не принят.", "accepted": False}
+ACCEPTED = {"filename": "скрин.png", "content_type": "image/png", "size": 2, "accepted": True}
+ROW = {
+    "tid": "1234-5678",
+    "overdue": True,
+    "critical": True,
+    "due": "25.11 16:00",
+    "level_name": "Бесплатная поддержка",
+    "requester": "ivan@shop-example.ru",
+    "subject": "Не работает корзина",
+    "assignee": "boris@example.com",
+}
+
+
+def variants() -> list[dict]:
+    """The desk's contexts: everything set (lists full, flags up), then everything off
+    (no name, no lists, flags down): each `if` of a template both ways."""
+    full = ticket_ctx(
+        site_link="https://support.example.com/t/1234-5678.1.x",
+        reopened=True,
+        refused=[REFUSED],
+        refused_more=3,
+        bmp_refused=True,
+        attachments=[ACCEPTED, {**REFUSED, "content_type": "image/bmp", "size": 62}],
+        attachments_more=2,
+        commercial=False,
+        unverified=False,
+        expired=True,
+        reason="срок действия лицензии S истёк 01.01.2026",
+        free_expired=True,
+        free_since="12.01.2026",
+        keep_days=2,
+        autoclosed=True,
+        merged_into="8765-4321",
+        status_ru="в работе",
+        last_action="ответ сотрудника, 23.11.2026 10:00",
+        rating=2,
+        codec="koi8-r",
+        text="Привет",
+        errors=["#merge: обращения 9999-9999 нет"],
+        issued=True,
+        marked_by="anna@example.com",
+        marked_at="23.11.2026 10:00",
+        blocked="spam@spam.ru",
+        entries=["657d42d843c0749a"],
+        notices=True,
+        commands=["#close"],
+        typed=["Ответ внутри цитаты"],
+        files=["a.png"],
+        files_more=1,
+        no_customer=True,
+        reply_address="support+1234-5678.abc@example.com",
+        authserv_id="mx.example.com",
+        refers_to="1111-2222",
+        automated="тема автоответа «Автоответ: в отпуске»",
+        problem="нет границы MIME",
+        spool_key="k1",
+        asked_to_join=["petr@shop-example.ru"],
+        asked_removed=["olga@shop-example.ru"],
+        charset_doubt="кодировка не указана",
+        sender="ivan@shop-example.ru",
+        overdue=2,  # the digest's count; the staff reminder's flag
+        assignee="boris@example.com",
+        status="новое, ответа ещё не было",
+        link="https://support.example.com/c/x",
+        days=3,
+        date="23.11.2026",
+        mine=[ROW],
+        others=[dict(ROW, overdue=False, critical=False, assignee=None)],
+        waiting=[ROW],
+        quarantined=3,
+        table="уровень обращений",
+        m={
+            "subject": "x",
+            "attempts": 5,
+            "to": ["a@b.ru"],
+            "queued_at": "23.11.2026 10:00",
+            "last_error": "x",
+        },
+        attempts=3,
+        key="k1",
+        message_id="<a@b>",
+        error="диск заполнен",
+        path="/var/lib/maild",
+        since="23.11.2026 10:00",
+        storage="/var/lib/maild",
+    )
+    off = {
+        k: ([] if isinstance(v, list) else 0 if isinstance(v, int) and v is not True else v)
+        for k, v in full.items()
+    }
+    off.update(
+        {k: False for k, v in full.items() if v is True},
+        name=None,
+        from_name=None,
+        site_link=None,
+        assignee=None,
+        last_action=None,
+        quarantined=None,
+        commercial=True,
+        rating=5,
+        authserv_id=None,
+        refers_to=None,
+        automated=None,
+        problem=None,
+        charset_doubt=None,
+        merged_into="8765-4321",
+    )
+    return [full, off, dict(full, expired=False, unverified=True), dict(full, expired=False)]
+
+
+LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")
+# Latin that belongs: code staff type or read (commands, config keys, maild's CLI),
+# the file types of the regulation, SPF/DKIM, the names of charsets
+_CODE = """maild spam list release block remove spool retry outbox show ticket bad keep_days
+keep_closed_days storage outbound status JPG GIF PNG BMP ZIP RAR FTP SPF DKIM MIME
+windows koi cp utf domain Message ID TID report sla support"""
+# and the level's id beside its name in staff mail: what #level takes
+_LEVELS = "partner vip operative standard free consulting development"
+ALLOWED_LATIN = set(_CODE.split()) | set(_LEVELS.split())
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_every_template_reads_as_russian_text_for_people(renderer, template):
+    for ctx in variants():
+        if template == "web_link.txt":  # the mail that carries a link, always
+            ctx = dict(ctx, site_link="https://support.example.com/t/1234-5678.1.x")
+        subject, body = renderer.text(template, ctx)
+        msg = renderer.message(
+            subject=subject,
+            body=body,
+            to=["ivan@shop-example.ru"],
+            tid=None if template in NOT_ABOUT_A_TICKET else "1234-5678",
+            message_id="<x@example.com>",
+            now=datetime(2026, 11, 23, 7, 0, tzinfo=UTC),
+        )
+        if template not in NOT_ABOUT_A_TICKET:
+            assert msg.headers["Subject"].endswith(" [TID#1234-5678]"), subject
+        assert len(subject) <= 120 and subject.strip() == subject and "  " not in subject
+        for text in (subject, body):
+            for repr_ in ("None", "True", "False", "[]", "{}", "{{", "}}", "{%", "'"):
+                assert repr_ not in text, (template, repr_, text)
+        assert "\n\n\n" not in body and not body.startswith("\n"), (template, body)
+        for line in body.splitlines():
+            prose = line.strip()
+            if not prose.startswith("#"):  # the cheat sheet's aligned columns
+                assert "  " not in prose and line == line.rstrip(), (template, line)
+            words = set(LATIN.findall(re.sub(r"https://\S+", "", prose))) - ALLOWED_LATIN
+            assert not words or prose.startswith(("#", "maild ")), (template, line, words)
