@@ -283,3 +283,19 @@ def test_every_template_reads_as_russian_text_for_people(renderer, template):
                 assert "  " not in prose and line == line.rstrip(), (template, line)
             words = set(LATIN.findall(re.sub(r"https://\S+", "", prose))) - ALLOWED_LATIN
             assert not words or prose.startswith(("#", "maild ")), (template, line, words)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# words the texts write with ё everywhere else: "еще" beside "ещё" reads as a slip
+WITHOUT_YO = re.compile(r"\b(?:[Ее]ще|[Вв]се равно|придет|пришлет|отчет)\b")
+
+
+def test_yo_is_written_the_same_way_in_every_text():
+    sources = [*(ROOT / "templates").rglob("*.txt"), *(ROOT / "maild" / "web").rglob("*.html")]
+    sources += [p for p in (ROOT / "maild").rglob("*.py") if "redact" not in p.name]
+    slips = [
+        f"{p.relative_to(ROOT)}: {m.group(0)}"
+        for p in sources
+        for m in WITHOUT_YO.finditer(p.read_text(encoding="utf-8"))
+    ]
+    assert slips == []
