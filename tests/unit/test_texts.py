@@ -299,3 +299,13 @@ def test_yo_is_written_the_same_way_in_every_text():
         for m in WITHOUT_YO.finditer(p.read_text(encoding="utf-8"))
     ]
     assert slips == []
+
+
+def test_the_unsent_notice_opens_with_one_sentence_not_a_broken_line(renderer):
+    full, off = variants()[:2]
+    _, body = renderer.text("staff_unsent.txt", off)
+    first = body.split("\n\n")[0]
+    assert first == "Ваше письмо по обращению 1234-5678 получено, но клиенту ничего не отправлено."
+    _, body = renderer.text("staff_unsent.txt", full)
+    assert body.startswith("Ваше письмо по обращению 1234-5678 получено, но клиенту ушло только")
+
