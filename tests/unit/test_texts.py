@@ -309,3 +309,12 @@ def test_the_unsent_notice_opens_with_one_sentence_not_a_broken_line(renderer):
     _, body = renderer.text("staff_unsent.txt", full)
     assert body.startswith("Ваше письмо по обращению 1234-5678 получено, но клиенту ушло только")
 
+
+def test_the_reply_deadline_is_written_alike_in_every_customer_mail(renderer):
+    lines = {
+        line
+        for t in ("confirmation.txt", "acknowledgement.txt", "level_changed.txt", "status.txt")
+        for line in renderer.text(t, variants()[0])[1].splitlines()
+        if line.startswith("Ответ поступит")
+    }
+    assert lines == {"Ответ поступит не позднее: 25.11.2026 16:00 (время московское)"}
