@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from maild.domain import statusmail
 from maild.domain.filetypes import size_text
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
@@ -22,12 +23,8 @@ from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS, ru_count
 
 HERE = Path(__file__).resolve().parent
-STATUS_RU = {
-    "new": "Новое: ожидает ответа поддержки",
-    "open": "В работе",
-    "waiting": "Ожидаем вашего ответа",
-    "closed": "Закрыто",
-}
+# the state as the customer's status mail words it (statusmail.STATUS_RU), capitalised
+STATUS_RU = {k: v[:1].upper() + v[1:] for k, v in statusmail.STATUS_RU.items()}
 # What a `?sent=` after a form says (a fixed table: nothing from the URL is echoed).
 SENT_RU = {
     "reply": "Ваше сообщение добавлено к обращению. Ответ придёт письмом и появится здесь.",

@@ -90,6 +90,8 @@ def test_ticket_page_escapes_shows_files_and_sends_safe_headers(site, ticket):
     assert "page.html: не принят" in page.text
     # as in the confirmation mail: "не более 24 рабочих часа" was ungrammatical
     assert "<dt>Максимальное время реакции</dt><dd>24 рабочих часа</dd>" in page.text
+    # the state in the words of the status mail («Состояние обращения ...: зарегистрировано, ...»)
+    assert '<dd id="status">Зарегистрировано, ожидает ответа сотрудника</dd>' in page.text
     assert "set-cookie" not in page.headers
     assert page.headers["x-content-type-options"] == "nosniff"
     assert page.headers["referrer-policy"] == "no-referrer"
