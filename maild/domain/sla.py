@@ -57,6 +57,19 @@ LEVELS: dict[LevelId, Level] = {
 }
 
 
+# A level in a few Russian words, where its full name is too long: the subject of
+# the staff notice of a new ticket (its body gives the full name and the id #level takes).
+SHORT_RU: dict[LevelId, str] = {
+    "partner": "партнёрская",
+    "vip": "VIP",
+    "operative": "оперативная",
+    "standard": "стандартная",
+    "free": "бесплатная",
+    "consulting": "консультирование",
+    "development": "разработка",
+}
+
+
 def get_level(level_id: str) -> Level:
     """The level with this id; KeyError naming the known ids otherwise."""
     try:

@@ -47,6 +47,7 @@ def ticket_ctx(**extra) -> dict:
         "requester": "ivan@shop-example.ru",
         "level_id": "free",
         "level_name": "Бесплатная поддержка",
+        "level_short": "бесплатная",
         "reaction": "24 рабочих часа",
         "due": "25.11.2026 16:00",
         "due_short": "25.11 16:00",
@@ -273,6 +274,8 @@ def test_every_template_reads_as_russian_text_for_people(renderer, template):
         if template not in NOT_ABOUT_A_TICKET:
             assert msg.headers["Subject"].endswith(" [TID#1234-5678]"), subject
         assert len(subject) <= 120 and subject.strip() == subject and "  " not in subject
+        # a subject is read at a glance: no level ids, only what names code
+        assert set(LATIN.findall(subject)) <= set(_CODE.split()) | {"VIP"}, subject
         for text in (subject, body):
             for repr_ in ("None", "True", "False", "[]", "{}", "{{", "}}", "{%", "'"):
                 assert repr_ not in text, (template, repr_, text)
@@ -318,3 +321,10 @@ def test_the_reply_deadline_is_written_alike_in_every_customer_mail(renderer):
         if line.startswith("Ответ поступит")
     }
     assert lines == {"Ответ поступит не позднее: 25.11.2026 16:00 (время московское)"}
+
+
+def test_every_level_has_a_short_russian_name_for_the_staff_subject():
+    from maild.domain.sla import LEVELS, SHORT_RU
+
+    assert set(SHORT_RU) == set(LEVELS)
+    assert all(not name.isascii() or name == "VIP" for name in SHORT_RU.values())
