@@ -328,3 +328,10 @@ def test_every_level_has_a_short_russian_name_for_the_staff_subject():
 
     assert set(SHORT_RU) == set(LEVELS)
     assert all(not name.isascii() or name == "VIP" for name in SHORT_RU.values())
+
+
+def test_the_charset_doubt_keeps_its_advice_on_lines_of_its_own(renderer):
+    doubt = "в письме указана кодировка iso-8859-1, но текст прочитан как koi8-r"
+    ctx = dict(variants()[0], charset_doubt=doubt)
+    _, body = renderer.text("staff_new.txt", ctx)
+    assert f"Кодировка письма определена неуверенно: {doubt}.\nЕсли текст нечитаем," in body
