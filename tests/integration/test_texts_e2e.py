@@ -89,6 +89,7 @@ def test_one_mail_per_staff_reply_is_signed_once_with_the_site_link_above(tmp_pa
         signed = text.find("\n--\n")
         assert signed < 0 or link < signed, text  # the link above the signature
         assert "\n\n\n" not in text, text  # no stray empty lines
+        assert text.endswith("\n--\nСлужба поддержки\nsupport@example.com\n"), text
 
 
 def test_the_outbox_alert_gives_the_queued_time_in_moscow_time_not_iso(tmp_path):

@@ -34,6 +34,8 @@ LICENSE = License("LIC-1", "vip", (CUSTOMER,), until=date(2027, 1, 1), name="М�
 
 
 def _render_text(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    if template == "staff_reply.txt":  # a relayed answer: the staff's text, signed
+        return context["subject"], f"{context['text']}\n\n--\nСлужба поддержки\n"
     return f"subject of {template}", f"text of {template} for [TID#{context['tid']}]"
 
 
@@ -166,6 +168,7 @@ def test_a_staff_reply_with_a_saved_answer_is_relayed_to_the_customer() -> None:
     [out] = d.outgoing
     assert (out.kind, out.to, out.auto) == ("staff", [CUSTOMER], False)
     assert out.body.startswith("answer thanks for Иван")
+    assert out.body.endswith("\n--\nСлужба поддержки\n")  # signed by the desk
     assert d.ticket["first_reaction_at"] == NOW.isoformat()
     # the relayed reply's Message-ID is ours, signed: the customer's answer threads here
     assert d.incoming["sent_as"] == POLICY.message_id(out.key, "1111-2222")
