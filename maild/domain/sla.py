@@ -60,7 +60,7 @@ LEVELS: dict[LevelId, Level] = {
 # A level in a few Russian words, where its full name is too long: the subject of
 # the staff notice of a new ticket (its body gives the full name and the id #level takes).
 SHORT_RU: dict[LevelId, str] = {
-    "partner": "партнёрская",
+    "partner": "партнерская",  # as the level's name from the regulation
     "vip": "VIP",
     "operative": "оперативная",
     "standard": "стандартная",

@@ -327,6 +327,8 @@ def test_every_level_has_a_short_russian_name_for_the_staff_subject():
     from maild.domain.sla import LEVELS, SHORT_RU
 
     assert set(SHORT_RU) == set(LEVELS)
+    # spelt as the full name the notice's body gives («Партнерская поддержка»)
+    assert all(SHORT_RU[k].lower() in LEVELS[k].name_ru.lower() for k in ("partner", "free"))
     assert all(not name.isascii() or name == "VIP" for name in SHORT_RU.values())
 
 
