@@ -85,24 +85,22 @@ def identify(
     expired: list[Identification] = []
     for lic in licenses:
         if address and address in (e.lower() for e in lic.emails):
-            label = f"лицензия {lic.key}" + (f" ({lic.name})" if lic.name else "")
+            named = f"лицензии {lic.key}" + (f" ({lic.name})" if lic.name else "")
             if lic.until is not None and lic.until < today:
-                named = f"лицензии {lic.key}" + (f" ({lic.name})" if lic.name else "")
                 reason = f"срок действия {named} истёк {ru_date(lic.until)}"
                 expired.append(Identification("free", "none", lic.key, reason, expired=True))
             else:
-                valid.append(
-                    Identification(lic.level, "license", lic.key, f"адрес указан: {label}")
-                )
+                reason = f"адрес указан в {named}"
+                valid.append(Identification(lic.level, "license", lic.key, reason))
     for grp in groups:
         if dom and dom in (d.lower() for d in grp.domains):
-            label = f"группа клиентов «{grp.name}» (домен {dom})"
             if grp.until is not None and grp.until < today:
                 named = f"группы клиентов «{grp.name}» (домен {dom})"
                 reason = f"срок действия {named} истёк {ru_date(grp.until)}"
                 expired.append(Identification("free", "none", grp.name, reason, expired=True))
             else:
-                valid.append(Identification(grp.level, "group", grp.name, f"входит в {label}"))
+                reason = f"входит в группу клиентов «{grp.name}» (домен {dom})"
+                valid.append(Identification(grp.level, "group", grp.name, reason))
     if valid:
         return min(valid, key=lambda i: _rank(i.level))
     if expired:
