@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from maild.domain.filetypes import ZIP, sanitize_filename, size_text, sniff_type
-from maild.domain.plural import ru_plural
+from maild.domain.plural import ru_count, ru_plural
 
 __all__ = ["ZipLimits", "inspect_zip"]
 
@@ -105,8 +105,9 @@ def _check_listing(
         # Against the archive's own length too: headers can lie, len(data) cannot.
         ratio = max(unpacked / max(1, packed), unpacked / max(1, length))
         if ratio > policy.zip_max_ratio:
+            times = round(ratio)  # «в 102 раза», «в 1000 раз»
             return (
-                f"Архив подозрительно сильно сжат (в {ratio:.0f} раз, "
+                f"Архив подозрительно сильно сжат (в {ru_count(times, 'раз', 'раза', 'раз')}, "
                 f"допустимо не более {policy.zip_max_ratio:g}) и похож на zip-бомбу."
             )
     return None
