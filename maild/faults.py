@@ -144,7 +144,7 @@ class Faults:
             f" ({path})" if path else "",
         )
         if self.tries >= ALERT_AFTER and not record.get("alerted"):
-            ctx = {"error": error, "path": path, "since": record["since"]}
+            ctx = {"error": error, "path": path, "since": self.app.fmt_time(record["since"])}
             ctx["storage"] = str(self.app.config.storage_path)
             record["alerted"] = alert(self.app, f"fault {record['since']}", "fault_alert.txt", ctx)
         try:

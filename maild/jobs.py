@@ -90,7 +90,7 @@ def _ctx(app: App, ticket: Ticket) -> dict[str, Any]:
         "reaction": level.reaction_ru(),
         "due": app.fmt_time(ticket.get("reaction_due")),
         "assignee": ticket.get("assignee"),
-        "status": ticket["status"],
+        "status": tk.STATUS_STAFF_RU[ticket["status"]],
         "keep_days": app.config.schedule.credentials_keep_days,
     }
 
@@ -151,7 +151,7 @@ def reminders(app: App, now: datetime) -> int:
                     key=_key(ticket["tid"], kind, due_s),
                     template=template,
                     to=to,
-                    context=_ctx(app, ticket),
+                    context=dict(_ctx(app, ticket), overdue=now >= due),  # a late run
                     now=now,
                 )
                 sent[f"{kind}:{due_s}"] = now.isoformat()
@@ -243,7 +243,8 @@ def outbox_alerts(app: App, now: datetime) -> int:
         if meta["attempts"] < limit or meta.get("alerted") or meta.get("kind") == "alert":
             continue
         if head:
-            subject, body = app.renderer.text("outbox_alert.txt", {"m": meta})
+            shown = dict(meta, queued_at=app.fmt_time(meta["queued_at"]))  # not ISO
+            subject, body = app.renderer.text("outbox_alert.txt", {"m": shown})
             key = _key(meta["id"], "alert")
             msg = app.renderer.message(
                 subject=subject,

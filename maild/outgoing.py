@@ -15,6 +15,7 @@ from datetime import datetime
 from maild import guard
 from maild.app import App
 from maild.domain.decision import Outgoing
+from maild.domain.onemail import above_signature
 from maild.domain.records import Kind, MessageRecord, OutboxKind, Ticket
 from maild.domain.ticket import staff_side
 from maild.web.links import footer, masked, site_link
@@ -150,7 +151,7 @@ def _compose(app: App, out: Outgoing, link: str | None) -> tuple[str, str]:
     site's link under it for a customer), else the template rendered."""
     if out.body is not None:
         subject = out.subject or f"Re: {out.context['subject']}"
-        return subject, out.body + (footer(link) if link else "")
+        return subject, above_signature(out.body, footer(link)) if link else out.body
     return app.renderer.text(out.template, {**out.context, "site_link": link})
 
 

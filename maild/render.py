@@ -22,6 +22,7 @@ import jinja2
 
 from maild.config import SupportConfig
 from maild.domain.commands import cheat_sheet
+from maild.domain.sla import ru_count
 from maild.domain.tid import tag
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -47,6 +48,8 @@ class Renderer:
         # jinja's default globals (range, lipsum, cycler, ...): no template uses them,
         # and every render would copy them (bench/FINDINGS.md 22)
         self.env.globals.clear()
+        # {{ n | plural("день", "дня", "дней") }}: "21 день", "2 дня", "11 дней"
+        self.env.filters["plural"] = ru_count
         # as text, for the outbox's record (`outbox list`): the name readable, not encoded
         self._from = str(Address(display_name=support.name, addr_spec=support.address))
         self._from_line = mailbox_field("From", [(support.name, support.address)])

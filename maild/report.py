@@ -12,7 +12,7 @@ from typing import Any
 
 from maild.app import App
 from maild.domain.records import Summary
-from maild.domain.sla import LEVELS
+from maild.domain.sla import LEVELS, SHORT_RU
 
 
 def _pct(values: list[float], q: float) -> float | None:
@@ -88,7 +88,7 @@ def sla_report(
 
 # (header, width) of the table's columns, in the order of _cells
 COLUMNS = (
-    ("уровень", 12),
+    ("уровень", 16),
     ("обращений", 9),
     ("в срок", 6),
     ("нарушено", 8),
@@ -104,7 +104,7 @@ def _cells(b: dict[str, Any]) -> list[str]:
         return "-" if h is None else f"{h:.1f}"
 
     return [
-        "итого" if b["level"] == "all" else b["level"],
+        "итого" if b["level"] == "all" else SHORT_RU[b["level"]],  # (--json: the ids)
         str(b["tickets"]),
         str(b["in_time"]),
         str(b["breached"]),

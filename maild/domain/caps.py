@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from maild.domain.plural import ru_plural
+
 __all__ = ["Caps", "cap_reached"]
 
 from dataclasses import dataclass
@@ -32,9 +34,15 @@ def cap_reached(
     hour, day = now - timedelta(hours=1), now - timedelta(days=1)
     addr = [t for t in to_address if t > day]
     if sum(t > hour for t in addr) >= caps.per_address_hour:
-        return f"не больше {caps.per_address_hour} автоматических писем адресу в час"
+        return f"не больше {_letters(caps.per_address_hour)} адресу в час"
     if len(addr) >= caps.per_address_day:
-        return f"не больше {caps.per_address_day} автоматических писем адресу в сутки"
+        return f"не больше {_letters(caps.per_address_day)} адресу в сутки"
     if sum(t > hour for t in to_ticket) >= caps.per_ticket_hour:
-        return f"не больше {caps.per_ticket_hour} автоматических писем по обращению в час"
+        return f"не больше {_letters(caps.per_ticket_hour)} по обращению в час"
     return None
+
+
+def _letters(n: int) -> str:
+    """ "не больше" asks for the genitive: 1 автоматического письма, 5 писем."""
+    many = "автоматических писем"
+    return f"{n} {ru_plural(n, 'автоматического письма', many, many)}"

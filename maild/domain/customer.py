@@ -16,7 +16,7 @@ from maild.domain.decision import Context, Decision, Outgoing, accepted_files, l
 from maild.domain.logid import logged_id
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.sender import free_support_expired
+from maild.domain.sender import free_support_expired, ru_date
 from maild.domain.tid import clean_subject
 
 log = logging.getLogger("maild.pipeline")
@@ -44,7 +44,7 @@ def decide_new(ctx: Context, participants: set[str]) -> Decision:
     c = {
         **_new_context(ctx, ticket, refers_to),
         "free_expired": free_expired,
-        "free_since": first_seen,
+        "free_since": ru_date(first_seen),
     }
     outgoing = [
         _staff_notice(ctx, ticket, "staff_new", c),
@@ -107,6 +107,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
         ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, policy.due, participants)
     c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened}
+    # the ticket's subject: a reply's own is "Re: [TID#...]" or our mail's subject
+    c["subject"] = ticket["subject"] or c["subject"]
     c.update(_asked_ctx(ticket, asked))
     # a sender already known as a robot here: its mail stays in the thread (and on the
     # site), staff were told once by the robot note; a notice each time would be a loop

@@ -20,7 +20,7 @@ from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, Ticket
 from maild.domain.screen import Screening
 from maild.domain.sender import Identification
-from maild.domain.sla import LEVELS
+from maild.domain.sla import LEVELS, SHORT_RU
 from maild.domain.snapshot import Snapshot
 
 # "spam": a staff reply's #spam; effects moves the ticket to the quarantine.
@@ -112,6 +112,7 @@ def level_ctx(policy: Policy, ticket: Ticket) -> dict[str, Any]:
         "tid": ticket["tid"],
         "level_id": level.id,
         "level_name": level.name_ru,
+        "level_short": SHORT_RU[level.id],
         "reaction": level.reaction_ru(),
         "due": policy.fmt_time(ticket["reaction_due"]),
         "due_short": policy.fmt_time(ticket["reaction_due"], short=True),

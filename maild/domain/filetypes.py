@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from maild.domain.plural import ru_count
+
 __all__ = [
     "BMP",
     "GIF",
@@ -110,6 +112,6 @@ def size_text(n: float) -> str:
     elif n >= 1024:
         value, unit = n / 1024, "КБ"
     else:
-        return f"{int(n)} байт"
+        return ru_count(int(n), "байт", "байта", "байт")
     text = f"{value:.0f}" if value == int(value) else f"{value:.1f}".replace(".", ",")
     return f"{text} {unit}"

@@ -58,6 +58,14 @@ def domain_of(address: str) -> str:
     return address.rsplit("@", 1)[-1].lower() if "@" in address else ""
 
 
+def ru_date(d: date | str | None) -> str:
+    """A day as a Russian reader writes it (01.12.2026), as times are written
+    (policy.fmt_time); stored dates are ISO."""
+    if d is None:
+        return ""
+    return (date.fromisoformat(d) if isinstance(d, str) else d).strftime("%d.%m.%Y")
+
+
 def _rank(level: str) -> float:
     """Lower is better: the shorter the reaction time, the better the level."""
     lv = LEVELS[level]
@@ -77,22 +85,22 @@ def identify(
     expired: list[Identification] = []
     for lic in licenses:
         if address and address in (e.lower() for e in lic.emails):
-            label = f"лицензия {lic.key}" + (f" ({lic.name})" if lic.name else "")
+            named = f"лицензии {lic.key}" + (f" ({lic.name})" if lic.name else "")
             if lic.until is not None and lic.until < today:
-                reason = f"срок действия: {label} истёк {lic.until.isoformat()}"
+                reason = f"срок действия {named} истёк {ru_date(lic.until)}"
                 expired.append(Identification("free", "none", lic.key, reason, expired=True))
             else:
-                valid.append(
-                    Identification(lic.level, "license", lic.key, f"адрес указан: {label}")
-                )
+                reason = f"адрес указан в {named}"
+                valid.append(Identification(lic.level, "license", lic.key, reason))
     for grp in groups:
         if dom and dom in (d.lower() for d in grp.domains):
-            label = f"группа клиентов «{grp.name}» (домен {dom})"
             if grp.until is not None and grp.until < today:
-                reason = f"срок действия: {label} истёк {grp.until.isoformat()}"
+                named = f"группы клиентов «{grp.name}» (домен {dom})"
+                reason = f"срок действия {named} истёк {ru_date(grp.until)}"
                 expired.append(Identification("free", "none", grp.name, reason, expired=True))
             else:
-                valid.append(Identification(grp.level, "group", grp.name, f"входит в {label}"))
+                reason = f"входит в группу клиентов «{grp.name}» (домен {dom})"
+                valid.append(Identification(grp.level, "group", grp.name, reason))
     if valid:
         return min(valid, key=lambda i: _rank(i.level))
     if expired:

@@ -9,19 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from maild.domain.calendar import BusinessCalendar
+from maild.domain.plural import ru_count, ru_plural
 from maild.domain.records import LevelId
 
-__all__ = ["LEVELS", "Level", "get_level", "reaction_due", "reminder_at", "ru_plural"]
-
-
-def ru_plural(n: int, one: str, few: str, many: str) -> str:
-    """Pick the Russian plural form for ``n``: 1 час / 2 часа / 5 часов."""
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
+__all__ = ["LEVELS", "Level", "get_level", "reaction_due", "reminder_at", "ru_count", "ru_plural"]
 
 
 @dataclass(frozen=True)
@@ -45,11 +36,9 @@ class Level:
     def reaction_ru(self) -> str:
         """Reaction time as customers read it, e.g. "3 рабочих часа", "24 рабочих дня"."""
         if self.hours is not None:
-            n = self.hours
-            return f"{n} {ru_plural(n, 'рабочий час', 'рабочих часа', 'рабочих часов')}"
-        n = self.days
-        assert n is not None  # guaranteed by __post_init__
-        return f"{n} {ru_plural(n, 'рабочий день', 'рабочих дня', 'рабочих дней')}"
+            return ru_count(self.hours, "рабочий час", "рабочих часа", "рабочих часов")
+        assert self.days is not None  # guaranteed by __post_init__
+        return ru_count(self.days, "рабочий день", "рабочих дня", "рабочих дней")
 
 
 # Names and times are copied from the levels table in SPEC.md (regulation text); the
@@ -65,6 +54,19 @@ LEVELS: dict[LevelId, Level] = {
         Level("consulting", "Консультирование по общим вопросам", 40, None, False),
         Level("development", "Разработка", None, 24, False),
     )
+}
+
+
+# A level in a few Russian words, where its full name is too long: the subject of
+# the staff notice of a new ticket (its body gives the full name and the id #level takes).
+SHORT_RU: dict[LevelId, str] = {
+    "partner": "партнерская",  # as the level's name from the regulation
+    "vip": "VIP",
+    "operative": "оперативная",
+    "standard": "стандартная",
+    "free": "бесплатная",
+    "consulting": "консультирование",
+    "development": "разработка",
 }
 
 

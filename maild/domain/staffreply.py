@@ -300,8 +300,9 @@ def _customer_mail(
 ) -> Outgoing:
     """The one mail a staff reply sends the customer: the answer (or, without one, the
     first notice) with the other notices folded under it."""
-    if answer is not None:
-        body = one_mail(ctx.policy, answer, notices, c)
+    if answer is not None:  # signed by the desk, as every mail the customer gets
+        _, signed = ctx.policy.render_text("staff_reply.txt", {**c, "text": answer.strip("\n")})
+        body = one_mail(ctx.policy, signed, notices, c)
         return Outgoing(
             ctx.key("relay"),
             "staff",

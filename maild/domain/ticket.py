@@ -20,6 +20,14 @@ from maild.domain.sender import Identification
 DueFn = Callable[[str, datetime], datetime]  # (level, start) -> deadline
 
 STATUSES: tuple[Status, ...] = get_args(Status)
+# A ticket's state as staff mail names it (reminders, escalations); the stored
+# values are English ids, which no text for people shows.
+STATUS_STAFF_RU: dict[Status, str] = {
+    "new": "новое, ответа ещё не было",
+    "open": "в работе",
+    "waiting": "ждём ответа клиента",
+    "closed": "закрыто",
+}
 
 
 def iso(d: datetime | None) -> str | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from maild.domain.filetypes import ZIP, sanitize_filename, size_text, sniff_type
+from maild.domain.plural import ru_count, ru_plural
 
 __all__ = ["ZipLimits", "inspect_zip"]
 
@@ -104,8 +105,9 @@ def _check_listing(
         # Against the archive's own length too: headers can lie, len(data) cannot.
         ratio = max(unpacked / max(1, packed), unpacked / max(1, length))
         if ratio > policy.zip_max_ratio:
+            times = round(ratio)  # «в 102 раза», «в 1000 раз»
             return (
-                f"Архив подозрительно сильно сжат (в {ratio:.0f} раз, "
+                f"Архив подозрительно сильно сжат (в {ru_count(times, 'раз', 'раза', 'раз')}, "
                 f"допустимо не более {policy.zip_max_ratio:g}) и похож на zip-бомбу."
             )
     return None
@@ -144,7 +146,8 @@ def _check_nested(
 
 
 def _nesting_text(policy: ZipLimits) -> str:
+    n = policy.zip_max_nesting  # "не более" asks for the genitive: 1 уровня, 3 уровней
     return (
         "Слишком глубокая вложенность архивов "
-        f"(допустимо не более {policy.zip_max_nesting} уровней архив в архиве)."
+        f"(допустимо не более {n} {ru_plural(n, 'уровня', 'уровней', 'уровней')} архив в архиве)."
     )

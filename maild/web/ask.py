@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
+from maild.domain.sla import ru_count
 from maild.domain.ticket import is_internal
 from maild.web import tokens
 from maild.web.forms import (
@@ -141,8 +142,9 @@ class Ask:
             "Проверьте почту",
             f"На адрес {email} отправлено письмо со ссылкой для подтверждения.",
             "Откройте ссылку из письма и нажмите «Подтвердить и отправить обращение»: "
-            f"только тогда обращение будет зарегистрировано (ссылка действует {PENDING_DAYS} "
-            "дня). Если письма нет, проверьте папку «Спам».",
+            "только тогда обращение будет зарегистрировано (ссылка действует "
+            f"{ru_count(PENDING_DAYS, 'день', 'дня', 'дней')}). "
+            "Если письма нет, проверьте папку «Спам».",
         )
 
     def _mail_link(self, sub_id: str, values: dict[str, str]) -> None:

@@ -40,7 +40,7 @@ def site_link(app: Any, tid: str | None, address: str, now: datetime) -> str | N
 
 def footer(link: str) -> str:
     """The lines added under a staff reply relayed to the customer."""
-    return f"\n\nВся переписка по обращению на сайте поддержки:\n{link}\n"
+    return f"Вся переписка по обращению — на сайте поддержки:\n{link}\n"
 
 
 def masked(text: str, link: str | None) -> str:

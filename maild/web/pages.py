@@ -15,18 +15,16 @@ from typing import Any
 
 import jinja2
 
+from maild.domain import statusmail
+from maild.domain.filetypes import size_text
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
-from maild.domain.sla import LEVELS
+from maild.domain.sla import LEVELS, ru_count
 
 HERE = Path(__file__).resolve().parent
-STATUS_RU = {
-    "new": "Новое: ожидает ответа поддержки",
-    "open": "В работе",
-    "waiting": "Ожидаем вашего ответа",
-    "closed": "Закрыто",
-}
+# the state as the customer's status mail words it (statusmail.STATUS_RU), capitalised
+STATUS_RU = {k: v[:1].upper() + v[1:] for k, v in statusmail.STATUS_RU.items()}
 # What a `?sent=` after a form says (a fixed table: nothing from the URL is echoed).
 SENT_RU = {
     "reply": "Ваше сообщение добавлено к обращению. Ответ придёт письмом и появится здесь.",
@@ -51,6 +49,7 @@ class Pages:
             lstrip_blocks=True,
         )
         self.env.globals.update(prefix=prefix, support_name=support_name)
+        self.env.filters["plural"] = ru_count  # as in mail: "2 дня", "11 дней"
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)
@@ -124,11 +123,9 @@ def redacted(text: str, trim: bool = False) -> str:
 
 
 def size_ru(n: int) -> str:
-    if n < 1024:
-        return f"{n} байт"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.0f} КБ"
-    return f"{n / 1024 / 1024:.1f} МБ"
+    """A file's size as the mail's texts give it (filetypes.size_text): "62 байта",
+    "1,5 МБ" with the Russian decimal comma."""
+    return size_text(n)
 
 
 def _entry(app: Any, n: int, m: MessageRecord, viewer: str) -> dict[str, Any]:

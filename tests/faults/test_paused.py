@@ -9,6 +9,7 @@ with exactly one confirmation at the relay sink."""
 from __future__ import annotations
 
 import json
+import re
 import smtplib
 import time
 
@@ -73,3 +74,6 @@ def test_read_only_tickets_pause_processing_and_nothing_is_lost(tmp_path, sink):
     ]
     assert not list((data / "spool" / "bad").iterdir())
     assert "processing works again" in daemon.logtext()
+    # since when, as staff read times elsewhere (Moscow time, not ISO with an offset)
+    since = re.compile(r"^С: \d\d\.\d\d\.\d{4} \d\d:\d\d \(МСК\)\r?$", re.M)
+    assert all(since.search(a.text) for a in alerts), alerts[0].text

@@ -225,7 +225,7 @@ def test_license_group_expiry_and_case_insensitive_addresses(desk, sink):
     assert "VIP поддержка" in vip_conf.text and "2 рабочих часа" in vip_conf.text
     assert "бесплатную" not in vip_conf.text
     [old_conf] = sink.to("old@client.ru")
-    assert "истёк 2020-01-01" in old_conf.text
+    assert "истёк 01.01.2020" in old_conf.text and "2020-01-01" not in old_conf.text
     [free_conf] = sink.to("nobody@else.example")
     assert "бесплатную поддержку" in free_conf.text
 

@@ -137,9 +137,10 @@ def test_free_support_expires_six_months_after_first_ticket(world, sink):
     [within] = [t for s, t in confs.items() if "пределах" in s]
     [after] = [t for s, t in confs.items() if "Уже после" in s]
     assert "истёк" not in within
-    assert "Срок бесплатной поддержки" in after and "2026-01-12" in after
+    assert "Срок бесплатной поддержки" in after and "12.01.2026" in after
     staff = [r.text for r in sink.to("anna@example.com") if "Уже после" in r.subject]
-    assert "истекла" in staff[0]
+    assert "истекла" in staff[0] and "первое обращение 12.01.2026" in staff[0]
+    assert "2026-01-12" not in after + staff[0]  # dates as a Russian reader writes them
 
 
 def test_outbox_gives_up_alerting_head_and_keeps_the_mail(tmp_path):
@@ -182,7 +183,7 @@ def test_daily_report_once_per_business_day(world, sink):
     desk.flush()
     [report] = sink.to("head@example.com")
     assert "Отчёт о сроках реакции" in report.subject
-    assert "free" in report.text and "в срок" in report.text
+    assert "бесплатная" in report.text and "в срок" in report.text
 
 
 def test_daily_report_is_russian_and_dated_by_the_jobs_now(world, sink):
@@ -200,7 +201,9 @@ def test_daily_report_is_russian_and_dated_by_the_jobs_now(world, sink):
     for header in ("уровень", "обращений", "в срок", "нарушено", "открыто", "просрочено"):
         assert header in report.text
     assert "итого" in report.text
+    assert "бесплатная" in report.text  # the level in Russian, as the staff notice names it
     english = ("SLA report", "generated", "in time", "breached", "median", "overdue", "level")
+    english += ("free",)
     assert not [w for w in english if w in report.text]
 
 
@@ -252,7 +255,7 @@ def test_report_sla_json_and_table(world, sink):
     since = desk.run("report", "sla", "--json", "--since", "2026-11-20").json()
     assert next(b for b in since["levels"] if b["level"] == "all")["tickets"] == 1
     table = desk.run("report", "sla").out
-    assert "free" in table and "нарушено" in table
+    assert "бесплатная" in table and "нарушено" in table and "free" not in table
 
 
 def test_reminders_pass_over_tickets_not_due_without_reading_them(world, sink):

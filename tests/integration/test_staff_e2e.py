@@ -55,7 +55,7 @@ def test_new_ticket_notice_to_staff(desk, sink):
     assert m["From"].addresses[0].addr_spec == "support@example.com"
     reply_to = m["Reply-To"].addresses[0].addr_spec
     assert reply_to.startswith(f"support+{tid}.") and reply_to.endswith("@example.com")
-    assert f"[TID#{tid}]" in m["Subject"] and "free" in m["Subject"]
+    assert f"[TID#{tid}]" in m["Subject"] and "(бесплатная, до " in m["Subject"]
     text = notice.text
     assert "ошибка 500" in text and "Бесплатная поддержка" in text
     assert "не указан" in text  # identification result

@@ -280,7 +280,8 @@ def test_nobody_joins_a_ticket_by_writing_cc(desk, sink):
     staff_says(desk, tid, "Второй ответ.")
     desk.flush()
     assert len(sink.to("mallory@evil.example")) == 1
-    assert [m.text.strip() for m in sink.to("petr@shop-example.ru")] == ["Петру тоже."]
+    texts = [m.text.replace("\r\n", "\n") for m in sink.to("petr@shop-example.ru")]
+    assert texts == ["Петру тоже.\n\n--\nСлужба поддержки\nsupport@example.com\n"]
     assert desk.ticket(tid)["participants"] == ["ivan@shop-example.ru", "mallory@evil.example"]
     shown = desk.run("ticket", "show", tid).out
     assert "participants: ivan@shop-example.ru, mallory@evil.example" in shown

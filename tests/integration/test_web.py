@@ -88,6 +88,10 @@ def test_ticket_page_escapes_shows_files_and_sends_safe_headers(site, ticket):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>" not in page.text
     assert "qwerty123" not in page.text  # access data are never on the web
     assert "page.html: не принят" in page.text
+    # as in the confirmation mail: "не более 24 рабочих часа" was ungrammatical
+    assert "<dt>Максимальное время реакции</dt><dd>24 рабочих часа</dd>" in page.text
+    # the state in the words of the status mail («Состояние обращения ...: зарегистрировано, ...»)
+    assert '<dd id="status">Зарегистрировано, ожидает ответа сотрудника</dd>' in page.text
     assert "set-cookie" not in page.headers
     assert page.headers["x-content-type-options"] == "nosniff"
     assert page.headers["referrer-policy"] == "no-referrer"
@@ -211,7 +215,7 @@ def test_body_cap_rating_only_when_closed_and_reopen(site):
         {"form": request(link).form_token(), "text": "x"},
         [("big.png", "image/png", b"\0" * 2_200_000)],
     )
-    assert big.status == 413 and "не больше 977 КБ" in big.text
+    assert big.status == 413 and "не больше 976,6 КБ" in big.text
     early = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
     assert early.status == 400 and desk.ticket(tid).get("rating") is None
     reply_to = staff_to(tid)  # the notice's Reply-To: what makes the reply count as staff

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 import unicodedata
 import zipfile
@@ -384,6 +385,10 @@ def test_zip_ratio_limit() -> None:
     policy = AttachmentPolicy(zip_ratio_min_uncompressed=MB)
     reason = inspect_zip(data, policy)
     assert reason is not None and "сжат" in reason
+    # the customer reads it: «в 1022 раза», «в 1021 раз»
+    n, word = re.search(r"в (\d+) (\w+),", reason).groups()
+    few = int(n) % 10 in (2, 3, 4) and int(n) % 100 not in (12, 13, 14)
+    assert word == ("раза" if few else "раз"), reason
     assert (
         inspect_zip(data, AttachmentPolicy(zip_ratio_min_uncompressed=MB, zip_max_ratio=10_000))
         is None

@@ -34,6 +34,8 @@ LICENSE = License("LIC-1", "vip", (CUSTOMER,), until=date(2027, 1, 1), name="М�
 
 
 def _render_text(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    if template == "staff_reply.txt":  # a relayed answer: the staff's text, signed
+        return context["subject"], f"{context['text']}\n\n--\nСлужба поддержки\n"
     return f"subject of {template}", f"text of {template} for [TID#{context['tid']}]"
 
 
@@ -105,7 +107,7 @@ def test_free_support_ends_six_months_after_the_first_ticket() -> None:
     snap = Snapshot("5555-0002", None, ident, False, first_seen="2026-01-10")
     d = _decide(snap, msg)
     assert d.ticket["level"] == "free" and d.ticket["free_expired"] is True
-    assert d.outgoing[1].context["free_since"] == "2026-01-10"
+    assert d.outgoing[1].context["free_since"] == "10.01.2026"  # as the customer reads it
 
 
 def test_a_stranger_writing_into_a_ticket_opens_a_new_one_that_refers_to_it() -> None:
@@ -166,6 +168,7 @@ def test_a_staff_reply_with_a_saved_answer_is_relayed_to_the_customer() -> None:
     [out] = d.outgoing
     assert (out.kind, out.to, out.auto) == ("staff", [CUSTOMER], False)
     assert out.body.startswith("answer thanks for Иван")
+    assert out.body.endswith("\n--\nСлужба поддержки\n")  # signed by the desk
     assert d.ticket["first_reaction_at"] == NOW.isoformat()
     # the relayed reply's Message-ID is ours, signed: the customer's answer threads here
     assert d.incoming["sent_as"] == POLICY.message_id(out.key, "1111-2222")

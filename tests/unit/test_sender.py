@@ -37,15 +37,24 @@ def test_best_of_several_matches():
 def test_license_valid_on_its_last_day_and_free_after():
     assert identify("old@shop.ru", LICS, GRPS, date(2026, 11, 24)).level == "operative"
     i = identify("old@shop.ru", LICS, GRPS, TODAY)
-    assert i.level == "free" and i.expired and "2026-11-24" in i.reason
+    assert i.level == "free" and i.expired
+    # the customer reads it in the confirmation: a Russian sentence and date
+    assert i.reason.startswith("срок действия лицензии ") and i.reason.endswith("истёк 24.11.2026")
     assert i.entitlement is None
 
 
 def test_group_by_domain_and_expired_group():
     assert identify("dev@partner.ru", LICS, GRPS, TODAY).level == "partner"
+    # staff read it as «Определение уровня: ...»: a Russian phrase, its nouns declined
+    assert identify("dev@partner.ru", LICS, GRPS, TODAY).reason.startswith(
+        "входит в группу клиентов «"
+    )
+    licensed = identify("it@shop.ru", [LICS[0]], [], TODAY)
+    assert licensed.reason == "адрес указан в лицензии K-STD (Магазин)"
     assert identify("dev@sub.partner.ru", LICS, GRPS, TODAY).level == "free"
     i = identify("x@gone.ru", LICS, GRPS, TODAY)
     assert i.level == "free" and i.expired
+    assert i.reason.startswith("срок действия группы клиентов «") and "-" not in i.reason[-10:]
 
 
 def test_unknown_sender_is_free_with_reason():
@@ -62,7 +71,7 @@ def test_entitlement_shared_by_license_colleagues():
 
 # -- an unverified sender and the six months of free support ---------------------------
 
-VIP = Identification("vip", "license", "K-VIP", "адрес указан: лицензия K-VIP")
+VIP = Identification("vip", "license", "K-VIP", "адрес указан в лицензии K-VIP")
 
 
 def test_commercial_level_needs_a_verified_address_where_it_can_be_checked():

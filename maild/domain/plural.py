@@ -1,0 +1,25 @@
+"""Russian plural forms: one helper for every count in outgoing text and pages.
+
+Its own module, importing nothing, so that the lowest domain modules (file types,
+caps) can use it; `maild.domain.sla` re-exports both names.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ru_count", "ru_plural"]
+
+
+def ru_plural(n: int, one: str, few: str, many: str) -> str:
+    """Pick the Russian plural form for ``n``: 1 час / 2 часа / 5 часов."""
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def ru_count(n: int, one: str, few: str, many: str) -> str:
+    """A number with its noun in the form the number asks for: "21 день", "2 дня",
+    "11 дней" (templates: the `plural` filter; every count in outgoing text)."""
+    return f"{n} {ru_plural(n, one, few, many)}"

@@ -1,0 +1,339 @@
+"""What people read: every count next to a noun agrees with it (1 день, 2 дня,
+5 дней, 11 дней, 21 день), in the shipped templates, the site and the domain's texts."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from maild.config import SupportConfig
+from maild.domain.caps import Caps, cap_reached
+from maild.domain.filetypes import size_text
+from maild.domain.plural import ru_count
+from maild.render import Renderer
+from maild.web.pages import size_ru
+
+COUNTS = [0, 1, 2, 5, 11, 12, 21, 22, 25, 111, 112, 121]
+# the form Russian grammar asks for after each count: (one, few, many)
+EXPECTED = {0: 2, 1: 0, 2: 1, 5: 2, 11: 2, 12: 2, 21: 0, 22: 1, 25: 2, 111: 2, 112: 2, 121: 0}
+
+SUPPORT = SupportConfig(
+    address="support@example.com",
+    name="Служба поддержки",
+    staff=("anna@example.com",),
+    head="head@example.com",
+    timezone="Europe/Moscow",
+    max_auto_replies_per_hour=10,
+)
+
+
+def form(n: int, one: str, few: str, many: str) -> str:
+    return f"{n} {(one, few, many)[EXPECTED[n]]}"
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer(SUPPORT)
+
+
+def ticket_ctx(**extra) -> dict:
+    ctx = {
+        "tid": "1234-5678",
+        "subject": "Не работает корзина",
+        "name": "Иван",
+        "requester": "ivan@shop-example.ru",
+        "level_id": "free",
+        "level_name": "Бесплатная поддержка",
+        "level_short": "бесплатная",
+        "reaction": "24 рабочих часа",
+        "due": "25.11.2026 16:00",
+        "due_short": "25.11 16:00",
+        "assignee": None,
+        "status": "new",
+        "site_link": None,
+        "from_name": "Иван Петров",
+        "refers_to": None,
+        "automated": None,
+        "problem": None,
+        "free_expired": False,
+        "attachments_more": 0,
+        "charset_doubt": None,
+        "asked_to_join": [],
+        "asked_removed": [],
+        "support_address": "support@example.com",
+    }
+    ctx.update(extra)
+    return ctx
+
+
+@pytest.mark.parametrize("n", COUNTS)
+def test_ru_count_picks_the_form_grammar_asks_for(n):
+    assert ru_count(n, "день", "дня", "дней") == form(n, "день", "дня", "дней")
+
+
+@pytest.mark.parametrize("n", COUNTS)
+def test_days_credentials_are_kept_after_closing(renderer, n):
+    _, body = renderer.text("resolved.txt", ticket_ctx(keep_days=n))
+    assert f"Через {form(n, 'день', 'дня', 'дней')} после закрытия" in body.replace("\n", " ")
+    assert "дн." not in body
+
+
+@pytest.mark.parametrize("n", COUNTS)
+def test_days_a_confirmation_link_lasts(renderer, n):
+    ctx = {"link": "https://support.example.com/c/x", "days": n}
+    _, body = renderer.text("web_confirm.txt", ctx)
+    assert f"Ссылка действует {form(n, 'день', 'дня', 'дней')}." in body
+
+
+@pytest.mark.parametrize("n", COUNTS)
+def test_attempts_in_the_alerts_to_the_head(renderer, n):
+    times = form(n, "раз", "раза", "раз")
+    meta = {"subject": "x", "attempts": n, "to": ["a@b.ru"], "queued_at": "", "last_error": ""}
+    _, body = renderer.text("outbox_alert.txt", {"m": meta})
+    assert f"отправить уже {times}." in body and "раз(а)" not in body
+    ctx = {"attempts": n, "key": "k", "message_id": None, "sender": None, "subject": None}
+    _, body = renderer.text("spool_alert.txt", {**ctx, "error": "x"})
+    assert f"обработать {times}," in body and "раз(а)" not in body
+
+
+@pytest.mark.parametrize("n", COUNTS)
+@pytest.mark.parametrize("template", ["staff_new.txt", "staff_followup.txt"])
+def test_attachment_sizes_in_staff_notices(renderer, n, template):
+    a = {"filename": "a.png", "content_type": "image/png", "size": n, "accepted": True}
+    ctx = ticket_ctx(
+        attachments=[a], text="Текст", reason="-", reopened=False, sender="ivan@shop-example.ru"
+    )
+    _, body = renderer.text(template, ctx)
+    assert f"(image/png, {form(n, 'байт', 'байта', 'байт')}): принято" in body
+
+
+@pytest.mark.parametrize("n", COUNTS)
+def test_sizes_in_refusals_and_on_the_site(n):
+    assert size_text(n) == form(n, "байт", "байта", "байт")
+    assert size_ru(n) == size_text(n)
+    assert size_ru(1536 * 1024) == "1,5 МБ"  # the Russian decimal comma, as in mail
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 21, 22])
+def test_caps_name_their_limit_in_the_genitive(n):
+    caps = Caps(per_address_hour=n, per_address_day=100, per_ticket_hour=100)
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    why = cap_reached(caps, [now] * n, [], now)
+    letters = "автоматического письма" if n % 10 == 1 else "автоматических писем"
+    assert why == f"не больше {n} {letters} адресу в час"
+
+
+# -- every template, rendered as the desk fills it ----------------------------------
+
+TEMPLATES = sorted(
+    p.name
+    for p in (Path(__file__).resolve().parents[2] / "templates").glob("*.txt")
+    if p.name not in {"commands.txt", "site_link.txt", "charset_doubt.txt"}  # included
+)
+NOT_ABOUT_A_TICKET = {"web_confirm.txt", "fault_alert.txt", "spool_alert.txt", "digest.txt"}
+NOT_ABOUT_A_TICKET |= {"report_sla.txt"}
+REFUSED = {"filename": "shot.bmp", "reason": "Файл «shot.bmp» не принят.", "accepted": False}
+ACCEPTED = {"filename": "скрин.png", "content_type": "image/png", "size": 2, "accepted": True}
+ROW = {
+    "tid": "1234-5678",
+    "overdue": True,
+    "critical": True,
+    "due": "25.11 16:00",
+    "level_name": "Бесплатная поддержка",
+    "requester": "ivan@shop-example.ru",
+    "subject": "Не работает корзина",
+    "assignee": "boris@example.com",
+}
+
+
+def variants() -> list[dict]:
+    """The desk's contexts: everything set (lists full, flags up), then everything off
+    (no name, no lists, flags down): each `if` of a template both ways."""
+    full = ticket_ctx(
+        site_link="https://support.example.com/t/1234-5678.1.x",
+        reopened=True,
+        refused=[REFUSED],
+        refused_more=3,
+        bmp_refused=True,
+        attachments=[ACCEPTED, {**REFUSED, "content_type": "image/bmp", "size": 62}],
+        attachments_more=2,
+        commercial=False,
+        unverified=False,
+        expired=True,
+        reason="срок действия лицензии S истёк 01.01.2026",
+        free_expired=True,
+        free_since="12.01.2026",
+        keep_days=2,
+        autoclosed=True,
+        merged_into="8765-4321",
+        status_ru="в работе",
+        last_action="ответ сотрудника, 23.11.2026 10:00",
+        rating=2,
+        codec="koi8-r",
+        text="Привет",
+        errors=["#merge: обращения 9999-9999 нет"],
+        issued=True,
+        marked_by="anna@example.com",
+        marked_at="23.11.2026 10:00",
+        blocked="spam@spam.ru",
+        entries=["657d42d843c0749a"],
+        notices=True,
+        commands=["#close"],
+        typed=["Ответ внутри цитаты"],
+        files=["a.png"],
+        files_more=1,
+        no_customer=True,
+        reply_address="support+1234-5678.abc@example.com",
+        authserv_id="mx.example.com",
+        refers_to="1111-2222",
+        automated="тема автоответа «Автоответ: в отпуске»",
+        problem="нет границы MIME",
+        spool_key="k1",
+        asked_to_join=["petr@shop-example.ru"],
+        asked_removed=["olga@shop-example.ru"],
+        charset_doubt="кодировка не указана",
+        sender="ivan@shop-example.ru",
+        overdue=2,  # the digest's count; the staff reminder's flag
+        assignee="boris@example.com",
+        status="новое, ответа ещё не было",
+        link="https://support.example.com/c/x",
+        days=3,
+        date="23.11.2026",
+        mine=[ROW],
+        others=[dict(ROW, overdue=False, critical=False, assignee=None)],
+        waiting=[ROW],
+        quarantined=3,
+        table="уровень обращений",
+        m={
+            "subject": "x",
+            "attempts": 5,
+            "to": ["a@b.ru"],
+            "queued_at": "23.11.2026 10:00",
+            "last_error": "x",
+        },
+        attempts=3,
+        key="k1",
+        message_id="<a@b>",
+        error="диск заполнен",
+        path="/var/lib/maild",
+        since="23.11.2026 10:00",
+        storage="/var/lib/maild",
+    )
+    off = {
+        k: ([] if isinstance(v, list) else 0 if isinstance(v, int) and v is not True else v)
+        for k, v in full.items()
+    }
+    off.update(
+        {k: False for k, v in full.items() if v is True},
+        name=None,
+        from_name=None,
+        site_link=None,
+        assignee=None,
+        last_action=None,
+        quarantined=None,
+        commercial=True,
+        rating=5,
+        authserv_id=None,
+        refers_to=None,
+        automated=None,
+        problem=None,
+        charset_doubt=None,
+        merged_into="8765-4321",
+    )
+    return [full, off, dict(full, expired=False, unverified=True), dict(full, expired=False)]
+
+
+LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")
+# Latin that belongs: code staff type or read (commands, config keys, maild's CLI),
+# the file types of the regulation, SPF/DKIM, the names of charsets
+_CODE = """maild spam list release block remove spool retry outbox show ticket bad keep_days
+keep_closed_days storage outbound status JPG GIF PNG BMP ZIP RAR FTP SPF DKIM MIME
+windows koi cp utf domain Message ID TID report sla support"""
+# and the level's id beside its name in staff mail: what #level takes
+_LEVELS = "partner vip operative standard free consulting development"
+ALLOWED_LATIN = set(_CODE.split()) | set(_LEVELS.split())
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_every_template_reads_as_russian_text_for_people(renderer, template):
+    for ctx in variants():
+        if template == "web_link.txt":  # the mail that carries a link, always
+            ctx = dict(ctx, site_link="https://support.example.com/t/1234-5678.1.x")
+        subject, body = renderer.text(template, ctx)
+        msg = renderer.message(
+            subject=subject,
+            body=body,
+            to=["ivan@shop-example.ru"],
+            tid=None if template in NOT_ABOUT_A_TICKET else "1234-5678",
+            message_id="<x@example.com>",
+            now=datetime(2026, 11, 23, 7, 0, tzinfo=UTC),
+        )
+        if template not in NOT_ABOUT_A_TICKET:
+            assert msg.headers["Subject"].endswith(" [TID#1234-5678]"), subject
+        assert len(subject) <= 120 and subject.strip() == subject and "  " not in subject
+        # a subject is read at a glance: no level ids, only what names code
+        assert set(LATIN.findall(subject)) <= set(_CODE.split()) | {"VIP"}, subject
+        for text in (subject, body):
+            for repr_ in ("None", "True", "False", "[]", "{}", "{{", "}}", "{%", "'"):
+                assert repr_ not in text, (template, repr_, text)
+        assert "\n\n\n" not in body and not body.startswith("\n"), (template, body)
+        for line in body.splitlines():
+            prose = line.strip()
+            if not prose.startswith("#"):  # the cheat sheet's aligned columns
+                assert "  " not in prose and line == line.rstrip(), (template, line)
+            words = set(LATIN.findall(re.sub(r"https://\S+", "", prose))) - ALLOWED_LATIN
+            assert not words or prose.startswith(("#", "maild ")), (template, line, words)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# words the texts write with ё everywhere else: "еще" beside "ещё" reads as a slip
+WITHOUT_YO = re.compile(r"\b(?:[Ее]ще|[Вв]се равно|придет|пришлет|отчет)\b")
+
+
+def test_yo_is_written_the_same_way_in_every_text():
+    sources = [*(ROOT / "templates").rglob("*.txt"), *(ROOT / "maild" / "web").rglob("*.html")]
+    sources += [p for p in (ROOT / "maild").rglob("*.py") if "redact" not in p.name]
+    slips = [
+        f"{p.relative_to(ROOT)}: {m.group(0)}"
+        for p in sources
+        for m in WITHOUT_YO.finditer(p.read_text(encoding="utf-8"))
+    ]
+    assert slips == []
+
+
+def test_the_unsent_notice_opens_with_one_sentence_not_a_broken_line(renderer):
+    full, off = variants()[:2]
+    _, body = renderer.text("staff_unsent.txt", off)
+    first = body.split("\n\n")[0]
+    assert first == "Ваше письмо по обращению 1234-5678 получено, но клиенту ничего не отправлено."
+    _, body = renderer.text("staff_unsent.txt", full)
+    assert body.startswith("Ваше письмо по обращению 1234-5678 получено, но клиенту ушло только")
+
+
+def test_the_reply_deadline_is_written_alike_in_every_customer_mail(renderer):
+    lines = {
+        line
+        for t in ("confirmation.txt", "acknowledgement.txt", "level_changed.txt", "status.txt")
+        for line in renderer.text(t, variants()[0])[1].splitlines()
+        if line.startswith("Ответ поступит")
+    }
+    assert lines == {"Ответ поступит не позднее: 25.11.2026 16:00 (время московское)"}
+
+
+def test_every_level_has_a_short_russian_name_for_the_staff_subject():
+    from maild.domain.sla import LEVELS, SHORT_RU
+
+    assert set(SHORT_RU) == set(LEVELS)
+    # spelt as the full name the notice's body gives («Партнерская поддержка»)
+    assert all(SHORT_RU[k].lower() in LEVELS[k].name_ru.lower() for k in ("partner", "free"))
+    assert all(not name.isascii() or name == "VIP" for name in SHORT_RU.values())
+
+
+def test_the_charset_doubt_keeps_its_advice_on_lines_of_its_own(renderer):
+    doubt = "в письме указана кодировка iso-8859-1, но текст прочитан как koi8-r"
+    ctx = dict(variants()[0], charset_doubt=doubt)
+    _, body = renderer.text("staff_new.txt", ctx)
+    assert f"Кодировка письма определена неуверенно: {doubt}.\nЕсли текст нечитаем," in body
