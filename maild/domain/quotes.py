@@ -26,6 +26,11 @@ DATED_RE = re.compile(r"(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}:\d\d\b).*[\w.+-]+@
 # A bare "Иван пишет:" may be prose introducing a citation; it counts when it carries
 # a date or address, opens with "On", or a "> " quote follows it.
 DETAILED_RE = re.compile(r"^on\b|\d|@", re.IGNORECASE)
+# A quoted line's prefix: ">" marks at any depth, with or without a space after each,
+# or The Bat!'s (and Fido's) author initials before them: "ИП> ", " ИП> ", "ИП>> ",
+# "СП> ИП> ". Initials are one to three letters right before a ">" that ends the word
+# ("a>b" or "x>5" is no quote).
+QUOTE_PREFIX_RE = re.compile(r"[ \t]*((?:(?:[^\W\d_]{1,3}(?=>(?:[ \t>]|$)))?>[ \t]?)+)")
 SEPARATOR_RE = re.compile(
     r"-{2,}\s*(?:original message|исходное сообщение|оригинальное сообщение)\s*-{2,}",
     re.IGNORECASE,
@@ -83,7 +88,7 @@ def trim_reply(text: str, *, fallback: bool = True) -> str:
 
 
 def _quoted(line: str) -> bool:
-    return line.lstrip().startswith(">")
+    return QUOTE_PREFIX_RE.match(line) is not None
 
 
 def _history_start(lines: list[str]) -> int:
@@ -160,7 +165,6 @@ def _interleaved(lines: list[str], after: int) -> bool:
 # ("> " at any depth, HTML blockquotes) and re-wrapping, being short.
 TEXT_START_RE = re.compile(r"-{3,}\s*текст\s+(?:обращения|письма)\s*-{3,}", re.IGNORECASE)
 TEXT_END_RE = re.compile(r"-{3,}\s*конец\s+текста\s*-{3,}", re.IGNORECASE)
-QUOTE_PREFIX_RE = re.compile(r"[ \t]*((?:>[ \t]?)+)")
 
 
 def for_customer(text: str) -> str:

@@ -382,6 +382,30 @@ def test_a_block_without_its_end_line_is_dropped() -> None:
     assert for_customer(text) == "Ответ.\nЕщё ответ."
 
 
+@pytest.mark.parametrize(("prefix", "nested"), [("СП> ", "СП>> "), (" СП> ", " СП> > ")])
+def test_the_bat_initials_quote_of_the_notice_never_reaches_the_customer(
+    prefix: str, nested: str
+) -> None:
+    """The Bat! quotes with the author's initials ("СП> ", " СП> "; a quoted line gets
+    one ">" more): those are quoted lines like "> " ones. They were taken for the staff
+    member's own text, and the whole notice (license, level, commands) went out."""
+    lines = [nested + s[2:] if s.startswith("> ") else s for s in quote(notice(), prefix)]
+    text = "\n".join(["Здравствуйте, Служба.", "", *lines, "", "Очистите кэш.", "", "-- ", " Анна"])
+    customer = [nested + s[2:] if s.startswith("> ") else s for s in quote(CUSTOMER_TEXT, prefix)]
+    assert for_customer(text) == "\n".join(
+        ["Здравствуйте, Служба.", "", *customer, "", "Очистите кэш.", "", "-- ", " Анна"]
+    )
+
+
+@pytest.mark.parametrize(
+    "line", ["a>b", "x>5 лучше, чем x<5", "IP-адрес > 10.0.0.1", "->  шаг", "Итого>= 5", "abcd> e"]
+)
+def test_a_letter_before_a_greater_than_sign_is_no_quote(line: str) -> None:
+    """Only one to three letters right before ">" and then a space, ">" or the line's
+    end are initials: staff's own text with a ">" in it still goes."""
+    assert for_customer(f"Ответ:\n{line}") == f"Ответ:\n{line}"
+
+
 def test_deeper_quote_and_customer_quotes_inside_it() -> None:
     """The notice quoted twice (a forward of it answered): the customer's lines stay at
     their depth, the outer mail's and the notice's own go."""
@@ -400,12 +424,23 @@ CUSTOMER_LINE = st.text(alphabet="абвгдежзиклмнопрстуфхцч
 )
 
 
+# The Bat!'s quote prefix: the author's initials (any letters, one to three) before the
+# ">", with or without a space in front; a line quoted before gets one ">" more. It
+# always writes a space (or a ">") after the initials: "ИП>текст" is no quote (see below).
+INITIALS_PREFIX = st.builds(
+    "{}{}>{}".format,
+    st.sampled_from(["", " ", "  "]),
+    st.text(alphabet="АБВГДЕЖИКЛМНОПРСТЯабвгдея" + "ABCDIPSXabcdips", min_size=1, max_size=3),
+    st.sampled_from([" ", "> ", ">> "]),
+)
+
+
 @st.composite
 def inline_replies(draw: st.DrawFn) -> tuple[str, list[str], list[str], bool]:
     """A staff reply around and inside a quoted notice: (text, staff lines in order,
     the quoted customer lines that may stay, whether they all must stay)."""
     customer = draw(st.lists(CUSTOMER_LINE, min_size=1, max_size=5))
-    prefix = draw(st.sampled_from(["> ", ">", "> > ", ">> "]))
+    prefix = draw(st.one_of(st.sampled_from(["> ", ">", "> > ", ">> "]), INITIALS_PREFIX))
     quoted = quote(notice(customer), prefix)
     # staff trim the quote: any lines may go, the marker lines too
     gone = draw(st.sets(st.integers(0, len(quoted) - 1), max_size=4))
@@ -439,7 +474,9 @@ def test_no_line_of_the_notice_itself_ever_reaches_the_customer(
     reply: tuple[str, list[str], list[str], bool],
 ) -> None:
     text, staff, customer, intact = reply
-    out = [line.rstrip() for line in for_customer(text).splitlines()]
+    # compared stripped: the result is stripped, so is a " СП> " first line
+    out = [line.strip() for line in for_customer(text).splitlines()]
+    customer = [c.strip() for c in customer]
     allowed = {*staff, *customer, ATTRIBUTION, ""}
     assert set(out) <= allowed, set(out) - allowed
     # the staff member's own lines all go, in their order

@@ -1,0 +1,224 @@
+"""Staff and customers answer from the mail clients they really use (The Bat!, Outlook,
+Thunderbird, Apple Mail / iOS, Gmail, Yandex, Mail.ru, Roundcube), each quoting the
+real mail it answers its own way. Real CLI, real sink, real ticket files.
+
+What must hold whatever the client: of a staff reply the customer gets what the staff
+member wrote and never a line of the quoted staff notice (level, deadline, license,
+commands); of a customer reply the ticket keeps what the customer wrote, without the
+quoted history, and nothing of what they wrote is lost."""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import html
+from collections.abc import Callable
+from email.message import EmailMessage
+
+import pytest
+
+from tests.helpers import SUPPORT, Desk, staff_to
+from tests.integration.test_staff_e2e import customer_mails, open_ticket
+
+ANSWER = ["Иван, здравствуйте.", "Очистите кэш браузера и повторите оплату."]
+SIGNATURE = ["-- ", "С уважением,", "Анна Смирнова"]
+CUSTOMER_BODY = "Не работает оплата.\n> Ваш платёж отклонён\nЧто делать?"
+
+
+def mime(
+    sender: str, to: str, subject: str, *, plain: str | None = None, html_body: str | None = None
+) -> bytes:
+    """A mail as the client sends it: plain text (format=flowed as Thunderbird,
+    Roundcube, Apple Mail do), HTML only, or both as alternatives."""
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = sender, to, subject
+    m["Date"] = "Thu, 03 Dec 2026 10:20:00 +0300"
+    m["Message-ID"] = email.utils.make_msgid(domain="client.example")
+    if plain is not None:
+        m.set_content(plain, params={"format": "flowed"})
+    if html_body is not None:
+        if plain is None:
+            m.set_content(html_body, subtype="html")
+        else:
+            m.add_alternative(html_body, subtype="html")
+    return m.as_bytes(policy=email.policy.SMTP)
+
+
+def quoted(lines: list[str], prefix: str = "> ") -> list[str]:
+    return [(prefix + s).rstrip() if s.strip() else prefix.rstrip() for s in lines]
+
+
+def blockquote(lines: list[str]) -> str:
+    return "<blockquote>" + "<br>".join(html.escape(s) for s in lines) + "</blockquote>"
+
+
+def paragraphs(lines: list[str]) -> str:
+    return "".join(f"<div>{html.escape(s) or '&nbsp;'}</div>" for s in lines)
+
+
+# -- the clients, answering a mail (its text lines) from `name <address>` -------------
+# Each returns (plain, html) of the reply.
+
+Reply = Callable[[list[str], str, str, list[str]], tuple[str | None, str | None]]
+
+
+def the_bat(prefix: str, nested: str) -> Reply:
+    """The Bat!'s default template; the original quoted with the author's initials
+    (``prefix`` for "Служба поддержки": "СП> ", " СП> "), a line already quoted
+    gets one ">" more (``nested``: "СП>> ", " СП>> "), the answer below the quote."""
+
+    def reply(original, name, address, answer):
+        first = name.split()[0] if name else address
+        lines = [
+            nested + s.lstrip("> ") if s.startswith(">") else (prefix + s).rstrip()
+            for s in original
+        ]
+        body = [f"Здравствуйте, {first}.", "", "Вы писали 3 декабря 2026 г., 10:00:", ""]
+        body += [*lines, "", *answer, "", "-- ", "С уважением,"]
+        body.append(" Анна                          mailto:anna@example.com")
+        return "\n".join(body) + "\n", None
+
+    return reply
+
+
+def the_bat_inline(original, name, address, answer):
+    """The Bat!, answering between the quoted lines (after the first paragraph)."""
+    lines = quoted(original, " СП> ")
+    cut = next((i for i, s in enumerate(original) if not s.strip()), 1) + 1
+    body = ["Здравствуйте, Служба.", "", "Вы писали 3 декабря 2026 г., 10:00:", ""]
+    body += [*lines[:cut], "", *answer, "", *lines[cut:], "", "-- ", " Анна"]
+    return "\n".join(body) + "\n", None
+
+
+def outlook_plain(original, name, address, answer):
+    head = [
+        "-----Original Message-----",
+        f"От: {name} <{address}>",
+        "Отправлено: четверг, 3 декабря 2026 г. 10:00",
+        "Кому: Анна Смирнова <anna@example.com>",
+        "Тема: Новое обращение",
+        "",
+    ]
+    return "\n".join([*answer, "", *SIGNATURE, "", *head, *original]) + "\n", None
+
+
+def outlook_html(original, name, address, answer):
+    head = (
+        '<div style="border:none;border-top:solid #E1E1E1 1.0pt">'
+        f"<p class=MsoNormal><b>От:</b> {html.escape(name)} &lt;{address}&gt;<br>"
+        "<b>Отправлено:</b> 3 декабря 2026 г. 10:00<br><b>Кому:</b> anna@example.com<br>"
+        "<b>Тема:</b> Новое обращение</p></div>"
+    )
+    body = "".join(f"<p class=MsoNormal>{html.escape(s) or '&nbsp;'}</p>" for s in original)
+    top = "".join(f"<p class=MsoNormal>{html.escape(s)}</p>" for s in [*answer, "", *SIGNATURE])
+    return None, f"<html><body><div class=WordSection1>{top}{head}{body}</div></body></html>"
+
+
+def thunderbird(original, name, address, answer):
+    """Thunderbird RU, answer below the quote (its default), format=flowed."""
+    head = f"03.12.2026 10:00, {name} пишет:"
+    return "\n".join([head, *quoted(original), "", *answer, "", *SIGNATURE]) + "\n", None
+
+
+def apple_ios(original, name, address, answer):
+    """iOS Mail RU: the attribution is quoted with the text, under "Отправлено с iPhone"."""
+    head = f"3 дек. 2026 г., в 10:00, {name} <{address}> написал(а):"
+    text = [*answer, "", "Отправлено с iPhone", "", *quoted([head, "", *original])]
+    return "\n".join(text) + "\n", None
+
+
+def gmail_web(original, name, address, answer):
+    head = f"чт, 3 дек. 2026 г. в 10:00, {name} <{address}>:"
+    plain = "\n".join([*answer, "", head, "", *quoted(original)]) + "\n"
+    rich = (
+        f'<div dir="ltr">{paragraphs(answer)}</div><br><div class="gmail_quote">'
+        f'<div dir="ltr" class="gmail_attr">{html.escape(head)}<br></div>'
+        f'<blockquote class="gmail_quote">{"<br>".join(html.escape(s) for s in original)}'
+        "</blockquote></div>"
+    )
+    return plain, rich
+
+
+def gmail_android(original, name, address, answer):
+    head = f"чт, 3 дек. 2026 г., 10:00 {name} <{address}>:"
+    return "\n".join([*answer, "", head, "", *quoted(original)]) + "\n", None
+
+
+def yandex_web(original, name, address, answer):
+    head = f'03.12.2026, 10:00, "{name}" <{address}>:'
+    rich = f"{paragraphs(answer)}<div>&nbsp;</div><div>{html.escape(head)}</div>"
+    return None, rich + blockquote(original)
+
+
+def yandex_mobile(original, name, address, answer):
+    head = f'03.12.2026, 10:00, "{name}" <{address}>:'
+    lines = [*answer, "", "--", "Отправлено из мобильной Яндекс Почты", "", head]
+    return None, paragraphs(lines) + blockquote(original)
+
+
+def mailru(original, name, address, answer):
+    head = f"Четверг, 3 декабря 2026, 10:00 +03:00 от {name} <{address}>:"
+    lines = [*answer, "", "--", "Отправлено из Почты Mail.ru", "", head]
+    return None, f"<html><body>{paragraphs(lines)}{blockquote(original)}</body></html>"
+
+
+def roundcube(original, name, address, answer):
+    head = f"03.12.2026 10:00, {name} написал(а):"
+    return "\n".join([*answer, "", head, "", *quoted(original)]) + "\n", None
+
+
+CLIENTS: dict[str, Reply] = {
+    "the_bat": the_bat("СП> ", "СП>> "),
+    "the_bat_space": the_bat(" СП> ", " СП>> "),
+    "the_bat_inline": the_bat_inline,
+    "outlook_plain": outlook_plain,
+    "outlook_html": outlook_html,
+    "thunderbird": thunderbird,
+    "apple_ios": apple_ios,
+    "gmail_web": gmail_web,
+    "gmail_android": gmail_android,
+    "yandex_web": yandex_web,
+    "yandex_mobile": yandex_mobile,
+    "mailru": mailru,
+    "roundcube": roundcube,
+}
+
+
+def _unquoted(line: str) -> str:
+    """A line without any client's quote prefix ("> ", "СП> ", " СП>> ")."""
+    head, sep, rest = line.partition(">")
+    return rest.lstrip("> ").strip() if sep and len(head.strip()) <= 3 else line.strip()
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_staff_reply_from_each_client_sends_the_answer_and_none_of_the_notice(
+    desk: Desk, sink, client: str
+):
+    desk.run(
+        "license", "add", "--key", "ADV-2026-0042", "--level", "vip",
+        "--email", "ivan@shop-example.ru", "--name", "ООО Магазин",
+    )  # fmt: skip
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    lines = notice.text.splitlines()
+    start, end = lines.index("----- текст обращения -----"), lines.index("----- конец текста -----")
+    own = {s.strip() for s in lines[: start + 1] + lines[end:] if s.strip()}
+    assert "ADV-2026-0042" in notice.text and "#assign <адрес>" in notice.text
+    sender = email.utils.parseaddr(str(notice.msg["From"]))
+    plain, rich = CLIENTS[client](lines, sender[0], sender[1], ANSWER)
+    raw = mime(
+        "Анна Смирнова <anna@example.com>",
+        staff_to(tid),
+        f"Re: {notice.subject}",
+        plain=plain,
+        html_body=rich,
+    )
+    desk.ingest(raw)
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    got = answer.text.splitlines()
+    assert all(s in got for s in ANSWER), answer.text
+    leaked = [s for s in got if _unquoted(s) in own]
+    assert leaked == [], answer.text
+    [stored] = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"]
+    assert [s for s in stored.splitlines() if _unquoted(s) in own] == []
+    assert SUPPORT in str(answer.msg["From"])
