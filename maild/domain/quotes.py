@@ -26,6 +26,10 @@ DATED_RE = re.compile(r"(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}:\d\d\b).*[\w.+-]+@
 # A bare "Иван пишет:" may be prose introducing a citation; it counts when it carries
 # a date or address, opens with "On", or a "> " quote follows it.
 DETAILED_RE = re.compile(r"^on\b|\d|@", re.IGNORECASE)
+# The Bat!'s default template: "Вы писали 3 декабря 2026 г., 10:00:" (English: "You
+# wrote 03.12.2026, 10:00:"), the verb first; it counts when a quote follows, as prose
+# may open the same way.
+BAT_RE = re.compile(r"(?:вы\s+писали|you\s+wrote)\b(?=.*\b(?:19|20)\d\d\b).*:\s*$", re.IGNORECASE)
 # A quoted line's prefix: ">" marks at any depth, with or without a space after each,
 # or The Bat!'s (and Fido's) author initials before them: "ИП> ", " ИП> ", "ИП>> ",
 # "СП> ИП> ". Initials are one to three letters right before a ">" that ends the word
@@ -137,6 +141,8 @@ def _attribution_span(lines: list[str], i: int) -> int:
 def _says_attribution(joined: str, lines: list[str], after: int) -> bool:
     if DATED_RE.match(joined):
         return True
+    if BAT_RE.match(joined):
+        return _quote_follows(lines, after)
     if WROTE_RE.search(joined):
         return bool(DETAILED_RE.search(joined)) or _quote_follows(lines, after)
     return False

@@ -12,13 +12,16 @@ from __future__ import annotations
 import email.policy
 import email.utils
 import html
+import smtplib
 from collections.abc import Callable
 from email.message import EmailMessage
 
 import pytest
 
-from tests.helpers import SUPPORT, Desk, staff_to
+from tests.helpers import SUPPORT, Daemon, Desk, Sink, make_mail, staff_to
+from tests.integration.test_serve import wait_until
 from tests.integration.test_staff_e2e import customer_mails, open_ticket
+from tests.webclient import link_in, request, site_desk
 
 ANSWER = ["Иван, здравствуйте.", "Очистите кэш браузера и повторите оплату."]
 SIGNATURE = ["-- ", "С уважением,", "Анна Смирнова"]
@@ -79,6 +82,12 @@ def the_bat(prefix: str, nested: str) -> Reply:
         return "\n".join(body) + "\n", None
 
     return reply
+
+
+def the_bat_top(original, name, address, answer):
+    """The Bat! with the cursor set above the quote (a common change of its template)."""
+    body = [*answer, "", "-- ", " Иван", "", "Вы писали 3 декабря 2026 г., 10:00:", ""]
+    return "\n".join([*body, *quoted(original, "СП> ")]) + "\n", None
 
 
 def the_bat_inline(original, name, address, answer):
@@ -170,6 +179,7 @@ def roundcube(original, name, address, answer):
 CLIENTS: dict[str, Reply] = {
     "the_bat": the_bat("СП> ", "СП>> "),
     "the_bat_space": the_bat(" СП> ", " СП>> "),
+    "the_bat_top": the_bat_top,
     "the_bat_inline": the_bat_inline,
     "outlook_plain": outlook_plain,
     "outlook_html": outlook_html,
@@ -222,3 +232,87 @@ def test_staff_reply_from_each_client_sends_the_answer_and_none_of_the_notice(
     [stored] = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"]
     assert [s for s in stored.splitlines() if _unquoted(s) in own] == []
     assert SUPPORT in str(answer.msg["From"])
+
+
+# -- customers answer the staff answer ------------------------------------------------
+
+NEWS = ["Спасибо, кэш очистил, оплата прошла.", "Но чек на почту не пришёл."]
+STAFF_ANSWER = ["Иван, здравствуйте.", "Очистите кэш браузера и повторите оплату."]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    sink = Sink().start()
+    desk, base = site_desk(tmp_path_factory.mktemp("clients"), sink.port)
+    daemon = Daemon(desk).start()
+    wait_until(lambda: "site on" in daemon.logtext(), 10)
+    yield desk, daemon, sink, base
+    assert daemon.stop() == 0
+    sink.stop()
+
+
+def send(daemon: Daemon, raw: bytes, sender: str, to: str) -> None:
+    with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+        s.sendmail(sender, [to], raw)
+
+
+def page_text(url: str) -> list[str]:
+    """The lines of the messages a ticket's page shows, as the customer reads them."""
+    body = request(url).text
+    texts = body.split('<pre class="text">')[1:]
+    return [s for t in texts for s in html.unescape(t.split("</pre>", 1)[0]).splitlines()]
+
+
+# Text typed below or between the quoted lines: the quote stays on the site to show
+# what each part answers.
+INLINE_OR_BELOW = {"the_bat", "the_bat_space", "the_bat_inline", "thunderbird"}
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_customer_reply_from_each_client_is_shown_without_the_quoted_answer(site, client: str):
+    """The customer answers the staff answer from their client, quoting it its way: the
+    ticket keeps the mail whole, the site shows what they wrote once (the staff answer
+    stands above it already), and none of what they wrote is lost."""
+    desk, daemon, sink, base = site
+    subject = f"Оплата ({client})"
+    customer = f"ivan.{client.replace('_', '-')}@shop-example.ru"  # one each: no mail cap
+    mail = make_mail(sender=f"Иван Петров <{customer}>", subject=subject, body=CUSTOMER_BODY)
+    send(daemon, mail, customer, SUPPORT)
+    [conf] = wait_until(lambda: [r for r in sink.to(customer) if subject in r.subject])
+    tid = conf.subject.split("[TID#", 1)[1].split("]", 1)[0]
+    link = link_in(conf.text, base)
+    staff = make_mail(
+        sender="Анна <anna@example.com>",
+        to=staff_to(tid),
+        subject=f"Re: [TID#{tid}]",
+        body="\n".join([*STAFF_ANSWER, "", "-- ", "Анна Смирнова"]),
+    )
+    send(daemon, staff, "anna@example.com", staff_to(tid))
+    [answer] = wait_until(
+        lambda: [r for r in sink.to(customer) if tid in r.subject and STAFF_ANSWER[1] in r.text]
+    )
+    name, address = email.utils.parseaddr(str(answer.msg["From"]))
+    plain, rich = CLIENTS[client](answer.text.splitlines(), name, address, NEWS)
+    raw = mime(
+        f"Иван Петров <{customer}>", SUPPORT, f"Re: {answer.subject}", plain=plain, html_body=rich
+    )
+    send(daemon, raw, customer, SUPPORT)
+    assert wait_until(
+        lambda: (
+            len(desk.ticket(tid)["messages"]) >= 6
+            and any(
+                NEWS[0] in m["text"]
+                for m in desk.ticket(tid)["messages"]
+                if m["kind"] == "customer"
+            )
+        )
+    )
+    stored = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"][-1]
+    assert all(s in stored for s in NEWS)  # the mail as it came
+    shown = page_text(link)
+    assert all(s in shown for s in NEWS), shown  # nothing the customer wrote is lost
+    if client in INLINE_OR_BELOW:
+        return
+    repeated = [s for s in shown if _unquoted(s) == STAFF_ANSWER[1]]
+    assert len(repeated) == 1, shown  # the staff answer once, not again under the reply
+    assert not [s for s in shown if "писали" in s or "пишет:" in s or "написал" in s], shown

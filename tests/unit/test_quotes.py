@@ -49,6 +49,29 @@ def test_attribution_and_quote_are_cut(attribution: str) -> None:
 @pytest.mark.parametrize(
     "attribution",
     [
+        "Вы писали 25 ноября 2026 г., 10:00:",
+        "Вы писали 25.11.2026 10:00:",
+        "You wrote 25.11.2026, 10:00:",
+    ],
+)
+@pytest.mark.parametrize("prefix", ["СП> ", " СП> ", "> "])
+def test_the_bat_attribution_and_initials_quote_are_cut(attribution: str, prefix: str) -> None:
+    """The Bat!'s template puts the verb first and no address: "Вы писали <date>:",
+    a blank line, the quote with the author's initials. Kept, the attribution stood
+    under the answer on the site, and under a staff answer the customer got."""
+    text = f"{NEW}\n\n{attribution}\n\n{prefix}{OLD}\n{prefix.rstrip()}\n{prefix}-- \n"
+    assert trim_reply(text) == NEW
+    assert for_customer(text) == NEW
+
+
+def test_the_bat_like_prose_without_a_quote_is_kept() -> None:
+    text = "Вы писали 25 ноября 2026 г., что нужно обновиться:\nобновились, ошибка та же."
+    assert trim_reply(text) == text
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
         "On Mon, Nov 25, 2026 at 10:00 AM Служба поддержки интернет-магазина <\n"
         "support@example.com> wrote:",
         "пн, 25 нояб. 2026 г. в 10:00, Служба поддержки интернет-магазина <\nsupport@example.com>:",
