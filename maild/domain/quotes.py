@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["for_customer", "only_signature", "trim_reply", "typed_lines"]
+__all__ = ["for_customer", "for_site", "only_signature", "trim_reply", "typed_lines"]
 
 # "... wrote:" in English and Russian; Thunderbird, Apple Mail, Gmail (English UI) and
 # Roundcube all end the attribution line with one of these.
@@ -162,6 +162,36 @@ def _interleaved(lines: list[str], after: int) -> bool:
     if not _quote_follows(lines, after):
         return False  # unquoted history (Outlook, Yandex) runs to the end
     return any(s.strip() and not _quoted(s) for s in lines[after:])
+
+
+def for_site(text: str) -> str:
+    """What the site shows of a customer's mail: ``trim_reply``, and the quote of a
+    mail answered below it (Thunderbird's and The Bat!'s default: an attribution, one
+    quoted block, then only new text) cut too; the thread above shows that mail.
+
+    Nothing the customer wrote goes: the new text below, and what stands above the
+    attribution (The Bat!'s greeting), stay; without an attribution right above it,
+    a quote stays ("Вы писали:" alone would be left dangling). An answer typed between
+    quoted lines keeps them all (what each part answers), as trim_reply does.
+    """
+    kept = trim_reply(text)
+    lines = kept.splitlines(keepends=True)
+    q = next((n for n, s in enumerate(lines) if _quoted(s)), None)
+    if q is None:
+        return kept
+    above = q  # the attribution ends right above the quote, blank lines aside
+    while above and not lines[above - 1].strip():
+        above -= 1
+    starts = range(max(0, above - ATTRIBUTION_LINES), above)
+    i = next((n for n in starts if _attribution_span(lines, n) == above - n), None)
+    end = q
+    while end < len(lines) and (not lines[end].strip() or _quoted(lines[end])):
+        end += 1
+    rest = lines[end:]
+    if i is None or any(_quoted(s) for s in rest) or not "".join(rest).strip():
+        return kept
+    head, new = "".join(lines[:i]).rstrip(), "".join(rest).strip("\r\n")
+    return f"{head}\n\n{new}" if head else new
 
 
 # Every staff mail that quotes a customer (templates staff_new, staff_followup,

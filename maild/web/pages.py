@@ -15,7 +15,7 @@ from typing import Any
 
 import jinja2
 
-from maild.domain.quotes import trim_reply
+from maild.domain.quotes import for_site
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS
@@ -115,9 +115,10 @@ def _near(lines: list[str], hit: list[bool]) -> list[bool]:
 @lru_cache(maxsize=4096)
 def redacted(text: str, trim: bool = False) -> str:
     """The text as the site shows it: access data blanked (see redact); `trim`: a
-    mail's quoted history cut off (the thread above already shows it)."""
+    mail's quoted history cut off (the thread above already shows it), a quote the
+    customer answered below too (quotes.for_site)."""
     if trim:
-        text = trim_reply(text)
+        text = for_site(text)
     if not _MAYBE_CREDENTIALS.search(text):
         return text
     return redact_near_labels(text)

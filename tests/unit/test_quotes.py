@@ -13,6 +13,7 @@ from maild.domain.quotes import (
     TEXT_END_RE,
     TEXT_START_RE,
     for_customer,
+    for_site,
     only_signature,
     trim_reply,
     typed_lines,
@@ -323,6 +324,73 @@ def test_mail_shaped_text_never_loses_everything(lines: list[str]) -> None:
     assert text.startswith(result)
     if text.strip():
         assert result.strip()
+
+
+# -- for_site: what the site shows of a customer's mail ---------------------------------
+
+ANSWERED = ["Какая у вас версия модуля?", "", "--", "Анна, служба поддержки"]
+
+
+@pytest.mark.parametrize(
+    ("attribution", "prefix", "greeting"),
+    [
+        ("Вы писали 25 ноября 2026 г., 10:00:", "СП> ", "Здравствуйте, Служба."),  # The Bat!
+        ("Вы писали 25 ноября 2026 г., 10:00:", " СП> ", "Здравствуйте, Служба."),
+        ("25.11.2026 10:00, Служба поддержки пишет:", "> ", ""),  # Thunderbird
+        ("25.11.2026 10:00, Служба поддержки написал(а):", "> ", ""),  # Roundcube
+        ("On Mon, Nov 25, 2026 at 10:00 AM Support <\nsupport@example.com> wrote:", "> ", ""),
+    ],
+)
+def test_a_quote_answered_below_is_not_shown_again(
+    attribution: str, prefix: str, greeting: str
+) -> None:
+    """Thunderbird and The Bat! put the answer below the quote by default: the site
+    showed the whole previous mail again under every such reply."""
+    head = f"{greeting}\n\n" if greeting else ""
+    quote_lines = "\n".join(quote(ANSWERED, prefix))
+    text = f"{head}{attribution}\n\n{quote_lines}\n\n{NEW}\n"
+    assert trim_reply(text) == text.rstrip()  # the reply's own text, for commands and staff
+    assert for_site(text) == head + NEW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # answered between the quoted lines: each quote shows what its answer is to
+        "Вы писали 25 ноября 2026 г., 10:00:\n\nСП> Версия?\n\n5.2.1\n\nСП> Журнал?\n\nПуст.",
+        # no attribution above the quote: "Вы писали:" would be left alone
+        "Вы писали:\n> перезапустите сервер\nПерезапустил, не помогло.",
+        "> перезапустите сервер\nПерезапустил, не помогло.",
+        NEW,
+    ],
+)
+def test_site_keeps_inline_answers_and_quotes_without_an_attribution(text: str) -> None:
+    assert for_site(text) == trim_reply(text)
+
+
+site_lines = st.one_of(
+    reply_lines,
+    st.sampled_from(["Вы писали 25.11.2026, 10:00:", "СП> цитата", " СП>> глубже", "СП>"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(site_lines, max_size=15))
+def test_site_drops_only_quotes_and_their_attribution(lines: list[str]) -> None:
+    """Nothing the customer wrote is lost on the site: of trim_reply's text, for_site
+    drops quoted lines and the attribution above them, nothing else, in order."""
+    text = "\n".join(lines)
+    kept = [s.strip() for s in trim_reply(text).splitlines() if s.strip()]
+    shown = [s.strip() for s in for_site(text).splitlines() if s.strip()]
+    it = iter(kept)
+    assert all(s in it for s in shown)  # a subsequence of trim_reply's lines
+    attributions = {
+        "On Mon, 25 Nov 2026 at 10:00, Ivan <ivan@example.com> wrote:",
+        "25.11.2026 10:00, Иван пишет:",
+        "Вы писали 25.11.2026, 10:00:",
+    }
+    lost = [s for s in kept if s not in shown and not s.startswith((">", "СП>"))]
+    assert set(lost) <= attributions, lost
 
 
 # -- for_customer: what of a staff reply reaches the customer --------------------------
