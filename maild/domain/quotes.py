@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["for_customer", "for_site", "only_signature", "trim_reply", "typed_lines"]
+__all__ = ["for_customer", "for_site", "trim_reply", "typed_lines"]
 
 # "... wrote:" in English and Russian; Thunderbird, Apple Mail, Gmail (English UI) and
 # Roundcube all end the attribution line with one of these.
@@ -319,19 +319,3 @@ def _unquoted(line: str) -> str:
 
 def _plain(text: str) -> str:
     return " ".join(text.split()).casefold()
-
-
-# How a signature opens: the "-- " delimiter or a closing phrase on a line of its own.
-SIGNATURE_RE = re.compile(
-    r"--\s*|(?:с\s+уважением|с\s+наилучшими\s+пожеланиями|всего\s+(?:доброго|хорошего|наилучшего)"
-    r"|(?:best|kind|warm)\s+regards|regards|sincerely)\b[\s\w,.!]*",
-    re.IGNORECASE,
-)
-SIGNATURE_LINES = 8
-
-
-def only_signature(text: str) -> bool:
-    """``text`` is a signature and nothing else: a few lines that open with "-- " or a
-    closing phrase ("С уважением,"), as Outlook puts one above the quoted original."""
-    lines = [s.strip() for s in text.splitlines() if s.strip()]
-    return 0 < len(lines) <= SIGNATURE_LINES and bool(SIGNATURE_RE.fullmatch(lines[0]))

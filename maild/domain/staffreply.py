@@ -174,7 +174,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     reply = parse_reply(ctx.msg.text)
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
-    body = answer(extras.body, reply.body, messages)
+    # a note goes to nobody: what it holds is kept, however it was typed
+    body = answer(extras.body, "" if reply.note else reply.body, messages)
     errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
     if errors:
         return _staff_error(ctx, ticket, messages, errors)

@@ -234,6 +234,54 @@ def test_staff_reply_from_each_client_sends_the_answer_and_none_of_the_notice(
     assert SUPPORT in str(answer.msg["From"])
 
 
+# -- an answer typed inside the quote -------------------------------------------------
+# iOS / Apple Mail, Yandex and Mail.ru webmail keep what is typed inside a quote
+# quoted (a blockquote); a greeting above it is then all that is outside.
+
+
+def ios_inside(above: list[str], quoted_before: list[str], inside: list[str], after: list[str]):
+    head = "3 дек. 2026 г., в 10:00, Служба поддержки &lt;support@example.com&gt; написал(а):"
+    lines = [*(html.escape(s) for s in quoted_before), "", *inside, "", *after]
+    return (
+        f'{paragraphs([*above, "", "Отправлено с iPhone"])}<blockquote type="cite">'
+        f"{head}<br><br>{'<br>'.join(html.escape(s) for s in lines)}</blockquote>"
+    )
+
+
+def webmail_inside(above, quoted_before, inside, after):
+    head = html.escape('03.12.2026, 10:00, "Служба поддержки" <support@example.com>:')
+    return f"{paragraphs(above)}<div>{head}</div>" + blockquote(
+        [*quoted_before, "", *inside, "", *after]
+    )
+
+
+@pytest.mark.parametrize("client", [ios_inside, webmail_inside])
+def test_an_answer_typed_inside_the_quote_is_not_sent_in_part(desk: Desk, sink, client):
+    """The greeting above the quote, the answer typed inside it: the customer got
+    «Иван, здравствуйте.» alone, the answer was dropped, and nobody was told. Now
+    nothing goes, the staff member gets «Ответ клиенту не отправлен» with the lines."""
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    lines = notice.text.splitlines()
+    end = lines.index("----- конец текста -----") + 1
+    inside = ["Очистите кэш браузера и повторите оплату."]
+    rich = client(ANSWER[:1], lines[:end], inside, lines[end:])
+    raw = mime("Анна <anna@example.com>", staff_to(tid), f"Re: {notice.subject}", html_body=rich)
+    desk.ingest(raw)
+    desk.flush()
+    sent = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    assert sent == [], sent[0].text
+    [told] = [r for r in sink.to("anna@example.com") if "не отправлен" in r.subject]
+    assert f"    {inside[0]}" in told.text.splitlines()
+    assert "Уровень:" not in told.text
+    [note] = [m for m in desk.ticket(tid)["messages"] if m["from"] == "anna@example.com"]
+    assert note["kind"] == "note" and inside[0] in note["text"]
+    # a #note goes to nobody: typed the same way, its text above the quote is kept
+    more = ["Перезвонить в среду."]
+    rich = client(["#note", "Клиенту звонили."], lines[:end], more, lines[end:])
+    desk.ingest(mime("Анна <anna@example.com>", staff_to(tid), "Re: заметка", html_body=rich))
+    assert "Клиенту звонили." in desk.ticket(tid)["messages"][-1]["text"]
+
+
 # -- customers answer the staff answer ------------------------------------------------
 
 NEWS = ["Спасибо, кэш очистил, оплата прошла.", "Но чек на почту не пришёл."]

@@ -14,7 +14,6 @@ from maild.domain.quotes import (
     TEXT_START_RE,
     for_customer,
     for_site,
-    only_signature,
     trim_reply,
     typed_lines,
 )
@@ -606,19 +605,3 @@ def test_typed_lines_are_what_no_mail_of_the_thread_holds() -> None:
         "строка 1",
         "строка 2",
     ]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("С уважением,\nАнна Смирнова\nСлужба поддержки", True),
-        ("--\nАнна", True),
-        ("Best regards,\nAnna", True),
-        ("С уважением, Анна", True),
-        ("", False),
-        ("Иван, очистите кэш.\n\nС уважением,\nАнна", False),
-        ("Спасибо, всё работает.", False),
-    ],
-)
-def test_only_signature(text: str, expected: bool) -> None:
-    assert only_signature(text) is expected
