@@ -164,7 +164,7 @@ def _interleaved(lines: list[str], after: int) -> bool:
     return any(s.strip() and not _quoted(s) for s in lines[after:])
 
 
-def for_site(text: str) -> str:
+def for_site(text: str, known: list[str] | None = None) -> str:
     """What the site shows of a customer's mail: ``trim_reply``, and the quote of a
     mail answered below it (Thunderbird's and The Bat!'s default: an attribution, one
     quoted block, then only new text) cut too; the thread above shows that mail.
@@ -173,7 +173,21 @@ def for_site(text: str) -> str:
     attribution (The Bat!'s greeting), stay; without an attribution right above it,
     a quote stays ("Вы писали:" alone would be left dangling). An answer typed between
     quoted lines keeps them all (what each part answers), as trim_reply does.
+
+    ``known``: the texts of what the thread held before (and of what was added to
+    them on the way: the site link under a staff answer). A line cut that none of
+    them holds (typed_lines) was written by the customer inside the quote, where iOS
+    Mail and webmail keep it quoted: then the mail shows whole, quote and all.
     """
+    shown = _site_cut(text)
+    changed = known is not None and shown != text.strip()
+    if changed and typed_lines(text, [*(known or ()), shown], limit=1):
+        return text.strip()
+    return shown
+
+
+def _site_cut(text: str) -> str:
+    """for_site's cut, without the check of what it drops."""
     kept = trim_reply(text)
     lines = kept.splitlines(keepends=True)
     q = next((n for n, s in enumerate(lines) if _quoted(s)), None)

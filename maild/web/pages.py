@@ -19,6 +19,7 @@ from maild.domain.quotes import for_site
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS
+from maild.web.links import MASK, footer
 
 HERE = Path(__file__).resolve().parent
 STATUS_RU = {
@@ -113,12 +114,8 @@ def _near(lines: list[str], hit: list[bool]) -> list[bool]:
 
 
 @lru_cache(maxsize=4096)
-def redacted(text: str, trim: bool = False) -> str:
-    """The text as the site shows it: access data blanked (see redact); `trim`: a
-    mail's quoted history cut off (the thread above already shows it), a quote the
-    customer answered below too (quotes.for_site)."""
-    if trim:
-        text = for_site(text)
+def redacted(text: str) -> str:
+    """The text as the site shows it: access data blanked (see redact)."""
     if not _MAYBE_CREDENTIALS.search(text):
         return text
     return redact_near_labels(text)
@@ -132,10 +129,13 @@ def size_ru(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} МБ"
 
 
-def _entry(app: Any, n: int, m: MessageRecord, viewer: str) -> dict[str, Any]:
+def _entry(app: Any, n: int, m: MessageRecord, viewer: str, known: list[str]) -> dict[str, Any]:
+    """One message as the page shows it; ``known``: what the customer may have quoted
+    (the thread's texts before it, the site link under staff answers)."""
     staff = m["kind"] == "staff"
     who = "Служба поддержки" if staff else ("Вы" if m["from"] == viewer else m["from"])
-    text = redacted(m.get("text") or "", trim=not staff)
+    text = m.get("text") or ""
+    text = redacted(text if staff else for_site(text, known))
     files = [
         {
             "n": i,
@@ -161,6 +161,10 @@ def ticket_view(
 ) -> dict[str, Any]:
     level = LEVELS.get(ticket["level"])
     due = ticket.get("reaction_due")
+    # the lines under a staff answer as the customer got it (the stored answer has
+    # none), their link masked as a customer's quote of it is (links.without_tokens)
+    web = getattr(app.config, "web", None)
+    relayed = footer(f"{web.base_url}/t/{MASK}") if web is not None else ""
     return {
         "tid": ticket["tid"],
         "subject": ticket.get("subject") or "(без темы)",
@@ -171,5 +175,9 @@ def ticket_view(
         "due": app.fmt_time(due) if due and ticket["status"] != "closed" else None,
         "created": app.fmt_time(ticket["created_at"]),
         "rating": ticket.get("rating"),
-        "entries": [_entry(app, n, m, viewer) for n, m in enumerate(messages) if shown(m)],
+        "entries": [
+            _entry(app, n, m, viewer, [relayed, *(p.get("text") or "" for p in messages[:n])])
+            for n, m in enumerate(messages)
+            if shown(m)
+        ],
     }

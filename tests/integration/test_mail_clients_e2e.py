@@ -364,3 +364,34 @@ def test_customer_reply_from_each_client_is_shown_without_the_quoted_answer(site
         return
     assert len(repeated) == 1, shown  # the staff answer once, not again under the reply
     assert not [s for s in shown if "писали" in s or "пишет:" in s or "написал" in s], shown
+
+
+@pytest.mark.parametrize("client", [ios_inside, webmail_inside])
+def test_customer_text_typed_inside_the_quote_is_shown(site, client):
+    """A customer of iOS Mail or webmail writes a line above the quote and the rest
+    inside it, where such clients keep it quoted: the site showed the line above
+    alone. What no mail of the ticket holds is the customer's: the mail shows whole."""
+    desk, daemon, sink, base = site
+    customer = f"oleg.{client.__name__.replace('_', '-')}@shop-example.ru"
+    subject = f"Чек ({client.__name__})"
+    mail = make_mail(sender=f"Олег <{customer}>", subject=subject, body=CUSTOMER_BODY)
+    send(daemon, mail, customer, SUPPORT)
+    [conf] = wait_until(lambda: [r for r in sink.to(customer) if subject in r.subject])
+    tid = conf.subject.split("[TID#", 1)[1].split("]", 1)[0]
+    staff = make_mail(
+        sender="Анна <anna@example.com>", to=staff_to(tid), subject=f"Re: [TID#{tid}]",
+        body="\n".join(STAFF_ANSWER),
+    )  # fmt: skip
+    send(daemon, staff, "anna@example.com", staff_to(tid))
+    [answer] = wait_until(
+        lambda: [r for r in sink.to(customer) if tid in r.subject and STAFF_ANSWER[1] in r.text]
+    )
+    rich = client(["Добрый день."], answer.text.splitlines(), NEWS, [])
+    send(daemon, mime(f"Олег <{customer}>", SUPPORT, f"Re: {answer.subject}", html_body=rich),
+         customer, SUPPORT)  # fmt: skip
+    assert wait_until(
+        lambda: [m for m in desk.ticket(tid)["messages"] if "Добрый день." in m["text"]]
+    )
+    shown = page_text(link_in(conf.text, base))
+    assert "Добрый день." in shown
+    assert all(any(s in line for line in shown) for s in NEWS), shown

@@ -383,13 +383,41 @@ def test_site_drops_only_quotes_and_their_attribution(lines: list[str]) -> None:
     shown = [s.strip() for s in for_site(text).splitlines() if s.strip()]
     it = iter(kept)
     assert all(s in it for s in shown)  # a subsequence of trim_reply's lines
-    attributions = {
+    attributions = {  # and Outlook's separator, a quote header as well
+        "-----Original Message-----",
         "On Mon, 25 Nov 2026 at 10:00, Ivan <ivan@example.com> wrote:",
         "25.11.2026 10:00, Иван пишет:",
         "Вы писали 25.11.2026, 10:00:",
     }
     lost = [s for s in kept if s not in shown and not s.startswith((">", "СП>"))]
     assert set(lost) <= attributions, lost
+
+
+PREVIOUS = ["Иван, здравствуйте.", "Очистите кэш браузера и повторите оплату.", "", "--", "Анна"]
+
+
+@st.composite
+def customer_replies(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A customer's reply to PREVIOUS: (text, the lines they wrote), written above,
+    below and inside the quote (where iOS Mail and webmail keep it quoted)."""
+    prefix = draw(st.one_of(st.sampled_from(["> ", ">"]), INITIALS_PREFIX))
+    written = STAFF_LINE.map(lambda s: f"Сделайте {s}")
+    above, inside, below = (draw(st.lists(written, max_size=2)) for _ in range(3))
+    at = draw(st.integers(0, len(PREVIOUS)))
+    quoted = quote([*PREVIOUS[:at], *inside, *PREVIOUS[at:]], prefix)
+    head = draw(st.sampled_from(["", ATTRIBUTION, "Вы писали 25.11.2026, 10:00:"]))
+    lines = [*above, "", *([head] if head else []), *quoted, "", *below]
+    return "\n".join(lines), [*above, *inside, *below]
+
+
+@settings(max_examples=200, deadline=None)
+@given(customer_replies())
+def test_the_site_never_hides_what_the_customer_wrote(reply: tuple[str, list[str]]) -> None:
+    """Given the thread's texts, whatever the site cuts is a mail the thread holds:
+    every line the customer wrote, above, below or inside the quote, is shown."""
+    text, written = reply
+    shown = for_site(text, ["\n".join(PREVIOUS)])
+    assert all(s in shown for s in written), shown
 
 
 # -- for_customer: what of a staff reply reaches the customer --------------------------
