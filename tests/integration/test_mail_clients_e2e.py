@@ -366,11 +366,18 @@ def test_customer_reply_from_each_client_is_shown_without_the_quoted_answer(site
     assert not [s for s in shown if "писали" in s or "пишет:" in s or "написал" in s], shown
 
 
-@pytest.mark.parametrize("client", [ios_inside, webmail_inside])
+def outlook_inside(above, quoted_before, inside, after):
+    """Outlook: the original unquoted under its «От:» block, answers typed into it."""
+    _, rich = outlook_html([*quoted_before, *inside, *after], "Служба поддержки", SUPPORT, above)
+    return rich
+
+
+@pytest.mark.parametrize("client", [ios_inside, webmail_inside, outlook_inside])
 def test_customer_text_typed_inside_the_quote_is_shown(site, client):
     """A customer of iOS Mail or webmail writes a line above the quote and the rest
-    inside it, where such clients keep it quoted: the site showed the line above
-    alone. What no mail of the ticket holds is the customer's: the mail shows whole."""
+    inside it, where such clients keep it quoted (Outlook: into the original under
+    its «От:» block): the site showed the line above alone. What no mail of the
+    ticket holds is the customer's: the mail shows whole."""
     desk, daemon, sink, base = site
     customer = f"oleg.{client.__name__.replace('_', '-')}@shop-example.ru"
     subject = f"Чек ({client.__name__})"
