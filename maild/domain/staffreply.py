@@ -303,6 +303,8 @@ def _customer_mail(
     first notice) with the other notices folded under it."""
     if answer is not None:
         body = one_mail(ctx.policy, answer, notices, c)
+        if notices:  # what the customer read under the answer: a quote of it is theirs
+            ctx.record["folded_text"] = body.removeprefix(answer.rstrip("\n")).strip()
         return Outgoing(
             ctx.key("relay"),
             "staff",

@@ -150,6 +150,12 @@ def _entry(app: Any, n: int, m: MessageRecord, viewer: str, known: list[str]) ->
     return {"n": n, "staff": staff, "who": who, "when": when, "text": text, "files": files}
 
 
+def _texts(messages: list[MessageRecord]) -> list[str]:
+    """What a customer may quote of these mail: their texts, and the notices folded
+    under a staff answer (staffreply._customer_mail)."""
+    return [t for m in messages for t in (m.get("text"), m.get("folded_text")) if t]
+
+
 def shown(m: MessageRecord) -> bool:
     """A customer sees customer mail and staff replies; notes, notices,
     confirmations and command-only staff mail are internal."""
@@ -176,7 +182,7 @@ def ticket_view(
         "created": app.fmt_time(ticket["created_at"]),
         "rating": ticket.get("rating"),
         "entries": [
-            _entry(app, n, m, viewer, [relayed, *(p.get("text") or "" for p in messages[:n])])
+            _entry(app, n, m, viewer, [relayed, *_texts(messages[:n])])
             for n, m in enumerate(messages)
             if shown(m)
         ],

@@ -311,6 +311,36 @@ def page_text(url: str) -> list[str]:
     return [s for t in texts for s in html.unescape(t.split("</pre>", 1)[0]).splitlines()]
 
 
+@pytest.mark.parametrize("client", ["gmail_android", "thunderbird", "the_bat"])
+def test_customer_reply_to_an_answer_with_its_notices_is_shown_once(site, client: str):
+    """ "#close" under the answer folds the closing notice into the one mail the
+    customer gets; their «Спасибо» quoting it all showed the quote again on the site,
+    the notice's lines being in no mail the ticket kept."""
+    desk, daemon, sink, base = site
+    customer = f"petr.{client.replace('_', '-')}@shop-example.ru"
+    subject = f"Закрытие ({client})"
+    mail = make_mail(sender=f"Пётр <{customer}>", subject=subject, body=CUSTOMER_BODY)
+    send(daemon, mail, customer, SUPPORT)
+    [conf] = wait_until(lambda: [r for r in sink.to(customer) if subject in r.subject])
+    tid = conf.subject.split("[TID#", 1)[1].split("]", 1)[0]
+    staff = make_mail(
+        sender="Анна <anna@example.com>", to=staff_to(tid), subject=f"Re: [TID#{tid}]",
+        body="\n".join(["#close", *STAFF_ANSWER]),
+    )  # fmt: skip
+    send(daemon, staff, "anna@example.com", staff_to(tid))
+    [answer] = wait_until(
+        lambda: [r for r in sink.to(customer) if tid in r.subject and STAFF_ANSWER[1] in r.text]
+    )
+    name, address = email.utils.parseaddr(str(answer.msg["From"]))
+    plain, rich = CLIENTS[client](answer.text.splitlines(), name, address, NEWS)
+    reply = mime(f"Пётр <{customer}>", SUPPORT, f"Re: {answer.subject}", plain=plain)
+    send(daemon, reply, customer, SUPPORT)
+    assert wait_until(lambda: [m for m in desk.ticket(tid)["messages"] if NEWS[0] in m["text"]])
+    shown = page_text(link_in(conf.text, base))
+    assert all(s in shown for s in NEWS), shown
+    assert len([s for s in shown if _unquoted(s) == STAFF_ANSWER[1]]) == 1, shown
+
+
 # Text typed between quoted lines (quote, answer, quote, signature).
 INLINE = {"the_bat_inline"}
 
