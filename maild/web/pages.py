@@ -8,6 +8,7 @@ automatic notices or staff addresses.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -135,7 +136,7 @@ def _entry(app: Any, n: int, m: MessageRecord, viewer: str, known: list[str]) ->
     staff = m["kind"] == "staff"
     who = "Служба поддержки" if staff else ("Вы" if m["from"] == viewer else m["from"])
     text = m.get("text") or ""
-    text = redacted(text if staff else for_site(text, known))
+    text = redacted(text) if staff else _customer_text(text, known)
     files = [
         {
             "n": i,
@@ -148,6 +149,44 @@ def _entry(app: Any, n: int, m: MessageRecord, viewer: str, known: list[str]) ->
     ]
     when = app.fmt_time(m["received_at"])
     return {"n": n, "staff": staff, "who": who, "when": when, "text": text, "files": files}
+
+
+# How far back a customer's quote is looked up: a reply quotes the mail it answers
+# (which quoted the ones before it), among the few records each mail adds (the
+# acknowledgement, staff notices). A line found in none shows the mail whole: a short
+# look-back only ever shows more, and a page costs time linear in its messages.
+QUOTED = 12
+
+
+def _digest(texts: list[str]) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for t in texts:
+        h.update(t.encode("utf-8", "surrogatepass") + b"\0")
+    return h.digest()
+
+
+_SHOWN: dict[tuple[str, bytes], str] = {}  # (text, digest of what came before) -> shown
+_SHOWN_MAX = 1024
+
+
+def _customer_text(text: str, known: list[str]) -> str:
+    """A customer's mail as the page shows it (quotes.for_site, then redacted). Its
+    check of what it cuts reads the texts before it, milliseconds in a long thread:
+    kept by the text and a digest of those texts, so a page loaded again costs what
+    hashing costs (the digest, not the texts: a key holds one mail, not its thread)."""
+    key = (text, _digest(known))
+    shown = _SHOWN.get(key)
+    if shown is None:
+        if len(_SHOWN) >= _SHOWN_MAX:
+            _SHOWN.clear()
+        shown = _SHOWN[key] = redacted(for_site(text, known))
+    return shown
+
+
+def clear_caches() -> None:
+    """Forget what the pages computed (a cold page: bench/web_page.py)."""
+    redacted.cache_clear()
+    _SHOWN.clear()
 
 
 def _texts(messages: list[MessageRecord]) -> list[str]:
@@ -182,7 +221,7 @@ def ticket_view(
         "created": app.fmt_time(ticket["created_at"]),
         "rating": ticket.get("rating"),
         "entries": [
-            _entry(app, n, m, viewer, [relayed, *_texts(messages[:n])])
+            _entry(app, n, m, viewer, [relayed, *_texts(messages[max(0, n - QUOTED) : n])])
             for n, m in enumerate(messages)
             if shown(m)
         ],
