@@ -24,7 +24,7 @@ from bench.seed import REPLY, SECRET, TEXT, seed
 from maild.app import App
 from maild.config import parse
 from maild.web import tokens
-from maild.web.pages import redacted, shown
+from maild.web.pages import clear_caches, shown
 from maild.web.server import start_site
 
 
@@ -65,7 +65,7 @@ def grow(app: App, tid: str, total: int) -> str:
 
 async def measure(app: App, url: str, rounds: int, cold: bool) -> list[tuple[float, float]]:
     """(wall, CPU) seconds per GET, server and client in this one process (the CPU
-    figure says what a busy machine's waiting adds); `cold`: the redaction cache
+    figure says what a busy machine's waiting adds); `cold`: the pages' caches
     emptied before each."""
     import aiohttp
 
@@ -75,7 +75,7 @@ async def measure(app: App, url: str, rounds: int, cold: bool) -> list[tuple[flo
     async with aiohttp.ClientSession() as client:
         for _ in range(rounds):
             if cold:
-                redacted.cache_clear()
+                clear_caches()
             t0, cpu0 = time.perf_counter(), time.process_time()
             async with client.get(url) as r:
                 body = await r.read()

@@ -47,6 +47,8 @@ def _swap(values: Any, address: str) -> tuple[Any, int]:
 
 def _erase_message(m: MessageRecord, e: Erasure) -> None:
     m["text"] = ERASED
+    if m.get("folded_text"):  # the notices under a staff answer to them
+        m["folded_text"] = ERASED
     if m.get("subject"):
         m["subject"] = ERASED
     for a in m.get("attachments") or []:
@@ -102,9 +104,10 @@ def erase_person(
         if theirs or m.get("from") == address:
             _erase_message(m, e)
         else:
-            if m.get("text") and mention.search(m["text"]):
-                m["text"], n = mention.subn(PLACEHOLDER, m["text"])
-                e.replaced += n
+            for key in ("text", "folded_text"):
+                if m.get(key) and mention.search(m[key]):
+                    m[key], n = mention.subn(PLACEHOLDER, m[key])
+                    e.replaced += n
             if m.get("spool_key"):
                 e.kept_keys.append(m["spool_key"])
         if m.get("from") == address:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["for_customer", "only_signature", "trim_reply", "typed_lines"]
+__all__ = ["for_customer", "for_site", "trim_reply", "typed_lines"]
 
 # "... wrote:" in English and Russian; Thunderbird, Apple Mail, Gmail (English UI) and
 # Roundcube all end the attribution line with one of these.
@@ -26,6 +26,15 @@ DATED_RE = re.compile(r"(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}:\d\d\b).*[\w.+-]+@
 # A bare "Иван пишет:" may be prose introducing a citation; it counts when it carries
 # a date or address, opens with "On", or a "> " quote follows it.
 DETAILED_RE = re.compile(r"^on\b|\d|@", re.IGNORECASE)
+# The Bat!'s default template: "Вы писали 3 декабря 2026 г., 10:00:" (English: "You
+# wrote 03.12.2026, 10:00:"), the verb first; it counts when a quote follows, as prose
+# may open the same way.
+BAT_RE = re.compile(r"(?:вы\s+писали|you\s+wrote)\b(?=.*\b(?:19|20)\d\d\b).*:\s*$", re.IGNORECASE)
+# A quoted line's prefix: ">" marks at any depth, with or without a space after each,
+# or The Bat!'s (and Fido's) author initials before them: "ИП> ", " ИП> ", "ИП>> ",
+# "СП> ИП> ". Initials are one to three letters right before a ">" that ends the word
+# ("a>b" or "x>5" is no quote).
+QUOTE_PREFIX_RE = re.compile(r"[ \t]*((?:(?:[^\W\d_]{1,3}(?=>(?:[ \t>]|$)))?>[ \t]?)+)")
 SEPARATOR_RE = re.compile(
     r"-{2,}\s*(?:original message|исходное сообщение|оригинальное сообщение)\s*-{2,}",
     re.IGNORECASE,
@@ -83,7 +92,7 @@ def trim_reply(text: str, *, fallback: bool = True) -> str:
 
 
 def _quoted(line: str) -> bool:
-    return line.lstrip().startswith(">")
+    return QUOTE_PREFIX_RE.match(line) is not None
 
 
 def _history_start(lines: list[str]) -> int:
@@ -132,6 +141,8 @@ def _attribution_span(lines: list[str], i: int) -> int:
 def _says_attribution(joined: str, lines: list[str], after: int) -> bool:
     if DATED_RE.match(joined):
         return True
+    if BAT_RE.match(joined):
+        return _quote_follows(lines, after)
     if WROTE_RE.search(joined):
         return bool(DETAILED_RE.search(joined)) or _quote_follows(lines, after)
     return False
@@ -153,6 +164,50 @@ def _interleaved(lines: list[str], after: int) -> bool:
     return any(s.strip() and not _quoted(s) for s in lines[after:])
 
 
+def for_site(text: str, known: list[str] | None = None) -> str:
+    """What the site shows of a customer's mail: ``trim_reply``, and the quote of a
+    mail answered below it (Thunderbird's and The Bat!'s default: an attribution, one
+    quoted block, then only new text) cut too; the thread above shows that mail.
+
+    Nothing the customer wrote goes: the new text below, and what stands above the
+    attribution (The Bat!'s greeting), stay; without an attribution right above it,
+    a quote stays ("Вы писали:" alone would be left dangling). An answer typed between
+    quoted lines keeps them all (what each part answers), as trim_reply does.
+
+    ``known``: the texts of what the thread held before (and of what was added to
+    them on the way: the site link under a staff answer). A line cut that none of
+    them holds (typed_lines) was written by the customer inside the quote, where iOS
+    Mail and webmail keep it quoted: then the mail shows whole, quote and all.
+    """
+    shown = _site_cut(text)
+    changed = known is not None and shown != text.strip()
+    if changed and typed_lines(text, [*(known or ()), shown], limit=1):
+        return text.strip()
+    return shown
+
+
+def _site_cut(text: str) -> str:
+    """for_site's cut, without the check of what it drops."""
+    kept = trim_reply(text)
+    lines = kept.splitlines(keepends=True)
+    q = next((n for n, s in enumerate(lines) if _quoted(s)), None)
+    if q is None:
+        return kept
+    above = q  # the attribution ends right above the quote, blank lines aside
+    while above and not lines[above - 1].strip():
+        above -= 1
+    starts = range(max(0, above - ATTRIBUTION_LINES), above)
+    i = next((n for n in starts if _attribution_span(lines, n) == above - n), None)
+    end = q
+    while end < len(lines) and (not lines[end].strip() or _quoted(lines[end])):
+        end += 1
+    rest = lines[end:]
+    if i is None or any(_quoted(s) for s in rest) or not "".join(rest).strip():
+        return kept
+    head, new = "".join(lines[:i]).rstrip(), "".join(rest).strip("\r\n")
+    return f"{head}\n\n{new}" if head else new
+
+
 # Every staff mail that quotes a customer (templates staff_new, staff_followup,
 # staff_charset) sets the customer's text between these two lines; all else in such
 # a mail is support's own: level, deadline, how the level was found (license, free
@@ -160,7 +215,6 @@ def _interleaved(lines: list[str], after: int) -> bool:
 # ("> " at any depth, HTML blockquotes) and re-wrapping, being short.
 TEXT_START_RE = re.compile(r"-{3,}\s*текст\s+(?:обращения|письма)\s*-{3,}", re.IGNORECASE)
 TEXT_END_RE = re.compile(r"-{3,}\s*конец\s+текста\s*-{3,}", re.IGNORECASE)
-QUOTE_PREFIX_RE = re.compile(r"[ \t]*((?:>[ \t]?)+)")
 
 
 def for_customer(text: str) -> str:
@@ -279,19 +333,3 @@ def _unquoted(line: str) -> str:
 
 def _plain(text: str) -> str:
     return " ".join(text.split()).casefold()
-
-
-# How a signature opens: the "-- " delimiter or a closing phrase on a line of its own.
-SIGNATURE_RE = re.compile(
-    r"--\s*|(?:с\s+уважением|с\s+наилучшими\s+пожеланиями|всего\s+(?:доброго|хорошего|наилучшего)"
-    r"|(?:best|kind|warm)\s+regards|regards|sincerely)\b[\s\w,.!]*",
-    re.IGNORECASE,
-)
-SIGNATURE_LINES = 8
-
-
-def only_signature(text: str) -> bool:
-    """``text`` is a signature and nothing else: a few lines that open with "-- " or a
-    closing phrase ("С уважением,"), as Outlook puts one above the quoted original."""
-    lines = [s.strip() for s in text.splitlines() if s.strip()]
-    return 0 < len(lines) <= SIGNATURE_LINES and bool(SIGNATURE_RE.fullmatch(lines[0]))

@@ -138,6 +138,7 @@ MessageRecord = TypedDict(
         # staff replies
         "commands": NotRequired[list[str]],
         "folded": NotRequired[list[str]],  # customer notices folded into the reply
+        "folded_text": NotRequired[str],  # their text, under the answer in that mail
         "command_errors": NotRequired[list[str]],
         "unsent": NotRequired[str],  # why none of it reached the customer (unsent.UNSENT)
         "unverified_staff": NotRequired[bool],

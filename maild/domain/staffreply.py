@@ -174,7 +174,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     reply = parse_reply(ctx.msg.text)
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
-    body = answer(extras.body, reply.body, messages)
+    # a note goes to nobody: what it holds is kept, however it was typed
+    body = answer(extras.body, "" if reply.note else reply.body, messages)
     errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
     if errors:
         return _staff_error(ctx, ticket, messages, errors)
@@ -303,6 +304,9 @@ def _customer_mail(
     if answer is not None:  # signed by the desk, as every mail the customer gets
         _, signed = ctx.policy.render_text("staff_reply.txt", {**c, "text": answer.strip("\n")})
         body = one_mail(ctx.policy, signed, notices, c)
+        # what the customer reads under the answer (the notices, the signature): a
+        # quote of it in their reply is not theirs (quotes.for_site)
+        ctx.record["folded_text"] = body.removeprefix(answer.strip("\n")).strip()
         return Outgoing(
             ctx.key("relay"),
             "staff",

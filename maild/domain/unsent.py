@@ -17,7 +17,7 @@ from maild.domain import limits
 from maild.domain.decision import Context, Outgoing
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.logid import logged_id
-from maild.domain.quotes import for_customer, only_signature, typed_lines
+from maild.domain.quotes import for_customer, typed_lines
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.statusmail import is_logo
 
@@ -58,12 +58,14 @@ NO_CUSTOMER = {
 def answer(text: str, typed: str, messages: list[MessageRecord]) -> str:
     """What of a staff reply's ``text`` (commands out, saved answers in) goes to the
     customer: never the quote as a fallback (commands + a quote send no quote), never
-    a quoted line of support's own mail (quotes.for_customer). A signature alone is no
-    answer when the staff member typed inside the quote (``typed``: the reply as
-    written): Outlook sets the signature above the original, and the answer typed
-    below would leave the customer with «С уважением, Анна» and nothing else."""
+    a quoted line of support's own mail (quotes.for_customer). Nothing goes when the
+    staff member typed part of the answer inside the quote (``typed``: the reply as
+    written; lines no mail of the thread holds and the answer lacks): iOS Mail, Apple
+    Mail and webmail keep text typed in a quote quoted, Outlook sets the signature
+    above the original, and the customer would get «Иван, здравствуйте.» or «С
+    уважением, Анна» without the answer itself; unsent tells the staff member."""
     body = for_customer(text)
-    if only_signature(body) and typed_lines(typed, [*_texts(messages), body], limit=1):
+    if body and typed_lines(typed, [*_texts(messages), body], limit=1):
         return ""
     return body
 

@@ -8,6 +8,7 @@ automatic notices or staff addresses.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -17,10 +18,11 @@ import jinja2
 
 from maild.domain import statusmail
 from maild.domain.filetypes import size_text
-from maild.domain.quotes import trim_reply
+from maild.domain.quotes import for_site
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS, ru_count
+from maild.web.links import MASK, footer
 
 HERE = Path(__file__).resolve().parent
 # the state as the customer's status mail words it (statusmail.STATUS_RU), capitalised
@@ -112,11 +114,8 @@ def _near(lines: list[str], hit: list[bool]) -> list[bool]:
 
 
 @lru_cache(maxsize=4096)
-def redacted(text: str, trim: bool = False) -> str:
-    """The text as the site shows it: access data blanked (see redact); `trim`: a
-    mail's quoted history cut off (the thread above already shows it)."""
-    if trim:
-        text = trim_reply(text)
+def redacted(text: str) -> str:
+    """The text as the site shows it: access data blanked (see redact)."""
     if not _MAYBE_CREDENTIALS.search(text):
         return text
     return redact_near_labels(text)
@@ -128,10 +127,13 @@ def size_ru(n: int) -> str:
     return size_text(n)
 
 
-def _entry(app: Any, n: int, m: MessageRecord, viewer: str) -> dict[str, Any]:
+def _entry(app: Any, n: int, m: MessageRecord, viewer: str, known: list[str]) -> dict[str, Any]:
+    """One message as the page shows it; ``known``: what the customer may have quoted
+    (the thread's texts before it, the site link under staff answers)."""
     staff = m["kind"] == "staff"
     who = "Служба поддержки" if staff else ("Вы" if m["from"] == viewer else m["from"])
-    text = redacted(m.get("text") or "", trim=not staff)
+    text = m.get("text") or ""
+    text = redacted(text) if staff else _customer_text(text, known)
     files = [
         {
             "n": i,
@@ -146,6 +148,50 @@ def _entry(app: Any, n: int, m: MessageRecord, viewer: str) -> dict[str, Any]:
     return {"n": n, "staff": staff, "who": who, "when": when, "text": text, "files": files}
 
 
+# How far back a customer's quote is looked up: a reply quotes the mail it answers
+# (which quoted the ones before it), among the few records each mail adds (the
+# acknowledgement, staff notices). A line found in none shows the mail whole: a short
+# look-back only ever shows more, and a page costs time linear in its messages.
+QUOTED = 12
+
+
+def _digest(texts: list[str]) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for t in texts:
+        h.update(t.encode("utf-8", "surrogatepass") + b"\0")
+    return h.digest()
+
+
+_SHOWN: dict[tuple[str, bytes], str] = {}  # (text, digest of what came before) -> shown
+_SHOWN_MAX = 1024
+
+
+def _customer_text(text: str, known: list[str]) -> str:
+    """A customer's mail as the page shows it (quotes.for_site, then redacted). Its
+    check of what it cuts reads the texts before it, milliseconds in a long thread:
+    kept by the text and a digest of those texts, so a page loaded again costs what
+    hashing costs (the digest, not the texts: a key holds one mail, not its thread)."""
+    key = (text, _digest(known))
+    shown = _SHOWN.get(key)
+    if shown is None:
+        if len(_SHOWN) >= _SHOWN_MAX:
+            _SHOWN.clear()
+        shown = _SHOWN[key] = redacted(for_site(text, known))
+    return shown
+
+
+def clear_caches() -> None:
+    """Forget what the pages computed (a cold page: bench/web_page.py)."""
+    redacted.cache_clear()
+    _SHOWN.clear()
+
+
+def _texts(messages: list[MessageRecord]) -> list[str]:
+    """What a customer may quote of these mail: their texts, and the notices folded
+    under a staff answer (staffreply._customer_mail)."""
+    return [t for m in messages for t in (m.get("text"), m.get("folded_text")) if t]
+
+
 def shown(m: MessageRecord) -> bool:
     """A customer sees customer mail and staff replies; notes, notices,
     confirmations and command-only staff mail are internal."""
@@ -157,6 +203,10 @@ def ticket_view(
 ) -> dict[str, Any]:
     level = LEVELS.get(ticket["level"])
     due = ticket.get("reaction_due")
+    # the lines under a staff answer as the customer got it (the stored answer has
+    # none), their link masked as a customer's quote of it is (links.without_tokens)
+    web = getattr(app.config, "web", None)
+    relayed = footer(f"{web.base_url}/t/{MASK}") if web is not None else ""
     return {
         "tid": ticket["tid"],
         "subject": ticket.get("subject") or "(без темы)",
@@ -167,5 +217,9 @@ def ticket_view(
         "due": app.fmt_time(due) if due and ticket["status"] != "closed" else None,
         "created": app.fmt_time(ticket["created_at"]),
         "rating": ticket.get("rating"),
-        "entries": [_entry(app, n, m, viewer) for n, m in enumerate(messages) if shown(m)],
+        "entries": [
+            _entry(app, n, m, viewer, [relayed, *_texts(messages[max(0, n - QUOTED) : n])])
+            for n, m in enumerate(messages)
+            if shown(m)
+        ],
     }

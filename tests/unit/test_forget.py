@@ -93,3 +93,14 @@ def test_a_person_staff_removed_from_a_ticket_is_erased_from_its_removed_list():
     assert t["removed"] == [PLACEHOLDER] and e.changed
     t, _, _ = erase_person(TICKET, [], "olga@x.example")
     assert "removed" not in t
+
+
+def test_the_notices_folded_under_a_staff_answer_go_with_its_text():
+    """A staff answer's record keeps the notices the customer read under it
+    (folded_text, what the site knows a quote of): erased or scrubbed as the text."""
+    folded = "Обращение закрыто. Ответы придут на ivan@x.example."
+    answer = msg("anna@example.com", "Иван, готово", direction="out", folded_text=folded)
+    _, out, _ = erase_person(TICKET, [answer], "ivan@x.example")
+    assert out[0]["folded_text"] == ERASED
+    _, out, _ = erase_person(dict(TICKET, requester="olga@x.example"), [answer], "ivan@x.example")
+    assert out[0]["folded_text"] == folded.replace("ivan@x.example", PLACEHOLDER)

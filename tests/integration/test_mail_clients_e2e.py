@@ -1,0 +1,434 @@
+"""Staff and customers answer from the mail clients they really use (The Bat!, Outlook,
+Thunderbird, Apple Mail / iOS, Gmail, Yandex, Mail.ru, Roundcube), each quoting the
+real mail it answers its own way. Real CLI, real sink, real ticket files.
+
+What must hold whatever the client: of a staff reply the customer gets what the staff
+member wrote and never a line of the quoted staff notice (level, deadline, license,
+commands); of a customer reply the ticket keeps what the customer wrote, without the
+quoted history, and nothing of what they wrote is lost."""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import html
+import smtplib
+from collections.abc import Callable
+from email.message import EmailMessage
+
+import pytest
+
+from tests.helpers import SUPPORT, Daemon, Desk, Sink, make_mail, staff_to
+from tests.integration.test_serve import wait_until
+from tests.integration.test_staff_e2e import customer_mails, open_ticket
+from tests.webclient import link_in, request, site_desk
+
+ANSWER = ["Иван, здравствуйте.", "Очистите кэш браузера и повторите оплату."]
+SIGNATURE = ["-- ", "С уважением,", "Анна Смирнова"]
+CUSTOMER_BODY = "Не работает оплата.\n> Ваш платёж отклонён\nЧто делать?"
+
+
+def mime(
+    sender: str, to: str, subject: str, *, plain: str | None = None, html_body: str | None = None
+) -> bytes:
+    """A mail as the client sends it: plain text (format=flowed as Thunderbird,
+    Roundcube, Apple Mail do), HTML only, or both as alternatives."""
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = sender, to, subject
+    m["Date"] = "Thu, 03 Dec 2026 10:20:00 +0300"
+    m["Message-ID"] = email.utils.make_msgid(domain="client.example")
+    if plain is not None:
+        m.set_content(plain, params={"format": "flowed"})
+    if html_body is not None:
+        if plain is None:
+            m.set_content(html_body, subtype="html")
+        else:
+            m.add_alternative(html_body, subtype="html")
+    return m.as_bytes(policy=email.policy.SMTP)
+
+
+def quoted(lines: list[str], prefix: str = "> ") -> list[str]:
+    return [(prefix + s).rstrip() if s.strip() else prefix.rstrip() for s in lines]
+
+
+def blockquote(lines: list[str]) -> str:
+    return "<blockquote>" + "<br>".join(html.escape(s) for s in lines) + "</blockquote>"
+
+
+def paragraphs(lines: list[str]) -> str:
+    return "".join(f"<div>{html.escape(s) or '&nbsp;'}</div>" for s in lines)
+
+
+# -- the clients, answering a mail (its text lines) from `name <address>` -------------
+# Each returns (plain, html) of the reply.
+
+Reply = Callable[[list[str], str, str, list[str]], tuple[str | None, str | None]]
+
+
+def the_bat(prefix: str, nested: str) -> Reply:
+    """The Bat!'s default template; the original quoted with the author's initials
+    (``prefix`` for "Служба поддержки": "СП> ", " СП> "), a line already quoted
+    gets one ">" more (``nested``: "СП>> ", " СП>> "), the answer below the quote."""
+
+    def reply(original, name, address, answer):
+        first = name.split()[0] if name else address
+        lines = [
+            nested + s.lstrip("> ") if s.startswith(">") else (prefix + s).rstrip()
+            for s in original
+        ]
+        body = [f"Здравствуйте, {first}.", "", "Вы писали 3 декабря 2026 г., 10:00:", ""]
+        body += [*lines, "", *answer, "", "-- ", "С уважением,"]
+        body.append(" Анна                          mailto:anna@example.com")
+        return "\n".join(body) + "\n", None
+
+    return reply
+
+
+def the_bat_top(original, name, address, answer):
+    """The Bat! with the cursor set above the quote (a common change of its template)."""
+    body = [*answer, "", "-- ", " Иван", "", "Вы писали 3 декабря 2026 г., 10:00:", ""]
+    return "\n".join([*body, *quoted(original, "СП> ")]) + "\n", None
+
+
+def the_bat_inline(original, name, address, answer):
+    """The Bat!, answering between the quoted lines (after the first paragraph)."""
+    lines = quoted(original, " СП> ")
+    cut = next((i for i, s in enumerate(original) if not s.strip()), 1) + 1
+    body = ["Здравствуйте, Служба.", "", "Вы писали 3 декабря 2026 г., 10:00:", ""]
+    body += [*lines[:cut], "", *answer, "", *lines[cut:], "", "-- ", " Анна"]
+    return "\n".join(body) + "\n", None
+
+
+def outlook_plain(original, name, address, answer):
+    head = [
+        "-----Original Message-----",
+        f"От: {name} <{address}>",
+        "Отправлено: четверг, 3 декабря 2026 г. 10:00",
+        "Кому: Анна Смирнова <anna@example.com>",
+        "Тема: Новое обращение",
+        "",
+    ]
+    return "\n".join([*answer, "", *SIGNATURE, "", *head, *original]) + "\n", None
+
+
+def outlook_html(original, name, address, answer):
+    head = (
+        '<div style="border:none;border-top:solid #E1E1E1 1.0pt">'
+        f"<p class=MsoNormal><b>От:</b> {html.escape(name)} &lt;{address}&gt;<br>"
+        "<b>Отправлено:</b> 3 декабря 2026 г. 10:00<br><b>Кому:</b> anna@example.com<br>"
+        "<b>Тема:</b> Новое обращение</p></div>"
+    )
+    body = "".join(f"<p class=MsoNormal>{html.escape(s) or '&nbsp;'}</p>" for s in original)
+    top = "".join(f"<p class=MsoNormal>{html.escape(s)}</p>" for s in [*answer, "", *SIGNATURE])
+    return None, f"<html><body><div class=WordSection1>{top}{head}{body}</div></body></html>"
+
+
+def thunderbird(original, name, address, answer):
+    """Thunderbird RU, answer below the quote (its default), format=flowed."""
+    head = f"03.12.2026 10:00, {name} пишет:"
+    return "\n".join([head, *quoted(original), "", *answer, "", *SIGNATURE]) + "\n", None
+
+
+def apple_ios(original, name, address, answer):
+    """iOS Mail RU: the attribution is quoted with the text, under "Отправлено с iPhone"."""
+    head = f"3 дек. 2026 г., в 10:00, {name} <{address}> написал(а):"
+    text = [*answer, "", "Отправлено с iPhone", "", *quoted([head, "", *original])]
+    return "\n".join(text) + "\n", None
+
+
+def gmail_web(original, name, address, answer):
+    head = f"чт, 3 дек. 2026 г. в 10:00, {name} <{address}>:"
+    plain = "\n".join([*answer, "", head, "", *quoted(original)]) + "\n"
+    rich = (
+        f'<div dir="ltr">{paragraphs(answer)}</div><br><div class="gmail_quote">'
+        f'<div dir="ltr" class="gmail_attr">{html.escape(head)}<br></div>'
+        f'<blockquote class="gmail_quote">{"<br>".join(html.escape(s) for s in original)}'
+        "</blockquote></div>"
+    )
+    return plain, rich
+
+
+def gmail_android(original, name, address, answer):
+    head = f"чт, 3 дек. 2026 г., 10:00 {name} <{address}>:"
+    return "\n".join([*answer, "", head, "", *quoted(original)]) + "\n", None
+
+
+def yandex_web(original, name, address, answer):
+    head = f'03.12.2026, 10:00, "{name}" <{address}>:'
+    rich = f"{paragraphs(answer)}<div>&nbsp;</div><div>{html.escape(head)}</div>"
+    return None, rich + blockquote(original)
+
+
+def yandex_mobile(original, name, address, answer):
+    head = f'03.12.2026, 10:00, "{name}" <{address}>:'
+    lines = [*answer, "", "--", "Отправлено из мобильной Яндекс Почты", "", head]
+    return None, paragraphs(lines) + blockquote(original)
+
+
+def mailru(original, name, address, answer):
+    head = f"Четверг, 3 декабря 2026, 10:00 +03:00 от {name} <{address}>:"
+    lines = [*answer, "", "--", "Отправлено из Почты Mail.ru", "", head]
+    return None, f"<html><body>{paragraphs(lines)}{blockquote(original)}</body></html>"
+
+
+def roundcube(original, name, address, answer):
+    head = f"03.12.2026 10:00, {name} написал(а):"
+    return "\n".join([*answer, "", head, "", *quoted(original)]) + "\n", None
+
+
+CLIENTS: dict[str, Reply] = {
+    "the_bat": the_bat("СП> ", "СП>> "),
+    "the_bat_space": the_bat(" СП> ", " СП>> "),
+    "the_bat_top": the_bat_top,
+    "the_bat_inline": the_bat_inline,
+    "outlook_plain": outlook_plain,
+    "outlook_html": outlook_html,
+    "thunderbird": thunderbird,
+    "apple_ios": apple_ios,
+    "gmail_web": gmail_web,
+    "gmail_android": gmail_android,
+    "yandex_web": yandex_web,
+    "yandex_mobile": yandex_mobile,
+    "mailru": mailru,
+    "roundcube": roundcube,
+}
+
+
+def _unquoted(line: str) -> str:
+    """A line without any client's quote prefix ("> ", "СП> ", " СП>> ")."""
+    head, sep, rest = line.partition(">")
+    return rest.lstrip("> ").strip() if sep and len(head.strip()) <= 3 else line.strip()
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_staff_reply_from_each_client_sends_the_answer_and_none_of_the_notice(
+    desk: Desk, sink, client: str
+):
+    desk.run(
+        "license", "add", "--key", "ADV-2026-0042", "--level", "vip",
+        "--email", "ivan@shop-example.ru", "--name", "ООО Магазин",
+    )  # fmt: skip
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    lines = notice.text.splitlines()
+    start, end = lines.index("----- текст обращения -----"), lines.index("----- конец текста -----")
+    own = {s.strip() for s in lines[: start + 1] + lines[end:] if s.strip()}
+    assert "ADV-2026-0042" in notice.text and "#assign <адрес>" in notice.text
+    sender = email.utils.parseaddr(str(notice.msg["From"]))
+    plain, rich = CLIENTS[client](lines, sender[0], sender[1], ANSWER)
+    raw = mime(
+        "Анна Смирнова <anna@example.com>",
+        staff_to(tid),
+        f"Re: {notice.subject}",
+        plain=plain,
+        html_body=rich,
+    )
+    desk.ingest(raw)
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    got = answer.text.splitlines()
+    assert all(s in got for s in ANSWER), answer.text
+    leaked = [s for s in got if _unquoted(s) in own]
+    assert leaked == [], answer.text
+    [stored] = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"]
+    assert [s for s in stored.splitlines() if _unquoted(s) in own] == []
+    assert SUPPORT in str(answer.msg["From"])
+
+
+# -- an answer typed inside the quote -------------------------------------------------
+# iOS / Apple Mail, Yandex and Mail.ru webmail keep what is typed inside a quote
+# quoted (a blockquote); a greeting above it is then all that is outside.
+
+
+def ios_inside(above: list[str], quoted_before: list[str], inside: list[str], after: list[str]):
+    head = "3 дек. 2026 г., в 10:00, Служба поддержки &lt;support@example.com&gt; написал(а):"
+    lines = [*(html.escape(s) for s in quoted_before), "", *inside, "", *after]
+    return (
+        f'{paragraphs([*above, "", "Отправлено с iPhone"])}<blockquote type="cite">'
+        f"{head}<br><br>{'<br>'.join(html.escape(s) for s in lines)}</blockquote>"
+    )
+
+
+def webmail_inside(above, quoted_before, inside, after):
+    head = html.escape('03.12.2026, 10:00, "Служба поддержки" <support@example.com>:')
+    return f"{paragraphs(above)}<div>{head}</div>" + blockquote(
+        [*quoted_before, "", *inside, "", *after]
+    )
+
+
+@pytest.mark.parametrize("client", [ios_inside, webmail_inside])
+def test_an_answer_typed_inside_the_quote_is_not_sent_in_part(desk: Desk, sink, client):
+    """The greeting above the quote, the answer typed inside it: the customer got
+    «Иван, здравствуйте.» alone, the answer was dropped, and nobody was told. Now
+    nothing goes, the staff member gets «Ответ клиенту не отправлен» with the lines."""
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    lines = notice.text.splitlines()
+    end = lines.index("----- конец текста -----") + 1
+    inside = ["Очистите кэш браузера и повторите оплату."]
+    rich = client(ANSWER[:1], lines[:end], inside, lines[end:])
+    raw = mime("Анна <anna@example.com>", staff_to(tid), f"Re: {notice.subject}", html_body=rich)
+    desk.ingest(raw)
+    desk.flush()
+    sent = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    assert sent == [], sent[0].text
+    [told] = [r for r in sink.to("anna@example.com") if "не отправлен" in r.subject]
+    assert f"    {inside[0]}" in told.text.splitlines()
+    assert "Уровень:" not in told.text
+    [note] = [m for m in desk.ticket(tid)["messages"] if m["from"] == "anna@example.com"]
+    assert note["kind"] == "note" and inside[0] in note["text"]
+    # a #note goes to nobody: typed the same way, its text above the quote is kept
+    more = ["Перезвонить в среду."]
+    rich = client(["#note", "Клиенту звонили."], lines[:end], more, lines[end:])
+    desk.ingest(mime("Анна <anna@example.com>", staff_to(tid), "Re: заметка", html_body=rich))
+    assert "Клиенту звонили." in desk.ticket(tid)["messages"][-1]["text"]
+
+
+# -- customers answer the staff answer ------------------------------------------------
+
+NEWS = ["Спасибо, кэш очистил, оплата прошла.", "Но чек на почту не пришёл."]
+STAFF_ANSWER = ["Иван, здравствуйте.", "Очистите кэш браузера и повторите оплату."]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    sink = Sink().start()
+    desk, base = site_desk(tmp_path_factory.mktemp("clients"), sink.port)
+    daemon = Daemon(desk).start()
+    wait_until(lambda: "site on" in daemon.logtext(), 10)
+    yield desk, daemon, sink, base
+    assert daemon.stop() == 0
+    sink.stop()
+
+
+def send(daemon: Daemon, raw: bytes, sender: str, to: str) -> None:
+    with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+        s.sendmail(sender, [to], raw)
+
+
+def page_text(url: str) -> list[str]:
+    """The lines of the messages a ticket's page shows, as the customer reads them."""
+    body = request(url).text
+    texts = body.split('<pre class="text">')[1:]
+    return [s for t in texts for s in html.unescape(t.split("</pre>", 1)[0]).splitlines()]
+
+
+@pytest.mark.parametrize("client", ["gmail_android", "thunderbird", "the_bat"])
+def test_customer_reply_to_an_answer_with_its_notices_is_shown_once(site, client: str):
+    """ "#close" under the answer folds the closing notice into the one mail the
+    customer gets; their «Спасибо» quoting it all showed the quote again on the site,
+    the notice's lines being in no mail the ticket kept."""
+    desk, daemon, sink, base = site
+    customer = f"petr.{client.replace('_', '-')}@shop-example.ru"
+    subject = f"Закрытие ({client})"
+    mail = make_mail(sender=f"Пётр <{customer}>", subject=subject, body=CUSTOMER_BODY)
+    send(daemon, mail, customer, SUPPORT)
+    [conf] = wait_until(lambda: [r for r in sink.to(customer) if subject in r.subject])
+    tid = conf.subject.split("[TID#", 1)[1].split("]", 1)[0]
+    staff = make_mail(
+        sender="Анна <anna@example.com>", to=staff_to(tid), subject=f"Re: [TID#{tid}]",
+        body="\n".join(["#close", *STAFF_ANSWER]),
+    )  # fmt: skip
+    send(daemon, staff, "anna@example.com", staff_to(tid))
+    [answer] = wait_until(
+        lambda: [r for r in sink.to(customer) if tid in r.subject and STAFF_ANSWER[1] in r.text]
+    )
+    name, address = email.utils.parseaddr(str(answer.msg["From"]))
+    plain, rich = CLIENTS[client](answer.text.splitlines(), name, address, NEWS)
+    reply = mime(f"Пётр <{customer}>", SUPPORT, f"Re: {answer.subject}", plain=plain)
+    send(daemon, reply, customer, SUPPORT)
+    assert wait_until(lambda: [m for m in desk.ticket(tid)["messages"] if NEWS[0] in m["text"]])
+    shown = page_text(link_in(conf.text, base))
+    assert all(s in shown for s in NEWS), shown
+    assert len([s for s in shown if _unquoted(s) == STAFF_ANSWER[1]]) == 1, shown
+
+
+# Text typed between quoted lines (quote, answer, quote, signature).
+INLINE = {"the_bat_inline"}
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_customer_reply_from_each_client_is_shown_without_the_quoted_answer(site, client: str):
+    """The customer answers the staff answer from their client, quoting it its way: the
+    ticket keeps the mail whole, the site shows what they wrote once (the staff answer
+    stands above it already), and none of what they wrote is lost."""
+    desk, daemon, sink, base = site
+    subject = f"Оплата ({client})"
+    customer = f"ivan.{client.replace('_', '-')}@shop-example.ru"  # one each: no mail cap
+    mail = make_mail(sender=f"Иван Петров <{customer}>", subject=subject, body=CUSTOMER_BODY)
+    send(daemon, mail, customer, SUPPORT)
+    [conf] = wait_until(lambda: [r for r in sink.to(customer) if subject in r.subject])
+    tid = conf.subject.split("[TID#", 1)[1].split("]", 1)[0]
+    link = link_in(conf.text, base)
+    staff = make_mail(
+        sender="Анна <anna@example.com>",
+        to=staff_to(tid),
+        subject=f"Re: [TID#{tid}]",
+        body="\n".join([*STAFF_ANSWER, "", "-- ", "Анна Смирнова"]),
+    )
+    send(daemon, staff, "anna@example.com", staff_to(tid))
+    [answer] = wait_until(
+        lambda: [r for r in sink.to(customer) if tid in r.subject and STAFF_ANSWER[1] in r.text]
+    )
+    name, address = email.utils.parseaddr(str(answer.msg["From"]))
+    plain, rich = CLIENTS[client](answer.text.splitlines(), name, address, NEWS)
+    raw = mime(
+        f"Иван Петров <{customer}>", SUPPORT, f"Re: {answer.subject}", plain=plain, html_body=rich
+    )
+    send(daemon, raw, customer, SUPPORT)
+    assert wait_until(
+        lambda: (
+            len(desk.ticket(tid)["messages"]) >= 6
+            and any(
+                NEWS[0] in m["text"]
+                for m in desk.ticket(tid)["messages"]
+                if m["kind"] == "customer"
+            )
+        )
+    )
+    stored = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"][-1]
+    assert all(s in stored for s in NEWS)  # the mail as it came
+    shown = page_text(link)
+    assert all(s in shown for s in NEWS), shown  # nothing the customer wrote is lost
+    repeated = [s for s in shown if _unquoted(s) == STAFF_ANSWER[1]]
+    if client in INLINE:  # the quoted lines show what each part answers: they stay
+        assert len(repeated) == 2 and shown.index(repeated[1]) < shown.index(NEWS[0])
+        return
+    assert len(repeated) == 1, shown  # the staff answer once, not again under the reply
+    assert not [s for s in shown if "писали" in s or "пишет:" in s or "написал" in s], shown
+
+
+def outlook_inside(above, quoted_before, inside, after):
+    """Outlook: the original unquoted under its «От:» block, answers typed into it."""
+    _, rich = outlook_html([*quoted_before, *inside, *after], "Служба поддержки", SUPPORT, above)
+    return rich
+
+
+@pytest.mark.parametrize("client", [ios_inside, webmail_inside, outlook_inside])
+def test_customer_text_typed_inside_the_quote_is_shown(site, client):
+    """A customer of iOS Mail or webmail writes a line above the quote and the rest
+    inside it, where such clients keep it quoted (Outlook: into the original under
+    its «От:» block): the site showed the line above alone. What no mail of the
+    ticket holds is the customer's: the mail shows whole."""
+    desk, daemon, sink, base = site
+    customer = f"oleg.{client.__name__.replace('_', '-')}@shop-example.ru"
+    subject = f"Чек ({client.__name__})"
+    mail = make_mail(sender=f"Олег <{customer}>", subject=subject, body=CUSTOMER_BODY)
+    send(daemon, mail, customer, SUPPORT)
+    [conf] = wait_until(lambda: [r for r in sink.to(customer) if subject in r.subject])
+    tid = conf.subject.split("[TID#", 1)[1].split("]", 1)[0]
+    staff = make_mail(
+        sender="Анна <anna@example.com>", to=staff_to(tid), subject=f"Re: [TID#{tid}]",
+        body="\n".join(STAFF_ANSWER),
+    )  # fmt: skip
+    send(daemon, staff, "anna@example.com", staff_to(tid))
+    [answer] = wait_until(
+        lambda: [r for r in sink.to(customer) if tid in r.subject and STAFF_ANSWER[1] in r.text]
+    )
+    rich = client(["Добрый день."], answer.text.splitlines(), NEWS, [])
+    send(daemon, mime(f"Олег <{customer}>", SUPPORT, f"Re: {answer.subject}", html_body=rich),
+         customer, SUPPORT)  # fmt: skip
+    assert wait_until(
+        lambda: [m for m in desk.ticket(tid)["messages"] if "Добрый день." in m["text"]]
+    )
+    shown = page_text(link_in(conf.text, base))
+    assert "Добрый день." in shown
+    assert all(any(s in line for line in shown) for s in NEWS), shown

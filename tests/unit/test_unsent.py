@@ -1,0 +1,51 @@
+"""Unit tests for maild.domain.unsent.answer: a staff answer goes whole or not at all."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maild.domain.unsent import answer
+from tests.unit.test_quotes import (
+    CUSTOMER_TEXT,
+    END,
+    INITIALS_PREFIX,
+    STAFF_LINE,
+    notice,
+    quote,
+)
+
+NOTICE = notice()
+THREAD = [{"text": "\n".join(NOTICE)}, {"text": "\n".join(CUSTOMER_TEXT)}]
+# what the staff member types: a word no line of the notice holds
+TYPED = STAFF_LINE.map(lambda s: f"Сделайте {s}")
+
+
+@st.composite
+def replies(draw: st.DrawFn) -> tuple[str, list[str], list[str]]:
+    """(text, the lines typed above the quote, the lines typed inside it)."""
+    prefix = draw(st.one_of(st.sampled_from(["> ", ">", ">> "]), INITIALS_PREFIX))
+    quoted = quote(NOTICE, prefix)
+    after_block = quoted.index(quote([END], prefix)[0]) + 1
+    above = draw(st.lists(TYPED, max_size=3))
+    inside = draw(st.lists(TYPED, max_size=2))
+    at = draw(st.integers(after_block, len(quoted)))
+    lines = [*above, "", *quoted[:at], *quote(inside, prefix), *quoted[at:]]
+    return "\n".join(lines), above, inside
+
+
+@settings(max_examples=200, deadline=None)
+@given(replies())
+def test_a_staff_answer_goes_whole_or_not_at_all(reply: tuple[str, list[str], list[str]]) -> None:
+    """Of lines typed above the quote and inside it (as iOS Mail and webmail keep
+    them, quoted), the customer gets all or none: never the part above alone, which
+    left the answer itself dropped without a word (unsent tells the staff member
+    when none goes)."""
+    text, above, inside = reply
+    body = answer(text, text, THREAD)
+    said = f" {' '.join(above)} "  # a line inside that repeats words above is not lost
+    if [s for s in inside if f" {s} " not in said]:
+        assert body == ""
+    else:
+        out = body.splitlines()
+        assert all(s in out for s in above)
