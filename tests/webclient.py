@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import http.client
 import re
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from tests.helpers import Desk, free_port
+from tests.helpers import Daemon, Desk, Sink, free_port
 
 
 @dataclass
@@ -64,6 +66,20 @@ def site_desk(root, relay_port: int, **sections) -> tuple[Desk, str]:
     web = {"listen": f"127.0.0.1:{web_port}", "base_url": base, **sections.pop("web", {})}
     desk = Desk(root, relay_port, smtp={"listen": f"127.0.0.1:{free_port()}"}, web=web, **sections)
     return desk, base
+
+
+def running_site(root) -> Iterator[tuple[Desk, Daemon, Sink, str]]:
+    """`maild serve` with the site, on a store in `root`, its relay a Sink: for a
+    module's fixture (desk, daemon, sink, base URL); stopped cleanly after."""
+    sink = Sink().start()
+    desk, base = site_desk(root, sink.port)
+    daemon = Daemon(desk).start()
+    deadline = time.monotonic() + 10
+    while "site on" not in daemon.logtext() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield desk, daemon, sink, base
+    assert daemon.stop() == 0
+    sink.stop()
 
 
 def link_in(text: str, base: str, kind: str = "t") -> str:

@@ -18,10 +18,10 @@ from email.message import EmailMessage
 
 import pytest
 
-from tests.helpers import SUPPORT, Daemon, Desk, Sink, make_mail, staff_to
+from tests.helpers import SUPPORT, Daemon, Desk, make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.integration.test_staff_e2e import customer_mails, open_ticket
-from tests.webclient import link_in, request, site_desk
+from tests.webclient import link_in, request, running_site
 
 ANSWER = ["Иван, здравствуйте.", "Очистите кэш браузера и повторите оплату."]
 SIGNATURE = ["-- ", "С уважением,", "Анна Смирнова"]
@@ -290,13 +290,7 @@ STAFF_ANSWER = ["Иван, здравствуйте.", "Очистите кэш 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    sink = Sink().start()
-    desk, base = site_desk(tmp_path_factory.mktemp("clients"), sink.port)
-    daemon = Daemon(desk).start()
-    wait_until(lambda: "site on" in daemon.logtext(), 10)
-    yield desk, daemon, sink, base
-    assert daemon.stop() == 0
-    sink.stop()
+    yield from running_site(tmp_path_factory.mktemp("clients"))
 
 
 def send(daemon: Daemon, raw: bytes, sender: str, to: str) -> None:

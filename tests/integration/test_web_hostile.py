@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers import Daemon, Sink
 from tests.integration.test_serve import wait_until
-from tests.webclient import link_in, post, request, site_desk
+from tests.webclient import link_in, post, request, running_site, site_desk
 
 _ips = itertools.count(1)
 
@@ -25,13 +25,7 @@ def browser() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    sink = Sink().start()
-    desk, base = site_desk(tmp_path_factory.mktemp("hostile"), sink.port)
-    daemon = Daemon(desk).start()
-    wait_until(lambda: "site on" in daemon.logtext(), 10)
-    yield desk, daemon, sink, base
-    assert daemon.stop() == 0
-    sink.stop()
+    yield from running_site(tmp_path_factory.mktemp("hostile"))
 
 
 def ask(base: str, sink: Sink, fields: dict[str, str], files=()):
