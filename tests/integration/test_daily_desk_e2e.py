@@ -267,4 +267,6 @@ def test_morning_queue(desk, sink):
     assert text.index(urgent) < text.index(first) < text.index("Ждут ответа клиента")
     assert text.index("Ждут ответа клиента") < text.index(waits)
     assert "ПРОСРОЧЕНО" in text and "В карантине писем: 1" in text
+    # a greeting for any schedule.digest_time, not «Доброе утро!» at 15:00
+    assert text.startswith("Здравствуйте!")
     assert boris.text.index("Назначены вам") < boris.text.index(mine) < boris.text.index(urgent)
