@@ -34,6 +34,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+_HELD: list[socket.socket] = []
+
+
+def dead_port() -> int:
+    """A loopback port where nothing listens: a relay that is down. This process keeps
+    it bound (not listening) till it ends, so no other test's server can take it: a
+    port free_port() found free may be another xdist worker's relay a moment later,
+    and mail meant to stay queued would be sent there."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    _HELD.append(s)
+    return s.getsockname()[1]
+
+
 @dataclass
 class Received:
     mail_from: str

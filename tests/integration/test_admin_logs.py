@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from maild import logsetup
 from maild.adapters.imap import ImapPoller
 from tests.dovecot import append, reset_mailbox
-from tests.helpers import Desk, free_port, make_mail
+from tests.helpers import Desk, dead_port, free_port, make_mail
 from tests.integration.test_imap import Inbox, config, wait_until
 
 # bob: test_imap counts alice's UIDs, which a message appended here would shift
@@ -47,7 +47,7 @@ def test_outbox_failure_names_message_recipient_and_relay_reply(tmp_path, caplog
 
 
 def test_outbox_failure_names_an_unreachable_relay(tmp_path, caplog):
-    desk = Desk(tmp_path, free_port())  # nothing listens there
+    desk = Desk(tmp_path, dead_port())  # nothing listens there
     desk.ingest(make_mail())
     with caplog.at_level(logging.INFO):
         desk.flush()

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from maild.ops.backup import FORMAT, MANIFEST
-from tests.helpers import Daemon, Desk, free_port, make_mail
+from tests.helpers import Daemon, Desk, dead_port, free_port, make_mail
 
 TOTAL = 80  # mails sent; the backup starts after BEFORE of them were accepted
 BEFORE = 15
@@ -40,7 +40,7 @@ def test_backup_under_smtp_load_restores_every_ticket_and_queued_mail(tmp_path):
     # no relay listens: every mail maild queues stays queued, to be compared
     for sub in ("live", "r"):
         (tmp_path / sub).mkdir()
-    live = Desk(tmp_path / "live", free_port(), smtp={"listen": f"127.0.0.1:{free_port()}"})
+    live = Desk(tmp_path / "live", dead_port(), smtp={"listen": f"127.0.0.1:{free_port()}"})
     daemon = Daemon(live).start()
     accepted: list[tuple[str, float]] = []
     stop = threading.Event()

@@ -12,7 +12,7 @@ from maild import jobs
 from maild.app import App
 from maild.config import load
 from maild.runner import ingest
-from tests.helpers import Desk, make_mail, staff_to
+from tests.helpers import Desk, dead_port, make_mail, staff_to
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -144,9 +144,8 @@ def test_free_support_expires_six_months_after_first_ticket(world, sink):
 
 
 def test_outbox_gives_up_alerting_head_and_keeps_the_mail(tmp_path):
-    from tests.helpers import free_port
 
-    desk = Desk(tmp_path, free_port(), schedule={"outbox_give_up_attempts": 2})
+    desk = Desk(tmp_path, dead_port(), schedule={"outbox_give_up_attempts": 2})
     clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=MSK))
     ingest_at(desk, clock, make_mail())
     app = app_of(desk, clock)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from maild.adapters.outbound import PARALLEL_CONNECTIONS, Outbox
 from maild.config import OutboundConfig
 from maild.render import Mail
-from tests.helpers import Desk, Sink, free_port, make_mail
+from tests.helpers import Desk, Sink, dead_port, free_port, make_mail
 
 
 def _queue(outbox: Outbox, first: int, n: int) -> None:
@@ -103,7 +103,7 @@ def test_a_refused_mail_is_retried_later_and_the_rest_go_over_the_same_connectio
 
 
 def test_sent_mail_is_listed_without_the_error_of_an_earlier_try(tmp_path, sink):
-    desk = Desk(tmp_path, free_port())  # nothing listens there: the first flush fails
+    desk = Desk(tmp_path, dead_port())  # nothing listens there: the first flush fails
     desk.ingest(make_mail())
     assert desk.flush().code == 75
     queued = desk.run("outbox", "list").out

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import smtplib
 
-from tests.helpers import Daemon, Desk, free_port, make_mail, staff_to
+from tests.helpers import Daemon, Desk, dead_port, make_mail, staff_to
 from tests.integration.test_copies_e2e import reply_to, staff_says
 from tests.integration.test_serve import wait_until
 from tests.webclient import link_in, post, request, site_desk
@@ -50,7 +50,7 @@ def test_a_colleague_staff_removed_no_longer_writes_rates_or_reopens(desk, sink)
 def test_uncc_withdraws_the_mail_still_queued_to_whom_staff_removed(tmp_path, sink):
     """The relay is down: the answer and the confirmation to petr wait in the outbox
     when staff take him off the ticket. They never reach him; ivan gets all his."""
-    desk = Desk(tmp_path, free_port())  # nothing listens there: the relay is down
+    desk = Desk(tmp_path, dead_port())  # nothing listens there: the relay is down
     tid = desk.ingest_tid(make_mail(headers={"Cc": PETR}))
     staff_says(desk, tid, "Проверим и ответим.")
     assert desk.flush().code == 75

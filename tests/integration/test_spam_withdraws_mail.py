@@ -6,7 +6,7 @@ from __future__ import annotations
 from maild import runner
 from maild.app import App
 from maild.config import load
-from tests.helpers import Desk, free_port, make_mail, staff_to
+from tests.helpers import Desk, dead_port, make_mail, staff_to
 
 SPAMMER = "b@spam2.example"
 STAFF = ["anna@example.com", "boris@example.com"]
@@ -21,7 +21,7 @@ def _marks_spam(tid: str) -> bytes:
 
 
 def test_spam_withdraws_the_confirmation_queued_while_the_relay_was_down(tmp_path, sink):
-    desk = Desk(tmp_path, free_port())  # nothing listens there: the relay is down
+    desk = Desk(tmp_path, dead_port())  # nothing listens there: the relay is down
     tid = desk.ingest_tid(_spam_says())
     assert desk.flush().code == 75  # the confirmation and two staff notices wait
     queued = desk.run("outbox", "list", "--json").json()
@@ -61,7 +61,7 @@ def test_spam_withdraws_what_the_same_batch_queued_to_the_spammer(desk, sink):
 def test_block_add_withdraws_automatic_mail_queued_to_the_blocked(tmp_path, sink):
     """An admin blocks a sender whose confirmation still waits for the relay: it is
     never sent. A staff member's answer to them, queued too, still goes."""
-    desk = Desk(tmp_path, free_port())  # the relay is down
+    desk = Desk(tmp_path, dead_port())  # the relay is down
     tid = desk.ingest_tid(_spam_says())
     other = desk.ingest_tid(make_mail(sender="olga@client.example"))
     answer = make_mail(
@@ -90,7 +90,7 @@ def test_block_add_withdraws_automatic_mail_queued_to_the_blocked(tmp_path, sink
 def test_spam_withdraws_the_senders_automatic_mail_of_other_tickets_too(tmp_path, sink):
     """#spam blocks the sender, and a block withdraws what still waits for them:
     the confirmation of the spammer's second ticket is not sent either."""
-    desk = Desk(tmp_path, free_port())  # the relay is down
+    desk = Desk(tmp_path, dead_port())  # the relay is down
     first = desk.ingest_tid(_spam_says())
     second = desk.ingest_tid(_spam_says("Реклама в соцсетях"))
     assert desk.flush().code == 75
@@ -112,7 +112,7 @@ def test_mail_forget_took_from_the_queue_is_not_listed_as_sent(tmp_path, sink):
     desk = Desk(tmp_path, sink.port)
     went = desk.ingest_tid(make_mail(sender="ivan@shop.example", msgid="<went@c.example>"))
     assert desk.flush().code == 0
-    desk.sections["outbound"]["port"] = free_port()  # the relay goes down
+    desk.sections["outbound"]["port"] = dead_port()  # the relay goes down
     desk.write_config()
     held = desk.ingest_tid(make_mail(sender="ivan@shop.example", subject="Ещё вопрос"))
     assert desk.flush().code == 75

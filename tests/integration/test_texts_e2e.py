@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from maild import jobs
-from tests.helpers import make_mail
+from tests.helpers import dead_port, make_mail
 from tests.integration.test_jobs import MSK, app_of, ingest_at, world  # noqa: F401
 
 # Latin words that are not addresses, TIDs, file names or commands (#take)
@@ -96,10 +96,10 @@ def test_the_outbox_alert_gives_the_queued_time_in_moscow_time_not_iso(tmp_path)
     import email
     import email.policy
 
-    from tests.helpers import Desk, free_port
+    from tests.helpers import Desk
     from tests.integration.test_jobs import Clock
 
-    desk = Desk(tmp_path, free_port(), schedule={"outbox_give_up_attempts": 2})
+    desk = Desk(tmp_path, dead_port(), schedule={"outbox_give_up_attempts": 2})
     clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=MSK))
     ingest_at(desk, clock, make_mail())
     app = app_of(desk, clock)
