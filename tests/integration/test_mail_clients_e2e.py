@@ -305,25 +305,34 @@ def page_text(url: str) -> list[str]:
     return [s for t in texts for s in html.unescape(t.split("</pre>", 1)[0]).splitlines()]
 
 
+def answered(site, sender: str, subject: str, staff_lines: list[str]):
+    """Through `maild serve`: `sender` ("Name <address>") opens a ticket, Anna answers
+    with `staff_lines`; (tid, the confirmation, the answer as the customer got it)."""
+    _desk, daemon, sink, _base = site
+    customer = email.utils.parseaddr(sender)[1]
+    send(daemon, make_mail(sender=sender, subject=subject, body=CUSTOMER_BODY), customer, SUPPORT)
+    [conf] = wait_until(lambda: [r for r in sink.to(customer) if subject in r.subject])
+    tid = conf.subject.split("[TID#", 1)[1].split("]", 1)[0]
+    staff = make_mail(
+        sender="Анна <anna@example.com>", to=staff_to(tid), subject=f"Re: [TID#{tid}]",
+        body="\n".join(staff_lines),
+    )  # fmt: skip
+    send(daemon, staff, "anna@example.com", staff_to(tid))
+    [answer] = wait_until(
+        lambda: [r for r in sink.to(customer) if tid in r.subject and STAFF_ANSWER[1] in r.text]
+    )
+    return tid, conf, answer
+
+
 @pytest.mark.parametrize("client", ["gmail_android", "thunderbird", "the_bat"])
 def test_customer_reply_to_an_answer_with_its_notices_is_shown_once(site, client: str):
     """ "#close" under the answer folds the closing notice into the one mail the
     customer gets; their «Спасибо» quoting it all showed the quote again on the site,
     the notice's lines being in no mail the ticket kept."""
-    desk, daemon, sink, base = site
+    desk, daemon, _sink, base = site
     customer = f"petr.{client.replace('_', '-')}@shop-example.ru"
-    subject = f"Закрытие ({client})"
-    mail = make_mail(sender=f"Пётр <{customer}>", subject=subject, body=CUSTOMER_BODY)
-    send(daemon, mail, customer, SUPPORT)
-    [conf] = wait_until(lambda: [r for r in sink.to(customer) if subject in r.subject])
-    tid = conf.subject.split("[TID#", 1)[1].split("]", 1)[0]
-    staff = make_mail(
-        sender="Анна <anna@example.com>", to=staff_to(tid), subject=f"Re: [TID#{tid}]",
-        body="\n".join(["#close", *STAFF_ANSWER]),
-    )  # fmt: skip
-    send(daemon, staff, "anna@example.com", staff_to(tid))
-    [answer] = wait_until(
-        lambda: [r for r in sink.to(customer) if tid in r.subject and STAFF_ANSWER[1] in r.text]
+    tid, conf, answer = answered(
+        site, f"Пётр <{customer}>", f"Закрытие ({client})", ["#close", *STAFF_ANSWER]
     )
     name, address = email.utils.parseaddr(str(answer.msg["From"]))
     plain, rich = CLIENTS[client](answer.text.splitlines(), name, address, NEWS)
@@ -344,24 +353,15 @@ def test_customer_reply_from_each_client_is_shown_without_the_quoted_answer(site
     """The customer answers the staff answer from their client, quoting it its way: the
     ticket keeps the mail whole, the site shows what they wrote once (the staff answer
     stands above it already), and none of what they wrote is lost."""
-    desk, daemon, sink, base = site
-    subject = f"Оплата ({client})"
+    desk, daemon, _sink, base = site
     customer = f"ivan.{client.replace('_', '-')}@shop-example.ru"  # one each: no mail cap
-    mail = make_mail(sender=f"Иван Петров <{customer}>", subject=subject, body=CUSTOMER_BODY)
-    send(daemon, mail, customer, SUPPORT)
-    [conf] = wait_until(lambda: [r for r in sink.to(customer) if subject in r.subject])
-    tid = conf.subject.split("[TID#", 1)[1].split("]", 1)[0]
+    tid, conf, answer = answered(
+        site,
+        f"Иван Петров <{customer}>",
+        f"Оплата ({client})",
+        [*STAFF_ANSWER, "", "-- ", "Анна Смирнова"],
+    )
     link = link_in(conf.text, base)
-    staff = make_mail(
-        sender="Анна <anna@example.com>",
-        to=staff_to(tid),
-        subject=f"Re: [TID#{tid}]",
-        body="\n".join([*STAFF_ANSWER, "", "-- ", "Анна Смирнова"]),
-    )
-    send(daemon, staff, "anna@example.com", staff_to(tid))
-    [answer] = wait_until(
-        lambda: [r for r in sink.to(customer) if tid in r.subject and STAFF_ANSWER[1] in r.text]
-    )
     name, address = email.utils.parseaddr(str(answer.msg["From"]))
     plain, rich = CLIENTS[client](answer.text.splitlines(), name, address, NEWS)
     raw = mime(
@@ -402,20 +402,10 @@ def test_customer_text_typed_inside_the_quote_is_shown(site, client):
     inside it, where such clients keep it quoted (Outlook: into the original under
     its «От:» block): the site showed the line above alone. What no mail of the
     ticket holds is the customer's: the mail shows whole."""
-    desk, daemon, sink, base = site
+    desk, daemon, _sink, base = site
     customer = f"oleg.{client.__name__.replace('_', '-')}@shop-example.ru"
-    subject = f"Чек ({client.__name__})"
-    mail = make_mail(sender=f"Олег <{customer}>", subject=subject, body=CUSTOMER_BODY)
-    send(daemon, mail, customer, SUPPORT)
-    [conf] = wait_until(lambda: [r for r in sink.to(customer) if subject in r.subject])
-    tid = conf.subject.split("[TID#", 1)[1].split("]", 1)[0]
-    staff = make_mail(
-        sender="Анна <anna@example.com>", to=staff_to(tid), subject=f"Re: [TID#{tid}]",
-        body="\n".join(STAFF_ANSWER),
-    )  # fmt: skip
-    send(daemon, staff, "anna@example.com", staff_to(tid))
-    [answer] = wait_until(
-        lambda: [r for r in sink.to(customer) if tid in r.subject and STAFF_ANSWER[1] in r.text]
+    tid, conf, answer = answered(
+        site, f"Олег <{customer}>", f"Чек ({client.__name__})", STAFF_ANSWER
     )
     rich = client(["Добрый день."], answer.text.splitlines(), NEWS, [])
     send(daemon, mime(f"Олег <{customer}>", SUPPORT, f"Re: {answer.subject}", html_body=rich),
