@@ -8,6 +8,7 @@ Pure text in, text out; used on staff and customer replies before they are store
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 __all__ = ["for_customer", "for_site", "trim_reply", "typed_lines"]
 
@@ -180,9 +181,16 @@ def for_site(text: str, known: list[str] | None = None) -> str:
     Mail and webmail keep it quoted: then the mail shows whole, quote and all.
     """
     shown = _site_cut(text)
-    changed = known is not None and shown != text.strip()
-    if changed and typed_lines(text, [*(known or ()), shown], limit=1):
-        return text.strip()
+    if known is None or shown == text.strip():
+        return shown
+    # every line typed here (in no mail of `known`) must stand in what is shown, as
+    # often as it was typed, compared as written: the thread's texts are matched
+    # loosely (case, spacing, quote marks), what is shown is the text's own lines
+    left = Counter(_unquoted(line).strip() for line in shown.splitlines())
+    for line in typed_lines(text, known, limit=len(text)):
+        if left[line] <= 0:
+            return text.strip()
+        left[line] -= 1
     return shown
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.commands import cheat_sheet
@@ -412,6 +412,13 @@ def customer_replies(draw: st.DrawFn) -> tuple[str, list[str]]:
 
 @settings(max_examples=200, deadline=None)
 @given(customer_replies())
+@example(  # a line inside the quote like one above but for case: it was cut as "shown"
+    (
+        "Сделайте Д\n\n> Сделайте д\n"
+        + "".join(f"> {s}\n".replace("> \n", ">\n") for s in PREVIOUS),
+        ["Сделайте Д", "Сделайте д"],
+    )
+)
 def test_the_site_never_hides_what_the_customer_wrote(reply: tuple[str, list[str]]) -> None:
     """Given the thread's texts, whatever the site cuts is a mail the thread holds:
     every line the customer wrote, above, below or inside the quote, is shown."""
