@@ -74,7 +74,7 @@ class CalendarConfig:
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    reminder_fraction: float = 0.8
+    reminder_fraction: float = 0.75
     waiting_reminder_days: int = 3
     waiting_autoclose_days: int = 7
     credentials_keep_days: int = 2

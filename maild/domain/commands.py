@@ -108,7 +108,7 @@ REGISTRY: dict[str, Spec] = {
     "wait": Spec(_no_arg, "#wait", "ждём ответа клиента"),
     "close": Spec(_no_arg, "#close", "закрыть (клиенту уйдёт просьба оценить работу)"),
     "reopen": Spec(_no_arg, "#reopen", "открыть снова"),
-    "level": Spec(_level, "#level <уровень>", "premium, partner, vip, operative, standard, free"),
+    "level": Spec(_level, "#level <уровень>", "partner, vip, operative, standard, free"),
     "consulting": Spec(_no_arg, "#consulting", "перевести в «Консультирование по общим вопросам»"),
     "development": Spec(_no_arg, "#development", "передать в отдел разработки"),
     "critical": Spec(_no_arg, "#critical", "срочное: вне очереди"),

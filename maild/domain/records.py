@@ -23,9 +23,7 @@ Attachments = list[tuple[att.AttachmentDecision, bytes]]  # each decision with i
 # A ticket's status (INTERFACE.md: "new | open | waiting | closed").
 Status = Literal["new", "open", "waiting", "closed"]
 # A service level's id: the keys of domain.sla.LEVELS (a unit test holds them equal).
-LevelId = Literal[
-    "premium", "partner", "vip", "operative", "standard", "free", "consulting", "development"
-]
+LevelId = Literal["partner", "vip", "operative", "standard", "free", "consulting", "development"]
 Direction = Literal["in", "out"]
 # A thread record's kind: a customer's mail, a staff reply relayed to the customer,
 # a note only staff see (commands, refused or suppressed mail, robots), the

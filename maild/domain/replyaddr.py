@@ -143,6 +143,6 @@ def _plus_part(address: str, support_address: str) -> str | None:
     """What follows "support+" when ``address`` is a plus-address of support, else None."""
     local, domain = _split(support_address)
     addr_local, at, addr_domain = normalize_address(address).rpartition("@")
-    if not at or addr_domain != domain or not addr_local.startswith((local + "+", local + "-")):
+    if not at or addr_domain != domain or not addr_local.startswith(local + "+"):
         return None
     return addr_local[len(local) + 1 :]

@@ -14,8 +14,8 @@ from datetime import date
 from maild.domain.records import LevelId
 from maild.domain.sla import LEVELS
 
-ENTITLED_LEVELS = ("premium", "partner", "vip", "operative", "standard", "free")
-FREE_SUPPORT_MONTHS = 3  # the regulation: free support is valid six months
+ENTITLED_LEVELS = ("partner", "vip", "operative", "standard", "free")
+FREE_SUPPORT_MONTHS = 6  # the regulation: free support is valid six months
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,6 @@ class Level:
 LEVELS: dict[LevelId, Level] = {
     lvl.id: lvl
     for lvl in (
-        Level("premium", "Коммерческие клиенты: премиум поддержка", 1, None, True),
         Level("partner", "Партнерская поддержка", 3, None, True),
         Level("vip", "Коммерческие клиенты: VIP поддержка", 2, None, True),
         Level("operative", "Коммерческие клиенты: оперативная поддержка", 4, None, True),
@@ -61,7 +60,6 @@ LEVELS: dict[LevelId, Level] = {
 # A level in a few Russian words, where its full name is too long: the subject of
 # the staff notice of a new ticket (its body gives the full name and the id #level takes).
 SHORT_RU: dict[LevelId, str] = {
-    "premium": "премиум",
     "partner": "партнерская",  # as the level's name from the regulation
     "vip": "VIP",
     "operative": "оперативная",

@@ -154,9 +154,7 @@ def staff_recipients(ticket: Ticket, staff: Iterable[str]) -> list[str]:
     out of the others' sight, and never adds a reader from outside: staff mail carries
     internal text, so an assignee that is not (or no longer) on the staff list (one
     left, or a typo stored before #assign checked it) gets none of it."""
-    staff = list(dict.fromkeys(staff))
-    assignee = ticket.get("assignee")
-    return [assignee] if assignee in staff else staff
+    return list(dict.fromkeys(staff))
 
 
 # Customer notices a command may cause (template names without .txt).
