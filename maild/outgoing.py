@@ -110,7 +110,7 @@ def send(
     if not out.to:
         return None, []
     message_id = app.message_id(out.key, tid)
-    staff = staff_side(ticket, app.config.support.staff)  # staff and the assignee
+    staff = staff_side(app.config.support.staff)
     check = guard.check_caps(
         app,
         key=out.key,

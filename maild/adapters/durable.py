@@ -35,9 +35,9 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-# Paths come as Path or str; inside, they are strings. On Python 3.11 every Path
-# made, printed or hashed costs microseconds, and a message went through ~40 of them
-# here and in the store: 13 % of a worker.
+# Paths come as Path or str; inside, they are strings: on Python 3.11 a Path made,
+# printed or hashed costs far more than a str, and a message passes dozens of paths
+# here and in the store (bench/FINDINGS.md 22).
 StrPath = str | os.PathLike[str]
 
 _counter = 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from maild.domain.layout import from_russian_layout
 from maild.domain.quotes import trim_reply
+from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 
 __all__ = ["COMMANDS", "REGISTRY", "Command", "ParsedReply", "parse_reply"]
@@ -108,7 +109,7 @@ REGISTRY: dict[str, Spec] = {
     "wait": Spec(_no_arg, "#wait", "ждём ответа клиента"),
     "close": Spec(_no_arg, "#close", "закрыть (клиенту уйдёт просьба оценить работу)"),
     "reopen": Spec(_no_arg, "#reopen", "открыть снова"),
-    "level": Spec(_level, "#level <уровень>", "partner, vip, operative, standard, free"),
+    "level": Spec(_level, "#level <уровень>", ", ".join(ENTITLED_LEVELS)),
     "consulting": Spec(_no_arg, "#consulting", "перевести в «Консультирование по общим вопросам»"),
     "development": Spec(_no_arg, "#development", "передать в отдел разработки"),
     "critical": Spec(_no_arg, "#critical", "срочное: вне очереди"),

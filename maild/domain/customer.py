@@ -16,7 +16,7 @@ from maild.domain.decision import Context, Decision, Outgoing, accepted_files, l
 from maild.domain.logid import logged_id
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.sender import free_support_expired, ru_date
+from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
 from maild.domain.tid import clean_subject
 
 log = logging.getLogger("maild.pipeline")
@@ -45,6 +45,7 @@ def decide_new(ctx: Context, participants: set[str]) -> Decision:
         **_new_context(ctx, ticket, refers_to),
         "free_expired": free_expired,
         "free_since": ru_date(first_seen),
+        "free_months": FREE_SUPPORT_MONTHS,  # the confirmation names the term it keeps
     }
     outgoing = [
         _staff_notice(ctx, ticket, "staff_new", c),

@@ -4,13 +4,12 @@ Every header field is read from at most MAX_HEADER_CHARS characters; a subject i
 kept (and repeated in every mail about the ticket) up to MAX_SUBJECT characters; an
 address list yields its first `max_recipients` addresses, the rest is kept as text
 (never made participants); a mail about a message names its first MAX_LISTED_FILES
-attachments and counts the rest (a confirmation listing 20,000 refused files of a
-5 MB message was 8 MB, to whatever address its From names); a message with more
-than MAX_CONTAINERS multipart or message/rfc822 containers is read as headers and
-raw text (the stdlib parser recurses once per level: 5,000 levels used to cost the
-sender, subject and text), and so is one with more than MAX_DELIMITER_LINES lines that
-could delimit a part (each part costs ~50 µs to parse and read: the 700,000 parts that
-fit in a 25 MB message were 35 s of CPU).
+attachments and counts the rest (a mail about a message stays small, whatever
+address its From names); a message with more than MAX_CONTAINERS multipart or
+message/rfc822 containers is read as headers and raw text (the stdlib parser recurses
+once per level, and too deep a nesting loses sender, subject and text), and so is one
+with more than MAX_DELIMITER_LINES lines that could delimit a part (every part costs
+CPU to parse and read). What these caps saved: README, «Hostile sizes».
 """
 
 from __future__ import annotations

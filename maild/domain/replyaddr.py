@@ -42,10 +42,7 @@ def sign(tid: str, secret: bytes, support_address: str) -> str:
     "support+4821-7730.k3j9x2ab7q@example.com": what mail carried before each
     recipient got their own (sign_for). A reply to it still finds its ticket, but
     it proves no one: every customer's copy carried the same."""
-    local, domain = _split(support_address)
-    tid = tid.strip().lower()
-    if not TID_RE.fullmatch(tid):
-        raise ValueError(f"TID {tid!r} cannot be put into a reply address")
+    local, tid, domain = _parts(tid, support_address)
     return f"{local}+{tid}.{_signature(tid, secret)}@{domain}"
 
 
@@ -73,10 +70,7 @@ def sign_for(tid: str, person: str, secret: bytes, support_address: str) -> str:
     customer): same shape as `sign`, but only the copy sent to that person carries
     it, so a reply to it from that address shows that person wrote it (another
     recipient's copy cannot be reused). Every mail maild sends carries this one."""
-    local, domain = _split(support_address)
-    tid = tid.strip().lower()
-    if not TID_RE.fullmatch(tid):
-        raise ValueError(f"TID {tid!r} cannot be put into a reply address")
+    local, tid, domain = _parts(tid, support_address)
     return f"{local}+{tid}.{_signature(_for(tid, person), secret)}@{domain}"
 
 
@@ -88,6 +82,16 @@ def signed_for(address: str, person: str, secret: bytes, support_address: str) -
         return None
     expected = _signature(_for(tid, person), secret)
     return tid if hmac.compare_digest(expected.encode(), signature.encode()) else None
+
+
+def _parts(tid: str, support_address: str) -> tuple[str, str, str]:
+    """(support's local part, the TID as signed, support's domain) of a reply address;
+    ValueError for a TID that would not be a plain dot-atom there."""
+    local, domain = _split(support_address)
+    tid = tid.strip().lower()
+    if not TID_RE.fullmatch(tid):
+        raise ValueError(f"TID {tid!r} cannot be put into a reply address")
+    return local, tid, domain
 
 
 def _for(tid: str, person: str) -> str:

@@ -14,7 +14,12 @@ from datetime import date
 from maild.domain.records import LevelId
 from maild.domain.sla import LEVELS
 
-ENTITLED_LEVELS = ("partner", "vip", "operative", "standard", "free")
+# What a license or a group may give (license add / group add --level): the table's
+# commercial levels and free; consulting and development are staff's to set.
+ENTITLED_LEVELS: tuple[LevelId, ...] = (
+    *(lv.id for lv in LEVELS.values() if lv.commercial),
+    "free",
+)
 FREE_SUPPORT_MONTHS = 6  # the regulation: free support is valid six months
 
 

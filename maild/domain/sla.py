@@ -91,8 +91,9 @@ def reaction_due(level: Level | LevelId, start: datetime, calendar: BusinessCale
 def reminder_at(
     start: datetime, due: datetime, fraction: float, calendar: BusinessCalendar
 ) -> datetime:
-    """When staff are reminded of a deadline: once ``fraction`` (schedule.reminder_fraction,
-    75 %) of the business time from ``start`` (the ticket's creation, or the moment its
-    clock restarted) to ``due`` has passed. The later the start, the later the reminder."""
+    """When staff are reminded of a deadline: once ``fraction`` (schedule.reminder_fraction;
+    its default is in configschema.SCHEMA) of the business time from ``start`` (the
+    ticket's creation, or the moment its clock restarted) to ``due`` has passed. The later
+    the start, the later the reminder."""
     budget = calendar.business_hours_between(start, due)
     return calendar.add_business_hours(start, budget * fraction)

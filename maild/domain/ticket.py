@@ -143,9 +143,11 @@ def participants_of(addresses: Iterable[str], support: str, staff: Iterable[str]
     return {a for a in addresses if a and a not in staff and not is_support_address(a, support)}
 
 
-def staff_side(ticket: Ticket, staff: Iterable[str]) -> set[str]:
-    """The support side of a ticket: every staff member (its assignee is one)."""
-    return set(staff_recipients(ticket, staff))
+def staff_side(staff: Iterable[str]) -> set[str]:
+    """Support's side of any ticket's mail: every staff member, whoever of them staff
+    mail goes to (staff_recipients, a rule of its own). Mail to it only is not capped as
+    automatic mail and goes as one copy per person (outgoing.send)."""
+    return set(staff)
 
 
 def staff_recipients(ticket: Ticket, staff: Iterable[str]) -> list[str]:

@@ -19,7 +19,7 @@ from maild.domain.message import ParsedMessage, parse
 from maild.domain.policy import Policy
 from maild.domain.replyaddr import sign, sign_for, tid_of_message_id
 from maild.domain.screen import screen
-from maild.domain.sender import License, identify
+from maild.domain.sender import FREE_SUPPORT_MONTHS, License, identify
 from maild.domain.snapshot import Snapshot
 from maild.domain.tid import tag
 from maild.domain.verify import requester_verified
@@ -108,6 +108,7 @@ def test_free_support_ends_six_months_after_the_first_ticket() -> None:
     d = _decide(snap, msg)
     assert d.ticket["level"] == "free" and d.ticket["free_expired"] is True
     assert d.outgoing[1].context["free_since"] == "10.01.2026"  # as the customer reads it
+    assert d.outgoing[1].context["free_months"] == FREE_SUPPORT_MONTHS  # the term it names
 
 
 def test_a_stranger_writing_into_a_ticket_opens_a_new_one_that_refers_to_it() -> None:

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from maild.domain.commands import cheat_sheet
 from maild.domain.sender import (
+    ENTITLED_LEVELS,
     FREE_SUPPORT_MONTHS,
     Group,
     Identification,
@@ -12,6 +14,7 @@ from maild.domain.sender import (
     free_support_expired,
     identify,
 )
+from maild.domain.sla import LEVELS
 
 TODAY = date(2026, 11, 25)
 LICS = [
@@ -23,6 +26,13 @@ GRPS = [
     Group("Партнёры", "partner", ("partner.ru",)),
     Group("Бывшие", "standard", ("gone.ru",), date(2025, 1, 1)),
 ]
+
+
+def test_a_license_or_group_gives_any_commercial_level_or_free_and_staff_see_them_all():
+    commercial = [k for k, lv in LEVELS.items() if lv.commercial]
+    assert (*commercial, "free") == ENTITLED_LEVELS  # consulting, development: staff's
+    assert commercial == ["partner", "vip", "operative", "standard"]
+    assert dict(cheat_sheet())["#level <уровень>"] == ", ".join(ENTITLED_LEVELS)
 
 
 def test_license_address_gets_its_level_case_insensitively():

@@ -89,6 +89,14 @@ def test_days_a_confirmation_link_lasts(renderer, n):
 
 
 @pytest.mark.parametrize("n", COUNTS)
+def test_months_of_free_support_in_the_confirmation(renderer, n):
+    full = variants()[0]  # free support over, since 12.01.2026
+    _, body = renderer.text("confirmation.txt", {**full, "free_months": n})
+    term = f"({form(n, 'месяц', 'месяца', 'месяцев')} с первого обращения, 12.01.2026) истёк"
+    assert term in body.replace("\n", " ")
+
+
+@pytest.mark.parametrize("n", COUNTS)
 def test_attempts_in_the_alerts_to_the_head(renderer, n):
     times = form(n, "раз", "раза", "раз")
     meta = {"subject": "x", "attempts": n, "to": ["a@b.ru"], "queued_at": "", "last_error": ""}
@@ -166,6 +174,7 @@ def variants() -> list[dict]:
         reason="срок действия лицензии S истёк 01.01.2026",
         free_expired=True,
         free_since="12.01.2026",
+        free_months=6,
         keep_days=2,
         autoclosed=True,
         merged_into="8765-4321",
