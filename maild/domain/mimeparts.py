@@ -15,7 +15,7 @@ from email.message import Message
 from maild.domain import limits, recode
 from maild.domain.charset import b64decode_lenient, decode_bytes
 from maild.domain.header_text import decode_compat32
-from maild.domain.html import html_to_text
+from maild.domain.html import data_images, html_to_text
 from maild.domain.tid import normalize_msgid
 
 __all__ = ["RAW_POLICY", "Body", "RawAttachment", "content_type", "header_of", "read_body"]
@@ -164,6 +164,15 @@ class _TextGroup:
         return "\n".join(html_to_text(h) for h in self.html)
 
 
+def _pictures_in(html: str) -> list[RawAttachment]:
+    """The pictures an HTML body holds as data: URIs, as the files they are: shown in
+    place like a Content-ID image, so marked embedded."""
+    return [
+        RawAttachment(f"image{n}.{ctype.split('/')[1].split('+')[0]}", ctype, data, True)
+        for n, (ctype, data) in enumerate(data_images(html), 1)
+    ]
+
+
 def _alternative_of(part: Message, parents: dict[int, Message]) -> int:
     """id of the nearest multipart/alternative around ``part``, else of the part."""
     node = parents.get(id(part))
@@ -230,6 +239,8 @@ def read_body(msg: Message) -> Body:
                 text, unsure = recode.read_text(_payload(part), part.get_content_charset())
                 (group.html if ctype == "text/html" else group.plain).append(text)
                 doubt = doubt or unsure
+                if ctype == "text/html":
+                    attachments.extend(_pictures_in(text))
                 continue
             embedded = (
                 ctype.startswith("image/")

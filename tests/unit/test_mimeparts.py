@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import io
 import zipfile
 from dataclasses import dataclass
 from email.message import EmailMessage
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from maild.domain.addresses import addresses, sender
 from maild.domain.attachments import AttachmentPolicy, inspect_zip
@@ -95,3 +99,28 @@ def test_inspect_zip_takes_any_object_with_the_limits() -> None:
     reason = inspect_zip(buffer.getvalue(), limits)
     assert reason is not None and "слишком много файлов (3)" in reason
     assert inspect_zip(buffer.getvalue(), AttachmentPolicy()) is None
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    image=st.binary(min_size=1, max_size=3000),
+    width=st.integers(min_value=4, max_value=200),
+    text=st.text(alphabet="абвгд ежз.,!", min_size=1, max_size=40).filter(str.strip),
+)
+def test_a_picture_pasted_as_a_data_uri_is_kept_as_a_file(image, width, text) -> None:
+    """Yandex and Mail.ru webmail and phone apps paste a screenshot into the HTML as
+    <img src="data:image/png;base64,...">, folded at any width: the picture is a file
+    of the message, and no base64 reaches the text."""
+    encoded = base64.b64encode(b"\x89PNG\r\n\x1a\n" + image).decode()
+    folded = "\r\n".join(encoded[i : i + width] for i in range(0, len(encoded), width))
+    m = EmailMessage()
+    m.set_content(
+        f'<div>{text}</div><div><img alt="image.png" src="data:image/png;base64,{folded}"></div>',
+        subtype="html",
+    )
+    body = read_body(email.message_from_bytes(m.as_bytes(), policy=RAW_POLICY))
+    assert body.text == " ".join(text.split())
+    assert [(a.content_type, a.data, a.embedded) for a in body.attachments] == [
+        ("image/png", b"\x89PNG\r\n\x1a\n" + image, True)
+    ]
+    assert body.attachments[0].filename == "image1.png"
