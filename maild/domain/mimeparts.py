@@ -108,7 +108,8 @@ def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
 
     The original message returned inside a multipart/report (a bounce carries our
     own mail back) is collected in ``originals`` instead: its parts are not files
-    the sender attached. A forwarded message/rfc822 elsewhere is walked into.
+    the sender attached. A forwarded message/rfc822 elsewhere is yielded itself (for
+    its header) and then walked into.
     """
     stack: list[tuple[Message, bool]] = [(msg, False)]
     while stack:
@@ -120,6 +121,8 @@ def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
         payload = part.get_payload() if ctype not in _STATUS_TYPES else None
         if isinstance(payload, list):
             children = [p for p in payload if isinstance(p, Message)]
+            if ctype == "message/rfc822" and children:
+                yield part  # the forwarded mail's own header, before its parts
             report = ctype == "multipart/report"
             stack.extend((child, report) for child in reversed(children))
             continue
@@ -162,6 +165,24 @@ class _TextGroup:
         if plain.strip() or not self.html:
             return plain
         return "\n".join(html_to_text(h) for h in self.html)
+
+
+# Thunderbird's own forward header: domain.quotes.FORWARD_RE knows it, so the site
+# keeps all below it (a forward is the content of the mail, not quoted history).
+FORWARD_MARK = "-------- Пересланное сообщение --------"
+_FORWARD_FIELDS = (("От", "from"), ("Дата", "date"), ("Тема", "subject"), ("Кому", "to"))
+
+
+def forwarded_heading(inner: Message) -> str:
+    """Who sent a mail forwarded as an attachment (message/rfc822), when, and about what:
+    its text follows the customer's own, and without this staff could not tell where
+    the customer's words end, nor whose mail it was."""
+    lines = [f"\n{FORWARD_MARK}"]
+    for label, name in _FORWARD_FIELDS:
+        value = " ".join(header_of(inner, name).split())
+        if value:
+            lines.append(f"{label}: {limits.cut(value, limits.MAX_SUBJECT)}")
+    return "\n".join(lines) + "\n"
 
 
 def _pictures_in(html: str) -> list[RawAttachment]:
@@ -224,6 +245,9 @@ def read_body(msg: Message) -> Body:
             ctype = content_type(part)
             if ctype in _STATUS_TYPES:
                 statuses.append(_status_text(part))
+                continue
+            if ctype == "message/rfc822" and part.is_multipart():
+                groups[id(part)] = _TextGroup(plain=[forwarded_heading(part.get_payload(0))])
                 continue
             disposition = str(part.get("content-disposition", "")).split(";")[0].strip().lower()
             filename = _filename(part)

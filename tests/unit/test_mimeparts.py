@@ -124,3 +124,55 @@ def test_a_picture_pasted_as_a_data_uri_is_kept_as_a_file(image, width, text) ->
         ("image/png", b"\x89PNG\r\n\x1a\n" + image, True)
     ]
     assert body.attachments[0].filename == "image1.png"
+
+
+def test_a_forwarded_mail_is_headed_by_whose_it_was() -> None:
+    """A customer forwards the site's error mail as an attachment (Outlook, The Bat!):
+    KOI8-R inside a windows-1251 mail, with its own files. Staff read where the
+    customer's words end and whose mail follows; its files are the message's."""
+    inner = (
+        "From: =?koi8-r?B?4snU0snL0yDzwcrU?= <noreply@shop.example>",
+        "Subject: =?koi8-r?B?79vJwsvBIOLk?=",
+        "Date: Wed, 02 Dec 2026 23:10:00 +0300",
+        'Content-Type: multipart/mixed; boundary="in"',
+        "",
+        "--in",
+        "Content-Type: text/plain; charset=koi8-r",
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64.b64encode("Таблица повреждена".encode("koi8-r")).decode(),
+        "--in",
+        'Content-Type: image/png; name="screen.png"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        "iVBORw0KGgo=",
+        "--in--",
+    )
+    msg = _msg(
+        "From: ivan@shop.example",
+        'Content-Type: multipart/mixed; boundary="out"',
+        "",
+        "--out",
+        "Content-Type: text/plain; charset=windows-1251",
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64.b64encode("Пересылаю ошибку.".encode("cp1251")).decode(),
+        "--out",
+        'Content-Type: message/rfc822; name="error.eml"',
+        "Content-Disposition: attachment",
+        "",
+        *inner,
+        "--out--",
+    )
+    body = read_body(msg)
+    assert body.text.splitlines() == [
+        "Пересылаю ошибку.",
+        "",
+        "-------- Пересланное сообщение --------",
+        "От: Битрикс Сайт <noreply@shop.example>",
+        "Дата: Wed, 02 Dec 2026 23:10:00 +0300",
+        "Тема: Ошибка БД",
+        "",
+        "Таблица повреждена",
+    ]
+    assert [a.filename for a in body.attachments] == ["screen.png"]
