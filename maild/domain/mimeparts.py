@@ -17,6 +17,7 @@ from maild.domain.charset import b64decode_lenient, decode_bytes
 from maild.domain.header_text import decode_compat32
 from maild.domain.html import data_images, html_to_text
 from maild.domain.tid import normalize_msgid
+from maild.domain.tnef import Tnef, read_tnef
 
 __all__ = ["RAW_POLICY", "Body", "RawAttachment", "content_type", "header_of", "read_body"]
 
@@ -185,6 +186,22 @@ def forwarded_heading(inner: Message) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _unwrapped(
+    part: Message, ctype: str, filename: str | None, attachments: list[RawAttachment]
+) -> Tnef | None:
+    """A winmail.dat read: its files added to ``attachments``; None when ``part`` is
+    none or holds nothing readable (then it stays a file, and staff see it named)."""
+    if ctype != "application/ms-tnef" and (filename or "").lower() != "winmail.dat":
+        return None
+    tnef = read_tnef(_payload(part))
+    if tnef is None or not (tnef.text.strip() or tnef.html.strip() or tnef.files):
+        return None
+    for file in tnef.files:
+        declared = file.content_type or "application/octet-stream"
+        attachments.append(RawAttachment(file.name, declared, file.data))
+    return tnef
+
+
 def _pictures_in(html: str) -> list[RawAttachment]:
     """The pictures an HTML body holds as data: URIs, as the files they are: shown in
     place like a Content-ID image, so marked embedded."""
@@ -239,6 +256,7 @@ def read_body(msg: Message) -> Body:
     attachments: list[RawAttachment] = []
     doubt: str | None = None
     problem: str | None = None
+    wrapped: list[Tnef] = []  # Outlook's winmail.dat: its text counts where no other is
     parents = _parents(msg)
     for part in _leaves(msg, originals):
         try:
@@ -266,6 +284,10 @@ def read_body(msg: Message) -> Body:
                 if ctype == "text/html":
                     attachments.extend(_pictures_in(text))
                 continue
+            tnef = _unwrapped(part, ctype, filename, attachments)
+            if tnef is not None:
+                wrapped.append(tnef)
+                continue
             embedded = (
                 ctype.startswith("image/")
                 and disposition != "attachment"
@@ -275,6 +297,8 @@ def read_body(msg: Message) -> Body:
         except Exception as e:  # one broken part must not hide the rest of the mail
             problem = problem or f"unreadable part: {type(e).__name__}: {e}"
     text = "\n".join(t for t in (g.render() for g in groups.values()) if t.strip())
+    if not text.strip():
+        text = "\n".join(_TextGroup([t.text], [t.html] if t.html else []).render() for t in wrapped)
     delivery_status = "\n\n".join(statuses) if statuses else None
     if not text.strip() and delivery_status:
         text = delivery_status  # a bare report: its fields are all staff can read
