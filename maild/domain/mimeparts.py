@@ -14,6 +14,7 @@ from email.message import Message
 
 from maild.domain import limits, recode
 from maild.domain.charset import b64decode_lenient, decode_bytes
+from maild.domain.flowed import unflow
 from maild.domain.header_text import decode_compat32
 from maild.domain.html import data_images, html_to_text
 from maild.domain.tid import normalize_msgid
@@ -95,6 +96,15 @@ def _filename(part: Message) -> str | None:
     except Exception:
         name = None
     return None if name is None else decode_compat32(name)
+
+
+def _param(part: Message, name: str) -> str:
+    """A Content-Type parameter, lower-cased ("" when absent or unreadable)."""
+    try:
+        value = part.get_param(name)
+    except Exception:
+        return ""
+    return value.strip().lower() if isinstance(value, str) else ""
 
 
 def content_type(part: Message) -> str:
@@ -279,6 +289,8 @@ def read_body(msg: Message) -> Body:
             ):
                 group = groups.setdefault(_alternative_of(part, parents), _TextGroup())
                 text, unsure = recode.read_text(_payload(part), part.get_content_charset())
+                if ctype == "text/plain" and _param(part, "format") == "flowed":
+                    text = unflow(text, delsp=_param(part, "delsp") == "yes")
                 (group.html if ctype == "text/html" else group.plain).append(text)
                 doubt = doubt or unsure
                 if ctype == "text/html":
