@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 from maild.domain.charset import b64decode_lenient
 
-__all__ = ["data_images", "html_to_text"]
+__all__ = ["data_images", "html_to_text", "meta_charset"]
 
 # Content that is never shown to a reader of the mail.
 _SKIP_TAGS = frozenset({"script", "style", "head", "title", "template", "xml", "svg"})
@@ -335,3 +335,21 @@ def data_images(html: str) -> list[tuple[str, bytes]]:
         if data:
             images.append((match.group(1).lower(), data))
     return images
+
+
+# <meta charset="koi8-r"> or <meta http-equiv="Content-Type" content="text/html;
+# charset=windows-1251">, looked for where a browser looks: near the start.
+_META_CHARSET_RE = re.compile(
+    rb"<meta\b[^>]{0,500}?charset\s*=\s*[\"']?\s*([a-z0-9_:.-]{1,40})", re.IGNORECASE
+)
+META_SCAN_BYTES = 4096
+
+
+def meta_charset(data: bytes) -> str | None:
+    """The charset an HTML document names in its own <meta> tag, or None.
+
+    An HTML-only mail from Outlook or an old webmail often labels its charset there
+    and nowhere in the MIME header.
+    """
+    match = _META_CHARSET_RE.search(data[:META_SCAN_BYTES])
+    return match.group(1).decode("ascii") if match else None

@@ -16,7 +16,7 @@ from maild.domain import limits, recode
 from maild.domain.charset import b64decode_lenient, decode_bytes
 from maild.domain.flowed import unflow
 from maild.domain.header_text import decode_compat32
-from maild.domain.html import data_images, html_to_text
+from maild.domain.html import data_images, html_to_text, meta_charset
 from maild.domain.tid import normalize_msgid
 from maild.domain.tnef import Tnef, read_tnef
 
@@ -212,6 +212,15 @@ def _unwrapped(
     return tnef
 
 
+def _labelled(part: Message, ctype: str) -> tuple[bytes, str | None]:
+    """A text part's bytes and charset label: Content-Type's, else, for HTML, its own
+    <meta> tag's (so a declared charset is not reported to staff as a guess)."""
+    data, label = _payload(part), part.get_content_charset()
+    if label is None and ctype == "text/html":
+        label = meta_charset(data)
+    return data, label
+
+
 def _pictures_in(html: str) -> list[RawAttachment]:
     """The pictures an HTML body holds as data: URIs, as the files they are: shown in
     place like a Content-ID image, so marked embedded."""
@@ -288,7 +297,7 @@ def read_body(msg: Message) -> Body:
                 or ctype.startswith("multipart/")
             ):
                 group = groups.setdefault(_alternative_of(part, parents), _TextGroup())
-                text, unsure = recode.read_text(_payload(part), part.get_content_charset())
+                text, unsure = recode.read_text(*_labelled(part, ctype))
                 if ctype == "text/plain" and _param(part, "format") == "flowed":
                     text = unflow(text, delsp=_param(part, "delsp") == "yes")
                 (group.html if ctype == "text/html" else group.plain).append(text)

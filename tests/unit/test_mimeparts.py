@@ -9,6 +9,7 @@ import zipfile
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -176,3 +177,26 @@ def test_a_forwarded_mail_is_headed_by_whose_it_was() -> None:
         "Таблица повреждена",
     ]
     assert [a.filename for a in body.attachments] == ["screen.png"]
+
+
+@pytest.mark.parametrize(
+    ("meta", "codec"),
+    [
+        ('<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=windows-1251">', "cp1251"),
+        ("<meta charset=koi8-r>", "koi8-r"),
+        ("<meta content='text/html;charset=\"utf-8\"' http-equiv=content-type>", "utf-8"),
+    ],
+)
+def test_an_html_mail_labelled_only_by_its_meta_tag_is_read_as_labelled(meta, codec) -> None:
+    """Outlook and old webmails name an HTML-only mail's charset in a <meta> tag only:
+    a short text read so is no guess, and staff get no charset warning."""
+    html = f"<html><head>{meta}</head><body><p>Всё сломалось</p></body></html>"
+    msg = _msg(
+        "From: ivan@shop.example",
+        "Content-Type: text/html",
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64.b64encode(html.encode(codec)).decode(),
+    )
+    body = read_body(msg)
+    assert (body.text, body.charset_doubt) == ("Всё сломалось", None)
