@@ -200,3 +200,40 @@ def test_an_html_mail_labelled_only_by_its_meta_tag_is_read_as_labelled(meta, co
     )
     body = read_body(msg)
     assert (body.text, body.charset_doubt) == ("Всё сломалось", None)
+
+
+def test_a_forward_sent_base64_is_read_not_shown_as_base64() -> None:
+    """Some clients send a forwarded message/rfc822 base64 (RFC 2046 forbids it): its
+    text and files are the forward's, with no line of base64 for staff to read."""
+    inner = EmailMessage()
+    inner["From"], inner["Subject"] = "noreply@shop.example", "Ошибка"
+    inner.set_content("Таблица повреждена", charset="koi8-r", cte="8bit")
+    inner.add_attachment(b"\x89PNG\r\n\x1a\n", "image", "png", filename="screen.png")
+    msg = _msg(
+        "From: ivan@shop.example",
+        'Content-Type: multipart/mixed; boundary="out"',
+        "",
+        "--out",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        "Пересылаю.",
+        "--out",
+        "Content-Type: message/rfc822",
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64.encodebytes(inner.as_bytes()).decode(),
+        "--out--",
+    )
+    body = read_body(msg)
+    assert body.text.strip().splitlines() == [
+        "Пересылаю.",
+        "",
+        "-------- Пересланное сообщение --------",
+        "От: noreply@shop.example",
+        "Тема: Ошибка",
+        "",
+        "Таблица повреждена",
+    ]
+    assert [(a.filename, a.data) for a in body.attachments] == [
+        ("screen.png", b"\x89PNG\r\n\x1a\n")
+    ]
