@@ -321,19 +321,22 @@ _DATA_IMAGE_RE = re.compile(
 )
 
 
-def data_images(html: str) -> list[tuple[str, bytes]]:
-    """(content type, bytes) of each base64 ``data:image/...`` URI in ``html``, in order.
+def data_images(html: str, limit: int) -> list[tuple[str, bytes]]:
+    """(content type, bytes) of the first ``limit`` base64 ``data:image/...`` URIs in
+    ``html``, in order.
 
     The text rendering drops them (html_to_text shows no base64): these are the
     screenshots it would otherwise lose.
     """
     if "data:" not in html:
         return []
-    images = []
+    images: list[tuple[str, bytes]] = []
     for match in _DATA_IMAGE_RE.finditer(html):
         data = b64decode_lenient(unquote(match.group(2)))
         if data:
             images.append((match.group(1).lower(), data))
+        if len(images) >= limit:
+            break
     return images
 
 

@@ -257,7 +257,7 @@ def _pictures_in(html: str) -> list[RawAttachment]:
     place like a Content-ID image, so marked embedded."""
     return [
         RawAttachment(f"image{n}.{ctype.split('/')[1].split('+')[0]}", ctype, data, True)
-        for n, (ctype, data) in enumerate(data_images(html), 1)
+        for n, (ctype, data) in enumerate(data_images(html, limits.MAX_DATA_IMAGES), 1)
     ]
 
 

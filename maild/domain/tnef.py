@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from maild.domain.limits import MAX_TNEF_FILES
 from maild.domain.rtf import decompress, rtf_to_text
 
 __all__ = ["Tnef", "TnefFile", "read_tnef"]
@@ -63,6 +64,8 @@ def read_tnef(data: bytes) -> Tnef | None:
         elif level == 1 and attr == _MAPI_PROPS:
             props = _props(value)
         elif attr == _ATTACH_RENDDATA:
+            if len(found.files) >= MAX_TNEF_FILES:
+                break  # hostile sizes: the message's files stay countable
             found.files.append(TnefFile(None))
         elif level == 2 and found.files:
             _attachment(found.files[-1], attr, value, codepage)

@@ -237,3 +237,10 @@ def test_a_forward_sent_base64_is_read_not_shown_as_base64() -> None:
     assert [(a.filename, a.data) for a in body.attachments] == [
         ("screen.png", b"\x89PNG\r\n\x1a\n")
     ]
+
+
+def test_data_uri_pictures_of_one_html_part_are_capped() -> None:
+    """A hostile HTML of 20,000 tiny data: URIs gives 100 files, not 20,000 records."""
+    html = '<img src="data:image/gif;base64,R0lGODlh">' * 20_000
+    msg = _msg("Content-Type: text/html; charset=utf-8", "", html)
+    assert len(read_body(msg).attachments) == 100

@@ -134,3 +134,10 @@ def test_a_damaged_winmail_dat_never_raises(junk, cut) -> None:
     assert read_tnef(SIGNATURE + junk) is not None
     decompress(lzfu(RTF)[:cut] + junk)
     rtf_to_text(junk)
+
+
+def test_a_winmail_dat_of_many_files_is_capped() -> None:
+    """Hostile sizes: 30,000 one-byte files in a winmail.dat give 1,000 files."""
+    one = attribute(2, 6, 0x9002, bytes(14)) + attribute(2, 6, 0x800F, b"x")
+    tnef = read_tnef(SIGNATURE + bytes(2) + one * 30_000)
+    assert len(tnef.files) == 1000
