@@ -120,7 +120,10 @@ def rtf_to_text(rtf: bytes) -> str:
             out.append(_SYMBOLS.get(symbol, ""))
         elif text:
             out.append(_decode(text, codepage))
-    return re.sub(r"\n{3,}", "\n\n", "".join(out)).strip()
+    # \uN gives UTF-16 units: an emoji comes as a surrogate pair, joined here; a lone
+    # surrogate (no character) becomes U+FFFD, so the text can be stored as UTF-8.
+    text = "".join(out).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def _decode(data: bytes, codepage: str) -> str:

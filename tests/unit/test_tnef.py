@@ -133,7 +133,12 @@ def test_a_damaged_winmail_dat_never_raises(junk, cut) -> None:
     assert tnef is None or isinstance(tnef.text, str)
     assert read_tnef(SIGNATURE + junk) is not None
     decompress(lzfu(RTF)[:cut] + junk)
-    rtf_to_text(junk)
+    rtf_to_text(junk).encode("utf-8")
+
+
+def test_rtf_characters_outside_the_bmp_are_whole() -> None:
+    """An emoji is two \\u units in RTF; a lone half is no character."""
+    assert rtf_to_text(rb"{\rtf1 ok \u-10179?\u-8704? \u-10179?.}") == "ok \U0001f600 \ufffd."
 
 
 def test_a_winmail_dat_of_many_files_is_capped() -> None:
