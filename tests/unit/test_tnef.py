@@ -9,8 +9,9 @@ import email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from maild.domain.limits import MAX_RTF_BYTES
 from maild.domain.mimeparts import RAW_POLICY, read_body
-from maild.domain.rtf import decompress, rtf_to_text
+from maild.domain.rtf import _PREBUF, decompress, rtf_to_text
 from maild.domain.tnef import SIGNATURE, read_tnef
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
@@ -146,3 +147,26 @@ def test_a_winmail_dat_of_many_files_is_capped() -> None:
     one = attribute(2, 6, 0x9002, bytes(14)) + attribute(2, 6, 0x800F, b"x")
     tnef = read_tnef(SIGNATURE + bytes(2) + one * 30_000)
     assert len(tnef.files) == 1000
+
+
+def test_compressed_rtf_unpacks_to_its_declared_size_and_the_cap_at_most() -> None:
+    """Hostile sizes: each two-byte back-reference gives 17 bytes, so a winmail.dat
+    of 25 MB would unpack to ~200 MB (minutes of CPU to unpack and read). Unpacking
+    stops at the size the header declares, and at the cap (MAX_RTF_BYTES)
+    whatever it declares."""
+    body, write = bytearray(), len(_PREBUF)
+    while len(body) < 20_000:
+        body.append(0xFF)  # eight back-references follow
+        for _ in range(8):  # each repeats bytes just written, never the end marker
+            body += (((write - 40) % 4096) << 4 | 15).to_bytes(2, "big")
+            write = (write + 17) % 4096
+
+    def packed(declared: int) -> bytes:
+        head = (len(body) + 12).to_bytes(4, "little") + declared.to_bytes(4, "little")
+        return head + b"LZFu" + bytes(4) + bytes(body)
+
+    assert len(decompress(packed(10**9), cap=100_000)) == 100_000
+    assert len(decompress(packed(5000))) == 5000
+    assert len(decompress(packed(10**9))) > 150_000  # what it holds, under the cap
+    mela = (0).to_bytes(4, "little") + (10**9).to_bytes(4, "little") + b"MELA" + bytes(4)
+    assert len(decompress(mela + b"{" * (MAX_RTF_BYTES + 10))) == MAX_RTF_BYTES
