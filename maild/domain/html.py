@@ -1,7 +1,8 @@
 """Render HTML-only mail as readable plain text for tickets and staff notifications.
 
 Stdlib ``html.parser`` only: block elements become line breaks, links keep their
-targets, quotes get "> " prefixes; broken markup never raises.
+targets, quotes get "> " prefixes; broken markup never raises. `data_images` finds the
+pictures an HTML body carries inside itself as ``data:`` URIs.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
-__all__ = ["html_to_text"]
+from maild.domain.charset import b64decode_lenient
+
+__all__ = ["data_images", "html_to_text", "meta_charset"]
 
 # Content that is never shown to a reader of the mail.
 _SKIP_TAGS = frozenset({"script", "style", "head", "title", "template", "xml", "svg"})
@@ -308,3 +311,48 @@ def html_to_text(html: str) -> str:
             return _fallback(html)
         except Exception:
             return ""
+
+
+# A picture pasted into the text by a webmail or a phone app that does not make it a
+# MIME part: ``<img src="data:image/png;base64,...">``. One pass, no backtracking: the
+# base64 run is a single character class (whitespace inside it is folding).
+_DATA_IMAGE_RE = re.compile(
+    r"data:(image/[a-z0-9.+-]+)(?:;[a-z0-9=._-]+)*?;base64,([a-z0-9+/=\s%]*)", re.IGNORECASE
+)
+
+
+def data_images(html: str, limit: int) -> list[tuple[str, bytes]]:
+    """(content type, bytes) of the first ``limit`` base64 ``data:image/...`` URIs in
+    ``html``, in order.
+
+    The text rendering drops them (html_to_text shows no base64): these are the
+    screenshots it would otherwise lose.
+    """
+    if "data:" not in html:
+        return []
+    images: list[tuple[str, bytes]] = []
+    for match in _DATA_IMAGE_RE.finditer(html):
+        data = b64decode_lenient(unquote(match.group(2)))
+        if data:
+            images.append((match.group(1).lower(), data))
+        if len(images) >= limit:
+            break
+    return images
+
+
+# <meta charset="koi8-r"> or <meta http-equiv="Content-Type" content="text/html;
+# charset=windows-1251">, looked for where a browser looks: near the start.
+_META_CHARSET_RE = re.compile(
+    rb"<meta\b[^>]{0,500}?charset\s*=\s*[\"']?\s*([a-z0-9_:.-]{1,40})", re.IGNORECASE
+)
+META_SCAN_BYTES = 4096
+
+
+def meta_charset(data: bytes) -> str | None:
+    """The charset an HTML document names in its own <meta> tag, or None.
+
+    An HTML-only mail from Outlook or an old webmail often labels its charset there
+    and nowhere in the MIME header.
+    """
+    match = _META_CHARSET_RE.search(data[:META_SCAN_BYTES])
+    return match.group(1).decode("ascii") if match else None

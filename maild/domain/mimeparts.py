@@ -14,9 +14,11 @@ from email.message import Message
 
 from maild.domain import limits, recode
 from maild.domain.charset import b64decode_lenient, decode_bytes
+from maild.domain.flowed import unflow
 from maild.domain.header_text import decode_compat32
-from maild.domain.html import html_to_text
+from maild.domain.html import data_images, html_to_text, meta_charset
 from maild.domain.tid import normalize_msgid
+from maild.domain.tnef import Tnef, read_tnef
 
 __all__ = ["RAW_POLICY", "Body", "RawAttachment", "content_type", "header_of", "read_body"]
 
@@ -96,6 +98,15 @@ def _filename(part: Message) -> str | None:
     return None if name is None else decode_compat32(name)
 
 
+def _param(part: Message, name: str) -> str:
+    """A Content-Type parameter, lower-cased ("" when absent or unreadable)."""
+    try:
+        value = part.get_param(name)
+    except Exception:
+        return ""
+    return value.strip().lower() if isinstance(value, str) else ""
+
+
 def content_type(part: Message) -> str:
     try:
         return (part.get_content_type() or "text/plain").lower()
@@ -108,7 +119,8 @@ def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
 
     The original message returned inside a multipart/report (a bounce carries our
     own mail back) is collected in ``originals`` instead: its parts are not files
-    the sender attached. A forwarded message/rfc822 elsewhere is walked into.
+    the sender attached. A forwarded message/rfc822 elsewhere is yielded itself (for
+    its header) and then walked into.
     """
     stack: list[tuple[Message, bool]] = [(msg, False)]
     while stack:
@@ -120,6 +132,8 @@ def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
         payload = part.get_payload() if ctype not in _STATUS_TYPES else None
         if isinstance(payload, list):
             children = [p for p in payload if isinstance(p, Message)]
+            if ctype == "message/rfc822" and children:
+                yield part  # the forwarded mail's own header, before its parts
             report = ctype == "multipart/report"
             stack.extend((child, report) for child in reversed(children))
             continue
@@ -162,6 +176,89 @@ class _TextGroup:
         if plain.strip() or not self.html:
             return plain
         return "\n".join(html_to_text(h) for h in self.html)
+
+
+# Thunderbird's own forward header: domain.quotes.FORWARD_RE knows it, so the site
+# keeps all below it (a forward is the content of the mail, not quoted history).
+FORWARD_MARK = "-------- Пересланное сообщение --------"
+_FORWARD_FIELDS = (("От", "from"), ("Дата", "date"), ("Тема", "subject"), ("Кому", "to"))
+
+
+def forwarded_heading(inner: Message) -> str:
+    """Who sent a mail forwarded as an attachment (message/rfc822), when, and about what:
+    its text follows the customer's own, and without this staff could not tell where
+    the customer's words end, nor whose mail it was."""
+    lines = [f"\n{FORWARD_MARK}"]
+    for label, name in _FORWARD_FIELDS:
+        value = " ".join(header_of(inner, name).split())
+        if value:
+            lines.append(f"{label}: {limits.cut(value, limits.MAX_SUBJECT)}")
+    return "\n".join(lines) + "\n"
+
+
+# A forwarded mail sent base64, which RFC 2046 forbids for message/rfc822 but some
+# clients do: at most this many are opened per message.
+MAX_ENCODED_MESSAGES = 10
+
+
+def _open_encoded_messages(msg: Message) -> None:
+    """Parse each base64 message/rfc822 part's decoded bytes in place of what the
+    parser made of it (a header-less "message" whose body is the base64), so its text
+    and files are read like any forward, not shown to staff as base64."""
+    opened = 0
+    stack = [msg]
+    while stack and opened < MAX_ENCODED_MESSAGES:
+        part = stack.pop()
+        payload = part.get_payload()
+        if not isinstance(payload, list):
+            continue
+        encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+        inner = payload[0] if payload and isinstance(payload[0], Message) else None
+        if (
+            content_type(part) == "message/rfc822"
+            and encoding == "base64"
+            and inner is not None
+            and not inner.keys()
+        ):
+            opened += 1
+            data = b64decode_lenient(str(inner.get_payload()))
+            if not (limits.too_nested(data) or limits.too_many_parts(data)):
+                payload[0] = email.message_from_bytes(data, policy=RAW_POLICY)
+        stack.extend(p for p in payload if isinstance(p, Message))
+
+
+def _unwrapped(
+    part: Message, ctype: str, filename: str | None, attachments: list[RawAttachment]
+) -> Tnef | None:
+    """A winmail.dat read: its files added to ``attachments``; None when ``part`` is
+    none or holds nothing readable (then it stays a file, and staff see it named)."""
+    if ctype != "application/ms-tnef" and (filename or "").lower() != "winmail.dat":
+        return None
+    tnef = read_tnef(_payload(part))
+    if tnef is None or not (tnef.text.strip() or tnef.html.strip() or tnef.files):
+        return None
+    for file in tnef.files:
+        declared = file.content_type or "application/octet-stream"
+        attachments.append(RawAttachment(file.name, declared, file.data))
+    return tnef
+
+
+def _labelled(part: Message, ctype: str) -> tuple[bytes, str | None]:
+    """A text part's bytes and charset label: Content-Type's, else, for HTML, its own
+    <meta> tag's (so a declared charset is not reported to staff as a guess)."""
+    data, label = _payload(part), part.get_content_charset()
+    if label is None and ctype == "text/html":
+        label = meta_charset(data)
+    return data, label
+
+
+def _pictures_in(html: str) -> list[RawAttachment]:
+    """The pictures an HTML body holds as data: URIs, as the files they are: shown in
+    place like a Content-ID image, so marked embedded."""
+    return [
+        RawAttachment(f"image{n}.{ctype.split('/')[1].split('+')[0]}", ctype, data, True)
+        for n, (ctype, data) in enumerate(data_images(html, limits.MAX_DATA_IMAGES), 1)
+    ]
 
 
 def _alternative_of(part: Message, parents: dict[int, Message]) -> int:
@@ -209,12 +306,17 @@ def read_body(msg: Message) -> Body:
     attachments: list[RawAttachment] = []
     doubt: str | None = None
     problem: str | None = None
+    wrapped: list[Tnef] = []  # Outlook's winmail.dat: its text counts where no other is
+    _open_encoded_messages(msg)
     parents = _parents(msg)
     for part in _leaves(msg, originals):
         try:
             ctype = content_type(part)
             if ctype in _STATUS_TYPES:
                 statuses.append(_status_text(part))
+                continue
+            if ctype == "message/rfc822" and part.is_multipart():
+                groups[id(part)] = _TextGroup(plain=[forwarded_heading(part.get_payload(0))])
                 continue
             disposition = str(part.get("content-disposition", "")).split(";")[0].strip().lower()
             filename = _filename(part)
@@ -227,9 +329,17 @@ def read_body(msg: Message) -> Body:
                 or ctype.startswith("multipart/")
             ):
                 group = groups.setdefault(_alternative_of(part, parents), _TextGroup())
-                text, unsure = recode.read_text(_payload(part), part.get_content_charset())
+                text, unsure = recode.read_text(*_labelled(part, ctype))
+                if ctype == "text/plain" and _param(part, "format") == "flowed":
+                    text = unflow(text, delsp=_param(part, "delsp") == "yes")
                 (group.html if ctype == "text/html" else group.plain).append(text)
                 doubt = doubt or unsure
+                if ctype == "text/html":
+                    attachments.extend(_pictures_in(text))
+                continue
+            tnef = _unwrapped(part, ctype, filename, attachments)
+            if tnef is not None:
+                wrapped.append(tnef)
                 continue
             embedded = (
                 ctype.startswith("image/")
@@ -240,6 +350,8 @@ def read_body(msg: Message) -> Body:
         except Exception as e:  # one broken part must not hide the rest of the mail
             problem = problem or f"unreadable part: {type(e).__name__}: {e}"
     text = "\n".join(t for t in (g.render() for g in groups.values()) if t.strip())
+    if not text.strip():
+        text = "\n".join(_TextGroup([t.text], [t.html] if t.html else []).render() for t in wrapped)
     delivery_status = "\n\n".join(statuses) if statuses else None
     if not text.strip() and delivery_status:
         text = delivery_status  # a bare report: its fields are all staff can read

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import email
 import io
 import zipfile
 from dataclasses import dataclass
 from email.message import EmailMessage
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from maild.domain.addresses import addresses, sender
 from maild.domain.attachments import AttachmentPolicy, inspect_zip
@@ -95,3 +100,147 @@ def test_inspect_zip_takes_any_object_with_the_limits() -> None:
     reason = inspect_zip(buffer.getvalue(), limits)
     assert reason is not None and "слишком много файлов (3)" in reason
     assert inspect_zip(buffer.getvalue(), AttachmentPolicy()) is None
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    image=st.binary(min_size=1, max_size=3000),
+    width=st.integers(min_value=4, max_value=200),
+    text=st.text(alphabet="абвгд ежз.,!", min_size=1, max_size=40).filter(str.strip),
+)
+def test_a_picture_pasted_as_a_data_uri_is_kept_as_a_file(image, width, text) -> None:
+    """Yandex and Mail.ru webmail and phone apps paste a screenshot into the HTML as
+    <img src="data:image/png;base64,...">, folded at any width: the picture is a file
+    of the message, and no base64 reaches the text."""
+    encoded = base64.b64encode(b"\x89PNG\r\n\x1a\n" + image).decode()
+    folded = "\r\n".join(encoded[i : i + width] for i in range(0, len(encoded), width))
+    m = EmailMessage()
+    m.set_content(
+        f'<div>{text}</div><div><img alt="image.png" src="data:image/png;base64,{folded}"></div>',
+        subtype="html",
+    )
+    body = read_body(email.message_from_bytes(m.as_bytes(), policy=RAW_POLICY))
+    assert body.text == " ".join(text.split())
+    assert [(a.content_type, a.data, a.embedded) for a in body.attachments] == [
+        ("image/png", b"\x89PNG\r\n\x1a\n" + image, True)
+    ]
+    assert body.attachments[0].filename == "image1.png"
+
+
+def test_a_forwarded_mail_is_headed_by_whose_it_was() -> None:
+    """A customer forwards the site's error mail as an attachment (Outlook, The Bat!):
+    KOI8-R inside a windows-1251 mail, with its own files. Staff read where the
+    customer's words end and whose mail follows; its files are the message's."""
+    inner = (
+        "From: =?koi8-r?B?4snU0snL0yDzwcrU?= <noreply@shop.example>",
+        "Subject: =?koi8-r?B?79vJwsvBIOLk?=",
+        "Date: Wed, 02 Dec 2026 23:10:00 +0300",
+        'Content-Type: multipart/mixed; boundary="in"',
+        "",
+        "--in",
+        "Content-Type: text/plain; charset=koi8-r",
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64.b64encode("Таблица повреждена".encode("koi8-r")).decode(),
+        "--in",
+        'Content-Type: image/png; name="screen.png"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        "iVBORw0KGgo=",
+        "--in--",
+    )
+    msg = _msg(
+        "From: ivan@shop.example",
+        'Content-Type: multipart/mixed; boundary="out"',
+        "",
+        "--out",
+        "Content-Type: text/plain; charset=windows-1251",
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64.b64encode("Пересылаю ошибку.".encode("cp1251")).decode(),
+        "--out",
+        'Content-Type: message/rfc822; name="error.eml"',
+        "Content-Disposition: attachment",
+        "",
+        *inner,
+        "--out--",
+    )
+    body = read_body(msg)
+    assert body.text.splitlines() == [
+        "Пересылаю ошибку.",
+        "",
+        "-------- Пересланное сообщение --------",
+        "От: Битрикс Сайт <noreply@shop.example>",
+        "Дата: Wed, 02 Dec 2026 23:10:00 +0300",
+        "Тема: Ошибка БД",
+        "",
+        "Таблица повреждена",
+    ]
+    assert [a.filename for a in body.attachments] == ["screen.png"]
+
+
+@pytest.mark.parametrize(
+    ("meta", "codec"),
+    [
+        ('<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=windows-1251">', "cp1251"),
+        ("<meta charset=koi8-r>", "koi8-r"),
+        ("<meta content='text/html;charset=\"utf-8\"' http-equiv=content-type>", "utf-8"),
+    ],
+)
+def test_an_html_mail_labelled_only_by_its_meta_tag_is_read_as_labelled(meta, codec) -> None:
+    """Outlook and old webmails name an HTML-only mail's charset in a <meta> tag only:
+    a short text read so is no guess, and staff get no charset warning."""
+    html = f"<html><head>{meta}</head><body><p>Всё сломалось</p></body></html>"
+    msg = _msg(
+        "From: ivan@shop.example",
+        "Content-Type: text/html",
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64.b64encode(html.encode(codec)).decode(),
+    )
+    body = read_body(msg)
+    assert (body.text, body.charset_doubt) == ("Всё сломалось", None)
+
+
+def test_a_forward_sent_base64_is_read_not_shown_as_base64() -> None:
+    """Some clients send a forwarded message/rfc822 base64 (RFC 2046 forbids it): its
+    text and files are the forward's, with no line of base64 for staff to read."""
+    inner = EmailMessage()
+    inner["From"], inner["Subject"] = "noreply@shop.example", "Ошибка"
+    inner.set_content("Таблица повреждена", charset="koi8-r", cte="8bit")
+    inner.add_attachment(b"\x89PNG\r\n\x1a\n", "image", "png", filename="screen.png")
+    msg = _msg(
+        "From: ivan@shop.example",
+        'Content-Type: multipart/mixed; boundary="out"',
+        "",
+        "--out",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        "Пересылаю.",
+        "--out",
+        "Content-Type: message/rfc822",
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64.encodebytes(inner.as_bytes()).decode(),
+        "--out--",
+    )
+    body = read_body(msg)
+    assert body.text.strip().splitlines() == [
+        "Пересылаю.",
+        "",
+        "-------- Пересланное сообщение --------",
+        "От: noreply@shop.example",
+        "Тема: Ошибка",
+        "",
+        "Таблица повреждена",
+    ]
+    assert [(a.filename, a.data) for a in body.attachments] == [
+        ("screen.png", b"\x89PNG\r\n\x1a\n")
+    ]
+
+
+def test_data_uri_pictures_of_one_html_part_are_capped() -> None:
+    """A hostile HTML of 2,000 tiny data: URIs gives 100 files, not 2,000 records."""
+    html = '<img src="data:image/gif;base64,R0lGODlh">' * 2_000
+    msg = _msg("Content-Type: text/html; charset=utf-8", "", html)
+    assert len(read_body(msg).attachments) == 100

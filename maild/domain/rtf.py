@@ -1,0 +1,139 @@
+"""Rich text as Outlook stores it in winmail.dat: compressed RTF unpacked, RTF read as text.
+
+Pure: bytes in, text out. [MS-OXRTFCP] compression; of RTF only what carries the words
+(text, paragraph breaks, \\'hh bytes in the document's code page, \\uN characters).
+"""
+
+from __future__ import annotations
+
+import re
+
+from maild.domain.limits import MAX_RTF_BYTES
+
+__all__ = ["decompress", "rtf_to_text"]
+
+# [MS-OXRTFCP] 2.1.3.1.1: the dictionary's initial contents.
+_PREBUF = (
+    b"{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman \\fswiss "
+    b"\\fmodern \\fscript \\fdecor MS Sans SerifSymbolArialTimes New RomanCourier"
+    b"{\\colortbl\\red0\\green0\\blue0\r\n\\par \\pard\\plain\\f0\\fs20\\b\\i\\u\\tab\\tx"
+)
+_LZFU, _MELA = 0x75465A4C, 0x414C454D  # compressed, stored as is
+
+
+def decompress(data: bytes, cap: int = MAX_RTF_BYTES) -> bytes:
+    """The RTF of a PR_RTF_COMPRESSED value; what can be read of a damaged one. At
+    most its declared size and `cap`: a back-reference of two bytes gives up
+    to 17, so a hostile body would unpack to 8.5 times its size (and cost seconds of
+    CPU per megabyte, here and in rtf_to_text)."""
+    if len(data) < 16:
+        return b""
+    size = int.from_bytes(data[0:4], "little")
+    limit = min(int.from_bytes(data[4:8], "little"), cap)
+    kind = int.from_bytes(data[8:12], "little")
+    if kind == _MELA:
+        return data[16 : 16 + limit]
+    if kind != _LZFU:
+        return b""
+    window = bytearray(4096)
+    window[: len(_PREBUF)] = _PREBUF
+    write = len(_PREBUF)
+    out = bytearray()
+    pos, end = 16, min(len(data), size + 4)
+    while pos < end and len(out) < limit:
+        control = data[pos]
+        pos += 1
+        for bit in range(8):
+            if pos >= end:
+                break
+            if not control & (1 << bit):
+                chunk = data[pos : pos + 1]
+                pos += 1
+            else:
+                token = int.from_bytes(data[pos : pos + 2], "big")
+                pos += 2
+                offset, length = token >> 4, (token & 0xF) + 2
+                if offset == write:  # the end marker
+                    return bytes(out)
+                chunk = bytes(window[(offset + i) % 4096] for i in range(length))
+            for byte in chunk:
+                window[write] = byte
+                write = (write + 1) % 4096
+            out += chunk
+    return bytes(out[:limit])
+
+
+_TOKEN = re.compile(
+    rb"\\([a-z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-f]{2})|\\(.)|([{}])|[\r\n]+|([^\\{}\r\n]+)",
+    re.IGNORECASE | re.DOTALL,
+)
+# Groups that hold no words of the message (tables of fonts and colours, metadata,
+# pictures); every "{\*\..." destination is skipped too (an HTML tag, a bookmark).
+_SKIPPED = frozenset(
+    b"fonttbl colortbl stylesheet info pict object header footer listtable "
+    b"listoverridetable rsidtbl generator xmlnstbl themedata colorschememapping "
+    b"datastore latentstyles pgdsctbl filetbl revtbl mmathPr".split()
+)
+_WORDS = {
+    b"par": "\n", b"line": "\n", b"tab": "\t", b"emdash": "—", b"endash": "–",
+    b"bullet": "•", b"lquote": "‘", b"rquote": "’", b"ldblquote": "“", b"rdblquote": "”",
+}  # fmt: skip
+_SYMBOLS = {
+    b"~": "\u00a0", b"_": "-", b"\\": "\\", b"{": "{", b"}": "}", b"\n": "\n", b"\r": "\n",
+}  # fmt: skip
+
+
+def rtf_to_text(rtf: bytes) -> str:
+    """The words of an RTF document (Outlook's own, or its wrapping of an HTML body)."""
+    out: list[str] = []
+    codepage = "cp1252"
+    skip_depth = 0  # > 0: inside a skipped group, counting its braces
+    pending_skip = 0  # characters after \uN that stand for it in the code page
+    uc = 1
+    star = False
+    for word, number, hexbyte, symbol, brace, text in (m.groups() for m in _TOKEN.finditer(rtf)):
+        if brace:
+            if skip_depth:
+                skip_depth += 1 if brace == b"{" else -1
+            star = False
+            continue
+        if skip_depth:
+            continue
+        if symbol == b"*":
+            star = True
+            continue
+        if word is not None:
+            if star or word in _SKIPPED:
+                skip_depth, star = 1, False
+            elif word == b"ansicpg" and number:
+                codepage = f"cp{int(number)}"
+            elif word == b"uc" and number:
+                uc = int(number)
+            elif word == b"u" and number:
+                out.append(chr(int(number) % 65536))
+                pending_skip = uc
+            elif word in _WORDS:
+                out.append(_WORDS[word])
+            continue
+        if pending_skip and (hexbyte or text):
+            pending_skip -= 1
+            if text and len(text) > 1:
+                out.append(text[1:].decode("latin-1"))
+            continue
+        if hexbyte:
+            out.append(_decode(bytes([int(hexbyte, 16)]), codepage))
+        elif symbol:
+            out.append(_SYMBOLS.get(symbol, ""))
+        elif text:
+            out.append(_decode(text, codepage))
+    # \uN gives UTF-16 units: an emoji comes as a surrogate pair, joined here; a lone
+    # surrogate (no character) becomes U+FFFD, so the text can be stored as UTF-8.
+    text = "".join(out).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _decode(data: bytes, codepage: str) -> str:
+    try:
+        return data.decode(codepage, "replace")
+    except LookupError:
+        return data.decode("cp1252", "replace")

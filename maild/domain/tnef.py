@@ -1,0 +1,163 @@
+"""Outlook's winmail.dat (application/ms-tnef): the text and files Exchange wraps in it.
+
+Outlook sending "rich text" through Exchange puts the body and every attached file into
+one TNEF part ([MS-OXTNEF]); a mail client without a TNEF reader shows only
+"winmail.dat". Pure: bytes in, text and files out; reading stops at the first damaged
+attribute and keeps what came before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from maild.domain.limits import MAX_TNEF_FILES
+from maild.domain.rtf import decompress, rtf_to_text
+
+__all__ = ["Tnef", "TnefFile", "read_tnef"]
+
+SIGNATURE = b"\x78\x9f\x3e\x22"  # 0x223E9F78, little-endian
+# Attribute ids (the low 16 bits; the high 16 are the type).
+_BODY, _OEM_CODEPAGE, _MAPI_PROPS = 0x800C, 0x9007, 0x9003
+_ATTACH_RENDDATA, _ATTACH_TITLE, _ATTACH_DATA, _ATTACHMENT = 0x9002, 0x8010, 0x800F, 0x9005
+# MAPI properties.
+_PR_BODY, _PR_RTF_COMPRESSED, _PR_BODY_HTML, _PR_INTERNET_CPID = 0x1000, 0x1009, 0x1013, 0x3FDE
+_PR_ATTACH_DATA, _PR_ATTACH_FILENAME, _PR_ATTACH_LONG_FILENAME = 0x3701, 0x3704, 0x3707
+_PR_ATTACH_MIME_TAG, _PR_DISPLAY_NAME = 0x370E, 0x3001
+_STRING8, _UNICODE, _BINARY, _OBJECT = 0x001E, 0x001F, 0x0102, 0x000D
+_FIXED = {0x0002: 4, 0x0003: 4, 0x0004: 4, 0x0005: 8, 0x0006: 8, 0x0007: 8, 0x000A: 4,
+          0x000B: 4, 0x0014: 8, 0x0040: 8, 0x0048: 16, 0x0001: 4}  # fmt: skip
+
+
+@dataclass
+class TnefFile:
+    name: str | None
+    data: bytes = b""
+    content_type: str | None = None
+
+
+@dataclass
+class Tnef:
+    text: str = ""  # plain text, or the RTF body's words
+    html: str = ""  # an HTML body, when Outlook kept one
+    files: list[TnefFile] = field(default_factory=list)
+
+
+def read_tnef(data: bytes) -> Tnef | None:
+    """What a winmail.dat holds, or None when ``data`` is no TNEF stream."""
+    if not data.startswith(SIGNATURE):
+        return None
+    found = Tnef()
+    codepage = "cp1252"
+    props: dict[int, tuple[int, bytes | int]] = {}
+    pos = 6
+    while pos + 9 <= len(data):
+        level, attr = data[pos], int.from_bytes(data[pos + 1 : pos + 5], "little") & 0xFFFF
+        length = int.from_bytes(data[pos + 5 : pos + 9], "little")
+        value = data[pos + 9 : pos + 9 + length]
+        if len(value) < length:
+            break
+        pos += 9 + length + 2  # and the checksum
+        if attr == _OEM_CODEPAGE and length >= 4:
+            codepage = f"cp{int.from_bytes(value[:4], 'little')}"
+        elif level == 1 and attr == _BODY:
+            found.text = found.text or _text(value, _STRING8, codepage)
+        elif level == 1 and attr == _MAPI_PROPS:
+            props = _props(value)
+        elif attr == _ATTACH_RENDDATA:
+            if len(found.files) >= MAX_TNEF_FILES:
+                break  # hostile sizes: the message's files stay countable
+            found.files.append(TnefFile(None))
+        elif level == 2 and found.files:
+            _attachment(found.files[-1], attr, value, codepage)
+    _message_text(found, props, codepage)
+    found.files = [f for f in found.files if f.data]
+    return found
+
+
+def _message_text(found: Tnef, props: dict, codepage: str) -> None:
+    if _PR_INTERNET_CPID in props and isinstance(props[_PR_INTERNET_CPID][1], int):
+        codepage = f"cp{props[_PR_INTERNET_CPID][1]}"
+    if not found.text and _PR_BODY in props:
+        found.text = _text(*_value(props[_PR_BODY]), codepage)
+    if _PR_BODY_HTML in props:
+        found.html = _text(props[_PR_BODY_HTML][1], _STRING8, codepage)
+    if not found.text and not found.html and _PR_RTF_COMPRESSED in props:
+        rtf = props[_PR_RTF_COMPRESSED][1]
+        found.text = rtf_to_text(decompress(rtf)) if isinstance(rtf, bytes) else ""
+
+
+def _attachment(file: TnefFile, attr: int, value: bytes, codepage: str) -> None:
+    if attr == _ATTACH_TITLE:
+        file.name = file.name or _text(value, _STRING8, codepage) or None
+    elif attr == _ATTACH_DATA:
+        file.data = value
+    elif attr == _ATTACHMENT:
+        props = _props(value)
+        for tag in (_PR_ATTACH_LONG_FILENAME, _PR_DISPLAY_NAME, _PR_ATTACH_FILENAME):
+            if tag in props and (name := _text(*_value(props[tag]), codepage)):
+                file.name = name  # the long name Outlook shows, not the 8.3 title
+                break
+        if _PR_ATTACH_MIME_TAG in props:
+            file.content_type = _text(*_value(props[_PR_ATTACH_MIME_TAG]), codepage) or None
+        data = props.get(_PR_ATTACH_DATA, (0, b""))[1]
+        if not file.data and isinstance(data, bytes):
+            file.data = data
+
+
+def _value(prop: tuple[int, bytes | int]) -> tuple[bytes, int]:
+    kind, value = prop
+    return (value if isinstance(value, bytes) else b""), kind
+
+
+def _text(value: bytes | int, kind: int, codepage: str) -> str:
+    if not isinstance(value, bytes):
+        return ""
+    if kind == _UNICODE:
+        return value.decode("utf-16-le", "replace").split("\0", 1)[0]
+    try:
+        return value.decode(codepage, "replace").split("\0", 1)[0]
+    except LookupError:
+        return value.decode("cp1252", "replace").split("\0", 1)[0]
+
+
+def _props(block: bytes) -> dict[int, tuple[int, bytes | int]]:
+    """The MAPI properties of an attMAPIProps or attAttachment block: id -> (type, value)
+    (the first value of a multi-valued one); stops at the first damaged property."""
+    found: dict[int, tuple[int, bytes | int]] = {}
+    count, pos = int.from_bytes(block[:4], "little"), 4
+    for _ in range(count):
+        if pos + 4 > len(block):
+            break
+        kind, tag = int.from_bytes(block[pos : pos + 2], "little"), block[pos + 2 : pos + 4]
+        prop_id, pos = int.from_bytes(tag, "little"), pos + 4
+        if prop_id >= 0x8000:  # a named property: its GUID, then a number or a name
+            named_kind = int.from_bytes(block[pos + 16 : pos + 20], "little")
+            pos += 24
+            if named_kind:
+                pos += _padded(int.from_bytes(block[pos - 4 : pos], "little"))
+        base, values = kind & 0x0FFF, 1
+        if kind & 0x1000 or base in (_STRING8, _UNICODE, _BINARY, _OBJECT):
+            values, pos = int.from_bytes(block[pos : pos + 4], "little"), pos + 4
+        first: bytes | int | None = None
+        for _ in range(min(values, len(block))):
+            if base in (_STRING8, _UNICODE, _BINARY, _OBJECT):
+                size = int.from_bytes(block[pos : pos + 4], "little")
+                item: bytes | int = block[pos + 4 : pos + 4 + size]
+                pos += 4 + _padded(size)
+            elif base in _FIXED:
+                item = int.from_bytes(block[pos : pos + 4], "little")
+                pos += _padded(_FIXED[base])
+            else:
+                return found
+            first = item if first is None else first
+        if pos > len(block):
+            break
+        if base == _OBJECT and isinstance(first, bytes):
+            first = first[16:]  # an object value starts with its interface id
+        if first is not None:
+            found.setdefault(prop_id, (base, first))
+    return found
+
+
+def _padded(size: int) -> int:
+    return size + (-size % 4)

@@ -1,0 +1,73 @@
+"""format=flowed plain text (Thunderbird, Apple Mail, iOS Mail, Roundcube): what the
+customer typed comes back whole, whatever width the client wrapped it at."""
+
+from __future__ import annotations
+
+import email
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maild.domain.flowed import unflow
+from maild.domain.mimeparts import RAW_POLICY, read_body
+
+WORD = st.text(alphabet="абвгдежзийклмн.,:/-_?=&ABCxyz0123456789«»", min_size=1, max_size=30)
+LINE = st.lists(WORD, max_size=12).map(" ".join)
+PARAGRAPH = st.tuples(st.integers(min_value=0, max_value=2), LINE)
+
+
+def flow(depth: int, line: str, width: int, delsp: bool) -> list[str]:
+    """One typed line as a client sends it (RFC 3676 4.2): cut into pieces of at most
+    ``width``; with delsp=yes anywhere, each soft break adding a space; else after a
+    space, which stays at the end of the piece."""
+    pieces = []
+    while len(line) > width:
+        cut = width if delsp else line.rfind(" ", 1, width) + 1
+        if cut <= 0:
+            cut = line.find(" ", 1) + 1 or len(line)
+        if cut >= len(line):
+            break
+        pieces.append(line[:cut] + (" " if delsp else ""))
+        line = line[cut:]
+    if depth:  # the quote marks and one space, which also stuffs the piece
+        return [">" * depth + " " + p for p in [*pieces, line]]
+    return [" " + p if p.startswith((" ", ">")) else p for p in [*pieces, line]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    paragraphs=st.lists(PARAGRAPH, min_size=1, max_size=6),
+    width=st.integers(min_value=1, max_value=78),
+    delsp=st.booleans(),
+)
+def test_unflow_gives_back_the_typed_lines(paragraphs, width, delsp) -> None:
+    typed = [(d, line.rstrip(" ")) for d, line in paragraphs]
+    sent = [piece for d, line in typed for piece in flow(d, line, width, delsp)]
+    expected = [(">" * d + " " + line).rstrip(" ") if d else line for d, line in typed]
+    assert unflow("\r\n".join(sent), delsp).split("\n") == expected
+
+
+def test_apple_mail_delsp_yes_keeps_a_link_whole() -> None:
+    """Apple Mail cuts a long link with delsp=yes: staff must get it clickable, and
+    the paragraph as one line; the signature separator stays a line of its own."""
+    raw = "\r\n".join(
+        [
+            "From: ivan@shop.example",
+            "Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes",
+            "Content-Transfer-Encoding: 8bit",
+            "",
+            "Ошибка на странице https://shop.example/personal/order/make/?ORDER_ID= ",
+            "12345&PAY=Y при оплате картой, после  ",
+            "обновления.",
+            "-- ",
+            "Иван",
+            "",
+        ]
+    ).encode()
+    body = read_body(email.message_from_bytes(raw, policy=RAW_POLICY))
+    assert body.text.splitlines() == [
+        "Ошибка на странице https://shop.example/personal/order/make/?ORDER_ID=12345&PAY=Y"
+        " при оплате картой, после обновления.",
+        "-- ",
+        "Иван",
+    ]

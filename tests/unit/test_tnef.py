@@ -1,0 +1,172 @@
+"""Outlook with Exchange sends "rich text" mail as winmail.dat (application/ms-tnef):
+the text and the screenshot are inside it, and maild must read them out."""
+
+from __future__ import annotations
+
+import base64
+import email
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maild.domain.limits import MAX_RTF_BYTES
+from maild.domain.mimeparts import RAW_POLICY, read_body
+from maild.domain.rtf import _PREBUF, decompress, rtf_to_text
+from maild.domain.tnef import SIGNATURE, read_tnef
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+RTF = (
+    rb"{\rtf1\ansi\ansicpg1251\deff0{\fonttbl{\f0\fswiss Calibri;}}{\colortbl;\red0\green0\blue0;}"
+    rb"{\*\generator Riched20 16.0;}\pard\f0\fs22 "
+    rb"\'c7\'e4\'f0\'e0\'e2\'f1\'f2\'e2\'f3\'e9\'f2\'e5!\par"
+    rb"\u1055?\u1088?\u1080? \'ee\'ef\'eb\'e0\'f2\'e5 \emdash  \'ee\'f8\'e8\'e1\'ea\'e0 500.\par}"
+)
+WORDS = "Здравствуйте!\nПри оплате — ошибка 500."
+
+
+def lzfu(rtf: bytes) -> bytes:
+    """Compressed RTF as Outlook stores it: "{\\rtf1\\ansi" taken from the dictionary's
+    initial text (a back-reference), the rest as literals, then the end marker."""
+    assert rtf.startswith(rb"{\rtf1\ansi")
+    tokens = [(0 << 4 | (10 - 2)).to_bytes(2, "big")] + [bytes([b]) for b in rtf[10:]]
+    refs = [True] + [False] * (len(rtf) - 10)
+    tokens.append(((207 + len(rtf)) % 4096 << 4).to_bytes(2, "big"))  # end: offset == write
+    refs.append(True)
+    body = b""
+    for i in range(0, len(tokens), 8):
+        body += bytes([sum(1 << j for j, r in enumerate(refs[i : i + 8]) if r)])
+        body += b"".join(tokens[i : i + 8])
+    return (
+        (len(body) + 12).to_bytes(4, "little")
+        + len(rtf).to_bytes(4, "little")
+        + b"LZFu"
+        + bytes(4)
+        + body
+    )
+
+
+def attribute(level: int, kind: int, attr_id: int, value: bytes) -> bytes:
+    head = bytes([level]) + (kind << 16 | attr_id).to_bytes(4, "little")
+    return (
+        head + len(value).to_bytes(4, "little") + value + (sum(value) % 65536).to_bytes(2, "little")
+    )
+
+
+def prop(kind: int, prop_id: int, value: bytes | int, guid_name: str | None = None) -> bytes:
+    out = kind.to_bytes(2, "little") + prop_id.to_bytes(2, "little")
+    if guid_name is not None:  # a named property, named by a string
+        name = guid_name.encode("utf-16-le") + b"\0\0"
+        out += bytes(16) + (1).to_bytes(4, "little") + len(name).to_bytes(4, "little")
+        out += name + bytes(-len(name) % 4)
+    if isinstance(value, int):
+        return out + value.to_bytes(4, "little")
+    return (
+        out
+        + (1).to_bytes(4, "little")
+        + len(value).to_bytes(4, "little")
+        + value
+        + bytes(-len(value) % 4)
+    )
+
+
+def props(*items: bytes) -> bytes:
+    return len(items).to_bytes(4, "little") + b"".join(items)
+
+
+def winmail() -> bytes:
+    """A winmail.dat of Outlook 2016 through Exchange: RTF body, one pasted screenshot."""
+    return SIGNATURE + (0x1234).to_bytes(2, "little") + b"".join(
+        [
+            attribute(1, 0x0008, 0x9006, (0x00010000).to_bytes(4, "little")),  # version
+            attribute(1, 0x0006, 0x9007, (1251).to_bytes(4, "little") + bytes(4)),  # OEM cp
+            attribute(1, 0x0007, 0x8008, b"IPM.Microsoft Mail.Note\0"),
+            attribute(1, 0x0006, 0x9003, props(
+                prop(0x0003, 0x3FDE, 1251),  # PR_INTERNET_CPID
+                prop(0x001F, 0x8005, "x".encode("utf-16-le"), guid_name="Keywords"),
+                prop(0x0102, 0x1009, lzfu(RTF)),  # PR_RTF_COMPRESSED
+            )),
+            attribute(2, 0x0006, 0x9002, bytes(14)),  # attAttachRenddata: a file starts
+            attribute(2, 0x0001, 0x8010, b"IMAGE0~1.PNG\0"),
+            attribute(2, 0x0006, 0x800F, PNG),
+            attribute(2, 0x0006, 0x9005, props(
+                prop(0x001F, 0x3707, "Скриншот ошибки.png\0".encode("utf-16-le")),
+                prop(0x001E, 0x370E, b"image/png\0"),
+            )),
+        ]
+    )  # fmt: skip
+
+
+def test_rtf_compressed_by_outlook_reads_back() -> None:
+    assert decompress(lzfu(RTF)) == RTF
+    assert rtf_to_text(RTF) == WORDS
+
+
+def test_a_winmail_dat_gives_staff_its_text_and_screenshot() -> None:
+    """Outlook + Exchange: the mail is only a winmail.dat. Staff read the customer's
+    words and get the screenshot under the name the customer gave it."""
+    raw = b"\r\n".join(
+        [
+            b"From: ivan@shop.example",
+            b"Content-Type: multipart/mixed; boundary=b",
+            b"",
+            b"--b",
+            b'Content-Type: application/ms-tnef; name="winmail.dat"',
+            b"Content-Transfer-Encoding: base64",
+            b'Content-Disposition: attachment; filename="winmail.dat"',
+            b"",
+            base64.encodebytes(winmail()).replace(b"\n", b"\r\n"),
+            b"--b--",
+            b"",
+        ]
+    )
+    body = read_body(email.message_from_bytes(raw, policy=RAW_POLICY))
+    assert body.text == WORDS
+    assert [(a.filename, a.content_type, a.data) for a in body.attachments] == [
+        ("Скриншот ошибки.png", "image/png", PNG)
+    ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(junk=st.binary(max_size=400), cut=st.integers(min_value=0, max_value=2000))
+def test_a_damaged_winmail_dat_never_raises(junk, cut) -> None:
+    """A winmail.dat cut short or garbled gives what could be read, never an error."""
+    tnef = read_tnef(winmail()[:cut] + junk)
+    assert tnef is None or isinstance(tnef.text, str)
+    assert read_tnef(SIGNATURE + junk) is not None
+    decompress(lzfu(RTF)[:cut] + junk)
+    rtf_to_text(junk).encode("utf-8")
+
+
+def test_rtf_characters_outside_the_bmp_are_whole() -> None:
+    """An emoji is two \\u units in RTF; a lone half is no character."""
+    assert rtf_to_text(rb"{\rtf1 ok \u-10179?\u-8704? \u-10179?.}") == "ok \U0001f600 \ufffd."
+
+
+def test_a_winmail_dat_of_many_files_is_capped() -> None:
+    """Hostile sizes: 30,000 one-byte files in a winmail.dat give 1,000 files."""
+    one = attribute(2, 6, 0x9002, bytes(14)) + attribute(2, 6, 0x800F, b"x")
+    tnef = read_tnef(SIGNATURE + bytes(2) + one * 30_000)
+    assert len(tnef.files) == 1000
+
+
+def test_compressed_rtf_unpacks_to_its_declared_size_and_the_cap_at_most() -> None:
+    """Hostile sizes: each two-byte back-reference gives 17 bytes, so a winmail.dat
+    of 25 MB would unpack to ~200 MB (minutes of CPU to unpack and read). Unpacking
+    stops at the size the header declares, and at the cap (MAX_RTF_BYTES)
+    whatever it declares."""
+    body, write = bytearray(), len(_PREBUF)
+    while len(body) < 20_000:
+        body.append(0xFF)  # eight back-references follow
+        for _ in range(8):  # each repeats bytes just written, never the end marker
+            body += (((write - 40) % 4096) << 4 | 15).to_bytes(2, "big")
+            write = (write + 17) % 4096
+
+    def packed(declared: int) -> bytes:
+        head = (len(body) + 12).to_bytes(4, "little") + declared.to_bytes(4, "little")
+        return head + b"LZFu" + bytes(4) + bytes(body)
+
+    assert len(decompress(packed(10**9), cap=100_000)) == 100_000
+    assert len(decompress(packed(5000))) == 5000
+    assert len(decompress(packed(10**9))) > 150_000  # what it holds, under the cap
+    mela = (0).to_bytes(4, "little") + (10**9).to_bytes(4, "little") + b"MELA" + bytes(4)
+    assert len(decompress(mela + b"{" * (MAX_RTF_BYTES + 10))) == MAX_RTF_BYTES
