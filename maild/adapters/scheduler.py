@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from maild import jobs, status
@@ -38,14 +37,8 @@ def start_scheduler(app: App, daemon: Any) -> AsyncIOScheduler:
         status.mark(app.config.storage_path, status.SCHEDULER_MARK)  # for maild status
         daemon.outbox_wake.set()
 
-    async def report() -> None:
-        await daemon.loop.run_in_executor(
-            pool, _guard, "daily_report", lambda: jobs.daily_report(app, app.now())
-        )
-        daemon.outbox_wake.set()
-
-    hh, mm = app.config.schedule.daily_report_time.split(":")
     # first run right at start: what fell due while the daemon was down goes out now
+    # (the digest and the daily report too: they are due from their time to the day's end)
     sched.add_job(
         tick,
         IntervalTrigger(seconds=TICK_SECONDS),
@@ -53,15 +46,6 @@ def start_scheduler(app: App, daemon: Any) -> AsyncIOScheduler:
         max_instances=1,
         coalesce=True,
         next_run_time=datetime.now(app.tz),
-    )
-    # every day at that time; the job itself skips days off (holidays.RU aware)
-    sched.add_job(
-        report,
-        CronTrigger(hour=int(hh), minute=int(mm), timezone=app.tz),
-        id="daily_report",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=3600,
     )
     sched.start()
     return sched
