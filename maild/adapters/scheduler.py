@@ -37,11 +37,18 @@ def start_scheduler(app: App, daemon: Any) -> asyncio.Task:
     TICK_SECONDS after the end of the one before (never two at once)."""
     pool = daemon.process_pool  # the same worker as mail: one writer at a time
 
+    async def tick() -> None:
+        await daemon.loop.run_in_executor(pool, _guard, "periodic", jobs.run_all, app)
+        status.mark(app.config.storage_path, status.SCHEDULER_MARK)  # for maild status
+        daemon.outbox_wake.set()
+
     async def ticks() -> None:
         while True:
-            await daemon.loop.run_in_executor(pool, _guard, "periodic", jobs.run_all, app)
-            status.mark(app.config.storage_path, status.SCHEDULER_MARK)  # for maild status
-            daemon.outbox_wake.set()
+            try:
+                await tick()
+            except Exception:  # the jobs' own errors are logged by _guard; any other
+                # must not end the loop (no reminder would ever go out again)
+                log.exception("scheduler: periodic run failed; next in %d s", TICK_SECONDS)
             await asyncio.sleep(TICK_SECONDS)  # monotonic: a clock step does not move it
 
     return asyncio.get_running_loop().create_task(ticks(), name="scheduler")
