@@ -304,7 +304,7 @@ def cmd_jobs(app: App, args: argparse.Namespace) -> int:
 
     now = args.now.astimezone(app.tz) if args.now else app.now()
     result = jobs.run_all(app, now)
-    if args.report:
+    if args.report and not result["report"]:  # by hand: before its time too
         result["report"] = int(jobs.daily_report(app, now))
     if args.json:
         _json(result)

@@ -40,12 +40,17 @@ def _row(app: App, r: Summary) -> dict[str, Any]:
 
 def _due_now(app: App, now: datetime) -> str | None:
     """Today's date when the digest is due and not sent yet, else None."""
-    local = now.astimezone(app.tz)
-    hh, mm = (int(x) for x in app.config.schedule.digest_time.split(":"))
-    if not app.calendar.is_working_day(local.date()) or local.time() < time(hh, mm):
+    due = app.calendar.daily_due(now, hhmm(app.config.schedule.digest_time))
+    if due is None:
         return None
-    day = local.date().isoformat()
+    day = due.isoformat()
     return None if daymark.ran_on(app.config.storage_path / "digest.last", day) else day
+
+
+def hhmm(value: str) -> time:
+    """A config time "HH:MM" (checked by the config schema) as a time of day."""
+    hh, mm = value.split(":")
+    return time(int(hh), int(mm))
 
 
 def morning_queue(app: App, now: datetime) -> int:

@@ -19,7 +19,7 @@ from maild import guard
 from maild.adapters import daymark
 from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
-from maild.digest import morning_queue
+from maild.digest import hhmm, morning_queue
 from maild.domain import ticket as tk
 from maild.domain.decision import Outgoing
 from maild.domain.records import MessageRecord, Ticket
@@ -289,6 +289,15 @@ def daily_report(app: App, now: datetime) -> bool:
     return True
 
 
+def scheduled_report(app: App, now: datetime) -> int:
+    """The daily report by the schedule: from `daily_report_time` on a business day,
+    once (daily_report keeps the day). Run by every tick rather than at that minute
+    only, so a daemon started or a machine resumed later that day still sends it."""
+    if app.calendar.daily_due(now, hhmm(app.config.schedule.daily_report_time)) is None:
+        return 0
+    return int(daily_report(app, now))
+
+
 def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
     """Every periodic job once (what `maild jobs run` and the scheduler call)."""
     now = now or app.now()
@@ -299,6 +308,7 @@ def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
         "outbox_alerts": outbox_alerts(app, now),
         "purged": purge_closed(app, now),
         "digest": morning_queue(app, now),
+        "report": scheduled_report(app, now),
         "quarantine_expired": guard.expire(app, now),
         "attachments_removed": daily_sweep(app, now),
     }

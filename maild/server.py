@@ -74,7 +74,7 @@ class Daemon:
         self.site: Any = None
         self.imap_thread: threading.Thread | None = None
         self.metrics_server: Any = None
-        self.scheduler: Any = None
+        self.scheduler: asyncio.Task | None = None
         self.tasks: list[asyncio.Task[None]] = []
 
     # -- feeding the worker ------------------------------------------------------
@@ -292,11 +292,11 @@ class Daemon:
             await asyncio.wait_for(self.queue.join(), STOP_GRACE)
         except TimeoutError:
             log.warning("stop: %d message(s) left in the spool for next start", self.queue.qsize())
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
-        for t in self.tasks:
+        # the scheduler's too: a run under way still finishes in the worker
+        tasks = [*self.tasks, *([self.scheduler] if self.scheduler is not None else [])]
+        for t in tasks:
             t.cancel()
-        _done, stuck = await asyncio.wait(self.tasks, timeout=5)
+        _done, stuck = await asyncio.wait(tasks, timeout=5)
         for t in stuck:
             log.warning("stop: task %s did not end", t.get_name())
         if self.imap_thread is not None:
@@ -332,11 +332,9 @@ class Daemon:
             "restart the service to apply config changes"
         )
 
-    def _start_scheduler(self) -> Any:
-        try:
-            from maild.adapters.scheduler import start_scheduler
-        except ImportError:
-            return None
+    def _start_scheduler(self) -> asyncio.Task:
+        from maild.adapters.scheduler import start_scheduler  # imports all the jobs
+
         return start_scheduler(self.app, self)
 
 

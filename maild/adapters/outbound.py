@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from maild.adapters.durable import Direct, Files, sync_fs
@@ -24,12 +24,11 @@ from maild.adapters.relay import Connections, deliver, describe
 from maild.adapters.reserve import Reserve
 from maild.config import OutboundConfig
 from maild.domain.records import OutboxEntry
+from maild.domain.retry import next_try, try_due
 
 logger = logging.getLogger("maild.outbox")
 
-RETRY_BASE_SECONDS = 30
 PARALLEL_CONNECTIONS = 4  # to the relay, when a pass has enough mail to share
-RETRY_MAX_SECONDS = 3600
 SYNC_EVERY = 32  # sent records made durable together
 PAUSE_FIRST, PAUSE_MAX = 5.0, 300.0  # back-off of passes that could not record
 
@@ -113,7 +112,7 @@ class Outbox(OutQueue):
         due = [
             m
             for m in self.entries(mails)
-            if (force or not m.get("next_try") or m["next_try"] <= now.isoformat())
+            if (force or try_due(m.get("next_try"), m.get("last_try"), now))
             and m["id"] not in self._unrecorded
         ]
         if not due:
@@ -238,13 +237,12 @@ class Outbox(OutQueue):
 
     def _failed(self, meta: OutboxEntry, error: str, now: datetime) -> None:
         attempts = meta["attempts"] + 1
-        delay = min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS)
         meta = dict(
             meta,
             attempts=attempts,
             last_error=error,
             last_try=now.isoformat(),
-            next_try=(now + timedelta(seconds=delay)).isoformat(),
+            next_try=next_try(attempts, now).isoformat(),
         )
         try:
             self.update_queued(meta)

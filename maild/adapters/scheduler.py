@@ -1,18 +1,20 @@
-"""APScheduler 3.x inside `maild serve`: it only decides *when* jobs run.
+"""The periodic tick inside `maild serve`: it only decides *when* jobs run.
 
 The jobs (maild.jobs) derive their work from stored state, so no job store is
-needed: nothing lives only in the scheduler, and a restart loses nothing.
+needed: nothing lives only in the scheduler, and a restart loses nothing. The
+digest and the daily report run from the tick too (due from their time of day).
+
+The pause between ticks is measured on the event loop's monotonic clock, not on
+the wall clock: when NTP steps the system clock back, a wall-clock schedule (as
+APScheduler's interval trigger keeps) waits until the clock reads the planned time
+again, and for a step of an hour no reminder or escalation went out for an hour.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import datetime
 from typing import Any
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
 from maild import jobs, status
 from maild.app import App
@@ -29,8 +31,10 @@ def _guard(name: str, fn, *args: Any) -> None:
         log.exception("scheduled job %s failed; it runs again at its next time", name)
 
 
-def start_scheduler(app: App, daemon: Any) -> AsyncIOScheduler:
-    sched = AsyncIOScheduler(timezone=app.tz)
+def start_scheduler(app: App, daemon: Any) -> asyncio.Task:
+    """The tick as a task of the daemon's loop (cancel it to stop): the first run right
+    at start, so what fell due while the daemon was down goes out now, then one run
+    TICK_SECONDS after the end of the one before (never two at once)."""
     pool = daemon.process_pool  # the same worker as mail: one writer at a time
 
     async def tick() -> None:
@@ -38,30 +42,13 @@ def start_scheduler(app: App, daemon: Any) -> AsyncIOScheduler:
         status.mark(app.config.storage_path, status.SCHEDULER_MARK)  # for maild status
         daemon.outbox_wake.set()
 
-    async def report() -> None:
-        await daemon.loop.run_in_executor(
-            pool, _guard, "daily_report", lambda: jobs.daily_report(app, app.now())
-        )
-        daemon.outbox_wake.set()
+    async def ticks() -> None:
+        while True:
+            try:
+                await tick()
+            except Exception:  # the jobs' own errors are logged by _guard; any other
+                # must not end the loop (no reminder would ever go out again)
+                log.exception("scheduler: periodic run failed; next in %d s", TICK_SECONDS)
+            await asyncio.sleep(TICK_SECONDS)  # monotonic: a clock step does not move it
 
-    hh, mm = app.config.schedule.daily_report_time.split(":")
-    # first run right at start: what fell due while the daemon was down goes out now
-    sched.add_job(
-        tick,
-        IntervalTrigger(seconds=TICK_SECONDS),
-        id="periodic",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(app.tz),
-    )
-    # every day at that time; the job itself skips days off (holidays.RU aware)
-    sched.add_job(
-        report,
-        CronTrigger(hour=int(hh), minute=int(mm), timezone=app.tz),
-        id="daily_report",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=3600,
-    )
-    sched.start()
-    return sched
+    return asyncio.get_running_loop().create_task(ticks(), name="scheduler")

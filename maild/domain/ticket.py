@@ -108,11 +108,21 @@ def on_customer_message(
     return t, reopened
 
 
+def reacted_at(ticket: Ticket, at: datetime) -> str:
+    """The first reaction's time for a reaction at ``at``: never before the ticket was
+    created. A system clock stepped back (NTP) can date a staff reply before the mail
+    it answers; the reaction then took no time, not less than none."""
+    created = ticket.get("created_at")
+    if created and datetime.fromisoformat(created) > at:
+        return created
+    return at.isoformat()
+
+
 def on_staff_reply(ticket: Ticket, at: datetime) -> Ticket:
     """Staff answered: the reaction happened, nothing waits for staff now."""
     t = dict(ticket)
     if t.get("first_reaction_at") is None:
-        t["first_reaction_at"] = iso(at)
+        t["first_reaction_at"] = reacted_at(t, at)
     t["reaction_due"] = None
     t["reaction_from"] = None
     if t["status"] == "new":
@@ -174,7 +184,7 @@ def apply_command(
         t["status"] = "open"
         t["closed_at"] = None
         if t.get("first_reaction_at") is None:
-            t["first_reaction_at"] = iso(at)
+            t["first_reaction_at"] = reacted_at(t, at)
         t["reaction_due"] = None
         t["assignee"] = t.get("assignee") or by
         if not t["sent"].get(STARTED):

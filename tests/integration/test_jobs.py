@@ -69,11 +69,11 @@ def test_reminder_then_escalation_across_a_weekend_and_a_restart(world, sink):
     assert run(datetime(2026, 11, 23, 11, 45, tzinfo=MSK))["reminders"] == 0  # not twice
     reminders = [s for s in subjects(sink, "anna@example.com") if "Напоминание" in s]
     assert len(reminders) == 1 and f"[TID#{tid}]" in reminders[0]
-    assert subjects(sink, "head@example.com") == []
+    assert [s for s in subjects(sink, "head@example.com") if "Просрочена" in s] == []
     # restart (a new App) after the deadline: escalation once, no second reminder
     assert run(datetime(2026, 11, 23, 13, 1, tzinfo=MSK))["reminders"] == 1
     assert run(datetime(2026, 11, 23, 15, 0, tzinfo=MSK))["reminders"] == 0
-    [esc] = subjects(sink, "head@example.com")
+    [esc] = [s for s in subjects(sink, "head@example.com") if "Отчёт" not in s]
     assert "Просрочена" in esc and f"[TID#{tid}]" in esc
     assert len([s for s in subjects(sink, "anna@example.com") if "Напоминание" in s]) == 1
 
@@ -273,3 +273,23 @@ def test_reminders_pass_over_tickets_not_due_without_reading_them(world, sink):
     desk.flush()
     [reminder] = [s for s in subjects(sink, "anna@example.com") if "Напоминание" in s]
     assert f"[TID#{early}]" in reminder
+
+
+def test_daily_report_goes_out_when_the_daemon_starts_after_its_time(world, sink):
+    """A daemon (re)started, or a machine resumed, at 14:00 on a business day still
+    sends that day's report on its first tick: from daily_report_time on, not at that
+    minute only. Not before its time, not on a day off, and once a day."""
+    desk, clock = world
+
+    def reports(at: datetime) -> int:
+        clock.now = at
+        n = jobs.run_all(app_of(desk, clock), at)["report"]
+        desk.flush()
+        return n
+
+    assert reports(datetime(2026, 11, 28, 14, 0, tzinfo=MSK)) == 0  # Saturday
+    assert reports(datetime(2026, 11, 30, 8, 59, tzinfo=MSK)) == 0  # before 09:00
+    assert reports(datetime(2026, 11, 30, 14, 0, tzinfo=MSK)) == 1
+    assert reports(datetime(2026, 11, 30, 14, 1, tzinfo=MSK)) == 0
+    [report] = sink.to("head@example.com")
+    assert "Отчёт о сроках реакции" in report.subject and "30.11.2026" in report.subject

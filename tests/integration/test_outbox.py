@@ -150,3 +150,24 @@ def test_mail_to_a_non_ascii_address_goes_with_smtputf8_and_the_rest_of_the_outb
         assert len(sink.to("boris@example.com")) == 2
     finally:
         daemon.stop()
+
+
+def test_a_clock_stepped_back_does_not_hold_a_retry_back(tmp_path, sink):
+    """A mail that failed at 12:00 is tried again 30 s later; when NTP then steps the
+    clock back an hour, a pass at 11:01 (by the clock) sends it, rather than waiting
+    for the clock to read 12:00:30 again. Not before its time otherwise."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    t0 = datetime(2026, 12, 3, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+    outbox = Outbox(tmp_path / "outbox")
+    relay = OutboundConfig(host="127.0.0.1", port=sink.port)
+    try:
+        _queue(outbox, 0, 1)
+        assert outbox.flush(OutboundConfig(host="127.0.0.1", port=dead_port()), t0) == (0, 1)
+        # the daemon's passes (not forced): the try is planned for 12:00:30
+        assert outbox.flush(relay, t0 + timedelta(seconds=10), force=False) == (0, 0)
+        assert outbox.flush(relay, t0 - timedelta(minutes=59), force=False) == (1, 0)
+    finally:
+        outbox.close()
+    assert [r.rcpt_tos for r in sink.wait_for(1)] == [["user0@example.org"]]

@@ -32,7 +32,7 @@ def test_reminder_and_escalation_name_the_status_in_russian(world, sink):  # noq
     run_jobs(desk, clock, datetime(2026, 11, 25, 10, 30, tzinfo=MSK))  # past 75 %
     run_jobs(desk, clock, datetime(2026, 11, 25, 16, 30, tzinfo=MSK))  # past the deadline
     [reminder] = [r for r in sink.to("anna@example.com") if "Напоминание" in r.subject]
-    [escalation] = sink.to("head@example.com")
+    [escalation] = [r for r in sink.to("head@example.com") if "Просрочена" in r.subject]
     for mail in (reminder, escalation):
         assert f"[TID#{tid}]" in mail.subject
         assert "Статус: новое, ответа ещё не было" in mail.text

@@ -272,6 +272,35 @@ def test_add_business_days_rejects_bad_input(cal: BusinessCalendar) -> None:
         cal.add_business_days(msk(2025, 3, 11, 10), 1.5)  # type: ignore[arg-type]
 
 
+# ---- daily_due ----
+
+
+NY = ZoneInfo("America/New_York")
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (msk(2026, 11, 30, 8, 59), None),  # Monday, before 09:00
+        (msk(2026, 11, 30, 9), date(2026, 11, 30)),
+        (msk(2026, 11, 30, 23, 59), date(2026, 11, 30)),  # still that day's, all day
+        (datetime(2026, 11, 30, 6, 0, tzinfo=UTC), date(2026, 11, 30)),  # 09:00 MSK
+        (datetime(2026, 11, 30, 5, 59, tzinfo=UTC), None),
+        # Friday 20:00 in New York is Saturday 04:00 in Moscow: a day off there.
+        (datetime(2026, 12, 4, 20, 0, tzinfo=NY), None),
+        # Sunday 22:00 in New York is Monday 06:00 in Moscow, Monday 01:00 is 09:00.
+        (datetime(2026, 12, 6, 22, 0, tzinfo=NY), None),
+        (datetime(2026, 12, 7, 1, 0, tzinfo=NY), date(2026, 12, 7)),
+        (msk(2027, 1, 8, 12), None),  # New Year holidays
+        (msk(2027, 2, 20, 12), date(2027, 2, 20)),  # transferred working Saturday
+    ],
+)
+def test_daily_due_is_a_moscow_business_day_from_the_time_on(
+    cal: BusinessCalendar, now: datetime, expected: date | None
+) -> None:
+    assert cal.daily_due(now, time(9)) == expected
+
+
 # ---- business_hours_between ----
 
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from maild.domain import ticket as tk
 from maild.domain.sender import Identification
 
@@ -139,3 +142,14 @@ def test_a_colleague_staff_removed_may_not_append():
     assert tk.may_append(t, "other@x.ru", colleague, {"anna@s.ru"})
     t = dict(t, participants=["cc@x.ru", "ivan@x.ru"])  # #cc brought them back
     assert tk.may_append(t, "cc@x.ru", colleague, {"anna@s.ru"})
+
+
+@given(step=st.timedeltas(min_value=timedelta(days=-3), max_value=timedelta(days=3)))
+def test_first_reaction_is_never_before_the_ticket(step):
+    """A staff reply or #take dated before the ticket (the system clock stepped back
+    between the two mails) reacted at the ticket's creation, not before it."""
+    for t in (
+        tk.on_staff_reply(make(), T0 + step),
+        tk.apply_command(make(), "take", None, T0 + step, due, "anna")[0],
+    ):
+        assert t["first_reaction_at"] == max(T0, T0 + step).isoformat()
