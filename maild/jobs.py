@@ -2,7 +2,8 @@
 
 Each job looks at tickets (or the outbox) as stored, decides what is due at
 `now`, and records what it sent in the ticket (`sent`), so a restart neither
-loses a reminder nor sends one twice. APScheduler only decides *when* to call.
+loses a reminder nor sends one twice. maild serve's tick (adapters/scheduler.py)
+only decides *when* to call.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ def configure(verbose: bool) -> None:
     # aiosmtpd logs every SMTP command at INFO; keep its warnings only
     quiet = logging.DEBUG if verbose else logging.WARNING
     logging.getLogger("mail.log").setLevel(quiet)
-    logging.getLogger("apscheduler").setLevel(quiet)
     # imapclient says "Connection closed" at INFO after every failed round too;
     # maild.imap logs what happened
     logging.getLogger("imapclient").setLevel(quiet)
