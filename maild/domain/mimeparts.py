@@ -15,6 +15,7 @@ from email.message import Message
 from maild.domain import limits, recode
 from maild.domain.charset import b64decode_lenient, decode_bytes
 from maild.domain.flowed import unflow
+from maild.domain.forwards import open_encoded_messages
 from maild.domain.header_text import decode_compat32
 from maild.domain.html import data_images, html_to_text, meta_charset
 from maild.domain.tid import normalize_msgid
@@ -196,37 +197,6 @@ def forwarded_heading(inner: Message) -> str:
     return "\n".join(lines) + "\n"
 
 
-# A forwarded mail sent base64, which RFC 2046 forbids for message/rfc822 but some
-# clients do: at most this many are opened per message.
-MAX_ENCODED_MESSAGES = 10
-
-
-def _open_encoded_messages(msg: Message) -> None:
-    """Parse each base64 message/rfc822 part's decoded bytes in place of what the
-    parser made of it (a header-less "message" whose body is the base64), so its text
-    and files are read like any forward, not shown to staff as base64."""
-    opened = 0
-    stack = [msg]
-    while stack and opened < MAX_ENCODED_MESSAGES:
-        part = stack.pop()
-        payload = part.get_payload()
-        if not isinstance(payload, list):
-            continue
-        encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
-        inner = payload[0] if payload and isinstance(payload[0], Message) else None
-        if (
-            content_type(part) == "message/rfc822"
-            and encoding == "base64"
-            and inner is not None
-            and not inner.keys()
-        ):
-            opened += 1
-            data = b64decode_lenient(str(inner.get_payload()))
-            if not (limits.too_nested(data) or limits.too_many_parts(data)):
-                payload[0] = email.message_from_bytes(data, policy=RAW_POLICY)
-        stack.extend(p for p in payload if isinstance(p, Message))
-
-
 def _unwrapped(
     part: Message, ctype: str, filename: str | None, attachments: list[RawAttachment]
 ) -> Tnef | None:
@@ -307,7 +277,7 @@ def read_body(msg: Message) -> Body:
     doubt: str | None = None
     problem: str | None = None
     wrapped: list[Tnef] = []  # Outlook's winmail.dat: its text counts where no other is
-    _open_encoded_messages(msg)
+    open_encoded_messages(msg, RAW_POLICY)
     parents = _parents(msg)
     for part in _leaves(msg, originals):
         try:
