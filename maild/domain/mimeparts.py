@@ -14,10 +14,12 @@ from email.message import Message
 
 from maild.domain import limits, recode
 from maild.domain.charset import b64decode_lenient, decode_bytes
+from maild.domain.filetypes import sanitize_filename
 from maild.domain.flowed import unflow
 from maild.domain.forwards import open_encoded_messages
 from maild.domain.header_text import decode_compat32
 from maild.domain.html import data_images, html_to_text, meta_charset
+from maild.domain.placeholders import cid_of, name_pictures
 from maild.domain.tid import normalize_msgid
 from maild.domain.tnef import Tnef, read_tnef
 
@@ -274,6 +276,7 @@ def read_body(msg: Message) -> Body:
     statuses: list[str] = []
     originals: list[Message] = []
     attachments: list[RawAttachment] = []
+    pictures: dict[str, str] = {}  # Content-ID -> file name, for Outlook's [cid:...]
     doubt: str | None = None
     problem: str | None = None
     wrapped: list[Tnef] = []  # Outlook's winmail.dat: its text counts where no other is
@@ -299,9 +302,7 @@ def read_body(msg: Message) -> Body:
                 or ctype.startswith("multipart/")
             ):
                 group = groups.setdefault(_alternative_of(part, parents), _TextGroup())
-                text, unsure = recode.read_text(*_labelled(part, ctype))
-                if ctype == "text/plain" and _param(part, "format") == "flowed":
-                    text = unflow(text, delsp=_param(part, "delsp") == "yes")
+                text, unsure = _read_text(part, ctype)
                 (group.html if ctype == "text/html" else group.plain).append(text)
                 doubt = doubt or unsure
                 if ctype == "text/html":
@@ -317,15 +318,36 @@ def read_body(msg: Message) -> Body:
                 and part.get("content-id") is not None
             )
             attachments.append(RawAttachment(filename, ctype, _payload(part), embedded))
+            if filename and (cid := cid_of(part.get("content-id"))):
+                pictures.setdefault(cid, sanitize_filename(filename))
         except Exception as e:  # one broken part must not hide the rest of the mail
             problem = problem or f"unreadable part: {type(e).__name__}: {e}"
+    text, delivery_status = _joined(groups, wrapped, statuses)
+    text = name_pictures(text, pictures)
+    return Body(text, tuple(attachments), delivery_status, _reported(originals), doubt, problem)
+
+
+def _read_text(part: Message, ctype: str) -> tuple[str, str | None]:
+    """A text leaf as the sender typed it (a flowed paragraph one line), and why its
+    charset may be wrong."""
+    text, unsure = recode.read_text(*_labelled(part, ctype))
+    if ctype == "text/plain" and _param(part, "format") == "flowed":
+        text = unflow(text, delsp=_param(part, "delsp") == "yes")
+    return text, unsure
+
+
+def _joined(
+    groups: dict[int, _TextGroup], wrapped: list[Tnef], statuses: list[str]
+) -> tuple[str, str | None]:
+    """(the text staff read, the report's fields): the text leaves, else winmail.dat's
+    text, else, for a bare report, its fields (all staff can read of it)."""
     text = "\n".join(t for t in (g.render() for g in groups.values()) if t.strip())
     if not text.strip():
         text = "\n".join(_TextGroup([t.text], [t.html] if t.html else []).render() for t in wrapped)
     delivery_status = "\n\n".join(statuses) if statuses else None
     if not text.strip() and delivery_status:
-        text = delivery_status  # a bare report: its fields are all staff can read
-    return Body(text, tuple(attachments), delivery_status, _reported(originals), doubt, problem)
+        text = delivery_status
+    return text, delivery_status
 
 
 def _reported(originals: list[Message]) -> str | None:
