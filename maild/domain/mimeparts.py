@@ -269,9 +269,10 @@ class Body:
     problem: str | None  # the first part that could not be read
 
 
-def read_body(msg: Message) -> Body:
+def read_body(msg: Message, codec: str | None = None) -> Body:
     """Text leaves, attachments and report parts of `msg`; an unreadable part is
-    skipped (and named in `problem`), never fatal."""
+    skipped (and named in `problem`), never fatal. ``codec`` (staff's `#charset`) reads
+    every text part in that charset, whatever its label says."""
     groups: dict[int, _TextGroup] = {}  # in order of the first text leaf of each
     statuses: list[str] = []
     originals: list[Message] = []
@@ -302,7 +303,7 @@ def read_body(msg: Message) -> Body:
                 or ctype.startswith("multipart/")
             ):
                 group = groups.setdefault(_alternative_of(part, parents), _TextGroup())
-                text, unsure = _read_text(part, ctype)
+                text, unsure = _read_text(part, ctype, codec)
                 (group.html if ctype == "text/html" else group.plain).append(text)
                 doubt = doubt or unsure
                 if ctype == "text/html":
@@ -327,10 +328,14 @@ def read_body(msg: Message) -> Body:
     return Body(text, tuple(attachments), delivery_status, _reported(originals), doubt, problem)
 
 
-def _read_text(part: Message, ctype: str) -> tuple[str, str | None]:
+def _read_text(part: Message, ctype: str, codec: str | None) -> tuple[str, str | None]:
     """A text leaf as the sender typed it (a flowed paragraph one line), and why its
-    charset may be wrong."""
-    text, unsure = recode.read_text(*_labelled(part, ctype))
+    charset may be wrong; in ``codec`` when staff named one (then no doubt is left)."""
+    data, label = _labelled(part, ctype)
+    if codec is not None:
+        text, unsure = data.decode(codec, "replace"), None
+    else:
+        text, unsure = recode.read_text(data, label)
     if ctype == "text/plain" and _param(part, "format") == "flowed":
         text = unflow(text, delsp=_param(part, "delsp") == "yes")
     return text, unsure

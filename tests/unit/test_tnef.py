@@ -101,10 +101,9 @@ def test_rtf_compressed_by_outlook_reads_back() -> None:
     assert rtf_to_text(RTF) == WORDS
 
 
-def test_a_winmail_dat_gives_staff_its_text_and_screenshot() -> None:
-    """Outlook + Exchange: the mail is only a winmail.dat. Staff read the customer's
-    words and get the screenshot under the name the customer gave it."""
-    raw = b"\r\n".join(
+def outlook_tnef_mail() -> bytes:
+    """Outlook + Exchange: the mail is only a winmail.dat."""
+    return b"\r\n".join(
         [
             b"From: ivan@shop.example",
             b"Content-Type: multipart/mixed; boundary=b",
@@ -119,7 +118,12 @@ def test_a_winmail_dat_gives_staff_its_text_and_screenshot() -> None:
             b"",
         ]
     )
-    body = read_body(email.message_from_bytes(raw, policy=RAW_POLICY))
+
+
+def test_a_winmail_dat_gives_staff_its_text_and_screenshot() -> None:
+    """Staff read the customer's words and get the screenshot under the name the
+    customer gave it."""
+    body = read_body(email.message_from_bytes(outlook_tnef_mail(), policy=RAW_POLICY))
     assert body.text == WORDS
     assert [(a.filename, a.content_type, a.data) for a in body.attachments] == [
         ("Скриншот ошибки.png", "image/png", PNG)
