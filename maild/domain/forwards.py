@@ -15,7 +15,23 @@ from email.policy import Policy
 from maild.domain import limits
 from maild.domain.charset import b64decode_lenient
 
-__all__ = ["MAX_ENCODED_MESSAGES", "open_encoded_messages"]
+__all__ = ["FORWARD_MARK", "MAX_ENCODED_MESSAGES", "heading", "open_encoded_messages"]
+
+# Thunderbird's own forward header: domain.quotes.FORWARD_RE knows it, so the site
+# keeps all below it (a forward is the content of the mail, not quoted history).
+FORWARD_MARK = "-------- Пересланное сообщение --------"
+
+
+def heading(fields: list[tuple[str, str]]) -> str:
+    """The lines that head a forwarded mail's text in what staff read: the mark, then
+    each field that has a value (От, Дата, Тема, Кому), on one line and cut."""
+    lines = [f"\n{FORWARD_MARK}"]
+    for label, value in fields:
+        value = " ".join(value.split())
+        if value:
+            lines.append(f"{label}: {limits.cut(value, limits.MAX_SUBJECT)}")
+    return "\n".join(lines) + "\n"
+
 
 # At most this many encoded forwards are opened per message.
 MAX_ENCODED_MESSAGES = 10

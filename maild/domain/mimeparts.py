@@ -16,7 +16,7 @@ from maild.domain import limits, recode
 from maild.domain.charset import b64decode_lenient, decode_bytes
 from maild.domain.filetypes import sanitize_filename
 from maild.domain.flowed import unflow
-from maild.domain.forwards import open_encoded_messages
+from maild.domain.forwards import heading, open_encoded_messages
 from maild.domain.header_text import decode_compat32
 from maild.domain.html import data_images, html_to_text, meta_charset
 from maild.domain.placeholders import cid_of, name_pictures
@@ -181,9 +181,6 @@ class _TextGroup:
         return "\n".join(html_to_text(h) for h in self.html)
 
 
-# Thunderbird's own forward header: domain.quotes.FORWARD_RE knows it, so the site
-# keeps all below it (a forward is the content of the mail, not quoted history).
-FORWARD_MARK = "-------- Пересланное сообщение --------"
 _FORWARD_FIELDS = (("От", "from"), ("Дата", "date"), ("Тема", "subject"), ("Кому", "to"))
 
 
@@ -191,12 +188,13 @@ def forwarded_heading(inner: Message) -> str:
     """Who sent a mail forwarded as an attachment (message/rfc822), when, and about what:
     its text follows the customer's own, and without this staff could not tell where
     the customer's words end, nor whose mail it was."""
-    lines = [f"\n{FORWARD_MARK}"]
-    for label, name in _FORWARD_FIELDS:
-        value = " ".join(header_of(inner, name).split())
-        if value:
-            lines.append(f"{label}: {limits.cut(value, limits.MAX_SUBJECT)}")
-    return "\n".join(lines) + "\n"
+    return heading([(label, header_of(inner, name)) for label, name in _FORWARD_FIELDS])
+
+
+def _outlook_item(item: Tnef) -> str:
+    """An Outlook item in a winmail.dat, read as a forward: its heading, then its text."""
+    text = _TextGroup([item.text], [item.html] if item.html else []).render()
+    return heading([("От", item.sender), ("Тема", item.subject)]) + "\n" + text
 
 
 def _unwrapped(
@@ -207,9 +205,9 @@ def _unwrapped(
     if ctype != "application/ms-tnef" and (filename or "").lower() != "winmail.dat":
         return None
     tnef = read_tnef(_payload(part))
-    if tnef is None or not (tnef.text.strip() or tnef.html.strip() or tnef.files):
+    if tnef is None or not (tnef.text.strip() or tnef.html.strip() or tnef.files or tnef.messages):
         return None
-    for file in tnef.files:
+    for file in [*tnef.files, *(f for item in tnef.messages for f in item.files)]:
         declared = file.content_type or "application/octet-stream"
         attachments.append(RawAttachment(file.name, declared, file.data))
     return tnef
@@ -349,6 +347,8 @@ def _joined(
     text = "\n".join(t for t in (g.render() for g in groups.values()) if t.strip())
     if not text.strip():
         text = "\n".join(_TextGroup([t.text], [t.html] if t.html else []).render() for t in wrapped)
+    items = [_outlook_item(item) for t in wrapped for item in t.messages]  # always: not a copy
+    text = "\n".join(t for t in [text, *items] if t.strip())
     delivery_status = "\n\n".join(statuses) if statuses else None
     if not text.strip() and delivery_status:
         text = delivery_status
