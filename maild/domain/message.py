@@ -31,6 +31,7 @@ __all__ = [
     "fallback_message",
     "normalize_address",
     "parse",
+    "redecode",
     "synthetic_msgid",
 ]
 
@@ -87,8 +88,11 @@ class ParsedMessage:
         return values[0] if values else None
 
 
-def parse(raw: bytes, max_recipients: int = limits.MAX_RECIPIENTS) -> ParsedMessage:
-    """Everything maild needs from a message; garbage in gives a message too."""
+def parse(
+    raw: bytes, max_recipients: int = limits.MAX_RECIPIENTS, codec: str | None = None
+) -> ParsedMessage:
+    """Everything maild needs from a message; garbage in gives a message too. ``codec``:
+    the charset staff named with `#charset`, for every text part (see redecode)."""
     problem = None
     raw = mend_line_breaks(raw)
     if limits.too_nested(raw):
@@ -104,7 +108,7 @@ def parse(raw: bytes, max_recipients: int = limits.MAX_RECIPIENTS) -> ParsedMess
             msg = Message()
             problem = f"unparseable: {e}"
     try:
-        return _parse(raw, msg, problem, max_recipients)
+        return _parse(raw, msg, problem, max_recipients, codec)
     except Exception as e:
         return fallback_message(raw, f"unparseable: {type(e).__name__}: {e}")
 
@@ -202,11 +206,22 @@ def _references(msg: Message) -> tuple[str, ...]:
     return tuple(message_ids(decode_compat32(tail))[-limits.MAX_REFERENCES :])
 
 
+def redecode(raw: bytes, codec: str) -> str:
+    """The text of a raw message read again with ``codec`` (staff's `#charset`): read as
+    the first reading read it (flowed paragraphs joined, a forward under its heading,
+    winmail.dat's text, Outlook's picture placeholders named), only in that charset."""
+    return parse(raw, codec=codec).text.strip()
+
+
 def _parse(
-    raw: bytes, msg: Message, problem: str | None, max_recipients: int = limits.MAX_RECIPIENTS
+    raw: bytes,
+    msg: Message,
+    problem: str | None,
+    max_recipients: int = limits.MAX_RECIPIENTS,
+    codec: str | None = None,
 ) -> ParsedMessage:
     from_name, from_addr = _safe(lambda: sender(msg), ("", ""))
-    body = read_body(msg)
+    body = read_body(msg, codec)
     problem = problem or body.problem
     msgid = normalize_msgid(header_of(msg, "message-id")) or synthetic_msgid(raw)
     if msg.defects and problem is None and not msg.keys():

@@ -14,9 +14,12 @@ from email.message import Message
 
 from maild.domain import limits, recode
 from maild.domain.charset import b64decode_lenient, decode_bytes
+from maild.domain.filetypes import sanitize_filename
 from maild.domain.flowed import unflow
+from maild.domain.forwards import heading, open_encoded_messages
 from maild.domain.header_text import decode_compat32
 from maild.domain.html import data_images, html_to_text, meta_charset
+from maild.domain.placeholders import cid_of, name_pictures
 from maild.domain.tid import normalize_msgid
 from maild.domain.tnef import Tnef, read_tnef
 
@@ -178,9 +181,6 @@ class _TextGroup:
         return "\n".join(html_to_text(h) for h in self.html)
 
 
-# Thunderbird's own forward header: domain.quotes.FORWARD_RE knows it, so the site
-# keeps all below it (a forward is the content of the mail, not quoted history).
-FORWARD_MARK = "-------- Пересланное сообщение --------"
 _FORWARD_FIELDS = (("От", "from"), ("Дата", "date"), ("Тема", "subject"), ("Кому", "to"))
 
 
@@ -188,43 +188,13 @@ def forwarded_heading(inner: Message) -> str:
     """Who sent a mail forwarded as an attachment (message/rfc822), when, and about what:
     its text follows the customer's own, and without this staff could not tell where
     the customer's words end, nor whose mail it was."""
-    lines = [f"\n{FORWARD_MARK}"]
-    for label, name in _FORWARD_FIELDS:
-        value = " ".join(header_of(inner, name).split())
-        if value:
-            lines.append(f"{label}: {limits.cut(value, limits.MAX_SUBJECT)}")
-    return "\n".join(lines) + "\n"
+    return heading([(label, header_of(inner, name)) for label, name in _FORWARD_FIELDS])
 
 
-# A forwarded mail sent base64, which RFC 2046 forbids for message/rfc822 but some
-# clients do: at most this many are opened per message.
-MAX_ENCODED_MESSAGES = 10
-
-
-def _open_encoded_messages(msg: Message) -> None:
-    """Parse each base64 message/rfc822 part's decoded bytes in place of what the
-    parser made of it (a header-less "message" whose body is the base64), so its text
-    and files are read like any forward, not shown to staff as base64."""
-    opened = 0
-    stack = [msg]
-    while stack and opened < MAX_ENCODED_MESSAGES:
-        part = stack.pop()
-        payload = part.get_payload()
-        if not isinstance(payload, list):
-            continue
-        encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
-        inner = payload[0] if payload and isinstance(payload[0], Message) else None
-        if (
-            content_type(part) == "message/rfc822"
-            and encoding == "base64"
-            and inner is not None
-            and not inner.keys()
-        ):
-            opened += 1
-            data = b64decode_lenient(str(inner.get_payload()))
-            if not (limits.too_nested(data) or limits.too_many_parts(data)):
-                payload[0] = email.message_from_bytes(data, policy=RAW_POLICY)
-        stack.extend(p for p in payload if isinstance(p, Message))
+def _outlook_item(item: Tnef) -> str:
+    """An Outlook item in a winmail.dat, read as a forward: its heading, then its text."""
+    text = _TextGroup([item.text], [item.html] if item.html else []).render()
+    return heading([("От", item.sender), ("Тема", item.subject)]) + "\n" + text
 
 
 def _unwrapped(
@@ -235,9 +205,9 @@ def _unwrapped(
     if ctype != "application/ms-tnef" and (filename or "").lower() != "winmail.dat":
         return None
     tnef = read_tnef(_payload(part))
-    if tnef is None or not (tnef.text.strip() or tnef.html.strip() or tnef.files):
+    if tnef is None or not (tnef.text.strip() or tnef.html.strip() or tnef.files or tnef.messages):
         return None
-    for file in tnef.files:
+    for file in [*tnef.files, *(f for item in tnef.messages for f in item.files)]:
         declared = file.content_type or "application/octet-stream"
         attachments.append(RawAttachment(file.name, declared, file.data))
     return tnef
@@ -297,17 +267,19 @@ class Body:
     problem: str | None  # the first part that could not be read
 
 
-def read_body(msg: Message) -> Body:
+def read_body(msg: Message, codec: str | None = None) -> Body:
     """Text leaves, attachments and report parts of `msg`; an unreadable part is
-    skipped (and named in `problem`), never fatal."""
+    skipped (and named in `problem`), never fatal. ``codec`` (staff's `#charset`) reads
+    every text part in that charset, whatever its label says."""
     groups: dict[int, _TextGroup] = {}  # in order of the first text leaf of each
     statuses: list[str] = []
     originals: list[Message] = []
     attachments: list[RawAttachment] = []
+    pictures: dict[str, str] = {}  # Content-ID -> file name, for Outlook's [cid:...]
     doubt: str | None = None
     problem: str | None = None
     wrapped: list[Tnef] = []  # Outlook's winmail.dat: its text counts where no other is
-    _open_encoded_messages(msg)
+    open_encoded_messages(msg, RAW_POLICY)
     parents = _parents(msg)
     for part in _leaves(msg, originals):
         try:
@@ -329,9 +301,7 @@ def read_body(msg: Message) -> Body:
                 or ctype.startswith("multipart/")
             ):
                 group = groups.setdefault(_alternative_of(part, parents), _TextGroup())
-                text, unsure = recode.read_text(*_labelled(part, ctype))
-                if ctype == "text/plain" and _param(part, "format") == "flowed":
-                    text = unflow(text, delsp=_param(part, "delsp") == "yes")
+                text, unsure = _read_text(part, ctype, codec)
                 (group.html if ctype == "text/html" else group.plain).append(text)
                 doubt = doubt or unsure
                 if ctype == "text/html":
@@ -347,15 +317,42 @@ def read_body(msg: Message) -> Body:
                 and part.get("content-id") is not None
             )
             attachments.append(RawAttachment(filename, ctype, _payload(part), embedded))
+            if filename and (cid := cid_of(part.get("content-id"))):
+                pictures.setdefault(cid, sanitize_filename(filename))
         except Exception as e:  # one broken part must not hide the rest of the mail
             problem = problem or f"unreadable part: {type(e).__name__}: {e}"
+    text, delivery_status = _joined(groups, wrapped, statuses)
+    text = name_pictures(text, pictures)
+    return Body(text, tuple(attachments), delivery_status, _reported(originals), doubt, problem)
+
+
+def _read_text(part: Message, ctype: str, codec: str | None) -> tuple[str, str | None]:
+    """A text leaf as the sender typed it (a flowed paragraph one line), and why its
+    charset may be wrong; in ``codec`` when staff named one (then no doubt is left)."""
+    data, label = _labelled(part, ctype)
+    if codec is not None:
+        text, unsure = data.decode(codec, "replace"), None
+    else:
+        text, unsure = recode.read_text(data, label)
+    if ctype == "text/plain" and _param(part, "format") == "flowed":
+        text = unflow(text, delsp=_param(part, "delsp") == "yes")
+    return text, unsure
+
+
+def _joined(
+    groups: dict[int, _TextGroup], wrapped: list[Tnef], statuses: list[str]
+) -> tuple[str, str | None]:
+    """(the text staff read, the report's fields): the text leaves, else winmail.dat's
+    text, else, for a bare report, its fields (all staff can read of it)."""
     text = "\n".join(t for t in (g.render() for g in groups.values()) if t.strip())
     if not text.strip():
         text = "\n".join(_TextGroup([t.text], [t.html] if t.html else []).render() for t in wrapped)
+    items = [_outlook_item(item) for t in wrapped for item in t.messages]  # always: not a copy
+    text = "\n".join(t for t in [text, *items] if t.strip())
     delivery_status = "\n\n".join(statuses) if statuses else None
     if not text.strip() and delivery_status:
-        text = delivery_status  # a bare report: its fields are all staff can read
-    return Body(text, tuple(attachments), delivery_status, _reported(originals), doubt, problem)
+        text = delivery_status
+    return text, delivery_status
 
 
 def _reported(originals: list[Message]) -> str | None:

@@ -1,19 +1,15 @@
-"""Charset doubts and second readings: when the decoder may have guessed wrong.
+"""Charset doubts: when the decoder may have guessed wrong.
 
 `doubt` says why a body's decoding is uncertain (a short text, a label the text
-contradicts), for the staff notice; `redecode` reads a raw message's text again
-with the charset staff name (`#charset NAME`). Pure: bytes in, text out.
+contradicts), for the staff notice, which then offers `#charset NAME`
+(domain.message.redecode reads the mail again in that charset). Pure: bytes in, text out.
 """
 
 from __future__ import annotations
 
-import email
-import email.policy
-
 from maild.domain.charset import _decode_with_codec, decode_bytes, normalize_charset
-from maild.domain.html import html_to_text
 
-__all__ = ["doubt", "read_text", "redecode"]
+__all__ = ["doubt", "read_text"]
 
 # Fewer 8-bit bytes than this give detection too little to go on (a line or two).
 SHORT_BYTES = 60
@@ -44,21 +40,3 @@ def _doubt_of(data: bytes, label: str | None, declared: str | None, codec: str) 
 def doubt(data: bytes, declared: str | None) -> str | None:
     """Why the decoding of ``data`` is uncertain (Russian, for staff), or None."""
     return read_text(data, declared)[1]
-
-
-def redecode(raw: bytes, codec: str) -> str:
-    """The text of a raw message read with ``codec`` (plain parts, else HTML)."""
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-    plain: list[str] = []
-    html: list[str] = []
-    for part in msg.walk():
-        if part.is_multipart() or part.get_filename():
-            continue
-        ctype = part.get_content_type()
-        if ctype not in ("text/plain", "text/html"):
-            continue
-        data = part.get_payload(decode=True) or b""
-        text = data.decode(codec, errors="replace")
-        (html if ctype == "text/html" else plain).append(text)
-    text = "\n".join(plain) if plain else "\n".join(html_to_text(h) for h in html)
-    return text.replace("\r\n", "\n").strip()

@@ -21,9 +21,9 @@ from maild.domain.commands import Command, ParsedReply, parse_reply
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.layout import from_russian_layout
 from maild.domain.logid import logged_id
+from maild.domain.message import redecode
 from maild.domain.onemail import fold
 from maild.domain.policy import Policy
-from maild.domain.recode import redecode
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.snapshot import Loaded, Snapshot
 from maild.domain.unsent import answer, no_customer, unsent

@@ -22,7 +22,9 @@ _ATTACH_RENDDATA, _ATTACH_TITLE, _ATTACH_DATA, _ATTACHMENT = 0x9002, 0x8010, 0x8
 # MAPI properties.
 _PR_BODY, _PR_RTF_COMPRESSED, _PR_BODY_HTML, _PR_INTERNET_CPID = 0x1000, 0x1009, 0x1013, 0x3FDE
 _PR_ATTACH_DATA, _PR_ATTACH_FILENAME, _PR_ATTACH_LONG_FILENAME = 0x3701, 0x3704, 0x3707
-_PR_ATTACH_MIME_TAG, _PR_DISPLAY_NAME = 0x370E, 0x3001
+_PR_ATTACH_MIME_TAG, _PR_DISPLAY_NAME, _PR_ATTACH_METHOD = 0x370E, 0x3001, 0x3705
+_PR_SUBJECT, _PR_SENDER_NAME, _PR_SENDER_EMAIL, _PR_SENDER_SMTP = 0x0037, 0x0C1A, 0x0C1F, 0x5D01
+_EMBEDDED_MESSAGE = 5  # PR_ATTACH_METHOD of an Outlook item (a mail) attached to the mail
 _STRING8, _UNICODE, _BINARY, _OBJECT = 0x001E, 0x001F, 0x0102, 0x000D
 _FIXED = {0x0002: 4, 0x0003: 4, 0x0004: 4, 0x0005: 8, 0x0006: 8, 0x0007: 8, 0x000A: 4,
           0x000B: 4, 0x0014: 8, 0x0040: 8, 0x0048: 16, 0x0001: 4}  # fmt: skip
@@ -33,6 +35,7 @@ class TnefFile:
     name: str | None
     data: bytes = b""
     content_type: str | None = None
+    message: bool = False  # an Outlook item attached: its data is a TNEF stream itself
 
 
 @dataclass
@@ -40,9 +43,14 @@ class Tnef:
     text: str = ""  # plain text, or the RTF body's words
     html: str = ""  # an HTML body, when Outlook kept one
     files: list[TnefFile] = field(default_factory=list)
+    subject: str = ""
+    sender: str = ""  # "Name <address>", as far as Outlook wrote them
+    # Outlook items (mails) attached, each read as a winmail.dat of its own (one level:
+    # an item inside one stays a file); their files are not in ``files``.
+    messages: list[Tnef] = field(default_factory=list)
 
 
-def read_tnef(data: bytes) -> Tnef | None:
+def read_tnef(data: bytes, nested: bool = False) -> Tnef | None:
     """What a winmail.dat holds, or None when ``data`` is no TNEF stream."""
     if not data.startswith(SIGNATURE):
         return None
@@ -70,13 +78,45 @@ def read_tnef(data: bytes) -> Tnef | None:
         elif level == 2 and found.files:
             _attachment(found.files[-1], attr, value, codepage)
     _message_text(found, props, codepage)
-    found.files = [f for f in found.files if f.data]
+    # one whose data could not be read is still named to staff, as the customer sent it
+    found.files = [f for f in found.files if f.data or f.name or f.message]
+    if not nested:
+        _open_items(found)
     return found
+
+
+def _open_items(found: Tnef) -> None:
+    """Each Outlook item attached read as the mail it is (so staff read its text and get
+    its files, as of a mail forwarded as an attachment); one that cannot be read stays a
+    file, named by the item's name or as a mail. Files in all stay under the cap."""
+    kept: list[TnefFile] = []
+    room = MAX_TNEF_FILES - len(found.files)
+    for file in found.files:
+        is_item = file.message or file.data.startswith(SIGNATURE)
+        item = read_tnef(file.data, nested=True) if is_item else None
+        if item is None or not (item.text.strip() or item.html.strip() or item.files):
+            if is_item:
+                file.name = file.name or "Вложенное письмо Outlook"
+            kept.append(file)
+            continue
+        item.subject = item.subject or (file.name or "")
+        item.files = item.files[: max(0, room)]
+        room -= len(item.files)
+        found.messages.append(item)
+    found.files = kept
 
 
 def _message_text(found: Tnef, props: dict, codepage: str) -> None:
     if _PR_INTERNET_CPID in props and isinstance(props[_PR_INTERNET_CPID][1], int):
         codepage = f"cp{props[_PR_INTERNET_CPID][1]}"
+    found.subject = _text(*_value(props.get(_PR_SUBJECT, (0, b""))), codepage)
+    name = _text(*_value(props.get(_PR_SENDER_NAME, (0, b""))), codepage)
+    address = _text(
+        *_value(props.get(_PR_SENDER_SMTP, props.get(_PR_SENDER_EMAIL, (0, b"")))), codepage
+    )
+    if "@" not in address:
+        address = ""  # an Exchange directory name (/O=ORG/OU=...) tells staff nothing
+    found.sender = f"{name} <{address}>" if name and address else name or address
     if not found.text and _PR_BODY in props:
         found.text = _text(*_value(props[_PR_BODY]), codepage)
     if _PR_BODY_HTML in props:
@@ -99,6 +139,8 @@ def _attachment(file: TnefFile, attr: int, value: bytes, codepage: str) -> None:
                 break
         if _PR_ATTACH_MIME_TAG in props:
             file.content_type = _text(*_value(props[_PR_ATTACH_MIME_TAG]), codepage) or None
+        method = props.get(_PR_ATTACH_METHOD, (0, 0))[1]
+        file.message = method == _EMBEDDED_MESSAGE
         data = props.get(_PR_ATTACH_DATA, (0, b""))[1]
         if not file.data and isinstance(data, bytes):
             file.data = data

@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 from maild.domain.commands import COMMANDS
 from maild.domain.layout import from_russian_layout
 from maild.domain.merge import final_target, merge
+from maild.domain.message import parse, redecode
 from maild.domain.onemail import fold
 from maild.domain.queue import queue_for
-from maild.domain.recode import doubt, redecode
+from maild.domain.recode import doubt
+from tests.unit.test_tnef import WORDS, outlook_tnef_mail
 
 MSK = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 12, 7, 9, 5, tzinfo=MSK)
@@ -99,3 +101,49 @@ def test_charset_doubt_and_second_reading() -> None:
     assert doubt(long_text, "windows-1251") is None
     raw = b"Content-Type: text/plain\r\n\r\n" + "Да".encode("cp866")
     assert redecode(raw, "cp866") == "Да"
+
+
+def test_a_second_reading_reads_the_mail_as_the_first_did() -> None:
+    """#charset reads the same mail again in another charset: its flowed paragraphs
+    joined, the forward under its heading, a winmail.dat's text, Outlook's picture
+    placeholders named, as the first reading gave them, only the words in that charset."""
+    typed = "При оплате заказа появляется ошибка 500, и деньги списываются дважды."
+    flowed = "При оплате заказа появляется ошибка 500, \r\nи деньги списываются дважды."
+    raw = b"\r\n".join(
+        [
+            b"From: ivan@shop.example",
+            b'Content-Type: multipart/mixed; boundary="m"',
+            b"",
+            b"--m",
+            b"Content-Type: text/plain; charset=koi8-r; format=flowed",
+            b"",
+            flowed.encode("cp1251") + b"\r\n[cid:image001.png@01DA]",
+            b"--m",
+            b'Content-Type: image/png; name="image001.png"',
+            b"Content-ID: <image001.png@01DA>",
+            b"",
+            b"\x89PNG",
+            b"--m",
+            b"Content-Type: message/rfc822",
+            b"",
+            b"From: petr@x.ru",
+            b"Subject: =?utf-8?b?0KHRh9GR0YI=?=",
+            b"Content-Type: text/plain; charset=koi8-r",
+            b"",
+            "Счёт".encode("cp1251"),
+            b"--m--",
+            b"",
+        ]
+    )
+    assert redecode(raw, "cp1251").splitlines() == [
+        typed,
+        "[image001.png]",
+        "",
+        "-------- Пересланное сообщение --------",
+        "От: petr@x.ru",
+        "Тема: Счёт",
+        "",
+        "Счёт",
+    ]
+    raw = outlook_tnef_mail()
+    assert redecode(raw, "koi8-r") == parse(raw).text.strip() == WORDS

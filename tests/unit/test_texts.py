@@ -118,6 +118,26 @@ def test_attachment_sizes_in_staff_notices(renderer, n, template):
     assert f"(image/png, {form(n, 'байт', 'байта', 'байт')}): принято" in body
 
 
+@pytest.mark.parametrize("template", ["staff_new.txt", "staff_followup.txt"])
+def test_staff_read_a_refused_files_size_as_the_customer_does(renderer, template):
+    """20971593 bytes is «20,0 МБ» in the refusal the customer gets: staff read the same,
+    not a count of bytes they would have to divide themselves."""
+    big = 20 * 1024 * 1024 + 73
+    reason = f"Файл «big.zip» слишком велик ({size_text(big)}): допустимо не более 20 МБ."
+    files = [
+        {"filename": "big.zip", "content_type": "application/zip", "size": big,
+         "accepted": False, "reason": reason},
+        {"filename": "a.png", "content_type": "image/png", "size": 46387, "accepted": True},
+    ]  # fmt: skip
+    ctx = ticket_ctx(
+        attachments=files, text="Текст", reason="-", reopened=False, sender="ivan@shop-example.ru"
+    )
+    _, body = renderer.text(template, ctx)
+    assert "big.zip (application/zip, 20,0 МБ): отклонено" in body
+    assert "a.png (image/png, 45,3 КБ): принято" in body
+    assert "байт" not in body and str(big) not in body
+
+
 @pytest.mark.parametrize("n", COUNTS)
 def test_sizes_in_refusals_and_on_the_site(n):
     assert size_text(n) == form(n, "байт", "байта", "байт")

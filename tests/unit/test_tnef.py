@@ -101,10 +101,9 @@ def test_rtf_compressed_by_outlook_reads_back() -> None:
     assert rtf_to_text(RTF) == WORDS
 
 
-def test_a_winmail_dat_gives_staff_its_text_and_screenshot() -> None:
-    """Outlook + Exchange: the mail is only a winmail.dat. Staff read the customer's
-    words and get the screenshot under the name the customer gave it."""
-    raw = b"\r\n".join(
+def outlook_tnef_mail(dat: bytes | None = None) -> bytes:
+    """Outlook + Exchange: the mail is only a winmail.dat (``dat``, else winmail())."""
+    return b"\r\n".join(
         [
             b"From: ivan@shop.example",
             b"Content-Type: multipart/mixed; boundary=b",
@@ -114,12 +113,17 @@ def test_a_winmail_dat_gives_staff_its_text_and_screenshot() -> None:
             b"Content-Transfer-Encoding: base64",
             b'Content-Disposition: attachment; filename="winmail.dat"',
             b"",
-            base64.encodebytes(winmail()).replace(b"\n", b"\r\n"),
+            base64.encodebytes(dat or winmail()).replace(b"\n", b"\r\n"),
             b"--b--",
             b"",
         ]
     )
-    body = read_body(email.message_from_bytes(raw, policy=RAW_POLICY))
+
+
+def test_a_winmail_dat_gives_staff_its_text_and_screenshot() -> None:
+    """Staff read the customer's words and get the screenshot under the name the
+    customer gave it."""
+    body = read_body(email.message_from_bytes(outlook_tnef_mail(), policy=RAW_POLICY))
     assert body.text == WORDS
     assert [(a.filename, a.content_type, a.data) for a in body.attachments] == [
         ("Скриншот ошибки.png", "image/png", PNG)
@@ -170,3 +174,69 @@ def test_compressed_rtf_unpacks_to_its_declared_size_and_the_cap_at_most() -> No
     assert len(decompress(packed(10**9))) > 150_000  # what it holds, under the cap
     mela = (0).to_bytes(4, "little") + (10**9).to_bytes(4, "little") + b"MELA" + bytes(4)
     assert len(decompress(mela + b"{" * (MAX_RTF_BYTES + 10))) == MAX_RTF_BYTES
+
+
+def utf16(text: str) -> bytes:
+    return (text + "\0").encode("utf-16-le")
+
+
+def with_item(item: bytes) -> bytes:
+    """winmail() with an Outlook item (a mail, "Счёт за ноябрь") attached after the
+    screenshot: attach method 5, its data a TNEF stream behind the object's 16-byte id."""
+    return winmail() + b"".join(
+        [
+            attribute(2, 0x0006, 0x9002, bytes(14)),
+            attribute(2, 0x0006, 0x9005, props(
+                prop(0x0003, 0x3705, 5),  # PR_ATTACH_METHOD: an embedded message
+                prop(0x001F, 0x3001, utf16("Счёт за ноябрь")),  # PR_DISPLAY_NAME
+                prop(0x000D, 0x3701, bytes(16) + item),  # PR_ATTACH_DATA_OBJ
+            )),
+        ]
+    )  # fmt: skip
+
+
+def test_an_outlook_item_in_a_winmail_dat_is_read_as_a_forward() -> None:
+    """The customer attached a mail from their Outlook (a supplier's invoice with its
+    PDF... here a screenshot): staff read whose mail it is and its text under the
+    customer's own, as of any forward, and get its file."""
+    item = SIGNATURE + bytes(2) + b"".join(
+        [
+            attribute(1, 0x0006, 0x9003, props(
+                prop(0x001F, 0x0037, utf16("Счёт за ноябрь")),  # PR_SUBJECT
+                prop(0x001F, 0x0C1A, utf16("Пётр Сидоров")),  # PR_SENDER_NAME
+                prop(0x001F, 0x0C1F, utf16("/O=EXCHANGE/OU=FIRST/CN=PETR")),  # not an address
+                prop(0x001F, 0x5D01, utf16("petr@supplier.example")),  # PR_SENDER_SMTP_ADDRESS
+                prop(0x001F, 0x1000, utf16("Счёт №15 не оплачен.")),  # PR_BODY
+            )),
+            attribute(2, 0x0006, 0x9002, bytes(14)),
+            attribute(2, 0x0001, 0x8010, b"invoice.png\0"),
+            attribute(2, 0x0006, 0x800F, PNG[::-1]),
+        ]
+    )  # fmt: skip
+    raw = outlook_tnef_mail(with_item(item))
+    body = read_body(email.message_from_bytes(raw, policy=RAW_POLICY))
+    assert body.text.splitlines() == [
+        *WORDS.splitlines(),
+        "",
+        "-------- Пересланное сообщение --------",
+        "От: Пётр Сидоров <petr@supplier.example>",
+        "Тема: Счёт за ноябрь",
+        "",
+        "Счёт №15 не оплачен.",
+    ]
+    assert [(a.filename, a.data) for a in body.attachments] == [
+        ("Скриншот ошибки.png", PNG),
+        ("invoice.png", PNG[::-1]),
+    ]
+
+
+def test_an_outlook_item_that_cannot_be_read_is_a_file_named_for_staff() -> None:
+    raw = outlook_tnef_mail(with_item(b"not a TNEF stream"))
+    body = read_body(email.message_from_bytes(raw, policy=RAW_POLICY))
+    assert body.text == WORDS
+    assert [a.filename for a in body.attachments] == ["Скриншот ошибки.png", "Счёт за ноябрь"]
+    unnamed = winmail() + attribute(2, 6, 0x9002, bytes(14)) + attribute(2, 6, 0x9005, props(
+        prop(0x0003, 0x3705, 5), prop(0x0102, 0x3701, b"")  # no name, no data it could read
+    ))  # fmt: skip
+    files = read_tnef(unnamed).files
+    assert [(f.name, f.data) for f in files[1:]] == [("Вложенное письмо Outlook", b"")]

@@ -1,0 +1,58 @@
+"""A forward sent quoted-printable (RFC 2046 forbids it for message/rfc822, some clients
+do it): staff read whose mail it was and its text, never "=D0=9F"."""
+
+from __future__ import annotations
+
+import email
+import quopri
+from email.message import EmailMessage
+
+from maild.domain.mimeparts import RAW_POLICY, read_body
+
+FROM = "Пётр Иванович Сидоров-Кузнецов <petr.ivanovich@example-company.ru>"
+
+
+def _forward(cte: str, inner: bytes) -> bytes:
+    head = (
+        "From: ivan@shop.example\r\n"
+        'Content-Type: multipart/mixed; boundary="out"\r\n\r\n'
+        "--out\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nПересылаю.\r\n"
+        f"--out\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: {cte}\r\n\r\n"
+    )
+    return head.encode() + inner + b"\r\n--out--\r\n"
+
+
+def test_a_forward_sent_quoted_printable_is_read_decoded() -> None:
+    """The 8-bit From is longer than a quoted-printable line: its soft line break cuts
+    the header, and the Subject after it is still a header, not text."""
+    inner = EmailMessage()
+    inner["From"], inner["Subject"] = FROM, "Счёт №15"
+    inner["Date"] = "Mon, 30 Nov 2026 09:00:00 +0300"
+    inner.set_content("Счёт №15 не оплачен, проверьте, пожалуйста, и ответьте до пятницы.")
+    inner.add_attachment(b"\x89PNG\r\n\x1a\n", "image", "png", filename="screen.png")
+    raw_inner = inner.as_bytes().decode().replace("\r\n", "\n")
+    raw_inner = raw_inner.replace(f"From: {inner['From'].__str__()}", f"From: {FROM}")
+    encoded = quopri.encodestring(raw_inner.encode()).replace(b"\n", b"\r\n")
+    assert b"=\r\n" in encoded.split(b"\r\n\r\n")[0]  # a header cut by a soft break
+    body = read_body(
+        email.message_from_bytes(_forward("quoted-printable", encoded), policy=RAW_POLICY)
+    )
+    assert body.text.strip().splitlines() == [
+        "Пересылаю.",
+        "",
+        "-------- Пересланное сообщение --------",
+        f"От: {FROM}",
+        "Дата: Mon, 30 Nov 2026 09:00:00 +0300",
+        "Тема: Счёт №15",
+        "",
+        "Счёт №15 не оплачен, проверьте, пожалуйста, и ответьте до пятницы.",
+    ]
+    assert [(a.filename, a.data) for a in body.attachments] == [
+        ("screen.png", b"\x89PNG\r\n\x1a\n")
+    ]
+
+
+def test_a_forward_declared_7bit_is_read_as_it_came() -> None:
+    inner = b"From: noreply@shop.example\r\nSubject: =?utf-8?b?0KHRh9GR0YI=?=\r\n\r\nok=3D1"
+    body = read_body(email.message_from_bytes(_forward("7bit", inner), policy=RAW_POLICY))
+    assert body.text.strip().splitlines()[-3:] == ["Тема: Счёт", "", "ok=3D1"]
