@@ -290,6 +290,7 @@ def expire(app: App, now: datetime) -> int:
 def mark_spam(app: App, msg: ParsedMessage, decision: Decision) -> None:
     """Apply #spam: quarantine the ticket's mail, block its sender (or domain)."""
     ticket = decision.ticket
+    assert ticket is not None  # a "spam" decision carries the ticket it marks
     app.store.index_msgid(msg.message_id, decision.tid)
     entry = block_for_spam(app, ticket["requester"], ticket["spam"]["domain"])
     at = (decision.incoming or {}).get("received_at") or app.now().isoformat()

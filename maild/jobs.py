@@ -68,7 +68,7 @@ def _queue(
     record, queued = send(
         app,
         out,
-        ticket=ticket,
+        tid=ticket["tid"],
         thread=messages,
         replying_to=(last_in, [last_in] if last_in else []),
         now=now,
