@@ -6,8 +6,8 @@ earlier pending deadline wins, the source is closed and points at the target.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.ticket import iso
@@ -17,7 +17,7 @@ __all__ = ["final_target", "merge"]
 Messages = list[MessageRecord]
 
 
-def final_target(tid: str, load_merged_into: Any, limit: int = 10) -> str:
+def final_target(tid: str, load_merged_into: Callable[[str], str | None], limit: int = 10) -> str:
     """Where mail for ``tid`` lands: follow merged_into (a merged ticket may later be
     merged again); a loop or a chain longer than ``limit`` stops where it is."""
     seen = {tid}
