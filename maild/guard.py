@@ -292,7 +292,8 @@ def mark_spam(app: App, msg: ParsedMessage, decision: Decision) -> None:
     assert ticket is not None  # a "spam" decision carries the ticket it marks
     app.store.index_msgid(msg.message_id, decision.tid)
     entry = block_for_spam(app, ticket["requester"], ticket["spam"]["domain"])
-    at = (decision.incoming or {}).get("received_at") or app.now().isoformat()
+    incoming = decision.incoming  # the staff reply that says #spam
+    at = incoming["received_at"] if incoming is not None else app.now().isoformat()
     mark = {"by": ticket["spam"]["by"], "at": at, "blocked": entry}
     n = quarantine_ticket(app, ticket, decision.messages, mark)
     withdrawn = withdraw_outgoing(app, decision.tid)
