@@ -157,7 +157,7 @@ def reminders(app: App, now: datetime) -> int:
                 sent[f"{kind}:{due_s}"] = now.isoformat()
                 changed = True
             if changed:
-                app.store.save(dict(ticket, sent=sent), messages)
+                app.store.save({**ticket, "sent": sent}, messages)
                 n += 1
     return n
 
@@ -191,7 +191,7 @@ def waiting(app: App, now: datetime) -> int:
                         now=now,
                     )
                     sent["waiting_reminder"] = now.isoformat()
-                    app.store.save(dict(ticket, sent=sent), messages)
+                    app.store.save({**ticket, "sent": sent}, messages)
                     n += 1
                 continue
             close_at = app.calendar.add_business_days(

@@ -44,7 +44,7 @@ def merge(
     at: datetime,
 ) -> tuple[Ticket, Ticket, Messages]:
     """(closed source, target with the source's people and deadline, target's messages)."""
-    t = dict(target)
+    t: Ticket = {**target}
     t["participants"] = sorted(
         {*t.get("participants", ()), source["requester"], *source.get("participants", ())} - {""}
     )
@@ -63,10 +63,16 @@ def merge(
     t["merged_from"] = sorted({*t.get("merged_from", ()), source["tid"]})
     known = {m["message_id"] for m in target_messages}
     moved = [
-        dict(m, merged_from=source["tid"]) for m in source_messages if m["message_id"] not in known
+        {**m, "merged_from": source["tid"]} for m in source_messages if m["message_id"] not in known
     ]
     messages = sorted(
         [*target_messages, *moved], key=lambda m: datetime.fromisoformat(m["received_at"])
     )
-    s = dict(source, status="closed", closed_at=iso(at), reaction_due=None, merged_into=t["tid"])
+    s: Ticket = {
+        **source,
+        "status": "closed",
+        "closed_at": iso(at),
+        "reaction_due": None,
+        "merged_into": t["tid"],
+    }
     return s, t, messages

@@ -223,7 +223,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         outgoing.append(_customer_mail(ctx, customers, relay_c, notices, body))
     elif notices:
         outgoing.append(_customer_mail(ctx, customers, c, notices))
-    ticket = dict(ticket, sent=sent)
+    ticket = {**ticket, "sent": sent}
     more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
 

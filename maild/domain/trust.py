@@ -42,7 +42,11 @@ def apply_participant_command(
             return ticket, f"#uncc: {arg} не участник обращения; участники: {listed}"
         people.discard(arg)
         removed = sorted({*(ticket.get("removed") or ()), arg})
-        return dict(ticket, participants=sorted(people | {requester} - {""}), removed=removed), None
+        return {
+            **ticket,
+            "participants": sorted(people | {requester} - {""}),
+            "removed": removed,
+        }, None
     if not participants_of([arg], policy.support_address, policy.staff):
         # support's own side gets staff mail already; support@ itself would mail us back
         return ticket, f"#cc: {arg} — адрес службы поддержки или сотрудника, а не клиента"
@@ -54,7 +58,7 @@ def apply_participant_command(
             f" ({cap}, limits.max_participants)"
         )
     removed = sorted(set(ticket.get("removed") or ()) - {arg})
-    return dict(ticket, participants=sorted(people | {arg}), removed=removed), None
+    return {**ticket, "participants": sorted(people | {arg}), "removed": removed}, None
 
 
 def participant_errors(policy: Policy, ticket: Ticket, commands: tuple[Command, ...]) -> list[str]:
@@ -152,7 +156,7 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
                 ctx.key("unverified"), "notice", "staff_unverified.txt", [sender], context, True
             )
         )
-    ticket = dict(ticket, sent=sent)
+    ticket = {**ticket, "sent": sent}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
 
 
@@ -175,7 +179,7 @@ def decide_spam(
             "заблокирован только адрес отправителя)"
         )
     ctx.record.update(kind="note", text=text)
-    ticket = dict(ticket, spam={"by": ctx.msg.from_addr, "domain": domain})
+    ticket = {**ticket, "spam": {"by": ctx.msg.from_addr, "domain": domain}}
     return Decision("spam", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
 
 
