@@ -88,7 +88,7 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
                 "spool_key": key,
                 "tid": decision.tid if decision and decision.outcome != "quarantined" else None,
                 "outcome": decision.outcome if decision else "pending",
-                **({"quarantine_id": decision.tid} if decision and not decision.ticket else {}),
+                **({"quarantine_id": decision.tid} if decision and decision.ticket is None else {}),
             }
         )
     elif decision is not None and decision.outcome == "quarantined":

@@ -38,11 +38,12 @@ def apply(
     if decision.outcome == "spam":  # staff's #spam: the ticket leaves for the quarantine
         guard.mark_spam(app, msg, decision)
         return []
-    if decision.outcome == "held":  # kept in the quarantine (pipeline): no ticket to save
+    ticket = decision.ticket
+    if ticket is None:  # "held": kept in the quarantine (pipeline): no ticket to save
         return _send_all(app, msg, decision, now, [])
     store.index_msgid(msg.message_id, tid)
     if decision.withdraw:  # #uncc: nothing more goes to them, queued mail neither
-        n = guard.withdraw_removed(app, decision.ticket, decision.withdraw)
+        n = guard.withdraw_removed(app, ticket, decision.withdraw)
         log.info("%s [TID#%s] %d queued mail(s) to %s withdrawn (#uncc)",
                  msg.message_id, tid, n, ", ".join(decision.withdraw))  # fmt: skip
     _store_attachments(app, decision)
@@ -50,13 +51,13 @@ def apply(
     queued = _send_all(app, msg, decision, now, messages, resumed)
     # #merge: the target first; saving the ticket with the message commits the whole
     # (a re-run after a crash between the two merges again, idempotently)
-    for ticket, its_messages in decision.also:
-        store.save(ticket, its_messages)
-    store.save(decision.ticket, messages)  # our own Message-IDs need no index: signed
-    if decision.ticket["status"] == "closed" and decision.ticket.get("closed_at"):
-        store.mark_for_redaction(tid, decision.ticket["closed_at"])
-    if decision.outcome == "new" and decision.ticket["requester"]:
-        store.record_sender(decision.ticket["requester"], decision.ticket["created_at"][:10])
+    for other, its_messages in decision.also:
+        store.save(other, its_messages)
+    store.save(ticket, messages)  # our own Message-IDs need no index: signed
+    if ticket["status"] == "closed" and ticket.get("closed_at"):
+        store.mark_for_redaction(tid, ticket["closed_at"])
+    if decision.outcome == "new" and ticket["requester"]:
+        store.record_sender(ticket["requester"], ticket["created_at"][:10])
     return queued
 
 
@@ -105,7 +106,7 @@ def _send(
     record, to = send(
         app,
         out,
-        ticket=decision.ticket,
+        tid=decision.tid,
         thread=thread,
         replying_to=(msg.message_id, [*msg.references, msg.message_id]),
         now=now,

@@ -12,13 +12,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from maild.app import App
 from maild.domain.caps import Caps, cap_reached
-from maild.domain.decision import Decision
+from maild.domain.decision import Decision, OutgoingKind
 from maild.domain.message import ParsedMessage
-from maild.domain.records import MessageRecord, OutboxEntry, note_record
+from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
 from maild.domain.screen import Screening
 from maild.domain.spam import BlockList, verdict
 
@@ -96,7 +95,7 @@ def quarantine(
 
 
 def quarantine_ticket(
-    app: App, ticket: dict[str, Any], messages: list[dict[str, Any]], mark: dict[str, str]
+    app: App, ticket: Ticket, messages: list[MessageRecord], mark: dict[str, str]
 ) -> int:
     """#spam: the ticket's incoming mail moves to the quarantine, the ticket goes
     (``mark``: who marked it, when, what was blocked: Quarantine.mark_spammed)."""
@@ -143,7 +142,7 @@ def withdraw_blocked(app: App, entry: str) -> int:
     )
 
 
-def withdraw_removed(app: App, ticket: dict[str, Any], addresses: tuple[str, ...]) -> int:
+def withdraw_removed(app: App, ticket: Ticket, addresses: tuple[str, ...]) -> int:
     """#uncc: the ticket's mail still queued to the people staff took off it (an answer
     or a notice the relay has not taken yet; of a ticket merged into this one too) is
     never sent, marked "withdrawn": "uncc": they no longer get the ticket's mail, and
@@ -186,7 +185,7 @@ def copies(app: App, tid: str, to: list[str], staff_only: bool) -> list[tuple[li
 
 
 def capped(
-    app: App, to: list[str], messages: list[dict[str, Any]], now: datetime
+    app: App, to: list[str], messages: list[MessageRecord], now: datetime
 ) -> tuple[list[str], str | None]:
     """(recipients that may get one more automatic mail, why the others may not)."""
     s = app.config.support
@@ -216,7 +215,7 @@ class CapCheck:
     one may, in the outbox already, automatic mail to a customer (what caps count)."""
 
     to: list[str]
-    suppressed: dict[str, Any] | None
+    suppressed: MessageRecord | None
     queued: bool
     automatic: bool
 
@@ -228,9 +227,9 @@ def check_caps(
     to: list[str],
     staff: set[str],
     mail: tuple[str, str | None, str],
-    thread: list[dict[str, Any]],
+    thread: list[MessageRecord],
     now: datetime,
-    kind: str = "notice",
+    kind: OutgoingKind = "notice",
     auto: bool = True,
     may_be_queued: bool = True,
 ) -> CapCheck:
@@ -290,9 +289,11 @@ def expire(app: App, now: datetime) -> int:
 def mark_spam(app: App, msg: ParsedMessage, decision: Decision) -> None:
     """Apply #spam: quarantine the ticket's mail, block its sender (or domain)."""
     ticket = decision.ticket
+    assert ticket is not None  # a "spam" decision carries the ticket it marks
     app.store.index_msgid(msg.message_id, decision.tid)
     entry = block_for_spam(app, ticket["requester"], ticket["spam"]["domain"])
-    at = (decision.incoming or {}).get("received_at") or app.now().isoformat()
+    incoming = decision.incoming  # the staff reply that says #spam
+    at = incoming["received_at"] if incoming is not None else app.now().isoformat()
     mark = {"by": ticket["spam"]["by"], "at": at, "blocked": entry}
     n = quarantine_ticket(app, ticket, decision.messages, mark)
     withdrawn = withdraw_outgoing(app, decision.tid)

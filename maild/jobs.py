@@ -69,7 +69,7 @@ def _queue(
     record, queued = send(
         app,
         out,
-        ticket=ticket,
+        tid=ticket["tid"],
         thread=messages,
         replying_to=(last_in, [last_in] if last_in else []),
         now=now,
@@ -158,7 +158,7 @@ def reminders(app: App, now: datetime) -> int:
                 sent[f"{kind}:{due_s}"] = now.isoformat()
                 changed = True
             if changed:
-                app.store.save(dict(ticket, sent=sent), messages)
+                app.store.save({**ticket, "sent": sent}, messages)
                 n += 1
     return n
 
@@ -192,7 +192,7 @@ def waiting(app: App, now: datetime) -> int:
                         now=now,
                     )
                     sent["waiting_reminder"] = now.isoformat()
-                    app.store.save(dict(ticket, sent=sent), messages)
+                    app.store.save({**ticket, "sent": sent}, messages)
                     n += 1
                 continue
             close_at = app.calendar.add_business_days(

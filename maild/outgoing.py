@@ -16,7 +16,7 @@ from maild import guard
 from maild.app import App
 from maild.domain.decision import Outgoing
 from maild.domain.onemail import above_signature
-from maild.domain.records import Kind, MessageRecord, OutboxKind, Ticket
+from maild.domain.records import Kind, MessageRecord, OutboxKind
 from maild.domain.ticket import staff_side
 from maild.web.links import footer, masked, site_link
 
@@ -94,19 +94,19 @@ def send(
     app: App,
     out: Outgoing,
     *,
-    ticket: Ticket,
+    tid: str,
     thread: list[MessageRecord],
     replying_to: tuple[str | None, list[str]],
     now: datetime,
     cause: str = "",
     may_be_queued: bool = True,
 ) -> tuple[MessageRecord | None, list[str]]:
-    """Render, cap and queue `out`, a mail about `ticket` (once per out.key; `thread`:
-    the ticket's messages so far; `replying_to`: In-Reply-To and References; `cause`:
+    """Render, cap and queue `out`, a mail about ticket `tid` (once per out.key;
+    `thread`: the ticket's messages so far, [] for mail kept in the quarantine, which
+    has no ticket in the store; `replying_to`: In-Reply-To and References; `cause`:
     the Message-ID of the mail that caused it, for the log). Returns its thread record
     (None when it has nobody to go to; a `suppressed` note when a cap stopped it) and
     the recipients it was queued to now ([] if it was queued before)."""
-    tid = ticket["tid"]
     if not out.to:
         return None, []
     message_id = app.message_id(out.key, tid)

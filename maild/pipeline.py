@@ -56,7 +56,7 @@ def process(
         held = guard.quarantine_reason(app, msg, scr, staff_ok, resumed)
         if held:  # spam or a blocked sender: kept for staff, nothing is sent
             qid = guard.quarantine(app, msg, raw, held, received_at, spool_key=spool_key)
-            return Decision("quarantined", qid, {}, [])
+            return Decision("quarantined", qid, None, [])
         snap = gather(
             app,
             msg,
@@ -67,7 +67,8 @@ def process(
             received_at=received_at,
         )
         decision = decide(snap, msg, scr, received_at, app.policy)
-        if decision.outcome == "held":  # its ticket is in the quarantine (#spam), or none
+        ticket = decision.ticket
+        if ticket is None:  # "held": its ticket is in the quarantine (#spam), or none
             return _hold(app, msg, raw, decision, (scr, snap), received_at, spool_key)
         queued = apply(app, msg, decision, scr, resumed=resumed is not None)
     log.info(  # one line a message, naming its Message-ID as sent (or <none>) and TID
@@ -76,7 +77,7 @@ def process(
         "opened" if decision.outcome == "new" else "added to",
         decision.tid,
         msg.from_addr or "(no sender)",
-        decision.ticket["level"],
+        ticket["level"],
         f"; automated: {scr.reason}" if scr.automated else "",
         f"; queued {', '.join(queued)}" if queued else "",
     )
@@ -112,4 +113,4 @@ def _hold(
         reason,
         f"; queued {', '.join(queued)}" if queued else "",
     )
-    return Decision("quarantined", qid, {}, [])
+    return Decision("quarantined", qid, None, [])

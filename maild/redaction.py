@@ -111,6 +111,6 @@ def redact_ticket(app: App, tid: str, now: datetime) -> int:
         if key and app.spool.path(key) is not None:
             app.spool.rewrite(key, redact_spool_copy(app.spool.read(key), text, now))
     sent = dict(ticket.get("sent") or {}, redacted=now.isoformat())
-    app.store.save(dict(ticket, sent=sent), messages)
+    app.store.save({**ticket, "sent": sent}, messages)
     log.info("[TID#%s] redacted %d access data value(s)", tid, total)
     return total

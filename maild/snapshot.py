@@ -226,7 +226,7 @@ def find_ticket(
 
 def _merged_into(app: App, tid: str) -> str:
     """The ticket a chain of #merge ends at."""
-    return final_target(tid, lambda t: (app.store.load(t) or ({},))[0].get("merged_into"))
+    return final_target(tid, app.store.merged_into)
 
 
 def _staff_reply_facts(app: App, msg: ParsedMessage, loaded: Loaded) -> dict[str, Any]:

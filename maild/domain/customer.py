@@ -88,7 +88,7 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     policy, msg = ctx.policy, ctx.msg
     rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
     if rating is not None:
-        ticket = dict(ticket, rating=rating)
+        ticket = {**ticket, "rating": rating}
         ctx.record["rating"] = rating
         log.info("%s [TID#%s] rated %d", logged_id(msg.message_id), ticket["tid"], rating)
         thanks = [] if ctx.scr.automated else [statusmail.thanks(ctx, ticket, rating)]

@@ -24,8 +24,12 @@ from maild.domain.sla import LEVELS, SHORT_RU
 from maild.domain.snapshot import Snapshot
 
 # "spam": a staff reply's #spam; effects moves the ticket to the quarantine.
-# "held": mail of a ticket in the quarantine (#spam): the pipeline keeps it there.
+# "held": mail of a ticket in the quarantine (#spam), or staff mail naming a ticket
+# that is not in the store: the pipeline keeps it there. "quarantined": the
+# pipeline's answer for mail it kept there (the Decision's tid is the entry's id).
 Outcome = Literal["new", "appended", "duplicate", "quarantined", "spam", "held"]
+# The outcomes that save no ticket: their Decision's ticket is None.
+TICKETLESS: frozenset[Outcome] = frozenset({"quarantined", "held"})
 # confirmation: automatic mail to the customer; notice: a notice (to staff or the
 # customer); staff: a staff member's reply relayed as written
 OutgoingKind = Literal["confirmation", "notice", "staff"]
@@ -52,17 +56,25 @@ class Decision:
     """What to store and send: `ticket` and its `messages` as they are to be saved
     (`incoming`, the message's own record, among them), the mail it causes, the
     attachments to keep, for #merge the other ticket to save (`also`), and for #uncc
-    the addresses whose queued mail about the ticket is never to go (`withdraw`)."""
+    the addresses whose queued mail about the ticket is never to go (`withdraw`).
+    `ticket` is None exactly for the TICKETLESS outcomes: mail kept in the
+    quarantine has no ticket in the store (a #spam ticket is there, not in the
+    store; a missing one is nowhere), only its `tid` and the mail to staff."""
 
     outcome: Outcome
     tid: str
-    ticket: Ticket
+    ticket: Ticket | None
     messages: list[MessageRecord]
     incoming: MessageRecord | None = None
     outgoing: list[Outgoing] = field(default_factory=list)
     attachments: Attachments = field(default_factory=list)
     also: list[tuple[Ticket, list[MessageRecord]]] = field(default_factory=list)
     withdraw: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if (self.ticket is None) != (self.outcome in TICKETLESS):
+            # a stand-in dict would reach code that reads a ticket's fields
+            raise ValueError(f"a {self.outcome!r} decision: ticket None iff TICKETLESS")
 
 
 def msg_key(msgid: str, kind: str) -> str:

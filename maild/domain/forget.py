@@ -85,7 +85,7 @@ def erase_person(
     """The ticket and messages without `address` (copies), and what changed."""
     address = address.strip().lower()
     mention = re.compile(re.escape(address), re.IGNORECASE)
-    t = dict(ticket)
+    t: Ticket = {**ticket}
     theirs = t.get("requester") == address
     e = Erasure(t["tid"], theirs)
     if theirs:

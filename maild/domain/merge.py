@@ -6,8 +6,8 @@ earlier pending deadline wins, the source is closed and points at the target.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.ticket import iso
@@ -17,7 +17,7 @@ __all__ = ["final_target", "merge"]
 Messages = list[MessageRecord]
 
 
-def final_target(tid: str, load_merged_into: Any, limit: int = 10) -> str:
+def final_target(tid: str, load_merged_into: Callable[[str], str | None], limit: int = 10) -> str:
     """Where mail for ``tid`` lands: follow merged_into (a merged ticket may later be
     merged again); a loop or a chain longer than ``limit`` stops where it is."""
     seen = {tid}
@@ -44,7 +44,7 @@ def merge(
     at: datetime,
 ) -> tuple[Ticket, Ticket, Messages]:
     """(closed source, target with the source's people and deadline, target's messages)."""
-    t = dict(target)
+    t: Ticket = {**target}
     t["participants"] = sorted(
         {*t.get("participants", ()), source["requester"], *source.get("participants", ())} - {""}
     )
@@ -63,10 +63,16 @@ def merge(
     t["merged_from"] = sorted({*t.get("merged_from", ()), source["tid"]})
     known = {m["message_id"] for m in target_messages}
     moved = [
-        dict(m, merged_from=source["tid"]) for m in source_messages if m["message_id"] not in known
+        {**m, "merged_from": source["tid"]} for m in source_messages if m["message_id"] not in known
     ]
     messages = sorted(
         [*target_messages, *moved], key=lambda m: datetime.fromisoformat(m["received_at"])
     )
-    s = dict(source, status="closed", closed_at=iso(at), reaction_due=None, merged_into=t["tid"])
+    s: Ticket = {
+        **source,
+        "status": "closed",
+        "closed_at": iso(at),
+        "reaction_due": None,
+        "merged_into": t["tid"],
+    }
     return s, t, messages

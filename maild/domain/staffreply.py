@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from maild.domain import merge as mg
@@ -148,7 +149,7 @@ def merge_into(
     ex: Extras,
     ticket: Ticket,
     messages: list[MessageRecord],
-    at: Any,
+    at: datetime,
 ) -> tuple[Ticket, tuple[Ticket, list[MessageRecord]] | None]:
     """Apply #merge: (the closed source ticket, the target to save beside it)."""
     if ex.merge_into is None:
@@ -222,7 +223,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         outgoing.append(_customer_mail(ctx, customers, relay_c, notices, body))
     elif notices:
         outgoing.append(_customer_mail(ctx, customers, c, notices))
-    ticket = dict(ticket, sent=sent)
+    ticket = {**ticket, "sent": sent}
     more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
 

@@ -94,7 +94,7 @@ def on_customer_message(
     ticket: Ticket, received_at: datetime, due: DueFn, participants: Iterable[str] = ()
 ) -> tuple[Ticket, bool]:
     """A customer wrote again. Returns (ticket, reopened)."""
-    t = dict(ticket)
+    t: Ticket = {**ticket}
     reopened = t["status"] == "closed"
     if t["status"] in ("closed", "waiting"):
         t["status"] = "open"
@@ -120,7 +120,7 @@ def reacted_at(ticket: Ticket, at: datetime) -> str:
 
 def on_staff_reply(ticket: Ticket, at: datetime) -> Ticket:
     """Staff answered: the reaction happened, nothing waits for staff now."""
-    t = dict(ticket)
+    t: Ticket = {**ticket}
     if t.get("first_reaction_at") is None:
         t["first_reaction_at"] = reacted_at(t, at)
     t["reaction_due"] = None
@@ -177,7 +177,7 @@ def apply_command(
     ticket: Ticket, name: str, arg: str | None, at: datetime, due: DueFn, by: str
 ) -> tuple[Ticket, list[str]]:
     """One staff command. Returns (ticket, customer notices to send)."""
-    t = dict(ticket)
+    t: Ticket = {**ticket}
     t["sent"] = dict(t.get("sent") or {})
     notices: list[str] = []
     if name == "take":

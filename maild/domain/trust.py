@@ -42,7 +42,11 @@ def apply_participant_command(
             return ticket, f"#uncc: {arg} не участник обращения; участники: {listed}"
         people.discard(arg)
         removed = sorted({*(ticket.get("removed") or ()), arg})
-        return dict(ticket, participants=sorted(people | {requester} - {""}), removed=removed), None
+        return {
+            **ticket,
+            "participants": sorted(people | {requester} - {""}),
+            "removed": removed,
+        }, None
     if not participants_of([arg], policy.support_address, policy.staff):
         # support's own side gets staff mail already; support@ itself would mail us back
         return ticket, f"#cc: {arg} — адрес службы поддержки или сотрудника, а не клиента"
@@ -54,7 +58,7 @@ def apply_participant_command(
             f" ({cap}, limits.max_participants)"
         )
     removed = sorted(set(ticket.get("removed") or ()) - {arg})
-    return dict(ticket, participants=sorted(people | {arg}), removed=removed), None
+    return {**ticket, "participants": sorted(people | {arg}), "removed": removed}, None
 
 
 def participant_errors(policy: Policy, ticket: Ticket, commands: tuple[Command, ...]) -> list[str]:
@@ -152,7 +156,7 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
                 ctx.key("unverified"), "notice", "staff_unverified.txt", [sender], context, True
             )
         )
-    ticket = dict(ticket, sent=sent)
+    ticket = {**ticket, "sent": sent}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
 
 
@@ -175,7 +179,7 @@ def decide_spam(
             "заблокирован только адрес отправителя)"
         )
     ctx.record.update(kind="note", text=text)
-    ticket = dict(ticket, spam={"by": ctx.msg.from_addr, "domain": domain})
+    ticket = {**ticket, "spam": {"by": ctx.msg.from_addr, "domain": domain}}
     return Decision("spam", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
 
 
@@ -204,7 +208,7 @@ def decide_held(ctx: Context, claims_staff: bool) -> Decision:
                 ctx.key("spammed"), "notice", "staff_spammed.txt", [msg.from_addr], context, False
             )
         )
-    return Decision("held", tid, {"tid": tid}, [], ctx.record, outgoing)
+    return Decision("held", tid, None, [], ctx.record, outgoing)
 
 
 def decide_missing(ctx: Context) -> Decision:
@@ -217,16 +221,17 @@ def decide_missing(ctx: Context) -> Decision:
     out = Outgoing(
         ctx.key("noticket"), "notice", "staff_noticket.txt", [msg.from_addr], context, False
     )
-    return Decision("held", snap.tid, {"tid": snap.tid}, [], ctx.record, [out])
+    return Decision("held", snap.tid, None, [], ctx.record, [out])
 
 
 def note_robot(decision: Decision, sender: str, reason: str, at: datetime) -> Decision:
     """The first time a sender shows itself a robot on a ticket: remember it (no more
-    automatic mail to it there) and leave staff one note saying so."""
-    known = dict(decision.ticket.get("robots") or {})
-    if sender in known:
+    automatic mail to it there) and leave staff one note saying so. Mail kept in the
+    quarantine (no ticket) has nowhere to remember it: decide never asks then."""
+    ticket = decision.ticket
+    if ticket is None or sender in (ticket.get("robots") or {}):
         return decision
-    known[sender] = reason
+    known = {**(ticket.get("robots") or {}), sender: reason}
     text = (
         f"{sender} — робот ({reason}): автоматических писем по этому "
         "обращению он больше не получает; его письма по-прежнему видны здесь."
@@ -234,5 +239,5 @@ def note_robot(decision: Decision, sender: str, reason: str, at: datetime) -> De
     note = note_record(sender=sender, direction="in", text=text, at=at)
     log.info("[TID#%s] %s treated as a robot: %s", decision.tid, sender, reason)
     return replace(
-        decision, ticket=dict(decision.ticket, robots=known), messages=[*decision.messages, note]
+        decision, ticket={**ticket, "robots": known}, messages=[*decision.messages, note]
     )

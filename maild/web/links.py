@@ -84,4 +84,4 @@ def landing(app: Any, ticket: Ticket) -> str:
     or `ticket` itself. Reads the store: call it off the event loop."""
     if not ticket.get("merged_into"):
         return ticket["tid"]
-    return final_target(ticket["tid"], lambda t: (app.store.load(t) or ({},))[0].get("merged_into"))
+    return final_target(ticket["tid"], app.store.merged_into)

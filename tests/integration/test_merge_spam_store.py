@@ -136,3 +136,21 @@ def test_deleting_a_spam_marked_message_deletes_its_spool_copy(desk, sink):
     assert desk.run("spam", "delete", entry["id"]).code == 0
     assert not any(marker in p.read_bytes().split(b"\r\n\r\n")[0] for p in spool.iterdir())
     assert_store_clean(desk)
+
+
+def test_mail_of_a_spam_marked_ticket_from_someone_not_blocked_stays_with_it(desk, sink):
+    """#spam blocked the requester alone; a colleague of theirs (not blocked) then
+    writes under the ticket's tag. The mail is kept in the quarantine with the
+    ticket's: no ticket of its own, no confirmation to the colleague, no notice to
+    staff (only a verified staff member is told of the mark)."""
+    tid, _ = open_ticket(desk, sink, subject="SEO")
+    desk.ingest(staff_reply(tid, "#spam"))
+    desk.flush()
+    before = len(sink.received)
+    mail = make_mail(sender=f"Пётр <{COLLEAGUE}>", subject=f"Re: SEO [TID#{tid}]")
+    assert desk.ingest(mail).out.startswith("quarantined ")
+    desk.flush()
+    assert desk.tickets() == [] and len(sink.received) == before
+    kept = [e for e in desk.run("spam", "list", "--json").json() if e["from"] == COLLEAGUE]
+    assert [e["reason"] for e in kept] == [f"spam: #spam [TID#{tid}]"]
+    assert_store_clean(desk)

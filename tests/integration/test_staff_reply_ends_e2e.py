@@ -171,3 +171,21 @@ def test_staff_mail_naming_a_ticket_that_never_was_opens_none(desk: Desk, sink):
     [told] = sink.received[before:]
     assert told.rcpt_tos == ["anna@example.com"] and f"[TID#{typo}]" in told.subject
     assert told.subject.startswith(NO_TICKET) and "опечатка" in told.text
+
+
+def test_ingest_json_names_the_quarantine_entry_of_kept_mail_and_no_ticket(desk: Desk, sink):
+    """`maild ingest --json` of mail kept in the quarantine (here staff mail naming a
+    ticket that never was) gives the entry's id for `maild spam show` and no TID; of
+    mail that reaches a ticket, its TID and no entry."""
+    opened = desk.run("ingest", "-", "--json", input=make_mail()).json()
+    assert set(opened) == {"spool_key", "tid", "outcome"} and opened["outcome"] == "new"
+    typo = opened["tid"][::-1]
+    mail = make_mail(sender="Анна <anna@example.com>", subject=f"[TID#{typo}] дополнение")
+    kept = desk.run("ingest", "-", "--json", input=mail).json()
+    [entry] = desk.run("spam", "list", "--json").json()
+    assert kept == {
+        "spool_key": kept["spool_key"],
+        "tid": None,
+        "outcome": "quarantined",
+        "quarantine_id": entry["id"],
+    }

@@ -88,6 +88,12 @@ class Store:
         finally:
             db.close()
 
+    def merged_into(self, tid: str) -> str | None:
+        """#merge: the ticket ``tid`` was merged into; None when it was not, or when
+        there is no such ticket (merge.final_target follows a chain of them)."""
+        loaded = self.load(tid)
+        return loaded[0].get("merged_into") if loaded is not None else None
+
     def save(self, ticket: Ticket, messages: list[MessageRecord]) -> None:
         """Write the whole ticket in one durable file replace, then its summary."""
         path = self._ticket_path(ticket["tid"])
