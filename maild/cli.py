@@ -165,7 +165,11 @@ def _upkeep_commands(cmds: _Commands) -> None:
     """The periodic jobs, shunted mail, saved answers, the store check, reports."""
     c = cmds.action(cmds.group("jobs", "scheduled work"), "run", "run the periodic jobs once")
     c.add_argument("--now", type=_datetime, help="pretend it is this time (ISO 8601 with offset)")
-    c.add_argument("--report", action="store_true", help="also the daily SLA report to the head")
+    c.add_argument(
+        "--report",
+        action="store_true",
+        help="the daily SLA report even before schedule.daily_report_time (from then on: anyway)",
+    )
 
     sp = cmds.group("spool", "mail shunted after storage.max_attempts failed processings")
     cmds.action(sp, "list", "shunted messages")
