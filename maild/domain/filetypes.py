@@ -107,11 +107,12 @@ def _truncate(name: str) -> str:
 
 
 def size_text(n: float) -> str:
-    if n >= MB:
-        value, unit = n / MB, "МБ"
-    elif n >= 1024:
-        value, unit = n / 1024, "КБ"
-    else:
+    """A size as people read it: bytes, КБ, МБ with one decimal (a Russian comma). The
+    unit is chosen after rounding, so a few bytes under 1 MB read «1,0 МБ», not «1024,0 КБ»."""
+    if n < 1024:
         return ru_count(int(n), "байт", "байта", "байт")
+    value, unit = n / 1024, "КБ"
+    if round(value, 1) >= 1024:
+        value, unit = n / MB, "МБ"
     text = f"{value:.0f}" if value == int(value) else f"{value:.1f}".replace(".", ",")
     return f"{text} {unit}"

@@ -145,6 +145,17 @@ def test_sizes_in_refusals_and_on_the_site(n):
     assert size_ru(1536 * 1024) == "1,5 МБ"  # the Russian decimal comma, as in mail
 
 
+@pytest.mark.parametrize(
+    ("n", "shown"),
+    [(1024, "1 КБ"), (1048524, "1023,9 КБ"), (1048525, "1,0 МБ"), (1048575, "1,0 МБ")],
+)
+def test_a_size_that_rounds_to_1024_kb_reads_as_megabytes(n, shown):
+    """A file a few bytes under 1 MB rounds to 1024,0 КБ: it reads as «1,0 МБ», the unit
+    a person expects, as every size from 1 MB on does."""
+    assert size_text(n) == shown
+    assert size_ru(n) == shown
+
+
 @pytest.mark.parametrize("n", [1, 2, 5, 21, 22])
 def test_caps_name_their_limit_in_the_genitive(n):
     caps = Caps(per_address_hour=n, per_address_day=100, per_ticket_hour=100)
