@@ -20,6 +20,7 @@ from maild.domain.forwards import heading, open_encoded_messages
 from maild.domain.header_text import decode_compat32
 from maild.domain.html import data_images, html_to_text, meta_charset
 from maild.domain.placeholders import cid_of, name_pictures
+from maild.domain.rtf import RtfRoom
 from maild.domain.tid import normalize_msgid
 from maild.domain.tnef import Tnef, read_tnef
 
@@ -198,13 +199,18 @@ def _outlook_item(item: Tnef) -> str:
 
 
 def _unwrapped(
-    part: Message, ctype: str, filename: str | None, attachments: list[RawAttachment]
+    part: Message,
+    ctype: str,
+    filename: str | None,
+    attachments: list[RawAttachment],
+    rtf: RtfRoom,
 ) -> Tnef | None:
     """A winmail.dat read: its files added to ``attachments``; None when ``part`` is
-    none or holds nothing readable (then it stays a file, and staff see it named)."""
+    none or holds nothing readable (then it stays a file, and staff see it named). Its
+    RTF unpacks within ``rtf``, the message's (all its winmail.dat together)."""
     if ctype != "application/ms-tnef" and (filename or "").lower() != "winmail.dat":
         return None
-    tnef = read_tnef(_payload(part))
+    tnef = read_tnef(_payload(part), rtf=rtf)
     if tnef is None or not (tnef.text.strip() or tnef.html.strip() or tnef.files or tnef.messages):
         return None
     for file in [*tnef.files, *(f for item in tnef.messages for f in item.files)]:
@@ -279,6 +285,7 @@ def read_body(msg: Message, codec: str | None = None) -> Body:
     doubt: str | None = None
     problem: str | None = None
     wrapped: list[Tnef] = []  # Outlook's winmail.dat: its text counts where no other is
+    rtf = RtfRoom()  # hostile sizes: the RTF all its winmail.dat may unpack
     open_encoded_messages(msg, RAW_POLICY)
     parents = _parents(msg)
     for part in _leaves(msg, originals):
@@ -307,7 +314,7 @@ def read_body(msg: Message, codec: str | None = None) -> Body:
                 if ctype == "text/html":
                     attachments.extend(_pictures_in(text))
                 continue
-            tnef = _unwrapped(part, ctype, filename, attachments)
+            tnef = _unwrapped(part, ctype, filename, attachments, rtf)
             if tnef is not None:
                 wrapped.append(tnef)
                 continue
