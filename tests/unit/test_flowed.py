@@ -26,9 +26,10 @@ def flow(depth: int, line: str, width: int, delsp: bool) -> list[str]:
         cut = width if delsp else line.rfind(" ", 1, width) + 1
         if cut <= 0:
             cut = line.find(" ", 1) + 1 or len(line)
-        if cut >= len(line):
+        piece = line[:cut] + (" " if delsp else "")
+        if cut >= len(line) or piece == "-- ":  # never a signature separator (4.3)
             break
-        pieces.append(line[:cut] + (" " if delsp else ""))
+        pieces.append(piece)
         line = line[cut:]
     if depth:  # the quote marks and one space, which also stuffs the piece
         return [">" * depth + " " + p for p in [*pieces, line]]
