@@ -8,7 +8,15 @@ by a space that is not the customer's. Pure: text in, text out.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 __all__ = ["unflow"]
+
+# Hostile sizes: the text is split and joined this many lines (characters) at a time.
+# All at once, a 20 MB text of 4 million short lines held one string object per line,
+# twice (split, then joined): 490 MB of memory to read it.
+_BATCH = 2048
+_BLOCK = 16384
 
 
 def unflow(text: str, delsp: bool) -> str:
@@ -17,31 +25,66 @@ def unflow(text: str, delsp: bool) -> str:
     A quoted line comes back as ">" per level and one space; the signature separator
     "-- " is a hard break, as RFC 3676 4.3 says.
     """
+    done: list[str] = []  # batches of output lines, joined
     out: list[str] = []
-    joining: tuple[int, list[str]] | None = None  # (depth, pieces) of an open line
-    for line in text.split("\n"):
-        line = line.removesuffix("\r")
-        depth = len(line) - len(line.lstrip(">"))
-        content = line[depth:]
-        content = content[1:] if content.startswith(" ") else content  # space-stuffing
-        if joining is not None and joining[0] != depth:
-            out.append(_quoted(*joining))  # a soft break into another depth is hard
-            joining = None
-        soft = content.endswith(" ") and content != "-- "
-        if soft and delsp:
-            content = content[:-1]
-        pieces = joining[1] if joining is not None else []
-        pieces.append(content)
-        if soft:
-            joining = (depth, pieces)
-        else:
-            out.append(_quoted(depth, pieces))
-            joining = None
-    if joining is not None:
-        out.append(_quoted(*joining))
-    return "\n".join(out)
+    opened: _Open | None = None  # the line being joined
+    for block in _blocks(text):
+        for line in block.split("\n"):
+            if len(out) >= _BATCH:
+                done.append("\n".join(out))
+                out.clear()
+            line = line.removesuffix("\r")
+            depth = len(line) - len(line.lstrip(">"))
+            content = line[depth:]
+            content = content[1:] if content.startswith(" ") else content  # space-stuffing
+            if opened is not None and opened.depth != depth:
+                out.append(opened.line())  # a soft break into another depth is hard
+                opened = None
+            soft = content.endswith(" ") and content != "-- "
+            if soft and delsp:
+                content = content[:-1]
+            if opened is None and not soft:
+                out.append(_quoted(depth, content))
+                continue
+            opened = opened or _Open(depth)
+            opened.add(content)
+            if not soft:
+                out.append(opened.line())
+                opened = None
+    if opened is not None:
+        out.append(opened.line())
+    return "\n".join([*done, "\n".join(out)] if out else done)
 
 
-def _quoted(depth: int, pieces: list[str]) -> str:
-    line = "".join(pieces)
+class _Open:
+    """A line being joined: its quote depth and its pieces (batches of them joined)."""
+
+    __slots__ = ("batches", "depth", "pieces")
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+        self.batches: list[str] = []
+        self.pieces: list[str] = []
+
+    def add(self, piece: str) -> None:
+        self.pieces.append(piece)
+        if len(self.pieces) >= _BATCH:
+            self.batches.append("".join(self.pieces))
+            self.pieces.clear()
+
+    def line(self) -> str:
+        return _quoted(self.depth, "".join([*self.batches, *self.pieces]))
+
+
+def _blocks(text: str) -> Iterator[str]:
+    """``text`` in pieces of about _BLOCK characters, each cut where a line ends: their
+    lines are the text's lines."""
+    start = 0
+    while (end := text.find("\n", start + _BLOCK)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
+
+
+def _quoted(depth: int, line: str) -> str:
     return (">" * depth + " " + line).rstrip(" ") if depth else line

@@ -27,7 +27,8 @@ MAX_LISTED_FILES = 20  # attachments named one by one in a mail (the rest: a cou
 MAX_DELIMITER_LINES = 5000  # lines starting "--" (part delimiters) parsed as MIME
 MAX_DATA_IMAGES = 100  # data: URI pictures taken as files from one HTML part
 MAX_TNEF_FILES = 1000  # files taken from one winmail.dat
-MAX_RTF_BYTES = 2 << 20  # bytes of a compressed RTF body unpacked (and its words read)
+MAX_CARRIED_FILES = 1000  # files taken from inside the parts of one message, in all
+MAX_RTF_BYTES = 2 << 20  # bytes of compressed RTF one message unpacks (and reads) in all
 
 # the characters that change how an address list is split: quotes, comments,
 # angle brackets, escapes, and the comma itself

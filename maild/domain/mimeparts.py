@@ -20,6 +20,7 @@ from maild.domain.forwards import heading, open_encoded_messages
 from maild.domain.header_text import decode_compat32
 from maild.domain.html import data_images, html_to_text, meta_charset
 from maild.domain.placeholders import cid_of, name_pictures
+from maild.domain.rtf import RtfRoom
 from maild.domain.tid import normalize_msgid
 from maild.domain.tnef import Tnef, read_tnef
 
@@ -198,18 +199,25 @@ def _outlook_item(item: Tnef) -> str:
 
 
 def _unwrapped(
-    part: Message, ctype: str, filename: str | None, attachments: list[RawAttachment]
+    part: Message,
+    ctype: str,
+    filename: str | None,
+    attachments: list[RawAttachment],
+    room: _Room,
 ) -> Tnef | None:
     """A winmail.dat read: its files added to ``attachments``; None when ``part`` is
-    none or holds nothing readable (then it stays a file, and staff see it named)."""
+    none or holds nothing readable (then it stays a file, and staff see it named). Its
+    files and RTF come out within ``room``, the message's (all its parts together)."""
     if ctype != "application/ms-tnef" and (filename or "").lower() != "winmail.dat":
         return None
-    tnef = read_tnef(_payload(part))
+    tnef = read_tnef(_payload(part), rtf=room.rtf)
     if tnef is None or not (tnef.text.strip() or tnef.html.strip() or tnef.files or tnef.messages):
         return None
-    for file in [*tnef.files, *(f for item in tnef.messages for f in item.files)]:
-        declared = file.content_type or "application/octet-stream"
-        attachments.append(RawAttachment(file.name, declared, file.data))
+    files = [*tnef.files, *(f for item in tnef.messages for f in item.files)]
+    attachments.extend(
+        room.take([RawAttachment(f.name, f.content_type or "application/octet-stream", f.data)
+                   for f in files])
+    )  # fmt: skip
     return tnef
 
 
@@ -222,13 +230,32 @@ def _labelled(part: Message, ctype: str) -> tuple[bytes, str | None]:
     return data, label
 
 
-def _pictures_in(html: str) -> list[RawAttachment]:
+@dataclass
+class _Room:
+    """What one message may still take out of its parts (hostile sizes): files carried
+    inside a part (data: pictures, a winmail.dat's files), MAX_CARRIED_FILES in all,
+    and unpacked RTF. Caps per part alone let 5,000 HTML parts of 100 tiny data:
+    pictures each make one 20 MB mail 500,000 file records."""
+
+    files: int = limits.MAX_CARRIED_FILES
+    rtf: RtfRoom = field(default_factory=RtfRoom)
+
+    def take(self, found: list[RawAttachment]) -> list[RawAttachment]:
+        kept = found[: max(0, self.files)]
+        self.files -= len(kept)
+        return kept
+
+
+def _pictures_in(html: str, room: _Room) -> list[RawAttachment]:
     """The pictures an HTML body holds as data: URIs, as the files they are: shown in
     place like a Content-ID image, so marked embedded."""
-    return [
+    if room.files <= 0:
+        return []
+    found = data_images(html, min(limits.MAX_DATA_IMAGES, room.files))
+    return room.take([
         RawAttachment(f"image{n}.{ctype.split('/')[1].split('+')[0]}", ctype, data, True)
-        for n, (ctype, data) in enumerate(data_images(html, limits.MAX_DATA_IMAGES), 1)
-    ]
+        for n, (ctype, data) in enumerate(found, 1)
+    ])  # fmt: skip
 
 
 def _alternative_of(part: Message, parents: dict[int, Message]) -> int:
@@ -279,6 +306,7 @@ def read_body(msg: Message, codec: str | None = None) -> Body:
     doubt: str | None = None
     problem: str | None = None
     wrapped: list[Tnef] = []  # Outlook's winmail.dat: its text counts where no other is
+    room = _Room()  # hostile sizes: what all its parts may carry out together
     open_encoded_messages(msg, RAW_POLICY)
     parents = _parents(msg)
     for part in _leaves(msg, originals):
@@ -305,9 +333,9 @@ def read_body(msg: Message, codec: str | None = None) -> Body:
                 (group.html if ctype == "text/html" else group.plain).append(text)
                 doubt = doubt or unsure
                 if ctype == "text/html":
-                    attachments.extend(_pictures_in(text))
+                    attachments.extend(_pictures_in(text, room))
                 continue
-            tnef = _unwrapped(part, ctype, filename, attachments)
+            tnef = _unwrapped(part, ctype, filename, attachments, room)
             if tnef is not None:
                 wrapped.append(tnef)
                 continue

@@ -9,7 +9,10 @@ import re
 __all__ = ["cid_of", "name_pictures"]
 
 # A Content-ID as Outlook writes it inside the brackets: no space, no bracket, short.
-_PLACEHOLDER = re.compile(r"\[cid:([^\]\s]{1,200})\]", re.IGNORECASE)
+# "[" ends a candidate too: each is then read up to the next bracket at most, so the
+# scan is linear (one that could span "[cid:" after "[cid:" read each 200 characters
+# on: 4 million of them in a 20 MB mail cost 19 s of CPU).
+_PLACEHOLDER = re.compile(r"\[cid:([^\[\]\s]{1,200})\]", re.IGNORECASE)
 
 
 def cid_of(header: str | None) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from maild.domain.limits import MAX_TNEF_FILES
-from maild.domain.rtf import decompress, rtf_to_text
+from maild.domain.rtf import RtfRoom
 
 __all__ = ["Tnef", "TnefFile", "read_tnef"]
 
@@ -50,10 +50,12 @@ class Tnef:
     messages: list[Tnef] = field(default_factory=list)
 
 
-def read_tnef(data: bytes, nested: bool = False) -> Tnef | None:
-    """What a winmail.dat holds, or None when ``data`` is no TNEF stream."""
+def read_tnef(data: bytes, nested: bool = False, rtf: RtfRoom | None = None) -> Tnef | None:
+    """What a winmail.dat holds, or None when ``data`` is no TNEF stream. Its RTF bodies
+    and its items' unpack within ``rtf`` (a message's winmail.dat parts share one)."""
     if not data.startswith(SIGNATURE):
         return None
+    rtf = rtf or RtfRoom()
     found = Tnef()
     codepage = "cp1252"
     props: dict[int, tuple[int, bytes | int]] = {}
@@ -77,15 +79,15 @@ def read_tnef(data: bytes, nested: bool = False) -> Tnef | None:
             found.files.append(TnefFile(None))
         elif level == 2 and found.files:
             _attachment(found.files[-1], attr, value, codepage)
-    _message_text(found, props, codepage)
+    _message_text(found, props, codepage, rtf)
     # one whose data could not be read is still named to staff, as the customer sent it
     found.files = [f for f in found.files if f.data or f.name or f.message]
     if not nested:
-        _open_items(found)
+        _open_items(found, rtf)
     return found
 
 
-def _open_items(found: Tnef) -> None:
+def _open_items(found: Tnef, rtf: RtfRoom) -> None:
     """Each Outlook item attached read as the mail it is (so staff read its text and get
     its files, as of a mail forwarded as an attachment); one that cannot be read stays a
     file, named by the item's name or as a mail. Files in all stay under the cap."""
@@ -93,7 +95,7 @@ def _open_items(found: Tnef) -> None:
     room = MAX_TNEF_FILES - len(found.files)
     for file in found.files:
         is_item = file.message or file.data.startswith(SIGNATURE)
-        item = read_tnef(file.data, nested=True) if is_item else None
+        item = read_tnef(file.data, True, rtf) if is_item else None
         if item is None or not (item.text.strip() or item.html.strip() or item.files):
             if is_item:
                 file.name = file.name or "Вложенное письмо Outlook"
@@ -106,7 +108,7 @@ def _open_items(found: Tnef) -> None:
     found.files = kept
 
 
-def _message_text(found: Tnef, props: dict, codepage: str) -> None:
+def _message_text(found: Tnef, props: dict, codepage: str, rtf: RtfRoom) -> None:
     if _PR_INTERNET_CPID in props and isinstance(props[_PR_INTERNET_CPID][1], int):
         codepage = f"cp{props[_PR_INTERNET_CPID][1]}"
     found.subject = _text(*_value(props.get(_PR_SUBJECT, (0, b""))), codepage)
@@ -122,8 +124,8 @@ def _message_text(found: Tnef, props: dict, codepage: str) -> None:
     if _PR_BODY_HTML in props:
         found.html = _text(props[_PR_BODY_HTML][1], _STRING8, codepage)
     if not found.text and not found.html and _PR_RTF_COMPRESSED in props:
-        rtf = props[_PR_RTF_COMPRESSED][1]
-        found.text = rtf_to_text(decompress(rtf)) if isinstance(rtf, bytes) else ""
+        body = props[_PR_RTF_COMPRESSED][1]
+        found.text = rtf.words(body) if isinstance(body, bytes) else ""
 
 
 def _attachment(file: TnefFile, attr: int, value: bytes, codepage: str) -> None:

@@ -16,8 +16,11 @@ from hypothesis import strategies as st
 from maild.domain.addresses import addresses, sender
 from maild.domain.attachments import AttachmentPolicy, inspect_zip
 from maild.domain.header_text import decode_compat32
+from maild.domain.limits import MAX_CARRIED_FILES, MAX_DATA_IMAGES, MAX_TNEF_FILES
 from maild.domain.mimeparts import RAW_POLICY, RawAttachment, header_of, read_body
+from maild.domain.tnef import SIGNATURE
 from maild.domain.ziparchive import ZipLimits
+from tests.unit.test_tnef import attribute
 
 
 def _msg(*lines: str):
@@ -244,3 +247,31 @@ def test_data_uri_pictures_of_one_html_part_are_capped() -> None:
     html = '<img src="data:image/gif;base64,R0lGODlh">' * 2_000
     msg = _msg("Content-Type: text/html; charset=utf-8", "", html)
     assert len(read_body(msg).attachments) == 100
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    pictures=st.lists(st.integers(min_value=0, max_value=150), min_size=1, max_size=14),
+    tnef_files=st.lists(st.integers(min_value=1, max_value=1200), max_size=3),
+)
+def test_files_carried_inside_parts_are_capped_for_the_message(pictures, tnef_files) -> None:
+    """Hostile sizes: the caps of one HTML part's data: pictures (100) and of one
+    winmail.dat's files (1,000) hold for the message too: 5,000 HTML parts of 100 tiny
+    pictures each made one 20 MB mail 500,000 file records (a 180 MB ticket). However
+    many such parts, the message carries out MAX_CARRIED_FILES files in all, each part
+    up to its own cap while room is left."""
+    one = attribute(2, 6, 0x9002, bytes(14)) + attribute(2, 6, 0x800F, b"x")
+    parts = [("text/html", '<img src="data:image/gif;base64,R0lGODlh">' * n) for n in pictures]
+    parts += [
+        ("application/ms-tnef", base64.b64encode(SIGNATURE + bytes(2) + one * n).decode())
+        for n in tnef_files
+    ]
+    lines = ['Content-Type: multipart/mixed; boundary="b"', ""]
+    for ctype, body in parts:
+        cte = "base64" if ctype == "application/ms-tnef" else "7bit"
+        lines += ["--b", f"Content-Type: {ctype}", f"Content-Transfer-Encoding: {cte}", "", body]
+    files = read_body(_msg(*lines, "--b--")).attachments
+    each = [min(n, MAX_DATA_IMAGES) for n in pictures] + [
+        min(n, MAX_TNEF_FILES) for n in tnef_files
+    ]
+    assert len(files) == min(sum(each), MAX_CARRIED_FILES)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from maild.domain.limits import MAX_RTF_BYTES
 from maild.domain.mimeparts import RAW_POLICY, read_body
-from maild.domain.rtf import _PREBUF, decompress, rtf_to_text
+from maild.domain.rtf import _PREBUF, RtfRoom, decompress, rtf_to_text
 from maild.domain.tnef import SIGNATURE, read_tnef
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
@@ -240,3 +240,51 @@ def test_an_outlook_item_that_cannot_be_read_is_a_file_named_for_staff() -> None
     ))  # fmt: skip
     files = read_tnef(unnamed).files
     assert [(f.name, f.data) for f in files[1:]] == [("Вложенное письмо Outlook", b"")]
+
+
+def mela(words: bytes) -> bytes:
+    """An RTF body Outlook stored uncompressed ("MELA"): here one run of words."""
+    rtf = rb"{\rtf1\ansi " + words + b"}"
+    return (
+        (len(rtf) + 12).to_bytes(4, "little")
+        + len(rtf).to_bytes(4, "little")
+        + b"MELA"
+        + (bytes(4) + rtf)
+    )
+
+
+def rtf_only(words: bytes, items: list[bytes] = ()) -> bytes:
+    """A winmail.dat whose text is only an RTF body, with Outlook items attached."""
+    body = attribute(1, 6, 0x9003, props(prop(0x0102, 0x1009, mela(words))))
+    return SIGNATURE + bytes(2) + body + b"".join(
+        attribute(2, 6, 0x9002, bytes(14))
+        + attribute(2, 6, 0x9005, props(prop(3, 0x3705, 5), prop(13, 0x3701, bytes(16) + i)))
+        for i in items
+    )  # fmt: skip
+
+
+def test_all_rtf_of_a_message_unpacks_within_one_cap() -> None:
+    """Hostile sizes: the cap on unpacked RTF holds for the message, not for each body:
+    60 Outlook items of 250 KB compressed each (a 20 MB mail) unpacked 120 MB and cost
+    70 s of CPU. Two winmail.dat parts, the first with an Outlook item, each body 800 KB
+    of words: staff read 2 MB of them (MAX_RTF_BYTES) in all, not 2.4 MB."""
+    size = 800_000
+    first = outlook_tnef_mail(rtf_only(b"a" * size, [rtf_only(b"b" * size)]))
+    second = outlook_tnef_mail(rtf_only(b"c" * size)).split(b"\r\n\r\n", 1)[1]
+    raw = first.split(b"--b--")[0] + second
+    body = read_body(email.message_from_bytes(raw, policy=RAW_POLICY))
+    words = sum(body.text.count(w) for w in "abc")
+    assert 2 * size < words <= MAX_RTF_BYTES
+
+
+@settings(max_examples=30, deadline=None)
+@given(sizes=st.lists(st.integers(min_value=0, max_value=3000), min_size=1, max_size=6))
+def test_rtf_bodies_share_the_room_they_are_given(sizes) -> None:
+    """However many items, of whatever sizes: what all the bodies of one winmail.dat
+    unpack stays within the room given, and the first body read gets what it holds."""
+    room = RtfRoom(4000)
+    tnef = read_tnef(rtf_only(b"a" * sizes[0], [rtf_only(b"a" * n) for n in sizes[1:]]), rtf=room)
+    texts = [tnef.text, *(m.text for m in tnef.messages)]
+    assert sum(len(t) for t in texts) <= 4000
+    assert room.left >= 0
+    assert tnef.text == "a" * sizes[0]
