@@ -184,6 +184,9 @@ def _props(block: bytes) -> dict[int, tuple[int, bytes | int]]:
             values, pos = int.from_bytes(block[pos : pos + 4], "little"), pos + 4
         first: bytes | int | None = None
         for _ in range(min(values, len(block))):
+            if pos >= len(block):  # more values claimed than the block holds: damaged,
+                pos = len(block) + 1  # and reading on would cost a step per byte to the count
+                break
             if base in (_STRING8, _UNICODE, _BINARY, _OBJECT):
                 size = int.from_bytes(block[pos : pos + 4], "little")
                 item: bytes | int = block[pos + 4 : pos + 4 + size]
