@@ -62,7 +62,7 @@ def sla_report(
     """The figures at `now` (the daily job's own time; the clock's by default)."""
     now = now or app.now()
     buckets: dict[str, dict[str, Any]] = {}
-    for r in app.store.summaries():
+    for r in app.store.each_summary():
         created = datetime.fromisoformat(r["created_at"])
         local_day = created.astimezone(app.tz).date()
         if (since and local_day < since) or (until and local_day > until):

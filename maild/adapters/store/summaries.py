@@ -117,7 +117,7 @@ def table_rows(path: Path, cache: FileCache | None = None) -> list[Summary]:
     return list(tables.get(TinyDB.default_table_name, {}).values())
 
 
-def readable_rows(path: Path, cache: FileCache) -> list[Summary]:
+def readable_rows(path: Path, cache: FileCache | None) -> list[Summary]:
     """A summary file's rows for listings and jobs: a corrupt or unreadable file is
     logged with its path and skipped (its tickets are missing from the listing until
     `maild fsck --repair` rebuilds it; the other tickets are still served)."""

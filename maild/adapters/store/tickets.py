@@ -4,6 +4,7 @@ the rest of maild reaches the store's indexes, registry and lock."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
@@ -188,11 +189,20 @@ class Store:
             rows += self.open_summaries()
         if status in (None, "closed"):
             for path in sorted((self.root / "archive").glob("*.json")):
-                rows += [dict(r) for r in readable_rows(path, self.cache)]
+                rows += [dict(r) for r in readable_rows(path, None)]
         if status:
             rows = [r for r in rows if r["status"] == status]
         rows.sort(key=lambda r: (r["created_at"], r["tid"]))
         return rows
+
+    def each_summary(self) -> Iterator[Summary]:
+        """Every ticket's summary row once, open ones first, in no particular order:
+        one pass that holds one archive file at a time, read past the parsed-file cache
+        (the daily report's). All of them at once, or kept parsed, stayed in the
+        worker's memory after the report: 100k tickets, ~145 MB of RSS."""
+        yield from self.open_summaries()
+        for path in sorted((self.root / "archive").glob("*.json")):
+            yield from readable_rows(path, None)
 
     def open_summaries(self) -> list[Summary]:
         """Summaries of the tickets not closed (in no particular order)."""
