@@ -124,7 +124,7 @@ def rtf_to_text(rtf: bytes) -> str:
             elif word == b"ansicpg" and number:
                 codepage = f"cp{int(number)}"
             elif word == b"uc" and number:
-                uc = int(number)
+                uc = max(0, int(number))  # a negative count would eat every later word
             elif word == b"u" and number:
                 out.append(chr(int(number) % 65536))
                 pending_skip = uc

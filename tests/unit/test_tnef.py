@@ -288,3 +288,11 @@ def test_rtf_bodies_share_the_room_they_are_given(sizes) -> None:
     assert sum(len(t) for t in texts) <= 4000
     assert room.left >= 0
     assert tnef.text == "a" * sizes[0]
+
+
+def test_a_negative_unicode_skip_count_loses_no_later_word() -> None:
+    """\\ucN says how many characters after each \\u stand for it; a negative N (a
+    damaged or hostile body) is none, not a count that cuts the first letter off every
+    later run of text."""
+    text = rtf_to_text(rb"{\rtf1 \uc-1 abc \u1055?def\par ghi\par jkl}")
+    assert text.splitlines() == ["abc П?def", "ghi", "jkl"]
