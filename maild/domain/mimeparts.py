@@ -20,7 +20,7 @@ from maild.domain.forwards import heading, open_encoded_messages
 from maild.domain.header_text import decode_compat32
 from maild.domain.html import data_images, html_to_text, meta_charset
 from maild.domain.placeholders import cid_of, name_pictures
-from maild.domain.rtf import RtfRoom
+from maild.domain.room import Room
 from maild.domain.tid import normalize_msgid
 from maild.domain.tnef import Tnef, read_tnef
 
@@ -203,7 +203,7 @@ def _unwrapped(
     ctype: str,
     filename: str | None,
     attachments: list[RawAttachment],
-    room: _Room,
+    room: Room,
 ) -> Tnef | None:
     """A winmail.dat read: its files added to ``attachments``; None when ``part`` is
     none or holds nothing readable (then it stays a file, and staff see it named). Its
@@ -216,7 +216,7 @@ def _unwrapped(
     files = [*tnef.files, *(f for item in tnef.messages for f in item.files)]
     attachments.extend(
         room.take([RawAttachment(f.name, f.content_type or "application/octet-stream", f.data)
-                   for f in files])
+                   for f in files], more=tnef.cut)
     )  # fmt: skip
     return tnef
 
@@ -230,32 +230,15 @@ def _labelled(part: Message, ctype: str) -> tuple[bytes, str | None]:
     return data, label
 
 
-@dataclass
-class _Room:
-    """What one message may still take out of its parts (hostile sizes): files carried
-    inside a part (data: pictures, a winmail.dat's files), MAX_CARRIED_FILES in all,
-    and unpacked RTF. Caps per part alone let 5,000 HTML parts of 100 tiny data:
-    pictures each make one 20 MB mail 500,000 file records."""
-
-    files: int = limits.MAX_CARRIED_FILES
-    rtf: RtfRoom = field(default_factory=RtfRoom)
-
-    def take(self, found: list[RawAttachment]) -> list[RawAttachment]:
-        kept = found[: max(0, self.files)]
-        self.files -= len(kept)
-        return kept
-
-
-def _pictures_in(html: str, room: _Room) -> list[RawAttachment]:
+def _pictures_in(html: str, room: Room) -> list[RawAttachment]:
     """The pictures an HTML body holds as data: URIs, as the files they are: shown in
     place like a Content-ID image, so marked embedded."""
-    if room.files <= 0:
-        return []
-    found = data_images(html, min(limits.MAX_DATA_IMAGES, room.files))
+    allowed = min(limits.MAX_DATA_IMAGES, max(0, room.files))
+    found = data_images(html, allowed + 1)  # one more: whether a cap leaves some
     return room.take([
         RawAttachment(f"image{n}.{ctype.split('/')[1].split('+')[0]}", ctype, data, True)
-        for n, (ctype, data) in enumerate(found, 1)
-    ])  # fmt: skip
+        for n, (ctype, data) in enumerate(found[:allowed], 1)
+    ], more=len(found) > allowed)  # fmt: skip
 
 
 def _alternative_of(part: Message, parents: dict[int, Message]) -> int:
@@ -306,7 +289,7 @@ def read_body(msg: Message, codec: str | None = None) -> Body:
     doubt: str | None = None
     problem: str | None = None
     wrapped: list[Tnef] = []  # Outlook's winmail.dat: its text counts where no other is
-    room = _Room()  # hostile sizes: what all its parts may carry out together
+    room = Room()  # hostile sizes: what all its parts may carry out together
     open_encoded_messages(msg, RAW_POLICY)
     parents = _parents(msg)
     for part in _leaves(msg, originals):
@@ -349,8 +332,8 @@ def read_body(msg: Message, codec: str | None = None) -> Body:
                 pictures.setdefault(cid, sanitize_filename(filename))
         except Exception as e:  # one broken part must not hide the rest of the mail
             problem = problem or f"unreadable part: {type(e).__name__}: {e}"
-    text, delivery_status = _joined(groups, wrapped, statuses)
-    text = name_pictures(text, pictures)
+    text, delivery_status = _joined(groups, wrapped, statuses, pictures)
+    problem = problem or room.problem()
     return Body(text, tuple(attachments), delivery_status, _reported(originals), doubt, problem)
 
 
@@ -368,10 +351,14 @@ def _read_text(part: Message, ctype: str, codec: str | None) -> tuple[str, str |
 
 
 def _joined(
-    groups: dict[int, _TextGroup], wrapped: list[Tnef], statuses: list[str]
+    groups: dict[int, _TextGroup],
+    wrapped: list[Tnef],
+    statuses: list[str],
+    pictures: dict[str, str],
 ) -> tuple[str, str | None]:
-    """(the text staff read, the report's fields): the text leaves, else winmail.dat's
-    text, else, for a bare report, its fields (all staff can read of it)."""
+    """(the text staff read, Outlook's picture marks named; the report's fields): the
+    text leaves, else winmail.dat's text, else, for a bare report, its fields (all staff
+    can read of it)."""
     text = "\n".join(t for t in (g.render() for g in groups.values()) if t.strip())
     if not text.strip():
         text = "\n".join(_TextGroup([t.text], [t.html] if t.html else []).render() for t in wrapped)
@@ -380,7 +367,7 @@ def _joined(
     delivery_status = "\n\n".join(statuses) if statuses else None
     if not text.strip() and delivery_status:
         text = delivery_status
-    return text, delivery_status
+    return name_pictures(text, pictures), delivery_status
 
 
 def _reported(originals: list[Message]) -> str | None:

@@ -48,6 +48,7 @@ class Tnef:
     # Outlook items (mails) attached, each read as a winmail.dat of its own (one level:
     # an item inside one stays a file); their files are not in ``files``.
     messages: list[Tnef] = field(default_factory=list)
+    cut: bool = False  # MAX_TNEF_FILES left files in it
 
 
 def read_tnef(data: bytes, nested: bool = False, rtf: RtfRoom | None = None) -> Tnef | None:
@@ -75,6 +76,7 @@ def read_tnef(data: bytes, nested: bool = False, rtf: RtfRoom | None = None) -> 
             props = _props(value)
         elif attr == _ATTACH_RENDDATA:
             if len(found.files) >= MAX_TNEF_FILES:
+                found.cut = True
                 break  # hostile sizes: the message's files stay countable
             found.files.append(TnefFile(None))
         elif level == 2 and found.files:
@@ -102,6 +104,7 @@ def _open_items(found: Tnef, rtf: RtfRoom) -> None:
             kept.append(file)
             continue
         item.subject = item.subject or (file.name or "")
+        found.cut = found.cut or item.cut or len(item.files) > max(0, room)
         item.files = item.files[: max(0, room)]
         room -= len(item.files)
         found.messages.append(item)

@@ -246,7 +246,11 @@ def test_data_uri_pictures_of_one_html_part_are_capped() -> None:
     """A hostile HTML of 2,000 tiny data: URIs gives 100 files, not 2,000 records."""
     html = '<img src="data:image/gif;base64,R0lGODlh">' * 2_000
     msg = _msg("Content-Type: text/html; charset=utf-8", "", html)
-    assert len(read_body(msg).attachments) == 100
+    body = read_body(msg)
+    assert len(body.attachments) == 100
+    assert "100 картинок" in body.problem  # staff are told files were left inside
+    exactly = _msg("Content-Type: text/html; charset=utf-8", "", html[: len(html) // 20])
+    assert read_body(exactly).problem is None  # 100 of 100: nothing left
 
 
 @settings(max_examples=15, deadline=None)
@@ -270,8 +274,12 @@ def test_files_carried_inside_parts_are_capped_for_the_message(pictures, tnef_fi
     for ctype, body in parts:
         cte = "base64" if ctype == "application/ms-tnef" else "7bit"
         lines += ["--b", f"Content-Type: {ctype}", f"Content-Transfer-Encoding: {cte}", "", body]
-    files = read_body(_msg(*lines, "--b--")).attachments
+    body = read_body(_msg(*lines, "--b--"))
     each = [min(n, MAX_DATA_IMAGES) for n in pictures] + [
         min(n, MAX_TNEF_FILES) for n in tnef_files
     ]
-    assert len(files) == min(sum(each), MAX_CARRIED_FILES)
+    assert len(body.attachments) == min(sum(each), MAX_CARRIED_FILES)
+    # staff are told when a cap left files inside (the raw mail stays in the spool)
+    cut = sum(pictures) + sum(tnef_files) > len(body.attachments)
+    assert (body.problem is not None) == cut
+    assert not cut or "взяты первые" in body.problem
