@@ -195,7 +195,7 @@ def test_daily_report_is_russian_and_dated_by_the_jobs_now(world, sink):
     assert r.code == 0, r.err
     desk.flush()
     [report] = [m for m in sink.to("head@example.com") if "Отчёт" in m.subject]
-    assert "за 03.12.2026" in report.subject
+    assert "на 03.12.2026" in report.subject
     assert "Составлен 03.12.2026 09:05" in report.text
     for header in ("уровень", "обращений", "в срок", "нарушено", "открыто", "просрочено"):
         assert header in report.text
@@ -293,3 +293,8 @@ def test_daily_report_goes_out_when_the_daemon_starts_after_its_time(world, sink
     assert reports(datetime(2026, 11, 30, 14, 1, tzinfo=MSK)) == 0
     [report] = sink.to("head@example.com")
     assert "Отчёт о сроках реакции" in report.subject and "30.11.2026" in report.subject
+    # its figures count every ticket so far, and it says so (not «за» that one day)
+    assert "на 30.11.2026" in report.subject
+    assert "по всем обращениям, поступившим по 30.11.2026 включительно" in " ".join(
+        report.text.split()
+    )
