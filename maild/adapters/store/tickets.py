@@ -183,15 +183,8 @@ class Store:
             month.close()
 
     def summaries(self, status: Status | None = None) -> list[Summary]:
-        """Ticket summaries, oldest first; closed ones come from the archive."""
-        rows: list[Summary] = []
-        if status in (None, "new", "open", "waiting"):
-            rows += self.open_summaries()
-        if status in (None, "closed"):
-            for path in sorted((self.root / "archive").glob("*.json")):
-                rows += [dict(r) for r in readable_rows(path, None)]
-        if status:
-            rows = [r for r in rows if r["status"] == status]
+        """Ticket summaries (copies) of one status or all, oldest first: each_summary's."""
+        rows = [dict(r) for r in self.each_summary() if status is None or r["status"] == status]
         rows.sort(key=lambda r: (r["created_at"], r["tid"]))
         return rows
 
