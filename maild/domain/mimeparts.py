@@ -194,8 +194,12 @@ def forwarded_heading(inner: Message) -> str:
 
 def _outlook_item(item: Tnef) -> str:
     """An Outlook item in a winmail.dat, read as a forward: its heading, then its text."""
-    text = _TextGroup([item.text], [item.html] if item.html else []).render()
-    return heading([("От", item.sender), ("Тема", item.subject)]) + "\n" + text
+    return heading([("От", item.sender), ("Тема", item.subject)]) + "\n" + _tnef_text(item)
+
+
+def _tnef_text(tnef: Tnef) -> str:
+    """A winmail.dat's (or an Outlook item's) text: its plain body, else its HTML's."""
+    return _TextGroup([tnef.text], [tnef.html] if tnef.html else []).render()
 
 
 def _unwrapped(
@@ -361,7 +365,7 @@ def _joined(
     can read of it)."""
     text = "\n".join(t for t in (g.render() for g in groups.values()) if t.strip())
     if not text.strip():
-        text = "\n".join(_TextGroup([t.text], [t.html] if t.html else []).render() for t in wrapped)
+        text = "\n".join(_tnef_text(t) for t in wrapped)
     items = [_outlook_item(item) for t in wrapped for item in t.messages]  # always: not a copy
     text = "\n".join(t for t in [text, *items] if t.strip())
     delivery_status = "\n\n".join(statuses) if statuses else None
