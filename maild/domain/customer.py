@@ -14,6 +14,7 @@ from maild.domain import statusmail, trust
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.logid import logged_id
+from maild.domain.longtext import zipped_text
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
@@ -142,7 +143,12 @@ def _asked_ctx(ticket: Ticket, asked: list[str]) -> dict[str, list[str]]:
 
 
 def _staff_notice(ctx: Context, ticket: Ticket, name: str, context: dict[str, Any]) -> Outgoing:
-    """The notice to staff (and the assignee) about a customer's message, with its files."""
+    """The notice to staff (and the assignee) about a customer's message, with its files
+    (and its whole text, zipped, when the notice shows only its start: longtext.py)."""
+    files = accepted_files(ctx.attachments)
+    if context.get("text_cut"):
+        files.append(zipped_text(ctx.msg.text, ticket["tid"]))
+        context = {**context, "text_file": files[-1][0]}
     return Outgoing(
         ctx.key(name),
         "notice",
@@ -150,5 +156,5 @@ def _staff_notice(ctx: Context, ticket: Ticket, name: str, context: dict[str, An
         tk.staff_recipients(ticket, ctx.policy.staff),
         context,
         record=True,
-        attach=accepted_files(ctx.attachments),
+        attach=files,
     )

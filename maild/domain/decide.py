@@ -19,6 +19,7 @@ from maild.domain import ticket as tk
 from maild.domain import trust
 from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
+from maild.domain.longtext import text_ctx
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, message_record
@@ -97,7 +98,7 @@ def _common(msg: ParsedMessage, scr: Screening, attachments: Attachments) -> dic
     """What every mail about this message may say of it."""
     return {
         "subject": clean_subject(msg.subject) or "(без темы)",
-        "text": msg.text.strip() or "(пустое письмо)",
+        **text_ctx(msg.text.strip() or "(пустое письмо)"),
         "automated": scr.reason if scr.automated else None,
         "sender": msg.from_addr,
         "charset_doubt": msg.charset_doubt,

@@ -6,7 +6,6 @@ Works on the email package's compat32 tree (domain.mimeparts.RAW_POLICY), in pla
 
 from __future__ import annotations
 
-import email
 import quopri
 from email import errors
 from email.message import Message
@@ -14,6 +13,7 @@ from email.policy import Policy
 
 from maild.domain import limits
 from maild.domain.charset import b64decode_lenient
+from maild.domain.mimetree import read_tree
 
 __all__ = ["FORWARD_MARK", "MAX_ENCODED_MESSAGES", "heading", "open_encoded_messages"]
 
@@ -56,8 +56,7 @@ def open_encoded_messages(msg: Message, policy: Policy) -> None:
             data = None
         if data is not None:
             opened += 1
-            if not (limits.too_nested(data) or limits.too_many_parts(data)):
-                payload[0] = email.message_from_bytes(data, policy=policy)
+            payload[0], _cut = read_tree(data, policy)  # over a cap: its raw text
         stack.extend(p for p in payload if isinstance(p, Message))
 
 

@@ -7,8 +7,6 @@ are read by domain.addresses, the MIME tree by domain.mimeparts.
 
 from __future__ import annotations
 
-import email
-import email.parser
 import hashlib
 import re
 from collections.abc import Callable
@@ -22,6 +20,7 @@ from maild.domain.charset import decode_bytes
 from maild.domain.header_text import decode_compat32
 from maild.domain.logid import SYNTHETIC_DOMAIN
 from maild.domain.mimeparts import RAW_POLICY, RawAttachment, content_type, header_of, read_body
+from maild.domain.mimetree import read_tree
 from maild.domain.tid import message_ids, normalize_msgid
 
 __all__ = [
@@ -93,20 +92,11 @@ def parse(
 ) -> ParsedMessage:
     """Everything maild needs from a message; garbage in gives a message too. ``codec``:
     the charset staff named with `#charset`, for every text part (see redecode)."""
-    problem = None
     raw = mend_line_breaks(raw)
-    if limits.too_nested(raw):
-        msg, problem = _headers_only(raw), "MIME nesting over the cap: the body is raw text"
-    elif limits.too_many_parts(raw):
-        msg, problem = _headers_only(raw), "MIME parts over the cap: the body is raw text"
-    else:
-        try:
-            msg = email.message_from_bytes(raw, policy=RAW_POLICY)
-        except RecursionError:
-            msg, problem = _headers_only(raw), "MIME nesting too deep: the body is raw text"
-        except Exception as e:  # pragma: no cover - the stdlib parser is lenient
-            msg = Message()
-            problem = f"unparseable: {e}"
+    try:
+        msg, problem = read_tree(raw, RAW_POLICY)
+    except Exception as e:  # pragma: no cover - the stdlib parser is lenient
+        msg, problem = Message(), f"unparseable: {e}"
     try:
         return _parse(raw, msg, problem, max_recipients, codec)
     except Exception as e:
@@ -140,13 +130,6 @@ def mend_line_breaks(raw: bytes) -> bytes:
     if stray.search(head) is None:
         return raw
     return stray.sub(b" ", head) + body
-
-
-def _headers_only(raw: bytes) -> Message:
-    """The headers parsed, the whole body one text leaf (kept as raw text)."""
-    msg = email.parser.BytesParser(policy=RAW_POLICY).parsebytes(raw, headersonly=True)
-    msg.set_type("text/plain")  # (not a multipart: its parts are not parsed)
-    return msg
 
 
 def fallback_message(raw: bytes, problem: str) -> ParsedMessage:

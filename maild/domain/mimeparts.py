@@ -19,6 +19,7 @@ from maild.domain.flowed import unflow
 from maild.domain.forwards import heading, open_encoded_messages
 from maild.domain.header_text import decode_compat32
 from maild.domain.html import data_images, html_to_text, meta_charset
+from maild.domain.mimetree import read_tree
 from maild.domain.placeholders import cid_of, name_pictures
 from maild.domain.room import Room
 from maild.domain.tid import normalize_msgid
@@ -162,7 +163,7 @@ def _original_msgid(part: Message) -> str | None:
     if isinstance(payload, list):
         inner = next((p for p in payload if isinstance(p, Message)), None)
     else:
-        inner = email.message_from_bytes(_payload(part), policy=RAW_POLICY)
+        inner, _cut = read_tree(_payload(part), RAW_POLICY)
     if inner is None:
         return None
     return normalize_msgid(header_of(inner, "message-id"))

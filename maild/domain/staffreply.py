@@ -22,6 +22,7 @@ from maild.domain.commands import Command, ParsedReply, parse_reply
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.layout import from_russian_layout
 from maild.domain.logid import logged_id
+from maild.domain.longtext import text_ctx
 from maild.domain.message import redecode
 from maild.domain.onemail import fold
 from maild.domain.policy import Policy
@@ -356,7 +357,7 @@ def _recharset(
             **level_ctx(ctx.policy, ticket),
             "subject": _subject(ticket),
             "codec": codec,
-            "text": text,
+            **text_ctx(text),
         },
         record=True,
     )

@@ -1,0 +1,45 @@
+"""A customer's text in mail to staff: the start of a long one, and the whole zipped.
+
+A text pasted whole (a log, a dump) can be megabytes: a staff notice carrying it all
+made each staff member's mail as large as the customer's (two 12 MB notices for a
+12 MB mail), which mailboxes refuse and mail clients choke on. A mail to staff shows
+the first MAX_MAILED_TEXT characters, says so, and the notice about the message
+carries the whole text as a zip file (text compresses; Windows opens zip files
+itself). The ticket keeps the whole text, as `maild ticket show` and the site show it.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+__all__ = ["MAX_MAILED_TEXT", "mailed_text", "text_ctx", "zipped_text"]
+
+MAX_MAILED_TEXT = 100_000  # characters of a customer's text a mail to staff shows
+
+
+def mailed_text(text: str) -> tuple[str, dict[str, int] | None]:
+    """(what a mail to staff shows of ``text``, None or {"shown", "total"} characters
+    when it is cut: at the last line break before the limit, if one is near it)."""
+    if len(text) <= MAX_MAILED_TEXT:
+        return text, None
+    end = text.rfind("\n", MAX_MAILED_TEXT // 2, MAX_MAILED_TEXT)
+    shown = text[: end if end > 0 else MAX_MAILED_TEXT]
+    return shown, {"shown": len(shown), "total": len(text)}
+
+
+def text_ctx(text: str) -> dict[str, Any]:
+    """A mail template's `text` and `text_cut` (templates/text_cut.txt)."""
+    shown, cut = mailed_text(text)
+    return {"text": shown, "text_cut": cut}
+
+
+def zipped_text(text: str, tid: str) -> tuple[str, str, bytes]:
+    """The whole text as an attachment: (file name, content type, zip bytes), one
+    UTF-8 text file inside."""
+    name = f"текст-обращения-{tid}"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(f"{name}.txt", text.encode("utf-8", "surrogatepass"))
+    return f"{name}.zip", "application/zip", buf.getvalue()

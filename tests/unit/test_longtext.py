@@ -1,0 +1,37 @@
+"""domain/longtext.py: a mail to staff shows the start of a long text, the whole goes zipped."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from maild.domain.longtext import MAX_MAILED_TEXT, mailed_text, zipped_text
+
+
+def test_a_text_up_to_the_limit_is_shown_whole() -> None:
+    text = "а" * MAX_MAILED_TEXT
+    assert mailed_text(text) == (text, None)
+
+
+def test_a_longer_text_is_cut_at_a_line_end_and_counted() -> None:
+    text = "строка журнала\n" * (MAX_MAILED_TEXT // 10)
+    shown, cut = mailed_text(text)
+    assert text.startswith(shown) and shown.endswith("журнала")
+    assert MAX_MAILED_TEXT - 20 < len(shown) <= MAX_MAILED_TEXT
+    assert cut == {"shown": len(shown), "total": len(text)}
+
+
+def test_one_long_line_is_cut_at_the_limit() -> None:
+    shown, cut = mailed_text("ы" * (3 * MAX_MAILED_TEXT))
+    assert len(shown) == MAX_MAILED_TEXT and cut["total"] == 3 * MAX_MAILED_TEXT
+
+
+def test_the_whole_text_unzips_as_it_was() -> None:
+    text = "Журнал ошибок\n" * 50_000 + "\udcff"  # an undecodable byte kept as it was read
+    name, ctype, data = zipped_text(text, "1234-5678")
+    assert (name, ctype) == ("текст-обращения-1234-5678.zip", "application/zip")
+    assert len(data) < len(text) // 20
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        (inner,) = z.namelist()
+        assert inner == "текст-обращения-1234-5678.txt"
+        assert z.read(inner).decode("utf-8", "surrogatepass") == text
