@@ -49,6 +49,8 @@ class App:
         # their writes inside a locked section belong to its group commit
         self.spool = Spool(root / "spool", self.config.storage.max_attempts, self.store.files)
         self.outbox = Outbox(root / "outbox", self.store.files)
+        support = self.config.support  # whose refused mail is retried, not set aside
+        self.outbox.own = frozenset(a.lower() for a in (*support.staff, support.head) if a)
         self.quarantine = Quarantine(root, self.store.files)
         self.tz = ZoneInfo(self.config.support.timezone)
         self.calendar = BusinessCalendar(

@@ -108,8 +108,13 @@ def cmd_serve(app: App, args: argparse.Namespace) -> int:
 
 def cmd_outbox(app: App, args: argparse.Namespace) -> int:
     if args.action == "flush":
+        from maild.refusals import tell_refused
+
         try:
             sent, failed = app.outbox.flush(app.config.outbound, app.now())
+            refused = tell_refused(app, app.now())  # the ticket's note, staff's notice
+            if refused:  # which go now; what failed above waits for its next try
+                sent += app.outbox.flush(app.config.outbound, app.now(), force=False)[0]
             left = app.outbox.entries()
         except OSError as e:
             print(f"maild: outbox: {e}, try again later", file=sys.stderr)
@@ -118,9 +123,11 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
             print(f"maild: outbox: {app.outbox.stopped}; sent {sent}", file=sys.stderr)
             return EX_TEMPFAIL
         if args.json:
-            _json({"sent": sent, "failed": failed, "queued": len(left)})
+            _json({"sent": sent, "failed": failed, "queued": len(left), "refused": len(refused)})
         else:
             print(f"sent {sent}, failed {failed}, still queued {len(left)}")
+            for m in refused:
+                print(f"  {m['id']}: refused for good, not tried again: {m['refused']}")
             for m in left:
                 if m.get("last_error"):
                     print(f"  {m['id']}: {m['last_error']}")
@@ -152,6 +159,8 @@ def _outcome(m: OutboxEntry, sent: bool) -> str:
         return f"  ({m['last_error']})" if m.get("last_error") else ""
     if m.get("withdrawn"):  # sent/ keeps it, but it never went
         return f"  (withdrawn, not sent: {m['withdrawn']})"
+    if m.get("refused"):  # neither did this one: the relay refused the address
+        return f"  (refused by the relay, not sent: {m['refused']})"
     return f"  (sent after {m['attempts']} tries)" if m["attempts"] > 1 else ""
 
 

@@ -28,6 +28,7 @@ from maild.domain.sla import LEVELS, reminder_at
 from maild.ops.retention import daily_sweep, purge_closed
 from maild.outgoing import queue_ticketless, send
 from maild.redaction import redact_ticket
+from maild.refusals import tell_refused
 
 log = logging.getLogger("maild.jobs")
 
@@ -307,6 +308,7 @@ def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
         "waiting": waiting(app, now),
         "redacted": redaction(app, now),
         "outbox_alerts": outbox_alerts(app, now),
+        "refused_told": len(tell_refused(app, now)),  # what a pass left untold
         "purged": purge_closed(app, now),
         "digest": morning_queue(app, now),
         "report": scheduled_report(app, now),

@@ -34,6 +34,7 @@ from maild.app import App
 from maild.checkconfig import NO_AUTHSERV_ID, exposure_warnings
 from maild.domain.replyaddr import is_support_address
 from maild.faults import Faults, recover
+from maild.refusals import tell_refused
 from maild.runner import BatchResult
 from maild.serving import start_imap, start_metrics, start_smtp
 from maild.workers import (
@@ -151,6 +152,9 @@ class Daemon:
             return self.sender.call(None)
         return flush_outbox(self.app, None)
 
+    def _tell_refused(self) -> None:
+        tell_refused(self.app, self.app.now())
+
     async def _outbox_loop(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
@@ -165,6 +169,10 @@ class Daemon:
             self.outbox_wake.clear()
             try:
                 sent, failed = await loop.run_in_executor(self.send_pool, self._flush_outbox)
+                if failed and self.app.outbox.refused_entries():  # tickets to tell, by
+                    # the one writer (as the jobs); staff's notice goes in the next pass
+                    await loop.run_in_executor(self.process_pool, self._tell_refused)
+                    self.outbox_wake.set()
             except Exception:
                 log.exception("outbox pass failed")
                 continue

@@ -72,10 +72,29 @@ class Received:
 
 @dataclass
 class SinkHandler:
+    """Takes every mail, but answers a recipient of `refuse` (address -> reply) with
+    that reply at RCPT, and a mail to one of `refuse_data` with its reply at DATA, as
+    a relay that verifies recipients does; `tries` counts the RCPTs per address."""
+
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    refuse: dict[str, str] = field(default_factory=dict)
+    refuse_data: dict[str, str] = field(default_factory=dict)
+    tries: dict[str, int] = field(default_factory=dict)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        with self.lock:
+            self.tries[address] = self.tries.get(address, 0) + 1
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        for rcpt in envelope.rcpt_tos:
+            if rcpt in self.refuse_data:
+                return self.refuse_data[rcpt]
         with self.lock:
             self.received.append(
                 Received(
@@ -92,8 +111,14 @@ class SinkHandler:
 class Sink:
     """A real aiosmtpd server on an ephemeral loopback port that records mail."""
 
-    def __init__(self, port: int | None = None) -> None:
-        self.handler = SinkHandler()
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        refuse: dict[str, str] | None = None,
+        refuse_data: dict[str, str] | None = None,
+    ) -> None:
+        self.handler = SinkHandler(refuse=refuse or {}, refuse_data=refuse_data or {})
         self.port = port or free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 

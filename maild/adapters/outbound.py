@@ -20,7 +20,7 @@ from pathlib import Path
 
 from maild.adapters.durable import Direct, Files, sync_fs
 from maild.adapters.outqueue import SENT_LOG, OutQueue
-from maild.adapters.relay import Connections, deliver, describe
+from maild.adapters.relay import Connections, deliver, describe, refused_for_good
 from maild.adapters.reserve import Reserve
 from maild.config import OutboundConfig
 from maild.domain.records import OutboxEntry
@@ -50,6 +50,9 @@ class Outbox(OutQueue):
         self._pause = 0.0
         self._resume_at = 0.0
         self._unrecorded: set[str] = set()
+        # staff and head (App sets them): mail to them the relay refuses for good is
+        # retried and alerted like any failure (README, outbox), never set aside
+        self.own: frozenset[str] = frozenset()
 
     def flush(
         self,
@@ -115,6 +118,9 @@ class Outbox(OutQueue):
             if (force or try_due(m.get("next_try"), m.get("last_try"), now))
             and m["id"] not in self._unrecorded
         ]
+        for meta in [m for m in due if m.get("refused")]:  # a crash before it moved
+            self._put_aside(meta)
+        due = [m for m in due if not m.get("refused")]
         if not due:
             return 0, 0
         # A relay answers each SMTP step in turn; several connections keep it busy.
@@ -190,10 +196,14 @@ class Outbox(OutQueue):
                 try:
                     deliver(client, meta["sender"], meta["to"], self.queued_mail(meta["id"], mails))
                 except smtplib.SMTPRecipientsRefused as e:  # the connection is still good
-                    self._failed(meta, describe(e), now)
+                    self._refused(meta, e, now)
                     failed += 1
                     continue
                 except OSError as e:  # smtplib's other errors too (SMTPException is one)
+                    if refused_for_good(e, meta["to"][0]):  # at DATA: smtplib sent RSET
+                        self._refused(meta, e, now)
+                        failed += 1
+                        continue
                     self._failed(meta, describe(e), now)
                     return sent, failed + 1, True
                 sent += 1
@@ -234,6 +244,40 @@ class Outbox(OutQueue):
             logger.error("outbox %s: sent, but cannot record it: %s", meta["id"], e)
         self._stop(f"cannot record sent mail in {self.sent}: {error.strerror or error}")
         return False
+
+    def _refused(self, meta: OutboxEntry, e: OSError, now: datetime) -> None:
+        """The relay refused this mail. For good, because of a customer's address
+        (relay.refused_for_good): it is set aside, never sent again, and its ticket
+        told (maild/refusals.py). Otherwise, or to staff and head: retried."""
+        to = meta["to"][0]
+        if to.lower() in self.own or not refused_for_good(e, to):
+            self._failed(meta, describe(e), now)
+            return
+        error = describe(e)
+        meta = dict(
+            meta,
+            attempts=meta["attempts"] + 1,
+            last_error=error,
+            last_try=now.isoformat(),
+            next_try=None,
+            refused=error,
+        )
+        logger.warning(
+            "%s [TID#%s] %s to %s refused for good, not tried again: %s",
+            meta.get("message_id") or "<none>",
+            meta.get("tid") or "-",
+            meta.get("kind") or "mail",
+            to,
+            error,
+        )
+        self._put_aside(meta)
+
+    def _put_aside(self, meta: OutboxEntry) -> None:
+        """Take a mail refused for good out of the queue (OutQueue.set_aside)."""
+        try:
+            self.set_aside(meta)
+        except OSError as e:
+            self._stop(f"cannot set a refused mail aside in {self.refused}: {e.strerror or e}")
 
     def _failed(self, meta: OutboxEntry, error: str, now: datetime) -> None:
         attempts = meta["attempts"] + 1

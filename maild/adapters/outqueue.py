@@ -4,6 +4,9 @@
     outbox/sent/<id>.mail    sent: the same file, moved (kept so a re-run never
                              queues it again)
     outbox/sent/sent.log     one line per sent mail: "<id> <sent_at> <attempts>"
+    outbox/refused/<id>.mail refused by the relay for good (its record's "refused":
+                             the relay's answer), until its ticket is told
+                             (maild/refusals.py), then moved to sent/ as it is
 
 One file per mail, written once and moved once: the sender creates and deletes no
 file per mail (on ext4 every created file pays for the inodes deleted lately).
@@ -24,7 +27,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
-from maild.adapters.durable import Direct, Files
+from maild.adapters.durable import Direct, Files, move_durably
 from maild.domain.records import OutboxEntry, OutboxKind, outbox_entry
 from maild.render import Mail, as_bytes
 
@@ -42,8 +45,9 @@ class OutQueue:
         self.files = files
         self.queue = root / "queue"
         self.sent = root / "sent"
-        self.queue.mkdir(parents=True, exist_ok=True)
-        self.sent.mkdir(parents=True, exist_ok=True)
+        self.refused = root / "refused"
+        for folder in (self.queue, self.sent, self.refused):
+            folder.mkdir(parents=True, exist_ok=True)
 
     def _file(self, folder: Path, mail_id: str) -> str:
         """The mail's file in queue/ or sent/, as a string (made per mail queued)."""
@@ -51,8 +55,9 @@ class OutQueue:
 
     def known(self, mail_id: str) -> bool:
         files = self.files()
-        return files.exists(self._file(self.queue, mail_id)) or files.exists(
-            self._file(self.sent, mail_id)
+        return any(
+            files.exists(self._file(folder, mail_id))
+            for folder in (self.queue, self.sent, self.refused)
         )
 
     def enqueue(
@@ -148,7 +153,7 @@ class OutQueue:
                     log[parts[0]] = (parts[1], int(parts[2]))
         except (OSError, ValueError):
             pass
-        out = _records(self.sent)
+        out = _records(self.sent) + _records(self.refused)  # its ticket not told yet
         for meta in out:
             if meta["id"] in log:
                 meta["sent_at"], meta["attempts"] = log[meta["id"]]
@@ -173,7 +178,7 @@ class OutQueue:
         return False
 
     def raw(self, mail_id: str) -> bytes:
-        for folder in (self.queue, self.sent):
+        for folder in (self.queue, self.sent, self.refused):
             try:
                 return _message(self.files().read(self._file(folder, mail_id)))
             except FileNotFoundError:
@@ -199,6 +204,34 @@ class OutQueue:
             if not os.path.exists(self._file(self.sent, meta["id"])):
                 raise
         os.write(log, f"{meta['id']} {now.isoformat()} {meta['attempts'] + 1}\n".encode())
+
+    def set_aside(self, meta: OutboxEntry) -> None:
+        """Take a queued mail the relay refused for good out of the queue: `meta`
+        (with "refused") is written as its record first, then the file moves to
+        refused/; a crash between leaves it queued with "refused", and the next pass
+        moves it without sending it (raises OSError)."""
+        self.update_queued(meta)
+        try:
+            move_durably(self._file(self.queue, meta["id"]), self._file(self.refused, meta["id"]))
+        except FileNotFoundError:  # withdrawn meanwhile, or moved by a pass before
+            pass
+
+    def refused_entries(self) -> list[OutboxEntry]:
+        """Mail refused for good whose ticket is not told yet, oldest first."""
+        return sorted(_records(self.refused), key=lambda m: (m["queued_at"], m["id"]))
+
+    def settle_refused(self, mail_id: str, fields: dict[str, Any]) -> None:
+        """A refused mail whose ticket has been told: it moves to sent/ with `fields`
+        added to its record and no line in the sent log (as `withdraw`), in the
+        caller's locked section, so the telling and the move commit together."""
+        files = self.files()
+        path = self._file(self.refused, mail_id)
+        try:
+            meta, raw = _unpack(files.read(path))
+        except (FileNotFoundError, ValueError):
+            return
+        files.put(self._file(self.sent, mail_id), _pack({**meta, **fields}, raw))
+        files.remove(path)
 
     def update_queued(self, meta: OutboxEntry) -> None:
         """Write `meta` as the record of its queued mail (raises OSError)."""

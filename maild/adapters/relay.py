@@ -9,6 +9,7 @@ import ssl
 import time
 
 from maild.config import OutboundConfig
+from maild.domain.retry import permanent_for_recipient
 from maild.render import seven_bit
 
 KEEP_SECONDS = 30  # a relay connection kept open between passes, at most this idle
@@ -73,6 +74,22 @@ def describe(e: BaseException) -> str:
     if isinstance(e, smtplib.SMTPResponseException):
         return f"{e.smtp_code} {e.smtp_error.decode(errors='replace')}"
     return f"{type(e).__name__}: {e}"
+
+
+def refused_for_good(e: BaseException, recipient: str) -> bool:
+    """Whether `e`, what smtplib raised for a mail to `recipient` alone, is the
+    relay's permanent refusal of that address, at RCPT or at DATA (the domain rule:
+    retry.permanent_for_recipient); False for anything else, which is retried."""
+    if isinstance(e, smtplib.SMTPRecipientsRefused):
+        replies = list(e.recipients.values())
+    elif isinstance(e, smtplib.SMTPDataError):
+        replies = [(e.smtp_code, e.smtp_error)]
+    else:
+        return False
+    return bool(replies) and all(
+        permanent_for_recipient(code, reply.decode(errors="replace"), recipient)
+        for code, reply in replies
+    )
 
 
 class Connections:

@@ -152,6 +152,7 @@ MessageRecord = TypedDict(
         "merged_from": NotRequired[str],  # #merge: the ticket it came from
         "recharset": NotRequired[str],  # #charset: the codec its text was decoded with
         "redacted_at": NotRequired[str],  # access data removed after closing
+        "refused_mail": NotRequired[str],  # a note's outbox id the relay refused for good
     },
 )
 
@@ -179,6 +180,10 @@ OutboxEntry = TypedDict(
         # never sent, and why: "spam" (#spam), "blocked", "erased" (maild forget),
         # "uncc" (staff took the recipient off the ticket)
         "withdrawn": NotRequired[str],
+        # refused for good by the relay (its answer, retry.permanent_for_recipient):
+        # never sent again; "told" when its ticket got the note and staff the notice
+        "refused": NotRequired[str],
+        "told": NotRequired[str],
     },
 )
 

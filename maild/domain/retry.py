@@ -1,4 +1,5 @@
-"""When the outbox tries a mail again: exponential back-off after each failed try.
+"""When the outbox tries a mail again: exponential back-off after each failed try;
+and which refusals end a mail's tries for good (permanent_for_recipient).
 
 Pure: the instants are passed in. A try is planned on the wall clock, and a clock
 stepped back (NTP) must not hold it back by the size of the step.
@@ -6,12 +7,20 @@ stepped back (NTP) must not hold it back by the size of the step.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
-__all__ = ["RETRY_BASE", "RETRY_MAX", "next_try", "try_due"]
+__all__ = ["RETRY_BASE", "RETRY_MAX", "next_try", "permanent_for_recipient", "try_due"]
 
 RETRY_BASE = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
+
+# An enhanced status code (RFC 3463) opening a reply's text: class.subject.detail
+_ENHANCED = re.compile(r"\s*([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+# Basic codes that refuse a mailbox (RFC 5321 4.2.3): 550 mailbox unavailable, 551
+# user not local, 553 mailbox name not allowed; a relay also says "550 relaying
+# denied" with them, so without an enhanced code the text must name the recipient
+_MAILBOX_CODES = (550, 551, 553)
 
 
 def next_try(attempts: int, now: datetime) -> datetime:
@@ -32,3 +41,19 @@ def try_due(planned: str | None, last: str | None, now: datetime) -> bool:
     if datetime.fromisoformat(planned) <= now:
         return True
     return last is not None and now < datetime.fromisoformat(last)
+
+
+def permanent_for_recipient(code: int, text: str, recipient: str) -> bool:
+    """Whether the relay's reply ``code`` ``text`` to a mail for ``recipient`` (one
+    envelope recipient per mail) refuses it for good because of that address: a 5xx
+    with an enhanced code 5.1.x (bad mailbox, address or domain, RFC 3463 3.2), or a
+    550/551/553 without an enhanced code whose text names the recipient. Anything
+    else is retried: a 4xx is transient by definition, and another 5xx (5.7.1 relay
+    access denied, 5.7.0 authentication required, 5.6.7 no SMTPUTF8) is the relay's
+    configuration, which the admin fixes, not the recipient's."""
+    if not 500 <= code <= 599:
+        return False
+    enhanced = _ENHANCED.match(text)
+    if enhanced is not None:
+        return enhanced.group(1) == "5" and enhanced.group(2) == "1"
+    return code in _MAILBOX_CODES and bool(recipient) and recipient.lower() in text.lower()

@@ -10,8 +10,9 @@ at leisure. What changes without the store lock is read so that nothing is lost:
 
 - spool/new/: the listener adds finished files by rename; mail spooled after the
   snapshot is not in it, and a restored store processes its pending mail on start.
-- outbox/: the sender moves queue/X to sent/X. queue/ is linked before sent/, so a
-  mail moved in between is found in sent/; one found in both counts as sent.
+- outbox/: the sender moves queue/X to sent/X, or to refused/X (refused for good).
+  queue/ is linked before refused/ and sent/, so a mail moved in between is found
+  there; one found in both counts as moved.
 - the few files written in place (sent.log, spool attempt counters) are copied.
 """
 
@@ -153,12 +154,14 @@ def _copy(src: str, dst: str) -> None:
 
 
 def _drop_sent_from_queue(stage: str) -> None:
-    """A mail linked from queue/ and then, moved, from sent/ too was sent: keep it
-    once, in sent/, so the restored store does not send it again."""
-    queue, sent = os.path.join(stage, "outbox/queue"), os.path.join(stage, "outbox/sent")
-    if os.path.isdir(queue) and os.path.isdir(sent):
-        for name in set(os.listdir(queue)) & set(os.listdir(sent)):
-            os.unlink(os.path.join(queue, name))
+    """A mail linked from queue/ and then, moved, from sent/ (or refused/) too was
+    sent (or refused for good): keep it once, there, so the restored store does not
+    send it again."""
+    queue = os.path.join(stage, "outbox/queue")
+    for moved in (os.path.join(stage, "outbox/sent"), os.path.join(stage, "outbox/refused")):
+        if os.path.isdir(queue) and os.path.isdir(moved):
+            for name in set(os.listdir(queue)) & set(os.listdir(moved)):
+                os.unlink(os.path.join(queue, name))
 
 
 def _unclaim(stage: str) -> None:
@@ -197,9 +200,10 @@ def take_snapshot(root: Path, locked: Locker, stage: str) -> Snapshot:
         started = time.monotonic()
         mirror.sync(exclude=("outbox",))
         mirror.sync("outbox/queue")
+        mirror.sync("outbox/refused")
         mirror.sync("outbox/sent")
         held = time.monotonic() - started
-    mirror.sync("outbox", exclude=("outbox/queue", "outbox/sent"))
+    mirror.sync("outbox", exclude=("outbox/queue", "outbox/refused", "outbox/sent"))
     _drop_sent_from_queue(stage)
     _unclaim(stage)
     return Snapshot(

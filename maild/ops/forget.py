@@ -86,7 +86,7 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
     n = 0
     needle = address.encode()
     files = app.store.files()  # the locked section's transaction
-    for folder in (app.outbox.queue, app.outbox.sent):
+    for folder in (app.outbox.queue, app.outbox.sent, app.outbox.refused):
         for path in sorted(folder.glob("*.mail")):
             try:
                 data = files.read(path)

@@ -43,7 +43,10 @@ def test_outbox_failure_names_message_recipient_and_relay_reply(tmp_path, caplog
     assert r.code == 75
     [line] = [x for x in _outbox_lines(caplog) if "ivan@shop-example.ru" in x]
     assert f"[TID#{tid}]" in line and "<" in line.split()[0]
-    assert "550 5.1.1" in line and "User unknown" in line and "next try" in line
+    assert "550 5.1.1" in line and "User unknown" in line and "not tried again" in line
+    # a staff address the relay refuses is retried (README, outbox): the line says when
+    anna = [x for x in _outbox_lines(caplog) if "anna@example.com" in x]
+    assert anna and all("550 5.1.1" in x and "next try" in x for x in anna)
 
 
 def test_outbox_failure_names_an_unreachable_relay(tmp_path, caplog):

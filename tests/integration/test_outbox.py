@@ -71,7 +71,7 @@ class _RefusesUser3:
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         if address.startswith("user3@"):
-            return "550 5.1.1 User unknown"
+            return "450 4.2.1 Mailbox busy, try later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -99,7 +99,7 @@ def test_a_refused_mail_is_retried_later_and_the_rest_go_over_the_same_connectio
     assert len(handler.peers) == 1
     [left] = outbox.entries()
     assert left["id"] == "mail-3" and left["attempts"] == 1 and left["next_try"]
-    assert left["last_error"] == "user3@example.org: 550 5.1.1 User unknown"
+    assert left["last_error"] == "user3@example.org: 450 4.2.1 Mailbox busy, try later"
 
 
 def test_sent_mail_is_listed_without_the_error_of_an_earlier_try(tmp_path, sink):

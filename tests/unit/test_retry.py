@@ -1,14 +1,16 @@
-"""Unit tests for maild.domain.retry: the outbox's back-off and when a try is due."""
+"""Unit tests for maild.domain.retry: the outbox's back-off, when a try is due, and
+which refusals end a mail's tries."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.retry import next_try, try_due
+from maild.domain.retry import next_try, permanent_for_recipient, try_due
 
 LAST = datetime(2026, 12, 3, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 
@@ -32,3 +34,51 @@ def test_a_try_is_due_after_its_back_off_or_when_the_clock_went_back(attempts, s
     due = try_due(planned.astimezone(zone).isoformat(), LAST.astimezone(zone).isoformat(), now)
     assert due == (now >= planned or since < timedelta(0))
     assert try_due(None, None, now)
+
+
+# -- which refusals end a mail's tries (permanent_for_recipient) ---------------------
+
+IVAN = "ivan@exmaple.ru"
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        (550, f"5.1.1 <{IVAN}>: Recipient address rejected: User unknown"),  # Postfix
+        (550, "5.1.1 The email account that you tried to reach does not exist."),  # Gmail
+        (553, "5.1.3 Bad recipient address syntax"),
+        (554, "5.1.2 Host or domain name not found"),  # at DATA, too
+        (551, "5.1.6 Destination mailbox has moved"),
+        (550, f"<{IVAN}>... No such user"),  # no enhanced code: names the recipient
+        (553, f"<{IVAN.upper()}>: mailbox name not allowed"),
+    ],
+)
+def test_a_bad_address_is_refused_for_good(code, text):
+    assert permanent_for_recipient(code, text, IVAN)
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        (554, "5.7.1 <ivan@exmaple.ru>: Relay access denied"),  # the relay's configuration
+        (530, "5.7.0 Authentication required"),
+        (553, "5.6.7 non-ASCII address, and the relay offers no SMTPUTF8 (RFC 6531)"),
+        (552, "5.2.2 Mailbox full"),  # the recipient's, but it may be emptied
+        (550, "Relaying denied"),  # no enhanced code, and it names no recipient
+        (554, f"<{IVAN}> Transaction failed"),  # 554 is not a mailbox code
+        (553, "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)"),  # qmail
+        (550, "4.1.1 odd: a transient code in a permanent reply"),
+        (450, f"4.1.1 <{IVAN}>: Recipient address rejected: unverified address"),
+        (421, "4.4.2 Timeout"),
+    ],
+)
+def test_anything_else_is_retried(code, text):
+    assert not permanent_for_recipient(code, text, IVAN)
+
+
+@settings(max_examples=100)
+@given(code=st.integers(min_value=0, max_value=499), text=st.text(), rcpt=st.text())
+def test_no_reply_below_500_ends_the_tries(code, text, rcpt):
+    """A 4xx is transient (RFC 5321 4.2.1), whatever its text says: never set aside."""
+    assert not permanent_for_recipient(code, text, rcpt)
+    assert not permanent_for_recipient(code, f"5.1.1 <{rcpt}> {text}", rcpt)

@@ -259,6 +259,16 @@ def variants() -> list[dict]:
         key="k1",
         message_id="<a@b>",
         error="диск заполнен",
+        undelivered=[
+            {
+                "to": "ivan@exmaple.ru",
+                "what": "ответ сотрудника",
+                "subject": "Не работает корзина",
+                "queued_at": "23.11.2026 10:00",
+                "error": "ivan@exmaple.ru: 550 5.1.1 <ivan@exmaple.ru>",
+            }
+        ]
+        * 2,
         path="/var/lib/maild",
         since="23.11.2026 10:00",
         storage="/var/lib/maild",
