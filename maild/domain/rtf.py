@@ -46,20 +46,22 @@ def decompress(data: bytes, cap: int = MAX_RTF_BYTES) -> bytes:
         for bit in range(8):
             if pos >= end:
                 break
-            if not control & (1 << bit):
-                chunk = data[pos : pos + 1]
+            if not control & (1 << bit):  # a literal byte
+                window[write], write = data[pos], (write + 1) % 4096
+                out.append(data[pos])
                 pos += 1
-            else:
-                token = int.from_bytes(data[pos : pos + 2], "big")
-                pos += 2
-                offset, length = token >> 4, (token & 0xF) + 2
-                if offset == write:  # the end marker
-                    return bytes(out)
-                chunk = bytes(window[(offset + i) % 4096] for i in range(length))
-            for byte in chunk:
-                window[write] = byte
-                write = (write + 1) % 4096
-            out += chunk
+                continue
+            token = int.from_bytes(data[pos : pos + 2], "big")
+            pos += 2
+            offset, length = token >> 4, (token & 0xF) + 2
+            if offset == write:  # the end marker
+                return bytes(out)
+            # byte by byte: a reference may reach into the bytes it writes itself
+            # (Outlook packs "asdfasdfasd" as "asdf" and one reference of 7 at -4)
+            for i in range(length):
+                byte = window[(offset + i) % 4096]
+                window[write], write = byte, (write + 1) % 4096
+                out.append(byte)
     return bytes(out[:limit])
 
 

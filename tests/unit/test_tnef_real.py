@@ -1,0 +1,23 @@
+"""winmail.dat files written by real Outlook and Exchange (tests/data/tnef, see its
+README): what maild reads out of them is what Outlook's user wrote and attached."""
+
+from __future__ import annotations
+
+from maild.domain.tnef import read_tnef
+from tests.helpers import DATA
+
+SAMPLES = DATA / "tnef"
+
+
+def sample(name: str):
+    tnef = read_tnef((SAMPLES / name).read_bytes())
+    assert tnef is not None
+    return tnef
+
+
+def test_compressed_rtf_repeats_are_unpacked_as_written() -> None:
+    # Outlook packs "adfhadhadhb" as "adfhad" and a reference that reaches into the
+    # bytes it copies; read from the old window, the repeat came out as NUL bytes
+    text = sample("outlook-rtf-body.dat").text
+    assert "adfhadhadhb" in text
+    assert "Greg Allen\nSenior Engineer" in text
