@@ -147,6 +147,8 @@ def rtf_to_text(rtf: bytes) -> str:
     # \uN gives UTF-16 units: an emoji comes as a surrogate pair, joined here; a lone
     # surrogate (no character) becomes U+FFFD, so the text can be stored as UTF-8.
     text = "".join(out).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    # NUL is no character of a text: Outlook pads its RTF with one after the last "}"
+    text = text.replace("\0", "")
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 

@@ -21,3 +21,10 @@ def test_compressed_rtf_repeats_are_unpacked_as_written() -> None:
     text = sample("outlook-rtf-body.dat").text
     assert "adfhadhadhb" in text
     assert "Greg Allen\nSenior Engineer" in text
+
+
+def test_rtf_bodies_keep_no_nul_outlook_pads_them_with() -> None:
+    for name in ("outlook-rtf-body.dat", "outlook-rtf-five-files.dat"):
+        text = sample(name).text
+        assert "\0" not in text
+    assert sample("outlook-rtf-five-files.dat").text.endswith("(Well Outlook actually)")
