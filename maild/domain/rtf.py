@@ -10,7 +10,7 @@ import re
 
 from maild.domain.limits import MAX_RTF_BYTES
 
-__all__ = ["RtfRoom", "decompress", "rtf_to_text"]
+__all__ = ["RtfRoom", "codec", "decompress", "rtf_to_text"]
 
 # [MS-OXRTFCP] 2.1.3.1.1: the dictionary's initial contents.
 _PREBUF = (
@@ -124,7 +124,7 @@ def rtf_to_text(rtf: bytes) -> str:
             if star or word in _SKIPPED:
                 skip_depth, star = 1, False
             elif word == b"ansicpg" and number:
-                codepage = f"cp{int(number)}"
+                codepage = codec(int(number))
             elif word == b"uc" and number:
                 uc = max(0, int(number))  # a negative count would eat every later word
             elif word == b"u" and number:
@@ -150,6 +150,22 @@ def rtf_to_text(rtf: bytes) -> str:
     # NUL is no character of a text: Outlook pads its RTF with one after the last "}"
     text = text.replace("\0", "")
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# Windows code pages whose number is no Python codec's "cpN" (Exchange writes Russian
+# HTML as KOI8-R: PR_INTERNET_CPID 20866); the rest, 1251 or 866 among them, are.
+_CODECS = {
+    20866: "koi8_r", 21866: "koi8_u", 20127: "ascii", 65001: "utf-8", 1200: "utf-16-le",
+    1201: "utf-16-be", 10000: "mac_roman", 10007: "mac_cyrillic", 50220: "iso2022_jp",
+    50221: "iso2022_jp", 50222: "iso2022_jp", 51932: "euc_jp", 51949: "euc_kr",
+    54936: "gb18030", 28603: "iso8859_13", 28605: "iso8859_15",
+    **{28590 + n: f"iso8859_{n}" for n in range(1, 10)},
+}  # fmt: skip
+
+
+def codec(codepage: int) -> str:
+    """The Python codec of a Windows code page number (as TNEF and RTF give it)."""
+    return _CODECS.get(codepage, f"cp{codepage}")
 
 
 def _decode(data: bytes, codepage: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from maild.domain.limits import MAX_TNEF_FILES
-from maild.domain.rtf import RtfRoom
+from maild.domain.rtf import RtfRoom, codec
 
 __all__ = ["Tnef", "TnefFile", "read_tnef"]
 
@@ -69,7 +69,7 @@ def read_tnef(data: bytes, nested: bool = False, rtf: RtfRoom | None = None) -> 
             break
         pos += 9 + length + 2  # and the checksum
         if attr == _OEM_CODEPAGE and length >= 4:
-            codepage = f"cp{int.from_bytes(value[:4], 'little')}"
+            codepage = codec(int.from_bytes(value[:4], "little"))
         elif level == 1 and attr == _BODY:
             found.text = found.text or _text(value, _STRING8, codepage)
         elif level == 1 and attr == _MAPI_PROPS:
@@ -113,7 +113,7 @@ def _open_items(found: Tnef, rtf: RtfRoom) -> None:
 
 def _message_text(found: Tnef, props: dict, codepage: str, rtf: RtfRoom) -> None:
     if _PR_INTERNET_CPID in props and isinstance(props[_PR_INTERNET_CPID][1], int):
-        codepage = f"cp{props[_PR_INTERNET_CPID][1]}"
+        codepage = codec(props[_PR_INTERNET_CPID][1])
     found.subject = _text(*_value(props.get(_PR_SUBJECT, (0, b""))), codepage)
     name = _text(*_value(props.get(_PR_SENDER_NAME, (0, b""))), codepage)
     address = _text(

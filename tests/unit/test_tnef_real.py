@@ -28,3 +28,10 @@ def test_rtf_bodies_keep_no_nul_outlook_pads_them_with() -> None:
         text = sample(name).text
         assert "\0" not in text
     assert sample("outlook-rtf-five-files.dat").text.endswith("(Well Outlook actually)")
+
+
+def test_an_html_body_in_koi8_r_is_read_in_it() -> None:
+    # Exchange Online marks it PR_INTERNET_CPID 20866, a number Python has no "cp" for
+    html = sample("exchange-koi8r-html.dat").html
+    assert "<p>шостий</p>" in html
+    assert "Û" not in html
