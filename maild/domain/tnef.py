@@ -147,7 +147,9 @@ def _attachment(file: TnefFile, attr: int, value: bytes, codepage: str) -> None:
         method = props.get(_PR_ATTACH_METHOD, (0, 0))[1]
         file.message = method == _EMBEDDED_MESSAGE
         data = props.get(_PR_ATTACH_DATA, (0, b""))[1]
-        if not file.data and isinstance(data, bytes):
+        # an item's attAttachData is only Outlook's note «This attachment is a MAPI 1.0
+        # embedded message...»: the item itself (a TNEF stream) is its PR_ATTACH_DATA_OBJ
+        if isinstance(data, bytes) and (not file.data or (file.message and data)):
             file.data = data
 
 

@@ -3,7 +3,7 @@ README): what maild reads out of them is what Outlook's user wrote and attached.
 
 from __future__ import annotations
 
-from maild.domain.tnef import read_tnef
+from maild.domain.tnef import SIGNATURE, read_tnef
 from tests.helpers import DATA
 
 SAMPLES = DATA / "tnef"
@@ -35,3 +35,12 @@ def test_an_html_body_in_koi8_r_is_read_in_it() -> None:
     html = sample("exchange-koi8r-html.dat").html
     assert "<p>шостий</p>" in html
     assert "Û" not in html
+
+
+def test_an_outlook_item_is_its_object_not_outlooks_note_about_it() -> None:
+    tnef = sample("outlook-item-attached.dat")
+    assert tnef.text.startswith("This is the first half of the list")
+    [item] = tnef.files  # a distribution list: no text to read, so a file for staff
+    assert item.name == "XXXXnews"
+    assert item.data.startswith(SIGNATURE) and b"IPM.DistList" in item.data[:80]
+    assert len(item.data) == 19965  # not the 89 bytes of «This attachment is a MAPI 1.0...»
