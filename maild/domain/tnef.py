@@ -84,6 +84,8 @@ def read_tnef(data: bytes, nested: bool = False, rtf: RtfRoom | None = None) -> 
     _message_text(found, props, codepage, rtf)
     # one whose data could not be read is still named to staff, as the customer sent it
     found.files = [f for f in found.files if f.data or f.name or f.message]
+    for file in found.files:
+        file.content_type = file.content_type or _type_of(file.name)
     if not nested:
         _open_items(found, rtf)
     return found
@@ -151,6 +153,28 @@ def _attachment(file: TnefFile, attr: int, value: bytes, codepage: str) -> None:
         # embedded message...»: the item itself (a TNEF stream) is its PR_ATTACH_DATA_OBJ
         if isinstance(data, bytes) and (not file.data or (file.message and data)):
             file.data = data
+
+
+# Outlook before 2007 writes no PR_ATTACH_MIME_TAG: the type a mail client would have
+# given the file by its name, so staff see «quick.pdf (application/pdf)». A fixed table,
+# not the mimetypes module, which reads the machine's /etc/mime.types.
+_TYPES = {
+    "pdf": "application/pdf", "doc": "application/msword", "rtf": "application/rtf",
+    "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "txt": "text/plain", "log": "text/plain", "csv": "text/csv", "htm": "text/html",
+    "html": "text/html", "xml": "text/xml", "eml": "message/rfc822",
+    "msg": "application/vnd.ms-outlook", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+    "png": "image/png", "gif": "image/gif", "bmp": "image/bmp", "zip": "application/zip",
+    "rar": "application/vnd.rar", "7z": "application/x-7z-compressed",
+}  # fmt: skip
+
+
+def _type_of(name: str | None) -> str | None:
+    _, dot, extension = (name or "").rpartition(".")
+    return _TYPES.get(extension.lower()) if dot else None
 
 
 def _value(prop: tuple[int, bytes | int]) -> tuple[bytes, int]:

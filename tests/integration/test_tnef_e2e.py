@@ -36,14 +36,15 @@ CASES: dict[str, tuple[list[str], list[tuple[str, int, str, bool]]]] = {
     "outlook-rtf-body.dat": (["adfhadhadhb\n-- Greg\nGreg Allen"], []),
     "outlook-rtf-five-files.dat": (
         ["These are five files.", "Five files from Hell!  (Well Outlook actually)"],
-        [("quick.doc", 19968, OCTET, False), ("quick.html", 428, OCTET, False),
-         ("quick.pdf", 18638, OCTET, False), ("quick.txt", 235, OCTET, False),
-         ("quick.xml", 143, OCTET, False)],
+        [("quick.doc", 19968, "application/msword", False), ("quick.html", 428, "text/html", False),
+         ("quick.pdf", 18638, "application/pdf", False), ("quick.txt", 235, "text/plain", False),
+         ("quick.xml", 143, "text/xml", False)],
     ),
     "outlook-umlaut.dat": (
         ["TEST äöü +-*/~"],
         [("TBZ PARIV GmbH.jpg", 44764, "image/jpeg", True),
-         ("image003.jpg", 1001, "image/jpeg", True), ("UmlautAnhang-äüö.txt", 14, OCTET, False)],
+         ("image003.jpg", 1001, "image/jpeg", True),
+         ("UmlautAnhang-äüö.txt", 14, "text/plain", False)],
     ),
 }  # fmt: skip
 # what a wrong code page or a broken unpacker leaves: NUL, U+FFFD, cp1252 read of UTF-8/KOI8

@@ -44,3 +44,20 @@ def test_an_outlook_item_is_its_object_not_outlooks_note_about_it() -> None:
     assert item.name == "XXXXnews"
     assert item.data.startswith(SIGNATURE) and b"IPM.DistList" in item.data[:80]
     assert len(item.data) == 19965  # not the 89 bytes of «This attachment is a MAPI 1.0...»
+
+
+def test_files_outlook_wrote_no_type_for_are_typed_by_their_names() -> None:
+    files = sample("outlook-rtf-five-files.dat").files
+    assert [(f.name, f.content_type) for f in files] == [
+        ("quick.doc", "application/msword"),
+        ("quick.html", "text/html"),
+        ("quick.pdf", "application/pdf"),
+        ("quick.txt", "text/plain"),
+        ("quick.xml", "text/xml"),
+    ]
+    # a type Outlook did write stays; a name without a known extension gets none
+    polish = {f.name: f.content_type for f in sample("exchange-polish-images.dat").files}
+    assert polish == {
+        "spaconsole2.cfg": None,
+        **{f"image00{n}.png": "image/png" for n in (1, 2, 3)},
+    }
