@@ -10,7 +10,7 @@ import re
 
 from maild.domain.limits import MAX_RTF_BYTES
 
-__all__ = ["RtfRoom", "codec", "decompress", "rtf_to_text"]
+__all__ = ["RtfRoom", "codec", "decompress", "rtf_html", "rtf_to_text"]
 
 # [MS-OXRTFCP] 2.1.3.1.1: the dictionary's initial contents.
 _PREBUF = (
@@ -79,6 +79,14 @@ class RtfRoom:
         rtf = decompress(compressed, cap=self.left)
         self.left -= len(rtf)
         return rtf_to_text(rtf)
+
+    def body(self, compressed: bytes) -> tuple[str, str]:
+        """One PR_RTF_COMPRESSED body, unpacked within what is left, as (text, HTML):
+        the HTML Outlook wrapped in it when it was written in HTML, else its words."""
+        rtf = decompress(compressed, cap=self.left)
+        self.left -= len(rtf)
+        html = rtf_html(rtf)
+        return ("" if html.strip() else rtf_to_text(rtf)), html
 
 
 _TOKEN = re.compile(
@@ -173,3 +181,51 @@ def _decode(data: bytes, codepage: str) -> str:
         return data.decode(codepage, "replace")
     except LookupError:
         return data.decode("cp1252", "replace")
+
+
+def rtf_html(rtf: bytes) -> str:
+    """The HTML an RTF body wraps, or "" for RTF of its own. Outlook writing HTML keeps it
+    in the RTF ([MS-OXRTFEX], "\\fromhtml1"): tags in {\\*\\htmltagN ...} groups, text
+    between them, and an RTF rendering of both between \\htmlrtf and \\htmlrtf0, left
+    out here (read as words, it gave staff an image's "cid:image003.jpg@01D2..." name)."""
+    if b"\\fromhtml" not in rtf[:4096]:
+        return ""
+    out: list[str] = []
+    codepage, uc, pending = "cp1252", 1, 0
+    depth = skip_at = tag_at = 0  # where a skipped group or an HTML tag's group opened
+    hidden = star = False  # hidden: inside \htmlrtf ... \htmlrtf0
+    for word, number, hexbyte, symbol, brace, text in (m.groups() for m in _TOKEN.finditer(rtf)):
+        if brace:
+            depth += 1 if brace == b"{" else -1
+            skip_at = skip_at if depth >= skip_at else 0
+            tag_at, star = (tag_at if depth >= tag_at else 0), False
+            continue
+        if skip_at or symbol == b"*":
+            star = star or symbol == b"*"
+            continue
+        if word == b"htmltag" and star:
+            tag_at, star = depth, False
+        elif word is not None and (star or word in _SKIPPED):
+            skip_at, star = depth, False
+        elif word == b"htmlrtf":
+            hidden = number != b"0"
+        elif word == b"ansicpg" and number:
+            codepage = codec(int(number))
+        elif word == b"uc" and number:
+            uc = max(0, int(number))
+        elif hidden and not tag_at:
+            continue
+        elif word == b"u" and number:
+            out.append(chr(int(number) % 65536))
+            pending = uc
+        elif word is not None:
+            out.append(_WORDS.get(word, ""))
+        elif pending and (hexbyte or text):
+            pending -= 1
+            out.append(text[1:].decode("latin-1") if text and len(text) > 1 else "")
+        elif hexbyte or text:
+            out.append(_decode(bytes([int(hexbyte, 16)]) if hexbyte else text, codepage))
+        elif symbol:
+            out.append(_SYMBOLS.get(symbol, ""))
+    html = "".join(out).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return html.replace("\0", "")

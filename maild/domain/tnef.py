@@ -130,7 +130,8 @@ def _message_text(found: Tnef, props: dict, codepage: str, rtf: RtfRoom) -> None
         found.html = _text(props[_PR_BODY_HTML][1], _STRING8, codepage)
     if not found.text and not found.html and _PR_RTF_COMPRESSED in props:
         body = props[_PR_RTF_COMPRESSED][1]
-        found.text = rtf.words(body) if isinstance(body, bytes) else ""
+        if isinstance(body, bytes):
+            found.text, found.html = rtf.body(body)
 
 
 def _attachment(file: TnefFile, attr: int, value: bytes, codepage: str) -> None:

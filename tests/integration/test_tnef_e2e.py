@@ -47,8 +47,9 @@ CASES: dict[str, tuple[list[str], list[tuple[str, int, str, bool]]]] = {
          ("UmlautAnhang-äüö.txt", 14, "text/plain", False)],
     ),
 }  # fmt: skip
-# what a wrong code page or a broken unpacker leaves: NUL, U+FFFD, cp1252 read of UTF-8/KOI8
-GARBAGE = ("\0", "\ufffd", "Ã", "Ð", "Û", "Ï")
+# what a wrong code page or a broken unpacker leaves: NUL, U+FFFD, cp1252 read of UTF-8/KOI8,
+# and an RTF rendering of HTML read as words: a pasted image's "cid:image003.jpg@01D2..."
+GARBAGE = ("\0", "\ufffd", "Ã", "Ð", "Û", "Ï", "cid:")
 
 
 def outlook_mail(name: str, number: int) -> bytes:

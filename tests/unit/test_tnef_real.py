@@ -39,7 +39,7 @@ def test_an_html_body_in_koi8_r_is_read_in_it() -> None:
 
 def test_an_outlook_item_is_its_object_not_outlooks_note_about_it() -> None:
     tnef = sample("outlook-item-attached.dat")
-    assert tnef.text.startswith("This is the first half of the list")
+    assert "This is the first half of the list" in tnef.html  # RTF wrapping HTML
     [item] = tnef.files  # a distribution list: no text to read, so a file for staff
     assert item.name == "XXXXnews"
     assert item.data.startswith(SIGNATURE) and b"IPM.DistList" in item.data[:80]
@@ -61,3 +61,15 @@ def test_files_outlook_wrote_no_type_for_are_typed_by_their_names() -> None:
         "spaconsole2.cfg": None,
         **{f"image00{n}.png": "image/png" for n in (1, 2, 3)},
     }
+
+
+def test_html_outlook_wrapped_in_rtf_is_read_as_html() -> None:
+    # Outlook 2016's RTF body "\fromhtml1": the HTML it was written in, with an RTF
+    # rendering beside it that named the pasted image "cid:image003.jpg@01D2EE6A.85652C70"
+    tnef = sample("outlook-umlaut.dat")
+    assert "<p class=MsoNormal><b>TEST äöü +-*/~<o:p></o:p></b></p>" in tnef.html
+    assert tnef.html.count("cid:image003.jpg") == 2  # in the <img> tag: no words of it
+    assert tnef.text == ""
+    assert "<p class=MsoNormal>" in sample("outlook-item-attached.dat").html
+    # RTF that Outlook wrote as RTF stays words
+    assert sample("outlook-rtf-body.dat").html == ""
