@@ -10,7 +10,7 @@ import re
 
 from maild.domain.limits import MAX_RTF_BYTES
 
-__all__ = ["RtfRoom", "decompress", "rtf_to_text"]
+__all__ = ["RtfRoom", "codec", "decompress", "rtf_html", "rtf_to_text"]
 
 # [MS-OXRTFCP] 2.1.3.1.1: the dictionary's initial contents.
 _PREBUF = (
@@ -46,20 +46,22 @@ def decompress(data: bytes, cap: int = MAX_RTF_BYTES) -> bytes:
         for bit in range(8):
             if pos >= end:
                 break
-            if not control & (1 << bit):
-                chunk = data[pos : pos + 1]
+            if not control & (1 << bit):  # a literal byte
+                window[write], write = data[pos], (write + 1) % 4096
+                out.append(data[pos])
                 pos += 1
-            else:
-                token = int.from_bytes(data[pos : pos + 2], "big")
-                pos += 2
-                offset, length = token >> 4, (token & 0xF) + 2
-                if offset == write:  # the end marker
-                    return bytes(out)
-                chunk = bytes(window[(offset + i) % 4096] for i in range(length))
-            for byte in chunk:
-                window[write] = byte
-                write = (write + 1) % 4096
-            out += chunk
+                continue
+            token = int.from_bytes(data[pos : pos + 2], "big")
+            pos += 2
+            offset, length = token >> 4, (token & 0xF) + 2
+            if offset == write:  # the end marker
+                return bytes(out)
+            # byte by byte: a reference may reach into the bytes it writes itself
+            # (Outlook packs "asdfasdfasd" as "asdf" and one reference of 7 at -4)
+            for i in range(length):
+                byte = window[(offset + i) % 4096]
+                window[write], write = byte, (write + 1) % 4096
+                out.append(byte)
     return bytes(out[:limit])
 
 
@@ -77,6 +79,14 @@ class RtfRoom:
         rtf = decompress(compressed, cap=self.left)
         self.left -= len(rtf)
         return rtf_to_text(rtf)
+
+    def body(self, compressed: bytes) -> tuple[str, str]:
+        """One PR_RTF_COMPRESSED body, unpacked within what is left, as (text, HTML):
+        the HTML Outlook wrapped in it when it was written in HTML, else its words."""
+        rtf = decompress(compressed, cap=self.left)
+        self.left -= len(rtf)
+        html = rtf_html(rtf)
+        return ("" if html.strip() else rtf_to_text(rtf)), html
 
 
 _TOKEN = re.compile(
@@ -122,7 +132,7 @@ def rtf_to_text(rtf: bytes) -> str:
             if star or word in _SKIPPED:
                 skip_depth, star = 1, False
             elif word == b"ansicpg" and number:
-                codepage = f"cp{int(number)}"
+                codepage = codec(int(number))
             elif word == b"uc" and number:
                 uc = max(0, int(number))  # a negative count would eat every later word
             elif word == b"u" and number:
@@ -145,7 +155,25 @@ def rtf_to_text(rtf: bytes) -> str:
     # \uN gives UTF-16 units: an emoji comes as a surrogate pair, joined here; a lone
     # surrogate (no character) becomes U+FFFD, so the text can be stored as UTF-8.
     text = "".join(out).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    # NUL is no character of a text: Outlook pads its RTF with one after the last "}"
+    text = text.replace("\0", "")
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# Windows code pages whose number is no Python codec's "cpN" (Exchange writes Russian
+# HTML as KOI8-R: PR_INTERNET_CPID 20866); the rest, 1251 or 866 among them, are.
+_CODECS = {
+    20866: "koi8_r", 21866: "koi8_u", 20127: "ascii", 65001: "utf-8", 1200: "utf-16-le",
+    1201: "utf-16-be", 10000: "mac_roman", 10007: "mac_cyrillic", 50220: "iso2022_jp",
+    50221: "iso2022_jp", 50222: "iso2022_jp", 51932: "euc_jp", 51949: "euc_kr",
+    54936: "gb18030", 28603: "iso8859_13", 28605: "iso8859_15",
+    **{28590 + n: f"iso8859_{n}" for n in range(1, 10)},
+}  # fmt: skip
+
+
+def codec(codepage: int) -> str:
+    """The Python codec of a Windows code page number (as TNEF and RTF give it)."""
+    return _CODECS.get(codepage, f"cp{codepage}")
 
 
 def _decode(data: bytes, codepage: str) -> str:
@@ -153,3 +181,51 @@ def _decode(data: bytes, codepage: str) -> str:
         return data.decode(codepage, "replace")
     except LookupError:
         return data.decode("cp1252", "replace")
+
+
+def rtf_html(rtf: bytes) -> str:
+    """The HTML an RTF body wraps, or "" for RTF of its own. Outlook writing HTML keeps it
+    in the RTF ([MS-OXRTFEX], "\\fromhtml1"): tags in {\\*\\htmltagN ...} groups, text
+    between them, and an RTF rendering of both between \\htmlrtf and \\htmlrtf0, left
+    out here (read as words, it gave staff an image's "cid:image003.jpg@01D2..." name)."""
+    if b"\\fromhtml" not in rtf[:4096]:
+        return ""
+    out: list[str] = []
+    codepage, uc, pending = "cp1252", 1, 0
+    depth = skip_at = tag_at = 0  # where a skipped group or an HTML tag's group opened
+    hidden = star = False  # hidden: inside \htmlrtf ... \htmlrtf0
+    for word, number, hexbyte, symbol, brace, text in (m.groups() for m in _TOKEN.finditer(rtf)):
+        if brace:
+            depth += 1 if brace == b"{" else -1
+            skip_at = skip_at if depth >= skip_at else 0
+            tag_at, star = (tag_at if depth >= tag_at else 0), False
+            continue
+        if skip_at or symbol == b"*":
+            star = star or symbol == b"*"
+            continue
+        if word == b"htmltag" and star:
+            tag_at, star = depth, False
+        elif word is not None and (star or word in _SKIPPED):
+            skip_at, star = depth, False
+        elif word == b"htmlrtf":
+            hidden = number != b"0"
+        elif word == b"ansicpg" and number:
+            codepage = codec(int(number))
+        elif word == b"uc" and number:
+            uc = max(0, int(number))
+        elif hidden and not tag_at:
+            continue
+        elif word == b"u" and number:
+            out.append(chr(int(number) % 65536))
+            pending = uc
+        elif word is not None:
+            out.append(_WORDS.get(word, ""))
+        elif pending and (hexbyte or text):
+            pending -= 1
+            out.append(text[1:].decode("latin-1") if text and len(text) > 1 else "")
+        elif hexbyte or text:
+            out.append(_decode(bytes([int(hexbyte, 16)]) if hexbyte else text, codepage))
+        elif symbol:
+            out.append(_SYMBOLS.get(symbol, ""))
+    html = "".join(out).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return html.replace("\0", "")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from maild.domain.limits import MAX_TNEF_FILES
-from maild.domain.rtf import RtfRoom
+from maild.domain.rtf import RtfRoom, codec
 
 __all__ = ["Tnef", "TnefFile", "read_tnef"]
 
@@ -69,7 +69,7 @@ def read_tnef(data: bytes, nested: bool = False, rtf: RtfRoom | None = None) -> 
             break
         pos += 9 + length + 2  # and the checksum
         if attr == _OEM_CODEPAGE and length >= 4:
-            codepage = f"cp{int.from_bytes(value[:4], 'little')}"
+            codepage = codec(int.from_bytes(value[:4], "little"))
         elif level == 1 and attr == _BODY:
             found.text = found.text or _text(value, _STRING8, codepage)
         elif level == 1 and attr == _MAPI_PROPS:
@@ -84,6 +84,8 @@ def read_tnef(data: bytes, nested: bool = False, rtf: RtfRoom | None = None) -> 
     _message_text(found, props, codepage, rtf)
     # one whose data could not be read is still named to staff, as the customer sent it
     found.files = [f for f in found.files if f.data or f.name or f.message]
+    for file in found.files:
+        file.content_type = file.content_type or _type_of(file.name)
     if not nested:
         _open_items(found, rtf)
     return found
@@ -113,7 +115,7 @@ def _open_items(found: Tnef, rtf: RtfRoom) -> None:
 
 def _message_text(found: Tnef, props: dict, codepage: str, rtf: RtfRoom) -> None:
     if _PR_INTERNET_CPID in props and isinstance(props[_PR_INTERNET_CPID][1], int):
-        codepage = f"cp{props[_PR_INTERNET_CPID][1]}"
+        codepage = codec(props[_PR_INTERNET_CPID][1])
     found.subject = _text(*_value(props.get(_PR_SUBJECT, (0, b""))), codepage)
     name = _text(*_value(props.get(_PR_SENDER_NAME, (0, b""))), codepage)
     address = _text(
@@ -128,7 +130,8 @@ def _message_text(found: Tnef, props: dict, codepage: str, rtf: RtfRoom) -> None
         found.html = _text(props[_PR_BODY_HTML][1], _STRING8, codepage)
     if not found.text and not found.html and _PR_RTF_COMPRESSED in props:
         body = props[_PR_RTF_COMPRESSED][1]
-        found.text = rtf.words(body) if isinstance(body, bytes) else ""
+        if isinstance(body, bytes):
+            found.text, found.html = rtf.body(body)
 
 
 def _attachment(file: TnefFile, attr: int, value: bytes, codepage: str) -> None:
@@ -147,8 +150,32 @@ def _attachment(file: TnefFile, attr: int, value: bytes, codepage: str) -> None:
         method = props.get(_PR_ATTACH_METHOD, (0, 0))[1]
         file.message = method == _EMBEDDED_MESSAGE
         data = props.get(_PR_ATTACH_DATA, (0, b""))[1]
-        if not file.data and isinstance(data, bytes):
+        # an item's attAttachData is only Outlook's note «This attachment is a MAPI 1.0
+        # embedded message...»: the item itself (a TNEF stream) is its PR_ATTACH_DATA_OBJ
+        if isinstance(data, bytes) and (not file.data or (file.message and data)):
             file.data = data
+
+
+# Outlook before 2007 writes no PR_ATTACH_MIME_TAG: the type a mail client would have
+# given the file by its name, so staff see «quick.pdf (application/pdf)». A fixed table,
+# not the mimetypes module, which reads the machine's /etc/mime.types.
+_TYPES = {
+    "pdf": "application/pdf", "doc": "application/msword", "rtf": "application/rtf",
+    "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "txt": "text/plain", "log": "text/plain", "csv": "text/csv", "htm": "text/html",
+    "html": "text/html", "xml": "text/xml", "eml": "message/rfc822",
+    "msg": "application/vnd.ms-outlook", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+    "png": "image/png", "gif": "image/gif", "bmp": "image/bmp", "zip": "application/zip",
+    "rar": "application/vnd.rar", "7z": "application/x-7z-compressed",
+}  # fmt: skip
+
+
+def _type_of(name: str | None) -> str | None:
+    _, dot, extension = (name or "").rpartition(".")
+    return _TYPES.get(extension.lower()) if dot else None
 
 
 def _value(prop: tuple[int, bytes | int]) -> tuple[bytes, int]:
