@@ -6,9 +6,12 @@ mail queued for retries."""
 
 from __future__ import annotations
 
+import smtplib
+import time
+
 from maild.adapters.outbound import Outbox
 from maild.config import OutboundConfig
-from tests.helpers import Desk, Sink, make_mail
+from tests.helpers import Daemon, Desk, Sink, free_port, make_mail
 from tests.integration.test_outbox import _queue
 
 TYPO = "ivan@exmaple.ru"
@@ -85,3 +88,29 @@ def test_a_refusal_at_data_ends_the_tries_and_a_relay_problem_does_not(tmp_path)
     assert [m["to"] for m in refused] == [["user2@example.org"], ["user4@example.org"]]
     assert all("5.1.1" in m["refused"] for m in refused)
     assert relay.handler.tries["user2@example.org"] == 1
+
+
+def test_maild_serve_tells_staff_of_a_refused_address_once(tmp_path):
+    """The daemon's own sender: the refusal is set aside in its pass, the worker tells
+    the ticket, and the staff notice goes out in the next pass, without a second try."""
+    relay = Sink(refuse={TYPO: UNKNOWN}).start()
+    desk = Desk(tmp_path, relay.port, smtp={"listen": f"127.0.0.1:{free_port()}"})
+    daemon = Daemon(desk).start()
+    try:
+        with smtplib.SMTP("127.0.0.1", daemon.port, timeout=10) as c:
+            c.sendmail(TYPO, ["support@example.com"], make_mail(sender=f"Иван <{TYPO}>"))
+        deadline = time.monotonic() + 20
+        told = []
+        while len(told) < len(STAFF) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            told = [r for r in relay.received if "не доставлено" in r.subject]
+        time.sleep(0.5)  # a second notice, or a second try, would come in this time
+    finally:
+        assert daemon.stop() == 0
+        relay.stop()
+    told = [r for r in relay.received if "не доставлено" in r.subject]
+    assert sorted(r.rcpt_tos[0] for r in told) == sorted(STAFF)
+    assert relay.handler.tries[TYPO] == 1
+    [ticket] = desk.tickets()
+    shown = desk.run("ticket", "show", ticket["tid"]).out
+    assert f"Письмо клиенту не доставлено: {TYPO}" in shown
