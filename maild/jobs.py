@@ -22,11 +22,10 @@ from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.digest import hhmm, morning_queue
 from maild.domain import ticket as tk
-from maild.domain.decision import Outgoing
-from maild.domain.records import MessageRecord, Ticket
+from maild.domain.records import Ticket
 from maild.domain.sla import LEVELS, reminder_at
 from maild.ops.retention import daily_sweep, purge_closed
-from maild.outgoing import queue_ticketless, send
+from maild.outgoing import queue_notice, queue_ticketless
 from maild.redaction import redact_ticket
 from maild.refusals import tell_refused
 
@@ -50,35 +49,6 @@ def _contained(tid: str) -> Iterator[None]:
 
 def _key(*parts: str) -> str:
     return hashlib.sha1("\0".join(parts).encode()).hexdigest()[:24]
-
-
-def _queue(
-    app: App,
-    ticket: Ticket,
-    messages: list[MessageRecord],
-    *,
-    key: str,
-    template: str,
-    to: list[str],
-    context: dict[str, Any],
-    now: datetime,
-) -> None:
-    """An automatic notice about `ticket`: queued once (by key) and recorded in its
-    thread (outgoing.send, as the pipeline's mail)."""
-    out = Outgoing(key, "notice", template, [a for a in dict.fromkeys(to) if a], context, True)
-    last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
-    record, queued = send(
-        app,
-        out,
-        tid=ticket["tid"],
-        thread=messages,
-        replying_to=(last_in, [last_in] if last_in else []),
-        now=now,
-    )
-    if queued:
-        log.info("[TID#%s] queued %s to %s", ticket["tid"], template, ", ".join(queued))
-    if record is not None:
-        messages.append(record)
 
 
 def _ctx(app: App, ticket: Ticket) -> dict[str, Any]:
@@ -146,7 +116,7 @@ def reminders(app: App, now: datetime) -> int:
             for kind, at, template, to in steps:
                 if now < at or f"{kind}:{due_s}" in sent or not to:
                     continue
-                _queue(
+                queue_notice(
                     app,
                     ticket,
                     messages,
@@ -182,7 +152,7 @@ def waiting(app: App, now: datetime) -> int:
             reminded = sent.get("waiting_reminder")
             if not reminded:
                 if now >= app.calendar.add_business_days(since, sched.waiting_reminder_days):
-                    _queue(
+                    queue_notice(
                         app,
                         ticket,
                         messages,
@@ -202,7 +172,7 @@ def waiting(app: App, now: datetime) -> int:
             if now >= close_at:
                 ticket, _ = tk.apply_command(ticket, "close", None, now, app.due, "maild")
                 ctx = dict(_ctx(app, ticket), autoclosed=True)
-                _queue(
+                queue_notice(
                     app,
                     ticket,
                     messages,

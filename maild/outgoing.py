@@ -10,15 +10,19 @@ finds every copy of a recorded mail.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
+from typing import Any
 
 from maild import guard
 from maild.app import App
 from maild.domain.decision import Outgoing
 from maild.domain.onemail import above_signature
-from maild.domain.records import Kind, MessageRecord, OutboxKind
+from maild.domain.records import Kind, MessageRecord, OutboxKind, Ticket
 from maild.domain.ticket import staff_side
 from maild.web.links import footer, masked, site_link
+
+log = logging.getLogger("maild.outgoing")
 
 
 def copy_key(key: str, n: int) -> str:
@@ -144,6 +148,35 @@ def send(
         auto_to_customer=check.automatic,
     )
     return record, [] if check.queued else to
+
+
+def queue_notice(
+    app: App,
+    ticket: Ticket,
+    messages: list[MessageRecord],
+    *,
+    key: str,
+    template: str,
+    to: list[str],
+    context: dict[str, Any],
+    now: datetime,
+) -> None:
+    """An automatic notice to staff about `ticket` (a reminder, an escalation, a
+    refused address): queued once (by key) and recorded in its thread, `messages`."""
+    out = Outgoing(key, "notice", template, [a for a in dict.fromkeys(to) if a], context, True)
+    last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
+    record, queued = send(
+        app,
+        out,
+        tid=ticket["tid"],
+        thread=messages,
+        replying_to=(last_in, [last_in] if last_in else []),
+        now=now,
+    )
+    if queued:
+        log.info("[TID#%s] queued %s to %s", ticket["tid"], template, ", ".join(queued))
+    if record is not None:
+        messages.append(record)
 
 
 def _compose(app: App, out: Outgoing, link: str | None) -> tuple[str, str]:

@@ -20,9 +20,8 @@ from itertools import groupby
 from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.domain import ticket as tk
-from maild.domain.decision import Outgoing
 from maild.domain.records import MessageRecord, OutboxEntry, note_record
-from maild.outgoing import send
+from maild.outgoing import queue_notice
 
 log = logging.getLogger("maild.outbox")
 
@@ -75,19 +74,16 @@ def _tell_ticket(app: App, tid: str, mails: list[OutboxEntry], now: datetime) ->
         "undelivered": [_shown(app, meta) for meta in mails],
     }
     key = hashlib.sha1("\0".join(["refused", *(m["id"] for m in mails)]).encode())
-    staff = tk.staff_recipients(ticket, app.config.support.staff)
-    out = Outgoing(key.hexdigest()[:24], "notice", "staff_refused.txt", staff, ctx, True)
-    last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
-    record, _ = send(
+    queue_notice(
         app,
-        out,
-        tid=ticket["tid"],
-        thread=messages,
-        replying_to=(last_in, [last_in] if last_in else []),
+        ticket,
+        messages,
+        key=key.hexdigest()[:24],
+        template="staff_refused.txt",
+        to=tk.staff_recipients(ticket, app.config.support.staff),
+        context=ctx,
         now=now,
     )
-    if record is not None:
-        messages.append(record)
     app.store.save(ticket, messages)
     log.info("[TID#%s] told staff of %d mail(s) refused for good", ticket["tid"], len(mails))
 
