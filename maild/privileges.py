@@ -7,6 +7,11 @@ of storage.path (uid and gid) before it touches anything; when the storage does
 not exist yet, to the owner of its nearest existing parent (root for /var/lib:
 then root is the owner, and stays it). Any other user who cannot write there is
 refused with one line naming the owner.
+
+Python imports modules on first use long after start (a charset's codec, the
+holidays table), so after the switch the owner must be able to read where this
+Python and maild live: a pyenv or `pip install --user` under /root is not, and
+every later import would fail with a misleading "No module named ...".
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import errno
 import os
 import pwd
+import sys
 from pathlib import Path
 
 # errors that trying again later will not fix: the admin has to act
@@ -58,13 +64,51 @@ def become_storage_owner(storage: Path) -> str | None:
     if st.st_uid == 0:
         return None
     name = user_name(st.st_uid)
+    dirs = import_dirs()
     try:
         os.initgroups(name, st.st_gid)
     except (KeyError, OSError):  # a uid without a passwd entry: no supplementary groups
         os.setgroups([])
     os.setgid(st.st_gid)
     os.setuid(st.st_uid)
+    unreadable = next((d for d in dirs if not os.access(d, os.R_OK | os.X_OK)), None)
+    if unreadable is not None:
+        raise WrongUser(_unreadable_install(name, storage, unreadable))
     return name
+
+
+def import_dirs() -> list[str]:
+    """The directories that imports still to come will list: the standard library's
+    and, for every top-level module loaded so far, the sys.path entry it came from
+    (site-packages, lib-dynload, maild's checkout) and a package's own directory
+    (maild's, encodings', each dependency's). Listing one needs read and search
+    permission on it, and search permission on each parent, which os.access checks
+    along the way. A few dozen calls: no tree is walked."""
+    found = {os.path.dirname(os.__file__): None}
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if "." in name or name == "__main__" or not isinstance(file, str):
+            continue
+        where = os.path.dirname(os.path.abspath(file))
+        if hasattr(module, "__path__"):
+            found[where] = None
+            where = os.path.dirname(where)
+        found[where] = None
+    # a module read from a zip file or the like: not a directory to list
+    return [d for d in found if os.path.isdir(d)]
+
+
+def _unreadable_install(name: str, storage: Path, unreadable: str) -> str:
+    blocked = next(
+        (p for p in reversed(Path(unreadable).parents) if not os.access(p, os.X_OK)), None
+    )
+    why = f" ({name} may not enter {blocked})" if blocked is not None else ""
+    return (
+        f"switched to {name}, the owner of {storage}, and {name} cannot read maild's Python "
+        f"installation: {unreadable}{why}; install maild where {name} can read it, in a venv "
+        f"made by a Python {name} can read (/usr/bin/python3 -m venv /opt/maild, README: "
+        f"Install as a service)"
+    )
 
 
 def is_permanent(e: OSError) -> bool:

@@ -238,3 +238,36 @@ def test_fsck_calls_a_root_owned_file_unreadable_not_corrupt(owned):
     for path in (registry, ticket):
         os.chown(path, OWNER.pw_uid, OWNER.pw_gid)
     assert "0 problem(s)" in run(desk, python, "fsck").out
+
+
+def test_a_python_installation_the_owner_cannot_read_is_refused_before_anything(owned):
+    """maild's dependencies under a folder only root may enter (as in a pyenv or a
+    `pip install --user` under /root): root's maild switches to nobody, who cannot
+    import anything more. Each import on first use (the holidays table, a charset's
+    codec) then failed: the mail spooled, two tracebacks, "processing deferred",
+    exit 0. Now one line names the user and the folder, and nothing is touched."""
+    desk, python = owned
+    data = Path(desk.sections["storage"]["path"])
+    hidden = Path(tempfile.mkdtemp(prefix="maild-root-only-"))  # root's, 0700
+    try:
+        (hidden / "site").symlink_to(sysconfig.get_paths()["purelib"])
+        # -S: no site-packages of the interpreter's own shadows the hidden ones
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(hidden / "site")]))
+        mail = (DATA / "sample_request.eml").read_bytes()
+        for args, stdin, code in ((("ingest", "-"), mail, 75), (("ticket", "list"), b"", 78)):
+            p = subprocess.run(
+                [python, "-S", "-m", "maild", "--config", str(desk.config), *args],
+                input=stdin,
+                capture_output=True,
+                env=env,
+                cwd="/",
+                timeout=30,
+            )
+            err = p.stderr.decode()
+            assert p.returncode == code and len(err.strip().splitlines()) == 1, (p, err)
+            assert f"switched to nobody, the owner of {data}" in err, err
+            assert f"cannot read maild's Python installation: {hidden}/site" in err, err
+            assert f"(nobody may not enter {hidden})" in err and "/opt/maild" in err, err
+            assert list(data.iterdir()) == []  # no store, no spooled mail
+    finally:
+        shutil.rmtree(hidden)
