@@ -54,6 +54,11 @@ def test_a_mistyped_customer_address_is_tried_once_and_staff_are_told(tmp_path):
         assert "(refused by the relay, not sent: " in listed
         assert desk.run("jobs", "run").code == 0  # nothing left to tell: no second notice
         assert desk.flush().code == 0 and relay.handler.tries[TYPO] == 1
+        # status counts it (once, whatever passes ran), beside queued and failing
+        status = desk.run("status", "--json").json()["outbox"]
+        assert status["queued"] == 0 and status["refused"] == 1
+        assert status["last_refused"] == kept["last_try"]
+        assert "outbox: 0 queued, 0 failing, 1 refused (last " in desk.run("status").out
         assert len([r for r in relay.received if "не доставлено" in r.subject]) == len(STAFF)
     finally:
         relay.stop()
