@@ -61,7 +61,7 @@ def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]
         identification=ticket.get("identification"),
     )
     out["participants"] = list(ticket.get("participants") or [])
-    for key in ("merged_into", "merged_from", "removed"):
+    for key in ("merged_into", "merged_from", "removed", "undeliverable"):
         if ticket.get(key):
             out[key] = ticket[key]
     return out
@@ -204,6 +204,8 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
         print(f"participants: {', '.join(ticket['participants'])}")
     if ticket.get("removed"):  # #uncc: they write into it no more (ticket.may_append)
         print(f"removed by staff: {', '.join(ticket['removed'])}")
+    for addr, m in (ticket.get("undeliverable") or {}).items():  # no automatic mail to it
+        print(f"refused for good since {app.fmt_time(m['since'])}: {addr}: {m['error']}")
     if ticket.get("merged_into"):
         print(f"merged into [TID#{ticket['merged_into']}]")
     if ticket.get("merged_from"):

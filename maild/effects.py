@@ -73,9 +73,9 @@ def _send_all(
     queued, for the log line."""
     queued: list[str] = []
     for out in decision.outgoing:
-        record = _send(app, msg, decision, out, now, resumed, messages, queued)
-        if record is not None and (out.record or record.get("suppressed")):
-            messages.append(record)
+        for record in _send(app, msg, decision, out, now, resumed, messages, queued):
+            if out.record or record.get("suppressed"):
+                messages.append(record)
     return queued
 
 
@@ -100,10 +100,11 @@ def _send(
     resumed: bool,
     thread: list[MessageRecord],
     queued: list[str],
-) -> MessageRecord | None:
+) -> list[MessageRecord]:
     """Queue one mail of the decision (once per key, noted in `queued`); return its
-    thread record. Only a re-run can find it queued already (module doc, 2)."""
-    record, to = send(
+    thread records (outgoing.send). Only a re-run can find it queued already (module
+    doc, 2)."""
+    records, to = send(
         app,
         out,
         tid=decision.tid,
@@ -112,7 +113,8 @@ def _send(
         now=now,
         cause=msg.message_id,
         may_be_queued=resumed,
+        ticket=decision.ticket,
     )
     if to:
         queued.append(f"{out.kind} to {', '.join(to)}")
-    return record
+    return records

@@ -86,6 +86,7 @@ def _gauges(figures: dict[str, Any]) -> list[tuple[str, str, float | None]]:
         ("maild_spool_shunted", "Mail shunted to spool/bad.", s["shunted"]),
         ("maild_outbox_queued", "Outgoing mail queued.", o["queued"]),
         ("maild_outbox_failing", "Queued mail whose last attempt failed.", o["failing"]),
+        ("maild_outbox_refused", "Mail the relay refused for good, set aside.", o["refused"]),
         ("maild_scheduler_last_run_age_seconds", "Since the last scheduler run.", sched),
         ("maild_tickets_open", "Tickets not closed.", t["open"]),
         ("maild_tickets_overdue", "Open tickets past their reaction time.", t["overdue"]),

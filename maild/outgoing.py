@@ -16,9 +16,17 @@ from typing import Any
 
 from maild import guard
 from maild.app import App
+from maild.domain import undeliverable
 from maild.domain.decision import Outgoing
 from maild.domain.onemail import above_signature
-from maild.domain.records import Kind, MessageRecord, OutboxKind, Ticket
+from maild.domain.records import (
+    Kind,
+    MessageRecord,
+    OutboxKind,
+    Ticket,
+    UndeliverableMark,
+    note_record,
+)
 from maild.domain.ticket import staff_side
 from maild.web.links import footer, masked, site_link
 
@@ -104,15 +112,21 @@ def send(
     now: datetime,
     cause: str = "",
     may_be_queued: bool = True,
-) -> tuple[MessageRecord | None, list[str]]:
+    ticket: Ticket | None = None,
+) -> tuple[list[MessageRecord], list[str]]:
     """Render, cap and queue `out`, a mail about ticket `tid` (once per out.key;
     `thread`: the ticket's messages so far, [] for mail kept in the quarantine, which
     has no ticket in the store; `replying_to`: In-Reply-To and References; `cause`:
-    the Message-ID of the mail that caused it, for the log). Returns its thread record
-    (None when it has nobody to go to; a `suppressed` note when a cap stopped it) and
-    the recipients it was queued to now ([] if it was queued before)."""
-    if not out.to:
-        return None, []
+    the Message-ID of the mail that caused it, for the log; `ticket`: as it is now,
+    whose addresses refused for good get no automatic mail, undeliverable.held).
+    Returns its thread records: the mail's own (none when it has nobody to go to; a
+    `suppressed` note when a cap stopped it), after a `suppressed` note of the
+    recipients it was held from; and the recipients it was queued to now ([] if it
+    was queued before)."""
+    held = undeliverable.held(ticket, out.to, out.kind)
+    notes = [_held_record(app, tid, out.template, held, cause, now)] if held else []
+    if not [a for a in out.to if a not in held]:
+        return notes, []
     message_id = app.message_id(out.key, tid)
     staff = staff_side(app.config.support.staff)
     check = guard.check_caps(
@@ -120,7 +134,7 @@ def send(
         key=out.key,
         kind=out.kind,
         auto=out.auto,
-        to=out.to,
+        to=[a for a in out.to if a not in held],
         staff=staff,
         mail=(tid, out.template, cause),
         thread=thread,
@@ -128,7 +142,7 @@ def send(
         may_be_queued=may_be_queued,
     )
     if check.suppressed is not None:
-        return check.suppressed, []
+        return [*notes, check.suppressed], []
     to = check.to
     letters = _Letters(app, out, tid, now)
     if not check.queued:
@@ -147,7 +161,32 @@ def send(
         template=out.template,
         auto_to_customer=check.automatic,
     )
-    return record, [] if check.queued else to
+    return [*notes, record], [] if check.queued else to
+
+
+def _held_record(
+    app: App,
+    tid: str,
+    template: str | None,
+    held: dict[str, UndeliverableMark],
+    cause: str,
+    now: datetime,
+) -> MessageRecord:
+    """The note that a mail was not queued to addresses refused for good."""
+    why = "; ".join(
+        f"{a} не принимается почтовым сервером с {app.fmt_time(m['since'])} (МСК), "
+        f"ответ сервера: {m['error'].removeprefix(f'{a}: ')}"
+        for a, m in held.items()
+    )
+    log.info("%s [TID#%s] no %s to %s: refused for good before",
+             cause or "-", tid, template, ", ".join(held))  # fmt: skip
+    text = (
+        f"suppressed: refused — {template or 'письмо'} для {', '.join(held)} не отправлено: "
+        f"{why}. Автоматические письма на этот адрес не отправляются; "
+        "после «#cc АДРЕС» (верного или этого же) письма пойдут снова."
+    )
+    note = note_record(sender=app.config.support.address, direction="out", text=text, at=now)
+    return {**note, "to": list(held), "template": template, "suppressed": "refused"}
 
 
 def queue_notice(
@@ -165,18 +204,18 @@ def queue_notice(
     refused address): queued once (by key) and recorded in its thread, `messages`."""
     out = Outgoing(key, "notice", template, [a for a in dict.fromkeys(to) if a], context, True)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
-    record, queued = send(
+    records, queued = send(
         app,
         out,
         tid=ticket["tid"],
         thread=messages,
         replying_to=(last_in, [last_in] if last_in else []),
         now=now,
+        ticket=ticket,
     )
     if queued:
         log.info("[TID#%s] queued %s to %s", ticket["tid"], template, ", ".join(queued))
-    if record is not None:
-        messages.append(record)
+    messages += records
 
 
 def _compose(app: App, out: Outgoing, link: str | None) -> tuple[str, str]:

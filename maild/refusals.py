@@ -20,6 +20,7 @@ from itertools import groupby
 from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.domain import ticket as tk
+from maild.domain import undeliverable
 from maild.domain.records import MessageRecord, OutboxEntry, note_record
 from maild.outgoing import queue_notice
 
@@ -67,6 +68,9 @@ def _tell_ticket(app: App, tid: str, mails: list[OutboxEntry], now: datetime) ->
     for meta in mails:
         if meta["id"] not in noted:
             messages.append(_note(app, meta, now))
+        # no more automatic mail to it (undeliverable.held): no more refusals, notices
+        since = meta.get("last_try") or now.isoformat()
+        ticket = undeliverable.mark(ticket, meta["to"][0], since, _shown(app, meta)["error"])
     ctx = {
         "tid": ticket["tid"],
         "subject": ticket["subject"] or "(без темы)",
@@ -105,7 +109,8 @@ def _note(app: App, meta: OutboxEntry, now: datetime) -> MessageRecord:
         f"Письмо клиенту не доставлено: {shown['to']}\n"
         f"{shown['what'].capitalize()} «{shown['subject']}» ({shown['queued_at']} МСК)\n"
         f"Почтовый сервер отказал: {shown['error']}\n"
-        "Больше не отправляется. Проверьте адрес; верный можно добавить командой #cc."
+        "Больше не отправляется, и автоматические письма на этот адрес тоже.\n"
+        "Проверьте адрес; верный (или этот же снова) можно добавить командой #cc."
     )
     note = note_record(sender=app.config.support.address, direction="out", text=text, at=now)
     note.update(to=list(meta["to"]), refused_mail=meta["id"])

@@ -70,7 +70,10 @@ def gather(
             spool_key=spool_key,
         )
     ticket = loaded[0]
-    asks_to_join = not claims_staff and bool(newcomers(policy, msg, ticket))
+    # verified: it may add people, or prove an address refused for good exists
+    asks_to_join = not claims_staff and (
+        bool(newcomers(policy, msg, ticket)) or msg.from_addr in (ticket.get("undeliverable") or {})
+    )
     staff_reply = _staff_reply_facts(app, msg, loaded) if claims_staff and staff_verified else {}
     return Snapshot(
         tid=ticket["tid"],

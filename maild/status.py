@@ -111,9 +111,12 @@ def _outbox(app: App, now: datetime) -> dict[str, Any]:
     queued = app.outbox.entries()
     failing = [m for m in queued if m.get("last_error")]
     oldest = failing[0] if failing else None  # entries() are oldest first
+    refused = app.outbox.refused_log()  # set aside, never sent (README, outbox)
     return {
         "queued": len(queued),
         "failing": len(failing),
+        "refused": len(refused),
+        "last_refused": max(refused.values(), default=None, key=datetime.fromisoformat),
         "oldest_error": oldest
         and {
             "id": oldest["id"],
@@ -239,7 +242,8 @@ def format_text(f: dict[str, Any]) -> str:
     lines = [
         f"maild: {f['state']}",
         f"spool: {s['pending']} pending{oldest}, {s['shunted']} shunted",
-        f"outbox: {o['queued']} queued, {o['failing']} failing",
+        f"outbox: {o['queued']} queued, {o['failing']} failing, {o['refused']} refused"
+        + (f" (last {o['last_refused']})" if o.get("last_refused") else ""),
     ]
     if o["oldest_error"]:
         e = o["oldest_error"]

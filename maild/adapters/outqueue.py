@@ -7,6 +7,8 @@
     outbox/refused/<id>.mail refused by the relay for good (its record's "refused":
                              the relay's answer), until its ticket is told
                              (maild/refusals.py), then moved to sent/ as it is
+    outbox/sent/refused.log  one line per mail refused for good: "<id> <refused_at>"
+                             (`maild status` counts them without reading sent/)
 
 One file per mail, written once and moved once: the sender creates and deletes no
 file per mail (on ext4 every created file pays for the inodes deleted lately).
@@ -34,6 +36,7 @@ from maild.render import Mail, as_bytes
 KEEP_MAILS = 1024  # mails a pass reads with their records (the rest when sent)
 EXT = ".mail"
 SENT_LOG = "sent.log"
+REFUSED_LOG = "refused.log"
 
 
 class OutQueue:
@@ -209,12 +212,37 @@ class OutQueue:
         """Take a queued mail the relay refused for good out of the queue: `meta`
         (with "refused") is written as its record first, then the file moves to
         refused/; a crash between leaves it queued with "refused", and the next pass
-        moves it without sending it (raises OSError)."""
+        moves it without sending it (raises OSError). The refused log gets its line
+        first: a crash before the move logs it again on the next pass (refused_log
+        counts each id once), and none is left uncounted."""
         self.update_queued(meta)
+        line = f"{meta['id']} {meta.get('last_try') or meta['queued_at']}\n".encode()
+        fd = os.open(self.sent / REFUSED_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            os.write(fd, line)
+        finally:
+            os.close(fd)
         try:
             move_durably(self._file(self.queue, meta["id"]), self._file(self.refused, meta["id"]))
         except FileNotFoundError:  # withdrawn meanwhile, or moved by a pass before
             pass
+
+    def refused_log(self) -> dict[str, str]:
+        """Mail refused for good, by id: when (the refused log; none if it cannot be
+        read). Its lines hold no address, so `maild forget` has nothing to erase."""
+        try:
+            text = (self.sent / REFUSED_LOG).read_text("utf-8")
+        except OSError:
+            return {}
+        out = {}
+        for line in text.splitlines():
+            mail_id, _, at = line.partition(" ")
+            try:
+                datetime.fromisoformat(at)
+            except ValueError:  # a line cut short by a crash
+                continue
+            out[mail_id] = at
+        return out
 
     def refused_entries(self) -> list[OutboxEntry]:
         """Mail refused for good whose ticket is not told yet, oldest first."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from maild.domain import statusmail, trust
+from maild.domain import statusmail, trust, undeliverable
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.logid import logged_id
@@ -87,6 +87,8 @@ def _new_context(ctx: Context, ticket: Ticket, refers_to: str | None) -> dict[st
 def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
     """A customer (or a colleague, or a robot) wrote into an existing ticket."""
     policy, msg = ctx.policy, ctx.msg
+    if ctx.snapshot.requester_verified:  # its mailbox exists: mail goes to it again
+        ticket = undeliverable.lift(ticket, [msg.from_addr])
     rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
     if rating is not None:
         ticket = {**ticket, "rating": rating}

@@ -52,6 +52,10 @@ def merge(
     removed = {*t.get("removed", ()), *source.get("removed", ())} - set(t["participants"])
     if removed:
         t["removed"] = sorted(removed)
+    # an address the relay refused for good on either is refused here too
+    marks = {**source.get("undeliverable", {}), **t.get("undeliverable", {})}
+    if marks:
+        t["undeliverable"] = marks
     due = _earlier(t.get("reaction_due"), source.get("reaction_due"))
     if due != t.get("reaction_due"):
         t["reaction_due"] = due

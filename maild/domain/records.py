@@ -52,6 +52,13 @@ class SpamMark(TypedDict):
     domain: bool
 
 
+class UndeliverableMark(TypedDict):
+    """An address of a ticket the relay refused for good (domain/undeliverable.py)."""
+
+    since: str  # when it was first refused (ISO 8601)
+    error: str  # the relay's latest answer
+
+
 class Ticket(TypedDict):
     """A ticket file's "ticket" table (INTERFACE.md's ticket JSON, and what maild
     keeps beside it). Times are ISO 8601 with offset."""
@@ -82,6 +89,8 @@ class Ticket(TypedDict):
     robots: NotRequired[dict[str, str]]  # sender -> why it is taken for a robot
     removed: NotRequired[list[str]]  # #uncc: people staff took off it, until a #cc adds them
     spam: NotRequired[SpamMark]  # #spam: on its way to the quarantine
+    # addresses the relay refused for good: no automatic mail (domain/undeliverable.py)
+    undeliverable: NotRequired[dict[str, UndeliverableMark]]
 
 
 class Summary(TypedDict):
@@ -147,7 +156,7 @@ MessageRecord = TypedDict(
         # mail maild queued (outgoing.sent_record), or did not (guard.suppressed_record)
         "template": NotRequired[str | None],
         "auto_to_customer": NotRequired[bool],
-        "suppressed": NotRequired[str],
+        "suppressed": NotRequired[str],  # "cap", or "refused": to an undeliverable address
         # later changes
         "merged_from": NotRequired[str],  # #merge: the ticket it came from
         "recharset": NotRequired[str],  # #charset: the codec its text was decoded with

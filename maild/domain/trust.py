@@ -12,7 +12,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from maild.domain import robots
+from maild.domain import robots, undeliverable
 from maild.domain.commands import Command
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.message import ParsedMessage
@@ -30,7 +30,8 @@ def apply_participant_command(
     """#cc / #uncc ADDRESS; returns (ticket, Russian error or None). A command that
     cannot do what it says is an error, never a silent no-op: staff would believe the
     address gets (or no longer gets) the ticket's mail. #uncc also keeps the address in
-    the ticket's `removed` (ticket.may_append) until a #cc adds it again."""
+    the ticket's `removed` (ticket.may_append) until a #cc adds it again; #cc lifts an
+    address's mark of refused for good (undeliverable.lift)."""
     people = set(ticket.get("participants") or ())
     arg = (arg or "").lower()
     requester = ticket["requester"]
@@ -58,6 +59,8 @@ def apply_participant_command(
             f" ({cap}, limits.max_participants)"
         )
     removed = sorted(set(ticket.get("removed") or ()) - {arg})
+    # staff name it again: an address refused for good gets its mail again
+    ticket = undeliverable.lift(ticket, [arg])
     return {**ticket, "participants": sorted(people | {arg}), "removed": removed}, None
 
 

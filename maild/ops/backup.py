@@ -44,7 +44,7 @@ FORMAT = 1
 SKIP_FILES = {"lock", "outbox/flush.lock"}
 SKIP_DIRS = {"spool/tmp"}
 COPY_DIRS = {"spool/attempts"}  # counters written in place: copied, not linked
-COPY_FILES = {"outbox/sent/sent.log"}
+COPY_FILES = {"outbox/sent/sent.log", "outbox/sent/refused.log"}
 
 
 class BackupError(Exception):

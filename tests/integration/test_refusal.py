@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import smtplib
 import time
+from datetime import datetime
 
+from maild import jobs
 from maild.adapters.outbound import Outbox
 from maild.config import OutboundConfig
-from tests.helpers import Daemon, Desk, Sink, free_port, make_mail
+from tests.helpers import Daemon, Desk, Sink, free_port, make_mail, staff_to
+from tests.integration.test_jobs import MSK, Clock, app_of, ingest_at
 from tests.integration.test_outbox import _queue
 
 TYPO = "ivan@exmaple.ru"
@@ -51,6 +54,11 @@ def test_a_mistyped_customer_address_is_tried_once_and_staff_are_told(tmp_path):
         assert "(refused by the relay, not sent: " in listed
         assert desk.run("jobs", "run").code == 0  # nothing left to tell: no second notice
         assert desk.flush().code == 0 and relay.handler.tries[TYPO] == 1
+        # status counts it (once, whatever passes ran), beside queued and failing
+        status = desk.run("status", "--json").json()["outbox"]
+        assert status["queued"] == 0 and status["refused"] == 1
+        assert status["last_refused"] == kept["last_try"]
+        assert "outbox: 0 queued, 0 failing, 1 refused (last " in desk.run("status").out
         assert len([r for r in relay.received if "не доставлено" in r.subject]) == len(STAFF)
     finally:
         relay.stop()
@@ -114,3 +122,76 @@ def test_maild_serve_tells_staff_of_a_refused_address_once(tmp_path):
     [ticket] = desk.tickets()
     shown = desk.run("ticket", "show", ticket["tid"]).out
     assert f"Письмо клиенту не доставлено: {TYPO}" in shown
+
+
+def _staff(tid: str, body: str) -> bytes:
+    """A staff member's reply to the ticket's notice (its signed Reply-To)."""
+    return make_mail(
+        sender=f"Анна <{STAFF[0]}>", to=staff_to(tid), subject=f"Re: [TID#{tid}]", body=body
+    )
+
+
+def _told(relay: Sink) -> int:
+    """How many notices of refused mail reached staff."""
+    return len([r for r in relay.to(STAFF[0]) if "не доставлено" in r.subject])
+
+
+def test_an_address_refused_for_good_gets_no_more_automatic_mail_until_staff_cc_it(tmp_path):
+    """After the refusal, the ticket's automatic mail to the address (the notice that
+    work started, the acknowledgement of a follow-up) is not sent: the thread says
+    why, the relay is not asked again, staff are not told again. #cc of the address
+    sends its mail again (here the closing mail, refused again and told again)."""
+    relay = Sink(refuse={TYPO: UNKNOWN}).start()
+    try:
+        desk = Desk(tmp_path, relay.port)
+        tid = desk.ingest_tid(make_mail(sender=f"Иван <{TYPO}>"))
+        desk.flush()
+        assert relay.handler.tries[TYPO] == 1 and _told(relay) == 1
+        assert desk.run("jobs", "run").code == 0
+        desk.ingest(_staff(tid, "#take"))  # "work has started" to the customer
+        desk.ingest(make_mail(sender=TYPO, subject=f"Re: [TID#{tid}]", body="Ещё вопрос."))
+        assert desk.flush().code == 0 and desk.run("jobs", "run").code == 0
+        assert relay.handler.tries[TYPO] == 1 and _told(relay) == 1
+        assert len(relay.to(STAFF[0])) == 4  # new ticket, refusal, the follow-up
+        shown = desk.run("ticket", "show", tid).out
+        held = [x for x in shown.splitlines() if x.strip().startswith("suppressed: refused")]
+        assert len(held) == 2, shown
+        assert all(TYPO in line and "550 5.1.1" in line and "#cc" in line for line in held)
+        assert "refused for good since " in shown and f"{TYPO}: 550 5.1.1" in shown
+        assert "550 5.1.1" in desk.ticket(tid)["undeliverable"][TYPO]["error"]
+        # staff correct nothing but name the address again: its mail goes again
+        desk.ingest(_staff(tid, f"#cc {TYPO}\n#close"))
+        assert desk.flush().code == 0 and desk.run("jobs", "run").code == 0
+        assert relay.handler.tries[TYPO] == 2 and _told(relay) == 2
+        assert desk.ticket(tid)["status"] == "closed"
+    finally:
+        relay.stop()
+
+
+def test_a_reminder_skips_a_refused_address_and_verified_mail_from_it_lifts_the_mark(tmp_path):
+    """The scheduler's mail alike (#wait's reminder to the customer): not sent, not
+    told again. Mail from the address that proves itself (DKIM/SPF per our MTA's
+    Authentication-Results) shows the mailbox exists: its mail goes again."""
+    relay = Sink(refuse={TYPO: UNKNOWN}).start()
+    try:
+        desk = Desk(tmp_path, relay.port, support={"authserv_id": "mx.example.com"})
+        clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=MSK))  # a Monday
+        tid = ingest_at(desk, clock, make_mail(sender=TYPO))
+        desk.flush()
+        ingest_at(desk, clock, _staff(tid, "#wait"))
+        assert jobs.waiting(app_of(desk, clock), datetime(2026, 11, 26, 10, 1, tzinfo=MSK)) == 1
+        desk.flush()
+        assert relay.handler.tries[TYPO] == 1 and _told(relay) == 1
+        shown = desk.run("ticket", "show", tid).out
+        assert "suppressed: refused — reminder_customer.txt для ivan@exmaple.ru" in shown
+        dkim = {
+            "Authentication-Results": "mx.example.com; dkim=pass header.d=exmaple.ru; "
+            "spf=pass smtp.mailfrom=exmaple.ru"
+        }
+        reply = make_mail(sender=TYPO, subject=f"Re: [TID#{tid}]", body="Лог.", headers=dkim)
+        ingest_at(desk, clock, reply)
+        assert "undeliverable" not in desk.ticket(tid)
+        desk.flush()
+        assert relay.handler.tries[TYPO] == 2  # its acknowledgement was tried
+    finally:
+        relay.stop()

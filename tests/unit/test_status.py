@@ -11,7 +11,7 @@ from maild.status import DEGRADED, FAILING, HEALTHY, assess
 def figures(**changes):
     f = {
         "spool": {"pending": 0, "oldest_age": None, "shunted": 0},
-        "outbox": {"queued": 0, "failing": 0, "oldest_error": None},
+        "outbox": {"queued": 0, "failing": 0, "refused": 0, "oldest_error": None},
         "imap": None,
         "scheduler": {"last_run": "2026-12-02T10:00:00+00:00", "age": 30.0},
         "tickets": {"open": 2, "overdue": 1},
@@ -33,8 +33,16 @@ def error(age: float) -> dict:
         ({"spool": {"pending": 3, "oldest_age": 300.0, "shunted": 0}}, DEGRADED, "spool"),
         ({"spool": {"pending": 3, "oldest_age": 1000.0, "shunted": 0}}, FAILING, "spool"),
         ({"spool": {"pending": 0, "oldest_age": None, "shunted": 1}}, DEGRADED, "shunted"),
-        ({"outbox": {"queued": 1, "failing": 1, "oldest_error": error(60)}}, DEGRADED, "550"),
-        ({"outbox": {"queued": 1, "failing": 1, "oldest_error": error(4000)}}, FAILING, "a@b.c"),
+        (
+            {"outbox": {"queued": 1, "failing": 1, "refused": 0, "oldest_error": error(60)}},
+            DEGRADED,
+            "550",
+        ),
+        (
+            {"outbox": {"queued": 1, "failing": 1, "refused": 0, "oldest_error": error(4000)}},
+            FAILING,
+            "a@b.c",
+        ),
         ({"scheduler": {"last_run": None, "age": None}}, FAILING, "maild serve running"),
         ({"imap": {"last_contact": None, "age": None}}, FAILING, "imap"),
         ({"imap": {"last_contact": "x", "age": 10.0}}, HEALTHY, None),

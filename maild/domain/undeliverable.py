@@ -1,0 +1,63 @@
+"""A ticket's addresses the relay refused for good (refusals.py marks them when it
+tells the ticket): the one rule of what maild still mails to them.
+
+An address refused for good (5.1.x: no such mailbox, domain) is refused again by
+every later mail, and each refusal would be one more try at the relay and one more
+notice to staff. So the ticket keeps the address in `undeliverable` (since when, the
+relay's answer), and its automatic mail (confirmations, acknowledgements, reminders,
+status and closing notices) is not queued to it but recorded as not sent
+(outgoing.send). A staff member's own reply is still tried: a person wrote it, maybe
+after the customer said the mailbox exists now, and a refusal tells them at once
+(README, "A refused address"). The mark goes when staff add the address again with
+#cc (trust.apply_participant_command: a corrected address is a new one anyway), or
+when verified mail from it arrives (customer.decide_followup): it exists.
+
+Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from maild.domain.records import OutboxKind, Ticket, UndeliverableMark
+
+__all__ = ["held", "lift", "mark"]
+
+# The mail still tried on a refused address: a staff member's reply relayed to it
+TRIED_KINDS: frozenset[str] = frozenset({"staff"})
+
+
+def mark(ticket: Ticket, address: str, since: str, error: str) -> Ticket:
+    """`ticket` with `address` refused for good at `since` (ISO 8601) with `error`
+    (the relay's answer). Refused again: the first `since` stays, the answer is the
+    latest."""
+    address = address.lower()
+    marks = dict(ticket.get("undeliverable") or {})
+    first = marks.get(address, {}).get("since") or since
+    marks[address] = {"since": first, "error": error}
+    return {**ticket, "undeliverable": marks}
+
+
+def lift(ticket: Ticket, addresses: Iterable[str]) -> Ticket:
+    """`ticket` without the marks of `addresses` (re-added by #cc, or proven to exist
+    by verified mail from them); the same ticket when none was marked."""
+    marks = ticket.get("undeliverable") or {}
+    gone = {a.lower() for a in addresses} & set(marks)
+    if not gone:
+        return ticket
+    left = {a: m for a, m in marks.items() if a not in gone}
+    out: Ticket = {**ticket, "undeliverable": left}
+    if not left:
+        del out["undeliverable"]
+    return out
+
+
+def held(
+    ticket: Ticket | None, to: Iterable[str], kind: OutboxKind
+) -> dict[str, UndeliverableMark]:
+    """Of a mail of `kind` about `ticket` to `to`: the recipients it is not queued to,
+    each with its mark (all of its marked recipients unless TRIED_KINDS)."""
+    marks = (ticket or {}).get("undeliverable") or {}
+    if kind in TRIED_KINDS or not marks:
+        return {}
+    return {a: marks[a.lower()] for a in to if a.lower() in marks}
