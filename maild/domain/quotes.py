@@ -12,10 +12,11 @@ from collections import Counter
 
 __all__ = ["for_customer", "for_site", "trim_reply", "typed_lines"]
 
-# "... wrote:" in English and Russian; Thunderbird, Apple Mail, Gmail (English UI) and
-# Roundcube all end the attribution line with one of these.
+# "... wrote:" in English and Russian; Thunderbird, Apple Mail, Gmail (English UI),
+# Roundcube ("написал(а):") and Yahoo ("написал(-а):") all end the attribution line
+# with one of these.
 WROTE_RE = re.compile(
-    r"(?:\bwrote|\bпишет|\bнаписал(?:а|\(а\))?)\s*:\s*$",
+    r"(?:\bwrote|\bпишет|\bнаписал(?:а|\(-?а\))?)\s*:\s*$",
     re.IGNORECASE,
 )
 # Yandex "25.11.2026, 10:00, "Иван" <ivan@ya.ru>:", Gmail RU "пн, 25 нояб. 2026 г. в 10:00,

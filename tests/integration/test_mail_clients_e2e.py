@@ -171,6 +171,14 @@ def mailru(original, name, address, answer):
     return None, f"<html><body>{paragraphs(lines)}{blockquote(original)}</body></html>"
 
 
+def yahoo(original, name, address, answer):
+    """Yahoo Mail RU (shape of real Yahoo replies in public archives): its attribution
+    ends with «написал(-а):», the original stands under it in a div, not quoted."""
+    head = f"четверг, 3 декабря 2026 г., 10:00:24 GMT+3, {name} <{address}> написал(-а):"
+    quote = f'<div class="yahoo_quoted"><div>{html.escape(head)}</div><div><br></div>'
+    return None, f"{paragraphs(answer)}<div><br></div>{quote}{paragraphs(original)}</div>"
+
+
 def roundcube(original, name, address, answer):
     head = f"03.12.2026 10:00, {name} написал(а):"
     return "\n".join([*answer, "", head, "", *quoted(original)]) + "\n", None
@@ -191,6 +199,7 @@ CLIENTS: dict[str, Reply] = {
     "yandex_mobile": yandex_mobile,
     "mailru": mailru,
     "roundcube": roundcube,
+    "yahoo": yahoo,
 }
 
 

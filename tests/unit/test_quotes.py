@@ -640,3 +640,23 @@ def test_typed_lines_are_what_no_mail_of_the_thread_holds() -> None:
         "строка 1",
         "строка 2",
     ]
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "четверг, 26 ноября 2026 г., 10:00:24 GMT+3, Служба поддержки <support@example.com>"
+        " написал(-а):",
+        # its plain part wraps the attribution before the address
+        "четверг, 26 ноября 2026 г., 10:00:24 GMT+3, Служба поддержки\n"
+        "<support@example.com> написал(-а):",
+    ],
+)
+def test_yahoo_attribution_over_an_unquoted_notice(attribution: str) -> None:
+    """Yahoo Mail (Russian UI) ends its attribution with «написал(-а):» and sets the
+    original under it unquoted (a div, no blockquote, no "> "). Not taken for an
+    attribution, the whole notice was the staff member's text."""
+    answer = "Иван, здравствуйте.\nОчистите кэш браузера."
+    text = "\n".join([answer, "", "", attribution, "", "", *notice()])
+    assert trim_reply(text) == answer
+    assert for_customer(text) == answer
