@@ -122,6 +122,8 @@ def _attribution_span(lines: list[str], i: int) -> int:
         # One "From:" line may be prose; two sibling headers right after it are not.
         siblings = [s for s in lines[i + 1 : i + 5] if SIBLING_RE.match(s.strip())]
         return 1 if len(siblings) >= 2 else 0
+    if SIBLING_RE.match(stripped) and _header_run(lines, i):
+        return 1  # Outlook.com's block opens with "Date:" and "Subject:", "From:" below
     for n in range(1, ATTRIBUTION_LINES + 1):
         chunk = [s.strip() for s in lines[i : i + n]]
         if any(_quoted(s) or not s for s in chunk[1:]) or len(" ".join(chunk)) > 300:
@@ -138,6 +140,16 @@ def _attribution_span(lines: list[str], i: int) -> int:
             )
             return 0 if later else n
     return 0
+
+
+def _header_run(lines: list[str], i: int) -> bool:
+    """True if line ``i`` opens a run of three or more header lines, one a "From:"."""
+    run: list[str] = []
+    for line in lines[i:]:
+        if not (FROM_RE.match(line.strip()) or SIBLING_RE.match(line.strip())):
+            break
+        run.append(line.strip())
+    return len(run) >= 3 and any(FROM_RE.match(s) for s in run)
 
 
 def _says_attribution(joined: str, lines: list[str], after: int) -> bool:

@@ -123,6 +123,15 @@ def outlook_html(original, name, address, answer):
     return None, f"<html><body><div class=WordSection1>{top}{head}{body}</div></body></html>"
 
 
+def outlook_com(original, name, address, answer):
+    """Outlook.com / Hotmail web (shape of mailgun/talon's hotmail fixture): a rule, then
+    "Date:", "Subject:", "From:", "To:" above the original, unquoted."""
+    head = ["Date: Thu, 3 Dec 2026 10:00:00 +0300", "Subject: Новое обращение"]
+    head += [f"From: {address}", "To: anna@example.com"]
+    rich = f'{paragraphs([*answer, "Анна"])}<hr id="stopSpelling">{"<br>".join(head)}<br><br>'
+    return None, f"<html><body>{rich}{paragraphs(original)}</body></html>"
+
+
 def thunderbird(original, name, address, answer):
     """Thunderbird RU, answer below the quote (its default), format=flowed."""
     head = f"03.12.2026 10:00, {name} пишет:"
@@ -191,6 +200,7 @@ CLIENTS: dict[str, Reply] = {
     "the_bat_inline": the_bat_inline,
     "outlook_plain": outlook_plain,
     "outlook_html": outlook_html,
+    "outlook_com": outlook_com,
     "thunderbird": thunderbird,
     "apple_ios": apple_ios,
     "gmail_web": gmail_web,

@@ -660,3 +660,19 @@ def test_yahoo_attribution_over_an_unquoted_notice(attribution: str) -> None:
     text = "\n".join([answer, "", "", attribution, "", "", *notice()])
     assert trim_reply(text) == answer
     assert for_customer(text) == answer
+
+
+def test_header_block_that_opens_with_its_date() -> None:
+    """Outlook.com (Hotmail) sets "Date:", "Subject:", then "From:" and "To:" above the
+    unquoted original; with "From:" third, its siblings above it were not counted and
+    the whole notice was taken for the staff member's text."""
+    answer = "Иван, здравствуйте.\nОчистите кэш браузера.\nАнна"
+    head = [
+        "Date: Thu, 26 Nov 2026 10:00:00 +0300",
+        "Subject: Новое обращение",
+        "From: support@example.com",
+        "To: anna@example.com",
+    ]
+    text = "\n".join([answer, "", *head, "", *notice()])
+    assert trim_reply(text) == answer
+    assert for_customer(text) == answer
