@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from maild.domain.layout import from_russian_layout
-from maild.domain.quotes import trim_reply
+from maild.domain.quotes import TEXT_END_RE, TEXT_START_RE, for_customer, trim_reply
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 
-__all__ = ["COMMANDS", "REGISTRY", "Command", "ParsedReply", "parse_reply"]
+__all__ = ["COMMANDS", "REGISTRY", "Command", "ParsedReply", "holds_notice", "parse_reply"]
 
 # An argument reader: the raw text after the name -> (normalised arg, error or None).
 ArgReader = Callable[[str, str], tuple[str | None, str | None]]
@@ -279,3 +279,18 @@ def _unknown(word: str) -> str:
 def cheat_sheet() -> list[tuple[str, str]]:
     """(usage, help) of every command, for the staff templates."""
     return [(s.usage, s.help) for s in REGISTRY.values()]
+
+
+def holds_notice(text: str) -> bool:
+    """True if what of a staff reply would reach the customer (quotes.for_customer)
+    holds a line that only support's staff mail has: a line of the command cheat sheet
+    (every staff notice ends with it, templates/commands.txt) or a customer-text marker.
+    Then the client set the notice unquoted under a header that is not recognised
+    (a UI language maild does not know), and the reply's own text cannot be told
+    from the notice: nothing of it may go."""
+    sheet = {" ".join(f"{usage} {help}".split()) for usage, help in cheat_sheet()}
+    for line in for_customer(text).splitlines():
+        s = " ".join(line.split())
+        if s in sheet or TEXT_START_RE.fullmatch(s) or TEXT_END_RE.fullmatch(s):
+            return True
+    return False

@@ -18,7 +18,7 @@ from typing import Any
 from maild.domain import merge as mg
 from maild.domain import ticket as tk
 from maild.domain import trust
-from maild.domain.commands import Command, ParsedReply, parse_reply
+from maild.domain.commands import Command, ParsedReply, holds_notice, parse_reply
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.layout import from_russian_layout
 from maild.domain.logid import logged_id
@@ -34,6 +34,14 @@ log = logging.getLogger("maild.staffmail")
 decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
 
 MERGED = "merged"  # the customer notice of #merge (templates/merged.txt)
+# A reply whose own text cannot be told from the notice it quotes (commands.holds_notice).
+UNSEPARATED = (
+    "ваш текст не удалось отделить от цитаты уведомления: почтовая программа вставила\n"
+    "    его без «>» и без шапки, которую maild узнаёт («От:», «Отправлено:», «Кому:»;\n"
+    "    «... пишет:»; «-----Original Message-----»). Чтобы клиент не получил строк\n"
+    "    уведомления, не отправлено ничего. Ответьте ещё раз, удалив цитату уведомления\n"
+    "    (или включив цитирование с «>» в настройках почтовой программы)."
+)
 
 
 @dataclass
@@ -179,6 +187,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     # a note goes to nobody: what it holds is kept, however it was typed
     body = answer(extras.body, "" if reply.note else reply.body, messages)
     errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
+    if holds_notice(ctx.msg.text):  # its "errors" are the cheat sheet's lines, not typed
+        errors = [UNSEPARATED]
     if errors:
         return _staff_error(ctx, ticket, messages, errors)
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")

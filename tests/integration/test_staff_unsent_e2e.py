@@ -173,3 +173,22 @@ def test_a_signature_above_the_quote_with_the_answer_inside_is_not_sent_alone(de
     desk.flush()
     assert [r for r in customer_mails(sink) if "Анна Смирнова" in r.text]
     assert len(told(sink)) == 1
+
+
+def test_a_notice_quoted_under_a_header_maild_does_not_know_is_refused_plainly(desk, sink):
+    """Outlook in a German UI ("Von:", "Gesendet:", "An:", "Betreff:") sets the notice
+    unquoted under a header maild does not know, so the notice read as the staff
+    member's own text. Nothing reached the customer only because the cheat sheet's
+    lines failed as commands: staff got eight errors about commands they never typed.
+    Now they are told their text could not be separated from the quoted notice."""
+    tid, notice = open_ticket(desk, sink)
+    head = ["Von: Служба поддержки <support@example.com>", "Gesendet: Donnerstag, 3. Dezember"]
+    head += ["An: Anna <anna@example.com>", "Betreff: Neues"]
+    body = "\n".join(["#close", "Иван, здравствуйте. Исправлено.", "", *head, "", notice.text])
+    desk.ingest(staff_reply(tid, body))
+    desk.flush()
+    assert [r for r in customer_mails(sink) if "зарегистрировано" not in r.subject] == []
+    [err] = [r for r in sink.to("anna@example.com") if "не выполнены" in r.subject]
+    [problem] = [s for s in err.text.splitlines() if s.startswith("  - ")]
+    assert "не удалось отделить" in problem and "#level" not in problem
+    assert desk.ticket(tid)["status"] != "closed"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from maild.domain.commands import cheat_sheet
+from maild.domain.commands import cheat_sheet, holds_notice
 from maild.domain.quotes import (
     TEXT_END_RE,
     TEXT_START_RE,
@@ -676,3 +676,13 @@ def test_header_block_that_opens_with_its_date() -> None:
     text = "\n".join([answer, "", *head, "", *notice()])
     assert trim_reply(text) == answer
     assert for_customer(text) == answer
+
+
+def test_a_notice_set_unquoted_under_an_unknown_header_is_found() -> None:
+    """commands.holds_notice: what would go to the customer holds the notice's own
+    lines (its cheat sheet, its markers); quoted, or cut under a known header, not."""
+    unknown = ["Von: Служба поддержки <support@example.com>", "Gesendet: Donnerstag"]
+    assert holds_notice("\n".join(["Исправлено.", "", *unknown, "", *notice()]))
+    assert not holds_notice("\n".join(["Исправлено.", "", ATTRIBUTION, *quote(notice())]))
+    assert not holds_notice("\n".join(["Исправлено.", "", "-----Original Message-----", *notice()]))
+    assert not holds_notice("Исправлено: #take теперь работает.")
