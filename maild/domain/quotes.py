@@ -142,10 +142,15 @@ def _attribution_span(lines: list[str], i: int) -> int:
     return 0
 
 
+HEADER_RUN_LINES = 12
+
+
 def _header_run(lines: list[str], i: int) -> bool:
-    """True if line ``i`` opens a run of three or more header lines, one a "From:"."""
+    """True if line ``i`` opens a run of three or more header lines, one a "From:"
+    among its first HEADER_RUN_LINES (a client's quote header has a handful; looking
+    no further keeps a text of a million "Date:" lines linear)."""
     run: list[str] = []
-    for line in lines[i:]:
+    for line in lines[i : i + HEADER_RUN_LINES]:
         if not (FROM_RE.match(line.strip()) or SIBLING_RE.match(line.strip())):
             break
         run.append(line.strip())
