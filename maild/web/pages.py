@@ -3,7 +3,10 @@ wrote is shown as text (a `<script>` in a mail stays the characters "<script>").
 
 `ticket_view` picks what a customer may see of a ticket: their messages and staff
 replies in order, with access data blanked; never internal notes, commands,
-automatic notices or staff addresses.
+automatic notices or staff addresses. Of a long text (a pasted log of megabytes) the
+page shows the start that mail to staff shows (longtext.mailed_text) and links the
+whole text as a file (views.Site.text_file): a page stays small and costs bounded time
+on the daemon's event loop, which the SMTP listener shares.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import jinja2
 
 from maild.domain import statusmail
 from maild.domain.filetypes import size_text
+from maild.domain.longtext import mailed_text
 from maild.domain.quotes import for_site
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
@@ -52,6 +56,7 @@ class Pages:
         )
         self.env.globals.update(prefix=prefix, support_name=support_name)
         self.env.filters["plural"] = ru_count  # as in mail: "2 дня", "11 дней"
+        self.env.filters["thousands"] = lambda n: f"{n:,}".replace(",", "\u00a0")  # as in mail
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)
@@ -59,12 +64,20 @@ class Pages:
 
 # Every pattern of maild.domain.redact needs one of its labels (these stems), "://"
 # or "ssh": a text with none of them holds no access data and skips its regexes,
-# which cost about a millisecond per kilobyte of text (bench/FINDINGS.md).
+# which cost about a millisecond per kilobyte of text (bench/FINDINGS.md). They are
+# looked for in folded text (_folded), not with re.IGNORECASE: that tried each
+# stem's case variants at every character, 0.3 s per MB of Cyrillic, 13 times this.
 _MAYBE_CREDENTIALS = re.compile(
     r"pass|pwd|парол|token|secret|api|user|login|логин|пользовател|учетн|учётн|доступ|входа"
-    r"|credential|://|ssh",
-    re.IGNORECASE,
+    r"|credential|://|ssh"
 )
+
+
+def _folded(text: str) -> str:
+    """The text case-folded, so the stems above match all that re.IGNORECASE matched
+    (its two extras: "ı" and "İ", whose fold is "i" and a combining dot, are "i");
+    line breaks stay where they were (no character folds into one)."""
+    return text.casefold().replace("ı", "i").replace("\u0307", "")
 
 
 def redact_near_labels(text: str) -> str:
@@ -74,7 +87,7 @@ def redact_near_labels(text: str) -> str:
     labels ("имя пользователя"), back to the line before. Elsewhere the regexes
     would only spend their millisecond per kilobyte finding nothing."""
     lines = text.split("\n")
-    hit = [bool(_MAYBE_CREDENTIALS.search(line)) for line in lines]
+    hit = [bool(_MAYBE_CREDENTIALS.search(line)) for line in _folded(text).split("\n")]
     near = _near(lines, hit)
     out: list[str] = []
     i = 0
@@ -113,12 +126,34 @@ def _near(lines: list[str], hit: list[bool]) -> list[bool]:
     return near
 
 
-@lru_cache(maxsize=4096)
+# Texts up to CACHED_TEXT characters are cached with what the page shows of them (a
+# page loaded again costs nothing); a longer one is computed each time. So the caches
+# below hold at most 1024 + 1024 entries of two such texts each: 67 million characters
+# if every text were that long, a few MB in practice (most mail is under 2,000
+# characters). Keyed by whole texts, they held every pasted log shown, input and output.
+CACHED_TEXT = 16_384
+
+
 def redacted(text: str) -> str:
     """The text as the site shows it: access data blanked (see redact)."""
-    if not _MAYBE_CREDENTIALS.search(text):
+    return _redacted_cached(text) if len(text) <= CACHED_TEXT else _redacted(text)
+
+
+@lru_cache(maxsize=1024)
+def _redacted_cached(text: str) -> str:
+    return _redacted(text)
+
+
+def _redacted(text: str) -> str:
+    if not _MAYBE_CREDENTIALS.search(_folded(text)):
         return text
     return redact_near_labels(text)
+
+
+def text_file(text: str) -> bytes:
+    """A message's whole text as the site's download gives it: redacted, UTF-8 (a lone
+    surrogate of a broken mail becomes "?")."""
+    return redacted(text).encode("utf-8", "replace")
 
 
 def size_ru(n: int) -> str:
@@ -132,8 +167,9 @@ def _entry(app: Any, n: int, m: MessageRecord, viewer: str, known: list[str]) ->
     (the thread's texts before it, the site link under staff answers)."""
     staff = m["kind"] == "staff"
     who = "Служба поддержки" if staff else ("Вы" if m["from"] == viewer else m["from"])
-    text = m.get("text") or ""
-    text = redacted(text) if staff else _customer_text(text, known)
+    whole = m.get("text") or ""
+    part, cut = mailed_text(whole)
+    text = redacted(part) if staff else _customer_text(part, known)
     files = [
         {
             "n": i,
@@ -145,7 +181,12 @@ def _entry(app: Any, n: int, m: MessageRecord, viewer: str, known: list[str]) ->
         for i, a in enumerate(m.get("attachments") or ())
     ]
     when = app.fmt_time(m["received_at"])
-    return {"n": n, "staff": staff, "who": who, "when": when, "text": text, "files": files}
+    if cut is not None:  # the whole text's size as the file (UTF-8) has it, about
+        cut = dict(cut, size=size_ru(len(whole.encode("utf-8", "replace"))))
+    return {
+        **{"n": n, "staff": staff, "who": who, "when": when, "text": text},
+        **{"files": files, "cut": cut},
+    }
 
 
 # How far back a customer's quote is looked up: a reply quotes the mail it answers
@@ -171,6 +212,8 @@ def _customer_text(text: str, known: list[str]) -> str:
     check of what it cuts reads the texts before it, milliseconds in a long thread:
     kept by the text and a digest of those texts, so a page loaded again costs what
     hashing costs (the digest, not the texts: a key holds one mail, not its thread)."""
+    if len(text) > CACHED_TEXT:
+        return redacted(for_site(text, known))
     key = (text, _digest(known))
     shown = _SHOWN.get(key)
     if shown is None:
@@ -182,14 +225,16 @@ def _customer_text(text: str, known: list[str]) -> str:
 
 def clear_caches() -> None:
     """Forget what the pages computed (a cold page: bench/web_page.py)."""
-    redacted.cache_clear()
+    _redacted_cached.cache_clear()
     _SHOWN.clear()
 
 
 def _texts(messages: list[MessageRecord]) -> list[str]:
     """What a customer may quote of these mail: their texts, and the notices folded
-    under a staff answer (staffreply._customer_mail)."""
-    return [t for m in messages for t in (m.get("text"), m.get("folded_text")) if t]
+    under a staff answer (staffreply._customer_mail); of a long text its start as the
+    page shows it (a quote of the rest is then taken as typed: the mail shows whole)."""
+    texts = (t for m in messages for t in (m.get("text"), m.get("folded_text")) if t)
+    return [mailed_text(t)[0] for t in texts]
 
 
 def shown(m: MessageRecord) -> bool:

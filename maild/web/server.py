@@ -119,6 +119,7 @@ def application(app: Any, daemon: Any) -> web.Application:
     r.add_post("/t/{token}/reopen", site.reopen)
     r.add_post("/t/{token}/renew", Renew(site).renew)
     r.add_get("/t/{token}/file/{m:\\d+}/{a:\\d+}", site.download)
+    r.add_get("/t/{token}/text/{m:\\d+}", site.text_file)
     return application
 
 

@@ -31,7 +31,7 @@ from maild.web.forms import (
     read_form,
 )
 from maild.web.links import landing, link_holders
-from maild.web.pages import SENT_RU, Pages, shown, size_ru, ticket_view
+from maild.web.pages import SENT_RU, Pages, shown, size_ru, text_file, ticket_view
 
 log = logging.getLogger("maild.web")
 
@@ -172,20 +172,34 @@ class Site:
         except OSError:
             raise web.HTTPNotFound() from None
         ctype = found.get("content_type") if found.get("content_type") in SAFE_TYPES else None
-        name = found.get("filename") or "file"
-        # filename= is the fallback of old browsers: ASCII only (str.isalnum is also
-        # true of Cyrillic, which went out as raw UTF-8 in the header)
-        ascii_name = "".join(
-            c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name
-        )
-        disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
         return web.Response(
             body=data,
             content_type=ctype or "application/octet-stream",
-            headers={
-                "Content-Disposition": disposition,
-                "Content-Security-Policy": "default-src 'none'; sandbox",
-            },
+            headers=download_headers(found.get("filename") or "file"),
+        )
+
+    async def text_file(self, request: web.Request) -> web.Response:
+        """The whole text of a message the page shows (the page shows the start of a
+        long one), as a UTF-8 .txt file with access data blanked as on the page
+        (pages.redacted; quotes kept: it is the whole text). Behind the same link as
+        the page and its files. Redacting megabytes takes seconds of CPU: in an
+        executor, so the event loop goes on taking mail meanwhile."""
+        opened = await self.open(request)
+        if isinstance(opened, web.Response):
+            return opened
+        _token, _address, ticket, messages = opened
+        m = int(request.match_info["m"])
+        text = messages[m].get("text") if m < len(messages) and shown(messages[m]) else None
+        if not text:
+            raise web.HTTPNotFound()
+        loop = asyncio.get_running_loop()
+        body = await loop.run_in_executor(None, text_file, text)
+        name, fallback = f"текст-сообщения-{ticket['tid']}-{m}.txt", f"text-{ticket['tid']}-{m}.txt"
+        return web.Response(
+            body=body,
+            content_type="text/plain",
+            charset="utf-8",
+            headers=download_headers(name, fallback),
         )
 
     # -- forms ------------------------------------------------------------------------
@@ -283,6 +297,20 @@ class Site:
                 return True
             await asyncio.sleep(0.05)
         return False
+
+
+def download_headers(name: str, fallback: str | None = None) -> dict[str, str]:
+    """A download's headers: saved as a file named ``name``, never rendered here.
+    filename= is the fallback of old browsers: ASCII only (str.isalnum is also true of
+    Cyrillic, which went out as raw UTF-8 in the header)."""
+    ascii_name = fallback or "".join(
+        c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name
+    )
+    return {
+        "Content-Disposition": f'attachment; filename="{ascii_name}"; '
+        f"filename*=UTF-8''{quote(name)}",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    }
 
 
 # A part's type as the browser gave it, if it is one plain "type/subtype" token

@@ -5,13 +5,17 @@ crafted URL can and cannot make the desk do."""
 from __future__ import annotations
 
 import itertools
+import re
 import time
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
-from tests.helpers import Daemon, Sink
+from maild.web import tokens
+from tests.helpers import Daemon, Sink, make_mail
 from tests.integration.test_serve import wait_until
+from tests.integration.test_web import mail_in
 from tests.webclient import link_in, post, request, running_site, site_desk
 
 _ips = itertools.count(1)
@@ -199,3 +203,55 @@ def test_a_method_the_path_does_not_take_is_a_plain_405_that_says_which_do(site)
     r = request(base + "/new", "DELETE")
     assert r.status == 405 and "Так эту страницу открыть нельзя" in r.text
     assert set(r.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST"}
+
+
+def _long_log() -> str:
+    """A pasted log of ~2.4 MB (Cyrillic and Latin lines, none with a credential label),
+    a password in the middle and a last line far past what the page shows."""
+    lines = [
+        f"10:15:{i % 60:02} ИНФО воркер {i % 7} обработал заказ {i} за 12 мс" for i in range(45_000)
+    ]
+    lines[20_000] = "10:15:00 ERROR db password=Hunter2Secret rejected"
+    return "\n".join([*lines, "КОНЕЦ ЖУРНАЛА", ""])
+
+
+@pytest.fixture(scope="module")
+def long_ticket(site):
+    """A ticket from a mail whose text is a pasted log of ~2.4 MB: its page's link."""
+    _desk, daemon, sink, base = site
+    customer = "log@client.example"
+    mail_in(daemon, make_mail(sender=customer, body=_long_log()), sender=customer)
+    [conf] = wait_until(lambda: sink.to(customer), 20)
+    return link_in(conf.text, base)
+
+
+def test_a_text_of_megabytes_shows_its_start_and_downloads_whole_and_redacted(long_ticket):
+    """The page showed all 2.4 MB (an 8 MB text blocked the daemon's event loop, mail
+    intake too, for seconds per view): it shows the first 100,000 characters, as
+    staff mail does, says so, and links the whole text, redacted as on the page."""
+    page = request(long_ticket)
+    assert page.status == 200 and len(page.body) < 1_000_000
+    told = re.search(r"первые ([\d\xa0]+) знаков из ([\d\xa0]+)", page.text)
+    shown, total = (int(n.replace("\xa0", "")) for n in told.groups())
+    assert 99_000 < shown <= 100_000 and total == len(_long_log())
+    assert "воркер 0 обработал заказ 0 " in page.text and "КОНЕЦ ЖУРНАЛА" not in page.text
+    href = re.search(r'href="(/t/[^"]+/text/0)" download>Скачать весь текст', page.text)
+    got = request(long_ticket.split("/t/")[0] + href.group(1))
+    assert got.status == 200 and got.headers["content-type"] == "text/plain; charset=utf-8"
+    assert got.headers["content-disposition"].startswith("attachment;")
+    text = got.body.decode("utf-8")
+    assert "Hunter2Secret" not in text and "ERROR db password=" in text
+    assert text.endswith("КОНЕЦ ЖУРНАЛА\n") and text.count("\n") == 45_001
+
+
+def test_the_whole_text_is_not_served_to_a_tampered_or_foreign_link(site, long_ticket):
+    desk, _daemon, _sink, base = site
+    tid, expiry, mac = long_ticket.rsplit("/", 1)[1].split(".")
+    tampered = f"{base}/t/{tid}.{expiry}.{mac[:-2]}{'AA' if mac[-2:] != 'AA' else 'BB'}"
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    stranger = tokens.ticket_token(key, tid, "other@evil.example", datetime.now(UTC), 90)
+    for url in (tampered, f"{base}/t/{stranger}"):
+        got = request(url + "/text/0")
+        assert got.status == 403 and "недействительна" in got.text, url
+        assert "воркер" not in got.text
+    assert request(long_ticket + "/text/99").status == 404
