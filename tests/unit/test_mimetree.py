@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from maild.domain.mimeparts import RAW_POLICY
 from maild.domain.mimetree import MAX_HEAD_LINES, MAX_LINES, read_tree
+from tests.examples import examples
 
 BREAK = st.sampled_from(["\r\n", "\n", "\r"])
 FIELD = st.builds(
@@ -36,7 +37,7 @@ LINE = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     st.lists(FIELD | LINE.filter(lambda s: s[:1] in " \t"), max_size=6),
     st.lists(LINE, max_size=3),
