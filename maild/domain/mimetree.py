@@ -58,8 +58,8 @@ def read_tree(raw: bytes, policy: Policy) -> tuple[Message, str | None]:
     msg = email.parser.BytesParser(policy=policy).parsebytes(head, headersonly=True)
     if unended:  # the parser notes it first: the body's first line ended the block
         msg.defects.insert(0, errors.MissingHeaderBodySeparatorDefect())
-    if msg.get_payload():  # a last line "From ..." the parser took for the body's first
-        body = head[last:] + body
+    if last and head.startswith(b"From ", last):  # the parser takes a last line "From "
+        body = head[last:] + body  # for the body's first (unless it is the only line)
     if msg.get_content_maintype() not in ("multipart", "message"):
         return _with_body(msg, body), problem
     whole = head + b"\r\n" + body if cut else raw
