@@ -14,6 +14,11 @@ __all__ = ["cid_of", "name_pictures"]
 # on: 4 million of them in a 20 MB mail cost 19 s of CPU).
 _PLACEHOLDER = re.compile(r"\[cid:([^\[\]\s]{1,200})\]", re.IGNORECASE)
 
+# Where a placeholder was removed (a noncharacter: Unicode keeps it for such use), and
+# the gap it leaves with the blanks around it: "См. [cid:x] выше" reads "См. выше".
+_GONE = "\ufdd0"
+_GAP = re.compile(r"(?<![ \t])[ \t]*+(?:\ufdd0[ \t]*+)+")  # from a run's start: linear
+
 
 def cid_of(header: str | None) -> str:
     """A Content-ID's id as the HTML and the placeholder name it: no <>, any case."""
@@ -30,11 +35,16 @@ def name_pictures(text: str, names: dict[str, str]) -> str:
 
     def named(m: re.Match[str]) -> str:
         name = names.get(cid_of(m.group(1)))
-        return f"[{name}]" if name else ""
+        return f"[{name}]" if name else _GONE
+
+    def closed(m: re.Match[str]) -> str:  # one space between words, none at an end
+        return " " if m.start() > 0 and m.end() < len(m.string) else ""
 
     lines = []
     for line in text.split("\n"):
         shown = _PLACEHOLDER.sub(named, line)
+        if _GONE in shown:
+            shown = _GAP.sub(closed, shown)
         if shown.strip() or not line.strip():  # a line of removed placeholders goes too
             lines.append(shown)
     return "\n".join(lines)

@@ -68,7 +68,9 @@ def test_a_placeholder_of_no_picture_in_the_mail_goes_with_its_line() -> None:
 def test_placeholders_amid_text_and_blank_lines_are_kept_in_place() -> None:
     names = {"image001.png@01da1234.56789abc": "Скриншот.png"}
     text = "См. [CID:image001.png@01DA1234.56789ABC] и [cid:x@y]\n\nКонец\n"
-    assert name_pictures(text, names) == "См. [Скриншот.png] и \n\nКонец\n"
+    assert name_pictures(text, names) == "См. [Скриншот.png] и\n\nКонец\n"
+    # a removed mark leaves one space between words, not two
+    assert name_pictures("См. [cid:x@y] выше [cid:z@y]\t и тут", names) == "См. выше и тут"
     assert name_pictures("[cid]", names) == "[cid]"
 
 
