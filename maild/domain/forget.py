@@ -98,6 +98,14 @@ def erase_person(
         if key in t:
             t[key], n = _swap(t[key], address)
             e.replaced += n
+    # records keyed by address: a robot seen (robots.py) stays seen under the
+    # placeholder; a mark of refused for good (undeliverable.py) has nothing left to hold
+    for key, keep in (("robots", True), ("undeliverable", False)):
+        held = t.get(key) or {}
+        if address in held:
+            rest = {a: v for a, v in held.items() if a != address}
+            t[key] = {**rest, PLACEHOLDER: held[address]} if keep else rest
+            e.replaced += 1
     out = []
     for original in messages:
         m = {**original, "attachments": [dict(a) for a in original.get("attachments") or []]}

@@ -104,7 +104,9 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
             n += 1
             if dry_run:
                 continue
-            erased = {"to": [PLACEHOLDER], "subject": ERASED, "erased": True}
+            # the relay's answers (last_error, refused) name the address too
+            said = {k: _scrub_text(v, address) for k, v in meta.items() if isinstance(v, str)}
+            erased = {**said, "to": [PLACEHOLDER], "subject": ERASED, "erased": True}
             if folder == app.outbox.queue:  # never sent now: moved to sent/ as erased,
                 # marked as never sent (outbox list --sent would show it as sent)
                 app.outbox.withdraw(path.stem, {**erased, "withdrawn": "erased"}, mail=b"")
@@ -116,6 +118,10 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
 def _scrub(data: bytes, address: str) -> bytes:
     """The bytes with the address, in any case, replaced by the placeholder."""
     return re.sub(re.escape(address.encode()), PLACEHOLDER.encode(), data, flags=re.IGNORECASE)
+
+
+def _scrub_text(text: str, address: str) -> str:
+    return re.sub(re.escape(address), PLACEHOLDER, text, flags=re.IGNORECASE)
 
 
 def _spool_copies(app: App, e: Erasure, address: str, dry_run: bool) -> int:

@@ -195,3 +195,20 @@ def test_a_reminder_skips_a_refused_address_and_verified_mail_from_it_lifts_the_
         assert relay.handler.tries[TYPO] == 2  # its acknowledgement was tried
     finally:
         relay.stop()
+
+
+def test_forget_leaves_no_trace_of_a_refused_address(tmp_path):
+    """`maild forget` of an address the relay refused: the ticket's mark (keyed by the
+    address) and the set-aside mail's record of the relay's answer named it still."""
+    relay = Sink(refuse={TYPO: UNKNOWN}).start()
+    try:
+        desk = Desk(tmp_path, relay.port)
+        desk.ingest(make_mail(sender=f"Иван <{TYPO}>"))
+        desk.flush()
+        assert desk.run("jobs", "run").code == 0  # the ticket is told, its mark set
+        assert desk.run("forget", TYPO).code == 0
+    finally:
+        relay.stop()
+    data = tmp_path / "data"
+    named = [p for p in data.rglob("*") if p.is_file() and TYPO.encode() in p.read_bytes()]
+    assert named == []
