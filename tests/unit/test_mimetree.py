@@ -75,3 +75,17 @@ def test_parts_of_too_many_lines_are_kept_as_raw_text() -> None:
     assert msg.get_payload().startswith("--b\r\n\r\nhi\r\n")
     small, problem = read_tree(raw.replace(b"x\r\n" * MAX_LINES, b"x\r\n"), RAW_POLICY)
     assert small.is_multipart() and problem is None
+
+
+def test_lone_cr_line_ends_count_as_lines_of_parts() -> None:
+    """The parser splits at a lone CR as at LF: parts of 4 million "x\\r" lines and one
+    LF held 727 MB in maild ingest, counted as one line by the LF count alone."""
+    raw = b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n\r\nhi\r\n'
+    for lines in (
+        b"x\r" * MAX_LINES + b"\r\n",
+        b"x\r" * (MAX_LINES // 2) + b"x\n" * (MAX_LINES // 2 + 9),
+    ):
+        msg, problem = read_tree(raw + lines + b"--b--\r\n", RAW_POLICY)
+        assert msg.get_content_type() == "text/plain" and "строк больше предела" in problem
+    small, problem = read_tree(raw + b"x\r" * 10 + b"\r\n--b--\r\n", RAW_POLICY)
+    assert small.is_multipart() and problem is None
