@@ -129,7 +129,27 @@ def mend_line_breaks(raw: bytes) -> bytes:
     stray = _STRAY_IN_CRLF if crlf else _STRAY_IN_LF
     if stray.search(head) is None:
         return raw
-    return stray.sub(b" ", head) + body
+    return _mended(head, stray) + body
+
+
+# A stray break is looked at with the byte before it and the name-like run after it,
+# and neither crosses a CR or an LF that is not the LF of a CRLF: the block cut before
+# such a byte is mended piece by piece as it would be whole.
+_PIECE = 1 << 16
+_CUT_AT = re.compile(rb"\r|(?<!\r)\n")
+
+
+def _mended(head: bytes, stray: re.Pattern[bytes]) -> bytes:
+    """``head`` with each stray break a space, 64 KB at a time: re.sub
+    keeps two objects per match until it joins them, and 4 million strays in an 8 MB
+    mail (a CR-only text ending in one CRLF) held 725 MB."""
+    pieces, start = [], 0
+    while start < len(head):
+        cut = _CUT_AT.search(head, start + _PIECE)
+        end = cut.start() if cut else len(head)
+        pieces.append(stray.sub(b" ", head[start:end]))
+        start = end
+    return b"".join(pieces)
 
 
 def fallback_message(raw: bytes, problem: str) -> ParsedMessage:
