@@ -118,8 +118,10 @@ def application(app: Any, daemon: Any) -> web.Application:
     r.add_post("/t/{token}/rate", site.rate)
     r.add_post("/t/{token}/reopen", site.reopen)
     r.add_post("/t/{token}/renew", Renew(site).renew)
-    r.add_get("/t/{token}/file/{m:\\d+}/{a:\\d+}", site.download)
-    r.add_get("/t/{token}/text/{m:\\d+}", site.text_file)
+    # an index of at most 9 digits: int() refuses over 4,300 (a server error), and no
+    # ticket holds a billion messages; a longer one is a path of no page (404)
+    r.add_get("/t/{token}/file/{m:\\d{1,9}}/{a:\\d{1,9}}", site.download)
+    r.add_get("/t/{token}/text/{m:\\d{1,9}}", site.text_file)
     return application
 
 

@@ -255,3 +255,14 @@ def test_the_whole_text_is_not_served_to_a_tampered_or_foreign_link(site, long_t
         assert got.status == 403 and "недействительна" in got.text, url
         assert "воркер" not in got.text
     assert request(long_ticket + "/text/99").status == 404
+
+
+def test_an_index_of_thousands_of_digits_is_a_plain_404_not_a_server_error(site, long_ticket):
+    """Python reads no int of over 4,300 digits (ValueError): the route takes any run
+    of digits, so such an index must still be "no such message" or "no such file"."""
+    _desk, daemon, _sink, _base = site
+    huge = "9" * 5000
+    for path in (f"/text/{huge}", f"/file/{huge}/0", f"/file/0/{huge}"):
+        got = request(long_ticket + path)
+        assert got.status == 404, (path, got.status)
+    assert "Traceback" not in daemon.logtext()
