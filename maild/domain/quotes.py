@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 __all__ = ["for_customer", "for_site", "trim_reply", "typed_lines"]
 
@@ -168,8 +169,11 @@ def _says_attribution(joined: str, lines: list[str], after: int) -> bool:
 
 
 def _quote_follows(lines: list[str], after: int) -> bool:
-    rest = [s for s in lines[after:] if s.strip()]
-    return bool(rest) and _quoted(rest[0])
+    """True if the first non-blank line from ``after`` on is quoted. Looked for line by
+    line, not in a copy of the rest: a text of thousands of attributions each followed
+    by a quote ("Иван пишет:" / "> x") took 3 s per 64 KB, quadratic."""
+    first = next((s for s in _rest(lines, after) if s.strip()), None)
+    return first is not None and _quoted(first)
 
 
 def _interleaved(lines: list[str], after: int) -> bool:
@@ -180,7 +184,13 @@ def _interleaved(lines: list[str], after: int) -> bool:
     """
     if not _quote_follows(lines, after):
         return False  # unquoted history (Outlook, Yandex) runs to the end
-    return any(s.strip() and not _quoted(s) for s in lines[after:])
+    return any(s.strip() and not _quoted(s) for s in _rest(lines, after))
+
+
+def _rest(lines: list[str], after: int) -> Iterator[str]:
+    """``lines[after:]`` one by one, without copying them (nor skipping them one by
+    one, as itertools.islice would)."""
+    return (lines[j] for j in range(after, len(lines)))
 
 
 def for_site(text: str, known: list[str] | None = None) -> str:

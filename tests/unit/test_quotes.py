@@ -698,3 +698,15 @@ def test_a_text_of_header_like_lines_costs_linear_time() -> None:
     trim_reply(text)
     for_customer(text)
     assert time.process_time() - started < 5
+
+
+def test_a_text_of_attributions_each_over_a_quote_costs_linear_time() -> None:
+    """Each attribution looked at the rest of the text for the quote under it (a copy
+    of it, line by line): 4,000 "Иван пишет:" lines each over a "> x" line took 3 s in
+    trim_reply (any customer's follow-up to a closed ticket) and 5 s in for_customer
+    (any staff reply), four times as many sixteen times that."""
+    text = "Иван пишет:\n> x\n" * 6000
+    started = time.process_time()
+    trim_reply(text)
+    for_customer(text)
+    assert time.process_time() - started < 2
