@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -295,3 +297,13 @@ def test_spam_cc_uncc() -> None:
     assert parse_reply("#спам").commands == (Command("spam"),)
     assert parse_reply("#spam everything").errors
     assert parse_reply("#cc").errors and parse_reply("#cc not-an-address").errors
+
+
+def test_a_reply_of_many_lines_costs_linear_time() -> None:
+    """The reply's text between commands was built by adding each line to a string
+    (a copy each time): 40,000 lines took 2 s, four times as many sixteen times that."""
+    text = "#note\n" + "> строка журнала\nещё строка\n" * 20_000
+    started = time.process_time()
+    reply = parse_reply(text)
+    assert time.process_time() - started < 1.2  # (0.3 s here)
+    assert reply.body.count("\n") == 40_000 and reply.note
