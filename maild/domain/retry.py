@@ -21,6 +21,13 @@ _ENHANCED = re.compile(r"\s*([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 # user not local, 553 mailbox name not allowed; a relay also says "550 relaying
 # denied" with them, so without an enhanced code the text must name the recipient
 _MAILBOX_CODES = (550, 551, 553)
+# Of the address codes, X.1.7 and X.1.8 are the sender's (RFC 3463 3.2: bad sender's
+# mailbox syntax, bad sender's system address: Microsoft 365's "5.1.8 Access denied,
+# bad outbound sender" of a blocked account), and Postfix answers a sender restriction
+# at RCPT with "Sender address rejected" (5.1.0 of an unlisted sender): support's own
+# address is refused there, every recipient alike, and none is set aside for it
+_SENDER_DETAILS = ("7", "8")
+_SENDER_REFUSED = re.compile(r"sender address rejected", re.IGNORECASE)
 
 
 def next_try(attempts: int, now: datetime) -> datetime:
@@ -49,11 +56,14 @@ def permanent_for_recipient(code: int, text: str, recipient: str) -> bool:
     with an enhanced code 5.1.x (bad mailbox, address or domain, RFC 3463 3.2), or a
     550/551/553 without an enhanced code whose text names the recipient. Anything
     else is retried: a 4xx is transient by definition, and another 5xx (5.7.1 relay
-    access denied, 5.7.0 authentication required, 5.6.7 no SMTPUTF8) is the relay's
-    configuration, which the admin fixes, not the recipient's."""
+    access denied, 5.7.0 authentication required, 5.6.7 no SMTPUTF8, 5.1.8 of the
+    sender) is the relay's configuration, which the admin fixes, not the recipient's."""
     if not 500 <= code <= 599:
+        return False
+    if _SENDER_REFUSED.search(text):
         return False
     enhanced = _ENHANCED.match(text)
     if enhanced is not None:
-        return enhanced.group(1) == "5" and enhanced.group(2) == "1"
+        subject, detail = enhanced.group(2), enhanced.group(3)
+        return enhanced.group(1) == "5" and subject == "1" and detail not in _SENDER_DETAILS
     return code in _MAILBOX_CODES and bool(recipient) and recipient.lower() in text.lower()

@@ -70,6 +70,11 @@ def test_a_bad_address_is_refused_for_good(code, text):
         (550, "4.1.1 odd: a transient code in a permanent reply"),
         (450, f"4.1.1 <{IVAN}>: Recipient address rejected: unverified address"),
         (421, "4.4.2 Timeout"),
+        # support's own address refused (at RCPT: Postfix's delayed restrictions)
+        (550, "5.1.8 Access denied, bad outbound sender AS(42004)"),  # Microsoft 365
+        (553, "5.1.7 The sender address is not a valid address"),
+        (550, "5.1.0 <support@example.com>: Sender address rejected: User unknown"),
+        (550, f"<support@example.com>: Sender address rejected: refused for {IVAN}"),
     ],
 )
 def test_anything_else_is_retried(code, text):
