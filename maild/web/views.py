@@ -37,6 +37,7 @@ log = logging.getLogger("maild.web")
 
 FORM_MAX_AGE = 24 * 3600  # a page left open over night still sends
 WAIT_STORED = 5.0  # seconds a form waits for the pipeline before answering anyway
+KEPT_TEXT_FILE = 64 << 20  # bytes of the last whole-text download kept for its next
 # Attachment types sent with their own Content-Type; anything else is a download
 # of application/octet-stream (never rendered by the browser).
 SAFE_TYPES = {"image/png", "image/jpeg", "image/gif", "application/zip"}
@@ -68,6 +69,11 @@ class Site:
             "Вернитесь назад и уменьшите их или отправьте часть файлов отдельно."
         )
         self.posts = RateLimit(max(30, 6 * self.cfg.max_submissions_per_hour))
+        # whole-text downloads are made one at a time (each costs seconds of CPU and
+        # several times the text in memory, and the executor's threads also write the
+        # SMTP listener's spool), and the last one made is kept for its next request
+        self.text_turn = asyncio.Lock()
+        self.last_text: tuple[tuple[str, int, int], bytes] | None = None
 
     # -- helpers ------------------------------------------------------------------
     def notice(self, title: str, *paragraphs: str, status: int = 200, **kw: Any) -> web.Response:
@@ -183,7 +189,9 @@ class Site:
         long one), as a UTF-8 .txt file with access data blanked as on the page
         (pages.redacted; quotes kept: it is the whole text). Behind the same link as
         the page and its files. Redacting megabytes takes seconds of CPU: in an
-        executor, so the event loop goes on taking mail meanwhile."""
+        executor, so the event loop goes on taking mail meanwhile, one download at a
+        time: eight at once of a 3 MB text of "password: x" lines held every thread
+        the SMTP listener writes the spool in for 40 s."""
         opened = await self.open(request)
         if isinstance(opened, web.Response):
             return opened
@@ -192,8 +200,14 @@ class Site:
         text = messages[m].get("text") if m < len(messages) and shown(messages[m]) else None
         if not text:
             raise web.HTTPNotFound()
-        loop = asyncio.get_running_loop()
-        body = await loop.run_in_executor(None, text_file, text)
+        key = (ticket["tid"], m, hash(text))  # (a text redacted by maild forget is new)
+        async with self.text_turn:
+            kept = self.last_text
+            if kept is not None and kept[0] == key:
+                body = kept[1]
+            else:
+                body = await asyncio.get_running_loop().run_in_executor(None, text_file, text)
+                self.last_text = (key, body) if len(body) <= KEPT_TEXT_FILE else None
         name, fallback = f"текст-сообщения-{ticket['tid']}-{m}.txt", f"text-{ticket['tid']}-{m}.txt"
         return web.Response(
             body=body,
