@@ -41,7 +41,9 @@ MAX_LINES = 1_000_000  # lines of a message whose parts are parsed
 # then it is the body's first) ends the block.
 _FIELD_LINE = re.compile(rb"From |[\041-\071\073-\176]*:|[\t ]")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
-_BLANK_LINE = re.compile(rb"(?>\r\n|\r|\n)(?>\r\n|\r|\n)")  # CRLF is one line end
+# Past the lines read: the start of the first line that is no field (an empty one, or
+# the body's first), as the parser finds it; a line starts after an LF or a lone CR.
+_FIELDS_END = re.compile(rb"(?:(?<=\n)|(?<=\r)(?!\n))(?![\041-\071\073-\176]*:|From |[\t ])")
 
 _HEAD_CUT = f"в заголовке письма больше {MAX_HEAD_LINES} строк; прочитано начало"
 _CAPS = (
@@ -75,7 +77,8 @@ def read_tree(raw: bytes, policy: Policy) -> tuple[Message, str | None]:
 def _split(raw: bytes) -> tuple[bytes, bytes, int, bool, bool]:
     """(the header block's lines, the body, where the block's last line starts,
     whether a line other than an empty one ended the block, whether the block was cut
-    at MAX_HEAD_LINES: then the body starts after the first empty line)."""
+    at MAX_HEAD_LINES: the fields past them are left out, the body is found as the
+    parser finds it)."""
     start = last = 0  # of the line at hand, of the one before
     for end in itertools.islice(_LINE_END.finditer(raw), MAX_HEAD_LINES):
         if end.start() == start:  # the empty line: in neither
@@ -84,8 +87,12 @@ def _split(raw: bytes) -> tuple[bytes, bytes, int, bool, bool]:
             return raw[:start], raw[start:], last, True, False
         start, last = end.end(), start
     if start < len(raw) and _LINE_END.search(raw, start):  # more lines than read
-        blank = _BLANK_LINE.search(raw, start)
-        return raw[:start], raw[blank.end() :] if blank else b"", last, False, True
+        end = _FIELDS_END.search(raw, start)
+        if end is None:  # fields to the end
+            return raw[:start], b"", last, False, True
+        empty = _LINE_END.match(raw, end.start())
+        body = raw[empty.end() :] if empty else raw[end.start() :]
+        return raw[:start], body, last, empty is None, True
     if start == len(raw) or _FIELD_LINE.match(raw, start):  # the last line, unended
         return raw, b"", start if start < len(raw) else last, False, False
     return raw[:start], raw[start:], last, True, False

@@ -89,3 +89,16 @@ def test_lone_cr_line_ends_count_as_lines_of_parts() -> None:
         assert msg.get_content_type() == "text/plain" and "строк больше предела" in problem
     small, problem = read_tree(raw + b"x\r" * 10 + b"\r\n--b--\r\n", RAW_POLICY)
     assert small.is_multipart() and problem is None
+
+
+def test_past_the_cap_the_body_starts_where_the_parser_starts_it() -> None:
+    """An empty line or the first line that is no field ends the block, however far."""
+    fields = b"From: ivan@shop.ru\r\n" + b"X-Junk: y\r\n" * (MAX_HEAD_LINES + 5)
+    for tail, body in (
+        (b"\r\nbody\r\n", "body\r\n"),
+        (b"body text\r\nmore\r\n", "body text\r\nmore\r\n"),
+        (b"X-Last: z", ""),
+    ):
+        msg, problem = read_tree(fields + tail, RAW_POLICY)
+        assert msg.get_payload() == body and problem is not None
+        assert msg["from"] == "ivan@shop.ru"
