@@ -23,6 +23,7 @@ import jinja2
 from maild.config import SupportConfig
 from maild.domain.commands import cheat_sheet
 from maild.domain.filetypes import size_text
+from maild.domain.plural import thousands
 from maild.domain.sla import ru_count
 from maild.domain.tid import tag
 
@@ -54,7 +55,7 @@ class Renderer:
         # {{ a.size | size }}: "62 байта", "45,3 КБ", "20,0 МБ", as the customer is told
         # the same file's size (domain.filetypes.size_text), never 20971593 bytes
         self.env.filters["size"] = size_text
-        self.env.filters["thousands"] = lambda n: f"{n:,}".replace(",", "\u00a0")
+        self.env.filters["thousands"] = thousands
         # as text, for the outbox's record (`outbox list`): the name readable, not encoded
         self._from = str(Address(display_name=support.name, addr_spec=support.address))
         self._from_line = mailbox_field("From", [(support.name, support.address)])

@@ -1,4 +1,5 @@
-"""Russian plural forms: one helper for every count in outgoing text and pages.
+"""Russian plural forms and digit groups: one helper each for every count in outgoing
+text and pages.
 
 Its own module, importing nothing, so that the lowest domain modules (file types,
 caps) can use it; `maild.domain.sla` re-exports both names.
@@ -6,7 +7,7 @@ caps) can use it; `maild.domain.sla` re-exports both names.
 
 from __future__ import annotations
 
-__all__ = ["ru_count", "ru_plural"]
+__all__ = ["ru_count", "ru_plural", "thousands"]
 
 
 def ru_plural(n: int, one: str, few: str, many: str) -> str:
@@ -23,3 +24,9 @@ def ru_count(n: int, one: str, few: str, many: str) -> str:
     """A number with its noun in the form the number asks for: "21 день", "2 дня",
     "11 дней" (templates: the `plural` filter; every count in outgoing text)."""
     return f"{n} {ru_plural(n, one, few, many)}"
+
+
+def thousands(n: int) -> str:
+    """A number with its digits grouped as Russian text groups them: "8 000 024" (no-break
+    spaces: the number never splits across lines)."""
+    return f"{n:,}".replace(",", "\u00a0")

@@ -22,6 +22,7 @@ import jinja2
 from maild.domain import statusmail
 from maild.domain.filetypes import size_text
 from maild.domain.longtext import mailed_text
+from maild.domain.plural import thousands
 from maild.domain.quotes import for_site
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
@@ -56,7 +57,7 @@ class Pages:
         )
         self.env.globals.update(prefix=prefix, support_name=support_name)
         self.env.filters["plural"] = ru_count  # as in mail: "2 дня", "11 дней"
-        self.env.filters["thousands"] = lambda n: f"{n:,}".replace(",", "\u00a0")  # as in mail
+        self.env.filters["thousands"] = thousands  # as in mail
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)
