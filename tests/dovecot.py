@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 from imapclient import IMAPClient
 
+from tests.helpers import free_port
+
 USERS = {"alice": "alicepw", "bob": "bobpw"}
 
 CONF = string.Template(
@@ -80,12 +82,6 @@ ${EXTRA}
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class DovecotServer:
     """One Dovecot instance in its own temp dir; start()/stop() may be repeated on the same ports.
 
@@ -115,7 +111,7 @@ class DovecotServer:
         if root:
             shutil.chown(f"{self.dir}/mail", self.mailuser, self.mailgroup)
         self.host = "127.0.0.1"
-        self.port, self.ssl_port = _free_port(), _free_port()
+        self.port, self.ssl_port = free_port(), free_port()
         with open(f"{self.dir}/dovecot.conf", "w") as f:
             f.write(
                 CONF.substitute(

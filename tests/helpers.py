@@ -28,10 +28,37 @@ SUPPORT = "support@example.com"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+# Ports for the servers tests start. Not the kernel's ephemeral range (32768-60999 by
+# default): a port bound to 0 and let go is free only till a client's connection takes
+# it as its own end, and the suite makes thousands (a site's daemon then failed with
+# "address already in use"). Each xdist worker has its own slice, used in turn.
+_PORTS_FROM, _PORTS_TO, _SLICES = 12000, 32000, 8
+
+
+def _port_slice() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    size = (_PORTS_TO - _PORTS_FROM) // _SLICES
+    start = _PORTS_FROM + (int(worker) % _SLICES if worker.isdigit() else 0) * size
+    return range(start, start + size)
+
+
+_next_port = iter(())
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing is bound to, from this worker's slice: no other worker
+    and no client connection of this machine's tests is given it meanwhile."""
+    global _next_port
+    for _ in range(2):
+        for port in _next_port:
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:  # taken, or closed lately (TIME_WAIT)
+                    continue
+                return port
+        _next_port = iter(_port_slice())
+    raise RuntimeError("no free port in this test worker's slice")
 
 
 _HELD: list[socket.socket] = []

@@ -302,7 +302,8 @@ def test_downloads_of_a_whole_text_at_once_redact_it_once(site, labels):
     with ThreadPoolExecutor(6) as pool:
         got = list(pool.map(lambda _: request(url + "/text/0"), range(6)))
     assert [g.body for g in got] == [whole] * 6 and b"password: x" not in whole
-    assert _cpu_seconds(daemon.proc.pid) - before < 2 * one + 0.1, one
+    # six made one by one would cost 6 * one; a busy or stolen CPU slows either side
+    assert _cpu_seconds(daemon.proc.pid) - before < 3 * one + 0.2, one
 
 
 def test_a_page_of_long_texts_is_made_off_the_event_loop(site, labels):
