@@ -14,13 +14,14 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import Message
 from email.policy import compat32
-from email.utils import format_datetime, getaddresses
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from maild.config import SupportConfig
+from maild.domain.addresses import getaddresses
 from maild.domain.commands import cheat_sheet
 from maild.domain.filetypes import size_text
 from maild.domain.plural import thousands

@@ -25,11 +25,11 @@ import json
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
 from maild.adapters.durable import Direct, Files, move_durably
+from maild.domain.addresses import parseaddr
 from maild.domain.records import OutboxEntry, OutboxKind, outbox_entry
 from maild.render import Mail, as_bytes
 

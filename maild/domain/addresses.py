@@ -5,15 +5,45 @@ Parsed before decoding (an encoded word is one opaque atom), capped by domain.li
 
 from __future__ import annotations
 
+import email.utils
 import functools
+import inspect
 import re
 from email.message import Message
-from email.utils import getaddresses
 
 from maild.domain import limits
 from maild.domain.header_text import decode_compat32
 
-__all__ = ["address_of", "addresses", "normalize_address", "sender"]
+__all__ = [
+    "address_of",
+    "addresses",
+    "getaddresses",
+    "normalize_address",
+    "parseaddr",
+    "sender",
+]
+
+# CVE-2023-27043's fix (Python 3.11.10+, 3.12.6+, and Debian 12's 3.11.2) made the
+# stdlib's getaddresses and parseaddr strict by default: a value whose commas outnumber
+# the addresses found gives no address at all. A customer's `From: ivan@x.ru (Иванов,
+# Иван)` had no sender there (no ticket owner, no confirmation), and a To list with one
+# such comment lost every participant. maild reads addresses with the parser as it was
+# before the fix (strict=False where the parameter exists) on every release alike: its
+# own rules keep a display name from posing as the sender (tests/unit/test_message.py).
+_LENIENT = (
+    {"strict": False} if "strict" in inspect.signature(email.utils.getaddresses).parameters else {}
+)
+
+
+def getaddresses(values: list[str]) -> list[tuple[str, str]]:
+    """email.utils.getaddresses(values), read alike on every Python release."""
+    return email.utils.getaddresses(values, **_LENIENT)
+
+
+def parseaddr(value: str) -> tuple[str, str]:
+    """email.utils.parseaddr(value), read alike on every Python release."""
+    return email.utils.parseaddr(value, **_LENIENT)
+
 
 # A bare dot-atom address: what getaddresses would return unchanged.
 _PLAIN_ADDRESS = re.compile(

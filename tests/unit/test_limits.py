@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from email.utils import getaddresses
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from maild.domain.addresses import getaddresses
 from maild.domain.limits import (
     MAX_CONTAINERS,
     MAX_DELIMITER_LINES,

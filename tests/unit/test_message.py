@@ -28,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from maild.domain.addresses import _PLAIN_ADDRESS, _getaddresses
+from maild.domain.addresses import _PLAIN_ADDRESS, _getaddresses, getaddresses
 from maild.domain.attachments import AttachmentPolicy, decide_all
 from maild.domain.message import (
     _STRAY_IN_CRLF,
@@ -206,6 +206,25 @@ def test_from_name_and_address(value: str, address: str, name: str) -> None:
 )
 def test_display_name_cannot_pose_as_the_sender(value: str) -> None:
     assert parse(mail(f"From: {value}", "", "x")).from_addr == "attacker@evil.example"
+
+
+def test_a_comment_with_a_comma_keeps_the_sender_and_every_recipient() -> None:
+    """Python's strict address parser (CVE-2023-27043's fix: 3.11.10+, 3.12.6+, Debian
+    12's 3.11.2) gives no address for a value whose commas outnumber its addresses: this
+    customer had no sender there, so no confirmation, and the To list was lost.
+    test_strict_python.py runs this test under such a Python."""
+    msg = parse(
+        mail(
+            "From: ivan@client.example (Иванов, Иван)",
+            "To: support@example.com, petr@client.example (Петров, Пётр)",
+            'Cc: "Сидоров, С." <s@client.example>, <"q,r"@client.example>',
+            "",
+            "x",
+        )
+    )
+    assert msg.from_addr == "ivan@client.example"
+    assert msg.to == ("support@example.com", "petr@client.example")
+    assert msg.cc == ("s@client.example", '"q,r"@client.example')
 
 
 def test_encoded_display_name_with_a_comma_does_not_split_to() -> None:
@@ -719,8 +738,6 @@ def test_any_mime_tree_is_read_and_every_file_is_kept(data) -> None:
 @settings(max_examples=examples(150), deadline=None)
 @given(st.from_regex(_PLAIN_ADDRESS, fullmatch=True))
 def test_plain_address_shortcut_agrees_with_the_full_parser(address):
-    from email.utils import getaddresses
-
     parsed = [a.strip().lower() for _name, a in getaddresses([address]) if "@" in a]
     assert normalize_address(address) == parsed[0]
 
@@ -740,7 +757,5 @@ _DOMAIN = st.from_regex(r"[A-Za-z0-9-]{1,8}(\.[A-Za-z0-9-]{1,5}){0,2}", fullmatc
     shape=st.sampled_from(["{n} <{a}>", "{n}<{a}>", " <{a}> ", "{a}", " {a} ", '"{n}" <{a}>']),
 )
 def test_simple_mailboxes_read_as_the_full_parser_reads_them(name, local, domain, shape):
-    from email.utils import getaddresses
-
     value = shape.format(n=name, a=f"{local}@{domain}")
     assert _getaddresses(value) == getaddresses([value])

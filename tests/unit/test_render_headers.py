@@ -9,11 +9,11 @@ import email.policy
 import re
 from email.errors import NonPrintableDefect
 from email.header import decode_header, make_header
-from email.utils import getaddresses
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from maild.domain.addresses import getaddresses
 from maild.render import address_field, header_line, mailbox_field
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=120)
