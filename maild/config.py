@@ -198,7 +198,10 @@ def _support(support: dict[str, Any], path: str, errors: list[str]) -> dict[str,
 
         ZoneInfo(support["timezone"])
     except Exception:
-        errors.append(f"{path}: key 'support.timezone' must be a time zone name")
+        errors.append(
+            f"{path}: key 'support.timezone': {support['timezone']!r} is no time zone "
+            'name known here (e.g. "Europe/Moscow")'
+        )
     return support
 
 
