@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
 from maild.app import App
+from maild.output import print_json
 
 EX_OK = 0
 
@@ -46,8 +45,7 @@ def answers_list(app: App, args: argparse.Namespace) -> int:
         )
         rows.append({"name": name, "path": str(path), "first_line": _preview(app, name, path)})
     if args.json:
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(rows)
     elif not rows:
         print("no saved answers")
     for r in [] if args.json else rows:

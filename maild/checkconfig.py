@@ -7,7 +7,6 @@ maild from working; warnings are what works but is risky, each on its own line.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 from maild import config as config_mod
 from maild.adapters.layout import KEY_READABLE, readable_keys, refusals
 from maild.config import Config
+from maild.output import print_json
 from maild.privileges import existing_ancestor, user_name
 
 EX_OK, EX_CONFIG = 0, 78
@@ -34,7 +34,7 @@ def check_config(path: str, as_json: bool = False) -> int:
     problems, warnings = findings(path)
     if as_json:
         report = {"config": path, "ok": not problems, "problems": problems, "warnings": warnings}
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        print_json(report)
     else:
         for warning in warnings:
             print(f"maild: warning: {warning}", file=sys.stderr)

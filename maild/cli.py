@@ -20,6 +20,7 @@ from maild.app import App
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 from maild.domain.ticket import STATUSES
+from maild.output import readable_stdout
 
 EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
 log = logging.getLogger("maild")
@@ -209,6 +210,7 @@ def _load_app(args: argparse.Namespace) -> App:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    readable_stdout()
     logsetup.configure(args.verbose)
     if args.command == "check-config":  # reads only: no App, nothing created
         from maild.checkconfig import check_config

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import email
 import email.policy
-import json
 import logging
 import sys
 from dataclasses import asdict
@@ -16,6 +15,7 @@ from maild.domain.addresses import address_of
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
+from maild.output import print_json
 from maild.runner import ingest
 from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
@@ -35,11 +35,6 @@ PUBLIC_TICKET = (
 )
 PUBLIC_MESSAGE = ("message_id", "direction", "from", "kind", "received_at", "text")
 PUBLIC_ATTACHMENT = ("filename", "content_type", "size", "accepted", "reason")
-
-
-def _json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
 
 
 def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]:
@@ -83,7 +78,7 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
         print(f"maild: cannot spool the message, try again later: {e}", file=sys.stderr)
         return EX_TEMPFAIL
     if args.json:
-        _json(
+        print_json(
             {
                 "spool_key": key,
                 "tid": decision.tid if decision and decision.outcome != "quarantined" else None,
@@ -123,7 +118,9 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
             print(f"maild: outbox: {app.outbox.stopped}; sent {sent}", file=sys.stderr)
             return EX_TEMPFAIL
         if args.json:
-            _json({"sent": sent, "failed": failed, "queued": len(left), "refused": len(refused)})
+            print_json(
+                {"sent": sent, "failed": failed, "queued": len(left), "refused": len(refused)}
+            )
         else:
             print(f"sent {sent}, failed {failed}, still queued {len(left)}")
             for m in refused:
@@ -135,7 +132,7 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
     if args.action == "list":
         rows = app.outbox.sent_entries() if args.sent else app.outbox.entries()
         if args.json:
-            _json(rows)
+            print_json(rows)
         else:
             for m in rows:
                 print(f"{m['id']}  {', '.join(m['to'])}  {m['subject']}{_outcome(m, args.sent)}")
@@ -185,7 +182,7 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
         return EX_FAIL
     ticket, messages = loaded
     if args.json:
-        _json(ticket_json(ticket, messages))
+        print_json(ticket_json(ticket, messages))
         return EX_OK
     level = LEVELS[ticket["level"]]
     print(f"[TID#{ticket['tid']}] {ticket['subject']}")
@@ -238,7 +235,7 @@ def _registry_rows(items: list[License] | list[Group]) -> list[dict[str, Any]]:
 
 def _print_registry(args: argparse.Namespace, rows: list[dict[str, Any]], members: str) -> None:
     if args.json:
-        _json(rows)
+        print_json(rows)
         return
     for r in rows:
         print(
@@ -292,7 +289,7 @@ def cmd_report(app: App, args: argparse.Namespace) -> int:
 
     data = sla_report(app, args.since, args.until)
     if args.json:
-        _json(data)
+        print_json(data)
     else:
         print(format_sla(app, data))
     return EX_OK
@@ -318,7 +315,7 @@ def cmd_jobs(app: App, args: argparse.Namespace) -> int:
     if args.report and not result["report"]:  # by hand: before its time too
         result["report"] = int(jobs.daily_report(app, now))
     if args.json:
-        _json(result)
+        print_json(result)
     else:
         print(", ".join(f"{k} {v}" for k, v in result.items()))
     return EX_OK

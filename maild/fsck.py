@@ -23,7 +23,6 @@ import argparse
 import email
 import json
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from maild.app import App
 from maild.domain.message import synthetic_msgid
 from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE, normalize_msgid
+from maild.output import print_json
 from maild.privileges import user_name
 
 EX_OK, EX_FAIL = 0, 1
@@ -377,13 +377,7 @@ def cmd_fsck(app: App, args: argparse.Namespace) -> int:
     check.run()
     unfixed = len(check.problems) - len(check.fixed)
     if args.json:
-        json.dump(
-            {"problems": check.problems, "fixed": check.fixed, "pending": check.pending},
-            sys.stdout,
-            ensure_ascii=False,
-            indent=2,
-        )
-        sys.stdout.write("\n")
+        print_json({"problems": check.problems, "fixed": check.fixed, "pending": check.pending})
     else:
         for line in check.problems:
             print(line)

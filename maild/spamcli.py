@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from maild import guard
 from maild.adapters.quarantine import PUBLIC, normalize_entry
 from maild.app import App
+from maild.output import print_json
 from maild.runner import ingest
 
 EX_OK, EX_FAIL, EX_TEMPFAIL = 0, 1, 75
-
-
-def _json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
 
 
 def cmd_spam(app: App, args: argparse.Namespace) -> int:
@@ -25,7 +20,7 @@ def cmd_spam(app: App, args: argparse.Namespace) -> int:
     if args.action == "list":
         rows = [{k: r.get(k) for k in PUBLIC} for r in q.entries()]
         if args.json:
-            _json(rows)
+            print_json(rows)
         for r in rows if not args.json else ():
             when = app.fmt_time(r["received_at"])
             print(f"{r['id']}  {when}  {r['from'] or '-'}  {r['subject']}  ({r['reason']})")
@@ -38,7 +33,7 @@ def cmd_spam(app: App, args: argparse.Namespace) -> int:
         return EX_FAIL
     if args.action == "show":
         if args.json:
-            _json(entry)
+            print_json(entry)
             return EX_OK
         for k in ("id", "message_id", "from", "subject", "received_at", "reason"):
             print(f"{k}: {entry.get(k)}")
@@ -68,7 +63,9 @@ def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
             app.quarantine.delete(entry["id"])
     tid = decision.tid if decision is not None else None
     if args.json:
-        _json({"id": entry["id"], "tid": tid, "outcome": decision.outcome if decision else None})
+        print_json(
+            {"id": entry["id"], "tid": tid, "outcome": decision.outcome if decision else None}
+        )
     else:
         print(f"released {entry['id']}: {decision.outcome if decision else 'pending'} [TID#{tid}]")
     sender = entry.get("from") or ""
@@ -82,7 +79,7 @@ def cmd_block(app: App, args: argparse.Namespace) -> int:
     if args.action == "list":
         rows = q.blocklist()
         if args.json:
-            _json(rows)
+            print_json(rows)
         else:
             print("\n".join(rows) if rows else "the block list is empty")
         return EX_OK

@@ -6,12 +6,12 @@ A message put back is processed by the running daemon within its rescan interval
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from maild.app import App
 from maild.faults import describe_mail
+from maild.output import print_json
 from maild.runner import received_at_of
 
 EX_OK, EX_FAIL = 0, 1
@@ -39,8 +39,7 @@ def cmd_spool(app: App, args: argparse.Namespace) -> int:
     if args.action == "list":
         rows = shunted_rows(app)
         if args.json:
-            json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
+            print_json(rows)
         elif not rows:
             print("no shunted mail")
         for r in rows if not args.json else []:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 from maild.adapters.layout import KEY_READABLE, readable_keys
 from maild.adapters.spool import pid_alive
 from maild.app import App
+from maild.output import print_json
 
 IMAP_MARK = "imap_contact"
 IMAP_REFUSED = "imap_refused.json"
@@ -275,8 +275,7 @@ def format_text(f: dict[str, Any]) -> str:
 def cmd_status(app: App, args: argparse.Namespace) -> int:
     figures = collect(app)
     if args.json:
-        json.dump(figures, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(figures)
     else:
         print(format_text(figures))
     return STATES.index(figures["state"])

@@ -4,7 +4,6 @@ ticket listing. cli.py parses; this module does the work and prints."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,13 +11,9 @@ from typing import Any
 from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.ops import listing
+from maild.output import print_json
 
 EX_OK, EX_FAIL, EX_TEMPFAIL, EX_CONFIG = 0, 1, 75, 78
-
-
-def _json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
 
 
 def cmd_backup(app: App, args: argparse.Namespace) -> int:
@@ -43,7 +38,7 @@ def cmd_backup(app: App, args: argparse.Namespace) -> int:
         "archive": str(dest),  # DEST may be a directory: the file's name is made here
     }
     if args.json:
-        _json(figures)
+        print_json(figures)
     else:
         print(
             f"backup {dest}: {snap.tickets} tickets, "
@@ -67,7 +62,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(f"maild: restore: {e.filename or target}: {e.strerror}", file=sys.stderr)
         return EX_CONFIG if isinstance(e, PermissionError) else EX_FAIL
     if args.json:
-        _json(manifest)
+        print_json(manifest)
     else:
         print(
             f"restored {manifest.get('tickets')} tickets, {manifest.get('queued')} queued mail "
@@ -86,7 +81,7 @@ def cmd_forget(app: App, args: argparse.Namespace) -> int:
         print(f"maild: forget: {e}; nothing more was changed, try again", file=sys.stderr)
         return EX_TEMPFAIL
     if args.json:
-        _json({"dry_run": args.dry_run, **result.as_json()})
+        print_json({"dry_run": args.dry_run, **result.as_json()})
         return EX_OK
     verb = "would erase" if args.dry_run else "erased"
     for e in result.tickets:

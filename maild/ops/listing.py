@@ -14,7 +14,6 @@ in order of arrival (created_at, then TID).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,6 +25,7 @@ from zoneinfo import ZoneInfo
 from maild.adapters.store import Store
 from maild.adapters.store.rebuild import load_listed
 from maild.domain.records import Summary
+from maild.output import json_text
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def print_json(found: Iterable[Summary], store: Store, as_json: Any, out: TextIO
         loaded = load_listed(store, r["tid"])  # a corrupt file: logged and skipped
         if loaded is None:
             continue
-        text = json.dumps(as_json(*loaded), ensure_ascii=False, indent=2)
+        text = json_text(as_json(*loaded), out)
         out.write(("\n  " if not n else ",\n  ") + text.replace("\n", "\n  "))
         n += 1
     out.write("\n]\n" if n else "]\n")
