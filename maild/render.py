@@ -23,6 +23,7 @@ import jinja2
 from maild.config import SupportConfig
 from maild.domain.addresses import getaddresses
 from maild.domain.commands import cheat_sheet
+from maild.domain.errorwords import gloss
 from maild.domain.filetypes import size_text
 from maild.domain.plural import thousands
 from maild.domain.sla import ru_count
@@ -57,6 +58,7 @@ class Renderer:
         # the same file's size (domain.filetypes.size_text), never 20971593 bytes
         self.env.filters["size"] = size_text
         self.env.filters["thousands"] = thousands
+        self.env.filters["gloss"] = gloss  # an error's meaning in Russian, or ""
         # as text, for the outbox's record (`outbox list`): the name readable, not encoded
         self._from = str(Address(display_name=support.name, addr_spec=support.address))
         self._from_line = mailbox_field("From", [(support.name, support.address)])

@@ -77,3 +77,5 @@ def test_read_only_tickets_pause_processing_and_nothing_is_lost(tmp_path, sink):
     # since when, as staff read times elsewhere (Moscow time, not ISO with an offset)
     since = re.compile(r"^С: \d\d\.\d\d\.\d{4} \d\d:\d\d \(МСК\)\r?$", re.M)
     assert all(since.search(a.text) for a in alerts), alerts[0].text
+    meaning = "Что это значит: файловая система доступна только для чтения"
+    assert all(meaning in a.text for a in alerts), alerts[0].text

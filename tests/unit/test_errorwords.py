@@ -1,0 +1,34 @@
+"""domain.errorwords: the Russian line beside an error in alerts."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import pytest
+
+from maild.domain.errorwords import gloss
+from maild.runner import describe
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        (errno.ENOSPC, "на диске нет свободного места"),
+        (errno.EROFS, "только для чтения"),
+        (errno.EACCES, "нет прав доступа"),
+        (errno.EIO, "ошибка ввода-вывода"),
+        (errno.EUCLEAN, "fsck"),
+        (errno.ECONNREFUSED, "не принимает соединения"),
+    ],
+)
+def test_the_system_s_own_error_texts_are_explained(code, words):
+    """As describe() words an OSError for run/fault.json and the alert."""
+    error, _path = describe(OSError(code, os.strerror(code), "/var/lib/maild/tickets"))
+    assert words in gloss(error)
+
+
+def test_the_relay_s_refusals_and_unknown_errors():
+    assert "логин или пароль" in gloss("535 5.7.8 Authentication credentials invalid")
+    assert "не ответил вовремя" in gloss("relay smtp.example:587: TimeoutError: timed out")
+    assert gloss("ValueError: something else") == "" and gloss(None) == ""
