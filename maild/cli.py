@@ -20,7 +20,7 @@ from maild.app import App
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 from maild.domain.ticket import STATUSES
-from maild.output import readable_stdout
+from maild.output import readable_output
 
 EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
 log = logging.getLogger("maild")
@@ -210,7 +210,11 @@ def _load_app(args: argparse.Namespace) -> App:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    readable_stdout()
+    with readable_output():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     logsetup.configure(args.verbose)
     if args.command == "check-config":  # reads only: no App, nothing created
         from maild.checkconfig import check_config

