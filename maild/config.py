@@ -159,6 +159,7 @@ class ImapConfig:
     folder: str
     processed_folder: str
     poll_interval: float
+    oauth2_token_command: str = ""  # the login's OAuth2 token, printed by this command
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,20 @@ def _support(support: dict[str, Any], path: str, errors: list[str]) -> dict[str,
     return support
 
 
+def imap_login(imap: dict[str, Any] | None, path: str) -> list[str]:
+    """[imap] logs in with a password or with an OAuth2 token: one of them."""
+    if imap is None:
+        return []
+    if imap["password"] and imap["oauth2_token_command"]:
+        return [f"{path}: keys 'imap.password' and 'imap.oauth2_token_command': set one"]
+    if not imap["password"] and not imap["oauth2_token_command"]:
+        return [
+            f"{path}: missing key 'imap.password' "
+            "(or 'imap.oauth2_token_command', for a server that takes OAuth2 tokens only)"
+        ]
+    return []
+
+
 def parse(raw: dict[str, Any], path: str) -> Config:
     """Validate a parsed TOML document; raise ConfigError listing every problem."""
     errors = [f"{path}: unknown section '[{name}]'" for name in raw if name not in SCHEMA]
@@ -215,6 +230,7 @@ def parse(raw: dict[str, Any], path: str) -> Config:
     }
     support = _support(sections["support"], path, errors)
     errors += secret_problems(sections, path)  # guessable keys make the desk forgeable
+    errors += imap_login(sections.get("imap"), path)
     if errors:
         raise ConfigError(errors)
     cal, storage, outbound = sections["calendar"], sections["storage"], sections["outbound"]

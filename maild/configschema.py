@@ -8,6 +8,7 @@ into frozen dataclasses.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -47,6 +48,17 @@ def _port(value: Any) -> bool:
 
 def _str(value: Any) -> bool:
     return isinstance(value, str)
+
+
+def _command(value: Any) -> bool:
+    """A command line as a shell would split it (run without a shell), or ""."""
+    if not isinstance(value, str):
+        return False
+    try:
+        shlex.split(value)
+    except ValueError:  # an unclosed quote
+        return False
+    return True
 
 
 def _bool(value: Any) -> bool:
@@ -178,7 +190,10 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "starttls": (_bool, "true or false", False),
         "verify_tls": (_bool, "true or false", True),
         "username": (_str, "a string", REQUIRED),
-        "password": (_str, "a string", REQUIRED),
+        # one of the two (config.imap_login): a password, or a command that prints an
+        # OAuth2 access token (Microsoft 365, Google Workspace: adapters/oauth2token.py)
+        "password": (_str, "a string", ""),
+        "oauth2_token_command": (_command, "a command line, quoted as in a shell", ""),
         "folder": (_str, "a folder name", "INBOX"),
         "processed_folder": (_str, "a folder name", "Processed"),
         "poll_interval": (_posnum, "a number of seconds", 60),

@@ -217,7 +217,8 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
         failing.append(
             f"imap: the server {refused.get('host')}:{refused.get('port')} refuses the login "
             f"of {refused.get('user')}: {refused.get('answer')} (since {refused.get('since')}; "
-            "check imap.username and imap.password, or the account on the server)"
+            "check imap.username and imap.password or the token of "
+            "imap.oauth2_token_command, or the account on the server)"
         )
     elif imap is not None and (imap["age"] is None or imap["age"] > IMAP_STALE):
         failing.append("imap: no contact with the server lately (see the log)")

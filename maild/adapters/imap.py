@@ -31,6 +31,7 @@ from collections.abc import Callable
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
+from maild.adapters import oauth2token
 from maild.adapters.imapfailures import (
     LOGIN_RETRY,
     DeliveryWatch,
@@ -140,7 +141,10 @@ class ImapPoller:
                 # never sent in clear when TLS was asked for.
                 client.starttls(self._tls_context())
             try:
-                client.login(cfg.username, cfg.password)
+                if cfg.oauth2_token_command:  # XOAUTH2 (Microsoft 365, Google Workspace)
+                    client.oauth2_login(cfg.username, oauth2token.fetch(cfg.oauth2_token_command))
+                else:
+                    client.login(cfg.username, cfg.password)
             except LoginError as e:
                 if isinstance(e.__context__, IMAPClient.AbortError):
                     raise  # the connection broke during LOGIN: nothing was refused

@@ -104,10 +104,16 @@ class LoginWatch:
         if self.refusal is not None and self.refusal["answer"] == e.answer:
             log.info("imap: login still refused: %s; next try in %g s", e, self.retry)
             return self.retry
+        secret = (
+            "the token imap.oauth2_token_command prints (its account and scope)"
+            if self.cfg.oauth2_token_command
+            else "imap.password in maild's config, then restart maild serve"
+        )
         log.error(
-            "imap: %s (check imap.username and imap.password in maild's config, then "
-            "restart maild serve, or the account on the server); trying again every %g s",
+            "imap: %s (check imap.username and %s, or the account on the server); "
+            "trying again every %g s",
             e,
+            secret,
             self.retry,
         )
         cfg = self.cfg

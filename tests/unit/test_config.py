@@ -38,6 +38,23 @@ def test_defaults():
         ({**BASE, "outbound": {"port": "25"}}, "'outbound.port' must be a port number"),
         ({**BASE, "smtp": {"protocol": "x"}}, "'smtp.protocol'"),
         ({**BASE, "imap": {"host": "h"}}, "missing key 'imap.username'"),
+        ({**BASE, "imap": {"host": "h", "username": "u"}}, "missing key 'imap.password'"),
+        (
+            {
+                **BASE,
+                "imap": {
+                    "host": "h",
+                    "username": "u",
+                    "password": "p",
+                    "oauth2_token_command": "t",
+                },
+            },
+            "'imap.password' and 'imap.oauth2_token_command': set one",
+        ),
+        (
+            {**BASE, "imap": {"host": "h", "username": "u", "oauth2_token_command": "get 'token"}},
+            "'imap.oauth2_token_command' must be a command line",
+        ),
         ({**BASE, "bogus": {}}, "unknown section '[bogus]'"),
         ({**BASE, "calendar": {"extra_days_off": ["2026-13-01"]}}, "calendar.extra_days_off"),
         ({"support": {"address": "not an address"}, "storage": {"path": "/x"}}, "support.address"),
