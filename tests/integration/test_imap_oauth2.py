@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.server
 import json
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import pytest
 
 from tests.dovecot import DovecotServer, append, messages, require_dovecot, reset_mailbox
 from tests.helpers import Daemon, Desk, make_mail
+from tests.integration.test_serve_imap import wait_until
 
 LIVE: set[str] = set()  # the tokens the provider takes now
 ASKED: list[str] = []  # what Dovecot asked it about
@@ -94,15 +94,6 @@ def _desk(tmp_path: Path, sink, dovecot: dict[str, Any]) -> tuple[Desk, Path]:
     return Desk(tmp_path, sink.port, imap=imap), token
 
 
-def _wait(pred, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := pred():
-            return value
-        time.sleep(0.1)
-    return pred()
-
-
 def test_serve_logs_in_with_the_token_its_command_prints(tmp_path, sink, oauth_dovecot):
     reset_mailbox(oauth_dovecot, "alice")
     append(oauth_dovecot, "alice", make_mail(msgid="<oauth-1@client.example>"))
@@ -112,9 +103,9 @@ def test_serve_logs_in_with_the_token_its_command_prints(tmp_path, sink, oauth_d
     LIVE.add("token-of-today")
     daemon = Daemon(desk).start()
     try:
-        assert _wait(lambda: desk.tickets())
-        assert _wait(lambda: sink.to("ivan@shop-example.ru"))
-        assert _wait(lambda: len(messages(oauth_dovecot, "alice", "Processed")) == 1)
+        assert wait_until(lambda: desk.tickets())
+        assert wait_until(lambda: sink.to("ivan@shop-example.ru"))
+        assert wait_until(lambda: len(messages(oauth_dovecot, "alice", "Processed")) == 1)
     finally:
         assert daemon.stop() == 0
     assert "token-of-today" in ASKED
@@ -132,12 +123,12 @@ def test_a_failing_command_is_retried_and_a_dead_token_is_a_refused_login(
     LIVE.clear()
     daemon = Daemon(desk).start()
     try:
-        assert _wait(lambda: "refresh token expired" in daemon.logtext())
+        assert wait_until(lambda: "refresh token expired" in daemon.logtext())
         log = daemon.logtext()
         assert "imap.oauth2_token_command gave no token (exit 1)" in log
         assert "Traceback" not in log and not desk.tickets()
         token.write_text("token-of-yesterday\n")  # the command works; the token is dead
-        assert _wait(lambda: "refuses the login of alice" in daemon.logtext(), 30)
+        assert wait_until(lambda: "refuses the login of alice" in daemon.logtext(), 30)
         assert "imap.oauth2_token_command prints" in daemon.logtext()
         status = desk.run("status")
         assert status.code == 2 and "refuses the login of alice" in status.out
@@ -147,6 +138,6 @@ def test_a_failing_command_is_retried_and_a_dead_token_is_a_refused_login(
     LIVE.add("token-of-yesterday")  # renewed at the provider: the next start logs in
     daemon = Daemon(desk).start()
     try:
-        assert _wait(lambda: desk.tickets())
+        assert wait_until(lambda: desk.tickets())
     finally:
         assert daemon.stop() == 0
