@@ -135,6 +135,7 @@ class OutboundConfig:
     username: str | None = None
     password: str | None = None
     timeout: float = 30
+    oauth2_token_command: str = ""  # the login's OAuth2 token, printed by this command
 
 
 @dataclass(frozen=True)
@@ -206,18 +207,25 @@ def _support(support: dict[str, Any], path: str, errors: list[str]) -> dict[str,
     return support
 
 
-def imap_login(imap: dict[str, Any] | None, path: str) -> list[str]:
-    """[imap] logs in with a password or with an OAuth2 token: one of them."""
-    if imap is None:
-        return []
-    if imap["password"] and imap["oauth2_token_command"]:
-        return [f"{path}: keys 'imap.password' and 'imap.oauth2_token_command': set one"]
-    if not imap["password"] and not imap["oauth2_token_command"]:
-        return [
+def oauth2_logins(sections: dict[str, dict[str, Any]], path: str) -> list[str]:
+    """A login with a password or with an OAuth2 token, not both: [imap] needs one of
+    them, [outbound] may have either (an OAuth2 token is for its username)."""
+    out = []
+    for name in ("imap", "outbound"):
+        given = sections.get(name)
+        if given is None:
+            continue
+        if given["password"] and given["oauth2_token_command"]:
+            out.append(f"{path}: keys '{name}.password' and '{name}.oauth2_token_command': set one")
+        elif name == "outbound" and given["oauth2_token_command"] and not given["username"]:
+            out.append(f"{path}: missing key '{name}.username' (whose OAuth2 token it is)")
+    imap = sections.get("imap")
+    if imap is not None and not imap["password"] and not imap["oauth2_token_command"]:
+        out.append(
             f"{path}: missing key 'imap.password' "
             "(or 'imap.oauth2_token_command', for a server that takes OAuth2 tokens only)"
-        ]
-    return []
+        )
+    return out
 
 
 def parse(raw: dict[str, Any], path: str) -> Config:
@@ -230,7 +238,7 @@ def parse(raw: dict[str, Any], path: str) -> Config:
     }
     support = _support(sections["support"], path, errors)
     errors += secret_problems(sections, path)  # guessable keys make the desk forgeable
-    errors += imap_login(sections.get("imap"), path)
+    errors += oauth2_logins(sections, path)
     if errors:
         raise ConfigError(errors)
     cal, storage, outbound = sections["calendar"], sections["storage"], sections["outbound"]

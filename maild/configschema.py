@@ -173,6 +173,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "starttls": (_bool, "true or false", False),
         "username": (_str, "a string", None),
         "password": (_str, "a string", None),
+        # instead of password (config.oauth2_logins): adapters/oauth2token.py
+        "oauth2_token_command": (_command, "a command line, quoted as in a shell", ""),
         "timeout": (_posnum, "a number of seconds", 30),
     },
     "smtp": {

@@ -144,10 +144,16 @@ class Sink:
         *,
         refuse: dict[str, str] | None = None,
         refuse_data: dict[str, str] | None = None,
+        handler: SinkHandler | None = None,
+        **server_options: Any,
     ) -> None:
-        self.handler = SinkHandler(refuse=refuse or {}, refuse_data=refuse_data or {})
+        """`handler`: one of SinkHandler's kind with more to it (AUTH); `server_options`
+        go to aiosmtpd's SMTP (auth_required ...)."""
+        self.handler = handler or SinkHandler(refuse=refuse or {}, refuse_data=refuse_data or {})
         self.port = port or free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, **server_options
+        )
 
     def start(self) -> Sink:
         self.controller.start()

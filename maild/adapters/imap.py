@@ -142,7 +142,8 @@ class ImapPoller:
                 client.starttls(self._tls_context())
             try:
                 if cfg.oauth2_token_command:  # XOAUTH2 (Microsoft 365, Google Workspace)
-                    client.oauth2_login(cfg.username, oauth2token.fetch(cfg.oauth2_token_command))
+                    token = oauth2token.fetch(cfg.oauth2_token_command, "imap.oauth2_token_command")
+                    client.oauth2_login(cfg.username, token)
                 else:
                     client.login(cfg.username, cfg.password)
             except LoginError as e:

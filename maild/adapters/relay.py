@@ -8,6 +8,7 @@ import smtplib
 import ssl
 import time
 
+from maild.adapters import oauth2token
 from maild.config import OutboundConfig
 from maild.domain.retry import permanent_for_recipient
 from maild.render import seven_bit
@@ -21,12 +22,24 @@ def connect(cfg: OutboundConfig) -> smtplib.SMTP:
     try:
         if cfg.starttls:
             client.starttls(context=ssl.create_default_context())
-        if cfg.username:
+        if cfg.oauth2_token_command:  # XOAUTH2: Microsoft 365's SMTP AUTH, Gmail's
+            _oauth2_login(client, cfg)
+        elif cfg.username:
             client.login(cfg.username, cfg.password or "")
     except BaseException:
         client.close()
         raise
     return client
+
+
+def _oauth2_login(client: smtplib.SMTP, cfg: OutboundConfig) -> None:
+    """AUTH XOAUTH2 with the token outbound.oauth2_token_command prints. On a token it
+    does not take, the server sends a 334 error challenge: the answer is an empty line,
+    then its 535 raises SMTPAuthenticationError."""
+    token = oauth2token.fetch(cfg.oauth2_token_command, "outbound.oauth2_token_command")
+    response = oauth2token.xoauth2(cfg.username or "", token)
+    client.ehlo_or_helo_if_needed()
+    client.auth("XOAUTH2", lambda challenge=None: response if challenge is None else "")
 
 
 def quit_quietly(client: smtplib.SMTP) -> None:

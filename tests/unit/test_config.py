@@ -51,6 +51,11 @@ def test_defaults():
             },
             "'imap.password' and 'imap.oauth2_token_command': set one",
         ),
+        ({**BASE, "outbound": {"oauth2_token_command": "t"}}, "missing key 'outbound.username'"),
+        (
+            {**BASE, "outbound": {"username": "u", "password": "p", "oauth2_token_command": "t"}},
+            "'outbound.password' and 'outbound.oauth2_token_command': set one",
+        ),
         (
             {**BASE, "imap": {"host": "h", "username": "u", "oauth2_token_command": "get 'token"}},
             "'imap.oauth2_token_command' must be a command line",
