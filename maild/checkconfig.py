@@ -8,6 +8,8 @@ maild from working; warnings are what works but is risky, each on its own line.
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -53,11 +55,25 @@ def findings(path: str) -> tuple[list[str], list[str]]:
     except config_mod.ConfigError as e:
         return list(e.problems), []
     warnings = [f"{cfg.path}: {w}" for w in config_warnings(cfg)]
-    problems = [f"{cfg.path}: {p}" for p in storage_problems(cfg)]
+    problems = [f"{cfg.path}: {p}" for p in [*storage_problems(cfg), *token_problems(cfg)]]
     templates = config_mod.templates_problem(cfg)
     if templates:
         problems.append(templates)
     return problems, warnings
+
+
+def token_problems(cfg: Config) -> list[str]:
+    """An OAuth2 token command whose program is not there: every login would fail."""
+    out = []
+    for key, command in (
+        ("imap.oauth2_token_command", cfg.imap.oauth2_token_command if cfg.imap else ""),
+        ("outbound.oauth2_token_command", cfg.outbound.oauth2_token_command),
+    ):
+        argv = shlex.split(command)
+        if command and (not argv or shutil.which(argv[0]) is None):
+            program = argv[0] if argv else ""
+            out.append(f"key '{key}': no program {program!r} here (not found or not executable)")
+    return out
 
 
 def config_warnings(cfg: Config) -> list[str]:

@@ -176,3 +176,18 @@ def test_a_password_or_key_every_user_can_read_is_warned_with_the_fix(tmp_path, 
     desk.write_config()
     r = desk.run("check-config")
     assert r.code == 0 and "every user" not in r.err
+
+
+def test_a_token_command_that_is_not_there_is_a_problem(tmp_path, sink):
+    """Every login would fail: check-config (systemd's ExecStartPre) says which key."""
+    imap = {"host": "imap.example.com", "username": "support@example.com"}
+    imap["oauth2_token_command"] = "no-such-token-tool --account support"
+    desk = Desk(tmp_path, sink.port, imap=imap)
+    r = desk.run("check-config")
+    assert r.code == 78
+    [line] = [x for x in r.err.strip().splitlines() if not x.startswith("maild: warning")]
+    assert "'imap.oauth2_token_command'" in line and "'no-such-token-tool'" in line
+    assert str(desk.config) in line
+    desk.sections["imap"]["oauth2_token_command"] = f"{sys.executable} -c print(1)"
+    desk.write_config()
+    assert desk.run("check-config").code == 0
