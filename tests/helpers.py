@@ -8,6 +8,7 @@ import functools
 import io
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -31,15 +32,18 @@ DATA = Path(__file__).resolve().parent / "data"
 # Ports for the servers tests start. Not the kernel's ephemeral range (32768-60999 by
 # default): a port bound to 0 and let go is free only till a client's connection takes
 # it as its own end, and the suite makes thousands (a site's daemon then failed with
-# "address already in use"). Each xdist worker has its own slice, used in turn.
+# "address already in use"). Each xdist worker has its own slice, used in turn from a
+# random place in it (two test runs at once, in two checkouts, do not walk in step).
 _PORTS_FROM, _PORTS_TO, _SLICES = 12000, 32000, 8
 
 
-def _port_slice() -> range:
+def _port_slice() -> list[int]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     size = (_PORTS_TO - _PORTS_FROM) // _SLICES
     start = _PORTS_FROM + (int(worker) % _SLICES if worker.isdigit() else 0) * size
-    return range(start, start + size)
+    ports = list(range(start, start + size))
+    turn = random.randrange(size)
+    return ports[turn:] + ports[:turn]
 
 
 _next_port = iter(())
