@@ -12,11 +12,15 @@ import shlex
 import shutil
 import stat
 import sys
+from datetime import datetime
+from importlib.metadata import version
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from maild import config as config_mod
 from maild.adapters.layout import KEY_READABLE, readable_keys, refusals
 from maild.config import Config
+from maild.domain.calendar import unknown_year
 from maild.output import print_json
 from maild.privileges import existing_ancestor, user_name
 
@@ -76,8 +80,23 @@ def token_problems(cfg: Config) -> list[str]:
     return out
 
 
+def calendar_warning(cfg: Config) -> list[str]:
+    """A year the `holidays` release knows no transferred days off of (see
+    domain.calendar.unknown_year): its deadlines would count them as working days."""
+    today = datetime.now(ZoneInfo(cfg.support.timezone)).date()
+    cal = cfg.calendar
+    year = unknown_year(today, [*cal.extra_days_off, *cal.extra_working_days])
+    if year is None:
+        return []
+    return [
+        f"the holidays package {version('holidays')} knows no transferred days off of "
+        f"{year}: once they are decreed, upgrade it (pip install -U holidays) or list "
+        f"them in [calendar] extra_days_off and extra_working_days"
+    ]
+
+
 def config_warnings(cfg: Config) -> list[str]:
-    out = exposure_warnings(cfg)
+    out = exposure_warnings(cfg) + calendar_warning(cfg)
     if not cfg.support.authserv_id:
         out.append(NO_AUTHSERV_ID)
     if cfg.imap is not None and not cfg.imap.verify_tls:

@@ -31,7 +31,7 @@ from maild.adapters import systemd
 from maild.adapters.leftovers import remove_leftovers
 from maild.adapters.listener import SupportHandler
 from maild.app import App
-from maild.checkconfig import NO_AUTHSERV_ID, exposure_warnings
+from maild.checkconfig import NO_AUTHSERV_ID, calendar_warning, exposure_warnings
 from maild.domain.replyaddr import is_support_address
 from maild.faults import Faults, recover
 from maild.refusals import tell_refused
@@ -232,7 +232,8 @@ class Daemon:
         what the last run left: claimed and pending mail, temp files."""
         if not self.app.config.support.authserv_id:
             log.warning(NO_AUTHSERV_ID)
-        for warning in exposure_warnings(self.app.config):  # as check-config says them
+        config = self.app.config
+        for warning in [*exposure_warnings(config), *calendar_warning(config)]:  # as check-config
             log.warning("%s: %s", self.app.config.path, warning)
         self.faults.take_over()  # the last run's fault is not known to hold now
         recover(self.app, self.faults)  # claimed when the last run died

@@ -11,7 +11,7 @@ from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-__all__ = ["BusinessCalendar"]
+__all__ = ["BusinessCalendar", "transfers_known", "unknown_year"]
 
 
 @lru_cache(maxsize=64)
@@ -39,6 +39,28 @@ def _ru_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
     days_off = frozenset(d for d in ru if d.year == year)
     weekend_workdays = frozenset(d for d in ru.weekend_workdays if d.year == year)
     return days_off, weekend_workdays
+
+
+@lru_cache(maxsize=8)
+def transfers_known(year: int) -> bool:
+    """Whether the `holidays` release knows ``year``'s transferred days off. Russia's
+    government decrees them each autumn for the next year, and nearly every year has
+    some (all of 1995-2027 but 1998 and 2004): a year with none is most likely one the
+    release came out before."""
+    from holidays.countries.russia import RU
+
+    ru = RU(years=[year])
+    substituted = any("substitut" in n.lower() or "перенес" in n.lower() for n in ru.values())
+    return substituted or any(d.year == year for d in ru.weekend_workdays)
+
+
+def unknown_year(today: date, listed: Iterable[date] = ()) -> int | None:
+    """A year whose deadlines may fall on the wrong days: this one, or from December
+    the next, when ``holidays`` knows no transfers for it and the config (``listed``:
+    [calendar]'s extra days) names no day of it; else None."""
+    years = [today.year, today.year + 1] if today.month == 12 else [today.year]
+    named = {d.year for d in listed}
+    return next((y for y in years if y not in named and not transfers_known(y)), None)
 
 
 class BusinessCalendar:

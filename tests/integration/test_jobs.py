@@ -197,6 +197,7 @@ def test_daily_report_is_russian_and_dated_by_the_jobs_now(world, sink):
     [report] = [m for m in sink.to("head@example.com") if "Отчёт" in m.subject]
     assert "на 03.12.2026" in report.subject
     assert "Составлен 03.12.2026 09:05" in report.text
+    assert "переносов выходных" not in report.text  # 2026 and 2027 are known
     for header in ("уровень", "обращений", "в срок", "нарушено", "открыто", "просрочено"):
         assert header in report.text
     assert "итого" in report.text
@@ -298,3 +299,22 @@ def test_daily_report_goes_out_when_the_daemon_starts_after_its_time(world, sink
     assert "по всем обращениям, поступившим по 30.11.2026 включительно" in " ".join(
         report.text.split()
     )
+
+
+def test_the_daily_report_says_when_no_transfers_of_the_year_are_known(world, sink):
+    """Russia decrees a year's transferred days off the autumn before; until the
+    installed `holidays` knows them, deadlines count those days as working ones. The
+    head reads it in the report, till [calendar] lists that year's days."""
+    desk, clock = world
+    r = desk.run("jobs", "run", "--now", "2099-03-03T09:05:00+03:00", "--report")
+    assert r.code == 0, r.err
+    desk.flush()
+    [report] = [m for m in sink.to("head@example.com") if "Отчёт" in m.subject]
+    assert "не знает переносов выходных дней на 2099 год" in " ".join(report.text.split())
+    desk.sections["calendar"] = {"extra_days_off": ["2099-05-04"]}
+    desk.write_config()
+    r = desk.run("jobs", "run", "--now", "2099-03-04T09:05:00+03:00", "--report")
+    assert r.code == 0, r.err
+    desk.flush()
+    reports = [m for m in sink.to("head@example.com") if "Отчёт" in m.subject]
+    assert len(reports) == 2 and "переносов выходных" not in reports[1].text

@@ -369,3 +369,17 @@ def test_property_business_days(start: datetime, days: int) -> None:
     assert cal.is_working_day(due.date())
     assert time(9) <= due.time() < time(18)
     assert cal.business_hours_between(start, due) == pytest.approx(days * 9, abs=1e-6)
+
+
+def test_a_year_without_known_transfers_is_named_till_the_config_lists_it() -> None:
+    """Russia decrees each year's transferred days off the autumn before; a `holidays`
+    release made earlier counts them as working days. 2026 and 2027 are known to the
+    release maild requires (0.107); 2098 and 2099 to none yet."""
+    from maild.domain.calendar import transfers_known, unknown_year
+
+    assert transfers_known(2026) and transfers_known(2027) and not transfers_known(2099)
+    assert unknown_year(date(2026, 12, 5)) is None  # this year and, in December, the next
+    assert unknown_year(date(2026, 6, 1)) is None
+    assert unknown_year(date(2099, 3, 1)) == 2099
+    assert unknown_year(date(2098, 12, 5)) == 2098
+    assert unknown_year(date(2099, 3, 1), [date(2099, 5, 10)]) is None  # the admin listed it
