@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,12 +59,15 @@ def load_listed(store: Store, tid: str) -> tuple[Ticket, list[MessageRecord]] | 
 
 
 def keep_copy(store: Store, path: Path) -> Path | None:
-    """Copy a corrupt file to lost+found/ (same relative path, a time suffix)."""
+    """Copy a corrupt file to lost+found/ (same relative path, a time suffix). The
+    suffix is UTC, as backups' names: the host's own zone made it differ from host to
+    host, and on a DST host the hour repeated in autumn could give a second copy the
+    first one's name (copied over it)."""
     try:
         rel = path.relative_to(store.root)
     except ValueError:
         return None
-    dest = store.root / LOST_FOUND / f"{rel}.{time.strftime('%Y%m%dT%H%M%S')}"
+    dest = store.root / LOST_FOUND / f"{rel}.{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, dest)
