@@ -104,8 +104,8 @@ def config_warnings(cfg: Config) -> list[str]:
     ob = cfg.outbound
     if ob.username and not ob.starttls and ob.host not in LOOPBACK:
         out.append(
-            f"outbound.username is set but outbound.starttls is not: the password goes "
-            f"to {ob.host} unencrypted"
+            f"outbound.username is set but outbound.starttls is not: the "
+            f"{'token' if ob.oauth2_token_command else 'password'} goes to {ob.host} unencrypted"
         )
     return out
 

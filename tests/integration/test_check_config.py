@@ -191,3 +191,16 @@ def test_a_token_command_that_is_not_there_is_a_problem(tmp_path, sink):
     desk.sections["imap"]["oauth2_token_command"] = f"{sys.executable} -c print(1)"
     desk.write_config()
     assert desk.run("check-config").code == 0
+
+
+def test_a_token_sent_without_starttls_is_warned_of(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port)
+    desk.sections["outbound"].update(
+        host="relay.example.com",
+        username="support@example.com",
+        oauth2_token_command=f"{sys.executable} -c print(1)",
+    )
+    desk.write_config()
+    r = desk.run("check-config")
+    assert r.code == 0
+    assert "the token goes to relay.example.com unencrypted" in r.err
