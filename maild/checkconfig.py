@@ -84,8 +84,7 @@ def calendar_warning(cfg: Config) -> list[str]:
     """A year the `holidays` release knows no transferred days off of (see
     domain.calendar.unknown_year): its deadlines would count them as working days."""
     today = datetime.now(ZoneInfo(cfg.support.timezone)).date()
-    cal = cfg.calendar
-    year = unknown_year(today, [*cal.extra_days_off, *cal.extra_working_days])
+    year = unknown_year(today, cfg.calendar.listed)
     if year is None:
         return []
     return [

@@ -71,6 +71,11 @@ class CalendarConfig:
     extra_days_off: tuple[date, ...] = ()
     extra_working_days: tuple[date, ...] = ()
 
+    @property
+    def listed(self) -> tuple[date, ...]:
+        """Every day set off or working by hand."""
+        return (*self.extra_days_off, *self.extra_working_days)
+
 
 @dataclass(frozen=True)
 class ScheduleConfig:

@@ -13,7 +13,7 @@ import functools
 import hashlib
 import logging
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from maild import guard
@@ -252,7 +252,7 @@ def daily_report(app: App, now: datetime) -> bool:
             "date": local.strftime("%d.%m.%Y"),
             "table": format_sla(app, data),
             "quarantined": guard.quarantined_since(app, now - timedelta(days=1)),
-            "unknown_year": unknown_year(local.date(), _listed_days(app)),
+            "unknown_year": unknown_year(local.date(), app.config.calendar.listed),
         },
     )
     queue_ticketless(
@@ -261,12 +261,6 @@ def daily_report(app: App, now: datetime) -> bool:
     daymark.mark(state_path, local.date().isoformat())
     log.info("daily SLA report queued to %s", head)
     return True
-
-
-def _listed_days(app: App) -> list[date]:
-    """The days [calendar] sets off or working by hand."""
-    cal = app.config.calendar
-    return [*cal.extra_days_off, *cal.extra_working_days]
 
 
 def scheduled_report(app: App, now: datetime) -> int:
