@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from maild import guard
+from maild import guard, status
 from maild.adapters import daymark
 from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
@@ -25,6 +25,7 @@ from maild.domain import ticket as tk
 from maild.domain.calendar import unknown_year
 from maild.domain.records import Ticket
 from maild.domain.sla import LEVELS, reminder_at
+from maild.faults import alert
 from maild.ops.retention import daily_sweep, purge_closed
 from maild.outgoing import queue_notice, queue_ticketless
 from maild.redaction import redact_ticket
@@ -272,6 +273,32 @@ def scheduled_report(app: App, now: datetime) -> int:
     return int(daily_report(app, now))
 
 
+def imap_alert(app: App, now: datetime) -> int:
+    """One mail to the head and staff when `maild serve` has not read the mailbox for
+    status.IMAP_STALE: the server refuses the login (a password changed, a token
+    expired) or cannot be reached. Once per outage: its start names the mail."""
+    root = app.config.storage_path
+    started = app.config.imap and status.current_note(root, status.IMAP_STARTED)
+    if not started:  # no IMAP, or no poller running: nothing is being tried
+        return 0
+    refused = status.current_note(root, status.IMAP_REFUSED)
+    if refused:
+        since = datetime.fromisoformat(refused["since"])
+    else:
+        contact = status.read_mark(root, status.IMAP_MARK)
+        since = max(d for d in (contact, datetime.fromisoformat(started["at"])) if d)
+    if (now - since).total_seconds() < status.IMAP_STALE:
+        return 0
+    imap = app.config.imap
+    context = {
+        "mailbox": imap.username,
+        "server": f"{imap.host}:{imap.port}",
+        "since": app.fmt_time(since.isoformat()),
+        "answer": refused and refused.get("answer"),
+    }
+    return int(alert(app, f"imap {since.isoformat()}", "imap_alert.txt", context))
+
+
 def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
     """Every periodic job once (what `maild jobs run` and the scheduler call)."""
     now = now or app.now()
@@ -286,4 +313,5 @@ def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
         "report": scheduled_report(app, now),
         "quarantine_expired": guard.expire(app, now),
         "attachments_removed": daily_sweep(app, now),
+        "imap_alert": imap_alert(app, now),
     }

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from maild import metrics, status
 from maild.adapters.imapround import CONTACT_EVERY
@@ -64,6 +66,8 @@ def start_imap(
     status.note(root, status.IMAP_REFUSED, None)
     status.note(root, status.IMAP_STALLED, None)
     status.note(root, status.IMAP_BACKLOG, None)
+    started = {"at": datetime.now(UTC).isoformat(), "pid": os.getpid()}
+    status.note(root, status.IMAP_STARTED, started)  # jobs.imap_alert: since when it tries
     poller = ImapPoller(
         cfg.imap,
         deliver,

@@ -31,6 +31,7 @@ IMAP_MARK = "imap_contact"
 IMAP_REFUSED = "imap_refused.json"
 IMAP_STALLED = "imap_stalled.json"
 IMAP_BACKLOG = "imap_backlog.json"
+IMAP_STARTED = "imap_started.json"  # {"at", "pid"}: this run's poller started
 SCHEDULER_MARK = "scheduler_run"
 FAULT_FILE = "fault.json"
 HEALTHY, DEGRADED, FAILING = 0, 1, 2
@@ -144,6 +145,11 @@ def _held(record: dict[str, Any] | None) -> tuple[Any, Any]:
     if isinstance(pid, int) and not pid_alive(pid):
         return None, record
     return record, None
+
+
+def current_note(root: Path, name: str) -> dict[str, Any] | None:
+    """The note `name` while the process that wrote it runs, else None."""
+    return _held(read_note(root, name))[0]
 
 
 def collect(app: App, now: datetime | None = None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from maild.app import App
@@ -14,7 +14,7 @@ from maild.runner import ingest
 from maild.serving import start_imap
 from tests.dovecot import append, messages, reset_mailbox
 from tests.faults.fs import read_only
-from tests.helpers import Daemon, Desk, make_mail
+from tests.helpers import Daemon, Desk, dead_port, make_mail
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -197,3 +197,57 @@ def test_status_sees_contact_and_the_backlog_while_a_long_imap_round_delivers(
         stop.set()
         thread.join(timeout=10)
     print(text)  # what an admin sees (pytest -s)
+
+
+def test_a_mailbox_maild_cannot_read_for_15_minutes_is_told_to_head_and_staff_once(
+    tmp_path, sink, dovecot
+):
+    """A password changed on the server (or a token that expired) stops the intake
+    with no other sign than the log and `maild status`: after status.IMAP_STALE the
+    head and staff get one mail saying so, with the server's answer."""
+    imap = {
+        "host": dovecot["host"],
+        "port": dovecot["port"],
+        "ssl": False,
+        "username": "alice",
+        "password": "changed-on-the-server",
+        "poll_interval": 1,
+    }
+    desk = Desk(tmp_path, sink.port, imap=imap)
+    daemon = Daemon(desk).start()
+    try:
+        assert wait_until(lambda: "refuses the login of alice" in daemon.logtext())
+        soon = datetime.now(MSK).replace(microsecond=0)
+        assert desk.run("jobs", "run", "--now", soon.isoformat()).code == 0
+        later = (soon + timedelta(minutes=16)).isoformat()
+        for _ in range(2):  # once per outage
+            assert desk.run("jobs", "run", "--now", later).code == 0
+        desk.flush()
+        alerts = [m for m in sink.received if "не забираются из ящика alice" in m.subject]
+        assert sorted(a for m in alerts for a in m.rcpt_tos) == [
+            "anna@example.com",
+            "boris@example.com",
+            "head@example.com",
+        ]
+        assert "Сервер не принимает вход: [AUTHENTICATIONFAILED]" in alerts[0].text
+    finally:
+        assert daemon.stop() == 0
+    # with the daemon stopped, nothing is being tried: no alert of a "new" outage
+    assert desk.run("jobs", "run", "--now", later).code == 0
+    desk.flush()
+    assert len([m for m in sink.received if "не забираются" in m.subject]) == 3
+
+
+def test_a_mailbox_server_out_of_reach_for_15_minutes_is_told_once(tmp_path, sink):
+    imap = {"host": "127.0.0.1", "port": dead_port(), "ssl": False, "username": "alice"}
+    desk = Desk(tmp_path, sink.port, imap={**imap, "password": "x", "poll_interval": 1})
+    daemon = Daemon(desk).start()
+    try:
+        assert wait_until(lambda: "imap: ConnectionRefusedError" in daemon.logtext())
+        later = (datetime.now(MSK) + timedelta(minutes=16)).replace(microsecond=0)
+        assert desk.run("jobs", "run", "--now", later.isoformat()).code == 0
+        desk.flush()
+        [alert] = [m for m in sink.to("head@example.com") if "не забираются" in m.subject]
+        assert "Связи с сервером нет" in alert.text and "journalctl -u maild" in alert.text
+    finally:
+        assert daemon.stop() == 0

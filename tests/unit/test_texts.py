@@ -174,6 +174,7 @@ TEMPLATES = sorted(
     if p.name not in {"commands.txt", "site_link.txt", "charset_doubt.txt", "text_cut.txt"}
 )
 NOT_ABOUT_A_TICKET = {"web_confirm.txt", "fault_alert.txt", "spool_alert.txt", "digest.txt"}
+NOT_ABOUT_A_TICKET |= {"imap_alert.txt"}
 NOT_ABOUT_A_TICKET |= {"report_sla.txt"}
 REFUSED = {"filename": "shot.bmp", "reason": "Файл «shot.bmp» не принят.", "accepted": False}
 ACCEPTED = {"filename": "скрин.png", "content_type": "image/png", "size": 2, "accepted": True}
@@ -272,6 +273,9 @@ def variants() -> list[dict]:
         path="/var/lib/maild",
         since="23.11.2026 10:00",
         storage="/var/lib/maild",
+        mailbox="support@example.com",
+        server="imap.example.com:993",
+        answer="[AUTHENTICATIONFAILED]",  # the server's words (fault alerts: error)
     )
     off = {
         k: ([] if isinstance(v, list) else 0 if isinstance(v, int) and v is not True else v)
@@ -293,6 +297,7 @@ def variants() -> list[dict]:
         problem=None,
         charset_doubt=None,
         merged_into="8765-4321",
+        answer=None,
     )
     return [full, off, dict(full, expired=False, unverified=True), dict(full, expired=False)]
 
@@ -302,7 +307,8 @@ LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")
 # the file types of the regulation, SPF/DKIM, the names of charsets
 _CODE = """maild spam list release block remove spool retry outbox show ticket bad keep_days
 keep_closed_days storage outbound status JPG GIF PNG BMP ZIP RAR FTP SPF DKIM MIME
-windows koi cp utf domain Message ID TID report sla support"""
+windows koi cp utf domain Message ID TID report sla support imap systemctl journalctl
+restart"""
 # and the level's id beside its name in staff mail: what #level takes
 _LEVELS = "partner vip operative standard free consulting development"
 ALLOWED_LATIN = set(_CODE.split()) | set(_LEVELS.split())
