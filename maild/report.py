@@ -36,24 +36,26 @@ def _bucket(level: str) -> dict[str, Any]:
     }
 
 
-def _count(app: App, b: dict[str, Any], r: Summary, created: datetime, now: datetime) -> None:
-    """One ticket's summary `r` into the figures `b` of its level (or of all)."""
-    b["tickets"] += 1
+def _tally(
+    app: App, r: Summary, created: datetime, now: datetime
+) -> tuple[dict[str, int], float | None]:
+    """What one ticket's summary `r` adds to the figures of its level and of all: the
+    counts, and the business hours to its first reaction (None: none yet). Made once
+    per ticket: the hours are most of the report's time (1.6 s at 100k tickets)."""
+    counts = {"tickets": 1, "in_time": 0, "breached": 0, "open": 0, "overdue": 0}
+    hours = None
     due = r.get("first_reaction_due")
     reacted = r.get("first_reaction_at")
     if reacted:
         hours = app.calendar.business_hours_between(created, datetime.fromisoformat(reacted))
-        b["_hours"].append(hours)
-        if due and reacted <= due or not due:
-            b["in_time"] += 1
-        else:
-            b["breached"] += 1
+        counts["in_time" if due and reacted <= due or not due else "breached"] += 1
     elif due and datetime.fromisoformat(due) < now:
-        b["breached"] += 1
+        counts["breached"] += 1
     if r["status"] != "closed":
-        b["open"] += 1
+        counts["open"] += 1
         if r.get("reaction_due") and datetime.fromisoformat(r["reaction_due"]) < now:
-            b["overdue"] += 1
+            counts["overdue"] += 1
+    return counts, hours
 
 
 def sla_report(
@@ -67,8 +69,13 @@ def sla_report(
         local_day = created.astimezone(app.tz).date()
         if (since and local_day < since) or (until and local_day > until):
             continue
+        counts, hours = _tally(app, r, created, now)
         for level in (r["level"], "all"):
-            _count(app, buckets.setdefault(level, _bucket(level)), r, created, now)
+            b = buckets.setdefault(level, _bucket(level))
+            for key, n in counts.items():
+                b[key] += n
+            if hours is not None:
+                b["_hours"].append(hours)
     levels = []
     for lv in [*LEVELS, "all"]:
         if lv not in buckets:
