@@ -293,7 +293,7 @@ def imap_alert(app: App, now: datetime) -> int:
     context = {
         "mailbox": imap.username,
         "server": f"{imap.host}:{imap.port}",
-        "since": app.fmt_time(since.isoformat()),
+        "since": app.fmt_time(since),
         "answer": refused and refused.get("answer"),
     }
     return int(alert(app, f"imap {since.isoformat()}", "imap_alert.txt", context))
