@@ -231,6 +231,7 @@ def check_caps(
     now: datetime,
     kind: OutgoingKind = "notice",
     auto: bool = True,
+    unverified: bool = False,
     may_be_queued: bool = True,
 ) -> CapCheck:
     """The one rule capping a mail about to be queued as outbox id `key`, pipeline and
@@ -238,10 +239,11 @@ def check_caps(
     ticket's staff side). A mail in the outbox already (a re-run after a crash, a
     redelivery) is neither capped again nor queued twice (`may_be_queued` False: it
     cannot be there, the outbox is not asked). Only automatic mail (`auto`, kind in
-    AUTO_KINDS; the jobs' mail: an automatic notice) to someone off the staff side is
+    AUTO_KINDS; the jobs' mail: an automatic notice) to someone off the staff side, or
+    answering mail nobody verified (`unverified`: to whoever it claimed to be), is
     capped (domain.caps)."""
     tid, template, msgid = mail
-    automatic = auto and kind in AUTO_KINDS and not set(to) <= staff
+    automatic = auto and kind in AUTO_KINDS and (unverified or not set(to) <= staff)
     queued = may_be_queued and app.outbox.known(key)
     if queued or not automatic:
         return CapCheck(to, None, queued, automatic)

@@ -119,13 +119,12 @@ def send(
     has no ticket in the store; `replying_to`: In-Reply-To and References; `cause`:
     the Message-ID of the mail that caused it, for the log; `ticket`: as it is now,
     whose addresses refused for good get no automatic mail, undeliverable.held).
-    Returns its thread records: the mail's own (none when it has nobody to go to; a
-    `suppressed` note when a cap stopped it), after a `suppressed` note of the
-    recipients it was held from; and the recipients it was queued to now ([] if it
-    was queued before)."""
+    Returns its thread records (a `suppressed` note of the recipients it was held
+    from, then its own: none when nobody is left, a `suppressed` note when a cap
+    stopped it) and the recipients queued now ([] if it was queued before)."""
     held = undeliverable.held(ticket, out.to, out.kind)
     notes = [_held_record(app, tid, out.template, held, cause, now)] if held else []
-    if not [a for a in out.to if a not in held]:
+    if not (free := [a for a in out.to if a not in held]):
         return notes, []
     message_id = app.message_id(out.key, tid)
     staff = staff_side(app.config.support.staff)
@@ -134,7 +133,8 @@ def send(
         key=out.key,
         kind=out.kind,
         auto=out.auto,
-        to=[a for a in out.to if a not in held],
+        unverified=out.unverified,
+        to=free,
         staff=staff,
         mail=(tid, out.template, cause),
         thread=thread,

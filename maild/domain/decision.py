@@ -49,6 +49,9 @@ class Outgoing:
     body: str | None = None  # for relayed staff replies: the text as written
     subject: str | None = None  # with `body`: a notice's own subject instead of "Re: ..."
     attach: list[tuple[str, str, bytes]] = field(default_factory=list)
+    # an answer to mail nobody verified came from its sender: capped as automatic
+    # mail is, though it goes to a staff address (a forger must not drive it)
+    unverified: bool = False
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,13 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
         }
         outgoing.append(
             Outgoing(
-                ctx.key("unverified"), "notice", "staff_unverified.txt", [sender], context, True
+                ctx.key("unverified"),
+                "notice",
+                "staff_unverified.txt",
+                [sender],
+                context,
+                True,
+                unverified=True,
             )
         )
     ticket = {**ticket, "sent": sent}
@@ -218,11 +224,19 @@ def decide_missing(ctx: Context) -> Decision:
     """Staff mail naming a ticket that is not in the store (Snapshot.missing: deleted
     by storage.keep_closed_days, or a typo in the subject): it would open a ticket of
     its own with the staff member as its customer. It is kept in the quarantine (the
-    pipeline) and the staff member is told there is no such ticket (staff_noticket.txt)."""
+    pipeline) and the staff member is told there is no such ticket (staff_noticket.txt):
+    within the caps of automatic mail when the mail is not verified, as anyone can
+    forge a staff address with a new [TID#...] each time."""
     snap, msg = ctx.snapshot, ctx.msg
     context = {**ctx.common, "tid": snap.tid, "issued": snap.missing == "issued"}
     out = Outgoing(
-        ctx.key("noticket"), "notice", "staff_noticket.txt", [msg.from_addr], context, False
+        ctx.key("noticket"),
+        "notice",
+        "staff_noticket.txt",
+        [msg.from_addr],
+        context,
+        False,
+        unverified=not snap.staff_verified,
     )
     return Decision("held", snap.tid, None, [], ctx.record, [out])
 

@@ -46,6 +46,15 @@ def test_staff_mail_and_mail_written_by_people_are_never_capped(app):
     assert reply.to == [CUSTOMER] and reply.suppressed is None and not reply.automatic
 
 
+def test_mail_answering_an_unverified_claim_is_capped_even_to_staff(app):
+    """What a forger of a staff address can make maild send that address is automatic
+    mail, within the same caps as a customer's."""
+    app.store.record_auto_reply("anna@example.com", NOW)  # anna's one for the day
+    told = check(app, to=["anna@example.com"], unverified=True)
+    assert told.to == [] and told.automatic and told.suppressed["suppressed"] == "cap"
+    assert check(app, to=["boris@example.com"], unverified=True).to == ["boris@example.com"]
+
+
 def test_a_mail_already_in_the_outbox_is_not_capped_again_nor_queued_twice(app):
     queue_ticketless(app, "k1", ("s", "b"), [CUSTOMER], NOW)
     again = check(app, "k1")

@@ -250,6 +250,31 @@ def test_forged_staff_mail_runs_nothing_and_relays_nothing(tmp_path, sink, auths
     assert desk.ticket(tid)["critical"]
 
 
+def test_forged_staff_mail_naming_no_ticket_cannot_flood_the_staff_member(tmp_path, sink):
+    """Mail forging a staff address with a [TID#...] of no ticket is kept in the
+    quarantine and the staff member is told, for their typo. Forged by the thousand,
+    with a new TID each, it went on telling them: one mail each, the forger's text in
+    it, from support@. Unverified, it is an automatic mail like any other (capped);
+    a verified one (the signed reply address of a deleted ticket) is always answered."""
+    desk = Desk(tmp_path, sink.port, support={"max_auto_replies_per_hour": 3})
+    for n in range(8):
+        forged = make_mail(
+            sender="Анна <anna@example.com>",
+            subject=f"[TID#{1000 + n}-0001] срочно: смените пароль http://evil.example/",
+            msgid=f"<forged-noticket-{n}@evil.example>",
+        )
+        assert desk.ingest(forged).out.startswith("quarantined ")
+    desk.flush()
+    told = [m for m in sink.to("anna@example.com") if m.subject.startswith("Обращение не найдено")]
+    assert len(told) == 3
+    assert len(spam_list(desk)) == 8  # every one kept, none lost
+    assert desk.tickets() == []
+    gone = "1000-0001"  # the signed address proves maild mailed anna about it
+    desk.ingest(make_mail(sender="anna@example.com", to=staff_to(gone, "anna@example.com")))
+    desk.flush()
+    assert len(sink.to("anna@example.com")) == 4
+
+
 def test_nobody_joins_a_ticket_by_writing_cc(desk, sink):
     tid = desk.ingest_tid(make_mail())
     desk.flush()
