@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from maild.domain.layout import from_russian_layout
-from maild.domain.quotes import TEXT_END_RE, TEXT_START_RE, for_customer, trim_reply
+from maild.domain.quotes import trim_reply
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
+from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer
 
 __all__ = ["COMMANDS", "REGISTRY", "Command", "ParsedReply", "holds_notice", "parse_reply"]
 
@@ -290,7 +291,7 @@ def cheat_sheet() -> list[tuple[str, str]]:
 
 
 def holds_notice(text: str) -> bool:
-    """True if what of a staff reply would reach the customer (quotes.for_customer)
+    """True if what of a staff reply would reach the customer (staffquote.for_customer)
     holds a line that only support's staff mail has: a line of the command cheat sheet
     (every staff notice ends with it, templates/commands.txt) or a customer-text marker.
     Then the client set the notice unquoted under a header that is not recognised

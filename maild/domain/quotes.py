@@ -1,6 +1,6 @@
-"""Cut the quoted history a mail client appends to a reply, keeping what is new;
-of a staff reply, drop the quoted lines of support's own mail (for_customer), and
-find what the staff member typed among the quoted mail (typed_lines).
+"""Cut the quoted history a mail client appends to a reply, keeping what is new, and
+find what the writer typed among the quoted mail (typed_lines). What of a staff reply
+reaches the customer is staffquote.for_customer, on these rules.
 
 Pure text in, text out; used on staff and customer replies before they are stored.
 """
@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-__all__ = ["for_customer", "for_site", "trim_reply", "typed_lines"]
+__all__ = [
+    "Thread",
+    "attribution_span",
+    "for_site",
+    "is_quoted",
+    "trim_reply",
+    "typed_lines",
+    "unquoted",
+]
 
 # "... wrote:" in English and Russian; Thunderbird, Apple Mail, Gmail (English UI),
 # Roundcube ("написал(а):") and Yahoo ("написал(-а):") all end the attribution line
@@ -78,40 +86,44 @@ HEADER_LINE_RE = re.compile(
 )
 
 
-def trim_reply(text: str, *, fallback: bool = True) -> str:
+def trim_reply(
+    text: str, *, fallback: bool = True, quoted: Callable[[str], bool] | None = None
+) -> str:
     """``text`` without its quoted history.
 
     The result is a prefix of ``text`` (line endings untouched) without trailing
     whitespace. When nothing new remains it is the original ``text`` (we would rather
     show a quote than nothing), or "" with ``fallback=False``: a staff reply made of
     commands and the client's quote must not send that quote back to the customer.
+    ``quoted``: which lines are quoted, if not every line with a quote prefix.
     """
+    quoted = quoted or is_quoted
     lines = text.splitlines(keepends=True)
     end = _history_start(lines)
-    while end and (not lines[end - 1].strip() or _quoted(lines[end - 1])):
+    while end and (not lines[end - 1].strip() or quoted(lines[end - 1])):
         end -= 1
     result = "".join(lines[:end]).rstrip()
     return result or (text if fallback else "")
 
 
-def _quoted(line: str) -> bool:
+def is_quoted(line: str) -> bool:
     return QUOTE_PREFIX_RE.match(line) is not None
 
 
 def _history_start(lines: list[str]) -> int:
     """Index of the first line of quoted history, or len(lines) if there is none."""
     for i, line in enumerate(lines):
-        if _quoted(line) or not line.strip():
+        if is_quoted(line) or not line.strip():
             continue
         if FORWARD_RE.fullmatch(line.strip()):
             break
-        span = _attribution_span(lines, i)
+        span = attribution_span(lines, i)
         if span and not _interleaved(lines, i + span):
             return i
     return len(lines)
 
 
-def _attribution_span(lines: list[str], i: int) -> int:
+def attribution_span(lines: list[str], i: int) -> int:
     """How many lines the attribution starting at ``i`` takes (0: not an attribution)."""
     stripped = lines[i].strip()
     if SEPARATOR_RE.fullmatch(stripped):
@@ -127,7 +139,7 @@ def _attribution_span(lines: list[str], i: int) -> int:
         return 1  # Outlook.com's block opens with "Date:" and "Subject:", "From:" below
     for n in range(1, ATTRIBUTION_LINES + 1):
         chunk = [s.strip() for s in lines[i : i + n]]
-        if any(_quoted(s) or not s for s in chunk[1:]) or len(" ".join(chunk)) > 300:
+        if any(is_quoted(s) or not s for s in chunk[1:]) or len(" ".join(chunk)) > 300:
             break
         if _says_attribution(" ".join(chunk), lines, i + n):
             if n == 1:
@@ -173,7 +185,7 @@ def _quote_follows(lines: list[str], after: int) -> bool:
     line, not in a copy of the rest: a text of thousands of attributions each followed
     by a quote ("Иван пишет:" / "> x") took 3 s per 64 KB, quadratic."""
     first = next((s for s in _rest(lines, after) if s.strip()), None)
-    return first is not None and _quoted(first)
+    return first is not None and is_quoted(first)
 
 
 def _interleaved(lines: list[str], after: int) -> bool:
@@ -184,7 +196,7 @@ def _interleaved(lines: list[str], after: int) -> bool:
     """
     if not _quote_follows(lines, after):
         return False  # unquoted history (Outlook, Yandex) runs to the end
-    return any(s.strip() and not _quoted(s) for s in _rest(lines, after))
+    return any(s.strip() and not is_quoted(s) for s in _rest(lines, after))
 
 
 def _rest(lines: list[str], after: int) -> Iterator[str]:
@@ -214,7 +226,7 @@ def for_site(text: str, known: list[str] | None = None) -> str:
     # every line typed here (in no mail of `known`) must stand in what is shown, as
     # often as it was typed, compared as written: the thread's texts are matched
     # loosely (case, spacing, quote marks), what is shown is the text's own lines
-    left = Counter(_unquoted(line).strip() for line in shown.splitlines())
+    left = Counter(unquoted(line).strip() for line in shown.splitlines())
     for line in typed_lines(text, known, limit=len(text)):
         if left[line] <= 0:
             return text.strip()
@@ -226,103 +238,22 @@ def _site_cut(text: str) -> str:
     """for_site's cut, without the check of what it drops."""
     kept = trim_reply(text)
     lines = kept.splitlines(keepends=True)
-    q = next((n for n, s in enumerate(lines) if _quoted(s)), None)
+    q = next((n for n, s in enumerate(lines) if is_quoted(s)), None)
     if q is None:
         return kept
     above = q  # the attribution ends right above the quote, blank lines aside
     while above and not lines[above - 1].strip():
         above -= 1
     starts = range(max(0, above - ATTRIBUTION_LINES), above)
-    i = next((n for n in starts if _attribution_span(lines, n) == above - n), None)
+    i = next((n for n in starts if attribution_span(lines, n) == above - n), None)
     end = q
-    while end < len(lines) and (not lines[end].strip() or _quoted(lines[end])):
+    while end < len(lines) and (not lines[end].strip() or is_quoted(lines[end])):
         end += 1
     rest = lines[end:]
-    if i is None or any(_quoted(s) for s in rest) or not "".join(rest).strip():
+    if i is None or any(is_quoted(s) for s in rest) or not "".join(rest).strip():
         return kept
     head, new = "".join(lines[:i]).rstrip(), "".join(rest).strip("\r\n")
     return f"{head}\n\n{new}" if head else new
-
-
-# Every staff mail that quotes a customer (templates staff_new, staff_followup,
-# staff_charset) sets the customer's text between these two lines; all else in such
-# a mail is support's own: level, deadline, how the level was found (license, free
-# support's history), refused files, links, the commands. The lines survive quoting
-# ("> " at any depth, HTML blockquotes) and re-wrapping, being short.
-TEXT_START_RE = re.compile(r"-{3,}\s*текст\s+(?:обращения|письма)\s*-{3,}", re.IGNORECASE)
-TEXT_END_RE = re.compile(r"-{3,}\s*конец\s+текста\s*-{3,}", re.IGNORECASE)
-
-
-def for_customer(text: str) -> str:
-    """What of a staff reply may reach the customer: its own text (``trim_reply``,
-    without the quote as a fallback) less every quoted line of support's mail.
-
-    The rule, whatever the quoting style (quote below the answer, above it, or the
-    answer typed between quoted lines): a quoted line (">" at any depth) stays only
-    inside a quoted customer text, i.e. after a "----- текст обращения -----" (or
-    "текст письма") line and before the "----- конец текста -----" line of the same
-    quote depth, at that depth or deeper. The marker lines, every other quoted line,
-    and the text of a block whose end line is missing (only the end line shows where
-    the customer's text stops) are dropped: what the staff member did not type is
-    support's own unless it is provably the customer's. Unquoted lines are the staff
-    member's and all stay, except an attribution ("... пишет:") whose whole quote
-    was dropped.
-    """
-    lines = trim_reply(text, fallback=False).splitlines(keepends=True)
-    depths = [_depth(line) for line in lines]
-    kept = _customer_quotes(lines, depths)
-    dropped = [d > 0 and i not in kept for i, d in enumerate(depths)]
-    for i, line in enumerate(lines):
-        if depths[i] == 0 and line.strip() and not dropped[i]:
-            span = _attribution_span(lines, i)
-            if span and _quote_dropped(i + span, lines, depths, dropped):
-                dropped[i : i + span] = [True] * span
-    out: list[str] = []
-    gap = False  # lines were dropped since the last one kept
-    for line, drop in zip(lines, dropped, strict=True):
-        if drop:
-            gap = True
-            continue
-        if gap and not line.strip() and (not out or not out[-1].strip()):
-            continue  # one blank line where a dropped quote stood, not two
-        out.append(line)
-        gap = gap and not line.strip()
-    return "".join(out).strip()
-
-
-def _depth(line: str) -> int:
-    m = QUOTE_PREFIX_RE.match(line)
-    return m.group(1).count(">") if m else 0
-
-
-def _customer_quotes(lines: list[str], depths: list[int]) -> set[int]:
-    """Indices of the quoted lines inside a closed customer-text block."""
-    kept: set[int] = set()
-    start: tuple[int, int] | None = None  # (index, depth) of the open block's first line
-    for i, line in enumerate(lines):
-        depth = depths[i]
-        if not depth:
-            continue
-        inner = QUOTE_PREFIX_RE.sub("", line, count=1).strip()
-        if TEXT_START_RE.fullmatch(inner) and (start is None or depth == start[1]):
-            start = (i, depth)  # a second start at the same depth: the first never ended
-        elif start is not None and depth == start[1] and TEXT_END_RE.fullmatch(inner):
-            kept.update(j for j in range(start[0] + 1, i) if depths[j] >= start[1])
-            start = None
-    return kept
-
-
-def _quote_dropped(after: int, lines: list[str], depths: list[int], dropped: list[bool]) -> bool:
-    """True if a quote follows line ``after`` (past blank lines) and was dropped whole."""
-    i = after
-    while i < len(lines) and not depths[i] and not lines[i].strip():
-        i += 1
-    if i == len(lines) or not depths[i]:
-        return False
-    end = i
-    while end < len(lines) and depths[end]:
-        end += 1
-    return all(dropped[i:end])
 
 
 # How much of the thread's text (its latest mail) a re-wrapped line is looked for in:
@@ -330,31 +261,45 @@ def _quote_dropped(after: int, lines: list[str], depths: list[int], dropped: lis
 KNOWN_CHARS = 200_000
 
 
+class Thread:
+    """The lines of a ticket's mails, to tell a line someone typed from one quoted:
+    compared without quote marks and runs of white space, so a mail quoted as "> "
+    lines or re-flowed into HTML paragraphs is still known; so is a line a client
+    re-wrapped, being a run of whole words of one mail."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.lines = {_plain(line) for t in texts for line in t.splitlines()}
+        self.blob = " " + " ".join(_plain(t) for t in texts)[-KNOWN_CHARS:] + " "
+
+    def __contains__(self, line: str) -> bool:
+        plain = _plain(unquoted(line))
+        return plain in self.lines or f" {plain} " in self.blob
+
+    def holds_line(self, line: str) -> bool:
+        """A line of one of the mails itself, not only a run of its words."""
+        return _plain(unquoted(line)) in self.lines
+
+
 def typed_lines(text: str, known: list[str], limit: int = 10) -> list[str]:
     """The first ``limit`` lines of ``text`` that are neither in a mail of ``known``
     (the ticket's thread: what support sent, what customers and staff wrote) nor a
     mail client's quote header (attribution, "-----Original Message-----", the
-    "From:/Sent:/To:/Subject:" block): what the writer typed, quote marks taken off.
-
-    Lines are compared without quote marks and runs of white space, so a mail quoted
-    as "> " lines or re-flowed into HTML paragraphs is still known; so is a line a
-    client re-wrapped, being a run of whole words of one mail of ``known``.
+    "From:/Sent:/To:/Subject:" block): what the writer typed, quote marks taken off
+    (lines compared as Thread compares them).
     """
-    known_lines = {_plain(line) for t in known for line in t.splitlines()}
-    blob = " " + " ".join(_plain(t) for t in known)[-KNOWN_CHARS:] + " "
+    thread = Thread(known)
     raw = text.splitlines()
-    lines = [_unquoted(line) for line in raw]
+    lines = [unquoted(line) for line in raw]
     headers: set[int] = set()
     for i, line in enumerate(lines):
         # an attribution of the reply's quote, or of a quote inside the quote
-        span = max(_attribution_span(raw, i), _attribution_span(lines, i)) if line.strip() else 0
+        span = max(attribution_span(raw, i), attribution_span(lines, i)) if line.strip() else 0
         headers.update(range(i, i + span))
         if HEADER_LINE_RE.match(line.strip()):
             headers.add(i)
     out: list[str] = []
     for i, line in enumerate(lines):
-        plain = _plain(line)
-        if not plain or i in headers or plain in known_lines or f" {plain} " in blob:
+        if not line.strip() or i in headers or line in thread:
             continue
         out.append(line.strip())
         if len(out) == limit:
@@ -362,7 +307,7 @@ def typed_lines(text: str, known: list[str], limit: int = 10) -> list[str]:
     return out
 
 
-def _unquoted(line: str) -> str:
+def unquoted(line: str) -> str:
     m = QUOTE_PREFIX_RE.match(line)
     return line[m.end() :] if m else line
 

@@ -4,7 +4,7 @@ that has no customer (opened by mail from the support address itself, by a staff
 member, or by a message whose From could not be read; or its customer was erased by
 `maild forget`). The staff member is
 told what did not go and why (staff_unsent.txt), never left to learn it from the
-customer; the quote itself still never reaches the customer (quotes.for_customer).
+customer; the quote itself still never reaches the customer (staffquote.for_customer).
 
 Called by staffreply.decide_staff; pure.
 """
@@ -17,8 +17,9 @@ from maild.domain import limits
 from maild.domain.decision import Context, Outgoing
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.logid import logged_id
-from maild.domain.quotes import for_customer, typed_lines
+from maild.domain.quotes import typed_lines
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.staffquote import for_customer
 from maild.domain.statusmail import is_logo
 
 __all__ = ["UNSENT", "answer", "no_customer", "unsent"]
@@ -58,13 +59,13 @@ NO_CUSTOMER = {
 def answer(text: str, typed: str, messages: list[MessageRecord]) -> str:
     """What of a staff reply's ``text`` (commands out, saved answers in) goes to the
     customer: never the quote as a fallback (commands + a quote send no quote), never
-    a quoted line of support's own mail (quotes.for_customer). Nothing goes when the
+    a quoted line of support's own mail (staffquote.for_customer). Nothing goes when the
     staff member typed part of the answer inside the quote (``typed``: the reply as
     written; lines no mail of the thread holds and the answer lacks): iOS Mail, Apple
     Mail and webmail keep text typed in a quote quoted, Outlook sets the signature
     above the original, and the customer would get «Иван, здравствуйте.» or «С
     уважением, Анна» without the answer itself; unsent tells the staff member."""
-    body = for_customer(text)
+    body = for_customer(text, _texts(messages))
     if body and typed_lines(typed, [*_texts(messages), body], limit=1):
         return ""
     return body
@@ -78,7 +79,8 @@ def unsent(
     mail of the thread holds) or attached files (a signature's logo aside), the mail
     that tells them, and the note keeps the reply as it came. Nothing written: none."""
     # the reply's own text (a signature alone, see answer) is not what stands inside
-    lines = typed_lines(typed, [*_texts(messages), for_customer(typed)])
+    texts = _texts(messages)
+    lines = typed_lines(typed, [*texts, for_customer(typed, texts)])
     files = [a.filename or "(без имени)" for a in ctx.msg.attachments if not is_logo(a)]
     if not lines and not files:
         return []

@@ -117,6 +117,30 @@ def test_staff_reply_reaches_customer_trimmed_and_sets_first_reaction(desk, sink
     assert len([r for r in customer_mails(sink) if "начата" in r.subject]) == 0
 
 
+def test_command_prompts_in_a_staff_answer_reach_the_customer(desk, sink):
+    """«PS> » and «SQL> » open lines as The Bat!'s initials open a quote. A staff
+    answer with commands to run was not sent at all: staff got «Ответ клиенту не
+    отправлен», their text said to stand inside a quote. A prompt is text the staff
+    member typed; a Bat! quote of the notice below it still never goes."""
+    tid, notice = open_ticket(desk, sink)
+    answer = (
+        "Иван, выполните в PowerShell от администратора:\n"
+        "PS> Restart-Service maild\n"
+        "и в SQL*Plus:\n"
+        "SQL> select count(*) from orders;\n\n"
+        "С уважением, Анна"
+    )
+    bat = "\n".join(f"СП> {line}".rstrip() for line in notice.text.splitlines())
+    text = f"{answer}\n\nВы писали 25 ноября 2026 г., 10:00:\n\n{bat}\n"
+    desk.ingest(staff_reply(tid, text))
+    desk.flush()
+    [sent] = [r for r in customer_mails(sink) if "PowerShell" in r.text]
+    lines = sent.text.splitlines()
+    assert "PS> Restart-Service maild" in lines and "SQL> select count(*) from orders;" in lines
+    assert "#close" not in sent.text and "СП>" not in sent.text  # none of the notice
+    assert not [r for r in sink.to("anna@example.com") if "не отправлен" in r.subject]
+
+
 def test_commands_change_the_ticket_and_are_not_shown_to_customer(desk, sink):
     tid, _ = open_ticket(desk, sink)
     desk.ingest(staff_reply(tid, "#take\n#critical\n#assign boris@example.com\n\nСмотрим."))

@@ -10,14 +10,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.commands import cheat_sheet, holds_notice
-from maild.domain.quotes import (
-    TEXT_END_RE,
-    TEXT_START_RE,
-    for_customer,
-    for_site,
-    trim_reply,
-    typed_lines,
-)
+from maild.domain.quotes import for_site, trim_reply, typed_lines
+from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer
 
 NEW = "Добрый день!\nПосле обновления всё заработало, спасибо.\n\nС уважением,\nИван Петров"
 OLD = "Проверьте, пожалуйста, права на папку /upload."

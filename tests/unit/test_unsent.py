@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.unsent import answer
@@ -49,3 +49,26 @@ def test_a_staff_answer_goes_whole_or_not_at_all(reply: tuple[str, list[str], li
     else:
         out = body.splitlines()
         assert all(s in out for s in above)
+
+
+# a command after its program's prompt, as staff write instructions
+PROMPT = st.tuples(st.sampled_from(["PS> ", "SQL> ", "ftp> "]), STAFF_LINE).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(TYPED, PROMPT), min_size=1, max_size=5),
+    st.one_of(st.sampled_from(["> ", ">> "]), INITIALS_PREFIX),
+    st.booleans(),
+)
+def test_prompt_lines_go_with_the_answer_and_no_line_of_the_notice(
+    typed: list[str], prefix: str, attributed: bool
+) -> None:
+    """Lines opened by a program's prompt («PS> », «SQL> ») are the staff member's
+    text, quoting initials as like as they look: the whole answer goes, and none of
+    the notice quoted below it, however quoted."""
+    assume("PS" not in prefix)  # initials the notice's quote shows make a quote
+    head = ["Вы писали 25 ноября 2026 г., 10:00:", ""] if attributed else []
+    text = "\n".join([*typed, "", *head, *quote(NOTICE, prefix)])
+    out = [line.strip() for line in answer(text, text, THREAD).splitlines()]
+    assert [s for s in out if s] == [s.strip() for s in typed]

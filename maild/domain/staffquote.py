@@ -1,0 +1,127 @@
+"""What of a staff reply may reach the customer (for_customer): the staff member's own
+text, never a quoted line of support's mail, on the quoting rules of quotes.py.
+
+Pure text in, text out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from maild.domain.quotes import (
+    QUOTE_PREFIX_RE,
+    Thread,
+    attribution_span,
+    is_quoted,
+    trim_reply,
+    unquoted,
+)
+
+__all__ = ["TEXT_END_RE", "TEXT_START_RE", "for_customer", "quoted_in"]
+
+# Every staff mail that quotes a customer (templates staff_new, staff_followup,
+# staff_charset) sets the customer's text between these two lines; all else in such
+# a mail is support's own: level, deadline, how the level was found (license, free
+# support's history), refused files, links, the commands. The lines survive quoting
+# ("> " at any depth, HTML blockquotes) and re-wrapping, being short.
+TEXT_START_RE = re.compile(r"-{3,}\s*текст\s+(?:обращения|письма)\s*-{3,}", re.IGNORECASE)
+TEXT_END_RE = re.compile(r"-{3,}\s*конец\s+текста\s*-{3,}", re.IGNORECASE)
+
+
+def for_customer(text: str, known: list[str] | None = None) -> str:
+    """What of a staff reply may reach the customer: its own text (``trim_reply``,
+    without the quote as a fallback) less every quoted line of support's mail.
+    ``known``: the texts of the ticket's thread; with them, a line a program's prompt
+    opens is the staff member's own text (``quoted_in``).
+
+    The rule, whatever the quoting style (quote below the answer, above it, or the
+    answer typed between quoted lines): a quoted line (">" at any depth) stays only
+    inside a quoted customer text, i.e. after a "----- текст обращения -----" (or
+    "текст письма") line and before the "----- конец текста -----" line of the same
+    quote depth, at that depth or deeper. The marker lines, every other quoted line,
+    and the text of a block whose end line is missing (only the end line shows where
+    the customer's text stops) are dropped: what the staff member did not type is
+    support's own unless it is provably the customer's. Unquoted lines are the staff
+    member's and all stay, except an attribution ("... пишет:") whose whole quote
+    was dropped.
+    """
+    quoted = is_quoted if known is None else quoted_in(text, Thread(known))
+    lines = trim_reply(text, fallback=False, quoted=quoted).splitlines(keepends=True)
+    depths = [_depth(line) if quoted(line) else 0 for line in lines]
+    kept = _customer_quotes(lines, depths)
+    dropped = [d > 0 and i not in kept for i, d in enumerate(depths)]
+    for i, line in enumerate(lines):
+        if depths[i] == 0 and line.strip() and not dropped[i]:
+            span = attribution_span(lines, i)
+            if span and _quote_dropped(i + span, lines, depths, dropped):
+                dropped[i : i + span] = [True] * span
+    out: list[str] = []
+    gap = False  # lines were dropped since the last one kept
+    for line, drop in zip(lines, dropped, strict=True):
+        if drop:
+            gap = True
+            continue
+        if gap and not line.strip() and (not out or not out[-1].strip()):
+            continue  # one blank line where a dropped quote stood, not two
+        out.append(line)
+        gap = gap and not line.strip()
+    return "".join(out).strip()
+
+
+def _depth(line: str) -> int:
+    m = QUOTE_PREFIX_RE.match(line)
+    return m.group(1).count(">") if m else 0
+
+
+def _customer_quotes(lines: list[str], depths: list[int]) -> set[int]:
+    """Indices of the quoted lines inside a closed customer-text block."""
+    kept: set[int] = set()
+    start: tuple[int, int] | None = None  # (index, depth) of the open block's first line
+    for i, line in enumerate(lines):
+        depth = depths[i]
+        if not depth:
+            continue
+        inner = QUOTE_PREFIX_RE.sub("", line, count=1).strip()
+        if TEXT_START_RE.fullmatch(inner) and (start is None or depth == start[1]):
+            start = (i, depth)  # a second start at the same depth: the first never ended
+        elif start is not None and depth == start[1] and TEXT_END_RE.fullmatch(inner):
+            kept.update(j for j in range(start[0] + 1, i) if depths[j] >= start[1])
+            start = None
+    return kept
+
+
+def _quote_dropped(after: int, lines: list[str], depths: list[int], dropped: list[bool]) -> bool:
+    """True if a quote follows line ``after`` (past blank lines) and was dropped whole."""
+    i = after
+    while i < len(lines) and not depths[i] and not lines[i].strip():
+        i += 1
+    if i == len(lines) or not depths[i]:
+        return False
+    end = i
+    while end < len(lines) and depths[end]:
+        end += 1
+    return all(dropped[i:end])
+
+
+# A quote prefix that opens with letters: The Bat!'s initials ("ИП> "), or a program's
+# prompt, PowerShell's "PS> " or SQL*Plus's "SQL> ".
+INITIALS_RE = re.compile(r"[ \t]*([^\W\d_]{1,3})>")
+
+
+def quoted_in(text: str, thread: Thread) -> Callable[[str], bool]:
+    """Which lines of ``text`` are quoted, knowing the ticket's ``thread``. Letters
+    before ">" are The Bat!'s initials when some line they open is a line of the
+    thread (of the quoted mail); letters that open no such line are a program's
+    prompt ("SQL> select ...") and the line is typed text."""
+    initials = {
+        m.group(1)
+        for line in text.splitlines()
+        if (m := INITIALS_RE.match(line)) and unquoted(line).strip() and thread.holds_line(line)
+    }
+
+    def quoted(line: str) -> bool:
+        m = INITIALS_RE.match(line)
+        return is_quoted(line) and (m is None or m.group(1) in initials)
+
+    return quoted
