@@ -119,6 +119,13 @@ def content_type(part: Message) -> str:
         return "text/plain"
 
 
+# What a signing mail client puts beside the letter in multipart/signed (RFC 1847,
+# S/MIME, PGP/MIME): not a file the sender attached, so never one refused to them.
+_SIGNATURES = frozenset(
+    ("application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature")
+)
+
+
 def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
     """Leaf parts in document order, without recursion (nesting depth is the sender's).
 
@@ -139,6 +146,8 @@ def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
             children = [p for p in payload if isinstance(p, Message)]
             if ctype == "message/rfc822" and children:
                 yield part  # the forwarded mail's own header, before its parts
+            if ctype == "multipart/signed":
+                children = [c for c in children if content_type(c) not in _SIGNATURES]
             report = ctype == "multipart/report"
             stack.extend((child, report) for child in reversed(children))
             continue
