@@ -23,8 +23,9 @@ from maild.domain.tid import clean_subject
 log = logging.getLogger("maild.pipeline")
 
 
-def decide_new(ctx: Context, participants: set[str]) -> Decision:
-    """A new ticket: staff are told, the customer gets the confirmation."""
+def decide_new(ctx: Context, participants: set[str], left_out: list[str]) -> Decision:
+    """A new ticket: staff are told, the customer gets the confirmation. ``left_out``:
+    To/Cc past limits.max_participants, named in the notice (staff may #cc them)."""
     policy, msg, ident, snap = ctx.policy, ctx.msg, ctx.ident, ctx.snapshot
     tid, refers_to = snap.tid, snap.refers_to
     requester = msg.from_addr or msg.reply_to or ""
@@ -47,7 +48,11 @@ def decide_new(ctx: Context, participants: set[str]) -> Decision:
         "free_expired": free_expired,
         "free_since": ru_date(first_seen),
         "free_months": FREE_SUPPORT_MONTHS,  # the confirmation names the term it keeps
+        "left_out": left_out,
+        "max_participants": policy.max_participants,
     }
+    if left_out:  # kept with the message, as a follow-up's Cc asked to join are
+        ctx.record["asked_to_join"] = left_out
     outgoing = [
         _staff_notice(ctx, ticket, "staff_new", c),
     ]

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from maild.domain import attachments as att
-from maild.domain import ticket as tk
 from maild.domain import trust
 from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
@@ -51,9 +50,7 @@ def decide(
     if snap.missing:  # staff name a ticket that is not there: no ticket of theirs
         return trust.decide_missing(ctx)
     if loaded is None:
-        participants = tk.participants_of((*msg.to, *msg.cc), policy.support_address, policy.staff)
-        participants = trust.cap_participants(policy, msg.from_addr, participants)
-        decision = decide_new(ctx, participants)
+        decision = decide_new(ctx, *trust.cap_participants(policy, msg))
     elif claims_staff and snap.staff_verified:
         decision = decide_staff(ctx, *loaded)
     elif claims_staff:  # forged: kept as a note; the staff member is told how to reply

@@ -118,19 +118,29 @@ def joiners(
     removal names them again without anyone meaning it; staff decided, staff undo."""
     current = set(ticket.get("participants") or ())
     new = newcomers(policy, msg, ticket)
+    written = [a for a in _written(policy, msg) if a in new]
     if not new:
         return set(), []
     if not verified or msg.from_addr != ticket["requester"]:
-        return set(), sorted(new)
+        return set(), written
     room = policy.max_participants - len(current - {ticket["requester"]})
-    added = sorted(new - set(ticket.get("removed") or ()))[: max(room, 0)]
-    return set(added), sorted(new - set(added))
+    removed = set(ticket.get("removed") or ())
+    added = [a for a in written if a not in removed][: max(room, 0)]
+    return set(added), [a for a in written if a not in added]
 
 
-def cap_participants(policy: Policy, requester: str, people: set[str]) -> set[str]:
-    """A new ticket's To/Cc, capped at limits.max_participants besides the requester."""
-    others = sorted(people - {requester})
-    return set(others[: policy.max_participants])
+def _written(policy: Policy, msg: ParsedMessage) -> list[str]:
+    """The customer-side addresses of To/Cc, each once, in the order the sender wrote
+    them: the cap keeps the first ones, as the sender put whom it concerns most first."""
+    people = participants_of((*msg.to, *msg.cc), policy.support_address, policy.staff)
+    return [a for a in dict.fromkeys((*msg.to, *msg.cc)) if a in people]
+
+
+def cap_participants(policy: Policy, msg: ParsedMessage) -> tuple[set[str], list[str]]:
+    """A new ticket's To/Cc: (the first limits.max_participants written besides the
+    requester, who join; the rest, in the order written, which staff are shown)."""
+    others = [a for a in _written(policy, msg) if a != msg.from_addr]
+    return set(others[: policy.max_participants]), others[policy.max_participants :]
 
 
 def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:

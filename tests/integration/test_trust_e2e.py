@@ -338,3 +338,19 @@ def test_check_config_warns_without_a_way_to_verify_staff(tmp_path, sink):
     assert "anyone can write as staff" not in r.err
     trusted = Desk(tmp_path / "b", sink.port, support={"authserv_id": US})
     assert "warning" not in trusted.run("check-config").err
+
+
+def test_a_new_ticket_keeps_the_first_cc_written_and_tells_staff_of_the_rest(desk, sink):
+    """A director writes with 12 colleagues in Cc, the head of the department first: the
+    first ten, in the order written, get the ticket's mail (not the first ten sorted:
+    user0, user10, user11...), and the notice names the two left out, as staff can add
+    them only by hand."""
+    cc = ", ".join(f"Сотрудник {i} <user{i}@corp-example.ru>" for i in range(12))
+    tid = desk.ingest_tid(make_mail(sender="Директор <boss@corp-example.ru>", headers={"Cc": cc}))
+    desk.flush()
+    kept = [f"user{i}@corp-example.ru" for i in range(10)]
+    assert desk.ticket(tid)["participants"] == sorted(["boss@corp-example.ru", *kept])
+    [notice] = sink.to("anna@example.com")
+    text = " ".join(notice.text.split())
+    assert "user10@corp-example.ru, user11@corp-example.ru" in text, notice.text
+    assert "user9@corp-example.ru," not in text

@@ -63,6 +63,8 @@ def ticket_ctx(**extra) -> dict:
         "charset_doubt": None,
         "asked_to_join": [],
         "asked_removed": [],
+        "left_out": [],
+        "max_participants": 10,
         "support_address": "support@example.com",
     }
     ctx.update(extra)
@@ -236,6 +238,7 @@ def variants() -> list[dict]:
         spool_key="k1",
         asked_to_join=["petr@shop-example.ru"],
         asked_removed=["olga@shop-example.ru"],
+        left_out=["oleg@shop-example.ru"],
         charset_doubt="кодировка не указана",
         sender="ivan@shop-example.ru",
         overdue=2,  # the digest's count; the staff reminder's flag
