@@ -23,9 +23,10 @@ from maild.domain.tid import clean_subject
 log = logging.getLogger("maild.pipeline")
 
 
-def decide_new(ctx: Context, participants: set[str], left_out: list[str]) -> Decision:
-    """A new ticket: staff are told, the customer gets the confirmation. ``left_out``:
-    To/Cc past limits.max_participants, named in the notice (staff may #cc them)."""
+def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> Decision:
+    """A new ticket: staff are told, the customer gets the confirmation. The notice
+    names ``participants`` (To/Cc who get every answer: staff see it before they
+    answer) and ``left_out`` (To/Cc past limits.max_participants)."""
     policy, msg, ident, snap = ctx.policy, ctx.msg, ctx.ident, ctx.snapshot
     tid, refers_to = snap.tid, snap.refers_to
     requester = msg.from_addr or msg.reply_to or ""
@@ -48,6 +49,7 @@ def decide_new(ctx: Context, participants: set[str], left_out: list[str]) -> Dec
         "free_expired": free_expired,
         "free_since": ru_date(first_seen),
         "free_months": FREE_SUPPORT_MONTHS,  # the confirmation names the term it keeps
+        "copies": [a for a in participants if a != requester],
         "left_out": left_out,
         "max_participants": policy.max_participants,
     }

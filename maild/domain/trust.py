@@ -136,11 +136,11 @@ def _written(policy: Policy, msg: ParsedMessage) -> list[str]:
     return [a for a in dict.fromkeys((*msg.to, *msg.cc)) if a in people]
 
 
-def cap_participants(policy: Policy, msg: ParsedMessage) -> tuple[set[str], list[str]]:
-    """A new ticket's To/Cc: (the first limits.max_participants written besides the
-    requester, who join; the rest, in the order written, which staff are shown)."""
+def cap_participants(policy: Policy, msg: ParsedMessage) -> tuple[list[str], list[str]]:
+    """A new ticket's To/Cc, in the order written: (the first limits.max_participants
+    besides the requester, who join; the rest, which staff are shown)."""
     others = [a for a in _written(policy, msg) if a != msg.from_addr]
-    return set(others[: policy.max_participants]), others[policy.max_participants :]
+    return others[: policy.max_participants], others[policy.max_participants :]
 
 
 def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:

@@ -354,3 +354,15 @@ def test_a_new_ticket_keeps_the_first_cc_written_and_tells_staff_of_the_rest(des
     text = " ".join(notice.text.split())
     assert "user10@corp-example.ru, user11@corp-example.ru" in text, notice.text
     assert "user9@corp-example.ru," not in text
+
+
+def test_the_new_ticket_notice_names_whom_an_answer_also_goes_to(desk, sink):
+    """A Cc of the first mail gets every answer: staff read who before they answer (the
+    From line of a new ticket proves nothing, and an answer may say what only the
+    requester should read)."""
+    tid = desk.ingest_tid(make_mail(headers={"Cc": "Пётр <petr@other-example.ru>"}))
+    desk.flush()
+    assert "petr@other-example.ru" in desk.ticket(tid)["participants"]
+    [notice] = sink.to("anna@example.com")
+    body = notice.text.split("----- текст обращения -----")[0]
+    assert "petr@other-example.ru" in body, notice.text

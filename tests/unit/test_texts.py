@@ -63,6 +63,7 @@ def ticket_ctx(**extra) -> dict:
         "charset_doubt": None,
         "asked_to_join": [],
         "asked_removed": [],
+        "copies": [],
         "left_out": [],
         "max_participants": 10,
         "support_address": "support@example.com",
@@ -239,6 +240,7 @@ def variants() -> list[dict]:
         asked_to_join=["petr@shop-example.ru"],
         asked_removed=["olga@shop-example.ru"],
         left_out=["oleg@shop-example.ru"],
+        copies=["olga@shop-example.ru"],
         charset_doubt="кодировка не указана",
         sender="ivan@shop-example.ru",
         overdue=2,  # the digest's count; the staff reminder's flag
