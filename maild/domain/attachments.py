@@ -93,6 +93,18 @@ _CLAIMED_BY_TYPE = {
 
 ALLOWED_TEXT = "Принимаются скриншоты JPG, GIF, PNG и архивы ZIP, RAR (BMP — только в архиве)."
 BMP_TEXT = "Файлы BMP принимаются только в архиве ZIP или RAR"
+# An encrypted letter (S/MIME, PGP/MIME, inline PGP): support holds no customer's key.
+_ENCRYPTED_TYPES = frozenset(
+    ("application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted")
+)
+ENCRYPTED_TEXT = (
+    "зашифрован (S/MIME или PGP): прочесть его служба поддержки не может. "
+    "Пришлите, пожалуйста, текст и файлы без шифрования."
+)
+
+
+def _encrypted(declared: str | None, data: bytes) -> bool:
+    return declared in _ENCRYPTED_TYPES or data[:64].lstrip().startswith(b"-----BEGIN PGP MESSAGE")
 
 
 def _kind(detected: str | None) -> str:
@@ -189,6 +201,8 @@ def _decide(
                 + ALLOWED_TEXT,
                 "mislabelled",
             ), False
+        if not policy.accept_other_types and _encrypted(declared, data):
+            return refuse(f"Файл «{name}» {ENCRYPTED_TEXT}", "encrypted"), False
         if not policy.accept_other_types:
             return refuse(f"Файл «{name}» ({content_type}) не принят. " + ALLOWED_TEXT), False
     elif detected == ZIP:

@@ -119,11 +119,14 @@ def content_type(part: Message) -> str:
         return "text/plain"
 
 
-# What a signing mail client puts beside the letter in multipart/signed (RFC 1847,
-# S/MIME, PGP/MIME): not a file the sender attached, so never one refused to them.
-_SIGNATURES = frozenset(
-    ("application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature")
-)
+# What a signing or encrypting mail client puts beside the letter (RFC 1847: S/MIME,
+# PGP/MIME), a signature or PGP/MIME's "Version: 1": no file the sender attached, so
+# never one refused to them.
+_SMIME_SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature")
+_BESIDE = {
+    "multipart/signed": {"application/pgp-signature", *_SMIME_SIGNATURES},
+    "multipart/encrypted": {"application/pgp-encrypted"},
+}
 
 
 def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
@@ -146,8 +149,8 @@ def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
             children = [p for p in payload if isinstance(p, Message)]
             if ctype == "message/rfc822" and children:
                 yield part  # the forwarded mail's own header, before its parts
-            if ctype == "multipart/signed":
-                children = [c for c in children if content_type(c) not in _SIGNATURES]
+            if ctype in _BESIDE:
+                children = [c for c in children if content_type(c) not in _BESIDE[ctype]]
             report = ctype == "multipart/report"
             stack.extend((child, report) for child in reversed(children))
             continue

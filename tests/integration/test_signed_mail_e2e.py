@@ -84,3 +84,63 @@ def test_a_signature_is_not_a_refused_file(desk: Desk, sink: Sink, protocol, sig
     assert "не принят" not in confirmation.text, confirmation.text
     for notice in sink.to("anna@example.com"):
         assert "отклонено" not in notice.text and TEXT in notice.text
+
+
+PGP_ENCRYPTED = (
+    "From: Misha <misha@linux-example.ru>\r\n"
+    "To: support@example.com\r\n"
+    "Subject: ...\r\n"
+    "Date: Wed, 25 Nov 2026 12:20:00 +0300\r\n"
+    "Message-ID: <pgp-encrypted@linux-example.ru>\r\n"
+    "MIME-Version: 1.0\r\n"
+    'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\r\n'
+    "\r\n"
+    "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n"
+    "--E\r\n"
+    "Content-Type: application/pgp-encrypted\r\n"
+    "Content-Description: PGP/MIME version identification\r\n\r\n"
+    "Version: 1\r\n\r\n"
+    "--E\r\n"
+    'Content-Type: application/octet-stream; name="encrypted.asc"\r\n'
+    "Content-Description: OpenPGP encrypted message\r\n"
+    'Content-Disposition: inline; filename="encrypted.asc"\r\n\r\n'
+    "-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA1234567890ABCDEF\r\n=wxyz\r\n"
+    "-----END PGP MESSAGE-----\r\n\r\n"
+    "--E--\r\n"
+)
+SMIME_ENCRYPTED = (
+    "From: Alexey <alexey@bank-example.ru>\r\n"
+    "To: support@example.com\r\n"
+    "Subject: =?utf-8?B?" + base64.b64encode("Обмен с банком".encode()).decode() + "?=\r\n"
+    "Date: Wed, 25 Nov 2026 12:30:00 +0300\r\n"
+    "Message-ID: <smime-encrypted@bank-example.ru>\r\n"
+    "MIME-Version: 1.0\r\n"
+    'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"\r\n'
+    "Content-Transfer-Encoding: base64\r\n"
+    'Content-Disposition: attachment; filename="smime.p7m"\r\n\r\n'
+    + base64.encodebytes(b"0\x82\x05\x00\x06\t*\x86H\x86\xf7\r\x01\x07\x03" + bytes(64)).decode()
+)
+
+
+@pytest.mark.parametrize(
+    "raw, customer, part",
+    [
+        (PGP_ENCRYPTED, "misha@linux-example.ru", "encrypted.asc"),
+        (SMIME_ENCRYPTED, "alexey@bank-example.ru", "smime.p7m"),
+    ],
+)
+def test_an_encrypted_mail_is_asked_again_unencrypted(desk: Desk, sink: Sink, raw, customer, part):
+    """Support holds no customer's key: the confirmation says the letter came encrypted
+    and asks for it without encryption, instead of refusing «attachment» (PGP/MIME's
+    "Version: 1" part) and the letter itself as files of a type not accepted."""
+    r = desk.run("ingest", "-", "--json", input=raw.encode())
+    assert r.code == 0, r.err
+    tid = json.loads(r.out)["tid"]
+    desk.flush()
+    [message] = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert [a["filename"] for a in message["attachments"]] == [part]  # kept, for the spool
+    [confirmation] = sink.to(customer)
+    assert f"[TID#{tid}]" in confirmation.subject
+    text = " ".join(confirmation.text.split())
+    assert "зашифрован" in text and "без шифрования" in text, confirmation.text
+    assert "Принимаются скриншоты" not in text and "«attachment»" not in text
