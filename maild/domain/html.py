@@ -246,6 +246,13 @@ class _TextRenderer(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._skip:
             return
+        # A block of only &nbsp; is a browser's empty line: webmails (Mail.ru, Yandex)
+        # and Outlook write an empty line of a mail so, <div>&nbsp;</div>.
+        blank = "\u00a0" in data and not _clean(data).strip()
+        if blank and (self._pending_breaks or not self._line):
+            self._start_text()
+            self._line.append("")
+            return
         data = _clean(data)
         if self._pre_depth and self._link is None:
             self._emit_pre(data)

@@ -116,3 +116,32 @@ def test_the_outbox_alert_gives_the_queued_time_in_moscow_time_not_iso(tmp_path)
     for text in texts:
         assert "Поставлено в очередь: 23.11.2026 10:00 (МСК)" in text
         assert "уже 2 раза" in text and "T10:00" not in text
+
+
+def test_a_webmails_blank_lines_of_nbsp_stay_blank_lines(desk, sink):
+    """Mail.ru and Yandex write a mail of HTML only, a <div> a line and
+    <div>&nbsp;</div> for an empty one: staff and `ticket show` read its paragraphs
+    apart, as the customer saw them when writing (the empty lines were lost, and the
+    greeting, the question and the signature ran together)."""
+    import base64
+
+    html = (
+        "<HTML><BODY><div>Добрый день!</div><div>&nbsp;</div>"
+        "<div>Не активируется лицензия.</div><div>Ключ вводил дважды.</div>"
+        "<div>&nbsp;</div><div>--&nbsp;</div><div>Анна</div></BODY></HTML>"
+    )
+    raw = (
+        "From: =?utf-8?B?" + base64.b64encode("Анна".encode()).decode() + "?= "
+        "<anna.k@mailru-example.ru>\r\n"
+        "To: support@example.com\r\nSubject: License\r\n"
+        "Message-ID: <1606291200.1@f1.mail-example.ru>\r\nMIME-Version: 1.0\r\n"
+        "X-Mailer: Mail.Ru Mailer 1.0\r\n"
+        "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(html.encode()).decode()
+    ).encode()
+    tid = desk.ingest_tid(raw)
+    desk.flush()
+    expected = "Добрый день!\n\nНе активируется лицензия.\nКлюч вводил дважды.\n\n--"
+    assert desk.ticket(tid)["messages"][0]["text"].startswith(expected)
+    [notice] = sink.to("anna@example.com")
+    assert expected in notice.text.replace("\r\n", "\n"), notice.text
