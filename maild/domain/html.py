@@ -90,6 +90,7 @@ class _TextRenderer(HTMLParser):
         # Open link: href and the text collected inside it.
         self._link: tuple[str, list[str]] | None = None
         self._link_alt = ""
+        self._outlook_line = False  # the open <p> is Outlook's line (class=MsoNormal)
 
     # --- output primitives
 
@@ -204,7 +205,13 @@ class _TextRenderer(HTMLParser):
         elif tag == "pre":
             self._request_break(2)
             self._pre_depth += 1
+        elif tag == "p" and attr.get("class", "").lower().startswith("mso"):
+            # Outlook writes every line as <p class=MsoNormal> without margins, and an
+            # empty line as one of &nbsp;: a line each, not a paragraph each
+            self._outlook_line = True
+            self._request_break(1)
         elif tag in _PARAGRAPH_TAGS:
+            self._outlook_line = False
             self._request_break(2)
         elif tag in _LINE_TAGS:
             self._request_break(1)
@@ -238,6 +245,8 @@ class _TextRenderer(HTMLParser):
         elif tag == "pre":
             self._pre_depth = max(self._pre_depth - 1, 0)
             self._request_break(2)
+        elif tag == "p" and self._outlook_line:
+            self._request_break(1)
         elif tag in _PARAGRAPH_TAGS:
             self._request_break(2)
         elif tag in _LINE_TAGS:

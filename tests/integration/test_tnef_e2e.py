@@ -121,3 +121,17 @@ def test_files_keep_their_names_sizes_and_types(run: Run, name: str) -> None:
         if accepted:  # the screenshot itself goes to staff, byte for byte
             assert sent[filename].get_content_type() == content_type
             assert len(sent[filename].get_payload(decode=True)) == size
+
+
+def test_outlooks_lines_read_as_lines_and_its_empty_lines_as_paragraphs(run: Run) -> None:
+    """Outlook's HTML writes every line as its own <p class=MsoNormal> (no margin: a
+    line in Outlook) and an empty line as <p class=MsoNormal>&nbsp;</p>: staff read the
+    lines the sender typed together together, not each as a paragraph of its own."""
+    name = "exchange-polish-images.dat"
+    [message] = [m for m in run.tickets[name]["messages"] if m["direction"] == "in"]
+    typed = (
+        "Przesyłam poprawiony plik\nProszę o wrzucenie J\n\n"
+        "Proszę o aktualizacje tych paneli na telefonach\n2215\nMAC „E05FB9821FD6”\n"
+    )
+    assert typed in message["text"]
+    assert typed in run.notices[name].text.replace("\r\n", "\n")

@@ -109,7 +109,17 @@ def test_outlook_markup_is_ignored() -> None:
         "<body><![if !supportLists]><o:p>Пункт</o:p><![endif]><p class=MsoNormal>"
         "Текст<o:p></o:p></p></body></html>"
     )
-    assert html_to_text(html) == "Пункт\n\nТекст"
+    assert html_to_text(html) == "Пункт\nТекст"  # MsoNormal: Outlook's line, no margin
+
+
+def test_outlook_lines_are_lines_and_its_nbsp_lines_blank() -> None:
+    html = (
+        "<div class=WordSection1><p class=MsoNormal>Здравствуйте!<o:p></o:p></p>"
+        "<p class=MsoNormal><o:p>&nbsp;</o:p></p><p class=MsoNormal>Строка 1</p>"
+        "<p class=MsoNormal>Строка 2</p><p class=MsoNormal><o:p>&nbsp;</o:p></p>"
+        "<p class=MsoListParagraph>пункт</p><p>Абзац</p></div>"
+    )
+    assert html_to_text(html) == "Здравствуйте!\n\nСтрока 1\nСтрока 2\n\nпункт\n\nАбзац"
 
 
 # --- entities ------------------------------------------------------------------------
