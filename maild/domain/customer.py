@@ -88,7 +88,19 @@ def _new_context(ctx: Context, ticket: Ticket, refers_to: str | None) -> dict[st
         "refers_to": refers_to,
         "problem": msg.parse_problem,
         "spool_key": ctx.record.get("spool_key"),
+        "reply_to": _reply_elsewhere(ctx, ticket),
     }
+
+
+def _reply_elsewhere(ctx: Context, ticket: Ticket) -> str | None:
+    """A Reply-To other than the requester (a site's form: From noreply@, the visitor
+    in Reply-To): named to staff, who may #cc it. Answers never go there by themselves:
+    a Reply-To proves no one, and would send what the From line is told elsewhere."""
+    people = ticket.get("participants") or ()
+    wanted = tk.participants_of(
+        [ctx.msg.reply_to or ""], ctx.policy.support_address, ctx.policy.staff
+    )
+    return next((a for a in wanted if a not in people), None)
 
 
 def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:

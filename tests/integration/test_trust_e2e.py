@@ -366,3 +366,23 @@ def test_the_new_ticket_notice_names_whom_an_answer_also_goes_to(desk, sink):
     [notice] = sink.to("anna@example.com")
     body = notice.text.split("----- текст обращения -----")[0]
     assert "petr@other-example.ru" in body, notice.text
+
+
+def test_a_site_forms_mail_names_its_reply_to_for_staff(desk, sink):
+    """A site's feedback form (PHP, 1C-Bitrix) writes From: noreply@ and the visitor in
+    Reply-To. The From line gets the answers (a Reply-To proves no one, and would send
+    them elsewhere), so no one answers the visitor unless staff add them: the notice
+    names the Reply-To and the #cc that adds it."""
+    raw = make_mail(
+        sender="Интернет-магазин <noreply@shop-example.ru>",
+        subject="Сообщение с сайта: Обратная связь",
+        body="Автор: Ольга Иванова\nТекст сообщения:\nНе могу оформить заказ.",
+        headers={"Reply-To": "Ольга Иванова <olga.client@mail-example.ru>"},
+    )
+    tid = desk.ingest_tid(raw)
+    desk.flush()
+    assert desk.ticket(tid)["participants"] == ["noreply@shop-example.ru"]
+    assert sink.to("olga.client@mail-example.ru") == []
+    [notice] = sink.to("anna@example.com")
+    head = notice.text.split("----- текст обращения -----")[0]
+    assert "«#cc olga.client@mail-example.ru» в ответе" in head, notice.text

@@ -64,6 +64,7 @@ def ticket_ctx(**extra) -> dict:
         "asked_to_join": [],
         "asked_removed": [],
         "copies": [],
+        "reply_to": None,
         "left_out": [],
         "max_participants": 10,
         "support_address": "support@example.com",
@@ -241,6 +242,7 @@ def variants() -> list[dict]:
         asked_removed=["olga@shop-example.ru"],
         left_out=["oleg@shop-example.ru"],
         copies=["olga@shop-example.ru"],
+        reply_to="olga.client@mail-example.ru",
         charset_doubt="кодировка не указана",
         sender="ivan@shop-example.ru",
         overdue=2,  # the digest's count; the staff reminder's flag
