@@ -253,6 +253,38 @@ def test_staff_reply_from_each_client_sends_the_answer_and_none_of_the_notice(
     assert SUPPORT in str(answer.msg["From"])
 
 
+def legacy(sender: str, to: str, subject: str, plain: str, charset: str) -> bytes:
+    """A plain mail in a one-byte charset, as Outlook and The Bat! set up for KOI8-R
+    send it: a character the charset lacks («», —) goes as "?"."""
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = sender, to, subject
+    m["Message-ID"] = email.utils.make_msgid(domain="client.example")
+    m["Content-Type"] = f"text/plain; charset={charset}"
+    m["Content-Transfer-Encoding"] = "8bit"
+    head = m.as_bytes(policy=email.policy.SMTP)
+    return head + plain.encode(charset, "replace").replace(b"\n", b"\r\n")
+
+
+@pytest.mark.parametrize("client", ["the_bat", "outlook_plain", "thunderbird"])
+def test_staff_reply_in_koi8_r_sends_the_answer(desk: Desk, sink, client: str):
+    """The notice holds «», — that KOI8-R has not: the client quoting it in KOI8-R sets
+    "?" in their place. Those quoted lines were in no mail of the ticket, so they
+    counted as typed inside the quote: the answer above did not go, and the staff
+    member was told their text stood in the quote, with lines of the cheat sheet."""
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    assert "«" in notice.text and "—" in notice.text
+    sender = email.utils.parseaddr(str(notice.msg["From"]))
+    plain, _ = CLIENTS[client](notice.text.splitlines(), sender[0], sender[1], ANSWER)
+    subject = f"Re: {notice.subject}"
+    desk.ingest(legacy("Анна <anna@example.com>", staff_to(tid), subject, plain, "koi8-r"))
+    desk.flush()
+    assert not [r for r in sink.to("anna@example.com") if "не отправлен" in r.subject]
+    [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    got = answer.text.splitlines()
+    assert all(s in got for s in ANSWER), answer.text
+    assert "#close" not in answer.text and "Уровень" not in answer.text
+
+
 # -- an answer typed inside the quote -------------------------------------------------
 # iOS / Apple Mail, Yandex and Mail.ru webmail keep what is typed inside a quote
 # quoted (a blockquote); a greeting above it is then all that is outside.
