@@ -185,7 +185,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
     # a note goes to nobody: what it holds is kept, however it was typed
-    body = answer(extras.body, "" if reply.note else reply.body, messages)
+    body = answer(extras.body, "" if reply.note else reply.body, messages, reply.commands)
     errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
     if holds_notice(ctx.msg.text):  # its "errors" are the cheat sheet's lines, not typed
         errors = [UNSEPARATED]

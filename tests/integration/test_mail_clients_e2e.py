@@ -253,6 +253,39 @@ def test_staff_reply_from_each_client_sends_the_answer_and_none_of_the_notice(
     assert SUPPORT in str(answer.msg["From"])
 
 
+def outlook_logo(original, name, address, answer):
+    """Outlook desktop: its signature (no "-- " above it) with the company logo pasted
+    in, under the answer and above the «От:» block; the logo is a file of the mail."""
+    mark = "[cid:image001.png@01DB4567.89ABCDEF]"
+    signature = ["С уважением,", "Анна Смирнова", "Служба поддержки ООО «Пример»", mark]
+    plain, _ = outlook_plain(original, name, address, [*answer, "", *signature])
+    return plain.replace("\n-- \n", "\n").replace("-----Original Message-----\n", ""), None
+
+
+# outlook_com signs with a bare name, as like a one-word answer («Да») as can be
+@pytest.mark.parametrize("client", [*(c for c in CLIENTS if c != "outlook_com"), "outlook_logo"])
+def test_a_command_over_the_clients_own_lines_sends_no_answer(desk: Desk, sink, client: str):
+    """ "#take" typed above what the client adds itself (a greeting from its template,
+    a signature, "Отправлено с iPhone", the attribution over the customer's quoted
+    text): the customer got a mail of those lines alone, or of their own question
+    quoted back, and no word that work had started. Nothing was typed for them: the
+    command's own notice goes, as for "#take" alone."""
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    sender = email.utils.parseaddr(str(notice.msg["From"]))
+    make = outlook_logo if client == "outlook_logo" else CLIENTS[client]
+    plain, rich = make(notice.text.splitlines(), sender[0], sender[1], ["#take"])
+    desk.ingest(
+        mime("Анна <anna@example.com>", staff_to(tid), "Re: x", plain=plain, html_body=rich)
+    )
+    desk.flush()
+    mails = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    assert [r.subject for r in mails] == [
+        f"Работа по обращению начата: Не работает оформление заказа [TID#{tid}]"
+    ], mails[0].text
+    assert not sink.to("anna@example.com")[1:]  # nothing to tell Anna: she typed nothing
+    assert desk.ticket(tid)["status"] == "open"
+
+
 def legacy(sender: str, to: str, subject: str, plain: str, charset: str) -> bytes:
     """A plain mail in a one-byte charset, as Outlook and The Bat! set up for KOI8-R
     send it: a character the charset lacks («», —) goes as "?"."""
