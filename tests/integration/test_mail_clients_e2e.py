@@ -286,6 +286,28 @@ def test_a_command_over_the_clients_own_lines_sends_no_answer(desk: Desk, sink, 
     assert desk.ticket(tid)["status"] == "open"
 
 
+def test_an_outlook_answer_in_html_alone_reads_as_typed(desk: Desk, sink):
+    """Outlook writes each line typed as a paragraph of its own (class MsoNormal,
+    without margins), an empty one for a blank line. Sent as HTML alone, the answer
+    reached the customer with a blank line between every two lines: a list of steps
+    and the signature spread out, blank lines typed lost among them."""
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    typed = [
+        "Иван, здравствуйте.",
+        "",
+        "Сделайте так:",
+        "1. Очистите кэш браузера.",
+        "2. Повторите оплату.",
+    ]
+    sender = email.utils.parseaddr(str(notice.msg["From"]))
+    _, rich = outlook_html(notice.text.splitlines(), sender[0], sender[1], typed)
+    desk.ingest(mime("Анна <anna@example.com>", staff_to(tid), "Re: x", html_body=rich))
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    expected = [*typed, "", *(s.rstrip() for s in SIGNATURE)]
+    assert answer.text.splitlines()[: len(expected)] == expected, answer.text
+
+
 def legacy(sender: str, to: str, subject: str, plain: str, charset: str) -> bytes:
     """A plain mail in a one-byte charset, as Outlook and The Bat! set up for KOI8-R
     send it: a character the charset lacks («», —) goes as "?"."""

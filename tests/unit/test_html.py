@@ -109,10 +109,29 @@ def test_outlook_markup_is_ignored() -> None:
         "<body><![if !supportLists]><o:p>Пункт</o:p><![endif]><p class=MsoNormal>"
         "Текст<o:p></o:p></p></body></html>"
     )
-    assert html_to_text(html) == "Пункт\n\nТекст"
+    assert html_to_text(html) == "Пункт\nТекст"  # a Word paragraph is a line
 
 
 # --- entities ------------------------------------------------------------------------
+
+
+def test_outlook_lines_are_lines_and_its_empty_paragraph_a_blank_line() -> None:
+    """Outlook's stylesheet gives MsoNormal paragraphs no margins: each is a line as
+    typed, one holding only "&nbsp;" the blank line typed; other paragraphs stay
+    paragraphs."""
+    html = (
+        "<p class=MsoNormal>Сделайте так:<o:p></o:p></p>"
+        '<p class="MsoNormal">1. Очистите кэш.<o:p></o:p></p>'
+        "<p class=MsoNormal>2. Повторите оплату.<o:p></o:p></p>"
+        "<p class=MsoNormal><o:p>&nbsp;</o:p></p>"
+        "<p class=MsoNormal>С уважением,<o:p></o:p></p>"
+        '<p class=MsoNormal><img src="cid:image001.png"><o:p></o:p></p>'
+        "<p class=MsoPlainText>Иван пишет<o:p></o:p></p><p>Абзац</p><p class=x>Ещё</p>"
+    )
+    assert html_to_text(html) == (
+        "Сделайте так:\n1. Очистите кэш.\n2. Повторите оплату.\n\nС уважением,"
+        "\n\nИван пишет\n\nАбзац\n\nЕщё"
+    )
 
 
 def test_entities_are_unescaped() -> None:
