@@ -22,12 +22,13 @@ SEPARATOR_RE = re.compile(r"--\s*")
 SIGNATURE_LINE_RE = re.compile(r".{1,60}(?<![.?!])")
 # A signature this long holds more than a name, a post and contacts: text.
 SIGNATURE_LINES = 8
-# A greeting alone: "Здравствуйте, Иван.", "Иван, добрый день!" (The Bat!'s template
-# opens every reply with one). Names are capitalised: "Здравствуйте, исправили." is text.
+# A greeting alone: "Здравствуйте, Иван.", "Иван, добрый день!", "Hello Служба," (The
+# Bat!'s templates open every reply with one). Names are capitalised: "Здравствуйте,
+# исправили." is text.
 NAME = r"[A-ZА-ЯЁ][\w.-]*(?:\s+[A-ZА-ЯЁ][\w.-]*){0,2}"
 GREETING_RE = re.compile(
     rf"(?:{NAME}\s*,\s*)?(?i:здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро"
-    rf"|приветствую|hello|hi)(?:\s*,\s*{NAME})?\s*[.!]*"
+    rf"|приветствую|уважаем(?:ый|ая|ые)|hello|hi|dear)(?:\s*,?\s*{NAME})?\s*[.!,]*"
 )
 # A closing line, with a name after it or not: "С уважением,", "С уважением, Анна".
 # «Спасибо» is no closing: "#close" over «Спасибо!» thanks the customer.

@@ -29,6 +29,10 @@ NOTICE = "Новое обращение 1234-5678\n----- текст обраще
         # Thunderbird: the attribution over the customer's quoted text
         "03.12.2026 10:00, Служба поддержки пишет:\n> Не работает оплата.\n\n-- \nАнна",
         "Иван, добрый день!\n\nС уважением, Анна",
+        # The Bat!'s English template
+        "Hello Служба,\n\nThursday, December 3, 2026, 10:00:00 AM, you wrote:\n\n"
+        "СП> Не работает оплата.\n\n-- \nBest regards,\n Анна",
+        "Уважаемый Иван Петрович!",
         "",
     ],
 )
@@ -42,6 +46,7 @@ def test_what_the_client_adds_says_nothing(text: str) -> None:
         "Спасибо!",  # "#close" over it thanks the customer
         "Да",
         "Здравствуйте, исправили.",
+        "Hello, it works now",
         "Добрый день! Исправили в 7.0.2.",
         "Иван, очистите кэш.\n\n-- \nАнна",
         "С уважением,\nАнна\n\nP.S. Очистите кэш браузера.",
