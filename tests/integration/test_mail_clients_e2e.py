@@ -308,6 +308,24 @@ def test_an_outlook_answer_in_html_alone_reads_as_typed(desk: Desk, sink):
     assert answer.text.splitlines()[: len(expected)] == expected, answer.text
 
 
+@pytest.mark.parametrize("where", ["above", "below"])
+def test_a_command_a_phone_ended_with_a_period_runs(desk: Desk, sink, where: str):
+    """iOS and Android keyboards type ". " for a double space: «#close.» under the
+    answer went to the customer as text and the ticket stayed open; above it, the
+    reply stopped with «лишнее: «.»». A command's line ends where the sentence does."""
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    sender = email.utils.parseaddr(str(notice.msg["From"]))
+    typed = ["#close.", *ANSWER] if where == "above" else [*ANSWER, "#Close."]
+    plain, _ = apple_ios(notice.text.splitlines(), sender[0], sender[1], typed)
+    desk.ingest(mime("Анна <anna@example.com>", staff_to(tid), "Re: x", plain=plain))
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    assert all(s in answer.text for s in ANSWER) and "close" not in answer.text.lower()
+    assert "завершена, обращение закрыто" in answer.text
+    assert desk.ticket(tid)["status"] == "closed"
+    assert not sink.to("anna@example.com")[1:]
+
+
 def legacy(sender: str, to: str, subject: str, plain: str, charset: str) -> bytes:
     """A plain mail in a one-byte charset, as Outlook and The Bat! set up for KOI8-R
     send it: a character the charset lacks («», —) goes as "?"."""
