@@ -65,7 +65,9 @@ def only_sign_off(text: str, known: list[str]) -> bool:
         elif GREETING_RE.fullmatch(s) or TAGLINE_RE.fullmatch(s):
             i += 1
         elif SEPARATOR_RE.fullmatch(s) or VALEDICTION_RE.fullmatch(s):
-            rest = [t.strip() for t in lines[i + 1 :] if t.strip()]
+            # under it: the signature, and the customer's text quoted back (Thunderbird
+            # sets the quote under the signature when the reply goes on top)
+            rest = [t.strip() for t in lines[i + 1 :] if t.strip() and not quoted(t)]
             short = all(SIGNATURE_LINE_RE.fullmatch(t) for t in rest)
             return len(rest) <= SIGNATURE_LINES and (short or bool(SEPARATOR_RE.fullmatch(s)))
         else:

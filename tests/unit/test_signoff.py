@@ -29,6 +29,9 @@ NOTICE = "Новое обращение 1234-5678\n----- текст обраще
         # Thunderbird: the attribution over the customer's quoted text
         "03.12.2026 10:00, Служба поддержки пишет:\n> Не работает оплата.\n\n-- \nАнна",
         "Иван, добрый день!\n\nС уважением, Анна",
+        # Thunderbird replying on top: the signature, the customer's long text under it
+        "-- \nАнна\n\n03.12.2026 10:00, Служба поддержки пишет:\n"
+        + "\n".join(f"> Не работает оплата, попытка {i}." for i in range(12)),
         # The Bat!'s English template
         "Hello Служба,\n\nThursday, December 3, 2026, 10:00:00 AM, you wrote:\n\n"
         "СП> Не работает оплата.\n\n-- \nBest regards,\n Анна",
