@@ -40,7 +40,7 @@ def process(
     """Take one raw message all the way to the store and the outbox."""
     msg = msg or parse(raw, app.config.limits.max_recipients)
     msg = without_tokens(app, msg)  # quoted site links: not kept
-    scr = screen(msg, app.config.support.address)
+    scr = screen(msg, app.config.support.address, app.policy.staff)
     with app.store.locked():
         resumed = app.store.tid_for_msgid(msg.message_id)
         if resumed:

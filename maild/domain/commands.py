@@ -262,6 +262,10 @@ def _command(m: re.Match[str], leading: bool) -> tuple[Command | None, str | Non
     """The command (or error) of one "#word arg" line; None when the line is text."""
     sign, word, arg = m.group(1), m.group(2), m.group(3).strip()
     name, switched = resolve(word)
+    if name is not None and name != "note":
+        # a phone's keyboard ends a line with ". " for a double space: "#close." is
+        # "#close" («#note ...» keeps its text as typed)
+        arg = arg.rstrip(".,;!").strip()
     if name is None:
         if not leading or sign != "#":
             return None

@@ -30,6 +30,10 @@ _LINE_TAGS = frozenset(
     }
 )  # fmt: skip
 _CELL_TAGS = frozenset({"td", "th"})
+# Outlook (Word) sets each line typed as a paragraph of these classes, its stylesheet
+# giving them no margins, and a blank line as one of them holding only "&nbsp;": read
+# as lines, not paragraphs, or every line typed stands apart.
+_WORD_LINE_CLASSES = frozenset({"msonormal", "msoplaintext"})
 _VOID_TAGS = frozenset(
     {"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "wbr", "source"}
 )
@@ -90,7 +94,8 @@ class _TextRenderer(HTMLParser):
         # Open link: href and the text collected inside it.
         self._link: tuple[str, list[str]] | None = None
         self._link_alt = ""
-        self._outlook_line = False  # the open <p> is Outlook's line (class=MsoNormal)
+        self._texts = 0  # pieces of text emitted so far
+        self._word_line: int | None = None  # _texts where an open Word line paragraph began
 
     # --- output primitives
 
@@ -141,6 +146,7 @@ class _TextRenderer(HTMLParser):
         self._line.append(core)
         self._line_has_text = True
         self._pending_space = trail
+        self._texts += 1
 
     def _emit_pre(self, text: str) -> None:
         """Preformatted text: keep spaces and line breaks as written."""
@@ -154,6 +160,7 @@ class _TextRenderer(HTMLParser):
                 self._start_text()
                 self._line.append(segment.replace("\t", "    "))
                 self._line_has_text = True
+                self._texts += 1
 
     def _finish_link(self) -> None:
         if self._link is None:
@@ -205,13 +212,10 @@ class _TextRenderer(HTMLParser):
         elif tag == "pre":
             self._request_break(2)
             self._pre_depth += 1
-        elif tag == "p" and attr.get("class", "").lower().startswith("mso"):
-            # Outlook writes every line as <p class=MsoNormal> without margins, and an
-            # empty line as one of &nbsp;: a line each, not a paragraph each
-            self._outlook_line = True
+        elif tag == "p" and _WORD_LINE_CLASSES & set(attr.get("class", "").lower().split()):
             self._request_break(1)
+            self._word_line = self._texts
         elif tag in _PARAGRAPH_TAGS:
-            self._outlook_line = False
             self._request_break(2)
         elif tag in _LINE_TAGS:
             self._request_break(1)
@@ -245,8 +249,10 @@ class _TextRenderer(HTMLParser):
         elif tag == "pre":
             self._pre_depth = max(self._pre_depth - 1, 0)
             self._request_break(2)
-        elif tag == "p" and self._outlook_line:
-            self._request_break(1)
+        elif tag == "p" and self._word_line is not None:
+            # a line ends; one that held no text is a blank line typed
+            self._request_break(1 if self._texts > self._word_line else 2)
+            self._word_line = None
         elif tag in _PARAGRAPH_TAGS:
             self._request_break(2)
         elif tag in _LINE_TAGS:

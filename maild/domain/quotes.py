@@ -265,19 +265,25 @@ class Thread:
     """The lines of a ticket's mails, to tell a line someone typed from one quoted:
     compared without quote marks and runs of white space, so a mail quoted as "> "
     lines or re-flowed into HTML paragraphs is still known; so is a line a client
-    re-wrapped, being a run of whole words of one mail."""
+    re-wrapped, being a run of whole words of one mail, and one a client wrote in a
+    one-byte charset, known by its words (_words)."""
 
     def __init__(self, texts: list[str]) -> None:
         self.lines = {_plain(line) for t in texts for line in t.splitlines()}
         self.blob = " " + " ".join(_plain(t) for t in texts)[-KNOWN_CHARS:] + " "
+        self.words = {_words(line) for t in texts for line in t.splitlines()}
+        self.words_blob = " " + " ".join(_words(t) for t in texts)[-KNOWN_CHARS:] + " "
 
     def __contains__(self, line: str) -> bool:
-        plain = _plain(unquoted(line))
-        return plain in self.lines or f" {plain} " in self.blob
+        plain, words = _plain(unquoted(line)), _words(unquoted(line))
+        if plain in self.lines or f" {plain} " in self.blob:
+            return True
+        return bool(words) and (words in self.words or f" {words} " in self.words_blob)
 
     def holds_line(self, line: str) -> bool:
         """A line of one of the mails itself, not only a run of its words."""
-        return _plain(unquoted(line)) in self.lines
+        words = _words(unquoted(line))
+        return _plain(unquoted(line)) in self.lines or bool(words) and words in self.words
 
 
 def typed_lines(text: str, known: list[str], limit: int = 10) -> list[str]:
@@ -314,3 +320,14 @@ def unquoted(line: str) -> str:
 
 def _plain(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+# A client writing a one-byte charset sets "?" (Outlook: its best fit, '"' or "-") for
+# a character the charset lacks, and KOI8-R has no «», — or №, all in support's mail:
+# by its words, a line quoted that way is still a line of the mail.
+NOT_WORD_RE = re.compile(r"[\W_]+")
+
+
+def _words(text: str) -> str:
+    """``text``'s words alone, for Thread ("" for a line of none: "--", ":)")."""
+    return " ".join(NOT_WORD_RE.sub(" ", text).split()).casefold()

@@ -39,8 +39,9 @@ class Screening:
 HUMAN = Screening(False)
 
 
-def screen(msg: ParsedMessage, support_address: str) -> Screening:
-    """Decide whether maild may answer this message automatically."""
+def screen(msg: ParsedMessage, support_address: str, staff: tuple[str, ...] = ()) -> Screening:
+    """Decide whether maild may answer this message automatically (``staff``: the
+    staff addresses)."""
     support = support_address.lower()
     local = msg.from_addr.split("@", 1)[0]
     if msg.delivery_status is not None or msg.content_type == "multipart/report":
@@ -63,9 +64,6 @@ def screen(msg: ParsedMessage, support_address: str) -> Screening:
     for h in ("x-autoreply", "x-autorespond"):
         if msg.header(h) is not None:
             return Screening(True, f"{h}")
-    suppress = (msg.header("x-auto-response-suppress") or "").lower()
-    if any(w in suppress for w in ("all", "oof", "autoreply")):
-        return Screening(True, f"X-Auto-Response-Suppress: {suppress}")
     auto_subject = AUTO_REPLY_SUBJECT.match(msg.subject)
     if auto_subject:
         return Screening(True, f"тема автоответа «{auto_subject.group(0)}»")
@@ -75,4 +73,10 @@ def screen(msg: ParsedMessage, support_address: str) -> Screening:
         return Screening(True, f"служебный адрес отправителя {msg.from_addr}")
     if (msg.header("return-path") or "").strip() == "<>":
         return Screening(True, "пустой Return-Path (служебное письмо)")
+    # Exchange sets this on people's mail too: it asks for no auto-reply, honoured
+    # (no confirmation goes), but a staff member's reply is theirs all the same (their
+    # out-of-office says so in its headers or subject, looked at above).
+    suppress = (msg.header("x-auto-response-suppress") or "").lower()
+    if any(w in suppress for w in ("all", "oof", "autoreply")) and msg.from_addr not in staff:
+        return Screening(True, f"X-Auto-Response-Suppress: {suppress}")
     return HUMAN

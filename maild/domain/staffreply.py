@@ -185,7 +185,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
     # a note goes to nobody: what it holds is kept, however it was typed
-    body = answer(extras.body, "" if reply.note else reply.body, messages)
+    body = answer(extras.body, "" if reply.note else reply.body, messages, reply.commands)
     errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
     if holds_notice(ctx.msg.text):  # its "errors" are the cheat sheet's lines, not typed
         errors = [UNSEPARATED]
@@ -228,12 +228,11 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         if not reply.note:  # none of the staff member's text reaches the customer
             outgoing += unsent(ctx, ticket, messages, reply.body, notices)
     ticket, merged = merge_into(extras, ticket, [*messages, record], ctx.received_at)
+    # the answer goes under the ticket's subject, never the reply's: that is the notice's,
+    # its level and deadline (a ticket without a subject is «(без темы)»)
     c = _notice_ctx(ctx, ticket)
-    if replied:
-        relay_c = {**c, "subject": ticket["subject"] or ctx.common["subject"]}
-        outgoing.append(_customer_mail(ctx, customers, relay_c, notices, body))
-    elif notices:
-        outgoing.append(_customer_mail(ctx, customers, c, notices))
+    if replied or notices:
+        outgoing.append(_customer_mail(ctx, customers, c, notices, body if replied else None))
     ticket = {**ticket, "sent": sent}
     more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)

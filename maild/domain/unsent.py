@@ -14,11 +14,13 @@ from __future__ import annotations
 import logging
 
 from maild.domain import limits
+from maild.domain.commands import Command
 from maild.domain.decision import Context, Outgoing
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.logid import logged_id
 from maild.domain.quotes import typed_lines
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.signoff import only_sign_off
 from maild.domain.staffquote import for_customer
 from maild.domain.statusmail import is_logo
 
@@ -56,7 +58,9 @@ NO_CUSTOMER = {
 }
 
 
-def answer(text: str, typed: str, messages: list[MessageRecord]) -> str:
+def answer(
+    text: str, typed: str, messages: list[MessageRecord], commands: tuple[Command, ...] = ()
+) -> str:
     """What of a staff reply's ``text`` (commands out, saved answers in) goes to the
     customer: never the quote as a fallback (commands + a quote send no quote), never
     a quoted line of support's own mail (staffquote.for_customer). Nothing goes when the
@@ -64,9 +68,15 @@ def answer(text: str, typed: str, messages: list[MessageRecord]) -> str:
     written; lines no mail of the thread holds and the answer lacks): iOS Mail, Apple
     Mail and webmail keep text typed in a quote quoted, Outlook sets the signature
     above the original, and the customer would get «Иван, здравствуйте.» or «С
-    уважением, Анна» without the answer itself; unsent tells the staff member."""
+    уважением, Анна» without the answer itself; unsent tells the staff member.
+    Nor when a reply of ``commands`` holds only what the client added by itself (a
+    signature, "Отправлено с iPhone": signoff): its commands' notices go alone. A
+    #note keeps what it holds, whatever that is."""
     body = for_customer(text, _texts(messages))
     if body and typed_lines(typed, [*_texts(messages), body], limit=1):
+        return ""
+    note = any(c.name == "note" for c in commands)
+    if commands and not note and only_sign_off(body, _texts(messages)):
         return ""
     return body
 

@@ -253,6 +253,111 @@ def test_staff_reply_from_each_client_sends_the_answer_and_none_of_the_notice(
     assert SUPPORT in str(answer.msg["From"])
 
 
+def outlook_logo(original, name, address, answer):
+    """Outlook desktop: its signature (no "-- " above it) with the company logo pasted
+    in, under the answer and above the «От:» block; the logo is a file of the mail."""
+    mark = "[cid:image001.png@01DB4567.89ABCDEF]"
+    signature = ["С уважением,", "Анна Смирнова", "Служба поддержки ООО «Пример»", mark]
+    plain, _ = outlook_plain(original, name, address, [*answer, "", *signature])
+    return plain.replace("\n-- \n", "\n").replace("-----Original Message-----\n", ""), None
+
+
+# outlook_com signs with a bare name, as like a one-word answer («Да») as can be
+@pytest.mark.parametrize("client", [*(c for c in CLIENTS if c != "outlook_com"), "outlook_logo"])
+def test_a_command_over_the_clients_own_lines_sends_no_answer(desk: Desk, sink, client: str):
+    """ "#take" typed above what the client adds itself (a greeting from its template,
+    a signature, "Отправлено с iPhone", the attribution over the customer's quoted
+    text): the customer got a mail of those lines alone, or of their own question
+    quoted back, and no word that work had started. Nothing was typed for them: the
+    command's own notice goes, as for "#take" alone."""
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    sender = email.utils.parseaddr(str(notice.msg["From"]))
+    make = outlook_logo if client == "outlook_logo" else CLIENTS[client]
+    plain, rich = make(notice.text.splitlines(), sender[0], sender[1], ["#take"])
+    desk.ingest(
+        mime("Анна <anna@example.com>", staff_to(tid), "Re: x", plain=plain, html_body=rich)
+    )
+    desk.flush()
+    mails = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    assert [r.subject for r in mails] == [
+        f"Работа по обращению начата: Не работает оформление заказа [TID#{tid}]"
+    ], mails[0].text
+    assert not sink.to("anna@example.com")[1:]  # nothing to tell Anna: she typed nothing
+    assert desk.ticket(tid)["status"] == "open"
+
+
+def test_an_outlook_answer_in_html_alone_reads_as_typed(desk: Desk, sink):
+    """Outlook writes each line typed as a paragraph of its own (class MsoNormal,
+    without margins), an empty one for a blank line. Sent as HTML alone, the answer
+    reached the customer with a blank line between every two lines: a list of steps
+    and the signature spread out, blank lines typed lost among them."""
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    typed = [
+        "Иван, здравствуйте.",
+        "",
+        "Сделайте так:",
+        "1. Очистите кэш браузера.",
+        "2. Повторите оплату.",
+    ]
+    sender = email.utils.parseaddr(str(notice.msg["From"]))
+    _, rich = outlook_html(notice.text.splitlines(), sender[0], sender[1], typed)
+    desk.ingest(mime("Анна <anna@example.com>", staff_to(tid), "Re: x", html_body=rich))
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    expected = [*typed, "", *(s.rstrip() for s in SIGNATURE)]
+    assert answer.text.splitlines()[: len(expected)] == expected, answer.text
+
+
+@pytest.mark.parametrize("where", ["above", "below"])
+def test_a_command_a_phone_ended_with_a_period_runs(desk: Desk, sink, where: str):
+    """iOS and Android keyboards type ". " for a double space: «#close.» under the
+    answer went to the customer as text and the ticket stayed open; above it, the
+    reply stopped with «лишнее: «.»». A command's line ends where the sentence does."""
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    sender = email.utils.parseaddr(str(notice.msg["From"]))
+    typed = ["#close.", *ANSWER] if where == "above" else [*ANSWER, "#Close."]
+    plain, _ = apple_ios(notice.text.splitlines(), sender[0], sender[1], typed)
+    desk.ingest(mime("Анна <anna@example.com>", staff_to(tid), "Re: x", plain=plain))
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    assert all(s in answer.text for s in ANSWER) and "close" not in answer.text.lower()
+    assert "завершена, обращение закрыто" in answer.text
+    assert desk.ticket(tid)["status"] == "closed"
+    assert not sink.to("anna@example.com")[1:]
+
+
+def legacy(sender: str, to: str, subject: str, plain: str, charset: str) -> bytes:
+    """A plain mail in a one-byte charset, as Outlook and The Bat! set up for KOI8-R
+    send it: a character the charset lacks («», —) goes as "?"."""
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = sender, to, subject
+    m["Message-ID"] = email.utils.make_msgid(domain="client.example")
+    m["Content-Type"] = f"text/plain; charset={charset}"
+    m["Content-Transfer-Encoding"] = "8bit"
+    head = m.as_bytes(policy=email.policy.SMTP)
+    return head + plain.encode(charset, "replace").replace(b"\n", b"\r\n")
+
+
+@pytest.mark.parametrize("client", ["the_bat", "outlook_plain", "thunderbird"])
+def test_staff_reply_in_koi8_r_sends_the_answer(desk: Desk, sink, client: str):
+    """The notice holds «», — that KOI8-R has not: the client quoting it in KOI8-R sets
+    "?" in their place. Those quoted lines were in no mail of the ticket, so they
+    counted as typed inside the quote: the answer above did not go, and the staff
+    member was told their text stood in the quote, with lines of the cheat sheet."""
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    assert "«" in notice.text and "—" in notice.text
+    sender = email.utils.parseaddr(str(notice.msg["From"]))
+    plain, _ = CLIENTS[client](notice.text.splitlines(), sender[0], sender[1], ANSWER)
+    subject = f"Re: {notice.subject}"
+    desk.ingest(legacy("Анна <anna@example.com>", staff_to(tid), subject, plain, "koi8-r"))
+    desk.flush()
+    assert not [r for r in sink.to("anna@example.com") if "не отправлен" in r.subject]
+    [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    got = answer.text.splitlines()
+    assert all(s in got for s in ANSWER), answer.text
+    assert "#close" not in answer.text and "Уровень" not in answer.text
+
+
 # -- an answer typed inside the quote -------------------------------------------------
 # iOS / Apple Mail, Yandex and Mail.ru webmail keep what is typed inside a quote
 # quoted (a blockquote); a greeting above it is then all that is outside.

@@ -117,6 +117,45 @@ def test_staff_reply_reaches_customer_trimmed_and_sets_first_reaction(desk, sink
     assert len([r for r in customer_mails(sink) if "начата" in r.subject]) == 0
 
 
+def test_an_answer_to_a_ticket_without_a_subject_keeps_the_notice_out_of_its_subject(desk, sink):
+    """A customer writes with no subject (a phone's share button, a hasty mail). Staff
+    answer the notice from their client, whose subject is "RE: " and the notice's:
+    the customer got the answer under «Re: Новое обращение (бесплатная, до ...): (без
+    темы)», the ticket's level and deadline, which are support's own."""
+    raw = make_mail(subject="-").replace(b"Subject: -\r\n", b"")
+    tid = desk.ingest_tid(raw)
+    desk.flush()
+    [notice] = [r for r in sink.wait_for(2) if "anna@example.com" in r.rcpt_tos]
+    assert "Новое обращение (бесплатная, до " in notice.subject
+    desk.ingest(staff_reply(tid, "Иван, уточните версию.", subject=f"RE: {notice.subject}"))
+    desk.ingest(staff_reply(tid, "#close", subject=f"RE: {notice.subject}"))
+    desk.flush()
+    subjects = [r.subject for r in customer_mails(sink)][1:]
+    assert subjects == [f"Re: (без темы) [TID#{tid}]", f"Обращение закрыто: (без темы) [TID#{tid}]"]
+
+
+def test_a_staff_reply_exchange_marked_no_auto_reply_is_a_staff_reply(desk, sink):
+    """Outlook through Exchange marks people's mail «X-Auto-Response-Suppress: All» (do
+    not auto-reply to this), not only its robots'. A staff answer so marked was taken
+    for automatic mail: kept as a customer's message of Anna's, both staff notified of
+    «a new mail of the customer», and the customer got nothing. The staff member's own
+    out-of-office reply (its subject says so) is still no answer."""
+    tid, _notice = open_ticket(desk, sink)
+    exchange = {"X-Auto-Response-Suppress": "All", "Thread-Topic": "Новое обращение"}
+    answer = "Иван, очистите кэш браузера и повторите оплату."
+    desk.ingest(staff_reply(tid, answer, headers=exchange))
+    desk.flush()
+    assert [r for r in customer_mails(sink) if answer in r.text]
+    assert not [r for r in sink.received if "Новое письмо" in r.subject]
+    [anna] = [m for m in desk.ticket(tid)["messages"] if m["from"] == "anna@example.com"]
+    assert anna["kind"] == "staff" and "automated" not in anna
+    ooo = "Я в отпуске до 10 декабря."
+    subject = f"Автоматический ответ: [TID#{tid}]"
+    desk.ingest(staff_reply(tid, ooo, headers=exchange, subject=subject))
+    desk.flush()
+    assert not [r for r in customer_mails(sink) if ooo in r.text]
+
+
 def test_command_prompts_in_a_staff_answer_reach_the_customer(desk, sink):
     """«PS> » and «SQL> » open lines as The Bat!'s initials open a quote. A staff
     answer with commands to run was not sent at all: staff got «Ответ клиенту не

@@ -86,6 +86,19 @@ def test_unknown_command_is_an_error_and_suggests_the_near_one() -> None:
     assert parsed.body == "Текст ответа"
 
 
+def test_a_period_a_phone_typed_after_a_command_is_no_argument() -> None:
+    """iOS and Android type ". " for a double space."""
+    r = parse_reply("#take.\nИван, проверьте.\n#close.\n#level vip!\n#note Звонил.")
+    assert [(c.name, c.arg) for c in r.commands] == [
+        ("take", None),
+        ("close", None),
+        ("level", "vip"),
+        ("note", "Звонил."),
+    ]
+    assert r.errors == () and r.body == "Иван, проверьте.\n"
+    assert parse_reply("Текст\n#take away.").body == "Текст\n#take away."  # prose
+
+
 def test_argument_on_argumentless_command_is_an_error() -> None:
     parsed = parse_reply("#close сейчас\nТекст")
     assert parsed.commands == ()

@@ -125,6 +125,25 @@ def test_outlook_lines_are_lines_and_its_nbsp_lines_blank() -> None:
 # --- entities ------------------------------------------------------------------------
 
 
+def test_outlook_lines_are_lines_and_its_empty_paragraph_a_blank_line() -> None:
+    """Outlook's stylesheet gives MsoNormal paragraphs no margins: each is a line as
+    typed, one holding only "&nbsp;" the blank line typed; other paragraphs stay
+    paragraphs."""
+    html = (
+        "<p class=MsoNormal>Сделайте так:<o:p></o:p></p>"
+        '<p class="MsoNormal">1. Очистите кэш.<o:p></o:p></p>'
+        "<p class=MsoNormal>2. Повторите оплату.<o:p></o:p></p>"
+        "<p class=MsoNormal><o:p>&nbsp;</o:p></p>"
+        "<p class=MsoNormal>С уважением,<o:p></o:p></p>"
+        '<p class=MsoNormal><img src="cid:image001.png"><o:p></o:p></p>'
+        "<p class=MsoPlainText>Иван пишет<o:p></o:p></p><p>Абзац</p><p class=x>Ещё</p>"
+    )
+    assert html_to_text(html) == (
+        "Сделайте так:\n1. Очистите кэш.\n2. Повторите оплату.\n\nС уважением,"
+        "\n\nИван пишет\n\nАбзац\n\nЕщё"
+    )
+
+
 def test_entities_are_unescaped() -> None:
     html = "<p>A &amp; B &lt;tag&gt; &quot;q&quot; &#1055;&#x440;&#1080; &laquo;ок&raquo;</p>"
     assert html_to_text(html) == 'A & B <tag> "q" При «ок»'

@@ -637,6 +637,18 @@ def test_typed_lines_are_what_no_mail_of_the_thread_holds() -> None:
     ]
 
 
+def test_a_notice_quoted_in_koi8_r_holds_nothing_typed() -> None:
+    """KOI8-R has no «», —: a client writing it quotes the notice with "?" there (or
+    its best fit, '"', "-"), and those lines are still the notice's, not typed."""
+    text = "\n".join(notice())
+    assert "«" in text and "—" in text
+    for lossy in (text.encode("koi8-r", "replace").decode("koi8-r"), text.replace("«", '"')):
+        reply = "Иван, очистите кэш.\n\n" + "\n".join(quote(lossy.splitlines(), "СП> "))
+        assert typed_lines(reply, [text]) == ["Иван, очистите кэш."]
+    # a line of no words is compared as written
+    assert typed_lines("Что делать?!\n:-)\n--", [text, "Что делать?\n:)\n--"]) == [":-)"]
+
+
 @pytest.mark.parametrize(
     "attribution",
     [

@@ -75,6 +75,21 @@ def test_x_auto_response_suppress_asking_for_no_auto_reply_is_honoured(value: st
     assert result.automated and "X-Auto-Response-Suppress" in result.reason
 
 
+def test_x_auto_response_suppress_on_a_staff_members_mail_is_their_mail() -> None:
+    """Exchange sets it on people's mail: a staff member's reply is still theirs, and
+    their out-of-office is still one by its subject."""
+    mail = (
+        "From: Анна <anna@example.com>\r\nTo: support@example.com\r\nSubject: {}\r\n"
+        "X-Auto-Response-Suppress: All\r\n\r\nИван, очистите кэш.\r\n"
+    )
+    staff = ("anna@example.com",)
+    reply = parse(mail.format("RE: [TID#1234-5678]").encode())
+    assert screen(reply, SUPPORT, staff) == Screening(False)
+    assert screen(reply, SUPPORT).automated  # a customer's: no automatic reply
+    ooo = parse(mail.format("Automatic reply: [TID#1234-5678]").encode())
+    assert screen(ooo, SUPPORT, staff).automated
+
+
 def test_x_auto_response_suppress_for_receipts_only_is_a_human() -> None:
     # Only read and delivery receipts are suppressed: an auto-reply is still welcome.
     assert not screened("X-Auto-Response-Suppress: DR, RN, NRN").automated

@@ -1,0 +1,75 @@
+"""The lines a mail client adds to a reply by itself: a greeting from its template, a
+signature, a phone's "Отправлено с iPhone", the attribution over a quote. A staff
+reply of commands whose text for the customer is only these says nothing to them
+(unsent.answer): the commands' own notices go, not a mail of a signature alone.
+
+Pure text in, a yes or no out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from maild.domain.quotes import Thread, attribution_span
+from maild.domain.staffquote import quoted_in
+
+__all__ = ["only_sign_off"]
+
+# "-- " (RFC 3676), "--" as Gmail and webmail write it: what is under it is the signature.
+SEPARATOR_RE = re.compile(r"--\s*")
+# A line of the signature under a closing: a name, a post, a company, a phone, an
+# address, a logo's mark; short and no sentence ("P.S. Проверьте кэш." is text).
+SIGNATURE_LINE_RE = re.compile(r".{1,60}(?<![.?!])")
+# A signature this long holds more than a name, a post and contacts: text.
+SIGNATURE_LINES = 8
+# A greeting alone: "Здравствуйте, Иван.", "Иван, добрый день!", "Hello Служба," (The
+# Bat!'s templates open every reply with one). Names are capitalised: "Здравствуйте,
+# исправили." is text.
+NAME = r"[A-ZА-ЯЁ][\w.-]*(?:\s+[A-ZА-ЯЁ][\w.-]*){0,2}"
+GREETING_RE = re.compile(
+    rf"(?:{NAME}\s*,\s*)?(?i:здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро"
+    rf"|приветствую|уважаем(?:ый|ая|ые)|hello|hi|dear)(?:\s*,?\s*{NAME})?\s*[.!,]*"
+)
+# A closing line, with a name after it or not: "С уважением,", "С уважением, Анна".
+# «Спасибо» is no closing: "#close" over «Спасибо!» thanks the customer.
+VALEDICTION_RE = re.compile(
+    r"(?i:с\s+уважением|с\s+наилучшими\s+пожеланиями|всего\s+(?:доброго|хорошего|наилучшего)"
+    r"|(?:best\s+|kind\s+|warm\s+)?regards|best\s+wishes|sincerely)"
+    rf"(?:\s*[,.!]?|\s*,\s*{NAME}\s*[.!]?)"
+)
+# What phone and webmail apps write under every mail.
+TAGLINE_RE = re.compile(
+    r"(?:отправлено|sent)\s+(?:с|со|из|from)\s+(?:моего\s+|my\s+)?"
+    r"(?:iphone|ipad|android|samsung|мобильн\w*|почты|приложения|mail|yandex|яндекс|outlook)"
+    r"\b(?:\s+\S+){0,3}"
+    r"|(?:получить|get)\s+outlook\s+(?:для|for)\s+\S+",
+    re.IGNORECASE,
+)
+
+
+def only_sign_off(text: str, known: list[str]) -> bool:
+    """True if ``text`` (what of a staff reply would reach the customer) holds no line
+    the staff member typed: only a greeting, a signature (under "-- " or a closing
+    line), a client's tagline, the customer's quoted text and its attribution.
+    ``known``: the ticket's texts, telling a quote from a program's prompt
+    (staffquote.quoted_in)."""
+    quoted = quoted_in(text, Thread(known))
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        s = lines[i].strip()
+        if not s or quoted(lines[i]):
+            i += 1
+        elif span := attribution_span(lines, i):
+            i += span
+        elif GREETING_RE.fullmatch(s) or TAGLINE_RE.fullmatch(s):
+            i += 1
+        elif SEPARATOR_RE.fullmatch(s) or VALEDICTION_RE.fullmatch(s):
+            # under it: the signature, and the customer's text quoted back (Thunderbird
+            # sets the quote under the signature when the reply goes on top)
+            rest = [t.strip() for t in lines[i + 1 :] if t.strip() and not quoted(t)]
+            short = all(SIGNATURE_LINE_RE.fullmatch(t) for t in rest)
+            return len(rest) <= SIGNATURE_LINES and (short or bool(SEPARATOR_RE.fullmatch(s)))
+        else:
+            return False
+    return True

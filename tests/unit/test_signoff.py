@@ -1,0 +1,64 @@
+"""Unit tests for maild.domain.signoff: what a mail client adds to a reply by itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from maild.domain.signoff import only_sign_off
+
+NOTICE = "Новое обращение 1234-5678\n----- текст обращения -----\nНе работает оплата.\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-- \nС уважением,\nАнна Смирнова",
+        "--\nОтправлено из мобильной Яндекс Почты",
+        "Отправлено с iPhone",
+        "Отправлено из приложения Почта для Windows",
+        "Sent from my iPad",
+        "Получить Outlook для Android",
+        "С уважением,\nАнна Смирнова\nСлужба поддержки ООО «Пример»\nтел. +7 495 123-45-67\n"
+        "[image001.png]",
+        "С уважением, Анна",
+        "С уважением, Анна Смирнова.",
+        "Best regards,\nAnna",
+        # The Bat!'s template: a greeting, the customer's text quoted, its signature
+        "Здравствуйте, Служба.\n\nВы писали 3 декабря 2026 г., 10:00:\n\nСП> Не работает оплата."
+        "\n\n-- \nС уважением,\n Анна                          mailto:anna@example.com",
+        # Thunderbird: the attribution over the customer's quoted text
+        "03.12.2026 10:00, Служба поддержки пишет:\n> Не работает оплата.\n\n-- \nАнна",
+        "Иван, добрый день!\n\nС уважением, Анна",
+        # Thunderbird replying on top: the signature, the customer's long text under it
+        "-- \nАнна\n\n03.12.2026 10:00, Служба поддержки пишет:\n"
+        + "\n".join(f"> Не работает оплата, попытка {i}." for i in range(12)),
+        # The Bat!'s English template
+        "Hello Служба,\n\nThursday, December 3, 2026, 10:00:00 AM, you wrote:\n\n"
+        "СП> Не работает оплата.\n\n-- \nBest regards,\n Анна",
+        "Уважаемый Иван Петрович!",
+        "",
+    ],
+)
+def test_what_the_client_adds_says_nothing(text: str) -> None:
+    assert only_sign_off(text, [NOTICE])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Спасибо!",  # "#close" over it thanks the customer
+        "Да",
+        "Здравствуйте, исправили.",
+        "Hello, it works now",
+        "Добрый день! Исправили в 7.0.2.",
+        "Иван, очистите кэш.\n\n-- \nАнна",
+        "С уважением,\nАнна\n\nP.S. Очистите кэш браузера.",
+        "PS> Restart-Service maild\n-- \nАнна",
+        "Отправлено с задержкой, извините: письмо ушло в 10:00.",
+        "Отправлено из почты сайта на ваш адрес в 10:00, проверьте спам.",
+        "С уважением к вашему времени сообщаем, что ошибка исправлена в версии 7.0.2.",
+        "С уважением к вашему времени\nсообщаем, что ошибка исправлена",
+    ],
+)
+def test_a_line_the_staff_member_typed_says_something(text: str) -> None:
+    assert not only_sign_off(text, [NOTICE])
