@@ -5,7 +5,8 @@ effects.apply carries out.
 The branches: a new ticket or a customer's follow-up (customer.py), a verified
 staff reply (staffreply.py), mail that claims a staff address without proving it
 (trust.decide_unverified), mail of a ticket staff marked #spam (trust.decide_held),
-staff mail naming a ticket that is not there (trust.decide_missing).
+staff mail naming a ticket that is not there (trust.decide_missing), a staff
+member's automatic mail (trust.decide_staff_auto).
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def decide(
         decision = decide_staff(ctx, *loaded)
     elif claims_staff:  # forged: kept as a note; the staff member is told how to reply
         decision = trust.decide_unverified(ctx, *loaded)
+    elif sender in policy.staff:  # automatic (an out-of-office): a note, no one told
+        decision = trust.decide_staff_auto(ctx, *loaded)
     else:
         decision = decide_followup(ctx, *loaded)
     if robot:

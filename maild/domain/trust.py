@@ -179,6 +179,22 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
 
 
+def decide_staff_auto(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
+    """Automatic mail from a staff address into a ticket (the staff member's
+    out-of-office answering a notice at its signed address): a note of the ticket.
+    It is no answer to the customer, and no customer's mail to tell staff of; the
+    ticket's status and deadline stay."""
+    ctx.record.update(kind="note")
+    log.info(
+        "%s [TID#%s] automatic mail from staff address %s (%s): kept as a note",
+        ctx.msg.message_id,
+        ticket["tid"],
+        ctx.msg.from_addr,
+        ctx.scr.reason,
+    )
+    return Decision("appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
+
+
 def decide_spam(
     ctx: Context,
     ticket: Ticket,

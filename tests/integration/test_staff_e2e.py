@@ -156,6 +156,24 @@ def test_a_staff_reply_exchange_marked_no_auto_reply_is_a_staff_reply(desk, sink
     assert not [r for r in customer_mails(sink) if ooo in r.text]
 
 
+def test_a_staff_members_out_of_office_is_a_note_staff_are_not_told_of(desk, sink):
+    """A staff member's out-of-office answers maild's notice at its signed address.
+    It was filed as a customer's message of Anna's, and every staff member got
+    «Новое письмо клиента» with Anna as the customer, once per notice she was sent.
+    It is a note of the ticket: nothing to the customer, nothing to staff."""
+    tid, _notice = open_ticket(desk, sink)
+    before, status = len(sink.received), desk.ticket(tid)["status"]
+    ooo = "Я в отпуске до 10 декабря, по срочным вопросам пишите Борису."
+    auto = {"Auto-Submitted": "auto-replied"}
+    desk.ingest(staff_reply(tid, ooo, headers=auto, subject=f"Автоответ: [TID#{tid}]"))
+    desk.flush()
+    assert sink.received[before:] == []
+    t = desk.ticket(tid)
+    [note] = [m for m in t["messages"] if m["from"] == "anna@example.com"]
+    assert note["kind"] == "note" and ooo in note["text"]
+    assert t["status"] == status and t["first_reaction_at"] is None
+
+
 def test_command_prompts_in_a_staff_answer_reach_the_customer(desk, sink):
     """«PS> » and «SQL> » open lines as The Bat!'s initials open a quote. A staff
     answer with commands to run was not sent at all: staff got «Ответ клиенту не
