@@ -121,6 +121,7 @@ class App:
             answer_names=self.renderer.answer_names(),
             render_answer=self.renderer.answer,
             render_text=self.renderer.text,
+            support_name=support.name,
         )
 
     def now(self) -> datetime:

@@ -38,6 +38,7 @@ class Policy:
     answer_names: tuple[str, ...]
     render_answer: RenderAnswer
     render_text: RenderText
+    support_name: str = ""  # the display name of support's mail (support.name)
 
     def due(self, level: str, start: datetime) -> datetime:
         """The reaction deadline of ``level`` for a clock started at ``start``."""

@@ -13,7 +13,7 @@ import re
 from maild.domain.quotes import Thread, attribution_span
 from maild.domain.staffquote import quoted_in
 
-__all__ = ["only_sign_off"]
+__all__ = ["only_sign_off", "without_greeting_to"]
 
 # "-- " (RFC 3676), "--" as Gmail and webmail write it: what is under it is the signature.
 SEPARATOR_RE = re.compile(r"--\s*")
@@ -26,10 +26,11 @@ SIGNATURE_LINES = 8
 # Bat!'s templates open every reply with one). Names are capitalised: "Здравствуйте,
 # исправили." is text.
 NAME = r"[A-ZА-ЯЁ][\w.-]*(?:\s+[A-ZА-ЯЁ][\w.-]*){0,2}"
-GREETING_RE = re.compile(
-    rf"(?:{NAME}\s*,\s*)?(?i:здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро"
-    rf"|приветствую|уважаем(?:ый|ая|ые)|hello|hi|dear)(?:\s*,?\s*{NAME})?\s*[.!,]*"
+GREETINGS = (
+    r"(?i:здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро"
+    r"|приветствую|уважаем(?:ый|ая|ые)|hello|hi|dear)"
 )
+GREETING_RE = re.compile(rf"(?:{NAME}\s*,\s*)?{GREETINGS}(?:\s*,?\s*{NAME})?\s*[.!,]*")
 # A closing line, with a name after it or not: "С уважением,", "С уважением, Анна".
 # «Спасибо» is no closing: "#close" over «Спасибо!» thanks the customer.
 VALEDICTION_RE = re.compile(
@@ -73,3 +74,21 @@ def only_sign_off(text: str, known: list[str]) -> bool:
         else:
             return False
     return True
+
+
+def without_greeting_to(text: str, support_name: str, customer_name: str = "") -> str:
+    """``text`` without a first line that greets support itself: The Bat!'s templates
+    open a reply with a greeting to the first name of the mail answered, and a staff
+    member answering maild's notice in it sends the customer «Здравствуйте, Служба.»
+    (support.name "Служба поддержки"). Kept when that name is the customer's too."""
+    words = support_name.split()
+    first = (customer_name.split() or [""])[0].casefold()
+    if not words or words[0].casefold() == first:
+        return text
+    names = "|".join(re.escape(n) for n in (" ".join(words), words[0]))
+    greets = re.compile(rf"{GREETINGS}\s*,?\s*(?i:{names})\s*[.!,]*")
+    lines = text.splitlines(keepends=True)
+    at = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if at is None or not greets.fullmatch(" ".join(lines[at].split())):
+        return text
+    return "".join(lines[at + 1 :]).lstrip("\r\n")

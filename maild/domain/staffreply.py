@@ -27,6 +27,7 @@ from maild.domain.message import redecode
 from maild.domain.onemail import fold
 from maild.domain.policy import Policy
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.signoff import without_greeting_to
 from maild.domain.snapshot import Loaded, Snapshot
 from maild.domain.unsent import answer, no_customer, unsent
 
@@ -177,6 +178,22 @@ def one_mail(policy: Policy, first: str, names: list[str], context: dict[str, An
 # -- the decision ----------------------------------------------------------------------
 
 
+def _answer(
+    policy: Policy,
+    reply: ParsedReply,
+    extras: Extras,
+    ticket: Ticket,
+    messages: list[MessageRecord],
+) -> str:
+    """What of the reply goes to the customer (unsent.answer), without a greeting to
+    support itself (The Bat!'s «Здравствуйте, Служба.»). A note goes to nobody: what it
+    holds is kept, however it was typed."""
+    body = answer(extras.body, "" if reply.note else reply.body, messages, reply.commands)
+    if reply.note:
+        return body
+    return without_greeting_to(body, policy.support_name, ticket.get("requester_name") or "")
+
+
 def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
     """A staff reply: commands anywhere in its own text, then one mail to the customer."""
     policy, record = ctx.policy, ctx.record
@@ -184,8 +201,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     reply = parse_reply(ctx.msg.text)
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
-    # a note goes to nobody: what it holds is kept, however it was typed
-    body = answer(extras.body, "" if reply.note else reply.body, messages, reply.commands)
+    body = _answer(policy, reply, extras, ticket, messages)
     errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
     if holds_notice(ctx.msg.text):  # its "errors" are the cheat sheet's lines, not typed
         errors = [UNSEPARATED]

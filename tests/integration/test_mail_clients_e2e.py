@@ -246,6 +246,9 @@ def test_staff_reply_from_each_client_sends_the_answer_and_none_of_the_notice(
     [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
     got = answer.text.splitlines()
     assert all(s in got for s in ANSWER), answer.text
+    # The Bat!'s template greets the mail answered: «Здравствуйте, Служба.» is not the
+    # customer's
+    assert not [s for s in got if s.startswith("Здравствуйте, Служба")], answer.text
     leaked = [s for s in got if _unquoted(s) in own]
     assert leaked == [], answer.text
     [stored] = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"]

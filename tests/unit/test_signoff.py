@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from maild.domain.signoff import only_sign_off
+from maild.domain.signoff import only_sign_off, without_greeting_to
 
 NOTICE = "Новое обращение 1234-5678\n----- текст обращения -----\nНе работает оплата.\n"
 
@@ -62,3 +62,23 @@ def test_what_the_client_adds_says_nothing(text: str) -> None:
 )
 def test_a_line_the_staff_member_typed_says_something(text: str) -> None:
     assert not only_sign_off(text, [NOTICE])
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "sent"),
+    [
+        ("Здравствуйте, Служба.\n\nИван, очистите кэш.", "Иван Петров", "Иван, очистите кэш."),
+        ("Hello Служба,\r\n\r\nочистите кэш.", "", "очистите кэш."),
+        ("Добрый день, Служба поддержки!\nочистите кэш.", "", "очистите кэш."),
+        # greeting the customer: theirs
+        ("Здравствуйте, Иван.\nочистите кэш.", "Иван Петров", None),
+        # the customer's name is support's first word: cannot tell, kept
+        ("Здравствуйте, Служба.\nочистите кэш.", "Служба Иванова", None),
+        # not on the first line: the staff member's text
+        ("Очистите кэш.\nЗдравствуйте, Служба.", "", None),
+    ],
+)
+def test_a_greeting_to_support_itself_does_not_reach_the_customer(
+    text: str, customer: str, sent: str | None
+) -> None:
+    assert without_greeting_to(text, "Служба поддержки", customer) == (sent or text)
