@@ -40,7 +40,7 @@ def process(
     """Take one raw message all the way to the store and the outbox."""
     msg = msg or parse(raw, app.config.limits.max_recipients)
     msg = without_tokens(app, msg)  # quoted site links: not kept
-    scr = screen(msg, app.config.support.address, app.policy.staff)
+    scr = screen(msg, app.config.support.address)
     with app.store.locked():
         resumed = app.store.tid_for_msgid(msg.message_id)
         if resumed:
@@ -72,13 +72,14 @@ def process(
             return _hold(app, msg, raw, decision, (scr, snap), received_at, spool_key)
         queued = apply(app, msg, decision, scr, resumed=resumed is not None)
     log.info(  # one line a message, naming its Message-ID as sent (or <none>) and TID
-        "%s %s ticket [TID#%s] from %s (%s)%s%s",
+        "%s %s ticket [TID#%s] from %s (%s)%s%s%s",
         logged_id(msg.message_id),
         "opened" if decision.outcome == "new" else "added to",
         decision.tid,
         msg.from_addr or "(no sender)",
         ticket["level"],
         f"; automated: {scr.reason}" if scr.automated else "",
+        f"; asks for no automatic answer: {scr.reason}" if scr.quiet else "",
         f"; queued {', '.join(queued)}" if queued else "",
     )
     return decision

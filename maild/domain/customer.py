@@ -58,7 +58,7 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
     outgoing = [
         _staff_notice(ctx, ticket, "staff_new", c),
     ]
-    if not ctx.scr.automated and requester:
+    if ctx.scr.may_answer and requester:
         outgoing.append(
             Outgoing(
                 ctx.key("confirmation"),
@@ -113,11 +113,11 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
         ticket = {**ticket, "rating": rating}
         ctx.record["rating"] = rating
         log.info("%s [TID#%s] rated %d", logged_id(msg.message_id), ticket["tid"], rating)
-        thanks = [] if ctx.scr.automated else [statusmail.thanks(ctx, ticket, rating)]
+        thanks = [statusmail.thanks(ctx, ticket, rating)] if ctx.scr.may_answer else []
         return Decision(
             "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, thanks
         )
-    if not ctx.scr.automated and statusmail.asks_status(msg):  # changes nothing else
+    if ctx.scr.may_answer and statusmail.asks_status(msg):  # changes nothing else
         out = statusmail.status_reply(ctx, ticket, messages)
         return Decision(
             "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, [out]
@@ -137,7 +137,7 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     # site), staff were told once by the robot note; a notice each time would be a loop
     known_robot = msg.from_addr in (ticket.get("robots") or {})
     outgoing = [] if known_robot else [_staff_notice(ctx, ticket, "staff_followup", c)]
-    if not ctx.scr.automated:
+    if ctx.scr.may_answer:
         outgoing.append(
             Outgoing(
                 ctx.key("ack"),

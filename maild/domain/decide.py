@@ -100,6 +100,7 @@ def _common(msg: ParsedMessage, scr: Screening, attachments: Attachments) -> dic
         "subject": clean_subject(msg.subject) or "(без темы)",
         **text_ctx(msg.text.strip() or "(пустое письмо)"),
         "automated": scr.reason if scr.automated else None,
+        "quiet": scr.reason if scr.quiet else None,
         "sender": msg.from_addr,
         "charset_doubt": msg.charset_doubt,
         **att_ctx(attachments),

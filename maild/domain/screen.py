@@ -31,17 +31,26 @@ AUTO_REPLY_SUBJECT = re.compile(
 
 @dataclass(frozen=True)
 class Screening:
+    """What the message is: ``automated`` (a robot's: no automatic answer, and no
+    person is waiting on it) or a person's; ``quiet``: a person's that asks for no
+    automatic answer (X-Auto-Response-Suppress); ``reason`` says which sign."""
+
     automated: bool
     reason: str | None = None
     bounce: bool = False
+    quiet: bool = False
+
+    @property
+    def may_answer(self) -> bool:
+        """maild may answer it automatically (a confirmation, an acknowledgement)."""
+        return not self.automated and not self.quiet
 
 
 HUMAN = Screening(False)
 
 
-def screen(msg: ParsedMessage, support_address: str, staff: tuple[str, ...] = ()) -> Screening:
-    """Decide whether maild may answer this message automatically (``staff``: the
-    staff addresses)."""
+def screen(msg: ParsedMessage, support_address: str) -> Screening:
+    """Decide whether maild may answer this message automatically."""
     support = support_address.lower()
     local = msg.from_addr.split("@", 1)[0]
     if msg.delivery_status is not None or msg.content_type == "multipart/report":
@@ -73,10 +82,10 @@ def screen(msg: ParsedMessage, support_address: str, staff: tuple[str, ...] = ()
         return Screening(True, f"служебный адрес отправителя {msg.from_addr}")
     if (msg.header("return-path") or "").strip() == "<>":
         return Screening(True, "пустой Return-Path (служебное письмо)")
-    # Exchange sets this on people's mail too: it asks for no auto-reply, honoured
-    # (no confirmation goes), but a staff member's reply is theirs all the same (their
-    # out-of-office says so in its headers or subject, looked at above).
+    # Exchange sets this on people's mail too (sent to a distribution list, by some
+    # transport rules): it asks for no automatic answer, and gets none, but a person
+    # wrote it and waits for staff (an out-of-office says so by the signs above)
     suppress = (msg.header("x-auto-response-suppress") or "").lower()
-    if any(w in suppress for w in ("all", "oof", "autoreply")) and msg.from_addr not in staff:
-        return Screening(True, f"X-Auto-Response-Suppress: {suppress}")
+    if any(w in suppress for w in ("all", "oof", "autoreply")):
+        return Screening(False, f"X-Auto-Response-Suppress: {suppress}", quiet=True)
     return HUMAN

@@ -503,3 +503,24 @@ def test_staff_attachments_reach_the_customer_whatever_their_type(desk, sink):
     assert not [r for r in customer_mails(sink) if "Скриншот во вложении" in r.text]
     [err] = [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
     assert "s.bmp" in err.text and "архив" in err.text
+
+
+def test_a_customer_whose_exchange_asks_for_no_auto_reply_is_still_waited_on(desk, sink):
+    """Exchange stamps «X-Auto-Response-Suppress: All» on people's mail too (sent to a
+    distribution list, by some transport rules). A customer's follow-up so stamped was
+    taken for an out-of-office: a closed ticket stayed closed and no deadline started,
+    so nobody was due to answer them. The request is honoured (no acknowledgement goes
+    to them); the mail is a person's."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "#close\nВсё исправлено в версии 7.0.1."))
+    desk.flush()
+    acks = len(customer_mails(sink))
+    exchange = {"X-Auto-Response-Suppress": "All"}
+    desk.ingest(make_mail(subject=f"Re: [TID#{tid}]", body="Ошибка вернулась.", headers=exchange))
+    t = desk.ticket(tid)
+    assert t["status"] == "open" and t["reaction_due"] is not None
+    desk.flush()
+    assert any("открыто снова" in r.subject for r in sink.to("anna@example.com"))
+    assert len(customer_mails(sink)) == acks  # asked for none: none
+    [notice] = [r for r in sink.to("anna@example.com") if "открыто снова" in r.subject]
+    assert "X-Auto-Response-Suppress" in notice.text and "автоматическое" not in notice.text

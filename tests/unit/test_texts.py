@@ -57,6 +57,7 @@ def ticket_ctx(**extra) -> dict:
         "from_name": "Иван Петров",
         "refers_to": None,
         "automated": None,
+        "quiet": None,
         "problem": None,
         "free_expired": False,
         "attachments_more": 0,
@@ -306,7 +307,8 @@ def variants() -> list[dict]:
         merged_into="8765-4321",
         answer=None,
     )
-    return [full, off, dict(full, expired=False, unverified=True), dict(full, expired=False)]
+    quiet = dict(full, expired=False, automated=None, quiet="X-Auto-Response-Suppress: all")
+    return [full, off, dict(full, expired=False, unverified=True), quiet]
 
 
 LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")
@@ -315,7 +317,7 @@ LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")
 _CODE = """maild spam list release block remove spool retry outbox show ticket bad keep_days
 keep_closed_days storage outbound status JPG GIF PNG BMP ZIP RAR FTP SPF DKIM MIME
 windows koi cp utf domain Message ID TID report sla support imap systemctl journalctl
-restart"""
+restart all"""
 # and the level's id beside its name in staff mail: what #level takes
 _LEVELS = "partner vip operative standard free consulting development"
 ALLOWED_LATIN = set(_CODE.split()) | set(_LEVELS.split())
