@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 import secrets
 
-TAG_RE = re.compile(r"\[\s*TID\s*#\s*(\d{4})-?(\d{4})\s*\]", re.IGNORECASE)
+# "[TID#4821-7730]" as maild writes it, or "TID#4821-7730" as a customer types it by
+# hand into a new mail (the regulation asks them to keep the TID in the subject); the
+# "#" tells it from a number in prose ("TID 4821-7730" is none)
+TAG_RE = re.compile(r"(?:\[\s*)?\bTID\s*#\s*(\d{4})-?(\d{4})(?!\d)(?:\s*\])?", re.IGNORECASE)
 # Reply/forward prefixes of common clients, in several languages, in any run.
 PREFIX_RE = re.compile(
     r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|rif|antw|ответ|отв|пересл|ha|hа)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",

@@ -260,6 +260,19 @@ def test_follow_up_by_tag_or_headers_gets_acknowledgement_not_confirmation(desk,
     assert len(sink.to("anna@example.com")) == 3  # new-ticket notice + 2 follow-up notices
 
 
+def test_a_tid_typed_by_hand_without_brackets_finds_the_ticket(desk, sink):
+    """The regulation asks the customer to keep the TID in the subject; one who types
+    it by hand into a new mail writes «TID#4821-7730», not «[TID#4821-7730]». That
+    opened a second ticket, whose confirmation subject then carried two TIDs."""
+    tid = desk.ingest_tid(make_mail())
+    later = make_mail(subject=f"Вопрос по TID#{tid}: оплата снова не проходит", body="Снова 500.")
+    assert desk.ingest_tid(later) == tid
+    assert len(desk.tickets()) == 1
+    desk.flush()
+    subjects = [r.subject for r in sink.to("ivan@shop-example.ru")]
+    assert all(s.count(tid) == 1 for s in subjects), subjects
+
+
 def test_stranger_copying_a_tid_opens_a_new_ticket(desk, sink):
     tid = desk.ingest_tid(
         make_mail(

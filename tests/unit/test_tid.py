@@ -38,6 +38,8 @@ def test_new_tid_is_short_readable_and_avoids_existing():
         "[list-prefix] Re: [Tid#4821-7730] вопрос",
         "AW: [ TID # 4821-7730 ]",
         "[TID#48217730] без дефиса",
+        "Вопрос по TID#4821-7730: оплата",  # typed by hand, without the brackets
+        "tid # 4821-7730",
     ],
 )
 def test_find_tid_anywhere_any_case(subject):
@@ -45,7 +47,17 @@ def test_find_tid_anywhere_any_case(subject):
 
 
 @pytest.mark.parametrize(
-    "subject", [None, "", "TID 4821-7730", "[TID#482-7730]", "#4821-7730", "[TID#abcd-efgh]"]
+    "subject",
+    [
+        None,
+        "",
+        "TID 4821-7730",
+        "[TID#482-7730]",
+        "#4821-7730",
+        "[TID#abcd-efgh]",
+        "TID#4821-77301",  # more digits: no TID
+        "xTID#4821-7730",
+    ],
 )
 def test_no_tid(subject):
     assert find_tid(subject) is None
@@ -54,6 +66,7 @@ def test_no_tid(subject):
 def test_clean_subject_and_tagging():
     assert clean_subject("Re: Ответ: Fwd: Ошибка 500 [TID#4821-7730]") == "Ошибка 500"
     assert clean_subject("RE[2]: AW: тема") == "тема"
+    assert clean_subject("Вопрос по TID#4821-7730") == "Вопрос по"
     assert clean_subject(None) == ""
     assert tag("1-2") == "[TID#1-2]"
 
