@@ -43,8 +43,8 @@ def for_customer(text: str, known: list[str] | None = None) -> str:
     and the text of a block whose end line is missing (only the end line shows where
     the customer's text stops) are dropped: what the staff member did not type is
     support's own unless it is provably the customer's. Unquoted lines are the staff
-    member's and all stay, except an attribution ("... пишет:") whose whole quote
-    was dropped.
+    member's and all stay, except an attribution ("... пишет:") whose quote lost
+    any line.
     """
     quoted = is_quoted if known is None else quoted_in(text, Thread(known))
     lines = trim_reply(text, fallback=False, quoted=quoted).splitlines(keepends=True)
@@ -92,7 +92,9 @@ def _customer_quotes(lines: list[str], depths: list[int]) -> set[int]:
 
 
 def _quote_dropped(after: int, lines: list[str], depths: list[int], dropped: list[bool]) -> bool:
-    """True if a quote follows line ``after`` (past blank lines) and was dropped whole."""
+    """True if a quote follows line ``after`` (past blank lines) and any of it was
+    dropped: what is left, the customer's text, is not what the attribution's author
+    wrote ("Служба поддержки пишет:" over the customer's own words)."""
     i = after
     while i < len(lines) and not depths[i] and not lines[i].strip():
         i += 1
@@ -101,7 +103,7 @@ def _quote_dropped(after: int, lines: list[str], depths: list[int], dropped: lis
     end = i
     while end < len(lines) and depths[end]:
         end += 1
-    return all(dropped[i:end])
+    return any(dropped[i:end])
 
 
 # A quote prefix that opens with letters: The Bat!'s initials ("ИП> "), or a program's

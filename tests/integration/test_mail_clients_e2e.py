@@ -249,6 +249,10 @@ def test_staff_reply_from_each_client_sends_the_answer_and_none_of_the_notice(
     # The Bat!'s template greets the mail answered: «Здравствуйте, Служба.» is not the
     # customer's
     assert not [s for s in got if s.startswith("Здравствуйте, Служба")], answer.text
+    # an attribution naming support over what is left of its quote, the customer's own
+    # words, would tell the customer support wrote them
+    said = [s for s in got if s.rstrip().endswith(":") and ("Служба" in s or SUPPORT in s)]
+    assert said == [], answer.text
     leaked = [s for s in got if _unquoted(s) in own]
     assert leaked == [], answer.text
     [stored] = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"]
