@@ -256,7 +256,8 @@ class Site:
             return self.redirect(f"{onward['href']}?sent=merged")
         text, subject = self.message_text(action, form, ticket)
         files = uploads(form) if action != "rate" else []
-        error = self.refusal(nonce, address, text is None and not files, onward)
+        empty = None if text or files else self.nothing_sent(action, ticket)
+        error = self.refusal(nonce, address, empty, onward)
         if error is not None:
             body = await self.rendered(token, address, ticket, messages, error=error, merged=onward)
             return web.Response(text=body, status=400, content_type="text/html", charset="utf-8")
@@ -279,12 +280,22 @@ class Site:
         page = onward["href"] if onward else f"{self.prefix}/t/{token}"
         return self.redirect(f"{page}?sent={sent}")
 
+    @staticmethod
+    def nothing_sent(action: str, ticket: Ticket) -> str:
+        """Why a form with nothing to send is refused: the rating form has no text, so
+        its words are of the rating (a page left open while someone reopened it)."""
+        if action != "rate":
+            return "Напишите сообщение или приложите файл."
+        if ticket["status"] != "closed":
+            return "Оценку можно поставить, когда обращение будет закрыто: сейчас оно открыто."
+        return "Выберите, пожалуйста, оценку от 1 до 5."
+
     def refusal(
-        self, nonce: str | None, address: str, empty: bool, onward: dict[str, str] | None
+        self, nonce: str | None, address: str, empty: str | None, onward: dict[str, str] | None
     ) -> str | None:
-        """Why a form's post is not sent, or None. A merged ticket's page has no forms
-        (the template): its refusal says where to write instead, under which the
-        page shows the link there."""
+        """Why a form's post is not sent, or None; `empty`: why it has nothing to send.
+        A merged ticket's page has no forms (the template): its refusal says where to
+        write instead, under which the page shows the link there."""
         if nonce is None and onward:
             return (
                 f"Форма устарела, а обращение тем временем объединено с [TID#{onward['tid']}]: "
@@ -295,9 +306,7 @@ class Site:
             return "Форма устарела. Ниже — свежая страница: отправьте, пожалуйста, ещё раз."
         if not self.posts.allow(f"addr:{address}"):
             return "Слишком много сообщений за час. Пожалуйста, попробуйте позже."
-        if empty:
-            return "Напишите сообщение или приложите файл."
-        return None
+        return empty
 
     def message_text(self, action: str, form: Any, ticket: Ticket) -> tuple[str | None, str]:
         subject = f"Re: {ticket.get('subject') or '(без темы)'}"

@@ -218,6 +218,9 @@ def test_body_cap_rating_only_when_closed_and_reopen(site):
     assert big.status == 413 and "не больше 976,6 КБ" in big.text
     early = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
     assert early.status == 400 and desk.ticket(tid).get("rating") is None
+    # the rating form has no text: its refusal speaks of the rating, not of a message
+    assert "Оценку можно поставить, когда обращение будет закрыто" in early.text
+    assert "Напишите сообщение" not in early.text
     reply_to = staff_to(tid)  # the notice's Reply-To: what makes the reply count as staff
     mail_in(
         daemon,
@@ -237,6 +240,24 @@ def test_body_cap_rating_only_when_closed_and_reopen(site):
     assert r.status == 303 and r.headers["location"].endswith("?sent=reopen")
     assert desk.ticket(tid)["status"] == "open"
     assert "Снова ошибка" in request(link).text
+    # a rating from the closed page left open (another tab, a Cc participant reopened)
+    stale = post(link + "/rate", {"form": page.form_token(), "rating": "5"})
+    assert stale.status == 400 and "будет закрыто" in stale.text
+    assert "Напишите сообщение" not in stale.text
+    mail_in(
+        daemon,
+        make_mail(
+            sender="anna@example.com",
+            to=reply_to,
+            subject=f"Re: x [TID#{tid}]",
+            body="#close\nИсправлено.",
+        ),
+        "anna@example.com",
+        reply_to,
+    )
+    assert wait_until(lambda: desk.ticket(tid)["status"] == "closed")
+    blank = post(link + "/rate", {"form": request(link).form_token()})  # no button's value
+    assert blank.status == 400 and "Выберите, пожалуйста, оценку от 1 до 5" in blank.text
 
 
 def test_a_tampered_confirmation_link_opens_nothing(site):
