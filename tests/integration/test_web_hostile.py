@@ -61,6 +61,22 @@ def test_a_name_in_the_form_cannot_open_the_ticket_for_another_address(site):
     assert not sink.to("boss@licensed.example")
 
 
+def test_a_long_russian_subject_and_name_from_the_form_keep_every_space(site):
+    """Folded by the stdlib's EmailMessage, a long Cyrillic Subject or display name
+    came back with a space lost between two encoded words or one put inside a word:
+    the ticket, its page and every mail about it read «Оченьдлинная тема»."""
+    desk, _daemon, sink, base = site
+    subject = " ".join(["Очень длинная тема"] * 10)
+    name = "Александра Константиновна Преображенская-Верхнеднепровская Святославовна"
+    fields = {"name": name, "email": "sasha@client.example", "subject": subject, "text": "Да"}
+    url, tid = ask(base, sink, fields)
+    assert desk.ticket(tid)["subject"] == subject
+    assert f"</span> {subject}</h1>" in request(url).text
+    [registered] = wait_until(lambda: sink.to("sasha@client.example")[1:])
+    assert registered.subject == f"Обращение зарегистрировано: {subject} [TID#{tid}]"
+    assert f"Здравствуйте, {name}!" in registered.text
+
+
 def test_the_confirmation_mail_repeats_nothing_typed_into_the_form(site):
     _desk, _daemon, sink, base = site
     headers = browser()
