@@ -33,7 +33,11 @@ from maild.domain.tid import tag
 MAX_TEXT = 20000  # characters of a message typed on the site
 MAX_SUBJECT = 200
 MAX_NAME = 100
-MAX_FILES = 10
+MAX_FILES = 10  # files of one post: more are refused with TOO_MANY_FILES, none dropped
+TOO_MANY_FILES = (
+    f"За один раз можно приложить не больше {MAX_FILES} файлов. Отправьте, пожалуйста, "
+    "часть файлов, а остальные — следующим сообщением."
+)
 MAX_FILENAME = 200  # characters of an uploaded file's name
 PENDING_DAYS = 2  # a confirmation link of «Задать вопрос» is valid this long
 

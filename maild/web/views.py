@@ -24,6 +24,7 @@ from maild.web.forms import (
     MAX_FILENAME,
     MAX_FILES,
     MAX_TEXT,
+    TOO_MANY_FILES,
     RateLimit,
     Upload,
     clean_line,
@@ -256,8 +257,8 @@ class Site:
             return self.redirect(f"{onward['href']}?sent=merged")
         text, subject = self.message_text(action, form, ticket)
         files = uploads(form) if action != "rate" else []
-        empty = None if text or files else self.nothing_sent(action, ticket)
-        error = self.refusal(nonce, address, empty, onward)
+        problem = None if text or files else self.nothing_sent(action, ticket)
+        error = self.refusal(nonce, address, problem or too_many(files), onward)
         if error is not None:
             body = await self.rendered(token, address, ticket, messages, error=error, merged=onward)
             return web.Response(text=body, status=400, content_type="text/html", charset="utf-8")
@@ -291,9 +292,9 @@ class Site:
         return "Выберите, пожалуйста, оценку от 1 до 5."
 
     def refusal(
-        self, nonce: str | None, address: str, empty: str | None, onward: dict[str, str] | None
+        self, nonce: str | None, address: str, problem: str | None, onward: dict[str, str] | None
     ) -> str | None:
-        """Why a form's post is not sent, or None; `empty`: why it has nothing to send.
+        """Why a form's post is not sent, or None; `problem`: what is wrong with it.
         A merged ticket's page has no forms (the template): its refusal says where to
         write instead, under which the page shows the link there."""
         if nonce is None and onward:
@@ -306,7 +307,7 @@ class Site:
             return "Форма устарела. Ниже — свежая страница: отправьте, пожалуйста, ещё раз."
         if not self.posts.allow(f"addr:{address}"):
             return "Слишком много сообщений за час. Пожалуйста, попробуйте позже."
-        return empty
+        return problem
 
     def message_text(self, action: str, form: Any, ticket: Ticket) -> tuple[str | None, str]:
         subject = f"Re: {ticket.get('subject') or '(без темы)'}"
@@ -354,8 +355,15 @@ def download_headers(name: str, fallback: str | None = None) -> dict[str, str]:
 _PART_TYPE = re.compile(r"^(?!multipart/|message/)[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$")
 
 
+def too_many(files: list[Upload]) -> str | None:
+    """The refusal of a post of more files than MAX_FILES: sent without some of them,
+    the page would say all was added."""
+    return TOO_MANY_FILES if len(files) > MAX_FILES else None
+
+
 def uploads(form: Any) -> list[Upload]:
-    """The files of a form (empty file inputs left out), names without paths.
+    """The files of a form (empty file inputs left out), names without paths; all of
+    them (the body's size is capped), so that too_many sees each one.
     A name is one clean line: filename*= brings percent-decoded CR/LF, which the
     email package refuses in a header (the post was a 500, the message lost)."""
     out = []
@@ -370,4 +378,4 @@ def uploads(form: Any) -> list[Upload]:
         ctype = (f.content_type or "").split(";", 1)[0].strip().lower()
         ctype = ctype if _PART_TYPE.match(ctype) else "application/octet-stream"
         out.append(Upload(name or "file", ctype, data))
-    return out[:MAX_FILES]
+    return out

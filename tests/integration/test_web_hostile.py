@@ -166,6 +166,26 @@ def test_a_file_name_with_line_breaks_or_an_odd_type_is_cleaned_not_a_server_err
     assert "Traceback" not in daemon.logtext()
 
 
+def test_more_files_than_a_post_takes_are_refused_not_dropped_in_silence(site):
+    """Twelve screenshots from the site: ten reached the ticket, two were dropped
+    and the page said the message was added."""
+    desk, _daemon, sink, base = site
+    fields = {"email": "gleb@client.example", "subject": "Скриншоты", "text": "Вот"}
+    url, tid = ask(base, sink, fields)
+    shots = [(f"скрин{i}.png", "image/png", PNG) for i in range(1, 13)]
+    r = post(url + "/reply", {"form": request(url).form_token(), "text": "Все 12"}, shots)
+    assert r.status == 400 and "не больше 10 файлов" in r.text
+    assert [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"] == ["Вот\n"]
+    headers = browser()
+    form = request(base + "/new", headers=headers).form_token()
+    new = {"email": "gleb2@client.example", "subject": "Ещё", "text": "Вот", "form": form}
+    r = post(base + "/new", new, shots, headers)
+    assert r.status == 400 and "не больше 10 файлов" in r.text
+    assert 'value="gleb2@client.example"' in r.text  # the form comes back filled in
+    ok = post(url + "/reply", {"form": request(url).form_token(), "text": "10"}, shots[:10])
+    assert ok.status == 303
+
+
 @pytest.mark.parametrize(
     "part",
     [
