@@ -146,6 +146,7 @@ class Site:
             max_text=MAX_TEXT,
             sent=kw.get("sent"),
             error=kw.get("error"),
+            typed=kw.get("typed", ""),
             merged=kw.get("merged"),
         )
 
@@ -260,7 +261,10 @@ class Site:
         problem = None if text or files else self.nothing_sent(action, ticket)
         error = self.refusal(nonce, address, problem or too_many(files), onward)
         if error is not None:
-            body = await self.rendered(token, address, ticket, messages, error=error, merged=onward)
+            typed = clean_text(str(form.get("text", ""))).strip()  # to send again, not retype
+            body = await self.rendered(
+                token, address, ticket, messages, error=error, merged=onward, typed=typed
+            )
             return web.Response(text=body, status=400, content_type="text/html", charset="utf-8")
         raw, message_id = compose(
             support=self.app.config.support.address,

@@ -139,8 +139,11 @@ def test_reply_needs_the_form_token_and_reaches_staff(site, ticket):
     desk, daemon, sink, base = site
     _conf, link = ticket
     before = len(sink.to("anna@example.com"))
-    forged = post(link + "/reply", {"form": "1.abc.def", "text": "подделка"})
+    typed = "подделка\nвторая строка <b>"
+    forged = post(link + "/reply", {"form": "1.abc.def", "text": typed})
     assert forged.status == 400 and "Форма устарела" in forged.text
+    # «отправьте ещё раз»: what was typed is in the fresh page's form, not lost
+    assert ">подделка\nвторая строка &lt;b&gt;</textarea>" in forged.text
     page = request(link)
     r = post(
         link + "/reply",
