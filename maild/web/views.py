@@ -259,7 +259,7 @@ class Site:
         text, subject = self.message_text(action, form, ticket)
         files = uploads(form) if action != "rate" else []
         problem = None if text or files else self.nothing_sent(action, ticket)
-        error = self.refusal(nonce, address, problem or too_many(files), onward)
+        error = self.refusal(nonce, address, problem or too_many(form), onward)
         if error is not None:
             typed = clean_text(str(form.get("text", ""))).strip()  # to send again, not retype
             body = await self.rendered(
@@ -359,10 +359,12 @@ def download_headers(name: str, fallback: str | None = None) -> dict[str, str]:
 _PART_TYPE = re.compile(r"^(?!multipart/|message/)[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$")
 
 
-def too_many(files: list[Upload]) -> str | None:
+def too_many(form: Any) -> str | None:
     """The refusal of a post of more files than MAX_FILES: sent without some of them,
-    the page would say all was added."""
-    return TOO_MANY_FILES if len(files) > MAX_FILES else None
+    the page would say all was added. Counted by name, none read (the form's
+    limits come first)."""
+    names = [f for f in form.getall("files", []) if isinstance(f, web.FileField) and f.filename]
+    return TOO_MANY_FILES if len(names) > MAX_FILES else None
 
 
 def uploads(form: Any) -> list[Upload]:
