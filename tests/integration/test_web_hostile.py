@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from maild.web import pages, tokens
-from tests.helpers import Daemon, Sink, make_mail
+from tests.helpers import Daemon, Sink, make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.integration.test_web import mail_in
 from tests.webclient import link_in, post, request, running_site, site_desk
@@ -75,6 +75,28 @@ def test_a_long_russian_subject_and_name_from_the_form_keep_every_space(site):
     [registered] = wait_until(lambda: sink.to("sasha@client.example")[1:])
     assert registered.subject == f"Обращение зарегистрировано: {subject} [TID#{tid}]"
     assert f"Здравствуйте, {name}!" in registered.text
+
+
+def test_a_forgotten_requesters_messages_show_no_placeholder_address(site):
+    """After `maild forget` of the requester, the Cc participant's page named the
+    author of the erased messages «forgotten@invalid», the store's placeholder."""
+    desk, daemon, sink, base = site
+    raw = make_mail(
+        sender="petr@forget.example",
+        subject="Вопрос Петра",
+        headers={"Cc": "kate@forget.example"},
+        msgid="<forget-1@c.example>",
+    )
+    mail_in(daemon, raw, "petr@forget.example")
+    [conf] = wait_until(lambda: sink.to("petr@forget.example"))
+    tid = conf.subject.split("[TID#")[1].rstrip("]")
+    answer = make_mail(sender="anna@example.com", to=staff_to(tid), body="Смотрим.")
+    mail_in(daemon, answer, "anna@example.com", staff_to(tid))
+    [copy] = wait_until(lambda: sink.to("kate@forget.example"))
+    assert desk.run("forget", "petr@forget.example").code == 0
+    page = request(link_in(copy.text, base)).text
+    assert "forgotten@invalid" not in page
+    assert '<p class="meta"><b>[удалено по запросу]</b>' in page
 
 
 def test_the_confirmation_mail_repeats_nothing_typed_into_the_form(site):
