@@ -28,9 +28,13 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from maild import render
 from maild.adapters.durable import write_atomic
+from maild.domain.longtext import MAX_MAILED_TEXT
 from maild.domain.tid import tag
 
-MAX_TEXT = 20000  # characters of a message typed on the site
+# Characters of a message typed or pasted on the site (the textarea's maxlength: the
+# browser cuts a longer paste without a word): what mail to staff and the page show
+# of a text, so a pasted log arrives whole; longer ones go as a ZIP.
+MAX_TEXT = MAX_MAILED_TEXT
 MAX_SUBJECT = 200
 MAX_NAME = 100
 MAX_FILES = 10  # files of one post: more are refused with TOO_MANY_FILES, none dropped

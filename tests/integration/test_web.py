@@ -160,6 +160,23 @@ def test_reply_needs_the_form_token_and_reaches_staff(site, ticket):
     assert "Ваше сообщение добавлено" in shown and "Вот скриншот" in shown and "shot.png" in shown
 
 
+def test_a_pasted_log_reaches_the_ticket_whole(site, ticket):
+    """A log of 50,000 characters pasted into the reply: the textarea's maxlength
+    (20,000) made the browser cut it without a word, and so did the server; mail
+    takes any length, and the page shows 100,000 characters of a text."""
+    desk, _daemon, _sink, _base = site
+    _conf, link = ticket
+    log = "".join(f"2026-12-03 10:15:{i % 60:02d} ERROR Order {i}: timeout\n" for i in range(1300))
+    assert 50_000 < len(log) < 100_000
+    page = request(link)
+    assert 'maxlength="100000"' in page.text
+    r = post(link + "/reply", {"form": page.form_token(), "text": "Журнал:\n" + log})
+    assert r.status == 303
+    tid = link.rsplit("/", 1)[1].split(".")[0]
+    texts = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert any(log.strip() in t for t in texts)
+
+
 def test_new_form_honeypot_rate_limit_and_confirmation(site):
     desk, daemon, sink, base = site
     form = request(base + "/new")
