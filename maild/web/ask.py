@@ -37,7 +37,7 @@ from maild.web.forms import (
     limit_key,
     read_form,
 )
-from maild.web.views import Site, uploads
+from maild.web.views import Site, too_many, uploads
 
 log = logging.getLogger("maild.web")
 
@@ -74,7 +74,7 @@ class Ask:
     async def form(self, _request: web.Request) -> web.Response:
         return self._form(EMPTY)
 
-    def _check(self, values: dict[str, str], nonce: str | None) -> str | None:
+    def _check(self, values: dict[str, str], nonce: str | None, form: Any) -> str | None:
         support, email = self.app.config.support, values["email"]
         internal = is_internal(email, support.address, support.staff, support.head)
         if nonce is None:
@@ -83,7 +83,7 @@ class Ask:
             return "Проверьте адрес электронной почты: на него придёт письмо со ссылкой."
         if not values["subject"] or not values["text"]:
             return "Заполните тему и текст вопроса."
-        return None
+        return too_many(form)
 
     async def submit(self, request: web.Request) -> web.Response:
         site, now = self.site, self.app.now()
@@ -102,7 +102,7 @@ class Ask:
                 "web: a «Задать вопрос» form with the honeypot filled, from %s", client_ip(request)
             )
             return self._sent(values["email"])
-        error = self._check(values, nonce)
+        error = self._check(values, nonce, form)
         if error is not None:
             return self._form(values, error, 400)
         if self.pending.meta(nonce) is not None:  # the same form sent twice

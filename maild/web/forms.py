@@ -26,13 +26,22 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from maild import render
 from maild.adapters.durable import write_atomic
+from maild.domain.longtext import MAX_MAILED_TEXT
 from maild.domain.tid import tag
 
-MAX_TEXT = 20000  # characters of a message typed on the site
+# Characters of a message typed or pasted on the site (the textarea's maxlength: the
+# browser cuts a longer paste without a word): what mail to staff and the page show
+# of a text, so a pasted log arrives whole; longer ones go as a ZIP.
+MAX_TEXT = MAX_MAILED_TEXT
 MAX_SUBJECT = 200
 MAX_NAME = 100
-MAX_FILES = 10
+MAX_FILES = 10  # files of one post: more are refused with TOO_MANY_FILES, none dropped
+TOO_MANY_FILES = (
+    f"За один раз можно приложить не больше {MAX_FILES} файлов. Отправьте, пожалуйста, "
+    "часть файлов, а остальные — следующим сообщением."
+)
 MAX_FILENAME = 200  # characters of an uploaded file's name
 PENDING_DAYS = 2  # a confirmation link of «Задать вопрос» is valid this long
 
@@ -55,19 +64,20 @@ def clean_text(value: str) -> str:
     return "".join(c for c in text if c.isprintable() or c in "\n\t")[:MAX_TEXT]
 
 
-def sender(name: str, address: str) -> Address | str:
-    """The From of a form's message: an Address, never a formatted string. A string
-    is parsed again on assignment, and formataddr's encoded word of a name like
-    'Мария "Q" <x@evil.example>' came out as a second mailbox ahead of the
-    confirmed address, which then no longer was who the request is from. An
-    address the email package cannot hold with a name (non-ASCII local part) goes
-    without the name: the name is only decoration."""
+def sender(name: str, address: str) -> tuple[str, str]:
+    """The From of a form's message as (name, address), never a formatted string to
+    parse again: formataddr's encoded word of a name like 'Мария "Q" <x@evil.example>'
+    came out as a second mailbox ahead of the confirmed address, which then no
+    longer was who the request is from. An address the email package cannot hold
+    with a name (non-ASCII local part) goes without the name: the name is only
+    decoration."""
     if not name:
-        return address
+        return "", address
     try:
-        return Address(display_name=name, addr_spec=address)
+        Address(display_name=name, addr_spec=address)
     except (ValueError, IndexError):  # email.errors' defects are ValueErrors
-        return address
+        return "", address
+    return name, address
 
 
 def compose(
@@ -92,9 +102,7 @@ def compose(
             f"{authserv_id}; dkim=pass header.d={from_addr.rsplit('@', 1)[1]} "
             "(maild web: address confirmed by a signed link)"
         )
-    msg["From"] = sender(from_name, from_addr)
     msg["To"] = support
-    msg["Subject"] = f"{subject} {tag(tid)}" if tid else subject
     msg["Date"] = format_datetime(now)
     message_id = f"<web.{nonce}@{domain}>"
     msg["Message-ID"] = message_id
@@ -105,7 +113,13 @@ def compose(
         msg.add_attachment(
             f.data, maintype=maintype, subtype=subtype or "octet-stream", filename=f.filename
         )
-    return msg.as_bytes(), message_id
+    # From and Subject written by render's folder: the stdlib's lost a space between
+    # two encoded words of a long Cyrillic subject and put one inside a word of a
+    # long name («Оченьдлинная тема»); render's reads back exactly (its unit tests)
+    head = render.mailbox_field("From", [sender(from_name, from_addr)])
+    head += render.header_line("Subject", f"{subject} {tag(tid)}" if tid else subject)
+    fields, blank, body = msg.as_bytes().partition(b"\r\n\r\n")  # after the rest: a
+    return fields + b"\r\n" + head + blank[2:] + body, message_id  # trusted A-R stays on top
 
 
 @dataclass

@@ -21,6 +21,7 @@ import jinja2
 
 from maild.domain import statusmail
 from maild.domain.filetypes import size_text
+from maild.domain.forget import ERASED, PLACEHOLDER
 from maild.domain.longtext import mailed_text
 from maild.domain.plural import thousands
 from maild.domain.quotes import for_site
@@ -168,6 +169,7 @@ def _entry(app: Any, n: int, m: MessageRecord, viewer: str, known: list[str]) ->
     (the thread's texts before it, the site link under staff answers)."""
     staff = m["kind"] == "staff"
     who = "Служба поддержки" if staff else ("Вы" if m["from"] == viewer else m["from"])
+    who = ERASED if who == PLACEHOLDER else who  # `maild forget`'s address: no one's
     whole = m.get("text") or ""
     part, cut = mailed_text(whole)
     text = redacted(part) if staff else _customer_text(part, known)

@@ -24,6 +24,7 @@ from maild.web.forms import (
     MAX_FILENAME,
     MAX_FILES,
     MAX_TEXT,
+    TOO_MANY_FILES,
     RateLimit,
     Upload,
     clean_line,
@@ -145,6 +146,7 @@ class Site:
             max_text=MAX_TEXT,
             sent=kw.get("sent"),
             error=kw.get("error"),
+            typed=kw.get("typed", ""),
             merged=kw.get("merged"),
         )
 
@@ -256,9 +258,13 @@ class Site:
             return self.redirect(f"{onward['href']}?sent=merged")
         text, subject = self.message_text(action, form, ticket)
         files = uploads(form) if action != "rate" else []
-        error = self.refusal(nonce, address, text is None and not files, onward)
+        problem = None if text or files else self.nothing_sent(action, ticket)
+        error = self.refusal(nonce, address, problem or too_many(form), onward)
         if error is not None:
-            body = await self.rendered(token, address, ticket, messages, error=error, merged=onward)
+            typed = clean_text(str(form.get("text", ""))).strip()  # to send again, not retype
+            body = await self.rendered(
+                token, address, ticket, messages, error=error, merged=onward, typed=typed
+            )
             return web.Response(text=body, status=400, content_type="text/html", charset="utf-8")
         raw, message_id = compose(
             support=self.app.config.support.address,
@@ -279,12 +285,22 @@ class Site:
         page = onward["href"] if onward else f"{self.prefix}/t/{token}"
         return self.redirect(f"{page}?sent={sent}")
 
+    @staticmethod
+    def nothing_sent(action: str, ticket: Ticket) -> str:
+        """Why a form with nothing to send is refused: the rating form has no text, so
+        its words are of the rating (a page left open while someone reopened it)."""
+        if action != "rate":
+            return "Напишите сообщение или приложите файл."
+        if ticket["status"] != "closed":
+            return "Оценку можно поставить, когда обращение будет закрыто: сейчас оно открыто."
+        return "Выберите, пожалуйста, оценку от 1 до 5."
+
     def refusal(
-        self, nonce: str | None, address: str, empty: bool, onward: dict[str, str] | None
+        self, nonce: str | None, address: str, problem: str | None, onward: dict[str, str] | None
     ) -> str | None:
-        """Why a form's post is not sent, or None. A merged ticket's page has no forms
-        (the template): its refusal says where to write instead, under which the
-        page shows the link there."""
+        """Why a form's post is not sent, or None; `problem`: what is wrong with it.
+        A merged ticket's page has no forms (the template): its refusal says where to
+        write instead, under which the page shows the link there."""
         if nonce is None and onward:
             return (
                 f"Форма устарела, а обращение тем временем объединено с [TID#{onward['tid']}]: "
@@ -295,9 +311,7 @@ class Site:
             return "Форма устарела. Ниже — свежая страница: отправьте, пожалуйста, ещё раз."
         if not self.posts.allow(f"addr:{address}"):
             return "Слишком много сообщений за час. Пожалуйста, попробуйте позже."
-        if empty:
-            return "Напишите сообщение или приложите файл."
-        return None
+        return problem
 
     def message_text(self, action: str, form: Any, ticket: Ticket) -> tuple[str | None, str]:
         subject = f"Re: {ticket.get('subject') or '(без темы)'}"
@@ -345,8 +359,17 @@ def download_headers(name: str, fallback: str | None = None) -> dict[str, str]:
 _PART_TYPE = re.compile(r"^(?!multipart/|message/)[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$")
 
 
+def too_many(form: Any) -> str | None:
+    """The refusal of a post of more files than MAX_FILES: sent without some of them,
+    the page would say all was added. Counted by name, none read (the form's
+    limits come first)."""
+    names = [f for f in form.getall("files", []) if isinstance(f, web.FileField) and f.filename]
+    return TOO_MANY_FILES if len(names) > MAX_FILES else None
+
+
 def uploads(form: Any) -> list[Upload]:
-    """The files of a form (empty file inputs left out), names without paths.
+    """The files of a form (empty file inputs left out), names without paths; all of
+    them (the body's size is capped), so that too_many sees each one.
     A name is one clean line: filename*= brings percent-decoded CR/LF, which the
     email package refuses in a header (the post was a 500, the message lost)."""
     out = []
@@ -361,4 +384,4 @@ def uploads(form: Any) -> list[Upload]:
         ctype = (f.content_type or "").split(";", 1)[0].strip().lower()
         ctype = ctype if _PART_TYPE.match(ctype) else "application/octet-stream"
         out.append(Upload(name or "file", ctype, data))
-    return out[:MAX_FILES]
+    return out

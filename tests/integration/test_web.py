@@ -139,8 +139,11 @@ def test_reply_needs_the_form_token_and_reaches_staff(site, ticket):
     desk, daemon, sink, base = site
     _conf, link = ticket
     before = len(sink.to("anna@example.com"))
-    forged = post(link + "/reply", {"form": "1.abc.def", "text": "подделка"})
+    typed = "подделка\nвторая строка <b>"
+    forged = post(link + "/reply", {"form": "1.abc.def", "text": typed})
     assert forged.status == 400 and "Форма устарела" in forged.text
+    # «отправьте ещё раз»: what was typed is in the fresh page's form, not lost
+    assert ">подделка\nвторая строка &lt;b&gt;</textarea>" in forged.text
     page = request(link)
     r = post(
         link + "/reply",
@@ -155,6 +158,23 @@ def test_reply_needs_the_form_token_and_reaches_staff(site, ticket):
     assert "подделка" not in str(desk.tickets())
     shown = request(base + r.headers["location"]).text
     assert "Ваше сообщение добавлено" in shown and "Вот скриншот" in shown and "shot.png" in shown
+
+
+def test_a_pasted_log_reaches_the_ticket_whole(site, ticket):
+    """A log of 50,000 characters pasted into the reply: the textarea's maxlength
+    (20,000) made the browser cut it without a word, and so did the server; mail
+    takes any length, and the page shows 100,000 characters of a text."""
+    desk, _daemon, _sink, _base = site
+    _conf, link = ticket
+    log = "".join(f"2026-12-03 10:15:{i % 60:02d} ERROR Order {i}: timeout\n" for i in range(1300))
+    assert 50_000 < len(log) < 100_000
+    page = request(link)
+    assert 'maxlength="100000"' in page.text
+    r = post(link + "/reply", {"form": page.form_token(), "text": "Журнал:\n" + log})
+    assert r.status == 303
+    tid = link.rsplit("/", 1)[1].split(".")[0]
+    texts = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert any(log.strip() in t for t in texts)
 
 
 def test_new_form_honeypot_rate_limit_and_confirmation(site):
@@ -218,6 +238,9 @@ def test_body_cap_rating_only_when_closed_and_reopen(site):
     assert big.status == 413 and "не больше 976,6 КБ" in big.text
     early = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
     assert early.status == 400 and desk.ticket(tid).get("rating") is None
+    # the rating form has no text: its refusal speaks of the rating, not of a message
+    assert "Оценку можно поставить, когда обращение будет закрыто" in early.text
+    assert "Напишите сообщение" not in early.text
     reply_to = staff_to(tid)  # the notice's Reply-To: what makes the reply count as staff
     mail_in(
         daemon,
@@ -237,6 +260,24 @@ def test_body_cap_rating_only_when_closed_and_reopen(site):
     assert r.status == 303 and r.headers["location"].endswith("?sent=reopen")
     assert desk.ticket(tid)["status"] == "open"
     assert "Снова ошибка" in request(link).text
+    # a rating from the closed page left open (another tab, a Cc participant reopened)
+    stale = post(link + "/rate", {"form": page.form_token(), "rating": "5"})
+    assert stale.status == 400 and "будет закрыто" in stale.text
+    assert "Напишите сообщение" not in stale.text
+    mail_in(
+        daemon,
+        make_mail(
+            sender="anna@example.com",
+            to=reply_to,
+            subject=f"Re: x [TID#{tid}]",
+            body="#close\nИсправлено.",
+        ),
+        "anna@example.com",
+        reply_to,
+    )
+    assert wait_until(lambda: desk.ticket(tid)["status"] == "closed")
+    blank = post(link + "/rate", {"form": request(link).form_token()})  # no button's value
+    assert blank.status == 400 and "Выберите, пожалуйста, оценку от 1 до 5" in blank.text
 
 
 def test_a_tampered_confirmation_link_opens_nothing(site):

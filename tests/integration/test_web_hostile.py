@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from maild.web import pages, tokens
-from tests.helpers import Daemon, Sink, make_mail
+from tests.helpers import Daemon, Sink, make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.integration.test_web import mail_in
 from tests.webclient import link_in, post, request, running_site, site_desk
@@ -59,6 +59,44 @@ def test_a_name_in_the_form_cannot_open_the_ticket_for_another_address(site):
     assert desk.ticket(tid)["requester"] == "maria@client.example"
     assert wait_until(lambda: len(sink.to("maria@client.example")) == 2)  # + registration
     assert not sink.to("boss@licensed.example")
+
+
+def test_a_long_russian_subject_and_name_from_the_form_keep_every_space(site):
+    """Folded by the stdlib's EmailMessage, a long Cyrillic Subject or display name
+    came back with a space lost between two encoded words or one put inside a word:
+    the ticket, its page and every mail about it read «Оченьдлинная тема»."""
+    desk, _daemon, sink, base = site
+    subject = " ".join(["Очень длинная тема"] * 10)
+    name = "Александра Константиновна Преображенская-Верхнеднепровская Святославовна"
+    fields = {"name": name, "email": "sasha@client.example", "subject": subject, "text": "Да"}
+    url, tid = ask(base, sink, fields)
+    assert desk.ticket(tid)["subject"] == subject
+    assert f"</span> {subject}</h1>" in request(url).text
+    [registered] = wait_until(lambda: sink.to("sasha@client.example")[1:])
+    assert registered.subject == f"Обращение зарегистрировано: {subject} [TID#{tid}]"
+    assert f"Здравствуйте, {name}!" in registered.text
+
+
+def test_a_forgotten_requesters_messages_show_no_placeholder_address(site):
+    """After `maild forget` of the requester, the Cc participant's page named the
+    author of the erased messages «forgotten@invalid», the store's placeholder."""
+    desk, daemon, sink, base = site
+    raw = make_mail(
+        sender="petr@forget.example",
+        subject="Вопрос Петра",
+        headers={"Cc": "kate@forget.example"},
+        msgid="<forget-1@c.example>",
+    )
+    mail_in(daemon, raw, "petr@forget.example")
+    [conf] = wait_until(lambda: sink.to("petr@forget.example"))
+    tid = conf.subject.split("[TID#")[1].rstrip("]")
+    answer = make_mail(sender="anna@example.com", to=staff_to(tid), body="Смотрим.")
+    mail_in(daemon, answer, "anna@example.com", staff_to(tid))
+    [copy] = wait_until(lambda: sink.to("kate@forget.example"))
+    assert desk.run("forget", "petr@forget.example").code == 0
+    page = request(link_in(copy.text, base)).text
+    assert "forgotten@invalid" not in page
+    assert '<p class="meta"><b>[удалено по запросу]</b>' in page
 
 
 def test_the_confirmation_mail_repeats_nothing_typed_into_the_form(site):
@@ -148,6 +186,26 @@ def test_a_file_name_with_line_breaks_or_an_odd_type_is_cleaned_not_a_server_err
     assert names[0].startswith("report Bcc") and names[1:] == ["typed.png", "two.png"]
     assert all(a["accepted"] for a in reply["attachments"])
     assert "Traceback" not in daemon.logtext()
+
+
+def test_more_files_than_a_post_takes_are_refused_not_dropped_in_silence(site):
+    """Twelve screenshots from the site: ten reached the ticket, two were dropped
+    and the page said the message was added."""
+    desk, _daemon, sink, base = site
+    fields = {"email": "gleb@client.example", "subject": "Скриншоты", "text": "Вот"}
+    url, tid = ask(base, sink, fields)
+    shots = [(f"скрин{i}.png", "image/png", PNG) for i in range(1, 13)]
+    r = post(url + "/reply", {"form": request(url).form_token(), "text": "Все 12"}, shots)
+    assert r.status == 400 and "не больше 10 файлов" in r.text
+    assert [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"] == ["Вот\n"]
+    headers = browser()
+    form = request(base + "/new", headers=headers).form_token()
+    new = {"email": "gleb2@client.example", "subject": "Ещё", "text": "Вот", "form": form}
+    r = post(base + "/new", new, shots, headers)
+    assert r.status == 400 and "не больше 10 файлов" in r.text
+    assert 'value="gleb2@client.example"' in r.text  # the form comes back filled in
+    ok = post(url + "/reply", {"form": request(url).form_token(), "text": "10"}, shots[:10])
+    assert ok.status == 303
 
 
 @pytest.mark.parametrize(

@@ -169,3 +169,22 @@ def test_ask_a_question_form_confirmation_and_ticket(served, sink, browser, tmp_
     assert t["requester"] == "olga@client.example" and t["level"] == "free"
     confirmations = wait_until(lambda: sink.to("olga@client.example")[1:])
     assert f"[TID#{t['tid']}]" in confirmations[0].subject
+
+
+def test_a_ticket_page_fits_a_phones_screen(served, sink, browser):
+    """On a 360 px phone the whole page scrolled sideways: the facts («Максимальное
+    время реакции» beside its value) were wider than the screen, and so was a
+    screenshot's or refused file's name, one unbroken word wrapped nowhere."""
+    desk, daemon, base = served
+    browser.set_window_size(360, 800)  # headless Chromium keeps 500 px at least
+    shot = "Screenshot_20261203-101532_com.android.chrome_oformlenie_zakaza_oshibka.png"
+    bmp = "Снимок_экрана_с_ошибкой_оформления_заказа_в_корзине_магазина.bmp"
+    raw = make_mail(attachments=[(shot, "image/png", PNG), (bmp, "image/bmp", b"BM" + bytes(60))])
+    send(daemon, raw, CUSTOMER)
+    [conf] = wait_until(lambda: sink.to(CUSTOMER))
+    browser.get(link_in(conf.text, base))
+    assert shown(browser, ".files", shot, reload=False) and bmp in browser.page_source
+    wide, screen = browser.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    assert wide <= screen
