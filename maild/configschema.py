@@ -11,6 +11,7 @@ import re
 import shlex
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 REQUIRED = object()
@@ -48,6 +49,12 @@ def _port(value: Any) -> bool:
 
 def _str(value: Any) -> bool:
     return isinstance(value, str)
+
+
+def _abspath(value: Any) -> bool:
+    """A relative path would name another folder in each directory a command is run
+    from (the unit's is /), so `sudo maild ...` would make a second, empty store."""
+    return isinstance(value, str) and Path(value).expanduser().is_absolute()
 
 
 def _command(value: Any) -> bool:
@@ -137,12 +144,12 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "extra_working_days": (_date_list, "a list of dates YYYY-MM-DD", []),
     },
     "storage": {
-        "path": (_str, "a directory path", REQUIRED),
+        "path": (_abspath, "an absolute directory path (/var/lib/maild)", REQUIRED),
         "max_attempts": (_posint, "a number of attempts", 3),
         "keep_closed_days": (_posint, "a number of days", None),
     },
     "templates": {
-        "path": (_str, "a directory path", None),
+        "path": (_abspath, "an absolute directory path (/etc/maild/templates)", None),
     },
     "spam": {
         "enabled": (_bool, "true or false", True),

@@ -64,6 +64,9 @@ def test_defaults():
         ({**BASE, "calendar": {"extra_days_off": ["2026-13-01"]}}, "calendar.extra_days_off"),
         ({"support": {"address": "not an address"}, "storage": {"path": "/x"}}, "support.address"),
         ({**BASE, "schedule": {"daily_report_time": "25:00"}}, "schedule.daily_report_time"),
+        # relative: another store in every directory a command is run from
+        ({**BASE, "storage": {"path": "store"}}, "'storage.path' must be an absolute"),
+        ({**BASE, "templates": {"path": "templates"}}, "'templates.path' must be an absolute"),
     ],
 )
 def test_errors_name_key_and_file(raw, needle):
