@@ -8,6 +8,7 @@ into exit 78. Every problem of a file is collected (ConfigError.problems), so
 
 from __future__ import annotations
 
+import codecs
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -291,11 +292,15 @@ def load(path: str | Path) -> Config:
     path = str(path)
     try:
         with open(path, "rb") as f:
-            raw = tomllib.load(f)
+            data = f.read()
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except OSError as e:
         raise ConfigError(f"{path}: cannot read config file: {e.strerror}") from None
+    # Notepad and other Windows editors start UTF-8 with a byte order mark: still UTF-8
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
     except UnicodeDecodeError as e:

@@ -108,3 +108,16 @@ def test_guessable_signing_keys_are_errors(secret, why):
         parse(raw, "/etc/maild/maild.toml")
     assert [why in p for p in e.value.problems] == [True, True]
     assert "'support.reply_secret'" in e.value.problems[0] and "'web.secret'" in e.value.problems[1]
+
+
+def _example_with(tmp_path, data: bytes):
+    f = tmp_path / "maild.toml"
+    text = EXAMPLE.read_text().replace('"/var/lib/maild"', f'"{tmp_path}/store"')
+    f.write_bytes(data.replace(b"EXAMPLE", text.encode()))
+    return f
+
+
+def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path):
+    """Windows editors (Notepad) save UTF-8 with a BOM: it is UTF-8 all the same."""
+    f = _example_with(tmp_path, b"\xef\xbb\xbfEXAMPLE")
+    assert load(f).support.name == "Служба поддержки"
