@@ -9,6 +9,7 @@ into exit 78. Every problem of a file is collected (ConfigError.problems), so
 from __future__ import annotations
 
 import codecs
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -301,8 +302,42 @@ def load(path: str | Path) -> Config:
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
         raw = tomllib.loads(data.decode("utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
     except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start})") from None
+        line = data.count(b"\n", 0, e.start) + 1
+        key = _key_at(data, line)
+        raise ConfigError(
+            f"{path}: line {line}{', ' + key if key else ''}: not UTF-8 text (Windows-1251 or "
+            "KOI8-R?): save the file as UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: {_toml_problem(data, str(e))}") from None
     return parse(raw, path)
+
+
+_TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def _toml_problem(data: bytes, error: str) -> str:
+    """tomllib's message with the key of its line, for the admin who looks for it;
+    a key written twice is said in those words (tomllib: "Cannot overwrite a value")."""
+    at = _TOML_AT.search(error)
+    if not at:
+        return f"not valid TOML: {error}"
+    key = _key_at(data, int(at.group(1)))
+    if key and error.startswith("Cannot overwrite a value"):
+        return f"not valid TOML: {key} is given twice ({at.group(0)[1:-1]})"
+    return f"not valid TOML at {key}: {error}" if key else f"not valid TOML: {error}"
+
+
+def _key_at(data: bytes, line: int) -> str:
+    """ "key 'section.name'" for a `name = ...` line (under the last [section] header
+    above it), '' for any other line."""
+    lines = data.decode("utf-8", errors="replace").splitlines()[:line]
+    if not lines:
+        return ""
+    key = re.match(r"\s*([A-Za-z0-9_.-]+)\s*=", lines[-1])
+    if not key:
+        return ""
+    headers = (re.match(r"\s*\[([A-Za-z0-9_.-]+)\]", s) for s in reversed(lines))
+    table = next((h.group(1) + "." for h in headers if h), "")
+    return f"key '{table}{key.group(1)}'"

@@ -121,3 +121,34 @@ def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path):
     """Windows editors (Notepad) save UTF-8 with a BOM: it is UTF-8 all the same."""
     f = _example_with(tmp_path, b"\xef\xbb\xbfEXAMPLE")
     assert load(f).support.name == "Служба поддержки"
+
+
+def test_a_config_in_windows_1251_names_line_key_and_file(tmp_path):
+    f = _example_with(tmp_path, b"EXAMPLE")
+    f.write_bytes(f.read_text().encode("cp1251"))
+    with pytest.raises(ConfigError) as e:
+        load(f)
+    line = next(
+        n for n, s in enumerate(EXAMPLE.read_text().splitlines(), 1) if s.startswith("name ")
+    )
+    assert str(e.value).startswith(f"{f}: line {line}, key 'support.name': not UTF-8")
+    assert "\n" not in str(e.value)
+
+
+def test_a_key_given_twice_is_named(tmp_path):
+    data = EXAMPLE.read_bytes().replace(b"\nstaff ", b'\nstaff = ["boris@example.com"]\nstaff ')
+    f = _example_with(tmp_path, data.replace(b"EXAMPLE", b""))
+    f.write_bytes(data.replace(b'"/var/lib/maild"', f'"{tmp_path}/s"'.encode()))
+    with pytest.raises(ConfigError) as e:
+        load(f)
+    assert "key 'support.staff' is given twice" in str(e.value) and str(f) in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_a_toml_mistake_names_the_key_of_its_line(tmp_path):
+    data = EXAMPLE.read_bytes().replace(b'name     = "', b"name     = \xc2\xab")
+    f = _example_with(tmp_path, b"")
+    f.write_bytes(data)
+    with pytest.raises(ConfigError) as e:
+        load(f)
+    assert f"{f}: not valid TOML at key 'support.name':" in str(e.value)
