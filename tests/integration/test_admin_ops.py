@@ -295,3 +295,23 @@ def test_forget_erases_a_cc_participant_who_never_wrote(desk, sink):
     r = desk.run("forget", petr)
     assert r.code == 0, r.err
     assert petr not in str(desk.ticket(tid))
+
+
+def test_adding_a_license_or_group_again_names_what_it_replaced(desk):
+    """`license add` with a key already registered replaces the license whole (a
+    renewal): an admin who meant to add one more address must see the ones it drops."""
+    add = ("license", "add", "--key", "K-1", "--level", "vip")
+    assert (
+        desk.run(*add, "--email", IVAN, "--until", "2027-06-30", "--name", "ООО Магазин").code == 0
+    )
+    r = desk.run(*add, "--email", "it@shop-example.ru")
+    assert r.code == 0 and r.out.splitlines() == [
+        "license K-1: vip, it@shop-example.ru",
+        f"  replaced: vip, {IVAN}, until 2027-06-30, ООО Магазин (to keep one, give it again"
+        " with --email)",
+    ]
+    grp = ("group", "add", "--name", "Партнёры", "--level", "partner", "--domain")
+    assert desk.run(*grp, "p.example").out.splitlines() == ["group Партнёры: partner, p.example"]
+    assert desk.run(*grp, "q.example").out.splitlines()[1:] == [
+        "  replaced: partner, p.example, until - (to keep one, give it again with --domain)"
+    ]
