@@ -52,7 +52,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """Needs no config: the storage it rebuilds is named on the command line."""
     from maild.ops.backup import BackupError, restore
 
-    target = Path(args.storage).expanduser()
+    # as storage.path must name it: absolute (the config refuses a relative one)
+    target = Path(args.storage).expanduser().absolute()
     try:
         manifest = restore(Path(args.archive), target)
     except BackupError as e:
