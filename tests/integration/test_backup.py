@@ -217,3 +217,8 @@ def test_restore_into_a_relative_folder_names_the_path_to_set(tmp_path, desk, mo
     assert r.code == 0, r.err
     assert f"into {tmp_path / 'maild.new'}; set storage.path to it" in r.out
 
+
+def test_restore_of_a_missing_archive_says_so(tmp_path, desk):
+    r = desk.run("restore", str(tmp_path / "nope.tar.gz"), "--storage", str(tmp_path / "new"))
+    assert r.code == 1 and r.err == f"maild: restore: {tmp_path / 'nope.tar.gz'}: no such file\n"
+    assert not (tmp_path / "new").exists()
