@@ -202,6 +202,7 @@ def _support(support: dict[str, Any], path: str, errors: list[str]) -> dict[str,
     support["staff"] = tuple(s.strip().lower() for s in support["staff"])
     if support["head"]:
         support["head"] = support["head"].strip().lower()
+    errors += _own_address_as_staff(support, path)
     try:
         from zoneinfo import ZoneInfo
 
@@ -212,6 +213,29 @@ def _support(support: dict[str, Any], path: str, errors: list[str]) -> dict[str,
             'name known here (e.g. "Europe/Moscow")'
         )
     return support
+
+
+def _own_address_as_staff(support: dict[str, Any], path: str) -> list[str]:
+    """Staff or head mail sent to the support address (or a plus-address of it) comes
+    straight back in as maild's own, which it never answers: nobody would be told."""
+    from maild.domain.replyaddr import is_support_address
+
+    own, out = support["address"], []
+    try:
+        is_support_address(own, own)
+    except (TypeError, ValueError):
+        return out  # no address: that is an error of its own
+    if any(is_support_address(s, own) for s in support["staff"]):
+        out.append(
+            f"{path}: key 'support.staff' lists the support address {own}: staff notices "
+            "would come back to maild instead of reaching a person"
+        )
+    if support["head"] and is_support_address(support["head"], own):
+        out.append(
+            f"{path}: key 'support.head' is the support address {own}: escalations and "
+            "reports would come back to maild instead of reaching a person"
+        )
+    return out
 
 
 def oauth2_logins(sections: dict[str, dict[str, Any]], path: str) -> list[str]:

@@ -64,6 +64,15 @@ def test_defaults():
         ({**BASE, "calendar": {"extra_days_off": ["2026-13-01"]}}, "calendar.extra_days_off"),
         ({"support": {"address": "not an address"}, "storage": {"path": "/x"}}, "support.address"),
         ({**BASE, "schedule": {"daily_report_time": "25:00"}}, "schedule.daily_report_time"),
+        # staff mail to the support address would come straight back in as maild's own
+        (
+            {**BASE, "support": {**BASE["support"], "staff": ["a@x.ru", "SUPPORT@example.com"]}},
+            "key 'support.staff' lists the support address support@example.com",
+        ),
+        (
+            {**BASE, "support": {**BASE["support"], "head": "support+head@example.com"}},
+            "key 'support.head' is the support address support@example.com",
+        ),
         # relative: another store in every directory a command is run from
         ({**BASE, "storage": {"path": "store"}}, "'storage.path' must be an absolute"),
         ({**BASE, "templates": {"path": "templates"}}, "'templates.path' must be an absolute"),
