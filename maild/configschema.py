@@ -18,7 +18,12 @@ REQUIRED = object()
 
 
 def _email(value: Any) -> bool:
-    return isinstance(value, str) and value.count("@") == 1 and " " not in value.strip()
+    """A mailbox and a domain around one @: "support@" passed, and every message then
+    failed to be processed (ingest's exit 75, retried by the MTA for days)."""
+    if not isinstance(value, str) or " " in value.strip():
+        return False
+    local, at, domain = value.strip().partition("@")
+    return bool(local and at and domain) and "@" not in domain
 
 
 def _email_list(value: Any) -> bool:
@@ -259,6 +264,14 @@ def secret_problems(sections: dict[str, dict[str, Any]], path: str) -> list[str]
     return out
 
 
+def _which(check: Callable[[Any], bool], value: Any) -> str:
+    """The entry of a list of addresses that is wrong: staff lists can be long."""
+    if check is _email_list and isinstance(value, list):
+        bad = next((v for v in value if not _email(v)), None)
+        return f" ({bad!r} is not one)" if bad is not None else ""
+    return ""
+
+
 def section(raw: dict[str, Any], name: str, path: str, errors: list[str]) -> dict[str, Any]:
     """The section's values with defaults; each problem goes to `errors` (a bad or
     missing key gets its default or None, so the rest can still be checked)."""
@@ -276,7 +289,7 @@ def section(raw: dict[str, Any], name: str, path: str, errors: list[str]) -> dic
             if check(given[key]):
                 out[key] = given[key]
                 continue
-            errors.append(f"{path}: key '{name}.{key}' must be {what}")
+            errors.append(f"{path}: key '{name}.{key}' must be {what}{_which(check, given[key])}")
         elif default is REQUIRED:
             errors.append(f"{path}: missing key '{name}.{key}'")
         out[key] = None if default is REQUIRED else default

@@ -64,6 +64,13 @@ def test_defaults():
         ({**BASE, "calendar": {"extra_days_off": ["2026-13-01"]}}, "calendar.extra_days_off"),
         ({"support": {"address": "not an address"}, "storage": {"path": "/x"}}, "support.address"),
         ({**BASE, "schedule": {"daily_report_time": "25:00"}}, "schedule.daily_report_time"),
+        # an address without its mailbox or domain: every ingest failed (exit 75, forever)
+        ({"support": {"address": "support@"}, "storage": {"path": "/x"}}, "support.address"),
+        ({**BASE, "support": {**BASE["support"], "head": "@example.com"}}, "support.head"),
+        (
+            {**BASE, "support": {**BASE["support"], "staff": ["a@x.ru", "anna@", "b@x.ru"]}},
+            "key 'support.staff' must be a list of email addresses ('anna@' is not one)",
+        ),
         # staff mail to the support address would come straight back in as maild's own
         (
             {**BASE, "support": {**BASE["support"], "staff": ["a@x.ru", "SUPPORT@example.com"]}},
