@@ -240,16 +240,25 @@ def _own_address_as_staff(support: dict[str, Any], path: str) -> list[str]:
 
 def oauth2_logins(sections: dict[str, dict[str, Any]], path: str) -> list[str]:
     """A login with a password or with an OAuth2 token, not both: [imap] needs one of
-    them, [outbound] may have either (an OAuth2 token is for its username)."""
+    them, [outbound] may have either, with its username, or no login at all."""
     out = []
     for name in ("imap", "outbound"):
         given = sections.get(name)
         if given is None:
             continue
+        secret = given["password"] or given["oauth2_token_command"]
         if given["password"] and given["oauth2_token_command"]:
             out.append(f"{path}: keys '{name}.password' and '{name}.oauth2_token_command': set one")
         elif name == "outbound" and given["oauth2_token_command"] and not given["username"]:
             out.append(f"{path}: missing key '{name}.username' (whose OAuth2 token it is)")
+        elif name == "outbound" and given["password"] and not given["username"]:
+            # no login at all then: the relay refuses every mail ("530 Authentication required")
+            out.append(f"{path}: missing key '{name}.username' (whose password it is)")
+        elif name == "outbound" and given["username"] and not secret:
+            out.append(  # a login with an empty password, refused every time
+                f"{path}: missing key '{name}.password' (or '{name}.oauth2_token_command', "
+                "for a relay that takes OAuth2 tokens only)"
+            )
     imap = sections.get("imap")
     if imap is not None and not imap["password"] and not imap["oauth2_token_command"]:
         out.append(

@@ -52,6 +52,9 @@ def test_defaults():
             "'imap.password' and 'imap.oauth2_token_command': set one",
         ),
         ({**BASE, "outbound": {"oauth2_token_command": "t"}}, "missing key 'outbound.username'"),
+        # a login with half its credentials: every mail failed at the relay, queued for good
+        ({**BASE, "outbound": {"username": "u"}}, "missing key 'outbound.password'"),
+        ({**BASE, "outbound": {"password": "p"}}, "missing key 'outbound.username'"),
         (
             {**BASE, "outbound": {"username": "u", "password": "p", "oauth2_token_command": "t"}},
             "'outbound.password' and 'outbound.oauth2_token_command': set one",
