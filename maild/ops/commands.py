@@ -13,7 +13,7 @@ from maild.app import App
 from maild.ops import listing
 from maild.output import print_json
 
-EX_OK, EX_FAIL, EX_TEMPFAIL, EX_CONFIG = 0, 1, 75, 78
+EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
 
 
 def cmd_backup(app: App, args: argparse.Namespace) -> int:
@@ -74,10 +74,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(app: App, args: argparse.Namespace) -> int:
+    from maild.domain.addresses import address_of
     from maild.ops.forget import forget
 
+    # as copied from a mail client ("Иван <ivan@shop.ru>"); a domain or a typo would
+    # erase nobody (or match everyone at the domain) and still say it was done
+    address = address_of(args.address)
+    if address is None:
+        print(f"maild: forget: not an email address: {args.address!r}", file=sys.stderr)
+        return EX_USAGE
     try:
-        result = forget(app, args.address, dry_run=args.dry_run)
+        result = forget(app, address, dry_run=args.dry_run)
     except StoreUnavailable as e:
         print(f"maild: forget: {e}; nothing more was changed, try again", file=sys.stderr)
         return EX_TEMPFAIL

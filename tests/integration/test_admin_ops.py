@@ -315,3 +315,16 @@ def test_adding_a_license_or_group_again_names_what_it_replaced(desk):
     assert desk.run(*grp, "q.example").out.splitlines()[1:] == [
         "  replaced: partner, p.example, until - (to keep one, give it again with --domain)"
     ]
+
+
+def test_forget_takes_an_address_as_an_admin_copies_it_and_refuses_what_is_none(desk):
+    """An address copied from a mail client ("Иван <ivan@...>") erases that person; a
+    domain or a typo is refused, not reported as "0 ticket(s)" as if the person were
+    erased (a domain would match the address of everyone at it)."""
+    tid = desk.ingest_tid(make_mail())
+    r = desk.run("forget", f"Иван Петров <{IVAN.upper()}>", "--json")
+    assert r.code == 0, r.err
+    assert [t["tid"] for t in r.json()["tickets"]] == [tid] and r.json()["address"] == IVAN
+    for bad in ("shop-example.ru", "@shop-example.ru", "ivan@", "ivan shop-example.ru"):
+        r = desk.run("forget", bad)
+        assert r.code == 64 and r.err == f"maild: forget: not an email address: {bad!r}\n"
