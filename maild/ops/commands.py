@@ -83,6 +83,10 @@ def cmd_forget(app: App, args: argparse.Namespace) -> int:
     if address is None:
         print(f"maild: forget: not an email address: {args.address!r}", file=sys.stderr)
         return EX_USAGE
+    own = _desks_own(app, address)
+    if own:
+        print(f"maild: forget: {address} is {own}: not a person to erase", file=sys.stderr)
+        return EX_USAGE
     try:
         result = forget(app, address, dry_run=args.dry_run)
     except StoreUnavailable as e:
@@ -109,6 +113,23 @@ def cmd_forget(app: App, args: argparse.Namespace) -> int:
             "or add it again without this address"
         )
     return EX_OK
+
+
+def _desks_own(app: App, address: str) -> str | None:
+    """What makes `address` the desk's own, or None. The support address is on every
+    ticket's mail: erased as a person's, every confirmation and notice is emptied and
+    the customers' spool copies (sent to it) deleted; staff and head still configured
+    are taken off the config first."""
+    from maild.domain.replyaddr import is_support_address
+
+    support = app.config.support
+    if is_support_address(address, support.address):
+        return "the support address"
+    if address in support.staff:
+        return "in support.staff (take it off the list and restart maild first)"
+    if address == support.head:
+        return "support.head (set another head and restart maild first)"
+    return None
 
 
 def registry_remove(app: App, args: argparse.Namespace) -> int:

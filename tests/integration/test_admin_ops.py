@@ -328,3 +328,22 @@ def test_forget_takes_an_address_as_an_admin_copies_it_and_refuses_what_is_none(
     for bad in ("shop-example.ru", "@shop-example.ru", "ivan@", "ivan shop-example.ru"):
         r = desk.run("forget", bad)
         assert r.code == 64 and r.err == f"maild: forget: not an email address: {bad!r}\n"
+
+
+def test_forget_refuses_the_desks_own_addresses(desk):
+    """The support address is on every ticket's mail: erasing it as a person emptied
+    every confirmation and notice and deleted customers' spool copies. A staff member
+    or the head still on the config is the desk's own too."""
+    tid = desk.ingest_tid(make_mail())
+    before = desk.run("ticket", "show", tid, "--json").json()
+    for own, why in (
+        ("support@example.com", "the support address"),
+        ("Support+x@Example.com", "the support address"),
+        ("anna@example.com", "in support.staff"),
+        ("head@example.com", "support.head"),
+    ):
+        r = desk.run("forget", own, "--dry-run")
+        assert r.code == 64 and r.err.startswith(f"maild: forget: {own.lower()} is "), r.err
+        assert why in r.err and r.err.count("\n") == 1
+    assert desk.run("forget", "support@example.com").code == 64
+    assert desk.run("ticket", "show", tid, "--json").json() == before
