@@ -347,3 +347,19 @@ def test_forget_refuses_the_desks_own_addresses(desk):
         assert why in r.err and r.err.count("\n") == 1
     assert desk.run("forget", "support@example.com").code == 64
     assert desk.run("ticket", "show", tid, "--json").json() == before
+
+
+def test_block_add_refuses_what_covers_the_desks_own_addresses(desk):
+    """Blocking the desk's own domain (spam forged From: x@example.com) quarantined
+    every staff reply: the answers never reached a customer, and nobody was told."""
+    for entry, whom in (
+        ("example.com", "support@example.com"),
+        ("Anna <ANNA@example.com>", "anna@example.com"),
+        ("head@example.com", "head@example.com"),
+    ):
+        r = desk.run("block", "add", entry)
+        assert r.code == 1 and r.err.count("\n") == 1, r
+        assert r.err.startswith(f"maild: block add: {entry.lower().split('<')[-1].strip('>')}")
+        assert f"would quarantine the mail of {whom}" in r.err
+    assert desk.run("block", "list", "--json").json() == []
+    assert desk.run("block", "add", "spam-example.com").code == 0  # a lookalike is no match
