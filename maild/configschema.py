@@ -85,6 +85,12 @@ def _posnum(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
 
 
+def _seconds(value: Any) -> bool:
+    """A wait of more than 0 s: smtplib takes a timeout of 0 for a non-blocking socket
+    and raises, and a poll interval of 0 would ask the server without a pause."""
+    return _posnum(value) and value > 0
+
+
 def _fraction(value: Any) -> bool:
     return _posnum(value) and 0 < value < 1
 
@@ -187,14 +193,14 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "password": (_str, "a string", None),
         # instead of password (config.oauth2_logins): adapters/oauth2token.py
         "oauth2_token_command": (_command, "a command line, quoted as in a shell", ""),
-        "timeout": (_posnum, "a number of seconds", 30),
+        "timeout": (_seconds, "a number of seconds above 0", 30),
     },
     "smtp": {
         "listen": (_listen, "HOST:PORT", "127.0.0.1:8025"),
         "protocol": (_choice("smtp", "lmtp"), '"smtp" or "lmtp"', "smtp"),
         "max_message_size": (_posint, "a number of bytes", 30 * 1024 * 1024),
         "max_connections": (_posint, "a number of connections", 500),
-        "timeout": (_posnum, "a number of seconds", 300),
+        "timeout": (_seconds, "a number of seconds above 0", 300),
         "max_data_transfers": (_posint, "a number of transfers", 3),
     },
     "imap": {
@@ -210,7 +216,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "oauth2_token_command": (_command, "a command line, quoted as in a shell", ""),
         "folder": (_str, "a folder name", "INBOX"),
         "processed_folder": (_str, "a folder name", "Processed"),
-        "poll_interval": (_posnum, "a number of seconds", 60),
+        "poll_interval": (_seconds, "a number of seconds above 0", 60),
     },
     "attachments": {
         "max_attachment_bytes": (_posint, "a number of bytes", 10 * 1024 * 1024),

@@ -83,6 +83,13 @@ def test_defaults():
             {**BASE, "support": {**BASE["support"], "head": "support+head@example.com"}},
             "key 'support.head' is the support address support@example.com",
         ),
+        # 0 seconds is no "no timeout": the outbox crashed, the IMAP poller would spin
+        ({**BASE, "outbound": {"timeout": 0}}, "'outbound.timeout' must be a number of seconds"),
+        ({**BASE, "smtp": {"timeout": 0}}, "'smtp.timeout' must be a number of seconds"),
+        (
+            {**BASE, "imap": {"host": "h", "username": "u", "password": "p", "poll_interval": 0}},
+            "'imap.poll_interval' must be a number of seconds",
+        ),
         # relative: another store in every directory a command is run from
         ({**BASE, "storage": {"path": "store"}}, "'storage.path' must be an absolute"),
         ({**BASE, "templates": {"path": "templates"}}, "'templates.path' must be an absolute"),
