@@ -91,6 +91,12 @@ def _seconds(value: Any) -> bool:
     return _posnum(value) and value > 0
 
 
+def _count(value: Any) -> bool:
+    """At least one: 0 connections answers every client 421, 0 transfers makes every
+    DATA wait for a slot that never comes."""
+    return _posint(value) and value > 0
+
+
 def _fraction(value: Any) -> bool:
     return _posnum(value) and 0 < value < 1
 
@@ -199,9 +205,9 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "listen": (_listen, "HOST:PORT", "127.0.0.1:8025"),
         "protocol": (_choice("smtp", "lmtp"), '"smtp" or "lmtp"', "smtp"),
         "max_message_size": (_posint, "a number of bytes", 30 * 1024 * 1024),
-        "max_connections": (_posint, "a number of connections", 500),
+        "max_connections": (_count, "a number of connections above 0", 500),
         "timeout": (_seconds, "a number of seconds above 0", 300),
-        "max_data_transfers": (_posint, "a number of transfers", 3),
+        "max_data_transfers": (_count, "a number of transfers above 0", 3),
     },
     "imap": {
         "host": (_str, "a host name", REQUIRED),

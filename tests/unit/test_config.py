@@ -90,6 +90,9 @@ def test_defaults():
             {**BASE, "imap": {"host": "h", "username": "u", "password": "p", "poll_interval": 0}},
             "'imap.poll_interval' must be a number of seconds",
         ),
+        # a listener that takes no connection, or no message text, at all
+        ({**BASE, "smtp": {"max_connections": 0}}, "'smtp.max_connections' must be a number"),
+        ({**BASE, "smtp": {"max_data_transfers": 0}}, "'smtp.max_data_transfers' must be"),
         # relative: another store in every directory a command is run from
         ({**BASE, "storage": {"path": "store"}}, "'storage.path' must be an absolute"),
         ({**BASE, "templates": {"path": "templates"}}, "'templates.path' must be an absolute"),
