@@ -205,3 +205,31 @@ def test_a_token_sent_without_starttls_is_warned_of(tmp_path, sink):
     r = desk.run("check-config")
     assert r.code == 0
     assert "the token goes to relay.example.com unencrypted" in r.err
+
+
+def test_root_is_told_when_the_storage_owner_cannot_read_the_config(tmp_path, sink):
+    """`sudo maild check-config` read the config as root and said OK; the service,
+    running as the storage's owner, then failed at start: "cannot read config file"."""
+    import pwd
+
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    nobody = pwd.getpwnam("nobody")
+    desk = Desk(tmp_path, sink.port)
+    storage = Path(desk.sections["storage"]["path"])
+    storage.mkdir(parents=True, exist_ok=True)
+    os.chown(storage, nobody.pw_uid, nobody.pw_gid)
+    desk.config.chmod(0o600)  # root's alone
+    r = desk.run("check-config")
+    assert r.code == 0, r.err
+    [line] = [x for x in r.err.splitlines() if "cannot read" in x]
+    assert line == (
+        f"maild: warning: {desk.config}: nobody, the owner of {storage}, cannot read it "
+        f"(root, mode 0600): maild serve as nobody stops at start; chown root:nogroup "
+        f"{desk.config} && chmod 640 {desk.config}"
+    )
+    desk.config.chmod(0o640)
+    os.chown(desk.config, 0, nobody.pw_gid)
+    assert "cannot read" not in desk.run("check-config").err
