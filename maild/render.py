@@ -41,7 +41,8 @@ class Renderer:
         # `[templates] path` first, file by file: local edits survive an upgrade
         self.dirs = [d for d in (override, templates) if d is not None]
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
+            # utf-8-sig: an override saved by Notepad starts with a BOM, still UTF-8
+            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs], encoding="utf-8-sig"),
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
