@@ -63,7 +63,35 @@ def findings(path: str) -> tuple[list[str], list[str]]:
     templates = config_mod.templates_problem(cfg)
     if templates:
         problems.append(templates)
+    elif cfg.templates.path:
+        problems += [f"{cfg.path}: templates.path: {p}" for p in template_problems(cfg)]
     return problems, warnings
+
+
+def template_problems(cfg: Config) -> list[str]:
+    """The override templates an admin edited that would fail every mail they make:
+    not UTF-8 (an editor's Windows-1251), or a {{ }} / {% %} jinja cannot read. Each
+    processing of such mail failed, and its message was stored without its sender."""
+    import jinja2
+
+    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
+    out = []
+    root = Path(cfg.templates.path).expanduser()
+    for path in sorted(root.rglob("*.txt")):
+        try:
+            data = path.read_bytes()
+            env.parse(data.decode("utf-8-sig"))  # a BOM is read as the renderer does
+        except UnicodeDecodeError as e:
+            line = data.count(b"\n", 0, e.start) + 1
+            out.append(
+                f"{path}: line {line}: not UTF-8 text (Windows-1251 or KOI8-R?): "
+                "save the file as UTF-8"
+            )
+        except jinja2.TemplateSyntaxError as e:
+            out.append(f"{path}: line {e.lineno}: {e.message}")
+        except OSError as e:
+            out.append(f"{path}: cannot read it: {e.strerror}")
+    return out
 
 
 def token_problems(cfg: Config) -> list[str]:

@@ -233,3 +233,28 @@ def test_root_is_told_when_the_storage_owner_cannot_read_the_config(tmp_path, si
     desk.config.chmod(0o640)
     os.chown(desk.config, 0, nobody.pw_gid)
     assert "cannot read" not in desk.run("check-config").err
+
+
+def test_templates_an_admin_edited_are_checked_one_line_each(tmp_path, sink):
+    """An override saved in Windows-1251 or with a broken {% %} passed check-config;
+    then the processing of each mail failed on it, and the customer's mail was stored
+    as an unreadable one without its sender (no confirmation, no requester)."""
+    shipped = Path(__file__).resolve().parents[2] / "maild" / "templates"
+    tpl = tmp_path / "tpl"
+    (tpl / "answers").mkdir(parents=True)
+    source = (shipped / "confirmation.txt").read_text()
+    (tpl / "confirmation.txt").write_bytes(source.encode("cp1251"))
+    (tpl / "staff_new.txt").write_text("Subject: {{ subject }\n\nтекст\n")
+    (tpl / "answers" / "hello.txt").write_text("Здравствуйте!\n")  # a good one
+    (tpl / "thanks.txt").write_bytes(b"\xef\xbb\xbf" + (shipped / "thanks.txt").read_bytes())
+    desk = Desk(tmp_path, sink.port, templates={"path": str(tpl)})
+    r = desk.run("check-config")
+    assert r.code == 78
+    problems = [x for x in r.err.splitlines() if "config error" in x]
+    line = next(n for n, s in enumerate(source.splitlines(), 1) if not s.isascii())
+    assert problems == [
+        f"maild: config error: {desk.config}: templates.path: {tpl / 'confirmation.txt'}: "
+        f"line {line}: not UTF-8 text (Windows-1251 or KOI8-R?): save the file as UTF-8",
+        f"maild: config error: {desk.config}: templates.path: {tpl / 'staff_new.txt'}: "
+        "line 1: unexpected '}'",
+    ]
