@@ -258,3 +258,20 @@ def test_templates_an_admin_edited_are_checked_one_line_each(tmp_path, sink):
         f"maild: config error: {desk.config}: templates.path: {tpl / 'staff_new.txt'}: "
         "line 1: unexpected '}'",
     ]
+
+
+def test_mail_waits_in_the_spool_while_a_template_is_unreadable(tmp_path, sink):
+    """A broken override is the config's fault: the customer's mail waits, whole, for
+    the fix, instead of being stored as an unreadable mail without its sender."""
+    shipped = Path(__file__).resolve().parents[2] / "maild" / "templates"
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    (tpl / "confirmation.txt").write_bytes(
+        (shipped / "confirmation.txt").read_text().encode("cp1251")
+    )
+    desk = Desk(tmp_path, sink.port, templates={"path": str(tpl)})
+    r = desk.run("ingest", "-", input=make_mail())
+    assert r.code in (0, 75) and "Traceback" not in r.err, r
+    assert desk.run("ticket", "list", "--json").json() == []
+    status = desk.run("status", "--json").json()
+    assert status["spool"]["pending"] == 1
