@@ -93,6 +93,19 @@ def test_defaults():
         # a listener that takes no connection, or no message text, at all
         ({**BASE, "smtp": {"max_connections": 0}}, "'smtp.max_connections' must be a number"),
         ({**BASE, "smtp": {"max_data_transfers": 0}}, "'smtp.max_data_transfers' must be"),
+        # moved where it was read: taken (and spooled) again after every move
+        (
+            {
+                **BASE,
+                "imap": {
+                    "host": "h",
+                    "username": "u",
+                    "password": "p",
+                    "processed_folder": "inbox",
+                },
+            },
+            "key 'imap.processed_folder' is imap.folder",
+        ),
         # relative: another store in every directory a command is run from
         ({**BASE, "storage": {"path": "store"}}, "'storage.path' must be an absolute"),
         ({**BASE, "templates": {"path": "templates"}}, "'templates.path' must be an absolute"),
