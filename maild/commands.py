@@ -258,6 +258,13 @@ def _say_replaced(old: list[License] | list[Group], members: str, option: str) -
         )
 
 
+def _domain(name: str) -> bool:
+    """A domain as addresses end in it: "x.ru, y.ru" (two in one argument) or an
+    address would be a domain no mail ever comes from, listed as if it were right."""
+    labels = name.split(".")
+    return len(labels) > 1 and all(labels) and not any(c in name for c in "@, \t")
+
+
 def cmd_license(app: App, args: argparse.Namespace) -> int:
     if args.action == "remove":
         from maild.ops.commands import registry_remove
@@ -290,6 +297,12 @@ def cmd_group(app: App, args: argparse.Namespace) -> int:
         return registry_remove(app, args)
     if args.action == "add":
         domains = tuple(d.strip().lower().lstrip("@") for d in args.domain)
+        bad = next(
+            (given for given, d in zip(args.domain, domains, strict=True) if not _domain(d)), None
+        )
+        if bad is not None:
+            print(f"maild: group add: not a domain: {bad!r}", file=sys.stderr)
+            return EX_USAGE
         with app.store.locked():
             old = [grp for grp in app.store.registry()[1] if grp.name == args.name]
             app.store.add_group(Group(args.name, args.level, domains, args.until))

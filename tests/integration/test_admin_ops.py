@@ -363,3 +363,15 @@ def test_block_add_refuses_what_covers_the_desks_own_addresses(desk):
         assert f"would quarantine the mail of {whom}" in r.err
     assert desk.run("block", "list", "--json").json() == []
     assert desk.run("block", "add", "spam-example.com").code == 0  # a lookalike is no match
+
+
+def test_group_add_refuses_what_is_not_a_domain(desk):
+    """ "x.ru, y.ru" was kept as one domain that no address has, listed as if two:
+    the customers of both got free support, and nothing said so."""
+    grp = ("group", "add", "--name", "Партнёры", "--level", "partner", "--domain")
+    for bad in ("x.example, y.example", "ivan@x.example", "x..example", "nodot", ""):
+        r = desk.run(*grp, "ok.example", "--domain", bad)
+        assert r.code == 64 and r.err == f"maild: group add: not a domain: {bad!r}\n", r
+    assert desk.run("group", "list", "--json").json() == []  # nothing half-added
+    assert desk.run(*grp, "@Partner.Example").code == 0
+    assert desk.run("group", "list", "--json").json()[0]["domains"] == ["partner.example"]
