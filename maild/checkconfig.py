@@ -63,7 +63,35 @@ def findings(path: str) -> tuple[list[str], list[str]]:
     templates = config_mod.templates_problem(cfg)
     if templates:
         problems.append(templates)
+    elif cfg.templates.path:
+        problems += [f"{cfg.path}: templates.path: {p}" for p in template_problems(cfg)]
     return problems, warnings
+
+
+def template_problems(cfg: Config) -> list[str]:
+    """The override templates an admin edited that would fail every mail they make:
+    not UTF-8 (an editor's Windows-1251), or a {{ }} / {% %} jinja cannot read. Each
+    processing of such mail failed, and its message was stored without its sender."""
+    import jinja2
+
+    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
+    out = []
+    root = Path(cfg.templates.path).expanduser()
+    for path in sorted(root.rglob("*.txt")):
+        try:
+            data = path.read_bytes()
+            env.parse(data.decode("utf-8-sig"))  # a BOM is read as the renderer does
+        except UnicodeDecodeError as e:
+            line = data.count(b"\n", 0, e.start) + 1
+            out.append(
+                f"{path}: line {line}: not UTF-8 text (Windows-1251 or KOI8-R?): "
+                "save the file as UTF-8"
+            )
+        except jinja2.TemplateSyntaxError as e:
+            out.append(f"{path}: line {e.lineno}: {e.message}")
+        except OSError as e:
+            out.append(f"{path}: cannot read it: {e.strerror}")
+    return out
 
 
 def token_problems(cfg: Config) -> list[str]:
@@ -94,8 +122,37 @@ def calendar_warning(cfg: Config) -> list[str]:
     ]
 
 
+def unreadable_by_owner(cfg: Config) -> list[str]:
+    """Run as root (which reads anything), whether the storage's owner, the user the
+    service runs as, may read the config by its mode: if not, `maild serve` (User=)
+    stops at start with "cannot read config file" though check-config said OK."""
+    try:
+        owner, st = cfg.storage_path.stat().st_uid, os.stat(cfg.path)
+    except OSError:
+        return []
+    if os.geteuid() != 0 or owner == 0:
+        return []
+    import grp
+    import pwd
+
+    try:
+        user = pwd.getpwuid(owner)
+    except KeyError:
+        return []
+    groups = os.getgrouplist(user.pw_name, user.pw_gid)
+    bit = stat.S_IRUSR if st.st_uid == owner else stat.S_IRGRP if st.st_gid in groups else 0
+    if st.st_mode & (bit or stat.S_IROTH):
+        return []
+    group = grp.getgrgid(user.pw_gid).gr_name
+    return [
+        f"{user.pw_name}, the owner of {cfg.storage_path}, cannot read it "
+        f"({user_name(st.st_uid)}, mode {stat.S_IMODE(st.st_mode):04o}): maild serve as "
+        f"{user.pw_name} stops at start; chown root:{group} {cfg.path} && chmod 640 {cfg.path}"
+    ]
+
+
 def config_warnings(cfg: Config) -> list[str]:
-    out = exposure_warnings(cfg) + calendar_warning(cfg)
+    out = exposure_warnings(cfg) + calendar_warning(cfg) + unreadable_by_owner(cfg)
     if not cfg.support.authserv_id:
         out.append(NO_AUTHSERV_ID)
     if cfg.imap is not None and not cfg.imap.verify_tls:

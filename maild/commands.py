@@ -246,6 +246,25 @@ def _print_registry(args: argparse.Namespace, rows: list[dict[str, Any]], member
         print(f"no {args.command}s")
 
 
+def _say_replaced(old: list[License] | list[Group], members: str, option: str) -> None:
+    """`add` with a key (group name) already registered replaces that entry whole, as a
+    renewal does: name what it replaced, so an admin who meant to add one more address
+    sees the ones the entry no longer has (and the `--until` it lost)."""
+    for row in _registry_rows(old):
+        print(
+            f"  replaced: {row['level']}, {', '.join(row[members])}, until {row['until'] or '-'}"
+            f"{', ' + row['name'] if row.get('key') and row.get('name') else ''}"
+            f" (to keep one, give it again with {option})"
+        )
+
+
+def _domain(name: str) -> bool:
+    """A domain as addresses end in it: "x.ru, y.ru" (two in one argument) or an
+    address would be a domain no mail ever comes from, listed as if it were right."""
+    labels = name.split(".")
+    return len(labels) > 1 and all(labels) and not any(c in name for c in "@, \t")
+
+
 def cmd_license(app: App, args: argparse.Namespace) -> int:
     if args.action == "remove":
         from maild.ops.commands import registry_remove
@@ -258,8 +277,10 @@ def cmd_license(app: App, args: argparse.Namespace) -> int:
             print(f"maild: license add: not an email address: {bad!r}", file=sys.stderr)
             return EX_USAGE
         with app.store.locked():
+            old = [lic for lic in app.store.registry()[0] if lic.key == args.key]
             app.store.add_license(License(args.key, args.level, emails, args.until, args.name))
         print(f"license {args.key}: {args.level}, {', '.join(emails)}")
+        _say_replaced(old, "emails", "--email")
         return EX_OK
     licenses = app.store.registry()[0]
     if args.expired:
@@ -276,9 +297,17 @@ def cmd_group(app: App, args: argparse.Namespace) -> int:
         return registry_remove(app, args)
     if args.action == "add":
         domains = tuple(d.strip().lower().lstrip("@") for d in args.domain)
+        bad = next(
+            (given for given, d in zip(args.domain, domains, strict=True) if not _domain(d)), None
+        )
+        if bad is not None:
+            print(f"maild: group add: not a domain: {bad!r}", file=sys.stderr)
+            return EX_USAGE
         with app.store.locked():
+            old = [grp for grp in app.store.registry()[1] if grp.name == args.name]
             app.store.add_group(Group(args.name, args.level, domains, args.until))
         print(f"group {args.name}: {args.level}, {', '.join(domains)}")
+        _say_replaced(old, "domains", "--domain")
         return EX_OK
     _print_registry(args, _registry_rows(app.store.registry()[1]), "domains")
     return EX_OK

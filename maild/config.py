@@ -8,6 +8,8 @@ into exit 78. Every problem of a file is collected (ConfigError.problems), so
 
 from __future__ import annotations
 
+import codecs
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -200,6 +202,7 @@ def _support(support: dict[str, Any], path: str, errors: list[str]) -> dict[str,
     support["staff"] = tuple(s.strip().lower() for s in support["staff"])
     if support["head"]:
         support["head"] = support["head"].strip().lower()
+    errors += _own_address_as_staff(support, path)
     try:
         from zoneinfo import ZoneInfo
 
@@ -212,18 +215,65 @@ def _support(support: dict[str, Any], path: str, errors: list[str]) -> dict[str,
     return support
 
 
+def _own_address_as_staff(support: dict[str, Any], path: str) -> list[str]:
+    """Staff or head mail sent to the support address (or a plus-address of it) comes
+    straight back in as maild's own, which it never answers: nobody would be told."""
+    from maild.domain.replyaddr import is_support_address
+
+    own, out = support["address"], []
+    try:
+        is_support_address(own, own)
+    except (TypeError, ValueError):
+        return out  # no address: that is an error of its own
+    if any(is_support_address(s, own) for s in support["staff"]):
+        out.append(
+            f"{path}: key 'support.staff' lists the support address {own}: staff notices "
+            "would come back to maild instead of reaching a person"
+        )
+    if support["head"] and is_support_address(support["head"], own):
+        out.append(
+            f"{path}: key 'support.head' is the support address {own}: escalations and "
+            "reports would come back to maild instead of reaching a person"
+        )
+    return out
+
+
+def _imap_folders(imap: dict[str, Any] | None, path: str) -> list[str]:
+    """Mail moved into the folder it is read from shows up there again as new: taken,
+    spooled and moved once more on every round, without end. INBOX is named in any
+    case (RFC 3501); other names as written."""
+    if not imap or not imap["folder"] or not imap["processed_folder"]:
+        return []
+    read, done = imap["folder"], imap["processed_folder"]
+    if read == done or read.upper() == done.upper() == "INBOX":
+        return [
+            f"{path}: key 'imap.processed_folder' is imap.folder ({done!r}): processed "
+            'mail would be read again after every move; name another folder ("Processed")'
+        ]
+    return []
+
+
 def oauth2_logins(sections: dict[str, dict[str, Any]], path: str) -> list[str]:
     """A login with a password or with an OAuth2 token, not both: [imap] needs one of
-    them, [outbound] may have either (an OAuth2 token is for its username)."""
+    them, [outbound] may have either, with its username, or no login at all."""
     out = []
     for name in ("imap", "outbound"):
         given = sections.get(name)
         if given is None:
             continue
+        secret = given["password"] or given["oauth2_token_command"]
         if given["password"] and given["oauth2_token_command"]:
             out.append(f"{path}: keys '{name}.password' and '{name}.oauth2_token_command': set one")
         elif name == "outbound" and given["oauth2_token_command"] and not given["username"]:
             out.append(f"{path}: missing key '{name}.username' (whose OAuth2 token it is)")
+        elif name == "outbound" and given["password"] and not given["username"]:
+            # no login at all then: the relay refuses every mail ("530 Authentication required")
+            out.append(f"{path}: missing key '{name}.username' (whose password it is)")
+        elif name == "outbound" and given["username"] and not secret:
+            out.append(  # a login with an empty password, refused every time
+                f"{path}: missing key '{name}.password' (or '{name}.oauth2_token_command', "
+                "for a relay that takes OAuth2 tokens only)"
+            )
     imap = sections.get("imap")
     if imap is not None and not imap["password"] and not imap["oauth2_token_command"]:
         out.append(
@@ -244,6 +294,7 @@ def parse(raw: dict[str, Any], path: str) -> Config:
     support = _support(sections["support"], path, errors)
     errors += secret_problems(sections, path)  # guessable keys make the desk forgeable
     errors += oauth2_logins(sections, path)
+    errors += _imap_folders(sections.get("imap"), path)
     if errors:
         raise ConfigError(errors)
     cal, storage, outbound = sections["calendar"], sections["storage"], sections["outbound"]
@@ -291,13 +342,51 @@ def load(path: str | Path) -> Config:
     path = str(path)
     try:
         with open(path, "rb") as f:
-            raw = tomllib.load(f)
+            data = f.read()
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except OSError as e:
         raise ConfigError(f"{path}: cannot read config file: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    # Notepad and other Windows editors start UTF-8 with a byte order mark: still UTF-8
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start})") from None
+        line = data.count(b"\n", 0, e.start) + 1
+        key = _key_at(data, line)
+        raise ConfigError(
+            f"{path}: line {line}{', ' + key if key else ''}: not UTF-8 text (Windows-1251 or "
+            "KOI8-R?): save the file as UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: {_toml_problem(data, str(e))}") from None
     return parse(raw, path)
+
+
+_TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def _toml_problem(data: bytes, error: str) -> str:
+    """tomllib's message with the key of its line, for the admin who looks for it;
+    a key written twice is said in those words (tomllib: "Cannot overwrite a value")."""
+    at = _TOML_AT.search(error)
+    if not at:
+        return f"not valid TOML: {error}"
+    key = _key_at(data, int(at.group(1)))
+    if key and error.startswith("Cannot overwrite a value"):
+        return f"not valid TOML: {key} is given twice ({at.group(0)[1:-1]})"
+    return f"not valid TOML at {key}: {error}" if key else f"not valid TOML: {error}"
+
+
+def _key_at(data: bytes, line: int) -> str:
+    """ "key 'section.name'" for a `name = ...` line (under the last [section] header
+    above it), '' for any other line."""
+    lines = data.decode("utf-8", errors="replace").splitlines()[:line]
+    if not lines:
+        return ""
+    key = re.match(r"\s*([A-Za-z0-9_.-]+)\s*=", lines[-1])
+    if not key:
+        return ""
+    headers = (re.match(r"\s*\[([A-Za-z0-9_.-]+)\]", s) for s in reversed(lines))
+    table = next((h.group(1) + "." for h in headers if h), "")
+    return f"key '{table}{key.group(1)}'"

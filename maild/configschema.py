@@ -11,13 +11,19 @@ import re
 import shlex
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 REQUIRED = object()
 
 
 def _email(value: Any) -> bool:
-    return isinstance(value, str) and value.count("@") == 1 and " " not in value.strip()
+    """A mailbox and a domain around one @: "support@" passed, and every message then
+    failed to be processed (ingest's exit 75, retried by the MTA for days)."""
+    if not isinstance(value, str) or " " in value.strip():
+        return False
+    local, at, domain = value.strip().partition("@")
+    return bool(local and at and domain) and "@" not in domain
 
 
 def _email_list(value: Any) -> bool:
@@ -50,6 +56,12 @@ def _str(value: Any) -> bool:
     return isinstance(value, str)
 
 
+def _abspath(value: Any) -> bool:
+    """A relative path would name another folder in each directory a command is run
+    from (the unit's is /), so `sudo maild ...` would make a second, empty store."""
+    return isinstance(value, str) and Path(value).expanduser().is_absolute()
+
+
 def _command(value: Any) -> bool:
     """A command line as a shell would split it (run without a shell), or ""."""
     if not isinstance(value, str):
@@ -71,6 +83,18 @@ def _posint(value: Any) -> bool:
 
 def _posnum(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+
+
+def _seconds(value: Any) -> bool:
+    """A wait of more than 0 s: smtplib takes a timeout of 0 for a non-blocking socket
+    and raises, and a poll interval of 0 would ask the server without a pause."""
+    return _posnum(value) and value > 0
+
+
+def _count(value: Any) -> bool:
+    """At least one: 0 connections answers every client 421, 0 transfers makes every
+    DATA wait for a slot that never comes."""
+    return _posint(value) and value > 0
 
 
 def _fraction(value: Any) -> bool:
@@ -137,12 +161,12 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "extra_working_days": (_date_list, "a list of dates YYYY-MM-DD", []),
     },
     "storage": {
-        "path": (_str, "a directory path", REQUIRED),
+        "path": (_abspath, "an absolute directory path (/var/lib/maild)", REQUIRED),
         "max_attempts": (_posint, "a number of attempts", 3),
         "keep_closed_days": (_posint, "a number of days", None),
     },
     "templates": {
-        "path": (_str, "a directory path", None),
+        "path": (_abspath, "an absolute directory path (/etc/maild/templates)", None),
     },
     "spam": {
         "enabled": (_bool, "true or false", True),
@@ -175,15 +199,15 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "password": (_str, "a string", None),
         # instead of password (config.oauth2_logins): adapters/oauth2token.py
         "oauth2_token_command": (_command, "a command line, quoted as in a shell", ""),
-        "timeout": (_posnum, "a number of seconds", 30),
+        "timeout": (_seconds, "a number of seconds above 0", 30),
     },
     "smtp": {
         "listen": (_listen, "HOST:PORT", "127.0.0.1:8025"),
         "protocol": (_choice("smtp", "lmtp"), '"smtp" or "lmtp"', "smtp"),
         "max_message_size": (_posint, "a number of bytes", 30 * 1024 * 1024),
-        "max_connections": (_posint, "a number of connections", 500),
-        "timeout": (_posnum, "a number of seconds", 300),
-        "max_data_transfers": (_posint, "a number of transfers", 3),
+        "max_connections": (_count, "a number of connections above 0", 500),
+        "timeout": (_seconds, "a number of seconds above 0", 300),
+        "max_data_transfers": (_count, "a number of transfers above 0", 3),
     },
     "imap": {
         "host": (_str, "a host name", REQUIRED),
@@ -198,7 +222,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "oauth2_token_command": (_command, "a command line, quoted as in a shell", ""),
         "folder": (_str, "a folder name", "INBOX"),
         "processed_folder": (_str, "a folder name", "Processed"),
-        "poll_interval": (_posnum, "a number of seconds", 60),
+        "poll_interval": (_seconds, "a number of seconds above 0", 60),
     },
     "attachments": {
         "max_attachment_bytes": (_posint, "a number of bytes", 10 * 1024 * 1024),
@@ -252,6 +276,14 @@ def secret_problems(sections: dict[str, dict[str, Any]], path: str) -> list[str]
     return out
 
 
+def _which(check: Callable[[Any], bool], value: Any) -> str:
+    """The entry of a list of addresses that is wrong: staff lists can be long."""
+    if check is _email_list and isinstance(value, list):
+        bad = next((v for v in value if not _email(v)), None)
+        return f" ({bad!r} is not one)" if bad is not None else ""
+    return ""
+
+
 def section(raw: dict[str, Any], name: str, path: str, errors: list[str]) -> dict[str, Any]:
     """The section's values with defaults; each problem goes to `errors` (a bad or
     missing key gets its default or None, so the rest can still be checked)."""
@@ -269,7 +301,7 @@ def section(raw: dict[str, Any], name: str, path: str, errors: list[str]) -> dic
             if check(given[key]):
                 out[key] = given[key]
                 continue
-            errors.append(f"{path}: key '{name}.{key}' must be {what}")
+            errors.append(f"{path}: key '{name}.{key}' must be {what}{_which(check, given[key])}")
         elif default is REQUIRED:
             errors.append(f"{path}: missing key '{name}.{key}'")
         out[key] = None if default is REQUIRED else default

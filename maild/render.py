@@ -20,7 +20,7 @@ from typing import Any
 
 import jinja2
 
-from maild.config import SupportConfig
+from maild.config import ConfigError, SupportConfig
 from maild.domain.addresses import getaddresses
 from maild.domain.commands import cheat_sheet
 from maild.domain.errorwords import gloss
@@ -41,7 +41,8 @@ class Renderer:
         # `[templates] path` first, file by file: local edits survive an upgrade
         self.dirs = [d for d in (override, templates) if d is not None]
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
+            # utf-8-sig: an override saved by Notepad starts with a BOM, still UTF-8
+            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs], encoding="utf-8-sig"),
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
@@ -72,12 +73,29 @@ class Renderer:
             "answer_names": self.answer_names(),
         }
         ctx.update(context)
-        out = self.env.get_template(template).render(**ctx)
+        out = self._template(template).render(**ctx)
         first, _, body = out.partition("\n")
         if not first.startswith("Subject:"):
             raise ValueError(f"template {template} must start with a Subject: line")
         subject = " ".join(first[len("Subject:") :].split())
         return subject, _squeeze(body.lstrip("\n"))
+
+    def _template(self, name: str) -> jinja2.Template:
+        """A template of maild's own mail. One an admin saved in another encoding or
+        with a broken {% %} is the config's fault, not the message's (ConfigError:
+        processing pauses and mail waits in the spool, see runner.ENV_FAULTS), lest
+        each customer's mail be taken for unreadable and stored without its sender."""
+        try:
+            return self.env.get_template(name)
+        except UnicodeDecodeError as e:
+            where = self._path_of(name)
+            raise ConfigError(f"template {where}: not UTF-8 text ({e.reason})") from None
+        except jinja2.TemplateSyntaxError as e:
+            where = self._path_of(name)
+            raise ConfigError(f"template {where}: line {e.lineno}: {e.message}") from None
+
+    def _path_of(self, name: str) -> Path:
+        return next((d / name for d in self.dirs if (d / name).exists()), Path(name))
 
     @functools.cache  # noqa: B019 - one Renderer per process; templates are read once
     def answer_names(self) -> tuple[str, ...]:

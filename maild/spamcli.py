@@ -87,6 +87,14 @@ def cmd_block(app: App, args: argparse.Namespace) -> int:
     if not entry or " " in entry or "." not in entry:
         print(f"maild: not an address or a domain: {args.entry!r}", file=sys.stderr)
         return EX_FAIL
+    own = _desks_own_covered(app, entry) if args.action == "add" else None
+    if own:
+        print(
+            f"maild: block add: {entry} would quarantine the mail of {own}, the desk's own "
+            "address: block the spammer's address instead",
+            file=sys.stderr,
+        )
+        return EX_FAIL
     withdrawn = 0
     with app.store.locked():
         if args.action == "add":
@@ -99,6 +107,16 @@ def cmd_block(app: App, args: argparse.Namespace) -> int:
     if withdrawn:
         print(f"withdrew {withdrawn} queued automatic mail(s) to it: outbox list --sent")
     return EX_OK
+
+
+def _desks_own_covered(app: App, entry: str) -> str | None:
+    """The support, staff or head address a new entry would block, or None: blocked,
+    staff replies go to the quarantine and never reach a customer."""
+    from maild.domain.spam import BlockList
+
+    support = app.config.support
+    desks = [support.address, *support.staff, *([support.head] if support.head else [])]
+    return next((a for a in desks if BlockList([entry]).match(a)), None)
 
 
 def parser_lines(group: Any, action: Any) -> None:

@@ -292,6 +292,8 @@ def restore(archive: Path, target: Path) -> dict[str, object]:
         raise BackupError(f"{target}: not an empty directory; restore only into a new one")
     try:
         tar = tarfile.open(archive, "r:gz")  # noqa: SIM115 - closed by the with below
+    except FileNotFoundError:  # a mistyped name is no "not a maild backup"
+        raise BackupError(f"{archive}: no such file") from None
     except (OSError, tarfile.TarError) as e:
         raise BackupError(f"{archive}: not a maild backup ({e})") from None
     with tar:

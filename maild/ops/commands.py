@@ -13,7 +13,7 @@ from maild.app import App
 from maild.ops import listing
 from maild.output import print_json
 
-EX_OK, EX_FAIL, EX_TEMPFAIL, EX_CONFIG = 0, 1, 75, 78
+EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
 
 
 def cmd_backup(app: App, args: argparse.Namespace) -> int:
@@ -52,7 +52,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """Needs no config: the storage it rebuilds is named on the command line."""
     from maild.ops.backup import BackupError, restore
 
-    target = Path(args.storage).expanduser()
+    # as storage.path must name it: absolute (the config refuses a relative one)
+    target = Path(args.storage).expanduser().absolute()
     try:
         manifest = restore(Path(args.archive), target)
     except BackupError as e:
@@ -73,10 +74,21 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(app: App, args: argparse.Namespace) -> int:
+    from maild.domain.addresses import address_of
     from maild.ops.forget import forget
 
+    # as copied from a mail client ("Иван <ivan@shop.ru>"); a domain or a typo would
+    # erase nobody (or match everyone at the domain) and still say it was done
+    address = address_of(args.address)
+    if address is None:
+        print(f"maild: forget: not an email address: {args.address!r}", file=sys.stderr)
+        return EX_USAGE
+    own = _desks_own(app, address)
+    if own:
+        print(f"maild: forget: {address} is {own}: not a person to erase", file=sys.stderr)
+        return EX_USAGE
     try:
-        result = forget(app, args.address, dry_run=args.dry_run)
+        result = forget(app, address, dry_run=args.dry_run)
     except StoreUnavailable as e:
         print(f"maild: forget: {e}; nothing more was changed, try again", file=sys.stderr)
         return EX_TEMPFAIL
@@ -101,6 +113,23 @@ def cmd_forget(app: App, args: argparse.Namespace) -> int:
             "or add it again without this address"
         )
     return EX_OK
+
+
+def _desks_own(app: App, address: str) -> str | None:
+    """What makes `address` the desk's own, or None. The support address is on every
+    ticket's mail: erased as a person's, every confirmation and notice is emptied and
+    the customers' spool copies (sent to it) deleted; staff and head still configured
+    are taken off the config first."""
+    from maild.domain.replyaddr import is_support_address
+
+    support = app.config.support
+    if is_support_address(address, support.address):
+        return "the support address"
+    if address in support.staff:
+        return "in support.staff (take it off the list and restart maild first)"
+    if address == support.head:
+        return "support.head (set another head and restart maild first)"
+    return None
 
 
 def registry_remove(app: App, args: argparse.Namespace) -> int:

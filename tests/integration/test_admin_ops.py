@@ -295,3 +295,83 @@ def test_forget_erases_a_cc_participant_who_never_wrote(desk, sink):
     r = desk.run("forget", petr)
     assert r.code == 0, r.err
     assert petr not in str(desk.ticket(tid))
+
+
+def test_adding_a_license_or_group_again_names_what_it_replaced(desk):
+    """`license add` with a key already registered replaces the license whole (a
+    renewal): an admin who meant to add one more address must see the ones it drops."""
+    add = ("license", "add", "--key", "K-1", "--level", "vip")
+    assert (
+        desk.run(*add, "--email", IVAN, "--until", "2027-06-30", "--name", "ООО Магазин").code == 0
+    )
+    r = desk.run(*add, "--email", "it@shop-example.ru")
+    assert r.code == 0 and r.out.splitlines() == [
+        "license K-1: vip, it@shop-example.ru",
+        f"  replaced: vip, {IVAN}, until 2027-06-30, ООО Магазин (to keep one, give it again"
+        " with --email)",
+    ]
+    grp = ("group", "add", "--name", "Партнёры", "--level", "partner", "--domain")
+    assert desk.run(*grp, "p.example").out.splitlines() == ["group Партнёры: partner, p.example"]
+    assert desk.run(*grp, "q.example").out.splitlines()[1:] == [
+        "  replaced: partner, p.example, until - (to keep one, give it again with --domain)"
+    ]
+
+
+def test_forget_takes_an_address_as_an_admin_copies_it_and_refuses_what_is_none(desk):
+    """An address copied from a mail client ("Иван <ivan@...>") erases that person; a
+    domain or a typo is refused, not reported as "0 ticket(s)" as if the person were
+    erased (a domain would match the address of everyone at it)."""
+    tid = desk.ingest_tid(make_mail())
+    r = desk.run("forget", f"Иван Петров <{IVAN.upper()}>", "--json")
+    assert r.code == 0, r.err
+    assert [t["tid"] for t in r.json()["tickets"]] == [tid] and r.json()["address"] == IVAN
+    for bad in ("shop-example.ru", "@shop-example.ru", "ivan@", "ivan shop-example.ru"):
+        r = desk.run("forget", bad)
+        assert r.code == 64 and r.err == f"maild: forget: not an email address: {bad!r}\n"
+
+
+def test_forget_refuses_the_desks_own_addresses(desk):
+    """The support address is on every ticket's mail: erasing it as a person emptied
+    every confirmation and notice and deleted customers' spool copies. A staff member
+    or the head still on the config is the desk's own too."""
+    tid = desk.ingest_tid(make_mail())
+    before = desk.run("ticket", "show", tid, "--json").json()
+    for own, why in (
+        ("support@example.com", "the support address"),
+        ("Support+x@Example.com", "the support address"),
+        ("anna@example.com", "in support.staff"),
+        ("head@example.com", "support.head"),
+    ):
+        r = desk.run("forget", own, "--dry-run")
+        assert r.code == 64 and r.err.startswith(f"maild: forget: {own.lower()} is "), r.err
+        assert why in r.err and r.err.count("\n") == 1
+    assert desk.run("forget", "support@example.com").code == 64
+    assert desk.run("ticket", "show", tid, "--json").json() == before
+
+
+def test_block_add_refuses_what_covers_the_desks_own_addresses(desk):
+    """Blocking the desk's own domain (spam forged From: x@example.com) quarantined
+    every staff reply: the answers never reached a customer, and nobody was told."""
+    for entry, whom in (
+        ("example.com", "support@example.com"),
+        ("Anna <ANNA@example.com>", "anna@example.com"),
+        ("head@example.com", "head@example.com"),
+    ):
+        r = desk.run("block", "add", entry)
+        assert r.code == 1 and r.err.count("\n") == 1, r
+        assert r.err.startswith(f"maild: block add: {entry.lower().split('<')[-1].strip('>')}")
+        assert f"would quarantine the mail of {whom}" in r.err
+    assert desk.run("block", "list", "--json").json() == []
+    assert desk.run("block", "add", "spam-example.com").code == 0  # a lookalike is no match
+
+
+def test_group_add_refuses_what_is_not_a_domain(desk):
+    """ "x.ru, y.ru" was kept as one domain that no address has, listed as if two:
+    the customers of both got free support, and nothing said so."""
+    grp = ("group", "add", "--name", "Партнёры", "--level", "partner", "--domain")
+    for bad in ("x.example, y.example", "ivan@x.example", "x..example", "nodot", ""):
+        r = desk.run(*grp, "ok.example", "--domain", bad)
+        assert r.code == 64 and r.err == f"maild: group add: not a domain: {bad!r}\n", r
+    assert desk.run("group", "list", "--json").json() == []  # nothing half-added
+    assert desk.run(*grp, "@Partner.Example").code == 0
+    assert desk.run("group", "list", "--json").json()[0]["domains"] == ["partner.example"]

@@ -204,3 +204,21 @@ def test_restore_writes_nothing_outside_the_new_storage(tmp_path, desk):
         r = desk.run("restore", str(archive), "--storage", str(target))
         assert r.code == 1 and "nothing restored" in r.err, (name, r.err)
         assert not target.exists() and not (tmp_path / "escaped").exists(), name
+
+
+def test_restore_into_a_relative_folder_names_the_path_to_set(tmp_path, desk, monkeypatch):
+    """storage.path must be absolute: the line that says "set storage.path to it"
+    names the folder as the config must, not as typed."""
+    desk.ingest(make_mail())
+    archive = tmp_path / "b.tar.gz"
+    assert desk.run("backup", str(archive)).code == 0
+    monkeypatch.chdir(tmp_path)
+    r = desk.run("restore", str(archive), "--storage", "maild.new")
+    assert r.code == 0, r.err
+    assert f"into {tmp_path / 'maild.new'}; set storage.path to it" in r.out
+
+
+def test_restore_of_a_missing_archive_says_so(tmp_path, desk):
+    r = desk.run("restore", str(tmp_path / "nope.tar.gz"), "--storage", str(tmp_path / "new"))
+    assert r.code == 1 and r.err == f"maild: restore: {tmp_path / 'nope.tar.gz'}: no such file\n"
+    assert not (tmp_path / "new").exists()

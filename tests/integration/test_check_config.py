@@ -171,6 +171,7 @@ def test_a_password_or_key_every_user_can_read_is_warned_with_the_fix(tmp_path, 
     r = desk.run("check-config")
     assert r.code == 0 and "every user" not in r.err
     desk.sections["outbound"].pop("password")
+    desk.sections["outbound"].pop("username")  # a relay that takes mail without a login
     desk.sections["support"].pop("reply_secret")  # maild keeps its own in the storage
     desk.config_mode = 0o644  # nothing in it to hide
     desk.write_config()
@@ -204,3 +205,73 @@ def test_a_token_sent_without_starttls_is_warned_of(tmp_path, sink):
     r = desk.run("check-config")
     assert r.code == 0
     assert "the token goes to relay.example.com unencrypted" in r.err
+
+
+def test_root_is_told_when_the_storage_owner_cannot_read_the_config(tmp_path, sink):
+    """`sudo maild check-config` read the config as root and said OK; the service,
+    running as the storage's owner, then failed at start: "cannot read config file"."""
+    import pwd
+
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    nobody = pwd.getpwnam("nobody")
+    desk = Desk(tmp_path, sink.port)
+    storage = Path(desk.sections["storage"]["path"])
+    storage.mkdir(parents=True, exist_ok=True)
+    os.chown(storage, nobody.pw_uid, nobody.pw_gid)
+    desk.config.chmod(0o600)  # root's alone
+    r = desk.run("check-config")
+    assert r.code == 0, r.err
+    [line] = [x for x in r.err.splitlines() if "cannot read" in x]
+    assert line == (
+        f"maild: warning: {desk.config}: nobody, the owner of {storage}, cannot read it "
+        f"(root, mode 0600): maild serve as nobody stops at start; chown root:nogroup "
+        f"{desk.config} && chmod 640 {desk.config}"
+    )
+    desk.config.chmod(0o640)
+    os.chown(desk.config, 0, nobody.pw_gid)
+    assert "cannot read" not in desk.run("check-config").err
+
+
+def test_templates_an_admin_edited_are_checked_one_line_each(tmp_path, sink):
+    """An override saved in Windows-1251 or with a broken {% %} passed check-config;
+    then the processing of each mail failed on it, and the customer's mail was stored
+    as an unreadable one without its sender (no confirmation, no requester)."""
+    shipped = Path(__file__).resolve().parents[2] / "maild" / "templates"
+    tpl = tmp_path / "tpl"
+    (tpl / "answers").mkdir(parents=True)
+    source = (shipped / "confirmation.txt").read_text()
+    (tpl / "confirmation.txt").write_bytes(source.encode("cp1251"))
+    (tpl / "staff_new.txt").write_text("Subject: {{ subject }\n\nтекст\n")
+    (tpl / "answers" / "hello.txt").write_text("Здравствуйте!\n")  # a good one
+    (tpl / "thanks.txt").write_bytes(b"\xef\xbb\xbf" + (shipped / "thanks.txt").read_bytes())
+    desk = Desk(tmp_path, sink.port, templates={"path": str(tpl)})
+    r = desk.run("check-config")
+    assert r.code == 78
+    problems = [x for x in r.err.splitlines() if "config error" in x]
+    line = next(n for n, s in enumerate(source.splitlines(), 1) if not s.isascii())
+    assert problems == [
+        f"maild: config error: {desk.config}: templates.path: {tpl / 'confirmation.txt'}: "
+        f"line {line}: not UTF-8 text (Windows-1251 or KOI8-R?): save the file as UTF-8",
+        f"maild: config error: {desk.config}: templates.path: {tpl / 'staff_new.txt'}: "
+        "line 1: unexpected '}'",
+    ]
+
+
+def test_mail_waits_in_the_spool_while_a_template_is_unreadable(tmp_path, sink):
+    """A broken override is the config's fault: the customer's mail waits, whole, for
+    the fix, instead of being stored as an unreadable mail without its sender."""
+    shipped = Path(__file__).resolve().parents[2] / "maild" / "templates"
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    (tpl / "confirmation.txt").write_bytes(
+        (shipped / "confirmation.txt").read_text().encode("cp1251")
+    )
+    desk = Desk(tmp_path, sink.port, templates={"path": str(tpl)})
+    r = desk.run("ingest", "-", input=make_mail())
+    assert r.code in (0, 75) and "Traceback" not in r.err, r
+    assert desk.run("ticket", "list", "--json").json() == []
+    status = desk.run("status", "--json").json()
+    assert status["spool"]["pending"] == 1

@@ -52,6 +52,9 @@ def test_defaults():
             "'imap.password' and 'imap.oauth2_token_command': set one",
         ),
         ({**BASE, "outbound": {"oauth2_token_command": "t"}}, "missing key 'outbound.username'"),
+        # a login with half its credentials: every mail failed at the relay, queued for good
+        ({**BASE, "outbound": {"username": "u"}}, "missing key 'outbound.password'"),
+        ({**BASE, "outbound": {"password": "p"}}, "missing key 'outbound.username'"),
         (
             {**BASE, "outbound": {"username": "u", "password": "p", "oauth2_token_command": "t"}},
             "'outbound.password' and 'outbound.oauth2_token_command': set one",
@@ -64,6 +67,48 @@ def test_defaults():
         ({**BASE, "calendar": {"extra_days_off": ["2026-13-01"]}}, "calendar.extra_days_off"),
         ({"support": {"address": "not an address"}, "storage": {"path": "/x"}}, "support.address"),
         ({**BASE, "schedule": {"daily_report_time": "25:00"}}, "schedule.daily_report_time"),
+        # an address without its mailbox or domain: every ingest failed (exit 75, forever)
+        ({"support": {"address": "support@"}, "storage": {"path": "/x"}}, "support.address"),
+        ({**BASE, "support": {**BASE["support"], "head": "@example.com"}}, "support.head"),
+        (
+            {**BASE, "support": {**BASE["support"], "staff": ["a@x.ru", "anna@", "b@x.ru"]}},
+            "key 'support.staff' must be a list of email addresses ('anna@' is not one)",
+        ),
+        # staff mail to the support address would come straight back in as maild's own
+        (
+            {**BASE, "support": {**BASE["support"], "staff": ["a@x.ru", "SUPPORT@example.com"]}},
+            "key 'support.staff' lists the support address support@example.com",
+        ),
+        (
+            {**BASE, "support": {**BASE["support"], "head": "support+head@example.com"}},
+            "key 'support.head' is the support address support@example.com",
+        ),
+        # 0 seconds is no "no timeout": the outbox crashed, the IMAP poller would spin
+        ({**BASE, "outbound": {"timeout": 0}}, "'outbound.timeout' must be a number of seconds"),
+        ({**BASE, "smtp": {"timeout": 0}}, "'smtp.timeout' must be a number of seconds"),
+        (
+            {**BASE, "imap": {"host": "h", "username": "u", "password": "p", "poll_interval": 0}},
+            "'imap.poll_interval' must be a number of seconds",
+        ),
+        # a listener that takes no connection, or no message text, at all
+        ({**BASE, "smtp": {"max_connections": 0}}, "'smtp.max_connections' must be a number"),
+        ({**BASE, "smtp": {"max_data_transfers": 0}}, "'smtp.max_data_transfers' must be"),
+        # moved where it was read: taken (and spooled) again after every move
+        (
+            {
+                **BASE,
+                "imap": {
+                    "host": "h",
+                    "username": "u",
+                    "password": "p",
+                    "processed_folder": "inbox",
+                },
+            },
+            "key 'imap.processed_folder' is imap.folder",
+        ),
+        # relative: another store in every directory a command is run from
+        ({**BASE, "storage": {"path": "store"}}, "'storage.path' must be an absolute"),
+        ({**BASE, "templates": {"path": "templates"}}, "'templates.path' must be an absolute"),
     ],
 )
 def test_errors_name_key_and_file(raw, needle):
@@ -105,3 +150,47 @@ def test_guessable_signing_keys_are_errors(secret, why):
         parse(raw, "/etc/maild/maild.toml")
     assert [why in p for p in e.value.problems] == [True, True]
     assert "'support.reply_secret'" in e.value.problems[0] and "'web.secret'" in e.value.problems[1]
+
+
+def _example_with(tmp_path, data: bytes):
+    f = tmp_path / "maild.toml"
+    text = EXAMPLE.read_text().replace('"/var/lib/maild"', f'"{tmp_path}/store"')
+    f.write_bytes(data.replace(b"EXAMPLE", text.encode()))
+    return f
+
+
+def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path):
+    """Windows editors (Notepad) save UTF-8 with a BOM: it is UTF-8 all the same."""
+    f = _example_with(tmp_path, b"\xef\xbb\xbfEXAMPLE")
+    assert load(f).support.name == "Служба поддержки"
+
+
+def test_a_config_in_windows_1251_names_line_key_and_file(tmp_path):
+    f = _example_with(tmp_path, b"EXAMPLE")
+    f.write_bytes(f.read_text().encode("cp1251"))
+    with pytest.raises(ConfigError) as e:
+        load(f)
+    line = next(
+        n for n, s in enumerate(EXAMPLE.read_text().splitlines(), 1) if s.startswith("name ")
+    )
+    assert str(e.value).startswith(f"{f}: line {line}, key 'support.name': not UTF-8")
+    assert "\n" not in str(e.value)
+
+
+def test_a_key_given_twice_is_named(tmp_path):
+    data = EXAMPLE.read_bytes().replace(b"\nstaff ", b'\nstaff = ["boris@example.com"]\nstaff ')
+    f = _example_with(tmp_path, data.replace(b"EXAMPLE", b""))
+    f.write_bytes(data.replace(b'"/var/lib/maild"', f'"{tmp_path}/s"'.encode()))
+    with pytest.raises(ConfigError) as e:
+        load(f)
+    assert "key 'support.staff' is given twice" in str(e.value) and str(f) in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_a_toml_mistake_names_the_key_of_its_line(tmp_path):
+    data = EXAMPLE.read_bytes().replace(b'name     = "', b"name     = \xc2\xab")
+    f = _example_with(tmp_path, b"")
+    f.write_bytes(data)
+    with pytest.raises(ConfigError) as e:
+        load(f)
+    assert f"{f}: not valid TOML at key 'support.name':" in str(e.value)

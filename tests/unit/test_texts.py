@@ -403,3 +403,15 @@ def test_the_charset_doubt_keeps_its_advice_on_lines_of_its_own(renderer):
     ctx = dict(variants()[0], charset_doubt=doubt)
     _, body = renderer.text("staff_new.txt", ctx)
     assert f"Кодировка письма определена неуверенно: {doubt}.\nЕсли текст нечитаем," in body
+
+
+def test_an_override_saved_with_a_byte_order_mark_is_read_without_it(tmp_path):
+    """Notepad saves UTF-8 with a BOM: the template's first line was then no
+    "Subject:" line, and the processing of every new ticket failed on it."""
+    from maild.render import TEMPLATES
+
+    source = (TEMPLATES / "staff_new.txt").read_text()
+    (tmp_path / "staff_new.txt").write_bytes(b"\xef\xbb\xbf" + source.encode())
+    renderer = Renderer(SUPPORT, override=tmp_path)
+    text, filename, _ = renderer.env.loader.get_source(renderer.env, "staff_new.txt")
+    assert filename == str(tmp_path / "staff_new.txt") and text == source
