@@ -336,11 +336,13 @@ def _cpu_seconds(pid: int) -> float:
 
 @pytest.fixture(scope="module")
 def labels(site):
-    """A ticket whose text is 4,000 lines of "password: x" (48 KB, each line blanked
-    on the page and in the download): (its text, its page's link)."""
+    """A ticket whose text is 8,000 lines of "password: x" (96 KB, each line blanked
+    on the page and in the download; the page shows 100,000 characters of it, a
+    fifth of a second to make here, which a blocked event loop's wait is measured
+    against): (its text, its page's link)."""
     _desk, daemon, sink, _base = site
     customer = "labels@client.example"
-    text = "password: x\n" * 4_000
+    text = "password: x\n" * 8_000
     mail_in(daemon, make_mail(sender=customer, body=text), sender=customer)
     [conf] = wait_until(lambda: sink.to(customer), 20)
     return text, link_in(conf.text, _base)
