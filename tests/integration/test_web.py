@@ -242,18 +242,15 @@ def test_body_cap_rating_only_when_closed_and_reopen(site):
     assert "Оценку можно поставить, когда обращение будет закрыто" in early.text
     assert "Напишите сообщение" not in early.text
     reply_to = staff_to(tid)  # the notice's Reply-To: what makes the reply count as staff
-    mail_in(
-        daemon,
-        make_mail(
-            sender="anna@example.com",
-            to=reply_to,
-            subject=f"Re: x [TID#{tid}]",
-            body="#close\nГотово.",
-        ),
-        "anna@example.com",
-        reply_to,
-    )
-    assert wait_until(lambda: desk.ticket(tid)["status"] == "closed")
+
+    def staff_close(body: str) -> None:
+        mail = make_mail(
+            sender="anna@example.com", to=reply_to, subject=f"Re: x [TID#{tid}]", body=body
+        )
+        mail_in(daemon, mail, "anna@example.com", reply_to)
+        assert wait_until(lambda: desk.ticket(tid)["status"] == "closed")
+
+    staff_close("#close\nГотово.")
     page = request(link)
     assert "Оцените работу" in page.text and "Открыть обращение снова" in page.text
     r = post(link + "/reopen", {"form": page.form_token(), "text": "Снова ошибка"})
@@ -264,18 +261,7 @@ def test_body_cap_rating_only_when_closed_and_reopen(site):
     stale = post(link + "/rate", {"form": page.form_token(), "rating": "5"})
     assert stale.status == 400 and "будет закрыто" in stale.text
     assert "Напишите сообщение" not in stale.text
-    mail_in(
-        daemon,
-        make_mail(
-            sender="anna@example.com",
-            to=reply_to,
-            subject=f"Re: x [TID#{tid}]",
-            body="#close\nИсправлено.",
-        ),
-        "anna@example.com",
-        reply_to,
-    )
-    assert wait_until(lambda: desk.ticket(tid)["status"] == "closed")
+    staff_close("#close\nИсправлено.")
     blank = post(link + "/rate", {"form": request(link).form_token()})  # no button's value
     assert blank.status == 400 and "Выберите, пожалуйста, оценку от 1 до 5" in blank.text
 
