@@ -50,7 +50,11 @@ def _datetime(value: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
     if d.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"give a UTC offset, e.g. {value}+03:00")
+        # The example is built from what was read, not from the text typed: a bare
+        # date with "+03:00" glued on reads as 03:00 with no offset (any character may
+        # separate date and time), so the same error would come back.
+        example = d.isoformat(timespec="minutes")
+        raise argparse.ArgumentTypeError(f"give a UTC offset, e.g. {example}+03:00")
     return d
 
 

@@ -318,3 +318,15 @@ def test_the_daily_report_says_when_no_transfers_of_the_year_are_known(world, si
     desk.flush()
     reports = [m for m in sink.to("head@example.com") if "Отчёт" in m.subject]
     assert len(reports) == 2 and "переносов выходных" not in reports[1].text
+
+
+@pytest.mark.parametrize("given", ["2026-11-24", "2026-11-24T09:30", "2026-11-24+03:00"])
+def test_a_now_without_offset_is_refused_with_an_example_that_works(desk, given):
+    """The example in the error is what an admin types next: it must parse, with its
+    offset (a bare date once got "2026-11-24+03:00", which Python reads as 03:00 with no
+    offset, so the same error came back naming "2026-11-24+03:00+03:00")."""
+    r = desk.run("jobs", "run", "--now", given)
+    assert r.code != 0 and "give a UTC offset" in r.err
+    example = r.err.rsplit("e.g. ", 1)[1].split()[0]
+    assert datetime.fromisoformat(example).tzinfo is not None, example
+    assert desk.run("jobs", "run", "--now", example).code == 0
