@@ -247,12 +247,20 @@ def daily_report(app: App, now: datetime) -> bool:
     if daymark.ran_on(state_path, local.date().isoformat()):
         return False
     data = sla_report(app, until=local.date(), now=now)
+    # The quarantine since the previous working day's report: after a weekend or the
+    # New Year days, the mail quarantined while no report went is counted too.
+    since = datetime.combine(
+        app.calendar.previous_working_day(local.date()),
+        hhmm(app.config.schedule.daily_report_time),
+        tzinfo=app.tz,
+    )
     subject, body = app.renderer.text(
         "report_sla.txt",
         {
             "date": local.strftime("%d.%m.%Y"),
             "table": format_sla(app, data),
-            "quarantined": guard.quarantined_since(app, now - timedelta(days=1)),
+            "quarantined": guard.quarantined_since(app, since),
+            "quarantined_since": app.fmt_time(since),
             "unknown_year": unknown_year(local.date(), app.config.calendar.listed),
         },
     )

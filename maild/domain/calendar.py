@@ -129,6 +129,15 @@ class BusinessCalendar:
             d += timedelta(days=1)
         return d
 
+    def previous_working_day(self, d: date) -> date:
+        """Last working day strictly before ``d``: the day of the once-a-day job before
+        ``d``'s, so a job counting "since the last run" spans the days off between."""
+        # Terminates as _next_working_day does: some earlier weekday is free.
+        d -= timedelta(days=1)
+        while not self.is_working_day(d):
+            d -= timedelta(days=1)
+        return d
+
     def daily_due(self, now: datetime, at: time) -> date | None:
         """The working day whose once-a-day job at wall-clock ``at`` is due at ``now``:
         ``now``'s date in the calendar zone when that is a working day and ``at`` has

@@ -330,3 +330,22 @@ def test_a_now_without_offset_is_refused_with_an_example_that_works(desk, given)
     example = r.err.rsplit("e.g. ", 1)[1].split()[0]
     assert datetime.fromisoformat(example).tzinfo is not None, example
     assert desk.run("jobs", "run", "--now", example).code == 0
+
+
+def test_the_report_after_days_off_counts_the_quarantine_since_the_last_report(world, sink):
+    """Mail quarantined over a weekend or the New Year days is in the first report
+    after them: the report counts since the previous working day's report, so no
+    quarantined mail falls between two reports unseen by the head."""
+    desk, clock = world
+    assert desk.run("block", "add", "seo@promo.example").code == 0
+    # Thu 31.12.2026 and 1-10.01.2027 are days off; the reports go on Wed 30.12 and Mon 11.01
+    assert desk.run("jobs", "run", "--now", "2026-12-30T09:05:00+03:00").code == 0
+    for when in (datetime(2026, 12, 30, 12, 0), datetime(2027, 1, 3, 12, 0)):
+        clock.now = when.replace(tzinfo=MSK)
+        _, decision = ingest(app_of(desk, clock), make_mail(sender="seo@promo.example"))
+        assert decision is not None and decision.outcome == "quarantined"
+    assert desk.run("jobs", "run", "--now", "2027-01-11T09:05:00+03:00").code == 0
+    desk.flush()
+    [_, report] = [m for m in sink.to("head@example.com") if "Отчёт" in m.subject]
+    text = " ".join(report.text.split())
+    assert "В карантин с 30.12.2026 09:00 попало писем: 2" in text, text

@@ -256,6 +256,7 @@ def variants() -> list[dict]:
         others=[dict(ROW, overdue=False, critical=False, assignee=None)],
         waiting=[ROW],
         quarantined=3,
+        quarantined_since="20.11.2026 09:00",
         table="уровень обращений",
         m={
             "subject": "x",
