@@ -208,8 +208,10 @@ def apply_command(
         level = arg if name == "level" else name
         if level and level != t["level"]:
             t["level"] = level
-            # the regulation: a transferred ticket's time counts from the transfer
-            if t["status"] != "closed":
+            # the regulation: a transferred ticket's time counts from the transfer;
+            # a closed ticket, or one waiting for the customer, owes no answer until
+            # the customer writes (on_customer_message then starts the new level's time)
+            if t["status"] not in ("closed", "waiting"):
                 t["reaction_due"] = iso(due(level, at))
                 t["reaction_from"] = iso(at)
             notices.append(LEVEL_CHANGED)

@@ -349,3 +349,26 @@ def test_the_report_after_days_off_counts_the_quarantine_since_the_last_report(w
     [_, report] = [m for m in sink.to("head@example.com") if "Отчёт" in m.subject]
     text = " ".join(report.text.split())
     assert "В карантин с 30.12.2026 09:00 попало писем: 2" in text, text
+
+
+def test_a_level_change_while_waiting_for_the_customer_sets_no_staff_deadline(world, sink):
+    """#wait hands the turn to the customer; a #level change then (a contract found,
+    the question moved to consulting) owes them no answer by a time: no deadline in
+    the customer's notice, no reminder to staff, no escalation to the head."""
+    desk, clock = world
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)  # Monday
+    tid = ingest_at(desk, clock, make_mail())
+    for minute, body in ((30, "#wait\nПришлите, пожалуйста, лог."), (40, "#consulting\n")):
+        clock.now = datetime(2026, 11, 23, 10, minute, tzinfo=MSK)
+        reply = make_mail(
+            sender="anna@example.com", to=staff_to(tid), subject=f"Re: [TID#{tid}]", body=body
+        )
+        ingest_at(desk, clock, reply)
+    t = desk.ticket(tid)
+    assert t["status"] == "waiting" and t["level"] == "consulting" and t["reaction_due"] is None
+    clock.now = datetime(2026, 11, 30, 10, 0, tzinfo=MSK)  # past 40 business hours
+    assert jobs.reminders(app_of(desk, clock), clock.now) == 0
+    desk.flush()
+    [changed] = [m for m in sink.to("ivan@shop-example.ru") if "Изменён уровень" in m.subject]
+    assert "не позднее" not in changed.text
+    assert [s for s in subjects(sink, "anna@example.com") if "Напоминание" in s] == []
