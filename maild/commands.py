@@ -316,6 +316,12 @@ def cmd_group(app: App, args: argparse.Namespace) -> int:
 def cmd_report(app: App, args: argparse.Namespace) -> int:
     from maild.report import format_sla, sla_report
 
+    if args.since and args.until and args.since > args.until:  # swapped: no period at all
+        print(
+            f"maild: report sla: --since {args.since} is after --until {args.until}",
+            file=sys.stderr,
+        )
+        return EX_USAGE
     data = sla_report(app, args.since, args.until)
     if args.json:
         print_json(data)

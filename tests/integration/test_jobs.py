@@ -372,3 +372,12 @@ def test_a_level_change_while_waiting_for_the_customer_sets_no_staff_deadline(wo
     [changed] = [m for m in sink.to("ivan@shop-example.ru") if "Изменён уровень" in m.subject]
     assert "не позднее" not in changed.text
     assert [s for s in subjects(sink, "anna@example.com") if "Напоминание" in s] == []
+
+
+def test_report_sla_with_since_after_until_is_an_error_not_an_empty_period(desk):
+    """--since 2026-12-01 --until 2026-11-01 (the two swapped) is a typo: saying "no
+    tickets in this period" would read as a quiet month."""
+    r = desk.run("report", "sla", "--since", "2026-12-01", "--until", "2026-11-01")
+    assert r.code == 64 and "обращений нет" not in r.out
+    assert "--since 2026-12-01 is after --until 2026-11-01" in r.err
+    assert desk.run("report", "sla", "--since", "2026-11-01", "--until", "2026-11-01").code == 0
