@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from maild import config as config_mod
 from maild.adapters.layout import KEY_READABLE, readable_keys, refusals
 from maild.config import Config
-from maild.domain.calendar import unknown_year
+from maild.domain.calendar import override_slips, unknown_year
 from maild.output import print_json
 from maild.privileges import existing_ancestor, user_name
 
@@ -109,13 +109,16 @@ def token_problems(cfg: Config) -> list[str]:
 
 
 def calendar_warning(cfg: Config) -> list[str]:
-    """A year the `holidays` release knows no transferred days off of (see
+    """[calendar] days typed by mistake (domain.calendar.override_slips), and a year
+    the `holidays` release knows no transferred days off of (see
     domain.calendar.unknown_year): its deadlines would count them as working days."""
+    cal = cfg.calendar
+    slips = [f"[calendar] {s}" for s in override_slips(cal.extra_days_off, cal.extra_working_days)]
     today = datetime.now(ZoneInfo(cfg.support.timezone)).date()
-    year = unknown_year(today, cfg.calendar.listed)
+    year = unknown_year(today, cal.listed)
     if year is None:
-        return []
-    return [
+        return slips
+    return slips + [
         f"the holidays package {version('holidays')} knows no transferred days off of "
         f"{year}: once they are decreed, upgrade it (pip install -U holidays) or list "
         f"them in [calendar] extra_days_off and extra_working_days"

@@ -11,7 +11,7 @@ from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-__all__ = ["BusinessCalendar", "transfers_known", "unknown_year"]
+__all__ = ["BusinessCalendar", "override_slips", "transfers_known", "unknown_year"]
 
 
 @lru_cache(maxsize=64)
@@ -61,6 +61,28 @@ def unknown_year(today: date, listed: Iterable[date] = ()) -> int | None:
     years = [today.year, today.year + 1] if today.month == 12 else [today.year]
     named = {d.year for d in listed}
     return next((y for y in years if y not in named and not transfers_known(y)), None)
+
+
+def override_slips(days_off: Iterable[date], working_days: Iterable[date]) -> list[str]:
+    """[calendar] days that contradict each other or change nothing, typed by hand from
+    the decree: a day in both lists (the day off wins), a day off that already is one,
+    a working day that already is one (the day meant was most likely another)."""
+    plain = BusinessCalendar()  # Russia's calendar alone, without the overrides
+    off, working = sorted(set(days_off)), sorted(set(working_days))
+    out = [
+        f"{d} is in both extra_days_off and extra_working_days: it is a day off"
+        for d in off
+        if d in working
+    ]
+    out += [
+        f"{d} in extra_days_off is already a day off" for d in off if not plain.is_working_day(d)
+    ]
+    out += [
+        f"{d} in extra_working_days is already a working day"
+        for d in working
+        if d not in off and plain.is_working_day(d)
+    ]
+    return out
 
 
 class BusinessCalendar:

@@ -275,3 +275,24 @@ def test_mail_waits_in_the_spool_while_a_template_is_unreadable(tmp_path, sink):
     assert desk.run("ticket", "list", "--json").json() == []
     status = desk.run("status", "--json").json()
     assert status["spool"]["pending"] == 1
+
+
+def test_calendar_days_that_change_nothing_or_contradict_are_warned(tmp_path, sink):
+    """[calendar] is typed by hand from the decree: a day in both lists (the day off
+    wins), a working day listed as one more working day (Tuesday 08.12 for Saturday
+    05.12?) or a holiday listed as a day off is a slip that check-config names."""
+    desk = Desk(
+        tmp_path,
+        sink.port,
+        calendar={
+            "extra_days_off": ["2026-12-07", "2026-11-04"],
+            "extra_working_days": ["2026-12-07", "2026-12-08", "2026-12-05"],
+        },
+    )
+    r = desk.run("check-config")
+    assert r.code == 0, r.err
+    lines = [x for x in r.err.splitlines() if "[calendar]" in x]
+    assert any("2026-12-07" in x and "both" in x for x in lines), lines
+    assert any("2026-12-08" in x and "already a working day" in x for x in lines), lines
+    assert any("2026-11-04" in x and "already a day off" in x for x in lines), lines
+    assert not any("2026-12-05" in x for x in lines), lines  # a Saturday made working: fine
