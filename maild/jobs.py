@@ -154,6 +154,8 @@ def waiting(app: App, now: datetime) -> int:
             reminded = sent.get("waiting_reminder")
             if not reminded:
                 if now >= app.calendar.add_business_days(since, sched.waiting_reminder_days):
+                    # the close below counts from this reminder: the customer is told when
+                    close_at = app.calendar.add_business_days(now, sched.waiting_autoclose_days)
                     queue_notice(
                         app,
                         ticket,
@@ -161,7 +163,7 @@ def waiting(app: App, now: datetime) -> int:
                         key=_key(ticket["tid"], "wait", since.isoformat()),
                         template="reminder_customer.txt",
                         to=customers,
-                        context=_ctx(app, ticket),
+                        context=dict(_ctx(app, ticket), close_at=app.fmt_time(close_at)),
                         now=now,
                     )
                     sent["waiting_reminder"] = now.isoformat()

@@ -381,3 +381,22 @@ def test_report_sla_with_since_after_until_is_an_error_not_an_empty_period(desk)
     assert r.code == 64 and "обращений нет" not in r.out
     assert "--since 2026-12-01 is after --until 2026-11-01" in r.err
     assert desk.run("report", "sla", "--since", "2026-11-01", "--until", "2026-11-01").code == 0
+
+
+def test_the_waiting_reminder_names_when_the_ticket_will_close(world, sink):
+    """ "будет закрыто автоматически" says nothing a customer can plan by: the reminder
+    names the day and time (Moscow) the job will close the ticket at."""
+    desk, clock = world
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)  # Monday
+    tid = ingest_at(desk, clock, make_mail())
+    reply = make_mail(
+        sender="anna@example.com", to=staff_to(tid), subject=f"Re: [TID#{tid}]", body="#wait\nЛог?"
+    )
+    ingest_at(desk, clock, reply)
+    assert jobs.waiting(app_of(desk, clock), datetime(2026, 11, 26, 10, 1, tzinfo=MSK)) == 1
+    desk.flush()
+    [reminder] = [m for m in sink.to("ivan@shop-example.ru") if "Ждём вашего ответа" in m.subject]
+    # 7 business days after the reminder (Thu 26.11 10:01): Mon 07.12 10:01
+    assert "07.12.2026 10:01 (время московское)" in " ".join(reminder.text.split())
+    assert jobs.waiting(app_of(desk, clock), datetime(2026, 12, 7, 10, 0, tzinfo=MSK)) == 0
+    assert jobs.waiting(app_of(desk, clock), datetime(2026, 12, 7, 10, 1, tzinfo=MSK)) == 1

@@ -257,6 +257,7 @@ def variants() -> list[dict]:
         waiting=[ROW],
         quarantined=3,
         quarantined_since="20.11.2026 09:00",
+        close_at="07.12.2026 10:01",
         table="уровень обращений",
         m={
             "subject": "x",
