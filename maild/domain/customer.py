@@ -108,6 +108,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     policy, msg = ctx.policy, ctx.msg
     if ctx.snapshot.requester_verified:  # its mailbox exists: mail goes to it again
         ticket = undeliverable.lift(ticket, [msg.from_addr])
+    if ctx.snapshot.our_bounce:  # our mail to them failed for good: no more automatic mail
+        ticket = _bounced(ctx, ticket)
     rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
     if rating is not None:
         ticket = {**ticket, "rating": rating}
@@ -151,6 +153,17 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     return Decision(
         "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing
     )
+
+
+def _bounced(ctx: Context, ticket: Ticket) -> Ticket:
+    """`ticket` with the marks of its own people a report of our mail says failed for
+    good (staff addresses are the desk's configuration: never marked, as at the relay)."""
+    people = {a.lower() for a in (ticket["requester"], *(ticket.get("participants") or ()))}
+    since = ctx.received_at.isoformat()
+    for address, error in undeliverable.reported(ctx.msg.delivery_status).items():
+        if address in people:
+            ticket = undeliverable.mark(ticket, address, since, error)
+    return ticket
 
 
 def _asked_ctx(ticket: Ticket, asked: list[str]) -> dict[str, list[str]]:

@@ -10,18 +10,22 @@ status and closing notices) is not queued to it but recorded as not sent
 after the customer said the mailbox exists now, and a refusal tells them at once
 (README, "A refused address"). The mark goes when staff add the address again with
 #cc (trust.apply_participant_command: a corrected address is a new one anyway), or
-when verified mail from it arrives (customer.decide_followup): it exists.
+when verified mail from it arrives (customer.decide_followup): it exists. A delivery
+report of our own mail (a bounce, RFC 3464) that says a recipient failed for good marks
+it the same way (`reported`): the relay took the mail and the recipient's server
+refused it later, which is how most refusals arrive.
 
 Pure.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from maild.domain.records import OutboxKind, Ticket, UndeliverableMark
 
-__all__ = ["held", "lift", "mark"]
+__all__ = ["held", "lift", "mark", "reported"]
 
 # The mail still tried on a refused address: a staff member's reply relayed to it
 TRIED_KINDS: frozenset[str] = frozenset({"staff"})
@@ -36,6 +40,33 @@ def mark(ticket: Ticket, address: str, since: str, error: str) -> Ticket:
     first = marks.get(address, {}).get("since") or since
     marks[address] = {"since": first, "error": error}
     return {**ticket, "undeliverable": marks}
+
+
+# A report's Status of a recipient refused for good: 5.1.x, bad mailbox, address or
+# domain (RFC 3463 3.2), as at the relay (retry.permanent_for_recipient); 5.1.7 and
+# 5.1.8 are the sender's. A 4.x.x ("Action: delayed") is a warning: the mail may arrive.
+_FAILED_STATUS = re.compile(r"^5\.1\.(?![78](?!\d))\d{1,3}$")
+_FIELD = re.compile(r"^([A-Za-z-]+):\s*(.*)$")
+
+
+def reported(report: str | None) -> dict[str, str]:
+    """Of a delivery report's fields (ParsedMessage.delivery_status), the recipients
+    it says failed for good, each with what their server answered (Diagnostic-Code,
+    else Status)."""
+    failed: dict[str, str] = {}
+    for block in re.sub(r"\r?\n[ \t]+", " ", report or "").split("\n\n"):
+        fields: dict[str, str] = {}
+        for line in block.splitlines():
+            found = _FIELD.match(line.strip())
+            if found:
+                fields.setdefault(found.group(1).lower(), " ".join(found.group(2).split()))
+        recipient = fields.get("final-recipient", "").split(";", 1)[-1].strip().strip("<>")
+        status = fields.get("status", "").split(" ", 1)[0]
+        action = fields.get("action", "").lower()
+        if action == "failed" and _FAILED_STATUS.match(status) and "@" in recipient:
+            diagnostic = fields.get("diagnostic-code", "").split(";", 1)[-1].strip()
+            failed[recipient.lower()] = diagnostic or status
+    return failed
 
 
 def lift(ticket: Ticket, addresses: Iterable[str]) -> Ticket:

@@ -1,0 +1,70 @@
+"""What other mail systems send back: delivery reports of our own mail, delay
+warnings. A report that our mail to an address failed for good marks the address
+undeliverable on its ticket, as a refusal at the relay does (README, "A refused
+address"); a delay warning marks nothing; nothing automatic answers either."""
+
+from __future__ import annotations
+
+from tests.helpers import make_mail
+
+CUSTOMER = "ivan@shop-example.ru"
+
+
+def _report(original: bytes, action: str, status: str, subject: str) -> bytes:
+    """Postfix's delivery report (RFC 3464) about `original`, sent back to support@."""
+    return (
+        (
+            "Return-Path: <>\r\n"
+            "From: MAILER-DAEMON@mx.shop-example.ru (Mail Delivery System)\r\n"
+            f"To: support@example.com\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{action}.{status}@mx.shop-example.ru>\r\nMIME-Version: 1.0\r\n"
+            "Auto-Submitted: auto-replied\r\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+            "--B\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+            "This is the mail system at host mx.shop-example.ru.\r\n\r\n"
+            "I'm sorry to have to inform you that your message could not\r\n"
+            "be delivered to one or more recipients.\r\n\r\n"
+            "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; mx.shop-example.ru\r\n\r\n"
+            f"Final-Recipient: rfc822; {CUSTOMER}\r\nOriginal-Recipient: rfc822;{CUSTOMER}\r\n"
+            f"Action: {action}\r\nStatus: {status}\r\n"
+            f"Diagnostic-Code: smtp; 550 {status} <{CUSTOMER}>: Recipient address rejected:\r\n"
+            "    User unknown in virtual mailbox table\r\n\r\n"
+            "--B\r\nContent-Type: message/rfc822\r\n\r\n"
+        ).encode()
+        + original
+        + b"\r\n--B--\r\n"
+    )
+
+
+def test_a_report_that_our_mail_failed_marks_the_address(desk, sink):
+    """The relay took the confirmation and the customer's server bounced it later:
+    the address is refused for good, so the acknowledgement of the next mail is not
+    sent to it (it would only bounce again, and staff hear of each bounce)."""
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    [confirmation] = sink.to(CUSTOMER)
+    bounce = _report(confirmation.raw, "failed", "5.1.1", "Undelivered Mail Returned to Sender")
+    assert desk.ingest(bounce).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    assert len(sink.to(CUSTOMER)) == 1  # nothing answers a bounce
+    ticket = desk.ticket(tid)
+    assert "5.1.1" in ticket["undeliverable"][CUSTOMER]["error"]
+    assert ticket["status"] == "new"
+    # the customer writes again (unverified): no acknowledgement to the dead mailbox
+    desk.ingest(make_mail(subject=f"Re: [TID#{tid}] Не работает", body="Есть новости?"))
+    desk.flush()
+    assert len(sink.to(CUSTOMER)) == 1
+
+
+def test_a_delay_warning_marks_nothing(desk, sink):
+    """«Delayed Mail (still being retried)»: the mail may yet arrive; nothing is marked
+    and nothing answers it."""
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    [confirmation] = sink.to(CUSTOMER)
+    warning = _report(confirmation.raw, "delayed", "4.4.1", "Delayed Mail (still being retried)")
+    assert desk.ingest(warning).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    assert len(sink.to(CUSTOMER)) == 1
+    assert "undeliverable" not in desk.ticket(tid)
