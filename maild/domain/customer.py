@@ -138,7 +138,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     # a sender already known as a robot here: its mail stays in the thread (and on the
     # site), staff were told once by the robot note; a notice each time would be a loop
     known_robot = msg.from_addr in (ticket.get("robots") or {})
-    outgoing = [] if known_robot else [_staff_notice(ctx, ticket, "staff_followup", c)]
+    silent = known_robot or _about_staff_mail(ctx)
+    outgoing = [] if silent else [_staff_notice(ctx, ticket, "staff_followup", c)]
     if ctx.scr.may_answer:
         outgoing.append(
             Outgoing(
@@ -164,6 +165,16 @@ def _bounced(ctx: Context, ticket: Ticket) -> Ticket:
         if address in people:
             ticket = undeliverable.mark(ticket, address, since, error)
     return ticket
+
+
+def _about_staff_mail(ctx: Context) -> bool:
+    """A report of our mail to a staff member (a full mailbox bounced a notice): a
+    notice about it would go to that mailbox again and bounce again, a loop (or from
+    one bouncing mailbox to another). It stays in the thread, told to no one."""
+    if not ctx.snapshot.our_bounce:
+        return False
+    staff = {a.lower() for a in ctx.policy.staff}
+    return bool(undeliverable.named(ctx.msg.delivery_status) & staff)
 
 
 def _asked_ctx(ticket: Ticket, asked: list[str]) -> dict[str, list[str]]:

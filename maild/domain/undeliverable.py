@@ -21,11 +21,11 @@ Pure.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from maild.domain.records import OutboxKind, Ticket, UndeliverableMark
 
-__all__ = ["held", "lift", "mark", "reported"]
+__all__ = ["held", "lift", "mark", "named", "reported"]
 
 # The mail still tried on a refused address: a staff member's reply relayed to it
 TRIED_KINDS: frozenset[str] = frozenset({"staff"})
@@ -49,11 +49,9 @@ _FAILED_STATUS = re.compile(r"^5\.1\.(?![78](?!\d))\d{1,3}$")
 _FIELD = re.compile(r"^([A-Za-z-]+):\s*(.*)$")
 
 
-def reported(report: str | None) -> dict[str, str]:
-    """Of a delivery report's fields (ParsedMessage.delivery_status), the recipients
-    it says failed for good, each with what their server answered (Diagnostic-Code,
-    else Status)."""
-    failed: dict[str, str] = {}
+def _recipients(report: str | None) -> Iterator[tuple[str, dict[str, str]]]:
+    """Each recipient block of a delivery report's fields (lower-cased Final-Recipient,
+    the block's fields by lower-cased name, folded lines joined)."""
     for block in re.sub(r"\r?\n[ \t]+", " ", report or "").split("\n\n"):
         fields: dict[str, str] = {}
         for line in block.splitlines():
@@ -61,12 +59,26 @@ def reported(report: str | None) -> dict[str, str]:
             if found:
                 fields.setdefault(found.group(1).lower(), " ".join(found.group(2).split()))
         recipient = fields.get("final-recipient", "").split(";", 1)[-1].strip().strip("<>")
+        if "@" in recipient:
+            yield recipient.lower(), fields
+
+
+def reported(report: str | None) -> dict[str, str]:
+    """Of a delivery report's fields (ParsedMessage.delivery_status), the recipients
+    it says failed for good, each with what their server answered (Diagnostic-Code,
+    else Status)."""
+    failed: dict[str, str] = {}
+    for recipient, fields in _recipients(report):
         status = fields.get("status", "").split(" ", 1)[0]
-        action = fields.get("action", "").lower()
-        if action == "failed" and _FAILED_STATUS.match(status) and "@" in recipient:
+        if fields.get("action", "").lower() == "failed" and _FAILED_STATUS.match(status):
             diagnostic = fields.get("diagnostic-code", "").split(";", 1)[-1].strip()
-            failed[recipient.lower()] = diagnostic or status
+            failed[recipient] = diagnostic or status
     return failed
+
+
+def named(report: str | None) -> set[str]:
+    """Every recipient a delivery report is about, whatever it says of them."""
+    return {recipient for recipient, _fields in _recipients(report)}
 
 
 def lift(ticket: Ticket, addresses: Iterable[str]) -> Ticket:

@@ -10,8 +10,11 @@ from tests.helpers import make_mail
 CUSTOMER = "ivan@shop-example.ru"
 
 
-def _report(original: bytes, action: str, status: str, subject: str) -> bytes:
-    """Postfix's delivery report (RFC 3464) about `original`, sent back to support@."""
+def _report(
+    original: bytes, action: str, status: str, subject: str, recipient: str = CUSTOMER
+) -> bytes:
+    """Postfix's delivery report (RFC 3464) about `original` to `recipient`, sent back
+    to support@."""
     return (
         (
             "Return-Path: <>\r\n"
@@ -26,9 +29,9 @@ def _report(original: bytes, action: str, status: str, subject: str) -> bytes:
             "be delivered to one or more recipients.\r\n\r\n"
             "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
             "Reporting-MTA: dns; mx.shop-example.ru\r\n\r\n"
-            f"Final-Recipient: rfc822; {CUSTOMER}\r\nOriginal-Recipient: rfc822;{CUSTOMER}\r\n"
+            f"Final-Recipient: rfc822; {recipient}\r\nOriginal-Recipient: rfc822;{recipient}\r\n"
             f"Action: {action}\r\nStatus: {status}\r\n"
-            f"Diagnostic-Code: smtp; 550 {status} <{CUSTOMER}>: Recipient address rejected:\r\n"
+            f"Diagnostic-Code: smtp; 550 {status} <{recipient}>: Recipient address rejected:\r\n"
             "    User unknown in virtual mailbox table\r\n\r\n"
             "--B\r\nContent-Type: message/rfc822\r\n\r\n"
         ).encode()
@@ -68,3 +71,27 @@ def test_a_delay_warning_marks_nothing(desk, sink):
     desk.flush()
     assert len(sink.to(CUSTOMER)) == 1
     assert "undeliverable" not in desk.ticket(tid)
+
+
+def test_a_bounce_of_a_staff_notice_sends_no_notice(desk, sink):
+    """Anna's mailbox is full and her server bounces the notice of a new ticket: a
+    notice about that bounce to staff would go to Anna again, bounce again, and so on
+    for ever (and between two full mailboxes, from one to the other). The report is
+    kept in the ticket's thread; no mail goes anywhere, nothing is marked."""
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    [notice] = sink.to("anna@example.com")
+    before = len(sink.received)
+    bounce = _report(
+        notice.raw,
+        "failed",
+        "5.2.2",
+        "Undelivered Mail Returned to Sender",
+        recipient="anna@example.com",
+    )
+    assert desk.ingest(bounce).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    assert len(sink.received) == before
+    ticket = desk.ticket(tid)
+    assert "undeliverable" not in ticket
+    assert ticket["messages"][-1]["text"].startswith("This is the mail system")
