@@ -95,3 +95,40 @@ def test_a_bounce_of_a_staff_notice_sends_no_notice(desk, sink):
     ticket = desk.ticket(tid)
     assert "undeliverable" not in ticket
     assert ticket["messages"][-1]["text"].startswith("This is the mail system")
+
+
+def _qmail(original: bytes) -> bytes:
+    """qmail's bounce: plain text, the recipient's answer, the whole mail below it."""
+    return (
+        b"Return-Path: <>\r\nFrom: MAILER-DAEMON@mail.shop-example.ru\r\n"
+        b"To: support@example.com\r\nSubject: failure notice\r\n"
+        b"Message-ID: <qmail.1@mail.shop-example.ru>\r\n\r\n"
+        b"Hi. This is the qmail-send program at mail.shop-example.ru.\r\n"
+        b"I'm afraid I wasn't able to deliver your message to the following addresses.\r\n"
+        b"This is a permanent error; I've given up. Sorry it didn't work out.\r\n\r\n"
+        b"<ivan@shop-example.ru>:\r\nSorry, no mailbox here by that name. (#5.1.1)\r\n\r\n"
+        b"--- Below this line is a copy of the message.\r\n\r\n" + original
+    )
+
+
+def test_a_qmail_bounce_joins_its_ticket_and_marks_the_address(desk, sink):
+    """qmail writes no multipart/report: its «failure notice» opened a ticket of its
+    own, with a reaction deadline and a «Новое обращение» to staff, and left the dead
+    address unmarked. It is the report of the confirmation it returns."""
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    [confirmation] = sink.to(CUSTOMER)
+    assert desk.ingest(_qmail(confirmation.raw)).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    assert len(sink.to(CUSTOMER)) == 1
+    assert "no mailbox here" in desk.ticket(tid)["undeliverable"][CUSTOMER]["error"]
+    assert len(desk.tickets()) == 1
+
+
+def test_a_qmail_bounce_of_mail_we_never_sent_is_quarantined(desk, sink):
+    """Backscatter in qmail's format (spam sent in our name) is no mail of ours:
+    to the quarantine, as a multipart/report of it is."""
+    forged = make_mail(sender="support@example.com", to=CUSTOMER, msgid="<spam.1@botnet.example>")
+    assert desk.ingest(_qmail(forged)).out.startswith("quarantined")
+    desk.flush()
+    assert sink.received == [] and desk.tickets() == []
