@@ -49,36 +49,45 @@ _FAILED_STATUS = re.compile(r"^5\.1\.(?![78](?!\d))\d{1,3}$")
 _FIELD = re.compile(r"^([A-Za-z-]+):\s*(.*)$")
 
 
-def _recipients(report: str | None) -> Iterator[tuple[str, dict[str, str]]]:
-    """Each recipient block of a delivery report's fields (lower-cased Final-Recipient,
-    the block's fields by lower-cased name, folded lines joined)."""
+def _address(value: str) -> str | None:
+    """The address of a report's recipient field ("rfc822; ivan@example.ru")."""
+    address = value.split(";", 1)[-1].strip().strip("<>").lower()
+    return address if "@" in address else None
+
+
+def _recipients(report: str | None) -> Iterator[tuple[tuple[str, ...], dict[str, str]]]:
+    """Each recipient block of a delivery report's fields: its addresses (the one we
+    wrote to first: Original-Recipient, then Final-Recipient, which an alias or a
+    forward on their side makes another, RFC 3464 2.3.1-2) and its fields by
+    lower-cased name, folded lines joined."""
     for block in re.sub(r"\r?\n[ \t]+", " ", report or "").split("\n\n"):
         fields: dict[str, str] = {}
         for line in block.splitlines():
             found = _FIELD.match(line.strip())
             if found:
                 fields.setdefault(found.group(1).lower(), " ".join(found.group(2).split()))
-        recipient = fields.get("final-recipient", "").split(";", 1)[-1].strip().strip("<>")
-        if "@" in recipient:
-            yield recipient.lower(), fields
+        names = (fields.get("original-recipient", ""), fields.get("final-recipient", ""))
+        addresses = tuple(dict.fromkeys(a for a in map(_address, names) if a))
+        if addresses:
+            yield addresses, fields
 
 
 def reported(report: str | None) -> dict[str, str]:
     """Of a delivery report's fields (ParsedMessage.delivery_status), the recipients
-    it says failed for good, each with what their server answered (Diagnostic-Code,
-    else Status)."""
+    we wrote to that it says failed for good, each with what their server answered
+    (Diagnostic-Code, else Status)."""
     failed: dict[str, str] = {}
-    for recipient, fields in _recipients(report):
+    for addresses, fields in _recipients(report):
         status = fields.get("status", "").split(" ", 1)[0]
         if fields.get("action", "").lower() == "failed" and _FAILED_STATUS.match(status):
             diagnostic = fields.get("diagnostic-code", "").split(";", 1)[-1].strip()
-            failed[recipient] = diagnostic or status
+            failed[addresses[0]] = diagnostic or status
     return failed
 
 
 def named(report: str | None) -> set[str]:
-    """Every recipient a delivery report is about, whatever it says of them."""
-    return {recipient for recipient, _fields in _recipients(report)}
+    """Every address a delivery report is about, whatever it says of them."""
+    return {a for addresses, _fields in _recipients(report) for a in addresses}
 
 
 def lift(ticket: Ticket, addresses: Iterable[str]) -> Ticket:

@@ -132,3 +132,19 @@ def test_a_qmail_bounce_of_mail_we_never_sent_is_quarantined(desk, sink):
     assert desk.ingest(_qmail(forged)).out.startswith("quarantined")
     desk.flush()
     assert sink.received == [] and desk.tickets() == []
+
+
+def test_a_bounce_after_an_alias_marks_the_address_we_wrote_to(desk, sink):
+    """The customer's server forwards ivan@ to a mailbox that is gone: Postfix names
+    the dead mailbox as Final-Recipient and the address we wrote to as
+    Original-Recipient (RFC 3464 2.3.1). Our mail to ivan@ fails for good all the same."""
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    [confirmation] = sink.to(CUSTOMER)
+    bounce = _report(confirmation.raw, "failed", "5.1.1", "Undelivered Mail Returned to Sender")
+    bounce = bounce.replace(
+        f"Final-Recipient: rfc822; {CUSTOMER}".encode(),
+        b"Final-Recipient: rfc822; ivan.petrov@old-mail.example",
+    )
+    assert desk.ingest(bounce).out == f"appended [TID#{tid}]\n"
+    assert CUSTOMER in desk.ticket(tid)["undeliverable"]
