@@ -108,8 +108,10 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     policy, msg = ctx.policy, ctx.msg
     if ctx.snapshot.requester_verified:  # its mailbox exists: mail goes to it again
         ticket = undeliverable.lift(ticket, [msg.from_addr])
+    before = set(ticket.get("undeliverable") or ())
     if ctx.snapshot.our_bounce:  # our mail to them failed for good: no more automatic mail
         ticket = _bounced(ctx, ticket)
+    bounced = sorted(set(ticket.get("undeliverable") or ()) - before)
     rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
     if rating is not None:
         ticket = {**ticket, "rating": rating}
@@ -131,7 +133,7 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     reopened = False
     if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
         ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, policy.due, participants)
-    c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened}
+    c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened, "bounced": bounced}
     # the ticket's subject: a reply's own is "Re: [TID#...]" or our mail's subject
     c["subject"] = ticket["subject"] or c["subject"]
     c.update(_asked_ctx(ticket, asked))

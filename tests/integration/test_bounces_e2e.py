@@ -51,6 +51,11 @@ def test_a_report_that_our_mail_failed_marks_the_address(desk, sink):
     assert desk.ingest(bounce).out == f"appended [TID#{tid}]\n"
     desk.flush()
     assert len(sink.to(CUSTOMER)) == 1  # nothing answers a bounce
+    # staff learn what happened and what to do, not «Новое письмо клиента»
+    [notice] = [m for m in sink.to("anna@example.com") if "не доставлено" in m.subject]
+    assert notice.subject.startswith("Письмо клиенту не доставлено: ")
+    assert f"[TID#{tid}]" in notice.subject
+    assert CUSTOMER in notice.text and "#cc" in notice.text
     ticket = desk.ticket(tid)
     assert "5.1.1" in ticket["undeliverable"][CUSTOMER]["error"]
     assert ticket["status"] == "new"
