@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any, TypeVar
 
-from maild.domain import limits, qmailbounce
+from maild.domain import limits, textbounce
 from maild.domain.addresses import addresses, normalize_address, sender
 from maild.domain.charset import decode_bytes
 from maild.domain.header_text import decode_compat32
@@ -227,8 +227,8 @@ def _parse(
     body = read_body(msg, codec)
     text = body.text.replace("\r\n", "\n").replace("\r", "\n")
     status, reported = body.delivery_status, body.reported_message_id
-    if status is None and content_type(msg) == "text/plain":  # qmail's bounce: plain text
-        status, reported = qmailbounce.read(text) or (None, None)
+    if status is None and content_type(msg) == "text/plain":  # qmail's, Exim's bounce: plain text
+        status, reported = textbounce.read(text) or (None, None)
     problem = problem or body.problem
     msgid = normalize_msgid(header_of(msg, "message-id")) or synthetic_msgid(raw)
     if msg.defects and problem is None and not msg.keys():

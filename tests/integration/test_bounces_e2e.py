@@ -153,3 +153,32 @@ def test_a_bounce_after_an_alias_marks_the_address_we_wrote_to(desk, sink):
     )
     assert desk.ingest(bounce).out == f"appended [TID#{tid}]\n"
     assert CUSTOMER in desk.ticket(tid)["undeliverable"]
+
+
+def _exim(original: bytes) -> bytes:
+    """Exim's plain-text bounce: X-Failed-Recipients, the answer, the mail below it."""
+    return (
+        b"Return-path: <>\r\nFrom: Mail Delivery System <Mailer-Daemon@mail.shop-example.ru>\r\n"
+        b"To: support@example.com\r\nX-Failed-Recipients: ivan@shop-example.ru\r\n"
+        b"Auto-Submitted: auto-replied\r\n"
+        b"Subject: Mail delivery failed: returning message to sender\r\n"
+        b"Message-Id: <E1exim-0001@mail.shop-example.ru>\r\n\r\n"
+        b"This message was created automatically by mail delivery software.\r\n\r\n"
+        b"A message that you sent could not be delivered to one or more of its\r\n"
+        b"recipients. This is a permanent error. The following address(es) failed:\r\n\r\n"
+        b"  ivan@shop-example.ru\r\n    SMTP error from remote mail server after RCPT"
+        b" TO:<ivan@shop-example.ru>:\r\n    550 5.1.1 <ivan@shop-example.ru>: User unknown\r\n\r\n"
+        b"------ This is a copy of the message, including all the headers. ------\r\n\r\n"
+        + original
+    )
+
+
+def test_an_exim_bounce_joins_its_ticket_and_marks_the_address(desk, sink):
+    """Exim's plain-text «Mail delivery failed» (no multipart/report) opened a ticket
+    of its own with a deadline; it is the report of the confirmation it returns."""
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    [confirmation] = sink.to(CUSTOMER)
+    assert desk.ingest(_exim(confirmation.raw)).out == f"appended [TID#{tid}]\n"
+    assert "User unknown" in desk.ticket(tid)["undeliverable"][CUSTOMER]["error"]
+    assert len(desk.tickets()) == 1
