@@ -108,6 +108,10 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     policy, msg = ctx.policy, ctx.msg
     if ctx.snapshot.requester_verified:  # its mailbox exists: mail goes to it again
         ticket = undeliverable.lift(ticket, [msg.from_addr])
+    before = set(ticket.get("undeliverable") or ())
+    if ctx.snapshot.our_bounce:  # our mail to them failed for good: no more automatic mail
+        ticket = _bounced(ctx, ticket)
+    bounced = sorted(set(ticket.get("undeliverable") or ()) - before)
     rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
     if rating is not None:
         ticket = {**ticket, "rating": rating}
@@ -129,14 +133,15 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     reopened = False
     if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
         ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, policy.due, participants)
-    c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened}
+    c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened, "bounced": bounced}
     # the ticket's subject: a reply's own is "Re: [TID#...]" or our mail's subject
     c["subject"] = ticket["subject"] or c["subject"]
     c.update(_asked_ctx(ticket, asked))
     # a sender already known as a robot here: its mail stays in the thread (and on the
     # site), staff were told once by the robot note; a notice each time would be a loop
     known_robot = msg.from_addr in (ticket.get("robots") or {})
-    outgoing = [] if known_robot else [_staff_notice(ctx, ticket, "staff_followup", c)]
+    silent = known_robot or _about_staff_mail(ctx)
+    outgoing = [] if silent else [_staff_notice(ctx, ticket, "staff_followup", c)]
     if ctx.scr.may_answer:
         outgoing.append(
             Outgoing(
@@ -151,6 +156,27 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     return Decision(
         "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing
     )
+
+
+def _bounced(ctx: Context, ticket: Ticket) -> Ticket:
+    """`ticket` with the marks of its own people a report of our mail says failed for
+    good (staff addresses are the desk's configuration: never marked, as at the relay)."""
+    people = {a.lower() for a in (ticket["requester"], *(ticket.get("participants") or ()))}
+    since = ctx.received_at.isoformat()
+    for address, error in undeliverable.reported(ctx.msg.delivery_status).items():
+        if address in people:
+            ticket = undeliverable.mark(ticket, address, since, error)
+    return ticket
+
+
+def _about_staff_mail(ctx: Context) -> bool:
+    """A report of our mail to a staff member (a full mailbox bounced a notice): a
+    notice about it would go to that mailbox again and bounce again, a loop (or from
+    one bouncing mailbox to another). It stays in the thread, told to no one."""
+    if not ctx.snapshot.our_bounce:
+        return False
+    staff = {a.lower() for a in ctx.policy.staff}
+    return bool(undeliverable.named(ctx.msg.delivery_status) & staff)
 
 
 def _asked_ctx(ticket: Ticket, asked: list[str]) -> dict[str, list[str]]:

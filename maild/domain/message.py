@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any, TypeVar
 
-from maild.domain import limits
+from maild.domain import limits, textbounce
 from maild.domain.addresses import addresses, normalize_address, sender
 from maild.domain.charset import decode_bytes
 from maild.domain.header_text import decode_compat32
@@ -225,6 +225,10 @@ def _parse(
 ) -> ParsedMessage:
     from_name, from_addr = _safe(lambda: sender(msg), ("", ""))
     body = read_body(msg, codec)
+    text = body.text.replace("\r\n", "\n").replace("\r", "\n")
+    status, reported = body.delivery_status, body.reported_message_id
+    if status is None and content_type(msg) == "text/plain":  # qmail's, Exim's bounce: plain text
+        status, reported = textbounce.read(text) or (None, None)
     problem = problem or body.problem
     msgid = normalize_msgid(header_of(msg, "message-id")) or synthetic_msgid(raw)
     if msg.defects and problem is None and not msg.keys():
@@ -242,13 +246,13 @@ def _parse(
         subject=limits.cut(" ".join(header_of(msg, "subject").split()), limits.MAX_SUBJECT),
         in_reply_to=tuple(message_ids(header_of(msg, "in-reply-to"))),
         references=_references(msg),
-        text=body.text.replace("\r\n", "\n").replace("\r", "\n"),
+        text=text,
         attachments=body.attachments,
         headers=_screen_headers(msg),
         content_type=content_type(msg),
-        delivery_status=body.delivery_status,
+        delivery_status=status,
         parse_problem=problem,
-        reported_message_id=body.reported_message_id,
+        reported_message_id=reported,
         charset_doubt=body.charset_doubt,
         recipients_cut=limits.cut("\n".join(cut), limits.MAX_CUT_TEXT),
     )

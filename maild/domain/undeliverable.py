@@ -10,18 +10,22 @@ status and closing notices) is not queued to it but recorded as not sent
 after the customer said the mailbox exists now, and a refusal tells them at once
 (README, "A refused address"). The mark goes when staff add the address again with
 #cc (trust.apply_participant_command: a corrected address is a new one anyway), or
-when verified mail from it arrives (customer.decide_followup): it exists.
+when verified mail from it arrives (customer.decide_followup): it exists. A delivery
+report of our own mail (a bounce, RFC 3464) that says a recipient failed for good marks
+it the same way (`reported`): the relay took the mail and the recipient's server
+refused it later, which is how most refusals arrive.
 
 Pure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 
 from maild.domain.records import OutboxKind, Ticket, UndeliverableMark
 
-__all__ = ["held", "lift", "mark"]
+__all__ = ["held", "lift", "mark", "named", "reported"]
 
 # The mail still tried on a refused address: a staff member's reply relayed to it
 TRIED_KINDS: frozenset[str] = frozenset({"staff"})
@@ -36,6 +40,54 @@ def mark(ticket: Ticket, address: str, since: str, error: str) -> Ticket:
     first = marks.get(address, {}).get("since") or since
     marks[address] = {"since": first, "error": error}
     return {**ticket, "undeliverable": marks}
+
+
+# A report's Status of a recipient refused for good: 5.1.x, bad mailbox, address or
+# domain (RFC 3463 3.2), as at the relay (retry.permanent_for_recipient); 5.1.7 and
+# 5.1.8 are the sender's. A 4.x.x ("Action: delayed") is a warning: the mail may arrive.
+_FAILED_STATUS = re.compile(r"^5\.1\.(?![78](?!\d))\d{1,3}$")
+_FIELD = re.compile(r"^([A-Za-z-]+):\s*(.*)$")
+
+
+def _address(value: str) -> str | None:
+    """The address of a report's recipient field ("rfc822; ivan@example.ru")."""
+    address = value.split(";", 1)[-1].strip().strip("<>").lower()
+    return address if "@" in address else None
+
+
+def _recipients(report: str | None) -> Iterator[tuple[tuple[str, ...], dict[str, str]]]:
+    """Each recipient block of a delivery report's fields: its addresses (the one we
+    wrote to first: Original-Recipient, then Final-Recipient, which an alias or a
+    forward on their side makes another, RFC 3464 2.3.1-2) and its fields by
+    lower-cased name, folded lines joined."""
+    for block in re.sub(r"\r?\n[ \t]+", " ", report or "").split("\n\n"):
+        fields: dict[str, str] = {}
+        for line in block.splitlines():
+            found = _FIELD.match(line.strip())
+            if found:
+                fields.setdefault(found.group(1).lower(), " ".join(found.group(2).split()))
+        names = (fields.get("original-recipient", ""), fields.get("final-recipient", ""))
+        addresses = tuple(dict.fromkeys(a for a in map(_address, names) if a))
+        if addresses:
+            yield addresses, fields
+
+
+def reported(report: str | None) -> dict[str, str]:
+    """Of a delivery report's fields (ParsedMessage.delivery_status), the recipients
+    we wrote to that it says failed for good, each with what their server answered
+    (Diagnostic-Code, else Status)."""
+    failed: dict[str, str] = {}
+    for addresses, fields in _recipients(report):
+        status = fields.get("status", "").split(" ", 1)[0]
+        if fields.get("action", "").lower() == "failed" and _FAILED_STATUS.match(status):
+            diagnostic = fields.get("diagnostic-code", "").split(";", 1)[-1].strip()
+            failed[addresses[0]] = diagnostic or status
+    return failed
+
+
+def named(report: str | None) -> set[str]:
+    """Every address a delivery report is about, whatever it says of them."""
+    return {a for addresses, _fields in _recipients(report) for a in addresses}
 
 
 def lift(ticket: Ticket, addresses: Iterable[str]) -> Ticket:
