@@ -55,7 +55,7 @@ def quarantine_reason(
     if scr.bounce and not (
         msg.reported_message_id and app.tid_we_sent(msg.reported_message_id)
     ):  # backscatter of mail someone else sent in our name: nothing for staff to do
-        return "bounce: not about our mail"
+        return "read receipt: not about our mail" if scr.receipt else "bounce: not about our mail"
     return None
 
 

@@ -109,8 +109,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     if ctx.snapshot.requester_verified:  # its mailbox exists: mail goes to it again
         ticket = undeliverable.lift(ticket, [msg.from_addr])
     before = set(ticket.get("undeliverable") or ())
-    if ctx.snapshot.our_bounce:  # our mail to them failed for good: no more automatic mail
-        ticket = _bounced(ctx, ticket)
+    if ctx.snapshot.our_bounce and not ctx.scr.receipt:  # our mail failed for good:
+        ticket = _bounced(ctx, ticket)  # no more automatic mail to them
     bounced = sorted(set(ticket.get("undeliverable") or ()) - before)
     rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
     if rating is not None:
@@ -140,7 +140,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     # a sender already known as a robot here: its mail stays in the thread (and on the
     # site), staff were told once by the robot note; a notice each time would be a loop
     known_robot = msg.from_addr in (ticket.get("robots") or {})
-    silent = known_robot or _about_staff_mail(ctx)
+    # a read receipt of our mail stays in the thread too: that it was read asks nothing
+    silent = known_robot or _about_staff_mail(ctx) or (ctx.snapshot.our_bounce and ctx.scr.receipt)
     outgoing = [] if silent else [_staff_notice(ctx, ticket, "staff_followup", c)]
     if ctx.scr.may_answer:
         outgoing.append(

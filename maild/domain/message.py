@@ -77,6 +77,7 @@ class ParsedMessage:
     # A report (bounce, read receipt) names the message it is about: the Message-ID
     # of the returned original, for threading the report onto that message's ticket.
     reported_message_id: str | None = None
+    receipt: bool = False  # the report is a read receipt (MDN), not a bounce
     # Why the body's charset may be wrong (domain.recode.doubt), for the staff notice.
     charset_doubt: str | None = None
     # To/Cc past limits.max_recipients, as text: kept, never made participants
@@ -253,6 +254,7 @@ def _parse(
         delivery_status=status,
         parse_problem=problem,
         reported_message_id=reported,
+        receipt=body.receipt,
         charset_doubt=body.charset_doubt,
         recipients_cut=limits.cut("\n".join(cut), limits.MAX_CUT_TEXT),
     )

@@ -65,7 +65,8 @@ RAW_POLICY = _RawHeaderPolicy()
 
 # Parts of a report that describe the original message rather than carry a file.
 _REPORT_ORIGINALS = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers")
-_STATUS_TYPES = ("message/delivery-status", "message/disposition-notification")
+_RECEIPT = "message/disposition-notification"  # a read receipt (MDN, RFC 8098)
+_STATUS_TYPES = ("message/delivery-status", _RECEIPT)
 
 
 def header_of(msg: Message, name: str) -> str:
@@ -167,6 +168,15 @@ def _status_text(part: Message) -> str:
         if isinstance(block, Message):
             blocks.append("\n".join(f"{k}: {decode_compat32(v)}" for k, v in block.raw_items()))
     return "\n\n".join(b for b in blocks if b)
+
+
+def _receipt_of(part: Message) -> str | None:
+    """The Message-ID a read receipt is about (its Original-Message-ID field)."""
+    payload = part.get_payload()
+    for block in payload if isinstance(payload, list) else ():
+        if isinstance(block, Message) and (msgid := header_of(block, "original-message-id")):
+            return normalize_msgid(msgid)
+    return None
 
 
 def _original_msgid(part: Message) -> str | None:
@@ -292,6 +302,7 @@ class Body:
     reported_message_id: str | None  # the original a report returns
     charset_doubt: str | None  # why the text's charset may be wrong (domain.recode)
     problem: str | None  # the first part that could not be read
+    receipt: bool = False  # a read receipt: the report says a mail was read, not lost
 
 
 def read_body(msg: Message, codec: str | None = None) -> Body:
@@ -301,6 +312,7 @@ def read_body(msg: Message, codec: str | None = None) -> Body:
     groups: dict[int, _TextGroup] = {}  # in order of the first text leaf of each
     statuses: list[str] = []
     originals: list[Message] = []
+    read: list[str | None] = []  # a read receipt's Original-Message-ID
     attachments: list[RawAttachment] = []
     pictures: dict[str, str] = {}  # Content-ID -> file name, for Outlook's [cid:...]
     doubt: str | None = None
@@ -314,6 +326,8 @@ def read_body(msg: Message, codec: str | None = None) -> Body:
             ctype = content_type(part)
             if ctype in _STATUS_TYPES:
                 statuses.append(_status_text(part))
+                if ctype == _RECEIPT:
+                    read.append(_receipt_of(part))
                 continue
             if ctype == "message/rfc822" and part.is_multipart():
                 groups[id(part)] = _TextGroup(plain=[forwarded_heading(part.get_payload(0))])
@@ -351,7 +365,10 @@ def read_body(msg: Message, codec: str | None = None) -> Body:
             problem = problem or f"unreadable part: {type(e).__name__}: {e}"
     text, delivery_status = _joined(groups, wrapped, statuses, pictures)
     problem = problem or room.problem()
-    return Body(text, tuple(attachments), delivery_status, _reported(originals), doubt, problem)
+    reported = _reported(originals) or next((m for m in read if m), None)
+    return Body(
+        text, tuple(attachments), delivery_status, reported, doubt, problem, receipt=bool(read)
+    )
 
 
 def _read_text(part: Message, ctype: str, codec: str | None) -> tuple[str, str | None]:

@@ -33,12 +33,15 @@ AUTO_REPLY_SUBJECT = re.compile(
 class Screening:
     """What the message is: ``automated`` (a robot's: no automatic answer, and no
     person is waiting on it) or a person's; ``quiet``: a person's that asks for no
-    automatic answer (X-Auto-Response-Suppress); ``reason`` says which sign."""
+    automatic answer (X-Auto-Response-Suppress); ``reason`` says which sign;
+    ``bounce``: a report about a mail (it belongs where that mail did), and
+    ``receipt``: the report only says the mail was read (nothing for staff to do)."""
 
     automated: bool
     reason: str | None = None
     bounce: bool = False
     quiet: bool = False
+    receipt: bool = False
 
     @property
     def may_answer(self) -> bool:
@@ -53,6 +56,8 @@ def screen(msg: ParsedMessage, support_address: str) -> Screening:
     """Decide whether maild may answer this message automatically."""
     support = support_address.lower()
     local = msg.from_addr.split("@", 1)[0]
+    if msg.receipt:
+        return Screening(True, "уведомление о прочтении", bounce=True, receipt=True)
     if msg.delivery_status is not None or msg.content_type == "multipart/report":
         return Screening(True, "отчёт о доставке (bounce)", bounce=True)
     if not msg.from_addr:

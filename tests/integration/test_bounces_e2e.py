@@ -5,6 +5,8 @@ address"); a delay warning marks nothing; nothing automatic answers either."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import make_mail
 
 CUSTOMER = "ivan@shop-example.ru"
@@ -182,3 +184,60 @@ def test_an_exim_bounce_joins_its_ticket_and_marks_the_address(desk, sink):
     assert desk.ingest(_exim(confirmation.raw)).out == f"appended [TID#{tid}]\n"
     assert "User unknown" in desk.ticket(tid)["undeliverable"][CUSTOMER]["error"]
     assert len(desk.tickets()) == 1
+
+
+def _receipt(about: str, headers_part: bool, sender: str = CUSTOMER) -> bytes:
+    """A read receipt (MDN, RFC 8098) about the mail `about` (its Message-ID): as
+    Outlook sends it (the report's fields only) or Thunderbird (with the original's
+    headers); its subject is the mail's own, after «Прочитано:»."""
+    original = (
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {about}\r\n"
+        "From: support@example.com\r\n\r\n"
+        if headers_part
+        else ""
+    )
+    return (
+        f"From: Иван <{sender}>\r\nTo: support@example.com\r\n"
+        "Subject: =?utf-8?b?0J/RgNC+0YfQuNGC0LDQvdC+OiDQntCx0YDQsNGJ0LXQvdC40LU=?=\r\n"
+        f"Message-ID: <receipt.{int(headers_part)}@shop-example.ru>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=disposition-notification; boundary="B"\r\n'
+        "\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Ваше сообщение было прочитано.\r\n\r\n"
+        "--B\r\nContent-Type: message/disposition-notification\r\n\r\n"
+        "Reporting-UA: Microsoft Outlook 16.0\r\n"
+        f"Final-Recipient: rfc822;{sender}\r\nOriginal-Message-ID: {about}\r\n"
+        "Disposition: manual-action/MDN-sent-manually; displayed\r\n\r\n"
+        f"{original}--B--\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("headers_part", [False, True], ids=["outlook", "thunderbird"])
+def test_a_read_receipt_is_kept_in_its_ticket_and_told_to_no_one(desk, sink, headers_part):
+    """A customer's client says our mail was read: nothing for staff to do, so no
+    «Новое письмо клиента» (and no word of a bounce), no deadline, no answer, nothing
+    marked undeliverable; the receipt stays in the thread, not in the quarantine."""
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    [confirmation] = sink.to(CUSTOMER)
+    sent = len(sink.received)
+    receipt = _receipt(confirmation.msg["Message-ID"], headers_part)
+    assert desk.ingest(receipt).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    assert len(sink.received) == sent
+    ticket = desk.ticket(tid)
+    assert ticket["status"] == "new" and "undeliverable" not in ticket
+    [record] = [m for m in ticket["messages"] if "прочитано" in m["text"]]
+    assert record["kind"] == "notice" and record["from"] == CUSTOMER
+    assert desk.run("spam", "list", "--json").json() == []
+
+
+def test_a_read_receipt_of_mail_we_never_sent_is_quarantined(desk, sink):
+    """A receipt about mail someone else sent in our name is backscatter: quarantined
+    under its own reason, no ticket."""
+    r = desk.ingest(_receipt("<someone-else@elsewhere.example>", headers_part=False))
+    assert r.out.startswith("quarantined ")
+    [held] = desk.run("spam", "list", "--json").json()
+    assert held["reason"] == "read receipt: not about our mail"
+    assert desk.tickets() == []
+    assert sink.received == []
