@@ -6,23 +6,19 @@ charset and header decoding are domain.charset's and domain.header_text's.
 
 from __future__ import annotations
 
-import email
-import email.policy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 
 from maild.domain import limits, recode
-from maild.domain.charset import b64decode_lenient, decode_bytes
 from maild.domain.filetypes import sanitize_filename
 from maild.domain.flowed import unflow
 from maild.domain.forwards import heading, open_encoded_messages
-from maild.domain.header_text import decode_compat32
 from maild.domain.html import data_images, html_to_text, meta_charset
-from maild.domain.mimetree import read_tree
+from maild.domain.partread import RAW_POLICY, content_type, filename_of, header_of, param, payload
 from maild.domain.placeholders import cid_of, name_pictures
+from maild.domain.reports import REPORT_ORIGINALS, STATUS_TYPES, Reports
 from maild.domain.room import Room
-from maild.domain.tid import normalize_msgid
 from maild.domain.tnef import Tnef, read_tnef
 
 __all__ = ["RAW_POLICY", "Body", "RawAttachment", "content_type", "header_of", "read_body"]
@@ -36,88 +32,6 @@ class RawAttachment:
     # An image the HTML body shows in place (a Content-ID, not "attachment"), as a
     # signature's logo is sent.
     embedded: bool = False
-
-
-_PARAMETER_HEADERS = ("content-type", "content-disposition")
-
-
-class _RawHeaderPolicy(email.policy.Compat32):
-    """compat32, but header values come back as the parser saw them.
-
-    Stock compat32 wraps a value holding raw 8-bit bytes in an email.header.Header
-    whose str() turns every such byte into U+FFFD: a windows-1251 Subject or file
-    name typed without RFC 2047 would be lost before charset detection sees it.
-    Here the bytes stay surrogate-escaped and domain.charset decodes them.
-
-    Content-Type and Content-Disposition come back as their head only (limits.head_of):
-    the stdlib reads their parameters (boundary, charset, filename) in time quadratic in
-    the header's length, and the parser itself asks a multipart for its boundary (a
-    1 MB header of 100,000 parameters cost 10 s of CPU).
-    """
-
-    def header_fetch_parse(self, name, value):
-        if len(value) > limits.MAX_HEADER_CHARS and name.lower() in _PARAMETER_HEADERS:
-            return limits.head_of(value)
-        return value
-
-
-RAW_POLICY = _RawHeaderPolicy()
-
-# Parts of a report that describe the original message rather than carry a file.
-_REPORT_ORIGINALS = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers")
-_RECEIPT = "message/disposition-notification"  # a read receipt (MDN, RFC 8098)
-_STATUS_TYPES = ("message/delivery-status", _RECEIPT)
-
-
-def header_of(msg: Message, name: str) -> str:
-    """The first `name` header of `msg`, decoded (its head only, see limits.head_of)."""
-    raw = msg.get(name)
-    return "" if raw is None else decode_compat32(limits.head_of(str(raw)))
-
-
-def _payload(part: Message) -> bytes:
-    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
-    raw = part.get_payload(decode=False)
-    if isinstance(raw, list):
-        return b""
-    if cte == "base64":
-        data = raw.encode("ascii", "ignore") if isinstance(raw, str) else raw
-        return b64decode_lenient(data)
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:
-        data = None
-    if data is None:
-        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
-    return data
-
-
-def _text_of(part: Message) -> str:
-    return decode_bytes(_payload(part), part.get_content_charset())
-
-
-def _filename(part: Message) -> str | None:
-    try:
-        name = part.get_filename()
-    except Exception:
-        name = None
-    return None if name is None else decode_compat32(name)
-
-
-def _param(part: Message, name: str) -> str:
-    """A Content-Type parameter, lower-cased ("" when absent or unreadable)."""
-    try:
-        value = part.get_param(name)
-    except Exception:
-        return ""
-    return value.strip().lower() if isinstance(value, str) else ""
-
-
-def content_type(part: Message) -> str:
-    try:
-        return (part.get_content_type() or "text/plain").lower()
-    except Exception:
-        return "text/plain"
 
 
 # What a signing or encrypting mail client puts beside the letter (RFC 1847: S/MIME,
@@ -142,12 +56,12 @@ def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
     while stack:
         part, in_report = stack.pop()
         ctype = content_type(part)
-        if in_report and ctype in _REPORT_ORIGINALS:
+        if in_report and ctype in REPORT_ORIGINALS:
             originals.append(part)
             continue
-        payload = part.get_payload() if ctype not in _STATUS_TYPES else None
-        if isinstance(payload, list):
-            children = [p for p in payload if isinstance(p, Message)]
+        content = part.get_payload() if ctype not in STATUS_TYPES else None
+        if isinstance(content, list):
+            children = [p for p in content if isinstance(p, Message)]
             if ctype == "message/rfc822" and children:
                 yield part  # the forwarded mail's own header, before its parts
             if ctype in _BESIDE:
@@ -156,39 +70,6 @@ def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
             stack.extend((child, report) for child in reversed(children))
             continue
         yield part
-
-
-def _status_text(part: Message) -> str:
-    """A message/delivery-status (or MDN) body: compat32 parses it into header blocks."""
-    payload = part.get_payload()
-    if not isinstance(payload, list):
-        return _text_of(part)
-    blocks = []
-    for block in payload:
-        if isinstance(block, Message):
-            blocks.append("\n".join(f"{k}: {decode_compat32(v)}" for k, v in block.raw_items()))
-    return "\n\n".join(b for b in blocks if b)
-
-
-def _receipt_of(part: Message) -> str | None:
-    """The Message-ID a read receipt is about (its Original-Message-ID field)."""
-    payload = part.get_payload()
-    for block in payload if isinstance(payload, list) else ():
-        if isinstance(block, Message) and (msgid := header_of(block, "original-message-id")):
-            return normalize_msgid(msgid)
-    return None
-
-
-def _original_msgid(part: Message) -> str | None:
-    """Message-ID of the original a report returns (whole message or its headers)."""
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        inner = next((p for p in payload if isinstance(p, Message)), None)
-    else:
-        inner, _cut = read_tree(_payload(part), RAW_POLICY)
-    if inner is None:
-        return None
-    return normalize_msgid(header_of(inner, "message-id"))
 
 
 @dataclass
@@ -237,7 +118,7 @@ def _unwrapped(
     files and RTF come out within ``room``, the message's (all its parts together)."""
     if ctype != "application/ms-tnef" and (filename or "").lower() != "winmail.dat":
         return None
-    tnef = read_tnef(_payload(part), rtf=room.rtf)
+    tnef = read_tnef(payload(part), rtf=room.rtf)
     if tnef is None or not (tnef.text.strip() or tnef.html.strip() or tnef.files or tnef.messages):
         return None
     files = [*tnef.files, *(f for item in tnef.messages for f in item.files)]
@@ -251,7 +132,7 @@ def _unwrapped(
 def _labelled(part: Message, ctype: str) -> tuple[bytes, str | None]:
     """A text part's bytes and charset label: Content-Type's, else, for HTML, its own
     <meta> tag's (so a declared charset is not reported to staff as a guess)."""
-    data, label = _payload(part), part.get_content_charset()
+    data, label = payload(part), part.get_content_charset()
     if label is None and ctype == "text/html":
         label = meta_charset(data)
     return data, label
@@ -283,9 +164,9 @@ def _parents(msg: Message) -> dict[int, Message]:
     stack = [msg]
     while stack:
         node = stack.pop()
-        payload = node.get_payload()
-        if isinstance(payload, list):
-            for child in payload:
+        content = node.get_payload()
+        if isinstance(content, list):
+            for child in content:
                 if isinstance(child, Message):
                     parents[id(child)] = node
                     stack.append(child)
@@ -310,9 +191,7 @@ def read_body(msg: Message, codec: str | None = None) -> Body:
     skipped (and named in `problem`), never fatal. ``codec`` (staff's `#charset`) reads
     every text part in that charset, whatever its label says."""
     groups: dict[int, _TextGroup] = {}  # in order of the first text leaf of each
-    statuses: list[str] = []
-    originals: list[Message] = []
-    read: list[str | None] = []  # a read receipt's Original-Message-ID
+    reports = Reports()
     attachments: list[RawAttachment] = []
     pictures: dict[str, str] = {}  # Content-ID -> file name, for Outlook's [cid:...]
     doubt: str | None = None
@@ -321,19 +200,17 @@ def read_body(msg: Message, codec: str | None = None) -> Body:
     room = Room()  # hostile sizes: what all its parts may carry out together
     open_encoded_messages(msg, RAW_POLICY)
     parents = _parents(msg)
-    for part in _leaves(msg, originals):
+    for part in _leaves(msg, reports.originals):
         try:
             ctype = content_type(part)
-            if ctype in _STATUS_TYPES:
-                statuses.append(_status_text(part))
-                if ctype == _RECEIPT:
-                    read.append(_receipt_of(part))
+            if ctype in STATUS_TYPES:
+                reports.add(part, ctype)
                 continue
             if ctype == "message/rfc822" and part.is_multipart():
                 groups[id(part)] = _TextGroup(plain=[forwarded_heading(part.get_payload(0))])
                 continue
             disposition = str(part.get("content-disposition", "")).split(";")[0].strip().lower()
-            filename = _filename(part)
+            filename = filename_of(part)
             unnamed_inline = disposition != "attachment" and filename is None
             # A multipart whose boundary never shows up arrives as one opaque leaf:
             # its content is still the sender's text.
@@ -358,17 +235,17 @@ def read_body(msg: Message, codec: str | None = None) -> Body:
                 and disposition != "attachment"
                 and part.get("content-id") is not None
             )
-            attachments.append(RawAttachment(filename, ctype, _payload(part), embedded))
+            attachments.append(RawAttachment(filename, ctype, payload(part), embedded))
             if filename and (cid := cid_of(part.get("content-id"))):
                 pictures.setdefault(cid, sanitize_filename(filename))
         except Exception as e:  # one broken part must not hide the rest of the mail
             problem = problem or f"unreadable part: {type(e).__name__}: {e}"
-    text, delivery_status = _joined(groups, wrapped, statuses, pictures)
+    text, delivery_status = _joined(groups, wrapped, reports.statuses, pictures)
     problem = problem or room.problem()
-    reported = _reported(originals) or next((m for m in read if m), None)
     return Body(
-        text, tuple(attachments), delivery_status, reported, doubt, problem, receipt=bool(read)
-    )
+        text, tuple(attachments), delivery_status, reports.message_id, doubt, problem,
+        receipt=bool(reports.receipts),
+    )  # fmt: skip
 
 
 def _read_text(part: Message, ctype: str, codec: str | None) -> tuple[str, str | None]:
@@ -379,8 +256,8 @@ def _read_text(part: Message, ctype: str, codec: str | None) -> tuple[str, str |
         text, unsure = data.decode(codec, "replace"), None
     else:
         text, unsure = recode.read_text(data, label)
-    if ctype == "text/plain" and _param(part, "format") == "flowed":
-        text = unflow(text, delsp=_param(part, "delsp") == "yes")
+    if ctype == "text/plain" and param(part, "format") == "flowed":
+        text = unflow(text, delsp=param(part, "delsp") == "yes")
     return text, unsure
 
 
@@ -402,15 +279,3 @@ def _joined(
     if not text.strip() and delivery_status:
         text = delivery_status
     return name_pictures(text, pictures), delivery_status
-
-
-def _reported(originals: list[Message]) -> str | None:
-    """The Message-ID of the first returned original that has a readable one."""
-    for original in originals:
-        try:
-            msgid = _original_msgid(original)
-        except Exception:  # a broken original only costs the threading hint
-            continue
-        if msgid:
-            return msgid
-    return None
