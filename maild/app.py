@@ -33,6 +33,7 @@ def utcnow() -> datetime:
 class App:
     config: Config
     clock: Callable[[], datetime] = utcnow
+    create: bool = True  # may make storage.path a new store (layout.check_storage)
     store: Store = field(init=False)
     spool: Spool = field(init=False)
     outbox: Outbox = field(init=False)
@@ -44,7 +45,7 @@ class App:
 
     def __post_init__(self) -> None:
         root = self.config.storage_path
-        check_storage(root)  # a new store only in a missing or empty directory
+        check_storage(root, self.create)  # a new store only in a missing or empty directory
         self.store = Store(root)
         # their writes inside a locked section belong to its group commit
         self.spool = Spool(root / "spool", self.config.storage.max_attempts, self.store.files)

@@ -203,13 +203,19 @@ def _positive(value: str) -> int:
     return int(value)
 
 
+# The commands that may make storage.path a new store: those that take mail or do the
+# daemon's work, and the desk's setup before its first mail. The others find it
+# missing and say so (a wrong path, a file system not mounted yet).
+MAKE_STORE = frozenset({"serve", "ingest", "jobs", "license", "group", "block", "answers"})
+
+
 def _load_app(args: argparse.Namespace) -> App:
     """Config, then the storage owner's identity (root never writes there), then
     the log target, then the App (which may create the storage's folders)."""
     config = config_mod.load(_config_path(args))
     privileges.become_storage_owner(config.storage_path)
     logsetup.use_target(config.log.target)
-    return App(config)
+    return App(config, create=args.command in MAKE_STORE)
 
 
 def main(argv: list[str] | None = None) -> int:

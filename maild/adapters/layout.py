@@ -52,15 +52,23 @@ def _not_a_store(names: set[str], root: Path) -> str | None:
     return None
 
 
-def check_storage(root: Path) -> bool:
+def check_storage(root: Path, create: bool = True) -> bool:
     """Make sure `root` is a store or can become one; True when it is a new one
-    (created now). Raises StoreRefused, or OSError when it cannot be read."""
+    (created now). `create`: False for a command that only reads or works on what is
+    there (a wrong path or a file system not mounted yet must not look like an empty
+    desk, nor leave a store under the mount point). Raises StoreRefused, or OSError
+    when it cannot be read."""
     names = _names(root)
     why = _not_a_store(names, root)
     if why is not None:
         raise StoreRefused(why)
     if names:
         return False
+    if not create:
+        raise StoreRefused(
+            f"storage.path {root}: no maild store there yet (`maild serve` or `maild ingest` "
+            "makes it); is the path right and its file system mounted?"
+        )
     root.mkdir(parents=True, exist_ok=True)
     log.info("created a new store at %s", root)
     return True

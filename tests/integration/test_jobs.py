@@ -377,6 +377,7 @@ def test_a_level_change_while_waiting_for_the_customer_sets_no_staff_deadline(wo
 def test_report_sla_with_since_after_until_is_an_error_not_an_empty_period(desk):
     """--since 2026-12-01 --until 2026-11-01 (the two swapped) is a typo: saying "no
     tickets in this period" would read as a quiet month."""
+    desk.ingest(make_mail())
     r = desk.run("report", "sla", "--since", "2026-12-01", "--until", "2026-11-01")
     assert r.code == 64 and "обращений нет" not in r.out
     assert "--since 2026-12-01 is after --until 2026-11-01" in r.err

@@ -170,7 +170,7 @@ def test_permanent_errors_name_the_path(owned):
     desk, python = owned
     data = Path(desk.sections["storage"]["path"])
     data.chmod(0o500)  # the owner itself may not write: no switch helps
-    r = run(desk, python, "ticket", "list")
+    r = run(desk, python, "license", "list")  # would make the store
     assert r.code == 78 and "permanent error" in r.err and str(data) in r.err, r
     assert "Traceback" not in r.err
     r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())

@@ -34,6 +34,10 @@ def test_status_and_metrics_of_a_running_service(tmp_path, sink):
         smtp={"listen": f"127.0.0.1:{free_port()}"},
         metrics={"listen": f"127.0.0.1:{mport}"},
     )
+    r = desk.run("status")  # before the first start there is no store: says so, makes none
+    assert r.code == 78 and "no maild store there yet" in r.err
+    assert not (tmp_path / "data").exists()
+    assert desk.run("license", "list").code == 0  # the desk's setup makes it
     r = desk.run("status")
     assert r.code == 2 and "is maild serve running?" in r.out  # nothing ran yet
     daemon = Daemon(desk).start()
@@ -70,7 +74,7 @@ def test_status_and_metrics_of_a_running_service(tmp_path, sink):
 
 
 def test_status_reports_a_processing_fault(desk):
-    desk.run("ticket", "list")  # creates the storage
+    desk.run("license", "list")  # creates the storage (a read command would refuse)
     run = Path(desk.sections["storage"]["path"]) / "run"
     run.mkdir()
     fault = {"since": "2026-12-02T10:00:00+00:00", "error": "disk full", "path": "/var/lib/x"}
@@ -84,7 +88,7 @@ def test_status_counts_mail_a_crashed_worker_held(desk):
     """A worker killed while it holds claimed mail leaves it in spool/claimed/<pid>/
     until `maild serve` starts again: status and the metrics' gauges still count it
     as not processed (it said "0 pending" while the mail waited for a restart)."""
-    desk.run("ticket", "list")  # creates the storage
+    desk.run("license", "list")  # creates the storage (a read command would refuse)
     spool = Path(desk.sections["storage"]["path"]) / "spool"
     crash = (
         "import os, sys; from pathlib import Path; from maild.adapters.spool import Spool\n"
@@ -171,7 +175,7 @@ def test_signing_keys_in_the_storage_are_made_0600_and_warned_once_others_can_re
     desk.write_config()
     saved = os.umask(0)
     try:
-        assert desk.run("ticket", "list").code == 0  # the first command makes the keys
+        assert desk.run("license", "list").code == 0  # the first command makes the keys
     finally:
         os.umask(saved)
     keys = [tmp_path / "data" / name for name in ("reply_secret", "web_secret")]
