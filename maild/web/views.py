@@ -98,8 +98,10 @@ class Site:
         tid = tokens.tid_of(token)
         loaded, addresses = await self.load(tid)
         found = tokens.check_ticket_token(self.key, token, addresses, self.app.now())
-        if found is tokens.Refusal.EXPIRED and request.method == "GET":
-            return self.expired(token, loaded[0], tokens.owner_of(self.key, token, addresses))
+        if found is tokens.Refusal.EXPIRED:  # a reply typed meanwhile is shown to copy
+            typed = await self.typed(request) if request.method == "POST" else ""
+            owner = tokens.owner_of(self.key, token, addresses)
+            return self.expired(token, loaded[0], owner, typed)
         if isinstance(found, tokens.Refusal):
             title, text = REFUSED[found]
             return self.notice(title, text, status=403)
@@ -116,12 +118,20 @@ class Site:
 
         return await asyncio.get_running_loop().run_in_executor(None, read)
 
-    def expired(self, token: str, ticket: Ticket, owner: str) -> web.Response:
-        """The page of an authentic but expired link: a fresh one by mail, on request."""
+    @staticmethod
+    async def typed(request: web.Request) -> str:
+        """The text of a posted form (a reply written while the link expired), else ""."""
+        form = await read_form(request)
+        return clean_text(str(form.get("text", ""))).strip()
+
+    def expired(self, token: str, ticket: Ticket, owner: str, typed: str = "") -> web.Response:
+        """The page of an authentic but expired link: a fresh one by mail, on request;
+        ``typed``: the text of a reply posted through it, not sent, there to copy."""
         body = self.pages.render(
             "expired.html",
             base=f"{self.prefix}/t/{token}",
             form=tokens.form_token(self.key, f"r|{ticket['tid']}|{owner}", self.app.now()),
+            typed=typed,
         )
         return web.Response(text=body, status=403, content_type="text/html", charset="utf-8")
 

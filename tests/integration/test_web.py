@@ -135,6 +135,23 @@ def test_tampered_foreign_and_expired_links_get_a_plain_page(site, ticket):
     assert post(f"{base}/t/{stranger}/renew", {"form": expired.form_token()}).status == 403
 
 
+def test_a_reply_posted_after_the_link_expired_is_shown_back_to_copy(site, ticket):
+    """The page stayed open while its link expired: the reply is not sent (the link no
+    longer opens the ticket), but its text comes back on the expired-link page, ready
+    to copy, beside the button that mails a fresh link."""
+    desk, daemon, sink, base = site
+    _conf, link = ticket
+    tid = link.rsplit("/", 1)[1].split(".")[0]
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    old = tokens.ticket_token(key, tid, CUSTOMER, datetime.now(UTC) - timedelta(days=91), 90)
+    page = request(link)  # opened while the link was good
+    text = "Долгий ответ <b>с разметкой</b>,\nнабранный полчаса."
+    sent = post(f"{base}/t/{old}/reply", {"form": page.form_token(), "text": text})
+    assert sent.status == 403 and "истёк" in sent.text  # a reply taken is spooled, then 303
+    assert "Долгий ответ &lt;b&gt;с разметкой&lt;/b&gt;,\nнабранный полчаса." in sent.text
+    assert "не отправлено" in sent.text and "/renew" in sent.text
+
+
 def test_reply_needs_the_form_token_and_reaches_staff(site, ticket):
     desk, daemon, sink, base = site
     _conf, link = ticket
