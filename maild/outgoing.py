@@ -174,7 +174,7 @@ def _held_record(
 ) -> MessageRecord:
     """The note that a mail was not queued to addresses refused for good."""
     why = "; ".join(
-        f"{a} не принимается почтовым сервером с {app.fmt_time(m['since'])} (МСК), "
+        f"{a} не принимается почтовым сервером с {app.fmt_time(m['since'])} ({app.renderer.zone}), "
         f"ответ сервера: {m['error'].removeprefix(f'{a}: ')}"
         for a, m in held.items()
     )

@@ -105,9 +105,10 @@ def _shown(app: App, meta: OutboxEntry) -> dict[str, str]:
 
 def _note(app: App, meta: OutboxEntry, now: datetime) -> MessageRecord:
     shown = _shown(app, meta)
+    when = f"{shown['queued_at']} {app.renderer.zone}"
     text = (
         f"Письмо клиенту не доставлено: {shown['to']}\n"
-        f"{shown['what'].capitalize()} «{shown['subject']}» ({shown['queued_at']} МСК)\n"
+        f"{shown['what'].capitalize()} «{shown['subject']}» ({when})\n"
         f"Почтовый сервер отказал: {shown['error']}\n"
         "Больше не отправляется, и автоматические письма на этот адрес тоже.\n"
         "Проверьте адрес; верный (или этот же снова) можно добавить командой #cc."

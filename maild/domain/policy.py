@@ -65,6 +65,13 @@ def local(tz: tzinfo, when: datetime | str) -> datetime:
     return when.astimezone(tz)
 
 
+def zone_label(timezone: str) -> str:
+    """How mail names the desk's time zone after a time: «МСК» for Moscow, the
+    regulation's; any other zone by its name («Asia/Yekaterinburg»), right in summer
+    and winter alike."""
+    return "МСК" if timezone == "Europe/Moscow" else timezone
+
+
 def fmt_time(tz: tzinfo, when: datetime | str | None, short: bool = False) -> str:
     """A deadline as a person reads it: 25.11.2026 15:30 (the desk's time zone)."""
     if when is None:

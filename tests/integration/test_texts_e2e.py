@@ -145,3 +145,16 @@ def test_a_webmails_blank_lines_of_nbsp_stay_blank_lines(desk, sink):
     assert desk.ticket(tid)["messages"][0]["text"].startswith(expected)
     [notice] = sink.to("anna@example.com")
     assert expected in notice.text.replace("\r\n", "\n"), notice.text
+
+
+def test_a_desk_in_another_time_zone_names_it_after_each_time(tmp_path, sink):
+    """Times in staff mail are the desk's (support.timezone): «(МСК)» only when that is
+    Moscow; a desk in Yekaterinburg says so, two hours off Moscow."""
+    from tests.helpers import Desk
+
+    desk = Desk(tmp_path, sink.port, support={"timezone": "Asia/Yekaterinburg"})
+    desk.ingest(make_mail())
+    desk.flush()
+    [notice] = sink.to("anna@example.com")
+    [due] = [line for line in notice.text.splitlines() if line.startswith("Реакция не позднее")]
+    assert due.endswith("(Asia/Yekaterinburg)") and "МСК" not in notice.text
