@@ -21,7 +21,7 @@ from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
 
 log = logging.getLogger("maild")
-EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL = 0, 1, 64, 75
+EX_OK, EX_FAIL, EX_USAGE, EX_DATAERR, EX_TEMPFAIL = 0, 1, 64, 65, 75
 
 PUBLIC_TICKET = (
     "tid",
@@ -72,6 +72,10 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     except OSError as e:  # not the message's fault: 75, as for everything else
         print(f"maild: cannot read {args.file}, nothing spooled: {e.strerror}", file=sys.stderr)
         return EX_TEMPFAIL
+    if not raw.strip():  # an MTA never pipes one: a shell's redirect went wrong
+        where = "standard input" if args.file == "-" else args.file
+        print(f"maild: {where} holds no message (empty), nothing spooled", file=sys.stderr)
+        return EX_DATAERR
     try:
         key, decision = ingest(app, raw)
     except OSError as e:

@@ -102,3 +102,15 @@ def test_a_file_ingest_cannot_read_is_75_and_spools_nothing(desk, name):
     code, err = maild(desk.config, "ingest", str(desk.root / name))
     assert code == 75 and one_line(err) and "nothing spooled" in err and name in err, err
     assert desk.tickets() == []
+
+
+@pytest.mark.parametrize("data", [b"", b"\r\n\r\n"], ids=["empty", "blank-lines"])
+def test_an_empty_input_is_refused_not_made_a_ticket_from_no_one(desk, data):
+    """An MTA never pipes an empty message; a shell redirect gone wrong does. It is
+    no mail: 65 (the input's fault) with one line, nothing spooled, no ticket, no
+    staff notice «from (no sender)»."""
+    assert desk.run("license", "list").code == 0
+    code, err = maild(desk.config, "ingest", "-", input=data)
+    assert code == 65 and one_line(err) and "standard input" in err and "empty" in err, err
+    assert desk.tickets() == []
+    assert [p for p in (desk.root / "data" / "spool").rglob("*") if p.is_file()] == []
