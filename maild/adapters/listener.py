@@ -31,6 +31,8 @@ log = logging.getLogger("maild.listener")
 OK = "250 2.0.0 Message accepted for delivery"
 NOT_LOCAL = "550 5.1.1 Recipient address rejected: not a support address"
 SPOOL_FAILED = "451 4.3.0 Temporary failure storing the message, try again later"
+# No MTA sends one; a probe does, and it would be a ticket "from (no sender)" for staff.
+EMPTY = "554 5.6.0 The message is empty"
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
 TOO_MANY_RCPT = "452 4.5.3 Too many recipients"
 # Every accepted recipient is the one support mailbox, and the message is spooled
@@ -133,27 +135,34 @@ class SupportHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         data = envelope.original_content or b""
-        if not envelope.mail_from or envelope.mail_from == "<>":
-            # A null reverse path (DSNs, auto-replies: RFC 3834 3.3) is the one envelope
-            # fact the pipeline reads: as the final delivery we record it where a
-            # delivery agent does (RFC 5321 4.4), on top, and screening never answers it.
-            data = NULL_RETURN_PATH + data
+        if not data.strip():
+            status = EMPTY
+        else:
+            if not envelope.mail_from or envelope.mail_from == "<>":
+                # A null reverse path (DSNs, auto-replies: RFC 3834 3.3) is the one
+                # envelope fact the pipeline reads: as the final delivery we record it
+                # where a delivery agent does (RFC 5321 4.4), on top, and screening
+                # never answers it.
+                data = NULL_RETURN_PATH + data
+            status = await self.accept(data, envelope.mail_from)
+        if self.lmtp:  # LMTP answers once per accepted recipient
+            return "\r\n".join([status] * max(1, len(envelope.rcpt_tos)))
+        return status
+
+    async def accept(self, data: bytes, mail_from: str | None) -> str:
+        """The reply to a message: accepted once it is in the spool, else try later."""
         try:
             key = await self.commit.add(data)
         except OSError as e:
             log.error(
                 "%s spool write failed for mail from %s (answered 451: the sender retries): %s",
                 message_id_for_log(data),
-                envelope.mail_from,
+                mail_from,
                 e,
             )
-            status = SPOOL_FAILED
-        else:
-            self.on_spooled(key)
-            status = OK
-        if self.lmtp:  # LMTP answers once per accepted recipient
-            return "\r\n".join([status] * max(1, len(envelope.rcpt_tos)))
-        return status
+            return SPOOL_FAILED
+        self.on_spooled(key)
+        return OK
 
 
 class MaildSMTP(LimitedSessions, SMTP):

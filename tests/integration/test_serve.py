@@ -43,7 +43,7 @@ def test_smtp_message_becomes_ticket_and_confirmation_is_sent(served, sink):
     assert t["messages"][0]["message_id"] == "<s1@c.example>"
 
 
-def test_relay_refused_and_size_limit(tmp_path, sink):
+def test_relay_refused_size_limit_and_empty_message(tmp_path, sink):
     desk = Desk(
         tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{free_port()}", "max_message_size": 2000}
     )
@@ -60,6 +60,11 @@ def test_relay_refused_and_size_limit(tmp_path, sink):
             assert s.rcpt("support@example.com")[0] == 250
             code, msg = s.data(big)
             assert code == 552
+            for sender in ("ivan@shop-example.ru", ""):  # an empty DATA is no message
+                s.rset()
+                s.mail(sender)
+                assert s.rcpt("support@example.com")[0] == 250
+                assert s.data(b"")[0] == 554
         assert desk.tickets() == []
         assert not any((tmp_path / "data" / "spool" / "new").iterdir())
     finally:
