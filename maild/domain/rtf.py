@@ -109,10 +109,67 @@ _SYMBOLS = {
 }  # fmt: skip
 
 
+# A font's \fcharset: the Windows code page its \'hh bytes are in (0, 1: the
+# document's \ansicpg; 2: symbols).
+_CHARSETS = {
+    77: "mac_roman", 128: "cp932", 129: "cp949", 134: "gbk", 136: "cp950", 161: "cp1253",
+    162: "cp1254", 163: "cp1258", 177: "cp1255", 178: "cp1256", 186: "cp1257",
+    204: "cp1251", 222: "cp874", 238: "cp1250",
+}  # fmt: skip
+
+
+class _Fonts:
+    """Which code page the text is in, font by font. Outlook on an English Windows
+    writes a Russian letter as \\ansicpg1252 with fonts of \\fcharset204: their
+    \\'hh bytes are windows-1251, and read in the document's code page they gave staff
+    «Ïðèâåò». The font table is read (\\fN, \\fcharsetN, \\cpgN), and the font in
+    use is followed group by group (a "}" restores the one before its "{")."""
+
+    def __init__(self) -> None:
+        self.codecs: dict[int, str] = {}
+        self.current: int | None = None
+        self.saved: list[int | None] = []
+        self.table = 0  # > 0: inside the font table, counting its braces
+        self.defining: int | None = None
+        self.default: int | None = None  # \\deffN: the font of text before any \\fN
+
+    def brace(self, brace: bytes) -> None:
+        if brace == b"{":
+            self.saved.append(self.current)
+        else:
+            self.current = self.saved.pop() if self.saved else None
+        if self.table:
+            self.table += 1 if brace == b"{" else -1
+
+    def word(self, word: bytes, number: bytes | None) -> bool:
+        """Take a control word of fonts (True), inside the font table any at all."""
+        if word == b"fonttbl":
+            self.table = 1
+        elif word == b"deff" and number:
+            self.default = int(number)
+        elif word == b"f" and number:
+            if self.table:
+                self.defining = int(number)
+            else:
+                self.current = int(number)
+        elif self.table and number and self.defining is not None:
+            if word == b"fcharset" and int(number) in _CHARSETS:
+                self.codecs[self.defining] = _CHARSETS[int(number)]
+            elif word == b"cpg":
+                self.codecs[self.defining] = codec(int(number))
+        return bool(self.table) or word in (b"f", b"deff")
+
+    def codepage(self, document: str) -> str:
+        """The code page of the font in use, else the document's."""
+        font = self.current if self.current is not None else self.default
+        return self.codecs.get(font, document) if font is not None else document
+
+
 def rtf_to_text(rtf: bytes) -> str:
     """The words of an RTF document (Outlook's own, or its wrapping of an HTML body)."""
     out: list[str] = []
     codepage = "cp1252"
+    fonts = _Fonts()
     skip_depth = 0  # > 0: inside a skipped group, counting its braces
     pending_skip = 0  # characters after \uN that stand for it in the code page
     uc = 1
@@ -121,14 +178,19 @@ def rtf_to_text(rtf: bytes) -> str:
         if brace:
             if skip_depth:
                 skip_depth += 1 if brace == b"{" else -1
+            fonts.brace(brace)
             star = False
             continue
-        if skip_depth:
+        if skip_depth or fonts.table:
+            if word is not None and not skip_depth:
+                fonts.word(word, number)
             continue
         if symbol == b"*":
             star = True
             continue
         if word is not None:
+            if not star and fonts.word(word, number):
+                continue
             if star or word in _SKIPPED:
                 skip_depth, star = 1, False
             elif word == b"ansicpg" and number:
@@ -147,11 +209,11 @@ def rtf_to_text(rtf: bytes) -> str:
                 out.append(text[1:].decode("latin-1"))
             continue
         if hexbyte:
-            out.append(_decode(bytes([int(hexbyte, 16)]), codepage))
+            out.append(_decode(bytes([int(hexbyte, 16)]), fonts.codepage(codepage)))
         elif symbol:
             out.append(_SYMBOLS.get(symbol, ""))
         elif text:
-            out.append(_decode(text, codepage))
+            out.append(_decode(text, fonts.codepage(codepage)))
     # \uN gives UTF-16 units: an emoji comes as a surrogate pair, joined here; a lone
     # surrogate (no character) becomes U+FFFD, so the text can be stored as UTF-8.
     text = "".join(out).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

@@ -296,3 +296,30 @@ def test_a_negative_unicode_skip_count_loses_no_later_word() -> None:
     later run of text."""
     text = rtf_to_text(rb"{\rtf1 \uc-1 abc \u1055?def\par ghi\par jkl}")
     assert text.splitlines() == ["abc П?def", "ghi", "jkl"]
+
+
+# Outlook on an English Windows writing Russian: the document's code page is 1252, the
+# fonts' \fcharset204 (windows-1251); a Latin font in a group of its own in between.
+ENGLISH_WINDOWS_RTF = (
+    rb"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0\fswiss\fcharset204 Arial;}"
+    rb"{\f1\fnil\fcharset0 Calibri;}{\f2\froman\fcharset0{\*\panose 02020603}Times;}}"
+    rb"{\*\generator Riched20 16.0;}\pard\fs20 \'cf\'f0\'e8\'e2\'e5\'f2, {\f1 caf\'e9} "
+    rb"\'ec\'e8\'f0!\par\f1 Men\'fc \f0\'ec\'e5\'ed\'fe\par}"
+)
+
+
+def test_rtf_in_fonts_of_another_charset_reads_in_theirs() -> None:
+    """«Ïðèâåò» was what staff read of such a letter: each font's \\fcharset now says
+    which code page its bytes are in, and a "}" gives back the font before its "{"."""
+    assert rtf_to_text(ENGLISH_WINDOWS_RTF) == "Привет, café мир!\nMenü меню"
+
+
+CYRILLIC = st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВЁЯ ,.!?-", max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(words=CYRILLIC, cpg=st.sampled_from([b"\\fcharset204", b"\\cpg1251"]))
+def test_any_russian_text_in_a_cyrillic_font_of_a_latin_document_reads_back(words, cpg) -> None:
+    hexed = "".join(f"\\'{b:02x}" for b in words.encode("cp1251")).encode()
+    rtf = rb"{\rtf1\ansi\ansicpg1252{\fonttbl{\f3" + cpg + rb" Arial;}}\f3 " + hexed + rb"}"
+    assert rtf_to_text(rtf) == words.strip()
