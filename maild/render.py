@@ -76,7 +76,11 @@ class Renderer:
             "answer_names": self.answer_names(),
         }
         ctx.update(context)
-        out = self._template(template).render(**ctx)
+        try:
+            out = self._template(template).render(**ctx)
+        except jinja2.TemplateError as e:  # an admin's edit names what maild does not give
+            where = self._path_of(template)
+            raise ConfigError(f"template {where}: {e.message or type(e).__name__}") from None
         first, _, body = out.partition("\n")
         if not first.startswith("Subject:"):
             raise ValueError(f"template {template} must start with a Subject: line")

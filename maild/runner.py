@@ -8,6 +8,10 @@ Two kinds of failure, told apart here (their handling is in maild/faults.py):
   see it); if even that fails, MessageFailed: the caller counts an attempt when
   other messages succeed, and after storage.max_attempts the message moves to
   spool/bad/, never deleted.
+
+A failed attempt leaves nothing behind: the store's locked section is all or nothing
+(what the attempt wrote, a staff notice queued before it failed among them, is
+discarded), so a batch whose message fails is run again without that attempt.
 """
 
 from __future__ import annotations
@@ -32,6 +36,21 @@ ENV_FAULTS = (OSError, StoreUnavailable, ConfigError)
 
 class MessageFailed(Exception):
     """Processing this message failed, and so did storing it as raw text."""
+
+
+class FirstAttemptFailed(Exception):
+    """Processing this message failed: it is to be stored as raw text (fallback=True),
+    in a section of its own (the failed one's writes are discarded with it)."""
+
+
+@dataclass
+class _Redo(Exception):
+    """A message of a batch failed: the batch's section is discarded and run again,
+    the message stored as raw text (`fallback`) or left out (its failure `why`)."""
+
+    key: str
+    fallback: bool = False
+    why: str | None = None
 
 
 @dataclass
@@ -69,10 +88,12 @@ def process_key(
     parsed: tuple[bytes, ParsedMessage] | None = None,
     *,
     claimed: bool = False,
+    fallback: bool = False,
 ) -> Decision | None:
     """Process one spooled message (`parsed`: its bytes and message, read and parsed
-    ahead of the store lock; `claimed`: this process has claimed it already). None
-    when it is not waiting any more. Raises an ENV_FAULTS error or MessageFailed;
+    ahead of the store lock; `claimed`: this process has claimed it already;
+    `fallback`: store it as raw text, a first attempt failed). None when it is not
+    waiting any more. Raises an ENV_FAULTS error, FirstAttemptFailed or MessageFailed;
     the claim is then kept, for the caller to release or count."""
     if not claimed and not app.spool.claim(key):
         return None
@@ -81,24 +102,22 @@ def process_key(
     raw, msg = parsed if parsed is not None else (app.spool.read(key), None)
     app.spool.working_on(key)
     when = received_at_of(key, app)
+    if fallback:
+        msg = fallback_message(raw, "processing error, stored as raw text")
     try:
         decision = process(app, raw, spool_key=key, received_at=when, msg=msg)
     except ENV_FAULTS:
         raise
-    except Exception:
-        log.exception(
-            "%s spool %s: processing failed, storing it as raw text", message_id_for_log(raw), key
-        )
-        try:
-            fallback = fallback_message(raw, "processing error, stored as raw text")
-            decision = process(app, raw, spool_key=key, received_at=when, msg=fallback)
-        except ENV_FAULTS:
-            raise
-        except Exception as e:
+    except Exception as e:
+        if fallback:
             log.exception(
                 "%s spool %s: not stored, kept in the spool", message_id_for_log(raw), key
             )
             raise MessageFailed(describe(e)[0]) from e
+        log.exception(
+            "%s spool %s: processing failed, storing it as raw text", message_id_for_log(raw), key
+        )
+        raise FirstAttemptFailed(key) from e
     app.spool.done(key)
     return decision
 
@@ -138,21 +157,10 @@ def run_batch(
             if time.monotonic() - started > budget:
                 result.left = keys[n:]
                 break
-        with app.store.locked():
-            for key in claimed:
-                began = time.monotonic()
-                try:
-                    decision = process_key(app, key, parsed.get(key), claimed=True)
-                except CorruptFile as e:
-                    # one unreadable store file holds back only the mail that needs it
-                    # (released below; the rescan retries it): the rest goes on
-                    log.error("spool %s: waits until `maild fsck --repair`: %s", key, e)
-                    continue
-                except MessageFailed as e:
-                    result.failed.append((key, str(e)))
-                    continue
-                if observe is not None:
-                    observe(time.monotonic() - began, decision)
+        done = _sections(app, claimed, parsed, result)
+        if observe is not None:
+            for took, decision in done:
+                observe(took, decision)
     except ENV_FAULTS as e:
         result.fault = describe(e)  # logged by the daemon (maild.faults)
     finally:
@@ -162,12 +170,66 @@ def run_batch(
     return result
 
 
+def _sections(
+    app: App,
+    claimed: list[str],
+    parsed: dict[str, tuple[bytes, ParsedMessage]],
+    result: BatchResult,
+) -> list[tuple[float, Decision | None]]:
+    """The batch under one store lock, one group commit; run again, from the start,
+    after a message failed (each failure ends one run: at most two per message)."""
+    fallback: set[str] = set()
+    left_out: set[str] = set()
+    while True:
+        try:
+            return _section(app, [k for k in claimed if k not in left_out], parsed, fallback)
+        except _Redo as redo:
+            log.warning(
+                "spool %s failed: the batch is run again without that attempt (what was "
+                "logged for the mail before it, TIDs included, is done again)",
+                redo.key,
+            )
+            if redo.fallback:
+                fallback.add(redo.key)
+            else:
+                left_out.add(redo.key)
+                if redo.why is not None:
+                    result.failed.append((redo.key, redo.why))
+
+
+def _section(
+    app: App, keys: list[str], parsed: dict[str, tuple[bytes, ParsedMessage]], fallback: set[str]
+) -> list[tuple[float, Decision | None]]:
+    done: list[tuple[float, Decision | None]] = []
+    with app.store.locked():
+        for key in keys:
+            began = time.monotonic()
+            try:
+                decision = process_key(
+                    app, key, parsed.get(key), claimed=True, fallback=key in fallback
+                )
+            except CorruptFile as e:
+                # one unreadable store file holds back only the mail that needs it
+                # (released by run_batch; the rescan retries it): the rest goes on
+                log.error("spool %s: waits until `maild fsck --repair`: %s", key, e)
+                raise _Redo(key) from e
+            except FirstAttemptFailed as e:
+                raise _Redo(key, fallback=True) from e
+            except MessageFailed as e:
+                raise _Redo(key, why=str(e)) from e
+            done.append((time.monotonic() - began, decision))
+    return done
+
+
 def ingest(app: App, raw: bytes) -> tuple[str, Decision | None]:
     """Spool durably (may raise OSError: transient), then process; when that fails
     the message waits in the spool for the daemon (None)."""
     key = app.spool.add(raw, when=app.now())
     try:
-        return key, process_key(app, key)
+        try:
+            return key, process_key(app, key)
+        except FirstAttemptFailed:  # its section's writes are gone with it
+            return key, process_key(app, key, claimed=True, fallback=True)
     except ENV_FAULTS as e:
         log.warning("spool %s: stored, processing deferred: %s %s", key, *describe(e))
     except MessageFailed:

@@ -106,3 +106,30 @@ def test_claims_left_under_a_pid_that_is_ours_now_go_back(desk, app):
     fresh = App(load(desk.config))  # a new process, as far as the spool knows
     assert runner.run_batch(fresh, [key]).ok == 1  # the stale claim went back first
     assert fresh.spool.attempts(key) == 0 and len(desk.tickets()) == 1
+
+
+def test_a_message_failing_after_its_mail_was_queued_leaves_none_of_it(desk, app, monkeypatch):
+    """The failure comes after the pipeline queued the staff notice and the
+    confirmation. None of that attempt is kept (before, its notice stayed queued for a
+    ticket never stored); the batch is run again without it, so the others' mail is
+    queued once, and the failed message waits, counted (its raw-text try fails too)."""
+
+    def process(app, raw, **kw):
+        decision = REAL_PROCESS(app, raw, **kw)
+        if b"LATE" in raw:
+            raise ValueError("injected failure after the mail was queued")
+        return decision
+
+    monkeypatch.setattr(runner, "process", process)
+    good = [
+        app.spool.add(make_mail(sender=f"g{n}@c.example", msgid=f"<g{n}@c.example>"))
+        for n in range(2)
+    ]
+    late = app.spool.add(make_mail(subject="LATE", sender="l@c.example", msgid="<l@c.example>"))
+    result = runner.run_batch(app, [good[0], late, good[1]])
+    assert result.ok == 2 and [key for key, _ in result.failed] == [late]
+    tids = {t["tid"] for t in desk.tickets()}
+    queued = app.outbox.entries()
+    assert len(tids) == 2 and {m["tid"] for m in queued} == tids
+    assert len(queued) == 2 * 3  # each: a notice to each staff member, a confirmation
+    assert list(app.spool.pending()) == [late] and app.spool.attempts(late) == 0

@@ -144,8 +144,11 @@ class StoreLock:
 
     @contextmanager
     def _section(self, fd: int) -> Iterator[Transaction]:
-        """One section under the held lock: its note, its transaction (committed at
-        the end, also when the body raises: what was written is kept)."""
+        """One section under the held lock: its note, its transaction, committed at
+        the end. A section is all or nothing: when its body raises, what it wrote is
+        discarded (and so is what was kept parsed of those files, changed in place
+        on the way), so a mail half processed leaves no notice queued for a ticket
+        never stored, and is processed again whole."""
         note = LockNote(self.token, self._catch_up(LockNote.read(fd)))
         note.write(fd)  # under way: what it changes is not known yet
         tx = Transaction()
@@ -156,9 +159,12 @@ class StoreLock:
         try:
             try:
                 yield tx
-            finally:
+            except BaseException:
                 self.tx = None
-                tx.commit()
+                self.cache.drop(tx.discard())
+                raise
+            self.tx = None
+            tx.commit()
             note.changed = self.cache.written_below(self.root)
             with contextlib.suppress(OSError):  # else "under way": safe
                 note.write(fd)
