@@ -83,7 +83,9 @@ def log_connection_failure(e: Exception, host: str, delay: float) -> None:
     elif isinstance(e, LoginRefused):
         log.warning("imap: %s (a temporary failure); reconnecting in %g s", e, delay)
     else:
-        log.warning("imap: %s: %s; reconnecting in %g s", type(e).__name__, server_text(e), delay)
+        # an OSError's args[0] is its errno: "ConnectionRefusedError: 111" says nothing
+        text = str(e) if isinstance(e, OSError) else server_text(e)
+        log.warning("imap: %s: %s; reconnecting in %g s", type(e).__name__, text, delay)
 
 
 class LoginWatch:
