@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -91,6 +94,7 @@ class SupportHandler:
         is_support: Callable[[str], bool],
         on_spooled: Callable[[str], None],
         lmtp: bool = False,
+        stalled: Callable[[dict[str, Any] | None], None] | None = None,
     ) -> None:
         self.spool = spool
         self.is_support = is_support
@@ -98,6 +102,10 @@ class SupportHandler:
         self.lmtp = lmtp
         self.accepting = True
         self.commit = GroupCommit(spool)
+        # `stalled` hears that mail is answered 451 because the spool fails ({"since",
+        # "error", "pid"}: `maild status`), and None once a message is spooled again
+        self.stalled = stalled
+        self.stall: dict[str, Any] | None = None
 
     async def handle_EHLO(
         self,
@@ -147,13 +155,27 @@ class SupportHandler:
                 envelope.mail_from,
                 e,
             )
+            self._stalled(e)
             status = SPOOL_FAILED
         else:
             self.on_spooled(key)
+            self._stalled(None)
             status = OK
         if self.lmtp:  # LMTP answers once per accepted recipient
             return "\r\n".join([status] * max(1, len(envelope.rcpt_tos)))
         return status
+
+    def _stalled(self, error: OSError | None) -> None:
+        if error is None and self.stall is None:
+            return
+        if error is None:
+            log.info("the spool takes mail again (it could not since %s)", self.stall["since"])
+            self.stall = None
+        else:
+            since = self.stall["since"] if self.stall else datetime.now(UTC).isoformat()
+            self.stall = {"since": since, "error": str(error), "pid": os.getpid()}
+        if self.stalled is not None:
+            self.stalled(self.stall)
 
 
 class MaildSMTP(LimitedSessions, SMTP):
