@@ -35,6 +35,7 @@ from maild.adapters import oauth2token
 from maild.adapters.imapfailures import (
     LOGIN_RETRY,
     DeliveryWatch,
+    FolderMissing,
     LoginRefused,
     LoginWatch,
     Refusal,
@@ -154,7 +155,12 @@ class ImapPoller:
             # MOVE (and, on Dovecot, UIDPLUS) is only advertised after login.
             self._caps = frozenset(c.upper() for c in client.capabilities())
             self._ensure_folder(client, cfg.processed_folder)
-            info = client.select_folder(cfg.folder)
+            try:
+                info = client.select_folder(cfg.folder)
+            except IMAPClient.Error:
+                if client.folder_exists(cfg.folder):
+                    raise  # there, but not to be read: the server's answer says why
+                raise FolderMissing(cfg, [f[2] for f in client.list_folders()]) from None
         except BaseException:
             _shutdown(client)
             raise

@@ -55,6 +55,22 @@ class LoginRefused(Exception):
         self.temporary = answer.upper().startswith(TEMPORARY)
 
 
+class FolderMissing(Exception):
+    """`folder` is not on the server (a typo, or a server that names it INBOX.X or
+    INBOX/X); `names` are the folders it has, for the admin to pick from."""
+
+    def __init__(self, cfg: ImapConfig, names: list[str]) -> None:
+        shown = ", ".join(names[:MAX_NAMES]) + (", ..." if len(names) > MAX_NAMES else "")
+        super().__init__(
+            f"the folder {cfg.folder!r} does not exist on {cfg.host}:{cfg.port} for "
+            f"{cfg.username}: set imap.folder to one of its folders ({shown}) and restart "
+            "maild serve, or create the folder"
+        )
+
+
+MAX_NAMES = 30  # folders named in FolderMissing's line
+
+
 def server_text(e: BaseException) -> str:
     """An IMAP error's text as the server sent it: imaplib gives the server's answer
     as bytes, and imapclient wraps it as the bytes' repr (b'...')."""
@@ -80,6 +96,8 @@ def log_connection_failure(e: Exception, host: str, delay: float) -> None:
             e.verify_message or e,
             delay,
         )
+    elif isinstance(e, FolderMissing):
+        log.error("imap: %s; trying again in %g s", e, delay)
     elif isinstance(e, LoginRefused):
         log.warning("imap: %s (a temporary failure); reconnecting in %g s", e, delay)
     else:

@@ -283,6 +283,31 @@ def test_implicit_tls_with_verification_rejects_self_signed_cert(mailbox):
     assert len(messages(mailbox, USER, "INBOX")) == 1
 
 
+def test_a_folder_the_server_does_not_have_is_named_with_the_folders_it_has(
+    mailbox, caplog, running
+):
+    """imap.folder = "Support" where the server files that mail in "INBOX.Support":
+    the log said only "error: select failed: Mailbox doesn't exist: Support (0.001 +
+    0.000 secs)."; it now names the setting and the folders to pick from."""
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    append(mailbox, USER, make_raw(1), folder="INBOX.Support")
+    inbox = Inbox()
+    r = running(ImapPoller(config(mailbox, folder="Support"), inbox, backoff_max=0.2))
+
+    def errors():
+        return [x for x in caplog.records if x.levelno == logging.ERROR]
+
+    assert wait_until(errors, timeout=5)
+    r.stop()
+    line = errors()[0]
+    assert line.getMessage().startswith(
+        f"imap: the folder 'Support' does not exist on 127.0.0.1:{mailbox['port']} for "
+        "alice: set imap.folder to one of its folders ("
+    )
+    assert "INBOX.Support" in line.getMessage() and "restart maild serve" in line.getMessage()
+    assert inbox.raws == []
+
+
 def test_explicit_ssl_context_wins_over_verify_tls(mailbox):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
