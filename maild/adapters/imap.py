@@ -41,6 +41,7 @@ from maild.adapters.imapfailures import (
     Refusal,
     Stall,
     log_connection_failure,
+    server_bye,
     server_text,
 )
 from maild.adapters.imapround import CONTACT_EVERY, Backlog, RoundWatch
@@ -358,7 +359,10 @@ class ImapPoller:
             wait = min(IDLE_SLICE, left)
             started = time.monotonic()
             responses = client.idle_check(timeout=wait)
-            if any(_is_new_mail_or_bye(r) for r in responses):
+            bye = server_bye(responses)
+            if bye is not None:  # idle_done() would only fail on the closed socket
+                raise bye
+            if any(_is_new_mail(r) for r in responses):
                 break
             if not responses and time.monotonic() - started < wait / 2:
                 # Woken early with nothing to parse: imapclient swallows EOF and resets here.
@@ -368,10 +372,8 @@ class ImapPoller:
         self._idling = False
 
 
-def _is_new_mail_or_bye(response: object) -> bool:
-    if not isinstance(response, tuple) or not response:
-        return False
-    return response[0] == b"BYE" or (len(response) >= 2 and response[1] == b"EXISTS")
+def _is_new_mail(response: object) -> bool:
+    return isinstance(response, tuple) and len(response) >= 2 and response[1] == b"EXISTS"
 
 
 def _forget_answers(client: IMAPClient, keep: str = "") -> None:

@@ -15,6 +15,7 @@ while it lasts, since the server itself answers fine meanwhile.
 from __future__ import annotations
 
 import ast
+import imaplib
 import logging
 import os
 import ssl
@@ -71,6 +72,20 @@ class FolderMissing(Exception):
 MAX_NAMES = 30  # folders named in FolderMissing's line
 
 
+class ServerBye(Exception):
+    """The server ended the connection with BYE (it shuts down or restarts, the
+    mailbox changed under it); the text is its reason."""
+
+
+def server_bye(responses: list) -> ServerBye | None:
+    """The BYE among untagged `responses` (as imapclient's idle_check parses them)."""
+    for r in responses:
+        if isinstance(r, tuple) and r and r[0] == b"BYE":
+            words = [w.decode("utf-8", "replace") for w in r[1:] if isinstance(w, bytes)]
+            return ServerBye(f"the server said BYE: {' '.join(words)}")
+    return None
+
+
 def server_text(e: BaseException) -> str:
     """An IMAP error's text as the server sent it: imaplib gives the server's answer
     as bytes, and imapclient wraps it as the bytes' repr (b'...')."""
@@ -98,6 +113,8 @@ def log_connection_failure(e: Exception, host: str, delay: float) -> None:
         )
     elif isinstance(e, FolderMissing):
         log.error("imap: %s; trying again in %g s", e, delay)
+    elif isinstance(e, (ServerBye, imaplib.IMAP4.abort)):  # abort: "socket error: EOF"
+        log.warning("imap: the connection to %s ended: %s; reconnecting in %g s", host, e, delay)
     elif isinstance(e, LoginRefused):
         log.warning("imap: %s (a temporary failure); reconnecting in %g s", e, delay)
     else:

@@ -436,6 +436,11 @@ def test_server_down_then_back_recovers(caplog, running):
         before = len(reconnect_lines(caplog))
         server.stop()
         assert wait_until(lambda: len(reconnect_lines(caplog)) > before, timeout=5)
+        # the server's reason, not what closing the socket then gave ("abort: socket
+        # error: EOF", "ConnectionResetError: [Errno 104] Connection reset by peer")
+        assert reconnect_lines(caplog)[before].startswith(
+            "imap: the connection to 127.0.0.1 ended: the server said BYE: Server shutting down."
+        )
         server.start()
         append(info, USER, make_raw(2))
         assert inbox.wait_for(2, timeout=5), "no recovery after a dropped connection"
