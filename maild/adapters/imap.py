@@ -38,6 +38,7 @@ from maild.adapters.imapfailures import (
     FolderMissing,
     LoginRefused,
     LoginWatch,
+    NoGreeting,
     Refusal,
     Stall,
     log_connection_failure,
@@ -130,13 +131,16 @@ class ImapPoller:
         cfg = self.cfg
         mode = "implicit TLS" if cfg.ssl else "STARTTLS" if cfg.starttls else "plain"
         log.info("imap: connecting to %s:%d (%s)", cfg.host, cfg.port, mode)
-        client = IMAPClient(
-            cfg.host,
-            port=cfg.port,
-            ssl=cfg.ssl,
-            ssl_context=self._tls_context() if cfg.ssl else None,
-            timeout=self.io_timeout,
-        )
+        try:
+            client = IMAPClient(
+                cfg.host,
+                port=cfg.port,
+                ssl=cfg.ssl,
+                ssl_context=self._tls_context() if cfg.ssl else None,
+                timeout=self.io_timeout,
+            )
+        except TimeoutError as e:
+            raise NoGreeting(cfg, self.io_timeout) from e
         try:
             if cfg.starttls and not cfg.ssl:
                 # imapclient refuses when STARTTLS is not advertised, so the password is
@@ -327,7 +331,7 @@ class ImapPoller:
         self._drop()
         if isinstance(e, LoginRefused) and not e.temporary:
             return self.login.refused_now(e)
-        log_connection_failure(e, self.cfg.host, delay)
+        log_connection_failure(e, self.cfg, delay)
         return delay
 
     def _contacted(self) -> None:

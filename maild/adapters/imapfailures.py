@@ -72,6 +72,15 @@ class FolderMissing(Exception):
 MAX_NAMES = 30  # folders named in FolderMissing's line
 
 
+class NoGreeting(Exception):
+    """The server sent no IMAP greeting in time: on a plain connection, most often
+    a port of implicit TLS (993) that waits for our TLS hello."""
+
+    def __init__(self, cfg: ImapConfig, timeout: float) -> None:
+        tls = "" if cfg.ssl else ": if it is a port of implicit TLS (993), set imap.ssl = true"
+        super().__init__(f"no IMAP greeting from {cfg.host}:{cfg.port} in {timeout:g} s{tls}")
+
+
 class ServerBye(Exception):
     """The server ended the connection with BYE (it shuts down or restarts, the
     mailbox changed under it); the text is its reason."""
@@ -100,9 +109,20 @@ def server_text(e: BaseException) -> str:
     return str(arg)
 
 
-def log_connection_failure(e: Exception, host: str, delay: float) -> None:
+def log_connection_failure(e: Exception, cfg: ImapConfig, delay: float) -> None:
     """One line for a round that failed on the network, TLS or the server."""
-    if isinstance(e, ssl.SSLCertVerificationError):
+    host = cfg.host
+    if isinstance(e, ssl.SSLError) and e.reason == "WRONG_VERSION_NUMBER":
+        log.error(
+            "imap: %s:%d does not answer in TLS (%s): imap.ssl = true is for a port of "
+            "implicit TLS (993); for port 143 set imap.ssl = false and imap.starttls = true; "
+            "reconnecting in %g s",
+            host,
+            cfg.port,
+            e,
+            delay,
+        )
+    elif isinstance(e, ssl.SSLCertVerificationError):
         log.error(
             "imap: the certificate of %s is not trusted (%s): install its CA "
             "certificate, or set imap.verify_tls = false for a self-signed one; "
@@ -111,8 +131,8 @@ def log_connection_failure(e: Exception, host: str, delay: float) -> None:
             e.verify_message or e,
             delay,
         )
-    elif isinstance(e, FolderMissing):
-        log.error("imap: %s; trying again in %g s", e, delay)
+    elif isinstance(e, (FolderMissing, NoGreeting)):
+        log.error("imap: %s; reconnecting in %g s", e, delay)
     elif isinstance(e, (ServerBye, imaplib.IMAP4.abort)):  # abort: "socket error: EOF"
         log.warning("imap: the connection to %s ended: %s; reconnecting in %g s", host, e, delay)
     elif isinstance(e, LoginRefused):

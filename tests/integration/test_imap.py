@@ -308,6 +308,30 @@ def test_a_folder_the_server_does_not_have_is_named_with_the_folders_it_has(
     assert inbox.raws == []
 
 
+@pytest.mark.parametrize(
+    "ssl_on, port, said",
+    [
+        # was "SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"
+        (True, "port", "does not answer in TLS ([SSL: WRONG_VERSION_NUMBER]"),
+        # was "TimeoutError: timed out", after io_timeout (60 s) each time
+        (False, "ssl_port", "no IMAP greeting from"),
+    ],
+)
+def test_tls_on_a_plain_port_and_plain_on_a_tls_port_say_which_setting_to_change(
+    mailbox, caplog, running, ssl_on, port, said
+):
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    cfg = config(mailbox, port=mailbox[port], ssl=ssl_on)
+    r = running(ImapPoller(cfg, Inbox(), io_timeout=0.3, backoff_max=0.1))
+    assert wait_until(lambda: reconnect_lines(caplog), timeout=5)
+    r.stop()
+    line = reconnect_lines(caplog)[0]
+    assert said in line, line
+    assert (
+        "set imap.ssl = false and imap.starttls = true" if ssl_on else "set imap.ssl = true"
+    ) in line
+
+
 def test_explicit_ssl_context_wins_over_verify_tls(mailbox):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
