@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.faults.fs import read_only
 from tests.helpers import ROOT, Desk, make_mail
 
 
@@ -102,3 +103,16 @@ def test_a_file_ingest_cannot_read_is_75_and_spools_nothing(desk, name):
     code, err = maild(desk.config, "ingest", str(desk.root / name))
     assert code == 75 and one_line(err) and "nothing spooled" in err and name in err, err
     assert desk.tickets() == []
+
+
+def test_a_spool_that_cannot_be_written_says_it_is_permanent_and_names_the_folder(desk):
+    """postfix's queue shows the pipe's one line: it said "try again later: [Errno 30]
+    Read-only file system: '.../spool/tmp/1796...vm'", as if waiting helped (README:
+    a permanent file-system error says so). Still 75: postfix keeps the mail."""
+    assert desk.tickets() == []  # (makes the store)
+    spool = desk.root / "data" / "spool"
+    with read_only(spool):
+        code, err = maild(desk.config, "ingest", "-", input=make_mail())
+    assert code == 75 and one_line(err), err
+    assert "maild: cannot spool the message: permanent error: Read-only file system: " in err
+    assert f"{spool}/tmp" in err and "try again later" not in err, err
