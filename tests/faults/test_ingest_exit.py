@@ -116,3 +116,20 @@ def test_a_spool_that_cannot_be_written_says_it_is_permanent_and_names_the_folde
     assert code == 75 and one_line(err), err
     assert "maild: cannot spool the message: permanent error: Read-only file system: " in err
     assert f"{spool}/tmp" in err and "try again later" not in err, err
+
+
+def test_a_typo_in_the_pipe_command_line_keeps_the_mail_queued(desk):
+    """postfix's master.cf runs `maild ... ingest --jsn -`: argparse's usage error
+    (64) made postfix bounce every customer's mail ("5.3.0 command line usage
+    error", status=bounced); ingest's usage errors are 75 now, other commands keep 64."""
+    code, err = maild(desk.config, "ingest", "--jsn", "-", input=make_mail())
+    assert code == 75 and "unrecognized arguments: --jsn" in err, err
+    assert "the MTA keeps the mail" in err
+    from maild.cli import main
+
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert main(["--confg", str(desk.config), "ingest", "-"]) == 75
+        with pytest.raises(SystemExit) as e:
+            main(["--config", str(desk.config), "ticket", "lst"])
+    assert e.value.code == 64
+    assert desk.tickets() == []
