@@ -160,6 +160,7 @@ def config_warnings(cfg: Config) -> list[str]:
         out.append(NO_AUTHSERV_ID)
     if cfg.imap is not None and not cfg.imap.verify_tls:
         out.append("imap.verify_tls = false: the IMAP server's certificate is not checked")
+    out += imap_port_warnings(cfg)
     ob = cfg.outbound
     if ob.username and not ob.starttls and ob.host not in LOOPBACK:
         out.append(
@@ -167,6 +168,30 @@ def config_warnings(cfg: Config) -> list[str]:
             f"{'token' if ob.oauth2_token_command else 'password'} goes to {ob.host} unencrypted"
         )
     return out
+
+
+def imap_port_warnings(cfg: Config) -> list[str]:
+    """imap.ssl that does not fit the port: each try would fail (a TLS error, or 60 s
+    without a greeting), and a password sent without TLS."""
+    imap = cfg.imap
+    if imap is None:
+        return []
+    if imap.ssl and imap.port == 143:
+        return [
+            "imap.ssl = true on port 143, a port of plain IMAP and STARTTLS: set "
+            "imap.ssl = false and imap.starttls = true (or port = 993)"
+        ]
+    if not imap.ssl and imap.port == 993:
+        return [
+            "imap.ssl = false on port 993 (the default port), a port of implicit TLS: "
+            "set port = 143 (with imap.starttls = true), or imap.ssl = true"
+        ]
+    if not imap.ssl and not imap.starttls and imap.host not in LOOPBACK:
+        secret = "token" if imap.oauth2_token_command else "password"
+        return [
+            f"imap.ssl and imap.starttls are false: the {secret} goes to {imap.host} unencrypted"
+        ]
+    return []
 
 
 def exposure_warnings(cfg: Config) -> list[str]:

@@ -219,7 +219,15 @@ def _load_app(args: argparse.Namespace) -> App:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:
+        # a typo in an MTA's pipe command (postfix's master.cf): 64 bounces every
+        # customer's mail, 75 keeps it queued until the command line is fixed
+        if e.code == EX_USAGE and "ingest" in (sys.argv[1:] if argv is None else argv):
+            print("maild: ingest exits 75: the MTA keeps the mail", file=sys.stderr)
+            return EX_TEMPFAIL
+        raise
     with readable_output():
         return _main(args)
 

@@ -16,6 +16,7 @@ from maild.domain.records import MessageRecord, OutboxEntry, Ticket
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
 from maild.output import print_json
+from maild.privileges import describe
 from maild.runner import ingest
 from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
@@ -78,8 +79,8 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
         return EX_DATAERR
     try:
         key, decision = ingest(app, raw)
-    except OSError as e:
-        print(f"maild: cannot spool the message, try again later: {e}", file=sys.stderr)
+    except OSError as e:  # permanent or not, 75: the MTA keeps the mail
+        print(f"maild: cannot spool the message: {describe(e)}", file=sys.stderr)
         return EX_TEMPFAIL
     if args.json:
         print_json(

@@ -93,6 +93,10 @@ def _gauges(figures: dict[str, Any]) -> list[tuple[str, str, float | None]]:
         ("maild_fault", "1 while processing is paused on a fault.", int(bool(figures["fault"]))),
         ("maild_health", "0 healthy, 1 degraded, 2 failing.", STATES.index(figures["state"])),
     ]
+    if figures.get("listener") is not None:
+        stalled = int(bool(figures["listener"].get("spool_failing")))
+        text = "1 while the SMTP/LMTP listener answers 451: mail cannot be spooled."
+        out.append(("maild_listener_spool_failing", text, stalled))
     if figures["imap"] is not None:
         age = figures["imap"]["age"]
         out.append(("maild_imap_last_contact_age_seconds", "Since the last IMAP round.", age))

@@ -246,8 +246,9 @@ class Daemon:
         """The SMTP or LMTP listener, if configured; False if it cannot listen."""
         if self.app.config.smtp is None:
             return True
+        cfg = self.app.config
         started = await start_smtp(
-            self.app.config.smtp, self.app.spool, self.is_support, self.enqueue
+            cfg.smtp, self.app.spool, self.is_support, self.enqueue, cfg.storage_path
         )
         if started is not None:
             self.handler, self.server = started

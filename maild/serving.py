@@ -12,6 +12,7 @@ import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from maild import metrics, status
 from maild.adapters.imapround import CONTACT_EVERY
@@ -29,11 +30,18 @@ async def start_smtp(
     spool: Spool,
     is_support: Callable[[str], bool],
     enqueue: Callable[[str], None],
+    root: Path,
 ) -> tuple[SupportHandler, asyncio.AbstractServer] | None:
-    """The listener: mail to a support address is spooled and its key enqueued.
+    """The listener: mail to a support address is spooled and its key enqueued; while
+    the spool fails (answered 451), run/listener_stalled.json says so for `maild status`.
     None (logged) if it cannot listen."""
     lmtp = smtp.protocol == "lmtp"
-    handler = SupportHandler(spool, is_support, enqueue, lmtp=lmtp)
+    status.note(root, status.LISTENER_STALLED, None)
+
+    def stalled(stall: dict | None) -> None:
+        status.note(root, status.LISTENER_STALLED, stall)
+
+    handler = SupportHandler(spool, is_support, enqueue, lmtp=lmtp, stalled=stalled)
     factory = make_protocol(
         handler,
         lmtp=lmtp,

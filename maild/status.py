@@ -7,7 +7,8 @@ server refuses the login ({"since", "host", "port", "user", "answer", "pid"});
 `imap_stalled.json` while mail waits on the server because it cannot be spooled
 ({"since", "uid", "error", "pid"}); `imap_backlog.json` while an IMAP round takes
 longer than a minute ({"since", "left", "total", "pid"}: what the round still has to
-take; `imap_contact` is renewed meanwhile).
+take; `imap_contact` is renewed meanwhile); `listener_stalled.json` while the SMTP/LMTP
+listener answers 451 because the spool fails ({"since", "error", "pid"}).
 `fault.json` ({"since", "error", "path"}) is written there while processing is
 paused on a fault of the environment. Exit: 0 healthy, 1 degraded, 2 failing
 (Nagios/monit semantics).
@@ -31,6 +32,7 @@ IMAP_MARK = "imap_contact"
 IMAP_REFUSED = "imap_refused.json"
 IMAP_STALLED = "imap_stalled.json"
 IMAP_BACKLOG = "imap_backlog.json"
+LISTENER_STALLED = "listener_stalled.json"
 IMAP_STARTED = "imap_started.json"  # {"at", "pid"}: this run's poller started
 SCHEDULER_MARK = "scheduler_run"
 FAULT_FILE = "fault.json"
@@ -174,6 +176,9 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
             "spool_failing": stalled,
             "backlog": backlog,
         },
+        "listener": None
+        if app.config.smtp is None
+        else {"spool_failing": current_note(root, LISTENER_STALLED)},
         "scheduler": {"last_run": sched and sched.isoformat(), "age": _age(now, sched)},
         "tickets": _tickets(app, now),
         "fault": fault,
@@ -233,6 +238,12 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
         failing.append(
             f"imap: mail waits on the server: it cannot be spooled (since "
             f"{stalled.get('since')}): {stalled.get('error')}; it is taken once it can be"
+        )
+    listener = f.get("listener") and f["listener"].get("spool_failing")
+    if listener:
+        failing.append(
+            f"listener: mail is answered 451 (the MTA keeps it and retries): it cannot be "
+            f"spooled (since {listener.get('since')}): {listener.get('error')}"
         )
     if failing:
         return FAILING, failing + degraded

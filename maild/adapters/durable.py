@@ -274,15 +274,12 @@ class Transaction:
         return bool(self.writes or self.moves)
 
     def discard(self) -> list[str]:
-        """Forget everything recorded, as if nothing had been written (a section whose
-        body raised: none of it may reach the disk); the paths it had written."""
+        """Forget all recorded (a section whose body raised); the paths it had written."""
         hooks, self.hooks = self.hooks, {}
         for _done, failed in hooks.values():
             failed()
         paths = list(self.writes)
-        self.writes.clear()
-        self.moves.clear()
-        self.moved.clear()
+        self.writes, self.moves, self.moved = {}, [], set()
         return paths
 
     def commit(self) -> None:

@@ -35,11 +35,14 @@ from maild.adapters import oauth2token
 from maild.adapters.imapfailures import (
     LOGIN_RETRY,
     DeliveryWatch,
+    FolderMissing,
     LoginRefused,
     LoginWatch,
+    NoGreeting,
     Refusal,
     Stall,
     log_connection_failure,
+    server_bye,
     server_text,
 )
 from maild.adapters.imapround import CONTACT_EVERY, Backlog, RoundWatch
@@ -128,13 +131,16 @@ class ImapPoller:
         cfg = self.cfg
         mode = "implicit TLS" if cfg.ssl else "STARTTLS" if cfg.starttls else "plain"
         log.info("imap: connecting to %s:%d (%s)", cfg.host, cfg.port, mode)
-        client = IMAPClient(
-            cfg.host,
-            port=cfg.port,
-            ssl=cfg.ssl,
-            ssl_context=self._tls_context() if cfg.ssl else None,
-            timeout=self.io_timeout,
-        )
+        try:
+            client = IMAPClient(
+                cfg.host,
+                port=cfg.port,
+                ssl=cfg.ssl,
+                ssl_context=self._tls_context() if cfg.ssl else None,
+                timeout=self.io_timeout,
+            )
+        except TimeoutError as e:
+            raise NoGreeting(cfg, self.io_timeout) from e
         try:
             if cfg.starttls and not cfg.ssl:
                 # imapclient refuses when STARTTLS is not advertised, so the password is
@@ -154,7 +160,12 @@ class ImapPoller:
             # MOVE (and, on Dovecot, UIDPLUS) is only advertised after login.
             self._caps = frozenset(c.upper() for c in client.capabilities())
             self._ensure_folder(client, cfg.processed_folder)
-            info = client.select_folder(cfg.folder)
+            try:
+                info = client.select_folder(cfg.folder)
+            except IMAPClient.Error:
+                if client.folder_exists(cfg.folder):
+                    raise  # there, but not to be read: the server's answer says why
+                raise FolderMissing(cfg, [f[2] for f in client.list_folders()]) from None
         except BaseException:
             _shutdown(client)
             raise
@@ -320,7 +331,7 @@ class ImapPoller:
         self._drop()
         if isinstance(e, LoginRefused) and not e.temporary:
             return self.login.refused_now(e)
-        log_connection_failure(e, self.cfg.host, delay)
+        log_connection_failure(e, self.cfg, delay)
         return delay
 
     def _contacted(self) -> None:
@@ -352,7 +363,10 @@ class ImapPoller:
             wait = min(IDLE_SLICE, left)
             started = time.monotonic()
             responses = client.idle_check(timeout=wait)
-            if any(_is_new_mail_or_bye(r) for r in responses):
+            bye = server_bye(responses)
+            if bye is not None:  # idle_done() would only fail on the closed socket
+                raise bye
+            if any(_is_new_mail(r) for r in responses):
                 break
             if not responses and time.monotonic() - started < wait / 2:
                 # Woken early with nothing to parse: imapclient swallows EOF and resets here.
@@ -362,10 +376,8 @@ class ImapPoller:
         self._idling = False
 
 
-def _is_new_mail_or_bye(response: object) -> bool:
-    if not isinstance(response, tuple) or not response:
-        return False
-    return response[0] == b"BYE" or (len(response) >= 2 and response[1] == b"EXISTS")
+def _is_new_mail(response: object) -> bool:
+    return isinstance(response, tuple) and len(response) >= 2 and response[1] == b"EXISTS"
 
 
 def _forget_answers(client: IMAPClient, keep: str = "") -> None:

@@ -15,6 +15,7 @@ while it lasts, since the server itself answers fine meanwhile.
 from __future__ import annotations
 
 import ast
+import imaplib
 import logging
 import os
 import ssl
@@ -55,6 +56,45 @@ class LoginRefused(Exception):
         self.temporary = answer.upper().startswith(TEMPORARY)
 
 
+class FolderMissing(Exception):
+    """`folder` is not on the server (a typo, or a server that names it INBOX.X or
+    INBOX/X); `names` are the folders it has, for the admin to pick from."""
+
+    def __init__(self, cfg: ImapConfig, names: list[str]) -> None:
+        shown = ", ".join(names[:MAX_NAMES]) + (", ..." if len(names) > MAX_NAMES else "")
+        super().__init__(
+            f"the folder {cfg.folder!r} does not exist on {cfg.host}:{cfg.port} for "
+            f"{cfg.username}: set imap.folder to one of its folders ({shown}) and restart "
+            "maild serve, or create the folder"
+        )
+
+
+MAX_NAMES = 30  # folders named in FolderMissing's line
+
+
+class NoGreeting(Exception):
+    """The server sent no IMAP greeting in time: on a plain connection, most often
+    a port of implicit TLS (993) that waits for our TLS hello."""
+
+    def __init__(self, cfg: ImapConfig, timeout: float) -> None:
+        tls = "" if cfg.ssl else ": if it is a port of implicit TLS (993), set imap.ssl = true"
+        super().__init__(f"no IMAP greeting from {cfg.host}:{cfg.port} in {timeout:g} s{tls}")
+
+
+class ServerBye(Exception):
+    """The server ended the connection with BYE (it shuts down or restarts, the
+    mailbox changed under it); the text is its reason."""
+
+
+def server_bye(responses: list) -> ServerBye | None:
+    """The BYE among untagged `responses` (as imapclient's idle_check parses them)."""
+    for r in responses:
+        if isinstance(r, tuple) and r and r[0] == b"BYE":
+            words = [w.decode("utf-8", "replace") for w in r[1:] if isinstance(w, bytes)]
+            return ServerBye(f"the server said BYE: {' '.join(words)}")
+    return None
+
+
 def server_text(e: BaseException) -> str:
     """An IMAP error's text as the server sent it: imaplib gives the server's answer
     as bytes, and imapclient wraps it as the bytes' repr (b'...')."""
@@ -69,9 +109,20 @@ def server_text(e: BaseException) -> str:
     return str(arg)
 
 
-def log_connection_failure(e: Exception, host: str, delay: float) -> None:
+def log_connection_failure(e: Exception, cfg: ImapConfig, delay: float) -> None:
     """One line for a round that failed on the network, TLS or the server."""
-    if isinstance(e, ssl.SSLCertVerificationError):
+    host = cfg.host
+    if isinstance(e, ssl.SSLError) and e.reason == "WRONG_VERSION_NUMBER":
+        log.error(
+            "imap: %s:%d does not answer in TLS (%s): imap.ssl = true is for a port of "
+            "implicit TLS (993); for port 143 set imap.ssl = false and imap.starttls = true; "
+            "reconnecting in %g s",
+            host,
+            cfg.port,
+            e,
+            delay,
+        )
+    elif isinstance(e, ssl.SSLCertVerificationError):
         log.error(
             "imap: the certificate of %s is not trusted (%s): install its CA "
             "certificate, or set imap.verify_tls = false for a self-signed one; "
@@ -80,10 +131,16 @@ def log_connection_failure(e: Exception, host: str, delay: float) -> None:
             e.verify_message or e,
             delay,
         )
+    elif isinstance(e, (FolderMissing, NoGreeting)):
+        log.error("imap: %s; reconnecting in %g s", e, delay)
+    elif isinstance(e, (ServerBye, imaplib.IMAP4.abort)):  # abort: "socket error: EOF"
+        log.warning("imap: the connection to %s ended: %s; reconnecting in %g s", host, e, delay)
     elif isinstance(e, LoginRefused):
         log.warning("imap: %s (a temporary failure); reconnecting in %g s", e, delay)
     else:
-        log.warning("imap: %s: %s; reconnecting in %g s", type(e).__name__, server_text(e), delay)
+        # an OSError's args[0] is its errno: "ConnectionRefusedError: 111" says nothing
+        text = str(e) if isinstance(e, OSError) else server_text(e)
+        log.warning("imap: %s: %s; reconnecting in %g s", type(e).__name__, text, delay)
 
 
 class LoginWatch:

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -93,6 +96,7 @@ class SupportHandler:
         is_support: Callable[[str], bool],
         on_spooled: Callable[[str], None],
         lmtp: bool = False,
+        stalled: Callable[[dict[str, Any] | None], None] | None = None,
     ) -> None:
         self.spool = spool
         self.is_support = is_support
@@ -100,6 +104,10 @@ class SupportHandler:
         self.lmtp = lmtp
         self.accepting = True
         self.commit = GroupCommit(spool)
+        # `stalled` hears that mail is answered 451 because the spool fails ({"since",
+        # "error", "pid"}: `maild status`), and None once a message is spooled again
+        self.stalled = stalled
+        self.stall: dict[str, Any] | None = None
 
     async def handle_EHLO(
         self,
@@ -160,9 +168,23 @@ class SupportHandler:
                 mail_from,
                 e,
             )
+            self._stalled(e)
             return SPOOL_FAILED
         self.on_spooled(key)
+        self._stalled(None)
         return OK
+
+    def _stalled(self, error: OSError | None) -> None:
+        if error is None and self.stall is None:
+            return
+        if error is None:
+            log.info("the spool takes mail again (it could not since %s)", self.stall["since"])
+            self.stall = None
+        else:
+            since = self.stall["since"] if self.stall else datetime.now(UTC).isoformat()
+            self.stall = {"since": since, "error": str(error), "pid": os.getpid()}
+        if self.stalled is not None:
+            self.stalled(self.stall)
 
 
 class MaildSMTP(LimitedSessions, SMTP):

@@ -14,7 +14,7 @@ from maild.domain import statusmail, trust, undeliverable
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.logid import logged_id
-from maild.domain.longtext import zipped_text
+from maild.domain.longtext import MAX_ZIPPED_TEXT, zipped_text
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
@@ -195,8 +195,10 @@ def _staff_notice(ctx: Context, ticket: Ticket, name: str, context: dict[str, An
     (and its whole text, zipped, when the notice shows only its start: longtext.py)."""
     files = accepted_files(ctx.attachments)
     if context.get("text_cut"):
-        files.append(zipped_text(ctx.msg.text, ticket["tid"]))
-        context = {**context, "text_file": files[-1][0]}
+        zipped = zipped_text(ctx.msg.text, ticket["tid"])
+        if len(zipped[2]) <= MAX_ZIPPED_TEXT:  # else: "Весь текст сохранён в обращении."
+            files.append(zipped)
+            context = {**context, "text_file": zipped[0]}
     return Outgoing(
         ctx.key(name),
         "notice",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.faults.fs import read_only
 from tests.helpers import ROOT, Desk, make_mail
 
 
@@ -114,3 +115,33 @@ def test_an_empty_input_is_refused_not_made_a_ticket_from_no_one(desk, data):
     assert code == 65 and one_line(err) and "standard input" in err and "empty" in err, err
     assert desk.tickets() == []
     assert [p for p in (desk.root / "data" / "spool").rglob("*") if p.is_file()] == []
+
+
+def test_a_spool_that_cannot_be_written_says_it_is_permanent_and_names_the_folder(desk):
+    """postfix's queue shows the pipe's one line: it said "try again later: [Errno 30]
+    Read-only file system: '.../spool/tmp/1796...vm'", as if waiting helped (README:
+    a permanent file-system error says so). Still 75: postfix keeps the mail."""
+    assert desk.run("license", "list").code == 0  # (makes the store)
+    spool = desk.root / "data" / "spool"
+    with read_only(spool):
+        code, err = maild(desk.config, "ingest", "-", input=make_mail())
+    assert code == 75 and one_line(err), err
+    assert "maild: cannot spool the message: permanent error: Read-only file system: " in err
+    assert f"{spool}/tmp" in err and "try again later" not in err, err
+
+
+def test_a_typo_in_the_pipe_command_line_keeps_the_mail_queued(desk):
+    """postfix's master.cf runs `maild ... ingest --jsn -`: argparse's usage error
+    (64) made postfix bounce every customer's mail ("5.3.0 command line usage
+    error", status=bounced); ingest's usage errors are 75 now, other commands keep 64."""
+    code, err = maild(desk.config, "ingest", "--jsn", "-", input=make_mail())
+    assert code == 75 and "unrecognized arguments: --jsn" in err, err
+    assert "the MTA keeps the mail" in err
+    from maild.cli import main
+
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert main(["--confg", str(desk.config), "ingest", "-"]) == 75
+        with pytest.raises(SystemExit) as e:
+            main(["--config", str(desk.config), "ticket", "lst"])
+    assert e.value.code == 64
+    assert not (desk.root / "data").exists()  # nothing spooled: no store made either

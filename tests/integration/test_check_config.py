@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import ROOT, Daemon, Desk, make_mail
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "maild.example.toml"
@@ -329,3 +331,21 @@ def test_calendar_days_that_change_nothing_or_contradict_are_warned(tmp_path, si
     assert any("2026-12-08" in x and "already a working day" in x for x in lines), lines
     assert any("2026-11-04" in x and "already a day off" in x for x in lines), lines
     assert not any("2026-12-05" in x for x in lines), lines  # a Saturday made working: fine
+
+
+@pytest.mark.parametrize(
+    "imap, said",
+    [
+        ({"ssl": False, "starttls": True}, "imap.ssl = false on port 993 (the default port)"),
+        ({"port": 143}, "imap.ssl = true on port 143, a port of plain IMAP and STARTTLS"),
+        ({"ssl": False, "port": 143, "host": "imap.example.com"}, "the password goes to"),
+    ],
+)
+def test_imap_ssl_that_does_not_fit_the_port_is_a_warning(tmp_path, sink, imap, said):
+    """README's «ssl = false, starttls = true» without «port = 143» left the default
+    993: every try waited 60 s for a greeting, check-config said OK."""
+    desk = Desk(
+        tmp_path, sink.port, imap={"host": "127.0.0.1", "username": "u", "password": "p"} | imap
+    )
+    r = desk.run("check-config")
+    assert r.code == 0 and any(said in w for w in r.err.splitlines()), r.err

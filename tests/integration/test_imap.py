@@ -283,6 +283,55 @@ def test_implicit_tls_with_verification_rejects_self_signed_cert(mailbox):
     assert len(messages(mailbox, USER, "INBOX")) == 1
 
 
+def test_a_folder_the_server_does_not_have_is_named_with_the_folders_it_has(
+    mailbox, caplog, running
+):
+    """imap.folder = "Support" where the server files that mail in "INBOX.Support":
+    the log said only "error: select failed: Mailbox doesn't exist: Support (0.001 +
+    0.000 secs)."; it now names the setting and the folders to pick from."""
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    append(mailbox, USER, make_raw(1), folder="INBOX.Support")
+    inbox = Inbox()
+    r = running(ImapPoller(config(mailbox, folder="Support"), inbox, backoff_max=0.2))
+
+    def errors():
+        return [x for x in caplog.records if x.levelno == logging.ERROR]
+
+    assert wait_until(errors, timeout=5)
+    r.stop()
+    line = errors()[0]
+    assert line.getMessage().startswith(
+        f"imap: the folder 'Support' does not exist on 127.0.0.1:{mailbox['port']} for "
+        "alice: set imap.folder to one of its folders ("
+    )
+    assert "INBOX.Support" in line.getMessage() and "restart maild serve" in line.getMessage()
+    assert inbox.raws == []
+
+
+@pytest.mark.parametrize(
+    "ssl_on, port, said",
+    [
+        # was "SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"
+        (True, "port", "does not answer in TLS ([SSL: WRONG_VERSION_NUMBER]"),
+        # was "TimeoutError: timed out", after io_timeout (60 s) each time
+        (False, "ssl_port", "no IMAP greeting from"),
+    ],
+)
+def test_tls_on_a_plain_port_and_plain_on_a_tls_port_say_which_setting_to_change(
+    mailbox, caplog, running, ssl_on, port, said
+):
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    cfg = config(mailbox, port=mailbox[port], ssl=ssl_on)
+    r = running(ImapPoller(cfg, Inbox(), io_timeout=0.3, backoff_max=0.1))
+    assert wait_until(lambda: reconnect_lines(caplog), timeout=5)
+    r.stop()
+    line = reconnect_lines(caplog)[0]
+    assert said in line, line
+    assert (
+        "set imap.ssl = false and imap.starttls = true" if ssl_on else "set imap.ssl = true"
+    ) in line
+
+
 def test_explicit_ssl_context_wins_over_verify_tls(mailbox):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
@@ -396,7 +445,8 @@ def test_server_down_then_back_recovers(caplog, running):
         inbox = Inbox()
         r = running(ImapPoller(config(info), inbox, backoff_max=0.2))
         assert wait_until(lambda: len(reconnect_lines(caplog)) >= 2, timeout=5)
-        assert "ConnectionRefusedError" in reconnect_lines(caplog)[0]
+        # the reason in words, not just the errno ("ConnectionRefusedError: 111")
+        assert "Error: [Errno 111] Connection refused" in reconnect_lines(caplog)[0]
         assert r.thread.is_alive()
 
         server.start()
@@ -410,6 +460,11 @@ def test_server_down_then_back_recovers(caplog, running):
         before = len(reconnect_lines(caplog))
         server.stop()
         assert wait_until(lambda: len(reconnect_lines(caplog)) > before, timeout=5)
+        # the server's reason, not what closing the socket then gave ("abort: socket
+        # error: EOF", "ConnectionResetError: [Errno 104] Connection reset by peer")
+        assert reconnect_lines(caplog)[before].startswith(
+            "imap: the connection to 127.0.0.1 ended: the server said BYE: Server shutting down."
+        )
         server.start()
         append(info, USER, make_raw(2))
         assert inbox.wait_for(2, timeout=5), "no recovery after a dropped connection"

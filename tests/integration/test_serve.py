@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from tests.faults.fs import read_only
 from tests.helpers import Daemon, Desk, free_port, make_mail
 
 
@@ -108,6 +109,30 @@ def test_spool_failure_answers_451(served):
     finally:
         tmp.unlink()
         tmp.mkdir()
+
+
+def test_spool_failure_answers_451_and_status_says_so(served):
+    """While every mail is answered 451 (postfix keeps it in its queue), `maild status`
+    is failing and names the spool's error: it said "healthy" meanwhile."""
+    desk, daemon = served
+    with read_only(desk.root / "data" / "spool"):
+        with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+            with pytest.raises(smtplib.SMTPDataError) as e:
+                s.sendmail("ivan@shop-example.ru", ["support@example.com"], make_mail())
+            assert e.value.smtp_code == 451
+        r = desk.run("status")
+        assert r.code == 2, r.out
+        assert (
+            "! listener: mail is answered 451 (the MTA keeps it and retries): it cannot be "
+            "spooled (since " in r.out
+        ), r.out
+        assert "Read-only file system" in r.out, r.out
+        stall = desk.run("status", "--json").json()["listener"]["spool_failing"]
+        assert stall["pid"] == daemon.proc.pid
+    with smtplib.SMTP("127.0.0.1", daemon.port) as s:  # the MTA's retry
+        s.sendmail("ivan@shop-example.ru", ["support@example.com"], make_mail())
+    assert desk.run("status", "--json").json()["listener"]["spool_failing"] is None
+    assert "the spool takes mail again" in daemon.logtext()
 
 
 def test_sigterm_stops_cleanly(served):

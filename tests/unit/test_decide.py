@@ -235,3 +235,26 @@ def test_a_reply_address_proves_only_the_customer_it_was_signed_for() -> None:
     assert not proven(CUSTOMER, sign_for("3333-4444", CUSTOMER, SECRET, SUPPORT))
     # the ticket-wide address of older mail was in every customer's copy: proves no one
     assert not proven(CUSTOMER, sign("1111-2222", SECRET, SUPPORT))
+
+
+def test_a_text_too_big_to_mail_even_zipped_stays_in_the_ticket_not_in_the_notice() -> None:
+    """A text that does not compress (a 140 MB mail from the IMAP mailbox read as raw
+    text: base64 of a dump) went whole into the notice's zip, a 147 MB staff notice
+    the relay refused with 552 on every try: staff never heard of the ticket. A zip
+    over longtext.MAX_ZIPPED_TEXT is left out (the notice says the text is in the ticket); a
+    smaller one still goes."""
+    import base64
+    import os
+
+    cap = 5 * 1024 * 1024  # longtext.MAX_ZIPPED_TEXT: 6.8 MB in base64, under postfix's 10 MB
+    dump = base64.encodebytes(os.urandom(cap + 100_000)).decode()
+    ident = identify(CUSTOMER, [LICENSE], [], NOW.date())
+    for body, zipped in (("журнал\n" * 30_000, True), (dump, False)):
+        snap = Snapshot(tid="5555-0009", loaded=None, ident=ident, staff_verified=False)
+        notice = _decide(snap, _msg(body=body, msgid="<dump@shop-example.ru>")).outgoing[0]
+        assert notice.context["text_cut"]
+        assert [name for name, _, _ in notice.attach] == (
+            ["текст-обращения-5555-0009.zip"] if zipped else []
+        )
+        assert ("text_file" in notice.context) is zipped
+        assert sum(len(data) for _, _, data in notice.attach) <= cap
