@@ -130,7 +130,7 @@ def _check_nested(
         return None  # a compression method zipfile lacks (Deflate64, PPMd): opaque
     if sniff_type(head) != ZIP:
         return None
-    member_name = sanitize_filename(info.filename)
+    member_name = sanitize_filename(_member_name(info))
     if depth + 1 > policy.zip_max_nesting:
         return member_name, _nesting_text(policy)
     if info.file_size > policy.max_attachment_bytes:
@@ -143,6 +143,26 @@ def _check_nested(
         return None
     where, reason = finding
     return (f"{member_name}/{where}" if where else member_name), reason
+
+
+_UTF8_NAME = 0x800  # general purpose flag bit 11: the name is UTF-8
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as its archiver wrote it. Without the UTF-8 flag zipfile reads the
+    name as cp437, but Windows Explorer, WinRAR and 7-Zip on a Russian Windows write the
+    DOS code page cp866 there, and macOS's Archive Utility writes UTF-8 unflagged:
+    «Отчёт.zip» read as cp437 is «ÄΓτ±Γ.zip»."""
+    if info.flag_bits & _UTF8_NAME:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:  # not what zipfile's cp437 reading gives: keep it
+        return info.filename
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp866")
 
 
 def _nesting_text(policy: ZipLimits) -> str:

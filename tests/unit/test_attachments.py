@@ -577,3 +577,25 @@ def test_decide_never_raises(
     assert d.accepted == (d.reason is None)
     assert d.size == len(data)
     assert d.filename == sanitize_filename(d.filename)
+
+
+def with_raw_names(data: bytes, names: dict[str, bytes]) -> bytes:
+    """The archive with each ASCII placeholder name replaced by raw bytes of the same
+    length, the UTF-8 flag unset: as an archiver writing a DOS code page stores it."""
+    for placeholder, raw in names.items():
+        assert len(placeholder) == len(raw)
+        data = data.replace(placeholder.encode("ascii"), raw)
+    return data
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    ["cp866", "utf-8"],  # Windows Explorer/WinRAR/7-Zip on a Russian Windows; macOS
+)
+def test_nested_archive_named_in_the_archivers_code_page(encoding: str) -> None:
+    raw = "Отчёт.zip".encode(encoding)
+    placeholder = "x" * (len(raw) - 4) + ".zip"
+    data = with_raw_names(zip_bytes({placeholder: nested(3)}), {placeholder: raw})
+    assert not zipfile.ZipFile(io.BytesIO(data)).infolist()[0].flag_bits & 0x800
+    reason = inspect_zip(data, AttachmentPolicy(zip_max_nesting=2))
+    assert reason is not None and reason.startswith("Вложенный архив «Отчёт.zip/level2.zip")
