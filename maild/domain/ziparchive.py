@@ -88,6 +88,13 @@ def _check_listing(
             f"В архиве слишком много файлов ({budget.members}), "
             f"допустимо не более {policy.zip_max_members}."
         )
+    escaping = next((info for info in infos if _escapes(info.filename)), None)
+    if escaping is not None:
+        return (
+            f"В архиве есть файл с небезопасным путём («{_shown_path(escaping)}»): "
+            "при распаковке он был бы записан вне папки архива. Упакуйте, пожалуйста, "
+            "файлы заново."
+        )
     # Declared sizes from the central directory: what an unpacker would produce.
     unpacked = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos)
@@ -143,6 +150,21 @@ def _check_nested(
         return None
     where, reason = finding
     return (f"{member_name}/{where}" if where else member_name), reason
+
+
+def _escapes(name: str) -> bool:
+    """A member path that unpacks outside the folder it is unpacked in: an absolute
+    path, a drive, or a ".." step ("../../etc/passwd"). No archiver writes one of its
+    own: zip, 7-Zip, WinRAR and Explorer store relative paths; only a hostile archive
+    ("zip slip") or a hand-made one has it, and an old unpacker writes where it says."""
+    path = name.replace("\\", "/")
+    return path.startswith("/") or path[1:2] == ":" or ".." in path.split("/")
+
+
+def _shown_path(info: zipfile.ZipInfo) -> str:
+    """A member's path for a sentence: printable characters, at most 100 of them."""
+    path = "".join(c for c in _member_name(info) if c.isprintable())
+    return path if len(path) <= 100 else path[:99] + "…"
 
 
 _UTF8_NAME = 0x800  # general purpose flag bit 11: the name is UTF-8

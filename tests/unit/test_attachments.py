@@ -599,3 +599,29 @@ def test_nested_archive_named_in_the_archivers_code_page(encoding: str) -> None:
     assert not zipfile.ZipFile(io.BytesIO(data)).infolist()[0].flag_bits & 0x800
     reason = inspect_zip(data, AttachmentPolicy(zip_max_nesting=2))
     assert reason is not None and reason.startswith("Вложенный архив «Отчёт.zip/level2.zip")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd",
+        "shots/../../x.png",
+        "/etc/cron.d/evil",
+        "C:\\Windows\\evil.bmp",
+        "..\\..\\autoexec.bat",
+    ],  # fmt: skip
+)
+def test_zip_with_a_path_out_of_its_folder_refused(name: str) -> None:
+    data = zip_bytes({"screen.png": png_bytes(), name: b"x"})
+    reason = inspect_zip(data, POLICY)
+    assert reason is not None and "небезопасным путём" in reason
+    assert f"«{name}»" in reason
+    inner = zip_bytes({"shots.zip": data}, zipfile.ZIP_STORED)
+    assert "Вложенный архив «shots.zip»: в архиве есть файл с небезопасным" in inspect_zip(
+        inner, POLICY
+    )
+
+
+@pytest.mark.parametrize("name", ["shots/screen.bmp", "a..b.png", "..hidden/x.png", "dir/"])
+def test_zip_with_relative_paths_accepted(name: str) -> None:
+    assert inspect_zip(zip_bytes({name: b"x"}), POLICY) is None
