@@ -66,6 +66,17 @@ _IMAGES = {JPEG, PNG, GIF}
 _ARCHIVES = {ZIP, RAR}
 _EXTENSION = {JPEG: ".jpg", PNG: ".png", GIF: ".gif", BMP: ".bmp", ZIP: ".zip", RAR: ".rar"}
 
+# The extensions a file of a type may keep: an accepted file named otherwise is named by
+# its type (_named_as_what_it_is).
+_KEPT_EXTENSIONS = {
+    JPEG: frozenset((".jpg", ".jpeg", ".jpe", ".jfif")),
+    PNG: frozenset((".png",)),
+    GIF: frozenset((".gif",)),
+    # Office Open XML, OpenDocument and EPUB documents are ZIP archives by their bytes.
+    ZIP: frozenset((".zip", ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".epub")),
+    RAR: frozenset((".rar",)),
+}
+
 # What a name or a declared type claims the file to be. Only allowed types count: a
 # TIFF declared as image/tiff is honestly "other", not a disguise.
 _CLAIMED_BY_EXTENSION = {
@@ -215,4 +226,22 @@ def _decide(
             f"({size_text(policy.max_message_bytes)}): файл «{name}» не принят, "
             "пришлите его отдельным письмом."
         ), True
-    return AttachmentDecision(name, content_type, size, True, None, kind), False
+    accepted_name = _named_as_what_it_is(name, detected)
+    return AttachmentDecision(accepted_name, content_type, size, True, None, kind), False
+
+
+def _named_as_what_it_is(name: str, detected: str | None) -> str:
+    """The name staff save and open a kept file under: its type's extension. A picture
+    or archive named otherwise (IMG_0001.HEIC that is a JPEG, a screenshot.jpg that is
+    a PNG, or a JPEG named shot.bat or invoice.hta, which Windows would run, as cmd and
+    mshta read past a JPEG's bytes to the commands after them) would open in the
+    program its name picks. An extension-like ending is replaced, any other appended."""
+    kept = _KEPT_EXTENSIONS.get(detected or "")
+    if kept is None:
+        return name  # a type not proven by its bytes keeps the name it came with
+    stem, dot, extension = name.rpartition(".")
+    if dot and f".{extension}".lower() in kept:
+        return name
+    if dot and stem and re.fullmatch(r"[A-Za-z0-9]{1,5}", extension):
+        name = stem
+    return sanitize_filename(name + _EXTENSION[detected or ""])

@@ -625,3 +625,32 @@ def test_zip_with_a_path_out_of_its_folder_refused(name: str) -> None:
 @pytest.mark.parametrize("name", ["shots/screen.bmp", "a..b.png", "..hidden/x.png", "dir/"])
 def test_zip_with_relative_paths_accepted(name: str) -> None:
     assert inspect_zip(zip_bytes({name: b"x"}), POLICY) is None
+
+
+ZIP_OF_A_PNG = zip_bytes({"screen.png": png_bytes()})
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "kept_as"),
+    [
+        ("IMG_0001.HEIC", JPEG, "IMG_0001.jpg"),  # an iPhone photo its client made a JPEG
+        ("screenshot.jpg", png_bytes(), "screenshot.png"),
+        ("shot.bat", JPEG, "shot.jpg"),  # cmd.exe would run the lines after the JPEG bytes
+        ("invoice.hta", GIF, "invoice.gif"),
+        ("tool.jar", ZIP_OF_A_PNG, "tool.zip"),
+        ("Снимок экрана", png_bytes(), "Снимок экрана.png"),
+        ("Отчёт за 1.5 года", png_bytes(), "Отчёт за 1.5 года.png"),
+        ("photo.JPEG", JPEG, "photo.JPEG"),
+        ("scan.jfif", JPEG, "scan.jfif"),
+        ("report.docx", ZIP_OF_A_PNG, "report.docx"),  # Word's files are ZIP archives
+        ("logs.rar", b"Rar!\x1a\x07\x00" + bytes(40), "logs.rar"),
+    ],
+)
+def test_kept_file_named_by_what_it_is(name: str, data: bytes, kept_as: str) -> None:
+    d = decide(name, "application/octet-stream", data, POLICY)
+    assert d.accepted and d.filename == kept_as
+
+
+def test_refused_file_keeps_the_name_the_customer_knows() -> None:
+    d = decide("shot.bat", "image/jpeg", JPEG, AttachmentPolicy(max_attachment_bytes=10))
+    assert not d.accepted and d.filename == "shot.bat" and "«shot.bat»" in d.reason
