@@ -20,6 +20,7 @@ from maild.domain.filetypes import (
     PNG,
     RAR,
     ZIP,
+    cut_short,
     sanitize_filename,
     size_text,
     sniff_type,
@@ -59,7 +60,8 @@ class AttachmentDecision:
     size: int
     accepted: bool
     reason: str | None  # Russian, for the customer; None when accepted
-    kind: str  # "image" | "archive" | "bmp" | "other" | "mislabelled" | "empty"
+    # "image" | "archive" | "bmp" | "other" | "mislabelled" | "empty" | "encrypted" | "corrupt"
+    kind: str
 
 
 _IMAGES = {JPEG, PNG, GIF}
@@ -202,6 +204,12 @@ def _decide(
         return refuse(
             f"Файл «{name}» слишком велик ({size_text(size)}): допустимо не более "
             f"{size_text(policy.max_attachment_bytes)} на одно вложение."
+        ), False
+    if cut_short(data, detected):
+        return refuse(
+            f"Файл «{name}» повреждён: изображение обрывается, не дойдя до конца "
+            "(файл передан не полностью). Пришлите его, пожалуйста, ещё раз.",
+            "corrupt",
         ), False
     if detected is None:
         claim = _claim(name, declared)

@@ -18,6 +18,7 @@ __all__ = [
     "PNG",
     "RAR",
     "ZIP",
+    "cut_short",
     "sanitize_filename",
     "size_text",
     "sniff_type",
@@ -47,6 +48,18 @@ def sniff_type(data: bytes) -> str | None:
     if _looks_like_bmp(data):
         return BMP
     return None
+
+
+# A PNG ends with its IEND chunk: length 0, type IEND (its CRC follows).
+_PNG_END = b"\x00\x00\x00\x00IEND"
+
+
+def cut_short(data: bytes, detected: str | None) -> bool:
+    """True when a PNG stops before its end: a screenshot cut short in transfer (a
+    mail client or relay that gave up mid-part) that no viewer opens. Only PNG can be
+    told so: a JPEG or GIF ends in bytes that may also occur inside, or be followed
+    by more (a phone's motion photo appends a video to its JPEG)."""
+    return detected == PNG and data.rfind(_PNG_END, 8) == -1
 
 
 def _looks_like_bmp(data: bytes) -> bool:

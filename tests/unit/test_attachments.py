@@ -654,3 +654,17 @@ def test_kept_file_named_by_what_it_is(name: str, data: bytes, kept_as: str) -> 
 def test_refused_file_keeps_the_name_the_customer_knows() -> None:
     d = decide("shot.bat", "image/jpeg", JPEG, AttachmentPolicy(max_attachment_bytes=10))
     assert not d.accepted and d.filename == "shot.bat" and "«shot.bat»" in d.reason
+
+
+@pytest.mark.parametrize("cut", [40, -12, -6])  # in the header, before or in the end chunk
+def test_png_cut_short_refused_asking_for_it_again(cut: int) -> None:
+    d = decide("Снимок.png", "image/png", png_bytes(4, 4)[:cut], POLICY)
+    assert not d.accepted and d.kind == "corrupt"
+    assert d.reason == (
+        "Файл «Снимок.png» повреждён: изображение обрывается, не дойдя до конца "
+        "(файл передан не полностью). Пришлите его, пожалуйста, ещё раз."
+    )
+
+
+def test_png_with_bytes_after_its_end_is_whole() -> None:
+    assert decide("shot.png", None, png_bytes() + b"trailer", POLICY).accepted
