@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from maild.domain.filetypes import (
     BMP,
@@ -21,6 +21,7 @@ from maild.domain.filetypes import (
     RAR,
     ZIP,
     cut_short,
+    numbered,
     sanitize_filename,
     size_text,
     sniff_type,
@@ -160,17 +161,40 @@ def decide_all(
 
     Once one would push the message past max_message_bytes, every later acceptable
     attachment is refused too, so the customer gets one clear "send the rest separately".
+    Files kept have names of their own (_Names).
     """
     decisions: list[AttachmentDecision] = []
     accepted_bytes = 0
     full = False
+    names = _Names()
     for filename, declared_type, data in parts:
         decision, over_total = _decide(filename, declared_type, data, policy, accepted_bytes, full)
         full = full or over_total
         if decision.accepted:
             accepted_bytes += decision.size
+            decision = replace(decision, filename=names.own(decision.filename))
         decisions.append(decision)
     return decisions
+
+
+class _Names:
+    """Names of the files kept from one message, each its own: iPhone's Mail names every
+    photo it sends «image.jpeg», and staff saving them into one folder (or a ticket's
+    list naming them) kept one of five. The second is «image (2).jpeg», as Windows names
+    a copy; names differing only in case are the same name on Windows."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+        self.next: dict[str, int] = {}  # a name -> the number its next copy tries
+
+    def own(self, name: str) -> str:
+        key = name.casefold()
+        candidate, n = name, self.next.get(key, 2)
+        while candidate.casefold() in self.taken:
+            candidate, n = numbered(name, n), n + 1
+        self.next[key] = n
+        self.taken.add(candidate.casefold())
+        return candidate
 
 
 def bmp_refused(decisions: Iterable[AttachmentDecision]) -> bool:

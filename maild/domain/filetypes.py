@@ -19,6 +19,7 @@ __all__ = [
     "RAR",
     "ZIP",
     "cut_short",
+    "numbered",
     "sanitize_filename",
     "size_text",
     "sniff_type",
@@ -117,6 +118,18 @@ def _truncate(name: str) -> str:
     # Cut on bytes without splitting a multi-byte character.
     stem = stem.encode("utf-8")[:byte_budget].decode("utf-8", "ignore").rstrip(". ")
     return stem + extension if stem else extension.lstrip(".")
+
+
+def numbered(name: str, n: int) -> str:
+    """A clean name's n-th copy, as Windows names one: «image (2).jpeg», within the
+    same length limits (the stem is cut, never the number or the extension)."""
+    stem, dot, extension = name.rpartition(".")
+    if not (dot and stem and len(extension) < _MAX_EXTENSION_CHARS):
+        stem, extension = name, ""
+    suffix = f" ({n})" + (f".{extension}" if extension else "")
+    stem = stem[: _MAX_NAME_CHARS - len(suffix)]
+    budget = _MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    return stem.encode("utf-8")[:budget].decode("utf-8", "ignore") + suffix
 
 
 def size_text(n: float) -> str:

@@ -668,3 +668,31 @@ def test_png_cut_short_refused_asking_for_it_again(cut: int) -> None:
 
 def test_png_with_bytes_after_its_end_is_whole() -> None:
     assert decide("shot.png", None, png_bytes() + b"trailer", POLICY).accepted
+
+
+def test_files_kept_from_one_message_have_names_of_their_own() -> None:
+    """iPhone's Mail names every photo «image.jpeg»: staff saving them kept one."""
+    parts = [
+        ("image.jpeg", "image/jpeg", JPEG),
+        ("image.jpeg", "image/jpeg", JPEG + b"1"),
+        ("Image.JPEG", "image/jpeg", JPEG + b"2"),  # one name on Windows
+        ("image.jpeg", "image/bmp", b""),  # refused: named as it came
+        ("image (2).jpeg", "image/jpeg", JPEG + b"3"),
+        ("image.jpeg", "image/jpeg", JPEG + b"4"),
+    ]
+    names = [d.filename for d in decide_all(parts, POLICY)]
+    assert names == [
+        "image.jpeg",
+        "image (2).jpeg",
+        "Image (3).JPEG",
+        "image.jpeg",
+        "image (2) (2).jpeg",
+        "image (4).jpeg",
+    ]
+
+
+def test_a_long_name_numbered_keeps_its_number_and_extension() -> None:
+    long = "Я" * 200 + ".png"
+    first, second = decide_all([(long, None, png_bytes()), (long, None, png_bytes())], POLICY)
+    assert second.filename.endswith(" (2).png") and second.filename != first.filename
+    assert len(second.filename) <= 150 and len(second.filename.encode()) <= 255
