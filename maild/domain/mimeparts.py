@@ -17,7 +17,7 @@ from maild.domain.charset import b64decode_lenient, decode_bytes
 from maild.domain.filetypes import sanitize_filename
 from maild.domain.flowed import unflow
 from maild.domain.forwards import heading, open_encoded_messages
-from maild.domain.header_text import decode_compat32
+from maild.domain.header_text import decode_compat32, filename_of
 from maild.domain.html import data_images, html_to_text, meta_charset
 from maild.domain.mimetree import read_tree
 from maild.domain.placeholders import cid_of, name_pictures
@@ -93,14 +93,6 @@ def _payload(part: Message) -> bytes:
 
 def _text_of(part: Message) -> str:
     return decode_bytes(_payload(part), part.get_content_charset())
-
-
-def _filename(part: Message) -> str | None:
-    try:
-        name = part.get_filename()
-    except Exception:
-        name = None
-    return None if name is None else decode_compat32(name)
 
 
 def _param(part: Message, name: str) -> str:
@@ -319,7 +311,7 @@ def read_body(msg: Message, codec: str | None = None) -> Body:
                 groups[id(part)] = _TextGroup(plain=[forwarded_heading(part.get_payload(0))])
                 continue
             disposition = str(part.get("content-disposition", "")).split(";")[0].strip().lower()
-            filename = _filename(part)
+            filename = filename_of(part)
             unnamed_inline = disposition != "attachment" and filename is None
             # A multipart whose boundary never shows up arrives as one opaque leaf:
             # its content is still the sender's text.

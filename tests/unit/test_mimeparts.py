@@ -283,3 +283,25 @@ def test_files_carried_inside_parts_are_capped_for_the_message(pictures, tnef_fi
     cut = sum(pictures) + sum(tnef_files) > len(body.attachments)
     assert (body.problem is not None) == cut
     assert not cut or "взяты первые" in body.problem
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        "attachment; filename*=utf-8''%D1%ED%E8%EC%EE%EA.png",  # cp1251 bytes labelled utf-8
+        "attachment; filename*=''%D1%ED%E8%EC%EE%EA.png",  # labelled nothing
+        "attachment; filename*=%D1%ED%E8%EC%EE%EA.png",  # not even the quotes
+        "attachment; filename*0*=windows-1251''%D1%ED%E8; filename*1*=%EC%EE%EA.png",
+        "attachment; filename*=utf-8'ru'%D0%A1%D0%BD%D0%B8%D0%BC%D0%BE%D0%BA.png",
+        "attachment; filename*=koi8-r''%F3%CE%C9%CD%CF%CB.png",
+    ],
+)
+def test_an_rfc2231_name_is_read_in_the_charset_its_bytes_are(disposition: str) -> None:
+    lines = [
+        *MIXED[:-6],
+        "Content-Type: image/png",
+        f"Content-Disposition: {disposition}",
+        *MIXED[-4:],
+    ]
+    [file] = read_body(_msg(*lines)).attachments
+    assert file.filename == "Снимок.png"
