@@ -22,6 +22,7 @@ from maild.domain.filetypes import (
     ZIP,
     cut_short,
     numbered,
+    picture_format,
     sanitize_filename,
     size_text,
     sniff_type,
@@ -107,6 +108,7 @@ _CLAIMED_BY_TYPE = {
 
 ALLOWED_TEXT = "Принимаются скриншоты JPG, GIF, PNG и архивы ZIP, RAR (BMP — только в архиве)."
 BMP_TEXT = "Файлы BMP принимаются только в архиве ZIP или RAR"
+CONVERT_TEXT = "Сохраните изображение в формате JPG или PNG и пришлите, пожалуйста, снова."
 # An encrypted letter (S/MIME, PGP/MIME, inline PGP): support holds no customer's key.
 _ENCRYPTED_TYPES = frozenset(
     ("application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted")
@@ -236,18 +238,9 @@ def _decide(
             "corrupt",
         ), False
     if detected is None:
-        claim = _claim(name, declared)
-        if claim is not None:
-            # A disguise is refused even when other types are welcome.
-            return refuse(
-                f"Файл «{name}» назван как {claim}, но по содержимому им не является. "
-                + ALLOWED_TEXT,
-                "mislabelled",
-            ), False
-        if not policy.accept_other_types and _encrypted(declared, data):
-            return refuse(f"Файл «{name}» {ENCRYPTED_TEXT}", "encrypted"), False
-        if not policy.accept_other_types:
-            return refuse(f"Файл «{name}» ({content_type}) не принят. " + ALLOWED_TEXT), False
+        unproven = _unproven(name, declared, data, content_type, policy)
+        if unproven is not None:
+            return refuse(*unproven), False
     elif detected == ZIP:
         zip_reason = inspect_zip(data, policy)
         if zip_reason is not None:
@@ -260,6 +253,32 @@ def _decide(
         ), True
     accepted_name = _named_as_what_it_is(name, detected)
     return AttachmentDecision(accepted_name, content_type, size, True, None, kind), False
+
+
+def _unproven(
+    name: str, declared: str | None, data: bytes, content_type: str, policy: AttachmentPolicy
+) -> tuple[str, str] | None:
+    """(why, kind) a file of no type the rules know is refused, or None when other types
+    are welcome. A picture the rules do not take (an iPhone's HEIC, a WebP saved from a
+    site, often named .jpg) is named, and how to send it: its name alone told the
+    customer nothing («назван как JPG, но по содержимому им не является»)."""
+    picture = picture_format(data)
+    advice = f" {CONVERT_TEXT}" if picture else ""
+    claim = _claim(name, declared)
+    if claim is not None:  # a disguise is refused even when other types are welcome
+        what = f": это изображение {picture}" if picture else ""
+        return (
+            f"Файл «{name}» назван как {claim}, но по содержимому им не является{what}. "
+            + ALLOWED_TEXT
+            + advice,
+            "mislabelled",
+        )
+    if policy.accept_other_types:
+        return None
+    if _encrypted(declared, data):
+        return f"Файл «{name}» {ENCRYPTED_TEXT}", "encrypted"
+    what = f"изображение {picture}" if picture else content_type
+    return f"Файл «{name}» ({what}) не принят. " + ALLOWED_TEXT + advice, "other"
 
 
 def _named_as_what_it_is(name: str, detected: str | None) -> str:

@@ -20,6 +20,7 @@ __all__ = [
     "ZIP",
     "cut_short",
     "numbered",
+    "picture_format",
     "sanitize_filename",
     "size_text",
     "sniff_type",
@@ -61,6 +62,28 @@ def cut_short(data: bytes, detected: str | None) -> bool:
     told so: a JPEG or GIF ends in bytes that may also occur inside, or be followed
     by more (a phone's motion photo appends a video to its JPEG)."""
     return detected == PNG and data.rfind(_PNG_END, 8) == -1
+
+
+# HEIF's brands (ISO/IEC 23008-12) of an iPhone's photo (HEIC) and of AVIF.
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+
+
+def picture_format(data: bytes) -> str | None:
+    """The name of a picture format the rules do not take, as people know it (WebP,
+    HEIC, AVIF, TIFF), when the bytes prove one; else None."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    if data[4:8] == b"ftyp":
+        box = data[8 : min(int.from_bytes(data[:4], "big"), 64)]
+        brands = {box[i : i + 4] for i in range(0, len(box), 4)}  # major, version, ...
+        if brands & _AVIF_BRANDS:
+            return "AVIF"
+        if brands & _HEIF_BRANDS:
+            return "HEIC"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "TIFF"
+    return None
 
 
 def _looks_like_bmp(data: bytes) -> bool:

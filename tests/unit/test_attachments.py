@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.domain.attachments import (
+    ALLOWED_TEXT,
     BMP_TEXT,
     AttachmentDecision,
     AttachmentPolicy,
@@ -696,3 +697,38 @@ def test_a_long_name_numbered_keeps_its_number_and_extension() -> None:
     first, second = decide_all([(long, None, png_bytes()), (long, None, png_bytes())], POLICY)
     assert second.filename.endswith(" (2).png") and second.filename != first.filename
     assert len(second.filename) <= 150 and len(second.filename.encode()) <= 255
+
+
+HEIC = b"\x00\x00\x00\x1cftypheic\x00\x00\x00\x00mif1heicmiaf\x00\x00\x01\x00meta" + bytes(40)
+AVIF = b"\x00\x00\x00\x20ftypavif\x00\x00\x00\x00avifmif1miafMA1B\x00\x00\x01\x00meta" + bytes(40)
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00" + bytes(40)
+TIFF = b"II*\x00\x08\x00\x00\x00" + bytes(40)
+CONVERT = "Сохраните изображение в формате JPG или PNG и пришлите, пожалуйста, снова."
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "shown"),
+    [
+        ("IMG_0001.HEIC", HEIC, "HEIC"),  # an iPhone's photo, its client not converting it
+        ("photo.avif", AVIF, "AVIF"),
+        ("Screenshot_20261125-101500.webp", WEBP, "WebP"),  # Android, or saved from a site
+        ("scan.tif", TIFF, "TIFF"),
+    ],
+    ids=["heic", "avif", "webp", "tiff"],
+)
+def test_a_picture_of_another_format_is_named_and_the_customer_told_what_to_send(
+    name: str, data: bytes, shown: str
+) -> None:
+    d = decide(name, "application/octet-stream", data, POLICY)
+    assert not d.accepted and d.kind == "other"
+    assert d.reason == f"Файл «{name}» (изображение {shown}) не принят. {ALLOWED_TEXT} {CONVERT}"
+
+
+def test_a_webp_saved_as_jpg_is_named_for_what_it_is() -> None:
+    """Browsers save a site's WebP picture as image.jpg: «not a JPG» alone said nothing."""
+    d = decide("image.jpg", "image/jpeg", WEBP, POLICY)
+    assert not d.accepted and d.kind == "mislabelled"
+    assert d.reason == (
+        "Файл «image.jpg» назван как JPG, но по содержимому им не является: это изображение "
+        f"WebP. {ALLOWED_TEXT} {CONVERT}"
+    )
