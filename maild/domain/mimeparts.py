@@ -112,12 +112,14 @@ def content_type(part: Message) -> str:
 
 
 # What a signing or encrypting mail client puts beside the letter (RFC 1847: S/MIME,
-# PGP/MIME), a signature or PGP/MIME's "Version: 1": no file the sender attached, so
-# never one refused to them.
+# PGP/MIME), a signature or PGP/MIME's "Version: 1", and what a Mac's Mail puts beside
+# a file (RFC 1740: its resource fork, named as the file): no file the sender attached,
+# so never one refused to them.
 _SMIME_SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature")
 _BESIDE = {
     "multipart/signed": {"application/pgp-signature", *_SMIME_SIGNATURES},
     "multipart/encrypted": {"application/pgp-encrypted"},
+    "multipart/appledouble": {"application/applefile"},
 }
 
 

@@ -305,3 +305,26 @@ def test_an_rfc2231_name_is_read_in_the_charset_its_bytes_are(disposition: str) 
     ]
     [file] = read_body(_msg(*lines)).attachments
     assert file.filename == "Снимок.png"
+
+
+def test_a_macs_resource_fork_is_no_file_of_the_message() -> None:
+    """Mail on a Mac sends a file as multipart/appledouble (RFC 1740): its resource fork,
+    named as the file, was refused to the customer as a PNG «not a PNG»."""
+    lines = [
+        *MIXED[:-6],
+        'Content-Type: multipart/appledouble; boundary="a"',
+        "",
+        "--a",
+        'Content-Type: application/applefile; name="shot.png"',
+        'Content-Disposition: attachment; filename="shot.png"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        "AAUWBwACAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "--a",
+        *MIXED[-6:-1],
+        "--a--",
+        "--b--",
+    ]
+    body = read_body(_msg(*lines))
+    assert body.attachments == (RawAttachment("shot.png", "image/png", b"\x89PNG\r\n\x1a\n"),)
+    assert body.problem is None
