@@ -70,14 +70,20 @@ _IMAGES = {JPEG, PNG, GIF}
 _ARCHIVES = {ZIP, RAR}
 _EXTENSION = {JPEG: ".jpg", PNG: ".png", GIF: ".gif", BMP: ".bmp", ZIP: ".zip", RAR: ".rar"}
 
+# Office Open XML (with macros and templates), OpenDocument, EPUB and XPS documents are
+# ZIP archives by their bytes and keep their names; a program (.jar, .apk) is named .zip.
+_ZIP_DOCUMENTS = (
+    ".docx", ".docm", ".dotx", ".dotm", ".xlsx", ".xlsm", ".xltx", ".xltm",
+    ".pptx", ".pptm", ".potx", ".ppsx", ".vsdx",
+    ".odt", ".ods", ".odp", ".odg", ".ott", ".ots", ".otp", ".epub", ".xps", ".oxps",
+)  # fmt: skip
 # The extensions a file of a type may keep: an accepted file named otherwise is named by
 # its type (_named_as_what_it_is).
 _KEPT_EXTENSIONS = {
     JPEG: frozenset((".jpg", ".jpeg", ".jpe", ".jfif")),
     PNG: frozenset((".png",)),
     GIF: frozenset((".gif",)),
-    # Office Open XML, OpenDocument and EPUB documents are ZIP archives by their bytes.
-    ZIP: frozenset((".zip", ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".epub")),
+    ZIP: frozenset((".zip", *_ZIP_DOCUMENTS)),
     RAR: frozenset((".rar",)),
 }
 

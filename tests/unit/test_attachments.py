@@ -644,6 +644,8 @@ ZIP_OF_A_PNG = zip_bytes({"screen.png": png_bytes()})
         ("photo.JPEG", JPEG, "photo.JPEG"),
         ("scan.jfif", JPEG, "scan.jfif"),
         ("report.docx", ZIP_OF_A_PNG, "report.docx"),  # Word's files are ZIP archives
+        ("Бюджет.XLSM", ZIP_OF_A_PNG, "Бюджет.XLSM"),
+        ("app.apk", ZIP_OF_A_PNG, "app.zip"),
         ("logs.rar", b"Rar!\x1a\x07\x00" + bytes(40), "logs.rar"),
     ],
 )
