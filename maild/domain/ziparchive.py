@@ -5,6 +5,7 @@ ratio, overlapping members, nesting. Lists, never extracts; pure (bytes in, reas
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import Protocol
@@ -158,7 +159,8 @@ def _escapes(name: str) -> bool:
     own: zip, 7-Zip, WinRAR and Explorer store relative paths; only a hostile archive
     ("zip slip") or a hand-made one has it, and an old unpacker writes where it says."""
     path = name.replace("\\", "/")
-    return path.startswith("/") or path[1:2] == ":" or ".." in path.split("/")
+    drive = re.match(r"[A-Za-z]:(/|$)", path) is not None  # «C:/...», not «1:1.png»
+    return path.startswith("/") or drive or ".." in path.split("/")
 
 
 def _shown_path(info: zipfile.ZipInfo) -> str:

@@ -623,7 +623,9 @@ def test_zip_with_a_path_out_of_its_folder_refused(name: str) -> None:
     )
 
 
-@pytest.mark.parametrize("name", ["shots/screen.bmp", "a..b.png", "..hidden/x.png", "dir/"])
+@pytest.mark.parametrize(
+    "name", ["shots/screen.bmp", "a..b.png", "..hidden/x.png", "dir/", "1:1.png", "a:b.png"]
+)
 def test_zip_with_relative_paths_accepted(name: str) -> None:
     assert inspect_zip(zip_bytes({name: b"x"}), POLICY) is None
 
