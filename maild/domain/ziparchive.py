@@ -5,6 +5,7 @@ ratio, overlapping members, nesting. Lists, never extracts; pure (bytes in, reas
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
@@ -129,6 +130,8 @@ def _check_nested(
     budget: _ZipBudget,
 ) -> _Finding | None:
     # Encrypted members cannot be read without the password: accepted as they are.
+    if _is_link(info) and not info.flag_bits & 0x1:
+        return _link_out(archive, info)
     if info.is_dir() or info.flag_bits & 0x1 or info.file_size < 4:
         return None
     try:
@@ -161,6 +164,30 @@ def _escapes(name: str) -> bool:
     path = name.replace("\\", "/")
     drive = re.match(r"[A-Za-z]:(/|$)", path) is not None  # «C:/...», not «1:1.png»
     return path.startswith("/") or drive or ".." in path.split("/")
+
+
+_UNIX = 3  # ZipInfo.create_system of an archive made on Unix or macOS
+_LINK_MODE = 0o120000  # S_IFLNK in the high 16 bits of external_attr
+
+
+def _is_link(info: zipfile.ZipInfo) -> bool:
+    return info.create_system == _UNIX and (info.external_attr >> 16) & 0o170000 == _LINK_MODE
+
+
+def _link_out(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Finding | None:
+    """A symbolic link (zip -y, macOS's Archive Utility) pointing outside the archive's
+    folder: a file an unpacker writes through it after it lands there, as with a ".."
+    path. A link within the folder (an app bundle's Versions/Current) is fine."""
+    with archive.open(info) as member:
+        target = member.read(1024).decode("utf-8", "replace")
+    where = posixpath.normpath(posixpath.join(posixpath.dirname(info.filename), target))
+    if not _escapes(where):
+        return None
+    shown = "".join(c for c in f"{_member_name(info)} → {target}" if c.isprintable())[:100]
+    return "", (
+        f"В архиве есть ссылка с небезопасным путём («{shown}»): при распаковке через неё "
+        "файлы были бы записаны вне папки архива. Упакуйте, пожалуйста, файлы заново."
+    )
 
 
 def _shown_path(info: zipfile.ZipInfo) -> str:

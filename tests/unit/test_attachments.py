@@ -736,3 +736,28 @@ def test_a_webp_saved_as_jpg_is_named_for_what_it_is() -> None:
         "Файл «image.jpg» назван как JPG, но по содержимому им не является: это изображение "
         f"WebP. {ALLOWED_TEXT} {CONVERT}"
     )
+
+
+def zip_with_link(name: str, target: str) -> bytes:
+    """A ZIP made on Unix holding a symbolic link, as `zip -y` stores one, then a file."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        link = zipfile.ZipInfo(name)
+        link.create_system = 3
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, target)
+        zf.writestr("screen.png", png_bytes())
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "target"), [("shots", "/etc/cron.d"), ("a/up", "../../home"), ("up", "..")]
+)
+def test_zip_with_a_link_out_of_its_folder_refused(name: str, target: str) -> None:
+    reason = inspect_zip(zip_with_link(name, target), POLICY)
+    assert reason is not None and f"ссылка с небезопасным путём («{name} → {target}»)" in reason
+
+
+@pytest.mark.parametrize(("name", "target"), [("Current", "A"), ("a/b/lib", "../lib")])
+def test_zip_with_a_link_within_its_folder_accepted(name: str, target: str) -> None:
+    assert inspect_zip(zip_with_link(name, target), POLICY) is None
