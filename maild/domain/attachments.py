@@ -20,6 +20,7 @@ from maild.domain.filetypes import (
     PNG,
     RAR,
     ZIP,
+    archive_format,
     cut_short,
     numbered,
     picture_format,
@@ -115,6 +116,7 @@ _CLAIMED_BY_TYPE = {
 ALLOWED_TEXT = "Принимаются скриншоты JPG, GIF, PNG и архивы ZIP, RAR (BMP — только в архиве)."
 BMP_TEXT = "Файлы BMP принимаются только в архиве ZIP или RAR"
 CONVERT_TEXT = "Сохраните изображение в формате JPG или PNG и пришлите, пожалуйста, снова."
+REPACK_TEXT = "Упакуйте, пожалуйста, файлы в архив ZIP или RAR и пришлите снова."
 # An encrypted letter (S/MIME, PGP/MIME, inline PGP): support holds no customer's key.
 _ENCRYPTED_TYPES = frozenset(
     ("application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted")
@@ -265,16 +267,17 @@ def _unproven(
     name: str, declared: str | None, data: bytes, content_type: str, policy: AttachmentPolicy
 ) -> tuple[str, str] | None:
     """(why, kind) a file of no type the rules know is refused, or None when other types
-    are welcome. A picture the rules do not take (an iPhone's HEIC, a WebP saved from a
-    site, often named .jpg) is named, and how to send it: its name alone told the
-    customer nothing («назван как JPG, но по содержимому им не является»)."""
-    picture = picture_format(data)
-    advice = f" {CONVERT_TEXT}" if picture else ""
+    are welcome. A picture or archive of a format the rules do not take (an iPhone's
+    HEIC, a WebP saved from a site, often named .jpg, 7-Zip's own .7z) is named, and how
+    to send it: its name or MIME type alone told the customer nothing («назван как JPG,
+    но по содержимому им не является», «(application/x-7z-compressed)»)."""
+    known = _known_format(data)
+    what, advice = known if known else (content_type, "")
     claim = _claim(name, declared)
     if claim is not None:  # a disguise is refused even when other types are welcome
-        what = f": это изображение {picture}" if picture else ""
+        really = f": это {what}" if known else ""
         return (
-            f"Файл «{name}» назван как {claim}, но по содержимому им не является{what}. "
+            f"Файл «{name}» назван как {claim}, но по содержимому им не является{really}. "
             + ALLOWED_TEXT
             + advice,
             "mislabelled",
@@ -283,8 +286,17 @@ def _unproven(
         return None
     if _encrypted(declared, data):
         return f"Файл «{name}» {ENCRYPTED_TEXT}", "encrypted"
-    what = f"изображение {picture}" if picture else content_type
     return f"Файл «{name}» ({what}) не принят. " + ALLOWED_TEXT + advice, "other"
+
+
+def _known_format(data: bytes) -> tuple[str, str] | None:
+    """(what the file is, what to send instead) for a picture or archive the bytes
+    prove to be of a format the rules do not take."""
+    if picture := picture_format(data):
+        return f"изображение {picture}", f" {CONVERT_TEXT}"
+    if packed := archive_format(data):
+        return f"архив {packed}", f" {REPACK_TEXT}"
+    return None
 
 
 def _named_as_what_it_is(name: str, detected: str | None) -> str:

@@ -18,6 +18,7 @@ __all__ = [
     "PNG",
     "RAR",
     "ZIP",
+    "archive_format",
     "cut_short",
     "numbered",
     "picture_format",
@@ -83,6 +84,27 @@ def picture_format(data: bytes) -> str | None:
             return "HEIC"
     if data[:4] in (b"II*\x00", b"MM\x00*"):
         return "TIFF"
+    return None
+
+
+# Archives the rules do not take (RAR and ZIP they do), by their magic bytes.
+_ARCHIVE_MAGIC = (
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\xfd7zXZ\x00", "XZ"),
+    (b"\x1f\x8b", "GZIP"),
+    (b"BZh", "BZIP2"),
+    (b"MSCF\x00\x00\x00\x00", "CAB"),
+)
+
+
+def archive_format(data: bytes) -> str | None:
+    """The name of an archive format the rules do not take (7z, TAR, GZIP...), when the
+    bytes prove one; else None."""
+    for magic, name in _ARCHIVE_MAGIC:
+        if data.startswith(magic):
+            return name
+    if data[257:262] == b"ustar":
+        return "TAR"
     return None
 
 

@@ -761,3 +761,22 @@ def test_zip_with_a_link_out_of_its_folder_refused(name: str, target: str) -> No
 @pytest.mark.parametrize(("name", "target"), [("Current", "A"), ("a/b/lib", "../lib")])
 def test_zip_with_a_link_within_its_folder_accepted(name: str, target: str) -> None:
     assert inspect_zip(zip_with_link(name, target), POLICY) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "shown"),
+    [
+        (b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(40), "7z"),  # 7-Zip's own format
+        (b"\x1f\x8b\x08\x00" + bytes(40), "GZIP"),
+        (bytes(257) + b"ustar\x0000" + bytes(40), "TAR"),
+    ],
+    ids=["7z", "gzip", "tar"],
+)
+def test_an_archive_of_another_format_is_named_and_the_customer_told_what_to_send(
+    data: bytes, shown: str
+) -> None:
+    d = decide("screens.7z", "application/x-7z-compressed", data, POLICY)
+    assert d.reason == (
+        f"Файл «screens.7z» (архив {shown}) не принят. {ALLOWED_TEXT} "
+        "Упакуйте, пожалуйста, файлы в архив ZIP или RAR и пришлите снова."
+    )
