@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from maild.domain.filetypes import (
     BMP,
@@ -20,6 +20,10 @@ from maild.domain.filetypes import (
     PNG,
     RAR,
     ZIP,
+    archive_format,
+    cut_short,
+    numbered,
+    picture_format,
     sanitize_filename,
     size_text,
     sniff_type,
@@ -59,12 +63,30 @@ class AttachmentDecision:
     size: int
     accepted: bool
     reason: str | None  # Russian, for the customer; None when accepted
-    kind: str  # "image" | "archive" | "bmp" | "other" | "mislabelled" | "empty"
+    # "image" | "archive" | "bmp" | "other" | "mislabelled" | "empty" | "encrypted" | "corrupt"
+    kind: str
 
 
 _IMAGES = {JPEG, PNG, GIF}
 _ARCHIVES = {ZIP, RAR}
 _EXTENSION = {JPEG: ".jpg", PNG: ".png", GIF: ".gif", BMP: ".bmp", ZIP: ".zip", RAR: ".rar"}
+
+# Office Open XML (with macros and templates), OpenDocument, EPUB and XPS documents are
+# ZIP archives by their bytes and keep their names; a program (.jar, .apk) is named .zip.
+_ZIP_DOCUMENTS = (
+    ".docx", ".docm", ".dotx", ".dotm", ".xlsx", ".xlsm", ".xltx", ".xltm",
+    ".pptx", ".pptm", ".potx", ".ppsx", ".vsdx",
+    ".odt", ".ods", ".odp", ".odg", ".ott", ".ots", ".otp", ".epub", ".xps", ".oxps",
+)  # fmt: skip
+# The extensions a file of a type may keep: an accepted file named otherwise is named by
+# its type (_named_as_what_it_is).
+_KEPT_EXTENSIONS = {
+    JPEG: frozenset((".jpg", ".jpeg", ".jpe", ".jfif")),
+    PNG: frozenset((".png",)),
+    GIF: frozenset((".gif",)),
+    ZIP: frozenset((".zip", *_ZIP_DOCUMENTS)),
+    RAR: frozenset((".rar",)),
+}
 
 # What a name or a declared type claims the file to be. Only allowed types count: a
 # TIFF declared as image/tiff is honestly "other", not a disguise.
@@ -93,6 +115,8 @@ _CLAIMED_BY_TYPE = {
 
 ALLOWED_TEXT = "Принимаются скриншоты JPG, GIF, PNG и архивы ZIP, RAR (BMP — только в архиве)."
 BMP_TEXT = "Файлы BMP принимаются только в архиве ZIP или RAR"
+CONVERT_TEXT = "Сохраните изображение в формате JPG или PNG и пришлите, пожалуйста, снова."
+REPACK_TEXT = "Упакуйте, пожалуйста, файлы в архив ZIP или RAR и пришлите снова."
 # An encrypted letter (S/MIME, PGP/MIME, inline PGP): support holds no customer's key.
 _ENCRYPTED_TYPES = frozenset(
     ("application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted")
@@ -147,17 +171,40 @@ def decide_all(
 
     Once one would push the message past max_message_bytes, every later acceptable
     attachment is refused too, so the customer gets one clear "send the rest separately".
+    Files kept have names of their own (_Names).
     """
     decisions: list[AttachmentDecision] = []
     accepted_bytes = 0
     full = False
+    names = _Names()
     for filename, declared_type, data in parts:
         decision, over_total = _decide(filename, declared_type, data, policy, accepted_bytes, full)
         full = full or over_total
         if decision.accepted:
             accepted_bytes += decision.size
+            decision = replace(decision, filename=names.own(decision.filename))
         decisions.append(decision)
     return decisions
+
+
+class _Names:
+    """Names of the files kept from one message, each its own: iPhone's Mail names every
+    photo it sends «image.jpeg», and staff saving them into one folder (or a ticket's
+    list naming them) kept one of five. The second is «image (2).jpeg», as Windows names
+    a copy; names differing only in case are the same name on Windows."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+        self.next: dict[str, int] = {}  # a name -> the number its next copy tries
+
+    def own(self, name: str) -> str:
+        key = name.casefold()
+        candidate, n = name, self.next.get(key, 2)
+        while candidate.casefold() in self.taken:
+            candidate, n = numbered(name, n), n + 1
+        self.next[key] = n
+        self.taken.add(candidate.casefold())
+        return candidate
 
 
 def bmp_refused(decisions: Iterable[AttachmentDecision]) -> bool:
@@ -192,19 +239,16 @@ def _decide(
             f"Файл «{name}» слишком велик ({size_text(size)}): допустимо не более "
             f"{size_text(policy.max_attachment_bytes)} на одно вложение."
         ), False
+    if cut_short(data, detected):
+        return refuse(
+            f"Файл «{name}» повреждён: изображение обрывается, не дойдя до конца "
+            "(файл передан не полностью). Пришлите его, пожалуйста, ещё раз.",
+            "corrupt",
+        ), False
     if detected is None:
-        claim = _claim(name, declared)
-        if claim is not None:
-            # A disguise is refused even when other types are welcome.
-            return refuse(
-                f"Файл «{name}» назван как {claim}, но по содержимому им не является. "
-                + ALLOWED_TEXT,
-                "mislabelled",
-            ), False
-        if not policy.accept_other_types and _encrypted(declared, data):
-            return refuse(f"Файл «{name}» {ENCRYPTED_TEXT}", "encrypted"), False
-        if not policy.accept_other_types:
-            return refuse(f"Файл «{name}» ({content_type}) не принят. " + ALLOWED_TEXT), False
+        unproven = _unproven(name, declared, data, content_type, policy)
+        if unproven is not None:
+            return refuse(*unproven), False
     elif detected == ZIP:
         zip_reason = inspect_zip(data, policy)
         if zip_reason is not None:
@@ -215,4 +259,58 @@ def _decide(
             f"({size_text(policy.max_message_bytes)}): файл «{name}» не принят, "
             "пришлите его отдельным письмом."
         ), True
-    return AttachmentDecision(name, content_type, size, True, None, kind), False
+    accepted_name = _named_as_what_it_is(name, detected)
+    return AttachmentDecision(accepted_name, content_type, size, True, None, kind), False
+
+
+def _unproven(
+    name: str, declared: str | None, data: bytes, content_type: str, policy: AttachmentPolicy
+) -> tuple[str, str] | None:
+    """(why, kind) a file of no type the rules know is refused, or None when other types
+    are welcome. A picture or archive of a format the rules do not take (an iPhone's
+    HEIC, a WebP saved from a site, often named .jpg, 7-Zip's own .7z) is named, and how
+    to send it: its name or MIME type alone told the customer nothing («назван как JPG,
+    но по содержимому им не является», «(application/x-7z-compressed)»)."""
+    known = _known_format(data)
+    what, advice = known if known else (content_type, "")
+    claim = _claim(name, declared)
+    if claim is not None:  # a disguise is refused even when other types are welcome
+        really = f": это {what}" if known else ""
+        return (
+            f"Файл «{name}» назван как {claim}, но по содержимому им не является{really}. "
+            + ALLOWED_TEXT
+            + advice,
+            "mislabelled",
+        )
+    if policy.accept_other_types:
+        return None
+    if _encrypted(declared, data):
+        return f"Файл «{name}» {ENCRYPTED_TEXT}", "encrypted"
+    return f"Файл «{name}» ({what}) не принят. " + ALLOWED_TEXT + advice, "other"
+
+
+def _known_format(data: bytes) -> tuple[str, str] | None:
+    """(what the file is, what to send instead) for a picture or archive the bytes
+    prove to be of a format the rules do not take."""
+    if picture := picture_format(data):
+        return f"изображение {picture}", f" {CONVERT_TEXT}"
+    if packed := archive_format(data):
+        return f"архив {packed}", f" {REPACK_TEXT}"
+    return None
+
+
+def _named_as_what_it_is(name: str, detected: str | None) -> str:
+    """The name staff save and open a kept file under: its type's extension. A picture
+    or archive named otherwise (IMG_0001.HEIC that is a JPEG, a screenshot.jpg that is
+    a PNG, or a JPEG named shot.bat or invoice.hta, which Windows would run, as cmd and
+    mshta read past a JPEG's bytes to the commands after them) would open in the
+    program its name picks. An extension-like ending is replaced, any other appended."""
+    kept = _KEPT_EXTENSIONS.get(detected or "")
+    if kept is None:
+        return name  # a type not proven by its bytes keeps the name it came with
+    stem, dot, extension = name.rpartition(".")
+    if dot and f".{extension}".lower() in kept:
+        return name
+    if dot and stem and re.fullmatch(r"[A-Za-z0-9]{1,5}", extension):
+        name = stem
+    return sanitize_filename(name + _EXTENSION[detected or ""])

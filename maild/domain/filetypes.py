@@ -18,6 +18,10 @@ __all__ = [
     "PNG",
     "RAR",
     "ZIP",
+    "archive_format",
+    "cut_short",
+    "numbered",
+    "picture_format",
     "sanitize_filename",
     "size_text",
     "sniff_type",
@@ -46,6 +50,61 @@ def sniff_type(data: bytes) -> str | None:
         return RAR
     if _looks_like_bmp(data):
         return BMP
+    return None
+
+
+# A PNG ends with its IEND chunk: length 0, type IEND (its CRC follows).
+_PNG_END = b"\x00\x00\x00\x00IEND"
+
+
+def cut_short(data: bytes, detected: str | None) -> bool:
+    """True when a PNG stops before its end: a screenshot cut short in transfer (a
+    mail client or relay that gave up mid-part) that no viewer opens. Only PNG can be
+    told so: a JPEG or GIF ends in bytes that may also occur inside, or be followed
+    by more (a phone's motion photo appends a video to its JPEG)."""
+    return detected == PNG and data.rfind(_PNG_END, 8) == -1
+
+
+# HEIF's brands (ISO/IEC 23008-12) of an iPhone's photo (HEIC) and of AVIF.
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+
+
+def picture_format(data: bytes) -> str | None:
+    """The name of a picture format the rules do not take, as people know it (WebP,
+    HEIC, AVIF, TIFF), when the bytes prove one; else None."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    if data[4:8] == b"ftyp":
+        box = data[8 : min(int.from_bytes(data[:4], "big"), 64)]
+        brands = {box[i : i + 4] for i in range(0, len(box), 4)}  # major, version, ...
+        if brands & _AVIF_BRANDS:
+            return "AVIF"
+        if brands & _HEIF_BRANDS:
+            return "HEIC"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "TIFF"
+    return None
+
+
+# Archives the rules do not take (RAR and ZIP they do), by their magic bytes.
+_ARCHIVE_MAGIC = (
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\xfd7zXZ\x00", "XZ"),
+    (b"\x1f\x8b", "GZIP"),
+    (b"BZh", "BZIP2"),
+    (b"MSCF\x00\x00\x00\x00", "CAB"),
+)
+
+
+def archive_format(data: bytes) -> str | None:
+    """The name of an archive format the rules do not take (7z, TAR, GZIP...), when the
+    bytes prove one; else None."""
+    for magic, name in _ARCHIVE_MAGIC:
+        if data.startswith(magic):
+            return name
+    if data[257:262] == b"ustar":
+        return "TAR"
     return None
 
 
@@ -104,6 +163,18 @@ def _truncate(name: str) -> str:
     # Cut on bytes without splitting a multi-byte character.
     stem = stem.encode("utf-8")[:byte_budget].decode("utf-8", "ignore").rstrip(". ")
     return stem + extension if stem else extension.lstrip(".")
+
+
+def numbered(name: str, n: int) -> str:
+    """A clean name's n-th copy, as Windows names one: «image (2).jpeg», within the
+    same length limits (the stem is cut, never the number or the extension)."""
+    stem, dot, extension = name.rpartition(".")
+    if not (dot and stem and len(extension) < _MAX_EXTENSION_CHARS):
+        stem, extension = name, ""
+    suffix = f" ({n})" + (f".{extension}" if extension else "")
+    stem = stem[: _MAX_NAME_CHARS - len(suffix)]
+    budget = _MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    return stem.encode("utf-8")[:budget].decode("utf-8", "ignore") + suffix
 
 
 def size_text(n: float) -> str:

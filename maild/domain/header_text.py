@@ -8,12 +8,19 @@ charset.
 from __future__ import annotations
 
 import binascii
+import email.utils
 import re
 from dataclasses import dataclass
+from email.message import Message
 
-from maild.domain.charset import _decode_with_codec, b64decode_lenient, decode_bytes
+from maild.domain.charset import (
+    _decode_with_codec,
+    b64decode_lenient,
+    decode_bytes,
+    normalize_charset,
+)
 
-__all__ = ["decode_compat32", "decode_header"]
+__all__ = ["decode_compat32", "decode_header", "filename_of"]
 
 # Encoded word, leniently: the charset may carry "*lang"; web mailers put raw spaces
 # inside Q words ("=?windows-1251?Q?=CE=F8 =E8=E1?=") and broken encoders fold inside
@@ -140,4 +147,32 @@ def decode_compat32(raw: object) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         return decode_header(text.encode("utf-8", "surrogateescape"))
+    return decode_header(text)
+
+
+def filename_of(part: Message) -> str | None:
+    """The file name a MIME part gives (Content-Disposition's, else Content-Type's),
+    decoded: RFC 2047 words, raw 8-bit bytes, RFC 2231 (_rfc2231_name)."""
+    try:
+        value = part.get_param("filename", None, "content-disposition")
+        if value is None:
+            value = part.get_param("name", None, "content-type")
+        if isinstance(value, tuple):
+            return _rfc2231_name(value[0], value[2])
+        name = part.get_filename()
+    except Exception:
+        name = None
+    return None if name is None else decode_compat32(name)
+
+
+def _rfc2231_name(charset: str | None, value: str) -> str:
+    """An RFC 2231 name (filename*=utf-8''%D0%A1...): in the charset it names when its
+    bytes are that, else in the one they are. The email package gave «������.png» for a
+    cp1251 name labelled utf-8 and «Ñíèìîê.png» for one labelled nothing
+    (filename*=''%D1%ED...), as some mailers write them."""
+    raw = email.utils.unquote(value).encode("raw-unicode-escape")
+    try:
+        text = raw.decode(normalize_charset(charset) or "ascii")
+    except (LookupError, UnicodeDecodeError):
+        text = decode_bytes(raw)
     return decode_header(text)

@@ -14,8 +14,9 @@ from maild.domain import limits, recode
 from maild.domain.filetypes import sanitize_filename
 from maild.domain.flowed import unflow
 from maild.domain.forwards import heading, open_encoded_messages
+from maild.domain.header_text import filename_of
 from maild.domain.html import data_images, html_to_text, meta_charset
-from maild.domain.partread import RAW_POLICY, content_type, filename_of, header_of, param, payload
+from maild.domain.partread import RAW_POLICY, content_type, header_of, param, payload
 from maild.domain.placeholders import cid_of, name_pictures
 from maild.domain.reports import REPORT_ORIGINALS, STATUS_TYPES, Reports
 from maild.domain.room import Room
@@ -35,12 +36,14 @@ class RawAttachment:
 
 
 # What a signing or encrypting mail client puts beside the letter (RFC 1847: S/MIME,
-# PGP/MIME), a signature or PGP/MIME's "Version: 1": no file the sender attached, so
-# never one refused to them.
+# PGP/MIME), a signature or PGP/MIME's "Version: 1", and what a Mac's Mail puts beside
+# a file (RFC 1740: its resource fork, named as the file): no file the sender attached,
+# so never one refused to them.
 _SMIME_SIGNATURES = ("application/pkcs7-signature", "application/x-pkcs7-signature")
 _BESIDE = {
     "multipart/signed": {"application/pgp-signature", *_SMIME_SIGNATURES},
     "multipart/encrypted": {"application/pgp-encrypted"},
+    "multipart/appledouble": {"application/applefile"},
 }
 
 

@@ -67,15 +67,6 @@ def text_of(part: Message) -> str:
     return decode_bytes(payload(part), part.get_content_charset())
 
 
-def filename_of(part: Message) -> str | None:
-    """The part's file name, decoded (None without one)."""
-    try:
-        name = part.get_filename()
-    except Exception:
-        name = None
-    return None if name is None else decode_compat32(name)
-
-
 def param(part: Message, name: str) -> str:
     """A Content-Type parameter, lower-cased ("" when absent or unreadable)."""
     try:

@@ -5,6 +5,8 @@ ratio, overlapping members, nesting. Lists, never extracts; pure (bytes in, reas
 from __future__ import annotations
 
 import io
+import posixpath
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import Protocol
@@ -88,6 +90,13 @@ def _check_listing(
             f"В архиве слишком много файлов ({budget.members}), "
             f"допустимо не более {policy.zip_max_members}."
         )
+    escaping = next((info for info in infos if _escapes(info.filename)), None)
+    if escaping is not None:
+        return (
+            f"В архиве есть файл с небезопасным путём («{_shown_path(escaping)}»): "
+            "при распаковке он был бы записан вне папки архива. Упакуйте, пожалуйста, "
+            "файлы заново."
+        )
     # Declared sizes from the central directory: what an unpacker would produce.
     unpacked = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos)
@@ -121,6 +130,8 @@ def _check_nested(
     budget: _ZipBudget,
 ) -> _Finding | None:
     # Encrypted members cannot be read without the password: accepted as they are.
+    if _is_link(info) and not info.flag_bits & 0x1:
+        return _link_out(archive, info)
     if info.is_dir() or info.flag_bits & 0x1 or info.file_size < 4:
         return None
     try:
@@ -130,7 +141,7 @@ def _check_nested(
         return None  # a compression method zipfile lacks (Deflate64, PPMd): opaque
     if sniff_type(head) != ZIP:
         return None
-    member_name = sanitize_filename(info.filename)
+    member_name = sanitize_filename(_member_name(info))
     if depth + 1 > policy.zip_max_nesting:
         return member_name, _nesting_text(policy)
     if info.file_size > policy.max_attachment_bytes:
@@ -143,6 +154,66 @@ def _check_nested(
         return None
     where, reason = finding
     return (f"{member_name}/{where}" if where else member_name), reason
+
+
+def _escapes(name: str) -> bool:
+    """A member path that unpacks outside the folder it is unpacked in: an absolute
+    path, a drive, or a ".." step ("../../etc/passwd"). No archiver writes one of its
+    own: zip, 7-Zip, WinRAR and Explorer store relative paths; only a hostile archive
+    ("zip slip") or a hand-made one has it, and an old unpacker writes where it says."""
+    path = name.replace("\\", "/")
+    drive = re.match(r"[A-Za-z]:(/|$)", path) is not None  # «C:/...», not «1:1.png»
+    return path.startswith("/") or drive or ".." in path.split("/")
+
+
+_UNIX = 3  # ZipInfo.create_system of an archive made on Unix or macOS
+_LINK_MODE = 0o120000  # S_IFLNK in the high 16 bits of external_attr
+
+
+def _is_link(info: zipfile.ZipInfo) -> bool:
+    return info.create_system == _UNIX and (info.external_attr >> 16) & 0o170000 == _LINK_MODE
+
+
+def _link_out(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Finding | None:
+    """A symbolic link (zip -y, macOS's Archive Utility) pointing outside the archive's
+    folder: a file an unpacker writes through it after it lands there, as with a ".."
+    path. A link within the folder (an app bundle's Versions/Current) is fine."""
+    with archive.open(info) as member:
+        target = member.read(1024).decode("utf-8", "replace")
+    where = posixpath.normpath(posixpath.join(posixpath.dirname(info.filename), target))
+    if not _escapes(where):
+        return None
+    shown = "".join(c for c in f"{_member_name(info)} → {target}" if c.isprintable())[:100]
+    return "", (
+        f"В архиве есть ссылка с небезопасным путём («{shown}»): при распаковке через неё "
+        "файлы были бы записаны вне папки архива. Упакуйте, пожалуйста, файлы заново."
+    )
+
+
+def _shown_path(info: zipfile.ZipInfo) -> str:
+    """A member's path for a sentence: printable characters, at most 100 of them."""
+    path = "".join(c for c in _member_name(info) if c.isprintable())
+    return path if len(path) <= 100 else path[:99] + "…"
+
+
+_UTF8_NAME = 0x800  # general purpose flag bit 11: the name is UTF-8
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as its archiver wrote it. Without the UTF-8 flag zipfile reads the
+    name as cp437, but Windows Explorer, WinRAR and 7-Zip on a Russian Windows write the
+    DOS code page cp866 there, and macOS's Archive Utility writes UTF-8 unflagged:
+    «Отчёт.zip» read as cp437 is «ÄΓτ±Γ.zip»."""
+    if info.flag_bits & _UTF8_NAME:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:  # not what zipfile's cp437 reading gives: keep it
+        return info.filename
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp866")
 
 
 def _nesting_text(policy: ZipLimits) -> str:

@@ -164,7 +164,7 @@ def with_signature_image(tid: str, image: bytes) -> bytes:
 def test_a_status_question_signed_with_a_logo_is_still_one(desk, sink):
     tid, _ = open_ticket(desk, sink)
     staff_before, before = len(sink.to("anna@example.com")), len(sink.to(CUSTOMER))
-    logo = PNG_HEADER + bytes(2000)
+    logo = PNG_HEADER + bytes(2000) + PNG_END
     desk.ingest(with_signature_image(tid, logo))
     [status] = sent_after(sink, CUSTOMER, before, desk)
     assert "Состояние обращения" in status.subject
@@ -173,11 +173,12 @@ def test_a_status_question_signed_with_a_logo_is_still_one(desk, sink):
     [message] = [m for m in desk.ticket(tid)["messages"] if m["message_id"] == msgid]
     assert message["attachments"][0]["accepted"] is True  # kept in the thread all the same
     # an embedded image the size of a screenshot is news: staff hear of it
-    desk.ingest(with_signature_image(tid, PNG_HEADER + bytes(200_000)))
+    desk.ingest(with_signature_image(tid, PNG_HEADER + bytes(200_000) + PNG_END))
     assert len(sent_after(sink, "anna@example.com", staff_before, desk)) == 1
 
 
 PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+PNG_END = b"\0\0\0\0IEND\xaeB`\x82"  # a PNG ends with this chunk
 
 
 def html_only(tid: str, html: str) -> bytes:

@@ -166,7 +166,7 @@ def raw_post(url: str, fields: dict[str, str], parts: list[tuple[str, str, bytes
     return request(url, "POST", b"".join(out), headers)
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16 + b"\0\0\0\0IEND\xaeB`\x82"  # to its end chunk
 
 
 def test_a_file_name_with_line_breaks_or_an_odd_type_is_cleaned_not_a_server_error(site):

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.domain.attachments import (
+    ALLOWED_TEXT,
     BMP_TEXT,
     AttachmentDecision,
     AttachmentPolicy,
@@ -577,3 +578,205 @@ def test_decide_never_raises(
     assert d.accepted == (d.reason is None)
     assert d.size == len(data)
     assert d.filename == sanitize_filename(d.filename)
+
+
+def with_raw_names(data: bytes, names: dict[str, bytes]) -> bytes:
+    """The archive with each ASCII placeholder name replaced by raw bytes of the same
+    length, the UTF-8 flag unset: as an archiver writing a DOS code page stores it."""
+    for placeholder, raw in names.items():
+        assert len(placeholder) == len(raw)
+        data = data.replace(placeholder.encode("ascii"), raw)
+    return data
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    ["cp866", "utf-8"],  # Windows Explorer/WinRAR/7-Zip on a Russian Windows; macOS
+)
+def test_nested_archive_named_in_the_archivers_code_page(encoding: str) -> None:
+    raw = "Отчёт.zip".encode(encoding)
+    placeholder = "x" * (len(raw) - 4) + ".zip"
+    data = with_raw_names(zip_bytes({placeholder: nested(3)}), {placeholder: raw})
+    assert not zipfile.ZipFile(io.BytesIO(data)).infolist()[0].flag_bits & 0x800
+    reason = inspect_zip(data, AttachmentPolicy(zip_max_nesting=2))
+    assert reason is not None and reason.startswith("Вложенный архив «Отчёт.zip/level2.zip")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../etc/passwd",
+        "shots/../../x.png",
+        "/etc/cron.d/evil",
+        "C:\\Windows\\evil.bmp",
+        "..\\..\\autoexec.bat",
+    ],  # fmt: skip
+)
+def test_zip_with_a_path_out_of_its_folder_refused(name: str) -> None:
+    data = zip_bytes({"screen.png": png_bytes(), name: b"x"})
+    reason = inspect_zip(data, POLICY)
+    assert reason is not None and "небезопасным путём" in reason
+    assert f"«{name}»" in reason
+    inner = zip_bytes({"shots.zip": data}, zipfile.ZIP_STORED)
+    assert "Вложенный архив «shots.zip»: в архиве есть файл с небезопасным" in inspect_zip(
+        inner, POLICY
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["shots/screen.bmp", "a..b.png", "..hidden/x.png", "dir/", "1:1.png", "a:b.png"]
+)
+def test_zip_with_relative_paths_accepted(name: str) -> None:
+    assert inspect_zip(zip_bytes({name: b"x"}), POLICY) is None
+
+
+ZIP_OF_A_PNG = zip_bytes({"screen.png": png_bytes()})
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "kept_as"),
+    [
+        ("IMG_0001.HEIC", JPEG, "IMG_0001.jpg"),  # an iPhone photo its client made a JPEG
+        ("screenshot.jpg", png_bytes(), "screenshot.png"),
+        ("shot.bat", JPEG, "shot.jpg"),  # cmd.exe would run the lines after the JPEG bytes
+        ("invoice.hta", GIF, "invoice.gif"),
+        ("tool.jar", ZIP_OF_A_PNG, "tool.zip"),
+        ("Снимок экрана", png_bytes(), "Снимок экрана.png"),
+        ("Отчёт за 1.5 года", png_bytes(), "Отчёт за 1.5 года.png"),
+        ("photo.JPEG", JPEG, "photo.JPEG"),
+        ("scan.jfif", JPEG, "scan.jfif"),
+        ("report.docx", ZIP_OF_A_PNG, "report.docx"),  # Word's files are ZIP archives
+        ("Бюджет.XLSM", ZIP_OF_A_PNG, "Бюджет.XLSM"),
+        ("app.apk", ZIP_OF_A_PNG, "app.zip"),
+        ("logs.rar", b"Rar!\x1a\x07\x00" + bytes(40), "logs.rar"),
+    ],
+)
+def test_kept_file_named_by_what_it_is(name: str, data: bytes, kept_as: str) -> None:
+    d = decide(name, "application/octet-stream", data, POLICY)
+    assert d.accepted and d.filename == kept_as
+
+
+def test_refused_file_keeps_the_name_the_customer_knows() -> None:
+    d = decide("shot.bat", "image/jpeg", JPEG, AttachmentPolicy(max_attachment_bytes=10))
+    assert not d.accepted and d.filename == "shot.bat" and "«shot.bat»" in d.reason
+
+
+@pytest.mark.parametrize("cut", [40, -12, -6])  # in the header, before or in the end chunk
+def test_png_cut_short_refused_asking_for_it_again(cut: int) -> None:
+    d = decide("Снимок.png", "image/png", png_bytes(4, 4)[:cut], POLICY)
+    assert not d.accepted and d.kind == "corrupt"
+    assert d.reason == (
+        "Файл «Снимок.png» повреждён: изображение обрывается, не дойдя до конца "
+        "(файл передан не полностью). Пришлите его, пожалуйста, ещё раз."
+    )
+
+
+def test_png_with_bytes_after_its_end_is_whole() -> None:
+    assert decide("shot.png", None, png_bytes() + b"trailer", POLICY).accepted
+
+
+def test_files_kept_from_one_message_have_names_of_their_own() -> None:
+    """iPhone's Mail names every photo «image.jpeg»: staff saving them kept one."""
+    parts = [
+        ("image.jpeg", "image/jpeg", JPEG),
+        ("image.jpeg", "image/jpeg", JPEG + b"1"),
+        ("Image.JPEG", "image/jpeg", JPEG + b"2"),  # one name on Windows
+        ("image.jpeg", "image/bmp", b""),  # refused: named as it came
+        ("image (2).jpeg", "image/jpeg", JPEG + b"3"),
+        ("image.jpeg", "image/jpeg", JPEG + b"4"),
+    ]
+    names = [d.filename for d in decide_all(parts, POLICY)]
+    assert names == [
+        "image.jpeg",
+        "image (2).jpeg",
+        "Image (3).JPEG",
+        "image.jpeg",
+        "image (2) (2).jpeg",
+        "image (4).jpeg",
+    ]
+
+
+def test_a_long_name_numbered_keeps_its_number_and_extension() -> None:
+    long = "Я" * 200 + ".png"
+    first, second = decide_all([(long, None, png_bytes()), (long, None, png_bytes())], POLICY)
+    assert second.filename.endswith(" (2).png") and second.filename != first.filename
+    assert len(second.filename) <= 150 and len(second.filename.encode()) <= 255
+
+
+HEIC = b"\x00\x00\x00\x1cftypheic\x00\x00\x00\x00mif1heicmiaf\x00\x00\x01\x00meta" + bytes(40)
+AVIF = b"\x00\x00\x00\x20ftypavif\x00\x00\x00\x00avifmif1miafMA1B\x00\x00\x01\x00meta" + bytes(40)
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00" + bytes(40)
+TIFF = b"II*\x00\x08\x00\x00\x00" + bytes(40)
+CONVERT = "Сохраните изображение в формате JPG или PNG и пришлите, пожалуйста, снова."
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "shown"),
+    [
+        ("IMG_0001.HEIC", HEIC, "HEIC"),  # an iPhone's photo, its client not converting it
+        ("photo.avif", AVIF, "AVIF"),
+        ("Screenshot_20261125-101500.webp", WEBP, "WebP"),  # Android, or saved from a site
+        ("scan.tif", TIFF, "TIFF"),
+    ],
+    ids=["heic", "avif", "webp", "tiff"],
+)
+def test_a_picture_of_another_format_is_named_and_the_customer_told_what_to_send(
+    name: str, data: bytes, shown: str
+) -> None:
+    d = decide(name, "application/octet-stream", data, POLICY)
+    assert not d.accepted and d.kind == "other"
+    assert d.reason == f"Файл «{name}» (изображение {shown}) не принят. {ALLOWED_TEXT} {CONVERT}"
+
+
+def test_a_webp_saved_as_jpg_is_named_for_what_it_is() -> None:
+    """Browsers save a site's WebP picture as image.jpg: «not a JPG» alone said nothing."""
+    d = decide("image.jpg", "image/jpeg", WEBP, POLICY)
+    assert not d.accepted and d.kind == "mislabelled"
+    assert d.reason == (
+        "Файл «image.jpg» назван как JPG, но по содержимому им не является: это изображение "
+        f"WebP. {ALLOWED_TEXT} {CONVERT}"
+    )
+
+
+def zip_with_link(name: str, target: str) -> bytes:
+    """A ZIP made on Unix holding a symbolic link, as `zip -y` stores one, then a file."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        link = zipfile.ZipInfo(name)
+        link.create_system = 3
+        link.external_attr = 0o120777 << 16
+        zf.writestr(link, target)
+        zf.writestr("screen.png", png_bytes())
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "target"), [("shots", "/etc/cron.d"), ("a/up", "../../home"), ("up", "..")]
+)
+def test_zip_with_a_link_out_of_its_folder_refused(name: str, target: str) -> None:
+    reason = inspect_zip(zip_with_link(name, target), POLICY)
+    assert reason is not None and f"ссылка с небезопасным путём («{name} → {target}»)" in reason
+
+
+@pytest.mark.parametrize(("name", "target"), [("Current", "A"), ("a/b/lib", "../lib")])
+def test_zip_with_a_link_within_its_folder_accepted(name: str, target: str) -> None:
+    assert inspect_zip(zip_with_link(name, target), POLICY) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "shown"),
+    [
+        (b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(40), "7z"),  # 7-Zip's own format
+        (b"\x1f\x8b\x08\x00" + bytes(40), "GZIP"),
+        (bytes(257) + b"ustar\x0000" + bytes(40), "TAR"),
+    ],
+    ids=["7z", "gzip", "tar"],
+)
+def test_an_archive_of_another_format_is_named_and_the_customer_told_what_to_send(
+    data: bytes, shown: str
+) -> None:
+    d = decide("screens.7z", "application/x-7z-compressed", data, POLICY)
+    assert d.reason == (
+        f"Файл «screens.7z» (архив {shown}) не принят. {ALLOWED_TEXT} "
+        "Упакуйте, пожалуйста, файлы в архив ZIP или RAR и пришлите снова."
+    )

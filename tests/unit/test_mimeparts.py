@@ -283,3 +283,48 @@ def test_files_carried_inside_parts_are_capped_for_the_message(pictures, tnef_fi
     cut = sum(pictures) + sum(tnef_files) > len(body.attachments)
     assert (body.problem is not None) == cut
     assert not cut or "взяты первые" in body.problem
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        "attachment; filename*=utf-8''%D1%ED%E8%EC%EE%EA.png",  # cp1251 bytes labelled utf-8
+        "attachment; filename*=''%D1%ED%E8%EC%EE%EA.png",  # labelled nothing
+        "attachment; filename*=%D1%ED%E8%EC%EE%EA.png",  # not even the quotes
+        "attachment; filename*0*=windows-1251''%D1%ED%E8; filename*1*=%EC%EE%EA.png",
+        "attachment; filename*=utf-8'ru'%D0%A1%D0%BD%D0%B8%D0%BC%D0%BE%D0%BA.png",
+        "attachment; filename*=koi8-r''%F3%CE%C9%CD%CF%CB.png",
+    ],
+)
+def test_an_rfc2231_name_is_read_in_the_charset_its_bytes_are(disposition: str) -> None:
+    lines = [
+        *MIXED[:-6],
+        "Content-Type: image/png",
+        f"Content-Disposition: {disposition}",
+        *MIXED[-4:],
+    ]
+    [file] = read_body(_msg(*lines)).attachments
+    assert file.filename == "Снимок.png"
+
+
+def test_a_macs_resource_fork_is_no_file_of_the_message() -> None:
+    """Mail on a Mac sends a file as multipart/appledouble (RFC 1740): its resource fork,
+    named as the file, was refused to the customer as a PNG «not a PNG»."""
+    lines = [
+        *MIXED[:-6],
+        'Content-Type: multipart/appledouble; boundary="a"',
+        "",
+        "--a",
+        'Content-Type: application/applefile; name="shot.png"',
+        'Content-Disposition: attachment; filename="shot.png"',
+        "Content-Transfer-Encoding: base64",
+        "",
+        "AAUWBwACAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "--a",
+        *MIXED[-6:-1],
+        "--a--",
+        "--b--",
+    ]
+    body = read_body(_msg(*lines))
+    assert body.attachments == (RawAttachment("shot.png", "image/png", b"\x89PNG\r\n\x1a\n"),)
+    assert body.problem is None
