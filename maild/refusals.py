@@ -21,7 +21,7 @@ from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.domain import ticket as tk
 from maild.domain import undeliverable
-from maild.domain.records import MessageRecord, OutboxEntry, note_record
+from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
 from maild.outgoing import queue_notice
 
 log = logging.getLogger("maild.outbox")
@@ -68,9 +68,28 @@ def _tell_ticket(app: App, tid: str, mails: list[OutboxEntry], now: datetime) ->
     for meta in mails:
         if meta["id"] not in noted:
             messages.append(_note(app, meta, now))
-        # no more automatic mail to it (undeliverable.held): no more refusals, notices
-        since = meta.get("last_try") or now.isoformat()
-        ticket = undeliverable.mark(ticket, meta["to"][0], since, _shown(app, meta)["error"])
+        if not meta.get("too_big"):  # the address: no more automatic mail to it
+            since = meta.get("last_try") or now.isoformat()  # (undeliverable.held)
+            ticket = undeliverable.mark(ticket, meta["to"][0], since, _shown(app, meta)["error"])
+    for template, group in (
+        ("staff_refused.txt", [m for m in mails if not m.get("too_big")]),
+        ("staff_too_big.txt", [m for m in mails if m.get("too_big")]),
+    ):
+        if group:
+            _notice(app, ticket, messages, template, group, now)
+    app.store.save(ticket, messages)
+    log.info("[TID#%s] told staff of %d mail(s) refused for good", ticket["tid"], len(mails))
+
+
+def _notice(
+    app: App,
+    ticket: Ticket,
+    messages: list[MessageRecord],
+    template: str,
+    mails: list[OutboxEntry],
+    now: datetime,
+) -> None:
+    """Staff's one notice of these mails refused, for one reason."""
     ctx = {
         "tid": ticket["tid"],
         "subject": ticket["subject"] or "(без темы)",
@@ -83,13 +102,11 @@ def _tell_ticket(app: App, tid: str, mails: list[OutboxEntry], now: datetime) ->
         ticket,
         messages,
         key=key.hexdigest()[:24],
-        template="staff_refused.txt",
+        template=template,
         to=tk.staff_recipients(ticket, app.config.support.staff),
         context=ctx,
         now=now,
     )
-    app.store.save(ticket, messages)
-    log.info("[TID#%s] told staff of %d mail(s) refused for good", ticket["tid"], len(mails))
 
 
 def _shown(app: App, meta: OutboxEntry) -> dict[str, str]:
@@ -106,13 +123,20 @@ def _shown(app: App, meta: OutboxEntry) -> dict[str, str]:
 def _note(app: App, meta: OutboxEntry, now: datetime) -> MessageRecord:
     shown = _shown(app, meta)
     when = f"{shown['queued_at']} {app.renderer.zone}"
-    text = (
-        f"Письмо клиенту не доставлено: {shown['to']}\n"
-        f"{shown['what'].capitalize()} «{shown['subject']}» ({when})\n"
-        f"Почтовый сервер отказал: {shown['error']}\n"
-        "Больше не отправляется, и автоматические письма на этот адрес тоже.\n"
-        "Проверьте адрес; верный (или этот же снова) можно добавить командой #cc."
-    )
+    what = f"{shown['what'].capitalize()} «{shown['subject']}» ({when})\n"
+    if meta.get("too_big"):
+        text = (
+            f"Письмо клиенту не доставлено, оно слишком большое: {shown['to']}\n{what}"
+            f"Почтовый сервер отказал: {shown['error']}\n"
+            "Больше не отправляется. Отправьте его снова с файлами поменьше."
+        )
+    else:
+        text = (
+            f"Письмо клиенту не доставлено: {shown['to']}\n{what}"
+            f"Почтовый сервер отказал: {shown['error']}\n"
+            "Больше не отправляется, и автоматические письма на этот адрес тоже.\n"
+            "Проверьте адрес; верный (или этот же снова) можно добавить командой #cc."
+        )
     note = note_record(sender=app.config.support.address, direction="out", text=text, at=now)
     note.update(to=list(meta["to"]), refused_mail=meta["id"])
     return note

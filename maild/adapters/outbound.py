@@ -20,7 +20,13 @@ from pathlib import Path
 
 from maild.adapters.durable import Direct, Files, sync_fs
 from maild.adapters.outqueue import SENT_LOG, OutQueue
-from maild.adapters.relay import Connections, deliver, describe, refused_for_good
+from maild.adapters.relay import (
+    Connections,
+    deliver,
+    describe,
+    refused_as_too_big,
+    refused_for_good,
+)
 from maild.adapters.reserve import Reserve
 from maild.config import OutboundConfig
 from maild.domain.records import OutboxEntry
@@ -200,7 +206,7 @@ class Outbox(OutQueue):
                     failed += 1
                     continue
                 except OSError as e:  # smtplib's other errors too (SMTPException is one)
-                    if refused_for_good(e, meta["to"][0]):  # at DATA: smtplib sent RSET
+                    if refused_for_good(e, meta["to"][0]) or refused_as_too_big(e):  # (RSET sent)
                         self._refused(meta, e, now)
                         failed += 1
                         continue
@@ -247,10 +253,12 @@ class Outbox(OutQueue):
 
     def _refused(self, meta: OutboxEntry, e: OSError, now: datetime) -> None:
         """The relay refused this mail. For good, because of a customer's address
-        (relay.refused_for_good): it is set aside, never sent again, and its ticket
-        told (maild/refusals.py). Otherwise, or to staff and head: retried."""
+        (relay.refused_for_good) or of its size (relay.refused_as_too_big): it is set
+        aside, never sent again, and its ticket told (maild/refusals.py). Otherwise,
+        or to staff and head: retried."""
         to = meta["to"][0]
-        if to.lower() in self.own or not refused_for_good(e, to):
+        big = refused_as_too_big(e)
+        if to.lower() in self.own or not (big or refused_for_good(e, to)):
             self._failed(meta, describe(e), now)
             return
         error = describe(e)
@@ -261,6 +269,7 @@ class Outbox(OutQueue):
             last_try=now.isoformat(),
             next_try=None,
             refused=error,
+            **({"too_big": True} if big else {}),
         )
         logger.warning(
             "%s [TID#%s] %s to %s refused for good, not tried again: %s",

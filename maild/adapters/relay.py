@@ -10,7 +10,7 @@ import time
 
 from maild.adapters import oauth2token
 from maild.config import OutboundConfig
-from maild.domain.retry import permanent_for_recipient
+from maild.domain.retry import permanent_for_recipient, too_big
 from maild.render import seven_bit
 
 KEEP_SECONDS = 30  # a relay connection kept open between passes, at most this idle
@@ -87,6 +87,14 @@ def describe(e: BaseException) -> str:
     if isinstance(e, smtplib.SMTPResponseException):
         return f"{e.smtp_code} {e.smtp_error.decode(errors='replace')}"
     return f"{type(e).__name__}: {e}"
+
+
+def refused_as_too_big(e: BaseException) -> bool:
+    """Whether `e` is the relay's refusal of the mail for its size (retry.too_big), at
+    MAIL FROM (its SIZE) or at the end of DATA."""
+    if not isinstance(e, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
+        return False
+    return too_big(e.smtp_code, e.smtp_error.decode(errors="replace"))
 
 
 def refused_for_good(e: BaseException, recipient: str) -> bool:

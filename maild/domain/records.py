@@ -192,6 +192,8 @@ OutboxEntry = TypedDict(
         # refused for good by the relay (its answer, retry.permanent_for_recipient):
         # never sent again; "told" when its ticket got the note and staff the notice
         "refused": NotRequired[str],
+        # refused for its size (retry.too_big), not for its address: nothing is marked
+        "too_big": NotRequired[bool],
         "told": NotRequired[str],
     },
 )

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-__all__ = ["RETRY_BASE", "RETRY_MAX", "next_try", "permanent_for_recipient", "try_due"]
+__all__ = [
+    "RETRY_BASE", "RETRY_MAX", "next_try", "permanent_for_recipient", "too_big", "try_due",
+]  # fmt: skip
 
 RETRY_BASE = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
@@ -67,3 +69,21 @@ def permanent_for_recipient(code: int, text: str, recipient: str) -> bool:
         subject, detail = enhanced.group(2), enhanced.group(3)
         return enhanced.group(1) == "5" and subject == "1" and detail not in _SENDER_DETAILS
     return code in _MAILBOX_CODES and bool(recipient) and recipient.lower() in text.lower()
+
+
+# Enhanced codes of a mail too big (RFC 3463 3.4 and 3.3): X.3.4 message too big for
+# the system, X.2.3 message length exceeds an administrative limit
+_TOO_BIG = {("3", "4"), ("2", "3")}
+
+
+def too_big(code: int, text: str) -> bool:
+    """Whether the relay's reply refuses the mail for its size: a 5xx with 5.3.4 or
+    5.2.3, or a bare 552 (RFC 5321: exceeded storage allocation; postfix's
+    message_size_limit, 10 MB by default, says "552 5.3.4 Message size exceeds fixed
+    limit"). No later try of the same mail passes; the address is not at fault."""
+    if not 500 <= code <= 599:
+        return False
+    enhanced = _ENHANCED.match(text)
+    if enhanced is not None:
+        return enhanced.group(1) == "5" and (enhanced.group(2), enhanced.group(3)) in _TOO_BIG
+    return code == 552

@@ -215,3 +215,41 @@ def test_forget_leaves_no_trace_of_a_refused_address(tmp_path):
     data = tmp_path / "data"
     named = [p for p in data.rglob("*") if p.is_file() and TYPO.encode() in p.read_bytes()]
     assert named == []
+
+
+def test_a_staff_reply_too_big_for_the_relay_is_told_and_the_address_stays_good(tmp_path):
+    """postfix says «552 5.3.4 Message size exceeds fixed limit» (10 MB by default) to a
+    staff answer with big files; aiosmtpd, as here, at MAIL FROM by its SIZE. Before,
+    it was retried every hour for good and the staff member never learned it; now it
+    is set aside at once, staff are told it was too big (not that the address is
+    wrong), and the customer's address stays good: their next mail is acknowledged."""
+    relay = Sink(data_size_limit=60_000).start()
+    try:
+        desk = Desk(tmp_path, relay.port)
+        tid = desk.ingest_tid(make_mail(sender=OLGA))
+        assert desk.flush().code == 0
+        manual = ("manual.pdf", "application/pdf", bytes(range(256)) * 400)  # 100 KB
+        desk.ingest(
+            make_mail(
+                sender=f"Анна <{STAFF[0]}>",
+                to=staff_to(tid),
+                subject=f"Re: [TID#{tid}]",
+                body="Инструкция во вложении.",
+                attachments=[manual],
+            )
+        )
+        first = desk.flush()
+        assert first.code == 0 and "refused for good, not tried again" in first.out, first.out
+        assert desk.flush().code == 0 and desk.run("jobs", "run").code == 0
+        [told] = [r for r in relay.to(STAFF[0]) if "слишком большое" in r.subject]
+        assert f"[TID#{tid}]" in told.subject and "552" in told.text
+        assert "#cc" not in told.text.split("Команды")[0]  # nothing is wrong with the address
+        shown = desk.run("ticket", "show", tid).out
+        assert "Письмо клиенту не доставлено, оно слишком большое" in shown
+        assert "undeliverable" not in desk.ticket(tid)
+        sent = len(relay.to(OLGA))
+        desk.ingest(make_mail(sender=OLGA, subject=f"Re: [TID#{tid}]", body="Не пришло."))
+        assert desk.flush().code == 0
+        assert len(relay.to(OLGA)) == sent + 1  # the acknowledgement goes
+    finally:
+        relay.stop()

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.retry import next_try, permanent_for_recipient, try_due
+from maild.domain.retry import next_try, permanent_for_recipient, too_big, try_due
 
 LAST = datetime(2026, 12, 3, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 
@@ -87,3 +87,20 @@ def test_no_reply_below_500_ends_the_tries(code, text, rcpt):
     """A 4xx is transient (RFC 5321 4.2.1), whatever its text says: never set aside."""
     assert not permanent_for_recipient(code, text, rcpt)
     assert not permanent_for_recipient(code, f"5.1.1 <{rcpt}> {text}", rcpt)
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "big"),
+    [
+        (552, "5.3.4 Message size exceeds fixed limit", True),  # postfix
+        (552, "Error: message size exceeds fixed maximum message size", True),  # aiosmtpd
+        (554, "5.3.4 Message too big for system", True),
+        (552, "5.2.3 Message length exceeds administrative limit", True),
+        (552, "5.2.2 Mailbox full", False),  # the recipient's mailbox, not the mail
+        (452, "4.3.4 Message too big for system", False),  # transient by definition
+        (550, "5.1.1 User unknown", False),
+        (552, "4.3.4 odd", False),
+    ],
+)
+def test_a_mail_too_big_is_told_apart_from_a_bad_address(code, text, big):
+    assert too_big(code, text) is big
