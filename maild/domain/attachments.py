@@ -27,6 +27,7 @@ from maild.domain.filetypes import (
     sanitize_filename,
     size_text,
     sniff_type,
+    type_name,
 )
 from maild.domain.ziparchive import inspect_zip
 
@@ -231,7 +232,11 @@ def _decide(
         return AttachmentDecision(name, content_type, size, False, reason, refused_kind)
 
     if size == 0:
-        return refuse(f"Файл «{name}» пуст.", "empty"), False
+        return refuse(
+            f"Файл «{name}» пуст (0 байт): видимо, он не приложился. "
+            "Пришлите его, пожалуйста, ещё раз.",
+            "empty",
+        ), False
     if kind == "bmp":
         return refuse(f"{BMP_TEXT}: упакуйте «{name}» архиватором и пришлите снова."), False
     if size > policy.max_attachment_bytes:
@@ -272,7 +277,7 @@ def _unproven(
     to send it: its name or MIME type alone told the customer nothing («назван как JPG,
     но по содержимому им не является», «(application/x-7z-compressed)»)."""
     known = _known_format(data)
-    what, advice = known if known else (content_type, "")
+    what, advice = known if known else (type_name(content_type), "")
     claim = _claim(name, declared)
     if claim is not None:  # a disguise is refused even when other types are welcome
         really = f": это {what}" if known else ""

@@ -25,6 +25,7 @@ __all__ = [
     "sanitize_filename",
     "size_text",
     "sniff_type",
+    "type_name",
 ]
 
 MB = 1024 * 1024
@@ -106,6 +107,37 @@ def archive_format(data: bytes) -> str | None:
     if data[257:262] == b"ustar":
         return "TAR"
     return None
+
+
+# How a customer knows a file's type, for a refusal: its MIME type (application/pdf,
+# application/vnd.ms-outlook) tells most people nothing.
+_TYPE_NAMES = {
+    "application/pdf": "документ PDF",
+    "application/msword": "документ Word",
+    "application/rtf": "документ RTF",
+    "text/rtf": "документ RTF",
+    "application/vnd.ms-excel": "таблица Excel",
+    "application/vnd.ms-powerpoint": "презентация PowerPoint",
+    "application/vnd.ms-outlook": "письмо Outlook",
+    "text/plain": "текстовый файл",
+    "text/csv": "таблица CSV",
+    "text/html": "страница HTML",
+    "application/xml": "файл XML",
+    "text/xml": "файл XML",
+    "application/x-msdownload": "программа",
+    "application/x-msdos-program": "программа",
+    "application/x-dosexec": "программа",
+    "application/x-msi": "установщик программы",
+}
+_TYPE_FAMILIES = {"video/": "видео", "audio/": "аудиозапись", "font/": "шрифт"}
+
+
+def type_name(content_type: str) -> str:
+    """A file's type as people name it («документ PDF», «видео»), else its MIME type."""
+    if named := _TYPE_NAMES.get(content_type):
+        return named
+    family = next((w for p, w in _TYPE_FAMILIES.items() if content_type.startswith(p)), None)
+    return family or content_type
 
 
 def _looks_like_bmp(data: bytes) -> bool:

@@ -780,3 +780,29 @@ def test_an_archive_of_another_format_is_named_and_the_customer_told_what_to_sen
         f"Файл «screens.7z» (архив {shown}) не принят. {ALLOWED_TEXT} "
         "Упакуйте, пожалуйста, файлы в архив ZIP или RAR и пришлите снова."
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "declared", "shown"),
+    [
+        ("Договор.pdf", "application/pdf", "документ PDF"),
+        ("Письмо клиента.msg", "application/vnd.ms-outlook", "письмо Outlook"),
+        ("лог.txt", "text/plain", "текстовый файл"),
+        ("запись экрана.mp4", "video/mp4", "видео"),
+        ("setup.exe", "application/x-msdownload", "программа"),
+        ("data.bin", "application/x-weird", "application/x-weird"),  # no name: its type
+    ],
+)
+def test_a_refused_file_is_named_by_its_kind_not_its_mime_type(name, declared, shown) -> None:
+    """«(application/vnd.ms-outlook) не принят» told a customer nothing."""
+    d = decide(name, declared, b"%PDF-1.4 not a picture" * 3, POLICY)
+    assert not d.accepted and d.reason == f"Файл «{name}» ({shown}) не принят. {ALLOWED_TEXT}"
+
+
+def test_an_empty_file_asks_for_it_again() -> None:
+    d = decide("скрин.png", "image/png", b"", POLICY)
+    assert not d.accepted and d.kind == "empty"
+    assert d.reason == (
+        "Файл «скрин.png» пуст (0 байт): видимо, он не приложился. "
+        "Пришлите его, пожалуйста, ещё раз."
+    )
