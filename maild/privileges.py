@@ -55,11 +55,7 @@ def become_storage_owner(storage: Path) -> str | None:
     st = where.stat()
     if os.geteuid() != 0:
         if where == storage.absolute() and not os.access(where, os.W_OK | os.X_OK):
-            name = user_name(st.st_uid)
-            raise WrongUser(
-                f"{storage} belongs to {name} and {user_name(os.geteuid())} may not write it: "
-                f"run maild as {name} (sudo -u {name} maild ...)"
-            )
+            raise WrongUser(_not_writable(storage, st))
         return None
     if st.st_uid == 0:
         return None
@@ -75,6 +71,25 @@ def become_storage_owner(storage: Path) -> str | None:
     if unreadable is not None:
         raise WrongUser(_unreadable_install(name, storage, unreadable))
     return name
+
+
+def _not_writable(storage: Path, st: os.stat_result) -> str:
+    """What to do when this user may not write `storage` (`st`: its stat): run as its
+    owner, unless that is root (no pipe of an MTA runs as root: give the storage to
+    the user maild runs as) or this user already (its mode is at fault)."""
+    name, me = user_name(st.st_uid), user_name(os.geteuid())
+    if st.st_uid == os.geteuid():
+        mode = oct(st.st_mode & 0o777)
+        return f"{storage} belongs to {me}, but its mode {mode} bars writing: chmod u+rwx {storage}"
+    if st.st_uid == 0:
+        return (
+            f"{storage} belongs to root and {me} may not write it: give it to the user maild "
+            f"runs as (chown -R {me}: {storage}), as README's install does"
+        )
+    return (
+        f"{storage} belongs to {name} and {me} may not write it: run maild as {name} "
+        f"(sudo -u {name} maild ...; postfix's pipe: user={name} in master.cf)"
+    )
 
 
 def import_dirs() -> list[str]:

@@ -166,6 +166,22 @@ def test_other_user_is_refused_naming_the_owner(owned):
         assert "nobody" in r.err and len(r.err.strip().splitlines()) == 1, r.err
 
 
+def test_the_hint_fits_who_owns_the_storage(owned):
+    """The pipe of an MTA never runs as root, so «run maild as root» was no advice for
+    a storage left to root: it says to give it to the user maild runs as; and to its
+    own owner, whose mode bars writing, to chmod, not to change the owner."""
+    desk, python = owned
+    data = Path(desk.sections["storage"]["path"])
+    os.chown(data, 0, 0)
+    r = run(desk, python, "ingest", "-", stdin=make_mail(), user=OWNER.pw_uid)
+    assert r.code == 75 and "belongs to root" in r.err and f"chown -R nobody: {data}" in r.err, r
+    os.chown(data, OWNER.pw_uid, OWNER.pw_gid)
+    data.chmod(0o500)
+    r = run(desk, python, "license", "list", user=OWNER.pw_uid)
+    assert r.code == 78 and f"chmod u+rwx {data}" in r.err and "sudo" not in r.err, r
+    assert len(r.err.strip().splitlines()) == 1
+
+
 def test_permanent_errors_name_the_path(owned):
     desk, python = owned
     data = Path(desk.sections["storage"]["path"])
