@@ -44,6 +44,10 @@ STATES = ("healthy", "degraded", "failing")
 SPOOL_SLOW, SPOOL_STUCK = 120, 900
 SCHEDULER_STALE = 600
 IMAP_STALE = 900
+# A running poller's first round takes seconds (its connect and login time out in 60):
+# one without contact since it started longer than this is told at once, not only once
+# the previous run's last contact is IMAP_STALE old (a restart with a new, broken setup)
+IMAP_FIRST_CONTACT = 120
 OUTBOX_STUCK = 3600
 
 
@@ -163,6 +167,8 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
     stalled = current_note(root, IMAP_STALLED)
     backlog = current_note(root, IMAP_BACKLOG)
     imap = read_mark(root, IMAP_MARK)
+    started = current_note(root, IMAP_STARTED)
+    run_at = datetime.fromisoformat(started["at"]) if started else None
     sched = read_mark(root, SCHEDULER_MARK)
     figures: dict[str, Any] = {
         "spool": _spool(app, now),
@@ -172,6 +178,8 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
         else {
             "last_contact": imap and imap.isoformat(),
             "age": _age(now, imap),
+            # how long this run's poller has tried without a contact, if so
+            "waiting": _age(now, run_at) if run_at and (not imap or imap < run_at) else None,
             "login_refused": refused,
             "spool_failing": stalled,
             "backlog": backlog,
@@ -233,6 +241,8 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
         )
     elif imap is not None and (imap["age"] is None or imap["age"] > IMAP_STALE):
         failing.append("imap: no contact with the server lately (see the log)")
+    elif imap is not None and (imap.get("waiting") or 0) > IMAP_FIRST_CONTACT:
+        degraded.append("imap: no contact with the server since maild started (see the log)")
     stalled = imap and imap.get("spool_failing")
     if stalled:
         failing.append(

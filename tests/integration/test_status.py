@@ -77,6 +77,28 @@ def test_status_and_metrics_of_a_running_service(tmp_path, sink):
         sink.stop = lambda: None
 
 
+def test_an_imap_poller_without_contact_since_it_started_is_told_at_once(tmp_path, sink):
+    """Restarted with a new, broken IMAP setup (a wrong port, a folder missing), maild
+    counted the previous run's last contact: «healthy» for up to 15 minutes."""
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    from maild import status
+
+    desk = Desk(tmp_path, sink.port, imap={"host": "127.0.0.1", "username": "u", "password": "p"})
+    assert desk.run("license", "list").code == 0  # (makes the store)
+    root = tmp_path / "data"
+    now = datetime.now(UTC)
+    status.mark(root, status.IMAP_MARK, now - timedelta(minutes=10))  # the last run's
+    started = {"at": (now - timedelta(minutes=5)).isoformat(), "pid": os.getpid()}
+    status.note(root, status.IMAP_STARTED, started)
+    imap = desk.run("status", "--json").json()["imap"]
+    assert 290 < imap["waiting"] < 400
+    assert "no contact with the server since maild started" in desk.run("status").out
+    status.mark(root, status.IMAP_MARK, now)  # this run's first round
+    assert desk.run("status", "--json").json()["imap"]["waiting"] is None
+
+
 def test_status_reports_a_processing_fault(desk):
     desk.run("license", "list")  # creates the storage (a read command would refuse)
     run = Path(desk.sections["storage"]["path"]) / "run"

@@ -46,6 +46,9 @@ def error(age: float) -> dict:
         ({"scheduler": {"last_run": None, "age": None}}, FAILING, "maild serve running"),
         ({"imap": {"last_contact": None, "age": None}}, FAILING, "imap"),
         ({"imap": {"last_contact": "x", "age": 10.0}}, HEALTHY, None),
+        # restarted into a broken setup: the last run's contact is not this one's
+        ({"imap": {"last_contact": "x", "age": 600.0, "waiting": 300.0}}, DEGRADED, "started"),
+        ({"imap": {"last_contact": "x", "age": 600.0, "waiting": 30.0}}, HEALTHY, None),
         ({"fault": {"since": "s", "error": "disk full", "path": "/p"}}, FAILING, "disk full"),
         ({"stale_fault": {"pid": 7, "error": "disk full"}}, FAILING, "(pid 7) is not running"),
     ],
