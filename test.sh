@@ -22,10 +22,14 @@ fi
 # worker rewrites the asserts of every test module it collects. With bytecode caching
 # off (PYTHONDONTWRITEBYTECODE, which some shells set to keep checkouts clean) all of
 # it is compiled again every time: ~7 s of CPU per worker before the first test. The
-# caches go to .venv instead, out of the checkout.
+# caches go to .venv instead, out of the checkout; those of the last run's temporary
+# folders (maild copied and installed by test_install.py, ...) are of no more use.
 if [ -n "${PYTHONDONTWRITEBYTECODE:-}" ]; then
     unset PYTHONDONTWRITEBYTECODE
-    export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-$PWD/.venv/pycache}"
+    if [ -z "${PYTHONPYCACHEPREFIX:-}" ]; then
+        export PYTHONPYCACHEPREFIX="$PWD/.venv/pycache"
+        rm -rf ".venv/pycache/${TMPDIR:-/tmp}"
+    fi
 fi
 # worksteal: a worker that runs out of tests takes some of those still queued for a
 # busier one, instead of idling while that one works through its share of a long
