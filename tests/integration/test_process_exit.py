@@ -11,8 +11,6 @@ import subprocess
 import sys
 import tomllib
 
-import pytest
-
 from tests.helpers import DATA, ROOT, Desk
 
 # Says at the very end (the first exit handler registered runs last) whether the
@@ -32,25 +30,26 @@ def _script() -> str:
     return PROBE + f"import sys; from {module} import {func}; sys.exit({func}())"
 
 
-@pytest.mark.parametrize("entry", ["python -m maild", "console script"])
-def test_the_maild_process_ends_without_the_collectors_last_passes(tmp_path, entry):
-    desk = Desk(tmp_path, 9)
-    code = MODULE if entry == "python -m maild" else _script()
+def _run(code: str, desk: Desk, *args: str, stdin: bytes = b"") -> tuple[int, str, str]:
+    p = subprocess.run(
+        [sys.executable, "-c", code, "--config", str(desk.config), *args],
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
 
-    def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-c", code, "--config", str(desk.config), *args],
-            input=stdin,
-            capture_output=True,
-            timeout=60,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
 
-    p = run("ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
-    out, err = p.stdout.decode(), p.stderr.decode()
-    assert p.returncode == 0 and "[TID#" in out, err
+def test_python_m_maild_ends_without_the_collectors_last_passes(tmp_path):
+    mail = (DATA / "sample_request.eml").read_bytes()
+    code, out, err = _run(MODULE, Desk(tmp_path, 9), "ingest", "-", stdin=mail)
+    assert code == 0 and "[TID#" in out, err
     assert "opened ticket" in err  # the log line, flushed at exit
     assert err.rstrip().endswith("frozen"), err
-    p = run("ticket", "show", "9999-9999")
-    assert p.returncode == 1 and "no ticket 9999-9999" in p.stderr.decode()
-    assert p.stderr.decode().rstrip().endswith("frozen")
+
+
+def test_the_console_script_ends_without_the_collectors_last_passes(tmp_path):
+    code, _out, err = _run(_script(), Desk(tmp_path, 9), "ticket", "show", "9999-9999")
+    assert code == 1 and "no ticket 9999-9999" in err, err  # main()'s exit code
+    assert err.rstrip().endswith("frozen"), err
