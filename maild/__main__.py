@@ -1,5 +1,3 @@
-import sys
+from maild.cli import run
 
-from maild.cli import main
-
-sys.exit(main())
+run()

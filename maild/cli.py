@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import logging
 import os
 import sys
@@ -232,6 +233,20 @@ def main(argv: list[str] | None = None) -> int:
         return _main(args)
 
 
+def run() -> None:
+    """The `maild` command (and `python -m maild`): main(), then the process ends.
+
+    Before it ends, every object is frozen out of the garbage collector: its passes
+    over all of maild's modules and libraries while the interpreter shuts down cost
+    ~0.1 s of CPU per command, ~0.2 s after `maild serve` (holidays, aiohttp), paid
+    by every message an MTA pipes to `maild ingest`, and they free nothing the kernel
+    does not. What main() opened it has closed; exit handlers (logging's flush) and
+    the freeing of everything not in a cycle still run."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 def _main(args: argparse.Namespace) -> int:
     logsetup.configure(args.verbose)
     if args.command == "check-config":  # reads only: no App, nothing created
@@ -292,4 +307,4 @@ def dispatch(app: App, args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

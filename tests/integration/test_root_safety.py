@@ -9,6 +9,7 @@ packages on PYTHONPATH.
 
 from __future__ import annotations
 
+import functools
 import os
 import pwd
 import shutil
@@ -32,6 +33,7 @@ ENV = dict(
 )
 
 
+@functools.cache  # the machine's answer: asked once per worker, not by every test
 def _python_for(uid: int, gid: int) -> str | None:
     probe = (
         f"import os; os.setgroups([]); os.setgid({gid}); os.setuid({uid}); "
