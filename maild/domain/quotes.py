@@ -132,9 +132,9 @@ def attribution_span(lines: list[str], i: int) -> int:
         following = [s.strip() for s in lines[i + 1 : i + 3] if s.strip()]
         return 1 if following and FROM_RE.match(following[0]) else 0
     if FROM_RE.match(stripped):
-        # One "From:" line may be prose; two sibling headers right after it are not.
-        siblings = [s for s in lines[i + 1 : i + 5] if SIBLING_RE.match(s.strip())]
-        return 1 if len(siblings) >= 2 else 0
+        # One "From:" line may be prose; two sibling headers right after it are not
+        # (right after it: a quote or text between, and they are someone else's)
+        return 1 if _siblings_after(lines, i) >= 2 else 0
     if SIBLING_RE.match(stripped) and _header_run(lines, i):
         return 1  # Outlook.com's block opens with "Date:" and "Subject:", "From:" below
     for n in range(1, ATTRIBUTION_LINES + 1):
@@ -153,6 +153,19 @@ def attribution_span(lines: list[str], i: int) -> int:
             )
             return 0 if later else n
     return 0
+
+
+def _siblings_after(lines: list[str], i: int) -> int:
+    """How many of the 4 lines after ``i`` are sibling headers before any other line
+    (blank lines aside)."""
+    n = 0
+    for line in lines[i + 1 : i + 5]:
+        if not line.strip():
+            continue
+        if not SIBLING_RE.match(line.strip()):
+            break
+        n += 1
+    return n
 
 
 HEADER_RUN_LINES = 12

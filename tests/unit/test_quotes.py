@@ -370,6 +370,8 @@ site_lines = st.one_of(
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(site_lines, max_size=15))
+# «From:» above a quote, with «Sent:» lines only after the quote: no Outlook header block
+@example(["From: Ivan", "> цитата", "Sent: Monday", "Sent: Monday"])
 def test_site_drops_only_quotes_and_their_attribution(lines: list[str]) -> None:
     """Nothing the customer wrote is lost on the site: of trim_reply's text, for_site
     drops quoted lines and the attribution above them, nothing else, in order."""
