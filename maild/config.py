@@ -168,6 +168,7 @@ class ImapConfig:
     processed_folder: str
     poll_interval: float
     oauth2_token_command: str = ""  # the login's OAuth2 token, printed by this command
+    max_message_size: int = 30 * 1024 * 1024  # a mail over it: its header and a note
 
 
 @dataclass(frozen=True)

@@ -223,6 +223,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "folder": (_str, "a folder name", "INBOX"),
         "processed_folder": (_str, "a folder name", "Processed"),
         "poll_interval": (_seconds, "a number of seconds above 0", 60),
+        # a mail over it is taken as its header and a note (domain/oversize.py)
+        "max_message_size": (_posint, "a number of bytes", 30 * 1024 * 1024),
     },
     "attachments": {
         "max_attachment_bytes": (_posint, "a number of bytes", 10 * 1024 * 1024),

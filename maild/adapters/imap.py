@@ -45,6 +45,7 @@ from maild.adapters.imapfailures import (
     server_bye,
     server_text,
 )
+from maild.adapters.imapfetch import fetch_message
 from maild.adapters.imapround import CONTACT_EVERY, Backlog, RoundWatch
 from maild.config import ImapConfig
 from maild.domain.logid import message_id_for_log
@@ -252,10 +253,9 @@ class ImapPoller:
             if stop is not None and stop.is_set():
                 break
             # One message at a time: a big mailbox is never held in memory at once.
-            data = client.fetch([uid], [b"BODY.PEEK[]"]).get(uid)
-            if data is None or b"BODY[]" not in data:
+            raw = fetch_message(client, uid, self.cfg)
+            if raw is None:
                 continue  # expunged by someone else since the SEARCH
-            raw = data[b"BODY[]"]
             try:
                 self.deliver(raw)
             except Exception as e:

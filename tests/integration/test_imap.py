@@ -537,3 +537,23 @@ def test_a_long_round_tells_of_contact_and_its_backlog_while_it_delivers(mailbox
     assert {(b["total"], b["pid"]) for _, b in backlogs} == {(total, os.getpid())}
     assert told[-1][2] is None or told[-2][2] is None  # the round ended: no backlog now
     assert [b for _, _, b in told if not isinstance(b, dict) and b != "contact"] == [None]
+
+
+def test_a_mail_over_the_size_limit_is_taken_as_its_header_and_stays_whole(mailbox):
+    """A mail bigger than imap.max_message_size is not read whole (a 143 MB one cost the
+    worker 460 MB): maild takes its header and a note saying where it stays; the
+    mail itself moves to the processed folder untouched, as any other."""
+    big = make_raw(7, "Скриншоты").replace(b"Body of", b"x" * 20_000 + b"\r\nBody of")
+    append(mailbox, USER, big)
+    inbox = Inbox()
+    poller = ImapPoller(config(mailbox, max_message_size=5_000), inbox)
+    try:
+        assert poller.poll_once() == 1
+    finally:
+        poller.close()
+    [taken] = inbox.raws
+    assert b"Message-ID: <msg7@example.org>" in taken and b"X-Maild-Oversize: " in taken
+    assert b"x" * 100 not in taken and len(taken) < 2_000
+    assert "«Processed»" in taken.decode()
+    [kept] = messages(mailbox, USER, "Processed").values()
+    assert kept["raw"] == big

@@ -1,0 +1,56 @@
+"""A mail too big to take, as maild takes it instead: its header and a note.
+
+The SMTP/LMTP listener refuses such a mail (552) and the sender's server tells the
+sender. A mailbox polled over IMAP has no one to refuse it to: read whole, a 143 MB
+mail cost the worker 460 MB of memory. So only its header is read, and the mail
+maild takes is that header (its own Content-* fields replaced) with a text saying
+how big the mail was and where it stays: a ticket like any other, its customer
+confirmed, its staff told, the mail itself left on the server.
+"""
+
+from __future__ import annotations
+
+import re
+
+from maild.domain.filetypes import size_text
+
+__all__ = ["stand_in"]
+
+# A header field's first line: a name, a colon (RFC 5322 2.2); the lines after it that
+# start with a space or tab continue it.
+_FIELD = re.compile(rb"^([!-9;-~]+):")
+_DROPPED = (b"content-", b"mime-version")
+
+
+def stand_in(header: bytes, size: int, limit: int, kept_in: str) -> bytes:
+    """The mail maild takes for one of `size` bytes over `limit`: its `header` (as
+    the server gave it) without its MIME fields, and a text for the ticket, saying
+    that the mail stays on the server in the folder `kept_in`."""
+    fields: list[bytes] = []
+    keep = True
+    for line in header.splitlines():
+        if not line.strip():
+            break  # the header's end
+        field = _FIELD.match(line)
+        if field is not None:
+            keep = not field.group(1).lower().startswith(_DROPPED)
+        if keep:
+            fields.append(line)
+    note = (
+        f"[Письмо размером {size_text(size)} больше, чем принимает служба поддержки "
+        f"({size_text(limit)}): здесь только его заголовок, вложения и текст не прочитаны. "
+        f"Само письмо сохранено на почтовом сервере, в папке «{kept_in}». Если в нём "
+        "были файлы, пришлите их, пожалуйста, отдельными письмами поменьше.]"
+    )
+    return b"\r\n".join(
+        [
+            *fields,
+            b"MIME-Version: 1.0",
+            b"Content-Type: text/plain; charset=utf-8",
+            b"Content-Transfer-Encoding: 8bit",
+            f"X-Maild-Oversize: {size}".encode(),
+            b"",
+            note.encode(),
+            b"",
+        ]
+    )

@@ -1,0 +1,42 @@
+"""domain.oversize: a mail too big to take is taken as its header and a note."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maild.domain.message import parse
+from maild.domain.oversize import stand_in
+
+HEADER = (
+    b"From: =?utf-8?b?0JjQstCw0L0=?= <ivan@shop.example>\r\n"
+    b"To: support@example.com\r\n"
+    b"Subject: =?utf-8?b?0J7RiNC40LHQutCw?=\r\n"
+    b"Message-ID: <big@shop.example>\r\n"
+    b"MIME-Version: 1.0\r\n"
+    b"Content-Type: multipart/mixed;\r\n"
+    b'\tboundary="----=_Part_1"\r\n'
+    b"Content-Transfer-Encoding: 7bit\r\n"
+    b"\r\n"
+)
+
+
+def test_a_mail_too_big_is_its_sender_subject_and_id_with_a_note() -> None:
+    raw = stand_in(HEADER, 150_000_000, 30 << 20, "Processed")
+    msg = parse(raw)
+    assert (msg.from_addr, msg.subject, msg.message_id) == (
+        "ivan@shop.example",
+        "Ошибка",
+        "<big@shop.example>",
+    )
+    assert msg.content_type == "text/plain" and msg.attachments == ()
+    assert "143,1 МБ" in msg.text and "(30 МБ)" in msg.text and "«Processed»" in msg.text
+    assert b"boundary" not in raw and raw.count(b"Content-Type:") == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=2000))
+def test_any_header_gives_one_readable_text_mail(header: bytes) -> None:
+    raw = stand_in(header, 10**9, 30 << 20, "Processed")
+    msg = parse(raw)
+    assert msg.content_type == "text/plain" and "«Processed»" in msg.text
