@@ -71,8 +71,9 @@ def process(
         if ticket is None:  # "held": its ticket is in the quarantine (#spam), or none
             return _hold(app, msg, raw, decision, (scr, snap), received_at, spool_key)
         queued = apply(app, msg, decision, scr, resumed=resumed is not None)
+    ran = (decision.incoming or {}).get("commands")
     log.info(  # one line a message, naming its Message-ID as sent (or <none>) and TID
-        "%s %s ticket [TID#%s] from %s (%s)%s%s%s",
+        "%s %s ticket [TID#%s] from %s (%s)%s%s%s%s",
         logged_id(msg.message_id),
         "opened" if decision.outcome == "new" else "added to",
         decision.tid,
@@ -80,6 +81,7 @@ def process(
         ticket["level"],
         f"; automated: {scr.reason}" if scr.automated else "",
         f"; asks for no automatic answer: {scr.reason}" if scr.quiet else "",
+        f"; ran {' '.join(ran)}" if ran else "",  # staff commands: #close, #level vip
         f"; queued {', '.join(queued)}" if queued else "",
     )
     return decision

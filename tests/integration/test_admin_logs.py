@@ -132,3 +132,23 @@ def test_the_line_about_a_message_names_its_own_message_id_and_tid(tmp_path, cap
     assert lines[0].startswith(f"<own-1@c.example> opened ticket [TID#{tid}] from ")
     assert lines[1].startswith("<none> opened ticket [TID#")  # not a made-up id
     assert "maild.invalid" not in caplog.text
+
+
+def test_the_line_about_a_staff_reply_names_the_commands_it_ran(tmp_path, caplog, sink):
+    """An admin asked why a ticket closed finds the staff reply's line and what it ran."""
+    from tests.helpers import staff_to
+
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail())
+    reply = make_mail(
+        sender="Анна <anna@example.com>",
+        to=staff_to(tid),
+        subject=f"Re: [TID#{tid}]",
+        body="#level vip\n#close\nГотово, проверьте, пожалуйста.",
+        msgid="<close-1@example.com>",
+    )
+    with caplog.at_level(logging.INFO, logger="maild.pipeline"):
+        desk.ingest(reply)
+    [line] = [r.getMessage() for r in caplog.records if "<close-1@example.com>" in r.getMessage()]
+    assert f"added to ticket [TID#{tid}] from anna@example.com" in line
+    assert "; ran #level vip #close;" in line, line
