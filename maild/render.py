@@ -169,7 +169,7 @@ class Renderer:
         """A mail's content, from its Content-Type header on: the text part, or a
         multipart/mixed of the text and the files (its boundary made from `message_id`)."""
         if not attachments:
-            return _text_part(body)
+            return text_part(body)
         return _multipart(message_id, body, attachments)
 
 
@@ -177,7 +177,7 @@ def _multipart(message_id: str, body: str, attachments: list[tuple[str, str, byt
     """Content-Type and body of a multipart/mixed message: the text, then each
     attachment (filename, content type, data) in base64."""
     boundary = f"=_maild_{message_id.strip('<>').replace('@', '.')}".encode()
-    parts = [_text_part(body)]
+    parts = [text_part(body)]
     for filename, ctype, data in attachments:
         disposition = Message()
         disposition.add_header(
@@ -204,7 +204,7 @@ MAX_LINE = 998
 _CONTROL = re.compile(r"[\x00\r\x0b\x0c\x7f]")
 
 
-def _text_part(body: str) -> bytes:
+def text_part(body: str) -> bytes:
     """The text part: as written (7bit or 8bit UTF-8, CRLF line ends) when every line
     fits, else base64. Plain 8bit text is smaller than base64 and has a third of its
     lines, and every SMTP hop reads mail line by line; a relay without 8BITMIME

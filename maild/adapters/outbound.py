@@ -31,6 +31,7 @@ from maild.adapters.reserve import Reserve
 from maild.config import OutboundConfig
 from maild.domain.records import OutboxEntry
 from maild.domain.retry import next_try, try_due
+from maild.slimmail import without_files
 
 logger = logging.getLogger("maild.outbox")
 
@@ -258,6 +259,8 @@ class Outbox(OutQueue):
         or to staff and head: retried."""
         to = meta["to"][0]
         big = refused_as_too_big(e)
+        if to.lower() in self.own and big and self._without_files(meta, e, now):
+            return
         if to.lower() in self.own or not (big or refused_for_good(e, to)):
             self._failed(meta, describe(e), now)
             return
@@ -280,6 +283,43 @@ class Outbox(OutQueue):
             error,
         )
         self._put_aside(meta)
+
+    def _without_files(self, meta: OutboxEntry, e: OSError, now: datetime) -> bool:
+        """A mail to staff or the head refused for its size: queued again without its
+        files, once, to go at the next pass (slimmail). False when it has none."""
+        if meta.get("files_left_out"):
+            return False
+        error = describe(e)
+        note = (
+            "Файлы клиента в это письмо не вошли: почтовый сервер не принял его целиком "
+            f"из-за размера ({error}). Файлы сохранены в обращении; чтобы они приходили "
+            "в письмах, администратор может поднять предел размера письма на сервере."
+        )
+        raw = without_files(self.queued_mail(meta["id"], {}), note)
+        if raw is None:
+            return False
+        meta = dict(
+            meta,
+            attempts=meta["attempts"] + 1,
+            last_error=error,
+            last_try=now.isoformat(),
+            next_try=None,
+            files_left_out=True,
+        )
+        try:
+            self.replace_queued(meta, raw)
+        except OSError as err:
+            self._stop(f"cannot queue a mail again in {self.queue}: {err.strerror or err}")
+            return True
+        logger.warning(
+            "%s [TID#%s] %s to %s refused for its size, queued again without its files: %s",
+            meta.get("message_id") or "<none>",
+            meta.get("tid") or "-",
+            meta.get("kind") or "mail",
+            meta["to"][0],
+            error,
+        )
+        return True
 
     def _put_aside(self, meta: OutboxEntry) -> None:
         """Take a mail refused for good out of the queue (OutQueue.set_aside)."""

@@ -261,6 +261,11 @@ class OutQueue:
         files.put(self._file(self.sent, mail_id), _pack({**meta, **fields}, raw))
         files.remove(path)
 
+    def replace_queued(self, meta: OutboxEntry, raw: bytes) -> None:
+        """Write `meta` and the mail `raw` as the queued mail of meta's id (raises
+        OSError): a mail sent again in another form (slimmail.without_files)."""
+        self.files().put(self._file(self.queue, meta["id"]), _pack(meta, raw))
+
     def update_queued(self, meta: OutboxEntry) -> None:
         """Write `meta` as the record of its queued mail (raises OSError)."""
         self._rewrite(self._file(self.queue, meta["id"]), meta)

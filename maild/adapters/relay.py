@@ -54,7 +54,7 @@ def deliver(client: smtplib.SMTP, sender: str, recipients: list[str], data: byte
     """Hand one mail to the relay (raises what smtplib raises). `recipients` is one
     address (each recipient gets a copy of their own: outqueue), so a refusal is of
     the whole mail and it is retried whole. 8-bit text
-    (render._text_part) goes as BODY=8BITMIME where the relay offers it, else
+    (render.text_part) goes as BODY=8BITMIME where the relay offers it, else
     converted to 7 bits (base64 parts). A non-ASCII address (a customer's
     иван@client.example) goes with SMTPUTF8 where the relay offers it, else the
     mail is refused here, before MAIL FROM: smtplib would fail to encode the RCPT

@@ -194,6 +194,9 @@ OutboxEntry = TypedDict(
         "refused": NotRequired[str],
         # refused for its size (retry.too_big), not for its address: nothing is marked
         "too_big": NotRequired[bool],
+        # refused for its size on its way to staff or the head: queued again without
+        # its files (maild/slimmail.py), once
+        "files_left_out": NotRequired[bool],
         "told": NotRequired[str],
     },
 )

@@ -253,3 +253,51 @@ def test_a_staff_reply_too_big_for_the_relay_is_told_and_the_address_stays_good(
         assert len(relay.to(OLGA)) == sent + 1  # the acknowledgement goes
     finally:
         relay.stop()
+
+
+def test_a_staff_notice_too_big_for_the_relay_goes_again_without_the_files(tmp_path):
+    """The customer's accepted files ride in the staff notice (up to 25 MB), postfix
+    takes 10 MB by default: the notice was refused for its size and retried until
+    someone raised the limit, staff never hearing of the ticket. Now it goes again at
+    once without the files, saying where they are; the customer's confirmation goes
+    as it is, and so does anything small."""
+    import base64
+    import os
+    import zlib
+
+    def png(size: int) -> bytes:  # a valid PNG of `size`-ish bytes that does not compress
+        def chunk(kind: bytes, body: bytes) -> bytes:
+            return (
+                len(body).to_bytes(4, "big")
+                + kind
+                + body
+                + zlib.crc32(kind + body).to_bytes(4, "big")
+            )
+
+        ihdr = (1).to_bytes(4, "big") * 2 + b"\x08\x06\x00\x00\x00"
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", ihdr)
+            + chunk(b"tEXt", b"x\x00" + base64.b64encode(os.urandom(size)))
+            + chunk(b"IDAT", zlib.compress(b"\x00" + b"\x00" * 4))
+            + chunk(b"IEND", b"")
+        )
+
+    relay = Sink(data_size_limit=60_000).start()
+    try:
+        desk = Desk(tmp_path, relay.port)
+        shot = ("скриншот.png", "image/png", png(70_000))
+        tid = desk.ingest_tid(make_mail(sender=OLGA, attachments=[shot]))
+        first = desk.flush()  # refused for its size: queued again, to go next pass
+        assert first.code == 75 and first.out.count("552 Error: message size") == 2, first.out
+        assert desk.flush().code == 0
+        for staff in STAFF:
+            [notice] = relay.to(staff)
+            assert f"[TID#{tid}]" in notice.subject and "Новое обращение" in notice.subject
+            assert "Файлы клиента в это письмо не вошли" in notice.text
+            assert list(notice.msg.iter_attachments()) == []
+        [confirmation] = relay.to(OLGA)  # small: as it was
+        assert f"[TID#{tid}]" in confirmation.subject
+        assert desk.run("status", "--json").json()["outbox"]["queued"] == 0
+    finally:
+        relay.stop()

@@ -43,9 +43,9 @@ def test_display_name_is_encoded_and_address_kept():
 
 
 def _mail(body: str) -> bytes:
-    from maild.render import _text_part
+    from maild.render import text_part
 
-    return b"Subject: x\r\nMIME-Version: 1.0\r\n" + _text_part(body)
+    return b"Subject: x\r\nMIME-Version: 1.0\r\n" + text_part(body)
 
 
 def _text_of(raw: bytes) -> str:
