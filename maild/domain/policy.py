@@ -72,6 +72,12 @@ def zone_label(timezone: str) -> str:
     return "МСК" if timezone == "Europe/Moscow" else timezone
 
 
+def zone_words(timezone: str) -> str:
+    """The same for customers, in words: «время московское», or «часовой пояс
+    Asia/Yekaterinburg»."""
+    return "время московское" if timezone == "Europe/Moscow" else f"часовой пояс {timezone}"
+
+
 def fmt_time(tz: tzinfo, when: datetime | str | None, short: bool = False) -> str:
     """A deadline as a person reads it: 25.11.2026 15:30 (the desk's time zone)."""
     if when is None:

@@ -263,6 +263,7 @@ def ticket_view(
         "level": level.name_ru if level else ticket["level"],
         "reaction": level.reaction_ru() if level else "",
         "due": app.fmt_time(due) if due and ticket["status"] != "closed" else None,
+        "zone_words": app.renderer.zone_words,
         "created": app.fmt_time(ticket["created_at"]),
         "rating": ticket.get("rating"),
         "entries": [

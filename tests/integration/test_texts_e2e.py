@@ -148,8 +148,9 @@ def test_a_webmails_blank_lines_of_nbsp_stay_blank_lines(desk, sink):
 
 
 def test_a_desk_in_another_time_zone_names_it_after_each_time(tmp_path, sink):
-    """Times in staff mail are the desk's (support.timezone): «(МСК)» only when that is
-    Moscow; a desk in Yekaterinburg says so, two hours off Moscow."""
+    """Times in mail are the desk's (support.timezone): «(МСК)» for staff and «(время
+    московское)» for customers only when that is Moscow; a desk in Yekaterinburg says
+    so, two hours off Moscow."""
     from tests.helpers import Desk
 
     desk = Desk(tmp_path, sink.port, support={"timezone": "Asia/Yekaterinburg"})
@@ -158,3 +159,6 @@ def test_a_desk_in_another_time_zone_names_it_after_each_time(tmp_path, sink):
     [notice] = sink.to("anna@example.com")
     [due] = [line for line in notice.text.splitlines() if line.startswith("Реакция не позднее")]
     assert due.endswith("(Asia/Yekaterinburg)") and "МСК" not in notice.text
+    [confirmation] = sink.to("ivan@shop-example.ru")  # and the customer's, in words
+    assert "(часовой пояс Asia/Yekaterinburg)" in confirmation.text
+    assert "московское" not in confirmation.text
