@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from maild.adapters.durable import Direct, Files, sync_fs
 from maild.adapters.outqueue import SENT_LOG, OutQueue
@@ -265,15 +266,7 @@ class Outbox(OutQueue):
             self._failed(meta, describe(e), now)
             return
         error = describe(e)
-        meta = dict(
-            meta,
-            attempts=meta["attempts"] + 1,
-            last_error=error,
-            last_try=now.isoformat(),
-            next_try=None,
-            refused=error,
-            **({"too_big": True} if big else {}),
-        )
+        meta = _tried(meta, error, now, None, refused=error, **({"too_big": True} if big else {}))
         logger.warning(
             "%s [TID#%s] %s to %s refused for good, not tried again: %s",
             meta.get("message_id") or "<none>",
@@ -298,14 +291,7 @@ class Outbox(OutQueue):
         raw = without_files(self.queued_mail(meta["id"], {}), note)
         if raw is None:
             return False
-        meta = dict(
-            meta,
-            attempts=meta["attempts"] + 1,
-            last_error=error,
-            last_try=now.isoformat(),
-            next_try=None,
-            files_left_out=True,
-        )
+        meta = _tried(meta, error, now, None, files_left_out=True)
         try:
             self.replace_queued(meta, raw)
         except OSError as err:
@@ -329,14 +315,7 @@ class Outbox(OutQueue):
             self._stop(f"cannot set a refused mail aside in {self.refused}: {e.strerror or e}")
 
     def _failed(self, meta: OutboxEntry, error: str, now: datetime) -> None:
-        attempts = meta["attempts"] + 1
-        meta = dict(
-            meta,
-            attempts=attempts,
-            last_error=error,
-            last_try=now.isoformat(),
-            next_try=next_try(attempts, now).isoformat(),
-        )
+        meta = _tried(meta, error, now, next_try(meta["attempts"] + 1, now).isoformat())
         try:
             self.update_queued(meta)
         except OSError as e:
@@ -348,7 +327,22 @@ class Outbox(OutQueue):
             meta.get("tid") or "-",
             meta.get("kind") or "mail",
             ", ".join(meta["to"]),
-            attempts,
+            meta["attempts"],
             meta["next_try"],
             error,
         )
+
+
+def _tried(
+    meta: OutboxEntry, error: str, now: datetime, again: str | None, **fields: Any
+) -> OutboxEntry:
+    """`meta` after a try the relay refused with `error`: one attempt more, when, and
+    when to try `again` (None: not by the back-off), with `fields` besides."""
+    return OutboxEntry(  # a copy with the try recorded
+        meta,
+        attempts=meta["attempts"] + 1,
+        last_error=error,
+        last_try=now.isoformat(),
+        next_try=again,
+        **fields,
+    )
