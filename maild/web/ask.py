@@ -31,11 +31,11 @@ from maild.web.forms import (
     Pending,
     RateLimit,
     clean_line,
-    clean_text,
     client_ip,
     compose,
     limit_key,
     read_form,
+    typed_text,
 )
 from maild.web.views import Site, too_many, uploads
 
@@ -92,7 +92,7 @@ class Ask:
             "name": clean_line(str(form.get("name", "")), MAX_NAME),
             "email": clean_line(str(form.get("email", "")), 254).lower(),
             "subject": clean_line(str(form.get("subject", "")), MAX_SUBJECT),
-            "text": clean_text(str(form.get("text", ""))).strip(),
+            "text": typed_text(form),
         }
         nonce = tokens.check_form_token(
             site.key, str(form.get("form", "")), "new", now, FORM_MAX_AGE

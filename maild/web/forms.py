@@ -64,6 +64,11 @@ def clean_text(value: str) -> str:
     return "".join(c for c in text if c.isprintable() or c in "\n\t")[:MAX_TEXT]
 
 
+def typed_text(form: Any) -> str:
+    """What a posted form's message field holds, cleaned (clean_text) and stripped."""
+    return clean_text(str(form.get("text", ""))).strip()
+
+
 def sender(name: str, address: str) -> tuple[str, str]:
     """The From of a form's message as (name, address), never a formatted string to
     parse again: formataddr's encoded word of a name like 'Мария "Q" <x@evil.example>'

@@ -28,9 +28,9 @@ from maild.web.forms import (
     RateLimit,
     Upload,
     clean_line,
-    clean_text,
     compose,
     read_form,
+    typed_text,
 )
 from maild.web.links import landing, link_holders
 from maild.web.pages import SENT_RU, Pages, shown, size_ru, text_file, ticket_view
@@ -122,7 +122,7 @@ class Site:
     async def typed(request: web.Request) -> str:
         """The text of a posted form (a reply written while the link expired), else ""."""
         form = await read_form(request)
-        return clean_text(str(form.get("text", ""))).strip()
+        return typed_text(form)
 
     def expired(self, token: str, ticket: Ticket, owner: str, typed: str = "") -> web.Response:
         """The page of an authentic but expired link: a fresh one by mail, on request;
@@ -271,7 +271,7 @@ class Site:
         problem = None if text or files else self.nothing_sent(action, ticket)
         error = self.refusal(nonce, address, problem or too_many(form), onward)
         if error is not None:
-            typed = clean_text(str(form.get("text", ""))).strip()  # to send again, not retype
+            typed = typed_text(form)  # to send again, not retype
             body = await self.rendered(
                 token, address, ticket, messages, error=error, merged=onward, typed=typed
             )
@@ -325,7 +325,7 @@ class Site:
 
     def message_text(self, action: str, form: Any, ticket: Ticket) -> tuple[str | None, str]:
         subject = f"Re: {ticket.get('subject') or '(без темы)'}"
-        typed = clean_text(str(form.get("text", ""))).strip() or None
+        typed = typed_text(form) or None
         if action == "rate":
             rating = str(form.get("rating", ""))
             if ticket["status"] != "closed" or rating not in ("1", "2", "3", "4", "5"):
