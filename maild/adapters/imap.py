@@ -55,6 +55,10 @@ log = logging.getLogger("maild.imap")
 PROCESSED_KEYWORD = b"$MaildProcessed"
 SEARCH_CRITERIA = [b"NOT", b"DELETED", b"NOT", b"KEYWORD", PROCESSED_KEYWORD]
 IDLE_SLICE = 1.0  # seconds per idle_check, so a stop request is seen within about this long
+# imaplib keeps every untagged answer (each moved message leaves a COPYUID and an
+# EXPUNGE) until the next SELECT starts them afresh, and the connection lives for days:
+# the folder is selected again at each poll, before IDLE and every this many messages.
+SELECT_EVERY = 100
 BACKOFF_START = 1.0
 MIN_POLL_INTERVAL = 0.1
 
@@ -115,6 +119,7 @@ class ImapPoller:
         self._client: IMAPClient | None = None
         self._caps: frozenset[bytes] = frozenset()
         self._idling = False
+        self._uidnext: int | None = None  # the folder's UIDNEXT when this poll began
 
     # -- connection -------------------------------------------------------------------
 
@@ -237,9 +242,7 @@ class ImapPoller:
         if self._client is None:
             self._client = self._connect()
         client = self._client
-        # Forget EXISTS updates seen so far: any that arrive from here on mean new mail
-        # may have come in after our SEARCH (see _new_mail_pending).
-        _forget_answers(client)
+        self._uidnext = self._select(client)
         uids = sorted(client.search(SEARCH_CRITERIA))
         self.round.started(len(uids))
         try:
@@ -263,8 +266,9 @@ class ImapPoller:
                 raise DeliveryError(uid, delivered, e) from e
             self.delivery.delivered()
             self._mark_processed(client, uid)
-            _forget_answers(client, keep="EXISTS")
             delivered += 1
+            if delivered % SELECT_EVERY == 0:
+                self._select(client)
             log.info("imap: delivered UID %d (Message-ID %s)", uid, message_id_for_log(raw))
             self.round.delivered(len(uids) - n)
         return delivered
@@ -281,13 +285,22 @@ class ImapPoller:
         else:
             client.add_flags([uid], [PROCESSED_KEYWORD], silent=True)
 
-    def _new_mail_pending(self) -> bool:
-        # imapclient leaves unsolicited EXISTS responses (sent along with our own commands)
-        # in imaplib's untagged_responses; mail announced that way would not be announced
-        # again in IDLE, so it would wait for the next idle_timeout without this check.
-        return self._client is not None and bool(
-            self._client._imap.untagged_responses.get("EXISTS")
-        )
+    def _select(self, client: IMAPClient) -> int | None:
+        """SELECT the folder again (imaplib forgets the answers it kept); its UIDNEXT."""
+        uidnext = client.select_folder(self.cfg.folder).get(b"UIDNEXT")
+        return uidnext if isinstance(uidnext, int) else None
+
+    def _new_mail_pending(self, taken: int) -> bool:
+        """Whether mail came in since this poll's SELECT (`taken`: what it delivered).
+        The server announces new mail once, with whatever command runs then (our MOVE),
+        never again in IDLE, where it would wait for idle_timeout; mail that comes after
+        this SELECT is announced in the IDLE that follows."""
+        if self._client is None:
+            return False
+        now = self._select(self._client)
+        if now is None or self._uidnext is None:  # no UIDNEXT: poll until a poll is empty
+            return taken > 0
+        return now != self._uidnext
 
     # -- daemon loop --------------------------------------------------------------------
 
@@ -303,11 +316,11 @@ class ImapPoller:
         try:
             while not stop.is_set():
                 try:
-                    self._poll(stop)
+                    taken = self._poll(stop)
                     self.delivery.delivered()  # (the failing message may be gone)
                     delay = BACKOFF_START
                     self._contacted()
-                    if stop.is_set() or self._new_mail_pending():
+                    if stop.is_set() or self._new_mail_pending(taken):
                         continue
                     if b"IDLE" in self._caps:
                         self._idle(stop)
@@ -378,14 +391,6 @@ class ImapPoller:
 
 def _is_new_mail(response: object) -> bool:
     return isinstance(response, tuple) and len(response) >= 2 and response[1] == b"EXISTS"
-
-
-def _forget_answers(client: IMAPClient, keep: str = "") -> None:
-    """Drop the untagged answers imaplib keeps until someone asks for them: each moved
-    message leaves a COPYUID, EXPUNGE and RECENT, and the connection lives for days."""
-    answers = client._imap.untagged_responses
-    for name in [n for n in answers if n != keep]:
-        del answers[name]
 
 
 def _shutdown(client: IMAPClient) -> None:
