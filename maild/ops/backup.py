@@ -12,7 +12,9 @@ at leisure. What changes without the store lock is read so that nothing is lost:
   snapshot is not in it, and a restored store processes its pending mail on start.
 - outbox/: the sender moves queue/X to sent/X, or to refused/X (refused for good).
   queue/ is linked before refused/ and sent/, so a mail moved in between is found
-  there; one found in both counts as moved.
+  there; one found in both counts as moved. While the relay refuses, it rewrites
+  queue/X (its tries) by rename: a link made at that instant finds the replaced file
+  without a name (ENOENT) though queue/X stands, so the bytes are copied instead.
 - the few files written in place (sent.log, spool attempt counters) are copied.
 """
 
@@ -139,9 +141,12 @@ def _link(src: str, dst: str, replace: bool) -> None:
         os.unlink(dst)
     try:
         os.link(src, dst)
-    except FileNotFoundError:  # moved meanwhile (spool done, outbox sent): not here
-        return
-    except OSError:  # another file system, a foreign owner: copy the bytes
+    except OSError:
+        # ENOENT: moved meanwhile (spool done, outbox sent: _copy finds it gone), or
+        # replaced by a rename at that instant (the sender writing a queued mail's
+        # tries): the file the name led to had no name left when it was linked, while
+        # the name stands; opening the name reads the one there now. Others: another
+        # file system, a foreign owner. Either way: copy the bytes
         _copy(src, dst)
 
 
