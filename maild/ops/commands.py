@@ -20,8 +20,9 @@ def cmd_backup(app: App, args: argparse.Namespace) -> int:
     from maild.ops.backup import BackupError, backup  # (tarfile: not for every command)
 
     dest = Path(args.dest).expanduser().resolve()
+    folder = args.dest.endswith(("/", "/."))  # resolve() drops what says "a folder"
     try:
-        snap, dest = backup(app.config.storage_path, dest, app.store.locked)
+        snap, dest = backup(app.config.storage_path, dest, app.store.locked, folder=folder)
     except StoreUnavailable as e:
         print(f"maild: backup: {e}; try again later", file=sys.stderr)
         return EX_TEMPFAIL
@@ -50,7 +51,8 @@ def cmd_backup(app: App, args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Needs no config: the storage it rebuilds is named on the command line."""
-    from maild.ops.backup import BackupError, restore
+    from maild.ops.backup import BackupError
+    from maild.ops.restore import restore
 
     # as storage.path must name it: absolute (the config refuses a relative one)
     target = Path(args.storage).expanduser().absolute()
