@@ -109,6 +109,8 @@ def cmd_forget(app: App, args: argparse.Namespace) -> int:
         f"{result.outbox_mails} outgoing mail(s)"
         + (" (dry run: nothing changed)" if args.dry_run else "")
     )
+    if result.set_aside:
+        print(f"{verb} {result.set_aside} cop(ies) that fsck --repair set aside in lost+found/")
     for key in result.licenses:
         print(
             f"still on license {key}: maild license remove {key}, "

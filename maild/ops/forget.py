@@ -18,7 +18,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from maild.adapters.store.rebuild import ticket_paths
+from maild.adapters.store.rebuild import LOST_FOUND, ticket_paths
 from maild.app import App
 from maild.domain.forget import ERASED, PLACEHOLDER, Erasure, erase_person
 from maild.ops.retention import remove_unreferenced
@@ -33,6 +33,7 @@ class ForgetResult:
     outbox_mails: int = 0
     licenses: list[str] = field(default_factory=list)  # still name the address
     held: int = 0  # quarantine entries and unconfirmed site submissions of theirs
+    set_aside: int = 0  # copies `fsck --repair` kept in lost+found/ that hold the address
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -52,6 +53,7 @@ class ForgetResult:
             "outbox_mails_erased": self.outbox_mails,
             "licenses_naming_it": self.licenses,
             "held_removed": self.held,
+            "set_aside_removed": self.set_aside,
         }
 
 
@@ -186,6 +188,7 @@ def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
         if not dry_run:
             app.store.forget_address(address)
         result.held = _erase_held(app, address, dry_run)
+        result.set_aside = _erase_set_aside(app, address, dry_run)
     shas = {sha for e in result.tickets for sha in e.attachments}
     erased = {e.tid for e in result.tickets} if dry_run else set()
     result.attachment_files = remove_unreferenced(app, shas, erased, dry_run)
@@ -220,4 +223,25 @@ def _erase_held(app: App, address: str, dry_run: bool) -> int:
                 for path in (meta_path, meta_path.with_suffix(".eml")):
                     if path.exists():
                         files.remove(path)
+    return n
+
+
+def _erase_set_aside(app: App, address: str, dry_run: bool) -> int:
+    """Copies `fsck --repair` set aside in lost+found/ (a broken ticket file, a summary
+    part, an index entry) that hold the address, any case: broken or derived, they
+    cannot be erased in part, and they were kept only for a look after the repair."""
+    needle = address.encode()
+    n = 0
+    for folder, _dirs, names in os.walk(app.config.storage_path / LOST_FOUND):
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                with open(path, "rb") as f:
+                    if needle not in f.read().lower():
+                        continue
+            except FileNotFoundError:
+                continue
+            n += 1
+            if not dry_run:
+                os.unlink(path)
     return n

@@ -375,3 +375,29 @@ def test_group_add_refuses_what_is_not_a_domain(desk):
     assert desk.run("group", "list", "--json").json() == []  # nothing half-added
     assert desk.run(*grp, "@Partner.Example").code == 0
     assert desk.run("group", "list", "--json").json()[0]["domains"] == ["partner.example"]
+
+
+def test_forget_removes_the_copies_fsck_set_aside_that_hold_the_person(desk):
+    """A ticket file `fsck --repair` set aside keeps a whole copy in lost+found/: after
+    `maild forget` the person's text and address were still there."""
+    theirs = desk.ingest_tid(make_mail(body="пароль от админки: Qwerty123"))
+    other = desk.ingest_tid(make_mail(sender="olga@other.example", msgid="<o@c.example>"))
+    data = desk.root / "data"
+    for tid in (theirs, other):  # a write cut short by a crash, or an admin's editor
+        path = data / "tickets" / tid[:2] / f"{tid}.json"
+        path.write_bytes(path.read_bytes() + b"\x00garbage")
+    assert desk.run("fsck", "--repair").code == 0
+    kept = [p for p in (data / "lost+found").rglob("*") if p.is_file()]
+    holding = [p for p in kept if IVAN.encode() in p.read_bytes()]
+    assert [p.name.split(".")[0] for p in holding] == [theirs]
+
+    dry = desk.run("forget", IVAN, "--dry-run", "--json")
+    assert dry.json()["set_aside_removed"] == 1 and holding[0].exists()
+    r = desk.run("forget", IVAN)
+    assert r.code == 0, r.err
+    assert "erased 1 cop(ies) that fsck --repair set aside in lost+found/" in r.out
+    left = [p for p in (data / "lost+found").rglob("*") if p.is_file()]
+    assert not [
+        p for p in left if b"Qwerty123" in p.read_bytes() or IVAN.encode() in p.read_bytes()
+    ]
+    assert sorted(left) == sorted(set(kept) - set(holding))  # olga's copy is kept
