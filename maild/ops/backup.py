@@ -254,8 +254,10 @@ def write_archive(stage: str, dest: Path, snap: Snapshot, now: datetime) -> None
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as e:
         _unlink_quietly(tmp)
+        if isinstance(e, OSError) and e.filename is None:  # a write names no file
+            e.filename = os.fspath(dest)
         raise
     fsync_dir(dest.parent)
 

@@ -12,6 +12,7 @@ from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.ops import listing
 from maild.output import print_json
+from maild.privileges import is_permanent
 
 EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
 
@@ -29,7 +30,17 @@ def cmd_backup(app: App, args: argparse.Namespace) -> int:
     except BackupError as e:
         print(f"maild: backup: {e}", file=sys.stderr)
         return EX_FAIL
-    # an OSError goes to cli: a folder the storage's owner may not write is exit 78
+    except OSError as e:
+        if is_permanent(e):  # to cli: a folder the storage's owner may not write is 78
+            raise
+        # a full disk, where the archive goes or in the storage (the staging folder):
+        # not "storage unavailable", which sent the admin to look at the wrong disk
+        why = e.strerror or type(e).__name__
+        print(
+            f"maild: backup: {why}: {e.filename or dest}; no archive written, try again later",
+            file=sys.stderr,
+        )
+        return EX_TEMPFAIL
     figures = {
         "files": snap.files,
         "tickets": snap.tickets,
