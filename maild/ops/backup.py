@@ -41,8 +41,9 @@ Locker = Callable[[], AbstractContextManager[None]]  # Store.locked
 STAGING_PREFIX = ".backup-"
 MANIFEST = "maild-backup.json"
 FORMAT = 1
-# not part of a snapshot: locks, the listener's unfinished spool files, temp files
-SKIP_FILES = {"lock", "outbox/flush.lock"}
+# not part of a snapshot: locks, the listener's unfinished spool files, temp files,
+# the running `maild serve`'s pid (a restored store has none running yet)
+SKIP_FILES = {"lock", "outbox/flush.lock", "run/serve.json"}
 SKIP_DIRS = {"spool/tmp"}
 COPY_DIRS = {"spool/attempts"}  # counters written in place: copied, not linked
 COPY_FILES = {"outbox/sent/sent.log", "outbox/sent/refused.log"}
