@@ -120,6 +120,11 @@ def cmd_forget(app: App, args: argparse.Namespace) -> int:
         f"{result.outbox_mails} outgoing mail(s)"
         + (" (dry run: nothing changed)" if args.dry_run else "")
     )
+    if result.waiting:
+        print(
+            f"{verb} {result.waiting} message(s) waiting in the spool (theirs deleted, "
+            "others' without the address)"
+        )
     if result.set_aside:
         print(f"{verb} {result.set_aside} cop(ies) that fsck --repair set aside in lost+found/")
     for key in result.licenses:

@@ -401,3 +401,27 @@ def test_forget_removes_the_copies_fsck_set_aside_that_hold_the_person(desk):
         p for p in left if b"Qwerty123" in p.read_bytes() or IVAN.encode() in p.read_bytes()
     ]
     assert sorted(left) == sorted(set(kept) - set(holding))  # olga's copy is kept
+
+
+def test_forget_erases_mail_that_waits_in_the_spool(desk):
+    """Mail waiting in spool/new (maild serve stopped, or paused on a full disk) was
+    left by `maild forget`: processed afterwards, it made a ticket with the erased
+    person's text and address, and a colleague's mail put their address back."""
+    from maild import runner
+
+    desk.ingest_tid(make_mail())
+    app = App(load(desk.config))
+    theirs = app.spool.add(make_mail(body="мой пароль Qwerty123", msgid="<w1@c.example>"))
+    olga = make_mail(sender="olga@other.example", msgid="<w2@c.example>", headers={"Cc": IVAN})
+    others = app.spool.add(olga)
+    dry = desk.run("forget", IVAN, "--dry-run", "--json").json()
+    assert dry["waiting_erased"] == 2 and app.spool.is_pending(theirs)
+    r = desk.run("forget", IVAN)
+    assert r.code == 0, r.err
+    assert "erased 2 message(s) waiting in the spool" in r.out, r.out
+    assert not app.spool.is_pending(theirs) and app.spool.is_pending(others)
+    assert runner.run_batch(app, [others]).ok == 1
+    for t in desk.tickets():
+        shown = json.dumps(desk.ticket(t["tid"]), ensure_ascii=False)
+        assert IVAN not in shown and "Qwerty123" not in shown, shown
+    assert [t["requester"] for t in desk.tickets()].count("olga@other.example") == 1
