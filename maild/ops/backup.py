@@ -10,6 +10,8 @@ at leisure. What changes without the store lock is read so that nothing is lost:
 
 - spool/new/: the listener adds finished files by rename; mail spooled after the
   snapshot is not in it, and a restored store processes its pending mail on start.
+  A worker claims mail (to spool/claimed/<pid>/) and puts it back after a fault
+  without the store lock: what was seen waiting is looked for (_keep_waiting).
 - outbox/: the sender moves queue/X to sent/X, or to refused/X (refused for good).
   queue/ is linked before refused/ and sent/, so a mail moved in between is found
   there; one found in both counts as moved. While the relay refuses, it rewrites
@@ -201,9 +203,11 @@ def take_snapshot(root: Path, locked: Locker, stage: str) -> Snapshot:
     os.mkdir(stage, 0o700)
     mirror = _Mirror(os.fspath(root), stage)
     mirror.sync()
+    waiting = _waiting(stage)
     with locked():
         started = time.monotonic()
         mirror.sync(exclude=("outbox",))
+        _keep_waiting(os.fspath(root), stage, waiting | _waiting(stage))
         mirror.sync("outbox/queue")
         mirror.sync("outbox/refused")
         mirror.sync("outbox/sent")
@@ -218,6 +222,50 @@ def take_snapshot(root: Path, locked: Locker, stage: str) -> Snapshot:
         pending=_count(stage, "spool/new"),
         seconds_locked=held,
     )
+
+
+def _waiting(stage: str) -> set[str]:
+    """The spool keys staged as waiting: in spool/new/ and spool/claimed/<pid>/."""
+    keys = set(_names(os.path.join(stage, "spool/new")))
+    for pid in _names(os.path.join(stage, "spool/claimed")):
+        keys.update(k for k in _names(os.path.join(stage, "spool/claimed", pid)) if k[0] != ".")
+    return keys
+
+
+def _names(folder: str) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _keep_waiting(src: str, stage: str, seen: set[str]) -> None:
+    """A worker claims waiting mail (spool/new -> claimed/<pid>/) before it takes the
+    store lock, and puts it back after a fault once it let go of it: a mail that moved
+    between the reads of the two folders was in neither. Under the store lock no mail
+    stops waiting (it is processed under it), so each mail seen waiting and staged
+    nowhere now is looked for where it is and linked into spool/new/."""
+    staged = _waiting(stage) | set(_names(os.path.join(stage, "spool/bad")))
+    staged.update(n.split(":", 1)[0] for n in _names(os.path.join(stage, "spool/cur")))
+    for key in seen - staged:
+        for _ in range(1000):  # moved between the look-ups: again
+            places = [f"new/{key}", f"bad/{key}", f"cur/{key}:2,S"]
+            places += [f"claimed/{p}/{key}" for p in _names(os.path.join(src, "spool/claimed"))]
+            if any(_linked(os.path.join(src, "spool", p), stage, key) for p in places):
+                break
+            if not any(os.path.lexists(os.path.join(src, "spool", p)) for p in places):
+                break  # gone for good (forget, retention): nothing to keep
+
+
+def _linked(path: str, stage: str, key: str) -> bool:
+    os.makedirs(os.path.join(stage, "spool/new"), exist_ok=True)
+    try:
+        os.link(path, os.path.join(stage, "spool/new", key))
+    except FileNotFoundError:
+        return False
+    except FileExistsError:
+        pass
+    return True
 
 
 def remove_stale_stages(root: Path, max_age: float = 86400) -> None:
