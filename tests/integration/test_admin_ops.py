@@ -425,3 +425,25 @@ def test_forget_erases_mail_that_waits_in_the_spool(desk):
         shown = json.dumps(desk.ticket(t["tid"]), ensure_ascii=False)
         assert IVAN not in shown and "Qwerty123" not in shown, shown
     assert [t["requester"] for t in desk.tickets()].count("olga@other.example") == 1
+
+
+def test_retention_deletes_the_mail_sent_about_a_deleted_ticket(tmp_path, sink):
+    """keep_closed_days deleted a ticket and its spool copies, but outbox/sent/ kept
+    every mail sent about it (the confirmation and the staff notices quoting the
+    customer's text, the answer) for good, and `outbox list --sent` still showed them."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
+    start = datetime(2026, 9, 1, 10, 0, tzinfo=MSK)
+    old = ingest(_app(desk, start), make_mail(body="Старый текст клиента 4711"))[1].tid
+    ingest(_app(desk, start + timedelta(hours=1)), staff_reply(old, "#close\nГотово, 4712."))
+    kept = ingest(_app(desk, start), make_mail(sender="p@x.example", subject="Открыто"))[1].tid
+    assert desk.flush().code == 0
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert {m["tid"] for m in sent} == {old, kept}
+
+    later = start + timedelta(days=31)
+    assert jobs.run_all(_app(desk, later), later)["purged"] == 1
+    left = desk.run("outbox", "list", "--sent", "--json").json()
+    assert left and {m["tid"] for m in left} == {kept}
+    files = [p.read_bytes() for p in (desk.root / "data" / "outbox").rglob("*.mail")]
+    assert not [f for f in files if old.encode() in f or b"4711" in f or b"4712" in f]
+    assert desk.run("fsck").code == 0
