@@ -144,7 +144,8 @@ class Fsck:
             try:
                 rows = table_rows(path, self.app.store.cache) if path.exists() else []
             except StoreUnavailable as e:
-                self.problem(path, f"corrupt summary file ({e})", "rebuilt from the tickets")
+                why = getattr(e, "why", e)  # not its path again, nor "run `maild fsck`"
+                self.problem(path, f"corrupt summary file ({why})", "rebuilt from the tickets")
                 if self.repair:
                     keep_copy(self.app.store, path)
                     self.write_summary(path, want)
@@ -379,13 +380,8 @@ def cmd_fsck(app: App, args: argparse.Namespace) -> int:
     check.run()
     unfixed = len(check.problems) - len(check.fixed)
     if args.json:
-        print_json(
-            {
-                "problems": check.problems,
-                "fixed": check.fixed,
-                "pending": check.pending + check.held,
-            }
-        )
+        pending = check.pending + check.held
+        print_json({"problems": check.problems, "fixed": check.fixed, "pending": pending})
     else:
         for line in check.problems:
             print(line)

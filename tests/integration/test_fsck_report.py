@@ -71,3 +71,16 @@ def test_fsck_counts_the_mail_a_killed_worker_held(desk):
         "1 in spool/claimed/ (serve takes them back)"
     )
     assert desk.run("fsck", "--json").json()["pending"] == 2
+
+
+def test_a_corrupt_summary_part_is_named_once_without_a_hint_to_run_fsck(desk):
+    """fsck said "open/07.json: corrupt summary file (/var/lib/maild/open/07.json: not
+    JSON: ... (run `maild fsck`))": the path twice, and to run what was running."""
+    desk.ingest(make_mail())
+    part = desk.root / "data" / "open" / "07.json"
+    part.write_text("[")
+    r = desk.run("fsck")
+    assert r.code == 1
+    line = r.out.splitlines()[0]
+    assert line.startswith("open/07.json: corrupt summary file (not JSON: "), line
+    assert "run `maild fsck`" not in line and str(part) not in line, line
