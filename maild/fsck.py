@@ -55,6 +55,7 @@ class Fsck:
     problems: list[str] = field(default_factory=list)
     fixed: list[str] = field(default_factory=list)
     pending: int = 0  # spooled, not processed yet: not a problem
+    held: int = 0  # in spool/claimed/ (a worker's, or one that died: serve takes it back)
     # what the ticket files say
     tickets: dict[str, Ticket] = field(default_factory=dict)
     msgids: dict[str, str] = field(default_factory=dict)  # received Message-ID -> TID
@@ -143,7 +144,8 @@ class Fsck:
             try:
                 rows = table_rows(path, self.app.store.cache) if path.exists() else []
             except StoreUnavailable as e:
-                self.problem(path, f"corrupt summary file ({e})", "rebuilt from the tickets")
+                why = getattr(e, "why", e)  # not its path again, nor "run `maild fsck`"
+                self.problem(path, f"corrupt summary file ({why})", "rebuilt from the tickets")
                 if self.repair:
                     keep_copy(self.app.store, path)
                     self.write_summary(path, want)
@@ -297,6 +299,7 @@ class Fsck:
     def check_spool(self) -> None:
         spool = self.app.spool
         self.pending = len(os.listdir(spool.root / "new"))
+        self.held = len(spool.unprocessed()) - self.pending  # after a kill -9 too
         cur = spool.root / "cur"
         for name in sorted(os.listdir(cur)):
             path = cur / name
@@ -377,7 +380,8 @@ def cmd_fsck(app: App, args: argparse.Namespace) -> int:
     check.run()
     unfixed = len(check.problems) - len(check.fixed)
     if args.json:
-        print_json({"problems": check.problems, "fixed": check.fixed, "pending": check.pending})
+        pending = check.pending + check.held
+        print_json({"problems": check.problems, "fixed": check.fixed, "pending": pending})
     else:
         for line in check.problems:
             print(line)
@@ -387,5 +391,6 @@ def cmd_fsck(app: App, args: argparse.Namespace) -> int:
             f"{len(check.tickets)} ticket(s), {len(check.problems)} problem(s)"
             + (f", {len(check.fixed)} fixed" if args.repair else "")
             + (f"; {check.pending} message(s) waiting in spool/new" if check.pending else "")
+            + (f"; {check.held} in spool/claimed/ (serve takes them back)" if check.held else "")
         )
     return EX_OK if (unfixed == 0 if args.repair else not check.problems) else EX_FAIL

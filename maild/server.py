@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 # Imported now, before any fork or thread (maild.domain.calendar imports it on first
@@ -26,7 +27,7 @@ from typing import Any
 # lock, held for ever.
 import holidays.countries.russia  # noqa: F401
 
-from maild import metrics
+from maild import metrics, status
 from maild.adapters import systemd
 from maild.adapters.leftovers import remove_leftovers
 from maild.adapters.listener import SupportHandler
@@ -211,6 +212,8 @@ class Daemon:
         await self._start_optional()
         self._start_tasks()
         systemd.notify("READY=1\nSTATUS=accepting mail")
+        here = {"pid": os.getpid(), "since": datetime.now(UTC).isoformat()}
+        status.note(self.app.config.storage_path, status.SERVE_NOTE, here)  # till a clean stop
         log.info(
             "maild ready (storage %s, event loop %s)",
             self.app.config.storage_path,
@@ -315,6 +318,7 @@ class Daemon:
         self.send_pool.shutdown(wait=True)
         await self.loop.run_in_executor(None, self._stop_children)
         self.app.outbox.close()
+        status.note(self.app.config.storage_path, status.SERVE_NOTE, None)
         log.info("stopped")
 
     def _remove_leftovers(self) -> None:

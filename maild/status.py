@@ -35,6 +35,9 @@ IMAP_BACKLOG = "imap_backlog.json"
 LISTENER_STALLED = "listener_stalled.json"
 IMAP_STARTED = "imap_started.json"  # {"at", "pid"}: this run's poller started
 SCHEDULER_MARK = "scheduler_run"
+# {"pid", "since"}: the running `maild serve`, removed when it stops cleanly; left
+# with a pid that no longer runs, it ended without stopping (kill -9, a crash)
+SERVE_NOTE = "serve.json"
 FAULT_FILE = "fault.json"
 HEALTHY, DEGRADED, FAILING = 0, 1, 2
 STATES = ("healthy", "degraded", "failing")
@@ -170,6 +173,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
     started = current_note(root, IMAP_STARTED)
     run_at = datetime.fromisoformat(started["at"]) if started else None
     sched = read_mark(root, SCHEDULER_MARK)
+    gone = _held(read_note(root, SERVE_NOTE))[1]
     figures: dict[str, Any] = {
         "spool": _spool(app, now),
         "outbox": _outbox(app, now),
@@ -191,11 +195,30 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
         "tickets": _tickets(app, now),
         "fault": fault,
         "stale_fault": stale,
+        "serve_crashed": None if stale else gone,  # a stale fault says it already
         "readable_keys": [{"path": str(p), "mode": f"{m:04o}"} for p, m in readable_keys(root)],
     }
     state, reasons = assess(figures)
     figures.update(state=STATES[state], reasons=reasons)
     return figures
+
+
+def _not_running(f: dict[str, Any]) -> list[str]:
+    """A `maild serve` that ended without stopping, while processing was paused or not."""
+    stale, gone = f.get("stale_fault"), f.get("serve_crashed")
+    if stale:
+        return [
+            f"maild serve (pid {stale.get('pid')}) is not running: it stopped while processing "
+            f"was paused on: {stale.get('error')} ({stale.get('path')}); mail waits in the "
+            "spool until it is started again"
+        ]
+    if gone:
+        return [
+            f"maild serve (pid {gone.get('pid')}, running since {gone.get('since')}) is not "
+            "running: it ended without stopping (killed or crashed); no mail is taken, "
+            "processed or sent until it is started again"
+        ]
+    return []
 
 
 def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
@@ -204,13 +227,7 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
     degraded: list[str] = []
     if f["fault"]:
         failing.append(f"processing paused: {f['fault'].get('error')} ({f['fault'].get('path')})")
-    stale = f.get("stale_fault")
-    if stale:
-        failing.append(
-            f"maild serve (pid {stale.get('pid')}) is not running: it stopped while processing "
-            f"was paused on: {stale.get('error')} ({stale.get('path')}); mail waits in the "
-            "spool until it is started again"
-        )
+    failing += _not_running(f)
     age = f["spool"]["oldest_age"]
     if age is not None and age > SPOOL_STUCK:
         failing.append(f"spool: mail waits for processing for {age:.0f} s")

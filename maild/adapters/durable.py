@@ -35,9 +35,8 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-# Paths come as Path or str; inside, they are strings: on Python 3.11 a Path made,
-# printed or hashed costs far more than a str, and a message passes dozens of paths
-# here and in the store (bench/FINDINGS.md 22).
+# Paths come as Path or str; inside, strings: on Python 3.11 a Path made, printed or
+# hashed costs far more, for dozens of paths a message (bench/FINDINGS.md 22).
 StrPath = str | os.PathLike[str]
 
 _counter = 0
@@ -68,7 +67,7 @@ def write_atomic(path: StrPath, data: bytes, *, sync: bool = True) -> None:
     (`sync`: durable before it returns). Inside a locked section, writes that belong
     to its group commit go to its Transaction instead (Transaction.put)."""
     tmp = _temp_path(path)
-    _write_new(tmp, data, fsync=sync)
+    _write_new(tmp, data, fsync=sync, target=path)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -83,7 +82,7 @@ def _temp_path(path: StrPath) -> str:
     return os.path.join(folder, f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
 
 
-def _write_new(path: StrPath, data: bytes, *, fsync: bool) -> None:
+def _write_new(path: StrPath, data: bytes, *, fsync: bool, target: StrPath | None = None) -> None:
     """Create `path` (it must not exist) holding `data`; on failure nothing is left."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
     try:
@@ -92,9 +91,11 @@ def _write_new(path: StrPath, data: bytes, *, fsync: bool) -> None:
             view = view[os.write(fd, view) :]
         if fsync:
             os.fsync(fd)
-    except BaseException:
+    except BaseException as e:
         os.close(fd)
         unlink_if_exists(path)
+        if isinstance(e, OSError):  # os.write names no file: the admin read "... device: ?"
+            e.filename = e.filename or os.fspath(target or path)  # `path`: target's temp
         raise
     os.close(fd)
 
@@ -333,7 +334,7 @@ class Transaction:
                     ops.append((None, path))
                     continue
                 tmp = _temp_path(path)
-                _write_new(tmp, _bytes(value), fsync=False)
+                _write_new(tmp, _bytes(value), fsync=False, target=path)
                 ops.append((tmp, path))
                 anchor = anchor or _dir(path)
             if anchor is not None:
@@ -373,7 +374,7 @@ def sync_fs(path: StrPath) -> None:
     try:
         if _syncfs(fd) != 0:
             err = ctypes.get_errno()
-            raise OSError(err, f"syncfs {path}: {os.strerror(err)}")
+            raise OSError(err, f"syncfs: {os.strerror(err)}", os.fspath(path))
     finally:
         os.close(fd)
 
@@ -385,7 +386,7 @@ def write_many(paths_data: list[tuple[Path, bytes]], final: list[Path]) -> None:
     try:
         for tmp, data in paths_data:
             # one file: its own fsync is cheaper than a syncfs
-            _write_new(tmp, data, fsync=len(paths_data) == 1)
+            _write_new(tmp, data, fsync=len(paths_data) == 1, target=tmp.parent)
             done.append(tmp)
         if len(paths_data) > 1:
             sync_fs(paths_data[0][0].parent)

@@ -147,6 +147,11 @@ class OutQueue:
         files.remove(path)
         return True
 
+    def drop_sent(self, mail_id: str) -> None:
+        """Delete a sent mail's file (its ticket is deleted: keep_closed_days); its id
+        stays in the sent log. A mail still queued or refused is left as it is."""
+        self.files().remove(self._file(self.sent, mail_id))
+
     def sent_entries(self) -> list[OutboxEntry]:
         log: dict[str, tuple[str, int]] = {}
         try:

@@ -1,5 +1,5 @@
-"""`maild backup` and `maild restore`: a consistent snapshot of a storage as one
-.tar.gz, taken while `maild serve` keeps running.
+"""`maild backup`: a consistent snapshot of a storage as one .tar.gz (restored by
+maild/ops/restore.py), taken while `maild serve` keeps running.
 
 Every file maild keeps is replaced by rename, never changed in place (durable.py),
 so a hard link to it is a frozen copy. Under the store lock no ticket, index,
@@ -10,9 +10,13 @@ at leisure. What changes without the store lock is read so that nothing is lost:
 
 - spool/new/: the listener adds finished files by rename; mail spooled after the
   snapshot is not in it, and a restored store processes its pending mail on start.
+  A worker claims mail (to spool/claimed/<pid>/) and puts it back after a fault
+  without the store lock: what was seen waiting is looked for (_keep_waiting).
 - outbox/: the sender moves queue/X to sent/X, or to refused/X (refused for good).
   queue/ is linked before refused/ and sent/, so a mail moved in between is found
-  there; one found in both counts as moved.
+  there; one found in both counts as moved. While the relay refuses, it rewrites
+  queue/X (its tries) by rename: a link made at that instant finds the replaced file
+  without a name (ENOENT) though queue/X stands, so the bytes are copied instead.
 - the few files written in place (sent.log, spool attempt counters) are copied.
 """
 
@@ -20,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gzip
 import io
 import json
 import os
@@ -40,8 +43,9 @@ Locker = Callable[[], AbstractContextManager[None]]  # Store.locked
 STAGING_PREFIX = ".backup-"
 MANIFEST = "maild-backup.json"
 FORMAT = 1
-# not part of a snapshot: locks, the listener's unfinished spool files, temp files
-SKIP_FILES = {"lock", "outbox/flush.lock"}
+# not part of a snapshot: locks, the listener's unfinished spool files, temp files,
+# the running `maild serve`'s pid (a restored store has none running yet)
+SKIP_FILES = {"lock", "outbox/flush.lock", "run/serve.json"}
 SKIP_DIRS = {"spool/tmp"}
 COPY_DIRS = {"spool/attempts"}  # counters written in place: copied, not linked
 COPY_FILES = {"outbox/sent/sent.log", "outbox/sent/refused.log"}
@@ -139,9 +143,12 @@ def _link(src: str, dst: str, replace: bool) -> None:
         os.unlink(dst)
     try:
         os.link(src, dst)
-    except FileNotFoundError:  # moved meanwhile (spool done, outbox sent): not here
-        return
-    except OSError:  # another file system, a foreign owner: copy the bytes
+    except OSError:
+        # ENOENT: moved meanwhile (spool done, outbox sent: _copy finds it gone), or
+        # replaced by a rename at that instant (the sender writing a queued mail's
+        # tries): the file the name led to had no name left when it was linked, while
+        # the name stands; opening the name reads the one there now. Others: another
+        # file system, a foreign owner. Either way: copy the bytes
         _copy(src, dst)
 
 
@@ -196,9 +203,11 @@ def take_snapshot(root: Path, locked: Locker, stage: str) -> Snapshot:
     os.mkdir(stage, 0o700)
     mirror = _Mirror(os.fspath(root), stage)
     mirror.sync()
+    waiting = _waiting(stage)
     with locked():
         started = time.monotonic()
         mirror.sync(exclude=("outbox",))
+        _keep_waiting(os.fspath(root), stage, waiting | _waiting(stage))
         mirror.sync("outbox/queue")
         mirror.sync("outbox/refused")
         mirror.sync("outbox/sent")
@@ -213,6 +222,50 @@ def take_snapshot(root: Path, locked: Locker, stage: str) -> Snapshot:
         pending=_count(stage, "spool/new"),
         seconds_locked=held,
     )
+
+
+def _waiting(stage: str) -> set[str]:
+    """The spool keys staged as waiting: in spool/new/ and spool/claimed/<pid>/."""
+    keys = set(_names(os.path.join(stage, "spool/new")))
+    for pid in _names(os.path.join(stage, "spool/claimed")):
+        keys.update(k for k in _names(os.path.join(stage, "spool/claimed", pid)) if k[0] != ".")
+    return keys
+
+
+def _names(folder: str) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _keep_waiting(src: str, stage: str, seen: set[str]) -> None:
+    """A worker claims waiting mail (spool/new -> claimed/<pid>/) before it takes the
+    store lock, and puts it back after a fault once it let go of it: a mail that moved
+    between the reads of the two folders was in neither. Under the store lock no mail
+    stops waiting (it is processed under it), so each mail seen waiting and staged
+    nowhere now is looked for where it is and linked into spool/new/."""
+    staged = _waiting(stage) | set(_names(os.path.join(stage, "spool/bad")))
+    staged.update(n.split(":", 1)[0] for n in _names(os.path.join(stage, "spool/cur")))
+    for key in seen - staged:
+        for _ in range(1000):  # moved between the look-ups: again
+            places = [f"new/{key}", f"bad/{key}", f"cur/{key}:2,S"]
+            places += [f"claimed/{p}/{key}" for p in _names(os.path.join(src, "spool/claimed"))]
+            if any(_linked(os.path.join(src, "spool", p), stage, key) for p in places):
+                break
+            if not any(os.path.lexists(os.path.join(src, "spool", p)) for p in places):
+                break  # gone for good (forget, retention): nothing to keep
+
+
+def _linked(path: str, stage: str, key: str) -> bool:
+    os.makedirs(os.path.join(stage, "spool/new"), exist_ok=True)
+    try:
+        os.link(path, os.path.join(stage, "spool/new", key))
+    except FileNotFoundError:
+        return False
+    except FileExistsError:
+        pass
+    return True
 
 
 def remove_stale_stages(root: Path, max_age: float = 86400) -> None:
@@ -250,8 +303,10 @@ def write_archive(stage: str, dest: Path, snap: Snapshot, now: datetime) -> None
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as e:
         _unlink_quietly(tmp)
+        if isinstance(e, OSError) and e.filename is None:  # a write names no file
+            e.filename = os.fspath(dest)
         raise
     fsync_dir(dest.parent)
 
@@ -263,13 +318,39 @@ def _unlink_quietly(path: Path) -> None:
         pass
 
 
-def backup(root: Path, dest: Path, locked: Locker) -> tuple[Snapshot, Path]:
-    """Snapshot the storage at `root` into the archive `dest` (in it, if a folder);
-    the figures and the archive's path."""
+def _is_backup(path: Path) -> bool:
+    """Whether `path` is an archive `backup` wrote (its first member the manifest)."""
+    if not path.is_file():
+        return False
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            first = tar.next()
+    except (OSError, EOFError, zlib.error, tarfile.TarError):
+        return False
+    return first is not None and first.name == MANIFEST
+
+
+def _destination(dest: Path, folder: bool) -> Path:
+    """The archive's path: a dated name in `dest` if it is a folder, else `dest`,
+    which may replace an archive of an earlier backup but no other file (a config
+    file, a mistyped name). `folder`: the admin wrote DEST as one (a trailing /)."""
     if dest.is_dir():
-        dest = dest / f"maild-{datetime.now(UTC):%Y%m%d-%H%M%S}.tar.gz"
-    if not dest.parent.is_dir():
-        raise BackupError(f"{dest.parent}: no such directory")
+        return dest / f"maild-{datetime.now(UTC):%Y%m%d-%H%M%S}.tar.gz"
+    if folder or not dest.parent.is_dir():
+        raise BackupError(f"{dest if folder else dest.parent}: no such directory")
+    if (dest.exists() or dest.is_symlink()) and not _is_backup(dest):
+        raise BackupError(
+            f"{dest}: exists and is not a maild backup; not replaced (name a new file or a folder)"
+        )
+    return dest
+
+
+def backup(
+    root: Path, dest: Path, locked: Locker, *, folder: bool = False
+) -> tuple[Snapshot, Path]:
+    """Snapshot the storage at `root` into the archive `dest` (in it, if a folder;
+    `folder`: it must be one); the figures and the archive's path."""
+    dest = _destination(dest, folder)
     if dest.resolve().is_relative_to(root.resolve()):  # the next backup would hold it
         raise BackupError(f"{dest}: inside the storage {root}; write it somewhere else")
     if not os.access(dest.parent, os.W_OK | os.X_OK):  # said before the snapshot's work
@@ -282,104 +363,3 @@ def backup(root: Path, dest: Path, locked: Locker) -> tuple[Snapshot, Path]:
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return snap, dest
-
-
-def restore(archive: Path, target: Path) -> dict[str, object]:
-    """Rebuild a storage at `target` (missing or empty) from an archive of `backup`.
-    Run as root into a folder owned by another user, the files become that user's.
-    A truncated or damaged archive restores nothing: what was extracted is removed."""
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise BackupError(f"{target}: not an empty directory; restore only into a new one")
-    try:
-        tar = tarfile.open(archive, "r:gz")  # noqa: SIM115 - closed by the with below
-    except FileNotFoundError:  # a mistyped name is no "not a maild backup"
-        raise BackupError(f"{archive}: no such file") from None
-    except (OSError, tarfile.TarError) as e:
-        raise BackupError(f"{archive}: not a maild backup ({e})") from None
-    with tar:
-        try:
-            member = tar.extractfile(MANIFEST)
-            manifest = json.loads(member.read()) if member else None
-        except (KeyError, ValueError):
-            manifest = None
-        except DAMAGED as e:  # the whole member list is read first: a cut shows here
-            raise _damaged(archive, e) from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise BackupError(f"{archive}: not a maild backup (no {MANIFEST})")
-        _extract(tar, archive, target)
-    _own_like(target)
-    return manifest
-
-
-# what reading a cut or altered .tar.gz raises: EOFError (cut), zlib.error and
-# BadGzipFile (altered bytes, a wrong checksum), tarfile's own errors
-DAMAGED = (EOFError, zlib.error, gzip.BadGzipFile, tarfile.TarError)
-
-
-def _damaged(archive: Path, e: BaseException) -> BackupError:
-    why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-    return BackupError(f"{archive}: damaged or truncated ({why}); nothing restored")
-
-
-def _extract(tar: tarfile.TarFile, archive: Path, target: Path) -> None:
-    """Every member but the manifest into `target`, then the rest of the gzip stream
-    read to its end, so that its checksum is verified. On any failure (a damaged
-    archive, a full disk) `target` is left as it was found, missing or empty: a
-    half-restored storage would start as if it were whole."""
-    existed = target.exists()
-    target.mkdir(parents=True, exist_ok=True)
-    try:
-        members = [m for m in tar.getmembers() if m.name != MANIFEST]
-        _extract_data(tar, members, target)
-        while tar.fileobj.read(1 << 20):
-            pass
-    except BaseException as e:
-        _clear(target, keep_folder=existed)
-        if isinstance(e, DAMAGED):
-            raise _damaged(archive, e) from None
-        raise
-
-
-def _extract_data(tar: tarfile.TarFile, members: list[tarfile.TarInfo], target: Path) -> None:
-    """The "data" filter refuses absolute paths, links out of the tree, devices, and
-    gives the files to whoever extracts them. Python 3.11.0-3.11.3 (Debian 12 ships
-    3.11.2) have no extraction filters: there the same checks are made here."""
-    if hasattr(tarfile, "data_filter"):
-        tar.extractall(target, members=members, filter="data")
-        return
-    root = os.path.realpath(target)
-    for m in members:
-        m.name = m.name.lstrip("/")  # as the filter does: /x is x in the tree
-        path = os.path.realpath(os.path.join(root, m.name))
-        inside = os.path.commonpath([root, path]) == root
-        link = os.path.realpath(os.path.join(root, m.linkname)) if m.islnk() else root
-        if not (inside and os.path.commonpath([root, link]) == root):
-            raise tarfile.TarError(f"{m.name!r} would be written outside {target}")
-        if not (m.isfile() or m.isdir() or m.islnk()):
-            raise tarfile.TarError(f"{m.name!r} is not a file or a folder")
-        m.mode &= 0o755  # no set-uid bits, no group or other write
-        m.uid, m.gid, m.uname, m.gname = os.geteuid(), os.getegid(), "", ""
-    tar.extractall(target, members=members)
-
-
-def _clear(target: Path, keep_folder: bool) -> None:
-    if not keep_folder:
-        shutil.rmtree(target, ignore_errors=True)
-        return
-    for child in target.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            child.unlink(missing_ok=True)
-
-
-def _own_like(target: Path) -> None:
-    """As root, give the restored files to the owner of `target` itself."""
-    if os.geteuid() != 0:
-        return
-    st = target.stat()
-    if st.st_uid == 0:
-        return
-    for folder, dirs, files in os.walk(target):
-        for name in dirs + files:
-            os.lchown(os.path.join(folder, name), st.st_uid, st.st_gid)

@@ -12,6 +12,7 @@ from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.ops import listing
 from maild.output import print_json
+from maild.privileges import is_permanent
 
 EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
 
@@ -20,15 +21,26 @@ def cmd_backup(app: App, args: argparse.Namespace) -> int:
     from maild.ops.backup import BackupError, backup  # (tarfile: not for every command)
 
     dest = Path(args.dest).expanduser().resolve()
+    folder = args.dest.endswith(("/", "/."))  # resolve() drops what says "a folder"
     try:
-        snap, dest = backup(app.config.storage_path, dest, app.store.locked)
+        snap, dest = backup(app.config.storage_path, dest, app.store.locked, folder=folder)
     except StoreUnavailable as e:
         print(f"maild: backup: {e}; try again later", file=sys.stderr)
         return EX_TEMPFAIL
     except BackupError as e:
         print(f"maild: backup: {e}", file=sys.stderr)
         return EX_FAIL
-    # an OSError goes to cli: a folder the storage's owner may not write is exit 78
+    except OSError as e:
+        if is_permanent(e):  # to cli: a folder the storage's owner may not write is 78
+            raise
+        # a full disk, where the archive goes or in the storage (the staging folder):
+        # not "storage unavailable", which sent the admin to look at the wrong disk
+        why = e.strerror or type(e).__name__
+        print(
+            f"maild: backup: {why}: {e.filename or dest}; no archive written, try again later",
+            file=sys.stderr,
+        )
+        return EX_TEMPFAIL
     figures = {
         "files": snap.files,
         "tickets": snap.tickets,
@@ -50,7 +62,8 @@ def cmd_backup(app: App, args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Needs no config: the storage it rebuilds is named on the command line."""
-    from maild.ops.backup import BackupError, restore
+    from maild.ops.backup import BackupError
+    from maild.ops.restore import restore
 
     # as storage.path must name it: absolute (the config refuses a relative one)
     target = Path(args.storage).expanduser().absolute()
@@ -107,6 +120,13 @@ def cmd_forget(app: App, args: argparse.Namespace) -> int:
         f"{result.outbox_mails} outgoing mail(s)"
         + (" (dry run: nothing changed)" if args.dry_run else "")
     )
+    if result.waiting:
+        print(
+            f"{verb} {result.waiting} message(s) waiting in the spool (theirs deleted, "
+            "others' without the address)"
+        )
+    if result.set_aside:
+        print(f"{verb} {result.set_aside} cop(ies) that fsck --repair set aside in lost+found/")
     for key in result.licenses:
         print(
             f"still on license {key}: maild license remove {key}, "

@@ -12,14 +12,17 @@ erased are maild.domain.forget.
 
 from __future__ import annotations
 
+import email.policy
 import json
 import os
 import re
 import time
 from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
 
-from maild.adapters.store.rebuild import ticket_paths
+from maild.adapters.store.rebuild import LOST_FOUND, ticket_paths
 from maild.app import App
+from maild.domain.addresses import parseaddr
 from maild.domain.forget import ERASED, PLACEHOLDER, Erasure, erase_person
 from maild.ops.retention import remove_unreferenced
 
@@ -33,6 +36,8 @@ class ForgetResult:
     outbox_mails: int = 0
     licenses: list[str] = field(default_factory=list)  # still name the address
     held: int = 0  # quarantine entries and unconfirmed site submissions of theirs
+    set_aside: int = 0  # copies `fsck --repair` kept in lost+found/ that hold the address
+    waiting: int = 0  # mail in spool/new or spool/bad that holds the address
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -52,6 +57,8 @@ class ForgetResult:
             "outbox_mails_erased": self.outbox_mails,
             "licenses_naming_it": self.licenses,
             "held_removed": self.held,
+            "set_aside_removed": self.set_aside,
+            "waiting_erased": self.waiting,
         }
 
 
@@ -186,6 +193,8 @@ def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
         if not dry_run:
             app.store.forget_address(address)
         result.held = _erase_held(app, address, dry_run)
+        result.set_aside = _erase_set_aside(app, address, dry_run)
+        result.waiting = _erase_waiting(app, address, dry_run)
     shas = {sha for e in result.tickets for sha in e.attachments}
     erased = {e.tid for e in result.tickets} if dry_run else set()
     result.attachment_files = remove_unreferenced(app, shas, erased, dry_run)
@@ -221,3 +230,55 @@ def _erase_held(app: App, address: str, dry_run: bool) -> int:
                     if path.exists():
                         files.remove(path)
     return n
+
+
+def _erase_set_aside(app: App, address: str, dry_run: bool) -> int:
+    """Copies `fsck --repair` set aside in lost+found/ (a broken ticket file, a summary
+    part, an index entry) that hold the address, any case: broken or derived, they
+    cannot be erased in part, and they were kept only for a look after the repair."""
+    needle = address.encode()
+    n = 0
+    for folder, _dirs, names in os.walk(app.config.storage_path / LOST_FOUND):
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                with open(path, "rb") as f:
+                    if needle not in f.read().lower():
+                        continue
+            except FileNotFoundError:
+                continue
+            n += 1
+            if not dry_run:
+                os.unlink(path)
+    return n
+
+
+def _erase_waiting(app: App, address: str, dry_run: bool) -> int:
+    """Mail that holds the address and waits in the spool: in spool/new (not processed
+    yet: `maild serve` stopped, or paused on a fault, or `fsck --repair` re-queued it)
+    and spool/bad (shunted). Else the next processing made a ticket of it, with their
+    text and address, after the erasure. Theirs is deleted, as it would be erased once
+    stored; others' mail loses the address, as the kept spool copies do."""
+    needle = address.encode()
+    n = 0
+    for folder in ("new", "bad"):
+        for key in sorted(os.listdir(app.spool.root / folder)):
+            try:
+                raw = (app.spool.root / folder / key).read_bytes()
+            except FileNotFoundError:  # taken by a worker meanwhile
+                continue
+            if needle not in raw.lower():
+                continue
+            n += 1
+            if dry_run:
+                continue
+            if _sender(raw) == address:
+                app.spool.discard(key)
+            else:
+                app.spool.rewrite(key, _scrub(raw, address))
+    return n
+
+
+def _sender(raw: bytes) -> str:
+    head = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw[: 1 << 16])
+    return parseaddr(str(head.get("from") or ""))[1].lower()

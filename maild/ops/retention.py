@@ -3,9 +3,10 @@
 A ticket is closed after it was created, so one closed before the cut-off was
 also created before it: only archive files whose creation span starts before the
 cut-off are read. Each ticket goes with its summary, its Message-ID index entries
-(a late reply then opens a new ticket instead of pointing at nothing) and the
-spool copies of its mail. At most BATCH tickets a run, a few per locked section, so
-a first run on a large old store does not hold up the mail.
+(a late reply then opens a new ticket instead of pointing at nothing), the spool
+copies of its mail and the outbox's files of the mail sent about it (they quote the
+customer). At most BATCH tickets a run, a few per locked section, so a first run on
+a large old store does not hold up the mail.
 
 Attachment files are stored once by content (attachments/<sha[:2]>/<sha>) and may be
 shared by tickets, so a deleted ticket leaves its files behind. Once a day the
@@ -28,6 +29,7 @@ from maild.adapters.store import StoreUnavailable
 from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
 from maild.domain.records import Ticket
+from maild.redaction import copy_ids, outbox_id
 
 log = logging.getLogger("maild.retention")
 
@@ -81,6 +83,10 @@ def _delete(app: App, tid: str, cutoff: datetime) -> int:
             app.spool.discard(m["spool_key"])
         if received and mid:
             app.store.unindex_msgid(mid)
+        sent = m.get("sent_as") or mid  # a staff answer went out under an id of ours
+        if m.get("direction") == "out" and sent:  # the customer's text quoted, to anyone
+            for mail_id in copy_ids(outbox_id(sent), [*(m.get("to") or ()), *(m.get("cc") or ())]):
+                app.outbox.drop_sent(mail_id)
     app.store.delete_ticket(ticket)
     return 1
 

@@ -82,3 +82,30 @@ def test_a_full_disk_pauses_processing_and_the_mail_waits(tmp_path, caplog):
         faults.after(result := runner.run_batch(app, keys))
         assert result.ok == 5 and len(desk.tickets()) == 5
         assert not (mnt / "data" / "run" / "fault.json").exists()
+
+
+def test_the_admins_commands_on_a_full_disk_name_the_full_place(tmp_path):
+    """`maild backup` to a full backup disk said "storage unavailable, try again later:
+    No space left on device: ?" (sending the admin to the storage, which was fine);
+    `maild license add` on a full storage named no file either ("?")."""
+    with (
+        ext4(tmp_path / "store.img", tmp_path / "store", size_mb=8) as store,
+        ext4(tmp_path / "dest.img", tmp_path / "dest", size_mb=4) as dest,
+    ):
+        desk = Desk(tmp_path, 1, storage={"path": str(store / "data")})
+        desk.ingest(make_mail())
+        ballast = fill(dest)
+        r = desk.run("backup", str(dest))
+        assert r.code == 75 and len(r.err.splitlines()) == 1, r.err
+        assert r.err.startswith(f"maild: backup: No space left on device: {dest}/maild-"), r.err
+        assert r.err.endswith(".tar.gz; no archive written, try again later\n"), r.err
+        assert sorted(p.name for p in dest.iterdir()) == ["ballast", "lost+found"]
+        ballast.unlink()
+
+        fill(store)
+        r = desk.run("backup", str(dest))  # the staging folder inside the storage
+        assert r.code == 75 and f"No space left on device: {store}/data/." in r.err, r.err
+        add = ("license", "add", "--key", "K-1", "--level", "vip", "--email", "a@b.example")
+        r = desk.run(*add)
+        assert r.code == 75 and len(r.err.splitlines()) == 1, r.err
+        assert f"No space left on device: {store}/data/registry.json" in r.err, r.err

@@ -375,3 +375,75 @@ def test_group_add_refuses_what_is_not_a_domain(desk):
     assert desk.run("group", "list", "--json").json() == []  # nothing half-added
     assert desk.run(*grp, "@Partner.Example").code == 0
     assert desk.run("group", "list", "--json").json()[0]["domains"] == ["partner.example"]
+
+
+def test_forget_removes_the_copies_fsck_set_aside_that_hold_the_person(desk):
+    """A ticket file `fsck --repair` set aside keeps a whole copy in lost+found/: after
+    `maild forget` the person's text and address were still there."""
+    theirs = desk.ingest_tid(make_mail(body="пароль от админки: Qwerty123"))
+    other = desk.ingest_tid(make_mail(sender="olga@other.example", msgid="<o@c.example>"))
+    data = desk.root / "data"
+    for tid in (theirs, other):  # a write cut short by a crash, or an admin's editor
+        path = data / "tickets" / tid[:2] / f"{tid}.json"
+        path.write_bytes(path.read_bytes() + b"\x00garbage")
+    assert desk.run("fsck", "--repair").code == 0
+    kept = [p for p in (data / "lost+found").rglob("*") if p.is_file()]
+    holding = [p for p in kept if IVAN.encode() in p.read_bytes()]
+    assert [p.name.split(".")[0] for p in holding] == [theirs]
+
+    dry = desk.run("forget", IVAN, "--dry-run", "--json")
+    assert dry.json()["set_aside_removed"] == 1 and holding[0].exists()
+    r = desk.run("forget", IVAN)
+    assert r.code == 0, r.err
+    assert "erased 1 cop(ies) that fsck --repair set aside in lost+found/" in r.out
+    left = [p for p in (data / "lost+found").rglob("*") if p.is_file()]
+    assert not [
+        p for p in left if b"Qwerty123" in p.read_bytes() or IVAN.encode() in p.read_bytes()
+    ]
+    assert sorted(left) == sorted(set(kept) - set(holding))  # olga's copy is kept
+
+
+def test_forget_erases_mail_that_waits_in_the_spool(desk):
+    """Mail waiting in spool/new (maild serve stopped, or paused on a full disk) was
+    left by `maild forget`: processed afterwards, it made a ticket with the erased
+    person's text and address, and a colleague's mail put their address back."""
+    from maild import runner
+
+    desk.ingest_tid(make_mail())
+    app = App(load(desk.config))
+    theirs = app.spool.add(make_mail(body="мой пароль Qwerty123", msgid="<w1@c.example>"))
+    olga = make_mail(sender="olga@other.example", msgid="<w2@c.example>", headers={"Cc": IVAN})
+    others = app.spool.add(olga)
+    dry = desk.run("forget", IVAN, "--dry-run", "--json").json()
+    assert dry["waiting_erased"] == 2 and app.spool.is_pending(theirs)
+    r = desk.run("forget", IVAN)
+    assert r.code == 0, r.err
+    assert "erased 2 message(s) waiting in the spool" in r.out, r.out
+    assert not app.spool.is_pending(theirs) and app.spool.is_pending(others)
+    assert runner.run_batch(app, [others]).ok == 1
+    for t in desk.tickets():
+        shown = json.dumps(desk.ticket(t["tid"]), ensure_ascii=False)
+        assert IVAN not in shown and "Qwerty123" not in shown, shown
+    assert [t["requester"] for t in desk.tickets()].count("olga@other.example") == 1
+
+
+def test_retention_deletes_the_mail_sent_about_a_deleted_ticket(tmp_path, sink):
+    """keep_closed_days deleted a ticket and its spool copies, but outbox/sent/ kept
+    every mail sent about it (the confirmation and the staff notices quoting the
+    customer's text, the answer) for good, and `outbox list --sent` still showed them."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
+    start = datetime(2026, 9, 1, 10, 0, tzinfo=MSK)
+    old = ingest(_app(desk, start), make_mail(body="Старый текст клиента 4711"))[1].tid
+    ingest(_app(desk, start + timedelta(hours=1)), staff_reply(old, "#close\nГотово, 4712."))
+    kept = ingest(_app(desk, start), make_mail(sender="p@x.example", subject="Открыто"))[1].tid
+    assert desk.flush().code == 0
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert {m["tid"] for m in sent} == {old, kept}
+
+    later = start + timedelta(days=31)
+    assert jobs.run_all(_app(desk, later), later)["purged"] == 1
+    left = desk.run("outbox", "list", "--sent", "--json").json()
+    assert left and {m["tid"] for m in left} == {kept}
+    files = [p.read_bytes() for p in (desk.root / "data" / "outbox").rglob("*.mail")]
+    assert not [f for f in files if old.encode() in f or b"4711" in f or b"4712" in f]
+    assert desk.run("fsck").code == 0

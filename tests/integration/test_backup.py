@@ -222,3 +222,24 @@ def test_restore_of_a_missing_archive_says_so(tmp_path, desk):
     r = desk.run("restore", str(tmp_path / "nope.tar.gz"), "--storage", str(tmp_path / "new"))
     assert r.code == 1 and r.err == f"maild: restore: {tmp_path / 'nope.tar.gz'}: no such file\n"
     assert not (tmp_path / "new").exists()
+
+
+def test_backup_replaces_no_file_but_an_earlier_backup(tmp_path, desk):
+    """`maild backup /etc/maild/maild.toml` (a slip of the tab key) replaced the config
+    with the archive, and `maild backup /var/backups/maild/` before the folder was made
+    wrote an archive named `maild` beside it (each backup replacing the last)."""
+    desk.ingest(make_mail())
+    config = desk.config.read_bytes()
+    r = desk.run("backup", str(desk.config))
+    assert r.code == 1 and "exists and is not a maild backup; not replaced" in r.err, r
+    assert desk.config.read_bytes() == config
+    missing = tmp_path / "backups"
+    for dest in (f"{missing}/", f"{missing}/."):
+        r = desk.run("backup", dest)
+        assert r.code == 1 and f"{missing}: no such directory" in r.err, r
+        assert not missing.exists()
+    archive = tmp_path / "today.tar.gz"  # a timer's fixed name: each day replaces the last
+    for _ in range(2):
+        r = desk.run("backup", str(archive))
+        assert r.code == 0, r.err
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith("gz")) == [archive.name]

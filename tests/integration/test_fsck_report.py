@@ -50,3 +50,37 @@ def test_each_problem_is_one_line_and_repair_says_what_it_cannot_fix(desk):
     r = desk.run("fsck")  # the torn ticket's mail waits in spool/new for its TID
     assert r.code == 1 and r.out.splitlines()[:-1] == lines[2:-1], r.out
     assert r.out.splitlines()[-1].endswith("; 1 message(s) waiting in spool/new")
+
+
+def test_fsck_counts_the_mail_a_killed_worker_held(desk):
+    """After kill -9 the mail a worker had claimed waits in spool/claimed/<pid>/ until
+    `maild serve` starts: fsck counted only spool/new (1 waiting where 2 were)."""
+    from maild.app import App
+    from maild.config import load
+
+    app = App(load(desk.config))
+    keys = [app.spool.add(make_mail(msgid=f"<w{n}@c.example>")) for n in range(2)]
+    spool = desk.root / "data" / "spool"
+    held = spool / "claimed" / "999999"  # a worker that died holding it
+    held.mkdir(parents=True)
+    (spool / "new" / keys[1]).rename(held / keys[1])
+    r = desk.run("fsck")
+    assert r.code == 0, r.out
+    assert r.out.splitlines()[-1] == (
+        "0 ticket(s), 0 problem(s); 1 message(s) waiting in spool/new; "
+        "1 in spool/claimed/ (serve takes them back)"
+    )
+    assert desk.run("fsck", "--json").json()["pending"] == 2
+
+
+def test_a_corrupt_summary_part_is_named_once_without_a_hint_to_run_fsck(desk):
+    """fsck said "open/07.json: corrupt summary file (/var/lib/maild/open/07.json: not
+    JSON: ... (run `maild fsck`))": the path twice, and to run what was running."""
+    desk.ingest(make_mail())
+    part = desk.root / "data" / "open" / "07.json"
+    part.write_text("[")
+    r = desk.run("fsck")
+    assert r.code == 1
+    line = r.out.splitlines()[0]
+    assert line.startswith("open/07.json: corrupt summary file (not JSON: "), line
+    assert "run `maild fsck`" not in line and str(part) not in line, line

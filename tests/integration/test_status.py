@@ -229,3 +229,34 @@ def test_signing_keys_in_the_storage_are_made_0600_and_warned_once_others_can_re
         assert desk.run("status").code == 0
     finally:
         daemon.stop()
+
+
+def test_status_says_at_once_that_a_killed_daemon_is_not_running(tmp_path, sink):
+    """After `kill -9` of `maild serve` status said "healthy" for ten minutes (until the
+    scheduler's last run was old): a monitor saw nothing while no mail was taken."""
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{free_port()}"})
+    daemon = Daemon(desk).start()
+    try:
+        assert wait_until(lambda: desk.run("status").code == 0), desk.run("status").out
+    finally:
+        daemon.kill()
+    r = desk.run("status", "--json")
+    figures = r.json()
+    assert r.code == 2 and figures["serve_crashed"]["pid"] == daemon.proc.pid, r.out
+    reason = f"maild serve (pid {daemon.proc.pid}, running since "
+    assert figures["reasons"][0].startswith(reason), figures["reasons"]
+    assert "ended without stopping (killed or crashed)" in desk.run("status").out
+    # a backup restored elsewhere has no daemon yet, not a crashed one
+    assert desk.run("backup", str(tmp_path / "b.tar.gz")).code == 0
+    assert (
+        desk.run("restore", str(tmp_path / "b.tar.gz"), "--storage", str(tmp_path / "r")).code == 0
+    )
+    assert not (tmp_path / "r" / "run" / "serve.json").exists()
+
+    daemon = Daemon(desk).start()  # the new one takes the note over; a clean stop ends it
+    try:
+        assert wait_until(lambda: desk.run("status").code == 0), desk.run("status").out
+    finally:
+        assert daemon.stop() == 0
+    r = desk.run("status", "--json")
+    assert r.code == 0 and r.json()["serve_crashed"] is None, r.out

@@ -1,0 +1,115 @@
+"""`maild restore ARCHIVE --storage DIR`: a storage rebuilt from an archive of
+`maild backup` (maild/ops/backup.py), all of it or nothing."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import tarfile
+import zlib
+from pathlib import Path
+
+from maild.ops.backup import FORMAT, MANIFEST, BackupError
+
+
+def restore(archive: Path, target: Path) -> dict[str, object]:
+    """Rebuild a storage at `target` (missing or empty) from an archive of `backup`.
+    Run as root into a folder owned by another user, the files become that user's.
+    A truncated or damaged archive restores nothing: what was extracted is removed."""
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise BackupError(f"{target}: not an empty directory; restore only into a new one")
+    try:
+        tar = tarfile.open(archive, "r:gz")  # noqa: SIM115 - closed by the with below
+    except FileNotFoundError:  # a mistyped name is no "not a maild backup"
+        raise BackupError(f"{archive}: no such file") from None
+    except (OSError, tarfile.TarError) as e:
+        raise BackupError(f"{archive}: not a maild backup ({e})") from None
+    with tar:
+        try:
+            member = tar.extractfile(MANIFEST)
+            manifest = json.loads(member.read()) if member else None
+        except (KeyError, ValueError):
+            manifest = None
+        except DAMAGED as e:  # the whole member list is read first: a cut shows here
+            raise _damaged(archive, e) from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise BackupError(f"{archive}: not a maild backup (no {MANIFEST})")
+        _extract(tar, archive, target)
+    _own_like(target)
+    return manifest
+
+
+# what reading a cut or altered .tar.gz raises: EOFError (cut), zlib.error and
+# BadGzipFile (altered bytes, a wrong checksum), tarfile's own errors
+DAMAGED = (EOFError, zlib.error, gzip.BadGzipFile, tarfile.TarError)
+
+
+def _damaged(archive: Path, e: BaseException) -> BackupError:
+    why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    return BackupError(f"{archive}: damaged or truncated ({why}); nothing restored")
+
+
+def _extract(tar: tarfile.TarFile, archive: Path, target: Path) -> None:
+    """Every member but the manifest into `target`, then the rest of the gzip stream
+    read to its end, so that its checksum is verified. On any failure (a damaged
+    archive, a full disk) `target` is left as it was found, missing or empty: a
+    half-restored storage would start as if it were whole."""
+    existed = target.exists()
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        members = [m for m in tar.getmembers() if m.name != MANIFEST]
+        _extract_data(tar, members, target)
+        while tar.fileobj.read(1 << 20):
+            pass
+    except BaseException as e:
+        _clear(target, keep_folder=existed)
+        if isinstance(e, DAMAGED):
+            raise _damaged(archive, e) from None
+        raise
+
+
+def _extract_data(tar: tarfile.TarFile, members: list[tarfile.TarInfo], target: Path) -> None:
+    """The "data" filter refuses absolute paths, links out of the tree, devices, and
+    gives the files to whoever extracts them. Python 3.11.0-3.11.3 (Debian 12 ships
+    3.11.2) have no extraction filters: there the same checks are made here."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(target, members=members, filter="data")
+        return
+    root = os.path.realpath(target)
+    for m in members:
+        m.name = m.name.lstrip("/")  # as the filter does: /x is x in the tree
+        path = os.path.realpath(os.path.join(root, m.name))
+        inside = os.path.commonpath([root, path]) == root
+        link = os.path.realpath(os.path.join(root, m.linkname)) if m.islnk() else root
+        if not (inside and os.path.commonpath([root, link]) == root):
+            raise tarfile.TarError(f"{m.name!r} would be written outside {target}")
+        if not (m.isfile() or m.isdir() or m.islnk()):
+            raise tarfile.TarError(f"{m.name!r} is not a file or a folder")
+        m.mode &= 0o755  # no set-uid bits, no group or other write
+        m.uid, m.gid, m.uname, m.gname = os.geteuid(), os.getegid(), "", ""
+    tar.extractall(target, members=members)
+
+
+def _clear(target: Path, keep_folder: bool) -> None:
+    if not keep_folder:
+        shutil.rmtree(target, ignore_errors=True)
+        return
+    for child in target.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+
+
+def _own_like(target: Path) -> None:
+    """As root, give the restored files to the owner of `target` itself."""
+    if os.geteuid() != 0:
+        return
+    st = target.stat()
+    if st.st_uid == 0:
+        return
+    for folder, dirs, files in os.walk(target):
+        for name in dirs + files:
+            os.lchown(os.path.join(folder, name), st.st_uid, st.st_gid)
