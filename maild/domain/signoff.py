@@ -38,10 +38,14 @@ VALEDICTION_RE = re.compile(
     r"|(?:best\s+|kind\s+|warm\s+)?regards|best\s+wishes|sincerely)"
     rf"(?:\s*[,.!]?|\s*,\s*{NAME}\s*[.!]?)"
 )
-# What phone and webmail apps write under every mail.
+# What phone and webmail apps write under every mail: «Отправлено с iPhone», Samsung's
+# «Отправлено с устройства Samsung Galaxy» / "Sent from my Galaxy", Huawei's «Отправлено
+# с моего телефона Huawei», "Sent with Spark", «Отправлено с помощью BlueMail».
 TAGLINE_RE = re.compile(
-    r"(?:отправлено|sent)\s+(?:с|со|из|from)\s+(?:моего\s+|my\s+)?"
-    r"(?:iphone|ipad|android|samsung|мобильн\w*|почты|приложения|mail|yandex|яндекс|outlook)"
+    r"(?:отправлено|sent)\s+(?:с|со|из|через|from|via|using|with)\s+(?:помощью\s+)?"
+    r"(?:моего\s+|my\s+|the\s+)?(?:(?:устройства|телефона|смартфона|планшета)\s+)?"
+    r"(?:iphone|ipad|android|samsung|galaxy|huawei|honor|xiaomi|redmi|blackberry|mymail"
+    r"|bluemail|spark|aquamail|мобильн\w*|почты|приложения|mail|yandex|яндекс|outlook)"
     r"\b(?:\s+\S+){0,3}"
     r"|(?:получить|get)\s+outlook\s+(?:для|for)\s+\S+",
     re.IGNORECASE,

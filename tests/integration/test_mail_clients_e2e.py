@@ -188,6 +188,15 @@ def yahoo(original, name, address, answer):
     return None, f"{paragraphs(answer)}<div><br></div>{quote}{paragraphs(original)}</div>"
 
 
+def samsung(original, name, address, answer):
+    """Samsung Email on Android (RU): its tagline under the answer, then the original
+    unquoted under «-------- Исходное сообщение --------» and its header lines."""
+    head = ["-------- Исходное сообщение --------", f"От: {name} <{address}>"]
+    head += ["Дата: 03.12.2026 10:00 (GMT+03:00)", "Кому: anna@example.com", "Тема: Новое", ""]
+    lines = [*answer, "", "", "", "Отправлено с устройства Samsung Galaxy", "", "", *head]
+    return "\n".join([*lines, *original]) + "\n", None
+
+
 def roundcube(original, name, address, answer):
     head = f"03.12.2026 10:00, {name} написал(а):"
     return "\n".join([*answer, "", head, "", *quoted(original)]) + "\n", None
@@ -209,6 +218,7 @@ CLIENTS: dict[str, Reply] = {
     "yandex_mobile": yandex_mobile,
     "mailru": mailru,
     "roundcube": roundcube,
+    "samsung": samsung,
     "yahoo": yahoo,
 }
 

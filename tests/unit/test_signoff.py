@@ -18,6 +18,13 @@ NOTICE = "Новое обращение 1234-5678\n----- текст обраще
         "Отправлено из приложения Почта для Windows",
         "Sent from my iPad",
         "Получить Outlook для Android",
+        # Samsung Email, Huawei's mail app, Spark, BlueMail (Android)
+        "Отправлено с устройства Samsung Galaxy",
+        "Sent from my Galaxy",
+        "Sent from my Samsung Galaxy smartphone.",
+        "Отправлено с моего телефона Huawei",
+        "Sent with Spark",
+        "Отправлено с помощью BlueMail",
         "С уважением,\nАнна Смирнова\nСлужба поддержки ООО «Пример»\nтел. +7 495 123-45-67\n"
         "[image001.png]",
         "С уважением, Анна",
@@ -56,6 +63,8 @@ def test_what_the_client_adds_says_nothing(text: str) -> None:
         "PS> Restart-Service maild\n-- \nАнна",
         "Отправлено с задержкой, извините: письмо ушло в 10:00.",
         "Отправлено из почты сайта на ваш адрес в 10:00, проверьте спам.",
+        "Отправлено с устройства, которое вы указали в заявке.",
+        "Sent the Galaxy fix to your team.",
         "С уважением к вашему времени сообщаем, что ошибка исправлена в версии 7.0.2.",
         "С уважением к вашему времени\nсообщаем, что ошибка исправлена",
     ],
