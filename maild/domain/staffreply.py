@@ -18,6 +18,7 @@ from typing import Any
 from maild.domain import merge as mg
 from maild.domain import ticket as tk
 from maild.domain import trust
+from maild.domain.closedcmd import closed_errors
 from maild.domain.commands import Command, ParsedReply, holds_notice, parse_reply
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.layout import from_russian_layout
@@ -203,6 +204,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     extras = check(policy, ctx.snapshot, reply, ticket)
     body = _answer(policy, reply, extras, ticket, messages)
     errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
+    errors += closed_errors(reply.commands, ticket, messages, policy.fmt_time)
     if holds_notice(ctx.msg.text):  # its "errors" are the cheat sheet's lines, not typed
         errors = [UNSEPARATED]
     if errors:

@@ -228,6 +228,28 @@ def test_commands_change_the_ticket_and_are_not_shown_to_customer(desk, sink):
     assert "отдел разработки" in level_mail.text and "24 рабочих дня" in level_mail.text
 
 
+def test_a_take_after_a_colleague_closed_the_ticket_is_refused_and_says_who(desk, sink):
+    """Two staff answer one notice: Anna closes the ticket with her answer, Boris, who
+    read the notice a minute later, replies «#take». It opened the ticket again without a
+    word: the customer had been told it was closed. Boris is told who closed it; #reopen
+    opens it."""
+    tid, notice = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "Иван, исправлено в 7.0.1.\n#close\n"))
+    boris = "boris@example.com"
+    desk.ingest(staff_reply(tid, "#take\n", sender=boris))
+    desk.flush()
+    assert desk.ticket(tid)["status"] == "closed"
+    [told] = [r for r in sink.to(boris) if r.subject.startswith("Команды не выполнены")]
+    assert "#take не выполнена: обращение уже закрыто (anna@example.com, " in told.text
+    assert "#reopen" in told.text
+    assert [r.subject.split(":")[0] for r in customer_mails(sink)] == [
+        "Обращение зарегистрировано",
+        "Re",
+    ]
+    desk.ingest(staff_reply(tid, "#reopen\n#take\n", sender=boris))
+    assert desk.ticket(tid)["status"] == "open"
+
+
 def test_critical_ticket_jumps_the_queue(desk, sink):
     first, _ = open_ticket(desk, sink, subject="Первый")
     second = desk.ingest_tid(make_mail(sender="petr@x.example", subject="Сайт лежит"))
