@@ -14,12 +14,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from maild.domain.layout import from_russian_layout
-from maild.domain.quotes import trim_reply
+from maild.domain.quotes import Thread, is_quoted, trim_reply, unquoted
+from maild.domain.records import MessageRecord
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer
 
-__all__ = ["COMMANDS", "REGISTRY", "Command", "ParsedReply", "holds_notice", "parse_reply"]
+__all__ = [
+    "COMMANDS",
+    "REGISTRY",
+    "Command",
+    "ParsedReply",
+    "holds_notice",
+    "IN_QUOTE",
+    "in_quote",
+    "parse_reply",
+]
 
 # An argument reader: the raw text after the name -> (normalised arg, error or None).
 ArgReader = Callable[[str, str], tuple[str | None, str | None]]
@@ -155,6 +165,13 @@ ALIASES = {
 # that starts with a letter, so "#123 ..." (an order number) or "# Заголовок" is text;
 # an optional ":" after the name is tolerated.
 COMMAND_RE = re.compile(r"([#№])([^\W\d_][\w-]*)[^\S\n]*:?[^\S\n]*(.*)")
+# What a staff member reads of a command in_quote finds (staff_error.txt).
+IN_QUOTE = (
+    "{line} не выполнена: строка стоит внутри цитаты (ниже шапки «От:» / «Отправлено:»,\n"
+    "    «-----Original Message-----» или «... пишет:», либо среди строк с «>»), а команды\n"
+    "    в цитате maild не выполняет. Напишите команду над цитатой."
+)
+IN_QUOTE_LISTED = 5  # the first ones: a hostile reply of a million is told of five
 # Invisible characters that clients (and HTML-to-text) leave at line starts.
 INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 
@@ -228,6 +245,35 @@ def parse_reply(text: str) -> ParsedReply:
         note=any(c.name == "note" for c in commands),
         pieces=_merge_text(pieces),
     )
+
+
+def in_quote(text: str, messages: list[MessageRecord]) -> list[str]:
+    """The command lines of ``text`` that parse_reply does not run, standing in the
+    quoted history: below Outlook's «От:» / «Отправлено:» block (the original follows
+    unquoted, and "#close" typed under it at the very end of the mail looked like the
+    reply's own last line), or among the "> " lines. Not a line of one of the ticket's
+    ``messages`` (the notice's cheat sheet, a customer's own "#..." line), nor a command
+    one of them ran ("#close", as records keep them), which a staff member replying to
+    their own earlier mail quotes back."""
+    own_end = len(trim_reply(text, fallback=False))
+    thread = Thread([m["text"] for m in messages])
+    ran = {c for m in messages for c in m.get("commands") or ()}
+    found: list[str] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        start, pos = pos, pos + len(line)
+        if start < own_end and not is_quoted(line):
+            continue  # the reply's own text: parse_reply runs it
+        stripped = unquoted(line).strip().strip(INVISIBLE).strip()
+        m = COMMAND_RE.fullmatch(stripped)
+        command = (_command(m, False) or (None, None))[0] if m else None
+        if command is None or thread.holds_line(stripped):
+            continue
+        if "#" + command.name + (f" {command.arg}" if command.arg else "") not in ran:
+            found.append(stripped)
+            if len(found) == IN_QUOTE_LISTED:
+                break
+    return found
 
 
 def _merge_text(pieces: list[str | Command]) -> tuple[str | Command, ...]:

@@ -19,7 +19,14 @@ from maild.domain import merge as mg
 from maild.domain import ticket as tk
 from maild.domain import trust
 from maild.domain.closedcmd import closed_errors
-from maild.domain.commands import Command, ParsedReply, holds_notice, parse_reply
+from maild.domain.commands import (
+    IN_QUOTE,
+    Command,
+    ParsedReply,
+    holds_notice,
+    in_quote,
+    parse_reply,
+)
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.layout import from_russian_layout
 from maild.domain.logid import logged_id
@@ -205,6 +212,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     body = _answer(policy, reply, extras, ticket, messages)
     errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
     errors += closed_errors(reply.commands, ticket, messages, policy.fmt_time)
+    errors += [IN_QUOTE.format(line=s) for s in in_quote(ctx.msg.text, messages)]
     if holds_notice(ctx.msg.text):  # its "errors" are the cheat sheet's lines, not typed
         errors = [UNSEPARATED]
     if errors:

@@ -89,6 +89,28 @@ def test_a_command_with_the_answer_below_the_original_message_is_reported(desk: 
     assert "    Иван, пришлите журнал ошибок." in mail.text.splitlines()
 
 
+def test_a_command_typed_under_outlooks_original_is_reported_not_lost(desk: Desk, sink):
+    """Outlook: the answer on top, «#close» typed at the very end of the mail, under the
+    original. The answer went and the ticket stayed open, or, with «#close» alone,
+    nothing happened at all, and the staff member believed the ticket closed. Now
+    nothing goes, and the staff member is told the command stood in the quote; the
+    reply with it on top runs it."""
+    tid, notice = open_ticket(desk, sink)
+    before = len(customer_mails(sink))
+    desk.ingest(outlook_reply(tid, notice.text, top="Иван, обновите модуль.", inside="#close"))
+    desk.ingest(outlook_reply(tid, notice.text, inside="#закрыть"))
+    desk.flush()
+    assert len(customer_mails(sink)) == before and desk.ticket(tid)["status"] == "new"
+    told = [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    assert [r.text.count("не выполнена: строка стоит внутри цитаты") for r in told] == [1, 1]
+    assert "  - #close не выполнена" in told[0].text and "  - #закрыть" in told[1].text
+    quote = "\n".join("> " + s for s in told[0].text.splitlines())
+    desk.ingest(staff_reply(tid, f"Иван, обновите модуль.\n#close\n\n{quote}"))
+    desk.flush()
+    assert desk.ticket(tid)["status"] == "closed"
+    assert [r for r in customer_mails(sink) if "обновите модуль" in r.text]
+
+
 def test_replies_that_hold_nothing_typed_send_no_such_mail(desk: Desk, sink):
     """A reply of commands and the bare quote, an empty reply, #note, and an answer
     above Outlook's quote: nothing of the staff member's was lost, nobody is told."""

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.commands import COMMANDS, Command, parse_reply
+from maild.domain.commands import COMMANDS, Command, in_quote, parse_reply
 from maild.domain.sla import LEVELS
 
 
@@ -320,3 +320,32 @@ def test_a_reply_of_many_lines_costs_linear_time() -> None:
     reply = parse_reply(text)
     assert time.process_time() - started < 1.2  # (0.3 s here)
     assert reply.body.count("\n") == 40_000 and reply.note
+
+
+NOTICE_TEXT = (
+    "Новое обращение 1234-5678\n----- текст обращения -----\nНе работает.\n#critical\n"
+    "----- конец текста -----\n"
+    "  #note                  весь ответ — внутренняя заметка, клиенту не уходит\n"
+)
+OUTLOOK_HEAD = "От: Служба поддержки <support@s.ru>\nОтправлено: 3 декабря 2026 г.\nКому: a@s.ru\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # under Outlook's header, the original unquoted: the reply's last line
+        (f"Иван, обновите.\n\n{OUTLOOK_HEAD}\n{NOTICE_TEXT}\n#close\n", ["#close"]),
+        (f"\n{OUTLOOK_HEAD}\n{NOTICE_TEXT}#сдщыу.\n", ["#сдщыу."]),
+        # typed inside a "> " quote (iOS Mail keeps it quoted)
+        ("Иван, обновите.\n\nпишет:\n> Не работает.\n> #take\n", ["#take"]),
+        # on top: parse_reply runs it
+        (f"#close\n\n{OUTLOOK_HEAD}\n{NOTICE_TEXT}", []),
+        # a line of the ticket's mail (the customer's own, the notice's cheat sheet)
+        (f"Иван.\n\n{OUTLOOK_HEAD}\n{NOTICE_TEXT}", []),
+        # prose, an unknown word, a command run before (a staff member's own mail quoted)
+        (f"Ок.\n\n{OUTLOOK_HEAD}\n#take away\n#hashtag\n#wait\n", []),
+    ],
+)
+def test_commands_standing_in_the_quote(text: str, found: list[str]) -> None:
+    before = [{"text": NOTICE_TEXT, "commands": []}, {"text": "Ок.", "commands": ["#wait"]}]
+    assert in_quote(text, before) == found
