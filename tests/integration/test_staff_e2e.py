@@ -250,6 +250,37 @@ def test_a_take_after_a_colleague_closed_the_ticket_is_refused_and_says_who(desk
     assert desk.ticket(tid)["status"] == "open"
 
 
+@pytest.mark.parametrize("sender", ["support@example.com", "a.smirnova@example.com"])
+def test_a_reply_to_a_notice_from_another_address_of_the_staff_member_is_told(desk, sink, sender):
+    """Anna's client answers her notice "as" the support address (a shared mailbox she
+    may send as), or from an address of hers not on support.staff. It opened a ticket
+    of its own, with the notice's «Новое обращение (...)» twice in its subject, its
+    sender made a customer (the alias got a confirmation); Anna never heard that her
+    answer did not go. Now it is a note of the ticket and Anna is told, once."""
+    tid, notice = open_ticket(desk, sink)
+    before = len(sink.received)
+    quote = "\n".join("> " + s for s in notice.text.splitlines())
+    for _ in range(2):
+        text = f"Иван, обновите модуль.\n#close\n\n{quote}"
+        desk.ingest(staff_reply(tid, text, sender=sender, to=staff_to(tid)))
+    desk.flush()
+    assert [t["tid"] for t in desk.tickets()] == [tid]
+    t = desk.ticket(tid)
+    assert t["status"] == "new"
+    notes = [m["kind"] for m in t["messages"] if m["from"] == sender and m["direction"] == "in"]
+    assert notes == ["note", "note"]
+    [told] = sink.received[before:]
+    assert told.rcpt_tos == ["anna@example.com"]
+    assert told.subject == f"Ответ клиенту не отправлен: Не работает оформление заказа [TID#{tid}]"
+    assert f"с адреса {sender}, а не с вашего адреса anna@example.com" in told.text
+    assert told.msg["Reply-To"].addresses[0].addr_spec == staff_to(tid)
+    # answered from her own address, as the mail says, the answer goes
+    desk.ingest(staff_reply(tid, "Иван, обновите модуль.\n#close\n\n" + quote))
+    desk.flush()
+    assert desk.ticket(tid)["status"] == "closed"
+    assert [r for r in customer_mails(sink) if "обновите модуль" in r.text]
+
+
 def test_critical_ticket_jumps_the_queue(desk, sink):
     first, _ = open_ticket(desk, sink, subject="Первый")
     second = desk.ingest_tid(make_mail(sender="petr@x.example", subject="Сайт лежит"))
