@@ -103,9 +103,12 @@ def test_staff_reply_reaches_customer_trimmed_and_sets_first_reaction(desk, sink
     a = answer[0].msg
     assert a["From"].addresses[0].addr_spec == "support@example.com"
     assert f"[TID#{tid}]" in a["Subject"]
-    assert (
-        a["In-Reply-To"] == "<" + reply.split(b"Message-ID: <", 1)[1].split(b">")[0].decode() + ">"
-    )
+    # it answers the customer's mail (the confirmation answered it too), not the staff
+    # member's, which the customer never had
+    [confirmation] = [r for r in mails if "Обращение зарегистрировано" in r.subject]
+    assert a["In-Reply-To"] == confirmation.msg["In-Reply-To"]
+    staff_id = "<" + reply.split(b"Message-ID: <", 1)[1].split(b">")[0].decode() + ">"
+    assert staff_id not in str(a["References"])
     assert "Auto-Submitted" not in a
     assert "пишет:" not in answer[0].text and "> ошибка 500" not in answer[0].text
     # the answer is the news that work started: no separate "work started" mail
@@ -115,6 +118,29 @@ def test_staff_reply_reaches_customer_trimmed_and_sets_first_reaction(desk, sink
     desk.flush()
     sink.wait_for(6)
     assert len([r for r in customer_mails(sink) if "начата" in r.subject]) == 0
+
+
+def test_an_answer_from_outlook_threads_to_the_customers_own_mail(desk, sink):
+    """Outlook writes only the notice's Message-ID into References: the answer named the
+    notice and the staff member's Message-ID, none of which the customer ever had, and
+    came as a thread of its own in their Thunderbird. It now answers the customer's
+    mail and names what they hold: their mail and support's to them."""
+    tid, notice = open_ticket(desk, sink, msgid="<q1@shop-example.ru>")
+    desk.ingest(
+        make_mail(subject=f"Re: [TID#{tid}]", body="Ещё: ошибка 502.", msgid="<q2@shop-example.ru>")
+    )
+    desk.flush()
+    confirmation = customer_mails(sink)[0].msg["Message-ID"]
+    staff_id = "<AM6PR04MB1234@AM6PR04MB1234.eurprd04.prod.outlook.com>"
+    refs = {"In-Reply-To": notice.msg["Message-ID"], "References": notice.msg["Message-ID"]}
+    desk.ingest(staff_reply(tid, "Иван, обновите модуль.\n#close\n", msgid=staff_id, headers=refs))
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "обновите модуль" in r.text]
+    assert answer.msg["In-Reply-To"] == "<q2@shop-example.ru>"
+    refs = str(answer.msg["References"]).split()
+    assert refs[0] == "<q1@shop-example.ru>" and "<q2@shop-example.ru>" in refs
+    assert confirmation in refs
+    assert staff_id not in refs and notice.msg["Message-ID"] not in refs
 
 
 def test_an_answer_to_a_ticket_without_a_subject_keeps_the_notice_out_of_its_subject(desk, sink):
