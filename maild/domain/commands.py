@@ -27,6 +27,7 @@ __all__ = [
     "ParsedReply",
     "holds_notice",
     "IN_QUOTE",
+    "UNSEPARATED",
     "in_quote",
     "parse_reply",
 ]
@@ -165,6 +166,14 @@ ALIASES = {
 # that starts with a letter, so "#123 ..." (an order number) or "# Заголовок" is text;
 # an optional ":" after the name is tolerated.
 COMMAND_RE = re.compile(r"([#№])([^\W\d_][\w-]*)[^\S\n]*:?[^\S\n]*(.*)")
+# A reply whose own text cannot be told from the notice it quotes (holds_notice).
+UNSEPARATED = (
+    "ваш текст не удалось отделить от цитаты уведомления: почтовая программа вставила\n"
+    "    его без «>» и без шапки, которую maild узнаёт («От:», «Отправлено:», «Кому:»;\n"
+    "    «... пишет:»; «-----Original Message-----»). Чтобы клиент не получил строк\n"
+    "    уведомления, не отправлено ничего. Ответьте ещё раз, удалив цитату уведомления\n"
+    "    (или включив цитирование с «>» в настройках почтовой программы)."
+)
 # What a staff member reads of a command in_quote finds (staff_error.txt).
 IN_QUOTE = (
     "{line} не выполнена: строка стоит внутри цитаты (ниже шапки «От:» / «Отправлено:»,\n"

@@ -303,6 +303,35 @@ def test_a_command_over_the_clients_own_lines_sends_no_answer(desk: Desk, sink, 
     assert desk.ticket(tid)["status"] == "open"
 
 
+@pytest.mark.parametrize("typed", [[*ANSWER, "#close"], ["#take"]])
+def test_outlook_attaching_the_original_sends_the_answer(desk: Desk, sink, typed: list[str]):
+    """Outlook set to attach the original to a reply («Вложить исходное сообщение»)
+    sends the notice as message/rfc822 under the answer. Every such reply was refused
+    («не удалось отделить от цитаты»), «#take» alone too; now the notice is the mail
+    answered: the answer goes, without the customer's own screenshot it carried."""
+    from tests.integration.test_staff_e2e import TINY_PNG
+
+    shot = ("скрин.png", "image/png", TINY_PNG)
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY, attachments=[shot])
+    m = EmailMessage()
+    m["From"], m["To"] = "Анна Смирнова <anna@example.com>", staff_to(tid)
+    m["Subject"], m["Message-ID"] = f"RE: {notice.subject}", "<r1@corp.example>"
+    m.set_content("\n".join(typed) + "\n")
+    m.add_attachment(email.message_from_bytes(notice.raw, policy=email.policy.default))
+    desk.ingest(m.as_bytes(policy=email.policy.SMTP))
+    desk.flush()
+    assert not [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    [mail] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    if typed == ["#take"]:
+        assert mail.subject.startswith("Работа по обращению начата")
+        assert desk.ticket(tid)["status"] == "open"
+        assert not sink.to("anna@example.com")[1:]  # nothing to tell: nothing lost
+        return
+    assert mail.text.splitlines()[:2] == ANSWER and "Уровень:" not in mail.text
+    assert [p.get_filename() for p in mail.msg.iter_attachments()] == []
+    assert desk.ticket(tid)["status"] == "closed"
+
+
 def test_an_outlook_answer_in_html_alone_reads_as_typed(desk: Desk, sink):
     """Outlook writes each line typed as a paragraph of its own (class MsoNormal,
     without margins), an empty one for a blank line. Sent as HTML alone, the answer
