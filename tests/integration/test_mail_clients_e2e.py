@@ -354,6 +354,29 @@ def test_an_outlook_answer_in_html_alone_reads_as_typed(desk: Desk, sink):
     assert answer.text.splitlines()[: len(expected)] == expected, answer.text
 
 
+@pytest.mark.parametrize("client", ["webmail", "outlook"])
+def test_numbered_steps_of_an_html_answer_keep_their_numbers(desk: Desk, sink, client: str):
+    """Steps typed as a numbered list: webmail (Yandex, Mail.ru) sends <ol>, which
+    reached the customer as «- » bullets («на шаге 2» then pointed nowhere); Outlook
+    writes each item as a MsoListParagraph, which came a blank line apart."""
+    tid, _ = open_ticket(desk, sink)
+    steps = ["Очистите кэш браузера.", "Повторите оплату."]
+    if client == "webmail":
+        rich = f"<div>Сделайте так:</div><ol>{''.join(f'<li>{s}</li>' for s in steps)}</ol>"
+    else:
+        rich = "<div class=WordSection1><p class=MsoNormal>Сделайте так:</p>" + "".join(
+            f"<p class=MsoListParagraphCxSpMiddle style='mso-list:l0 level1 lfo1'>"
+            f"<![if !supportLists]><span style='mso-list:Ignore'>{n}.<span style='font:7.0pt"
+            f' "Times New Roman"\'>&nbsp;&nbsp;&nbsp; </span></span><![endif]>{s}</p>'
+            for n, s in enumerate(steps, 1)
+        )
+    desk.ingest(mime("Анна <anna@example.com>", staff_to(tid), "Re: x", html_body=rich))
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    expected = ["Сделайте так:", "1. Очистите кэш браузера.", "2. Повторите оплату."]
+    assert answer.text.splitlines()[:3] == expected, answer.text
+
+
 @pytest.mark.parametrize("where", ["above", "below"])
 def test_a_command_a_phone_ended_with_a_period_runs(desk: Desk, sink, where: str):
     """iOS and Android keyboards type ". " for a double space: «#close.» under the
