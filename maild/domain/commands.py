@@ -338,7 +338,11 @@ def _command(m: re.Match[str], leading: bool) -> tuple[Command | None, str | Non
 
 
 def _unknown(word: str) -> str:
-    hint = difflib.get_close_matches(word.lower(), (*COMMANDS, *ALIASES), n=1)
+    # a typo typed in the Russian layout («#сдщыуу») is looked for as the Latin it was
+    # meant to be («closee»: #close)
+    hint = difflib.get_close_matches(word.lower(), (*COMMANDS, *ALIASES), n=1) or (
+        difflib.get_close_matches(from_russian_layout(word.lower()), COMMANDS, n=1)
+    )
     suffix = f" (может быть, #{hint[0]}?)" if hint else ""
     known = ", ".join(f"#{c}" for c in COMMANDS)
     return f"Неизвестная команда: #{word}{suffix}; допустимы: {known}"

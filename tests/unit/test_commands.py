@@ -349,3 +349,9 @@ OUTLOOK_HEAD = "От: Служба поддержки <support@s.ru>\nОтпра
 def test_commands_standing_in_the_quote(text: str, found: list[str]) -> None:
     before = [{"text": NOTICE_TEXT, "commands": []}, {"text": "Ок.", "commands": ["#wait"]}]
     assert in_quote(text, before) == found
+
+
+@pytest.mark.parametrize(("typed", "hint"), [("#сдщыуу", "#close"), ("#ефл", "#take")])
+def test_a_typo_in_the_russian_layout_gets_the_command_as_a_hint(typed: str, hint: str) -> None:
+    [error] = parse_reply(f"{typed}\nИван, исправлено.").errors
+    assert f"(может быть, {hint}?)" in error
