@@ -24,7 +24,8 @@ def customer_thread(
 ) -> tuple[str, list[str]] | None:
     """(In-Reply-To, References) for mail to customers about ``messages``: the last
     customer mail is what is answered; the References hold the customer's mail and
-    support's mail to customers (a relayed answer under the id it went out as), in
+    support's mail to customers (a relayed answer under the id it went out as; not
+    one a cap or a refused address held back), in
     the thread's order. ``current``: the Message-ID of the staff mail being
     processed, not part of it. None when no customer mail is in the thread."""
     ids: list[str] = []
@@ -35,7 +36,7 @@ def customer_thread(
             if m["kind"] == "customer" and mid and mid != current:
                 ids.append(mid)
                 last_in = mid
-        elif any(a not in staff for a in m.get("to") or ()):
+        elif not m.get("suppressed") and any(a not in staff for a in m.get("to") or ()):
             sent = m.get("sent_as") if m["kind"] == "staff" else mid
             if sent and mid != current:
                 ids.append(sent)

@@ -19,6 +19,7 @@ THREAD = [
     rec("<anna1@corp>", "out", "staff", ["ivan@c.ru"], sent_as="<relay1@s>"),
     rec("<q2@c>", "in", "customer"),
     rec("<anna-note@corp>", "in", "note"),
+    rec("<capped@s>", "out", "note", ["ivan@c.ru"], suppressed="cap"),
     rec("<anna2@corp>", "out", "staff", ["ivan@c.ru"], sent_as="<relay2@s>"),
 ]
 
