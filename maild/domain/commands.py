@@ -164,8 +164,9 @@ ALIASES = {
 
 # "#" (or "№", what Shift+3 types on the Russian layout) directly followed by a word
 # that starts with a letter, so "#123 ..." (an order number) or "# Заголовок" is text;
-# an optional ":" after the name is tolerated.
-COMMAND_RE = re.compile(r"([#№])([^\W\d_][\w-]*)[^\S\n]*:?[^\S\n]*(.*)")
+# an optional ":" after the name is tolerated. A client writing KOI8-R, which has no
+# "№", sends "?" for it (The Bat!, Outlook): "?сдщыу" is "№сдщыу" (_command).
+COMMAND_RE = re.compile(r"([#№?])([^\W\d_][\w-]*)[^\S\n]*:?[^\S\n]*(.*)")
 # A reply whose own text cannot be told from the notice it quotes (holds_notice).
 UNSEPARATED = (
     "ваш текст не удалось отделить от цитаты уведомления: почтовая программа вставила\n"
@@ -317,6 +318,8 @@ def _command(m: re.Match[str], leading: bool) -> tuple[Command | None, str | Non
     """The command (or error) of one "#word arg" line; None when the line is text."""
     sign, word, arg = m.group(1), m.group(2), m.group(3).strip()
     name, switched = resolve(word)
+    if sign == "?" and not (switched or word.lower() in ALIASES):
+        return None  # a "?" stands for "№" only before Russian: "?close" is text
     if name is not None and name != "note":
         # a phone's keyboard ends a line with ". " for a double space: "#close." is
         # "#close" («#note ...» keeps its text as typed)

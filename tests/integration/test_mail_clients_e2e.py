@@ -427,6 +427,24 @@ def test_staff_reply_in_koi8_r_sends_the_answer(desk: Desk, sink, client: str):
     assert "#close" not in answer.text and "Уровень" not in answer.text
 
 
+@pytest.mark.parametrize("client", ["the_bat", "outlook_plain"])
+def test_a_command_typed_with_the_number_sign_in_koi8_r_runs(desk: Desk, sink, client: str):
+    """«№сдщыу»: the Russian layout left on, Shift+3 types «№», which KOI8-R has not; the
+    client sent «?сдщыу». The customer got that line with the answer and the ticket
+    stayed open."""
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    sender = email.utils.parseaddr(str(notice.msg["From"]))
+    typed = [*ANSWER, "№сдщыу"]
+    plain, _ = CLIENTS[client](notice.text.splitlines(), sender[0], sender[1], typed)
+    raw = legacy("Анна <anna@example.com>", staff_to(tid), "Re: x", plain, "koi8-r")
+    assert "\n?сдщыу".encode("koi8-r") in raw.replace(b"\r\n", b"\n")
+    desk.ingest(raw)
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    assert all(s in answer.text.splitlines() for s in ANSWER) and "сдщыу" not in answer.text
+    assert desk.ticket(tid)["status"] == "closed"
+
+
 # -- an answer typed inside the quote -------------------------------------------------
 # iOS / Apple Mail, Yandex and Mail.ru webmail keep what is typed inside a quote
 # quoted (a blockquote); a greeting above it is then all that is outside.

@@ -355,3 +355,14 @@ def test_commands_standing_in_the_quote(text: str, found: list[str]) -> None:
 def test_a_typo_in_the_russian_layout_gets_the_command_as_a_hint(typed: str, hint: str) -> None:
     [error] = parse_reply(f"{typed}\nИван, исправлено.").errors
     assert f"(может быть, {hint}?)" in error
+
+
+@pytest.mark.parametrize(
+    ("line", "command"),
+    [("?сдщыу", "close"), ("?закрыть", "close"), ("?close", None), ("?Почему", None)],
+)
+def test_a_question_mark_for_the_number_sign_before_russian(line: str, command) -> None:
+    """KOI8-R has no «№»: a client sends «?» for it."""
+    reply = parse_reply(f"{line}\nИван, исправлено.")
+    assert [c.name for c in reply.commands] == ([command] if command else [])
+    assert reply.errors == ()
