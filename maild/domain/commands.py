@@ -30,6 +30,7 @@ __all__ = [
     "UNSEPARATED",
     "in_quote",
     "parse_reply",
+    "written",
 ]
 
 # An argument reader: the raw text after the name -> (normalised arg, error or None).
@@ -257,17 +258,18 @@ def parse_reply(text: str) -> ParsedReply:
     )
 
 
-def in_quote(text: str, messages: list[MessageRecord]) -> list[str]:
+def in_quote(text: str, messages: list[MessageRecord], own: tuple[Command, ...] = ()) -> list[str]:
     """The command lines of ``text`` that parse_reply does not run, standing in the
     quoted history: below Outlook's «От:» / «Отправлено:» block (the original follows
     unquoted, and "#close" typed under it at the very end of the mail looked like the
     reply's own last line), or among the "> " lines. Not a line of one of the ticket's
     ``messages`` (the notice's cheat sheet, a customer's own "#..." line), nor a command
     one of them ran ("#close", as records keep them), which a staff member replying to
-    their own earlier mail quotes back."""
+    their own earlier mail quotes back, nor one of the reply's ``own`` commands (that
+    mail sent again, the command now on top)."""
     own_end = len(trim_reply(text, fallback=False))
     thread = Thread([m["text"] for m in messages])
-    ran = {c for m in messages for c in m.get("commands") or ()}
+    ran = {c for m in messages for c in m.get("commands") or ()} | {written(c) for c in own}
     found: list[str] = []
     pos = 0
     for line in text.splitlines(keepends=True):
@@ -279,11 +281,16 @@ def in_quote(text: str, messages: list[MessageRecord]) -> list[str]:
         command = (_command(m, False) or (None, None))[0] if m else None
         if command is None or thread.holds_line(stripped):
             continue
-        if "#" + command.name + (f" {command.arg}" if command.arg else "") not in ran:
+        if written(command) not in ran:
             found.append(stripped)
             if len(found) == IN_QUOTE_LISTED:
                 break
     return found
+
+
+def written(command: Command) -> str:
+    """A command as a record keeps it: "#close", "#level vip"."""
+    return f"#{command.name}" + (f" {command.arg}" if command.arg else "")
 
 
 def _merge_text(pieces: list[str | Command]) -> tuple[str | Command, ...]:

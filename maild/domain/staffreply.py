@@ -206,7 +206,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
         body = f"{note_inline}\n{body}".strip()
-    record["commands"] = [f"#{c.name}" + (f" {c.arg}" if c.arg else "") for c in reply.commands]
+    record["commands"] = [cmds.written(c) for c in reply.commands]
     if any(c.name == "spam" for c in reply.commands):  # to the quarantine, nothing sent
         return trust.decide_spam(ctx, ticket, messages, reply.commands, body)
     outgoing: list[Outgoing] = []
@@ -267,7 +267,9 @@ def _errors(
         return [cmds.UNSEPARATED]
     errors = [*reply.errors, *extras.errors, *unsendable(ctx, reply, body)]
     errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
-    return errors + [cmds.IN_QUOTE.format(line=s) for s in cmds.in_quote(text, messages)]
+    return errors + [
+        cmds.IN_QUOTE.format(line=s) for s in cmds.in_quote(text, messages, reply.commands)
+    ]
 
 
 def _uncc(reply: ParsedReply, ticket: Ticket) -> tuple[str, ...]:

@@ -366,3 +366,11 @@ def test_a_question_mark_for_the_number_sign_before_russian(line: str, command) 
     reply = parse_reply(f"{line}\nИван, исправлено.")
     assert [c.name for c in reply.commands] == ([command] if command else [])
     assert reply.errors == ()
+
+
+def test_a_command_the_reply_runs_on_top_is_no_command_in_its_quote() -> None:
+    """The refused mail sent again (a reply to the staff member's own sent mail): the
+    command now on top, its old line quoted below."""
+    text = f"#reopen\n#take\n\n{OUTLOOK_HEAD}\n#take\n"
+    assert in_quote(text, [], parse_reply(text).commands) == []
+    assert in_quote(text, []) == ["#take"]
