@@ -235,6 +235,8 @@ def parse_reply(text: str) -> ParsedReply:
         stripped = line.strip().strip(INVISIBLE).strip()
         m = COMMAND_RE.fullmatch(stripped) if stripped and start < own_end else None
         found = _command(m, leading) if m else None
+        if found is None and leading and stripped and start < own_end:
+            found = _spaced(stripped)
         if found is None:
             if stripped:
                 leading = False
@@ -345,6 +347,21 @@ def _command(m: re.Match[str], leading: bool) -> tuple[Command | None, str | Non
     if error and not leading and REGISTRY[name].read is _no_arg:
         return None  # "#take away" inside the text is prose, not a mistyped command
     return (None, error) if error else (Command(name, value), None)
+
+
+# "# close": a command word with a space after its sign (a habit of headings, a
+# phone's keyboard). Read as text it went to the customer and ran nothing.
+SPACED_RE = re.compile(r"[#№][^\S\n]+([^\W\d_][\w-]*)\b.*")
+
+
+def _spaced(line: str) -> tuple[None, str] | None:
+    """The error of a "# close" line in the leading block; None for any other line
+    ("# Итоги", a heading, is text)."""
+    m = SPACED_RE.fullmatch(line)
+    if m is None or resolve(m.group(1))[0] is None:
+        return None
+    sign = line[0]
+    return None, f"«{line}»: между «{sign}» и командой не должно быть пробела ({sign}{m.group(1)})"
 
 
 def _unknown(word: str) -> str:

@@ -330,6 +330,18 @@ def test_note_is_internal_and_bad_command_is_reported_to_staff(desk, sink):
     assert "#clsoe" in err.text and "#close" in err.text
 
 
+def test_a_command_with_a_space_after_its_sign_is_not_sent_to_the_customer(desk, sink):
+    """«# close» over the answer reached the customer as its first line and closed
+    nothing; the staff member now learns why nothing was sent."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "# close\nИван, исправлено в 7.0.1.\n"))
+    desk.flush()
+    assert [r.subject.split(":")[0] for r in customer_mails(sink)] == ["Обращение зарегистрировано"]
+    [told] = [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    assert "«# close»: между «#» и командой не должно быть пробела (#close)" in told.text
+    assert desk.ticket(tid)["status"] == "new"
+
+
 def test_command_error_mail_names_the_ticket_by_its_subject(desk, sink):
     """A reply whose own subject is only the tag (as mail clients write it): the error
     mail still says which ticket it is about."""

@@ -374,3 +374,17 @@ def test_a_command_the_reply_runs_on_top_is_no_command_in_its_quote() -> None:
     text = f"#reopen\n#take\n\n{OUTLOOK_HEAD}\n#take\n"
     assert in_quote(text, [], parse_reply(text).commands) == []
     assert in_quote(text, []) == ["#take"]
+
+
+@pytest.mark.parametrize("line", ["# close", "№ сдщыу", "# level vip"])
+def test_a_command_with_a_space_after_its_sign_at_the_top_stops_the_reply(line: str) -> None:
+    """«# close» went to the customer as the first line of the answer, closing nothing."""
+    reply = parse_reply(f"{line}\nИван, исправлено.")
+    [error] = reply.errors
+    assert error.startswith(f"«{line}»: между «{line[0]}» и командой не должно быть пробела")
+    assert reply.commands == () and reply.body == "Иван, исправлено."
+
+
+def test_a_heading_or_a_line_further_down_is_text() -> None:
+    assert parse_reply("# Итоги\nвсё работает").errors == ()
+    assert parse_reply("Иван, смотрите:\n# close\n").errors == ()
