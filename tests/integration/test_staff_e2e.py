@@ -6,6 +6,7 @@ import base64
 import struct
 import zlib
 from datetime import datetime
+from email.header import decode_header, make_header
 
 import pytest
 
@@ -589,6 +590,10 @@ def test_staff_attachments_reach_the_customer_whatever_their_type(desk, sink):
     [answer] = [r for r in customer_mails(sink) if "инструкция во вложении" in r.text]
     sent = [(p.get_filename(), p.get_content()) for p in answer.msg.iter_attachments()]
     assert sent == [("инструкция.pdf", pdf), ("лог.txt", "ok\n")]
+    # older clients (Outlook 2007/2010) read no RFC 2231 filename*: the Content-Type's name
+    # names the file for them too
+    names = [p.get_param("name") for p in answer.msg.iter_attachments()]
+    assert [str(make_header(decode_header(n))) for n in names] == ["инструкция.pdf", "лог.txt"]
     staff_msg = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"][0]
     assert [a["accepted"] for a in staff_msg["attachments"]] == [True, True]
     assert not [r for r in customer_mails(sink) if "Скриншот во вложении" in r.text]
