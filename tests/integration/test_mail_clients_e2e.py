@@ -279,8 +279,24 @@ def outlook_logo(original, name, address, answer):
     return plain.replace("\n-- \n", "\n").replace("-----Original Message-----\n", ""), None
 
 
+def outlook_disclaimer(original, name, address, answer):
+    """Outlook desktop with a company signature: the post, phones, and the legal
+    footer of every mail the company sends."""
+    footer = (
+        "Это сообщение и любые вложения к нему являются конфиденциальными и предназначены "
+        "исключительно для адресата. Если вы получили это сообщение по ошибке, пожалуйста, "
+        "сообщите отправителю и удалите его."
+    )
+    signature = ["С уважением,", "Анна Смирнова", "Ведущий специалист", "Тел.: +7 495 123-45-67"]
+    plain, _ = outlook_plain(original, name, address, [*answer, "", *signature, "", footer])
+    return plain.replace("\n-- \n", "\n").replace("-----Original Message-----\n", ""), None
+
+
+OWN_LINES = {"outlook_logo": outlook_logo, "outlook_disclaimer": outlook_disclaimer}
+
+
 # outlook_com signs with a bare name, as like a one-word answer («Да») as can be
-@pytest.mark.parametrize("client", [*(c for c in CLIENTS if c != "outlook_com"), "outlook_logo"])
+@pytest.mark.parametrize("client", [*(c for c in CLIENTS if c != "outlook_com"), *OWN_LINES])
 def test_a_command_over_the_clients_own_lines_sends_no_answer(desk: Desk, sink, client: str):
     """ "#take" typed above what the client adds itself (a greeting from its template,
     a signature, "Отправлено с iPhone", the attribution over the customer's quoted
@@ -289,7 +305,7 @@ def test_a_command_over_the_clients_own_lines_sends_no_answer(desk: Desk, sink, 
     command's own notice goes, as for "#take" alone."""
     tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
     sender = email.utils.parseaddr(str(notice.msg["From"]))
-    make = outlook_logo if client == "outlook_logo" else CLIENTS[client]
+    make = OWN_LINES.get(client) or CLIENTS[client]
     plain, rich = make(notice.text.splitlines(), sender[0], sender[1], ["#take"])
     desk.ingest(
         mime("Анна <anna@example.com>", staff_to(tid), "Re: x", plain=plain, html_body=rich)
