@@ -740,3 +740,15 @@ FWD = "-------- Пересланное сообщение --------"
 )  # fmt: skip
 def test_a_forward_of_supports_own_mail_is_the_mail_answered(text: str, kept: str | None):
     assert without_our_forward(text, "support@s.ru") == (text if kept is None else kept)
+
+
+def test_a_quoted_line_whose_access_data_the_ticket_blanked_out_is_no_line_typed():
+    """Two days after the close the ticket keeps «Пароль: [данные доступа удалены]»;
+    a staff member answering the old notice quotes «Пароль: S3cr3t!» from it."""
+    kept = [
+        "Не работает админка.\nЛогин: [данные доступа удалены]\nПароль: [данные доступа удалены]"
+    ]
+    reply = "Иван, обновите.\n\n> Не работает админка.\n> Логин: admin\n> Пароль: S3cr3t!\n"
+    assert typed_lines(reply, kept) == ["Иван, обновите."]
+    # a ticket never blanked out: such a line is typed, as any other
+    assert typed_lines("> Пароль: S3cr3t!\n", ["Не работает админка."]) == ["Пароль: S3cr3t!"]
