@@ -22,6 +22,8 @@ from maild.domain.decision import Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord
 from maild.domain.screen import Screening
+from maild.domain.threadhdr import customer_thread
+from maild.domain.ticket import staff_side
 from maild.outgoing import send
 
 log = logging.getLogger("maild.effects")
@@ -104,12 +106,16 @@ def _send(
     """Queue one mail of the decision (once per key, noted in `queued`); return its
     thread records (outgoing.send). Only a re-run can find it queued already (module
     doc, 2)."""
+    replying_to = (msg.message_id, [*msg.references, msg.message_id])
+    staff = staff_side(app.config.support.staff)
+    if msg.from_addr in staff and not set(out.to) <= staff:  # a staff reply's, to customers
+        replying_to = customer_thread(thread, staff, msg.message_id) or replying_to
     records, to = send(
         app,
         out,
         tid=decision.tid,
         thread=thread,
-        replying_to=(msg.message_id, [*msg.references, msg.message_id]),
+        replying_to=replying_to,
         now=now,
         cause=msg.message_id,
         may_be_queued=resumed,

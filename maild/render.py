@@ -51,8 +51,7 @@ class Renderer:
             autoescape=False,
             auto_reload=False,  # read once per process (a restart applies edits)
         )
-        # jinja's default globals (range, lipsum, cycler, ...): no template uses them,
-        # and every render would copy them (bench/FINDINGS.md 22)
+        # jinja's default globals: unused, and every render copied them (bench/FINDINGS.md 22)
         self.env.globals.clear()
         # {{ n | plural("день", "дня", "дней") }}: "21 день", "2 дня", "11 дней"
         self.env.filters["plural"] = ru_count
@@ -176,8 +175,8 @@ class Renderer:
 
 
 def _multipart(message_id: str, body: str, attachments: list[tuple[str, str, bytes]]) -> bytes:
-    """Content-Type and body of a multipart/mixed message: the text, then each
-    attachment (filename, content type, data) in base64."""
+    """The text, then each file (name, type, data) in base64, named as RFC 2231 says
+    (filename*) and as Outlook reads it (name="=?utf-8?b?..."), as multipart/mixed."""
     boundary = f"=_maild_{message_id.strip('<>').replace('@', '.')}".encode()
     parts = [text_part(body)]
     for filename, ctype, data in attachments:
@@ -185,8 +184,9 @@ def _multipart(message_id: str, body: str, attachments: list[tuple[str, str, byt
         disposition.add_header(
             "Content-Disposition", "attachment", filename=("utf-8", "", filename)
         )
+        name = encoded_words(filename)
         parts.append(
-            f"Content-Type: {ctype or 'application/octet-stream'}\r\n".encode()
+            f'Content-Type: {ctype or "application/octet-stream"}; name="{name}"\r\n'.encode()
             + b"Content-Transfer-Encoding: base64\r\n"
             + disposition.as_bytes(policy=WIRE).rstrip(b"\r\n")
             + b"\r\n\r\n"

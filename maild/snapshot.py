@@ -58,6 +58,10 @@ def gather(
             spool_key=spool_key,
             **off_store,
         )
+    signed = _staff_signed(app, msg) if loaded is None and not claims_staff else None
+    if signed is not None:  # staff's own reply address, someone else's From
+        tid, person = signed
+        loaded = app.store.load(tid)
     if loaded is None:
         requester = msg.from_addr or msg.reply_to or ""
         return Snapshot(
@@ -84,6 +88,7 @@ def gather(
         requester_verified=asks_to_join
         and verify.requester_verified(msg, ticket["tid"], app.policy),
         spool_key=spool_key,
+        staff_signed=signed[1] if signed else None,
         **staff_reply,
     )
 
@@ -116,6 +121,19 @@ def _signed_tids(app: App, msg: ParsedMessage, staff_verified: bool) -> Iterator
             valid = staff_verified or bool(signed_for(addr, msg.from_addr, secret, support))
         if signed and valid:
             yield signed
+
+
+def _staff_signed(app: App, msg: ParsedMessage) -> tuple[str, str] | None:
+    """(the ticket, after #merge; the staff member) of a To/Cc reply address signed for
+    a staff member, of a ticket in the store: the sender, not that member, answers a
+    notice sent to them."""
+    secret, support = app.reply_secret, app.config.support.address
+    for addr in (*msg.to, *msg.cc):
+        for person in app.policy.staff:
+            tid = signed_for(addr, person, secret, support)
+            if tid and app.store.ticket_exists(tid):
+                return _merged_into(app, tid), person
+    return None
 
 
 def _known(app: App, tid: str) -> bool:

@@ -14,12 +14,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from maild.domain.layout import from_russian_layout
-from maild.domain.quotes import trim_reply
+from maild.domain.quotes import Thread, is_quoted, trim_reply, unquoted
+from maild.domain.records import MessageRecord
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer
 
-__all__ = ["COMMANDS", "REGISTRY", "Command", "ParsedReply", "holds_notice", "parse_reply"]
+__all__ = [
+    "COMMANDS",
+    "REGISTRY",
+    "Command",
+    "ParsedReply",
+    "holds_notice",
+    "IN_QUOTE",
+    "UNSEPARATED",
+    "in_quote",
+    "parse_reply",
+    "written",
+]
 
 # An argument reader: the raw text after the name -> (normalised arg, error or None).
 ArgReader = Callable[[str, str], tuple[str | None, str | None]]
@@ -153,8 +165,24 @@ ALIASES = {
 
 # "#" (or "№", what Shift+3 types on the Russian layout) directly followed by a word
 # that starts with a letter, so "#123 ..." (an order number) or "# Заголовок" is text;
-# an optional ":" after the name is tolerated.
-COMMAND_RE = re.compile(r"([#№])([^\W\d_][\w-]*)[^\S\n]*:?[^\S\n]*(.*)")
+# an optional ":" after the name is tolerated. A client writing KOI8-R, which has no
+# "№", sends "?" for it (The Bat!, Outlook): "?сдщыу" is "№сдщыу" (_command).
+COMMAND_RE = re.compile(r"([#№?])([^\W\d_][\w-]*)[^\S\n]*:?[^\S\n]*(.*)")
+# A reply whose own text cannot be told from the notice it quotes (holds_notice).
+UNSEPARATED = (
+    "ваш текст не удалось отделить от цитаты уведомления: почтовая программа вставила\n"
+    "    его без «>» и без шапки, которую maild узнаёт («От:», «Отправлено:», «Кому:»;\n"
+    "    «... пишет:»; «-----Original Message-----»). Чтобы клиент не получил строк\n"
+    "    уведомления, не отправлено ничего. Ответьте ещё раз, удалив цитату уведомления\n"
+    "    (или включив цитирование с «>» в настройках почтовой программы)."
+)
+# What a staff member reads of a command in_quote finds (staff_error.txt).
+IN_QUOTE = (
+    "{line} не выполнена: строка стоит внутри цитаты (ниже шапки «От:» / «Отправлено:»,\n"
+    "    «-----Original Message-----» или «... пишет:», либо среди строк с «>»), а команды\n"
+    "    в цитате maild не выполняет. Напишите команду над цитатой."
+)
+IN_QUOTE_LISTED = 5  # the first ones: a hostile reply of a million is told of five
 # Invisible characters that clients (and HTML-to-text) leave at line starts.
 INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 
@@ -207,6 +235,8 @@ def parse_reply(text: str) -> ParsedReply:
         stripped = line.strip().strip(INVISIBLE).strip()
         m = COMMAND_RE.fullmatch(stripped) if stripped and start < own_end else None
         found = _command(m, leading) if m else None
+        if found is None and leading and stripped and start < own_end:
+            found = _spaced(stripped)
         if found is None:
             if stripped:
                 leading = False
@@ -228,6 +258,41 @@ def parse_reply(text: str) -> ParsedReply:
         note=any(c.name == "note" for c in commands),
         pieces=_merge_text(pieces),
     )
+
+
+def in_quote(text: str, messages: list[MessageRecord], own: tuple[Command, ...] = ()) -> list[str]:
+    """The command lines of ``text`` that parse_reply does not run, standing in the
+    quoted history: below Outlook's «От:» / «Отправлено:» block (the original follows
+    unquoted, and "#close" typed under it at the very end of the mail looked like the
+    reply's own last line), or among the "> " lines. Not a line of one of the ticket's
+    ``messages`` (the notice's cheat sheet, a customer's own "#..." line), nor a command
+    one of them ran ("#close", as records keep them), which a staff member replying to
+    their own earlier mail quotes back, nor one of the reply's ``own`` commands (that
+    mail sent again, the command now on top)."""
+    own_end = len(trim_reply(text, fallback=False))
+    thread = Thread([m["text"] for m in messages])
+    ran = {c for m in messages for c in m.get("commands") or ()} | {written(c) for c in own}
+    found: list[str] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        start, pos = pos, pos + len(line)
+        if start < own_end and not is_quoted(line):
+            continue  # the reply's own text: parse_reply runs it
+        stripped = unquoted(line).strip().strip(INVISIBLE).strip()
+        m = COMMAND_RE.fullmatch(stripped)
+        command = (_command(m, False) or (None, None))[0] if m else None
+        if command is None or thread.holds_line(stripped):
+            continue
+        if written(command) not in ran:
+            found.append(stripped)
+            if len(found) == IN_QUOTE_LISTED:
+                break
+    return found
+
+
+def written(command: Command) -> str:
+    """A command as a record keeps it: "#close", "#level vip"."""
+    return f"#{command.name}" + (f" {command.arg}" if command.arg else "")
 
 
 def _merge_text(pieces: list[str | Command]) -> tuple[str | Command, ...]:
@@ -262,6 +327,8 @@ def _command(m: re.Match[str], leading: bool) -> tuple[Command | None, str | Non
     """The command (or error) of one "#word arg" line; None when the line is text."""
     sign, word, arg = m.group(1), m.group(2), m.group(3).strip()
     name, switched = resolve(word)
+    if sign == "?" and not (switched or word.lower() in ALIASES):
+        return None  # a "?" stands for "№" only before Russian: "?close" is text
     if name is not None and name != "note":
         # a phone's keyboard ends a line with ". " for a double space: "#close." is
         # "#close" («#note ...» keeps its text as typed)
@@ -282,8 +349,27 @@ def _command(m: re.Match[str], leading: bool) -> tuple[Command | None, str | Non
     return (None, error) if error else (Command(name, value), None)
 
 
+# "# close": a command word with a space after its sign (a habit of headings, a
+# phone's keyboard). Read as text it went to the customer and ran nothing.
+SPACED_RE = re.compile(r"[#№][^\S\n]+([^\W\d_][\w-]*)\b.*")
+
+
+def _spaced(line: str) -> tuple[None, str] | None:
+    """The error of a "# close" line in the leading block; None for any other line
+    ("# Итоги", a heading, is text)."""
+    m = SPACED_RE.fullmatch(line)
+    if m is None or resolve(m.group(1))[0] is None:
+        return None
+    sign = line[0]
+    return None, f"«{line}»: между «{sign}» и командой не должно быть пробела ({sign}{m.group(1)})"
+
+
 def _unknown(word: str) -> str:
-    hint = difflib.get_close_matches(word.lower(), (*COMMANDS, *ALIASES), n=1)
+    # a typo typed in the Russian layout («#сдщыуу») is looked for as the Latin it was
+    # meant to be («closee»: #close)
+    hint = difflib.get_close_matches(word.lower(), (*COMMANDS, *ALIASES), n=1) or (
+        difflib.get_close_matches(from_russian_layout(word.lower()), COMMANDS, n=1)
+    )
     suffix = f" (может быть, #{hint[0]}?)" if hint else ""
     known = ", ".join(f"#{c}" for c in COMMANDS)
     return f"Неизвестная команда: #{word}{suffix}; допустимы: {known}"

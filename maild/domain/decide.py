@@ -52,6 +52,8 @@ def decide(
         return trust.decide_missing(ctx)
     if loaded is None:
         decision = decide_new(ctx, *trust.cap_participants(policy, msg))
+    elif snap.staff_signed and not claims_staff:  # staff's reply address, another From
+        decision = trust.decide_alias(ctx, *loaded, snap.staff_signed)
     elif claims_staff and snap.staff_verified:
         decision = decide_staff(ctx, *loaded)
     elif claims_staff:  # forged: kept as a note; the staff member is told how to reply

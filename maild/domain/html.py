@@ -33,7 +33,12 @@ _CELL_TAGS = frozenset({"td", "th"})
 # Outlook (Word) sets each line typed as a paragraph of these classes, its stylesheet
 # giving them no margins, and a blank line as one of them holding only "&nbsp;": read
 # as lines, not paragraphs, or every line typed stands apart.
-_WORD_LINE_CLASSES = frozenset({"msonormal", "msoplaintext"})
+# A list typed in Outlook is of the same kind: each item a paragraph of MsoListParagraph
+# (CxSpFirst/Middle/Last), its number or bullet a text of its own.
+_WORD_LINE_CLASSES = frozenset(
+    {"msonormal", "msoplaintext", "msolistparagraph", "msolistparagraphcxspfirst",
+     "msolistparagraphcxspmiddle", "msolistparagraphcxsplast"}
+)  # fmt: skip
 _VOID_TAGS = frozenset(
     {"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "wbr", "source"}
 )
@@ -88,7 +93,7 @@ class _TextRenderer(HTMLParser):
         self._pending_space = False
         self._prefix = ""  # list bullet waiting for the item's first text
         self._quote_depth = 0
-        self._list_depth = 0
+        self._lists: list[list[int]] = []  # per open list: [is <ol>, its last item's number]
         self._pre_depth = 0
         self._skip: list[str] = []
         # Open link: href and the text collected inside it.
@@ -202,9 +207,15 @@ class _TextRenderer(HTMLParser):
             self._pending_space = True
         elif tag == "li":
             self._request_break(1)
-            self._prefix = "  " * max(self._list_depth - 1, 0) + "- "
+            bullet = "- "
+            if self._lists and self._lists[-1][0]:  # <ol>: its steps keep their numbers
+                self._lists[-1][1] += 1
+                bullet = f"{self._lists[-1][1]}. "
+            self._prefix = "  " * max(len(self._lists) - 1, 0) + bullet
         elif tag in ("ul", "ol"):
-            self._list_depth += 1
+            start = attr.get("start", "1").strip()
+            number = int(start) - 1 if start.isdigit() and len(start) < 10 else 0
+            self._lists.append([tag == "ol", number])
             self._request_break(1)
         elif tag == "blockquote":
             self._request_break(1)
@@ -238,7 +249,8 @@ class _TextRenderer(HTMLParser):
         elif tag == "br":
             self.handle_starttag("br", [])  # browsers treat "</br>" as "<br>"
         elif tag in ("ul", "ol"):
-            self._list_depth = max(self._list_depth - 1, 0)
+            if self._lists:
+                self._lists.pop()
             self._request_break(1)
         elif tag == "li":
             self._prefix = ""

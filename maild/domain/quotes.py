@@ -11,6 +11,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 
+from maild.domain.redact import MARKER, redact_credentials
+
 __all__ = [
     "Thread",
     "attribution_span",
@@ -286,17 +288,31 @@ class Thread:
         self.blob = " " + " ".join(_plain(t) for t in texts)[-KNOWN_CHARS:] + " "
         self.words = {_words(line) for t in texts for line in t.splitlines()}
         self.words_blob = " " + " ".join(_words(t) for t in texts)[-KNOWN_CHARS:] + " "
+        self.has_marker = any(MARKER in t for t in texts)  # a ticket once redacted
 
     def __contains__(self, line: str) -> bool:
         plain, words = _plain(unquoted(line)), _words(unquoted(line))
         if plain in self.lines or f" {plain} " in self.blob:
             return True
-        return bool(words) and (words in self.words or f" {words} " in self.words_blob)
+        if bool(words) and (words in self.words or f" {words} " in self.words_blob):
+            return True
+        return self._redacted(line) in self.lines
+
+    def _redacted(self, line: str) -> str | None:
+        """The line as the ticket keeps it since its access data was blanked out
+        (redact): «Пароль: S3cr3t!» quoted from a notice sent before is the notice's
+        «Пароль: [данные доступа удалены]», not a line typed. None when it holds none."""
+        if self.has_marker:
+            redacted, n = redact_credentials(unquoted(line))
+            return _plain(redacted) if n else None
+        return None
 
     def holds_line(self, line: str) -> bool:
         """A line of one of the mails itself, not only a run of its words."""
         words = _words(unquoted(line))
-        return _plain(unquoted(line)) in self.lines or bool(words) and words in self.words
+        if _plain(unquoted(line)) in self.lines or bool(words) and words in self.words:
+            return True
+        return self._redacted(line) in self.lines
 
 
 def typed_lines(text: str, known: list[str], limit: int = 10) -> list[str]:

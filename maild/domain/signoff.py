@@ -9,6 +9,7 @@ Pure text in, a yes or no out.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from maild.domain.quotes import Thread, attribution_span
 from maild.domain.staffquote import quoted_in
@@ -38,20 +39,54 @@ VALEDICTION_RE = re.compile(
     r"|(?:best\s+|kind\s+|warm\s+)?regards|best\s+wishes|sincerely)"
     rf"(?:\s*[,.!]?|\s*,\s*{NAME}\s*[.!]?)"
 )
-# What phone and webmail apps write under every mail.
+# What phone and webmail apps write under every mail: «Отправлено с iPhone», Samsung's
+# «Отправлено с устройства Samsung Galaxy» / "Sent from my Galaxy", Huawei's «Отправлено
+# с моего телефона Huawei», "Sent with Spark", «Отправлено с помощью BlueMail».
 TAGLINE_RE = re.compile(
-    r"(?:отправлено|sent)\s+(?:с|со|из|from)\s+(?:моего\s+|my\s+)?"
-    r"(?:iphone|ipad|android|samsung|мобильн\w*|почты|приложения|mail|yandex|яндекс|outlook)"
+    r"(?:отправлено|sent)\s+(?:с|со|из|через|from|via|using|with)\s+(?:помощью\s+)?"
+    r"(?:моего\s+|my\s+|the\s+)?(?:(?:устройства|телефона|смартфона|планшета)\s+)?"
+    r"(?:iphone|ipad|android|samsung|galaxy|huawei|honor|xiaomi|redmi|blackberry|mymail"
+    r"|bluemail|spark|aquamail|мобильн\w*|почты|приложения|mail|yandex|яндекс|outlook)"
     r"\b(?:\s+\S+){0,3}"
     r"|(?:получить|get)\s+outlook\s+(?:для|for)\s+\S+",
     re.IGNORECASE,
 )
 
 
+# A company's confidentiality footer, which Outlook signatures (or the mail server)
+# set under every mail: «Это сообщение ... конфиденциально ... предназначено только
+# для адресата», «Если вы получили это письмо по ошибке», "This e-mail is
+# confidential", «Подумайте об окружающей среде, прежде чем распечатывать это письмо».
+DISCLAIMER_RE = re.compile(
+    r"(?:явля\w+|содерж\w+)\s+(?:\w+\s+){0,3}конфиденциальн|конфиденциальн\w*\s+информаци"
+    r"|предназначен\w*\s+(?:исключительно|только)\s+для"
+    r"|получили\s+(?:это|данное)\s+(?:сообщение|письмо)\s+по\s+ошибке"
+    r"|прежде\s+чем\s+распечат|\b(?:is|are)\s+confidential\b|intended\s+(?:solely|only)\s+for"
+    r"|received\s+this\s+(?:e-?mail|message)\s+in\s+error|before\s+printing",
+    re.IGNORECASE,
+)
+
+
+FOOTER_CHARS = 100  # a footer is a paragraph of legal text: a short line is typed
+
+
+def _disclaimer(lines: list[str], i: int) -> int:
+    """How many lines the confidentiality footer starting at ``i`` takes (0: none):
+    its paragraph, up to a blank line (a client may have wrapped it). «#close» over
+    «Пароли не храним: данные конфиденциальны.» says that to the customer."""
+    if not DISCLAIMER_RE.search(lines[i]):
+        return 0
+    n = 1
+    while i + n < len(lines) and lines[i + n].strip():
+        n += 1
+    return n if len(" ".join(lines[i : i + n])) >= FOOTER_CHARS else 0
+
+
 def only_sign_off(text: str, known: list[str]) -> bool:
     """True if ``text`` (what of a staff reply would reach the customer) holds no line
     the staff member typed: only a greeting, a signature (under "-- " or a closing
-    line), a client's tagline, the customer's quoted text and its attribution.
+    line), a client's tagline, a confidentiality footer, the customer's quoted text
+    and its attribution.
     ``known``: the ticket's texts, telling a quote from a program's prompt
     (staffquote.quoted_in)."""
     quoted = quoted_in(text, Thread(known))
@@ -65,15 +100,32 @@ def only_sign_off(text: str, known: list[str]) -> bool:
             i += span
         elif GREETING_RE.fullmatch(s) or TAGLINE_RE.fullmatch(s):
             i += 1
+        elif footer := _disclaimer(lines, i):
+            i += footer
         elif SEPARATOR_RE.fullmatch(s) or VALEDICTION_RE.fullmatch(s):
             # under it: the signature, and the customer's text quoted back (Thunderbird
             # sets the quote under the signature when the reply goes on top)
-            rest = [t.strip() for t in lines[i + 1 :] if t.strip() and not quoted(t)]
+            rest = _signature(lines[i + 1 :], quoted)
             short = all(SIGNATURE_LINE_RE.fullmatch(t) for t in rest)
             return len(rest) <= SIGNATURE_LINES and (short or bool(SEPARATOR_RE.fullmatch(s)))
         else:
             return False
     return True
+
+
+def _signature(lines: list[str], quoted: Callable[[str], bool]) -> list[str]:
+    """The lines under a signature's first line, less blank and quoted ones and its
+    confidentiality footer."""
+    rest: list[str] = []
+    i = 0
+    while i < len(lines):
+        if footer := _disclaimer(lines, i):
+            i += footer
+            continue
+        if lines[i].strip() and not quoted(lines[i]):
+            rest.append(lines[i].strip())
+        i += 1
+    return rest
 
 
 def without_greeting_to(text: str, support_name: str, customer_name: str = "") -> str:

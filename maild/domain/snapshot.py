@@ -51,3 +51,6 @@ class Snapshot:
     # staff name a ticket under ``tid`` that is not in the store: "issued" (maild sent
     # mail about it: deleted since) or "named" (a subject tag alone: a typo?)
     missing: str = ""
+    # not from staff, to a reply address signed for this staff member: an address of
+    # theirs not on support.staff, or "send as" the support address (trust.decide_alias)
+    staff_signed: str | None = None

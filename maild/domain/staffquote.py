@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 from maild.domain.quotes import (
+    FORWARD_RE,
     QUOTE_PREFIX_RE,
     Thread,
     attribution_span,
@@ -17,8 +18,9 @@ from maild.domain.quotes import (
     trim_reply,
     unquoted,
 )
+from maild.domain.replyaddr import is_support_address
 
-__all__ = ["TEXT_END_RE", "TEXT_START_RE", "for_customer", "quoted_in"]
+__all__ = ["TEXT_END_RE", "TEXT_START_RE", "for_customer", "quoted_in", "without_our_forward"]
 
 # Every staff mail that quotes a customer (templates staff_new, staff_followup,
 # staff_charset) sets the customer's text between these two lines; all else in such
@@ -127,3 +129,28 @@ def quoted_in(text: str, thread: Thread) -> Callable[[str], bool]:
         return is_quoted(line) and (m is None or m.group(1) in initials)
 
     return quoted
+
+
+# A forward's "От:" / "From:" line, and the addresses on it.
+FORWARD_FROM_RE = re.compile(r"\s*(?:от|from)\s*:", re.IGNORECASE)
+ADDRESS_RE = re.compile(r"[\w.+-]+@[\w.-]+\w")
+FORWARD_HEAD_LINES = 6  # the mark, then От, Дата, Тема, Кому (in any order)
+
+
+def without_our_forward(text: str, support_address: str) -> str:
+    """``text`` up to a forward of support's own mail: Outlook set to attach the
+    original to a reply (or "Forward as attachment") sends the notice answered as
+    message/rfc822, which the text shows under «-------- Пересланное сообщение
+    --------» and «От: Служба поддержки <support@...>»; so does a notice forwarded
+    inline. That is the mail answered, not the staff member's text: every such reply
+    was refused as a notice it could not be told from."""
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if not FORWARD_RE.fullmatch(line.strip()):
+            continue
+        for head in lines[i + 1 : i + FORWARD_HEAD_LINES]:
+            if FORWARD_FROM_RE.match(head) and any(
+                is_support_address(a, support_address) for a in ADDRESS_RE.findall(head)
+            ):
+                return "".join(lines[:i]).rstrip()
+    return text

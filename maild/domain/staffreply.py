@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from maild.domain import commands as cmds
+from maild.domain import decision as dc
 from maild.domain import merge as mg
 from maild.domain import ticket as tk
 from maild.domain import trust
+from maild.domain.closedcmd import closed_errors
 from maild.domain.commands import Command, ParsedReply, holds_notice, parse_reply
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.layout import from_russian_layout
@@ -29,20 +32,13 @@ from maild.domain.policy import Policy
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.signoff import without_greeting_to
 from maild.domain.snapshot import Loaded, Snapshot
-from maild.domain.unsent import answer, no_customer, unsent
+from maild.domain.staffquote import without_our_forward
+from maild.domain.unsent import answer, no_customer, unsendable, unsent
 
 log = logging.getLogger("maild.staffmail")
 decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
 
 MERGED = "merged"  # the customer notice of #merge (templates/merged.txt)
-# A reply whose own text cannot be told from the notice it quotes (commands.holds_notice).
-UNSEPARATED = (
-    "ваш текст не удалось отделить от цитаты уведомления: почтовая программа вставила\n"
-    "    его без «>» и без шапки, которую maild узнаёт («От:», «Отправлено:», «Кому:»;\n"
-    "    «... пишет:»; «-----Original Message-----»). Чтобы клиент не получил строк\n"
-    "    уведомления, не отправлено ничего. Ответьте ещё раз, удалив цитату уведомления\n"
-    "    (или включив цитирование с «>» в настройках почтовой программы)."
-)
 
 
 @dataclass
@@ -198,19 +194,19 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     """A staff reply: commands anywhere in its own text, then one mail to the customer."""
     policy, record = ctx.policy, ctx.record
     tid = ticket["tid"]
-    reply = parse_reply(ctx.msg.text)
+    text = without_our_forward(ctx.msg.text, policy.support_address)
+    if text != ctx.msg.text:  # the notice attached: its files are the ticket's own
+        ctx = dc.without_held_files(ctx, messages)
+    reply = parse_reply(text)
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
     body = _answer(policy, reply, extras, ticket, messages)
-    errors = [*reply.errors, *extras.errors, *_unsendable(ctx, reply, body)]
-    if holds_notice(ctx.msg.text):  # its "errors" are the cheat sheet's lines, not typed
-        errors = [UNSEPARATED]
-    if errors:
+    if errors := _errors(ctx, text, reply, extras, body, ticket, messages):
         return _staff_error(ctx, ticket, messages, errors)
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
         body = f"{note_inline}\n{body}".strip()
-    record["commands"] = [f"#{c.name}" + (f" {c.arg}" if c.arg else "") for c in reply.commands]
+    record["commands"] = [cmds.written(c) for c in reply.commands]
     if any(c.name == "spam" for c in reply.commands):  # to the quarantine, nothing sent
         return trust.decide_spam(ctx, ticket, messages, reply.commands, body)
     outgoing: list[Outgoing] = []
@@ -254,6 +250,28 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
 
 
+def _errors(
+    ctx: Context,
+    text: str,
+    reply: ParsedReply,
+    extras: Extras,
+    body: str,
+    ticket: Ticket,
+    messages: list[MessageRecord],
+) -> list[str]:
+    """What stops the reply (``text``: its own, the notice attached left out): a bad
+    command line, a check of #answer/#merge/#charset/#assign/#cc, a file the answer
+    cannot carry, #take/#wait on a closed ticket, a command standing in the quote; or,
+    instead of all, a text that cannot be told from the notice it quotes."""
+    if holds_notice(text):  # its "errors" are the cheat sheet's lines, not typed
+        return [cmds.UNSEPARATED]
+    errors = [*reply.errors, *extras.errors, *unsendable(ctx, reply, body)]
+    errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
+    return errors + [
+        cmds.IN_QUOTE.format(line=s) for s in cmds.in_quote(text, messages, reply.commands)
+    ]
+
+
 def _uncc(reply: ParsedReply, ticket: Ticket) -> tuple[str, ...]:
     """Whom this reply's #uncc took off the ticket (and no later #cc brought back): mail
     queued to them before (an answer, a notice waiting for the relay) is not to go."""
@@ -271,15 +289,6 @@ def _notice_ctx(ctx: Context, ticket: Ticket) -> dict[str, Any]:
         "keep_days": ctx.policy.credentials_keep_days,
         "merged_into": ticket.get("merged_into"),
     }
-
-
-def _unsendable(ctx: Context, reply: ParsedReply, body: str) -> list[str]:
-    """The attachments an answer to the customer cannot carry (too big, a bare BMP, a
-    disguised file): sent without them, "see the file" would come without the file."""
-    if not body or reply.note or any(c.name == "spam" for c in reply.commands):
-        return []
-    refused = [d.reason for d, _ in ctx.attachments if not d.accepted]
-    return [f"вложение не отправлено: {reason}" for reason in refused]
 
 
 def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[Ticket, list[str]]:

@@ -1,6 +1,7 @@
 """The decision's trust rules: who may join a ticket (#cc/#uncc and a follow-up's
 To/Cc, up to limits.max_participants), senders that show themselves robots, forged
-staff mail, and staff marking a ticket #spam.
+staff mail, a staff member's reply address answered from another address, and staff
+marking a ticket #spam.
 
 Pure: the facts come from the Snapshot (what the store and the signatures said) and
 the Policy; guard.py applies the rest (quarantine, caps) against the store.
@@ -18,6 +19,7 @@ from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
 from maild.domain.records import MessageRecord, Ticket, note_record
+from maild.domain.replyaddr import is_support_address
 from maild.domain.spam import domain_blockable
 from maild.domain.ticket import participants_of
 
@@ -177,6 +179,55 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
         )
     ticket = {**ticket, "sent": sent}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+
+
+def decide_alias(
+    ctx: Context, ticket: Ticket, messages: list[MessageRecord], staff: str
+) -> Decision:
+    """Mail to the reply address signed for staff member ``staff`` from an address
+    that is not staff: an address of theirs not on support.staff, or their client
+    sending "as" the support address itself. It opened a ticket of its own, its
+    sender (support itself, even) made a customer; now it is a note of the ticket
+    the notice was about, nothing is sent and no command runs, and ``staff`` (the
+    address the notice went to) is told, once per sender and ticket, within the caps
+    of automatic mail: anyone who has the address may write to it."""
+    msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
+    log.warning(
+        "%s [TID#%s] from %s to the reply address of %s: kept as a note",
+        msg.message_id,
+        tid,
+        msg.from_addr or "(none)",
+        staff,
+    )
+    record.update(kind="note", signed_for=staff)
+    sent, outgoing = dict(ticket.get("sent") or {}), []
+    if _by_hand(ctx) and not sent.get(f"alias:{msg.from_addr}"):
+        sent[f"alias:{msg.from_addr}"] = ctx.received_at.isoformat()
+        context = {
+            **ctx.common,
+            "tid": tid,
+            "subject": ticket.get("subject") or ctx.common["subject"],
+            "staff": staff,
+            "as_support": is_support_address(msg.from_addr, ctx.policy.support_address),
+        }
+        out = Outgoing(
+            ctx.key("alias"), "notice", "staff_alias.txt", [staff], context, True, unverified=True
+        )
+        outgoing.append(out)
+    ticket = {**ticket, "sent": sent}
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+
+
+def _by_hand(ctx: Context) -> bool:
+    """Written by a person: not automatic, or screened only for its From, the support
+    address a client sends "as" (maild's own mail coming back carries X-Loop)."""
+    msg = ctx.msg
+    if not ctx.scr.automated:
+        return True
+    own = is_support_address(msg.from_addr, ctx.policy.support_address)
+    auto = (msg.header("auto-submitted") or "no").strip().lower()
+    loop = msg.header("x-loop") or msg.header("x-maild-loop")
+    return own and auto.startswith("no") and not loop and not ctx.scr.bounce
 
 
 def decide_staff_auto(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from maild.domain import limits
-from maild.domain.commands import Command
+from maild.domain.commands import Command, ParsedReply
 from maild.domain.decision import Context, Outgoing
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.logid import logged_id
@@ -24,7 +24,7 @@ from maild.domain.signoff import only_sign_off
 from maild.domain.staffquote import for_customer
 from maild.domain.statusmail import is_logo
 
-__all__ = ["UNSENT", "answer", "no_customer", "unsent"]
+__all__ = ["UNSENT", "answer", "no_customer", "unsendable", "unsent"]
 
 decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
 
@@ -79,6 +79,15 @@ def answer(
     if commands and not note and only_sign_off(body, _texts(messages)):
         return ""
     return body
+
+
+def unsendable(ctx: Context, reply: ParsedReply, body: str) -> list[str]:
+    """The attachments an answer to the customer cannot carry (too big, a bare BMP, a
+    disguised file): sent without them, "see the file" would come without the file."""
+    if not body or reply.note or any(c.name == "spam" for c in reply.commands):
+        return []
+    refused = [d.reason for d, _ in ctx.attachments if not d.accepted]
+    return [f"вложение не отправлено: {reason}" for reason in refused]
 
 
 def unsent(

@@ -199,7 +199,7 @@ def test_html_only_reply_and_russian_layout(desk, sink):
         "<div>&nbsp;</div><div>#сдщыу</div><div>&nbsp;</div>"
         "<div style='border-top:solid'><b>From:</b> Служба поддержки<br><b>Sent:</b> вчера"
         "<br><b>To:</b> anna@example.com<br><b>Subject:</b> Новое обращение</div>"
-        "<p>#take</p></body></html>"
+        "<p>Ошибка 500 при оформлении заказа.</p></body></html>"
     )
     desk.ingest(html_only(tid, html))
     assert desk.ticket(tid)["status"] == "closed"

@@ -188,6 +188,15 @@ def yahoo(original, name, address, answer):
     return None, f"{paragraphs(answer)}<div><br></div>{quote}{paragraphs(original)}</div>"
 
 
+def samsung(original, name, address, answer):
+    """Samsung Email on Android (RU): its tagline under the answer, then the original
+    unquoted under «-------- Исходное сообщение --------» and its header lines."""
+    head = ["-------- Исходное сообщение --------", f"От: {name} <{address}>"]
+    head += ["Дата: 03.12.2026 10:00 (GMT+03:00)", "Кому: anna@example.com", "Тема: Новое", ""]
+    lines = [*answer, "", "", "", "Отправлено с устройства Samsung Galaxy", "", "", *head]
+    return "\n".join([*lines, *original]) + "\n", None
+
+
 def roundcube(original, name, address, answer):
     head = f"03.12.2026 10:00, {name} написал(а):"
     return "\n".join([*answer, "", head, "", *quoted(original)]) + "\n", None
@@ -209,6 +218,7 @@ CLIENTS: dict[str, Reply] = {
     "yandex_mobile": yandex_mobile,
     "mailru": mailru,
     "roundcube": roundcube,
+    "samsung": samsung,
     "yahoo": yahoo,
 }
 
@@ -269,8 +279,24 @@ def outlook_logo(original, name, address, answer):
     return plain.replace("\n-- \n", "\n").replace("-----Original Message-----\n", ""), None
 
 
+def outlook_disclaimer(original, name, address, answer):
+    """Outlook desktop with a company signature: the post, phones, and the legal
+    footer of every mail the company sends."""
+    footer = (
+        "Это сообщение и любые вложения к нему являются конфиденциальными и предназначены "
+        "исключительно для адресата. Если вы получили это сообщение по ошибке, пожалуйста, "
+        "сообщите отправителю и удалите его."
+    )
+    signature = ["С уважением,", "Анна Смирнова", "Ведущий специалист", "Тел.: +7 495 123-45-67"]
+    plain, _ = outlook_plain(original, name, address, [*answer, "", *signature, "", footer])
+    return plain.replace("\n-- \n", "\n").replace("-----Original Message-----\n", ""), None
+
+
+OWN_LINES = {"outlook_logo": outlook_logo, "outlook_disclaimer": outlook_disclaimer}
+
+
 # outlook_com signs with a bare name, as like a one-word answer («Да») as can be
-@pytest.mark.parametrize("client", [*(c for c in CLIENTS if c != "outlook_com"), "outlook_logo"])
+@pytest.mark.parametrize("client", [*(c for c in CLIENTS if c != "outlook_com"), *OWN_LINES])
 def test_a_command_over_the_clients_own_lines_sends_no_answer(desk: Desk, sink, client: str):
     """ "#take" typed above what the client adds itself (a greeting from its template,
     a signature, "Отправлено с iPhone", the attribution over the customer's quoted
@@ -279,7 +305,7 @@ def test_a_command_over_the_clients_own_lines_sends_no_answer(desk: Desk, sink, 
     command's own notice goes, as for "#take" alone."""
     tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
     sender = email.utils.parseaddr(str(notice.msg["From"]))
-    make = outlook_logo if client == "outlook_logo" else CLIENTS[client]
+    make = OWN_LINES.get(client) or CLIENTS[client]
     plain, rich = make(notice.text.splitlines(), sender[0], sender[1], ["#take"])
     desk.ingest(
         mime("Анна <anna@example.com>", staff_to(tid), "Re: x", plain=plain, html_body=rich)
@@ -291,6 +317,35 @@ def test_a_command_over_the_clients_own_lines_sends_no_answer(desk: Desk, sink, 
     ], mails[0].text
     assert not sink.to("anna@example.com")[1:]  # nothing to tell Anna: she typed nothing
     assert desk.ticket(tid)["status"] == "open"
+
+
+@pytest.mark.parametrize("typed", [[*ANSWER, "#close"], ["#take"]])
+def test_outlook_attaching_the_original_sends_the_answer(desk: Desk, sink, typed: list[str]):
+    """Outlook set to attach the original to a reply («Вложить исходное сообщение»)
+    sends the notice as message/rfc822 under the answer. Every such reply was refused
+    («не удалось отделить от цитаты»), «#take» alone too; now the notice is the mail
+    answered: the answer goes, without the customer's own screenshot it carried."""
+    from tests.integration.test_staff_e2e import TINY_PNG
+
+    shot = ("скрин.png", "image/png", TINY_PNG)
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY, attachments=[shot])
+    m = EmailMessage()
+    m["From"], m["To"] = "Анна Смирнова <anna@example.com>", staff_to(tid)
+    m["Subject"], m["Message-ID"] = f"RE: {notice.subject}", "<r1@corp.example>"
+    m.set_content("\n".join(typed) + "\n")
+    m.add_attachment(email.message_from_bytes(notice.raw, policy=email.policy.default))
+    desk.ingest(m.as_bytes(policy=email.policy.SMTP))
+    desk.flush()
+    assert not [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    [mail] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    if typed == ["#take"]:
+        assert mail.subject.startswith("Работа по обращению начата")
+        assert desk.ticket(tid)["status"] == "open"
+        assert not sink.to("anna@example.com")[1:]  # nothing to tell: nothing lost
+        return
+    assert mail.text.splitlines()[:2] == ANSWER and "Уровень:" not in mail.text
+    assert [p.get_filename() for p in mail.msg.iter_attachments()] == []
+    assert desk.ticket(tid)["status"] == "closed"
 
 
 def test_an_outlook_answer_in_html_alone_reads_as_typed(desk: Desk, sink):
@@ -313,6 +368,29 @@ def test_an_outlook_answer_in_html_alone_reads_as_typed(desk: Desk, sink):
     [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
     expected = [*typed, "", *(s.rstrip() for s in SIGNATURE)]
     assert answer.text.splitlines()[: len(expected)] == expected, answer.text
+
+
+@pytest.mark.parametrize("client", ["webmail", "outlook"])
+def test_numbered_steps_of_an_html_answer_keep_their_numbers(desk: Desk, sink, client: str):
+    """Steps typed as a numbered list: webmail (Yandex, Mail.ru) sends <ol>, which
+    reached the customer as «- » bullets («на шаге 2» then pointed nowhere); Outlook
+    writes each item as a MsoListParagraph, which came a blank line apart."""
+    tid, _ = open_ticket(desk, sink)
+    steps = ["Очистите кэш браузера.", "Повторите оплату."]
+    if client == "webmail":
+        rich = f"<div>Сделайте так:</div><ol>{''.join(f'<li>{s}</li>' for s in steps)}</ol>"
+    else:
+        rich = "<div class=WordSection1><p class=MsoNormal>Сделайте так:</p>" + "".join(
+            f"<p class=MsoListParagraphCxSpMiddle style='mso-list:l0 level1 lfo1'>"
+            f"<![if !supportLists]><span style='mso-list:Ignore'>{n}.<span style='font:7.0pt"
+            f' "Times New Roman"\'>&nbsp;&nbsp;&nbsp; </span></span><![endif]>{s}</p>'
+            for n, s in enumerate(steps, 1)
+        )
+    desk.ingest(mime("Анна <anna@example.com>", staff_to(tid), "Re: x", html_body=rich))
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    expected = ["Сделайте так:", "1. Очистите кэш браузера.", "2. Повторите оплату."]
+    assert answer.text.splitlines()[:3] == expected, answer.text
 
 
 @pytest.mark.parametrize("where", ["above", "below"])
@@ -363,6 +441,24 @@ def test_staff_reply_in_koi8_r_sends_the_answer(desk: Desk, sink, client: str):
     got = answer.text.splitlines()
     assert all(s in got for s in ANSWER), answer.text
     assert "#close" not in answer.text and "Уровень" not in answer.text
+
+
+@pytest.mark.parametrize("client", ["the_bat", "outlook_plain"])
+def test_a_command_typed_with_the_number_sign_in_koi8_r_runs(desk: Desk, sink, client: str):
+    """«№сдщыу»: the Russian layout left on, Shift+3 types «№», which KOI8-R has not; the
+    client sent «?сдщыу». The customer got that line with the answer and the ticket
+    stayed open."""
+    tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY)
+    sender = email.utils.parseaddr(str(notice.msg["From"]))
+    typed = [*ANSWER, "№сдщыу"]
+    plain, _ = CLIENTS[client](notice.text.splitlines(), sender[0], sender[1], typed)
+    raw = legacy("Анна <anna@example.com>", staff_to(tid), "Re: x", plain, "koi8-r")
+    assert "\n?сдщыу".encode("koi8-r") in raw.replace(b"\r\n", b"\n")
+    desk.ingest(raw)
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    assert all(s in answer.text.splitlines() for s in ANSWER) and "сдщыу" not in answer.text
+    assert desk.ticket(tid)["status"] == "closed"
 
 
 # -- an answer typed inside the quote -------------------------------------------------

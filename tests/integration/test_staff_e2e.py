@@ -6,6 +6,7 @@ import base64
 import struct
 import zlib
 from datetime import datetime
+from email.header import decode_header, make_header
 
 import pytest
 
@@ -103,9 +104,12 @@ def test_staff_reply_reaches_customer_trimmed_and_sets_first_reaction(desk, sink
     a = answer[0].msg
     assert a["From"].addresses[0].addr_spec == "support@example.com"
     assert f"[TID#{tid}]" in a["Subject"]
-    assert (
-        a["In-Reply-To"] == "<" + reply.split(b"Message-ID: <", 1)[1].split(b">")[0].decode() + ">"
-    )
+    # it answers the customer's mail (the confirmation answered it too), not the staff
+    # member's, which the customer never had
+    [confirmation] = [r for r in mails if "Обращение зарегистрировано" in r.subject]
+    assert a["In-Reply-To"] == confirmation.msg["In-Reply-To"]
+    staff_id = "<" + reply.split(b"Message-ID: <", 1)[1].split(b">")[0].decode() + ">"
+    assert staff_id not in str(a["References"])
     assert "Auto-Submitted" not in a
     assert "пишет:" not in answer[0].text and "> ошибка 500" not in answer[0].text
     # the answer is the news that work started: no separate "work started" mail
@@ -115,6 +119,29 @@ def test_staff_reply_reaches_customer_trimmed_and_sets_first_reaction(desk, sink
     desk.flush()
     sink.wait_for(6)
     assert len([r for r in customer_mails(sink) if "начата" in r.subject]) == 0
+
+
+def test_an_answer_from_outlook_threads_to_the_customers_own_mail(desk, sink):
+    """Outlook writes only the notice's Message-ID into References: the answer named the
+    notice and the staff member's Message-ID, none of which the customer ever had, and
+    came as a thread of its own in their Thunderbird. It now answers the customer's
+    mail and names what they hold: their mail and support's to them."""
+    tid, notice = open_ticket(desk, sink, msgid="<q1@shop-example.ru>")
+    desk.ingest(
+        make_mail(subject=f"Re: [TID#{tid}]", body="Ещё: ошибка 502.", msgid="<q2@shop-example.ru>")
+    )
+    desk.flush()
+    confirmation = customer_mails(sink)[0].msg["Message-ID"]
+    staff_id = "<AM6PR04MB1234@AM6PR04MB1234.eurprd04.prod.outlook.com>"
+    refs = {"In-Reply-To": notice.msg["Message-ID"], "References": notice.msg["Message-ID"]}
+    desk.ingest(staff_reply(tid, "Иван, обновите модуль.\n#close\n", msgid=staff_id, headers=refs))
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "обновите модуль" in r.text]
+    assert answer.msg["In-Reply-To"] == "<q2@shop-example.ru>"
+    refs = str(answer.msg["References"]).split()
+    assert refs[0] == "<q1@shop-example.ru>" and "<q2@shop-example.ru>" in refs
+    assert confirmation in refs
+    assert staff_id not in refs and notice.msg["Message-ID"] not in refs
 
 
 def test_an_answer_to_a_ticket_without_a_subject_keeps_the_notice_out_of_its_subject(desk, sink):
@@ -228,6 +255,59 @@ def test_commands_change_the_ticket_and_are_not_shown_to_customer(desk, sink):
     assert "отдел разработки" in level_mail.text and "24 рабочих дня" in level_mail.text
 
 
+def test_a_take_after_a_colleague_closed_the_ticket_is_refused_and_says_who(desk, sink):
+    """Two staff answer one notice: Anna closes the ticket with her answer, Boris, who
+    read the notice a minute later, replies «#take». It opened the ticket again without a
+    word: the customer had been told it was closed. Boris is told who closed it; #reopen
+    opens it."""
+    tid, notice = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "Иван, исправлено в 7.0.1.\n#close\n"))
+    boris = "boris@example.com"
+    desk.ingest(staff_reply(tid, "#take\n", sender=boris))
+    desk.flush()
+    assert desk.ticket(tid)["status"] == "closed"
+    [told] = [r for r in sink.to(boris) if r.subject.startswith("Команды не выполнены")]
+    assert "#take не выполнена: обращение уже закрыто (anna@example.com, " in told.text
+    assert "#reopen" in told.text
+    assert [r.subject.split(":")[0] for r in customer_mails(sink)] == [
+        "Обращение зарегистрировано",
+        "Re",
+    ]
+    desk.ingest(staff_reply(tid, "#reopen\n#take\n", sender=boris))
+    assert desk.ticket(tid)["status"] == "open"
+
+
+@pytest.mark.parametrize("sender", ["support@example.com", "a.smirnova@example.com"])
+def test_a_reply_to_a_notice_from_another_address_of_the_staff_member_is_told(desk, sink, sender):
+    """Anna's client answers her notice "as" the support address (a shared mailbox she
+    may send as), or from an address of hers not on support.staff. It opened a ticket
+    of its own, with the notice's «Новое обращение (...)» twice in its subject, its
+    sender made a customer (the alias got a confirmation); Anna never heard that her
+    answer did not go. Now it is a note of the ticket and Anna is told, once."""
+    tid, notice = open_ticket(desk, sink)
+    before = len(sink.received)
+    quote = "\n".join("> " + s for s in notice.text.splitlines())
+    for _ in range(2):
+        text = f"Иван, обновите модуль.\n#close\n\n{quote}"
+        desk.ingest(staff_reply(tid, text, sender=sender, to=staff_to(tid)))
+    desk.flush()
+    assert [t["tid"] for t in desk.tickets()] == [tid]
+    t = desk.ticket(tid)
+    assert t["status"] == "new"
+    notes = [m["kind"] for m in t["messages"] if m["from"] == sender and m["direction"] == "in"]
+    assert notes == ["note", "note"]
+    [told] = sink.received[before:]
+    assert told.rcpt_tos == ["anna@example.com"]
+    assert told.subject == f"Ответ клиенту не отправлен: Не работает оформление заказа [TID#{tid}]"
+    assert f"с адреса {sender}, а не с вашего адреса anna@example.com" in told.text
+    assert told.msg["Reply-To"].addresses[0].addr_spec == staff_to(tid)
+    # answered from her own address, as the mail says, the answer goes
+    desk.ingest(staff_reply(tid, "Иван, обновите модуль.\n#close\n\n" + quote))
+    desk.flush()
+    assert desk.ticket(tid)["status"] == "closed"
+    assert [r for r in customer_mails(sink) if "обновите модуль" in r.text]
+
+
 def test_critical_ticket_jumps_the_queue(desk, sink):
     first, _ = open_ticket(desk, sink, subject="Первый")
     second = desk.ingest_tid(make_mail(sender="petr@x.example", subject="Сайт лежит"))
@@ -249,6 +329,18 @@ def test_note_is_internal_and_bad_command_is_reported_to_staff(desk, sink):
     assert len(customer_mails(sink)) == before  # nothing reached the customer
     [err] = [r for r in sink.to("boris@example.com") if "Команды не выполнены" in r.subject]
     assert "#clsoe" in err.text and "#close" in err.text
+
+
+def test_a_command_with_a_space_after_its_sign_is_not_sent_to_the_customer(desk, sink):
+    """«# close» over the answer reached the customer as its first line and closed
+    nothing; the staff member now learns why nothing was sent."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "# close\nИван, исправлено в 7.0.1.\n"))
+    desk.flush()
+    assert [r.subject.split(":")[0] for r in customer_mails(sink)] == ["Обращение зарегистрировано"]
+    [told] = [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    assert "«# close»: между «#» и командой не должно быть пробела (#close)" in told.text
+    assert desk.ticket(tid)["status"] == "new"
 
 
 def test_command_error_mail_names_the_ticket_by_its_subject(desk, sink):
@@ -498,6 +590,10 @@ def test_staff_attachments_reach_the_customer_whatever_their_type(desk, sink):
     [answer] = [r for r in customer_mails(sink) if "инструкция во вложении" in r.text]
     sent = [(p.get_filename(), p.get_content()) for p in answer.msg.iter_attachments()]
     assert sent == [("инструкция.pdf", pdf), ("лог.txt", "ok\n")]
+    # older clients (Outlook 2007/2010) read no RFC 2231 filename*: the Content-Type's name
+    # names the file for them too
+    names = [p.get_param("name") for p in answer.msg.iter_attachments()]
+    assert [str(make_header(decode_header(n))) for n in names] == ["инструкция.pdf", "лог.txt"]
     staff_msg = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"][0]
     assert [a["accepted"] for a in staff_msg["attachments"]] == [True, True]
     assert not [r for r in customer_mails(sink) if "Скриншот во вложении" in r.text]

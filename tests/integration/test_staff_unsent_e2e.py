@@ -7,6 +7,7 @@ import email
 import email.policy
 import email.utils
 import html
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from tests.helpers import Desk, make_mail, staff_to
@@ -87,6 +88,50 @@ def test_a_command_with_the_answer_below_the_original_message_is_reported(desk: 
     [mail] = told(sink)
     assert "Выполненные команды: #wait" in mail.text
     assert "    Иван, пришлите журнал ошибок." in mail.text.splitlines()
+
+
+def test_a_command_typed_under_outlooks_original_is_reported_not_lost(desk: Desk, sink):
+    """Outlook: the answer on top, «#close» typed at the very end of the mail, under the
+    original. The answer went and the ticket stayed open, or, with «#close» alone,
+    nothing happened at all, and the staff member believed the ticket closed. Now
+    nothing goes, and the staff member is told the command stood in the quote; the
+    reply with it on top runs it."""
+    tid, notice = open_ticket(desk, sink)
+    before = len(customer_mails(sink))
+    desk.ingest(outlook_reply(tid, notice.text, top="Иван, обновите модуль.", inside="#close"))
+    desk.ingest(outlook_reply(tid, notice.text, inside="#закрыть"))
+    desk.flush()
+    assert len(customer_mails(sink)) == before and desk.ticket(tid)["status"] == "new"
+    told = [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    assert [r.text.count("не выполнена: строка стоит внутри цитаты") for r in told] == [1, 1]
+    assert "  - #close не выполнена" in told[0].text and "  - #закрыть" in told[1].text
+    quote = "\n".join("> " + s for s in told[0].text.splitlines())
+    desk.ingest(staff_reply(tid, f"Иван, обновите модуль.\n#close\n\n{quote}"))
+    desk.flush()
+    assert desk.ticket(tid)["status"] == "closed"
+    assert [r for r in customer_mails(sink) if "обновите модуль" in r.text]
+
+
+def test_an_answer_quoting_access_data_blanked_out_since_goes_and_echoes_none(desk, sink):
+    """An answer above the quote of a notice whose customer text held a password, sent
+    after the ticket blanked it out (two days after the close): the quoted «Пароль:
+    S3cr3t!» was in no mail of the ticket any more, so the answer did not go, and the
+    mail telling the staff member so quoted the password maild had just erased."""
+    tid, notice = open_ticket(
+        desk, sink, body="Не работает админка.\nЛогин: admin\nПароль: S3cr3t!"
+    )
+    desk.ingest(staff_reply(tid, "Готово, смените пароль.\n#close"))
+    closed_at = datetime.fromisoformat(desk.ticket(tid)["closed_at"])
+    later = (closed_at + timedelta(days=2, minutes=1)).isoformat()
+    assert desk.run("jobs", "run", "--now", later, "--json").json()["redacted"] == 1
+    desk.flush()
+    before = len(sink.received)
+    quote = "\n".join("> " + s for s in notice.text.splitlines())
+    desk.ingest(staff_reply(tid, f"Иван, ещё: обновите модуль до 7.0.1.\n\n{quote}"))
+    desk.flush()
+    assert told(sink) == []
+    assert not [r for r in sink.received[before:] if "S3cr3t" in r.text]
+    assert [r for r in customer_mails(sink) if "обновите модуль до 7.0.1" in r.text]
 
 
 def test_replies_that_hold_nothing_typed_send_no_such_mail(desk: Desk, sink):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.commands import COMMANDS, Command, parse_reply
+from maild.domain.commands import COMMANDS, Command, in_quote, parse_reply
 from maild.domain.sla import LEVELS
 
 
@@ -320,3 +320,71 @@ def test_a_reply_of_many_lines_costs_linear_time() -> None:
     reply = parse_reply(text)
     assert time.process_time() - started < 1.2  # (0.3 s here)
     assert reply.body.count("\n") == 40_000 and reply.note
+
+
+NOTICE_TEXT = (
+    "Новое обращение 1234-5678\n----- текст обращения -----\nНе работает.\n#critical\n"
+    "----- конец текста -----\n"
+    "  #note                  весь ответ — внутренняя заметка, клиенту не уходит\n"
+)
+OUTLOOK_HEAD = "От: Служба поддержки <support@s.ru>\nОтправлено: 3 декабря 2026 г.\nКому: a@s.ru\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # under Outlook's header, the original unquoted: the reply's last line
+        (f"Иван, обновите.\n\n{OUTLOOK_HEAD}\n{NOTICE_TEXT}\n#close\n", ["#close"]),
+        (f"\n{OUTLOOK_HEAD}\n{NOTICE_TEXT}#сдщыу.\n", ["#сдщыу."]),
+        # typed inside a "> " quote (iOS Mail keeps it quoted)
+        ("Иван, обновите.\n\nпишет:\n> Не работает.\n> #take\n", ["#take"]),
+        # on top: parse_reply runs it
+        (f"#close\n\n{OUTLOOK_HEAD}\n{NOTICE_TEXT}", []),
+        # a line of the ticket's mail (the customer's own, the notice's cheat sheet)
+        (f"Иван.\n\n{OUTLOOK_HEAD}\n{NOTICE_TEXT}", []),
+        # prose, an unknown word, a command run before (a staff member's own mail quoted)
+        (f"Ок.\n\n{OUTLOOK_HEAD}\n#take away\n#hashtag\n#wait\n", []),
+    ],
+)
+def test_commands_standing_in_the_quote(text: str, found: list[str]) -> None:
+    before = [{"text": NOTICE_TEXT, "commands": []}, {"text": "Ок.", "commands": ["#wait"]}]
+    assert in_quote(text, before) == found
+
+
+@pytest.mark.parametrize(("typed", "hint"), [("#сдщыуу", "#close"), ("#ефл", "#take")])
+def test_a_typo_in_the_russian_layout_gets_the_command_as_a_hint(typed: str, hint: str) -> None:
+    [error] = parse_reply(f"{typed}\nИван, исправлено.").errors
+    assert f"(может быть, {hint}?)" in error
+
+
+@pytest.mark.parametrize(
+    ("line", "command"),
+    [("?сдщыу", "close"), ("?закрыть", "close"), ("?close", None), ("?Почему", None)],
+)
+def test_a_question_mark_for_the_number_sign_before_russian(line: str, command) -> None:
+    """KOI8-R has no «№»: a client sends «?» for it."""
+    reply = parse_reply(f"{line}\nИван, исправлено.")
+    assert [c.name for c in reply.commands] == ([command] if command else [])
+    assert reply.errors == ()
+
+
+def test_a_command_the_reply_runs_on_top_is_no_command_in_its_quote() -> None:
+    """The refused mail sent again (a reply to the staff member's own sent mail): the
+    command now on top, its old line quoted below."""
+    text = f"#reopen\n#take\n\n{OUTLOOK_HEAD}\n#take\n"
+    assert in_quote(text, [], parse_reply(text).commands) == []
+    assert in_quote(text, []) == ["#take"]
+
+
+@pytest.mark.parametrize("line", ["# close", "№ сдщыу", "# level vip"])
+def test_a_command_with_a_space_after_its_sign_at_the_top_stops_the_reply(line: str) -> None:
+    """«# close» went to the customer as the first line of the answer, closing nothing."""
+    reply = parse_reply(f"{line}\nИван, исправлено.")
+    [error] = reply.errors
+    assert error.startswith(f"«{line}»: между «{line[0]}» и командой не должно быть пробела")
+    assert reply.commands == () and reply.body == "Иван, исправлено."
+
+
+def test_a_heading_or_a_line_further_down_is_text() -> None:
+    assert parse_reply("# Итоги\nвсё работает").errors == ()
+    assert parse_reply("Иван, смотрите:\n# close\n").errors == ()

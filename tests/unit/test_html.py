@@ -164,7 +164,24 @@ def test_lists() -> None:
 
 def test_nested_and_unclosed_list_items() -> None:
     html = "<ol><li>один<li>два<ul><li>вложенный</ul><li>три</ol>"
-    assert html_to_text(html) == "- один\n- два\n  - вложенный\n- три"
+    # an ordered list's steps keep their numbers («на шаге 2» still points somewhere)
+    assert html_to_text(html) == "1. один\n2. два\n  - вложенный\n3. три"
+
+
+def test_an_ordered_list_counts_from_its_start() -> None:
+    html = '<ol start="3"><li>три</li><li>четыре</li></ol><ol start="99999999999999"><li>x</ol>'
+    assert html_to_text(html) == "3. три\n4. четыре\n1. x"
+
+
+def test_outlooks_list_paragraphs_are_lines() -> None:
+    item = (
+        "<p class=MsoListParagraphCxSpFirst style='mso-list:l0 level1 lfo1'><![if !supportLists]>"
+        "<span style='mso-list:Ignore'>1.<span>&nbsp;&nbsp;&nbsp;&nbsp;&nbsp; </span></span>"
+        "<![endif]>{}<o:p></o:p></p>"
+    )
+    html = "<p class=MsoNormal>Шаги:</p>" + item.format("Очистите кэш") + item.format("Войдите")
+    html += "<p class=MsoNormal>Итог</p>"
+    assert html_to_text(html) == "Шаги:\n1. Очистите кэш\n1. Войдите\nИтог"
 
 
 def test_table_rows_are_lines() -> None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from maild.domain.commands import cheat_sheet, holds_notice
 from maild.domain.quotes import for_site, trim_reply, typed_lines
-from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer
+from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer, without_our_forward
 
 NEW = "Добрый день!\nПосле обновления всё заработало, спасибо.\n\nС уважением,\nИван Петров"
 OLD = "Проверьте, пожалуйста, права на папку /upload."
@@ -718,3 +718,37 @@ def test_a_text_of_attributions_each_over_a_quote_costs_linear_time() -> None:
     trim_reply(text)
     for_customer(text)
     assert time.process_time() - started < 2
+
+
+FWD = "-------- Пересланное сообщение --------"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # Outlook's original attached (message/rfc822), as the text shows it
+        (f"Иван, обновите.\n#close\n\n{FWD}\nОт: Служба поддержки <support@s.ru>\n"
+         "Дата: Thu, 3 Dec 2026\nТема: Новое обращение\n\nНовое обращение 1234-5678\n",
+         "Иван, обновите.\n#close"),
+        # Thunderbird forwarding inline: the subject first, a tab after each label
+        (f"Ответ выше.\n\n{FWD}\nТема: \tНовое\nДата: \t03.12.2026\n"
+         "От: \tСлужба <support+1234-5678.abc@s.ru>\n\nУровень: VIP\n", "Ответ выше."),
+        # a customer's or a developer's mail forwarded to the customer: content
+        (f"Иван, вот ответ разработчика.\n\n{FWD}\nОт: Пётр <dev@s.ru>\n\nИсправлено.\n", None),
+        ("Иван, от: support@s.ru пришло письмо.\n", None),
+    ],
+)  # fmt: skip
+def test_a_forward_of_supports_own_mail_is_the_mail_answered(text: str, kept: str | None):
+    assert without_our_forward(text, "support@s.ru") == (text if kept is None else kept)
+
+
+def test_a_quoted_line_whose_access_data_the_ticket_blanked_out_is_no_line_typed():
+    """Two days after the close the ticket keeps «Пароль: [данные доступа удалены]»;
+    a staff member answering the old notice quotes «Пароль: S3cr3t!» from it."""
+    kept = [
+        "Не работает админка.\nЛогин: [данные доступа удалены]\nПароль: [данные доступа удалены]"
+    ]
+    reply = "Иван, обновите.\n\n> Не работает админка.\n> Логин: admin\n> Пароль: S3cr3t!\n"
+    assert typed_lines(reply, kept) == ["Иван, обновите."]
+    # a ticket never blanked out: such a line is typed, as any other
+    assert typed_lines("> Пароль: S3cr3t!\n", ["Не работает админка."]) == ["Пароль: S3cr3t!"]

@@ -100,3 +100,23 @@ def test_encoded_words_hold_whole_characters_and_as_many_as_fit(text):
     assert "".join(parts) == expected
     for part, following in zip(parts, parts[1:], strict=False):
         assert len(part.encode()) + len(following[0].encode()) > _WORD_BYTES
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=120)
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool)
+)
+def test_a_files_name_reads_back_from_both_of_its_parameters(name):
+    """filename* (RFC 2231) for the clients that read it, and the Content-Type's
+    name="=?utf-8?b?...?=" for those that do not (Outlook 2007/2010)."""
+    from email.header import decode_header, make_header
+
+    from maild.render import Renderer
+
+    raw = Renderer.content("текст\n", [(name, "application/pdf", b"%PDF-1.4\n")], "<m@x>")
+    msg = email.message_from_bytes(b"MIME-Version: 1.0\r\n" + raw, policy=email.policy.default)
+    [part] = list(msg.iter_attachments())
+    assert part.get_filename() == name
+    assert str(make_header(decode_header(part.get_param("name")))) == name

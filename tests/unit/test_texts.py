@@ -234,6 +234,8 @@ def variants() -> list[dict]:
         files_more=1,
         no_customer=True,
         reply_address="support+1234-5678.abc@example.com",
+        staff="anna@example.com",
+        as_support=False,
         authserv_id="mx.example.com",
         refers_to="1111-2222",
         automated="тема автоответа «Автоответ: в отпуске»",

@@ -1,0 +1,58 @@
+"""Commands that presume a ticket in work, in a reply to a ticket already closed.
+
+Two staff answer one notice: Anna closes the ticket with her answer (the customer gets
+«Обращение закрыто» and the rating request), Boris, who read the notice a minute later,
+replies «#take». Run, it opened the ticket again without a word to anyone: the
+customer believed it closed, the ticket sat open in the queue. Such a command stops
+the reply, as a bad command does, and the staff member is told who closed it and
+when, and that «#reopen» opens it again.
+
+Pure: the ticket and its messages in, the errors (Russian) out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from maild.domain.commands import Command
+from maild.domain.records import MessageRecord, Ticket
+
+__all__ = ["closed_errors"]
+
+# What each presumes: work starts, or the ticket waits for the customer's answer (the
+# customer would be reminded to answer a ticket they were told is closed).
+PRESUME_OPEN = {"take": "#take", "wait": "#wait"}
+
+
+def closed_errors(
+    commands: Iterable[Command],
+    ticket: Ticket,
+    messages: list[MessageRecord],
+    fmt_time: Callable[[str], str],
+) -> list[str]:
+    """One error per #take / #wait of a reply to a closed ticket that does not also
+    #reopen it; [] for a ticket not closed."""
+    commands = list(commands)
+    if ticket.get("status") != "closed" or any(c.name == "reopen" for c in commands):
+        return []
+    errors: list[str] = []
+    for cmd in commands:
+        if cmd.name in PRESUME_OPEN:
+            by = _closed_by(ticket, messages, fmt_time)
+            errors.append(
+                f"{PRESUME_OPEN[cmd.name]} не выполнена: обращение уже закрыто{by}.\n"
+                "    Чтобы открыть его снова, добавьте в ответ строку #reopen."
+            )
+    return errors
+
+
+def _closed_by(
+    ticket: Ticket, messages: list[MessageRecord], fmt_time: Callable[[str], str]
+) -> str:
+    """« (anna@example.com, 03.12.2026 10:20)»: the last #close of the ticket's
+    messages, else when it closed; "" when neither is known."""
+    for m in reversed(messages):
+        if "#close" in (m.get("commands") or ()):
+            return f" ({m['from']}, {fmt_time(m['received_at'])})"
+    closed_at = ticket.get("closed_at")
+    return f" ({fmt_time(closed_at)})" if closed_at else ""

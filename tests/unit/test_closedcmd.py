@@ -1,0 +1,32 @@
+"""Unit tests for maild.domain.closedcmd: #take / #wait on a ticket already closed."""
+
+from __future__ import annotations
+
+from maild.domain.closedcmd import closed_errors
+from maild.domain.commands import Command
+
+
+def when(iso: str) -> str:
+    return iso[8:10] + "." + iso[5:7] + "." + iso[:4] + " " + iso[11:16]
+
+
+CLOSE = {"from": "anna@s.ru", "received_at": "2026-12-03T10:20:00+03:00", "commands": ["#close"]}
+TICKET = {"status": "closed", "closed_at": "2026-12-03T10:20:00+03:00"}
+
+
+def test_take_or_wait_on_a_closed_ticket_names_who_closed_it_and_when() -> None:
+    [take, wait] = closed_errors([Command("take"), Command("wait")], TICKET, [CLOSE], when)
+    assert take.startswith("#take не выполнена: обращение уже закрыто (anna@s.ru, 03.12.2026")
+    assert "#reopen" in take and wait.startswith("#wait не выполнена")
+
+
+def test_without_a_close_among_the_messages_it_says_when() -> None:
+    [error] = closed_errors([Command("take")], TICKET, [], when)
+    assert "обращение уже закрыто (03.12.2026 10:20)." in error
+
+
+def test_an_open_ticket_a_reopen_or_other_commands_are_no_error() -> None:
+    assert closed_errors([Command("take")], {**TICKET, "status": "open"}, [CLOSE], when) == []
+    assert closed_errors([Command("take"), Command("reopen")], TICKET, [CLOSE], when) == []
+    others = [Command("close"), Command("critical"), Command("note"), Command("level", "vip")]
+    assert closed_errors(others, TICKET, [CLOSE], when) == []
