@@ -35,9 +35,11 @@ from maild.web.forms import (
     compose,
     limit_key,
     read_form,
+    too_many,
     typed_text,
+    uploads,
 )
-from maild.web.views import Site, too_many, uploads
+from maild.web.views import Site
 
 log = logging.getLogger("maild.web")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -97,9 +98,14 @@ def compose(
     now: datetime,
     tid: str | None = None,
     authserv_id: str | None = None,
+    replying_to: str | None = None,
 ) -> tuple[bytes, str]:
     """The raw message and its Message-ID (made from the form's nonce: the same
-    form sent twice is one message, which the pipeline stores once)."""
+    form sent twice is one message, which the pipeline stores once). `replying_to`:
+    the Message-ID of the last message the page showed, which a post answers as a
+    mail client's reply would (robots.answered: a post naming nothing answered our
+    acknowledgement of the post before it, and the third in five minutes made the
+    customer a robot whose mail staff no longer heard of)."""
     domain = support.rsplit("@", 1)[1]
     msg = EmailMessage(policy=SMTP)
     if authserv_id:  # the address was proven by a link only its mailbox received
@@ -112,6 +118,8 @@ def compose(
     message_id = f"<web.{nonce}@{domain}>"
     msg["Message-ID"] = message_id
     msg["X-Maild-Source"] = "web"
+    if replying_to:
+        msg["In-Reply-To"] = msg["References"] = replying_to
     msg.set_content(text or "(без текста)", charset="utf-8")
     for f in files:
         maintype, _, subtype = (f.content_type or "application/octet-stream").partition("/")
@@ -228,3 +236,37 @@ def limit_key(ip: str) -> str:
     if address.ipv4_mapped is not None:
         return str(address.ipv4_mapped)
     return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+
+
+# A part's type as the browser gave it, if it is one plain "type/subtype" token
+# (RFC 2045) that a leaf part may carry; else application/octet-stream (the
+# pipeline looks at the bytes anyway)
+_PART_TYPE = re.compile(r"^(?!multipart/|message/)[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$")
+
+
+def too_many(form: Any) -> str | None:
+    """The refusal of a post of more files than MAX_FILES: sent without some of them,
+    the page would say all was added. Counted by name, none read (the form's
+    limits come first)."""
+    names = [f for f in form.getall("files", []) if isinstance(f, web.FileField) and f.filename]
+    return TOO_MANY_FILES if len(names) > MAX_FILES else None
+
+
+def uploads(form: Any) -> list[Upload]:
+    """The files of a form (empty file inputs left out), names without paths; all of
+    them (the body's size is capped), so that too_many sees each one.
+    A name is one clean line: filename*= brings percent-decoded CR/LF, which the
+    email package refuses in a header (the post was a 500, the message lost)."""
+    out = []
+    for f in form.getall("files", []):
+        if not isinstance(f, web.FileField):
+            continue
+        data = f.file.read()
+        name = (f.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+        name = clean_line(name, MAX_FILENAME)
+        if not data and not name:
+            continue
+        ctype = (f.content_type or "").split(";", 1)[0].strip().lower()
+        ctype = ctype if _PART_TYPE.match(ctype) else "application/octet-stream"
+        out.append(Upload(name or "file", ctype, data))
+    return out

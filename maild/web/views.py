@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import re
 import time
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -21,16 +20,13 @@ from aiohttp import web
 from maild.domain.records import MessageRecord, Ticket
 from maild.web import tokens
 from maild.web.forms import (
-    MAX_FILENAME,
-    MAX_FILES,
     MAX_TEXT,
-    TOO_MANY_FILES,
     RateLimit,
-    Upload,
-    clean_line,
     compose,
     read_form,
+    too_many,
     typed_text,
+    uploads,
 )
 from maild.web.links import landing, link_holders
 from maild.web.pages import SENT_RU, Pages, shown, size_ru, text_file, ticket_view
@@ -287,6 +283,7 @@ class Site:
             now=self.app.now(),
             tid=ticket["tid"],
             authserv_id=self.app.config.support.authserv_id,
+            replying_to=last_shown(messages),
         )
         stored = await self.spool(raw, message_id)
         log.info("%s [TID#%s] %s from the site by %s", message_id, ticket["tid"], action, address)
@@ -349,6 +346,14 @@ class Site:
         return False
 
 
+def last_shown(messages: list[MessageRecord]) -> str | None:
+    """The Message-ID of the last message the ticket page shows (a customer's or a
+    staff answer: never our automatic mail), which a post from the page answers."""
+    return next(
+        (m["message_id"] for m in reversed(messages) if shown(m) and m.get("message_id")), None
+    )
+
+
 def download_headers(name: str, fallback: str | None = None) -> dict[str, str]:
     """A download's headers: saved as a file named ``name``, never rendered here.
     filename= is the fallback of old browsers: ASCII only (str.isalnum is also true of
@@ -361,37 +366,3 @@ def download_headers(name: str, fallback: str | None = None) -> dict[str, str]:
         f"filename*=UTF-8''{quote(name)}",
         "Content-Security-Policy": "default-src 'none'; sandbox",
     }
-
-
-# A part's type as the browser gave it, if it is one plain "type/subtype" token
-# (RFC 2045) that a leaf part may carry; else application/octet-stream (the
-# pipeline looks at the bytes anyway)
-_PART_TYPE = re.compile(r"^(?!multipart/|message/)[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$")
-
-
-def too_many(form: Any) -> str | None:
-    """The refusal of a post of more files than MAX_FILES: sent without some of them,
-    the page would say all was added. Counted by name, none read (the form's
-    limits come first)."""
-    names = [f for f in form.getall("files", []) if isinstance(f, web.FileField) and f.filename]
-    return TOO_MANY_FILES if len(names) > MAX_FILES else None
-
-
-def uploads(form: Any) -> list[Upload]:
-    """The files of a form (empty file inputs left out), names without paths; all of
-    them (the body's size is capped), so that too_many sees each one.
-    A name is one clean line: filename*= brings percent-decoded CR/LF, which the
-    email package refuses in a header (the post was a 500, the message lost)."""
-    out = []
-    for f in form.getall("files", []):
-        if not isinstance(f, web.FileField):
-            continue
-        data = f.file.read()
-        name = (f.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-        name = clean_line(name, MAX_FILENAME)
-        if not data and not name:
-            continue
-        ctype = (f.content_type or "").split(";", 1)[0].strip().lower()
-        ctype = ctype if _PART_TYPE.match(ctype) else "application/octet-stream"
-        out.append(Upload(name or "file", ctype, data))
-    return out

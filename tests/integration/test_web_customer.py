@@ -1,0 +1,59 @@
+"""The support site as a customer uses it, inside a real `maild serve` with a real
+relay sink: several posts in a row, files the desk refuses, what staff hear of it."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from tests.helpers import make_mail
+from tests.integration.test_serve import wait_until
+from tests.integration.test_web import mail_in
+from tests.webclient import link_in, post, request, running_site
+
+_ids = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    yield from running_site(tmp_path_factory.mktemp("customer"))
+
+
+def opened(site, customer: str) -> tuple[str, str]:
+    """A ticket `customer` opened by mail: (its page's URL from the confirmation, TID)."""
+    _desk, daemon, sink, base = site
+    n = next(_ids)
+    raw = make_mail(sender=customer, body=f"Вопрос {n}", msgid=f"<cust{n}@c.example>")
+    mail_in(daemon, raw, customer)
+    [conf] = wait_until(lambda: sink.to(customer))
+    link = link_in(conf.text, base)
+    return link, link.rsplit("/", 1)[1].split(".")[0]
+
+
+def notices(sink, tid: str) -> list:
+    return [m for m in sink.to("anna@example.com") if f"[TID#{tid}]" in m.subject]
+
+
+def test_several_posts_in_a_row_on_the_site_each_reach_staff(site):
+    """A customer adds a screenshot, then a log, then one more word, then another,
+    within a minute: each post went as an answer to the acknowledgement of the one
+    before (no In-Reply-To: "the last mail the thread sent"), so the third made the
+    customer a robot of another help desk, and staff heard of nothing after it."""
+    desk, _daemon, sink, _base = site
+    link, tid = opened(site, "petr@shop-example.ru")
+    assert wait_until(lambda: len(notices(sink, tid)) == 1)
+    for n in range(4):
+        sent = post(link + "/reply", {"form": request(link).form_token(), "text": f"Ещё {n}"})
+        assert sent.status == 303 and sent.headers["location"].endswith("?sent=reply")
+        # each acknowledged before the next, as a customer reading their mail sees it
+        assert wait_until(lambda n=n: len(sink.to("petr@shop-example.ru")) == n + 2)
+    assert wait_until(lambda: len(notices(sink, tid)) == 5)
+    ticket = desk.ticket(tid)
+    assert not [m for m in ticket["messages"] if "робот" in m["text"]]
+    assert [m["text"].strip() for m in ticket["messages"] if m["kind"] == "customer"][1:] == [
+        "Ещё 0",
+        "Ещё 1",
+        "Ещё 2",
+        "Ещё 3",
+    ]
