@@ -288,6 +288,8 @@ class Site:
         stored = await self.spool(raw, message_id)
         log.info("%s [TID#%s] %s from the site by %s", message_id, ticket["tid"], action, address)
         sent = action if stored else "later"
+        if stored and files and await self.refused_files(stored, message_id):
+            sent = "files"  # not «added» alone: the page says which file was not and why
         # a merged ticket's post lands in the ticket it was merged into: its page shows it
         page = onward["href"] if onward else f"{self.prefix}/t/{token}"
         return self.redirect(f"{page}?sent={sent}")
@@ -333,17 +335,30 @@ class Site:
             return f"{opening}\n\n{typed}" if typed else opening, subject
         return typed, subject
 
-    async def spool(self, raw: bytes, message_id: str) -> bool:
-        """Into the spool and the daemon's queue; True once the pipeline stored it."""
+    async def spool(self, raw: bytes, message_id: str) -> str | None:
+        """Into the spool and the daemon's queue; the ticket's TID once the pipeline
+        stored it, None if it has not within WAIT_STORED."""
         loop = asyncio.get_running_loop()
         key = await loop.run_in_executor(None, self.app.spool.add, raw)
         self.daemon.enqueue(key)
         deadline = time.monotonic() + WAIT_STORED
         while time.monotonic() < deadline:
-            if await loop.run_in_executor(None, self.app.store.tid_for_msgid, message_id):
-                return True
+            tid = await loop.run_in_executor(None, self.app.store.tid_for_msgid, message_id)
+            if tid:
+                return tid
             await asyncio.sleep(0.05)
-        return False
+        return None
+
+    async def refused_files(self, tid: str, message_id: str) -> bool:
+        """Whether the pipeline refused a file of the stored message (a BMP, a file over
+        attachments.max_attachment_bytes): the page after the post says so at the top."""
+
+        def read() -> bool:
+            loaded = self.app.store.load(tid)
+            found = [m for m in (loaded[1] if loaded else ()) if m["message_id"] == message_id]
+            return any(not a.get("accepted") for m in found for a in m.get("attachments") or ())
+
+        return await asyncio.get_running_loop().run_in_executor(None, read)
 
 
 def last_shown(messages: list[MessageRecord]) -> str | None:

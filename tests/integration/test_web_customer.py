@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import make_mail
 from tests.integration.test_serve import wait_until
-from tests.integration.test_web import mail_in
+from tests.integration.test_web import PNG, mail_in
 from tests.webclient import link_in, post, request, running_site
 
 _ids = itertools.count(1)
@@ -57,3 +57,27 @@ def test_several_posts_in_a_row_on_the_site_each_reach_staff(site):
         "Ещё 2",
         "Ещё 3",
     ]
+
+
+BMP = (  # a 1x1 24-bit BMP: the regulation takes BMP only inside an archive
+    b"BM:\x00\x00\x00\x00\x00\x00\x006\x00\x00\x00(\x00\x00\x00\x01\x00\x00\x00\x01\x00"
+    b"\x00\x00\x01\x00\x18\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\x00"
+)
+
+
+def test_a_post_with_a_refused_file_does_not_say_all_was_added(site):
+    """A screenshot and a bare BMP: the page said «Ваше сообщение добавлено к
+    обращению» at the top, while the BMP (refused by the regulation) was not; the
+    customer, reading that, had no reason to look for the refusal in the thread."""
+    _desk, _daemon, _sink, base = site
+    link, _tid = opened(site, "olga@shop-example.ru")
+    files = [("Снимок.png", "image/png", PNG), ("экран.bmp", "image/bmp", BMP)]
+    sent = post(link + "/reply", {"form": request(link).form_token(), "text": "Скрины"}, files)
+    assert sent.status == 303 and sent.headers["location"].endswith("?sent=files")
+    page = " ".join(request(base + sent.headers["location"]).text.split())
+    assert "добавлено к обращению, но не все файлы приняты" in page
+    assert "экран.bmp: не принят — Файлы BMP принимаются только в архиве" in page
+    assert "Снимок.png</a>" in page
+    ok = post(link + "/reply", {"form": request(link).form_token()}, files[:1])
+    assert ok.status == 303 and ok.headers["location"].endswith("?sent=reply")
