@@ -46,10 +46,26 @@ SENT_RU = {
 }
 
 
+def files_field(attachments: dict[str, Any]) -> dict[str, str]:
+    """The file input's label and `accept` by the desk's [attachments]: with
+    accept_other_types the input took only pictures and archives all the same (a
+    phone's picker offers nothing else, so a PDF the desk takes could not be chosen),
+    and no label said how big a file may be (the pipeline refused a 15 MB one after
+    its upload)."""
+    one = size_text(int(attachments.get("max_attachment_bytes", 10 << 20)))
+    label = f"Файлы: до 10, каждый не больше {one}"
+    if attachments.get("accept_other_types"):
+        return {"label": label, "accept": ""}
+    return {
+        "label": f"{label} (скриншоты JPG, PNG, GIF; BMP только в архиве ZIP или RAR)",
+        "accept": ".jpg,.jpeg,.png,.gif,.zip,.rar,image/jpeg,image/png,image/gif",
+    }
+
+
 class Pages:
     """The jinja2 environment of the site's templates, read once per process."""
 
-    def __init__(self, prefix: str, support_name: str) -> None:
+    def __init__(self, prefix: str, support_name: str, files: dict[str, str] | None = None) -> None:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(HERE / "templates")),
             autoescape=True,
@@ -58,7 +74,8 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.globals.update(prefix=prefix, support_name=support_name)
+        files = files or files_field({})
+        self.env.globals.update(prefix=prefix, support_name=support_name, files=files)
         self.env.filters["plural"] = ru_count  # as in mail: "2 дня", "11 дней"
         self.env.filters["thousands"] = thousands  # as in mail
 

@@ -29,7 +29,7 @@ from maild.web.forms import (
     uploads,
 )
 from maild.web.links import landing, link_holders
-from maild.web.pages import SENT_RU, Pages, shown, size_ru, text_file, ticket_view
+from maild.web.pages import SENT_RU, Pages, files_field, shown, size_ru, text_file, ticket_view
 
 log = logging.getLogger("maild.web")
 
@@ -59,8 +59,9 @@ class Site:
         self.cfg = app.config.web
         self.key: bytes = app.web_secret
         self.prefix = urlsplit(self.cfg.base_url).path.rstrip("/")
-        self.pages = Pages(self.prefix, app.config.support.name)
-        max_message = int(app.config.attachments.get("max_message_bytes", 25 << 20))
+        attachments = app.config.attachments
+        self.pages = Pages(self.prefix, app.config.support.name, files_field(attachments))
+        max_message = int(attachments.get("max_message_bytes", 25 << 20))
         self.max_body = max_message + (1 << 20)  # the files plus the form's fields
         self.too_large_text = (
             f"Файлы вместе должны занимать не больше {size_ru(max_message)}. "
