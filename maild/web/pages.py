@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -265,6 +266,23 @@ def shown(m: MessageRecord) -> bool:
     return m.get("kind") in ("customer", "staff") and not m.get("forged_staff")
 
 
+def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | None:
+    """The rating given since the ticket was last closed, None if none was: the page
+    offers the rating form then. The ticket's own `rating` is the last one ever given:
+    reopened and closed again, the ticket kept «Ваша оценка: 5» and no form, while the
+    closing letter asked for a rating of the new answer (as mail takes it)."""
+    closed = ticket.get("closed_at")
+    if ticket["status"] != "closed" or not closed:
+        return None
+    since = datetime.fromisoformat(closed)
+    for m in reversed(messages):
+        if datetime.fromisoformat(m["received_at"]) < since:
+            return None
+        if m.get("rating"):
+            return m["rating"]
+    return None
+
+
 def ticket_view(
     app: Any, ticket: Ticket, messages: list[MessageRecord], viewer: str
 ) -> dict[str, Any]:
@@ -284,7 +302,7 @@ def ticket_view(
         "due": app.fmt_time(due) if due and ticket["status"] != "closed" else None,
         "zone_words": app.renderer.zone_words,
         "created": app.fmt_time(ticket["created_at"]),
-        "rating": ticket.get("rating"),
+        "rating": rating_of_closing(ticket, messages),
         "entries": [
             _entry(app, n, m, viewer, [relayed, *_texts(messages[max(0, n - QUOTED) : n])])
             for n, m in enumerate(messages)

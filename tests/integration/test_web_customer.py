@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from tests.helpers import make_mail
+from tests.helpers import make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.integration.test_web import PNG, mail_in
 from tests.webclient import link_in, post, request, running_site
@@ -81,3 +81,40 @@ def test_a_post_with_a_refused_file_does_not_say_all_was_added(site):
     assert "Снимок.png</a>" in page
     ok = post(link + "/reply", {"form": request(link).form_token()}, files[:1])
     assert ok.status == 303 and ok.headers["location"].endswith("?sent=reply")
+
+
+def staff_close(site, tid: str, body: str) -> None:
+    desk, daemon, _sink, _base = site
+    reply_to = staff_to(tid)
+    mail = make_mail(sender="anna@example.com", to=reply_to, subject=f"Re: [TID#{tid}]", body=body)
+    mail_in(daemon, mail, "anna@example.com", reply_to)
+    assert wait_until(lambda: desk.ticket(tid)["status"] == "closed")
+
+
+def test_a_ticket_closed_again_asks_for_its_rating_again(site):
+    """Rated 5, reopened («Открыть обращение снова»), answered and closed again: the
+    closing letter asks for a rating of the new answer, and mail takes it, but the page
+    still said «Ваша оценка: 5 из 5» and had no rating form."""
+    desk, _daemon, sink, _base = site
+    link, tid = opened(site, "nina@shop-example.ru")
+    staff_close(site, tid, "Готово.\n#close")
+    rated = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
+    assert rated.headers["location"].endswith("?sent=rate")
+    page = request(link).text
+    assert '<dd id="rating">5 из 5</dd>' in page and "Оцените работу" not in page
+    again = post(link + "/reopen", {"form": request(link).form_token(), "text": "Снова"})
+    assert again.headers["location"].endswith("?sent=reopen")
+    assert 'id="rating"' not in request(link).text  # open: nothing to rate yet
+    staff_close(site, tid, "Теперь исправлено.\n#close")
+    page = request(link).text
+    assert "Оцените работу" in page and 'id="rating"' not in page
+    rated = post(link + "/rate", {"form": request(link).form_token(), "rating": "3"})
+    assert rated.headers["location"].endswith("?sent=rate")
+    assert desk.ticket(tid)["rating"] == 3
+    assert '<dd id="rating">3 из 5</dd>' in request(link).text
+
+    def thanks():
+        return [m for m in sink.to("nina@shop-example.ru") if "Спасибо за оценку" in m.subject]
+
+    assert wait_until(lambda: len(thanks()) == 2)
+    assert all(f"[TID#{tid}]" in m.subject for m in thanks())
