@@ -14,6 +14,8 @@ stranger's text; the confirmation page shows the subject.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import re
 from typing import Any
@@ -30,6 +32,7 @@ from maild.web.forms import (
     PENDING_DAYS,
     Pending,
     RateLimit,
+    Upload,
     clean_line,
     client_ip,
     compose,
@@ -107,7 +110,10 @@ class Ask:
         error = self._check(values, nonce, form)
         if error is not None:
             return self._form(values, error, 400)
-        if self.pending.meta(nonce) is not None:  # the same form sent twice
+        files = uploads(form)
+        digest = _digest(values, files)
+        nonce = self._unsent(nonce, digest)
+        if nonce is None:  # the same form sent twice
             return self._sent(values["email"])
         if not self.limit.allow(f"ip:{limit_key(client_ip(request))}", f"addr:{values['email']}"):
             return self._form(values, "Слишком много обращений за час. Попробуйте позже.", 429)
@@ -124,12 +130,13 @@ class Ask:
             from_name=values["name"],
             subject=values["subject"],
             text=values["text"],
-            files=uploads(form),
+            files=files,
             nonce=nonce,
             now=now,
             authserv_id=self.app.config.support.authserv_id,
         )
         meta = {"email": values["email"], "subject": values["subject"], "message_id": message_id}
+        meta["digest"] = digest
         loop = asyncio.get_running_loop()  # both write durably (fsync): off the loop
         await loop.run_in_executor(None, self.pending.add, nonce, meta, raw)
         await loop.run_in_executor(None, self._mail_link, nonce, values)
@@ -138,6 +145,20 @@ class Ask:
             "%s: «Задать вопрос» from %s, confirmation link mailed", message_id, values["email"]
         )
         return self._sent(values["email"])
+
+    def _unsent(self, nonce: str, digest: str) -> str | None:
+        """The id the submission of this form goes under; None if it was sent already.
+        The same form sent again changed (Firefox keeps a page's hidden fields on going
+        back: the address corrected after a typo, a word of the text) is a new request:
+        kept as the same one, it was dropped while the page said «отправлено письмо»
+        to the corrected address."""
+        known = self.pending.meta(nonce)
+        if known is None:
+            return nonce
+        if known.get("digest") == digest:
+            return None
+        changed = hashlib.sha256(f"{nonce}.{digest}".encode()).hexdigest()[:24]  # once too
+        return None if self.pending.meta(changed) is not None else changed
 
     def _sent(self, email: str) -> web.Response:
         return self.site.notice(
@@ -236,3 +257,13 @@ class Ask:
             self.pending.confirmed(sub_id, meta)
             log.info("%s: address %s confirmed on the site", meta["message_id"], meta["email"])
         return self._to_ticket(meta, token)
+
+
+def _digest(values: dict[str, str], files: list[Upload]) -> str:
+    """What a submission says, in a few bytes: a form sent twice is one request only
+    when it says the same."""
+    h = hashlib.sha256(json.dumps(values, sort_keys=True).encode())
+    for f in files:
+        h.update(f"\0{f.filename}\0{f.content_type}\0{len(f.data)}\0".encode())
+        h.update(f.data)
+    return h.hexdigest()

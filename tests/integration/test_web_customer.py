@@ -4,6 +4,7 @@ relay sink: several posts in a row, files the desk refuses, what staff hear of i
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 
@@ -118,3 +119,22 @@ def test_a_ticket_closed_again_asks_for_its_rating_again(site):
 
     assert wait_until(lambda: len(thanks()) == 2)
     assert all(f"[TID#{tid}]" in m.subject for m in thanks())
+
+
+def test_the_same_form_sent_again_with_the_address_corrected_goes_to_that_address(site):
+    """«Задать вопрос» sent with a typo in the address, then back and sent again with it
+    corrected: Firefox keeps the page's hidden form token on going back, so the second
+    post carried the first one's token, was taken for the same form sent twice and
+    dropped, while the page said a letter went to the corrected address."""
+    _desk, _daemon, sink, base = site
+    headers = {"X-Forwarded-For": "192.0.2.77"}
+    token = request(base + "/new", headers=headers).form_token()
+    fields = {"subject": "Отчёт", "text": "Не строится отчёт.", "form": token}
+    for address in ("typo@client.example", "right@client.example", "right@client.example"):
+        sent = post(base + "/new", {**fields, "email": address}, headers=headers)
+        assert sent.status == 200 and f"На адрес {address} отправлено письмо" in sent.text
+    assert wait_until(lambda: sink.to("typo@client.example") and sink.to("right@client.example"))
+    time.sleep(0.3)  # the same form sent twice as it was: one letter
+    assert len(sink.to("right@client.example")) == 1
+    link = link_in(sink.to("right@client.example")[0].text, base, "c")
+    assert "Отчёт" in request(link).text
