@@ -9,6 +9,7 @@ confirmed (kept in storage/web/pending until the link is opened).
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import os
@@ -133,6 +134,19 @@ def compose(
     head += render.header_line("Subject", f"{subject} {tag(tid)}" if tid else subject)
     fields, blank, body = msg.as_bytes().partition(b"\r\n\r\n")  # after the rest: a
     return fields + b"\r\n" + head + blank[2:] + body, message_id  # trusted A-R stays on top
+
+
+def one_post(nonce: str, action: str, text: str, files: list[Upload]) -> str:
+    """What a post's Message-ID is made of: the form's nonce and what the post says. The
+    same form sent twice is one message; sent again saying something else (Firefox keeps
+    a page's hidden form token on going back: a second reply, or a rating's page, back,
+    then «Открыть обращение снова») it is another, where the nonce alone made it the
+    first one again, dropped by the pipeline while the page said it was added."""
+    h = hashlib.sha256(f"{action}\0{text}\0".encode("utf-8", "surrogatepass"))
+    for f in files:
+        h.update(f"{f.filename}\0{f.content_type}\0{len(f.data)}\0".encode())
+        h.update(f.data)
+    return nonce + h.hexdigest()[:16]
 
 
 @dataclass

@@ -168,8 +168,12 @@ def test_reply_needs_the_form_token_and_reaches_staff(site, ticket):
         [("shot.png", "image/png", PNG)],
     )
     assert r.status == 303 and r.headers["location"].endswith("?sent=reply")
-    again = post(link + "/reply", {"form": page.form_token(), "text": "Вот скриншот"})
-    assert again.status == 303  # a second submit of the same form: stored once
+    again = post(
+        link + "/reply",
+        {"form": page.form_token(), "text": "Вот скриншот"},
+        [("shot.png", "image/png", PNG)],
+    )
+    assert again.status == 303  # the same form submitted twice (a double click): stored once
     mails = wait_until(lambda: sink.to("anna@example.com")[before:])
     assert len(mails) == 1 and "Вот скриншот" in mails[0].text
     assert "подделка" not in str(desk.tickets())

@@ -138,3 +138,25 @@ def test_the_same_form_sent_again_with_the_address_corrected_goes_to_that_addres
     assert len(sink.to("right@client.example")) == 1
     link = link_in(sink.to("right@client.example")[0].text, base, "c")
     assert "Отчёт" in request(link).text
+
+
+def test_a_second_post_from_the_same_page_is_not_taken_for_the_first_sent_twice(site):
+    """Firefox keeps a page's hidden form token on going back: a reply, back, another
+    reply went with the first one's token, so the same Message-ID, and the pipeline
+    dropped it as the first one again while the page said «добавлено»; so did
+    «Открыть обращение снова» after a rating from the same page."""
+    desk, _daemon, _sink, _base = site
+    link, tid = opened(site, "vera@shop-example.ru")
+    token = request(link).form_token()
+    for text in ("Первый ответ", "Второй ответ", "Второй ответ"):
+        sent = post(link + "/reply", {"form": token, "text": text})
+        assert sent.headers["location"].endswith("?sent=reply")
+    staff_close(site, tid, "Готово.\n#close")
+    token = request(link).form_token()
+    assert post(link + "/rate", {"form": token, "rating": "4"}).status == 303
+    reopened = post(link + "/reopen", {"form": token, "text": "Нет, не готово"})
+    assert reopened.headers["location"].endswith("?sent=reopen")
+    ticket = desk.ticket(tid)
+    texts = [m["text"].strip() for m in ticket["messages"] if m["kind"] == "customer"]
+    assert texts[1:3] == ["Первый ответ", "Второй ответ"] and len(texts) == 5
+    assert ticket["status"] == "open" and "Нет, не готово" in texts[-1]
