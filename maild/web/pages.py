@@ -66,7 +66,13 @@ def files_field(attachments: dict[str, Any]) -> dict[str, str]:
 class Pages:
     """The jinja2 environment of the site's templates, read once per process."""
 
-    def __init__(self, prefix: str, support_name: str, files: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        support_name: str,
+        files: dict[str, str] | None = None,
+        hours: str = "по московскому времени",
+    ) -> None:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(HERE / "templates")),
             autoescape=True,
@@ -76,7 +82,9 @@ class Pages:
             lstrip_blocks=True,
         )
         files = files or files_field({})
-        self.env.globals.update(prefix=prefix, support_name=support_name, files=files)
+        self.env.globals.update(
+            prefix=prefix, support_name=support_name, files=files, hours_words=hours
+        )
         self.env.filters["plural"] = ru_count  # as in mail: "2 дня", "11 дней"
         self.env.filters["thousands"] = thousands  # as in mail
 

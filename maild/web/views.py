@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
+from maild.domain.policy import hours_words
 from maild.domain.records import MessageRecord, Ticket
 from maild.web import tokens
 from maild.web.forms import (
@@ -61,7 +62,8 @@ class Site:
         self.key: bytes = app.web_secret
         self.prefix = urlsplit(self.cfg.base_url).path.rstrip("/")
         attachments = app.config.attachments
-        self.pages = Pages(self.prefix, app.config.support.name, files_field(attachments))
+        hours = hours_words(app.config.support.timezone)  # the footer's business hours
+        self.pages = Pages(self.prefix, app.config.support.name, files_field(attachments), hours)
         max_message = int(attachments.get("max_message_bytes", 25 << 20))
         self.max_body = max_message + (1 << 20)  # the files plus the form's fields
         self.too_large_text = (

@@ -83,3 +83,20 @@ def _page_context(extra: dict) -> dict:
     t.update(reaction="", due=None, zone_words="", created="", rating=None, entries=[])
     base = {"t": t, "base": "/t/x", "form": "f", "max_text": 10, "sent": None, "error": None}
     return {**base, "typed": "", "merged": None, **extra}
+
+
+def test_the_footer_gives_the_business_hours_in_the_desks_time_zone():
+    """«с 9:00 до 18:00 по московскому времени» stood on every page of a desk whose
+    hours are another zone's (support.timezone: the business calendar's zone)."""
+    from maild.domain.policy import hours_words
+    from maild.web.pages import Pages
+
+    def footer(zone: str) -> str:
+        page = Pages("", "Поддержка", hours=hours_words(zone)).render(
+            "notice.html", title="t", paragraphs=[], link=None, refresh=None
+        )
+        return page[page.index("<footer>") : page.index("</footer>")]
+
+    assert footer("Europe/Moscow").endswith("с 9:00 до 18:00 по московскому времени.")
+    yekaterinburg = footer("Asia/Yekaterinburg")
+    assert yekaterinburg.endswith("до 18:00 по времени часового пояса Asia/Yekaterinburg.")
