@@ -95,7 +95,7 @@ class Ask:
         form = await read_form(request)
         values = {
             "name": clean_line(str(form.get("name", "")), MAX_NAME),
-            "email": clean_line(str(form.get("email", "")), 254).lower(),
+            "email": ascii_domain(clean_line(str(form.get("email", "")), 254).lower()),
             "subject": clean_line(str(form.get("subject", "")), MAX_SUBJECT),
             "text": typed_text(form),
         }
@@ -257,6 +257,19 @@ class Ask:
             self.pending.confirmed(sub_id, meta)
             log.info("%s: address %s confirmed on the site", meta["message_id"], meta["email"])
         return self._to_ticket(meta, token)
+
+
+def ascii_domain(address: str) -> str:
+    """The address with its domain in ASCII (IDNA), as Chrome's e-mail field sends it
+    itself: Firefox sends «info@магазин.рф» as typed, which the form refused («Проверьте
+    адрес») though the relay delivers to its ASCII form. Anything else as it came."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:  # not a name IDNA can spell: refused by the form's check
+        return address
 
 
 def _digest(values: dict[str, str], files: list[Upload]) -> str:
