@@ -18,10 +18,12 @@ import hashlib
 import json
 import logging
 import re
+import time
 from typing import Any
 
 from aiohttp import web
 
+from maild.adapters.quarantine import entry_id
 from maild.domain.sla import ru_count
 from maild.domain.ticket import is_internal
 from maild.web import tokens
@@ -47,6 +49,7 @@ from maild.web.views import Site
 log = logging.getLogger("maild.web")
 
 FORM_MAX_AGE = 12 * 3600
+STORED_WITHIN = 60.0  # seconds after the click a confirmed request is looked for
 # An ASCII dot-atom at an ASCII domain: what the request's From and the relay's
 # RCPT TO carry without SMTPUTF8 (a non-ASCII local part came out of the email
 # package as "=?utf-8?...?=@domain": a ticket for "@domain")
@@ -212,6 +215,12 @@ class Ask:
     def _to_ticket(self, meta: dict[str, Any], token: str) -> web.Response:
         """The ticket once the pipeline has opened it, else a page that looks again."""
         tid = self.app.store.tid_for_msgid(meta["message_id"])
+        if tid is None and self._held(meta):
+            return self.site.notice(
+                "Обращение принято",
+                "Его рассмотрит сотрудник службы поддержки. Ответ придёт письмом на адрес "
+                f"{meta['email']}.",
+            )
         if tid is None:
             return self.site.notice(
                 "Обращение регистрируется…",
@@ -222,6 +231,15 @@ class Ask:
             self.site.key, tid, meta["email"], self.app.now(), self.site.cfg.link_days
         )
         return self.site.redirect(f"{self.site.prefix}/t/{ticket_token}")
+
+    def _held(self, meta: dict[str, Any]) -> bool:
+        """The confirmed request opened no ticket and will not soon: the pipeline kept it
+        in the quarantine (a blocked address or domain: staff see it there), or it is
+        not stored a minute after the click (the spool set it aside). The page that
+        looked again every 2 seconds did so for ever: «Обращение регистрируется…»."""
+        if self.app.quarantine.get(entry_id(meta["message_id"])) is not None:
+            return True
+        return time.time() - float(meta.get("confirmed_at") or 0) > STORED_WITHIN
 
     async def confirm_page(self, request: web.Request) -> web.Response:
         found = self._pending(request)
@@ -252,7 +270,7 @@ class Ask:
             return self.site.redirect(f"{self.site.prefix}/c/{token}")
         if not meta.get("confirmed"):
             raw = self.pending.raw(sub_id)
-            meta = {**meta, "confirmed": True}
+            meta = {**meta, "confirmed": True, "confirmed_at": time.time()}
             await self.site.spool(raw, meta["message_id"])
             self.pending.confirmed(sub_id, meta)
             log.info("%s: address %s confirmed on the site", meta["message_id"], meta["email"])

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
+from maild.adapters.quarantine import entry_id
 from maild.domain.policy import hours_words
 from maild.domain.records import MessageRecord, Ticket
 from maild.web import tokens
@@ -341,17 +342,25 @@ class Site:
 
     async def spool(self, raw: bytes, message_id: str) -> str | None:
         """Into the spool and the daemon's queue; the ticket's TID once the pipeline
-        stored it, None if it has not within WAIT_STORED."""
+        stored it, None if it has not within WAIT_STORED or went to the quarantine."""
         loop = asyncio.get_running_loop()
         key = await loop.run_in_executor(None, self.app.spool.add, raw)
         self.daemon.enqueue(key)
         deadline = time.monotonic() + WAIT_STORED
         while time.monotonic() < deadline:
-            tid = await loop.run_in_executor(None, self.app.store.tid_for_msgid, message_id)
-            if tid:
-                return tid
+            tid = await loop.run_in_executor(None, self.stored, message_id)
+            if tid is not None:
+                return tid or None
             await asyncio.sleep(0.05)
         return None
+
+    def stored(self, message_id: str) -> str | None:
+        """The TID of the ticket that holds the message; "" if the quarantine holds it
+        (no ticket will); None while neither does."""
+        tid = self.app.store.tid_for_msgid(message_id)
+        if tid is None and self.app.quarantine.get(entry_id(message_id)) is not None:
+            return ""
+        return tid
 
     async def refused_files(self, tid: str, message_id: str) -> bool:
         """Whether the pipeline refused a file of the stored message (a BMP, a file over

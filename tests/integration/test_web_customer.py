@@ -173,3 +173,24 @@ def test_an_address_at_a_cyrillic_domain_gets_its_confirmation(site):
     assert sent.status == 200 and "На адрес info@xn--80aairftm.xn--p1ai отправлено" in sent.text
     [mail] = wait_until(lambda: sink.to("info@xn--80aairftm.xn--p1ai"))
     assert "Доставка" in request(link_in(mail.text, base, "c")).text
+
+
+def test_a_confirmed_request_kept_in_the_quarantine_ends_on_a_page_that_says_so(site):
+    """«Задать вопрос» from a blocked address (`maild block add`): the pipeline keeps
+    the request in the quarantine for staff and opens no ticket; the page after the
+    click said «Обращение регистрируется…» and looked again every 2 seconds, for ever."""
+    desk, _daemon, sink, base = site
+    assert desk.run("block", "add", "blocked.example").code == 0
+    headers = {"X-Forwarded-For": "192.0.2.79"}
+    fields = {"email": "bob@blocked.example", "subject": "Вопрос", "text": "Как?"}
+    fields["form"] = request(base + "/new", headers=headers).form_token()
+    assert post(base + "/new", fields, headers=headers).status == 200
+    [mail] = wait_until(lambda: sink.to("bob@blocked.example"))
+    link = link_in(mail.text, base, "c")
+    started = time.monotonic()
+    done = post(link, {"form": request(link).form_token()})
+    assert time.monotonic() - started < 2  # not the whole wait for a ticket
+    for page in (done, request(link)):  # the click's answer, the link opened again
+        assert page.status == 200 and "Обращение принято" in page.text, page.text
+        assert 'http-equiv="refresh"' not in page.text and "bob@blocked.example" in page.text
+    assert [e["from"] for e in desk.run("spam", "list", "--json").json()] == ["bob@blocked.example"]
