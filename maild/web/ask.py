@@ -55,6 +55,10 @@ STORED_WITHIN = 60.0  # seconds after the click a confirmed request is looked fo
 # package as "=?utf-8?...?=@domain": a ticket for "@domain")
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _EMAIL = re.compile(rf"^{_ATOM}(\.{_ATOM})*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
+CONFIRMED_BEFORE = (
+    "Если вы уже подтверждали обращение, оно зарегистрировано: ссылка на его страницу — "
+    "в письме «Обращение зарегистрировано»."
+)
 EMPTY = {"name": "", "email": "", "subject": "", "text": ""}
 BUSY = (
     "Сейчас форма принимает слишком много обращений. Попробуйте через час "
@@ -202,15 +206,32 @@ class Ask:
         checked = tokens.check_confirm_token(
             self.site.key, token, meta["email"] if meta else "", self.app.now()
         )
+        if meta and meta.get("confirmed") and checked is tokens.Refusal.EXPIRED:
+            return self._registered(meta)
         if meta is None or checked is not True:
             return self.site.notice(
                 "Ссылка недействительна или устарела",
-                "Заполните, пожалуйста, форму «Задать вопрос» ещё раз.",
+                f"{CONFIRMED_BEFORE} Если нет, заполните, пожалуйста, форму «Задать вопрос» "
+                "ещё раз.",
                 status=403,
                 link=f"{self.site.prefix}/new",
                 link_text="Задать вопрос",
             )
         return token, parts[0], meta
+
+    def _registered(self, meta: dict[str, Any]) -> web.Response:
+        """The page of an expired confirmation link of a request confirmed long ago (the
+        first mail from the site, kept to come back by): it said «заполните форму ещё
+        раз», and a customer who did opened the same question twice."""
+        tid = self.app.store.tid_for_msgid(meta["message_id"])
+        words = f"Ваше обращение зарегистрировано под номером {tid}. " if tid else ""
+        return self.site.notice(
+            "Обращение уже зарегистрировано",
+            f"{words}Ссылка на его страницу — в письме «Обращение зарегистрировано» и в "
+            "каждом письме по обращению (если она устарела, на её странице можно "
+            "запросить новую).",
+            status=403,
+        )
 
     def _to_ticket(self, meta: dict[str, Any], token: str) -> web.Response:
         """The ticket once the pipeline has opened it, else a page that looks again."""

@@ -1,13 +1,16 @@
 """The support site as a customer uses it, inside a real `maild serve` with a real
-relay sink: several posts in a row, files the desk refuses, what staff hear of it."""
+relay sink: posts in a row, files the desk refuses, a ticket closed twice, the
+«Задать вопрос» form sent again, confirmed from a blocked address, or its link kept."""
 
 from __future__ import annotations
 
 import itertools
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from maild.web import tokens
 from tests.helpers import make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.integration.test_web import PNG, mail_in
@@ -194,3 +197,27 @@ def test_a_confirmed_request_kept_in_the_quarantine_ends_on_a_page_that_says_so(
         assert page.status == 200 and "Обращение принято" in page.text, page.text
         assert 'http-equiv="refresh"' not in page.text and "bob@blocked.example" in page.text
     assert [e["from"] for e in desk.run("spam", "list", "--json").json()] == ["bob@blocked.example"]
+
+
+def test_the_confirmation_link_opened_days_after_the_click_names_the_ticket(site):
+    """The first mail from the site, kept to come back by: days later its link said
+    «Ссылка недействительна или устарела. Заполните форму ещё раз», and a customer who
+    did opened the same question twice."""
+    desk, _daemon, sink, base = site
+    headers = {"X-Forwarded-For": "192.0.2.80"}
+    fields = {"email": "lev@client.example", "subject": "Отчёт", "text": "Не строится."}
+    fields["form"] = request(base + "/new", headers=headers).form_token()
+    assert post(base + "/new", fields, headers=headers).status == 200
+    [mail] = wait_until(lambda: sink.to("lev@client.example"))
+    link = link_in(mail.text, base, "c")
+    done = post(link, {"form": request(link).form_token()})
+    tid = done.headers["location"].split("/t/")[1].split(".")[0]
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    sub_id = link.rsplit("/", 1)[1].split(".")[0]
+    days_ago = datetime.now(UTC) - timedelta(days=3)
+    old = tokens.confirm_token(key, sub_id, "lev@client.example", days_ago, 2)
+    page = " ".join(request(f"{base}/c/{old}").text.split())
+    assert "Обращение уже зарегистрировано" in page and f"под номером {tid}." in page
+    assert "Заполните" not in page and "Подтвердить" not in page
+    never = request(f"{base}/c/{sub_id}0.{old.split('.', 1)[1]}")  # no such request
+    assert "Если вы уже подтверждали обращение, оно зарегистрировано" in never.text
