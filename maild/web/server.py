@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from maild.web import tokens
 from maild.web.ask import Ask
 from maild.web.pages import HERE
 from maild.web.renew import Renew
@@ -100,6 +101,18 @@ async def stylesheet(_request: web.Request) -> web.Response:
     )
 
 
+def to_ticket(site: Site) -> Any:
+    """The handler of a form's address opened (GET): the page of the ticket it is of."""
+
+    async def handler(request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        if tokens.split(token) is None:
+            raise web.HTTPNotFound()
+        return site.redirect(f"{site.prefix}/t/{quote(token, safe='')}")
+
+    return handler
+
+
 def application(app: Any, daemon: Any) -> web.Application:
     site = Site(app, daemon)
     ask = Ask(site)
@@ -118,6 +131,9 @@ def application(app: Any, daemon: Any) -> web.Application:
     r.add_post("/t/{token}/rate", site.rate)
     r.add_post("/t/{token}/reopen", site.reopen)
     r.add_post("/t/{token}/renew", Renew(site).renew)
+    # the address a form's answer stands at (a refusal, the expired-link page), opened
+    # again from the history or a phone's reloaded tab: the ticket, not a 405
+    r.add_get("/t/{token}/{form:(?:reply|rate|reopen|renew)}", to_ticket(site))
     # an index of at most 9 digits: int() refuses over 4,300 (a server error), and no
     # ticket holds a billion messages; a longer one is a path of no page (404)
     r.add_get("/t/{token}/file/{m:\\d{1,9}}/{a:\\d{1,9}}", site.download)

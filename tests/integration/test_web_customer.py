@@ -221,3 +221,17 @@ def test_the_confirmation_link_opened_days_after_the_click_names_the_ticket(site
     assert "Заполните" not in page and "Подтвердить" not in page
     never = request(f"{base}/c/{sub_id}0.{old.split('.', 1)[1]}")  # no such request
     assert "Если вы уже подтверждали обращение, оно зарегистрировано" in never.text
+
+
+def test_a_forms_address_opened_again_leads_to_the_ticket_not_a_405(site):
+    """A refused post's page (an empty reply, a stale form, the expired-link page) stands
+    at /t/<token>/reply: opened again from the history, or by a phone reloading the tab,
+    it was «Так эту страницу открыть нельзя» (405) with no way back to the ticket."""
+    _desk, _daemon, _sink, base = site
+    link, _tid = opened(site, "ira@shop-example.ru")
+    refused = post(link + "/reply", {"form": request(link).form_token(), "text": " "})
+    assert refused.status == 400 and "Напишите сообщение" in refused.text
+    for form in ("reply", "rate", "reopen", "renew"):
+        again = request(f"{link}/{form}")
+        assert again.status == 303 and base + again.headers["location"] == link, form
+    assert request(f"{base}/t/nonsense/reply").status == 404
