@@ -223,7 +223,9 @@ async def read_form(request: web.Request) -> Any:
     where aiohttp's exceptions from request.post() made it a 500 with a traceback."""
     try:
         return await request.post()
-    except (HttpProcessingError, ValueError) as e:
+    # AssertionError: a "_charset_" field (HTML's, naming the form's charset) read by
+    # aiohttp in chunks shorter than a browser's boundary: its assert failed, a 500
+    except (HttpProcessingError, ValueError, AssertionError) as e:
         raise web.HTTPBadRequest() from e
 
 
