@@ -235,3 +235,25 @@ def test_a_forms_address_opened_again_leads_to_the_ticket_not_a_405(site):
         again = request(f"{link}/{form}")
         assert again.status == 303 and base + again.headers["location"] == link, form
     assert request(f"{base}/t/nonsense/reply").status == 404
+
+
+def test_reopening_on_the_site_takes_a_screenshot_of_what_is_still_wrong(site):
+    """«Вопрос не решён?» had a text field only: a customer reopening could not show the
+    error that remained, as a reply by mail with a screenshot does."""
+    desk, _daemon, _sink, _base = site
+    link, tid = opened(site, "roman@shop-example.ru")
+    staff_close(site, tid, "Готово.\n#close")
+    page = request(link).text
+    reopen_form = page[page.index('/reopen"') : page.index("</form>", page.index('/reopen"'))]
+    assert 'type="file" name="files"' in reopen_form
+    sent = post(
+        link + "/reopen",
+        {"form": request(link).form_token(), "text": "Ошибка осталась"},
+        [("ещё ошибка.png", "image/png", PNG)],
+    )
+    assert sent.headers["location"].endswith("?sent=reopen")
+    ticket = desk.ticket(tid)
+    assert ticket["status"] == "open"
+    [last] = [m for m in ticket["messages"] if m["kind"] == "customer"][-1:]
+    files = [(a["filename"], a["accepted"]) for a in last["attachments"]]
+    assert files == [("ещё ошибка.png", True)]
