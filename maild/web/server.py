@@ -43,6 +43,14 @@ STATUS_RU = {
     413: "Слишком большой запрос",
     429: "Слишком много запросов",
 }
+# What to do next, under the title (a bare «Страница не найдена» left a customer with a
+# mangled link nowhere to go): the page's header links «Задать вопрос»
+HINT_RU = {
+    400: "Форма пришла в непонятном виде. Вернитесь назад и отправьте её ещё раз.",
+    404: "Проверьте адрес страницы. Ссылка на ваше обращение есть в каждом письме по "
+    "нему, а новый вопрос можно задать по кнопке «Задать вопрос».",
+    405: "Откройте ссылку из письма по обращению или страницу «Задать вопрос».",
+}
 
 
 def mask(path: str) -> str:
@@ -61,6 +69,7 @@ class MaskedAccessLogger(AbstractAccessLogger):
 
 def error_page(site: Any, status: int, text: str = "") -> web.Response:
     title = STATUS_RU.get(status, "Ошибка")
+    text = text or HINT_RU.get(status, "")
     body = site.pages.render(
         "notice.html", title=title, paragraphs=[text] if text else [], link=None, refresh=None
     )

@@ -279,6 +279,9 @@ def test_a_method_the_path_does_not_take_is_a_plain_405_that_says_which_do(site)
     _desk, _daemon, _sink, base = site
     r = request(base + "/new", "DELETE")
     assert r.status == 405 and "Так эту страницу открыть нельзя" in r.text
+    assert "Откройте ссылку из письма" in r.text  # and what to do instead
+    lost = request(base + "/t/abc.123.def/file/x")  # a link a mail client broke
+    assert lost.status == 404 and "Ссылка на ваше обращение есть в каждом письме" in lost.text
     assert set(r.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST"}
 
 
