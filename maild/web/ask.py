@@ -60,6 +60,12 @@ CONFIRMED_BEFORE = (
     "в письме «Обращение зарегистрировано»."
 )
 EMPTY = {"name": "", "email": "", "subject": "", "text": ""}
+# the per-IP limit: an office behind one address (NAT) reaches it with its sixth
+# colleague in an hour, who was told «попробуйте позже» with no other way to ask
+TOO_MANY = (
+    "С этого адреса или сети за последний час отправлено слишком много обращений. "
+    "Попробуйте позже или напишите нам письмо на адрес {address}."
+)
 BUSY = (
     "Сейчас форма принимает слишком много обращений. Попробуйте через час "
     "или напишите нам письмо на адрес {address}."
@@ -123,7 +129,7 @@ class Ask:
         if nonce is None:  # the same form sent twice
             return self._sent(values["email"])
         if not self.limit.allow(f"ip:{limit_key(client_ip(request))}", f"addr:{values['email']}"):
-            return self._form(values, "Слишком много обращений за час. Попробуйте позже.", 429)
+            return self._form(values, TOO_MANY.format(address=self.app.config.support.address), 429)
         if not self.mailed.allow("site"):  # counted after the per-IP limit: refusals cost nothing
             log.warning(
                 "web: «Задать вопрос» refused for %s: web.max_confirmations_per_hour (%d) reached",

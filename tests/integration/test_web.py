@@ -218,7 +218,8 @@ def test_new_form_honeypot_rate_limit_and_confirmation(site):
         ok = post(base + "/new", {**fields, "form": request(base + "/new").form_token()})
         assert ok.status == 200, n
     limited = post(base + "/new", {**fields, "form": request(base + "/new").form_token()})
-    assert limited.status == 429
+    assert limited.status == 429  # and another way to ask (one office, one IP, many people)
+    assert "напишите нам письмо на адрес support@example.com" in limited.text
     mails = wait_until(
         lambda: sink.to("oleg@client.example")[1:] and sink.to("oleg@client.example")
     )
