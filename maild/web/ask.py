@@ -125,8 +125,8 @@ class Ask:
             return self._form(values, error, 400)
         files = uploads(form)
         digest = _digest(values, files)
-        nonce = self._unsent(nonce, digest)
-        if nonce is None:  # the same form sent twice
+        sub_id = self._unsent(nonce, digest)
+        if sub_id is None:  # the same request sent twice
             return self._sent(values["email"])
         if not self.limit.allow(f"ip:{limit_key(client_ip(request))}", f"addr:{values['email']}"):
             return self._form(values, TOO_MANY.format(address=self.app.config.support.address), 429)
@@ -144,15 +144,14 @@ class Ask:
             subject=values["subject"],
             text=values["text"],
             files=files,
-            nonce=nonce,
+            nonce=sub_id + nonce[:8],  # the same words weeks later: another message
             now=now,
             authserv_id=self.app.config.support.authserv_id,
         )
         meta = {"email": values["email"], "subject": values["subject"], "message_id": message_id}
-        meta["digest"] = digest
         loop = asyncio.get_running_loop()  # both write durably (fsync): off the loop
-        await loop.run_in_executor(None, self.pending.add, nonce, meta, raw)
-        await loop.run_in_executor(None, self._mail_link, nonce, values)
+        await loop.run_in_executor(None, self.pending.add, sub_id, meta, raw)
+        await loop.run_in_executor(None, self._mail_link, sub_id, values)
         self.site.daemon.outbox_wake.set()
         log.info(
             "%s: «Задать вопрос» from %s, confirmation link mailed", message_id, values["email"]
@@ -160,18 +159,22 @@ class Ask:
         return self._sent(values["email"])
 
     def _unsent(self, nonce: str, digest: str) -> str | None:
-        """The id the submission of this form goes under; None if it was sent already.
-        The same form sent again changed (Firefox keeps a page's hidden fields on going
-        back: the address corrected after a typo, a word of the text) is a new request:
-        kept as the same one, it was dropped while the page said «отправлено письмо»
-        to the corrected address."""
-        known = self.pending.meta(nonce)
+        """The id a submission goes under: what it says (`digest`, the address with
+        it); None if the same request waits for its click already, whose letter has
+        the link. Keyed by the form's nonce, the same form sent again changed (Firefox
+        keeps a page's hidden fields on going back: the address corrected after a
+        typo) was dropped while the page said «отправлено письмо» to the corrected
+        address; and the same question sent again from a fresh form (Chrome's back
+        and «Отправить» once more) mailed a second link, two tickets when both were
+        clicked. The same question asked again once the first was registered is new."""
+        sub_id = digest[:24]
+        known = self.pending.meta(sub_id)
         if known is None:
-            return nonce
-        if known.get("digest") == digest:
+            return sub_id
+        if not known.get("confirmed"):
             return None
-        changed = hashlib.sha256(f"{nonce}.{digest}".encode()).hexdigest()[:24]  # once too
-        return None if self.pending.meta(changed) is not None else changed
+        again = hashlib.sha256(f"{sub_id}.{nonce}".encode()).hexdigest()[:24]
+        return None if self.pending.meta(again) is not None else again
 
     def _sent(self, email: str) -> web.Response:
         return self.site.notice(

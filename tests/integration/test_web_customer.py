@@ -257,3 +257,31 @@ def test_reopening_on_the_site_takes_a_screenshot_of_what_is_still_wrong(site):
     [last] = [m for m in ticket["messages"] if m["kind"] == "customer"][-1:]
     files = [(a["filename"], a["accepted"]) for a in last["attachments"]]
     assert files == [("ещё ошибка.png", True)]
+
+
+def test_the_same_question_sent_again_from_a_fresh_form_mails_one_link(site):
+    """Back from «Проверьте почту» (Chrome loads the form again: a new form token, the
+    fields filled in as they were) and «Отправить» once more, unsure it went: a second
+    letter with a second link, and two tickets when both were clicked. Once the first
+    is registered, the same question again is a new request."""
+    desk, _daemon, sink, base = site
+    headers = {"X-Forwarded-For": "192.0.2.81"}
+    fields = {"email": "zoya@client.example", "subject": "Касса", "text": "Не печатает чек."}
+    for _ in range(2):
+        fields["form"] = request(base + "/new", headers=headers).form_token()
+        sent = post(base + "/new", fields, headers=headers)
+        assert sent.status == 200 and "На адрес zoya@client.example отправлено" in sent.text
+    [mail] = wait_until(lambda: sink.to("zoya@client.example"))
+    time.sleep(0.3)
+    assert len(sink.to("zoya@client.example")) == 1
+    link = link_in(mail.text, base, "c")
+    assert post(link, {"form": request(link).form_token()}).status == 303
+    fields["form"] = request(base + "/new", headers=headers).form_token()
+    assert post(base + "/new", fields, headers=headers).status == 200
+    assert wait_until(lambda: len(sink.to("zoya@client.example")) == 3)  # + registration
+    asks = [m for m in sink.to("zoya@client.example") if "Подтвердите" in m.subject]
+    again = link_in(asks[-1].text, base, "c")
+    assert again != link
+    assert post(again, {"form": request(again).form_token()}).status == 303
+    mine = [t for t in desk.tickets() if t["requester"] == "zoya@client.example"]
+    assert len(mine) == 2
