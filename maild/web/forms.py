@@ -17,7 +17,7 @@ import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -31,6 +31,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from maild import render
 from maild.adapters.durable import write_atomic
 from maild.domain.longtext import MAX_MAILED_TEXT
+from maild.domain.records import MessageRecord
 from maild.domain.tid import tag
 
 # Characters of a message typed or pasted on the site (the textarea's maxlength: the
@@ -147,6 +148,33 @@ def one_post(nonce: str, action: str, text: str, files: list[Upload]) -> str:
         h.update(f"{f.filename}\0{f.content_type}\0{len(f.data)}\0".encode())
         h.update(f.data)
     return nonce + h.hexdigest()[:16]
+
+
+SENT_WITHIN = timedelta(minutes=15)
+
+
+def sent_just_now(
+    messages: list[MessageRecord],
+    address: str,
+    text: str | None,
+    files: list[Upload],
+    now: datetime,
+) -> bool:
+    """Whether the ticket's last message from `address`, within SENT_WITHIN, is this very
+    reply (its text, its files' names and sizes). Back from the page after a reply,
+    Chrome loads the form again with the text still typed in it (a new form token):
+    «Отправить» once more, thinking it had not gone, sent staff the same message twice."""
+    last = next((m for m in reversed(messages) if m.get("from") == address), None)
+    if last is None or last.get("kind") != "customer" or not last.get("received_at"):
+        return False
+    if now - datetime.fromisoformat(last["received_at"]) > SENT_WITHIN:
+        return False
+    had = sorted(
+        (a.get("filename") or "", int(a.get("size") or 0)) for a in last.get("attachments") or ()
+    )
+    return (last.get("text") or "").strip() == (text or "").strip() and had == sorted(
+        (f.filename, len(f.data)) for f in files
+    )
 
 
 @dataclass

@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
@@ -274,6 +275,14 @@ def shown(m: MessageRecord) -> bool:
     return m.get("kind") in ("customer", "staff") and not m.get("forged_staff")
 
 
+def last_shown(messages: list[MessageRecord]) -> str | None:
+    """The Message-ID of the last message the ticket page shows (a customer's or a
+    staff answer: never our automatic mail), which a post from the page answers."""
+    return next(
+        (m["message_id"] for m in reversed(messages) if shown(m) and m.get("message_id")), None
+    )
+
+
 def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | None:
     """The rating given since the ticket was last closed, None if none was: the page
     offers the rating form then. The ticket's own `rating` is the last one ever given:
@@ -316,4 +325,18 @@ def ticket_view(
             for n, m in enumerate(messages)
             if shown(m)
         ],
+    }
+
+
+def download_headers(name: str, fallback: str | None = None) -> dict[str, str]:
+    """A download's headers: saved as a file named ``name``, never rendered here.
+    filename= is the fallback of old browsers: ASCII only (str.isalnum is also true of
+    Cyrillic, which went out as raw UTF-8 in the header)."""
+    ascii_name = fallback or "".join(
+        c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name
+    )
+    return {
+        "Content-Disposition": f'attachment; filename="{ascii_name}"; '
+        f"filename*=UTF-8''{quote(name)}",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
     }

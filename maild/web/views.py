@@ -13,7 +13,7 @@ import functools
 import logging
 import time
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -27,12 +27,23 @@ from maild.web.forms import (
     compose,
     one_post,
     read_form,
+    sent_just_now,
     too_many,
     typed_text,
     uploads,
 )
 from maild.web.links import landing, link_holders
-from maild.web.pages import SENT_RU, Pages, files_field, shown, size_ru, text_file, ticket_view
+from maild.web.pages import (
+    SENT_RU,
+    Pages,
+    download_headers,
+    files_field,
+    last_shown,
+    shown,
+    size_ru,
+    text_file,
+    ticket_view,
+)
 
 log = logging.getLogger("maild.web")
 
@@ -277,6 +288,10 @@ class Site:
                 token, address, ticket, messages, error=error, merged=onward, typed=typed
             )
             return web.Response(text=body, status=400, content_type="text/html", charset="utf-8")
+        if action == "reply" and sent_just_now(
+            messages, address, text or "", files, self.app.now()
+        ):
+            return self.redirect(f"{self.prefix}/t/{token}?sent=reply")  # back, and sent again
         raw, message_id = compose(
             support=self.app.config.support.address,
             from_addr=address,
@@ -372,25 +387,3 @@ class Site:
             return any(not a.get("accepted") for m in found for a in m.get("attachments") or ())
 
         return await asyncio.get_running_loop().run_in_executor(None, read)
-
-
-def last_shown(messages: list[MessageRecord]) -> str | None:
-    """The Message-ID of the last message the ticket page shows (a customer's or a
-    staff answer: never our automatic mail), which a post from the page answers."""
-    return next(
-        (m["message_id"] for m in reversed(messages) if shown(m) and m.get("message_id")), None
-    )
-
-
-def download_headers(name: str, fallback: str | None = None) -> dict[str, str]:
-    """A download's headers: saved as a file named ``name``, never rendered here.
-    filename= is the fallback of old browsers: ASCII only (str.isalnum is also true of
-    Cyrillic, which went out as raw UTF-8 in the header)."""
-    ascii_name = fallback or "".join(
-        c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name
-    )
-    return {
-        "Content-Disposition": f'attachment; filename="{ascii_name}"; '
-        f"filename*=UTF-8''{quote(name)}",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-    }

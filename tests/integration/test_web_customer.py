@@ -285,3 +285,21 @@ def test_the_same_question_sent_again_from_a_fresh_form_mails_one_link(site):
     assert post(again, {"form": request(again).form_token()}).status == 303
     mine = [t for t in desk.tickets() if t["requester"] == "zoya@client.example"]
     assert len(mine) == 2
+
+
+def test_the_same_reply_sent_again_after_going_back_reaches_staff_once(site):
+    """Back from the page after a reply, Chrome loads the form again (a new form token)
+    with the text still typed in it; «Отправить» once more, thinking it had not gone,
+    sent staff the same message a second time."""
+    desk, _daemon, sink, _base = site
+    link, tid = opened(site, "gleb@shop-example.ru")
+    files = [("экран.png", "image/png", PNG)]
+    for _ in range(2):
+        fields = {"form": request(link).form_token(), "text": "Вот экран ошибки"}
+        sent = post(link + "/reply", fields, files)
+        assert sent.headers["location"].endswith("?sent=reply")
+    other = post(link + "/reply", {"form": request(link).form_token(), "text": "И ещё одно"})
+    assert other.headers["location"].endswith("?sent=reply")
+    texts = [m["text"].strip() for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert texts[1:] == ["Вот экран ошибки", "И ещё одно"]
+    assert wait_until(lambda: len(notices(sink, tid)) == 3)
