@@ -45,6 +45,7 @@ TOO_MANY_FILES = (
     f"За один раз можно приложить не больше {MAX_FILES} файлов. Отправьте, пожалуйста, "
     "часть файлов, а остальные — следующим сообщением."
 )
+NO_TEXT = "(без текста)"  # the text of a post of files alone
 MAX_FILENAME = 200  # characters of an uploaded file's name
 PENDING_DAYS = 2  # a confirmation link of «Задать вопрос» is valid this long
 
@@ -122,7 +123,7 @@ def compose(
     msg["X-Maild-Source"] = "web"
     if replying_to:
         msg["In-Reply-To"] = msg["References"] = replying_to
-    msg.set_content(text or "(без текста)", charset="utf-8")
+    msg.set_content(text or NO_TEXT, charset="utf-8")
     for f in files:
         maintype, _, subtype = (f.content_type or "application/octet-stream").partition("/")
         msg.add_attachment(
@@ -172,7 +173,7 @@ def sent_just_now(
     had = sorted(
         (a.get("filename") or "", int(a.get("size") or 0)) for a in last.get("attachments") or ()
     )
-    return (last.get("text") or "").strip() == (text or "").strip() and had == sorted(
+    return (last.get("text") or "").strip() == ((text or "").strip() or NO_TEXT) and had == sorted(
         (f.filename, len(f.data)) for f in files
     )
 

@@ -300,6 +300,9 @@ def test_the_same_reply_sent_again_after_going_back_reaches_staff_once(site):
         assert sent.headers["location"].endswith("?sent=reply")
     other = post(link + "/reply", {"form": request(link).form_token(), "text": "И ещё одно"})
     assert other.headers["location"].endswith("?sent=reply")
-    texts = [m["text"].strip() for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
-    assert texts[1:] == ["Вот экран ошибки", "И ещё одно"]
-    assert wait_until(lambda: len(notices(sink, tid)) == 3)
+    for _ in range(2):  # a file alone, alike
+        post(link + "/reply", {"form": request(link).form_token(), "text": ""}, files)
+    mine = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert [m["text"].strip() for m in mine[1:3]] == ["Вот экран ошибки", "И ещё одно"]
+    assert len(mine) == 4 and mine[3]["attachments"][0]["filename"] == "экран.png"
+    assert wait_until(lambda: len(notices(sink, tid)) == 4)
