@@ -306,3 +306,29 @@ def test_the_same_reply_sent_again_after_going_back_reaches_staff_once(site):
     assert [m["text"].strip() for m in mine[1:3]] == ["Вот экран ошибки", "И ещё одно"]
     assert len(mine) == 4 and mine[3]["attachments"][0]["filename"] == "экран.png"
     assert wait_until(lambda: len(notices(sink, tid)) == 4)
+
+
+def test_the_new_link_page_refreshed_mails_the_link_once(site):
+    """«Прислать новую ссылку» answers the POST itself: the page refreshed (F5, the
+    browser sends the form again) or the button pressed twice a second apart mailed
+    a second letter each time."""
+    desk, _daemon, sink, base = site
+    _link, tid = opened(site, "yana@shop-example.ru")
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    days_ago = datetime.now(UTC) - timedelta(days=91)
+    old = tokens.ticket_token(key, tid, "yana@shop-example.ru", days_ago, 90)
+    form = request(f"{base}/t/{old}").form_token()
+
+    def letters():
+        return [m for m in sink.to("yana@shop-example.ru") if "Новая ссылка" in m.subject]
+
+    for n in range(2):
+        sent = post(f"{base}/t/{old}/renew", {"form": form})
+        assert sent.status == 200 and "Новая ссылка отправлена" in sent.text
+        time.sleep(1.05 - n)  # past the second the letter's key was made of
+    assert wait_until(letters)
+    time.sleep(0.3)
+    assert len(letters()) == 1 and f"[TID#{tid}]" in letters()[0].subject
+    fresh = post(f"{base}/t/{old}/renew", {"form": request(f"{base}/t/{old}").form_token()})
+    assert fresh.status == 200  # a new page's button: a new letter
+    assert wait_until(lambda: len(letters()) == 2)
