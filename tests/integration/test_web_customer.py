@@ -1,6 +1,7 @@
 """The support site as a customer uses it, inside a real `maild serve` with a real
-relay sink: posts in a row, files the desk refuses, a ticket closed twice, the
-«Задать вопрос» form sent again, confirmed from a blocked address, or its link kept."""
+relay sink: posts in a row, sending twice, going back and refreshing after a post,
+files the desk refuses, a ticket closed twice, «Задать вопрос» from a Cyrillic domain
+or a blocked one, and links kept for days. What reaches the relay is counted."""
 
 from __future__ import annotations
 
