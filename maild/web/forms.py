@@ -161,12 +161,17 @@ def sent_just_now(
     files: list[Upload],
     now: datetime,
 ) -> bool:
-    """Whether the ticket's last message from `address`, within SENT_WITHIN, is this very
-    reply (its text, its files' names and sizes). Back from the page after a reply,
-    Chrome loads the form again with the text still typed in it (a new form token):
-    «Отправить» once more, thinking it had not gone, sent staff the same message twice."""
-    last = next((m for m in reversed(messages) if m.get("from") == address), None)
-    if last is None or last.get("kind") != "customer" or not last.get("received_at"):
+    """Whether the ticket's last message, a customer's or a staff answer, is this very
+    reply of `address` within SENT_WITHIN (its text, its files' names and sizes). Back
+    from the page after a reply, Chrome loads the form again with the text still typed
+    in it (a new form token): «Отправить» once more, thinking it had not gone, sent
+    staff the same message twice. The same words after a staff answer («Да» to a new
+    question) are a new reply."""
+    said = (m for m in reversed(messages) if m.get("kind") in ("customer", "staff"))
+    last = next(said, None)
+    if last is None or last.get("kind") != "customer" or last.get("from") != address:
+        return False
+    if not last.get("received_at"):
         return False
     if now - datetime.fromisoformat(last["received_at"]) > SENT_WITHIN:
         return False

@@ -307,6 +307,13 @@ def test_the_same_reply_sent_again_after_going_back_reaches_staff_once(site):
     assert [m["text"].strip() for m in mine[1:3]] == ["Вот экран ошибки", "И ещё одно"]
     assert len(mine) == 4 and mine[3]["attachments"][0]["filename"] == "экран.png"
     assert wait_until(lambda: len(notices(sink, tid)) == 4)
+    ask = make_mail(sender="anna@example.com", to=staff_to(tid), subject=f"Re: [TID#{tid}]")
+    mail_in(site[1], ask, "anna@example.com", staff_to(tid))  # staff ask something new
+    assert wait_until(lambda: [m for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"])
+    for _ in range(2):  # the same file again, for the new question: a new reply, once
+        post(link + "/reply", {"form": request(link).form_token(), "text": ""}, files)
+    mine = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert len(mine) == 5 and mine[4]["attachments"][0]["filename"] == "экран.png"
 
 
 def test_the_new_link_page_refreshed_mails_the_link_once(site):
