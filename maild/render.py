@@ -26,7 +26,7 @@ from maild.domain.commands import cheat_sheet
 from maild.domain.errorwords import gloss
 from maild.domain.filetypes import size_text
 from maild.domain.plural import thousands
-from maild.domain.policy import zone_label, zone_words
+from maild.domain.policy import hours_words, zone_label, zone_words
 from maild.domain.sla import ru_count
 from maild.domain.tid import tag
 
@@ -63,8 +63,7 @@ class Renderer:
         # as text, for the outbox's record (`outbox list`): the name readable, not encoded
         self._from = str(Address(display_name=support.name, addr_spec=support.address))
         self._from_line = mailbox_field("From", [(support.name, support.address)])
-        self.zone = zone_label(support.timezone)
-        self.zone_words = zone_words(support.timezone)
+        self.zone, self.zone_words = zone_label(support.timezone), zone_words(support.timezone)
 
     def text(self, template: str, context: dict[str, Any]) -> tuple[str, str]:
         """(subject, body) of a template."""
@@ -73,6 +72,7 @@ class Renderer:
             "support_address": self.support.address,
             "zone": self.zone,  # the desk's time zone, after each time: (МСК)
             "zone_words": self.zone_words,  # for customers: (время московское)
+            "hours_words": hours_words(self.support.timezone),  # по московскому времени
             "command_help": cheat_sheet(),
             "answer_names": self.answer_names(),
         }

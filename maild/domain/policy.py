@@ -78,6 +78,15 @@ def zone_words(timezone: str) -> str:
     return "время московское" if timezone == "Europe/Moscow" else f"часовой пояс {timezone}"
 
 
+def hours_words(timezone: str) -> str:
+    """In which time the desk's business hours (09:00–18:00 of the calendar, in
+    support.timezone) are, for customers: «по московскому времени», or «по времени
+    часового пояса Asia/Yekaterinburg» (a desk there works those hours there)."""
+    if timezone == "Europe/Moscow":
+        return "по московскому времени"
+    return f"по времени часового пояса {timezone}"
+
+
 def fmt_time(tz: tzinfo, when: datetime | str | None, short: bool = False) -> str:
     """A deadline as a person reads it: 25.11.2026 15:30 (the desk's time zone)."""
     if when is None:

@@ -14,12 +14,16 @@ stranger's text; the confirmation page shows the subject.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import re
+import time
 from typing import Any
 
 from aiohttp import web
 
+from maild.adapters.quarantine import entry_id
 from maild.domain.sla import ru_count
 from maild.domain.ticket import is_internal
 from maild.web import tokens
@@ -30,24 +34,38 @@ from maild.web.forms import (
     PENDING_DAYS,
     Pending,
     RateLimit,
+    Upload,
     clean_line,
     client_ip,
     compose,
     limit_key,
     read_form,
+    too_many,
     typed_text,
+    uploads,
 )
-from maild.web.views import Site, too_many, uploads
+from maild.web.views import Site
 
 log = logging.getLogger("maild.web")
 
 FORM_MAX_AGE = 12 * 3600
+STORED_WITHIN = 60.0  # seconds after the click a confirmed request is looked for
 # An ASCII dot-atom at an ASCII domain: what the request's From and the relay's
 # RCPT TO carry without SMTPUTF8 (a non-ASCII local part came out of the email
 # package as "=?utf-8?...?=@domain": a ticket for "@domain")
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _EMAIL = re.compile(rf"^{_ATOM}(\.{_ATOM})*@[a-z0-9-]+(\.[a-z0-9-]+)+$")
+CONFIRMED_BEFORE = (
+    "Если вы уже подтверждали обращение, оно зарегистрировано: ссылка на его страницу — "
+    "в письме «Обращение зарегистрировано»."
+)
 EMPTY = {"name": "", "email": "", "subject": "", "text": ""}
+# the per-IP limit: an office behind one address (NAT) reaches it with its sixth
+# colleague in an hour, who was told «попробуйте позже» with no other way to ask
+TOO_MANY = (
+    "С этого адреса или сети за последний час отправлено слишком много обращений. "
+    "Попробуйте позже или напишите нам письмо на адрес {address}."
+)
 BUSY = (
     "Сейчас форма принимает слишком много обращений. Попробуйте через час "
     "или напишите нам письмо на адрес {address}."
@@ -90,7 +108,7 @@ class Ask:
         form = await read_form(request)
         values = {
             "name": clean_line(str(form.get("name", "")), MAX_NAME),
-            "email": clean_line(str(form.get("email", "")), 254).lower(),
+            "email": ascii_domain(clean_line(str(form.get("email", "")), 254).lower()),
             "subject": clean_line(str(form.get("subject", "")), MAX_SUBJECT),
             "text": typed_text(form),
         }
@@ -105,10 +123,13 @@ class Ask:
         error = self._check(values, nonce, form)
         if error is not None:
             return self._form(values, error, 400)
-        if self.pending.meta(nonce) is not None:  # the same form sent twice
+        files = uploads(form)
+        digest = _digest(values, files)
+        sub_id = self._unsent(nonce, digest)
+        if sub_id is None:  # the same request sent twice
             return self._sent(values["email"])
         if not self.limit.allow(f"ip:{limit_key(client_ip(request))}", f"addr:{values['email']}"):
-            return self._form(values, "Слишком много обращений за час. Попробуйте позже.", 429)
+            return self._form(values, TOO_MANY.format(address=self.app.config.support.address), 429)
         if not self.mailed.allow("site"):  # counted after the per-IP limit: refusals cost nothing
             log.warning(
                 "web: «Задать вопрос» refused for %s: web.max_confirmations_per_hour (%d) reached",
@@ -122,20 +143,38 @@ class Ask:
             from_name=values["name"],
             subject=values["subject"],
             text=values["text"],
-            files=uploads(form),
-            nonce=nonce,
+            files=files,
+            nonce=sub_id + nonce[:8],  # the same words weeks later: another message
             now=now,
             authserv_id=self.app.config.support.authserv_id,
         )
         meta = {"email": values["email"], "subject": values["subject"], "message_id": message_id}
         loop = asyncio.get_running_loop()  # both write durably (fsync): off the loop
-        await loop.run_in_executor(None, self.pending.add, nonce, meta, raw)
-        await loop.run_in_executor(None, self._mail_link, nonce, values)
+        await loop.run_in_executor(None, self.pending.add, sub_id, meta, raw)
+        await loop.run_in_executor(None, self._mail_link, sub_id, values)
         self.site.daemon.outbox_wake.set()
         log.info(
             "%s: «Задать вопрос» from %s, confirmation link mailed", message_id, values["email"]
         )
         return self._sent(values["email"])
+
+    def _unsent(self, nonce: str, digest: str) -> str | None:
+        """The id a submission goes under: what it says (`digest`, the address with
+        it); None if the same request waits for its click already, whose letter has
+        the link. Keyed by the form's nonce, the same form sent again changed (Firefox
+        keeps a page's hidden fields on going back: the address corrected after a
+        typo) was dropped while the page said «отправлено письмо» to the corrected
+        address; and the same question sent again from a fresh form (Chrome's back
+        and «Отправить» once more) mailed a second link, two tickets when both were
+        clicked. The same question asked again once the first was registered is new."""
+        sub_id = digest[:24]
+        known = self.pending.meta(sub_id)
+        if known is None:
+            return sub_id
+        if not known.get("confirmed"):
+            return None
+        again = hashlib.sha256(f"{sub_id}.{nonce}".encode()).hexdigest()[:24]
+        return None if self.pending.meta(again) is not None else again
 
     def _sent(self, email: str) -> web.Response:
         return self.site.notice(
@@ -176,19 +215,42 @@ class Ask:
         checked = tokens.check_confirm_token(
             self.site.key, token, meta["email"] if meta else "", self.app.now()
         )
+        if meta and meta.get("confirmed") and checked is tokens.Refusal.EXPIRED:
+            return self._registered(meta)
         if meta is None or checked is not True:
             return self.site.notice(
                 "Ссылка недействительна или устарела",
-                "Заполните, пожалуйста, форму «Задать вопрос» ещё раз.",
+                f"{CONFIRMED_BEFORE} Если нет, заполните, пожалуйста, форму «Задать вопрос» "
+                "ещё раз.",
                 status=403,
                 link=f"{self.site.prefix}/new",
                 link_text="Задать вопрос",
             )
         return token, parts[0], meta
 
+    def _registered(self, meta: dict[str, Any]) -> web.Response:
+        """The page of an expired confirmation link of a request confirmed long ago (the
+        first mail from the site, kept to come back by): it said «заполните форму ещё
+        раз», and a customer who did opened the same question twice."""
+        tid = self.app.store.tid_for_msgid(meta["message_id"])
+        words = f"Ваше обращение зарегистрировано под номером {tid}. " if tid else ""
+        return self.site.notice(
+            "Обращение уже зарегистрировано",
+            f"{words}Ссылка на его страницу — в письме «Обращение зарегистрировано» и в "
+            "каждом письме по обращению (если она устарела, на её странице можно "
+            "запросить новую).",
+            status=403,
+        )
+
     def _to_ticket(self, meta: dict[str, Any], token: str) -> web.Response:
         """The ticket once the pipeline has opened it, else a page that looks again."""
         tid = self.app.store.tid_for_msgid(meta["message_id"])
+        if tid is None and self._held(meta):
+            return self.site.notice(
+                "Обращение принято",
+                "Его рассмотрит сотрудник службы поддержки. Ответ придёт письмом на адрес "
+                f"{meta['email']}.",
+            )
         if tid is None:
             return self.site.notice(
                 "Обращение регистрируется…",
@@ -199,6 +261,15 @@ class Ask:
             self.site.key, tid, meta["email"], self.app.now(), self.site.cfg.link_days
         )
         return self.site.redirect(f"{self.site.prefix}/t/{ticket_token}")
+
+    def _held(self, meta: dict[str, Any]) -> bool:
+        """The confirmed request opened no ticket and will not soon: the pipeline kept it
+        in the quarantine (a blocked address or domain: staff see it there), or it is
+        not stored a minute after the click (the spool set it aside). The page that
+        looked again every 2 seconds did so for ever: «Обращение регистрируется…»."""
+        if self.app.quarantine.get(entry_id(meta["message_id"])) is not None:
+            return True
+        return time.time() - float(meta.get("confirmed_at") or 0) > STORED_WITHIN
 
     async def confirm_page(self, request: web.Request) -> web.Response:
         found = self._pending(request)
@@ -229,8 +300,31 @@ class Ask:
             return self.site.redirect(f"{self.site.prefix}/c/{token}")
         if not meta.get("confirmed"):
             raw = self.pending.raw(sub_id)
-            meta = {**meta, "confirmed": True}
+            meta = {**meta, "confirmed": True, "confirmed_at": time.time()}
             await self.site.spool(raw, meta["message_id"])
             self.pending.confirmed(sub_id, meta)
             log.info("%s: address %s confirmed on the site", meta["message_id"], meta["email"])
         return self._to_ticket(meta, token)
+
+
+def ascii_domain(address: str) -> str:
+    """The address with its domain in ASCII (IDNA), as Chrome's e-mail field sends it
+    itself: Firefox sends «info@магазин.рф» as typed, which the form refused («Проверьте
+    адрес») though the relay delivers to its ASCII form. Anything else as it came."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:  # not a name IDNA can spell: refused by the form's check
+        return address
+
+
+def _digest(values: dict[str, str], files: list[Upload]) -> str:
+    """What a submission says, in a few bytes: a form sent twice is one request only
+    when it says the same."""
+    h = hashlib.sha256(json.dumps(values, sort_keys=True).encode())
+    for f in files:
+        h.update(f"\0{f.filename}\0{f.content_type}\0{len(f.data)}\0".encode())
+        h.update(f.data)
+    return h.hexdigest()

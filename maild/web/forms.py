@@ -9,13 +9,15 @@ confirmed (kept in storage/web/pending until the link is opened).
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import os
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -29,6 +31,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from maild import render
 from maild.adapters.durable import write_atomic
 from maild.domain.longtext import MAX_MAILED_TEXT
+from maild.domain.records import MessageRecord
 from maild.domain.tid import tag
 
 # Characters of a message typed or pasted on the site (the textarea's maxlength: the
@@ -42,6 +45,7 @@ TOO_MANY_FILES = (
     f"За один раз можно приложить не больше {MAX_FILES} файлов. Отправьте, пожалуйста, "
     "часть файлов, а остальные — следующим сообщением."
 )
+NO_TEXT = "(без текста)"  # the text of a post of files alone
 MAX_FILENAME = 200  # characters of an uploaded file's name
 PENDING_DAYS = 2  # a confirmation link of «Задать вопрос» is valid this long
 
@@ -97,9 +101,14 @@ def compose(
     now: datetime,
     tid: str | None = None,
     authserv_id: str | None = None,
+    replying_to: str | None = None,
 ) -> tuple[bytes, str]:
     """The raw message and its Message-ID (made from the form's nonce: the same
-    form sent twice is one message, which the pipeline stores once)."""
+    form sent twice is one message, which the pipeline stores once). `replying_to`:
+    the Message-ID of the last message the page showed, which a post answers as a
+    mail client's reply would (robots.answered: a post naming nothing answered our
+    acknowledgement of the post before it, and the third in five minutes made the
+    customer a robot whose mail staff no longer heard of)."""
     domain = support.rsplit("@", 1)[1]
     msg = EmailMessage(policy=SMTP)
     if authserv_id:  # the address was proven by a link only its mailbox received
@@ -112,7 +121,9 @@ def compose(
     message_id = f"<web.{nonce}@{domain}>"
     msg["Message-ID"] = message_id
     msg["X-Maild-Source"] = "web"
-    msg.set_content(text or "(без текста)", charset="utf-8")
+    if replying_to:
+        msg["In-Reply-To"] = msg["References"] = replying_to
+    msg.set_content(text or NO_TEXT, charset="utf-8")
     for f in files:
         maintype, _, subtype = (f.content_type or "application/octet-stream").partition("/")
         msg.add_attachment(
@@ -125,6 +136,51 @@ def compose(
     head += render.header_line("Subject", f"{subject} {tag(tid)}" if tid else subject)
     fields, blank, body = msg.as_bytes().partition(b"\r\n\r\n")  # after the rest: a
     return fields + b"\r\n" + head + blank[2:] + body, message_id  # trusted A-R stays on top
+
+
+def one_post(nonce: str, action: str, text: str, files: list[Upload]) -> str:
+    """What a post's Message-ID is made of: the form's nonce and what the post says. The
+    same form sent twice is one message; sent again saying something else (Firefox keeps
+    a page's hidden form token on going back: a second reply, or a rating's page, back,
+    then «Открыть обращение снова») it is another, where the nonce alone made it the
+    first one again, dropped by the pipeline while the page said it was added."""
+    h = hashlib.sha256(f"{action}\0{text}\0".encode("utf-8", "surrogatepass"))
+    for f in files:
+        h.update(f"{f.filename}\0{f.content_type}\0{len(f.data)}\0".encode())
+        h.update(f.data)
+    return nonce + h.hexdigest()[:16]
+
+
+SENT_WITHIN = timedelta(minutes=15)
+
+
+def sent_just_now(
+    messages: list[MessageRecord],
+    address: str,
+    text: str | None,
+    files: list[Upload],
+    now: datetime,
+) -> bool:
+    """Whether the ticket's last message, a customer's or a staff answer, is this very
+    reply of `address` within SENT_WITHIN (its text, its files' names and sizes). Back
+    from the page after a reply, Chrome loads the form again with the text still typed
+    in it (a new form token): «Отправить» once more, thinking it had not gone, sent
+    staff the same message twice. The same words after a staff answer («Да» to a new
+    question) are a new reply."""
+    said = (m for m in reversed(messages) if m.get("kind") in ("customer", "staff"))
+    last = next(said, None)
+    if last is None or last.get("kind") != "customer" or last.get("from") != address:
+        return False
+    if not last.get("received_at"):
+        return False
+    if now - datetime.fromisoformat(last["received_at"]) > SENT_WITHIN:
+        return False
+    had = sorted(
+        (a.get("filename") or "", int(a.get("size") or 0)) for a in last.get("attachments") or ()
+    )
+    return (last.get("text") or "").strip() == ((text or "").strip() or NO_TEXT) and had == sorted(
+        (f.filename, len(f.data)) for f in files
+    )
 
 
 @dataclass
@@ -201,7 +257,9 @@ async def read_form(request: web.Request) -> Any:
     where aiohttp's exceptions from request.post() made it a 500 with a traceback."""
     try:
         return await request.post()
-    except (HttpProcessingError, ValueError) as e:
+    # AssertionError: a "_charset_" field (HTML's, naming the form's charset) read by
+    # aiohttp in chunks shorter than a browser's boundary: its assert failed, a 500
+    except (HttpProcessingError, ValueError, AssertionError) as e:
         raise web.HTTPBadRequest() from e
 
 
@@ -228,3 +286,37 @@ def limit_key(ip: str) -> str:
     if address.ipv4_mapped is not None:
         return str(address.ipv4_mapped)
     return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+
+
+# A part's type as the browser gave it, if it is one plain "type/subtype" token
+# (RFC 2045) that a leaf part may carry; else application/octet-stream (the
+# pipeline looks at the bytes anyway)
+_PART_TYPE = re.compile(r"^(?!multipart/|message/)[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$")
+
+
+def too_many(form: Any) -> str | None:
+    """The refusal of a post of more files than MAX_FILES: sent without some of them,
+    the page would say all was added. Counted by name, none read (the form's
+    limits come first)."""
+    names = [f for f in form.getall("files", []) if isinstance(f, web.FileField) and f.filename]
+    return TOO_MANY_FILES if len(names) > MAX_FILES else None
+
+
+def uploads(form: Any) -> list[Upload]:
+    """The files of a form (empty file inputs left out), names without paths; all of
+    them (the body's size is capped), so that too_many sees each one.
+    A name is one clean line: filename*= brings percent-decoded CR/LF, which the
+    email package refuses in a header (the post was a 500, the message lost)."""
+    out = []
+    for f in form.getall("files", []):
+        if not isinstance(f, web.FileField):
+            continue
+        data = f.file.read()
+        name = (f.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+        name = clean_line(name, MAX_FILENAME)
+        if not data and not name:
+            continue
+        ctype = (f.content_type or "").split(";", 1)[0].strip().lower()
+        ctype = ctype if _PART_TYPE.match(ctype) else "application/octet-stream"
+        out.append(Upload(name or "file", ctype, data))
+    return out

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 
@@ -38,16 +40,40 @@ SENT_RU = {
     "reply": "Ваше сообщение добавлено к обращению. Ответ придёт письмом и появится здесь.",
     "rate": "Спасибо за оценку!",
     "reopen": "Обращение открыто снова. Ответ придёт письмом и появится здесь.",
+    "files": "Сообщение добавлено к обращению, но не все файлы приняты: причина указана "
+    "у файла в переписке ниже. Ответ придёт письмом и появится здесь.",
     "later": "Сообщение принято и появится здесь через несколько секунд.",
     "merged": "Прежнее обращение объединено с этим, поэтому форма с его страницы не "
     "отправлена и ничего не изменила. Переписка продолжается здесь.",
 }
 
 
+def files_field(attachments: dict[str, Any]) -> dict[str, str]:
+    """The file input's label and `accept` by the desk's [attachments]: with
+    accept_other_types the input took only pictures and archives all the same (a
+    phone's picker offers nothing else, so a PDF the desk takes could not be chosen),
+    and no label said how big a file may be (the pipeline refused a 15 MB one after
+    its upload)."""
+    one = size_text(int(attachments.get("max_attachment_bytes", 10 << 20)))
+    label = f"Файлы: до 10, каждый не больше {one}"
+    if attachments.get("accept_other_types"):
+        return {"label": label, "accept": ""}
+    return {
+        "label": f"{label} (скриншоты JPG, PNG, GIF; BMP только в архиве ZIP или RAR)",
+        "accept": ".jpg,.jpeg,.png,.gif,.zip,.rar,image/jpeg,image/png,image/gif",
+    }
+
+
 class Pages:
     """The jinja2 environment of the site's templates, read once per process."""
 
-    def __init__(self, prefix: str, support_name: str) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        support_name: str,
+        files: dict[str, str] | None = None,
+        hours: str = "по московскому времени",
+    ) -> None:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(HERE / "templates")),
             autoescape=True,
@@ -56,7 +82,10 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.globals.update(prefix=prefix, support_name=support_name)
+        files = files or files_field({})
+        self.env.globals.update(
+            prefix=prefix, support_name=support_name, files=files, hours_words=hours
+        )
         self.env.filters["plural"] = ru_count  # as in mail: "2 дня", "11 дней"
         self.env.filters["thousands"] = thousands  # as in mail
 
@@ -246,6 +275,31 @@ def shown(m: MessageRecord) -> bool:
     return m.get("kind") in ("customer", "staff") and not m.get("forged_staff")
 
 
+def last_shown(messages: list[MessageRecord]) -> str | None:
+    """The Message-ID of the last message the ticket page shows (a customer's or a
+    staff answer: never our automatic mail), which a post from the page answers."""
+    return next(
+        (m["message_id"] for m in reversed(messages) if shown(m) and m.get("message_id")), None
+    )
+
+
+def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | None:
+    """The rating given since the ticket was last closed, None if none was: the page
+    offers the rating form then. The ticket's own `rating` is the last one ever given:
+    reopened and closed again, the ticket kept «Ваша оценка: 5» and no form, while the
+    closing letter asked for a rating of the new answer (as mail takes it)."""
+    closed = ticket.get("closed_at")
+    if ticket["status"] != "closed" or not closed:
+        return None
+    since = datetime.fromisoformat(closed)
+    for m in reversed(messages):
+        if datetime.fromisoformat(m["received_at"]) < since:
+            return None
+        if m.get("rating"):
+            return m["rating"]
+    return None
+
+
 def ticket_view(
     app: Any, ticket: Ticket, messages: list[MessageRecord], viewer: str
 ) -> dict[str, Any]:
@@ -265,10 +319,24 @@ def ticket_view(
         "due": app.fmt_time(due) if due and ticket["status"] != "closed" else None,
         "zone_words": app.renderer.zone_words,
         "created": app.fmt_time(ticket["created_at"]),
-        "rating": ticket.get("rating"),
+        "rating": rating_of_closing(ticket, messages),
         "entries": [
             _entry(app, n, m, viewer, [relayed, *_texts(messages[max(0, n - QUOTED) : n])])
             for n, m in enumerate(messages)
             if shown(m)
         ],
+    }
+
+
+def download_headers(name: str, fallback: str | None = None) -> dict[str, str]:
+    """A download's headers: saved as a file named ``name``, never rendered here.
+    filename= is the fallback of old browsers: ASCII only (str.isalnum is also true of
+    Cyrillic, which went out as raw UTF-8 in the header)."""
+    ascii_name = fallback or "".join(
+        c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name
+    )
+    return {
+        "Content-Disposition": f'attachment; filename="{ascii_name}"; '
+        f"filename*=UTF-8''{quote(name)}",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
     }

@@ -38,25 +38,31 @@ class Renew:
         owner = tokens.owner_of(site.key, token, addresses)
         form = await read_form(request)
         scope = f"r|{tid}|{owner}"
-        if owner is None or not tokens.check_form_token(
+        nonce = tokens.check_form_token(
             site.key, str(form.get("form", "")), scope, app.now(), FORM_MAX_AGE
-        ):
+        )
+        if owner is None or not nonce:
             return site.notice(
                 "Ссылка недействительна", "Откройте ссылку из письма ещё раз.", status=403
             )
-        if not self.limit.allow(f"renew:{owner}"):
+        # the page after it answers the POST itself: refreshed (F5), or the button
+        # pressed twice, it is the same form again, whose letter is not sent twice
+        key = f"web-renew-{tid}-{nonce}"
+        again = await loop.run_in_executor(None, app.outbox.known, key)
+        if not again and not self.limit.allow(f"renew:{owner}"):
             return site.notice(
                 "Ссылка уже отправлена", "Проверьте почту, в том числе папку «Спам».", status=429
             )
-        sent_for = await loop.run_in_executor(None, self.mail, loaded[0], owner)
+        sent_for = await loop.run_in_executor(None, self.mail, loaded[0], owner, key)
         site.daemon.outbox_wake.set()
         return site.notice(
             "Новая ссылка отправлена",
             f"Письмо с новой ссылкой на обращение {sent_for} отправлено на адрес {owner}.",
         )
 
-    def mail(self, ticket: Ticket, owner: str) -> str:
-        """Mails `owner` a link to the ticket `ticket`'s conversation goes on in; its TID."""
+    def mail(self, ticket: Ticket, owner: str, key: str) -> str:
+        """Mails `owner` a link to the ticket `ticket`'s conversation goes on in, once
+        for `key` (the form's); its TID."""
         app, now = self.app, self.app.now()
         final = landing(app, ticket)
         loaded = app.store.load(final) if final != ticket["tid"] else None
@@ -64,7 +70,6 @@ class Renew:
         link = site_link(app, tid, owner, now)
         context = {"tid": tid, "subject": ticket.get("subject") or "(без темы)", "site_link": link}
         subject, body = app.renderer.text("web_link.txt", context)
-        key = f"web-renew-{tid}-{now.timestamp():.0f}"
         mail = app.renderer.message(
             subject=subject,
             body=body,

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from maild.web import tokens
 from maild.web.ask import Ask
 from maild.web.pages import HERE
 from maild.web.renew import Renew
@@ -42,6 +43,14 @@ STATUS_RU = {
     413: "Слишком большой запрос",
     429: "Слишком много запросов",
 }
+# What to do next, under the title (a bare «Страница не найдена» left a customer with a
+# mangled link nowhere to go): the page's header links «Задать вопрос»
+HINT_RU = {
+    400: "Форма пришла в непонятном виде. Вернитесь назад и отправьте её ещё раз.",
+    404: "Проверьте адрес страницы. Ссылка на ваше обращение есть в каждом письме по "
+    "нему, а новый вопрос можно задать по кнопке «Задать вопрос».",
+    405: "Откройте ссылку из письма по обращению или страницу «Задать вопрос».",
+}
 
 
 def mask(path: str) -> str:
@@ -60,6 +69,7 @@ class MaskedAccessLogger(AbstractAccessLogger):
 
 def error_page(site: Any, status: int, text: str = "") -> web.Response:
     title = STATUS_RU.get(status, "Ошибка")
+    text = text or HINT_RU.get(status, "")
     body = site.pages.render(
         "notice.html", title=title, paragraphs=[text] if text else [], link=None, refresh=None
     )
@@ -100,6 +110,18 @@ async def stylesheet(_request: web.Request) -> web.Response:
     )
 
 
+def to_ticket(site: Site) -> Any:
+    """The handler of a form's address opened (GET): the page of the ticket it is of."""
+
+    async def handler(request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        if tokens.split(token) is None:
+            raise web.HTTPNotFound()
+        return site.redirect(f"{site.prefix}/t/{quote(token, safe='')}")
+
+    return handler
+
+
 def application(app: Any, daemon: Any) -> web.Application:
     site = Site(app, daemon)
     ask = Ask(site)
@@ -118,6 +140,9 @@ def application(app: Any, daemon: Any) -> web.Application:
     r.add_post("/t/{token}/rate", site.rate)
     r.add_post("/t/{token}/reopen", site.reopen)
     r.add_post("/t/{token}/renew", Renew(site).renew)
+    # the address a form's answer stands at (a refusal, the expired-link page), opened
+    # again from the history or a phone's reloaded tab: the ticket, not a 405
+    r.add_get("/t/{token}/{form:(?:reply|rate|reopen|renew)}", to_ticket(site))
     # an index of at most 9 digits: int() refuses over 4,300 (a server error), and no
     # ticket holds a billion messages; a longer one is a path of no page (404)
     r.add_get("/t/{token}/file/{m:\\d{1,9}}/{a:\\d{1,9}}", site.download)

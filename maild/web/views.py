@@ -11,29 +11,39 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import re
 import time
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from maild.adapters.quarantine import entry_id
+from maild.domain.policy import hours_words
 from maild.domain.records import MessageRecord, Ticket
 from maild.web import tokens
 from maild.web.forms import (
-    MAX_FILENAME,
-    MAX_FILES,
     MAX_TEXT,
-    TOO_MANY_FILES,
     RateLimit,
-    Upload,
-    clean_line,
     compose,
+    one_post,
     read_form,
+    sent_just_now,
+    too_many,
     typed_text,
+    uploads,
 )
 from maild.web.links import landing, link_holders
-from maild.web.pages import SENT_RU, Pages, shown, size_ru, text_file, ticket_view
+from maild.web.pages import (
+    SENT_RU,
+    Pages,
+    download_headers,
+    files_field,
+    last_shown,
+    shown,
+    size_ru,
+    text_file,
+    ticket_view,
+)
 
 log = logging.getLogger("maild.web")
 
@@ -63,8 +73,10 @@ class Site:
         self.cfg = app.config.web
         self.key: bytes = app.web_secret
         self.prefix = urlsplit(self.cfg.base_url).path.rstrip("/")
-        self.pages = Pages(self.prefix, app.config.support.name)
-        max_message = int(app.config.attachments.get("max_message_bytes", 25 << 20))
+        attachments = app.config.attachments
+        hours = hours_words(app.config.support.timezone)  # the footer's business hours
+        self.pages = Pages(self.prefix, app.config.support.name, files_field(attachments), hours)
+        max_message = int(attachments.get("max_message_bytes", 25 << 20))
         self.max_body = max_message + (1 << 20)  # the files plus the form's fields
         self.too_large_text = (
             f"Файлы вместе должны занимать не больше {size_ru(max_message)}. "
@@ -276,6 +288,10 @@ class Site:
                 token, address, ticket, messages, error=error, merged=onward, typed=typed
             )
             return web.Response(text=body, status=400, content_type="text/html", charset="utf-8")
+        if action == "reply" and sent_just_now(
+            messages, address, text or "", files, self.app.now()
+        ):
+            return self.redirect(f"{self.prefix}/t/{token}?sent=reply")  # back, and sent again
         raw, message_id = compose(
             support=self.app.config.support.address,
             from_addr=address,
@@ -283,14 +299,17 @@ class Site:
             subject=subject,
             text=text or "",
             files=files,
-            nonce=nonce,
+            nonce=one_post(nonce, action, text or "", files),
             now=self.app.now(),
             tid=ticket["tid"],
             authserv_id=self.app.config.support.authserv_id,
+            replying_to=last_shown(messages),
         )
         stored = await self.spool(raw, message_id)
         log.info("%s [TID#%s] %s from the site by %s", message_id, ticket["tid"], action, address)
         sent = action if stored else "later"
+        if stored and files and await self.refused_files(stored, message_id):
+            sent = "files"  # not «added» alone: the page says which file was not and why
         # a merged ticket's post lands in the ticket it was merged into: its page shows it
         page = onward["href"] if onward else f"{self.prefix}/t/{token}"
         return self.redirect(f"{page}?sent={sent}")
@@ -336,62 +355,35 @@ class Site:
             return f"{opening}\n\n{typed}" if typed else opening, subject
         return typed, subject
 
-    async def spool(self, raw: bytes, message_id: str) -> bool:
-        """Into the spool and the daemon's queue; True once the pipeline stored it."""
+    async def spool(self, raw: bytes, message_id: str) -> str | None:
+        """Into the spool and the daemon's queue; the ticket's TID once the pipeline
+        stored it, None if it has not within WAIT_STORED or went to the quarantine."""
         loop = asyncio.get_running_loop()
         key = await loop.run_in_executor(None, self.app.spool.add, raw)
         self.daemon.enqueue(key)
         deadline = time.monotonic() + WAIT_STORED
         while time.monotonic() < deadline:
-            if await loop.run_in_executor(None, self.app.store.tid_for_msgid, message_id):
-                return True
+            tid = await loop.run_in_executor(None, self.stored, message_id)
+            if tid is not None:
+                return tid or None
             await asyncio.sleep(0.05)
-        return False
+        return None
 
+    def stored(self, message_id: str) -> str | None:
+        """The TID of the ticket that holds the message; "" if the quarantine holds it
+        (no ticket will); None while neither does."""
+        tid = self.app.store.tid_for_msgid(message_id)
+        if tid is None and self.app.quarantine.get(entry_id(message_id)) is not None:
+            return ""
+        return tid
 
-def download_headers(name: str, fallback: str | None = None) -> dict[str, str]:
-    """A download's headers: saved as a file named ``name``, never rendered here.
-    filename= is the fallback of old browsers: ASCII only (str.isalnum is also true of
-    Cyrillic, which went out as raw UTF-8 in the header)."""
-    ascii_name = fallback or "".join(
-        c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name
-    )
-    return {
-        "Content-Disposition": f'attachment; filename="{ascii_name}"; '
-        f"filename*=UTF-8''{quote(name)}",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-    }
+    async def refused_files(self, tid: str, message_id: str) -> bool:
+        """Whether the pipeline refused a file of the stored message (a BMP, a file over
+        attachments.max_attachment_bytes): the page after the post says so at the top."""
 
+        def read() -> bool:
+            loaded = self.app.store.load(tid)
+            found = [m for m in (loaded[1] if loaded else ()) if m["message_id"] == message_id]
+            return any(not a.get("accepted") for m in found for a in m.get("attachments") or ())
 
-# A part's type as the browser gave it, if it is one plain "type/subtype" token
-# (RFC 2045) that a leaf part may carry; else application/octet-stream (the
-# pipeline looks at the bytes anyway)
-_PART_TYPE = re.compile(r"^(?!multipart/|message/)[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+$")
-
-
-def too_many(form: Any) -> str | None:
-    """The refusal of a post of more files than MAX_FILES: sent without some of them,
-    the page would say all was added. Counted by name, none read (the form's
-    limits come first)."""
-    names = [f for f in form.getall("files", []) if isinstance(f, web.FileField) and f.filename]
-    return TOO_MANY_FILES if len(names) > MAX_FILES else None
-
-
-def uploads(form: Any) -> list[Upload]:
-    """The files of a form (empty file inputs left out), names without paths; all of
-    them (the body's size is capped), so that too_many sees each one.
-    A name is one clean line: filename*= brings percent-decoded CR/LF, which the
-    email package refuses in a header (the post was a 500, the message lost)."""
-    out = []
-    for f in form.getall("files", []):
-        if not isinstance(f, web.FileField):
-            continue
-        data = f.file.read()
-        name = (f.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-        name = clean_line(name, MAX_FILENAME)
-        if not data and not name:
-            continue
-        ctype = (f.content_type or "").split(";", 1)[0].strip().lower()
-        ctype = ctype if _PART_TYPE.match(ctype) else "application/octet-stream"
-        out.append(Upload(name or "file", ctype, data))
-    return out
+        return await asyncio.get_running_loop().run_in_executor(None, read)

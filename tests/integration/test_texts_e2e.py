@@ -161,4 +161,6 @@ def test_a_desk_in_another_time_zone_names_it_after_each_time(tmp_path, sink):
     assert due.endswith("(Asia/Yekaterinburg)") and "МСК" not in notice.text
     [confirmation] = sink.to("ivan@shop-example.ru")  # and the customer's, in words
     assert "(часовой пояс Asia/Yekaterinburg)" in confirmation.text
-    assert "московское" not in confirmation.text
+    # the business hours too: «с 9:00 до 18:00 по московскому времени» were Yekaterinburg's
+    assert "московск" not in confirmation.text
+    assert "до 18:00 по времени часового пояса Asia/Yekaterinburg." in confirmation.text

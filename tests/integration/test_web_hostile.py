@@ -224,6 +224,22 @@ def test_a_body_that_is_no_form_is_a_plain_400(site, part):
     assert "Traceback" not in daemon.logtext()
 
 
+def test_a_form_with_a_charset_field_is_a_plain_400_not_a_server_error(site):
+    """HTML's "_charset_" field (the browser fills in the form's charset): aiohttp reads
+    it in chunks shorter than a browser's boundary and failed an assert (500, a
+    traceback in the log)."""
+    _desk, daemon, _sink, base = site
+    boundary = "----WebKitFormBoundary" + uuid.uuid4().hex[:16]
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="_charset_"\r\n\r\n'
+        f"windows-1251\r\n--{boundary}--\r\n"
+    ).encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    r = request(base + "/new", "POST", body, headers)
+    assert r.status == 400 and "Запрос не понят" in r.text
+    assert "Traceback" not in daemon.logtext()
+
+
 @pytest.fixture(scope="module")
 def download(site):
     """The download of "Снимок экрана 1.png", sent with «Задать вопрос»."""
@@ -263,6 +279,9 @@ def test_a_method_the_path_does_not_take_is_a_plain_405_that_says_which_do(site)
     _desk, _daemon, _sink, base = site
     r = request(base + "/new", "DELETE")
     assert r.status == 405 and "Так эту страницу открыть нельзя" in r.text
+    assert "Откройте ссылку из письма" in r.text  # and what to do instead
+    lost = request(base + "/t/abc.123.def/file/x")  # a link a mail client broke
+    assert lost.status == 404 and "Ссылка на ваше обращение есть в каждом письме" in lost.text
     assert set(r.headers["allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST"}
 
 

@@ -53,3 +53,50 @@ def test_the_page_caches_keep_no_long_text():
     assert pages._redacted_cached.cache_info().currsize == 0 and not pages._SHOWN
     assert "Qwerty123" not in pages._customer_text(long[:100], [])
     assert pages._redacted_cached.cache_info().currsize == 1 and len(pages._SHOWN) == 1
+
+
+def test_the_file_input_takes_what_the_desk_takes_and_says_the_size_limit():
+    """With attachments.accept_other_types the input still took only pictures and
+    archives (a phone's picker then offers no PDF at all); no label said how big a
+    file may be, so a 15 MB screenshot went up and was refused after."""
+    from maild.web.pages import Pages, files_field
+
+    strict = files_field({"max_attachment_bytes": 10 << 20})
+    other = files_field({"max_attachment_bytes": 5 << 20, "accept_other_types": True})
+    for files, accept, label in [
+        (strict, ' accept=".jpg,.jpeg,.png,.gif,.zip,.rar,', "каждый не больше 10 МБ (скриншоты"),
+        (other, "", "Файлы: до 10, каждый не больше 5 МБ</label>"),
+    ]:
+        for name, context in [
+            ("new.html", {"v": dict.fromkeys(("name", "email", "subject", "text"), "")}),
+            ("ticket.html", {}),
+        ]:
+            page = Pages("", "Служба поддержки", files).render(name, **_page_context(context))
+            field = page[page.index('<label for="files">') :].split("\n", 2)
+            assert label in field[0], name
+            assert ("accept=" in field[1]) == bool(accept) and accept in field[1], name
+
+
+def _page_context(extra: dict) -> dict:
+    """What the ticket and new-question templates need to render their reply form."""
+    t = {"tid": "1", "subject": "s", "status": "s", "closed": False, "level": "l"}
+    t.update(reaction="", due=None, zone_words="", created="", rating=None, entries=[])
+    base = {"t": t, "base": "/t/x", "form": "f", "max_text": 10, "sent": None, "error": None}
+    return {**base, "typed": "", "merged": None, **extra}
+
+
+def test_the_footer_gives_the_business_hours_in_the_desks_time_zone():
+    """«с 9:00 до 18:00 по московскому времени» stood on every page of a desk whose
+    hours are another zone's (support.timezone: the business calendar's zone)."""
+    from maild.domain.policy import hours_words
+    from maild.web.pages import Pages
+
+    def footer(zone: str) -> str:
+        page = Pages("", "Поддержка", hours=hours_words(zone)).render(
+            "notice.html", title="t", paragraphs=[], link=None, refresh=None
+        )
+        return page[page.index("<footer>") : page.index("</footer>")]
+
+    assert footer("Europe/Moscow").endswith("с 9:00 до 18:00 по московскому времени.")
+    yekaterinburg = footer("Asia/Yekaterinburg")
+    assert yekaterinburg.endswith("до 18:00 по времени часового пояса Asia/Yekaterinburg.")

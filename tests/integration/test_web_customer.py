@@ -1,0 +1,342 @@
+"""The support site as a customer uses it, inside a real `maild serve` with a real
+relay sink: posts in a row, sending twice, going back and refreshing after a post,
+files the desk refuses, a ticket closed twice, «Задать вопрос» from a Cyrillic domain
+or a blocked one, and links kept for days. What reaches the relay is counted."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from maild.web import tokens
+from tests.helpers import make_mail, staff_to
+from tests.integration.test_serve import wait_until
+from tests.integration.test_web import PNG, mail_in
+from tests.webclient import link_in, post, request, running_site
+
+_ids = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    yield from running_site(tmp_path_factory.mktemp("customer"))
+
+
+def opened(site, customer: str) -> tuple[str, str]:
+    """A ticket `customer` opened by mail: (its page's URL from the confirmation, TID)."""
+    _desk, daemon, sink, base = site
+    n = next(_ids)
+    raw = make_mail(sender=customer, body=f"Вопрос {n}", msgid=f"<cust{n}@c.example>")
+    mail_in(daemon, raw, customer)
+    [conf] = wait_until(lambda: sink.to(customer))
+    link = link_in(conf.text, base)
+    return link, link.rsplit("/", 1)[1].split(".")[0]
+
+
+def notices(sink, tid: str) -> list:
+    return [m for m in sink.to("anna@example.com") if f"[TID#{tid}]" in m.subject]
+
+
+def test_several_posts_in_a_row_on_the_site_each_reach_staff(site):
+    """A customer adds a screenshot, then a log, then one more word, then another,
+    within a minute: each post went as an answer to the acknowledgement of the one
+    before (no In-Reply-To: "the last mail the thread sent"), so the third made the
+    customer a robot of another help desk, and staff heard of nothing after it."""
+    desk, _daemon, sink, _base = site
+    link, tid = opened(site, "petr@shop-example.ru")
+    assert wait_until(lambda: len(notices(sink, tid)) == 1)
+    for n in range(4):
+        sent = post(link + "/reply", {"form": request(link).form_token(), "text": f"Ещё {n}"})
+        assert sent.status == 303 and sent.headers["location"].endswith("?sent=reply")
+        # each acknowledged before the next, as a customer reading their mail sees it
+        assert wait_until(lambda n=n: len(sink.to("petr@shop-example.ru")) == n + 2)
+    assert wait_until(lambda: len(notices(sink, tid)) == 5)
+    ticket = desk.ticket(tid)
+    assert not [m for m in ticket["messages"] if "робот" in m["text"]]
+    assert [m["text"].strip() for m in ticket["messages"] if m["kind"] == "customer"][1:] == [
+        "Ещё 0",
+        "Ещё 1",
+        "Ещё 2",
+        "Ещё 3",
+    ]
+
+
+BMP = (  # a 1x1 24-bit BMP: the regulation takes BMP only inside an archive
+    b"BM:\x00\x00\x00\x00\x00\x00\x006\x00\x00\x00(\x00\x00\x00\x01\x00\x00\x00\x01\x00"
+    b"\x00\x00\x01\x00\x18\x00\x00\x00\x00\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\x00"
+)
+
+
+def test_a_post_with_a_refused_file_does_not_say_all_was_added(site):
+    """A screenshot and a bare BMP: the page said «Ваше сообщение добавлено к
+    обращению» at the top, while the BMP (refused by the regulation) was not; the
+    customer, reading that, had no reason to look for the refusal in the thread."""
+    _desk, _daemon, _sink, base = site
+    link, _tid = opened(site, "olga@shop-example.ru")
+    files = [("Снимок.png", "image/png", PNG), ("экран.bmp", "image/bmp", BMP)]
+    sent = post(link + "/reply", {"form": request(link).form_token(), "text": "Скрины"}, files)
+    assert sent.status == 303 and sent.headers["location"].endswith("?sent=files")
+    page = " ".join(request(base + sent.headers["location"]).text.split())
+    assert "добавлено к обращению, но не все файлы приняты" in page
+    assert "экран.bmp: не принят — Файлы BMP принимаются только в архиве" in page
+    assert "Снимок.png</a>" in page
+    ok = post(link + "/reply", {"form": request(link).form_token()}, files[:1])
+    assert ok.status == 303 and ok.headers["location"].endswith("?sent=reply")
+
+
+def staff_close(site, tid: str, body: str) -> None:
+    desk, daemon, _sink, _base = site
+    reply_to = staff_to(tid)
+    mail = make_mail(sender="anna@example.com", to=reply_to, subject=f"Re: [TID#{tid}]", body=body)
+    mail_in(daemon, mail, "anna@example.com", reply_to)
+    assert wait_until(lambda: desk.ticket(tid)["status"] == "closed")
+
+
+def test_a_ticket_closed_again_asks_for_its_rating_again(site):
+    """Rated 5, reopened («Открыть обращение снова»), answered and closed again: the
+    closing letter asks for a rating of the new answer, and mail takes it, but the page
+    still said «Ваша оценка: 5 из 5» and had no rating form."""
+    desk, _daemon, sink, _base = site
+    link, tid = opened(site, "nina@shop-example.ru")
+    staff_close(site, tid, "Готово.\n#close")
+    rated = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
+    assert rated.headers["location"].endswith("?sent=rate")
+    page = request(link).text
+    assert '<dd id="rating">5 из 5</dd>' in page and "Оцените работу" not in page
+    again = post(link + "/reopen", {"form": request(link).form_token(), "text": "Снова"})
+    assert again.headers["location"].endswith("?sent=reopen")
+    assert 'id="rating"' not in request(link).text  # open: nothing to rate yet
+    staff_close(site, tid, "Теперь исправлено.\n#close")
+    page = request(link).text
+    assert "Оцените работу" in page and 'id="rating"' not in page
+    rated = post(link + "/rate", {"form": request(link).form_token(), "rating": "3"})
+    assert rated.headers["location"].endswith("?sent=rate")
+    assert desk.ticket(tid)["rating"] == 3
+    assert '<dd id="rating">3 из 5</dd>' in request(link).text
+
+    def thanks():
+        return [m for m in sink.to("nina@shop-example.ru") if "Спасибо за оценку" in m.subject]
+
+    assert wait_until(lambda: len(thanks()) == 2)
+    assert all(f"[TID#{tid}]" in m.subject for m in thanks())
+
+
+def test_the_same_form_sent_again_with_the_address_corrected_goes_to_that_address(site):
+    """«Задать вопрос» sent with a typo in the address, then back and sent again with it
+    corrected: Firefox keeps the page's hidden form token on going back, so the second
+    post carried the first one's token, was taken for the same form sent twice and
+    dropped, while the page said a letter went to the corrected address."""
+    _desk, _daemon, sink, base = site
+    headers = {"X-Forwarded-For": "192.0.2.77"}
+    token = request(base + "/new", headers=headers).form_token()
+    fields = {"subject": "Отчёт", "text": "Не строится отчёт.", "form": token}
+    for address in ("typo@client.example", "right@client.example", "right@client.example"):
+        sent = post(base + "/new", {**fields, "email": address}, headers=headers)
+        assert sent.status == 200 and f"На адрес {address} отправлено письмо" in sent.text
+    assert wait_until(lambda: sink.to("typo@client.example") and sink.to("right@client.example"))
+    time.sleep(0.3)  # the same form sent twice as it was: one letter
+    assert len(sink.to("right@client.example")) == 1
+    link = link_in(sink.to("right@client.example")[0].text, base, "c")
+    assert "Отчёт" in request(link).text
+
+
+def test_a_second_post_from_the_same_page_is_not_taken_for_the_first_sent_twice(site):
+    """Firefox keeps a page's hidden form token on going back: a reply, back, another
+    reply went with the first one's token, so the same Message-ID, and the pipeline
+    dropped it as the first one again while the page said «добавлено»; so did
+    «Открыть обращение снова» after a rating from the same page."""
+    desk, _daemon, _sink, _base = site
+    link, tid = opened(site, "vera@shop-example.ru")
+    token = request(link).form_token()
+    for text in ("Первый ответ", "Второй ответ", "Второй ответ"):
+        sent = post(link + "/reply", {"form": token, "text": text})
+        assert sent.headers["location"].endswith("?sent=reply")
+    staff_close(site, tid, "Готово.\n#close")
+    token = request(link).form_token()
+    assert post(link + "/rate", {"form": token, "rating": "4"}).status == 303
+    reopened = post(link + "/reopen", {"form": token, "text": "Нет, не готово"})
+    assert reopened.headers["location"].endswith("?sent=reopen")
+    ticket = desk.ticket(tid)
+    texts = [m["text"].strip() for m in ticket["messages"] if m["kind"] == "customer"]
+    assert texts[1:3] == ["Первый ответ", "Второй ответ"] and len(texts) == 5
+    assert ticket["status"] == "open" and "Нет, не готово" in texts[-1]
+
+
+def test_an_address_at_a_cyrillic_domain_gets_its_confirmation(site):
+    """Firefox sends «info@магазин.рф» as typed (Chrome turns the domain into ASCII
+    itself): the form said «Проверьте адрес», though the relay delivers to it."""
+    _desk, _daemon, sink, base = site
+    headers = {"X-Forwarded-For": "192.0.2.78"}
+    fields = {"email": "Info@Магазин.РФ", "subject": "Доставка", "text": "Где заказ?"}
+    fields["form"] = request(base + "/new", headers=headers).form_token()
+    sent = post(base + "/new", fields, headers=headers)
+    assert sent.status == 200 and "На адрес info@xn--80aairftm.xn--p1ai отправлено" in sent.text
+    [mail] = wait_until(lambda: sink.to("info@xn--80aairftm.xn--p1ai"))
+    assert "Доставка" in request(link_in(mail.text, base, "c")).text
+
+
+def test_a_confirmed_request_kept_in_the_quarantine_ends_on_a_page_that_says_so(site):
+    """«Задать вопрос» from a blocked address (`maild block add`): the pipeline keeps
+    the request in the quarantine for staff and opens no ticket; the page after the
+    click said «Обращение регистрируется…» and looked again every 2 seconds, for ever."""
+    desk, _daemon, sink, base = site
+    assert desk.run("block", "add", "blocked.example").code == 0
+    headers = {"X-Forwarded-For": "192.0.2.79"}
+    fields = {"email": "bob@blocked.example", "subject": "Вопрос", "text": "Как?"}
+    fields["form"] = request(base + "/new", headers=headers).form_token()
+    assert post(base + "/new", fields, headers=headers).status == 200
+    [mail] = wait_until(lambda: sink.to("bob@blocked.example"))
+    link = link_in(mail.text, base, "c")
+    started = time.monotonic()
+    done = post(link, {"form": request(link).form_token()})
+    assert time.monotonic() - started < 4  # not the whole wait for a ticket (5 s)
+    for page in (done, request(link)):  # the click's answer, the link opened again
+        assert page.status == 200 and "Обращение принято" in page.text, page.text
+        assert 'http-equiv="refresh"' not in page.text and "bob@blocked.example" in page.text
+    assert [e["from"] for e in desk.run("spam", "list", "--json").json()] == ["bob@blocked.example"]
+
+
+def test_the_confirmation_link_opened_days_after_the_click_names_the_ticket(site):
+    """The first mail from the site, kept to come back by: days later its link said
+    «Ссылка недействительна или устарела. Заполните форму ещё раз», and a customer who
+    did opened the same question twice."""
+    desk, _daemon, sink, base = site
+    headers = {"X-Forwarded-For": "192.0.2.80"}
+    fields = {"email": "lev@client.example", "subject": "Отчёт", "text": "Не строится."}
+    fields["form"] = request(base + "/new", headers=headers).form_token()
+    assert post(base + "/new", fields, headers=headers).status == 200
+    [mail] = wait_until(lambda: sink.to("lev@client.example"))
+    link = link_in(mail.text, base, "c")
+    done = post(link, {"form": request(link).form_token()})
+    tid = done.headers["location"].split("/t/")[1].split(".")[0]
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    sub_id = link.rsplit("/", 1)[1].split(".")[0]
+    days_ago = datetime.now(UTC) - timedelta(days=3)
+    old = tokens.confirm_token(key, sub_id, "lev@client.example", days_ago, 2)
+    page = " ".join(request(f"{base}/c/{old}").text.split())
+    assert "Обращение уже зарегистрировано" in page and f"под номером {tid}." in page
+    assert "Заполните" not in page and "Подтвердить" not in page
+    never = request(f"{base}/c/{sub_id}0.{old.split('.', 1)[1]}")  # no such request
+    assert "Если вы уже подтверждали обращение, оно зарегистрировано" in never.text
+
+
+def test_a_forms_address_opened_again_leads_to_the_ticket_not_a_405(site):
+    """A refused post's page (an empty reply, a stale form, the expired-link page) stands
+    at /t/<token>/reply: opened again from the history, or by a phone reloading the tab,
+    it was «Так эту страницу открыть нельзя» (405) with no way back to the ticket."""
+    _desk, _daemon, _sink, base = site
+    link, _tid = opened(site, "ira@shop-example.ru")
+    refused = post(link + "/reply", {"form": request(link).form_token(), "text": " "})
+    assert refused.status == 400 and "Напишите сообщение" in refused.text
+    for form in ("reply", "rate", "reopen", "renew"):
+        again = request(f"{link}/{form}")
+        assert again.status == 303 and base + again.headers["location"] == link, form
+    assert request(f"{base}/t/nonsense/reply").status == 404
+
+
+def test_reopening_on_the_site_takes_a_screenshot_of_what_is_still_wrong(site):
+    """«Вопрос не решён?» had a text field only: a customer reopening could not show the
+    error that remained, as a reply by mail with a screenshot does."""
+    desk, _daemon, _sink, _base = site
+    link, tid = opened(site, "roman@shop-example.ru")
+    staff_close(site, tid, "Готово.\n#close")
+    page = request(link).text
+    reopen_form = page[page.index('/reopen"') : page.index("</form>", page.index('/reopen"'))]
+    assert 'type="file" name="files"' in reopen_form
+    sent = post(
+        link + "/reopen",
+        {"form": request(link).form_token(), "text": "Ошибка осталась"},
+        [("ещё ошибка.png", "image/png", PNG)],
+    )
+    assert sent.headers["location"].endswith("?sent=reopen")
+    ticket = desk.ticket(tid)
+    assert ticket["status"] == "open"
+    [last] = [m for m in ticket["messages"] if m["kind"] == "customer"][-1:]
+    files = [(a["filename"], a["accepted"]) for a in last["attachments"]]
+    assert files == [("ещё ошибка.png", True)]
+
+
+def test_the_same_question_sent_again_from_a_fresh_form_mails_one_link(site):
+    """Back from «Проверьте почту» (Chrome loads the form again: a new form token, the
+    fields filled in as they were) and «Отправить» once more, unsure it went: a second
+    letter with a second link, and two tickets when both were clicked. Once the first
+    is registered, the same question again is a new request."""
+    desk, _daemon, sink, base = site
+    headers = {"X-Forwarded-For": "192.0.2.81"}
+    fields = {"email": "zoya@client.example", "subject": "Касса", "text": "Не печатает чек."}
+    for _ in range(2):
+        fields["form"] = request(base + "/new", headers=headers).form_token()
+        sent = post(base + "/new", fields, headers=headers)
+        assert sent.status == 200 and "На адрес zoya@client.example отправлено" in sent.text
+    [mail] = wait_until(lambda: sink.to("zoya@client.example"))
+    time.sleep(0.3)
+    assert len(sink.to("zoya@client.example")) == 1
+    link = link_in(mail.text, base, "c")
+    assert post(link, {"form": request(link).form_token()}).status == 303
+    fields["form"] = request(base + "/new", headers=headers).form_token()
+    assert post(base + "/new", fields, headers=headers).status == 200
+    assert wait_until(lambda: len(sink.to("zoya@client.example")) == 3)  # + registration
+    asks = [m for m in sink.to("zoya@client.example") if "Подтвердите" in m.subject]
+    again = link_in(asks[-1].text, base, "c")
+    assert again != link
+    assert post(again, {"form": request(again).form_token()}).status == 303
+    mine = [t for t in desk.tickets() if t["requester"] == "zoya@client.example"]
+    assert len(mine) == 2
+
+
+def test_the_same_reply_sent_again_after_going_back_reaches_staff_once(site):
+    """Back from the page after a reply, Chrome loads the form again (a new form token)
+    with the text still typed in it; «Отправить» once more, thinking it had not gone,
+    sent staff the same message a second time."""
+    desk, _daemon, sink, _base = site
+    link, tid = opened(site, "gleb@shop-example.ru")
+    files = [("экран.png", "image/png", PNG)]
+    for _ in range(2):
+        fields = {"form": request(link).form_token(), "text": "Вот экран ошибки"}
+        sent = post(link + "/reply", fields, files)
+        assert sent.headers["location"].endswith("?sent=reply")
+    other = post(link + "/reply", {"form": request(link).form_token(), "text": "И ещё одно"})
+    assert other.headers["location"].endswith("?sent=reply")
+    for _ in range(2):  # a file alone, alike
+        post(link + "/reply", {"form": request(link).form_token(), "text": ""}, files)
+    mine = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert [m["text"].strip() for m in mine[1:3]] == ["Вот экран ошибки", "И ещё одно"]
+    assert len(mine) == 4 and mine[3]["attachments"][0]["filename"] == "экран.png"
+    assert wait_until(lambda: len(notices(sink, tid)) == 4)
+    ask = make_mail(sender="anna@example.com", to=staff_to(tid), subject=f"Re: [TID#{tid}]")
+    mail_in(site[1], ask, "anna@example.com", staff_to(tid))  # staff ask something new
+    assert wait_until(lambda: [m for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"])
+    for _ in range(2):  # the same file again, for the new question: a new reply, once
+        post(link + "/reply", {"form": request(link).form_token(), "text": ""}, files)
+    mine = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert len(mine) == 5 and mine[4]["attachments"][0]["filename"] == "экран.png"
+
+
+def test_the_new_link_page_refreshed_mails_the_link_once(site):
+    """«Прислать новую ссылку» answers the POST itself: the page refreshed (F5, the
+    browser sends the form again) or the button pressed twice a second apart mailed
+    a second letter each time."""
+    desk, _daemon, sink, base = site
+    _link, tid = opened(site, "yana@shop-example.ru")
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    days_ago = datetime.now(UTC) - timedelta(days=91)
+    old = tokens.ticket_token(key, tid, "yana@shop-example.ru", days_ago, 90)
+    form = request(f"{base}/t/{old}").form_token()
+
+    def letters():
+        return [m for m in sink.to("yana@shop-example.ru") if "Новая ссылка" in m.subject]
+
+    for n in range(2):
+        sent = post(f"{base}/t/{old}/renew", {"form": form})
+        assert sent.status == 200 and "Новая ссылка отправлена" in sent.text
+        time.sleep(1.05 - n)  # past the second the letter's key was made of
+    assert wait_until(letters)
+    time.sleep(0.3)
+    assert len(letters()) == 1 and f"[TID#{tid}]" in letters()[0].subject
+    fresh = post(f"{base}/t/{old}/renew", {"form": request(f"{base}/t/{old}").form_token()})
+    assert fresh.status == 200  # a new page's button: a new letter
+    assert wait_until(lambda: len(letters()) == 2)
