@@ -34,10 +34,10 @@ from maild.web.forms import (
     PENDING_DAYS,
     Pending,
     RateLimit,
-    Upload,
     clean_line,
     client_ip,
     compose,
+    content_digest,
     limit_key,
     read_form,
     too_many,
@@ -124,7 +124,8 @@ class Ask:
         if error is not None:
             return self._form(values, error, 400)
         files = uploads(form)
-        digest = _digest(values, files)
+        # a form sent twice is one request only when it says the same
+        digest = content_digest(json.dumps(values, sort_keys=True), files)
         sub_id = self._unsent(nonce, digest)
         if sub_id is None:  # the same request sent twice
             return self._sent(values["email"])
@@ -318,13 +319,3 @@ def ascii_domain(address: str) -> str:
         return f"{local}@{domain.encode('idna').decode('ascii')}"
     except UnicodeError:  # not a name IDNA can spell: refused by the form's check
         return address
-
-
-def _digest(values: dict[str, str], files: list[Upload]) -> str:
-    """What a submission says, in a few bytes: a form sent twice is one request only
-    when it says the same."""
-    h = hashlib.sha256(json.dumps(values, sort_keys=True).encode())
-    for f in files:
-        h.update(f"\0{f.filename}\0{f.content_type}\0{len(f.data)}\0".encode())
-        h.update(f.data)
-    return h.hexdigest()

@@ -144,11 +144,17 @@ def one_post(nonce: str, action: str, text: str, files: list[Upload]) -> str:
     a page's hidden form token on going back: a second reply, or a rating's page, back,
     then «Открыть обращение снова») it is another, where the nonce alone made it the
     first one again, dropped by the pipeline while the page said it was added."""
-    h = hashlib.sha256(f"{action}\0{text}\0".encode("utf-8", "surrogatepass"))
+    return nonce + content_digest(f"{action}\0{text}", files)[:16]
+
+
+def content_digest(words: str, files: list[Upload]) -> str:
+    """What a post or a request says (`words`, and its files by name, type and bytes),
+    as a hex digest: sent again unchanged it is known by it."""
+    h = hashlib.sha256(words.encode("utf-8", "surrogatepass"))
     for f in files:
-        h.update(f"{f.filename}\0{f.content_type}\0{len(f.data)}\0".encode())
+        h.update(f"\0{f.filename}\0{f.content_type}\0{len(f.data)}\0".encode())
         h.update(f.data)
-    return nonce + h.hexdigest()[:16]
+    return h.hexdigest()
 
 
 SENT_WITHIN = timedelta(minutes=15)
