@@ -23,7 +23,6 @@ from typing import Any
 
 from aiohttp import web
 
-from maild.adapters.quarantine import entry_id
 from maild.domain.sla import ru_count
 from maild.domain.ticket import is_internal
 from maild.web import tokens
@@ -245,14 +244,14 @@ class Ask:
 
     def _to_ticket(self, meta: dict[str, Any], token: str) -> web.Response:
         """The ticket once the pipeline has opened it, else a page that looks again."""
-        tid = self.app.store.tid_for_msgid(meta["message_id"])
-        if tid is None and self._held(meta):
+        tid = self.site.stored(meta["message_id"])
+        if tid == "" or (tid is None and self._set_aside(meta)):
             return self.site.notice(
                 "Обращение принято",
                 "Его рассмотрит сотрудник службы поддержки. Ответ придёт письмом на адрес "
                 f"{meta['email']}.",
             )
-        if tid is None:
+        if not tid:
             return self.site.notice(
                 "Обращение регистрируется…",
                 "Страница обновится сама через несколько секунд.",
@@ -263,13 +262,12 @@ class Ask:
         )
         return self.site.redirect(f"{self.site.prefix}/t/{ticket_token}")
 
-    def _held(self, meta: dict[str, Any]) -> bool:
-        """The confirmed request opened no ticket and will not soon: the pipeline kept it
-        in the quarantine (a blocked address or domain: staff see it there), or it is
-        not stored a minute after the click (the spool set it aside). The page that
-        looked again every 2 seconds did so for ever: «Обращение регистрируется…»."""
-        if self.app.quarantine.get(entry_id(meta["message_id"])) is not None:
-            return True
+    @staticmethod
+    def _set_aside(meta: dict[str, Any]) -> bool:
+        """The confirmed request is not stored a minute after the click (the spool set
+        it aside): like one the quarantine holds (a blocked address or domain: staff
+        see it there, Site.stored), it opens no ticket soon. The page that looked again
+        every 2 seconds did so for ever: «Обращение регистрируется…»."""
         return time.time() - float(meta.get("confirmed_at") or 0) > STORED_WITHIN
 
     async def confirm_page(self, request: web.Request) -> web.Response:
