@@ -30,6 +30,7 @@ from maild.domain.quotes import for_site
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS, ru_count
+from maild.web.forms import MAX_FILES
 from maild.web.links import MASK, footer
 
 HERE = Path(__file__).resolve().parent
@@ -55,7 +56,7 @@ def files_field(attachments: dict[str, Any]) -> dict[str, str]:
     and no label said how big a file may be (the pipeline refused a 15 MB one after
     its upload)."""
     one = size_text(int(attachments.get("max_attachment_bytes", 10 << 20)))
-    label = f"Файлы: до 10, каждый не больше {one}"
+    label = f"Файлы: до {MAX_FILES}, каждый не больше {one}"
     if attachments.get("accept_other_types"):
         return {"label": label, "accept": ""}
     return {
