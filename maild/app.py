@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from maild.adapters import cache
 from maild.adapters.layout import check_storage, kept_secret, reply_secret
 from maild.adapters.outbound import Outbox
 from maild.adapters.quarantine import Quarantine
@@ -54,17 +55,21 @@ class App:
         self.outbox.own = frozenset(a.lower() for a in (*support.staff, support.head) if a)
         self.quarantine = Quarantine(root, self.store.files)
         self.tz = ZoneInfo(self.config.support.timezone)
+        kept = cache.folder()  # what other maild processes of this user worked out
         self.calendar = BusinessCalendar(
             tz=self.config.support.timezone,
             extra_days_off=self.config.calendar.extra_days_off,
             extra_working_days=self.config.calendar.extra_working_days,
+            days=cache.russian_days(kept),
         )
         override = self.config.templates.path
         problem = templates_problem(self.config)
         if problem:
             raise ConfigError(problem)
         self.renderer = Renderer(
-            self.config.support, override=Path(override).expanduser() if override else None
+            self.config.support,
+            override=Path(override).expanduser() if override else None,
+            compiled=cache.TemplateCache(str(kept)) if kept else None,
         )
         self.attachment_policy = AttachmentPolicy(**self.config.attachments)
         self.reply_secret = self.kept_secret("reply_secret", self.config.support.reply_secret)

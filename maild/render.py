@@ -36,7 +36,11 @@ WIRE = compat32.clone(linesep="\r\n")
 
 class Renderer:
     def __init__(
-        self, support: SupportConfig, templates: Path = TEMPLATES, override: Path | None = None
+        self,
+        support: SupportConfig,
+        templates: Path = TEMPLATES,
+        override: Path | None = None,
+        compiled: jinja2.BytecodeCache | None = None,
     ) -> None:
         self.support = support
         # `[templates] path` first, file by file: local edits survive an upgrade
@@ -50,6 +54,7 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             auto_reload=False,  # read once per process (a restart applies edits)
+            bytecode_cache=compiled,  # templates compiled by an earlier process
         )
         # jinja's default globals: unused, and every render copied them (bench/FINDINGS.md 22)
         self.env.globals.clear()
@@ -245,7 +250,7 @@ def seven_bit(raw: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class Mail:
-    """An outgoing message: its headers as text, and its wire form."""
+    """An outgoing message: its headers as text, and its wire form (CRLF line ends)."""
 
     headers: dict[str, str]
     raw: bytes
@@ -382,11 +387,6 @@ def encoded_words(text: str) -> str:
 
 def _word(data: bytes | bytearray) -> str:
     return "=?utf-8?b?" + base64.b64encode(bytes(data)).decode("ascii") + "?="
-
-
-def as_bytes(msg: Mail) -> bytes:
-    """Wire form, CRLF line ends."""
-    return msg.raw
 
 
 def _squeeze(text: str) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 from maild.adapters.durable import Direct, Files, move_durably
 from maild.domain.addresses import parseaddr
 from maild.domain.records import OutboxEntry, OutboxKind, outbox_entry
-from maild.render import Mail, as_bytes
+from maild.render import Mail
 
 KEEP_MAILS = 1024  # mails a pass reads with their records (the rest when sent)
 EXT = ".mail"
@@ -92,7 +92,7 @@ class OutQueue:
             to=recipients,
             queued_at=now or datetime.now(UTC),
         )
-        self.files().put(self._file(self.queue, mail_id), _pack(meta, as_bytes(msg)))
+        self.files().put(self._file(self.queue, mail_id), _pack(meta, msg.raw))
         return True
 
     def mark(self, mail_id: str, **fields: Any) -> None:

@@ -6,16 +6,26 @@ Pure: no I/O and no clock; every instant is passed in as a tz-aware datetime.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-__all__ = ["BusinessCalendar", "override_slips", "transfers_known", "unknown_year"]
+__all__ = [
+    "BusinessCalendar",
+    "YearDays",
+    "override_slips",
+    "ru_year",
+    "transfers_known",
+    "unknown_year",
+]
+
+# a year's days off and its weekend days that are working days (transfers)
+YearDays = tuple[frozenset[date], frozenset[date]]
 
 
 @lru_cache(maxsize=64)
-def _ru_year(year: int) -> tuple[frozenset[date], frozenset[date]]:
+def ru_year(year: int) -> YearDays:
     """Russian days off and transferred working weekend days that fall in ``year``.
 
     Shared by all calendar instances: building ``holidays.RU`` costs about a
@@ -101,6 +111,7 @@ class BusinessCalendar:
         extra_working_days: Iterable[date] = (),
         day_start: time = time(9),
         day_end: time = time(18),
+        days: Callable[[int], YearDays] = ru_year,
     ) -> None:
         if day_start.tzinfo is not None or day_end.tzinfo is not None:
             raise ValueError("day_start/day_end must be naive wall-clock times")
@@ -111,6 +122,7 @@ class BusinessCalendar:
         self.extra_working_days = frozenset(extra_working_days)
         self.day_start = day_start
         self.day_end = day_end
+        self.days = days  # ru_year, or the same kept between processes (adapters.cache)
         # Per-instance memo: the overrides make answers instance-specific, and
         # deadline walks ask about the same few dates over and over.
         self._working: dict[date, bool] = {}
@@ -138,7 +150,7 @@ class BusinessCalendar:
         elif d in self.extra_working_days:  # config working day beats weekend/holiday
             result = True
         else:
-            days_off, weekend_workdays = _ru_year(d.year)
+            days_off, weekend_workdays = self.days(d.year)
             result = d in weekend_workdays if d.weekday() >= 5 else d not in days_off
         self._working[d] = result
         return result

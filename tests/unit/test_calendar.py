@@ -98,13 +98,13 @@ def test_whole_year_matches_production_calendar(
 
 
 def test_year_lookup_is_cached() -> None:
-    calendar_module._ru_year.cache_clear()
+    calendar_module.ru_year.cache_clear()
     c = BusinessCalendar()
     for offset in range(365):
         c.is_working_day(date(2025, 1, 1) + timedelta(days=offset))
     # A second instance reuses the module-level cache: no new holidays.RU build.
     BusinessCalendar().is_working_day(date(2025, 6, 1))
-    assert calendar_module._ru_year.cache_info().misses == 1
+    assert calendar_module.ru_year.cache_info().misses == 1
 
 
 # ---- add_business_hours ----

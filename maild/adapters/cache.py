@@ -1,0 +1,103 @@
+"""A per-user folder of what a `maild` process can work out again but need not:
+Russia's days off as the installed `holidays` release gives them, and the templates
+compiled by jinja. Each `maild ingest` an MTA starts for a message would otherwise
+import all 251 countries of `holidays` (~0.2 s of CPU) and compile its templates.
+
+Every entry is named by what it was made from (the `holidays` release and the year;
+jinja's key is the template's name and a checksum of its source), so an entry is
+never stale, only unused. Nothing here can fail a command: a folder that cannot be
+made, is not this user's alone, is full or holds a damaged file means working it
+out again, as without the folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import stat
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
+
+import jinja2
+from jinja2.bccache import Bucket
+
+from maild.domain.calendar import YearDays, ru_year
+
+__all__ = ["TemplateCache", "folder", "russian_days"]
+
+
+def folder() -> Path | None:
+    """This user's folder in the system's temporary directory (private with systemd's
+    PrivateTmp), or None when it cannot be used safely: made by someone else, open to
+    others, not a folder. Another user able to write there could plant templates."""
+    path = Path(tempfile.gettempdir()) / f"maild-cache-{os.getuid()}"
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        st = path.lstat()
+    except OSError:
+        return None
+    mine = st.st_uid == os.getuid() and stat.S_ISDIR(st.st_mode)
+    return path if mine and stat.S_IMODE(st.st_mode) == 0o700 else None
+
+
+def russian_days(where: Path | None) -> Callable[[int], YearDays]:
+    """`domain.calendar.ru_year`, kept in ``where`` between processes."""
+    if where is None:
+        return ru_year
+    release = version("holidays")
+
+    @lru_cache(maxsize=64)
+    def days(year: int) -> YearDays:
+        path = where / f"ru-{release}-{year}.json"
+        try:
+            kept = json.loads(path.read_text(encoding="ascii"))
+            return _dates(kept["days_off"]), _dates(kept["weekend_workdays"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # none yet, or damaged: work it out and write it again
+        off, workdays = ru_year(year)
+        text = json.dumps(
+            {"days_off": sorted(map(str, off)), "weekend_workdays": sorted(map(str, workdays))}
+        )
+        _write_quietly(path, text.encode())
+        return off, workdays
+
+    return days
+
+
+def _dates(texts: list[str]) -> frozenset[date]:
+    return frozenset(date.fromisoformat(t) for t in texts)
+
+
+def _write_quietly(path: Path, data: bytes) -> None:
+    """Whole or not at all (a reader never sees half a file), and no error: the entry
+    is only a saving."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+class TemplateCache(jinja2.FileSystemBytecodeCache):
+    """jinja's compiled templates in :func:`folder`; an error reading or writing one
+    means compiling it, never a mail left unrendered."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError):
+            bucket.reset()  # damaged past jinja's own checks (its magic, the checksum)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass  # not kept: the next process compiles it again

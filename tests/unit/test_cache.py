@@ -1,0 +1,107 @@
+"""maild.adapters.cache: what one `maild` process worked out (Russia's days off, the
+compiled templates) is read back by the next, and nothing about the folder can change
+an answer or fail a command. Real files in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from maild.adapters.cache import TemplateCache, folder, russian_days
+from maild.config import SupportConfig
+from maild.domain.calendar import BusinessCalendar, ru_year
+from maild.render import Renderer
+
+SUPPORT = SupportConfig(
+    address="support@example.com",
+    name="Служба поддержки",
+    staff=("anna@example.com",),
+    head="head@example.com",
+    timezone="Europe/Moscow",
+    max_auto_replies_per_hour=10,
+)
+
+
+def test_the_days_are_kept_and_what_is_kept_is_what_the_next_process_reads(
+    tmp_path: Path,
+) -> None:
+    assert russian_days(tmp_path)(2025) == ru_year(2025)
+    [entry] = tmp_path.glob("ru-*-2025.json")
+    kept = json.loads(entry.read_text())
+    assert "2025-05-08" in kept["days_off"] and "2025-11-01" in kept["weekend_workdays"]
+    # a later process reads the entry, not `holidays`: a day planted in it counts
+    kept["days_off"].append("2025-03-04")
+    entry.write_text(json.dumps(kept))
+    calendar = BusinessCalendar(days=russian_days(tmp_path))
+    assert not calendar.is_working_day(date(2025, 3, 4))
+    assert calendar.is_working_day(date(2025, 3, 5))
+
+
+@pytest.mark.parametrize("damage", [b"", b"{", b'{"days_off": 1}', b'{"days_off": ["x"]}'])
+def test_a_damaged_entry_is_worked_out_again_and_written_whole(
+    tmp_path: Path, damage: bytes
+) -> None:
+    russian_days(tmp_path)(2026)
+    [entry] = tmp_path.glob("ru-*-2026.json")
+    entry.write_bytes(damage)
+    assert russian_days(tmp_path)(2026) == ru_year(2026)
+    assert json.loads(entry.read_text())["days_off"]
+    assert [p.name for p in tmp_path.iterdir()] == [entry.name]  # no temporary file left
+
+
+def test_a_folder_that_cannot_be_written_costs_only_time(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    assert russian_days(not_a_folder)(2025) == ru_year(2025)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "hello.txt").write_text("Subject: Здравствуйте\n\n{{ n }}\n")
+    assert _renderer(templates, not_a_folder).text("hello.txt", {"n": 2}) == ("Здравствуйте", "2\n")
+
+
+def test_the_folder_is_made_private_and_one_others_could_write_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    made = folder()
+    assert made == tmp_path / f"maild-cache-{os.getuid()}"
+    assert made.stat().st_mode & 0o777 == 0o700
+    made.chmod(0o777)  # planted by someone, or widened by hand
+    assert folder() is None
+    made.rmdir()
+    made.symlink_to(tmp_path)  # a link: where it points may be anyone's
+    assert folder() is None
+
+
+def _renderer(templates: Path, kept: Path) -> Renderer:
+    return Renderer(SUPPORT, override=templates, compiled=TemplateCache(str(kept)))
+
+
+def test_a_compiled_template_is_read_back_and_a_damaged_one_compiled_again(
+    tmp_path: Path,
+) -> None:
+    templates, kept = tmp_path / "templates", tmp_path / "kept"
+    templates.mkdir()
+    kept.mkdir()
+    (templates / "hello.txt").write_text(
+        "Subject: Здравствуйте, {{ name }}\n\n"
+        "Ваш номер {{ n }}, {{ n | plural('день', 'дня', 'дней') }}.\n"
+    )
+    expected = ("Здравствуйте, Иван", "Ваш номер 2, 2 дня.\n")
+    assert _renderer(templates, kept).text("hello.txt", {"name": "Иван", "n": 2}) == expected
+    [entry] = kept.iterdir()
+    written = entry.stat().st_ino
+    # read back: nothing compiled, so nothing written again (a write replaces the file)
+    assert _renderer(templates, kept).text("hello.txt", {"name": "Иван", "n": 2}) == expected
+    assert entry.stat().st_ino == written
+    for damage in (entry.read_bytes()[:12], entry.read_bytes()[:40], b"\x00" * 64):
+        entry.write_bytes(damage)
+        assert _renderer(templates, kept).text("hello.txt", {"name": "Иван", "n": 2}) == expected
+    # an edited template is compiled from its new text, not taken from the folder
+    (templates / "hello.txt").write_text("Subject: Добрый день\n\nДругой текст.\n")
+    assert _renderer(templates, kept).text("hello.txt", {}) == ("Добрый день", "Другой текст.\n")
