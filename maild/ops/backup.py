@@ -207,7 +207,8 @@ def take_snapshot(root: Path, locked: Locker, stage: str) -> Snapshot:
     with locked():
         started = time.monotonic()
         mirror.sync(exclude=("outbox",))
-        _keep_waiting(os.fspath(root), stage, waiting | _waiting(stage))
+        seen = waiting | _waiting(stage) | _waiting(os.fspath(root)) | _waiting(os.fspath(root))
+        _keep_waiting(os.fspath(root), stage, seen)
         mirror.sync("outbox/queue")
         mirror.sync("outbox/refused")
         mirror.sync("outbox/sent")
@@ -225,7 +226,11 @@ def take_snapshot(root: Path, locked: Locker, stage: str) -> Snapshot:
 
 
 def _waiting(stage: str) -> set[str]:
-    """The spool keys staged as waiting: in spool/new/ and spool/claimed/<pid>/."""
+    """The spool keys waiting in a store (or staged as waiting): in spool/new/ and
+    spool/claimed/<pid>/, read in that order. Under the store lock a worker may still
+    put back a mail it claimed (claimed/ -> new/, once: it then pauses, claims it again
+    and waits for the lock), and only that move, made between the two reads, hides a
+    key from a read; so of two reads of the store under the lock one sees every key."""
     keys = set(_names(os.path.join(stage, "spool/new")))
     for pid in _names(os.path.join(stage, "spool/claimed")):
         keys.update(k for k in _names(os.path.join(stage, "spool/claimed", pid)) if k[0] != ".")
