@@ -26,6 +26,22 @@ ROOT = Path(__file__).resolve().parent.parent
 # address a staff notice carries (staff_to) without reading it from the notice.
 REPLY_SECRET = "test-reply-secret"
 SUPPORT = "support@example.com"
+
+
+def support_config() -> Any:
+    """The [support] section the unit tests of rendering use."""
+    from maild.config import SupportConfig
+
+    return SupportConfig(
+        address=SUPPORT,
+        name="Служба поддержки",
+        staff=("anna@example.com",),
+        head="head@example.com",
+        timezone="Europe/Moscow",
+        max_auto_replies_per_hour=10,
+    )
+
+
 DATA = Path(__file__).resolve().parent / "data"
 
 

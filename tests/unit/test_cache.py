@@ -13,18 +13,11 @@ from pathlib import Path
 import pytest
 
 from maild.adapters.cache import TemplateCache, folder, russian_days
-from maild.config import SupportConfig
 from maild.domain.calendar import BusinessCalendar, ru_year
 from maild.render import Renderer
+from tests.helpers import support_config
 
-SUPPORT = SupportConfig(
-    address="support@example.com",
-    name="Служба поддержки",
-    staff=("anna@example.com",),
-    head="head@example.com",
-    timezone="Europe/Moscow",
-    max_auto_replies_per_hour=10,
-)
+SUPPORT = support_config()
 
 
 def test_the_days_are_kept_and_what_is_kept_is_what_the_next_process_reads(

@@ -9,25 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from maild.config import SupportConfig
 from maild.domain.caps import Caps, cap_reached
 from maild.domain.filetypes import size_text
 from maild.domain.plural import ru_count
 from maild.render import Renderer
 from maild.web.pages import size_ru
+from tests.helpers import support_config
 
 COUNTS = [0, 1, 2, 5, 11, 12, 21, 22, 25, 111, 112, 121]
 # the form Russian grammar asks for after each count: (one, few, many)
 EXPECTED = {0: 2, 1: 0, 2: 1, 5: 2, 11: 2, 12: 2, 21: 0, 22: 1, 25: 2, 111: 2, 112: 2, 121: 0}
 
-SUPPORT = SupportConfig(
-    address="support@example.com",
-    name="Служба поддержки",
-    staff=("anna@example.com",),
-    head="head@example.com",
-    timezone="Europe/Moscow",
-    max_auto_replies_per_hour=10,
-)
+SUPPORT = support_config()
 
 
 def form(n: int, one: str, few: str, many: str) -> str:
