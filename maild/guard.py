@@ -19,7 +19,7 @@ from maild.domain.decision import Decision, OutgoingKind
 from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
 from maild.domain.screen import Screening
-from maild.domain.spam import BlockList, verdict
+from maild.domain.spam import BlockList, verdict, withheld
 
 log = logging.getLogger("maild.guard")
 
@@ -134,11 +134,9 @@ def withdraw_blocked(app: App, entry: str) -> int:
     """`maild block add`: queued automatic mail (a confirmation, an acknowledgement, a
     reminder) whose every recipient the new entry blocks is never sent, marked
     "withdrawn": "blocked". A staff member's answer still goes: a person wrote it."""
-    blocks = BlockList([entry])
+    blocks = BlockList([entry])  # the rule queueing follows: domain.spam.withheld
     return _withdraw(
-        app,
-        "blocked",
-        lambda meta, to: meta.get("kind") != "staff" and all(blocks.match(a) for a in to),
+        app, "blocked", lambda meta, to: set(withheld(blocks, to, meta.get("kind") or "")) == to
     )
 
 

@@ -1,7 +1,8 @@
 """Queue one outgoing mail, for the pipeline's effects and the scheduler's jobs alike.
 
-`send` is the whole path of a mail about a ticket: the site link (customers only),
-rendering, the caps (guard.check_caps), queueing and the thread record. A mail
+`send` is the whole path of a mail about a ticket: who it is held from (addresses
+refused for good, blocked ones: domain.spam.withheld), the site link (customers
+only), rendering, the caps (guard.check_caps), queueing and the thread record. A mail
 goes one copy per recipient, staff and customers alike, each with its own signed
 Reply-To (guard.copies); the copies' outbox ids are `<key>`, `<key>-1`, ...
 (copy_key, in the order of the record's `to`), which is how credential redaction
@@ -16,7 +17,7 @@ from typing import Any
 
 from maild import guard
 from maild.app import App
-from maild.domain import undeliverable
+from maild.domain import spam, undeliverable
 from maild.domain.decision import Outgoing
 from maild.domain.onemail import above_signature
 from maild.domain.records import (
@@ -119,15 +120,15 @@ def send(
     has no ticket in the store; `replying_to`: In-Reply-To and References; `cause`:
     the Message-ID of the mail that caused it, for the log; `ticket`: as it is now,
     whose addresses refused for good get no automatic mail, undeliverable.held).
-    Returns its thread records (a `suppressed` note of the recipients it was held
-    from, then its own: none when nobody is left, a `suppressed` note when a cap
-    stopped it) and the recipients queued now ([] if it was queued before)."""
-    held = undeliverable.held(ticket, out.to, out.kind)
-    notes = [_held_record(app, tid, out.template, held, cause, now)] if held else []
-    if not (free := [a for a in out.to if a not in held]):
+    Returns its thread records (`suppressed` notes of the recipients it was held
+    from, refused for good or blocked, then its own: none when nobody is left, a
+    `suppressed` note when a cap stopped it) and the recipients queued now ([] if it
+    was queued before)."""
+    staff = staff_side(app.config.support.staff)
+    notes, free = _kept_back(app, out, tid, ticket, staff, (cause, now))
+    if not free:
         return notes, []
     message_id = app.message_id(out.key, tid)
-    staff = staff_side(app.config.support.staff)
     check = guard.check_caps(
         app,
         key=out.key,
@@ -162,6 +163,44 @@ def send(
         auto_to_customer=check.automatic,
     )
     return [*notes, record], [] if check.queued else to
+
+
+def _kept_back(
+    app: App,
+    out: Outgoing,
+    tid: str,
+    ticket: Ticket | None,
+    staff: set[str],
+    when: tuple[str, datetime],
+) -> tuple[list[MessageRecord], list[str]]:
+    """The notes of the recipients `out` is not queued to (refused for good before:
+    undeliverable.held; on the block list now: spam.withheld), and those it is
+    queued to; `when`: (the Message-ID of its cause, now)."""
+    cause, now = when
+    held = undeliverable.held(ticket, out.to, out.kind)
+    notes = [_held_record(app, tid, out.template, held, cause, now)] if held else []
+    free = [a for a in out.to if a not in held]
+    ours = [*staff, app.config.support.head, app.config.support.address]
+    blocked = spam.withheld(app.quarantine.blocks(), free, out.kind, ours)
+    if blocked:
+        notes.append(_blocked_record(app, tid, out.template, blocked, cause, now))
+    return notes, [a for a in free if a not in blocked]
+
+
+def _blocked_record(
+    app: App, tid: str, template: str | None, blocked: dict[str, str], cause: str, now: datetime
+) -> MessageRecord:
+    """The note that an automatic mail was not queued to blocked addresses."""
+    log.info("%s [TID#%s] no %s to %s: blocked (%s)", cause or "-", tid, template,
+             ", ".join(blocked), ", ".join(sorted(set(blocked.values()))))  # fmt: skip
+    why = "; ".join(f"{a} в списке блокировки («{e}»)" for a, e in blocked.items())
+    text = (
+        f"suppressed: blocked — {template or 'письмо'} для {', '.join(blocked)} не "
+        f"отправлено: {why}. Автоматические письма на этот адрес не отправляются; ответ "
+        "сотрудника уходит (снять блокировку: maild block remove)."
+    )
+    note = note_record(sender=app.config.support.address, direction="out", text=text, at=now)
+    return {**note, "to": list(blocked), "template": template, "suppressed": "blocked"}
 
 
 def _held_record(

@@ -142,11 +142,15 @@ class Quarantine:
             return []
 
     def blocked(self, address: str) -> str | None:
-        """The block-list entry that covers `address` (domain.spam.BlockList), or None.
-        Read again only when the file changed, or when the locked section changed it."""
+        """The block-list entry that covers `address` (domain.spam.BlockList), or None."""
+        return self.blocks().match(address)
+
+    def blocks(self) -> BlockList:
+        """The block list as it is now. Read again only when the file changed, or when
+        the locked section changed it."""
         pending = self.files().pending(self.blocklist_path)
         if pending is not None:
-            return BlockList(_entries(pending)).match(address)
+            return BlockList(_entries(pending))
         try:
             st = os.stat(self.blocklist_path)
             stamp: tuple[int, int, int] | None = (st.st_ino, st.st_size, st.st_mtime_ns)
@@ -156,7 +160,7 @@ class Quarantine:
         if stamp != known:
             blocks = BlockList(self.blocklist() if stamp is not None else ())
             self._blocks = (stamp, blocks)
-        return blocks.match(address)
+        return blocks
 
     def block(self, entry: str) -> bool:
         """Add an address or a domain; False if it was there already."""

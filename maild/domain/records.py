@@ -156,7 +156,8 @@ MessageRecord = TypedDict(
         # mail maild queued (outgoing.sent_record), or did not (guard.suppressed_record)
         "template": NotRequired[str | None],
         "auto_to_customer": NotRequired[bool],
-        "suppressed": NotRequired[str],  # "cap", or "refused": to an undeliverable address
+        # "cap", "refused" (to an undeliverable address) or "blocked" (on the block list)
+        "suppressed": NotRequired[str],
         # later changes
         "merged_from": NotRequired[str],  # #merge: the ticket it came from
         "recharset": NotRequired[str],  # #charset: the codec its text was decoded with

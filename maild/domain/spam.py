@@ -1,4 +1,5 @@
-"""The MTA's spam verdict, and the block list: is this mail for the quarantine?
+"""The MTA's spam verdict, and the block list: is this mail for the quarantine, and
+which of maild's own mail a blocked address still gets (`withheld`)?
 
 Pure: headers, the trusted verdict names and the block list are passed in. Each
 verdict names the header it came from, so staff see why in `maild spam list`.
@@ -10,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from maild.domain.authres import first_of_ours, results
 
-__all__ = ["FREE_MAIL", "BlockList", "domain_blockable", "verdict"]
+__all__ = ["FREE_MAIL", "WRITTEN_KINDS", "BlockList", "domain_blockable", "verdict", "withheld"]
 
 # Mail services anyone can sign up to: "#spam domain" on one of them would block every
 # customer who writes from it, so there it blocks only the sender's address.
@@ -131,3 +132,24 @@ class BlockList:
         hits += [self.domains.get(d) for d in with_parents(domain)]
         found = [h for h in hits if h is not None]
         return min(found)[1] if found else None
+
+
+# The mail a blocked address still gets: a staff member's answer (a person decided)
+WRITTEN_KINDS: frozenset[str] = frozenset({"staff"})
+
+
+def withheld(
+    blocks: BlockList, to: Iterable[str], kind: str, ours: Iterable[str] = ()
+) -> dict[str, str]:
+    """Of a mail of `kind` to `to`, the recipients it is not sent to because the block
+    list covers them at the moment it is queued, each with the entry that does: every
+    mail maild sends by itself (confirmations, the site's links, acknowledgements,
+    reminders, status, closing and thank-you mail), so a blocked address can neither
+    make maild write to it nor use the desk. A staff member's answer (WRITTEN_KINDS)
+    still goes, and so does mail to support's own side, `ours` (staff, the head), whom
+    a domain entry may cover too."""
+    if kind in WRITTEN_KINDS:
+        return {}
+    own = {a.lower() for a in ours}
+    found = {a: blocks.match(a) for a in to if a.lower() not in own}
+    return {a: entry for a, entry in found.items() if entry is not None}

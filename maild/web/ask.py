@@ -8,7 +8,9 @@ Bots meet a honeypot field, the per-IP and per-address limit
 (web.max_confirmations_per_hour: many IPs must not make the desk mail anyone at
 will); nothing outside is called. The confirmation mail repeats nothing typed
 into the form (name, subject): a form that mails any address must not carry a
-stranger's text; the confirmation page shows the subject.
+stranger's text; the confirmation page shows the subject. A blocked address gets no
+link: its request goes to the quarantine (reason "blocked"), and the page after the
+form is the one everyone sees.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from typing import Any
 
 from aiohttp import web
 
+from maild import guard
+from maild.domain.message import parse
 from maild.domain.sla import ru_count
+from maild.domain.spam import withheld
 from maild.domain.ticket import is_internal
 from maild.web import tokens
 from maild.web.forms import (
@@ -137,6 +142,7 @@ class Ask:
                 site.cfg.max_confirmations_per_hour,
             )
             return self._form(values, BUSY.format(address=self.app.config.support.address), 429)
+        blocked = withheld(self.app.quarantine.blocks(), [values["email"]], "confirmation")
         raw, message_id = compose(
             support=self.app.config.support.address,
             from_addr=values["email"],
@@ -145,11 +151,14 @@ class Ask:
             text=values["text"],
             files=files,
             nonce=sub_id + nonce[:8],  # the same words weeks later: another message
-            now=now,
-            authserv_id=self.app.config.support.authserv_id,
+            now=now,  # (a blocked address is confirmed by nothing: no link goes to it)
+            authserv_id=None if blocked else self.app.config.support.authserv_id,
         )
-        meta = {"email": values["email"], "subject": values["subject"], "message_id": message_id}
         loop = asyncio.get_running_loop()  # both write durably (fsync): off the loop
+        if blocked:
+            await loop.run_in_executor(None, self._quarantine, raw)
+            return self._sent(values["email"])  # the page says nothing of the block
+        meta = {"email": values["email"], "subject": values["subject"], "message_id": message_id}
         await loop.run_in_executor(None, self.pending.add, sub_id, meta, raw)
         await loop.run_in_executor(None, self._mail_link, sub_id, values)
         self.site.daemon.outbox_wake.set()
@@ -157,6 +166,18 @@ class Ask:
             "%s: «Задать вопрос» from %s, confirmation link mailed", message_id, values["email"]
         )
         return self._sent(values["email"])
+
+    def _quarantine(self, raw: bytes) -> None:
+        """A request from a blocked address or domain: no confirmation link goes to it
+        (the form must not make maild write to a blocked address, domain.spam.withheld);
+        the request is kept in the quarantine as blocked mail is (reason "blocked",
+        `maild spam list`), no ticket."""
+        app = self.app
+        msg = parse(raw)
+        with app.store.locked():
+            guard.quarantine(app, msg, raw, "blocked", app.now())
+        log.info("%s: «Задать вопрос» from %s, blocked: no link mailed", msg.message_id,
+                 msg.from_addr)  # fmt: skip
 
     def _unsent(self, nonce: str, digest: str) -> str | None:
         """The id a submission goes under: what it says (`digest`, the address with

@@ -6,20 +6,25 @@ new link goes only to the address it was signed for, and at most
 web.max_submissions_per_hour times an hour per address: an old link found in a
 forwarded mail gets its finder nothing but a mail to its owner. The new link
 opens the ticket the conversation goes on in (links.landing): of a merged
-ticket, the one it was merged into, whose customer the owner is.
+ticket, the one it was merged into, whose customer the owner is. A blocked owner
+gets none (domain.spam.withheld), though the page says it went, as to anyone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from aiohttp import web
 
 from maild.domain.records import Ticket
+from maild.domain.spam import withheld
 from maild.web import tokens
 from maild.web.forms import RateLimit, read_form
 from maild.web.links import landing, site_link
+
+log = logging.getLogger("maild.web")
 
 FORM_MAX_AGE = 24 * 3600
 
@@ -67,6 +72,10 @@ class Renew:
         final = landing(app, ticket)
         loaded = app.store.load(final) if final != ticket["tid"] else None
         ticket, tid = (loaded[0] if loaded else ticket), (final if loaded else ticket["tid"])
+        blocked = withheld(app.quarantine.blocks(), [owner], "notice")
+        if blocked:  # the page is the same: it tells nobody of the block
+            log.info("[TID#%s] no new site link to %s: blocked (%s)", tid, owner, blocked[owner])
+            return tid
         link = site_link(app, tid, owner, now)
         context = {"tid": tid, "subject": ticket.get("subject") or "(без темы)", "site_link": link}
         subject, body = app.renderer.text("web_link.txt", context)

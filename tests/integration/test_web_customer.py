@@ -180,16 +180,17 @@ def test_an_address_at_a_cyrillic_domain_gets_its_confirmation(site):
 
 
 def test_a_confirmed_request_kept_in_the_quarantine_ends_on_a_page_that_says_so(site):
-    """«Задать вопрос» from a blocked address (`maild block add`): the pipeline keeps
-    the request in the quarantine for staff and opens no ticket; the page after the
-    click said «Обращение регистрируется…» and looked again every 2 seconds, for ever."""
+    """«Задать вопрос» from an address blocked (`maild block add`) after its link was
+    mailed: the pipeline keeps the request in the quarantine for staff and opens no
+    ticket; the page after the click said «Обращение регистрируется…» and looked again
+    every 2 seconds, for ever. (Blocked before, it gets no link: test_web_blocked.)"""
     desk, _daemon, sink, base = site
-    assert desk.run("block", "add", "blocked.example").code == 0
     headers = {"X-Forwarded-For": "192.0.2.79"}
     fields = {"email": "bob@blocked.example", "subject": "Вопрос", "text": "Как?"}
     fields["form"] = request(base + "/new", headers=headers).form_token()
     assert post(base + "/new", fields, headers=headers).status == 200
     [mail] = wait_until(lambda: sink.to("bob@blocked.example"))
+    assert desk.run("block", "add", "blocked.example").code == 0
     link = link_in(mail.text, base, "c")
     started = time.monotonic()
     done = post(link, {"form": request(link).form_token()})

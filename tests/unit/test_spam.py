@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.config import SPAM_VERDICTS
-from maild.domain.spam import BlockList, domain_blockable, verdict
+from maild.domain.spam import BlockList, domain_blockable, verdict, withheld
 
 US = "mx.example.com"
 
@@ -116,3 +116,22 @@ def test_spam_domain_never_takes_a_free_mail_service():
     assert not domain_blockable("a@gmail.com") and not domain_blockable("a@Mail.RU")
     assert not domain_blockable("a@sub.yandex.ru")  # a subdomain of one too
     assert not domain_blockable("no-domain") and not domain_blockable("")
+
+
+def test_withheld_keeps_automatic_mail_from_blocked_addresses_only():
+    blocks = BlockList(["seo@promo.example", "spam-farm.example"])
+    to = ["seo@promo.example", "olga@mx.spam-farm.example", "ivan@shop.example"]
+    for kind in ("confirmation", "notice"):
+        assert withheld(blocks, to, kind) == {
+            "seo@promo.example": "seo@promo.example",
+            "olga@mx.spam-farm.example": "spam-farm.example",
+        }
+    assert withheld(blocks, to, "staff") == {}  # a staff member's answer: a person decided
+    assert withheld(BlockList([]), to, "notice") == {}
+
+
+def test_withheld_never_holds_back_supports_own_side():
+    blocks = BlockList(["example.com"])  # a domain entry covering the desk's own domain
+    ours = ["anna@example.com", "head@example.com"]
+    to = ["anna@example.com", "ivan@example.com"]
+    assert withheld(blocks, to, "notice", ours) == {"ivan@example.com": "example.com"}

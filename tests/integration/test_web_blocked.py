@@ -1,0 +1,69 @@
+"""The site and the block list, in a real `maild serve` with a real relay: a blocked
+address gets no confirmation link from «Задать вопрос» (its request is kept in the
+quarantine as blocked mail is) and no new link from an expired ticket page, while
+each page reads as it does for anyone else."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from maild.web import tokens
+from tests.helpers import make_mail
+from tests.integration.test_serve import wait_until
+from tests.integration.test_web import mail_in
+from tests.webclient import post, request, running_site
+
+SEO = "seo@promo.example"
+OLEG = "oleg@client.example"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    yield from running_site(tmp_path_factory.mktemp("blocked"))
+
+
+def _ask(base: str, email: str, text: str):
+    form = request(base + "/new").form_token()
+    fields = {"name": "Олег", "email": email, "subject": "Вопрос", "text": text, "form": form}
+    return post(base + "/new", fields)
+
+
+def test_the_form_mails_no_link_to_a_blocked_address_and_quarantines_the_request(site):
+    desk, _daemon, sink, base = site
+    assert desk.run("block", "add", "promo.example").code == 0
+    blocked = _ask(base, SEO, "Продвижение сайта в ТОП-10")
+    other = _ask(base, OLEG, "Как оплатить счёт?")  # after it: its letter arrives after
+    assert blocked.status == other.status == 200
+    assert blocked.text.replace(SEO, "@") == other.text.replace(OLEG, "@")  # no hint
+    assert wait_until(lambda: sink.to(OLEG))
+    time.sleep(0.5)
+    assert sink.to(SEO) == []
+    rows = desk.run("spam", "list", "--json").json()
+    [kept] = [r for r in rows if r["from"] == SEO]
+    assert kept["reason"] == "blocked" and kept["subject"] == "Вопрос"
+    assert "Продвижение" in desk.run("spam", "show", kept["id"]).out
+    assert not [t for t in desk.tickets() if t["requester"] == SEO]
+
+
+def test_no_new_site_link_goes_to_a_customer_blocked_since(site):
+    desk, daemon, sink, base = site
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    old_days = datetime.now(UTC) - timedelta(days=91)
+    expired = {}
+    for who, n in (("yana@shop-example.ru", 1), ("ivan@shop-example.ru", 2)):
+        mail_in(daemon, make_mail(sender=who, body=f"Вопрос {n}", msgid=f"<b{n}@c.example>"), who)
+        wait_until(lambda who=who: sink.to(who))
+        [tid] = [t["tid"] for t in desk.tickets() if t["requester"] == who]
+        expired[who] = f"{base}/t/{tokens.ticket_token(key, tid, who, old_days, 90)}"
+    assert desk.run("block", "add", "yana@shop-example.ru").code == 0
+    pages = {}
+    for who, url in expired.items():  # the blocked one first: its letter would be first
+        pages[who] = post(url + "/renew", {"form": request(url).form_token()})
+        assert pages[who].status == 200 and "Новая ссылка отправлена" in pages[who].text
+    assert wait_until(lambda: len(sink.to("ivan@shop-example.ru")) == 2)
+    time.sleep(0.5)
+    assert len(sink.to("yana@shop-example.ru")) == 1  # the confirmation, before the block
+    assert "Новая ссылка" not in sink.to("yana@shop-example.ru")[0].subject
