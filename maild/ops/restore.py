@@ -54,10 +54,10 @@ def restore(archive: Path, target: Path, owner: str | None = None) -> dict[str, 
 
 def _new_owner(target: Path, owner: str | None) -> tuple[int, int] | None:
     """The uid and gid to give the restored files (None: whoever runs this keeps
-    them). Root restoring into a folder of root's (/var/lib) is refused unless
-    `--owner root` says so: the service, run as its own user, would fail on every
-    mail. Chowning what was written, not switching to the owner: the archive may
-    lie where only root may read it (/root, a 0700 backup folder)."""
+    them). Root restoring into a folder of root's (/var/lib) keeps them root's, as
+    asked, and is warned (root_owned): the service, run as its own user, would fail
+    on every mail. Chowning what was written, not switching to the owner: the archive
+    may lie where only root may read it (/root, a 0700 backup folder)."""
     me = os.geteuid()
     if owner is not None:
         try:
@@ -70,13 +70,18 @@ def _new_owner(target: Path, owner: str | None) -> tuple[int, int] | None:
     if me != 0:
         return None
     st = existing_ancestor(target).stat()
-    if st.st_uid == 0:
-        raise OwnerError(
-            f"{target} would belong to root ({existing_ancestor(target)} is root's) and the "
-            f"service user could not write it: create it for that user first (install -d "
-            f"-o maild -g maild -m 0750 {target}) and run the restore again"
-        )
-    return st.st_uid, st.st_gid
+    return None if st.st_uid == 0 else (st.st_uid, st.st_gid)
+
+
+def root_owned(target: Path, owner: str | None) -> str | None:
+    """After a restore: the warning for root, when the storage it made is root's and
+    no --owner said so; else None."""
+    if os.geteuid() != 0 or owner is not None or target.stat().st_uid != 0:
+        return None
+    return (
+        f"warning: {target} belongs to root, and maild serve running as its own user "
+        f"cannot write it: chown -R maild:maild {target} (or restore with --owner maild)"
+    )
 
 
 def _top_made(target: Path) -> Path:

@@ -319,15 +319,17 @@ def test_root_restores_a_new_storage_for_the_folders_owner(owned, desk, tmp_path
     assert r.code == 0, r
 
 
-def test_root_restore_into_roots_folder_is_refused_with_what_to_do(desk, tmp_path):
-    """A storage root would own fails the service on every mail: refused before any
-    work, in one line saying how to make the folder; --owner names the user instead."""
+def test_root_restore_into_roots_folder_is_warned_and_owner_names_the_user(desk, tmp_path):
+    """A storage root owns fails the service on every mail: root restoring into a
+    folder of root's gets it, as asked, with one line saying how to hand it over;
+    --owner names the user instead."""
     archive = _archive(desk, tmp_path)
     target = tmp_path / "lib" / "maild.new"
     r = desk.run("restore", str(archive), "--storage", str(target))
-    assert r.code == 78, r
-    assert f"install -d -o maild -g maild -m 0750 {target}" in r.err, r.err
-    assert len(r.err.strip().splitlines()) == 1 and not (tmp_path / "lib").exists()
-    r = desk.run("restore", str(archive), "--storage", str(target), "--owner", "nobody")
-    assert r.code == 0, r.err
-    assert strangers(tmp_path / "lib") == [] and (tmp_path / "lib").stat().st_uid == OWNER.pw_uid
+    assert r.code == 0, r
+    assert f"chown -R maild:maild {target}" in r.err, r.err
+    assert len(r.err.strip().splitlines()) == 1 and (target / "spool").is_dir()
+    other = tmp_path / "lib2" / "maild.new"
+    r = desk.run("restore", str(archive), "--storage", str(other), "--owner", "nobody")
+    assert r.code == 0 and r.err == "", r.err
+    assert strangers(tmp_path / "lib2") == [] and (tmp_path / "lib2").stat().st_uid == OWNER.pw_uid
