@@ -162,6 +162,9 @@ def _storage_commands(cmds: _Commands) -> None:
     c = cmds.cmd("restore", "rebuild a storage from a backup (no config needed)")
     c.add_argument("archive")
     c.add_argument("--storage", required=True, help="a new or empty directory")
+    c.add_argument(
+        "--owner", help="as root: give the files to this user (default: the owner of DIR's folder)"
+    )
     c = cmds.cmd("forget", "erase a person's messages, attachments and spool copies")
     c.add_argument("address")
     c.add_argument("--dry-run", action="store_true", help="only say what would change")

@@ -31,7 +31,7 @@ from maild.adapters.spool import pid_alive
 from maild.app import App
 from maild.domain.message import parse
 from maild.outgoing import queue_ticketless
-from maild.runner import BatchResult
+from maild.runner import BatchResult, mail_of
 
 log = logging.getLogger("maild.faults")
 
@@ -117,9 +117,10 @@ class Faults:
                 shunted = [key for key, error in result.failed if self.count(key, error)]
             else:
                 key, error = result.failed[0]
-                result.fault = (f"every message fails, e.g. {key}: {error}", "")
+                who = mail_of(self.app, key)
+                result.fault = (f"every message fails, e.g. {who} spool {key}: {error}", "")
         if result.fault is not None:
-            self.fault(*result.fault)
+            self.fault(*result.fault, during=result.during)
             self.healthy = False
             return shunted
         if result.ok:
@@ -129,7 +130,9 @@ class Faults:
             self.healthy = False
         return shunted
 
-    def fault(self, error: str, path: str) -> None:
+    def fault(self, error: str, path: str, during: str | None = None) -> None:
+        """Record and log a fault of the environment; `during`: the spool key of the
+        mail it was met on (named at the end of the line: the mail is not at fault)."""
         self.tries += 1
         record = read_fault(self.app.config.storage_path) or {}
         if not record:
@@ -138,10 +141,11 @@ class Faults:
             record["alerted"] = bool(old.get("alerted"))
         record.update(error=error, path=path, pid=os.getpid())
         log.error(
-            "processing paused, mail stays in the spool; retry in %.0f s: %s%s",
+            "processing paused, mail stays in the spool; retry in %.0f s: %s%s%s",
             self.delay(),
             error,
             f" ({path})" if path else "",
+            f"; met on {mail_of(self.app, during)} spool {during}" if during else "",
         )
         if self.tries >= ALERT_AFTER and not record.get("alerted"):
             ctx = {"error": error, "path": path, "since": self.app.fmt_time(record["since"])}
@@ -171,8 +175,8 @@ class Faults:
         except OSError as e:
             log.error("spool %s: cannot count the failed attempt: %s", key, e)
             return False
-        msgid = describe_mail(self.app, key)["message_id"] or "(no Message-ID)"
-        log.warning("%s spool %s: failed by itself, attempt %d: %s", msgid, key, attempts, error)
+        who = mail_of(self.app, key)
+        log.warning("%s spool %s: failed by itself, attempt %d: %s", who, key, attempts, error)
         if shunted:
             self.shunted(key, attempts, error)
         return shunted
@@ -181,10 +185,11 @@ class Faults:
         ctx = {"key": key, "attempts": attempts, "error": error}
         ctx.update(describe_mail(self.app, key))
         log.error(
-            "%s spool %s: moved to spool/bad after %d failed attempts (maild spool retry %s)",
-            ctx["message_id"],
+            "%s spool %s: moved to spool/bad after %d failed attempts: %s (maild spool retry %s)",
+            mail_of(self.app, key),
             key,
             attempts,
+            error,
             key,
         )
         alert(self.app, f"bad {key}", "spool_alert.txt", ctx)
@@ -210,8 +215,8 @@ def recover(app: App, faults: Faults) -> int:
         log.error("spool: cannot recover claimed mail: %s", e)
         return 0
     for key, attempts, shunted in counted:
-        msgid = describe_mail(app, key)["message_id"] or "(no Message-ID)"
-        log.warning("%s spool %s: a process died working on it, attempt %d", msgid, key, attempts)
+        who = mail_of(app, key)
+        log.warning("%s spool %s: a process died working on it, attempt %d", who, key, attempts)
         if shunted:
             faults.shunted(key, attempts, "the process working on it died")
     return len(counted)

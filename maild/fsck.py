@@ -9,7 +9,8 @@ exit 0 clean, 1 problems found. With --repair, under the store lock: derived fil
 are rewritten from the tickets (a corrupt one copied to lost+found/ first), a
 corrupt ticket file is set aside and the mail it held is put back into spool/new,
 where `maild serve` processes it again into the same TID (the Message-ID index
-still names it); exit 0 when everything found was fixed.
+still names it); exit 0 when everything found was fixed. Stray files in tickets/
+and temp files: maild/fsckfiles.py.
 
 A problem is reported once, on the file that has it: a corrupt ticket file's
 summary row and spool mail are part of its line (and of its repair). Not
@@ -31,7 +32,6 @@ from email.parser import BytesHeaderParser
 from functools import cached_property
 from pathlib import Path
 
-from maild.adapters.leftovers import leftovers
 from maild.adapters.quarantine import entry_id
 from maild.adapters.store import CorruptFile, DurableJSONStorage, StoreUnavailable, open_part
 from maild.adapters.store.indexes import key_hash
@@ -41,6 +41,7 @@ from maild.app import App
 from maild.domain.message import synthetic_msgid
 from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE, normalize_msgid
+from maild.fsckfiles import check_files
 from maild.output import print_json
 from maild.privileges import user_name
 
@@ -65,6 +66,7 @@ class Fsck:
     # unreadable, left as it is)
     corrupt: dict[str, bool] = field(default_factory=dict)
     copies: list[tuple[str, str, str]] = field(default_factory=list)  # TID, Message-ID, key
+    stray: list[str] = field(default_factory=list)  # files in tickets/ that are no ticket's
 
     @property
     def root(self) -> Path:
@@ -356,15 +358,7 @@ class Fsck:
             self.check_registry()
             self.check_spool()
             self.check_spool_copies()
-            self.check_leftovers()
-
-    def check_leftovers(self) -> None:
-        """Temp files of interrupted writes (their writer is gone): named by a check,
-        removed by --repair (they hold ticket text no redaction reaches)."""
-        for path in leftovers(self.root):
-            self.problem(path, "temp file of an interrupted write", "removed")
-            if self.repair:
-                Path(path).unlink(missing_ok=True)
+            check_files(self)
 
 
 def spooled_msgid(raw: bytes) -> str:
@@ -381,7 +375,8 @@ def cmd_fsck(app: App, args: argparse.Namespace) -> int:
     unfixed = len(check.problems) - len(check.fixed)
     if args.json:
         pending = check.pending + check.held
-        print_json({"problems": check.problems, "fixed": check.fixed, "pending": pending})
+        out = {"problems": check.problems, "fixed": check.fixed, "pending": pending}
+        print_json({**out, "stray": check.stray})
     else:
         for line in check.problems:
             print(line)

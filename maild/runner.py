@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.config import ConfigError
-from maild.domain.logid import message_id_for_log
+from maild.domain.logid import mail_for_log
 from maild.domain.message import ParsedMessage, fallback_message, parse
 from maild.pipeline import Decision, process
 
@@ -49,6 +49,7 @@ class _Redo(Exception):
     the message stored as raw text (`fallback`) or left out (its failure `why`)."""
 
     key: str
+    reason: str
     fallback: bool = False
     why: str | None = None
 
@@ -57,12 +58,14 @@ class _Redo(Exception):
 class BatchResult:
     """What a batch did: keys left for the next one (time budget), how many were
     processed, which failed by themselves (key, error), and an error of the
-    environment that stopped it (error, path)."""
+    environment that stopped it (error, path) and the key of the mail it was met on
+    (`during`; None when it was no message's, e.g. the commit's)."""
 
     left: list[str]
     ok: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     fault: tuple[str, str] | None = None
+    during: str | None = None
 
 
 def describe(e: BaseException) -> tuple[str, str]:
@@ -71,6 +74,17 @@ def describe(e: BaseException) -> tuple[str, str]:
     if isinstance(e, OSError) and e.strerror:
         return f"{type(e).__name__}: {e.strerror}", str(path)
     return f"{type(e).__name__}: {e}", str(path)
+
+
+def mail_of(app: App, key: str, raw: bytes | None = None) -> str:
+    """What a log line about spooled mail `key` starts with: its own Message-ID, and
+    its TID when the subject names one (domain.logid); `raw`: its bytes, if read."""
+    if raw is None:
+        try:
+            raw = app.spool.read(key)
+        except OSError:
+            return "(unreadable)"
+    return mail_for_log(raw)
 
 
 def received_at_of(key: str, app: App) -> datetime:
@@ -109,15 +123,12 @@ def process_key(
     except ENV_FAULTS:
         raise
     except Exception as e:
+        who, why = mail_for_log(raw), describe(e)[0]
         if fallback:
-            log.exception(
-                "%s spool %s: not stored, kept in the spool", message_id_for_log(raw), key
-            )
-            raise MessageFailed(describe(e)[0]) from e
-        log.exception(
-            "%s spool %s: processing failed, storing it as raw text", message_id_for_log(raw), key
-        )
-        raise FirstAttemptFailed(key) from e
+            log.exception("%s spool %s: not stored, kept in the spool: %s", who, key, why)
+            raise MessageFailed(why) from e
+        log.exception("%s spool %s: processing failed, storing it as raw text: %s", who, key, why)
+        raise FirstAttemptFailed(why) from e
     app.spool.done(key)
     return decision
 
@@ -182,12 +193,15 @@ def _sections(
     left_out: set[str] = set()
     while True:
         try:
-            return _section(app, [k for k in claimed if k not in left_out], parsed, fallback)
+            keys = [k for k in claimed if k not in left_out]
+            return _section(app, keys, parsed, fallback, result)
         except _Redo as redo:
             log.warning(
-                "spool %s failed: the batch is run again without that attempt (what was "
-                "logged for the mail before it, TIDs included, is done again)",
+                "%s spool %s failed (%s): the batch is run again without that attempt (what "
+                "was logged for the mail before it, TIDs included, is done again)",
+                mail_of(app, redo.key, parsed.get(redo.key, (None,))[0]),
                 redo.key,
+                redo.reason,
             )
             if redo.fallback:
                 fallback.add(redo.key)
@@ -198,12 +212,16 @@ def _sections(
 
 
 def _section(
-    app: App, keys: list[str], parsed: dict[str, tuple[bytes, ParsedMessage]], fallback: set[str]
+    app: App,
+    keys: list[str],
+    parsed: dict[str, tuple[bytes, ParsedMessage]],
+    fallback: set[str],
+    result: BatchResult,
 ) -> list[tuple[float, Decision | None]]:
     done: list[tuple[float, Decision | None]] = []
     with app.store.locked():
         for key in keys:
-            began = time.monotonic()
+            began, result.during = time.monotonic(), key
             try:
                 decision = process_key(
                     app, key, parsed.get(key), claimed=True, fallback=key in fallback
@@ -211,13 +229,15 @@ def _section(
             except CorruptFile as e:
                 # one unreadable store file holds back only the mail that needs it
                 # (released by run_batch; the rescan retries it): the rest goes on
-                log.error("spool %s: waits until `maild fsck --repair`: %s", key, e)
-                raise _Redo(key) from e
+                who = mail_of(app, key, parsed.get(key, (None,))[0])
+                log.error("%s spool %s: waits until `maild fsck --repair`: %s", who, key, e)
+                raise _Redo(key, describe(e)[0]) from e
             except FirstAttemptFailed as e:
-                raise _Redo(key, fallback=True) from e
+                raise _Redo(key, str(e), fallback=True) from e
             except MessageFailed as e:
-                raise _Redo(key, why=str(e)) from e
+                raise _Redo(key, str(e), why=str(e)) from e
             done.append((time.monotonic() - began, decision))
+        result.during = None  # the commit's own faults are no message's
     return done
 
 
@@ -231,7 +251,14 @@ def ingest(app: App, raw: bytes) -> tuple[str, Decision | None]:
         except FirstAttemptFailed:  # its section's writes are gone with it
             return key, process_key(app, key, claimed=True, fallback=True)
     except ENV_FAULTS as e:
-        log.warning("spool %s: stored, processing deferred: %s %s", key, *describe(e))
+        error, path = describe(e)
+        log.warning(
+            "%s spool %s: stored, processing deferred: %s %s",
+            mail_of(app, key, raw),
+            key,
+            error,
+            path,
+        )
     except MessageFailed:
         pass  # logged; the daemon counts its attempts
     finally:

@@ -8,6 +8,7 @@ import functools
 import io
 import json
 import os
+import pwd
 import random
 import socket
 import subprocess
@@ -43,6 +44,9 @@ def support_config() -> Any:
 
 
 DATA = Path(__file__).resolve().parent / "data"
+# `maild restore ... *AS_ME`: the restored files stay the test's user's (as root, a
+# storage under pytest's root-owned tmp_path is otherwise refused: root's files)
+AS_ME = ("--owner", pwd.getpwuid(os.geteuid()).pw_name)
 
 
 # Ports for the servers tests start. Not the kernel's ephemeral range (32768-60999 by

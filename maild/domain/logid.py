@@ -7,17 +7,45 @@ made-up id matches neither.
 
 from __future__ import annotations
 
+from email.header import decode_header, make_header
+from email.message import Message
 from email.parser import BytesHeaderParser
+
+from maild.domain.tid import find_tid
+
+
+def _headers(raw: bytes) -> Message | None:
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    try:
+        return BytesHeaderParser().parsebytes(head)
+    except Exception:  # a header block too broken to parse still gets its log line
+        return None
 
 
 def message_id_for_log(raw: bytes) -> str:
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    try:
-        value = BytesHeaderParser().parsebytes(head).get("Message-ID")
-    except Exception:  # a header block too broken to parse still gets its log line
-        value = None
+    return _msgid(_headers(raw))
+
+
+def _msgid(headers: Message | None) -> str:
+    value = headers.get("Message-ID") if headers is not None else None
     value = " ".join(str(value).split()) if value else ""
     return value or "<none>"
+
+
+def mail_for_log(raw: bytes) -> str:
+    """What a line about a raw (spooled) message starts with: its Message-ID, and
+    `[TID#...]` when its subject names a ticket (read from the headers alone: a
+    message that fails processing has no other TID to name)."""
+    headers = _headers(raw)
+    subject = headers.get("Subject") if headers is not None else None
+    tid = None
+    if subject:
+        try:
+            tid = find_tid(str(make_header(decode_header(str(subject)))))
+        except Exception:  # a broken encoded word: the tag may stand outside it
+            tid = find_tid(str(subject))
+    msgid = _msgid(headers)
+    return f"{msgid} [TID#{tid}]" if tid else msgid
 
 
 SYNTHETIC_DOMAIN = "@maild.invalid>"  # message.synthetic_msgid

@@ -63,18 +63,24 @@ def cmd_backup(app: App, args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     """Needs no config: the storage it rebuilds is named on the command line."""
     from maild.ops.backup import BackupError
-    from maild.ops.restore import restore
+    from maild.ops.restore import OwnerError, restore, root_owned
 
     # as storage.path must name it: absolute (the config refuses a relative one)
     target = Path(args.storage).expanduser().absolute()
     try:
-        manifest = restore(Path(args.archive), target)
+        manifest = restore(Path(args.archive), target, args.owner)
+    except OwnerError as e:
+        print(f"maild: restore: {e}", file=sys.stderr)
+        return EX_CONFIG
     except BackupError as e:
         print(f"maild: restore: {e}", file=sys.stderr)
         return EX_FAIL
     except OSError as e:
         print(f"maild: restore: {e.filename or target}: {e.strerror}", file=sys.stderr)
         return EX_CONFIG if isinstance(e, PermissionError) else EX_FAIL
+    warning = root_owned(target, args.owner)
+    if warning:
+        print(f"maild: restore: {warning}", file=sys.stderr)
     if args.json:
         print_json(manifest)
     else:

@@ -1,22 +1,31 @@
 """`maild restore ARCHIVE --storage DIR`: a storage rebuilt from an archive of
-`maild backup` (maild/ops/backup.py), all of it or nothing."""
+`maild backup` (maild/ops/backup.py), all of it or nothing. Run as root, the files
+are given to the user who owns DIR (or its nearest existing parent), never left
+root's: the service, which runs as that user, could not write them."""
 
 from __future__ import annotations
 
 import gzip
 import json
 import os
+import pwd
 import shutil
 import tarfile
 import zlib
 from pathlib import Path
 
 from maild.ops.backup import FORMAT, MANIFEST, BackupError
+from maild.privileges import existing_ancestor
 
 
-def restore(archive: Path, target: Path) -> dict[str, object]:
+class OwnerError(BackupError):
+    """Whom the restored files would belong to is wrong: the admin has to act (78)."""
+
+
+def restore(archive: Path, target: Path, owner: str | None = None) -> dict[str, object]:
     """Rebuild a storage at `target` (missing or empty) from an archive of `backup`.
-    Run as root into a folder owned by another user, the files become that user's.
+    As root, every file and folder made is given to `owner` (a user name), by default
+    to the owner of `target` or of its nearest existing parent (see `_new_owner`).
     A truncated or damaged archive restores nothing: what was extracted is removed."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BackupError(f"{target}: not an empty directory; restore only into a new one")
@@ -36,9 +45,52 @@ def restore(archive: Path, target: Path) -> dict[str, object]:
             raise _damaged(archive, e) from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise BackupError(f"{archive}: not a maild backup (no {MANIFEST})")
-        _extract(tar, archive, target)
-    _own_like(target)
+        ids, top = _new_owner(target, owner), _top_made(target)
+        _extract(tar, archive, target, top)
+    if ids is not None:
+        _give(top, *ids)
     return manifest
+
+
+def _new_owner(target: Path, owner: str | None) -> tuple[int, int] | None:
+    """The uid and gid to give the restored files (None: whoever runs this keeps
+    them). Root restoring into a folder of root's (/var/lib) keeps them root's, as
+    asked, and is warned (root_owned): the service, run as its own user, would fail
+    on every mail. Chowning what was written, not switching to the owner: the archive
+    may lie where only root may read it (/root, a 0700 backup folder)."""
+    me = os.geteuid()
+    if owner is not None:
+        try:
+            pw = pwd.getpwnam(owner)
+        except KeyError:
+            raise OwnerError(f"--owner {owner}: no such user") from None
+        if me != 0 and pw.pw_uid != me:
+            raise OwnerError(f"--owner {owner}: only root may give the files to another user")
+        return (pw.pw_uid, pw.pw_gid) if me == 0 else None
+    if me != 0:
+        return None
+    st = existing_ancestor(target).stat()
+    return None if st.st_uid == 0 else (st.st_uid, st.st_gid)
+
+
+def root_owned(target: Path, owner: str | None) -> str | None:
+    """After a restore: the warning for root, when the storage it made is root's and
+    no --owner said so; else None."""
+    if os.geteuid() != 0 or owner is not None or target.stat().st_uid != 0:
+        return None
+    return (
+        f"warning: {target} belongs to root, and maild serve running as its own user "
+        f"cannot write it: chown -R maild:maild {target} (or restore with --owner maild)"
+    )
+
+
+def _top_made(target: Path) -> Path:
+    """The topmost folder the restore creates on the way to `target` (`target`
+    itself when it exists): what is given away, or removed on failure."""
+    where = existing_ancestor(target)
+    if where == target:
+        return target
+    return where / target.relative_to(where).parts[0]
 
 
 # what reading a cut or altered .tar.gz raises: EOFError (cut), zlib.error and
@@ -51,11 +103,12 @@ def _damaged(archive: Path, e: BaseException) -> BackupError:
     return BackupError(f"{archive}: damaged or truncated ({why}); nothing restored")
 
 
-def _extract(tar: tarfile.TarFile, archive: Path, target: Path) -> None:
+def _extract(tar: tarfile.TarFile, archive: Path, target: Path, top: Path) -> None:
     """Every member but the manifest into `target`, then the rest of the gzip stream
     read to its end, so that its checksum is verified. On any failure (a damaged
-    archive, a full disk) `target` is left as it was found, missing or empty: a
-    half-restored storage would start as if it were whole."""
+    archive, a full disk) `target` is left as it was found, missing or empty (and
+    the folders made on the way, from `top`, removed): a half-restored storage
+    would start as if it were whole."""
     existed = target.exists()
     target.mkdir(parents=True, exist_ok=True)
     try:
@@ -64,7 +117,7 @@ def _extract(tar: tarfile.TarFile, archive: Path, target: Path) -> None:
         while tar.fileobj.read(1 << 20):
             pass
     except BaseException as e:
-        _clear(target, keep_folder=existed)
+        _clear(target if existed else top, keep_folder=existed)
         if isinstance(e, DAMAGED):
             raise _damaged(archive, e) from None
         raise
@@ -103,13 +156,10 @@ def _clear(target: Path, keep_folder: bool) -> None:
             child.unlink(missing_ok=True)
 
 
-def _own_like(target: Path) -> None:
-    """As root, give the restored files to the owner of `target` itself."""
-    if os.geteuid() != 0:
-        return
-    st = target.stat()
-    if st.st_uid == 0:
-        return
-    for folder, dirs, files in os.walk(target):
+def _give(top: Path, uid: int, gid: int) -> None:
+    """Give `top` and all under it to uid:gid. lchown and a walk that follows no
+    link: the extraction filters let no link point out of the tree anyway."""
+    os.lchown(top, uid, gid)
+    for folder, dirs, files in os.walk(top):
         for name in dirs + files:
-            os.lchown(os.path.join(folder, name), st.st_uid, st.st_gid)
+            os.lchown(os.path.join(folder, name), uid, gid)

@@ -8,6 +8,7 @@ rest is real: the spool, the store, the outbox and the CLI."""
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
@@ -133,3 +134,47 @@ def test_a_message_failing_after_its_mail_was_queued_leaves_none_of_it(desk, app
     assert len(tids) == 2 and {m["tid"] for m in queued} == tids
     assert len(queued) == 2 * 3  # each: a notice to each staff member, a confirmation
     assert list(app.spool.pending()) == [late] and app.spool.attempts(late) == 0
+
+
+def _lines(caplog, key: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if key in r.getMessage()]
+
+
+def test_the_lines_about_a_failing_message_name_its_message_id_tid_and_why(desk, app, caplog):
+    """The admin greps the MTA's log and the mail for its Message-ID, and the ticket
+    for its TID: each line about a failing message starts with both, and says why
+    (the lines named only the spool key, and the shunt not the error)."""
+    poison = app.spool.add(make_mail(subject="Re: [TID#1234-5678] POISON", msgid="<p@c.example>"))
+    faults = Faults(app)
+    with caplog.at_level(logging.INFO):
+        for n in range(3):
+            good = app.spool.add(make_mail(sender=f"g{n}@c.example", msgid=f"<g{n}@c.example>"))
+            faults.after(runner.run_batch(app, [poison, good]))
+    assert app.spool.shunted() == [poison]
+    lines = _lines(caplog, poison)
+    assert lines and all(x.startswith("<p@c.example> [TID#1234-5678] spool ") for x in lines)
+    assert all("injected failure" in x for x in lines), lines
+    kinds = ("storing it as raw text", "not stored", "run again", "attempt 3", "spool/bad")
+    assert all(any(k in x for x in lines) for k in kinds), lines
+
+
+def test_the_pause_and_a_deferred_ingest_name_the_mail_they_were_met_on(
+    desk, app, caplog, monkeypatch
+):
+    """An error of the environment pauses processing: the line says so and names
+    the mail it was met on, at its end (the mail is not at fault)."""
+
+    def process(app, raw, **kw):
+        raise PermissionError(13, "Permission denied", "/var/lib/maild/tickets/12")
+
+    monkeypatch.setattr(runner, "process", process)
+    key = app.spool.add(make_mail(subject="Без TID", msgid="<env@c.example>"))
+    with caplog.at_level(logging.INFO):
+        Faults(app).after(runner.run_batch(app, [key]))
+        spooled, _ = runner.ingest(app, make_mail(subject="[TID#1234-5678]", msgid="<i@c.x>"))
+    [paused] = [r.getMessage() for r in caplog.records if "processing paused" in r.getMessage()]
+    assert "Permission denied (/var/lib/maild/tickets/12)" in paused, paused
+    assert paused.endswith(f"; met on <env@c.example> spool {key}"), paused
+    [deferred] = _lines(caplog, spooled)
+    assert deferred.startswith(f"<i@c.x> [TID#1234-5678] spool {spooled}: stored, processing")
+    assert "PermissionError: Permission denied" in deferred

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from maild.ops.backup import FORMAT, MANIFEST
-from tests.helpers import Daemon, Desk, dead_port, free_port, make_mail
+from tests.helpers import AS_ME, Daemon, Desk, dead_port, free_port, make_mail
 
 TOTAL = 80  # mails sent; the backup starts after BEFORE of them were accepted
 BEFORE = 15
@@ -66,7 +66,7 @@ def test_backup_under_smtp_load_restores_every_ticket_and_queued_mail(tmp_path):
         assert not [n for n in tar.getnames() if n.startswith((".backup-", "/")) or n == "lock"]
 
     target = tmp_path / "restored"
-    r = live.run("restore", str(archive), "--storage", str(target))
+    r = live.run("restore", str(archive), "--storage", str(target), *AS_ME)
     assert r.code == 0, r.err
     restored = Desk(tmp_path / "r", live.relay_port, storage={"path": str(target)})
 
@@ -121,7 +121,7 @@ def test_backup_into_a_directory_says_which_archive_it_wrote(tmp_path, desk):
     archive = Path(figures["archive"])
     assert archive.parent == backups.resolve() and list(backups.iterdir()) == [archive]
     target = tmp_path / "restored"
-    assert desk.run("restore", figures["archive"], "--storage", str(target)).code == 0
+    assert desk.run("restore", figures["archive"], "--storage", str(target), *AS_ME).code == 0
     (tmp_path / "r").mkdir()
     restored = Desk(tmp_path / "r", desk.relay_port, storage={"path": str(target)})
     assert [t["tid"] for t in restored.tickets()] == [tid]
@@ -164,7 +164,7 @@ def test_restore_of_a_truncated_or_damaged_archive_restores_nothing(tmp_path, de
         for target in (tmp_path / f"new-{name}", tmp_path / f"empty-{name}"):
             if target.name.startswith("empty"):
                 target.mkdir()
-            r = desk.run("restore", str(bad), "--storage", str(target))
+            r = desk.run("restore", str(bad), "--storage", str(target), *AS_ME)
             assert r.code == 1, (name, r)
             assert r.err.count("\n") == 1 and "damaged or truncated" in r.err, (name, r.err)
             assert "Traceback" not in r.err
@@ -188,7 +188,7 @@ def test_restore_writes_nothing_outside_the_new_storage(tmp_path, desk):
     Python maild runs on (3.11.0-3.11.3 have no tarfile extraction filters)."""
     absolute = tmp_path / "restored-absolute"
     _archive(tmp_path / "absolute.tar.gz", [tarfile.TarInfo(str(tmp_path / "escaped"))])
-    r = desk.run("restore", str(tmp_path / "absolute.tar.gz"), "--storage", str(absolute))
+    r = desk.run("restore", str(tmp_path / "absolute.tar.gz"), "--storage", str(absolute), *AS_ME)
     assert r.code == 0, r.err
     assert (absolute / str(tmp_path).lstrip("/") / "escaped").is_file()
     cases = {
@@ -201,7 +201,7 @@ def test_restore_writes_nothing_outside_the_new_storage(tmp_path, desk):
         archive = tmp_path / f"{name}.tar.gz"
         _archive(archive, members)
         target = tmp_path / f"restored-{name}"
-        r = desk.run("restore", str(archive), "--storage", str(target))
+        r = desk.run("restore", str(archive), "--storage", str(target), *AS_ME)
         assert r.code == 1 and "nothing restored" in r.err, (name, r.err)
         assert not target.exists() and not (tmp_path / "escaped").exists(), name
 
@@ -213,7 +213,7 @@ def test_restore_into_a_relative_folder_names_the_path_to_set(tmp_path, desk, mo
     archive = tmp_path / "b.tar.gz"
     assert desk.run("backup", str(archive)).code == 0
     monkeypatch.chdir(tmp_path)
-    r = desk.run("restore", str(archive), "--storage", "maild.new")
+    r = desk.run("restore", str(archive), "--storage", "maild.new", *AS_ME)
     assert r.code == 0, r.err
     assert f"into {tmp_path / 'maild.new'}; set storage.path to it" in r.out
 

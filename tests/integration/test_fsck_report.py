@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from tests.helpers import make_mail
 
@@ -84,3 +85,41 @@ def test_a_corrupt_summary_part_is_named_once_without_a_hint_to_run_fsck(desk):
     line = r.out.splitlines()[0]
     assert line.startswith("open/07.json: corrupt summary file (not JSON: "), line
     assert "run `maild fsck`" not in line and str(part) not in line, line
+
+
+def test_files_in_tickets_that_are_no_ticket_are_named_and_moved_aside(desk):
+    """An editor's backup and swap file, a note, a ticket file copied into the wrong
+    folder: the store never reads them (nor does `forget` reach them there). fsck
+    names each, `--json` lists them as `stray`; --repair moves them to lost+found/
+    and the tickets stay as they were."""
+    tid = desk.ingest_tid(make_mail(sender="a@shop.example"))
+    data = desk.root / "data"
+    ticket = data / "tickets" / tid[:2] / f"{tid}.json"
+    stray = [
+        f"tickets/{tid[:2]}/{tid}.json~",
+        f"tickets/{tid[:2]}/.{tid}.json.swp",
+        "tickets/notes.txt",
+        f"tickets/00/{tid}.json",
+    ]
+    for rel in stray:
+        (data / rel).parent.mkdir(parents=True, exist_ok=True)
+        (data / rel).write_bytes(ticket.read_bytes())
+    before = desk.ticket(tid)
+
+    r = desk.run("fsck", "--json")
+    report = r.json()
+    assert r.code == 1 and sorted(report["stray"]) == sorted(stray), r.out
+    assert sorted(report["problems"]) == sorted(f"{rel}: not a ticket file" for rel in stray)
+    assert report["fixed"] == [] and report["pending"] == 0
+    r = desk.run("fsck")
+    assert r.code == 1 and "tickets/notes.txt: not a ticket file" in r.out.splitlines()
+
+    r = desk.run("fsck", "--repair")
+    assert r.code == 0 and "fixed: tickets/notes.txt: moved to lost+found/" in r.out, r.out
+    for rel in stray:
+        assert not (data / rel).exists()
+        kept = list((data / "lost+found" / rel).parent.glob(f"{Path(rel).name}.*Z"))
+        assert len(kept) == 1, rel
+    assert ticket.exists() and desk.ticket(tid) == before
+    r = desk.run("fsck", "--json")
+    assert r.code == 0 and r.json()["stray"] == [] and r.json()["problems"] == [], r.out

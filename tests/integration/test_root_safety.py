@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import DATA, ROOT, Desk, Result, free_port, make_mail
+from tests.helpers import DATA, REPLY_SECRET, ROOT, Desk, Result, free_port, make_mail
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
@@ -289,3 +289,47 @@ def test_a_python_installation_the_owner_cannot_read_is_refused_before_anything(
             assert list(data.iterdir()) == []  # no store, no spooled mail
     finally:
         shutil.rmtree(hidden)
+
+
+def _archive(desk: Desk, where: Path) -> Path:
+    """A backup of a storage with one ticket, in a folder only root may read."""
+    desk.ingest((DATA / "sample_request.eml").read_bytes())
+    r = desk.run("backup", str(where / "b.tar.gz"))
+    assert r.code == 0, r.err
+    return where / "b.tar.gz"
+
+
+def test_root_restores_a_new_storage_for_the_folders_owner(owned, desk, tmp_path):
+    """Root restoring into a folder not made yet (here two levels of them) gives every
+    file and folder made to the owner of the nearest existing parent, and the service,
+    as that user, goes on with the restored store."""
+    owned_desk, python = owned
+    archive = _archive(desk, tmp_path)
+    target = Path(owned_desk.sections["storage"]["path"]) / "new" / "maild"
+    r = desk.run("restore", str(archive), "--storage", str(target))
+    assert r.code == 0, r.err
+    assert (target / "spool").is_dir()
+    assert strangers(target.parent.parent) == []  # nothing root's, the folders made too
+    owned_desk.sections["storage"]["path"] = str(target)
+    owned_desk.sections["support"]["reply_secret"] = REPLY_SECRET  # the archived desk's
+    owned_desk.write_config()
+    r = run(owned_desk, python, "ticket", "list", "--json", user=OWNER.pw_uid)
+    assert r.code == 0 and len(r.json()) == 1, r
+    r = run(owned_desk, python, "ingest", "-", stdin=make_mail(), user=OWNER.pw_uid)
+    assert r.code == 0, r
+
+
+def test_root_restore_into_roots_folder_is_warned_and_owner_names_the_user(desk, tmp_path):
+    """A storage root owns fails the service on every mail: root restoring into a
+    folder of root's gets it, as asked, with one line saying how to hand it over;
+    --owner names the user instead."""
+    archive = _archive(desk, tmp_path)
+    target = tmp_path / "lib" / "maild.new"
+    r = desk.run("restore", str(archive), "--storage", str(target))
+    assert r.code == 0, r
+    assert f"chown -R maild:maild {target}" in r.err, r.err
+    assert len(r.err.strip().splitlines()) == 1 and (target / "spool").is_dir()
+    other = tmp_path / "lib2" / "maild.new"
+    r = desk.run("restore", str(archive), "--storage", str(other), "--owner", "nobody")
+    assert r.code == 0 and r.err == "", r.err
+    assert strangers(tmp_path / "lib2") == [] and (tmp_path / "lib2").stat().st_uid == OWNER.pw_uid

@@ -11,7 +11,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from tests.helpers import Daemon, Desk, free_port, make_mail
+from tests.helpers import AS_ME, Daemon, Desk, free_port, make_mail
 from tests.integration.test_serve import wait_until
 
 
@@ -249,7 +249,10 @@ def test_status_says_at_once_that_a_killed_daemon_is_not_running(tmp_path, sink)
     # a backup restored elsewhere has no daemon yet, not a crashed one
     assert desk.run("backup", str(tmp_path / "b.tar.gz")).code == 0
     assert (
-        desk.run("restore", str(tmp_path / "b.tar.gz"), "--storage", str(tmp_path / "r")).code == 0
+        desk.run(
+            "restore", str(tmp_path / "b.tar.gz"), "--storage", str(tmp_path / "r"), *AS_ME
+        ).code
+        == 0
     )
     assert not (tmp_path / "r" / "run" / "serve.json").exists()
 

@@ -1,0 +1,68 @@
+"""`maild fsck`'s look at the files themselves: temp files of interrupted writes,
+and files in tickets/ that are no ticket file (an editor's `1234-5678.json~` or
+`.swp`, a `notes.txt`, a ticket file copied into the wrong folder). The store never
+reads those, and `maild forget` does not reach them there; --repair moves them to
+lost+found/ (same relative path, the UTC time appended), where forget does."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from maild.adapters.leftovers import leftovers, temp_files
+from maild.adapters.store.rebuild import LOST_FOUND
+from maild.domain.tid import TID_RE
+
+if TYPE_CHECKING:  # fsck calls check_files with itself
+    from maild.fsck import Fsck
+
+
+def check_files(check: Fsck) -> None:
+    """Name leftovers and stray files on `check`; with --repair, remove the first
+    and move the second aside."""
+    for path in leftovers(check.root):
+        check.problem(path, "temp file of an interrupted write", "removed")
+        if check.repair:
+            Path(path).unlink(missing_ok=True)
+    for path in stray_files(check.root):
+        check.stray.append(os.path.relpath(path, check.root))
+        check.problem(path, "not a ticket file", "moved to lost+found/")
+        if check.repair:
+            move_aside(check.root, path)
+
+
+def stray_files(root: Path) -> list[Path]:
+    """Files under tickets/ that are not tickets/NN/NNNN-NNNN.json (NN: the TID's
+    first two digits) nor a write's temp file (a running writer's is no stray; an
+    interrupted one's is a leftover), in name order."""
+    top = root / "tickets"
+    temps = {os.path.normpath(p) for p, _pid in temp_files(top)}
+    found = []
+    for folder, dirs, names in os.walk(top):
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            if path in temps or _is_ticket_file(top, folder, name):
+                continue
+            found.append(Path(path))
+    return found
+
+
+def _is_ticket_file(top: Path, folder: str, name: str) -> bool:
+    tid = name[:-5] if name.endswith(".json") else ""
+    return bool(TID_RE.fullmatch(tid)) and folder == os.path.join(top, tid[:2])
+
+
+def move_aside(root: Path, path: Path) -> Path:
+    """Move `path` to lost+found/ under its relative path and the UTC time (a number
+    added if a file of that name is there already)."""
+    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    base = root / LOST_FOUND / f"{path.relative_to(root)}.{stamp}"
+    base.parent.mkdir(parents=True, exist_ok=True)
+    dest, n = base, 1
+    while dest.exists():
+        dest, n = base.with_name(f"{base.name}.{n}"), n + 1
+    os.rename(path, dest)
+    return dest

@@ -1,0 +1,26 @@
+"""What a log line about a raw message starts with (maild/domain/logid.py)."""
+
+from __future__ import annotations
+
+import base64
+
+from maild.domain.logid import mail_for_log
+
+
+def test_the_message_id_and_the_tid_its_subject_names():
+    raw = b"Message-ID: <a@b.c>\r\nSubject: Re: [tid#1234-5678] x\r\n\r\nbody"
+    assert mail_for_log(raw) == "<a@b.c> [TID#1234-5678]"
+
+
+def test_a_tid_inside_an_encoded_subject_and_no_message_id():
+    subject = b"=?utf-8?b?" + base64.b64encode("Ответ [TID#4321-8765]".encode())
+    raw = b"Subject: " + subject + b"?=\r\n\r\nbody"
+    assert mail_for_log(raw) == "<none> [TID#4321-8765]"
+
+
+def test_no_tid_and_broken_headers_still_give_a_line():
+    assert mail_for_log(b"Message-ID: <a@b.c>\r\nSubject: hello\r\n\r\n") == "<a@b.c>"
+    assert mail_for_log(b"\xff\xfe garbage") == "<none>"
+    assert mail_for_log(b"Subject: =?utf-8?q?broken [TID#1111-2222]\r\n\r\n").endswith(
+        "[TID#1111-2222]"
+    )
