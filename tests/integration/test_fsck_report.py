@@ -95,11 +95,12 @@ def test_files_in_tickets_that_are_no_ticket_are_named_and_moved_aside(desk):
     tid = desk.ingest_tid(make_mail(sender="a@shop.example"))
     data = desk.root / "data"
     ticket = data / "tickets" / tid[:2] / f"{tid}.json"
+    wrong = "01" if tid[:2] == "00" else "00"  # a folder that is not the ticket's
     stray = [
         f"tickets/{tid[:2]}/{tid}.json~",
         f"tickets/{tid[:2]}/.{tid}.json.swp",
         "tickets/notes.txt",
-        f"tickets/00/{tid}.json",
+        f"tickets/{wrong}/{tid}.json",
     ]
     for rel in stray:
         (data / rel).parent.mkdir(parents=True, exist_ok=True)
