@@ -1,0 +1,45 @@
+"""Commands of one staff reply that contradict each other: «#close» with «#wait»,
+«#take», «#reopen» or «#development».
+
+Run in order, the last line won: «#close» then «#wait» left the ticket waiting, and the
+customer had the rating request of a ticket still in work; «#development» then «#close»
+promised an answer of development that no deadline watched any more. Which of the two a
+staff member meant no order of lines says, so neither runs: the reply's other commands
+and its answer go as they would, and the staff member is told (staff_error.txt).
+
+Pure: the reply's commands in, those to run and the errors (Russian) out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from maild.domain.commands import Command
+
+__all__ = ["CONFLICTS", "without_conflicts"]
+
+# What each says against «#close» («закрыть обращение и в то же время ...»).
+CONFLICTS = {
+    "wait": "ждать ответа клиента",
+    "take": "взять его в работу",
+    "reopen": "открыть его снова",
+    "development": "передать его в отдел разработки, обещав клиенту срок ответа",
+}
+
+
+def without_conflicts(commands: Iterable[Command]) -> tuple[tuple[Command, ...], list[str]]:
+    """(the commands to run, one error per command that contradicts «#close»). With
+    «#close» and any of CONFLICTS, none of them runs (all their lines), whatever
+    their order; the other commands run as they stand."""
+    commands = tuple(commands)
+    names = {c.name for c in commands}
+    against = [n for n in CONFLICTS if n in names]
+    if "close" not in names or not against:
+        return commands, []
+    errors = [
+        f"#close и #{n} противоречат друг другу: закрыть обращение и в то же время\n"
+        f"    {CONFLICTS[n]}. Не выполнена ни одна из них."
+        for n in against
+    ]
+    dropped = {"close", *against}
+    return tuple(c for c in commands if c.name not in dropped), errors
