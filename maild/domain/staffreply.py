@@ -302,7 +302,9 @@ def _notice_ctx(ctx: Context, ticket: Ticket) -> dict[str, Any]:
 
 
 def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[Ticket, list[str]]:
-    """Each command in order: (the ticket after them, the customer notices they cause)."""
+    """Each command in order: (the ticket after them, the customer notices they cause;
+    of a ticket that ends closed, no level change: #level vip then #close is #close then
+    #level vip, and a closed ticket's level corrected tells the customer nothing)."""
     notices: list[str] = []
     for cmd in reply.commands:
         if cmd.name in ("cc", "uncc"):
@@ -313,6 +315,9 @@ def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[T
             ticket, cmd.name, cmd.arg, ctx.received_at, ctx.policy.due, ctx.msg.from_addr
         )
         notices += [n for n in more if n not in notices]
+    if ticket["status"] == "closed":  # a level set on a ticket that ends closed corrects
+        # the SLA report: no deadline to tell the customer of, whatever the lines' order
+        notices = [n for n in notices if n != tk.LEVEL_CHANGED]
     return ticket, notices
 
 

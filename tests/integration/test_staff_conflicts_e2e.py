@@ -49,3 +49,35 @@ def test_commands_alone_that_contradict_change_nothing_and_say_so(desk, sink):
     assert "#close и #wait противоречат друг другу" in mail.text
     assert "Ответ клиенту отправлен" not in mail.text
     assert len(customer_mails(sink)) == before
+
+
+@pytest.mark.parametrize("command", ["#level vip", "#consulting", "#development"])
+def test_a_level_correction_of_a_closed_ticket_stays_closed_and_silent(desk, sink, command):
+    """A staff member corrects the level of a closed ticket for the SLA report: the
+    level changes, the ticket stays closed with no deadline, the customer gets no mail."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "Иван, исправлено.\n#close\n"))
+    desk.flush()
+    before = len(customer_mails(sink))
+    desk.ingest(staff_reply(tid, f"{command}\n"))
+    desk.flush()
+    t = desk.ticket(tid)
+    assert t["level"] == command.removeprefix("#").removeprefix("level ")
+    assert t["status"] == "closed" and t["reaction_due"] is None
+    assert len(customer_mails(sink)) == before
+    assert told(sink) == []
+    assert [r for r in sink.to("anna@example.com") if "не отправлен" in r.subject] == []
+
+
+@pytest.mark.parametrize("lines", [["#level vip", "#close"], ["#close", "#level vip"]])
+def test_a_level_with_a_close_is_the_same_in_either_order(desk, sink, lines):
+    """«#level vip» and «#close» in one reply: the level of the closed ticket is set,
+    the customer gets the answer with the rating request, not a new deadline."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "\n".join(lines) + "\nИван, исправлено.\n"))
+    desk.flush()
+    t = desk.ticket(tid)
+    assert t["level"] == "vip" and t["status"] == "closed" and t["reaction_due"] is None
+    [answer] = [r for r in customer_mails(sink) if "Иван, исправлено." in r.text]
+    assert "Новый уровень" not in answer.text and "VIP" not in answer.text
+    assert told(sink) == []
