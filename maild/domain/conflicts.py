@@ -7,6 +7,9 @@ promised an answer of development that no deadline watched any more. Which of th
 staff member meant no order of lines says, so neither runs: the reply's other commands
 and its answer go as they would, and the staff member is told (staff_error.txt).
 
+«#wait» with «#take» or «#reopen» agree (taken, or opened again, to wait for the
+customer's answer): «#wait» runs last, whichever line stands first.
+
 Pure: the reply's commands in, those to run and the errors (Russian) out.
 """
 
@@ -28,11 +31,15 @@ CONFLICTS = {
 
 
 def without_conflicts(commands: Iterable[Command]) -> tuple[tuple[Command, ...], list[str]]:
-    """(the commands to run, one error per command that contradicts «#close»). With
-    «#close» and any of CONFLICTS, none of them runs (all their lines), whatever
-    their order; the other commands run as they stand."""
+    """(the commands to run, in the order to run them; one error per command that
+    contradicts «#close»). With «#close» and any of CONFLICTS, none of them runs (all
+    their lines), whatever their order; the other commands run as they stand, but
+    «#wait» last: «#wait» above «#take» or «#reopen» still leaves the ticket waiting
+    for the customer (taken, opened again), as it does below them."""
     commands = tuple(commands)
     names = {c.name for c in commands}
+    if "wait" in names:
+        commands = (*(c for c in commands if c.name != "wait"), Command("wait"))
     against = [n for n in CONFLICTS if n in names]
     if "close" not in names or not against:
         return commands, []

@@ -81,3 +81,24 @@ def test_a_level_with_a_close_is_the_same_in_either_order(desk, sink, lines):
     [answer] = [r for r in customer_mails(sink) if "Иван, исправлено." in r.text]
     assert "Новый уровень" not in answer.text and "VIP" not in answer.text
     assert told(sink) == []
+
+
+@pytest.mark.parametrize("lines", [["#take", "#wait"], ["#wait", "#take"]])
+def test_take_and_wait_leave_the_ticket_waiting_in_either_order(desk, sink, lines):
+    """«#wait» above «#take»: the take, run last, opened the ticket again, and nobody
+    waited for the customer's log. The ticket is taken and waits, as the lines say."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "\n".join(lines) + "\nИван, пришлите лог.\n"))
+    desk.flush()
+    t = desk.ticket(tid)
+    assert t["status"] == "waiting" and t["assignee"] == "anna@example.com"
+    assert t["reaction_due"] is None and told(sink) == []
+
+
+@pytest.mark.parametrize("lines", [["#reopen", "#wait"], ["#wait", "#reopen"]])
+def test_a_closed_ticket_reopened_to_wait_waits_in_either_order(desk, sink, lines):
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "Иван, исправлено.\n#close\n"))
+    desk.ingest(staff_reply(tid, "\n".join(lines) + "\nИван, уточните версию.\n"))
+    desk.flush()
+    assert desk.ticket(tid)["status"] == "waiting" and told(sink) == []

@@ -32,3 +32,9 @@ def test_commands_that_agree_all_run() -> None:
         [Command("close"), Command("close")],
     ):
         assert without_conflicts(reply) == (tuple(reply), [])
+
+
+def test_wait_runs_after_take_and_reopen_whatever_the_order() -> None:
+    reply = [Command("wait"), Command("reopen"), Command("take"), Command("wait")]
+    runs, errors = without_conflicts(reply)
+    assert runs == (Command("reopen"), Command("take"), Command("wait")) and errors == []
