@@ -1,5 +1,5 @@
 """Commands of one staff reply that contradict each other: «#close» with «#wait»,
-«#take», «#reopen» or «#development».
+«#reopen» or «#development».
 
 Run in order, the last line won: «#close» then «#wait» left the ticket waiting, and the
 customer had the rating request of a ticket still in work; «#development» then «#close»
@@ -7,8 +7,9 @@ promised an answer of development that no deadline watched any more. Which of th
 staff member meant no order of lines says, so neither runs: the reply's other commands
 and its answer go as they would, and the staff member is told (staff_error.txt).
 
-«#wait» with «#take» or «#reopen» agree (taken, or opened again, to wait for the
-customer's answer): «#wait» runs last, whichever line stands first.
+Commands that agree run whatever their order: «#take» with «#close» (who handled it,
+then closed: «#take» runs first), «#wait» with «#take» or «#reopen» (taken, or opened
+again, to wait for the customer's answer: «#wait» runs last).
 
 Pure: the reply's commands in, those to run and the errors (Russian) out.
 """
@@ -24,7 +25,6 @@ __all__ = ["CONFLICTS", "without_conflicts"]
 # What each says against «#close» («закрыть обращение и в то же время ...»).
 CONFLICTS = {
     "wait": "ждать ответа клиента",
-    "take": "взять его в работу",
     "reopen": "открыть его снова",
     "development": "передать его в отдел разработки, обещав клиенту срок ответа",
 }
@@ -34,12 +34,17 @@ def without_conflicts(commands: Iterable[Command]) -> tuple[tuple[Command, ...],
     """(the commands to run, in the order to run them; one error per command that
     contradicts «#close»). With «#close» and any of CONFLICTS, none of them runs (all
     their lines), whatever their order; the other commands run as they stand, but
-    «#wait» last: «#wait» above «#take» or «#reopen» still leaves the ticket waiting
-    for the customer (taken, opened again), as it does below them."""
+    «#take» first when the reply closes the ticket (taken, then closed, not opened
+    again) and «#wait» last («#wait» above «#take» or «#reopen» still leaves the
+    ticket waiting for the customer, as it does below them)."""
     commands = tuple(commands)
     names = {c.name for c in commands}
-    if "wait" in names:
-        commands = (*(c for c in commands if c.name != "wait"), Command("wait"))
+    first = "take" if "close" in names else None
+    commands = (
+        *(c for c in commands if c.name == first),
+        *(c for c in commands if c.name not in (first, "wait")),
+        *dict.fromkeys(c for c in commands if c.name == "wait"),  # once is enough
+    )
     against = [n for n in CONFLICTS if n in names]
     if "close" not in names or not against:
         return commands, []
