@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,14 +22,15 @@ from maild.domain import ticket as tk
 from maild.domain import trust
 from maild.domain.closedcmd import closed_errors
 from maild.domain.commands import Command, ParsedReply, holds_notice, parse_reply
+from maild.domain.conflicts import without_conflicts
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.layout import from_russian_layout
-from maild.domain.logid import logged_id
 from maild.domain.longtext import text_ctx
 from maild.domain.message import redecode
 from maild.domain.onemail import fold
 from maild.domain.policy import Policy
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.refused import conflicts_mail, staff_error
 from maild.domain.signoff import without_greeting_to
 from maild.domain.snapshot import Loaded, Snapshot
 from maild.domain.staffquote import without_our_forward
@@ -202,7 +203,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     extras = check(policy, ctx.snapshot, reply, ticket)
     body = _answer(policy, reply, extras, ticket, messages)
     if errors := _errors(ctx, text, reply, extras, body, ticket, messages):
-        return _staff_error(ctx, ticket, messages, errors)
+        return staff_error(ctx, ticket, messages, errors)
+    reply, conflicts = _agreeing(reply)
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
         body = f"{note_inline}\n{body}".strip()
@@ -246,8 +248,16 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     if replied or notices:
         outgoing.append(_customer_mail(ctx, customers, c, notices, body if replied else None))
     ticket = {**ticket, "sent": sent}
+    outgoing += conflicts_mail(ctx, ticket, conflicts, replied and bool(customers))
     more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
+
+
+def _agreeing(reply: ParsedReply) -> tuple[ParsedReply, list[str]]:
+    """The reply without its commands that contradict each other (neither of two runs),
+    and the errors that say so (conflicts.without_conflicts)."""
+    runs, conflicts = without_conflicts(reply.commands)
+    return replace(reply, commands=runs), conflicts
 
 
 def _errors(
@@ -292,7 +302,9 @@ def _notice_ctx(ctx: Context, ticket: Ticket) -> dict[str, Any]:
 
 
 def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[Ticket, list[str]]:
-    """Each command in order: (the ticket after them, the customer notices they cause)."""
+    """Each command in order: (the ticket after them, the customer notices they cause;
+    of a ticket that ends closed, no level change: #level vip then #close is #close then
+    #level vip, and a closed ticket's level corrected tells the customer nothing)."""
     notices: list[str] = []
     for cmd in reply.commands:
         if cmd.name in ("cc", "uncc"):
@@ -303,6 +315,9 @@ def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[T
             ticket, cmd.name, cmd.arg, ctx.received_at, ctx.policy.due, ctx.msg.from_addr
         )
         notices += [n for n in more if n not in notices]
+    if ticket["status"] == "closed":  # a level set on a ticket that ends closed corrects
+        # the SLA report: no deadline to tell the customer of, whatever the lines' order
+        notices = [n for n in notices if n != tk.LEVEL_CHANGED]
     return ticket, notices
 
 
@@ -310,26 +325,6 @@ def _subject(ticket: Ticket) -> str:
     """What mail to staff about a reply calls the ticket: its own subject, not the
     reply's (often only "Re: [TID#...]")."""
     return ticket["subject"] or "(без темы)"
-
-
-def _staff_error(
-    ctx: Context, ticket: Ticket, messages: list[MessageRecord], errors: list[str]
-) -> Decision:
-    """Bad command lines stop the whole reply: staff are told why, the customer nothing."""
-    msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
-    record.update(kind="note", command_errors=errors)
-    decision_log.warning(
-        "%s [TID#%s] staff commands refused: %s", logged_id(msg.message_id), tid, "; ".join(errors)
-    )
-    out = Outgoing(
-        ctx.key("staff_error"),
-        "notice",
-        "staff_error.txt",
-        [msg.from_addr],
-        {**ctx.common, "tid": tid, "subject": _subject(ticket), "errors": errors},
-        record=True,
-    )
-    return Decision("appended", tid, ticket, [*messages, record], record, [out])
 
 
 def _customer_mail(

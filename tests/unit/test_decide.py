@@ -258,3 +258,24 @@ def test_a_text_too_big_to_mail_even_zipped_stays_in_the_ticket_not_in_the_notic
         )
         assert ("text_file" in notice.context) is zipped
         assert sum(len(data) for _, _, data in notice.attach) <= cap
+
+
+@pytest.mark.parametrize("status", ["new", "closed"])
+@pytest.mark.parametrize(
+    "body", ["#level standard\n#close", "#close\n#level standard", "#consulting\n#close"]
+)
+def test_a_level_of_a_ticket_that_ends_closed_tells_the_customer_nothing(
+    status: str, body: str
+) -> None:
+    """Only the level changes (for the SLA report); the customer gets the rating request
+    of the close, if it closes now, and no level notice, whatever the lines' order."""
+    ticket, messages = _ticket()
+    if status == "closed":
+        ticket.update(status="closed", closed_at=NOW.isoformat(), reaction_due=None)
+    msg = _msg(sender=f"Анна <{STAFF[0]}>", body=body)
+    ident = identify(STAFF[0], [], [], NOW.date())
+    d = _decide(Snapshot("1111-2222", (ticket, messages), ident, True), msg)
+    assert d.ticket["status"] == "closed" and d.ticket["reaction_due"] is None
+    assert d.ticket["level"] == ("consulting" if "consulting" in body else "standard")
+    want = ["resolved.txt"] if status == "new" else []
+    assert [o.template for o in d.outgoing] == want

@@ -215,6 +215,9 @@ def variants() -> list[dict]:
         codec="koi8-r",
         text="Привет",
         errors=["#merge: обращения 9999-9999 нет"],
+        partial=True,  # staff_error: commands that contradict each other, the rest ran
+        ran=["#critical"],
+        answered=True,
         issued=True,
         marked_by="anna@example.com",
         marked_at="23.11.2026 10:00",

@@ -1,0 +1,46 @@
+"""Unit tests for maild.domain.conflicts: commands of one reply that contradict «#close»."""
+
+from __future__ import annotations
+
+import pytest
+
+from maild.domain.commands import Command
+from maild.domain.conflicts import without_conflicts
+
+
+@pytest.mark.parametrize("other", ["wait", "reopen", "development"])
+def test_close_and_a_contradicting_command_run_neither_in_either_order(other) -> None:
+    for order in ([Command("close"), Command(other)], [Command(other), Command("close")]):
+        runs, [error] = without_conflicts([*order, Command("critical")])
+        assert runs == (Command("critical"),)
+        assert error.startswith(f"#close и #{other} противоречат друг другу")
+        assert "Не выполнена ни одна из них." in error
+
+
+def test_every_line_of_them_is_left_and_each_conflict_named() -> None:
+    reply = [Command("close"), Command("wait"), Command("reopen"), Command("close")]
+    runs, errors = without_conflicts([*reply, Command("level", "vip")])
+    assert runs == (Command("level", "vip"),)
+    assert [e.split(" противоречат")[0] for e in errors] == ["#close и #wait", "#close и #reopen"]
+
+
+def test_commands_that_agree_all_run() -> None:
+    for reply in (
+        [Command("close"), Command("level", "vip"), Command("consulting"), Command("note")],
+        [Command("take"), Command("wait")],
+        [Command("reopen"), Command("take"), Command("development")],
+        [Command("close"), Command("close")],
+    ):
+        assert without_conflicts(reply) == (tuple(reply), [])
+
+
+def test_wait_runs_after_take_and_reopen_whatever_the_order() -> None:
+    reply = [Command("wait"), Command("reopen"), Command("take"), Command("wait")]
+    runs, errors = without_conflicts(reply)
+    assert runs == (Command("reopen"), Command("take"), Command("wait")) and errors == []
+
+
+def test_take_and_close_agree_and_take_runs_first_whatever_the_order() -> None:
+    for reply in ([Command("close"), Command("take")], [Command("take"), Command("close")]):
+        runs, errors = without_conflicts([*reply, Command("critical")])
+        assert runs == (Command("take"), Command("close"), Command("critical")) and not errors
