@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import jinja2
@@ -51,7 +51,10 @@ def russian_days(where: Path | None) -> Callable[[int], YearDays]:
     """`domain.calendar.ru_year`, kept in ``where`` between processes."""
     if where is None:
         return ru_year
-    release = version("holidays")
+    try:
+        release = version("holidays")  # the entries' name: a new release, new entries
+    except PackageNotFoundError:  # installed without its metadata: nothing to name them by
+        return ru_year
 
     @lru_cache(maxsize=64)
     def days(year: int) -> YearDays:

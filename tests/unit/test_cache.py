@@ -57,6 +57,23 @@ def test_a_folder_that_cannot_be_written_costs_only_time(tmp_path: Path) -> None
     assert _renderer(templates, not_a_folder).text("hello.txt", {"n": 2}) == ("Здравствуйте", "2\n")
 
 
+def test_a_holidays_without_its_metadata_is_asked_each_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `holidays` installed without its dist-info (copied in, vendored) names no
+    release to name the entries by: nothing is kept, and the days are still right."""
+    from importlib.metadata import PackageNotFoundError
+
+    from maild.adapters import cache
+
+    def no_metadata(name: str) -> str:
+        raise PackageNotFoundError(name)
+
+    monkeypatch.setattr(cache, "version", no_metadata)
+    assert russian_days(tmp_path)(2025) == ru_year(2025)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_folder_is_made_private_and_one_others_could_write_is_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
