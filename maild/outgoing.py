@@ -194,13 +194,8 @@ def _blocked_record(
     log.info("%s [TID#%s] no %s to %s: blocked (%s)", cause or "-", tid, template,
              ", ".join(blocked), ", ".join(sorted(set(blocked.values()))))  # fmt: skip
     why = "; ".join(f"{a} в списке блокировки («{e}»)" for a, e in blocked.items())
-    text = (
-        f"suppressed: blocked — {template or 'письмо'} для {', '.join(blocked)} не "
-        f"отправлено: {why}. Автоматические письма на этот адрес не отправляются; ответ "
-        "сотрудника уходит (снять блокировку: maild block remove)."
-    )
-    note = note_record(sender=app.config.support.address, direction="out", text=text, at=now)
-    return {**note, "to": list(blocked), "template": template, "suppressed": "blocked"}
+    after = "ответ сотрудника уходит (снять блокировку: maild block remove)."
+    return _suppressed(app, "blocked", template, list(blocked), why, after, now)
 
 
 def _held_record(
@@ -219,13 +214,21 @@ def _held_record(
     )
     log.info("%s [TID#%s] no %s to %s: refused for good before",
              cause or "-", tid, template, ", ".join(held))  # fmt: skip
+    after = "после «#cc АДРЕС» (верного или этого же) письма пойдут снова."
+    return _suppressed(app, "refused", template, list(held), why, after, now)
+
+
+def _suppressed(
+    app: App, reason: str, template: str | None, to: list[str], why: str, after: str, now: datetime
+) -> MessageRecord:
+    """The ticket's note that a mail was not queued to `to`, and why (`suppressed`:
+    "refused", "blocked"; "cap" is guard.suppressed_record's)."""
     text = (
-        f"suppressed: refused — {template or 'письмо'} для {', '.join(held)} не отправлено: "
-        f"{why}. Автоматические письма на этот адрес не отправляются; "
-        "после «#cc АДРЕС» (верного или этого же) письма пойдут снова."
+        f"suppressed: {reason} — {template or 'письмо'} для {', '.join(to)} не отправлено: "
+        f"{why}. Автоматические письма на этот адрес не отправляются; {after}"
     )
     note = note_record(sender=app.config.support.address, direction="out", text=text, at=now)
-    return {**note, "to": list(held), "template": template, "suppressed": "refused"}
+    return {**note, "to": to, "template": template, "suppressed": reason}
 
 
 def queue_notice(
