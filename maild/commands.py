@@ -106,6 +106,17 @@ def cmd_serve(app: App, args: argparse.Namespace) -> int:
     return serve(app)
 
 
+def _print_errors(left: list[OutboxEntry]) -> None:
+    """Why queued mail is still there: a line per mail, but one for all the mails
+    that share their error (a relay that is down: one line, not one per mail)."""
+    by_error: dict[str, list[str]] = {}
+    for m in left:
+        if m.get("last_error"):
+            by_error.setdefault(m["last_error"], []).append(m["id"])
+    for error, ids in by_error.items():
+        print(f"  {ids[0]}: {error}" if len(ids) == 1 else f"  {len(ids)} mails: {error}")
+
+
 def cmd_outbox(app: App, args: argparse.Namespace) -> int:
     if args.action == "flush":
         from maild.refusals import tell_refused
@@ -130,9 +141,7 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
             print(f"sent {sent}, failed {failed}, still queued {len(left)}")
             for m in refused:
                 print(f"  {m['id']}: refused for good, not tried again: {m['refused']}")
-            for m in left:
-                if m.get("last_error"):
-                    print(f"  {m['id']}: {m['last_error']}")
+            _print_errors(left)
         return EX_OK if not left else EX_TEMPFAIL
     if args.action == "list":
         rows = app.outbox.sent_entries() if args.sent else app.outbox.entries()

@@ -174,8 +174,16 @@ class Outbox(OutQueue):
             client = self._connections.get(cfg, slot)
         except (OSError, smtplib.SMTPException) as e:
             os.close(log)
+            error = f"relay {cfg.host}:{cfg.port}: {describe(e)}"
             for meta in due:
-                self._failed(meta, f"relay {cfg.host}:{cfg.port}: {describe(e)}", now)
+                self._failed(meta, error, now, say=False)
+            # one line for the chunk: the relay is down, not each mail at fault
+            to = sorted({a for meta in due for a in meta["to"]})
+            more = f" and {len(to) - 3} more" if len(to) > 3 else ""
+            logger.warning(
+                "outbox: %s: %d mail(s) not sent, each tried again after its back-off "
+                "(to %s%s)", error, len(due), ", ".join(to[:3]), more
+            )  # fmt: skip
             return 0, len(due)
         broken = True  # until the chunk is through: an exception ends the connection
         try:
@@ -314,12 +322,14 @@ class Outbox(OutQueue):
         except OSError as e:
             self._stop(f"cannot set a refused mail aside in {self.refused}: {e.strerror or e}")
 
-    def _failed(self, meta: OutboxEntry, error: str, now: datetime) -> None:
+    def _failed(self, meta: OutboxEntry, error: str, now: datetime, say: bool = True) -> None:
         meta = _tried(meta, error, now, next_try(meta["attempts"] + 1, now).isoformat())
         try:
             self.update_queued(meta)
         except OSError as e:
             self._stop(f"cannot record a failed attempt in {self.queue}: {e.strerror or e}")
+        if not say:  # the caller says it once for many (a relay it could not reach)
+            return
         # the admin's one line: which mail, to whom, and what the relay said
         logger.warning(
             "%s [TID#%s] %s to %s not sent (attempt %d, next try %s): %s",

@@ -58,6 +58,26 @@ def test_outbox_failure_names_an_unreachable_relay(tmp_path, caplog):
     assert "relay 127.0.0.1:" in line and "refused" in line.lower()
 
 
+def test_a_relay_that_is_down_is_said_once_not_once_per_mail(tmp_path, caplog):
+    """Thirty mails queued and the relay down: `outbox flush` names the error once
+    (not thirty lines of it), and the log says it once per connection tried."""
+    from maild.adapters.outbound import PARALLEL_CONNECTIONS
+
+    desk = Desk(tmp_path, dead_port())
+    for i in range(10):  # a confirmation and a notice to each of the two staff
+        desk.ingest(make_mail(sender=f"c{i}@shop.example", subject=f"Вопрос {i}"))
+    with caplog.at_level(logging.INFO):
+        r = desk.flush()
+    assert r.code == 75 and r.out.startswith("sent 0, failed 30, still queued 30"), r.out
+    [why] = r.out.splitlines()[1:]
+    assert why.startswith("  30 mails: relay 127.0.0.1:") and "refused" in why.lower()
+    lines = _outbox_lines(caplog)
+    assert 1 <= len(lines) <= PARALLEL_CONNECTIONS, lines
+    assert sum(int(x.split(" mail(s) not sent")[0].rsplit(" ", 1)[1]) for x in lines) == 30
+    listed = desk.run("outbox", "list", "--json").json()  # each mail still has its why
+    assert len(listed) == 30 and all("Connection" in m["last_error"] for m in listed)
+
+
 def test_imap_says_it_idles_and_names_verify_tls_on_a_bad_certificate(dovecot, caplog):
     reset_mailbox(dovecot, USER)
     contacts: list[int] = []
