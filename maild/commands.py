@@ -107,14 +107,19 @@ def cmd_serve(app: App, args: argparse.Namespace) -> int:
 
 
 def _print_errors(left: list[OutboxEntry]) -> None:
-    """Why queued mail is still there: a line per mail, but one for all the mails
-    that share their error (a relay that is down: one line, not one per mail)."""
-    by_error: dict[str, list[str]] = {}
+    """Why queued mail is still there: a line per mail, what the relay said of it; but
+    one line for all the mails the relay could not be reached for (none at fault)."""
+    from maild.adapters.outbound import UNREACHABLE
+
+    down: dict[str, list[str]] = {}
     for m in left:
-        if m.get("last_error"):
-            by_error.setdefault(m["last_error"], []).append(m["id"])
-    for error, ids in by_error.items():
-        print(f"  {ids[0]}: {error}" if len(ids) == 1 else f"  {len(ids)} mails: {error}")
+        error = m.get("last_error")
+        if error and error.startswith(UNREACHABLE):
+            down.setdefault(error, []).append(m["id"])
+        elif error:
+            print(f"  {m['id']}: {error}")
+    for error, ids in down.items():
+        print(f"  {ids[0] if len(ids) == 1 else f'{len(ids)} mails'}: {error}")
 
 
 def cmd_outbox(app: App, args: argparse.Namespace) -> int:

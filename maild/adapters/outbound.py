@@ -41,6 +41,11 @@ SYNC_EVERY = 32  # sent records made durable together
 PAUSE_FIRST, PAUSE_MAX = 5.0, 300.0  # back-off of passes that could not record
 
 
+# how the error of a mail not sent because the relay could not be reached begins (no
+# fault of the mail's: `outbox flush` says it once for all such mails)
+UNREACHABLE = "relay "
+
+
 class Outbox(OutQueue):
     """The queue on disk and its sender."""
 
@@ -174,7 +179,7 @@ class Outbox(OutQueue):
             client = self._connections.get(cfg, slot)
         except (OSError, smtplib.SMTPException) as e:
             os.close(log)
-            error = f"relay {cfg.host}:{cfg.port}: {describe(e)}"
+            error = f"{UNREACHABLE}{cfg.host}:{cfg.port}: {describe(e)}"
             for meta in due:
                 self._failed(meta, error, now, say=False)
             # one line for the chunk: the relay is down, not each mail at fault
