@@ -22,7 +22,6 @@ import tempfile
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import jinja2
@@ -51,13 +50,12 @@ def russian_days(where: Path | None) -> Callable[[int], YearDays]:
     """`domain.calendar.ru_year`, kept in ``where`` between processes."""
     if where is None:
         return ru_year
-    try:
-        release = version("holidays")  # the entries' name: a new release, new entries
-    except PackageNotFoundError:  # installed without its metadata: nothing to name them by
-        return ru_year
 
     @lru_cache(maxsize=64)
     def days(year: int) -> YearDays:
+        release = _holidays_release()  # on first use: most commands compute no deadline
+        if release is None:
+            return ru_year(year)
         path = where / f"ru-{release}-{year}.json"
         try:
             kept = json.loads(path.read_text(encoding="ascii"))
@@ -72,6 +70,17 @@ def russian_days(where: Path | None) -> Callable[[int], YearDays]:
         return off, workdays
 
     return days
+
+
+def _holidays_release() -> str | None:
+    """The installed `holidays` release, which names the entries (a new release, new
+    entries); None when it was installed without its metadata: nothing to name them by."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("holidays")
+    except PackageNotFoundError:
+        return None
 
 
 def _dates(texts: list[str]) -> frozenset[date]:

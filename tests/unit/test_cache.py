@@ -62,14 +62,12 @@ def test_a_holidays_without_its_metadata_is_asked_each_time(
 ) -> None:
     """A `holidays` installed without its dist-info (copied in, vendored) names no
     release to name the entries by: nothing is kept, and the days are still right."""
-    from importlib.metadata import PackageNotFoundError
-
-    from maild.adapters import cache
+    from importlib import metadata
 
     def no_metadata(name: str) -> str:
-        raise PackageNotFoundError(name)
+        raise metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(cache, "version", no_metadata)
+    monkeypatch.setattr(metadata, "version", no_metadata)
     assert russian_days(tmp_path)(2025) == ru_year(2025)
     assert list(tmp_path.iterdir()) == []
 
