@@ -10,6 +10,7 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+from maild.adapters.outbound import UNREACHABLE
 from maild.app import App
 from maild.domain.addresses import address_of
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket
@@ -109,8 +110,6 @@ def cmd_serve(app: App, args: argparse.Namespace) -> int:
 def _print_errors(left: list[OutboxEntry]) -> None:
     """Why queued mail is still there: a line per mail, what the relay said of it; but
     one line for all the mails the relay could not be reached for (none at fault)."""
-    from maild.adapters.outbound import UNREACHABLE
-
     down: dict[str, list[str]] = {}
     for m in left:
         error = m.get("last_error")
