@@ -11,9 +11,11 @@ held 315 MB in the parser, and one of 2 million header fields held ~400 MB and c
 - a body that holds no parts (not multipart, not message/*) is set as the payload
   whole, never split into lines: it is what the parser would make of it, which
   tests/unit/test_mimetree.py holds equal;
-- a body of parts is parsed by the stdlib, unless it is made of more than MAX_LINES
-  lines (30 bytes a line on average at the largest mail accepted; base64 has 78) or
-  its containers or delimiters are over limits.py's caps: then it is kept as raw text.
+- a body of parts is kept as raw text when it is made of more than MAX_LINES lines
+  (30 bytes a line on average at the largest mail accepted; base64 has 78) or its
+  containers or delimiters are over limits.py's caps; else, when it has the plain
+  shape of a multipart, it is split at its delimiter lines and each part read as
+  above (_container); any other shape is parsed by the stdlib.
 
 Each cut is said in Russian for the staff notice («не удалось разобрать полностью»).
 """
@@ -34,6 +36,7 @@ __all__ = ["MAX_HEAD_LINES", "MAX_LINES", "read_tree"]
 
 MAX_HEAD_LINES = 20_000  # lines of the header block read
 MAX_LINES = 1_000_000  # lines of a message whose parts are parsed
+FAST_DEPTH = 4  # multiparts nested in multiparts read without the parser (_container)
 
 # The parser's own rule (email.feedparser.headerRE): a header block's line starts
 # "From ", a field name and a colon, or blank space (a folded line); a line break is
@@ -41,6 +44,7 @@ MAX_LINES = 1_000_000  # lines of a message whose parts are parsed
 # then it is the body's first) ends the block.
 _FIELD_LINE = re.compile(rb"From |[\041-\071\073-\176]*:|[\t ]")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+_BREAK_BYTES = b"\r\n"
 # Past the lines read: the start of the first line that is no field (an empty one, or
 # the body's first), as the parser finds it; a line starts after an LF or a lone CR.
 _FIELDS_END = re.compile(rb"(?:(?<=\n)|(?<=\r)(?!\n))(?![\041-\071\073-\176]*:|From |[\t ])")
@@ -68,6 +72,8 @@ def read_tree(raw: bytes, policy: Policy) -> tuple[Message, str | None]:
     for over, why in _CAPS:
         if over(whole):
             return _with_body(msg, body), problem or why
+    if not cut and (tree := _container(msg, body, policy, depth=0)) is not None:
+        return tree, problem
     try:
         return email.message_from_bytes(whole, policy=policy), problem
     except RecursionError:
@@ -96,6 +102,103 @@ def _split(raw: bytes) -> tuple[bytes, bytes, int, bool, bool]:
     if start == len(raw) or _FIELD_LINE.match(raw, start):  # the last line, unended
         return raw, b"", start if start < len(raw) else last, False, False
     return raw[:start], raw[start:], last, True, False
+
+
+def _part(chunk: bytes, policy: Policy, depth: int) -> Message | None:
+    """A part of a multipart as the parser reads it in its place (None: see
+    _container): its header block parsed, a body without parts set whole. The line
+    break before the next delimiter is the delimiter's (RFC 2046): the parser takes
+    it off the body, or off the epilogue of a multipart."""
+    head, body, last, unended, cut = _split(chunk)
+    if cut:
+        return None
+    msg = email.parser.BytesParser(policy=policy).parsebytes(head, headersonly=True)
+    if unended:
+        msg.defects.insert(0, errors.MissingHeaderBodySeparatorDefect())
+    if last and head.startswith(b"From ", last):
+        body = head[last:] + body
+    maintype = msg.get_content_maintype()
+    if maintype == "message":
+        return None
+    if maintype == "multipart":
+        return _container(msg, body, policy, depth=depth)
+    return _with_body(msg, _without_break(body))
+
+
+def _container(msg: Message, body: bytes, policy: Policy, *, depth: int) -> Message | None:
+    """``msg`` (parsed from its header block alone) with the parts of ``body``, as the
+    parser makes them, when the body has the plain shape: a preamble, parts each
+    after a delimiter line of its own, a close delimiter, an epilogue; no part is
+    message/* and no header block is over MAX_HEAD_LINES; multiparts nest at most
+    FAST_DEPTH deep (each level holds a copy of its part while its parts are read).
+    None otherwise, and the caller parses the whole message with the stdlib.
+
+    The parser compiles a regular expression per multipart and reads every line of
+    every part in Python; here the delimiter lines are found with bytes.find, which
+    tests/unit/test_mimetree.py holds equal to the parser on messages of any shape.
+    ``depth``: 0 for the message itself, 1 for a part of it and so on (see _part)."""
+    cte = str(msg.get("content-transfer-encoding", "8bit")).lower()
+    if depth > FAST_DEPTH or cte not in ("7bit", "8bit", "binary"):
+        return None
+    if msg.get_content_type() == "multipart/digest":  # (its parts are message/rfc822)
+        return None
+    boundary = msg.get_boundary()
+    try:
+        separator = b"--" + boundary.encode("ascii", "surrogateescape") if boundary else b""
+    except UnicodeEncodeError:
+        return None
+    delimiters = _delimiters(body, separator) if _plain(separator) else None
+    if not delimiters:
+        return None
+    parts = []
+    for (_, start), (end, _) in itertools.pairwise(delimiters):
+        part = _part(body[start:end], policy, depth + 1)
+        if part is None:
+            return None
+        parts.append(part)
+    first, close_end = delimiters[0][0], delimiters[-1][1]
+    if first:
+        msg.preamble = _without_break(body[:first]).decode("ascii", "surrogateescape")
+    epilogue = body[close_end:]
+    if depth:  # the parser leaves None for an epilogue that then is empty
+        epilogue = _without_break(epilogue) if epilogue else None
+    msg.epilogue = None if epilogue is None else epilogue.decode("ascii", "surrogateescape")
+    msg.set_payload(parts)
+    return msg
+
+
+def _plain(separator: bytes) -> bool:
+    return len(separator) > 2 and b"\r" not in separator and b"\n" not in separator
+
+
+def _delimiters(body: bytes, separator: bytes) -> list[tuple[int, int]] | None:
+    """(where the line starts, where the next line starts) of each delimiter line of
+    ``body`` up to and with the close delimiter, as the
+    parser finds them (a line that starts with the separator and goes on with
+    nothing but an optional "--", spaces and tabs); None when there is no close
+    delimiter, none before it, or two follow each other."""
+    found: list[tuple[int, int]] = []
+    at = body.find(separator)
+    while at >= 0:
+        if at == 0 or body[at - 1] in _BREAK_BYTES:
+            end = _LINE_END.search(body, at + len(separator))
+            tail = body[at + len(separator) : end.start() if end else len(body)]
+            close = tail.startswith(b"--")
+            if not (tail[2:] if close else tail).strip(b" \t"):
+                if found and found[-1][1] == at:  # two in a row
+                    return None
+                found.append((at, end.end() if end else len(body)))
+                if close:
+                    return found if len(found) > 1 else None
+        at = body.find(separator, at + 1)
+    return None
+
+
+def _without_break(text: bytes) -> bytes:
+    """``text`` without the line break it ends with: the next delimiter's (RFC 2046)."""
+    if text.endswith(b"\r\n"):
+        return text[:-2]
+    return text[:-1] if text.endswith((b"\r", b"\n")) else text
 
 
 def _with_body(msg: Message, body: bytes) -> Message:

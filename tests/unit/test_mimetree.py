@@ -1,9 +1,11 @@
-"""domain/mimetree.py: the tree of a message whose body holds no parts is what the
-stdlib parser makes of it, without a string per line; the caps say what they cut."""
+"""domain/mimetree.py: the tree of a message is what the stdlib parser makes of it,
+without a string per line of a body and without the parser's walk through the lines
+of parts; the caps say what they cut."""
 
 from __future__ import annotations
 
 import email
+from email.message import Message
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -102,3 +104,108 @@ def test_past_the_cap_the_body_starts_where_the_parser_starts_it() -> None:
         msg, problem = read_tree(fields + tail, RAW_POLICY)
         assert msg.get_payload() == body and problem is not None
         assert msg["from"] == "ivan@shop.ru"
+
+
+def _shape(msg: Message) -> tuple:
+    """Everything of a parsed tree the parser sets, to compare two trees."""
+    payload = msg.get_payload()
+    return (
+        msg.get_unixfrom(),
+        msg.items(),
+        msg.preamble,
+        msg.epilogue,
+        msg.get_default_type(),
+        [(type(d), d.args) for d in msg.defects],
+        [_shape(p) for p in payload] if isinstance(payload, list) else payload,
+    )
+
+
+CTYPE, CTE = "Content-Type: ", "Content-Transfer-Encoding: "
+ODDITIES = ["lines", "message", "reuse", "digest", "cte", "empty", "double", "unended", "unclosed"]
+
+
+def _lines(draw: st.DrawFn, boundaries: list[str], odd: str) -> str:
+    """Lines of text; when ``odd`` is "lines", some shaped like a delimiter."""
+    out = []
+    for _ in range(draw(st.integers(0, 3))):
+        if odd == "lines" and boundaries and draw(st.integers(0, 3)) == 0:
+            tail = draw(st.sampled_from(["", "--", " ", "\t--", "-- ", "x", "--x"]))
+            out.append("--" + draw(st.sampled_from(boundaries)) + tail)
+        else:
+            out.append(draw(st.text(alphabet=st.sampled_from(list("ab: -Ы\xff")), max_size=8)))
+        out.append(draw(BREAK))
+    return "".join(out)
+
+
+def _maybe(draw: st.DrawFn, odd: str, name: str, plain: str, *others: str) -> str:
+    """``plain``, or when ``odd`` is ``name``, one of ``others`` as often."""
+    return draw(st.sampled_from([plain, *others])) if odd == name else plain
+
+
+@st.composite
+def _entity(
+    draw: st.DrawFn, boundaries: tuple[str, ...] = (), depth: int = 0, odd: str | None = None
+) -> str:
+    """A MIME entity of random shape: a leaf, a multipart (nested, with delimiters
+    followed by blanks or not, preamble and epilogue or not), any line breaks. Half
+    have one oddity (ODDITIES) that the parser must be left to read, or not: lines
+    shaped like delimiters, message/* parts, a boundary of an enclosing multipart used
+    again, digests, a multipart in base64, no parts, doubled delimiters, a delimiter
+    not at the start of a line, no close delimiter."""
+    odd = draw(st.sampled_from(["", *ODDITIES])) if odd is None else odd
+    kinds = ["leaf", "multipart"] + (["message"] if odd == "message" else [])
+    kind = draw(st.sampled_from(kinds if depth < 3 else ["leaf"]))
+    head = draw(st.sampled_from(["", "X-A: 1{br}", "From x{br}X-A: 1{br}", " folded{br}"]))
+    br = draw(BREAK)
+    if kind == "leaf":
+        ctype = draw(st.sampled_from(["", "Content-Type: text/plain{br}", CTYPE + "image/png{br}"]))
+        sep = draw(st.sampled_from(["{br}", "", "{br}{br}"]))
+        return (head + ctype + sep).format(br=br) + _lines(draw, list(boundaries), odd)
+    if kind == "message":
+        sub = draw(st.sampled_from(["rfc822", "delivery-status"]))
+        return f"Content-Type: message/{sub}{br}{br}" + draw(_entity(boundaries, depth + 1, odd))
+    names = ["b", "b-1", "=_x", "a b", "b'", "b1"]
+    boundary = draw(st.sampled_from([b for b in names if odd == "reuse" or b not in boundaries]))
+    sub = draw(st.sampled_from(["mixed", "alternative", "related"]))
+    sub = _maybe(draw, odd, "digest", sub, "digest")
+    cte = _maybe(draw, odd, "cte", "", CTE + "7bit{br}", CTE + "base64{br}")
+    quoted = draw(st.sampled_from(['"{b}"', "{b}", '"{b}" ']))
+    out = head + f"Content-Type: multipart/{sub}; boundary={quoted}{{br}}" + cte + "{br}"
+    inner = (boundary, *boundaries)
+    out = out.format(b=boundary, br=br) + _lines(draw, list(inner), odd)
+    ended = True  # (a delimiter starts a line)
+    for _ in range(draw(st.integers(0 if odd == "empty" else 1, 3))):
+        tail = draw(st.sampled_from(["", "", " ", "\t "]))
+        times = _maybe(draw, odd, "double", "1", "2")  # doubled: no part between
+        out += (draw(BREAK) if ended else "") + f"--{boundary}{tail}{draw(BREAK)}" * int(times)
+        out += draw(_entity(inner, depth + 1, odd))
+        ended = _maybe(draw, odd, "unended", "yes", "no") == "yes"
+    if _maybe(draw, odd, "unclosed", "close", "none") == "close":
+        out += f"{draw(BREAK) if ended else ''}--{boundary}--{draw(st.sampled_from(['', ' ']))}"
+        epilogue = draw(st.sampled_from(["", "{br}", "{br}epilogue{br}", "{br}{br}"]))
+        if not epilogue:
+            return out
+        out += epilogue.format(br=draw(BREAK))
+    return out + _lines(draw, list(boundaries), odd)
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(_entity())
+def test_a_message_of_parts_is_what_the_parser_makes_of_it(text: str) -> None:
+    raw = text.encode("utf-8", "surrogateescape")
+    got, problem = read_tree(raw, RAW_POLICY)
+    assert problem is None
+    assert _shape(got) == _shape(email.message_from_bytes(raw, policy=RAW_POLICY))
+
+
+def test_the_bench_mix_is_read_as_the_parser_reads_it() -> None:
+    """Real-looking mail (bench/mails.py): multipart/alternative and mixed, PNG files."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from mails import make_mails
+
+    for _, _, raw in make_mails(60, run="tree"):
+        got, _ = read_tree(raw, RAW_POLICY)
+        assert _shape(got) == _shape(email.message_from_bytes(raw, policy=RAW_POLICY))
