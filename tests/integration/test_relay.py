@@ -84,7 +84,14 @@ def test_the_relay_client_says_what_smtplib_says(relay):
             for data in dotted:
                 client.sendmail("support@example.com", ["anna@example.com"], data)
         said.append(list(handler.seen))
-    assert said[0] == said[1]
+    handler.seen.clear()
+    with connect(cfg) as client:  # deliver: its own DATA, and BODY=8BITMIME as offered
+        for sender, rcpts in envelopes:
+            deliver(client, sender, rcpts, raw)
+        for data in dotted:
+            deliver(client, "support@example.com", ["anna@example.com"], data)
+    said.append(list(handler.seen))
+    assert said[0] == said[1] == said[2]
     assert said[1][0] == ("MAIL", "support@example.com", [f"SIZE={len(raw)}", "BODY=8BITMIME"])
     assert ("DATA", dotted[0], []) in said[1]  # as written, once the relay undid it
 
@@ -179,3 +186,70 @@ def test_a_non_ascii_address_goes_with_smtputf8_to_a_relay_that_offers_it(relay)
         deliver(client, "support@example.com", ["иван@client.example"], EIGHT_BIT)
     [mail, rcpt, _data] = handler.seen
     assert "SMTPUTF8" in mail[2] and rcpt[1] == "иван@client.example"
+
+
+class _Refusing(_Envelopes):
+    """Refuses MAIL from bad@, RCPT to nobody@, and DATA holding "BIG" (552) or
+    "GONE" (421); records RSET."""
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        if address.startswith("bad@"):
+            return "550 5.7.1 sender refused"
+        return await super().handle_MAIL(server, session, envelope, address, options)
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if address.startswith("nobody@"):
+            return "550 5.1.1 no such user"
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+    async def handle_RSET(self, server, session, envelope):
+        self.seen.append(("RSET", "", []))
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if b"BIG" in envelope.original_content:
+            return "552 5.3.4 message too big"
+        if b"GONE" in envelope.original_content:
+            return "421 4.3.2 shutting down"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_deliver_refuses_and_resets_as_sendmail_does():
+    """Each refusal raises what sendmail raises, with its arguments, and leaves the
+    connection as sendmail leaves it (reset and still good, or closed after a 421)."""
+    handler = _Refusing()
+    ctl = Controller(handler, hostname="127.0.0.1", port=free_port())
+    ctl.start()
+    cfg = OutboundConfig(host="127.0.0.1", port=ctl.port)
+    cases = [
+        ("bad@example.com", ["anna@example.com"], b"Subject: a\r\n\r\nx\r\n"),
+        ("support@example.com", ["nobody@example.com"], b"Subject: b\r\n\r\nx\r\n"),
+        ("support@example.com", ["nobody@x.ru", "anna@x.ru"], b"Subject: c\r\n\r\nx\r\n"),
+        ("support@example.com", ["anna@example.com"], b"Subject: d\r\n\r\nBIG\r\n"),
+        ("support@example.com", ["anna@example.com"], b"Subject: e\r\n\r\nGONE\r\n"),
+    ]
+    try:
+        outcomes = []
+        for send in (
+            lambda c, s, r, d: c.sendmail(s, r, d),
+            deliver,
+        ):
+            handler.seen.clear()
+            got = []
+            for sender, rcpts, data in cases:
+                client = connect(cfg)
+                try:
+                    send(client, sender, rcpts, data)
+                    got.append(("sent", None))
+                except smtplib.SMTPException as e:
+                    got.append((type(e).__name__, e.args))
+                alive = client.sock is not None and client.noop()[0] == 250
+                got.append(("connection good", alive))
+                client.close()
+            outcomes.append((got, list(handler.seen)))
+    finally:
+        ctl.stop()
+    assert outcomes[0] == outcomes[1]
+    assert ("SMTPDataError", (552, b"5.3.4 message too big")) in outcomes[1][0]
+    assert ("RSET", "", []) in outcomes[1][1]
+    assert outcomes[1][0][-1] == ("connection good", False)  # closed after the 421
