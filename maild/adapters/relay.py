@@ -83,11 +83,13 @@ def _transaction(
     """smtplib's sendmail, step for step through its MAIL, RCPT and DATA commands,
     with its answers and exceptions, but the message dot-stuffed by dot_stuffed:
     sendmail runs a regular expression over it, 140-240 µs of CPU for a 25 KB staff
-    notice with its screenshot (bench/FINDINGS.md 32)."""
+    notice with its screenshot (bench/FINDINGS.md 33)."""
     client.ehlo_or_helo_if_needed()
-    if client.does_esmtp and client.has_extn("size"):
+    if not client.does_esmtp:
+        options = []
+    elif client.has_extn("size"):
         options = [f"size={len(data)}", *options]
-    code, reply = _command(client, "mail", "from", sender, options if client.does_esmtp else [])
+    code, reply = _command(client, "mail", "from", sender, options)
     if code != 250:
         _abort(client, code)
         raise smtplib.SMTPSenderRefused(code, reply, sender)
@@ -115,7 +117,7 @@ def _transaction(
 # An address that smtplib's quoteaddr gives back unchanged in <>: a dot-atom local part
 # at a domain, as maild's outbox holds them (or "", the null sender). quoteaddr parses
 # every address with the email package, ~20 µs each; any other address goes through
-# smtplib's mail() and rcpt() (tests/integration/test_relay.py holds them equal).
+# smtplib's mail() and rcpt() (tests/unit/test_relay_envelope.py holds the two equal).
 _PLAIN = re.compile(
     r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)?"

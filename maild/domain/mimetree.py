@@ -44,7 +44,6 @@ FAST_DEPTH = 4  # multiparts nested in multiparts read without the parser (_cont
 # then it is the body's first) ends the block.
 _FIELD_LINE = re.compile(rb"From |[\041-\071\073-\176]*:|[\t ]")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
-_BREAK_BYTES = b"\r\n"
 # Past the lines read: the start of the first line that is no field (an empty one, or
 # the body's first), as the parser finds it; a line starts after an LF or a lone CR.
 _FIELDS_END = re.compile(rb"(?:(?<=\n)|(?<=\r)(?!\n))(?![\041-\071\073-\176]*:|From |[\t ])")
@@ -59,13 +58,8 @@ _CAPS = (
 
 def read_tree(raw: bytes, policy: Policy) -> tuple[Message, str | None]:
     """The message's tree and, when a cap cut it short, what staff are told of it."""
-    head, body, last, unended, cut = _split(raw)
+    msg, head, body, cut = _headed(raw, policy)
     problem = _HEAD_CUT if cut else None
-    msg = email.parser.BytesParser(policy=policy).parsebytes(head, headersonly=True)
-    if unended:  # the parser notes it first: the body's first line ended the block
-        msg.defects.insert(0, errors.MissingHeaderBodySeparatorDefect())
-    if last and head.startswith(b"From ", last):  # the parser takes a last line "From "
-        body = head[last:] + body  # for the body's first (unless it is the only line)
     if msg.get_content_maintype() not in ("multipart", "message"):
         return _with_body(msg, body), problem
     whole = head + b"\r\n" + body if cut else raw
@@ -104,19 +98,26 @@ def _split(raw: bytes) -> tuple[bytes, bytes, int, bool, bool]:
     return raw[:start], raw[start:], last, True, False
 
 
+def _headed(raw: bytes, policy: Policy) -> tuple[Message, bytes, bytes, bool]:
+    """(the message parsed from its header block alone, that block, the body as the
+    parser finds it, whether the block was cut at MAX_HEAD_LINES)."""
+    head, body, last, unended, cut = _split(raw)
+    msg = email.parser.BytesParser(policy=policy).parsebytes(head, headersonly=True)
+    if unended:  # the parser notes it first: the body's first line ended the block
+        msg.defects.insert(0, errors.MissingHeaderBodySeparatorDefect())
+    if last and head.startswith(b"From ", last):  # the parser takes a last line "From "
+        body = head[last:] + body  # for the body's first (unless it is the only line)
+    return msg, head, body, cut
+
+
 def _part(chunk: bytes, policy: Policy, depth: int) -> Message | None:
     """A part of a multipart as the parser reads it in its place (None: see
     _container): its header block parsed, a body without parts set whole. The line
     break before the next delimiter is the delimiter's (RFC 2046): the parser takes
     it off the body, or off the epilogue of a multipart."""
-    head, body, last, unended, cut = _split(chunk)
+    msg, _head, body, cut = _headed(chunk, policy)
     if cut:
         return None
-    msg = email.parser.BytesParser(policy=policy).parsebytes(head, headersonly=True)
-    if unended:
-        msg.defects.insert(0, errors.MissingHeaderBodySeparatorDefect())
-    if last and head.startswith(b"From ", last):
-        body = head[last:] + body
     maintype = msg.get_content_maintype()
     if maintype == "message":
         return None
@@ -173,14 +174,13 @@ def _plain(separator: bytes) -> bool:
 
 def _delimiters(body: bytes, separator: bytes) -> list[tuple[int, int]] | None:
     """(where the line starts, where the next line starts) of each delimiter line of
-    ``body`` up to and with the close delimiter, as the
-    parser finds them (a line that starts with the separator and goes on with
-    nothing but an optional "--", spaces and tabs); None when there is no close
-    delimiter, none before it, or two follow each other."""
+    ``body`` up to and with the close delimiter, as the parser finds them (a line that
+    starts with the separator and goes on with nothing but an optional "--", spaces and
+    tabs); None when there is no close delimiter, none before it, or two in a row."""
     found: list[tuple[int, int]] = []
     at = body.find(separator)
     while at >= 0:
-        if at == 0 or body[at - 1] in _BREAK_BYTES:
+        if at == 0 or body[at - 1] in b"\r\n":
             end = _LINE_END.search(body, at + len(separator))
             tail = body[at + len(separator) : end.start() if end else len(body)]
             close = tail.startswith(b"--")
