@@ -26,6 +26,7 @@ import email
 import email.parser
 import itertools
 import re
+from collections.abc import Iterator
 from email import errors
 from email.message import Message
 from email.policy import Policy
@@ -178,20 +179,34 @@ def _delimiters(body: bytes, separator: bytes) -> list[tuple[int, int]] | None:
     starts with the separator and goes on with nothing but an optional "--", spaces and
     tabs); None when there is no close delimiter, none before it, or two in a row."""
     found: list[tuple[int, int]] = []
-    at = body.find(separator)
-    while at >= 0:
-        if at == 0 or body[at - 1] in b"\r\n":
-            end = _LINE_END.search(body, at + len(separator))
-            tail = body[at + len(separator) : end.start() if end else len(body)]
-            close = tail.startswith(b"--")
-            if not (tail[2:] if close else tail).strip(b" \t"):
-                if found and found[-1][1] == at:  # two in a row
-                    return None
-                found.append((at, end.end() if end else len(body)))
-                if close:
-                    return found if len(found) > 1 else None
-        at = body.find(separator, at + 1)
+    for at in _lines_starting(body, separator):
+        end = _LINE_END.search(body, at + len(separator))
+        tail = body[at + len(separator) : end.start() if end else len(body)]
+        close = tail.startswith(b"--")
+        if not (tail[2:] if close else tail).strip(b" \t"):
+            if found and found[-1][1] == at:  # two in a row
+                return None
+            found.append((at, end.end() if end else len(body)))
+            if close:
+                return found if len(found) > 1 else None
     return None
+
+
+def _lines_starting(body: bytes, separator: bytes) -> Iterator[int]:
+    """Where the lines of ``body`` that start with ``separator`` start, in order: after
+    an LF or a lone CR. Each of the two searches goes on from its last find, so the
+    whole body is scanned once, however often the separator occurs within lines."""
+    if body.startswith(separator):
+        yield 0
+    after_lf, after_cr = b"\n" + separator, b"\r" + separator
+    lf, cr = body.find(after_lf), body.find(after_cr)
+    while lf >= 0 or cr >= 0:
+        if cr < 0 or 0 <= lf < cr:
+            yield lf + 1
+            lf = body.find(after_lf, lf + 1)
+        else:
+            yield cr + 1
+            cr = body.find(after_cr, cr + 1)
 
 
 def _without_break(text: bytes) -> bytes:
