@@ -182,11 +182,15 @@ class Faults:
         return shunted
 
     def shunted(self, key: str, attempts: int, error: str) -> None:
+        try:
+            raw: bytes | None = self.app.spool.read(key)
+        except OSError:
+            raw = None
         ctx = {"key": key, "attempts": attempts, "error": error}
-        ctx.update(describe_mail(self.app, key))
+        ctx.update(describe_mail(self.app, key, raw))
         log.error(
             "%s spool %s: moved to spool/bad after %d failed attempts: %s (maild spool retry %s)",
-            mail_of(self.app, key),
+            mail_of(self.app, key, raw),
             key,
             attempts,
             error,
@@ -195,11 +199,12 @@ class Faults:
         alert(self.app, f"bad {key}", "spool_alert.txt", ctx)
 
 
-def describe_mail(app: App, key: str) -> dict[str, str]:
-    """Message-ID, sender and subject of a spooled message, as far as they read."""
+def describe_mail(app: App, key: str, raw: bytes | None = None) -> dict[str, str]:
+    """Message-ID, sender and subject of a spooled message, as far as they read
+    (`raw`: its bytes, if read)."""
     out = {"message_id": "", "sender": "", "subject": ""}
     try:
-        msg = parse(app.spool.read(key))
+        msg = parse(raw if raw is not None else app.spool.read(key))
         out.update(message_id=msg.message_id, sender=msg.from_addr, subject=msg.subject[:300])
     except Exception:  # it is the message that failed: anything may be wrong with it
         pass
