@@ -87,9 +87,9 @@ class _Commands:
 
 @functools.cache  # parsing leaves the parser as it was: one per process
 def build_parser() -> Parser:
-    """The command line's parser. Built once per process: its ~40 subparsers cost
-    20-50 ms (mostly argparse's gettext look-ups), which a process running several
-    commands in turn (the tests) would otherwise pay for each."""
+    """The command line's parser. Built once per process: building its ~40
+    subparsers costs more than most commands (argparse's gettext look-ups), which a
+    process running several commands in turn (the tests) would otherwise pay each time."""
     p = Parser(prog="maild", description="Email-first support desk daemon.")
     p.add_argument("--config", help="config file (default: $MAILD_CONFIG or /etc/maild/maild.toml)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")

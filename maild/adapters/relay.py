@@ -82,8 +82,8 @@ def _transaction(
 ) -> None:
     """smtplib's sendmail, step for step through its MAIL, RCPT and DATA commands,
     with its answers and exceptions, but the message dot-stuffed by dot_stuffed:
-    sendmail runs a regular expression over it, 140-240 µs of CPU for a 25 KB staff
-    notice with its screenshot (bench/FINDINGS.md 33)."""
+    sendmail runs a regular expression over the whole message, a large share of the
+    sender's CPU for a staff notice with its screenshot (bench/FINDINGS.md 33)."""
     client.ehlo_or_helo_if_needed()
     if not client.does_esmtp:
         options = []
@@ -116,7 +116,7 @@ def _transaction(
 
 # An address that smtplib's quoteaddr gives back unchanged in <>: a dot-atom local part
 # at a domain, as maild's outbox holds them (or "", the null sender). quoteaddr parses
-# every address with the email package, ~20 µs each; any other address goes through
+# every address with the email package (bench/FINDINGS.md 33); any other goes through
 # smtplib's mail() and rcpt() (tests/unit/test_relay_envelope.py holds the two equal).
 _PLAIN = re.compile(
     r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
