@@ -8,13 +8,12 @@ sent; the caller records it in the ticket as "suppressed: cap".
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from maild.domain.plural import ru_plural
 
 __all__ = ["Caps", "cap_reached"]
-
-from dataclasses import dataclass
 
 
 @dataclass(frozen=True)

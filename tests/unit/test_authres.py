@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.authres import sender_verified, verified_domains
+from maild.domain.authres import first_of_ours, results, sender_verified, verified_domains
 
 US = "mx.support.example"
 
@@ -96,6 +96,45 @@ def test_comment_in_the_middle_of_a_pair() -> None:
 def test_quoted_values_and_quoted_semicolons() -> None:
     header = f'{US}; dkim=pass header.d="shop.ru" header.b="a;b"; spf=pass smtp.mailfrom="x@y.ru"'
     assert verified_domains([header], US) == {"shop.ru", "y.ru"}
+
+
+@pytest.mark.parametrize(
+    ("resinfo", "domains"),
+    [
+        # a quote escaped inside a quoted string does not end it: no second entry
+        ('dkim=pass header.d=shop.ru header.b="a\\"; dkim=pass header.d=evil.ru"', {"shop.ru"}),
+        # a quote inside a comment opens no quoted string: the comment still ends
+        ('dkim=pass (a "quote in a comment) header.d=shop.ru', {"shop.ru"}),
+        # an escaped ")" does not end a comment
+        ("dkim=pass (a \\) and; dkim=pass header.d=evil.ru) header.d=shop.ru", {"shop.ru"}),
+        # a "(" inside a quoted string opens no comment
+        (
+            'dkim=pass header.d=shop.ru header.b="a(b"; spf=pass smtp.mailfrom=y.ru',
+            {"shop.ru", "y.ru"},
+        ),
+        # an escaped character of a quoted value is itself
+        ('dkim=pass header.d="shop\\.ru"', {"shop.ru"}),
+        # an escaped quote does not end a quoted string for comments either
+        (
+            'dkim=pass header.d=shop.ru header.b="a\\"(b"; spf=pass smtp.mailfrom=y.ru',
+            {"shop.ru", "y.ru"},
+        ),
+        # a comment separates the words it stands between
+        ("dkim=pass(good key)header.d=shop.ru", {"shop.ru"}),
+        # an empty quoted domain is no domain
+        ('dkim=pass header.d=""', set()),
+    ],
+)
+def test_quotes_escapes_and_comments_keep_forged_entries_out(resinfo: str, domains: set) -> None:
+    assert verified_domains([f"{US}; {resinfo}"], US) == domains
+
+
+def test_results_are_each_entrys_method_and_result() -> None:
+    header = first_of_ours(
+        [f'{US}; dmarc/1=FAIL (p=reject; dmarc=pass) header.from=x.ru; dkim="pass" header.d=x.ru'],
+        US,
+    )
+    assert header is not None and results(header) == {("dmarc", "fail"), ("dkim", "pass")}
 
 
 def test_upper_case_methods_results_and_domains() -> None:

@@ -236,6 +236,33 @@ def test_custom_hours_and_zone() -> None:
 def test_bad_day_bounds_rejected() -> None:
     with pytest.raises(ValueError, match="before"):
         BusinessCalendar(day_start=time(18), day_end=time(9))
+    with pytest.raises(ValueError, match="before"):  # a day without hours
+        BusinessCalendar(day_start=time(9), day_end=time(9))
+    for start, end in [(time(9, tzinfo=UTC), time(18)), (time(9), time(18, tzinfo=UTC))]:
+        with pytest.raises(ValueError, match="naive"):
+            BusinessCalendar(day_start=start, day_end=end)
+
+
+def test_the_previous_working_day_steps_over_days_off() -> None:
+    cal = BusinessCalendar()
+    assert cal.previous_working_day(date(2026, 11, 25)) == date(2026, 11, 24)  # Wed -> Tue
+    assert cal.previous_working_day(date(2026, 11, 30)) == date(2026, 11, 27)  # Mon -> Fri
+    # the day after the 4 November holidays of 2025 (Sunday 2 to Tuesday 4 off, and
+    # Saturday 1 November a working day in exchange for Monday 3)
+    assert cal.previous_working_day(date(2025, 11, 5)) == date(2025, 11, 1)
+
+
+def test_calendar_slips_are_named_and_real_overrides_are_not() -> None:
+    from maild.domain.calendar import override_slips
+
+    wednesday, saturday, new_year = date(2026, 11, 25), date(2026, 11, 28), date(2026, 1, 1)
+    thursday = date(2026, 11, 26)
+    assert override_slips([wednesday], [saturday]) == []  # what the lists are for
+    assert override_slips([new_year, thursday], [wednesday, thursday, saturday]) == [
+        "2026-11-26 is in both extra_days_off and extra_working_days: it is a day off",
+        "2026-01-01 in extra_days_off is already a day off",
+        "2026-11-25 in extra_working_days is already a working day",
+    ]
 
 
 # ---- add_business_days ----
@@ -383,3 +410,6 @@ def test_a_year_without_known_transfers_is_named_till_the_config_lists_it() -> N
     assert unknown_year(date(2099, 3, 1)) == 2099
     assert unknown_year(date(2098, 12, 5)) == 2098
     assert unknown_year(date(2099, 3, 1), [date(2099, 5, 10)]) is None  # the admin listed it
+    # in December the next year is named too, before its first day comes
+    assert unknown_year(date(2099, 12, 1), [date(2099, 5, 10)]) == 2100
+    assert unknown_year(date(2099, 11, 30), [date(2099, 5, 10)]) is None

@@ -70,6 +70,34 @@ def test_merge_keeps_whom_staff_removed_off_unless_it_brings_them_in() -> None:
     assert "c@x.ru" in t["participants"]
 
 
+def test_merge_takes_the_earlier_deadline_with_its_clock() -> None:
+    later, earlier = "2026-12-03T10:00:00+03:00", "2026-12-02T10:00:00+03:00"
+    # the source's earlier deadline comes with when its clock started
+    src = ticket("1111-1111", earlier, reaction_from="2026-12-01T12:00:00+03:00")
+    _s, t, _m = merge(src, [], ticket("2222-2222", later), [], NOW)
+    assert (t["reaction_due"], t["reaction_from"]) == (earlier, "2026-12-01T12:00:00+03:00")
+    # without a clock of its own, the source's clock started when it was opened
+    _s, t, _m = merge(ticket("1111-1111", earlier), [], ticket("2222-2222", later), [], NOW)
+    assert (t["reaction_due"], t["reaction_from"]) == (earlier, "2026-12-01T10:00:00+03:00")
+    # the target's own earlier (or equal) deadline stays, its clock too
+    for src_due in (later, "2026-12-04T10:00:00+03:00", None):
+        _s, t, _m = merge(ticket("1111-1111", src_due), [], ticket("2222-2222", later), [], NOW)
+        assert (t["reaction_due"], t["reaction_from"]) == (later, None)
+    # a target without a deadline (answered) takes the source's pending one
+    _s, t, _m = merge(ticket("1111-1111", earlier), [], ticket("2222-2222", None), [], NOW)
+    assert t["reaction_due"] == earlier
+
+
+def test_merge_keeps_urgency_and_reopens_a_closed_target_for_open_work() -> None:
+    closed = {"status": "closed", "closed_at": "2026-12-02T10:00:00+03:00"}
+    _s, t, _m = merge(ticket("1", None, critical=True), [], ticket("2", None, **closed), [], NOW)
+    assert t["critical"] is True and (t["status"], t["closed_at"]) == ("open", None)
+    _s, t, _m = merge(ticket("1", None, **closed), [], ticket("2", None, **closed), [], NOW)
+    assert t["status"] == "closed" and "critical" not in t  # nothing open came in
+    _s, t, _m = merge(ticket("1", None), [], ticket("2", None, status="waiting"), [], NOW)
+    assert t["status"] == "waiting"  # only a closed target reopens
+
+
 def test_final_target_follows_chains_and_stops_on_loops() -> None:
     links = {"a": "b", "b": "c", "x": "y", "y": "x"}
     assert final_target("a", links.get) == "c"
@@ -91,6 +119,11 @@ def test_queue_order_mine_first_critical_then_deadline_overdue_marked() -> None:
     assert [r["tid"] for r in q.waiting] == ["5"]
     assert [r["overdue"] for r in q.others] == [False, True, False]
     assert queue_for("me@x.ru", [rows[-1]], NOW).empty
+    for only in rows[:5]:  # one ticket of any kind but closed is something to do
+        assert not queue_for("me@x.ru", [only], NOW).empty
+    # due this very minute is not yet overdue
+    (row,) = queue_for("me@x.ru", [ticket("7", NOW.isoformat())], NOW).others
+    assert row["overdue"] is False
 
 
 def test_charset_doubt_and_second_reading() -> None:

@@ -4,6 +4,7 @@ message, the time and a Policy give a Decision; no store, no files, no App."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from maild.domain.screen import screen
 from maild.domain.sender import FREE_SUPPORT_MONTHS, License, identify
 from maild.domain.snapshot import Snapshot
 from maild.domain.tid import tag
-from maild.domain.verify import requester_verified
+from maild.domain.verify import requester_verified, staff_verified
 from tests.helpers import make_mail
 
 SUPPORT = "support@example.com"
@@ -235,6 +236,27 @@ def test_a_reply_address_proves_only_the_customer_it_was_signed_for() -> None:
     assert not proven(CUSTOMER, sign_for("3333-4444", CUSTOMER, SECRET, SUPPORT))
     # the ticket-wide address of older mail was in every customer's copy: proves no one
     assert not proven(CUSTOMER, sign("1111-2222", SECRET, SUPPORT))
+
+
+def test_staff_mail_proves_a_staff_member_by_their_signed_address_or_dkim_only() -> None:
+    annas_copy = sign_for("1111-2222", "anna@example.com", SECRET, SUPPORT)
+    dkim = {"Authentication-Results": "mx.example.com; dkim=pass header.d=example.com"}
+    with_dkim = dataclasses.replace(POLICY, authserv_id="mx.example.com")
+
+    def proven(sender: str, to: str, cc: str = "", policy: Policy = POLICY, **kw: Any) -> bool:
+        headers = {"Cc": cc} if cc else {}
+        msg = _msg(sender=sender, to=to, headers=headers | kw.get("headers", {}))
+        return staff_verified(msg, policy)
+
+    assert proven("anna@example.com", annas_copy)
+    assert proven("anna@example.com", SUPPORT, cc=annas_copy)  # wherever it is
+    assert not proven("boris@example.com", annas_copy)  # anna's address, boris's From
+    assert not proven("anna@example.com", SUPPORT)  # a From line alone proves nothing
+    assert not proven(CUSTOMER, sign_for("1111-2222", CUSTOMER, SECRET, SUPPORT))
+    assert not proven("anna@example.com", SUPPORT, headers=dkim)  # no authserv-id set
+    assert proven("anna@example.com", SUPPORT, policy=with_dkim, headers=dkim)
+    # DKIM proves the domain, not staff: an outsider of that domain is no staff member
+    assert not proven("eve@example.com", SUPPORT, policy=with_dkim, headers=dkim)
 
 
 def test_a_text_too_big_to_mail_even_zipped_stays_in_the_ticket_not_in_the_notice() -> None:

@@ -131,6 +131,12 @@ def test_sign_refuses_a_tid_that_breaks_the_address(tid: str) -> None:
         sign(tid, SECRET, SUPPORT)
 
 
+@pytest.mark.parametrize("support", ["support", "support@", "@example.com"])
+def test_a_support_address_without_local_part_or_domain_is_refused(support: str) -> None:
+    with pytest.raises(ValueError, match="not an email address"):
+        sign("4821-7730", SECRET, support)
+
+
 def test_empty_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="secret"):
         sign("4821-7730", b"", SUPPORT)

@@ -50,7 +50,10 @@ IVAN = "ivan@exmaple.ru"
         (554, "5.1.2 Host or domain name not found"),  # at DATA, too
         (551, "5.1.6 Destination mailbox has moved"),
         (550, f"<{IVAN}>... No such user"),  # no enhanced code: names the recipient
+        (551, f"User not local; please try <{IVAN}>"),
         (553, f"<{IVAN.upper()}>: mailbox name not allowed"),
+        (500, f"5.1.1 <{IVAN}>: unknown user"),  # the first and the last 5xx
+        (599, f"5.1.1 <{IVAN}>: unknown user"),
     ],
 )
 def test_a_bad_address_is_refused_for_good(code, text):
@@ -70,6 +73,7 @@ def test_a_bad_address_is_refused_for_good(code, text):
         (550, "4.1.1 odd: a transient code in a permanent reply"),
         (450, f"4.1.1 <{IVAN}>: Recipient address rejected: unverified address"),
         (421, "4.4.2 Timeout"),
+        (600, f"5.1.1 <{IVAN}>: unknown user"),  # no SMTP reply: not the relay's answer
         # support's own address refused (at RCPT: Postfix's delayed restrictions)
         (550, "5.1.8 Access denied, bad outbound sender AS(42004)"),  # Microsoft 365
         (553, "5.1.7 The sender address is not a valid address"),
@@ -100,6 +104,9 @@ def test_no_reply_below_500_ends_the_tries(code, text, rcpt):
         (452, "4.3.4 Message too big for system", False),  # transient by definition
         (550, "5.1.1 User unknown", False),
         (552, "4.3.4 odd", False),
+        (500, "5.3.4 Message too big", True),  # the first and the last 5xx
+        (599, "5.3.4 Message too big", True),
+        (600, "5.3.4 Message too big", False),  # no SMTP reply: not the relay's answer
     ],
 )
 def test_a_mail_too_big_is_told_apart_from_a_bad_address(code, text, big):

@@ -9,7 +9,7 @@ import pytest
 
 from maild.domain.caps import Caps, cap_reached
 from maild.domain.replyaddr import sign, sign_for, signed_for, verify
-from maild.domain.robots import FOREIGN_TAG_RE, robot_reason
+from maild.domain.robots import FOREIGN_TAG_RE, answered, auto_ids, fast_reply, robot_reason
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 STAFF = ("anna@example.com",)
@@ -91,6 +91,42 @@ def test_without_in_reply_to_the_last_automatic_mail_to_the_sender_is_answered()
     assert reason("Re: x [TID#1-2]", [], T0 + timedelta(minutes=1), thread)
 
 
+def test_a_fast_reply_comes_within_five_minutes_of_our_automatic_mail() -> None:
+    thread = [out("<c1@x>", T0), inc(T0, True), inc(T0, True)]
+
+    def fast(after: timedelta, refs: tuple[str, ...] = ("<c1@x>",)) -> bool:
+        return fast_reply(list(refs), BOT, T0 + after, thread, STAFF)
+
+    assert fast(timedelta(minutes=5)) and not fast(timedelta(minutes=5, seconds=1))
+    assert not fast(timedelta(seconds=1), refs=("<other@y>",))  # no answer to ours
+    assert reason("Re: x", ["<c1@x>"], T0 + timedelta(minutes=5), thread) == (
+        "ответ робота: 3-й ответ подряд на автоматическое письмо быстрее 5 минут"
+    )
+    assert reason("Re: x", ["<c1@x>"], T0 + timedelta(minutes=5, seconds=1), thread) is None
+
+
+def test_only_our_automatic_mail_to_customers_is_answered_by_robots() -> None:
+    # a notice to staff alone is ours and automatic, but no robot of a customer got it
+    notice = out("<n1@x>", T0, to=STAFF[0], kind="notice")
+    no_id = out("", T0)
+    del no_id["message_id"]
+    thread = [no_id, out("<c1@x>", T0), notice]
+    assert auto_ids(thread, STAFF) == {"<c1@x>": T0}
+    # with no reference, the last mail the thread sent this sender is answered: not
+    # the staff notice sent after it
+    assert answered([], BOT, thread, STAFF) == T0
+    assert answered([], BOT, [notice], STAFF) is None  # nothing was sent to them
+    assert answered([], BOT, [out("<c1@x>", T0), no_id], STAFF) is None  # the last: no id
+
+
+def test_a_run_of_fast_replies_is_the_senders_own() -> None:
+    # another person's slow mail in between does not break the sender's run
+    at = T0 + timedelta(seconds=20)
+    other = {**inc(at, False), "from": "olga@shop-example.ru"}
+    thread = [out("<c1@x>", T0), inc(at, True), other, inc(at, True), out("<a1@x>", at)]
+    assert reason("Re: x", ["<a1@x>"], at, thread)
+
+
 def test_caps() -> None:
     caps = Caps(per_address_hour=2, per_address_day=3, per_ticket_hour=2)
     assert cap_reached(caps, [], [], T0) is None
@@ -99,6 +135,33 @@ def test_caps() -> None:
     assert "в сутки" in cap_reached(caps, hours_ago, [], T0)
     assert cap_reached(caps, [T0 - timedelta(days=2)] * 5, [], T0) is None
     assert "по обращению" in cap_reached(caps, [], [T0, T0], T0)
+
+
+@pytest.mark.parametrize(
+    ("ago", "counts"),
+    [(timedelta(minutes=59, seconds=59), True), (timedelta(hours=1), False)],
+)
+def test_the_hourly_caps_count_the_last_hour_and_no_more(ago: timedelta, counts: bool) -> None:
+    caps = Caps(per_address_hour=2, per_address_day=10, per_ticket_hour=2)
+    earlier = [T0 - ago, T0 - timedelta(minutes=1)]
+    by_address = cap_reached(caps, earlier, [], T0)
+    by_ticket = cap_reached(caps, [], earlier, T0)
+    if counts:
+        assert by_address == "не больше 2 автоматических писем адресу в час"
+        assert by_ticket == "не больше 2 автоматических писем по обращению в час"
+    else:
+        assert by_address is None and by_ticket is None
+
+
+@pytest.mark.parametrize(
+    ("ago", "counts"),
+    [(timedelta(hours=23, minutes=59, seconds=59), True), (timedelta(days=1), False)],
+)
+def test_the_daily_cap_counts_the_last_day_and_no_more(ago: timedelta, counts: bool) -> None:
+    caps = Caps(per_address_hour=10, per_address_day=3, per_ticket_hour=10)
+    earlier = [T0 - ago, T0 - timedelta(hours=5), T0 - timedelta(hours=6)]
+    got = cap_reached(caps, earlier, [], T0)
+    assert got == ("не больше 3 автоматических писем адресу в сутки" if counts else None)
 
 
 def test_reply_address_signed_per_staff_member() -> None:

@@ -252,3 +252,42 @@ def test_vacation_replies_without_headers_are_automated(subject: str) -> None:
 )
 def test_subjects_about_auto_replies_are_human(subject: str) -> None:
     assert not _with_subject(subject).automated
+
+
+def test_a_read_receipt_is_a_report_with_nothing_for_staff() -> None:
+    raw = (
+        "From: Иван <ivan@shop-example.ru>\r\n"
+        "Content-Type: multipart/report; report-type=disposition-notification;"
+        ' boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nВаше письмо прочитано\r\n"
+        "--b\r\nContent-Type: message/disposition-notification\r\n\r\n"
+        "Final-Recipient: rfc822; ivan@shop-example.ru\r\n"
+        "Original-Message-ID: <c1@example.com>\r\n"
+        "Disposition: manual-action/MDN-sent-manually; displayed\r\n"
+        "--b--\r\n"
+    )
+    assert screen(parse(raw.encode()), SUPPORT) == Screening(
+        True, "уведомление о прочтении", bounce=True, receipt=True
+    )
+
+
+def test_a_report_is_a_bounce_by_its_type_or_by_its_fields_alone() -> None:
+    typed_only = (
+        "From: postmaster@small-isp.example\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nНе доставлено\r\n--b--\r\n"
+    )
+    fields_only = (
+        "From: postmaster@small-isp.example\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nНе доставлено\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.small-isp.example\r\n\r\n"
+        "Final-Recipient: rfc822; ivan@shop-example.ru\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "--b--\r\n"
+    )
+    for raw in (typed_only, fields_only):
+        msg = parse(raw.encode())
+        assert screen(msg, SUPPORT) == Screening(True, "отчёт о доставке (bounce)", bounce=True)
+    assert parse(typed_only.encode()).delivery_status is None
+    assert parse(fields_only.encode()).content_type == "multipart/mixed"

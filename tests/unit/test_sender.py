@@ -67,6 +67,19 @@ def test_group_by_domain_and_expired_group():
     assert i.reason.startswith("срок действия группы клиентов «") and "-" not in i.reason[-10:]
 
 
+def test_group_valid_on_its_last_day_and_free_after():
+    gone = [Group("Бывшие", "standard", ("gone.ru",), date(2025, 1, 1))]
+    assert identify("x@gone.ru", [], gone, date(2025, 1, 1)).level == "standard"
+    assert identify("x@gone.ru", [], gone, date(2025, 1, 2)).level == "free"
+
+
+def test_only_a_license_or_group_makes_a_level_commercial():
+    assert Identification("vip", "license", "K", "").commercial
+    assert Identification("partner", "group", "G", "").commercial
+    assert not Identification("vip", "none", None, "").commercial  # no entitlement
+    assert not Identification("free", "license", "K", "").commercial  # a free level
+
+
 def test_unknown_sender_is_free_with_reason():
     i = identify("someone@gmail.com", LICS, GRPS, TODAY)
     assert i.level == "free" and not i.commercial and "не указан" in i.reason

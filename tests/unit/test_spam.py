@@ -116,6 +116,7 @@ def test_spam_domain_never_takes_a_free_mail_service():
     assert not domain_blockable("a@gmail.com") and not domain_blockable("a@Mail.RU")
     assert not domain_blockable("a@sub.yandex.ru")  # a subdomain of one too
     assert not domain_blockable("no-domain") and not domain_blockable("")
+    assert not domain_blockable("user@") and not domain_blockable("@corp.example")
 
 
 def test_withheld_keeps_automatic_mail_from_blocked_addresses_only():

@@ -19,6 +19,8 @@ from maild.domain.status_query import is_status_question
         "Добрый день, есть новости?\n\nИван Петров",
         "Status?\n-- \nJohn Smith\nACME Ltd, +7 495 000-00-00",
         "Когда будет ответ???",
+        "Добрый день!\nСтатус?\nСпасибо\nИ. П. Петров",  # greeting line apart: three left
+        "Статус?\nЗаранее спасибо,\nАнна",
     ],
 )
 def test_status_questions(text: str) -> None:
@@ -34,6 +36,10 @@ def test_status_questions(text: str) -> None:
         "Какой статус у заказа 123 в админке?",
         "5",
         "Ок",
+        "Статус?\nСпасибо\nС уважением\nИван",  # four lines: more than a question
+        "Статус?\nИван Петрович Сидоров Младший",  # four words: a sentence, not a name
+        "Статус?\nиван",  # a name starts with a capital
+        "Статус?\nИван П2",  # a name has no digits
     ],
 )
 def test_other_mail_is_not(text: str) -> None:

@@ -28,6 +28,7 @@ def test_new_ticket_deadline_and_participants():
     assert t["status"] == "new" and t["level"] == "free"
     assert t["reaction_due"] == (T0 + timedelta(hours=24)).isoformat()
     assert t["participants"] == ["cc@x.ru", "ivan@x.ru"]
+    assert t["critical"] is False and t["assignee"] is None  # urgent only by #critical
 
 
 def test_who_may_append():
@@ -84,6 +85,22 @@ def test_commands():
     assert n == []  # closing twice does not ask for a rating twice
     t, _ = tk.apply_command(t, "reopen", None, at, due, "anna@s.ru")
     assert t["status"] == "open"
+
+
+def test_a_command_changes_only_what_it_names():
+    at = T0 + timedelta(hours=1)
+    # a ticket of older mail without "sent", assigned to boris
+    before = {k: v for k, v in make().items() if k != "sent"} | {"assignee": "boris@s.ru"}
+    t, n = tk.apply_command(before, "assign", None, at, due, "anna@s.ru")
+    assert t == {**before, "sent": {}} and n == []  # no address: boris stays
+
+
+def test_support_side_is_staff_the_head_and_supports_addresses():
+    staff, support, head = ("anna@s.ru",), "support@s.ru", "head@s.ru"
+    for address in ("anna@s.ru", "head@s.ru", "support@s.ru", "support+1234-5678.x@s.ru"):
+        assert tk.is_internal(address, support, staff, head), address
+    assert not tk.is_internal("ivan@x.ru", support, staff, head)
+    assert not tk.is_internal("ivan@x.ru", support, staff, None)  # no head configured
 
 
 def test_rating():

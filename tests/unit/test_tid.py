@@ -18,6 +18,9 @@ def test_new_tid_is_short_readable_and_avoids_existing():
     seen = {new_tid() for _ in range(200)}
     assert all(re.fullmatch(r"\d{4}-\d{4}", t) for t in seen)
     assert len(seen) > 190
+    assert not any(t.startswith("0000") for t in seen)  # new_tid skips the 0000 block
+    # both halves range over 0000-9999 (200 draws all below 8000: 0.8**200, never)
+    assert max(int(t[:4]) for t in seen) >= 8000 and max(int(t[5:]) for t in seen) >= 8000
     taken = set()
     calls = []
 

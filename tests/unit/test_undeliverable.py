@@ -19,3 +19,61 @@ def test_a_refused_address_gets_no_automatic_mail_but_a_staff_reply():
     assert ud.held(t, [TYPO], "staff") == {} and ud.held(None, [TYPO], "notice") == {}
     assert "undeliverable" not in ud.lift(t, [TYPO.upper()])
     assert ud.lift(t, ["olga@shop.ru"]) is t
+
+
+# A delivery report's fields as ParsedMessage.delivery_status holds them: the report's
+# own block, then one block per recipient (RFC 3464), as Postfix writes them.
+REPORT = (
+    "Reporting-MTA: dns; mx.shop-example.ru\n"
+    "Arrival-Date: Thu, 3 Dec 2026 10:00:00 +0300\n"
+    "\n"
+    "Original-Recipient: rfc822; Ivan@Exmaple.ru\n"
+    "Final-Recipient: rfc822; ivan.petrov@mail.exmaple.ru\n"
+    "Action: failed\n"
+    "Status: 5.1.1\n"
+    "Diagnostic-Code: smtp; 550 5.1.1 <ivan.petrov@mail.exmaple.ru>: Recipient\n"
+    "    address rejected: User unknown; see https://mx.exmaple.ru/help\n"
+    "\n"
+    "Final-Recipient: rfc822; <petr@shop-example.ru>\n"
+    "Action: delayed\n"
+    "Status: 4.4.1\n"
+    "\n"
+    "Final-Recipient: rfc822; olga@shop-example.ru\n"
+    "Action: FAILED\n"
+    "Status: 5.1.2 (bad destination system address)\n"
+)
+
+
+def test_a_report_names_who_failed_for_good_with_their_servers_answer():
+    # the address we wrote to (Original-Recipient) stands for a forward's Final one;
+    # a folded Diagnostic-Code reads as one line, without its "smtp;" type; without
+    # one, the Status says why; a delay is no refusal
+    assert ud.reported(REPORT) == {
+        TYPO: "550 5.1.1 <ivan.petrov@mail.exmaple.ru>: Recipient address rejected: "
+        "User unknown; see https://mx.exmaple.ru/help",
+        "olga@shop-example.ru": "5.1.2",
+    }
+    assert ud.named(REPORT) == {
+        TYPO,
+        "ivan.petrov@mail.exmaple.ru",
+        "petr@shop-example.ru",
+        "olga@shop-example.ru",
+    }
+
+
+def test_only_a_failure_of_the_recipients_address_marks_it():
+    def block(action: str, status: str) -> str:
+        return f"Final-Recipient: rfc822; {TYPO}\nAction: {action}\nStatus: {status}\n"
+
+    assert ud.reported(block("failed", "5.1.10")) == {TYPO: "5.1.10"}
+    for action, status in [
+        ("failed", "5.7.1"),  # refused by policy: the address may well exist
+        ("failed", "5.1.8"),  # the sender's address (5.1.7 and 5.1.8 are ours)
+        ("failed", "5.1.7"),
+        ("failed", "4.1.1"),
+        ("delayed", "5.1.1"),  # only "failed" is final
+        ("delivered", "2.0.0"),
+    ]:
+        assert ud.reported(block(action, status)) == {}, (action, status)
+    assert ud.reported("Final-Recipient: rfc822; no-address\nAction: failed\nStatus: 5.1.1") == {}
+    assert ud.reported(None) == {} and ud.named(None) == set()
