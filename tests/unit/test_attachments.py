@@ -335,6 +335,50 @@ def test_decide_all_does_not_count_refused_attachments() -> None:
     assert [d.accepted for d in decide_all(parts, policy)] == [False, True]
 
 
+def test_a_file_refused_for_itself_leaves_the_message_room_for_the_rest() -> None:
+    # only the total refuses every later file: a file too big, cut short, of a type
+    # not taken or a broken archive is refused alone
+    policy = AttachmentPolicy(max_attachment_bytes=2000, max_message_bytes=100_000)
+    parts = [
+        ("big.png", None, png_bytes() + bytes(2001)),
+        ("cut.png", None, png_bytes(4, 4)[:40]),
+        ("tool.exe", None, EXE),
+        ("broken.zip", None, b"PK\x03\x04" + bytes(100)),
+        ("last.gif", None, GIF),
+    ]
+    got = decide_all(parts, policy)
+    assert [d.accepted for d in got] == [False, False, False, False, True]
+    assert not any("общий объём" in (d.reason or "") for d in got)
+
+
+def test_limits_are_inclusive() -> None:
+    data = png_bytes() + bytes(100)
+    exact = AttachmentPolicy(max_attachment_bytes=len(data), max_message_bytes=len(data))
+    assert decide("a.png", None, data, exact).accepted
+    assert [d.accepted for d in decide_all([("a.png", None, data)], exact)] == [True]
+    assert not decide("a.png", None, data + b"x", exact).accepted
+
+
+def test_a_refused_file_without_a_name_is_named_by_what_it_is() -> None:
+    assert decide(None, None, bmp_bytes(), POLICY).filename == "attachment.bmp"
+
+
+def test_encrypted_files_are_told_apart_from_other_types() -> None:
+    armored = b"\n-----BEGIN PGP MESSAGE-----\nhQEMA\n-----END PGP MESSAGE-----\n"
+    for name, declared, data in [
+        ("letter.asc", None, armored),  # inline PGP, by its armor
+        ("smime.p7m", "application/pkcs7-mime", b"0\x82\x01\x00" + bytes(40)),  # by its type
+    ]:
+        d = decide(name, declared, data, POLICY)
+        assert not d.accepted and d.kind == "encrypted", name
+    assert decide("notes.txt", "text/plain", b"plain text", POLICY).kind == "other"
+
+
+def test_a_name_with_an_extension_claims_that_type() -> None:
+    d = decide("photo.jpg", "application/octet-stream", b"plain text, no picture", POLICY)
+    assert not d.accepted and d.kind == "mislabelled" and "назван как JPG" in d.reason
+
+
 # --- ZIP inspection -------------------------------------------------------------------
 
 
@@ -498,6 +542,10 @@ def test_corrupt_nested_zip_refused() -> None:
         ("invoice\u202egnp.exe", "invoicegnp.exe"),  # right-to-left override disguise
         ('a<b>:c|d?e*"f.png', "a_b__c_d_e__f.png"),
         ("CON.txt", "_CON.txt"),
+        ("com1.log", "_com1.log"),
+        ("LPT9.tar.gz", "_LPT9.tar.gz"),
+        ("COM10.txt", "COM10.txt"),  # COM1 to COM9 only
+        ("COM0.txt", "COM0.txt"),
         ("скриншот ошибки.png", "скриншот ошибки.png"),
         ("shot.png. ", "shot.png"),
     ],
@@ -736,6 +784,41 @@ def test_a_webp_saved_as_jpg_is_named_for_what_it_is() -> None:
         "Файл «image.jpg» назван как JPG, но по содержимому им не является: это изображение "
         f"WebP. {ALLOWED_TEXT} {CONVERT}"
     )
+
+
+def bmp_with_header(dib_size: int, pixel_offset: int | None = None, pixels: bytes = b"") -> bytes:
+    """A bitmap of any DIB header version: its size opens the header."""
+    offset = 14 + dib_size if pixel_offset is None else pixel_offset
+    dib = struct.pack("<I", dib_size) + bytes(dib_size - 4)
+    return b"BM" + struct.pack("<IHHI", 14 + dib_size + len(pixels), 0, 0, offset) + dib + pixels
+
+
+@pytest.mark.parametrize("dib_size", [12, 16, 40, 52, 56, 64, 108, 124])
+def test_every_bitmap_header_version_is_a_bmp(dib_size: int) -> None:
+    # OS/2 (12, 16, 64), Windows' BITMAPINFOHEADER (40) and its V2-V5 (52, 56, 108, 124):
+    # each a bare BMP, refused even where other types are welcome
+    data = bmp_with_header(dib_size, pixels=b"\xff" * 12)
+    assert sniff_type(data) == "image/bmp"
+    d = decide("scan.dat", None, data, AttachmentPolicy(accept_other_types=True))
+    assert not d.accepted and d.kind == "bmp"
+
+
+def test_text_starting_with_bm_is_no_bitmap() -> None:
+    assert sniff_type(bmp_with_header(12)) == "image/bmp"  # 26 bytes: headers, no pixels
+    assert sniff_type(bmp_with_header(12)[:25]) is None
+    assert sniff_type(bmp_with_header(40, pixel_offset=53)) is None  # pixels in the header
+    assert sniff_type(bmp_with_header(41)) is None  # no header is 41 bytes long
+    assert sniff_type(b"BMW X5, 2019: " + "пробег 40 000 км".encode()) is None
+
+
+def test_other_picture_formats_are_told_by_their_whole_signature() -> None:
+    from maild.domain.filetypes import picture_format
+
+    wav = b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(40)  # RIFF, but sound
+    assert picture_format(wav) is None
+    # a HEIF brand among the compatible ones, after another major brand
+    heic = b"\x00\x00\x00\x1cftypisom\x00\x00\x00\x00mp41heicmiaf" + bytes(40)
+    assert picture_format(heic) == "HEIC"
 
 
 def zip_with_link(name: str, target: str) -> bytes:

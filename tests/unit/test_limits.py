@@ -40,6 +40,23 @@ def test_caps_on_text_and_nesting():
     assert too_many_parts(b"\n--b\nx" * MAX_DELIMITER_LINES + b"\n-- \nsignature")
 
 
+def test_caps_keep_what_fits_exactly():
+    assert cut("абвгд", 5) == "абвгд"  # five of five: nothing cut
+    assert head_of("x" * 10, 10) == "x" * 10
+    # a cut falls on the last space only in the second half: no half-empty field
+    assert head_of("x" * 5 + " " + "y" * 10, 10) == "x" * 5 + " yyyy"
+    assert head_of("x" * 6 + " " + "y" * 10, 10) == "x" * 6
+    assert first_addresses("a@x.ru, b@x.ru", 1) == ("a@x.ru", "b@x.ru")
+
+
+def test_commas_of_comments_and_source_routes_are_not_list_commas():
+    # a comment of several commas; an old source route inside angle brackets
+    value = "(Иванов, отдел продаж, Москва) a@x.ru, <@relay1.ru,@relay2.ru:b@x.ru>, c@x.ru"
+    head, rest = first_addresses(value, 2)
+    assert head == "(Иванов, отдел продаж, Москва) a@x.ru, <@relay1.ru,@relay2.ru:b@x.ru>"
+    assert rest == "c@x.ru"
+
+
 _PIECES = [
     b"boundary=",
     b"BOUNDARY =",

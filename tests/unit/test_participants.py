@@ -1,0 +1,55 @@
+"""Unit tests for trust.apply_participant_command: #cc and #uncc, one rule each."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from maild.domain.trust import apply_participant_command
+from tests.unit.test_decide import POLICY
+
+IVAN, PETR, OLGA = "ivan@shop-example.ru", "petr@shop-example.ru", "olga@shop-example.ru"
+TICKET = {"tid": "1111-2222", "requester": IVAN, "participants": [IVAN, PETR]}
+
+
+def test_uncc_takes_a_participant_off_and_keeps_them_off() -> None:
+    t, error = apply_participant_command(POLICY, TICKET, "uncc", "Petr@Shop-Example.ru")
+    assert error is None and t["participants"] == [IVAN] and t["removed"] == [PETR]
+    t, error = apply_participant_command(POLICY, {**TICKET, "removed": [OLGA]}, "uncc", PETR)
+    assert t["removed"] == [OLGA, PETR]
+
+
+def test_uncc_of_the_requester_or_a_stranger_is_an_error_that_changes_nothing() -> None:
+    t, error = apply_participant_command(POLICY, TICKET, "uncc", IVAN)
+    assert (
+        t is TICKET and error == f"#uncc: {IVAN} — автор обращения, его нельзя убрать из участников"
+    )
+    t, error = apply_participant_command(POLICY, TICKET, "uncc", OLGA)
+    assert t is TICKET
+    assert error == f"#uncc: {OLGA} не участник обращения; участники: {IVAN}, {PETR}"
+
+
+def test_cc_adds_a_customer_and_lifts_their_removal() -> None:
+    ticket = {**TICKET, "removed": [OLGA, "x@y.ru"], "participants": None}
+    t, error = apply_participant_command(POLICY, ticket, "cc", OLGA.upper())
+    assert error is None and t["participants"] == [OLGA] and t["removed"] == ["x@y.ru"]
+    t, error = apply_participant_command(POLICY, TICKET, "cc", PETR)  # already there
+    assert error is None and t["participants"] == [IVAN, PETR] and t["removed"] == []
+
+
+def test_cc_of_supports_own_side_is_an_error() -> None:
+    for address in ("support@example.com", "support+1111-2222.x@example.com", POLICY.staff[0]):
+        t, error = apply_participant_command(POLICY, TICKET, "cc", address)
+        assert t is TICKET and error is not None and "службы поддержки или сотрудника" in error
+
+
+def test_cc_stops_at_the_cap_of_participants_besides_the_requester() -> None:
+    policy = dataclasses.replace(POLICY, max_participants=2)
+    t, error = apply_participant_command(policy, TICKET, "cc", OLGA)  # petr and olga: two
+    assert error is None and t["participants"] == [IVAN, OLGA, PETR]
+    t, error = apply_participant_command(policy, t, "cc", "anna@shop-example.ru")
+    assert error == (
+        "#cc: anna@shop-example.ru не добавлен: у обращения уже предельное число участников"
+        " (2, limits.max_participants)"
+    )
+    t, error = apply_participant_command(policy, t, "cc", PETR)  # one already there: fine
+    assert error is None
