@@ -5,8 +5,8 @@ Every file maild keeps is replaced by rename, never changed in place (durable.py
 so a hard link to it is a frozen copy. Under the store lock no ticket, index,
 summary or queued mail changes (each locked section is one group commit), so the
 snapshot links the whole tree into a staging folder inside the storage while it
-holds the lock, releases it, and only then writes the archive
-at leisure. What changes without the store lock is read so that nothing is lost:
+holds the lock, releases it, and only then writes the archive at leisure. What
+changes without the store lock is read so that nothing is lost:
 
 - spool/new/: the listener adds finished files by rename; mail spooled after the
   snapshot is not in it, and a restored store processes its pending mail on start.
