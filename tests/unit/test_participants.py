@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from maild.domain.trust import apply_participant_command
+from maild.domain.message import ParsedMessage, parse
+from maild.domain.trust import apply_participant_command, joiners
+from tests.helpers import make_mail
 from tests.unit.test_decide import POLICY
 
 IVAN, PETR, OLGA = "ivan@shop-example.ru", "petr@shop-example.ru", "olga@shop-example.ru"
@@ -53,3 +55,32 @@ def test_cc_stops_at_the_cap_of_participants_besides_the_requester() -> None:
     )
     t, error = apply_participant_command(policy, t, "cc", PETR)  # one already there: fine
     assert error is None
+
+
+def _follow_up(sender: str, to: str, cc: str = "") -> ParsedMessage:
+    return parse(make_mail(sender=sender, to=to, headers={"Cc": cc} if cc else {}))
+
+
+def test_only_the_requesters_verified_follow_up_adds_whom_it_copies() -> None:
+    msg = _follow_up(IVAN, f"support@example.com, {OLGA}", cc=f"{PETR}, anna@example.com")
+    assert joiners(POLICY, msg, TICKET, verified=True) == ({OLGA}, [])
+    # unverified, or from anyone but the requester: nobody joins, staff see who was asked
+    assert joiners(POLICY, msg, TICKET, verified=False) == (set(), [OLGA])
+    from_petr = _follow_up(PETR, f"support@example.com, {OLGA}")
+    assert joiners(POLICY, from_petr, TICKET, verified=True) == (set(), [OLGA])
+    # nobody new: nothing to add or to show
+    assert joiners(POLICY, _follow_up(IVAN, "support@example.com", cc=PETR), TICKET, True) == (
+        set(),
+        [],
+    )
+
+
+def test_a_follow_up_adds_up_to_the_cap_and_never_whom_staff_removed() -> None:
+    anna, boris = "anna@shop-example.ru", "boris@shop-example.ru"
+    msg = _follow_up(IVAN, "support@example.com", cc=f"{OLGA}, {anna}, {boris}")
+    policy = dataclasses.replace(POLICY, max_participants=3)  # petr and two more
+    assert joiners(policy, msg, TICKET, verified=True) == ({OLGA, anna}, [boris])
+    removed = {**TICKET, "removed": [OLGA], "participants": None}
+    assert joiners(policy, msg, removed, verified=True) == ({anna, boris}, [OLGA])
+    full = dataclasses.replace(POLICY, max_participants=0)
+    assert joiners(full, msg, TICKET, verified=True) == (set(), [OLGA, anna, boris])
