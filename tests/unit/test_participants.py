@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from maild.domain.message import ParsedMessage, parse
-from maild.domain.trust import apply_participant_command, joiners
+from maild.domain.trust import apply_participant_command, cap_participants, joiners
 from tests.helpers import make_mail
 from tests.unit.test_decide import POLICY
 
@@ -84,3 +84,11 @@ def test_a_follow_up_adds_up_to_the_cap_and_never_whom_staff_removed() -> None:
     assert joiners(policy, msg, removed, verified=True) == ({anna, boris}, [OLGA])
     full = dataclasses.replace(POLICY, max_participants=0)
     assert joiners(full, msg, TICKET, verified=True) == (set(), [OLGA, anna, boris])
+
+
+def test_a_new_tickets_copies_join_up_to_the_cap_in_the_order_written() -> None:
+    anna = "anna@shop-example.ru"
+    msg = _follow_up(IVAN, f"support@example.com, {IVAN}", cc=f"{OLGA}, {PETR}, {anna}")
+    policy = dataclasses.replace(POLICY, max_participants=2)
+    # the sender copying themselves takes no place of the cap
+    assert cap_participants(policy, msg) == ([OLGA, PETR], [anna])
