@@ -38,6 +38,7 @@ def test_a_license_or_group_gives_any_commercial_level_or_free_and_staff_see_the
 def test_license_address_gets_its_level_case_insensitively():
     i = identify("Boss@Shop.RU", LICS, GRPS, TODAY)
     assert (i.level, i.source, i.ref, i.commercial) == ("vip", "license", "K-VIP", True)
+    assert not i.expired and not i.unverified  # a valid entitlement, not yet checked
 
 
 def test_best_of_several_matches():
