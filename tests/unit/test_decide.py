@@ -21,7 +21,7 @@ from maild.domain.policy import Policy
 from maild.domain.replyaddr import sign, sign_for, tid_of_message_id
 from maild.domain.screen import screen
 from maild.domain.sender import FREE_SUPPORT_MONTHS, License, identify
-from maild.domain.snapshot import Snapshot
+from maild.domain.snapshot import Snapshot, Spammed
 from maild.domain.tid import tag
 from maild.domain.verify import requester_verified, staff_verified
 from tests.helpers import make_mail
@@ -302,3 +302,63 @@ def test_a_level_of_a_ticket_that_ends_closed_tells_the_customer_nothing(
     assert d.ticket["level"] == ("consulting" if "consulting" in body else "standard")
     want = ["resolved.txt"] if status == "new" else []
     assert [o.template for o in d.outgoing] == want
+
+
+def _spam_reply(body: str, requester: str = CUSTOMER) -> Decision:
+    loaded = _ticket(requester=requester)
+    msg = _msg(sender=f"Анна <{STAFF[0]}>", body=body)
+    ident = identify(STAFF[0], [], [], NOW.date())
+    return _decide(Snapshot("1111-2222", loaded, ident, staff_verified=True), msg)
+
+
+def test_spam_from_verified_staff_marks_the_ticket_and_sends_nothing() -> None:
+    d = _spam_reply("#spam")
+    assert d.outcome == "spam" and d.outgoing == []
+    assert d.ticket["spam"] == {"by": STAFF[0], "domain": False}
+    assert (d.incoming["kind"], d.incoming["text"]) == ("note", "#spam")
+    d = _spam_reply("Очередная рассылка.\n#spam domain")
+    assert d.ticket["spam"] == {"by": STAFF[0], "domain": True}  # shop-example.ru
+    assert d.incoming["text"].strip() == "Очередная рассылка."
+
+
+def test_spam_domain_of_a_free_mail_service_blocks_the_address_alone() -> None:
+    d = _spam_reply("#spam domain", requester="promo@gmail.com")
+    assert d.ticket["spam"] == {"by": STAFF[0], "domain": False}
+    assert d.incoming["text"] == (
+        "#spam\n(домен gmail.com — бесплатная почта, заблокирован только адрес отправителя)"
+    )
+
+
+def test_mail_of_a_spam_ticket_is_held_and_only_verified_staff_are_told() -> None:
+    mark = Spammed(by="boris@example.com", at=NOW.isoformat(), blocked="x@spam.example")
+    staff_ident = identify(STAFF[0], [], [], NOW.date())
+
+    def held(sender: str, verified: bool) -> Decision:
+        snap = Snapshot("1111-2222", None, staff_ident, verified, spammed=mark)
+        return _decide(snap, _msg(sender=sender, subject="Re: Акция [TID#1111-2222]"))
+
+    d = held(STAFF[0], verified=True)
+    assert (d.outcome, d.tid, d.ticket, d.messages) == ("held", "1111-2222", None, [])
+    [out] = d.outgoing
+    # no thread to keep it in: the ticket is in the quarantine
+    assert (out.template, out.to, out.record) == ("staff_spammed.txt", [STAFF[0]], False)
+    assert out.context["marked_by"] == "boris@example.com"
+    assert out.context["subject"] == "Акция"  # the mark kept none: the mail's own, bare
+    named = dataclasses.replace(mark, subject="Скидки недели")
+    snap = Snapshot("1111-2222", None, staff_ident, True, spammed=named)
+    [out] = _decide(snap, _msg(sender=STAFF[0], subject="Re: [TID#1111-2222]")).outgoing
+    assert out.context["subject"] == "Скидки недели"
+    assert held(STAFF[0], verified=False).outgoing == []  # a forged staff From
+    assert held("x@spam.example", verified=False).outgoing == []  # the spammer
+
+
+def test_staff_mail_for_a_ticket_not_in_the_store_is_held_and_the_sender_told() -> None:
+    ident = identify(STAFF[0], [], [], NOW.date())
+    for missing, verified in [("issued", True), ("named", False)]:
+        snap = Snapshot("7777-8888", None, ident, verified, missing=missing)
+        d = _decide(snap, _msg(sender=STAFF[0], subject="Re: [TID#7777-8888]", body="#close"))
+        assert (d.outcome, d.ticket) == ("held", None)
+        [out] = d.outgoing
+        assert (out.template, out.to) == ("staff_noticket.txt", [STAFF[0]])
+        assert out.context["issued"] is (missing == "issued")
+        assert out.unverified is (not verified)  # unverified: within the caps
