@@ -362,3 +362,30 @@ def test_staff_mail_for_a_ticket_not_in_the_store_is_held_and_the_sender_told() 
         assert (out.template, out.to) == ("staff_noticket.txt", [STAFF[0]])
         assert out.context["issued"] is (missing == "issued")
         assert out.unverified is (not verified)  # unverified: within the caps
+
+
+def test_a_staff_members_reply_address_answered_from_elsewhere_is_a_note_told_once() -> None:
+    ticket, messages = _ticket()
+    anna = STAFF[0]
+    ident = identify("anna.home@mail.example", [], [], NOW.date())
+
+    def alias(sender: str, ticket: dict = ticket, **headers: str) -> Decision:
+        snap = Snapshot("1111-2222", (ticket, messages), ident, False, staff_signed=anna)
+        msg = _msg(sender=sender, body="#close\nГотово.", headers=headers or None)
+        return _decide(snap, msg)
+
+    d = alias("anna.home@mail.example")
+    assert d.outcome == "appended" and d.ticket["status"] == ticket["status"]  # no command
+    assert (d.incoming["kind"], d.incoming["signed_for"]) == ("note", anna)
+    [out] = d.outgoing
+    assert (out.template, out.to, out.unverified) == ("staff_alias.txt", [anna], True)
+    assert out.context["as_support"] is False
+    assert d.ticket["sent"] == {"alias:anna.home@mail.example": NOW.isoformat()}
+    assert alias("anna.home@mail.example", ticket=d.ticket).outgoing == []  # told once
+    # a client sending "as" the support address: told, and that it was so
+    [out] = alias(SUPPORT).outgoing
+    assert out.context["as_support"] is True
+    # maild's own mail coming back, or an automatic answer: a note, no one told
+    assert alias(SUPPORT, **{"X-Loop": SUPPORT}).outgoing == []
+    assert alias(SUPPORT, **{"Auto-Submitted": "auto-replied"}).outgoing == []
+    assert alias("robot@mail.example", **{"Auto-Submitted": "auto-replied"}).outgoing == []
