@@ -1,13 +1,13 @@
-"""Unit tests for trust.apply_participant_command: #cc and #uncc, one rule each."""
+"""Unit tests for who is on a ticket (domain.trust): staff's #cc and #uncc, and who
+joins by a follow-up's or a new ticket's To/Cc; one rule each."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from maild.domain.message import ParsedMessage, parse
+from maild.domain.message import ParsedMessage
 from maild.domain.trust import apply_participant_command, cap_participants, joiners
-from tests.helpers import make_mail
-from tests.unit.test_decide import POLICY
+from tests.unit.test_decide import POLICY, _msg
 
 IVAN, PETR, OLGA = "ivan@shop-example.ru", "petr@shop-example.ru", "olga@shop-example.ru"
 TICKET = {"tid": "1111-2222", "requester": IVAN, "participants": [IVAN, PETR]}
@@ -58,7 +58,7 @@ def test_cc_stops_at_the_cap_of_participants_besides_the_requester() -> None:
 
 
 def _follow_up(sender: str, to: str, cc: str = "") -> ParsedMessage:
-    return parse(make_mail(sender=sender, to=to, headers={"Cc": cc} if cc else {}))
+    return _msg(sender=sender, to=to, headers={"Cc": cc} if cc else {})
 
 
 def test_only_the_requesters_verified_follow_up_adds_whom_it_copies() -> None:
