@@ -285,13 +285,21 @@ def send_and_confirm(
 # -- phases -----------------------------------------------------------------------
 
 
-def sink_round(port: int, mails) -> dict:
-    """Closed-loop msgs/s of the bare sink listening on `port`."""
+def sink_round(sink: subprocess.Popen, port: int, mails) -> dict:
+    """Closed-loop msgs/s of the bare sink listening on `port`, with the CPU seconds
+    of the sink and of the load generator."""
+    cpu0 = proc_cpu(sink.pid)
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     sent = loadgen.run(port, mails)
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = min(s.start for s in sent)
     t1 = max(s.done for s in sent)
     ok = sum(1 for s in sent if s.code == 250)
-    return {"n": len(mails), "ok": ok, "msgs_per_s": ok / (t1 - t0)}
+    cpu_s = {
+        "sink": proc_cpu(sink.pid) - cpu0,
+        "loadgen": ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime,
+    }
+    return {"n": len(mails), "ok": ok, "msgs_per_s": ok / (t1 - t0), "cpu_s": cpu_s}
 
 
 def e2e_round(serve: Serve, relay: Relay, mails) -> dict:
@@ -304,6 +312,12 @@ def e2e_round(serve: Serve, relay: Relay, mails) -> dict:
     thr["cpu_s"] = {k: cpu1[k] - cpu0.get(k, 0.0) for k in cpu1}
     thr["cpu_s"]["loadgen"] = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
     return thr
+
+
+def cpu_ms_per_message(rounds: list[dict]) -> dict[str, float]:
+    """CPU milliseconds per message by process, over all `rounds`."""
+    n = sum(t["n"] for t in rounds)
+    return {k: sum(t["cpu_s"].get(k, 0.0) for t in rounds) / n * 1000 for k in rounds[0]["cpu_s"]}
 
 
 def phase_throughput(
@@ -325,7 +339,7 @@ def phase_throughput(
         log(f"  warm-up: {warm['confirmed']}/{warm['n']} confirmed; event loop {loop_name}")
         sinks, e2es = [], []
         for r in range(rounds):
-            sinks.append(sink_round(sink_port, make_mails(n_sink, run=f"s{r}")))
+            sinks.append(sink_round(sink, sink_port, make_mails(n_sink, run=f"s{r}")))
             e2es.append(e2e_round(serve, relay, make_mails(n_e2e, run=f"e{r}")))
             log(
                 f"  round {r + 1}: sink {sinks[-1]['msgs_per_s']:.1f} msgs/s, maild "
@@ -333,11 +347,9 @@ def phase_throughput(
                 f"({e2es[-1]['confirmed']}/{e2es[-1]['n']} confirmed, accepted at "
                 f"{e2es[-1]['accept_msgs_per_s']:.1f} msgs/s)"
             )
-        n_all = sum(t["n"] for t in e2es)
-        cpu = {
-            k: sum(t["cpu_s"].get(k, 0.0) for t in e2es) / n_all * 1000 for k in e2es[0]["cpu_s"]
-        }
+        cpu, sink_cpu = cpu_ms_per_message(e2es), cpu_ms_per_message(sinks)
         log("  CPU per message (ms): " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
+        log("  the sink's: " + ", ".join(f"{k} {v:.2f}" for k, v in sink_cpu.items()))
         lat = send_and_confirm(
             serve.port, relay, make_mails(int(lat_seconds * 50), run="l"), rate=50.0
         )
@@ -358,6 +370,7 @@ def phase_throughput(
         "n": n_sink,
         "msgs_per_s": statistics.median(t["msgs_per_s"] for t in sinks),
         "rounds": [t["msgs_per_s"] for t in sinks],
+        "cpu_ms_per_msg": sink_cpu,
     }
     e2e_res = {
         "throughput": thr,
@@ -687,6 +700,11 @@ def write_results(command: str, res: dict, last: str) -> None:
             "CPU per message in the e2e run, by process",
             ", ".join(f"{k} {v:.2f} ms" for k, v in e2e["cpu_ms_per_msg"].items())
             + f"; sum {sum(e2e['cpu_ms_per_msg'].values()):.1f} ms",
+            "",
+        ),
+        (
+            "CPU per message in the sink run, by process",
+            ", ".join(f"{k} {v:.2f} ms" for k, v in sink.get("cpu_ms_per_msg", {}).items()),
             "",
         ),
         ("latency end of DATA → confirmation at 50 msg/s, p50", f"{lat['p50_ms']:.0f} ms", ""),
