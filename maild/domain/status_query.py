@@ -48,9 +48,13 @@ def _normal(text: str) -> str:
 
 
 def _is_name(line: str) -> bool:
-    """A signature without "--": "Иван", "Иван Петров", "И. Петров"."""
+    """A signature without "--": "Иван", "Иван Петров", "И. Петров", "Анна
+    Петрова-Водкина" (each part of a double name a word)."""
     words = line.replace(".", ". ").split()
-    return 0 < len(words) <= 3 and all(w[0].isupper() and w.strip(".,").isalpha() for w in words)
+    return 0 < len(words) <= 3 and all(
+        w[0].isupper() and all(part.isalpha() for part in w.strip(".,").split("-"))
+        for w in words
+    )
 
 
 def is_status_question(own_text: str) -> bool:

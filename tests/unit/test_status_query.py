@@ -21,6 +21,8 @@ from maild.domain.status_query import is_status_question
         "Когда будет ответ???",
         "Добрый день!\nСтатус?\nСпасибо\nИ. П. Петров",  # greeting line apart: three left
         "Статус?\nЗаранее спасибо,\nАнна",
+        "Статус?\nАнна Петрова-Водкина",  # a double surname
+        "Есть новости?\nАнна-Мария",
     ],
 )
 def test_status_questions(text: str) -> None:
@@ -40,6 +42,9 @@ def test_status_questions(text: str) -> None:
         "Статус?\nИван Петрович Сидоров Младший",  # four words: a sentence, not a name
         "Статус?\nиван",  # a name starts with a capital
         "Статус?\nИван П2",  # a name has no digits
+        "Статус?\nИван -",  # a dash is no part of a name
+        "Статус?\nИван Петров-",
+        "Статус?\nИван Петров--Водкин",
     ],
 )
 def test_other_mail_is_not(text: str) -> None:
