@@ -52,8 +52,7 @@ def _is_name(line: str) -> bool:
     Петрова-Водкина" (each part of a double name a word)."""
     words = line.replace(".", ". ").split()
     return 0 < len(words) <= 3 and all(
-        w[0].isupper() and all(part.isalpha() for part in w.strip(".,").split("-"))
-        for w in words
+        w[0].isupper() and all(part.isalpha() for part in w.strip(".,").split("-")) for w in words
     )
 
 
