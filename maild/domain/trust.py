@@ -23,7 +23,7 @@ from maild.domain.replyaddr import is_support_address
 from maild.domain.spam import domain_blockable
 from maild.domain.ticket import participants_of
 
-log = logging.getLogger("maild.guard")
+log = logging.getLogger("maild.trust")
 
 
 def apply_participant_command(

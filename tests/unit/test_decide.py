@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from datetime import UTC, date, datetime
+import logging
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -137,13 +138,16 @@ def test_a_customer_follow_up_is_appended_and_acknowledged() -> None:
 
 def test_forged_staff_mail_is_a_note_and_the_staff_member_is_told_how_to_reply() -> None:
     loaded = _ticket()
-    msg = _msg(sender=f"Анна <{STAFF[0]}>", body="#close\nГотово.")
+    msg = _msg(sender=f"Анна <{STAFF[0]}>", subject="Re: [TID#1111-2222]", body="#close\nГотово.")
     ident = identify(STAFF[0], [], [], NOW.date())
     d = _decide(Snapshot("1111-2222", loaded, ident, staff_verified=False), msg)
     assert d.outcome == "appended" and d.ticket["status"] == "new"  # no command ran
     assert d.incoming["kind"] == "note" and d.incoming["unverified_staff"] is True
     [out] = d.outgoing
     assert (out.template, out.to) == ("staff_unverified.txt", [STAFF[0]])
+    # kept in the thread; within the caps, as anyone may forge the From
+    assert (out.record, out.auto, out.unverified) == (True, True, True)
+    assert out.context["subject"] == "Заказ"  # the ticket's, not the bare "Re: [TID#...]"
     assert out.context["reply_address"] == sign_for("1111-2222", STAFF[0], SECRET, SUPPORT)
     again = _decide(Snapshot("1111-2222", (d.ticket, d.messages), ident, False), msg)
     assert again.outgoing == []  # one such mail per ticket
@@ -360,11 +364,14 @@ def test_staff_mail_for_a_ticket_not_in_the_store_is_held_and_the_sender_told() 
         assert (d.outcome, d.ticket) == ("held", None)
         [out] = d.outgoing
         assert (out.template, out.to) == ("staff_noticket.txt", [STAFF[0]])
+        assert out.record is False  # no ticket to keep it in
         assert out.context["issued"] is (missing == "issued")
         assert out.unverified is (not verified)  # unverified: within the caps
 
 
-def test_a_staff_members_reply_address_answered_from_elsewhere_is_a_note_told_once() -> None:
+def test_a_staff_members_reply_address_answered_from_elsewhere_is_a_note_told_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     ticket, messages = _ticket()
     anna = STAFF[0]
     ident = identify("anna.home@mail.example", [], [], NOW.date())
@@ -374,12 +381,18 @@ def test_a_staff_members_reply_address_answered_from_elsewhere_is_a_note_told_on
         msg = _msg(sender=sender, body="#close\nГотово.", headers=headers or None)
         return _decide(snap, msg)
 
-    d = alias("anna.home@mail.example")
+    with caplog.at_level(logging.WARNING, logger="maild"):
+        d = alias("anna.home@mail.example")
+    # the log names the mail, the ticket, who wrote and whose address it was
+    assert d.incoming["message_id"] in caplog.text and "[TID#1111-2222]" in caplog.text
+    assert f"from anna.home@mail.example to the reply address of {anna}" in caplog.text
     assert d.outcome == "appended" and d.ticket["status"] == ticket["status"]  # no command
     assert (d.incoming["kind"], d.incoming["signed_for"]) == ("note", anna)
     [out] = d.outgoing
     assert (out.template, out.to, out.unverified) == ("staff_alias.txt", [anna], True)
+    assert (out.record, out.auto) == (True, True)
     assert out.context["as_support"] is False
+    assert out.context["subject"] == "Заказ"  # the ticket's, whatever the mail's
     assert d.ticket["sent"] == {"alias:anna.home@mail.example": NOW.isoformat()}
     assert alias("anna.home@mail.example", ticket=d.ticket).outgoing == []  # told once
     # a client sending "as" the support address: told, and that it was so
@@ -389,3 +402,53 @@ def test_a_staff_members_reply_address_answered_from_elsewhere_is_a_note_told_on
     assert alias(SUPPORT, **{"X-Loop": SUPPORT}).outgoing == []
     assert alias(SUPPORT, **{"Auto-Submitted": "auto-replied"}).outgoing == []
     assert alias("robot@mail.example", **{"Auto-Submitted": "auto-replied"}).outgoing == []
+
+
+def test_another_help_desks_robot_answering_our_mail_is_noted_once_and_gets_none() -> None:
+    """A customer address that answers maild's automatic mail with another desk's
+    ticket tag is a robot on this ticket: remembered with a note, once, and sent no
+    automatic mail. What the message answers is its In-Reply-To, else the last of its
+    References (the rest is history): a reply to a person's mail is a person's."""
+    ticket, messages = _ticket()
+
+    def out(message_id: str, kind: str, minutes_ago: int) -> dict:
+        at = NOW - timedelta(minutes=minutes_ago)
+        return {**messages[0], "message_id": message_id, "direction": "out", "kind": kind,
+                "from": SUPPORT, "to": [CUSTOMER], "received_at": at.isoformat()}  # fmt: skip
+
+    # a staff member's reply, then maild's acknowledgement of a later follow-up
+    thread = [
+        *messages,
+        out("<reply@example.com>", "staff", 20),
+        out("<ack@example.com>", "notice", 1),
+    ]
+    ident = identify(CUSTOMER, [LICENSE], [], NOW.date())
+
+    def answer(ticket: dict = ticket, **headers: str) -> Decision:
+        msg = _msg(subject="Re: [Ticket#123456] Заказ [TID#1111-2222]", headers=headers)
+        return _decide(Snapshot("1111-2222", (ticket, thread), ident, False), msg)
+
+    for headers in ({"In-Reply-To": "<ack@example.com>"},
+                    {"References": "<first@shop-example.ru> <ack@example.com>"}):  # fmt: skip
+        d = answer(**headers)
+        assert list(d.ticket["robots"]) == [CUSTOMER], headers
+        assert "Ticket#123456" in d.ticket["robots"][CUSTOMER]
+        assert [m["kind"] for m in d.messages[len(thread) :]] == ["customer", "note"]
+        assert CUSTOMER in d.messages[-1]["text"] and "робот" in d.messages[-1]["text"]
+        assert all(CUSTOMER not in o.to for o in d.outgoing)  # no acknowledgement
+    # known already: no second note, and another robot of the ticket stays known
+    known = {**ticket, "robots": {CUSTOMER: "ранее", "bot@elsewhere.example": "ранее"}}
+    d = answer(known, **{"In-Reply-To": "<ack@example.com>"})
+    assert d.ticket["robots"] == known["robots"]
+    assert [m["kind"] for m in d.messages[len(thread) :]] == ["customer"]
+    d = answer(
+        {**ticket, "robots": {"bot@elsewhere.example": "ранее"}},
+        **{"In-Reply-To": "<ack@example.com>"},
+    )
+    assert sorted(d.ticket["robots"]) == ["bot@elsewhere.example", CUSTOMER]
+    # answering the person's reply (the acknowledgement only in the history): a person
+    for headers in ({"In-Reply-To": "<reply@example.com>"},
+                    {"References": "<ack@example.com> <reply@example.com>"}):  # fmt: skip
+        d = answer(**headers)
+        assert "robots" not in d.ticket or not d.ticket["robots"], headers
+        assert any(o.to == [CUSTOMER] for o in d.outgoing), headers
