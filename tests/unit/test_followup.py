@@ -1,0 +1,139 @@
+"""Unit tests for what a customer's mail decides (domain.customer), through the pure
+decision: a new ticket's confirmation and notice, and a follow-up's rating, reopening,
+bounce marks, silence and lists for staff; one rule each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from maild.domain.decision import Decision
+from maild.domain.longtext import MAX_MAILED_TEXT
+from maild.domain.message import parse
+from maild.domain.sender import identify
+from maild.domain.snapshot import Snapshot
+from tests.unit.test_decide import CUSTOMER, LICENSE, NOW, STAFF, _decide, _msg, _ticket
+
+TID = "1111-2222"
+PETR, OLGA = "petr@shop-example.ru", "olga@shop-example.ru"
+IDENT = identify(CUSTOMER, [LICENSE], [], NOW.date())
+
+
+def _followup(ticket: dict, msg: Any, **facts: Any) -> Decision:
+    _, messages = _ticket()
+    return _decide(Snapshot(TID, (ticket, messages), IDENT, False, **facts), msg)
+
+
+def _templates(d: Decision) -> list[str | None]:
+    return [o.template for o in d.outgoing]
+
+
+def _report(failed: str, *, receipt: bool = False) -> Any:
+    """A delivery report saying mail to `failed` failed for good (or, `receipt`, a
+    read receipt of it)."""
+    if receipt:
+        kind, fields = "disposition-notification", "Disposition: manual-action/MDN-sent; displayed"
+    else:
+        kind, fields = "delivery-status", "Action: failed\r\nStatus: 5.1.1"
+    raw = (
+        "From: MAILER-DAEMON@mx.shop-example.ru\r\n"
+        f"Subject: Undelivered Mail Returned to Sender [TID#{TID}]\r\n"
+        f'Content-Type: multipart/report; report-type={kind}; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nНе доставлено\r\n"
+        f"--b\r\nContent-Type: message/{kind}\r\n\r\n"
+        "Reporting-MTA: dns; mx.shop-example.ru\r\n\r\n"
+        f"Final-Recipient: rfc822; {failed}\r\n{fields}\r\n"
+        "--b--\r\n"
+    )
+    return parse(raw.encode())
+
+
+def test_a_new_tickets_confirmation_names_the_copies_and_is_kept_in_the_thread() -> None:
+    msg = _msg(headers={"Cc": f"Пётр <{PETR}>"})
+    d = _decide(Snapshot("5555-0001", None, IDENT, False), msg)
+    notice, confirmation = d.outgoing
+    assert confirmation.context["copies"] == [PETR]  # who else gets every answer
+    assert (confirmation.record, notice.record) == (True, True)
+
+
+def test_a_reply_to_elsewhere_is_named_to_staff_unless_already_a_participant() -> None:
+    def reply_to(**headers: str) -> str | None:
+        d = _decide(Snapshot("5555-0001", None, IDENT, False), _msg(headers=headers))
+        return d.outgoing[0].context["reply_to"]
+
+    assert reply_to(**{"Reply-To": "visitor@mail.example"}) == "visitor@mail.example"
+    assert reply_to(**{"Reply-To": PETR, "Cc": PETR}) is None  # gets every answer anyway
+    assert reply_to() is None
+
+
+def test_a_digit_rates_a_closed_ticket_only() -> None:
+    ticket, _ = _ticket()
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat()}
+    d = _followup(closed, _msg(body="5"))
+    assert d.ticket["rating"] == 5 and d.incoming["rating"] == 5
+    assert d.ticket["status"] == "closed" and _templates(d) == ["thanks.txt"]
+    d = _followup(ticket, _msg(body="5"))  # an open ticket: news for staff
+    assert d.ticket.get("rating") is None and "rating" not in d.incoming
+    assert _templates(d) == ["staff_followup.txt", "acknowledgement.txt"]
+
+
+def test_a_customer_reopens_a_closed_ticket_an_out_of_office_does_not() -> None:
+    ticket, _ = _ticket()
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat()}
+    d = _followup(closed, _msg(subject=f"Re: [TID#{TID}]", body="Снова не работает."))
+    assert d.ticket["status"] != "closed"
+    notice, ack = d.outgoing
+    assert notice.context["reopened"] is True and ack.context["reopened"] is True
+    assert ack.context["subject"] == "Заказ"  # the ticket's, not "Re: [TID#...]"
+    assert (ack.template, ack.to, ack.record) == ("acknowledgement.txt", [CUSTOMER], True)
+    away = _msg(body="Я в отпуске до понедельника.", headers={"Auto-Submitted": "auto-replied"})
+    d = _followup(closed, away)
+    assert d.ticket["status"] == "closed"
+    [notice] = d.outgoing  # staff see it; nothing goes back to a robot
+    assert notice.template == "staff_followup.txt" and notice.context["reopened"] is False
+
+
+def test_a_report_of_our_mail_marks_the_tickets_people_only() -> None:
+    ticket, _ = _ticket()
+    with_petr = {**ticket, "participants": [CUSTOMER, PETR]}
+    d = _followup(with_petr, _report(PETR), our_bounce=True)
+    assert list(d.ticket["undeliverable"]) == [PETR]
+    [notice] = d.outgoing  # staff are told whose mail fails
+    assert notice.template == "staff_followup.txt" and notice.context["bounced"] == [PETR]
+    d = _followup(with_petr, _report(OLGA), our_bounce=True)  # not one of the ticket's
+    assert not d.ticket.get("undeliverable")
+    # a report that is not of our mail proves nothing: anyone can send one
+    d = _followup(with_petr, _report(PETR), our_bounce=False)
+    assert not d.ticket.get("undeliverable")
+
+
+def test_reports_nobody_acts_on_stay_in_the_thread_told_to_no_one() -> None:
+    ticket, _ = _ticket()
+    # a read receipt of our mail: that it was read asks nothing
+    d = _followup(ticket, _report(CUSTOMER, receipt=True), our_bounce=True)
+    assert d.outgoing == [] and not d.ticket.get("undeliverable")
+    assert d.messages[-1] is d.incoming
+    # our notice to a staff member bounced: a notice about it would bounce again
+    d = _followup(ticket, _report(STAFF[0]), our_bounce=True)
+    assert d.outgoing == [] and not d.ticket.get("undeliverable")
+    # a robot already known on the ticket: in the thread, staff told once before
+    known = {**ticket, "robots": {CUSTOMER: "ранее"}}
+    d = _followup(known, _msg(body="Ваше обращение зарегистрировано."))
+    assert "staff_followup.txt" not in _templates(d)
+
+
+def test_staff_see_who_asked_to_join_and_who_they_removed_before() -> None:
+    ticket, _ = _ticket()
+    removed = {**ticket, "removed": [OLGA]}
+    d = _followup(removed, _msg(headers={"Cc": f"{PETR}, {OLGA}"}))  # not verified: asks
+    assert d.incoming["asked_to_join"] == [PETR, OLGA]
+    notice = d.outgoing[0]
+    assert notice.context["asked_to_join"] == [PETR] and notice.context["asked_removed"] == [OLGA]
+
+
+def test_a_long_text_goes_to_staff_zipped_whole_with_the_notice() -> None:
+    ticket, _ = _ticket()
+    text = "Строка журнала с ошибкой.\n" * (MAX_MAILED_TEXT // 20)
+    notice = _followup(ticket, _msg(body=text)).outgoing[0]
+    [(name, ctype, _data)] = notice.attach
+    assert (name, ctype) == (f"текст-обращения-{TID}.zip", "application/zip")
+    assert notice.context["text_file"] == name and notice.record is True
