@@ -1,0 +1,210 @@
+"""Unit tests for a verified staff reply, decided (domain.staffreply): the answer and
+the notices its commands cause go to the customer as one mail; what the commands name
+is checked first. One rule each; the end-to-end tests drive the same through mail."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from maild.domain.commands import parse_reply
+from maild.domain.decide import decide
+from maild.domain.decision import Decision, Outgoing
+from maild.domain.policy import Policy
+from maild.domain.screen import screen
+from maild.domain.sender import identify
+from maild.domain.snapshot import Snapshot
+from maild.domain.staffreply import charset_source, charset_wanted, merge_targets
+from tests.helpers import make_mail
+from tests.unit.test_decide import CUSTOMER, NOW, POLICY, STAFF, SUPPORT, _msg, _ticket
+
+TID = "1111-2222"
+ANNA, BORIS = STAFF
+PETR = "petr@shop-example.ru"
+
+
+def _reply(
+    body: str, ticket: dict | None = None, policy: Policy = POLICY, **facts: Any
+) -> Decision:
+    """Anna's verified reply `body` to ticket 1111-2222 (as `_ticket` makes it)."""
+    fresh, messages = _ticket()
+    snap = Snapshot(
+        TID, (ticket or fresh, messages), identify(ANNA, [], [], NOW.date()), True, **facts
+    )
+    msg = _msg(sender=f"Анна <{ANNA}>", subject=f"Re: Заказ [TID#{TID}]", body=body)
+    return decide(snap, msg, screen(msg, SUPPORT), NOW, policy)
+
+
+def _to_customer(d: Decision) -> Outgoing:
+    [mail] = [o for o in d.outgoing if CUSTOMER in o.to]
+    return mail
+
+
+def _errors(d: Decision) -> list[str]:
+    return d.incoming.get("command_errors") or []
+
+
+def test_an_answer_is_the_reaction_and_says_itself_that_work_started() -> None:
+    d = _reply("Проверили: исправлено.")
+    mail = _to_customer(d)
+    assert (mail.kind, mail.template, mail.record, mail.auto) == ("staff", None, False, False)
+    assert "Проверили: исправлено." in (mail.body or "") and "started" not in (mail.body or "")
+    assert d.ticket["sent"]["started"] == NOW.isoformat()  # no «work started» notice later
+    assert (d.incoming["direction"], d.incoming["to"]) == ("out", [CUSTOMER])
+    assert d.incoming["sent_as"].startswith("<") and TID in d.incoming["sent_as"]
+    assert d.ticket["first_reaction_at"] == NOW.isoformat()
+
+
+def test_commands_alone_send_their_notices_as_one_mail_once() -> None:
+    d = _reply("#take\n#close")
+    mail = _to_customer(d)
+    assert (mail.kind, mail.template, mail.record) == ("notice", "started.txt", True)
+    assert mail.subject == "subject of started.txt"
+    assert "text of resolved.txt" in (mail.body or "")  # folded under the first
+    assert (d.incoming["kind"], d.incoming["text"]) == ("note", "(только команды)")
+    assert d.ticket["sent"]["started"] == NOW.isoformat()
+    taken = _reply("#take")
+    assert [o.template for o in taken.outgoing] == ["started.txt"]
+    again = _reply("#wait", ticket=taken.ticket)  # told once that work started
+    assert all(o.template != "started.txt" for o in again.outgoing)
+
+
+def test_an_answer_carries_the_notices_of_its_commands_folded_under_it() -> None:
+    d = _reply("Исправлено, закрываем.\n#close")
+    mail = _to_customer(d)
+    assert mail.kind == "staff" and d.ticket["status"] == "closed"
+    body = mail.body or ""
+    assert body.index("Исправлено, закрываем.") < body.index("text of resolved.txt")
+
+
+def test_a_note_reaches_no_customer_and_asks_nothing_of_the_staff_member() -> None:
+    d = _reply("#note\nКлиент звонил, ждёт до пятницы.")
+    assert d.outgoing == [] and d.incoming["kind"] == "note"
+    assert "Клиент звонил" in d.incoming["text"]
+    assert d.ticket.get("first_reaction_at") is None  # a note is not an answer
+
+
+def test_saved_answers_by_name_or_in_the_russian_layout() -> None:
+    for typed in ("thanks", "ерфтлы"):
+        body = _to_customer(_reply(f"#answer {typed}")).body or ""
+        assert "answer thanks for" in body, typed
+    assert _errors(_reply("#answer nope")) == [
+        "#answer: нет сохранённого ответа «nope»; есть: thanks"
+    ]
+    none = dataclasses.replace(POLICY, answer_names=())
+    assert _errors(_reply("#answer thanks", policy=none)) == [
+        "#answer: нет сохранённого ответа «thanks»; есть: (нет ни одного)"
+    ]
+
+
+def test_assign_names_a_staff_member_or_stops_the_reply() -> None:
+    d = _reply(f"#assign {BORIS}")
+    assert _errors(d) == [] and d.ticket["assignee"] == BORIS
+    [error] = _errors(_reply("#assign anan@example.com"))
+    assert error.endswith(f"support.staff: {ANNA}, {BORIS}. Возможно, имелся в виду {ANNA}?")
+    [error] = _errors(_reply("#assign eve@elsewhere.example"))
+    assert error.endswith(f"support.staff: {ANNA}, {BORIS}.")
+    d = _reply("#assign eve@elsewhere.example\nИсправлено.")
+    assert all(CUSTOMER not in o.to for o in d.outgoing)  # nothing of it went
+    assert d.ticket["assignee"] is None
+
+
+def test_mail_queued_to_an_address_staff_take_off_is_withdrawn() -> None:
+    ticket, _ = _ticket()
+    with_petr = {**ticket, "participants": [CUSTOMER, PETR]}
+    assert _reply(f"#uncc {PETR.upper()}", ticket=with_petr).withdraw == (PETR,)
+    assert _reply(f"#uncc {PETR}\n#cc {PETR}", ticket=with_petr).withdraw == ()
+    assert _reply(f"#cc {PETR}", ticket=ticket).withdraw == ()
+
+
+def test_charset_reads_the_customers_last_kept_mail_again() -> None:
+    raw = make_mail(body="Не работает оплата", charset="koi8-r")
+    d = _reply("#charset koi8-r", charset_source=(0, raw))
+    [out] = d.outgoing
+    assert (out.template, out.to, out.record) == ("staff_charset.txt", [ANNA], True)
+    assert out.context["codec"] == "koi8-r" and out.context["subject"] == "Заказ"
+    assert d.messages[0]["recharset"] == "koi8-r" and "Не работает оплата" in d.messages[0]["text"]
+    assert _errors(_reply("#charset koi8-r")) == [
+        "#charset: нет письма клиента, исходный текст которого сохранён"
+    ]
+
+
+def test_the_mail_charset_reads_is_the_latest_customer_mail_with_its_raw_kept() -> None:
+    def m(direction: str, kind: str, key: str | None) -> dict:
+        return {"direction": direction, "kind": kind, "spool_key": key}
+
+    thread = [m("in", "customer", "k1"), m("in", "customer", "k2"), m("out", "staff", "k3"),
+              m("in", "staff", "k4"), m("in", "note", "k5"), m("in", "customer", None)]  # fmt: skip
+    assert charset_source(thread) == (1, "k2")
+    assert charset_source(thread[:2]) == (1, "k2")  # the last message itself
+    assert charset_source(thread[:1]) == (0, "k1")
+    assert charset_source([thread[0], thread[2]]) == (0, "k1")
+    assert charset_source(thread[2:]) is None
+
+
+def test_the_gatherer_looks_up_only_what_merge_and_charset_lines_name() -> None:
+    reply = parse_reply("#merge 3333-4444\n#cc petr@shop-example.ru\n#merge\n#merge 5555-6666")
+    assert merge_targets(reply) == ["3333-4444", "5555-6666"]
+    assert not charset_wanted(reply)
+    assert charset_wanted(parse_reply("#close\n#charset koi8-r"))
+    assert not charset_wanted(parse_reply("#charset"))  # no codec: an error, nothing read
+
+
+def test_merge_names_another_ticket() -> None:
+    ticket, messages = _ticket()
+    other, other_messages = _ticket(tid="3333-4444")
+    targets = {"3333-4444": (other, other_messages)}
+    d = _reply("#merge 3333-4444", merge_targets=targets)
+    assert _errors(d) == [] and d.ticket["merged_into"] == "3333-4444"
+    [mail] = [o for o in d.outgoing if CUSTOMER in o.to]
+    assert mail.template == "merged.txt"  # no rating request: it goes on there
+    assert "text of resolved.txt" not in (mail.body or "")
+    [(target, _target_messages)] = d.also
+    assert target["tid"] == "3333-4444"
+    closed_too = _reply(
+        "#close\n#merge 3333-4444", merge_targets={"3333-4444": (other, other_messages)}
+    )
+    assert "text of resolved.txt" not in (_to_customer(closed_too).body or "")
+    assert _errors(_reply("#merge 5555-6666", merge_targets={"5555-6666": None})) == [
+        "#merge: обращения 5555-6666 нет"
+    ]
+    here = {"1111-2222": (ticket, messages), "9999-0000": (ticket, messages)}
+    assert _errors(_reply("#merge 1111-2222", merge_targets=here)) == [
+        "#merge: нельзя объединить обращение с самим собой"
+    ]
+    assert _errors(_reply("#merge 9999-0000", merge_targets=here)) == [
+        "#merge: обращение 9999-0000 уже объединено с этим обращением"
+    ]
+
+
+def test_a_ticket_without_a_subject_is_named_so_in_the_mail_about_it() -> None:
+    ticket, _ = _ticket()
+    mail = _to_customer(_reply("#close", ticket={**ticket, "subject": ""}))
+    assert mail.context["subject"] == "(без темы)"
+
+
+def test_contradicting_commands_are_told_with_what_did_go() -> None:
+    d = _reply("Исправлено.\n#close\n#wait")
+    assert d.ticket["status"] != "closed"
+    told = [o for o in d.outgoing if o.to == [ANNA]]
+    assert [o.template for o in told] == ["staff_error.txt"]
+    assert told[0].context["answered"] is True  # the answer itself went
+    d = _reply("#close\n#wait")
+    [told] = [o for o in d.outgoing if o.to == [ANNA]]
+    assert told.context["answered"] is False
+
+
+def test_an_answer_with_no_customer_to_go_to_is_a_note_and_its_writer_told() -> None:
+    ticket, _ = _ticket()
+    nobody = {**ticket, "requester": SUPPORT, "participants": []}
+    d = _reply("Исправлено.", ticket=nobody)
+    [told] = d.outgoing
+    assert told.to == [ANNA] and d.incoming["direction"] == "in" and d.incoming["kind"] == "note"
+    assert "sent_as" not in d.incoming
+
+
+def test_a_reply_keeps_what_the_ticket_was_sent_before() -> None:
+    ticket, _ = _ticket()
+    told = {**ticket, "sent": {"unverified:x@y.ru": "2026-11-20T10:00:00+00:00"}}
+    d = _reply("Исправлено.", ticket=told)
+    assert d.ticket["sent"] == {**told["sent"], "started": NOW.isoformat()}
