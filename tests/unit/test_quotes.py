@@ -536,6 +536,55 @@ def test_deeper_quote_and_customer_quotes_inside_it() -> None:
     assert for_customer(text) == "\n".join(["Ответ.", *quote(CUSTOMER_TEXT, ">> "), "Подпись"])
 
 
+def test_an_attribution_goes_with_its_quote_past_blank_lines() -> None:
+    """An attribution ("Служба поддержки пишет:") over what is left of a quote, the
+    customer's own words, would say support wrote them: it goes when any of its quote
+    went, blank lines between them or not."""
+    quoted = quote(notice())
+    cut = quoted.index("> " + END) + 1
+    for blanks in (0, 1, 2):
+        text = "\n".join([ATTRIBUTION, *[""] * blanks, *quoted[:cut], "", "Ответ.", *quoted[cut:]])
+        assert for_customer(text) == "\n".join([*quote(CUSTOMER_TEXT), "", "Ответ."]), blanks
+
+
+def test_one_blank_line_stands_where_a_quote_was_dropped() -> None:
+    reminder = quote(["По обращению 1234-5678 нет реакции сотрудника", "", "Клиент: ivan@x.ru"])
+    text = "\n".join(["Ответ.", "", *reminder, "", "", "Ещё ответ.", "", "", "Подпись"])
+    # typed blank lines stay as typed; those around the dropped quote make one
+    assert for_customer(text) == "Ответ.\n\nЕщё ответ.\n\n\nПодпись"
+    assert for_customer("\n".join([*reminder, "", "Ответ."])) == "Ответ."
+
+
+def test_a_customer_text_block_ends_at_its_own_depth() -> None:
+    """An end line quoted deeper than its start line (a quote inside the customer's
+    text) does not close the block; a second start line at the block's depth means the
+    first never ended: only what follows it is the customer's."""
+
+    def answered(block: list[str]) -> str:  # typed above and below the quote
+        return for_customer("\n".join(["Ответ.", *quote(block), "Анна"]))
+
+    assert answered([START, "Текст клиента.", "> " + END, "Уровень: VIP"]) == "Ответ.\nАнна"
+    restarted = [START, "Уровень: VIP", START, "Текст клиента.", END]
+    assert answered(restarted) == "Ответ.\n> Текст клиента.\nАнна"
+    nested = [START, "Текст клиента.", "> " + START, "> Его цитата.", END]
+    assert answered(nested) == "\n".join(
+        ["Ответ.", "> Текст клиента.", "> > " + START, "> > Его цитата.", "Анна"]
+    )
+
+
+def test_letters_before_a_quote_sign_are_initials_only_over_lines_of_the_thread() -> None:
+    """The Bat!'s «СП> » opens lines of the mail it quotes, a program's «SQL> » opens
+    lines the staff member typed: told apart by the thread's texts."""
+    thread = ["Новое обращение 1234-5678", "Уровень: VIP поддержка (vip)"]
+    text = "\n".join(
+        ["Выполните:", "SQL> select count(*) from orders;", "", "СП> Новое обращение 1234-5678",
+         "СП> Уровень: VIP поддержка (vip)", "СП> Реакция не позднее: 26.11.2026"]
+    )  # fmt: skip
+    assert for_customer(text, thread) == "Выполните:\nSQL> select count(*) from orders;"
+    # initials over no line of the thread: a prompt as well, typed text
+    assert for_customer("Выполните:\nСП> dir", thread) == "Выполните:\nСП> dir"
+
+
 STAFF_LINE = (
     st.text(alphabet="абвгдежзиклмнопрстуфхцчшщыэюя АБВГДЕ0123456789,.!?", min_size=1, max_size=40)
     .map(str.strip)
@@ -736,6 +785,12 @@ FWD = "-------- Пересланное сообщение --------"
         # a customer's or a developer's mail forwarded to the customer: content
         (f"Иван, вот ответ разработчика.\n\n{FWD}\nОт: Пётр <dev@s.ru>\n\nИсправлено.\n", None),
         ("Иван, от: support@s.ru пришло письмо.\n", None),
+        # the From line within the forward's head (the mark and four lines), or past it
+        (f"Ответ.\n{FWD}\nТема: 1\nДата: 2\nКому: 3\nОт: Служба <support@s.ru>\n", "Ответ."),
+        (f"Ответ.\n{FWD}\nТема: 1\nДата: 2\nКому: 3\nКопия: 4\nОт: Служба <support@s.ru>\n",
+         "Ответ."),
+        (f"Ответ.\n{FWD}\nТема: 1\nДата: 2\nКому: 3\nКопия: 4\nВажность: 5\n"
+         "От: Служба <support@s.ru>\n", None),
     ],
 )  # fmt: skip
 def test_a_forward_of_supports_own_mail_is_the_mail_answered(text: str, kept: str | None):

@@ -92,6 +92,9 @@ def test_login_password_pair_without_separators() -> None:
     assert redact_credentials("login admin, password 123.")[0] == (
         f"login {MARKER}, password {MARKER}."
     )
+    # a function word for a value: a sentence about them, not the pair itself
+    prose = "логин admin пароль не подходит"
+    assert redact_credentials(prose) == (prose, 0)
 
 
 @pytest.mark.parametrize(
