@@ -124,9 +124,9 @@ def charset_wanted(reply: ParsedReply) -> bool:
 
 
 def charset_source(messages: list[MessageRecord]) -> tuple[int, str] | None:
-    """(index, spool key) of the latest customer message whose raw mail is kept (one
-    written on the site keeps none): the one #charset reads again; None when no
-    customer message kept it."""
+    """(index, spool key) of the latest customer message whose raw mail is kept (`maild
+    forget` erases it): the one #charset reads again; None when no customer message
+    kept it."""
     for i in range(len(messages) - 1, -1, -1):
         m = messages[i]
         if m["direction"] == "in" and m["kind"] == "customer" and m.get("spool_key"):
