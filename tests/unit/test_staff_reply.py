@@ -5,33 +5,51 @@ is checked first. One rule each; the end-to-end tests drive the same through mai
 from __future__ import annotations
 
 import dataclasses
+import struct
+import zlib
 from typing import Any
 
 from maild.domain.commands import parse_reply
 from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
+from maild.domain.forget import PLACEHOLDER
 from maild.domain.policy import Policy
 from maild.domain.screen import screen
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
 from maild.domain.staffreply import charset_source, charset_wanted, merge_targets
+from maild.domain.unsent import NO_CUSTOMER, UNSENT
 from tests.helpers import make_mail
 from tests.unit.test_decide import CUSTOMER, NOW, POLICY, STAFF, SUPPORT, _msg, _ticket
 
 TID = "1111-2222"
 ANNA, BORIS = STAFF
 PETR = "petr@shop-example.ru"
+_IHDR = b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+TINY_PNG = (  # the signature, a 1x1 header, the end: whole, as a file an answer carries
+    b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + _IHDR + struct.pack(">I", zlib.crc32(_IHDR))
+    + struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
+)  # fmt: skip
 
 
 def _reply(
-    body: str, ticket: dict | None = None, policy: Policy = POLICY, **facts: Any
+    body: str,
+    ticket: dict | None = None,
+    policy: Policy = POLICY,
+    attachments: list[tuple[str, str, bytes]] = (),
+    **facts: Any,
 ) -> Decision:
     """Anna's verified reply `body` to ticket 1111-2222 (as `_ticket` makes it)."""
     fresh, messages = _ticket()
     snap = Snapshot(
         TID, (ticket or fresh, messages), identify(ANNA, [], [], NOW.date()), True, **facts
     )
-    msg = _msg(sender=f"Анна <{ANNA}>", subject=f"Re: Заказ [TID#{TID}]", body=body)
+    msg = _msg(
+        sender=f"Анна <{ANNA}>",
+        subject=f"Re: Заказ [TID#{TID}]",
+        body=body,
+        attachments=attachments,
+    )
     return decide(snap, msg, screen(msg, SUPPORT), NOW, policy)
 
 
@@ -208,3 +226,76 @@ def test_a_reply_keeps_what_the_ticket_was_sent_before() -> None:
     told = {**ticket, "sent": {"unverified:x@y.ru": "2026-11-20T10:00:00+00:00"}}
     d = _reply("Исправлено.", ticket=told)
     assert d.ticket["sent"] == {**told["sent"], "started": NOW.isoformat()}
+
+
+# -- a reply that sends the customer none of what was written (domain.unsent) --------
+
+
+def _told(d: Decision) -> Outgoing:
+    [told] = [o for o in d.outgoing if o.to == [ANNA]]
+    assert (told.template, told.kind, told.record) == ("staff_unsent.txt", "notice", True)
+    return told
+
+
+def test_an_answer_typed_inside_the_quote_goes_nowhere_and_its_writer_is_told() -> None:
+    typed = "Исправлено, обновите страницу."
+    d = _reply(f"Здравствуйте, Иван.\n\n> Не работает\n> {typed}\n#close")
+    assert [o.template for o in d.outgoing if CUSTOMER in o.to] == ["resolved.txt"]
+    told = _told(d)
+    assert told.context["reason"] == UNSENT["in_quote"] and told.context["typed"] == [typed]
+    assert (told.context["notices"], told.context["no_customer"]) == (True, False)
+    assert told.context["commands"] == ["#close"] and told.context["subject"] == "Заказ"
+    assert d.incoming["unsent"] == "in_quote" and typed in d.incoming["text"]
+    assert d.ticket.get("first_reaction_at") is None  # nothing reached the customer
+    alone = _reply(f"Здравствуйте, Иван.\n\n> Не работает\n> {typed}")
+    assert _told(alone).context["notices"] is False and alone.ticket["status"] == "new"
+
+
+def test_files_without_a_text_are_not_sent_and_their_writer_is_told() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    files = [(f"экран{i}.png", "image/png", png) for i in range(22)]
+    for attached, more in ((files[:1], 0), (files, 2)):  # named up to 20, then a count
+        told = _told(_reply("", attachments=attached))
+        assert told.context["reason"] == UNSENT["files_only"] and told.context["typed"] == []
+        assert told.context["files"] == [name for name, _, _ in attached[:20]]
+        assert told.context["files_more"] == more
+
+
+def test_a_file_the_answer_cannot_carry_stops_the_answer_not_a_note() -> None:
+    bmp = struct.pack("<2sIHHI", b"BM", 58, 0, 0, 54) + struct.pack(
+        "<IiiHHIIiiII", 40, 1, 1, 1, 24, 0, 4, 0, 0, 0, 0
+    ) + bytes(4)  # fmt: skip
+
+    def with_bmp(body: str) -> Decision:
+        return _reply(body, attachments=[("схема.bmp", "image/bmp", bmp)])
+
+    for body in ("Смотрите схему во вложении.", "Смотрите схему во вложении.\n#take"):
+        [error] = _errors(with_bmp(body))
+        assert error.startswith("вложение не отправлено: "), body
+    assert _errors(with_bmp("#note\nСхема от клиента.")) == []  # kept, sent to no one
+
+
+def test_commands_with_only_a_sign_off_send_their_notices_alone() -> None:
+    d = _reply("#close\n\nС уважением,\nАнна")
+    assert _to_customer(d).template == "resolved.txt"  # not «С уважением» as an answer
+    assert "С уважением" in _reply("#note\nС уважением,\nАнна").incoming["text"]
+
+
+def test_an_answer_to_a_ticket_without_a_customer_says_who_opened_it() -> None:
+    ticket, _ = _ticket()
+    for requester, opener in (
+        (SUPPORT, "support"), ("", "unknown"), (BORIS, "staff"), (PLACEHOLDER, "forgotten")
+    ):  # fmt: skip
+        d = _reply("Исправлено.", ticket={**ticket, "requester": requester, "participants": []})
+        told = _told(d)
+        who = NO_CUSTOMER[opener].format(requester=requester)
+        assert told.context["reason"] == UNSENT["no_customer"].format(who=who), opener
+        assert (told.context["no_customer"], told.context["notices"]) == (True, False)
+        assert told.context["typed"] == ["Исправлено."]
+        assert (d.incoming["kind"], d.incoming["unsent"]) == ("note", "no_customer")
+    # what it brought is named to its writer: files, commands; the ticket by its subject
+    nobody = {**ticket, "requester": SUPPORT, "participants": [], "subject": ""}
+    png = ("экран.png", "image/png", TINY_PNG)
+    told = _told(_reply("Исправлено.\n#take", ticket=nobody, attachments=[png]))
+    assert (told.context["files"], told.context["files_more"]) == (["экран.png"], 0)
+    assert told.context["commands"] == ["#take"] and told.context["subject"] == "(без темы)"
