@@ -10,7 +10,7 @@ from maild.domain.commands import COMMANDS
 from maild.domain.layout import from_russian_layout
 from maild.domain.merge import final_target, merge
 from maild.domain.message import parse, redecode
-from maild.domain.onemail import fold
+from maild.domain.onemail import above_signature, fold
 from maild.domain.queue import queue_for
 from maild.domain.recode import doubt
 from tests.unit.test_tnef import WORDS, outlook_tnef_mail
@@ -33,6 +33,26 @@ def test_every_command_typed_on_the_russian_layout_comes_back() -> None:
 def test_fold_drops_the_notice_greeting() -> None:
     out = fold("Исправили.\n", ["Здравствуйте!\n\nОбращение закрыто.\n\n--\nПоддержка\n"])
     assert out == "Исправили.\n\nОбращение закрыто.\n\n--\nПоддержка\n"
+
+
+def test_fold_makes_one_letter_greeted_and_signed_once_reminding_of_the_tid_once() -> None:
+    keep = "Пожалуйста, сохраняйте [TID#1111-2222] в теме письма."
+    answer = f"Здравствуйте, Иван!\n\nИсправили.\n\n{keep}\n\n--\nАнна\nСлужба поддержки\n"
+    closed = f"Добрый день!\n\nОбращение закрыто.\n\n{keep}\n\n--\nСлужба поддержки\n"
+    rate = f"Здравствуйте.\nОцените, пожалуйста, ответ.\n\n{keep}\n--\nСлужба\n"
+    assert fold(answer, [closed, "Здравствуйте!\n\n", rate]) == (
+        f"Здравствуйте, Иван!\n\nИсправили.\n\n{keep}\n\nОбращение закрыто.\n\n"
+        "Оцените, пожалуйста, ответ.\n\n--\nАнна\nСлужба поддержки\n"
+    )
+    assert fold("Исправили.", []) == "Исправили.\n"  # nothing to fold, no signature
+
+
+def test_a_paragraph_goes_above_the_signature() -> None:
+    link = "Переписка на сайте: https://support.example.com/t/abc"
+    assert above_signature("Исправили.\n\n--\nАнна\n", link) == (
+        f"Исправили.\n\n{link}\n\n--\nАнна\n"
+    )
+    assert above_signature("Исправили.\n", f"\n{link}\n") == f"Исправили.\n\n{link}\n"
 
 
 def ticket(tid: str, due: str | None, **kw) -> dict:

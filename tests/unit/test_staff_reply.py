@@ -207,9 +207,23 @@ def test_contradicting_commands_are_told_with_what_did_go() -> None:
     told = [o for o in d.outgoing if o.to == [ANNA]]
     assert [o.template for o in told] == ["staff_error.txt"]
     assert told[0].context["answered"] is True  # the answer itself went
-    d = _reply("#close\n#wait")
+    d = _reply("#take\n#close\n#wait")
     [told] = [o for o in d.outgoing if o.to == [ANNA]]
-    assert told.context["answered"] is False
+    assert told.context["answered"] is False and told.record is True
+    assert (told.context["partial"], told.context["ran"]) == (True, ["#take"])  # it ran
+    assert d.ticket["assignee"] == ANNA
+
+
+def test_a_bad_command_stops_the_whole_reply_and_its_writer_is_told() -> None:
+    ticket, _ = _ticket()
+    d = _reply("Исправлено.\n#close\n#level nope", ticket={**ticket, "subject": ""})
+    assert d.ticket["status"] == "new" and d.incoming["kind"] == "note"
+    [told] = d.outgoing  # nothing to the customer
+    assert (told.template, told.to, told.record) == ("staff_error.txt", [ANNA], True)
+    assert told.context["errors"] == _errors(d) and len(_errors(d)) == 1
+    c = told.context
+    assert (c["partial"], c["ran"], c["answered"]) == (False, [], False)
+    assert c["subject"] == "(без темы)"
 
 
 def test_an_answer_with_no_customer_to_go_to_is_a_note_and_its_writer_told() -> None:
