@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from maild.domain.forget import ERASED, PLACEHOLDER, erase_person
 
 TICKET = {
@@ -26,6 +28,7 @@ def test_their_ticket_loses_every_text_but_keeps_times():
     ]
     t, out, e = erase_person(TICKET, messages, "Ivan@X.example")
     assert e.theirs and e.messages == 2 and e.spool_keys == ["k1"]
+    assert e.replaced == 3  # requester, participants, the answer's To
     assert e.attachments == ["ab" * 32]
     assert t["requester"] == PLACEHOLDER and t["subject"] == ERASED
     assert t["participants"] == [PLACEHOLDER, "olga@x.example"]
@@ -104,3 +107,27 @@ def test_the_notices_folded_under_a_staff_answer_go_with_its_text():
     assert out[0]["folded_text"] == ERASED
     _, out, _ = erase_person(dict(TICKET, requester="olga@x.example"), [answer], "ivan@x.example")
     assert out[0]["folded_text"] == folded.replace("ivan@x.example", PLACEHOLDER)
+
+
+def test_the_records_keyed_by_their_address_lose_it_and_count_every_place() -> None:
+    """A robot seen stays seen, under the placeholder (no automatic mail to it there,
+    whoever it was); a mark of refused for good has nobody left to hold. Other people's
+    entries stay. `replaced` counts each place the address was (`maild forget` prints
+    it)."""
+    mark = {"since": "2026-11-25T10:00:00+03:00", "error": "550 5.1.1 no such user"}
+    other = dict(
+        TICKET,
+        requester="olga@x.example",
+        robots={"ivan@x.example": "робот", "bot@y.example": "другой"},
+        undeliverable={"ivan@x.example": mark, "olga@x.example": mark},
+    )
+    t, _, e = erase_person(other, [], "ivan@x.example")
+    assert t["robots"] == {"bot@y.example": "другой", PLACEHOLDER: "робот"}
+    assert t["undeliverable"] == {"olga@x.example": mark}
+    assert "ivan@x.example" not in json.dumps(t)
+    assert e.replaced == 3  # participants, robots, undeliverable
+    staff_reply = msg("anna@example.com", "Добавили", to=["ivan@x.example", "ivan@x.example"],
+                      commands=["#cc ivan@x.example", 5], command_errors=None)  # fmt: skip
+    _, [m], e = erase_person(other, [staff_reply], "ivan@x.example")
+    assert m["to"] == [PLACEHOLDER, PLACEHOLDER] and m["commands"] == [f"#cc {PLACEHOLDER}", 5]
+    assert e.replaced == 3 + 2 + 1
