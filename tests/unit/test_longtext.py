@@ -35,3 +35,9 @@ def test_the_whole_text_unzips_as_it_was() -> None:
         (inner,) = z.namelist()
         assert inner == "текст-обращения-1234-5678.txt"
         assert z.read(inner).decode("utf-8", "surrogatepass") == text
+
+
+def test_a_line_end_in_the_first_half_does_not_cut_the_text_short() -> None:
+    text = "а" * (MAX_MAILED_TEXT // 3) + "\n" + "б" * MAX_MAILED_TEXT
+    shown, _cut = mailed_text(text)
+    assert len(shown) == MAX_MAILED_TEXT  # not a third of it
