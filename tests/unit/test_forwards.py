@@ -3,6 +3,7 @@ do it): staff read whose mail it was and its text, never "=D0=9F"."""
 
 from __future__ import annotations
 
+import base64
 import email
 import quopri
 from email.message import EmailMessage
@@ -56,3 +57,31 @@ def test_a_forward_declared_7bit_is_read_as_it_came() -> None:
     inner = b"From: noreply@shop.example\r\nSubject: =?utf-8?b?0KHRh9GR0YI=?=\r\n\r\nok=3D1"
     body = read_body(email.message_from_bytes(_forward("7bit", inner), policy=RAW_POLICY))
     assert body.text.strip().splitlines()[-3:] == ["Тема: Счёт", "", "ok=3D1"]
+
+
+def _base64_forward(inner: bytes) -> bytes:
+    return _forward("base64", base64.encodebytes(inner).replace(b"\n", b"\r\n"))
+
+
+def test_a_forward_sent_in_base64_is_read_decoded() -> None:
+    inner = "From: noreply@shop.example\r\nSubject: Счёт\r\n\r\nСчёт №15 не оплачен.\r\n"
+    raw = _base64_forward(inner.encode())
+    body = read_body(email.message_from_bytes(raw, policy=RAW_POLICY))
+    assert body.text.strip().splitlines()[-3:] == ["Тема: Счёт", "", "Счёт №15 не оплачен."]
+
+
+def test_forwards_inside_forwards_are_opened_ten_deep_at_most() -> None:
+    """Each level costs a decoding and a parse: a hostile nesting stops at ten, and the
+    levels below stay as the parser read them, not decoded."""
+    deepest = "From: a@b.example\r\nSubject: x\r\n\r\nСамый глубокий текст.\r\n".encode()
+    inner = deepest
+    for _ in range(12):
+        inner = _base64_forward(inner)
+    body = read_body(email.message_from_bytes(inner, policy=RAW_POLICY))
+    assert "Самый глубокий текст." not in body.text
+    assert body.text.count("Пересылаю.") == 11  # the outer text, then ten opened
+    shallow = deepest
+    for _ in range(10):
+        shallow = _base64_forward(shallow)
+    text = read_body(email.message_from_bytes(shallow, policy=RAW_POLICY)).text
+    assert "Самый глубокий текст." in text

@@ -1,0 +1,68 @@
+"""Unit tests for maild.domain.textbounce: qmail's and Exim's plain-text bounces read
+as the delivery reports they are (who failed, how, and which mail came back)."""
+
+from __future__ import annotations
+
+from maild.domain.textbounce import read
+
+QMAIL = """Hi. This is the qmail-send program at mail.shop.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<ivan@shop.example>:
+Sorry, no mailbox here by that name. (#5.1.1)
+
+<olga@shop.example>:
+Connected to 192.0.2.1 but the mailbox is full.
+
+--- Below this line is a copy of the message.
+
+Return-Path: <support@example.com>
+Message-ID:
+ <A1.1111-2222.sig@example.com>
+Subject: [TID#1111-2222]
+
+Message-ID: <not-this-one@example.com>
+"""
+
+EXIM = """This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a temporary error. The following address(es) deferred:
+
+  petr@shop.example
+    SMTP error from remote mail server after RCPT TO:<petr@shop.example>:
+    452 4.2.2 Mailbox full
+
+------ This is a copy of the message, including all the headers. ------
+
+Subject: [TID#1111-2222]
+"""
+
+
+def test_a_qmail_bounce_names_each_recipient_and_the_mail_it_returns() -> None:
+    fields, msgid = read(QMAIL)
+    assert msgid == "<A1.1111-2222.sig@example.com>"  # the copy's header, not its body's
+    ivan, olga = fields.split("\n\n")
+    assert ivan == (
+        "Final-Recipient: rfc822; ivan@shop.example\nAction: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; Sorry, no mailbox here by that name. (#5.1.1)"
+    )
+    # no code in the answer: qmail lists only permanent failures
+    assert olga.startswith("Final-Recipient: rfc822; olga@shop.example\nAction: failed\n")
+    assert "Status: 5.0.0\n" in olga and olga.endswith("but the mailbox is full.")
+
+
+def test_an_exim_bounce_with_a_temporary_code_is_a_delay() -> None:
+    fields, msgid = read(EXIM)
+    assert msgid is None  # the copy has no Message-ID
+    assert fields.startswith("Final-Recipient: rfc822; petr@shop.example\nAction: delayed\n")
+    assert "Status: 4.2.2\n" in fields
+
+
+def test_text_that_only_quotes_a_bounce_is_no_bounce() -> None:
+    assert read("Добрый день, пришло вот что:\n\n" + QMAIL.split("\n", 3)[3]) is None
+    copy_first = QMAIL.split("--- Below")[1]
+    assert read("--- Below" + copy_first + "\n" + QMAIL) is None  # the copy line before
+    late = "строка\n" * 400 + QMAIL  # the opening is where a bounce starts, not deep below
+    assert read(late) is None
