@@ -156,6 +156,17 @@ def test_charset_doubt_and_second_reading() -> None:
     assert redecode(raw, "cp866") == "Да"
 
 
+def test_an_unlabelled_text_is_short_under_sixty_8_bit_bytes() -> None:
+    words = "Здравствуйте не работает оплата заказа на сайте магазина помогите пожалуйста"
+    letters = [i for i, c in enumerate(words) if not c.isspace()]
+    short, enough = (words[: letters[n - 1] + 1].encode("cp1251") for n in (59, 60))
+    assert "текст короткий: выбрана cp1251" in (doubt(short, None) or "")
+    assert doubt(enough, None) is None
+    # a label the text contradicts is said whatever the length
+    contradicted = "в письме указана кодировка koi8-r, но текст прочитан как cp1251"
+    assert doubt(enough, "koi8-r") == contradicted
+
+
 def test_a_second_reading_reads_the_mail_as_the_first_did() -> None:
     """#charset reads the same mail again in another charset: its flowed paragraphs
     joined, the forward under its heading, a winmail.dat's text, Outlook's picture
