@@ -103,3 +103,10 @@ def test_a_greeting_to_support_itself_does_not_reach_the_customer(
     text: str, customer: str, sent: str | None
 ) -> None:
     assert without_greeting_to(text, "Служба поддержки", customer) == (sent or text)
+
+
+def test_a_signature_holds_eight_lines_under_its_separator_at_most() -> None:
+    contacts = ["Анна Смирнова", "Служба поддержки", "ООО Ромашка", "+7 495 000-00-00",
+                "anna@example.com", "Москва", "ул. Тверская, 1", "офис 5", "9–18"]  # fmt: skip
+    assert only_sign_off("-- \n" + "\n".join(contacts[:8]), [])
+    assert not only_sign_off("-- \n" + "\n".join(contacts), [])  # nine: more than contacts
