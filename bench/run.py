@@ -119,6 +119,13 @@ def proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children_cpu() -> float:
+    """Seconds of CPU the bench's waited-for children have used: the load generator's
+    sender processes."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def percentile(values: list[float], q: float) -> float:
     v = sorted(values)
     if not v:
@@ -288,29 +295,24 @@ def send_and_confirm(
 def sink_round(sink: subprocess.Popen, port: int, mails) -> dict:
     """Closed-loop msgs/s of the bare sink listening on `port`, with the CPU seconds
     of the sink and of the load generator."""
-    cpu0 = proc_cpu(sink.pid)
-    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu0, gen0 = proc_cpu(sink.pid), children_cpu()
     sent = loadgen.run(port, mails)
-    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = {"sink": proc_cpu(sink.pid) - cpu0, "loadgen": children_cpu() - gen0}
     t0 = min(s.start for s in sent)
     t1 = max(s.done for s in sent)
     ok = sum(1 for s in sent if s.code == 250)
-    cpu_s = {
-        "sink": proc_cpu(sink.pid) - cpu0,
-        "loadgen": ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime,
-    }
     return {"n": len(mails), "ok": ok, "msgs_per_s": ok / (t1 - t0), "cpu_s": cpu_s}
 
 
 def e2e_round(serve: Serve, relay: Relay, mails) -> dict:
     """Closed-loop end-to-end msgs/s of `maild serve`, with CPU seconds by process."""
     cpu0 = serve.cpu() | {"relay": proc_cpu(relay.proc.pid)}
-    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    gen0 = children_cpu()
     thr = send_and_confirm(serve.port, relay, mails)
-    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    gen1 = children_cpu()
     cpu1 = serve.cpu() | {"relay": proc_cpu(relay.proc.pid)}
     thr["cpu_s"] = {k: cpu1[k] - cpu0.get(k, 0.0) for k in cpu1}
-    thr["cpu_s"]["loadgen"] = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
+    thr["cpu_s"]["loadgen"] = gen1 - gen0
     return thr
 
 
@@ -704,7 +706,7 @@ def write_results(command: str, res: dict, last: str) -> None:
         ),
         (
             "CPU per message in the sink run, by process",
-            ", ".join(f"{k} {v:.2f} ms" for k, v in sink.get("cpu_ms_per_msg", {}).items()),
+            ", ".join(f"{k} {v:.2f} ms" for k, v in sink["cpu_ms_per_msg"].items()),
             "",
         ),
         ("latency end of DATA → confirmation at 50 msg/s, p50", f"{lat['p50_ms']:.0f} ms", ""),
