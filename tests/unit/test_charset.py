@@ -63,6 +63,8 @@ def _ids(texts: list[str]) -> list[str]:
         ("iso-8859-5", "iso8859-5"),
         ("iso-8859-1", "cp1252"),
         ("us-ascii", "ascii"),
+        ("'KOI8-R'", "koi8-r"),
+        (" Windows_1251 ", "cp1251"),
     ],
 )
 def test_normalize_charset_aliases(label: str, codec: str) -> None:
@@ -71,10 +73,10 @@ def test_normalize_charset_aliases(label: str, codec: str) -> None:
 
 @pytest.mark.parametrize(
     "label", [None, "", "   ", "garbage", "x-unknown", "unknown-8bit", "base64", "rot13",
-              "unicode_escape", "idna", "кои8"],
+              "unicode_escape", "idna", "кои8", 5],
 )  # fmt: skip
-def test_normalize_charset_rejects_unusable_labels(label: str | None) -> None:
-    assert normalize_charset(label) is None
+def test_normalize_charset_rejects_unusable_labels(label: object) -> None:
+    assert normalize_charset(label) is None  # type: ignore[arg-type]
 
 
 # --- decode_bytes: correct and missing labels --------------------------------
@@ -589,3 +591,10 @@ def test_every_detection_candidate_counts_for_debris() -> None:
     # What a candidate table makes of high bytes must be debris to plausibility,
     # or a wrong reading in that table would score as clean text.
     assert set(_CANDIDATES) <= set(WRONG_TABLES)
+
+
+def test_ascii_bytes_are_ascii_whatever_the_label_but_for_seven_bit_charsets() -> None:
+    assert _decode_with_codec(b"plain text", "windows-1251") == ("plain text", "ascii")
+    utf7 = b"+BB8EQAQ4BDIENQRC-"
+    assert _decode_with_codec(utf7, "utf-7") == ("Привет", "utf-7")
+    assert _decode_with_codec(utf7, None) == (utf7.decode(), "ascii")  # only when labelled
