@@ -27,6 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # address a staff notice carries (staff_to) without reading it from the notice.
 REPLY_SECRET = "test-reply-secret"
 SUPPORT = "support@example.com"
+# A whole 1×1 PNG: a screenshot every check of attachments accepts.
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
 
 
 def support_config() -> Any:

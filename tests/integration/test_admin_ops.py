@@ -17,15 +17,10 @@ from maild.config import load
 from maild.ops.forget import forget
 from maild.ops.retention import remove_unreferenced
 from maild.runner import ingest
-from tests.helpers import Desk, make_mail, staff_to
+from tests.helpers import PNG, Desk, make_mail, staff_to
 
 MSK = ZoneInfo("Europe/Moscow")
 IVAN = "ivan@shop-example.ru"
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82"
-)
 
 
 def staff_reply(tid: str, body: str) -> bytes:

@@ -18,7 +18,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from tests.helpers import SUPPORT, Daemon, Desk, make_mail, staff_to
+from tests.helpers import PNG, SUPPORT, Daemon, Desk, make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.integration.test_staff_e2e import customer_mails, open_ticket
 from tests.webclient import link_in, request, running_site
@@ -325,9 +325,7 @@ def test_outlook_attaching_the_original_sends_the_answer(desk: Desk, sink, typed
     sends the notice as message/rfc822 under the answer. Every such reply was refused
     («не удалось отделить от цитаты»), «#take» alone too; now the notice is the mail
     answered: the answer goes, without the customer's own screenshot it carried."""
-    from tests.integration.test_staff_e2e import TINY_PNG
-
-    shot = ("скрин.png", "image/png", TINY_PNG)
+    shot = ("скрин.png", "image/png", PNG)
     tid, notice = open_ticket(desk, sink, body=CUSTOMER_BODY, attachments=[shot])
     m = EmailMessage()
     m["From"], m["To"] = "Анна Смирнова <anna@example.com>", staff_to(tid)

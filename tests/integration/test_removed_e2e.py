@@ -7,18 +7,13 @@ from __future__ import annotations
 
 import smtplib
 
-from tests.helpers import Daemon, Desk, dead_port, make_mail, staff_to
+from tests.helpers import PNG, Daemon, Desk, dead_port, make_mail, staff_to
 from tests.integration.test_copies_e2e import reply_to, staff_says
 from tests.integration.test_serve import wait_until
 from tests.webclient import link_in, post, request, site_desk
 
 IVAN = "ivan@shop-example.ru"  # the requester (make_mail's sender)
 PETR = "petr@shop-example.ru"  # a colleague under the same group, in Cc
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
-    b"\x00\x00IEND\xaeB`\x82"
-)
 
 
 def test_a_colleague_staff_removed_no_longer_writes_rates_or_reopens(desk, sink):

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import base64
-import struct
-import zlib
 from datetime import datetime
 from email.header import decode_header, make_header
 
 import pytest
 
-from tests.helpers import SUPPORT, Desk, make_mail, staff_to
-
-TINY_PNG = (
-    b"\x89PNG\r\n\x1a\n"
-    + struct.pack(">I", 13)
-    + b"IHDR"
-    + struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    + struct.pack(">I", zlib.crc32(b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)))
-    + struct.pack(">I", 0)
-    + b"IEND"
-    + struct.pack(">I", zlib.crc32(b"IEND"))
-)
+from tests.helpers import PNG, SUPPORT, Desk, make_mail, staff_to
 
 
 def open_ticket(desk: Desk, sink, **kw) -> tuple[str, object]:
@@ -48,7 +35,7 @@ def test_new_ticket_notice_to_staff(desk, sink):
         desk,
         sink,
         attachments=[
-            ("скрин.png", "image/png", TINY_PNG),
+            ("скрин.png", "image/png", PNG),
             ("shot.bmp", "image/bmp", b"BM" + b"\0" * 60),
         ],
     )
@@ -64,7 +51,7 @@ def test_new_ticket_notice_to_staff(desk, sink):
     assert "shot.bmp" in text and "отклонено" in text
     assert "#close" in text and "#take" in text  # cheat-sheet
     files = [(p.get_filename(), p.get_content()) for p in m.iter_attachments()]
-    assert files == [("скрин.png", TINY_PNG)]  # only the accepted one is attached
+    assert files == [("скрин.png", PNG)]  # only the accepted one is attached
     # every staff member gets a copy of their own: the same text and files, a
     # Reply-To signed for them alone
     copies = [

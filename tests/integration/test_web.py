@@ -13,15 +13,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from maild.web import tokens
-from tests.helpers import Daemon, make_mail, staff_to
+from tests.helpers import PNG, Daemon, make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.webclient import link_in, post, request, site_desk
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
-    b"\x00\x00IEND\xaeB`\x82"
-)
 CUSTOMER = "ivan@shop-example.ru"
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import struct
-import zlib
 from typing import Any
 
 from maild.domain.commands import parse_reply
@@ -19,17 +18,12 @@ from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
 from maild.domain.staffreply import charset_source, charset_wanted, merge_targets
 from maild.domain.unsent import NO_CUSTOMER, UNSENT
-from tests.helpers import make_mail
+from tests.helpers import PNG, make_mail
 from tests.unit.test_decide import CUSTOMER, NOW, POLICY, STAFF, SUPPORT, _msg, _ticket
 
 TID = "1111-2222"
 ANNA, BORIS = STAFF
 PETR = "petr@shop-example.ru"
-_IHDR = b"IHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-TINY_PNG = (  # the signature, a 1x1 header, the end: whole, as a file an answer carries
-    b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + _IHDR + struct.pack(">I", zlib.crc32(_IHDR))
-    + struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
-)  # fmt: skip
 
 
 def _reply(
@@ -266,8 +260,7 @@ def test_an_answer_typed_inside_the_quote_goes_nowhere_and_its_writer_is_told() 
 
 
 def test_files_without_a_text_are_not_sent_and_their_writer_is_told() -> None:
-    png = b"\x89PNG\r\n\x1a\n" + bytes(64)
-    files = [(f"экран{i}.png", "image/png", png) for i in range(22)]
+    files = [(f"экран{i}.png", "image/png", PNG) for i in range(22)]
     for attached, more in ((files[:1], 0), (files, 2)):  # named up to 20, then a count
         told = _told(_reply("", attachments=attached))
         assert told.context["reason"] == UNSENT["files_only"] and told.context["typed"] == []
@@ -309,7 +302,7 @@ def test_an_answer_to_a_ticket_without_a_customer_says_who_opened_it() -> None:
         assert (d.incoming["kind"], d.incoming["unsent"]) == ("note", "no_customer")
     # what it brought is named to its writer: files, commands; the ticket by its subject
     nobody = {**ticket, "requester": SUPPORT, "participants": [], "subject": ""}
-    png = ("экран.png", "image/png", TINY_PNG)
+    png = ("экран.png", "image/png", PNG)
     told = _told(_reply("Исправлено.\n#take", ticket=nobody, attachments=[png]))
     assert (told.context["files"], told.context["files_more"]) == (["экран.png"], 0)
     assert told.context["commands"] == ["#take"] and told.context["subject"] == "(без темы)"
