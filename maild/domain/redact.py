@@ -54,6 +54,17 @@ _BARE_PAIR = re.compile(
       (?P<l2>{_H}*[,;/]?{_H}+(?:{_SECRET})(?!\w){_H}+)(?P<v2>{_VALUE})""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A password label with no separator, then within three words a token of six or more
+# Latin letters and digits, a digit among them: "пароль Qwerty123", "логин тот же,
+# пароль 123456", "пароль от админки Adm1n2024". Only such a token, because words
+# after "пароль" are prose ("пароль неверный", "пароль от админки не подходит") and
+# "site1.ru", "192.168.1.1" or "12.05.2024" are no secrets. The words between never
+# start with MARKER, so a redacted value hides no further one behind it.
+_BARE_SECRET = re.compile(
+    rf"""(?P<label>(?<!\w)(?:{_SECRET})(?!\w)(?:{_H}+{_NOT_MARKER}[^\s:=]+){{0,3}}?{_H}+)
+      (?P<value>(?=[a-z]*[0-9])[a-z0-9]{{6,}})(?=[.,;:)!?]*(?:\s|\Z))""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # A label alone on its line with the value alone on the next: "Логин:\nadmin", as
 # forms and HTML tables come out. One word only, so "Пароль:\nне подходит" stays.
 _NEXT_LINE = re.compile(
@@ -121,6 +132,7 @@ def _one_pass(text: str) -> tuple[str, int]:
     text = _LABELLED.sub(labelled, text)
     text = _NEXT_LINE.sub(labelled, text)
     text = _BARE_PAIR.sub(pair, text)
+    text = _BARE_SECRET.sub(lambda m: whole(m, "label"), text)
     return text, count
 
 

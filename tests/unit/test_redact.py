@@ -98,6 +98,45 @@ def test_login_password_pair_without_separators() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("логин тот же, пароль Qwerty123", f"логин тот же, пароль {MARKER}"),
+        ("Пароль 123456", f"Пароль {MARKER}"),
+        ("пароль abc123 длинный", f"пароль {MARKER} длинный"),
+        ("пароль от админки Adm1n2024.", f"пароль от админки {MARKER}."),
+        ("пароль из СМС 884512, срочно", f"пароль из СМС {MARKER}, срочно"),
+        ("password abc123def!", f"password {MARKER}!"),
+        # one token: what follows is the sentence's
+        ("пароль Qwerty123 не подходит", f"пароль {MARKER} не подходит"),
+    ],
+)
+def test_bare_password_token_with_a_digit(text: str, expected: str) -> None:
+    assert redact_credentials(text) == (expected, 1)
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Пароль неверный",
+        "пароль от админки не подходит",
+        "пароль 2 раза вводил",  # under six characters
+        "пароль ab123 короткий",
+        "Your password expired yesterday",  # Latin words without a digit
+        "пароль к site1.ru",  # a domain, an address, a date are no secrets
+        "пароль от 192.168.1.1",
+        "пароль 12.05.2024 поменяли",
+        "пароль на ivan2024@example.ru",
+        "пароль Qwerty123Ж",  # not a Latin word
+        "парольный abc12345",
+        "пароль не приходит, хотя заказ 100500 оплачен",  # past three words: prose
+        f"пароль {MARKER} abc12345",  # nothing hides behind a value already blanked
+    ],
+)
+def test_bare_password_label_before_prose(prose: str) -> None:
+    assert redact_credentials(prose) == (prose, 0)
+
+
+@pytest.mark.parametrize(
     ("url", "expected"),
     [
         ("ftp://user:pass@host.ru", f"ftp://{MARKER}@host.ru"),
