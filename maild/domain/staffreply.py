@@ -229,6 +229,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         notices = [n for n in notices if n != tk.RESOLVED] + [MERGED]
     if extras.recharset is not None:
         outgoing.append(_recharset(ctx, ticket, messages, extras.recharset))
+    if not customers:  # nobody to tell: no notice is mailed, none counts as sent
+        notices = []
     if replied or sent.get(tk.STARTED):  # the answer itself says work has started
         notices = [n for n in notices if n != tk.STARTED]
         sent.setdefault(tk.STARTED, ctx.received_at.isoformat())
@@ -236,8 +238,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         sent[tk.STARTED] = ctx.received_at.isoformat()
     if replied:  # "out", to the customers (robots.answered finds the last mail they got)
         record.update(direction="out", text=body, folded=notices, to=list(customers))
-        if customers:  # the Message-ID it goes out under: replies to it thread here
-            record["sent_as"] = policy.message_id(ctx.key("relay"), tid)
+        # the Message-ID it goes out under: replies to it thread here
+        record["sent_as"] = policy.message_id(ctx.key("relay"), tid)
     elif not record.get("unsent"):  # commands only: a note, as #merge below moves it too
         record.update(kind="note", text=body or "(только команды)")
         if not reply.note:  # none of the staff member's text reaches the customer
@@ -249,7 +251,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     if replied or notices:
         outgoing.append(_customer_mail(ctx, customers, c, notices, body if replied else None))
     ticket = {**ticket, "sent": sent}
-    outgoing += conflicts_mail(ctx, ticket, conflicts, replied and bool(customers))
+    outgoing += conflicts_mail(ctx, ticket, conflicts, replied)
     more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
 

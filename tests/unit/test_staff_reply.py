@@ -229,6 +229,19 @@ def test_an_answer_with_no_customer_to_go_to_is_a_note_and_its_writer_told() -> 
     assert "sent_as" not in d.incoming
 
 
+def test_a_ticket_without_a_customer_mails_no_notice_and_counts_none_sent() -> None:
+    ticket, _ = _ticket()
+    nobody = {**ticket, "requester": SUPPORT, "participants": []}
+    for body in ("Исправлено.\n#take", "#take", "#close"):
+        d = _reply(body, ticket=nobody)
+        assert all(o.to for o in d.outgoing), body  # no mail addressed to no one
+        assert not any(o.template in ("started.txt", "resolved.txt") for o in d.outgoing), body
+        assert "started" not in (d.ticket.get("sent") or {}), body
+    # with a customer, the same #take tells them once
+    d = _reply("#take")
+    assert _to_customer(d).template == "started.txt" and "started" in d.ticket["sent"]
+
+
 def test_a_reply_keeps_what_the_ticket_was_sent_before() -> None:
     ticket, _ = _ticket()
     told = {**ticket, "sent": {"unverified:x@y.ru": "2026-11-20T10:00:00+00:00"}}
