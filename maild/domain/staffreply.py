@@ -229,8 +229,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         notices = [n for n in notices if n != tk.RESOLVED] + [MERGED]
     if extras.recharset is not None:
         outgoing.append(_recharset(ctx, ticket, messages, extras.recharset))
-    if not customers:  # nobody to tell: no notice is mailed, none counts as sent
-        notices = []
+    notices = notices if customers else []  # nobody to tell: none mailed, none counted sent
     if replied or sent.get(tk.STARTED):  # the answer itself says work has started
         notices = [n for n in notices if n != tk.STARTED]
         sent.setdefault(tk.STARTED, ctx.received_at.isoformat())
@@ -238,8 +237,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         sent[tk.STARTED] = ctx.received_at.isoformat()
     if replied:  # "out", to the customers (robots.answered finds the last mail they got)
         record.update(direction="out", text=body, folded=notices, to=list(customers))
-        # the Message-ID it goes out under: replies to it thread here
-        record["sent_as"] = policy.message_id(ctx.key("relay"), tid)
+        record["sent_as"] = policy.message_id(ctx.key("relay"), tid)  # replies thread to it
     elif not record.get("unsent"):  # commands only: a note, as #merge below moves it too
         record.update(kind="note", text=body or "(только команды)")
         if not reply.note:  # none of the staff member's text reaches the customer
