@@ -16,6 +16,7 @@ from maild.domain.addresses import address_of
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
+from maild.domain.tid import parse_tid
 from maild.output import print_json
 from maild.privileges import describe
 from maild.runner import ingest
@@ -193,8 +194,8 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
         from maild.ops.commands import ticket_list
 
         return ticket_list(app, args, ticket_json)
-    tid = args.tid.strip().strip("[]").upper().removeprefix("TID#")
-    loaded = app.store.load(tid)
+    tid = parse_tid(args.tid)
+    loaded = app.store.load(tid) if tid is not None else None
     if loaded is None:
         print(f"maild: no ticket {args.tid}", file=sys.stderr)
         return EX_FAIL

@@ -19,6 +19,7 @@ from maild.domain.records import MessageRecord
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer
+from maild.domain.tid import parse_tid
 
 __all__ = [
     "COMMANDS",
@@ -90,14 +91,11 @@ def _answer_name(name: str, arg: str) -> tuple[str | None, str | None]:
     return arg.lower(), None
 
 
-TID_ARG_RE = re.compile(r"(?:\[?\s*TID\s*#\s*)?(\d{4})-?(\d{4})\s*\]?", re.IGNORECASE)
-
-
 def _tid(name: str, arg: str) -> tuple[str | None, str | None]:
-    m = TID_ARG_RE.fullmatch(arg)
-    if not m:
+    tid = parse_tid(arg)
+    if tid is None:
         return None, f"#{name}: нужен номер обращения вида 1234-5678, а не «{arg}»"
-    return f"{m.group(1)}-{m.group(2)}", None
+    return tid, None
 
 
 def _charset(name: str, arg: str) -> tuple[str | None, str | None]:

@@ -18,6 +18,9 @@ PREFIX_RE = re.compile(
     r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|rif|antw|ответ|отв|пересл|ha|hа)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",
     re.IGNORECASE,
 )
+# A TID given as an argument (a staff command's, the CLI's): "1234-5678", "12345678",
+# "TID#1234-5678" or the whole tag "[TID#1234-5678]", spaces inside allowed
+ARG_RE = re.compile(r"(?:\[?\s*TID\s*#\s*)?(\d{4})-?(\d{4})\s*\]?", re.IGNORECASE)
 MSGID_RE = re.compile(r"<[^<>\s]+>")
 TID_RE = re.compile(r"\d{4}-\d{4}")  # a TID as stored (file names, index entries)
 
@@ -33,6 +36,12 @@ def new_tid(exists=lambda tid: False) -> str:
 
 def tag(tid: str) -> str:
     return f"[TID#{tid}]"
+
+
+def parse_tid(arg: str) -> str | None:
+    """The TID an argument names (ARG_RE) as stored, "1234-5678"; None if it names none."""
+    m = ARG_RE.fullmatch(arg.strip())
+    return f"{m.group(1)}-{m.group(2)}" if m else None
 
 
 def find_tid(subject: str | None) -> str | None:

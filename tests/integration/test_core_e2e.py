@@ -332,6 +332,13 @@ def test_ticket_list_and_show_plain_and_json(desk):
     assert "Первый" in show.out and "customer" in show.out
     missing = desk.run("ticket", "show", "0000-0001")
     assert missing.code == 1 and "no ticket" in missing.err
+    # as staff paste it: the tag from a subject, or the digits alone
+    digits = t1.replace("-", "")
+    for typed in (f"[TID#{t1}]", f"tid # {t1}", digits, f" {t1} "):
+        assert desk.run("ticket", "show", typed, "--json").json()["tid"] == t1, typed
+    for wrong in ("../" + t1, f"{t1}0", "TID", ""):
+        r = desk.run("ticket", "show", wrong)
+        assert (r.code, r.err.strip()) == (1, f"maild: no ticket {wrong}".strip()), wrong
 
 
 def test_garbage_bytes_are_stored_and_shown_to_staff(process_desk, sink):

@@ -10,6 +10,7 @@ from maild.domain.tid import (
     message_ids,
     new_tid,
     normalize_msgid,
+    parse_tid,
     tag,
 )
 
@@ -79,3 +80,22 @@ def test_message_ids():
     assert normalize_msgid("  <x@y>  ") == "<x@y>"
     assert normalize_msgid("x@y") == "<x@y>"
     assert normalize_msgid("") is None
+
+
+@pytest.mark.parametrize(
+    ("arg", "tid"),
+    [
+        ("4821-7730", "4821-7730"),
+        ("48217730", "4821-7730"),
+        ("[TID#4821-7730]", "4821-7730"),
+        ("tid # 4821-7730", "4821-7730"),
+        (" [ TID#48217730 ] ", "4821-7730"),
+        ("4821-77301", None),
+        ("482-7730", None),
+        ("TID 4821-7730", None),
+        ("4821-7730 и 1234-5678", None),
+        ("", None),
+    ],
+)
+def test_a_tid_given_as_an_argument(arg, tid):
+    assert parse_tid(arg) == tid
