@@ -1,6 +1,8 @@
 """Load and validate maild.toml into frozen dataclasses.
 
-Every key is declared once in SCHEMA (maild.configschema); an unknown, missing or
+Every key is declared once in SCHEMA (maild.configschema), its default too: the
+dataclasses' own defaults, for code that builds a config without a file, are held
+equal to it by a test (test_config). An unknown, missing or
 mistyped key raises ConfigError naming the key and the file, which the CLI turns
 into exit 78. Every problem of a file is collected (ConfigError.problems), so
 `maild check-config` lists them all at once instead of one per run.

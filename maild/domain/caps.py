@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 
 from maild.domain.plural import ru_plural
 
-__all__ = ["Caps", "cap_reached"]
+__all__ = ["WINDOW", "Caps", "cap_reached"]
+
+WINDOW = timedelta(days=1)  # the longest a cap counts back: older mail counts for none
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ def cap_reached(
 
     ``to_address``: automatic mail to this address (any ticket), ``to_ticket``: to
     anyone on this ticket."""
-    hour, day = now - timedelta(hours=1), now - timedelta(days=1)
+    hour, day = now - timedelta(hours=1), now - WINDOW
     addr = [t for t in to_address if t > day]
     if sum(t > hour for t in addr) >= caps.per_address_hour:
         return f"не больше {_letters(caps.per_address_hour)} адресу в час"

@@ -12,12 +12,13 @@ import hashlib
 import json
 import logging
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from maild.adapters.store.files import CorruptFile, FileCache
 from maild.adapters.store.lock import StoreLock
+from maild.domain import caps
 from maild.domain.tid import TID_RE
 
 log = logging.getLogger("maild.store")
@@ -131,8 +132,8 @@ class Indexes:
 
     def record_auto_reply(self, address: str, when: datetime) -> None:
         record = self._address(address)
-        day_ago = when - timedelta(days=1)  # the caps count an hour and a day
-        times = [t for t in _times(record) if t > day_ago] + [when]
+        since = when - caps.WINDOW  # what no cap counts any more is dropped
+        times = [t for t in _times(record) if t > since] + [when]
         self._save_address(address, {**record, "auto_replies": [t.isoformat() for t in times]})
 
     def forget_address(self, address: str) -> None:
