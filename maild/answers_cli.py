@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from maild.app import App
+from maild.domain.sla import LEVELS
 from maild.output import print_json
 
 EX_OK = 0
@@ -15,8 +16,8 @@ EX_OK = 0
 SAMPLE = {
     "tid": "1234-5678",
     "level_id": "standard",
-    "level_name": "Коммерческие клиенты: стандартная поддержка",
-    "reaction": "6 рабочих часов",
+    "level_name": LEVELS["standard"].name_ru,
+    "reaction": LEVELS["standard"].reaction_ru(),
     "due": "",
     "due_short": "",
     "name": "",

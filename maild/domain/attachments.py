@@ -40,6 +40,7 @@ __all__ = [
     "inspect_zip",
     "sanitize_filename",
     "sniff_type",
+    "upload_accept",
 ]
 
 
@@ -115,6 +116,7 @@ _CLAIMED_BY_TYPE = {
 }
 
 ALLOWED_TEXT = "Принимаются скриншоты JPG, GIF, PNG и архивы ZIP, RAR (BMP — только в архиве)."
+UPLOAD_TEXT = "скриншоты JPG, PNG, GIF; BMP только в архиве ZIP или RAR"
 BMP_TEXT = "Файлы BMP принимаются только в архиве ZIP или RAR"
 CONVERT_TEXT = "Сохраните изображение в формате JPG или PNG и пришлите, пожалуйста, снова."
 REPACK_TEXT = "Упакуйте, пожалуйста, файлы в архив ZIP или RAR и пришлите снова."
@@ -206,6 +208,17 @@ class _Names:
         self.next[key] = n
         self.taken.add(candidate.casefold())
         return candidate
+
+
+def upload_accept(policy: AttachmentPolicy) -> tuple[str, str]:
+    """What a file picker offers by these rules (`accept`: extensions and types; ""
+    takes any file) and the words that name them ("" with any)."""
+    if policy.accept_other_types:
+        return "", ""
+    images = sorted(_IMAGES)
+    extensions = sorted({e for t in images for e in _KEPT_EXTENSIONS[t]})
+    extensions += [_EXTENSION[ZIP], _EXTENSION[RAR]]
+    return ",".join(extensions + images), UPLOAD_TEXT
 
 
 def bmp_refused(decisions: Iterable[AttachmentDecision]) -> bool:

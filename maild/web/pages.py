@@ -22,6 +22,7 @@ from urllib.parse import quote
 import jinja2
 
 from maild.domain import statusmail
+from maild.domain.attachments import AttachmentPolicy, upload_accept
 from maild.domain.filetypes import size_text
 from maild.domain.forget import ERASED, PLACEHOLDER
 from maild.domain.longtext import mailed_text
@@ -49,20 +50,15 @@ SENT_RU = {
 }
 
 
-def files_field(attachments: dict[str, Any]) -> dict[str, str]:
-    """The file input's label and `accept` by the desk's [attachments]: with
-    accept_other_types the input took only pictures and archives all the same (a
-    phone's picker offers nothing else, so a PDF the desk takes could not be chosen),
-    and no label said how big a file may be (the pipeline refused a 15 MB one after
-    its upload)."""
-    one = size_text(int(attachments.get("max_attachment_bytes", 10 << 20)))
-    label = f"Файлы: до {MAX_FILES}, каждый не больше {one}"
-    if attachments.get("accept_other_types"):
-        return {"label": label, "accept": ""}
-    return {
-        "label": f"{label} (скриншоты JPG, PNG, GIF; BMP только в архиве ZIP или RAR)",
-        "accept": ".jpg,.jpeg,.png,.gif,.zip,.rar,image/jpeg,image/png,image/gif",
-    }
+def files_field(policy: AttachmentPolicy) -> dict[str, str]:
+    """The file input's label and `accept` by the desk's [attachments] rules
+    (attachments.upload_accept): with accept_other_types the input took only pictures
+    and archives all the same (a phone's picker offers nothing else, so a PDF the desk
+    takes could not be chosen), and no label said how big a file may be (the pipeline
+    refused a 15 MB one after its upload)."""
+    label = f"Файлы: до {MAX_FILES}, каждый не больше {size_text(policy.max_attachment_bytes)}"
+    accept, words = upload_accept(policy)
+    return {"label": f"{label} ({words})" if words else label, "accept": accept}
 
 
 class Pages:
@@ -83,7 +79,7 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        files = files or files_field({})
+        files = files or files_field(AttachmentPolicy())
         self.env.globals.update(
             prefix=prefix, support_name=support_name, files=files, hours_words=hours
         )

@@ -73,10 +73,10 @@ class Site:
         self.cfg = app.config.web
         self.key: bytes = app.web_secret
         self.prefix = urlsplit(self.cfg.base_url).path.rstrip("/")
-        attachments = app.config.attachments
+        rules = app.attachment_policy
         hours = hours_words(app.config.support.timezone)  # the footer's business hours
-        self.pages = Pages(self.prefix, app.config.support.name, files_field(attachments), hours)
-        max_message = int(attachments.get("max_message_bytes", 25 << 20))
+        self.pages = Pages(self.prefix, app.config.support.name, files_field(rules), hours)
+        max_message = rules.max_message_bytes
         self.max_body = max_message + (1 << 20)  # the files plus the form's fields
         self.too_large_text = (
             f"Файлы вместе должны занимать не больше {size_ru(max_message)}. "
