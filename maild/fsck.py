@@ -21,14 +21,12 @@ whose spool copy (its raw text) is gone, a corrupt registry.
 from __future__ import annotations
 
 import argparse
-import email
 import json
 import os
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
-from email.parser import BytesHeaderParser
 from functools import cached_property
 from pathlib import Path
 
@@ -38,9 +36,9 @@ from maild.adapters.store.indexes import key_hash
 from maild.adapters.store.rebuild import keep_copy, summary_of, ticket_tids
 from maild.adapters.store.summaries import table_rows
 from maild.app import App
-from maild.domain.message import synthetic_msgid
+from maild.domain.message import message_id_of, synthetic_msgid
 from maild.domain.records import Summary, Ticket
-from maild.domain.tid import TID_RE, normalize_msgid
+from maild.domain.tid import TID_RE
 from maild.fsckfiles import check_files
 from maild.output import print_json
 from maild.privileges import user_name
@@ -241,7 +239,7 @@ class Fsck:
                     raw = entry.read_bytes()
                 except OSError:
                     continue  # (taken meanwhile; unreadable mail is not the index's problem)
-                for mid in (spooled_msgid(raw), synthetic_msgid(raw)):
+                for mid in (message_id_of(raw), synthetic_msgid(raw)):
                     paths.add(self._index_path("msgid", mid))
         return paths
 
@@ -310,7 +308,7 @@ class Fsck:
             except OSError as e:
                 self.problem(path, f"unreadable: {e.strerror}")
                 continue
-            ids = {spooled_msgid(raw), synthetic_msgid(raw)}
+            ids = {message_id_of(raw), synthetic_msgid(raw)}
             if ids & self.all_ids or any(self.app.quarantine.get(entry_id(i)) for i in ids):
                 continue  # in a ticket, or kept in the quarantine (never a ticket)
             tids = {self.indexed(i) for i in ids} - {None}
@@ -318,7 +316,7 @@ class Fsck:
                 continue  # mail of a ticket staff marked #spam: staff's replies stay out
             corrupt = [self.corrupt[t] for t in tids if t in self.corrupt]
             if not corrupt:
-                what = f"{spooled_msgid(raw)} is in no ticket"
+                what = f"{message_id_of(raw)} is in no ticket"
                 self.problem(path, what, "re-queued to spool/new")
             if self.repair and (not corrupt or corrupt[0]):  # (a corrupt ticket's: its fix)
                 self.app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
@@ -359,13 +357,6 @@ class Fsck:
             self.check_spool()
             self.check_spool_copies()
             check_files(self)
-
-
-def spooled_msgid(raw: bytes) -> str:
-    """The Message-ID parse() gives a spooled message (headers only: cheap)."""
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    msg = BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
-    return normalize_msgid(str(msg.get("message-id") or "")) or synthetic_msgid(raw)
 
 
 def cmd_fsck(app: App, args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
+from email.parser import BytesHeaderParser
 from typing import Any, TypeVar
 
 from maild.domain import limits, textbounce
@@ -31,6 +32,7 @@ __all__ = [
     "normalize_address",
     "parse",
     "redecode",
+    "message_id_of",
     "synthetic_msgid",
 ]
 
@@ -93,12 +95,11 @@ def parse(
 ) -> ParsedMessage:
     """Everything maild needs from a message; garbage in gives a message too. ``codec``:
     the charset staff named with `#charset`, for every text part (see redecode)."""
-    raw = mend_line_breaks(raw)
     try:
-        msg, problem = read_tree(raw, RAW_POLICY)
+        msg, problem = read_tree(mend_line_breaks(raw), RAW_POLICY)
     except Exception as e:  # pragma: no cover - the stdlib parser is lenient
         msg, problem = Message(), f"unparseable: {e}"
-    try:
+    try:  # the bytes as spooled: what a synthetic id hashes, here and in `maild fsck`
         return _parse(raw, msg, problem, max_recipients, codec)
     except Exception as e:
         return fallback_message(raw, f"unparseable: {type(e).__name__}: {e}")
@@ -168,6 +169,13 @@ def fallback_message(raw: bytes, problem: str) -> ParsedMessage:
         attachments=(),
         parse_problem=problem,
     )
+
+
+def message_id_of(raw: bytes) -> str:
+    """The Message-ID parse() gives `raw`, read from its header block alone
+    (`maild fsck` looks up every spooled message by it)."""
+    msg = BytesHeaderParser(policy=RAW_POLICY).parsebytes(mend_line_breaks(raw))
+    return normalize_msgid(header_of(msg, "message-id")) or synthetic_msgid(raw)
 
 
 def synthetic_msgid(raw: bytes) -> str:

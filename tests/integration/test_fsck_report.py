@@ -124,3 +124,19 @@ def test_files_in_tickets_that_are_no_ticket_are_named_and_moved_aside(desk):
     assert ticket.exists() and desk.ticket(tid) == before
     r = desk.run("fsck", "--json")
     assert r.code == 0 and r.json()["stray"] == [] and r.json()["problems"] == [], r.out
+
+
+def test_mail_without_a_message_id_is_found_in_its_ticket(desk):
+    """Garbage bytes and a header block broken by stray line breaks: no Message-ID,
+    so maild names them by a hash of their bytes. fsck took the hash of other bytes
+    (or read fewer headers) than the pipeline did, called them "in no ticket", and
+    --repair spooled them again, into a second ticket."""
+    garbage = b"\x00\xff junk\rmore\n\x81 stuff\r\n\r\nbody\r\n"
+    mixed = b"From: a@shop.example\n\nMessage-ID: <mixed@c.example>\r\nSubject: s\r\n\r\ntext\r\n"
+    tids = {desk.ingest_tid(raw) for raw in (garbage, mixed)}
+    assert len(tids) == 2
+    r = desk.run("fsck")
+    assert (r.code, r.out) == (0, "2 ticket(s), 0 problem(s)\n"), r.out + r.err
+    r = desk.run("fsck", "--repair")
+    assert r.code == 0 and not list((desk.root / "data" / "spool" / "new").iterdir())
+    assert {t["tid"] for t in desk.tickets()} == tids

@@ -35,6 +35,7 @@ from maild.domain.message import (
     _STRAY_IN_LF,
     ParsedMessage,
     mend_line_breaks,
+    message_id_of,
     normalize_address,
     parse,
     synthetic_msgid,
@@ -759,3 +760,36 @@ _DOMAIN = st.from_regex(r"[A-Za-z0-9-]{1,8}(\.[A-Za-z0-9-]{1,5}){0,2}", fullmatc
 def test_simple_mailboxes_read_as_the_full_parser_reads_them(name, local, domain, shape):
     value = shape.format(n=name, a=f"{local}@{domain}")
     assert _getaddresses(value) == getaddresses([value])
+
+
+header_lines = st.lists(
+    st.one_of(
+        st.sampled_from(
+            ["From: a@b.ru", "Subject: Тема", "Message-ID: <m1@b.ru>", "X: y", "", " folded"]
+            + ["Message-ID:\r\n <m2@b.ru>", "message-id: m3@b.ru"]
+        ),
+        st.binary(max_size=20).map(lambda b: b.decode("latin-1")),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    header_lines,
+    st.sampled_from(["\r\n", "\n", "\r"]),
+    st.sampled_from([b"\r\n\r\n", b"\n\n", b"\r\n", b""]),
+    st.binary(max_size=40),
+)
+def test_the_message_id_is_the_one_read_of_the_header_block_alone(lines, end, blank, body):
+    """`maild fsck` finds a spooled message's ticket by the id it reads of the raw
+    bytes; parse gave a mail without a Message-ID an id hashed from the bytes after
+    mending stray line breaks, so fsck called such a message "in no ticket" and
+    --repair spooled it again."""
+    raw = end.join(lines).encode("utf-8", "surrogateescape") + blank + body
+    assert parse(raw).message_id == message_id_of(raw)
+
+
+def test_a_mail_without_a_message_id_is_named_by_its_bytes_as_they_came():
+    raw = b"From: a@b.ru\rSubject: x\r\n\r\ntext\r\n"  # a stray CR the parser mends
+    assert parse(raw).message_id == synthetic_msgid(raw)
