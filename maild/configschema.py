@@ -93,7 +93,8 @@ def _seconds(value: Any) -> bool:
 
 def _count(value: Any) -> bool:
     """At least one: 0 connections answers every client 421, 0 transfers makes every
-    DATA wait for a slot that never comes."""
+    DATA wait for a slot that never comes, and "shunted after 0 crashes" or "given up
+    after 0 tries" means nothing."""
     return _posint(value) and value > 0
 
 
@@ -152,7 +153,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "waiting_reminder_days": (_posint, "a number of business days", 3),
         "waiting_autoclose_days": (_posint, "a number of business days", 7),
         "credentials_keep_days": (_posint, "a number of days", 2),
-        "outbox_give_up_attempts": (_posint, "a number of attempts", 10),
+        "outbox_give_up_attempts": (_count, "a number of attempts above 0", 10),
         "daily_report_time": (_hhmm, "a time HH:MM", "09:00"),
         "digest_time": (_hhmm, "a time HH:MM", "09:00"),
     },
@@ -162,7 +163,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
     },
     "storage": {
         "path": (_abspath, "an absolute directory path (/var/lib/maild)", REQUIRED),
-        "max_attempts": (_posint, "a number of attempts", 3),
+        "max_attempts": (_count, "a number of attempts above 0", 3),
         "keep_closed_days": (_posint, "a number of days", None),
     },
     "templates": {

@@ -115,6 +115,15 @@ def test_defaults():
         # a listener that takes no connection, or no message text, at all
         ({**BASE, "smtp": {"max_connections": 0}}, "'smtp.max_connections' must be a number"),
         ({**BASE, "smtp": {"max_data_transfers": 0}}, "'smtp.max_data_transfers' must be"),
+        # a message shunted after 0 crashes, mail given up after 0 tries
+        (
+            {**BASE, "storage": {**BASE["storage"], "max_attempts": 0}},
+            "'storage.max_attempts' must be a number of attempts above 0",
+        ),
+        (
+            {**BASE, "schedule": {"outbox_give_up_attempts": 0}},
+            "'schedule.outbox_give_up_attempts' must be a number of attempts above 0",
+        ),
         # moved where it was read: taken (and spooled) again after every move
         (
             {
