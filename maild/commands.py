@@ -17,7 +17,7 @@ from maild.domain.records import MessageRecord, OutboxEntry, Ticket
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
 from maild.domain.tid import parse_tid
-from maild.output import print_json
+from maild.output import print_json, report
 from maild.privileges import describe
 from maild.runner import ingest
 from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
@@ -265,16 +265,24 @@ def _print_registry(args: argparse.Namespace, rows: list[dict[str, Any]], member
         print(f"no {args.command}s")
 
 
-def _say_replaced(old: list[License] | list[Group], members: str, option: str) -> None:
+def _say_added(
+    args: argparse.Namespace, added: dict[str, Any], line: str, old: list[License] | list[Group]
+) -> None:
     """`add` with a key (group name) already registered replaces that entry whole, as a
     renewal does: name what it replaced, so an admin who meant to add one more address
-    sees the ones the entry no longer has (and the `--until` it lost)."""
-    for row in _registry_rows(old):
-        print(
-            f"  replaced: {row['level']}, {', '.join(row[members])}, until {row['until'] or '-'}"
-            f"{', ' + row['name'] if row.get('key') and row.get('name') else ''}"
-            f" (to keep one, give it again with {option})"
-        )
+    sees the ones the entry no longer has (and the `--until` it lost). --json: the
+    entry as `list --json` shows it, and what it replaced (null: none)."""
+    members, option = (
+        ("emails", "--email") if args.command == "license" else ("domains", "--domain")
+    )
+    replaced = _registry_rows(old)
+    said = [
+        f"  replaced: {row['level']}, {', '.join(row[members])}, until {row['until'] or '-'}"
+        f"{', ' + row['name'] if row.get('key') and row.get('name') else ''}"
+        f" (to keep one, give it again with {option})"
+        for row in replaced
+    ]
+    report(args.json, {"added": added, "replaced": replaced[0] if replaced else None}, line, *said)
 
 
 def _domain(name: str) -> bool:
@@ -298,8 +306,8 @@ def cmd_license(app: App, args: argparse.Namespace) -> int:
         with app.store.locked():
             old = [lic for lic in app.store.registry()[0] if lic.key == args.key]
             app.store.add_license(License(args.key, args.level, emails, args.until, args.name))
-        print(f"license {args.key}: {args.level}, {', '.join(emails)}")
-        _say_replaced(old, "emails", "--email")
+        added = _registry_rows([License(args.key, args.level, emails, args.until, args.name)])
+        _say_added(args, added[0], f"license {args.key}: {args.level}, {', '.join(emails)}", old)
         return EX_OK
     licenses = app.store.registry()[0]
     if args.expired:
@@ -325,8 +333,8 @@ def cmd_group(app: App, args: argparse.Namespace) -> int:
         with app.store.locked():
             old = [grp for grp in app.store.registry()[1] if grp.name == args.name]
             app.store.add_group(Group(args.name, args.level, domains, args.until))
-        print(f"group {args.name}: {args.level}, {', '.join(domains)}")
-        _say_replaced(old, "domains", "--domain")
+        added = _registry_rows([Group(args.name, args.level, domains, args.until)])
+        _say_added(args, added[0], f"group {args.name}: {args.level}, {', '.join(domains)}", old)
         return EX_OK
     _print_registry(args, _registry_rows(app.store.registry()[1]), "domains")
     return EX_OK

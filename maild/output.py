@@ -73,3 +73,13 @@ def json_text(data: Any, out: TextIO) -> str:
 def print_json(data: Any) -> None:
     """`data` as indented JSON on stdout, and a line end."""
     sys.stdout.write(json_text(data, sys.stdout) + "\n")
+
+
+def report(as_json: bool, data: dict[str, Any], *lines: str) -> None:
+    """What a command that changed something did: `data` as one JSON object with
+    --json (scripts read it), else `lines` for the admin."""
+    if as_json:
+        print_json(data)
+    else:
+        for line in lines:
+            print(line)

@@ -9,7 +9,7 @@ from typing import Any
 from maild import guard
 from maild.adapters.quarantine import PUBLIC, normalize_entry
 from maild.app import App
-from maild.output import print_json
+from maild.output import print_json, report
 from maild.runner import ingest
 
 EX_OK, EX_FAIL, EX_TEMPFAIL = 0, 1, 75
@@ -43,7 +43,7 @@ def cmd_spam(app: App, args: argparse.Namespace) -> int:
     if args.action == "delete":
         with app.store.locked():
             guard.drop(app, args.id)
-        print(f"deleted {args.id}")
+        report(args.json, {"deleted": args.id}, f"deleted {args.id}")
         return EX_OK
     return _release(app, args, entry)
 
@@ -103,9 +103,11 @@ def cmd_block(app: App, args: argparse.Namespace) -> int:
         else:
             changed = q.unblock(entry)
     verb = "blocked" if args.action == "add" else "unblocked"
-    print(f"{verb} {entry}" if changed else f"{entry}: nothing to change")
+    lines = [f"{verb} {entry}" if changed else f"{entry}: nothing to change"]
     if withdrawn:
-        print(f"withdrew {withdrawn} queued automatic mail(s) to it: outbox list --sent")
+        lines.append(f"withdrew {withdrawn} queued automatic mail(s) to it: outbox list --sent")
+    data = {"entry": entry, "blocked": args.action == "add", "changed": changed}
+    report(args.json, {**data, "withdrawn": withdrawn}, *lines)
     return EX_OK
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from maild.app import App
 from maild.faults import describe_mail
-from maild.output import print_json
+from maild.output import print_json, report
 from maild.runner import received_at_of
 
 EX_OK, EX_FAIL = 0, 1
@@ -50,9 +50,8 @@ def cmd_spool(app: App, args: argparse.Namespace) -> int:
         print("maild: give a spool id or --all", file=sys.stderr)
         return 64
     missing = [k for k in keys if not app.spool.retry(k)]
-    for key in keys:
-        if key not in missing:
-            print(f"{key}: back in the queue")
+    retried = [k for k in keys if k not in missing]
+    report(args.json, {"retried": retried}, *(f"{key}: back in the queue" for key in retried))
     for key in missing:
         print(f"maild: no shunted message {key}", file=sys.stderr)
     return EX_FAIL if missing else EX_OK

@@ -11,7 +11,7 @@ from typing import Any
 from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.ops import listing
-from maild.output import print_json
+from maild.output import print_json, report
 from maild.privileges import is_permanent
 
 EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
@@ -167,7 +167,7 @@ def registry_remove(app: App, args: argparse.Namespace) -> int:
     if not gone:
         print(f"maild: no {what} {name}", file=sys.stderr)
         return EX_FAIL
-    print(f"{what} {name} removed")
+    report(args.json, {"removed": name}, f"{what} {name} removed")
     return EX_OK
 
 

@@ -60,7 +60,8 @@ def test_a_poison_message_is_shunted_once_and_put_back(desk, app, monkeypatch):
     assert listed.code == 0 and [r["id"] for r in listed.json()] == [poison]
     assert listed.json()[0]["message_id"] == "<p@c.example>"
     monkeypatch.setattr(runner, "process", REAL_PROCESS)
-    assert desk.run("spool", "retry", "--all").code == 0
+    retried = desk.run("spool", "retry", "--all", "--json")
+    assert (retried.code, retried.json()) == (0, {"retried": [poison]})
     assert app.spool.shunted() == [] and list(app.spool.pending()) == [poison]
     assert runner.run_batch(app, [poison]).ok == 1
     assert len(desk.tickets()) == 4

@@ -312,6 +312,33 @@ def test_adding_a_license_or_group_again_names_what_it_replaced(desk):
     ]
 
 
+def test_what_changes_the_registry_or_the_block_list_answers_json_when_asked(desk):
+    """Every command takes --json; those that change something printed their sentence
+    all the same, which a script reading JSON could not parse."""
+    add = ("license", "add", "--key", "K-2", "--level", "vip", "--json")
+    first = desk.run(*add, "--email", IVAN, "--until", "2027-06-30").json()
+    lic = {"key": "K-2", "level": "vip", "emails": [IVAN], "until": "2027-06-30", "name": ""}
+    assert first == {"added": lic, "replaced": None}
+    again = desk.run(*add, "--email", "it@shop-example.ru").json()
+    assert again["replaced"] == lic and again["added"]["emails"] == ["it@shop-example.ru"]
+    assert [r["key"] for r in desk.run("license", "list", "--json").json()] == ["K-2"]
+    assert desk.run("license", "remove", "K-2", "--json").json() == {"removed": "K-2"}
+    grp = desk.run("group", "add", "--name", "G", "--level", "partner", "--domain", "g.example",
+                   "--json").json()  # fmt: skip
+    assert grp == {
+        "added": {"name": "G", "level": "partner", "domains": ["g.example"], "until": None},
+        "replaced": None,
+    }
+    assert desk.run("group", "remove", "G", "--json").json() == {"removed": "G"}
+    blocked = desk.run("block", "add", "Spam@Farm.example", "--json").json()
+    assert blocked == {"entry": "spam@farm.example", "blocked": True, "changed": True,
+                       "withdrawn": 0}  # fmt: skip
+    again = desk.run("block", "add", "spam@farm.example", "--json").json()
+    assert again["changed"] is False
+    gone = desk.run("block", "remove", "spam@farm.example", "--json").json()
+    assert (gone["blocked"], gone["changed"]) == (False, True)
+
+
 def test_forget_takes_an_address_as_an_admin_copies_it_and_refuses_what_is_none(desk):
     """An address copied from a mail client ("Иван <ivan@...>") erases that person; a
     domain or a typo is refused, not reported as "0 ticket(s)" as if the person were

@@ -133,7 +133,8 @@ def test_deleting_a_spam_marked_message_deletes_its_spool_copy(desk, sink):
     assert any(marker in p.read_bytes() for p in spool.iterdir())
     desk.ingest(staff_reply(tid, "#spam"))
     [entry] = desk.run("spam", "list", "--json").json()
-    assert desk.run("spam", "delete", entry["id"]).code == 0
+    deleted = desk.run("spam", "delete", entry["id"], "--json")
+    assert (deleted.code, deleted.json()) == (0, {"deleted": entry["id"]})
     assert not any(marker in p.read_bytes().split(b"\r\n\r\n")[0] for p in spool.iterdir())
     assert_store_clean(desk)
 
