@@ -33,8 +33,9 @@ _B32 = "abcdefghijklmnopqrstuvwxyz234567"
 _SIGNATURE_BYTES = -(-5 * SIGNATURE_LENGTH // 8)
 _SHIFTS = tuple(range(5 * SIGNATURE_LENGTH - 5, -1, -5))
 _SPARE_BITS = 8 * _SIGNATURE_BYTES - 5 * SIGNATURE_LENGTH
-# What a TID may contain so that the address stays a plain dot-atom local part.
-TID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
+# What a TID may contain in a plus part, so that the address stays a plain dot-atom
+# local part (looser than tid.TID_RE: it checks the shape of an address, not a TID).
+PLUS_TID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 def sign(tid: str, secret: bytes, support_address: str) -> str:
@@ -58,7 +59,7 @@ def verify(address: str, secret: bytes, support_address: str) -> tuple[str | Non
     tid, _, signature = plus.rpartition(".")
     if not tid:  # no signature at all: "support+4821-7730@..."
         tid, signature = plus, ""
-    if not TID_RE.fullmatch(tid):
+    if not PLUS_TID_RE.fullmatch(tid):
         return None, False
     expected = _signature(tid, secret)
     # compare_digest on bytes: it refuses non-ASCII str, and a reply may carry anything.
@@ -78,7 +79,7 @@ def signed_for(address: str, person: str, secret: bytes, support_address: str) -
     """The TID if ``address`` is a reply address signed for ``person``, else None."""
     plus = _plus_part(address, support_address)
     tid, _, signature = (plus or "").rpartition(".")
-    if not tid or not TID_RE.fullmatch(tid):
+    if not tid or not PLUS_TID_RE.fullmatch(tid):
         return None
     expected = _signature(_for(tid, person), secret)
     return tid if hmac.compare_digest(expected.encode(), signature.encode()) else None
@@ -89,7 +90,7 @@ def _parts(tid: str, support_address: str) -> tuple[str, str, str]:
     ValueError for a TID that would not be a plain dot-atom there."""
     local, domain = _split(support_address)
     tid = tid.strip().lower()
-    if not TID_RE.fullmatch(tid):
+    if not PLUS_TID_RE.fullmatch(tid):
         raise ValueError(f"TID {tid!r} cannot be put into a reply address")
     return local, tid, domain
 
