@@ -46,9 +46,7 @@ def restore(archive: Path, target: Path, owner: str | None = None) -> dict[str, 
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise BackupError(f"{archive}: not a maild backup (no {MANIFEST})")
         ids, top = _new_owner(target, owner), _top_made(target)
-        _extract(tar, archive, target, top)
-    if ids is not None:
-        _give(top, *ids)
+        _extract(tar, archive, target, top, ids)
     return manifest
 
 
@@ -103,12 +101,15 @@ def _damaged(archive: Path, e: BaseException) -> BackupError:
     return BackupError(f"{archive}: damaged or truncated ({why}); nothing restored")
 
 
-def _extract(tar: tarfile.TarFile, archive: Path, target: Path, top: Path) -> None:
+def _extract(
+    tar: tarfile.TarFile, archive: Path, target: Path, top: Path, ids: tuple[int, int] | None
+) -> None:
     """Every member but the manifest into `target`, then the rest of the gzip stream
-    read to its end, so that its checksum is verified. On any failure (a damaged
-    archive, a full disk) `target` is left as it was found, missing or empty (and
-    the folders made on the way, from `top`, removed): a half-restored storage
-    would start as if it were whole."""
+    read to its end, so that its checksum is verified; then all made, from `top`,
+    given to `ids` (uid, gid; None: kept). On any failure (a damaged archive, a full
+    disk, an owner the file system refuses) `target` is left as it was found, missing
+    or empty (and the folders made on the way removed): a half-restored storage would
+    start as if it were whole, and a part-owned one fail on the first mail."""
     existed = target.exists()
     target.mkdir(parents=True, exist_ok=True)
     try:
@@ -116,6 +117,8 @@ def _extract(tar: tarfile.TarFile, archive: Path, target: Path, top: Path) -> No
         _extract_data(tar, members, target)
         while tar.fileobj.read(1 << 20):
             pass
+        if ids is not None:
+            _give(top, *ids)
     except BaseException as e:
         _clear(target if existed else top, keep_folder=existed)
         if isinstance(e, DAMAGED):
@@ -159,7 +162,18 @@ def _clear(target: Path, keep_folder: bool) -> None:
 def _give(top: Path, uid: int, gid: int) -> None:
     """Give `top` and all under it to uid:gid. lchown and a walk that follows no
     link: the extraction filters let no link point out of the tree anyway."""
-    os.lchown(top, uid, gid)
-    for folder, dirs, files in os.walk(top):
-        for name in dirs + files:
-            os.lchown(os.path.join(folder, name), uid, gid)
+    path = os.fspath(top)
+    try:
+        os.lchown(path, uid, gid)
+        for folder, dirs, files in os.walk(top, onerror=_raise):
+            for name in dirs + files:
+                path = os.path.join(folder, name)
+                os.lchown(path, uid, gid)
+    except OSError as e:
+        raise BackupError(
+            f"{path}: cannot be given to uid {uid}, gid {gid} ({e.strerror or e}); nothing restored"
+        ) from None
+
+
+def _raise(error: OSError) -> None:
+    raise error

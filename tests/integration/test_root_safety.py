@@ -333,3 +333,34 @@ def test_root_restore_into_roots_folder_is_warned_and_owner_names_the_user(desk,
     r = desk.run("restore", str(archive), "--storage", str(other), "--owner", "nobody")
     assert r.code == 0 and r.err == "", r.err
     assert strangers(tmp_path / "lib2") == [] and (tmp_path / "lib2").stat().st_uid == OWNER.pw_uid
+
+
+def _in_own_user_namespace(args: list[str]) -> subprocess.CompletedProcess | None:
+    """`args` as root of a user namespace of its own (`unshare -r`), where only uid 0
+    maps: a chown to any other user fails there (EINVAL) as on a file system that
+    takes no owners. None where the machine allows no user namespace."""
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-r", "true"]).returncode != 0:
+        return None
+    return subprocess.run([unshare, "-r", *args], capture_output=True, env=ENV, timeout=60)
+
+
+def test_a_restore_whose_files_cannot_be_given_to_the_owner_leaves_nothing(desk, tmp_path):
+    """The files were left behind, root's, when handing them over failed partway, and
+    a second try was refused: "not an empty directory"."""
+    archive = _archive(desk, tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for target in (tmp_path / "lib" / "maild", empty):
+        p = _in_own_user_namespace(
+            [sys.executable, "-m", "maild", "restore", str(archive), "--storage", str(target),
+             "--owner", "nobody"]
+        )  # fmt: skip
+        if p is None:
+            pytest.skip("no user namespaces here")
+        err = p.stderr.decode()
+        assert p.returncode == 1 and "nothing restored" in err and "Traceback" not in err, err
+        assert f"cannot be given to uid {OWNER.pw_uid}" in err, err
+    assert not (tmp_path / "lib").exists() and list(empty.iterdir()) == []
+    r = desk.run("restore", str(archive), "--storage", str(empty), "--owner", "nobody")
+    assert r.code == 0 and strangers(empty) == [], r.err  # the second try goes through
