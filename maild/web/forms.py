@@ -260,13 +260,18 @@ class Pending:
 async def read_form(request: web.Request) -> Any:
     """The posted form. A body that is no form (multipart with folded part headers,
     or a part typed multipart/* without a boundary) is the client's error: 400,
-    where aiohttp's exceptions from request.post() made it a 500 with a traceback."""
+    where aiohttp's exceptions from request.post() made it a 500 with a traceback.
+    So is a file in any field but `files`: the message field sent as a file was
+    stored as the text of its Python object, a memory address included."""
     try:
-        return await request.post()
+        form = await request.post()
     # AssertionError: a "_charset_" field (HTML's, naming the form's charset) read by
     # aiohttp in chunks shorter than a browser's boundary: its assert failed, a 500
     except (HttpProcessingError, ValueError, AssertionError) as e:
         raise web.HTTPBadRequest() from e
+    if any(isinstance(v, web.FileField) for k, v in form.items() if k != "files"):
+        raise web.HTTPBadRequest()
+    return form
 
 
 def client_ip(request: web.BaseRequest) -> str:

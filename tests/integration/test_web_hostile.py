@@ -224,6 +224,26 @@ def test_a_body_that_is_no_form_is_a_plain_400(site, part):
     assert "Traceback" not in daemon.logtext()
 
 
+def test_a_text_field_sent_as_a_file_is_a_plain_400(site):
+    """The message field posted as a file part: it was stored (and mailed to staff) as
+    the text of aiohttp's FileField object, a memory address included."""
+    desk, daemon, sink, base = site
+    url, tid = ask(base, sink, {"email": "nina@client.example", "subject": "S", "text": "Вот"})
+    boundary = uuid.uuid4().hex
+    form = request(url).form_token()
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="form"\r\n\r\n{form}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="text"; filename="f1.txt"\r\n'
+        f"Content-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n"
+    ).encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    r = request(url + "/reply", "POST", body, headers)
+    assert r.status == 400 and "Запрос не понят" in r.text
+    texts = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert texts == ["Вот\n"]
+    assert "Traceback" not in daemon.logtext()
+
+
 def test_a_form_with_a_charset_field_is_a_plain_400_not_a_server_error(site):
     """HTML's "_charset_" field (the browser fills in the form's charset): aiohttp reads
     it in chunks shorter than a browser's boundary and failed an assert (500, a
