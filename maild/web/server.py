@@ -80,9 +80,14 @@ def make_middleware(site: Any) -> Any:
     @web.middleware
     async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
         try:
+            if (request.content_length or 0) > site.max_body:
+                # refused at once: aiohttp refuses a body only once that much has come,
+                # and a client declaring 100 GB and sending nothing held its connection
+                raise web.HTTPRequestEntityTooLarge(site.max_body, request.content_length)
             response = await handler(request)
         except web.HTTPRequestEntityTooLarge:
             response = error_page(site, 413, site.too_large_text)
+            response.force_close()  # what is left of the body is not read
         except web.HTTPException as e:
             if e.status < 400:
                 raise

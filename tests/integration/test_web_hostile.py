@@ -7,11 +7,13 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import socket
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -241,6 +243,23 @@ def test_a_text_field_sent_as_a_file_is_a_plain_400(site):
     assert r.status == 400 and "Запрос не понят" in r.text
     texts = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
     assert texts == ["Вот\n"]
+    assert "Traceback" not in daemon.logtext()
+
+
+def test_a_body_declared_too_large_is_refused_before_it_comes(site):
+    """A POST declaring 100 GB and sending nothing held its connection for as long
+    as the client liked: aiohttp refuses a body only once that much has arrived. Now
+    the 413 comes at once (the connection then ends after aiohttp's lingering close)."""
+    _desk, daemon, _sink, base = site
+    where = urlsplit(base)
+    with socket.create_connection((where.hostname, where.port), timeout=5) as s:
+        s.sendall(
+            b"POST /new HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\n\r\n"
+        )
+        reply = s.recv(65536)  # within the 5 s timeout
+        assert reply.startswith(b"HTTP/1.1 413 "), reply[:80]
+        assert b"Connection: close" in reply.split(b"\r\n\r\n")[0]
     assert "Traceback" not in daemon.logtext()
 
 
