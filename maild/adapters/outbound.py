@@ -57,12 +57,13 @@ class Outbox(OutQueue):
         self._pool: ThreadPoolExecutor | None = None
         # A full disk must not make mail go twice (adapters/reserve.py): why the last
         # pass stopped (None: it did not), when the next may run, and the mails sent
-        # whose record could not be written (never sent again by this process).
+        # whose record could not be written, by id (never sent again by this process;
+        # each pass records them before it sends anything).
         self.reserve = Reserve(root / "reserve")
         self.stopped: str | None = None
         self._pause = 0.0
         self._resume_at = 0.0
-        self._unrecorded: set[str] = set()
+        self._unrecorded: dict[str, tuple[OutboxEntry, datetime]] = {}
         # staff and head (App sets them): mail to them the relay refuses for good is
         # retried and alerted like any failure (README, outbox), never set aside
         self.own: frozenset[str] = frozenset()
@@ -80,15 +81,15 @@ class Outbox(OutQueue):
         With `keep_connection` (the daemon) the relay connections stay open for the
         next pass, up to relay.KEEP_SECONDS idle; close() ends them."""
         now = now or datetime.now(UTC)
-        with self._flush_lock():
-            if not force and time.monotonic() < self._resume_at:
-                return 0, 0
-            self.stopped = None
-            error = self.reserve.ensure()
+        if not force and time.monotonic() < self._resume_at:
+            return 0, 0
+        with self._flush_lock() as locked:
+            self.stopped = None if locked else self.stopped
+            error = self.reserve.ensure() if locked else None
             if error is not None:
-                result = 0, 0
                 self._stop(f"cannot keep space for records in {self.root} ({error}): not sending")
-            else:
+            result = (0, 0)
+            if self.stopped is None and self._record_unrecorded():
                 result = self._flush(cfg, now, force, keep_connection)
             if self.stopped is None:
                 self._pause = 0.0
@@ -111,15 +112,48 @@ class Outbox(OutQueue):
             pool.shutdown(wait=True)
 
     @contextmanager
-    def _flush_lock(self) -> Iterator[None]:
+    def _flush_lock(self) -> Iterator[bool]:
         """One sender at a time (the daemon and a manual flush), or mail goes twice.
-        The lock is the outbox directory itself: a lock file could be deleted."""
-        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        The lock is the outbox directory itself: a lock file could be deleted. False,
+        and the pass stopped, when the directory cannot be opened (its mode)."""
+        try:
+            fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as e:
+            self.stopped = None
+            self._stop(f"cannot open {self.root}: {e.strerror or e}")
+            yield False
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
+            yield True
         finally:
             os.close(fd)
+
+    def _record_unrecorded(self) -> bool:
+        """Record the mails a pass sent but could not record (this process's, and any
+        process's marked in queue/: OutQueue.mark_sent); False (the pass stopped)
+        while one still cannot be recorded, or sent/ takes no record at all (its
+        mode): sending more would only add mails that go twice."""
+        if not os.access(self.sent, os.W_OK | os.X_OK):
+            self._stop(f"cannot record sent mail in {self.sent}: not writable")
+            return False
+        try:
+            unrecorded = {**self.marked_sent(), **self._unrecorded}
+            if not unrecorded:
+                return True
+            log = self.open_sent_log()
+            try:
+                for mail_id, (meta, sent_at) in unrecorded.items():
+                    self.move_to_sent(meta, sent_at, log)
+                    self._unrecorded.pop(mail_id, None)
+                    logger.info("outbox %s: sent before, recorded now", mail_id)
+            finally:
+                os.close(log)
+        except OSError as e:
+            self._stop(f"cannot record sent mail in {self.sent}: {e.strerror or e}")
+            return False
+        self._sync_sent()
+        return self.stopped is None
 
     def _flush(
         self, cfg: OutboundConfig, now: datetime, force: bool, keep: bool = False
@@ -261,8 +295,9 @@ class Outbox(OutQueue):
         try:
             self.move_to_sent(meta, now, log)
         except OSError as e:
-            self._unrecorded.add(meta["id"])
+            self._unrecorded[meta["id"]] = (meta, now)
             logger.error("outbox %s: sent, but cannot record it: %s", meta["id"], e)
+            self.mark_sent(meta["id"])
         self._stop(f"cannot record sent mail in {self.sent}: {error.strerror or error}")
         return False
 

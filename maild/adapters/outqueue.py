@@ -7,6 +7,8 @@
     outbox/refused/<id>.mail refused by the relay for good (its record's "refused":
                              the relay's answer), until its ticket is told
                              (maild/refusals.py), then moved to sent/ as it is
+    outbox/queue/<id>.sent   sent, but its move to sent/ failed: recorded by the next
+                             pass, never sent again (mark_sent)
     outbox/sent/refused.log  one line per mail refused for good: "<id> <refused_at>"
                              (`maild status` counts them without reading sent/)
 
@@ -20,8 +22,10 @@ half sent, and a retry never repeats it to someone who has it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import logging
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -33,8 +37,12 @@ from maild.domain.addresses import parseaddr
 from maild.domain.records import OutboxEntry, OutboxKind, outbox_entry
 from maild.render import Mail
 
+log = logging.getLogger("maild.outbox")
+
 KEEP_MAILS = 1024  # mails a pass reads with their records (the rest when sent)
 EXT = ".mail"
+SENT_MARK = ".sent"  # queue/<id>.sent: sent, its move to sent/ failed (mark_sent)
+MARK_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 SENT_LOG = "sent.log"
 REFUSED_LOG = "refused.log"
 
@@ -212,6 +220,37 @@ class OutQueue:
             if not os.path.exists(self._file(self.sent, meta["id"])):
                 raise
         os.write(log, f"{meta['id']} {now.isoformat()} {meta['attempts'] + 1}\n".encode())
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{os.fspath(self.queue)}/{meta['id']}{SENT_MARK}")
+
+    def mark_sent(self, mail_id: str) -> None:
+        """Mark a queued mail as sent when its move to sent/ failed (a full disk, the
+        folder's mode): an empty file beside it, which needs no data block, so that
+        the next pass of any process records it instead of sending it again. Logged
+        when even that fails: then only this process knows."""
+        try:
+            os.close(os.open(f"{os.fspath(self.queue)}/{mail_id}{SENT_MARK}", MARK_FLAGS, 0o640))
+        except FileExistsError:
+            pass
+        except OSError as e:
+            log.error("outbox %s: cannot mark it sent either (%s): a restart may send it again",
+                      mail_id, e.strerror or e)  # fmt: skip
+
+    def marked_sent(self) -> dict[str, tuple[OutboxEntry, datetime]]:
+        """The queued mails marked sent (mark_sent), with when (the mark's time)."""
+        out = {}
+        root = os.fspath(self.queue)
+        for name in os.listdir(root):
+            if name.endswith(SENT_MARK):
+                mail_id = name[: -len(SENT_MARK)]
+                try:
+                    when = datetime.fromtimestamp(os.stat(f"{root}/{name}").st_mtime, UTC)
+                    with open(self._file(self.queue, mail_id), "rb") as f:
+                        out[mail_id] = (json.loads(f.readline()), when)
+                except FileNotFoundError:  # recorded meanwhile: the mark is left over
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(f"{root}/{name}")
+        return out
 
     def set_aside(self, meta: OutboxEntry) -> None:
         """Take a queued mail the relay refused for good out of the queue: `meta`

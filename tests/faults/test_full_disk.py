@@ -6,9 +6,10 @@ exactly once when space returns."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 
-from tests.faults.fs import ext4, fill
+from tests.faults.fs import ext4, fill, read_only
 from tests.helpers import Desk, Sink, make_mail
 
 CUSTOMERS = 60  # 180 mails: the sent log needs new blocks after the disk is full
@@ -109,3 +110,44 @@ def test_the_admins_commands_on_a_full_disk_name_the_full_place(tmp_path):
         r = desk.run(*add)
         assert r.code == 75 and len(r.err.splitlines()) == 1, r.err
         assert f"No space left on device: {store}/data/registry.json" in r.err, r.err
+
+
+def test_a_mail_sent_but_not_recorded_is_recorded_not_sent_again(tmp_path):
+    """The move to sent/ fails after the relay took a mail (sent/ read-only here, a
+    full disk that even the reserve cannot help, or the folder's mode): the mail
+    stayed queued, and the next `outbox flush` (or a restart) sent it again. It is
+    marked sent beside its queue file; no pass sends anything while sent/ takes no
+    record, and the next one that can records it instead of sending it."""
+    sent = tmp_path / "data" / "outbox" / "sent"
+    stack = contextlib.ExitStack()
+    sink = Sink()
+    take = sink.handler.handle_DATA
+
+    async def freezing(server, session, envelope):
+        reply = await take(server, session, envelope)
+        if len(sink.received) == FILL_AT:
+            stack.enter_context(read_only(sent))
+        return reply
+
+    sink.handler.handle_DATA = freezing
+    sink.start()
+    try:
+        desk = Desk(tmp_path, sink.port)
+        for n in range(CUSTOMERS // 4):
+            desk.ingest(make_mail(sender=f"c{n}@shop.example", msgid=f"<r{n}@c.example>"))
+        queued = {m["message_id"] for m in desk.run("outbox", "list", "--json").json()}
+        with stack:
+            first = desk.run("outbox", "flush")
+            assert first.code == 75 and "Traceback" not in first.err, first.err
+            assert list((tmp_path / "data" / "outbox" / "queue").glob("*.sent"))
+            again = desk.run("outbox", "flush")  # sent/ still takes nothing: nothing goes
+            assert again.code == 75 and "not writable" in again.err, again.err
+            taken = len(sink.received)
+        assert taken >= FILL_AT
+        done = desk.run("outbox", "flush")
+        assert done.code == 0, done.err
+        got = Counter(r.msg["Message-ID"] for r in sink.received)
+    finally:
+        sink.stop()
+    assert set(got) == queued and max(got.values()) == 1
+    assert not list((tmp_path / "data" / "outbox" / "queue").iterdir())
