@@ -138,16 +138,21 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
         if app.outbox.stopped is not None:  # e.g. a full disk: said in one line
             print(f"maild: outbox: {app.outbox.stopped}; sent {sent}", file=sys.stderr)
             return EX_TEMPFAIL
+        broken = app.outbox.broken  # queue files without a record: no retry sends them
+        for path in broken:
+            print(f"maild: outbox: {path}: no record on its first line, cannot be sent "
+                  "(see maild fsck)", file=sys.stderr)  # fmt: skip
         if args.json:
             print_json(
                 {"sent": sent, "failed": failed, "queued": len(left), "refused": len(refused)}
+                | {"broken": len(broken)}
             )
         else:
-            print(f"sent {sent}, failed {failed}, still queued {len(left)}")
+            print(f"sent {sent}, failed {failed}, still queued {len(left) + len(broken)}")
             for m in refused:
                 print(f"  {m['id']}: refused for good, not tried again: {m['refused']}")
             _print_errors(left)
-        return EX_OK if not left else EX_TEMPFAIL
+        return EX_FAIL if broken else EX_OK if not left else EX_TEMPFAIL
     if args.action == "list":
         rows = app.outbox.sent_entries() if args.sent else app.outbox.entries()
         if args.json:

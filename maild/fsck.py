@@ -30,6 +30,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
+from maild.adapters.outqueue import outbox_record_ok
 from maild.adapters.quarantine import entry_id
 from maild.adapters.store import CorruptFile, DurableJSONStorage, StoreUnavailable, open_part
 from maild.adapters.store.indexes import key_hash
@@ -321,6 +322,22 @@ class Fsck:
             if self.repair and (not corrupt or corrupt[0]):  # (a corrupt ticket's: its fix)
                 self.app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
 
+    def check_outbox(self) -> None:
+        """Every queued mail's record can be read: the sender skips a file whose first
+        line is no record, so its mail would never go and no one would know."""
+        queue = self.app.outbox.queue
+        for name in sorted(n for n in os.listdir(queue) if n.endswith(".mail")):
+            try:
+                ok = outbox_record_ok(queue / name)
+            except OSError as e:
+                self.problem(queue / name, f"unreadable: {e.strerror}")
+                continue
+            if not ok:
+                self.problem(
+                    queue / name, "no outbox record on its first line: this mail cannot "
+                    "be sent (not repairable: restore it from a backup, or delete it)"
+                )  # fmt: skip
+
     def check_spool_copies(self) -> None:
         """Every message a ticket keeps a spool copy of has it (in cur/, or back in
         new/ or bad/): the raw text is what fsck, `maild forget` and a re-run rely on."""
@@ -356,6 +373,7 @@ class Fsck:
             self.check_registry()
             self.check_spool()
             self.check_spool_copies()
+            self.check_outbox()
             check_files(self)
 
 

@@ -57,6 +57,9 @@ class OutQueue:
         self.queue = root / "queue"
         self.sent = root / "sent"
         self.refused = root / "refused"
+        # queue files without a record: found by the last listing, and logged (once each)
+        self.broken: list[str] = []
+        self._said: set[str] = set()
         for folder in (self.queue, self.sent, self.refused):
             folder.mkdir(parents=True, exist_ok=True)
 
@@ -118,7 +121,12 @@ class OutQueue:
     def entries(self, mails: dict[str, bytes] | None = None) -> list[OutboxEntry]:
         """Queued messages, oldest first. `mails`, for a pass that sends them, gets
         the mails not tried yet, by id (up to KEEP_MAILS): their files are read once."""
-        out = _records(self.queue, mails)
+        self.broken = []
+        out = _records(self.queue, mails, self.broken)
+        for path in set(self.broken) - self._said:  # once each: a pass runs every few seconds
+            self._said.add(path)
+            log.error("outbox: %s holds no record on its first line: its mail cannot be "
+                      "sent (maild fsck names it)", path)  # fmt: skip
         out.sort(key=lambda m: (m["queued_at"], m["id"]))
         return out
 
@@ -330,7 +338,9 @@ def _message(data: bytes) -> bytes:
     return data.partition(b"\n")[2]
 
 
-def _records(folder: Path, mails: dict[str, bytes] | None = None) -> list[OutboxEntry]:
+def _records(
+    folder: Path, mails: dict[str, bytes] | None = None, broken: list[str] | None = None
+) -> list[OutboxEntry]:
     """The records of the mail files in `folder` (their first lines), and into
     `mails` the mails of those not tried yet (see OutQueue.entries)."""
     out = []
@@ -342,12 +352,26 @@ def _records(folder: Path, mails: dict[str, bytes] | None = None) -> list[Outbox
                     meta = json.loads(f.readline())
                     if mails is not None and not meta.get("attempts") and len(mails) < KEEP_MAILS:
                         mails[meta["id"]] = f.read()
-            except (FileNotFoundError, ValueError, KeyError):
-                # sent or moved meanwhile, or not a record. Not PermissionError: a
-                # queue the user cannot read is not "empty" (it says so, with the path)
+            except FileNotFoundError:  # sent or moved meanwhile
+                continue
+            except (ValueError, KeyError, AttributeError):
+                # not a record: its mail cannot go (into `broken`; `maild fsck` names
+                # it). Not PermissionError: a queue the user cannot read is not "empty"
+                if broken is not None:
+                    broken.append(f"{root}/{name}")
                 continue
             out.append(meta)
     return out
+
+
+def outbox_record_ok(path: Path) -> bool:
+    """Whether a queue file starts with a record (`maild fsck`); an unreadable one
+    raises OSError."""
+    with open(path, "rb") as f:
+        try:
+            return isinstance(json.loads(f.readline()).get("id"), str)
+        except (ValueError, AttributeError):
+            return False
 
 
 @functools.lru_cache(maxsize=64)  # the From of outgoing mail is nearly always the same

@@ -140,3 +140,20 @@ def test_mail_without_a_message_id_is_found_in_its_ticket(desk):
     r = desk.run("fsck", "--repair")
     assert r.code == 0 and not list((desk.root / "data" / "spool" / "new").iterdir())
     assert {t["tid"] for t in desk.tickets()} == tids
+
+
+def test_a_queued_mail_without_its_record_is_named_not_dropped_in_silence(desk):
+    """A queue file cut short (its first line, the record, no longer JSON): the
+    sender skipped it, `outbox list` said the outbox was empty, fsck found nothing,
+    and the mail never went."""
+    desk.ingest(make_mail(sender="a@shop.example", msgid="<cut@c.example>"))
+    queue = desk.root / "data" / "outbox" / "queue"
+    cut = sorted(queue.iterdir())[0]
+    cut.write_bytes(cut.read_bytes()[:40])
+    r = desk.run("fsck")
+    rel = f"outbox/queue/{cut.name}"
+    assert r.code == 1 and f"{rel}: no outbox record on its first line" in r.out, r.out
+    flushed = desk.run("outbox", "flush")  # the others go; this one is named, exit 1
+    assert flushed.code == 1 and "still queued 1" in flushed.out, flushed
+    assert f"{cut}: no record on its first line, cannot be sent" in flushed.err, flushed.err
+    assert flushed.err.count(cut.name) == 1 and "Traceback" not in flushed.err
