@@ -127,6 +127,11 @@ def mend_line_breaks(raw: bytes) -> bytes:
     # lines, whatever strays the headers hold
     crlf = raw[last - 1 : last] == b"\r"
     end = raw.find(b"\r\n\r\n" if crlf else b"\n\n")
+    if crlf and end < 0 and (lf_end := raw.find(b"\n\n")) >= 0:
+        # bare-LF lines that SMTP's end of data ended in one CRLF (smtplib's sendmail
+        # of msg.as_bytes()): read as CRLF mail without a blank line, the whole mail
+        # was its header block and its text was lost
+        crlf, end = False, lf_end
     head, body = (raw, b"") if end < 0 else (raw[:end], raw[end:])
     stray = _STRAY_IN_CRLF if crlf else _STRAY_IN_LF
     if stray.search(head) is None:

@@ -793,3 +793,13 @@ def test_the_message_id_is_the_one_read_of_the_header_block_alone(lines, end, bl
 def test_a_mail_without_a_message_id_is_named_by_its_bytes_as_they_came():
     raw = b"From: a@b.ru\rSubject: x\r\n\r\ntext\r\n"  # a stray CR the parser mends
     assert parse(raw).message_id == synthetic_msgid(raw)
+
+
+def test_bare_lf_lines_that_smtp_ended_in_one_crlf_keep_their_text():
+    """smtplib's sendmail(msg.as_bytes()) sends the lines as the bytes have them (LF)
+    and SMTP's end of data adds one CRLF: the mail was read as a header block with no
+    body, and a staff answer sent so never reached the customer."""
+    raw = b"From: a@b.ru\nSubject: hi\nMessage-ID: <q@b.ru>\n\nDone, see\nthe log.\r\n"
+    msg = parse(raw)
+    assert (msg.subject, msg.text, msg.message_id) == ("hi", "Done, see\nthe log.\n", "<q@b.ru>")
+    assert mend_line_breaks(raw) == raw
