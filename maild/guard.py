@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from maild.app import App
-from maild.domain.caps import Caps, cap_reached
+from maild.domain.caps import Caps, cap_reached, mailbox_of
 from maild.domain.decision import Decision, OutgoingKind
 from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
@@ -199,7 +199,7 @@ def capped(
     ]
     allowed, why = [], None
     for addr in to:
-        reason = cap_reached(limits, app.store.auto_replies(addr), to_ticket, now)
+        reason = cap_reached(limits, app.store.auto_replies(mailbox_of(addr)), to_ticket, now)
         if reason is None:
             allowed.append(addr)
         else:

@@ -17,7 +17,7 @@ from typing import Any
 
 from maild import guard
 from maild.app import App
-from maild.domain import spam, undeliverable
+from maild.domain import caps, spam, undeliverable
 from maild.domain.decision import Outgoing
 from maild.domain.onemail import above_signature
 from maild.domain.records import (
@@ -150,7 +150,7 @@ def send(
         _queue_copies(app, out, to, set(to) <= staff, letters, message_id, replying_to)
         if check.automatic:
             for addr in to:
-                app.store.record_auto_reply(addr, now)
+                app.store.record_auto_reply(caps.mailbox_of(addr), now)
     _subject, body, link = letters.of(to[0])  # every copy's link masks alike
     record = sent_record(
         app,

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from maild.domain.plural import ru_plural
 
-__all__ = ["WINDOW", "Caps", "cap_reached"]
+__all__ = ["WINDOW", "Caps", "cap_reached", "mailbox_of"]
 
 WINDOW = timedelta(days=1)  # the longest a cap counts back: older mail counts for none
 
@@ -41,6 +41,17 @@ def cap_reached(
     if sum(t > hour for t in to_ticket) >= caps.per_ticket_hour:
         return f"не больше {_letters(caps.per_ticket_hour)} по обращению в час"
     return None
+
+
+def mailbox_of(address: str) -> str:
+    """The mailbox the caps count for `address`: without its +tag, so that another
+    desk's robot writing from a plus-address per ticket (support+1001@vendor,
+    support+1002@vendor) meets one cap, not a fresh one with every mail."""
+    local, at, domain = address.lower().rpartition("@")
+    base = local.split("+", 1)[0]
+    if not at or not base or base == local or local.startswith('"'):
+        return address.lower()  # no tag (or a quoted local part: left as it is)
+    return f"{base}@{domain}"
 
 
 def _letters(n: int) -> str:

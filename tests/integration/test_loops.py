@@ -17,6 +17,23 @@ def test_at_most_n_automatic_replies_per_sender_per_hour(tmp_path, sink):
     assert len(sink.to("anna@example.com")) == 5  # staff see every one
 
 
+def test_a_robot_writing_from_a_plus_address_per_ticket_meets_one_cap(tmp_path, sink):
+    """Another desk answering each of our mails from support+<its ticket>@ (no
+    Auto-Submitted): every address was new to the caps, so each round got one more
+    confirmation, without end. The caps count the mailbox without its +tag."""
+    desk = Desk(tmp_path, sink.port, support={"max_auto_replies_per_hour": 2})
+    for n in range(5):
+        robot = f"Support+{1001 + n}@vendor.example"
+        desk.ingest(make_mail(sender=robot, subject=f"[Ticket#{1001 + n}] Re: Обращение"))
+    desk.ingest(make_mail(sender="sales+eu@other.example"))  # another mailbox: its own cap
+    desk.flush()
+    sink.wait_for(2 * 6 + 3)
+    robot_mail = [m for m in sink.received if m.rcpt_tos[0].endswith("@vendor.example")]
+    assert len(robot_mail) == 2, [m.rcpt_tos for m in robot_mail]
+    assert len(sink.to("sales+eu@other.example")) == 1
+    assert len(sink.to("anna@example.com")) == 6  # staff see every one
+
+
 def test_accepted_attachments_are_stored_once_by_hash(tmp_path, sink):
     import hashlib
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from maild.domain.caps import Caps, cap_reached
+from maild.domain.caps import Caps, cap_reached, mailbox_of
 from maild.domain.replyaddr import sign, sign_for, signed_for, verify
 from maild.domain.robots import FOREIGN_TAG_RE, answered, auto_ids, fast_reply, robot_reason
 
@@ -173,3 +173,18 @@ def test_reply_address_signed_per_staff_member() -> None:
     assert customer != anna and signed_for(customer, "anna@example.com", secret, support) is None
     assert verify(anna, secret, support) == ("4821-7730", False)
     assert signed_for("support@example.com", "anna@example.com", secret, support) is None
+
+
+@pytest.mark.parametrize(
+    ("address", "mailbox"),
+    [
+        ("Support+1001@Vendor.example", "support@vendor.example"),
+        ("a+b+c@x.ru", "a@x.ru"),
+        ("ivan@shop.ru", "ivan@shop.ru"),
+        ("+tag@x.ru", "+tag@x.ru"),
+        ("no-at-sign", "no-at-sign"),
+        ('"a+b"@x.ru', '"a+b"@x.ru'),
+    ],
+)
+def test_the_caps_count_the_mailbox_without_its_plus_tag(address, mailbox):
+    assert mailbox_of(address) == mailbox
