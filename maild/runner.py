@@ -230,7 +230,8 @@ def _section(
                 # one unreadable store file holds back only the mail that needs it
                 # (released by run_batch; the rescan retries it): the rest goes on
                 who = mail_of(app, key, parsed.get(key, (None,))[0])
-                log.error("%s spool %s: waits until `maild fsck --repair`: %s", who, key, e)
+                log.error("%s spool %s: waits until the file is mended (`maild fsck` says "
+                          "how): %s", who, key, e)  # fmt: skip
                 raise _Redo(key, describe(e)[0]) from e
             except FirstAttemptFailed as e:
                 raise _Redo(key, str(e), fallback=True) from e

@@ -41,6 +41,7 @@ from maild.serving import start_imap, start_metrics, start_smtp
 from maild.workers import (
     BATCH_MAX,
     ChildProcess,
+    WorkerDied,
     flush_outbox,
     process_batch,
 )
@@ -115,8 +116,12 @@ class Daemon:
                 result = await loop.run_in_executor(self.process_pool, run, keys)
             except Exception as e:
                 # (a worker that died: the message it was working on is counted by
-                # recover, and shunted if it keeps killing workers)
-                log.exception("spool %s: unexpected error in the worker", ", ".join(keys))
+                # recover, which names each message, and shunted if it keeps killing
+                # workers; a traceback only for an error of the code)
+                if isinstance(e, WorkerDied):
+                    log.error("%s with %d message(s) of the spool: recovering them", e, len(keys))
+                else:
+                    log.exception("spool %s: unexpected error in the worker", ", ".join(keys))
                 if worker is not None and worker.proc is not None:
                     await loop.run_in_executor(None, worker.proc.join, 1)
                 recover(self.app, self.faults)

@@ -93,6 +93,10 @@ def flush_outbox(app: App, _request: Any) -> tuple[int, int]:
     return app.outbox.flush(app.config.outbound, app.now(), force=False, keep_connection=True)
 
 
+class WorkerDied(RuntimeError):
+    """A child process ended (killed, out of memory) before it answered."""
+
+
 class ChildProcess:
     """A forked child serving one kind of request (the processing worker, the
     outbox sender); `call` blocks, so the daemon calls it in a thread. A child
@@ -137,7 +141,7 @@ class ChildProcess:
             self.conn.send(request)
             status, value = self.conn.recv()
         except (EOFError, OSError) as e:
-            raise RuntimeError(f"{self.name} died: {e}") from None
+            raise WorkerDied(f"{self.name} died: {e or type(e).__name__}") from None
         if status != "ok":
             raise RuntimeError(value)
         return value

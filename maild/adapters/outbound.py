@@ -296,7 +296,9 @@ class Outbox(OutQueue):
             self.move_to_sent(meta, now, log)
         except OSError as e:
             self._unrecorded[meta["id"]] = (meta, now)
-            logger.error("outbox %s: sent, but cannot record it: %s", meta["id"], e)
+            logger.error("%s [TID#%s] outbox %s: sent, but cannot record it: %s",
+                         meta.get("message_id") or "<none>", meta.get("tid") or "-",
+                         meta["id"], e)  # fmt: skip
             self.mark_sent(meta["id"])
         self._stop(f"cannot record sent mail in {self.sent}: {error.strerror or error}")
         return False

@@ -70,4 +70,6 @@ def test_a_killed_worker_loses_and_doubles_nothing(tmp_path, sink):
     assert sorted(t["requester"] for t in desk.tickets()) == sorted(customers)
     assert all(len(sink.to(c)) == 1 for c in customers)
     assert not list((tmp_path / "data" / "spool" / "bad").iterdir())
-    assert "died" in daemon.logtext()
+    log = daemon.logtext()
+    assert "died" in log
+    assert "Traceback" not in log  # a death is the environment's, not an error of the code
