@@ -179,6 +179,10 @@ class Daemon:
                     # the one writer (as the jobs); staff's notice goes in the next pass
                     await loop.run_in_executor(self.process_pool, self._tell_refused)
                     self.outbox_wake.set()
+            except OSError as e:  # the environment's: one line, the pass runs again
+                where = f"{e.filename}: " if e.filename else ""
+                log.error("outbox pass failed: %s%s", where, e.strerror or e)
+                continue
             except Exception:
                 log.exception("outbox pass failed")
                 continue

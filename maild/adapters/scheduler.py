@@ -27,6 +27,10 @@ TICK_SECONDS = 60
 def _guard(name: str, fn, *args: Any) -> None:
     try:
         fn(*args)
+    except OSError as e:  # the environment's (a folder's mode, a full disk): one line
+        where = f"{e.filename}: " if e.filename else ""
+        log.error("scheduled job %s failed: %s%s; it runs again at its next time",
+                  name, where, e.strerror or e)  # fmt: skip
     except Exception:
         log.exception("scheduled job %s failed; it runs again at its next time", name)
 
