@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
+from collections.abc import Callable
 
 from tests.faults.fs import ext4, fill, read_only
 from tests.helpers import Desk, Sink, make_mail
@@ -16,20 +17,25 @@ CUSTOMERS = 60  # 180 mails: the sent log needs new blocks after the disk is ful
 FILL_AT = 10  # the relay fills the disk when it takes this mail
 
 
+def relay_that_at(n: int, fault: Callable[[], object]) -> Sink:
+    """A started relay sink that brings about `fault` as it takes its n-th mail."""
+    sink = Sink()
+    take = sink.handler.handle_DATA
+
+    async def taking(server, session, envelope):
+        reply = await take(server, session, envelope)
+        if len(sink.received) == n:
+            fault()
+        return reply
+
+    sink.handler.handle_DATA = taking
+    return sink.start()
+
+
 def test_a_full_disk_never_sends_a_mail_twice(tmp_path):
     with ext4(tmp_path / "disk.img", tmp_path / "mnt", size_mb=16) as mnt:
-        sink = Sink()
-        take = sink.handler.handle_DATA
         ballast = []
-
-        async def filling(server, session, envelope):
-            reply = await take(server, session, envelope)
-            if len(sink.received) == FILL_AT:
-                ballast.append(fill(mnt))
-            return reply
-
-        sink.handler.handle_DATA = filling
-        sink.start()
+        sink = relay_that_at(FILL_AT, lambda: ballast.append(fill(mnt)))
         try:
             desk = Desk(tmp_path, sink.port, storage={"path": str(mnt / "data")})
             for n in range(CUSTOMERS):
@@ -120,17 +126,7 @@ def test_a_mail_sent_but_not_recorded_is_recorded_not_sent_again(tmp_path):
     record, and the next one that can records it instead of sending it."""
     sent = tmp_path / "data" / "outbox" / "sent"
     stack = contextlib.ExitStack()
-    sink = Sink()
-    take = sink.handler.handle_DATA
-
-    async def freezing(server, session, envelope):
-        reply = await take(server, session, envelope)
-        if len(sink.received) == FILL_AT:
-            stack.enter_context(read_only(sent))
-        return reply
-
-    sink.handler.handle_DATA = freezing
-    sink.start()
+    sink = relay_that_at(FILL_AT, lambda: stack.enter_context(read_only(sent)))
     try:
         desk = Desk(tmp_path, sink.port)
         for n in range(CUSTOMERS // 4):
