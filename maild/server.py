@@ -27,7 +27,7 @@ from typing import Any
 # lock, held for ever.
 import holidays.countries.russia  # noqa: F401
 
-from maild import metrics, status
+from maild import metrics, privileges, status
 from maild.adapters import systemd
 from maild.adapters.leftovers import remove_leftovers
 from maild.adapters.listener import SupportHandler
@@ -180,8 +180,7 @@ class Daemon:
                     await loop.run_in_executor(self.process_pool, self._tell_refused)
                     self.outbox_wake.set()
             except OSError as e:  # the environment's: one line, the pass runs again
-                where = f"{e.filename}: " if e.filename else ""
-                log.error("outbox pass failed: %s%s", where, e.strerror or e)
+                log.error("outbox pass failed: %s", privileges.describe(e))
                 continue
             except Exception:
                 log.exception("outbox pass failed")

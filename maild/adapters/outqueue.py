@@ -258,6 +258,8 @@ class OutQueue:
                 except FileNotFoundError:  # recorded meanwhile: the mark is left over
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(f"{root}/{name}")
+                except ValueError:  # its record is gone: never sent again (entries names it)
+                    continue
         return out
 
     def set_aside(self, meta: OutboxEntry) -> None:

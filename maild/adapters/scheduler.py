@@ -16,7 +16,7 @@ import asyncio
 import logging
 from typing import Any
 
-from maild import jobs, status
+from maild import jobs, privileges, status
 from maild.app import App
 
 log = logging.getLogger("maild.scheduler")
@@ -28,9 +28,8 @@ def _guard(name: str, fn, *args: Any) -> None:
     try:
         fn(*args)
     except OSError as e:  # the environment's (a folder's mode, a full disk): one line
-        where = f"{e.filename}: " if e.filename else ""
-        log.error("scheduled job %s failed: %s%s; it runs again at its next time",
-                  name, where, e.strerror or e)  # fmt: skip
+        log.error("scheduled job %s failed: %s; it runs again at its next time", name,
+                  privileges.describe(e))  # fmt: skip
     except Exception:
         log.exception("scheduled job %s failed; it runs again at its next time", name)
 
