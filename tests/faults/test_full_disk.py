@@ -128,8 +128,12 @@ def test_a_mail_sent_but_not_recorded_is_recorded_not_sent_again(tmp_path):
     stack = contextlib.ExitStack()
     sink = relay_that_at(FILL_AT, lambda: stack.enter_context(read_only(sent)))
     try:
-        desk = Desk(tmp_path, sink.port)
-        for n in range(CUSTOMERS // 4):
+        # the relay answers mail FILL_AT only once sent/ is read-only: mount(8) may wait
+        # seconds for other tests' mounts, and a relay timeout would end that send
+        desk = Desk(tmp_path, sink.port, outbound={"timeout": 120})
+        # 15 mails: one relay connection (one per 8 mails), whose sent log is open before
+        # the read-only remount (a log opened on the bind mount would make it "busy")
+        for n in range(5):
             desk.ingest(make_mail(sender=f"c{n}@shop.example", msgid=f"<r{n}@c.example>"))
         queued = {m["message_id"] for m in desk.run("outbox", "list", "--json").json()}
         with stack:
