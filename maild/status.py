@@ -138,6 +138,20 @@ def _outbox(app: App, now: datetime) -> dict[str, Any]:
     }
 
 
+# free bytes under which the storage counts as full: the fault notes this command reads
+# are written there too, so a full disk could not say so itself (it stayed "healthy")
+FULL_BELOW = 1 << 20
+
+
+def _storage(root: Path) -> dict[str, Any]:
+    """Space on the storage's file system, as maild's user may use it."""
+    try:
+        st = os.statvfs(root)
+    except OSError:
+        return {"free_bytes": None}
+    return {"free_bytes": st.f_bavail * st.f_frsize}
+
+
 def _tickets(app: App, now: datetime) -> dict[str, int]:
     rows = app.store.open_summaries()
     overdue = sum(
@@ -177,6 +191,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
     figures: dict[str, Any] = {
         "spool": _spool(app, now),
         "outbox": _outbox(app, now),
+        "storage": _storage(root),
         "imap": None
         if app.config.imap is None
         else {
@@ -228,6 +243,10 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
     if f["fault"]:
         failing.append(f"processing paused: {f['fault'].get('error')} ({f['fault'].get('path')})")
     failing += _not_running(f)
+    free = (f.get("storage") or {}).get("free_bytes")  # (None: not known)
+    if free is not None and free < FULL_BELOW:
+        failing.append(f"storage: its file system is full ({free // 1024} KB free): mail is "
+                       "answered 451 and processing waits until space is freed")  # fmt: skip
     age = f["spool"]["oldest_age"]
     if age is not None and age > SPOOL_STUCK:
         failing.append(f"spool: mail waits for processing for {age:.0f} s")
@@ -304,6 +323,9 @@ def format_text(f: dict[str, Any]) -> str:
                 f"(the round began {b.get('since')})"
             )
     lines.append(f"scheduler: last run {_ago(f['scheduler']['age'])}")
+    free = (f.get("storage") or {}).get("free_bytes")
+    if free is not None:
+        lines.append(f"storage: {free / (1 << 20):.0f} MB free")
     lines.append(f"tickets: {t['open']} open, {t['overdue']} overdue")
     if f["fault"]:
         lines.append(f"fault since {f['fault'].get('since')}: {f['fault'].get('error')}")

@@ -85,7 +85,11 @@ def test_a_full_disk_pauses_processing_and_the_mail_waits(tmp_path, caplog):
         assert sorted(app.spool.pending()) == sorted(keys) and app.spool.shunted() == []
         assert all(app.spool.attempts(k) == 0 for k in keys)
         assert "cannot queue the alert" in caplog.text
+        # the fault's own note could not be written either: status said "healthy"
+        full = desk.run("status")
+        assert full.code == 2 and "storage: its file system is full" in full.out, full.out
         ballast.unlink()
+        assert "file system is full" not in desk.run("status").out
         faults.after(result := runner.run_batch(app, keys))
         assert result.ok == 5 and len(desk.tickets()) == 5
         assert not (mnt / "data" / "run" / "fault.json").exists()
