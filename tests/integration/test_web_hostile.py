@@ -153,15 +153,18 @@ def test_an_address_a_message_cannot_carry_is_refused_by_the_form(site, address)
     assert not [m for m in sink.received if address in m.rcpt_tos]
 
 
-def raw_post(url: str, fields: dict[str, str], parts: list[tuple[str, str, bytes]]):
-    """multipart/form-data with each file part's disposition tail and type as given."""
+def raw_post(
+    url: str, fields: dict[str, str], parts: list[tuple[str, str, bytes]], name: str = "files"
+):
+    """multipart/form-data with each file part's disposition tail and type as given,
+    the parts in the field `name`."""
     boundary = uuid.uuid4().hex
     out = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
         for k, v in fields.items()
     ]
     for disposition, ctype, data in parts:
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="files"; {disposition}'
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; {disposition}'
         out.append(f"{head}\r\nContent-Type: {ctype}\r\n\r\n".encode() + data + b"\r\n")
     out.append(f"--{boundary}--\r\n".encode())
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
@@ -231,15 +234,9 @@ def test_a_text_field_sent_as_a_file_is_a_plain_400(site):
     the text of aiohttp's FileField object, a memory address included."""
     desk, daemon, sink, base = site
     url, tid = ask(base, sink, {"email": "nina@client.example", "subject": "S", "text": "Вот"})
-    boundary = uuid.uuid4().hex
     form = request(url).form_token()
-    body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="form"\r\n\r\n{form}\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="text"; filename="f1.txt"\r\n'
-        f"Content-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n"
-    ).encode()
-    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-    r = request(url + "/reply", "POST", body, headers)
+    text_as_file = [('filename="f1.txt"', "text/plain", b"hello")]
+    r = raw_post(url + "/reply", {"form": form}, text_as_file, name="text")
     assert r.status == 400 and "Запрос не понят" in r.text
     texts = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
     assert texts == ["Вот\n"]
