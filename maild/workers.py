@@ -29,6 +29,8 @@ from maild.runner import BatchResult, run_batch
 
 log = logging.getLogger("maild.serve")
 
+PR_SET_NAME = 15  # <linux/prctl.h>
+
 # Messages processed under one store lock and made durable by one group commit
 # (the section's adapters.durable.Transaction): at most this many per batch, or as
 # many as were parsed in this long (process_batch).
@@ -60,11 +62,7 @@ def _child_main(
     the pipe."""
     for end in parent_ends:  # ours and the other children's: else no EOF, ever
         end.close()
-    try:  # "maild-worker-1" in ps and top, not "python"
-        with open("/proc/self/comm", "w") as f:
-            f.write(multiprocessing.current_process().name[:15])
-    except OSError:
-        pass
+    name_process(multiprocessing.current_process().name)
     signal.set_wakeup_fd(-1)  # the parent's asyncio wake-up pipe is not ours
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)  # the daemon says when to stop: EOF
@@ -91,6 +89,19 @@ def _child_main(
 def flush_outbox(app: App, _request: Any) -> tuple[int, int]:
     """The sender's request: one outbox pass, keeping the relay connection open."""
     return app.outbox.flush(app.config.outbound, app.now(), force=False, keep_connection=True)
+
+
+def name_process(name: str) -> None:
+    """`name` (its first 15 bytes) in ps and top, not "python". Through prctl, not
+    /proc/self/comm: once root's maild has switched to the storage's owner the
+    kernel makes the process non-dumpable, and its /proc files are root's."""
+    import ctypes  # only here: the CLI's commands never need it
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_NAME, name.encode()[:15], 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the name stays
+        pass
 
 
 class WorkerDied(RuntimeError):

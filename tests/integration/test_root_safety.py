@@ -97,8 +97,9 @@ def strangers(root: Path) -> list[str]:
     return out
 
 
-def serve_until(desk: Desk, python: str, done: Path, timeout: float = 20) -> None:
-    """`maild serve` started by root, stopped (SIGTERM) once `done` exists."""
+def serve_until(desk: Desk, python: str, done: Path, timeout: float = 20) -> list[str]:
+    """`maild serve` started by root, stopped (SIGTERM) once `done` exists; the
+    names of its child processes then."""
     p = subprocess.Popen(
         [python, "-m", "maild", "--config", str(desk.config), "serve"],
         stdout=subprocess.DEVNULL,
@@ -110,10 +111,18 @@ def serve_until(desk: Desk, python: str, done: Path, timeout: float = 20) -> Non
         deadline = time.monotonic() + timeout
         while not done.exists() and p.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
+        names = children(p.pid)
     finally:
         p.terminate()
         err = p.communicate(timeout=30)[1].decode()
     assert done.exists() and "Traceback" not in err, err
+    return names
+
+
+def children(pid: int) -> list[str]:
+    """The process names of `pid`'s children."""
+    kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return sorted(Path(f"/proc/{kid}/comm").read_text().strip() for kid in kids)
 
 
 def test_root_commands_leave_only_the_owners_files(owned, sink):
@@ -149,7 +158,10 @@ def test_root_commands_leave_only_the_owners_files(owned, sink):
         r = run(desk, python, *args, stdin=next(inputs) if args[0] == "ingest" else b"")
         assert r.code in (0, 1, 2) and "Traceback" not in r.err, (args, r)
     assert len(sink.wait_for(2, timeout=5)) >= 1  # the confirmation went out
-    serve_until(desk, python, data / "run" / "scheduler_run")  # the daemon's own files
+    # the daemon's own files; its children named as they are when maild starts as
+    # the storage's owner
+    names = serve_until(desk, python, data / "run" / "scheduler_run")
+    assert names == ["maild-sender", "maild-worker"], names
     made = ("registry.json", "reply_secret", "web_secret", "digest.last", "blocklist.json")
     assert all((data / name).exists() for name in made)
     assert list((data / "quarantine").glob("*.json")) and (data / "spool" / "claimed").is_dir()
