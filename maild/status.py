@@ -57,29 +57,33 @@ OUTBOX_STUCK = 3600
 def mark(root: Path, name: str, when: datetime | None = None) -> None:
     """Note that `name` happened now (or `when`). Best effort: a note that could
     not be written must not stop the work it is about."""
-    run = root / "run"
-    try:
-        run.mkdir(exist_ok=True)
-        tmp = run / f".{name}.{os.getpid()}"
-        tmp.write_text((when or datetime.now(UTC)).isoformat())
-        os.replace(tmp, run / name)
-    except OSError:
-        pass
+    _put(root / "run", name, (when or datetime.now(UTC)).isoformat())
 
 
 def note(root: Path, name: str, record: dict[str, Any] | None) -> None:
     """Keep `record` as JSON in run/`name` (None: remove it). Best effort, as mark()."""
-    run = root / "run"
+    if record is None:
+        try:
+            (root / "run" / name).unlink(missing_ok=True)
+        except OSError:
+            pass
+        return
+    _put(root / "run", name, json.dumps(record, ensure_ascii=False))
+
+
+def _put(run: Path, name: str, text: str) -> None:
+    """run/`name` holding `text`, or as it was: on a full disk the temp file is made
+    (it needs no data block) and its write fails, and it is not left behind."""
+    tmp = run / f".{name}.{os.getpid()}"
     try:
-        if record is None:
-            (run / name).unlink(missing_ok=True)
-            return
         run.mkdir(exist_ok=True)
-        tmp = run / f".{name}.{os.getpid()}"
-        tmp.write_text(json.dumps(record, ensure_ascii=False))
+        tmp.write_text(text)
         os.replace(tmp, run / name)
     except OSError:
-        pass
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def read_note(root: Path, name: str) -> dict[str, Any] | None:

@@ -155,3 +155,16 @@ def test_a_mail_sent_but_not_recorded_is_recorded_not_sent_again(tmp_path):
         sink.stop()
     assert set(got) == queued and max(got.values()) == 1
     assert not list((tmp_path / "data" / "outbox" / "queue").iterdir())
+
+
+def test_a_status_note_that_cannot_be_written_leaves_nothing(tmp_path):
+    """The listener's «answered 451» note on a full disk: its temp file is made (an
+    inode, no data block), its write fails; each try left an empty one behind."""
+    from maild import status
+
+    with ext4(tmp_path / "disk.img", tmp_path / "mnt", size_mb=4) as mnt:
+        (mnt / "run").mkdir()
+        fill(mnt)
+        for _ in range(3):
+            status.note(mnt, status.LISTENER_STALLED, {"since": "now", "error": "full"})
+        assert list((mnt / "run").iterdir()) == []
