@@ -82,6 +82,7 @@ def _new_context(ctx: Context, ticket: Ticket, refers_to: str | None) -> dict[st
         "name": msg.from_name,
         "from_name": msg.from_name,
         "commercial": ident.commercial,
+        "listed": ident.source != "none",  # a license or a group whose level is free
         "expired": ident.expired,
         "unverified": ident.unverified,
         "reason": ident.reason,

@@ -206,13 +206,16 @@ def test_license_group_expiry_and_case_insensitive_addresses(desk, sink):
         ).code
         == 0
     )
+    demo = ("license", "add", "--key", "DEMO-1", "--level", "free", "--email", "demo@client.ru")
+    assert desk.run(*demo, "--name", "Демо-версия").code == 0
     lics = desk.run("license", "list", "--json").json()
-    assert {lic["key"] for lic in lics} == {"K-1", "K-OLD"}
+    assert {lic["key"] for lic in lics} == {"K-1", "K-OLD", "DEMO-1"}
 
     vip = desk.ingest_tid(make_mail(sender='"Босс" <BOSS@client.ru>', subject="VIP"))
     old = desk.ingest_tid(make_mail(sender="old@client.ru", subject="Old"))
     grp = desk.ingest_tid(make_mail(sender="Dev <dev@PARTNER.example>", subject="Grp"))
     stranger = desk.ingest_tid(make_mail(sender="nobody@else.example", subject="Free"))
+    desk.ingest_tid(make_mail(sender="demo@client.ru", subject="Demo"))
     assert desk.ticket(vip)["level"] == "vip"
     assert desk.ticket(vip)["requester"] == "boss@client.ru"
     assert desk.ticket(grp)["level"] == "partner"
@@ -220,14 +223,18 @@ def test_license_group_expiry_and_case_insensitive_addresses(desk, sink):
     assert desk.ticket(stranger)["level"] == "free"
 
     desk.flush()
-    sink.wait_for(8)
+    sink.wait_for(10)
     [vip_conf] = sink.to("boss@client.ru")
     assert "VIP поддержка" in vip_conf.text and "2 рабочих часа" in vip_conf.text
     assert "бесплатную" not in vip_conf.text
     [old_conf] = sink.to("old@client.ru")
     assert "истёк 01.01.2020" in old_conf.text and "2020-01-01" not in old_conf.text
     [free_conf] = sink.to("nobody@else.example")
-    assert "бесплатную поддержку" in free_conf.text
+    assert "бесплатную поддержку" in free_conf.text and "не указан" in free_conf.text
+    # a free license's holder is not told they are on no license
+    [demo_conf] = sink.to("demo@client.ru")
+    assert "адрес указан в лицензии DEMO-1 (Демо-версия)" in demo_conf.text, demo_conf.text
+    assert "не указан" not in demo_conf.text and "Если у вас есть лицензия" not in demo_conf.text
 
 
 def test_follow_up_by_tag_or_headers_gets_acknowledgement_not_confirmation(desk, sink):
@@ -257,6 +264,8 @@ def test_follow_up_by_tag_or_headers_gets_acknowledgement_not_confirmation(desk,
     for ack in to_customer[1:]:
         assert f"[TID#{tid}]" in ack.subject
         assert "добавлено к обращению" in ack.subject
+        # the regulation: each letter's confirmation names the level assigned
+        assert "Уровень обслуживания: Бесплатная поддержка" in ack.text, ack.text
     assert len(sink.to("anna@example.com")) == 3  # new-ticket notice + 2 follow-up notices
 
 
