@@ -202,6 +202,7 @@ def variants() -> list[dict]:
         commercial=False,
         unverified=False,
         expired=True,
+        listed=True,
         reason="срок действия лицензии S истёк 01.01.2026",
         free_expired=True,
         free_since="12.01.2026",
@@ -308,7 +309,8 @@ def variants() -> list[dict]:
         answer=None,
     )
     quiet = dict(full, expired=False, automated=None, quiet="X-Auto-Response-Suppress: all")
-    return [full, off, dict(full, expired=False, unverified=True), quiet]
+    listed = dict(full, expired=False, commercial=False)  # a free license's holder
+    return [full, off, dict(full, expired=False, unverified=True), listed, quiet]
 
 
 LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")
