@@ -1,4 +1,10 @@
-"""Commands that presume a ticket in work, in a reply to a ticket already closed.
+"""Commands that the ticket's state or level does not allow.
+
+#development on free support: the regulation's table of levels gives free support no
+«Передача задач в отдел разработки». The command stops the reply, and the staff member
+is told so, and that a #level earlier in the same reply changes what the ticket is owed.
+
+#take or #wait in a reply to a ticket already closed, as follows.
 
 Two staff answer one notice: Anna closes the ticket with her answer (the customer gets
 «Обращение закрыто» and the rating request), Boris, who read the notice a minute later,
@@ -16,8 +22,9 @@ from collections.abc import Callable, Iterable
 
 from maild.domain.commands import Command
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.sla import LEVELS
 
-__all__ = ["closed_errors"]
+__all__ = ["closed_errors", "level_errors"]
 
 # What each presumes: work starts, or the ticket waits for the customer's answer (the
 # customer would be reminded to answer a ticket they were told is closed).
@@ -56,3 +63,20 @@ def _closed_by(
             return f" ({m['from']}, {fmt_time(m['received_at'])})"
     closed_at = ticket.get("closed_at")
     return f" ({fmt_time(closed_at)})" if closed_at else ""
+
+
+def level_errors(commands: Iterable[Command], ticket: Ticket) -> list[str]:
+    """The error of a #development the ticket's level (as the reply's commands before
+    it leave it) does not allow; [] when none."""
+    level = LEVELS[ticket["level"]]
+    for cmd in commands:
+        if cmd.name == "level" and cmd.arg in LEVELS:
+            level = LEVELS[cmd.arg]  # type: ignore[index]
+        elif cmd.name == "development" and not level.to_development:
+            return [
+                f"#development не выполнена: уровень «{level.name_ru}» не предусматривает"
+                " передачу задач в отдел разработки (регламент, таблица уровней).\n"
+                "    Если клиенту положен другой уровень, укажите его в ответе строкой"
+                " выше: #level <уровень>."
+            ]
+    return []

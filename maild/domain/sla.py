@@ -24,6 +24,9 @@ class Level:
     hours: int | None
     days: int | None
     commercial: bool
+    # the table's «Передача задач в отдел разработки»: "-" for free support (not in the
+    # table, consulting and development themselves are any user's and stay allowed)
+    to_development: bool = True
 
     def __post_init__(self) -> None:
         # Exactly one unit, so reaction_due never has to guess which one applies.
@@ -50,7 +53,7 @@ LEVELS: dict[LevelId, Level] = {
         Level("vip", "Коммерческие клиенты: VIP поддержка", 2, None, True),
         Level("operative", "Коммерческие клиенты: оперативная поддержка", 4, None, True),
         Level("standard", "Коммерческие клиенты: стандартная поддержка", 6, None, True),
-        Level("free", "Бесплатная поддержка", 24, None, False),
+        Level("free", "Бесплатная поддержка", 24, None, False, to_development=False),
         Level("consulting", "Консультирование по общим вопросам", 40, None, False),
         Level("development", "Разработка", None, 24, False),
     )

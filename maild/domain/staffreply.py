@@ -20,7 +20,7 @@ from maild.domain import decision as dc
 from maild.domain import merge as mg
 from maild.domain import ticket as tk
 from maild.domain import trust
-from maild.domain.closedcmd import closed_errors
+from maild.domain.closedcmd import closed_errors, level_errors
 from maild.domain.commands import Command, ParsedReply, holds_notice, parse_reply
 from maild.domain.conflicts import without_conflicts
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
@@ -272,12 +272,14 @@ def _errors(
 ) -> list[str]:
     """What stops the reply (``text``: its own, the notice attached left out): a bad
     command line, a check of #answer/#merge/#charset/#assign/#cc, a file the answer
-    cannot carry, #take/#wait on a closed ticket, a command standing in the quote; or,
+    cannot carry, #take/#wait on a closed ticket, #development on free support, a
+    command standing in the quote; or,
     instead of all, a text that cannot be told from the notice it quotes."""
     if holds_notice(text):  # its "errors" are the cheat sheet's lines, not typed
         return [cmds.UNSEPARATED]
     errors = [*reply.errors, *extras.errors, *unsendable(ctx, reply, body)]
     errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
+    errors += level_errors(reply.commands, ticket)
     return errors + [
         cmds.IN_QUOTE.format(line=s) for s in cmds.in_quote(text, messages, reply.commands)
     ]

@@ -264,6 +264,27 @@ def test_a_take_after_a_colleague_closed_the_ticket_is_refused_and_says_who(desk
     assert desk.ticket(tid)["status"] == "open"
 
 
+def test_free_support_passes_nothing_to_development_unless_its_level_changes(desk, sink):
+    """The regulation's table of levels: free support has no «Передача задач в отдел
+    разработки». #development on a free ticket moved it to development (24 business
+    days, the customer told «передано в отдел разработки») without a word to staff."""
+    tid, _ = open_ticket(desk, sink)
+    assert desk.ticket(tid)["level"] == "free"
+    desk.ingest(staff_reply(tid, "Передаём разработчикам.\n#development\n"))
+    desk.flush()
+    assert desk.ticket(tid)["level"] == "free"
+    [told] = [r for r in sink.to("anna@example.com") if r.subject.startswith("Команды не")]
+    assert "#development не выполнена: уровень «Бесплатная поддержка» не предусматривает" in (
+        told.text
+    )
+    assert "#level" in told.text
+    assert [r.subject.split(":")[0] for r in customer_mails(sink)] == [
+        "Обращение зарегистрировано"
+    ]  # neither the answer nor the transfer went
+    desk.ingest(staff_reply(tid, "Передаём разработчикам.\n#level standard\n#development\n"))
+    assert desk.ticket(tid)["level"] == "development"
+
+
 @pytest.mark.parametrize("sender", ["support@example.com", "a.smirnova@example.com"])
 def test_a_reply_to_a_notice_from_another_address_of_the_staff_member_is_told(desk, sink, sender):
     """Anna's client answers her notice "as" the support address (a shared mailbox she

@@ -1,4 +1,5 @@
-"""Unit tests for maild.domain.closedcmd: #take / #wait on a ticket already closed."""
+"""Unit tests for maild.domain.closedcmd: #take / #wait on a ticket already closed,
+#development on free support."""
 
 from __future__ import annotations
 
@@ -30,3 +31,17 @@ def test_an_open_ticket_a_reopen_or_other_commands_are_no_error() -> None:
     assert closed_errors([Command("take"), Command("reopen")], TICKET, [CLOSE], when) == []
     others = [Command("close"), Command("critical"), Command("note"), Command("level", "vip")]
     assert closed_errors(others, TICKET, [CLOSE], when) == []
+
+
+def test_development_is_refused_on_free_support_unless_a_level_before_it_allows() -> None:
+    from maild.domain.closedcmd import level_errors
+
+    free = {"level": "free"}
+    [error] = level_errors([Command("development")], free)
+    assert error.startswith("#development не выполнена: уровень «Бесплатная поддержка»")
+    assert level_errors([Command("level", "vip"), Command("development")], free) == []
+    assert level_errors([Command("development"), Command("level", "vip")], free) != []
+    assert level_errors([Command("level", "vip"), Command("development")], {"level": "vip"}) == []
+    for level in ("partner", "vip", "operative", "standard", "consulting", "development"):
+        assert level_errors([Command("development")], {"level": level}) == []
+    assert level_errors([Command("consulting"), Command("close")], free) == []
