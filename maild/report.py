@@ -1,7 +1,9 @@
 """The SLA report: per level, did staff react within the level's time?
 
-A ticket is "in time" when its first staff reaction came before the deadline set
-at creation, "breached" when it came later or is still missing past it.
+A ticket is "in time" when its first staff reaction came by its first deadline
+(`first_reaction_due`: set at creation, moved when staff pass the ticket to another
+level before reacting, recomputed from creation when they correct a closed ticket's
+level: domain/ticket.py), "breached" when it came later or is still missing past it.
 """
 
 from __future__ import annotations

@@ -309,6 +309,7 @@ def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[T
     of a ticket that ends closed, no level change: #level vip then #close is #close then
     #level vip, and a closed ticket's level corrected tells the customer nothing)."""
     notices: list[str] = []
+    level = ticket["level"]
     for cmd in reply.commands:
         if cmd.name in ("cc", "uncc"):
             # checked with the other commands (check): an error stopped the reply
@@ -321,6 +322,8 @@ def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[T
     if ticket["status"] == "closed":  # a level set on a ticket that ends closed corrects
         # the SLA report: no deadline to tell the customer of, whatever the lines' order
         notices = [n for n in notices if n != tk.LEVEL_CHANGED]
+        if ticket["level"] != level:
+            ticket = tk.level_corrected(ticket, ctx.policy.due)
     return ticket, notices
 
 

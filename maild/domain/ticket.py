@@ -214,12 +214,21 @@ def apply_command(
             if t["status"] not in ("closed", "waiting"):
                 t["reaction_due"] = iso(due(level, at))
                 t["reaction_from"] = iso(at)
+                if t.get("first_reaction_at") is None:  # the first reaction is owed so
+                    t["first_reaction_due"] = t["reaction_due"]
             notices.append(LEVEL_CHANGED)
     elif name == "critical":
         t["critical"] = True
     elif name == "assign" and arg:
         t["assignee"] = arg
     return t, notices
+
+
+def level_corrected(ticket: Ticket, due: DueFn) -> Ticket:
+    """A closed ticket's level set by staff corrects the SLA report: its first reaction
+    is judged by that level's time from the ticket's creation, as if it always had it."""
+    created = datetime.fromisoformat(ticket["created_at"])
+    return {**ticket, "first_reaction_due": iso(due(ticket["level"], created))}
 
 
 RATING_RE = re.compile(

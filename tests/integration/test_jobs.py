@@ -258,6 +258,35 @@ def test_report_sla_json_and_table(world, sink):
     assert "бесплатная" in table and "нарушено" in table and "free" not in table
 
 
+def test_report_sla_judges_a_ticket_by_the_level_staff_gave_it(world, sink):
+    """Raised to VIP at 10:30 (2 h: due 12:30) and answered at 15:00, a ticket was
+    «in time» by the free level's 24 h it arrived with; a VIP ticket answered after
+    5 h, closed and corrected to free («a correction for the SLA report»), was counted
+    under free as breached, by VIP's 2 h."""
+    desk, clock = world
+    vip = ("license", "add", "--key", "K-1", "--level", "vip", "--email", "boss@vip.example")
+    assert desk.run(*vip).code == 0
+
+    def reply(tid: str, body: str, at: datetime) -> None:
+        clock.now = at
+        to = staff_to(tid)
+        ingest_at(desk, clock, make_mail(sender="anna@example.com", to=to, body=body))
+
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
+    raised = ingest_at(desk, clock, make_mail(subject="Повысят"))
+    reply(raised, "#level vip\n", datetime(2026, 11, 23, 10, 30, tzinfo=MSK))
+    reply(raised, "Ответ.", datetime(2026, 11, 23, 15, 0, tzinfo=MSK))
+    clock.now = datetime(2026, 11, 24, 10, 0, tzinfo=MSK)
+    corrected = ingest_at(desk, clock, make_mail(sender="boss@vip.example", subject="VIP"))
+    reply(corrected, "Ответ.\n#close\n", datetime(2026, 11, 24, 15, 0, tzinfo=MSK))
+    reply(corrected, "#level free\n", datetime(2026, 11, 24, 16, 0, tzinfo=MSK))
+    assert desk.ticket(corrected)["status"] == "closed"
+    data = desk.run("report", "sla", "--json").json()
+    levels = {b["level"]: b for b in data["levels"]}
+    assert (levels["vip"]["tickets"], levels["vip"]["breached"]) == (1, 1), levels
+    assert (levels["free"]["tickets"], levels["free"]["in_time"]) == (1, 1), levels
+
+
 def test_reminders_pass_over_tickets_not_due_without_reading_them(world, sink):
     desk, clock = world
     early = ingest_at(desk, clock, make_mail(msgid="<early@shop-example.ru>"))
