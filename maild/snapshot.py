@@ -21,6 +21,8 @@ from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
 from maild.domain.merge import final_target
 from maild.domain.message import ParsedMessage
+from maild.domain.policy import Policy
+from maild.domain.records import Ticket
 from maild.domain.replyaddr import signed_for, tid_of_message_id
 from maild.domain.replyaddr import verify as verify_address
 from maild.domain.screen import Screening
@@ -74,10 +76,7 @@ def gather(
             spool_key=spool_key,
         )
     ticket = loaded[0]
-    # verified: it may add people, or prove an address refused for good exists
-    asks_to_join = not claims_staff and (
-        bool(newcomers(policy, msg, ticket)) or msg.from_addr in (ticket.get("undeliverable") or {})
-    )
+    asks_to_join = not claims_staff and _proof_wanted(policy, msg, ticket)
     staff_reply = _staff_reply_facts(app, msg, loaded) if claims_staff and staff_verified else {}
     return Snapshot(
         tid=ticket["tid"],
@@ -90,6 +89,17 @@ def gather(
         spool_key=spool_key,
         staff_signed=signed[1] if signed else None,
         **staff_reply,
+    )
+
+
+def _proof_wanted(policy: Policy, msg: ParsedMessage, ticket: Ticket) -> bool:
+    """Whether it matters that a customer's follow-up proves its From (it is looked up
+    only then): verified, it may add people, prove that an address refused for good
+    exists, or prove the address SPF/DKIM did not confirm when the ticket opened."""
+    return (
+        bool(newcomers(policy, msg, ticket))
+        or msg.from_addr in (ticket.get("undeliverable") or {})
+        or (msg.from_addr == ticket["requester"] and "owed" in ticket["identification"])
     )
 
 

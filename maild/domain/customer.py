@@ -107,8 +107,12 @@ def _reply_elsewhere(ctx: Context, ticket: Ticket) -> str | None:
 def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
     """A customer (or a colleague, or a robot) wrote into an existing ticket."""
     policy, msg = ctx.policy, ctx.msg
+    confirmed = None
     if ctx.snapshot.requester_verified:  # its mailbox exists: mail goes to it again
         ticket = undeliverable.lift(ticket, [msg.from_addr])
+        if msg.from_addr == ticket["requester"]:  # the level its license or group gives
+            confirmed = tk.address_confirmed(ticket, ctx.received_at, policy.due)
+            ticket = confirmed or ticket
     before = set(ticket.get("undeliverable") or ())
     if ctx.snapshot.our_bounce and not ctx.scr.receipt:  # our mail failed for good:
         ticket = _bounced(ctx, ticket)  # no more automatic mail to them
@@ -135,6 +139,7 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
         ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, policy.due, participants)
     c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened, "bounced": bounced}
+    c["confirmed"] = confirmed is not None
     # the ticket's subject: a reply's own is "Re: [TID#...]" or our mail's subject
     c["subject"] = ticket["subject"] or c["subject"]
     c.update(_asked_ctx(ticket, asked))

@@ -43,6 +43,9 @@ class IdentificationRecord(TypedDict):
     reason: str
     entitlement: str | None  # "<source>:<ref>": shared by everyone under one license/group
     expired: bool
+    # SPF/DKIM did not confirm the address: what the requester gets once it is confirmed
+    # (the level, then source, ref and reason as above: ticket.address_confirmed)
+    owed: NotRequired[dict[str, str | None]]
 
 
 class SpamMark(TypedDict):

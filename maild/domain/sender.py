@@ -48,6 +48,7 @@ class Identification:
     reason: str  # Russian, shown to staff and, when free, to the customer
     expired: bool = False
     unverified: bool = False  # entitled, but SPF/DKIM did not confirm the From address
+    owed: Identification | None = None  # unverified: what a confirmed address gets
 
     @property
     def commercial(self) -> bool:
@@ -132,6 +133,7 @@ def checked(ident: Identification, *, can_verify: bool, verified: bool) -> Ident
         f"{ident.reason}, но адрес отправителя не подтверждён (SPF/DKIM): "
         "уровень будет исправлен после подтверждения адреса",
         unverified=True,
+        owed=ident,
     )
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import get_args
 
 from maild.domain.forget import PLACEHOLDER
-from maild.domain.records import Status, Ticket
+from maild.domain.records import IdentificationRecord, Status, Ticket
 from maild.domain.replyaddr import is_support_address
 from maild.domain.sender import Identification
 
@@ -62,16 +62,49 @@ def new_ticket(
         "rating": None,
         "closed_at": None,
         "participants": sorted({requester, *participants} - {""}),
-        "identification": {
-            "source": ident.source,
-            "ref": ident.ref,
-            "reason": ident.reason,
-            "entitlement": ident.entitlement,
-            "expired": ident.expired,
-        },
+        "identification": _identification(ident),
         "refers_to": refers_to,
         "sent": {},
     }
+
+
+def _identification(ident: Identification) -> IdentificationRecord:
+    record: IdentificationRecord = {
+        "source": ident.source,
+        "ref": ident.ref,
+        "reason": ident.reason,
+        "entitlement": ident.entitlement,
+        "expired": ident.expired,
+    }
+    if ident.owed is not None:
+        owed = ident.owed
+        record["owed"] = {
+            "level": owed.level,
+            "source": owed.source,
+            "ref": owed.ref,
+            "reason": owed.reason,
+        }
+    return record
+
+
+def address_confirmed(ticket: Ticket, at: datetime, due: DueFn) -> Ticket | None:
+    """The requester proved the address whose license or group SPF/DKIM could not
+    confirm when the ticket opened (a reply to the address signed for them, or aligned
+    now): the ticket gets the level it was owed, its time counted from now as after a
+    transfer (apply_command). None when nothing was owed."""
+    owed = (ticket.get("identification") or {}).get("owed")
+    if not owed:
+        return None
+    t, _ = apply_command(ticket, "level", owed["level"], at, due, ticket["requester"])
+    source, ref = owed["source"] or "none", owed["ref"]
+    t["identification"] = {
+        "source": source,
+        "ref": ref,
+        "reason": owed["reason"] or "",
+        "entitlement": f"{source}:{ref}",
+        "expired": False,
+    }
+    return t
 
 
 def may_append(ticket: Ticket, sender: str, ident: Identification, staff: Iterable[str]) -> bool:

@@ -15,6 +15,14 @@ def told(sink, who: str = "anna@example.com"):
     return [r for r in sink.to(who) if r.subject.startswith(REFUSED)]
 
 
+def standard_ticket(desk, sink) -> str:
+    """A ticket of a standard license's customer: free support passes nothing to
+    development (closedcmd.level_errors), so #development is in these tests' reach."""
+    lic = ("license", "add", "--key", "S-1", "--level", "standard")
+    assert desk.run(*lic, "--email", "ivan@shop-example.ru").code == 0
+    return open_ticket(desk, sink)[0]
+
+
 @pytest.mark.parametrize("other", ["#wait", "#reopen", "#development"])
 @pytest.mark.parametrize("close_first", [True, False])
 def test_close_with_a_contradicting_command_runs_neither(desk, sink, other, close_first):
@@ -22,12 +30,12 @@ def test_close_with_a_contradicting_command_runs_neither(desk, sink, other, clos
     got the rating request of a ticket left waiting (or open again after «#reopen»),
     or «passed to development» over «closed». Now neither runs, the
     reply's other commands and its answer do, and the staff member is told why."""
-    tid, _ = open_ticket(desk, sink)
+    tid = standard_ticket(desk, sink)
     lines = ["#close", other] if close_first else [other, "#close"]
     desk.ingest(staff_reply(tid, "\n".join(lines) + "\n#critical\nИван, смотрим.\n"))
     desk.flush()
     t = desk.ticket(tid)
-    assert t["status"] == "open" and t["level"] == "free" and t["critical"] is True
+    assert t["status"] == "open" and t["level"] == "standard" and t["critical"] is True
     [answer] = [r for r in customer_mails(sink) if "Иван, смотрим." in r.text]
     assert "оцените" not in answer.text.lower() and "разработк" not in answer.text
     assert not [r for r in customer_mails(sink) if "закрыто" in r.subject.lower()]
@@ -55,7 +63,7 @@ def test_commands_alone_that_contradict_change_nothing_and_say_so(desk, sink):
 def test_a_level_correction_of_a_closed_ticket_stays_closed_and_silent(desk, sink, command):
     """A staff member corrects the level of a closed ticket for the SLA report: the
     level changes, the ticket stays closed with no deadline, the customer gets no mail."""
-    tid, _ = open_ticket(desk, sink)
+    tid = standard_ticket(desk, sink)
     desk.ingest(staff_reply(tid, "Иван, исправлено.\n#close\n"))
     desk.flush()
     before = len(customer_mails(sink))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.header import decode_header, make_header
 
 import pytest
@@ -446,6 +446,24 @@ def test_entitlement_needs_spf_or_dkim_when_trusted(trusted, sink):
     sink.wait_for(4)
     conf = [r for r in sink.to("boss@client.ru") if "Без подписи" in r.subject][0]
     assert "будет исправлен" in conf.text
+    # «... or answer this letter»: the confirmation's own reply address proves the
+    # address (the level stayed free: mail only threads by a TID in the subject)
+    tag = f"Re: Без подписи [TID#{unverified}]"
+    desk.ingest(make_mail(sender="boss@client.ru", subject=tag, body="Отвечаю."))
+    assert desk.ticket(unverified)["level"] == "free"  # anyone may write From: boss@
+    reply_to = conf.msg["Reply-To"]
+    desk.ingest(make_mail(sender="boss@client.ru", to=reply_to, subject=tag, body="Это я."))
+    t = desk.ticket(unverified)
+    assert t["level"] == "vip" and t["identification"]["reason"] == "адрес указан в лицензии K-1"
+    assert datetime.fromisoformat(t["reaction_due"]) < datetime.fromisoformat(t["created_at"]) + (
+        timedelta(days=7)
+    )
+    desk.flush()
+    sink.wait_for(8)
+    first, ack = [r for r in sink.to("boss@client.ru") if "добавлено к обращению" in r.subject]
+    assert "Уровень обслуживания: Бесплатная поддержка" in first.text
+    assert "Уровень обслуживания: Коммерческие клиенты: VIP поддержка" in ack.text, ack.text
+    assert "Ваш адрес подтверждён" in ack.text and "подтверждён" not in first.text
 
 
 def test_credentials_are_redacted_two_days_after_close(desk, sink):

@@ -203,6 +203,7 @@ def variants() -> list[dict]:
         unverified=False,
         expired=True,
         listed=True,
+        confirmed=True,
         reason="срок действия лицензии S истёк 01.01.2026",
         free_expired=True,
         free_since="12.01.2026",
