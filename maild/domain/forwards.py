@@ -46,9 +46,9 @@ def open_encoded_messages(msg: Message, policy: Policy) -> None:
     stack = [msg]
     while stack and opened < MAX_ENCODED_MESSAGES:
         part = stack.pop()
-        payload = part.get_payload()
-        if not isinstance(payload, list):
+        if not part.is_multipart():  # parts_of: a leaf's get_payload() may raise
             continue
+        payload = part.get_payload()
         inner = payload[0] if payload and isinstance(payload[0], Message) else None
         try:
             data = _decoded(part, inner, policy) if inner is not None else None

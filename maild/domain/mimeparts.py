@@ -16,7 +16,7 @@ from maild.domain.flowed import unflow
 from maild.domain.forwards import heading, open_encoded_messages
 from maild.domain.header_text import filename_of
 from maild.domain.html import data_images, html_to_text, meta_charset
-from maild.domain.partread import RAW_POLICY, content_type, header_of, param, payload
+from maild.domain.partread import RAW_POLICY, content_type, header_of, param, parts_of, payload
 from maild.domain.placeholders import cid_of, name_pictures
 from maild.domain.reports import REPORT_ORIGINALS, STATUS_TYPES, Reports
 from maild.domain.room import Room
@@ -62,9 +62,8 @@ def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
         if in_report and ctype in REPORT_ORIGINALS:
             originals.append(part)
             continue
-        content = part.get_payload() if ctype not in STATUS_TYPES else None
-        if isinstance(content, list):
-            children = [p for p in content if isinstance(p, Message)]
+        children = parts_of(part) if ctype not in STATUS_TYPES else None
+        if children is not None:
             if ctype == "message/rfc822" and children:
                 yield part  # the forwarded mail's own header, before its parts
             if ctype in _BESIDE:
@@ -167,12 +166,9 @@ def _parents(msg: Message) -> dict[int, Message]:
     stack = [msg]
     while stack:
         node = stack.pop()
-        content = node.get_payload()
-        if isinstance(content, list):
-            for child in content:
-                if isinstance(child, Message):
-                    parents[id(child)] = node
-                    stack.append(child)
+        for child in parts_of(node) or ():
+            parents[id(child)] = node
+            stack.append(child)
     return parents
 
 

@@ -44,13 +44,26 @@ def header_of(msg: Message, name: str) -> str:
     return "" if raw is None else decode_compat32(limits.head_of(str(raw)))
 
 
+def parts_of(part: Message) -> list[Message] | None:
+    """The parts a multipart or message/* part holds; None for a leaf. Not a bare
+    get_payload(): of a leaf holding 8-bit bytes compat32 decodes them by the charset
+    parameter, and raises on one it cannot use (RFC 2231-encoded it is a tuple; 8-bit
+    bytes in it): one such text part made the whole mail unreadable."""
+    if not part.is_multipart():
+        return None
+    return [p for p in part.get_payload() if isinstance(p, Message)]
+
+
 def payload(part: Message) -> bytes:
     """The part's content, transfer encoding undone (lenient base64; raw when unreadable)."""
-    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
-    raw = part.get_payload(decode=False)
-    if isinstance(raw, list):
+    if part.is_multipart():
         return b""
-    if cte == "base64":
+    cte = str(part.get("content-transfer-encoding", "")).strip().lower()
+    try:
+        raw = part.get_payload(decode=False)
+    except (LookupError, TypeError, ValueError):  # as in parts_of: decode=True gives
+        raw = None  # the bytes as they came
+    if cte == "base64" and raw is not None:
         data = raw.encode("ascii", "ignore") if isinstance(raw, str) else raw
         return b64decode_lenient(data)
     try:

@@ -8,7 +8,7 @@ from email.message import Message
 
 from maild.domain.header_text import decode_compat32
 from maild.domain.mimetree import read_tree
-from maild.domain.partread import RAW_POLICY, header_of, payload, text_of
+from maild.domain.partread import RAW_POLICY, header_of, parts_of, payload, text_of
 from maild.domain.tid import normalize_msgid
 
 # Parts of a report that describe the original message rather than carry a file.
@@ -19,30 +19,28 @@ STATUS_TYPES = ("message/delivery-status", RECEIPT)
 
 def status_text(part: Message) -> str:
     """A message/delivery-status (or MDN) body: compat32 parses it into header blocks."""
-    payload = part.get_payload()
-    if not isinstance(payload, list):
+    parts = parts_of(part)
+    if parts is None:
         return text_of(part)
     blocks = []
-    for block in payload:
-        if isinstance(block, Message):
-            blocks.append("\n".join(f"{k}: {decode_compat32(v)}" for k, v in block.raw_items()))
+    for block in parts:
+        blocks.append("\n".join(f"{k}: {decode_compat32(v)}" for k, v in block.raw_items()))
     return "\n\n".join(b for b in blocks if b)
 
 
 def receipt_of(part: Message) -> str | None:
     """The Message-ID a read receipt is about (its Original-Message-ID field)."""
-    payload = part.get_payload()
-    for block in payload if isinstance(payload, list) else ():
-        if isinstance(block, Message) and (msgid := header_of(block, "original-message-id")):
+    for block in parts_of(part) or ():
+        if msgid := header_of(block, "original-message-id"):
             return normalize_msgid(msgid)
     return None
 
 
 def _original_msgid(part: Message) -> str | None:
     """Message-ID of the original a report returns (whole message or its headers)."""
-    blocks = part.get_payload()
-    if isinstance(blocks, list):
-        inner = next((p for p in blocks if isinstance(p, Message)), None)
+    blocks = parts_of(part)
+    if blocks is not None:
+        inner = next(iter(blocks), None)
     else:
         inner, _cut = read_tree(payload(part), RAW_POLICY)
     if inner is None:

@@ -41,6 +41,7 @@ from maild.domain.message import (
     synthetic_msgid,
 )
 from tests.examples import examples
+from tests.helpers import PNG
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
@@ -535,6 +536,49 @@ def test_stray_breaks_in_a_subject_never_cost_the_headers_after_it(text, breaks)
     msg = parse(raw)
     assert (msg.message_id, msg.from_addr) == ("<prop@example.ru>", "ivan@example.ru")
     assert msg.text.strip() == "body"
+
+
+@PROPERTY
+@given(
+    st.one_of(
+        st.sampled_from(
+            [
+                b"charset*=us-ascii''windows-1251",
+                b"charset*=''windows-1251",
+                b'charset="windows-1251\xa0"',
+                b'charset="windows-1251\x00"',
+                b"charset*0=windows; charset*1=-1251",
+            ]
+        ),
+        st.binary(max_size=30).map(
+            lambda b: b"charset=" + b.replace(b"\r", b"").replace(b"\n", b"")
+        ),
+    )
+)
+def test_an_odd_charset_parameter_costs_only_its_own_part(label: bytes) -> None:
+    """A text part with 8-bit bytes whose charset parameter compat32 cannot decode by
+    (RFC 2231-encoded, 8-bit, NUL) made the whole mail unreadable: no From, Subject,
+    Message-ID or files, and no X-Spam-Flag read."""
+    raw = (
+        b"From: Ivan <ivan@shop.example>\r\nSubject: Payment fails\r\nMessage-ID: <odd@x>\r\n"
+        b"X-Spam-Flag: NO\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain; "
+        + label
+        + b"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + "Добрый день, не проходит оплата.".encode("cp1251")
+        + b"\r\n--B\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=a.png"
+        + b"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(PNG)
+        + b"--B--\r\n"
+    )
+    msg = parse(raw)
+    assert (msg.from_addr, msg.subject, msg.message_id) == (
+        "ivan@shop.example",
+        "Payment fails",
+        "<odd@x>",
+    )
+    assert msg.header("x-spam-flag") == "NO" and len(msg.attachments) == 1
+    assert msg.text.strip() and "Content-Type" not in msg.text  # its own text, not the source
 
 
 _LINES = st.lists(
