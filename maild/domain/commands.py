@@ -218,8 +218,9 @@ class ParsedReply:
 def parse_reply(text: str) -> ParsedReply:
     """Find the command lines in the reply's own text (not in the quoted history).
 
-    A line that is exactly a known command is run and removed wherever it stands; an
-    unknown "#word" line is an error only in the leading block of command lines
+    A line that is exactly a known command is run and removed wherever it stands, and
+    one that is a known command with a wrong argument is an error wherever it stands;
+    an unknown "#word" line is an error only in the leading block of command lines
     (elsewhere it is the staff member's text, e.g. a hashtag).
     """
     own_end = len(trim_reply(text, fallback=False))
@@ -342,8 +343,9 @@ def _command(m: re.Match[str], leading: bool) -> tuple[Command | None, str | Non
         if REGISTRY[name].read(name, arg)[1] is not None:
             arg = latin
     value, error = REGISTRY[name].read(name, arg)
-    if error and not leading and REGISTRY[name].read is _no_arg:
-        return None  # "#take away" inside the text is prose, not a mistyped command
+    # a known command with words after it is an error anywhere in the reply's own text:
+    # «#close — вопрос решён» under the answer, read as text, went to the customer and
+    # closed nothing, with no word to the staff member
     return (None, error) if error else (Command(name, value), None)
 
 

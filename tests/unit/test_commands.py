@@ -96,7 +96,16 @@ def test_a_period_a_phone_typed_after_a_command_is_no_argument() -> None:
         ("note", "Звонил."),
     ]
     assert r.errors == () and r.body == "Иван, проверьте.\n"
-    assert parse_reply("Текст\n#take away.").body == "Текст\n#take away."  # prose
+
+
+@pytest.mark.parametrize("line", ["#close — вопрос решён", "#take #wait", "#close please"])
+def test_a_known_command_with_words_after_it_is_an_error_below_the_answer_too(line) -> None:
+    """Under the answer it was read as text: it went to the customer as typed and ran
+    nothing, and the staff member heard nothing."""
+    r = parse_reply(f"Иван, исправлено в 7.0.1.\n{line}\n")
+    [error] = r.errors
+    assert error.startswith(f"{line.split()[0]}: команда без аргументов, лишнее: ")
+    assert not r.commands
 
 
 def test_argument_on_argumentless_command_is_an_error() -> None:
