@@ -134,12 +134,15 @@ def _signed_tids(app: App, msg: ParsedMessage, staff_verified: bool) -> Iterator
 
 
 def _staff_signed(app: App, msg: ParsedMessage) -> tuple[str, str] | None:
-    """(the ticket, after #merge; the staff member) of a To/Cc reply address signed for
-    a staff member, of a ticket in the store: the sender, not that member, answers a
-    notice sent to them."""
+    """(the ticket, after #merge; the staff member or the head) of a To/Cc reply address
+    signed for a staff member or the head (an escalation, a report), of a ticket in the
+    store: the sender, not that member, answers a notice sent to them, or the head
+    answers mail sent to them."""
     secret, support = app.reply_secret, app.config.support.address
+    head = app.config.support.head
+    internal = (*app.policy.staff, *([head] if head else []))
     for addr in (*msg.to, *msg.cc):
-        for person in app.policy.staff:
+        for person in internal:
             tid = signed_for(addr, person, secret, support)
             if tid and app.store.ticket_exists(tid):
                 return _merged_into(app, tid), person

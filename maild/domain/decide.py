@@ -6,7 +6,8 @@ The branches: a new ticket or a customer's follow-up (customer.py), a verified
 staff reply (staffreply.py), mail that claims a staff address without proving it
 (trust.decide_unverified), mail of a ticket staff marked #spam (trust.decide_held),
 staff mail naming a ticket that is not there (trust.decide_missing), a staff
-member's automatic mail (trust.decide_staff_auto).
+member's automatic mail (trust.decide_staff_auto), the head's answer to mail maild
+sent them about a ticket (trust.decide_head).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def decide(
         return trust.decide_missing(ctx)
     if loaded is None:
         decision = decide_new(ctx, *trust.cap_participants(policy, msg))
+    elif snap.staff_signed and snap.staff_signed not in policy.staff:  # for the head
+        decision = trust.decide_head(ctx, *loaded, snap.staff_signed)
     elif snap.staff_signed and not claims_staff:  # staff's reply address, another From
         decision = trust.decide_alias(ctx, *loaded, snap.staff_signed)
     elif claims_staff and snap.staff_verified:

@@ -14,8 +14,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from maild.domain import robots, undeliverable
+from maild.domain import ticket as tk
 from maild.domain.commands import Command
-from maild.domain.decision import Context, Decision, Outgoing
+from maild.domain.decision import Context, Decision, Outgoing, accepted_files
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
 from maild.domain.records import MessageRecord, Ticket, note_record
@@ -215,6 +216,33 @@ def decide_alias(
         )
         outgoing.append(out)
     ticket = {**ticket, "sent": sent}
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+
+
+def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], head: str) -> Decision:
+    """Mail to the reply address signed for the head (an escalation, an alert about the
+    ticket). The head's own answer («Борис, возьми срочно») opened a ticket of its own,
+    the head a customer given a confirmation; now it is a note of the ticket, and staff
+    get its text and files: nothing goes to the customer, no command runs, no deadline
+    changes. From another address (a forwarded escalation answered) or automatic (an
+    out-of-office), it is a note only: nobody is told."""
+    msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
+    by_head = msg.from_addr == head and not ctx.scr.automated
+    log.info(
+        "%s [TID#%s] from %s to the head's reply address: kept as a note%s",
+        msg.message_id,
+        tid,
+        msg.from_addr or "(none)",
+        ", sent to staff" if by_head else "",
+    )
+    record.update(kind="note", signed_for=head)
+    outgoing = []
+    if by_head:
+        context = {**ctx.common, "tid": tid, "subject": ticket.get("subject") or "(без темы)"}
+        to = tk.staff_recipients(ticket, ctx.policy.staff)
+        files = accepted_files(ctx.attachments)
+        out = Outgoing(ctx.key("head"), "notice", "staff_head.txt", to, context, True)
+        outgoing.append(replace(out, attach=files))
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
 
 

@@ -78,6 +78,45 @@ def test_reminder_then_escalation_across_a_weekend_and_a_restart(world, sink):
     assert len([s for s in subjects(sink, "anna@example.com") if "Напоминание" in s]) == 1
 
 
+def test_the_heads_answer_to_an_escalation_goes_to_staff_as_a_note(world, sink):
+    """«Борис, возьми срочно», the head's reply to an escalation (its Reply-To signed for
+    the head), opened a free ticket of its own: every staff member got «Новое
+    обращение» with a deadline that would escalate to the head again, and the head a
+    customer's confirmation («адрес не указан в лицензии...»)."""
+    desk, clock = world
+    tid = ingest_at(desk, clock, make_mail())  # Fri 16:00, free: due Wed 13:00
+    due = desk.ticket(tid)["reaction_due"]
+    clock.now = datetime(2026, 11, 25, 13, 1, tzinfo=MSK)
+    jobs.run_all(app_of(desk, clock), clock.now)
+    desk.flush()
+    [esc] = [r for r in sink.to("head@example.com") if "Просрочена" in r.subject]
+    before = len(sink.received)
+    head = make_mail(
+        sender="Начальник <head@example.com>",
+        to=esc.msg["Reply-To"],
+        subject=f"Re: {esc.subject}",
+        body="Борис, возьми срочно, пожалуйста.",
+    )
+    assert ingest_at(desk, clock, head) == tid
+    assert [t["tid"] for t in desk.tickets()] == [tid]
+    t = desk.ticket(tid)
+    [note] = [m for m in t["messages"] if m["from"] == "head@example.com"]
+    assert note["kind"] == "note" and t["reaction_due"] == due and t["status"] == "new"
+    desk.flush()
+    sink.wait_for(before + 2)
+    new = sink.received[before:]
+    assert sorted(r.rcpt_tos[0] for r in new) == ["anna@example.com", "boris@example.com"]
+    for r in new:
+        assert r.subject.startswith("Письмо руководителя поддержки") and f"[TID#{tid}]" in r.subject
+        assert "Борис, возьми срочно" in r.text
+    # another From (a forwarded escalation answered): a note of the ticket, nobody told
+    alias = make_mail(sender="boss@home.example", to=esc.msg["Reply-To"], body="С телефона.")
+    assert ingest_at(desk, clock, alias) == tid
+    assert [m["kind"] for m in desk.ticket(tid)["messages"]][-1] == "note"
+    desk.flush()
+    assert len(sink.wait_for(before + 2)) == before + 2 and len(desk.tickets()) == 1
+
+
 def test_deadline_across_new_year_holidays_is_not_reminded_during_them(world, sink):
     desk, clock = world
     clock.now = datetime(2026, 12, 30, 17, 0, tzinfo=MSK)
