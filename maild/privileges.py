@@ -24,7 +24,15 @@ from pathlib import Path
 
 # errors that trying again later will not fix: the admin has to act
 PERMANENT_ERRNOS = frozenset(
-    {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR, errno.EISDIR}
+    {
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.ENOENT,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.EEXIST,  # a file where a folder of the storage belongs
+    }
 )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,16 @@ def test_a_typo_in_the_pipe_command_line_keeps_the_mail_queued(desk):
             main(["--config", str(desk.config), "ticket", "lst"])
     assert e.value.code == 64
     assert not (desk.root / "data").exists()  # nothing spooled: no store made either
+
+
+@pytest.mark.parametrize("folder", ["open", "spool/new"])
+def test_a_file_where_a_folder_of_the_storage_belongs_is_permanent(desk, folder):
+    """ "File exists" (maild makes its folders as it goes): every command said "storage
+    unavailable, try again later", exit 75, `serve` too, which systemd then restarted
+    forever. Waiting never fixes it: 78, naming the path, as «Not a directory» is."""
+    assert desk.run("license", "list").code == 0  # (makes the store)
+    path = desk.root / "data" / folder
+    shutil.rmtree(path)
+    path.write_text("x")
+    code, err = maild(desk.config, "fsck")
+    assert code == 78 and one_line(err) and "permanent error" in err and str(path) in err, err
