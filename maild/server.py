@@ -37,7 +37,7 @@ from maild.domain.replyaddr import is_support_address
 from maild.faults import Faults, recover
 from maild.refusals import tell_refused
 from maild.runner import BatchResult
-from maild.serving import start_imap, start_metrics, start_smtp
+from maild.serving import claim_storage, start_imap, start_metrics, start_smtp
 from maild.workers import (
     BATCH_MAX,
     ChildProcess,
@@ -52,6 +52,7 @@ OUTBOX_INTERVAL = 5.0  # seconds between outbox passes when nothing new arrived
 RESCAN_INTERVAL = 30.0  # pick up mail spooled by `maild ingest` or left pending
 STOP_GRACE = 20.0  # seconds to finish in-flight processing on SIGTERM
 EX_OSERR = 71  # a listener could not start
+EX_TEMPFAIL = 75  # another maild serve serves the storage
 
 
 class Daemon:
@@ -376,6 +377,9 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 def serve(app: App) -> int:
+    """`maild serve`: 75 (try again later) while another one serves the storage."""
+    if claim_storage(app.config.storage_path) is None:
+        return EX_TEMPFAIL
     factory = event_loop_factory()
     with asyncio.Runner(loop_factory=factory) as runner:
         return runner.run(Daemon(app).run())

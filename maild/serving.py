@@ -6,6 +6,7 @@ decides whether it can run without it."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import os
 import socket
@@ -102,3 +103,26 @@ async def start_metrics(app: App, listen: str) -> asyncio.Server | None:
         return None
     log.info("metrics: Prometheus text format on http://%s/metrics", listen)
     return server
+
+
+def claim_storage(root: Path) -> int | None:
+    """This process's hold on the storage as its one `maild serve`: an open descriptor
+    of run/serve.lock under a POSIX record lock, kept till the process ends. Its forked
+    children do not inherit it: once the daemon is gone a new one may start while they
+    finish their batch (under the store's own lock). None, logged, when another serve
+    holds it:
+    a second one started beside it (by hand, or on another config naming the same
+    storage) and, stopping, removed the first one's run/serve.json, so that status no
+    longer saw the first one crash."""
+    run = root / "run"
+    run.mkdir(exist_ok=True)
+    fd = os.open(run / "serve.lock", os.O_RDWR | os.O_CREAT, 0o640)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (BlockingIOError, PermissionError):  # EAGAIN or EACCES: held
+        os.close(fd)
+        other = status.read_note(root, status.SERVE_NOTE) or {}
+        pid = f" (pid {other['pid']})" if other.get("pid") else ""
+        log.error("another maild serve%s serves the storage %s: this one does not start", pid, root)
+        return None
+    return fd

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
 import smtplib
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from tests.faults.fs import read_only
-from tests.helpers import Daemon, Desk, free_port, make_mail
+from tests.helpers import ROOT, Daemon, Desk, free_port, make_mail
 
 
 @pytest.fixture
@@ -229,3 +234,25 @@ def test_kill_9_mid_stream_loses_and_duplicates_nothing(tmp_path, sink):
         f"crash test: sent {total}, accepted {len(accepted)} (killed after {killed_at}), "
         f"stored {len(ids)}, confirmed {len(confirmed)}, duplicate deliveries {repeated}"
     )
+
+
+def test_a_second_serve_on_the_same_storage_does_not_start(served, tmp_path):
+    """A second `maild serve` (another config naming the same storage, no listener)
+    started without a word, and, stopping, removed the first one's run/serve.json:
+    `maild status` then never saw the first one crash."""
+    desk, daemon = served
+    (tmp_path / "second").mkdir()
+    second = Desk(tmp_path / "second", 1, storage=desk.sections["storage"])
+    r = subprocess.run(
+        [sys.executable, "-m", "maild", "--config", str(second.config), "serve"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert r.returncode == 75, r
+    [line] = [x for x in r.stderr.splitlines() if "another maild serve" in x]
+    assert f"(pid {daemon.proc.pid})" in line and desk.sections["storage"]["path"] in line
+    assert "Traceback" not in r.stderr
+    note = json.loads((Path(desk.sections["storage"]["path"]) / "run" / "serve.json").read_text())
+    assert note["pid"] == daemon.proc.pid
