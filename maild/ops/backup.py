@@ -45,7 +45,7 @@ MANIFEST = "maild-backup.json"
 FORMAT = 1
 # not part of a snapshot: locks, the listener's unfinished spool files, temp files,
 # the running `maild serve`'s pid (a restored store has none running yet)
-SKIP_FILES = {"lock", "outbox/flush.lock", "run/serve.json"}
+SKIP_FILES = {"lock", "outbox/flush.lock", "run/serve.json", "run/serve.lock"}
 SKIP_DIRS = {"spool/tmp"}
 COPY_DIRS = {"spool/attempts"}  # counters written in place: copied, not linked
 COPY_FILES = {"outbox/sent/sent.log", "outbox/sent/refused.log"}
