@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from maild.domain import attachments as att
-from maild.domain import trust
+from maild.domain import oversize, trust
 from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
 from maild.domain.longtext import text_ctx
@@ -108,5 +108,7 @@ def _common(msg: ParsedMessage, scr: Screening, attachments: Attachments) -> dic
         "quiet": scr.reason if scr.quiet else None,
         "sender": msg.from_addr,
         "charset_doubt": msg.charset_doubt,
+        # taken over IMAP as its header and a note: the customer is asked to send again
+        "oversize": oversize.sizes_of(msg.header(oversize.FIELD)),
         **att_ctx(attachments),
     }

@@ -54,6 +54,7 @@ SCREEN_HEADERS = (
     "x-spam-status",
     "x-spam",
     "x-rspamd-action",
+    "x-maild-oversize",  # a stand-in for a mail too big (domain.oversize)
 )
 
 

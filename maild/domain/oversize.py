@@ -14,7 +14,9 @@ import re
 
 from maild.domain.filetypes import size_text
 
-__all__ = ["stand_in"]
+__all__ = ["sizes_of", "stand_in", "staff_error"]
+
+FIELD = "X-Maild-Oversize"  # "<size>; limit=<limit>": what the stand-in stands for
 
 # A header field's first line: a name, a colon (RFC 5322 2.2); the lines after it that
 # start with a space or tab continue it.
@@ -48,9 +50,29 @@ def stand_in(header: bytes, size: int, limit: int, kept_in: str) -> bytes:
             b"MIME-Version: 1.0",
             b"Content-Type: text/plain; charset=utf-8",
             b"Content-Transfer-Encoding: 8bit",
-            f"X-Maild-Oversize: {size}".encode(),
+            f"{FIELD}: {size}; limit={limit}".encode(),
             b"",
             note.encode(),
             b"",
         ]
+    )
+
+
+def sizes_of(header: str | None) -> tuple[str, str] | None:
+    """(the mail's size, the limit) as people read them, of a stand-in's FIELD
+    (``header``: its value); None for any other mail."""
+    m = re.fullmatch(r"\s*(\d+)\s*;\s*limit=(\d+)\s*", header or "")
+    if m is None:
+        return None
+    return size_text(int(m.group(1))), size_text(int(m.group(2)))
+
+
+def staff_error(sizes: tuple[str, str]) -> str:
+    """Why a staff reply taken as a stand-in is not sent: the customer would get the
+    note in its place, and its commands are not read."""
+    return (
+        f"письмо размером {sizes[0]} больше, чем принимает служба поддержки ({sizes[1]}): "
+        "прочитан только его заголовок, поэтому ответ клиенту не отправлен и команды не "
+        "выполнены. Само письмо сохранено на почтовом сервере. Отправьте ответ ещё раз, "
+        "а файлы — отдельными письмами поменьше."
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from maild.domain import limits
+from maild.domain import limits, oversize
 from maild.domain.commands import Command, ParsedReply
 from maild.domain.decision import Context, Outgoing
 from maild.domain.forget import PLACEHOLDER
@@ -84,6 +84,8 @@ def answer(
 def unsendable(ctx: Context, reply: ParsedReply, body: str) -> list[str]:
     """The attachments an answer to the customer cannot carry (too big, a bare BMP, a
     disguised file): sent without them, "see the file" would come without the file."""
+    if (sizes := oversize.sizes_of(ctx.msg.header(oversize.FIELD))) is not None:
+        return [oversize.staff_error(sizes)]  # the stand-in's note is no answer
     if not body or reply.note or any(c.name == "spam" for c in reply.commands):
         return []
     refused = [d.reason for d, _ in ctx.attachments if not d.accepted]

@@ -256,6 +256,7 @@ def variants() -> list[dict]:
         others=[dict(ROW, overdue=False, critical=False, assignee=None)],
         waiting=[ROW],
         quarantined=3,
+        oversize=("143,0 МБ", "30,0 МБ"),
         quarantined_since="20.11.2026 09:00",
         close_at="07.12.2026 10:01",
         table="уровень обращений",

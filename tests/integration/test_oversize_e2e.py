@@ -1,0 +1,46 @@
+"""A mail too big for imap.max_message_size, taken as its header and a note
+(domain/oversize.stand_in, what the IMAP poller spools): what its customer is told,
+and a staff reply that was one. Real CLI, real sink."""
+
+from __future__ import annotations
+
+from maild.domain.oversize import stand_in
+from tests.integration.test_staff_e2e import customer_mails, open_ticket, staff_reply
+
+
+def too_big(raw: bytes) -> bytes:
+    """`raw` as the poller takes it when it is 143 MB against a 30 MB limit."""
+    return stand_in(raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n", 150_000_000, 30 << 20, "Processed")
+
+
+def test_the_customer_of_a_mail_too_big_is_asked_to_send_it_again_smaller(desk, sink):
+    """README: «the customer's confirmation asks to send the files in smaller mails»;
+    it was the ordinary confirmation."""
+    tid, _ = open_ticket(desk, sink)
+    [conf] = customer_mails(sink)
+    assert "больше, чем принимает" not in conf.text
+    desk.ingest(
+        too_big(staff_reply(tid, "x", sender="ivan@shop-example.ru", to="support@example.com"))
+    )
+    desk.flush()
+    sink.wait_for(4)
+    [ack] = [r for r in customer_mails(sink) if "добавлено" in r.subject]
+    assert "Ваше письмо размером 143,1 МБ больше, чем принимает служба поддержки" in ack.text
+    assert "(30 МБ)" in ack.text and "отдельными письмами поменьше" in ack.text
+
+
+def test_a_staff_reply_too_big_is_not_sent_to_the_customer_and_its_author_is_told(desk, sink):
+    """A 35 MB answer over the 30 MB limit: the customer got «[Письмо размером ... больше,
+    чем принимает служба поддержки ...]» from support@ as staff's answer, and the staff
+    member's text never went, with no word to them."""
+    tid, _ = open_ticket(desk, sink)
+    before = len(customer_mails(sink))
+    desk.ingest(too_big(staff_reply(tid, "Иван, вот инструкция.\n#close\n")))
+    desk.flush()
+    assert len(customer_mails(sink)) == before
+    assert desk.ticket(tid)["status"] != "closed"
+    [told] = [
+        r for r in sink.wait_for(3) if r.rcpt_tos == ["anna@example.com"] and "не" in r.subject
+    ]
+    assert "письмо размером 143,1 МБ больше, чем принимает служба поддержки" in told.text
+    assert "ответ клиенту не отправлен" in told.text
