@@ -46,6 +46,9 @@ _SPACE_RE = re.compile(r"\s+")
 # Invisible characters marketing mail pads previews with; they only confuse readers.
 _INVISIBLE_RE = re.compile("[\u00ad\u034f\u200b-\u200d\u2060\ufeff]")
 _TAG_RE = re.compile(r"<[^>]*>?")
+# Nesting deeper than this is drawn as this deep (list indent, "> " per quote): each
+# line's prefix stays bounded, so the text grows with the mail, not its square.
+_MAX_DRAWN_DEPTH = 10
 
 
 def _clean(text: str) -> str:
@@ -211,7 +214,7 @@ class _TextRenderer(HTMLParser):
             if self._lists and self._lists[-1][0]:  # <ol>: its steps keep their numbers
                 self._lists[-1][1] += 1
                 bullet = f"{self._lists[-1][1]}. "
-            self._prefix = "  " * max(len(self._lists) - 1, 0) + bullet
+            self._prefix = "  " * max(min(len(self._lists), _MAX_DRAWN_DEPTH) - 1, 0) + bullet
         elif tag in ("ul", "ol"):
             start = attr.get("start", "1").strip()
             number = int(start) - 1 if start.isdigit() and len(start) < 10 else 0
@@ -309,7 +312,7 @@ class _TextRenderer(HTMLParser):
 def _assemble(lines: list[tuple[int, str]]) -> str:
     out: list[str] = []
     for depth, text in lines:
-        line = ("> " * depth + text).rstrip()
+        line = ("> " * min(depth, _MAX_DRAWN_DEPTH) + text).rstrip()
         blank = not text.strip()
         # At most one blank line in a row, none at the edges.
         if blank and (not out or out[-1].strip(" >") == ""):
