@@ -98,7 +98,10 @@ class _TextRenderer(HTMLParser):
         self._quote_depth = 0
         self._lists: list[list[int]] = []  # per open list: [is <ol>, its last item's number]
         self._pre_depth = 0
-        self._skip: list[str] = []
+        # Open _SKIP_TAGS elements as a stack's height and the lowest level of each name
+        # in it (O(1) per tag): an end tag closes that element and all opened inside it.
+        self._skip_depth = 0
+        self._skip_at: dict[str, int] = {}
         # Open link: href and the text collected inside it.
         self._link: tuple[str, list[str]] | None = None
         self._link_alt = ""
@@ -187,11 +190,12 @@ class _TextRenderer(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "body":
-            self._skip.clear()  # an unclosed <head> ends where the body starts
+            self._skip_depth, self._skip_at = 0, {}  # an unclosed <head> ends where the body starts
         if tag in _SKIP_TAGS:
-            self._skip.append(tag)
+            self._skip_at.setdefault(tag, self._skip_depth)
+            self._skip_depth += 1
             return
-        if self._skip:
+        if self._skip_depth:
             return
         attr = {k: (v or "") for k, v in attrs}
         if tag == "a":
@@ -242,10 +246,11 @@ class _TextRenderer(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
-            if tag in self._skip:
-                del self._skip[self._skip.index(tag) :]
+            if tag in self._skip_at:
+                depth = self._skip_depth = self._skip_at[tag]
+                self._skip_at = {t: at for t, at in self._skip_at.items() if at < depth}
             return
-        if self._skip:
+        if self._skip_depth:
             return
         if tag == "a":
             self._finish_link()
@@ -274,7 +279,7 @@ class _TextRenderer(HTMLParser):
             self._request_break(1)
 
     def handle_data(self, data: str) -> None:
-        if self._skip:
+        if self._skip_depth:
             return
         # A block of only &nbsp; is a browser's empty line: webmails (Mail.ru, Yandex)
         # and Outlook write an empty line of a mail so, <div>&nbsp;</div>.

@@ -196,6 +196,17 @@ def test_unclosed_nested_lists_and_quotes_make_a_ticket_linear_in_the_mail(desk,
         assert sizes[1] <= 4.5 * sizes[0], (unit, sizes)
 
 
+def test_unclosed_heads_then_end_tags_of_another_skipped_element_cost_linear_cpu(desk, sink):
+    """80,000 `<head>` then as many `</svg>`: each end tag looked for its name through
+    every unclosed <head> (48 s of CPU for these 0.96 MB)."""
+    n = 80_000
+    body = b"<head>" * n + b"</svg>" * n + "<body>Текст письма".encode()
+    out, cpu, rss = _ingest_measured(desk, _html_mail(n, body))
+    assert cpu < 5, cpu  # (0.7 s here)
+    tid = out.split("[TID#", 1)[1].split("]", 1)[0]
+    assert desk.ticket(tid)["messages"][0]["text"] == "Текст письма"
+
+
 def _smtp_desk(desk: Desk, **smtp) -> Daemon:
     desk.sections["smtp"] = {"listen": f"127.0.0.1:{free_port()}", **smtp}
     desk.write_config()

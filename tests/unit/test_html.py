@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -255,6 +257,23 @@ def test_unclosed_lists_and_quotes_give_text_linear_in_the_mail(unit: str) -> No
     short, long = (len(html_to_text(unit * n)) for n in (500, 2000))
     assert long <= 4.5 * short, (short, long)
     assert long <= 30 * len(unit * 2000)
+
+
+@pytest.mark.parametrize("end", ["</svg>", "</xml>", "</template>", "</title>"])
+def test_unclosed_heads_then_other_skipped_end_tags_cost_linear_time(end: str) -> None:
+    """Every end tag of a skipped element looked for its name through all the unclosed
+    <head> before it: 200 KB of them cost seconds of CPU, a megabyte a minute."""
+    html = "<head>" * 16_000 + end * 16_000 + "<body>Текст"
+    started = time.process_time()
+    assert html_to_text(html) == "Текст"
+    assert time.process_time() - started < 0.5  # (linear: well under 0.1 s)
+
+
+def test_skipped_elements_close_as_a_stack() -> None:
+    # an end tag closes the elements opened inside its own; one of a name not open
+    # changes nothing; <body> ends all of them
+    html = "<svg>a<title>b</svg>c<head>d</title>e</head>f<xml>g<template>h<body>i"
+    assert html_to_text(html) == "cf\ni"
 
 
 # --- never raises ----------------------------------------------------------------------
