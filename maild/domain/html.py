@@ -46,6 +46,9 @@ _SPACE_RE = re.compile(r"\s+")
 # Invisible characters marketing mail pads previews with; they only confuse readers.
 _INVISIBLE_RE = re.compile("[\u00ad\u034f\u200b-\u200d\u2060\ufeff]")
 _TAG_RE = re.compile(r"<[^>]*>?")
+# Nesting deeper than this is drawn as this deep (list indent, "> " per quote): each
+# line's prefix stays bounded, so the text grows with the mail, not its square.
+_MAX_DRAWN_DEPTH = 10
 
 
 def _clean(text: str) -> str:
@@ -95,7 +98,10 @@ class _TextRenderer(HTMLParser):
         self._quote_depth = 0
         self._lists: list[list[int]] = []  # per open list: [is <ol>, its last item's number]
         self._pre_depth = 0
-        self._skip: list[str] = []
+        # Open _SKIP_TAGS elements as a stack's height and the lowest level of each name
+        # in it (O(1) per tag): an end tag closes that element and all opened inside it.
+        self._skip_depth = 0
+        self._skip_at: dict[str, int] = {}
         # Open link: href and the text collected inside it.
         self._link: tuple[str, list[str]] | None = None
         self._link_alt = ""
@@ -184,11 +190,12 @@ class _TextRenderer(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "body":
-            self._skip.clear()  # an unclosed <head> ends where the body starts
+            self._skip_depth, self._skip_at = 0, {}  # an unclosed <head> ends where the body starts
         if tag in _SKIP_TAGS:
-            self._skip.append(tag)
+            self._skip_at.setdefault(tag, self._skip_depth)
+            self._skip_depth += 1
             return
-        if self._skip:
+        if self._skip_depth:
             return
         attr = {k: (v or "") for k, v in attrs}
         if tag == "a":
@@ -211,7 +218,7 @@ class _TextRenderer(HTMLParser):
             if self._lists and self._lists[-1][0]:  # <ol>: its steps keep their numbers
                 self._lists[-1][1] += 1
                 bullet = f"{self._lists[-1][1]}. "
-            self._prefix = "  " * max(len(self._lists) - 1, 0) + bullet
+            self._prefix = "  " * max(min(len(self._lists), _MAX_DRAWN_DEPTH) - 1, 0) + bullet
         elif tag in ("ul", "ol"):
             start = attr.get("start", "1").strip()
             number = int(start) - 1 if start.isdigit() and len(start) < 10 else 0
@@ -239,10 +246,11 @@ class _TextRenderer(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
-            if tag in self._skip:
-                del self._skip[self._skip.index(tag) :]
+            if tag in self._skip_at:
+                depth = self._skip_depth = self._skip_at[tag]
+                self._skip_at = {t: at for t, at in self._skip_at.items() if at < depth}
             return
-        if self._skip:
+        if self._skip_depth:
             return
         if tag == "a":
             self._finish_link()
@@ -271,7 +279,7 @@ class _TextRenderer(HTMLParser):
             self._request_break(1)
 
     def handle_data(self, data: str) -> None:
-        if self._skip:
+        if self._skip_depth:
             return
         # A block of only &nbsp; is a browser's empty line: webmails (Mail.ru, Yandex)
         # and Outlook write an empty line of a mail so, <div>&nbsp;</div>.
@@ -309,7 +317,7 @@ class _TextRenderer(HTMLParser):
 def _assemble(lines: list[tuple[int, str]]) -> str:
     out: list[str] = []
     for depth, text in lines:
-        line = ("> " * depth + text).rstrip()
+        line = ("> " * min(depth, _MAX_DRAWN_DEPTH) + text).rstrip()
         blank = not text.strip()
         # At most one blank line in a row, none at the edges.
         if blank and (not out or out[-1].strip(" >") == ""):

@@ -173,6 +173,40 @@ def test_a_megabyte_of_mime_parameters_costs_no_more_than_its_first_16kb(desk, s
     assert "см. файл" in message["text"] and len(message["attachments"]) == 1
 
 
+def _html_mail(n: int, body: bytes) -> bytes:
+    head = "From: ivan@shop.ru\r\nTo: support@example.com\r\nSubject: вёрстка\r\n"
+    head += f"Message-ID: <html-{n}@client.example>\r\nMIME-Version: 1.0\r\n"
+    return (head + "Content-Type: text/html; charset=utf-8\r\n\r\n").encode() + body
+
+
+def test_unclosed_nested_lists_and_quotes_make_a_ticket_linear_in_the_mail(desk, sink):
+    """HTML-only mail of `<ul><li>x` or `<blockquote>x` never closed: each level
+    indented its line one step more, so the text grew with the square of the depth
+    (20,000 levels, 180 KB: 1.5 GB held and a 400 MB ticket). Depth is drawn up to
+    ten levels (domain/html.py)."""
+    for unit in (b"<ul><li>x", b"<blockquote>x"):
+        sizes = []
+        for n in (5_000, 20_000):
+            out, cpu, rss = _ingest_measured(desk, _html_mail(n, unit * n))
+            assert rss < 100 and cpu < 5, (unit, n, rss, cpu)  # (40 MB, 0.5 s here)
+            tid = out.split("[TID#", 1)[1].split("]", 1)[0]
+            text = desk.ticket(tid)["messages"][0]["text"]
+            assert text.count("x") == n
+            sizes.append(len(text))
+        assert sizes[1] <= 4.5 * sizes[0], (unit, sizes)
+
+
+def test_unclosed_heads_then_end_tags_of_another_skipped_element_cost_linear_cpu(desk, sink):
+    """80,000 `<head>` then as many `</svg>`: each end tag looked for its name through
+    every unclosed <head> (48 s of CPU for these 0.96 MB)."""
+    n = 80_000
+    body = b"<head>" * n + b"</svg>" * n + "<body>Текст письма".encode()
+    out, cpu, rss = _ingest_measured(desk, _html_mail(n, body))
+    assert cpu < 5, cpu  # (0.7 s here)
+    tid = out.split("[TID#", 1)[1].split("]", 1)[0]
+    assert desk.ticket(tid)["messages"][0]["text"] == "Текст письма"
+
+
 def _smtp_desk(desk: Desk, **smtp) -> Daemon:
     desk.sections["smtp"] = {"listen": f"127.0.0.1:{free_port()}", **smtp}
     desk.write_config()

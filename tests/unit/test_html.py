@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -201,6 +203,15 @@ def test_blockquote_lines_are_prefixed() -> None:
     )
 
 
+def test_nesting_past_ten_levels_is_drawn_ten_deep() -> None:
+    # unclosed lists and quotes, as a broken or hostile mail nests them: each line's
+    # prefix stays bounded, deeper levels sit at the tenth
+    items = ["  " * min(level, 9) + "- x" for level in range(12)]
+    assert html_to_text("<ul><li>x" * 12) == "\n".join(items)
+    quotes = ["> " * min(level, 10) + "x" for level in range(1, 13)]
+    assert html_to_text("<blockquote>x" * 12) == "\n".join(quotes)
+
+
 def test_pre_keeps_layout() -> None:
     html = "<p>Лог:</p><pre>Fatal error:\n    in /var/www/index.php\n\nline 7</pre><p>Всё</p>"
     assert html_to_text(html) == (
@@ -235,6 +246,34 @@ def test_broken_attribute_quote_keeps_the_words() -> None:
 def test_nested_junk_does_not_raise() -> None:
     html = "<div>" * 500 + "<<<>>>&&&;</ a><![CDATA[x]]><p" + "</span>" * 500
     assert isinstance(html_to_text(html), str)
+
+
+@pytest.mark.parametrize(
+    "unit", ["<ul><li>x", "<ol><li>x", "<blockquote>x", "<ul><li><blockquote>x"]
+)
+def test_unclosed_lists_and_quotes_give_text_linear_in_the_mail(unit: str) -> None:
+    """Each unclosed level indented the lines under it one step more: the text grew
+    with the square of the mail (45 KB of it made 25 MB of ticket)."""
+    short, long = (len(html_to_text(unit * n)) for n in (500, 2000))
+    assert long <= 4.5 * short, (short, long)
+    assert long <= 30 * len(unit * 2000)
+
+
+@pytest.mark.parametrize("end", ["</svg>", "</xml>", "</template>", "</title>"])
+def test_unclosed_heads_then_other_skipped_end_tags_cost_linear_time(end: str) -> None:
+    """Every end tag of a skipped element looked for its name through all the unclosed
+    <head> before it: 200 KB of them cost seconds of CPU, a megabyte a minute."""
+    html = "<head>" * 16_000 + end * 16_000 + "<body>Текст"
+    started = time.process_time()
+    assert html_to_text(html) == "Текст"
+    assert time.process_time() - started < 0.5  # (linear: well under 0.1 s)
+
+
+def test_skipped_elements_close_as_a_stack() -> None:
+    # an end tag closes the elements opened inside its own; one of a name not open
+    # changes nothing; <body> ends all of them
+    html = "<svg>a<title>b</svg>c<head>d</title>e</head>f<xml>g<template>h<body>i"
+    assert html_to_text(html) == "cf\ni"
 
 
 # --- never raises ----------------------------------------------------------------------
