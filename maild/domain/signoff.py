@@ -18,9 +18,10 @@ __all__ = ["only_sign_off", "without_greeting_to"]
 
 # "-- " (RFC 3676), "--" as Gmail and webmail write it: what is under it is the signature.
 SEPARATOR_RE = re.compile(r"--\s*")
-# A line of the signature under a closing: a name, a post, a company, a phone, an
-# address, a logo's mark; short and no sentence ("P.S. Проверьте кэш." is text).
-SIGNATURE_LINE_RE = re.compile(r".{1,60}(?<![.?!])")
+# A line of the signature under a closing: a name (its initials too: «Смирнова А.В.»),
+# a post (a long one: «Ведущий специалист отдела ... ООО «Ромашка»»), a company, a
+# phone, an address, a logo's mark; no sentence ("P.S. Проверьте кэш." is text).
+SIGNATURE_LINE_RE = re.compile(r".{1,80}(?<![.?!])|.{0,76}\b[A-ZА-ЯЁ]\.(?:\s?[A-ZА-ЯЁ]\.)?")
 # A signature this long holds more than a name, a post and contacts: text.
 SIGNATURE_LINES = 8
 # A greeting alone: "Здравствуйте, Иван.", "Иван, добрый день!", "Hello Служба," (The
@@ -46,8 +47,8 @@ TAGLINE_RE = re.compile(
     r"(?:отправлено|sent)\s+(?:с|со|из|через|from|via|using|with)\s+(?:помощью\s+)?"
     r"(?:моего\s+|my\s+|the\s+)?(?:(?:устройства|телефона|смартфона|планшета)\s+)?"
     r"(?:iphone|ipad|android|samsung|galaxy|huawei|honor|xiaomi|redmi|blackberry|mymail"
-    r"|bluemail|spark|aquamail|мобильн\w*|почты|приложения|mail|yandex|яндекс|outlook)"
-    r"\b(?:\s+\S+){0,3}"
+    r"|bluemail|spark|aquamail|мобильн\w*|почты|приложения|mail|yandex|яндекс|outlook"
+    r"|yahoo)\b(?:\s+\S+){0,4}"
     r"|(?:получить|get)\s+outlook\s+(?:для|for)\s+\S+",
     re.IGNORECASE,
 )

@@ -53,6 +53,14 @@ NOTICE = "Новое обращение 1234-5678\n----- текст обраще
         "СП> Не работает оплата.\n\n-- \nBest regards,\n Анна",
         "Уважаемый Иван Петрович!",
         "",
+        # a surname with initials; a post longer than 60 characters; more apps' taglines
+        "С уважением,\nСмирнова А.В.",
+        "С уважением,\nА. В. Смирнова\nСмирнова А. В.",
+        "С уважением,\nАнна Смирнова\n"
+        "Ведущий специалист отдела технической поддержки клиентов ООО «Ромашка»\n"
+        "тел. +7 495 000-00-00",
+        "Отправлено из приложения Почта Mail.ru для Android",
+        "Sent from Yahoo Mail on Android",
     ],
 )
 def test_what_the_client_adds_says_nothing(text: str) -> None:
