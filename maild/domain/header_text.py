@@ -169,8 +169,13 @@ def _rfc2231_name(charset: str | None, value: str) -> str:
     """An RFC 2231 name (filename*=utf-8''%D0%A1...): in the charset it names when its
     bytes are that, else in the one they are. The email package gave «������.png» for a
     cp1251 name labelled utf-8 and «Ñíèìîê.png» for one labelled nothing
-    (filename*=''%D1%ED...), as some mailers write them."""
-    raw = email.utils.unquote(value).encode("raw-unicode-escape")
+    (filename*=''%D1%ED...), as some mailers write them; 8-bit bytes written raw
+    (filename*=utf-8''Снимок.png) were «udcd0...»."""
+    text = email.utils.unquote(value)
+    try:  # %XX as Latin-1 characters, 8-bit bytes written raw as surrogate escapes
+        raw = text.encode("latin-1", "surrogateescape")
+    except UnicodeEncodeError:  # already text
+        raw = text.encode("utf-8", "surrogateescape")
     try:
         text = raw.decode(normalize_charset(charset) or "ascii")
     except (LookupError, UnicodeDecodeError):

@@ -294,6 +294,9 @@ def test_files_carried_inside_parts_are_capped_for_the_message(pictures, tnef_fi
         "attachment; filename*0*=windows-1251''%D1%ED%E8; filename*1*=%EC%EE%EA.png",
         "attachment; filename*=utf-8'ru'%D0%A1%D0%BD%D0%B8%D0%BC%D0%BE%D0%BA.png",
         "attachment; filename*=koi8-r''%F3%CE%C9%CD%CF%CB.png",
+        # 8-bit bytes written raw, not %-escaped, as some mailers do: «udcd0...» before
+        "attachment; filename*=utf-8''Снимок.png",
+        "attachment; filename*=''Снимок.png",
     ],
 )
 def test_an_rfc2231_name_is_read_in_the_charset_its_bytes_are(disposition: str) -> None:
