@@ -280,9 +280,11 @@ def header_line(name: str, value: str) -> bytes:
     if name in ADDRESS_FIELDS:
         return address_field(name, [value])
     if name in ID_FIELDS:
-        ids = value.split()
-        if ids and " ".join(ids) == value and _plain(value):
-            return _fold(name, ids, "")  # folded between ids: an id is never encoded
+        # folded between ids, never encoded (RFC 2047 5: no encoded word in a msg-id);
+        # one of 8-bit characters (a client's Cyrillic host name) cannot thread in a
+        # mail client anyway, and is left out (the field too, when none is left)
+        ids = [i for i in value.split() if _plain(i)]
+        return _fold(name, ids, "") if ids else b""
     return unstructured(name, value)
 
 
