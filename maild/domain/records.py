@@ -13,7 +13,7 @@ tests/integration/test_records.py holds every file maild writes to these types.
 # the evaluated annotations (typing.get_type_hints and __optional_keys__ need it).
 import hashlib
 from datetime import datetime
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict, cast
 
 from maild.domain import attachments as att
 from maild.domain.message import ParsedMessage
@@ -206,6 +206,44 @@ OutboxEntry = TypedDict(
 )
 
 
+def outbox_record(value: object) -> OutboxEntry | None:
+    """`value` (an outbox file's first line, parsed) if it is a whole record, else
+    None. Whole: every key OutboxEntry requires, and the fields maild reads without
+    asking of the type they are read as: an id, the envelope's sender and recipients
+    (at least one: one copy per recipient), a try count, and times ISO 8601 with an
+    offset (compared with an aware `now`; a time without one is in no known zone).
+    The sender, `outbox list`, `maild status` and fsck read only what passes here,
+    so JSON that is no record (`{"id": "x"}`) is a broken file, named, not a
+    KeyError in each of them that stops all mail."""
+    if not isinstance(value, dict) or not OutboxEntry.__required_keys__ <= value.keys():
+        return None
+    to, attempts = value["to"], value["attempts"]
+    whole = (
+        isinstance(value["id"], str)
+        and value["id"] != ""
+        and isinstance(value["sender"], str)
+        and isinstance(to, list)
+        and to != []
+        and all(isinstance(a, str) for a in to)
+        and type(attempts) is int  # (bool is an int to Python, not to JSON)
+        and attempts >= 0
+        and isinstance(value["tid"], str | None)
+        and isinstance(value["last_error"], str | None)
+        and _aware_time(value["queued_at"])
+        and (value["next_try"] is None or _aware_time(value["next_try"]))
+        and ("last_try" not in value or _aware_time(value["last_try"]))
+    )
+    return cast(OutboxEntry, value) if whole else None
+
+
+def _aware_time(value: object) -> bool:
+    """Whether `value` is an ISO 8601 time with its UTC offset."""
+    try:
+        return isinstance(value, str) and datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
 def message_record(
     msg: ParsedMessage,
     *,
@@ -300,4 +338,5 @@ __all__ = [
     "Ticket",
     "message_record",
     "outbox_entry",
+    "outbox_record",
 ]

@@ -1,0 +1,104 @@
+"""Store files that parse but do not hold what maild wrote (JSON of another shape, a
+record missing fields, a time without its offset) are contained as garbage is: the
+file is named (the command that meets it, the log, `maild fsck`), everything else
+goes on, and no traceback reaches the user. Through the real CLI and `maild serve`."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Daemon, Desk, make_mail
+
+PARTIAL = "000000000000000000000000.mail"  # a file of its own, `{"id": "x"}` in it
+
+
+def _queue(desk: Desk) -> Path:
+    return desk.root / "data" / "outbox" / "queue"
+
+
+def _record(path: Path) -> tuple[dict, bytes]:
+    head, _, raw = path.read_bytes().partition(b"\n")
+    return json.loads(head), raw
+
+
+def _queue_mail(desk: Desk) -> list[Path]:
+    """Two customers' mail, queued while the relay is not asked (ingest queues it):
+    their confirmations and the staff's notices, one file per recipient."""
+    for n in range(2):
+        desk.ingest(make_mail(sender=f"c{n}@shop{n}.ru", msgid=f"<q{n}@c.example>"))
+    files = sorted(_queue(desk).glob("*.mail"))
+    assert len(files) >= 4
+    return files
+
+
+def _spoil(desk: Desk, files: list[Path], how: str) -> tuple[Path, list[Path]]:
+    """One queue file whose first line is JSON but no whole record of it; returns it
+    and the files still good."""
+    if how == "partial":
+        bad = _queue(desk) / PARTIAL
+        bad.write_bytes(b'{"id": "x"}\n')
+        return bad, files
+    bad, good = files[0], files[1:]
+    meta, raw = _record(bad)
+    if how == "another file's record":  # a copy: its id names the original's file
+        bad, good = _queue(desk) / ("f" * 24 + ".mail"), files
+    elif how == "no offset":  # compared with an aware "now": a TypeError
+        meta["next_try"] = "2026-12-04T21:00:00"
+    else:
+        del meta[how]
+    bad.write_bytes(json.dumps(meta).encode() + b"\n" + raw)
+    return bad, good
+
+
+@pytest.mark.parametrize(
+    "how", ["partial", "queued_at", "sender", "to", "no offset", "another file's record"]
+)
+def test_a_queue_file_without_a_whole_record_holds_back_only_itself(desk, sink, how):
+    """`{"id": "x"}` on a queue file's first line (or a record missing queued_at,
+    sender, to): `status`, `outbox list` and `outbox flush` died with KeyError, and
+    fsck said 0 problems; a copy under another name went on every flush."""
+    bad, good = _spoil(desk, _queue_mail(desk), how)
+    want = Counter(_record(p)[0]["message_id"] for p in good)
+    check = desk.run("fsck")
+    assert check.code == 1, check.out
+    assert f"outbox/queue/{bad.name}: no outbox record on its first line" in check.out
+    status = desk.run("status", "--json")
+    assert "Traceback" not in status.err and status.json()["outbox"]["queued"] == len(good)
+    listed = desk.run("outbox", "list", "--json")
+    assert listed.code == 0 and len(listed.json()) == len(good), listed.err
+    assert f"{bad}: no record on its first line" in listed.err
+
+    flushed = desk.run("outbox", "flush")
+    assert flushed.code == 1, flushed.out + flushed.err
+    assert f"{bad}: no record on its first line, cannot be sent" in flushed.err
+    assert flushed.err.count(bad.name) == 1 and "Traceback" not in flushed.err
+    assert "still queued 1" in flushed.out
+    got = Counter(r.msg["Message-ID"] for r in sink.wait_for(len(want)))
+    assert got == want  # every good mail once, the bad file's never
+    assert sorted(_queue(desk).glob("*.mail")) == [bad]
+    status = desk.run("status")
+    assert "Traceback" not in status.err and "outbox: 0 queued" in status.out, status.out
+
+
+def test_the_daemon_sends_the_rest_and_names_the_file_once(desk, sink):
+    """Under `maild serve` every sender pass and the periodic jobs died on it: no
+    mail went out at all."""
+    files = _queue_mail(desk)
+    bad, good = _spoil(desk, files, "partial")
+    daemon = Daemon(desk).start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(sink.received) < len(good) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)  # a few more passes: still named once
+    finally:
+        assert daemon.stop() == 0
+    assert len(sink.received) == len(good)
+    log = daemon.logtext()
+    assert log.count(str(bad)) == 1 and "no record on its first line" in log, log
+    assert "Traceback" not in log and "KeyError" not in log, log
