@@ -102,3 +102,18 @@ def test_the_daemon_sends_the_rest_and_names_the_file_once(desk, sink):
     log = daemon.logtext()
     assert log.count(str(bad)) == 1 and "no record on its first line" in log, log
     assert "Traceback" not in log and "KeyError" not in log, log
+
+
+def test_forget_erases_the_address_from_a_queue_file_without_a_record(desk, sink):
+    """`maild forget` read each outbox file's first line as a record: one that was
+    JSON of another shape gave a traceback, and one that was no JSON at all kept the
+    address."""
+    desk.ingest(make_mail(sender="ivan@shop.ru"))
+    queue = _queue(desk)
+    shaped, garbled = queue / ("a" * 24 + ".mail"), queue / ("b" * 24 + ".mail")
+    shaped.write_bytes(b'["Ivan@shop.ru"]\nTo: ivan@shop.ru\n\ntext\n')
+    garbled.write_bytes(b'{"id": "bbb", "to": ["ivan@shop.ru"\nTo: ivan@shop.ru\n\ntext\n')
+    r = desk.run("forget", "ivan@shop.ru")
+    assert r.code == 0 and "Traceback" not in r.err, r.out + r.err
+    for path in (shaped, garbled):
+        assert b"ivan@shop.ru" not in path.read_bytes().lower(), path.read_bytes()
