@@ -34,7 +34,13 @@ from typing import Any
 
 from maild.adapters.durable import Direct, Files, move_durably
 from maild.domain.addresses import parseaddr
-from maild.domain.records import OutboxEntry, OutboxKind, outbox_entry, outbox_record
+from maild.domain.records import (
+    OutboxEntry,
+    OutboxKind,
+    aware_time,
+    outbox_entry,
+    outbox_record,
+)
 from maild.render import Mail
 
 log = logging.getLogger("maild.outbox")
@@ -299,11 +305,8 @@ class OutQueue:
         out = {}
         for line in text.splitlines():
             mail_id, _, at = line.partition(" ")
-            try:
-                datetime.fromisoformat(at)
-            except ValueError:  # a line cut short by a crash
-                continue
-            out[mail_id] = at
+            if aware_time(at) is not None:  # (else cut short by a crash, or not maild's)
+                out[mail_id] = at
         return out
 
     def refused_entries(self) -> list[OutboxEntry]:

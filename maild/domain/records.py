@@ -229,19 +229,22 @@ def outbox_record(value: object) -> OutboxEntry | None:
         and attempts >= 0
         and isinstance(value["tid"], str | None)
         and isinstance(value["last_error"], str | None)
-        and _aware_time(value["queued_at"])
-        and (value["next_try"] is None or _aware_time(value["next_try"]))
-        and ("last_try" not in value or _aware_time(value["last_try"]))
+        and aware_time(value["queued_at"]) is not None
+        and (value["next_try"] is None or aware_time(value["next_try"]) is not None)
+        and ("last_try" not in value or aware_time(value["last_try"]) is not None)
     )
     return cast(OutboxEntry, value) if whole else None
 
 
-def _aware_time(value: object) -> bool:
-    """Whether `value` is an ISO 8601 time with its UTC offset."""
+def aware_time(value: object) -> datetime | None:
+    """`value` as a time if it is ISO 8601 text with its UTC offset, as every time
+    maild writes, else None: one without an offset is in no known zone, and compared
+    with an aware time it raises TypeError."""
     try:
-        return isinstance(value, str) and datetime.fromisoformat(value).tzinfo is not None
+        when = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
-        return False
+        return None
+    return when if when is not None and when.tzinfo is not None else None
 
 
 def message_record(
@@ -336,6 +339,7 @@ __all__ = [
     "Status",
     "Summary",
     "Ticket",
+    "aware_time",
     "message_record",
     "outbox_entry",
     "outbox_record",

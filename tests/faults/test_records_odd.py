@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,22 @@ def test_forget_erases_the_address_from_a_queue_file_without_a_record(desk, sink
     assert r.code == 0 and "Traceback" not in r.err, r.out + r.err
     for path in (shaped, garbled):
         assert b"ivan@shop.ru" not in path.read_bytes().lower(), path.read_bytes()
+
+
+def test_times_without_an_offset_in_status_notes_read_as_unreadable(desk):
+    """run/scheduler_run holding a time without its UTC offset gave `maild status` a
+    TypeError traceback (exit 1, "degraded" to a monitor); so did a refused-log line
+    of one, and an IMAP start note whose time was no time a ValueError."""
+    data = desk.root / "data"
+    desk.ingest(make_mail())  # the storage made
+    (data / "run").mkdir(exist_ok=True)
+    (data / "run" / "scheduler_run").write_text("2026-12-04T21:00:00")
+    (data / "run" / "imap_started.json").write_text('{"at": "soon"}')
+    (data / "outbox" / "sent" / "refused.log").write_text(
+        "aaa 2026-12-04T21:00:00+03:00\nbbb 2026-12-04T21:00:00\n"
+    )
+    r = desk.run("status")
+    assert r.code == 2 and "Traceback" not in r.err, r.out + r.err
+    assert "scheduler: last run never" in r.out and "1 refused" in r.out, r.out
+    (data / "run" / "scheduler_run").write_text(datetime.now(UTC).isoformat())
+    assert "scheduler: last run never" not in desk.run("status").out  # (its offset: read)
