@@ -10,12 +10,14 @@ are rewritten from the tickets (a corrupt one copied to lost+found/ first), a
 corrupt ticket file is set aside and the mail it held is put back into spool/new,
 where `maild serve` processes it again into the same TID (the Message-ID index
 still names it); exit 0 when everything found was fixed. Stray files in tickets/
-and temp files: maild/fsckfiles.py; the outbox queue: maild/fsckrecords.py.
+and temp files: maild/fsckfiles.py; the outbox queue and the block list:
+maild/fsckrecords.py.
 
 A problem is reported once, on the file that has it: a corrupt ticket file's
 summary row and spool mail are part of its line (and of its repair). Not
 repairable, and said so: a ticket file that cannot be read (owner, mode), a message
-whose spool copy (its raw text) is gone, a corrupt registry.
+whose spool copy (its raw text) is gone, a corrupt registry, outbox queue file or
+block list.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from maild.domain.message import message_id_of, synthetic_msgid
 from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE
 from maild.fsckfiles import check_files
-from maild.fsckrecords import check_outbox
+from maild.fsckrecords import check_blocklist, check_outbox
 from maild.output import print_json
 from maild.privileges import user_name
 
@@ -358,6 +360,7 @@ class Fsck:
             self.check_spool()
             self.check_spool_copies()
             check_outbox(self)
+            check_blocklist(self)
             check_files(self)
 
 

@@ -1,6 +1,7 @@
 """`maild fsck`'s look at the store's records that are no ticket's and derived from
-nothing: the outbox queue's. Nothing rebuilds them, so fsck only names them (--repair
-leaves them: a backup restores them, or the admin deletes them)."""
+nothing: the outbox queue's and the block list. Nothing rebuilds them, so fsck only
+names them (--repair leaves them: a backup restores them, or the admin mends or
+deletes them)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 from typing import TYPE_CHECKING
 
 from maild.adapters.outqueue import EXT, read_record
+from maild.adapters.store import CorruptFile
 
 if TYPE_CHECKING:  # fsck calls these with itself
     from maild.fsck import Fsck
@@ -30,3 +32,15 @@ def check_outbox(check: Fsck) -> None:
                 queue / name, "no outbox record on its first line: this mail cannot "
                 "be sent (not repairable: restore it from a backup, or delete it)"
             )  # fmt: skip
+
+
+def check_blocklist(check: Fsck) -> None:
+    """blocklist.json is a list of addresses and domains: `block list` and `block add`
+    refuse another file (and #spam's mail waits), and mail is screened only by the
+    entries it has."""
+    try:
+        check.app.quarantine.blocklist()
+    except CorruptFile as e:
+        check.problem(e.path, f"{e.why} (not repaired: correct it, or restore it from a backup)")
+    except OSError as e:
+        check.problem(check.app.quarantine.blocklist_path, f"unreadable: {e.strerror or e}")

@@ -137,3 +137,21 @@ def test_times_without_an_offset_in_status_notes_read_as_unreadable(desk):
     assert "scheduler: last run never" in r.out and "1 refused" in r.out, r.out
     (data / "run" / "scheduler_run").write_text(datetime.now(UTC).isoformat())
     assert "scheduler: last run never" not in desk.run("status").out  # (its offset: read)
+
+
+def test_a_block_list_that_is_no_list_of_addresses_is_named(desk, sink):
+    """blocklist.json holding `[5]` gave `maild block list` a traceback, and `block
+    add` one too (or wrote over a garbage file as if it were empty)."""
+    path = desk.root / "data" / "blocklist.json"
+    tid = desk.ingest_tid(make_mail())  # the storage made
+    path.write_text('["spam.example", 5]')
+    listed = desk.run("block", "list")
+    assert listed.code == 1 and "Traceback" not in listed.err, listed.err
+    assert f"{path}: not a block list: 5 is no address or domain" in listed.err
+    added = desk.run("block", "add", "other.example")
+    assert added.code == 1 and str(path) in added.err and "Traceback" not in added.err
+    assert path.read_text() == '["spam.example", 5]'  # not written over
+    check = desk.run("fsck")
+    assert check.code == 1 and "blocklist.json: not a block list: 5 is" in check.out, check.out
+    desk.ingest(make_mail(sender="seo@spam.example"))  # screened by what it has
+    assert [t["tid"] for t in desk.tickets()] == [tid]
