@@ -155,3 +155,24 @@ def test_a_block_list_that_is_no_list_of_addresses_is_named(desk, sink):
     assert check.code == 1 and "blocklist.json: not a block list: 5 is" in check.out, check.out
     desk.ingest(make_mail(sender="seo@spam.example"))  # screened by what it has
     assert [t["tid"] for t in desk.tickets()] == [tid]
+
+
+@pytest.mark.parametrize("part, key", [("ticket", "level"), ("messages", "text")])
+def test_a_ticket_file_missing_fields_is_corrupt(desk, sink, part, key):
+    """A ticket file whose record lacked "level" gave `ticket show` a KeyError
+    traceback, and fsck passed it."""
+    bad, good = (
+        desk.ingest_tid(make_mail(sender=f"c{n}@shop{n}.ru", subject=f"Вопрос {n}"))
+        for n in range(2)
+    )
+    path = desk.root / "data" / "tickets" / bad[:2] / f"{bad}.json"
+    doc = json.loads(path.read_text())
+    for record in doc[part].values():
+        del record[key]
+    path.write_text(json.dumps(doc))
+    shown = desk.run("ticket", "show", bad)
+    assert shown.code == 1 and "Traceback" not in shown.err, shown.err
+    assert f"{path}: not a ticket file: its " in shown.err and f"has no {key}" in shown.err
+    assert [t["tid"] for t in desk.tickets()] == [good]
+    check = desk.run("fsck")
+    assert check.code == 1 and f"tickets/{bad[:2]}/{bad}.json: corrupt ticket file" in check.out
