@@ -138,10 +138,7 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
         if app.outbox.stopped is not None:  # e.g. a full disk: said in one line
             print(f"maild: outbox: {app.outbox.stopped}; sent {sent}", file=sys.stderr)
             return EX_TEMPFAIL
-        broken = app.outbox.broken  # queue files without a record: no retry sends them
-        for path in broken:
-            print(f"maild: outbox: {path}: no record on its first line, cannot be sent "
-                  "(see maild fsck)", file=sys.stderr)  # fmt: skip
+        broken = _say_broken(app)  # no retry sends them
         if args.json:
             print_json(
                 {"sent": sent, "failed": failed, "queued": len(left), "refused": len(refused)}
@@ -155,6 +152,8 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
         return EX_FAIL if broken else EX_OK if not left else EX_TEMPFAIL
     if args.action == "list":
         rows = app.outbox.sent_entries() if args.sent else app.outbox.entries()
+        if not args.sent:  # (not "outbox is empty" alone: that mail waits too)
+            _say_broken(app)
         if args.json:
             print_json(rows)
         else:
@@ -171,6 +170,15 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
         return EX_FAIL
     print(format_mail(raw))
     return EX_OK
+
+
+def _say_broken(app: App) -> list[str]:
+    """Name on stderr the queue files the last listing found without a record (the
+    command's own line: the daemon's sender logs them); returns their paths."""
+    for path in app.outbox.broken:
+        print(f"maild: outbox: {path}: no record on its first line, cannot be sent "
+              "(see maild fsck)", file=sys.stderr)  # fmt: skip
+    return app.outbox.broken
 
 
 def _outcome(m: OutboxEntry, sent: bool) -> str:

@@ -10,12 +10,14 @@ are rewritten from the tickets (a corrupt one copied to lost+found/ first), a
 corrupt ticket file is set aside and the mail it held is put back into spool/new,
 where `maild serve` processes it again into the same TID (the Message-ID index
 still names it); exit 0 when everything found was fixed. Stray files in tickets/
-and temp files: maild/fsckfiles.py.
+and temp files: maild/fsckfiles.py; the outbox queue and the block list:
+maild/fsckrecords.py.
 
 A problem is reported once, on the file that has it: a corrupt ticket file's
 summary row and spool mail are part of its line (and of its repair). Not
 repairable, and said so: a ticket file that cannot be read (owner, mode), a message
-whose spool copy (its raw text) is gone, a corrupt registry.
+whose spool copy (its raw text) is gone, a corrupt registry, outbox queue file or
+block list.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from maild.adapters.outqueue import outbox_record_ok
 from maild.adapters.quarantine import entry_id
 from maild.adapters.store import CorruptFile, DurableJSONStorage, StoreUnavailable, open_part
 from maild.adapters.store.indexes import key_hash
@@ -41,6 +42,7 @@ from maild.domain.message import message_id_of, synthetic_msgid
 from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE
 from maild.fsckfiles import check_files
+from maild.fsckrecords import check_blocklist, check_outbox
 from maild.output import print_json
 from maild.privileges import user_name
 
@@ -322,22 +324,6 @@ class Fsck:
             if self.repair and (not corrupt or corrupt[0]):  # (a corrupt ticket's: its fix)
                 self.app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
 
-    def check_outbox(self) -> None:
-        """Every queued mail's record can be read: the sender skips a file whose first
-        line is no record, so its mail would never go and no one would know."""
-        queue = self.app.outbox.queue
-        for name in sorted(n for n in os.listdir(queue) if n.endswith(".mail")):
-            try:
-                ok = outbox_record_ok(queue / name)
-            except OSError as e:
-                self.problem(queue / name, f"unreadable: {e.strerror}")
-                continue
-            if not ok:
-                self.problem(
-                    queue / name, "no outbox record on its first line: this mail cannot "
-                    "be sent (not repairable: restore it from a backup, or delete it)"
-                )  # fmt: skip
-
     def check_spool_copies(self) -> None:
         """Every message a ticket keeps a spool copy of has it (in cur/, or back in
         new/ or bad/): the raw text is what fsck, `maild forget` and a re-run rely on."""
@@ -373,7 +359,8 @@ class Fsck:
             self.check_registry()
             self.check_spool()
             self.check_spool_copies()
-            self.check_outbox()
+            check_outbox(self)
+            check_blocklist(self)
             check_files(self)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from maild.adapters.layout import KEY_READABLE, readable_keys
 from maild.adapters.spool import pid_alive
 from maild.app import App
+from maild.domain.records import aware_time
 from maild.output import print_json
 
 IMAP_MARK = "imap_contact"
@@ -95,9 +96,17 @@ def read_note(root: Path, name: str) -> dict[str, Any] | None:
 
 
 def read_mark(root: Path, name: str) -> datetime | None:
+    """The time mark() noted as `name`; None when there is none or it is unreadable.
+
+    A time without its UTC offset is unreadable (records.aware_time), not UTC: maild
+    writes each with one, so such a time is not maild's and its zone is unknown; read
+    as UTC, a local time east of Greenwich would lie in the future and make a dead
+    scheduler look as if it had just run. Unreadable, it reads as "never": failing
+    until the running scheduler notes its next run (each minute), the safe side for
+    a monitor."""
     try:
-        return datetime.fromisoformat((root / "run" / name).read_text().strip())
-    except (OSError, ValueError):
+        return aware_time((root / "run" / name).read_text().strip())
+    except OSError:
         return None
 
 
@@ -189,7 +198,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
     backlog = current_note(root, IMAP_BACKLOG)
     imap = read_mark(root, IMAP_MARK)
     started = current_note(root, IMAP_STARTED)
-    run_at = datetime.fromisoformat(started["at"]) if started else None
+    run_at = aware_time(started.get("at")) if started else None
     sched = read_mark(root, SCHEDULER_MARK)
     gone = _held(read_note(root, SERVE_NOTE))[1]
     figures: dict[str, Any] = {

@@ -87,8 +87,11 @@ def _child_main(
 
 
 def flush_outbox(app: App, _request: Any) -> tuple[int, int]:
-    """The sender's request: one outbox pass, keeping the relay connection open."""
-    return app.outbox.flush(app.config.outbound, app.now(), force=False, keep_connection=True)
+    """The sender's request: one outbox pass, keeping the relay connection open; a
+    queue file it cannot send is named in the log (once)."""
+    result = app.outbox.flush(app.config.outbound, app.now(), force=False, keep_connection=True)
+    app.outbox.log_broken()
+    return result
 
 
 def name_process(name: str) -> None:

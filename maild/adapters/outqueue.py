@@ -34,7 +34,13 @@ from typing import Any
 
 from maild.adapters.durable import Direct, Files, move_durably
 from maild.domain.addresses import parseaddr
-from maild.domain.records import OutboxEntry, OutboxKind, outbox_entry
+from maild.domain.records import (
+    OutboxEntry,
+    OutboxKind,
+    aware_time,
+    outbox_entry,
+    outbox_record,
+)
 from maild.render import Mail
 
 log = logging.getLogger("maild.outbox")
@@ -57,7 +63,7 @@ class OutQueue:
         self.queue = root / "queue"
         self.sent = root / "sent"
         self.refused = root / "refused"
-        # queue files without a record: found by the last listing, and logged (once each)
+        # queue files without a record: found by the last listing (log_broken)
         self.broken: list[str] = []
         self._said: set[str] = set()
         for folder in (self.queue, self.sent, self.refused):
@@ -113,7 +119,7 @@ class OutQueue:
     def _rewrite(self, path: str, fields: dict[str, Any]) -> None:
         files = self.files()
         try:
-            meta, raw = _unpack(files.read(path))
+            meta, raw = _unpack(path, files.read(path))
         except (OSError, ValueError):
             return
         files.put(path, _pack({**meta, **fields}, raw))
@@ -123,12 +129,18 @@ class OutQueue:
         the mails not tried yet, by id (up to KEEP_MAILS): their files are read once."""
         self.broken = []
         out = _records(self.queue, mails, self.broken)
-        for path in set(self.broken) - self._said:  # once each: a pass runs every few seconds
+        out.sort(key=lambda m: (m["queued_at"], m["id"]))
+        return out
+
+    def log_broken(self) -> None:
+        """Log the queue files the last listing found without a record, each once in
+        this process's life: the daemon's sender (a pass runs every few seconds; the
+        scheduler's and the commands' listings leave the log to it, and a command
+        names them on its own output)."""
+        for path in sorted(set(self.broken) - self._said):
             self._said.add(path)
             log.error("outbox: %s holds no record on its first line: its mail cannot be "
                       "sent (maild fsck names it)", path)  # fmt: skip
-        out.sort(key=lambda m: (m["queued_at"], m["id"]))
-        return out
 
     def queued_records(self) -> list[OutboxEntry]:
         """The queued mails' records as this thread's locked section sees them (what
@@ -138,7 +150,7 @@ class OutQueue:
         for path in files.listed(self.queue):
             if path.endswith(EXT):
                 try:
-                    out.append(_unpack(files.read(path))[0])
+                    out.append(_unpack(path, files.read(path))[0])
                 except (FileNotFoundError, ValueError):
                     continue
         return out
@@ -155,7 +167,7 @@ class OutQueue:
         files = self.files()
         path = self._file(self.queue, mail_id)
         try:
-            meta, raw = _unpack(files.read(path))
+            meta, raw = _unpack(path, files.read(path))
         except (FileNotFoundError, ValueError):
             return False
         kept = _pack({**meta, **fields}, raw if mail is None else mail)
@@ -186,18 +198,19 @@ class OutQueue:
 
     def rewrite_mail(self, mail_id: str, transform: Callable[[bytes], bytes | None]) -> bool:
         """Replace a queued or sent mail by transform(mail) (None: leave it), its
-        record kept (credential redaction). True if it was rewritten."""
+        first line kept as it is, unread (credential redaction): the mail of a file
+        whose record is broken is redacted too, and the file stays named as broken.
+        True if it was rewritten."""
         files = self.files()
         for folder in (self.queue, self.sent):
-            path = self._file(folder, mail_id)
             try:
-                meta, raw = _unpack(files.read(path))
+                head, _, raw = files.read(self._file(folder, mail_id)).partition(b"\n")
             except FileNotFoundError:
                 continue
             new = transform(raw)
             if new is None:
                 return False
-            files.put(path, _pack(meta, new))
+            files.put(self._file(folder, mail_id), head + b"\n" + new)
             return True
         return False
 
@@ -254,12 +267,13 @@ class OutQueue:
                 try:
                     when = datetime.fromtimestamp(os.stat(f"{root}/{name}").st_mtime, UTC)
                     with open(self._file(self.queue, mail_id), "rb") as f:
-                        out[mail_id] = (json.loads(f.readline()), when)
+                        meta = read_record(mail_id + EXT, f.readline())
                 except FileNotFoundError:  # recorded meanwhile: the mark is left over
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(f"{root}/{name}")
-                except ValueError:  # its record is gone: never sent again (entries names it)
                     continue
+                if meta is not None:  # else no record: never sent again (entries names it)
+                    out[mail_id] = (meta, when)
         return out
 
     def set_aside(self, meta: OutboxEntry) -> None:
@@ -291,11 +305,8 @@ class OutQueue:
         out = {}
         for line in text.splitlines():
             mail_id, _, at = line.partition(" ")
-            try:
-                datetime.fromisoformat(at)
-            except ValueError:  # a line cut short by a crash
-                continue
-            out[mail_id] = at
+            if aware_time(at) is not None:  # (else cut short by a crash, or not maild's)
+                out[mail_id] = at
         return out
 
     def refused_entries(self) -> list[OutboxEntry]:
@@ -309,7 +320,7 @@ class OutQueue:
         files = self.files()
         path = self._file(self.refused, mail_id)
         try:
-            meta, raw = _unpack(files.read(path))
+            meta, raw = _unpack(path, files.read(path))
         except (FileNotFoundError, ValueError):
             return
         files.put(self._file(self.sent, mail_id), _pack({**meta, **fields}, raw))
@@ -330,9 +341,26 @@ def _pack(meta: OutboxEntry | dict[str, Any], raw: bytes) -> bytes:
     return json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" + raw
 
 
-def _unpack(data: bytes) -> tuple[OutboxEntry, bytes]:
+def _unpack(path: str, data: bytes) -> tuple[OutboxEntry, bytes]:
+    """The record and the mail of the file at `path` that holds `data`; ValueError
+    when its first line is no whole record of that file (read_record)."""
     head, _, raw = data.partition(b"\n")
-    return json.loads(head), raw
+    meta = read_record(os.path.basename(path), head)
+    if meta is None:
+        raise ValueError(f"{path}: no outbox record on its first line")
+    return meta, raw
+
+
+def read_record(name: str, line: bytes) -> OutboxEntry | None:
+    """The record on the first line (`line`) of the outbox file `name`, or None when
+    it is none: not JSON, not a whole record (domain.records.outbox_record), or the
+    record of another file (its id is the file's name: the sender moves and logs a
+    mail by its id, so a copy under another name would go again on every pass)."""
+    try:
+        meta = outbox_record(json.loads(line))
+    except ValueError:  # (a UnicodeDecodeError is one too)
+        return None
+    return meta if meta is not None and name == meta["id"] + EXT else None
 
 
 def _message(data: bytes) -> bytes:
@@ -351,29 +379,18 @@ def _records(
         if name.endswith(EXT):
             try:
                 with open(f"{root}/{name}", "rb") as f:
-                    meta = json.loads(f.readline())
-                    if mails is not None and not meta.get("attempts") and len(mails) < KEEP_MAILS:
-                        mails[meta["id"]] = f.read()
-            except FileNotFoundError:  # sent or moved meanwhile
-                continue
-            except (ValueError, KeyError, AttributeError):
-                # not a record: its mail cannot go (into `broken`; `maild fsck` names
-                # it). Not PermissionError: a queue the user cannot read is not "empty"
+                    meta = read_record(name, f.readline())
+                    untried = meta is not None and not meta["attempts"]
+                    if untried and mails is not None and len(mails) < KEEP_MAILS:
+                        mails[meta["id"]] = f.read()  # (the others are read when sent)
+            except FileNotFoundError:  # sent or moved meanwhile (not PermissionError: a
+                continue  # queue the user cannot read is not "empty")
+            if meta is None:  # no record: its mail cannot go (into `broken`; fsck names it)
                 if broken is not None:
                     broken.append(f"{root}/{name}")
                 continue
             out.append(meta)
     return out
-
-
-def outbox_record_ok(path: Path) -> bool:
-    """Whether a queue file starts with a record (`maild fsck`); an unreadable one
-    raises OSError."""
-    with open(path, "rb") as f:
-        try:
-            return isinstance(json.loads(f.readline()).get("id"), str)
-        except (ValueError, AttributeError):
-            return False
 
 
 @functools.lru_cache(maxsize=64)  # the From of outgoing mail is nearly always the same

@@ -6,7 +6,9 @@
     quarantine/released/ticket-<tid>  tickets staff marked #spam: {"tid", "by", "at",
                             "blocked"} (who marked it, when, the block-list entry it
                             added; older marks hold the TID alone)
-    blocklist.json          ["spammer@x.ru", "evil.example", ...]
+    blocklist.json          ["spammer@x.ru", "evil.example", ...]: a file that is not
+                            such a list is named (CorruptFile) and never written over;
+                            mail is screened by the entries it has meanwhile
 
 The id is derived from the Message-ID, so a message quarantined twice (a re-run
 after a crash, the MTA delivering it again) is one entry. Writes are durable
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -25,7 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from maild.adapters.durable import Direct, Files
+from maild.adapters.store.files import CorruptFile
 from maild.domain.spam import BlockList
+
+log = logging.getLogger("maild.quarantine")
 
 PUBLIC = ("id", "message_id", "from", "subject", "received_at", "reason")
 
@@ -136,10 +142,16 @@ class Quarantine:
 
     # -- block list -------------------------------------------------------------
     def blocklist(self) -> list[str]:
+        """The block list's entries; CorruptFile when blocklist.json is no list of
+        addresses and domains (`block list` names it, `block add` and #spam never
+        write over what the admin may still want back)."""
         try:
-            return _entries(self.files().read(self.blocklist_path))
+            entries, wrong = _entries(self.files().read(self.blocklist_path))
         except FileNotFoundError:
             return []
+        if wrong is not None:
+            raise CorruptFile(self.blocklist_path, wrong)
+        return entries
 
     def blocked(self, address: str) -> str | None:
         """The block-list entry that covers `address` (domain.spam.BlockList), or None."""
@@ -150,7 +162,7 @@ class Quarantine:
         the locked section changed it."""
         pending = self.files().pending(self.blocklist_path)
         if pending is not None:
-            return BlockList(_entries(pending))
+            return BlockList(_entries(pending)[0])
         try:
             st = os.stat(self.blocklist_path)
             stamp: tuple[int, int, int] | None = (st.st_ino, st.st_size, st.st_mtime_ns)
@@ -158,9 +170,23 @@ class Quarantine:
             stamp = None
         known, blocks = self._blocks
         if stamp != known:
-            blocks = BlockList(self.blocklist() if stamp is not None else ())
+            blocks = BlockList(self._screening_entries() if stamp is not None else ())
             self._blocks = (stamp, blocks)
         return blocks
+
+    def _screening_entries(self) -> list[str]:
+        """The entries mail is screened by: those of a broken file too (logged once
+        per change of the file): holding all mail back for it, as for a broken
+        registry, would stop the desk for what is most often a typo in one entry."""
+        try:
+            entries, wrong = _entries(self.files().read(self.blocklist_path))
+        except FileNotFoundError:
+            return []
+        if wrong is not None:
+            log.error("%s: %s: mail is screened by the %d entries it has (`maild block "
+                      "list` and `maild fsck` name it)", self.blocklist_path, wrong,
+                      len(entries))  # fmt: skip
+        return entries
 
     def block(self, entry: str) -> bool:
         """Add an address or a domain; False if it was there already."""
@@ -189,12 +215,20 @@ def normalize_entry(entry: str) -> str:
     return entry.strip().lower().lstrip("@")
 
 
-def _entries(raw: bytes) -> list[str]:
-    """The entries of blocklist.json; none if it is not JSON."""
+def _entries(raw: bytes) -> tuple[list[str], str | None]:
+    """The entries of blocklist.json (its strings), and what is wrong with it (None:
+    nothing): maild writes a JSON list of strings, each an address or a domain."""
     try:
-        return list(json.loads(raw))
-    except ValueError:
-        return []
+        found = json.loads(raw)
+    except ValueError as e:  # (a UnicodeDecodeError is one too)
+        return [], f"not a block list: not JSON ({e})"
+    if not isinstance(found, list):
+        return [], "not a block list: not a JSON list"
+    entries = [e for e in found if isinstance(e, str)]
+    if len(entries) < len(found):
+        odd = next(e for e in found if not isinstance(e, str))
+        return entries, f"not a block list: {json.dumps(odd)[:40]} is no address or domain"
+    return entries, None
 
 
 def _valid(qid: str) -> bool:

@@ -13,7 +13,7 @@ tests/integration/test_records.py holds every file maild writes to these types.
 # the evaluated annotations (typing.get_type_hints and __optional_keys__ need it).
 import hashlib
 from datetime import datetime
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict, cast
 
 from maild.domain import attachments as att
 from maild.domain.message import ParsedMessage
@@ -206,6 +206,62 @@ OutboxEntry = TypedDict(
 )
 
 
+def ticket_lacks(ticket: dict[str, object], messages: list[dict[str, object]]) -> str | None:
+    """What a ticket file's records lack of the keys Ticket and MessageRecord require
+    (every version of maild wrote them all, and its readers take them for granted:
+    `ticket show` died on a ticket without "level"), or None when nothing. A file
+    that lacks one is corrupt like one that is no JSON (adapters.store.Store.load)."""
+    missing = Ticket.__required_keys__ - ticket.keys()
+    if missing:
+        return f"its ticket has no {', '.join(sorted(missing))}"
+    for n, message in enumerate(messages, 1):
+        missing = MessageRecord.__required_keys__ - message.keys()
+        if missing:
+            return f"its message {n} has no {', '.join(sorted(missing))}"
+    return None
+
+
+def outbox_record(value: object) -> OutboxEntry | None:
+    """`value` (an outbox file's first line, parsed) if it is a whole record, else
+    None. Whole: every key OutboxEntry requires, and the fields maild reads without
+    asking of the type they are read as: an id, the envelope's sender and recipients
+    (at least one: one copy per recipient), a try count, and times ISO 8601 with an
+    offset (compared with an aware `now`; a time without one is in no known zone).
+    The sender, `outbox list`, `maild status` and fsck read only what passes here,
+    so JSON that is no record (`{"id": "x"}`) is a broken file, named, not a
+    KeyError in each of them that stops all mail."""
+    if not isinstance(value, dict) or not OutboxEntry.__required_keys__ <= value.keys():
+        return None
+    to, attempts = value["to"], value["attempts"]
+    whole = (
+        isinstance(value["id"], str)
+        and value["id"] != ""
+        and isinstance(value["sender"], str)
+        and isinstance(to, list)
+        and to != []
+        and all(isinstance(a, str) for a in to)
+        and type(attempts) is int  # (bool is an int to Python, not to JSON)
+        and attempts >= 0
+        and isinstance(value["tid"], str | None)
+        and isinstance(value["last_error"], str | None)
+        and aware_time(value["queued_at"]) is not None
+        and (value["next_try"] is None or aware_time(value["next_try"]) is not None)
+        and ("last_try" not in value or aware_time(value["last_try"]) is not None)
+    )
+    return cast(OutboxEntry, value) if whole else None
+
+
+def aware_time(value: object) -> datetime | None:
+    """`value` as a time if it is ISO 8601 text with its UTC offset, as every time
+    maild writes, else None: one without an offset is in no known zone, and compared
+    with an aware time it raises TypeError."""
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return when if when is not None and when.tzinfo is not None else None
+
+
 def message_record(
     msg: ParsedMessage,
     *,
@@ -298,6 +354,9 @@ __all__ = [
     "Status",
     "Summary",
     "Ticket",
+    "aware_time",
     "message_record",
     "outbox_entry",
+    "outbox_record",
+    "ticket_lacks",
 ]

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
+from maild.adapters.outqueue import read_record
 from maild.adapters.store.rebuild import LOST_FOUND, ticket_paths
 from maild.app import App
 from maild.domain.addresses import parseaddr
@@ -89,7 +90,9 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
     """Outgoing mail (queued or sent) to the address or about a ticket it opened:
     the record keeps its id and times (so it is never queued again), recipients
     and subject are replaced, the message is emptied, and queued mail is not sent.
-    Other mail that names the address gets the placeholder instead."""
+    Other mail that names the address gets the placeholder instead, and so does a
+    file whose first line is no whole record (whose mail it is cannot be told; it
+    never goes, and fsck names it)."""
     n = 0
     needle = address.encode()
     files = app.store.files()  # the locked section's transaction
@@ -97,12 +100,11 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
         for path in sorted(folder.glob("*.mail")):
             try:
                 data = files.read(path)
-                head, _, raw = data.partition(b"\n")
-                meta = json.loads(head)
-            except (OSError, ValueError):
+            except OSError:
                 continue
-            to = [a.lower() for a in meta.get("to") or []]
-            if address not in to and meta.get("tid") not in theirs:
+            meta = read_record(path.name, data.partition(b"\n")[0])
+            to = [a.lower() for a in meta["to"]] if meta is not None else []
+            if meta is None or (address not in to and meta.get("tid") not in theirs):
                 if needle in data.lower():
                     n += 1
                     if not dry_run:

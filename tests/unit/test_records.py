@@ -19,6 +19,7 @@ from maild.domain.records import (
     Ticket,
     message_record,
     outbox_entry,
+    outbox_record,
 )
 from maild.domain.sender import Identification
 from maild.domain.sla import LEVELS
@@ -81,3 +82,33 @@ def test_outbox_entry_is_a_fresh_record():
     assert entry.keys() == required
     assert (entry["attempts"], entry["last_error"], entry["next_try"]) == (0, None, None)
     assert entry["queued_at"] == NOW.isoformat()
+
+
+def test_outbox_record_takes_a_whole_record_only():
+    """What the sender reads of a queue file's first line: every required field, of
+    the type it is read as; anything else is a broken file, not a KeyError later."""
+    entry = outbox_entry(
+        "k1",
+        tid=None,
+        kind="report",
+        headers=("Служба <support@example.com>", "support@example.com", "Отчёт", "<k1@x>"),
+        to=["head@example.com"],
+        queued_at=NOW,
+    )
+    assert outbox_record(entry) == entry
+    assert outbox_record({**entry, "last_try": NOW.isoformat(), "refused": "550"}) is not None
+    for key in OutboxEntry.__required_keys__:
+        assert outbox_record({k: v for k, v in entry.items() if k != key}) is None, key
+    odd = {
+        "id": "",
+        "to": [],
+        "sender": None,
+        "attempts": True,
+        "queued_at": "2026-12-04T21:00:00",  # no offset: in no known zone
+        "next_try": "soon",
+        "last_try": 5,
+        "tid": 5,
+    }
+    for key, value in odd.items():
+        assert outbox_record({**entry, key: value}) is None, key
+    assert outbox_record([entry]) is None and outbox_record({"id": "x"}) is None

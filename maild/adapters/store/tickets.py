@@ -27,7 +27,7 @@ from maild.adapters.store.summaries import (
     summary_of,
     upsert,
 )
-from maild.domain.records import MessageRecord, Status, Summary, Ticket
+from maild.domain.records import MessageRecord, Status, Summary, Ticket, ticket_lacks
 from maild.domain.sender import Group, License
 
 
@@ -83,7 +83,11 @@ class Store:
             docs = db.table("ticket").all()
             if len(docs) != 1 or docs[0].get("tid") != tid:  # (an empty file, too)
                 raise CorruptFile(path, "not a ticket file")
-            return dict(docs[0]), [dict(m) for m in db.table("messages").all()]
+            ticket, messages = dict(docs[0]), [dict(m) for m in db.table("messages").all()]
+            lacks = ticket_lacks(ticket, messages)  # every reader takes these keys for granted
+            if lacks is not None:
+                raise CorruptFile(path, f"not a ticket file: {lacks}")
+            return ticket, messages
         except (KeyError, TypeError, AttributeError, ValueError) as e:  # not TinyDB's
             raise CorruptFile(path, f"not a ticket file: {e!r}") from None
         finally:
