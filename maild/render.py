@@ -280,9 +280,8 @@ def header_line(name: str, value: str) -> bytes:
     if name in ADDRESS_FIELDS:
         return address_field(name, [value])
     if name in ID_FIELDS:
-        # folded between ids, never encoded (RFC 2047 5: no encoded word in a msg-id);
-        # one of 8-bit characters (a client's Cyrillic host name) cannot thread in a
-        # mail client anyway, and is left out (the field too, when none is left)
+        # folded between ids, never encoded (RFC 2047 5); one of 8-bit characters (a
+        # Cyrillic host name) threads in no client: left out (with the field, if alone)
         ids = [i for i in value.split() if _plain(i)]
         return _fold(name, ids, "") if ids else b""
     return unstructured(name, value)
