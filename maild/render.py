@@ -276,12 +276,12 @@ _BLANKS = re.compile(r"[ \t\r\n]\s*")
 
 def header_line(name: str, value: str) -> bytes:
     """One header field, folded and CRLF-ended. Address fields take a list of
-    addresses as text ("a@x", "Name <a@x>", comma-separated, display names decoded)."""
+    addresses as text ("a@x", "Name <a@x>", comma-separated, display names decoded).
+    Ids are folded between, never encoded (RFC 2047 5); one of 8-bit characters (a
+    Cyrillic host name) threads in no client: left out (with the field, if alone)."""
     if name in ADDRESS_FIELDS:
         return address_field(name, [value])
     if name in ID_FIELDS:
-        # folded between ids, never encoded (RFC 2047 5); one of 8-bit characters (a
-        # Cyrillic host name) threads in no client: left out (with the field, if alone)
         ids = [i for i in value.split() if _plain(i)]
         return _fold(name, ids, "") if ids else b""
     return unstructured(name, value)
