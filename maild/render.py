@@ -260,11 +260,10 @@ class Mail:
 
 
 # -- header fields ---------------------------------------------------------------
-# Written by hand, as the stdlib's header registry and folder cost many times more
-# (bench/FINDINGS.md). What holds (property tests in tests/unit/test_render_headers.py):
-# `email.message_from_bytes(raw, policy=email.policy.default)` reads back every address
-# and display name (see mailbox) and the exact text of every other field; no value
-# starts a field of its own; lines stay within 998 octets.
+# Written by hand: the stdlib's header registry and folder cost many times more. What
+# holds (property tests in tests/unit/test_render_headers.py): `email.message_from_bytes(
+# raw, policy=email.policy.default)` reads back every address and display name (see
+# mailbox) and every other field's text; no value starts a field; lines ≤ 998 octets.
 
 ADDRESS_FIELDS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender"})
 ID_FIELDS = frozenset({"Message-ID", "In-Reply-To", "References"})
