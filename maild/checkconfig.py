@@ -22,7 +22,7 @@ from maild.adapters.layout import KEY_READABLE, readable_keys, refusals
 from maild.config import Config
 from maild.domain.calendar import override_slips, unknown_year
 from maild.output import print_json
-from maild.privileges import existing_ancestor, user_name
+from maild.privileges import existing_ancestor, not_writable, user_name
 
 EX_OK, EX_CONFIG = 0, 78
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -248,10 +248,10 @@ def storage_problems(cfg: Config) -> list[str]:
         return [f"storage.path {storage} is not a directory"]
     st = storage.stat()
     owner = user_name(st.st_uid)
-    if os.geteuid() not in (0, st.st_uid) and not os.access(storage, os.W_OK | os.X_OK):
-        out.append(f"storage.path {storage} belongs to {owner}: run maild as {owner}")
     if os.statvfs(storage).f_flag & os.ST_RDONLY:
         out.append(f"storage.path {storage} is on a read-only file system")
+    elif os.geteuid() != 0 and not os.access(storage, os.W_OK | os.X_OK):
+        out.append(f"storage.path {not_writable(storage, st)}")  # what the others say
     strangers = _not_owned_by(storage, st.st_uid)
     if strangers:
         out.append(

@@ -63,7 +63,7 @@ def become_storage_owner(storage: Path) -> str | None:
     st = where.stat()
     if os.geteuid() != 0:
         if where == storage.absolute() and not os.access(where, os.W_OK | os.X_OK):
-            raise WrongUser(_not_writable(storage, st))
+            raise WrongUser(not_writable(storage, st))
         return None
     if st.st_uid == 0:
         return None
@@ -81,10 +81,13 @@ def become_storage_owner(storage: Path) -> str | None:
     return name
 
 
-def _not_writable(storage: Path, st: os.stat_result) -> str:
-    """What to do when this user may not write `storage` (`st`: its stat): run as its
-    owner, unless that is root (no pipe of an MTA runs as root: give the storage to
-    the user maild runs as) or this user already (its mode is at fault)."""
+def not_writable(storage: Path, st: os.stat_result) -> str:
+    """What to do when this user may not write `storage` (`st`: its stat): mount its
+    file system read-write when it is not; else run as its owner, unless that is root
+    (no pipe of an MTA runs as root: give the storage to the user maild runs as) or
+    this user already (its mode is at fault)."""
+    if os.statvfs(storage).f_flag & os.ST_RDONLY:
+        return f"{storage} is on a read-only file system: mount it read-write"
     name, me = user_name(st.st_uid), user_name(os.geteuid())
     if st.st_uid == os.geteuid():
         mode = oct(st.st_mode & 0o777)

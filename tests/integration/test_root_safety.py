@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.faults.fs import read_only
 from tests.helpers import DATA, REPLY_SECRET, ROOT, Desk, Result, free_port, make_mail
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
@@ -194,6 +195,26 @@ def test_the_hint_fits_who_owns_the_storage(owned):
     r = run(desk, python, "license", "list", user=OWNER.pw_uid)
     assert r.code == 78 and f"chmod u+rwx {data}" in r.err and "sudo" not in r.err, r
     assert len(r.err.strip().splitlines()) == 1
+
+
+def test_a_read_only_storage_is_called_read_only_not_a_mode_to_change(owned):
+    """Its owner (postfix's pipe, the service) read "belongs to nobody, but its mode
+    0o755 bars writing: chmod u+rwx": no chmod helps a read-only mount; nor did
+    check-config's «run maild as root» help anyone on a storage left to root."""
+    desk, python = owned
+    data = Path(desk.sections["storage"]["path"])
+    with read_only(data):
+        for args, code in ((("ingest", "-"), 75), (("status",), 78)):
+            r = run(desk, python, *args, stdin=make_mail(), user=OWNER.pw_uid)
+            assert r.code == code and "is on a read-only file system" in r.err, r
+            assert "chmod" not in r.err and len(r.err.strip().splitlines()) == 1, r.err
+    os.chown(data, 0, 0)
+    try:
+        r = run(desk, python, "check-config", user=OWNER.pw_uid)
+        assert "belongs to root and nobody may not write it" in r.out + r.err, r
+        assert "run maild as root" not in r.out + r.err
+    finally:
+        os.chown(data, OWNER.pw_uid, OWNER.pw_gid)
 
 
 def test_permanent_errors_name_the_path(owned):
