@@ -286,9 +286,18 @@ def oauth2_logins(sections: dict[str, dict[str, Any]], path: str) -> list[str]:
     return out
 
 
+def _unknown_top(path: str, name: str, value: Any) -> str:
+    """An unknown table; or a key above every section (its `[section]` line left out)."""
+    if isinstance(value, dict):
+        return f"{path}: unknown section '[{name}]'"
+    owners = [s for s, keys in SCHEMA.items() if name in keys]
+    where = f": put it under [{owners[0]}]" if len(owners) == 1 else ""
+    return f"{path}: key '{name}' stands above every section{where}"
+
+
 def parse(raw: dict[str, Any], path: str) -> Config:
     """Validate a parsed TOML document; raise ConfigError listing every problem."""
-    errors = [f"{path}: unknown section '[{name}]'" for name in raw if name not in SCHEMA]
+    errors = [_unknown_top(path, name, raw[name]) for name in raw if name not in SCHEMA]
     sections = {
         name: section(raw, name, path, errors)
         for name in SCHEMA

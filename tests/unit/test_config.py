@@ -86,6 +86,9 @@ def test_defaults():
             "'imap.oauth2_token_command' must be a command line",
         ),
         ({**BASE, "bogus": {}}, "unknown section '[bogus]'"),
+        # its [storage] line left out: it read «unknown section '[path]'»
+        ({**BASE, "path": "/x"}, "key 'path' stands above every section: put it under [storage]"),
+        ({**BASE, "listen": "1"}, "key 'listen' stands above every section"),
         ({**BASE, "calendar": {"extra_days_off": ["2026-13-01"]}}, "calendar.extra_days_off"),
         ({"support": {"address": "not an address"}, "storage": {"path": "/x"}}, "support.address"),
         ({**BASE, "schedule": {"daily_report_time": "25:00"}}, "schedule.daily_report_time"),
