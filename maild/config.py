@@ -290,8 +290,8 @@ def _unknown_top(path: str, name: str, value: Any) -> str:
     """An unknown table; or a key above every section (its `[section]` line left out)."""
     if isinstance(value, dict):
         return f"{path}: unknown section '[{name}]'"
-    owners = [s for s, keys in SCHEMA.items() if name in keys]
-    where = f": put it under [{owners[0]}]" if len(owners) == 1 else ""
+    owners = " or ".join(f"[{s}]" for s, keys in SCHEMA.items() if name in keys)
+    where = f": put it under {owners}" if owners else ""
     return f"{path}: key '{name}' stands above every section{where}"
 
 

@@ -87,8 +87,11 @@ def test_defaults():
         ),
         ({**BASE, "bogus": {}}, "unknown section '[bogus]'"),
         # its [storage] line left out: it read «unknown section '[path]'»
-        ({**BASE, "path": "/x"}, "key 'path' stands above every section: put it under [storage]"),
-        ({**BASE, "listen": "1"}, "key 'listen' stands above every section"),
+        (
+            {**BASE, "path": "/x"},
+            "key 'path' stands above every section: put it under [storage] or [templates]",
+        ),
+        ({**BASE, "bogus": 1}, "key 'bogus' stands above every section"),
         ({**BASE, "calendar": {"extra_days_off": ["2026-13-01"]}}, "calendar.extra_days_off"),
         ({"support": {"address": "not an address"}, "storage": {"path": "/x"}}, "support.address"),
         ({**BASE, "schedule": {"daily_report_time": "25:00"}}, "schedule.daily_report_time"),
