@@ -255,8 +255,9 @@ def storage_problems(cfg: Config) -> list[str]:
     strangers = _not_owned_by(storage, st.st_uid)
     if strangers:
         out.append(
-            f"{len(strangers)} file(s) under {storage} do not belong to its owner {owner}, "
-            f"e.g. {strangers[0]}: chown -R {owner}: {storage}"
+            f"{len(strangers)} file(s) in the top two levels of {storage} do not belong to "
+            f"its owner {owner}, e.g. {strangers[0]}: chown -R {owner}: {storage} "
+            "(maild fsck names every one, deeper too)"
         )
     try:  # what every other command refuses, by the same checks
         out += refusals(storage, secret_configured=bool(cfg.support.reply_secret))
