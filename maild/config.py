@@ -18,7 +18,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from maild.configschema import REQUIRED, SCHEMA, SPAM_VERDICTS, secret_problems, section
+from maild.configschema import (
+    REQUIRED,
+    SCHEMA,
+    SPAM_VERDICTS,
+    imap_folders,
+    secret_problems,
+    section,
+    unknown_top,
+)
 
 __all__ = ["REQUIRED", "SCHEMA", "SPAM_VERDICTS", "Config", "ConfigError", "load", "parse"]
 
@@ -241,21 +249,6 @@ def _own_address_as_staff(support: dict[str, Any], path: str) -> list[str]:
     return out
 
 
-def _imap_folders(imap: dict[str, Any] | None, path: str) -> list[str]:
-    """Mail moved into the folder it is read from shows up there again as new: taken,
-    spooled and moved once more on every round, without end. INBOX is named in any
-    case (RFC 3501); other names as written."""
-    if not imap or not imap["folder"] or not imap["processed_folder"]:
-        return []
-    read, done = imap["folder"], imap["processed_folder"]
-    if read == done or read.upper() == done.upper() == "INBOX":
-        return [
-            f"{path}: key 'imap.processed_folder' is imap.folder ({done!r}): processed "
-            'mail would be read again after every move; name another folder ("Processed")'
-        ]
-    return []
-
-
 def oauth2_logins(sections: dict[str, dict[str, Any]], path: str) -> list[str]:
     """A login with a password or with an OAuth2 token, not both: [imap] needs one of
     them, [outbound] may have either, with its username, or no login at all."""
@@ -286,18 +279,9 @@ def oauth2_logins(sections: dict[str, dict[str, Any]], path: str) -> list[str]:
     return out
 
 
-def _unknown_top(path: str, name: str, value: Any) -> str:
-    """An unknown table; or a key above every section (its `[section]` line left out)."""
-    if isinstance(value, dict):
-        return f"{path}: unknown section '[{name}]'"
-    owners = " or ".join(f"[{s}]" for s, keys in SCHEMA.items() if name in keys)
-    where = f": put it under {owners}" if owners else ""
-    return f"{path}: key '{name}' stands above every section{where}"
-
-
 def parse(raw: dict[str, Any], path: str) -> Config:
     """Validate a parsed TOML document; raise ConfigError listing every problem."""
-    errors = [_unknown_top(path, name, raw[name]) for name in raw if name not in SCHEMA]
+    errors = [unknown_top(path, name, raw[name]) for name in raw if name not in SCHEMA]
     sections = {
         name: section(raw, name, path, errors)
         for name in SCHEMA
@@ -306,7 +290,7 @@ def parse(raw: dict[str, Any], path: str) -> Config:
     support = _support(sections["support"], path, errors)
     errors += secret_problems(sections, path)  # guessable keys make the desk forgeable
     errors += oauth2_logins(sections, path)
-    errors += _imap_folders(sections.get("imap"), path)
+    errors += imap_folders(sections.get("imap"), path)
     if errors:
         raise ConfigError(errors)
     cal, storage, outbound = sections["calendar"], sections["storage"], sections["outbound"]

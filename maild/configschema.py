@@ -309,3 +309,27 @@ def section(raw: dict[str, Any], name: str, path: str, errors: list[str]) -> dic
             errors.append(f"{path}: missing key '{name}.{key}'")
         out[key] = None if default is REQUIRED else default
     return out
+
+
+def unknown_top(path: str, name: str, value: Any) -> str:
+    """An unknown table; or a key above every section (its `[section]` line left out)."""
+    if isinstance(value, dict):
+        return f"{path}: unknown section '[{name}]'"
+    owners = " or ".join(f"[{s}]" for s, keys in SCHEMA.items() if name in keys)
+    where = f": put it under {owners}" if owners else ""
+    return f"{path}: key '{name}' stands above every section{where}"
+
+
+def imap_folders(imap: dict[str, Any] | None, path: str) -> list[str]:
+    """Mail moved into the folder it is read from shows up there again as new: taken,
+    spooled and moved once more on every round, without end. INBOX is named in any
+    case (RFC 3501); other names as written."""
+    if not imap or not imap["folder"] or not imap["processed_folder"]:
+        return []
+    read, done = imap["folder"], imap["processed_folder"]
+    if read == done or read.upper() == done.upper() == "INBOX":
+        return [
+            f"{path}: key 'imap.processed_folder' is imap.folder ({done!r}): processed "
+            'mail would be read again after every move; name another folder ("Processed")'
+        ]
+    return []

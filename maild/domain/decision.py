@@ -16,6 +16,7 @@ from typing import Any, Literal
 from maild.domain import attachments as att
 from maild.domain import limits
 from maild.domain.message import ParsedMessage
+from maild.domain.mimeparts import is_logo
 from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, Ticket
 from maild.domain.screen import Screening
@@ -132,6 +133,13 @@ def without_held_files(ctx: Context, messages: list[MessageRecord]) -> Context:
 
 def accepted_files(attachments: Attachments) -> list:
     return [(d.filename, d.content_type, data) for d, data in attachments if d.accepted]
+
+
+def answer_files(ctx: Context) -> Attachments:
+    """The files of a staff answer for the customer, the signature's logos left out (an
+    Outlook signature's image001.png, one more with each answer), each with its verdict."""
+    logos = {a.data for a in ctx.msg.attachments if is_logo(a)}
+    return [(d, data) for d, data in ctx.attachments if data not in logos]
 
 
 def level_ctx(policy: Policy, ticket: Ticket) -> dict[str, Any]:

@@ -35,6 +35,16 @@ class RawAttachment:
     embedded: bool = False
 
 
+# A signature's logo: an embedded image up to this size. A screenshot pasted into the
+# text is embedded too, but rarely this small.
+LOGO_MAX = 32 * 1024
+
+
+def is_logo(attachment: RawAttachment) -> bool:
+    """A signature's logo: an image the HTML shows in place, of at most LOGO_MAX."""
+    return attachment.embedded and len(attachment.data) <= LOGO_MAX
+
+
 # What a signing or encrypting mail client puts beside the letter (RFC 1847: S/MIME,
 # PGP/MIME), a signature or PGP/MIME's "Version: 1", and what a Mac's Mail puts beside
 # a file (RFC 1740: its resource fork, named as the file): no file the sender attached,

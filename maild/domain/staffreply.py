@@ -23,7 +23,7 @@ from maild.domain import trust
 from maild.domain.closedcmd import closed_errors, level_errors
 from maild.domain.commands import Command, ParsedReply, holds_notice, parse_reply
 from maild.domain.conflicts import without_conflicts
-from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
+from maild.domain.decision import Context, Decision, Outgoing, level_ctx
 from maild.domain.layout import from_russian_layout
 from maild.domain.longtext import text_ctx
 from maild.domain.message import redecode
@@ -353,7 +353,7 @@ def _customer_mail(
             record=False,
             auto=False,
             body=body,
-            attach=accepted_files(ctx.attachments),
+            attach=dc.accepted_files(dc.answer_files(ctx)),
         )
     subject, first = ctx.policy.render_text(f"{notices[0]}.txt", c)
     body = one_mail(ctx.policy, first, notices[1:], c)

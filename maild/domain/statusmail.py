@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from maild.domain.decision import Context, Outgoing
 from maild.domain.message import ParsedMessage
-from maild.domain.mimeparts import RawAttachment
+from maild.domain.mimeparts import is_logo
 from maild.domain.policy import Policy
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
@@ -22,16 +22,6 @@ STATUS_RU = {
     "waiting": "ожидаем вашего ответа",
     "closed": "закрыто",
 }
-
-
-# A signature's logo: an embedded image up to this size. A screenshot pasted into the
-# text is embedded too, but rarely this small.
-LOGO_MAX = 32 * 1024
-
-
-def is_logo(attachment: RawAttachment) -> bool:
-    """A signature's logo: an image the HTML shows in place, of at most LOGO_MAX."""
-    return attachment.embedded and len(attachment.data) <= LOGO_MAX
 
 
 def asks_status(msg: ParsedMessage) -> bool:

@@ -15,14 +15,14 @@ import logging
 
 from maild.domain import limits, oversize
 from maild.domain.commands import Command, ParsedReply
-from maild.domain.decision import Context, Outgoing
+from maild.domain.decision import Context, Outgoing, answer_files
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.logid import logged_id
+from maild.domain.mimeparts import is_logo
 from maild.domain.quotes import typed_lines
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.signoff import only_sign_off
 from maild.domain.staffquote import for_customer
-from maild.domain.statusmail import is_logo
 
 __all__ = ["UNSENT", "answer", "no_customer", "unsendable", "unsent"]
 
@@ -88,7 +88,7 @@ def unsendable(ctx: Context, reply: ParsedReply, body: str) -> list[str]:
         return [oversize.staff_error(sizes)]  # the stand-in's note is no answer
     if not body or reply.note or any(c.name == "spam" for c in reply.commands):
         return []
-    refused = [d.reason for d, _ in ctx.attachments if not d.accepted]
+    refused = [d.reason for d, _ in answer_files(ctx) if not d.accepted]
     return [f"вложение не отправлено: {reason}" for reason in refused]
 
 

@@ -10,7 +10,7 @@ import html
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from tests.helpers import Desk, make_mail, staff_to
+from tests.helpers import PNG, Desk, make_mail, staff_to
 from tests.integration.test_staff_e2e import customer_mails, open_ticket, staff_reply
 
 UNSENT = "Ответ клиенту не отправлен"
@@ -240,3 +240,27 @@ def test_a_notice_quoted_under_a_header_maild_does_not_know_is_refused_plainly(d
     [problem] = [s for s in err.text.splitlines() if s.startswith("  - ")]
     assert "не удалось отделить" in problem and "#level" not in problem
     assert desk.ticket(tid)["status"] != "closed"
+
+
+def test_an_answer_goes_without_its_signatures_logo_but_with_its_files(desk: Desk, sink):
+    """Outlook's HTML signature shows its logo in place (multipart/related, a
+    Content-ID): each answer reached the customer with one more image001.png, and a
+    logo the file checks refused (cut short) stopped the answer."""
+    tid, _ = open_ticket(desk, sink)
+    for n, logo in enumerate((PNG, PNG[:-20])):
+        answer = make_mail(
+            sender="Анна <anna@example.com>",
+            to=staff_to(tid),
+            subject=f"Re: [TID#{tid}]",
+            body=f"Иван, инструкция {n} во вложении.\n",
+        )
+        msg = email.message_from_bytes(answer, policy=email.policy.default)
+        msg.add_related(logo, "image", "png", cid="<logo@corp>")
+        msg.get_payload()[-1].set_param("filename", "image001.png", header="Content-Disposition")
+        msg.make_mixed()
+        msg.add_attachment(b"%PDF-1.4\n%%EOF\n", "application", "pdf", filename="manual.pdf")
+        desk.ingest(msg.as_bytes(policy=email.policy.SMTP))
+        desk.flush()
+        [sent] = [r for r in customer_mails(sink) if f"инструкция {n} во вложении" in r.text]
+        names = [p.get_filename() for p in sent.msg.iter_attachments()]
+        assert names == ["manual.pdf"], names
