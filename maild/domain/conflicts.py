@@ -1,5 +1,6 @@
 """Commands of one staff reply that contradict each other: «#close» with «#wait»,
-«#reopen» or «#development».
+«#reopen» or «#development»; two different levels («#level vip», «#level partner»,
+«#consulting», «#development»).
 
 Run in order, the last line won: «#close» then «#wait» left the ticket waiting, and the
 customer had the rating request of a ticket still in work; «#development» then «#close»
@@ -45,13 +46,37 @@ def without_conflicts(commands: Iterable[Command]) -> tuple[tuple[Command, ...],
         *(c for c in commands if c.name not in (first, "wait")),
         *dict.fromkeys(c for c in commands if c.name == "wait"),  # once is enough
     )
+    commands, errors = _levels_agreeing(commands)
     against = [n for n in CONFLICTS if n in names]
     if "close" not in names or not against:
-        return commands, []
-    errors = [
+        return commands, errors
+    errors += [
         f"#close и #{n} противоречат друг другу: закрыть обращение и в то же время\n"
         f"    {CONFLICTS[n]}. Не выполнена ни одна из них."
         for n in against
     ]
     dropped = {"close", *against}
     return tuple(c for c in commands if c.name not in dropped), errors
+
+
+LEVEL_SETTERS = ("level", "consulting", "development")
+
+
+def _levels_agreeing(commands: tuple[Command, ...]) -> tuple[tuple[Command, ...], list[str]]:
+    """«#level vip» with «#level partner», «#consulting» with «#development»: two
+    levels, two reaction times promised; the last line won without a word. Neither
+    runs (the same level twice is one), and the staff member is told. «#level» with
+    «#development» agree: the level the customer is owed, then the transfer
+    (closedcmd.level_errors)."""
+    setters = [c for c in commands if c.name in LEVEL_SETTERS]
+    wanted = dict.fromkeys(c.arg if c.name == "level" else c.name for c in setters)
+    if "development" in wanted and "consulting" not in wanted:
+        del wanted["development"]
+    if len(wanted) < 2:
+        return commands, []
+    written = ", ".join(f"#{c.name}" + (f" {c.arg}" if c.arg else "") for c in setters)
+    error = (
+        f"{written} противоречат друг другу: у обращения один уровень обслуживания.\n"
+        "    Не выполнена ни одна из них."
+    )
+    return tuple(c for c in commands if c.name not in LEVEL_SETTERS), [error]

@@ -26,7 +26,10 @@ def test_every_line_of_them_is_left_and_each_conflict_named() -> None:
 
 def test_commands_that_agree_all_run() -> None:
     for reply in (
-        [Command("close"), Command("level", "vip"), Command("consulting"), Command("note")],
+        [Command("close"), Command("level", "vip"), Command("critical"), Command("note")],
+        [Command("level", "vip"), Command("level", "vip")],  # the same level twice
+        [Command("level", "consulting"), Command("consulting")],
+        [Command("level", "standard"), Command("development")],  # owed, then passed on
         [Command("take"), Command("wait")],
         [Command("reopen"), Command("take"), Command("development")],
         [Command("close"), Command("close")],
@@ -44,3 +47,19 @@ def test_take_and_close_agree_and_take_runs_first_whatever_the_order() -> None:
     for reply in ([Command("close"), Command("take")], [Command("take"), Command("close")]):
         runs, errors = without_conflicts([*reply, Command("critical")])
         assert runs == (Command("take"), Command("close"), Command("critical")) and not errors
+
+
+@pytest.mark.parametrize(
+    "levels",
+    [
+        [Command("level", "vip"), Command("level", "partner")],
+        [Command("consulting"), Command("development")],
+        [Command("consulting"), Command("level", "vip")],
+    ],
+)
+def test_two_different_levels_run_neither_and_say_so(levels) -> None:
+    """Two levels, two reaction times: the last line won without a word."""
+    runs, [error] = without_conflicts([levels[0], Command("critical"), levels[1]])
+    assert runs == (Command("critical"),)
+    assert "противоречат друг другу: у обращения один уровень обслуживания" in error
+    assert error.startswith("#") and "Не выполнена ни одна из них." in error
