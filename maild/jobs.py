@@ -23,7 +23,7 @@ from maild.app import App
 from maild.digest import hhmm, morning_queue
 from maild.domain import ticket as tk
 from maild.domain.calendar import unknown_year
-from maild.domain.records import Ticket
+from maild.domain.records import Ticket, aware_time
 from maild.domain.sla import LEVELS, reminder_at
 from maild.faults import alert
 from maild.ops.retention import daily_sweep, purge_closed
@@ -292,12 +292,12 @@ def imap_alert(app: App, now: datetime) -> int:
     if not started:  # no IMAP, or no poller running: nothing is being tried
         return 0
     refused = status.current_note(root, status.IMAP_REFUSED)
-    if refused:
-        since = datetime.fromisoformat(refused["since"])
-    else:
+    since = aware_time(refused.get("since")) if refused else None
+    if since is None:  # (a note whose time is no time: as none)
         contact = status.read_mark(root, status.IMAP_MARK)
-        since = max(d for d in (contact, datetime.fromisoformat(started["at"])) if d)
-    if (now - since).total_seconds() < status.IMAP_STALE:
+        times = [d for d in (contact, aware_time(started.get("at"))) if d]
+        since = max(times) if times else None
+    if since is None or (now - since).total_seconds() < status.IMAP_STALE:
         return 0
     imap = app.config.imap
     context = {

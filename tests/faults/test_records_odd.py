@@ -6,6 +6,7 @@ goes on, and no traceback reaches the user. Through the real CLI and `maild serv
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -176,3 +177,18 @@ def test_a_ticket_file_missing_fields_is_corrupt(desk, sink, part, key):
     assert [t["tid"] for t in desk.tickets()] == [good]
     check = desk.run("fsck")
     assert check.code == 1 and f"tickets/{bad[:2]}/{bad}.json: corrupt ticket file" in check.out
+
+
+def test_imap_notes_whose_times_are_no_times_fail_no_job_run(tmp_path, sink):
+    """jobs.imap_alert read the IMAP notes' times unchecked: a note of another shape
+    made every periodic run of the jobs fail, reminders and all."""
+    imap = {"host": "127.0.0.1", "port": 1, "username": "u", "password": "p"}
+    desk = Desk(tmp_path, sink.port, imap=imap)
+    desk.ingest(make_mail())  # the storage made
+    run = desk.root / "data" / "run"
+    run.mkdir(exist_ok=True)
+    mine = os.getpid()  # notes of a running process
+    (run / "imap_started.json").write_text(json.dumps({"at": "soon", "pid": mine}))
+    (run / "imap_refused.json").write_text(json.dumps({"since": "2026-12-04", "pid": mine}))
+    r = desk.run("jobs", "run", "--json")
+    assert r.code == 0 and "Traceback" not in r.err, r.err
