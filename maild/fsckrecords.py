@@ -15,23 +15,33 @@ if TYPE_CHECKING:  # fsck calls these with itself
     from maild.fsck import Fsck
 
 
+# What a mail whose record is lost can no longer be, by the folder it is in.
+_LOST = {
+    "queue": "this mail cannot be sent",
+    "refused": "its ticket is never told that the relay refused it",
+    "sent": "it is missing from `outbox list --sent`",
+}
+
+
 def check_outbox(check: Fsck) -> None:
-    """Every queued mail's record can be read whole: the sender skips a file whose
-    first line is no record (not JSON, or JSON without a field the sender needs), so
-    its mail would never go and no one would know."""
-    queue = check.app.outbox.queue
-    for name in sorted(n for n in os.listdir(queue) if n.endswith(EXT)):
-        try:
-            with open(queue / name, "rb") as f:
-                ok = read_record(name, f.readline()) is not None  # as the sender reads it
-        except OSError as e:
-            check.problem(queue / name, f"unreadable: {e.strerror}")
-            continue
-        if not ok:
-            check.problem(
-                queue / name, "no outbox record on its first line: this mail cannot "
-                "be sent (not repairable: restore it from a backup, or delete it)"
-            )  # fmt: skip
+    """Every outbox mail's record can be read whole: the sender skips a queued file
+    whose first line is no record (not JSON, or JSON without a field the sender
+    needs), so its mail would never go and no one would know; likewise the mail
+    refused for good that its ticket is to be told of, and the mail sent."""
+    outbox = check.app.outbox
+    for folder in (outbox.queue, outbox.refused, outbox.sent):
+        for name in sorted(n for n in os.listdir(folder) if n.endswith(EXT)):
+            try:
+                with open(folder / name, "rb") as f:
+                    ok = read_record(name, f.readline()) is not None  # as the sender reads
+            except OSError as e:
+                check.problem(folder / name, f"unreadable: {e.strerror}")
+                continue
+            if not ok:
+                check.problem(
+                    folder / name, f"no outbox record on its first line: {_LOST[folder.name]} "
+                    "(not repairable: restore it from a backup, or delete it)"
+                )  # fmt: skip
 
 
 def check_blocklist(check: Fsck) -> None:

@@ -192,3 +192,16 @@ def test_imap_notes_whose_times_are_no_times_fail_no_job_run(tmp_path, sink):
     (run / "imap_refused.json").write_text(json.dumps({"since": "2026-12-04", "pid": mine}))
     r = desk.run("jobs", "run", "--json")
     assert r.code == 0 and "Traceback" not in r.err, r.err
+
+
+@pytest.mark.parametrize("folder", ["refused", "sent"])
+def test_fsck_names_a_refused_or_sent_mail_without_its_record(desk, folder):
+    """A mail refused for good whose record is lost is skipped: its ticket is never
+    told; one sent is missing from `outbox list --sent`. fsck looked at queue/ only."""
+    files = _queue_mail(desk)
+    moved = desk.root / "data" / "outbox" / folder / files[0].name
+    moved.write_bytes(b'{"id": "x"}\n' + _record(files[0])[1])
+    files[0].unlink()
+    check = desk.run("fsck")
+    assert check.code == 1 and "Traceback" not in check.err, check.out + check.err
+    assert f"outbox/{folder}/{moved.name}: no outbox record on its first line" in check.out
