@@ -29,9 +29,7 @@ import time
 from collections.abc import Callable
 
 from imapclient import IMAPClient
-from imapclient.exceptions import LoginError
 
-from maild.adapters import oauth2token
 from maild.adapters.imapfailures import (
     LOGIN_RETRY,
     DeliveryWatch,
@@ -43,10 +41,10 @@ from maild.adapters.imapfailures import (
     Stall,
     log_connection_failure,
     server_bye,
-    server_text,
 )
 from maild.adapters.imapfetch import fetch_message
 from maild.adapters.imapround import CONTACT_EVERY, Backlog, RoundWatch
+from maild.adapters.imapsession import ensure_folder, log_in, tls_context
 from maild.config import ImapConfig
 from maild.domain.logid import message_id_for_log
 
@@ -124,14 +122,7 @@ class ImapPoller:
     # -- connection -------------------------------------------------------------------
 
     def _tls_context(self) -> ssl.SSLContext:
-        if self.ssl_context is not None:
-            return self.ssl_context
-        ctx = ssl.create_default_context()
-        if not self.cfg.verify_tls:
-            # Only for self-signed test or internal servers; the admin opted in explicitly.
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-        return ctx
+        return self.ssl_context or tls_context(self.cfg)
 
     def _connect(self) -> IMAPClient:
         cfg = self.cfg
@@ -152,20 +143,11 @@ class ImapPoller:
                 # imapclient refuses when STARTTLS is not advertised, so the password is
                 # never sent in clear when TLS was asked for.
                 client.starttls(self._tls_context())
-            try:
-                if cfg.oauth2_token_command:  # XOAUTH2 (Microsoft 365, Google Workspace)
-                    token = oauth2token.fetch(cfg.oauth2_token_command, "imap.oauth2_token_command")
-                    client.oauth2_login(cfg.username, token)
-                else:
-                    client.login(cfg.username, cfg.password)
-            except LoginError as e:
-                if isinstance(e.__context__, IMAPClient.AbortError):
-                    raise  # the connection broke during LOGIN: nothing was refused
-                raise LoginRefused(cfg.host, cfg.port, cfg.username, server_text(e)) from e
+            log_in(client, cfg)
             self.login.accepted()
             # MOVE (and, on Dovecot, UIDPLUS) is only advertised after login.
             self._caps = frozenset(c.upper() for c in client.capabilities())
-            self._ensure_folder(client, cfg.processed_folder)
+            ensure_folder(client, cfg.processed_folder)
             try:
                 info = client.select_folder(cfg.folder)
             except IMAPClient.Error:
@@ -187,21 +169,6 @@ class ImapPoller:
             or "none of MOVE/UIDPLUS/IDLE",
         )
         return client
-
-    @staticmethod
-    def _ensure_folder(client: IMAPClient, folder: str) -> None:
-        if client.folder_exists(folder):
-            return
-        try:
-            client.create_folder(folder)
-        except IMAPClient.Error:
-            # Another client may have created it in between; anything else is a real error.
-            if not client.folder_exists(folder):
-                raise
-        log.info("imap: created folder %s", folder)
-        with contextlib.suppress(IMAPClient.Error):
-            # So the folder shows up in staff's mail clients; we do not need it ourselves.
-            client.subscribe_folder(folder)
 
     def close(self) -> None:
         """Log out and close the connection (best effort, never raises)."""
