@@ -2,21 +2,26 @@
 unreadable to Dovecot's mail user (as a corrupt item is on Gmail or Exchange). It held
 up all the mail after it for ever: each round began again with it, failed, and
 reconnected. Now the mail after it is taken, it stays in the folder untouched and is
-tried again, it is logged once, and it is taken once the server can give it."""
+tried again, it is logged once, `maild status` names it while it keeps failing, and
+it is taken once the server can give it."""
 
 from __future__ import annotations
 
 import glob
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from maild import status
 from maild.adapters import imap
 from maild.adapters.imap import PROCESSED_KEYWORD, ImapPoller
+from maild.config import load
+from maild.serving import start_imap
 from tests.dovecot import DovecotServer, append, connect, require_dovecot
 from tests.helpers import Daemon, Desk, make_mail
 from tests.integration.test_imap import USER, Inbox, Running, config, make_raw
@@ -167,3 +172,49 @@ def test_serve_makes_tickets_of_the_mail_after_one_the_server_cannot_give(tmp_pa
         assert wait_for(lambda: flags(info) == {}, timeout=5)
     finally:
         assert daemon.stop() == 0
+
+
+def test_status_is_degraded_while_a_message_keeps_failing_and_names_it(tmp_path, sink, server):
+    """`maild serve`'s IMAP poller (start_imap, its notes as in the daemon), tries
+    every 0.2 s (5 min in the daemon): after the second failure `maild status` is
+    degraded naming the UID, the folder, since when and the server's answer; once the
+    message is taken, no more."""
+    info = server()
+    bad, repair = append_unreadable(info, make_mail(sender="c1@x1.example", msgid="<bad@c>"))
+    append(info, USER, make_mail(sender="c2@x2.example", msgid="<ok2@c>"))
+    imap_section = {"host": info["host"], "port": info["port"], "ssl": False}
+    desk = Desk(tmp_path, sink.port, imap=imap_section | {"username": USER, "password": "alicepw"})
+    desk.run("license", "list")  # creates the storage (a read command would refuse)
+    root = tmp_path / "data"
+    taken: list[bytes] = []
+    stop = threading.Event()
+    thread = start_imap(load(desk.config), taken.append, stop, fetch_retry=0.2)
+    try:
+        status.mark(root, status.SCHEDULER_MARK)  # as the daemon's scheduler does
+        figures = wait_for(
+            lambda: (f := desk.run("status", "--json").json())["imap"]["unfetchable"] and f, 10
+        )
+        assert figures, "the message that keeps failing was not noted"
+        u = figures["imap"]["unfetchable"]
+        assert (u["uid"], u["folder"], u["count"], u["pid"]) == (bad, "INBOX", 1, os.getpid())
+        assert u["age"] >= 0
+        assert figures["state"] == "degraded", figures["reasons"]
+        [reason] = figures["reasons"]
+        assert reason.startswith(
+            f"imap: 1 message(s) in INBOX cannot be fetched from the server (UID {bad} fails "
+            f"since {u['since']}, "
+        )
+        assert "Internal error occurred" in reason and "tried again every 0.2 s" in reason
+        r = desk.run("status")
+        assert r.code == 1 and "1 message(s) cannot be fetched" in r.out, r.out
+        assert len(taken) == 1
+
+        repair()
+        assert wait_for(
+            lambda: desk.run("status", "--json").json()["imap"]["unfetchable"] is None, 10
+        )
+        assert wait_for(lambda: len(taken) == 2, 5)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    print(r.out)  # what an admin sees (pytest -s)
