@@ -109,6 +109,9 @@ def _gauges(figures: dict[str, Any]) -> list[tuple[str, str, float | None]]:
         backlog = (figures["imap"].get("backlog") or {}).get("left", 0)
         text = "Messages the current IMAP round still has to take (noted after its first minute)."
         out.append(("maild_imap_backlog", text, backlog))
+        unfetchable = (figures["imap"].get("unfetchable") or {}).get("count", 0)
+        text = "Messages the IMAP server keeps failing to give (they wait in its folder)."
+        out.append(("maild_imap_unfetchable", text, unfetchable))
     return out
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from maild import metrics, status
+from maild.adapters.imapfetch import FETCH_RETRY
 from maild.adapters.imapround import CONTACT_EVERY
 from maild.adapters.listener import SupportHandler, make_protocol
 from maild.adapters.sessions import SessionLimits
@@ -64,9 +65,11 @@ def start_imap(
     deliver: Callable[[bytes], None],
     stop: threading.Event,
     contact_every: float = CONTACT_EVERY,
+    fetch_retry: float = FETCH_RETRY,
 ) -> threading.Thread:
     """The IMAP poller, in a thread of its own until `stop` is set; during a long
-    round it notes contact and the backlog every `contact_every` seconds."""
+    round it notes contact and the backlog every `contact_every` seconds, and a
+    message the server keeps failing to give (tried every `fetch_retry` seconds)."""
     from maild.adapters.imap import ImapPoller
 
     assert cfg.imap is not None
@@ -75,6 +78,7 @@ def start_imap(
     status.note(root, status.IMAP_REFUSED, None)
     status.note(root, status.IMAP_STALLED, None)
     status.note(root, status.IMAP_BACKLOG, None)
+    status.note(root, status.IMAP_UNFETCHED, None)
     started = {"at": datetime.now(UTC).isoformat(), "pid": os.getpid()}
     status.note(root, status.IMAP_STARTED, started)  # jobs.imap_alert: since when it tries
     poller = ImapPoller(
@@ -85,6 +89,8 @@ def start_imap(
         stalled=lambda stall: status.note(root, status.IMAP_STALLED, stall),
         backlog=lambda backlog: status.note(root, status.IMAP_BACKLOG, backlog),
         contact_every=contact_every,
+        unfetched=lambda unfetched: status.note(root, status.IMAP_UNFETCHED, unfetched),
+        fetch_retry=fetch_retry,
     )
     thread = threading.Thread(target=poller.run, args=(stop,), name="maild-imap", daemon=True)
     thread.start()

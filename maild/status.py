@@ -7,7 +7,9 @@ server refuses the login ({"since", "host", "port", "user", "answer", "pid"});
 `imap_stalled.json` while mail waits on the server because it cannot be spooled
 ({"since", "uid", "error", "pid"}); `imap_backlog.json` while an IMAP round takes
 longer than a minute ({"since", "left", "total", "pid"}: what the round still has to
-take; `imap_contact` is renewed meanwhile); `listener_stalled.json` while the SMTP/LMTP
+take; `imap_contact` is renewed meanwhile); `imap_unfetched.json` while a message the
+IMAP server fails to give keeps failing ({"since", "folder", "uid", "answer", "retry",
+"count", "pid"}: the oldest of `count`); `listener_stalled.json` while the SMTP/LMTP
 listener answers 451 because the spool fails ({"since", "error", "pid"}).
 `fault.json` ({"since", "error", "path"}) is written there while processing is
 paused on a fault of the environment. Exit: 0 healthy, 1 degraded, 2 failing
@@ -33,6 +35,7 @@ IMAP_MARK = "imap_contact"
 IMAP_REFUSED = "imap_refused.json"
 IMAP_STALLED = "imap_stalled.json"
 IMAP_BACKLOG = "imap_backlog.json"
+IMAP_UNFETCHED = "imap_unfetched.json"
 LISTENER_STALLED = "listener_stalled.json"
 IMAP_STARTED = "imap_started.json"  # {"at", "pid"}: this run's poller started
 SCHEDULER_MARK = "scheduler_run"
@@ -196,6 +199,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
     refused = current_note(root, IMAP_REFUSED)
     stalled = current_note(root, IMAP_STALLED)
     backlog = current_note(root, IMAP_BACKLOG)
+    unfetched = current_note(root, IMAP_UNFETCHED)
     imap = read_mark(root, IMAP_MARK)
     started = current_note(root, IMAP_STARTED)
     run_at = aware_time(started.get("at")) if started else None
@@ -215,6 +219,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
             "login_refused": refused,
             "spool_failing": stalled,
             "backlog": backlog,
+            "unfetchable": unfetched and unfetched | {"age": _age(now, unfetched.get("since"))},
         },
         "listener": None
         if app.config.smtp is None
@@ -247,6 +252,20 @@ def _not_running(f: dict[str, Any]) -> list[str]:
             "processed or sent until it is started again"
         ]
     return []
+
+
+def _unfetchable(imap: dict[str, Any] | None) -> list[str]:
+    """Mail the IMAP server keeps failing to give: it waits there, the rest flows."""
+    u = imap and imap.get("unfetchable")
+    if not u:
+        return []
+    age = "" if u.get("age") is None else f", {u['age']:.0f} s"
+    return [
+        f"imap: {u.get('count')} message(s) in {u.get('folder')} cannot be fetched from the "
+        f"server (UID {u.get('uid')} fails since {u.get('since')}{age}): {u.get('answer')}; "
+        f"each stays there untouched and is tried again every {u.get('retry', 0):g} s, the "
+        "other mail is taken"
+    ]
 
 
 def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
@@ -298,6 +317,7 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
             f"imap: mail waits on the server: it cannot be spooled (since "
             f"{stalled.get('since')}): {stalled.get('error')}; it is taken once it can be"
         )
+    degraded += _unfetchable(imap)
     listener = f.get("listener") and f["listener"].get("spool_failing")
     if listener:
         failing.append(
@@ -328,6 +348,9 @@ def format_text(f: dict[str, Any]) -> str:
     if f["imap"] is not None:
         refused = ", login refused" if f["imap"].get("login_refused") else ""
         refused += ", mail cannot be spooled" if f["imap"].get("spool_failing") else ""
+        unfetchable = f["imap"].get("unfetchable")
+        if unfetchable:
+            refused += f", {unfetchable.get('count')} message(s) cannot be fetched"
         lines.append(f"imap: last contact {_ago(f['imap']['age'])}{refused}")
         if f["imap"].get("backlog"):
             b = f["imap"]["backlog"]

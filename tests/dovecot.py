@@ -203,8 +203,12 @@ def dovecot() -> Iterator[dict[str, Any]]:
 def connect(dovecot: dict[str, Any], user: str) -> IMAPClient:
     """A logged-in plain-port client; use it as a context manager so it is always closed."""
     client = IMAPClient(dovecot["host"], port=dovecot["port"], ssl=False, timeout=10)
+    password = dovecot["users"][user]
     try:
-        client.login(user, dovecot["users"][user])
+        if password.isascii():
+            client.login(user, password)
+        else:  # imaplib's LOGIN sends ASCII only
+            client.plain_login(user, password)
     except BaseException:
         client.shutdown()
         raise

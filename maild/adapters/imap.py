@@ -16,7 +16,9 @@ after login:
   neither   UID COPY to processed_folder and flag $MaildProcessed, left in `folder`; later
             polls skip it. A plain EXPUNGE would also purge messages a human flagged
             \\Deleted, so we never send one.
-The message is fetched with BODY.PEEK[] and never marked \\Seen by us.
+The message is fetched with BODY.PEEK[] and never marked \\Seen by us. One the server
+cannot give (its FETCH answered NO, or BYE) stays in `folder` untouched and is tried again
+later, while the mail after it is taken (imapfetch.FetchWatch).
 """
 
 from __future__ import annotations
@@ -29,9 +31,7 @@ import time
 from collections.abc import Callable
 
 from imapclient import IMAPClient
-from imapclient.exceptions import LoginError
 
-from maild.adapters import oauth2token
 from maild.adapters.imapfailures import (
     LOGIN_RETRY,
     DeliveryWatch,
@@ -43,10 +43,10 @@ from maild.adapters.imapfailures import (
     Stall,
     log_connection_failure,
     server_bye,
-    server_text,
 )
-from maild.adapters.imapfetch import fetch_message
+from maild.adapters.imapfetch import FETCH_RETRY, FetchWatch, Unfetchable, Unfetched
 from maild.adapters.imapround import CONTACT_EVERY, Backlog, RoundWatch
+from maild.adapters.imapsession import ensure_folder, log_in, tls_context
 from maild.config import ImapConfig
 from maild.domain.logid import message_id_for_log
 
@@ -98,6 +98,8 @@ class ImapPoller:
         stalled: Callable[[Stall | None], None] | None = None,
         backlog: Callable[[Backlog | None], None] | None = None,
         contact_every: float = CONTACT_EVERY,
+        unfetched: Callable[[Unfetched | None], None] | None = None,
+        fetch_retry: float = FETCH_RETRY,
     ) -> None:
         self.cfg = cfg
         self.deliver = deliver
@@ -115,6 +117,9 @@ class ImapPoller:
         # `stalled` hears that deliver() fails (mail waits on the server), and (None)
         # when a message is delivered again
         self.delivery = DeliveryWatch(stalled)
+        # a message the server fails to give is passed by, tried every `fetch_retry` s;
+        # `unfetched` hears of one that keeps failing, and (None) once none does
+        self.fetching = FetchWatch(cfg, unfetched, fetch_retry)
         self._mode_logged = False  # "IDLE" or "polling" said once per connection
         self._client: IMAPClient | None = None
         self._caps: frozenset[bytes] = frozenset()
@@ -124,14 +129,7 @@ class ImapPoller:
     # -- connection -------------------------------------------------------------------
 
     def _tls_context(self) -> ssl.SSLContext:
-        if self.ssl_context is not None:
-            return self.ssl_context
-        ctx = ssl.create_default_context()
-        if not self.cfg.verify_tls:
-            # Only for self-signed test or internal servers; the admin opted in explicitly.
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-        return ctx
+        return self.ssl_context or tls_context(self.cfg)
 
     def _connect(self) -> IMAPClient:
         cfg = self.cfg
@@ -152,20 +150,11 @@ class ImapPoller:
                 # imapclient refuses when STARTTLS is not advertised, so the password is
                 # never sent in clear when TLS was asked for.
                 client.starttls(self._tls_context())
-            try:
-                if cfg.oauth2_token_command:  # XOAUTH2 (Microsoft 365, Google Workspace)
-                    token = oauth2token.fetch(cfg.oauth2_token_command, "imap.oauth2_token_command")
-                    client.oauth2_login(cfg.username, token)
-                else:
-                    client.login(cfg.username, cfg.password)
-            except LoginError as e:
-                if isinstance(e.__context__, IMAPClient.AbortError):
-                    raise  # the connection broke during LOGIN: nothing was refused
-                raise LoginRefused(cfg.host, cfg.port, cfg.username, server_text(e)) from e
+            log_in(client, cfg)
             self.login.accepted()
             # MOVE (and, on Dovecot, UIDPLUS) is only advertised after login.
             self._caps = frozenset(c.upper() for c in client.capabilities())
-            self._ensure_folder(client, cfg.processed_folder)
+            ensure_folder(client, cfg.processed_folder)
             try:
                 info = client.select_folder(cfg.folder)
             except IMAPClient.Error:
@@ -187,21 +176,6 @@ class ImapPoller:
             or "none of MOVE/UIDPLUS/IDLE",
         )
         return client
-
-    @staticmethod
-    def _ensure_folder(client: IMAPClient, folder: str) -> None:
-        if client.folder_exists(folder):
-            return
-        try:
-            client.create_folder(folder)
-        except IMAPClient.Error:
-            # Another client may have created it in between; anything else is a real error.
-            if not client.folder_exists(folder):
-                raise
-        log.info("imap: created folder %s", folder)
-        with contextlib.suppress(IMAPClient.Error):
-            # So the folder shows up in staff's mail clients; we do not need it ourselves.
-            client.subscribe_folder(folder)
 
     def close(self) -> None:
         """Log out and close the connection (best effort, never raises)."""
@@ -231,8 +205,10 @@ class ImapPoller:
     def poll_once(self) -> int:
         """Deliver every waiting message; return how many were delivered.
 
-        Connects if needed. Raises DeliveryError when deliver() raised (that message and
-        the rest of the round stay on the server, untouched), and imapclient/socket/ssl
+        Connects if needed. A message the server refuses to give stays on the server and
+        is passed by (self.fetching). Raises DeliveryError when deliver() raised (that
+        message and the rest of the round stay on the server, untouched), Unfetchable
+        when the server closed the connection over a message, and imapclient/socket/ssl
         errors when the server or network fails; the connection is kept either way, so
         callers that see a network error should close() before trying again.
         """
@@ -243,7 +219,7 @@ class ImapPoller:
             self._client = self._connect()
         client = self._client
         self._uidnext = self._select(client)
-        uids = sorted(client.search(SEARCH_CRITERIA))
+        uids = self.fetching.order(sorted(client.search(SEARCH_CRITERIA)))
         self.round.started(len(uids))
         try:
             return self._take(client, uids, stop)
@@ -256,9 +232,9 @@ class ImapPoller:
             if stop is not None and stop.is_set():
                 break
             # One message at a time: a big mailbox is never held in memory at once.
-            raw = fetch_message(client, uid, self.cfg)
+            raw = self.fetching.fetch(client, uid)
             if raw is None:
-                continue  # expunged by someone else since the SEARCH
+                continue  # expunged by someone else since the SEARCH, or refused (logged)
             try:
                 self.deliver(raw)
             except Exception as e:
@@ -308,7 +284,8 @@ class ImapPoller:
         """Poll, then IDLE (or sleep poll_interval), until `stop` is set. Never raises.
 
         On a network or IMAP error: one log line, close, reconnect after 1, 2, 4 ... s
-        (capped at backoff_max, reset after a successful poll). When deliver() fails the
+        (capped at backoff_max, reset after a successful poll); after 1 s when the server
+        closed the connection over a message it cannot give. When deliver() fails the
         connection is kept and the same backoff applies before the message is retried.
         A login the server refuses is tried again every login_retry seconds.
         """
@@ -326,12 +303,18 @@ class ImapPoller:
                         self._idle(stop)
                     else:
                         # Floor: poll_interval = 0 would hammer the server in a busy loop.
-                        stop.wait(max(self.cfg.poll_interval, MIN_POLL_INTERVAL))
+                        pause = self.fetching.pause(self.cfg.poll_interval)
+                        stop.wait(max(pause, MIN_POLL_INTERVAL))
                     continue
+                except Unfetchable:
+                    # Logged; no fault of the network, and the next round passes the
+                    # message by: reconnect without the back-off growing.
+                    self._drop()
+                    wait = BACKOFF_START
                 except Exception as e:
                     wait = self._failed(e, min(delay, self.backoff_max))
+                    delay = min(delay * 2, self.backoff_max)
                 stop.wait(wait)
-                delay = min(delay * 2, self.backoff_max)
         finally:
             self.close()
 
@@ -368,7 +351,8 @@ class ImapPoller:
         assert client is not None
         client.idle()
         self._idling = True
-        deadline = time.monotonic() + self.idle_timeout
+        # (a message the server failed to give is tried again on time)
+        deadline = time.monotonic() + self.fetching.pause(self.idle_timeout)
         while not stop.is_set():
             left = deadline - time.monotonic()
             if left <= 0:

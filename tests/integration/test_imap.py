@@ -15,6 +15,7 @@ import pytest
 
 from maild.adapters import imap
 from maild.adapters.imap import PROCESSED_KEYWORD, DeliveryError, ImapPoller
+from maild.adapters.imapfailures import LoginRefused
 from maild.config import ImapConfig
 from tests.dovecot import DovecotServer, append, messages, require_dovecot, reset_mailbox
 
@@ -396,6 +397,35 @@ def test_wrong_password_is_one_error_then_slow_retries_until_the_server_accepts(
         r.stop()
     finally:
         server.cleanup()
+
+
+def test_a_password_with_non_ascii_characters_logs_in(dovecot):
+    """imaplib's LOGIN cannot send "пароль123": every try failed with "UnicodeEncodeError:
+    ascii", logged and retried as a network error for ever. Such a password goes by
+    AUTHENTICATE PLAIN in UTF-8, which the server takes; a wrong one is a login the
+    server refuses, as with LOGIN."""
+    with open(f"{dovecot['dir']}/passwd", "a", encoding="utf-8") as f:
+        f.write("carol:{PLAIN}пароль123\n")  # (the passwd-file is read again on change)
+    info = dovecot | {"users": dovecot["users"] | {"carol": "пароль123"}}
+    reset_mailbox(info, "carol")
+    append(info, "carol", make_raw(1))
+    inbox = Inbox()
+    poller = ImapPoller(config(info, username="carol", password="пароль123"), inbox)
+    try:
+        assert poller.poll_once() == 1
+    finally:
+        poller.close()
+    assert inbox.raws == [make_raw(1)]
+    assert messages(info, "carol", "INBOX") == {}
+
+    poller = ImapPoller(config(info, username="carol", password="пароль124"), inbox)
+    try:
+        with pytest.raises(LoginRefused) as refused:
+            poller.poll_once()
+    finally:
+        poller.close()
+    assert refused.value.answer == "[AUTHENTICATIONFAILED] Authentication failed."
+    assert not refused.value.temporary  # one ERROR line, then a try every 10 min
 
 
 @pytest.mark.parametrize(

@@ -77,3 +77,31 @@ def test_a_long_imap_round_is_no_fault_and_its_backlog_is_a_gauge():
     assert "\nmaild_imap_backlog 25000\n" in exposition([0.0] * SLOTS, f)
     f["imap"]["backlog"] = None
     assert "\nmaild_imap_backlog 0\n" in exposition([0.0] * SLOTS, f)
+
+
+def test_a_message_the_imap_server_keeps_failing_to_give_is_degraded_and_a_gauge():
+    """The rest of the mail flows: not failing, but the admin should look (the server's
+    log, the message in a mail client)."""
+    unfetchable = {
+        "since": "2026-12-02T10:00:00+00:00",
+        "folder": "INBOX",
+        "uid": 7,
+        "answer": "[SERVERBUG] Internal error occurred.",
+        "retry": 300.0,
+        "count": 2,
+        "pid": 9,
+        "age": 620.0,
+    }
+    f = figures(imap={"last_contact": "x", "age": 30.0, "unfetchable": unfetchable})
+    assert assess(f) == (
+        DEGRADED,
+        [
+            "imap: 2 message(s) in INBOX cannot be fetched from the server (UID 7 fails since "
+            "2026-12-02T10:00:00+00:00, 620 s): [SERVERBUG] Internal error occurred.; each stays "
+            "there untouched and is tried again every 300 s, the other mail is taken"
+        ],
+    )
+    f["state"] = "degraded"
+    assert "\nmaild_imap_unfetchable 2\n" in exposition([0.0] * SLOTS, f)
+    f["imap"]["unfetchable"] = None
+    assert "\nmaild_imap_unfetchable 0\n" in exposition([0.0] * SLOTS, f)

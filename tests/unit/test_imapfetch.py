@@ -1,0 +1,66 @@
+"""FetchWatch's answers that no Dovecot gives on demand (the rest is
+tests/integration/test_imap_unfetchable.py, against a real one): a FETCH that failed
+for the server's or the connection's sake is not blamed on the message."""
+
+from __future__ import annotations
+
+import pytest
+from imapclient import IMAPClient
+
+from maild.adapters.imapfetch import FetchWatch
+from maild.config import ImapConfig
+
+CFG = ImapConfig(
+    host="imap.example.com",
+    port=993,
+    ssl=True,
+    starttls=False,
+    verify_tls=True,
+    username="support@example.com",
+    password="pw",
+    folder="INBOX",
+    processed_folder="Processed",
+    poll_interval=60,
+)
+
+
+class Failing:
+    """A client whose every FETCH raises `error`."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def fetch(self, uids: list[int], items: list[bytes]) -> dict:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        # RFC 5530: the server is down or busy for a while, for every message
+        IMAPClient.Error("fetch failed: [UNAVAILABLE] Internal server error, try later"),
+        IMAPClient.AbortError("command: FETCH => socket error: EOF"),
+    ],
+    ids=["unavailable", "eof"],
+)
+def test_a_failure_of_the_server_or_the_connection_is_no_failure_of_the_message(error):
+    told: list[object] = []
+    watch = FetchWatch(CFG, told.append, retry=300)
+    with pytest.raises(type(error)):
+        watch.fetch(Failing(error), 5)  # type: ignore[arg-type]
+    assert watch.failing == {} and told == []
+    assert watch.order([5, 6]) == [5, 6]  # taken in the next round as ever
+
+
+def test_a_message_that_keeps_failing_waits_its_turn_after_the_others():
+    told: list[object] = []
+    watch = FetchWatch(CFG, told.append, retry=0)
+    no = IMAPClient.Error("fetch failed: Some messages could not be FETCHed (Failure)")
+    assert watch.fetch(Failing(no), 5) is None  # type: ignore[arg-type]
+    assert told == []  # once may be a passing fault
+    assert watch.order([5, 6, 7]) == [6, 7, 5]
+    assert watch.fetch(Failing(no), 5) is None  # type: ignore[arg-type]
+    [note] = told
+    assert note["uid"] == 5 and note["answer"] == "Some messages could not be FETCHed (Failure)"
+    assert watch.order([6, 7]) == [6, 7]  # moved or deleted by someone: forgotten
+    assert told[-1] is None
