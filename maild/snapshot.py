@@ -99,7 +99,7 @@ def _proof_wanted(policy: Policy, msg: ParsedMessage, ticket: Ticket) -> bool:
     return (
         bool(newcomers(policy, msg, ticket))
         or msg.from_addr in (ticket.get("undeliverable") or {})
-        or (msg.from_addr == ticket["requester"] and "owed" in ticket["identification"])
+        or (msg.from_addr == ticket["requester"] and "owed" in (ticket.get("identification") or {}))
     )
 
 
