@@ -419,3 +419,15 @@ def test_an_override_saved_with_a_byte_order_mark_is_read_without_it(tmp_path):
     renderer = Renderer(SUPPORT, override=tmp_path)
     text, filename, _ = renderer.env.loader.get_source(renderer.env, "staff_new.txt")
     assert filename == str(tmp_path / "staff_new.txt") and text == source
+
+
+@pytest.mark.parametrize("confirmed", [False, True])
+def test_the_follow_up_notice_gives_level_and_deadline_a_line_each(renderer, confirmed):
+    """«Уровень: Бесплатная поддержка (free)Реакция не позднее: ...»: a block tag at a
+    line's end took its line break (trim_blocks)."""
+    ctx = dict(variants()[0], confirmed=confirmed, bounced=[], reopened=False)
+    _subject, body = renderer.text("staff_followup.txt", ctx)
+    lines = body.splitlines()
+    level = next(i for i, line in enumerate(lines) if line.startswith("Уровень: "))
+    assert lines[level + 1].startswith("Реакция не позднее: "), lines[level : level + 2]
+    assert ("адрес клиента подтверждён" in lines[level]) == confirmed
