@@ -59,11 +59,25 @@ _SIMPLE_MAILBOX = re.compile(
 )
 
 
+# A quoted local part that needs no quotes: "victim+1"@x is the mailbox victim+1@x
+# (RFC 5322 3.4.1; smtplib sends it so), and the caps, the support address's own
+# checks and every look-up must see one address, not two.
+_NEEDLESSLY_QUOTED = re.compile(
+    r'"([A-Za-z0-9!#$%&\'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&\'*+/=?^_`{|}~-]+)*)"(@.*)'
+)
+
+
+def _unquoted(addr: str) -> str:
+    m = _NEEDLESSLY_QUOTED.fullmatch(addr)
+    return m.group(1) + m.group(2) if m else addr
+
+
 def _getaddresses(value: str) -> list[tuple[str, str]]:
-    """email.utils.getaddresses([value]), without the parser for one simple mailbox."""
+    """email.utils.getaddresses([value]), without the parser for one simple mailbox,
+    a local part quoted without need unquoted."""
     m = _SIMPLE_MAILBOX.fullmatch(value)
     if m is None:
-        return getaddresses([value])
+        return [(n, _unquoted(a)) for n, a in getaddresses([value])]
     if m.group(2) is not None:
         return [(" ".join((m.group(1) or "").split()), m.group(2))]
     return [("", m.group(3))]

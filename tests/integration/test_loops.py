@@ -34,6 +34,22 @@ def test_a_robot_writing_from_a_plus_address_per_ticket_meets_one_cap(tmp_path, 
     assert len(sink.to("anna@example.com")) == 6  # staff see every one
 
 
+def test_a_local_part_quoted_without_need_meets_the_same_cap(tmp_path, sink):
+    """Forged mail from "victim+N"@ (and "victim"@ by turns with victim@): each quoted
+    form was a mailbox of its own to the caps, and the relay took them all unquoted
+    into one mailbox; nor was "support"@ seen as maild's own address."""
+    desk = Desk(tmp_path, sink.port, support={"max_auto_replies_per_hour": 2})
+    for n in range(4):
+        desk.ingest(make_mail(sender=f'"victim+{n}"@shop.example'))
+        desk.ingest(make_mail(sender='"victim"@shop.example' if n % 2 else "victim@shop.example"))
+    desk.ingest(make_mail(sender='"support"@example.com'))
+    desk.flush()
+    sink.wait_for(2 * 9 + 2)
+    victim = [m for m in sink.received if m.rcpt_tos[0].endswith("@shop.example")]
+    assert len(victim) == 2, [m.rcpt_tos for m in victim]
+    assert sink.to("support@example.com") == []
+
+
 def test_accepted_attachments_are_stored_once_by_hash(tmp_path, sink):
     import hashlib
 

@@ -37,3 +37,21 @@ def test_the_senders_address_lower_case_an_8_bit_one_decoded() -> None:
     assert msg.recipients_cut == ""  # nothing past the limit
     msg = parse("From: Иван@Пример.рф\r\n\r\nТекст".encode())
     assert msg.from_addr == "иван@пример.рф"
+
+
+@pytest.mark.parametrize(
+    ("header", "address"),
+    [
+        ('"victim+7"@shop.example', "victim+7@shop.example"),
+        ('Иван <"Ivan.Petrov"@Shop.Example>', "ivan.petrov@shop.example"),
+        ('"support"@example.com', "support@example.com"),
+        ('"an na"@example.com', '"an na"@example.com'),  # the quotes are needed: kept
+        ('".ivan"@example.com', '".ivan"@example.com'),
+    ],
+)
+def test_a_local_part_quoted_without_need_is_the_same_address(header: str, address: str):
+    """ "victim+N"@ went round the caps on automatic mail (30 confirmations to one
+    mailbox where 10 is the cap: smtplib sends it unquoted), and "support"@ past maild's
+    checks that it never writes to itself."""
+    msg = parse(f"From: {header}\r\nTo: support@example.com\r\nSubject: x\r\n\r\nx\r\n".encode())
+    assert msg.from_addr == address
