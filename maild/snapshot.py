@@ -65,7 +65,7 @@ def gather(
         tid, person = signed
         loaded = app.store.load(tid)
     if loaded is None:
-        requester = msg.from_addr or msg.reply_to or ""
+        requester = msg.from_addr  # as customer.decide_new
         return Snapshot(
             tid=tid or new_tid(app.store.ticket_exists),
             loaded=None,

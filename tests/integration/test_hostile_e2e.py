@@ -38,6 +38,21 @@ def test_mail_in_our_own_name_never_makes_maild_write_to_itself(desk, sink, ours
     assert [m.subject for m in sink.to("anna@example.com") if "не отправлен" in m.subject]
 
 
+@pytest.mark.parametrize("sender", ["", "<>", "undisclosed-recipients:;", "Ivan"])
+def test_a_reply_to_with_no_from_address_gets_no_mail_by_itself(desk, sink, sender):
+    """With no address in From, the Reply-To became the requester: it got the
+    confirmation and every staff answer, though a Reply-To proves no one (README)."""
+    raw = make_mail(sender="x@x.example", headers={"Reply-To": "victim@third.example"})
+    raw = raw.replace(b"From: x@x.example\r\n", f"From: {sender}\r\n".encode() if sender else b"")
+    tid = desk.ingest_tid(raw)
+    staff_says(desk, tid, "Здравствуйте! Проверьте настройки.")
+    desk.flush()
+    assert sink.to("victim@third.example") == []
+    assert desk.ticket(tid)["requester"] == ""
+    [notice] = [m for m in sink.to("anna@example.com") if "Новое обращение" in m.subject]
+    assert "victim@third.example" in notice.text  # named to staff, who may #cc it
+
+
 def _report(sender: str, about: str, n: int) -> bytes:
     """A delivery report (bounce) whose returned headers name the Message-ID `about`."""
     return (
