@@ -16,7 +16,7 @@ from typing import Any
 from maild import guard
 from maild.adapters.quarantine import entry_id
 from maild.app import App
-from maild.domain import staffreply, verify
+from maild.domain import robots, staffreply, verify
 from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
 from maild.domain.merge import final_target
@@ -49,8 +49,9 @@ def gather(
     policy = app.policy
     claims_staff = msg.from_addr in policy.staff and not scr.automated
     ident = identify_sender(app, msg, received_at.date())
-    found = find_ticket(app, msg, scr, ident, resumed_tid, staff_verified)
-    tid, loaded, refers_to, our_bounce = found
+    tid, loaded, refers_to, our_bounce = find_ticket(
+        app, msg, scr, ident, resumed_tid, staff_verified
+    )
     off_store = _off_store(app, msg, tid, claims_staff, staff_verified) if loaded is None else {}
     if off_store:  # the ticket it names is in the quarantine, or is none
         return Snapshot(
@@ -72,6 +73,7 @@ def gather(
             ident=ident,
             staff_verified=staff_verified,
             refers_to=refers_to,
+            answers_its_auto=bool(refers_to) and _answers_auto(app, msg, refers_to),
             first_seen=app.store.sender_first_seen(requester) if requester else None,
             spool_key=spool_key,
         )
@@ -256,6 +258,17 @@ def find_ticket(
     if resumed_tid and loaded is None:
         tid = resumed_tid  # crash recovery: the index already names the new ticket
     return tid, loaded, None, our_bounce
+
+
+def _answers_auto(app: App, msg: ParsedMessage, tid: str) -> bool:
+    """Whether ``msg`` answers automatic mail of ticket ``tid`` (In-Reply-To or the
+    last of References), that ticket's mail to someone else: another desk's robot
+    writing from a new address each round (ticket-1001@, ticket-1002@, ...)."""
+    refs = msg.in_reply_to or msg.references[-1:]
+    loaded = app.store.load(tid) if refs else None
+    if loaded is None:
+        return False
+    return robots.answered(refs, msg.from_addr, loaded[1], app.policy.staff) is not None
 
 
 def _merged_into(app: App, tid: str) -> str:

@@ -52,13 +52,16 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
         "copies": [a for a in participants if a != requester],
         "left_out": left_out,
         "max_participants": policy.max_participants,
+        "answers_its_auto": snap.answers_its_auto,
     }
     if left_out:  # kept with the message, as a follow-up's Cc asked to join are
         ctx.record["asked_to_join"] = left_out
     outgoing = [
         _staff_notice(ctx, ticket, "staff_new", c),
     ]
-    if ctx.scr.may_answer and requester:
+    # an answer to automatic mail of the ticket it names, sent to another address: a
+    # robot writing from a new address each round got a confirmation each round
+    if ctx.scr.may_answer and requester and not snap.answers_its_auto:
         outgoing.append(
             Outgoing(
                 ctx.key("confirmation"),

@@ -38,6 +38,8 @@ class Snapshot:
     ident: Identification  # the sender's level, checked against SPF/DKIM
     staff_verified: bool  # From is a staff address and proves it (see verify.staff_verified)
     refers_to: str | None = None  # a TID the sender may not write into
+    # a new ticket's message answers automatic mail of refers_to (sent to someone else)
+    answers_its_auto: bool = False
     our_bounce: bool = False  # a bounce of our own mail about this ticket
     requester_verified: bool = False  # the follow-up proves it comes from the ticket's side
     first_seen: str | None = None  # a new ticket: the requester's first ticket (ISO date)

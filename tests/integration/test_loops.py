@@ -50,6 +50,36 @@ def test_a_local_part_quoted_without_need_meets_the_same_cap(tmp_path, sink):
     assert sink.to("support@example.com") == []
 
 
+def test_a_robot_answering_from_a_new_address_each_round_gets_one_mail(tmp_path, sink):
+    """Another desk answering each of our mails from a new address (ticket-1001@,
+    ticket-1002@, ...; no Auto-Submitted): not the ticket's member, each answer opened
+    a ticket of its own, whose confirmation it answered again: 60 rounds, 60 tickets,
+    60 confirmations and 120 staff notices, without end."""
+    desk = Desk(tmp_path, sink.port)
+    desk.ingest(make_mail(sender="ivan@shop-example.ru"))
+    desk.flush()
+    sink.wait_for(3)
+    [mail] = sink.to("ivan@shop-example.ru")  # the confirmation
+    for n in range(5):
+        robot = f"ticket-{1001 + n}@desk.example"
+        answer = make_mail(
+            sender=robot,
+            subject=f"Re: {mail.subject}",
+            headers={"In-Reply-To": mail.msg["Message-ID"], "References": mail.msg["Message-ID"]},
+        )
+        desk.ingest(answer)
+        desk.flush()
+        got = sink.to(robot)
+        if not got:
+            break
+        mail = got[-1]
+    assert [r for r in sink.received if r.rcpt_tos[0].endswith("@desk.example")] == []
+    [robots] = [t for t in desk.tickets() if t["requester"] == "ticket-1001@desk.example"]
+    assert len(desk.tickets()) == 2
+    [notice] = [m for m in sink.to("anna@example.com") if robots["tid"] in m.subject]
+    assert "подтверждение не отправлено" in notice.text
+
+
 def test_accepted_attachments_are_stored_once_by_hash(tmp_path, sink):
     import hashlib
 

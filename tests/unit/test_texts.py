@@ -204,6 +204,7 @@ def variants() -> list[dict]:
         expired=True,
         listed=True,
         confirmed=True,
+        answers_its_auto=True,
         reason="срок действия лицензии S истёк 01.01.2026",
         free_expired=True,
         free_since="12.01.2026",
