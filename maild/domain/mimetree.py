@@ -5,9 +5,10 @@ header look-up walks all the header fields: a 12 MB mail of 4 million short line
 held 315 MB in the parser, and one of 2 million header fields held ~400 MB and cost
 9 s of CPU. So:
 
-- the header block is read from its first MAX_HEAD_LINES lines; the fields past them
-  are left out (a real header has tens to hundreds; postfix's own limits are 100 KB
-  for one field and 50 Received lines); one long field is one line;
+- the header block is read from its first MAX_HEAD_LINES lines and its last
+  TAIL_LINES; the fields between are left out (a real header has tens to hundreds;
+  postfix's own limits are 100 KB for one field and 50 Received lines); one long field
+  is one line;
 - a body that holds no parts (not multipart, not message/*) is set as the payload
   whole, never split into lines: it is what the parser would make of it, which
   tests/unit/test_mimetree.py holds equal;
@@ -35,7 +36,8 @@ from maild.domain import limits
 
 __all__ = ["MAX_HEAD_LINES", "MAX_LINES", "read_tree"]
 
-MAX_HEAD_LINES = 20_000  # lines of the header block read
+MAX_HEAD_LINES = 20_000  # lines of the header block read from its start ...
+TAIL_LINES, TAIL_BYTES = 200, 64 * 1024  # ... and from its end (_tail)
 MAX_LINES = 1_000_000  # lines of a message whose parts are parsed
 FAST_DEPTH = 4  # multiparts nested in multiparts read without the parser (_container)
 
@@ -49,7 +51,7 @@ _LINE_END = re.compile(rb"\r\n|\r|\n")
 # the body's first), as the parser finds it; a line starts after an LF or a lone CR.
 _FIELDS_END = re.compile(rb"(?:(?<=\n)|(?<=\r)(?!\n))(?![\041-\071\073-\176]*:|From |[\t ])")
 
-_HEAD_CUT = f"в заголовке письма больше {MAX_HEAD_LINES} строк; прочитано начало"
+_HEAD_CUT = f"в заголовке письма больше {MAX_HEAD_LINES} строк; прочитаны начало и конец"
 _CAPS = (
     (limits.too_nested, "вложенность частей MIME больше предела; текст взят как есть"),
     (limits.too_many_parts, "частей MIME больше предела; текст взят как есть"),
@@ -89,14 +91,33 @@ def _split(raw: bytes) -> tuple[bytes, bytes, int, bool, bool]:
         start, last = end.end(), start
     if start < len(raw) and _LINE_END.search(raw, start):  # more lines than read
         end = _FIELDS_END.search(raw, start)
+        tail, last = _tail(raw, start, end.start() if end else len(raw), last)
         if end is None:  # fields to the end
-            return raw[:start], b"", last, False, True
+            return raw[:start] + tail, b"", last, False, True
         empty = _LINE_END.match(raw, end.start())
         body = raw[empty.end() :] if empty else raw[end.start() :]
-        return raw[:start], body, last, empty is None, True
+        return raw[:start] + tail, body, last, empty is None, True
     if start == len(raw) or _FIELD_LINE.match(raw, start):  # the last line, unended
         return raw, b"", start if start < len(raw) else last, False, False
     return raw[:start], raw[start:], last, True, False
+
+
+def _tail(raw: bytes, start: int, end: int, last: int) -> tuple[bytes, int]:
+    """The fields that end a header block cut at MAX_HEAD_LINES (``raw[start:end]``
+    is what is past the lines read): its last TAIL_LINES lines within TAIL_BYTES, from
+    a field's first line; and where the block's last line then starts (``last``: where
+    it starts without them). What the MTA adds at the block's end, a milter's spam
+    verdict, is read below a sender's own 20,000 lines too."""
+    lo = max(start, end - TAIL_BYTES)
+    lines = raw[lo:end].splitlines(keepends=True)[-TAIL_LINES:]
+    if lo > start and lines and len(lines) == len(raw[lo:end].splitlines()):
+        lines = lines[1:]  # begun mid-line
+    while lines and lines[0][:1] in (b" ", b"\t"):
+        lines = lines[1:]  # a field's folded lines without its first one
+    if not lines:
+        return b"", last
+    tail = b"".join(lines)
+    return tail, start + len(tail) - len(lines[-1])
 
 
 def _headed(raw: bytes, policy: Policy) -> tuple[Message, bytes, bytes, bool]:

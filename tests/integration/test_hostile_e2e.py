@@ -151,3 +151,16 @@ def test_mail_with_a_null_envelope_sender_is_never_answered(tmp_path, sink, prot
     assert "automated: пустой Return-Path" in daemon.logtext()
     cur = sorted((tmp_path / "data" / "spool" / "cur").iterdir())
     assert sorted(p.read_bytes() for p in cur) == sorted([b"Return-Path: <>\r\n" + vacation, human])
+
+
+def test_a_spam_verdict_below_20000_lines_of_the_senders_headers_is_read(desk, sink):
+    """A milter appends its verdict at the header block's end; the block was read from
+    its first 20,000 lines only, so a spammer's padding hid it: a ticket, staff
+    notices, and a confirmation to the forged sender."""
+    raw = make_mail(sender="victim@forged.example", subject="Выигрыш")
+    head, body = raw.split(b"\r\n\r\n", 1)
+    padded = head + b"\r\n" + b"X-Pad: x\r\n" * 20_001 + b"X-Spam-Flag: YES\r\n\r\n" + body
+    r = desk.ingest(padded)
+    assert "quarantined" in r.out, r.out
+    desk.flush()
+    assert desk.tickets() == [] and sink.received == []

@@ -7,11 +7,12 @@ from __future__ import annotations
 import email
 from email.message import Message
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.domain.mimeparts import RAW_POLICY
-from maild.domain.mimetree import MAX_HEAD_LINES, MAX_LINES, read_tree
+from maild.domain.mimetree import MAX_HEAD_LINES, MAX_LINES, TAIL_LINES, read_tree
 from tests.examples import examples
 
 BREAK = st.sampled_from(["\r\n", "\n", "\r"])
@@ -58,12 +59,19 @@ def test_a_body_without_parts_is_what_the_parser_makes_of_it(fields, stray, blan
     assert [type(d) for d in got.defects] == [type(d) for d in expected.defects]
 
 
-def test_a_header_block_past_the_cap_is_read_from_its_start() -> None:
+@pytest.mark.parametrize("junk", [5, 500, 50_000])
+def test_a_header_block_past_the_cap_is_read_from_its_start_and_its_end(junk: int) -> None:
+    """A milter appends its spam verdict at the block's end: below a sender's own
+    20,000 lines it was left out, and the spam got a ticket and a confirmation."""
     head = b"From: ivan@shop.ru\r\nSubject: s\r\n" + b"X-Junk: y\r\n" * MAX_HEAD_LINES
-    msg, problem = read_tree(head + b"To: late@x.ru\r\n\r\nbody\r\n", RAW_POLICY)
-    assert (msg["from"], msg["subject"], msg["to"]) == ("ivan@shop.ru", "s", None)
+    head += b"X-Folded: a\r\n b\r\n" * junk + b"X-Spam-Flag: YES\r\nTo: late@x.ru\r\n"
+    msg, problem = read_tree(head + b"\r\nbody\r\n", RAW_POLICY)
+    assert (msg["from"], msg["subject"], msg["to"]) == ("ivan@shop.ru", "s", "late@x.ru")
+    assert msg["x-spam-flag"] == "YES" and msg.defects == []
     assert msg.get_payload() == "body\r\n" and f"больше {MAX_HEAD_LINES} строк" in problem
-    assert len(msg.keys()) == MAX_HEAD_LINES
+    assert MAX_HEAD_LINES < len(msg.keys()) <= MAX_HEAD_LINES + TAIL_LINES
+    assert all(v in ("y", "a\r\n b") for k, v in msg.items() if k.startswith("X-Junk"))
+    assert all(v == "a\r\n b" for k, v in msg.items() if k == "X-Folded")
 
 
 def test_parts_of_too_many_lines_are_kept_as_raw_text() -> None:
