@@ -70,6 +70,8 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
                 [requester],
                 c,
                 record=True,
+                # to a staff address a forged From names: capped as automatic mail is
+                unverified=requester in policy.staff and not snap.staff_verified,
             )
         )
     return Decision("new", tid, ticket, [ctx.record], ctx.record, outgoing)

@@ -95,3 +95,16 @@ def test_accepted_attachments_are_stored_once_by_hash(tmp_path, sink):
     files = [p for p in stored if p.is_file()]
     assert [p.name for p in files] == [h]
     assert files[0].read_bytes() == gif
+
+
+def test_confirmations_to_a_forged_staff_address_are_capped(tmp_path, sink):
+    """30 mails forged From: anna@ (a staff address, no TID) opened 30 tickets, and
+    anna got 30 confirmations: mail to staff never counted as automatic."""
+    desk = Desk(tmp_path, sink.port, support={"max_auto_replies_per_hour": 3})
+    for n in range(6):
+        desk.ingest(make_mail(sender="anna@example.com", subject=f"Счёт {n}"))
+    desk.flush()
+    sink.wait_for(6 * 2)
+    to_anna = [m for m in sink.to("anna@example.com") if "зарегистрировано" in m.subject]
+    assert len(to_anna) == 3, [m.subject for m in sink.to("anna@example.com")]
+    assert len(desk.tickets()) == 6
