@@ -183,6 +183,9 @@ class Daemon:
             except OSError as e:  # the environment's: one line, the pass runs again
                 log.error("outbox pass failed: %s", privileges.describe(e))
                 continue
+            except WorkerDied as e:  # killed mid-pass (out of memory, kill -9)
+                log.error("outbox pass failed: %s; the next pass starts another", e)
+                continue
             except Exception:
                 log.exception("outbox pass failed")
                 continue

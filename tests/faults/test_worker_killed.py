@@ -19,6 +19,11 @@ MESSAGES = 40
 
 def workers(parent: int) -> list[int]:
     """The pids of `maild serve`'s processing workers."""
+    return children_named(parent, "maild-worker")
+
+
+def children_named(parent: int, prefix: str) -> list[int]:
+    """The pids of `parent`'s children whose process name starts with `prefix`."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -28,7 +33,7 @@ def workers(parent: int) -> list[int]:
         except OSError:
             continue
         name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
-        if name.startswith("maild-worker") and int(rest.split()[1]) == parent:
+        if name.startswith(prefix) and int(rest.split()[1]) == parent:
             found.append(int(entry.name))
     return found
 
@@ -73,3 +78,33 @@ def test_a_killed_worker_loses_and_doubles_nothing(tmp_path, sink):
     log = daemon.logtext()
     assert "died" in log
     assert "Traceback" not in log  # a death is the environment's, not an error of the code
+
+
+def test_a_sender_killed_mid_pass_is_one_line_in_the_log(tmp_path):
+    """kill -9 of maild-sender while the relay takes a mail (out of memory does the
+    same): the daemon logged a traceback each time; a dead worker is one line."""
+    from tests.faults.test_full_disk import relay_that_at
+
+    served: list[Daemon] = []
+
+    def kill_sender() -> None:
+        for pid in children_named(served[0].proc.pid, "maild-sender"):
+            os.kill(pid, signal.SIGKILL)
+
+    sink = relay_that_at(1, kill_sender)
+    try:
+        port = free_port()
+        desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"})
+        served.append(Daemon(desk).start())
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
+            c.sendmail(
+                "k@shop.example", ["support@example.com"], make_mail(sender="k@shop.example")
+            )
+        deadline = time.monotonic() + 20
+        while "maild-sender died" not in served[0].logtext() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        served[0].stop()
+        log = served[0].logtext()
+        assert "outbox pass failed: maild-sender died" in log and "Traceback" not in log, log
+    finally:
+        sink.stop()
