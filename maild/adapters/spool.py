@@ -128,7 +128,11 @@ class Spool:
         """Put a claimed message back to wait (an error of the environment); False
         if this process does not hold it (e.g. it is done)."""
         try:
-            os.rename(f"{self._claim_dir()}/{key}", f"{self._root}/new/{key}")
+            folder = self._claim_dir()
+        except OSError:  # no claimed/ folder of ours could be made: nothing was claimed
+            return False  # (`maild ingest` then said its stored mail was not spooled)
+        try:
+            os.rename(f"{folder}/{key}", f"{self._root}/new/{key}")
         except FileNotFoundError:
             return False
         return True

@@ -159,3 +159,16 @@ def test_a_file_where_a_folder_of_the_storage_belongs_is_permanent(desk, folder)
     path.write_text("x")
     code, err = maild(desk.config, "fsck")
     assert code == 78 and one_line(err) and "permanent error" in err and str(path) in err, err
+
+
+def test_a_spool_that_cannot_claim_keeps_the_mail_once_and_says_so(desk):
+    """spool/claimed/ not writable: the mail was stored in spool/new, then ingest said
+    «cannot spool the message» and exited 75, so the MTA delivered it again and each
+    try left one more copy. It is stored, processing deferred: exit 0, once."""
+    assert desk.run("license", "list").code == 0  # (makes the store)
+    spool = desk.root / "data" / "spool"
+    (spool / "claimed").mkdir(exist_ok=True)
+    with read_only(spool / "claimed"):
+        code, err = maild(desk.config, "ingest", "-", input=make_mail())
+        assert code == 0 and "cannot spool" not in err, err
+        assert len(list((spool / "new").iterdir())) == 1
