@@ -1,19 +1,15 @@
 """`maild status`: is the desk healthy? Figures read from the storage, and a verdict.
 
 What the daemon does not keep anywhere else it notes in small files under
-<storage>/run/: `imap_contact` (last successful IMAP round) and `scheduler_run`
-(last periodic job run), each one ISO time; `imap_refused.json` while the IMAP
-server refuses the login ({"since", "host", "port", "user", "answer", "pid"});
-`imap_stalled.json` while mail waits on the server because it cannot be spooled
-({"since", "uid", "error", "pid"}); `imap_backlog.json` while an IMAP round takes
-longer than a minute ({"since", "left", "total", "pid"}: what the round still has to
-take; `imap_contact` is renewed meanwhile); `imap_unfetched.json` while a message the
-IMAP server fails to give keeps failing ({"since", "folder", "uid", "answer", "retry",
-"count", "pid"}: the oldest of `count`); `listener_stalled.json` while the SMTP/LMTP
-listener answers 451 because the spool fails ({"since", "error", "pid"}).
-`fault.json` ({"since", "error", "path"}) is written there while processing is
-paused on a fault of the environment. Exit: 0 healthy, 1 degraded, 2 failing
-(Nagios/monit semantics).
+<storage>/run/ (the names and fields below): the last successful IMAP round and the
+last periodic job run (one ISO time each); while the IMAP server refuses the login,
+while mail waits on it because it cannot be spooled, while an IMAP round takes over a
+minute (what it still has to take), while a message the server fails to give keeps
+failing (the oldest of `count`); while the listener answers 451 because the spool
+fails; while the sender sends nothing because it cannot record what it sends. Each
+note with a "pid" counts while that process runs. `fault.json` ({"since", "error",
+"path"}) is there while processing is paused on a fault of the environment. Exit: 0
+healthy, 1 degraded, 2 failing (Nagios/monit semantics).
 """
 
 from __future__ import annotations
@@ -32,11 +28,13 @@ from maild.domain.records import aware_time
 from maild.output import print_json
 
 IMAP_MARK = "imap_contact"
-IMAP_REFUSED = "imap_refused.json"
-IMAP_STALLED = "imap_stalled.json"
-IMAP_BACKLOG = "imap_backlog.json"
-IMAP_UNFETCHED = "imap_unfetched.json"
-LISTENER_STALLED = "listener_stalled.json"
+IMAP_REFUSED = "imap_refused.json"  # {"since", "host", "port", "user", "answer", "pid"}
+IMAP_STALLED = "imap_stalled.json"  # {"since", "uid", "error", "pid"}
+IMAP_BACKLOG = "imap_backlog.json"  # {"since", "left", "total", "pid"}
+IMAP_UNFETCHED = "imap_unfetched.json"  # {"since", "folder", "uid", "answer", "retry", "count",
+# "pid"}
+LISTENER_STALLED = "listener_stalled.json"  # {"since", "error", "pid"}
+OUTBOX_STOPPED = "outbox_stopped.json"  # {"why", "since", "pid"}
 IMAP_STARTED = "imap_started.json"  # {"at", "pid"}: this run's poller started
 SCHEDULER_MARK = "scheduler_run"
 # {"pid", "since"}: the running `maild serve`, removed when it stops cleanly; left
@@ -140,6 +138,8 @@ def _outbox(app: App, now: datetime) -> dict[str, Any]:
     refused = app.outbox.refused_log()  # set aside, never sent (README, outbox)
     return {
         "queued": len(queued),
+        "broken": len(app.outbox.broken),  # (entries() found them)
+        "stopped": current_note(app.config.storage_path, OUTBOX_STOPPED),
         "failing": len(failing),
         "refused": len(refused),
         "last_refused": max(refused.values(), default=None, key=datetime.fromisoformat),
@@ -268,6 +268,24 @@ def _unfetchable(imap: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _not_sent(o: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(failing, degraded) of mail that does not go: failing for an hour or less, the
+    sender stopped (it cannot record what it sends), queue files without a record."""
+    failing, degraded = [], []
+    err, stopped = o["oldest_error"], o.get("stopped")
+    if err and (err["queued_age"] or 0) > OUTBOX_STUCK:
+        failing.append(f"outbox: mail to {', '.join(err['to'])} fails for an hour: {err['error']}")
+    elif err:
+        degraded.append(f"outbox: {o['failing']} failing, last error: {err['error']}")
+    if stopped:
+        failing.append(f"outbox: sending stopped (since {stopped.get('since')}): "
+                       f"{stopped.get('why')}; no mail goes until that is fixed")  # fmt: skip
+    if o.get("broken"):
+        degraded.append(f"outbox: {o['broken']} queue file(s) without their record cannot "
+                        "be sent: maild fsck names them")  # fmt: skip
+    return failing, degraded
+
+
 def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
     """The verdict and why, from the figures (pure)."""
     failing: list[str] = []
@@ -290,11 +308,9 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
         )
     if f["spool"]["shunted"]:
         degraded.append(f"spool: {f['spool']['shunted']} shunted message(s): maild spool list")
-    err = f["outbox"]["oldest_error"]
-    if err and (err["queued_age"] or 0) > OUTBOX_STUCK:
-        failing.append(f"outbox: mail to {', '.join(err['to'])} fails for an hour: {err['error']}")
-    elif err:
-        degraded.append(f"outbox: {f['outbox']['failing']} failing, last error: {err['error']}")
+    not_sent = _not_sent(f["outbox"])
+    failing += not_sent[0]
+    degraded += not_sent[1]
     sched = f["scheduler"]["age"]
     if sched is None or sched > SCHEDULER_STALE:
         failing.append("scheduler has not run lately: is maild serve running?")

@@ -21,9 +21,10 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from maild import metrics
+from maild import metrics, status
 from maild.app import App
 from maild.runner import BatchResult, run_batch
 
@@ -91,7 +92,23 @@ def flush_outbox(app: App, _request: Any) -> tuple[int, int]:
     queue file it cannot send is named in the log (once)."""
     result = app.outbox.flush(app.config.outbound, app.now(), force=False, keep_connection=True)
     app.outbox.log_broken()
+    _note_stopped(app, app.outbox.stopped)
     return result
+
+
+_noted: dict[str, str | None] = {"why": None}  # this process's last note of a stop
+
+
+def _note_stopped(app: App, why: str | None) -> None:
+    """run/outbox_stopped.json while this sender's passes send nothing because they
+    cannot record what they send (`maild status`: failing), gone once one runs: the
+    log's line alone left status «healthy» with the outbox stopped for good."""
+    if why == _noted["why"]:
+        return
+    _noted["why"] = why
+    since = datetime.now(UTC).isoformat()
+    record = {"why": why, "since": since, "pid": os.getpid()} if why else None
+    status.note(app.config.storage_path, status.OUTBOX_STOPPED, record)
 
 
 def name_process(name: str) -> None:

@@ -7,11 +7,12 @@ exactly once when space returns."""
 from __future__ import annotations
 
 import contextlib
+import time
 from collections import Counter
 from collections.abc import Callable
 
 from tests.faults.fs import ext4, fill, read_only
-from tests.helpers import Desk, Sink, make_mail
+from tests.helpers import SUPPORT, Desk, Sink, make_mail
 
 CUSTOMERS = 60  # 180 mails: the sent log needs new blocks after the disk is full
 FILL_AT = 10  # the relay fills the disk when it takes this mail
@@ -168,3 +169,35 @@ def test_a_status_note_that_cannot_be_written_leaves_nothing(tmp_path):
         for _ in range(3):
             status.note(mnt, status.LISTENER_STALLED, {"since": "now", "error": "full"})
         assert list((mnt / "run").iterdir()) == []
+
+
+def test_status_says_when_the_outbox_cannot_record_and_sends_nothing(tmp_path, sink):
+    """outbox/sent/ not writable (a mount gone read-only; for maild's user, its mode):
+    the sender sends nothing, rightly, and logged it each pass; `maild status` said
+    «healthy, 0 failing» for ever, since no mail was ever tried."""
+    import smtplib
+
+    from tests.helpers import Daemon, free_port
+
+    port = free_port()
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{port}"})
+    daemon = Daemon(desk).start()
+    sent = tmp_path / "data" / "outbox" / "sent"
+    try:
+        with read_only(sent):
+            with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
+                c.sendmail("k@shop.example", [SUPPORT], make_mail(sender="k@shop.example"))
+            deadline = time.monotonic() + 20
+            while "cannot record sent mail" not in daemon.logtext():
+                assert time.monotonic() < deadline, daemon.logtext()
+                time.sleep(0.1)
+            r = desk.run("status")
+            assert r.code == 2 and "outbox: sending stopped (since " in r.out, r.out
+            assert f"cannot record sent mail in {sent}: not writable" in r.out
+            assert sink.received == []
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:  # a pass: it sends again
+            c.sendmail("m@shop.example", [SUPPORT], make_mail(sender="m@shop.example"))
+        assert len(sink.wait_for(6, timeout=30)) == 6
+        assert "sending stopped" not in desk.run("status").out
+    finally:
+        daemon.stop()
