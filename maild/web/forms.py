@@ -273,6 +273,13 @@ class Pending:
         except (KeyError, OSError, ValueError):
             return None
 
+    def written(self, sub_id: str) -> float:
+        """When the submission's record was last written (Unix time), 0 if it is gone."""
+        try:
+            return self._path(sub_id, "json").stat().st_mtime
+        except (KeyError, OSError):
+            return 0.0
+
     def raw(self, sub_id: str) -> bytes:
         return self._path(sub_id, "eml").read_bytes()
 
