@@ -125,6 +125,32 @@ def test_a_ticket_closed_again_asks_for_its_rating_again(site):
     assert all(f"[TID#{tid}]" in m.subject for m in thanks())
 
 
+def test_a_closing_is_rated_once_from_the_site(site):
+    """The page with the rating form kept (back after rating: Firefox keeps its form
+    token), or any fresh token of the page (the reopen form's is of the same scope):
+    each post rated the same closing again and mailed another «Спасибо за оценку»."""
+    desk, _daemon, sink, _base = site
+    link, tid = opened(site, "vasilisa@shop-example.ru")
+    staff_close(site, tid, "Готово.\n#close")
+    before = request(link).form_token()  # the page with the rating form
+    rated = post(link + "/rate", {"form": before, "rating": "5"})
+    assert rated.status == 303 and rated.headers["location"].endswith("?sent=rate")
+    for form, rating in ((before, "1"), (request(link).form_token(), "2")):
+        again = post(link + "/rate", {"form": form, "rating": rating})
+        assert again.status == 400, again.headers
+        assert "Вы уже оценили работу поддержки: 5 из 5." in again.text
+        assert '<dd id="rating">5 из 5</dd>' in again.text and "Оцените работу" not in again.text
+
+    def thanks():
+        return [m for m in sink.to("vasilisa@shop-example.ru") if "Спасибо за оценку" in m.subject]
+
+    assert wait_until(thanks)
+    time.sleep(0.5)
+    assert len(thanks()) == 1 and desk.ticket(tid)["rating"] == 5
+    said = [m["text"].strip() for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert [t for t in said if t.startswith("Оценка")] == ["Оценка: 5"]
+
+
 def test_the_same_form_sent_again_with_the_address_corrected_goes_to_that_address(site):
     """«Задать вопрос» sent with a typo in the address, then back and sent again with it
     corrected: Firefox keeps the page's hidden form token on going back, so the second
