@@ -21,11 +21,13 @@ import json
 import logging
 import re
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
 from maild import guard
+from maild.domain.caps import mailbox_of
 from maild.domain.message import parse
 from maild.domain.sla import ru_count
 from maild.domain.spam import withheld
@@ -130,18 +132,12 @@ class Ask:
         files = uploads(form)
         # a form sent twice is one request only when it says the same
         digest = content_digest(json.dumps(values, sort_keys=True), files)
-        sub_id = self._unsent(nonce, digest)
+        sub_id = self._unsent(nonce, digest, now)
         if sub_id is None:  # the same request sent twice
             return self._sent(values["email"])
-        if not self.limit.allow(f"ip:{limit_key(client_ip(request))}", f"addr:{values['email']}"):
-            return self._form(values, TOO_MANY.format(address=self.app.config.support.address), 429)
-        if not self.mailed.allow("site"):  # counted after the per-IP limit: refusals cost nothing
-            log.warning(
-                "web: «Задать вопрос» refused for %s: web.max_confirmations_per_hour (%d) reached",
-                values["email"],
-                site.cfg.max_confirmations_per_hour,
-            )
-            return self._form(values, BUSY.format(address=self.app.config.support.address), 429)
+        refused = self._over_limit(request, values)
+        if refused is not None:
+            return refused
         blocked = withheld(self.app.quarantine.blocks(), [values["email"]], "confirmation")
         raw, message_id = compose(
             support=self.app.config.support.address,
@@ -159,13 +155,31 @@ class Ask:
             await loop.run_in_executor(None, self._quarantine, raw)
             return self._sent(values["email"])  # the page says nothing of the block
         meta = {"email": values["email"], "subject": values["subject"], "message_id": message_id}
+        meta["expires"] = tokens.day_of(now) + PENDING_DAYS  # the link's day, as its token
         await loop.run_in_executor(None, self.pending.add, sub_id, meta, raw)
-        await loop.run_in_executor(None, self._mail_link, sub_id, values)
+        await loop.run_in_executor(None, self._mail_link, sub_id, values, now, meta["expires"])
         self.site.daemon.outbox_wake.set()
         log.info(
             "%s: «Задать вопрос» from %s, confirmation link mailed", message_id, values["email"]
         )
         return self._sent(values["email"])
+
+    def _over_limit(self, request: web.Request, values: dict[str, str]) -> web.Response | None:
+        """The form again, refused, when the request is over a limit; None if not."""
+        # an address counts as its mailbox, as the mail caps count it: victim+1@,
+        # victim+2@... each with an allowance of its own sent one mailbox 35 links an hour
+        mailbox = mailbox_of(values["email"])
+        support = self.app.config.support.address
+        if not self.limit.allow(f"ip:{limit_key(client_ip(request))}", f"addr:{mailbox}"):
+            return self._form(values, TOO_MANY.format(address=support), 429)
+        if not self.mailed.allow("site"):  # counted after the per-IP limit: refusals cost nothing
+            log.warning(
+                "web: «Задать вопрос» refused for %s: web.max_confirmations_per_hour (%d) reached",
+                values["email"],
+                self.site.cfg.max_confirmations_per_hour,
+            )
+            return self._form(values, BUSY.format(address=support), 429)
+        return None
 
     def _quarantine(self, raw: bytes) -> None:
         """A request from a blocked address or domain: no confirmation link goes to it
@@ -179,7 +193,7 @@ class Ask:
         log.info("%s: «Задать вопрос» from %s, blocked: no link mailed", msg.message_id,
                  msg.from_addr)  # fmt: skip
 
-    def _unsent(self, nonce: str, digest: str) -> str | None:
+    def _unsent(self, nonce: str, digest: str, now: datetime) -> str | None:
         """The id a submission goes under: what it says (`digest`, the address with
         it); None if the same request waits for its click already, whose letter has
         the link. Keyed by the form's nonce, the same form sent again changed (Firefox
@@ -187,15 +201,28 @@ class Ask:
         typo) was dropped while the page said «отправлено письмо» to the corrected
         address; and the same question sent again from a fresh form (Chrome's back
         and «Отправить» once more) mailed a second link, two tickets when both were
-        clicked. The same question asked again once the first was registered is new."""
+        clicked. The same question asked again once the first was registered is new,
+        and so is one whose link expired unclicked: it goes under the same id, the
+        old entry replaced (its link opens nothing any more), where it was dropped
+        while the page said a letter went, as long as the old entry was kept."""
         sub_id = digest[:24]
         known = self.pending.meta(sub_id)
         if known is None:
             return sub_id
         if not known.get("confirmed"):
-            return None
+            return sub_id if self._lapsed(sub_id, known, now) else None
         again = hashlib.sha256(f"{sub_id}.{nonce}".encode()).hexdigest()[:24]
         return None if self.pending.meta(again) is not None else again
+
+    def _lapsed(self, sub_id: str, meta: dict[str, Any], now: datetime) -> bool:
+        """Whether the confirmation link of a waiting request has expired: past the day
+        its token names (kept with it); of one kept before that, by the time its entry
+        was written (it is written when its link is mailed)."""
+        expires = meta.get("expires")
+        if not isinstance(expires, int):
+            written = datetime.fromtimestamp(self.pending.written(sub_id), UTC)
+            expires = tokens.day_of(written) + PENDING_DAYS
+        return tokens.day_of(now) > expires
 
     def _sent(self, email: str) -> web.Response:
         return self.site.notice(
@@ -207,8 +234,11 @@ class Ask:
             "Если письма нет, проверьте папку «Спам».",
         )
 
-    def _mail_link(self, sub_id: str, values: dict[str, str]) -> None:
-        app, site, now = self.app, self.site, self.app.now()
+    def _mail_link(self, sub_id: str, values: dict[str, str], now: datetime, expires: int) -> None:
+        """The confirmation letter; its ids name the link's day: the same request sent
+        again after its link expired gets a letter of its own (the outbox sends an id
+        once, and a mail client shows one message of a Message-ID)."""
+        app, site = self.app, self.site
         token = tokens.confirm_token(site.key, sub_id, values["email"], now, PENDING_DAYS)
         context = {
             "link": f"{site.cfg.base_url}/c/{token}",
@@ -220,11 +250,11 @@ class Ask:
             body=body,
             to=[values["email"]],
             tid=None,
-            message_id=f"<web.confirm.{sub_id}@{app.config.support.domain}>",
+            message_id=f"<web.confirm.{sub_id}.{expires}@{app.config.support.domain}>",
             now=now,
         )
         app.outbox.enqueue(
-            f"web-confirm-{sub_id}", mail, [values["email"]], kind="confirmation", now=now
+            f"web-confirm-{sub_id}-{expires}", mail, [values["email"]], kind="confirmation", now=now
         )
 
     # -- the confirmation link ---------------------------------------------------------

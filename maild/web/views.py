@@ -39,6 +39,7 @@ from maild.web.pages import (
     download_headers,
     files_field,
     last_shown,
+    rating_of_closing,
     shown,
     size_ru,
     text_file,
@@ -279,8 +280,12 @@ class Site:
             log.info("[TID#%s] %s from a merged ticket's page not sent", ticket["tid"], action)
             return self.redirect(f"{onward['href']}?sent=merged")
         text, subject = self.message_text(action, form, ticket)
+        # a rating goes once per closing, as the page offers it: a page kept from before
+        # (back, or the reopen form's token) rated it again, a thank-you mail each time
+        rated = rating_of_closing(ticket, messages) if action == "rate" else None
+        text = None if rated is not None else text
         files = uploads(form) if action != "rate" else []
-        problem = None if text or files else self.nothing_sent(action, ticket)
+        problem = None if text or files else self.nothing_sent(action, ticket, rated)
         error = self.refusal(nonce, address, problem or too_many(form), onward)
         if error is not None:
             typed = typed_text(form)  # to send again, not retype
@@ -315,13 +320,19 @@ class Site:
         return self.redirect(f"{page}?sent={sent}")
 
     @staticmethod
-    def nothing_sent(action: str, ticket: Ticket) -> str:
+    def nothing_sent(action: str, ticket: Ticket, rated: int | None) -> str:
         """Why a form with nothing to send is refused: the rating form has no text, so
-        its words are of the rating (a page left open while someone reopened it)."""
+        its words are of the rating (a page left open while someone reopened it, or
+        kept from before this closing was rated: `rated`, pages.rating_of_closing)."""
         if action != "rate":
             return "Напишите сообщение или приложите файл."
         if ticket["status"] != "closed":
             return "Оценку можно поставить, когда обращение будет закрыто: сейчас оно открыто."
+        if rated is not None:
+            return (
+                f"Вы уже оценили работу поддержки: {rated} из 5. Спасибо! Если вопрос "
+                "не решён, откройте обращение снова."
+            )
         return "Выберите, пожалуйста, оценку от 1 до 5."
 
     def refusal(

@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from maild.web import tokens
-from tests.helpers import make_mail, staff_to
+from tests.helpers import Daemon, make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.integration.test_web import PNG, mail_in
-from tests.webclient import link_in, post, request, running_site
+from tests.webclient import link_in, post, request, running_site, site_desk
 
 _ids = itertools.count(1)
 
@@ -123,6 +123,32 @@ def test_a_ticket_closed_again_asks_for_its_rating_again(site):
 
     assert wait_until(lambda: len(thanks()) == 2)
     assert all(f"[TID#{tid}]" in m.subject for m in thanks())
+
+
+def test_a_closing_is_rated_once_from_the_site(site):
+    """The page with the rating form kept (back after rating: Firefox keeps its form
+    token), or any fresh token of the page (the reopen form's is of the same scope):
+    each post rated the same closing again and mailed another «Спасибо за оценку»."""
+    desk, _daemon, sink, _base = site
+    link, tid = opened(site, "vasilisa@shop-example.ru")
+    staff_close(site, tid, "Готово.\n#close")
+    before = request(link).form_token()  # the page with the rating form
+    rated = post(link + "/rate", {"form": before, "rating": "5"})
+    assert rated.status == 303 and rated.headers["location"].endswith("?sent=rate")
+    for form, rating in ((before, "1"), (request(link).form_token(), "2")):
+        again = post(link + "/rate", {"form": form, "rating": rating})
+        assert again.status == 400, again.headers
+        assert "Вы уже оценили работу поддержки: 5 из 5." in again.text
+        assert '<dd id="rating">5 из 5</dd>' in again.text and "Оцените работу" not in again.text
+
+    def thanks():
+        return [m for m in sink.to("vasilisa@shop-example.ru") if "Спасибо за оценку" in m.subject]
+
+    assert wait_until(thanks)
+    time.sleep(0.5)
+    assert len(thanks()) == 1 and desk.ticket(tid)["rating"] == 5
+    said = [m["text"].strip() for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert [t for t in said if t.startswith("Оценка")] == ["Оценка: 5"]
 
 
 def test_the_same_form_sent_again_with_the_address_corrected_goes_to_that_address(site):
@@ -287,6 +313,54 @@ def test_the_same_question_sent_again_from_a_fresh_form_mails_one_link(site):
     assert post(again, {"form": request(again).form_token()}).status == 303
     mine = [t for t in desk.tickets() if t["requester"] == "zoya@client.example"]
     assert len(mine) == 2
+
+
+def test_the_same_question_sent_again_after_its_link_expired_gets_a_new_link(tmp_path, sink):
+    """A confirmation link left unclicked for its 2 days; the customer fills the form in
+    again with the same question, as the page of the expired link asks: the page said
+    «отправлено письмо со ссылкой», but no letter went, the request taken for the one
+    whose link waited (dead) for its click. Days pass on the daemon's clock."""
+    desk, base = site_desk(tmp_path, sink.port)
+    headers = {"X-Forwarded-For": "192.0.2.82"}
+    fields = {"email": "petr@client.example", "subject": "Счёт", "text": "Не печатается."}
+
+    def ask() -> None:
+        fields["form"] = request(base + "/new", headers=headers).form_token()
+        sent = post(base + "/new", fields, headers=headers)
+        assert sent.status == 200 and "На адрес petr@client.example отправлено" in sent.text
+
+    def letters() -> list:
+        return sink.to("petr@client.example")
+
+    def serving(days_ahead: float) -> Daemon:
+        daemon = Daemon(desk, days_ahead=days_ahead)
+        started = daemon.logtext().count("site on") if daemon.log.exists() else 0
+        daemon.start()  # its log goes on the last one's: its own "site on" is the next
+        assert wait_until(lambda: daemon.logtext().count("site on") > started, 10)
+        return daemon
+
+    daemon = serving(0)
+    try:
+        ask()
+        [first] = wait_until(letters)
+    finally:
+        daemon.stop()
+    daemon = serving(3)
+    try:
+        old = request(link_in(first.text, base, "c"))
+        assert old.status == 403 and "устарела" in old.text
+        for _ in range(2):  # sent twice while its new link waits: one letter
+            ask()
+        assert wait_until(lambda: letters()[1:]), "the page said a letter went: none did"
+        time.sleep(0.3)
+        [_, second] = letters()
+        link = link_in(second.text, base, "c")
+        assert link != link_in(first.text, base, "c")
+        assert post(link, {"form": request(link).form_token()}).status == 303
+        mine = wait_until(lambda: [t["requester"] for t in desk.tickets()])
+        assert mine == ["petr@client.example"]
+    finally:
+        daemon.stop()
 
 
 def test_the_same_reply_sent_again_after_going_back_reaches_staff_once(site):

@@ -311,6 +311,29 @@ def test_the_per_ip_limit_of_the_form_holds_across_one_ipv6_network(site):
     assert statuses == [200] * 5 + [429]
 
 
+def test_the_per_address_limit_of_the_form_counts_a_mailbox_not_its_spellings(site):
+    """The limit was keyed on the address as typed: victim@, victim+1@, victim+2@ and
+    so on each had a fresh allowance, and 35 confirmation letters went to one mailbox
+    in an hour. It counts the mailbox as the mail caps do (caps.mailbox_of)."""
+    _desk, _daemon, sink, base = site
+    spellings = ["vika", "vika+1", "Vika+2", "vika+promo", "VIKA", "vika+3", "vika+4"]
+    statuses = []
+    for n, local in enumerate(spellings):  # each from another IP: the per-IP limit aside
+        headers = browser()
+        form = request(base + "/new", headers=headers).form_token()
+        fields = {"subject": "Вопрос", "text": f"Вопрос {n}", "form": form}
+        fields["email"] = f"{local}@target.example"
+        statuses.append(post(base + "/new", fields, headers=headers).status)
+    assert statuses == [200] * 5 + [429] * 2  # max_submissions_per_hour = 5
+
+    def letters():
+        return [r for r in sink.received if r.rcpt_tos[0].startswith("vika")]
+
+    assert wait_until(lambda: len(letters()) == 5)
+    time.sleep(0.3)
+    assert len(letters()) == 5
+
+
 def test_a_method_the_path_does_not_take_is_a_plain_405_that_says_which_do(site):
     _desk, _daemon, _sink, base = site
     r = request(base + "/new", "DELETE")

@@ -188,3 +188,34 @@ def test_a_ticket_page_fits_a_phones_screen(served, sink, browser):
         "return [document.documentElement.scrollWidth, window.innerWidth]"
     )
     assert wide <= screen
+
+
+def page_width(browser) -> tuple[int, int]:
+    """(how wide the page is, how wide the window shows it): wider scrolls sideways."""
+    return browser.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth]"
+    )
+
+
+def test_the_confirmation_pages_fit_a_phones_screen(served, sink, browser):
+    """A long address, a subject holding a URL: «Проверьте почту» and «Подтвердите
+    обращение» were wider than a phone's screen, the address and the subject cut at its
+    right edge, since only the ticket page's parts broke a long word."""
+    from selenium.webdriver.common.by import By
+
+    _desk, _daemon, base = served
+    browser.set_window_size(360, 800)  # a phone
+    address = "konstantin.konstantinopolsky.stroitelnaya@kompaniyastroitelnayaexample.ru"
+    subject = "Ошибка на https://shop-example.ru/catalog/product/view/id/12345/category/678/page/2"
+    browser.get(base + "/new")
+    for field, value in [("email", address), ("subject", subject), ("text", "Не открывается.")]:
+        browser.find_element(By.ID, field).send_keys(value)
+    browser.find_element(By.CSS_SELECTOR, "form.ask-form button").click()
+    assert shown(browser, "main", address, reload=False)
+    wide, screen = page_width(browser)
+    assert wide <= screen, "«Проверьте почту»"
+    [mail] = wait_until(lambda: sink.to(address))
+    browser.get(link_in(mail.text, base, "c"))
+    assert shown(browser, "main", "Подтвердите обращение", reload=False)
+    wide, screen = page_width(browser)
+    assert wide <= screen, "«Подтвердите обращение»"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from maild.domain.message import parse
-from maild.web.forms import compose, limit_key
+from maild.web.forms import MAX_TEXT, clean_line, clean_text, compose, limit_key
 
 
 def _request(address: str, name: str) -> bytes:
@@ -63,3 +63,37 @@ def test_an_address_that_cannot_carry_a_name_goes_without_it():
 )
 def test_the_per_ip_limit_counts_an_ipv6_network_not_each_address(ip, key):
     assert limit_key(ip) == key
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("10\u00a0000\u202fруб.\u2009т.\u3000е.", "10\u00a0000\u202fруб.\u2009т.\u3000е."),
+        ("\U0001f469\u200d\U0001f4bb \u2764\ufe0f \U0001fae8", None),  # ZWJ, VS16, Unicode 15
+        ("a\r\nb\rc\u2028d\u2029e\x85f\x0cg", "a\nb\nc\nd\ne\nf\ng"),  # all breaks "\n"
+        ("\tотступ", None),
+        ("\x1b[1mжирный\x00\x7f\x9b", "[1mжирный"),  # controls, C0 and C1
+        ("счёт\u202egpj.exe\u2066x\u2069", "счётgpj.exex"),  # bidi: shown other than it reads
+        ("па\u00adро\u200bль\ufeff", "пароль"),  # invisible, hiding a word from search
+        ("bad \ud800 surrogate", "bad  surrogate"),
+    ],
+)
+def test_a_text_arrives_as_typed_but_for_controls_and_invisible_marks(typed, kept):
+    assert clean_text(typed) == (typed if kept is None else kept)
+
+
+def test_a_line_has_plain_single_spaces_and_no_breaks():
+    assert clean_line("  Иван\u00a0\u00a0Петров\r\nBcc: x@y\u2028z ", 100) == (
+        "Иван Петров Bcc: x@y z"
+    )
+    assert clean_line("\U0001f468\u200d\U0001f469 Семья", 100) == "\U0001f468\u200d\U0001f469 Семья"
+    assert clean_line("я" * 300, 100) == "я" * 100
+
+
+def test_a_field_is_cut_before_it_is_read_but_a_whole_text_stays_whole():
+    """A text up to the textarea's maxlength arrives whole though the browser sends its
+    line breaks as CRLF; of a longer field only the start is read (a cap on memory)."""
+    log = "строка лога\r\n" * (MAX_TEXT // 12)
+    assert clean_text(log) == log.replace("\r\n", "\n")[:MAX_TEXT]
+    assert len(clean_text(log)) == MAX_TEXT - MAX_TEXT % 12
+    assert clean_text("ж" * (20 * MAX_TEXT)) == "ж" * MAX_TEXT
