@@ -69,8 +69,8 @@ def test_message_record_gives_every_required_key_and_no_other():
     assert record["attachments"][0]["sha256"] is not None
 
 
-def test_outbox_entry_is_a_fresh_record():
-    entry = outbox_entry(
+def _report_entry():
+    return outbox_entry(
         "k1",
         tid=None,
         kind="report",
@@ -78,6 +78,10 @@ def test_outbox_entry_is_a_fresh_record():
         to=["head@example.com"],
         queued_at=NOW,
     )
+
+
+def test_outbox_entry_is_a_fresh_record():
+    entry = _report_entry()
     required, _ = _keys_of(OutboxEntry)
     assert entry.keys() == required
     assert (entry["attempts"], entry["last_error"], entry["next_try"]) == (0, None, None)
@@ -87,14 +91,7 @@ def test_outbox_entry_is_a_fresh_record():
 def test_outbox_record_takes_a_whole_record_only():
     """What the sender reads of a queue file's first line: every required field, of
     the type it is read as; anything else is a broken file, not a KeyError later."""
-    entry = outbox_entry(
-        "k1",
-        tid=None,
-        kind="report",
-        headers=("Служба <support@example.com>", "support@example.com", "Отчёт", "<k1@x>"),
-        to=["head@example.com"],
-        queued_at=NOW,
-    )
+    entry = _report_entry()
     assert outbox_record(entry) == entry
     assert outbox_record({**entry, "last_try": NOW.isoformat(), "refused": "550"}) is not None
     for key in OutboxEntry.__required_keys__:
