@@ -386,11 +386,15 @@ def cmd_jobs(app: App, args: argparse.Namespace) -> int:
     from maild import jobs
 
     now = args.now.astimezone(app.tz) if args.now else app.now()
-    result = jobs.run_all(app, now)
+    failed: list[str] = []
+    result = jobs.run_all(app, now, failed)
     if args.report and not result["report"]:  # by hand: before its time too
         result["report"] = int(jobs.daily_report(app, now))
     if args.json:
         print_json(result)
     else:
         print(", ".join(f"{k} {v}" for k, v in result.items()))
+    if failed:  # each logged with why; the others ran
+        print(f"maild: jobs failed: {', '.join(failed)} (see the log)", file=sys.stderr)
+        return EX_TEMPFAIL
     return EX_OK

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from maild import guard, status
+from maild import guard, privileges, status
 from maild.adapters import daymark
 from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
@@ -309,19 +309,40 @@ def imap_alert(app: App, now: datetime) -> int:
     return int(alert(app, f"imap {since.isoformat()}", "imap_alert.txt", context))
 
 
-def run_all(app: App, now: datetime | None = None) -> dict[str, int]:
-    """Every periodic job once (what `maild jobs run` and the scheduler call)."""
+JOBS: tuple[tuple[str, Any], ...] = (
+    ("reminders", reminders),
+    ("waiting", waiting),
+    ("redacted", redaction),
+    ("outbox_alerts", outbox_alerts),
+    ("refused_told", lambda app, now: len(tell_refused(app, now))),  # a pass left untold
+    ("purged", purge_closed),
+    ("digest", morning_queue),
+    ("report", scheduled_report),
+    ("quarantine_expired", guard.expire),
+    ("attachments_removed", daily_sweep),
+    ("imap_alert", imap_alert),
+)
+
+
+def run_all(
+    app: App, now: datetime | None = None, failed: list[str] | None = None
+) -> dict[str, int]:
+    """Every periodic job once (what `maild jobs run` and the scheduler call): each
+    job's count, 0 for one that failed (logged; named in `failed`). A job's failure
+    stops no other: one corrupt file the purge met stopped every job after it, the
+    morning queue and the daily report included, minute after minute."""
     now = now or app.now()
-    return {
-        "reminders": reminders(app, now),
-        "waiting": waiting(app, now),
-        "redacted": redaction(app, now),
-        "outbox_alerts": outbox_alerts(app, now),
-        "refused_told": len(tell_refused(app, now)),  # what a pass left untold
-        "purged": purge_closed(app, now),
-        "digest": morning_queue(app, now),
-        "report": scheduled_report(app, now),
-        "quarantine_expired": guard.expire(app, now),
-        "attachments_removed": daily_sweep(app, now),
-        "imap_alert": imap_alert(app, now),
-    }
+    counts = {}
+    for name, job in JOBS:
+        try:
+            counts[name] = int(job(app, now))
+            continue
+        except (StoreUnavailable, OSError) as e:  # the environment's, or a file's: a line
+            why = privileges.describe(e) if isinstance(e, OSError) else str(e)
+            log.error("scheduled job %s failed: %s; it runs again at its next time", name, why)
+        except Exception:
+            log.exception("scheduled job %s failed; it runs again at its next time", name)
+        counts[name] = 0
+        if failed is not None:
+            failed.append(name)
+    return counts

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from maild.adapters import daymark
-from maild.adapters.store import StoreUnavailable
+from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
 from maild.domain.records import Ticket
@@ -111,7 +111,10 @@ def purge_closed(app: App, now: datetime) -> int:
     for i in range(0, len(tids), PER_LOCK):
         with app.store.locked():
             for tid in tids[i : i + PER_LOCK]:
-                n += _delete(app, tid, cutoff)
+                try:
+                    n += _delete(app, tid, cutoff)
+                except CorruptFile as e:  # logged; the other tickets are purged
+                    log.error("[TID#%s] not deleted: %s", tid, e)
     if n:
         log.info("deleted %d ticket(s) closed before %s (storage.keep_closed_days)", n, cutoff)
     return n

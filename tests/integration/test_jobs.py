@@ -117,6 +117,29 @@ def test_the_heads_answer_to_an_escalation_goes_to_staff_as_a_note(world, sink):
     assert len(sink.wait_for(before + 2)) == before + 2 and len(desk.tickets()) == 1
 
 
+def test_a_corrupt_ticket_file_stops_no_other_job(tmp_path, sink):
+    """A damaged file of a ticket closed before storage.keep_closed_days: the purge
+    raised on every run, and every job after it (the morning queue, the daily report,
+    the quarantine's expiry, the attachment sweep) never ran again; nor were the other
+    old tickets purged."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 10})
+    clock = Clock(datetime(2026, 11, 2, 10, 0, tzinfo=MSK))
+    old = [ingest_at(desk, clock, make_mail(sender=f"a{n}@x.example")) for n in range(2)]
+    for tid in old:
+        body = "Готово.\n#close\n"
+        ingest_at(desk, clock, make_mail(sender="anna@example.com", to=staff_to(tid), body=body))
+    ingest_at(desk, clock, make_mail(sender="open@x.example"))  # for the morning queue
+    next((tmp_path / "data" / "tickets").rglob(f"{old[0]}.json")).write_text("{ broken")
+    monday = datetime(2026, 11, 23, 9, 5, tzinfo=MSK)
+    clock.now = monday
+    failed: list[str] = []
+    counts = jobs.run_all(app_of(desk, clock), monday, failed)
+    assert failed == [] and counts["purged"] == 1 and counts["digest"] >= 1, counts
+    assert desk.run("ticket", "show", old[1]).code != 0  # purged
+    desk.flush()
+    assert [s for s in subjects(sink, "anna@example.com") if "Очередь" in s]
+
+
 def test_deadline_across_new_year_holidays_is_not_reminded_during_them(world, sink):
     desk, clock = world
     clock.now = datetime(2026, 12, 30, 17, 0, tzinfo=MSK)
