@@ -75,10 +75,15 @@ def quarantine(
     received_at: datetime,
     tid: str = "",
     spool_key: str | None = None,
+    since: str | None = None,
 ) -> str:
+    """Keep ``raw`` in the quarantine; ``since``: when it went there, if long after it
+    arrived (#spam on an old ticket): spam.keep_days count from then."""
+    extra = {"quarantined_at": since} if since else {}
     qid = app.quarantine.add(
         raw,
         {
+            **extra,
             "message_id": msg.message_id,
             "from": msg.from_addr,
             "subject": msg.subject,
@@ -115,7 +120,9 @@ def quarantine_ticket(
         msg = parse(raw)
         reason = f"spam: #spam [TID#{ticket['tid']}]"
         # its spool copy goes with the entry (deleted or expired), as other spam's does
-        quarantine(app, msg, raw, reason, when, ticket["tid"], spool_key=key)
+        # spam.keep_days count from the #spam: a ticket older than that was deleted
+        # for good by the next minute's expiry, though staff may still release it
+        quarantine(app, msg, raw, reason, when, ticket["tid"], spool_key=key, since=mark.get("at"))
         n += 1
     app.store.remove(ticket["tid"])
     app.quarantine.mark_spammed(ticket["tid"], mark)

@@ -95,13 +95,15 @@ class Quarantine:
         return True
 
     def expired(self, now: datetime, keep_days: int) -> list[str]:
-        """Ids of entries received more than ``keep_days`` ago."""
+        """Ids of entries quarantined (received, or set aside by #spam: "quarantined_at")
+        more than ``keep_days`` ago."""
         cutoff = now - timedelta(days=keep_days)
-        return [
-            r["id"]
-            for r in self.entries()
-            if r.get("received_at") and datetime.fromisoformat(r["received_at"]) < cutoff
-        ]
+        out = []
+        for r in self.entries():
+            since = r.get("quarantined_at") or r.get("received_at")
+            if since and datetime.fromisoformat(since) < cutoff:
+                out.append(r["id"])
+        return out
 
     # -- released Message-IDs: the spam check lets them through once released ----
     def mark_released(self, message_id: str) -> None:

@@ -140,6 +140,24 @@ def test_a_corrupt_ticket_file_stops_no_other_job(tmp_path, sink):
     assert [s for s in subjects(sink, "anna@example.com") if "Очередь" in s]
 
 
+def test_spam_marked_on_an_old_ticket_is_kept_spam_keep_days_from_the_mark(world, sink):
+    """#spam on a ticket whose mail came over spam.keep_days (30) ago: its mail was
+    filed by its arrival, and the next minute's expiry deleted it for good, though
+    staff may still release it («maild spam release»)."""
+    desk, clock = world
+    clock.now = datetime(2026, 10, 1, 10, 0, tzinfo=MSK)
+    tid = ingest_at(desk, clock, make_mail(subject="Долгий вопрос"))
+    clock.now = datetime(2026, 11, 16, 10, 0, tzinfo=MSK)
+    spam = make_mail(sender="anna@example.com", to=staff_to(tid), body="#spam\n")
+    ingest_at(desk, clock, spam)
+    assert len(desk.run("spam", "list", "--json").json()) == 1
+    later = datetime(2026, 11, 16, 10, 1, tzinfo=MSK)
+    assert jobs.run_all(app_of(desk, clock), later)["quarantine_expired"] == 0
+    assert len(desk.run("spam", "list", "--json").json()) == 1
+    gone = datetime(2026, 12, 17, 10, 1, tzinfo=MSK)  # 31 days after the mark
+    assert jobs.run_all(app_of(desk, clock), gone)["quarantine_expired"] == 1
+
+
 def test_deadline_across_new_year_holidays_is_not_reminded_during_them(world, sink):
     desk, clock = world
     clock.now = datetime(2026, 12, 30, 17, 0, tzinfo=MSK)
