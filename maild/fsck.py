@@ -36,7 +36,7 @@ from maild.adapters.quarantine import entry_id
 from maild.adapters.store import CorruptFile, DurableJSONStorage, StoreUnavailable, open_part
 from maild.adapters.store.indexes import key_hash
 from maild.adapters.store.rebuild import keep_copy, summary_of, ticket_tids
-from maild.adapters.store.summaries import table_rows
+from maild.adapters.store.summaries import same_row, table_rows
 from maild.app import App
 from maild.domain.message import message_id_of, synthetic_msgid
 from maild.domain.records import Summary, Ticket
@@ -157,7 +157,7 @@ class Fsck:
             # a corrupt ticket's row: reported with its file; kept while the file is
             # (unreadable: status still counts it), dropped when it is set aside
             want = {**want, **{t: r for t, r in have.items() if self.corrupt.get(t) is False}}
-            wrong = sorted(t for t in want if have.get(t) != want[t])
+            wrong = sorted(t for t in want if not same_row(have.get(t), want[t]))
             extra = sorted(str(t) for t in have if t not in want and t not in self.corrupt)
             if not wrong and not extra and len(have) == len(rows):
                 if self.repair and any(t not in want for t in have):

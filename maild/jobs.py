@@ -70,13 +70,15 @@ def _ctx(app: App, ticket: Ticket) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=65536)
-def _earliest_reminder(calendar: Any, created_at: str, due: str, fraction: float) -> datetime:
-    """The earliest moment a ticket's reminder can be due, from its summary: the
-    reaction time never counts from before the ticket was created, and the later
-    it starts the later the reminder (and the escalation, at the deadline, later
-    still)."""
-    start, end = datetime.fromisoformat(created_at), datetime.fromisoformat(due)
-    return reminder_at(start, end, fraction, calendar)
+def _earliest_reminder(calendar: Any, start: str, due: str, fraction: float) -> datetime:
+    """The earliest moment a ticket's reminder can be due, from its summary: its
+    time counts from `start`, the row's reaction_from (a merge takes the earlier one of
+    the ticket merged in), or, in a row written before the summaries held it, the
+    ticket's creation, which no start precedes but a merge's; the later it starts the
+    later the reminder (and the escalation, at the deadline, later still)."""
+    return reminder_at(
+        datetime.fromisoformat(start), datetime.fromisoformat(due), fraction, calendar
+    )
 
 
 def reminders(app: App, now: datetime) -> int:
@@ -91,9 +93,8 @@ def reminders(app: App, now: datetime) -> int:
     for row in app.store.open_summaries():
         if not row.get("reaction_due"):
             continue
-        earliest = _earliest_reminder(
-            app.calendar, row["created_at"], row["reaction_due"], fraction
-        )
+        start = row.get("reaction_from") or row["created_at"]
+        earliest = _earliest_reminder(app.calendar, start, row["reaction_due"], fraction)
         if now < earliest:
             continue
         with _contained(row["tid"]), app.store.locked():

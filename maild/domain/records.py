@@ -107,6 +107,7 @@ class Summary(TypedDict):
     created_at: str
     subject: NotRequired[str]
     reaction_due: NotRequired[str | None]
+    reaction_from: NotRequired[str | None]
     first_reaction_at: NotRequired[str | None]
     first_reaction_due: NotRequired[str | None]
     critical: NotRequired[bool]

@@ -158,6 +158,23 @@ def test_spam_marked_on_an_old_ticket_is_kept_spam_keep_days_from_the_mark(world
     assert jobs.run_all(app_of(desk, clock), gone)["quarantine_expired"] == 1
 
 
+def test_a_merged_tickets_earlier_deadline_is_reminded_on_time(world, sink):
+    """#merge gives the surviving ticket the earlier deadline of the one merged in,
+    counted from its start; the minute's pass over tickets not due yet counted from
+    the survivor's creation, and the 75 % reminder went hours late (14:16, not 10:00)."""
+    desk, clock = world
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)  # Monday; free: due Wed 16:00
+    old = ingest_at(desk, clock, make_mail(subject="Сайт лежит"))
+    clock.now = datetime(2026, 11, 25, 9, 0, tzinfo=MSK)
+    new = ingest_at(desk, clock, make_mail(subject="Сайт всё ещё лежит"))
+    clock.now = datetime(2026, 11, 25, 9, 30, tzinfo=MSK)
+    merge = make_mail(sender="anna@example.com", to=staff_to(old), body=f"#merge {new}\n")
+    ingest_at(desk, clock, merge)
+    assert desk.ticket(new)["reaction_due"] == "2026-11-25T16:00:00+03:00"
+    ten = datetime(2026, 11, 25, 10, 1, tzinfo=MSK)  # 75 % of Mon 10:00 .. Wed 16:00
+    assert jobs.run_all(app_of(desk, clock), ten)["reminders"] == 1
+
+
 def test_deadline_across_new_year_holidays_is_not_reminded_during_them(world, sink):
     desk, clock = world
     clock.now = datetime(2026, 12, 30, 17, 0, tzinfo=MSK)
