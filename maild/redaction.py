@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 
 from maild.app import App
+from maild.domain.message import parse
 from maild.domain.records import MessageRecord
 from maild.domain.redact import MARKER, redact_credentials
 from maild.outgoing import copy_key
@@ -88,6 +89,20 @@ def redact_spool_copy(raw: bytes, redacted_text: str, when: datetime) -> bytes:
     return b"\r\n".join(lines) + b"\r\n\r\n" + body.replace(b"\n", b"\r\n")
 
 
+def _redact_quote(app: App, m: MessageRecord, now: datetime) -> int:
+    """A staff reply's spool copy quotes the customer's mail, access data and all
+    («> Пароль: ...»): that copy is redacted too. Its record keeps the answer as it
+    went to the customer: what staff wrote stays."""
+    key = m.get("spool_key")
+    if not key or app.spool.path(key) is None:
+        return 0
+    raw = app.spool.read(key)
+    text, count = redact_credentials(parse(raw).text)
+    if count:
+        app.spool.rewrite(key, redact_spool_copy(raw, text, now))
+    return count
+
+
 def redact_ticket(app: App, tid: str, now: datetime) -> int:
     """Remove access data from a ticket's customer messages and their spool copies."""
     loaded = app.store.load(tid)
@@ -96,10 +111,11 @@ def redact_ticket(app: App, tid: str, now: datetime) -> int:
     ticket, messages = loaded
     total = 0
     for m in messages:
-        if m["direction"] == "out":  # notices that quoted it, and their mails
-            total += redact_outgoing(app, m)
+        if m["direction"] == "out":  # notices that quoted it, and their mails; a
+            total += redact_outgoing(app, m) + _redact_quote(app, m, now)  # staff answer
             continue
         if m["kind"] == "staff":
+            total += _redact_quote(app, m, now)
             continue
         text, count = redact_credentials(m.get("text") or "")
         if not count:

@@ -472,7 +472,9 @@ def test_credentials_are_redacted_two_days_after_close(desk, sink):
         "FTP: ftp://deploy:Hunter2@shop.example\n"
     )
     tid = desk.ingest_tid(make_mail(body=body, charset="utf-8"))
-    desk.ingest(staff_reply(tid, "#close\nГотово, смените пароль."))
+    # the reply quotes the customer's mail: its spool copy holds the password too
+    quote = "\n\n25.11.2026 10:15, Иван пишет:\n> Логин: admin\n> Пароль: S3cr3t!\n"
+    desk.ingest(staff_reply(tid, "#close\nГотово, смените пароль." + quote))
     closed_at = datetime.fromisoformat(desk.ticket(tid)["closed_at"])
     one_day = (closed_at.replace(microsecond=0)).isoformat()
     r = desk.run("jobs", "run", "--now", one_day, "--json")
