@@ -116,10 +116,9 @@ def claim_storage(root: Path) -> int | None:
     of run/serve.lock under a POSIX record lock, kept till the process ends. Its forked
     children do not inherit it: once the daemon is gone a new one may start while they
     finish their batch (under the store's own lock). None, logged, when another serve
-    holds it:
-    a second one started beside it (by hand, or on another config naming the same
-    storage) and, stopping, removed the first one's run/serve.json, so that status no
-    longer saw the first one crash."""
+    holds it: a second one (started by hand, or on another config naming the same
+    storage) started beside it and, stopping, removed the first one's run/serve.json,
+    so that status no longer saw the first one crash."""
     run = root / "run"
     run.mkdir(exist_ok=True)
     fd = os.open(run / "serve.lock", os.O_RDWR | os.O_CREAT, 0o640)
