@@ -23,6 +23,7 @@ from maild.app import App
 from maild.digest import hhmm, morning_queue
 from maild.domain import ticket as tk
 from maild.domain.calendar import unknown_year
+from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
 from maild.domain.records import Ticket, aware_time
 from maild.domain.sla import LEVELS, reminder_at
 from maild.faults import alert
@@ -212,30 +213,46 @@ def redaction(app: App, now: datetime) -> int:
 
 
 def outbox_alerts(app: App, now: datetime) -> int:
-    """Mail that keeps failing: tell the head once; the mail stays queued."""
+    """Mail that keeps failing: tell the head once; the mail stays queued. What one
+    run finds is one mail to the head (each copy was one: a relay down for an hour
+    with hundreds of mails queued gave the head hundreds of alerts at once)."""
     limit = app.config.schedule.outbox_give_up_attempts
-    head = app.config.support.head
-    n = 0
-    for meta in app.outbox.entries():
-        if meta["attempts"] < limit or meta.get("alerted") or meta.get("kind") == "alert":
-            continue
-        if head:
-            shown = dict(meta, queued_at=app.fmt_time(meta["queued_at"]))  # not ISO
-            subject, body = app.renderer.text("outbox_alert.txt", {"m": shown})
-            key = _key(meta["id"], "alert")
-            msg = app.renderer.message(
-                subject=subject,
-                body=body,
-                to=[head],
-                tid=meta.get("tid"),
-                message_id=f"<{key}@{app.config.support.domain}>",
-                now=now,
-            )
-            app.outbox.enqueue(key, msg, [head], tid=meta.get("tid"), kind="alert", now=now)
-            log.warning("outbox %s: %d failed attempts, head alerted", meta["id"], meta["attempts"])
+    due = [
+        m
+        for m in app.outbox.entries()
+        if m["attempts"] >= limit and not m.get("alerted") and m.get("kind") != "alert"
+    ]
+    if due and app.config.support.head:
+        _alert_head(app, due, now)
+    told = "head alerted" if app.config.support.head else "no support.head to alert"
+    for meta in due:
+        log.warning("outbox %s: %d failed attempts, %s", meta["id"], meta["attempts"], told)
         app.outbox.mark(meta["id"], alerted=now.isoformat())
-        n += 1
-    return n
+    return len(due)
+
+
+def _alert_head(app: App, due: list[Any], now: datetime) -> None:
+    """One mail to the head naming the mails in `due` (at most limits.MAX_LISTED_FILES
+    of them, the rest counted): of its ticket when it is one mail."""
+    head = app.config.support.head
+    shown = [dict(m, queued_at=app.fmt_time(m["queued_at"])) for m in due]  # not ISO
+    if len(due) == 1:
+        subject, body = app.renderer.text("outbox_alert.txt", {"m": shown[0]})
+    else:
+        listed = shown[:MAX_LISTED]
+        context = {"mails": listed, "total": len(due), "more": len(due) - len(listed)}
+        subject, body = app.renderer.text("outbox_alerts.txt", context)
+    key = _key(*sorted(m["id"] for m in due), "alert")
+    tid = due[0].get("tid") if len(due) == 1 else None
+    msg = app.renderer.message(
+        subject=subject,
+        body=body,
+        to=[head],
+        tid=tid,
+        message_id=f"<{key}@{app.config.support.domain}>",
+        now=now,
+    )
+    app.outbox.enqueue(key, msg, [head], tid=tid, kind="alert", now=now)
 
 
 def daily_report(app: App, now: datetime) -> bool:

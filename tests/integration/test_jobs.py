@@ -252,9 +252,11 @@ def test_outbox_gives_up_alerting_head_and_keeps_the_mail(tmp_path):
     assert jobs.outbox_alerts(app, clock.now) == 3
     assert jobs.outbox_alerts(app_of(desk, clock), clock.now) == 0  # once, even after restart
     queued = app.outbox.entries()
-    alerts = [q for q in queued if q["kind"] == "alert"]
-    assert len(alerts) == 3 and all(q["to"] == ["head@example.com"] for q in alerts)
-    assert len(queued) == 6  # the original three stay queued
+    # one mail names the three (each copy was one: a relay down for an hour with
+    # hundreds of mails queued gave the head hundreds of alerts at once)
+    [alert] = [q for q in queued if q["kind"] == "alert"]
+    assert alert["to"] == ["head@example.com"] and alert["subject"].endswith(": 3")
+    assert len(queued) == 4  # the original three stay queued
 
 
 def test_daily_report_once_per_business_day(world, sink):

@@ -173,7 +173,7 @@ TEMPLATES = sorted(
 )
 NOT_ABOUT_A_TICKET = {"web_confirm.txt", "fault_alert.txt", "spool_alert.txt", "digest.txt"}
 NOT_ABOUT_A_TICKET |= {"imap_alert.txt"}
-NOT_ABOUT_A_TICKET |= {"report_sla.txt"}
+NOT_ABOUT_A_TICKET |= {"report_sla.txt", "outbox_alerts.txt"}
 REFUSED = {"filename": "shot.bmp", "reason": "Файл «shot.bmp» не принят.", "accepted": False}
 ACCEPTED = {"filename": "скрин.png", "content_type": "image/png", "size": 2, "accepted": True}
 ROW = {
@@ -268,6 +268,18 @@ def variants() -> list[dict]:
             "queued_at": "23.11.2026 10:00",
             "last_error": "x",
         },
+        mails=[
+            {
+                "subject": "x",
+                "attempts": 5,
+                "to": ["a@b.ru"],
+                "queued_at": "23.11.2026 10:00",
+                "last_error": "x",
+            }
+        ]
+        * 2,
+        total=3,
+        more=1,
         attempts=3,
         key="k1",
         message_id="<a@b>",
