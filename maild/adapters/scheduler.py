@@ -16,22 +16,12 @@ import asyncio
 import logging
 from typing import Any
 
-from maild import jobs, privileges, status
+from maild import jobs, status
 from maild.app import App
 
 log = logging.getLogger("maild.scheduler")
 
 TICK_SECONDS = 60
-
-
-def _guard(name: str, fn, *args: Any) -> None:
-    try:
-        fn(*args)
-    except OSError as e:  # the environment's (a folder's mode, a full disk): one line
-        log.error("scheduled job %s failed: %s; it runs again at its next time", name,
-                  privileges.describe(e))  # fmt: skip
-    except Exception:
-        log.exception("scheduled job %s failed; it runs again at its next time", name)
 
 
 def start_scheduler(app: App, daemon: Any) -> asyncio.Task:
@@ -41,7 +31,8 @@ def start_scheduler(app: App, daemon: Any) -> asyncio.Task:
     pool = daemon.process_pool  # the same worker as mail: one writer at a time
 
     async def tick() -> None:
-        await daemon.loop.run_in_executor(pool, _guard, "periodic", jobs.run_all, app)
+        # each job's own failure is contained and logged by jobs.run_all
+        await daemon.loop.run_in_executor(pool, jobs.run_all, app)
         status.mark(app.config.storage_path, status.SCHEDULER_MARK)  # for maild status
         daemon.outbox_wake.set()
 
@@ -49,8 +40,8 @@ def start_scheduler(app: App, daemon: Any) -> asyncio.Task:
         while True:
             try:
                 await tick()
-            except Exception:  # the jobs' own errors are logged by _guard; any other
-                # must not end the loop (no reminder would ever go out again)
+            except Exception:  # the jobs' own errors are logged by jobs.run_all; any
+                # other must not end the loop (no reminder would ever go out again)
                 log.exception("scheduler: periodic run failed; next in %d s", TICK_SECONDS)
             await asyncio.sleep(TICK_SECONDS)  # monotonic: a clock step does not move it
 
