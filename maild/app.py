@@ -128,6 +128,7 @@ class App:
             render_answer=self.renderer.answer,
             render_text=self.renderer.text,
             support_name=support.name,
+            head=support.head,
         )
 
     def now(self) -> datetime:

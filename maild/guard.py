@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from maild.app import App
-from maild.domain.caps import Caps, cap_reached, mailbox_of
+from maild.domain.caps import Caps, cap_reached, mailbox_of, notice_cap, notice_cap_reason
 from maild.domain.decision import Decision, OutgoingKind
 from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
@@ -217,12 +217,15 @@ def capped(
 @dataclass(frozen=True)
 class CapCheck:
     """Of one mail about to be queued: who gets it, the "suppressed: cap" note when no
-    one may, in the outbox already, automatic mail to a customer (what caps count)."""
+    one may, in the outbox already, automatic mail to a customer (what caps count);
+    `held_until`: a staff notice the cap per sender stopped, the first of this flood:
+    staff are to be told notices about the sender are held till then."""
 
     to: list[str]
     suppressed: MessageRecord | None
     queued: bool
     automatic: bool
+    held_until: datetime | None = None
 
 
 def check_caps(
@@ -238,6 +241,7 @@ def check_caps(
     auto: bool = True,
     unverified: bool = False,
     may_be_queued: bool = True,
+    about_sender: str | None = None,
 ) -> CapCheck:
     """The one rule capping a mail about to be queued as outbox id `key`, pipeline and
     jobs alike (`mail`: TID, template, Message-ID of its cause or ""; `staff`: the
@@ -246,10 +250,13 @@ def check_caps(
     cannot be there, the outbox is not asked). Only automatic mail (`auto`, kind in
     AUTO_KINDS; the jobs' mail: an automatic notice) to someone off the staff side, or
     answering mail nobody verified (`unverified`: to whoever it claimed to be), is
-    capped (domain.caps)."""
+    capped (domain.caps); and a staff notice about an outsider's mail
+    (`about_sender`, Outgoing.about_sender) per sender (sender_cap)."""
     tid, template, msgid = mail
     automatic = auto and kind in AUTO_KINDS and (unverified or not set(to) <= staff)
     queued = may_be_queued and app.outbox.known(key)
+    if not queued and about_sender is not None:
+        return sender_cap(app, to, about_sender, mail, now)
     if queued or not automatic:
         return CapCheck(to, None, queued, automatic)
     allowed, why = capped(app, to, thread, now)
@@ -257,6 +264,31 @@ def check_caps(
         return CapCheck(allowed, None, False, True)
     log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(to), why)
     return CapCheck([], suppressed_record(app, template, to, why or "", now), False, True)
+
+
+def sender_cap(
+    app: App, to: list[str], sender: str, mail: tuple[str, str | None, str], now: datetime
+) -> CapCheck:
+    """The cap on staff notices about one sender's mail (caps.notice_cap, counted per
+    mailbox: its +tags are one sender): a notice that goes is counted now (its
+    caller queues it in the same locked section); one that does not leaves the
+    ticket a "suppressed: cap" note, and the first of a flood sets `held_until`."""
+    limit = app.config.support.max_staff_notices_per_sender_per_hour
+    box = mailbox_of(sender)
+    sent, told = app.store.staff_notices(box)
+    cap = notice_cap(limit, sent, told, now)
+    if cap.send:
+        app.store.record_staff_notice(box, now)
+        return CapCheck(to, None, False, False)
+    tid, template, msgid = mail
+    why = notice_cap_reason(limit, sender or "(не указан)")
+    log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(to), why)
+    if cap.tell:  # outgoing.send queues the one notice saying so
+        app.store.record_staff_notice(box, now, held=True)
+        log.warning("%s [TID#%s] staff told notices about mail from %s are held till %s",
+                    msgid or "-", tid, box, cap.until)  # fmt: skip
+    note = suppressed_record(app, template, to, why, now)
+    return CapCheck([], note, False, False, cap.until if cap.tell else None)
 
 
 def suppressed_record(

@@ -18,7 +18,7 @@ from typing import Any
 from maild import guard
 from maild.app import App
 from maild.domain import caps, spam, undeliverable
-from maild.domain.decision import Outgoing
+from maild.domain.decision import Outgoing, msg_key
 from maild.domain.onemail import above_signature
 from maild.domain.records import (
     Kind,
@@ -122,13 +122,13 @@ def send(
     whose addresses refused for good get no automatic mail, undeliverable.held).
     Returns its thread records (`suppressed` notes of the recipients it was held
     from, refused for good or blocked, then its own: none when nobody is left, a
-    `suppressed` note when a cap stopped it) and the recipients queued now ([] if it
-    was queued before)."""
+    `suppressed` note when a cap stopped it, and the record of the one notice that
+    tells staff notices about a sender are held: guard.sender_cap) and the recipients
+    queued now ([] if it was queued before)."""
     staff = staff_side(app.config.support.staff)
     notes, free = _kept_back(app, out, tid, ticket, staff, (cause, now))
     if not free:
         return notes, []
-    message_id = app.message_id(out.key, tid)
     check = guard.check_caps(
         app,
         key=out.key,
@@ -141,18 +141,49 @@ def send(
         thread=thread,
         now=now,
         may_be_queued=may_be_queued,
+        about_sender=out.about_sender,
     )
-    if check.suppressed is not None:
-        return [*notes, check.suppressed], []
+    if check.suppressed is None:
+        record = _queue(app, out, check, (tid, now), set(check.to) <= staff, replying_to)
+        return [*notes, record], [] if check.queued else check.to
+    told: list[MessageRecord] = []
+    if check.held_until is not None:  # the first staff notice a flood's cap stopped
+        held = _held_notice(app, out, tid, check.suppressed["to"], check.held_until)
+        told, _ = send(
+            app,
+            held,
+            tid=tid,
+            thread=thread,
+            replying_to=replying_to,
+            now=now,
+            cause=cause,
+            may_be_queued=may_be_queued,
+            ticket=ticket,
+        )
+    return [*notes, check.suppressed, *told], []
+
+
+def _queue(
+    app: App,
+    out: Outgoing,
+    check: guard.CapCheck,
+    about: tuple[str, datetime],
+    to_staff: bool,
+    replying_to: tuple[str | None, list[str]],
+) -> MessageRecord:
+    """Render and queue `out` to whom `check` lets it go (unless it was queued before),
+    counting automatic mail for the caps; its thread record. `about`: (TID, now)."""
+    tid, now = about
     to = check.to
+    message_id = app.message_id(out.key, tid)
     letters = _Letters(app, out, tid, now)
     if not check.queued:
-        _queue_copies(app, out, to, set(to) <= staff, letters, message_id, replying_to)
+        _queue_copies(app, out, to, to_staff, letters, message_id, replying_to)
         if check.automatic:
             for addr in to:
                 app.store.record_auto_reply(caps.mailbox_of(addr), now)
     _subject, body, link = letters.of(to[0])  # every copy's link masks alike
-    record = sent_record(
+    return sent_record(
         app,
         message_id=message_id,
         kind=out.kind,
@@ -162,7 +193,23 @@ def send(
         template=out.template,
         auto_to_customer=check.automatic,
     )
-    return [*notes, record], [] if check.queued else to
+
+
+def _held_notice(app: App, out: Outgoing, tid: str, to: list[str], until: datetime) -> Outgoing:
+    """The one notice telling staff (`to`, whom `out` was for) that notices about the
+    sender's mail are held till `until`: guard.sender_cap stopped `out`, the first
+    of a flood (staff_flood.txt; about ticket `tid`, the one that hit the cap)."""
+    context = {
+        "tid": tid,
+        "subject": out.context.get("subject") or "(без темы)",
+        "sender": out.about_sender or "(не указан)",
+        "requester": out.about_sender,  # for `maild ticket list --requester`
+        "limit": app.config.support.max_staff_notices_per_sender_per_hour,
+        "until": app.fmt_time(until),
+        "until_short": app.fmt_time(until, short=True),
+    }
+    key = msg_key(out.key, "held")  # once per stopped notice, as every mail's is
+    return Outgoing(key, "notice", "staff_flood.txt", to, context, record=True)
 
 
 def _kept_back(

@@ -1,5 +1,7 @@
 """Caps on automatic mail (confirmations, acknowledgements, reminders, status
-notices), so no address and no ticket gets an unbounded stream whatever answers us.
+notices), so no address and no ticket gets an unbounded stream whatever answers us;
+and on staff notices about one sender's mail (`notice_cap`), so no outsider fills
+staff's inboxes by writing to support@ (a flood, a loop with an unmarked robot).
 
 Pure: the times of earlier automatic mail are passed in. Mail over a cap is not
 sent; the caller records it in the ticket as "suppressed: cap".
@@ -13,9 +15,19 @@ from datetime import datetime, timedelta
 
 from maild.domain.plural import ru_plural
 
-__all__ = ["WINDOW", "Caps", "cap_reached", "mailbox_of"]
+__all__ = [
+    "NOTICE_WINDOW",
+    "WINDOW",
+    "Caps",
+    "NoticeCap",
+    "cap_reached",
+    "mailbox_of",
+    "notice_cap",
+    "notice_cap_reason",
+]
 
 WINDOW = timedelta(days=1)  # the longest a cap counts back: older mail counts for none
+NOTICE_WINDOW = timedelta(hours=1)  # what the cap on staff notices per sender counts
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,48 @@ def mailbox_of(address: str) -> str:
     if not at or not base or base == local or local.startswith('"'):
         return address.lower()  # no tag (or a quoted local part: left as it is)
     return f"{base}@{domain}"
+
+
+@dataclass(frozen=True)
+class NoticeCap:
+    """The cap's answer on one more staff notice about a sender's mail: it goes (and
+    counts), or it does not; then `tell`: staff get the one notice saying notices about
+    this sender are held, till `until` (this is the first notice the cap stopped since
+    it filled up: once per flood, not once per mail)."""
+
+    send: bool
+    tell: bool = False
+    until: datetime | None = None
+
+
+def notice_cap(
+    limit: int, sent: Iterable[datetime], told: datetime | None, now: datetime
+) -> NoticeCap:
+    """Whether one more staff notice about a sender's mail goes: no more than `limit`
+    in any hour (`sent`: when earlier ones went; `told`: when staff were last told
+    notices about the sender are held). `limit` 0: none ever goes, and nobody is told
+    (the admin turned them off; staff read the tickets in `maild ticket list`)."""
+    hour = now - NOTICE_WINDOW
+    counted = sorted(t for t in sent if t > hour)
+    if len(counted) < limit:
+        return NoticeCap(True)
+    if limit <= 0:
+        return NoticeCap(False)
+    # the next goes once fewer than `limit` are left within the hour: when the
+    # notice that filled the cap (the limit-th latest) is an hour old
+    until = counted[len(counted) - limit] + NOTICE_WINDOW
+    # told of this flood already, unless every notice the cap counts went after that
+    # (the cap opened and filled up again: a new flood, or the same one an hour on)
+    tell = told is None or told < counted[0]
+    return NoticeCap(False, tell, until)
+
+
+def notice_cap_reason(limit: int, sender: str) -> str:
+    """Why a staff notice was not sent (Russian, for the ticket's "suppressed" note)."""
+    if limit <= 0:
+        return "уведомления сотрудникам о письмах клиентов отключены"
+    notices = ru_plural(limit, "уведомления", "уведомлений", "уведомлений")
+    return f"не больше {limit} {notices} сотрудникам в час о письмах с адреса {sender}"
 
 
 def _letters(n: int) -> str:

@@ -39,6 +39,7 @@ class Policy:
     render_answer: RenderAnswer
     render_text: RenderText
     support_name: str = ""  # the display name of support's mail (support.name)
+    head: str | None = None  # support.head: their proven mail is never capped as an outsider's
 
     def due(self, level: str, start: datetime) -> datetime:
         """The reaction deadline of ``level`` for a clock started at ``start``."""

@@ -23,6 +23,7 @@ from maild.domain.records import MessageRecord, Ticket, note_record
 from maild.domain.replyaddr import is_support_address
 from maild.domain.spam import domain_blockable
 from maild.domain.ticket import participants_of
+from maild.domain.verify import sender_verified
 
 log = logging.getLogger("maild.trust")
 
@@ -144,6 +145,20 @@ def cap_participants(policy: Policy, msg: ParsedMessage) -> tuple[list[str], lis
     besides the requester, who join; the rest, which staff are shown)."""
     others = [a for a in _written(policy, msg) if a != msg.from_addr]
     return others[: policy.max_participants], others[policy.max_participants :]
+
+
+def notice_sender(ctx: Context) -> str | None:
+    """Whose mail a staff notice about this message counts as (Outgoing.about_sender:
+    no more than so many an hour per sender, caps.notice_cap): its From's, "" for mail
+    without one. None, never capped so, for a staff member's or the head's mail that
+    proves its From (a signed reply address, DKIM/SPF): a From line proves nothing,
+    and a forger of theirs is an outsider like any."""
+    sender, policy = ctx.msg.from_addr, ctx.policy
+    if sender in policy.staff and ctx.snapshot.staff_verified:
+        return None
+    if sender and sender == policy.head and sender_verified(ctx.msg, policy):
+        return None
+    return sender
 
 
 def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:

@@ -300,6 +300,9 @@ def variants() -> list[dict]:
         mailbox="support@example.com",
         server="imap.example.com:993",
         answer="[AUTHENTICATIONFAILED]",  # the server's words (fault alerts: error)
+        limit=20,  # staff_flood: notices per sender an hour, and till when they are held
+        until="23.11.2026 11:00",
+        until_short="23.11 11:00",
     )
     off = {
         k: ([] if isinstance(v, list) else 0 if isinstance(v, int) and v is not True else v)

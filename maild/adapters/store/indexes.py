@@ -2,7 +2,8 @@
 
 index/msgid/<ab>/<hash>    Message-ID -> TID of mail received, the ticket it arrived in
                            (kept after #merge: snapshot.find_ticket follows merged_into)
-index/address/<ab>/<hash>  per address: first ticket, recent automatic replies
+index/address/<ab>/<hash>  per address: first ticket, recent automatic replies, recent
+                           staff notices about its mail (and when staff were told of a flood)
 index/redact/<tid>         closed tickets waiting for credential redaction
 """
 
@@ -34,9 +35,10 @@ def index_path(root: str, kind: str, key: str) -> str:
     return f"{root}/index/{kind}/{h[:2]}/{h}"
 
 
-def _times(address_record: dict[str, Any]) -> list[datetime]:
-    """When automatic replies went to an address, from its record."""
-    return [datetime.fromisoformat(t) for t in address_record.get("auto_replies", [])]
+def _times(address_record: dict[str, Any], key: str = "auto_replies") -> list[datetime]:
+    """When automatic replies went to an address (or staff notices about its mail,
+    `key` "staff_notices"), from its record."""
+    return [datetime.fromisoformat(t) for t in address_record.get(key, [])]
 
 
 class Indexes:
@@ -136,8 +138,27 @@ class Indexes:
         times = [t for t in _times(record) if t > since] + [when]
         self._save_address(address, {**record, "auto_replies": [t.isoformat() for t in times]})
 
+    def staff_notices(self, address: str) -> tuple[list[datetime], datetime | None]:
+        """(when staff notices about this sender's mail went lately, when staff were
+        last told notices about it are held: caps.notice_cap), from the record the
+        caps on automatic mail to the sender read anyway."""
+        record = self._address(address)
+        told = record.get("notices_held")
+        return _times(record, "staff_notices"), datetime.fromisoformat(told) if told else None
+
+    def record_staff_notice(self, address: str, when: datetime, held: bool = False) -> None:
+        """A staff notice about this sender's mail went (`held`: no, staff were told
+        notices about it are held)."""
+        record = self._address(address)
+        if held:
+            self._save_address(address, {**record, "notices_held": when.isoformat()})
+            return
+        since = when - caps.NOTICE_WINDOW  # what the cap no longer counts is dropped
+        times = [t for t in _times(record, "staff_notices") if t > since] + [when]
+        self._save_address(address, {**record, "staff_notices": [t.isoformat() for t in times]})
+
     def forget_address(self, address: str) -> None:
-        """Drop the per-address record (first ticket, automatic replies)."""
+        """Drop the per-address record (first ticket, automatic replies, staff notices)."""
         self._remove(self.path("address", address))
 
     # -- closed tickets waiting for redaction ------------------------------------

@@ -242,6 +242,12 @@ class Store:
     def record_auto_reply(self, address: str, when: datetime) -> None:
         self.indexes.record_auto_reply(address, when)
 
+    def staff_notices(self, address: str) -> tuple[list[datetime], datetime | None]:
+        return self.indexes.staff_notices(address)
+
+    def record_staff_notice(self, address: str, when: datetime, held: bool = False) -> None:
+        self.indexes.record_staff_notice(address, when, held)
+
     def forget_address(self, address: str) -> None:
         self.indexes.forget_address(address)
 
