@@ -22,9 +22,9 @@ from maild.domain.decision import Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord
 from maild.domain.screen import Screening
-from maild.domain.threadhdr import customer_thread
+from maild.domain.threadhdr import per_copy
 from maild.domain.ticket import staff_side
-from maild.outgoing import send
+from maild.outgoing import Threading, send
 
 log = logging.getLogger("maild.effects")
 
@@ -50,11 +50,13 @@ def apply(
                  msg.message_id, tid, n, ", ".join(decision.withdraw))  # fmt: skip
     _store_attachments(app, decision)
     messages = list(decision.messages)
-    queued = _send_all(app, msg, decision, now, messages, resumed)
+    relayed: dict[str, dict[str, str]] = {}
+    queued = _send_all(app, msg, decision, now, messages, resumed, relayed)
+    messages = _with_copies(messages, relayed)
     # #merge: the target first; saving the ticket with the message commits the whole
     # (a re-run after a crash between the two merges again, idempotently)
     for other, its_messages in decision.also:
-        store.save(other, its_messages)
+        store.save(other, _with_copies(its_messages, relayed))
     store.save(ticket, messages)  # our own Message-IDs need no index: signed
     if ticket["status"] == "closed" and ticket.get("closed_at"):
         store.mark_for_redaction(tid, ticket["closed_at"])
@@ -70,15 +72,34 @@ def _send_all(
     now: datetime,
     messages: list[MessageRecord],
     resumed: bool = True,
+    relayed: dict[str, dict[str, str]] | None = None,
 ) -> list[str]:
     """Queue the decision's mail, each recorded one added to ``messages``; what was
-    queued, for the log line."""
+    queued, for the log line. ``relayed``: the copies (outgoing.copy_ids) of a staff
+    answer relayed to more than one customer, by the id it went out as (sent_as)."""
     queued: list[str] = []
     for out in decision.outgoing:
-        for record in _send(app, msg, decision, out, now, resumed, messages, queued):
+        records = _send(app, msg, decision, out, now, resumed, messages, queued)
+        for record in records:
             if out.record or record.get("suppressed"):
                 messages.append(record)
+        sent = records[-1] if records else {}
+        if out.kind == "staff" and relayed is not None and sent.get("copies"):
+            relayed[sent["message_id"]] = sent["copies"]  # for the staff member's record
     return queued
+
+
+def _with_copies(
+    messages: list[MessageRecord], relayed: dict[str, dict[str, str]]
+) -> list[MessageRecord]:
+    """``messages`` with the copies of each staff answer relayed now on its record: the
+    ticket's own and, after #merge in the same reply, the target's copy of it."""
+    if not relayed:
+        return messages
+    return [
+        {**m, "copies": relayed[m["sent_as"]]} if m.get("sent_as") in relayed else m
+        for m in messages
+    ]
 
 
 def _store_attachments(app: App, decision: Decision) -> None:
@@ -106,10 +127,10 @@ def _send(
     """Queue one mail of the decision (once per key, noted in `queued`); return its
     thread records (outgoing.send). Only a re-run can find it queued already (module
     doc, 2)."""
-    replying_to = (msg.message_id, [*msg.references, msg.message_id])
+    replying_to: Threading = (msg.message_id, [*msg.references, msg.message_id])
     staff = staff_side(app.config.support.staff)
     if msg.from_addr in staff and not set(out.to) <= staff:  # a staff reply's, to customers
-        replying_to = customer_thread(thread, staff, msg.message_id) or replying_to
+        replying_to = per_copy(thread, staff, msg.message_id, replying_to)
     records, to = send(
         app,
         out,

@@ -6,12 +6,15 @@ only), rendering, the caps (guard.check_caps), queueing and the thread record. A
 goes one copy per recipient, staff and customers alike, each with its own signed
 Reply-To (guard.copies); the copies' outbox ids are `<key>`, `<key>-1`, ...
 (copy_key, in the order of the record's `to`), which is how credential redaction
-finds every copy of a recorded mail.
+finds every copy of a recorded mail. Each copy has its own Message-ID (copy_ids), and
+threads to what its own recipient holds (threadhdr.per_copy); a mail to more than one
+customer records every copy's id (`copies`), which their replies name.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +31,7 @@ from maild.domain.records import (
     UndeliverableMark,
     note_record,
 )
+from maild.domain.threadhdr import Thread, per_copy
 from maild.domain.ticket import staff_side
 from maild.web.links import footer, masked, site_link
 
@@ -37,6 +41,16 @@ log = logging.getLogger("maild.outgoing")
 def copy_key(key: str, n: int) -> str:
     """The outbox id of the n-th copy of the mail queued under `key`."""
     return key if n == 0 else f"{key}-{n}"
+
+
+def copy_ids(app: App, key: str, tid: str, to: list[str]) -> dict[str, str]:
+    """Recipient -> the Message-ID of their copy of the mail queued under `key` (the
+    first copy's is the mail's own): derived from the key, the same on a re-run."""
+    return {rcpt: app.message_id(copy_key(key, n), tid) for n, rcpt in enumerate(to)}
+
+
+# (In-Reply-To, References) of every copy alike, or of each copy by its recipient
+Threading = Thread | Callable[[str], Thread]
 
 
 class _Letters:
@@ -76,17 +90,17 @@ def _queue_copies(
     to_staff: bool,
     letters: _Letters,
     message_id: str,
-    thread: tuple[str | None, list[str]],
+    thread: Threading,
 ) -> None:
     """Render and queue the mail to `to`, one copy per recipient (`to_staff`: all on
     the staff side), the first under `message_id`; `thread`: (In-Reply-To,
-    References). The caller has asked the outbox whether `out.key` is known
-    (guard.check_caps)."""
+    References), or what gives them for each recipient. The caller has asked the
+    outbox whether `out.key` is known (guard.check_caps)."""
     tid, now = letters.tid, letters.now
-    in_reply_to, references = thread
     for n, (header_to, rcpt, reply_to) in enumerate(guard.copies(app, tid, to, to_staff)):
         one = copy_key(out.key, n)
         subject, body, _link = letters.of(rcpt)
+        in_reply_to, references = thread(rcpt) if callable(thread) else thread
         msg = app.renderer.message(
             subject=subject,
             body=body,
@@ -109,7 +123,7 @@ def send(
     *,
     tid: str,
     thread: list[MessageRecord],
-    replying_to: tuple[str | None, list[str]],
+    replying_to: Threading,
     now: datetime,
     cause: str = "",
     may_be_queued: bool = True,
@@ -117,9 +131,10 @@ def send(
 ) -> tuple[list[MessageRecord], list[str]]:
     """Render, cap and queue `out`, a mail about ticket `tid` (once per out.key;
     `thread`: the ticket's messages so far, [] for mail kept in the quarantine, which
-    has no ticket in the store; `replying_to`: In-Reply-To and References; `cause`:
-    the Message-ID of the mail that caused it, for the log; `ticket`: as it is now,
-    whose addresses refused for good get no automatic mail, undeliverable.held).
+    has no ticket in the store; `replying_to`: In-Reply-To and References, or what
+    gives them by recipient; `cause`: the Message-ID of the mail that caused it, for
+    the log; `ticket`: as it is now, whose addresses refused for good get no automatic
+    mail, undeliverable.held).
     Returns its thread records (`suppressed` notes of the recipients it was held
     from, refused for good or blocked, then its own: none when nobody is left, a
     `suppressed` note when a cap stopped it, and the record of the one notice that
@@ -144,7 +159,7 @@ def send(
         about_sender=out.about_sender,
     )
     if check.suppressed is None:
-        record = _queue(app, out, check, (tid, now), set(check.to) <= staff, replying_to)
+        record = _queue(app, out, check, (tid, now), staff, replying_to)
         return [*notes, record], [] if check.queued else check.to
     told: list[MessageRecord] = []
     if check.held_until is not None:  # the first staff notice a flood's cap stopped
@@ -168,8 +183,8 @@ def _queue(
     out: Outgoing,
     check: guard.CapCheck,
     about: tuple[str, datetime],
-    to_staff: bool,
-    replying_to: tuple[str | None, list[str]],
+    staff: set[str],
+    replying_to: Threading,
 ) -> MessageRecord:
     """Render and queue `out` to whom `check` lets it go (unless it was queued before),
     counting automatic mail for the caps; its thread record. `about`: (TID, now)."""
@@ -178,20 +193,30 @@ def _queue(
     message_id = app.message_id(out.key, tid)
     letters = _Letters(app, out, tid, now)
     if not check.queued:
-        _queue_copies(app, out, to, to_staff, letters, message_id, replying_to)
+        _queue_copies(app, out, to, set(to) <= staff, letters, message_id, replying_to)
         if check.automatic:
             for addr in to:
                 app.store.record_auto_reply(caps.mailbox_of(addr), now)
-    _subject, body, link = letters.of(to[0])  # every copy's link masks alike
+    return _sent(app, out, letters, check, staff)
+
+
+def _sent(
+    app: App, out: Outgoing, letters: _Letters, check: guard.CapCheck, staff: set[str]
+) -> MessageRecord:
+    """The thread record of `out`, queued to `check.to`: the first copy's text (every
+    copy's link masks alike), each copy's Message-ID when more than one customer got it."""
+    to, tid = check.to, letters.tid
+    _subject, body, link = letters.of(to[0])
     return sent_record(
         app,
-        message_id=message_id,
+        message_id=app.message_id(out.key, tid),
         kind=out.kind,
-        now=now,
+        now=letters.now,
         text=masked(body, link),
         to=to,
         template=out.template,
         auto_to_customer=check.automatic,
+        copies=copy_ids(app, out.key, tid, to) if len(set(to) - staff) > 1 else None,
     )
 
 
@@ -293,12 +318,14 @@ def queue_notice(
     refused address): queued once (by key) and recorded in its thread, `messages`."""
     out = Outgoing(key, "notice", template, [a for a in dict.fromkeys(to) if a], context, True)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
+    staff = staff_side(app.config.support.staff)
     records, queued = send(
         app,
         out,
         tid=ticket["tid"],
         thread=messages,
-        replying_to=(last_in, [last_in] if last_in else []),
+        # staff: the last mail in; a customer (a reminder, the closing): their own mail
+        replying_to=per_copy(messages, staff, "", (last_in, [last_in] if last_in else [])),
         now=now,
         ticket=ticket,
     )
@@ -352,10 +379,12 @@ def sent_record(
     to: list[str],
     template: str | None,
     auto_to_customer: bool,
+    copies: dict[str, str] | None = None,
 ) -> MessageRecord:
     """The ticket's thread entry for a mail maild queued (pipeline and jobs alike):
-    the one constructor of an outgoing record (records.MessageRecord)."""
-    return {
+    the one constructor of an outgoing record (records.MessageRecord); `copies`: of a
+    mail to more than one customer, each one's Message-ID (copy_ids)."""
+    record: MessageRecord = {
         "message_id": message_id,
         "direction": "out",
         "from": app.config.support.address,
@@ -367,3 +396,6 @@ def sent_record(
         "template": template,
         "auto_to_customer": auto_to_customer,
     }
+    if copies:
+        record["copies"] = copies
+    return record

@@ -123,6 +123,9 @@ def erase_person(
         for key in ("to", "cc"):
             m[key], n = _swap(m.get(key), address)
             e.replaced += n
+        if address in (m.get("copies") or {}):  # their copy's id: nothing to thread to
+            m["copies"] = {a: i for a, i in m["copies"].items() if a != address}
+            e.replaced += 1
         if "asked_to_join" in m:  # people the customer's Cc asked to add
             m["asked_to_join"], n = _swap(m["asked_to_join"], address)
             e.replaced += n

@@ -160,6 +160,9 @@ MessageRecord = TypedDict(
         # mail maild queued (outgoing.sent_record), or did not (guard.suppressed_record)
         "template": NotRequired[str | None],
         "auto_to_customer": NotRequired[bool],
+        # recipient -> the Message-ID of their copy (outgoing.copy_ids), of mail that
+        # went to more than one customer (a relayed answer's: on the staff record)
+        "copies": NotRequired[dict[str, str]],
         # "cap", "refused" (to an undeliverable address) or "blocked" (on the block list)
         "suppressed": NotRequired[str],
         # later changes

@@ -35,14 +35,17 @@ FOREIGN_TAG_RE = re.compile(
 
 
 def auto_ids(messages: Iterable[MessageRecord], staff: Iterable[str]) -> dict[str, datetime]:
-    """Message-ID -> time of our automatic mail to customers in this thread."""
+    """Message-ID -> time of our automatic mail to customers in this thread: each copy's
+    (one per recipient, ``copies``), which is what a robot's answer names."""
     staff = set(staff)
     out = {}
     for m in messages:
         if m.get("direction") != "out" or m.get("kind") not in ("confirmation", "notice"):
             continue
         if m.get("message_id") and set(m.get("to") or ()) - staff:
-            out[m["message_id"]] = datetime.fromisoformat(m["received_at"])
+            at = datetime.fromisoformat(m["received_at"])
+            for mid in (m["message_id"], *(m.get("copies") or {}).values()):
+                out[mid] = at
     return out
 
 

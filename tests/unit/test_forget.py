@@ -131,3 +131,15 @@ def test_the_records_keyed_by_their_address_lose_it_and_count_every_place() -> N
     _, [m], e = erase_person(other, [staff_reply], "ivan@x.example")
     assert m["to"] == [PLACEHOLDER, PLACEHOLDER] and m["commands"] == [f"#cc {PLACEHOLDER}", 5]
     assert e.replaced == 3 + 2 + 1
+
+
+def test_their_copy_of_support_mail_is_no_longer_named() -> None:
+    """A mail to several customers keeps each copy's Message-ID by recipient (for
+    threading their later mail): the person's entry goes, the others' stay."""
+    copies = {"ivan@x.example": "<a@s>", "olga@x.example": "<a-1@s>"}
+    sent = msg("support@example.com", "Ответ", direction="out", copies=copies)
+    sent["to"] = ["ivan@x.example", "olga@x.example"]
+    _, [m], e = erase_person(dict(TICKET, requester="petr@x.example"), [sent], "olga@x.example")
+    assert m["copies"] == {"ivan@x.example": "<a@s>"} and m["to"] == ["ivan@x.example", PLACEHOLDER]
+    assert "olga@x.example" not in json.dumps(m)
+    assert e.replaced == 3  # participants, to, copies

@@ -119,6 +119,15 @@ def test_only_our_automatic_mail_to_customers_is_answered_by_robots() -> None:
     assert answered([], BOT, [out("<c1@x>", T0), no_id], STAFF) is None  # the last: no id
 
 
+def test_a_robot_answers_its_own_copy_of_our_automatic_mail() -> None:
+    # one copy per recipient, each under its own id: the second customer's robot names
+    # the id of the copy it got, not the first copy's
+    closing = {**out("<c1@x>", T0, to="ivan@c.example"), "to": ["ivan@c.example", BOT]}
+    closing["copies"] = {"ivan@c.example": "<c1@x>", BOT: "<c1-1@x>"}
+    assert auto_ids([closing], STAFF) == {"<c1@x>": T0, "<c1-1@x>": T0}
+    assert reason("[#117904] Re: x", ["<c1-1@x>"], T0 + timedelta(hours=5), [closing])
+
+
 def test_a_run_of_fast_replies_is_the_senders_own() -> None:
     # another person's slow mail in between does not break the sender's run
     at = T0 + timedelta(seconds=20)
