@@ -39,12 +39,12 @@ from maild.web.pages import (
     download_headers,
     files_field,
     last_shown,
-    rating_of_closing,
     shown,
     size_ru,
     text_file,
     ticket_view,
 )
+from maild.web.rating import Ratings, nothing_sent
 
 log = logging.getLogger("maild.web")
 
@@ -84,6 +84,7 @@ class Site:
             "Вернитесь назад и уменьшите их или отправьте часть файлов отдельно."
         )
         self.posts = RateLimit(max(30, 6 * self.cfg.max_submissions_per_hour))
+        self.ratings = Ratings()  # closings rated by a post not stored yet
         # whole-text downloads are made one at a time (each costs seconds of CPU and
         # several times the text in memory, and the executor's threads also write the
         # SMTP listener's spool), and the last one made is kept for its next request
@@ -281,11 +282,12 @@ class Site:
             return self.redirect(f"{onward['href']}?sent=merged")
         text, subject = self.message_text(action, form, ticket)
         # a rating goes once per closing, as the page offers it: a page kept from before
-        # (back, or the reopen form's token) rated it again, a thank-you mail each time
-        rated = rating_of_closing(ticket, messages) if action == "rate" else None
+        # (back, or the reopen form's token) rated it again, a thank-you mail each time,
+        # and so did two posts at once (two tabs), the ticket not yet rated (rating.py)
+        rated = self.ratings.given(ticket, messages) if action == "rate" else None
         text = None if rated is not None else text
         files = uploads(form) if action != "rate" else []
-        problem = None if text or files else self.nothing_sent(action, ticket, rated)
+        problem = None if text or files else nothing_sent(action, ticket, rated)
         error = self.refusal(nonce, address, problem or too_many(form), onward)
         if error is not None:
             typed = typed_text(form)  # to send again, not retype
@@ -297,6 +299,8 @@ class Site:
             messages, address, text or "", files, self.app.now()
         ):
             return self.redirect(f"{self.prefix}/t/{token}?sent=reply")  # back, and sent again
+        if action == "rate":  # no await since `given`: the check and the claim are one step
+            self.ratings.claim(ticket, text)
         raw, message_id = compose(
             support=self.app.config.support.address,
             from_addr=address,
@@ -318,22 +322,6 @@ class Site:
         # a merged ticket's post lands in the ticket it was merged into: its page shows it
         page = onward["href"] if onward else f"{self.prefix}/t/{token}"
         return self.redirect(f"{page}?sent={sent}")
-
-    @staticmethod
-    def nothing_sent(action: str, ticket: Ticket, rated: int | None) -> str:
-        """Why a form with nothing to send is refused: the rating form has no text, so
-        its words are of the rating (a page left open while someone reopened it, or
-        kept from before this closing was rated: `rated`, pages.rating_of_closing)."""
-        if action != "rate":
-            return "Напишите сообщение или приложите файл."
-        if ticket["status"] != "closed":
-            return "Оценку можно поставить, когда обращение будет закрыто: сейчас оно открыто."
-        if rated is not None:
-            return (
-                f"Вы уже оценили работу поддержки: {rated} из 5. Спасибо! Если вопрос "
-                "не решён, откройте обращение снова."
-            )
-        return "Выберите, пожалуйста, оценку от 1 до 5."
 
     def refusal(
         self, nonce: str | None, address: str, problem: str | None, onward: dict[str, str] | None

@@ -6,7 +6,9 @@ or a blocked one, and links kept for days. What reaches the relay is counted."""
 from __future__ import annotations
 
 import itertools
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -149,6 +151,41 @@ def test_a_closing_is_rated_once_from_the_site(site):
     assert len(thanks()) == 1 and desk.ticket(tid)["rating"] == 5
     said = [m["text"].strip() for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
     assert [t for t in said if t.startswith("Оценка")] == ["Оценка: 5"]
+
+
+def test_two_ratings_of_one_closing_posted_at_once_record_one(site):
+    """Two tabs of the closed ticket's page (or a double click), «5» in one and «1» in
+    the other, sent at the same instant: both posts read the ticket before either
+    rating was stored, both were sent, the ticket took both and mailed two «Спасибо за
+    оценку». One is recorded; the other is told, politely, that the closing is rated."""
+    desk, _daemon, sink, _base = site
+    link, tid = opened(site, "yaroslav@shop-example.ru")
+    staff_close(site, tid, "Готово.\n#close")
+    forms = {"5": request(link).form_token(), "1": request(link).form_token()}
+    together = threading.Barrier(len(forms))
+
+    def rate(rating: str):
+        together.wait()
+        return rating, post(link + "/rate", {"form": forms[rating], "rating": rating})
+
+    with ThreadPoolExecutor(len(forms)) as pool:
+        answers = dict(pool.map(rate, forms))
+    [given] = [r for r, page in answers.items() if page.status == 303]
+    [refused] = [page for page in answers.values() if page.status != 303]
+    assert answers[given].headers["location"].endswith("?sent=rate")
+    assert refused.status == 400
+    assert f"Вы уже оценили работу поддержки: {given} из 5. Спасибо!" in refused.text
+
+    def thanks():
+        return [m for m in sink.to("yaroslav@shop-example.ru") if "Спасибо за оценку" in m.subject]
+
+    assert wait_until(thanks)
+    time.sleep(0.5)
+    assert len(thanks()) == 1 and desk.ticket(tid)["rating"] == int(given)
+    said = [m["text"].strip() for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert [t for t in said if t.startswith("Оценка")] == [f"Оценка: {given}"]
+    assert desk.ticket(tid)["status"] == "closed"
+    assert f'<dd id="rating">{given} из 5</dd>' in request(link).text
 
 
 def test_the_same_form_sent_again_with_the_address_corrected_goes_to_that_address(site):

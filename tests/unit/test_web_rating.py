@@ -1,0 +1,51 @@
+"""Unit tests for maild.web.rating: a closing is rated once, claimed by the first post."""
+
+from __future__ import annotations
+
+from maild.web import rating
+from maild.web.rating import Ratings, nothing_sent
+
+CLOSED = {"tid": "1111-2222", "status": "closed", "closed_at": "2026-11-25T12:00:00+03:00"}
+RATED = {
+    "message_id": "<r@c>",
+    "direction": "in",
+    "kind": "customer",
+    "received_at": "2026-11-25T12:05:00+03:00",
+    "rating": 4,
+}
+
+
+def test_the_first_post_claims_the_closing_until_the_ticket_shows_its_rating() -> None:
+    r = Ratings()
+    assert r.given(CLOSED, []) is None
+    r.claim(CLOSED, "Оценка: 5")
+    assert r.given(CLOSED, []) == 5  # a second post at once: refused
+    assert r.given(CLOSED, [RATED]) == 4  # the ticket's own, once stored
+    # closed again later: a new closing, rated anew
+    again = {**CLOSED, "closed_at": "2026-11-26T12:00:00+03:00"}
+    assert r.given(again, [RATED]) is None
+    r.claim(again, None)  # no rating to send: nothing claimed
+    assert r.given(again, []) is None
+
+
+def test_a_claim_whose_post_was_never_stored_lapses(monkeypatch) -> None:
+    r = Ratings()
+    now = [1000.0]
+    monkeypatch.setattr(rating.time, "monotonic", lambda: now[0])
+    r.claim(CLOSED, "Оценка: 2")
+    now[0] += rating.CLAIM_SECONDS - 1
+    assert r.given(CLOSED, []) == 2
+    now[0] += 1
+    assert r.given(CLOSED, []) is None
+    r.claim({**CLOSED, "tid": "3333-4444"}, "Оценка: 3")
+    assert list(r.claims) == [("3333-4444", CLOSED["closed_at"])]  # the lapsed one gone
+
+
+def test_the_words_of_a_rating_refused() -> None:
+    said = nothing_sent("rate", CLOSED, 5)
+    assert said.startswith("Вы уже оценили работу поддержки: 5 из 5. Спасибо!")
+    assert nothing_sent("rate", CLOSED, None) == "Выберите, пожалуйста, оценку от 1 до 5."
+    assert "когда обращение будет закрыто" in nothing_sent(
+        "rate", {**CLOSED, "status": "open"}, None
+    )
+    assert nothing_sent("reply", CLOSED, None) == "Напишите сообщение или приложите файл."
