@@ -1,7 +1,7 @@
 """Queue one outgoing mail, for the pipeline's effects and the scheduler's jobs alike.
 
 `send` is the whole path of a mail about a ticket: who it is held from (addresses
-refused for good, blocked ones: domain.spam.withheld), the site link (customers
+refused for good, blocked ones: keptback.kept_back), the site link (customers
 only), rendering, the caps (guard.check_caps), queueing and the thread record. A mail
 goes one copy per recipient, staff and customers alike, each with its own signed
 Reply-To (guard.copies); the copies' outbox ids are `<key>`, `<key>-1`, ...
@@ -20,7 +20,7 @@ from typing import Any
 
 from maild import guard
 from maild.app import App
-from maild.domain import caps, spam, undeliverable
+from maild.domain import caps
 from maild.domain.decision import Outgoing, msg_key
 from maild.domain.onemail import above_signature
 from maild.domain.records import (
@@ -28,11 +28,10 @@ from maild.domain.records import (
     MessageRecord,
     OutboxKind,
     Ticket,
-    UndeliverableMark,
-    note_record,
 )
 from maild.domain.threadhdr import Thread, per_copy
 from maild.domain.ticket import staff_side
+from maild.keptback import kept_back
 from maild.web.links import footer, masked, site_link
 
 log = logging.getLogger("maild.outgoing")
@@ -141,7 +140,7 @@ def send(
     tells staff notices about a sender are held: guard.sender_cap) and the recipients
     queued now ([] if it was queued before)."""
     staff = staff_side(app.config.support.staff)
-    notes, free = _kept_back(app, out, tid, ticket, staff, (cause, now))
+    notes, free = kept_back(app, out, tid, ticket, staff, (cause, now))
     if not free:
         return notes, []
     check = guard.check_caps(
@@ -235,72 +234,6 @@ def _held_notice(app: App, out: Outgoing, tid: str, to: list[str], until: dateti
     }
     key = msg_key(out.key, "held")  # once per stopped notice, as every mail's is
     return Outgoing(key, "notice", "staff_flood.txt", to, context, record=True)
-
-
-def _kept_back(
-    app: App,
-    out: Outgoing,
-    tid: str,
-    ticket: Ticket | None,
-    staff: set[str],
-    when: tuple[str, datetime],
-) -> tuple[list[MessageRecord], list[str]]:
-    """The notes of the recipients `out` is not queued to (refused for good before:
-    undeliverable.held; on the block list now: spam.withheld), and those it is
-    queued to; `when`: (the Message-ID of its cause, now)."""
-    cause, now = when
-    held = undeliverable.held(ticket, out.to, out.kind)
-    notes = [_held_record(app, tid, out.template, held, cause, now)] if held else []
-    free = [a for a in out.to if a not in held]
-    ours = [*staff, app.config.support.head, app.config.support.address]
-    blocked = spam.withheld(app.quarantine.blocks(), free, out.kind, ours)
-    if blocked:
-        notes.append(_blocked_record(app, tid, out.template, blocked, cause, now))
-    return notes, [a for a in free if a not in blocked]
-
-
-def _blocked_record(
-    app: App, tid: str, template: str | None, blocked: dict[str, str], cause: str, now: datetime
-) -> MessageRecord:
-    """The note that an automatic mail was not queued to blocked addresses."""
-    log.info("%s [TID#%s] no %s to %s: blocked (%s)", cause or "-", tid, template,
-             ", ".join(blocked), ", ".join(sorted(set(blocked.values()))))  # fmt: skip
-    why = "; ".join(f"{a} в списке блокировки («{e}»)" for a, e in blocked.items())
-    after = "ответ сотрудника уходит (снять блокировку: maild block remove)."
-    return _suppressed(app, "blocked", template, list(blocked), why, after, now)
-
-
-def _held_record(
-    app: App,
-    tid: str,
-    template: str | None,
-    held: dict[str, UndeliverableMark],
-    cause: str,
-    now: datetime,
-) -> MessageRecord:
-    """The note that a mail was not queued to addresses refused for good."""
-    why = "; ".join(
-        f"{a} не принимается почтовым сервером с {app.fmt_time(m['since'])} ({app.renderer.zone}), "
-        f"ответ сервера: {m['error'].removeprefix(f'{a}: ')}"
-        for a, m in held.items()
-    )
-    log.info("%s [TID#%s] no %s to %s: refused for good before",
-             cause or "-", tid, template, ", ".join(held))  # fmt: skip
-    after = "после «#cc АДРЕС» (верного или этого же) письма пойдут снова."
-    return _suppressed(app, "refused", template, list(held), why, after, now)
-
-
-def _suppressed(
-    app: App, reason: str, template: str | None, to: list[str], why: str, after: str, now: datetime
-) -> MessageRecord:
-    """The ticket's note that a mail was not queued to `to`, and why (`suppressed`:
-    "refused", "blocked"; "cap" is guard.suppressed_record's)."""
-    text = (
-        f"suppressed: {reason} — {template or 'письмо'} для {', '.join(to)} не отправлено: "
-        f"{why}. Автоматические письма на этот адрес не отправляются; {after}"
-    )
-    note = note_record(sender=app.config.support.address, direction="out", text=text, at=now)
-    return {**note, "to": to, "template": template, "suppressed": reason}
 
 
 def queue_notice(
