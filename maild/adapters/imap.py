@@ -17,8 +17,9 @@ after login:
             polls skip it. A plain EXPUNGE would also purge messages a human flagged
             \\Deleted, so we never send one.
 The message is fetched with BODY.PEEK[] and never marked \\Seen by us. One the server
-cannot give (its FETCH answered NO, or BYE) stays in `folder` untouched and is tried again
-later, while the mail after it is taken (imapfetch.FetchWatch).
+cannot give (its FETCH answered NO, or BYE on two connections in a row: one BYE may be a
+restart of the server) stays in `folder` untouched and is tried again later, while the
+mail after it is taken (imapfetch.FetchWatch).
 """
 
 from __future__ import annotations
@@ -208,7 +209,8 @@ class ImapPoller:
         Connects if needed. A message the server refuses to give stays on the server and
         is passed by (self.fetching). Raises DeliveryError when deliver() raised (that
         message and the rest of the round stay on the server, untouched), Unfetchable
-        when the server closed the connection over a message, and imapclient/socket/ssl
+        when the server closed the connection over a message again (ServerBye the
+        first time: maybe it restarted), and imapclient/socket/ssl
         errors when the server or network fails; the connection is kept either way, so
         callers that see a network error should close() before trying again.
         """

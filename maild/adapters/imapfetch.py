@@ -10,6 +10,13 @@ round take the rest, and tries it again every `retry` seconds, after the round's
 mail (the fault may pass: a server's error, not the message's). Its first failure is
 logged at ERROR with its UID and the server's answer, later ones at INFO; once one has
 failed twice, `maild status` is told, until it is fetched or gone from the folder.
+
+A BYE alone does not say whose fault it is: a server that restarts, an admin's
+`doveadm kick` or the server's idle timeout also end the connection with BYE, and it
+is the next command, often a FETCH, that reads it. So a message is blamed for a BYE
+only when the FETCH of it is answered with BYE again on the next connection (or when
+it already failed); the first time the connection just ended (ServerBye), and the next
+round fetches the message as ever.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from datetime import UTC, datetime
 
 from imapclient import IMAPClient
 
-from maild.adapters.imapfailures import TEMPORARY, server_text, tell
+from maild.adapters.imapfailures import TEMPORARY, ServerBye, server_text, tell
 from maild.config import ImapConfig
 from maild.domain.oversize import stand_in
 
@@ -55,8 +62,8 @@ def fetch_message(client: IMAPClient, uid: int, cfg: ImapConfig) -> bytes | None
 
 
 class Unfetchable(Exception):
-    """The server ended the connection (BYE) in answer to the FETCH of message `uid`:
-    the poller reconnects, and the next round passes the message by."""
+    """The server ended the connection (BYE) in answer to the FETCH of message `uid`,
+    and did so before: the poller reconnects, and the next round passes the message by."""
 
     def __init__(self, uid: int, answer: str) -> None:
         super().__init__(f"UID {uid} cannot be fetched: {answer}")
@@ -85,6 +92,8 @@ class FetchWatch:
         self.unfetched = unfetched
         self.retry = retry
         self.failing: dict[int, _Failing] = {}
+        # the UID whose FETCH the server answered with BYE once, on the last connection
+        self.suspect: int | None = None
         self._told: Unfetched | None = None
 
     def order(self, uids: list[int]) -> list[int]:
@@ -93,6 +102,8 @@ class FetchWatch:
         over one has given the others first. A failing UID not among `uids` is
         forgotten: someone moved or deleted the message."""
         present = set(uids)
+        if self.suspect not in present:
+            self.suspect = None
         for uid in [u for u in self.failing if u not in present]:
             since = self.failing.pop(uid).since
             log.info(
@@ -106,8 +117,9 @@ class FetchWatch:
 
     def fetch(self, client: IMAPClient, uid: int) -> bytes | None:
         """fetch_message(); None also when the server refused it (logged, tried again
-        in `retry` s). Raises Unfetchable when the server closed the connection over it;
-        a broken connection, or a server down for all its mail, raises as it is."""
+        in `retry` s). Raises Unfetchable when the server closed the connection over it
+        again, ServerBye the first time; a broken connection, or a server down for all
+        its mail, raises as it is."""
         try:
             raw = fetch_message(client, uid, self.cfg)
         except IMAPClient.AbortError as e:
@@ -115,6 +127,14 @@ class FetchWatch:
             answer = server_text(e).split(" => ", 1)[-1]
             if answer.startswith("socket error"):
                 raise  # the connection failed, not this message
+            if uid != self.suspect and uid not in self.failing:
+                # maybe a restart, a kick or an idle timeout that this FETCH only read:
+                # the next connection tells (a failing message has shown it is its own)
+                self.suspect = uid
+                raise ServerBye(
+                    f"the server said BYE in answer to the FETCH of UID {uid}: {answer}"
+                ) from e
+            self.suspect = None
             self._failed(uid, f"BYE {answer} (the server closed the connection)")
             raise Unfetchable(uid, answer) from e
         except IMAPClient.Error as e:  # a tagged NO or BAD: the connection is fine
@@ -123,6 +143,8 @@ class FetchWatch:
                 raise  # (RFC 5530) the server is busy or down for a while, for every message
             self._failed(uid, answer)
             return None
+        if uid == self.suspect:
+            self.suspect = None  # given now: that BYE was the connection's end, no more
         if raw is not None and uid in self.failing:
             since = self.failing.pop(uid).since
             log.info(

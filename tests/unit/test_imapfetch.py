@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from imapclient import IMAPClient
 
-from maild.adapters.imapfetch import FetchWatch
+from maild.adapters.imapfailures import ServerBye
+from maild.adapters.imapfetch import FetchWatch, Unfetchable
 from maild.config import ImapConfig
 
 CFG = ImapConfig(
@@ -64,3 +65,16 @@ def test_a_message_that_keeps_failing_waits_its_turn_after_the_others():
     assert note["uid"] == 5 and note["answer"] == "Some messages could not be FETCHed (Failure)"
     assert watch.order([6, 7]) == [6, 7]  # moved or deleted by someone: forgotten
     assert told[-1] is None
+
+
+def test_a_bye_is_blamed_on_the_message_only_when_the_next_connection_ends_the_same_way():
+    told: list[object] = []
+    watch = FetchWatch(CFG, told.append, retry=300)
+    bye = IMAPClient.AbortError("command: FETCH => Server shutting down.")
+    with pytest.raises(ServerBye, match="FETCH of UID 5: Server shutting down."):
+        watch.fetch(Failing(bye), 5)  # type: ignore[arg-type]  # a restart, a kick?
+    assert watch.failing == {} and watch.order([5, 6]) == [5, 6]
+    with pytest.raises(Unfetchable):  # again on the new connection: the message's
+        watch.fetch(Failing(bye), 5)  # type: ignore[arg-type]
+    assert list(watch.failing) == [5] and watch.failing[5].tries == 1
+    assert watch.order([5, 6]) == [6] and told == []

@@ -1,0 +1,137 @@
+"""A connection the IMAP server ends while the poller fetches, against a real Dovecot:
+the admin kicks the user (`doveadm kick`) or restarts Dovecot just as a FETCH goes
+out, and the FETCH is answered with "* BYE Server shutting down.". That BYE was taken
+for the message's fault: logged at ERROR as a message the server cannot give, passed
+by and tried again only 5 min later (and counted towards a degraded `maild status`).
+Now it is a connection that ended: the poller reconnects and the next round fetches
+the message as ever, in UID order. A message whose FETCH the server keeps answering
+with BYE is still passed by (tests/integration/test_imap_unfetchable.py).
+
+A small TCP relay between the poller and Dovecot makes the timing exact: it holds the
+poller's first FETCH, disrupts Dovecot, and passes on what Dovecot sends (its BYE,
+then the end of the connection)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from maild.adapters import imap
+from maild.adapters.imap import ImapPoller
+from tests.dovecot import DovecotServer, append, messages, require_dovecot
+from tests.integration.test_imap import USER, Inbox, Running, config, make_raw
+
+
+class FetchDisruptor:
+    """A TCP relay to `upstream` that, at the first FETCH a client sends through it,
+    calls `disrupt()` instead of passing that FETCH on; everything else, and every later
+    connection, is passed on unchanged."""
+
+    def __init__(self, upstream: tuple[str, int], disrupt: Callable[[], None]) -> None:
+        self.upstream = upstream
+        self.disrupt = disrupt
+        self.disrupted = threading.Event()
+        self.disrupting = threading.Lock()  # a new connection waits for Dovecot back up
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.closing = False
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            try:
+                with self.disrupting:
+                    server = socket.create_connection(self.upstream, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            server.settimeout(None)
+            self.sockets += [client, server]
+            threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, False), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, from_client: bool) -> None:
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                if from_client and b" FETCH " in data and not self.disrupted.is_set():
+                    with self.disrupting:
+                        self.disrupted.set()
+                        self.disrupt()  # Dovecot answers with BYE and closes its end
+                    continue
+                dst.sendall(data)
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)  # the other side sees the end, after the data
+
+    def close(self) -> None:
+        self.listener.close()
+        for s in self.sockets:
+            with contextlib.suppress(OSError):
+                s.close()
+
+
+@pytest.fixture
+def server() -> Iterator[DovecotServer]:
+    """A Dovecot of the test's own (it is kicked or restarted)."""
+    require_dovecot()
+    s = DovecotServer()
+    s.start()
+    yield s
+    s.cleanup()
+
+
+def kick(server: DovecotServer) -> None:
+    subprocess.run(
+        ["doveadm", "-c", f"{server.dir}/dovecot.conf", "kick", USER],
+        check=True,
+        capture_output=True,
+    )
+
+
+def restart(server: DovecotServer) -> None:
+    server.stop()
+    server.start()
+
+
+@pytest.mark.parametrize("disrupt", [kick, restart], ids=["doveadm-kick", "restart"])
+def test_a_bye_while_fetching_is_a_lost_connection_not_the_messages_fault(
+    disrupt, server, caplog, monkeypatch
+):
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    monkeypatch.setattr(imap, "BACKOFF_START", 0.1)
+    info = server.info()
+    for n in (1, 2, 3):
+        append(info, USER, make_raw(n))
+    relay = FetchDisruptor((info["host"], info["port"]), lambda: disrupt(server))
+    inbox = Inbox()
+    told: list[Any] = []
+    # fetch_retry as in the daemon: a message passed by would wait 5 min
+    poller = ImapPoller(config(info | {"port": relay.port}), inbox, unfetched=told.append)
+    running = Running(poller)
+    try:
+        assert inbox.wait_for(3, timeout=10), inbox.raws
+        assert relay.disrupted.is_set()
+        assert inbox.raws == [make_raw(1), make_raw(2), make_raw(3)]  # in UID order
+        assert poller.fetching.failing == {} and told == []
+    finally:
+        running.stop(within=5)
+        relay.close()
+    assert messages(info, USER) == {} and len(messages(info, USER, "Processed")) == 3
+
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "maild.imap"]
+    assert not [m for level, m in lines if level >= logging.ERROR], lines
+    assert not [m for _, m in lines if "cannot be fetched" in m], lines
+    [ended] = [m for level, m in lines if level == logging.WARNING]
+    assert ended.startswith("imap: the connection to 127.0.0.1 ended: the server said BYE "), ended
+    assert "FETCH of UID 1: Server shutting down." in ended and "reconnecting in" in ended
