@@ -42,6 +42,10 @@ TOO_MANY_RCPT = "452 4.5.3 Too many recipients"
 # once; RFC 5321 4.5.3.1.8's minimum of 100 bounds what a session keeps listing.
 MAX_RCPT = 100
 NULL_RETURN_PATH = b"Return-Path: <>\r\n"
+# Seconds between checks, while mail is answered 451, that the spool would take it
+# again: the MTA retries only after minutes to an hour, and `maild status` is not to
+# say meanwhile that mail is refused when the cause is gone.
+PROBE_EVERY = 5.0
 
 
 class GroupCommit:
@@ -106,8 +110,11 @@ class SupportHandler:
         self.commit = GroupCommit(spool)
         # `stalled` hears that mail is answered 451 because the spool fails ({"since",
         # "error", "pid"}: `maild status`), and None once a message is spooled again
+        # or the spool would take the last refused one (checked every PROBE_EVERY s)
         self.stalled = stalled
         self.stall: dict[str, Any] | None = None
+        self.refused_size = 0  # bytes of the last message answered 451
+        self._probing: asyncio.Task[None] | None = None
 
     async def handle_EHLO(
         self,
@@ -168,6 +175,7 @@ class SupportHandler:
                 mail_from,
                 e,
             )
+            self.refused_size = len(data)
             self._stalled(e)
             return SPOOL_FAILED
         self.on_spooled(key)
@@ -183,8 +191,24 @@ class SupportHandler:
         else:
             since = self.stall["since"] if self.stall else datetime.now(UTC).isoformat()
             self.stall = {"since": since, "error": str(error), "pid": os.getpid()}
+            if self._probing is None or self._probing.done():
+                self._probing = asyncio.get_running_loop().create_task(self._probe())
         if self.stalled is not None:
             self.stalled(self.stall)
+
+    async def _probe(self) -> None:
+        """While mail is answered 451: would the spool take the last refused message
+        now? Once it would, the stall ends, with no mail coming in to show it."""
+        loop = asyncio.get_running_loop()
+        while self.stall is not None:
+            await asyncio.sleep(PROBE_EVERY)
+            if self.stall is None:
+                return  # a message was spooled meanwhile
+            try:
+                await loop.run_in_executor(None, self.spool.probe, self.refused_size)
+            except OSError:
+                continue  # still: status says so, with the error the mail met
+            self._stalled(None)
 
 
 class MaildSMTP(LimitedSessions, SMTP):

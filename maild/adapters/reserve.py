@@ -33,7 +33,7 @@ class Reserve:
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
-                _allocate(fd, self.size)
+                allocate(fd, self.size)
             finally:
                 os.close(fd)
             os.replace(tmp, self.path)
@@ -49,13 +49,15 @@ class Reserve:
             os.unlink(self.path)
 
 
-def _allocate(fd: int, size: int) -> None:
+def allocate(fd: int, size: int) -> None:
+    """Blocks for the first `size` bytes of the file `fd` (at least), taken from the
+    file system now; OSError (ENOSPC, EDQUOT) when it has not that much room."""
     try:
         os.posix_fallocate(fd, 0, size)
     except OSError as e:
         if e.errno not in (errno.EOPNOTSUPP, errno.EINVAL):  # a file system without it
             raise
         block = b"\0" * 65536
-        for _ in range(size // len(block)):
+        for _ in range(-(-size // len(block))):  # rounded up: a small size is a block too
             os.write(fd, block)
         os.fsync(fd)

@@ -18,6 +18,7 @@ working on, so a message that kills a worker is shunted like one that raises.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -33,6 +34,7 @@ from maild.adapters.durable import (
     write_atomic,
     write_many,
 )
+from maild.adapters.reserve import allocate
 
 MAX_ATTEMPTS = 3  # the default of storage.max_attempts
 _claims_lock = threading.Lock()
@@ -82,6 +84,23 @@ class Spool:
             [self.root / "new" / k for k in keys],
         )
         return keys
+
+    def probe(self, size: int) -> None:
+        """Check that add() could take a message of `size` bytes now, spooling none:
+        its room in tmp/ (taken, synced, given back) and new/ to rename it into.
+        Raises the OSError add() would meet: a full disk, a read-only mount, a mode
+        or owner that refuses maild's user, tmp/ gone."""
+        path = f"{self._root}/tmp/{unique_name()}"  # (a crash leaves it to leftovers)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        try:
+            allocate(fd, max(size, 1))  # an empty file needs no block: a full disk makes it
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            unlink_if_exists(path)
+        new = f"{self._root}/new"
+        if not os.access(new, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), new)
 
     # -- claims ---------------------------------------------------------------------
     def _claim_dir(self) -> str:
