@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from typing import Protocol
@@ -183,7 +184,7 @@ def _link_out(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Finding | Non
     where = posixpath.normpath(posixpath.join(posixpath.dirname(info.filename), target))
     if not _escapes(where):
         return None
-    shown = "".join(c for c in f"{_member_name(info)} → {target}" if c.isprintable())[:100]
+    shown = _shown(f"{_member_name(info)} → {target}")[:100]
     return "", (
         f"В архиве есть ссылка с небезопасным путём («{shown}»): при распаковке через неё "
         "файлы были бы записаны вне папки архива. Упакуйте, пожалуйста, файлы заново."
@@ -191,9 +192,17 @@ def _link_out(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Finding | Non
 
 
 def _shown_path(info: zipfile.ZipInfo) -> str:
-    """A member's path for a sentence: printable characters, at most 100 of them."""
-    path = "".join(c for c in _member_name(info) if c.isprintable())
+    """A member's path for a sentence (_shown), at most 100 characters of it."""
+    path = _shown(_member_name(info))
     return path if len(path) <= 100 else path[:99] + "…"
+
+
+def _shown(text: str) -> str:
+    """`text` as written, for a sentence on one line: without the characters
+    str.isprintable() refuses (controls, line breaks, bidi overrides) but the spaces.
+    It refuses every space but U+0020 too, and «Скриншот\u00a0ошибки.bmp» (a no-break
+    space, as Word and the site's fields keep it) was shown as «Скриншотошибки.bmp»."""
+    return "".join(c for c in text if c.isprintable() or unicodedata.category(c) == "Zs")
 
 
 _UTF8_NAME = 0x800  # general purpose flag bit 11: the name is UTF-8
