@@ -57,6 +57,7 @@ class SupportConfig:
     max_auto_replies_per_day: int = 40
     max_auto_replies_per_ticket_per_hour: int = 5
     max_staff_notices_per_sender_per_hour: int = 20
+    max_reminders_per_person_per_hour: int = 5
     authserv_id: str | None = None
     reply_secret: str | None = None
 

@@ -8,134 +8,28 @@ only decides *when* to call.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import hashlib
 import logging
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from maild import guard, privileges, status
 from maild.adapters import daymark
-from maild.adapters.store import CorruptFile, StoreUnavailable
+from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.digest import hhmm, morning_queue
 from maild.domain import ticket as tk
 from maild.domain.calendar import unknown_year
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
-from maild.domain.records import Ticket, aware_time
-from maild.domain.sla import LEVELS, reminder_at
+from maild.domain.records import aware_time
 from maild.faults import alert
+from maild.jobkit import contained, job_key, ticket_ctx
 from maild.ops.retention import daily_sweep, purge_closed
 from maild.outgoing import queue_notice, queue_ticketless
 from maild.redaction import redact_ticket
 from maild.refusals import tell_refused
+from maild.reminders import reminders
 
 log = logging.getLogger("maild.jobs")
-
-
-@contextlib.contextmanager
-def _contained(tid: str) -> Iterator[None]:
-    """One ticket's failure (a corrupt file, data maild did not write) is logged and
-    the job goes on with the next ticket; a store that cannot be used at all (lock
-    timeout, disk error) still stops the run."""
-    try:
-        yield
-    except StoreUnavailable as e:
-        if not isinstance(e, CorruptFile):
-            raise
-        log.error("[TID#%s] skipped: %s", tid, e)
-    except Exception as e:
-        log.error("[TID#%s] skipped, its file is not as maild wrote it: %r", tid, e)
-
-
-def _key(*parts: str) -> str:
-    return hashlib.sha1("\0".join(parts).encode()).hexdigest()[:24]
-
-
-def _ctx(app: App, ticket: Ticket) -> dict[str, Any]:
-    level = LEVELS[ticket["level"]]
-    return {
-        "tid": ticket["tid"],
-        "subject": ticket["subject"] or "(без темы)",
-        "requester": ticket["requester"],
-        "level_id": level.id,
-        "level_name": level.name_ru,
-        "reaction": level.reaction_ru(),
-        "due": app.fmt_time(ticket.get("reaction_due")),
-        "assignee": ticket.get("assignee"),
-        "status": tk.STATUS_STAFF_RU[ticket["status"]],
-        "keep_days": app.config.schedule.credentials_keep_days,
-    }
-
-
-@functools.lru_cache(maxsize=65536)
-def _earliest_reminder(calendar: Any, start: str, due: str, fraction: float) -> datetime:
-    """The earliest moment a ticket's reminder can be due, from its summary: its
-    time counts from `start`, the row's reaction_from (a merge takes the earlier one of
-    the ticket merged in), or, in a row written before the summaries held it, the
-    ticket's creation, which no start precedes but a merge's; the later it starts the
-    later the reminder (and the escalation, at the deadline, later still)."""
-    return reminder_at(
-        datetime.fromisoformat(start), datetime.fromisoformat(due), fraction, calendar
-    )
-
-
-def reminders(app: App, now: datetime) -> int:
-    """Remind staff at `reminder_fraction` of the reaction time; escalate to the
-    head when `reaction_due` passes. One of each per deadline.
-
-    Runs every minute: a ticket whose reminder cannot be due yet is passed over on
-    its summary, without the store lock or reading the ticket (with thousands open,
-    reading them all every minute cost the listener seconds of CPU)."""
-    n = 0
-    fraction = app.config.schedule.reminder_fraction
-    for row in app.store.open_summaries():
-        if not row.get("reaction_due"):
-            continue
-        start = row.get("reaction_from") or row["created_at"]
-        earliest = _earliest_reminder(app.calendar, start, row["reaction_due"], fraction)
-        if now < earliest:
-            continue
-        with _contained(row["tid"]), app.store.locked():
-            loaded = app.store.load(row["tid"])
-            if loaded is None:
-                continue
-            ticket, messages = loaded
-            due_s = ticket.get("reaction_due")
-            if not due_s or ticket["status"] == "closed":
-                continue
-            due = datetime.fromisoformat(due_s)
-            start = datetime.fromisoformat(ticket.get("reaction_from") or ticket["created_at"])
-            remind_at = reminder_at(start, due, fraction, app.calendar)
-            sent = dict(ticket.get("sent") or {})
-            changed = False
-            head = [app.config.support.head] if app.config.support.head else []
-            staff = tk.staff_recipients(ticket, app.config.support.staff)
-            steps = (
-                ("reminder", remind_at, "reminder_staff.txt", staff),
-                ("escalation", due, "escalation.txt", head),
-            )
-            for kind, at, template, to in steps:
-                if now < at or f"{kind}:{due_s}" in sent or not to:
-                    continue
-                queue_notice(
-                    app,
-                    ticket,
-                    messages,
-                    key=_key(ticket["tid"], kind, due_s),
-                    template=template,
-                    to=to,
-                    context=dict(_ctx(app, ticket), overdue=now >= due),  # a late run
-                    now=now,
-                )
-                sent[f"{kind}:{due_s}"] = now.isoformat()
-                changed = True
-            if changed:
-                app.store.save({**ticket, "sent": sent}, messages)
-                n += 1
-    return n
 
 
 def waiting(app: App, now: datetime) -> int:
@@ -145,7 +39,7 @@ def waiting(app: App, now: datetime) -> int:
     for row in app.store.open_summaries():
         if row["status"] != "waiting":
             continue
-        with _contained(row["tid"]), app.store.locked():
+        with contained(row["tid"]), app.store.locked():
             loaded = app.store.load(row["tid"])
             if loaded is None or loaded[0]["status"] != "waiting":
                 continue
@@ -162,10 +56,10 @@ def waiting(app: App, now: datetime) -> int:
                         app,
                         ticket,
                         messages,
-                        key=_key(ticket["tid"], "wait", since.isoformat()),
+                        key=job_key(ticket["tid"], "wait", since.isoformat()),
                         template="reminder_customer.txt",
                         to=customers,
-                        context=dict(_ctx(app, ticket), close_at=app.fmt_time(close_at)),
+                        context=dict(ticket_ctx(app, ticket), close_at=app.fmt_time(close_at)),
                         now=now,
                     )
                     sent["waiting_reminder"] = now.isoformat()
@@ -177,12 +71,12 @@ def waiting(app: App, now: datetime) -> int:
             )
             if now >= close_at:
                 ticket, _ = tk.apply_command(ticket, "close", None, now, app.due, "maild")
-                ctx = dict(_ctx(app, ticket), autoclosed=True)
+                ctx = dict(ticket_ctx(app, ticket), autoclosed=True)
                 queue_notice(
                     app,
                     ticket,
                     messages,
-                    key=_key(ticket["tid"], "autoclose", reminded),
+                    key=job_key(ticket["tid"], "autoclose", reminded),
                     template="resolved.txt",
                     to=customers,
                     context=ctx,
@@ -203,7 +97,7 @@ def redaction(app: App, now: datetime) -> int:
     for tid, closed_at in app.store.pending_redactions():
         if datetime.fromisoformat(closed_at) + keep > now:
             continue
-        with _contained(tid), app.store.locked():
+        with contained(tid), app.store.locked():
             loaded = app.store.load(tid)
             if loaded is not None and loaded[0]["status"] == "closed":
                 redact_ticket(app, tid, now)
@@ -242,7 +136,7 @@ def _alert_head(app: App, due: list[Any], now: datetime) -> None:
         listed = shown[:MAX_LISTED]
         context = {"mails": listed, "total": len(due), "more": len(due) - len(listed)}
         subject, body = app.renderer.text("outbox_alerts.txt", context)
-    key = _key(*sorted(m["id"] for m in due), "alert")
+    key = job_key(*sorted(m["id"] for m in due), "alert")
     tid = due[0].get("tid") if len(due) == 1 else None
     msg = app.renderer.message(
         subject=subject,
@@ -285,7 +179,7 @@ def daily_report(app: App, now: datetime) -> bool:
         },
     )
     queue_ticketless(
-        app, _key("daily-report", local.date().isoformat()), (subject, body), [head], now
+        app, job_key("daily-report", local.date().isoformat()), (subject, body), [head], now
     )
     daymark.mark(state_path, local.date().isoformat())
     log.info("daily SLA report queued to %s", head)

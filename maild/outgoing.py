@@ -139,7 +139,7 @@ def send(
     `suppressed` note when a cap stopped it, and the record of the one notice that
     tells staff notices about a sender are held: guard.sender_cap) and the recipients
     queued now ([] if it was queued before)."""
-    staff = staff_side(app.config.support.staff)
+    staff = _support_side(app)
     notes, free = kept_back(app, out, tid, ticket, staff, (cause, now))
     if not free:
         return notes, []
@@ -175,6 +175,14 @@ def send(
             ticket=ticket,
         )
     return [*notes, check.suppressed, *told], []
+
+
+def _support_side(app: App) -> set[str]:
+    """Support's own people, mail to whom alone is no automatic reply to an outsider
+    and not capped as one: staff (ticket.staff_side), and the head, whose escalations
+    domain.pace paces instead."""
+    head = app.config.support.head
+    return staff_side((*app.config.support.staff, *([head] if head else [])))
 
 
 def _queue(

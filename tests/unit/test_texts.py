@@ -301,6 +301,9 @@ def variants() -> list[dict]:
         server="imap.example.com:993",
         answer="[AUTHENTICATIONFAILED]",  # the server's words (fault alerts: error)
         limit=20,  # staff_flood: notices per sender an hour, and till when they are held
+        # reminder_list, escalation_list: the tickets a list names, and how often one goes
+        tickets=[dict(ROW, reply_address="support+1234-5678.abc@example.com")] * 2,
+        every=10,
         until="23.11.2026 11:00",
         until_short="23.11 11:00",
     )

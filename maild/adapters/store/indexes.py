@@ -3,7 +3,9 @@
 index/msgid/<ab>/<hash>    Message-ID -> TID of mail received, the ticket it arrived in
                            (kept after #merge: snapshot.find_ticket follows merged_into)
 index/address/<ab>/<hash>  per address: first ticket, recent automatic replies, recent
-                           staff notices about its mail (and when staff were told of a flood)
+                           staff notices about its mail (and when staff were told of a flood);
+                           of a staff member or the head, the reminders (escalations) that
+                           went to them lately singly, and when the last list (domain.pace)
 index/redact/<tid>         closed tickets waiting for credential redaction
 """
 
@@ -20,6 +22,7 @@ from typing import Any
 from maild.adapters.store.files import CorruptFile, FileCache
 from maild.adapters.store.lock import StoreLock
 from maild.domain import caps
+from maild.domain.pace import PACE_WINDOW, Pace
 from maild.domain.tid import TID_RE
 
 log = logging.getLogger("maild.store")
@@ -156,6 +159,24 @@ class Indexes:
         since = when - caps.NOTICE_WINDOW  # what the cap no longer counts is dropped
         times = [t for t in _times(record, "staff_notices") if t > since] + [when]
         self._save_address(address, {**record, "staff_notices": [t.isoformat() for t in times]})
+
+    def reminder_pace(self, address: str, kind: str) -> Pace:
+        """What this person got lately of `kind` ("reminder", "escalation"): when single
+        mails went, when the last list (pace.Pace)."""
+        record = self._address(address)
+        listed = record.get(f"{kind}_listed")
+        singles = tuple(_times(record, f"{kind}_singles"))
+        return Pace(singles, datetime.fromisoformat(listed) if listed else None)
+
+    def record_reminder(self, address: str, kind: str, when: datetime, listed: bool) -> None:
+        """A mail of `kind` went to this person: singly, or (`listed`) a list."""
+        record = self._address(address)
+        if listed:
+            self._save_address(address, {**record, f"{kind}_listed": when.isoformat()})
+            return
+        since = when - PACE_WINDOW  # what the pace no longer counts is dropped
+        times = [t for t in _times(record, f"{kind}_singles") if t > since] + [when]
+        self._save_address(address, {**record, f"{kind}_singles": [t.isoformat() for t in times]})
 
     def forget_address(self, address: str) -> None:
         """Drop the per-address record (first ticket, automatic replies, staff notices)."""

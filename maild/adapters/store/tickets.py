@@ -27,6 +27,7 @@ from maild.adapters.store.summaries import (
     summary_of,
     upsert,
 )
+from maild.domain.pace import Pace
 from maild.domain.records import MessageRecord, Status, Summary, Ticket, ticket_lacks
 from maild.domain.sender import Group, License
 
@@ -247,6 +248,12 @@ class Store:
 
     def record_staff_notice(self, address: str, when: datetime, held: bool = False) -> None:
         self.indexes.record_staff_notice(address, when, held)
+
+    def reminder_pace(self, address: str, kind: str) -> Pace:
+        return self.indexes.reminder_pace(address, kind)
+
+    def record_reminder(self, address: str, kind: str, when: datetime, listed: bool) -> None:
+        self.indexes.record_reminder(address, kind, when, listed)
 
     def forget_address(self, address: str) -> None:
         self.indexes.forget_address(address)

@@ -1,0 +1,56 @@
+"""What the scheduled jobs share: one ticket's failure contained, the outbox id of a
+job's mail, and a ticket as its staff mail's templates read it."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from maild.adapters.store import CorruptFile, StoreUnavailable
+from maild.app import App
+from maild.domain import ticket as tk
+from maild.domain.records import Ticket
+from maild.domain.sla import LEVELS
+
+log = logging.getLogger("maild.jobs")
+
+
+@contextlib.contextmanager
+def contained(tid: str) -> Iterator[None]:
+    """One ticket's failure (a corrupt file, data maild did not write) is logged and
+    the job goes on with the next ticket; a store that cannot be used at all (lock
+    timeout, disk error) still stops the run."""
+    try:
+        yield
+    except StoreUnavailable as e:
+        if not isinstance(e, CorruptFile):
+            raise
+        log.error("[TID#%s] skipped: %s", tid, e)
+    except Exception as e:
+        log.error("[TID#%s] skipped, its file is not as maild wrote it: %r", tid, e)
+
+
+def job_key(*parts: str) -> str:
+    """The outbox id of a job's mail, from what caused it: queued once however often
+    the job runs."""
+    return hashlib.sha1("\0".join(parts).encode()).hexdigest()[:24]
+
+
+def ticket_ctx(app: App, ticket: Ticket) -> dict[str, Any]:
+    """A ticket as the jobs' templates name it."""
+    level = LEVELS[ticket["level"]]
+    return {
+        "tid": ticket["tid"],
+        "subject": ticket["subject"] or "(без темы)",
+        "requester": ticket["requester"],
+        "level_id": level.id,
+        "level_name": level.name_ru,
+        "reaction": level.reaction_ru(),
+        "due": app.fmt_time(ticket.get("reaction_due")),
+        "assignee": ticket.get("assignee"),
+        "status": tk.STATUS_STAFF_RU[ticket["status"]],
+        "keep_days": app.config.schedule.credentials_keep_days,
+    }

@@ -1,0 +1,285 @@
+"""Reminders to staff when a reaction deadline nears, escalations to the head when it
+passes: once per deadline and person, paced per person (domain.pace), so a flood of
+tickets coming due together leaves every inbox usable.
+
+Each run takes the tickets whose deadline mail is due, the most urgent first
+(critical, then by deadline): each goes singly while its person may still get single
+mail this hour, with its signed Reply-To for commands; the rest of a person's wait
+for a list, one mail naming them all (the first MAX_LISTED, the rest counted), at
+most one per pace.LIST_EVERY. Each ticket records what went (`sent`, see
+domain.pace) in the locked section that queues the mail, so a restart neither loses
+a reminder nor sends one twice. A list's tickets are marked before the list is
+queued, in one section, and the list's outbox id comes from the run's time, which the
+marks keep: marks whose list is not in the outbox (a crash between the two) are
+taken as not sent, and their tickets go again.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from maild.app import App
+from maild.domain import pace
+from maild.domain import ticket as tk
+from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
+from maild.domain.plural import ru_count
+from maild.domain.records import MessageRecord, Summary, Ticket, note_record
+from maild.domain.sla import reminder_at
+from maild.jobkit import contained, job_key, ticket_ctx
+from maild.outgoing import queue_notice
+
+log = logging.getLogger("maild.jobs")
+
+# kind -> (the single mail's template, the list's template)
+TEMPLATES = {
+    "reminder": ("reminder_staff.txt", "reminder_list.txt"),
+    "escalation": ("escalation.txt", "escalation_list.txt"),
+}
+# what a ticket's note calls its mail that went in a list
+WHAT = {"reminder": "Напоминание о сроке реакции", "escalation": "Сообщение о просрочке"}
+
+Step = tuple[str, str, list[str]]  # (kind, the deadline as stored, its people): pace.marked
+Listed = tuple[Ticket, list[MessageRecord], Step, datetime]  # a ticket in a list, its deadline
+
+
+@functools.lru_cache(maxsize=65536)
+def _earliest_reminder(calendar: Any, start: str, due: str, fraction: float) -> datetime:
+    """The earliest moment a ticket's reminder can be due, from its summary: its
+    time counts from `start`, the row's reaction_from (a merge takes the earlier one of
+    the ticket merged in), or, in a row written before the summaries held it, the
+    ticket's creation, which no start precedes but a merge's; the later it starts the
+    later the reminder (and the escalation, at the deadline, later still)."""
+    return reminder_at(
+        datetime.fromisoformat(start), datetime.fromisoformat(due), fraction, calendar
+    )
+
+
+def list_id(person: str, kind: str, at: str) -> str:
+    """The outbox id of the list of `kind` to `person` of the run at `at` (ISO)."""
+    return job_key(person, kind, "list", at)
+
+
+class _Run:
+    """One run: what each person may still get singly, the TIDs each person's list
+    waits with (in order), the tickets changed."""
+
+    def __init__(self, app: App, now: datetime) -> None:
+        self.app, self.now, self.at = app, now, now.isoformat()
+        self.limit = app.config.support.max_reminders_per_person_per_hour
+        self.paces: dict[tuple[str, str], pace.Pace] = {}
+        self.taken: dict[tuple[str, str], int] = defaultdict(int)
+        self.lists: dict[tuple[str, str], list[str]] = {}
+        self.changed: set[str] = set()
+
+    def pace_of(self, kind: str, person: str) -> pace.Pace:
+        """What `person` got of `kind` before this run (read once a run)."""
+        if (kind, person) not in self.paces:
+            self.paces[kind, person] = self.app.store.reminder_pace(person, kind)
+        return self.paces[kind, person]
+
+    def single(self, kind: str, person: str) -> bool:
+        """Whether one more mail of `kind` goes to `person` singly (then counted)."""
+        left = pace.singles_left(self.limit, self.pace_of(kind, person), self.now)
+        if self.taken[kind, person] >= left:
+            return False
+        self.taken[kind, person] += 1
+        return True
+
+    def list_queued(self, kind: str) -> Callable[[str, str], bool]:
+        """pace.waiting_for's test: the list a ticket's mark names is in the outbox."""
+        return lambda person, at: self.app.outbox.known(list_id(person, kind, at))
+
+
+def reminders(app: App, now: datetime) -> int:
+    """Remind staff at `reminder_fraction` of the reaction time; escalate to the
+    head when `reaction_due` passes. One of each per deadline and person, singly or
+    in a list (domain.pace); how many tickets got any.
+
+    Runs every minute: a ticket whose reminder cannot be due yet is passed over on
+    its summary, without the store lock or reading the ticket (with thousands open,
+    reading them all every minute cost the listener seconds of CPU)."""
+    run = _Run(app, now)
+    for row in _due_rows(app, now):
+        with contained(row["tid"]), app.store.locked():
+            _remind(run, row["tid"])
+    for (kind, person), tids in run.lists.items():
+        if not pace.list_due(run.pace_of(kind, person), now):
+            log.info("%d %s(s) to %s wait for the next list", len(tids), kind, person)
+            continue
+        with app.store.locked():
+            _list(run, (kind, person), _listed(run, kind, person, tids))
+    return len(run.changed)
+
+
+def _due_rows(app: App, now: datetime) -> list[Summary]:
+    """The open tickets whose reminder may be due, by their summaries: critical ones
+    first, then by deadline (the first of a person's go singly, the rest in a list)."""
+    fraction = app.config.schedule.reminder_fraction
+    rows = []
+    for row in app.store.open_summaries():
+        if not row.get("reaction_due"):
+            continue
+        start = row.get("reaction_from") or row["created_at"]
+        if now >= _earliest_reminder(app.calendar, start, row["reaction_due"], fraction):
+            rows.append(row)
+    return sorted(
+        rows,
+        key=lambda r: (not r.get("critical"), datetime.fromisoformat(r["reaction_due"]), r["tid"]),
+    )
+
+
+def _steps(app: App, ticket: Ticket, now: datetime) -> list[tuple[Step, datetime]]:
+    """The deadline mail of `ticket` due at `now`, with the deadline: staff's reminder
+    at reminder_fraction of its time, the head's escalation when it passed."""
+    due_s = ticket.get("reaction_due")
+    if not due_s or ticket["status"] == "closed":
+        return []
+    due = datetime.fromisoformat(due_s)
+    start = datetime.fromisoformat(ticket.get("reaction_from") or ticket["created_at"])
+    remind_at = reminder_at(start, due, app.config.schedule.reminder_fraction, app.calendar)
+    head = app.config.support.head
+    steps = (
+        ("reminder", remind_at, tk.staff_recipients(ticket, app.config.support.staff)),
+        ("escalation", due, [head] if head else []),
+    )
+    return [((kind, due_s, to), due) for kind, at, to in steps if now >= at and to]
+
+
+def _remind(run: _Run, tid: str) -> None:
+    """One ticket's deadline mail: singly to whom the pace lets it go so; the others
+    are put on their lists' waiting TIDs (marked when the list goes)."""
+    app, now = run.app, run.now
+    loaded = app.store.load(tid)
+    if loaded is None:
+        return
+    ticket, messages = loaded
+    sent = dict(ticket.get("sent") or {})
+    went: list[tuple[str, str]] = []
+    for step, due in _steps(app, ticket, now):
+        kind, due_s, people = step
+        waiting = pace.waiting_for(sent, kind, due_s, people, run.list_queued(kind))
+        singly = [p for p in waiting if run.single(kind, p)]
+        for person in waiting:
+            if person not in singly:
+                run.lists.setdefault((kind, person), []).append(tid)
+        if not singly:
+            continue
+        some = [] if set(singly) == set(people) else singly  # a copy each: a key each
+        queue_notice(
+            app,
+            ticket,
+            messages,
+            key=job_key(tid, kind, due_s, *some),
+            template=TEMPLATES[kind][0],
+            to=singly,
+            context=dict(ticket_ctx(app, ticket), overdue=now >= due),  # a late run
+            now=now,
+        )
+        sent = pace.marked(sent, step, singly, [], run.at)
+        went += [(kind, p) for p in singly]
+    if went:
+        app.store.save({**ticket, "sent": sent}, messages)
+        for kind, person in went:  # after the save: a crash between counts one less
+            app.store.record_reminder(person, kind, now, listed=False)
+        run.changed.add(tid)
+
+
+def _listed(run: _Run, kind: str, person: str, tids: list[str]) -> list[Listed]:
+    """The tickets of `tids` whose mail of `kind` still waits for `person` as the
+    locked section reads them (a reply since the run took them owes none)."""
+    found: list[Listed] = []
+    for tid in tids:
+        with contained(tid):
+            loaded = run.app.store.load(tid)
+            if loaded is None:
+                continue
+            ticket, messages = loaded
+            sent = ticket.get("sent") or {}
+            for step, due in _steps(run.app, ticket, run.now):
+                _kind, due_s, people = step
+                if _kind == kind and person in pace.waiting_for(
+                    sent, kind, due_s, people, run.list_queued(kind)
+                ):
+                    found.append((ticket, messages, step, due))
+    return found
+
+
+def _list(run: _Run, whom: tuple[str, str], rows: list[Listed]) -> None:
+    """The one list of `whom` (kind, person): each ticket marked and noted first, then
+    the list queued, in the caller's locked section."""
+    if not rows:
+        return
+    app, now = run.app, run.now
+    kind, person = whom
+    key = list_id(person, kind, run.at)
+    first = rows[0][0]["tid"]
+    message_id = app.message_id(key, first)
+    subject, body = app.renderer.text(TEMPLATES[kind][1], _list_context(run, person, rows))
+    for ticket, messages, step, due in rows:
+        sent = pace.marked(ticket.get("sent") or {}, step, [], [person], run.at)
+        note = _note(run, (kind, person), due, (subject, message_id, len(rows)))
+        app.store.save({**ticket, "sent": sent}, [*messages, note])
+        run.changed.add(ticket["tid"])
+    msg = app.renderer.message(
+        subject=subject,
+        body=body,
+        to=[person],
+        tid=first,
+        message_id=message_id,
+        now=now,
+        reply_to=app.reply_address(first, person),
+    )
+    app.outbox.enqueue(key, msg, [person], kind="notice", now=now)
+    app.store.record_reminder(person, kind, now, listed=True)
+    log.info("[TID#%s] queued %s of %d tickets to %s", first, TEMPLATES[kind][1], len(rows), person)
+
+
+def _list_context(run: _Run, person: str, rows: list[Listed]) -> dict[str, Any]:
+    """The list's template context: its first MAX_LISTED tickets, each with the
+    address to write to about it (signed for `person`: a reply there is theirs)."""
+    app = run.app
+    shown = [
+        {
+            **ticket_ctx(app, ticket),
+            "due": app.fmt_time(due),
+            "overdue": run.now >= due,
+            "critical": bool(ticket.get("critical")),
+            "reply_address": app.reply_address(ticket["tid"], person),
+        }
+        for ticket, _messages, _step, due in rows[:MAX_LISTED]
+    ]
+    return {
+        "tid": shown[0]["tid"],
+        "tickets": shown,
+        "total": len(rows),
+        "more": len(rows) - len(shown),
+        "limit": run.limit,
+        "every": int(pace.LIST_EVERY.total_seconds() // 60),
+    }
+
+
+def _note(
+    run: _Run, whom: tuple[str, str], due: datetime, mail: tuple[str, str, int]
+) -> MessageRecord:
+    """The ticket's note that its mail of `whom` (kind, person) went in a list
+    (`mail`: the list's subject, Message-ID and how many tickets it names)."""
+    kind, person = whom
+    subject, message_id, total = mail
+    why = (
+        f"по отдельности одному адресату уходит не больше {run.limit} таких писем в час"
+        if run.limit
+        else "такие письма уходят только списком (max_reminders_per_person_per_hour = 0)"
+    )
+    count = ru_count(total, "обращение", "обращения", "обращений")
+    text = (
+        f"{WHAT[kind]} (срок {run.app.fmt_time(due)}) для {person} ушло в письме-списке "
+        f"«{subject}» ({message_id}), в нём {count}: {why}."
+    )
+    ours = run.app.config.support.address
+    note = note_record(sender=ours, direction="out", text=text, at=run.now)
+    return {**note, "to": [person], "template": TEMPLATES[kind][1]}

@@ -1,0 +1,117 @@
+"""The pace of reminders to one person (domain.pace), pure, with a fixed `now`: how
+many go singly, when a list may go, and the marks that say who got a deadline's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from maild.domain.pace import (
+    LIST_EVERY,
+    Pace,
+    done_key,
+    list_due,
+    list_key,
+    marked,
+    single_key,
+    singles_left,
+    waiting_for,
+)
+
+NOW = datetime(2026, 11, 24, 13, 5, tzinfo=UTC)
+MIN = timedelta(minutes=1)
+DUE = "2026-11-25T13:00:00+03:00"
+PEOPLE = ["anna@example.com", "boris@example.com"]
+ANNA, BORIS = PEOPLE
+AT = NOW.isoformat()
+
+
+def minutes(*ago: int) -> tuple[datetime, ...]:
+    return tuple(NOW - m * MIN for m in ago)
+
+
+def test_up_to_the_limit_go_singly_in_any_hour():
+    assert singles_left(5, Pace(), NOW) == 5
+    assert singles_left(5, Pace(minutes(50, 30, 1)), NOW) == 2
+    assert singles_left(5, Pace(minutes(5, 4, 3, 2, 1)), NOW) == 0
+    assert singles_left(5, Pace(minutes(9, 8, 7, 6, 5, 4, 3)), NOW) == 0  # never below 0
+
+
+def test_singles_over_an_hour_old_or_dated_ahead_count_for_none():
+    assert singles_left(2, Pace(minutes(60, 61, 600)), NOW) == 2
+    assert singles_left(2, Pace(minutes(-5)), NOW) == 2  # the clock set back since
+
+
+def test_limit_zero_sends_everything_in_lists():
+    assert singles_left(0, Pace(), NOW) == 0
+
+
+def test_a_list_goes_at_most_once_per_ten_minutes():
+    assert LIST_EVERY == 10 * MIN
+    assert list_due(Pace(), NOW)
+    assert not list_due(Pace(listed=NOW), NOW)
+    assert not list_due(Pace(listed=NOW - 9 * MIN), NOW)
+    assert list_due(Pace(listed=NOW - 10 * MIN), NOW)
+    assert list_due(Pace(listed=NOW + 5 * MIN), NOW)  # dated ahead: holds nothing back
+
+
+def never(person: str, at: str) -> bool:
+    return False
+
+
+def always(person: str, at: str) -> bool:
+    return True
+
+
+def test_who_still_waits_for_a_deadlines_reminder():
+    assert waiting_for({}, "reminder", DUE, PEOPLE, always) == PEOPLE
+    assert waiting_for({done_key("reminder", DUE): AT}, "reminder", DUE, PEOPLE, never) == []
+    # another kind, another deadline: not this one's
+    assert waiting_for({done_key("escalation", DUE): AT}, "reminder", DUE, PEOPLE, never) == PEOPLE
+    assert waiting_for({done_key("reminder", "x"): AT}, "reminder", DUE, PEOPLE, never) == PEOPLE
+    one = {single_key("reminder", DUE, ANNA): AT}
+    assert waiting_for(one, "reminder", DUE, PEOPLE, never) == [BORIS]
+
+
+def test_a_list_that_was_never_queued_leaves_its_people_waiting():
+    """Marks saved, the list not queued (a crash in between): they get it again."""
+    sent = {done_key("reminder", DUE): AT, list_key("reminder", DUE, BORIS): AT}
+    asked = []
+
+    def queued(person: str, at: str) -> bool:
+        asked.append((person, at))
+        return False
+
+    assert waiting_for(sent, "reminder", DUE, PEOPLE, queued) == [BORIS]
+    assert asked == [(BORIS, AT)]  # the run's time names the list's outbox id
+    assert waiting_for(sent, "reminder", DUE, PEOPLE, always) == []
+
+
+def test_gone_to_everyone_singly_at_once_is_one_mark_as_ever():
+    step = ("reminder", DUE, PEOPLE)
+    assert marked({"started": "x"}, step, PEOPLE, [], AT) == {
+        "started": "x",
+        done_key("reminder", DUE): AT,
+    }
+
+
+def test_gone_to_some_each_is_marked_until_everyone_has_it():
+    step = ("reminder", DUE, PEOPLE)
+    half = marked({}, step, [ANNA], [], AT)
+    assert half == {single_key("reminder", DUE, ANNA): AT}
+    later = (NOW + MIN).isoformat()
+    whole = marked(half, step, [], [BORIS], later)
+    # everyone has it now: the one mark, and the list's (its queueing is checked)
+    assert whole == {done_key("reminder", DUE): later, list_key("reminder", DUE, BORIS): later}
+    assert waiting_for(whole, "reminder", DUE, PEOPLE, always) == []
+
+
+def test_sent_singly_after_its_list_was_lost_the_lost_lists_mark_goes():
+    step = ("reminder", DUE, PEOPLE)
+    lost = {done_key("reminder", DUE): AT, list_key("reminder", DUE, BORIS): AT}
+    again = marked(lost, step, [BORIS], [], (NOW + MIN).isoformat())
+    assert again == {done_key("reminder", DUE): AT}
+    assert waiting_for(again, "reminder", DUE, PEOPLE, never) == []
+
+
+def test_nothing_sent_marks_nothing():
+    assert marked({}, ("escalation", DUE, ["head@example.com"]), [], [], AT) == {}
