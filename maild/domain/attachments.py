@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from maild.domain.extensions import split_extension
 from maild.domain.filetypes import (
     BMP,
     GIF,
@@ -322,13 +323,13 @@ def _named_as_what_it_is(name: str, detected: str | None) -> str:
     or archive named otherwise (IMG_0001.HEIC that is a JPEG, a screenshot.jpg that is
     a PNG, or a JPEG named shot.bat or invoice.hta, which Windows would run, as cmd and
     mshta read past a JPEG's bytes to the commands after them) would open in the
-    program its name picks. An extension-like ending is replaced, any other appended."""
+    program its name picks. A known extension is replaced; any other ending is a part
+    of the name (the seconds of macOS's «Снимок экрана … в 10.15.32») and stays whole,
+    the type's extension after it (domain/extensions.py)."""
     kept = _KEPT_EXTENSIONS.get(detected or "")
     if kept is None:
         return name  # a type not proven by its bytes keeps the name it came with
-    stem, dot, extension = name.rpartition(".")
-    if dot and f".{extension}".lower() in kept:
+    stem, extension = split_extension(name)
+    if extension.lower() in kept:
         return name
-    if dot and stem and re.fullmatch(r"[A-Za-z0-9]{1,5}", extension):
-        name = stem
-    return sanitize_filename(name + _EXTENSION[detected or ""])
+    return sanitize_filename(stem + _EXTENSION[detected or ""])

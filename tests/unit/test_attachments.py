@@ -25,6 +25,7 @@ from maild.domain.attachments import (
     sanitize_filename,
     sniff_type,
 )
+from maild.domain.extensions import KNOWN
 
 POLICY = AttachmentPolicy()
 MB = 1024 * 1024
@@ -697,11 +698,48 @@ ZIP_OF_A_PNG = zip_bytes({"screen.png": png_bytes()})
         ("Бюджет.XLSM", ZIP_OF_A_PNG, "Бюджет.XLSM"),
         ("app.apk", ZIP_OF_A_PNG, "app.zip"),
         ("logs.rar", b"Rar!\x1a\x07\x00" + bytes(40), "logs.rar"),
+        # macOS names a screenshot by its time: the seconds are no extension
+        (
+            "Снимок экрана 2026-12-04 в 10.15.32",
+            png_bytes(),
+            "Снимок экрана 2026-12-04 в 10.15.32.png",
+        ),
+        ("scan.001", JPEG, "scan.001.jpg"),
+        ("план.v2", png_bytes(), "план.v2.png"),
+        ("photo.Heic", JPEG, "photo.jpg"),
+        ("отчёт.pdf", png_bytes(), "отчёт.png"),
     ],
 )
 def test_kept_file_named_by_what_it_is(name: str, data: bytes, kept_as: str) -> None:
     d = decide(name, "application/octet-stream", data, POLICY)
     assert d.accepted and d.filename == kept_as
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        st.text(max_size=60), st.text(st.sampled_from("Снимок .-_019pngjbatPDF"), max_size=40)
+    )
+)
+def test_a_kept_name_loses_no_character_but_a_known_extension(name: str) -> None:
+    """Whatever the name, the file's type's extension is added to it whole; only an
+    ending that is a known file extension (extensions.KNOWN) gives way to it."""
+    clean = sanitize_filename(name)
+    kept = decide(name, "image/png", png_bytes(), POLICY).filename
+    stem, _, ending = clean.rpartition(".")
+    if kept not in (clean, clean + ".png"):
+        assert kept == stem + ".png" and ending.lower() in KNOWN, (clean, kept)
+    elif kept == clean:
+        assert ending.lower() == "png"
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=40), st.lists(st.integers(0, 999), min_size=1, max_size=3))
+def test_numbers_after_the_last_dot_stay_in_the_name(stem: str, numbers: list[int]) -> None:
+    """«… в 10.15.32», «версия 1.5», «scan.001»: a number is never an extension."""
+    name = stem + "".join(f".{n}" for n in numbers)
+    kept = decide(name, "image/jpeg", JPEG, POLICY).filename
+    assert kept == sanitize_filename(name) + ".jpg"
 
 
 def test_refused_file_keeps_the_name_the_customer_knows() -> None:
