@@ -12,22 +12,27 @@ sent them about a ticket (trust.decide_head).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from maild.domain import attachments as att
+from maild.domain import knownfiles as known
 from maild.domain import oversize, trust
 from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
+from maild.domain.logid import logged_id
 from maild.domain.longtext import text_ctx
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
-from maild.domain.records import Attachments, MessageRecord, message_record
+from maild.domain.records import Attachments, MessageRecord, Ticket, message_record
 from maild.domain.screen import Screening
 from maild.domain.snapshot import Snapshot
 from maild.domain.staffreply import decide_staff
 from maild.domain.tid import clean_subject
+
+log = logging.getLogger("maild.pipeline")
 
 
 def decide(
@@ -36,8 +41,11 @@ def decide(
     """What this message does to the store and which mail it causes."""
     sender = msg.from_addr
     claims_staff = sender in policy.staff and not scr.automated
-    attachments = decide_attachments(policy, msg, staff=claims_staff and snap.staff_verified)
+    staff_reply = claims_staff and snap.staff_verified
     loaded = (snap.loaded[0], list(snap.loaded[1])) if snap.loaded is not None else None
+    if loaded is not None:  # files the ticket holds already are no new files of this mail
+        msg = _without_held_files(msg, loaded[0], loaded[1], staff_reply)
+    attachments = decide_attachments(policy, msg, staff=staff_reply)
     robot, fast = None, False
     if loaded is not None and not claims_staff and not scr.automated:
         robot, fast = trust.robot_check(policy, msg, *loaded, now)
@@ -68,6 +76,22 @@ def decide(
     if robot:
         decision = trust.note_robot(decision, sender, robot, now)
     return replace(decision, attachments=attachments)
+
+
+def _without_held_files(
+    msg: ParsedMessage, ticket: Ticket, messages: list[MessageRecord], staff_reply: bool
+) -> ParsedMessage:
+    """``msg`` without the files the ticket holds already (knownfiles.py): they are
+    not judged, stored, listed, sent or counted as news again."""
+    msg, left_out = known.without_held(msg, known.held(messages, staff_reply=staff_reply))
+    if left_out:
+        log.info(
+            "%s [TID#%s] %d file(s) the ticket holds already left out",
+            logged_id(msg.message_id),
+            ticket["tid"],
+            left_out,
+        )
+    return msg
 
 
 def decide_attachments(policy: Policy, msg: ParsedMessage, staff: bool = False) -> Attachments:

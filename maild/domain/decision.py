@@ -9,7 +9,7 @@ mail, #spam, robots); this module only holds the shapes they share.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -120,19 +120,6 @@ def att_ctx(attachments: Attachments) -> dict[str, Any]:
         "refused_more": max(0, len(refused) - n),
         "bmp_refused": att.bmp_refused(decisions),
     }
-
-
-def without_held_files(ctx: Context, messages: list[MessageRecord]) -> Context:
-    """``ctx`` without the files the ticket holds already (by their bytes): those of
-    support's own mail that a staff reply carries back attached (Outlook's original),
-    the customer's, which are no files of the answer."""
-    held = {a.get("sha256") for m in messages for a in m.get("attachments") or ()}
-
-    def fresh(data: bytes) -> bool:
-        return hashlib.sha256(data).hexdigest() not in held
-
-    msg = replace(ctx.msg, attachments=tuple(a for a in ctx.msg.attachments if fresh(a.data)))
-    return replace(ctx, msg=msg, attachments=[(d, b) for d, b in ctx.attachments if fresh(b)])
 
 
 def accepted_files(attachments: Attachments) -> list:

@@ -55,6 +55,7 @@ SCREEN_HEADERS = (
     "x-spam",
     "x-rspamd-action",
     "x-maild-oversize",  # a stand-in for a mail too big (domain.oversize)
+    "x-maild-source",  # a post on the site (domain.knownfiles)
 )
 
 

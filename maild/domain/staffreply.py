@@ -196,9 +196,9 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     """A staff reply: commands anywhere in its own text, then one mail to the customer."""
     policy, record = ctx.policy, ctx.record
     tid = ticket["tid"]
+    # the notice attached as a forward is the mail answered (its files, the customer's
+    # own, the ticket holds: decide left them out, as every file it holds already)
     text = without_our_forward(ctx.msg.text, policy.support_address)
-    if text != ctx.msg.text:  # the notice attached: its files are the ticket's own
-        ctx = dc.without_held_files(ctx, messages)
     reply = parse_reply(text)
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)

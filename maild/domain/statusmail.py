@@ -26,7 +26,9 @@ STATUS_RU = {
 
 def asks_status(msg: ParsedMessage) -> bool:
     """The mail's own text is only a status question (the quote does not count) and
-    it brings no files but a signature's logos: a screenshot is news for staff."""
+    it brings no files but a signature's logos: a screenshot is news for staff. (The
+    files the ticket holds already, which a reply's quote carries again, decide left
+    out of ``msg``: knownfiles.py.)"""
     news = [a for a in msg.attachments if not is_logo(a)]
     return not news and is_status_question(trim_reply(msg.text))
 

@@ -30,6 +30,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from maild import render
 from maild.adapters.durable import write_atomic
+from maild.domain.knownfiles import SITE, SOURCE_FIELD
 from maild.domain.longtext import MAX_MAILED_TEXT
 from maild.domain.records import MessageRecord
 from maild.domain.tid import tag
@@ -155,7 +156,7 @@ def compose(
     msg["Date"] = format_datetime(now)
     message_id = f"<web.{nonce}@{domain}>"
     msg["Message-ID"] = message_id
-    msg["X-Maild-Source"] = "web"
+    msg[SOURCE_FIELD] = SITE  # its files are the ones picked, none carried back
     if replying_to:
         msg["In-Reply-To"] = msg["References"] = replying_to
     msg.set_content(text or NO_TEXT, charset="utf-8")
