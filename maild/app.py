@@ -24,6 +24,7 @@ from maild.domain.calendar import BusinessCalendar
 from maild.domain.policy import Policy, fmt_time, local
 from maild.domain.replyaddr import tid_of_message_id
 from maild.render import Renderer
+from maild.web.links import relayed_lines
 
 
 def utcnow() -> datetime:
@@ -129,6 +130,7 @@ class App:
             render_text=self.renderer.text,
             support_name=support.name,
             head=support.head,
+            relayed=relayed_lines(self.config.web),
         )
 
     def now(self) -> datetime:

@@ -14,7 +14,8 @@ from maild.domain import statusmail, trust, undeliverable
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.logid import logged_id
-from maild.domain.longtext import MAX_ZIPPED_TEXT, zipped_text
+from maild.domain.longtext import MAX_MAILED_TEXT, MAX_ZIPPED_TEXT, zipped_text
+from maild.domain.owntext import own_text
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
@@ -145,6 +146,7 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
         ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, policy.due, participants)
     c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened, "bounced": bounced}
     c["confirmed"] = confirmed is not None
+    c.update(_own_text_ctx(ctx, messages))
     # the ticket's subject: a reply's own is "Re: [TID#...]" or our mail's subject
     c["subject"] = ticket["subject"] or c["subject"]
     c.update(_asked_ctx(ticket, asked))
@@ -168,6 +170,23 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     return Decision(
         "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing
     )
+
+
+def _own_text_ctx(ctx: Context, messages: list[MessageRecord]) -> dict[str, Any]:
+    """The notice's text of a follow-up: what the customer wrote, without the quoted
+    history their client appended (support's answer, the rating request, the notices
+    under it), cut as the site cuts it (owntext); ``quote_cut`` when something was.
+    A new ticket's notice keeps the mail whole: a forward there is the customer's
+    content, and nothing before it in the ticket holds what it quotes. A text longer
+    than a mail to staff shows keeps its notice (its start, the whole zipped: longtext):
+    the cut never reads more than a page of the site does."""
+    whole = ctx.msg.text.strip()
+    if len(whole) > MAX_MAILED_TEXT:
+        return {}
+    own = own_text(whole, messages, ctx.policy.relayed).strip()
+    if not own or own == whole:
+        return {}
+    return {"text": own, "text_cut": None, "quote_cut": True}
 
 
 def _bounced(ctx: Context, ticket: Ticket) -> Ticket:

@@ -43,6 +43,14 @@ def footer(link: str) -> str:
     return f"Вся переписка по обращению — на сайте поддержки:\n{link}\n"
 
 
+def relayed_lines(web: Any) -> str:
+    """The lines under a staff answer as the customer got it, as the thread keeps them:
+    the link masked, as a customer's quote of it is (without_tokens); "" without a site
+    (``web``: the [web] config or None). A customer's quote of them is not their text
+    (domain.owntext)."""
+    return footer(f"{web.base_url}/t/{MASK}") if web is not None else ""
+
+
 def masked(text: str, link: str | None) -> str:
     """The text as kept in the thread: the token replaced by MASK."""
     if not link:

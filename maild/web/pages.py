@@ -26,13 +26,14 @@ from maild.domain.attachments import AttachmentPolicy, upload_accept
 from maild.domain.filetypes import size_text
 from maild.domain.forget import ERASED, PLACEHOLDER
 from maild.domain.longtext import mailed_text
+from maild.domain.owntext import known_before
 from maild.domain.plural import thousands
 from maild.domain.quotes import for_site
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS, ru_count
 from maild.web.forms import MAX_FILES
-from maild.web.links import MASK, footer
+from maild.web.links import relayed_lines
 
 HERE = Path(__file__).resolve().parent
 # the state as the customer's status mail words it (statusmail.STATUS_RU), capitalised
@@ -218,13 +219,6 @@ def _entry(app: Any, n: int, m: MessageRecord, viewer: str, known: list[str]) ->
     }
 
 
-# How far back a customer's quote is looked up: a reply quotes the mail it answers
-# (which quoted the ones before it), among the few records each mail adds (the
-# acknowledgement, staff notices). A line found in none shows the mail whole: a short
-# look-back only ever shows more, and a page costs time linear in its messages.
-QUOTED = 12
-
-
 def _digest(texts: list[str]) -> bytes:
     h = hashlib.blake2b(digest_size=16)
     for t in texts:
@@ -237,8 +231,9 @@ _SHOWN_MAX = 1024
 
 
 def _customer_text(text: str, known: list[str]) -> str:
-    """A customer's mail as the page shows it (quotes.for_site, then redacted). Its
-    check of what it cuts reads the texts before it, milliseconds in a long thread:
+    """A customer's mail as the page shows it (owntext, then redacted): what the staff
+    notice of a follow-up shows too. Its check of what it cuts reads the texts before
+    it (``known``: owntext.known_before), milliseconds in a long thread:
     kept by the text and a digest of those texts, so a page loaded again costs what
     hashing costs (the digest, not the texts: a key holds one mail, not its thread)."""
     if len(text) > CACHED_TEXT:
@@ -256,14 +251,6 @@ def clear_caches() -> None:
     """Forget what the pages computed (a cold page: bench/web_page.py)."""
     _redacted_cached.cache_clear()
     _SHOWN.clear()
-
-
-def _texts(messages: list[MessageRecord]) -> list[str]:
-    """What a customer may quote of these mail: their texts, and the notices folded
-    under a staff answer (staffreply._customer_mail); of a long text its start as the
-    page shows it (a quote of the rest is then taken as typed: the mail shows whole)."""
-    texts = (t for m in messages for t in (m.get("text"), m.get("folded_text")) if t)
-    return [mailed_text(t)[0] for t in texts]
 
 
 def shown(m: MessageRecord) -> bool:
@@ -302,10 +289,8 @@ def ticket_view(
 ) -> dict[str, Any]:
     level = LEVELS.get(ticket["level"])
     due = ticket.get("reaction_due")
-    # the lines under a staff answer as the customer got it (the stored answer has
-    # none), their link masked as a customer's quote of it is (links.without_tokens)
-    web = getattr(app.config, "web", None)
-    relayed = footer(f"{web.base_url}/t/{MASK}") if web is not None else ""
+    # the lines under a staff answer as the customer got it (the stored answer has none)
+    relayed = relayed_lines(getattr(app.config, "web", None))
     return {
         "tid": ticket["tid"],
         "subject": ticket.get("subject") or "(без темы)",
@@ -318,7 +303,7 @@ def ticket_view(
         "created": app.fmt_time(ticket["created_at"]),
         "rating": rating_of_closing(ticket, messages),
         "entries": [
-            _entry(app, n, m, viewer, [relayed, *_texts(messages[max(0, n - QUOTED) : n])])
+            _entry(app, n, m, viewer, known_before(messages, n, relayed))
             for n, m in enumerate(messages)
             if shown(m)
         ],

@@ -641,3 +641,38 @@ def test_customer_text_typed_inside_the_quote_is_shown(site, client):
     shown = page_text(link_in(conf.text, base))
     assert "Добрый день." in shown
     assert all(any(s in line for line in shown) for s in NEWS), shown
+
+
+def last_entry(url: str) -> list[str]:
+    """The lines of the last message a ticket's page shows."""
+    body = request(url).text
+    return html.unescape(body.split('<pre class="text">')[-1].split("</pre>", 1)[0]).splitlines()
+
+
+@pytest.mark.parametrize("client", ["outlook_plain", "outlook_html", "thunderbird", "gmail_web"])
+def test_the_staff_notice_of_a_customer_reply_shows_what_the_site_shows(site, client: str):
+    """The staff notice of a customer's reply repeated the whole quoted thread under it
+    (the answer, the site's link, the signature), which the site leaves out: both now
+    show the customer's mail by one rule (domain.owntext), line for line."""
+    desk, daemon, sink, base = site
+    customer = f"olga.{client.replace('_', '-')}@shop-example.ru"
+    tid, conf, answer = answered(
+        site, f"Ольга <{customer}>", f"Уведомление ({client})", [*STAFF_ANSWER, "", "Анна"]
+    )
+    assert f"{base}/t/" in answer.text  # the site's link under the answer, quoted too
+    name, address = email.utils.parseaddr(str(answer.msg["From"]))
+    plain, rich = CLIENTS[client](answer.text.splitlines(), name, address, NEWS)
+    seen = len(sink.to("anna@example.com"))
+    raw = mime(f"Ольга <{customer}>", SUPPORT, f"Re: {answer.subject}", plain=plain,
+               html_body=rich)  # fmt: skip
+    send(daemon, raw, customer, SUPPORT)
+    [notice] = wait_until(
+        lambda: [r for r in sink.to("anna@example.com")[seen:] if f"[TID#{tid}]" in r.subject]
+    )
+    lines = notice.text.splitlines()
+    start, end = lines.index("----- текст письма -----"), lines.index("----- конец текста -----")
+    shown = lines[start + 1 : end]
+    # line for line (mail to staff ends no line in a space: the signature's «-- »)
+    assert shown == [s.rstrip() for s in last_entry(link_in(conf.text, base))], notice.text
+    assert all(s in shown for s in NEWS) and STAFF_ANSWER[1] not in notice.text
+    assert "Цитата прежней переписки" in notice.text

@@ -4,14 +4,31 @@ bounce marks, silence and lists for staff; one rule each."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+import pytest
+
+from maild.domain.decide import decide
 from maild.domain.decision import Decision
 from maild.domain.longtext import MAX_MAILED_TEXT
 from maild.domain.message import parse
+from maild.domain.owntext import known_before
+from maild.domain.quotes import for_site
+from maild.domain.screen import screen
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
-from tests.unit.test_decide import CUSTOMER, LICENSE, NOW, STAFF, _decide, _msg, _ticket
+from tests.helpers import SUPPORT
+from tests.unit.test_decide import (
+    CUSTOMER,
+    LICENSE,
+    NOW,
+    POLICY,
+    STAFF,
+    _decide,
+    _msg,
+    _ticket,
+)
 
 TID = "1111-2222"
 PETR, OLGA = "petr@shop-example.ru", "olga@shop-example.ru"
@@ -137,3 +154,87 @@ def test_a_long_text_goes_to_staff_zipped_whole_with_the_notice() -> None:
     [(name, ctype, _data)] = notice.attach
     assert (name, ctype) == (f"текст-обращения-{TID}.zip", "application/zip")
     assert notice.context["text_file"] == name and notice.record is True
+
+
+# -- the text a follow-up's notice shows ------------------------------------------------
+
+ANSWER = "Иван, добрый день.\n\nУкажите ключ в настройках оплаты.\n\nАнна"
+FOLDED = (
+    "--\nСлужба поддержки\n\nРабота по обращению завершена, обращение закрыто.\n"
+    "Пожалуйста, оцените работу службы поддержки: ответьте на это письмо одной цифрой."
+)
+SITE = "Вся переписка по обращению — на сайте поддержки:\nhttps://support.example.com/t/(x)\n"
+OUTLOOK_HEAD = (
+    "От: Служба поддержки <support@example.com>\nОтправлено: пятница, 4 декабря 2026 г."
+    f" 12:31\nКому: {CUSTOMER}\nТема: Re: Заказ [TID#{TID}]\n"
+)
+NEW_TEXT = "Не помогло, ключ указан. Вот новый скриншот.\n\nИван"
+
+
+def _answered() -> tuple[dict, list[dict]]:
+    """The ticket after Anna's answer, closed: the answer and what came under it."""
+    ticket, messages = _ticket()
+    answer = {
+        **messages[0],
+        "message_id": "<answer@example.com>",
+        "direction": "out",
+        "from": STAFF[0],
+        "kind": "staff",
+        "text": ANSWER,
+        "folded_text": FOLDED,
+    }
+    return {**ticket, "status": "closed", "closed_at": NOW.isoformat()}, [*messages, answer]
+
+
+def _notice_of(body: str, relayed: str = "") -> dict[str, Any]:
+    ticket, messages = _answered()
+    policy = replace(POLICY, relayed=relayed)
+    msg = _msg(subject=f"RE: Заказ [TID#{TID}]", body=body)
+    snap = Snapshot(TID, (ticket, messages), IDENT, False)
+    d = decide(snap, msg, screen(msg, SUPPORT), NOW, policy)
+    [notice] = [o for o in d.outgoing if o.template == "staff_followup.txt"]
+    assert d.incoming["text"].strip() == body.strip()  # the ticket keeps the mail whole
+    return notice.context
+
+
+@pytest.mark.parametrize("relayed", ["", SITE])
+def test_a_followups_notice_shows_the_customers_text_without_the_quoted_thread(
+    relayed: str,
+) -> None:
+    """Outlook quotes the whole answer under the customer's text, with the rating
+    request and the signature under it (and the site's link, when the desk has one):
+    the notice repeated it all each time. It shows what the site shows: the new text."""
+    quoted = f"{ANSWER}\n\n{relayed}\n{FOLDED}" if relayed else f"{ANSWER}\n\n{FOLDED}"
+    body = f"{NEW_TEXT}\n\n{OUTLOOK_HEAD}\n{quoted}\n"
+    c = _notice_of(body, relayed)
+    assert c["text"] == NEW_TEXT and c["quote_cut"] is True and c["text_cut"] is None
+    assert c["text"] == for_site(body, known_before(_answered()[1], 2, relayed))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        NEW_TEXT,  # nothing quoted
+        # a line typed inside the quote: the mail goes whole, as the site shows it
+        f"{NEW_TEXT}\n\n{OUTLOOK_HEAD}\n{ANSWER}\nКлюч указан, см. скриншот.\n\n{FOLDED}",
+        # an error mail forwarded, not quoted: none of it is in the thread
+        f"{NEW_TEXT}\n\nОт: AdVantShop <noreply@shop.ru>\nОтправлено: 3 декабря 2026 г. 18:12\n"
+        f"Кому: {CUSTOMER}\nТема: Ошибка оплаты заказа 10234\n\nКод ошибки 0x80070005.",
+    ],
+)
+def test_a_followups_notice_keeps_what_the_customer_wrote(body: str) -> None:
+    c = _notice_of(body)
+    assert c["text"] == body.strip() and "quote_cut" not in c
+
+
+def test_a_new_tickets_notice_keeps_a_forward_whole() -> None:
+    """A customer forwarding the error mail they got opens a ticket with it: it is the
+    content, not a quote."""
+    body = (
+        "Посмотрите, пожалуйста.\n\nОт: AdVantShop <noreply@shop.ru>\n"
+        "Отправлено: 3 декабря 2026 г. 18:12\nКому: Петров Иван <ivan@shop.ru>\n"
+        "Тема: Ошибка оплаты заказа 10234\n\nКод ошибки 0x80070005.\n"
+    )
+    d = _decide(Snapshot("5555-0001", None, IDENT, False), _msg(body=body))
+    [notice] = [o for o in d.outgoing if o.template == "staff_new.txt"]
+    assert notice.context["text"] == body.strip() and "quote_cut" not in notice.context

@@ -217,6 +217,7 @@ def variants() -> list[dict]:
         rating=2,
         codec="koi8-r",
         text="Привет",
+        quote_cut=True,  # staff_followup: the customer's quote of the thread was cut
         errors=["#merge: обращения 9999-9999 нет"],
         partial=True,  # staff_error: commands that contradict each other, the rest ran
         ran=["#critical"],
