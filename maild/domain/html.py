@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from urllib.parse import unquote
 
 from maild.domain.charset import b64decode_lenient
+from maild.domain.linktext import same_url
 
 __all__ = ["data_images", "html_to_text", "meta_charset"]
 
@@ -55,11 +56,6 @@ def _clean(text: str) -> str:
     return _INVISIBLE_RE.sub("", text.replace("\u00a0", " "))
 
 
-def _normalize_url(url: str) -> str:
-    url = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower())
-    return url.removeprefix("www.").rstrip("/")
-
-
 def _render_link(text: str, href: str) -> str:
     """'text (url)', or only one of them when the other adds nothing."""
     href = href.strip()
@@ -78,7 +74,7 @@ def _render_link(text: str, href: str) -> str:
         return f"{text} ({address})"
     if not text:
         return href
-    if _normalize_url(text) == _normalize_url(href):
+    if same_url(text, href):  # the rule of Outlook's plain "URL<URL>" too (linktext)
         return href
     return f"{text} ({href})"
 

@@ -60,10 +60,17 @@ FORWARD_RE = re.compile(
     re.IGNORECASE,
 )
 UNDERSCORES_RE = re.compile(r"_{10,}")
-# Outlook's header block: "From:" / "От:" then its sibling headers on the next lines.
+# Outlook's header block: "From:" / "От:" then its sibling headers on the next lines,
+# in English and Russian: Sent/Отправлено, To/Кому, Cc/Копия, Bcc/Скрытая копия,
+# Subject/Тема, Date/Дата (Outlook for Mac, Outlook.com), and the lines Outlook adds
+# when the mail quoted had them: Importance/Важность, Attachments/Вложения,
+# Categories/Категории. One missing here made such a line («Важность: Высокая») of
+# the header look typed inside the quote (typed_lines), and the answer was not sent.
 FROM_RE = re.compile(r"(?:from|от)\s*:", re.IGNORECASE)
 SIBLING_RE = re.compile(
-    r"(?:sent|date|to|cc|subject|отправлено|дата|кому|копия|тема)\s*:", re.IGNORECASE
+    r"(?:sent|date|to|cc|bcc|subject|importance|attachments|categories"
+    r"|отправлено|дата|кому|копия|скрытая копия|тема|важность|вложения|категории)\s*:",
+    re.IGNORECASE,
 )
 # Gmail wraps a long attribution over two or three lines; such a wrapped one opens with
 # "On", a date ("25.11.2026", "2026-11-25", "26 нояб. 2026"), or a weekday ("пн,",

@@ -17,6 +17,7 @@ from maild.domain import limits, oversize
 from maild.domain.commands import Command, ParsedReply
 from maild.domain.decision import Context, Outgoing, answer_files
 from maild.domain.forget import PLACEHOLDER
+from maild.domain.linktext import collapsed_links
 from maild.domain.logid import logged_id
 from maild.domain.mimeparts import is_logo
 from maild.domain.quotes import typed_lines
@@ -71,14 +72,15 @@ def answer(
     уважением, Анна» without the answer itself; unsent tells the staff member.
     Nor when a reply of ``commands`` holds only what the client added by itself (a
     signature, "Отправлено с iPhone": signoff): its commands' notices go alone. A
-    #note keeps what it holds, whatever that is."""
+    #note keeps what it holds, whatever that is. Outlook's plain "URL<URL>" of a link
+    goes as one URL (linktext.collapsed_links)."""
     body = for_customer(text, _texts(messages))
     if body and typed_lines(typed, [*_texts(messages), body], limit=1):
         return ""
     note = any(c.name == "note" for c in commands)
     if commands and not note and only_sign_off(body, _texts(messages)):
         return ""
-    return body
+    return body if note else collapsed_links(body)
 
 
 def unsendable(ctx: Context, reply: ParsedReply, body: str) -> list[str]:

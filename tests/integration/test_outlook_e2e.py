@@ -189,3 +189,68 @@ def test_a_forward_stays_whole_in_the_notices(desk: Desk, sink):
     notice = last_notice(sink, seen)
     shown = between_markers(notice.text)
     assert "И ещё одна." in shown and other[0] in shown and CUT not in notice.text, shown
+
+
+def test_outlooks_plain_text_of_a_link_reaches_the_customer_once(desk: Desk, sink):
+    """Outlook's plain alternative writes a link as «text<target>»: a URL pasted into
+    the answer went to the customer twice in a row, an address with «<mailto:...>».
+    One of each goes; a link whose text is words keeps both."""
+    tid, notice = open_ticket(desk, sink, body="Где инструкция?")
+    url = "https://docs.example.com/pay"
+    top = [
+        "Иван, добрый день.",
+        f"Инструкция: {url}<{url}>",
+        "Бухгалтерия: buh@shop-example.ru<mailto:buh@shop-example.ru>",
+        "Подробнее<https://docs.example.com/faq>",
+        "",
+        "Анна",
+    ]
+    head = ru_head(f"Служба поддержки <{staff_to(tid)}>", f"Анна <{ANNA}>", notice.subject)
+    raw = outlook(f"Анна Смирнова <{ANNA}>", staff_to(tid), f"RE: {notice.subject}", top,
+                  head, notice.text.splitlines(), answers=notice.msg["Message-ID"])  # fmt: skip
+    desk.ingest(raw)
+    desk.flush()
+    [got] = [r for r in customer_mails(sink) if "Иван, добрый день." in r.text]
+    lines = got.text.splitlines()
+    assert lines[:4] == [
+        "Иван, добрый день.",
+        f"Инструкция: {url}",
+        "Бухгалтерия: buh@shop-example.ru",
+        "Подробнее<https://docs.example.com/faq>",
+    ], got.text
+    [stored] = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"]
+    assert f"{url}<" not in stored and "<mailto:" not in stored
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("Важность", "Высокая"),
+        ("Вложения", "Снимок экрана.png"),
+        ("Категории", "Красная категория"),
+        ("Importance", "High"),
+        ("Attachments", "screenshot.png"),
+        ("Categories", "Red Category"),
+    ],
+)
+def test_an_answer_over_any_line_of_outlooks_quote_header_is_sent(
+    desk: Desk, sink, extra: tuple[str, str]
+):
+    """«Важность: Высокая» under Outlook's «Тема:» (the notice answered was marked
+    important) was taken as text typed inside the quote: «#close» ran, the customer got
+    a bare «Обращение закрыто» and Anna «Ответ клиенту не отправлен». Any line of the
+    header, in either language, is the header's: the answer goes with the closing."""
+    tid, notice = open_ticket(desk, sink, body="Ошибка оплаты.")
+    answer = ["Иван, добрый день.", "", "Укажите ключ в настройках оплаты.", "", "#close"]
+    head = ru_head(f"Служба поддержки <{staff_to(tid)}>", f"Анна <{ANNA}>", notice.subject, extra)
+    seen = len(sink.to(ANNA))
+    raw = outlook(f"Анна Смирнова <{ANNA}>", staff_to(tid), f"RE: {notice.subject}",
+                  [*answer, "", "Анна"], head, notice.text.splitlines(),
+                  answers=notice.msg["Message-ID"])  # fmt: skip
+    desk.ingest(raw)
+    desk.flush()
+    assert desk.ticket(tid)["status"] == "closed"
+    [got] = [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+    assert "Укажите ключ в настройках оплаты." in got.text, got.text
+    assert "завершена, обращение закрыто" in got.text and "Тема:" not in got.text
+    assert [r.subject for r in sink.to(ANNA)[seen:]] == []  # nothing refused, nothing lost

@@ -807,3 +807,46 @@ def test_a_quoted_line_whose_access_data_the_ticket_blanked_out_is_no_line_typed
     assert typed_lines(reply, kept) == ["Иван, обновите."]
     # a ticket never blanked out: such a line is typed, as any other
     assert typed_lines("> Пароль: S3cr3t!\n", ["Не работает админка."]) == ["Пароль: S3cr3t!"]
+
+
+# Outlook's quote header lines, in Russian and English UI: those it adds when the mail
+# quoted had them set (importance, files, categories), and the copies.
+OUTLOOK_EXTRA = [
+    ("Важность: Высокая", "ru"),
+    ("Вложения: Снимок экрана.png", "ru"),
+    ("Категории: Красная категория", "ru"),
+    ("Скрытая копия: boris@example.com", "ru"),
+    ("Importance: High", "en"),
+    ("Attachments: screenshot.png", "en"),
+    ("Categories: Red Category", "en"),
+    ("Bcc: boris@example.com", "en"),
+]
+
+
+def _outlook_header(lang: str, extra: str) -> list[str]:
+    if lang == "ru":
+        head = ["От: Служба поддержки <support@example.com>"]
+        head += ["Отправлено: пятница, 4 декабря 2026 г. 12:01", "Кому: anna@example.com"]
+        head += ["Копия: boris@example.com", "Тема: Новое обращение [TID#1234-5678]"]
+    else:
+        head = ["From: Support <support@example.com>", "Sent: Friday, December 4, 2026 12:01"]
+        head += ["To: anna@example.com", "Cc: boris@example.com"]
+        head += ["Subject: Новое обращение [TID#1234-5678]"]
+    # Outlook writes them under the subject (files and copies above it: either place)
+    return [*head[:-1], extra, head[-1]] if "копия" in extra.lower() else [*head, extra]
+
+
+@pytest.mark.parametrize(("extra", "lang"), OUTLOOK_EXTRA)
+def test_every_line_of_outlooks_quote_header_is_a_header_line(extra: str, lang: str) -> None:
+    """«Важность: Высокая» under Outlook's «От:/Отправлено:/Кому:/Тема:» (the notice
+    answered had its importance set) was taken as a line the staff member typed inside
+    the quote: the answer above it was not sent, the customer got a bare «Обращение
+    закрыто». Every line of the header, in either language, is the header's."""
+    notice = "Новое обращение 1234-5678\nУровень: Бесплатная поддержка (free)\n"
+    answer = "Иван, очистите кэш.\n\n#close\n\nАнна\n"
+    reply = answer + "\n" + "\n".join(_outlook_header(lang, extra)) + "\n\n" + notice
+    assert typed_lines(reply, [notice]) == ["Иван, очистите кэш.", "#close", "Анна"]
+    assert trim_reply(reply) == answer.strip()
+    assert for_customer(reply, [notice]) == answer.strip()
+    # the header of a customer's follow-up quoting support's answer is cut the same way
+    assert for_site(reply, [notice]) == answer.strip()
