@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from maild.domain.closings import NAME, SEPARATOR_RE, VALEDICTION_RE
 from maild.domain.quotes import Thread, attribution_span
 from maild.domain.staffquote import quoted_in
 
 __all__ = ["only_sign_off", "without_greeting_to"]
 
-# "-- " (RFC 3676), "--" as Gmail and webmail write it: what is under it is the signature.
-SEPARATOR_RE = re.compile(r"--\s*")
 # A line of the signature under a closing: a name (its initials too: «Смирнова А.В.»),
 # a post (a long one: «Ведущий специалист отдела ... ООО «Ромашка»»), a company, a
 # phone, an address, a logo's mark; no sentence ("P.S. Проверьте кэш." is text).
@@ -27,19 +26,11 @@ SIGNATURE_LINES = 8
 # A greeting alone: "Здравствуйте, Иван.", "Иван, добрый день!", "Hello Служба," (The
 # Bat!'s templates open every reply with one). Names are capitalised: "Здравствуйте,
 # исправили." is text.
-NAME = r"[A-ZА-ЯЁ][\w.-]*(?:\s+[A-ZА-ЯЁ][\w.-]*){0,2}"
 GREETINGS = (
     r"(?i:здравствуйте|добрый\s+(?:день|вечер)|доброе\s+утро"
     r"|приветствую|уважаем(?:ый|ая|ые)|hello|hi|dear)"
 )
 GREETING_RE = re.compile(rf"(?:{NAME}\s*,\s*)?{GREETINGS}(?:\s*,?\s*{NAME})?\s*[.!,]*")
-# A closing line, with a name after it or not: "С уважением,", "С уважением, Анна".
-# «Спасибо» is no closing: "#close" over «Спасибо!» thanks the customer.
-VALEDICTION_RE = re.compile(
-    r"(?i:с\s+уважением|с\s+наилучшими\s+пожеланиями|всего\s+(?:доброго|хорошего|наилучшего)"
-    r"|(?:best\s+|kind\s+|warm\s+)?regards|best\s+wishes|sincerely)"
-    rf"(?:\s*[,.!]?|\s*,\s*{NAME}\s*[.!]?)"
-)
 # What phone and webmail apps write under every mail: «Отправлено с iPhone», Samsung's
 # «Отправлено с устройства Samsung Galaxy» / "Sent from my Galaxy", Huawei's «Отправлено
 # с моего телефона Huawei», "Sent with Spark", «Отправлено с помощью BlueMail».
