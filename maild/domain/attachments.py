@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from maild.domain.extensions import split_extension
 from maild.domain.filetypes import (
     BMP,
+    CALENDAR,
     GIF,
     JPEG,
     MB,
@@ -66,13 +67,22 @@ class AttachmentDecision:
     size: int
     accepted: bool
     reason: str | None  # Russian, for the customer; None when accepted
-    # "image" | "archive" | "bmp" | "other" | "mislabelled" | "empty" | "encrypted" | "corrupt"
+    # "image" | "archive" | "bmp" | "calendar" | "other" | "mislabelled" | "empty"
+    # | "encrypted" | "corrupt"
     kind: str
 
 
 _IMAGES = {JPEG, PNG, GIF}
 _ARCHIVES = {ZIP, RAR}
-_EXTENSION = {JPEG: ".jpg", PNG: ".png", GIF: ".gif", BMP: ".bmp", ZIP: ".zip", RAR: ".rar"}
+_EXTENSION = {
+    JPEG: ".jpg", PNG: ".png", GIF: ".gif", BMP: ".bmp", ZIP: ".zip", RAR: ".rar",
+    CALENDAR: ".ics",
+}  # fmt: skip
+# A calendar its bytes prove (an invitation from Outlook, Teams, Google) is kept as the
+# other proven types are: no screenshot, but no file the regulation refuses either, it
+# is how the sender's client asks for a meeting, and opens in staff's calendar. One
+# without a name is named as what it is, not «attachment».
+_UNNAMED = {CALENDAR: "invite.ics"}
 
 # Office Open XML (with macros and templates), OpenDocument, EPUB and XPS documents are
 # ZIP archives by their bytes and keep their names; a program (.jar, .apk) is named .zip.
@@ -89,6 +99,7 @@ _KEPT_EXTENSIONS = {
     GIF: frozenset((".gif",)),
     ZIP: frozenset((".zip", *_ZIP_DOCUMENTS)),
     RAR: frozenset((".rar",)),
+    CALENDAR: frozenset((".ics", ".ical", ".icalendar", ".ifb", ".vcs")),
 }
 
 # What a name or a declared type claims the file to be. Only allowed types count: a
@@ -142,7 +153,7 @@ def _kind(detected: str | None) -> str:
         return "archive"
     if detected == BMP:
         return "bmp"
-    return "other"
+    return "calendar" if detected == CALENDAR else "other"
 
 
 def _declared(declared_type: str | None) -> str | None:
@@ -238,7 +249,8 @@ def _decide(
     detected = sniff_type(data)
     declared = _declared(declared_type)
     kind = _kind(detected)
-    name = sanitize_filename(filename, "attachment" + _EXTENSION.get(detected or "", ""))
+    unnamed = _UNNAMED.get(detected or "", "attachment" + _EXTENSION.get(detected or "", ""))
+    name = sanitize_filename(filename, unnamed)
     content_type = detected or declared or "application/octet-stream"
     size = len(data)
 

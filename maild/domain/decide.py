@@ -22,9 +22,11 @@ from maild.domain import knownfiles as known
 from maild.domain import oversize, trust
 from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
+from maild.domain.filetypes import invitation
 from maild.domain.logid import logged_id
 from maild.domain.longtext import text_ctx
 from maild.domain.message import ParsedMessage
+from maild.domain.mimeparts import is_logo
 from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, Ticket, message_record
 from maild.domain.screen import Screening
@@ -42,6 +44,8 @@ def decide(
     sender = msg.from_addr
     claims_staff = sender in policy.staff and not scr.automated
     staff_reply = claims_staff and snap.staff_verified
+    if staff_reply:  # what the customer gets, and the site shows
+        msg = without_client_parts(msg)
     loaded = (snap.loaded[0], list(snap.loaded[1])) if snap.loaded is not None else None
     if loaded is not None:  # files the ticket holds already are no new files of this mail
         msg = _without_held_files(msg, loaded[0], loaded[1], staff_reply)
@@ -102,6 +106,17 @@ def decide_attachments(policy: Policy, msg: ParsedMessage, staff: bool = False) 
     rules = replace(policy.attachments, accept_other_types=True) if staff else policy.attachments
     decisions = att.decide_all(parts, rules)
     return list(zip(decisions, [a.data for a in msg.attachments], strict=True))
+
+
+def without_client_parts(msg: ParsedMessage) -> ParsedMessage:
+    """A staff member's mail without what their mail client adds by itself, which is no
+    file of the answer, so neither sent to the customer nor kept under the answer: their
+    signature's logo (mimeparts.is_logo), and a meeting request's calendar (Outlook's,
+    Google's invite.ics), which names the staff member and the address they wrote to,
+    the ticket's signed reply address, as its organizer and attendees (the answer's
+    text says when to meet)."""
+    kept = [a for a in msg.attachments if not (is_logo(a) or invitation(a.data))]
+    return replace(msg, attachments=tuple(kept))
 
 
 def incoming_record(

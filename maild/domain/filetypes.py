@@ -12,6 +12,7 @@ from maild.domain.plural import ru_count
 
 __all__ = [
     "BMP",
+    "CALENDAR",
     "GIF",
     "JPEG",
     "MB",
@@ -20,6 +21,7 @@ __all__ = [
     "ZIP",
     "archive_format",
     "cut_short",
+    "invitation",
     "numbered",
     "picture_format",
     "sanitize_filename",
@@ -32,6 +34,9 @@ MB = 1024 * 1024
 
 JPEG, PNG, GIF, BMP = "image/jpeg", "image/png", "image/gif", "image/bmp"
 ZIP, RAR = "application/zip", "application/vnd.rar"
+# An iCalendar object (RFC 5545 §3.4: it opens with this line), a calendar invitation.
+CALENDAR = "text/calendar"
+_CALENDAR_START = b"BEGIN:VCALENDAR"
 # BITMAPCOREHEADER, OS/2 v2 (16 and 64), BITMAPINFOHEADER and its V2..V5 successors.
 _BMP_DIB_SIZES = {12, 16, 40, 52, 56, 64, 108, 124}
 
@@ -51,7 +56,24 @@ def sniff_type(data: bytes) -> str | None:
         return RAR
     if _looks_like_bmp(data):
         return BMP
+    if data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")[:15].upper() == _CALENDAR_START:
+        return CALENDAR
     return None
+
+
+# The scheduling method of a calendar object (RFC 5546 §1.4), in its VCALENDAR's own
+# properties, before its events.
+_METHOD_RE = re.compile(rb"^METHOD[ \t]*:[ \t]*([A-Za-z-]{1,20})", re.MULTILINE | re.IGNORECASE)
+
+
+def invitation(data: bytes) -> bool:
+    """True for a meeting request: a calendar object with a scheduling method (REQUEST,
+    CANCEL, COUNTER...), made by the sender's calendar for its recipients, whom it names
+    as attendees, the organizer's address with them; PUBLISH (or none) is an event file."""
+    if sniff_type(data) != CALENDAR:
+        return False
+    method = _METHOD_RE.search(data[: 64 * 1024])
+    return method is not None and method.group(1).upper() != b"PUBLISH"
 
 
 # A PNG ends with its IEND chunk: length 0, type IEND (its CRC follows).

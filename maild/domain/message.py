@@ -240,7 +240,7 @@ def _parse(
     codec: str | None = None,
 ) -> ParsedMessage:
     from_name, from_addr = _safe(lambda: sender(msg), ("", ""))
-    body = read_body(msg, codec)
+    body = read_body(msg, codec, from_name)
     text = body.text.replace("\r\n", "\n").replace("\r", "\n")
     status, reported = body.delivery_status, body.reported_message_id
     if status is None and content_type(msg) == "text/plain":  # qmail's, Exim's bounce: plain text

@@ -7,10 +7,10 @@ charset and header decoding are domain.charset's and domain.header_text's.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import Message
 
-from maild.domain import limits, recode
+from maild.domain import limits, logos, recode
 from maild.domain.filetypes import sanitize_filename
 from maild.domain.flowed import unflow
 from maild.domain.forwards import heading, open_encoded_messages
@@ -19,7 +19,16 @@ from maild.domain.html import data_images, html_to_text, meta_charset
 from maild.domain.partread import RAW_POLICY, content_type, header_of, param, parts_of, payload
 from maild.domain.placeholders import cid_of, name_pictures
 from maild.domain.reports import REPORT_ORIGINALS, STATUS_TYPES, Reports
+from maild.domain.richtext import enriched_to_text
 from maild.domain.room import Room
+from maild.domain.textleaves import (
+    RTF,
+    TextGroup,
+    alternative_of,
+    disposition,
+    leaf_kind,
+    parents_of,
+)
 from maild.domain.tnef import Tnef, read_tnef
 
 __all__ = ["RAW_POLICY", "Body", "RawAttachment", "content_type", "header_of", "read_body"]
@@ -31,18 +40,16 @@ class RawAttachment:
     content_type: str
     data: bytes
     # An image the HTML body shows in place (a Content-ID, not "attachment"), as a
-    # signature's logo is sent.
+    # signature's logo is sent, and a screenshot pasted into the text.
     embedded: bool = False
-
-
-# A signature's logo: an embedded image up to this size. A screenshot pasted into the
-# text is embedded too, but rarely this small.
-LOGO_MAX = 32 * 1024
+    # Where the text shows it (logos.TEXT, SIGNATURE, QUOTE); None: nowhere it can tell.
+    place: str | None = None
 
 
 def is_logo(attachment: RawAttachment) -> bool:
-    """A signature's logo: an image the HTML shows in place, of at most LOGO_MAX."""
-    return attachment.embedded and len(attachment.data) <= LOGO_MAX
+    """A signature's logo, no file of the letter: a small image shown in place in the
+    writer's signature or in the quoted mail, never one in the text (logos.is_logo_place)."""
+    return attachment.embedded and logos.is_logo_place(attachment.place, len(attachment.data))
 
 
 # What a signing or encrypting mail client puts beside the letter (RFC 1847: S/MIME,
@@ -84,20 +91,6 @@ def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
         yield part
 
 
-@dataclass
-class _TextGroup:
-    """Body text leaves that are alternatives of each other (or one lone leaf)."""
-
-    plain: list[str] = field(default_factory=list)
-    html: list[str] = field(default_factory=list)
-
-    def render(self) -> str:
-        plain = "\n".join(self.plain)
-        if plain.strip() or not self.html:
-            return plain
-        return "\n".join(html_to_text(h) for h in self.html)
-
-
 _FORWARD_FIELDS = (("От", "from"), ("Дата", "date"), ("Тема", "subject"), ("Кому", "to"))
 
 
@@ -115,7 +108,7 @@ def _outlook_item(item: Tnef) -> str:
 
 def _tnef_text(tnef: Tnef) -> str:
     """A winmail.dat's (or an Outlook item's) text: its plain body, else its HTML's."""
-    return _TextGroup([tnef.text], [tnef.html] if tnef.html else []).render()
+    return TextGroup([tnef.text], [tnef.html] if tnef.html else []).render()
 
 
 def _unwrapped(
@@ -161,27 +154,6 @@ def _pictures_in(html: str, room: Room) -> list[RawAttachment]:
     ], more=len(found) > allowed)  # fmt: skip
 
 
-def _alternative_of(part: Message, parents: dict[int, Message]) -> int:
-    """id of the nearest multipart/alternative around ``part``, else of the part."""
-    node = parents.get(id(part))
-    while node is not None:
-        if content_type(node) == "multipart/alternative":
-            return id(node)
-        node = parents.get(id(node))
-    return id(part)
-
-
-def _parents(msg: Message) -> dict[int, Message]:
-    parents: dict[int, Message] = {}
-    stack = [msg]
-    while stack:
-        node = stack.pop()
-        for child in parts_of(node) or ():
-            parents[id(child)] = node
-            stack.append(child)
-    return parents
-
-
 @dataclass(frozen=True)
 class Body:
     """What a message's MIME tree holds besides its headers."""
@@ -195,66 +167,113 @@ class Body:
     receipt: bool = False  # a read receipt: the report says a mail was read, not lost
 
 
-def read_body(msg: Message, codec: str | None = None) -> Body:
+def read_body(msg: Message, codec: str | None = None, signer: str = "") -> Body:
     """Text leaves, attachments and report parts of `msg`; an unreadable part is
     skipped (and named in `problem`), never fatal. ``codec`` (staff's `#charset`) reads
-    every text part in that charset, whatever its label says."""
-    groups: dict[int, _TextGroup] = {}  # in order of the first text leaf of each
+    every text part in that charset, whatever its label says. ``signer``: the From's
+    name, whose line under the text starts the writer's signature (logos.places)."""
     reports = Reports()
-    attachments: list[RawAttachment] = []
-    pictures: dict[str, str] = {}  # Content-ID -> file name, for Outlook's [cid:...]
-    doubt: str | None = None
     problem: str | None = None
-    wrapped: list[Tnef] = []  # Outlook's winmail.dat: its text counts where no other is
-    room = Room()  # hostile sizes: what all its parts may carry out together
     open_encoded_messages(msg, RAW_POLICY)
-    parents = _parents(msg)
+    reader = _Reader(msg, codec, parents_of(msg))
     for part in _leaves(msg, reports.originals):
         try:
-            ctype = content_type(part)
-            if ctype in STATUS_TYPES:
-                reports.add(part, ctype)
-                continue
-            if ctype == "message/rfc822" and part.is_multipart():
-                groups[id(part)] = _TextGroup(plain=[forwarded_heading(part.get_payload(0))])
-                continue
-            disposition = str(part.get("content-disposition", "")).split(";")[0].strip().lower()
-            filename = filename_of(part)
-            unnamed_inline = disposition != "attachment" and filename is None
-            # A multipart whose boundary never shows up arrives as one opaque leaf:
-            # its content is still the sender's text.
-            if unnamed_inline and (
-                ctype in ("text/plain", "text/html")
-                or (part is msg and ctype.startswith("text/"))
-                or ctype.startswith("multipart/")
-            ):
-                group = groups.setdefault(_alternative_of(part, parents), _TextGroup())
-                text, unsure = _read_text(part, ctype, codec)
-                (group.html if ctype == "text/html" else group.plain).append(text)
-                doubt = doubt or unsure
-                if ctype == "text/html":
-                    attachments.extend(_pictures_in(text, room))
-                continue
-            tnef = _unwrapped(part, ctype, filename, attachments, room)
-            if tnef is not None:
-                wrapped.append(tnef)
-                continue
-            embedded = (
-                ctype.startswith("image/")
-                and disposition != "attachment"
-                and part.get("content-id") is not None
-            )
-            attachments.append(RawAttachment(filename, ctype, payload(part), embedded))
-            if filename and (cid := cid_of(part.get("content-id"))):
-                pictures.setdefault(cid, sanitize_filename(filename))
+            reader.leaf(part, reports)
         except Exception as e:  # one broken part must not hide the rest of the mail
             problem = problem or f"unreadable part: {type(e).__name__}: {e}"
-    text, delivery_status = _joined(groups, wrapped, reports.statuses, pictures)
-    problem = problem or room.problem()
+    attachments, pictures = reader.placed(signer)
+    text, delivery_status = _joined(reader.groups, reader.wrapped, reports.statuses, pictures)
+    problem = problem or reader.room.problem()
     return Body(
-        text, tuple(attachments), delivery_status, reports.message_id, doubt, problem,
+        text, tuple(attachments), delivery_status, reports.message_id, reader.doubt, problem,
         receipt=bool(reports.receipts),
     )  # fmt: skip
+
+
+@dataclass
+class _Reader:
+    """What read_body gathers from a message's leaves, in document order."""
+
+    msg: Message
+    codec: str | None
+    parents: dict[int, Message]
+    groups: dict[int, TextGroup] = field(default_factory=dict)  # by first text leaf
+    attachments: list[RawAttachment] = field(default_factory=list)
+    pictures: dict[str, str] = field(default_factory=dict)  # Content-ID -> file name
+    shown: list[tuple[int, str]] = field(default_factory=list)  # embedded: (index, cid)
+    doubt: str | None = None
+    wrapped: list[Tnef] = field(default_factory=list)  # winmail.dat: its text where no other
+    room: Room = field(default_factory=Room)  # hostile sizes: what all parts carry out
+
+    def leaf(self, part: Message, reports: Reports) -> None:
+        ctype = content_type(part)
+        if ctype in STATUS_TYPES:
+            reports.add(part, ctype)
+        elif ctype == "message/rfc822" and part.is_multipart():
+            self.groups[id(part)] = TextGroup(plain=[forwarded_heading(part.get_payload(0))])
+        elif (kind := leaf_kind(part, self.msg, ctype, self.parents)) == "text":
+            self._text(part, ctype)
+        elif kind == "rich":
+            self._rich(part, ctype)
+        elif kind is None:
+            self._file(part, ctype)
+
+    def _group(self, part: Message) -> TextGroup:
+        return self.groups.setdefault(alternative_of(part, self.parents), TextGroup())
+
+    def _text(self, part: Message, ctype: str) -> None:
+        text, unsure = _read_text(part, ctype, self.codec)
+        group = self._group(part)
+        (group.html if ctype == "text/html" else group.plain).append(text)
+        self.doubt = self.doubt or unsure
+        if ctype == "text/html":
+            self.attachments.extend(_pictures_in(text, self.room))
+
+    def _rich(self, part: Message, ctype: str) -> None:
+        if ctype in RTF:  # the words, or those of the HTML it wraps (domain.rtf)
+            text, html = self.room.rtf.read(payload(part))
+            text = text if text.strip() else html_to_text(html)
+        else:
+            raw, unsure = _read_text(part, ctype, self.codec)
+            text = enriched_to_text(raw, richtext=ctype == "text/richtext")
+            self.doubt = self.doubt or unsure
+        self._group(part).rich.append(text)
+
+    def _file(self, part: Message, ctype: str) -> None:
+        filename = filename_of(part)
+        tnef = _unwrapped(part, ctype, filename, self.attachments, self.room)
+        if tnef is not None:
+            self.wrapped.append(tnef)
+            return
+        cid = cid_of(part.get("content-id"))
+        embedded = (
+            ctype.startswith("image/")
+            and disposition(part) != "attachment"
+            and part.get("content-id") is not None
+        )
+        if embedded and cid:
+            self.shown.append((len(self.attachments), cid))
+        self.attachments.append(RawAttachment(filename, ctype, payload(part), embedded))
+        if filename and cid:  # for Outlook's [cid:...]
+            self.pictures.setdefault(cid, sanitize_filename(filename))
+
+    def placed(self, signer: str) -> tuple[list[RawAttachment], dict[str, str]]:
+        """The attachments, each picture shown in place with where the text shows it
+        (logos.places), and the file names of the pictures whose marks the text keeps:
+        a logo's mark goes with it, the letter carries no such file."""
+        if not self.shown:
+            return self.attachments, self.pictures
+        try:
+            text = "\n".join(g.marked() for g in self.groups.values())
+            signed = [n for g in self.groups.values() for n in g.signed()]
+            where = logos.places(text, [signer, *signed])
+        except Exception:  # no place known: each judged as if the text showed it nowhere
+            where = {}
+        files = list(self.attachments)
+        for i, cid in self.shown:
+            files[i] = replace(files[i], place=where.get(cid))
+        gone = {cid for i, cid in self.shown if is_logo(files[i])}
+        return files, {c: n for c, n in self.pictures.items() if c not in gone}
 
 
 def _read_text(part: Message, ctype: str, codec: str | None) -> tuple[str, str | None]:
@@ -271,7 +290,7 @@ def _read_text(part: Message, ctype: str, codec: str | None) -> tuple[str, str |
 
 
 def _joined(
-    groups: dict[int, _TextGroup],
+    groups: dict[int, TextGroup],
     wrapped: list[Tnef],
     statuses: list[str],
     pictures: dict[str, str],

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["cid_of", "name_pictures"]
+__all__ = ["PLACEHOLDER", "cid_of", "name_pictures"]
 
 # A Content-ID as Outlook writes it inside the brackets: no space, no bracket, short.
 # "[" ends a candidate too: each is then read up to the next bracket at most, so the
 # scan is linear (one that could span "[cid:" after "[cid:" read each 200 characters
 # on: 4 million of them in a 20 MB mail cost 19 s of CPU).
-_PLACEHOLDER = re.compile(r"\[cid:([^\[\]\s]{1,200})\]", re.IGNORECASE)
+PLACEHOLDER = re.compile(r"\[cid:([^\[\]\s]{1,200})\]", re.IGNORECASE)
 
 # Where a placeholder was removed (a noncharacter: Unicode keeps it for such use), and
 # the gap it leaves with the blanks around it: "См. [cid:x] выше" reads "См. выше".
@@ -30,7 +30,7 @@ def name_pictures(text: str, names: dict[str, str]) -> str:
     which staff then find among the ticket's files; a placeholder of no picture the mail
     carries by name is removed, and its line with it when it stood alone: the Content-ID
     means nothing to a person."""
-    if _PLACEHOLDER.search(text) is None:
+    if PLACEHOLDER.search(text) is None:
         return text
 
     def named(m: re.Match[str]) -> str:
@@ -42,7 +42,7 @@ def name_pictures(text: str, names: dict[str, str]) -> str:
 
     lines = []
     for line in text.split("\n"):
-        shown = _PLACEHOLDER.sub(named, line)
+        shown = PLACEHOLDER.sub(named, line)
         if _GONE in shown:
             shown = _GAP.sub(closed, shown)
         if shown.strip() or not line.strip():  # a line of removed placeholders goes too

@@ -83,7 +83,13 @@ class RtfRoom:
     def body(self, compressed: bytes) -> tuple[str, str]:
         """One PR_RTF_COMPRESSED body, unpacked within what is left, as (text, HTML):
         the HTML Outlook wrapped in it when it was written in HTML, else its words."""
-        rtf = decompress(compressed, cap=self.left)
+        return self.read(decompress(compressed, cap=self.left))
+
+    def read(self, rtf: bytes) -> tuple[str, str]:
+        """One RTF body (a text/rtf part as it came, or one unpacked) as ``body`` reads
+        it, its first bytes up to what is left: reading RTF is slow, and what one
+        message reads of it in all is capped as what it unpacks is."""
+        rtf = rtf[: max(0, self.left)]
         self.left -= len(rtf)
         html = rtf_html(rtf)
         return ("" if html.strip() else rtf_to_text(rtf)), html

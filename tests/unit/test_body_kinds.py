@@ -1,0 +1,153 @@
+"""Body parts besides plain text and HTML: the alternatives of a text are no files,
+rich text (enriched, RTF) is read as text, a calendar invitation is kept, not refused."""
+
+from __future__ import annotations
+
+import email
+
+import pytest
+
+from maild.domain.attachments import AttachmentPolicy, decide
+from maild.domain.filetypes import CALENDAR, invitation, sniff_type
+from maild.domain.mimeparts import RAW_POLICY, read_body
+from maild.domain.richtext import enriched_to_text
+
+ICS = (
+    b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nVERSION:2.0\r\n"
+    b"BEGIN:VEVENT\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+RTF = (
+    rb"{\rtf1\ansi\ansicpg1251{\fonttbl{\f0 Calibri;}}"
+    rb"\f0 \'c4\'ee\'e1\'f0\'fb\'e9 \'e4\'e5\'ed\'fc!\par}"
+)
+
+
+def _msg(*lines: str | bytes):
+    raw = b"\r\n".join(s if isinstance(s, bytes) else s.encode() for s in lines) + b"\r\n"
+    return email.message_from_bytes(raw, policy=RAW_POLICY)
+
+
+def alternative(ctype: str, body: bytes | str, plain: str = "Текст") -> object:
+    return _msg(
+        'Content-Type: multipart/alternative; boundary="a"',
+        "",
+        "--a",
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        plain,
+        "--a",
+        f"Content-Type: {ctype}; charset=utf-8",
+        "",
+        body,
+        "--a--",
+    )
+
+
+@pytest.mark.parametrize(
+    ("ctype", "body"),
+    [
+        ("text/calendar; method=REQUEST", ICS),  # Outlook's, Teams', Google's invitation
+        ("text/enriched", "<bold>Текст</bold>"),
+        ("text/x-amp-html", "<html amp4email>Текст</html>"),  # Gmail's AMP
+        ("text/watch-html", "<b>Текст</b>"),  # Apple Watch's
+    ],
+)
+def test_an_alternative_of_the_text_is_no_file(ctype: str, body) -> None:
+    read = read_body(alternative(ctype, body))
+    assert read.text.strip() == "Текст"
+    assert read.attachments == ()
+
+
+def test_an_alternative_attached_by_name_is_still_a_file() -> None:
+    read = read_body(
+        _msg(
+            'Content-Type: multipart/alternative; boundary="a"',
+            "",
+            "--a",
+            "Content-Type: text/plain",
+            "",
+            "Текст",
+            "--a",
+            "Content-Type: text/calendar",
+            'Content-Disposition: attachment; filename="invite.ics"',
+            "",
+            ICS,
+            "--a--",
+        )
+    )
+    assert [a.filename for a in read.attachments] == ["invite.ics"]
+
+
+def test_enriched_text_alone_is_read_as_its_words() -> None:
+    read = read_body(alternative("text/enriched", b"", plain=""))
+    assert read.text == ""
+    body = "<bold>Не работает</bold>\r\nкорзина.\r\n\r\nВот<<так>.<param>red</param>"
+    read = read_body(_msg("Content-Type: text/enriched; charset=utf-8", "", body))
+    assert read.text == "Не работает корзина.\nВот<так>."
+    assert read.attachments == ()
+
+
+def test_enriched_and_richtext_rules() -> None:
+    assert enriched_to_text("a\nb\n\nc\n\n\nd") == "a b\nc\n\nd"  # RFC 1896: n breaks, n - 1
+    assert enriched_to_text("<color><param>red</param>x</color> <<y>") == "x <y>"
+    assert enriched_to_text("a\nb<nl>c<lt>d", richtext=True) == "a b\nc<d"
+
+
+@pytest.mark.parametrize("ctype", ["text/rtf", "application/rtf"])
+def test_an_rtf_body_is_read_as_its_words(ctype: str) -> None:
+    mixed = _msg(
+        'Content-Type: multipart/mixed; boundary="m"',
+        "",
+        "--m",
+        f"Content-Type: {ctype}",
+        "",
+        RTF,
+        "--m--",
+    )
+    for msg in (mixed, _msg(f"Content-Type: {ctype}", "", RTF)):
+        read = read_body(msg)
+        assert (read.text, read.attachments) == ("Добрый день!", ())
+
+
+def test_an_rtf_file_attached_by_name_stays_a_file() -> None:
+    read = read_body(
+        _msg(
+            'Content-Type: multipart/mixed; boundary="m"',
+            "",
+            "--m",
+            "Content-Type: text/plain",
+            "",
+            "Договор во вложении.",
+            "--m",
+            'Content-Type: application/rtf; name="dogovor.rtf"',
+            'Content-Disposition: attachment; filename="dogovor.rtf"',
+            "",
+            RTF,
+            "--m--",
+        )
+    )
+    assert [a.filename for a in read.attachments] == ["dogovor.rtf"]
+
+
+def test_a_calendar_is_kept_as_what_it_is() -> None:
+    customers = AttachmentPolicy()
+    assert sniff_type(b"\xef\xbb\xbf\r\n" + ICS) == CALENDAR
+    unnamed = decide(None, "text/calendar", ICS, customers)
+    assert (unnamed.filename, unnamed.accepted, unnamed.reason, unnamed.kind) == (
+        "invite.ics",
+        True,
+        None,
+        "calendar",
+    )
+    assert decide("Созвон.ics", "application/ics", ICS, customers).filename == "Созвон.ics"
+    assert decide("meeting.txt", "text/plain", ICS, customers).filename == "meeting.ics"
+    not_one = decide("invite.ics", "text/calendar", b"BEGIN:VCARD\r\n", customers)
+    assert not not_one.accepted and "не принят" in (not_one.reason or "")
+
+
+def test_a_meeting_request_is_told_from_an_event_file() -> None:
+    assert invitation(ICS)
+    assert invitation(ICS.replace(b"REQUEST", b"CANCEL"))
+    assert not invitation(ICS.replace(b"REQUEST", b"PUBLISH"))
+    assert not invitation(ICS.replace(b"METHOD:REQUEST\r\n", b""))
+    assert not invitation(b"METHOD:REQUEST\r\n")  # no calendar

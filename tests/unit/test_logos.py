@@ -1,0 +1,158 @@
+"""A picture shown in place is a logo by where it stands (domain/logos.py), not by its
+size alone: in the writer's signature or the quoted mail, not in the text they typed."""
+
+from __future__ import annotations
+
+import base64
+import email
+import time
+
+import pytest
+
+from maild.domain.html import html_to_text
+from maild.domain.logos import QUOTE, SIGNATURE, TEXT, is_logo_place, marked, places
+from maild.domain.mimeparts import RAW_POLICY, is_logo, read_body
+
+HEAD = [
+    "От: Служба поддержки <support+1234-5678.abc@example.com>",
+    "Отправлено: пятница, 4 декабря 2026 г. 12:01",
+    "Кому: Анна Смирнова <anna@example.com>",
+    "Тема: Новое обращение [TID#1234-5678]",
+    "",
+    "[cid:image009.png@01]",
+]
+
+
+def test_outlooks_plain_text_tells_a_pasted_screenshot_from_the_signatures_logo() -> None:
+    text = "\n".join(
+        ["Нажмите эту кнопку:", "[cid:image001.png@01]", "и сохраните.", "", "С уважением,"]
+        + ["Анна Смирнова", "[cid:image002.png@01]", "", *HEAD]
+    )
+    assert places(text) == {
+        "image001.png@01": TEXT,
+        "image002.png@01": SIGNATURE,
+        "image009.png@01": QUOTE,  # the quoted mail's picture
+    }
+
+
+@pytest.mark.parametrize(
+    ("lines", "names", "place"),
+    [
+        (["Ответ.", "", "Анна", "[cid:x]"], ["Анна Смирнова"], SIGNATURE),  # the From's name
+        (["Ответ.", "", "Смирнова Анна", "Инженер", "[cid:x]"], ["Анна Смирнова"], SIGNATURE),
+        (["Вот так:", "[cid:x]", "", "Анна"], ["Анна Смирнова"], TEXT),  # above the name
+        (["Ответ.", "--", "Анна", "[cid:x]"], [], SIGNATURE),
+        (["Ответ.", "Анна", "[cid:x]"], [], TEXT),  # nothing says it is a signature
+        (["Ответ.", "> [cid:x]"], [], QUOTE),
+        (["Ответ: см. [cid:x]", "", "С уважением, Анна", "[cid:x]"], [], TEXT),  # twice
+    ],
+)
+def test_where_a_mark_stands(lines, names, place) -> None:
+    assert places("\n".join(lines), names) == {"x": place}
+
+
+def test_html_pictures_and_signature_blocks_are_marked_where_they_stand() -> None:
+    html = (
+        '<div>Вот ошибка:</div><div><img alt="" src="cid:ii_shot%40x"></div>'
+        '<div class="moz-signature">Иван<br><img src="cid:part2.B@x"></div>'
+    )
+    text = html_to_text(marked(html))
+    assert text.splitlines() == [
+        "Вот ошибка:",
+        "[cid:ii_shot@x]",
+        "",
+        "--",
+        "",
+        "Иван",
+        "[cid:part2.B@x]",
+    ]
+    assert places(text) == {"ii_shot@x": TEXT, "part2.b@x": SIGNATURE}
+    for block in (
+        '<div id="Signature">',
+        '<div class="gmail_signature">',
+        '<a name="_MailAutoSig">',
+    ):
+        assert "--" in html_to_text(marked(f"<p>Ответ.</p>{block}<p>Анна</p>"))
+    assert "--" not in html_to_text(marked('<p><a href="https://x.ru/signature">Подпись</a></p>'))
+
+
+def test_a_logo_is_small_and_not_in_the_text() -> None:
+    assert is_logo_place(SIGNATURE, 14_000) and is_logo_place(QUOTE, 14_000)
+    assert not is_logo_place(TEXT, 100)  # a pasted screenshot, however small
+    assert not is_logo_place(SIGNATURE, 200_000)  # a screenshot pasted under the name
+    assert is_logo_place(None, 2_000)  # shown nowhere the text tells: by its size
+
+
+def test_hostile_html_is_marked_in_linear_time() -> None:
+    for html in (
+        "<img" * 200_000,
+        '<div class="' + "signature " * 100_000,
+        "<img src=cid:" * 100_000,
+    ):
+        started = time.process_time()
+        marked(html)
+        assert time.process_time() - started < 2
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(40)
+
+
+def outlook(plain: str, html: str, name: str = "Анна Смирнова") -> email.message.Message:
+    lines = [
+        f"From: {name} <anna@example.com>",
+        'Content-Type: multipart/related; boundary="r"; type="multipart/alternative"',
+        "",
+        "--r",
+        'Content-Type: multipart/alternative; boundary="a"',
+        "",
+        "--a",
+        'Content-Type: text/plain; charset="utf-8"',
+        "",
+        plain,
+        "--a",
+        'Content-Type: text/html; charset="utf-8"',
+        "",
+        html,
+        "--a--",
+        "--r",
+        'Content-Type: image/png; name="image001.png"',
+        'Content-Disposition: inline; filename="image001.png"',
+        "Content-ID: <image001.png@01DA>",
+        "Content-Transfer-Encoding: base64",
+        "",
+        base64.b64encode(PNG).decode(),
+        "--r--",
+        "",
+    ]
+    return email.message_from_bytes("\r\n".join(lines).encode(), policy=RAW_POLICY)
+
+
+def test_a_small_pasted_screenshot_is_a_file_and_keeps_its_mark() -> None:
+    plain = "Нажмите эту кнопку:\r\n[cid:image001.png@01DA]\r\nи сохраните.\r\n\r\nАнна"
+    html = (
+        '<p>Нажмите эту кнопку:</p><p><img src="cid:image001.png@01DA"></p>'
+        "<p>и сохраните.</p><p>Анна</p>"
+    )
+    body = read_body(outlook(plain, html), signer="Анна Смирнова")
+    [shot] = body.attachments
+    assert (shot.place, is_logo(shot)) == (TEXT, False)
+    assert body.text.splitlines() == [
+        "Нажмите эту кнопку:",
+        "[image001.png]",
+        "и сохраните.",
+        "",
+        "Анна",
+    ]
+
+
+def test_a_signatures_logo_loses_its_mark() -> None:
+    plain = "Ответ.\r\n\r\nАнна Смирнова\r\nИнженер\r\n[cid:image001.png@01DA]"
+    html = '<p>Ответ.</p><p>Анна Смирнова</p><p>Инженер</p><p><img src="cid:image001.png@01DA"></p>'
+    body = read_body(outlook(plain, html), signer="Анна Смирнова")
+    [logo] = body.attachments
+    assert (logo.place, is_logo(logo)) == (SIGNATURE, True)
+    assert body.text.splitlines() == ["Ответ.", "", "Анна Смирнова", "Инженер"]
+    # the plain text's "-- " tells where the signature is when the From has no name
+    plain = "Ответ.\r\n-- \r\nАнна Смирнова\r\n"
+    body = read_body(outlook(plain, html, name=""), signer="")
+    assert is_logo(body.attachments[0])
