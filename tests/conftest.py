@@ -4,6 +4,7 @@ import pytest
 
 from tests.dovecot import dovecot  # noqa: F401
 from tests.helpers import Desk, Sink
+from tests.smime import smime  # noqa: F401
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from maild.domain import cms
 from maild.domain.extensions import split_extension
 from maild.domain.filetypes import (
     BMP,
@@ -133,17 +134,45 @@ BMP_TEXT = "Файлы BMP принимаются только в архиве Z
 CONVERT_TEXT = "Сохраните изображение в формате JPG или PNG и пришлите, пожалуйста, снова."
 REPACK_TEXT = "Упакуйте, пожалуйста, файлы в архив ZIP или RAR и пришлите снова."
 # An encrypted letter (S/MIME, PGP/MIME, inline PGP): support holds no customer's key.
-_ENCRYPTED_TYPES = frozenset(
-    ("application/pkcs7-mime", "application/x-pkcs7-mime", "application/pgp-encrypted")
-)
 ENCRYPTED_TEXT = (
     "зашифрован (S/MIME или PGP): прочесть его служба поддержки не может. "
     "Пришлите, пожалуйста, текст и файлы без шифрования."
 )
+# An S/MIME p7m that is neither encrypted nor a SignedData that reads (domain.cms): cut
+# short on the way, or garbage. A signed letter that reads is no file (domain.smime).
+UNREADABLE_P7M_TEXT = (
+    "(письмо или файл с электронной подписью S/MIME) прочесть не удалось: он повреждён "
+    "или пришёл не полностью. Пришлите его, пожалуйста, ещё раз."
+)
 
 
-def _encrypted(declared: str | None, data: bytes) -> bool:
-    return declared in _ENCRYPTED_TYPES or data[:64].lstrip().startswith(b"-----BEGIN PGP MESSAGE")
+def _p7m(name: str, declared: str | None) -> bool:
+    return declared in cms.P7M_TYPES or (
+        declared in (None, "application/octet-stream") and name.lower().endswith(".p7m")
+    )
+
+
+def _encrypted(name: str, declared: str | None, data: bytes) -> bool:
+    """Sent encrypted: PGP, or an S/MIME p7m that holds no SignedData (smime-type is
+    not trusted: a signed letter said to be signed is not encrypted, and the bytes tell)."""
+    if _p7m(name, declared):
+        return cms.kind(data) == cms.ENCRYPTED
+    return declared == "application/pgp-encrypted" or data[:64].lstrip().startswith(
+        b"-----BEGIN PGP MESSAGE"
+    )
+
+
+def _unreadable_p7m(name: str, declared: str | None, data: bytes) -> bool:
+    """An S/MIME p7m, not encrypted, whose SignedData cannot be read."""
+    if not _p7m(name, declared):
+        return False
+    try:
+        cms.signed_content(data)
+    except cms.NoContent:  # a signature or certificates alone: judged by its type
+        return False
+    except cms.CmsError:
+        return True
+    return False  # a file signed on its own (договор.pdf.p7m): judged by its type
 
 
 def _kind(detected: str | None) -> str:
@@ -315,8 +344,10 @@ def _unproven(
         )
     if policy.accept_other_types:
         return None
-    if _encrypted(declared, data):
+    if _encrypted(name, declared, data):
         return f"Файл «{name}» {ENCRYPTED_TEXT}", "encrypted"
+    if _unreadable_p7m(name, declared, data):
+        return f"Файл «{name}» {UNREADABLE_P7M_TEXT}", "corrupt"
     return f"Файл «{name}» ({what}) не принят. " + ALLOWED_TEXT + advice, "other"
 
 

@@ -150,6 +150,8 @@ _TYPE_NAMES = {
     "application/x-msdos-program": "программа",
     "application/x-dosexec": "программа",
     "application/x-msi": "установщик программы",
+    "application/pkcs7-mime": "файл с электронной подписью",
+    "application/x-pkcs7-mime": "файл с электронной подписью",
 }
 _TYPE_FAMILIES = {"video/": "видео", "audio/": "аудиозапись", "font/": "шрифт"}
 

@@ -21,6 +21,7 @@ from maild.domain.placeholders import cid_of, name_pictures
 from maild.domain.reports import REPORT_ORIGINALS, STATUS_TYPES, Reports
 from maild.domain.richtext import enriched_to_text
 from maild.domain.room import Room
+from maild.domain.smime import open_signed
 from maild.domain.textleaves import (
     RTF,
     TextGroup,
@@ -173,8 +174,8 @@ def read_body(msg: Message, codec: str | None = None, signer: str = "") -> Body:
     every text part in that charset, whatever its label says. ``signer``: the From's
     name, whose line under the text starts the writer's signature (logos.places)."""
     reports = Reports()
-    problem: str | None = None
     open_encoded_messages(msg, RAW_POLICY)
+    msg, problem = open_signed(msg, RAW_POLICY)  # S/MIME opaque-signed: the letter it signs
     reader = _Reader(msg, codec, parents_of(msg))
     for part in _leaves(msg, reports.originals):
         try:

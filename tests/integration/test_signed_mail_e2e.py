@@ -11,7 +11,9 @@ import json
 import pytest
 
 from tests.data.make_corpus import png
-from tests.helpers import Desk, Sink
+from tests.helpers import Desk, Sink, staff_to
+from tests.integration.test_staff_e2e import customer_mails, open_ticket
+from tests.smime import Smime, p7m_part
 
 CUSTOMER = "alexey@bank-example.ru"
 TEXT = "Добрый день! Обмен с банком завершается ошибкой, скриншот во вложении."
@@ -144,3 +146,138 @@ def test_an_encrypted_mail_is_asked_again_unencrypted(desk: Desk, sink: Sink, ra
     text = " ".join(confirmation.text.split())
     assert "зашифрован" in text and "без шифрования" in text, confirmation.text
     assert "Принимаются скриншоты" not in text and "«attachment»" not in text
+
+
+# -- S/MIME opaque-signed: the letter inside smime.p7m (application/pkcs7-mime) --------
+# Outlook with clear-text signing off, and CryptoPro setups, sign the whole letter into
+# one CMS SignedData: nothing is encrypted, no key is needed to read it. It was taken
+# for an encrypted file: the ticket's text empty, the screenshot lost, the customer told
+# «smime.p7m зашифрован», and a staff answer and its #close never sent.
+
+
+def _letter(text: str, *files: tuple[str, str, bytes]) -> bytes:
+    """The MIME entity a client signs: the text (cp1251, base64) and the files."""
+    parts = [
+        'Content-Type: text/plain; charset="windows-1251"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(text.encode("cp1251")).decode().replace("\n", "\r\n")
+    ]
+    for name, ctype, data in files:
+        parts.append(
+            f'Content-Type: {ctype}; name="{name}"\r\nContent-Transfer-Encoding: base64\r\n'
+            f'Content-Disposition: attachment; filename="{name}"\r\n\r\n'
+            + base64.encodebytes(data).decode().replace("\n", "\r\n")
+        )
+    body = "".join(f"--MIX\r\n{p}\r\n" for p in parts) + "--MIX--\r\n"
+    return ('Content-Type: multipart/mixed; boundary="MIX"\r\n\r\n' + body).encode()
+
+
+def _opaque(smime: Smime, form: str, headers: str, letter: bytes) -> bytes:
+    """The signed mail: ``headers`` (From, To, Subject ...), then the p7m as ``form``
+    writes it: Outlook's application/pkcs7-mime of DER or of streamed BER, or
+    `openssl smime -sign`'s own application/x-pkcs7-mime."""
+    if form == "openssl smime":
+        return headers.encode() + smime.signed_mail(letter)
+    der = smime.sign(letter, ber=form == "BER")
+    return (headers + "MIME-Version: 1.0\r\n" + p7m_part(der)).encode()
+
+
+FORMS = ["DER", "BER", "openssl smime"]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_an_opaque_signed_letter_is_read_with_its_screenshot(
+    desk: Desk, sink: Sink, smime: Smime, form: str
+):
+    headers = (
+        f"From: Alexey <{CUSTOMER}>\r\nTo: support@example.com\r\nSubject: Opaque\r\n"
+        f"Date: Wed, 25 Nov 2026 12:00:00 +0300\r\nMessage-ID: <opaque-{form[:3]}@bank.ru>\r\n"
+    )
+    raw = _opaque(smime, form, headers, _letter(TEXT, ("error.png", "image/png", png())))
+    r = desk.run("ingest", "-", "--json", input=raw)
+    assert r.code == 0, r.err
+    tid = json.loads(r.out)["tid"]
+    desk.flush()
+    [message] = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    assert message["text"].strip() == TEXT
+    assert [(a["filename"], a["accepted"]) for a in message["attachments"]] == [("error.png", True)]
+    [confirmation] = sink.to(CUSTOMER)
+    assert f"[TID#{tid}]" in confirmation.subject
+    for word in ("не принят", "зашифрован", "p7m", "подпис"):
+        assert word not in confirmation.text, confirmation.text
+    for notice in sink.to("anna@example.com"):
+        assert TEXT in notice.text and "(пустое письмо)" not in notice.text
+        assert "p7m" not in notice.text and "не удалось разобрать" not in notice.text
+        files = [(p.get_filename(), p.get_content()) for p in notice.msg.iter_attachments()]
+        assert files == [("error.png", png())]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_an_opaque_signed_staff_answer_is_sent_and_its_close_runs(
+    desk: Desk, sink: Sink, smime: Smime, form: str
+):
+    """The staff member was told «в письме нет текста для клиента, только вложения»,
+    and the customer got nothing: the answer, its file and #close were inside smime.p7m."""
+    tid, _notice = open_ticket(desk, sink)
+    answer = "Иван, добрый день.\r\nОбновите модуль оплаты до 7.0.1.\r\n#close\r\n"
+    manual = ("manual.pdf", "application/pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")
+    headers = (
+        f"From: Anna <anna@example.com>\r\nTo: {staff_to(tid)}\r\n"
+        f"Subject: RE: Новое обращение [TID#{tid}]\r\n"
+        f"Message-ID: <answer-{form[:3]}@corp.example>\r\n"
+    )
+    r = desk.run("ingest", "-", input=_opaque(smime, form, headers, _letter(answer, manual)))
+    assert r.code == 0, r.err
+    desk.flush()
+    assert desk.ticket(tid)["status"] == "closed"
+    [sent] = [m for m in customer_mails(sink) if "Обращение зарегистрировано" not in m.subject]
+    assert f"[TID#{tid}]" in sent.subject
+    assert sent.text.splitlines()[:2] == answer.splitlines()[:2]
+    assert "#close" not in sent.text and "завершена, обращение закрыто" in sent.text
+    assert [p.get_filename() for p in sent.msg.iter_attachments()] == ["manual.pdf"]
+    assert not [m for m in sink.to("anna@example.com") if "не отправлен" in m.subject]
+
+
+def test_a_p7m_cut_short_is_kept_and_told_unreadable(desk: Desk, sink: Sink, smime: Smime):
+    """A SignedData cut on the way cannot be read: it stays the file smime.p7m, and is
+    called unreadable (not encrypted); staff are told, and the spool keeps the mail."""
+    headers = (
+        f"From: Alexey <{CUSTOMER}>\r\nTo: support@example.com\r\nSubject: Cut\r\n"
+        "Message-ID: <cut@bank.ru>\r\n"
+    )
+    der = smime.sign(_letter(TEXT, ("error.png", "image/png", png())), ber=True)
+    raw = (headers + "MIME-Version: 1.0\r\n" + p7m_part(der[: len(der) // 2])).encode()
+    r = desk.run("ingest", "-", "--json", input=raw)
+    assert r.code == 0, r.err
+    tid = json.loads(r.out)["tid"]
+    desk.flush()
+    [message] = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    [p7m] = message["attachments"]
+    assert (p7m["filename"], p7m["accepted"]) == ("smime.p7m", False)
+    assert "прочесть не удалось" in p7m["reason"]
+    [confirmation] = sink.to(CUSTOMER)
+    text = " ".join(confirmation.text.split())
+    assert "прочесть не удалось" in text and "зашифрован" not in text
+    [notice] = sink.to("anna@example.com")
+    told = " ".join(notice.text.split())
+    assert (
+        "Письмо не удалось разобрать полностью: «smime.p7m» (S/MIME, с электронной подписью) "
+        "не прочитан: данные обрываются. Исходные байты сохранены в спуле" in told
+    )
+
+
+def test_a_real_encrypted_p7m_is_asked_again_unencrypted(desk: Desk, sink: Sink, smime: Smime):
+    """openssl's EnvelopedData, its smime-type left out (some clients do): its bytes
+    say encrypted, and the customer is asked for the letter without encryption."""
+    enveloped = smime.encrypt(_letter(TEXT))
+    raw = (
+        f"From: Alexey <{CUSTOMER}>\r\nTo: support@example.com\r\nSubject: Sealed\r\n"
+        "Message-ID: <sealed@bank.ru>\r\nMIME-Version: 1.0\r\n"
+        + p7m_part(enveloped).replace("; smime-type=signed-data", "")
+    ).encode()
+    r = desk.run("ingest", "-", "--json", input=raw)
+    assert r.code == 0, r.err
+    desk.flush()
+    [confirmation] = sink.to(CUSTOMER)
+    text = " ".join(confirmation.text.split())
+    assert "«smime.p7m» зашифрован" in text and "без шифрования" in text

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from maild.domain.attachments import (
     ALLOWED_TEXT,
     BMP_TEXT,
+    UNREADABLE_P7M_TEXT,
     AttachmentDecision,
     AttachmentPolicy,
     bmp_refused,
@@ -26,6 +27,7 @@ from maild.domain.attachments import (
     sniff_type,
 )
 from maild.domain.extensions import KNOWN
+from tests.smime import der, signed_data
 
 POLICY = AttachmentPolicy()
 MB = 1024 * 1024
@@ -368,11 +370,36 @@ def test_encrypted_files_are_told_apart_from_other_types() -> None:
     armored = b"\n-----BEGIN PGP MESSAGE-----\nhQEMA\n-----END PGP MESSAGE-----\n"
     for name, declared, data in [
         ("letter.asc", None, armored),  # inline PGP, by its armor
-        ("smime.p7m", "application/pkcs7-mime", b"0\x82\x01\x00" + bytes(40)),  # by its type
+        ("smime.p7m", "application/pkcs7-mime", ENVELOPED),  # S/MIME: its CMS type says so
+        ("smime.p7m", "application/octet-stream", ENVELOPED),  # by its name, then the type
     ]:
         d = decide(name, declared, data, POLICY)
         assert not d.accepted and d.kind == "encrypted", name
     assert decide("notes.txt", "text/plain", b"plain text", POLICY).kind == "other"
+
+
+# The start of a CMS EnvelopedData (1.2.840.113549.1.7.3), cut: kind() reads no further.
+ENVELOPED = b"0\x82\x05\x00\x06\t*\x86H\x86\xf7\r\x01\x07\x03" + bytes(40)
+
+
+def test_a_p7m_is_encrypted_only_when_its_bytes_are_no_signed_data() -> None:
+    """An S/MIME p7m is judged by its CMS content type, not by its MIME type: a signed
+    one is not «зашифрован». One signed on its own (a CryptoPro-signed contract, which
+    domain.smime leaves a file) is a file of a type not accepted, named as such; one
+    that cannot be read (cut short, garbage) is said to be unreadable, asked again."""
+    document = signed_data(der(0x04, b"%PDF-1.4 ..."))
+    for name, data in [("договор.pdf.p7m", document), ("smime.p7c", signed_data(None))]:
+        d = decide(name, "application/pkcs7-mime", data, POLICY)  # (certificates alone)
+        assert (d.accepted, d.kind) == (False, "other")
+        assert "(файл с электронной подписью) не принят" in d.reason
+        assert "зашифрован" not in d.reason
+    for data in (document[:-3], b"garbage, not DER at all"):
+        for name, declared in [("smime.p7m", "application/x-pkcs7-mime"), ("a.p7m", None)]:
+            d = decide(name, declared, data, POLICY)
+            assert (d.accepted, d.kind) == (False, "corrupt"), name
+            assert d.reason == f"Файл «{name}» {UNREADABLE_P7M_TEXT}"
+    other = AttachmentPolicy(accept_other_types=True)  # then a p7m is kept, as any file
+    assert decide("smime.p7m", "application/pkcs7-mime", b"garbage", other).accepted
 
 
 def test_a_name_with_an_extension_claims_that_type() -> None:

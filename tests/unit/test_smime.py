@@ -1,0 +1,129 @@
+"""domain/smime.py through domain/message.parse: an S/MIME opaque-signed letter
+(smime.p7m, smime-type=signed-data) is read as the letter it signs, wherever it stands;
+what it cannot read, or what is encrypted, stays a file of the message."""
+
+from __future__ import annotations
+
+import base64
+
+from maild.domain import smime
+from maild.domain.message import parse
+from tests.helpers import PNG
+from tests.smime import chunked, der, p7m_part, signed_data
+
+HEAD = (
+    "From: Ivan <ivan@shop.ru>\r\nTo: support@example.com\r\nSubject: x\r\n"
+    "Message-ID: <s@shop.ru>\r\nMIME-Version: 1.0\r\n"
+)
+TEXT = "Добрый день! Оплата не проходит, скриншот во вложении."
+
+
+def letter(text: str = TEXT, charset: str = "utf-8") -> bytes:
+    """What Outlook signs: the text as plain and HTML alternatives, and a screenshot."""
+    plain = base64.encodebytes(text.encode(charset)).decode()
+    return (
+        'Content-Type: multipart/mixed; boundary="M"\r\n\r\n--M\r\n'
+        'Content-Type: multipart/alternative; boundary="A"\r\n\r\n--A\r\n'
+        f"Content-Type: text/plain; charset={charset}\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        f"{plain}\r\n--A\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        f"<p>{text} (HTML)</p>\r\n--A--\r\n\r\n--M\r\n"
+        'Content-Type: image/png; name="error.png"\r\nContent-Transfer-Encoding: base64\r\n'
+        'Content-Disposition: attachment; filename="error.png"\r\n\r\n'
+        f"{base64.encodebytes(PNG).decode()}\r\n--M--\r\n"
+    ).encode()
+
+
+def signed(content: bytes, open_length: bool = True) -> bytes:
+    """An opaque-signed SignedData of ``content``, BER in 100-byte chunks (or DER)."""
+    econtent = chunked(content, 100) if open_length else der(0x04, content)
+    return signed_data(econtent, open_length=open_length)
+
+
+def mail(*parts: str, root: bytes | None = None) -> bytes:
+    """A mail whose body is the p7m ``root``, or multipart/mixed of ``parts``."""
+    if root is not None:
+        return (HEAD + p7m_part(root)).encode()
+    body = "".join(f"--X\r\n{p}\r\n" for p in parts) + "--X--\r\n"
+    return (HEAD + 'Content-Type: multipart/mixed; boundary="X"\r\n\r\n' + body).encode()
+
+
+def files(raw: bytes) -> list[tuple[str | None, str]]:
+    return [(a.filename, a.content_type) for a in parse(raw).attachments]
+
+
+def test_the_signed_letter_is_read_as_a_multipart_signed_first_part_is():
+    for open_length in (False, True):
+        msg = parse(mail(root=signed(letter(), open_length)))
+        assert msg.text.strip() == TEXT  # the plain alternative alone, as in any mail
+        assert [(a.filename, a.data) for a in msg.attachments] == [("error.png", PNG)]
+        assert msg.parse_problem is None
+
+
+def test_a_letter_signed_by_openssl_is_read(smime):
+    """Real openssl output, BER streamed, under the x-pkcs7-mime header it writes."""
+    raw = HEAD.encode() + smime.signed_mail(letter())
+    assert b"application/x-pkcs7-mime; smime-type=signed-data" in raw
+    msg = parse(raw)
+    assert msg.text.strip() == TEXT and [a.filename for a in msg.attachments] == ["error.png"]
+    raw = (HEAD + p7m_part(smime.sign(letter(), ber=True))).encode()
+    assert parse(raw).text.strip() == TEXT
+
+
+def test_the_charset_staff_name_reads_the_signed_text():
+    """`#charset` reads the mail again (message.redecode): the signed text too."""
+    raw = mail(root=signed(letter(charset="koi8-r").replace(b"koi8-r", b"utf-8", 1)))
+    assert parse(raw, codec="koi8-r").text.strip() == TEXT
+
+
+def test_a_signed_letter_inside_a_mail_is_read_in_its_place():
+    """A gateway's disclaimer put under it (multipart/mixed), a signed mail forwarded
+    as message/rfc822, a letter signed twice: each read, nothing left as smime.p7m."""
+    disclaimer = "Content-Type: text/plain; charset=utf-8\r\n\r\nПисьмо проверено антивирусом."
+    msg = parse(mail(p7m_part(signed(letter())), disclaimer))
+    assert msg.text.split("\n")[0] == TEXT and "антивирусом" in msg.text
+    assert files(mail(p7m_part(signed(letter())), disclaimer)) == [("error.png", "image/png")]
+    forwarded = "Content-Type: message/rfc822\r\n\r\nSubject: fwd\r\n" + p7m_part(signed(b"hi"))
+    assert parse(mail(forwarded)).text.split("\n")[-1] == "hi"  # (its whole body: no header)
+    twice = signed(b"Content-Type: multipart/mixed; boundary=Y\r\n\r\n--Y\r\n" + p7m_part(
+        signed(letter())).encode() + b"\r\n--Y--\r\n")  # fmt: skip
+    assert parse(mail(root=twice)).text.strip() == TEXT
+
+
+def test_a_file_signed_on_its_own_stays_a_file():
+    """A CryptoPro-signed contract attached to a letter signs no MIME entity: a file."""
+    document = p7m_part(signed(b"%PDF-1.4 ..."), name="договор.pdf.p7m")
+    text = "Content-Type: text/plain; charset=utf-8\r\n\r\nДоговор во вложении."
+    msg = parse(mail(text, document))
+    assert msg.text.strip() == "Договор во вложении." and msg.parse_problem is None
+    assert files(mail(text, document)) == [("договор.pdf.p7m", "application/pkcs7-mime")]
+
+
+def test_an_unreadable_or_encrypted_p7m_stays_a_file():
+    """Cut short: kept as smime.p7m, and staff told why it was not read (the spool
+    keeps the mail). Encrypted: kept for domain.attachments to ask for it unencrypted.
+    Certificates alone (certs-only) or a signature without its letter: a file, and no
+    word of a problem: nothing was lost."""
+    cut = parse(mail(root=signed(letter())[:-40]))
+    assert cut.text == "" and [a.filename for a in cut.attachments] == ["smime.p7m"]
+    assert "«smime.p7m»" in cut.parse_problem and "данные обрываются" in cut.parse_problem
+    enveloped = der(0x30, bytes.fromhex("06092a864886f70d010703"), der(0xA0, der(0x30)))
+    for p7m in (enveloped, signed_data(None)):
+        msg = parse(mail(root=p7m))
+        assert [a.filename for a in msg.attachments] == ["smime.p7m"]
+        assert msg.parse_problem is None
+
+
+def test_the_bytes_tell_signed_from_encrypted_not_the_label():
+    """smime-type is the sender's word: a SignedData labelled enveloped-data (or not
+    labelled) is read; an EnvelopedData labelled signed-data stays a file."""
+    for label in ("enveloped-data", ""):
+        part = p7m_part(signed(letter())).replace("smime-type=signed-data", label)
+        assert parse((HEAD + part).encode()).text.strip() == TEXT
+
+
+def test_signed_letters_opened_per_mail_are_capped():
+    """Hostile: a mail of many signed parts opens MAX_SIGNED of them; the rest stay files."""
+    part = p7m_part(signed(b"Content-Type: text/plain\r\n\r\nx"))
+    msg = parse(mail(*[part] * (smime.MAX_SIGNED + 5)))
+    assert msg.text.split() == ["x"] * smime.MAX_SIGNED
+    assert [a.filename for a in msg.attachments] == ["smime.p7m"] * 5
