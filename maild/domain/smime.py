@@ -41,7 +41,10 @@ def open_signed(msg: Message, policy: Policy) -> tuple[Message, str | None]:
     while stack:
         part, siblings, index, body = stack.pop()
         if opened < MAX_SIGNED and _is_p7m(part):
-            letter, why = _letter(part, body, policy)
+            try:
+                letter, why = _letter(part, body, policy)
+            except Exception as e:  # as mimeparts.read_body: one part never hides the rest
+                letter, why = None, f"unreadable part: {type(e).__name__}: {e}"
             problem = problem or why
             if letter is not None:
                 opened += 1

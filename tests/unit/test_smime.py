@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import base64
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from maild.domain import smime
 from maild.domain.message import parse
+from tests.examples import examples
 from tests.helpers import PNG
 from tests.smime import chunked, der, p7m_part, signed_data
 
@@ -127,3 +131,20 @@ def test_signed_letters_opened_per_mail_are_capped():
     msg = parse(mail(*[part] * (smime.MAX_SIGNED + 5)))
     assert msg.text.split() == ["x"] * smime.MAX_SIGNED
     assert [a.filename for a in msg.attachments] == ["smime.p7m"] * 5
+
+
+@settings(max_examples=examples(150), deadline=None, database=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 100_000), st.integers(0, 255)), max_size=6),
+    st.integers(0, 3000),
+    st.booleans(),
+)
+def test_a_damaged_p7m_never_costs_the_mail(changes, cut, open_length):
+    """Bytes of a signed letter changed or cut: the mail is read, its sender and subject
+    kept; the p7m is read as a letter or kept as a file, never an error of the mail."""
+    data = bytearray(signed(letter(), open_length))
+    for at, value in changes:
+        data[at % len(data)] = value
+    msg = parse(mail(root=bytes(data[: len(data) - cut % len(data)])))
+    assert msg.from_addr == "ivan@shop.ru" and msg.subject == "x"
+    assert not (msg.parse_problem or "").startswith(("unparseable", "unreadable part"))
