@@ -16,6 +16,7 @@ from maild.domain.flowed import unflow
 from maild.domain.forwards import heading, open_encoded_messages
 from maild.domain.header_text import filename_of
 from maild.domain.html import data_images, html_to_text, meta_charset
+from maild.domain.inlinepgp import ENCRYPTED_NAME, read_inline
 from maild.domain.partread import RAW_POLICY, content_type, header_of, param, parts_of, payload
 from maild.domain.placeholders import cid_of, name_pictures
 from maild.domain.reports import REPORT_ORIGINALS, STATUS_TYPES, Reports
@@ -224,11 +225,26 @@ class _Reader:
 
     def _text(self, part: Message, ctype: str) -> None:
         text, unsure = _read_text(part, ctype, self.codec)
+        if ctype == "text/plain":
+            text = self._plain(part, text)
         group = self._group(part)
         (group.html if ctype == "text/html" else group.plain).append(text)
         self.doubt = self.doubt or unsure
         if ctype == "text/html":
             self.attachments.extend(_pictures_in(text, self.room))
+
+    def _plain(self, part: Message, text: str) -> str:
+        """A plain text as typed: inline PGP read out of its armour (domain.inlinepgp),
+        an encrypted block kept as the file PGP/MIME sends it as (domain.attachments
+        asks for it without encryption); then unflowed, as signed (RFC 3676 §4.6)."""
+        inline = read_inline(text)
+        self.attachments.extend(self.room.take([
+            RawAttachment(ENCRYPTED_NAME, "application/pgp-encrypted", block.encode())
+            for block in inline.encrypted
+        ]))  # fmt: skip
+        if param(part, "format") == "flowed":
+            return unflow(inline.text, delsp=param(part, "delsp") == "yes")
+        return inline.text
 
     def _rich(self, part: Message, ctype: str) -> None:
         if ctype in RTF:  # the words, or those of the HTML it wraps (domain.rtf)
@@ -278,16 +294,12 @@ class _Reader:
 
 
 def _read_text(part: Message, ctype: str, codec: str | None) -> tuple[str, str | None]:
-    """A text leaf as the sender typed it (a flowed paragraph one line), and why its
-    charset may be wrong; in ``codec`` when staff named one (then no doubt is left)."""
+    """A text leaf decoded, and why its charset may be wrong; in ``codec`` when staff
+    named one (then no doubt is left). A plain one is read on by _Reader._plain."""
     data, label = _labelled(part, ctype)
     if codec is not None:
-        text, unsure = data.decode(codec, "replace"), None
-    else:
-        text, unsure = recode.read_text(data, label)
-    if ctype == "text/plain" and param(part, "format") == "flowed":
-        text = unflow(text, delsp=param(part, "delsp") == "yes")
-    return text, unsure
+        return data.decode(codec, "replace"), None
+    return recode.read_text(data, label)
 
 
 def _joined(
