@@ -159,8 +159,8 @@ class Daemon:
             return self.sender.call(None)
         return flush_outbox(self.app, None)
 
-    def _tell_refused(self) -> None:
-        tell_refused(self.app, self.app.now())
+    def _tell_refused(self) -> int:
+        return len(tell_refused(self.app, self.app.now()))
 
     async def _outbox_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -176,9 +176,13 @@ class Daemon:
             self.outbox_wake.clear()
             try:
                 sent, failed = await loop.run_in_executor(self.send_pool, self._flush_outbox)
-                if failed and self.app.outbox.refused_entries():  # tickets to tell, by
-                    # the one writer (as the jobs); staff's notice goes in the next pass
-                    await loop.run_in_executor(self.process_pool, self._tell_refused)
+                # tickets to tell, by the one writer (as the jobs); staff's notice goes
+                # in the next pass (none when they wait for the list: refusals.py)
+                if (
+                    failed
+                    and self.app.outbox.refused_entries()
+                    and await loop.run_in_executor(self.process_pool, self._tell_refused)
+                ):
                     self.outbox_wake.set()
             except OSError as e:  # the environment's: one line, the pass runs again
                 log.error("outbox pass failed: %s", privileges.describe(e))

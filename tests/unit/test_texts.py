@@ -303,7 +303,25 @@ def variants() -> list[dict]:
         answer="[AUTHENTICATIONFAILED]",  # the server's words (fault alerts: error)
         limit=20,  # staff_flood: notices per sender an hour, and till when they are held
         # reminder_list, escalation_list: the tickets a list names, and how often one goes
-        tickets=[dict(ROW, reply_address="support+1234-5678.abc@example.com")] * 2,
+        # staff_refused_list: each ticket's mail the relay refused (one too big)
+        tickets=[
+            dict(
+                ROW,
+                reply_address="support+1234-5678.abc@example.com",
+                undelivered=[
+                    {
+                        "to": "ivan@exmaple.ru",
+                        "what": "ответ сотрудника",
+                        "subject": "Не работает корзина",
+                        "queued_at": "23.11.2026 10:00",
+                        "error": "ivan@exmaple.ru: 550 5.1.1 <ivan@exmaple.ru>",
+                        "too_big": too_big,
+                    }
+                    for too_big in (False, True)
+                ],
+            )
+        ]
+        * 2,
         every=10,
         until="23.11.2026 11:00",
         until_short="23.11 11:00",
