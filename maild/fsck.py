@@ -10,8 +10,8 @@ are rewritten from the tickets (a corrupt one copied to lost+found/ first), a
 corrupt ticket file is set aside and the mail it held is put back into spool/new,
 where `maild serve` processes it again into the same TID (the Message-ID index
 still names it); exit 0 when everything found was fixed. Stray files in tickets/
-and temp files: maild/fsckfiles.py; the outbox queue and the block list:
-maild/fsckrecords.py.
+and temp files: maild/fsckfiles.py; the outbox queue, the block list and the
+per-address records: maild/fsckrecords.py.
 
 A problem is reported once, on the file that has it: a corrupt ticket file's
 summary row and spool mail are part of its line (and of its repair). Not
@@ -23,7 +23,6 @@ block list.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -42,7 +41,7 @@ from maild.domain.message import message_id_of, synthetic_msgid
 from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE
 from maild.fsckfiles import check_files
-from maild.fsckrecords import check_blocklist, check_outbox
+from maild.fsckrecords import check_address_records, check_blocklist, check_outbox
 from maild.output import print_json
 from maild.privileges import user_name
 
@@ -256,22 +255,6 @@ class Fsck:
             and not self.app.quarantine.spammed(tid)
         )
 
-    def check_address_index(self) -> None:
-        for path in self.index_files("address"):
-            try:
-                ok = isinstance(json.loads(path.read_bytes()), dict)
-            except ValueError:
-                ok = False
-            if ok:
-                continue
-            day = self.first_seen.get(path.name)
-            self.problem(path, "corrupt address index entry", "rewritten")
-            if self.repair:
-                keep_copy(self.app.store, path)
-                self.app.store.files().put(
-                    path, json.dumps({"first_seen": day} if day else {}).encode()
-                )
-
     def _index_path(self, kind: str, key: str) -> Path:
         h = key_hash(key)
         return self.root / "index" / kind / h[:2] / h
@@ -355,7 +338,7 @@ class Fsck:
             self.read_tickets()
             self.check_summaries()
             self.check_msgid_index()
-            self.check_address_index()
+            check_address_records(self)
             self.check_registry()
             self.check_spool()
             self.check_spool_copies()

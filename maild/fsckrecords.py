@@ -1,15 +1,20 @@
-"""`maild fsck`'s look at the store's records that are no ticket's and derived from
-nothing: the outbox queue's and the block list. Nothing rebuilds them, so fsck only
+"""`maild fsck`'s look at the store's records that are no ticket's: the outbox
+queue's and the block list, derived from nothing: nothing rebuilds them, so fsck only
 names them (--repair leaves them: a backup restores them, or the admin mends or
-deletes them)."""
+deletes them); and the per-address records, bookkeeping of the caps and paces
+(adapters/store/addressrec.py), which --repair rewrites."""
 
 from __future__ import annotations
 
+import json
 import os
 from typing import TYPE_CHECKING
 
 from maild.adapters.outqueue import EXT, read_record
-from maild.adapters.store import CorruptFile
+from maild.adapters.store import CorruptFile, addressrec
+from maild.adapters.store.indexes import key_hash
+from maild.adapters.store.rebuild import keep_copy
+from maild.domain.caps import mailbox_of
 
 if TYPE_CHECKING:  # fsck calls these with itself
     from maild.fsck import Fsck
@@ -54,3 +59,37 @@ def check_blocklist(check: Fsck) -> None:
         check.problem(e.path, f"{e.why} (not repaired: correct it, or restore it from a backup)")
     except OSError as e:
         check.problem(check.app.quarantine.blocklist_path, f"unreadable: {e.strerror or e}")
+
+
+def check_address_records(check: Fsck) -> None:
+    """Every per-address record is as maild writes it: a broken one (or a field of it)
+    is read as empty (left out) until the next write of the record; --repair rewrites
+    it now with what is whole of it, the first ticket's date from the tickets. Named
+    with whose it is, when it is staff's, the head's or a requester's."""
+    owners = _owners(check)
+    for path in check.index_files("address"):
+        try:
+            record, why = addressrec.read_record(path.read_bytes())
+        except OSError as e:
+            check.problem(path, f"unreadable: {e.strerror or e}")
+            continue
+        if why is None:
+            continue
+        whose = f" of {owners[path.name]}" if path.name in owners else ""
+        what = f"corrupt address index entry{whose} ({why}; `maild fsck --repair` rewrites it)"
+        check.problem(path, what, "rewritten")
+        if check.repair:
+            keep_copy(check.app.store, path)
+            day = check.first_seen.get(path.name)
+            if day and "first_seen" not in record:
+                record["first_seen"] = day
+            check.app.store.files().put(path, json.dumps(record).encode())
+
+
+def _owners(check: Fsck) -> dict[str, str]:
+    """Whose record each name of index/address/ is: staff, the head, the requesters
+    (a caps record is a mailbox's, without its +tag: caps.mailbox_of)."""
+    support = check.app.config.support
+    people = [*support.staff, *([support.head] if support.head else [])]
+    people += [t["requester"] for t in check.tickets.values() if t.get("requester")]
+    return {key_hash(a): a for p in people for a in (p, mailbox_of(p))}

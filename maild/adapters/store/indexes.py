@@ -4,8 +4,9 @@ index/msgid/<ab>/<hash>    Message-ID -> TID of mail received, the ticket it arr
                            (kept after #merge: snapshot.find_ticket follows merged_into)
 index/address/<ab>/<hash>  per address: first ticket, recent automatic replies, recent
                            staff notices about its mail (and when staff were told of a flood);
-                           of a staff member or the head, the reminders (escalations) that
-                           went to them lately singly, and when the last list (domain.pace)
+                           of a staff member or the head, the reminders (escalations; notices
+                           of refused mail) that went to them lately singly, and when the last
+                           list (domain.pace); read whole or in part (addressrec.py)
 index/redact/<tid>         closed tickets waiting for credential redaction
 """
 
@@ -19,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from maild.adapters.store.addressrec import read_record
 from maild.adapters.store.files import CorruptFile, FileCache
 from maild.adapters.store.lock import StoreLock
 from maild.domain import caps
@@ -52,6 +54,8 @@ class Indexes:
         self.root = root
         self.lock = lock
         self.cache = cache
+        # broken address records logged already, with their content (see _address)
+        self.reported: set[tuple[str, int]] = set()
 
     def path(self, kind: str, key: str) -> str:
         return index_path(self.root, kind, key)
@@ -107,14 +111,16 @@ class Indexes:
 
     # -- per address: first ticket, automatic replies ----------------------------
     def _address(self, address: str) -> dict[str, Any]:
+        """The address's record, what of it is as maild writes it (addressrec): a
+        broken one is read as empty, or without its broken fields, and rewritten so by
+        the next record_*; said in one ERROR line per file and content a process."""
         path = self.path("address", address)
-        try:
-            record = json.loads(self._read(path) or b"{}")
-        except ValueError:
-            record = None
-        if not isinstance(record, dict):  # rewritten whole by the next record_*
-            log.error("%s: address index entry is corrupt, read as empty", path)
-            return {}
+        raw = self._read(path)
+        record, why = read_record(raw)
+        if why and (path, hash(raw)) not in self.reported:
+            self.reported.add((path, hash(raw)))
+            log.error("%s: address index entry of %s is corrupt (%s); run `maild fsck`",
+                      path, address, why)  # fmt: skip
         return record
 
     def _save_address(self, address: str, record: dict[str, Any]) -> None:

@@ -1,0 +1,80 @@
+"""A per-address record (index/address/<ab>/<hash>, indexes.py) as maild writes it,
+and what is read of one that is not so.
+
+The record is bookkeeping: the sender's first ticket (the free-support term counts
+from it) and when automatic mail went to the address lately (the caps; of a staff
+member or the head, the pace of their reminders: domain/caps.py, domain/pace.py).
+Every piece of mail, and every reminder run, reads one. So a field that is not as
+maild writes it (a time that is no time, a list that is none: a disk's or an
+editor's damage) is read as absent, the rest of the record as it is: a cap then
+counts from nothing, which lets a few more automatic mails go, where the field read
+as it is stopped that sender's mail, or every reminder to that person. The next
+write rewrites the record without it; `maild fsck` names it meanwhile, and
+`--repair` rewrites it (the first ticket's date taken from the tickets).
+
+Pure: the caller reads and writes the file.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+__all__ = ["read_record"]
+
+# Fields of one time (ISO 8601 with offset), and lists of such times; the pace's
+# fields are per kind ("<kind>_listed", "<kind>_singles": reminder, escalation, refused)
+TIMES = ("auto_replies", "staff_notices")
+TIME = ("notices_held",)
+_TIMES_END, _TIME_END = "_singles", "_listed"
+
+
+def _time(value: Any) -> bool:
+    """A time as maild writes it: ISO 8601 with its offset (one without cannot be
+    compared with the clock's)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return datetime.fromisoformat(value).utcoffset() is not None
+    except ValueError:
+        return False
+
+
+def _date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _field_ok(key: str, value: Any) -> bool:
+    """Whether field `key` holds what maild writes there (a field it does not know,
+    a later version's, is left as it is)."""
+    if key == "first_seen":
+        return _date(value)
+    if key in TIMES or key.endswith(_TIMES_END):
+        return isinstance(value, list) and all(_time(t) for t in value)
+    if key in TIME or key.endswith(_TIME_END):
+        return _time(value)
+    return True
+
+
+def read_record(raw: bytes | None) -> tuple[dict[str, Any], str | None]:
+    """(the record as maild may use it, what was wrong with it and what is read of it
+    so, or None) of an address record's bytes (None: there is none)."""
+    try:
+        record = json.loads(raw or b"{}")
+    except ValueError:  # (a UnicodeDecodeError is one too)
+        return {}, "not JSON, read as empty"
+    if not isinstance(record, dict):
+        return {}, "not a JSON object, read as empty"
+    bad = [key for key, value in record.items() if not _field_ok(key, value)]
+    if not bad:
+        return record, None
+    them = "it" if len(bad) == 1 else "them"
+    why = f"{', '.join(bad)} not as maild writes {them}, read without {them}"
+    return {k: v for k, v in record.items() if k not in bad}, why
