@@ -20,14 +20,11 @@ from typing import Any
 
 import jinja2
 
+from maild import renderfilters
 from maild.config import ConfigError, SupportConfig
 from maild.domain.addresses import getaddresses
 from maild.domain.commands import cheat_sheet
-from maild.domain.errorwords import gloss
-from maild.domain.filetypes import size_text
-from maild.domain.plural import thousands
 from maild.domain.policy import hours_words, zone_label, zone_words
-from maild.domain.sla import ru_count
 from maild.domain.tid import tag
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -58,13 +55,7 @@ class Renderer:
         )
         # jinja's default globals: unused, and every render copied them (bench/FINDINGS.md 22)
         self.env.globals.clear()
-        # {{ n | plural("день", "дня", "дней") }}: "21 день", "2 дня", "11 дней"
-        self.env.filters["plural"] = ru_count
-        # {{ a.size | size }}: "62 байта", "45,3 КБ", "20,0 МБ", as the customer is told
-        # the same file's size (domain.filetypes.size_text), never 20971593 bytes
-        self.env.filters["size"] = size_text
-        self.env.filters["thousands"] = thousands
-        self.env.filters["gloss"] = gloss  # an error's meaning in Russian, or ""
+        renderfilters.install(self.env)  # plural, size, thousands, gloss, shell
         # as text, for the outbox's record (`outbox list`): the name readable, not encoded
         self._from = str(Address(display_name=support.name, addr_spec=support.address))
         self._from_line = mailbox_field("From", [(support.name, support.address)])
