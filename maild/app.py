@@ -129,7 +129,6 @@ class App:
             render_answer=self.renderer.answer,
             render_text=self.renderer.text,
             support_name=support.name,
-            head=support.head,
             relayed=relayed_lines(self.config.web),
         )
 

@@ -103,9 +103,13 @@ def notice_cap(
 def notice_cap_reason(limit: int, sender: str) -> str:
     """Why a staff notice was not sent (Russian, for the ticket's "suppressed" note)."""
     if limit <= 0:
-        return "уведомления сотрудникам о письмах клиентов отключены"
+        return "уведомления сотрудникам о непроверенных письмах отключены"
     notices = ru_plural(limit, "уведомления", "уведомлений", "уведомлений")
-    return f"не больше {limit} {notices} сотрудникам в час о письмах с адреса {sender}"
+    # "непроверенных": only mail that proves nothing counts (trust.notice_sender); the
+    # From it bears may be forged, the note must not say that address wrote so much
+    return (
+        f"не больше {limit} {notices} сотрудникам в час о непроверенных письмах от имени {sender}"
+    )
 
 
 def _letters(n: int) -> str:

@@ -223,7 +223,7 @@ def _asked_ctx(ticket: Ticket, asked: list[str]) -> dict[str, list[str]]:
 def _staff_notice(ctx: Context, ticket: Ticket, name: str, context: dict[str, Any]) -> Outgoing:
     """The notice to staff (and the assignee) about a customer's message, with its files
     (and its whole text, zipped, when the notice shows only its start: longtext.py);
-    capped per sender unless staff or the head wrote it (trust.notice_sender)."""
+    capped per sender when nothing proves its From (trust.notice_sender)."""
     files = accepted_files(ctx.attachments)
     if context.get("text_cut"):
         zipped = zipped_text(ctx.msg.text, ticket["tid"])

@@ -39,7 +39,6 @@ class Policy:
     render_answer: RenderAnswer
     render_text: RenderText
     support_name: str = ""  # the display name of support's mail (support.name)
-    head: str | None = None  # support.head: their proven mail is never capped as an outsider's
     # the lines the site adds under a staff answer to a customer, its link masked ("" with
     # no site): a customer's quote of them is no text of theirs (owntext)
     relayed: str = ""

@@ -23,7 +23,7 @@ from maild.domain.records import MessageRecord, Ticket, note_record
 from maild.domain.replyaddr import is_support_address
 from maild.domain.spam import domain_blockable
 from maild.domain.ticket import participants_of
-from maild.domain.verify import sender_verified
+from maild.domain.verify import proves_sender
 
 log = logging.getLogger("maild.trust")
 
@@ -150,15 +150,19 @@ def cap_participants(policy: Policy, msg: ParsedMessage) -> tuple[list[str], lis
 def notice_sender(ctx: Context) -> str | None:
     """Whose mail a staff notice about this message counts as (Outgoing.about_sender:
     no more than so many an hour per sender, caps.notice_cap): its From's, "" for mail
-    without one. None, never capped so, for a staff member's or the head's mail that
-    proves its From (a signed reply address, DKIM/SPF): a From line proves nothing,
-    and a forger of theirs is an outsider like any."""
-    sender, policy = ctx.msg.from_addr, ctx.policy
-    if sender in policy.staff and ctx.snapshot.staff_verified:
+    without one, when nothing proves that From. A From line proves nothing: a forger
+    can write anyone's, and had forged mail capped the From, twenty forgeries would
+    silence staff about the real customer's mail. So the cap counts and holds only
+    unproven mail; None, never capped so and not counted, for mail that proves its
+    sender (staff's: verify.staff_verified; anyone's: a reply address maild signed for
+    them, DKIM/SPF with authserv_id, verify.proves_sender), and for a report of our
+    own mail (snapshot.our_bounce: bounded by the mail we sent, not an outsider's)."""
+    snap, msg = ctx.snapshot, ctx.msg
+    if snap.our_bounce or (msg.from_addr in ctx.policy.staff and snap.staff_verified):
         return None
-    if sender and sender == policy.head and sender_verified(ctx.msg, policy):
+    if snap.requester_verified or proves_sender(msg, ctx.policy):
         return None
-    return sender
+    return msg.from_addr
 
 
 def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:

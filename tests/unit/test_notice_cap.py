@@ -10,11 +10,12 @@ import pytest
 
 from maild.domain.caps import NoticeCap, notice_cap, notice_cap_reason
 from maild.domain.decide import decide
+from maild.domain.replyaddr import sign_for
 from maild.domain.screen import screen
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
 from maild.domain.tid import tag
-from tests.unit.test_decide import NOW, POLICY, SUPPORT, _decide, _msg, _ticket
+from tests.unit.test_decide import NOW, POLICY, SECRET, SUPPORT, _decide, _msg, _ticket
 
 MIN = timedelta(minutes=1)
 
@@ -78,35 +79,86 @@ def test_limit_zero_sends_none_and_tells_no_one():
 )
 def test_the_reason_names_the_limit_in_the_genitive(n, word):
     why = notice_cap_reason(n, "x@y.example")
-    assert why == f"не больше {n} {word} сотрудникам в час о письмах с адреса x@y.example"
+    assert (
+        why
+        == f"не больше {n} {word} сотрудникам в час о непроверенных письмах от имени x@y.example"
+    )
 
 
 # -- whose mail counts: the decision marks each staff notice (Outgoing.about_sender) --
 
 
-def _staff_notice(sender: str, verified: bool = False, headers: dict | None = None, policy=POLICY):
-    msg = _msg(sender=sender, headers=headers or {})
+def _staff_notice(
+    sender: str, verified: bool = False, headers: dict | None = None, policy=POLICY, **kw
+):
+    msg = _msg(sender=sender, headers=headers or {}, **kw)
     snap = Snapshot("5555-0001", None, identify(sender, [], [], NOW.date()), verified)
     d = decide(snap, msg, screen(msg, SUPPORT), NOW, policy)
     [notice] = [o for o in d.outgoing if o.template == "staff_new.txt"]
     return notice
 
 
+def _followup_notice(msg, **snapshot) -> object:
+    ident = identify("ivan@shop-example.ru", [], [], NOW.date())
+    followup = _decide(Snapshot("1111-2222", _ticket(), ident, False, **snapshot), msg)
+    [notice] = [o for o in followup.outgoing if o.template == "staff_followup.txt"]
+    return notice
+
+
+TRUSTING = dataclasses.replace(POLICY, authserv_id="mx.example.com")
+
+
 def test_a_customers_mail_counts_against_its_sender_a_staff_reply_is_not_a_notice():
     assert _staff_notice("Иван <ivan@shop-example.ru>").about_sender == "ivan@shop-example.ru"
     msg = _msg(subject=f"Re: Заказ {tag('1111-2222')}")
-    ident = identify("ivan@shop-example.ru", [], [], NOW.date())
-    followup = _decide(Snapshot("1111-2222", _ticket(), ident, False), msg)
-    [notice] = [o for o in followup.outgoing if o.template == "staff_followup.txt"]
-    assert notice.about_sender == "ivan@shop-example.ru"
+    assert _followup_notice(msg).about_sender == "ivan@shop-example.ru"
 
 
 def test_proven_staff_and_head_mail_is_never_capped_a_forged_one_is():
     assert _staff_notice("anna@example.com", verified=True).about_sender is None
     assert _staff_notice("anna@example.com", verified=False).about_sender == "anna@example.com"
-    trusting = dataclasses.replace(POLICY, authserv_id="mx.example.com", head="head@example.com")
     proven = {"Authentication-Results": "mx.example.com; dkim=pass header.d=example.com"}
-    head = _staff_notice("head@example.com", headers=proven, policy=trusting)
+    head = _staff_notice("head@example.com", headers=proven, policy=TRUSTING)
     assert head.about_sender is None
-    forged = _staff_notice("head@example.com", policy=trusting)
+    forged = _staff_notice("head@example.com", policy=TRUSTING)
     assert forged.about_sender == "head@example.com"
+
+
+def test_a_customers_mail_that_proves_its_from_is_neither_capped_nor_counted():
+    """Forgers may write any From: had their mail and the customer's counted alike,
+    twenty forgeries would silence staff about the customer's own mail. Mail DKIM/SPF
+    proves under our MTA's authserv_id is never capped so; a result another host
+    added, or a failed one, proves nothing."""
+    sender = "victim@bigshop.ru"
+    passed = {"Authentication-Results": "mx.example.com; dkim=pass header.d=bigshop.ru"}
+    assert _staff_notice(sender, headers=passed, policy=TRUSTING).about_sender is None
+    failed = {"Authentication-Results": "mx.example.com; dkim=fail header.d=bigshop.ru"}
+    assert _staff_notice(sender, headers=failed, policy=TRUSTING).about_sender == sender
+    theirs = {"Authentication-Results": "mx.evil.example; dkim=pass header.d=bigshop.ru"}
+    assert _staff_notice(sender, headers=theirs, policy=TRUSTING).about_sender == sender
+    # without authserv_id nothing is read from Authentication-Results
+    assert _staff_notice(sender, headers=passed).about_sender == sender
+
+
+def test_mail_to_a_reply_address_signed_for_its_from_is_neither_capped_nor_counted():
+    """Only maild's mail to that very address carries a reply address signed for it
+    (any ticket's); one signed for someone else proves nothing about this From."""
+    theirs = sign_for("1111-2222", "ivan@shop-example.ru", SECRET, SUPPORT)
+    assert _staff_notice("ivan@shop-example.ru", to=theirs).about_sender is None
+    assert _staff_notice("Ivan@Shop-Example.ru", to=theirs).about_sender is None
+    forger = _staff_notice("mallory@evil.example", to=theirs)
+    assert forger.about_sender == "mallory@evil.example"
+
+
+def test_a_proven_followup_and_a_report_of_our_mail_are_not_counted():
+    """A follow-up the snapshot found proven (verify.requester_verified) is not
+    capped; nor is a report of our own mail (snapshot.our_bounce): bounded by the mail
+    we sent, the relay's MAILER-DAEMON is no outsider flooding us."""
+    msg = _msg(subject=f"Re: Заказ {tag('1111-2222')}")
+    assert _followup_notice(msg, requester_verified=True).about_sender is None
+    bounce = _msg(
+        sender="MAILER-DAEMON@mx.example.com",
+        subject=f"Undelivered Mail Returned to Sender {tag('1111-2222')}",
+    )
+    assert _followup_notice(bounce).about_sender == "mailer-daemon@mx.example.com"
+    assert _followup_notice(bounce, our_bounce=True).about_sender is None
