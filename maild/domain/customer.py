@@ -123,15 +123,9 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     if ctx.snapshot.our_bounce and not ctx.scr.receipt:  # our mail failed for good:
         ticket = _bounced(ctx, ticket)  # no more automatic mail to them
     bounced = sorted(set(ticket.get("undeliverable") or ()) - before)
-    rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
-    if rating is not None:
-        ticket = {**ticket, "rating": rating}
-        ctx.record["rating"] = rating
-        log.info("%s [TID#%s] rated %d", logged_id(msg.message_id), ticket["tid"], rating)
-        thanks = [statusmail.thanks(ctx, ticket, rating)] if ctx.scr.may_answer else []
-        return Decision(
-            "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, thanks
-        )
+    rated = _rating(ctx, ticket, messages)
+    if rated is not None:
+        return rated
     if ctx.scr.may_answer and statusmail.asks_status(msg):  # changes nothing else
         out = statusmail.status_reply(ctx, ticket, messages)
         return Decision(
@@ -170,6 +164,27 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     return Decision(
         "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing
     )
+
+
+def _rating(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision | None:
+    """A rating of a closed ticket: recorded with one thank-you; a closing rated already
+    (by mail or on the site) is rated once, so the first stands: the mail stays in the
+    thread and the customer is told so. None when the mail is no rating."""
+    msg = ctx.msg
+    rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
+    if rating is None:
+        return None
+    appended = [*messages, ctx.record]
+    given = tk.rating_of_closing(ticket, messages)
+    if given is not None:
+        log.info("%s [TID#%s] rated already: %d", logged_id(msg.message_id), ticket["tid"], given)
+        told = [statusmail.rated_already(ctx, ticket, given)] if ctx.scr.may_answer else []
+        return Decision("appended", ticket["tid"], ticket, appended, ctx.record, told)
+    ticket = {**ticket, "rating": rating}
+    ctx.record["rating"] = rating
+    log.info("%s [TID#%s] rated %d", logged_id(msg.message_id), ticket["tid"], rating)
+    thanks = [statusmail.thanks(ctx, ticket, rating)] if ctx.scr.may_answer else []
+    return Decision("appended", ticket["tid"], ticket, appended, ctx.record, thanks)
 
 
 def _own_text_ctx(ctx: Context, messages: list[MessageRecord]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Automatic replies that answer a customer without touching the ticket: the state
-of the request ("статус?") and the thanks for a rating.
+of the request ("статус?"), the thanks for a rating and the word that a closing
+is rated already.
 
-Both go through the automatic-reply path (kind "confirmation"), so the caps on
+All go through the automatic-reply path (kind "confirmation"), so the caps on
 automatic mail apply to them as to every confirmation.
 """
 
@@ -81,5 +82,19 @@ def thanks(ctx: Context, ticket: Ticket, rating: int) -> Outgoing:
         "thanks.txt",
         [ctx.msg.from_addr],
         {**c, "rating": rating},
+        record=True,
+    )
+
+
+def rated_already(ctx: Context, ticket: Ticket, given: int) -> Outgoing:
+    """A rating of a closing rated before (on the site, or by mail): the first stands,
+    as the site's page says, and the customer is told so, not thanked again."""
+    c = {**ctx.common, "tid": ticket["tid"], "subject": ticket["subject"] or "(без темы)"}
+    return Outgoing(
+        ctx.key("rated"),
+        "confirmation",
+        "rated_already.txt",
+        [ctx.msg.from_addr],
+        {**c, "rating": given},
         record=True,
     )

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import get_args
 
 from maild.domain.forget import PLACEHOLDER
-from maild.domain.records import IdentificationRecord, Status, Ticket
+from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
 from maild.domain.replyaddr import is_support_address
 from maild.domain.sender import Identification
 
@@ -276,4 +276,22 @@ def rating_of(text: str) -> int | None:
         if line.strip():
             m = RATING_RE.match(line)
             return int(m.group(1)) if m else None
+    return None
+
+
+def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | None:
+    """The rating given since the ticket was last closed, None if none was: the page
+    offers the rating form then, and a rating by mail is taken (a closing is rated
+    once, customer.decide_followup). The ticket's own `rating` is the last one ever given:
+    reopened and closed again, the ticket kept «Ваша оценка: 5» and no form, while the
+    closing letter asked for a rating of the new answer (as mail takes it)."""
+    closed = ticket.get("closed_at")
+    if ticket["status"] != "closed" or not closed:
+        return None
+    since = datetime.fromisoformat(closed)
+    for m in reversed(messages):
+        if datetime.fromisoformat(m["received_at"]) < since:
+            return None
+        if m.get("rating"):
+            return m["rating"]
     return None

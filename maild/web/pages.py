@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from maild.domain.quotes import for_site
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS, ru_count
+from maild.domain.ticket import rating_of_closing
 from maild.web.forms import MAX_FILES
 from maild.web.links import relayed_lines
 
@@ -265,23 +265,6 @@ def last_shown(messages: list[MessageRecord]) -> str | None:
     return next(
         (m["message_id"] for m in reversed(messages) if shown(m) and m.get("message_id")), None
     )
-
-
-def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | None:
-    """The rating given since the ticket was last closed, None if none was: the page
-    offers the rating form then. The ticket's own `rating` is the last one ever given:
-    reopened and closed again, the ticket kept «Ваша оценка: 5» and no form, while the
-    closing letter asked for a rating of the new answer (as mail takes it)."""
-    closed = ticket.get("closed_at")
-    if ticket["status"] != "closed" or not closed:
-        return None
-    since = datetime.fromisoformat(closed)
-    for m in reversed(messages):
-        if datetime.fromisoformat(m["received_at"]) < since:
-            return None
-        if m.get("rating"):
-            return m["rating"]
-    return None
 
 
 def ticket_view(

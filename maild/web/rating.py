@@ -16,8 +16,7 @@ from __future__ import annotations
 import time
 
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.ticket import rating_of
-from maild.web.pages import rating_of_closing
+from maild.domain.ticket import rating_of, rating_of_closing
 
 # How long a claim stands without the ticket showing its rating: the pipeline stores
 # a post within seconds (the post waits views.WAIT_STORED for it); a post that could
@@ -32,7 +31,7 @@ class Ratings:
         self.claims: dict[tuple[str, str], tuple[int, float]] = {}
 
     def given(self, ticket: Ticket, messages: list[MessageRecord]) -> int | None:
-        """The rating this closing has: in the ticket (pages.rating_of_closing), or
+        """The rating this closing has: in the ticket (domain.ticket.rating_of_closing), or
         claimed by a post of it being sent; None when it has none yet."""
         stored = rating_of_closing(ticket, messages)
         if stored is not None:

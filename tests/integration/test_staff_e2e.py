@@ -379,12 +379,20 @@ def test_close_rating_and_reopen(desk, sink):
     desk.ingest(rating)
     t = desk.ticket(tid)
     assert t["status"] == "closed" and t["rating"] == 5
+    # a closing is rated once: a second rating leaves the first, and is not thanked again
+    desk.ingest(make_mail(subject=f"Re: Обращение закрыто [TID#{tid}]", body="1"))
+    t = desk.ticket(tid)
+    assert t["status"] == "closed" and t["rating"] == 5
+    desk.flush()
+    sink.wait_for(7)  # the thanks for the first, the word that it is rated already
+    assert [r for r in customer_mails(sink) if "Обращение уже оценено" in r.subject]
+    assert len([r for r in customer_mails(sink) if "Спасибо за оценку" in r.subject]) == 1
     # any other reply reopens, and staff hear about it
     desk.ingest(make_mail(subject=f"Re: [TID#{tid}]", body="Ошибка вернулась."))
     t = desk.ticket(tid)
     assert t["status"] == "open" and t["reaction_due"] is not None
     desk.flush()
-    sink.wait_for(8)
+    sink.wait_for(9)
     assert any("открыто снова" in r.subject for r in sink.to("anna@example.com"))
 
 

@@ -153,6 +153,41 @@ def test_a_closing_is_rated_once_from_the_site(site):
     assert [t for t in said if t.startswith("Оценка")] == ["Оценка: 5"]
 
 
+def test_a_closing_rated_on_the_site_is_not_rated_again_by_mail(site):
+    """Rated 5 on the site, then «1» mailed in reply to the closing letter: the mail
+    made the rating 1, mailed a second «Спасибо за оценку», and the page said «1 из 5».
+    The first rating stands; the mail stays in the thread and its writer is told the
+    closing is rated already."""
+    desk, daemon, sink, _base = site
+    who = "rater@shop-example.ru"
+    link, tid = opened(site, who)
+    staff_close(site, tid, "Готово.\n#close")
+    rated = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
+    assert rated.status == 303
+    assert wait_until(lambda: desk.ticket(tid).get("rating") == 5)
+    [closing] = [m for m in sink.to(who) if "Готово." in m.text]
+    reply = make_mail(
+        sender=who,
+        subject=f"Re: {closing.subject}",
+        body="1",
+        headers={"In-Reply-To": str(closing.msg["Message-ID"])},
+    )
+    mail_in(daemon, reply, who)
+
+    def told():
+        return [m for m in sink.to(who) if "Обращение уже оценено" in m.subject]
+
+    [already] = wait_until(told)
+    assert f"[TID#{tid}]" in already.subject and "5 из 5" in already.text
+    time.sleep(0.5)
+    thanks = [m for m in sink.to(who) if "Спасибо за оценку" in m.subject]
+    ticket = desk.ticket(tid)
+    assert len(thanks) == 1 and ticket["rating"] == 5 and ticket["status"] == "closed"
+    said = [m["text"].strip() for m in ticket["messages"] if m["kind"] == "customer"]
+    assert said[-2:] == ["Оценка: 5", "1"]  # the mail kept in the thread
+    assert '<dd id="rating">5 из 5</dd>' in request(link).text
+
+
 def test_two_ratings_of_one_closing_posted_at_once_record_one(site):
     """Two tabs of the closed ticket's page (or a double click), «5» in one and «1» in
     the other, sent at the same instant: both posts read the ticket before either

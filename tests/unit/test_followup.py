@@ -5,6 +5,7 @@ bounce marks, silence and lists for staff; one rule each."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -91,6 +92,25 @@ def test_a_digit_rates_a_closed_ticket_only() -> None:
     d = _followup(ticket, _msg(body="5"))  # an open ticket: news for staff
     assert d.ticket.get("rating") is None and "rating" not in d.incoming
     assert _templates(d) == ["staff_followup.txt", "acknowledgement.txt"]
+
+
+def test_a_closing_rated_already_is_not_rated_again_by_mail() -> None:
+    """Rated 5 (on the site or by mail), then «1» by mail to the closing letter: the
+    rating became 1 with a second «Спасибо за оценку», while the site refuses a second
+    rating of a closing. The first stands; the customer is told so, not thanked."""
+    ticket, messages = _ticket()
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat(), "rating": 5}
+    rated = {**messages[0], "message_id": "<r@c>", "text": "Оценка: 5", "rating": 5}
+    snap = Snapshot(TID, (closed, [*messages, rated]), IDENT, False)
+    d = _decide(snap, _msg(body="1", msgid="<again@shop-example.ru>"))
+    assert d.ticket["rating"] == 5 and "rating" not in d.incoming
+    assert d.ticket["status"] == "closed" and _templates(d) == ["rated_already.txt"]
+    assert d.outgoing[0].context["rating"] == 5 and d.messages[-1] is d.incoming
+    # closed again after that rating: the new closing is rated as its letter asks
+    later = (NOW + timedelta(hours=1)).isoformat()
+    snap = Snapshot(TID, ({**closed, "closed_at": later}, [*messages, rated]), IDENT, False)
+    d = _decide(snap, _msg(body="1", msgid="<new@shop-example.ru>"))
+    assert d.ticket["rating"] == 1 and _templates(d) == ["thanks.txt"]
 
 
 def test_a_customer_reopens_a_closed_ticket_an_out_of_office_does_not() -> None:
