@@ -176,8 +176,9 @@ def read_body(msg: Message, codec: str | None = None, signer: str = "") -> Body:
     name, whose line under the text starts the writer's signature (logos.places)."""
     reports = Reports()
     open_encoded_messages(msg, RAW_POLICY)
-    msg, problem = open_signed(msg, RAW_POLICY)  # S/MIME opaque-signed: the letter it signs
-    reader = _Reader(msg, codec, parents_of(msg))
+    signed = open_signed(msg, RAW_POLICY)  # S/MIME opaque-signed: the letter it signs
+    msg, problem = signed.root, signed.problem
+    reader = _Reader(msg, codec, parents_of(msg), mails=signed.mails)
     for part in _leaves(msg, reports.originals):
         try:
             reader.leaf(part, reports)
@@ -206,13 +207,17 @@ class _Reader:
     doubt: str | None = None
     wrapped: list[Tnef] = field(default_factory=list)  # winmail.dat: its text where no other
     room: Room = field(default_factory=Room)  # hostile sizes: what all parts carry out
+    mails: dict[int, Message] = field(default_factory=dict)  # smime.Opened.mails
 
     def leaf(self, part: Message, reports: Reports) -> None:
         ctype = content_type(part)
         if ctype in STATUS_TYPES:
             reports.add(part, ctype)
         elif ctype == "message/rfc822" and part.is_multipart():
-            self.groups[id(part)] = TextGroup(plain=[forwarded_heading(part.get_payload(0))])
+            inner = part.get_payload(0)  # a signed letter: the headers are its mail's
+            self.groups[id(part)] = TextGroup(
+                plain=[forwarded_heading(self.mails.get(id(inner), inner))]
+            )
         elif (kind := leaf_kind(part, self.msg, ctype, self.parents)) == "text":
             self._text(part, ctype)
         elif kind == "rich":

@@ -10,6 +10,7 @@ Works on the email package's compat32 tree (domain.mimeparts.RAW_POLICY), in pla
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from email.message import Message
 from email.policy import Policy
 
@@ -19,7 +20,7 @@ from maild.domain.header_text import filename_of
 from maild.domain.mimetree import read_tree
 from maild.domain.partread import content_type, payload
 
-__all__ = ["MAX_SIGNED", "open_signed"]
+__all__ = ["MAX_SIGNED", "Opened", "open_signed"]
 
 # Signed letters opened per message (a signed one inside, a signed mail forwarded): each
 # is smaller than the bytes it came in, so the work stays a few times the message's.
@@ -31,11 +32,25 @@ _MIME_FIELD = re.compile(rb"(?im)^(?:content-type|mime-version)[ \t]*:")
 _HEAD_BYTES = 64 * 1024
 
 
-def open_signed(msg: Message, policy: Policy) -> tuple[Message, str | None]:
+@dataclass
+class Opened:
+    """A tree with its signed letters read in place: see open_signed."""
+
+    root: Message
+    problem: str | None = None  # why a p7m part could not be read (for staff)
+    # id(letter) -> the mail whose whole body the letter was, for its headers: a mail
+    # forwarded as message/rfc822 keeps its От/Дата/Тема/Кому (mimeparts.forwarded_heading)
+    mails: dict[int, Message] = field(default_factory=dict)
+
+
+def open_signed(msg: Message, policy: Policy) -> Opened:
     """The tree with every opaque-signed letter read in place of its p7m part, and, when
     one could not be read, why (for staff; the part then stays a file). The root comes
-    back as the letter it signs when ``msg``'s own body is one."""
-    root, problem, opened = msg, None, 0
+    back as the letter it signs when ``msg``'s own body is one. A letter that was a
+    mail's whole body takes the place of that mail, whose headers the letter lacks:
+    they are kept beside the tree (Opened.mails), not copied into the letter, whose
+    fields would be rewritten one name at a time (each walks them all)."""
+    root, problem, opened, mails = msg, None, 0, {}
     # (part, the list holding it: None for the root, its index, whether it is a mail's body)
     stack: list[tuple[Message, list | None, int, bool]] = [(msg, None, 0, True)]
     while stack:
@@ -48,6 +63,9 @@ def open_signed(msg: Message, policy: Policy) -> tuple[Message, str | None]:
             problem = problem or why
             if letter is not None:
                 opened += 1
+                if body:  # (a letter signed in a letter: the mail around both; popped, as
+                    # the outer letter may be freed and its id taken by another object)
+                    mails[id(letter)] = mails.pop(id(part), part)
                 if siblings is None:
                     root = letter
                 else:
@@ -63,7 +81,7 @@ def open_signed(msg: Message, policy: Policy) -> tuple[Message, str | None]:
             for i, child in reversed(list(enumerate(children)))
             if isinstance(child, Message)
         )
-    return root, problem
+    return Opened(root, problem, mails)
 
 
 def _is_p7m(part: Message) -> bool:

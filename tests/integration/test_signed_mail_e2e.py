@@ -281,3 +281,44 @@ def test_a_real_encrypted_p7m_is_asked_again_unencrypted(desk: Desk, sink: Sink,
     [confirmation] = sink.to(CUSTOMER)
     text = " ".join(confirmation.text.split())
     assert "«smime.p7m» зашифрован" in text and "без шифрования" in text
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_an_opaque_signed_mail_forwarded_keeps_its_heading(
+    desk: Desk, sink: Sink, smime: Smime, form: str
+):
+    """A hosting provider's signed mail forwarded as an attachment (message/rfc822):
+    its letter was read in place of the whole forwarded mail, headers and all, so
+    staff saw the letter under «Пересланное сообщение» with no От/Дата/Тема/Кому."""
+    inner = (
+        "From: Hoster <noc@hoster.example>\r\nTo: alexey@bank-example.ru\r\n"
+        "Date: Tue, 24 Nov 2026 09:00:00 +0300\r\nSubject: Plan works 24.11\r\n"
+    )
+    forwarded = _opaque(smime, form, inner, _letter("Работы на сервере в 23:00."))
+    raw = (
+        (
+            f"From: Alexey <{CUSTOMER}>\r\nTo: support@example.com\r\nSubject: Fwd: Plan works\r\n"
+            f"Message-ID: <fwd-{form[:3]}@bank.ru>\r\nMIME-Version: 1.0\r\n"
+            'Content-Type: multipart/mixed; boundary="F"\r\n\r\n--F\r\n'
+            "Content-Type: text/plain; charset=utf-8\r\n\r\nПересылаю письмо хостера.\r\n"
+            "--F\r\nContent-Type: message/rfc822\r\n\r\n"
+        ).encode()
+        + forwarded
+        + b"\r\n--F--\r\n"
+    )
+    r = desk.run("ingest", "-", "--json", input=raw)
+    assert r.code == 0, r.err
+    tid = json.loads(r.out)["tid"]
+    desk.flush()
+    heading = [
+        "От: Hoster <noc@hoster.example>",
+        "Дата: Tue, 24 Nov 2026 09:00:00 +0300",
+        "Тема: Plan works 24.11",
+        "Кому: alexey@bank-example.ru",
+    ]
+    [message] = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+    lines = message["text"].splitlines()
+    assert lines[lines.index("-------- Пересланное сообщение --------") + 1 :][:4] == heading
+    assert "Работы на сервере в 23:00." in message["text"]
+    [notice] = sink.to("anna@example.com")
+    assert all(line in notice.text for line in heading) and "p7m" not in notice.text

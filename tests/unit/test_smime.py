@@ -88,6 +88,12 @@ def test_a_signed_letter_inside_a_mail_is_read_in_its_place():
     assert files(mail(p7m_part(signed(letter())), disclaimer)) == [("error.png", "image/png")]
     forwarded = "Content-Type: message/rfc822\r\n\r\nSubject: fwd\r\n" + p7m_part(signed(b"hi"))
     assert parse(mail(forwarded)).text.split("\n")[-1] == "hi"  # (its whole body: no header)
+    # the forwarded mail keeps its heading: only its body is the letter, signed twice too
+    assert "\nТема: fwd\n" in parse(mail(forwarded)).text
+    inner = "Content-Type: message/rfc822\r\n\r\nSubject: fwd\r\nFrom: Хостер <noc@h.example>\r\n"
+    twice_fwd = parse(mail(inner + p7m_part(signed(p7m_part(signed(letter())).encode()))))
+    assert "\nТема: fwd\n" in twice_fwd.text and "От: Хостер <noc@h.example>" in twice_fwd.text
+    assert twice_fwd.text.strip().endswith(TEXT)
     twice = signed(b"Content-Type: multipart/mixed; boundary=Y\r\n\r\n--Y\r\n" + p7m_part(
         signed(letter())).encode() + b"\r\n--Y--\r\n")  # fmt: skip
     assert parse(mail(root=twice)).text.strip() == TEXT
