@@ -10,6 +10,7 @@ Their address is replaced by PLACEHOLDER wherever it stands.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,3 +133,18 @@ def erase_person(
         e.replaced += _scrub_lines(m, mention)
         out.append(m)
     return t, out, e
+
+
+def scrub_listed(mail: bytes, tids: Collection[str]) -> bytes:
+    """A staff list mail of other tickets too (reminder_list.txt, escalation_list.txt,
+    staff_refused_list.txt) names each on a line of its own, «[TID#tid] subject» (after
+    «[срочно] »): of a ticket the person opened (`tids`), the subject is erased there
+    as in the ticket, as their single reminder is emptied. Its text is 8-bit UTF-8 (a
+    line of a subject of limits.MAX_SUBJECT fits render's 998 octets); the address on
+    the «Клиент:» line is the placeholder's by the caller's byte scrub."""
+    if not tids or b"[TID#" not in mail:
+        return mail
+    names = b"|".join(re.escape(t.encode()) for t in sorted(tids))
+    urgent = re.escape("[срочно] ".encode())
+    line = re.compile(rb"(?m)^((?:" + urgent + rb")?\[TID#(?:" + names + rb")\] )[^\r\n]*")
+    return line.sub(lambda m: m.group(1) + ERASED.encode(), mail)

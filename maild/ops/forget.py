@@ -24,7 +24,7 @@ from maild.adapters.outqueue import read_record
 from maild.adapters.store.rebuild import LOST_FOUND, ticket_paths
 from maild.app import App
 from maild.domain.addresses import parseaddr
-from maild.domain.forget import ERASED, PLACEHOLDER, Erasure, erase_person
+from maild.domain.forget import ERASED, PLACEHOLDER, Erasure, erase_person, scrub_listed
 from maild.ops.retention import remove_unreferenced
 
 
@@ -92,7 +92,8 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
     and subject are replaced, the message is emptied, and queued mail is not sent.
     Other mail that names the address gets the placeholder instead, and so does a
     file whose first line is no whole record (whose mail it is cannot be told; it
-    never goes, and fsck names it)."""
+    never goes, and fsck names it); a list of several tickets (reminders to staff)
+    loses the subject of theirs too (domain.forget.scrub_listed)."""
     n = 0
     needle = address.encode()
     files = app.store.files()  # the locked section's transaction
@@ -105,10 +106,14 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
             meta = read_record(path.name, data.partition(b"\n")[0])
             to = [a.lower() for a in meta["to"]] if meta is not None else []
             if meta is None or (address not in to and meta.get("tid") not in theirs):
-                if needle in data.lower():
+                # a list of several tickets names theirs too: its line loses the subject
+                scrubbed = scrub_listed(data, theirs)
+                if needle in scrubbed.lower():
+                    scrubbed = _scrub(scrubbed, address)
+                if scrubbed != data:
                     n += 1
                     if not dry_run:
-                        files.put(path, _scrub(data, address))
+                        files.put(path, scrubbed)
                 continue
             n += 1
             if dry_run:

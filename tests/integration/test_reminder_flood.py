@@ -205,3 +205,45 @@ def test_a_run_killed_anywhere_and_run_again_sends_every_reminder_once(
         singles, lists = mail_to(sink, staff, 0)
         assert sorted(named(singles) + named(lists)) == tids, (staff, [m.subject for m in lists])
         assert len(singles) == 5 and len(lists) == 1
+
+
+def test_forget_erases_a_customers_subject_from_the_lists_naming_their_ticket(tmp_path, sink):
+    """`maild forget` emptied a single reminder about the person's ticket, but a list of
+    several tickets kept theirs by its subject («[TID#...] Секретный заказ 7»), in the
+    one sent and in the one still queued. Now its line reads as the ticket does."""
+    desk = Desk(tmp_path, sink.port, support={"staff": ["anna@example.com"]})
+    app = App(load(desk.config), clock=Clock(FRIDAY))
+    for i in range(8):
+        raw = make_mail(sender=f"c{i}@shop{i}.example", subject=f"Секретный заказ {i}")
+        ingest(app, raw)
+    assert desk.flush().code == 0
+    start = len(sink.received)
+    assert jobs_run(desk, REMIND)["reminders"] == 8  # 5 singly, 3 in a list: sent
+    [sent_list] = mail_to(sink, "anna@example.com", start)[1]
+    sent_tid = named([sent_list])[-1]
+    sent_who = desk.ticket(sent_tid)["requester"]
+    # the head's escalations: 5 singly, 3 in a list, left queued
+    assert desk.run("jobs", "run", "--now", ESCALATE, "--json").code == 0
+    queued = [t for t in TAG.findall(" ".join(_queued_texts(desk))) if t != sent_tid]
+    queued_tid = queued[-1]
+    queued_who = desk.ticket(queued_tid)["requester"]
+    for who in {sent_who, queued_who}:
+        assert desk.run("forget", who).code == 0
+    start = len(sink.received)
+    assert desk.flush().code == 0
+    [head_list] = mail_to(sink, HEAD, start)[1]
+    files = [p.read_bytes().decode() for p in (desk.root / "data/outbox/sent").glob("*.mail")]
+    [kept] = [f for f in files if f"[TID#{sent_tid}] " in f and "нет реакции по" in f]
+    for text, tid, who in ((kept, sent_tid, sent_who), (head_list.text, queued_tid, queued_who)):
+        i = int(who.split("@")[0][1:])  # c7@shop7.example opened «Секретный заказ 7»
+        assert f"[TID#{tid}] [удалено по запросу]" in text and who not in text
+        assert f"Секретный заказ {i}\n" not in text.replace("\r\n", "\n")
+        others = [n for n in range(8) if f"Секретный заказ {n}" in text]
+        assert others and i not in others  # the other tickets' lines stay as they were
+
+
+def _queued_texts(desk: Desk) -> list[str]:
+    """The queued list mails (their bytes as text)."""
+    folder = desk.root / "data/outbox/queue"
+    texts = [p.read_bytes().decode() for p in folder.glob("*.mail")]
+    return [t for t in texts if "Просрочена реакция по" in t]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from maild.domain.forget import ERASED, PLACEHOLDER, erase_person
+from maild.domain.forget import ERASED, PLACEHOLDER, erase_person, scrub_listed
 
 TICKET = {
     "tid": "1234-5678",
@@ -143,3 +143,19 @@ def test_their_copy_of_support_mail_is_no_longer_named() -> None:
     assert m["copies"] == {"ivan@x.example": "<a@s>"} and m["to"] == ["ivan@x.example", PLACEHOLDER]
     assert "olga@x.example" not in json.dumps(m)
     assert e.replaced == 3  # participants, to, copies
+
+
+def test_a_list_of_tickets_loses_the_subject_of_theirs_only():
+    """A reminder list names each ticket on a line «[TID#tid] subject»: of the
+    person's tickets the subject goes, as in the ticket; other lines and mentions stay."""
+    mail = (
+        "Subject: =?utf-8?b?eA==?=\r\n\r\n[TID#1111-2222] Заказ 1\r\n"
+        "[срочно] [TID#1234-5678] Иван Петров, заказ 42\r\n"
+        "Ответ же на это письмо уйдёт клиенту обращения 1234-5678 [TID#1234-5678].\r\n"
+        "[TID#1234-56789] Другой\r\n"
+    ).encode()
+    out = scrub_listed(mail, {"1234-5678"}).decode()
+    assert f"[срочно] [TID#1234-5678] {ERASED}\r\n" in out and "Петров" not in out
+    assert "[TID#1111-2222] Заказ 1\r\n" in out and "[TID#1234-56789] Другой" in out
+    assert "обращения 1234-5678 [TID#1234-5678]." in out
+    assert scrub_listed(mail, set()) == mail
