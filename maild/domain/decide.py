@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from maild.domain import attachments as att
+from maild.domain import encrypted as enc
 from maild.domain import knownfiles as known
 from maild.domain import oversize, trust
 from maild.domain.customer import decide_followup, decide_new
@@ -104,7 +105,7 @@ def decide_attachments(policy: Policy, msg: ParsedMessage, staff: bool = False) 
     type (a PDF manual, a log, a patch), within the same sizes and archive checks."""
     parts = [(a.filename, a.content_type, a.data) for a in msg.attachments]
     rules = replace(policy.attachments, accept_other_types=True) if staff else policy.attachments
-    decisions = att.decide_all(parts, rules)
+    decisions = enc.judged(att.decide_all(parts, rules), [a.letter for a in msg.attachments])
     return list(zip(decisions, [a.data for a in msg.attachments], strict=True))
 
 
@@ -140,14 +141,15 @@ def incoming_record(
 
 def _common(msg: ParsedMessage, scr: Screening, attachments: Attachments) -> dict[str, Any]:
     """What every mail about this message may say of it."""
+    files = att_ctx(attachments)
     return {
         "subject": clean_subject(msg.subject) or "(без темы)",
-        **text_ctx(msg.text.strip() or "(пустое письмо)"),
+        **text_ctx(msg.text.strip() or enc.empty_text(files["encrypted_letter"])),
         "automated": scr.reason if scr.automated else None,
         "quiet": scr.reason if scr.quiet else None,
         "sender": msg.from_addr,
         "charset_doubt": msg.charset_doubt,
         # taken over IMAP as its header and a note: the customer is asked to send again
         "oversize": oversize.sizes_of(msg.header(oversize.FIELD)),
-        **att_ctx(attachments),
+        **files,
     }

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from maild.domain import attachments as att
+from maild.domain import encrypted as enc
 from maild.domain import limits
 from maild.domain.message import ParsedMessage
 from maild.domain.mimeparts import is_logo
@@ -110,9 +111,11 @@ class Context:
 
 def att_ctx(attachments: Attachments) -> dict[str, Any]:
     """The files a mail about the message lists: the first limits.MAX_LISTED_FILES of
-    each list by name, the rest as a count (`*_more`)."""
+    each list by name, the rest as a count (`*_more`); and whether the letter itself
+    came encrypted (domain.encrypted), which the customer is asked for again."""
     decisions = [d for d, _ in attachments]
-    refused = [d for d in decisions if not d.accepted]
+    # the letter itself encrypted is told as such (encrypted_letter), no file refused
+    refused = [d for d in decisions if not d.accepted and d.kind != enc.LETTER]
     n = limits.MAX_LISTED_FILES
     return {
         "attachments": decisions[:n],
@@ -120,6 +123,7 @@ def att_ctx(attachments: Attachments) -> dict[str, Any]:
         "refused": refused[:n],
         "refused_more": max(0, len(refused) - n),
         "bmp_refused": att.bmp_refused(decisions),
+        "encrypted_letter": enc.letter_scheme(decisions),  # "PGP", "S/MIME" or None
     }
 
 

@@ -46,6 +46,9 @@ class RawAttachment:
     embedded: bool = False
     # Where the text shows it (logos.TEXT, SIGNATURE, QUOTE); None: nowhere it can tell.
     place: str | None = None
+    # Sent in the letter's own place, not attached beside its text (_Reader.in_letters_place):
+    # encrypted, it is the letter itself (domain.encrypted).
+    letter: bool = False
 
 
 def is_logo(attachment: RawAttachment) -> bool:
@@ -64,6 +67,10 @@ _BESIDE = {
     "multipart/encrypted": {"application/pgp-encrypted"},
     "multipart/appledouble": {"application/applefile"},
 }
+
+
+# The multiparts whose part is the letter's body, not a file beside it (RFC 1847).
+_LETTER_BODIES = ("multipart/encrypted", "multipart/signed")
 
 
 def _leaves(msg: Message, originals: list[Message]) -> Iterator[Message]:
@@ -208,6 +215,7 @@ class _Reader:
     wrapped: list[Tnef] = field(default_factory=list)  # winmail.dat: its text where no other
     room: Room = field(default_factory=Room)  # hostile sizes: what all parts carry out
     mails: dict[int, Message] = field(default_factory=dict)  # smime.Opened.mails
+    in_forwards: set[int] | None = None  # ids of parts in a forwarded mail, when asked
 
     def leaf(self, part: Message, reports: Reports) -> None:
         ctype = content_type(part)
@@ -240,11 +248,13 @@ class _Reader:
 
     def _plain(self, part: Message, text: str) -> str:
         """A plain text as typed: inline PGP read out of its armour (domain.inlinepgp),
-        an encrypted block kept as the file PGP/MIME sends it as (domain.attachments
-        asks for it without encryption); then unflowed, as signed (RFC 3676 §4.6)."""
+        an encrypted block kept as the file PGP/MIME sends it as, the letter's own unless
+        in a forwarded mail (domain.encrypted asks for it without encryption); then
+        unflowed, as signed (RFC 3676 §4.6)."""
         inline = read_inline(text)
+        own = bool(inline.encrypted) and not self.forwarded(part)  # the letter's text
         self.attachments.extend(self.room.take([
-            RawAttachment(ENCRYPTED_NAME, "application/pgp-encrypted", block.encode())
+            RawAttachment(ENCRYPTED_NAME, "application/pgp-encrypted", block.encode(), letter=own)
             for block in inline.encrypted
         ]))  # fmt: skip
         if param(part, "format") == "flowed":
@@ -275,9 +285,32 @@ class _Reader:
         )
         if embedded and cid:
             self.shown.append((len(self.attachments), cid))
-        self.attachments.append(RawAttachment(filename, ctype, payload(part), embedded))
+        letter = self.in_letters_place(part)
+        self.attachments.append(
+            RawAttachment(filename, ctype, payload(part), embedded, letter=letter)
+        )
         if filename and cid:  # for Outlook's [cid:...]
             self.pictures.setdefault(cid, sanitize_filename(filename))
+
+    def in_letters_place(self, part: Message) -> bool:
+        """Whether a file part stands where the letter's text would: the mail's whole
+        body (S/MIME's smime.p7m at the root), or the body of a multipart/encrypted (PGP/
+        MIME's encrypted.asc) or of a multipart/signed, not in a mail forwarded in it. A
+        file attached beside a text, in a multipart/mixed, is none."""
+        if part is self.msg:
+            return True
+        parent = self.parents.get(id(part))
+        if parent is None or content_type(parent) not in _LETTER_BODIES:
+            return False
+        return not self.forwarded(part)
+
+    def forwarded(self, part: Message) -> bool:
+        """Whether ``part`` is in a mail forwarded as an attachment (message/rfc822):
+        its text and body are that mail's, not the sender's letter. The parts under a
+        message/* are found once per mail (a part's depth is the sender's to choose)."""
+        if self.in_forwards is None:
+            self.in_forwards = _in_forwards(self.msg)
+        return id(part) in self.in_forwards
 
     def placed(self, signer: str) -> tuple[list[RawAttachment], dict[str, str]]:
         """The attachments, each picture shown in place with where the text shows it
@@ -296,6 +329,19 @@ class _Reader:
             files[i] = replace(files[i], place=where.get(cid))
         gone = {cid for i, cid in self.shown if is_logo(files[i])}
         return files, {c: n for c, n in self.pictures.items() if c not in gone}
+
+
+def _in_forwards(msg: Message) -> set[int]:
+    """The ids of the parts of ``msg`` that are inside a message/* part."""
+    inside: set[int] = set()
+    stack = [(msg, False)]
+    while stack:
+        node, forwarded = stack.pop()
+        if forwarded:
+            inside.add(id(node))
+        forwarded = forwarded or content_type(node).startswith("message/")
+        stack.extend((child, forwarded) for child in parts_of(node) or ())
+    return inside
 
 
 def _read_text(part: Message, ctype: str, codec: str | None) -> tuple[str, str | None]:

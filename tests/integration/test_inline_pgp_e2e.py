@@ -109,13 +109,14 @@ def test_an_inline_encrypted_letter_is_asked_again_unencrypted(desk: Desk, sink:
     [confirmation] = sink.to(CUSTOMER)
     assert f"[TID#{tid}]" in confirmation.subject
     text = " ".join(confirmation.text.split())
-    assert "«encrypted.asc» зашифрован" in text and "без шифрования" in text
+    assert "письмо пришло зашифрованным (PGP)" in text and "без шифрования" in text
+    assert "encrypted.asc" not in text  # no file of theirs: the letter itself
     no_armour(confirmation.text)
     notices = sink.to("anna@example.com")
     assert notices
     for notice in notices:
         told = " ".join(notice.text.split())
-        assert "encrypted.asc" in told and "отклонено — Файл «encrypted.asc» зашифрован" in told
+        assert "encrypted.asc" in told and "отклонено — Письмо пришло зашифрованным (PGP)" in told
         no_armour(notice.text)
 
 

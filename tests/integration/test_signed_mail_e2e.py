@@ -280,7 +280,7 @@ def test_a_real_encrypted_p7m_is_asked_again_unencrypted(desk: Desk, sink: Sink,
     desk.flush()
     [confirmation] = sink.to(CUSTOMER)
     text = " ".join(confirmation.text.split())
-    assert "«smime.p7m» зашифрован" in text and "без шифрования" in text
+    assert "письмо пришло зашифрованным (S/MIME)" in text and "без шифрования" in text
 
 
 @pytest.mark.parametrize("form", FORMS)

@@ -55,6 +55,7 @@ def ticket_ctx(**extra) -> dict:
         "free_expired": False,
         "attachments_more": 0,
         "charset_doubt": None,
+        "encrypted_letter": None,
         "asked_to_join": [],
         "asked_removed": [],
         "copies": [],
@@ -194,6 +195,7 @@ def variants() -> list[dict]:
     full = ticket_ctx(
         site_link="https://support.example.com/t/1234-5678.1.x",
         reopened=True,
+        encrypted_letter="PGP",  # the letter itself came encrypted (domain.encrypted)
         refused=[REFUSED],
         refused_more=3,
         bmp_refused=True,
@@ -347,19 +349,22 @@ def variants() -> list[dict]:
         charset_doubt=None,
         merged_into="8765-4321",
         answer=None,
+        encrypted_letter=None,
     )
     quiet = dict(full, expired=False, automated=None, quiet="X-Auto-Response-Suppress: all")
     listed = dict(full, expired=False, commercial=False)  # a free license's holder
-    return [full, off, dict(full, expired=False, unverified=True), listed, quiet]
+    # an encrypted letter whose sender was asked for it again (no automatic mail held)
+    asked = dict(full, automated=None, answers_its_auto=False, encrypted_letter="S/MIME")
+    return [full, off, dict(full, expired=False, unverified=True), listed, quiet, asked]
 
 
 LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")
 # Latin that belongs: code staff type or read (commands, config keys, maild's CLI),
-# the file types of the regulation, SPF/DKIM, the names of charsets
+# the file types of the regulation, SPF/DKIM, PGP, the names of charsets
 _CODE = """maild spam list release block remove spool retry outbox show ticket bad keep_days
 keep_closed_days storage outbound status JPG GIF PNG BMP ZIP RAR FTP SPF DKIM MIME
 windows koi cp utf domain Message ID TID report sla support imap systemctl journalctl
-restart all"""
+restart all PGP"""
 # and the level's id beside its name in staff mail: what #level takes
 _LEVELS = "partner vip operative standard free consulting development"
 ALLOWED_LATIN = set(_CODE.split()) | set(_LEVELS.split())

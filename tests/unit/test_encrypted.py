@@ -1,0 +1,121 @@
+"""The letter itself encrypted, told from an encrypted file (domain.encrypted): what the
+mails about a message say of it (decision.att_ctx), from the parsed mail on."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from maild.domain import encrypted as enc
+from maild.domain.decide import decide_attachments
+from maild.domain.decision import att_ctx
+from maild.domain.message import parse
+from tests.unit.test_decide import POLICY
+from tests.unit.test_inlinepgp import ENCRYPTED
+
+HEAD = "From: Иван <ivan@shop-example.ru>\r\nTo: support@example.com\r\nSubject: x\r\n"
+TEXT = "Content-Type: text/plain; charset=utf-8\r\n\r\nЗдравствуйте! Не оформляется заказ.\r\n"
+FOOTER = "Content-Type: text/plain; charset=utf-8\r\n\r\nСообщение проверено антивирусом.\r\n"
+ARMOUR = ENCRYPTED.replace("\n", "\r\n")
+# a CMS EnvelopedData's first bytes: what support cannot read without a key
+ENVELOPED = b"0\x82\x05\x00\x06\t*\x86H\x86\xf7\r\x01\x07\x03" + bytes(64)
+PGP_MIME = (
+    'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="E"\r\n'
+    "\r\n--E\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n"
+    '--E\r\nContent-Type: application/octet-stream; name="encrypted.asc"\r\n\r\n'
+    f"{ARMOUR}\r\n--E--\r\n"
+)
+
+
+def p7m(name: str = "smime.p7m") -> str:
+    return (
+        f'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name="{name}"\r\n'
+        "Content-Transfer-Encoding: base64\r\n"
+        f'Content-Disposition: attachment; filename="{name}"\r\n\r\n'
+        + base64.encodebytes(ENVELOPED).decode().replace("\n", "\r\n")
+    )
+
+
+def mixed(*parts: str) -> str:
+    inner = "".join(f"--M\r\n{p}\r\n" for p in parts)
+    return f'Content-Type: multipart/mixed; boundary="M"\r\n\r\n{inner}--M--\r\n'
+
+
+def told(body: str) -> dict:
+    msg = parse((HEAD + "MIME-Version: 1.0\r\n" + body).encode())
+    return att_ctx(decide_attachments(POLICY, msg))
+
+
+ASC_FILE = (
+    'Content-Type: application/pgp-encrypted; name="report.pdf.asc"\r\n'
+    'Content-Disposition: attachment; filename="report.pdf.asc"\r\n\r\n' + ARMOUR
+)
+LETTERS = {
+    "PGP/MIME": (PGP_MIME, "PGP", "encrypted.asc"),
+    "S/MIME at the root": (p7m(), "S/MIME", "smime.p7m"),
+    "inline PGP": (
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{ARMOUR}",
+        "PGP",
+        "encrypted.asc",
+    ),
+    # a gateway that adds its footer beside the encrypted body
+    "PGP/MIME under a footer": (mixed(PGP_MIME, FOOTER), "PGP", "encrypted.asc"),
+    "inline PGP over a footer": (
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{ARMOUR}\r\n--\r\nПроверено.\r\n",
+        "PGP",
+        "encrypted.asc",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", LETTERS)
+def test_the_letter_itself_encrypted_is_told_as_the_letter_no_file_refused(case: str):
+    body, scheme, name = LETTERS[case]
+    ctx = told(body)
+    assert ctx["encrypted_letter"] == scheme
+    assert ctx["refused"] == [] and ctx["refused_more"] == 0  # the customer sent no file
+    [kept] = ctx["attachments"]  # staff, the site and the ticket still name it
+    assert (kept.filename, kept.accepted, kept.kind) == (name, False, enc.LETTER)
+    assert kept.reason.startswith(f"Письмо пришло зашифрованным ({scheme})")
+    assert enc.empty_text(scheme) == f"(текст не прочитан: письмо зашифровано, {scheme})"
+
+
+FILES = {
+    "a PGP file beside a text": (mixed(TEXT, ASC_FILE), "report.pdf.asc"),
+    "an S/MIME file beside a text": (mixed(TEXT, p7m("договор.pdf.p7m")), "договор.pdf.p7m"),
+    "a forwarded encrypted letter beside a text": (
+        mixed(
+            TEXT, "Content-Type: message/rfc822\r\n\r\n" + HEAD + "MIME-Version: 1.0\r\n" + PGP_MIME
+        ),
+        "encrypted.asc",
+    ),
+    "an inline block in a forwarded letter": (
+        mixed(
+            TEXT,
+            "Content-Type: message/rfc822\r\n\r\n"
+            + HEAD
+            + f"Content-Type: text/plain; charset=utf-8\r\n\r\n{ARMOUR}",
+        ),
+        "encrypted.asc",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", FILES)
+def test_an_encrypted_file_beside_the_letter_stays_a_refused_file(case: str):
+    body, name = FILES[case]
+    ctx = told(body)
+    assert ctx["encrypted_letter"] is None
+    [refused] = ctx["refused"]
+    assert (refused.filename, refused.kind) == (name, "encrypted")
+    assert refused.reason.startswith(f"Файл «{name}» зашифрован")
+    assert enc.empty_text(None) == "(пустое письмо)"
+
+
+def test_a_staff_reply_may_send_any_file_so_none_is_judged_encrypted():
+    """A verified staff member's files are not judged by the customer's types: an
+    encrypted.asc there is a file for the customer, no letter asked for again."""
+    msg = parse((HEAD + "MIME-Version: 1.0\r\n" + PGP_MIME).encode())
+    ctx = att_ctx(decide_attachments(POLICY, msg, staff=True))
+    assert ctx["encrypted_letter"] is None and ctx["refused"] == []
