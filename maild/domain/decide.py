@@ -20,19 +20,20 @@ from typing import Any
 from maild.domain import attachments as att
 from maild.domain import encrypted as enc
 from maild.domain import knownfiles as known
-from maild.domain import oversize, trust
+from maild.domain import leftout, oversize, trust
 from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
 from maild.domain.filetypes import invitation
 from maild.domain.logid import logged_id
 from maild.domain.longtext import text_ctx
 from maild.domain.message import ParsedMessage
-from maild.domain.mimeparts import is_logo
+from maild.domain.mimeparts import RawAttachment, is_logo
 from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, Ticket, message_record
 from maild.domain.screen import Screening
 from maild.domain.snapshot import Snapshot
 from maild.domain.staffreply import decide_staff
+from maild.domain.ticket import customers
 from maild.domain.tid import clean_subject
 
 log = logging.getLogger("maild.pipeline")
@@ -45,11 +46,13 @@ def decide(
     sender = msg.from_addr
     claims_staff = sender in policy.staff and not scr.automated
     staff_reply = claims_staff and snap.staff_verified
+    logos = [a for a in msg.attachments if is_logo(a)] if staff_reply else []
     if staff_reply:  # what the customer gets, and the site shows
         msg = without_client_parts(msg)
     loaded = (snap.loaded[0], list(snap.loaded[1])) if snap.loaded is not None else None
+    gone: list[RawAttachment] = []
     if loaded is not None:  # files the ticket holds already are no new files of this mail
-        msg = _without_held_files(msg, loaded[0], loaded[1], staff_reply)
+        msg, gone = _without_held_files(msg, loaded[0], loaded[1], policy if staff_reply else None)
     attachments = decide_attachments(policy, msg, staff=staff_reply)
     robot, fast = None, False
     if loaded is not None and not claims_staff and not scr.automated:
@@ -58,7 +61,9 @@ def decide(
     record = incoming_record(msg, scr, snap, now, attachments)
     if fast:
         record["fast_reply_to_auto"] = True
-    common = _common(msg, scr, attachments)
+    common = {**_common(msg, scr, attachments), **leftout.names(gone, logos)}
+    if logos:  # the logos of this answer: the next answer's are judged by them (leftout)
+        record["logos"] = [known.digest(a.data) for a in logos]
     ctx = Context(msg, scr, snap.ident, record, attachments, now, common, policy, snap)
     if snap.spammed is not None:  # its ticket is in the quarantine: kept there with it
         return trust.decide_held(ctx, claims_staff)
@@ -71,7 +76,7 @@ def decide(
     elif snap.staff_signed and not claims_staff:  # staff's reply address, another From
         decision = trust.decide_alias(ctx, *loaded, snap.staff_signed)
     elif claims_staff and snap.staff_verified:
-        decision = decide_staff(ctx, *loaded)
+        decision = leftout.told(ctx, decide_staff(ctx, *loaded))
     elif claims_staff:  # forged: kept as a note; the staff member is told how to reply
         decision = trust.decide_unverified(ctx, *loaded)
     elif sender in policy.staff:  # automatic (an out-of-office): a note, no one told
@@ -84,19 +89,25 @@ def decide(
 
 
 def _without_held_files(
-    msg: ParsedMessage, ticket: Ticket, messages: list[MessageRecord], staff_reply: bool
-) -> ParsedMessage:
+    msg: ParsedMessage, ticket: Ticket, messages: list[MessageRecord], staff: Policy | None
+) -> tuple[ParsedMessage, list[RawAttachment]]:
     """``msg`` without the files the ticket holds already (knownfiles.py): they are
-    not judged, stored, listed, sent or counted as news again."""
-    msg, left_out = known.without_held(msg, known.held(messages, staff_reply=staff_reply))
-    if left_out:
+    not judged, stored, listed, sent or counted as news again. A staff answer (``staff``:
+    the policy) leaves out only what every customer it goes to has had."""
+    if staff is None:
+        known_files = known.held(messages)
+    else:
+        to = customers(ticket, staff.staff, staff.support_address)
+        known_files = known.had_by_all(messages, to)
+    msg, gone = known.without_held(msg, known_files)
+    if gone:
         log.info(
             "%s [TID#%s] %d file(s) the ticket holds already left out",
             logged_id(msg.message_id),
             ticket["tid"],
-            left_out,
+            len(gone),
         )
-    return msg
+    return msg, gone
 
 
 def decide_attachments(policy: Policy, msg: ParsedMessage, staff: bool = False) -> Attachments:

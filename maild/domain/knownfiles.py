@@ -38,24 +38,43 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def held(messages: list[MessageRecord], *, staff_reply: bool = False) -> frozenset[str]:
-    """The sha256 of the files the ticket keeps (accepted, stored, not erased). For a
-    staff reply (``staff_reply``), only those the customer side sent in: a file support
-    sent before (a manual the customer did not get) or a staff note holds is sent when
-    a staff member attaches it to an answer; the customer's own never goes back."""
+def held(messages: list[MessageRecord]) -> frozenset[str]:
+    """The sha256 of the files the ticket keeps (accepted, stored, not erased)."""
+    return frozenset(a["sha256"] for m in messages for a in _files(m))
+
+
+def had_by_all(messages: list[MessageRecord], recipients: list[str]) -> frozenset[str]:
+    """The sha256 of the files every one of ``recipients`` (a staff answer's) sent into
+    this ticket, or got with a customer's mail it was a To/Cc of. Only such a file is no
+    file of a staff answer: a mail client carried it back. One a recipient never had (a
+    screenshot of another customer's, after #merge) is one the staff member chose to
+    send, and goes to all of them (the copies carry one set of files); so does a file
+    support sent before (the customer asks for the manual again) or a staff note holds.
+    No recipient: none."""
+    sets = [_had(messages, r) for r in recipients]
+    return frozenset.intersection(*sets) if sets else frozenset()
+
+
+def _had(messages: list[MessageRecord], address: str) -> frozenset[str]:
     return frozenset(
         a["sha256"]
         for m in messages
-        if not staff_reply or (m.get("direction") == "in" and m.get("kind") == "customer")
-        for a in m.get("attachments") or ()
-        if a.get("sha256")
+        if m.get("direction") == "in"
+        and m.get("kind") == "customer"
+        and address in (m.get("from"), *(m.get("to") or ()), *(m.get("cc") or ()))
+        for a in _files(m)
     )
 
 
-def without_held(msg: ParsedMessage, known: frozenset[str]) -> tuple[ParsedMessage, int]:
-    """``msg`` without the files whose bytes are ``known``, and how many it carried (a
-    post on the site keeps all its files)."""
+def _files(m: MessageRecord) -> list:
+    return [a for a in m.get("attachments") or () if a.get("sha256")]
+
+
+def without_held(msg: ParsedMessage, known: frozenset[str]) -> tuple[ParsedMessage, list]:
+    """``msg`` without the files whose bytes are ``known``, and those it carried (a post
+    on the site keeps all its files)."""
     if not known or not msg.attachments or posted_on_site(msg):
-        return msg, 0
+        return msg, []
     fresh = tuple(a for a in msg.attachments if digest(a.data) not in known)
-    return replace(msg, attachments=fresh), len(msg.attachments) - len(fresh)
+    gone = [a for a in msg.attachments if digest(a.data) in known]
+    return replace(msg, attachments=fresh), gone

@@ -157,6 +157,7 @@ MessageRecord = TypedDict(
         "unverified_staff": NotRequired[bool],
         "forged_staff": NotRequired[bool],  # what stores older than unverified_staff hold
         "sent_as": NotRequired[str],  # the Message-ID the reply was relayed under
+        "logos": NotRequired[list[str]],  # sha256 of the pictures taken as its logo
         # mail maild queued (outgoing.sent_record), or did not (guard.suppressed_record)
         "template": NotRequired[str | None],
         "auto_to_customer": NotRequired[bool],

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from maild.domain.decision import Context, Outgoing
 from maild.domain.message import ParsedMessage
-from maild.domain.mimeparts import is_logo
 from maild.domain.policy import Policy
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
@@ -27,11 +26,11 @@ STATUS_RU = {
 
 def asks_status(msg: ParsedMessage) -> bool:
     """The mail's own text is only a status question (the quote does not count) and
-    it brings no files but a signature's logos: a screenshot is news for staff. (The
-    files the ticket holds already, which a reply's quote carries again, decide left
-    out of ``msg``: knownfiles.py.)"""
-    news = [a for a in msg.attachments if not is_logo(a)]
-    return not news and is_status_question(trim_reply(msg.text))
+    it brings no files: a screenshot is news for staff, under the customer's signature
+    too (a customer's picture there is kept as a file, mimeparts.is_logo judges staff
+    answers only). The files the ticket holds already, which a reply's quote or the
+    signature's logo carries again, decide left out of ``msg`` (knownfiles.py)."""
+    return not msg.attachments and is_status_question(trim_reply(msg.text))
 
 
 NOTICE_ACTIONS = {

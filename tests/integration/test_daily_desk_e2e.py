@@ -147,14 +147,14 @@ def test_status_question_changes_nothing_and_rating_gets_thanks(desk, sink):
     assert len(sink.to("anna@example.com")) == staff_before + 0
 
 
-def with_signature_image(tid: str, image: bytes) -> bytes:
+def with_signature_image(tid: str, image: bytes, again: bool = False) -> bytes:
     """A customer's "статус?" from a mail client that signs with an image the HTML
-    shows in place (multipart/related, a Content-ID)."""
+    shows in place (multipart/related, a Content-ID); ``again``: a later such mail."""
     m = EmailMessage()
     m["From"] = CUSTOMER
     m["To"] = "support@example.com"
     m["Subject"] = f"Re: [TID#{tid}]"
-    m["Message-ID"] = f"<logo-{len(image)}@shop-example.ru>"
+    m["Message-ID"] = f"<logo-{len(image)}{'-again' if again else ''}@shop-example.ru>"
     m.set_content("Какой статус?\n-- \nИван Петров\nООО «Магазин»\n+7 495 000-00-00\n")
     m.add_alternative('<p>Какой статус?</p><p>Иван Петров<br><img src="cid:logo"></p>', "html")
     m.get_payload()[1].add_related(image, "image", "png", cid="<logo>")
@@ -162,10 +162,17 @@ def with_signature_image(tid: str, image: bytes) -> bytes:
 
 
 def test_a_status_question_signed_with_a_logo_is_still_one(desk, sink):
+    """A customer's picture under the signature is kept as a file: the first time it
+    comes it is news for staff (a screenshot pasted there looks the same); the same
+    logo with every later mail is a file the ticket holds (knownfiles.py), so «статус?»
+    signed with it is still only a status question."""
     tid, _ = open_ticket(desk, sink)
-    staff_before, before = len(sink.to("anna@example.com")), len(sink.to(CUSTOMER))
+    staff_before = len(sink.to("anna@example.com"))
     logo = PNG_HEADER + bytes(2000) + PNG_END
     desk.ingest(with_signature_image(tid, logo))
+    assert len(sent_after(sink, "anna@example.com", staff_before, desk)) == 1  # new: news
+    staff_before, before = len(sink.to("anna@example.com")), len(sink.to(CUSTOMER))
+    desk.ingest(with_signature_image(tid, logo, again=True))
     [status] = sent_after(sink, CUSTOMER, before, desk)
     assert "Состояние обращения" in status.subject
     assert len(sink.to("anna@example.com")) == staff_before  # no staff notice

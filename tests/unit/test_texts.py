@@ -234,6 +234,8 @@ def variants() -> list[dict]:
         typed=["Ответ внутри цитаты"],
         files=["a.png"],
         files_more=1,
+        held_files=["error.png"],  # knownfiles: files the ticket holds, left out (leftout)
+        logo_files=["image001.png"],  # a staff answer's pictures taken as its logo
         no_customer=True,
         reply_address="support+1234-5678.abc@example.com",
         staff="anna@example.com",

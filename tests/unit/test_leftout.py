@@ -1,0 +1,94 @@
+"""The pure rules of what a mail into a ticket leaves out and who is told
+(domain/leftout.py, domain/knownfiles.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from maild.domain import knownfiles as known
+from maild.domain import leftout, logos
+from maild.domain.message import fallback_message
+from maild.domain.mimeparts import RawAttachment
+
+A, B = known.digest(b"a"), known.digest(b"b")
+
+
+def customer(sender: str, *sha: str, to=("support@example.com",), cc=()) -> dict:
+    files = [{"filename": "f.png", "sha256": s} for s in sha]
+    return {"direction": "in", "kind": "customer", "from": sender, "to": list(to),
+            "cc": list(cc), "attachments": files}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Кнопка справа, см. снимок экрана ниже.",
+        "Скриншот во вложении.",
+        "см. рисунок",
+        "Прикрепляю фото ошибки.",
+        "Screenshot attached",
+    ],
+)
+def test_a_text_that_points_at_a_picture(text):
+    assert leftout.mentions_picture(text)
+
+
+@pytest.mark.parametrize("text", ["Кнопка справа вверху.", "Обновите модуль до 7.1.", ""])
+def test_a_text_that_does_not(text):
+    assert not leftout.mentions_picture(text)
+
+
+def staff(logos_: list[str], sender: str = "anna@example.com") -> dict:
+    return {"direction": "out", "kind": "staff", "from": sender, "logos": logos_}
+
+
+def test_a_logo_is_new_against_the_staff_members_earlier_answers_only():
+    first = staff([A])
+    assert not leftout.new_logo(first, [first])  # the first answer here: a logo
+    again = staff([A])
+    assert not leftout.new_logo(again, [first, again])
+    other = staff([B])
+    assert leftout.new_logo(other, [first, other])
+    boris = staff([B], "boris@example.com")
+    assert not leftout.new_logo(boris, [first, boris])  # Anna's logo is not Boris's
+
+
+def test_names_leave_out_what_the_quoted_mail_shows():
+    typed = RawAttachment("error.png", "image/png", b"a")
+    quoted = RawAttachment("image002.png", "image/png", b"b", True, logos.QUOTE)
+    logo = RawAttachment(None, "image/png", b"c", True, logos.SIGNATURE)
+    assert leftout.names([typed, quoted], [logo]) == {
+        "held_files": ["error.png"],
+        "logo_files": ["(без имени)"],
+    }
+
+
+def test_held_files_of_a_staff_answer_are_what_every_recipient_had():
+    messages = [
+        customer("ivan@shop-example.ru", A),
+        customer("petr@client.example", B),
+        customer("olga@shop-example.ru", B, cc=["ivan@shop-example.ru"]),
+        {
+            "direction": "out",
+            "kind": "staff",
+            "from": "anna@example.com",
+            "to": ["ivan@shop-example.ru"],
+            "attachments": [{"sha256": B}],
+        },  # fmt: skip
+    ]
+    assert known.had_by_all(messages, ["ivan@shop-example.ru"]) == {A, B}  # B: a Cc of Olga's
+    assert known.had_by_all(messages, ["petr@client.example"]) == {B}
+    both = ["ivan@shop-example.ru", "petr@client.example"]
+    assert known.had_by_all(messages, both) == {B}
+    assert known.had_by_all(messages, []) == frozenset()
+    assert known.held(messages) == {A, B}
+
+
+def test_without_held_gives_the_files_left_out():
+    files = (RawAttachment("a.png", "image/png", b"a"), RawAttachment("b.png", "image/png", b"b"))
+    msg = replace(fallback_message(b"Subject: x\r\n\r\nx\r\n", "test"), attachments=files)
+    kept, gone = known.without_held(msg, frozenset({A}))
+    assert [a.filename for a in kept.attachments] == ["b.png"]
+    assert [a.filename for a in gone] == ["a.png"]
