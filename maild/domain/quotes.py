@@ -247,9 +247,10 @@ def for_site(text: str, known: list[str] | None = None) -> str:
         return shown
     # every line typed here (in no mail of `known`) must stand in what is shown, as
     # often as it was typed, compared as written: the thread's texts are matched
-    # loosely (case, spacing, quote marks), what is shown is the text's own lines
+    # loosely (case, spacing, quote marks), what is shown is the text's own lines;
+    # strictly as to runs: a short answer («Да») is a run of words of any thread
     left = Counter(unquoted(line).strip() for line in shown.splitlines())
-    for line in typed_lines(text, known, limit=len(text)):
+    for line in typed_lines(text, known, limit=len(text), strict=True):
         if left[line] <= 0:
             return text.strip()
         left[line] -= 1
@@ -281,6 +282,11 @@ def _site_cut(text: str) -> str:
 # How much of the thread's text (its latest mail) a re-wrapped line is looked for in:
 # the cost of a reply of many such lines stays bounded.
 KNOWN_CHARS = 200_000
+# How long a line found only as a run of a mail's words is, to count as quoted with
+# nothing above it to go on from (Thread.quotes): the head of a line a client
+# re-wrapped at 72-76 characters is that long; an answer typed inside a quote that
+# happens to echo this much of the question is rare, a short one («Да») is not.
+RUN_CHARS = 40
 
 
 class Thread:
@@ -305,6 +311,22 @@ class Thread:
             return True
         return self._redacted(line) in self.lines
 
+    def quotes(self, line: str, above: str) -> bool:
+        """``line`` (``above``: the text's non-blank line before it) is a line of the
+        thread's mails, strictly: a whole line of one, or a run of one's words that is
+        long (RUN_CHARS) or goes on from ``above`` in that mail, as a line a client
+        re-wrapped does. A short run alone is no proof: «Да» or «Нет» typed inside
+        Outlook's unquoted original is a run of words of nearly any thread."""
+        if self.holds_line(line):
+            return True
+        plain, words = _plain(unquoted(line)), _words(unquoted(line))
+        if len(plain) >= RUN_CHARS:
+            return f" {plain} " in self.blob or bool(words) and f" {words} " in self.words_blob
+        run, word_run = _plain(unquoted(above)), _words(unquoted(above))
+        if run and f" {run} {plain} " in self.blob:
+            return True
+        return bool(word_run and words) and f" {word_run} {words} " in self.words_blob
+
     def _redacted(self, line: str) -> str | None:
         """The line as the ticket keeps it since its access data was blanked out
         (redact): «Пароль: S3cr3t!» quoted from a notice sent before is the notice's
@@ -322,12 +344,13 @@ class Thread:
         return self._redacted(line) in self.lines
 
 
-def typed_lines(text: str, known: list[str], limit: int = 10) -> list[str]:
+def typed_lines(text: str, known: list[str], limit: int = 10, *, strict: bool = False) -> list[str]:
     """The first ``limit`` lines of ``text`` that are neither in a mail of ``known``
     (the ticket's thread: what support sent, what customers and staff wrote) nor a
     mail client's quote header (attribution, "-----Original Message-----", the
     "From:/Sent:/To:/Subject:" block): what the writer typed, quote marks taken off
-    (lines compared as Thread compares them).
+    (lines compared as Thread compares them). ``strict``: a line is in a mail as
+    Thread.quotes says (for_site: a line it takes for quoted is cut from what shows).
     """
     thread = Thread(known)
     raw = text.splitlines()
@@ -340,12 +363,15 @@ def typed_lines(text: str, known: list[str], limit: int = 10) -> list[str]:
         if HEADER_LINE_RE.match(line.strip()):
             headers.add(i)
     out: list[str] = []
+    above = ""  # the line before, blank ones aside (Thread.quotes)
     for i, line in enumerate(lines):
-        if not line.strip() or i in headers or line in thread:
+        if not line.strip():
             continue
-        out.append(line.strip())
-        if len(out) == limit:
-            break
+        if i not in headers and not (thread.quotes(line, above) if strict else line in thread):
+            out.append(line.strip())
+            if len(out) == limit:
+                break
+        above = line
     return out
 
 

@@ -643,6 +643,30 @@ def test_customer_text_typed_inside_the_quote_is_shown(site, client):
     assert all(any(s in line for line in shown) for s in NEWS), shown
 
 
+def test_short_answers_typed_inside_outlooks_quote_are_shown(site):
+    """Anna asks; the customer answers «Да» and «Нет» under her questions inside
+    Outlook's unquoted original. Words of any thread (of the questions themselves),
+    the lines were taken for quoted and the site showed the line above alone."""
+    desk, daemon, _sink, base = site
+    customer = "oleg.outlook-short@shop-example.ru"
+    questions = ["Вы обновляли модуль? Если да, то когда?", "Ошибка у всех или нет?"]
+    tid, conf, answer = answered(
+        site, f"Олег <{customer}>", "Модуль оплаты", [*STAFF_ANSWER, *questions]
+    )
+    original = answer.text.splitlines()
+    for question, typed in zip(questions, ["Да", "Нет"], strict=True):
+        original.insert(original.index(question) + 1, typed)
+    _, rich = outlook_html(original, "Служба поддержки", SUPPORT, ["Ответы ниже."])
+    send(daemon, mime(f"Олег <{customer}>", SUPPORT, f"Re: {answer.subject}", html_body=rich),
+         customer, SUPPORT)  # fmt: skip
+    assert wait_until(
+        lambda: [m for m in desk.ticket(tid)["messages"] if "Ответы ниже." in m["text"]]
+    )
+    shown = last_entry(link_in(conf.text, base))
+    assert shown[shown.index(questions[0]) + 1] == "Да", shown
+    assert shown[shown.index(questions[1]) + 1] == "Нет", shown
+
+
 def last_entry(url: str) -> list[str]:
     """The lines of the last message a ticket's page shows."""
     body = request(url).text

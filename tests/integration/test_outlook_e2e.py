@@ -166,6 +166,45 @@ def test_the_notice_of_a_followup_from_each_client_leaves_its_quote_out(
     assert (CUT in notice.text) == (client not in INLINE)
 
 
+# Anna's questions, and what the customer typed under each inside Outlook's quote.
+QUESTIONS = [
+    "Подскажите, пожалуйста:",
+    "1. Вы обновляли модуль оплаты? Если да, то до какой версии?",
+    "2. Ошибка появляется у всех покупателей или нет?",
+    "3. Какая версия PHP на сервере?",
+]
+ANSWERS = {QUESTIONS[1]: "Да", QUESTIONS[2]: "Нет"}
+
+
+def answered_inline(original: list[str]) -> list[str]:
+    """``original`` with the customer's answer typed under each question."""
+    return [t for s in original for t in ([s, ANSWERS[s]] if s in ANSWERS else [s])]
+
+
+def test_answers_typed_inside_outlooks_quote_show_in_the_notice(desk: Desk, sink):
+    """Anna asks questions; the customer answers «Да» and «Нет» under two of them,
+    inside Outlook's unquoted original. The notice showed «Ответы ниже, в тексте.»
+    alone and said the rest was quoted history: «да» and «нет» are words of the
+    thread (of the questions themselves), so the lines were taken for quoted. A short
+    line no mail of the thread holds as a line is the customer's: the mail shows whole,
+    and says nothing was left out."""
+    tid, _ = open_ticket(desk, sink, body="Здравствуйте! При оплате картой ошибка 500.")
+    answer = staff_answer(desk, sink, tid, ["Иван, добрый день.", "", *QUESTIONS, "", "Анна"])
+    head = ru_head(str(answer.msg["From"]), CUSTOMER, answer.subject)
+    top = ["Ответы ниже, в тексте."]
+    raw = outlook(f"Иван Петров <{CUSTOMER}>", str(answer.msg["Reply-To"]),
+                  f"RE: {answer.subject}", top, head, answered_inline(answer.text.splitlines()),
+                  answers=answer.msg["Message-ID"])  # fmt: skip
+    seen = len(sink.to(ANNA))
+    desk.ingest(raw)
+    desk.flush()
+    notice = last_notice(sink, seen)
+    shown = between_markers(notice.text)
+    assert shown[0] == top[0] and CUT not in notice.text, notice.text
+    for question, typed in ANSWERS.items():
+        assert shown[shown.index(question) + 1] == typed, notice.text
+
+
 def test_a_forward_stays_whole_in_the_notices(desk: Desk, sink):
     """A customer forwarding the error mail they got (Outlook: «FW:», the original under
     «От:/Отправлено:») opens a ticket with it, or adds it to one: content, not a quote,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
 import time
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.commands import cheat_sheet, holds_notice
-from maild.domain.quotes import for_site, trim_reply, typed_lines
+from maild.domain.quotes import RUN_CHARS, for_site, trim_reply, typed_lines
 from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer, without_our_forward
 
 NEW = "Добрый день!\nПосле обновления всё заработало, спасибо.\n\nС уважением,\nИван Петров"
@@ -422,6 +424,82 @@ def test_the_site_never_hides_what_the_customer_wrote(reply: tuple[str, list[str
     text, written = reply
     shown = for_site(text, ["\n".join(PREVIOUS)])
     assert all(s in shown for s in written), shown
+
+
+QUESTIONS = [
+    "Подскажите, пожалуйста:",
+    "1. Вы обновляли модуль оплаты? Если да, то до какой версии?",
+    "2. Ошибка появляется у всех покупателей или нет?",
+]
+
+
+OUTLOOK_HEAD = [
+    "От: Служба поддержки <support@example.com>",
+    "Отправлено: 4 декабря 2026 г. 12:31",
+    "Кому: ivan@shop-example.ru",
+    "Тема: RE: Оплата [TID#1234-5678]",
+]
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text).split()).casefold()
+
+
+@st.composite
+def short_answers(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A customer's Outlook reply to QUESTIONS (the original unquoted under «От:»)
+    with a short line typed under one of them that is a run of the thread's words but
+    no line of it («Да», «нет», «модуль оплаты»): (text, what they typed)."""
+    words = draw(st.sampled_from(QUESTIONS[1:])).split()
+    i = draw(st.integers(0, len(words) - 1))
+    typed = " ".join(words[i : draw(st.integers(i + 1, min(len(words), i + 3)))])
+    typed = draw(st.sampled_from([typed, typed.strip("?,.:").capitalize()]))
+    at = draw(st.integers(1, len(QUESTIONS)))
+    # the words that follow the line above in the thread's text read as a piece of a
+    # line the client re-wrapped (Thread.quotes): no answer types them
+    assume(
+        f" {_words(QUESTIONS[at - 1])} {_words(typed)} " not in f" {_words(' '.join(QUESTIONS))} "
+    )
+    lines = ["Ответы ниже.", "", *OUTLOOK_HEAD, "", *QUESTIONS[:at], typed, *QUESTIONS[at:]]
+    return "\n".join(lines), ["Ответы ниже.", typed]
+
+
+@settings(max_examples=200, deadline=None)
+@given(short_answers())
+@example(  # the audit's: «Да» and «Нет» under the questions, «да» and «нет» in them
+    (
+        "\n".join(
+            ["Ответы ниже.", "", *OUTLOOK_HEAD, "", *QUESTIONS[:2], "Да", QUESTIONS[2], "Нет"]
+        ),
+        ["Ответы ниже.", "Да", "Нет"],
+    )
+)
+def test_a_short_answer_inside_an_unquoted_quote_is_shown(reply: tuple[str, list[str]]) -> None:
+    """«Да» or «Нет» typed under a question inside Outlook's quote are words of nearly
+    any thread: found as a run of them, the line was cut, the answer lost. A short line
+    is quoted only as a whole line of the thread or going on from the line above it."""
+    text, written = reply
+    shown = for_site(text, ["\n".join(QUESTIONS)]).splitlines()
+    assert all(s in shown for s in written), shown
+
+
+@pytest.mark.parametrize("width", [50, 60, 72, 76])
+def test_a_quote_a_client_rewrapped_is_still_cut(width: int) -> None:
+    """A client re-wraps each long quoted line at its width: each piece is a run of the
+    thread's words, the long head known as such, the short tail by going on from the
+    piece above it."""
+    answer = [
+        "Иван, здравствуйте.",
+        "",
+        "Очистите кэш браузера и повторите оплату: если ошибка останется, пришлите нам"
+        " снимок экрана и время платежа.",
+        "",
+        "Анна",
+    ]
+    pieces = [p for s in answer for p in (textwrap.wrap(s, width) or [""])]
+    assert len(pieces) > len(answer) and any(0 < len(p) < RUN_CHARS for p in pieces[3:])
+    text = "\n".join([ATTRIBUTION, *(f"> {s}" for s in pieces), "", "Спасибо, помогло."])
+    assert for_site(text, ["\n".join(answer)]) == "Спасибо, помогло."
 
 
 # -- for_customer: what of a staff reply reaches the customer --------------------------
