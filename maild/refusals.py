@@ -303,11 +303,7 @@ def _list_context(
 
 def _list_note(run: _Run, subject: str, message_id: str, total: int) -> MessageRecord:
     """Each listed ticket's note that staff were told of its mail refused in a list."""
-    why = (
-        f"по отдельности уходит не больше {run.limit} таких сообщений в час"
-        if run.limit
-        else "такие сообщения уходят только списком (max_reminders_per_person_per_hour = 0)"
-    )
+    why = pace.why_listed(run.limit)
     count = ru_count(total, "обращение", "обращения", "обращений")
     text = (
         f"Сотрудникам сообщено о недоставленном письме в письме-списке «{subject}» "

@@ -270,11 +270,7 @@ def _note(
     (`mail`: the list's subject, Message-ID and how many tickets it names)."""
     kind, person = whom
     subject, message_id, total = mail
-    why = (
-        f"по отдельности одному адресату уходит не больше {run.limit} таких писем в час"
-        if run.limit
-        else "такие письма уходят только списком (max_reminders_per_person_per_hour = 0)"
-    )
+    why = pace.why_listed(run.limit)
     count = ru_count(total, "обращение", "обращения", "обращений")
     text = (
         f"{WHAT[kind]} (срок {run.app.fmt_time(due)}) для {person} ушло в письме-списке "

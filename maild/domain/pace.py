@@ -35,6 +35,7 @@ __all__ = [
     "single_key",
     "singles_left",
     "waiting_for",
+    "why_listed",
 ]
 
 PACE_WINDOW = timedelta(hours=1)  # what the limit on single mails counts
@@ -48,6 +49,13 @@ class Pace:
 
     singles: tuple[datetime, ...] = ()
     listed: datetime | None = None
+
+
+def why_listed(limit: int) -> str:
+    """Why a ticket's mail went in a list and not singly (Russian, for its note)."""
+    if limit:
+        return f"по отдельности одному адресату уходит не больше {limit} таких писем в час"
+    return "такие письма уходят только списком (max_reminders_per_person_per_hour = 0)"
 
 
 def singles_left(limit: int, pace: Pace, now: datetime) -> int:
