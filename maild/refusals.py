@@ -38,7 +38,6 @@ from maild.app import App
 from maild.domain import pace, undeliverable
 from maild.domain import ticket as tk
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
-from maild.domain.plural import ru_count
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
 from maild.jobkit import contained, job_key
 from maild.outgoing import copy_key, queue_notice
@@ -303,12 +302,8 @@ def _list_context(
 
 def _list_note(run: _Run, subject: str, message_id: str, total: int) -> MessageRecord:
     """Each listed ticket's note that staff were told of its mail refused in a list."""
-    why = pace.why_listed(run.limit)
-    count = ru_count(total, "обращение", "обращения", "обращений")
-    text = (
-        f"Сотрудникам сообщено о недоставленном письме в письме-списке «{subject}» "
-        f"({message_id}), в нём {count}: {why}."
-    )
+    listed = pace.in_list(subject, message_id, total, run.limit)
+    text = f"Сотрудникам сообщено о недоставленном письме {listed}"
     ours = run.app.config.support.address
     note = note_record(sender=ours, direction="out", text=text, at=run.now)
     return {**note, "to": list(run.people), "template": LIST_TEMPLATE}

@@ -27,7 +27,6 @@ from maild.app import App
 from maild.domain import pace
 from maild.domain import ticket as tk
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
-from maild.domain.plural import ru_count
 from maild.domain.records import MessageRecord, Summary, Ticket, note_record
 from maild.domain.sla import reminder_at
 from maild.jobkit import contained, job_key, ticket_ctx
@@ -270,12 +269,8 @@ def _note(
     (`mail`: the list's subject, Message-ID and how many tickets it names)."""
     kind, person = whom
     subject, message_id, total = mail
-    why = pace.why_listed(run.limit)
-    count = ru_count(total, "обращение", "обращения", "обращений")
-    text = (
-        f"{WHAT[kind]} (срок {run.app.fmt_time(due)}) для {person} ушло в письме-списке "
-        f"«{subject}» ({message_id}), в нём {count}: {why}."
-    )
+    listed = pace.in_list(subject, message_id, total, run.limit)
+    text = f"{WHAT[kind]} (срок {run.app.fmt_time(due)}) для {person} ушло {listed}"
     ours = run.app.config.support.address
     note = note_record(sender=ours, direction="out", text=text, at=run.now)
     return {**note, "to": [person], "template": TEMPLATES[kind][1]}

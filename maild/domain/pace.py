@@ -24,18 +24,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from maild.domain.plural import ru_count
+
 __all__ = [
     "LIST_EVERY",
     "PACE_WINDOW",
     "Pace",
     "done_key",
+    "in_list",
     "list_due",
     "list_key",
     "marked",
     "single_key",
     "singles_left",
     "waiting_for",
-    "why_listed",
 ]
 
 PACE_WINDOW = timedelta(hours=1)  # what the limit on single mails counts
@@ -51,11 +53,15 @@ class Pace:
     listed: datetime | None = None
 
 
-def why_listed(limit: int) -> str:
-    """Why a ticket's mail went in a list and not singly (Russian, for its note)."""
+def in_list(subject: str, message_id: str, total: int, limit: int) -> str:
+    """How a ticket's note names the list its mail went in, and why not singly
+    (Russian): «в письме-списке «…» (<id>), в нём N обращений: …»."""
+    count = ru_count(total, "обращение", "обращения", "обращений")
     if limit:
-        return f"по отдельности одному адресату уходит не больше {limit} таких писем в час"
-    return "такие письма уходят только списком (max_reminders_per_person_per_hour = 0)"
+        why = f"по отдельности одному адресату уходит не больше {limit} таких писем в час"
+    else:
+        why = "такие письма уходят только списком (max_reminders_per_person_per_hour = 0)"
+    return f"в письме-списке «{subject}» ({message_id}), в нём {count}: {why}."
 
 
 def singles_left(limit: int, pace: Pace, now: datetime) -> int:
