@@ -97,6 +97,15 @@ class App:
         """The Message-ID of mail we send about a ticket (signed: see tid_for_msgid)."""
         return self.policy.message_id(key, tid)
 
+    def list_address(self, tid: str, person: str) -> str:
+        """The Reply-To of a list mail to ``person``, ``tid`` its first ticket:
+        signed, of a kind of its own (a reply to it runs nothing on any ticket)."""
+        return self.policy.list_address(tid, person)
+
+    def list_message_id(self, key: str, tid: str) -> str:
+        """The Message-ID of a list mail (signed, of a kind of its own)."""
+        return self.policy.list_message_id(key, tid)
+
     def tid_for_msgid(self, msgid: str) -> str | None:
         """The ticket a Message-ID belongs to: ours carry it, signed; anyone else's
         is looked up in the store's index of mail received."""

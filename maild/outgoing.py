@@ -100,6 +100,7 @@ def _queue_copies(
         one = copy_key(out.key, n)
         subject, body, _link = letters.of(rcpt)
         in_reply_to, references = thread(rcpt) if callable(thread) else thread
+        reply_to = out.reply_to or reply_to
         msg = app.renderer.message(
             subject=subject,
             body=body,

@@ -104,6 +104,7 @@ def _hold(
     scr, snap = facts
     tid = decision.tid
     why = "spam: #spam" if snap.spammed is not None else "staff: no ticket"
+    why = "staff: reply to a list" if snap.list_to else why
     reason = f"{why} [TID#{tid}]"
     qid = guard.quarantine(app, msg, raw, reason, received_at, tid, spool_key)
     if snap.spammed is not None:

@@ -257,15 +257,15 @@ def _queue_list(
             body=body,
             to=[person],
             tid=first,
-            message_id=app.message_id(one, first),
+            message_id=app.list_message_id(one, first),
             now=now,
-            reply_to=app.reply_address(first, person),
+            reply_to=app.list_address(first, person),  # a reply to it: to the list
         )
         # as no ticket's mail (the reminders' lists too): one the relay refused is not
         # told in another list to the same staff
         app.outbox.enqueue(one, msg, [person], kind="notice", now=now)
         app.store.record_reminder(person, KIND, now, listed=True)
-    note = _list_note(run, subject, app.message_id(key, first), len(rows))
+    note = _list_note(run, subject, app.list_message_id(key, first), len(rows))
     for ticket, messages, mails in rows:
         app.store.save(ticket, [*messages, note])
         _settle(app, mails, now)

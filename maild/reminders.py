@@ -217,7 +217,7 @@ def _list(run: _Run, whom: tuple[str, str], rows: list[Listed]) -> None:
     kind, person = whom
     key = list_id(person, kind, run.at)
     first = rows[0][0]["tid"]
-    message_id = app.message_id(key, first)
+    message_id = app.list_message_id(key, first)
     subject, body = app.renderer.text(TEMPLATES[kind][1], _list_context(run, person, rows))
     for ticket, messages, step, due in rows:
         sent = pace.marked(ticket.get("sent") or {}, step, [], [person], run.at)
@@ -231,7 +231,7 @@ def _list(run: _Run, whom: tuple[str, str], rows: list[Listed]) -> None:
         tid=first,
         message_id=message_id,
         now=now,
-        reply_to=app.reply_address(first, person),
+        reply_to=app.list_address(first, person),  # a reply to it: to the list
     )
     app.outbox.enqueue(key, msg, [person], kind="notice", now=now)
     app.store.record_reminder(person, kind, now, listed=True)

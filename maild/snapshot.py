@@ -19,6 +19,7 @@ from maild.app import App
 from maild.domain import robots, staffreply, verify
 from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
+from maild.domain.listreply import list_reply
 from maild.domain.merge import final_target
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
@@ -49,6 +50,8 @@ def gather(
     policy = app.policy
     claims_staff = msg.from_addr in policy.staff and not scr.automated
     ident = identify_sender(app, msg, received_at.date())
+    if not resumed_tid and (to_list := _to_list(app, msg, ident, staff_verified, spool_key)):
+        return to_list  # a reply to a list mail itself: on none of its tickets
     tid, loaded, refers_to, our_bounce = find_ticket(
         app, msg, scr, ident, resumed_tid, staff_verified
     )
@@ -91,6 +94,26 @@ def gather(
         spool_key=spool_key,
         staff_signed=signed[1] if signed else None,
         **staff_reply,
+    )
+
+
+def _to_list(
+    app: App, msg: ParsedMessage, ident: Identification, staff_verified: bool, key: str | None
+) -> Snapshot | None:
+    """The Snapshot of a reply to a list mail itself (domain.listreply), else None:
+    no ticket of its own, ``tid`` the list's first (the notice's subject names it)."""
+    head = app.config.support.head
+    internal = (*app.policy.staff, *([head] if head else []))
+    first, list_to = list_reply(msg, app.policy, internal)
+    if not list_to:
+        return None
+    return Snapshot(
+        tid=first,
+        loaded=None,
+        ident=ident,
+        staff_verified=staff_verified,
+        spool_key=key,
+        list_to=list_to,
     )
 
 

@@ -314,6 +314,14 @@ def staff_to(tid: str, staff: str = "anna@example.com", support: str = SUPPORT) 
     return sign_for(tid, staff, REPLY_SECRET.encode(), support)
 
 
+def list_to(tid: str, staff: str = "anna@example.com", support: str = SUPPORT) -> str:
+    """A list mail's Reply-To (its first ticket ``tid``), signed for ``staff``: a reply
+    there is one to the list itself, on none of its tickets."""
+    from maild.domain.replyaddr import sign_list
+
+    return sign_list(tid, staff, REPLY_SECRET.encode(), support)
+
+
 def make_mail(
     *,
     sender: str = "Иван Петров <ivan@shop-example.ru>",

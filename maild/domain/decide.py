@@ -5,7 +5,8 @@ effects.apply carries out.
 The branches: a new ticket or a customer's follow-up (customer.py), a verified
 staff reply (staffreply.py), mail that claims a staff address without proving it
 (trust.decide_unverified), mail of a ticket staff marked #spam (trust.decide_held),
-staff mail naming a ticket that is not there (trust.decide_missing), a staff
+staff mail naming a ticket that is not there (trust.decide_missing), a reply to a
+list mail itself (listreply.decide_list_reply), a staff
 member's automatic mail (trust.decide_staff_auto), the head's answer to mail maild
 sent them about a ticket (trust.decide_head).
 """
@@ -24,6 +25,7 @@ from maild.domain import leftout, oversize, trust
 from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
 from maild.domain.filetypes import invitation
+from maild.domain.listreply import decide_list_reply
 from maild.domain.logid import logged_id
 from maild.domain.longtext import text_ctx
 from maild.domain.message import ParsedMessage
@@ -65,6 +67,8 @@ def decide(
     if logos:  # the logos of this answer: the next answer's are judged by them (leftout)
         record["logos"] = [known.digest(a.data) for a in logos]
     ctx = Context(msg, scr, snap.ident, record, attachments, now, common, policy, snap)
+    if snap.list_to:  # a reply to a list mail itself: on none of its tickets
+        return decide_list_reply(ctx)
     if snap.spammed is not None:  # its ticket is in the quarantine: kept there with it
         return trust.decide_held(ctx, claims_staff)
     if snap.missing:  # staff name a ticket that is not there: no ticket of theirs

@@ -59,6 +59,9 @@ class Outgoing:
     # support.max_staff_notices_per_sender_per_hour of them an hour (caps.notice_cap,
     # applied by guard.check_caps); None: not capped so, nor counted (trust.notice_sender)
     about_sender: str | None = None
+    # a Reply-To of its own instead of the ticket's, signed for each recipient: the
+    # notice answering a reply to a list gives the list's (domain.listreply)
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from maild.domain.attachments import AttachmentPolicy
 from maild.domain.calendar import BusinessCalendar
-from maild.domain.replyaddr import sign_for, sign_message_id
+from maild.domain.replyaddr import LIST_KEY, sign_for, sign_list, sign_message_id
 from maild.domain.sla import reaction_due
 
 RenderText = Callable[[str, dict[str, Any]], tuple[str, str]]  # template -> (subject, body)
@@ -60,6 +60,16 @@ class Policy:
         """The Reply-To of mail to one person about ``tid``, a staff member or a
         customer: signed for them alone, so a reply to it proves who wrote it."""
         return sign_for(tid, person, self.reply_secret, self.support_address)
+
+    def list_address(self, tid: str, person: str) -> str:
+        """The Reply-To of a list mail to one person whose first ticket is ``tid``
+        (replyaddr.sign_list): a reply to it is one to the list, on no ticket."""
+        return sign_list(tid, person, self.reply_secret, self.support_address)
+
+    def list_message_id(self, key: str, tid: str) -> str:
+        """The Message-ID of a list mail (replyaddr.LIST_KEY): a reply to it is one to
+        the list, on no ticket."""
+        return self.message_id(LIST_KEY + key, tid)
 
 
 def local(tz: tzinfo, when: datetime | str) -> datetime:

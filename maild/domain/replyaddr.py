@@ -1,7 +1,10 @@
 """Signed reply addresses, support+<tid>.<signature>@domain, so that a reply proves
 which ticket it belongs to without trusting the subject; and signed Message-IDs of
 our own mail, <key.tid.signature@domain>, so that In-Reply-To/References name the
-ticket without an index entry per mail sent.
+ticket without an index entry per mail sent. A list mail to staff (reminders, refused
+mail: several tickets in one) carries kinds of its own: support+list.<tid>.<signature>@
+and a Message-ID whose key starts "list-", so that a reply to the list itself is known
+as one, on none of its tickets, as surely as a reply address proves its ticket.
 
 Pure: the secret is passed in. Addresses are case-insensitive, so the TID is
 signed in lower case.
@@ -16,7 +19,10 @@ from maild.domain.message import normalize_address
 
 __all__ = [
     "is_support_address",
+    "list_signed_for",
+    "list_tid_of_message_id",
     "sign",
+    "sign_list",
     "sign_for",
     "sign_message_id",
     "signed_for",
@@ -85,6 +91,31 @@ def signed_for(address: str, person: str, secret: bytes, support_address: str) -
     return tid if hmac.compare_digest(expected.encode(), signature.encode()) else None
 
 
+def sign_list(tid: str, person: str, secret: bytes, support_address: str) -> str:
+    """The Reply-To of a list mail to ``person`` whose first ticket is ``tid``:
+    "support+list.4821-7730.k3j9x2ab7q@example.com". Its plus part holds a dot more
+    than a ticket's, so `verify` and `signed_for` never take it for one: a reply to it
+    is a reply to the list, on no ticket (list_signed_for tells it)."""
+    local, tid, domain = _parts(tid, support_address)
+    return f"{local}+list.{tid}.{_signature(_list_for(tid, person), secret)}@{domain}"
+
+
+def list_signed_for(address: str, person: str, secret: bytes, support_address: str) -> str | None:
+    """The first TID of the list if ``address`` is a list's reply address signed for
+    ``person`` (sign_list), else None."""
+    kind, _, rest = (_plus_part(address, support_address) or "").partition(".")
+    tid, _, signature = rest.rpartition(".")
+    if kind != "list" or not tid or not PLUS_TID_RE.fullmatch(tid):
+        return None
+    expected = _signature(_list_for(tid, person), secret)
+    return tid if hmac.compare_digest(expected.encode(), signature.encode()) else None
+
+
+def _list_for(tid: str, person: str) -> str:
+    # "list\0" first: no list's signature is a ticket's (_for: a TID has no "\0")
+    return "list\0" + _for(tid, person)
+
+
 def _parts(tid: str, support_address: str) -> tuple[str, str, str]:
     """(support's local part, the TID as signed, support's domain) of a reply address;
     ValueError for a TID that would not be a plain dot-atom there."""
@@ -117,6 +148,16 @@ def tid_of_message_id(msgid: str, secret: bytes, domain: str) -> str | None:
     key, tid, signature = m.group(1), m.group(2), m.group(3)
     expected = _signature(f"{key}.{tid}", secret)
     return tid if hmac.compare_digest(expected.encode(), signature.encode()) else None
+
+
+LIST_KEY = "list-"  # the key of a list's Message-ID starts so; the signature covers it
+
+
+def list_tid_of_message_id(msgid: str, secret: bytes, domain: str) -> str | None:
+    """The first TID of a list maild sent under ``msgid`` (its key starts with
+    LIST_KEY, signed); None for any other Message-ID."""
+    tid = tid_of_message_id(msgid, secret, domain)
+    return tid if tid is not None and msgid.strip()[1:].startswith(LIST_KEY) else None
 
 
 def is_support_address(address: str, support_address: str) -> bool:

@@ -12,9 +12,15 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.replyaddr import (
+    LIST_KEY,
     is_support_address,
+    list_signed_for,
+    list_tid_of_message_id,
     sign,
+    sign_for,
+    sign_list,
     sign_message_id,
+    signed_for,
     tid_of_message_id,
     verify,
 )
@@ -232,3 +238,31 @@ def test_signature_is_the_head_of_the_whole_digest_in_base32(tid, secret) -> Non
     digest = hmac.new(secret, tid.encode(), hashlib.sha256).digest()
     whole = base64.b32encode(digest).decode().lower().rstrip("=")[:10]
     assert sign(tid, secret, SUPPORT) == f"support+{tid}.{whole}@example.com"
+
+
+def test_a_lists_reply_address_is_no_tickets_and_proves_its_reader():
+    """A list mail's Reply-To (sign_list) names its first ticket, but neither verify nor
+    signed_for take it for that ticket's: a reply to it is on no ticket."""
+    anna, boris = "anna@example.com", "boris@example.com"
+    address = sign_list("4821-7730", anna, SECRET, SUPPORT)
+    assert address.startswith("support+list.4821-7730.") and is_support_address(address, SUPPORT)
+    assert list_signed_for(address, anna, SECRET, SUPPORT) == "4821-7730"
+    assert list_signed_for(address.upper(), anna, SECRET, SUPPORT) == "4821-7730"
+    assert list_signed_for(address, boris, SECRET, SUPPORT) is None  # another's copy
+    assert verify(address, SECRET, SUPPORT) == (None, False)
+    assert signed_for(address, anna, SECRET, SUPPORT) is None
+    ticket = sign_for("4821-7730", anna, SECRET, SUPPORT)  # the line's address
+    assert list_signed_for(ticket, anna, SECRET, SUPPORT) is None
+    forged = ticket.replace("support+", "support+list.")  # a ticket's signature reused
+    assert list_signed_for(forged, anna, SECRET, SUPPORT) is None
+
+
+def test_a_lists_message_id_is_known_as_a_lists():
+    domain = "example.com"
+    listed = sign_message_id(LIST_KEY + "ab12", "4821-7730", SECRET, domain)
+    assert list_tid_of_message_id(listed, SECRET, domain) == "4821-7730"
+    assert tid_of_message_id(listed, SECRET, domain) == "4821-7730"  # a bounce still finds it
+    other = sign_message_id("ab12", "4821-7730", SECRET, domain)
+    assert list_tid_of_message_id(other, SECRET, domain) is None
+    forged = other.replace("<", "<" + LIST_KEY, 1)  # a mail's signature under a list's key
+    assert list_tid_of_message_id(forged, SECRET, domain) is None
