@@ -135,16 +135,84 @@ def erase_person(
     return t, out, e
 
 
+# A list's lines that name a ticket (at the start of its entry): a reminder's,
+# escalation's or refusal's list «[срочно] [TID#tid] subject», the digest's
+# «  ПРОСРОЧЕНО [срочно] [TID#tid] до ..., level» and «  [TID#tid] requester: subject».
+_ENTRY = re.compile(
+    rb"^(?P<indent>[ \t]*)(?:"
+    + "ПРОСРОЧЕНО ".encode()
+    + rb")?(?:"
+    + re.escape("[срочно] ".encode())
+    + rb")?\[TID#(?P<tid>[0-9A-Za-z-]+)\] (?P<rest>.*)$",
+)
+_DIGEST_HEAD = "до ".encode()
+# the digest's line under a ticket's head: «      requester: subject», then the
+# assignee if any (an address or a name: no space, no parentheses)
+_DIGEST_SUBJECT = re.compile(
+    rb"^([ \t]+[^\s:]+: ).*?((?: \(" + "ответственный: ".encode() + rb"[^\s()]+\))?)$",
+)
+# the refusal list's line of a mail refused: «Ответ сотрудника «subject», отправлено ...»
+_REFUSED = re.compile("«.*»(?=, отправлено )".encode())
+
+
+def _body_start(mail: bytes) -> int:
+    """Where the body begins (after the first empty line), 0 if none is found."""
+    ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := mail.find(sep)) >= 0]
+    return min(ends) if ends else 0
+
+
+@dataclass
+class _Reading:
+    """Where a list's reading is: in an entry of a ticket of theirs, under its head."""
+
+    tids: set[bytes]
+    theirs: bool = False
+    head: bool = False  # the digest's line of the subject comes next
+
+
+def _scrub_line(line: bytes, state: _Reading) -> bytes:
+    """One body line (without its end) of a list, the subject of theirs erased."""
+    erased = ERASED.encode()
+    entry = _ENTRY.match(line)
+    if entry is not None:
+        state.theirs, state.head = entry["tid"] in state.tids, False
+        if not state.theirs:
+            return line
+        keep = line[: entry.start("rest")]
+        if not entry["indent"]:  # «[TID#tid] subject»
+            return keep + erased
+        if entry["rest"].startswith(_DIGEST_HEAD):  # the subject is on the next line
+            state.head = True
+            return line
+        who, colon, _subject = entry["rest"].partition(b": ")  # the digest's waiting
+        return keep + who + colon + erased if colon else keep + erased
+    if not state.theirs:
+        return line
+    if state.head:
+        state.head = False
+        shown = _DIGEST_SUBJECT.match(line)
+        if shown is not None:
+            return shown[1] + erased + shown[2]
+    return _REFUSED.sub("«".encode() + erased + "»".encode(), line)
+
+
 def scrub_listed(mail: bytes, tids: Collection[str]) -> bytes:
-    """A staff list mail of other tickets too (reminder_list.txt, escalation_list.txt,
-    staff_refused_list.txt) names each on a line of its own, «[TID#tid] subject» (after
-    «[срочно] »): of a ticket the person opened (`tids`), the subject is erased there
-    as in the ticket, as their single reminder is emptied. Its text is 8-bit UTF-8 (a
-    line of a subject of limits.MAX_SUBJECT fits render's 998 octets); the address on
-    the «Клиент:» line is the placeholder's by the caller's byte scrub."""
+    """A staff mail of several tickets names each in an entry of its own: a list
+    (reminder_list.txt, escalation_list.txt, staff_refused_list.txt) on a line
+    «[TID#tid] subject» (after «[срочно] »), the refusal list then each mail refused
+    as «... «its subject», отправлено ...»; the morning digest (digest.txt) on an
+    indented line «[TID#tid] до ...» with «requester: subject» under it, or
+    «[TID#tid] requester: subject» for a ticket waiting for the customer. Of a ticket
+    the person opened (`tids`), the subject is erased there as in the ticket, as
+    their single reminder is emptied; the entries of other tickets stay. Its text is
+    8-bit UTF-8 (a line of a subject of limits.MAX_SUBJECT fits render's 998 octets);
+    the address is the placeholder's by the caller's byte scrub."""
     if not tids or b"[TID#" not in mail:
         return mail
-    names = b"|".join(re.escape(t.encode()) for t in sorted(tids))
-    urgent = re.escape("[срочно] ".encode())
-    line = re.compile(rb"(?m)^((?:" + urgent + rb")?\[TID#(?:" + names + rb")\] )[^\r\n]*")
-    return line.sub(lambda m: m.group(1) + ERASED.encode(), mail)
+    start = _body_start(mail)
+    state = _Reading({t.encode() for t in tids})
+    out = []
+    for raw in mail[start:].splitlines(keepends=True):
+        line = raw.rstrip(b"\r\n")
+        out.append(_scrub_line(line, state) + raw[len(line) :])
+    return mail[:start] + b"".join(out)

@@ -92,8 +92,9 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
     and subject are replaced, the message is emptied, and queued mail is not sent.
     Other mail that names the address gets the placeholder instead, and so does a
     file whose first line is no whole record (whose mail it is cannot be told; it
-    never goes, and fsck names it); a list of several tickets (reminders to staff)
-    loses the subject of theirs too (domain.forget.scrub_listed)."""
+    never goes, and fsck names it); a staff mail of several tickets (a list of
+    reminders, escalations or refused mail, the morning digest) loses the subject of
+    theirs too (domain.forget.scrub_listed)."""
     n = 0
     needle = address.encode()
     files = app.store.files()  # the locked section's transaction

@@ -159,3 +159,34 @@ def test_a_list_of_tickets_loses_the_subject_of_theirs_only():
     assert "[TID#1111-2222] Заказ 1\r\n" in out and "[TID#1234-56789] Другой" in out
     assert "обращения 1234-5678 [TID#1234-5678]." in out
     assert scrub_listed(mail, set()) == mail
+
+
+def test_the_digest_and_the_refusal_list_lose_the_subject_of_theirs_only():
+    """The morning digest names a ticket's subject on the line under its head (after
+    the requester) or, waiting for the customer, after «requester: »; the list of
+    refused mail names each refused mail's subject in «...». Of the person's ticket
+    those subjects go, the assignee stays; other tickets' entries stay as they were."""
+    digest = (
+        "Subject: =?utf-8?b?eA==?=\r\n\r\nВсе открытые:\r\n\r\n"
+        "  ПРОСРОЧЕНО [срочно] [TID#1234-5678] до 25.11 13:00, Бесплатная поддержка\r\n"
+        "      forgotten@invalid: Заказ (ответственный: x) (ответственный: anna@s.example)\r\n"
+        "\r\n  [TID#1111-2222] до 25.11 13:00, Бесплатная поддержка\r\n"
+        "      olga@x.example: Заказ 1\r\n\r\nЖдут ответа клиента:\r\n"
+        "  [TID#1234-5678] forgotten@invalid: Заказ 42 для Петрова\r\n"
+        "  [TID#1111-2222] olga@x.example: Заказ 1\r\n"
+    ).encode()
+    out = scrub_listed(digest, {"1234-5678"}).decode()
+    assert "Петров" not in out and "Заказ (" not in out
+    assert f"      forgotten@invalid: {ERASED} (ответственный: anna@s.example)\r\n" in out
+    assert f"  [TID#1234-5678] forgotten@invalid: {ERASED}\r\n" in out
+    assert out.count("olga@x.example: Заказ 1\r\n") == 2 and "до 25.11 13:00" in out
+    refused = (
+        "Subject: x\r\n\r\n[TID#1234-5678] Заказ 42\r\nКлиент: forgotten@invalid\r\n"
+        "Подтверждение о регистрации обращения «Re: [TID#1234-5678] Заказ 42», "
+        "отправлено 20.11.2026 16:00\r\nКому: forgotten@invalid\r\n\r\nОтвет сервера: 550\r\n"
+        "\r\n[TID#1111-2222] Заказ 1\r\nКлиент: olga@x.example\r\n"
+        "Ответ сотрудника «Re: [TID#1111-2222] Заказ 1», отправлено 20.11.2026 16:00\r\n"
+    ).encode()
+    out = scrub_listed(refused, {"1234-5678"}).decode()
+    assert "Заказ 42" not in out and f"обращения «{ERASED}», отправлено 20.11" in out
+    assert "«Re: [TID#1111-2222] Заказ 1», отправлено" in out
