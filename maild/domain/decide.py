@@ -20,8 +20,8 @@ from typing import Any
 
 from maild.domain import attachments as att
 from maild.domain import encrypted as enc
+from maild.domain import inquote, leftout, oversize, trust
 from maild.domain import knownfiles as known
-from maild.domain import leftout, oversize, trust
 from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
 from maild.domain.filetypes import invitation
@@ -80,7 +80,7 @@ def decide(
     elif snap.staff_signed and not claims_staff:  # staff's reply address, another From
         decision = trust.decide_alias(ctx, *loaded, snap.staff_signed)
     elif claims_staff and snap.staff_verified:
-        decision = leftout.told(ctx, decide_staff(ctx, *loaded))
+        decision = inquote.told(ctx, leftout.told(ctx, decide_staff(ctx, *loaded)))
     elif claims_staff:  # forged: kept as a note; the staff member is told how to reply
         decision = trust.decide_unverified(ctx, *loaded)
     elif sender in policy.staff:  # automatic (an out-of-office): a note, no one told

@@ -928,3 +928,20 @@ def test_every_line_of_outlooks_quote_header_is_a_header_line(extra: str, lang: 
     assert for_customer(reply, [notice]) == answer.strip()
     # the header of a customer's follow-up quoting support's answer is cut the same way
     assert for_site(reply, [notice]) == answer.strip()
+
+
+def test_left_in_quote_names_a_short_line_typed_inside_outlooks_quote():
+    """Below Outlook's «От:/Отправлено:» block the quote is history: a line typed
+    there that is no line of the thread («Да» under a question, only a run of its
+    words) is named; the answer above it, the header and the quoted lines are not."""
+    from maild.domain.inquote import left_in_quote
+
+    notice = "Вопрос клиента:\nМожно ли оплатить картой? Если да, то какой?\nУровень: free"
+    reply = (
+        "Добрый день. Ответы ниже.\n\nОт: Служба поддержки <support@example.com>\n"
+        "Отправлено: пятница, 4 декабря 2026 г. 12:31\nКому: anna@example.com\n"
+        "Тема: [TID#1234-5678]\n\nВопрос клиента:\nМожно ли оплатить картой? Если да, "
+        "то какой?\nДа\nУровень: free\n"
+    )
+    assert left_in_quote(reply, [notice, "Добрый день. Ответы ниже."]) == ["Да"]
+    assert left_in_quote(reply.replace("\nДа\n", "\n"), [notice]) == []

@@ -1,0 +1,58 @@
+"""Lines a staff member typed inside the quoted mail of an answer that went to the
+customer, said to them (staff_quote_left.txt) so that nothing they typed disappears
+silently. The customer gets the answer above the quote: under Outlook's
+«От:/Отправлено:» block (or «... пишет:» over a quote) stands the notice with its
+internal lines, and staffquote.for_customer sends none of it. unsent.answer holds the
+whole answer back only when a line there is no run of the thread's words (the looser
+rule, so as not to hold back good answers); a short «Да» under a question is a run of
+the question's own words, so the answer above goes and the line is named here, by the
+strict rule (quotes.Thread.quotes: a whole line of the thread, or a run that goes on
+from the line above it). Pure."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from maild.domain import limits
+from maild.domain.decision import Context, Decision, Outgoing
+from maild.domain.quotes import trim_reply, typed_lines
+from maild.domain.staffquote import without_our_forward
+
+__all__ = ["left_in_quote", "told"]
+
+
+def left_in_quote(text: str, known: list[str]) -> list[str]:
+    """The lines of a staff reply's ``text`` typed in its quoted history (below the
+    quote header: what trim_reply leaves out) that no mail of ``known`` holds (the
+    thread, the answer sent among them); quote headers aside."""
+    own = trim_reply(text, fallback=False)
+    return typed_lines(text[len(own) :], known, limit=limits.MAX_LISTED_FILES, strict=True)
+
+
+def told(ctx: Context, decision: Decision) -> Decision:
+    """``decision`` of a staff reply, with the mail that names to the staff member the
+    lines they typed inside the quote that its answer to the customer went without;
+    the same when there are none, or no answer went (unsent.py tells of that)."""
+    record = decision.incoming
+    if record is None or record.get("direction") != "out" or record.get("kind") != "staff":
+        return decision
+    text = without_our_forward(ctx.msg.text, ctx.policy.support_address)
+    lines = left_in_quote(text, [m.get("text") or "" for m in decision.messages])
+    if not lines:
+        return decision
+    ticket = decision.ticket or {}
+    c = {
+        **ctx.common,
+        "tid": decision.tid,
+        "subject": ticket.get("subject") or "(без темы)",
+        "typed": lines,
+    }
+    mail = Outgoing(
+        ctx.key("staff_quote_left"),
+        "notice",
+        "staff_quote_left.txt",
+        [ctx.msg.from_addr],
+        c,
+        record=True,
+    )
+    return replace(decision, outgoing=[*decision.outgoing, mail])
