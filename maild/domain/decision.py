@@ -9,7 +9,7 @@ mail, #spam, robots); this module only holds the shapes they share.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -152,3 +152,18 @@ def level_ctx(policy: Policy, ticket: Ticket) -> dict[str, Any]:
         "due": policy.fmt_time(ticket["reaction_due"]),
         "due_short": policy.fmt_time(ticket["reaction_due"], short=True),
     }
+
+
+def tell_writer(ctx: Context, decision: Decision, name: str, context: dict[str, Any]) -> Decision:
+    """``decision`` with one more mail to the staff member who wrote this message: the
+    template ``name``.txt about the decision's ticket (``context`` on top of what every
+    mail about the message may say, with the ticket's TID and subject)."""
+    ticket = decision.ticket or {}
+    c = {
+        **ctx.common,
+        "tid": decision.tid,
+        "subject": ticket.get("subject") or "(без темы)",
+        **context,
+    }
+    mail = Outgoing(ctx.key(name), "notice", f"{name}.txt", [ctx.msg.from_addr], c, record=True)
+    return replace(decision, outgoing=[*decision.outgoing, mail])

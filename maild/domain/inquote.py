@@ -11,10 +11,8 @@ from the line above it). Pure."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from maild.domain import limits
-from maild.domain.decision import Context, Decision, Outgoing
+from maild.domain.decision import Context, Decision, tell_writer
 from maild.domain.quotes import trim_reply, typed_lines
 from maild.domain.staffquote import without_our_forward
 
@@ -40,19 +38,4 @@ def told(ctx: Context, decision: Decision) -> Decision:
     lines = left_in_quote(text, [m.get("text") or "" for m in decision.messages])
     if not lines:
         return decision
-    ticket = decision.ticket or {}
-    c = {
-        **ctx.common,
-        "tid": decision.tid,
-        "subject": ticket.get("subject") or "(без темы)",
-        "typed": lines,
-    }
-    mail = Outgoing(
-        ctx.key("staff_quote_left"),
-        "notice",
-        "staff_quote_left.txt",
-        [ctx.msg.from_addr],
-        c,
-        record=True,
-    )
-    return replace(decision, outgoing=[*decision.outgoing, mail])
+    return tell_writer(ctx, decision, "staff_quote_left", {"typed": lines})

@@ -18,11 +18,10 @@ logo of every Outlook signature would bring a mail with every first answer). Pur
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from maild.domain import limits, logos
-from maild.domain.decision import Context, Decision, Outgoing
+from maild.domain.decision import Context, Decision, tell_writer
 from maild.domain.mimeparts import RawAttachment
 from maild.domain.records import MessageRecord
 
@@ -85,21 +84,6 @@ def told(ctx: Context, decision: Decision) -> Decision:
         shown = []
     if not held and not shown:
         return decision
-    ticket = decision.ticket or {}
     n = limits.MAX_LISTED_FILES
-    c = {
-        **ctx.common,
-        "tid": decision.tid,
-        "subject": ticket.get("subject") or "(без темы)",
-        "held_files": held[:n],
-        "logo_files": shown[:n],
-    }
-    mail = Outgoing(
-        ctx.key("staff_files_left"),
-        "notice",
-        "staff_files_left.txt",
-        [ctx.msg.from_addr],
-        c,
-        record=True,
-    )
-    return replace(decision, outgoing=[*decision.outgoing, mail])
+    files = {"held_files": held[:n], "logo_files": shown[:n]}
+    return tell_writer(ctx, decision, "staff_files_left", files)
