@@ -290,14 +290,7 @@ def _list_context(
         }
         for ticket, _messages, mails in rows[:MAX_LISTED]
     ]
-    return {
-        "tid": shown[0]["tid"],
-        "tickets": shown,
-        "total": len(rows),
-        "more": len(rows) - len(shown),
-        "limit": run.limit,
-        "every": int(pace.LIST_EVERY.total_seconds() // 60),
-    }
+    return pace.list_ctx(shown, len(rows), run.limit)
 
 
 def _list_note(run: _Run, subject: str, message_id: str, total: int) -> MessageRecord:

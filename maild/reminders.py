@@ -252,14 +252,7 @@ def _list_context(run: _Run, person: str, rows: list[Listed]) -> dict[str, Any]:
         }
         for ticket, _messages, _step, due in rows[:MAX_LISTED]
     ]
-    return {
-        "tid": shown[0]["tid"],
-        "tickets": shown,
-        "total": len(rows),
-        "more": len(rows) - len(shown),
-        "limit": run.limit,
-        "every": int(pace.LIST_EVERY.total_seconds() // 60),
-    }
+    return pace.list_ctx(shown, len(rows), run.limit)
 
 
 def _note(

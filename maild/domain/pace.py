@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from maild.domain.plural import ru_count
 
@@ -32,6 +33,7 @@ __all__ = [
     "Pace",
     "done_key",
     "in_list",
+    "list_ctx",
     "list_due",
     "list_key",
     "marked",
@@ -62,6 +64,19 @@ def in_list(subject: str, message_id: str, total: int, limit: int) -> str:
     else:
         why = "такие письма уходят только списком (max_reminders_per_person_per_hour = 0)"
     return f"в письме-списке «{subject}» ({message_id}), в нём {count}: {why}."
+
+
+def list_ctx(shown: list[dict[str, Any]], total: int, limit: int) -> dict[str, Any]:
+    """What every list mail's template gets beside its own lines: the tickets it names
+    (`shown`, the first of `total`), how many it only counts, and the pace's figures."""
+    return {
+        "tid": shown[0]["tid"],
+        "tickets": shown,
+        "total": total,
+        "more": total - len(shown),
+        "limit": limit,
+        "every": int(LIST_EVERY.total_seconds() // 60),
+    }
 
 
 def singles_left(limit: int, pace: Pace, now: datetime) -> int:
