@@ -106,7 +106,10 @@ def _hold(
     why = "spam: #spam" if snap.spammed is not None else "staff: no ticket"
     why = "staff: reply to a list" if snap.list_to else why
     reason = f"{why} [TID#{tid}]"
-    qid = guard.quarantine(app, msg, raw, reason, received_at, tid, spool_key)
+    # a list reply is mail of no ticket: kept with the list's first, a #spam of that
+    # ticket would count it among the ticket's mail, to be released with it
+    kept_with = "" if snap.list_to else tid
+    qid = guard.quarantine(app, msg, raw, reason, received_at, kept_with, spool_key)
     if snap.spammed is not None:
         app.store.index_msgid(msg.message_id, tid)
     queued = apply(app, msg, decision, scr)

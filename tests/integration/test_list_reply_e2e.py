@@ -121,3 +121,25 @@ def test_a_reply_to_a_list_of_refused_mail_reaches_no_customer(tmp_path):
         assert notice.subject.startswith(TOLD) and notice.subject.endswith(f"[TID#{tids[5]}]")
     finally:
         relay.stop()
+
+
+def test_a_held_list_reply_is_no_mail_of_the_lists_first_ticket(tmp_path, sink):
+    """The reply to a list was kept in the quarantine with the list's first ticket: when
+    staff later marked that ticket #spam, the notice on it told the admin to release the
+    list reply with the ticket's mail (and named the ticket by the list reply's subject).
+    It is kept on no ticket; its reason still names the list's first TID."""
+    desk = Desk(tmp_path, sink.port, support={"staff": [ANNA]})
+    tids, listed = reminder_list(desk, sink)
+    first = tids[5]
+    answered_on_no_ticket(desk, sink, tids, reply_to_list(listed, "Разберусь"))
+    [held] = [e for e in desk.run("spam", "list", "--json").json() if e["from"] == ANNA]
+    subject = desk.ticket(first)["subject"]
+    desk.ingest(make_mail(sender=ANNA, to=staff_to(first, ANNA), subject="Re: x", body="#spam\n"))
+    start = len(sink.received)
+    desk.ingest(make_mail(sender=ANNA, to=staff_to(first, ANNA), subject="Re: x", body="Ещё"))
+    assert desk.flush().code == 0
+    [spammed] = [m for m in sink.received[start:] if ANNA in m.rcpt_tos]
+    assert "помечено как спам" in spammed.subject
+    assert subject in spammed.subject
+    assert "maild spam release" in spammed.text and held["id"] not in spammed.text
+    assert held["reason"] == f"staff: reply to a list [TID#{first}]"
