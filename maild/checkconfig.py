@@ -23,6 +23,7 @@ from maild.config import Config
 from maild.domain.calendar import override_slips, unknown_year
 from maild.output import print_json
 from maild.privileges import existing_ancestor, not_writable, user_name
+from maild.templatecheck import template_findings
 
 EX_OK, EX_CONFIG = 0, 78
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -64,34 +65,10 @@ def findings(path: str) -> tuple[list[str], list[str]]:
     if templates:
         problems.append(templates)
     elif cfg.templates.path:
-        problems += [f"{cfg.path}: templates.path: {p}" for p in template_problems(cfg)]
+        bad, odd = template_findings(Path(cfg.templates.path).expanduser())
+        problems += [f"{cfg.path}: templates.path: {p}" for p in bad]
+        warnings += [f"{cfg.path}: templates.path: {w}" for w in odd]
     return problems, warnings
-
-
-def template_problems(cfg: Config) -> list[str]:
-    """The override templates an admin edited that would fail every mail they make:
-    not UTF-8 (an editor's Windows-1251), or a {{ }} / {% %} jinja cannot read. Each
-    processing of such mail failed, and its message was stored without its sender."""
-    import jinja2
-
-    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
-    out = []
-    root = Path(cfg.templates.path).expanduser()
-    for path in sorted(root.rglob("*.txt")):
-        try:
-            data = path.read_bytes()
-            env.parse(data.decode("utf-8-sig"))  # a BOM is read as the renderer does
-        except UnicodeDecodeError as e:
-            line = data.count(b"\n", 0, e.start) + 1
-            out.append(
-                f"{path}: line {line}: not UTF-8 text (Windows-1251 or KOI8-R?): "
-                "save the file as UTF-8"
-            )
-        except jinja2.TemplateSyntaxError as e:
-            out.append(f"{path}: line {e.lineno}: {e.message}")
-        except OSError as e:
-            out.append(f"{path}: cannot read it: {e.strerror}")
-    return out
 
 
 def token_problems(cfg: Config) -> list[str]:

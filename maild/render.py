@@ -31,6 +31,12 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 WIRE = compat32.clone(linesep="\r\n")
 
 
+def template_loader(dirs: list[Path]) -> jinja2.FileSystemLoader:
+    """Templates looked up in `dirs` in turn (`[templates] path`, then the shipped)."""
+    # utf-8-sig: an override saved by Notepad starts with a BOM, still UTF-8
+    return jinja2.FileSystemLoader([str(d) for d in dirs], encoding="utf-8-sig")
+
+
 class Renderer:
     def __init__(
         self,
@@ -42,20 +48,11 @@ class Renderer:
         self.support = support
         # `[templates] path` first, file by file: local edits survive an upgrade
         self.dirs = [d for d in (override, templates) if d is not None]
-        self.env = jinja2.Environment(
-            # utf-8-sig: an override saved by Notepad starts with a BOM, still UTF-8
-            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs], encoding="utf-8-sig"),
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
+        self.env = renderfilters.environment(
+            loader=template_loader(self.dirs),
             auto_reload=False,  # read once per process (a restart applies edits)
             bytecode_cache=compiled,  # templates compiled by an earlier process
         )
-        # jinja's default globals: unused, and every render copied them (bench/FINDINGS.md 22)
-        self.env.globals.clear()
-        renderfilters.install(self.env)  # plural, size, thousands, gloss, shell
         # as text, for the outbox's record (`outbox list`): the name readable, not encoded
         self._from = str(Address(display_name=support.name, addr_spec=support.address))
         self._from_line = mailbox_field("From", [(support.name, support.address)])

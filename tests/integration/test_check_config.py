@@ -349,3 +349,73 @@ def test_imap_ssl_that_does_not_fit_the_port_is_a_warning(tmp_path, sink, imap, 
     )
     r = desk.run("check-config")
     assert r.code == 0 and any(said in w for w in r.err.splitlines()), r.err
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "maild" / "templates"
+
+
+def test_an_override_older_than_the_shipped_template_is_named_with_what_it_lacks(tmp_path, sink):
+    """A staff_followup.txt copied before the quote_cut block was shipped rendered
+    without it, and nothing said so but README's Upgrading section. check-config now
+    names the file and the variable, as a warning (the mail still goes: exit 0)."""
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    text = (SHIPPED / "staff_followup.txt").read_text()
+    start = text.index("{% if quote_cut")
+    end = text.index("{% endif %}\n", start) + len("{% endif %}\n")
+    (tpl / "staff_followup.txt").write_text(text[:start] + text[end:])  # the old one
+    (tpl / "confirmation.txt").write_text((SHIPPED / "confirmation.txt").read_text())
+    desk = Desk(tmp_path, sink.port, templates={"path": str(tpl)})
+    r = desk.run("check-config")
+    assert r.code == 0 and r.out.strip().endswith(": OK"), r.err
+    lines = [x for x in r.err.splitlines() if "templates.path" in x]
+    assert lines == [
+        f"maild: warning: {desk.config}: templates.path: {tpl / 'staff_followup.txt'} does "
+        "not use quote_cut, which the shipped template uses: compare it with the shipped "
+        f"one ({SHIPPED / 'staff_followup.txt'}; README, Upgrading)"
+    ]
+    report = desk.run("check-config", "--json").json()
+    assert report["ok"] is True and f"maild: warning: {report['warnings'][-1]}" == lines[0]
+    (tpl / "staff_followup.txt").write_text(text)  # brought up to date: nothing to say
+    r = desk.run("check-config")
+    assert r.code == 0 and "templates.path" not in r.err, r.err
+
+
+def test_an_override_no_mail_is_made_from_is_named(tmp_path, sink):
+    """confirmaton.txt (a typo) was never read: the shipped confirmation went out and
+    the admin's edits with it never did, without a word. A saved answer of one's own
+    (answers/NAME.txt) is no typo."""
+    tpl = tmp_path / "tpl"
+    (tpl / "answers").mkdir(parents=True)
+    (tpl / "confirmaton.txt").write_text((SHIPPED / "confirmation.txt").read_text())
+    (tpl / "answers" / "our_hours.txt").write_text("Мы работаем с 9 до 18.\n")
+    desk = Desk(tmp_path, sink.port, templates={"path": str(tpl)})
+    r = desk.run("check-config")
+    assert r.code == 0, r.err
+    lines = [x for x in r.err.splitlines() if "templates.path" in x]
+    assert lines == [
+        f"maild: warning: {desk.config}: templates.path: {tpl / 'confirmaton.txt'} is never "
+        "used: no template of maild is named confirmaton.txt (did you mean confirmation.txt?); "
+        f"the shipped ones are in {SHIPPED}"
+    ]
+
+
+def test_an_override_maild_cannot_compile_is_an_error_naming_file_and_line(tmp_path, sink):
+    """A broken {% %} was found already; a filter maild does not have passed
+    check-config (jinja finds it when it compiles, not when it parses) and then failed
+    each mail that needed the template."""
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    (tpl / "thanks.txt").write_text("Subject: Спасибо\n\n{{ tid }}\n{% if tid %}\n")
+    (tpl / "started.txt").write_text("Subject: В работе\n\n{{ hours | plurals('час') }}\n")
+    desk = Desk(tmp_path, sink.port, templates={"path": str(tpl)})
+    r = desk.run("check-config")
+    assert r.code == 78
+    problems = [x for x in r.err.splitlines() if "config error" in x]
+    assert problems == [
+        f"maild: config error: {desk.config}: templates.path: {tpl / 'started.txt'}: "
+        "line 3: No filter named 'plurals'.",
+        f"maild: config error: {desk.config}: templates.path: {tpl / 'thanks.txt'}: "
+        "line 4: Unexpected end of template. Jinja was looking for the following tags: "
+        "'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'.",
+    ]

@@ -1,0 +1,108 @@
+"""check-config's reading of `[templates] path`: override files that would fail every
+mail they make (problems), and those that miss what the shipped template of their name
+now shows, or that replace no shipped template at all (warnings)."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta, nodes
+
+from maild import renderfilters
+from maild.render import TEMPLATES, template_loader
+
+# Saved answers: an override folder adds its own there, so a new name is no typo, and
+# what they say is the admin's (they are not mail maild composes)
+ANSWERS = "answers/"
+
+
+def template_findings(root: Path, shipped: Path = TEMPLATES) -> tuple[list[str], list[str]]:
+    """(problems, warnings) of the override folder `root`, one line each naming the file.
+    The templates are compiled by maild's own Environment, looked up as the renderer
+    looks them up (`root` first, then `shipped`)."""
+    env = renderfilters.environment(loader=template_loader([root, shipped]))
+    names = sorted(p.name for p in shipped.glob("*.txt"))
+    problems, warnings = [], []
+    for path in sorted(root.rglob("*.txt")):
+        name = path.relative_to(root).as_posix()
+        problem, tree = _compile(env, path, name)
+        if problem:
+            problems.append(f"{path}: {problem}")
+        if name.startswith(ANSWERS):
+            continue
+        if name not in names:
+            warnings.append(_unused(path, name, names, shipped))
+        elif tree is not None:
+            warnings += _missing(env, path, shipped / name, tree)
+    return problems, warnings
+
+
+def _unused(path: Path, name: str, names: list[str], shipped: Path) -> str:
+    """A file the renderer never asks for: most likely a misspelt name, whose edits
+    no mail shows (the shipped template of the intended name is used instead)."""
+    guess = difflib.get_close_matches(name, names, n=1)
+    hint = f" (did you mean {guess[0]}?)" if guess else ""
+    return (
+        f"{path} is never used: no template of maild is named {name}{hint}; "
+        f"the shipped ones are in {shipped}"
+    )
+
+
+def _compile(
+    env: jinja2.Environment, path: Path, name: str
+) -> tuple[str | None, nodes.Template | None]:
+    """(what keeps `path` from being used, or None; its parsed tree)."""
+    try:
+        data = path.read_bytes()
+        source = data.decode("utf-8-sig")  # a BOM is read as the renderer does
+        env.compile(source, name, str(path))  # a filter or test maild lacks fails only here
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        return (
+            f"line {line}: not UTF-8 text (Windows-1251 or KOI8-R?): save the file as UTF-8",
+            None,
+        )
+    except jinja2.TemplateSyntaxError as e:
+        return f"line {e.lineno}: {e.message}", None
+    except OSError as e:
+        return f"cannot read it: {e.strerror}", None
+    return None, env.parse(source)
+
+
+def _missing(
+    env: jinja2.Environment, path: Path, original: Path, tree: nodes.Template
+) -> list[str]:
+    """A warning when the override at `path` does not use a variable the shipped
+    template (`original`) uses: what a newer maild added to that mail (a block, a
+    line) which the admin's older copy leaves out without a word. Both sides read the
+    templates they include as the renderer does, so only the file's own text counts."""
+    try:
+        theirs = env.parse(original.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, jinja2.TemplateError):
+        return []  # the shipped template is maild's to keep readable
+    lacking = sorted(_uses(env, theirs) - _uses(env, tree))
+    if not lacking:
+        return []
+    return [
+        f"{path} does not use {', '.join(lacking)}, which the shipped template uses: "
+        f"compare it with the shipped one ({original}; README, Upgrading)"
+    ]
+
+
+def _uses(
+    env: jinja2.Environment, tree: nodes.Template, seen: frozenset[str] = frozenset()
+) -> set[str]:
+    """The variables a template reads from its context, also through the templates it
+    includes (those `{% include %}` names in quotes, looked up in the Environment)."""
+    found = set(meta.find_undeclared_variables(tree))
+    for name in meta.find_referenced_templates(tree):
+        if name is None or name in seen:
+            continue  # a name made at render time, or an include loop
+        try:
+            source = env.loader.get_source(env, name)[0]
+            found |= _uses(env, env.parse(source), seen | {name})
+        except (OSError, UnicodeDecodeError, jinja2.TemplateError):
+            continue  # a missing or broken one is a problem of its own
+    return found
