@@ -138,6 +138,7 @@ class App:
             render_answer=self.renderer.answer,
             render_text=self.renderer.text,
             support_name=support.name,
+            head=support.head or "",
             relayed=relayed_lines(self.config.web),
         )
 

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from maild.app import App
-from maild.domain.caps import Caps, cap_reached, mailbox_of, notice_cap, notice_cap_reason
+from maild.domain.caps import (
+    Caps,
+    cap_reached,
+    mailbox_of,
+    notice_cap,
+    notice_cap_reason,
+    notice_limit,
+)
 from maild.domain.decision import Decision, OutgoingKind
 from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
@@ -242,6 +249,7 @@ def check_caps(
     unverified: bool = False,
     may_be_queued: bool = True,
     about_sender: str | None = None,
+    proven: bool = False,
 ) -> CapCheck:
     """The one rule capping a mail about to be queued as outbox id `key`, pipeline and
     jobs alike (`mail`: TID, template, Message-ID of its cause or ""; `staff`: the
@@ -251,12 +259,13 @@ def check_caps(
     AUTO_KINDS; the jobs' mail: an automatic notice) to someone off the staff side, or
     answering mail nobody verified (`unverified`: to whoever it claimed to be), is
     capped (domain.caps); and a staff notice about an outsider's mail
-    (`about_sender`, Outgoing.about_sender) per sender (sender_cap)."""
+    (`about_sender`, Outgoing.about_sender; `proven`, Outgoing.sender_proven) per
+    sender (sender_cap)."""
     tid, template, msgid = mail
     automatic = auto and kind in AUTO_KINDS and (unverified or not set(to) <= staff)
     queued = may_be_queued and app.outbox.known(key)
     if not queued and about_sender is not None:
-        return sender_cap(app, to, about_sender, mail, now)
+        return sender_cap(app, to, (about_sender, proven), mail, now)
     if queued or not automatic:
         return CapCheck(to, None, queued, automatic)
     allowed, why = capped(app, to, thread, now)
@@ -267,26 +276,35 @@ def check_caps(
 
 
 def sender_cap(
-    app: App, to: list[str], sender: str, mail: tuple[str, str | None, str], now: datetime
+    app: App,
+    to: list[str],
+    sender: tuple[str, bool],
+    mail: tuple[str, str | None, str],
+    now: datetime,
 ) -> CapCheck:
     """The cap on staff notices about one sender's mail (caps.notice_cap, counted per
-    mailbox: its +tags are one sender): a notice that goes is counted now (its
-    caller queues it in the same locked section); one that does not leaves the
-    ticket a "suppressed: cap" note, and the first of a flood sets `held_until`."""
-    limit = app.config.support.max_staff_notices_per_sender_per_hour
-    box = mailbox_of(sender)
-    sent, told = app.store.staff_notices(box)
+    mailbox: its +tags are one sender; `sender`: its address, and whether the mail
+    proves it: a bucket of its own, caps.notice_limit): a notice that goes is counted
+    now (its caller queues it in the same locked section); one that does not leaves
+    the ticket a "suppressed: cap" note, and the first of a flood sets `held_until`."""
+    address, proven = sender
+    limit = notice_limit(app.config.support.max_staff_notices_per_sender_per_hour, proven)
+    box = mailbox_of(address)
+    sent, told = app.store.staff_notices(box, proven)
     cap = notice_cap(limit, sent, told, now)
     if cap.send:
-        app.store.record_staff_notice(box, now)
+        app.store.record_staff_notice(box, now, proven=proven)
         return CapCheck(to, None, False, False)
     tid, template, msgid = mail
-    why = notice_cap_reason(limit, sender or "(не указан)")
+    why = notice_cap_reason(limit, address or "(не указан)", proven)
     log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(to), why)
     if cap.tell:  # outgoing.send queues the one notice saying so
-        app.store.record_staff_notice(box, now, held=True)
-        log.warning("%s [TID#%s] staff told notices about mail from %s are held till %s",
-                    msgid or "-", tid, box, cap.until)  # fmt: skip
+        app.store.record_staff_notice(box, now, held=True, proven=proven)
+        which = "proven" if proven else "unproven"
+        log.warning(
+            "%s [TID#%s] staff told notices about %s mail from %s are held till %s",
+            *(msgid or "-", tid, which, box, cap.until),
+        )
     note = suppressed_record(app, template, to, why, now)
     return CapCheck([], note, False, False, cap.until if cap.tell else None)
 

@@ -157,6 +157,7 @@ def send(
         now=now,
         may_be_queued=may_be_queued,
         about_sender=out.about_sender,
+        proven=out.sender_proven,
     )
     if check.suppressed is None:
         record = _queue(app, out, check, (tid, now), staff, replying_to)
@@ -237,7 +238,11 @@ def _held_notice(app: App, out: Outgoing, tid: str, to: list[str], until: dateti
         "subject": out.context.get("subject") or "(без темы)",
         "sender": out.about_sender or "(не указан)",
         "requester": out.about_sender,  # for `maild ticket list --requester`
-        "limit": app.config.support.max_staff_notices_per_sender_per_hour,
+        # the sender's mail proves its From: a flood of its own, not maybe forged
+        "proven": out.sender_proven,
+        "limit": caps.notice_limit(
+            app.config.support.max_staff_notices_per_sender_per_hour, out.sender_proven
+        ),
         "until": app.fmt_time(until),
         "until_short": app.fmt_time(until, short=True),
     }

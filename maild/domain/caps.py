@@ -1,7 +1,8 @@
 """Caps on automatic mail (confirmations, acknowledgements, reminders, status
 notices), so no address and no ticket gets an unbounded stream whatever answers us;
 and on staff notices about one sender's mail (`notice_cap`), so no outsider fills
-staff's inboxes by writing to support@ (a flood, a loop with an unmarked robot).
+staff's inboxes by writing to support@ (a flood, a loop with an unmarked robot): its
+unproven mail and its proven mail each in a bucket of their own (`notice_limit`).
 
 Pure: the times of earlier automatic mail are passed in. Mail over a cap is not
 sent; the caller records it in the ticket as "suppressed: cap".
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from maild.domain.plural import ru_plural
 
 __all__ = [
+    "NOTICE_LIMIT_DEFAULT",
     "NOTICE_WINDOW",
     "WINDOW",
     "Caps",
@@ -24,10 +26,14 @@ __all__ = [
     "mailbox_of",
     "notice_cap",
     "notice_cap_reason",
+    "notice_limit",
 ]
 
 WINDOW = timedelta(days=1)  # the longest a cap counts back: older mail counts for none
 NOTICE_WINDOW = timedelta(hours=1)  # what the cap on staff notices per sender counts
+# support.max_staff_notices_per_sender_per_hour unset; and what proven mail is capped
+# at when the admin set it to 0 (notice_limit)
+NOTICE_LIMIT_DEFAULT = 20
 
 
 @dataclass(frozen=True)
@@ -100,13 +106,31 @@ def notice_cap(
     return NoticeCap(False, tell, until)
 
 
-def notice_cap_reason(limit: int, sender: str) -> str:
-    """Why a staff notice was not sent (Russian, for the ticket's "suppressed" note)."""
+def notice_limit(limit: int, proven: bool) -> int:
+    """The cap of one bucket of a sender's notices, `limit` being
+    support.max_staff_notices_per_sender_per_hour. A sender's mail that proves nothing
+    and its mail that proves its From (DKIM/SPF, a reply address maild signed for it)
+    are counted apart, so that forgeries under a customer's From cannot use up the
+    notices about the customer's real mail, nor a robot's proven flood the other way;
+    both at `limit` an hour: proven mail is no reason for a notice per mail either (a
+    robot that signs its mail and marks none of it automatic, a loop with one). 0
+    turns off the notices about unproven mail only: notices about proven mail (real
+    customers) still go, capped at NOTICE_LIMIT_DEFAULT."""
+    if proven and limit <= 0:
+        return NOTICE_LIMIT_DEFAULT
+    return limit
+
+
+def notice_cap_reason(limit: int, sender: str, proven: bool = False) -> str:
+    """Why a staff notice was not sent (Russian, for the ticket's "suppressed" note);
+    `limit`: the bucket's (notice_limit), `proven`: which bucket."""
     if limit <= 0:
         return "уведомления сотрудникам о непроверенных письмах отключены"
     notices = ru_plural(limit, "уведомления", "уведомлений", "уведомлений")
-    # "непроверенных": only mail that proves nothing counts (trust.notice_sender); the
-    # From it bears may be forged, the note must not say that address wrote so much
+    if proven:  # the mail proves its From: that address did write so much
+        return f"не больше {limit} {notices} сотрудникам в час о подтверждённых письмах от {sender}"
+    # "непроверенных": the From unproven mail bears may be forged (trust.notice_sender),
+    # the note must not say that address wrote so much
     return (
         f"не больше {limit} {notices} сотрудникам в час о непроверенных письмах от имени {sender}"
     )

@@ -238,7 +238,8 @@ def _asked_ctx(ticket: Ticket, asked: list[str]) -> dict[str, list[str]]:
 def _staff_notice(ctx: Context, ticket: Ticket, name: str, context: dict[str, Any]) -> Outgoing:
     """The notice to staff (and the assignee) about a customer's message, with its files
     (and its whole text, zipped, when the notice shows only its start: longtext.py);
-    capped per sender when nothing proves its From (trust.notice_sender)."""
+    capped per sender, proven mail and unproven apart (trust.notice_sender)."""
+    about, proven = trust.notice_sender(ctx)
     files = accepted_files(ctx.attachments)
     if context.get("text_cut"):
         zipped = zipped_text(ctx.msg.text, ticket["tid"])
@@ -253,5 +254,6 @@ def _staff_notice(ctx: Context, ticket: Ticket, name: str, context: dict[str, An
         context,
         record=True,
         attach=files,
-        about_sender=trust.notice_sender(ctx),
+        about_sender=about,
+        sender_proven=proven,
     )

@@ -54,11 +54,13 @@ class Outgoing:
     # an answer to mail nobody verified came from its sender: capped as automatic
     # mail is, though it goes to a staff address (a forger must not drive it)
     unverified: bool = False
-    # a notice to staff about mail that proves nothing of its sender (its From, maybe
-    # forged; "" for mail without one): no more than
-    # support.max_staff_notices_per_sender_per_hour of them an hour (caps.notice_cap,
-    # applied by guard.check_caps); None: not capped so, nor counted (trust.notice_sender)
+    # a notice to staff about an outsider's mail (its From; "" for mail without one):
+    # no more than support.max_staff_notices_per_sender_per_hour of them an hour
+    # (caps.notice_cap, applied by guard.check_caps), counted apart for mail that
+    # proves that From (`sender_proven`) and mail that does not (maybe forged); None:
+    # not capped so, nor counted (trust.notice_sender)
     about_sender: str | None = None
+    sender_proven: bool = False
     # a Reply-To of its own instead of the ticket's, signed for each recipient: the
     # notice answering a reply to a list gives the list's (domain.listreply)
     reply_to: str | None = None

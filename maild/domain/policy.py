@@ -39,6 +39,7 @@ class Policy:
     render_answer: RenderAnswer
     render_text: RenderText
     support_name: str = ""  # the display name of support's mail (support.name)
+    head: str = ""  # support.head ("" with none): support's own side, as staff are
     # the lines the site adds under a staff answer to a customer, its link masked ("" with
     # no site): a customer's quote of them is no text of theirs (owntext)
     relayed: str = ""

@@ -147,22 +147,27 @@ def cap_participants(policy: Policy, msg: ParsedMessage) -> tuple[list[str], lis
     return others[: policy.max_participants], others[policy.max_participants :]
 
 
-def notice_sender(ctx: Context) -> str | None:
-    """Whose mail a staff notice about this message counts as (Outgoing.about_sender:
-    no more than so many an hour per sender, caps.notice_cap): its From's, "" for mail
-    without one, when nothing proves that From. A From line proves nothing: a forger
-    can write anyone's, and had forged mail capped the From, twenty forgeries would
-    silence staff about the real customer's mail. So the cap counts and holds only
-    unproven mail; None, never capped so and not counted, for mail that proves its
-    sender (staff's: verify.staff_verified; anyone's: a reply address maild signed for
-    them, DKIM/SPF with authserv_id, verify.proves_sender), and for a report of our
-    own mail (snapshot.our_bounce: bounded by the mail we sent, not an outsider's)."""
-    snap, msg = ctx.snapshot, ctx.msg
-    if snap.our_bounce or (msg.from_addr in ctx.policy.staff and snap.staff_verified):
-        return None
-    if snap.requester_verified or proves_sender(msg, ctx.policy):
-        return None
-    return msg.from_addr
+def notice_sender(ctx: Context) -> tuple[str | None, bool]:
+    """(whose mail a staff notice about this message counts as, whether the message
+    proves it: Outgoing.about_sender, Outgoing.sender_proven): no more than so many an
+    hour per sender and bucket (caps.notice_cap, caps.notice_limit). The sender is the
+    From's address, "" for mail without one. A From line proves nothing: a forger can
+    write anyone's, and had forged mail and proven mail filled one cap, twenty
+    forgeries would silence staff about the real customer's mail. So mail that proves
+    its sender (a reply address maild signed for it, DKIM/SPF with authserv_id:
+    verify.proves_sender, verify.requester_verified) counts in a bucket of its own:
+    capped too, as a robot that signs its mail and marks none of it automatic would
+    otherwise get staff a notice per mail without end. (None, False), neither capped
+    so nor counted: mail a staff member or the head proves (support's own side, whose
+    mail the caps on automatic mail leave alone too), and a report of our own mail
+    (snapshot.our_bounce: bounded by the mail we sent, not an outsider's)."""
+    snap, msg, policy = ctx.snapshot, ctx.msg, ctx.policy
+    if snap.our_bounce or (msg.from_addr in policy.staff and snap.staff_verified):
+        return None, False
+    proven = snap.requester_verified or proves_sender(msg, policy)
+    if proven and policy.head and msg.from_addr == policy.head:
+        return None, False
+    return msg.from_addr, proven
 
 
 def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:

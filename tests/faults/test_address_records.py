@@ -111,3 +111,22 @@ def test_a_broken_customer_record_stops_none_of_their_mail(desk, sink, caplog):
         "first_seen": desk.ticket(first)["created_at"][:10],
     }
     assert desk.run("fsck").code == 0
+
+
+def test_fsck_takes_records_with_the_bucket_of_proven_mail_and_those_before_it(desk):
+    """Staff notices about a sender's proven mail are counted in fields of their own
+    (proven_notices, proven_held): a record written before them (none) and one with
+    them are as maild writes them; a broken one of them is named, as every field is."""
+    desk.ingest_tid(make_mail(sender=f"Иван <{IVAN}>"))
+    path = record(desk, IVAN)
+    now = datetime.now().astimezone().isoformat()
+    before = {**json.loads(path.read_text()), "staff_notices": [now], "notices_held": now}
+    before = {k: v for k, v in before.items() if not k.startswith("proven_")}
+    write(path, before)
+    assert desk.run("fsck").code == 0
+    write(path, {**before, "proven_notices": [now, now], "proven_held": now})
+    assert desk.run("fsck").code == 0
+    write(path, {**before, "proven_notices": [now, "вчера"]})
+    check = desk.run("fsck")
+    assert check.code == 1, check.out
+    assert f"corrupt address index entry of {IVAN} (proven_notices not as maild" in check.out

@@ -1,8 +1,9 @@
-"""The cap on staff notices per sender holds only mail that proves nothing, end to
-end: the real `maild ingest` and `outbox flush`, a real aiosmtpd relay. Forged mail
-under a customer's From cannot silence staff about the customer's own proven mail;
-reports of our own mail are no outsider's flood; the held notice's command line is
-quoted for the shell."""
+"""The cap on staff notices per sender holds mail that proves nothing apart from mail
+that proves its sender (which test_notice_cap_proven.py caps), end to end: the real
+`maild ingest` and `outbox flush`, a real aiosmtpd relay. Forged mail under a
+customer's From cannot silence staff about the customer's own proven mail; reports
+of our own mail are no outsider's flood; the held notice's command line is quoted
+for the shell."""
 
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ def test_forged_mail_under_a_customers_from_cannot_silence_their_proven_mail(tmp
     """20 forged mails "From: victim" filled the cap, and the victim's own mail, proven
     by DKIM (a new ticket, a follow-up) or sent to the reply address maild gave them,
     reached staff with no notice, while the one notice staff got called the address a
-    flood. Now only the unproven mail is counted and held, and the notice speaks of
-    unverified mail that may be forged."""
+    flood. Now the unproven mail is counted and held apart from the proven (which has
+    a cap of its own, far from full here), and the notice speaks of unverified mail
+    that may be forged."""
     desk = Desk(tmp_path, sink.port, support={"authserv_id": US})
     sender = f"Виктор <{VICTIM}>"
     real = desk.ingest_tid(make_mail(sender=sender, subject="Сайт лежит", headers=PROVEN))
@@ -69,19 +71,20 @@ def test_forged_mail_under_a_customers_from_cannot_silence_their_proven_mail(tmp
     assert any(f"о непроверенных письмах от имени {VICTIM}" in n for n in note), note
 
 
-def test_proven_mail_does_not_count_against_the_cap(tmp_path, sink):
-    """A customer who writes much, all of it proven, is notified each time, and their
-    proven mail leaves the whole cap to what forgers send under their From."""
+def test_proven_mail_does_not_count_against_the_cap_of_unproven_mail(tmp_path, sink):
+    """A customer's proven mail is counted in a bucket of its own (a robot's proven
+    flood is capped: test_notice_cap_proven.py): it leaves the whole cap of unproven
+    mail to what forgers send under their From, and is notified up to its own cap."""
     desk = Desk(
         tmp_path, sink.port, support={"authserv_id": US, "max_staff_notices_per_sender_per_hour": 2}
     )
     proven = [
         desk.ingest_tid(make_mail(sender=VICTIM, subject=f"Заказ {n}", headers=PROVEN))
-        for n in range(4)
+        for n in range(2)
     ]
     forged = [desk.ingest_tid(make_mail(sender=VICTIM, subject=f"spam {n}")) for n in range(3)]
     assert desk.flush().code == 0
-    assert [len(notices_about(sink, t)) for t in proven] == [1] * 4
+    assert [len(notices_about(sink, t)) for t in proven] == [1] * 2
     assert [len(notices_about(sink, t)) for t in forged[:2]] == [1, 1]
     [held] = held_notices(sink)
     assert f"[TID#{forged[2]}]" in held.subject

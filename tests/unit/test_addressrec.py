@@ -15,6 +15,8 @@ WHOLE = {
     "auto_replies": [T],
     "staff_notices": [T, T],
     "notices_held": T,
+    "proven_notices": [T],  # the bucket of proven mail (a record before it: none)
+    "proven_held": T,
     "reminder_singles": [T],
     "reminder_listed": T,
     "refused_singles": [],
@@ -36,6 +38,8 @@ def test_a_record_as_maild_writes_it_is_read_whole():
         ("auto_replies", "x"),  # a string iterates as letters
         ("staff_notices", ["x"]),
         ("notices_held", 7),
+        ("proven_notices", [T, "вчера"]),
+        ("proven_held", [T]),
         ("reminder_singles", ["2026-11-24T16:00:00"]),  # no offset: not comparable
         ("escalation_singles", [None]),
         ("refused_listed", ["2026-11-24T16:00:00+03:00"]),

@@ -1,5 +1,6 @@
 """The cap on staff notices about one sender's mail (caps.notice_cap), pure, with a
-fixed `now`; and whose mail it counts (trust.notice_sender, through the decision)."""
+fixed `now`; and whose mail it counts, in which bucket (trust.notice_sender, through
+the decision)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from datetime import timedelta
 
 import pytest
 
-from maild.domain.caps import NoticeCap, notice_cap, notice_cap_reason
+from maild.domain.caps import (
+    NOTICE_LIMIT_DEFAULT,
+    NoticeCap,
+    notice_cap,
+    notice_cap_reason,
+    notice_limit,
+)
 from maild.domain.decide import decide
 from maild.domain.replyaddr import sign_for
 from maild.domain.screen import screen
@@ -83,9 +90,24 @@ def test_the_reason_names_the_limit_in_the_genitive(n, word):
         why
         == f"не больше {n} {word} сотрудникам в час о непроверенных письмах от имени x@y.example"
     )
+    proven = notice_cap_reason(n, "x@y.example", proven=True)
+    assert (
+        proven == f"не больше {n} {word} сотрудникам в час о подтверждённых письмах от x@y.example"
+    )
 
 
-# -- whose mail counts: the decision marks each staff notice (Outgoing.about_sender) --
+def test_proven_mail_has_the_same_limit_and_zero_turns_off_only_unproven_notices():
+    """Both buckets count to support.max_staff_notices_per_sender_per_hour; 0 was
+    documented as turning off the notices about unverified mail, proven mail
+    notified still: it still is, capped at the key's default (a robot's proven flood
+    must not notify staff without end, and real customers must not go unnoticed)."""
+    assert [notice_limit(n, proven=False) for n in (0, 2, 20)] == [0, 2, 20]
+    assert [notice_limit(n, proven=True) for n in (0, 2, 20)] == [NOTICE_LIMIT_DEFAULT, 2, 20]
+    assert NOTICE_LIMIT_DEFAULT == 20
+
+
+# -- whose mail counts, and in which bucket: the decision marks each staff notice
+# (Outgoing.about_sender, Outgoing.sender_proven)
 
 
 def _staff_notice(
@@ -108,57 +130,71 @@ def _followup_notice(msg, **snapshot) -> object:
 TRUSTING = dataclasses.replace(POLICY, authserv_id="mx.example.com")
 
 
+def counted(notice) -> tuple:
+    """(whose mail a notice counts as, whether in the bucket of proven mail)."""
+    return notice.about_sender, notice.sender_proven
+
+
 def test_a_customers_mail_counts_against_its_sender_a_staff_reply_is_not_a_notice():
-    assert _staff_notice("Иван <ivan@shop-example.ru>").about_sender == "ivan@shop-example.ru"
+    assert counted(_staff_notice("Иван <ivan@shop-example.ru>")) == ("ivan@shop-example.ru", False)
     msg = _msg(subject=f"Re: Заказ {tag('1111-2222')}")
-    assert _followup_notice(msg).about_sender == "ivan@shop-example.ru"
+    assert counted(_followup_notice(msg)) == ("ivan@shop-example.ru", False)
 
 
 def test_proven_staff_and_head_mail_is_never_capped_a_forged_one_is():
-    assert _staff_notice("anna@example.com", verified=True).about_sender is None
-    assert _staff_notice("anna@example.com", verified=False).about_sender == "anna@example.com"
+    """Support's own side, proven, is never capped so (nor counted); a forgery of
+    it is an outsider's unproven mail. Without a head configured its address is
+    anyone's: proven, it counts as proven mail."""
+    assert counted(_staff_notice("anna@example.com", verified=True)) == (None, False)
+    forged_staff = _staff_notice("anna@example.com", verified=False)
+    assert counted(forged_staff) == ("anna@example.com", False)
     proven = {"Authentication-Results": "mx.example.com; dkim=pass header.d=example.com"}
-    head = _staff_notice("head@example.com", headers=proven, policy=TRUSTING)
-    assert head.about_sender is None
-    forged = _staff_notice("head@example.com", policy=TRUSTING)
-    assert forged.about_sender == "head@example.com"
+    with_head = dataclasses.replace(TRUSTING, head="head@example.com")
+    head = _staff_notice("head@example.com", headers=proven, policy=with_head)
+    assert counted(head) == (None, False)
+    forged = _staff_notice("head@example.com", policy=with_head)
+    assert counted(forged) == ("head@example.com", False)
+    no_head = _staff_notice("head@example.com", headers=proven, policy=TRUSTING)
+    assert counted(no_head) == ("head@example.com", True)
 
 
-def test_a_customers_mail_that_proves_its_from_is_neither_capped_nor_counted():
+def test_a_customers_mail_that_proves_its_from_counts_in_a_bucket_of_its_own():
     """Forgers may write any From: had their mail and the customer's counted alike,
     twenty forgeries would silence staff about the customer's own mail. Mail DKIM/SPF
-    proves under our MTA's authserv_id is never capped so; a result another host
-    added, or a failed one, proves nothing."""
+    proves under our MTA's authserv_id counts apart (capped too: a robot may sign its
+    mail); a result another host added, or a failed one, proves nothing."""
     sender = "victim@bigshop.ru"
     passed = {"Authentication-Results": "mx.example.com; dkim=pass header.d=bigshop.ru"}
-    assert _staff_notice(sender, headers=passed, policy=TRUSTING).about_sender is None
+    assert counted(_staff_notice(sender, headers=passed, policy=TRUSTING)) == (sender, True)
     failed = {"Authentication-Results": "mx.example.com; dkim=fail header.d=bigshop.ru"}
-    assert _staff_notice(sender, headers=failed, policy=TRUSTING).about_sender == sender
+    assert counted(_staff_notice(sender, headers=failed, policy=TRUSTING)) == (sender, False)
     theirs = {"Authentication-Results": "mx.evil.example; dkim=pass header.d=bigshop.ru"}
-    assert _staff_notice(sender, headers=theirs, policy=TRUSTING).about_sender == sender
+    assert counted(_staff_notice(sender, headers=theirs, policy=TRUSTING)) == (sender, False)
     # without authserv_id nothing is read from Authentication-Results
-    assert _staff_notice(sender, headers=passed).about_sender == sender
+    assert counted(_staff_notice(sender, headers=passed)) == (sender, False)
 
 
-def test_mail_to_a_reply_address_signed_for_its_from_is_neither_capped_nor_counted():
+def test_mail_to_a_reply_address_signed_for_its_from_counts_as_proven():
     """Only maild's mail to that very address carries a reply address signed for it
     (any ticket's); one signed for someone else proves nothing about this From."""
     theirs = sign_for("1111-2222", "ivan@shop-example.ru", SECRET, SUPPORT)
-    assert _staff_notice("ivan@shop-example.ru", to=theirs).about_sender is None
-    assert _staff_notice("Ivan@Shop-Example.ru", to=theirs).about_sender is None
+    ivan = ("ivan@shop-example.ru", True)
+    assert counted(_staff_notice("ivan@shop-example.ru", to=theirs)) == ivan
+    assert counted(_staff_notice("Ivan@Shop-Example.ru", to=theirs)) == ivan
     forger = _staff_notice("mallory@evil.example", to=theirs)
-    assert forger.about_sender == "mallory@evil.example"
+    assert counted(forger) == ("mallory@evil.example", False)
 
 
-def test_a_proven_followup_and_a_report_of_our_mail_are_not_counted():
-    """A follow-up the snapshot found proven (verify.requester_verified) is not
-    capped; nor is a report of our own mail (snapshot.our_bounce): bounded by the mail
-    we sent, the relay's MAILER-DAEMON is no outsider flooding us."""
+def test_a_proven_followup_counts_as_proven_a_report_of_our_mail_not_at_all():
+    """A follow-up the snapshot found proven (verify.requester_verified) counts in the
+    proven bucket; a report of our own mail (snapshot.our_bounce) in none: bounded by
+    the mail we sent, the relay's MAILER-DAEMON is no outsider flooding us."""
     msg = _msg(subject=f"Re: Заказ {tag('1111-2222')}")
-    assert _followup_notice(msg, requester_verified=True).about_sender is None
+    proven = _followup_notice(msg, requester_verified=True)
+    assert counted(proven) == ("ivan@shop-example.ru", True)
     bounce = _msg(
         sender="MAILER-DAEMON@mx.example.com",
         subject=f"Undelivered Mail Returned to Sender {tag('1111-2222')}",
     )
-    assert _followup_notice(bounce).about_sender == "mailer-daemon@mx.example.com"
-    assert _followup_notice(bounce, our_bounce=True).about_sender is None
+    assert counted(_followup_notice(bounce)) == ("mailer-daemon@mx.example.com", False)
+    assert counted(_followup_notice(bounce, our_bounce=True)) == (None, False)

@@ -306,6 +306,7 @@ def variants() -> list[dict]:
         server="imap.example.com:993",
         answer="[AUTHENTICATIONFAILED]",  # the server's words (fault alerts: error)
         limit=20,  # staff_flood: notices per sender an hour, and till when they are held
+        proven=True,  # staff_flood: the flood's mail proves its sender (a robot, a loop)
         # reminder_list, escalation_list: the tickets a list names, and how often one goes
         # staff_refused_list: each ticket's mail the relay refused (one too big)
         tickets=[

@@ -25,8 +25,10 @@ __all__ = ["read_record"]
 
 # Fields of one time (ISO 8601 with offset), and lists of such times; the pace's
 # fields are per kind ("<kind>_listed", "<kind>_singles": reminder, escalation, refused)
-TIMES = ("auto_replies", "staff_notices")
-TIME = ("notices_held",)
+# (proven_*: the bucket of staff notices about mail proving its From, indexes.NOTICE_FIELDS;
+# a record written before it was added has none, which reads as no notices)
+TIMES = ("auto_replies", "staff_notices", "proven_notices")
+TIME = ("notices_held", "proven_held")
 _TIMES_END, _TIME_END = "_singles", "_listed"
 
 

@@ -3,7 +3,8 @@
 index/msgid/<ab>/<hash>    Message-ID -> TID of mail received, the ticket it arrived in
                            (kept after #merge: snapshot.find_ticket follows merged_into)
 index/address/<ab>/<hash>  per address: first ticket, recent automatic replies, recent
-                           staff notices about its mail (and when staff were told of a flood);
+                           staff notices about its mail, unproven and proven apart (and
+                           when staff were told of a flood);
                            of a staff member or the head, the reminders (escalations; notices
                            of refused mail) that went to them lately singly, and when the last
                            list (domain.pace); read whole or in part (addressrec.py)
@@ -40,9 +41,15 @@ def index_path(root: str, kind: str, key: str) -> str:
     return f"{root}/index/{kind}/{h[:2]}/{h}"
 
 
+# the fields of the two buckets of staff notices about a sender's mail (caps.notice_limit):
+# (when notices went, when staff were told notices are held), of mail proving nothing
+# (False) and of mail proving its From (True)
+NOTICE_FIELDS = {False: ("staff_notices", "notices_held"), True: ("proven_notices", "proven_held")}
+
+
 def _times(address_record: dict[str, Any], key: str = "auto_replies") -> list[datetime]:
     """When automatic replies went to an address (or staff notices about its mail,
-    `key` "staff_notices"), from its record."""
+    `key` "staff_notices", "proven_notices"), from its record."""
     return [datetime.fromisoformat(t) for t in address_record.get(key, [])]
 
 
@@ -147,24 +154,32 @@ class Indexes:
         times = [t for t in _times(record) if t > since] + [when]
         self._save_address(address, {**record, "auto_replies": [t.isoformat() for t in times]})
 
-    def staff_notices(self, address: str) -> tuple[list[datetime], datetime | None]:
+    def staff_notices(
+        self, address: str, proven: bool = False
+    ) -> tuple[list[datetime], datetime | None]:
         """(when staff notices about this sender's mail went lately, when staff were
         last told notices about it are held: caps.notice_cap), from the record the
-        caps on automatic mail to the sender read anyway."""
+        caps on automatic mail to the sender read anyway; of its unproven mail, or
+        (`proven`) of its mail that proves its From: a bucket of its own
+        (NOTICE_FIELDS; a record written before it had one reads as empty)."""
         record = self._address(address)
-        told = record.get("notices_held")
-        return _times(record, "staff_notices"), datetime.fromisoformat(told) if told else None
+        sent, held = NOTICE_FIELDS[proven]
+        told = record.get(held)
+        return _times(record, sent), datetime.fromisoformat(told) if told else None
 
-    def record_staff_notice(self, address: str, when: datetime, held: bool = False) -> None:
-        """A staff notice about this sender's mail went (`held`: no, staff were told
-        notices about it are held)."""
+    def record_staff_notice(
+        self, address: str, when: datetime, held: bool = False, proven: bool = False
+    ) -> None:
+        """A staff notice about this sender's mail (`proven`: which bucket) went
+        (`held`: no, staff were told notices about it are held)."""
         record = self._address(address)
+        sent, told = NOTICE_FIELDS[proven]
         if held:
-            self._save_address(address, {**record, "notices_held": when.isoformat()})
+            self._save_address(address, {**record, told: when.isoformat()})
             return
         since = when - caps.NOTICE_WINDOW  # what the cap no longer counts is dropped
-        times = [t for t in _times(record, "staff_notices") if t > since] + [when]
-        self._save_address(address, {**record, "staff_notices": [t.isoformat() for t in times]})
+        times = [t for t in _times(record, sent) if t > since] + [when]
+        self._save_address(address, {**record, sent: [t.isoformat() for t in times]})
 
     def reminder_pace(self, address: str, kind: str) -> Pace:
         """What this person got lately of `kind` ("reminder", "escalation"): when single

@@ -243,11 +243,15 @@ class Store:
     def record_auto_reply(self, address: str, when: datetime) -> None:
         self.indexes.record_auto_reply(address, when)
 
-    def staff_notices(self, address: str) -> tuple[list[datetime], datetime | None]:
-        return self.indexes.staff_notices(address)
+    def staff_notices(
+        self, address: str, proven: bool = False
+    ) -> tuple[list[datetime], datetime | None]:
+        return self.indexes.staff_notices(address, proven)
 
-    def record_staff_notice(self, address: str, when: datetime, held: bool = False) -> None:
-        self.indexes.record_staff_notice(address, when, held)
+    def record_staff_notice(
+        self, address: str, when: datetime, held: bool = False, proven: bool = False
+    ) -> None:
+        self.indexes.record_staff_notice(address, when, held, proven)
 
     def reminder_pace(self, address: str, kind: str) -> Pace:
         return self.indexes.reminder_pace(address, kind)
