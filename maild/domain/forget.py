@@ -4,7 +4,8 @@ What stays: the TID, status, level and every time (created, due, reactions,
 closing), so the SLA report is unchanged. What goes: in a ticket the person
 opened, the text, subject and attachments of every message (maild's own mail
 quotes theirs, staff replies answer it); in another ticket, their own messages.
-Their address is replaced by PLACEHOLDER wherever it stands.
+Their address is replaced by PLACEHOLDER wherever it stands (in another's subject
+and text too).
 """
 
 from __future__ import annotations
@@ -95,6 +96,10 @@ def erase_person(
         if t.get("requester_name"):  # their From display name
             t["requester_name"] = ""
         e.replaced += 1
+    elif isinstance(t.get("subject"), str) and mention.search(t["subject"]):
+        # another's subject that names them: every mail about the ticket repeats it
+        t["subject"], n = mention.subn(PLACEHOLDER, t["subject"])
+        e.replaced += n
     for key in ("participants", "removed"):  # removed: #uncc (trust.apply_participant_command)
         if key in t:
             t[key], n = _swap(t[key], address)
@@ -113,8 +118,8 @@ def erase_person(
         if theirs or m.get("from") == address:
             _erase_message(m, e)
         else:
-            for key in ("text", "folded_text"):
-                if m.get(key) and mention.search(m[key]):
+            for key in ("subject", "text", "folded_text"):
+                if isinstance(m.get(key), str) and mention.search(m[key]):
                     m[key], n = mention.subn(PLACEHOLDER, m[key])
                     e.replaced += n
             if m.get("spool_key"):
@@ -204,15 +209,23 @@ def scrub_listed(mail: bytes, tids: Collection[str]) -> bytes:
     indented line «[TID#tid] до ...» with «requester: subject» under it, or
     «[TID#tid] requester: subject» for a ticket waiting for the customer. Of a ticket
     the person opened (`tids`), the subject is erased there as in the ticket, as
-    their single reminder is emptied; the entries of other tickets stay. Its text is
-    8-bit UTF-8 (a line of a subject of limits.MAX_SUBJECT fits render's 998 octets);
-    the address is the placeholder's by the caller's byte scrub."""
+    their single reminder is emptied; the entries of other tickets stay. Here its text
+    is 8-bit UTF-8; one render sent as base64 (a line over 998 octets: a subject of
+    limits.MAX_SUBJECT characters of 4 octets) the caller decodes for scrub_list_text.
+    The address is the placeholder's by the caller's byte scrub."""
     if not tids or b"[TID#" not in mail:
         return mail
     start = _body_start(mail)
+    return mail[:start] + scrub_list_text(mail[start:], tids)
+
+
+def scrub_list_text(text: bytes, tids: Collection[str]) -> bytes:
+    """scrub_listed on a list's text alone (UTF-8): a body sent as base64, decoded."""
+    if not tids or b"[TID#" not in text:
+        return text
     state = _Reading({t.encode() for t in tids})
     out = []
-    for raw in mail[start:].splitlines(keepends=True):
+    for raw in text.splitlines(keepends=True):
         line = raw.rstrip(b"\r\n")
         out.append(_scrub_line(line, state) + raw[len(line) :])
-    return mail[:start] + b"".join(out)
+    return b"".join(out)

@@ -24,7 +24,15 @@ from maild.adapters.outqueue import read_record
 from maild.adapters.store.rebuild import LOST_FOUND, ticket_paths
 from maild.app import App
 from maild.domain.addresses import parseaddr
-from maild.domain.forget import ERASED, PLACEHOLDER, Erasure, erase_person, scrub_listed
+from maild.domain.forget import (
+    ERASED,
+    PLACEHOLDER,
+    Erasure,
+    erase_person,
+    scrub_list_text,
+    scrub_listed,
+)
+from maild.ops.forgetmail import scrub_mail
 from maild.ops.retention import remove_unreferenced
 
 
@@ -94,9 +102,8 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
     file whose first line is no whole record (whose mail it is cannot be told; it
     never goes, and fsck names it); a staff mail of several tickets (a list of
     reminders, escalations or refused mail, the morning digest) loses the subject of
-    theirs too (domain.forget.scrub_listed)."""
+    theirs too (domain.forget.scrub_listed), in a text sent as base64 as well."""
     n = 0
-    needle = address.encode()
     files = app.store.files()  # the locked section's transaction
     for folder in (app.outbox.queue, app.outbox.sent, app.outbox.refused):
         for path in sorted(folder.glob("*.mail")):
@@ -107,10 +114,7 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
             meta = read_record(path.name, data.partition(b"\n")[0])
             to = [a.lower() for a in meta["to"]] if meta is not None else []
             if meta is None or (address not in to and meta.get("tid") not in theirs):
-                # a list of several tickets names theirs too: its line loses the subject
-                scrubbed = scrub_listed(data, theirs)
-                if needle in scrubbed.lower():
-                    scrubbed = _scrub(scrubbed, address)
+                scrubbed = _scrub_other(data, address, theirs)
                 if scrubbed != data:
                     n += 1
                     if not dry_run:
@@ -128,6 +132,23 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
             else:
                 files.put(path, json.dumps({**meta, **erased}).encode() + b"\n")
     return n
+
+
+def _scrub_other(data: bytes, address: str, theirs: set[str]) -> bytes:
+    """An outbox file of other mail, the person scrubbed from its record, headers and
+    text: a list of several tickets names theirs too (its line loses the subject),
+    and the address gives way to the placeholder; so too in a text sent as base64
+    and in headers in encoded words (forgetmail)."""
+
+    def named(text: bytes) -> bytes:
+        return _scrub(text, address) if address.encode() in text.lower() else text
+
+    def text(part: bytes) -> bytes:  # a text part's content, decoded
+        return named(scrub_list_text(part, theirs))
+
+    record, nl, mail = named(scrub_listed(data, theirs)).partition(b"\n")
+    mention = re.compile(re.escape(address), re.IGNORECASE)
+    return record + nl + scrub_mail(mail, text, mention, PLACEHOLDER)
 
 
 def _scrub(data: bytes, address: str) -> bytes:

@@ -190,3 +190,11 @@ def test_the_digest_and_the_refusal_list_lose_the_subject_of_theirs_only():
     out = scrub_listed(refused, {"1234-5678"}).decode()
     assert "Заказ 42" not in out and f"обращения «{ERASED}», отправлено 20.11" in out
     assert "«Re: [TID#1111-2222] Заказ 1», отправлено" in out
+
+
+def test_another_ticket_whose_subject_names_them_gets_the_placeholder_there():
+    ticket = {**TICKET, "requester": "olga@x.example", "subject": "Удалите IVAN@x.example"}
+    messages = [msg("olga@x.example", "текст", subject="Удалите Ivan@X.example")]
+    t, out, e = erase_person(ticket, messages, "ivan@x.example")
+    assert not e.theirs and e.replaced >= 2
+    assert t["subject"] == out[0]["subject"] == f"Удалите {PLACEHOLDER}"

@@ -1,0 +1,62 @@
+"""Unit tests for maild.ops.forgetmail: a stored mail scrubbed inside its base64 text
+part and its encoded-word headers, every other byte kept."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+
+from maild.ops.forgetmail import scrub_mail
+from maild.render import Renderer, header_line
+
+ADDRESS = "ivan@x.example"
+MENTION = re.compile(re.escape(ADDRESS), re.IGNORECASE)
+PLACEHOLDER = "forgotten@invalid"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+
+
+def scrub(text: bytes) -> bytes:
+    return text.replace(ADDRESS.encode(), PLACEHOLDER.encode())
+
+
+def mail(body: str, files: list[tuple[str, str, bytes]], subject: str = "Отчёт") -> bytes:
+    head = header_line("Subject", subject) + b"MIME-Version: 1.0\r\n"
+    return head + Renderer.content(body, files, "<m1@example.com>")
+
+
+def parts(raw: bytes) -> list[email.message.EmailMessage]:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert not msg.defects
+    return [p for p in msg.walk() if not p.is_multipart()]
+
+
+def test_a_base64_text_part_is_scrubbed_and_the_files_stay_byte_for_byte():
+    body = f"Клиент {ADDRESS}\n" + "я" * 600 + "\nконец\n"  # 1,200 octets: base64
+    files = [("notes.txt", "text/plain", ADDRESS.encode()), ("a.png", "image/png", PNG)]
+    raw = mail(body, files)
+    assert b"Content-Transfer-Encoding: base64" in raw.split(b"--=_maild")[1]
+    out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+    text, notes, png = parts(out)
+    assert text.get_content() == body.replace(ADDRESS, PLACEHOLDER)
+    assert notes.get_content() == ADDRESS  # a file: kept as the ticket keeps it
+    assert png.get_content() == PNG
+    before, after = raw.split(b"\r\n--=_maild"), out.split(b"\r\n--=_maild")
+    assert before[0] == after[0] and before[2:] == after[2:]  # all but the text's body
+    encoded = after[1].partition(b"\r\n\r\n")[2]
+    assert all(len(line) == 76 for line in encoded.split(b"\r\n")[:-2])
+
+
+def test_nothing_of_theirs_leaves_the_mail_as_it_was():
+    raw = mail("x" * 2000, [("a.png", "image/png", PNG)], subject="Тема без адреса")
+    assert scrub_mail(raw, scrub, MENTION, PLACEHOLDER) == raw
+    plain = mail("a short text of " + ADDRESS, [])  # 7bit: the caller's byte scrub
+    assert scrub_mail(plain, scrub, MENTION, PLACEHOLDER) == plain
+
+
+def test_an_encoded_subject_naming_them_is_written_again_without_them():
+    raw = mail("текст", [], subject=f"Вопрос про {ADDRESS.upper()} [TID#1234-5678]")
+    out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+    msg = email.message_from_bytes(out, policy=email.policy.default)
+    assert msg["Subject"] == f"Вопрос про {PLACEHOLDER} [TID#1234-5678]"
+    assert out.partition(b"MIME-Version")[2] == raw.partition(b"MIME-Version")[2]
