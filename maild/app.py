@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from maild.adapters import cache
 from maild.adapters.layout import check_storage, kept_secret, reply_secret
+from maild.adapters.outblock import Screen
 from maild.adapters.outbound import Outbox
 from maild.adapters.quarantine import Quarantine
 from maild.adapters.spool import Spool
@@ -55,6 +56,8 @@ class App:
         support = self.config.support  # whose refused mail is retried, not set aside
         self.outbox.own = frozenset(a.lower() for a in (*support.staff, support.head) if a)
         self.quarantine = Quarantine(root, self.store.files)
+        # what the sender withdraws: automatic mail to the blocked (adapters/outblock.py)
+        self.outbox.screen = Screen(self.quarantine.sending_blocks, self.store.locked)
         self.tz = ZoneInfo(self.config.support.timezone)
         kept = cache.folder()  # what other maild processes of this user worked out
         self.calendar = BusinessCalendar(

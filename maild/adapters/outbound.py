@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from maild.adapters.durable import Direct, Files, sync_fs
+from maild.adapters.outblock import Screen
 from maild.adapters.outqueue import SENT_LOG, OutQueue
 from maild.adapters.relay import (
     Connections,
@@ -67,6 +68,7 @@ class Outbox(OutQueue):
         # staff and head (App sets them): mail to them the relay refuses for good is
         # retried and alerted like any failure (README, outbox), never set aside
         self.own: frozenset[str] = frozenset()
+        self.screen: Screen | None = None  # the block list now (App sets it)
 
     def flush(
         self,
@@ -168,6 +170,8 @@ class Outbox(OutQueue):
         for meta in [m for m in due if m.get("refused")]:  # a crash before it moved
             self._put_aside(meta)
         due = [m for m in due if not m.get("refused")]
+        if due and self.screen is not None:  # automatic mail to the blocked never goes
+            due = self.screen.unblocked(self, due, self.own)
         if not due:
             return 0, 0
         # A relay answers each SMTP step in turn; several connections keep it busy.
@@ -317,14 +321,9 @@ class Outbox(OutQueue):
             return
         error = describe(e)
         meta = _tried(meta, error, now, None, refused=error, **({"too_big": True} if big else {}))
-        logger.warning(
-            "%s [TID#%s] %s to %s refused for good, not tried again: %s",
-            meta.get("message_id") or "<none>",
-            meta.get("tid") or "-",
-            meta.get("kind") or "mail",
-            to,
-            error,
-        )
+        logger.warning("%s [TID#%s] %s to %s refused for good, not tried again: %s",
+                       meta.get("message_id") or "<none>", meta.get("tid") or "-",
+                       meta.get("kind") or "mail", to, error)  # fmt: skip
         self._put_aside(meta)
 
     def _without_files(self, meta: OutboxEntry, e: OSError, now: datetime) -> bool:

@@ -8,7 +8,8 @@
                             added; older marks hold the TID alone)
     blocklist.json          ["spammer@x.ru", "evil.example", ...]: a file that is not
                             such a list is named (CorruptFile) and never written over;
-                            mail is screened by the entries it has meanwhile
+                            mail is screened by the entries it has meanwhile,
+                            the outbox's sender withdraws nothing by it
 
 The id is derived from the Message-ID, so a message quarantined twice (a re-run
 after a crash, the MTA delivering it again) is one entry. Writes are durable
@@ -50,6 +51,9 @@ class Quarantine:
         # mtime): another process (`maild block`, staff's #spam) replaces the file,
         # and every replace is a new inode, so a stat tells whether it changed
         self._blocks: tuple[tuple[int, int, int] | None, BlockList] = (None, BlockList(()))
+        # the sender's (sending_blocks): stamped with the ctime too, so a chmod that
+        # makes an unreadable file readable is seen; None: the file is no block list
+        self._sending: tuple[tuple[int, ...] | None, BlockList | None] = (None, BlockList(()))
 
     # -- entries ---------------------------------------------------------------
     def add(self, raw: bytes, meta: dict[str, Any]) -> str:
@@ -189,6 +193,38 @@ class Quarantine:
                       "list` and `maild fsck` name it)", self.blocklist_path, wrong,
                       len(entries))  # fmt: skip
         return entries
+
+    def sending_blocks(self) -> BlockList | None:
+        """The block list the outbox's sender withdraws automatic mail by (outblock.py;
+        outside any locked section), or None while blocklist.json cannot be read or is
+        no list of addresses and domains: then nothing is withdrawn, as a guess could
+        lose a customer's mail, and it is logged once per change of the file. One stat
+        a call; the file is read and parsed only when it changed."""
+        try:
+            st = os.stat(self.blocklist_path)
+            stamp: tuple[int, ...] | None = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        except FileNotFoundError:
+            stamp = None
+        except OSError as e:  # the folder's mode: as a file that cannot be read
+            stamp = (-1, e.errno or 0)
+        known, blocks = self._sending
+        if stamp != known:
+            blocks = self._sending_entries() if stamp is not None else BlockList(())
+            self._sending = (stamp, blocks)
+        return blocks
+
+    def _sending_entries(self) -> BlockList | None:
+        try:
+            entries, wrong = _entries(self.blocklist_path.read_bytes())
+        except FileNotFoundError:  # removed since the stat
+            return BlockList(())
+        except OSError as e:
+            entries, wrong = [], f"cannot be read: {e.strerror or e}"
+        if wrong is None:
+            return BlockList(entries)
+        log.error("%s: %s: queued mail is sent without a look at the block list till it is "
+                  "corrected (`maild fsck` names it)", self.blocklist_path, wrong)  # fmt: skip
+        return None
 
     def block(self, entry: str) -> bool:
         """Add an address or a domain; False if it was there already."""

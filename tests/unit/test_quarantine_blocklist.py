@@ -36,3 +36,29 @@ def test_a_block_in_the_locked_section_counts_before_its_commit(tmp_path: Path) 
         assert q.blocked("a@spam.example") == "spam.example"
     assert q.blocked("a@spam.example") == "spam.example"
     assert Quarantine(tmp_path).blocklist() == ["spam.example"]
+
+
+def test_the_senders_list_is_parsed_once_per_change_and_none_when_broken(
+    tmp_path: Path, caplog
+) -> None:
+    """Quarantine.sending_blocks: unchanged, the parsed list is kept (one stat a pass);
+    broken, it is None (the sender withdraws nothing), logged once per change."""
+    mine, theirs = Quarantine(tmp_path), Quarantine(tmp_path)
+    empty = mine.sending_blocks()
+    assert empty is not None and empty.match("a@spam.example") is None
+    assert theirs.block("spam.example")
+    blocks = mine.sending_blocks()
+    assert blocks is not None and blocks.match("a@spam.example") == "spam.example"
+    assert mine.sending_blocks() is blocks  # not read again
+    path = tmp_path / "blocklist.json"
+    path.write_bytes(b'["spam.example", 5]')  # screening uses "spam.example"; the sender not
+    assert mine.sending_blocks() is None and mine.sending_blocks() is None
+    assert mine.blocked("a@spam.example") == "spam.example"
+    errors = [r.getMessage() for r in caplog.records if "without a look" in r.getMessage()]
+    assert len(errors) == 1 and "5 is no address or domain" in errors[0]
+    path.write_bytes(b'["spam.example"]')
+    blocks = mine.sending_blocks()
+    assert blocks is not None and blocks.match("a@spam.example") == "spam.example"
+    path.unlink()
+    blocks = mine.sending_blocks()
+    assert blocks is not None and blocks.match("a@spam.example") is None
