@@ -11,6 +11,7 @@ from maild.adapters.quarantine import PUBLIC, normalize_entry
 from maild.app import App
 from maild.output import print_json, report
 from maild.runner import ingest
+from maild.unblocked import tell_started
 
 EX_OK, EX_FAIL, EX_TEMPFAIL = 0, 1, 75
 
@@ -95,19 +96,23 @@ def cmd_block(app: App, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EX_FAIL
-    withdrawn = 0
+    withdrawn = started = 0
     with app.store.locked():
         if args.action == "add":
             changed = q.block(entry)
             withdrawn = guard.withdraw_blocked(app, entry)  # (also when listed already)
         else:
-            changed = q.unblock(entry)
+            changed = q.unblock(entry)  # the «работа начата» it held back goes now
+            started = tell_started(app, entry, app.now()) if changed else 0
     verb = "blocked" if args.action == "add" else "unblocked"
     lines = [f"{verb} {entry}" if changed else f"{entry}: nothing to change"]
     if withdrawn:
         lines.append(f"withdrew {withdrawn} queued automatic mail(s) to it: outbox list --sent")
+    if started:
+        lines.append(f"queued «работа начата» it held back, of {started} ticket(s) in work")
     data = {"entry": entry, "blocked": args.action == "add", "changed": changed}
-    report(args.json, {**data, "withdrawn": withdrawn}, *lines)
+    told = {"started": started} if args.action == "remove" else {}  # tickets told
+    report(args.json, {**data, "withdrawn": withdrawn, **told}, *lines)
     return EX_OK
 
 

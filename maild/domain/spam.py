@@ -7,11 +7,20 @@ verdict names the header it came from, so staff see why in `maild spam list`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from maild.domain.authres import first_of_ours, results
 
-__all__ = ["FREE_MAIL", "WRITTEN_KINDS", "BlockList", "domain_blockable", "verdict", "withheld"]
+__all__ = [
+    "FREE_MAIL",
+    "WRITTEN_KINDS",
+    "BlockList",
+    "domain_blockable",
+    "started_owed",
+    "verdict",
+    "withheld",
+]
 
 # Mail services anyone can sign up to: "#spam domain" on one of them would block every
 # customer who writes from it, so there it blocks only the sender's address.
@@ -153,3 +162,29 @@ def withheld(
     own = {a.lower() for a in ours}
     found = {a: blocks.match(a) for a in to if a.lower() not in own}
     return {a: entry for a, entry in found.items() if entry is not None}
+
+
+STARTED_TEMPLATE = "started.txt"  # «Работа по обращению начата» (#take)
+
+
+def started_owed(
+    status: str, messages: Sequence[Mapping[str, Any]], unblocked: BlockList
+) -> list[str]:
+    """`maild block remove`: the addresses a ticket in work (status "open") still owes
+    its «работа начата» (the regulation: when work starts the customer is told so),
+    held back only because an entry now removed (`unblocked`) covered them: a
+    `suppressed: blocked` note of started.txt naming them, and no mail that went to
+    them since (a staff member's answer says work has started; any other mail they got
+    is later news). A ticket waiting for the customer, closed or not taken owes none:
+    what it is now, its own mail says."""
+    if status != "open":
+        return []
+    owed: dict[str, None] = {}
+    for m in messages:
+        to = [a.lower() for a in m.get("to") or ()]
+        if m.get("suppressed") == "blocked" and m.get("template") == STARTED_TEMPLATE:
+            owed.update(dict.fromkeys(a for a in to if unblocked.match(a)))
+        elif m.get("direction") == "out" and m.get("kind") != "note":
+            for a in to:
+                owed.pop(a, None)
+    return list(owed)

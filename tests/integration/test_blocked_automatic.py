@@ -68,3 +68,45 @@ def test_a_blocked_domain_keeps_automatic_mail_from_a_participant(tmp_path, sink
     assert any("[TID#" in m.subject for m in sink.to(CUSTOMER)[1:])  # the closing mail
     notes = [m["text"] for m in desk.ticket(tid)["messages"] if m.get("kind") == "note"]
     assert any(t.startswith("suppressed: blocked") and "olga@spam-farm.example" in t for t in notes)
+
+
+def test_block_remove_sends_the_started_notice_the_block_held_back(tmp_path, sink):
+    """#take while the customer was blocked: «работа начата» was held (a note). Once
+    unblocked, with the ticket still in work and nothing told them since, it goes."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER, body="Не работает оплата."))
+    assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == 1  # the confirmation
+    assert desk.run("block", "add", CUSTOMER).code == 0
+    desk.ingest(_staff(tid, "#take"))
+    assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == 1  # held
+    r = desk.run("block", "remove", CUSTOMER, "--json")
+    assert r.code == 0 and r.json()["started"] == 1, r.out + r.err
+    assert desk.flush().code == 0
+    got = sink.to(CUSTOMER)
+    assert len(got) == 2 and "Работа по обращению начата" in got[1].subject
+    assert f"[TID#{tid}]" in got[1].subject and "начал работу" in got[1].text
+    # told once: blocked and unblocked again, nothing more is owed
+    assert desk.run("block", "add", CUSTOMER).code == 0
+    assert desk.run("block", "remove", CUSTOMER, "--json").json()["started"] == 0
+    assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == 2
+
+
+def test_block_remove_sends_no_started_notice_an_answer_made_needless(tmp_path, sink):
+    """An answer that went to the customer after the held notice says work has
+    started; a ticket no longer in work (waiting, closed) owes none either."""
+    desk = Desk(tmp_path, sink.port)
+    answered = desk.ingest_tid(make_mail(sender=CUSTOMER, body="Первый вопрос."))
+    waiting = desk.ingest_tid(
+        make_mail(sender=CUSTOMER, subject="Второй", msgid="<2@shop-example.ru>")
+    )
+    assert desk.flush().code == 0
+    assert desk.run("block", "add", CUSTOMER).code == 0
+    desk.ingest(_staff(answered, "#take"))
+    desk.ingest(_staff(answered, "Уже смотрим, подождите немного."))  # an answer: it goes
+    desk.ingest(_staff(waiting, "#take"))
+    desk.ingest(_staff(waiting, "#wait"))
+    assert desk.flush().code == 0
+    before = len(sink.to(CUSTOMER))
+    r = desk.run("block", "remove", CUSTOMER)
+    assert r.code == 0 and r.out.strip() == f"unblocked {CUSTOMER}", r.out + r.err
+    assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == before

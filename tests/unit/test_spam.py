@@ -136,3 +136,22 @@ def test_withheld_never_holds_back_supports_own_side():
     ours = ["anna@example.com", "head@example.com"]
     to = ["anna@example.com", "ivan@example.com"]
     assert withheld(blocks, to, "notice", ours) == {"ivan@example.com": "example.com"}
+
+
+def test_started_owed_only_to_the_unblocked_whom_nothing_told_since() -> None:
+    from maild.domain.spam import started_owed
+
+    held = {"kind": "note", "direction": "out", "suppressed": "blocked",
+            "template": "started.txt", "to": ["Ivan@x.ru", "olga@y.ru"]}  # fmt: skip
+    removed = BlockList(["x.ru"])
+    assert started_owed("open", [held], removed) == ["ivan@x.ru"]  # olga: not this entry
+    for status in ("new", "waiting", "closed"):
+        assert started_owed(status, [held], removed) == []
+    capped = {**held, "suppressed": "cap"}
+    assert started_owed("open", [capped], removed) == []  # the cap's note: not the block's
+    answer = {"kind": "staff", "direction": "out", "to": ["ivan@x.ru"]}
+    assert started_owed("open", [held, answer], removed) == []
+    assert started_owed("open", [answer, held], removed) == ["ivan@x.ru"]
+    note = {"kind": "note", "direction": "out", "to": ["ivan@x.ru"], "suppressed": "blocked",
+            "template": "resolved.txt"}  # fmt: skip
+    assert started_owed("open", [held, note], removed) == ["ivan@x.ru"]

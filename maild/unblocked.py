@@ -1,0 +1,56 @@
+"""`maild block remove`: the «работа начата» a block held back goes once it is lifted,
+to a ticket still in work whose customer nothing has told since (the rule:
+domain.spam.started_owed). The other automatic mail held meanwhile is not sent late:
+a confirmation or a reminder of days ago is stale news, and the ticket's next mail
+(an answer, the closing) tells them where it stands.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from maild.app import App
+from maild.domain import ticket as tk
+from maild.domain.spam import STARTED_TEMPLATE, BlockList, started_owed
+from maild.jobkit import job_key, ticket_ctx
+from maild.outgoing import queue_notice
+
+log = logging.getLogger("maild.outgoing")
+
+
+def tell_started(app: App, entry: str, now: datetime) -> int:
+    """Queue the «работа начата» the removed `entry` held back, in the caller's locked
+    section (the entry already off the list; an address another entry still covers
+    stays without it). How many tickets told."""
+    removed = BlockList([entry])
+    support = app.config.support
+    n = 0
+    for row in app.store.open_summaries():
+        loaded = app.store.load(row["tid"]) if row["status"] == "open" else None
+        if loaded is None:
+            continue
+        ticket, messages = loaded
+        owed = started_owed(ticket["status"], messages, removed)
+        to = [
+            a
+            for a in tk.customers(ticket, support.staff, support.address)
+            if a.lower() in owed and app.quarantine.blocked(a) is None
+        ]
+        if not to:
+            continue
+        tid = ticket["tid"]
+        queue_notice(
+            app,
+            ticket,
+            messages,
+            key=job_key(tid, "started-unblocked", *to, now.isoformat()),
+            template=STARTED_TEMPLATE,
+            to=to,
+            context=ticket_ctx(app, ticket),
+            now=now,
+        )
+        app.store.save(ticket, messages)
+        log.info("[TID#%s] %s unblocked (%s): told work has started", tid, ", ".join(to), entry)
+        n += 1
+    return n
