@@ -143,6 +143,7 @@ class App:
             support_name=support.name,
             head=support.head or "",
             relayed=relayed_lines(self.config.web),
+            inbound_banners=support.inbound_banners,
         )
 
     def now(self) -> datetime:

@@ -22,6 +22,7 @@ from maild.configschema import (
     REQUIRED,
     SCHEMA,
     SPAM_VERDICTS,
+    SUBJECT_TAGS,
     imap_folders,
     secret_problems,
     section,
@@ -60,6 +61,9 @@ class SupportConfig:
     max_reminders_per_person_per_hour: int = 5
     authserv_id: str | None = None
     reply_secret: str | None = None
+    # what the mailbox's mail system adds to outside mail, taken off (domain/banners.py)
+    inbound_banners: tuple[str, ...] = ()
+    inbound_subject_tags: tuple[str, ...] = SUBJECT_TAGS
 
     @property
     def domain(self) -> str:
@@ -213,6 +217,8 @@ def _support(support: dict[str, Any], path: str, errors: list[str]) -> dict[str,
     if support["address"]:
         support["address"] = support["address"].strip().lower()
     support["staff"] = tuple(s.strip().lower() for s in support["staff"])
+    support["inbound_banners"] = tuple(support["inbound_banners"])
+    support["inbound_subject_tags"] = tuple(support["inbound_subject_tags"])
     if support["head"]:
         support["head"] = support["head"].strip().lower()
     errors += _own_address_as_staff(support, path)

@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from maild.domain.banners import DEFAULT_SUBJECT_TAGS as SUBJECT_TAGS
+
 REQUIRED = object()
 
 
@@ -28,6 +30,11 @@ def _email(value: Any) -> bool:
 
 def _email_list(value: Any) -> bool:
     return isinstance(value, list) and all(_email(v) for v in value)
+
+
+def _text_list(value: Any) -> bool:
+    """Texts to find in mail: an empty one would be found in every mail."""
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
 
 
 def _date_list(value: Any) -> bool:
@@ -149,6 +156,9 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "max_reminders_per_person_per_hour": (_posint, "a non-negative integer", 5),
         "authserv_id": (_str, "the authserv-id of your own MTA's Authentication-Results", None),
         "reply_secret": (_str, "a secret string for signed reply addresses", None),
+        # what the mailbox's mail system adds to outside mail (domain/banners.py)
+        "inbound_banners": (_text_list, "a list of texts, none empty", []),
+        "inbound_subject_tags": (_text_list, "a list of texts, none empty", list(SUBJECT_TAGS)),
     },
     "schedule": {
         "reminder_fraction": (_fraction, "a number between 0 and 1", 0.75),

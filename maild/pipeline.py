@@ -14,6 +14,7 @@ from datetime import datetime
 from maild import guard
 from maild.app import App
 from maild.domain import verify
+from maild.domain.banners import without_marks
 from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.logid import logged_id
@@ -39,6 +40,8 @@ def process(
 ) -> Decision:
     """Take one raw message all the way to the store and the outbox."""
     msg = msg or parse(raw, app.config.limits.max_recipients)
+    support = app.config.support  # the mail system's banner and [EXTERNAL]: not the sender's
+    msg = without_marks(msg, support.inbound_banners, support.inbound_subject_tags)
     msg = without_tokens(app, msg)  # quoted site links: not kept
     scr = screen(msg, app.config.support.address)
     with app.store.locked():

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from maild.domain import limits, textbounce
 from maild.domain.addresses import addresses, normalize_address, sender
+from maild.domain.banners import without_banner
 from maild.domain.charset import decode_bytes
 from maild.domain.header_text import decode_compat32
 from maild.domain.logid import SYNTHETIC_DOMAIN
@@ -225,11 +226,12 @@ def _references(msg: Message) -> tuple[str, ...]:
     return tuple(message_ids(decode_compat32(tail))[-limits.MAX_REFERENCES :])
 
 
-def redecode(raw: bytes, codec: str) -> str:
+def redecode(raw: bytes, codec: str, banners: tuple[str, ...] = ()) -> str:
     """The text of a raw message read again with ``codec`` (staff's `#charset`): read as
     the first reading read it (flowed paragraphs joined, a forward under its heading,
-    winmail.dat's text, Outlook's picture placeholders named), only in that charset."""
-    return parse(raw, codec=codec).text.strip()
+    winmail.dat's text, Outlook's picture placeholders named, the mail system's
+    `banners` taken off), only in that charset."""
+    return without_banner(parse(raw, codec=codec).text, banners).strip()
 
 
 def _parse(

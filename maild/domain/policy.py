@@ -43,6 +43,8 @@ class Policy:
     # the lines the site adds under a staff answer to a customer, its link masked ("" with
     # no site): a customer's quote of them is no text of theirs (owntext)
     relayed: str = ""
+    # the paragraphs the mailbox's mail system puts on top of outside mail (banners.py)
+    inbound_banners: tuple[str, ...] = ()
 
     def due(self, level: str, start: datetime) -> datetime:
         """The reaction deadline of ``level`` for a clock started at ``start``."""

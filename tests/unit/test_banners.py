@@ -1,0 +1,142 @@
+"""domain/banners.py: the external-mail banner and subject tags the mailbox's own mail
+system adds are taken off; nothing else ever is."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from maild.domain.banners import DEFAULT_SUBJECT_TAGS, without_banner, without_subject_tags
+from maild.domain.tid import find_tid
+
+M365 = "CAUTION: This email originated from outside of the organization."
+RU = "ВНИМАНИЕ: Это письмо пришло из внешней организации."
+BANNERS = (M365, RU)
+WARNING = (
+    "CAUTION: This email originated from outside of the organization. Do not click links "
+    "or open attachments unless you recognize the sender and know the content is safe."
+)
+
+
+def test_the_banner_paragraph_goes_and_the_text_under_it_stays():
+    text = f"{WARNING}\n\n5\n\nСпасибо!\n"
+    assert without_banner(text, BANNERS) == "5\n\nСпасибо!\n"
+
+
+def test_case_wrapping_and_spaces_do_not_count():
+    wrapped = (
+        "caution:  this email originated\nfrom\xa0outside of the ORGANIZATION. Do not\n"
+        "click.\n\nТекст"
+    )
+    assert without_banner(f"\n \n{wrapped}", BANNERS) == "Текст"
+
+
+def test_a_russian_banner_and_two_stacked_banners():
+    text = f"{RU} Не открывайте вложения.\n\n{WARNING}\n\nОшибка 500"
+    assert without_banner(text, BANNERS) == "Ошибка 500"
+
+
+def test_a_banner_further_down_or_the_same_words_in_a_sentence_stay():
+    down = f"Здравствуйте!\n\n{WARNING}\n\nОшибка"
+    assert without_banner(down, BANNERS) == down
+    inside = f"Nb: {WARNING}\n\nОшибка"
+    assert without_banner(inside, BANNERS) == inside
+    longer = "CAUTION: This email originated from outside of the organizations.\n\nx"
+    assert without_banner(longer, BANNERS) == longer
+
+
+def test_no_banners_configured_changes_nothing():
+    text = f"{WARNING}\n\n5"
+    assert without_banner(text, ()) is text
+    assert without_banner(text, ("", "  ")) is text
+
+
+def test_html_rendered_banner_is_its_own_paragraph():
+    """Microsoft 365 puts the banner in a table: html_to_text ends it with a blank line."""
+    from maild.domain.html import html_to_text
+
+    html = (
+        '<table style="background:#fff8e5"><tr><td><b>CAUTION:</b> This email originated '
+        "from outside of the organization. Do not click links.</td></tr></table>"
+        "<div>5</div><div>Спасибо</div>"
+    )
+    assert without_banner(html_to_text(html), BANNERS) == "5\nСпасибо"
+
+
+_lines = st.lists(
+    st.one_of(
+        st.text(alphabet=" \t\xa0\nabcCAUTION:.Вв5", max_size=30),
+        st.sampled_from([M365, WARNING, RU, "", " ", "\n"]),
+    ),
+    max_size=8,
+)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=_lines, banners=st.lists(st.sampled_from([M365, RU, "caution", " "]), max_size=3))
+@example(parts=[WARNING, "", "5"], banners=[M365])
+def test_the_result_is_a_suffix_and_text_without_a_banner_on_top_is_untouched(parts, banners):
+    text = "\n".join(parts)
+    out = without_banner(text, tuple(banners))
+    assert text.endswith(out)
+    if not any(b.strip() and _norm(text).startswith(_norm(b)) for b in banners):
+        assert out is text
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.text(alphabet=" \nabcВв5.", max_size=40))
+def test_under_a_banner_the_whole_text_stays(body):
+    body = re.sub(r"^(?: *\n)*", "", body)  # blank lines under the banner go with it
+    assert without_banner(f"{WARNING}\n\n{body}", BANNERS) == body
+
+
+def test_subject_tags_go_from_the_front_and_the_tid_stays():
+    tags = DEFAULT_SUBJECT_TAGS
+    assert without_subject_tags("[EXTERNAL] Не работает оплата", tags) == "Не работает оплата"
+    assert without_subject_tags("[External] RE: [TID#1234-5678] Ошибка", tags) == (
+        "RE: [TID#1234-5678] Ошибка"
+    )
+    assert without_subject_tags("RE: [ВНЕШНИЙ] Ответ [TID#1234-5678]", tags) == (
+        "RE: Ответ [TID#1234-5678]"
+    )
+    assert without_subject_tags("[TID#1234-5678] [ВНЕШНЕЕ] x", tags) == "[TID#1234-5678] x"
+    assert without_subject_tags("EXT: Ошибка", ("EXT:",)) == "Ошибка"
+
+
+def test_subject_tags_elsewhere_or_unlisted_stay():
+    tags = DEFAULT_SUBJECT_TAGS
+    for s in ("Ошибка [EXTERNAL]", "External: диск не виден", "[EXTERNALS] x", "Re: x"):
+        assert without_subject_tags(s, tags) == s
+    assert without_subject_tags("[EXTERNAL] x", ()) == "[EXTERNAL] x"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    subject=st.lists(
+        st.sampled_from(
+            ["[EXTERNAL]", "[external]", "RE:", "Fwd:", "[TID#1234-5678]", "x", "Ошибка"]
+        ),
+        max_size=6,
+    ).map(" ".join)
+)
+def test_subject_tags_never_take_the_tid_or_words(subject):
+    out = without_subject_tags(subject, DEFAULT_SUBJECT_TAGS)
+    assert find_tid(out) == find_tid(subject)
+    words = [w for w in subject.split() if w.lower() != "[external]"]
+    assert [w for w in out.split() if w.lower() != "[external]"] == words
+
+
+def test_charset_reads_the_mail_again_without_the_banner():
+    """#charset reads the spooled mail again: the banner stays off."""
+    from maild.domain.message import redecode
+    from tests.helpers import make_mail
+
+    raw = make_mail(body=f"{RU} Не открывайте вложения.\n\nОшибка 500", charset="koi8-r")
+    assert redecode(raw, "koi8-r", BANNERS) == "Ошибка 500"
+    assert redecode(raw, "koi8-r").startswith(RU)
