@@ -51,12 +51,13 @@ def apply(
     _store_attachments(app, decision)
     messages = list(decision.messages)
     relayed: dict[str, dict[str, str]] = {}
-    queued = _send_all(app, msg, decision, now, messages, resumed, relayed)
+    merged: list[MessageRecord] = []
+    queued = _send_all(app, msg, decision, now, messages, resumed, relayed, merged)
     messages = _with_copies(messages, relayed)
     # #merge: the target first; saving the ticket with the message commits the whole
     # (a re-run after a crash between the two merges again, idempotently)
     for other, its_messages in decision.also:
-        store.save(other, _with_copies(its_messages, relayed))
+        store.save(other, _with_copies(_joined(its_messages, merged), relayed))
     store.save(ticket, messages)  # our own Message-IDs need no index: signed
     if ticket["status"] == "closed" and ticket.get("closed_at"):
         store.mark_for_redaction(tid, ticket["closed_at"])
@@ -73,16 +74,21 @@ def _send_all(
     messages: list[MessageRecord],
     resumed: bool = True,
     relayed: dict[str, dict[str, str]] | None = None,
+    merged: list[MessageRecord] | None = None,
 ) -> list[str]:
     """Queue the decision's mail, each recorded one added to ``messages``; what was
     queued, for the log line. ``relayed``: the copies (outgoing.copy_ids) of a staff
-    answer relayed to more than one customer, by the id it went out as (sent_as)."""
+    answer relayed to more than one customer, by the id it went out as (sent_as).
+    ``merged``: the records of the mail sent that #merge records in its target too
+    (Outgoing.in_target), as the source's messages moved there are marked."""
     queued: list[str] = []
     for out in decision.outgoing:
         records = _send(app, msg, decision, out, now, resumed, messages, queued)
         for record in records:
             if out.record or record.get("suppressed"):
                 messages.append(record)
+            if out.in_target and merged is not None and not record.get("suppressed"):
+                merged.append({**record, "merged_from": decision.tid})
         sent = records[-1] if records else {}
         if out.kind == "staff" and relayed is not None and sent.get("copies"):
             relayed[sent["message_id"]] = sent["copies"]  # for the staff member's record
@@ -100,6 +106,13 @@ def _with_copies(
         {**m, "copies": relayed[m["sent_as"]]} if m.get("sent_as") in relayed else m
         for m in messages
     ]
+
+
+def _joined(messages: list[MessageRecord], more: list[MessageRecord]) -> list[MessageRecord]:
+    """``messages`` with those of ``more`` they do not hold yet (a re-run's target holds
+    what the first run recorded there)."""
+    held = {m.get("message_id") for m in messages}
+    return [*messages, *(m for m in more if m.get("message_id") not in held)]
 
 
 def _store_attachments(app: App, decision: Decision) -> None:

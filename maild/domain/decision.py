@@ -64,6 +64,10 @@ class Outgoing:
     # a Reply-To of its own instead of the ticket's, signed for each recipient: the
     # notice answering a reply to a list gives the list's (domain.listreply)
     reply_to: str | None = None
+    # #merge: recorded in the thread of the ticket merged into (Decision.also) too, where
+    # mail answering it lands: «Обращение объединено» is automatic mail of that ticket
+    # as well (a robot's answer to it is known as one there: robots.answered)
+    in_target: bool = False
 
 
 @dataclass(frozen=True)

@@ -368,6 +368,7 @@ def _customer_mail(
         record=True,
         body=body,
         subject=subject,
+        in_target=MERGED in notices,
     )
 
 

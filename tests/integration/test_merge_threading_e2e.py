@@ -128,3 +128,44 @@ def test_a_robot_answering_its_copy_of_an_automatic_mail_is_known(desk, sink):
     assert len(notes) == 1 and "ответ робота другой системы заявок" in notes[0]
     assert sink.to(PETR)[-1] is closing[PETR]  # nothing more to the robot
     assert not [r for r in sink.received[before:] if PETR in r.rcpt_tos]
+
+
+def test_a_robot_answering_the_merge_notice_is_known_in_the_ticket_it_lands_in(desk, sink):
+    # another desk's robot opens a ticket, which staff merge into ivan's: the robot
+    # gets «Обращение объединено», our automatic mail about the ticket merged
+    bot = "helpdesk@vendor.example"
+    into = desk.ingest_tid(make_mail(sender=f"Иван <{IVAN}>", msgid="<ivan-1@shop.example>"))
+    merged = desk.ingest_tid(make_mail(sender=bot, subject="Заказ 77", msgid="<b0@vendor.example>"))
+    desk.ingest(staff_reply(merged, f"#merge {into}\n"))
+    desk.flush()
+    [notice] = [r for r in sink.to(bot) if "Обращение объединено" in r.subject]
+    before = len(sink.received)
+    staff_before = len(sink.to("anna@example.com"))
+    due = desk.ticket(into)["reaction_due"]
+    # it answers that mail as it answers everything: its own tag, no Auto-Submitted
+    mid = str(notice.msg["Message-ID"])
+    answer = make_mail(
+        sender=bot,
+        msgid="<bot-1@vendor.example>",
+        subject=f"[#5512] Re: {notice.subject}",
+        body="Ticket #5512 received. We will get back to you shortly.",
+        headers={"In-Reply-To": mid, "References": mid},
+    )
+    assert desk.ingest_tid(answer) == into  # the conversation goes on there
+    desk.flush()
+    t = desk.ticket(into)
+    notes = [m["text"] for m in t["messages"] if m["kind"] == "note" and m["from"] == bot]
+    assert len(notes) == 1 and "ответ робота другой системы заявок" in notes[0]
+    assert t["reaction_due"] == due  # no person waits on it
+    assert not [r for r in sink.received[before:] if bot in r.rcpt_tos]  # no acknowledgement
+    # staff are told of its mail once, as of any robot's first answer (the note says why)
+    assert len(sink.to("anna@example.com")) - staff_before == 1
+    # its next answer is no news to anyone
+    desk.ingest(answer.replace(b"<bot-1@", b"<bot-2@"))
+    desk.flush()
+    assert not [r for r in sink.received[before:] if bot in r.rcpt_tos]
+    assert len(sink.to("anna@example.com")) - staff_before == 1
+    # why: the notice is in the thread of both tickets, once
+    for tid in (merged, into):
+        kept = [m["message_id"] for m in desk.ticket(tid)["messages"]]
+        assert kept.count(str(notice.msg["Message-ID"])) == 1, tid

@@ -171,6 +171,8 @@ def test_merge_names_another_ticket() -> None:
     [mail] = [o for o in d.outgoing if CUSTOMER in o.to]
     assert mail.template == "merged.txt"  # no rating request: it goes on there
     assert "text of resolved.txt" not in (mail.body or "")
+    # kept in the target's thread too: an answer to it lands there (robots.answered)
+    assert mail.in_target and not [o for o in d.outgoing if o.in_target and o is not mail]
     [(target, _target_messages)] = d.also
     assert target["tid"] == "3333-4444"
     closed_too = _reply(
