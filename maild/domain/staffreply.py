@@ -91,7 +91,7 @@ def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) ->
         if cmd.name == "merge" and cmd.arg:
             _check_merge(snap.merge_targets.get(cmd.arg), ticket, cmd.arg, ex)
         elif cmd.name == "charset" and cmd.arg:
-            _check_charset(snap.charset_source, cmd.arg, ex, policy.inbound_banners)
+            _check_charset(snap.charset_source, cmd.arg, ex, policy)
     return ex
 
 
@@ -145,14 +145,12 @@ def _check_merge(loaded: Loaded | None, ticket: Ticket, arg: str, ex: Extras) ->
         ex.merge_into = loaded
 
 
-def _check_charset(
-    source: tuple[int, bytes] | None, codec: str, ex: Extras, banners: tuple[str, ...]
-) -> None:
-    if source is None:
+def _check_charset(src: tuple[int, bytes] | None, codec: str, ex: Extras, policy: Policy) -> None:
+    if src is None:
         ex.errors.append("#charset: нет письма клиента, исходный текст которого сохранён")
         return
-    index, raw = source
-    ex.recharset = (index, codec, redecode(raw, codec, banners))
+    index, raw = src
+    ex.recharset = (index, codec, redecode(raw, codec, policy.inbound_banners))
 
 
 def merge_into(
