@@ -180,7 +180,8 @@ def _rating(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Deci
         log.info("%s [TID#%s] rated already: %d", logged_id(msg.message_id), ticket["tid"], given)
         told = [statusmail.rated_already(ctx, ticket, given)] if ctx.scr.may_answer else []
         return Decision("appended", ticket["tid"], ticket, appended, ctx.record, told)
-    ticket = {**ticket, "rating": rating}
+    # the closing rated, kept with the rating: one rating per closing (tk.rating_of_closing)
+    ticket = {**ticket, "rating": rating, "rated_closing": ticket.get("closed_at") or ""}
     ctx.record["rating"] = rating
     log.info("%s [TID#%s] rated %d", logged_id(msg.message_id), ticket["tid"], rating)
     thanks = [statusmail.thanks(ctx, ticket, rating)] if ctx.scr.may_answer else []

@@ -284,10 +284,19 @@ def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | No
     offers the rating form then, and a rating by mail is taken (a closing is rated
     once, customer.decide_followup). The ticket's own `rating` is the last one ever given:
     reopened and closed again, the ticket kept «Ваша оценка: 5» and no form, while the
-    closing letter asked for a rating of the new answer (as mail takes it)."""
+    closing letter asked for a rating of the new answer (as mail takes it).
+
+    The ticket names the closing its rating is of (`rated_closing`, written with the
+    rating under the store lock: customer._rating), so a closing it names is rated
+    whatever its thread holds. The thread alone is read for a rating stored before
+    that key: walked back to the closing by arrival, it ended early at a message
+    that arrived before the closing but was stored after the rating (an automatic
+    reply put back from spool/bad/), and the closing took a second rating."""
     closed = ticket.get("closed_at")
     if ticket["status"] != "closed" or not closed:
         return None
+    if ticket.get("rated_closing") == closed and ticket.get("rating"):
+        return ticket["rating"]
     since = datetime.fromisoformat(closed)
     for m in reversed(messages):
         if datetime.fromisoformat(m["received_at"]) < since:

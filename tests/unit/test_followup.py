@@ -113,6 +113,30 @@ def test_a_closing_rated_already_is_not_rated_again_by_mail() -> None:
     assert d.ticket["rating"] == 1 and _templates(d) == ["thanks.txt"]
 
 
+def test_a_closing_stays_rated_whatever_its_thread_holds_after_the_rating() -> None:
+    """Rated 5; then an out-of-office that arrived before the closing was stored (put
+    back from spool/bad/ by `maild spool retry`, processed after a restart): the rating
+    was read from the thread back to the closing, the walk stopped at that message, so
+    «1» was recorded as a second rating of the closing with a second thank-you. The
+    ticket keeps which closing its rating is of: the second is refused."""
+    ticket, messages = _ticket()
+    closed_at = NOW - timedelta(hours=1)
+    closed = {**ticket, "status": "closed", "closed_at": closed_at.isoformat()}
+    first = _decide(Snapshot(TID, (closed, messages), IDENT, False), _msg(body="5"))
+    assert first.ticket["rating"] == 5 and _templates(first) == ["thanks.txt"]
+    away = {
+        **messages[0],
+        "message_id": "<away@shop-example.ru>",
+        "text": "Я в отпуске.",
+        "received_at": (closed_at - timedelta(minutes=5)).isoformat(),
+        "automated": "auto-submitted: auto-replied",
+    }
+    thread = [*first.messages, away]
+    d = _decide(Snapshot(TID, (first.ticket, thread), IDENT, False), _msg(body="1", msgid="<b@c>"))
+    assert d.ticket["rating"] == 5 and "rating" not in d.incoming
+    assert _templates(d) == ["rated_already.txt"] and d.outgoing[0].context["rating"] == 5
+
+
 def test_a_customer_reopens_a_closed_ticket_an_out_of_office_does_not() -> None:
     ticket, _ = _ticket()
     closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat()}
