@@ -1,19 +1,27 @@
-"""A closing is rated once from the site, however many posts rate it at the same time.
+"""A closing is rated once from the site, however many posts rate it, from however
+many processes.
 
-A rating posted on the site is a message the pipeline stores a moment later (the
-worker, under the store lock); the page's post reads the ticket before that. Two
-posts of one closing at once (a double click, two tabs) both read it unrated, both
-were sent, and the ticket took both ratings and mailed two «Спасибо за оценку». The
-site's posts are handled in one event loop (`maild serve`'s), so a check and a claim
-with no `await` between them are one step, as a check and a write under the store
-lock are: the first post claims the closing, and a post after it finds the claim
-until the ticket shows the rating itself (or, should that post never be stored, the
-claim lapses: CLAIM_SECONDS).
+The truth is the store: a rating is recorded under the store lock only for a closing
+the ticket does not name as rated (`rated_closing`: domain.ticket.rating_of_closing,
+customer._rating), and a post of a closing rated meanwhile stays in the thread as text,
+its writer told «Обращение уже оценено». A post waits for the pipeline to store it
+(views.WAIT_STORED); the store's answer decides its page too: a post the store took
+without its rating gets the page saying the closing is rated (`rated_meanwhile`). That
+held where no claim below could: a post of the site before a restart (the claims are
+in memory) not stored yet, and a post after it both read the ticket unrated.
+
+The claim is the fast path of one process: two posts of one closing at once (a double
+click, two tabs) read the ticket before either is stored. The site's posts are handled
+in one event loop (`maild serve`'s), so a check and a claim with no `await` between
+them are one step: the first post claims the closing, and a post after it finds the
+claim until the ticket shows the rating itself (or, should that post never be stored,
+the claim lapses: CLAIM_SECONDS), and is refused at once, nothing sent or mailed.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.ticket import rating_of, rating_of_closing
@@ -48,6 +56,24 @@ class Ratings:
         now = time.monotonic()
         self.claims = {k: v for k, v in self.claims.items() if now - v[1] < CLAIM_SECONDS}
         self.claims[_closing(ticket)] = (rating, now)
+
+
+def rated_meanwhile(
+    store: Any, tid: str, message_id: str
+) -> tuple[Ticket, list[MessageRecord], str] | None:
+    """Of a rating post the store took (`message_id`, in ticket `tid`) without its
+    rating, the closing being rated first by another post: the ticket and its thread as
+    stored, and the words of the refusal (nothing_sent); None when the store recorded
+    the post's rating (or the ticket is not closed any more: no rating then). Reads
+    the store: not in the event loop."""
+    loaded = store.load(tid)
+    if loaded is None:
+        return None
+    ticket, messages = loaded
+    if any(m["message_id"] == message_id and m.get("rating") for m in messages):
+        return None
+    rated = rating_of_closing(ticket, messages)
+    return None if rated is None else (ticket, messages, nothing_sent("rate", ticket, rated))
 
 
 def _closing(ticket: Ticket) -> tuple[str, str]:

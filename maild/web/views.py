@@ -44,7 +44,7 @@ from maild.web.pages import (
     text_file,
     ticket_view,
 )
-from maild.web.rating import Ratings, nothing_sent
+from maild.web.rating import Ratings, nothing_sent, rated_meanwhile
 
 log = logging.getLogger("maild.web")
 
@@ -289,12 +289,9 @@ class Site:
         files = uploads(form) if action != "rate" else []
         problem = None if text or files else nothing_sent(action, ticket, rated)
         error = self.refusal(nonce, address, problem or too_many(form), onward)
-        if error is not None:
-            typed = typed_text(form)  # to send again, not retype
-            body = await self.rendered(
-                token, address, ticket, messages, error=error, merged=onward, typed=typed
-            )
-            return web.Response(text=body, status=400, content_type="text/html", charset="utf-8")
+        if error is not None:  # the text typed comes back, to send again, not retype
+            kw = {"error": error, "merged": onward, "typed": typed_text(form)}
+            return await self.refused(token, address, ticket, messages, **kw)
         if action == "reply" and sent_just_now(
             messages, address, text or "", files, self.app.now()
         ):
@@ -316,12 +313,21 @@ class Site:
         )
         stored = await self.spool(raw, message_id)
         log.info("%s [TID#%s] %s from the site by %s", message_id, ticket["tid"], action, address)
+        if stored and action == "rate":  # the store's verdict: rated by another post first?
+            late = await asyncio.to_thread(rated_meanwhile, self.app.store, stored, message_id)
+            if late is not None:  # (one before a restart, or of another process: rating.py)
+                return await self.refused(token, address, *late[:2], error=late[2])
         sent = action if stored else "later"
         if stored and files and await self.refused_files(stored, message_id):
             sent = "files"  # not «added» alone: the page says which file was not and why
         # a merged ticket's post lands in the ticket it was merged into: its page shows it
         page = onward["href"] if onward else f"{self.prefix}/t/{token}"
         return self.redirect(f"{page}?sent={sent}")
+
+    async def refused(self, *opened: Any, **kw: Any) -> web.Response:
+        """The ticket page, status 400, saying why the post was not taken (`error`)."""
+        body = await self.rendered(*opened, **kw)
+        return web.Response(text=body, status=400, content_type="text/html", charset="utf-8")
 
     def refusal(
         self, nonce: str | None, address: str, problem: str | None, onward: dict[str, str] | None
