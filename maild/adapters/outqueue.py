@@ -34,13 +34,7 @@ from typing import Any
 
 from maild.adapters.durable import Direct, Files, move_durably
 from maild.domain.addresses import parseaddr
-from maild.domain.records import (
-    OutboxEntry,
-    OutboxKind,
-    aware_time,
-    outbox_entry,
-    outbox_record,
-)
+from maild.domain.records import OutboxEntry, OutboxKind, aware_time, outbox_entry, outbox_record
 from maild.render import Mail
 
 log = logging.getLogger("maild.outbox")
@@ -114,15 +108,23 @@ class OutQueue:
 
     def mark(self, mail_id: str, **fields: Any) -> None:
         """Add fields to a queued message's record (e.g. that the head was alerted)."""
-        self._rewrite(self._file(self.queue, mail_id), fields)
+        self._rewrite(mail_id, fields)
 
-    def _rewrite(self, path: str, fields: dict[str, Any]) -> None:
-        files = self.files()
+    def _rewrite(self, mail_id: str, fields: dict[str, Any]) -> None:
+        path = self._file(self.queue, mail_id)
         try:
-            meta, raw = _unpack(path, files.read(path))
+            meta, raw = _unpack(path, self.files().read(path))
         except (OSError, ValueError):
             return
-        files.put(path, _pack({**meta, **fields}, raw))
+        self._put_queued(mail_id, _pack({**meta, **fields}, raw))
+
+    def _put_queued(self, mail_id: str, data: bytes) -> None:
+        """Write a queued mail's file again unless `withdraw` (under the store lock, not
+        the sender's) took it meanwhile: it writes sent/ before removing the file."""
+        files, path = self.files(), self._file(self.queue, mail_id)
+        files.put(path, data)
+        if files.exists(self._file(self.sent, mail_id)):
+            files.remove(path)
 
     def entries(self, mails: dict[str, bytes] | None = None) -> list[OutboxEntry]:
         """Queued messages, oldest first. `mails`, for a pass that sends them, gets
@@ -329,11 +331,11 @@ class OutQueue:
     def replace_queued(self, meta: OutboxEntry, raw: bytes) -> None:
         """Write `meta` and the mail `raw` as the queued mail of meta's id (raises
         OSError): a mail sent again in another form (slimmail.without_files)."""
-        self.files().put(self._file(self.queue, meta["id"]), _pack(meta, raw))
+        self._put_queued(meta["id"], _pack(meta, raw))
 
     def update_queued(self, meta: OutboxEntry) -> None:
         """Write `meta` as the record of its queued mail (raises OSError)."""
-        self._rewrite(self._file(self.queue, meta["id"]), meta)
+        self._rewrite(meta["id"], meta)
 
 
 def _pack(meta: OutboxEntry | dict[str, Any], raw: bytes) -> bytes:

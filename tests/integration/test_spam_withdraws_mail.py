@@ -127,3 +127,29 @@ def test_mail_forget_took_from_the_queue_is_not_listed_as_sent(tmp_path, sink):
     never = [line for line in lines if line.endswith("(withdrawn, not sent: erased)")]
     assert len(never) == 3 and len(lines) == 6, lines  # a confirmation, two notices each
     assert desk.run("status", "--json").json()["outbox"]["queued"] == 0
+
+
+def test_a_sender_pass_that_read_a_mail_before_it_was_withdrawn_does_not_queue_it_again(
+    tmp_path, sink
+):
+    """The sender rewrites a queued mail after the relay answered (an attempt counted,
+    the mail queued again without its files when refused for its size) from what its
+    pass read, under its own lock only; `forget` (and #spam) withdraws under the
+    store's. A withdrawal between the two had the rewrite queue the mail anew, and the
+    next pass sent it to the person erased. The rewrite now leaves it withdrawn."""
+    customer = "ivan@shop.example"
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest_tid(make_mail(sender=customer, subject="Не работает корзина"))
+    assert desk.flush().code == 75  # queued, the relay down
+    app = App(load(desk.config))
+    [read] = [m for m in app.outbox.entries() if m["to"] == [customer]]  # a pass read it
+    raw = app.outbox.raw(read["id"])
+    assert desk.run("forget", customer).code == 0  # withdrawn meanwhile
+    app.outbox.update_queued({**read, "attempts": 1})  # the pass's rewrites, after it
+    app.outbox.replace_queued({**read, "attempts": 2}, raw)
+    desk.sections["outbound"]["port"] = sink.port
+    desk.write_config()
+    assert desk.flush().code == 0
+    assert sink.to(customer) == []
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert [m["withdrawn"] for m in sent if m["id"] == read["id"]] == ["erased"]
