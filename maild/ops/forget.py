@@ -151,6 +151,19 @@ def _scrub_other(data: bytes, address: str, theirs: set[str]) -> bytes:
     return record + nl + scrub_mail(mail, text, mention, PLACEHOLDER)
 
 
+def _scrub_incoming(raw: bytes, address: str) -> bytes:
+    """A raw copy of another's incoming mail (spool/cur, new, bad) without the address:
+    as bytes, and where a byte search does not see it, in a base64 or quoted-printable
+    text part in the charset it declares and in a header in encoded words
+    (forgetmail); the files stay as they are."""
+
+    def text(part: bytes) -> bytes:  # a text part's content, decoded, as UTF-8
+        return _scrub(part, address) if address.encode() in part.lower() else part
+
+    mention = re.compile(re.escape(address), re.IGNORECASE)
+    return scrub_mail(_scrub(raw, address), text, mention, PLACEHOLDER)
+
+
 def _scrub(data: bytes, address: str) -> bytes:
     """The bytes with the address, in any case, replaced by the placeholder."""
     return re.sub(re.escape(address.encode()), PLACEHOLDER.encode(), data, flags=re.IGNORECASE)
@@ -161,7 +174,8 @@ def _scrub_text(text: str, address: str) -> str:
 
 
 def _spool_copies(app: App, e: Erasure, address: str, dry_run: bool) -> int:
-    """Remove the spool copies of erased messages, scrub the address from the kept."""
+    """Remove the spool copies of erased messages, scrub the address from the kept
+    (in their encoded text and headers too: _scrub_incoming)."""
     n = 0
     for key in e.spool_keys:
         if dry_run:
@@ -173,10 +187,11 @@ def _spool_copies(app: App, e: Erasure, address: str, dry_run: bool) -> int:
             raw = app.spool.read(key)
         except FileNotFoundError:
             continue
-        if address.encode() in raw.lower():
+        scrubbed = _scrub_incoming(raw, address)
+        if scrubbed != raw:
             n += 1
             if not dry_run:
-                app.spool.rewrite(key, _scrub(raw, address))
+                app.spool.rewrite(key, scrubbed)
     return n
 
 
@@ -287,7 +302,8 @@ def _erase_waiting(app: App, address: str, dry_run: bool) -> int:
     yet: `maild serve` stopped, or paused on a fault, or `fsck --repair` re-queued it)
     and spool/bad (shunted). Else the next processing made a ticket of it, with their
     text and address, after the erasure. Theirs is deleted, as it would be erased once
-    stored; others' mail loses the address, as the kept spool copies do."""
+    stored; others' mail loses the address, as the kept spool copies do (also where
+    only its decoded text or header shows it)."""
     needle = address.encode()
     n = 0
     for folder in ("new", "bad"):
@@ -296,15 +312,17 @@ def _erase_waiting(app: App, address: str, dry_run: bool) -> int:
                 raw = (app.spool.root / folder / key).read_bytes()
             except FileNotFoundError:  # taken by a worker meanwhile
                 continue
-            if needle not in raw.lower():
+            theirs = needle in raw.lower() and _sender(raw) == address
+            scrubbed = raw if theirs else _scrub_incoming(raw, address)
+            if not theirs and scrubbed == raw:
                 continue
             n += 1
             if dry_run:
                 continue
-            if _sender(raw) == address:
+            if theirs:
                 app.spool.discard(key)
             else:
-                app.spool.rewrite(key, _scrub(raw, address))
+                app.spool.rewrite(key, scrubbed)
     return n
 
 

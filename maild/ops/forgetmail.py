@@ -1,12 +1,14 @@
-"""`maild forget` inside a stored outgoing mail: the text the raw bytes do not show.
+"""`maild forget` inside a stored mail: the text the raw bytes do not show.
 
 A byte search finds the person in a header written as plain text and in an 8bit or
-7bit text part. It does not find them in a text part render.text_part sent as base64
-(a line over 998 octets: a long subject in a list or the digest), nor in a header
-written as RFC 2047 encoded words (a subject with Cyrillic in it). Here those are
-decoded, scrubbed and encoded again the way render writes them; every other byte of
-the mail stays as it was, so a queued mail goes out as it would have. (render writes
-no quoted-printable: its text is 7bit, 8bit or base64, and so are the files.)
+7bit text part. It does not find them in a text part sent base64 (render does so for
+a line over 998 octets: a long subject in a list or the digest) or quoted-printable
+(as customers' clients send), nor in a header written as RFC 2047 encoded words (a
+subject with Cyrillic in it). Here those are decoded (in the charset each declares:
+forgettext, forgetwords), scrubbed and encoded again as they were written; every
+other byte of the mail stays, so a queued mail goes out as it would have and a
+customer's copy in the spool keeps its structure, headers and files. The same for
+maild's outbox and for the raw copies of others' incoming mail.
 """
 
 from __future__ import annotations
@@ -14,68 +16,73 @@ from __future__ import annotations
 import binascii
 import email.policy
 import re
-from collections.abc import Callable
 from email.message import Message
 from email.parser import BytesHeaderParser
 
-from maild.domain.limits import MAX_CONTAINERS
-from maild.render import header_line
+from maild.domain.limits import MAX_CONTAINERS, too_many_parts, too_nested
+from maild.ops.forgettext import Scrub, recoded, rescrub_qp
+from maild.ops.forgetwords import scrub_fields
 
-Scrub = Callable[[bytes], bytes]  # UTF-8 text in, the same text without the person
 _HEADS = BytesHeaderParser(policy=email.policy.compat32)
-_WORDS = BytesHeaderParser(policy=email.policy.default)  # decodes RFC 2047 words
-_TEXT_CHARSETS = ("utf-8", "us-ascii")  # what render writes: scrub inserts UTF-8
 BASE64_LINE = 76  # base64.encodebytes's line (RFC 2045 6.8: at most 76)
+# Octets of encoded text parts decoded in one mail: the largest mail a listener takes
+# (30 MiB) holds no more; past it a text part keeps the caller's byte scrub only
+# (memory: a part's text is held about 3 times while it is scrubbed).
+MAX_DECODED = 32 << 20
+# Octets of a top-level header whose encoded words are read (decoding them costs ~20
+# µs each in Python): ten times postfix's whole-header limit (header_size_limit).
+MAX_HEAD = 1 << 20
+_ENCODED = re.compile(rb"(?i)base64|quoted-printable")
+_BLANK = re.compile(rb"\n\r?\n")  # a line end, then an empty line
 
 
 def scrub_mail(mail: bytes, text: Scrub, mention: re.Pattern[str], placeholder: str) -> bytes:
-    """The mail with `text` applied to the decoded content of each base64 text part
-    that is no attachment (the files are erased or kept as the ticket's are), and
-    each top-level header field in encoded words that names `mention` written again
-    with `placeholder` there."""
+    """The mail with `text` applied to the decoded content of each base64 or
+    quoted-printable text part that is no attachment (the files are erased or kept as
+    the ticket's are), and each run of encoded words of the top-level header that
+    names `mention` written again with `placeholder` there. A mail of more parts
+    than maild parses (limits: too_nested, too_many_parts) is read as its header
+    and raw text, as ingest reads it; past MAX_HEAD and MAX_DECODED the rest is
+    left to the caller's byte scrub."""
     start = body_start(mail, 0)
     if not start:
         return mail
-    pieces, at = [_scrub_headers(mail[:start], mention, placeholder)], start
-    spans = _encoded_texts(mail, 0, len(mail), 0) if b"base64" in mail else []
-    for s, e in spans:
-        pieces += [mail[at:s], _rescrub(mail[s:e], text)]
+    head = mail[:start]
+    pieces, at = [scrub_fields(head, mention, placeholder) if start <= MAX_HEAD else head], start
+    spans = []
+    if _ENCODED.search(mail) and not too_nested(mail) and not too_many_parts(mail):
+        spans = _encoded_texts(mail, 0, len(mail), 0)
+    budget = MAX_DECODED
+    for s, e, encoding, charset in spans:
+        budget -= e - s
+        if budget < 0:
+            break
+        scrub = rescrub_qp if encoding == "quoted-printable" else _rescrub
+        pieces += [mail[at:s], scrub(mail[s:e], charset, text, mention, placeholder)]
         at = e
     return b"".join(pieces) + mail[at:]
 
 
-def body_start(mail: bytes, start: int) -> int:
-    """Where the body of the entity at `start` begins (after its first empty line;
-    right at `start` when it has no header), 0 if it has none."""
+def body_start(mail: bytes, start: int, end: int | None = None) -> int:
+    """Where the body of the entity mail[start:end] begins (after its first empty
+    line; right at `start` when it has no header), 0 if it has none."""
     for eol in (b"\r\n", b"\n"):
         if mail.startswith(eol, start):
             return start + len(eol)
-    ends = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n") if (i := mail.find(sep, start)) >= 0]
-    return min(ends) if ends else 0
+    # the first empty line only: a search to the end for a kind of line end the mail
+    # does not use cost a pass over the rest of it for each part
+    blank = _BLANK.search(mail, start, len(mail) if end is None else end)
+    return blank.end() if blank else 0
 
 
-def _scrub_headers(block: bytes, mention: re.Pattern[str], placeholder: str) -> bytes:
-    """The header block, each field in encoded words that names the person (decoded)
-    rendered again without them (render.header_line: as every field is written)."""
-    if b"=?" not in block:
-        return block
-    # a field goes on while its lines start blank; the line ends are kept as they are
-    pieces = re.split(rb"(\r?\n)(?![ \t])", block)
-    for i in range(0, len(pieces), 2):
-        name, colon, _value = pieces[i].partition(b":")
-        if b"=?" not in pieces[i] or not colon or not name.isascii():
-            continue
-        value = str(_WORDS.parsebytes(pieces[i] + b"\r\n\r\n").get(name.decode(), ""))
-        if mention.search(value):
-            pieces[i] = header_line(name.decode(), mention.sub(placeholder, value))[:-2]
-    return b"".join(pieces)
+_Span = tuple[int, int, str, str]  # start, end, transfer encoding, charset
 
 
-def _encoded_texts(mail: bytes, start: int, end: int, depth: int) -> list[tuple[int, int]]:
-    """(start, end) of the encoded body of each base64 text part (not a file) of the
-    entity mail[start:end], in order."""
-    body = body_start(mail, start)
-    if not body or body > end or depth > MAX_CONTAINERS:
+def _encoded_texts(mail: bytes, start: int, end: int, depth: int) -> list[_Span]:
+    """Where the encoded body of each base64 or quoted-printable text part (not a
+    file) of the entity mail[start:end] is, in order, with its encoding and charset."""
+    body = body_start(mail, start, end)
+    if not body or depth > MAX_CONTAINERS:
         return []
     head: Message = _HEADS.parsebytes(mail[start:body])
     if head.get_content_maintype() == "multipart":
@@ -86,19 +93,18 @@ def _encoded_texts(mail: bytes, start: int, end: int, depth: int) -> list[tuple[
         return [span for s, e in sections for span in _encoded_texts(mail, s, e, depth + 1)]
     encoding = str(head.get("Content-Transfer-Encoding", "")).strip().lower()
     if (
-        encoding == "base64"
+        encoding in ("base64", "quoted-printable")
         and head.get_content_maintype() == "text"
         and head.get_content_disposition() != "attachment"
-        and head.get_content_charset("us-ascii") in _TEXT_CHARSETS
     ):
-        return [(body, end)]
+        return [(body, end, encoding, head.get_content_charset("us-ascii"))]
     return []
 
 
 def _sections(mail: bytes, start: int, end: int, boundary: bytes) -> list[tuple[int, int]]:
     """(start, end) of each part of the multipart body mail[start:end]: between lines
     "--boundary" (the line end before one belongs to it, RFC 2046 5.1.1) up to
-    "--boundary--"."""
+    "--boundary--" (or the end)."""
     dash = b"\n--" + boundary
     parts: list[tuple[int, int]] = []
     opened = None
@@ -111,22 +117,26 @@ def _sections(mail: bytes, start: int, end: int, boundary: bytes) -> list[tuple[
             if opened is not None:
                 parts.append((opened, max(opened, at - (mail[at - 1 : at] == b"\r"))))
             if rest == b"--":
-                break
+                return parts
             opened = line_end
         at = mail.find(dash, line_end - 1, end)
+    if opened is not None:  # no closing line (a cut mail): its last part runs to the end
+        parts.append((opened, end))
     return parts
 
 
-def _rescrub(encoded: bytes, text: Scrub) -> bytes:
-    """A base64 body scrubbed: decoded, `text` applied, encoded again in lines as long
-    as its own and ended the same way; as it was when nothing changed (or it is no
-    base64 at all)."""
+def _rescrub(
+    encoded: bytes, charset: str, text: Scrub, mention: re.Pattern[str], placeholder: str
+) -> bytes:
+    """A base64 body scrubbed: decoded, `text` applied (forgettext.recoded: in its
+    charset), encoded again in lines as long as its own and ended the same way; as it
+    was when nothing changed (or it is no base64 at all)."""
     try:
         data = binascii.a2b_base64(encoded)  # line ends and other stray bytes skipped
     except binascii.Error:
         return encoded
-    scrubbed = text(data)
-    if scrubbed == data:
+    scrubbed = recoded(data, charset, text, mention, placeholder)
+    if scrubbed is None:
         return encoded
     lines = encoded.splitlines(keepends=True)
     first = lines[0].rstrip(b"\r\n")

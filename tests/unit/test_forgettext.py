@@ -1,0 +1,172 @@
+"""Unit tests for forgetmail on customers' mail (forgettext, forgetwords): a text part
+sent quoted-printable or base64 in its own charset, and encoded words of any charset,
+scrubbed and written again as they were; what holds no address stays byte for byte."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email
+import email.policy
+import re
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from maild.ops.forgetmail import scrub_mail
+from maild.render import header_line
+
+ADDRESS = "ivan@shop.ru"
+MENTION = re.compile(re.escape(ADDRESS), re.IGNORECASE)
+PLACEHOLDER = "forgotten@invalid"
+CYRILLIC = "".join(map(chr, range(0x410, 0x450))) + "Ёё"
+ALPHABET = CYRILLIC + "abcdefghijklmnopqrstuvwxyz ABC.,:;!?-=@()0123456789\t"
+
+
+def scrub(text: bytes) -> bytes:  # as forget's: the address, any case, in UTF-8 text
+    return re.sub(re.escape(ADDRESS.encode()), PLACEHOLDER.encode(), text, flags=re.IGNORECASE)
+
+
+def encode(text: str, charset: str, cte: str, eol: bytes) -> bytes:
+    data = text.encode(charset)
+    if cte == "base64":
+        return base64.encodebytes(data).replace(b"\n", eol)
+    return binascii.b2a_qp(data, istext=True).replace(b"\n", eol)
+
+
+def mail(body: bytes, charset: str, cte: str, eol: bytes = b"\r\n", subject: str = "x") -> bytes:
+    head = [
+        f"Subject: {subject}",
+        "MIME-Version: 1.0",
+        f"Content-Type: text/plain; charset={charset}",
+        f"Content-Transfer-Encoding: {cte}",
+    ]
+    return eol.join(h.encode() for h in head) + eol + eol + body
+
+
+def text_of(raw: bytes) -> str:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert not msg.defects
+    return msg.get_content().replace("\r\n", "\n")
+
+
+CASES = st.tuples(
+    st.sampled_from(["windows-1251", "koi8-r", "utf-8"]),
+    st.sampled_from(["quoted-printable", "base64"]),
+    st.sampled_from([b"\r\n", b"\n"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(ALPHABET, max_size=200), max_size=12), CASES)
+def test_a_part_that_does_not_name_them_stays_byte_for_byte(lines, case):
+    charset, cte, eol = case
+    text = "\n".join(lines)
+    assume(ADDRESS not in text.lower())
+    raw = mail(encode(text, charset, cte, eol), charset, cte, eol)
+    assert scrub_mail(raw, scrub, MENTION, PLACEHOLDER) == raw
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(ALPHABET, max_size=200), min_size=1, max_size=12), st.data(), CASES)
+def test_a_part_that_names_them_loses_only_the_address(lines, data, case):
+    """The text is the same but for the address; in quoted-printable every line
+    that does not name them stays byte for byte, and no line passes 76 characters."""
+    charset, cte, eol = case
+    assume(all(ADDRESS not in line.lower() for line in lines))
+    at = data.draw(st.integers(0, len(lines) - 1))
+    cut = data.draw(st.integers(0, len(lines[at])))
+    written = data.draw(st.sampled_from([ADDRESS, ADDRESS.upper(), "Ivan@Shop.RU"]))
+    lines[at] = lines[at][:cut] + written + lines[at][cut:]
+    text = "\n".join(lines)
+    raw = mail(encode(text, charset, cte, eol), charset, cte, eol)
+    out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+    assert text_of(out) == text_of(raw).replace(written, PLACEHOLDER)
+    assert out.partition(eol + eol)[0] == raw.partition(eol + eol)[0]
+    body = out.partition(eol + eol)[2]
+    assert max(len(line) for line in body.split(eol)) <= 76
+    if cte == "quoted-printable":  # the lines (to a hard break) without the address
+        old = re.split(rb"(?<!=)" + re.escape(eol), raw.partition(eol + eol)[2])
+        new = re.split(rb"(?<!=)" + re.escape(eol), body)
+        assert len(old) == len(new)
+        same = [o == n for o, n in zip(old, new, strict=True)]
+        assert same.count(False) == 1 and not same[at]
+
+
+def test_an_address_cut_by_soft_breaks_and_written_in_escapes_goes():
+    body = b"=CA=EB=E8=E5=ED=F2: iv=\r\nan=40sh=\r\nop.ru =E8 =E2=F1=B8.\r\n=C2=F2=EE=F0=E0=FF.\r\n"
+    raw = mail(body, "windows-1251", "quoted-printable")
+    out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+    assert text_of(out) == f"Клиент: {PLACEHOLDER} и всё.\nВторая.\n"
+    assert out.endswith(b"\r\n=C2=F2=EE=F0=E0=FF.\r\n")  # the next line as it was
+
+
+def test_an_unknown_charset_or_one_its_bytes_are_no_text_of_leaves_the_part():
+    named = f"Клиент {ADDRESS}"
+    for charset, data in (
+        ("x-unknown", named.encode()),
+        ("windows-1251", b"\x98 " + named.encode()),
+    ):
+        raw = mail(base64.encodebytes(data), charset, "base64")
+        assert scrub_mail(raw, scrub, MENTION, PLACEHOLDER) == raw
+
+
+def test_eight_bit_text_labelled_ascii_is_scrubbed_as_bytes():
+    raw = mail(base64.encodebytes(f"Клиент {ADDRESS}".encode("cp1251")), "us-ascii", "base64")
+    out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+    body = base64.b64decode(out.partition(b"\r\n\r\n")[2])
+    assert body == f"Клиент {PLACEHOLDER}".encode("cp1251")
+
+
+def test_a_text_the_charset_cannot_hold_gets_the_ascii_placeholder():
+    def erase(text: bytes) -> bytes:  # as a list's line of theirs: a Cyrillic word
+        return text.replace(b"secret", "[удалено]".encode()).replace(ADDRESS.encode(), b"x")
+
+    raw = mail(
+        base64.encodebytes(f"secret {ADDRESS} café".encode("latin-1")), "iso-8859-1", "base64"
+    )
+    out = scrub_mail(raw, erase, MENTION, PLACEHOLDER)
+    assert text_of(out) == f"secret {PLACEHOLDER} café"
+
+
+def test_encoded_words_of_any_charset_lose_the_address_only():
+    cp = "=?windows-1251?B?" + base64.b64encode(f"Вопрос {ADDRESS}".encode("cp1251")).decode()
+    subject = f"{cp}?=\r\n =?koi8-r?Q?=F7=CF=D0=D2=CF=D3?= plain {ADDRESS}"
+    raw = (
+        f"Subject: {subject}\r\nX-Other: =?x-unknown?B?aXZhbkBzaG9wLnJ1?=\r\n"
+        f"Keywords: =?utf-8?q?IVAN=40shop.ru_?=\r\n\r\nbody\r\n"
+    ).encode()
+    out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+    msg = email.message_from_bytes(out, policy=email.policy.default)
+    assert msg["Subject"] == f"Вопрос {PLACEHOLDER}Вопрос plain {ADDRESS}"  # clear: the caller's
+    assert msg["Keywords"] == f"{PLACEHOLDER} "
+    lines = out.split(b"\r\n")
+    assert (
+        lines[0].startswith(b"Subject: =?windows-1251?B?")
+        and lines[1] == b" " + subject.split("\r\n ")[1].encode()
+    )
+    assert lines[2] == b"X-Other: =?x-unknown?B?aXZhbkBzaG9wLnJ1?="  # unknown: left
+
+
+def test_an_address_cut_between_two_words_is_put_in_the_first():
+    field = header_line("Subject", "Обращение зарегистрировано: данные " + ADDRESS + " удалите")
+    words = field.split(b"\r\n ")
+    assert len(words) > 1 and ADDRESS.encode() not in field  # render cut it
+    raw = field + b"To: a@b.example\r\n\r\nbody\r\n"
+    out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+    msg = email.message_from_bytes(out, policy=email.policy.default)
+    assert msg["Subject"] == f"Обращение зарегистрировано: данные {PLACEHOLDER} удалите"
+    assert out.endswith(b"\r\nTo: a@b.example\r\n\r\nbody\r\n")
+    assert all(len(line) <= 78 for line in out.split(b"\r\n"))
+
+
+def test_a_word_grown_past_75_characters_is_split_in_whole_characters():
+    short = "=?utf-8?B?" + base64.b64encode(f"Ёжик a@b.ru {'я' * 14}".encode()).decode() + "?="
+    assert len(short) <= 75
+    raw = f"Subject: {short}\r\n\r\nx".encode()
+    mention = re.compile(re.escape("a@b.ru"))
+    out = scrub_mail(raw, lambda t: t, mention, PLACEHOLDER)
+    msg = email.message_from_bytes(out, policy=email.policy.default)
+    assert msg["Subject"] == f"Ёжик {PLACEHOLDER} {'я' * 14}"
+    assert out.count(b"=?utf-8?B?") == 2
+    assert all(len(w) <= 75 for w in re.findall(rb"=\?[^ ]*\?=", out))
