@@ -58,9 +58,16 @@ def scrub_mail(mail: bytes, text: Scrub, mention: re.Pattern[str], placeholder: 
         if budget < 0:
             break
         scrub = rescrub_qp if encoding == "quoted-printable" else _rescrub
-        pieces += [mail[at:s], scrub(mail[s:e], charset, text, mention, placeholder)]
+        part = scrub(mail[s:e], charset, text, mention, placeholder, eol=_eol_of(head))
+        pieces += [mail[at:s], part]
         at = e
     return b"".join(pieces) + mail[at:]
+
+
+def _eol_of(head: bytes) -> bytes:
+    """The line end the mail uses (its header's): what a part without one of its own
+    gets where the scrub breaks a line that grew."""
+    return b"\r\n" if head.endswith(b"\r\n") else b"\n"
 
 
 def body_start(mail: bytes, start: int, end: int | None = None) -> int:
@@ -126,11 +133,16 @@ def _sections(mail: bytes, start: int, end: int, boundary: bytes) -> list[tuple[
 
 
 def _rescrub(
-    encoded: bytes, charset: str, text: Scrub, mention: re.Pattern[str], placeholder: str
+    encoded: bytes,
+    charset: str,
+    text: Scrub,
+    mention: re.Pattern[str],
+    placeholder: str,
+    eol: bytes = b"\r\n",
 ) -> bytes:
     """A base64 body scrubbed: decoded, `text` applied (forgettext.recoded: in its
-    charset), encoded again in lines as long as its own and ended the same way; as it
-    was when nothing changed (or it is no base64 at all)."""
+    charset), encoded again in lines as long as its own and ended the same way (`eol`,
+    the mail's, when it has none); as it was when nothing changed (or no base64)."""
     try:
         data = binascii.a2b_base64(encoded)  # line ends and other stray bytes skipped
     except binascii.Error:
@@ -140,7 +152,7 @@ def _rescrub(
         return encoded
     lines = encoded.splitlines(keepends=True)
     first = lines[0].rstrip(b"\r\n")
-    eol = lines[0][len(first) :] or b"\r\n"
+    eol = lines[0][len(first) :] or eol
     # a single line says nothing of the length: render's (encodebytes) then
     width = len(first) if len(lines) > 1 else max(len(first), BASE64_LINE)
     flat = binascii.b2a_base64(scrubbed, newline=False)

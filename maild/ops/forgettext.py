@@ -71,11 +71,17 @@ def recoded(
 
 
 def rescrub_qp(
-    encoded: bytes, charset: str, text: Scrub, mention: re.Pattern[str], placeholder: str
+    encoded: bytes,
+    charset: str,
+    text: Scrub,
+    mention: re.Pattern[str],
+    placeholder: str,
+    eol: bytes = b"\r\n",
 ) -> bytes:
     """A quoted-printable body scrubbed: each line (up to a hard line break) whose text
     changed is encoded again, in lines of at most 76 characters ended as its own; the
-    other lines stay byte for byte. The whole body as it was when nothing changed.
+    other lines stay byte for byte (`eol`: the mail's line end, for a body without
+    one). The whole body as it was when nothing changed.
     It is read in chunks of about CHUNK octets cut at hard line breaks: a chunk is
     decoded whole (in C), and only one that changes is taken apart line by line (a
     million short lines held as objects at once took gigabytes)."""
@@ -85,21 +91,21 @@ def rescrub_qp(
         end = cut.end() if cut else len(encoded)
         chunk = encoded[at:end]
         if recoded(binascii.a2b_qp(chunk), charset, text, mention, placeholder) is not None:
-            chunk = _rescrub_lines(chunk, charset, text, mention, placeholder)
+            chunk = _rescrub_lines(chunk, charset, (text, mention, placeholder), eol)
         out.append(chunk)
         at = end
     return b"".join(out)
 
 
 def _rescrub_lines(
-    encoded: bytes, charset: str, text: Scrub, mention: re.Pattern[str], placeholder: str
+    encoded: bytes, charset: str, how: tuple[Scrub, re.Pattern[str], str], eol: bytes
 ) -> bytes:
     pieces = _HARD.split(encoded)  # line, its end, line, its end, ..., the last line
     lines = list(map(binascii.a2b_qp, pieces[::2]))  # a soft break is no line end here
-    new = recoded(b"\n".join(lines), charset, text, mention, placeholder)
+    new = recoded(b"\n".join(lines), charset, *how)
     if new is None:
         return encoded
-    eol = pieces[1] if len(pieces) > 1 else b"\r\n"
+    eol = pieces[1] if len(pieces) > 1 else eol
     new_lines = new.split(b"\n")
     if len(new_lines) != len(lines):  # a line end written =0A (or made by the scrub)
         return binascii.b2a_qp(new, istext=True).replace(b"\n", eol)

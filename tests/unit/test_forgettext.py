@@ -170,3 +170,16 @@ def test_a_word_grown_past_75_characters_is_split_in_whole_characters():
     assert msg["Subject"] == f"Ёжик {PLACEHOLDER} {'я' * 14}"
     assert out.count(b"=?utf-8?B?") == 2
     assert all(len(w) <= 75 for w in re.findall(rb"=\?[^ ]*\?=", out))
+
+
+def test_a_one_line_part_that_grows_is_broken_with_the_mails_own_line_end():
+    """A part of one line without a line end of its own, grown past 76 characters by
+    the placeholder, took CRLF for its new breaks in a mail of LF lines (hypothesis
+    found it); it takes the mail's line end."""
+    for cte, line in (("quoted-printable", "0" * 60), ("base64", "x" * 44)):
+        raw = mail(encode(ADDRESS + line, "windows-1251", cte, b"\n").rstrip(b"\n"),
+                   "windows-1251", cte, b"\n")  # fmt: skip
+        out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+        assert b"\r" not in out and out.count(b"\n") > raw.count(b"\n"), (cte, out)
+        assert b"\n" not in raw.partition(b"\n\n")[2], raw  # one line, no end
+        assert text_of(out) == PLACEHOLDER + line
