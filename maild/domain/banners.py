@@ -4,8 +4,9 @@ This email originated from outside of the organization...») and the tag in fron
 the subject ("[EXTERNAL]"), as listed in [support] inbound_banners and
 inbound_subject_tags (README, "support@ behind Microsoft 365 / Exchange").
 
-Only what the admin listed goes, and only at the very top: the text left is always a
-suffix of the text read, the subject keeps everything but the tags.
+Only what the admin listed goes, with the rest of the line it ends on, and only at the
+very top: the text left is always a suffix of the text read, every line under the
+banner stays, the subject keeps everything but the tags.
 """
 
 from __future__ import annotations
@@ -27,36 +28,35 @@ __all__ = ["DEFAULT_SUBJECT_TAGS", "without_banner", "without_marks", "without_s
 DEFAULT_SUBJECT_TAGS = ("[EXTERNAL]", "[ВНЕШНИЙ]", "[ВНЕШНЕЕ]")
 
 _BLANK_LINES = re.compile(r"(?:[ \t\f\v\xa0]*\n)*")
-_PARAGRAPH_END = re.compile(r"\n[ \t\f\v\xa0]*(?:\n|$)")
+_LINE_REST = re.compile(r"[^\n]*(?:\n|$)")
 
 
-def _norm(text: str) -> str:
-    """Text as banners are compared: case and runs of whitespace (line breaks the
-    client wrapped, non-breaking spaces of HTML) do not count."""
-    return " ".join(text.split()).casefold()
-
-
-def _starts_with(text: str, start: str) -> bool:
-    """`text` begins with `start` (both normalized), and a word of `start` is not the
-    beginning of a longer word of `text` ("CAUTION" does not begin "CAUTIONARY")."""
-    if not start or not text.startswith(start):
-        return False
-    rest = text[len(start) : len(start) + 1]
-    return not (rest.isalnum() and start[-1].isalnum())
+def _pattern(banner: str) -> re.Pattern[str] | None:
+    """A banner as it is looked for: its words in order, any run of whitespace between
+    them (a line the client wrapped, HTML's no-break spaces), case aside; a last word
+    that is not the beginning of a longer one ("CAUTION" does not begin "CAUTIONARY").
+    Literal words joined by one class: linear on any text."""
+    words = banner.split()
+    if not words:
+        return None
+    end = r"(?!\w)" if words[-1][-1].isalnum() else ""
+    return re.compile(r"\s+".join(map(re.escape, words)) + end, re.IGNORECASE)
 
 
 def without_banner(text: str, banners: tuple[str, ...]) -> str:
-    """`text` without its first paragraph while that paragraph (up to a blank line)
-    starts with one of `banners`: the banner and the blank lines around it go, every
-    other character stays. Two systems may each add theirs: one after the other goes."""
-    wanted = [b for b in (_norm(b) for b in banners) if b]
+    """`text` without the banner on its top: where, after blank lines, it begins with
+    one of `banners`, the text goes up to the end of the line the banner ends on (its
+    further sentences: an admin lists its opening words), and the blank lines under
+    it. The lines below stay, though no blank line parts them from the banner: that
+    is the sender's text. Two systems may each add theirs: one after the other goes."""
+    wanted = [p for p in map(_pattern, banners) if p is not None]
     cut = 0
     while wanted:
         start = _BLANK_LINES.match(text, cut).end()
-        end_at = _PARAGRAPH_END.search(text, start)
-        end = end_at.start() + 1 if end_at else len(text)
-        if start == end or not any(_starts_with(_norm(text[start:end]), b) for b in wanted):
+        found = next((m for p in wanted if (m := p.match(text, start))), None)
+        if found is None:
             break
+        end = _LINE_REST.match(text, found.end()).end()
         cut = _BLANK_LINES.match(text, end).end()
     return text[cut:] if cut else text
 

@@ -37,6 +37,7 @@ def m365(
     to: str = "support@example.com",
     subject: str = "Не работает оформление заказа",
     warning: str = WARNING,
+    gap: str = "\n\n",
 ) -> bytes:
     """A mail as Microsoft 365 hands it to the mailbox after its "external sender"
     rule: the warning on top of the plain text, a coloured table on top of the HTML,
@@ -47,7 +48,7 @@ def m365(
     m["Subject"] = f"[EXTERNAL] {subject}"
     m["Date"] = "Wed, 25 Nov 2026 10:15:00 +0300"
     m["Message-ID"] = email.utils.make_msgid(domain="client.example")
-    m.set_content(f"{warning}\n\n{body}\n")
+    m.set_content(f"{warning}{gap}{body}\n")
     paragraphs = "".join(f"<div>{html.escape(line)}</div>" for line in body.split("\n"))
     m.add_alternative(
         '<html><body><table border="0" width="100%"><tr>'
@@ -138,3 +139,23 @@ def test_a_wrong_banner_list_is_one_line_naming_the_key(tmp_path, sink):
     assert r.code == 78
     assert "key 'support.inbound_banners' must be a list of texts" in r.err
     assert str(desk.config) in r.err and "Traceback" not in r.err
+
+
+def test_a_command_and_text_right_under_the_banner_stay(tmp_path, sink):
+    """No blank line under the banner (audit): the paragraph it starts went whole, with
+    an outside staff member's «#close» and answer (nothing reached the customer, and
+    staff were told the text stood in a quote), and a customer's whole request."""
+    desk = banner_desk(tmp_path, sink)
+    tid, _ = open_ticket(desk, sink)
+    answer = "#close\nИван, исправили кеш, проверьте, пожалуйста."
+    desk.ingest(
+        m365(answer, sender=VERA, to=staff_to(tid, VERA), subject=f"RE: [TID#{tid}]", gap="\n")
+    )
+    assert desk.ticket(tid)["status"] == "closed"
+    desk.flush()
+    sink.wait_for(3)
+    [relayed] = [r for r in customer_mails(sink) if "исправили кеш" in r.text]
+    assert "originated from outside" not in relayed.text
+    request = "Здравствуйте! Сайт не работает, ошибка 500.\nКод: 123"
+    new = desk.ingest_tid(m365(request, gap="\n"))
+    assert desk.ticket(new)["messages"][0]["text"].strip() == request

@@ -27,10 +27,22 @@ def test_the_banner_paragraph_goes_and_the_text_under_it_stays():
 
 def test_case_wrapping_and_spaces_do_not_count():
     wrapped = (
-        "caution:  this email originated\nfrom\xa0outside of the ORGANIZATION. Do not\n"
+        "caution:  this email originated\nfrom\xa0outside of the ORGANIZATION. Do not "
         "click.\n\nТекст"
     )
     assert without_banner(f"\n \n{wrapped}", BANNERS) == "Текст"
+
+
+def test_the_lines_right_under_the_banner_stay():
+    """The banner's paragraph went whole: a customer's text on the next line, with no
+    blank line between (plain mail, HTML of <div>s or <br>), went with it (audit)."""
+    text = f"{WARNING}\nЗдравствуйте! Сайт не работает, ошибка 500.\nКод: 123\n\nИван"
+    assert without_banner(text, BANNERS) == text[len(WARNING) + 1 :]
+    assert without_banner(f"{M365}\n#close\nИсправили.", BANNERS) == "#close\nИсправили."
+    from maild.domain.html import html_to_text
+
+    html = f"<div style='color:red'>{M365}</div><div>Здравствуйте, сайт упал.</div><div>Иван</div>"
+    assert without_banner(html_to_text(html), BANNERS) == "Здравствуйте, сайт упал.\nИван"
 
 
 def test_a_russian_banner_and_two_stacked_banners():
