@@ -1,7 +1,7 @@
 """#merge: one problem that arrived as two tickets becomes one.
 
-Pure: the source ticket's messages and participants move into the target, the
-earlier pending deadline wins, the source is closed and points at the target.
+Pure: the source ticket's messages, participants and known robots move into the
+target, the earlier pending deadline wins, the source is closed and points at the target.
 """
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ def merge(
     marks = {**source.get("undeliverable", {}), **t.get("undeliverable", {})}
     if marks:
         t["undeliverable"] = marks
+    # a robot known on either is one here: its answers in the target get no
+    # acknowledgement and no notice, as they got none in the source (robots.py)
+    bots = {**source.get("robots", {}), **t.get("robots", {})}
+    if bots:
+        t["robots"] = bots
     due = _earlier(t.get("reaction_due"), source.get("reaction_due"))
     if due != t.get("reaction_due"):
         t["reaction_due"] = due

@@ -169,3 +169,46 @@ def test_a_robot_answering_the_merge_notice_is_known_in_the_ticket_it_lands_in(d
     for tid in (merged, into):
         kept = [m["message_id"] for m in desk.ticket(tid)["messages"]]
         assert kept.count(str(notice.msg["Message-ID"])) == 1, tid
+
+
+def test_a_robot_known_in_the_merged_ticket_is_known_in_the_one_it_lands_in(desk, sink):
+    # another desk's robot opens a ticket and answers its confirmation with its own tag:
+    # a robot there; staff merge that ticket into ivan's
+    bot = "helpdesk@vendor.example"
+    into = desk.ingest_tid(make_mail(sender=f"Иван <{IVAN}>", msgid="<ivan-1@shop.example>"))
+    merged = desk.ingest_tid(make_mail(sender=bot, subject="Заказ 77", msgid="<b0@vendor.example>"))
+    desk.flush()
+    [confirmation] = sink.to(bot)
+    mid = str(confirmation.msg["Message-ID"])
+    first = make_mail(
+        sender=bot,
+        msgid="<bot-1@vendor.example>",
+        subject=f"[#5512] Re: {confirmation.subject}",
+        body="Ticket #5512 received. We will get back to you shortly.",
+        headers={"In-Reply-To": mid, "References": mid},
+    )
+    assert desk.ingest_tid(first) == merged
+    desk.ingest(staff_reply(merged, f"#merge {into}\n"))
+    desk.ingest(staff_reply(into, "Ответ всем."))
+    desk.flush()
+    [answer] = [r for r in sink.to(bot) if "Ответ всем." in r.text]
+    before = len(sink.received)
+    staff_before = len(sink.to("anna@example.com"))
+    # its answer to staff's answer (no automatic mail: nothing in it shows a robot)
+    # lands in ivan's ticket, where the robot is known as it was in its own
+    mid = str(answer.msg["Message-ID"])
+    again = make_mail(
+        sender=bot,
+        msgid="<bot-2@vendor.example>",
+        subject=f"[#5512] Re: {answer.subject}",
+        body="Ticket #5512 updated. We will get back to you shortly.",
+        headers={"In-Reply-To": mid, "References": mid},
+    )
+    assert desk.ingest_tid(again) == into
+    desk.flush()
+    assert not [r for r in sink.received[before:] if bot in r.rcpt_tos]  # no acknowledgement
+    assert len(sink.to("anna@example.com")) == staff_before  # staff were told once, in its own
+    t = desk.ticket(into)
+    assert "<bot-2@vendor.example>" in [m["message_id"] for m in t["messages"]]
+    notes = [m["text"] for m in t["messages"] if m["kind"] == "note" and m["from"] == bot]
+    assert len(notes) == 1 and "ответ робота другой системы заявок" in notes[0]  # the one moved

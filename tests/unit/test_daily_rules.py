@@ -90,6 +90,17 @@ def test_merge_keeps_whom_staff_removed_off_unless_it_brings_them_in() -> None:
     assert "c@x.ru" in t["participants"]
 
 
+def test_merge_keeps_the_robots_known_on_either() -> None:
+    """A robot known on the merged ticket stays known where its mail now lands (trust
+    reads `robots`); one known on both keeps the target's reason, listed once."""
+    src = ticket("1111-1111", None, robots={"bot@a.ru": "тег", "both@x.ru": "быстро"})
+    dst = ticket("2222-2222", None, robots={"both@x.ru": "тег"})
+    _s, t, _m = merge(src, [], dst, [], NOW)
+    assert t["robots"] == {"bot@a.ru": "тег", "both@x.ru": "тег"}
+    _s, t, _m = merge(ticket("1", None), [], ticket("2", None), [], NOW)
+    assert "robots" not in t  # none known: no empty record
+
+
 def test_merge_takes_the_earlier_deadline_with_its_clock() -> None:
     later, earlier = "2026-12-03T10:00:00+03:00", "2026-12-02T10:00:00+03:00"
     # the source's earlier deadline comes with when its clock started
