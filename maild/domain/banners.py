@@ -15,6 +15,7 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING
 
+from maild.domain import textbounce
 from maild.domain.tid import PREFIX_RE, TAG_RE
 
 if TYPE_CHECKING:  # message.redecode takes banners off with this module
@@ -98,8 +99,17 @@ def without_subject_tags(subject: str, tags: tuple[str, ...]) -> str:
 def without_marks(
     msg: ParsedMessage, banners: tuple[str, ...], tags: tuple[str, ...]
 ) -> ParsedMessage:
-    """The message as its sender wrote it: banner and subject tags taken off."""
+    """The message as its sender wrote it: banner and subject tags taken off, and a
+    plain-text bounce under the banner read as the bounce it is."""
     text, subject = without_banner(msg.text, banners), without_subject_tags(msg.subject, tags)
     if text is msg.text and subject is msg.subject:
         return msg
-    return dataclasses.replace(msg, text=text, subject=subject)
+    # parsing looked for qmail's or Exim's opening line near the top of the text as it
+    # came: a long banner there hid it, and the bounce of our own mail was a stranger's
+    # new ticket. Read again without the banner, it is found as it is without one.
+    bounce: dict[str, str | None] = {}
+    if text is not msg.text and msg.delivery_status is None and msg.content_type == "text/plain":
+        status, reported = textbounce.read(text) or (None, None)
+        if status is not None:
+            bounce = {"delivery_status": status, "reported_message_id": reported}
+    return dataclasses.replace(msg, text=text, subject=subject, **bounce)

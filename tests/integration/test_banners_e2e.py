@@ -10,7 +10,10 @@ import html
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from tests.helpers import Desk, staff_to
+import pytest
+
+from tests.helpers import Desk, make_mail, staff_to
+from tests.integration.test_bounces_e2e import _exim, _qmail
 from tests.integration.test_staff_e2e import customer_mails, open_ticket, staff_reply
 
 CUSTOMER = "Иван Петров <ivan@shop-example.ru>"
@@ -21,6 +24,23 @@ WARNING = (
 )
 RU_BANNER = "ВНИМАНИЕ: Это письмо пришло из внешней организации."
 RU_WARNING = f"{RU_BANNER} Не открывайте вложения и ссылки, если не знаете отправителя."
+# A bank's or a holding's warning: both languages, the rules of the house, the legal
+# notice, in one paragraph on top of every outside mail
+LEGAL_WARNING = " ".join(
+    [WARNING, RU_WARNING]
+    + [
+        "Никогда не сообщайте пароли, коды из SMS и данные банковских карт в ответ на"
+        " письма, даже если отправитель называет себя сотрудником нашей компании."
+        " Never share passwords, one-time codes or card details in reply to an email."
+    ]
+    * 5
+    + [
+        "Это сообщение и любые вложения к нему конфиденциальны и предназначены только"
+        " для указанных адресатов; если вы получили его по ошибке, сообщите отправителю"
+        " и удалите его. This message and any attachments are confidential."
+    ]
+    * 4
+)
 VERA = "vera@freelance-mail.ru"  # a staff member who answers from her own mailbox
 STAFF = ["anna@example.com", "boris@example.com", VERA]
 
@@ -159,3 +179,27 @@ def test_a_command_and_text_right_under_the_banner_stay(tmp_path, sink):
     request = "Здравствуйте! Сайт не работает, ошибка 500.\nКод: 123"
     new = desk.ingest_tid(m365(request, gap="\n"))
     assert desk.ticket(new)["messages"][0]["text"].strip() == request
+
+
+@pytest.mark.parametrize("bounce", [_qmail, _exim], ids=["qmail", "exim"])
+def test_a_plain_text_bounce_under_the_banner_is_read_as_without_it(tmp_path, sink, bounce):
+    """The mail system puts its banner on top of a qmail or Exim bounce too: a long
+    one pushed the bounce's first line past where it is looked for, and the bounce
+    of our own confirmation became a ticket of MAILER-DAEMON's. Read with the banner
+    off, it joins the ticket of the mail it returns and marks the address."""
+    desk = banner_desk(tmp_path, sink)
+    assert len(LEGAL_WARNING) > 2000
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    [confirmation] = customer_mails(sink)
+    before = len(sink.received)
+    head, body = bounce(confirmation.raw).split(b"\r\n\r\n", 1)
+    raw = head + b"\r\n\r\n" + LEGAL_WARNING.encode() + b"\r\n\r\n" + body
+    assert desk.ingest(raw).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    assert [t["tid"] for t in desk.tickets()] == [tid]
+    assert "ivan@shop-example.ru" in desk.ticket(tid)["undeliverable"]
+    # staff learn the mail failed; the customer's dead address and the daemon get nothing
+    sent = sink.received[before:]
+    assert sent and all(set(r.rcpt_tos) <= set(STAFF) for r in sent)
+    assert all("не доставлено" in r.subject for r in sent)

@@ -152,3 +152,34 @@ def test_charset_reads_the_mail_again_without_the_banner():
     raw = make_mail(body=f"{RU} Не открывайте вложения.\n\nОшибка 500", charset="koi8-r")
     assert redecode(raw, "koi8-r", BANNERS) == "Ошибка 500"
     assert redecode(raw, "koi8-r").startswith(RU)
+
+
+def test_a_plain_text_bounce_under_a_long_banner_is_read_as_one():
+    """qmail's opening line is looked for near the top: under a long banner it was
+    not found until the banner was off; with it off, the report is read as without it."""
+    from maild.domain.banners import without_marks
+    from maild.domain.message import parse
+
+    bounce = (
+        b"From: MAILER-DAEMON@mail.shop.example\r\nTo: support@example.com\r\n"
+        b"Subject: failure notice\r\n\r\n"
+        b"Hi. This is the qmail-send program at mail.shop.example.\r\n"
+        b"I'm afraid I wasn't able to deliver your message to the following addresses.\r\n\r\n"
+        b"<ivan@shop.example>:\r\nSorry, no mailbox here by that name. (#5.1.1)\r\n\r\n"
+        b"--- Below this line is a copy of the message.\r\n\r\n"
+        b"From: support@example.com\r\nMessage-ID: <ours.1@example.com>\r\n\r\nHello\r\n"
+    )
+    plain = parse(bounce)
+    head, body = bounce.split(b"\r\n\r\n", 1)
+    long_banner = " ".join([WARNING] * 20).encode()
+    bannered = parse(head + b"\r\n\r\n" + long_banner + b"\r\n\r\n" + body)
+    assert plain.delivery_status and bannered.delivery_status is None  # hidden by it
+    msg = without_marks(bannered, BANNERS, ())
+    assert (msg.delivery_status, msg.reported_message_id) == (
+        plain.delivery_status,
+        plain.reported_message_id,
+    )
+    assert msg.text == plain.text
+    # a mail under the banner that is no bounce stays one that is none
+    other = parse(head + b"\r\n\r\n" + long_banner + b"\r\n\r\nHi. This is Ivan.")
+    assert without_marks(other, BANNERS, ()).delivery_status is None
