@@ -74,6 +74,7 @@ class App:
             self.config.support,
             override=Path(override).expanduser() if override else None,
             compiled=cache.TemplateCache(str(kept)) if kept else None,
+            run=root / "run",  # an override that fails is noted there (overrides.py)
         )
         self.attachment_policy = AttachmentPolicy(**self.config.attachments)
         self.reply_secret = self.kept_secret("reply_secret", self.config.support.reply_secret)

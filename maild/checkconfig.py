@@ -22,6 +22,7 @@ from maild.adapters.layout import KEY_READABLE, readable_keys, refusals
 from maild.config import Config
 from maild.domain.calendar import override_slips, unknown_year
 from maild.output import print_json
+from maild.overrides import failing, reasons
 from maild.privileges import existing_ancestor, not_writable, user_name
 from maild.templatecheck import template_findings
 
@@ -68,6 +69,9 @@ def findings(path: str) -> tuple[list[str], list[str]]:
         bad, odd = template_findings(Path(cfg.templates.path).expanduser())
         problems += [f"{cfg.path}: templates.path: {p}" for p in bad]
         warnings += [f"{cfg.path}: templates.path: {w}" for w in odd]
+        # what no reading of the file shows: it failed on a mail (overrides.py)
+        failed = reasons(failing(cfg.storage_path, cfg.templates.path), prefix="")
+        warnings += [f"{cfg.path}: templates.path: {w}" for w in failed]
     return problems, warnings
 
 

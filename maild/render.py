@@ -21,11 +21,12 @@ from typing import Any
 import jinja2
 
 from maild import renderfilters
-from maild.config import ConfigError, SupportConfig
+from maild.config import SupportConfig
 from maild.domain.addresses import getaddresses
 from maild.domain.commands import cheat_sheet
 from maild.domain.policy import hours_words, zone_label, zone_words
 from maild.domain.tid import tag
+from maild.overrides import Fallback, checked, made
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WIRE = compat32.clone(linesep="\r\n")
@@ -37,6 +38,14 @@ def template_loader(dirs: list[Path]) -> jinja2.FileSystemLoader:
     return jinja2.FileSystemLoader([str(d) for d in dirs], encoding="utf-8-sig")
 
 
+def _environment(dirs: list[Path], compiled: jinja2.BytecodeCache | None) -> jinja2.Environment:
+    return renderfilters.environment(
+        loader=template_loader(dirs),
+        auto_reload=False,  # read once per process (a restart applies edits)
+        bytecode_cache=compiled,  # templates compiled by an earlier process
+    )
+
+
 class Renderer:
     def __init__(
         self,
@@ -44,15 +53,16 @@ class Renderer:
         templates: Path = TEMPLATES,
         override: Path | None = None,
         compiled: jinja2.BytecodeCache | None = None,
+        run: Path | None = None,
     ) -> None:
         self.support = support
         # `[templates] path` first, file by file: local edits survive an upgrade
         self.dirs = [d for d in (override, templates) if d is not None]
-        self.env = renderfilters.environment(
-            loader=template_loader(self.dirs),
-            auto_reload=False,  # read once per process (a restart applies edits)
-            bytecode_cache=compiled,  # templates compiled by an earlier process
-        )
+        self.env = _environment(self.dirs, compiled)
+        # an override that fails gives way to the shipped template (overrides.py);
+        # `run`: where `maild status` reads that (the storage's run/ folder)
+        shipped = _environment([templates], compiled)
+        self.fallback = Fallback(override, shipped, run) if override else None
         # as text, for the outbox's record (`outbox list`): the name readable, not encoded
         self._from = str(Address(display_name=support.name, addr_spec=support.address))
         self._from_line = mailbox_field("From", [(support.name, support.address)])
@@ -70,33 +80,25 @@ class Renderer:
             "answer_names": self.answer_names(),
         }
         ctx.update(context)
-        try:
-            out = self._template(template).render(**ctx)
-        except jinja2.TemplateError as e:  # an admin's edit names what maild does not give
-            where = self._path_of(template)
-            raise ConfigError(f"template {where}: {e.message or type(e).__name__}") from None
+        out = self._output(template, ctx)
         first, _, body = out.partition("\n")
-        if not first.startswith("Subject:"):
-            raise ValueError(f"template {template} must start with a Subject: line")
         subject = " ".join(first[len("Subject:") :].split())
         return subject, _squeeze(body.lstrip("\n"))
 
-    def _template(self, name: str) -> jinja2.Template:
-        """A template of maild's own mail. One an admin saved in another encoding or
-        with a broken {% %} is the config's fault, not the message's (ConfigError:
-        processing pauses and mail waits in the spool, see runner.ENV_FAULTS), lest
-        each customer's mail be taken for unreadable and stored without its sender."""
+    def _output(self, name: str, ctx: dict[str, Any]) -> str:
+        """The template's text. Whatever an admin's override fails with (its text, not
+        the disk: OSError pauses processing as ever) makes this mail from the shipped
+        template instead, lest one file stop every mail of the desk (overrides.py)."""
+        if not self.fallback:
+            return checked(self.env, self.dirs, name, ctx)
         try:
-            return self.env.get_template(name)
-        except UnicodeDecodeError as e:
-            where = self._path_of(name)
-            raise ConfigError(f"template {where}: not UTF-8 text ({e.reason})") from None
-        except jinja2.TemplateSyntaxError as e:
-            where = self._path_of(name)
-            raise ConfigError(f"template {where}: line {e.lineno}: {e.message}") from None
-
-    def _path_of(self, name: str) -> Path:
-        return next((d / name for d in self.dirs if (d / name).exists()), Path(name))
+            return made(self.env, name, ctx)
+        except Exception as e:
+            if isinstance(e, OSError) and not isinstance(e, jinja2.TemplateNotFound):
+                raise  # the disk's fault, not the text's (TemplateNotFound is an OSError)
+            out = checked(self.fallback.env, self.dirs[1:], name, ctx)  # maild's own
+            self.fallback.failed(name, e)
+            return out
 
     @functools.cache  # noqa: B019 - one Renderer per process; templates are read once
     def answer_names(self) -> tuple[str, ...]:

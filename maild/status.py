@@ -8,13 +8,15 @@ minute (what it still has to take), while a message the server fails to give kee
 failing (the oldest of `count`); while the listener answers 451 because the spool
 fails; while the sender sends nothing because it cannot record what it sends. Each
 note with a "pid" counts while that process runs. `fault.json` ({"since", "error",
-"path"}) is there while processing is paused on a fault of the environment. Exit: 0
-healthy, 1 degraded, 2 failing (Nagios/monit semantics).
+"path"}) is there while processing is paused on a fault of the environment; notes of
+template overrides that fail: maild/overrides.py. Exit: 0 healthy, 1 degraded, 2
+failing (Nagios/monit semantics).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 from datetime import UTC, datetime
@@ -26,6 +28,7 @@ from maild.adapters.spool import pid_alive
 from maild.app import App
 from maild.domain.records import aware_time
 from maild.output import print_json
+from maild.overrides import failing, reasons
 
 IMAP_MARK = "imap_contact"
 IMAP_REFUSED = "imap_refused.json"  # {"since", "host", "port", "user", "answer", "pid"}
@@ -65,10 +68,8 @@ def mark(root: Path, name: str, when: datetime | None = None) -> None:
 def note(root: Path, name: str, record: dict[str, Any] | None) -> None:
     """Keep `record` as JSON in run/`name` (None: remove it). Best effort, as mark()."""
     if record is None:
-        try:
+        with contextlib.suppress(OSError):
             (root / "run" / name).unlink(missing_ok=True)
-        except OSError:
-            pass
         return
     _put(root / "run", name, json.dumps(record, ensure_ascii=False))
 
@@ -82,10 +83,8 @@ def _put(run: Path, name: str, text: str) -> None:
         tmp.write_text(text)
         os.replace(tmp, run / name)
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
 
 
 def read_note(root: Path, name: str) -> dict[str, Any] | None:
@@ -226,6 +225,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
         else {"spool_failing": current_note(root, LISTENER_STALLED)},
         "scheduler": {"last_run": sched and sched.isoformat(), "age": _age(now, sched)},
         "tickets": _tickets(app, now),
+        "templates": failing(root, app.config.templates.path),  # overrides that fail
         "fault": fault,
         "stale_fault": stale,
         "serve_crashed": None if stale else gone,  # a stale fault says it already
@@ -333,7 +333,7 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
             f"imap: mail waits on the server: it cannot be spooled (since "
             f"{stalled.get('since')}): {stalled.get('error')}; it is taken once it can be"
         )
-    degraded += _unfetchable(imap)
+    degraded += _unfetchable(imap) + reasons(f.get("templates"))
     listener = f.get("listener") and f["listener"].get("spool_failing")
     if listener:
         failing.append(

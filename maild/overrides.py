@@ -1,0 +1,192 @@
+"""An admin's template override (`[templates] path`) that fails when a mail is made
+from it: a variable maild does not give that template (renamed in a newer maild, a
+typo), a filter given the wrong type, a division by zero, an include of a missing
+file, a broken `{% %}` or a file not in UTF-8. One admin's file must not stop the
+desk, so that mail is made from the shipped template of the same name instead
+(render.Renderer asks Fallback), the log says so at ERROR once per template per
+process, and a note run/override_failing.NAME.json under the storage ({"since",
+"path", "line", "error", "template", "dir", "sha256"}) lets `maild status` name the
+file for as long as it stays as it was (an edit, or the file's removal, ends it).
+The shipped templates failing is a bug of maild: render.Renderer raises as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from maild.config import ConfigError
+
+log = logging.getLogger("maild.render")
+
+NOTE = "override_failing."  # run/override_failing.<template name>.json
+
+
+class Fallback:
+    """The shipped templates alone (`env`), for mail whose override failed; `run`:
+    the storage's run/ folder for status notes (None: no notes, as in unit tests)."""
+
+    def __init__(self, override: Path, env: jinja2.Environment, run: Path | None) -> None:
+        self.override = override
+        self.env = env
+        self.shipped = Path(env.loader.searchpath[0])  # (a FileSystemLoader)
+        self.run = run
+        self.told: set[str] = set()  # templates this process has logged about
+
+    def failed(self, name: str, error: BaseException) -> None:
+        """`name`'s override failed with `error` (its mail went out from the shipped
+        one): logged once per template in this process, noted for `maild status`."""
+        if name in self.told:
+            return
+        self.told.add(name)
+        path, line = where(self.override, name, error)
+        what = describe(error)
+        at = f"line {line}: " if line else ""
+        log.error(
+            "template override %s: %s%s; mail from %s is made from the shipped template "
+            "(%s) until the file is mended and maild restarted (maild check-config and "
+            "maild status name it meanwhile)",
+            path,
+            at,
+            what,
+            name,
+            self.shipped / name,
+        )
+        if self.run is not None:
+            record = {"path": str(path), "line": line, "error": what, "template": name}
+            _note(self.run, path, record | {"dir": str(self.override)})
+
+
+def made(
+    env: jinja2.Environment, name: str, ctx: dict[str, Any], template: jinja2.Template | None = None
+) -> str:
+    """`name` rendered; its first line must be the Subject."""
+    out = (template or env.get_template(name)).render(**ctx)
+    if not out.startswith("Subject:"):
+        raise ValueError(f"template {name} must start with a Subject: line")
+    return out
+
+
+def checked(env: jinja2.Environment, dirs: list[Path], name: str, ctx: dict[str, Any]) -> str:
+    """The text of a template that must work: a shipped one, or any when there are no
+    overrides (`dirs`: where `env` looks). One that cannot be read or rendered is the
+    config's fault, not the message's (ConfigError: processing pauses and mail waits
+    in the spool, see runner.ENV_FAULTS), lest each customer's mail be taken for
+    unreadable and stored without its sender."""
+    where = next((d / name for d in dirs if (d / name).exists()), Path(name))
+    try:
+        template = env.get_template(name)
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"template {where}: not UTF-8 text ({e.reason})") from None
+    except jinja2.TemplateSyntaxError as e:
+        raise ConfigError(f"template {where}: line {e.lineno}: {e.message}") from None
+    try:
+        return made(env, name, ctx, template)
+    except jinja2.TemplateError as e:
+        raise ConfigError(f"template {where}: {e.message or type(e).__name__}") from None
+
+
+def where(override: Path, name: str, error: BaseException) -> tuple[Path, int | None]:
+    """The override file that failed, and its line when known: the innermost frame of
+    a file under `override` (jinja gives each template's frames its file and line), or
+    the file a syntax error names; else the override of `name` itself."""
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        return Path(error.filename), error.lineno
+    inside = os.path.normpath(str(override)) + os.sep
+    found: tuple[Path, int | None] | None = None
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_filename.startswith(inside):
+            found = Path(frame.f_code.co_filename), line
+    if found:
+        return found
+    line = None
+    if isinstance(error, UnicodeDecodeError) and isinstance(error.object, bytes):
+        line = error.object.count(b"\n", 0, error.start) + 1
+    return override / name, line
+
+
+def describe(error: BaseException) -> str:
+    """The error in a line: jinja's own message, else the Python error and its text."""
+    if isinstance(error, UnicodeDecodeError):
+        return f"not UTF-8 text ({error.reason}): save the file as UTF-8"
+    if isinstance(error, jinja2.TemplateError) and error.message:
+        return error.message
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _note(run: Path, path: Path, record: dict[str, Any]) -> None:
+    """run/override_failing.NAME.json, keeping `since` of a note of the same file as
+    it is (another process met it first). Best effort, as status.note: a note that
+    cannot be written must not stop the mail it is about."""
+    target = run / f"{NOTE}{path.name}.json"
+    digest = _digest(path)
+    old = _read(target)
+    same = old and old.get("path") == record["path"] and old.get("sha256") == digest
+    since = old["since"] if same else datetime.now(UTC).isoformat()
+    text = json.dumps(record | {"since": since, "sha256": digest}, ensure_ascii=False)
+    tmp = run / f".{target.name}.{os.getpid()}"
+    try:
+        run.mkdir(exist_ok=True)
+        tmp.write_text(text)
+        os.replace(tmp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def failing(root: Path, override: str | None) -> list[dict[str, Any]]:
+    """The notes of overrides that failed and are still as they were when they did,
+    in the override folder the config names now (`override`: templates.path)."""
+    if not override:
+        return []
+    folder = os.path.normpath(str(Path(override).expanduser()))
+    try:
+        names = sorted(n for n in os.listdir(root / "run") if n.startswith(NOTE))
+    except OSError:
+        return []
+    out = []
+    for n in names:
+        record = _read(root / "run" / n)
+        if not record or os.path.normpath(str(record.get("dir"))) != folder:
+            continue
+        if record.get("sha256") and _digest(Path(str(record.get("path")))) == record["sha256"]:
+            out.append(record)
+    return out
+
+
+def reasons(notes: list[dict[str, Any]] | None, prefix: str = "templates: ") -> list[str]:
+    """One line per failing override (`maild status`: degraded, the mail goes;
+    `maild check-config`: a warning, lest the service be kept from starting)."""
+    out = []
+    for r in notes or ():
+        at = f"line {r['line']}: " if r.get("line") else ""
+        out.append(
+            f"{prefix}{r.get('path')} fails ({at}{r.get('error')}; since {r.get('since')}): "
+            f"mail from {r.get('template')} is made from the shipped template instead; "
+            "mend the file, then restart maild serve"
+        )
+    return out
