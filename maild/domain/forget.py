@@ -4,8 +4,8 @@ What stays: the TID, status, level and every time (created, due, reactions,
 closing), so the SLA report is unchanged. What goes: in a ticket the person
 opened, the text, subject and attachments of every message (maild's own mail
 quotes theirs, staff replies answer it); in another ticket, their own messages.
-Their address is replaced by PLACEHOLDER wherever it stands (in another's subject
-and text too).
+Their address is replaced by PLACEHOLDER wherever it stands (in another's subject,
+text and requester's display name too).
 """
 
 from __future__ import annotations
@@ -96,10 +96,13 @@ def erase_person(
         if t.get("requester_name"):  # their From display name
             t["requester_name"] = ""
         e.replaced += 1
-    elif isinstance(t.get("subject"), str) and mention.search(t["subject"]):
-        # another's subject that names them: every mail about the ticket repeats it
-        t["subject"], n = mention.subn(PLACEHOLDER, t["subject"])
-        e.replaced += n
+    else:
+        # another's subject that names them: every mail about the ticket repeats it;
+        # the requester's display name («Коллега ivan@...»): saved answers greet by it
+        for key in ("subject", "requester_name"):
+            if isinstance(t.get(key), str) and mention.search(t[key]):
+                t[key], n = mention.subn(PLACEHOLDER, t[key])
+                e.replaced += n
     for key in ("participants", "removed"):  # removed: #uncc (trust.apply_participant_command)
         if key in t:
             t[key], n = _swap(t[key], address)

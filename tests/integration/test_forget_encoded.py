@@ -134,3 +134,29 @@ def test_forget_scrubs_an_address_in_an_encoded_subject(tmp_path: Path, sink) ->
     for m in got:
         assert not m.msg.defects and GONE not in m.subject.lower()
         assert "forgotten@invalid, пожалуйста" in m.subject
+
+
+def test_forget_scrubs_the_address_from_another_requesters_display_name(
+    tmp_path: Path, sink
+) -> None:
+    """olga writes as «Коллега ivan@shop-example.ru» (an RFC 2047 encoded word, as
+    Python's generator writes it): her ticket keeps the From display name for saved
+    answers' greeting («{{ name }}»). `maild forget ivan@...` left the address there,
+    in the ticket file on disk, while every mail and text was clean."""
+    gone = "ivan@shop-example.ru"
+    desk = Desk(tmp_path, sink.port)
+    desk.ingest_tid(make_mail(sender=gone, subject="Мой вопрос"))
+    raw = make_mail(sender=f'"Коллега {gone}" <olga@other.ru>', subject="Вопрос коллеги")
+    assert b"=?utf-8?" in raw.partition(b"\r\n\r\n")[0].lower()  # the case at hand
+    tid = desk.ingest_tid(raw)
+    assert desk.flush().code == 0
+
+    assert desk.run("forget", gone).code == 0
+    desk.ingest(make_mail(sender="olga@other.ru", subject=f"Re: [TID#{tid}]", body="Ещё."))
+    [path] = (desk.root / "data" / "tickets").rglob(f"{tid}.json")
+    stored = path.read_text("utf-8")
+    assert gone not in stored.lower()
+    assert '"requester_name": "Коллега forgotten@invalid"' in stored.replace('":"', '": "')
+    for path in (desk.root / "data").rglob("*"):  # the summaries too (open/, archive)
+        if path.is_file() and path.suffix in (".json", ".jsonl"):
+            assert gone.encode() not in path.read_bytes().lower(), path

@@ -198,3 +198,12 @@ def test_another_ticket_whose_subject_names_them_gets_the_placeholder_there():
     t, out, e = erase_person(ticket, messages, "ivan@x.example")
     assert not e.theirs and e.replaced >= 2
     assert t["subject"] == out[0]["subject"] == f"Удалите {PLACEHOLDER}"
+
+
+def test_another_requesters_display_name_that_names_them_gets_the_placeholder():
+    """Saved answers greet the requester by it («{{ name }}»): it would send it on."""
+    ticket = {**TICKET, "requester": "olga@x.example", "requester_name": "Коллега IVAN@x.example"}
+    t, _, e = erase_person(ticket, [msg("olga@x.example", "текст")], "ivan@x.example")
+    assert t["requester_name"] == f"Коллега {PLACEHOLDER}" and e.changed
+    kept = {**ticket, "requester_name": "Ольга"}
+    assert erase_person(kept, [], "ivan@x.example")[0]["requester_name"] == "Ольга"
