@@ -1,5 +1,6 @@
-"""`maild block remove`: the «работа начата» a block held back goes once it is lifted,
-to a ticket still in work whose customer nothing has told since (the rule:
+"""`maild block remove`: the «работа начата» a block held back goes once it is lifted
+(not queued while it was on, or withdrawn from the queue when it came), to a ticket
+still in work whose customer nothing has told since (the rule:
 domain.spam.started_owed). The other automatic mail held meanwhile is not sent late:
 a confirmation or a reminder of days ago is stale news, and the ticket's next mail
 (an answer, the closing) tells them where it stands.
@@ -25,13 +26,16 @@ def tell_started(app: App, entry: str, now: datetime) -> int:
     stays without it). How many tickets told."""
     removed = BlockList([entry])
     support = app.config.support
+    withdrawn: set[str] | None = None
     n = 0
     for row in app.store.open_summaries():
         loaded = app.store.load(row["tid"]) if row["status"] == "open" else None
         if loaded is None:
             continue
         ticket, messages = loaded
-        owed = started_owed(ticket["status"], messages, removed)
+        if withdrawn is None:  # read once, when a ticket in work is there to ask about
+            withdrawn = withdrawn_blocked(app)
+        owed = started_owed(ticket["status"], messages, removed, withdrawn)
         to = [
             a
             for a in tk.customers(ticket, support.staff, support.address)
@@ -54,3 +58,14 @@ def tell_started(app: App, entry: str, now: datetime) -> int:
         log.info("[TID#%s] %s unblocked (%s): told work has started", tid, ", ".join(to), entry)
         n += 1
     return n
+
+
+def withdrawn_blocked(app: App) -> set[str]:
+    """The Message-IDs of the mail `block add` or the outbox's sender withdrew as
+    blocked (outbox sent/, `"withdrawn": "blocked"`): never sent, so the «работа
+    начата» among them was held back as surely as one a block kept from being queued."""
+    return {
+        meta["message_id"]
+        for meta in app.outbox.sent_entries()
+        if meta.get("withdrawn") == "blocked" and meta.get("message_id")
+    }

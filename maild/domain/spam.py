@@ -7,7 +7,7 @@ verdict names the header it came from, so staff see why in `maild spam list`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from maild.domain.authres import first_of_ours, results
@@ -168,23 +168,40 @@ STARTED_TEMPLATE = "started.txt"  # «Работа по обращению на�
 
 
 def started_owed(
-    status: str, messages: Sequence[Mapping[str, Any]], unblocked: BlockList
+    status: str,
+    messages: Sequence[Mapping[str, Any]],
+    unblocked: BlockList,
+    withdrawn: Collection[str] = (),
 ) -> list[str]:
     """`maild block remove`: the addresses a ticket in work (status "open") still owes
     its «работа начата» (the regulation: when work starts the customer is told so),
     held back only because an entry now removed (`unblocked`) covered them: a
-    `suppressed: blocked` note of started.txt naming them, and no mail that went to
-    them since (a staff member's answer says work has started; any other mail they got
-    is later news). A ticket waiting for the customer, closed or not taken owes none:
-    what it is now, its own mail says."""
+    `suppressed: blocked` note of started.txt naming them (the block was there at
+    #take), or their copy of it withdrawn from the queue as blocked (`withdrawn`: the
+    Message-IDs of copies `block add` or the sender withdrew "blocked"; the block came
+    after #take), and no mail that went to them since (a staff member's answer says
+    work has started; any other mail they got is later news; a copy withdrawn as
+    blocked never went). A ticket waiting for the customer, closed or not taken owes
+    none: what it is now, its own mail says."""
     if status != "open":
         return []
     owed: dict[str, None] = {}
     for m in messages:
-        to = [a.lower() for a in m.get("to") or ()]
-        if m.get("suppressed") == "blocked" and m.get("template") == STARTED_TEMPLATE:
+        started = m.get("template") == STARTED_TEMPLATE
+        if m.get("suppressed") == "blocked" and started:
+            to = [a.lower() for a in m.get("to") or ()]
             owed.update(dict.fromkeys(a for a in to if unblocked.match(a)))
         elif m.get("direction") == "out" and m.get("kind") != "note":
-            for a in to:
-                owed.pop(a, None)
+            for a in m.get("to") or ():
+                if _copy_id(m, a) not in withdrawn:  # it went (or goes)
+                    owed.pop(a.lower(), None)
+                elif started and unblocked.match(a):
+                    owed[a.lower()] = None
     return list(owed)
+
+
+def _copy_id(m: Mapping[str, Any], address: str) -> str | None:
+    """The Message-ID of `address`'s copy of a mail maild queued: its own in `copies`
+    (a mail to more than one customer, outgoing.copy_ids), else the mail's."""
+    copies = m.get("copies")
+    return copies.get(address) if isinstance(copies, dict) else m.get("message_id")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from tests.helpers import Desk, make_mail, staff_to
 
 CUSTOMER = "ivan@shop-example.ru"
@@ -110,3 +112,52 @@ def test_block_remove_sends_no_started_notice_an_answer_made_needless(tmp_path, 
     r = desk.run("block", "remove", CUSTOMER)
     assert r.code == 0 and r.out.strip() == f"unblocked {CUSTOMER}", r.out + r.err
     assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == before
+
+
+def _started(desk: Desk, sink) -> list:
+    return [m for m in sink.to(CUSTOMER) if "Работа по обращению начата" in m.subject]
+
+
+@pytest.mark.parametrize("how", ["block add", "hand-edited list"])
+def test_block_remove_sends_the_started_notice_a_block_withdrew(tmp_path, sink, how):
+    """#take before the block: «работа начата» was queued, then withdrawn (`block add`,
+    or the sender by a hand-edited blocklist.json): held back as surely as when the
+    block was there first. Once unblocked, the ticket still in work, it goes, once."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER, body="Не работает оплата."))
+    assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == 1  # the confirmation
+    desk.ingest(_staff(tid, "#take"))  # «работа начата» queued
+    if how == "block add":
+        r = desk.run("block", "add", "shop-example.ru")
+        assert "withdrew 1 queued automatic mail(s)" in r.out, r.out + r.err
+    else:
+        (desk.root / "data" / "blocklist.json").write_text('["shop-example.ru"]\n', "utf-8")
+    assert desk.flush().code == 0 and _started(desk, sink) == []
+    [withdrawn] = [m for m in desk.run("outbox", "list", "--sent", "--json").json()
+                   if m.get("withdrawn")]  # fmt: skip
+    assert withdrawn["withdrawn"] == "blocked" and withdrawn["tid"] == tid
+    r = desk.run("block", "remove", "shop-example.ru", "--json")
+    assert r.code == 0 and r.json()["started"] == 1, r.out + r.err
+    assert desk.flush().code == 0
+    [got] = _started(desk, sink)
+    assert f"[TID#{tid}]" in got.subject and "начал работу" in got.text
+    # told once: blocked and unblocked again, nothing more is owed
+    assert desk.run("block", "add", "shop-example.ru").code == 0
+    assert desk.run("block", "remove", "shop-example.ru", "--json").json()["started"] == 0
+    assert desk.flush().code == 0 and len(_started(desk, sink)) == 1
+
+
+def test_block_remove_sends_no_withdrawn_started_notice_an_answer_made_needless(tmp_path, sink):
+    """The withdrawn «работа начата», then a staff member's answer that reached the
+    customer (it says work has started): nothing is owed after `block remove`."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER, body="Не работает оплата."))
+    assert desk.flush().code == 0
+    desk.ingest(_staff(tid, "#take"))
+    assert desk.run("block", "add", "shop-example.ru").code == 0
+    desk.ingest(_staff(tid, "Уже смотрим, подождите немного."))  # an answer: it goes
+    assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == 2
+    r = desk.run("block", "remove", "shop-example.ru")
+    assert r.code == 0 and r.out.strip() == "unblocked shop-example.ru", r.out + r.err
+    assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == 2
+    assert _started(desk, sink) == []

@@ -155,3 +155,24 @@ def test_started_owed_only_to_the_unblocked_whom_nothing_told_since() -> None:
     note = {"kind": "note", "direction": "out", "to": ["ivan@x.ru"], "suppressed": "blocked",
             "template": "resolved.txt"}  # fmt: skip
     assert started_owed("open", [held, note], removed) == ["ivan@x.ru"]
+
+
+def test_started_owed_counts_a_started_notice_withdrawn_as_blocked() -> None:
+    """«работа начата» queued at #take and withdrawn when the block came (block add, or
+    the sender by a hand-edited list) is held back as well; each copy by its own id."""
+    from maild.domain.spam import started_owed
+
+    started = {"kind": "notice", "direction": "out", "template": "started.txt",
+               "message_id": "<1@s>", "to": ["Ivan@x.ru", "olga@y.ru"],
+               "copies": {"Ivan@x.ru": "<1@s>", "olga@y.ru": "<2@s>"}}  # fmt: skip
+    removed = BlockList(["x.ru"])
+    assert started_owed("open", [started], removed) == []  # it went
+    assert started_owed("open", [started], removed, {"<1@s>"}) == ["ivan@x.ru"]
+    assert started_owed("open", [started], removed, {"<2@s>"}) == []  # olga's: not x.ru
+    assert started_owed("waiting", [started], removed, {"<1@s>"}) == []
+    answer = {"kind": "staff", "direction": "out", "message_id": "<3@s>", "to": ["ivan@x.ru"]}
+    assert started_owed("open", [started, answer], removed, {"<1@s>"}) == []
+    # a withdrawn answer never reached them: the notice is still owed
+    assert started_owed("open", [started, answer], removed, {"<1@s>", "<3@s>"}) == ["ivan@x.ru"]
+    alone = {**started, "to": ["ivan@x.ru"], "copies": None}
+    assert started_owed("open", [alone], removed, {"<1@s>"}) == ["ivan@x.ru"]
