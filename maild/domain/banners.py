@@ -4,9 +4,9 @@ This email originated from outside of the organization...») and the tag in fron
 the subject ("[EXTERNAL]"), as listed in [support] inbound_banners and
 inbound_subject_tags (README, "support@ behind Microsoft 365 / Exchange").
 
-Only what the admin listed goes, with the rest of the line it ends on, and only at the
-very top: the text left is always a suffix of the text read, every line under the
-banner stays, the subject keeps everything but the tags.
+Only what the admin listed goes (the whole banner, as it reads), and only at the very
+top: the text left is always a suffix of the text read, whatever follows the banner
+stays, the subject keeps everything but the tags.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ __all__ = ["DEFAULT_SUBJECT_TAGS", "without_banner", "without_marks", "without_s
 DEFAULT_SUBJECT_TAGS = ("[EXTERNAL]", "[ВНЕШНИЙ]", "[ВНЕШНЕЕ]")
 
 _BLANK_LINES = re.compile(r"(?:[ \t\f\v\xa0]*\n)*")
-_LINE_REST = re.compile(r"[^\n]*(?:\n|$)")
+_SPACES = re.compile(r"[ \t\f\v\xa0]*")
 
 
 def _pattern(banner: str) -> re.Pattern[str] | None:
@@ -46,19 +46,22 @@ def _pattern(banner: str) -> re.Pattern[str] | None:
 
 def without_banner(text: str, banners: tuple[str, ...]) -> str:
     """`text` without the banner on its top: where, after blank lines, it begins with
-    one of `banners`, the text goes up to the end of the line the banner ends on (its
-    further sentences: an admin lists its opening words), and the blank lines under
-    it. The lines below stay, though no blank line parts them from the banner: that
-    is the sender's text. Two systems may each add theirs: one after the other goes."""
+    one of `banners`, that text goes, and the blank lines under it when nothing else
+    stands on the banner's last line. What follows the banner stays, on its line or
+    below it, though no blank line parts them: HTML of inline elements puts the
+    sender's first words on the banner's line, and lines under it are the sender's
+    (a request, a staff member's #close). Two systems may each add theirs: one after
+    the other goes."""
     wanted = [p for p in map(_pattern, banners) if p is not None]
     cut = 0
     while wanted:
         start = _BLANK_LINES.match(text, cut).end()
-        found = next((m for p in wanted if (m := p.match(text, start))), None)
-        if found is None:
+        ends = [m.end() for p in wanted if (m := p.match(text, start))]
+        if not ends:
             break
-        end = _LINE_REST.match(text, found.end()).end()
-        cut = _BLANK_LINES.match(text, end).end()
+        cut = _SPACES.match(text, max(ends)).end()  # the longest: one listed whole and short
+        if cut == len(text) or text[cut] == "\n":
+            cut = _BLANK_LINES.match(text, cut).end() if cut < len(text) else cut
     return text[cut:] if cut else text
 
 

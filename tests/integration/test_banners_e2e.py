@@ -46,7 +46,7 @@ STAFF = ["anna@example.com", "boris@example.com", VERA]
 
 
 def banner_desk(tmp_path, sink, banners: list[str] | None = None) -> Desk:
-    banners = [BANNER, RU_BANNER] if banners is None else banners
+    banners = [WARNING, RU_WARNING] if banners is None else banners
     return Desk(tmp_path, sink.port, support={"inbound_banners": banners, "staff": STAFF})
 
 
@@ -187,7 +187,7 @@ def test_a_plain_text_bounce_under_the_banner_is_read_as_without_it(tmp_path, si
     one pushed the bounce's first line past where it is looked for, and the bounce
     of our own confirmation became a ticket of MAILER-DAEMON's. Read with the banner
     off, it joins the ticket of the mail it returns and marks the address."""
-    desk = banner_desk(tmp_path, sink)
+    desk = banner_desk(tmp_path, sink, banners=[WARNING, LEGAL_WARNING])
     assert len(LEGAL_WARNING) > 2000
     tid = desk.ingest_tid(make_mail())
     desk.flush()

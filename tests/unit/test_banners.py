@@ -13,11 +13,12 @@ from maild.domain.tid import find_tid
 
 M365 = "CAUTION: This email originated from outside of the organization."
 RU = "ВНИМАНИЕ: Это письмо пришло из внешней организации."
-BANNERS = (M365, RU)
 WARNING = (
     "CAUTION: This email originated from outside of the organization. Do not click links "
     "or open attachments unless you recognize the sender and know the content is safe."
 )
+RU_WARNING = f"{RU} Не открывайте вложения."
+BANNERS = (WARNING, RU_WARNING)
 
 
 def test_the_banner_paragraph_goes_and_the_text_under_it_stays():
@@ -27,8 +28,9 @@ def test_the_banner_paragraph_goes_and_the_text_under_it_stays():
 
 def test_case_wrapping_and_spaces_do_not_count():
     wrapped = (
-        "caution:  this email originated\nfrom\xa0outside of the ORGANIZATION. Do not "
-        "click.\n\nТекст"
+        "caution:  this email originated\nfrom\xa0outside of the ORGANIZATION. Do not\n"
+        "click links or open attachments unless you recognize the sender and know the "
+        "content is safe.\n\nТекст"
     )
     assert without_banner(f"\n \n{wrapped}", BANNERS) == "Текст"
 
@@ -38,15 +40,28 @@ def test_the_lines_right_under_the_banner_stay():
     blank line between (plain mail, HTML of <div>s or <br>), went with it (audit)."""
     text = f"{WARNING}\nЗдравствуйте! Сайт не работает, ошибка 500.\nКод: 123\n\nИван"
     assert without_banner(text, BANNERS) == text[len(WARNING) + 1 :]
-    assert without_banner(f"{M365}\n#close\nИсправили.", BANNERS) == "#close\nИсправили."
+    assert without_banner(f"{WARNING}\n#close\nИсправили.", BANNERS) == "#close\nИсправили."
     from maild.domain.html import html_to_text
 
-    html = f"<div style='color:red'>{M365}</div><div>Здравствуйте, сайт упал.</div><div>Иван</div>"
+    html = (
+        f"<div style='color:red'>{WARNING}</div><div>Здравствуйте, сайт упал.</div><div>Иван</div>"
+    )
     assert without_banner(html_to_text(html), BANNERS) == "Здравствуйте, сайт упал.\nИван"
 
 
+def test_what_follows_the_banner_on_its_line_stays():
+    """Inline HTML (<span>s) puts the sender's first words on the banner's line: they
+    went with the rest of that line (audit); so do further sentences of a banner whose
+    opening words alone were listed: the admin lists the whole banner."""
+    from maild.domain.html import html_to_text
+
+    html = f"<span>{WARNING}</span><span>Checkout fails with 500</span>"
+    assert without_banner(html_to_text(html), BANNERS) == "Checkout fails with 500"
+    assert without_banner(f"{WARNING}\n\n5", (M365,)) == f"{WARNING[len(M365) + 1 :]}\n\n5"
+
+
 def test_a_russian_banner_and_two_stacked_banners():
-    text = f"{RU} Не открывайте вложения.\n\n{WARNING}\n\nОшибка 500"
+    text = f"{RU_WARNING}\n\n{WARNING}\n\nОшибка 500"
     assert without_banner(text, BANNERS) == "Ошибка 500"
 
 
@@ -71,7 +86,8 @@ def test_html_rendered_banner_is_its_own_paragraph():
 
     html = (
         '<table style="background:#fff8e5"><tr><td><b>CAUTION:</b> This email originated '
-        "from outside of the organization. Do not click links.</td></tr></table>"
+        "from outside of the organization. Do not click links or open attachments unless "
+        "you recognize the sender and know the content is safe.</td></tr></table>"
         "<div>5</div><div>Спасибо</div>"
     )
     assert without_banner(html_to_text(html), BANNERS) == "5\nСпасибо"
