@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from maild import withdrawals
 from maild.adapters import cache
 from maild.adapters.layout import check_storage, kept_secret, reply_secret
 from maild.adapters.outblock import Screen
@@ -23,6 +24,7 @@ from maild.config import Config, ConfigError, templates_problem
 from maild.domain.attachments import AttachmentPolicy
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.policy import Policy, fmt_time, local
+from maild.domain.records import OutboxEntry
 from maild.domain.replyaddr import tid_of_message_id
 from maild.render import Renderer
 from maild.web.links import relayed_lines
@@ -57,7 +59,7 @@ class App:
         self.outbox.own = frozenset(a.lower() for a in (*support.staff, support.head) if a)
         self.quarantine = Quarantine(root, self.store.files)
         # what the sender withdraws: automatic mail to the blocked (adapters/outblock.py)
-        self.outbox.screen = Screen(self.quarantine.sending_blocks, self.store.locked)
+        self.outbox.screen = Screen(self.quarantine.sending_blocks, self.store.locked, self._noted)
         self.tz = ZoneInfo(self.config.support.timezone)
         kept = cache.folder()  # what other maild processes of this user worked out
         self.calendar = BusinessCalendar(
@@ -96,6 +98,10 @@ class App:
         if not tid:
             return self.config.support.address
         return self.policy.reply_address(tid, person)
+
+    def _noted(self, metas: list[OutboxEntry], why: str) -> int:
+        """Mark mails the outbox's sender withdrew on their tickets' threads."""
+        return withdrawals.note(self, [(m, withdrawals.withdrawal(self, m, why)) for m in metas])
 
     def message_id(self, key: str, tid: str) -> str:
         """The Message-ID of mail we send about a ticket (signed: see tid_for_msgid)."""

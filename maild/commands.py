@@ -22,6 +22,7 @@ from maild.privileges import describe
 from maild.runner import ingest
 from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
+from maild.threadview import message_json, print_messages
 
 log = logging.getLogger("maild")
 EX_OK, EX_FAIL, EX_USAGE, EX_DATAERR, EX_TEMPFAIL = 0, 1, 64, 65, 75
@@ -36,20 +37,12 @@ PUBLIC_TICKET = (
     "reaction_due",
     "first_reaction_at",
 )
-PUBLIC_MESSAGE = ("message_id", "direction", "from", "kind", "received_at", "text")
-PUBLIC_ATTACHMENT = ("filename", "content_type", "size", "accepted", "reason")
 
 
 def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]:
     """The INTERFACE.md shape, plus a few extra keys at the end."""
     out = {k: ticket.get(k) for k in PUBLIC_TICKET}
-    out["messages"] = [
-        {
-            **{k: m.get(k) for k in PUBLIC_MESSAGE},
-            "attachments": [{k: a.get(k) for k in PUBLIC_ATTACHMENT} for a in m["attachments"]],
-        }
-        for m in messages
-    ]
+    out["messages"] = [message_json(m) for m in messages]
     out.update(
         critical=ticket.get("critical", False),
         assignee=ticket.get("assignee"),
@@ -239,20 +232,7 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
         print(f"merged into [TID#{ticket['merged_into']}]")
     if ticket.get("merged_from"):
         print("merged from " + ", ".join(f"[TID#{t}]" for t in ticket["merged_from"]))
-    for m in messages:
-        arrow = "<-" if m["direction"] == "in" else "->"
-        print()
-        print(
-            f"{arrow} {app.fmt_time(m['received_at'])}  {m['kind']}  {m['from']}"
-            + (f"  to {', '.join(m.get('to') or [])}" if m["direction"] == "out" else "")
-        )
-        for a in m["attachments"]:
-            state = "accepted" if a["accepted"] else f"refused: {a['reason']}"
-            print(f"   [{a['filename']} {a['content_type']} {a['size']} B, {state}]")
-        text = (m.get("text") or "").strip()
-        if m["kind"] in ("confirmation", "notice"):  # templated: the first line says it
-            text = text.splitlines()[0] if text else ""
-        print("   " + "\n   ".join(text.splitlines()[:40]) if text else "   (empty)")
+    print_messages(app, messages)
     return EX_OK
 
 

@@ -44,12 +44,12 @@ def apply(
     if ticket is None:  # "held": kept in the quarantine (pipeline): no ticket to save
         return _send_all(app, msg, decision, now, [])
     store.index_msgid(msg.message_id, tid)
+    messages = list(decision.messages)
     if decision.withdraw:  # #uncc: nothing more goes to them, queued mail neither
-        n = guard.withdraw_removed(app, ticket, decision.withdraw)
+        n = guard.withdraw_removed(app, ticket, decision.withdraw, messages)  # marked there
         log.info("%s [TID#%s] %d queued mail(s) to %s withdrawn (#uncc)",
                  msg.message_id, tid, n, ", ".join(decision.withdraw))  # fmt: skip
     _store_attachments(app, decision)
-    messages = list(decision.messages)
     relayed: dict[str, dict[str, str]] = {}
     merged: list[MessageRecord] = []
     queued = _send_all(app, msg, decision, now, messages, resumed, relayed, merged)

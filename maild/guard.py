@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from maild import withdrawals
 from maild.app import App
 from maild.domain.caps import (
     Caps,
@@ -27,6 +28,7 @@ from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
 from maild.domain.screen import Screening
 from maild.domain.spam import BlockList, verdict, withheld
+from maild.withdrawals import Held
 
 log = logging.getLogger("maild.guard")
 
@@ -154,28 +156,38 @@ def withdraw_blocked(app: App, entry: str) -> int:
     )
 
 
-def withdraw_removed(app: App, ticket: Ticket, addresses: tuple[str, ...]) -> int:
+def withdraw_removed(
+    app: App, ticket: Ticket, addresses: tuple[str, ...], messages: list[MessageRecord]
+) -> int:
     """#uncc: the ticket's mail still queued to the people staff took off it (an answer
     or a notice the relay has not taken yet; of a ticket merged into this one too) is
     never sent, marked "withdrawn": "uncc": they no longer get the ticket's mail, and
     mail already written to them is its mail. Everyone else's copies still go (one copy
-    per recipient, guard.copies)."""
+    per recipient, guard.copies). `messages`: the ticket's thread, which the caller
+    saves afterwards: the withdrawn mail is marked there."""
     tids = {ticket["tid"], *(ticket.get("merged_from") or ())}
     gone = set(addresses)
-    return _withdraw(app, "uncc", lambda meta, to: meta.get("tid") in tids and to <= gone)
+    held = {ticket["tid"]: messages}
+    return _withdraw(app, "uncc", lambda meta, to: meta.get("tid") in tids and to <= gone, held)
 
 
-def _withdraw(app: App, why: str, which: Callable[[OutboxEntry, set[str]], bool]) -> int:
+def _withdraw(
+    app: App, why: str, which: Callable[[OutboxEntry, set[str]], bool], held: Held | None = None
+) -> int:
     """Withdraw the queued mails `which` picks among those to someone besides staff
-    and the head; how many."""
+    and the head, each marked withdrawn on its ticket's thread (withdrawals.note;
+    `held`: threads the caller saves itself); how many."""
     support = app.config.support
     ours = {*support.staff, support.head}
-    n = 0
+    done = []
     for meta in app.outbox.queued_records():
         to = {a.lower() for a in meta["to"]}
-        if not to <= ours and which(meta, to):
-            n += app.outbox.withdraw(meta["id"], {"withdrawn": why})
-    return n
+        if to <= ours or not which(meta, to):
+            continue
+        if app.outbox.withdraw(meta["id"], {"withdrawn": why}):
+            done.append((meta, withdrawals.withdrawal(app, meta, why)))
+    withdrawals.note(app, done, held)
+    return len(done)
 
 
 def block_for_spam(app: App, sender: str, whole_domain: bool) -> str:
@@ -209,7 +221,8 @@ def capped(
     to_ticket = [
         datetime.fromisoformat(m["received_at"])
         for m in messages
-        if m.get("auto_to_customer") and not m.get("suppressed")
+        # (not mail withdrawn from the outbox: it never went)
+        if m.get("auto_to_customer") and not m.get("suppressed") and not m.get("withdrawn")
     ]
     allowed, why = [], None
     for addr in to:

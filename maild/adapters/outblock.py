@@ -33,10 +33,13 @@ LOCK_WAIT = 5.0
 class Screen:
     """What the sender asks before a pass (App sets it): the block list now, and the
     store's lock, under which the withdrawals are made as `block add`'s are (one
-    group commit, never beside `maild forget` or #spam withdrawing the same mail)."""
+    group commit, never beside `maild forget` or #spam withdrawing the same mail), and
+    `noted`, which marks the mails withdrawn there on their tickets' threads in the
+    same section (withdrawals.note)."""
 
     blocks: Callable[[], BlockList | None]
     locked: Callable[[float], AbstractContextManager[Any]]
+    noted: Callable[[list[OutboxEntry], str], object]
 
     def unblocked(
         self, queue: OutQueue, due: list[OutboxEntry], own: Iterable[str]
@@ -68,6 +71,7 @@ class Screen:
                 for meta, entry in blocked:
                     if queue.withdraw(meta["id"], {"withdrawn": "blocked"}):
                         done.append((meta, entry))  # (else sent or withdrawn meanwhile)
+                self.noted([meta for meta, _entry in done], "blocked")
         except (StoreUnavailable, OSError) as e:
             log.error("outbox: %d blocked mail(s) not sent, withdrawn by a later pass: %s",
                       len(blocked), e)  # fmt: skip

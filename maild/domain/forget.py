@@ -81,6 +81,20 @@ def _scrub_lines(m: MessageRecord, mention: re.Pattern[str]) -> int:
     return n
 
 
+def _scrub_copies(m: MessageRecord, address: str) -> int:
+    """The person's copy of a mail: its id goes (nothing to thread to); that it was
+    withdrawn, never sent (domain.withdrawn), stays under the placeholder."""
+    n = 0
+    if address in (m.get("copies") or {}):
+        m["copies"] = {a: i for a, i in m["copies"].items() if a != address}
+        n += 1
+    if address in (m.get("withdrawn_copies") or {}):
+        rest = {a: w for a, w in m["withdrawn_copies"].items() if a != address}
+        m["withdrawn_copies"] = {**rest, PLACEHOLDER: m["withdrawn_copies"][address]}
+        n += 1
+    return n
+
+
 def erase_person(
     ticket: Ticket, messages: list[MessageRecord], address: str
 ) -> tuple[Ticket, list[MessageRecord], Erasure]:
@@ -132,9 +146,7 @@ def erase_person(
         for key in ("to", "cc"):
             m[key], n = _swap(m.get(key), address)
             e.replaced += n
-        if address in (m.get("copies") or {}):  # their copy's id: nothing to thread to
-            m["copies"] = {a: i for a, i in m["copies"].items() if a != address}
-            e.replaced += 1
+        e.replaced += _scrub_copies(m, address)
         if "asked_to_join" in m:  # people the customer's Cc asked to add
             m["asked_to_join"], n = _swap(m["asked_to_join"], address)
             e.replaced += n

@@ -167,6 +167,10 @@ MessageRecord = TypedDict(
         "copies": NotRequired[dict[str, str]],
         # "cap", "refused" (to an undeliverable address) or "blocked" (on the block list)
         "suppressed": NotRequired[str],
+        # queued, then withdrawn from the outbox, never sent (domain.withdrawn): why, by
+        # recipient; and why, once no copy of it was left to go
+        "withdrawn_copies": NotRequired[dict[str, str]],
+        "withdrawn": NotRequired[str],
         # later changes
         "merged_from": NotRequired[str],  # #merge: the ticket it came from
         "recharset": NotRequired[str],  # #charset: the codec its text was decoded with

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from maild.domain.records import MessageRecord
+from maild.domain.withdrawn import withdrawn_for, withdrawn_ids
 
 __all__ = ["FOREIGN_TAG_RE", "answered", "auto_ids", "fast_reply", "robot_reason"]
 
@@ -36,7 +37,8 @@ FOREIGN_TAG_RE = re.compile(
 
 def auto_ids(messages: Iterable[MessageRecord], staff: Iterable[str]) -> dict[str, datetime]:
     """Message-ID -> time of our automatic mail to customers in this thread: each copy's
-    (one per recipient, ``copies``), which is what a robot's answer names."""
+    (one per recipient, ``copies``), which is what a robot's answer names; not a copy
+    withdrawn from the outbox (domain.withdrawn): it never went, no one answers it."""
     staff = set(staff)
     out = {}
     for m in messages:
@@ -44,8 +46,10 @@ def auto_ids(messages: Iterable[MessageRecord], staff: Iterable[str]) -> dict[st
             continue
         if m.get("message_id") and set(m.get("to") or ()) - staff:
             at = datetime.fromisoformat(m["received_at"])
+            gone = withdrawn_ids(m)
             for mid in (m["message_id"], *(m.get("copies") or {}).values()):
-                out[mid] = at
+                if mid not in gone:
+                    out[mid] = at
     return out
 
 
@@ -68,7 +72,9 @@ def answered(
         (
             m
             for m in reversed(messages)
-            if m.get("direction") == "out" and sender in (m.get("to") or ())
+            if m.get("direction") == "out"
+            and sender in (m.get("to") or ())
+            and not withdrawn_for(m, sender)  # (never went to them)
         ),
         None,
     )

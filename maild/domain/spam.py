@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from maild.domain.authres import first_of_ours, results
+from maild.domain.withdrawn import withdrawn_for
 
 __all__ = [
     "FREE_MAIL",
@@ -177,9 +178,10 @@ def started_owed(
     its «работа начата» (the regulation: when work starts the customer is told so),
     held back only because an entry now removed (`unblocked`) covered them: a
     `suppressed: blocked` note of started.txt naming them (the block was there at
-    #take), or their copy of it withdrawn from the queue as blocked (`withdrawn`: the
-    Message-IDs of copies `block add` or the sender withdrew "blocked"; the block came
-    after #take), and no mail that went to them since (a staff member's answer says
+    #take), or their copy of it withdrawn from the queue as blocked (marked so on its
+    record, domain.withdrawn; `withdrawn`: the Message-IDs of copies `block add` or the
+    sender withdrew "blocked", for records withdrawn before they were marked; the
+    block came after #take), and no mail that went to them since (a staff member's answer says
     work has started; any other mail they got is later news; a copy withdrawn as
     blocked never went). A ticket waiting for the customer, closed or not taken owes
     none: what it is now, its own mail says."""
@@ -193,9 +195,10 @@ def started_owed(
             owed.update(dict.fromkeys(a for a in to if unblocked.match(a)))
         elif m.get("direction") == "out" and m.get("kind") != "note":
             for a in m.get("to") or ():
-                if _copy_id(m, a) not in withdrawn:  # it went (or goes)
+                why = withdrawn_for(m, a) or ("blocked" if _copy_id(m, a) in withdrawn else None)
+                if why is None:  # it went (or goes)
                     owed.pop(a.lower(), None)
-                elif started and unblocked.match(a):
+                elif why == "blocked" and started and unblocked.match(a):
                     owed[a.lower()] = None
     return list(owed)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 
 from maild.domain.records import MessageRecord
+from maild.domain.withdrawn import withdrawn_for
 
 __all__ = ["Thread", "customer_thread", "per_copy", "sent_id"]
 
@@ -75,8 +76,9 @@ def _holds_in(m: MessageRecord, rcpt: str | None) -> bool:
 
 
 def _holds_out(m: MessageRecord, staff: Collection[str], rcpt: str | None) -> bool:
-    """Whether support's mail ``m`` went to ``rcpt`` (None: to any customer)."""
-    to = m.get("to") or ()
+    """Whether support's mail ``m`` went to ``rcpt`` (None: to any customer); a copy
+    withdrawn from the outbox never went (domain.withdrawn)."""
+    to = [a for a in m.get("to") or () if not withdrawn_for(m, a)]
     return rcpt in to if rcpt is not None else any(a not in staff for a in to)
 
 

@@ -34,6 +34,7 @@ from maild.domain.forget import (
 )
 from maild.ops.forgetmail import scrub_mail
 from maild.ops.retention import remove_unreferenced
+from maild.withdrawals import note, withdrawal
 
 
 @dataclass
@@ -105,6 +106,7 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
     theirs too (domain.forget.scrub_listed), in a text sent as base64 as well."""
     n = 0
     files = app.store.files()  # the locked section's transaction
+    withdrawn = []
     for folder in (app.outbox.queue, app.outbox.sent, app.outbox.refused):
         for path in sorted(folder.glob("*.mail")):
             try:
@@ -128,9 +130,12 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
             erased = {**said, "to": [PLACEHOLDER], "subject": ERASED, "erased": True}
             if folder == app.outbox.queue:  # never sent now: moved to sent/ as erased,
                 # marked as never sent (outbox list --sent would show it as sent)
-                app.outbox.withdraw(path.stem, {**erased, "withdrawn": "erased"}, mail=b"")
+                if app.outbox.withdraw(path.stem, {**erased, "withdrawn": "erased"}, mail=b""):
+                    rcpt = PLACEHOLDER if address in to else None  # as the thread names it
+                    withdrawn.append((meta, withdrawal(app, meta, "erased", rcpt)))
             else:
                 files.put(path, json.dumps({**meta, **erased}).encode() + b"\n")
+    note(app, withdrawn)  # so its thread does not show it as mail that went
     return n
 
 

@@ -32,6 +32,7 @@ from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS, ru_count
 from maild.domain.ticket import rating_of_closing
+from maild.domain.withdrawn import withdrawn_for
 from maild.web.forms import MAX_FILES
 from maild.web.links import relayed_lines
 
@@ -253,17 +254,22 @@ def clear_caches() -> None:
     _SHOWN.clear()
 
 
-def shown(m: MessageRecord) -> bool:
+def shown(m: MessageRecord, viewer: str | None = None) -> bool:
     """A customer sees customer mail and staff replies; notes, notices,
-    confirmations and command-only staff mail are internal."""
-    return m.get("kind") in ("customer", "staff") and not m.get("forged_staff")
+    confirmations and command-only staff mail are internal. Nor does `viewer` see an
+    answer withdrawn from the outbox before it reached them (#uncc, `maild forget`:
+    domain.withdrawn): it never did."""
+    if m.get("kind") not in ("customer", "staff") or m.get("forged_staff"):
+        return False
+    return not (viewer and withdrawn_for(m, viewer))
 
 
-def last_shown(messages: list[MessageRecord]) -> str | None:
-    """The Message-ID of the last message the ticket page shows (a customer's or a
-    staff answer: never our automatic mail), which a post from the page answers."""
+def last_shown(messages: list[MessageRecord], viewer: str | None = None) -> str | None:
+    """The Message-ID of the last message the ticket page shows `viewer` (a customer's
+    or a staff answer: never our automatic mail), which a post from the page answers."""
     return next(
-        (m["message_id"] for m in reversed(messages) if shown(m) and m.get("message_id")), None
+        (m["message_id"] for m in reversed(messages) if shown(m, viewer) and m.get("message_id")),
+        None,
     )
 
 
@@ -288,7 +294,7 @@ def ticket_view(
         "entries": [
             _entry(app, n, m, viewer, known_before(messages, n, relayed))
             for n, m in enumerate(messages)
-            if shown(m)
+            if shown(m, viewer)
         ],
     }
 

@@ -201,10 +201,10 @@ class Site:
         opened = await self.open(request)
         if isinstance(opened, web.Response):
             return opened
-        _token, _address, _ticket, messages = opened
+        _token, address, _ticket, messages = opened
         m, a = int(request.match_info["m"]), int(request.match_info["a"])
         try:
-            found = messages[m]["attachments"][a] if shown(messages[m]) else None
+            found = messages[m]["attachments"][a] if shown(messages[m], address) else None
         except (IndexError, KeyError, TypeError):
             found = None
         if not found or not found.get("accepted") or not found.get("sha256"):
@@ -233,9 +233,10 @@ class Site:
         opened = await self.open(request)
         if isinstance(opened, web.Response):
             return opened
-        _token, _address, ticket, messages = opened
+        _token, address, ticket, messages = opened
         m = int(request.match_info["m"])
-        text = messages[m].get("text") if m < len(messages) and shown(messages[m]) else None
+        seen = m < len(messages) and shown(messages[m], address)
+        text = messages[m].get("text") if seen else None
         if not text:
             raise web.HTTPNotFound()
         key = (ticket["tid"], m, hash(text))  # (a text redacted by maild forget is new)
@@ -309,7 +310,7 @@ class Site:
             now=self.app.now(),
             tid=ticket["tid"],
             authserv_id=self.app.config.support.authserv_id,
-            replying_to=last_shown(messages),
+            replying_to=last_shown(messages, address),
         )
         stored = await self.spool(raw, message_id)
         log.info("%s [TID#%s] %s from the site by %s", message_id, ticket["tid"], action, address)

@@ -1,0 +1,94 @@
+"""Mail withdrawn from the outbox, marked on its ticket's thread (domain.withdrawn): in
+the locked section that withdrew it, so the outbox and the ticket never disagree on
+whether it went. Called by every withdrawal: block add, #spam and #uncc
+(guard._withdraw), the sender's look at the block list (adapters/outblock.py, through
+App), `maild forget` (ops/forget.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from maild.adapters.store import CorruptFile
+from maild.domain.records import MessageRecord, OutboxEntry, Ticket
+from maild.domain.withdrawn import Withdrawal, mark_withdrawn
+
+if TYPE_CHECKING:  # (app wires this module into the outbox's sender)
+    from maild.app import App
+
+log = logging.getLogger("maild.outbox")
+
+MAX_MERGES = 20  # a chain of #merge longer than this is no thread of maild's
+
+Held = dict[str, list[MessageRecord]]  # TID -> its thread, saved by the caller afterwards
+
+
+def withdrawal(app: App, meta: OutboxEntry, why: str, recipient: str | None = None) -> Withdrawal:
+    """The withdrawal of the queued copy `meta` (`recipient`: whom its record names,
+    when not its To: `maild forget` has put the placeholder there). Its outbox id is
+    its mail's key, then "-n" for the n-th copy (outgoing.copy_key), whose first copy's
+    Message-ID is the one its record keeps."""
+    key, dash, n = meta["id"].rpartition("-")
+    copy = int(n) if dash and n.isdigit() else 0
+    tid = meta.get("tid")
+    first = app.message_id(key, tid) if copy and tid else meta["message_id"]
+    to = recipient or (meta["to"][0] if meta["to"] else "")
+    return Withdrawal(meta["message_id"], first, copy, to, why)
+
+
+def note(
+    app: App, withdrawn: list[tuple[OutboxEntry, Withdrawal]], held: Held | None = None
+) -> int:
+    """Mark each withdrawn copy on its ticket's thread, and on the thread of the ticket
+    that one was merged into (#merge copies the records there); `held`: threads the
+    caller saves itself after this, marked in place (#uncc: the reply's ticket). In
+    the caller's locked section. How many threads changed."""
+    by_tid: dict[str, list[Withdrawal]] = {}
+    for meta, w in withdrawn:
+        if meta.get("tid"):
+            by_tid.setdefault(str(meta["tid"]), []).append(w)
+    n = 0
+    for tid, ws in by_tid.items():
+        for one in _with_targets(app, tid, held or {}):
+            n += _mark(app, one, ws, held or {})
+    return n
+
+
+def _load(app: App, tid: str) -> tuple[Ticket, list[MessageRecord]] | None:
+    """The ticket, or None: gone, or its file corrupt (fsck names it; the mail is
+    withdrawn all the same: the outbox says so)."""
+    try:
+        return app.store.load(tid)
+    except CorruptFile as e:
+        log.error("[TID#%s] withdrawn mail not marked in its thread: %s", tid, e)
+        return None
+
+
+def _with_targets(app: App, tid: str, held: Held) -> list[str]:
+    """`tid` and each ticket it was merged into, in turn."""
+    out = [tid]
+    while len(out) <= MAX_MERGES and out[-1] not in held:
+        loaded = _load(app, out[-1])
+        target = loaded[0].get("merged_into") if loaded is not None else None
+        if not target or target in out:
+            break
+        out.append(target)
+    return out
+
+
+def _mark(app: App, tid: str, ws: list[Withdrawal], held: Held) -> int:
+    if tid in held:
+        marked = mark_withdrawn(held[tid], ws)
+        if marked is not None:
+            held[tid][:] = marked
+        return marked is not None
+    loaded = _load(app, tid)
+    if loaded is None:  # deleted (#spam, keep_closed_days): nothing shows it
+        return 0
+    ticket, messages = loaded
+    marked = mark_withdrawn(messages, ws)
+    if marked is None:
+        return 0
+    app.store.save(ticket, marked)
+    return 1

@@ -1,0 +1,87 @@
+"""domain.withdrawn: a copy withdrawn from the outbox marked on its record, and the
+rules that ask what reached a customer reading the mark."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from maild.domain.robots import answered, auto_ids
+from maild.domain.spam import BlockList, started_owed
+from maild.domain.threadhdr import customer_thread
+from maild.domain.withdrawn import Withdrawal, mark_withdrawn, withdrawn_for, withdrawn_ids
+from maild.web.pages import shown
+
+T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC).isoformat()
+STAFF = {"anna@example.com"}
+
+
+def _out(**kw: Any) -> dict[str, Any]:
+    return {"kind": "notice", "direction": "out", "from": "support@example.com",
+            "received_at": T0, "text": "", "attachments": [], **kw}  # fmt: skip
+
+
+def test_a_copy_is_found_by_its_id_and_the_mail_marked_once_none_of_it_went() -> None:
+    mail = _out(message_id="<k@s>", to=["ivan@x.ru", "olga@y.ru"],
+                copies={"ivan@x.ru": "<k@s>", "olga@y.ru": "<k-1@s>"})  # fmt: skip
+    other = _out(message_id="<o@s>", to=["ivan@x.ru"])
+    one = mark_withdrawn([other, mail], [Withdrawal("<k-1@s>", "<k@s>", 1, "olga@y.ru", "uncc")])
+    assert one is not None and one[0] == other
+    assert one[1]["withdrawn_copies"] == {"olga@y.ru": "uncc"} and "withdrawn" not in one[1]
+    assert (
+        withdrawn_for(one[1], "Olga@y.ru") == "uncc" and withdrawn_for(one[1], "ivan@x.ru") is None
+    )
+    both = mark_withdrawn(one, [Withdrawal("<k@s>", "<k@s>", 0, "ivan@x.ru", "blocked")])
+    assert both is not None and both[1]["withdrawn"] == "blocked"
+    assert withdrawn_ids(both[1]) == {"<k@s>", "<k-1@s>"}
+    # withdrawn again (a re-run): the first reason stays, nothing changes
+    assert mark_withdrawn(both, [Withdrawal("<k@s>", "<k@s>", 0, "ivan@x.ru", "erased")]) is None
+    assert mark_withdrawn([other], [Withdrawal("<z@s>", "<z@s>", 0, "ivan@x.ru", "spam")]) is None
+
+
+def test_a_copy_the_record_keeps_no_id_of_is_found_by_its_place() -> None:
+    """One customer and staff on a mail (no `copies`), or a customer `maild forget`
+    took out of them: the n-th copy is the n-th of the record's To."""
+    mail = _out(message_id="<k@s>", to=["anna@example.com", "ivan@x.ru"])
+    w = Withdrawal("<k-1@s>", "<k@s>", 1, "ivan@x.ru", "blocked")
+    [marked] = mark_withdrawn([mail], [w]) or []
+    assert marked["withdrawn_copies"] == {"ivan@x.ru": "blocked"} and "withdrawn" not in marked
+    assert withdrawn_ids(marked) == set()  # its id is not kept: nothing to name
+    wrong = Withdrawal("<k-1@s>", "<k@s>", 1, "olga@y.ru", "blocked")
+    assert mark_withdrawn([mail], [wrong]) is None
+
+
+def test_a_relayed_answer_is_found_by_the_id_it_went_out_as() -> None:
+    answer = _out(kind="staff", message_id="<staff@mua>", sent_as="<a@s>", to=["ivan@x.ru"])
+    [marked] = mark_withdrawn([answer], [Withdrawal("<a@s>", "<a@s>", 0, "ivan@x.ru", "erased")])
+    assert marked["withdrawn"] == "erased"
+    assert not shown(marked, "ivan@x.ru") and shown(answer, "ivan@x.ru")
+    part = {**answer, "to": ["ivan@x.ru", "olga@y.ru"], "withdrawn_copies": {"olga@y.ru": "uncc"}}
+    assert shown(part, "ivan@x.ru") and not shown(part, "olga@y.ru")
+
+
+def test_started_owed_reads_the_mark_on_the_record() -> None:
+    started = _out(template="started.txt", message_id="<1@s>", to=["ivan@x.ru"])
+    removed = BlockList(["x.ru"])
+    assert started_owed("open", [started], removed) == []  # it went
+    blocked = {**started, "withdrawn": "blocked", "withdrawn_copies": {"ivan@x.ru": "blocked"}}
+    assert started_owed("open", [blocked], removed) == ["ivan@x.ru"]
+    erased = {**blocked, "withdrawn": "erased", "withdrawn_copies": {"ivan@x.ru": "erased"}}
+    assert started_owed("open", [erased], removed) == []  # not held by the block
+    later = _out(message_id="<2@s>", to=["ivan@x.ru"], withdrawn="blocked")
+    assert started_owed("open", [blocked, later], removed) == ["ivan@x.ru"]  # never went
+
+
+def test_robots_and_threading_skip_mail_that_never_went() -> None:
+    conf = _out(kind="confirmation", message_id="<c@s>", to=["ivan@x.ru"], withdrawn="blocked")
+    assert auto_ids([conf], STAFF) == {}
+    assert answered([], "ivan@x.ru", [conf], STAFF) is None
+    went = {**conf, "withdrawn": None}
+    assert answered([], "ivan@x.ru", [went], STAFF) is not None
+    customer = {"kind": "customer", "direction": "in", "from": "ivan@x.ru", "message_id": "<i@x>",
+                "received_at": T0, "to": [], "text": "", "attachments": []}  # fmt: skip
+    assert customer_thread([customer, went], STAFF, "", "ivan@x.ru") == (
+        "<i@x>",
+        ["<i@x>", "<c@s>"],
+    )
+    assert customer_thread([customer, conf], STAFF, "", "ivan@x.ru") == ("<i@x>", ["<i@x>"])
