@@ -95,6 +95,17 @@ def server_bye(responses: list) -> ServerBye | None:
     return None
 
 
+def server_bye_in(e: BaseException) -> ServerBye | None:
+    """The BYE an error quotes: imapclient's idle() raises "Unexpected IDLE response:
+    b'* BYE ...'" when the server says BYE before it answers IDLE (it shuts down just
+    then); None for any other error."""
+    text = str(e) if isinstance(e, imaplib.IMAP4.error) else ""
+    _, found, reason = text.partition("IDLE response: b'* BYE ")
+    if not found:
+        return None
+    return ServerBye(f"the server said BYE: {reason.removesuffix(chr(39)).strip()}")
+
+
 def server_text(e: BaseException) -> str:
     """An IMAP error's text as the server sent it: imaplib gives the server's answer
     as bytes, and imapclient wraps it as the bytes' repr (b'...')."""
@@ -135,6 +146,8 @@ def log_connection_failure(e: Exception, cfg: ImapConfig, delay: float) -> None:
         log.error("imap: %s; reconnecting in %g s", e, delay)
     elif isinstance(e, (ServerBye, imaplib.IMAP4.abort)):  # abort: "socket error: EOF"
         log.warning("imap: the connection to %s ended: %s; reconnecting in %g s", host, e, delay)
+    elif bye := server_bye_in(e):
+        log.warning("imap: the connection to %s ended: %s; reconnecting in %g s", host, bye, delay)
     elif isinstance(e, LoginRefused):
         log.warning("imap: %s (a temporary failure); reconnecting in %g s", e, delay)
     else:
