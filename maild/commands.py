@@ -13,7 +13,7 @@ from typing import Any
 from maild.adapters.outbound import UNREACHABLE
 from maild.app import App
 from maild.domain.addresses import address_of
-from maild.domain.records import MessageRecord, OutboxEntry, Ticket
+from maild.domain.records import OutboxEntry
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
 from maild.domain.tid import parse_tid
@@ -22,40 +22,11 @@ from maild.privileges import describe
 from maild.runner import ingest
 from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
-from maild.threadview import message_json, print_messages
+from maild.threadview import print_messages
+from maild.ticketjson import ticket_json
 
 log = logging.getLogger("maild")
 EX_OK, EX_FAIL, EX_USAGE, EX_DATAERR, EX_TEMPFAIL = 0, 1, 64, 65, 75
-
-PUBLIC_TICKET = (
-    "tid",
-    "status",
-    "level",
-    "requester",
-    "subject",
-    "created_at",
-    "reaction_due",
-    "first_reaction_at",
-)
-
-
-def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]:
-    """The INTERFACE.md shape, plus a few extra keys at the end."""
-    out = {k: ticket.get(k) for k in PUBLIC_TICKET}
-    out["messages"] = [message_json(m) for m in messages]
-    out.update(
-        critical=ticket.get("critical", False),
-        assignee=ticket.get("assignee"),
-        rating=ticket.get("rating"),
-        closed_at=ticket.get("closed_at"),
-        refers_to=ticket.get("refers_to"),
-        identification=ticket.get("identification"),
-    )
-    out["participants"] = list(ticket.get("participants") or [])
-    for key in ("merged_into", "merged_from", "removed", "undeliverable"):
-        if ticket.get(key):
-            out[key] = ticket[key]
-    return out
 
 
 def cmd_ingest(app: App, args: argparse.Namespace) -> int:

@@ -284,7 +284,8 @@ def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | No
     offers the rating form then, and a rating by mail is taken (a closing is rated
     once, customer.decide_followup). The ticket's own `rating` is the last one ever given:
     reopened and closed again, the ticket kept «Ваша оценка: 5» and no form, while the
-    closing letter asked for a rating of the new answer (as mail takes it).
+    closing letter asked for a rating of the new answer (as mail takes it). This is
+    also `rating` in `ticket show --json` (ticketjson.py), for the same reason.
 
     The ticket names the closing its rating is of (`rated_closing`, written with the
     rating under the store lock: customer._rating), so a closing it names is rated

@@ -396,6 +396,36 @@ def test_close_rating_and_reopen(desk, sink):
     assert any("открыто снова" in r.subject for r in sink.to("anna@example.com"))
 
 
+def test_rating_shown_is_of_the_current_closing(desk, sink):
+    """Rated 5, reopened by the customer's mail and closed again by staff:
+    `ticket show --json` still said `"rating": 5` for a closing nobody had rated
+    (its closing letter and the site asked for a rating anew), so a script could not
+    tell it from a rated one. The 5 stays in the thread; the new closing's rating
+    shows once given; `report sla` counts the ticket as before."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "Всё исправлено.\n#close"))
+
+    def sla() -> dict:
+        return {**desk.run("report", "sla", "--json").json(), "generated_at": None}
+
+    counted = sla()
+    [all_levels] = [b for b in counted["levels"] if b["level"] == "all"]
+    assert (all_levels["tickets"], all_levels["in_time"]) == (1, 1)
+    desk.ingest(make_mail(subject=f"Re: Обращение закрыто [TID#{tid}]", body="Оценка: 5"))
+    assert desk.ticket(tid)["rating"] == 5
+    desk.ingest(make_mail(subject=f"Re: [TID#{tid}]", body="Ошибка вернулась."))
+    t = desk.ticket(tid)
+    assert t["status"] == "open" and t["rating"] is None
+    desk.ingest(staff_reply(tid, "Теперь исправлено.\n#close"))
+    t = desk.ticket(tid)
+    assert t["status"] == "closed" and t["rating"] is None
+    assert [m["text"].strip() for m in t["messages"] if m["kind"] == "customer"][1] == "Оценка: 5"
+    assert [x["rating"] for x in desk.tickets("--status", "closed")] == [None]
+    desk.ingest(make_mail(subject=f"Re: Обращение закрыто [TID#{tid}]", body="3"))
+    assert desk.ticket(tid)["rating"] == 3
+    assert sla() == counted
+
+
 def test_signed_reply_address_matches_without_tag_and_forgery_does_not(desk, sink):
     tid, _notice = open_ticket(desk, sink)
     [confirmation] = customer_mails(sink)
