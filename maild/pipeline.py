@@ -17,6 +17,7 @@ from maild.domain import verify
 from maild.domain.banners import without_marks
 from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
+from maild.domain.listreply import HELD as LIST_REPLY
 from maild.domain.logid import logged_id
 from maild.domain.message import ParsedMessage, parse
 from maild.domain.screen import Screening, screen
@@ -107,7 +108,7 @@ def _hold(
     scr, snap = facts
     tid = decision.tid
     why = "spam: #spam" if snap.spammed is not None else "staff: no ticket"
-    why = "staff: reply to a list" if snap.list_to else why
+    why = LIST_REPLY if snap.list_to else why
     reason = f"{why} [TID#{tid}]"
     # a list reply is mail of no ticket: kept with the list's first, a #spam of that
     # ticket would count it among the ticket's mail, to be released with it

@@ -9,6 +9,7 @@ from typing import Any
 from maild import guard
 from maild.adapters.quarantine import PUBLIC, normalize_entry
 from maild.app import App
+from maild.domain.listreply import HELD as LIST_REPLY
 from maild.output import print_json, report
 from maild.runner import ingest
 from maild.unblocked import tell_started
@@ -50,8 +51,21 @@ def cmd_spam(app: App, args: argparse.Namespace) -> int:
 
 
 def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
-    """The message goes through the pipeline as if it had just arrived."""
-    raw = app.quarantine.raw(entry["id"])
+    """The message goes through the pipeline as if it had just arrived. A reply to a
+    list mail would only come back (it is on no ticket: pipeline._hold), its writer
+    told again: it stays, and the admin is told why (exit 1). Mail the pipeline puts
+    back in the quarantine (a reply on a ticket still marked #spam or gone) is not
+    released either: exit 1, never its quarantine id shown as a TID."""
+    qid = entry["id"]
+    if str(entry.get("reason") or "").startswith(LIST_REPLY):
+        print(
+            f"maild: {qid} stays in the quarantine: it is a reply to a list mail, on no "
+            "ticket (staff write to the address on the line of the ticket they mean); "
+            f"maild spam delete {qid} once read",
+            file=sys.stderr,
+        )
+        return EX_FAIL
+    raw = app.quarantine.raw(qid)
     with app.store.locked():
         app.quarantine.mark_released(entry["message_id"])
     try:
@@ -59,20 +73,26 @@ def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
     except OSError as e:
         print(f"maild: cannot spool the message, try again later: {e}", file=sys.stderr)
         return EX_TEMPFAIL
-    if decision is None or decision.outcome != "quarantined":  # (else it is the entry again)
+    back = decision is not None and decision.outcome == "quarantined"  # its tid: the entry
+    if not back:
         with app.store.locked():
-            app.quarantine.delete(entry["id"])
-    tid = decision.tid if decision is not None else None
+            app.quarantine.delete(qid)
+    tid = decision.tid if decision is not None and not back else None
     if args.json:
-        print_json(
-            {"id": entry["id"], "tid": tid, "outcome": decision.outcome if decision else None}
+        print_json({"id": qid, "tid": tid, "outcome": decision.outcome if decision else None})
+    elif back:
+        again = app.quarantine.get(decision.tid) or {}
+        print(
+            f"maild: {qid} is back in the quarantine as {decision.tid}: "
+            f"{again.get('reason') or 'processed again'}",
+            file=sys.stderr,
         )
     else:
-        print(f"released {entry['id']}: {decision.outcome if decision else 'pending'} [TID#{tid}]")
+        print(f"released {qid}: {decision.outcome if decision else 'pending'} [TID#{tid}]")
     sender = entry.get("from") or ""
     if sender and app.quarantine.blocked(sender):  # (#spam blocks its sender too)
         print(f"maild: {sender} is still blocked: maild block remove {sender}", file=sys.stderr)
-    return EX_OK
+    return EX_FAIL if back else EX_OK
 
 
 def cmd_block(app: App, args: argparse.Namespace) -> int:

@@ -15,6 +15,9 @@ from maild.domain.replyaddr import LIST_KEY, list_signed_for, list_tid_of_messag
 from maild.domain.replyaddr import verify as verify_address
 
 TEMPLATE = "staff_list_reply.txt"
+# the quarantine's reason for such a reply (with the list's first [TID#...] after it):
+# `maild spam release` keeps it there, as the pipeline would again
+HELD = "staff: reply to a list"
 
 
 def list_reply(msg: ParsedMessage, policy: Policy, internal: tuple[str, ...]) -> tuple[str, str]:

@@ -143,3 +143,29 @@ def test_a_held_list_reply_is_no_mail_of_the_lists_first_ticket(tmp_path, sink):
     assert subject in spammed.subject
     assert "maild spam release" in spammed.text and held["id"] not in spammed.text
     assert held["reason"] == f"staff: reply to a list [TID#{first}]"
+
+
+def test_releasing_a_held_list_reply_says_it_stays_in_the_quarantine(tmp_path, sink):
+    """`maild spam release` of a list reply printed «released ID: quarantined
+    [TID#<the quarantine id>]» and exited 0 while the mail went straight back to the
+    quarantine (and its writer was told again). It is on no ticket, so it stays there:
+    one line says why, exit 1, nothing is sent."""
+    desk = Desk(tmp_path, sink.port, support={"staff": [ANNA]})
+    tids, listed = reminder_list(desk, sink)
+    answered_on_no_ticket(desk, sink, tids, reply_to_list(listed, "#close\nРазберусь"))
+    [held] = [e for e in desk.run("spam", "list", "--json").json() if e["from"] == ANNA]
+    before = tickets_as_they_are(desk, tids)
+    start = len(sink.received)
+    for args in ((), ("--json",)):
+        r = desk.run("spam", "release", held["id"], *args)
+        assert r.code == 1, r
+        assert "released" not in r.out and f"[TID#{held['id']}]" not in r.out + r.err
+        assert r.err.strip().splitlines() == [
+            f"maild: {held['id']} stays in the quarantine: it is a reply to a list mail, on no "
+            "ticket (staff write to the address on the line of the ticket they mean); "
+            f"maild spam delete {held['id']} once read"
+        ], r.err
+    assert desk.run("spam", "list", "--json").json() == [held]
+    assert desk.flush().code == 0
+    assert sink.received[start:] == []
+    assert tickets_as_they_are(desk, tids) == before
