@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from maild.app import App
-from maild.domain.sla import LEVELS
+from maild.domain.sla import LEVELS, SHORT_RU
 from maild.output import print_json
+from maild.overrides import answer_problem
 
-EX_OK = 0
+EX_OK, EX_FAIL = 0, 1
 
 
-# What a saved answer looks like in a ticket, for the preview line.
+# What a saved answer looks like in a ticket, for the preview line: every name a
+# ticket's answer gets (domain/answers.GIVEN), so an answer this cannot make fails in
+# a reply too
 SAMPLE = {
     "tid": "1234-5678",
     "level_id": "standard",
     "level_name": LEVELS["standard"].name_ru,
+    "level_short": SHORT_RU["standard"],
     "reaction": LEVELS["standard"].reaction_ru(),
     "due": "",
     "due_short": "",
@@ -25,31 +30,47 @@ SAMPLE = {
 }
 
 
-def _preview(app: App, name: str, path: Path) -> str:
+def _preview(app: App, name: str, path: Path, problem: str | None) -> str:
     """The first line of the answer as a customer would read it (else as written)."""
-    try:
-        text = app.renderer.answer(name, SAMPLE)
-    except Exception:  # a local answer may use what the sample lacks: show it as written
+    if problem:
         text = path.read_text(encoding="utf-8", errors="replace")
+    else:
+        text = app.renderer.answer(name, SAMPLE)
     lines = text.strip().splitlines()
     return lines[0] if lines else ""
 
 
+def _meanwhile(app: App, row: dict[str, Any]) -> str:
+    """What a reply with `#answer NAME` does while the answer cannot be made."""
+    shipped = app.renderer.dirs[-1] / "answers" / f"{row['name']}.txt"
+    if shipped.exists() and str(shipped) != row["path"]:
+        return f"#answer {row['name']} inserts the shipped answer ({shipped})"
+    return f"a staff reply with #answer {row['name']} is held back, its writer told why"
+
+
 def answers_list(app: App, args: argparse.Namespace) -> int:
-    """Each answer's name, the directory it comes from and its first line."""
+    """Each answer's name, the directory it comes from and its first line; one that
+    cannot be made (a broken {% %}, a filter or a name maild does not have) is named
+    with its line and error, and the exit is 1."""
     rows = []
-    for name in app.renderer.answer_names():
+    r = app.renderer
+    ctx = {**SAMPLE, "support_name": r.support.name, "support_address": r.support.address}
+    for name in r.answer_names():
         path = next(
             d / "answers" / f"{name}.txt"
-            for d in app.renderer.dirs
+            for d in r.dirs
             if (d / "answers" / f"{name}.txt").exists()
         )
-        rows.append({"name": name, "path": str(path), "first_line": _preview(app, name, path)})
+        problem = answer_problem(r.env, r.dirs[0], name, ctx)
+        first = _preview(app, name, path, problem)
+        rows.append({"name": name, "path": str(path), "first_line": first, "problem": problem})
     if args.json:
         print_json(rows)
     elif not rows:
         print("no saved answers")
-    for r in [] if args.json else rows:
-        print(f"{r['name']:<20} {r['first_line'][:70]}")
-        print(f"{'':<20} {r['path']}")
-    return EX_OK
+    for row in [] if args.json else rows:
+        print(f"{row['name']:<20} {row['first_line'][:70]}")
+        print(f"{'':<20} {row['path']}")
+        if row["problem"]:
+            print(f"{'':<20} ! cannot be made: {row['problem']}; {_meanwhile(app, row)}")
+    return EX_FAIL if any(row["problem"] for row in rows) else EX_OK

@@ -8,6 +8,9 @@ process, and a note run/override_failing.NAME.json under the storage ({"since",
 "path", "line", "error", "template", "dir", "sha256"}) lets `maild status` name the
 file for as long as it stays as it was (an edit, or the file's removal, ends it).
 The shipped templates failing is a bug of maild: render.Renderer raises as before.
+A saved answer (answers/NAME.txt, `#answer NAME`) of the admin's that fails gives way
+to the shipped answer of its name the same way; one only the admin has cannot, so the
+staff reply that inserts it is held back and its writer told (answer_text).
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ from typing import Any
 import jinja2
 
 from maild.config import ConfigError
+from maild.domain.answers import AnswerFailed
 
 log = logging.getLogger("maild.render")
 
 NOTE = "override_failing."  # run/override_failing.<template name>.json
+ANSWERS = "answers/"  # saved answers: answers/NAME.txt
 
 
 class Fallback:
@@ -42,9 +47,10 @@ class Fallback:
         self.run = run
         self.told: set[str] = set()  # templates this process has logged about
 
-    def failed(self, name: str, error: BaseException) -> None:
+    def failed(self, name: str, error: BaseException, held: bool = False) -> None:
         """`name`'s override failed with `error` (its mail went out from the shipped
-        one): logged once per template in this process, noted for `maild status`."""
+        one; `held`: a saved answer of the admin's own, the staff reply held back):
+        logged once per template in this process, noted for `maild status`."""
         if name in self.told:
             return
         self.told.add(name)
@@ -52,18 +58,72 @@ class Fallback:
         what = describe(error)
         at = f"line {line}: " if line else ""
         log.error(
-            "template override %s: %s%s; mail from %s is made from the shipped template "
-            "(%s) until the file is mended and maild restarted (maild check-config and "
-            "maild status name it meanwhile)",
+            "template override %s: %s%s; %s until the file is mended and maild restarted "
+            "(maild check-config and maild status name it meanwhile)",
             path,
             at,
             what,
-            name,
-            self.shipped / name,
+            _instead(name, held, self.shipped / name),
         )
         if self.run is not None:
             record = {"path": str(path), "line": line, "error": what, "template": name}
+            record |= {"held": True} if held else {}
             _note(self.run, path, record | {"dir": str(self.override)})
+
+
+def _instead(name: str, held: bool, shipped: Path | None) -> str:
+    """What maild does meanwhile about the mail made from `name`."""
+    answer = name.removeprefix(ANSWERS).removesuffix(".txt")
+    if held:
+        return f"staff replies with #answer {answer} are held back (their writer is told why)"
+    at = f" ({shipped})" if shipped else ""
+    if name.startswith(ANSWERS):
+        return f"#answer {answer} inserts the shipped answer{at}"
+    return f"mail from {name} is made from the shipped template{at}"
+
+
+def answer_text(
+    env: jinja2.Environment, fallback: Fallback | None, dirs: list[Path], name: str, ctx: dict
+) -> str:
+    """The saved answer answers/`name`.txt rendered. An admin's that fails gives way to
+    the shipped answer of that name (Fallback.failed); one only the admin has raises
+    AnswerFailed, which holds the staff reply back and tells its writer (domain/answers)
+    rather than crash the reply into a ticket of its own. Maild's own answer failing is
+    a bug of maild: ConfigError, as for a shipped template (`checked`)."""
+    file = f"{ANSWERS}{name}.txt"
+    try:
+        return env.get_template(file).render(**ctx)
+    except Exception as e:
+        if isinstance(e, OSError) and not isinstance(e, jinja2.TemplateNotFound):
+            raise  # the disk's fault, not the text's
+        error = e
+    if fallback is None or not (fallback.override / file).is_file():
+        where_ = next((d / file for d in dirs if (d / file).exists()), Path(file))
+        raise ConfigError(f"saved answer {where_}: {describe(error)}") from None
+    if not (fallback.shipped / file).is_file():
+        fallback.failed(file, error, held=True)
+        path, line = where(fallback.override, file, error)
+        raise AnswerFailed(str(path), line, describe(error)) from None
+    try:
+        out = fallback.env.get_template(file).render(**ctx)
+    except jinja2.TemplateError as e:
+        raise ConfigError(f"saved answer {fallback.shipped / file}: {describe(e)}") from None
+    fallback.failed(file, error)
+    return out
+
+
+def answer_problem(env: jinja2.Environment, override: Path, name: str, ctx: dict) -> str | None:
+    """What keeps answers/`name`.txt, as the renderer finds it, from being made with
+    `ctx` ("line N: error"), or None (`maild answers list`; nothing logged or noted)."""
+    file = f"{ANSWERS}{name}.txt"
+    try:
+        env.get_template(file).render(**ctx)
+    except Exception as e:
+        if isinstance(e, OSError) and not isinstance(e, jinja2.TemplateNotFound):
+            return f"cannot read it: {e.strerror or e}"
+        _path, line = where(override, file, e)
+        return f"{f'line {line}: ' if line else ''}{describe(e)}"
+    return None
 
 
 def made(
@@ -131,10 +191,13 @@ def _digest(path: Path) -> str | None:
 
 
 def _note(run: Path, path: Path, record: dict[str, Any]) -> None:
-    """run/override_failing.NAME.json, keeping `since` of a note of the same file as
-    it is (another process met it first). Best effort, as status.note: a note that
-    cannot be written must not stop the mail it is about."""
-    target = run / f"{NOTE}{path.name}.json"
+    """run/override_failing.NAME.json (answers.NAME.txt for a saved answer), keeping
+    `since` of a note of the same file as it is (another process met it first). Best
+    effort, as status.note: a note that cannot be written must not stop the mail it is
+    about."""
+    inside = os.path.relpath(path, record["dir"])  # answers/x.txt apart from x.txt
+    name = path.name if inside.startswith("..") else inside.replace(os.sep, ".")
+    target = run / f"{NOTE}{name}.json"
     digest = _digest(path)
     old = _read(target)
     same = old and old.get("path") == record["path"] and old.get("sha256") == digest
@@ -184,9 +247,10 @@ def reasons(notes: list[dict[str, Any]] | None, prefix: str = "templates: ") -> 
     out = []
     for r in notes or ():
         at = f"line {r['line']}: " if r.get("line") else ""
+        instead = _instead(str(r.get("template")), bool(r.get("held")), None)
         out.append(
             f"{prefix}{r.get('path')} fails ({at}{r.get('error')}; since {r.get('since')}): "
-            f"mail from {r.get('template')} is made from the shipped template instead; "
-            "mend the file, then restart maild serve"
+            f"{instead}{'' if r.get('held') else ' instead'}; mend the file, then restart "
+            "maild serve"
         )
     return out

@@ -26,7 +26,7 @@ from maild.domain.addresses import getaddresses
 from maild.domain.commands import cheat_sheet
 from maild.domain.policy import hours_words, zone_label, zone_words
 from maild.domain.tid import tag
-from maild.overrides import Fallback, checked, made
+from maild.overrides import Fallback, answer_text, checked, made
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WIRE = compat32.clone(linesep="\r\n")
@@ -107,10 +107,11 @@ class Renderer:
         return tuple(sorted(names))
 
     def answer(self, name: str, context: dict[str, Any]) -> str:
-        """One saved answer rendered for a ticket (no Subject line: it goes into a reply)."""
+        """One saved answer rendered for a ticket (no Subject line: it goes into a reply);
+        an admin's that fails: the shipped one, or AnswerFailed (overrides.answer_text)."""
         ctx = {"support_name": self.support.name, "support_address": self.support.address}
         ctx.update(context)
-        return self.env.get_template(f"answers/{name}.txt").render(**ctx)
+        return answer_text(self.env, self.fallback, self.dirs, name, ctx)
 
     def message(
         self,

@@ -11,6 +11,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from maild import renderfilters
+from maild.domain.answers import GIVEN
 from maild.render import TEMPLATES, template_loader
 
 # Saved answers: an override folder adds its own there, so a new name is no typo, and
@@ -31,12 +32,37 @@ def template_findings(root: Path, shipped: Path = TEMPLATES) -> tuple[list[str],
         if problem:
             problems.append(f"{path}: {problem}")
         if name.startswith(ANSWERS):
+            warnings += _unknown(env, path, name, tree, shipped)
             continue
         if name not in names:
             warnings.append(_unused(path, name, names, shipped))
         elif tree is not None:
             warnings += _missing(env, path, shipped / name, tree)
     return problems, warnings
+
+
+def _unknown(
+    env: jinja2.Environment, path: Path, name: str, tree: nodes.Template | None, shipped: Path
+) -> list[str]:
+    """A warning when a saved answer uses a name maild does not give saved answers
+    (domain/answers.GIVEN): a staff reply with it is held back, its writer told why
+    (a warning: `{% if x is defined %}` may guard it)."""
+    if tree is None:
+        return []  # a problem of its own
+    odd = sorted(_uses(env, tree) - GIVEN)
+    if not odd:
+        return []
+    answer = name.removeprefix(ANSWERS).removesuffix(".txt")
+    then = (
+        f"#answer {answer} would insert the shipped answer instead"
+        if (shipped / name).is_file()
+        else f"a staff reply with #answer {answer} would be held back"
+    )
+    given = ", ".join(sorted(GIVEN))
+    return [
+        f"{path} uses {', '.join(odd)}, which maild does not give a saved answer "
+        f"(it gives {given}): {then}"
+    ]
 
 
 def _unused(path: Path, name: str, names: list[str], shipped: Path) -> str:

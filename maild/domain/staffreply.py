@@ -20,11 +20,11 @@ from maild.domain import decision as dc
 from maild.domain import merge as mg
 from maild.domain import ticket as tk
 from maild.domain import trust
+from maild.domain.answers import filled
 from maild.domain.closedcmd import closed_errors, level_errors
 from maild.domain.commands import Command, ParsedReply, holds_notice, parse_reply
 from maild.domain.conflicts import without_conflicts
 from maild.domain.decision import Context, Decision, Outgoing, level_ctx
-from maild.domain.layout import from_russian_layout
 from maild.domain.longtext import text_ctx
 from maild.domain.message import redecode
 from maild.domain.onemail import fold
@@ -53,38 +53,11 @@ class Extras:
     recharset: tuple[int, str, str] | None = None  # (message index, codec, new text)
 
 
-def answer_context(policy: Policy, ticket: Ticket) -> dict[str, Any]:
-    """What a saved answer may use: the ticket's TID, level, deadline, customer name."""
-    return {
-        **level_ctx(policy, ticket),
-        "name": ticket.get("requester_name") or "",
-        "requester": ticket["requester"],
-    }
-
-
-def find_answer(policy: Policy, name: str) -> str | None:
-    """The saved answer's name as typed, or as typed in the Russian layout."""
-    names = policy.answer_names
-    for candidate in (name, from_russian_layout(name)):
-        if candidate in names:
-            return candidate
-    return None
-
-
 def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) -> Extras:
     """Fill in saved answers and check what #merge, #charset, #assign and #cc/#uncc
     name."""
     ex = Extras()
-    missing = [c.arg or "" for c in reply.commands if c.name == "answer"]
-    missing = [n for n in missing if find_answer(policy, n) is None]
-    for n in dict.fromkeys(missing):
-        known = ", ".join(policy.answer_names) or "(нет ни одного)"
-        ex.errors.append(f"#answer: нет сохранённого ответа «{n}»; есть: {known}")
-    if not missing:
-        ctx = answer_context(policy, ticket)
-        ex.body = reply.fill(
-            lambda n: policy.render_answer(find_answer(policy, n) or n, ctx).rstrip("\n") + "\n"
-        )
+    ex.body, ex.errors = filled(policy, reply, ticket)  # an answer that fails: an error
     ex.errors += trust.participant_errors(policy, ticket, reply.commands)
     ex.errors += assign_errors(policy, reply.commands)
     for cmd in reply.commands:

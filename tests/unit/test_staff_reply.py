@@ -8,6 +8,7 @@ import dataclasses
 import struct
 from typing import Any
 
+from maild.domain.answers import GIVEN, AnswerFailed, answer_context
 from maild.domain.commands import parse_reply
 from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
@@ -107,6 +108,31 @@ def test_saved_answers_by_name_or_in_the_russian_layout() -> None:
     assert _errors(_reply("#answer thanks", policy=none)) == [
         "#answer: нет сохранённого ответа «thanks»; есть: (нет ни одного)"
     ]
+
+
+def test_a_saved_answer_that_cannot_be_made_stops_the_reply_naming_file_and_error() -> None:
+    """The renderer raises AnswerFailed for an admin's own answer that fails: an error
+    to its writer, as an unknown name is; nothing to the customer."""
+
+    def failing(name: str, context: dict[str, Any]) -> str:
+        raise AnswerFailed("/etc/maild/templates/answers/thanks.txt", 3, "'x' is undefined")
+
+    policy = dataclasses.replace(POLICY, render_answer=failing)
+    d = _reply("Добрый день!\n#answer thanks\n#close", policy=policy)
+    assert _errors(d) == [
+        "#answer thanks: сохранённый ответ не удаётся составить: "
+        "/etc/maild/templates/answers/thanks.txt, строка 3: 'x' is undefined. Ответ нужно "
+        "исправить (файл правит администратор); до тех пор напишите текст ответа сами, "
+        "без #answer"
+    ]
+    assert not [o for o in d.outgoing if CUSTOMER in o.to]
+    assert d.ticket["status"] != "closed"
+
+
+def test_what_a_saved_answer_is_given_is_what_check_config_expects() -> None:
+    fresh, _messages = _ticket()
+    given = set(answer_context(POLICY, fresh)) | {"support_name", "support_address"}
+    assert given == GIVEN
 
 
 def test_assign_names_a_staff_member_or_stops_the_reply() -> None:

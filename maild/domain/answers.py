@@ -1,0 +1,75 @@
+"""Saved answers in a staff reply (`#answer NAME`, answers/NAME.txt): the name as
+typed or in the Russian layout, what the answer may use, and the reply's text with
+each filled in. One that cannot be made (an admin's own answer that fails: the renderer
+raises AnswerFailed, see maild/overrides.py) is an error that stops the reply, as an
+unknown name is: its writer is told, the customer gets nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from maild.domain.commands import ParsedReply
+from maild.domain.decision import level_ctx
+from maild.domain.layout import from_russian_layout
+from maild.domain.policy import Policy
+from maild.domain.records import Ticket
+
+# What a saved answer may use: answer_context's names and the two the renderer adds
+# (check-config warns of an answer that uses any other: every reply with it fails)
+GIVEN = frozenset(
+    ("tid", "level_id", "level_name", "level_short", "reaction", "due", "due_short")
+    + ("name", "requester", "support_name", "support_address")
+)
+
+
+class AnswerFailed(Exception):
+    """An admin's saved answer, with no shipped one of its name, failed to render:
+    `path` (the file that failed, maybe one it includes), `line` when known, `error`."""
+
+    def __init__(self, path: str, line: int | None, error: str) -> None:
+        super().__init__(f"{path}: {f'line {line}: ' if line else ''}{error}")
+        self.path, self.line, self.error = path, line, error
+
+
+def answer_context(policy: Policy, ticket: Ticket) -> dict[str, Any]:
+    """What a saved answer may use: the ticket's TID, level, deadline, customer name."""
+    return {
+        **level_ctx(policy, ticket),
+        "name": ticket.get("requester_name") or "",
+        "requester": ticket["requester"],
+    }
+
+
+def find_answer(policy: Policy, name: str) -> str | None:
+    """The saved answer's name as typed, or as typed in the Russian layout."""
+    names = policy.answer_names
+    for candidate in (name, from_russian_layout(name)):
+        if candidate in names:
+            return candidate
+    return None
+
+
+def filled(policy: Policy, reply: ParsedReply, ticket: Ticket) -> tuple[str, list[str]]:
+    """(the reply's text with its saved answers filled in, errors): an unknown name or
+    an answer that cannot be made is an error, and then the text is ""."""
+    typed = dict.fromkeys(c.arg or "" for c in reply.commands if c.name == "answer")
+    errors = []
+    for n in [n for n in typed if find_answer(policy, n) is None]:
+        known = ", ".join(policy.answer_names) or "(нет ни одного)"
+        errors.append(f"#answer: нет сохранённого ответа «{n}»; есть: {known}")
+    if errors:
+        return "", errors
+    ctx = answer_context(policy, ticket)
+    texts = {}
+    for n in typed:
+        try:
+            texts[n] = policy.render_answer(find_answer(policy, n) or n, ctx).rstrip("\n") + "\n"
+        except AnswerFailed as e:
+            at = f", строка {e.line}" if e.line else ""
+            errors.append(
+                f"#answer {n}: сохранённый ответ не удаётся составить: {e.path}{at}: {e.error}."
+                " Ответ нужно исправить (файл правит администратор); до тех пор напишите"
+                " текст ответа сами, без #answer"
+            )
+    return ("", errors) if errors else (reply.fill(texts.__getitem__), [])
