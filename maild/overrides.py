@@ -21,11 +21,13 @@ import json
 import logging
 import os
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 
 from maild.config import ConfigError
 from maild.domain.answers import AnswerFailed
@@ -46,6 +48,33 @@ class Fallback:
         self.shipped = Path(env.loader.searchpath[0])  # (a FileSystemLoader)
         self.run = run
         self.told: set[str] = set()  # templates this process has logged about
+        self.touched: dict[str, bool] = {}  # see touches
+
+    def touches(self, name: str) -> bool:
+        """Whether `name`, or a template it includes at any depth, is a file of the
+        override folder: made in the sandbox then; else the shipped text as it is."""
+        if name not in self.touched:
+            self.touched[name] = self._touches(name)
+        return self.touched[name]
+
+    def _touches(self, name: str) -> bool:
+        todo, seen = [name], set()
+        while todo:
+            n = todo.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            if (self.override / n).exists():
+                return True
+            try:  # a shipped one: what it includes (a name made at render: any)
+                source = self.env.loader.get_source(self.env, n)[0]
+            except jinja2.TemplateNotFound:
+                continue
+            names = list(meta.find_referenced_templates(self.env.parse(source)))
+            if None in names:
+                return True
+            todo += names
+        return False
 
     def failed(self, name: str, error: BaseException, held: bool = False) -> None:
         """`name`'s override failed with `error` (its mail went out from the shipped
@@ -127,10 +156,15 @@ def answer_problem(env: jinja2.Environment, override: Path, name: str, ctx: dict
 
 
 def made(
-    env: jinja2.Environment, name: str, ctx: dict[str, Any], template: jinja2.Template | None = None
+    env: jinja2.Environment,
+    name: str,
+    ctx: dict[str, Any],
+    template: jinja2.Template | None = None,
+    render: Callable[[jinja2.Template, dict[str, Any]], str] | None = None,
 ) -> str:
-    """`name` rendered; its first line must be the Subject."""
-    out = (template or env.get_template(name)).render(**ctx)
+    """`name` rendered (by `render`: sandbox.rendered); its first line must be the Subject."""
+    template = template or env.get_template(name)
+    out = render(template, ctx) if render else template.render(**ctx)
     if not out.startswith("Subject:"):
         raise ValueError(f"template {name} must start with a Subject: line")
     return out

@@ -20,7 +20,7 @@ from typing import Any
 
 import jinja2
 
-from maild import renderfilters
+from maild import renderfilters, sandbox
 from maild.config import SupportConfig
 from maild.domain.addresses import getaddresses
 from maild.domain.commands import cheat_sheet
@@ -29,6 +29,7 @@ from maild.domain.tid import tag
 from maild.overrides import Fallback, answer_text, checked, made
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+NotFound = jinja2.TemplateNotFound  # an OSError: the text names a file there is not
 WIRE = compat32.clone(linesep="\r\n")
 
 
@@ -58,11 +59,15 @@ class Renderer:
         self.support = support
         # `[templates] path` first, file by file: local edits survive an upgrade
         self.dirs = [d for d in (override, templates) if d is not None]
-        self.env = _environment(self.dirs, compiled)
-        # an override that fails gives way to the shipped template (overrides.py);
-        # `run`: where `maild status` reads that (the storage's run/ folder)
-        shipped = _environment([templates], compiled)
-        self.fallback = Fallback(override, shipped, run) if override else None
+        self.fallback = None
+        if not override:
+            self.env = _environment(self.dirs, compiled)
+        else:  # the admin's files: in the sandbox, with their own cache (sandbox.py)
+            loader, apart = template_loader(self.dirs), sandbox.apart(compiled)
+            self.env = sandbox.sandbox(loader=loader, auto_reload=False, bytecode_cache=apart)
+            # an override that fails gives way to the shipped template (overrides.py);
+            # `run`: where `maild status` reads that (the storage's run/ folder)
+            self.fallback = Fallback(override, _environment([templates], compiled), run)
         # as text, for the outbox's record (`outbox list`): the name readable, not encoded
         self._from = str(Address(display_name=support.name, addr_spec=support.address))
         self._from_line = mailbox_field("From", [(support.name, support.address)])
@@ -86,16 +91,21 @@ class Renderer:
         return subject, _squeeze(body.lstrip("\n"))
 
     def _output(self, name: str, ctx: dict[str, Any]) -> str:
-        """The template's text. Whatever an admin's override fails with (its text, not
-        the disk: OSError pauses processing as ever) makes this mail from the shipped
-        template instead, lest one file stop every mail of the desk (overrides.py)."""
+        """The template's text. Whatever an admin's override fails with once read (in
+        the sandbox, OSError too: no disk of the store is touched there) makes this
+        mail from the shipped template instead, lest one file stop every mail of the
+        desk (overrides.py); the file unreadable pauses processing, as the shipped do."""
         if not self.fallback:
             return checked(self.env, self.dirs, name, ctx)
+        if not self.fallback.touches(name):  # no file of the admin's in it: as without
+            return checked(self.fallback.env, self.dirs[1:], name, ctx)
+        template = None
         try:
-            return made(self.env, name, ctx)
+            template = self.env.get_template(name)
+            return made(self.env, name, ctx, template, sandbox.rendered)
         except Exception as e:
-            if isinstance(e, OSError) and not isinstance(e, jinja2.TemplateNotFound):
-                raise  # the disk's fault, not the text's (TemplateNotFound is an OSError)
+            if template is None and isinstance(e, OSError) and not isinstance(e, NotFound):
+                raise  # the file unreadable: the disk's fault, not the text's
             out = checked(self.fallback.env, self.dirs[1:], name, ctx)  # maild's own
             self.fallback.failed(name, e)
             return out

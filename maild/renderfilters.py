@@ -14,12 +14,15 @@ from maild.domain.plural import thousands
 from maild.domain.sla import ru_count
 
 
-def environment(**options: Any) -> jinja2.Environment:
+def environment(
+    cls: type[jinja2.Environment] = jinja2.Environment, **options: Any
+) -> jinja2.Environment:
     """An Environment as maild writes mail with: its block and whitespace rules, an
     undefined name an error, no globals, its filters. `options` add the loader and the
-    caches. check-config compiles overrides with it, so a filter maild lacks
-    (`{{ n | plurals(...) }}`) is found there, not in the first mail that needs it."""
-    env = jinja2.Environment(
+    caches; `cls`: sandbox.Sandbox for overrides. check-config compiles overrides with
+    it, so a filter maild lacks (`{{ n | plurals(...) }}`) is found there, not in the
+    first mail that needs it."""
+    env = cls(
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta, nodes
 
-from maild import renderfilters
+from maild import sandbox
 from maild.domain.answers import GIVEN
 from maild.render import TEMPLATES, template_loader
 
@@ -21,9 +21,9 @@ ANSWERS = "answers/"
 
 def template_findings(root: Path, shipped: Path = TEMPLATES) -> tuple[list[str], list[str]]:
     """(problems, warnings) of the override folder `root`, one line each naming the file.
-    The templates are compiled by maild's own Environment, looked up as the renderer
-    looks them up (`root` first, then `shipped`)."""
-    env = renderfilters.environment(loader=template_loader([root, shipped]))
+    The templates are compiled in the sandbox the renderer makes overrides in, looked
+    up as it looks them up (`root` first, then `shipped`)."""
+    env = sandbox.sandbox(loader=template_loader([root, shipped]))
     names = sorted(p.name for p in shipped.glob("*.txt"))
     problems, warnings = [], []
     for path in sorted(root.rglob("*.txt")):
