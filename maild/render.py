@@ -91,10 +91,9 @@ class Renderer:
         return subject, _squeeze(body.lstrip("\n"))
 
     def _output(self, name: str, ctx: dict[str, Any]) -> str:
-        """The template's text. Whatever an admin's override fails with once read (in
-        the sandbox, OSError too: no disk of the store is touched there) makes this
-        mail from the shipped template instead, lest one file stop every mail of the
-        desk (overrides.py); the file unreadable pauses processing, as the shipped do."""
+        """The template's text. Whatever an admin's override fails with once read (in the
+        sandbox, OSError too) makes this mail from the shipped template, lest one file
+        stop the desk (overrides.py); the file unreadable pauses, as the shipped do."""
         if not self.fallback:
             return checked(self.env, self.dirs, name, ctx)
         if not self.fallback.touches(name):  # no file of the admin's in it: as without
