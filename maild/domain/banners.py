@@ -32,16 +32,26 @@ _BLANK_LINES = re.compile(r"(?:[ \t\f\v\xa0]*\n)*")
 _SPACES = re.compile(r"[ \t\f\v\xa0]*")
 
 
+# characters a mail system or an HTML editor may put inside words unseen: a zero-width
+# space or joiner, a word joiner, a BOM, a soft hyphen
+_UNSEEN = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_IN_WORD = f"[{_UNSEEN}]*"
+_BETWEEN = f"[\\s{_UNSEEN}]+"
+_DROP_UNSEEN = dict.fromkeys(map(ord, _UNSEEN))  # (from the listed banner itself)
+
+
 def _pattern(banner: str) -> re.Pattern[str] | None:
     """A banner as it is looked for: its words in order, any run of whitespace between
-    them (a line the client wrapped, HTML's no-break spaces), case aside; a last word
-    that is not the beginning of a longer one ("CAUTION" does not begin "CAUTIONARY").
-    Literal words joined by one class: linear on any text."""
-    words = banner.split()
+    them (a line the client wrapped, HTML's no-break spaces), case aside, unseen
+    characters (_UNSEEN) anywhere aside; a last word that is not the beginning of a
+    longer one ("CAUTION" does not begin "CAUTIONARY"). Literal characters, each
+    followed by one class none of them is in: linear on any text."""
+    words = [w for w in (w.translate(_DROP_UNSEEN) for w in banner.split()) if w]
     if not words:
         return None
     end = r"(?!\w)" if words[-1][-1].isalnum() else ""
-    return re.compile(r"\s+".join(map(re.escape, words)) + end, re.IGNORECASE)
+    spelt = [_IN_WORD.join(map(re.escape, w)) for w in words]
+    return re.compile(_IN_WORD + _BETWEEN.join(spelt) + end, re.IGNORECASE)
 
 
 def without_banner(text: str, banners: tuple[str, ...]) -> str:

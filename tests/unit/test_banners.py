@@ -199,3 +199,18 @@ def test_a_plain_text_bounce_under_a_long_banner_is_read_as_one():
     # a mail under the banner that is no bounce stays one that is none
     other = parse(head + b"\r\n\r\n" + long_banner + b"\r\n\r\nHi. This is Ivan.")
     assert without_marks(other, BANNERS, ()).delivery_status is None
+
+
+def test_unseen_characters_in_the_banner_do_not_hide_it():
+    """A zero-width space after «CAUTION:», a soft hyphen inside a word, a BOM before it
+    (audit): the banner was kept. Such characters count for nothing, in the banner
+    listed too."""
+    zwsp, shy, bom = "\u200b", "\u00ad", "\ufeff"
+    for banner in (
+        WARNING.replace(": ", ":" + zwsp + " "),
+        WARNING.replace(": ", ":" + zwsp),
+        bom + WARNING.replace("originated", "orig" + shy + "inated"),
+    ):
+        assert without_banner(banner + "\nТекст", BANNERS) == "Текст", banner
+    listed = (WARNING.replace("email", "e" + zwsp + "mail"),)
+    assert without_banner(WARNING + "\nТекст", listed) == "Текст"
