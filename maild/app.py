@@ -59,7 +59,9 @@ class App:
         self.outbox.own = frozenset(a.lower() for a in (*support.staff, support.head) if a)
         self.quarantine = Quarantine(root, self.store.files)
         # what the sender withdraws: automatic mail to the blocked (adapters/outblock.py)
-        self.outbox.screen = Screen(self.quarantine.sending_blocks, self.store.locked, self._noted)
+        self.outbox.screen = Screen(
+            self.quarantine.sending_blocks, self.store.locked, self._noted, self._unnoted
+        )
         self.tz = ZoneInfo(self.config.support.timezone)
         kept = cache.folder()  # what other maild processes of this user worked out
         self.calendar = BusinessCalendar(
@@ -102,6 +104,10 @@ class App:
     def _noted(self, metas: list[OutboxEntry], why: str) -> int:
         """Mark mails the outbox's sender withdrew on their tickets' threads."""
         return withdrawals.note(self, [(m, withdrawals.withdrawal(self, m, why)) for m in metas])
+
+    def _unnoted(self, went: list[tuple[OutboxEntry, str]]) -> int:
+        """Take those marks off again for mails that went after all (outrace.py)."""
+        return withdrawals.unnote(self, [(m, withdrawals.withdrawal(self, m, w)) for m, w in went])
 
     def message_id(self, key: str, tid: str) -> str:
         """The Message-ID of mail we send about a ticket (signed: see tid_for_msgid)."""

@@ -2,7 +2,8 @@
 the locked section that withdrew it, so the outbox and the ticket never disagree on
 whether it went. Called by every withdrawal: block add, #spam and #uncc
 (guard._withdraw), the sender's look at the block list (adapters/outblock.py, through
-App), `maild forget` (ops/forget.py).
+App), `maild forget` (ops/forget.py). A copy withdrawn while the sender was already
+handing it to the relay went: its mark is taken off again (unnote).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from maild.adapters.store import CorruptFile
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket
-from maild.domain.withdrawn import Withdrawal, mark_withdrawn
+from maild.domain.withdrawn import Withdrawal, mark_withdrawn, unmark_withdrawn
 
 if TYPE_CHECKING:  # (app wires this module into the outbox's sender)
     from maild.app import App
@@ -52,6 +53,26 @@ def note(
     for tid, ws in by_tid.items():
         for one in _with_targets(app, tid, held or {}):
             n += _mark(app, one, ws, held or {})
+    return n
+
+
+def unnote(app: App, went: list[tuple[OutboxEntry, Withdrawal]]) -> int:
+    """Take the marks of `note` off again for copies that went after all: withdrawn
+    while the sender was handing them to the relay, which took them
+    (adapters/outrace.py). In the caller's locked section; taking them off twice
+    changes nothing. How many threads changed."""
+    by_tid: dict[str, list[Withdrawal]] = {}
+    for meta, w in went:
+        if meta.get("tid"):
+            by_tid.setdefault(str(meta["tid"]), []).append(w)
+    n = 0
+    for tid, ws in by_tid.items():
+        for one in _with_targets(app, tid, {}):
+            loaded = _load(app, one)
+            unmarked = unmark_withdrawn(loaded[1], ws) if loaded is not None else None
+            if loaded is not None and unmarked is not None:
+                app.store.save(loaded[0], unmarked)
+                n += 1
     return n
 
 

@@ -35,11 +35,13 @@ class Screen:
     store's lock, under which the withdrawals are made as `block add`'s are (one
     group commit, never beside `maild forget` or #spam withdrawing the same mail), and
     `noted`, which marks the mails withdrawn there on their tickets' threads in the
-    same section (withdrawals.note)."""
+    same section (withdrawals.note); `unnoted` takes such marks off again, for mail
+    withdrawn (by anyone) while it was going (outrace.py: each with why)."""
 
     blocks: Callable[[], BlockList | None]
     locked: Callable[[float], AbstractContextManager[Any]]
     noted: Callable[[list[OutboxEntry], str], object]
+    unnoted: Callable[[list[tuple[OutboxEntry, str]]], object]
 
     def unblocked(
         self, queue: OutQueue, due: list[OutboxEntry], own: Iterable[str]

@@ -22,6 +22,7 @@ from typing import Any
 from maild.adapters.durable import Direct, Files, sync_fs
 from maild.adapters.outblock import Screen
 from maild.adapters.outqueue import SENT_LOG, OutQueue
+from maild.adapters.outrace import settle
 from maild.adapters.relay import (
     Connections,
     deliver,
@@ -58,14 +59,13 @@ class Outbox(OutQueue):
         self._pool: ThreadPoolExecutor | None = None
         # A full disk must not make mail go twice (adapters/reserve.py): why the last
         # pass stopped (None: it did not), when the next may run, and the mails sent
-        # whose record could not be written, by id (never sent again by this process;
-        # each pass records them before it sends anything).
+        # unrecorded, by id (never sent again by this process; a pass records them first)
         self.reserve = Reserve(root / "reserve")
         self.stopped: str | None = None
         self._pause = 0.0
         self._resume_at = 0.0
         self._unrecorded: dict[str, tuple[OutboxEntry, datetime]] = {}
-        # staff and head (App sets them): mail to them the relay refuses for good is
+        # staff and head (App sets them): their mail the relay refuses for good is
         # retried and alerted like any failure (README, outbox), never set aside
         self.own: frozenset[str] = frozenset()
         self.screen: Screen | None = None  # the block list now (App sets it)
@@ -93,6 +93,7 @@ class Outbox(OutQueue):
             result = (0, 0)
             if self.stopped is None and self._record_unrecorded():
                 result = self._flush(cfg, now, force, keep_connection)
+            settle(self, self.screen)  # mail withdrawn while it went: recorded as sent
             if self.stopped is None:
                 self._pause = 0.0
             else:

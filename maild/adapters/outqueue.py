@@ -57,9 +57,9 @@ class OutQueue:
         self.queue = root / "queue"
         self.sent = root / "sent"
         self.refused = root / "refused"
-        # queue files without a record: found by the last listing (log_broken)
-        self.broken: list[str] = []
+        self.broken: list[str] = []  # queue files without a record (log_broken)
         self._said: set[str] = set()
+        self.raced: list[OutboxEntry] = []  # sent, found in sent/: withdrawn? (outrace)
         for folder in (self.queue, self.sent, self.refused):
             folder.mkdir(parents=True, exist_ok=True)
 
@@ -68,11 +68,8 @@ class OutQueue:
         return f"{os.fspath(folder)}/{mail_id}{EXT}"
 
     def known(self, mail_id: str) -> bool:
-        files = self.files()
-        return any(
-            files.exists(self._file(folder, mail_id))
-            for folder in (self.queue, self.sent, self.refused)
-        )
+        files, folders = self.files(), (self.queue, self.sent, self.refused)
+        return any(files.exists(self._file(folder, mail_id)) for folder in folders)
 
     def enqueue(
         self,
@@ -236,12 +233,14 @@ class OutQueue:
         """Record a sent message: move its file to sent/ (a kill -9 after this never
         resends it) and log when, in the sent log open as `log`. Not made durable
         here (the sender syncs many at once). Can be called again after it failed
-        (the move is done once)."""
+        (the move is done once). Found in sent/ already: withdrawn while it went, or
+        moved by a call before; which, outrace.py asks under the store lock (`raced`)."""
         try:
             os.replace(self._file(self.queue, meta["id"]), self._file(self.sent, meta["id"]))
         except FileNotFoundError:
             if not os.path.exists(self._file(self.sent, meta["id"])):
                 raise
+            self.raced.append(meta)
         os.write(log, f"{meta['id']} {now.isoformat()} {meta['attempts'] + 1}\n".encode())
         with contextlib.suppress(FileNotFoundError):
             os.unlink(f"{os.fspath(self.queue)}/{meta['id']}{SENT_MARK}")

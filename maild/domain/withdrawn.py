@@ -17,7 +17,7 @@ from typing import Any
 
 from maild.domain.records import MessageRecord
 
-__all__ = ["Withdrawal", "mark_withdrawn", "withdrawn_for", "withdrawn_ids"]
+__all__ = ["Withdrawal", "mark_withdrawn", "unmark_withdrawn", "withdrawn_for", "withdrawn_ids"]
 
 
 @dataclass(frozen=True)
@@ -108,4 +108,27 @@ def mark_withdrawn(
             if _is_of(m, w) and (m.get("withdrawn_copies") or {}).get(w.recipient.lower()) is None:
                 out[n] = _marked(m, w)
                 changed = True
+    return out if changed else None
+
+
+def unmark_withdrawn(
+    messages: list[MessageRecord], withdrawals: list[Withdrawal]
+) -> list[MessageRecord] | None:
+    """The thread with the marks of `withdrawals` taken off again: copies that were
+    withdrawn while the sender was handing them to the relay, which took them (they
+    went). The record keeps the other copies' marks, and no "withdrawn" (one copy at
+    least went). None when none is marked (so taking them off twice changes nothing)."""
+    changed = False
+    out = list(messages)
+    for w in withdrawals:
+        for n, m in enumerate(out):
+            copies = dict(m.get("withdrawn_copies") or {})
+            if not _is_of(m, w) or (copies.pop(w.recipient.lower(), None) is None
+                                    and not m.get("withdrawn")):  # fmt: skip
+                continue
+            rest: MessageRecord = {
+                k: v for k, v in m.items() if k not in ("withdrawn", "withdrawn_copies")
+            }
+            out[n] = {**rest, "withdrawn_copies": copies} if copies else rest
+            changed = True
     return out if changed else None

@@ -85,3 +85,22 @@ def test_robots_and_threading_skip_mail_that_never_went() -> None:
         ["<i@x>", "<c@s>"],
     )
     assert customer_thread([customer, conf], STAFF, "", "ivan@x.ru") == ("<i@x>", ["<i@x>"])
+
+
+def test_a_copy_that_went_after_all_is_unmarked_once() -> None:
+    """Withdrawn while the relay was taking it (adapters/outrace.py): the mark of that
+    copy comes off, the other copy's stays, and the record is no longer "withdrawn"."""
+    from maild.domain.withdrawn import unmark_withdrawn
+
+    rec: Any = {"message_id": "<a@x>", "direction": "out", "to": ["p@x.ru", "q@x.ru"],
+                "copies": {"q@x.ru": "<b@x>"}}  # fmt: skip
+    both = [Withdrawal("<a@x>", "<a@x>", 0, "p@x.ru", "blocked"),
+            Withdrawal("<b@x>", "<a@x>", 1, "q@x.ru", "blocked")]  # fmt: skip
+    marked = mark_withdrawn([rec], both)
+    assert marked is not None and marked[0]["withdrawn"] == "blocked"
+    went = unmark_withdrawn(marked, both[:1])
+    assert went is not None
+    assert "withdrawn" not in went[0] and went[0]["withdrawn_copies"] == {"q@x.ru": "blocked"}
+    assert withdrawn_for(went[0], "p@x.ru") is None
+    assert unmark_withdrawn(went, both[:1]) is None  # twice: nothing changes
+    assert unmark_withdrawn(went, both[1:]) == [rec]

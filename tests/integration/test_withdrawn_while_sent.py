@@ -1,0 +1,89 @@
+"""A mail withdrawn (here by `block add`) while the sender is handing it to the relay
+went: the relay took it. Its ticket shows it as sent, not «не отправлено», its outbox
+record keeps sent_at and loses "withdrawn", and `block remove` does not send the
+customer a second «работа начата». Before, the withdrawal's mark stayed on the
+thread and the outbox record, and the customer got the notice twice."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+
+from tests.helpers import ROOT, Desk, Sink, SinkHandler, make_mail, staff_to
+
+CUSTOMER = "ivan@shop-example.ru"  # make_mail's sender
+STAFF = "anna@example.com"
+
+
+@dataclass
+class StallingHandler(SinkHandler):
+    """Takes every mail, but holds one to `stall` in DATA (after it has it) until
+    `release` is set, as a slow relay does: `arrived` is set when it is there."""
+
+    stall: str = ""
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.stall and self.stall in envelope.rcpt_tos:
+            self.arrived.set()
+            for _ in range(600):  # 30 s at most
+                if self.release.is_set():
+                    break
+                await asyncio.sleep(0.05)
+        return reply
+
+
+def _flush_in_background(desk: Desk) -> subprocess.Popen[bytes]:
+    """`maild outbox flush` in its own process (it holds the outbox lock only)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "maild", "--config", str(desk.config), "outbox", "flush"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_block_add_while_the_started_notice_is_in_smtp_data(tmp_path):
+    handler = StallingHandler()
+    sink = Sink(handler=handler).start()
+    try:
+        desk = Desk(tmp_path, sink.port)
+        tid = desk.ingest_tid(make_mail(sender=CUSTOMER, body="Не работает оплата."))
+        assert desk.flush().code == 0 and len(sink.to(CUSTOMER)) == 1  # the confirmation
+        desk.ingest(make_mail(sender=STAFF, to=staff_to(tid), subject=f"Re: [TID#{tid}]",
+                              body="#take"))  # fmt: skip
+        handler.stall = CUSTOMER
+        flush = _flush_in_background(desk)
+        assert handler.arrived.wait(30), "the started notice never reached the relay"
+        r = desk.run("block", "add", CUSTOMER)  # while the relay holds it in DATA
+        assert r.code == 0, r.out + r.err
+        handler.release.set()
+        out, err = flush.communicate(timeout=60)
+        assert flush.returncode == 0, out.decode() + err.decode()
+        assert "sent 1" in out.decode(), out.decode()
+        assert "withdrawn" in err.decode() and "while it was being sent" in err.decode()
+        [started] = sink.to(CUSTOMER)[1:]
+        mid = started.msg["Message-ID"]
+
+        # the ticket: sent, as the relay took it
+        [record] = [m for m in desk.ticket(tid)["messages"] if m.get("message_id") == mid]
+        assert "withdrawn" not in record and not record.get("withdrawn_copies"), record
+        assert "не отправлено" not in desk.run("ticket", "show", tid).out
+        # the outbox: sent at, not withdrawn
+        sent = desk.run("outbox", "list", "--sent", "--json").json()
+        [meta] = [m for m in sent if m["message_id"] == mid]
+        assert meta.get("sent_at") and "withdrawn" not in meta, meta
+
+        # unblocked: «работа начата» went already, so none goes again
+        r = desk.run("block", "remove", CUSTOMER)
+        assert r.code == 0, r.out + r.err
+        assert desk.flush().code == 0
+        assert len(sink.to(CUSTOMER)) == 2, [m.subject for m in sink.to(CUSTOMER)]
+    finally:
+        handler.release.set()
+        sink.stop()
