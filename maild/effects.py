@@ -43,6 +43,10 @@ def apply(
     ticket = decision.ticket
     if ticket is None:  # "held": kept in the quarantine (pipeline): no ticket to save
         return _send_all(app, msg, decision, now, [])
+    if decision.outcome == "new" and store.tid_for_msgid(msg.message_id) not in (None, tid):
+        # indexed to the #spam ticket it was kept with, released after that ticket came
+        # back: a stranger's, it opens a ticket of its own, where the index must lead
+        store.unindex_msgid(msg.message_id)
     store.index_msgid(msg.message_id, tid)
     messages = list(decision.messages)
     if decision.withdraw:  # #uncc: nothing more goes to them, queued mail neither

@@ -213,10 +213,16 @@ def held_by_spam(app: App, msg: ParsedMessage, tid: str, claims_staff: bool) -> 
     with it instead of opening a ticket (a staff member's under the spammer's TID, as
     the staff reply that a mail client threads by References would). Only the
     ticket's own mail that the admin released (`maild spam release`: the #spam was a
-    mistake) brings it back; a staff reply never does."""
+    mistake) brings it back, and only the first of the ticket's mail kept there: mail
+    released before it (a stranger's that named the TID, the requester's reply) would
+    open the ticket under its TID as its first message; it stays (`spam release` says
+    which to release first)."""
     if not guard.spammed_ticket(app, tid):
         return False
-    return claims_staff or not app.quarantine.released(msg.message_id)
+    if claims_staff or not app.quarantine.released(msg.message_id):
+        return True
+    kept = app.quarantine.of_ticket(tid)
+    return bool(kept) and kept[0]["id"] != entry_id(msg.message_id)
 
 
 def spam_facts(app: App, tid: str, message_id: str) -> Spammed:
@@ -277,7 +283,9 @@ def find_ticket(
             msg.from_addr or "(none)",
             tid,
         )
-        return resumed_tid, None, tid, False
+        # a new ticket under a fresh TID: never the resumed one, whose ticket is there
+        # (mail indexed to a ticket staff marked #spam, released after the ticket)
+        return None, None, tid, False
     if resumed_tid and loaded is None:
         tid = resumed_tid  # crash recovery: the index already names the new ticket
     return tid, loaded, None, our_bounce

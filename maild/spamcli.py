@@ -10,8 +10,10 @@ from maild import guard
 from maild.adapters.quarantine import PUBLIC, normalize_entry
 from maild.app import App
 from maild.domain.listreply import HELD as LIST_REPLY
+from maild.domain.message import parse
 from maild.output import print_json, report
 from maild.runner import ingest
+from maild.snapshot import thread
 from maild.unblocked import tell_started
 
 EX_OK, EX_FAIL, EX_TEMPFAIL = 0, 1, 75
@@ -57,13 +59,12 @@ def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
     back in the quarantine (a reply on a ticket still marked #spam or gone) is not
     released either: exit 1, never its quarantine id shown as a TID."""
     qid = entry["id"]
-    if str(entry.get("reason") or "").startswith(LIST_REPLY):
-        print(
-            f"maild: {qid} stays in the quarantine: it is a reply to a list mail, on no "
-            "ticket (staff write to the address on the line of the ticket they mean); "
-            f"maild spam delete {qid} once read",
-            file=sys.stderr,
-        )
+    stays = _stays(app, entry)
+    if stays is not None:
+        reason, line = stays
+        if args.json:
+            print_json({"id": qid, "tid": None, "outcome": "kept", "reason": reason})
+        print(f"maild: {qid} {line}", file=sys.stderr)
         return EX_FAIL
     raw = app.quarantine.raw(qid)
     with app.store.locked():
@@ -93,6 +94,33 @@ def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
     if sender and app.quarantine.blocked(sender):  # (#spam blocks its sender too)
         print(f"maild: {sender} is still blocked: maild block remove {sender}", file=sys.stderr)
     return EX_FAIL if back else EX_OK
+
+
+def _stays(app: App, entry: dict[str, Any]) -> tuple[str, str] | None:
+    """(the reason, the line for the admin) why ``entry`` is not released now, or None.
+    A reply to a list mail is on no ticket. The mail of a ticket staff marked #spam
+    comes back in order, the ticket's first mail (its oldest entry) first: that one
+    brings the ticket back under its TID and its requester; mail released after it is
+    processed as it would have been (a stranger's opens a ticket of its own, the
+    requester's is appended after the original). Released earlier, a stranger's mail
+    would take the ticket's TID and the requester's reply would open the thread."""
+    qid = entry["id"]
+    if str(entry.get("reason") or "").startswith(LIST_REPLY):
+        return "reply to a list mail, on no ticket", (
+            "stays in the quarantine: it is a reply to a list mail, on no ticket (staff "
+            "write to the address on the line of the ticket they mean); "
+            f"maild spam delete {qid} once read"
+        )
+    # kept with the ticket, or quarantined for itself (a blocked sender) and naming it
+    tid = entry.get("tid") or thread(app, parse(app.quarantine.raw(qid)), False)
+    kept = app.quarantine.of_ticket(tid) if guard.spammed_ticket(app, tid) else []
+    if not kept or kept[0]["id"] == qid:
+        return None
+    first = kept[0]["id"]
+    return f"mail of [TID#{tid}] marked #spam: its first mail {first} goes first", (
+        f"stays in the quarantine: it is mail of [TID#{tid}] marked #spam, whose mail "
+        f"is released in order, the ticket's first mail first: maild spam release {first}"
+    )
 
 
 def cmd_block(app: App, args: argparse.Namespace) -> int:

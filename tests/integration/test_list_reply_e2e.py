@@ -149,7 +149,7 @@ def test_releasing_a_held_list_reply_says_it_stays_in_the_quarantine(tmp_path, s
     """`maild spam release` of a list reply printed «released ID: quarantined
     [TID#<the quarantine id>]» and exited 0 while the mail went straight back to the
     quarantine (and its writer was told again). It is on no ticket, so it stays there:
-    one line says why, exit 1, nothing is sent."""
+    one line says why, exit 1, nothing is sent; --json prints the object too."""
     desk = Desk(tmp_path, sink.port, support={"staff": [ANNA]})
     tids, listed = reminder_list(desk, sink)
     answered_on_no_ticket(desk, sink, tids, reply_to_list(listed, "#close\nРазберусь"))
@@ -165,6 +165,13 @@ def test_releasing_a_held_list_reply_says_it_stays_in_the_quarantine(tmp_path, s
             "ticket (staff write to the address on the line of the ticket they mean); "
             f"maild spam delete {held['id']} once read"
         ], r.err
+        if args:  # a script reading --json gets the object, with why it stays
+            assert r.json() == {
+                "id": held["id"],
+                "tid": None,
+                "outcome": "kept",
+                "reason": "reply to a list mail, on no ticket",
+            }
     assert desk.run("spam", "list", "--json").json() == [held]
     assert desk.flush().code == 0
     assert sink.received[start:] == []
