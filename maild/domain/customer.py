@@ -175,6 +175,7 @@ def _rating(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Deci
     if rating is None:
         return None
     appended = [*messages, ctx.record]
+    # this closing's own rating: not one #merge moved in with another ticket's thread
     given = tk.rating_of_closing(ticket, messages)
     if given is not None:
         log.info("%s [TID#%s] rated already: %d", logged_id(msg.message_id), ticket["tid"], given)

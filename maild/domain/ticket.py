@@ -292,7 +292,12 @@ def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | No
     whatever its thread holds. The thread alone is read for a rating stored before
     that key: walked back to the closing by arrival, it ended early at a message
     that arrived before the closing but was stored after the rating (an automatic
-    reply put back from spool/bad/), and the closing took a second rating."""
+    reply put back from spool/bad/), and the closing took a second rating.
+
+    A rating moved in by #merge (its record `merged_from`) rated the merged ticket's
+    closing, never this one's, though it may have arrived after this one's closing:
+    read from the thread, it gave this closing a rating its customer never gave and
+    refused hers (customer._rating)."""
     closed = ticket.get("closed_at")
     if ticket["status"] != "closed" or not closed:
         return None
@@ -302,6 +307,6 @@ def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | No
     for m in reversed(messages):
         if datetime.fromisoformat(m["received_at"]) < since:
             return None
-        if m.get("rating"):
+        if m.get("rating") and not m.get("merged_from"):
             return m["rating"]
     return None

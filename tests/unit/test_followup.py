@@ -19,6 +19,7 @@ from maild.domain.quotes import for_site
 from maild.domain.screen import screen
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
+from maild.domain.ticket import rating_of_closing
 from tests.helpers import SUPPORT
 from tests.unit.test_decide import (
     CUSTOMER,
@@ -135,6 +136,33 @@ def test_a_closing_stays_rated_whatever_its_thread_holds_after_the_rating() -> N
     d = _decide(Snapshot(TID, (first.ticket, thread), IDENT, False), _msg(body="1", msgid="<b@c>"))
     assert d.ticket["rating"] == 5 and "rating" not in d.incoming
     assert _templates(d) == ["rated_already.txt"] and d.outgoing[0].context["rating"] == 5
+
+
+def test_a_rating_moved_in_by_merge_rates_no_closing_of_the_target() -> None:
+    """Another ticket, rated 5 after it closed, merged into this closed one: its
+    rating, moved in (`merged_from`) and later than this closing, was read as this
+    closing's, and the customer's own «4» refused with «Вы уже оценили … 5 из 5»."""
+    ticket, messages = _ticket()
+    closed_at = NOW - timedelta(hours=2)
+    closed = {**ticket, "status": "closed", "closed_at": closed_at.isoformat()}
+    moved = {
+        **messages[0],
+        "message_id": "<a-rated@shop.example>",
+        "from": PETR,
+        "text": "5",
+        "rating": 5,
+        "merged_from": "3333-4444",
+        "received_at": (closed_at + timedelta(hours=1)).isoformat(),
+    }
+    thread = [*messages, moved]
+    assert rating_of_closing(closed, thread) is None
+    d = _decide(Snapshot(TID, (closed, thread), IDENT, False), _msg(body="4"))
+    assert d.ticket["rating"] == 4 and d.incoming["rating"] == 4
+    assert _templates(d) == ["thanks.txt"]
+    # then her closing is rated: a second rating is told the first stands
+    again = Snapshot(TID, (d.ticket, d.messages), IDENT, False)
+    d = _decide(again, _msg(body="2", msgid="<again@shop-example.ru>"))
+    assert d.ticket["rating"] == 4 and _templates(d) == ["rated_already.txt"]
 
 
 def test_a_customer_reopens_a_closed_ticket_an_out_of_office_does_not() -> None:
