@@ -7,33 +7,20 @@ from pathlib import Path
 from typing import Any
 
 from maild.app import App
-from maild.domain.sla import LEVELS, SHORT_RU
+from maild.domain.answers import SAMPLE
 from maild.output import print_json
-from maild.overrides import answer_problem
+from maild.overrides import answer_path, answer_problem
 
 EX_OK, EX_FAIL = 0, 1
-
-
-# What a saved answer looks like in a ticket, for the preview line: every name a
-# ticket's answer gets (domain/answers.GIVEN), so an answer this cannot make fails in
-# a reply too
-SAMPLE = {
-    "tid": "1234-5678",
-    "level_id": "standard",
-    "level_name": LEVELS["standard"].name_ru,
-    "level_short": SHORT_RU["standard"],
-    "reaction": LEVELS["standard"].reaction_ru(),
-    "due": "",
-    "due_short": "",
-    "name": "",
-    "requester": "client@example.com",
-}
 
 
 def _preview(app: App, name: str, path: Path, problem: str | None) -> str:
     """The first line of the answer as a customer would read it (else as written)."""
     if problem:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:  # a dangling link, a directory: its problem says so
+            return ""
     else:
         text = app.renderer.answer(name, SAMPLE)
     lines = text.strip().splitlines()
@@ -50,18 +37,15 @@ def _meanwhile(app: App, row: dict[str, Any]) -> str:
 
 def answers_list(app: App, args: argparse.Namespace) -> int:
     """Each answer's name, the directory it comes from and its first line; one that
-    cannot be made (a broken {% %}, a filter or a name maild does not have) is named
-    with its line and error, and the exit is 1."""
+    cannot be made (a broken {% %}, a filter or a name maild does not have, a file
+    that cannot be read, a text that comes out empty) is named with its line and
+    error, and the exit is 1."""
     rows = []
     r = app.renderer
     ctx = {**SAMPLE, "support_name": r.support.name, "support_address": r.support.address}
     for name in r.answer_names():
-        path = next(
-            d / "answers" / f"{name}.txt"
-            for d in r.dirs
-            if (d / "answers" / f"{name}.txt").exists()
-        )
-        problem = answer_problem(r.env, r.dirs[0], name, ctx)
+        path = answer_path(r.dirs, f"answers/{name}.txt")
+        problem = answer_problem(r.env, r.dirs, name, ctx)
         first = _preview(app, name, path, problem)
         rows.append({"name": name, "path": str(path), "first_line": first, "problem": problem})
     if args.json:

@@ -66,7 +66,8 @@ def findings(path: str) -> tuple[list[str], list[str]]:
     if templates:
         problems.append(templates)
     elif cfg.templates.path:
-        bad, odd = template_findings(Path(cfg.templates.path).expanduser())
+        desk = (cfg.support.name, cfg.support.address)
+        bad, odd = template_findings(Path(cfg.templates.path).expanduser(), support=desk)
         problems += [f"{cfg.path}: templates.path: {p}" for p in bad]
         warnings += [f"{cfg.path}: templates.path: {w}" for w in odd]
         # what no reading of the file shows: it failed on a mail (overrides.py)

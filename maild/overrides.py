@@ -16,10 +16,12 @@ staff reply that inserts it is held back and its writer told (answer_text).
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
+import stat
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -114,25 +116,29 @@ def _instead(name: str, held: bool, shipped: Path | None) -> str:
 def answer_text(
     env: jinja2.Environment, fallback: Fallback | None, dirs: list[Path], name: str, ctx: dict
 ) -> str:
-    """The saved answer answers/`name`.txt rendered. An admin's that fails gives way to
-    the shipped answer of that name (Fallback.failed); one only the admin has raises
-    AnswerFailed, which holds the staff reply back and tells its writer (domain/answers)
-    rather than crash the reply into a ticket of its own. Maild's own answer failing is
-    a bug of maild: ConfigError, as for a shipped template (`checked`)."""
+    """The saved answer answers/`name`.txt rendered. An admin's that fails (also: one
+    that cannot be read, or that comes out empty) gives way to the shipped answer of
+    that name (Fallback.failed); one only the admin has raises AnswerFailed, which
+    holds the staff reply back and tells its writer (domain/answers) rather than crash
+    the reply into a ticket of its own. Maild's own answer failing to render is a bug
+    of maild: ConfigError, as for a shipped template (`checked`); a disk fault is
+    raised as it is (processing pauses, runner.ENV_FAULTS)."""
     file = f"{ANSWERS}{name}.txt"
+    path = answer_path(dirs, file)
     try:
-        return env.get_template(file).render(**ctx)
+        return _answer(env, path, file, ctx)
     except Exception as e:
-        if isinstance(e, OSError) and not isinstance(e, jinja2.TemplateNotFound):
+        if isinstance(e, OSError) and not _the_files(e):
             raise  # the disk's fault, not the text's
         error = e
-    if fallback is None or not (fallback.override / file).is_file():
-        where_ = next((d / file for d in dirs if (d / file).exists()), Path(file))
-        raise ConfigError(f"saved answer {where_}: {describe(error)}") from None
-    if not (fallback.shipped / file).is_file():
-        fallback.failed(file, error, held=True)
-        path, line = where(fallback.override, file, error)
-        raise AnswerFailed(str(path), line, describe(error)) from None
+    ours = fallback is not None and path == fallback.override / file
+    if not ours and not isinstance(error, Unreadable | Empty):
+        raise ConfigError(f"saved answer {path}: {describe(error)}") from None
+    if fallback is None or not ours or not (fallback.shipped / file).is_file():
+        if fallback is not None and ours:
+            fallback.failed(file, error, held=True)
+        at, line = where(path.parent.parent, file, error)
+        raise AnswerFailed(str(at), line, describe(error)) from None
     try:
         out = fallback.env.get_template(file).render(**ctx)
     except jinja2.TemplateError as e:
@@ -141,18 +147,78 @@ def answer_text(
     return out
 
 
-def answer_problem(env: jinja2.Environment, override: Path, name: str, ctx: dict) -> str | None:
-    """What keeps answers/`name`.txt, as the renderer finds it, from being made with
-    `ctx` ("line N: error"), or None (`maild answers list`; nothing logged or noted)."""
+def answer_problem(env: jinja2.Environment, dirs: list[Path], name: str, ctx: dict) -> str | None:
+    """What keeps answers/`name`.txt, as the renderer finds it in `dirs`, from being
+    made with `ctx` ("line N: error"), or None (`maild answers list`, `maild
+    check-config`; nothing logged or noted)."""
     file = f"{ANSWERS}{name}.txt"
+    path = answer_path(dirs, file)
     try:
-        env.get_template(file).render(**ctx)
+        _answer(env, path, file, ctx)
     except Exception as e:
-        if isinstance(e, OSError) and not isinstance(e, jinja2.TemplateNotFound):
-            return f"cannot read it: {e.strerror or e}"
-        _path, line = where(override, file, e)
+        _path, line = where(path.parent.parent, file, e)
         return f"{f'line {line}: ' if line else ''}{describe(e)}"
     return None
+
+
+def answer_path(dirs: list[Path], file: str) -> Path:
+    """The file the renderer takes `file` from: the first of `dirs` that has an entry
+    of that name, even one that is no readable file (a dangling link, a directory),
+    so that it is named rather than passed over for the next."""
+    return next((d / file for d in dirs if os.path.lexists(d / file)), dirs[0] / file)
+
+
+class Empty(ValueError):
+    """A saved answer that comes out as nothing but blank space: a reply with it would
+    answer the customer nothing."""
+
+    def __str__(self) -> str:
+        return "the saved answer is empty (nothing but blank space)"
+
+
+class Unreadable(OSError):
+    """A saved answer's entry that is no file to read (a dangling link, a directory)."""
+
+    def __str__(self) -> str:
+        return f"cannot read it: {self.strerror}"
+
+
+# errno of an answer file that cannot be read through its own fault (an admin's stale
+# link, a directory, a mode): the staff reply is held back, as for a broken text. Any
+# other (EIO, EMFILE, ENOMEM...) is the store's: processing pauses until it is mended.
+FILE_ERRNOS = frozenset(
+    (errno.ENOENT, errno.EISDIR, errno.ELOOP, errno.EACCES, errno.EPERM, errno.ENOTDIR)
+)
+
+
+def _the_files(error: OSError) -> bool:
+    """Whether `error` is the answer file's own fault (else the disk's)."""
+    return isinstance(error, jinja2.TemplateNotFound | Unreadable) or error.errno in FILE_ERRNOS
+
+
+def _answer(env: jinja2.Environment, path: Path, file: str, ctx: dict) -> str:
+    """answers/`file` rendered by `env` once `path` (where the renderer finds it) is
+    known to be a regular file, which jinja's loader would otherwise skip for the next
+    folder's or call missing; Unreadable or Empty when it is no answer to send."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as e:
+        if not _the_files(e):
+            raise
+        why = "a link to a missing file" if path.is_symlink() else (e.strerror or str(e))
+        raise Unreadable(e.errno, why) from None
+    if not stat.S_ISREG(mode):
+        kind = "it is a directory" if stat.S_ISDIR(mode) else "it is not a regular file"
+        raise Unreadable(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL, kind)
+    try:
+        out = env.get_template(file).render(**ctx)
+    except OSError as e:  # a missing include is the text's error, told as it is
+        if isinstance(e, jinja2.TemplateNotFound) or not _the_files(e):
+            raise
+        raise Unreadable(e.errno, e.strerror or str(e)) from None
+    if not out.strip():
+        raise Empty
+    return out
 
 
 def made(
@@ -214,14 +280,23 @@ def describe(error: BaseException) -> str:
         return f"not UTF-8 text ({error.reason}): save the file as UTF-8"
     if isinstance(error, jinja2.TemplateError) and error.message:
         return error.message
+    if isinstance(error, Unreadable | Empty):
+        return str(error)  # says it all
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def _digest(path: Path) -> str | None:
+    """The file's sha256; for an entry that is there but cannot be read (a dangling
+    link, a directory) what it is, so that its note lasts as long as it stays so."""
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
+    except OSError as e:
+        if not os.path.lexists(path):
+            return None
+        target = ""
+        with contextlib.suppress(OSError):
+            target = os.readlink(path)  # a link pointed elsewhere is another fault
+        return f"unreadable: {e.strerror} {target}".strip()
 
 
 def _note(run: Path, path: Path, record: dict[str, Any]) -> None:

@@ -11,7 +11,8 @@ import jinja2
 from jinja2 import meta, nodes
 
 from maild import sandbox
-from maild.domain.answers import GIVEN
+from maild.domain.answers import GIVEN, SAMPLE
+from maild.overrides import answer_problem
 from maild.render import TEMPLATES, template_loader
 
 # Saved answers: an override folder adds its own there, so a new name is no typo, and
@@ -19,10 +20,13 @@ from maild.render import TEMPLATES, template_loader
 ANSWERS = "answers/"
 
 
-def template_findings(root: Path, shipped: Path = TEMPLATES) -> tuple[list[str], list[str]]:
+def template_findings(
+    root: Path, shipped: Path = TEMPLATES, support: tuple[str, str] = ("", "")
+) -> tuple[list[str], list[str]]:
     """(problems, warnings) of the override folder `root`, one line each naming the file.
     The templates are compiled in the sandbox the renderer makes overrides in, looked
-    up as it looks them up (`root` first, then `shipped`)."""
+    up as it looks them up (`root` first, then `shipped`); saved answers are also made
+    for a sample ticket (`support`: the desk's name and address, which they may use)."""
     env = sandbox.sandbox(loader=template_loader([root, shipped]))
     names = sorted(p.name for p in shipped.glob("*.txt"))
     problems, warnings = [], []
@@ -32,7 +36,10 @@ def template_findings(root: Path, shipped: Path = TEMPLATES) -> tuple[list[str],
         if problem:
             problems.append(f"{path}: {problem}")
         if name.startswith(ANSWERS):
-            warnings += _unknown(env, path, name, tree, shipped)
+            odd = _unknown(env, path, name, tree, shipped)
+            if not odd and not problem and Path(name).parent == Path(ANSWERS):
+                odd = _unmade(env, [root, shipped], path, name, support)
+            warnings += odd
             continue
         if name not in names:
             warnings.append(_unused(path, name, names, shipped))
@@ -52,17 +59,33 @@ def _unknown(
     odd = sorted(_uses(env, tree) - GIVEN)
     if not odd:
         return []
-    answer = name.removeprefix(ANSWERS).removesuffix(".txt")
-    then = (
-        f"#answer {answer} would insert the shipped answer instead"
-        if (shipped / name).is_file()
-        else f"a staff reply with #answer {answer} would be held back"
-    )
     given = ", ".join(sorted(GIVEN))
     return [
         f"{path} uses {', '.join(odd)}, which maild does not give a saved answer "
-        f"(it gives {given}): {then}"
+        f"(it gives {given}): {_then(name, shipped)}"
     ]
+
+
+def _unmade(
+    env: jinja2.Environment, dirs: list[Path], path: Path, name: str, support: tuple[str, str]
+) -> list[str]:
+    """A warning when a saved answer that compiles cannot be made for a ticket (a
+    division by zero, a missing or looping include, a text that comes out empty): the
+    check `maild answers list` makes (overrides.answer_problem). A warning, as for an
+    override that fails on a mail: the rest of the desk works, and the service starts."""
+    ctx = {**SAMPLE, "support_name": support[0], "support_address": support[1]}
+    problem = answer_problem(env, dirs, Path(name).stem, ctx)
+    if problem is None:
+        return []
+    return [f"{path} cannot be made: {problem}: {_then(name, dirs[-1])}"]
+
+
+def _then(name: str, shipped: Path) -> str:
+    """What a staff reply with the saved answer `name` does while it cannot be made."""
+    answer = name.removeprefix(ANSWERS).removesuffix(".txt")
+    if (shipped / name).is_file():
+        return f"#answer {answer} would insert the shipped answer instead"
+    return f"a staff reply with #answer {answer} would be held back, its writer told why"
 
 
 def _unused(path: Path, name: str, names: list[str], shipped: Path) -> str:

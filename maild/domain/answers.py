@@ -14,6 +14,7 @@ from maild.domain.decision import level_ctx
 from maild.domain.layout import from_russian_layout
 from maild.domain.policy import Policy
 from maild.domain.records import Ticket
+from maild.domain.sla import LEVELS, SHORT_RU
 
 # What a saved answer may use: answer_context's names and the two the renderer adds
 # (check-config warns of an answer that uses any other: every reply with it fails)
@@ -21,6 +22,21 @@ GIVEN = frozenset(
     ("tid", "level_id", "level_name", "level_short", "reaction", "due", "due_short")
     + ("name", "requester", "support_name", "support_address")
 )
+
+# A saved answer as a ticket would have it made, to try one on (`maild answers list`,
+# check-config): every name of GIVEN the renderer does not add, so an answer this
+# cannot make fails in a reply too
+SAMPLE = {
+    "tid": "1234-5678",
+    "level_id": "standard",
+    "level_name": LEVELS["standard"].name_ru,
+    "level_short": SHORT_RU["standard"],
+    "reaction": LEVELS["standard"].reaction_ru(),
+    "due": "",
+    "due_short": "",
+    "name": "",
+    "requester": "client@example.com",
+}
 
 
 class AnswerFailed(Exception):
