@@ -45,15 +45,20 @@ def note(
     that one was merged into (#merge copies the records there); `held`: threads the
     caller saves itself after this, marked in place (#uncc: the reply's ticket). In
     the caller's locked section. How many threads changed."""
-    by_tid: dict[str, list[Withdrawal]] = {}
-    for meta, w in withdrawn:
-        if meta.get("tid"):
-            by_tid.setdefault(str(meta["tid"]), []).append(w)
     n = 0
-    for tid, ws in by_tid.items():
+    for tid, ws in _by_tid(withdrawn).items():
         for one in _with_targets(app, tid, held or {}):
             n += _mark(app, one, ws, held or {})
     return n
+
+
+def _by_tid(pairs: list[tuple[OutboxEntry, Withdrawal]]) -> dict[str, list[Withdrawal]]:
+    """The withdrawals of `pairs` by the TID of their mail (mail of no ticket left out)."""
+    by_tid: dict[str, list[Withdrawal]] = {}
+    for meta, w in pairs:
+        if meta.get("tid"):
+            by_tid.setdefault(str(meta["tid"]), []).append(w)
+    return by_tid
 
 
 def unnote(app: App, went: list[tuple[OutboxEntry, Withdrawal]]) -> int:
@@ -61,12 +66,8 @@ def unnote(app: App, went: list[tuple[OutboxEntry, Withdrawal]]) -> int:
     while the sender was handing them to the relay, which took them
     (adapters/outrace.py). In the caller's locked section; taking them off twice
     changes nothing. How many threads changed."""
-    by_tid: dict[str, list[Withdrawal]] = {}
-    for meta, w in went:
-        if meta.get("tid"):
-            by_tid.setdefault(str(meta["tid"]), []).append(w)
     n = 0
-    for tid, ws in by_tid.items():
+    for tid, ws in _by_tid(went).items():
         for one in _with_targets(app, tid, {}):
             loaded = _load(app, one)
             unmarked = unmark_withdrawn(loaded[1], ws) if loaded is not None else None
