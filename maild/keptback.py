@@ -1,7 +1,6 @@
 """Who an outgoing mail about a ticket is kept back from, and the ticket's note
-saying so: addresses the relay refused for good before (domain.undeliverable.held),
-the ticket's known robots (domain.robots.kept_from) and addresses on the block list
-now (domain.spam.withheld). The caps' own note is
+saying so: addresses the relay refused for good before (domain.undeliverable.held)
+and addresses on the block list now (domain.spam.withheld). The caps' own note is
 guard.suppressed_record's."""
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ import logging
 from datetime import datetime
 
 from maild.app import App
-from maild.domain import robots, spam, undeliverable
+from maild.domain import spam, undeliverable
 from maild.domain.decision import Outgoing
 from maild.domain.records import MessageRecord, Ticket, UndeliverableMark, note_record
 
@@ -26,17 +25,12 @@ def kept_back(
     when: tuple[str, datetime],
 ) -> tuple[list[MessageRecord], list[str]]:
     """The notes of the recipients `out` is not queued to (refused for good before:
-    undeliverable.held; known robots of the ticket: robots.kept_from; on the block
-    list now: spam.withheld), and those it is queued to; `when`: (the Message-ID of
-    its cause, now)."""
+    undeliverable.held; on the block list now: spam.withheld), and those it is
+    queued to; `when`: (the Message-ID of its cause, now)."""
     cause, now = when
     held = undeliverable.held(ticket, out.to, out.kind)
     notes = [_held_record(app, tid, out.template, held, cause, now)] if held else []
     free = [a for a in out.to if a not in held]
-    bots = robots.kept_from(ticket, free, out.kind)
-    if bots:
-        notes.append(_robot_record(app, tid, out.template, bots, cause, now))
-        free = [a for a in free if a not in bots]
     ours = [*staff, app.config.support.head, app.config.support.address]
     blocked = spam.withheld(app.quarantine.blocks(), free, out.kind, ours)
     if blocked:
@@ -53,17 +47,6 @@ def _blocked_record(
     why = "; ".join(f"{a} в списке блокировки («{e}»)" for a, e in blocked.items())
     after = "ответ сотрудника уходит (снять блокировку: maild block remove)."
     return _suppressed(app, "blocked", template, list(blocked), why, after, now)
-
-
-def _robot_record(
-    app: App, tid: str, template: str | None, bots: dict[str, str], cause: str, now: datetime
-) -> MessageRecord:
-    """The note that an automatic mail was not queued to the ticket's known robots."""
-    log.info("%s [TID#%s] no %s to %s: a robot on this ticket",
-             cause or "-", tid, template, ", ".join(bots))  # fmt: skip
-    why = "; ".join(f"{a} — робот ({reason})" for a, reason in bots.items())
-    after = "ответ сотрудника уходит."
-    return _suppressed(app, "robot", template, list(bots), why, after, now)
 
 
 def _held_record(
@@ -90,7 +73,7 @@ def _suppressed(
     app: App, reason: str, template: str | None, to: list[str], why: str, after: str, now: datetime
 ) -> MessageRecord:
     """The ticket's note that a mail was not queued to `to`, and why (`suppressed`:
-    "refused", "robot", "blocked"; "cap" is guard.suppressed_record's)."""
+    "refused", "blocked"; "cap" is guard.suppressed_record's)."""
     text = (
         f"suppressed: {reason} — {template or 'письмо'} для {', '.join(to)} не отправлено: "
         f"{why}. Автоматические письма на этот адрес не отправляются; {after}"

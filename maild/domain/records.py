@@ -165,8 +165,7 @@ MessageRecord = TypedDict(
         # recipient -> the Message-ID of their copy (outgoing.copy_ids), of mail that
         # went to more than one customer (a relayed answer's: on the staff record)
         "copies": NotRequired[dict[str, str]],
-        # "cap", "refused" (to an undeliverable address), "robot" (a robot known on
-        # the ticket: robots.kept_from) or "blocked" (on the block list)
+        # "cap", "refused" (to an undeliverable address) or "blocked" (on the block list)
         "suppressed": NotRequired[str],
         # queued, then withdrawn from the outbox, never sent (domain.withdrawn): why, by
         # recipient; and why, once no copy of it was left to go

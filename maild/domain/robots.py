@@ -15,10 +15,10 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from maild.domain.records import MessageRecord, Ticket
+from maild.domain.records import MessageRecord
 from maild.domain.withdrawn import withdrawn_for, withdrawn_ids
 
-__all__ = ["FOREIGN_TAG_RE", "answered", "auto_ids", "fast_reply", "kept_from", "robot_reason"]
+__all__ = ["FOREIGN_TAG_RE", "answered", "auto_ids", "fast_reply", "robot_reason"]
 
 FAST_MINUTES = 5
 # A person may answer an acknowledgement quickly once or twice ("and the log"); the
@@ -33,22 +33,6 @@ FOREIGN_TAG_RE = re.compile(
     r"|\bticket\s+(?:received|created|#\s*\d+)",
     re.IGNORECASE,
 )
-
-
-# What a person wrote for the customers (a staff member's answer): it goes to a robot
-# too, as to anyone on the ticket. Every other mail maild sends by itself does not.
-WRITTEN_KINDS: frozenset[str] = frozenset({"staff"})
-
-
-def kept_from(ticket: Ticket | None, to: Iterable[str], kind: str) -> dict[str, str]:
-    """Of a mail of `kind` about `ticket` to `to`: the ticket's known robots it is not
-    sent to, each with why it was taken for one. Once known, a robot gets no more
-    automatic mail on that ticket (its confirmations, notices of staff commands, the
-    merge notice of a ticket merged away): each would only be answered again."""
-    known = {a.lower(): why for a, why in ((ticket or {}).get("robots") or {}).items()}
-    if kind in WRITTEN_KINDS or not known:
-        return {}
-    return {a: known[a.lower()] for a in to if a.lower() in known}
 
 
 def auto_ids(messages: Iterable[MessageRecord], staff: Iterable[str]) -> dict[str, datetime]:

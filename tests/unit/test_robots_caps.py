@@ -9,14 +9,7 @@ import pytest
 
 from maild.domain.caps import Caps, cap_reached, mailbox_of
 from maild.domain.replyaddr import sign, sign_for, signed_for, verify
-from maild.domain.robots import (
-    FOREIGN_TAG_RE,
-    answered,
-    auto_ids,
-    fast_reply,
-    kept_from,
-    robot_reason,
-)
+from maild.domain.robots import FOREIGN_TAG_RE, answered, auto_ids, fast_reply, robot_reason
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 STAFF = ("anna@example.com",)
@@ -204,14 +197,3 @@ def test_reply_address_signed_per_staff_member() -> None:
 )
 def test_the_caps_count_the_mailbox_without_its_plus_tag(address, mailbox):
     assert mailbox_of(address) == mailbox
-
-
-def test_a_known_robot_gets_no_automatic_mail_of_its_ticket_a_staff_answer_goes() -> None:
-    ticket = {"robots": {BOT: "ответ робота другой системы заявок"}}
-    to = ["Desk@Other.example", "ivan@shop.example"]
-    for kind in ("notice", "confirmation"):
-        assert kept_from(ticket, to, kind) == {
-            "Desk@Other.example": "ответ робота другой системы заявок"
-        }
-    assert kept_from(ticket, to, "staff") == {}
-    assert kept_from({}, to, "notice") == {} and kept_from(None, to, "notice") == {}
