@@ -89,14 +89,21 @@ def robot_reason(
     received_at: datetime,
     messages: list[MessageRecord],
     staff: Iterable[str],
+    own_subject: str = "",
 ) -> str | None:
-    """Why this message shows its sender to be a robot, or None."""
+    """Why this message shows its sender to be a robot, or None. `own_subject`: the
+    ticket's subject, as its customer wrote it: a tag it holds ("Problem with Case
+    12345") is the customer's own, kept by their mail client in every reply, and no
+    sign of another desk."""
     when = answered(refs, sender, messages, staff)
     if when is None:
         return None  # a reply to a person, or no reply at all: people write those
-    tag = FOREIGN_TAG_RE.search(subject or "")
+    theirs = {_tag_key(t) for t in FOREIGN_TAG_RE.findall(own_subject or "")}
+    tag = next(
+        (t for t in FOREIGN_TAG_RE.findall(subject or "") if _tag_key(t) not in theirs), None
+    )
     if tag:
-        return f"ответ робота другой системы заявок (в теме «{tag.group(0).strip()}»)"
+        return f"ответ робота другой системы заявок (в теме «{tag.strip()}»)"
     if received_at - when > timedelta(minutes=FAST_MINUTES):
         return None
     earlier = _fast_run(sender, messages)
@@ -106,6 +113,11 @@ def robot_reason(
             f"быстрее {FAST_MINUTES} минут"
         )
     return None
+
+
+def _tag_key(tag: str) -> str:
+    """A foreign tag as compared: case and spacing aside."""
+    return " ".join(tag.split()).casefold()
 
 
 def _fast_run(sender: str, messages: list[MessageRecord]) -> int:

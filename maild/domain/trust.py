@@ -99,6 +99,7 @@ def robot_check(
         received_at=at,
         messages=messages,
         staff=staff,
+        own_subject=ticket.get("subject") or "",
     )
     return reason, fast
 

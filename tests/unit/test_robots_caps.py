@@ -197,3 +197,18 @@ def test_reply_address_signed_per_staff_member() -> None:
 )
 def test_the_caps_count_the_mailbox_without_its_plus_tag(address, mailbox):
     assert mailbox_of(address) == mailbox
+
+
+def test_a_tag_of_the_customers_own_subject_is_no_sign_of_a_robot() -> None:
+    """A customer who wrote «Problem with Case 12345» replied to our confirmation and
+    was taken for a robot (audit): their client keeps the subject in every reply. A tag
+    the ticket's own subject holds counts for nothing; another one still does."""
+    thread = [out("<c1@x>", T0)]
+    at = T0 + timedelta(hours=2)
+    own = "Problem with Case 12345 from your portal"
+    subject = f"Re: Обращение зарегистрировано: {own} [TID#1165-9422]"
+    kw = dict(sender=BOT, refs=["<c1@x>"], received_at=at, messages=thread, staff=STAFF)
+    assert robot_reason(subject=subject, **kw)  # without the ticket's subject: as before
+    assert robot_reason(subject=subject, own_subject=own, **kw) is None
+    assert robot_reason(subject=subject.replace("Re:", "[#117904] Re:"), own_subject=own, **kw)
+    assert robot_reason(subject=subject, own_subject=own.upper().replace(" ", "  "), **kw) is None
