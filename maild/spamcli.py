@@ -99,7 +99,7 @@ def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
 def _stays(app: App, entry: dict[str, Any]) -> tuple[str, str] | None:
     """(the reason, the line for the admin) why ``entry`` is not released now, or None.
     A reply to a list mail is on no ticket. The mail of a ticket staff marked #spam
-    comes back in order, the ticket's first mail (its oldest entry) first: that one
+    comes back in order, the ticket's first mail (Quarantine.of_ticket) first: that one
     brings the ticket back under its TID and its requester; mail released after it is
     processed as it would have been (a stranger's opens a ticket of its own, the
     requester's is appended after the original). Released earlier, a stranger's mail

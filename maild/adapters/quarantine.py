@@ -2,7 +2,9 @@
 
     quarantine/<id>.eml     the raw message as it arrived
     quarantine/<id>.json    id, message_id, from, subject, received_at, reason, text
-    quarantine/released/<h> Message-IDs staff released: not quarantined again
+    quarantine/released/<h> Message-IDs staff released: not quarantined again;
+                            {"message_id", "arrived_at"}: when it first arrived
+                            (older markers hold the Message-ID alone)
     quarantine/released/ticket-<tid>  tickets staff marked #spam: {"tid", "by", "at",
                             "blocked"} (who marked it, when, the block-list entry it
                             added; older marks hold the TID alone)
@@ -64,6 +66,11 @@ class Quarantine:
         if not files.exists(self.root / f"{qid}.json"):
             files.put(self.root / f"{qid}.eml", raw)
             record = {"id": qid, **meta}
+            arrived = self._first_arrival(meta["message_id"])
+            if arrived and arrived < (meta.get("received_at") or arrived):
+                # released and quarantined again (#spam once more): released, it
+                # arrived anew; its place among the ticket's mail is its first arrival
+                record["arrived_at"] = arrived
             files.put(self.root / f"{qid}.json", json.dumps(record, ensure_ascii=False).encode())
         return qid
 
@@ -111,7 +118,24 @@ class Quarantine:
 
     # -- released Message-IDs: the spam check lets them through once released ----
     def mark_released(self, message_id: str) -> None:
-        self.files().put(self.root / "released" / entry_id(message_id), message_id.encode())
+        """Before the release takes its entry: the marker keeps when the message first
+        arrived (the release brings it in as mail that arrives now)."""
+        entry = self.get(entry_id(message_id)) or {}
+        arrived = entry.get("arrived_at") or entry.get("received_at")
+        record = {"message_id": message_id, "arrived_at": arrived}
+        self.files().put(
+            self.root / "released" / entry_id(message_id),
+            json.dumps(record, ensure_ascii=False).encode(),
+        )
+
+    def _first_arrival(self, message_id: str) -> str | None:
+        """When a released message first arrived (mark_released), or None."""
+        try:
+            record = json.loads(self.files().read(self.root / "released" / entry_id(message_id)))
+        except (FileNotFoundError, ValueError):  # never released; an older marker
+            return None
+        arrived = record.get("arrived_at") if isinstance(record, dict) else None
+        return arrived if isinstance(arrived, str) else None
 
     def released(self, message_id: str) -> bool:
         return self.files().exists(self.root / "released" / entry_id(message_id))
@@ -140,8 +164,13 @@ class Quarantine:
         return record if isinstance(record, dict) else {"tid": tid}
 
     def of_ticket(self, tid: str) -> list[dict[str, Any]]:
-        """The entries kept with ticket ``tid`` (#spam), oldest first."""
-        return [r for r in self.entries() if r.get("tid") == tid]
+        """The entries kept with ticket ``tid`` (#spam), in the order the mail first
+        arrived ("arrived_at" of mail released and quarantined again, else
+        "received_at"): the first is the ticket's first mail, whenever its entry
+        was made."""
+        rows = [r for r in self.entries() if r.get("tid") == tid]
+        rows.sort(key=lambda r: (r.get("arrived_at") or r.get("received_at") or "", r["id"]))
+        return rows
 
     def _spam_mark(self, tid: str) -> Path:
         return self.root / "released" / f"ticket-{tid}"

@@ -127,3 +127,40 @@ def test_the_blocked_spammers_reply_released_first_waits_for_the_original(desk: 
     texts = [m["text"].strip() for m in desk.ticket(tid)["messages"] if m["direction"] == "in"]
     assert texts == ["seo", "still selling"]
     assert_store_clean(desk)
+
+
+def test_a_ticket_marked_spam_twice_comes_back_with_its_first_mail_first(desk: Desk, sink):
+    """x's original and x's reply were quarantined by #spam; the original was released
+    (the ticket back) and staff marked #spam again. The original's new entry was then
+    younger than the reply's, so its release was refused ("its first mail <the reply>
+    goes first"), and the reply, released, opened the ticket as its first message.
+    The ticket's first mail is the one that arrived first: the original goes first."""
+    tid = desk.ingest_tid(make_mail(sender=SPAMMER, subject="Offer", body="seo"))
+    subject = f"Re: Offer [TID#{tid}]"
+    desk.ingest(make_mail(sender=SPAMMER, subject=subject, body="still selling"))
+    desk.flush()
+    desk.ingest(staff_reply(tid, "#spam"))
+    desk.flush()
+    kept = desk.run("spam", "list", "--json").json()
+    [first] = [e for e in kept if e["subject"] == "Offer"]
+    [reply] = [e for e in kept if e["subject"] == subject]
+    assert desk.run("spam", "release", first["id"]).code == 0
+    assert desk.ticket(tid)["requester"] == SPAMMER
+    desk.ingest(staff_reply(tid, "#spam"))
+    desk.flush()
+    assert {e["id"] for e in desk.run("spam", "list", "--json").json()} == {
+        first["id"],
+        reply["id"],
+    }
+    assert desk.run("block", "remove", SPAMMER).code == 0
+    refused(desk, reply, first, tid)
+    r = desk.run("spam", "release", first["id"])
+    assert r.code == 0 and f"[TID#{tid}]" in r.out, r
+    assert desk.run("spam", "release", reply["id"]).code == 0
+    desk.flush()
+    back = desk.ticket(tid)
+    assert back["requester"] == SPAMMER
+    texts = [m["text"].strip() for m in back["messages"] if m["direction"] == "in"]
+    assert texts == ["seo", "still selling"]
+    assert desk.run("spam", "list", "--json").json() == []
+    assert_store_clean(desk)
