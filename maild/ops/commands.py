@@ -126,6 +126,9 @@ def cmd_forget(app: App, args: argparse.Namespace) -> int:
         f"{result.outbox_mails} outgoing mail(s)"
         + (" (dry run: nothing changed)" if args.dry_run else "")
     )
+    if result.spool_scrubbed:  # others' mail that names them: kept, without the address
+        say = "would scrub" if args.dry_run else "scrubbed"
+        print(f"{say} the address from {result.spool_scrubbed} kept spool cop(ies) of others' mail")
     if result.waiting:
         print(
             f"{verb} {result.waiting} message(s) waiting in the spool (theirs deleted, "

@@ -41,7 +41,8 @@ from maild.withdrawals import note, withdrawal
 class ForgetResult:
     address: str
     tickets: list[Erasure] = field(default_factory=list)
-    spool_copies: int = 0
+    spool_copies: int = 0  # deleted: copies of their own mail
+    spool_scrubbed: int = 0  # kept: others' mail, the address replaced
     attachment_files: int = 0
     outbox_mails: int = 0
     licenses: list[str] = field(default_factory=list)  # still name the address
@@ -63,6 +64,7 @@ class ForgetResult:
                 for e in self.tickets
             ],
             "spool_copies_removed": self.spool_copies,
+            "spool_copies_scrubbed": self.spool_scrubbed,
             "attachment_files_removed": self.attachment_files,
             "outbox_mails_erased": self.outbox_mails,
             "licenses_naming_it": self.licenses,
@@ -178,26 +180,27 @@ def _scrub_text(text: str, address: str) -> str:
     return re.sub(re.escape(address), PLACEHOLDER, text, flags=re.IGNORECASE)
 
 
-def _spool_copies(app: App, e: Erasure, address: str, dry_run: bool) -> int:
+def _spool_copies(app: App, e: Erasure, address: str, dry_run: bool) -> tuple[int, int]:
     """Remove the spool copies of erased messages, scrub the address from the kept
-    (in their encoded text and headers too: _scrub_incoming)."""
-    n = 0
+    (in their encoded text and headers too: _scrub_incoming): how many were
+    removed, and how many kept ones changed (another's mail stays another's)."""
+    removed = scrubbed = 0
     for key in e.spool_keys:
         if dry_run:
-            n += app.spool.path(key) is not None
+            removed += app.spool.path(key) is not None
         else:
-            n += app.spool.discard(key)
+            removed += app.spool.discard(key)
     for key in e.kept_keys:
         try:
             raw = app.spool.read(key)
         except FileNotFoundError:
             continue
-        scrubbed = _scrub_incoming(raw, address)
-        if scrubbed != raw:
-            n += 1
+        clean = _scrub_incoming(raw, address)
+        if clean != raw:
+            scrubbed += 1
             if not dry_run:
-                app.spool.rewrite(key, scrubbed)
-    return n
+                app.spool.rewrite(key, clean)
+    return removed, scrubbed
 
 
 def _erase_ticket(app: App, tid: str, address: str, dry_run: bool, result: ForgetResult) -> None:
@@ -220,7 +223,9 @@ def _erase_ticket(app: App, tid: str, address: str, dry_run: bool, result: Forge
         earlier.attachments += erasure.attachments
         earlier.spool_keys += erasure.spool_keys
         earlier.replaced += erasure.replaced
-    result.spool_copies += _spool_copies(app, erasure, address, dry_run)
+    removed, scrubbed = _spool_copies(app, erasure, address, dry_run)
+    result.spool_copies += removed
+    result.spool_scrubbed += scrubbed
     if not dry_run:
         app.store.save(ticket, messages)
 

@@ -1,0 +1,72 @@
+"""`maild forget` and another's mail that only has the person in Cc: Petr's mail is
+Petr's. Its spool copy is kept, without the address, and `forget` says so instead
+of counting it among the copies it deleted. End to end through the `maild` CLI."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+from tests.helpers import Desk, dead_port, make_mail
+
+GONE = "ivan@shop.ru"
+PLACEHOLDER = "forgotten@invalid"
+PETR_TEXT = "Заказ 55 завис. Коллега в копии, пишите и ему."
+
+
+def _copies(desk: Desk) -> dict[str, bytes]:
+    """Each spool copy on disk by its Message-ID."""
+    out = {}
+    for path in (desk.root / "data" / "spool" / "cur").iterdir():
+        data = path.read_bytes()
+        out[str(email.message_from_bytes(data)["Message-ID"])] = data
+    return out
+
+
+def _shown(raw: bytes) -> str:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    headers = "\n".join(f"{k}: {v}" for k, v in msg.items())
+    return headers + "\n" + msg.get_body(("plain",)).get_content()
+
+
+def test_forget_keeps_anothers_mail_that_had_them_in_cc(tmp_path: Path) -> None:
+    """`forget` reported Petr's kept, scrubbed copy as a spool copy it erased."""
+    desk = Desk(tmp_path, dead_port())
+    petr = make_mail(
+        sender="Петр <petr@shop.ru>",
+        subject="Заказ завис",
+        body=PETR_TEXT,
+        msgid="<p1@shop.ru>",
+        headers={"Cc": f"Иван <{GONE}>"},
+    )
+    tid = desk.ingest_tid(petr)
+    before = desk.ticket(tid)
+    assert GONE in before["participants"]
+
+    r = desk.run("forget", GONE)
+    assert r.code == 0, r.err
+    assert f"{GONE}: 1 ticket(s); erased 0 spool cop(ies)" in r.out
+    assert "scrubbed the address from 1 kept spool cop(ies) of others' mail" in r.out
+    again = desk.run("forget", GONE, "--json").json()  # nothing left: nothing counted
+    assert again["spool_copies_removed"] == again["spool_copies_scrubbed"] == 0
+
+    copy = _copies(desk)["<p1@shop.ru>"]  # still there
+    assert GONE not in copy.lower().decode() and GONE not in _shown(copy).lower()
+    assert _shown(copy) == _shown(petr).replace(GONE, PLACEHOLDER)
+    after = desk.ticket(tid)
+    assert after["requester"] == "petr@shop.ru" and after["subject"] == "Заказ завис"
+    [first] = [m for m in after["messages"] if m["direction"] == "in"]
+    assert first["text"].strip() == PETR_TEXT
+    assert PLACEHOLDER in after["participants"] and GONE not in after["participants"]
+
+
+def test_forget_json_tells_deleted_from_scrubbed_copies(tmp_path: Path) -> None:
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest_tid(make_mail(sender=f"Иван <{GONE}>", subject="Мой вопрос"))
+    desk.ingest_tid(make_mail(sender="petr@shop.ru", headers={"Cc": GONE}, msgid="<p2@shop.ru>"))
+    dry = desk.run("forget", GONE, "--dry-run", "--json").json()
+    assert (dry["spool_copies_removed"], dry["spool_copies_scrubbed"]) == (1, 1)
+    r = desk.run("forget", GONE, "--json").json()
+    assert (r["spool_copies_removed"], r["spool_copies_scrubbed"]) == (1, 1)
+    assert list(_copies(desk)) == ["<p2@shop.ru>"]
