@@ -47,12 +47,11 @@ def gather(
 ) -> Snapshot:
     """The Snapshot for `domain.decide.decide`; call it holding the store lock.
     ``staff_verified``: verify.staff_verified for this message."""
-    policy = app.policy
-    claims_staff = msg.from_addr in policy.staff and not scr.automated
+    claims_staff = msg.from_addr in app.policy.staff and not scr.automated
     ident = identify_sender(app, msg, received_at.date())
     if not resumed_tid and (to_list := _to_list(app, msg, ident, staff_verified, spool_key)):
         return to_list  # a reply to a list mail itself: on none of its tickets
-    tid, loaded, refers_to, our_bounce = find_ticket(
+    tid, loaded, refers_to, our_bounce, merged_source = find_ticket(
         app, msg, scr, ident, resumed_tid, staff_verified
     )
     off_store = _off_store(app, msg, tid, claims_staff, staff_verified) if loaded is None else {}
@@ -81,7 +80,7 @@ def gather(
             spool_key=spool_key,
         )
     ticket = loaded[0]
-    asks_to_join = not claims_staff and _proof_wanted(policy, msg, ticket)
+    asks_to_join = not claims_staff and _proof_wanted(app.policy, msg, ticket)
     staff_reply = _staff_reply_facts(app, msg, loaded) if claims_staff and staff_verified else {}
     return Snapshot(
         tid=ticket["tid"],
@@ -93,6 +92,7 @@ def gather(
         and verify.requester_verified(msg, ticket["tid"], app.policy),
         spool_key=spool_key,
         staff_signed=signed[1] if signed else None,
+        merged_source=merged_source,
         **staff_reply,
     )
 
@@ -255,13 +255,15 @@ def find_ticket(
     ident: Identification,
     resumed_tid: str | None,
     staff_verified: bool,
-) -> tuple[str | None, Loaded | None, str | None, bool]:
+) -> tuple[str | None, Loaded | None, str | None, bool, str | None]:
     """Thread the message, follow #merge, and keep strangers out of others' tickets:
-    (TID, the ticket and its messages or None for a new one, refers_to, our_bounce)."""
+    (TID, the ticket and its messages or None for a new one, refers_to, our_bounce,
+    the ticket it threaded to when #merge sent it on to TID, else None)."""
     tid = threaded = resumed_tid or thread(app, msg, staff_verified)
     loaded = app.store.load(tid) if tid else None
+    merged_source = None
     if loaded is not None and loaded[0].get("merged_into") and not resumed_tid:
-        tid = _merged_into(app, tid)
+        merged_source, tid = tid, _merged_into(app, tid)
         loaded = app.store.load(tid)  # #merge: later mail lands in the surviving ticket
     # a bounce of our own mail belongs to the ticket that mail was about (or to the one
     # it was merged into since)
@@ -285,10 +287,10 @@ def find_ticket(
         )
         # a new ticket under a fresh TID: never the resumed one, whose ticket is there
         # (mail indexed to a ticket staff marked #spam, released after the ticket)
-        return None, None, tid, False
+        return None, None, tid, False, None
     if resumed_tid and loaded is None:
         tid = resumed_tid  # crash recovery: the index already names the new ticket
-    return tid, loaded, None, our_bounce
+    return tid, loaded, None, our_bounce, merged_source
 
 
 def _answers_auto(app: App, msg: ParsedMessage, tid: str) -> bool:

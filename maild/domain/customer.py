@@ -175,6 +175,14 @@ def _rating(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Deci
     if rating is None:
         return None
     appended = [*messages, ctx.record]
+    if not _rates_here(ctx, ticket, messages):  # text in the thread: no thanks, no reopening
+        log.info(
+            "%s [TID#%s] rating %d of a merged ticket's closing: kept as text",
+            logged_id(msg.message_id),
+            ticket["tid"],
+            rating,
+        )
+        return Decision("appended", ticket["tid"], ticket, appended, ctx.record, [])
     # this closing's own rating: not one #merge moved in with another ticket's thread
     given = tk.rating_of_closing(ticket, messages)
     if given is not None:
@@ -187,6 +195,22 @@ def _rating(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Deci
     log.info("%s [TID#%s] rated %d", logged_id(msg.message_id), ticket["tid"], rating)
     thanks = [statusmail.thanks(ctx, ticket, rating)] if ctx.scr.may_answer else []
     return Decision("appended", ticket["tid"], ticket, appended, ctx.record, thanks)
+
+
+def _rates_here(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> bool:
+    """Whether a rating in this mail may rate this ticket's closing: only its own people
+    rate it. A mail that threads to a ticket #merge moved in here (a reply to that
+    ticket's closing letter) or from someone the merge brought in (their first mail in
+    the thread is a moved one) rated that ticket's closing: taken here, it gave this
+    closing a rating its customer never gave, under his subject, and refused his. It
+    stays in the thread as text."""
+    if ctx.snapshot.merged_source:
+        return False
+    sender = ctx.msg.from_addr
+    if sender == ticket["requester"]:
+        return True
+    first = next((m for m in messages if m["from"] == sender), None)
+    return first is None or not first.get("merged_from")
 
 
 def _own_text_ctx(ctx: Context, messages: list[MessageRecord]) -> dict[str, Any]:

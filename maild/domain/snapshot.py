@@ -59,3 +59,6 @@ class Snapshot:
     # a reply to a list mail itself (domain.listreply): whom the list went to; ``tid``
     # is the list's first ticket, ``loaded`` None (no ticket of the reply's)
     list_to: str = ""
+    # the ticket the message threaded to (its subject tag, the mail it answers) when
+    # #merge sent it on to ``tid``: its customer's rating is of that ticket's closing
+    merged_source: str | None = None

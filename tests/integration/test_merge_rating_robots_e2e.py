@@ -40,3 +40,30 @@ def test_a_rating_moved_in_by_merge_does_not_rate_the_targets_closing(desk, sink
     # and her closing is rated once: a second rating leaves hers
     desk.ingest(make_mail(sender=OLGA, subject=f"Re: Обращение закрыто [TID#{b}]", body="2"))
     assert desk.ticket(b)["rating"] == 4
+
+
+def test_the_merged_tickets_customer_does_not_rate_the_targets_closing(desk, sink):
+    a = desk.ingest_tid(make_mail(sender=IVAN, subject="Checkout", msgid="<ivan-9@shop.example>"))
+    b = desk.ingest_tid(make_mail(sender=OLGA, subject="Login", msgid="<olga-9@client.example>"))
+    desk.ingest(staff_reply(a, "Решено A.\n#close"))
+    desk.ingest(staff_reply(b, "Решено B.\n#close"))
+    desk.ingest(make_mail(sender=OLGA, subject=f"Re: Обращение закрыто [TID#{b}]", body="3"))
+    desk.ingest(staff_reply(b, f"#merge {a}"))
+    desk.flush()
+    before = len(sink.to(OLGA))
+    # olga answers B's closing letter: mail of B goes on to A, her «5» rated B's closing
+    desk.ingest(make_mail(sender=OLGA, subject=f"Re: Обращение закрыто [TID#{b}]", body="5"))
+    # and under A's tag (she joined A by the merge): no rating of A's closing either
+    desk.ingest(make_mail(sender=OLGA, subject=f"Re: Обращение закрыто [TID#{a}]", body="4"))
+    t = desk.ticket(a)
+    assert t["status"] == "closed" and t["rating"] is None
+    assert [m["text"].strip() for m in t["messages"] if m["from"] == OLGA][-2:] == ["5", "4"]
+    desk.flush()
+    got = [r.subject for r in sink.to(OLGA)[before:]]
+    assert not [s for s in got if "Спасибо за оценку" in s or "уже" in s]
+    # ivan rates his own closing: taken and thanked
+    desk.ingest(make_mail(sender=IVAN, subject=f"Re: Обращение закрыто [TID#{a}]", body="2"))
+    t = desk.ticket(a)
+    assert t["status"] == "closed" and t["rating"] == 2
+    desk.flush()
+    assert [r for r in sink.to(IVAN) if "Спасибо за оценку" in r.subject]
