@@ -455,7 +455,7 @@ def test_retention_deletes_the_mail_sent_about_a_deleted_ticket(tmp_path, sink):
     customer's text, the answer) for good, and `outbox list --sent` still showed them."""
     desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
     start = datetime(2026, 9, 1, 10, 0, tzinfo=MSK)
-    old = ingest(_app(desk, start), make_mail(body="Старый текст клиента 4711"))[1].tid
+    old = ingest(_app(desk, start), make_mail(body="Старый текст клиента 4711."))[1].tid
     ingest(_app(desk, start + timedelta(hours=1)), staff_reply(old, "#close\nГотово, 4712."))
     kept = ingest(_app(desk, start), make_mail(sender="p@x.example", subject="Открыто"))[1].tid
     assert desk.flush().code == 0
@@ -467,5 +467,6 @@ def test_retention_deletes_the_mail_sent_about_a_deleted_ticket(tmp_path, sink):
     left = desk.run("outbox", "list", "--sent", "--json").json()
     assert left and {m["tid"] for m in left} == {kept}
     files = [p.read_bytes() for p in (desk.root / "data" / "outbox").rglob("*.mail")]
-    assert not [f for f in files if old.encode() in f or b"4711" in f or b"4712" in f]
+    # (with the full stop: "4711" alone turns up in base64 and hex now and then)
+    assert not [f for f in files if old.encode() in f or b"4711." in f or b"4712." in f]
     assert desk.run("fsck").code == 0
