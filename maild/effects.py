@@ -30,10 +30,11 @@ log = logging.getLogger("maild.effects")
 
 
 def apply(
-    app: App, msg: ParsedMessage, decision: Decision, scr: Screening, resumed: bool = True
+    app: App, msg: ParsedMessage, decision: Decision, scr: Screening, indexed: str | None = None
 ) -> list[str]:
     """Store the decision and queue its mail; what was queued, for the log line
-    ("confirmation to ..."), in order."""
+    ("confirmation to ..."), in order. `indexed`: the ticket the Message-ID index
+    named when the pipeline looked (a re-run, or mail kept with a #spam ticket)."""
     store = app.store
     tid = decision.tid
     now = app.now()
@@ -43,7 +44,8 @@ def apply(
     ticket = decision.ticket
     if ticket is None:  # "held": kept in the quarantine (pipeline): no ticket to save
         return _send_all(app, msg, decision, now, [])
-    if decision.outcome == "new" and store.tid_for_msgid(msg.message_id) not in (None, tid):
+    resumed = indexed is not None
+    if decision.outcome == "new" and indexed not in (None, tid):
         # indexed to the #spam ticket it was kept with, released after that ticket came
         # back: a stranger's, it opens a ticket of its own, where the index must lead
         store.unindex_msgid(msg.message_id)

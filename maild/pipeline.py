@@ -74,7 +74,7 @@ def process(
         ticket = decision.ticket
         if ticket is None:  # "held": its ticket is in the quarantine (#spam), or none
             return _hold(app, msg, raw, decision, (scr, snap), received_at, spool_key)
-        queued = apply(app, msg, decision, scr, resumed=resumed is not None)
+        queued = apply(app, msg, decision, scr, indexed=resumed)
     ran = (decision.incoming or {}).get("commands")
     log.info(  # one line a message, naming its Message-ID as sent (or <none>) and TID
         "%s %s ticket [TID#%s] from %s (%s)%s%s%s%s",
