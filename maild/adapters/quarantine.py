@@ -52,7 +52,7 @@ class Quarantine:
         # the block list as last read, and the file it was read from (inode, size,
         # mtime): another process (`maild block`, staff's #spam) replaces the file,
         # and every replace is a new inode, so a stat tells whether it changed
-        self._blocks: tuple[tuple[int, int, int] | None, BlockList] = (None, BlockList(()))
+        self._blocks: tuple[tuple[int, ...] | None, BlockList] = (None, BlockList(()))
         # the sender's (sending_blocks): stamped with the ctime too, so a chmod that
         # makes an unreadable file readable is seen; None: the file is no block list
         self._sending: tuple[tuple[int, ...] | None, BlockList | None] = (None, BlockList(()))
@@ -198,16 +198,21 @@ class Quarantine:
         pending = self.files().pending(self.blocklist_path)
         if pending is not None:
             return BlockList(_entries(pending)[0])
-        try:
-            st = os.stat(self.blocklist_path)
-            stamp: tuple[int, int, int] | None = (st.st_ino, st.st_size, st.st_mtime_ns)
-        except FileNotFoundError:
-            stamp = None
+        stamp = self._stamp()
         known, blocks = self._blocks
         if stamp != known:
             blocks = BlockList(self._screening_entries() if stamp is not None else ())
             self._blocks = (stamp, blocks)
         return blocks
+
+    def _stamp(self) -> tuple[int, ...] | None:
+        """What tells whether blocklist.json changed since it was last read (its
+        ctime too: a chmod that makes it readable again), None when there is none."""
+        try:
+            st = os.stat(self.blocklist_path)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
     def _screening_entries(self) -> list[str]:
         """The entries mail is screened by: those of a broken file too (logged once
@@ -230,10 +235,7 @@ class Quarantine:
         lose a customer's mail, and it is logged once per change of the file. One stat
         a call; the file is read and parsed only when it changed."""
         try:
-            st = os.stat(self.blocklist_path)
-            stamp: tuple[int, ...] | None = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-        except FileNotFoundError:
-            stamp = None
+            stamp = self._stamp()
         except OSError as e:  # the folder's mode: as a file that cannot be read
             stamp = (-1, e.errno or 0)
         known, blocks = self._sending
