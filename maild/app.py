@@ -56,7 +56,7 @@ class App:
         self.spool = Spool(root / "spool", self.config.storage.max_attempts, self.store.files)
         self.outbox = Outbox(root / "outbox", self.store.files)
         support = self.config.support  # whose refused mail is retried, not set aside
-        self.outbox.own = frozenset(a.lower() for a in (*support.staff, support.head) if a)
+        self.outbox.own = frozenset(a.lower() for a in support.internal)
         self.quarantine = Quarantine(root, self.store.files)
         # what the sender withdraws: automatic mail to the blocked (adapters/outblock.py)
         self.outbox.screen = Screen(

@@ -69,6 +69,10 @@ class SupportConfig:
     def domain(self) -> str:
         return self.address.rsplit("@", 1)[1]
 
+    @property
+    def internal(self) -> tuple[str, ...]:  # support's own side: staff, the head if any
+        return (*self.staff, *([self.head] if self.head else []))
+
 
 class _Listens:
     """A section with `listen = "HOST:PORT"`."""

@@ -90,6 +90,6 @@ def _owners(check: Fsck) -> dict[str, str]:
     """Whose record each name of index/address/ is: staff, the head, the requesters
     (a caps record is a mailbox's, without its +tag: caps.mailbox_of)."""
     support = check.app.config.support
-    people = [*support.staff, *([support.head] if support.head else [])]
+    people = list(support.internal)
     people += [t["requester"] for t in check.tickets.values() if t.get("requester")]
     return {key_hash(a): a for p in people for a in (p, mailbox_of(p))}

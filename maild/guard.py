@@ -177,8 +177,7 @@ def _withdraw(
     """Withdraw the queued mails `which` picks among those to someone besides staff
     and the head, each marked withdrawn on its ticket's thread (withdrawals.note;
     `held`: threads the caller saves itself); how many."""
-    support = app.config.support
-    ours = {*support.staff, support.head}
+    ours = set(app.config.support.internal)
     done = []
     for meta in app.outbox.queued_records():
         to = {a.lower() for a in meta["to"]}

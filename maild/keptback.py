@@ -31,7 +31,7 @@ def kept_back(
     held = undeliverable.held(ticket, out.to, out.kind)
     notes = [_held_record(app, tid, out.template, held, cause, now)] if held else []
     free = [a for a in out.to if a not in held]
-    ours = [*staff, app.config.support.head, app.config.support.address]
+    ours = [*staff, *app.config.support.internal, app.config.support.address]
     blocked = spam.withheld(app.quarantine.blocks(), free, out.kind, ours)
     if blocked:
         notes.append(_blocked_record(app, tid, out.template, blocked, cause, now))

@@ -102,8 +102,7 @@ def _to_list(
 ) -> Snapshot | None:
     """The Snapshot of a reply to a list mail itself (domain.listreply), else None:
     no ticket of its own, ``tid`` the list's first (the notice's subject names it)."""
-    head = app.config.support.head
-    internal = (*app.policy.staff, *([head] if head else []))
+    internal = app.config.support.internal
     first, list_to = list_reply(msg, app.policy, internal)
     if not list_to:
         return None
@@ -164,8 +163,7 @@ def _staff_signed(app: App, msg: ParsedMessage) -> tuple[str, str] | None:
     store: the sender, not that member, answers a notice sent to them, or the head
     answers mail sent to them."""
     secret, support = app.reply_secret, app.config.support.address
-    head = app.config.support.head
-    internal = (*app.policy.staff, *([head] if head else []))
+    internal = app.config.support.internal
     for addr in (*msg.to, *msg.cc):
         for person in internal:
             tid = signed_for(addr, person, secret, support)

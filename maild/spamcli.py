@@ -170,7 +170,7 @@ def _desks_own_covered(app: App, entry: str) -> str | None:
     from maild.domain.spam import BlockList
 
     support = app.config.support
-    desks = [support.address, *support.staff, *([support.head] if support.head else [])]
+    desks = [support.address, *support.internal]
     return next((a for a in desks if BlockList([entry]).match(a)), None)
 
 
