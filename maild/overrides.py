@@ -1,8 +1,10 @@
 """An admin's template override (`[templates] path`) that fails when a mail is made
 from it: a variable maild does not give that template (renamed in a newer maild, a
 typo), a filter given the wrong type, a division by zero, an include of a missing
-file, a broken `{% %}` or a file not in UTF-8. One admin's file must not stop the
-desk, so that mail is made from the shipped template of the same name instead
+file, a broken `{% %}`, a file not in UTF-8, or loops that would run on past
+sandbox.MAX_SECONDS (sandbox.TooLong: then that template's mail is made from the
+shipped one at once for the rest of the process). One admin's file must not stop
+the desk, so that mail is made from the shipped template of the same name instead
 (render.Renderer asks Fallback), the log says so at ERROR once per template per
 process, and a note run/override_failing.NAME.json under the storage ({"since",
 "path", "line", "error", "template", "dir", "sha256"}) lets `maild status` name the
@@ -31,6 +33,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
+from maild import sandbox
 from maild.config import ConfigError
 from maild.domain.answers import AnswerFailed
 
@@ -54,7 +57,9 @@ class Fallback:
 
     def touches(self, name: str) -> bool:
         """Whether `name`, or a template it includes at any depth, is a file of the
-        override folder: made in the sandbox then; else the shipped text as it is."""
+        override folder: made in the sandbox then; else the shipped text as it is. One
+        that ran out of time (sandbox.TooLong) is the shipped text for the rest of the
+        process: each mail would wait MAX_SECONDS for it, the store's lock held."""
         if name not in self.touched:
             self.touched[name] = self._touches(name)
         return self.touched[name]
@@ -82,6 +87,8 @@ class Fallback:
         """`name`'s override failed with `error` (its mail went out from the shipped
         one; `held`: a saved answer of the admin's own, the staff reply held back):
         logged once per template in this process, noted for `maild status`."""
+        if isinstance(error, sandbox.TooLong):
+            self.touched[name] = False
         if name in self.told:
             return
         self.told.add(name)
@@ -211,7 +218,9 @@ def _answer(env: jinja2.Environment, path: Path, file: str, ctx: dict) -> str:
         kind = "it is a directory" if stat.S_ISDIR(mode) else "it is not a regular file"
         raise Unreadable(errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL, kind)
     try:
-        out = env.get_template(file).render(**ctx)
+        template = env.get_template(file)
+        # an admin's in the sandbox (its caps and time limit), maild's own as it is
+        out = sandbox.rendered(template, ctx) if env.sandboxed else template.render(**ctx)
     except OSError as e:  # a missing include is the text's error, told as it is
         if isinstance(e, jinja2.TemplateNotFound) or not _the_files(e):
             raise

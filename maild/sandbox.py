@@ -2,10 +2,10 @@
 in: no Python beyond the values maild gives (`"".__class__` and the like are refused:
 jinja's SandboxedEnvironment), and a cap on what one expression may build and on the
 text made, so that an override cannot make a 30 MB mail or spin for ever on
-`"x" * 1000000`. Whatever it refuses is an override failing: the mail is made from
-the shipped template (render.Renderer, overrides.Fallback). Loops nested over values
-within the caps can still take long: the sandbox counts no steps (an admin writes
-these files; README says so where `[templates] path` is described).
+`"x" * 1000000`, and a limit on the time one render takes (MAX_SECONDS): loops nested
+over values within the caps (literal lists, `[0] * 10000`) call nothing the sandbox
+could count. Whatever it refuses is an override failing: the mail is made from the
+shipped template (render.Renderer, overrides.Fallback).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import jinja2
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
-from maild import renderfilters
+from maild import deadline, renderfilters
 
 # Items (characters of a string, elements of a list) one `*` may build: a separator
 # line needs dozens; the audit's `"x" * 1000000` looped over is what this stops.
@@ -29,6 +29,10 @@ MAX_REPEAT = 10_000
 # longtext.MAX_MAILED_TEXT), a hundred times a long mail.
 MAX_OUTPUT = 1_000_000
 MAX_BITS = 10_000  # an int `**` may make (2 ** 10 ** 9 would take hours)
+# Wall-clock seconds one override may take to render (maild's own render in
+# milliseconds): nested loops over literals went on for minutes, with the store's lock
+# held and all mail waiting. Held where the render runs in a main thread (deadline.py).
+MAX_SECONDS = 2.0
 # the width and precision of a %-format's conversion (`*`: taken from the values),
 # and the spec of a str.format field, after its colon
 _PERCENT = re.compile(r"%[-#0 +]*(\*|\d*)(?:\.(\*|\d*))?")
@@ -91,9 +95,24 @@ def apart(compiled: jinja2.BytecodeCache | None) -> jinja2.BytecodeCache | None:
     return None
 
 
+class TooLong(SecurityError):
+    """An override's render stopped at MAX_SECONDS."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"the template took longer than {MAX_SECONDS:g} seconds to make (loops within "
+            "loops?) and was stopped"
+        )
+
+
 def rendered(template: jinja2.Template, ctx: dict[str, Any]) -> str:
     """The text of `template`, made piece by piece and stopped once it passes
-    MAX_OUTPUT (SecurityError): an override in a loop fills no memory."""
+    MAX_OUTPUT (SecurityError): an override in a loop fills no memory; and once it
+    has taken MAX_SECONDS (TooLong, where deadline.limited can hold it)."""
+    return deadline.limited(MAX_SECONDS, lambda: _pieces(template, ctx), TooLong)
+
+
+def _pieces(template: jinja2.Template, ctx: dict[str, Any]) -> str:
     out: list[str] = []
     size = 0
     pieces: Iterator[str] = template.generate(**ctx)
