@@ -36,7 +36,8 @@ def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]
         identification=ticket.get("identification"),
     )
     out["participants"] = list(ticket.get("participants") or [])
-    for key in ("merged_into", "merged_from", "removed", "undeliverable"):
+    # robots: sender -> why maild took it for one; humans: those staff vouched for (#human)
+    for key in ("merged_into", "merged_from", "removed", "undeliverable", "robots", "humans"):
         if ticket.get(key):
             out[key] = ticket[key]
     return out

@@ -135,6 +135,11 @@ REGISTRY: dict[str, Spec] = {
     ),
     "cc": Spec(_address, "#cc <адрес>", "добавить участника (будет получать ответы)"),
     "uncc": Spec(_address, "#uncc <адрес>", "убрать участника"),
+    "human": Spec(
+        lambda name, arg: _address(name, arg) if arg else (None, None),
+        "#human [адрес]",
+        "это человек: снять отметку «робот» (без адреса — со всех)",
+    ),
     "spam": Spec(
         _spam_scope,
         "#spam [domain]",

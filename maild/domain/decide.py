@@ -20,7 +20,7 @@ from typing import Any
 
 from maild.domain import attachments as att
 from maild.domain import encrypted as enc
-from maild.domain import inquote, leftout, oversize, trust
+from maild.domain import humans, inquote, leftout, oversize, trust
 from maild.domain import knownfiles as known
 from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
@@ -64,6 +64,7 @@ def decide(
     if fast:
         record["fast_reply_to_auto"] = True
     common = {**_common(msg, scr, attachments), **leftout.names(gone, logos)}
+    common.update(humans.marked_ctx(robot, sender, loaded[0] if loaded else None))
     if logos:  # the logos of this answer: the next answer's are judged by them (leftout)
         record["logos"] = [known.digest(a.data) for a in logos]
     ctx = Context(msg, scr, snap.ident, record, attachments, now, common, policy, snap)
@@ -81,6 +82,7 @@ def decide(
         decision = trust.decide_alias(ctx, *loaded, snap.staff_signed)
     elif claims_staff and snap.staff_verified:
         decision = inquote.told(ctx, leftout.told(ctx, decide_staff(ctx, *loaded)))
+        decision = humans.noted(decision, loaded[0], sender, now)  # #human's note
     elif claims_staff:  # forged: kept as a note; the staff member is told how to reply
         decision = trust.decide_unverified(ctx, *loaded)
     elif sender in policy.staff:  # automatic (an out-of-office): a note, no one told

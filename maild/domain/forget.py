@@ -117,7 +117,8 @@ def erase_person(
             if isinstance(t.get(key), str) and mention.search(t[key]):
                 t[key], n = mention.subn(PLACEHOLDER, t[key])
                 e.replaced += n
-    for key in ("participants", "removed"):  # removed: #uncc (trust.apply_participant_command)
+    # removed: #uncc (trust.apply_participant_command); humans: #human (humans.py)
+    for key in ("participants", "removed", "humans"):
         if key in t:
             t[key], n = _swap(t[key], address)
             e.replaced += n

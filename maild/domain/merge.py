@@ -57,10 +57,17 @@ def merge(
     if marks:
         t["undeliverable"] = marks
     # a robot known on either is one here: its answers in the target get no
-    # acknowledgement and no notice, as they got none in the source (robots.py)
+    # acknowledgement and no notice, as they got none in the source (robots.py);
+    # unless staff said on either that it is a person (#human: humans.py)
+    people = {*source.get("humans", ()), *t.get("humans", ())}
     bots = {**source.get("robots", {}), **t.get("robots", {})}
+    bots = {a: why for a, why in bots.items() if a not in people}
+    if people:
+        t["humans"] = sorted(people)
     if bots:
         t["robots"] = bots
+    else:
+        t.pop("robots", None)
     due = _earlier(t.get("reaction_due"), source.get("reaction_due"))
     if due != t.get("reaction_due"):
         t["reaction_due"] = due

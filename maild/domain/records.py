@@ -91,6 +91,7 @@ class Ticket(TypedDict):
     merged_from: NotRequired[list[str]]  # #merge: the tickets merged into this one
     merged_into: NotRequired[str]  # #merge: the ticket this one was merged into
     robots: NotRequired[dict[str, str]]  # sender -> why it is taken for a robot
+    humans: NotRequired[list[str]]  # #human: senders staff vouched for, never robots here
     removed: NotRequired[list[str]]  # #uncc: people staff took off it, until a #cc adds them
     spam: NotRequired[SpamMark]  # #spam: on its way to the quarantine
     # addresses the relay refused for good: no automatic mail (domain/undeliverable.py)

@@ -17,9 +17,9 @@ from typing import Any
 
 from maild.domain import commands as cmds
 from maild.domain import decision as dc
+from maild.domain import humans, trust
 from maild.domain import merge as mg
 from maild.domain import ticket as tk
-from maild.domain import trust
 from maild.domain.answers import filled
 from maild.domain.closedcmd import closed_errors, level_errors
 from maild.domain.commands import Command, ParsedReply, holds_notice, parse_reply
@@ -54,11 +54,12 @@ class Extras:
 
 
 def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) -> Extras:
-    """Fill in saved answers and check what #merge, #charset, #assign and #cc/#uncc
-    name."""
+    """Fill in saved answers and check what #merge, #charset, #assign, #cc/#uncc and
+    #human name."""
     ex = Extras()
     ex.body, ex.errors = filled(policy, reply, ticket)  # an answer that fails: an error
     ex.errors += trust.participant_errors(policy, ticket, reply.commands)
+    ex.errors += humans.errors(ticket, reply.commands)
     ex.errors += assign_errors(policy, reply.commands)
     for cmd in reply.commands:
         if cmd.name == "merge" and cmd.arg:
@@ -287,6 +288,9 @@ def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[T
         if cmd.name in ("cc", "uncc"):
             # checked with the other commands (check): an error stopped the reply
             ticket, _ = trust.apply_participant_command(ctx.policy, ticket, cmd.name, cmd.arg)
+            continue
+        if cmd.name == "human":  # checked as #cc is; the note: humans.noted
+            ticket, _ = humans.vouch(ticket, cmd.arg)
             continue
         ticket, more = tk.apply_command(
             ticket, cmd.name, cmd.arg, ctx.received_at, ctx.policy.due, ctx.msg.from_addr

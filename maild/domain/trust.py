@@ -13,7 +13,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from maild.domain import robots, undeliverable
+from maild.domain import humans, robots, undeliverable
 from maild.domain import ticket as tk
 from maild.domain.commands import Command
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files
@@ -86,10 +86,13 @@ def robot_check(
     at: datetime,
 ) -> tuple[str | None, bool]:
     """(why the sender is a robot on this ticket, or None; whether this message
-    answers our automatic mail faster than a person would)."""
+    answers our automatic mail faster than a person would). Never one staff vouched
+    for with #human (humans.py): a person who answers quickly stays one."""
     staff = policy.staff
     refs = msg.in_reply_to or msg.references[-1:]  # what it answers, not the history
     fast = robots.fast_reply(refs, msg.from_addr, at, messages, staff)
+    if humans.vouched(ticket, msg.from_addr):
+        return None, fast
     if msg.from_addr in (ticket.get("robots") or {}):
         return ticket["robots"][msg.from_addr], fast
     reason = robots.robot_reason(
@@ -380,8 +383,10 @@ def note_robot(decision: Decision, sender: str, reason: str, at: datetime) -> De
         return decision
     known = {**(ticket.get("robots") or {}), sender: reason}
     text = (
-        f"{sender} — робот ({reason}): автоматических писем по этому "
-        "обращению он больше не получает; его письма по-прежнему видны здесь."
+        f"{sender} — робот ({reason}): автоматических писем по этому обращению он больше"
+        " не получает, о его письмах сотрудникам не сообщается; его письма по-прежнему"
+        f" видны здесь. Если это человек: ответ сотрудника со строкой {humans.undo_hint(sender)}"
+        " снимет отметку."
     )
     note = note_record(sender=sender, direction="in", text=text, at=at)
     log.info("[TID#%s] %s treated as a robot: %s", decision.tid, sender, reason)

@@ -243,6 +243,8 @@ def variants() -> list[dict]:
         authserv_id="mx.example.com",
         refers_to="1111-2222",
         automated="тема автоответа «Автоответ: в отпуске»",
+        # staff_followup: this very message got its sender marked a robot (humans.py)
+        robot_marked="ответ робота: 3-й ответ подряд на автоматическое письмо быстрее 5 минут",
         problem="нет границы MIME",
         spool_key="k1",
         asked_to_join=["petr@shop-example.ru"],
@@ -348,17 +350,26 @@ def variants() -> list[dict]:
         authserv_id=None,
         refers_to=None,
         automated=None,
+        robot_marked=None,
         problem=None,
         charset_doubt=None,
         merged_into="8765-4321",
         answer=None,
         encrypted_letter=None,
     )
-    quiet = dict(full, expired=False, automated=None, quiet="X-Auto-Response-Suppress: all")
+    quiet = dict(
+        full,
+        expired=False,
+        automated=None,
+        robot_marked=None,
+        quiet="X-Auto-Response-Suppress: all",
+    )
     listed = dict(full, expired=False, commercial=False)  # a free license's holder
     # an encrypted letter whose sender was asked for it again (no automatic mail held)
     asked = dict(full, automated=None, answers_its_auto=False, encrypted_letter="S/MIME")
-    return [full, off, dict(full, expired=False, unverified=True), listed, quiet, asked]
+    # automatic mail of a sender not marked a robot by it (an out-of-office)
+    unverified = dict(full, expired=False, unverified=True, robot_marked=None)
+    return [full, off, unverified, listed, quiet, asked]
 
 
 LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")

@@ -1,0 +1,133 @@
+"""#human (domain.humans): staff take the robot mark off a sender on a ticket, and
+robot_check never marks that sender there again; one rule each."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from maild.domain.commands import Command, parse_reply
+from maild.domain.decision import Decision
+from maild.domain.humans import errors, marked_ctx, noted, vouch
+from maild.domain.merge import merge
+from maild.domain.trust import note_robot, robot_check
+from tests.unit.test_decide import NOW, POLICY, _msg
+
+IVAN, PETR = "ivan@shop-example.ru", "petr@shop-example.ru"
+WHY = "ответ робота: 3-й ответ подряд на автоматическое письмо быстрее 5 минут"
+TICKET = {"tid": "1111-2222", "requester": IVAN, "robots": {IVAN: WHY, PETR: WHY}}
+
+
+def test_human_takes_the_mark_off_one_address_and_remembers_it() -> None:
+    t, error = vouch(TICKET, "Ivan@Shop-Example.ru")
+    assert error is None and t["robots"] == {PETR: WHY} and t["humans"] == [IVAN]
+    t, error = vouch(t, PETR)
+    assert error is None and "robots" not in t and t["humans"] == [IVAN, PETR]
+
+
+def test_human_without_an_address_takes_every_mark_off() -> None:
+    t, error = vouch(TICKET, None)
+    assert error is None and "robots" not in t and t["humans"] == [IVAN, PETR]
+
+
+def test_human_on_an_address_not_marked_is_an_error_that_changes_nothing() -> None:
+    t, error = vouch(TICKET, "olga@shop-example.ru")
+    assert t is TICKET and error == (
+        "#human: olga@shop-example.ru не отмечен как робот в этом обращении;"
+        f" отмечены: {IVAN}, {PETR}"
+    )
+    plain = {"tid": "1111-2222", "requester": IVAN}  # an old ticket: no robots, no humans
+    t, error = vouch(plain, None)
+    assert t is plain and error == "#human: в этом обращении нет отправителей, отмеченных как робот"
+    # each line is checked after the ones above it: the same address twice is an error
+    assert errors(TICKET, (Command("human", IVAN), Command("human", IVAN))) == [
+        f"#human: {IVAN} не отмечен как робот в этом обращении (отметка снята ранее);"
+        f" отмечены: {PETR}"
+    ]
+    assert errors(TICKET, (Command("human", IVAN), Command("human", PETR))) == []
+
+
+def test_human_is_a_command_in_either_layout_with_or_without_an_address() -> None:
+    for text, arg in (
+        (f"#human {IVAN}", IVAN),
+        ("#human", None),
+        (f"#ргьфт {IVAN}", IVAN),
+        ("№ргьфт", None),
+        (f"#human Иван <{IVAN}>", IVAN),
+    ):
+        reply = parse_reply(f"{text}\nСпасибо")
+        assert reply.commands == (Command("human", arg),) and not reply.errors, text
+    assert parse_reply("#human ivan").errors == (
+        "#human: «ivan» не похоже на адрес электронной почты",
+    )
+
+
+def _answer(n: int) -> tuple[dict, dict]:
+    """Ivan's quick answer n to our automatic mail, and our acknowledgement of it."""
+    at = NOW + timedelta(seconds=20 * n)
+    inc = {"direction": "in", "from": IVAN, "received_at": at.isoformat(), "kind": "customer"}
+    ack = {
+        "message_id": f"<ack{n}@example.com>",
+        "direction": "out",
+        "kind": "confirmation",
+        "to": [IVAN],
+        "received_at": at.isoformat(),
+    }
+    return {**inc, "fast_reply_to_auto": True, "message_id": f"<i{n}@x>"}, ack
+
+
+def test_robot_check_never_marks_a_sender_staff_vouched_for() -> None:
+    first = {
+        "message_id": "<conf@example.com>",
+        "direction": "out",
+        "kind": "confirmation",
+        "to": [IVAN],
+        "received_at": NOW.isoformat(),
+    }
+    thread = [first]
+    for n in (1, 2):
+        thread += _answer(n)
+    third = _msg(
+        sender=IVAN,
+        subject="Re: [TID#1111-2222] Заказ",
+        headers={"In-Reply-To": thread[-1]["message_id"]},
+    )
+    at = NOW + timedelta(minutes=1)
+    ticket = {"tid": "1111-2222", "requester": IVAN, "subject": "Заказ"}
+    assert robot_check(POLICY, third, ticket, thread, at) == (WHY, True)
+    assert robot_check(POLICY, third, {**ticket, "humans": [IVAN]}, thread, at) == (None, True)
+    # another desk's tag does not mark them either: staff said it is a person
+    tagged = _msg(
+        sender=IVAN, subject="[#117904] Re: Заказ", headers={"In-Reply-To": "<ack2@example.com>"}
+    )
+    assert robot_check(POLICY, tagged, {**ticket, "humans": [IVAN]}, thread, at) == (None, True)
+
+
+def test_the_robot_note_says_how_to_undo_the_mark() -> None:
+    ticket = {"tid": "1111-2222", "requester": IVAN}
+    decision = note_robot(Decision("appended", "1111-2222", ticket, []), IVAN, WHY, NOW)
+    [note] = decision.messages
+    assert f"«#human {IVAN}»" in note["text"] and WHY in note["text"]
+
+
+def test_the_note_of_human_names_who_took_the_mark_off() -> None:
+    after, _ = vouch(TICKET, IVAN)
+    decision = noted(Decision("appended", "1111-2222", after, []), TICKET, "anna@example.com", NOW)
+    [note] = decision.messages
+    assert note["kind"] == "note" and note["from"] == "anna@example.com"
+    assert note["text"].startswith(f"anna@example.com снял(а) с {IVAN} отметку «робот» (#human)")
+    unchanged = Decision("appended", "1111-2222", TICKET, [])
+    assert noted(unchanged, TICKET, "anna@example.com", NOW) is unchanged
+
+
+def test_the_notice_names_the_mark_only_of_the_message_that_made_it() -> None:
+    assert marked_ctx(WHY, IVAN, {"tid": "1", "requester": IVAN}) == {"robot_marked": WHY}
+    assert marked_ctx(WHY, IVAN, TICKET) == {"robot_marked": None}  # known already
+    assert marked_ctx(None, IVAN, None) == {"robot_marked": None}
+
+
+def test_merge_keeps_a_sender_staff_vouched_for_on_either_ticket_a_person() -> None:
+    base = {"requester": IVAN, "created_at": NOW.isoformat(), "status": "open"}
+    source = {**base, "tid": "1111-2222", "humans": [IVAN], "robots": {PETR: WHY}}
+    target = {**base, "tid": "3333-4444", "robots": {IVAN: WHY}}
+    _, t, _ = merge(source, [], target, [], NOW)
+    assert t["humans"] == [IVAN] and t["robots"] == {PETR: WHY}
