@@ -189,7 +189,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     outgoing: list[Outgoing] = []
     replied = not reply.note and bool(body)
     if replied:
-        # the reply is the reaction; a command after it may start a new clock (#level)
+        # the reply is the reaction; a #level after it leaves no deadline (none pending)
         ticket = tk.on_staff_reply(ticket, ctx.received_at)
     ticket, notices = _apply_commands(ctx, ticket, reply)
     # who the reply goes to, after its #cc/#uncc: the one it adds reads the answer

@@ -241,10 +241,14 @@ def apply_command(
         level = arg if name == "level" else name
         if level and level != t["level"]:
             t["level"] = level
-            # the regulation: a transferred ticket's time counts from the transfer;
-            # a closed ticket, or one waiting for the customer, owes no answer until
-            # the customer writes (on_customer_message then starts the new level's time)
-            if t["status"] not in ("closed", "waiting"):
+            # the regulation: a transferred ticket's time counts from the transfer, for
+            # a deadline that is pending (something waits for staff). One answered (by
+            # this reply too: on_staff_reply runs first), closed or waiting for the
+            # customer owes no answer until the customer writes (on_customer_message
+            # then starts the new level's time); a new deadline there would remind and
+            # escalate about a ticket answered, whatever the commands' order
+            pending = t.get("reaction_due") is not None
+            if pending and t["status"] not in ("closed", "waiting"):
                 t["reaction_due"] = iso(due(level, at))
                 t["reaction_from"] = iso(at)
                 if t.get("first_reaction_at") is None:  # the first reaction is owed so

@@ -220,8 +220,9 @@ def test_commands_change_the_ticket_and_are_not_shown_to_customer(desk, sink):
     assert t["assignee"] == "boris@example.com"
     desk.ingest(staff_reply(tid, "#level vip\nПовысили уровень."))
     t = desk.ticket(tid)
-    assert t["level"] == "vip" and t["reaction_due"] is not None
-    desk.ingest(staff_reply(tid, "#development\n"))
+    assert t["level"] == "vip" and t["reaction_due"] is None  # answered: none pending
+    desk.ingest(make_mail(subject=f"Re: [TID#{tid}]", body="Лог во вложении."))
+    desk.ingest(staff_reply(tid, "#development\n"))  # the pending deadline re-timed
     t = desk.ticket(tid)
     assert t["level"] == "development"
     due = datetime.fromisoformat(t["reaction_due"])

@@ -65,13 +65,15 @@ def test_first_reaction_is_kept():
 
 def test_commands():
     at = T0 + timedelta(hours=1)
-    t, n = tk.apply_command(make(), "take", None, at, due, "anna@s.ru")
-    assert t["status"] == "open" and t["assignee"] == "anna@s.ru" and n == [tk.STARTED]
-    t, n = tk.apply_command(t, "level", "vip", at, due, "anna@s.ru")
+    t, n = tk.apply_command(make(), "level", "vip", at, due, "anna@s.ru")  # a pending deadline
     assert t["level"] == "vip" and t["reaction_due"] == (at + timedelta(hours=2)).isoformat()
     assert n == [tk.LEVEL_CHANGED]
     t, n = tk.apply_command(t, "level", "vip", at, due, "anna@s.ru")
     assert n == []  # same level: nothing to tell
+    t, n = tk.apply_command(t, "take", None, at, due, "anna@s.ru")
+    assert t["status"] == "open" and t["assignee"] == "anna@s.ru" and n == [tk.STARTED]
+    t, n = tk.apply_command(t, "level", "partner", at, due, "anna@s.ru")
+    assert n == [tk.LEVEL_CHANGED] and t["reaction_due"] is None  # taken: none pending
     t, _ = tk.apply_command(t, "development", None, at, due, "anna@s.ru")
     assert t["level"] == "development"
     t, _ = tk.apply_command(t, "critical", None, at, due, "anna@s.ru")

@@ -1,0 +1,105 @@
+"""Deadlines end to end: what staff commands do to a ticket's reaction deadline, what
+the customer is promised, what reminders and the SLA report make of it. `maild ingest`
+with the clock fixed (runner.ingest with an App of that clock, as test_jobs does),
+`maild jobs run --now`, `maild ticket show --json`, `maild report sla`; a real
+aiosmtpd relay takes the mail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from maild.app import App
+from maild.config import load
+from maild.runner import ingest
+from tests.helpers import Desk, make_mail
+from tests.integration.test_staff_e2e import staff_reply
+
+MSK = ZoneInfo("Europe/Moscow")
+CUSTOMER = "ivan@shop-example.ru"
+STAFF = "anna@example.com"
+HEAD = "head@example.com"
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A time of November 2026 in Moscow (23rd: a Monday)."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=MSK)
+
+
+class Clock:
+    def __init__(self, when: datetime) -> None:
+        self.now = when
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def ingest_at(desk: Desk, when: datetime, raw: bytes) -> str:
+    """`maild ingest` of ``raw`` at ``when``: the ticket's TID."""
+    _, decision = ingest(App(load(desk.config), clock=Clock(when)), raw)
+    return decision.tid
+
+
+def new_ticket(desk: Desk, when: datetime, subject: str = "Не работает корзина") -> str:
+    return ingest_at(desk, when, make_mail(subject=subject))
+
+
+def mails_to(desk: Desk, sink, address: str) -> list:
+    desk.flush()
+    sink.wait_for(len(sink.received))
+    return sink.to(address)
+
+
+def jobs_run(desk: Desk, now: datetime) -> dict:
+    r = desk.run("jobs", "run", "--now", now.isoformat(), "--json")
+    assert r.code == 0, r.err
+    return r.json()
+
+
+def test_level_in_an_answer_starts_no_deadline(desk, sink):
+    """`#level` in a reply that answers the customer: nothing waits for staff, so no
+    deadline, no «Ответ поступит не позднее» under the answer, no reminder or
+    escalation about a ticket answered minutes ago."""
+    tid = new_ticket(desk, at(23, 10))
+    answer = "Иван, здравствуйте. Проверьте настройки корзины.\n#level operative"
+    ingest_at(desk, at(23, 10, 30), staff_reply(tid, answer))
+    t = desk.ticket(tid)
+    assert (t["level"], t["reaction_due"]) == ("operative", None)
+    assert t["first_reaction_at"] == "2026-11-23T10:30:00+03:00"
+    [mail] = mails_to(desk, sink, CUSTOMER)[1:]  # after the confirmation
+    assert "Проверьте настройки корзины" in mail.text
+    assert "Ответ поступит не позднее" not in mail.text
+    assert "Оперативная поддержка" in mail.text or "оперативная поддержка" in mail.text
+    assert jobs_run(desk, at(23, 15))["reminders"] == 0
+    assert jobs_run(desk, at(24, 15))["reminders"] == 0
+    late = [m.subject for m in mails_to(desk, sink, STAFF) + sink.to(HEAD)]
+    assert not [s for s in late if "Напоминание" in s or "Просрочена" in s]
+    # the customer writes again: the new level's time starts from that mail
+    ingest_at(desk, at(24, 10), make_mail(subject=f"Re: [TID#{tid}]", body="Не помогло."))
+    assert desk.ticket(tid)["reaction_due"] == "2026-11-24T14:00:00+03:00"
+
+
+def test_level_while_the_customer_waits_counts_from_the_transfer(desk, sink):
+    """No answer yet: the pending deadline is the new level's time from now."""
+    tid = new_ticket(desk, at(23, 10))
+    ingest_at(desk, at(23, 11), staff_reply(tid, "#level operative"))
+    t = desk.ticket(tid)
+    assert t["reaction_due"] == "2026-11-23T15:00:00+03:00"
+    assert t["first_reaction_at"] is None
+    [notice] = mails_to(desk, sink, CUSTOMER)[1:]
+    assert "Ответ поступит не позднее: 23.11.2026 15:00" in notice.text
+
+
+def test_reopen_and_level_in_either_order_start_no_deadline(desk, sink):
+    """A closed ticket opened again by staff with a new level: nothing waits for staff
+    (the customer has not written), whichever line comes first."""
+    tickets = [new_ticket(desk, at(23, 10, i), f"Заказ {i}") for i in range(2)]
+    for tid in tickets:
+        ingest_at(desk, at(23, 10, 10), staff_reply(tid, "Готово.\n#close"))
+    first, second = tickets
+    ingest_at(desk, at(23, 11), staff_reply(first, "#reopen\n#level standard"))
+    ingest_at(desk, at(23, 11), staff_reply(second, "#level standard\n#reopen"))
+    for tid in tickets:
+        t = desk.ticket(tid)
+        assert (t["status"], t["level"], t["reaction_due"]) == ("open", "standard", None)
+    assert jobs_run(desk, at(24, 15))["reminders"] == 0
