@@ -4,6 +4,8 @@ A ticket is "in time" when its first staff reaction came by its first deadline
 (`first_reaction_due`: set at creation, moved when staff pass the ticket to another
 level before reacting, recomputed from creation when they correct a closed ticket's
 level: domain/ticket.py), "breached" when it came later or is still missing past it.
+A #close or #merge alone that told the customer is a reaction, recorded as the first
+one on the ticket (ticket.on_mail_to_customer), so the report counts it as any other.
 """
 
 from __future__ import annotations

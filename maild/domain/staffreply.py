@@ -204,11 +204,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     if extras.recharset is not None:
         outgoing.append(_recharset(ctx, ticket, messages, extras.recharset))
     notices = notices if customers else []  # nobody to tell: none mailed, none counted sent
-    if replied or sent.get(tk.STARTED):  # the answer itself says work has started
-        notices = [n for n in notices if n != tk.STARTED]
-        sent.setdefault(tk.STARTED, ctx.received_at.isoformat())
-    elif tk.STARTED in notices:
-        sent[tk.STARTED] = ctx.received_at.isoformat()
+    notices = _started(notices, sent, replied, ctx.received_at.isoformat())
     if replied:  # "out", to the customers (robots.answered finds the last mail they got)
         record.update(direction="out", text=body, folded=notices, to=list(customers))
         record["sent_as"] = policy.message_id(ctx.key("relay"), tid)  # replies thread to it
@@ -222,10 +218,22 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     c = _notice_ctx(ctx, ticket)
     if replied or notices:
         outgoing.append(_customer_mail(ctx, customers, c, notices, body if replied else None))
+        ticket = tk.on_mail_to_customer(ticket, ctx.received_at)
     ticket = {**ticket, "sent": sent}
     outgoing += conflicts_mail(ctx, ticket, conflicts, replied)
     more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
+
+
+def _started(notices: list[str], sent: dict[str, Any], replied: bool, at: str) -> list[str]:
+    """The notices without «работа начата» where the answer itself says work has started
+    or the customer was told so before; ``sent`` keeps when they learnt it."""
+    if replied or sent.get(tk.STARTED):
+        sent.setdefault(tk.STARTED, at)
+        return [n for n in notices if n != tk.STARTED]
+    if tk.STARTED in notices:
+        sent[tk.STARTED] = at
+    return notices
 
 
 def _agreeing(reply: ParsedReply) -> tuple[ParsedReply, list[str]]:

@@ -163,6 +163,18 @@ def on_staff_reply(ticket: Ticket, at: datetime) -> Ticket:
     return t
 
 
+def on_mail_to_customer(ticket: Ticket, at: datetime) -> Ticket:
+    """Staff's reply sent the customer mail (an answer, or the notice of a #close or
+    #merge alone) and left the ticket closed or waiting for the customer: that mail
+    was a reaction, the first one if none came before. Without it a ticket closed
+    minutes after it came (the customer told «Обращение закрыто») had no reaction at
+    all, and the SLA report counted it breached once its deadline passed. A #wait
+    that sends the customer nothing is no reaction: they heard nothing."""
+    if ticket["status"] not in ("closed", "waiting") or ticket.get("first_reaction_at"):
+        return ticket
+    return {**ticket, "first_reaction_at": reacted_at(ticket, at)}
+
+
 def customers(ticket: Ticket, staff: Iterable[str], support: str) -> list[str]:
     """Who hears from support about this ticket: requester and participants, not staff
     and never the support address itself (the requester of mail forged in our name):

@@ -103,3 +103,35 @@ def test_reopen_and_level_in_either_order_start_no_deadline(desk, sink):
         t = desk.ticket(tid)
         assert (t["status"], t["level"], t["reaction_due"]) == ("open", "standard", None)
     assert jobs_run(desk, at(24, 15))["reminders"] == 0
+
+
+def sla_all(desk: Desk) -> dict:
+    r = desk.run("report", "sla", "--json")
+    assert r.code == 0, r.err
+    return next(b for b in r.json()["levels"] if b["level"] == "all")
+
+
+def test_a_close_alone_is_the_first_reaction(desk, sink):
+    """`#close` alone five minutes after the ticket came: the customer is told
+    «Обращение закрыто», and that was the reaction, in time (not «нарушено» once the
+    deadline passed, as a ticket never reacted to)."""
+    tid = new_ticket(desk, at(23, 10))
+    ingest_at(desk, at(23, 10, 5), staff_reply(tid, "#close"))
+    t = desk.ticket(tid)
+    assert (t["status"], t["reaction_due"]) == ("closed", None)
+    assert t["first_reaction_at"] == "2026-11-23T10:05:00+03:00"
+    [told] = mails_to(desk, sink, CUSTOMER)[1:]
+    assert "Обращение закрыто" in told.subject
+    figures = sla_all(desk)  # today: long after the deadline
+    assert (figures["in_time"], figures["breached"]) == (1, 0)
+    assert figures["median_reaction_hours"] == 0.08
+
+
+def test_a_wait_that_tells_the_customer_nothing_is_no_reaction(desk, sink):
+    """`#wait` alone sends the customer nothing: no reaction, breached once due."""
+    tid = new_ticket(desk, at(23, 10))
+    ingest_at(desk, at(23, 10, 5), staff_reply(tid, "#wait"))
+    t = desk.ticket(tid)
+    assert (t["status"], t["first_reaction_at"]) == ("waiting", None)
+    assert mails_to(desk, sink, CUSTOMER)[1:] == []
+    assert sla_all(desk)["breached"] == 1

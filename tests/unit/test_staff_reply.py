@@ -295,7 +295,8 @@ def test_an_answer_typed_inside_the_quote_goes_nowhere_and_its_writer_is_told() 
     assert (told.context["notices"], told.context["no_customer"]) == (True, False)
     assert told.context["commands"] == ["#close"] and told.context["subject"] == "Заказ"
     assert d.incoming["unsent"] == "in_quote" and typed in d.incoming["text"]
-    assert d.ticket.get("first_reaction_at") is None  # nothing reached the customer
+    # the answer reached nobody, «Обращение закрыто» did: as a #close alone, the reaction
+    assert d.ticket.get("first_reaction_at") == d.incoming["received_at"]
     alone = _reply(f"Здравствуйте, Иван.\n\n> Не работает\n> {typed}")
     assert _told(alone).context["notices"] is False and alone.ticket["status"] == "new"
 
