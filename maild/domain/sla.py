@@ -91,6 +91,13 @@ def reaction_due(level: Level | LevelId, start: datetime, calendar: BusinessCale
     return calendar.add_business_days(start, lvl.days)
 
 
+def passed(due: str | None, now: datetime) -> bool:
+    """Whether the deadline ``due`` (ISO 8601 with offset; None: nothing waits for
+    staff) has passed at ``now``: mail to the customer then promises no answer by it,
+    it says the answer is late (templates status.txt, acknowledgement.txt)."""
+    return due is not None and datetime.fromisoformat(due) < now
+
+
 def reminder_at(
     start: datetime, due: datetime, fraction: float, calendar: BusinessCalendar
 ) -> datetime:

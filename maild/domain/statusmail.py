@@ -13,7 +13,7 @@ from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.sla import LEVELS
+from maild.domain.sla import LEVELS, passed
 from maild.domain.status_query import is_status_question
 
 STATUS_RU = {
@@ -64,6 +64,7 @@ def status_reply(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         "level_name": level.name_ru,
         "reaction": level.reaction_ru(),
         "due": policy.fmt_time(ticket.get("reaction_due")),
+        "overdue": passed(ticket.get("reaction_due"), ctx.received_at),
         "last_action": last_staff_action(policy, messages),
     }
     ctx.record["status_question"] = True

@@ -135,3 +135,23 @@ def test_a_wait_that_tells_the_customer_nothing_is_no_reaction(desk, sink):
     assert (t["status"], t["first_reaction_at"]) == ("waiting", None)
     assert mails_to(desk, sink, CUSTOMER)[1:] == []
     assert sla_all(desk)["breached"] == 1
+
+
+def test_a_passed_deadline_is_not_promised_again(desk, sink):
+    """The status reply and the acknowledgement of more information name the deadline
+    while it is ahead; once it has passed they say the answer is late and staff were
+    reminded, never «Ответ поступит не позднее» a time gone by."""
+    tid = new_ticket(desk, at(23, 10))  # free support: due Wednesday 25.11 at 16:00
+    follow = f"Re: [TID#{tid}]"
+    promise = "Ответ поступит не позднее: 25.11.2026 16:00"
+    ingest_at(desk, at(23, 11), make_mail(subject=follow, body="статус"))
+    [status] = mails_to(desk, sink, CUSTOMER)[1:]
+    assert "Состояние обращения" in status.subject and promise in status.text
+    ingest_at(desk, at(26, 15), make_mail(subject=follow, body="статус"))
+    ingest_at(desk, at(26, 15, 10), make_mail(subject=follow, body="Ошибка 500 при оплате."))
+    late_status, ack = mails_to(desk, sink, CUSTOMER)[2:]
+    assert "Состояние обращения" in late_status.subject
+    assert "Письмо добавлено" in ack.subject
+    for mail in (late_status, ack):
+        assert "Ответ поступит не позднее" not in mail.text
+        assert "Ответ задерживается" in mail.text and "напоминание" in mail.text

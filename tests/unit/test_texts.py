@@ -254,7 +254,8 @@ def variants() -> list[dict]:
         reply_to="olga.client@mail-example.ru",
         charset_doubt="кодировка не указана",
         sender="ivan@shop-example.ru",
-        overdue=2,  # the digest's count; the staff reminder's flag
+        overdue=2,  # the digest's count; the staff reminder's flag; status and
+        # acknowledgement: the deadline passed (no past time promised, an apology)
         assignee="boris@example.com",
         status="новое, ответа ещё не было",
         link="https://support.example.com/c/x",
