@@ -51,8 +51,13 @@ def _tally(
     due = r.get("first_reaction_due")
     reacted = r.get("first_reaction_at")
     if reacted:
-        hours = app.calendar.business_hours_between(created, datetime.fromisoformat(reacted))
-        counts["in_time" if due and reacted <= due or not due else "breached"] += 1
+        at = datetime.fromisoformat(reacted)
+        hours = app.calendar.business_hours_between(created, at)
+        # as times, not text: stored with the offset of support.timezone when they were
+        # written, the two may differ (the zone changed), and "12:30+04:00" is before
+        # "12:00+03:00"
+        in_time = not due or at <= datetime.fromisoformat(due)
+        counts["in_time" if in_time else "breached"] += 1
     elif due and datetime.fromisoformat(due) < now:
         counts["breached"] += 1
     if r["status"] != "closed":

@@ -155,3 +155,17 @@ def test_a_passed_deadline_is_not_promised_again(desk, sink):
     for mail in (late_status, ack):
         assert "Ответ поступит не позднее" not in mail.text
         assert "Ответ задерживается" in mail.text and "напоминание" in mail.text
+
+
+def test_a_reaction_in_time_is_in_time_whatever_the_offsets(desk, sink):
+    """support.timezone changed between the ticket and its answer: the deadline was
+    stored at +03:00, the reaction at +04:00; the report compares the times, not the
+    text ("…16:30+04:00" is 15:30 in Moscow, before "…16:00+03:00")."""
+    tid = new_ticket(desk, at(23, 10))  # free support: due Wednesday 25.11 at 16:00
+    desk.sections["support"]["timezone"] = "Europe/Samara"
+    desk.write_config()
+    ingest_at(desk, at(25, 15, 30), staff_reply(tid, "Ответ."))
+    t = desk.ticket(tid)
+    assert (t["first_reaction_at"], t["reaction_due"]) == ("2026-11-25T16:30:00+04:00", None)
+    figures = sla_all(desk)
+    assert (figures["in_time"], figures["breached"]) == (1, 0)
