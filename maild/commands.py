@@ -339,10 +339,14 @@ def cmd_jobs(app: App, args: argparse.Namespace) -> int:
     now = args.now.astimezone(app.tz) if args.now else app.now()
     failed: list[str] = []
     result = jobs.run_all(app, now, failed)
+    withheld = None
     if args.report and not result["report"]:  # by hand: before its time too
         result["report"] = int(jobs.daily_report(app, now))
+        if not result["report"]:  # asked for, not made: say why ("report 0" told nothing)
+            withheld = jobs.report_withheld(app, now)
+            print(f"maild: jobs run: no report: {withheld}", file=sys.stderr)
     if args.json:
-        print_json(result)
+        print_json({**result, "report_withheld": withheld} if args.report else result)
     else:
         print(", ".join(f"{k} {v}" for k, v in result.items()))
     if failed:  # each logged with why; the others ran

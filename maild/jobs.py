@@ -186,6 +186,24 @@ def daily_report(app: App, now: datetime) -> bool:
     return True
 
 
+def report_withheld(app: App, now: datetime) -> str:
+    """Why daily_report made no report at `now` (said to whoever asked for one by hand,
+    `maild jobs run --report`): no head, a day off, or made already that day."""
+    local = now.astimezone(app.tz).date()
+    if not app.config.support.head:
+        return "support.head is not set"
+    if not app.calendar.is_working_day(local):
+        return f"{local.isoformat()} is a day off (not a business day)"
+    ran = daymark.last(app.config.storage_path / "daily_report.last")
+    if ran is None:
+        return "no report was due"
+    day, mtime = ran
+    made = app.fmt_time(datetime.fromtimestamp(mtime, app.tz))
+    if day > local:  # a run for a day ahead covers the days up to it (daymark.ran_on)
+        return f"the report for the later day {day.isoformat()} went already, at {made}"
+    return f"today's report ({day.isoformat()}) went already, at {made}"
+
+
 def scheduled_report(app: App, now: datetime) -> int:
     """The daily report by the schedule: from `daily_report_time` on a business day,
     once (daily_report keeps the day). Run by every tick rather than at that minute

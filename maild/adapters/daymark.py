@@ -21,6 +21,15 @@ def ran_on(path: Path, day: str) -> bool:
     return last >= date.fromisoformat(day)
 
 
+def last(path: Path) -> tuple[date, float] | None:
+    """The day the job of `path` last ran for, and when (the file's mtime, seconds since
+    the epoch); None when it never ran."""
+    try:
+        return date.fromisoformat(path.read_text().strip()), path.stat().st_mtime
+    except (FileNotFoundError, ValueError):
+        return None
+
+
 def mark(path: Path, day: str) -> None:
     """The job of `path` has run on `day`."""
     path.parent.mkdir(exist_ok=True)

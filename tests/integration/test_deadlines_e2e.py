@@ -169,3 +169,26 @@ def test_a_reaction_in_time_is_in_time_whatever_the_offsets(desk, sink):
     assert (t["first_reaction_at"], t["reaction_due"]) == ("2026-11-25T16:30:00+04:00", None)
     figures = sla_all(desk)
     assert (figures["in_time"], figures["breached"]) == (1, 0)
+
+
+def test_a_report_asked_for_and_not_made_says_why(desk, sink):
+    """`maild jobs run --report` on a day off, or when the day's report went already:
+    still exit 0 and "report 0", and a line on stderr (and --json) saying why."""
+    new_ticket(desk, at(23, 10))
+    r = desk.run("jobs", "run", "--report", "--now", "2027-01-04T10:00:00+03:00")
+    assert r.code == 0 and "report 0" in r.out
+    assert (
+        r.err.strip() == "maild: jobs run: no report: 2027-01-04 is a day off (not a business day)"
+    )
+    r = desk.run("jobs", "run", "--report", "--now", "2027-01-04T10:00:00+03:00", "--json")
+    assert r.json()["report_withheld"] == "2027-01-04 is a day off (not a business day)"
+    first = desk.run("jobs", "run", "--report", "--now", "2027-01-11T10:00:00+03:00", "--json")
+    assert first.code == 0 and first.json()["report"] == 1 and first.err == ""
+    assert first.json()["report_withheld"] is None
+    again = desk.run("jobs", "run", "--report", "--now", "2027-01-11T11:00:00+03:00", "--json")
+    assert again.json()["report"] == 0
+    why = again.json()["report_withheld"]
+    assert why.startswith("today's report (2027-01-11) went already, at ") and why in again.err
+    r = desk.run("jobs", "run", "--report", "--now", "2026-12-30T10:00:00+03:00")
+    assert "the report for the later day 2027-01-11 went already" in r.err
+    assert len([m for m in mails_to(desk, sink, HEAD) if "Отчёт" in m.subject]) == 1
