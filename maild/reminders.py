@@ -27,6 +27,7 @@ from maild.app import App
 from maild.domain import pace
 from maild.domain import ticket as tk
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
+from maild.domain.queue import handling_order
 from maild.domain.records import MessageRecord, Summary, Ticket, note_record
 from maild.domain.sla import reminder_at
 from maild.jobkit import contained, job_key, ticket_ctx
@@ -116,8 +117,9 @@ def reminders(app: App, now: datetime) -> int:
 
 
 def _due_rows(app: App, now: datetime) -> list[Summary]:
-    """The open tickets whose reminder may be due, by their summaries: critical ones
-    first, then by deadline (the first of a person's go singly, the rest in a list)."""
+    """The open tickets whose reminder may be due, by their summaries, in the order the
+    regulation handles them (queue.handling_order: critical first, then by deadline,
+    then arrival): the first of a person's go singly, the rest in a list."""
     fraction = app.config.schedule.reminder_fraction
     rows = []
     for row in app.store.open_summaries():
@@ -126,10 +128,7 @@ def _due_rows(app: App, now: datetime) -> list[Summary]:
         start = row.get("reaction_from") or row["created_at"]
         if now >= _earliest_reminder(app.calendar, start, row["reaction_due"], fraction):
             rows.append(row)
-    return sorted(
-        rows,
-        key=lambda r: (not r.get("critical"), datetime.fromisoformat(r["reaction_due"]), r["tid"]),
-    )
+    return sorted(rows, key=handling_order)
 
 
 def _steps(app: App, ticket: Ticket, now: datetime) -> list[tuple[Step, datetime]]:

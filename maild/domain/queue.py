@@ -11,7 +11,7 @@ from datetime import datetime
 
 from maild.domain.records import Summary
 
-__all__ = ["Queue", "queue_for"]
+__all__ = ["Queue", "handling_order", "queue_for"]
 
 _FAR = "9999-12-31T23:59:59+00:00"
 
@@ -29,10 +29,13 @@ class Queue:
         return not (self.mine or self.others or self.waiting)
 
 
-def _order(row: Summary) -> tuple[bool, datetime, str, str]:
-    """Critical first, then the nearest deadline, then arrival."""
+def handling_order(row: Summary) -> tuple[bool, datetime, datetime, str]:
+    """The regulation's order of tickets, for the morning queue and the reminders alike:
+    critical first, then the nearest deadline, then arrival (as times: the offsets of
+    two may differ, support.timezone changed), the TID only between tickets that came
+    at the same moment."""
     due = datetime.fromisoformat(row.get("reaction_due") or _FAR)
-    return (not row.get("critical"), due, row["created_at"], row["tid"])
+    return (not row.get("critical"), due, datetime.fromisoformat(row["created_at"]), row["tid"])
 
 
 def queue_for(staff: str, rows: list[Summary], now: datetime) -> Queue:
@@ -45,7 +48,7 @@ def queue_for(staff: str, rows: list[Summary], now: datetime) -> Queue:
         due = row.get("reaction_due")
         marked = dict(row, overdue=bool(due and datetime.fromisoformat(due) < now))
         (waiting if row["status"] == "waiting" else active).append(marked)
-    active.sort(key=_order)
+    active.sort(key=handling_order)
     waiting.sort(key=lambda r: (r["created_at"], r["tid"]))
     mine = tuple(r for r in active if r.get("assignee") == staff)
     others = tuple(r for r in active if r.get("assignee") != staff)

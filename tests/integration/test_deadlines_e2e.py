@@ -192,3 +192,19 @@ def test_a_report_asked_for_and_not_made_says_why(desk, sink):
     r = desk.run("jobs", "run", "--report", "--now", "2026-12-30T10:00:00+03:00")
     assert "the report for the later day 2027-01-11 went already" in r.err
     assert len([m for m in mails_to(desk, sink, HEAD) if "Отчёт" in m.subject]) == 1
+
+
+def test_reminders_of_one_deadline_go_in_order_of_arrival(tmp_path, sink, monkeypatch):
+    """Two tickets of the weekend share their deadline; with one single reminder an
+    hour (the rest in a list), the ticket that came first gets it, whatever the TIDs
+    (random: here the later ticket's is the smaller)."""
+    desk = Desk(tmp_path, sink.port, support={"max_reminders_per_person_per_hour": 1})
+    tids = iter(["9000-0001", "1000-0002"])
+    monkeypatch.setattr("maild.snapshot.new_tid", lambda exists=None: next(tids))
+    first = new_ticket(desk, at(28, 10), "Первое")  # Saturday: both due Wed 02.12 15:00
+    second = new_ticket(desk, at(28, 11), "Второе")
+    assert desk.ticket(first)["reaction_due"] == desk.ticket(second)["reaction_due"]
+    assert jobs_run(desk, datetime(2026, 12, 2, 10, 0, tzinfo=MSK))["reminders"] == 2
+    mails = mails_to(desk, sink, STAFF)[2:]  # after the two new-ticket notices
+    singles = [m.subject for m in mails if m.subject.startswith("Напоминание: скоро")]
+    assert len(singles) == 1 and f"[TID#{first}]" in singles[0], [m.subject for m in mails]

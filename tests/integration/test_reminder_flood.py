@@ -47,7 +47,7 @@ class Clock:
 def open_tickets(desk: Desk, n: int, at: datetime = FRIDAY) -> list[str]:
     """`n` tickets opened at `at`, half of them by one flooding mailbox (its +tags),
     half from as many customers; their TIDs in the order the jobs take them (one
-    deadline: by TID)."""
+    deadline, one arrival: by TID)."""
     app = App(load(desk.config), clock=Clock(at))
     tids = []
     for i in range(n):
