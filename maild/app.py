@@ -23,6 +23,7 @@ from maild.adapters.store import Store
 from maild.config import Config, ConfigError, templates_problem
 from maild.domain.attachments import AttachmentPolicy
 from maild.domain.calendar import BusinessCalendar
+from maild.domain.pending import still_pending
 from maild.domain.policy import Policy, fmt_time, local
 from maild.domain.records import OutboxEntry
 from maild.domain.replyaddr import tid_of_message_id
@@ -58,9 +59,14 @@ class App:
         support = self.config.support  # whose refused mail is retried, not set aside
         self.outbox.own = frozenset(a.lower() for a in support.internal)
         self.quarantine = Quarantine(root, self.store.files)
-        # what the sender withdraws: automatic mail to the blocked (adapters/outblock.py)
+        # what the sender withdraws: automatic mail to the blocked (adapters/outblock.py),
+        # reminders about deadlines no longer pending (adapters/outstale.py)
         self.outbox.screen = Screen(
-            self.quarantine.sending_blocks, self.store.locked, self._noted, self._unnoted
+            self.quarantine.sending_blocks,
+            self.store.locked,
+            self._noted,
+            self._unnoted,
+            self._pending,
         )
         self.tz = ZoneInfo(self.config.support.timezone)
         kept = cache.folder()  # what other maild processes of this user worked out
@@ -104,6 +110,12 @@ class App:
     def _noted(self, metas: list[OutboxEntry], why: str) -> int:
         """Mark mails the outbox's sender withdrew on their tickets' threads."""
         return withdrawals.note(self, [(m, withdrawals.withdrawal(self, m, why)) for m in metas])
+
+    def _pending(self, tid: str, about_due: str) -> bool:
+        """Whether ticket `tid`, as stored now, still waits on the deadline `about_due`
+        (domain.pending): the sender sends deadline mail only then."""
+        loaded = self.store.load(tid)
+        return still_pending(loaded[0] if loaded is not None else None, about_due)
 
     def _unnoted(self, went: list[tuple[OutboxEntry, str]]) -> int:
         """Take those marks off again for mails that went after all (outrace.py)."""

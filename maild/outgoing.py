@@ -114,7 +114,9 @@ def _queue_copies(
             reply_to=reply_to,
             content=letters.content(rcpt, message_id),
         )
-        app.outbox.enqueue(one, msg, [rcpt], tid=tid, kind=out.kind, now=now, checked=True)
+        app.outbox.enqueue(
+            one, msg, [rcpt], tid=tid, kind=out.kind, now=now, checked=True, about_due=out.about_due
+        )
 
 
 def send(
@@ -260,10 +262,13 @@ def queue_notice(
     to: list[str],
     context: dict[str, Any],
     now: datetime,
+    about_due: str | None = None,
 ) -> None:
     """An automatic notice to staff about `ticket` (a reminder, an escalation, a
-    refused address): queued once (by key) and recorded in its thread, `messages`."""
-    out = Outgoing(key, "notice", template, [a for a in dict.fromkeys(to) if a], context, True)
+    refused address): queued once (by key) and recorded in its thread, `messages`;
+    `about_due`: the deadline a reminder or escalation is about (Outgoing.about_due)."""
+    to = [a for a in dict.fromkeys(to) if a]
+    out = Outgoing(key, "notice", template, to, context, True, about_due=about_due)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
     staff = staff_side(app.config.support.staff)
     records, queued = send(

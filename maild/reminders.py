@@ -27,6 +27,7 @@ from maild.app import App
 from maild.domain import pace
 from maild.domain import ticket as tk
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
+from maild.domain.pending import pending_due
 from maild.domain.queue import handling_order
 from maild.domain.records import MessageRecord, Summary, Ticket, note_record
 from maild.domain.sla import reminder_at
@@ -134,8 +135,8 @@ def _due_rows(app: App, now: datetime) -> list[Summary]:
 def _steps(app: App, ticket: Ticket, now: datetime) -> list[tuple[Step, datetime]]:
     """The deadline mail of `ticket` due at `now`, with the deadline: staff's reminder
     at reminder_fraction of its time, the head's escalation when it passed."""
-    due_s = ticket.get("reaction_due")
-    if not due_s or ticket["status"] == "closed":
+    due_s = pending_due(ticket)  # its mail carries it: outstale.py withdraws it once stale
+    if due_s is None:
         return []
     due = datetime.fromisoformat(due_s)
     start = datetime.fromisoformat(ticket.get("reaction_from") or ticket["created_at"])
@@ -177,6 +178,7 @@ def _remind(run: _Run, tid: str) -> None:
             to=singly,
             context=dict(ticket_ctx(app, ticket), overdue=now >= due),  # a late run
             now=now,
+            about_due=due_s,
         )
         sent = pace.marked(sent, step, singly, [], run.at)
         went += [(kind, p) for p in singly]

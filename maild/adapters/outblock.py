@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from maild.adapters import outstale
 from maild.adapters.outqueue import OutQueue
 from maild.adapters.store.files import StoreUnavailable
 from maild.domain.records import OutboxEntry
@@ -36,12 +37,27 @@ class Screen:
     group commit, never beside `maild forget` or #spam withdrawing the same mail), and
     `noted`, which marks the mails withdrawn there on their tickets' threads in the
     same section (withdrawals.note); `unnoted` takes such marks off again, for mail
-    withdrawn (by anyone) while it was going (outrace.py: each with why)."""
+    withdrawn (by anyone) while it was going (outrace.py: each with why); `pending`:
+    whether a reminder's deadline still waits for staff (outstale.py)."""
 
     blocks: Callable[[], BlockList | None]
     locked: Callable[[float], AbstractContextManager[Any]]
     noted: Callable[[list[OutboxEntry], str], object]
     unnoted: Callable[[list[tuple[OutboxEntry, str]]], object]
+    pending: outstale.Pending | None = None
+
+    def sendable(
+        self, queue: OutQueue, due: list[OutboxEntry], own: Iterable[str]
+    ) -> list[OutboxEntry]:
+        """Of the mails a pass is about to send, those that may go: not automatic mail
+        to the blocked (`unblocked`), nor a reminder about a deadline no longer pending
+        (outstale.current); each of those withdrawn."""
+        due = self.unblocked(queue, due, own)
+        if self.pending is None or not due:
+            return due
+        return outstale.current(
+            queue, due, self.pending, lambda: self.locked(LOCK_WAIT), self.noted
+        )
 
     def unblocked(
         self, queue: OutQueue, due: list[OutboxEntry], own: Iterable[str]

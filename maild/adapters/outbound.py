@@ -171,8 +171,8 @@ class Outbox(OutQueue):
         for meta in [m for m in due if m.get("refused")]:  # a crash before it moved
             self._put_aside(meta)
         due = [m for m in due if not m.get("refused")]
-        if due and self.screen is not None:  # automatic mail to the blocked never goes
-            due = self.screen.unblocked(self, due, self.own)
+        if due and self.screen is not None:  # nor automatic mail to the blocked, nor stale
+            due = self.screen.sendable(self, due, self.own)
         if not due:
             return 0, 0
         # A relay answers each SMTP step in turn; several connections keep it busy.

@@ -81,17 +81,17 @@ class OutQueue:
         kind: OutboxKind = "",
         now: datetime | None = None,
         checked: bool = False,
+        about_due: str | None = None,
     ) -> bool:
         """Queue a message durably; False if this id was queued or sent before
-        (`checked`: the caller has just asked `known`)."""
+        (`checked`: the caller has just asked `known`; `about_due`: OutboxEntry's)."""
         if not recipients or (not checked and self.known(mail_id)):
             return False
         meta = outbox_entry(
             mail_id,
             tid=tid,
             kind=kind,
-            # Mail keeps its headers as text
-            headers=(
+            headers=(  # Mail keeps its headers as text
                 msg["From"] or "",
                 _bare(str(msg["From"])),
                 msg["Subject"] or "",
@@ -99,6 +99,7 @@ class OutQueue:
             ),
             to=recipients,
             queued_at=now or datetime.now(UTC),
+            about_due=about_due,
         )
         self.files().put(self._file(self.queue, mail_id), _pack(meta, msg.raw))
         return True

@@ -68,6 +68,9 @@ class Outgoing:
     # mail answering it lands: «Обращение объединено» is automatic mail of that ticket
     # as well (a robot's answer to it is known as one there: robots.answered)
     in_target: bool = False
+    # a reminder or escalation: the reaction deadline it is about (reminders.py), kept
+    # on its outbox record; withdrawn, not sent, once that is not pending (outstale.py)
+    about_due: str | None = None
 
 
 @dataclass(frozen=True)

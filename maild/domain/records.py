@@ -202,8 +202,12 @@ OutboxEntry = TypedDict(
         "sent_at": NotRequired[str],  # sent entries: from the sent log
         "erased": NotRequired[bool],  # `maild forget`
         # never sent, and why: "spam" (#spam), "blocked", "erased" (maild forget),
-        # "uncc" (staff took the recipient off the ticket)
+        # "uncc" (staff took the recipient off the ticket), "stale" (a reminder or an
+        # escalation whose deadline, `about_due`, no longer waits for staff)
         "withdrawn": NotRequired[str],
+        # a reminder or escalation: the reaction_due it is about, as the ticket stored
+        # it (absent on other mail and on mail queued before it was kept: sent as ever)
+        "about_due": NotRequired[str],
         # refused for good by the relay (its answer, retry.permanent_for_recipient):
         # never sent again; "told" when its ticket got the note and staff the notice
         "refused": NotRequired[str],
@@ -331,11 +335,12 @@ def outbox_entry(
     headers: tuple[str, str, str, str],
     to: list[str],
     queued_at: datetime,
+    about_due: str | None = None,
 ) -> OutboxEntry:
     """A mail just queued; `headers`: (From as rendered, its bare address, Subject,
-    Message-ID)."""
+    Message-ID); `about_due`: of a reminder or an escalation, its deadline."""
     from_, sender, subject, message_id = headers
-    return {
+    entry: OutboxEntry = {
         "id": mail_id,
         "tid": tid,
         "kind": kind,
@@ -349,6 +354,9 @@ def outbox_entry(
         "last_error": None,
         "next_try": None,
     }
+    if about_due is not None:
+        entry["about_due"] = about_due
+    return entry
 
 
 __all__ = [

@@ -1,0 +1,122 @@
+"""Reminders and escalations queued while the relay is down are withdrawn, not sent,
+when the ticket they are about no longer waits for staff by the time the relay is
+back (answered, closed, put to waiting, or a new deadline since): an overnight outage
+leaves no pile of stale reminders. A ticket still waiting gets its reminder as ever.
+Real CLI, a real aiosmtpd relay, a port where nothing listens while it is down."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.helpers import Desk, dead_port, make_mail, staff_to
+
+CUSTOMER = "ivan@shop-example.ru"
+OTHER = "olga@other-shop.ru"
+STAFF = ["anna@example.com", "boris@example.com"]
+HEAD = "head@example.com"
+
+
+def _later() -> str:
+    """Past both the reminder and the escalation of a ticket made now."""
+    return (datetime.now().astimezone() + timedelta(days=60)).isoformat()
+
+
+def _is_deadline_mail(subject: str) -> bool:
+    """A reminder (reminder_staff.txt) or an escalation (escalation.txt)."""
+    return subject.startswith(("Напоминание", "Просрочена реакция"))
+
+
+def _deadline_mail(sink, tid: str) -> list[str]:
+    """(recipient, subject) of every reminder and escalation the relay took about `tid`."""
+    return [
+        f"{to} {r.subject}"
+        for r in sink.received
+        for to in r.rcpt_tos
+        if f"[TID#{tid}]" in r.subject and _is_deadline_mail(r.subject)
+    ]
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["answer", "close", "wait", "level"],
+)
+def test_deadline_mail_of_a_ticket_answered_during_an_outage_is_withdrawn(
+    tmp_path, sink, caplog, action
+):
+    desk = Desk(tmp_path, dead_port())  # the relay is down
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER, subject="Не работает оплата"))
+    waiting = desk.ingest_tid(make_mail(sender=OTHER, subject="Ошибка 500"))
+    jobs = desk.run("jobs", "run", "--now", _later(), "--json")
+    assert jobs.code == 0, jobs.err
+    assert jobs.json()["reminders"] == 2
+    assert desk.flush().code != 0  # nothing went: the relay is down
+    queued = desk.run("outbox", "list", "--json").json()
+    ours = [m for m in queued if m["tid"] == tid and _is_deadline_mail(m["subject"])]
+    # a reminder to each staff member and the head's escalation, each knowing its deadline
+    assert sorted(a for m in ours for a in m["to"]) == sorted([*STAFF, HEAD])
+    due = desk.ticket(tid)["reaction_due"]
+    assert {m.get("about_due") for m in ours} == {due}
+
+    body = {
+        "answer": "Проверьте, пожалуйста, настройки оплаты.",
+        "close": "Проверьте, пожалуйста, настройки оплаты.\n#close",
+        "wait": "Пришлите, пожалуйста, журнал ошибок.\n#wait",
+        "level": "#note\n#level consulting",  # no answer, but a new deadline
+    }[action]
+    reply = make_mail(sender=STAFF[0], to=staff_to(tid), subject=f"Re: [TID#{tid}]", body=body)
+    desk.ingest(reply)
+    if action == "level":  # the old deadline's mail is stale; the new one's comes later
+        assert desk.ticket(tid)["reaction_due"] not in (None, due)
+    else:
+        assert desk.ticket(tid)["reaction_due"] is None
+
+    desk.sections["outbound"]["port"] = sink.port  # the relay is back
+    desk.write_config()
+    with caplog.at_level(logging.INFO):
+        r = desk.flush()
+    assert r.code == 0, r.out + r.err
+    assert _deadline_mail(sink, tid) == []
+    # the ticket still waiting gets its reminders and its escalation
+    assert len(_deadline_mail(sink, waiting)) == 3
+    assert any(CUSTOMER in r.rcpt_tos for r in sink.received)  # the answer went
+
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    withdrawn = [m for m in sent if m.get("withdrawn")]
+    assert sorted(m["id"] for m in withdrawn) == sorted(m["id"] for m in ours)
+    assert {m["withdrawn"] for m in withdrawn} == {"stale"}
+    assert not any("sent_at" in m for m in withdrawn)  # never went
+    lines = [r.getMessage() for r in caplog.records if "withdrawn, not sent" in r.getMessage()]
+    assert len(lines) == 3
+    for m in withdrawn:
+        assert any(m["message_id"] in line and f"[TID#{tid}]" in line for line in lines)
+    # the thread says so: the reminders' and the escalation's records are withdrawn
+    shown = desk.ticket(tid)
+    ids = {m["message_id"] for m in withdrawn}
+    notices = [m for m in shown["messages"] if m["message_id"] in ids]
+    assert len(notices) == 2 and {m.get("withdrawn") for m in notices} == {"stale"}
+    text = desk.run("ticket", "show", tid).out
+    assert "не отправлено: stale" in text
+    assert desk.flush().out.startswith("sent 0,")  # and nothing goes later
+    assert _deadline_mail(sink, tid) == []
+
+
+def test_deadline_mail_of_a_ticket_still_waiting_goes_after_an_outage(tmp_path, sink):
+    """The ticket was not answered: its reminders and escalation go once the relay is
+    back, with nothing withdrawn; a staff note (#note) is no answer."""
+    desk = Desk(tmp_path, dead_port())
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER))
+    assert desk.run("jobs", "run", "--now", _later()).code == 0
+    note = make_mail(
+        sender=STAFF[0], to=staff_to(tid), subject=f"Re: [TID#{tid}]", body="#note\nСмотрю."
+    )
+    desk.ingest(note)
+    assert desk.ticket(tid)["reaction_due"] is not None
+    desk.sections["outbound"]["port"] = sink.port
+    desk.write_config()
+    assert desk.flush().code == 0
+    assert len(_deadline_mail(sink, tid)) == 3
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert not any(m.get("withdrawn") for m in sent)
