@@ -9,9 +9,11 @@ exit 0 clean, 1 problems found. With --repair, under the store lock: derived fil
 are rewritten from the tickets (a corrupt one copied to lost+found/ first), a
 corrupt ticket file is set aside and the mail it held is put back into spool/new,
 where `maild serve` processes it again into the same TID (the Message-ID index
-still names it); exit 0 when everything found was fixed. Stray files in tickets/
-and temp files: maild/fsckfiles.py; the outbox queue, the block list and the
-per-address records: maild/fsckrecords.py.
+still names it); exit 0 when everything found was fixed. Without --repair fsck reads
+without the lock, and checks what it found again under it (Fsck.run): a mail serve
+stores meanwhile is no problem. Stray files in tickets/ and temp files:
+maild/fsckfiles.py; the outbox queue, the block list and the per-address records:
+maild/fsckrecords.py; the spool: maild/fsckspool.py.
 
 A problem is reported once, on the file that has it: a corrupt ticket file's
 summary row and spool mail are part of its line (and of its repair). Not
@@ -25,13 +27,11 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-from maild.adapters.quarantine import entry_id
 from maild.adapters.store import CorruptFile, DurableJSONStorage, StoreUnavailable, open_part
 from maild.adapters.store.indexes import key_hash
 from maild.adapters.store.rebuild import keep_copy, summary_of, ticket_tids
@@ -42,6 +42,7 @@ from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE
 from maild.fsckfiles import check_files
 from maild.fsckrecords import check_address_records, check_blocklist, check_outbox
+from maild.fsckspool import check_spool, check_spool_copies
 from maild.output import print_json
 from maild.privileges import user_name
 
@@ -57,6 +58,7 @@ class Fsck:
     fixed: list[str] = field(default_factory=list)
     pending: int = 0  # spooled, not processed yet: not a problem
     held: int = 0  # in spool/claimed/ (a worker's, or one that died: serve takes it back)
+    working: dict[int, int] = field(default_factory=dict)  # live pid -> how many it holds
     # what the ticket files say
     tickets: dict[str, Ticket] = field(default_factory=dict)
     msgids: dict[str, str] = field(default_factory=dict)  # received Message-ID -> TID
@@ -67,6 +69,17 @@ class Fsck:
     corrupt: dict[str, bool] = field(default_factory=dict)
     copies: list[tuple[str, str, str]] = field(default_factory=list)  # TID, Message-ID, key
     stray: list[str] = field(default_factory=list)  # files in tickets/ that are no ticket's
+    # A plain fsck reads without the store lock (a big store takes long, and serve
+    # would wait): what it finds it checks again under the lock, where no write is
+    # half done. That run looks only at the files found (`only`, relative paths) and
+    # reuses the tickets of the first run (`earlier`) whose files did not change.
+    only: set[str] | None = None
+    earlier: Fsck | None = None
+    found: set[str] = field(default_factory=set)  # the files problems were found in
+    kept: dict[str, tuple[Ticket, list[tuple[str, bool, str | None, bool]]]] = field(
+        default_factory=dict
+    )  # TID -> the ticket and its messages' (id, has spool_key, spool_key, merged)
+    stamps: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # TID -> its file's
 
     @property
     def root(self) -> Path:
@@ -77,40 +90,32 @@ class Fsck:
 
     def problem(self, path: Path | str, what: str, fix: str | None = None) -> None:
         rel = os.path.relpath(path, self.root)
+        if self.only is not None and rel not in self.only:
+            return
+        self.found.add(rel)
         self.problems.append(f"{rel}: {what}")
         if self.repair and fix:
             self.fixed.append(f"{rel}: {fix}")
 
+    def wanted(self, path: Path | str) -> bool:
+        """Whether this run looks at the file (a re-check looks only at those found)."""
+        return self.only is None or os.path.relpath(path, self.root) in self.only
+
     # -- tickets ---------------------------------------------------------------
     def read_tickets(self) -> None:
-        store = self.app.store
         moved: dict[str, str] = {}  # Message-ID -> a ticket it was merged into
-        for tid in ticket_tids(store):
-            try:
-                loaded = store.load(tid)
-            except CorruptFile as e:
-                path = Path(e.path)
-                self.corrupt[tid] = not e.unreadable
-                if e.unreadable:
-                    self.unreadable(e)
-                    continue
-                fix = "set aside (a copy in lost+found/); its mail is re-queued"
-                self.problem(path, "corrupt ticket file", fix)
-                if self.repair:
-                    keep_copy(store, path)
-                    store.files().remove(path)
-                continue
+        for tid in ticket_tids(self.app.store):
+            loaded = self.read_ticket(tid)
             if loaded is None:
                 continue
             ticket, messages = loaded
             self.tickets[tid] = ticket
-            for m in messages:
-                mid = m.get("message_id")
+            for mid, received, key, merged in messages:
                 self.all_ids.add(mid)
-                if "spool_key" in m and mid:  # received mail (ours carry a signed id)
-                    (moved if m.get("merged_from") else self.msgids).setdefault(mid, tid)
-                if m.get("spool_key"):  # (None once `maild forget` erased the copy)
-                    self.copies.append((tid, mid, m["spool_key"]))
+                if received and mid:  # received mail (ours carry a signed id)
+                    (moved if merged else self.msgids).setdefault(mid, tid)
+                if key:  # (None once `maild forget` erased the copy)
+                    self.copies.append((tid, mid, key))
             requester = ticket.get("requester")
             if requester:
                 key = key_hash(requester)
@@ -121,6 +126,45 @@ class Fsck:
         # when that ticket is gone
         for mid, tid in moved.items():
             self.msgids.setdefault(mid, tid)
+
+    def read_ticket(
+        self, tid: str
+    ) -> tuple[Ticket, list[tuple[str, bool, str | None, bool]]] | None:
+        """The ticket and what fsck needs of its messages; None when there is none,
+        or it is corrupt (a problem then). The first run's, if the file is the same."""
+        store = self.app.store
+        try:
+            st = os.stat(self.ticket_path(tid))  # (before reading: a change after is seen)
+            self.stamps[tid] = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except OSError:
+            pass
+        earlier = self.earlier
+        if earlier and tid in earlier.kept and earlier.stamps.get(tid) == self.stamps.get(tid):
+            self.kept[tid] = earlier.kept[tid]
+            return self.kept[tid]
+        try:
+            loaded = store.load(tid)
+        except CorruptFile as e:
+            path = Path(e.path)
+            self.corrupt[tid] = not e.unreadable
+            if e.unreadable:
+                self.unreadable(e)
+                return None
+            fix = "set aside (a copy in lost+found/); its mail is re-queued"
+            self.problem(path, "corrupt ticket file", fix)
+            if self.repair:
+                keep_copy(store, path)
+                store.files().remove(path)
+            return None
+        if loaded is None:
+            return None
+        ticket, records = loaded
+        messages = [
+            (m.get("message_id"), "spool_key" in m, m.get("spool_key"), bool(m.get("merged_from")))
+            for m in records
+        ]
+        self.kept[tid] = (ticket, messages)
+        return self.kept[tid]
 
     # -- summaries -------------------------------------------------------------
     def expected_summaries(self) -> dict[Path, dict[str, Summary]]:
@@ -142,6 +186,8 @@ class Fsck:
     def check_summaries(self) -> None:
         expected = self.expected_summaries()
         for path in sorted(set(self.summary_files()) | set(expected)):
+            if not self.wanted(path):
+                continue
             want = expected.get(path, {})
             try:
                 rows = table_rows(path, self.app.store.cache) if path.exists() else []
@@ -198,7 +244,7 @@ class Fsck:
     def check_msgid_index(self) -> None:
         by_path = {self._index_path("msgid", mid): tid for mid, tid in self.msgids.items()}
         for path in self.index_files("msgid"):
-            if path in by_path:
+            if path in by_path or not self.wanted(path):
                 continue
             value = path.read_bytes().decode("ascii", "replace").strip()
             if not TID_RE.fullmatch(value):
@@ -212,6 +258,8 @@ class Fsck:
                 keep_copy(self.app.store, path)
                 self.app.store.files().remove(path)
         for path, tid in by_path.items():
+            if not self.wanted(path):
+                continue
             try:
                 value = path.read_bytes().decode("ascii", "replace").strip()
             except FileNotFoundError:
@@ -281,77 +329,39 @@ class Fsck:
         fix = f"chown {user_name(owner)}: {e.path}" if other else "fix its mode, or the disk"
         self.problem(Path(e.path), f"{e.why} (not repaired: {fix})")
 
-    # -- the spool ---------------------------------------------------------------
-    def check_spool(self) -> None:
-        spool = self.app.spool
-        self.pending = len(os.listdir(spool.root / "new"))
-        self.held = len(spool.unprocessed()) - self.pending  # after a kill -9 too
-        cur = spool.root / "cur"
-        for name in sorted(os.listdir(cur)):
-            path = cur / name
-            try:
-                raw = path.read_bytes()
-            except OSError as e:
-                self.problem(path, f"unreadable: {e.strerror}")
-                continue
-            ids = {message_id_of(raw), synthetic_msgid(raw)}
-            if ids & self.all_ids or any(self.app.quarantine.get(entry_id(i)) for i in ids):
-                continue  # in a ticket, or kept in the quarantine (never a ticket)
-            tids = {self.indexed(i) for i in ids} - {None}
-            if any(self.marked_spam(t) for t in tids):
-                continue  # mail of a ticket staff marked #spam: staff's replies stay out
-            corrupt = [self.corrupt[t] for t in tids if t in self.corrupt]
-            if not corrupt:
-                what = f"{message_id_of(raw)} is in no ticket"
-                self.problem(path, what, "re-queued to spool/new")
-            if self.repair and (not corrupt or corrupt[0]):  # (a corrupt ticket's: its fix)
-                self.app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
+    def run(self) -> Fsck:
+        """Check (and repair, under the lock); the run whose findings stand: a plain
+        fsck's findings checked again under the lock, where serve writes nothing."""
+        if self.repair:
+            with self.app.store.locked(timeout=120):
+                self.checks()
+            return self
+        self.checks()
+        if not self.problems:
+            return self
+        again = Fsck(self.app, repair=False, only=self.found, earlier=self)
+        with self.app.store.locked(timeout=120):
+            again.checks()
+        return again
 
-    def check_spool_copies(self) -> None:
-        """Every message a ticket keeps a spool copy of has it (in cur/, or back in
-        new/ or bad/): the raw text is what fsck, `maild forget` and a re-run rely on."""
-        spool = self.app.spool
-        for tid, mid, key in self.copies:
-            if spool.path(key) is None:
-                self.problem(
-                    self.ticket_path(tid),
-                    f"the spool copy of {mid} (spool/cur/{key}:2,S) is missing "
-                    "(not repairable: restore it from a backup)",
-                )
-
-    def marked_spam(self, tid: str | None) -> bool:
-        """Staff marked the ticket #spam (it may be back since: `spam release` of its
-        message brings it back with that message only, not the staff replies)."""
-        return tid is not None and self.app.quarantine.spammed(tid)
-
-    def indexed(self, msgid: str) -> str | None:
-        """The ticket the Message-ID index names (a garbage entry: none; it is reported
-        as such)."""
-        try:
-            return self.app.store.tid_for_msgid(msgid)
-        except CorruptFile:
-            return None
-
-    def run(self) -> None:
-        lock = self.app.store.locked(timeout=120) if self.repair else nullcontext()
-        with lock:
-            self.read_tickets()
-            self.check_summaries()
-            self.check_msgid_index()
-            check_address_records(self)
-            self.check_registry()
-            self.check_spool()
-            self.check_spool_copies()
-            check_outbox(self)
-            check_blocklist(self)
-            check_files(self)
+    def checks(self) -> None:
+        self.read_tickets()
+        self.check_summaries()
+        self.check_msgid_index()
+        check_address_records(self)
+        self.check_registry()
+        check_spool(self)
+        check_spool_copies(self)
+        check_outbox(self)
+        check_blocklist(self)
+        check_files(self)
 
 
 def cmd_fsck(app: App, args: argparse.Namespace) -> int:
     """Print one line per problem (and what was fixed); exit 0 clean, 1 not."""
-    check = Fsck(app, repair=args.repair)
-    check.run()
+    check = Fsck(app, repair=args.repair).run()
     unfixed = len(check.problems) - len(check.fixed)
+    left = check.held - sum(check.working.values())  # of a process that died
     if args.json:
         pending = check.pending + check.held
         out = {"problems": check.problems, "fixed": check.fixed, "pending": pending}
@@ -365,6 +375,10 @@ def cmd_fsck(app: App, args: argparse.Namespace) -> int:
             f"{len(check.tickets)} ticket(s), {len(check.problems)} problem(s)"
             + (f", {len(check.fixed)} fixed" if args.repair else "")
             + (f"; {check.pending} message(s) waiting in spool/new" if check.pending else "")
-            + (f"; {check.held} in spool/claimed/ (serve takes them back)" if check.held else "")
+            + "".join(
+                f"; {n} in spool/claimed/ being processed by a running maild (pid {pid})"
+                for pid, n in check.working.items()
+            )
+            + (f"; {left} in spool/claimed/ (serve takes them back)" if left else "")
         )
     return EX_OK if (unfixed == 0 if args.repair else not check.problems) else EX_FAIL

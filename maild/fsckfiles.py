@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from maild.adapters.leftovers import leftovers, temp_files
+from maild.adapters.leftovers import is_temp, leftovers
 from maild.adapters.store.rebuild import LOST_FOUND
 from maild.domain.tid import TID_RE
 
@@ -27,6 +27,8 @@ def check_files(check: Fsck) -> None:
         if check.repair:
             Path(path).unlink(missing_ok=True)
     for path in stray_files(check.root):
+        if not check.wanted(path):
+            continue
         check.stray.append(os.path.relpath(path, check.root))
         check.problem(path, "not a ticket file", "moved to lost+found/")
         if check.repair:
@@ -36,15 +38,15 @@ def check_files(check: Fsck) -> None:
 def stray_files(root: Path) -> list[Path]:
     """Files under tickets/ that are not tickets/NN/NNNN-NNNN.json (NN: the TID's
     first two digits) nor a write's temp file (a running writer's is no stray; an
-    interrupted one's is a leftover), in name order."""
+    interrupted one's is a leftover), in name order. A temp file is known by its
+    name: one a writer makes while this walks is no stray either."""
     top = root / "tickets"
-    temps = {os.path.normpath(p) for p, _pid in temp_files(top)}
     found = []
     for folder, dirs, names in os.walk(top):
         dirs.sort()
         for name in sorted(names):
             path = os.path.join(folder, name)
-            if path in temps or _is_ticket_file(top, folder, name):
+            if is_temp(name) or _is_ticket_file(top, folder, name):
                 continue
             found.append(Path(path))
     return found

@@ -29,11 +29,16 @@ def temp_files(root: Path) -> list[tuple[str, int | None]]:
             if folder == spool_tmp:
                 m = _SPOOL_TMP.match(name)
                 found.append((os.path.join(folder, name), int(m.group(1)) if m else None))
-            elif name.endswith(".tmp") and (m := _TEMP.match(name)):
-                found.append((os.path.join(folder, name), int(m.group(1) or m.group(2))))
-            elif name == "reserve.tmp":  # adapters.reserve
-                found.append((os.path.join(folder, name), None))
+            elif is_temp(name):
+                m = _TEMP.match(name)
+                found.append((os.path.join(folder, name), m and int(m.group(1) or m.group(2))))
     return found
+
+
+def is_temp(name: str) -> bool:
+    """A temp file's name (outside spool/tmp/): a write's under way, or one that
+    was interrupted (then a leftover)."""
+    return name == "reserve.tmp" or (name.endswith(".tmp") and bool(_TEMP.match(name)))
 
 
 def leftovers(root: Path, now: float | None = None) -> list[str]:
