@@ -57,15 +57,12 @@ def user_name(uid: int) -> str:
 
 def become_storage_owner(storage: Path) -> str | None:
     """As root, become the owner of `storage` (see the module's docstring); the
-    owner's name when it switched, else None. As anyone else, raise WrongUser if
-    that user cannot write the storage."""
+    owner's name when it switched, else None. Raise WrongUser if the user it runs
+    as then cannot write the storage (a read-only mount: root as well)."""
     where = existing_ancestor(storage)
     st = where.stat()
-    if os.geteuid() != 0:
-        if where == storage.absolute() and not os.access(where, os.W_OK | os.X_OK):
-            raise WrongUser(not_writable(storage, st))
-        return None
-    if st.st_uid == 0:
+    if os.geteuid() != 0 or st.st_uid == 0:
+        _check_writable(storage, where, st)  # (root too: a read-only mount bars it)
         return None
     name = user_name(st.st_uid)
     dirs = import_dirs()
@@ -78,7 +75,15 @@ def become_storage_owner(storage: Path) -> str | None:
     unreadable = next((d for d in dirs if not os.access(d, os.R_OK | os.X_OK)), None)
     if unreadable is not None:
         raise WrongUser(_unreadable_install(name, storage, unreadable))
+    _check_writable(storage, where, st)  # as the owner: the verdict the service gets
     return name
+
+
+def _check_writable(storage: Path, where: Path, st: os.stat_result) -> None:
+    """Raise WrongUser if this user cannot write the existing `storage` (`where`: it
+    or its nearest existing parent, `st` its stat)."""
+    if where == storage.absolute() and not os.access(where, os.W_OK | os.X_OK):
+        raise WrongUser(not_writable(storage, st))
 
 
 def not_writable(storage: Path, st: os.stat_result) -> str:
