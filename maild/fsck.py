@@ -45,6 +45,7 @@ from maild.fsckrecords import check_address_records, check_blocklist, check_outb
 from maild.fsckspool import check_spool, check_spool_copies
 from maild.output import print_json
 from maild.privileges import user_name
+from maild.unreadables import chown_fix
 
 EX_OK, EX_FAIL = 0, 1
 TABLE = "_default"  # TinyDB's default table: the rows of a summary file
@@ -191,6 +192,15 @@ class Fsck:
             want = expected.get(path, {})
             try:
                 rows = table_rows(path, self.app.store.cache) if path.exists() else []
+            except CorruptFile as e:
+                if e.unreadable:  # (its rows may be right: not rebuilt over them)
+                    self.unreadable(e)
+                    continue
+                self.problem(path, f"corrupt summary file ({e.why})", "rebuilt from the tickets")
+                if self.repair:
+                    keep_copy(self.app.store, path)
+                    self.write_summary(path, want)
+                continue
             except StoreUnavailable as e:
                 why = getattr(e, "why", e)  # not its path again, nor "run `maild fsck`"
                 self.problem(path, f"corrupt summary file ({why})", "rebuilt from the tickets")
@@ -321,13 +331,8 @@ class Fsck:
         """A file maild may not read: its content may be whole, so it is neither set
         aside nor rebuilt. One of another owner was most likely left by an older
         version run as root (which did not switch to the storage's owner)."""
-        owner = self.root.stat().st_uid
-        try:
-            other = os.stat(e.path).st_uid != owner
-        except OSError:
-            other = False
-        fix = f"chown {user_name(owner)}: {e.path}" if other else "fix its mode, or the disk"
-        self.problem(Path(e.path), f"{e.why} (not repaired: {fix})")
+        what = e.why.replace("unreadable:", f"unreadable by {user_name(os.geteuid())}:", 1)
+        self.problem(Path(e.path), f"{what} (not repaired: {chown_fix(self.root, e.path)})")
 
     def run(self) -> Fsck:
         """Check (and repair, under the lock); the run whose findings stand: a plain

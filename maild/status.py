@@ -29,6 +29,7 @@ from maild.app import App
 from maild.domain.records import aware_time
 from maild.output import print_json
 from maild.overrides import failing, reasons
+from maild.unreadables import tickets_line, unreadable_files, unreadable_reasons
 
 IMAP_MARK = "imap_contact"
 IMAP_REFUSED = "imap_refused.json"  # {"since", "host", "port", "user", "answer", "pid"}
@@ -167,12 +168,11 @@ def _storage(root: Path) -> dict[str, Any]:
     return {"free_bytes": st.f_bavail * st.f_frsize}
 
 
-def _tickets(app: App, now: datetime) -> dict[str, int]:
-    rows = app.store.open_summaries()
-    overdue = sum(
-        1 for r in rows if r.get("reaction_due") and datetime.fromisoformat(r["reaction_due"]) < now
-    )
-    return {"open": len(rows), "overdue": overdue}
+def _tickets(app: App, now: datetime) -> dict[str, Any]:
+    rows, due = app.store.open_summaries(), "reaction_due"
+    overdue = sum(1 for r in rows if r.get(due) and datetime.fromisoformat(r[due]) < now)
+    unreadable = {"unreadable": u} if (u := unreadable_files(app.store.root)) else {}
+    return {"open": len(rows), "overdue": overdue, **unreadable}  # (its open: not counted)
 
 
 def _held(record: dict[str, Any] | None) -> tuple[Any, Any]:
@@ -333,7 +333,7 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
             f"imap: mail waits on the server: it cannot be spooled (since "
             f"{stalled.get('since')}): {stalled.get('error')}; it is taken once it can be"
         )
-    degraded += _unfetchable(imap) + reasons(f.get("templates"))
+    degraded += _unfetchable(imap) + reasons(f.get("templates")) + unreadable_reasons(f["tickets"])
     listener = f.get("listener") and f["listener"].get("spool_failing")
     if listener:
         failing.append(
@@ -378,7 +378,7 @@ def format_text(f: dict[str, Any]) -> str:
     free = (f.get("storage") or {}).get("free_bytes")
     if free is not None:
         lines.append(f"storage: {free / (1 << 20):.0f} MB free")
-    lines.append(f"tickets: {t['open']} open, {t['overdue']} overdue")
+    lines.append(tickets_line(t))
     if f["fault"]:
         lines.append(f"fault since {f['fault'].get('since')}: {f['fault'].get('error')}")
     if f.get("stale_fault"):

@@ -1,0 +1,50 @@
+"""Files of the store maild may not read: left by an older version run as root (which
+did not switch to the storage's owner), or copied in by root (`cp` keeps root's owner
+and a 0600 mode). Their content may be whole, so they are neither called corrupt nor
+set aside: `maild fsck` names them with the chown that fixes them, `maild status` says
+what it cannot count for them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from maild.adapters.store.summaries import open_files
+from maild.privileges import user_name
+
+
+def chown_fix(root: Path, path: str | Path) -> str:
+    """What lets maild read `path` again: the chown to the storage's owner when the
+    file is someone else's, else its mode or the disk is at fault."""
+    owner = root.stat().st_uid
+    try:
+        other = os.stat(path).st_uid != owner
+    except OSError:
+        other = False
+    return f"chown {user_name(owner)}: {path}" if other else "fix its mode, or the disk"
+
+
+def unreadable_files(root: Path) -> list[dict[str, str]]:
+    """The registry and the parts of open/ this user may not read (status counts
+    licenses and open tickets from them): {"path", "fix"} each."""
+    found = []
+    for path in [root / "registry.json", *open_files(root)]:
+        if path.exists() and not os.access(path, os.R_OK):
+            found.append({"path": str(path), "fix": chown_fix(root, path)})
+    return found
+
+
+def unreadable_reasons(tickets: dict[str, Any]) -> list[str]:
+    """status's lines for them, from its tickets figures (degraded: what they hold is
+    left out, not lost)."""
+    me = user_name(os.geteuid())
+    files = tickets.get("unreadable") or []
+    return [f"cannot read {f['path']} (maild runs as {me}): {f['fix']}" for f in files]
+
+
+def tickets_line(tickets: dict[str, Any]) -> str:
+    """status's line of the open tickets: a count that leaves some out says so."""
+    parts = sum(Path(u["path"]).parent.name == "open" for u in tickets.get("unreadable") or [])
+    left = f" (and those in {parts} file(s) maild cannot read)" if parts else ""
+    return f"tickets: {tickets['open']} open{left}, {tickets['overdue']} overdue"
