@@ -91,8 +91,12 @@ def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
     else:
         print(f"released {qid}: {decision.outcome if decision else 'pending'} [TID#{tid}]")
     sender = entry.get("from") or ""
-    if sender and app.quarantine.blocked(sender):  # (#spam blocks its sender too)
-        print(f"maild: {sender} is still blocked: maild block remove {sender}", file=sys.stderr)
+    covering = app.quarantine.blocked(sender) if sender else None  # (#spam blocks it too)
+    if covering:  # the entry that covers it: a domain's covers all its addresses
+        by = "" if covering == sender else f" by the entry {covering}"
+        print(
+            f"maild: {sender} is still blocked{by}: maild block remove {covering}", file=sys.stderr
+        )
     return EX_FAIL if back else EX_OK
 
 

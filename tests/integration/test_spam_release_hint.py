@@ -1,0 +1,28 @@
+"""`maild spam release` of a blocked sender's mail says the sender is still blocked,
+and how to lift it: by the entry that covers the sender. For a domain's entry it
+said "maild block remove bad@spammer.example", which removes nothing."""
+
+from __future__ import annotations
+
+
+def _released(desk, sender: str) -> str:
+    raw = (
+        f"From: {sender}\r\nTo: support@example.com\r\nSubject: x\r\n"
+        f"Message-ID: <{sender.split('@')[0]}@spammer.example>\r\n\r\nx\r\n"
+    ).encode()
+    desk.ingest(raw)
+    [entry] = [e for e in desk.run("spam", "list", "--json").json() if e["from"] == sender]
+    r = desk.run("spam", "release", entry["id"])
+    assert r.code == 0, r.err
+    return r.err
+
+
+def test_release_names_the_domain_entry_that_still_blocks_the_sender(desk):
+    assert desk.run("block", "add", "spammer.example").code == 0
+    err = _released(desk, "bad@spammer.example")
+    assert "bad@spammer.example is still blocked by the entry spammer.example: " in err, err
+    assert "maild block remove spammer.example\n" in err, err
+    assert desk.run("block", "remove", "spammer.example").code == 0
+    assert desk.run("block", "add", "worse@spammer.example").code == 0
+    err = _released(desk, "worse@spammer.example")
+    assert "worse@spammer.example is still blocked: maild block remove worse@spammer.example" in err
