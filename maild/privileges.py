@@ -152,8 +152,10 @@ def describe(e: OSError) -> str:
     what = e.strerror or type(e).__name__
     if e.errno in (errno.EACCES, errno.EPERM):
         owner = ""
-        try:
-            owner = f" (it belongs to {user_name(existing_ancestor(Path(path)).stat().st_uid)})"
+        try:  # a path that does not exist belongs to no one: its nearest folder does
+            where = existing_ancestor(Path(path))
+            whose = "it" if where == Path(path).absolute() else f"{where}, where it would be,"
+            owner = f" ({whose} belongs to {user_name(where.stat().st_uid)})"
         except (OSError, TypeError):
             pass
         return (

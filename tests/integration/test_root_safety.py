@@ -238,6 +238,22 @@ def test_permanent_errors_name_the_path(owned):
     assert "in the top two levels of" in r.err  # it looks two levels down only
 
 
+def test_a_missing_storage_names_the_root_owned_folder_it_would_be_in(owned):
+    """ "Permission denied: .../missing (it belongs to root)": the missing folder
+    belongs to no one; the folder it would be made in is root's."""
+    desk, python = owned
+    parent = Path(desk.sections["storage"]["path"]).parent / "par"
+    parent.mkdir(mode=0o755)
+    desk.sections["storage"]["path"] = str(parent / "missing")
+    desk.write_config()
+    r = run(desk, python, "ingest", "-", stdin=make_mail(), user=OWNER.pw_uid)
+    assert r.code == 75, r
+    assert (
+        f"Permission denied: {parent}/missing ({parent}, where it would be, belongs to root)"
+        in r.err
+    )
+
+
 def test_backup_into_a_folder_the_owner_may_not_write_names_it(owned):
     """`sudo maild backup /var/backups/maild/` writes as the storage's owner: a
     folder only root may write is a permission error (78) naming folder and users."""
