@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import email
 import email.policy
+import errno
 import logging
+import os
 import sys
 from dataclasses import asdict
 from typing import Any
@@ -18,7 +20,7 @@ from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
 from maild.domain.tid import parse_tid
 from maild.output import print_json, report
-from maild.privileges import describe
+from maild.privileges import describe, user_name
 from maild.runner import ingest
 from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
@@ -37,7 +39,13 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
             with open(args.file, "rb") as f:
                 raw = f.read()
     except OSError as e:  # not the message's fault: 75, as for everything else
-        print(f"maild: cannot read {args.file}, nothing spooled: {e.strerror}", file=sys.stderr)
+        why = e.strerror
+        if e.errno in (errno.EACCES, errno.EPERM):  # (root's maild reads as the owner)
+            why += (
+                f" (maild reads it as {user_name(os.geteuid())}, the storage's owner: "
+                f"pipe it in instead: maild ingest - < {args.file})"
+            )
+        print(f"maild: cannot read {args.file}, nothing spooled: {why}", file=sys.stderr)
         return EX_TEMPFAIL
     if not raw.strip():  # an MTA never pipes one: a shell's redirect went wrong
         where = "standard input" if args.file == "-" else args.file

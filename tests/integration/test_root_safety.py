@@ -254,6 +254,23 @@ def test_a_missing_storage_names_the_root_owned_folder_it_would_be_in(owned):
     )
 
 
+def test_root_ingest_of_a_file_only_root_reads_says_whose_read_it_was(owned, tmp_path):
+    """`sudo maild ingest /root/mail.eml`: "Permission denied" alone did not say that
+    maild, switched to the storage's owner, reads the file as that user."""
+    desk, python = owned
+    mail = tmp_path / "mail.eml"  # (pytest's tmp_path: root's alone)
+    mail.write_bytes(make_mail())
+    mail.chmod(0o600)
+    r = run(desk, python, "ingest", str(mail))
+    assert r.code == 75, r
+    assert (
+        f"cannot read {mail}, nothing spooled: Permission denied (maild reads it as nobody, "
+        f"the storage's owner: pipe it in instead: maild ingest - < {mail})"
+    ) in r.err, r.err
+    r = run(desk, python, "ingest", "-", stdin=mail.read_bytes())
+    assert r.code == 0, r
+
+
 def test_backup_into_a_folder_the_owner_may_not_write_names_it(owned):
     """`sudo maild backup /var/backups/maild/` writes as the storage's owner: a
     folder only root may write is a permission error (78) naming folder and users."""
