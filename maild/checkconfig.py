@@ -23,7 +23,7 @@ from maild.config import Config
 from maild.domain.calendar import override_slips, unknown_year
 from maild.output import print_json
 from maild.overrides import failing, reasons
-from maild.privileges import existing_ancestor, not_writable, user_name
+from maild.privileges import existing_ancestor, not_writable, read_only, user_name
 from maild.templatecheck import template_findings
 
 EX_OK, EX_CONFIG = 0, 78
@@ -231,7 +231,7 @@ def storage_problems(cfg: Config) -> list[str]:
     st = storage.stat()
     owner = user_name(st.st_uid)
     if os.statvfs(storage).f_flag & os.ST_RDONLY:
-        out.append(f"storage.path {storage} is on a read-only file system")
+        out.append(f"storage.path {read_only(storage)}")
     elif os.geteuid() != 0 and not os.access(storage, os.W_OK | os.X_OK):
         out.append(f"storage.path {not_writable(storage, st)}")  # what the others say
     strangers = _not_owned_by(storage, st.st_uid)

@@ -92,7 +92,7 @@ def not_writable(storage: Path, st: os.stat_result) -> str:
     (no pipe of an MTA runs as root: give the storage to the user maild runs as) or
     this user already (its mode is at fault)."""
     if os.statvfs(storage).f_flag & os.ST_RDONLY:
-        return f"{storage} is on a read-only file system: mount it read-write"
+        return read_only(storage)
     name, me = user_name(st.st_uid), user_name(os.geteuid())
     if st.st_uid == os.geteuid():
         mode = oct(st.st_mode & 0o777)
@@ -106,6 +106,21 @@ def not_writable(storage: Path, st: os.stat_result) -> str:
         f"{storage} belongs to {name} and {me} may not write it: run maild as {name} "
         f"(sudo -u {name} maild ...; postfix's pipe: user={name} in master.cf)"
     )
+
+
+UNIT_STORAGE = Path("/var/lib/maild")  # the one folder the shipped unit lets maild write
+
+
+def read_only(storage: Path) -> str:
+    """What to do about a storage on a read-only file system. Under the shipped
+    systemd unit (ProtectSystem=strict) every path but /var/lib/maild is one."""
+    text = f"{storage} is on a read-only file system: mount it read-write"
+    if not storage.absolute().is_relative_to(UNIT_STORAGE):
+        text += (
+            f"; under the shipped systemd unit the storage must be {UNIT_STORAGE} or listed "
+            f"in ReadWritePaths= (systemctl edit maild: ReadWritePaths={storage})"
+        )
+    return text
 
 
 def import_dirs() -> list[str]:

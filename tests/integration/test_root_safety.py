@@ -212,6 +212,14 @@ def test_a_read_only_storage_is_called_read_only_not_a_mode_to_change(owned):
         for args, code in ((("ingest", "-"), 75), (("status",), 78)):
             r = run(desk, python, *args, stdin=make_mail())
             assert r.code == code and "is on a read-only file system" in r.err, r
+        # outside /var/lib/maild: read-only under the shipped unit's ProtectSystem=strict
+        hint = (
+            "under the shipped systemd unit the storage must be /var/lib/maild or listed in "
+            f"ReadWritePaths= (systemctl edit maild: ReadWritePaths={data})"
+        )
+        for args in (("check-config",), ("serve",)):
+            r = run(desk, python, *args, user=OWNER.pw_uid)
+            assert r.code == 78 and hint in r.out + r.err, r
     os.chown(data, 0, 0)
     try:
         r = run(desk, python, "check-config", user=OWNER.pw_uid)
