@@ -1,25 +1,21 @@
 """Staff commands: the "#close", "#level vip", ... lines in a staff reply.
 
-One registry (REGISTRY) names every command, how its argument is read and the line
-of the staff cheat sheet; adding a command is one entry there (and its effect where
-the ticket changes). Pure parsing only; applying a command is the caller's job.
+Which commands there are, their aliases and arguments: commandspec.py. Here: which
+lines of a reply are commands. Pure parsing only; applying a command is the caller's job.
 """
 
 from __future__ import annotations
 
-import codecs
 import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from maild.domain.commandspec import ALIASES, COMMANDS, REGISTRY, cheat_sheet, resolve, shown
 from maild.domain.layout import from_russian_layout
 from maild.domain.quotes import Thread, is_quoted, trim_reply, unquoted
 from maild.domain.records import MessageRecord
-from maild.domain.sender import ENTITLED_LEVELS
-from maild.domain.sla import LEVELS
 from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer
-from maild.domain.tid import parse_tid
 
 __all__ = [
     "COMMANDS",
@@ -33,138 +29,6 @@ __all__ = [
     "parse_reply",
     "written",
 ]
-
-# An argument reader: the raw text after the name -> (normalised arg, error or None).
-ArgReader = Callable[[str, str], tuple[str | None, str | None]]
-
-
-@dataclass(frozen=True)
-class Spec:
-    """A known command: how its argument is read, and its cheat-sheet line."""
-
-    read: ArgReader
-    usage: str  # "#level <уровень>"
-    help: str  # Russian, one line
-
-
-def _no_arg(name: str, arg: str) -> tuple[str | None, str | None]:
-    if arg:
-        return None, f"#{name}: команда без аргументов, лишнее: «{arg}»"
-    return None, None
-
-
-def _optional_text(name: str, arg: str) -> tuple[str | None, str | None]:
-    return arg or None, None
-
-
-def _level(name: str, arg: str) -> tuple[str | None, str | None]:
-    known = ", ".join(LEVELS)
-    if not arg:
-        return None, f"#level: нужен уровень; допустимы: {known}"
-    if arg.lower() not in LEVELS:
-        return None, f"#level: неизвестный уровень «{arg}»; допустимы: {known}"
-    return arg.lower(), None
-
-
-ADDRESS_RE = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+")
-
-
-def _address(name: str, arg: str) -> tuple[str | None, str | None]:
-    # staff paste "Ivan <ivan@x>" from their client as often as a bare address
-    if not arg:
-        return None, f"#{name}: нужен адрес" + (" сотрудника" if name == "assign" else "")
-    bracketed = re.search(r"<([^<>]*)>", arg)
-    address = (bracketed.group(1) if bracketed else arg).strip()
-    if address.lower().startswith("mailto:"):
-        address = address[7:]
-    if not ADDRESS_RE.fullmatch(address):
-        return None, f"#{name}: «{arg}» не похоже на адрес электронной почты"
-    return address.lower(), None
-
-
-ANSWER_NAME_RE = re.compile(r"[\w-]+")
-
-
-def _answer_name(name: str, arg: str) -> tuple[str | None, str | None]:
-    if not ANSWER_NAME_RE.fullmatch(arg):
-        return None, f"#{name}: нужно имя сохранённого ответа (буквы, цифры, - и _)"
-    return arg.lower(), None
-
-
-def _tid(name: str, arg: str) -> tuple[str | None, str | None]:
-    tid = parse_tid(arg)
-    if tid is None:
-        return None, f"#{name}: нужен номер обращения вида 1234-5678, а не «{arg}»"
-    return tid, None
-
-
-def _charset(name: str, arg: str) -> tuple[str | None, str | None]:
-    try:
-        codec = codecs.lookup(arg).name if arg else ""
-    except LookupError:
-        codec = ""
-    if not codec:
-        return None, f"#{name}: неизвестная кодировка «{arg}»; например: windows-1251, koi8-r"
-    return codec, None
-
-
-def _spam_scope(name: str, arg: str) -> tuple[str | None, str | None]:
-    # "#spam": block the sender; "#spam domain": the whole domain
-    if arg and arg.lower() not in ("domain", "домен"):
-        return None, f"#spam: допустимо только «#spam» или «#spam domain», а не «{arg}»"
-    return ("domain" if arg else None), None
-
-
-REGISTRY: dict[str, Spec] = {
-    "take": Spec(_no_arg, "#take", "взять в работу (клиенту уйдёт уведомление)"),
-    "wait": Spec(_no_arg, "#wait", "ждём ответа клиента"),
-    "close": Spec(_no_arg, "#close", "закрыть (клиенту уйдёт просьба оценить работу)"),
-    "reopen": Spec(_no_arg, "#reopen", "открыть снова"),
-    "level": Spec(_level, "#level <уровень>", ", ".join(ENTITLED_LEVELS)),
-    "consulting": Spec(_no_arg, "#consulting", "перевести в «Консультирование по общим вопросам»"),
-    "development": Spec(_no_arg, "#development", "передать в отдел разработки"),
-    "critical": Spec(_no_arg, "#critical", "срочное: вне очереди"),
-    "assign": Spec(_address, "#assign <адрес>", "назначить сотрудника"),
-    # "#note проверил логи": the text on its line is the note (rejecting that line
-    # would lose the flag that keeps the reply away from the customer)
-    "note": Spec(_optional_text, "#note", "весь ответ — внутренняя заметка, клиенту не уходит"),
-    "answer": Spec(_answer_name, "#answer <имя>", "вставить сохранённый ответ на место строки"),
-    "merge": Spec(_tid, "#merge <TID>", "перенести это обращение в обращение TID"),
-    "charset": Spec(
-        _charset, "#charset <кодировка>", "перечитать последнее письмо клиента в кодировке"
-    ),
-    "cc": Spec(_address, "#cc <адрес>", "добавить участника (будет получать ответы)"),
-    "uncc": Spec(_address, "#uncc <адрес>", "убрать участника"),
-    "human": Spec(
-        lambda name, arg: _address(name, arg) if arg else (None, None),
-        "#human [адрес]",
-        "это человек: снять отметку «робот» (без адреса — со всех)",
-    ),
-    "spam": Spec(
-        _spam_scope,
-        "#spam [domain]",
-        "спам: обращение в карантин, отправитель блокируется (domain — весь домен)",
-    ),
-}
-COMMANDS = tuple(REGISTRY)
-
-# Russian words staff may type instead of the name.
-ALIASES = {
-    "взять": "take",
-    "закрыть": "close",
-    "открыть": "reopen",
-    "ждать": "wait",
-    "уровень": "level",
-    "консультация": "consulting",
-    "разработка": "development",
-    "критично": "critical",
-    "назначить": "assign",
-    "заметка": "note",
-    "ответ": "answer",
-    "объединить": "merge",
-    "кодировка": "charset",
-    "спам": "spam",
-}
 
 # "#" (or "№", what Shift+3 types on the Russian layout) directly followed by a word
 # that starts with a letter, so "#123 ..." (an order number) or "# Заголовок" is text;
@@ -247,13 +111,12 @@ def parse_reply(text: str) -> ParsedReply:
             if not leading:  # blank lines around the leading block are not the answer
                 pieces.append(line)
             continue
-        command, error = found
-        if command is not None:
-            commands.append(command)
-            if command.name == "answer":
-                pieces.append(command)
-        if error is not None:
-            errors.append(error)
+        if isinstance(found, str):
+            errors.append(found)
+            continue
+        commands.append(found)
+        if found.name == "answer":
+            pieces.append(found)
     body = "".join(p for p in pieces if isinstance(p, str))
     return ParsedReply(
         commands=tuple(commands),
@@ -284,8 +147,8 @@ def in_quote(text: str, messages: list[MessageRecord], own: tuple[Command, ...] 
             continue  # the reply's own text: parse_reply runs it
         stripped = unquoted(line).strip().strip(INVISIBLE).strip()
         m = COMMAND_RE.fullmatch(stripped)
-        command = (_command(m, False) or (None, None))[0] if m else None
-        if command is None or thread.holds_line(stripped):
+        command = _command(m, False) if m else None
+        if not isinstance(command, Command) or thread.holds_line(stripped):
             continue
         if written(command) not in ran:
             found.append(stripped)
@@ -317,41 +180,30 @@ def _merge_text(pieces: list[str | Command]) -> tuple[str | Command, ...]:
     return tuple(out)
 
 
-def resolve(word: str) -> tuple[str | None, bool]:
-    """(command name, typed in the Russian layout) for a "#word", or (None, False)."""
-    lowered = word.lower()
-    name = ALIASES.get(lowered, lowered)
-    if name in REGISTRY:
-        return name, False
-    latin = from_russian_layout(lowered)
-    return (latin, True) if latin in REGISTRY else (None, False)
-
-
-def _command(m: re.Match[str], leading: bool) -> tuple[Command | None, str | None] | None:
-    """The command (or error) of one "#word arg" line; None when the line is text."""
+def _command(m: re.Match[str], leading: bool) -> Command | str | None:
+    """The command of one "#word arg" line, its error (a str) if it is a command line
+    that is wrong, or None when the line is text."""
     sign, word, arg = m.group(1), m.group(2), m.group(3).strip()
-    name, switched = resolve(word)
-    if sign == "?" and not (switched or word.lower() in ALIASES):
+    # typed in the Russian layout (a Russian word, or a name with that layout left on)
+    russian = not word.isascii()
+    if sign == "?" and not russian:
         return None  # a "?" stands for "№" only before Russian: "?close" is text
-    if name is not None and name != "note":
+    name = resolve(word)
+    if name is None:
+        return _unknown(word) if leading and sign == "#" else None
+    if name != "note":
         # a phone's keyboard ends a line with ". " for a double space: "#close." is
         # "#close" («#note ...» keeps its text as typed)
         arg = arg.rstrip(".,;!").strip()
-    if name is None:
-        if not leading or sign != "#":
-            return None
-        return None, _unknown(word)
-    if switched and arg and name != "note":
-        # the argument was typed on the same layout; an address or a TID has none
-        # of the letters, a level or an answer name has nothing but them
-        latin = from_russian_layout(arg)
-        if REGISTRY[name].read(name, arg)[1] is not None:
-            arg = latin
+        if russian and arg and REGISTRY[name].read(name, arg)[1] is not None:
+            # the argument was typed on the same layout; an address or a TID has none
+            # of the letters, a level or an answer name has nothing but them
+            arg = from_russian_layout(arg)
     value, error = REGISTRY[name].read(name, arg)
     # a known command with words after it is an error anywhere in the reply's own text:
     # «#close — вопрос решён» under the answer, read as text, went to the customer and
     # closed nothing, with no word to the staff member
-    return (None, error) if error else (Command(name, value), None)
+    return error or Command(name, value)
 
 
 # "# close": a command word with a space after its sign (a habit of headings, a
@@ -359,30 +211,26 @@ def _command(m: re.Match[str], leading: bool) -> tuple[Command | None, str | Non
 SPACED_RE = re.compile(r"[#№][^\S\n]+([^\W\d_][\w-]*)\b.*")
 
 
-def _spaced(line: str) -> tuple[None, str] | None:
+def _spaced(line: str) -> str | None:
     """The error of a "# close" line in the leading block; None for any other line
     ("# Итоги", a heading, is text)."""
     m = SPACED_RE.fullmatch(line)
-    if m is None or resolve(m.group(1))[0] is None:
+    if m is None or resolve(m.group(1)) is None:
         return None
     sign = line[0]
-    return None, f"«{line}»: между «{sign}» и командой не должно быть пробела ({sign}{m.group(1)})"
+    return f"«{line}»: между «{sign}» и командой не должно быть пробела ({sign}{m.group(1)})"
 
 
 def _unknown(word: str) -> str:
     # a typo typed in the Russian layout («#сдщыуу») is looked for as the Latin it was
     # meant to be («closee»: #close)
-    hint = difflib.get_close_matches(word.lower(), (*COMMANDS, *ALIASES), n=1) or (
-        difflib.get_close_matches(from_russian_layout(word.lower()), COMMANDS, n=1)
+    words = (*COMMANDS, *ALIASES)
+    hint = difflib.get_close_matches(word.lower(), words, n=1) or (
+        difflib.get_close_matches(from_russian_layout(word.lower()), words, n=1)
     )
     suffix = f" (может быть, #{hint[0]}?)" if hint else ""
-    known = ", ".join(f"#{c}" for c in COMMANDS)
+    known = ", ".join(shown(c) for c in COMMANDS)
     return f"Неизвестная команда: #{word}{suffix}; допустимы: {known}"
-
-
-def cheat_sheet() -> list[tuple[str, str]]:
-    """(usage, help) of every command, for the staff templates."""
-    return [(s.usage, s.help) for s in REGISTRY.values()]
 
 
 def holds_notice(text: str) -> bool:
@@ -392,7 +240,9 @@ def holds_notice(text: str) -> bool:
     Then the client set the notice unquoted under a header that is not recognised
     (a UI language maild does not know), and the reply's own text cannot be told
     from the notice: nothing of it may go."""
-    sheet = {" ".join(f"{usage} {help}".split()) for usage, help in cheat_sheet()}
+    # (a notice sent before the sheet showed the aliases has the bare usage)
+    bare = [(spec.usage, spec.help) for spec in REGISTRY.values()]
+    sheet = {" ".join(f"{usage} {help}".split()) for usage, help in (*cheat_sheet(), *bare)}
     for line in for_customer(text).splitlines():
         s = " ".join(line.split())
         if s in sheet or TEXT_START_RE.fullmatch(s) or TEXT_END_RE.fullmatch(s):

@@ -241,7 +241,7 @@ def test_staff_reply_from_each_client_sends_the_answer_and_none_of_the_notice(
     lines = notice.text.splitlines()
     start, end = lines.index("----- текст обращения -----"), lines.index("----- конец текста -----")
     own = {s.strip() for s in lines[: start + 1] + lines[end:] if s.strip()}
-    assert "ADV-2026-0042" in notice.text and "#assign <адрес>" in notice.text
+    assert "ADV-2026-0042" in notice.text and "#assign (#назначить) <адрес>" in notice.text
     sender = email.utils.parseaddr(str(notice.msg["From"]))
     plain, rich = CLIENTS[client](lines, sender[0], sender[1], ANSWER)
     raw = mime(

@@ -607,7 +607,7 @@ def test_answer_typed_inside_the_quoted_notice_sends_none_of_the_notice(desk, si
     lines = notice.text.splitlines()
     start, end = lines.index("----- текст обращения -----"), lines.index("----- конец текста -----")
     own = {s.strip() for s in lines[: start + 1] + lines[end:] if s.strip()}
-    assert "ADV-2026-0042" in notice.text and "#assign <адрес>" in notice.text
+    assert "ADV-2026-0042" in notice.text and "#assign (#назначить) <адрес>" in notice.text
     quoted = ["> " + s if s else ">" for s in lines]
     inline = [
         f"25.11.2026 10:15, Служба поддержки <{SUPPORT}> пишет:",

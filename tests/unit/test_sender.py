@@ -32,7 +32,7 @@ def test_a_license_or_group_gives_any_commercial_level_or_free_and_staff_see_the
     commercial = [k for k, lv in LEVELS.items() if lv.commercial]
     assert (*commercial, "free") == ENTITLED_LEVELS  # consulting, development: staff's
     assert commercial == ["partner", "vip", "operative", "standard"]
-    assert dict(cheat_sheet())["#level <уровень>"] == ", ".join(ENTITLED_LEVELS)
+    assert dict(cheat_sheet())["#level (#уровень) <уровень>"] == ", ".join(ENTITLED_LEVELS)
 
 
 def test_license_address_gets_its_level_case_insensitively():

@@ -1,0 +1,187 @@
+"""The staff commands' names: what each one's argument is (REGISTRY), the other words
+staff may type for it (ALIASES), how a typed "#word" is read as one of them (resolve),
+and how staff are shown them (cheat_sheet). Reading the lines of a reply: commands.py.
+
+Adding a command is one entry in REGISTRY (and its effect where the ticket changes).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from maild.domain.layout import from_russian_layout
+from maild.domain.sender import ENTITLED_LEVELS
+from maild.domain.sla import LEVELS
+from maild.domain.tid import parse_tid
+
+__all__ = [
+    "ALIASES",
+    "COMMANDS",
+    "REGISTRY",
+    "Spec",
+    "cheat_sheet",
+    "resolve",
+    "shown",
+]
+
+# An argument reader: the raw text after the name -> (normalised arg, error or None).
+ArgReader = Callable[[str, str], tuple[str | None, str | None]]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A known command: how its argument is read, and its cheat-sheet line."""
+
+    read: ArgReader
+    usage: str  # "#level <уровень>": the name first, then what follows it
+    help: str  # Russian, one line
+
+
+def _no_arg(name: str, arg: str) -> tuple[str | None, str | None]:
+    if arg:
+        return None, f"#{name}: команда без аргументов, лишнее: «{arg}»"
+    return None, None
+
+
+def _optional_text(name: str, arg: str) -> tuple[str | None, str | None]:
+    return arg or None, None
+
+
+def _level(name: str, arg: str) -> tuple[str | None, str | None]:
+    known = ", ".join(LEVELS)
+    if not arg:
+        return None, f"#level: нужен уровень; допустимы: {known}"
+    if arg.lower() not in LEVELS:
+        return None, f"#level: неизвестный уровень «{arg}»; допустимы: {known}"
+    return arg.lower(), None
+
+
+ADDRESS_RE = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+")
+
+
+def _address(name: str, arg: str) -> tuple[str | None, str | None]:
+    # staff paste "Ivan <ivan@x>" from their client as often as a bare address
+    if not arg:
+        return None, f"#{name}: нужен адрес" + (" сотрудника" if name == "assign" else "")
+    bracketed = re.search(r"<([^<>]*)>", arg)
+    address = (bracketed.group(1) if bracketed else arg).strip()
+    if address.lower().startswith("mailto:"):
+        address = address[7:]
+    if not ADDRESS_RE.fullmatch(address):
+        return None, f"#{name}: «{arg}» не похоже на адрес электронной почты"
+    return address.lower(), None
+
+
+ANSWER_NAME_RE = re.compile(r"[\w-]+")
+
+
+def _answer_name(name: str, arg: str) -> tuple[str | None, str | None]:
+    if not ANSWER_NAME_RE.fullmatch(arg):
+        return None, f"#{name}: нужно имя сохранённого ответа (буквы, цифры, - и _)"
+    return arg.lower(), None
+
+
+def _tid(name: str, arg: str) -> tuple[str | None, str | None]:
+    tid = parse_tid(arg)
+    if tid is None:
+        return None, f"#{name}: нужен номер обращения вида 1234-5678, а не «{arg}»"
+    return tid, None
+
+
+def _charset(name: str, arg: str) -> tuple[str | None, str | None]:
+    try:
+        codec = codecs.lookup(arg).name if arg else ""
+    except LookupError:
+        codec = ""
+    if not codec:
+        return None, f"#{name}: неизвестная кодировка «{arg}»; например: windows-1251, koi8-r"
+    return codec, None
+
+
+def _spam_scope(name: str, arg: str) -> tuple[str | None, str | None]:
+    # "#spam": block the sender; "#spam domain": the whole domain
+    if arg and arg.lower() not in ("domain", "домен"):
+        return None, f"#spam: допустимо только «#spam» или «#spam domain», а не «{arg}»"
+    return ("domain" if arg else None), None
+
+
+REGISTRY: dict[str, Spec] = {
+    "take": Spec(_no_arg, "#take", "взять в работу (клиенту уйдёт уведомление)"),
+    "wait": Spec(_no_arg, "#wait", "ждём ответа клиента"),
+    "close": Spec(_no_arg, "#close", "закрыть (клиенту уйдёт просьба оценить работу)"),
+    "reopen": Spec(_no_arg, "#reopen", "открыть снова"),
+    "level": Spec(_level, "#level <уровень>", ", ".join(ENTITLED_LEVELS)),
+    "consulting": Spec(_no_arg, "#consulting", "перевести в «Консультирование по общим вопросам»"),
+    "development": Spec(_no_arg, "#development", "передать в отдел разработки"),
+    "critical": Spec(_no_arg, "#critical", "срочное: вне очереди"),
+    "assign": Spec(_address, "#assign <адрес>", "назначить сотрудника"),
+    # "#note проверил логи": the text on its line is the note (rejecting that line
+    # would lose the flag that keeps the reply away from the customer)
+    "note": Spec(_optional_text, "#note", "весь ответ — внутренняя заметка, клиенту не уходит"),
+    "answer": Spec(_answer_name, "#answer <имя>", "вставить сохранённый ответ на место строки"),
+    "merge": Spec(_tid, "#merge <TID>", "перенести это обращение в обращение TID"),
+    "charset": Spec(
+        _charset, "#charset <кодировка>", "перечитать последнее письмо клиента в кодировке"
+    ),
+    "cc": Spec(_address, "#cc <адрес>", "добавить участника (будет получать ответы)"),
+    "uncc": Spec(_address, "#uncc <адрес>", "убрать участника"),
+    "human": Spec(
+        lambda name, arg: _address(name, arg) if arg else (None, None),
+        "#human [адрес]",
+        "это человек: снять отметку «робот» (без адреса — со всех)",
+    ),
+    "spam": Spec(
+        _spam_scope,
+        "#spam [domain]",
+        "спам: обращение в карантин, отправитель блокируется (domain — весь домен)",
+    ),
+}
+COMMANDS = tuple(REGISTRY)
+
+# Other words staff may type instead of a command's name (lower case), Russian or
+# Latin; each is read in the Russian layout too, as a name is (resolve). Staff see
+# them beside the name (cheat_sheet), and README's table of commands names them.
+ALIASES = {
+    "взять": "take",
+    "закрыть": "close",
+    "открыть": "reopen",
+    "ждать": "wait",
+    "уровень": "level",
+    "консультация": "consulting",
+    "разработка": "development",
+    "критично": "critical",
+    "назначить": "assign",
+    "заметка": "note",
+    "ответ": "answer",
+    "объединить": "merge",
+    "кодировка": "charset",
+    "спам": "spam",
+}
+
+
+def resolve(word: str) -> str | None:
+    """The command a "#word" names, or None: a command's name or an alias, as written
+    or typed with the Russian layout left on ("сдщыу" is "close"; a Latin alias, too)."""
+    for typed in (word.lower(), from_russian_layout(word.lower())):
+        name = ALIASES.get(typed, typed)
+        if name in REGISTRY:
+            return name
+    return None
+
+
+def shown(name: str) -> str:
+    """A command as staff are shown it, with its aliases: "#close (#закрыть)"."""
+    words = [f"#{alias}" for alias, target in ALIASES.items() if target == name]
+    return f"#{name}" + (f" ({', '.join(words)})" if words else "")
+
+
+def cheat_sheet() -> list[tuple[str, str]]:
+    """(usage, help) of every command, for the staff templates: the usage with the
+    command's aliases after its name, "#level (#уровень) <уровень>"."""
+    return [
+        (shown(name) + spec.usage.removeprefix(f"#{name}"), spec.help)
+        for name, spec in REGISTRY.items()
+    ]
