@@ -12,7 +12,7 @@ from __future__ import annotations
 import email
 from email.message import Message
 
-from maild.render import text_part
+from maild.mime import text_part
 
 _MIXED = b"\r\nContent-Type: multipart/mixed;"
 

@@ -12,7 +12,7 @@ import time
 from maild.adapters import oauth2token
 from maild.config import OutboundConfig
 from maild.domain.retry import permanent_for_recipient, too_big
-from maild.render import seven_bit
+from maild.mime import seven_bit
 
 KEEP_SECONDS = 30  # a relay connection kept open between passes, at most this idle
 
@@ -55,7 +55,7 @@ def deliver(client: smtplib.SMTP, sender: str, recipients: list[str], data: byte
     """Hand one mail to the relay (raises what smtplib raises). `recipients` is one
     address (each recipient gets a copy of their own: outqueue), so a refusal is of
     the whole mail and it is retried whole. 8-bit text
-    (render.text_part) goes as BODY=8BITMIME where the relay offers it, else
+    (mime.text_part) goes as BODY=8BITMIME where the relay offers it, else
     converted to 7 bits (base64 parts). A non-ASCII address (a customer's
     иван@client.example) goes with SMTPUTF8 where the relay offers it, else the
     mail is refused here, before MAIL FROM: smtplib would fail to encode the RCPT

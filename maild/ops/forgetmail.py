@@ -153,7 +153,7 @@ def _rescrub(
     lines = encoded.splitlines(keepends=True)
     first = lines[0].rstrip(b"\r\n")
     eol = lines[0][len(first) :] or eol
-    # a single line says nothing of the length: render's (encodebytes) then
+    # a single line says nothing of the length: mime.py's (encodebytes) then
     width = len(first) if len(lines) > 1 else max(len(first), BASE64_LINE)
     flat = binascii.b2a_base64(scrubbed, newline=False)
     out = eol.join(flat[i : i + width] for i in range(0, len(flat), width))

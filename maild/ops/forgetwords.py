@@ -2,7 +2,7 @@
 
 A subject «Прошу удалить ivan@shop.ru» from a customer's client is a word
 =?windows-1251?B?...?= where a byte search does not see the address; maild's own
-mail writes such words in UTF-8 (render.encoded_words), an address often cut between
+mail writes such words in UTF-8 (mime.encoded_words), an address often cut between
 two of them. Each run of words (only blank space between them, which a reader drops)
 is decoded; where the address stands the placeholder is put in the word it begins
 in, and the characters of the address leave the words they were in. Only the words

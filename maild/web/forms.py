@@ -28,7 +28,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from maild import render
+from maild import mime
 from maild.adapters.durable import write_atomic
 from maild.domain.knownfiles import SITE, SOURCE_FIELD
 from maild.domain.longtext import MAX_MAILED_TEXT
@@ -165,11 +165,11 @@ def compose(
         msg.add_attachment(
             f.data, maintype=maintype, subtype=subtype or "octet-stream", filename=f.filename
         )
-    # From and Subject written by render's folder: the stdlib's lost a space between
+    # From and Subject written by mime.py's folder: the stdlib's lost a space between
     # two encoded words of a long Cyrillic subject and put one inside a word of a
-    # long name («Оченьдлинная тема»); render's reads back exactly (its unit tests)
-    head = render.mailbox_field("From", [sender(from_name, from_addr)])
-    head += render.header_line("Subject", f"{subject} {tag(tid)}" if tid else subject)
+    # long name («Оченьдлинная тема»); mime.py's reads back exactly (its unit tests)
+    head = mime.mailbox_field("From", [sender(from_name, from_addr)])
+    head += mime.header_line("Subject", f"{subject} {tag(tid)}" if tid else subject)
     fields, blank, body = msg.as_bytes().partition(b"\r\n\r\n")  # after the rest: a
     return fields + b"\r\n" + head + blank[2:] + body, message_id  # trusted A-R stays on top
 

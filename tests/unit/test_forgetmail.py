@@ -8,7 +8,8 @@ import email.policy
 import re
 
 from maild.ops.forgetmail import scrub_mail
-from maild.render import Renderer, header_line
+from maild.mime import header_line
+from maild.render import Renderer
 
 ADDRESS = "ivan@x.example"
 MENTION = re.compile(re.escape(ADDRESS), re.IGNORECASE)

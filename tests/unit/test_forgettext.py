@@ -14,7 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from maild.ops.forgetmail import scrub_mail
-from maild.render import header_line
+from maild.mime import header_line
 
 ADDRESS = "ivan@shop.ru"
 MENTION = re.compile(re.escape(ADDRESS), re.IGNORECASE)

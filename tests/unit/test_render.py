@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.render import header_line
+from maild.mime import header_line
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
 
@@ -43,7 +43,7 @@ def test_display_name_is_encoded_and_address_kept():
 
 
 def _mail(body: str) -> bytes:
-    from maild.render import text_part
+    from maild.mime import text_part
 
     return b"Subject: x\r\nMIME-Version: 1.0\r\n" + text_part(body)
 
@@ -73,7 +73,7 @@ def test_long_lines_or_control_characters_go_as_base64(body):
 
 
 def test_seven_bit_keeps_the_text_for_a_relay_without_8bitmime():
-    from maild.render import seven_bit
+    from maild.mime import seven_bit
 
     body = "Здравствуйте!\nОтвет на ваш вопрос.\n"
     raw = seven_bit(_mail(body))
@@ -88,7 +88,7 @@ def test_encoded_words_hold_whole_characters_and_as_many_as_fit(text):
     as fit in 42 bytes; together they are the text (a lone surrogate as "?")."""
     import base64
 
-    from maild.render import _WORD_BYTES, encoded_words
+    from maild.mime import _WORD_BYTES, encoded_words
 
     words = encoded_words(text).split("\r\n ")
     chunks = []

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.domain.addresses import getaddresses
-from maild.render import address_field, header_line, mailbox_field
+from maild.mime import address_field, header_line, mailbox_field
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=120)
 ATEXT = st.text("abcdefghijklmnopqrstuvwxyzABCZ0123456789!#$%&'*+/=?^_`{|}~-", min_size=1)
