@@ -42,7 +42,7 @@ def answers_list(app: App, args: argparse.Namespace) -> int:
     error, and the exit is 1."""
     rows = []
     r = app.renderer
-    ctx = {**SAMPLE, "support_name": r.support.name, "support_address": r.support.address}
+    ctx = {**SAMPLE, **r.desk_context(answer=True)}
     for name in r.answer_names():
         path = answer_path(r.dirs, f"answers/{name}.txt")
         problem = answer_problem(r.env, r.dirs, name, ctx)

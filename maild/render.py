@@ -43,6 +43,12 @@ def _environment(dirs: list[Path], compiled: jinja2.BytecodeCache | None) -> jin
     )
 
 
+def desk_context(name: str, address: str) -> dict[str, Any]:
+    """What every template gets of the desk, a saved answer too: its name and address.
+    (domain/answers.GIVEN lists these with a ticket's names; a test holds it to this.)"""
+    return {"support_name": name, "support_address": address}
+
+
 class Renderer:
     def __init__(
         self,
@@ -69,17 +75,25 @@ class Renderer:
         self._from_line = mailbox_field("From", [(support.name, support.address)])
         self.zone, self.zone_words = zone_label(support.timezone), zone_words(support.timezone)
 
+    def desk_context(self, *, answer: bool = False) -> dict[str, Any]:
+        """The variables every template gets besides its own, the one place they are
+        built: the desk's name and address (desk_context: all a saved answer gets,
+        `answer`), and for mail the time zone, the commands' cheat sheet and the saved
+        answers' names."""
+        ctx = desk_context(self.support.name, self.support.address)
+        if not answer:
+            ctx |= {
+                "zone": self.zone,  # the desk's time zone, after each time: (МСК)
+                "zone_words": self.zone_words,  # for customers: (время московское)
+                "hours_words": hours_words(self.support.timezone),  # по московскому времени
+                "command_help": cheat_sheet(),
+                "answer_names": self.answer_names(),
+            }
+        return ctx
+
     def text(self, template: str, context: dict[str, Any]) -> tuple[str, str]:
         """(subject, body) of a template."""
-        ctx = {
-            "support_name": self.support.name,
-            "support_address": self.support.address,
-            "zone": self.zone,  # the desk's time zone, after each time: (МСК)
-            "zone_words": self.zone_words,  # for customers: (время московское)
-            "hours_words": hours_words(self.support.timezone),  # по московскому времени
-            "command_help": cheat_sheet(),
-            "answer_names": self.answer_names(),
-        }
+        ctx = self.desk_context()
         ctx.update(context)
         out = self._output(template, ctx)
         first, _, body = out.partition("\n")
@@ -114,7 +128,7 @@ class Renderer:
     def answer(self, name: str, context: dict[str, Any]) -> str:
         """One saved answer rendered for a ticket (no Subject line: it goes into a reply);
         an admin's that fails: the shipped one, or AnswerFailed (overrides.answer_text)."""
-        ctx = {"support_name": self.support.name, "support_address": self.support.address}
+        ctx = self.desk_context(answer=True)
         ctx.update(context)
         return answer_text(self.env, self.fallback, self.dirs, name, ctx)
 

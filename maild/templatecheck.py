@@ -13,7 +13,7 @@ from jinja2 import meta, nodes
 from maild import sandbox
 from maild.domain.answers import GIVEN, SAMPLE
 from maild.overrides import answer_problem
-from maild.render import TEMPLATES, template_loader
+from maild.render import TEMPLATES, desk_context, template_loader
 
 # Saved answers: an override folder adds its own there, so a new name is no typo, and
 # what they say is the admin's (they are not mail maild composes)
@@ -73,7 +73,7 @@ def _unmade(
     division by zero, a missing or looping include, a text that comes out empty): the
     check `maild answers list` makes (overrides.answer_problem). A warning, as for an
     override that fails on a mail: the rest of the desk works, and the service starts."""
-    ctx = {**SAMPLE, "support_name": support[0], "support_address": support[1]}
+    ctx = {**SAMPLE, **desk_context(*support)}
     problem = answer_problem(env, dirs, Path(name).stem, ctx)
     if problem is None:
         return []

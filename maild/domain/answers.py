@@ -16,8 +16,9 @@ from maild.domain.policy import Policy
 from maild.domain.records import Ticket
 from maild.domain.sla import LEVELS, SHORT_RU
 
-# What a saved answer may use: answer_context's names and the two the renderer adds
-# (check-config warns of an answer that uses any other: every reply with it fails)
+# What a saved answer may use: answer_context's names and the desk's the renderer adds
+# (render.desk_context; test_staff_reply holds GIVEN to both). check-config warns of an
+# answer that uses any other: every reply with it fails
 GIVEN = frozenset(
     ("tid", "level_id", "level_name", "level_short", "reaction", "due", "due_short")
     + ("name", "requester", "support_name", "support_address")
