@@ -7,8 +7,8 @@ import email
 import email.policy
 import re
 
-from maild.ops.forgetmail import scrub_mail
 from maild.mime import header_line
+from maild.ops.forgetmail import scrub_mail
 from maild.render import Renderer
 
 ADDRESS = "ivan@x.example"

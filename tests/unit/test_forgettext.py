@@ -13,8 +13,8 @@ import re
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from maild.ops.forgetmail import scrub_mail
 from maild.mime import header_line
+from maild.ops.forgetmail import scrub_mail
 
 ADDRESS = "ivan@shop.ru"
 MENTION = re.compile(re.escape(ADDRESS), re.IGNORECASE)
