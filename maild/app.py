@@ -20,7 +20,8 @@ from maild.adapters.outbound import Outbox
 from maild.adapters.quarantine import Quarantine
 from maild.adapters.spool import Spool
 from maild.adapters.store import Store
-from maild.config import Config, ConfigError, templates_problem
+from maild.config import ConfigError, templates_problem
+from maild.configtypes import Config
 from maild.domain.attachments import AttachmentPolicy
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.pending import still_pending

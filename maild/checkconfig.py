@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from maild import config as config_mod
 from maild.adapters.layout import KEY_READABLE, readable_keys, refusals
-from maild.config import Config
+from maild.configtypes import Config
 from maild.domain.calendar import override_slips, unknown_year
 from maild.output import print_json
 from maild.overrides import failing, reasons

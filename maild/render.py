@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 
 from maild import renderfilters, sandbox
-from maild.config import SupportConfig
+from maild.configtypes import SupportConfig
 from maild.domain.commands import cheat_sheet
 from maild.domain.policy import hours_words, zone_label, zone_words
 from maild.domain.tid import tag

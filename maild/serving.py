@@ -22,7 +22,7 @@ from maild.adapters.listener import SupportHandler, make_protocol
 from maild.adapters.sessions import SessionLimits
 from maild.adapters.spool import Spool
 from maild.app import App
-from maild.config import Config, SmtpConfig
+from maild.configtypes import Config, SmtpConfig
 
 log = logging.getLogger("maild.serve")
 

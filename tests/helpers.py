@@ -37,7 +37,7 @@ PNG = (
 
 def support_config() -> Any:
     """The [support] section the unit tests of rendering use."""
-    from maild.config import SupportConfig
+    from maild.configtypes import SupportConfig
 
     return SupportConfig(
         address=SUPPORT,

@@ -48,7 +48,7 @@ from maild.adapters.imapfailures import (
 from maild.adapters.imapfetch import FETCH_RETRY, FetchWatch, Unfetchable, Unfetched
 from maild.adapters.imapround import CONTACT_EVERY, Backlog, RoundWatch
 from maild.adapters.imapsession import ensure_folder, log_in, tls_context
-from maild.config import ImapConfig
+from maild.configtypes import ImapConfig
 from maild.domain.logid import message_id_for_log
 
 log = logging.getLogger("maild.imap")

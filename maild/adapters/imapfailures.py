@@ -22,7 +22,7 @@ import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from maild.config import ImapConfig
+from maild.configtypes import ImapConfig
 
 log = logging.getLogger("maild.imap")
 

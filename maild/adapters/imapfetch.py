@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from imapclient import IMAPClient
 
 from maild.adapters.imapfailures import TEMPORARY, ServerBye, server_text, tell
-from maild.config import ImapConfig
+from maild.configtypes import ImapConfig
 from maild.domain.oversize import stand_in
 
 log = logging.getLogger("maild.imap")

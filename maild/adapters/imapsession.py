@@ -16,7 +16,7 @@ from imapclient.exceptions import LoginError
 
 from maild.adapters import oauth2token
 from maild.adapters.imapfailures import LoginRefused, server_text
-from maild.config import ImapConfig
+from maild.configtypes import ImapConfig
 
 log = logging.getLogger("maild.imap")
 

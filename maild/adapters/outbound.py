@@ -31,7 +31,7 @@ from maild.adapters.relay import (
     refused_for_good,
 )
 from maild.adapters.reserve import Reserve
-from maild.config import OutboundConfig
+from maild.configtypes import OutboundConfig
 from maild.domain.records import OutboxEntry
 from maild.domain.retry import next_try, try_due
 from maild.slimmail import without_files

@@ -10,7 +10,7 @@ import ssl
 import time
 
 from maild.adapters import oauth2token
-from maild.config import OutboundConfig
+from maild.configtypes import OutboundConfig
 from maild.domain.retry import permanent_for_recipient, too_big
 from maild.mime import seven_bit
 

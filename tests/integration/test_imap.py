@@ -16,7 +16,7 @@ import pytest
 from maild.adapters import imap
 from maild.adapters.imap import PROCESSED_KEYWORD, DeliveryError, ImapPoller
 from maild.adapters.imapfailures import LoginRefused
-from maild.config import ImapConfig
+from maild.configtypes import ImapConfig
 from tests.dovecot import DovecotServer, append, messages, require_dovecot, reset_mailbox
 
 USER = "alice"

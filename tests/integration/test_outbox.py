@@ -5,7 +5,7 @@ replaced without losing mail, and `outbox list` tells queued from sent mail."""
 from __future__ import annotations
 
 from maild.adapters.outbound import PARALLEL_CONNECTIONS, Outbox
-from maild.config import OutboundConfig
+from maild.configtypes import OutboundConfig
 from maild.render import Mail
 from tests.helpers import Desk, Sink, dead_port, free_port, make_mail
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from maild import jobs
 from maild.adapters.outbound import Outbox
-from maild.config import OutboundConfig
+from maild.configtypes import OutboundConfig
 from tests.helpers import Daemon, Desk, Sink, free_port, make_mail, staff_to
 from tests.integration.test_jobs import MSK, Clock, app_of, ingest_at
 from tests.integration.test_outbox import _queue

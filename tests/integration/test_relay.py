@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from maild.adapters.relay import Connections, connect, deliver, describe
-from maild.config import OutboundConfig
+from maild.configtypes import OutboundConfig
 from tests.helpers import free_port
 
 TEXT = "Привет, это ответ службы поддержки."

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from maild import config as cfgmod
+from maild import configtypes as cfgmod
 from maild.config import SCHEMA, ConfigError, load, parse
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "maild.example.toml"

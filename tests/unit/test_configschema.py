@@ -7,23 +7,23 @@ import dataclasses
 
 import pytest
 
-from maild import config
+from maild import configtypes
 from maild.configschema import REQUIRED, SCHEMA
 
 SECTIONS = {
-    "support": config.SupportConfig,
-    "schedule": config.ScheduleConfig,
-    "calendar": config.CalendarConfig,
-    "storage": config.StorageConfig,
-    "templates": config.TemplatesConfig,
-    "spam": config.SpamConfig,
-    "limits": config.LimitsConfig,
-    "log": config.LogConfig,
-    "metrics": config.MetricsConfig,
-    "web": config.WebConfig,
-    "outbound": config.OutboundConfig,
-    "smtp": config.SmtpConfig,
-    "imap": config.ImapConfig,
+    "support": configtypes.SupportConfig,
+    "schedule": configtypes.ScheduleConfig,
+    "calendar": configtypes.CalendarConfig,
+    "storage": configtypes.StorageConfig,
+    "templates": configtypes.TemplatesConfig,
+    "spam": configtypes.SpamConfig,
+    "limits": configtypes.LimitsConfig,
+    "log": configtypes.LogConfig,
+    "metrics": configtypes.MetricsConfig,
+    "web": configtypes.WebConfig,
+    "outbound": configtypes.OutboundConfig,
+    "smtp": configtypes.SmtpConfig,
+    "imap": configtypes.ImapConfig,
 }
 NOT_FIELDS = {"storage": {"path"}}  # Config.storage_path
 

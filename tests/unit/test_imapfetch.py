@@ -9,7 +9,7 @@ from imapclient import IMAPClient
 
 from maild.adapters.imapfailures import ServerBye
 from maild.adapters.imapfetch import FetchWatch, Unfetchable
-from maild.config import ImapConfig
+from maild.configtypes import ImapConfig
 
 CFG = ImapConfig(
     host="imap.example.com",
