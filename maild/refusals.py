@@ -1,4 +1,4 @@
-"""Mail the relay refused for good (adapters/outbound.py sets it aside): its ticket
+"""Mail the relay refused for good (adapters/outretry.py sets it aside): its ticket
 gets a note per mail staff see in `ticket show`, the address is marked (no more
 automatic mail to it: domain/undeliverable.py), and staff are told, paced as
 reminders are (domain/pace.py), so a relay that starts refusing everything (a
