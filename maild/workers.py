@@ -33,7 +33,7 @@ log = logging.getLogger("maild.serve")
 PR_SET_NAME = 15  # <linux/prctl.h>
 
 # Messages processed under one store lock and made durable by one group commit
-# (the section's adapters.durable.Transaction): at most this many per batch, or as
+# (the section's adapters.transaction.Transaction): at most this many per batch, or as
 # many as were parsed in this long (process_batch).
 BATCH_MAX = 128
 BATCH_SECONDS = 0.5

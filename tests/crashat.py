@@ -3,23 +3,23 @@ kill -9) once its MAILD_CRASH_AT-th locked section that wrote anything has commi
 for a test that a run stopped there and started again loses and repeats nothing.
 
 MAILD_CRASH_TORN=1 kills it during that commit instead: a crash while the commit
-renames its files leaves a prefix of them (maild/adapters/durable.py), here those
+renames its files leaves a prefix of them (maild/adapters/transaction.py), here those
 written before its first outgoing mail, and none from there on."""
 
 from __future__ import annotations
 
 import os
 
-from maild.adapters import durable
+from maild.adapters.transaction import Transaction
 from maild.cli import run
 
 AT = int(os.environ["MAILD_CRASH_AT"])
 TORN = os.environ.get("MAILD_CRASH_TORN") == "1"
-_commit = durable.Transaction.commit
+_commit = Transaction.commit
 _commits = 0
 
 
-def _commit_then_crash(self: durable.Transaction) -> None:
+def _commit_then_crash(self: Transaction) -> None:
     global _commits
     if not self:  # a section that wrote nothing
         _commit(self)
@@ -38,5 +38,5 @@ def _commit_then_crash(self: durable.Transaction) -> None:
     os._exit(137)
 
 
-durable.Transaction.commit = _commit_then_crash  # type: ignore[method-assign]
+Transaction.commit = _commit_then_crash  # type: ignore[method-assign]
 run()

@@ -3,24 +3,10 @@
 Every file maild promises to keep goes through here, so a crash leaves either the
 old content or the new one, never a torn file.
 
-Plain functions (write_atomic, read_bytes, unlink_if_exists, move_durably) act on
-the disk now. Group commit: a Transaction (the store lock opens one for every locked
-section; the daemon holds one section per batch of messages) records put, remove
-and move, and shows them to readers that ask it (read, exists, pending). Its
-`commit` then makes them durable with two file-system syncs instead of two fsyncs
-per file:
-
-1. every new content is written to its temp file, then one sync: all data is on disk;
-2. the temp files are renamed over their targets (and removals done) in the order
-   the writes were last made, then one sync: all renames are on disk;
-3. only then the recorded moves (the spool's new/ -> cur/, "processed"), each made
-   durable by an fsync of the two directories.
-
-A crash before 2 completes leaves the old files, never a torn one (each file is
-either the old or the complete new one, as before) and the spool entries still in
-new/, so the messages are processed again, idempotently. A crash during 2 leaves a
-prefix of the renames on journaling file systems (ext4, XFS commit metadata in
-order), which is what the per-file order of effects.apply already relies on.
+The plain functions (write_atomic, read_bytes, unlink_if_exists, move_durably) and
+Direct act on the disk now. The writes of a locked section go to its Transaction
+instead, the same interface (Files), and are made durable together at its commit
+(group commit: adapters/transaction.py).
 """
 
 from __future__ import annotations
@@ -66,23 +52,25 @@ def write_atomic(path: StrPath, data: bytes, *, sync: bool = True) -> None:
     """Replace `path` with `data` now, so that readers and crashes see all or nothing
     (`sync`: durable before it returns). Inside a locked section, writes that belong
     to its group commit go to its Transaction instead (Transaction.put)."""
-    tmp = _temp_path(path)
-    _write_new(tmp, data, fsync=sync, target=path)
+    tmp = temp_path(path)
+    write_new(tmp, data, fsync=sync, target=path)
     try:
         os.replace(tmp, path)
     except BaseException:
         unlink_if_exists(tmp)
         raise
     if sync:
-        fsync_dir(_dir(path))
+        fsync_dir(parent_dir(path))
 
 
-def _temp_path(path: StrPath) -> str:
+def temp_path(path: StrPath) -> str:
+    """Where a write of `path` goes first: `.<name>.<pid>.<ns>.tmp` beside it (the
+    form adapters/leftovers.py knows)."""
     folder, name = os.path.split(os.fspath(path))
     return os.path.join(folder, f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
 
 
-def _write_new(path: StrPath, data: bytes, *, fsync: bool, target: StrPath | None = None) -> None:
+def write_new(path: StrPath, data: bytes, *, fsync: bool, target: StrPath | None = None) -> None:
     """Create `path` (it must not exist) holding `data`; on failure nothing is left."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
     try:
@@ -109,7 +97,8 @@ def unlink_if_exists(path: StrPath) -> bool:
     return True
 
 
-def _dir(path: StrPath) -> str:
+def parent_dir(path: StrPath) -> str:
+    """The folder holding `path` ("." for a bare name)."""
     return os.path.dirname(os.fspath(path)) or "."
 
 
@@ -117,15 +106,10 @@ def move_durably(src: StrPath, dst: StrPath) -> None:
     """Rename within one file system now and make the rename itself durable (in a
     transaction: Transaction.move, after everything else it commits is durable)."""
     os.replace(src, dst)
-    src_dir, dst_dir = _dir(src), _dir(dst)
+    src_dir, dst_dir = parent_dir(src), parent_dir(dst)
     fsync_dir(dst_dir)
     if src_dir != dst_dir:
         fsync_dir(src_dir)
-
-
-# -- group commit -------------------------------------------------------------------
-
-_DELETED = object()
 
 
 class Json:
@@ -140,7 +124,8 @@ class Json:
         return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _bytes(data: bytes | Json) -> bytes:
+def encoded(data: bytes | Json) -> bytes:
+    """What a write puts in its file: the bytes, or the Json serialised."""
     return data.encode() if isinstance(data, Json) else data
 
 
@@ -161,7 +146,7 @@ class Direct:
     """Files written now: each write durable before it returns (write_atomic)."""
 
     def put(self, path: StrPath, data: bytes | Json) -> None:
-        write_atomic(path, _bytes(data))
+        write_atomic(path, encoded(data))
 
     def remove(self, path: StrPath) -> None:
         unlink_if_exists(path)
@@ -185,166 +170,16 @@ class Direct:
 
     def listed(self, folder: StrPath) -> list[str]:
         """The paths of the files in `folder`, sorted."""
-        return sorted(_listdir(folder))
+        return sorted(paths_in(folder))
 
 
-def _listdir(folder: StrPath) -> set[str]:
+def paths_in(folder: StrPath) -> set[str]:
+    """The paths of the files in `folder` on disk now (none when it is not there)."""
     root = os.fspath(folder)
     try:
         return {f"{root}/{name}" for name in os.listdir(root)}
     except FileNotFoundError:
         return set()
-
-
-class Transaction:
-    """Writes, removals and moves recorded by the holder of a store lock (StoreLock
-    opens one per locked section and commits it), committed together. Paths are
-    recorded as strings (os.fspath); readers that ask the transaction see its writes."""
-
-    def __init__(self) -> None:
-        self.writes: dict[str, Any] = {}  # path -> bytes | Json | _DELETED, in write order
-        self.moves: list[tuple[str, str]] = []
-        self.moved: set[str] = set()
-        # (after a successful commit, after a failed one): e.g. a cache of parsed files
-        self.hooks: dict[Any, tuple[Any, Any]] = {}
-
-    def on_commit(self, key: Any, done: Any, failed: Any) -> None:
-        """Call done() once the commit is durable, failed() if it raised (one per key)."""
-        self.hooks[key] = (done, failed)
-
-    def put(self, path: StrPath, data: bytes | Json) -> None:
-        key = os.fspath(path)
-        self.writes.pop(key, None)  # keep the order of the *last* write of each path
-        self.writes[key] = data
-
-    def remove(self, path: StrPath) -> None:
-        """Delete a file at commit, in order with the writes."""
-        key = os.fspath(path)
-        self.writes.pop(key, None)
-        self.writes[key] = _DELETED
-
-    def move(self, src: StrPath, dst: StrPath) -> None:
-        """Rename after everything else of the commit is durable (skipped if `src`
-        is gone by then)."""
-        self.moves.append((os.fspath(src), os.fspath(dst)))
-        self.moved.add(os.fspath(src))
-
-    def _get(self, path: StrPath) -> Any:
-        """bytes, a Json, _DELETED, or None when the transaction did not touch it."""
-        key = os.fspath(path)
-        value = self.writes.get(key)
-        if value is not None:
-            return value
-        if key in self.moved:
-            return _DELETED
-        return None
-
-    def pending(self, path: StrPath) -> Any:
-        """What the transaction holds for `path`: bytes, Json, None (nothing), or
-        raises FileNotFoundError when it removed it."""
-        value = self._get(path)
-        if value is _DELETED:
-            raise FileNotFoundError(os.fspath(path))
-        return value
-
-    def read(self, path: StrPath) -> bytes:
-        """The content as the commit will leave it, else from disk."""
-        value = self.pending(path)
-        if value is not None:
-            return _bytes(value)
-        return read_bytes(path)
-
-    def exists(self, path: StrPath) -> bool:
-        value = self._get(path)
-        if value is _DELETED:
-            return False
-        return value is not None or os.path.exists(path)
-
-    def listed(self, folder: StrPath) -> list[str]:
-        """The paths of the files in `folder` as the commit will leave them (on disk,
-        plus those written here, less those removed or moved away here), sorted."""
-        root = os.fspath(folder)
-        paths = _listdir(root)
-        for path, value in self.writes.items():
-            if os.path.dirname(path) == root:
-                (paths.discard if value is _DELETED else paths.add)(path)
-        paths |= {dst for _src, dst in self.moves if os.path.dirname(dst) == root}
-        return sorted(paths - self.moved)
-
-    def __bool__(self) -> bool:
-        return bool(self.writes or self.moves)
-
-    def discard(self) -> list[str]:
-        """Forget all recorded (a section whose body raised); the paths it had written."""
-        hooks, self.hooks = self.hooks, {}
-        for _done, failed in hooks.values():
-            failed()
-        paths = list(self.writes)
-        self.writes, self.moves, self.moved = {}, [], set()
-        return paths
-
-    def commit(self) -> None:
-        hooks, self.hooks = self.hooks, {}
-        try:
-            self._commit()
-        except BaseException:
-            for _done, failed in hooks.values():
-                failed()
-            raise
-        for done, _failed in hooks.values():
-            done()
-
-    def _commit(self) -> None:
-        if not self:
-            return
-        ops = self._write_temps()
-        anchor: str | None = None
-        for tmp, path in ops:  # 2. in the order the writes were made
-            if tmp is None:
-                # a file that was not there changed nothing to make durable, and its
-                # folder may not exist (the address record of one who never wrote)
-                if not unlink_if_exists(path):
-                    continue
-            else:
-                os.replace(tmp, path)
-            anchor = anchor or _dir(path)
-        if ops and anchor is not None:
-            sync_fs(anchor)
-        dirs: set[str] = set()
-        for src, dst in self.moves:  # 3. e.g. the spool's "processed"
-            try:
-                os.replace(src, dst)
-            except FileNotFoundError:
-                continue
-            dirs.update((_dir(src), _dir(dst)))
-        for d in dirs:
-            fsync_dir(d)
-        self.writes.clear()
-        self.moves.clear()
-        self.moved.clear()
-
-    def _write_temps(self) -> list[tuple[str | None, str]]:
-        """1. every new content in its temp file, then one sync; the operations
-        (temp file or None to delete, target) in write order."""
-        ops: list[tuple[str | None, str]] = []
-        anchor: str | None = None
-        try:
-            for path, value in self.writes.items():
-                if value is _DELETED:
-                    ops.append((None, path))
-                    continue
-                tmp = _temp_path(path)
-                _write_new(tmp, _bytes(value), fsync=False, target=path)
-                ops.append((tmp, path))
-                anchor = anchor or _dir(path)
-            if anchor is not None:
-                sync_fs(anchor)  # all new contents on disk
-        except BaseException:
-            for tmp, _ in ops:
-                if tmp is not None:
-                    unlink_if_exists(tmp)
-            raise
-        return ops
 
 
 def read_bytes(path: StrPath) -> bytes:
@@ -386,7 +221,7 @@ def write_many(paths_data: list[tuple[Path, bytes]], final: list[Path]) -> None:
     try:
         for tmp, data in paths_data:
             # one file: its own fsync is cheaper than a syncfs
-            _write_new(tmp, data, fsync=len(paths_data) == 1, target=tmp.parent)
+            write_new(tmp, data, fsync=len(paths_data) == 1, target=tmp.parent)
             done.append(tmp)
         if len(paths_data) > 1:
             sync_fs(paths_data[0][0].parent)

@@ -15,7 +15,7 @@ from pathlib import Path
 from maild.adapters.spool import pid_alive
 
 MAX_AGE = 3600.0  # seconds: no write takes this long; a pid may have been reused
-# adapters.durable._temp_path: .<name>.<pid>.<ns>.tmp; layout: .reply_secret.<pid>.tmp
+# adapters.durable.temp_path: .<name>.<pid>.<ns>.tmp; layout: .reply_secret.<pid>.tmp
 _TEMP = re.compile(r"^\..+\.(\d+)\.\d+\.tmp$|^\.reply_secret\.(\d+)\.tmp$")
 _SPOOL_TMP = re.compile(r"^\d+\.P(\d+)Q")  # spool/tmp/: Maildir names (durable.unique_name)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from maild.adapters.durable import Direct, Json, Transaction, read_bytes, write_atomic
+from maild.adapters.durable import Direct, Json, read_bytes, write_atomic
 from maild.adapters.store import Store
+from maild.adapters.transaction import Transaction
 
 
 def test_transaction_shows_its_writes_and_commits_them_in_order(tmp_path: Path) -> None:

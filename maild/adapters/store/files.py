@@ -15,7 +15,8 @@ from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
-from maild.adapters.durable import Json, Transaction, write_atomic
+from maild.adapters.durable import Json, write_atomic
+from maild.adapters.transaction import Transaction
 
 Stamp = tuple[int, int, int]  # a file's identity: inode, size, mtime
 

@@ -16,8 +16,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from maild.adapters.durable import Direct, Files, Transaction
+from maild.adapters.durable import Direct, Files
 from maild.adapters.store.files import FileCache, StoreUnavailable
+from maild.adapters.transaction import Transaction
 
 
 class LockNote:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tinydb import TinyDB
 
-from maild.adapters.durable import Files, Transaction
+from maild.adapters.durable import Files
 from maild.adapters.store import summaries
 from maild.adapters.store.files import CorruptFile, FileCache, open_db
 from maild.adapters.store.indexes import Indexes, index_path
@@ -27,6 +27,7 @@ from maild.adapters.store.summaries import (
     summary_of,
     upsert,
 )
+from maild.adapters.transaction import Transaction
 from maild.domain.pace import Pace
 from maild.domain.records import MessageRecord, Status, Summary, Ticket, ticket_lacks
 from maild.domain.sender import Group, License
