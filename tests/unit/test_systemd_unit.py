@@ -24,6 +24,9 @@ def test_a_config_error_stops_the_restarts():
     service = _service()
     assert service["Restart"] == ["on-failure"]
     assert service["RestartPreventExitStatus"] == ["78"]
+    # systemd weighs RestartPreventExitStatus against the main process's status alone:
+    # a failing ExecStartPre (check-config, 78) would be restarted every 5 s for ever
+    assert all(cmd.startswith("-") for cmd in service.get("ExecStartPre", []))
 
 
 def test_the_unit_writes_only_where_the_read_only_hint_says():
