@@ -80,7 +80,6 @@ def gather(
             spool_key=spool_key,
         )
     ticket = loaded[0]
-    asks_to_join = not claims_staff and _proof_wanted(app.policy, msg, ticket)
     staff_reply = _staff_reply_facts(app, msg, loaded) if claims_staff and staff_verified else {}
     return Snapshot(
         tid=ticket["tid"],
@@ -88,13 +87,20 @@ def gather(
         ident=ident,
         staff_verified=staff_verified,
         our_bounce=our_bounce,
-        requester_verified=asks_to_join
-        and verify.requester_verified(msg, ticket["tid"], app.policy),
+        requester_verified=not claims_staff and _requester_proven(app, msg, ticket),
         spool_key=spool_key,
         staff_signed=signed[1] if signed else None,
         merged_source=merged_source,
+        written_at=app.now(),
         **staff_reply,
     )
+
+
+def _requester_proven(app: App, msg: ParsedMessage, ticket: Ticket) -> bool:
+    """Whether a follow-up that asks for it (_proof_wanted) proves it comes from the
+    ticket's side (verify.requester_verified)."""
+    wanted = _proof_wanted(app.policy, msg, ticket)
+    return wanted and verify.requester_verified(msg, ticket["tid"], app.policy)
 
 
 def _to_list(

@@ -91,12 +91,12 @@ def _release(app: App, args: argparse.Namespace, entry: dict[str, Any]) -> int:
     else:
         print(f"released {qid}: {decision.outcome if decision else 'pending'} [TID#{tid}]")
     sender = entry.get("from") or ""
-    covering = app.quarantine.blocked(sender) if sender else None  # (#spam blocks it too)
-    if covering:  # the entry that covers it: a domain's covers all its addresses
-        by = "" if covering == sender else f" by the entry {covering}"
-        print(
-            f"maild: {sender} is still blocked{by}: maild block remove {covering}", file=sys.stderr
-        )
+    # (#spam blocks it too) every entry that covers it: a domain's covers all its addresses
+    covering = app.quarantine.blocks().covering(sender) if sender else []
+    if covering:
+        by = "" if covering == [sender] else f" by {', '.join(covering)}"
+        undo = "; ".join(f"maild block remove {e}" for e in covering)
+        print(f"maild: {sender} is still blocked{by}: {undo}", file=sys.stderr)
     return EX_FAIL if back else EX_OK
 
 

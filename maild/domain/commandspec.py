@@ -62,12 +62,16 @@ def _level(name: str, arg: str) -> tuple[str | None, str | None]:
 ADDRESS_RE = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+")
 
 
+_QUOTES = "«»\"'“”„‘’`"
+
+
 def _address(name: str, arg: str) -> tuple[str | None, str | None]:
     # staff paste "Ivan <ivan@x>" from their client as often as a bare address
     if not arg:
         return None, f"#{name}: нужен адрес" + (" сотрудника" if name == "assign" else "")
     bracketed = re.search(r"<([^<>]*)>", arg)
-    address = (bracketed.group(1) if bracketed else arg).strip()
+    # quotes around it as a notice shows one («#human ivan@…»), copied along
+    address = (bracketed.group(1) if bracketed else arg).strip().strip(_QUOTES).strip()
     if address.lower().startswith("mailto:"):
         address = address[7:]
     if not ADDRESS_RE.fullmatch(address):

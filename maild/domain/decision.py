@@ -120,6 +120,12 @@ class Context:
     def key(self, kind: str) -> str:
         return msg_key(self.msg.message_id, kind)
 
+    @property
+    def written_at(self) -> datetime:
+        """When the mail about the message is made: what has passed by then is past,
+        though the message arrived earlier (it waited in the spool)."""
+        return max(self.snapshot.written_at or self.received_at, self.received_at)
+
 
 def att_ctx(attachments: Attachments) -> dict[str, Any]:
     """The files a mail about the message lists: the first limits.MAX_LISTED_FILES of

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import Identification
@@ -62,3 +63,6 @@ class Snapshot:
     # the ticket the message threaded to (its subject tag, the mail it answers) when
     # #merge sent it on to ``tid``: its customer's rating is of that ticket's closing
     merged_source: str | None = None
+    # when the mail about it is made (later than its arrival when it waited in the
+    # spool): a deadline passed by then is not promised again (sla.passed)
+    written_at: datetime | None = None

@@ -64,7 +64,7 @@ def status_reply(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         "level_name": level.name_ru,
         "reaction": level.reaction_ru(),
         "due": policy.fmt_time(ticket.get("reaction_due")),
-        "overdue": passed(ticket.get("reaction_due"), ctx.received_at),
+        "overdue": passed(ticket.get("reaction_due"), ctx.written_at),
         "last_action": last_staff_action(policy, messages),
     }
     ctx.record["status_question"] = True

@@ -20,9 +20,22 @@ def _released(desk, sender: str) -> str:
 def test_release_names_the_domain_entry_that_still_blocks_the_sender(desk):
     assert desk.run("block", "add", "spammer.example").code == 0
     err = _released(desk, "bad@spammer.example")
-    assert "bad@spammer.example is still blocked by the entry spammer.example: " in err, err
+    assert "bad@spammer.example is still blocked by spammer.example: " in err, err
     assert "maild block remove spammer.example\n" in err, err
     assert desk.run("block", "remove", "spammer.example").code == 0
     assert desk.run("block", "add", "worse@spammer.example").code == 0
     err = _released(desk, "worse@spammer.example")
     assert "worse@spammer.example is still blocked: maild block remove worse@spammer.example" in err
+
+
+def test_release_names_every_entry_that_blocks_the_sender(desk):
+    """Blocked by its address and its domain: removing the one named left the other,
+    and the sender's next mail went to the quarantine again."""
+    assert desk.run("block", "add", "spammer.example").code == 0
+    assert desk.run("block", "add", "ivan@spammer.example").code == 0
+    err = _released(desk, "ivan@spammer.example")
+    assert "ivan@spammer.example is still blocked by " in err, err
+    for entry in ("spammer.example", "ivan@spammer.example"):
+        assert f"maild block remove {entry}" in err
+        assert desk.run("block", "remove", entry).code == 0
+    assert desk.run("block", "list", "--json").json() == []

@@ -138,6 +138,16 @@ def test_assign_mailto_link_from_html_client() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "quoted", ["«ivan@shop.example»", '"ivan@shop.example"', "“ivan@shop.example”"]
+)
+@pytest.mark.parametrize("name", ["human", "cc", "uncc"])
+def test_an_address_copied_with_its_quotes_is_the_address(name: str, quoted: str) -> None:
+    """A notice shows the line in quotes («#human ivan@…»): copied with them, the
+    address is still the address, not an unknown one."""
+    assert parse_reply(f"#{name} {quoted}").commands == (Command(name, "ivan@shop.example"),)
+
+
 def test_assign_without_address() -> None:
     assert parse_reply("#assign\nТекст").errors == ("#assign: нужен адрес сотрудника",)
 
