@@ -67,21 +67,26 @@ class _Commands:
     def __init__(self, sub: argparse._SubParsersAction) -> None:
         self.sub = sub
 
-    def cmd(self, name: str, help: str) -> Parser:
-        return self._common(self.sub.add_parser(name, help=help))
+    def cmd(self, name: str, help: str, reads: bool = False) -> Parser:
+        return self._common(self.sub.add_parser(name, help=help), reads)
 
     def group(self, name: str, help: str) -> argparse._SubParsersAction:
         return self.sub.add_parser(name, help=help).add_subparsers(
             dest="action", required=True, parser_class=Parser
         )
 
-    def action(self, parent: argparse._SubParsersAction, name: str, help: str) -> Parser:
-        return self._common(parent.add_parser(name, help=help))
+    def action(
+        self, parent: argparse._SubParsersAction, name: str, help: str, reads: bool = False
+    ) -> Parser:
+        return self._common(parent.add_parser(name, help=help), reads)
 
     @staticmethod
-    def _common(c: Parser) -> Parser:
+    def _common(c: Parser, reads: bool) -> Parser:
+        """`reads`: the command only reads the store, so it works on a storage whose
+        file system is read-only (privileges.become_storage_owner)."""
         c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         c.add_argument("--json", action="store_true", help="machine-readable output")
+        c.set_defaults(reads_only=reads)
         return c
 
 
@@ -111,26 +116,26 @@ def _daemon_commands(cmds: _Commands) -> None:
     c = cmds.cmd("ingest", "take one raw message (file or stdin) through the pipeline")
     c.add_argument("file", nargs="?", default="-")
     cmds.cmd("check-config", "validate the config and exit")
-    cmds.cmd("status", "health and queue figures; exit 0 healthy, 1 degraded, 2 failing")
+    cmds.cmd("status", "health and queue figures; exit 0 healthy, 1 degraded, 2 failing", True)
 
 
 def _outbox_commands(cmds: _Commands) -> None:
     ob = cmds.group("outbox", "outgoing mail queue")
     cmds.action(ob, "flush", "send every queued message now")
-    c = cmds.action(ob, "list", "queued messages")
+    c = cmds.action(ob, "list", "queued messages", reads=True)
     c.add_argument("--sent", action="store_true", help="list sent mail instead")
-    cmds.action(ob, "show", "print one queued or sent message").add_argument("id")
+    cmds.action(ob, "show", "print one queued or sent message", reads=True).add_argument("id")
 
 
 def _ticket_commands(cmds: _Commands) -> None:
     tk = cmds.group("ticket", "tickets")
-    c = cmds.action(tk, "list", "tickets, oldest first (critical ones first)")
+    c = cmds.action(tk, "list", "tickets, oldest first (critical ones first)", reads=True)
     c.add_argument("--status", choices=STATUSES)
     c.add_argument("--since", type=_date, help="created on or after this day")
     c.add_argument("--requester", help="an address, or @domain")
     c.add_argument("--level", choices=LEVELS)
     c.add_argument("--limit", type=_positive, help="at most this many")
-    cmds.action(tk, "show", "one ticket with its messages").add_argument("tid")
+    cmds.action(tk, "show", "one ticket with its messages", reads=True).add_argument("tid")
 
 
 def _registry_commands(cmds: _Commands) -> None:
@@ -142,7 +147,7 @@ def _registry_commands(cmds: _Commands) -> None:
     c.add_argument("--email", required=True, action="append")
     c.add_argument("--until", type=_date)
     c.add_argument("--name", default="")
-    c = cmds.action(lic, "list", "licenses")
+    c = cmds.action(lic, "list", "licenses", reads=True)
     c.add_argument("--expired", action="store_true", help="only those past --until")
     cmds.action(lic, "remove", "remove a license").add_argument("key")
 
@@ -152,7 +157,7 @@ def _registry_commands(cmds: _Commands) -> None:
     c.add_argument("--level", required=True, choices=ENTITLED_LEVELS)
     c.add_argument("--domain", required=True, action="append")
     c.add_argument("--until", type=_date)
-    cmds.action(grp, "list", "groups")
+    cmds.action(grp, "list", "groups", reads=True)
     cmds.action(grp, "remove", "remove a group").add_argument("name")
 
 
@@ -181,18 +186,23 @@ def _upkeep_commands(cmds: _Commands) -> None:
     )
 
     sp = cmds.group("spool", "mail shunted after storage.max_attempts failed processings")
-    cmds.action(sp, "list", "shunted messages")
+    cmds.action(sp, "list", "shunted messages", reads=True)
     c = cmds.action(sp, "retry", "put shunted mail back to be processed")
     c.add_argument("id", nargs="?")
     c.add_argument("--all", action="store_true")
 
     answers = cmds.group("answers", "saved answers staff insert with #answer NAME")
-    cmds.action(answers, "list", "list them")
+    cmds.action(answers, "list", "list them", reads=True)
 
-    c = cmds.cmd("fsck", "check the store against the spool; --repair rebuilds what is derived")
+    # (reads only without --repair: _reads_only)
+    c = cmds.cmd(
+        "fsck", "check the store against the spool; --repair rebuilds what is derived", True
+    )
     c.add_argument("--repair", action="store_true", help="fix what can be fixed")
 
-    c = cmds.action(cmds.group("report", "reports"), "sla", "reaction-time compliance per level")
+    c = cmds.action(
+        cmds.group("report", "reports"), "sla", "reaction-time compliance per level", reads=True
+    )
     c.add_argument("--since", type=_date)
     c.add_argument("--until", type=_date)
 
@@ -217,9 +227,14 @@ def _load_app(args: argparse.Namespace) -> App:
     """Config, then the storage owner's identity (root never writes there), then
     the log target, then the App (which may create the storage's folders)."""
     config = config_mod.load(_config_path(args))
-    privileges.become_storage_owner(config.storage_path)
+    privileges.become_storage_owner(config.storage_path, _reads_only(args))
     logsetup.use_target(config.log.target)
     return App(config, create=args.command in MAKE_STORE)
+
+
+def _reads_only(args: argparse.Namespace) -> bool:
+    """Whether the command only reads the store (its parser's flag; fsck without --repair)."""
+    return args.reads_only and not getattr(args, "repair", False)
 
 
 def main(argv: list[str] | None = None) -> int:

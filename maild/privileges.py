@@ -55,14 +55,17 @@ def user_name(uid: int) -> str:
         return str(uid)
 
 
-def become_storage_owner(storage: Path) -> str | None:
+def become_storage_owner(storage: Path, reads_only: bool = False) -> str | None:
     """As root, become the owner of `storage` (see the module's docstring); the
     owner's name when it switched, else None. Raise WrongUser if the user it runs
-    as then cannot write the storage (a read-only mount: root as well)."""
+    as then cannot write the storage (a read-only mount: root as well), unless the
+    command only reads (`reads_only`) and the storage's file system is read-only: a
+    disk remounted read-only after errors is when the admin most needs to read the
+    tickets, and nothing such a command does needs writing there."""
     where = existing_ancestor(storage)
     st = where.stat()
     if os.geteuid() != 0 or st.st_uid == 0:
-        _check_writable(storage, where, st)  # (root too: a read-only mount bars it)
+        _check_writable(storage, where, st, reads_only)  # (root too: a read-only mount bars it)
         return None
     name = user_name(st.st_uid)
     dirs = import_dirs()
@@ -75,15 +78,24 @@ def become_storage_owner(storage: Path) -> str | None:
     unreadable = next((d for d in dirs if not os.access(d, os.R_OK | os.X_OK)), None)
     if unreadable is not None:
         raise WrongUser(_unreadable_install(name, storage, unreadable))
-    _check_writable(storage, where, st)  # as the owner: the verdict the service gets
+    _check_writable(storage, where, st, reads_only)  # as the owner: the service's verdict
     return name
 
 
-def _check_writable(storage: Path, where: Path, st: os.stat_result) -> None:
+def _check_writable(storage: Path, where: Path, st: os.stat_result, reads_only: bool) -> None:
     """Raise WrongUser if this user cannot write the existing `storage` (`where`: it
-    or its nearest existing parent, `st` its stat)."""
-    if where == storage.absolute() and not os.access(where, os.W_OK | os.X_OK):
+    or its nearest existing parent, `st` its stat), unless `reads_only` and its file
+    system is read-only (a mode that bars writing is still refused: the service
+    would fail on it, so the admin hears of it from any command)."""
+    if where != storage.absolute() or os.access(where, os.W_OK | os.X_OK):
+        return
+    if not (reads_only and is_read_only(storage)):
         raise WrongUser(not_writable(storage, st))
+
+
+def is_read_only(storage: Path) -> bool:
+    """Whether `storage`'s file system is mounted read-only."""
+    return bool(os.statvfs(storage).f_flag & os.ST_RDONLY)
 
 
 def not_writable(storage: Path, st: os.stat_result) -> str:
@@ -91,7 +103,7 @@ def not_writable(storage: Path, st: os.stat_result) -> str:
     file system read-write when it is not; else run as its owner, unless that is root
     (no pipe of an MTA runs as root: give the storage to the user maild runs as) or
     this user already (its mode is at fault)."""
-    if os.statvfs(storage).f_flag & os.ST_RDONLY:
+    if is_read_only(storage):
         return read_only(storage)
     name, me = user_name(st.st_uid), user_name(os.geteuid())
     if st.st_uid == os.geteuid():

@@ -181,11 +181,11 @@ def _desks_own_covered(app: App, entry: str) -> str | None:
 def parser_lines(group: Any, action: Any) -> None:
     """The argparse lines of these commands (called from cli.build_parser)."""
     sp = group("spam", "the quarantine of mail judged spam")
-    action(sp, "list", "quarantined messages, oldest first")
-    for name, help in (("show", "one message"), ("release", "process it as if just arrived")):
-        action(sp, name, help).add_argument("id")
+    action(sp, "list", "quarantined messages, oldest first", reads=True)
+    action(sp, "show", "one message", reads=True).add_argument("id")
+    action(sp, "release", "process it as if just arrived").add_argument("id")
     action(sp, "delete", "delete it").add_argument("id")
     bl = group("block", "senders whose mail is quarantined")
     for name in ("add", "remove"):
         action(bl, name, f"{name} an ADDRESS or a DOMAIN").add_argument("entry")
-    action(bl, "list", "the block list")
+    action(bl, "list", "the block list", reads=True)

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from maild import storagehealth
 from maild.adapters.layout import KEY_READABLE, readable_keys
 from maild.adapters.spool import pid_alive
 from maild.app import App
@@ -154,20 +155,6 @@ def _outbox(app: App, now: datetime) -> dict[str, Any]:
     }
 
 
-# free bytes under which the storage counts as full: the fault notes this command reads
-# are written there too, so a full disk could not say so itself (it stayed "healthy")
-FULL_BELOW = 1 << 20
-
-
-def _storage(root: Path) -> dict[str, Any]:
-    """Space on the storage's file system, as maild's user may use it."""
-    try:
-        st = os.statvfs(root)
-    except OSError:
-        return {"free_bytes": None}
-    return {"free_bytes": st.f_bavail * st.f_frsize}
-
-
 def _tickets(app: App, now: datetime) -> dict[str, Any]:
     rows, due = app.store.open_summaries(), "reaction_due"
     overdue = sum(1 for r in rows if r.get(due) and datetime.fromisoformat(r[due]) < now)
@@ -207,7 +194,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
     figures: dict[str, Any] = {
         "spool": _spool(app, now),
         "outbox": _outbox(app, now),
-        "storage": _storage(root),
+        "storage": storagehealth.figures(root),
         "imap": None
         if app.config.imap is None
         else {
@@ -293,10 +280,7 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
     if f["fault"]:
         failing.append(f"processing paused: {f['fault'].get('error')} ({f['fault'].get('path')})")
     failing += _not_running(f)
-    free = (f.get("storage") or {}).get("free_bytes")  # (None: not known)
-    if free is not None and free < FULL_BELOW:
-        failing.append(f"storage: its file system is full ({free // 1024} KB free): mail is "
-                       "answered 451 and processing waits until space is freed")  # fmt: skip
+    failing += storagehealth.problems(f.get("storage") or {})
     age = f["spool"]["oldest_age"]
     if age is not None and age > SPOOL_STUCK:
         failing.append(f"spool: mail waits for processing for {age:.0f} s")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import functools
 import json
 import os
@@ -180,6 +181,18 @@ def paths_in(folder: StrPath) -> set[str]:
         return {f"{root}/{name}" for name in os.listdir(root)}
     except FileNotFoundError:
         return set()
+
+
+def make_folders(*folders: Path) -> None:
+    """Make each missing folder (with its parents). On a read-only file system the
+    missing ones stay missing: only a command that reads the store gets that far
+    there (cli refuses the others), and it reads a missing folder as an empty one."""
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            if e.errno != errno.EROFS:
+                raise
 
 
 def read_bytes(path: StrPath) -> bytes:

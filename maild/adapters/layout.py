@@ -6,6 +6,7 @@ signed reply address and Message-ID sent so far)."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import secrets
@@ -144,9 +145,16 @@ def readable_keys(root: Path) -> list[tuple[Path, int]]:
 
 def make_secret(path: Path) -> bytes:
     """Write a new random key (mode 0600, fsynced); if another process made one
-    meanwhile, that one wins. Returns the key in the file."""
+    meanwhile, that one wins. Returns the key in the file; on a read-only file
+    system a key of this process alone: only a command that reads the store gets that
+    far there (cli refuses the others), and it signs nothing kept."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as e:
+        if e.errno != errno.EROFS:
+            raise
+        return secrets.token_hex(32).encode()
     try:
         os.write(fd, secrets.token_hex(32).encode())
         os.fsync(fd)

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from maild.adapters.durable import Direct, Files, move_durably
+from maild.adapters.durable import Direct, Files, make_folders, move_durably
 from maild.domain.addresses import parseaddr
 from maild.domain.records import OutboxEntry, OutboxKind, aware_time, outbox_entry, outbox_record
 from maild.render import Mail
@@ -60,8 +60,7 @@ class OutQueue:
         self.broken: list[str] = []  # queue files without a record (log_broken)
         self._said: set[str] = set()
         self.raced: list[OutboxEntry] = []  # sent, found in sent/: withdrawn? (outrace)
-        for folder in (self.queue, self.sent, self.refused):
-            folder.mkdir(parents=True, exist_ok=True)
+        make_folders(self.queue, self.sent, self.refused)
 
     def _file(self, folder: Path, mail_id: str) -> str:
         """The mail's file in queue/ or sent/, as a string (made per mail queued)."""

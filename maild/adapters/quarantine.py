@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from maild.adapters.durable import Direct, Files
+from maild.adapters.durable import Direct, Files, make_folders
 from maild.adapters.store.files import CorruptFile
 from maild.domain.spam import BlockList
 
@@ -47,7 +47,7 @@ class Quarantine:
     def __init__(self, storage: Path, files: Callable[[], Files] = Direct) -> None:
         self.files = files  # where a write goes now: a locked section's, or the disk
         self.root = storage / "quarantine"
-        (self.root / "released").mkdir(parents=True, exist_ok=True)
+        make_folders(self.root / "released")
         self.blocklist_path = storage / "blocklist.json"
         # the block list as last read, and the file it was read from (inode, size,
         # mtime): another process (`maild block`, staff's #spam) replaces the file,

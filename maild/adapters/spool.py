@@ -28,6 +28,7 @@ from pathlib import Path
 from maild.adapters.durable import (
     Direct,
     Files,
+    make_folders,
     move_durably,
     unique_name,
     unlink_if_exists,
@@ -64,8 +65,7 @@ class Spool:
         self.files = files
         self._root = os.fspath(root)  # per-message paths are built as strings
         self.max_attempts = max_attempts
-        for sub in ("tmp", "new", "cur", "bad", "attempts", "claimed"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
+        make_folders(*(root / sub for sub in ("tmp", "new", "cur", "bad", "attempts", "claimed")))
         self._claims: tuple[int, str] | None = None  # (pid, our claimed/ folder)
         self._current_fd: int | None = None
 

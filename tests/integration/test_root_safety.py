@@ -204,12 +204,12 @@ def test_a_read_only_storage_is_called_read_only_not_a_mode_to_change(owned):
     desk, python = owned
     data = Path(desk.sections["storage"]["path"])
     with read_only(data):
-        for args, code in ((("ingest", "-"), 75), (("status",), 78)):
+        for args, code in ((("ingest", "-"), 75), (("block", "add", "x@bad.example"), 78)):
             r = run(desk, python, *args, stdin=make_mail(), user=OWNER.pw_uid)
             assert r.code == code and "is on a read-only file system" in r.err, r
             assert "chmod" not in r.err and len(r.err.strip().splitlines()) == 1, r.err
-        # root (sudo maild status) heard "healthy", exit 0: the same verdict now
-        for args, code in ((("ingest", "-"), 75), (("status",), 78)):
+        # root (sudo maild ...) went on as if it could write: the same verdict now
+        for args, code in ((("ingest", "-"), 75), (("block", "add", "x@bad.example"), 78)):
             r = run(desk, python, *args, stdin=make_mail())
             assert r.code == code and "is on a read-only file system" in r.err, r
         # outside /var/lib/maild: read-only under the shipped unit's ProtectSystem=strict
@@ -227,6 +227,58 @@ def test_a_read_only_storage_is_called_read_only_not_a_mode_to_change(owned):
         assert "run maild as root" not in r.out + r.err
     finally:
         os.chown(data, OWNER.pw_uid, OWNER.pw_gid)
+
+
+def _shown(r: Result) -> str:
+    """What a command printed, without the time `report sla` says it was made."""
+    return "\n".join(line for line in r.out.splitlines() if not line.startswith("Составлен"))
+
+
+def test_a_read_only_storage_can_still_be_read(owned):
+    """A disk remounted read-only after errors is when the admin most needs to read
+    the tickets, and every command refused it (exit 78, "is on a read-only file
+    system"). Now what only reads the store works there, as root and as the service's
+    user, and prints what it prints on a writable store; `status` is failing and says
+    why in one line; what writes is refused as before."""
+    desk, python = owned
+    data = Path(desk.sections["storage"]["path"])
+    r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
+    assert r.code == 0, r.err
+    args = ("license", "add", "--key", "K-1", "--level", "vip", "--email", "a@b.ru")
+    assert run(desk, python, *args).code == 0
+    tid = run(desk, python, "ticket", "list", "--json").json()[0]["tid"]
+    reading = [
+        ("ticket", "list"), ("ticket", "list", "--json"), ("ticket", "show", tid),
+        ("report", "sla"), ("fsck",), ("outbox", "list"), ("license", "list"),
+        ("spam", "list"), ("block", "list"), ("spool", "list"),
+    ]  # fmt: skip
+    before = {args: run(desk, python, *args) for args in reading}
+    assert all(r.code == 0 and r.out for r in before.values()), before
+    reason = (
+        f"! storage: {data} is on a read-only file system: mount it read-write; under the "
+        f"shipped systemd unit the storage must be /var/lib/maild or listed in "
+        f"ReadWritePaths= (systemctl edit maild: ReadWritePaths={data})"
+    )
+    writing = [
+        (("ingest", "-"), 75), (("block", "add", "x@bad.example"), 78), (("fsck", "--repair"), 78),
+        (("license", "add", "--key", "K-2", "--level", "vip", "--email", "c@d.ru"), 78),
+        (("forget", "a@b.ru"), 78), (("backup", str(data.parent / "b.tar.gz")), 78),
+    ]  # fmt: skip
+    with read_only(data):
+        for user in (None, OWNER.pw_uid):  # root, the service
+            for args in reading:
+                r = run(desk, python, *args, user=user)
+                assert r.code == 0 and r.err == "" and _shown(r) == _shown(before[args]), (args, r)
+            r = run(desk, python, "status", user=user)
+            assert r.code == 2 and r.err == "" and r.out.count(reason) == 1, r
+            r = run(desk, python, "status", "--json", user=user)
+            assert r.code == 2 and r.json()["state"] == "failing", r
+            assert reason[2:] in r.json()["reasons"] and r.json()["storage"]["read_only"] is True
+            for args, code in writing if user is None else writing[:2]:
+                r = run(desk, python, *args, stdin=make_mail(), user=user)
+                assert r.code == code and "is on a read-only file system" in r.err, (args, r)
+                assert len(r.err.strip().splitlines()) == 1, r.err
+    assert not (data.parent / "b.tar.gz").exists()
 
 
 def test_permanent_errors_name_the_path(owned):

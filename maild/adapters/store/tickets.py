@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tinydb import TinyDB
 
-from maild.adapters.durable import Files
+from maild.adapters.durable import Files, make_folders
 from maild.adapters.store import summaries
 from maild.adapters.store.files import CorruptFile, FileCache, open_db
 from maild.adapters.store.indexes import Indexes, index_path
@@ -40,8 +40,8 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._root = os.fspath(root)  # paths below are built as strings (hot paths)
-        for sub in ("tickets", "open", "archive", "index/msgid", "index/address"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
+        subs = ("tickets", "open", "archive", "index/msgid", "index/address")
+        make_folders(*(root / sub for sub in subs))
         self.cache = FileCache()
         self.lock = StoreLock(self._root, self.cache)
         self.indexes = Indexes(self._root, self.lock, self.cache)
