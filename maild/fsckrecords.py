@@ -10,7 +10,7 @@ import json
 import os
 from typing import TYPE_CHECKING
 
-from maild.adapters.outqueue import EXT, read_record
+from maild.adapters.outfile import EXT, read_record
 from maild.adapters.store import CorruptFile, addressrec
 from maild.adapters.store.indexes import key_hash
 from maild.adapters.store.rebuild import keep_copy

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from maild.adapters.durable import Direct, Files, sync_fs
 from maild.adapters.outblock import Screen
-from maild.adapters.outqueue import SENT_LOG
+from maild.adapters.outlogs import SENT_LOG
 from maild.adapters.outrace import settle
 from maild.adapters.outretry import Retries
 from maild.adapters.relay import (

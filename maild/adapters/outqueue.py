@@ -3,28 +3,27 @@
     outbox/queue/<id>.mail   waiting: one line of JSON (the record), then the message
     outbox/sent/<id>.mail    sent: the same file, moved (kept so a re-run never
                              queues it again)
-    outbox/sent/sent.log     one line per sent mail: "<id> <sent_at> <attempts>"
+    outbox/sent/sent.log     one line per sent mail (adapters/outlogs.py)
     outbox/refused/<id>.mail refused by the relay for good (its record's "refused":
                              the relay's answer), until its ticket is told
                              (maild/refusals.py), then moved to sent/ as it is
     outbox/queue/<id>.sent   sent, but its move to sent/ failed: recorded by the next
                              pass, never sent again (mark_sent)
-    outbox/sent/refused.log  one line per mail refused for good: "<id> <refused_at>"
-                             (`maild status` counts them without reading sent/)
+    outbox/sent/refused.log  one line per mail refused for good (outlogs.py)
 
 One file per mail, written once and moved once: the sender creates and deletes no
 file per mail (on ext4 every created file pays for the inodes deleted lately).
 Ids are derived from what caused the mail, so queueing is idempotent. Each mail has
 one envelope recipient (outgoing: one copy per recipient, each under its own id), so
 the relay's answer to a transaction is its answer for that recipient: a mail is never
-half sent, and a retry never repeats it to someone who has it.
+half sent, and a retry never repeats it to someone who has it. What one file holds,
+and how its record is read, is adapters/outfile.py.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -32,19 +31,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from maild.adapters import outlogs
 from maild.adapters.durable import Direct, Files, make_folders, move_durably
+from maild.adapters.outfile import EXT, folder_records, mail_of, pack, read_record, unpack
 from maild.domain.addresses import parseaddr
-from maild.domain.records import OutboxEntry, OutboxKind, aware_time, outbox_entry, outbox_record
+from maild.domain.records import OutboxEntry, OutboxKind, outbox_entry
 from maild.render import Mail
 
 log = logging.getLogger("maild.outbox")
 
-KEEP_MAILS = 1024  # mails a pass reads with their records (the rest when sent)
-EXT = ".mail"
 SENT_MARK = ".sent"  # queue/<id>.sent: sent, its move to sent/ failed (mark_sent)
 MARK_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-SENT_LOG = "sent.log"
-REFUSED_LOG = "refused.log"
 
 
 class OutQueue:
@@ -100,7 +97,7 @@ class OutQueue:
             queued_at=now or datetime.now(UTC),
             about_due=about_due,
         )
-        self.files().put(self._file(self.queue, mail_id), _pack(meta, msg.raw))
+        self.files().put(self._file(self.queue, mail_id), pack(meta, msg.raw))
         return True
 
     def mark(self, mail_id: str, **fields: Any) -> None:
@@ -110,10 +107,10 @@ class OutQueue:
     def _rewrite(self, mail_id: str, fields: dict[str, Any]) -> None:
         path = self._file(self.queue, mail_id)
         try:
-            meta, raw = _unpack(path, self.files().read(path))
+            meta, raw = unpack(path, self.files().read(path))
         except (OSError, ValueError):
             return
-        self._put_queued(mail_id, _pack({**meta, **fields}, raw))
+        self._put_queued(mail_id, pack({**meta, **fields}, raw))
 
     def _put_queued(self, mail_id: str, data: bytes) -> None:
         """Write a queued mail's file again unless `withdraw` (under the store lock, not
@@ -125,9 +122,9 @@ class OutQueue:
 
     def entries(self, mails: dict[str, bytes] | None = None) -> list[OutboxEntry]:
         """Queued messages, oldest first. `mails`, for a pass that sends them, gets
-        the mails not tried yet, by id (up to KEEP_MAILS): their files are read once."""
+        the mails not tried yet, by id (up to outfile.KEEP_MAILS): their files are read once."""
         self.broken = []
-        out = _records(self.queue, mails, self.broken)
+        out = folder_records(self.queue, mails, self.broken)
         out.sort(key=lambda m: (m["queued_at"], m["id"]))
         return out
 
@@ -149,7 +146,7 @@ class OutQueue:
         for path in files.listed(self.queue):
             if path.endswith(EXT):
                 try:
-                    out.append(_unpack(path, files.read(path))[0])
+                    out.append(unpack(path, files.read(path))[0])
                 except (FileNotFoundError, ValueError):
                     continue
         return out
@@ -166,10 +163,10 @@ class OutQueue:
         files = self.files()
         path = self._file(self.queue, mail_id)
         try:
-            meta, raw = _unpack(path, files.read(path))
+            meta, raw = unpack(path, files.read(path))
         except (FileNotFoundError, ValueError):
             return False
-        kept = _pack({**meta, **fields}, raw if mail is None else mail)
+        kept = pack({**meta, **fields}, raw if mail is None else mail)
         files.put(self._file(self.sent, mail_id), kept)  # first: the id stays known
         files.remove(path)
         return True
@@ -180,15 +177,8 @@ class OutQueue:
         self.files().remove(self._file(self.sent, mail_id))
 
     def sent_entries(self) -> list[OutboxEntry]:
-        log: dict[str, tuple[str, int]] = {}
-        try:
-            for line in (self.sent / SENT_LOG).read_text("utf-8").splitlines():
-                parts = line.split(" ")
-                if len(parts) == 3:
-                    log[parts[0]] = (parts[1], int(parts[2]))
-        except (OSError, ValueError):
-            pass
-        out = _records(self.sent) + _records(self.refused)  # its ticket not told yet
+        log = outlogs.read_sent_log(self.sent)
+        out = folder_records(self.sent) + folder_records(self.refused)  # its ticket not told yet
         for meta in out:
             if meta["id"] in log:
                 meta["sent_at"], meta["attempts"] = log[meta["id"]]
@@ -216,18 +206,18 @@ class OutQueue:
     def raw(self, mail_id: str) -> bytes:
         for folder in (self.queue, self.sent, self.refused):
             try:
-                return _message(self.files().read(self._file(folder, mail_id)))
+                return mail_of(self.files().read(self._file(folder, mail_id)))
             except FileNotFoundError:
                 continue
         raise FileNotFoundError(mail_id)
 
     def queued_mail(self, mail_id: str, mails: dict[str, bytes]) -> bytes:
         """A queued mail: from `mails` if the pass read it with its record."""
-        return mails.get(mail_id) or _message(self.files().read(self._file(self.queue, mail_id)))
+        return mails.get(mail_id) or mail_of(self.files().read(self._file(self.queue, mail_id)))
 
     def open_sent_log(self) -> int:
         """The sent log, opened for appending (raises OSError)."""
-        return os.open(self.sent / SENT_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        return outlogs.open_log(self.sent / outlogs.SENT_LOG)
 
     def move_to_sent(self, meta: OutboxEntry, now: datetime, log: int) -> None:
         """Record a sent message: move its file to sent/ (a kill -9 after this never
@@ -285,34 +275,19 @@ class OutQueue:
         first: a crash before the move logs it again on the next pass (refused_log
         counts each id once), and none is left uncounted."""
         self.update_queued(meta)
-        line = f"{meta['id']} {meta.get('last_try') or meta['queued_at']}\n".encode()
-        fd = os.open(self.sent / REFUSED_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+        outlogs.log_refused(self.sent, meta)
         try:
             move_durably(self._file(self.queue, meta["id"]), self._file(self.refused, meta["id"]))
         except FileNotFoundError:  # withdrawn meanwhile, or moved by a pass before
             pass
 
     def refused_log(self) -> dict[str, str]:
-        """Mail refused for good, by id: when (the refused log; none if it cannot be
-        read). Its lines hold no address, so `maild forget` has nothing to erase."""
-        try:
-            text = (self.sent / REFUSED_LOG).read_text("utf-8")
-        except OSError:
-            return {}
-        out = {}
-        for line in text.splitlines():
-            mail_id, _, at = line.partition(" ")
-            if aware_time(at) is not None:  # (else cut short by a crash, or not maild's)
-                out[mail_id] = at
-        return out
+        """Mail refused for good, by id: when (outlogs.read_refused_log)."""
+        return outlogs.read_refused_log(self.sent)
 
     def refused_entries(self) -> list[OutboxEntry]:
         """Mail refused for good whose ticket is not told yet, oldest first."""
-        return sorted(_records(self.refused), key=lambda m: (m["queued_at"], m["id"]))
+        return sorted(folder_records(self.refused), key=lambda m: (m["queued_at"], m["id"]))
 
     def settle_refused(self, mail_id: str, fields: dict[str, Any]) -> None:
         """A refused mail whose ticket has been told: it moves to sent/ with `fields`
@@ -321,77 +296,20 @@ class OutQueue:
         files = self.files()
         path = self._file(self.refused, mail_id)
         try:
-            meta, raw = _unpack(path, files.read(path))
+            meta, raw = unpack(path, files.read(path))
         except (FileNotFoundError, ValueError):
             return
-        files.put(self._file(self.sent, mail_id), _pack({**meta, **fields}, raw))
+        files.put(self._file(self.sent, mail_id), pack({**meta, **fields}, raw))
         files.remove(path)
 
     def replace_queued(self, meta: OutboxEntry, raw: bytes) -> None:
         """Write `meta` and the mail `raw` as the queued mail of meta's id (raises
         OSError): a mail sent again in another form (slimmail.without_files)."""
-        self._put_queued(meta["id"], _pack(meta, raw))
+        self._put_queued(meta["id"], pack(meta, raw))
 
     def update_queued(self, meta: OutboxEntry) -> None:
         """Write `meta` as the record of its queued mail (raises OSError)."""
         self._rewrite(meta["id"], meta)
-
-
-def _pack(meta: OutboxEntry | dict[str, Any], raw: bytes) -> bytes:
-    """The record on the file's first line (JSON escapes every newline), then the mail."""
-    return json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" + raw
-
-
-def _unpack(path: str, data: bytes) -> tuple[OutboxEntry, bytes]:
-    """The record and the mail of the file at `path` that holds `data`; ValueError
-    when its first line is no whole record of that file (read_record)."""
-    head, _, raw = data.partition(b"\n")
-    meta = read_record(os.path.basename(path), head)
-    if meta is None:
-        raise ValueError(f"{path}: no outbox record on its first line")
-    return meta, raw
-
-
-def read_record(name: str, line: bytes) -> OutboxEntry | None:
-    """The record on the first line (`line`) of the outbox file `name`, or None when
-    it is none: not JSON, not a whole record (domain.records.outbox_record), or the
-    record of another file (its id is the file's name: the sender moves and logs a
-    mail by its id, so a copy under another name would go again on every pass)."""
-    try:
-        meta = outbox_record(json.loads(line))
-    except ValueError:  # (a UnicodeDecodeError is one too)
-        return None
-    return meta if meta is not None and name == meta["id"] + EXT else None
-
-
-def _message(data: bytes) -> bytes:
-    """The mail of a queue file, without reading its record."""
-    return data.partition(b"\n")[2]
-
-
-def _records(
-    folder: Path, mails: dict[str, bytes] | None = None, broken: list[str] | None = None
-) -> list[OutboxEntry]:
-    """The records of the mail files in `folder` (their first lines), and into
-    `mails` the mails of those not tried yet (see OutQueue.entries)."""
-    out = []
-    root = os.fspath(folder)
-    for name in os.listdir(root):
-        if name.endswith(EXT):
-            try:
-                with open(f"{root}/{name}", "rb") as f:
-                    meta = read_record(name, f.readline())
-                    untried = meta is not None and not meta["attempts"]
-                    if untried and mails is not None and len(mails) < KEEP_MAILS:
-                        mails[meta["id"]] = f.read()  # (the others are read when sent)
-            except FileNotFoundError:  # sent or moved meanwhile (not PermissionError: a
-                continue  # queue the user cannot read is not "empty")
-            if meta is None:  # no record: its mail cannot go (into `broken`; fsck names it)
-                if broken is not None:
-                    broken.append(f"{root}/{name}")
-                continue
-            out.append(meta)
-    return out
 
 
 @functools.lru_cache(maxsize=64)  # the From of outgoing mail is nearly always the same

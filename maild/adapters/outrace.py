@@ -23,7 +23,8 @@ import logging
 import os
 
 from maild.adapters.outblock import Screen
-from maild.adapters.outqueue import EXT, OutQueue, read_record
+from maild.adapters.outfile import EXT, read_record
+from maild.adapters.outqueue import OutQueue
 from maild.adapters.store.files import StoreUnavailable
 from maild.domain.records import OutboxEntry
 

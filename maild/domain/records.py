@@ -181,7 +181,7 @@ MessageRecord = TypedDict(
 )
 
 
-# An outgoing mail's record, the first line of its outbox file (adapters.outqueue).
+# An outgoing mail's record, the first line of its outbox file (adapters.outfile).
 OutboxEntry = TypedDict(
     "OutboxEntry",
     {

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
-from maild.adapters.outqueue import read_record
+from maild.adapters.outfile import read_record
 from maild.adapters.store.rebuild import LOST_FOUND, ticket_paths
 from maild.app import App
 from maild.domain.addresses import parseaddr

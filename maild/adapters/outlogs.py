@@ -1,0 +1,64 @@
+"""The outbox's two logs in outbox/sent/ (adapters/outqueue.py names the folders),
+appended to, never rewritten:
+
+    sent.log     one line per sent mail: "<id> <sent_at> <attempts>"
+    refused.log  one line per mail refused for good: "<id> <refused_at>" (`maild
+                 status` counts them without reading sent/)
+
+Their lines hold no address, so `maild forget` has nothing to erase in them. A line
+cut short by a crash is skipped when read.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from maild.domain.records import OutboxEntry, aware_time
+
+SENT_LOG = "sent.log"
+REFUSED_LOG = "refused.log"
+
+
+def open_log(path: Path) -> int:
+    """The log at `path`, opened for appending (raises OSError)."""
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+
+
+def read_sent_log(sent: Path) -> dict[str, tuple[str, int]]:
+    """The sent log in the folder `sent`, by id: when each mail went and after how
+    many attempts (as far as it reads; none if it cannot be read)."""
+    log: dict[str, tuple[str, int]] = {}
+    try:
+        for line in (sent / SENT_LOG).read_text("utf-8").splitlines():
+            parts = line.split(" ")
+            if len(parts) == 3:
+                log[parts[0]] = (parts[1], int(parts[2]))
+    except (OSError, ValueError):
+        pass
+    return log
+
+
+def log_refused(sent: Path, meta: OutboxEntry) -> None:
+    """Append the refused log's line for `meta` (raises OSError)."""
+    line = f"{meta['id']} {meta.get('last_try') or meta['queued_at']}\n".encode()
+    fd = open_log(sent / REFUSED_LOG)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
+def read_refused_log(sent: Path) -> dict[str, str]:
+    """Mail refused for good, by id: when (the refused log in the folder `sent`; none
+    if it cannot be read). An id logged twice (a crash before its move) counts once."""
+    try:
+        text = (sent / REFUSED_LOG).read_text("utf-8")
+    except OSError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        mail_id, _, at = line.partition(" ")
+        if aware_time(at) is not None:  # (else cut short by a crash, or not maild's)
+            out[mail_id] = at
+    return out
