@@ -2,8 +2,9 @@
 marking spam (effects), the copies of a mail (one per recipient), and the caps on automatic mail.
 
 The rules are pure (domain/spam.py, caps.py, replyaddr.py; the decision's own trust
-rules, robots and who may join a ticket, in domain/trust.py); this module looks
-things up for them and turns their answers into store writes.
+rules: robots in domain/trust.py, who may join a ticket in domain/participants.py,
+#spam in domain/spammark.py); this module looks things up for them and turns their
+answers into store writes.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from maild.domain.commands import parse_reply
 from maild.domain.listreply import list_reply
 from maild.domain.merge import final_target
 from maild.domain.message import ParsedMessage
+from maild.domain.participants import newcomers
 from maild.domain.policy import Policy
 from maild.domain.records import Ticket
 from maild.domain.replyaddr import signed_for, tid_of_message_id
@@ -30,7 +31,6 @@ from maild.domain.screen import Screening
 from maild.domain.sender import Identification, checked, identify
 from maild.domain.snapshot import Loaded, Snapshot, Spammed
 from maild.domain.tid import clean_subject, find_tid, new_tid
-from maild.domain.trust import newcomers
 
 log = logging.getLogger("maild.pipeline")
 

@@ -2,7 +2,7 @@
 to staff), or a follow-up to one (a rating, a status question, or news for staff).
 
 Called by decide.decide with the Snapshot's facts; the rules live in ticket.py,
-sender.py, status_query.py and trust.py.
+sender.py, status_query.py, participants.py (who joins) and trust.py.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from maild.domain.decision import Context, Decision, Outgoing, accepted_files, l
 from maild.domain.logid import logged_id
 from maild.domain.longtext import MAX_MAILED_TEXT, MAX_ZIPPED_TEXT, zipped_text
 from maild.domain.owntext import own_text
+from maild.domain.participants import joiners
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
@@ -133,7 +134,7 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
             "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, [out]
         )
     verified = ctx.snapshot.requester_verified
-    participants, asked = trust.joiners(policy, msg, ticket, verified)
+    participants, asked = joiners(policy, msg, ticket, verified)
     if asked:  # shown to staff; #cc ADDRESS adds them
         ctx.record["asked_to_join"] = asked
     reopened = False

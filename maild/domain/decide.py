@@ -4,11 +4,12 @@ effects.apply carries out.
 
 The branches: a new ticket or a customer's follow-up (customer.py), a verified
 staff reply (staffreply.py), mail that claims a staff address without proving it
-(trust.decide_unverified), mail of a ticket staff marked #spam (trust.decide_held),
-staff mail naming a ticket that is not there (trust.decide_missing), a reply to a
-list mail itself (listreply.decide_list_reply), a staff
-member's automatic mail (trust.decide_staff_auto), the head's answer to mail maild
-sent them about a ticket (trust.decide_head).
+(staffmail.decide_unverified), mail of a ticket staff marked #spam
+(spammark.decide_held), staff mail naming a ticket that is not there
+(staffmail.decide_missing), a reply to a list mail itself
+(listreply.decide_list_reply), a staff member's automatic mail
+(staffmail.decide_staff_auto), the head's answer to mail maild sent them about a
+ticket (staffmail.decide_head).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from maild.domain import attachments as att
 from maild.domain import encrypted as enc
-from maild.domain import humans, inquote, leftout, oversize, trust
+from maild.domain import humans, inquote, leftout, oversize, spammark, staffmail, trust
 from maild.domain import knownfiles as known
 from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
@@ -30,6 +31,7 @@ from maild.domain.logid import logged_id
 from maild.domain.longtext import text_ctx
 from maild.domain.message import ParsedMessage
 from maild.domain.mimeparts import RawAttachment, is_logo
+from maild.domain.participants import cap_participants
 from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, Ticket, message_record
 from maild.domain.screen import Screening
@@ -71,22 +73,22 @@ def decide(
     if snap.list_to:  # a reply to a list mail itself: on none of its tickets
         return decide_list_reply(ctx)
     if snap.spammed is not None:  # its ticket is in the quarantine: kept there with it
-        return trust.decide_held(ctx, claims_staff)
+        return spammark.decide_held(ctx, claims_staff)
     if snap.missing:  # staff name a ticket that is not there: no ticket of theirs
-        return trust.decide_missing(ctx)
+        return staffmail.decide_missing(ctx)
     if loaded is None:
-        decision = decide_new(ctx, *trust.cap_participants(policy, msg))
+        decision = decide_new(ctx, *cap_participants(policy, msg))
     elif snap.staff_signed and snap.staff_signed not in policy.staff:  # for the head
-        decision = trust.decide_head(ctx, *loaded, snap.staff_signed)
+        decision = staffmail.decide_head(ctx, *loaded, snap.staff_signed)
     elif snap.staff_signed and not claims_staff:  # staff's reply address, another From
-        decision = trust.decide_alias(ctx, *loaded, snap.staff_signed)
+        decision = staffmail.decide_alias(ctx, *loaded, snap.staff_signed)
     elif claims_staff and snap.staff_verified:
         decision = inquote.told(ctx, leftout.told(ctx, decide_staff(ctx, *loaded)))
         decision = humans.noted(decision, loaded[0], sender, now)  # #human's note
     elif claims_staff:  # forged: kept as a note; the staff member is told how to reply
-        decision = trust.decide_unverified(ctx, *loaded)
+        decision = staffmail.decide_unverified(ctx, *loaded)
     elif sender in policy.staff:  # automatic (an out-of-office): a note, no one told
-        decision = trust.decide_staff_auto(ctx, *loaded)
+        decision = staffmail.decide_staff_auto(ctx, *loaded)
     else:
         decision = decide_followup(ctx, *loaded)
     if robot:

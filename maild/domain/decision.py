@@ -2,8 +2,10 @@
 the Outgoing mails it causes, and the Context every branch of the decision reads.
 
 The branches are domain/decide.py (which one applies), customer.py (a new ticket,
-a customer's follow-up), staffreply.py (a staff reply) and trust.py (forged staff
-mail, #spam, robots); this module only holds the shapes they share.
+a customer's follow-up), staffreply.py (a staff reply), staffmail.py (forged staff
+mail, a staff reply address answered from another address, the head's answers),
+spammark.py (#spam) and trust.py (robots); this module only holds the shapes they
+share.
 """
 
 from __future__ import annotations

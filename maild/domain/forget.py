@@ -117,7 +117,7 @@ def erase_person(
             if isinstance(t.get(key), str) and mention.search(t[key]):
                 t[key], n = mention.subn(PLACEHOLDER, t[key])
                 e.replaced += n
-    # removed: #uncc (trust.apply_participant_command); humans: #human (humans.py)
+    # removed: #uncc (participants.apply_participant_command); humans: #human (humans.py)
     for key in ("participants", "removed", "humans"):
         if key in t:
             t[key], n = _swap(t[key], address)

@@ -55,7 +55,7 @@ class Snapshot:
     # mail about it: deleted since) or "named" (a subject tag alone: a typo?)
     missing: str = ""
     # not from staff, to a reply address signed for this staff member: an address of
-    # theirs not on support.staff, or "send as" the support address (trust.decide_alias)
+    # theirs not on support.staff, or "send as" the support address (staffmail.decide_alias)
     staff_signed: str | None = None
     # a reply to a list mail itself (domain.listreply): whom the list went to; ``tid``
     # is the list's first ticket, ``loaded`` None (no ticket of the reply's)

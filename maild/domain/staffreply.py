@@ -17,7 +17,7 @@ from typing import Any
 
 from maild.domain import commands as cmds
 from maild.domain import decision as dc
-from maild.domain import humans, trust
+from maild.domain import humans, spammark
 from maild.domain import merge as mg
 from maild.domain import ticket as tk
 from maild.domain.answers import filled
@@ -28,6 +28,7 @@ from maild.domain.decision import Context, Decision, Outgoing, level_ctx
 from maild.domain.longtext import text_ctx
 from maild.domain.message import redecode
 from maild.domain.onemail import fold
+from maild.domain.participants import apply_participant_command, participant_errors
 from maild.domain.policy import Policy
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.refused import conflicts_mail, staff_error
@@ -58,7 +59,7 @@ def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) ->
     #human name."""
     ex = Extras()
     ex.body, ex.errors = filled(policy, reply, ticket)  # an answer that fails: an error
-    ex.errors += trust.participant_errors(policy, ticket, reply.commands)
+    ex.errors += participant_errors(policy, ticket, reply.commands)
     ex.errors += humans.errors(ticket, reply.commands)
     ex.errors += assign_errors(policy, reply.commands)
     for cmd in reply.commands:
@@ -185,7 +186,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         body = f"{note_inline}\n{body}".strip()
     record["commands"] = [cmds.written(c) for c in reply.commands]
     if any(c.name == "spam" for c in reply.commands):  # to the quarantine, nothing sent
-        return trust.decide_spam(ctx, ticket, messages, reply.commands, body)
+        return spammark.decide_spam(ctx, ticket, messages, reply.commands, body)
     outgoing: list[Outgoing] = []
     replied = not reply.note and bool(body)
     if replied:
@@ -295,7 +296,7 @@ def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[T
     for cmd in reply.commands:
         if cmd.name in ("cc", "uncc"):
             # checked with the other commands (check): an error stopped the reply
-            ticket, _ = trust.apply_participant_command(ctx.policy, ticket, cmd.name, cmd.arg)
+            ticket, _ = apply_participant_command(ctx.policy, ticket, cmd.name, cmd.arg)
             continue
         if cmd.name == "human":  # checked as #cc is; the note: humans.noted
             ticket, _ = humans.vouch(ticket, cmd.arg)

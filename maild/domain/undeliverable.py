@@ -9,7 +9,7 @@ status and closing notices) is not queued to it but recorded as not sent
 (outgoing.send). A staff member's own reply is still tried: a person wrote it, maybe
 after the customer said the mailbox exists now, and a refusal tells them at once
 (README, "A refused address"). The mark goes when staff add the address again with
-#cc (trust.apply_participant_command: a corrected address is a new one anyway), or
+#cc (participants.apply_participant_command: a corrected address is a new one anyway), or
 when verified mail from it arrives (customer.decide_followup): it exists. A delivery
 report of our own mail (a bounce, RFC 3464) that says a recipient failed for good marks
 it the same way (`reported`): the relay took the mail and the recipient's server

@@ -1,4 +1,4 @@
-"""Unit tests for who is on a ticket (domain.trust): staff's #cc and #uncc, and who
+"""Unit tests for who is on a ticket (domain.participants): staff's #cc and #uncc, and who
 joins by a follow-up's or a new ticket's To/Cc; one rule each."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from maild.domain.message import ParsedMessage
-from maild.domain.trust import apply_participant_command, cap_participants, joiners
+from maild.domain.participants import apply_participant_command, cap_participants, joiners
 from tests.unit.test_decide import POLICY, _msg
 
 IVAN, PETR, OLGA = "ivan@shop-example.ru", "petr@shop-example.ru", "olga@shop-example.ru"

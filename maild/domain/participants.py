@@ -1,0 +1,110 @@
+"""Who is on a ticket: staff's #cc and #uncc (apply_participant_command,
+participant_errors), a follow-up's To/Cc that join it (joiners: only the requester's
+verified mail adds people, never one staff removed), and a new ticket's To/Cc
+(cap_participants), each up to limits.max_participants besides the requester.
+
+Pure: the facts come from the ticket, the message and the Policy.
+"""
+
+from __future__ import annotations
+
+from maild.domain import undeliverable
+from maild.domain.commands import Command
+from maild.domain.message import ParsedMessage
+from maild.domain.policy import Policy
+from maild.domain.records import Ticket
+from maild.domain.ticket import participants_of
+
+
+def apply_participant_command(
+    policy: Policy, ticket: Ticket, name: str, arg: str | None
+) -> tuple[Ticket, str | None]:
+    """#cc / #uncc ADDRESS; returns (ticket, Russian error or None). A command that
+    cannot do what it says is an error, never a silent no-op: staff would believe the
+    address gets (or no longer gets) the ticket's mail. #uncc also keeps the address in
+    the ticket's `removed` (ticket.may_append) until a #cc adds it again; #cc lifts an
+    address's mark of refused for good (undeliverable.lift)."""
+    people = set(ticket.get("participants") or ())
+    arg = (arg or "").lower()
+    requester = ticket["requester"]
+    if name == "uncc":
+        if arg == requester:
+            return ticket, f"#uncc: {arg} — автор обращения, его нельзя убрать из участников"
+        if arg not in people:
+            listed = ", ".join(sorted(people | {requester} - {""}))
+            return ticket, f"#uncc: {arg} не участник обращения; участники: {listed}"
+        people.discard(arg)
+        removed = sorted({*(ticket.get("removed") or ()), arg})
+        return {
+            **ticket,
+            "participants": sorted(people | {requester} - {""}),
+            "removed": removed,
+        }, None
+    if not participants_of([arg], policy.support_address, policy.staff):
+        # support's own side gets staff mail already; support@ itself would mail us back
+        return ticket, f"#cc: {arg} — адрес службы поддержки или сотрудника, а не клиента"
+    cap = policy.max_participants
+    others = people - {requester}
+    if arg not in people and len(others) >= cap:
+        return ticket, (
+            f"#cc: {arg} не добавлен: у обращения уже предельное число участников"
+            f" ({cap}, limits.max_participants)"
+        )
+    removed = sorted(set(ticket.get("removed") or ()) - {arg})
+    # staff name it again: an address refused for good gets its mail again
+    ticket = undeliverable.lift(ticket, [arg])
+    return {**ticket, "participants": sorted(people | {arg}), "removed": removed}, None
+
+
+def participant_errors(policy: Policy, ticket: Ticket, commands: tuple[Command, ...]) -> list[str]:
+    """The errors of a reply's #cc/#uncc lines, each checked after the ones above it."""
+    errors: list[str] = []
+    for cmd in commands:
+        if cmd.name in ("cc", "uncc"):
+            ticket, err = apply_participant_command(policy, ticket, cmd.name, cmd.arg)
+            errors += [err] if err else []
+    return errors
+
+
+def newcomers(policy: Policy, msg: ParsedMessage, ticket: Ticket) -> set[str]:
+    """The customer-side addresses of To/Cc that are not yet in the ticket."""
+    current = set(ticket.get("participants") or ())
+    new = participants_of((*msg.to, *msg.cc), policy.support_address, policy.staff) - current
+    new.discard(ticket["requester"])
+    return new
+
+
+def joiners(
+    policy: Policy, msg: ParsedMessage, ticket: Ticket, verified: bool
+) -> tuple[set[str], list[str]]:
+    """(addresses of To/Cc that join the ticket, those only shown to staff as "asked
+    to be added"). Only the requester's verified follow-up (``verified``: see
+    verify.requester_verified) adds people, up to max_participants: a participant
+    speaks for themselves, not for whom the requester shares the ticket with. Never
+    one staff removed with #uncc (`removed`): a reply-all to mail sent before the
+    removal names them again without anyone meaning it; staff decided, staff undo."""
+    current = set(ticket.get("participants") or ())
+    new = newcomers(policy, msg, ticket)
+    written = [a for a in _written(policy, msg) if a in new]
+    if not new:
+        return set(), []
+    if not verified or msg.from_addr != ticket["requester"]:
+        return set(), written
+    room = policy.max_participants - len(current - {ticket["requester"]})
+    removed = set(ticket.get("removed") or ())
+    added = [a for a in written if a not in removed][: max(room, 0)]
+    return set(added), [a for a in written if a not in added]
+
+
+def _written(policy: Policy, msg: ParsedMessage) -> list[str]:
+    """The customer-side addresses of To/Cc, each once, in the order the sender wrote
+    them: the cap keeps the first ones, as the sender put whom it concerns most first."""
+    people = participants_of((*msg.to, *msg.cc), policy.support_address, policy.staff)
+    return [a for a in dict.fromkeys((*msg.to, *msg.cc)) if a in people]
+
+
+def cap_participants(policy: Policy, msg: ParsedMessage) -> tuple[list[str], list[str]]:
+    """A new ticket's To/Cc, in the order written: (the first limits.max_participants
+    besides the requester, who join; the rest, which staff are shown)."""
+    others = [a for a in _written(policy, msg) if a != msg.from_addr]
+    return others[: policy.max_participants], others[policy.max_participants :]

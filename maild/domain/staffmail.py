@@ -1,0 +1,172 @@
+"""Mail on staff's side that is no staff reply, each a note of its ticket or kept in
+the quarantine, never relayed, no command run: mail from a staff address that is not
+verified (forged, or sent around the signing: decide_unverified), mail to a staff
+member's signed reply address from an address that is not staff (an alias of theirs,
+or their client sending as support: decide_alias), the head's answer to mail about a
+ticket (decide_head), a staff member's automatic mail (decide_staff_auto), and staff
+mail naming a ticket that is not there (decide_missing).
+
+Pure: the facts come from the Snapshot and the Policy; what is told to whom goes out
+as Outgoing within the caps of automatic mail.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from maild.domain import ticket as tk
+from maild.domain.decision import Context, Decision, Outgoing, accepted_files
+from maild.domain.records import MessageRecord, Ticket
+from maild.domain.replyaddr import is_support_address
+
+log = logging.getLogger("maild.trust")  # (the name its lines have always had)
+
+
+def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
+    """Mail from a staff address that is not verified: a note, never relayed, no
+    command run; the staff member gets one mail per ticket saying how to reply."""
+    msg, record = ctx.msg, ctx.record
+    sender, tid = msg.from_addr, ticket["tid"]
+    log.warning(
+        "%s [TID#%s] claims staff address %s but is not verified", msg.message_id, tid, sender
+    )
+    record.update(kind="note", unverified_staff=True)
+    sent = dict(ticket.get("sent") or {})
+    outgoing = []
+    if not sent.get(f"unverified:{sender}"):
+        sent[f"unverified:{sender}"] = ctx.received_at.isoformat()
+        context = {
+            **ctx.common,
+            "tid": tid,
+            # the ticket's own subject, not the letter's (often only "Re:" and the tag)
+            "subject": ticket.get("subject") or ctx.common["subject"],
+            "authserv_id": ctx.policy.authserv_id,
+            "reply_address": ctx.policy.reply_address(tid, sender),
+        }
+        outgoing.append(
+            Outgoing(
+                ctx.key("unverified"),
+                "notice",
+                "staff_unverified.txt",
+                [sender],
+                context,
+                True,
+                unverified=True,
+            )
+        )
+    ticket = {**ticket, "sent": sent}
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+
+
+def decide_alias(
+    ctx: Context, ticket: Ticket, messages: list[MessageRecord], staff: str
+) -> Decision:
+    """Mail to the reply address signed for staff member ``staff`` from an address
+    that is not staff: an address of theirs not on support.staff, or their client
+    sending "as" the support address itself. It opened a ticket of its own, its
+    sender (support itself, even) made a customer; now it is a note of the ticket
+    the notice was about, nothing is sent and no command runs, and ``staff`` (the
+    address the notice went to) is told, once per sender and ticket, within the caps
+    of automatic mail: anyone who has the address may write to it."""
+    msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
+    log.warning(
+        "%s [TID#%s] from %s to the reply address of %s: kept as a note",
+        msg.message_id,
+        tid,
+        msg.from_addr or "(none)",
+        staff,
+    )
+    record.update(kind="note", signed_for=staff)
+    sent, outgoing = dict(ticket.get("sent") or {}), []
+    if _by_hand(ctx) and not sent.get(f"alias:{msg.from_addr}"):
+        sent[f"alias:{msg.from_addr}"] = ctx.received_at.isoformat()
+        context = {
+            **ctx.common,
+            "tid": tid,
+            "subject": ticket.get("subject") or ctx.common["subject"],
+            "staff": staff,
+            "as_support": is_support_address(msg.from_addr, ctx.policy.support_address),
+        }
+        out = Outgoing(
+            ctx.key("alias"), "notice", "staff_alias.txt", [staff], context, True, unverified=True
+        )
+        outgoing.append(out)
+    ticket = {**ticket, "sent": sent}
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+
+
+def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], head: str) -> Decision:
+    """Mail to the reply address signed for the head (an escalation, an alert about the
+    ticket). The head's own answer («Борис, возьми срочно») opened a ticket of its own,
+    the head a customer given a confirmation; now it is a note of the ticket, and staff
+    get its text and files: nothing goes to the customer, no command runs, no deadline
+    changes. From another address (a forwarded escalation answered) or automatic (an
+    out-of-office), it is a note only: nobody is told."""
+    msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
+    by_head = msg.from_addr == head and not ctx.scr.automated
+    log.info(
+        "%s [TID#%s] from %s to the head's reply address: kept as a note%s",
+        msg.message_id,
+        tid,
+        msg.from_addr or "(none)",
+        ", sent to staff" if by_head else "",
+    )
+    record.update(kind="note", signed_for=head)
+    outgoing = []
+    if by_head:
+        context = {**ctx.common, "tid": tid, "subject": ticket.get("subject") or "(без темы)"}
+        to = tk.staff_recipients(ticket, ctx.policy.staff)
+        files = accepted_files(ctx.attachments)
+        out = Outgoing(ctx.key("head"), "notice", "staff_head.txt", to, context, True)
+        outgoing.append(replace(out, attach=files))
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+
+
+def _by_hand(ctx: Context) -> bool:
+    """Written by a person: not automatic, or screened only for its From, the support
+    address a client sends "as" (maild's own mail coming back carries X-Loop)."""
+    msg = ctx.msg
+    if not ctx.scr.automated:
+        return True
+    own = is_support_address(msg.from_addr, ctx.policy.support_address)
+    auto = (msg.header("auto-submitted") or "no").strip().lower()
+    loop = msg.header("x-loop") or msg.header("x-maild-loop")
+    return own and auto.startswith("no") and not loop and not ctx.scr.bounce
+
+
+def decide_staff_auto(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
+    """Automatic mail from a staff address into a ticket (the staff member's
+    out-of-office answering a notice at its signed address): a note of the ticket.
+    It is no answer to the customer, and no customer's mail to tell staff of; the
+    ticket's status and deadline stay."""
+    ctx.record.update(kind="note")
+    log.info(
+        "%s [TID#%s] automatic mail from staff address %s (%s): kept as a note",
+        ctx.msg.message_id,
+        ticket["tid"],
+        ctx.msg.from_addr,
+        ctx.scr.reason,
+    )
+    return Decision("appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
+
+
+def decide_missing(ctx: Context) -> Decision:
+    """Staff mail naming a ticket that is not in the store (Snapshot.missing: deleted
+    by storage.keep_closed_days, or a typo in the subject): it would open a ticket of
+    its own with the staff member as its customer. It is kept in the quarantine (the
+    pipeline) and the staff member is told there is no such ticket (staff_noticket.txt):
+    within the caps of automatic mail when the mail is not verified, as anyone can
+    forge a staff address with a new [TID#...] each time."""
+    snap, msg = ctx.snapshot, ctx.msg
+    context = {**ctx.common, "tid": snap.tid, "issued": snap.missing == "issued"}
+    out = Outgoing(
+        ctx.key("noticket"),
+        "notice",
+        "staff_noticket.txt",
+        [msg.from_addr],
+        context,
+        False,
+        unverified=not snap.staff_verified,
+    )
+    return Decision("held", snap.tid, None, [], ctx.record, [out])
