@@ -20,6 +20,7 @@ from maild.web import tokens
 from maild.web.ask import Ask
 from maild.web.pages import HERE
 from maild.web.renew import Renew
+from maild.web.ticketforms import TicketForms
 from maild.web.views import Site
 
 log = logging.getLogger("maild.web")
@@ -129,7 +130,7 @@ def to_ticket(site: Site) -> Any:
 
 def application(app: Any, daemon: Any) -> web.Application:
     site = Site(app, daemon)
-    ask = Ask(site)
+    ask, forms = Ask(site), TicketForms(site)
     application = web.Application(
         client_max_size=site.max_body, middlewares=[make_middleware(site)]
     )
@@ -141,9 +142,9 @@ def application(app: Any, daemon: Any) -> web.Application:
     r.add_get("/c/{token}", ask.confirm_page)
     r.add_post("/c/{token}", ask.confirm)
     r.add_get("/t/{token}", site.ticket)
-    r.add_post("/t/{token}/reply", site.reply)
-    r.add_post("/t/{token}/rate", site.rate)
-    r.add_post("/t/{token}/reopen", site.reopen)
+    r.add_post("/t/{token}/reply", forms.reply)
+    r.add_post("/t/{token}/rate", forms.rate)
+    r.add_post("/t/{token}/reopen", forms.reopen)
     r.add_post("/t/{token}/renew", Renew(site).renew)
     # the address a form's answer stands at (a refusal, the expired-link page), opened
     # again from the history or a phone's reloaded tab: the ticket, not a 405
