@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from maild.domain.commandspec import ALIASES, COMMANDS, REGISTRY, cheat_sheet, resolve, shown
 from maild.domain.layout import from_russian_layout
-from maild.domain.quotes import Thread, is_quoted, trim_reply, unquoted
+from maild.domain.quotes import is_quoted, trim_reply, unquoted
 from maild.domain.records import MessageRecord
 from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer
+from maild.domain.typedlines import Thread
 
 __all__ = [
     "COMMANDS",

@@ -6,15 +6,16 @@ internal lines, and staffquote.for_customer sends none of it. unsent.answer hold
 whole answer back only when a line there is no run of the thread's words (the looser
 rule, so as not to hold back good answers); a short «Да» under a question is a run of
 the question's own words, so the answer above goes and the line is named here, by the
-strict rule (quotes.Thread.quotes: a whole line of the thread, or a run that goes on
+strict rule (typedlines.Thread.quotes: a whole line of the thread, or a run that goes on
 from the line above it). Pure."""
 
 from __future__ import annotations
 
 from maild.domain import limits
 from maild.domain.decision import Context, Decision, tell_writer
-from maild.domain.quotes import trim_reply, typed_lines
+from maild.domain.quotes import trim_reply
 from maild.domain.staffquote import without_our_forward
+from maild.domain.typedlines import typed_lines
 
 __all__ = ["left_in_quote", "told"]
 

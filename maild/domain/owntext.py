@@ -1,5 +1,5 @@
 """What of a customer's mail is their own: the text without the quoted history their
-client appended (quotes.for_site), told from a line typed inside the quote by the
+client appended (typedlines.for_site), told from a line typed inside the quote by the
 thread's texts before it. The site shows a customer's mail so, and the staff notice
 of a follow-up too: one rule, one cut, for both.
 
@@ -9,8 +9,8 @@ Pure: the thread comes in as records.
 from __future__ import annotations
 
 from maild.domain.longtext import mailed_text
-from maild.domain.quotes import for_site
 from maild.domain.records import MessageRecord
+from maild.domain.typedlines import for_site
 
 __all__ = ["QUOTED", "known_before", "own_text"]
 
@@ -39,5 +39,5 @@ def known_before(messages: list[MessageRecord], n: int, relayed: str = "") -> li
 
 def own_text(text: str, before: list[MessageRecord], relayed: str = "") -> str:
     """``text`` (a customer's mail following ``before``, the ticket's thread) as the
-    site and the staff notice show it: quotes.for_site knowing that thread."""
+    site and the staff notice show it: typedlines.for_site knowing that thread."""
     return for_site(text, known_before(before, len(before), relayed))

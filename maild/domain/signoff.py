@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable
 
 from maild.domain.closings import NAME, SEPARATOR_RE, VALEDICTION_RE
-from maild.domain.quotes import Thread, attribution_span
+from maild.domain.quotes import attribution_span
 from maild.domain.staffquote import quoted_in
+from maild.domain.typedlines import Thread
 
 __all__ = ["only_sign_off", "without_greeting_to"]
 

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from maild.domain.quotes import (
     FORWARD_RE,
     QUOTE_PREFIX_RE,
-    Thread,
     attribution_span,
     is_quoted,
     trim_reply,
     unquoted,
 )
 from maild.domain.replyaddr import is_support_address
+from maild.domain.typedlines import Thread
 
 __all__ = ["TEXT_END_RE", "TEXT_START_RE", "for_customer", "quoted_in", "without_our_forward"]
 

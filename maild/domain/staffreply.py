@@ -328,7 +328,7 @@ def _customer_mail(
         _, signed = ctx.policy.render_text("staff_reply.txt", {**c, "text": answer.strip("\n")})
         body = one_mail(ctx.policy, signed, notices, c)
         # what the customer reads under the answer (the notices, the signature): a
-        # quote of it in their reply is not theirs (quotes.for_site)
+        # quote of it in their reply is not theirs (typedlines.for_site)
         ctx.record["folded_text"] = body.removeprefix(answer.strip("\n")).strip()
         return Outgoing(
             ctx.key("relay"),

@@ -20,10 +20,10 @@ from maild.domain.forget import PLACEHOLDER
 from maild.domain.linktext import collapsed_links
 from maild.domain.logid import logged_id
 from maild.domain.mimeparts import is_logo
-from maild.domain.quotes import typed_lines
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.signoff import only_sign_off
 from maild.domain.staffquote import for_customer
+from maild.domain.typedlines import typed_lines
 
 __all__ = ["UNSENT", "answer", "no_customer", "unsendable", "unsent"]
 

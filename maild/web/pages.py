@@ -27,11 +27,11 @@ from maild.domain.forget import ERASED, PLACEHOLDER
 from maild.domain.longtext import mailed_text
 from maild.domain.owntext import known_before
 from maild.domain.plural import thousands
-from maild.domain.quotes import for_site
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS, ru_count
 from maild.domain.ticket import rating_of_closing
+from maild.domain.typedlines import for_site
 from maild.domain.withdrawn import withdrawn_for
 from maild.web.forms import MAX_FILES
 from maild.web.links import relayed_lines

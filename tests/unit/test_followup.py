@@ -15,11 +15,11 @@ from maild.domain.decision import Decision
 from maild.domain.longtext import MAX_MAILED_TEXT
 from maild.domain.message import parse
 from maild.domain.owntext import known_before
-from maild.domain.quotes import for_site
 from maild.domain.screen import screen
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
 from maild.domain.ticket import rating_of_closing
+from maild.domain.typedlines import for_site
 from tests.helpers import SUPPORT
 from tests.unit.test_decide import (
     CUSTOMER,

@@ -12,8 +12,9 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.commands import cheat_sheet, holds_notice
-from maild.domain.quotes import RUN_CHARS, for_site, trim_reply, typed_lines
+from maild.domain.quotes import trim_reply
 from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer, without_our_forward
+from maild.domain.typedlines import RUN_CHARS, for_site, typed_lines
 
 NEW = "Добрый день!\nПосле обновления всё заработало, спасибо.\n\nС уважением,\nИван Петров"
 OLD = "Проверьте, пожалуйста, права на папку /upload."

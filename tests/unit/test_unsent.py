@@ -52,7 +52,7 @@ def test_a_staff_answer_goes_whole_or_not_at_all(reply: tuple[str, list[str], li
     text, above, inside = reply
     body = answer(text, text, THREAD)
     # a line inside that repeats words above is not lost (lines compare by their
-    # words: quotes.Thread)
+    # words: typedlines.Thread)
     said = f" {words(' '.join(above))} "
     if [s for s in inside if f" {words(s)} " not in said]:
         assert body == ""

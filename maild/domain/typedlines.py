@@ -1,0 +1,189 @@
+"""What a writer typed among the mail they quote: the lines of a ticket's mails
+(Thread: compared without quote marks and runs of white space, and by their words,
+so a quote re-flowed, re-wrapped or written in a one-byte charset is still known),
+the lines of a text that are in none of them (typed_lines), and what the site shows
+of a customer's mail (for_site: trim_reply, and the quote of a mail answered below
+it cut, unless the customer typed inside it). The quoting rules are quotes.py's.
+
+Pure text in, text out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from maild.domain.quotes import (
+    ATTRIBUTION_LINES,
+    HEADER_LINE_RE,
+    attribution_span,
+    is_quoted,
+    trim_reply,
+    unquoted,
+)
+from maild.domain.redact import MARKER, redact_credentials
+
+
+def for_site(text: str, known: list[str] | None = None) -> str:
+    """What the site shows of a customer's mail: ``trim_reply``, and the quote of a
+    mail answered below it (Thunderbird's and The Bat!'s default: an attribution, one
+    quoted block, then only new text) cut too; the thread above shows that mail.
+
+    Nothing the customer wrote goes: the new text below, and what stands above the
+    attribution (The Bat!'s greeting), stay; without an attribution right above it,
+    a quote stays ("Вы писали:" alone would be left dangling). An answer typed between
+    quoted lines keeps them all (what each part answers), as trim_reply does.
+
+    ``known``: the texts of what the thread held before (and of what was added to
+    them on the way: the site link under a staff answer). A line cut that none of
+    them holds (typed_lines) was written by the customer inside the quote, where iOS
+    Mail and webmail keep it quoted: then the mail shows whole, quote and all.
+    """
+    shown = _site_cut(text)
+    if known is None or shown == text.strip():
+        return shown
+    # every line typed here (in no mail of `known`) must stand in what is shown, as
+    # often as it was typed, compared as written: the thread's texts are matched
+    # loosely (case, spacing, quote marks), what is shown is the text's own lines;
+    # strictly as to runs: a short answer («Да») is a run of words of any thread
+    left = Counter(unquoted(line).strip() for line in shown.splitlines())
+    for line in typed_lines(text, known, limit=len(text), strict=True):
+        if left[line] <= 0:
+            return text.strip()
+        left[line] -= 1
+    return shown
+
+
+def _site_cut(text: str) -> str:
+    """for_site's cut, without the check of what it drops."""
+    kept = trim_reply(text)
+    lines = kept.splitlines(keepends=True)
+    q = next((n for n, s in enumerate(lines) if is_quoted(s)), None)
+    if q is None:
+        return kept
+    above = q  # the attribution ends right above the quote, blank lines aside
+    while above and not lines[above - 1].strip():
+        above -= 1
+    starts = range(max(0, above - ATTRIBUTION_LINES), above)
+    i = next((n for n in starts if attribution_span(lines, n) == above - n), None)
+    end = q
+    while end < len(lines) and (not lines[end].strip() or is_quoted(lines[end])):
+        end += 1
+    rest = lines[end:]
+    if i is None or any(is_quoted(s) for s in rest) or not "".join(rest).strip():
+        return kept
+    head, new = "".join(lines[:i]).rstrip(), "".join(rest).strip("\r\n")
+    return f"{head}\n\n{new}" if head else new
+
+
+# How much of the thread's text (its latest mail) a re-wrapped line is looked for in:
+# the cost of a reply of many such lines stays bounded.
+KNOWN_CHARS = 200_000
+
+
+# How long a line found only as a run of a mail's words is, to count as quoted with
+# nothing above it to go on from (Thread.quotes): the head of a line a client
+# re-wrapped at 72-76 characters is that long; an answer typed inside a quote that
+# happens to echo this much of the question is rare, a short one («Да») is not.
+RUN_CHARS = 40
+
+
+class Thread:
+    """The lines of a ticket's mails, to tell a line someone typed from one quoted:
+    compared without quote marks and runs of white space, so a mail quoted as "> "
+    lines or re-flowed into HTML paragraphs is still known; so is a line a client
+    re-wrapped, being a run of whole words of one mail, and one a client wrote in a
+    one-byte charset, known by its words (_words)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.lines = {_plain(line) for t in texts for line in t.splitlines()}
+        self.blob = " " + " ".join(_plain(t) for t in texts)[-KNOWN_CHARS:] + " "
+        self.words = {_words(line) for t in texts for line in t.splitlines()}
+        self.words_blob = " " + " ".join(_words(t) for t in texts)[-KNOWN_CHARS:] + " "
+        self.has_marker = any(MARKER in t for t in texts)  # a ticket once redacted
+
+    def __contains__(self, line: str) -> bool:
+        plain, words = _plain(unquoted(line)), _words(unquoted(line))
+        if plain in self.lines or f" {plain} " in self.blob:
+            return True
+        if bool(words) and (words in self.words or f" {words} " in self.words_blob):
+            return True
+        return self._redacted(line) in self.lines
+
+    def quotes(self, line: str, above: str) -> bool:
+        """``line`` (``above``: the text's non-blank line before it) is a line of the
+        thread's mails, strictly: a whole line of one, or a run of one's words that is
+        long (RUN_CHARS) or goes on from ``above`` in that mail, as a line a client
+        re-wrapped does. A short run alone is no proof: «Да» or «Нет» typed inside
+        Outlook's unquoted original is a run of words of nearly any thread."""
+        if self.holds_line(line):
+            return True
+        plain, words = _plain(unquoted(line)), _words(unquoted(line))
+        if len(plain) >= RUN_CHARS:
+            return f" {plain} " in self.blob or bool(words) and f" {words} " in self.words_blob
+        run, word_run = _plain(unquoted(above)), _words(unquoted(above))
+        if run and f" {run} {plain} " in self.blob:
+            return True
+        return bool(word_run and words) and f" {word_run} {words} " in self.words_blob
+
+    def _redacted(self, line: str) -> str | None:
+        """The line as the ticket keeps it since its access data was blanked out
+        (redact): «Пароль: S3cr3t!» quoted from a notice sent before is the notice's
+        «Пароль: [данные доступа удалены]», not a line typed. None when it holds none."""
+        if self.has_marker:
+            redacted, n = redact_credentials(unquoted(line))
+            return _plain(redacted) if n else None
+        return None
+
+    def holds_line(self, line: str) -> bool:
+        """A line of one of the mails itself, not only a run of its words."""
+        words = _words(unquoted(line))
+        if _plain(unquoted(line)) in self.lines or bool(words) and words in self.words:
+            return True
+        return self._redacted(line) in self.lines
+
+
+def typed_lines(text: str, known: list[str], limit: int = 10, *, strict: bool = False) -> list[str]:
+    """The first ``limit`` lines of ``text`` that are neither in a mail of ``known``
+    (the ticket's thread: what support sent, what customers and staff wrote) nor a
+    mail client's quote header (attribution, "-----Original Message-----", the
+    "From:/Sent:/To:/Subject:" block): what the writer typed, quote marks taken off
+    (lines compared as Thread compares them). ``strict``: a line is in a mail as
+    Thread.quotes says (for_site: a line it takes for quoted is cut from what shows).
+    """
+    thread = Thread(known)
+    raw = text.splitlines()
+    lines = [unquoted(line) for line in raw]
+    headers: set[int] = set()
+    for i, line in enumerate(lines):
+        # an attribution of the reply's quote, or of a quote inside the quote
+        span = max(attribution_span(raw, i), attribution_span(lines, i)) if line.strip() else 0
+        headers.update(range(i, i + span))
+        if HEADER_LINE_RE.match(line.strip()):
+            headers.add(i)
+    out: list[str] = []
+    above = ""  # the line before, blank ones aside (Thread.quotes)
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        if i not in headers and not (thread.quotes(line, above) if strict else line in thread):
+            out.append(line.strip())
+            if len(out) == limit:
+                break
+        above = line
+    return out
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+# A client writing a one-byte charset sets "?" (Outlook: its best fit, '"' or "-") for
+# a character the charset lacks, and KOI8-R has no «», — or №, all in support's mail:
+# by its words, a line quoted that way is still a line of the mail.
+NOT_WORD_RE = re.compile(r"[\W_]+")
+
+
+def _words(text: str) -> str:
+    """``text``'s words alone, for Thread ("" for a line of none: "--", ":)")."""
+    return " ".join(NOT_WORD_RE.sub(" ", text).split()).casefold()
