@@ -57,6 +57,8 @@ def _erase_message(m: MessageRecord, e: Erasure) -> None:
         if a.get("sha256"):
             e.attachments.append(a["sha256"])
         a.update(filename=ERASED, sha256=None)
+        if a.get("reason"):  # a refusal names the file («Файл «Паспорт.bmp» назван как BMP»)
+            a["reason"] = ERASED
     if m.get("spool_key"):
         e.spool_keys.append(m["spool_key"])
         m["spool_key"] = None
