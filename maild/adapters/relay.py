@@ -180,14 +180,15 @@ def refused_for_good(e: BaseException, recipient: str) -> bool:
     """Whether `e`, what smtplib raised for a mail to `recipient` alone, is the
     relay's permanent refusal of that address, at RCPT or at DATA (the domain rule:
     retry.permanent_for_recipient); False for anything else, which is retried."""
-    if isinstance(e, smtplib.SMTPRecipientsRefused):
+    at_rcpt = isinstance(e, smtplib.SMTPRecipientsRefused)
+    if at_rcpt:
         replies = list(e.recipients.values())
     elif isinstance(e, smtplib.SMTPDataError):
         replies = [(e.smtp_code, e.smtp_error)]
     else:
         return False
     return bool(replies) and all(
-        permanent_for_recipient(code, reply.decode(errors="replace"), recipient)
+        permanent_for_recipient(code, reply.decode(errors="replace"), recipient, at_rcpt=at_rcpt)
         for code, reply in replies
     )
 

@@ -21,6 +21,7 @@ __all__ = [
     "normalize_address",
     "parseaddr",
     "sender",
+    "valid_addr_spec",
 ]
 
 # CVE-2023-27043's fix (Python 3.11.10+, 3.12.6+, and Debian 12's 3.11.2) made the
@@ -138,8 +139,9 @@ def _mailboxes(
         raw = _UNFOLD_RE.sub(" ", head)
         for display, addr in _getaddresses(raw):
             addr = addr.strip()
-            # An encoded word is never an address (RFC 2047 section 5).
-            if "@" in addr and "=?" not in addr:
+            # An encoded word is never an address (RFC 2047 section 5); nor is what a
+            # quote left open swallowed («"Ivan <ivan@x.ru>» read as one local part)
+            if "@" in addr and "=?" not in addr and valid_addr_spec(_decode_addr(addr)):
                 display = limits.cut(decode_compat32(display).strip(), limits.MAX_NAME)
                 out.append((display, _decode_addr(addr)))
     return out
@@ -149,6 +151,35 @@ def addresses(
     msg: Message, name: str, limit: int = limits.MAX_RECIPIENTS, cut: list[str] | None = None
 ) -> tuple[str, ...]:
     return tuple(dict.fromkeys(addr for _display, addr in _mailboxes(msg, name, limit, cut)))
+
+
+# An addr-spec as SMTP carries it (RFC 5321 4.1.2 Mailbox; RFC 6531 lets both parts
+# hold UTF-8): a dot-string or a quoted string, "@", a domain of dot-separated labels
+# (letters, digits, hyphens; "_" as some hosts are named) or an address literal.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\x80-\U0010ffff-]+"
+_LABEL = r"[A-Za-z0-9_\x80-\U0010ffff-]+"
+_ADDR_SPEC = re.compile(
+    rf'(?:{_ATOM}(?:\.{_ATOM})*|"(?:[ !#-\[\]-~\x80-\U0010ffff]|\\[ -~])*")'
+    rf"@(?:{_LABEL}(?:\.{_LABEL})*|\[[!-Z^-~]*\])"
+)
+
+
+def valid_addr_spec(addr: str) -> bool:
+    """Whether `addr` is one mailbox's address a relay takes as such (_ADDR_SPEC), with
+    no control, format or space character outside ASCII in it (a bidi override, a
+    no-break space): what may be stored as an address and mailed to."""
+    return _ADDR_SPEC.fullmatch(addr) is not None and (addr.isascii() or addr.isprintable())
+
+
+def _angled(raw: str, addr: str) -> tuple[str, str] | None:
+    """The one angle-bracketed `addr` of From as its mailbox, the text before it (its
+    quotes dropped, encoded words decoded) as the display name; None when From does
+    not hold it as written (a quoted local part, '<"a.b"@x>', was blanked to '""@x')."""
+    at = [m.start() for m in _ANGLE_ADDR_RE.finditer(raw) if _decode_addr(m.group(1)) == addr]
+    if not at:
+        return None
+    display = decode_compat32(raw[: at[-1]].replace('"', " "))
+    return limits.cut(" ".join(display.split()), limits.MAX_NAME), addr
 
 
 def sender(msg: Message) -> tuple[str, str]:
@@ -165,10 +196,16 @@ def sender(msg: Message) -> tuple[str, str]:
     bare = _QUOTED_RE.sub('""', raw)
     for _ in range(5):  # comments nest
         bare = _COMMENT_RE.sub(" ", bare)
-    angled = {_decode_addr(a) for a in _ANGLE_ADDR_RE.findall(bare)}
+    angled = list(dict.fromkeys(_decode_addr(a) for a in _ANGLE_ADDR_RE.findall(bare)))
     for display, addr in boxes:
         if not angled or addr in angled:
             return display, addr
+    # A quote left open ('"Ivan Petrov <ivan@x.ru>'; the email package writes a name
+    # holding '"' and an RLO so) made the parser read the rest as one local part: the
+    # one angle-bracketed addr-spec is the mailbox, as the receiving MTA reads it.
+    found = _angled(raw, angled[0]) if len(angled) == 1 and valid_addr_spec(angled[0]) else None
+    if found is not None:
+        return found
     if boxes:
         return boxes[0]
     # An encoded word glued to a bare address ("=?utf-8?B?...?=ivan@x.ru").
@@ -176,9 +213,16 @@ def sender(msg: Message) -> tuple[str, str]:
     rest = _ENCODED_WORD_RE.sub(" ", raw)
     for _display, addr in getaddresses([rest]):
         if "@" in addr.strip():
-            return decode_compat32(words).strip(), _decode_addr(addr.strip())
+            return _usable(decode_compat32(words).strip(), _decode_addr(addr.strip()))
     if "@" not in rest:
         for display, addr in getaddresses([decode_compat32(raw)]):
             if "@" in addr:
-                return display.strip(), addr.strip().lower()
+                return _usable(display.strip(), addr.strip().lower())
     return "", ""
+
+
+def _usable(display: str, addr: str) -> tuple[str, str]:
+    """(display, addr) when addr is a valid addr-spec; else no address at all: mail
+    with no usable From (screen: «нет адреса отправителя»), never garbage stored as
+    the requester and mailed to."""
+    return (display, addr) if valid_addr_spec(addr) else (display, "")

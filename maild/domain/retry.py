@@ -52,14 +52,17 @@ def try_due(planned: str | None, last: str | None, now: datetime) -> bool:
     return last is not None and now < datetime.fromisoformat(last)
 
 
-def permanent_for_recipient(code: int, text: str, recipient: str) -> bool:
+def permanent_for_recipient(code: int, text: str, recipient: str, *, at_rcpt: bool = False) -> bool:
     """Whether the relay's reply ``code`` ``text`` to a mail for ``recipient`` (one
     envelope recipient per mail) refuses it for good because of that address: a 5xx
-    with an enhanced code 5.1.x (bad mailbox, address or domain, RFC 3463 3.2), or a
-    550/551/553 without an enhanced code whose text names the recipient. Anything
-    else is retried: a 4xx is transient by definition, and another 5xx (5.7.1 relay
-    access denied, 5.7.0 authentication required, 5.6.7 no SMTPUTF8, 5.1.8 of the
-    sender) is the relay's configuration, which the admin fixes, not the recipient's."""
+    with an enhanced code 5.1.x (bad mailbox, address or domain, RFC 3463 3.2), a
+    550/551/553 without an enhanced code whose text names the recipient, or a bare
+    501 to RCPT (``at_rcpt``): maild's RCPT carries no parameter, so its syntax
+    error is the address's (aiosmtpd's «501 Syntax: RCPT TO: <address>»; postfix
+    says «501 5.1.3 Bad recipient address syntax»). Anything else is retried: a 4xx
+    is transient by definition, and another 5xx (5.7.1 relay access denied, 5.7.0
+    authentication required, 5.6.7 no SMTPUTF8, 5.1.8 of the sender) is the relay's
+    configuration, which the admin fixes, not the recipient's."""
     if not 500 <= code <= 599:
         return False
     if _SENDER_REFUSED.search(text):
@@ -68,6 +71,8 @@ def permanent_for_recipient(code: int, text: str, recipient: str) -> bool:
     if enhanced is not None:
         subject, detail = enhanced.group(2), enhanced.group(3)
         return enhanced.group(1) == "5" and subject == "1" and detail not in _SENDER_DETAILS
+    if code == 501:
+        return at_rcpt
     return code in _MAILBOX_CODES and bool(recipient) and recipient.lower() in text.lower()
 
 

@@ -85,6 +85,17 @@ def test_anything_else_is_retried(code, text):
     assert not permanent_for_recipient(code, text, IVAN)
 
 
+def test_a_bare_501_is_the_addresss_at_rcpt_alone():
+    """maild's RCPT carries no parameter: a syntax error there is the address's
+    (aiosmtpd); after DATA a 501 says nothing of it; with an enhanced code that code
+    decides (5.5.4: a parameter the relay does not take, its configuration)."""
+    syntax = "Syntax: RCPT TO: <address> [SP <mail-parameters>]"
+    assert permanent_for_recipient(501, syntax, IVAN, at_rcpt=True)
+    assert not permanent_for_recipient(501, syntax, IVAN)
+    assert permanent_for_recipient(501, "5.1.3 Bad recipient address syntax", IVAN)
+    assert not permanent_for_recipient(501, "5.5.4 Invalid parameter", IVAN, at_rcpt=True)
+
+
 @settings(max_examples=100)
 @given(code=st.integers(min_value=0, max_value=499), text=st.text(), rcpt=st.text())
 def test_no_reply_below_500_ends_the_tries(code, text, rcpt):
