@@ -155,11 +155,13 @@ def addresses(
 
 # An addr-spec as SMTP carries it (RFC 5321 4.1.2 Mailbox; RFC 6531 lets both parts
 # hold UTF-8): a dot-string or a quoted string, "@", a domain of dot-separated labels
-# (letters, digits, hyphens; "_" as some hosts are named) or an address literal.
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\x80-\U0010ffff-]+"
+# (letters, digits, hyphens; "_" as some hosts are named) or an address literal. The
+# dots of a local part may stand anywhere, as in the obsolete syntax (RFC 5322 4.4)
+# some mailboxes were given in («a..b@», «taro.@»), which relays still carry.
+_ATEXT = r"A-Za-z0-9!#$%&'*+/=?^_`{|}~\x80-\U0010ffff-"
 _LABEL = r"[A-Za-z0-9_\x80-\U0010ffff-]+"
 _ADDR_SPEC = re.compile(
-    rf'(?:{_ATOM}(?:\.{_ATOM})*|"(?:[ !#-\[\]-~\x80-\U0010ffff]|\\[ -~])*")'
+    rf'(?:[{_ATEXT}.]*[{_ATEXT}][{_ATEXT}.]*|"(?:[ !#-\[\]-~\x80-\U0010ffff]|\\[ -~])*")'
     rf"@(?:{_LABEL}(?:\.{_LABEL})*|\[[!-Z^-~]*\])"
 )
 

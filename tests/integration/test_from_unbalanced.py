@@ -139,6 +139,9 @@ def test_the_stored_requester_is_empty_or_an_addr_spec(app: App, from_line: str)
     requester = loaded[0]["requester"]
     if requester:
         assert valid_addr_spec(requester)
+        local, _at, domain = requester.rpartition("@")
+        if not local.startswith('"'):  # obsolete dots (a..b@) as the email package reads them
+            assert not any(c.isspace() for c in requester)
+            local = ".".join(filter(None, local.split(".")))
         if requester.isascii():  # the email package's own reading agrees
-            Address(addr_spec=requester)
-        assert not any(c.isspace() for c in requester) or requester.startswith('"')
+            Address(addr_spec=f"{local}@{domain}")
