@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from maild.domain import limits, textbounce
 from maild.domain.addresses import addresses, normalize_address, sender
 from maild.domain.banners import without_banner
+from maild.domain.bidi import without_bidi_controls
 from maild.domain.charset import decode_bytes
 from maild.domain.header_text import decode_compat32
 from maild.domain.logid import SYNTHETIC_DOMAIN
@@ -242,8 +243,11 @@ def _parse(
     codec: str | None = None,
 ) -> ParsedMessage:
     from_name, from_addr = _safe(lambda: sender(msg), ("", ""))
+    # what people wrote is shown as it reads: no bidi override turns a subject, a name
+    # or a line around on the page, in its <title> or in staff's mail (domain/bidi.py)
+    from_name = without_bidi_controls(from_name)
     body = read_body(msg, codec, from_name)
-    text = body.text.replace("\r\n", "\n").replace("\r", "\n")
+    text = without_bidi_controls(body.text.replace("\r\n", "\n").replace("\r", "\n"))
     status, reported = body.delivery_status, body.reported_message_id
     if status is None and content_type(msg) == "text/plain":  # qmail's, Exim's bounce: plain text
         status, reported = textbounce.read(text) or (None, None)
@@ -261,7 +265,9 @@ def _parse(
         to=to,
         cc=cc,
         reply_to=(_safe(lambda: addresses(msg, "reply-to", 1), ()) or (None,))[0],
-        subject=limits.cut(" ".join(header_of(msg, "subject").split()), limits.MAX_SUBJECT),
+        subject=limits.cut(
+            " ".join(without_bidi_controls(header_of(msg, "subject")).split()), limits.MAX_SUBJECT
+        ),
         in_reply_to=tuple(message_ids(header_of(msg, "in-reply-to"))),
         references=_references(msg),
         text=text,

@@ -30,6 +30,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from maild import mime
 from maild.adapters.durable import write_atomic
+from maild.domain.bidi import without_bidi_controls
 from maild.domain.knownfiles import SITE, SOURCE_FIELD
 from maild.domain.longtext import MAX_MAILED_TEXT
 from maild.domain.records import MessageRecord
@@ -65,11 +66,13 @@ class Upload:
 # breaks (a terminal's escape sequences, NUL), lone surrogates (no UTF-8 holds them:
 # the message could not be written) and the invisible format characters but ZWJ,
 # ZWNJ and the emoji tags: bidi overrides and isolates make a text or a file name
-# display other than it reads («…gpj.exe» shown as «…exe.jpg»); zero-width spaces,
-# word joiners, a BOM and the soft hyphen only hide a word from search.
+# display other than it reads («…gpj.exe» shown as «…exe.jpg»: domain/bidi.py, as
+# mail loses them); zero-width spaces, word joiners, a BOM and the soft hyphen only
+# hide a word from search. A typed field loses the bidi marks too (LRM, RLM, ALM),
+# which mail keeps.
 _DROPPED = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\u00ad\u061c\u180e\u200b"
-    r"\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+    r"\u200e\u200f\u2060-\u2064\u206a-\u206f\ufeff\ufff9-\ufffb]"
 )
 # the line breaks but "\n" (those str.splitlines breaks at, but the separators of
 # files, groups and records): a browser sends CRLF, a pasted text may hold the others
@@ -82,7 +85,7 @@ def _typed(value: str, most: int) -> str:
     megabytes (the body's cap is 26 MB) was filtered whole a character at a time, a
     Python object each, before its cut: one post held the event loop for seconds and
     took the daemon from 64 MB to 1.2 GB."""
-    return _DROPPED.sub("", _BREAKS.sub("\n", value[:most]))
+    return without_bidi_controls(_DROPPED.sub("", _BREAKS.sub("\n", value[:most])))
 
 
 def clean_line(value: str, limit: int) -> str:

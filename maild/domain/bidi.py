@@ -1,0 +1,24 @@
+"""The bidi controls people's text loses, wherever it comes from (mail, the site's forms).
+
+The embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) change the order
+a text is shown in up to their end, whatever its letters: «счёт[U+202E]gpj.exe» shows as
+«счётexe.jpg», a subject's <title> and <h1> read backwards. They go. The marks stay:
+LRM, RLM and ALM (U+200E, U+200F, U+061C) are invisible letters of one direction, with
+no scope; they place the punctuation and numbers beside them, which Hebrew and Arabic
+text needs (clients insert them as one types), and cannot turn a run of Latin letters
+around, so «gpj.exe» still reads «gpj.exe».
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["BIDI_CONTROLS", "without_bidi_controls"]
+
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"  # as a regular expression's class range
+_CONTROLS = re.compile(f"[{BIDI_CONTROLS}]")
+
+
+def without_bidi_controls(text: str) -> str:
+    """`text` without the embedding, override and isolate controls (in C: linear)."""
+    return _CONTROLS.sub("", text)
