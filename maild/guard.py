@@ -25,6 +25,7 @@ from maild.domain.caps import (
     notice_limit,
 )
 from maild.domain.decision import Decision, OutgoingKind
+from maild.domain.mailnames import unsent_note
 from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
 from maild.domain.screen import Screening
@@ -239,13 +240,15 @@ class CapCheck:
     """Of one mail about to be queued: who gets it, the "suppressed: cap" note when no
     one may, in the outbox already, automatic mail to a customer (what caps count);
     `held_until`: a staff notice the cap per sender stopped, the first of this flood:
-    staff are to be told notices about the sender are held till then."""
+    staff are to be told notices about the sender are held till then; `why`: the cap
+    on automatic mail to customers that stopped it (caps.cap_reached), in Russian."""
 
     to: list[str]
     suppressed: MessageRecord | None
     queued: bool
     automatic: bool
     held_until: datetime | None = None
+    why: str | None = None
 
 
 def check_caps(
@@ -285,7 +288,8 @@ def check_caps(
     if allowed:
         return CapCheck(allowed, None, False, True)
     log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(to), why)
-    return CapCheck([], suppressed_record(app, template, to, why or "", now), False, True)
+    note = suppressed_record(app, template, (to, staff), why or "", now)
+    return CapCheck([], note, False, True, why=why)
 
 
 def sender_cap(
@@ -318,15 +322,17 @@ def sender_cap(
             "%s [TID#%s] staff told notices about %s mail from %s are held till %s",
             *(msgid or "-", tid, which, box, cap.until),
         )
-    note = suppressed_record(app, template, to, why, now)
+    note = suppressed_record(app, template, (to, set(to)), why, now)  # to staff alone
     return CapCheck([], note, False, False, cap.until if cap.tell else None)
 
 
 def suppressed_record(
-    app: App, template: str | None, to: list[str], why: str, now: datetime
+    app: App, template: str | None, whom: tuple[list[str], set[str]], why: str, now: datetime
 ) -> MessageRecord:
-    """The note that an automatic mail was not sent: a cap was reached."""
-    text = f"suppressed: cap — {template or 'письмо'} для {', '.join(to)} не отправлено: {why}"
+    """The note that an automatic mail was not sent: a cap was reached (`whom`: its
+    recipients, and the staff side, whom the note calls staff, not customers)."""
+    to, staff = whom
+    text = f"{unsent_note(template, to, staff, why)}."
     note = note_record(sender=app.config.support.address, direction="out", text=text, at=now)
     return {**note, "to": to, "template": template, "suppressed": "cap"}
 

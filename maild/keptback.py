@@ -11,6 +11,7 @@ from datetime import datetime
 from maild.app import App
 from maild.domain import spam, undeliverable
 from maild.domain.decision import Outgoing
+from maild.domain.mailnames import unsent_note
 from maild.domain.records import MessageRecord, Ticket, UndeliverableMark, note_record
 
 log = logging.getLogger("maild.outgoing")
@@ -29,35 +30,44 @@ def kept_back(
     queued to; `when`: (the Message-ID of its cause, now)."""
     cause, now = when
     held = undeliverable.held(ticket, out.to, out.kind)
-    notes = [_held_record(app, tid, out.template, held, cause, now)] if held else []
+    notes = [_held_record(app, tid, (out.template, staff), held, cause, now)] if held else []
     free = [a for a in out.to if a not in held]
     ours = [*staff, *app.config.support.internal, app.config.support.address]
     blocked = spam.withheld(app.quarantine.blocks(), free, out.kind, ours)
     if blocked:
-        notes.append(_blocked_record(app, tid, out.template, blocked, cause, now))
+        notes.append(_blocked_record(app, tid, (out.template, staff), blocked, cause, now))
     return notes, [a for a in free if a not in blocked]
 
 
 def _blocked_record(
-    app: App, tid: str, template: str | None, blocked: dict[str, str], cause: str, now: datetime
+    app: App,
+    tid: str,
+    mail: tuple[str | None, set[str]],
+    blocked: dict[str, str],
+    cause: str,
+    now: datetime,
 ) -> MessageRecord:
-    """The note that an automatic mail was not queued to blocked addresses."""
+    """The note that an automatic mail was not queued to blocked addresses (`mail`:
+    its template, and the staff side)."""
+    template = mail[0]
     log.info("%s [TID#%s] no %s to %s: blocked (%s)", cause or "-", tid, template,
              ", ".join(blocked), ", ".join(sorted(set(blocked.values()))))  # fmt: skip
     why = "; ".join(f"{a} в списке блокировки («{e}»)" for a, e in blocked.items())
     after = "ответ сотрудника уходит (снять блокировку: maild block remove)."
-    return _suppressed(app, "blocked", template, list(blocked), why, after, now)
+    return _suppressed(app, "blocked", mail, list(blocked), why, after, now)
 
 
 def _held_record(
     app: App,
     tid: str,
-    template: str | None,
+    mail: tuple[str | None, set[str]],
     held: dict[str, UndeliverableMark],
     cause: str,
     now: datetime,
 ) -> MessageRecord:
-    """The note that a mail was not queued to addresses refused for good."""
+    """The note that a mail was not queued to addresses refused for good (`mail`: its
+    template, and the staff side)."""
+    template = mail[0]
     why = "; ".join(
         f"{a} не принимается почтовым сервером с {app.fmt_time(m['since'])} ({app.renderer.zone}), "
         f"ответ сервера: {m['error'].removeprefix(f'{a}: ')}"
@@ -66,17 +76,24 @@ def _held_record(
     log.info("%s [TID#%s] no %s to %s: refused for good before",
              cause or "-", tid, template, ", ".join(held))  # fmt: skip
     after = "после «#cc АДРЕС» (верного или этого же) письма пойдут снова."
-    return _suppressed(app, "refused", template, list(held), why, after, now)
+    return _suppressed(app, "refused", mail, list(held), why, after, now)
 
 
 def _suppressed(
-    app: App, reason: str, template: str | None, to: list[str], why: str, after: str, now: datetime
+    app: App,
+    reason: str,
+    mail: tuple[str | None, set[str]],
+    to: list[str],
+    why: str,
+    after: str,
+    now: datetime,
 ) -> MessageRecord:
     """The ticket's note that a mail was not queued to `to`, and why (`suppressed`:
     "refused", "blocked"; "cap" is guard.suppressed_record's)."""
+    template, staff = mail
     text = (
-        f"suppressed: {reason} — {template or 'письмо'} для {', '.join(to)} не отправлено: "
-        f"{why}. Автоматические письма на этот адрес не отправляются; {after}"
+        f"{unsent_note(template, to, staff, why)}. "
+        f"Автоматические письма на этот адрес не отправляются; {after}"
     )
     note = note_record(sender=app.config.support.address, direction="out", text=text, at=now)
     return {**note, "to": to, "template": template, "suppressed": reason}

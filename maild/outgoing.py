@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -164,12 +165,12 @@ def send(
     if check.suppressed is None:
         record = _queue(app, out, check, (tid, now), staff, replying_to)
         return [*notes, record], [] if check.queued else check.to
+    tell = _telling(app, out, tid, check)
     told: list[MessageRecord] = []
-    if check.held_until is not None:  # the first staff notice a flood's cap stopped
-        held = _held_notice(app, out, tid, check.suppressed["to"], check.held_until)
+    if tell is not None:
         told, _ = send(
             app,
-            held,
+            tell,
             tid=tid,
             thread=thread,
             replying_to=replying_to,
@@ -179,6 +180,17 @@ def send(
             ticket=ticket,
         )
     return [*notes, check.suppressed, *told], []
+
+
+def _telling(app: App, out: Outgoing, tid: str, check: guard.CapCheck) -> Outgoing | None:
+    """The mail to staff that a cap stopped `out`, if any: the first staff notice a
+    flood's cap stopped (_held_notice), or the customer notice a staff member's command
+    caused (Outgoing.if_capped: they are not to believe the customer was told)."""
+    if check.held_until is not None and check.suppressed is not None:
+        return _held_notice(app, out, tid, check.suppressed["to"], check.held_until)
+    if out.if_capped is not None and check.why:
+        return replace(out.if_capped, context={**out.if_capped.context, "why": check.why})
+    return None
 
 
 def _support_side(app: App) -> set[str]:

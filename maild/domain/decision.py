@@ -73,6 +73,10 @@ class Outgoing:
     # a reminder or escalation: the reaction deadline it is about (reminders.py), kept
     # on its outbox record; withdrawn, not sent, once that is not pending (outstale.py)
     about_due: str | None = None
+    # a customer notice a staff member's command caused (#level, #take, #merge): the
+    # mail telling that staff member the cap on automatic mail stopped it (the cap's
+    # words as its `why`: outgoing.send; domain.capped)
+    if_capped: Outgoing | None = None
 
 
 @dataclass(frozen=True)

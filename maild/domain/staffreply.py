@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from maild.domain import capped, humans, spammark
 from maild.domain import commands as cmds
 from maild.domain import decision as dc
-from maild.domain import humans, spammark
 from maild.domain import merge as mg
 from maild.domain import ticket as tk
 from maild.domain.answers import filled
@@ -353,6 +353,7 @@ def _customer_mail(
         body=body,
         subject=subject,
         in_target=MERGED in notices,
+        if_capped=capped.if_capped(ctx, notices, to, c),
     )
 
 

@@ -43,12 +43,16 @@ def test_a_blocked_customer_gets_a_staff_answer_but_no_automatic_mail(tmp_path, 
     assert len(got) == 2, [m.subject for m in got]
     assert "Пришлите, пожалуйста, лог." in got[1].text
     ticket = desk.ticket(tid)
-    held = [m for m in ticket["messages"] if m["text"].startswith("suppressed: blocked")]
+    held = [
+        m
+        for m in ticket["messages"]
+        if m["text"].startswith("Не отправлено") and "в списке блокировки" in m["text"]
+    ]
     assert len(held) == 3, [m["text"] for m in ticket["messages"]]
     assert all(CUSTOMER in m["text"] for m in held)
     shown = desk.run("ticket", "show", tid).out
-    assert f"suppressed: blocked — reminder_customer.txt для {CUSTOMER}" in shown
-    assert f"suppressed: blocked — resolved.txt для {CUSTOMER}" in shown
+    assert f"Не отправлено уведомление «ждём вашего ответа» клиенту {CUSTOMER}" in shown
+    assert f"Не отправлено уведомление «обращение закрыто» клиенту {CUSTOMER}" in shown
     # unblocked, the desk writes to them again
     assert desk.run("block", "remove", CUSTOMER).code == 0
     desk.ingest(_staff(tid, "#reopen"))
@@ -69,7 +73,12 @@ def test_a_blocked_domain_keeps_automatic_mail_from_a_participant(tmp_path, sink
     assert sink.to("olga@spam-farm.example") == []
     assert any("[TID#" in m.subject for m in sink.to(CUSTOMER)[1:])  # the closing mail
     notes = [m["text"] for m in desk.ticket(tid)["messages"] if m.get("kind") == "note"]
-    assert any(t.startswith("suppressed: blocked") and "olga@spam-farm.example" in t for t in notes)
+    assert any(
+        t.startswith("Не отправлено")
+        and "в списке блокировки" in t
+        and "olga@spam-farm.example" in t
+        for t in notes
+    )
 
 
 def test_block_remove_sends_the_started_notice_the_block_held_back(tmp_path, sink):

@@ -49,7 +49,11 @@ def test_a_flood_from_one_sender_makes_tickets_but_capped_notices(tmp_path, sink
     # each ticket past the cap says why staff were not mailed, as the caps' notes do
     for tid in tids[20:]:
         texts = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "note"]
-        [note] = [t for t in texts if t.startswith("suppressed: cap — staff_new.txt")]
+        [note] = [
+            t
+            for t in texts
+            if t.startswith("Не отправлено уведомление «новое обращение» сотрудник")
+        ]
         assert "в час о непроверенных письмах от имени flood" in note, note
     assert desk.ticket(tids[25])["messages"][0]["text"]  # the mail itself is kept
 

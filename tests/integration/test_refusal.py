@@ -157,7 +157,7 @@ def test_an_address_refused_for_good_gets_no_more_automatic_mail_until_staff_cc_
         about = [r.subject for r in relay.to(STAFF[0]) if not r.subject.startswith("Очередь")]
         assert len(about) == 3, about
         shown = desk.run("ticket", "show", tid).out
-        held = [x for x in shown.splitlines() if x.strip().startswith("suppressed: refused")]
+        held = [x for x in shown.splitlines() if x.strip().startswith("Не отправлено")]
         assert len(held) == 2, shown
         assert all(TYPO in line and "550 5.1.1" in line and "#cc" in line for line in held)
         assert "refused for good since " in shown and f"{TYPO}: 550 5.1.1" in shown
@@ -186,7 +186,7 @@ def test_a_reminder_skips_a_refused_address_and_verified_mail_from_it_lifts_the_
         desk.flush()
         assert relay.handler.tries[TYPO] == 1 and _told(relay) == 1
         shown = desk.run("ticket", "show", tid).out
-        assert "suppressed: refused — reminder_customer.txt для ivan@exmaple.ru" in shown
+        assert "Не отправлено уведомление «ждём вашего ответа» клиенту ivan@exmaple.ru" in shown
         dkim = {
             "Authentication-Results": "mx.example.com; dkim=pass header.d=exmaple.ru; "
             "spf=pass smtp.mailfrom=exmaple.ru"

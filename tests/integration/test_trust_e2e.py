@@ -175,7 +175,7 @@ def test_caps_per_address_day_and_per_ticket_hour(tmp_path, sink):
     desk.flush()
     assert len(sink.to("ivan@shop-example.ru")) == 2
     [note] = [m for m in desk.ticket(tids[2])["messages"] if m["kind"] == "note"]
-    assert note["text"].startswith("suppressed: cap")
+    assert note["text"].startswith("Не отправлено уведомление «обращение зарегистрировано» клиенту")
     (tmp_path / "b").mkdir()
     other = Desk(tmp_path / "b", sink.port, support={"max_auto_replies_per_ticket_per_hour": 3})
     tid = other.ingest_tid(make_mail(sender="olga@client.example"))
@@ -188,7 +188,7 @@ def test_caps_per_address_day_and_per_ticket_hour(tmp_path, sink):
     other.flush()
     assert len(sink.to("olga@client.example")) <= 3
     notes = [m for m in other.ticket(tid)["messages"] if m["kind"] == "note"]
-    assert notes and all("suppressed: cap" in m["text"] or "робот" in m["text"] for m in notes)
+    assert notes and all("не больше" in m["text"] or "робот" in m["text"] for m in notes)
 
 
 @pytest.mark.parametrize("tagged", [True, False], ids=["foreign-tag", "plain"])

@@ -11,6 +11,7 @@ import pytest
 
 from maild.domain.caps import Caps, cap_reached
 from maild.domain.filetypes import size_text
+from maild.domain.mailnames import NAMES, mail_name, unsent_note
 from maild.domain.plural import ru_count
 from maild.render import Renderer
 from maild.web.pages import size_ru
@@ -333,6 +334,10 @@ def variants() -> list[dict]:
         every=10,
         until="23.11.2026 11:00",
         until_short="23.11 11:00",
+        # staff_capped: the notices a staff member's commands caused that a cap stopped
+        unsent_notices=["работа начата", "изменён уровень обслуживания"],
+        unsent_to=["ivan@shop-example.ru", "olga@shop-example.ru"],
+        why="не больше 5 автоматических писем по обращению в час",
     )
     off = {
         k: ([] if isinstance(v, list) else 0 if isinstance(v, int) and v is not True else v)
@@ -489,3 +494,14 @@ def test_the_follow_up_notice_gives_level_and_deadline_a_line_each(renderer, con
     level = next(i for i, line in enumerate(lines) if line.startswith("Уровень: "))
     assert lines[level + 1].startswith("Реакция не позднее: "), lines[level : level + 2]
     assert ("адрес клиента подтверждён" in lines[level]) == confirmed
+
+
+def test_every_mail_about_a_ticket_has_a_russian_name_for_staff_notes():
+    """The ticket's note that a mail was not sent names it as staff know it
+    (domain.mailnames), never by its template's file name."""
+    about = [t for t in TEMPLATES if t not in NOT_ABOUT_A_TICKET and t != "staff_reply.txt"]
+    assert [t for t in about if t not in NAMES] == []
+    assert mail_name("level_changed.txt") == "уведомление «изменён уровень обслуживания»"
+    assert mail_name(None) == "письмо"
+    note = unsent_note("started.txt", ["anna@example.com"], {"anna@example.com"}, "причина")
+    assert note == "Не отправлено уведомление «работа начата» сотруднику anna@example.com: причина"

@@ -1,0 +1,72 @@
+"""What staff read a mail maild makes is called: its template's Russian name, for
+the ticket's note that a mail was not sent (a cap, a block, an address refused for
+good) and the notice telling a staff member their command's notice did not go.
+Staff know a mail by what it says, not by its file in templates/."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+NAMES = {
+    # to customers
+    "confirmation.txt": "обращение зарегистрировано",
+    "acknowledgement.txt": "письмо добавлено к обращению",
+    "status.txt": "состояние обращения",
+    "thanks.txt": "спасибо за оценку",
+    "rated_already.txt": "обращение уже оценено",
+    "started.txt": "работа начата",
+    "level_changed.txt": "изменён уровень обслуживания",
+    "merged.txt": "обращение объединено",
+    "resolved.txt": "обращение закрыто",
+    "reminder_customer.txt": "ждём вашего ответа",
+    "web_link.txt": "новая ссылка на обращение",
+    "web_confirm.txt": "подтвердите обращение",
+    # to staff and the head
+    "staff_new.txt": "новое обращение",
+    "staff_followup.txt": "новое письмо клиента",
+    "staff_flood.txt": "уведомления приостановлены",
+    "staff_charset.txt": "письмо клиента перечитано",
+    "staff_error.txt": "команды не выполнены",
+    "staff_unsent.txt": "ответ клиенту не отправлен",
+    "staff_alias.txt": "ответ клиенту не отправлен",
+    "staff_list_reply.txt": "ответ на письмо-список не отправлен",
+    "staff_noticket.txt": "обращение не найдено",
+    "staff_spammed.txt": "обращение помечено как спам",
+    "staff_refused.txt": "письмо клиенту не доставлено",
+    "staff_refused_list.txt": "письма клиентам не доставлены",
+    "staff_too_big.txt": "письмо клиенту слишком большое",
+    "staff_files_left.txt": "ответ отправлен не со всеми файлами",
+    "staff_quote_left.txt": "ответ отправлен без строк из цитаты",
+    "staff_unverified.txt": "письмо не принято как ответ сотрудника",
+    "staff_head.txt": "письмо руководителя поддержки",
+    "staff_capped.txt": "уведомление клиенту не отправлено",
+    "reminder_staff.txt": "напоминание о сроке реакции",
+    "reminder_list.txt": "напоминание о сроках реакции",
+    "escalation.txt": "просрочена реакция",
+    "escalation_list.txt": "просрочена реакция",
+    "outbox_alert.txt": "письмо не удаётся отправить",
+}
+
+
+def mail_name(template: str | None) -> str:
+    """«уведомление «работа начата»»: a mail of `template` as staff know it; a mail
+    without one (a staff member's answer relayed) or of a template not named here
+    is «письмо»."""
+    name = NAMES.get(template or "")
+    return f"уведомление «{name}»" if name else "письмо"
+
+
+def addressees(to: Sequence[str], staff: Collection[str]) -> str:
+    """«клиенту ivan@…», «сотрудникам anna@…, boris@…»: whom a mail was for."""
+    many = len(to) > 1
+    if all(a.lower() in staff for a in to):
+        who = "сотрудникам" if many else "сотруднику"
+    else:
+        who = "клиентам" if many else "клиенту"
+    return f"{who} {', '.join(to)}"
+
+
+def unsent_note(template: str | None, to: Sequence[str], staff: Collection[str], why: str) -> str:
+    """The ticket's note that a mail was not sent: «Не отправлено уведомление
+    «изменён уровень обслуживания» клиенту ivan@…: WHY»."""
+    return f"Не отправлено {mail_name(template)} {addressees(to, staff)}: {why}"

@@ -1,0 +1,62 @@
+"""What staff read about their own commands, end to end: the real `maild ingest` of a
+verified staff reply, `maild outbox flush` to a real aiosmtpd relay, `maild ticket
+show`. Before it, a customer notice a staff member's command caused (#level, #take,
+#merge) that the cap on automatic mail stopped was only a ticket note: the staff
+member believed the customer was told."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Desk, make_mail, staff_to
+
+IVAN = "ivan@shop-example.ru"
+ANNA = "anna@example.com"
+
+
+def staff_says(desk: Desk, tid: str, body: str, staff: str = ANNA) -> None:
+    """A verified staff reply (to the notice's Reply-To, signed for ``staff``)."""
+    desk.ingest(make_mail(sender=staff, to=staff_to(tid, staff), subject=f"[TID#{tid}]", body=body))
+    assert desk.flush().code == 0
+
+
+@pytest.mark.parametrize(
+    ("command", "notice"),
+    [
+        ("#level consulting", "«изменён уровень обслуживания»"),
+        ("#consulting", "«изменён уровень обслуживания»"),
+        ("#take", "«работа начата»"),
+        ("#merge OTHER", "«обращение объединено»"),
+    ],
+)
+def test_staff_learn_the_cap_stopped_the_notice_their_command_caused(
+    tmp_path, sink, command, notice
+):
+    # the confirmation is the one automatic mail the ticket may get this hour
+    desk = Desk(tmp_path, sink.port, support={"max_auto_replies_per_ticket_per_hour": 1})
+    other = desk.ingest_tid(make_mail(subject="Первый вопрос"))
+    tid = desk.ingest_tid(make_mail(subject="Корзина не работает"))
+    assert desk.flush().code == 0
+    before = len(sink.to(IVAN))
+    staff_says(desk, tid, command.replace("OTHER", other))
+    assert len(sink.to(IVAN)) == before  # the cap holds: nothing more to the customer
+    told = [r for r in sink.to(ANNA) if "не отправлено" in r.text]
+    assert len(told) == 1, [r.subject for r in sink.to(ANNA)]
+    text = " ".join(told[0].text.split())
+    assert f"Клиенту {IVAN} не отправлено уведомление {notice}" in text, text
+    assert "достигнут предел автоматических писем" in text
+    assert "не больше 1 автоматического письма по обращению в час" in text
+    assert f"[TID#{tid}]" in told[0].subject
+    # the ticket's note says the same in Russian, without the template's file name
+    shown = desk.run("ticket", "show", tid).out
+    assert f"Не отправлено уведомление {notice} клиенту {IVAN}" in " ".join(shown.split())
+    assert ".txt" not in shown and "suppressed" not in shown
+
+
+def test_a_notice_that_goes_tells_staff_nothing_more(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail(subject="Корзина не работает"))
+    assert desk.flush().code == 0
+    staff_says(desk, tid, "#take")
+    assert not [r for r in sink.to(ANNA) if "не отправлено" in r.text]
+    assert any("Работа по обращению начата" in r.subject for r in sink.to(IVAN))
