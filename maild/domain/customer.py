@@ -142,7 +142,7 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
         ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, policy.due, participants)
     c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened, "bounced": bounced}
     c["confirmed"] = confirmed is not None
-    c["overdue"] = passed(ticket.get("reaction_due"), ctx.written_at)  # promise no past time
+    c["overdue"] = passed(ticket.get("reaction_due"), ctx.written_at)  # no past time ahead
     c.update(_own_text_ctx(ctx, messages))
     # the ticket's subject: a reply's own is "Re: [TID#...]" or our mail's subject
     c["subject"] = ticket["subject"] or c["subject"]

@@ -94,7 +94,8 @@ def reaction_due(level: Level | LevelId, start: datetime, calendar: BusinessCale
 def passed(due: str | None, now: datetime) -> bool:
     """Whether the deadline ``due`` (ISO 8601 with offset; None: nothing waits for
     staff) has passed at ``now``: mail to the customer then promises no answer by it,
-    it says the answer is late (templates status.txt, acknowledgement.txt)."""
+    it says the answer is late (templates status.txt, acknowledgement.txt), and
+    staff's notice of the follow-up that the deadline has passed (staff_followup.txt)."""
     return due is not None and datetime.fromisoformat(due) < now
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import Desk, make_mail, staff_to
+from tests.integration.test_deadlines_e2e import at, ingest_at
 
 IVAN = "ivan@shop-example.ru"
 ANNA = "anna@example.com"
@@ -60,3 +61,18 @@ def test_a_notice_that_goes_tells_staff_nothing_more(tmp_path, sink):
     staff_says(desk, tid, "#take")
     assert not [r for r in sink.to(ANNA) if "не отправлено" in r.text]
     assert any("Работа по обращению начата" in r.subject for r in sink.to(IVAN))
+
+
+def test_the_follow_up_notice_says_a_deadline_passed_has_passed(tmp_path, sink):
+    """«Реакция не позднее: ...» of a deadline already past, in staff's notice of a
+    customer's follow-up, says so: staff read it as the time they still have."""
+    desk = Desk(tmp_path, sink.port)
+    tid = ingest_at(desk, at(23, 10), make_mail(subject="Корзина не работает"))
+    ingest_at(desk, at(23, 11), make_mail(subject=f"Re: [TID#{tid}]", body="Ошибка 500."))
+    ingest_at(desk, at(30, 11), make_mail(subject=f"Re: [TID#{tid}]", body="Ответьте же!"))
+    assert desk.flush().code == 0
+    early, late = [r for r in sink.to(ANNA) if "Новое письмо клиента" in r.subject]
+    [line] = [x for x in early.text.splitlines() if x.startswith("Реакция не позднее")]
+    assert "истёк" not in line, line
+    [line] = [x for x in late.text.splitlines() if x.startswith("Реакция не позднее")]
+    assert line.endswith("(МСК) — срок уже истёк"), line
