@@ -86,6 +86,10 @@ class App:
             override=Path(override).expanduser() if override else None,
             compiled=cache.TemplateCache(str(kept)) if kept else None,
             run=root / "run",  # an override that fails is noted there (overrides.py)
+            keep={
+                "spam_keep_days": self.config.spam.keep_days,
+                "closed_keep_days": self.config.storage.keep_closed_days,
+            },
         )
         self.attachment_policy = AttachmentPolicy(**self.config.attachments)
         self.reply_secret = self.kept_secret("reply_secret", self.config.support.reply_secret)

@@ -57,8 +57,12 @@ class Renderer:
         override: Path | None = None,
         compiled: jinja2.BytecodeCache | None = None,
         run: Path | None = None,
+        keep: dict[str, int | None] | None = None,
     ) -> None:
         self.support = support
+        # how long the quarantine and closed tickets are kept, in days (spam.keep_days,
+        # storage.keep_closed_days): staff are told the number, not the config key
+        self.keep = {"spam_keep_days": 30, "closed_keep_days": None, **(keep or {})}
         # `[templates] path` first, file by file: local edits survive an upgrade
         self.dirs = [d for d in (override, templates) if d is not None]
         self.fallback = None
@@ -88,6 +92,7 @@ class Renderer:
                 "hours_words": hours_words(self.support.timezone),  # по московскому времени
                 "command_help": cheat_sheet(),
                 "answer_names": self.answer_names(),
+                **self.keep,
             }
         return ctx
 

@@ -25,14 +25,30 @@ def message_json(m: MessageRecord) -> dict[str, Any]:
     return out
 
 
+# why a queued mail was withdrawn (the record's "withdrawn", records.OutboxEntry), as
+# staff read it in `ticket show`; the JSON keeps the values themselves
+WITHDRAWN_RU = {
+    "blocked": "адрес заблокирован",
+    "stale": "срок уже не актуален",
+    "spam": "обращение отмечено как спам",
+    "erased": "данные удалены по запросу",
+    "uncc": "участник удалён из обращения",
+}
+
+
+def withdrawn_ru(why: str) -> str:
+    """A withdrawal's reason in Russian (one not named here as it is)."""
+    return WITHDRAWN_RU.get(why, why)
+
+
 def not_sent(m: MessageRecord) -> str | None:
     """The line that says a queued mail was withdrawn, never sent, or None."""
     if m.get("withdrawn"):
-        return f"не отправлено: {m['withdrawn']}"
+        return f"не отправлено: {withdrawn_ru(m['withdrawn'])}"
     copies = m.get("withdrawn_copies") or {}
     if not copies:
         return None
-    return "не отправлено: " + ", ".join(f"{a}: {why}" for a, why in copies.items())
+    return "не отправлено: " + ", ".join(f"{a}: {withdrawn_ru(w)}" for a, w in copies.items())
 
 
 def print_messages(app: App, messages: list[MessageRecord]) -> None:

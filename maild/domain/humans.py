@@ -84,7 +84,7 @@ def noted(decision: Decision, before: Ticket, by: str, at: datetime) -> Decision
             sender=by,
             direction="in",
             text=(
-                f"{by} снял(а) с {address} отметку «робот» (#human): по этому обращению"
+                f"Отметку «робот» с {address} снял сотрудник {by} (#human): по этому обращению"
                 " он снова получает автоматические письма, сотрудники снова получают"
                 " уведомления о его письмах; роботом здесь он больше не считается."
             ),

@@ -62,7 +62,7 @@ def in_list(subject: str, message_id: str, total: int, limit: int) -> str:
     if limit:
         why = f"по отдельности одному адресату уходит не больше {limit} таких писем в час"
     else:
-        why = "такие письма уходят только списком (max_reminders_per_person_per_hour = 0)"
+        why = "по отдельности такие письма не отправляются, только списком"
     return f"в письме-списке «{subject}» ({message_id}), в нём {count}: {why}."
 
 

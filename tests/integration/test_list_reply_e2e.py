@@ -75,6 +75,7 @@ def test_a_reply_to_a_reminder_list_reaches_no_customer_and_changes_no_ticket(tm
     assert notice.subject.startswith(TOLD) and notice.subject.endswith(f"[TID#{first}]")
     text = " ".join(notice.text.split())
     assert "клиентам ничего не отправлено" in text and "«Написать по обращению»" in text
+    assert "в карантине (maild spam list) на 30 дней" in text and "keep_days" not in text
     assert body.splitlines()[-1] in text  # her text, for her to send where she meant
     # a reply to the notice is one to the list again, not to its first ticket
     assert notice.msg["Reply-To"] == list_to(first, ANNA)
@@ -142,6 +143,7 @@ def test_a_held_list_reply_is_no_mail_of_the_lists_first_ticket(tmp_path, sink):
     assert "помечено как спам" in spammed.subject
     assert subject in spammed.subject
     assert "maild spam release" in spammed.text and held["id"] not in spammed.text
+    assert "хранятся 30 дней" in " ".join(spammed.text.split()) and "keep_days" not in spammed.text
     assert held["reason"] == f"staff: reply to a list [TID#{first}]"
 
 

@@ -148,7 +148,12 @@ def test_a_reply_to_a_ticket_deleted_by_retention_is_kept_and_staff_are_told(tmp
     [told] = sink.received[before:]
     assert told.rcpt_tos == ["anna@example.com"]
     assert told.subject.startswith(NO_TICKET) and f"[TID#{tid}]" in told.subject
-    assert "storage.keep_closed_days" in told.text and "опечатка" not in told.text
+    assert "опечатка" not in told.text
+    # the numbers of days, as staff read them, not the config's keys
+    text = " ".join(told.text.split())
+    assert "удаляются через 1 день после закрытия" in text, text
+    assert "в карантине (maild spam list) на 30 дней" in text
+    assert "keep_closed_days" not in text and "keep_days" not in text
     [kept] = desk.run("spam", "list", "--json").json()
     assert kept["reason"] == f"staff: no ticket [TID#{tid}]"
     assert_store_clean(desk)
@@ -171,6 +176,7 @@ def test_staff_mail_naming_a_ticket_that_never_was_opens_none(desk: Desk, sink):
     [told] = sink.received[before:]
     assert told.rcpt_tos == ["anna@example.com"] and f"[TID#{typo}]" in told.subject
     assert told.subject.startswith(NO_TICKET) and "опечатка" in told.text
+    assert "на 30 дней" in told.text and "keep_days" not in told.text
 
 
 def test_ingest_json_names_the_quarantine_entry_of_kept_mail_and_no_ticket(desk: Desk, sink):

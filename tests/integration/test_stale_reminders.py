@@ -98,7 +98,7 @@ def test_deadline_mail_of_a_ticket_answered_during_an_outage_is_withdrawn(
     notices = [m for m in shown["messages"] if m["message_id"] in ids]
     assert len(notices) == 2 and {m.get("withdrawn") for m in notices} == {"stale"}
     text = desk.run("ticket", "show", tid).out
-    assert "не отправлено: stale" in text
+    assert "не отправлено: срок уже не актуален" in text
     assert desk.flush().out.startswith("sent 0,")  # and nothing goes later
     assert _deadline_mail(sink, tid) == []
 

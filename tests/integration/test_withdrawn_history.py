@@ -38,7 +38,7 @@ def test_block_add_marks_the_withdrawn_confirmation_not_sent(tmp_path, sink):
     assert notices and not any("withdrawn" in n for n in notices)  # staff's went
     shown = desk.run("ticket", "show", tid).out
     head, _, rest = shown.partition(f"confirmation  support@example.com  to {CUSTOMER}")
-    assert rest.splitlines()[1].strip() == "[не отправлено: blocked]", shown
+    assert rest.splitlines()[1].strip() == "[не отправлено: адрес заблокирован]", shown
     _relay_back(desk, sink.port)
     assert desk.flush().code == 0 and sink.to(CUSTOMER) == []
 
@@ -51,7 +51,7 @@ def test_the_senders_look_at_a_hand_edited_list_marks_it_too(tmp_path, sink):
     _relay_back(desk, sink.port)
     assert desk.flush().code == 0 and sink.to(CUSTOMER) == []
     assert _confirmation(desk, tid)["withdrawn"] == "blocked"
-    assert "[не отправлено: blocked]" in desk.run("ticket", "show", tid).out
+    assert "[не отправлено: адрес заблокирован]" in desk.run("ticket", "show", tid).out
 
 
 def test_spam_marks_the_senders_other_tickets_mail_withdrawn(tmp_path, sink):
@@ -64,7 +64,7 @@ def test_spam_marks_the_senders_other_tickets_mail_withdrawn(tmp_path, sink):
     desk.ingest(make_mail(sender=STAFF, to=staff_to(first), subject=f"Re: [TID#{first}]",
                           body="#spam"))  # fmt: skip
     assert _confirmation(desk, second)["withdrawn"] == "blocked"
-    assert "[не отправлено: blocked]" in desk.run("ticket", "show", second).out
+    assert "[не отправлено: адрес заблокирован]" in desk.run("ticket", "show", second).out
 
 
 def test_forget_marks_the_emptied_mail_of_the_kept_ticket_erased(tmp_path, sink):
@@ -78,7 +78,7 @@ def test_forget_marks_the_emptied_mail_of_the_kept_ticket_erased(tmp_path, sink)
     assert m["withdrawn"] == "erased" and m["text"] == "[удалено по запросу]"
     assert m["withdrawn_copies"] == {"forgotten@invalid": "erased"}  # not the address
     assert CUSTOMER not in desk.run("ticket", "show", tid, "--json").out
-    assert "[не отправлено: erased]" in desk.run("ticket", "show", tid).out
+    assert "[не отправлено: данные удалены по запросу]" in desk.run("ticket", "show", tid).out
 
 
 def test_uncc_marks_only_the_removed_persons_copy(tmp_path, sink):
@@ -92,7 +92,10 @@ def test_uncc_marks_only_the_removed_persons_copy(tmp_path, sink):
     messages = desk.ticket(tid)["messages"]
     [answer] = [m for m in messages if "Проверим" in m["text"]]
     assert answer["withdrawn_copies"] == {PETR: "uncc"} and "withdrawn" not in answer
-    assert f"[не отправлено: {PETR}: uncc]" in desk.run("ticket", "show", tid).out
+    assert (
+        f"[не отправлено: {PETR}: участник удалён из обращения]"
+        in desk.run("ticket", "show", tid).out
+    )
     _relay_back(desk, sink.port)
     assert desk.flush().code == 0 and sink.to(PETR) == []
     assert any("Проверим" in m.text for m in sink.to(CUSTOMER))

@@ -114,7 +114,9 @@ def test_the_note_of_human_names_who_took_the_mark_off() -> None:
     decision = noted(Decision("appended", "1111-2222", after, []), TICKET, "anna@example.com", NOW)
     [note] = decision.messages
     assert note["kind"] == "note" and note["from"] == "anna@example.com"
-    assert note["text"].startswith(f"anna@example.com снял(а) с {IVAN} отметку «робот» (#human)")
+    assert note["text"].startswith(
+        f"Отметку «робот» с {IVAN} снял сотрудник anna@example.com (#human)"
+    )
     unchanged = Decision("appended", "1111-2222", TICKET, [])
     assert noted(unchanged, TICKET, "anna@example.com", NOW) is unchanged
 

@@ -9,6 +9,7 @@ from maild.domain.pace import (
     LIST_EVERY,
     Pace,
     done_key,
+    in_list,
     list_due,
     list_key,
     marked,
@@ -39,6 +40,14 @@ def test_up_to_the_limit_go_singly_in_any_hour():
 def test_singles_over_an_hour_old_or_dated_ahead_count_for_none():
     assert singles_left(2, Pace(minutes(60, 61, 600)), NOW) == 2
     assert singles_left(2, Pace(minutes(-5)), NOW) == 2  # the clock set back since
+
+
+def test_a_ticket_note_says_in_plain_words_why_its_mail_went_in_a_list():
+    """Staff read the note: no config key and value, «... = 0»."""
+    note = in_list("Напоминание", "<l@x>", 25, 0)
+    assert note.endswith(": по отдельности такие письма не отправляются, только списком.")
+    assert "=" not in note and "max_" not in note
+    assert "не больше 5 таких писем в час" in in_list("Напоминание", "<l@x>", 25, 5)
 
 
 def test_limit_zero_sends_everything_in_lists():

@@ -338,6 +338,9 @@ def variants() -> list[dict]:
         unsent_notices=["работа начата", "изменён уровень обслуживания"],
         unsent_to=["ivan@shop-example.ru", "olga@shop-example.ru"],
         why="не больше 5 автоматических писем по обращению в час",
+        # desk context (Renderer.keep): spam.keep_days, storage.keep_closed_days
+        spam_keep_days=30,
+        closed_keep_days=1825,
     )
     off = {
         k: ([] if isinstance(v, list) else 0 if isinstance(v, int) and v is not True else v)
@@ -362,6 +365,8 @@ def variants() -> list[dict]:
         merged_into="8765-4321",
         answer=None,
         encrypted_letter=None,
+        spam_keep_days=1,
+        closed_keep_days=None,
     )
     quiet = dict(
         full,
@@ -505,3 +510,18 @@ def test_every_mail_about_a_ticket_has_a_russian_name_for_staff_notes():
     assert mail_name(None) == "письмо"
     note = unsent_note("started.txt", ["anna@example.com"], {"anna@example.com"}, "причина")
     assert note == "Не отправлено уведомление «работа начата» сотруднику anna@example.com: причина"
+
+
+# the config's keys: an admin's words, in the alerts an admin reads, not in staff mail
+CONFIG_KEY = re.compile(
+    r"\b(?:spam|storage|support|schedule|limits|web)\.(?:[a-z]+_[a-z_]+|staff)\b"
+)
+READ_BY_ADMINS = {"imap_alert.txt", "fault_alert.txt", "spool_alert.txt"}
+READ_BY_ADMINS |= {"outbox_alert.txt", "outbox_alerts.txt", "report_sla.txt"}
+
+
+@pytest.mark.parametrize("template", [t for t in TEMPLATES if t not in READ_BY_ADMINS])
+def test_staff_and_customers_read_numbers_not_config_keys(renderer, template):
+    for ctx in variants():
+        subject, body = renderer.text(template, ctx)
+        assert not CONFIG_KEY.findall(f"{subject}\n{body}"), (template, body)
