@@ -66,17 +66,21 @@ def _closed_by(
 
 
 def level_errors(commands: Iterable[Command], ticket: Ticket) -> list[str]:
-    """The error of a #development the ticket's level (as the reply's commands before
-    it leave it) does not allow; [] when none."""
+    """The error of a #development (or #level development, the same) the ticket's level
+    (as the reply's commands before it leave it) does not allow; [] when none."""
     level = LEVELS[ticket["level"]]
     for cmd in commands:
-        if cmd.name == "level" and cmd.arg in LEVELS:
-            level = LEVELS[cmd.arg]  # type: ignore[index]
-        elif cmd.name == "development" and not level.to_development:
+        to_development = cmd.name == "development" or (
+            cmd.name == "level" and cmd.arg == "development"
+        )
+        if to_development and not level.to_development:
+            typed = "#development" if cmd.name == "development" else "#level development"
             return [
-                f"#development не выполнена: уровень «{level.name_ru}» не предусматривает"
+                f"{typed} не выполнена: уровень «{level.name_ru}» не предусматривает"
                 " передачу задач в отдел разработки (регламент, таблица уровней).\n"
                 "    Если клиенту положен другой уровень, укажите его в ответе строкой"
                 " выше: #level <уровень>."
             ]
+        if cmd.name == "level" and cmd.arg in LEVELS:
+            level = LEVELS[cmd.arg]  # type: ignore[index]
     return []

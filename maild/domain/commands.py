@@ -11,7 +11,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from maild.domain.commandspec import ALIASES, COMMANDS, REGISTRY, cheat_sheet, resolve, shown
+from maild.domain.commandspec import (
+    ALIASES,
+    COMMANDS,
+    EARLIER_SHEET,
+    REGISTRY,
+    cheat_sheet,
+    resolve,
+    shown,
+)
 from maild.domain.layout import from_russian_layout
 from maild.domain.quotes import is_quoted, trim_reply, unquoted
 from maild.domain.records import MessageRecord
@@ -243,7 +251,8 @@ def holds_notice(text: str) -> bool:
     from the notice: nothing of it may go."""
     # (a notice sent before the sheet showed the aliases has the bare usage)
     bare = [(spec.usage, spec.help) for spec in REGISTRY.values()]
-    sheet = {" ".join(f"{usage} {help}".split()) for usage, help in (*cheat_sheet(), *bare)}
+    lines = (*cheat_sheet(), *bare, *EARLIER_SHEET)
+    sheet = {" ".join(f"{usage} {help}".split()) for usage, help in lines}
     for line in for_customer(text).splitlines():
         s = " ".join(line.split())
         if s in sheet or TEXT_START_RE.fullmatch(s) or TEXT_END_RE.fullmatch(s):

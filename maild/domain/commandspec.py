@@ -20,6 +20,7 @@ from maild.domain.tid import parse_tid
 __all__ = [
     "ALIASES",
     "COMMANDS",
+    "EARLIER_SHEET",
     "REGISTRY",
     "Spec",
     "cheat_sheet",
@@ -51,7 +52,9 @@ def _optional_text(name: str, arg: str) -> tuple[str | None, str | None]:
 
 
 def _level(name: str, arg: str) -> tuple[str | None, str | None]:
-    known = ", ".join(LEVELS)
+    # every level, as the cheat sheet gives them: #consulting, #development are the same
+    known = ", ".join(ENTITLED_LEVELS)
+    known += ", а также consulting (#consulting) и development (#development)"
     if not arg:
         return None, f"#level: нужен уровень; допустимы: {known}"
     if arg.lower() not in LEVELS:
@@ -106,9 +109,11 @@ def _charset(name: str, arg: str) -> tuple[str | None, str | None]:
 
 
 def _spam_scope(name: str, arg: str) -> tuple[str | None, str | None]:
-    # "#spam": block the sender; "#spam domain": the whole domain
-    if arg and arg.lower() not in ("domain", "домен"):
-        return None, f"#spam: допустимо только «#spam» или «#spam domain», а не «{arg}»"
+    # "#spam": block the sender; "#spam домен" (or "domain", typed in either layout,
+    # in the cheat sheet's brackets or not): the whole domain
+    word = arg.lower().strip("[]<>")
+    if arg and word not in ("domain", "домен") and from_russian_layout(word) != "domain":
+        return None, f"#spam: допустимо только «#spam» или «#spam домен», а не «{arg}»"
     return ("domain" if arg else None), None
 
 
@@ -118,31 +123,44 @@ REGISTRY: dict[str, Spec] = {
     "close": Spec(_no_arg, "#close", "закрыть (клиенту уйдёт просьба оценить работу)"),
     "reopen": Spec(_no_arg, "#reopen", "открыть снова"),
     "level": Spec(_level, "#level <уровень>", ", ".join(ENTITLED_LEVELS)),
-    "consulting": Spec(_no_arg, "#consulting", "перевести в «Консультирование по общим вопросам»"),
-    "development": Spec(_no_arg, "#development", "передать в отдел разработки"),
+    "consulting": Spec(_no_arg, "#consulting", "= #level consulting (консультирование)"),
+    "development": Spec(_no_arg, "#development", "= #level development (в отдел разработки)"),
     "critical": Spec(_no_arg, "#critical", "срочное: вне очереди"),
     "assign": Spec(_address, "#assign <адрес>", "назначить сотрудника"),
     # "#note проверил логи": the text on its line is the note (rejecting that line
     # would lose the flag that keeps the reply away from the customer)
-    "note": Spec(_optional_text, "#note", "весь ответ — внутренняя заметка, клиенту не уходит"),
+    "note": Spec(_optional_text, "#note", "весь ответ — заметка, клиенту не уходит"),
     "answer": Spec(_answer_name, "#answer <имя>", "вставить сохранённый ответ на место строки"),
     "merge": Spec(_tid, "#merge <TID>", "перенести это обращение в обращение TID"),
-    "charset": Spec(
-        _charset, "#charset <кодировка>", "перечитать последнее письмо клиента в кодировке"
-    ),
+    "charset": Spec(_charset, "#charset <имя>", "перечитать последнее письмо клиента в кодировке"),
     "cc": Spec(_address, "#cc <адрес>", "добавить участника (будет получать ответы)"),
     "uncc": Spec(_address, "#uncc <адрес>", "убрать участника"),
     "human": Spec(
         lambda name, arg: _address(name, arg) if arg else (None, None),
         "#human [адрес]",
-        "это человек: снять отметку «робот» (без адреса — со всех)",
+        "снять отметку «робот» (без адреса — со всех)",
     ),
-    "spam": Spec(
-        _spam_scope,
-        "#spam [domain]",
+    "spam": Spec(_spam_scope, "#spam [домен]", "в карантин; блокируется отправитель или домен"),
+}
+# Lines of the cheat sheet as notices sent before showed them: a reply that holds one
+# unquoted holds a notice (commands.holds_notice), however old.
+EARLIER_SHEET = (
+    ("#level <уровень>", "partner, vip, operative, standard, free"),
+    ("#consulting", "перевести в «Консультирование по общим вопросам»"),
+    ("#consulting (#консультация)", "перевести в «Консультирование по общим вопросам»"),
+    ("#development", "передать в отдел разработки"),
+    ("#development (#разработка)", "передать в отдел разработки"),
+    ("#note", "весь ответ — внутренняя заметка, клиенту не уходит"),
+    ("#note (#заметка)", "весь ответ — внутренняя заметка, клиенту не уходит"),
+    ("#charset <кодировка>", "перечитать последнее письмо клиента в кодировке"),
+    ("#charset (#кодировка) <кодировка>", "перечитать последнее письмо клиента в кодировке"),
+    ("#human [адрес]", "это человек: снять отметку «робот» (без адреса — со всех)"),
+    ("#spam [domain]", "спам: обращение в карантин, отправитель блокируется (domain — весь домен)"),
+    (
+        "#spam (#спам) [domain]",
         "спам: обращение в карантин, отправитель блокируется (domain — весь домен)",
     ),
-}
+)
 COMMANDS = tuple(REGISTRY)
 
 # Other words staff may type instead of a command's name (lower case), Russian or
@@ -163,6 +181,7 @@ ALIASES = {
     "объединить": "merge",
     "кодировка": "charset",
     "спам": "spam",
+    "человек": "human",
 }
 
 

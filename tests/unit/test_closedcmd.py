@@ -45,3 +45,16 @@ def test_development_is_refused_on_free_support_unless_a_level_before_it_allows(
     for level in ("partner", "vip", "operative", "standard", "consulting", "development"):
         assert level_errors([Command("development")], {"level": level}) == []
     assert level_errors([Command("consulting"), Command("close")], free) == []
+
+
+def test_level_development_is_refused_where_development_is() -> None:
+    """#level development is #development (the cheat sheet says so): free support passes
+    nothing to development by either."""
+    from maild.domain.closedcmd import level_errors
+
+    free = {"level": "free"}
+    [error] = level_errors([Command("level", "development")], free)
+    assert error.startswith("#level development не выполнена: уровень «Бесплатная поддержка»")
+    assert level_errors([Command("level", "development")], {"level": "vip"}) == []
+    assert level_errors([Command("level", "vip"), Command("level", "development")], free) == []
+    assert level_errors([Command("level", "consulting")], free) == []

@@ -407,3 +407,45 @@ def test_a_command_with_a_space_after_its_sign_at_the_top_stops_the_reply(line: 
 def test_a_heading_or_a_line_further_down_is_text() -> None:
     assert parse_reply("# Итоги\nвсё работает").errors == ()
     assert parse_reply("Иван, смотрите:\n# close\n").errors == ()
+
+
+def test_the_cheat_sheet_and_the_level_error_name_the_same_levels() -> None:
+    """#level's line names the levels a contract gives; #consulting and #development
+    say they are #level consulting / development: the error offers all seven alike."""
+    from maild.domain.commandspec import cheat_sheet
+
+    sheet = " ".join(f"{usage} {help}" for usage, help in cheat_sheet())
+    (error,) = parse_reply("#level gold").errors
+    for level in LEVELS:
+        assert level in error and level in sheet, level
+    assert "#consulting" in error and "#development" in error
+    assert "= #level consulting" in sheet and "= #level development" in sheet
+
+
+@pytest.mark.parametrize("typed", ["домен", "[домен]", "domain", "Домен", "вщьфшт"])
+def test_spam_takes_the_domain_as_the_cheat_sheet_shows_it(typed: str) -> None:
+    assert parse_reply(f"#spam {typed}").commands == (Command("spam", "domain"),)
+    assert parse_reply(f"#спам {typed}").commands == (Command("spam", "domain"),)
+
+
+def test_human_has_a_russian_name() -> None:
+    assert parse_reply("#человек ivan@shop.ru").commands == (Command("human", "ivan@shop.ru"),)
+    assert parse_reply("#человек").commands == (Command("human"),)
+
+
+def test_the_cheat_sheet_fits_a_mail_line() -> None:
+    """Every line of the sheet as staff mail sets it (commands.txt) under 79 characters."""
+    from maild.domain.commandspec import cheat_sheet
+
+    sheet = cheat_sheet()
+    width = max(len(usage) for usage, _ in sheet)
+    assert [u for u, h in sheet if len(f"  {u:<{width}} {h}") > 78] == []
+
+
+def test_a_notice_of_an_earlier_cheat_sheet_is_known_as_a_notice() -> None:
+    """A notice sent before the sheet changed, set unquoted under a reply, still holds
+    a line only staff mail has: nothing of such a reply may go."""
+    from maild.domain.commands import holds_notice
+
+    old = "  #note (#заметка)                 весь ответ — внутренняя заметка, клиенту не уходит"
+    assert holds_notice(f"Иван, обновите.\n\n{old}\n")

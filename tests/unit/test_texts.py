@@ -525,3 +525,10 @@ def test_staff_and_customers_read_numbers_not_config_keys(renderer, template):
     for ctx in variants():
         subject, body = renderer.text(template, ctx)
         assert not CONFIG_KEY.findall(f"{subject}\n{body}"), (template, body)
+
+
+def test_the_commands_header_fits_a_mail_line(renderer):
+    _, body = renderer.text("staff_error.txt", variants()[0])
+    start = body.index("Команды (по одной в строке")
+    sheet = body[start:].split("Сохранённые ответы")[0]  # (their names: the admin's)
+    assert [x for x in sheet.splitlines() if len(x) > 78] == []
