@@ -103,14 +103,15 @@ def robot_reason(
         (t for t in FOREIGN_TAG_RE.findall(subject or "") if _tag_key(t) not in theirs), None
     )
     if tag:
-        return f"ответ робота другой системы заявок (в теме «{tag.strip()}»)"
+        # no brackets of its own: staff read it in brackets («робот (…)», «(причина — …)»)
+        return f"ответ робота другой системы заявок: в теме «{tag.strip()}»"
     if received_at - when > timedelta(minutes=FAST_MINUTES):
         return None
     earlier = _fast_run(sender, messages)
     if earlier >= FAST_REPLIES - 1:
         return (
             f"ответ робота: {earlier + 1}-й ответ подряд на автоматическое письмо "
-            f"быстрее {FAST_MINUTES} минут"
+            f"быстрее чем через {FAST_MINUTES} минут"
         )
     return None
 

@@ -76,3 +76,27 @@ def test_the_follow_up_notice_says_a_deadline_passed_has_passed(tmp_path, sink):
     assert "истёк" not in line, line
     [line] = [x for x in late.text.splitlines() if x.startswith("Реакция не позднее")]
     assert line.endswith("(МСК) — срок уже истёк"), line
+
+
+def test_the_robot_notice_gives_its_reason_without_brackets_in_brackets(tmp_path, sink):
+    """Another desk's robot answers our confirmation with its own tag in the subject:
+    staff's notice says why the sender is marked a robot, in one pair of brackets."""
+    desk = Desk(tmp_path, sink.port)
+    robot = "helpdesk@vendor.example"
+    tid = desk.ingest_tid(make_mail(sender=robot, subject="Сбой выгрузки"))
+    assert desk.flush().code == 0
+    [confirmation] = sink.to(robot)
+    mid = str(confirmation.msg["Message-ID"])
+    answer = make_mail(
+        sender=robot,
+        subject=f"[#12345] Re: {confirmation.subject}",
+        body="Ваша заявка зарегистрирована.",
+        headers={"In-Reply-To": mid, "References": mid},
+    )
+    assert desk.ingest_tid(answer) == tid
+    assert desk.flush().code == 0
+    [told] = [r for r in sink.to(ANNA) if r.subject.startswith("Отправитель отмечен как робот")]
+    text = " ".join(told.text.split())
+    assert "(причина — ответ робота другой системы заявок: в теме «[#12345]»)." in text, text
+    shown = " ".join(desk.run("ticket", "show", tid).out.split())
+    assert "робот (ответ робота другой системы заявок: в теме «[#12345]»)" in shown, shown

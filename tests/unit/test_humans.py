@@ -13,7 +13,7 @@ from maild.domain.trust import note_robot, robot_check
 from tests.unit.test_decide import NOW, POLICY, _msg
 
 IVAN, PETR = "ivan@shop-example.ru", "petr@shop-example.ru"
-WHY = "ответ робота: 3-й ответ подряд на автоматическое письмо быстрее 5 минут"
+WHY = "ответ робота: 3-й ответ подряд на автоматическое письмо быстрее чем через 5 минут"
 TICKET = {"tid": "1111-2222", "requester": IVAN, "robots": {IVAN: WHY, PETR: WHY}}
 
 

@@ -100,7 +100,7 @@ def test_a_fast_reply_comes_within_five_minutes_of_our_automatic_mail() -> None:
     assert fast(timedelta(minutes=5)) and not fast(timedelta(minutes=5, seconds=1))
     assert not fast(timedelta(seconds=1), refs=("<other@y>",))  # no answer to ours
     assert reason("Re: x", ["<c1@x>"], T0 + timedelta(minutes=5), thread) == (
-        "ответ робота: 3-й ответ подряд на автоматическое письмо быстрее 5 минут"
+        "ответ робота: 3-й ответ подряд на автоматическое письмо быстрее чем через 5 минут"
     )
     assert reason("Re: x", ["<c1@x>"], T0 + timedelta(minutes=5, seconds=1), thread) is None
 

@@ -245,7 +245,9 @@ def variants() -> list[dict]:
         refers_to="1111-2222",
         automated="тема автоответа «Автоответ: в отпуске»",
         # staff_followup: this very message got its sender marked a robot (humans.py)
-        robot_marked="ответ робота: 3-й ответ подряд на автоматическое письмо быстрее 5 минут",
+        robot_marked=(
+            "ответ робота: 3-й ответ подряд на автоматическое письмо быстрее чем через 5 минут"
+        ),
         problem="нет границы MIME",
         spool_key="k1",
         asked_to_join=["petr@shop-example.ru"],
