@@ -44,7 +44,7 @@ def test_a_latin_alias_typed_in_the_russian_layout_runs(desk, sink, monkeypatch,
 def test_the_notice_shows_each_command_with_its_aliases_in_one_column(desk, sink):
     _, notice = open_ticket(desk, sink)
     lines = notice.splitlines()
-    start = lines.index("той же команды):") + 1
+    start = lines.index("другие названия той же команды):") + 1
     sheet = lines[start : start + len(commands.REGISTRY)]
     assert any(s.startswith("  #close (#закрыть) ") for s in sheet)
     assert any(s.startswith("  #level (#уровень) <уровень> ") for s in sheet)
