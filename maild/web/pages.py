@@ -29,7 +29,7 @@ from maild.domain.owntext import known_before
 from maild.domain.plural import thousands
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
-from maild.domain.sla import LEVELS, ru_count
+from maild.domain.sla import LEVELS, passed, ru_count
 from maild.domain.ticket import rating_of_closing
 from maild.domain.typedlines import for_site
 from maild.domain.withdrawn import withdrawn_for
@@ -277,7 +277,7 @@ def ticket_view(
     app: Any, ticket: Ticket, messages: list[MessageRecord], viewer: str
 ) -> dict[str, Any]:
     level = LEVELS.get(ticket["level"])
-    due = ticket.get("reaction_due")
+    due = ticket.get("reaction_due") if ticket["status"] != "closed" else None
     # the lines under a staff answer as the customer got it (the stored answer has none)
     relayed = relayed_lines(getattr(app.config, "web", None))
     return {
@@ -287,7 +287,10 @@ def ticket_view(
         "closed": ticket["status"] == "closed",
         "level": level.name_ru if level else ticket["level"],
         "reaction": level.reaction_ru() if level else "",
-        "due": app.fmt_time(due) if due and ticket["status"] != "closed" else None,
+        "due": app.fmt_time(due) if due else None,
+        # a passed deadline is no promise: the page says the answer is late, as the
+        # mail does (status.txt, acknowledgement.txt), by the clock of the page's showing
+        "overdue": passed(due, app.now()),
         "zone_words": app.renderer.zone_words,
         "created": app.fmt_time(ticket["created_at"]),
         "rating": rating_of_closing(ticket, messages),
