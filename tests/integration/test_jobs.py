@@ -235,6 +235,15 @@ def test_free_support_expires_six_months_after_first_ticket(world, sink):
     [after] = [t for s, t in confs.items() if "Уже после" in s]
     assert "истёк" not in within
     assert "Срок бесплатной поддержки" in after and "12.01.2026" in after
+    # this ticket is answered in the time named above (the free level's), and a license
+    # keeps support going; it read "сотрудники поддержки его увидят", a maybe-answer,
+    # and its source line break rendered a short broken line
+    [para] = [
+        p for p in after.replace("\r\n", "\n").split("\n\n") if "Срок бесплатной поддержки" in p
+    ]
+    assert "будет рассмотрено в указанный выше срок" in para and "оформите лицензию" in para
+    assert "увидят" not in para
+    assert all(50 <= len(line) <= 78 for line in para.splitlines()), para
     staff = [r.text for r in sink.to("anna@example.com") if "Уже после" in r.subject]
     assert "истекла" in staff[0] and "первое обращение 12.01.2026" in staff[0]
     assert "2026-01-12" not in after + staff[0]  # dates as a Russian reader writes them
