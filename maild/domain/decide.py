@@ -170,5 +170,6 @@ def _common(msg: ParsedMessage, scr: Screening, attachments: Attachments) -> dic
         "charset_doubt": msg.charset_doubt,
         # taken over IMAP as its header and a note: the customer is asked to send again
         "oversize": oversize.sizes_of(msg.header(oversize.FIELD)),
+        "oversize_folder": oversize.kept_in(msg.header(oversize.FIELD)),  # staff only
         **files,
     }

@@ -4,19 +4,23 @@ The SMTP/LMTP listener refuses such a mail (552) and the sender's server tells t
 sender. A mailbox polled over IMAP has no one to refuse it to: read whole, a 143 MB
 mail cost the worker 460 MB of memory. So only its header is read, and the mail
 maild takes is that header (its own Content-* fields replaced) with a text saying
-how big the mail was and where it stays: a ticket like any other, its customer
-confirmed, its staff told, the mail itself left on the server.
+how big the mail was: a ticket like any other, its customer confirmed and asked to
+send it again, its staff told where the mail itself stays on the server.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import quote, unquote
 
 from maild.domain.filetypes import size_text
 
-__all__ = ["sizes_of", "stand_in", "staff_error"]
+__all__ = ["kept_in", "sizes_of", "stand_in", "staff_error"]
 
-FIELD = "X-Maild-Oversize"  # "<size>; limit=<limit>": what the stand-in stands for
+# "<size>; limit=<limit>; folder=<IMAP folder, percent-encoded>": what the stand-in
+# stands for, and where the mail itself stays (for staff: the customer is not told)
+FIELD = "X-Maild-Oversize"
+_VALUE = re.compile(r"\s*(\d+)\s*;\s*limit=(\d+)\s*(?:;\s*folder=([!-~]*)\s*)?")
 
 # A header field's first line: a name, a colon (RFC 5322 2.2); the lines after it that
 # start with a space or tab continue it.
@@ -26,8 +30,9 @@ _DROPPED = (b"content-", b"mime-version")
 
 def stand_in(header: bytes, size: int, limit: int, kept_in: str) -> bytes:
     """The mail maild takes for one of `size` bytes over `limit`: its `header` (as
-    the server gave it) without its MIME fields, and a text for the ticket, saying
-    that the mail stays on the server in the folder `kept_in`."""
+    the server gave it) without its MIME fields, and a text for the ticket: the
+    customer's own message on the site, so it asks them to send it again. That the
+    mail stays on the server in the folder `kept_in` is for staff: FIELD says it."""
     fields: list[bytes] = []
     keep = True
     for line in header.splitlines():
@@ -40,9 +45,8 @@ def stand_in(header: bytes, size: int, limit: int, kept_in: str) -> bytes:
             fields.append(line)
     note = (
         f"[Письмо размером {size_text(size)} больше, чем принимает служба поддержки "
-        f"({size_text(limit)}): здесь только его заголовок, вложения и текст не прочитаны. "
-        f"Само письмо сохранено на почтовом сервере, в папке «{kept_in}». Если в нём "
-        "были файлы, пришлите их, пожалуйста, отдельными письмами поменьше.]"
+        f"({size_text(limit)}): его текст и вложения не прочитаны. Пожалуйста, пришлите "
+        "текст ещё раз, а файлы — отдельными письмами поменьше.]"
     )
     return b"\r\n".join(
         [
@@ -50,7 +54,7 @@ def stand_in(header: bytes, size: int, limit: int, kept_in: str) -> bytes:
             b"MIME-Version: 1.0",
             b"Content-Type: text/plain; charset=utf-8",
             b"Content-Transfer-Encoding: 8bit",
-            f"{FIELD}: {size}; limit={limit}".encode(),
+            f"{FIELD}: {size}; limit={limit}; folder={quote(kept_in, safe='')}".encode(),
             b"",
             note.encode(),
             b"",
@@ -61,10 +65,17 @@ def stand_in(header: bytes, size: int, limit: int, kept_in: str) -> bytes:
 def sizes_of(header: str | None) -> tuple[str, str] | None:
     """(the mail's size, the limit) as people read them, of a stand-in's FIELD
     (``header``: its value); None for any other mail."""
-    m = re.fullmatch(r"\s*(\d+)\s*;\s*limit=(\d+)\s*", header or "")
+    m = _VALUE.fullmatch(header or "")
     if m is None:
         return None
     return size_text(int(m.group(1))), size_text(int(m.group(2)))
+
+
+def kept_in(header: str | None) -> str | None:
+    """The IMAP folder the mail itself stays in, of a stand-in's FIELD (``header``:
+    its value); None for any other mail, or a stand-in of before the folder was named."""
+    m = _VALUE.fullmatch(header or "")
+    return unquote(m.group(3)) if m is not None and m.group(3) else None
 
 
 def staff_error(sizes: tuple[str, str]) -> str:

@@ -5,7 +5,14 @@ and a staff reply that was one. Real CLI, real sink."""
 from __future__ import annotations
 
 from maild.domain.oversize import stand_in
+from tests.helpers import make_mail
 from tests.integration.test_staff_e2e import customer_mails, open_ticket, staff_reply
+
+ASKED = (
+    "[Письмо размером 143,1 МБ больше, чем принимает служба поддержки (30 МБ): его текст "
+    "и вложения не прочитаны. Пожалуйста, пришлите текст ещё раз, а файлы — отдельными "
+    "письмами поменьше.]"
+)
 
 
 def too_big(raw: bytes) -> bytes:
@@ -44,3 +51,17 @@ def test_a_staff_reply_too_big_is_not_sent_to_the_customer_and_its_author_is_tol
     ]
     assert "письмо размером 143,1 МБ больше, чем принимает служба поддержки" in told.text
     assert "ответ клиенту не отправлен" in told.text
+
+
+def test_the_stand_in_is_the_customers_own_message_and_names_the_folder_to_staff_only(desk, sink):
+    """The stand-in's text is the customer's message (the site shows it under «Вы»):
+    it named the IMAP folder «Processed», the mailbox's inside, and asked for the
+    files alone, never for the text that was not read either. The folder is for staff."""
+    tid = desk.ingest_tid(too_big(make_mail(subject="Большой архив")))
+    desk.flush()
+    [message] = [m for m in desk.ticket(tid)["messages"] if m["direction"] == "in"]
+    assert message["kind"] == "customer" and message["text"].strip() == ASKED
+    [notice] = [r for r in sink.wait_for(2) if r.rcpt_tos == ["anna@example.com"]]
+    assert "прочитан только его заголовок" in notice.text.replace("\r\n", " ")
+    assert "на почтовом сервере, в папке «Processed»" in notice.text.replace("\r\n", " ")
+    assert all("Processed" not in r.text for r in customer_mails(sink))

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.domain.message import parse
-from maild.domain.oversize import stand_in
+from maild.domain.oversize import FIELD, kept_in, sizes_of, stand_in
 
 HEADER = (
     b"From: =?utf-8?b?0JjQstCw0L0=?= <ivan@shop.example>\r\n"
@@ -30,7 +30,9 @@ def test_a_mail_too_big_is_its_sender_subject_and_id_with_a_note() -> None:
         "<big@shop.example>",
     )
     assert msg.content_type == "text/plain" and msg.attachments == ()
-    assert "143,1 МБ" in msg.text and "(30 МБ)" in msg.text and "«Processed»" in msg.text
+    assert "143,1 МБ" in msg.text and "(30 МБ)" in msg.text and "пришлите текст" in msg.text
+    # the text is the customer's: the folder the mail stays in is for staff alone
+    assert "Processed" not in msg.text and kept_in(msg.header(FIELD)) == "Processed"
     assert b"boundary" not in raw and raw.count(b"Content-Type:") == 1
 
 
@@ -39,4 +41,17 @@ def test_a_mail_too_big_is_its_sender_subject_and_id_with_a_note() -> None:
 def test_any_header_gives_one_readable_text_mail(header: bytes) -> None:
     raw = stand_in(header, 10**9, 30 << 20, "Processed")
     msg = parse(raw)
-    assert msg.content_type == "text/plain" and "«Processed»" in msg.text
+    assert msg.content_type == "text/plain" and "пришлите текст ещё раз" in msg.text
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=1, max_size=40))
+def test_any_folder_name_comes_back_to_staff_as_it_was(folder: str) -> None:
+    msg = parse(stand_in(HEADER, 150_000_000, 30 << 20, folder))
+    assert kept_in(msg.header(FIELD)) == folder
+    assert sizes_of(msg.header(FIELD)) == ("143,1 МБ", "30 МБ")
+
+
+def test_a_stand_in_spooled_before_the_folder_was_named_still_reads() -> None:
+    assert sizes_of("150000000; limit=31457280") == ("143,1 МБ", "30 МБ")
+    assert kept_in("150000000; limit=31457280") is None and kept_in(None) is None

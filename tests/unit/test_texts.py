@@ -269,6 +269,7 @@ def variants() -> list[dict]:
         waiting=[ROW],
         quarantined=3,
         oversize=("143,0 МБ", "30,0 МБ"),
+        oversize_folder="Обработанные",  # staff notices: where the mail itself stays
         quarantined_since="20.11.2026 09:00",
         close_at="07.12.2026 10:01",
         table="уровень обращений",
@@ -369,6 +370,7 @@ def variants() -> list[dict]:
         encrypted_letter=None,
         spam_keep_days=1,
         closed_keep_days=None,
+        oversize_folder=None,
     )
     quiet = dict(
         full,
