@@ -11,6 +11,7 @@ from typing import Any
 
 from maild.domain.commands import ParsedReply
 from maild.domain.decision import level_ctx
+from maild.domain.greeting import addressable
 from maild.domain.layout import from_russian_layout
 from maild.domain.policy import Policy
 from maild.domain.records import Ticket
@@ -53,7 +54,7 @@ def answer_context(policy: Policy, ticket: Ticket) -> dict[str, Any]:
     """What a saved answer may use: the ticket's TID, level, deadline, customer name."""
     return {
         **level_ctx(policy, ticket),
-        "name": ticket.get("requester_name") or "",
+        "name": addressable(ticket.get("requester_name")) or "",  # or none: greeting.py
         "requester": ticket["requester"],
     }
 

@@ -13,6 +13,7 @@ from typing import Any
 from maild.domain import statusmail, trust, undeliverable
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
+from maild.domain.greeting import addressable
 from maild.domain.logid import logged_id
 from maild.domain.longtext import MAX_MAILED_TEXT, MAX_ZIPPED_TEXT, zipped_text
 from maild.domain.owntext import own_text
@@ -87,7 +88,7 @@ def _new_context(ctx: Context, ticket: Ticket, refers_to: str | None) -> dict[st
         **ctx.common,
         **level_ctx(ctx.policy, ticket),
         "requester": ticket["requester"],
-        "name": msg.from_name,
+        "name": addressable(msg.from_name),  # the greeting's; staff read it as it came
         "from_name": msg.from_name,
         "commercial": ident.commercial,
         "listed": ident.source != "none",  # a license or a group whose level is free
