@@ -293,7 +293,8 @@ def _decide(
             "empty",
         ), False
     if kind == "bmp":
-        return refuse(f"{BMP_TEXT}: упакуйте «{name}» архиватором и пришлите снова."), False
+        # listed after the file's name («shot.bmp: Файлы BMP ...»): it is not said again
+        return refuse(f"{BMP_TEXT}: упакуйте файл архиватором и пришлите снова."), False
     if size > policy.max_attachment_bytes:
         return refuse(
             f"Файл «{name}» слишком велик ({size_text(size)}): допустимо не более "

@@ -146,7 +146,9 @@ def att_ctx(attachments: Attachments) -> dict[str, Any]:
         "attachments_more": max(0, len(decisions) - n),
         "refused": refused[:n],
         "refused_more": max(0, len(refused) - n),
-        "bmp_refused": att.bmp_refused(decisions),
+        # a bare BMP refused among the files not listed: a listed one's reason already
+        # asks to send it zipped, and the mail said it twice
+        "bmp_refused": att.bmp_refused(refused[n:]),
         "encrypted_letter": enc.letter_scheme(decisions),  # "PGP", "S/MIME" or None
     }
 
