@@ -107,6 +107,7 @@ def _queue_copies(
             body=body,
             to=header_to,
             tid=tid,
+            tagged=out.subject_tid,
             message_id=message_id if n == 0 else app.message_id(one, tid),
             now=now,
             in_reply_to=in_reply_to,

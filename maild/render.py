@@ -152,12 +152,14 @@ class Renderer:
         reply_to: str | None = None,
         attachments: list[tuple[str, str, bytes]] = (),
         content: bytes | None = None,
+        tagged: str | None = None,
     ) -> Mail:
         """A UTF-8 message, written out by hand (see mime.header_line). `content`: the body
         and files as `content()` gave them, for copies of one mail that differ only in
-        their headers (else made from `body` and `attachments`)."""
-        if tid and tag(tid).lower() not in subject.lower():
-            subject = f"{subject} {tag(tid)}"
+        their headers (else made from `body` and `attachments`). The subject carries the
+        tag of `tagged` (Outgoing.subject_tid), else of `tid`, the ticket it is about."""
+        if (tagged := tagged or tid) and tag(tagged).lower() not in subject.lower():
+            subject = f"{subject} {tag(tagged)}"
         headers = {
             "From": self._from,
             "To": ", ".join(to),

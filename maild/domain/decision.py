@@ -70,6 +70,10 @@ class Outgoing:
     # mail answering it lands: «Обращение объединено» is automatic mail of that ticket
     # as well (a robot's answer to it is known as one there: robots.answered)
     in_target: bool = False
+    # the ticket whose tag ([TID#...]) the subject carries when not the decision's own:
+    # «Обращение B объединено с обращением A» carries A's, where the customer's reply
+    # goes on (it carried both tags, B's added after A's)
+    subject_tid: str | None = None
     # a reminder or escalation: the reaction deadline it is about (reminders.py), kept
     # on its outbox record; withdrawn, not sent, once that is not pending (outstale.py)
     about_due: str | None = None

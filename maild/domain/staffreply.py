@@ -354,6 +354,7 @@ def _customer_mail(
         subject=subject,
         in_target=MERGED in notices,
         if_capped=capped.if_capped(ctx, notices, to, c),
+        subject_tid=c.get("merged_into") if notices[0] == MERGED else None,
     )
 
 

@@ -102,6 +102,30 @@ def test_each_customer_of_a_merged_ticket_gets_their_own_thread(desk, sink):
     assert froms == [IVAN, PETR, IVAN, PETR, OLGA]
 
 
+def test_the_merge_notice_carries_the_tag_of_the_ticket_that_goes_on(desk, sink):
+    """«Обращение объединено с [TID#A]: Тема [TID#B]»: two tags in one subject, the
+    merged ticket's last. It names both tickets in words, and only the tag of the one
+    the conversation goes on in; a reply keeping the subject lands there."""
+    into, merged = two_tickets(desk)
+    desk.ingest(staff_reply(merged, f"#merge {into}\n"))
+    desk.flush()
+    [notice] = [r for r in sink.to(PETR) if "объединено" in r.subject]
+    assert notice.subject == (
+        f"Обращение {merged} объединено с обращением {into}: Корзина не открывается [TID#{into}]"
+    )
+    mid = str(notice.msg["Message-ID"])
+    reply = make_mail(
+        sender=PETR,
+        subject=f"Re: {notice.subject}",
+        body="Понял, спасибо.",
+        msgid="<petr-2@client.example>",
+        headers={"In-Reply-To": mid, "References": mid},
+    )
+    assert desk.ingest_tid(reply) == into
+    texts = [m["text"] for m in desk.ticket(into)["messages"] if m["kind"] == "customer"]
+    assert "Понял, спасибо." in texts[-1]
+
+
 def test_a_robot_answering_its_copy_of_an_automatic_mail_is_known(desk, sink):
     into, merged = two_tickets(desk)
     desk.ingest(staff_reply(merged, f"#merge {into}\n"))
@@ -138,7 +162,7 @@ def test_a_robot_answering_the_merge_notice_is_known_in_the_ticket_it_lands_in(d
     merged = desk.ingest_tid(make_mail(sender=bot, subject="Заказ 77", msgid="<b0@vendor.example>"))
     desk.ingest(staff_reply(merged, f"#merge {into}\n"))
     desk.flush()
-    [notice] = [r for r in sink.to(bot) if "Обращение объединено" in r.subject]
+    [notice] = [r for r in sink.to(bot) if "объединено с обращением" in r.subject]
     before = len(sink.received)
     staff_before = len(sink.to("anna@example.com"))
     due = desk.ticket(into)["reaction_due"]
