@@ -117,7 +117,7 @@ COLUMNS = (
 
 def _cells(b: dict[str, Any]) -> list[str]:
     def hours(h: float | None) -> str:
-        return "-" if h is None else f"{h:.1f}"
+        return "-" if h is None else f"{h:.1f}".replace(".", ",")  # «1,5», as «1,5 МБ»
 
     return [
         "итого" if b["level"] == "all" else SHORT_RU[b["level"]],  # (--json: the ids)

@@ -978,7 +978,7 @@ def _zip_bmp() -> bytes:
     text=["все скриншоты в архиве"],
     answered=True,
     message_id=mid("21", "free-mail.example"),
-    attachments=[refused("screens.zip", "бомб")],
+    attachments=[refused("screens.zip", "сжат необычно сильно")],
 )
 def _bomb() -> bytes:
     return _with_files(

@@ -364,6 +364,9 @@ def test_report_sla_json_and_table(world, sink):
     assert next(b for b in since["levels"] if b["level"] == "all")["tickets"] == 1
     table = desk.run("report", "sla").out
     assert "бесплатная" in table and "нарушено" in table and "free" not in table
+    # hours as a Russian reader writes them, as sizes are («1,5 МБ»): it read «2.0»
+    [row] = [line for line in table.splitlines() if line.startswith("бесплатная")]
+    assert " 2,0 " in f"{row} " and "2.0" not in row
 
 
 def test_report_sla_judges_a_ticket_by_the_level_staff_gave_it(world, sink):

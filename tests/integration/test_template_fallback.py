@@ -14,7 +14,7 @@ from tests.helpers import Daemon, Desk, free_port, make_mail
 
 SHIPPED = Path(__file__).resolve().parents[2] / "maild" / "templates"
 OURS = "Мы отвечаем в рабочие часы, спасибо за терпение."  # the admin's own line
-SHIPPED_LINE = "Ваше обращение принято службой технической поддержки и зарегистрировано"
+SHIPPED_LINE = "Ваше обращение принято службой поддержки и зарегистрировано"
 
 
 def write_override(tpl: Path, extra: str = "") -> Path:

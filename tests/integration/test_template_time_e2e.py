@@ -18,7 +18,7 @@ from pathlib import Path
 from tests.helpers import Daemon, Desk, free_port, make_mail
 
 SHIPPED = Path(__file__).resolve().parents[2] / "maild" / "templates"
-SHIPPED_LINE = "Ваше обращение принято службой технической поддержки и зарегистрировано"
+SHIPPED_LINE = "Ваше обращение принято службой поддержки и зарегистрировано"
 OURS = "Мы отвечаем в рабочие часы."
 # 10^12 empty turns, hours (10^7 take a second), each cheap and within the caps
 LOOPS = (

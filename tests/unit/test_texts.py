@@ -536,3 +536,23 @@ def test_the_commands_header_fits_a_mail_line(renderer):
     start = body.index("Команды (по одной в строке")
     sheet = body[start:].split("Сохранённые ответы")[0]  # (their names: the admin's)
     assert [x for x in sheet.splitlines() if len(x) > 78] == []
+
+
+DESK_NAME = re.compile(r"служб\w* технической поддержки")
+
+
+@pytest.mark.parametrize("template", [t for t in TEMPLATES if not t.startswith("staff_")])
+def test_customer_mail_names_the_desk_one_way(renderer, template):
+    """«служба поддержки», as most mail has it: the confirmation and «work started»
+    said «служба технической поддержки»."""
+    for ctx in variants():
+        subject, body = renderer.text(template, ctx)
+        assert not DESK_NAME.search(" ".join(f"{subject} {body}".split())), template
+
+
+def test_credentials_kept_are_deleted_by_us_and_then_not_our_care(renderer):
+    _, body = renderer.text("resolved.txt", ticket_ctx(keep_days=2))
+    assert (
+        "Через 2 дня после закрытия обращения мы удалим их из переписки; после этого "
+        "служба поддержки не отвечает за их сохранность."
+    ) in " ".join(body.split())
