@@ -68,11 +68,12 @@ def site_desk(root, relay_port: int, **sections) -> tuple[Desk, str]:
     return desk, base
 
 
-def running_site(root) -> Iterator[tuple[Desk, Daemon, Sink, str]]:
+def running_site(root, **sections) -> Iterator[tuple[Desk, Daemon, Sink, str]]:
     """`maild serve` with the site, on a store in `root`, its relay a Sink: for a
-    module's fixture (desk, daemon, sink, base URL); stopped cleanly after."""
+    module's fixture (desk, daemon, sink, base URL: the site's local address);
+    stopped cleanly after. `sections`: more config (site_desk)."""
     sink = Sink().start()
-    desk, base = site_desk(root, sink.port)
+    desk, base = site_desk(root, sink.port, **sections)
     daemon = Daemon(desk).start()
     deadline = time.monotonic() + 10
     while "site on" not in daemon.logtext() and time.monotonic() < deadline:

@@ -18,6 +18,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from maild.web import tokens
 from maild.web.ask import Ask
+from maild.web.origin import foreign_post, origin_of
 from maild.web.pages import HERE
 from maild.web.renew import Renew
 from maild.web.ticketforms import TicketForms
@@ -77,15 +78,36 @@ def error_page(site: Any, status: int, text: str = "") -> web.Response:
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
 
 
+def foreign_page(site: Any, request: web.Request, why: str) -> web.Response:
+    """The refusal of a form posted from another site's page (web/origin.py)."""
+    log.warning("web %s %s refused: posted from another site (%s)",
+                request.method, mask(request.path), why)  # fmt: skip
+    text = (
+        "Форма пришла со страницы другого сайта, и мы её не приняли: так чужой сайт мог "
+        "бы отправлять её от вашего имени. Откройте страницу поддержки "
+        f"{site.cfg.base_url} или ссылку из письма по обращению и отправьте форму там."
+    )
+    response = error_page(site, 403, text)
+    response.force_close()  # its body is not read
+    return response
+
+
 def make_middleware(site: Any) -> Any:
+    own = origin_of(site.cfg.base_url)  # the public address, whatever Host the proxy sends
+
     @web.middleware
     async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
         try:
-            if (request.content_length or 0) > site.max_body:
+            if request.method not in ("GET", "HEAD") and (
+                why := foreign_post(request.headers, own)
+            ):
+                response = foreign_page(site, request, why)
+            elif (request.content_length or 0) > site.max_body:
                 # refused at once: aiohttp refuses a body only once that much has come,
                 # and a client declaring 100 GB and sending nothing held its connection
                 raise web.HTTPRequestEntityTooLarge(site.max_body, request.content_length)
-            response = await handler(request)
+            else:
+                response = await handler(request)
         except web.HTTPRequestEntityTooLarge:
             response = error_page(site, 413, site.too_large_text)
             response.force_close()  # what is left of the body is not read
