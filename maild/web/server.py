@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
+from aiohttp.http import HttpProcessingError
 
 from maild.web import tokens
 from maild.web.ask import Ask
@@ -37,6 +38,8 @@ HEADERS = {
     "X-Frame-Options": "DENY",
 }
 _TOKEN_PATH = re.compile(r"/([tc])/[^/?]*")
+# a token in a raw request line as aiohttp's parser quotes it (b'GET /t/<token> HTTP/1.1')
+_TOKEN_RAW = re.compile(r"/([tc])/[^/?\s'\"]*")
 STATUS_RU = {
     400: "Запрос не понят",
     403: "Доступ запрещён",
@@ -67,6 +70,40 @@ class MaskedAccessLogger(AbstractAccessLogger):
         self.logger.info(
             "web %s %s %s %.0f ms", request.method, mask(request.path), response.status, time * 1e3
         )
+
+
+class MalformedRequests(logging.Filter):
+    """aiohttp's own log of a request its parser refused with a 400 (an 8-bit byte or
+    a space in the path, a header over 8190 bytes, a bad chunk size, HTTP/2 spoken
+    to it): logger aiohttp.server, outside the site's middleware and masked access
+    log, said so as an ERROR with a traceback and the raw request line, token and all.
+    Made one WARNING line (what was wrong, tokens masked, the raw bytes left out):
+    any client can send such requests, and they are no fault of maild's."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if not isinstance(exc, HttpProcessingError):
+            return True  # anything else aiohttp says goes as it is
+        said = _TOKEN_RAW.sub(r"/\1/…", record.getMessage())
+        record.msg = "web: %s: malformed request refused (%s: %s)"
+        record.args = (said, type(exc).__name__, what_was_wrong(exc))
+        record.exc_info = record.exc_text = record.stack_info = None
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+MALFORMED = MalformedRequests()
+
+
+def what_was_wrong(exc: HttpProcessingError) -> str:
+    """The parser's word on a malformed request without the raw bytes it quotes
+    ("Invalid char in url path: b'GET /t/<token>\\xff ...'" is "Invalid char in url
+    path"), tokens masked, printable, 120 characters at most."""
+    lines = str(exc.message or "").strip().splitlines() or [""]
+    first = re.split(r""":\s*b['"]""", lines[0], maxsplit=1)[0].rstrip(":. ")
+    first = _TOKEN_RAW.sub(r"/\1/…", first)
+    return "".join(c if c.isprintable() else "?" for c in first)[:120]
 
 
 def error_page(site: Any, status: int, text: str = "") -> web.Response:
@@ -185,6 +222,7 @@ async def start_site(app: Any, daemon: Any) -> web.AppRunner | None:
         application(app, daemon), access_log_class=MaskedAccessLogger, handle_signals=False
     )
     await runner.setup()
+    logging.getLogger("aiohttp.server").addFilter(MALFORMED)  # once: addFilter keeps one
     try:
         await web.TCPSite(runner, cfg.host, cfg.port).start()
     except OSError as e:

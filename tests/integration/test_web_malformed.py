@@ -1,0 +1,67 @@
+"""Requests aiohttp's parser refuses before maild's middleware sees them, sent raw to
+the site of a real `maild serve`: the log has one WARNING line for each, no
+traceback, no token; and the site goes on serving."""
+
+from __future__ import annotations
+
+import socket
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.integration.test_serve import wait_until
+from tests.webclient import request, running_site
+
+TOKEN = "4821-7730.1.SECRETTOKENx"
+LINE = f"/t/{TOKEN}".encode()
+MALFORMED = {
+    "an 8-bit byte in the path": b"GET " + LINE + b"\xff HTTP/1.1\r\nHost: x\r\n\r\n",
+    "a header over 8190 bytes": b"GET "
+    + LINE
+    + b" HTTP/1.1\r\nHost: x\r\nX: "
+    + b"a" * 9000
+    + b"\r\n\r\n",
+    "a bad chunk size": b"POST " + LINE + b"/reply HTTP/1.1\r\nHost: x\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+    "HTTP/2's preface": b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    "a space in the path": b"GET " + LINE + b" x HTTP/1.1\r\nHost: x\r\n\r\n",
+    # a second request on the connection: aiohttp logs a bad method at first as DEBUG
+    "an unknown method, second": (
+        b"GET /new HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"FOO " + LINE + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    yield from running_site(tmp_path_factory.mktemp("malformed"))
+
+
+def raw(base: str, data: bytes | tuple[bytes, ...]) -> bytes:
+    """What the site answers to `data` (its parts sent 0.3 s apart) on one connection."""
+    parts = urlsplit(base)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as s:
+        for n, part in enumerate((data,) if isinstance(data, bytes) else data):
+            time.sleep(0.3 if n else 0)
+            s.sendall(part)
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+    return out
+
+
+@pytest.mark.parametrize("what", list(MALFORMED))
+def test_a_malformed_request_is_one_warning_without_traceback_or_token(site, what):
+    _desk, daemon, _sink, base = site
+    before = len(daemon.logtext())
+    answer = raw(base, MALFORMED[what])
+    assert b" 400 Bad Request\r\n" in answer
+    said = lambda: daemon.logtext()[before:]  # noqa: E731
+    assert wait_until(lambda: "malformed request refused" in said(), 5), said()
+    log = said()
+    assert "Traceback" not in log and "SECRETTOKEN" not in log and "ERROR" not in log, log
+    [line] = [x for x in log.splitlines() if "malformed request refused" in x]
+    assert line.startswith("maild: WARNING: web: ")
+    assert request(base + "/new").status == 200  # the site serves on
