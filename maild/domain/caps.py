@@ -34,6 +34,8 @@ NOTICE_WINDOW = timedelta(hours=1)  # what the cap on staff notices per sender c
 # support.max_staff_notices_per_sender_per_hour unset; and what proven mail is capped
 # at when the admin set it to 0 (notice_limit)
 NOTICE_LIMIT_DEFAULT = 20
+# one Gmail mailbox's domains (mailbox_of): Gmail ignores dots in the local part
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,20 @@ def cap_reached(
 def mailbox_of(address: str) -> str:
     """The mailbox the caps count for `address`: without its +tag, so that another
     desk's robot writing from a plus-address per ticket (support+1001@vendor,
-    support+1002@vendor) meets one cap, not a fresh one with every mail."""
-    local, at, domain = address.lower().rpartition("@")
-    base = local.split("+", 1)[0]
-    if not at or not base or base == local or local.startswith('"'):
-        return address.lower()  # no tag (or a quoted local part: left as it is)
+    support+1002@vendor) meets one cap, not a fresh one with every mail; of a Gmail
+    mailbox also without dots, and googlemail.com as gmail.com: Gmail delivers
+    v.ictim@gmail.com and victim@googlemail.com to victim@gmail.com, and each
+    spelling counted apart had the form send one person eight confirmations.
+
+    A counting key only (the caps' records, the form's per-address limit): mail
+    goes to the address as written, never to this."""
+    lowered = address.lower()
+    local, at, domain = lowered.rpartition("@")
+    if not at or local.startswith('"'):
+        return lowered  # no domain, or a quoted local part: left as it is
+    base = local.split("+", 1)[0] or local  # "+tag@x.ru": a tag of nothing is no tag
+    if domain in GMAIL_DOMAINS and base.replace(".", ""):
+        base, domain = base.replace(".", ""), "gmail.com"
     return f"{base}@{domain}"
 
 

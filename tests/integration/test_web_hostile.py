@@ -334,6 +334,31 @@ def test_the_per_address_limit_of_the_form_counts_a_mailbox_not_its_spellings(si
     assert len(letters()) == 5
 
 
+def test_the_per_address_limit_of_the_form_counts_a_gmail_mailbox_not_its_dots(site):
+    """v.ictim@gmail.com, vi.ctim@..., victim@googlemail.com are one Gmail mailbox;
+    each had an allowance of its own, and 8 confirmation letters reached one person."""
+    _desk, _daemon, sink, base = site
+    spellings = ["victim@gmail.com", "v.ictim@gmail.com", "vi.ctim@gmail.com"]
+    spellings += ["vic.tim@gmail.com", "Vict.im@GMail.com", "victi.m@gmail.com"]
+    spellings += ["v.i.ctim+x@gmail.com", "victim@googlemail.com"]
+    statuses = []
+    for n, email in enumerate(spellings):  # each from another IP: the per-IP limit aside
+        headers = browser()
+        form = request(base + "/new", headers=headers).form_token()
+        fields = {"email": email, "subject": "Вопрос", "text": f"Как {n}?", "form": form}
+        statuses.append(post(base + "/new", fields, headers=headers).status)
+    assert statuses == [200] * 5 + [429] * 3  # max_submissions_per_hour = 5
+
+    def letters():
+        return [r for r in sink.received if r.rcpt_tos[0].endswith("mail.com")]
+
+    assert wait_until(lambda: len(letters()) == 5)
+    time.sleep(0.3)
+    assert len(letters()) == 5
+    mailed = {r.rcpt_tos[0].lower() for r in letters()}
+    assert mailed == {e.lower() for e in spellings[:5]}  # each as typed, not as counted
+
+
 def test_a_method_the_path_does_not_take_is_a_plain_405_that_says_which_do(site):
     _desk, _daemon, _sink, base = site
     r = request(base + "/new", "DELETE")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from maild.domain.caps import Caps, cap_reached, mailbox_of
 from maild.domain.replyaddr import sign, sign_for, signed_for, verify
@@ -197,6 +199,56 @@ def test_reply_address_signed_per_staff_member() -> None:
 )
 def test_the_caps_count_the_mailbox_without_its_plus_tag(address, mailbox):
     assert mailbox_of(address) == mailbox
+
+
+@pytest.mark.parametrize(
+    ("address", "mailbox"),
+    [
+        ("v.ictim@gmail.com", "victim@gmail.com"),
+        ("V.I.C.T.I.M+promo@GMail.com", "victim@gmail.com"),
+        ("victim@googlemail.com", "victim@gmail.com"),
+        ("vic.tim+1@googlemail.com", "victim@gmail.com"),
+        ("...@gmail.com", "...@gmail.com"),  # nothing but dots: left as it is
+        ("v.ictim@mail.ru", "v.ictim@mail.ru"),  # elsewhere a dot is part of the name
+        ("v.ictim@gmail.com.evil.example", "v.ictim@gmail.com.evil.example"),
+        ('"v.ictim"@gmail.com', '"v.ictim"@gmail.com'),
+    ],
+)
+def test_the_caps_count_a_gmail_mailbox_whatever_its_dots_and_domain(address, mailbox):
+    """The form's per-address limit, counted as the mail caps count, let
+    v.ictim@gmail.com, vi.ctim@, victim@googlemail.com... each have an allowance of
+    its own: eight confirmations to one person (audit). Gmail ignores the dots."""
+    assert mailbox_of(address) == mailbox
+
+
+_LOCAL = st.text("abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=20)
+
+
+@given(
+    local=_LOCAL,
+    dots=st.lists(st.integers(0, 20), max_size=5),
+    upper=st.lists(st.integers(0, 20), max_size=5),
+    tag=st.one_of(st.just(""), st.text("abc123.-", max_size=8).map(lambda t: "+" + t)),
+    domain=st.sampled_from(["gmail.com", "googlemail.com", "GMail.Com", "GOOGLEMAIL.COM"]),
+)
+def test_every_spelling_of_a_gmail_mailbox_is_one_mailbox(local, dots, upper, tag, domain):
+    spelled = list(local)
+    for at in sorted(dots, reverse=True):  # dots anywhere, even doubled or at the ends
+        spelled.insert(min(at, len(spelled)), ".")
+    for at in upper:
+        if at < len(spelled):
+            spelled[at] = spelled[at].upper()
+    address = "".join(spelled) + tag + "@" + domain
+    assert mailbox_of(address) == f"{local}@gmail.com"
+    assert mailbox_of(mailbox_of(address)) == mailbox_of(address)
+
+
+@given(local=_LOCAL, at=st.integers(1, 19), domain=st.sampled_from(["mail.ru", "yandex.ru"]))
+def test_a_dot_elsewhere_makes_another_mailbox(local, at, domain):
+    if at >= len(local):
+        return
+    dotted = local[:at] + "." + local[at:]
+    assert mailbox_of(f"{dotted}@{domain}") != mailbox_of(f"{local}@{domain}")
 
 
 def test_a_tag_of_the_customers_own_subject_is_no_sign_of_a_robot() -> None:
