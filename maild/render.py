@@ -78,6 +78,11 @@ class Renderer:
         self._from = str(Address(display_name=support.name, addr_spec=support.address))
         self._from_line = mailbox_field("From", [(support.name, support.address)])
         self.zone, self.zone_words = zone_label(support.timezone), zone_words(support.timezone)
+        self.hours_words = hours_words(support.timezone)
+        # the commands' cheat sheet every staff mail ends with, and its usage column's
+        # width: the same for every mail, made once (not twice a message)
+        self.commands = cheat_sheet()
+        self.commands_width = max(len(usage) for usage, _help in self.commands)
 
     def desk_context(self, *, answer: bool = False) -> dict[str, Any]:
         """The variables every template gets besides its own, the one place they are
@@ -89,8 +94,9 @@ class Renderer:
             ctx |= {
                 "zone": self.zone,  # the desk's time zone, after each time: (МСК)
                 "zone_words": self.zone_words,  # for customers: (время московское)
-                "hours_words": hours_words(self.support.timezone),  # по московскому времени
-                "command_help": cheat_sheet(),
+                "hours_words": self.hours_words,  # по московскому времени
+                "command_help": self.commands,
+                "command_width": self.commands_width,
                 "answer_names": self.answer_names(),
                 **self.keep,
             }

@@ -133,20 +133,24 @@ class BlockList:
                 self.domains.setdefault(e, (n, entry))
 
     def match(self, address: str) -> str | None:
-        """The entry that blocks `address`, or None."""
-        found = self.covering(address)
-        return found[0] if found else None
+        """The entry that blocks `address`, or None (asked of every recipient of every
+        automatic mail: no list is built while nothing blocks)."""
+        found = self._hits(address)
+        return min(found)[1] if found else None
 
     def covering(self, address: str) -> list[str]:
         """Every entry that blocks `address`, in the list's order: each must go for
         it to be blocked no more."""
+        return [entry for _n, entry in sorted(self._hits(address))]
+
+    def _hits(self, address: str) -> list[tuple[int, str]]:
         address = address.strip().lower()
         if not address:
             return []
         domain = address.rpartition("@")[2]
         hits = [self.addresses.get(address)]
         hits += [self.domains.get(d) for d in with_parents(domain)]
-        return [entry for _n, entry in sorted(h for h in hits if h is not None)]
+        return [h for h in hits if h is not None]
 
 
 # The mail a blocked address still gets: a staff member's answer (a person decided)
