@@ -6,6 +6,7 @@ often no name at all («ivan@shop-example.ru», «info», «Support Team», «П
 from __future__ import annotations
 
 import re
+import unicodedata
 
 __all__ = ["addressable"]
 
@@ -15,8 +16,10 @@ ROLE_WORDS = frozenset(
     """
     admin administrator billing company contact desk department help helpdesk info
     mail mailer manager marketing no-reply noreply office orders postmaster root
-    sales service support team user webmaster
-    администратор бухгалтерия директор инфо компания менеджер отдел офис поддержка
+    sales service support team user webmaster bot calendar cloud notification
+    notifications online alerts
+    администратор бот уведомления уведомление оповещения рассылка онлайн бухгалтерия
+    директор инфо компания менеджер отдел офис поддержка
     приёмная приемная продажи продаж секретарь служба снабжение ао зао ип ооо пао
     оао
     """.split()  # noqa: SIM905 - a list to read, not a literal of 50 lines
@@ -25,6 +28,9 @@ ROLE_WORDS = frozenset(
 # a signature's parts, a comma («Фамилия, Имя»: no order to greet by is certain)
 _NOT_A_NAME = re.compile(r"[@|,\d/\\<>()\[\]{}:;=+_#*]")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+# a dot between Latin letters with no space after it is a login's («ivan.petrov»),
+# not an initial's («И. Петров», «I.Petrov» aside: no telling, so no name)
+_LOGIN = re.compile(r"[A-Za-z]\.[A-Za-z]")
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
@@ -33,8 +39,10 @@ def addressable(display_name: str | None) -> str | None:
     plain «Здравствуйте!»: none given, or one that holds @, digits, | and the like
     (_NOT_A_NAME), a role word (ROLE_WORDS), or is a single Latin word (a login or a
     mailbox: «info», «ivanov», «Jürgen» alike — no telling it from a name)."""
-    name = " ".join((display_name or "").split()).strip(" \"'«»")
-    if not name or _NOT_A_NAME.search(name):
+    # composed: «Й» as «И» and a combining breve is a letter all the same
+    name = unicodedata.normalize("NFC", " ".join((display_name or "").split()))
+    name = name.strip(" \"'«»")
+    if not name or _NOT_A_NAME.search(name) or _LOGIN.search(name):
         return None
     words = name.replace(".", " ").split()  # the dot of an initial: «И. Петров»
     if not all(_WORD.fullmatch(w) for w in words):

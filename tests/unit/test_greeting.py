@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,11 +23,27 @@ NO_NAME = [
     "noreply",
     "Иван 🙂",
     "user123",
+    # a login with its dot, a service's name
+    "ivan.petrov",
+    "Ivan.Petrov",
+    "i.petrov",
+    "Google Calendar",
+    "Бот уведомлений",
+    "Уведомления",
+    "Сбербанк Онлайн",
     "",
     "   ",
     None,
 ]
-NAMES = ["Иван Петров", "Иван", "John Smith", "Анна-Мария О'Нил", "И. Петров", "Мария"]
+NAMES = [
+    "Иван Петров",
+    "Иван",
+    "John Smith",
+    "Анна-Мария О'Нил",
+    "И. Петров",
+    "Петров И.И.",
+    "Мария",
+]
 
 
 @pytest.mark.parametrize("display", NO_NAME)
@@ -36,6 +54,11 @@ def test_what_is_no_persons_name_gives_a_plain_greeting(display):
 @pytest.mark.parametrize("display", NAMES)
 def test_a_persons_name_greets_them(display):
     assert addressable(display) == display
+
+
+def test_a_name_in_decomposed_letters_greets_them_composed():
+    """«Й» and «ё» as a letter and a combining mark (NFD, as some clients send them)."""
+    assert addressable(unicodedata.normalize("NFD", "Йосиф Лёвин")) == "Йосиф Лёвин"
 
 
 def test_quotes_and_runs_of_spaces_around_a_name_go():
