@@ -24,7 +24,7 @@ from maild.privileges import describe, user_name
 from maild.runner import ingest
 from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
-from maild.threadview import print_messages
+from maild.threadview import print_messages, refused_line
 from maild.ticketjson import ticket_json
 
 log = logging.getLogger("maild")
@@ -206,7 +206,7 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
     if ticket.get("removed"):  # #uncc: they write into it no more (ticket.may_append)
         print(f"removed by staff: {', '.join(ticket['removed'])}")
     for addr, m in (ticket.get("undeliverable") or {}).items():  # no automatic mail to it
-        print(f"refused for good since {app.fmt_time(m['since'])}: {addr}: {m['error']}")
+        print(refused_line(app, addr, m))
     if ticket.get("merged_into"):
         print(f"merged into [TID#{ticket['merged_into']}]")
     if ticket.get("merged_from"):

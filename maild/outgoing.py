@@ -21,7 +21,7 @@ from typing import Any
 
 from maild import guard
 from maild.app import App
-from maild.domain import caps
+from maild.domain import capped, caps
 from maild.domain.decision import Outgoing, msg_key
 from maild.domain.onemail import above_signature
 from maild.domain.records import (
@@ -140,12 +140,17 @@ def send(
     the log; `ticket`: as it is now, whose addresses refused for good get no automatic
     mail, undeliverable.held).
     Returns its thread records (`suppressed` notes of the recipients it was held
-    from, refused for good or blocked, then its own: none when nobody is left, a
+    from, refused for good or blocked, and the record of the mail that tells the staff
+    member whose command caused it so, capped.kept_back; then its own: none when nobody is left, a
     `suppressed` note when a cap stopped it, and the record of the one notice that
     tells staff notices about a sender are held: guard.sender_cap) and the recipients
     queued now ([] if it was queued before)."""
     staff = _support_side(app)
+    again = {"tid": tid, "thread": thread, "replying_to": replying_to, "now": now}
+    again.update(cause=cause, may_be_queued=may_be_queued, ticket=ticket)
     notes, free = kept_back(app, out, tid, ticket, staff, (cause, now))
+    # the one whose command caused a notice learns whom it does not go to, and why
+    notes += _also(app, capped.kept_back(out.if_capped, notes), again)
     if not free:
         return notes, []
     check = guard.check_caps(
@@ -167,20 +172,14 @@ def send(
         record = _queue(app, out, check, (tid, now), staff, replying_to)
         return [*notes, record], [] if check.queued else check.to
     tell = _telling(app, out, tid, check)
-    told: list[MessageRecord] = []
-    if tell is not None:
-        told, _ = send(
-            app,
-            tell,
-            tid=tid,
-            thread=thread,
-            replying_to=replying_to,
-            now=now,
-            cause=cause,
-            may_be_queued=may_be_queued,
-            ticket=ticket,
-        )
+    told = _also(app, [tell] if tell is not None else [], again)
     return [*notes, check.suppressed, *told], []
+
+
+def _also(app: App, mails: list[Outgoing], again: dict[str, Any]) -> list[MessageRecord]:
+    """The thread records of the mails to staff that say a mail did not go, each sent
+    as `send` sends any (`again`: the arguments of the send that did not go)."""
+    return [record for mail in mails for record in send(app, mail, **again)[0]]
 
 
 def _telling(app: App, out: Outgoing, tid: str, check: guard.CapCheck) -> Outgoing | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from maild.app import App
-from maild.domain.records import MessageRecord
+from maild.domain.records import MessageRecord, UndeliverableMark
 
 PUBLIC_MESSAGE = ("message_id", "direction", "from", "kind", "received_at", "text")
 PUBLIC_ATTACHMENT = ("filename", "content_type", "size", "accepted", "reason")
@@ -51,23 +51,32 @@ def not_sent(m: MessageRecord) -> str | None:
     return "не отправлено: " + ", ".join(f"{a}: {withdrawn_ru(w)}" for a, w in copies.items())
 
 
+def refused_line(app: App, address: str, mark: UndeliverableMark) -> str:
+    """The ticket's line of an address the relay refused for good (no automatic mail
+    goes to it), in the words of the notes keptback leaves."""
+    error = mark["error"].removeprefix(f"{address}: ")
+    since = app.fmt_time(mark["since"])
+    return f"{address} не принимается почтовым сервером с {since}, ответ сервера: {error}"
+
+
 def print_messages(app: App, messages: list[MessageRecord]) -> None:
     """The thread, oldest first: who, when, the files, the text (of automatic mail its
-    first line: the template says the rest)."""
+    first line: the template says the rest); in Russian as staff read it, but for the
+    record's kind, which `ticket list` and the JSON name alike."""
     for m in messages:
         arrow = "<-" if m["direction"] == "in" else "->"
         print()
         print(
             f"{arrow} {app.fmt_time(m['received_at'])}  {m['kind']}  {m['from']}"
-            + (f"  to {', '.join(m.get('to') or [])}" if m["direction"] == "out" else "")
+            + (f"  кому: {', '.join(m.get('to') or [])}" if m["direction"] == "out" else "")
         )
         said = not_sent(m)
         if said:
             print(f"   [{said}]")
         for a in m["attachments"]:
-            state = "accepted" if a["accepted"] else f"refused: {a['reason']}"
-            print(f"   [{a['filename']} {a['content_type']} {a['size']} B, {state}]")
+            state = "принят" if a["accepted"] else f"отклонён: {a['reason']}"
+            print(f"   [{a['filename']} {a['content_type']} {a['size']} байт, {state}]")
         text = (m.get("text") or "").strip()
         if m["kind"] in ("confirmation", "notice"):  # templated: the first line says it
             text = text.splitlines()[0] if text else ""
-        print("   " + "\n   ".join(text.splitlines()[:40]) if text else "   (empty)")
+        print("   " + "\n   ".join(text.splitlines()[:40]) if text else "   (без текста)")

@@ -1,26 +1,58 @@
 """The word to a staff member that the customer notice their command caused (#level,
-#consulting, #development, #take, #merge) did not go: the cap on automatic mail
-(domain.caps) holds for every automatic mail, and the one who gave the command is
-not to believe the customer was told (templates/staff_capped.txt)."""
+#consulting, #development, #take, #merge) did not go, and why: the cap on automatic
+mail (domain.caps) holds for every automatic mail, and no automatic mail goes to an
+address on the block list or one the relay refused for good (keptback); the one who
+gave the command is not to believe the customer was told (templates/staff_capped.txt)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from maild.domain.decision import Context, Outgoing
 from maild.domain.mailnames import NAMES
+from maild.domain.records import MessageRecord
+
+# the `suppressed` notes of keptback that the staff member is told of (the template's
+# `kept_back`: its reason in Russian, "" for the cap)
+KEPT_BACK = ("blocked", "refused")
 
 
 def if_capped(ctx: Context, notices: list[str], to: list[str], c: dict[str, Any]) -> Outgoing:
     """The mail to the staff member who wrote ``ctx.msg`` that the notices (names as
     staffreply's: "level_changed", ...) to the customers ``to`` did not go; outgoing.send
-    sends it when the cap stops them, with the cap's own words as ``why``; ``c``: the
-    notices' context (tid, subject, level)."""
+    sends it when the cap stops them, with the cap's own words as ``why``, and
+    kept_back's when it is not queued to some of them; ``c``: the notices' context
+    (tid, subject, level)."""
     context = {
         **c,
         "unsent_notices": [NAMES.get(f"{n}.txt", n) for n in notices],
         "unsent_to": list(to),
         "why": "",
+        "kept_back": "",
     }
     key = ctx.key("capped")
     return Outgoing(key, "notice", "staff_capped.txt", [ctx.msg.from_addr], context, record=True)
+
+
+def kept_back(told: Outgoing | None, notes: Iterable[MessageRecord]) -> list[Outgoing]:
+    """The mails (``told``: if_capped's) telling the staff member their notice was not
+    queued to the customers ``notes`` name (keptback's `suppressed` notes): one for the
+    blocked, one for those refused for good, each under a key of its own (the cap's
+    may stop the rest of the notice too)."""
+    if told is None:
+        return []
+    return [
+        replace(
+            told,
+            key=f"{told.key}-{note['suppressed']}",
+            context={
+                **told.context,
+                "unsent_to": list(note["to"]),
+                "kept_back": note["suppressed"],
+            },
+        )
+        for note in notes
+        if note.get("suppressed") in KEPT_BACK
+    ]

@@ -79,7 +79,8 @@ class Outgoing:
     about_due: str | None = None
     # a customer notice a staff member's command caused (#level, #take, #merge): the
     # mail telling that staff member the cap on automatic mail stopped it (the cap's
-    # words as its `why`: outgoing.send; domain.capped)
+    # words as its `why`: outgoing.send; domain.capped), or that it was not queued to
+    # a blocked address or one refused for good (capped.kept_back)
     if_capped: Outgoing | None = None
 
 

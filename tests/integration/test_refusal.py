@@ -152,15 +152,18 @@ def test_an_address_refused_for_good_gets_no_more_automatic_mail_until_staff_cc_
         desk.ingest(make_mail(sender=TYPO, subject=f"Re: [TID#{tid}]", body="Ещё вопрос."))
         assert desk.flush().code == 0 and desk.run("jobs", "run").code == 0
         assert relay.handler.tries[TYPO] == 1 and _told(relay) == 1
-        # new ticket, refusal, the follow-up (jobs run may add the morning digest, by
-        # the time of day: not about this ticket alone)
+        # new ticket, refusal, the follow-up, and to the one who gave #take that its
+        # notice did not go (jobs run may add the morning digest, by the time of day:
+        # not about this ticket alone)
         about = [r.subject for r in relay.to(STAFF[0]) if not r.subject.startswith("Очередь")]
-        assert len(about) == 3, about
+        assert len(about) == 4, about
+        assert sum(s.startswith("Клиенту не отправлено уведомление") for s in about) == 1
         shown = desk.run("ticket", "show", tid).out
         held = [x for x in shown.splitlines() if x.strip().startswith("Не отправлено")]
         assert len(held) == 2, shown
         assert all(TYPO in line and "550 5.1.1" in line and "#cc" in line for line in held)
-        assert "refused for good since " in shown and f"{TYPO}: 550 5.1.1" in shown
+        assert f"{TYPO} не принимается почтовым сервером с " in shown
+        assert "ответ сервера: 550 5.1.1" in shown
         assert "550 5.1.1" in desk.ticket(tid)["undeliverable"][TYPO]["error"]
         # staff correct nothing but name the address again: its mail goes again
         desk.ingest(_staff(tid, f"#cc {TYPO}\n#close"))

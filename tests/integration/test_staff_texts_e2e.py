@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Desk, make_mail, staff_to
+from tests.helpers import PNG, Desk, Sink, make_mail, staff_to
 from tests.integration.test_deadlines_e2e import at, ingest_at
 
 IVAN = "ivan@shop-example.ru"
@@ -100,3 +100,88 @@ def test_the_robot_notice_gives_its_reason_without_brackets_in_brackets(tmp_path
     assert "(причина — ответ робота другой системы заявок: в теме «[#12345]»)." in text, text
     shown = " ".join(desk.run("ticket", "show", tid).out.split())
     assert "робот (ответ робота другой системы заявок: в теме «[#12345]»)" in shown, shown
+
+
+def test_the_unsent_notice_does_not_say_a_capped_notice_went(tmp_path, sink):
+    """Files without a text and #take: the answer does not go (staff_unsent), and the
+    cap stops «работа начата» too; the unsent notice does not tell the staff member the
+    customer got it (staff_capped tells them it did not)."""
+    desk = Desk(tmp_path, sink.port, support={"max_auto_replies_per_ticket_per_hour": 1})
+    tid = desk.ingest_tid(make_mail(subject="Корзина не работает"))
+    assert desk.flush().code == 0
+    before = len(sink.to(IVAN))
+    files = [("shot.png", "image/png", PNG)]
+    reply = make_mail(
+        sender=ANNA, to=staff_to(tid), subject=f"[TID#{tid}]", body="#take", attachments=files
+    )
+    desk.ingest(reply)
+    assert desk.flush().code == 0
+    assert len(sink.to(IVAN)) == before
+    [unsent] = [r for r in sink.to(ANNA) if r.subject.startswith("Ответ клиенту не отправлен")]
+    text = " ".join(unsent.text.split())
+    assert "получено и команды выполнены, но само письмо клиенту не отправлено" in text, text
+    assert "ушло" not in text, text
+    [capped] = [r for r in sink.to(ANNA) if r.subject.startswith("Клиенту не отправлено")]
+    assert "достигнут предел автоматических писем" in " ".join(capped.text.split())
+
+
+@pytest.mark.parametrize("command", ["#take", "#level consulting", "#consulting"])
+def test_staff_learn_a_blocked_address_got_no_notice_of_their_command(tmp_path, sink, command):
+    """A customer on the block list gets no automatic mail, the notices of staff's
+    commands among it: the one who gave the command is told, as of the cap."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail(subject="Корзина не работает"))
+    assert desk.flush().code == 0
+    assert desk.run("block", "add", IVAN).code == 0
+    before = len(sink.to(IVAN))
+    staff_says(desk, tid, command)
+    assert len(sink.to(IVAN)) == before
+    [told] = [r for r in sink.to(ANNA) if r.subject.startswith("Клиенту не отправлено")]
+    assert f"[TID#{tid}]" in told.subject
+    text = " ".join(told.text.split())
+    assert f"Клиенту {IVAN} не отправлено уведомление «" in text, text
+    assert "адрес в списке блокировки (maild block list)" in text, text
+    assert "предел" not in text and "blocked" not in text, text
+
+
+def test_staff_learn_an_address_refused_for_good_got_no_notice_of_their_command(tmp_path):
+    """The relay refused the customer's address for good (the confirmation): «работа
+    начата» of #take is not queued to it, and the one who gave #take is told why."""
+    relay = Sink(refuse={IVAN: f"550 5.1.1 <{IVAN}>: Recipient address rejected"}).start()
+    try:
+        desk = Desk(tmp_path, relay.port)
+        tid = desk.ingest_tid(make_mail(subject="Корзина не работает"))
+        assert desk.flush().code == 0
+        staff_says(desk, tid, "#take")
+        assert relay.handler.tries[IVAN] == 1  # the notice was not tried
+        [told] = [r for r in relay.to(ANNA) if r.subject.startswith("Клиенту не отправлено")]
+        text = " ".join(told.text.split())
+        assert f"Клиенту {IVAN} не отправлено уведомление «работа начата»" in text, text
+        assert "почтовый сервер отказался принимать письма на этот адрес" in text, text
+        assert "«#cc АДРЕС»" in text and "предел" not in text, text
+    finally:
+        relay.stop()
+
+
+def test_ticket_show_speaks_russian_to_staff(tmp_path):
+    """`maild ticket show` of a ticket with a refused file, an address the relay refused
+    for good and an empty message: its words are Russian; the JSON keeps its values."""
+    relay = Sink(refuse={IVAN: f"550 5.1.1 <{IVAN}>: Recipient address rejected"}).start()
+    try:
+        desk = Desk(tmp_path, relay.port)
+        files = [("shot.png", "image/png", PNG), ("run.exe", "application/x-msdownload", b"MZ")]
+        tid = desk.ingest_tid(make_mail(subject="Корзина не работает", attachments=files))
+        desk.ingest(make_mail(subject=f"Re: [TID#{tid}]", body=""))
+        assert desk.flush().code == 0
+        shown = desk.run("ticket", "show", tid).out
+    finally:
+        relay.stop()
+    for english in ("refused for good", "accepted", "refused:", "  to ", "(empty)", " B,"):
+        assert english not in shown, (english, shown)
+    assert f"{IVAN} не принимается почтовым сервером с " in shown, shown
+    assert "ответ сервера: 550 5.1.1" in shown, shown
+    assert "[shot.png image/png 67 байт, принят]" in shown, shown
+    assert "[run.exe application/x-msdownload 2 байт, отклонён: Файл «run.exe»" in shown, shown
+    assert f"  кому: {IVAN}" in shown and "   (без текста)" in shown, shown
+    [shot, exe] = desk.ticket(tid)["messages"][0]["attachments"]
+    assert shot["accepted"] is True and exe["accepted"] is False
