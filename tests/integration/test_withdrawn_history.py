@@ -37,7 +37,7 @@ def test_block_add_marks_the_withdrawn_confirmation_not_sent(tmp_path, sink):
     notices = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "notice"]
     assert notices and not any("withdrawn" in n for n in notices)  # staff's went
     shown = desk.run("ticket", "show", tid).out
-    head, _, rest = shown.partition(f"confirmation  support@example.com  to {CUSTOMER}")
+    head, _, rest = shown.partition(f"confirmation  support@example.com  кому: {CUSTOMER}")
     assert rest.splitlines()[1].strip() == "[не отправлено: адрес заблокирован]", shown
     _relay_back(desk, sink.port)
     assert desk.flush().code == 0 and sink.to(CUSTOMER) == []
