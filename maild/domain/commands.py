@@ -22,7 +22,7 @@ from maild.domain.commandspec import (
 )
 from maild.domain.layout import from_russian_layout
 from maild.domain.quotes import is_quoted, trim_reply, unquoted
-from maild.domain.records import MessageRecord
+from maild.domain.records import MessageRecord, Ticket
 from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer
 from maild.domain.typedlines import Thread
 
@@ -30,6 +30,7 @@ __all__ = [
     "COMMANDS",
     "REGISTRY",
     "Command",
+    "errors_in_order",
     "ParsedReply",
     "holds_notice",
     "IN_QUOTE",
@@ -69,6 +70,23 @@ class Command:
 
     name: str
     arg: str | None = None
+
+
+Apply = Callable[[Ticket, Command], tuple[Ticket, str | None]]
+
+
+def errors_in_order(
+    ticket: Ticket, commands: tuple[Command, ...], names: tuple[str, ...], apply: Apply
+) -> list[str]:
+    """The errors (Russian) of a reply's lines of the commands `names`, each applied
+    (`apply`: the ticket after it, or an error) to the ticket the ones above it left:
+    "#uncc a" after "#cc a" is no error, "#human a" twice is one."""
+    found: list[str] = []
+    for cmd in commands:
+        if cmd.name in names:
+            ticket, err = apply(ticket, cmd)
+            found += [err] if err else []
+    return found
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from maild.domain.commands import Command
+from maild.domain.commands import Command, errors_in_order
 from maild.domain.decision import Decision
 from maild.domain.records import MessageRecord, Ticket, note_record
 
@@ -64,12 +64,7 @@ def vouch(ticket: Ticket, arg: str | None) -> tuple[Ticket, str | None]:
 
 def errors(ticket: Ticket, commands: tuple[Command, ...]) -> list[str]:
     """The errors of a reply's #human lines, each checked after the ones above it."""
-    found: list[str] = []
-    for cmd in commands:
-        if cmd.name == "human":
-            ticket, err = vouch(ticket, cmd.arg)
-            found += [err] if err else []
-    return found
+    return errors_in_order(ticket, commands, ("human",), lambda t, cmd: vouch(t, cmd.arg))
 
 
 def noted(decision: Decision, before: Ticket, by: str, at: datetime) -> Decision:

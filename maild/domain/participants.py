@@ -9,7 +9,7 @@ Pure: the facts come from the ticket, the message and the Policy.
 from __future__ import annotations
 
 from maild.domain import undeliverable
-from maild.domain.commands import Command
+from maild.domain.commands import Command, errors_in_order
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
 from maild.domain.records import Ticket
@@ -58,12 +58,12 @@ def apply_participant_command(
 
 def participant_errors(policy: Policy, ticket: Ticket, commands: tuple[Command, ...]) -> list[str]:
     """The errors of a reply's #cc/#uncc lines, each checked after the ones above it."""
-    errors: list[str] = []
-    for cmd in commands:
-        if cmd.name in ("cc", "uncc"):
-            ticket, err = apply_participant_command(policy, ticket, cmd.name, cmd.arg)
-            errors += [err] if err else []
-    return errors
+    return errors_in_order(
+        ticket,
+        commands,
+        ("cc", "uncc"),
+        lambda t, cmd: apply_participant_command(policy, t, cmd.name, cmd.arg),
+    )
 
 
 def newcomers(policy: Policy, msg: ParsedMessage, ticket: Ticket) -> set[str]:
