@@ -87,8 +87,8 @@ def test_the_addr_spec_is_the_one_first_written(local: str, domain: str, frame: 
     assert (addresses._ADDR_SPEC.fullmatch(addr) is not None) == expected
 
 
-@pytest.mark.parametrize("ch", [chr(c) for c in range(0x80)] + ["ж", "\x80", "😀"])
-def test_each_character_in_each_place_is_taken_as_first_written(ch: str) -> None:
-    for addr in (f"a{ch}b@x.ru", f"{ch}@x.ru", f'"{ch}"@x.ru', f"a@x{ch}y.ru", f"a@{ch}"):
-        expected = _ADDR_SPEC_AS_FIRST_WRITTEN.fullmatch(addr) is not None
-        assert (addresses._ADDR_SPEC.fullmatch(addr) is not None) == expected, addr
+def test_each_character_in_each_place_is_taken_as_first_written() -> None:
+    for ch in [chr(c) for c in range(0x80)] + ["ж", "\x80", "😀"]:
+        for addr in (f"a{ch}b@x.ru", f"{ch}@x.ru", f'"{ch}"@x.ru', f"a@x{ch}y.ru", f"a@{ch}"):
+            expected = _ADDR_SPEC_AS_FIRST_WRITTEN.fullmatch(addr) is not None
+            assert (addresses._ADDR_SPEC.fullmatch(addr) is not None) == expected, addr
