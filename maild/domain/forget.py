@@ -3,7 +3,8 @@
 What stays: the TID, status, level and every time (created, due, reactions,
 closing), so the SLA report is unchanged. What goes: in a ticket the person
 opened, the text, subject and attachments of every message (maild's own mail
-quotes theirs, staff replies answer it); in another ticket, their own messages.
+quotes theirs, staff replies answer it); in another ticket, their own messages and
+maild's mail about them (erase_mail).
 Their address is replaced by PLACEHOLDER wherever it stands (in another's subject,
 text and requester's display name too).
 """
@@ -32,6 +33,7 @@ class Erasure:
     spool_keys: list[str] = field(default_factory=list)  # spool copies to remove
     kept_keys: list[str] = field(default_factory=list)  # spool copies kept: scrub the address
     replaced: int = 0  # other places the address was replaced
+    message_ids: list[str] = field(default_factory=list)  # of the messages erased
 
     @property
     def changed(self) -> bool:
@@ -62,7 +64,26 @@ def _erase_message(m: MessageRecord, e: Erasure) -> None:
     if m.get("spool_key"):
         e.spool_keys.append(m["spool_key"])
         m["spool_key"] = None
+    if m.get("message_id"):
+        e.message_ids.append(m["message_id"])
     e.messages += 1
+
+
+def erase_mail(
+    messages: list[MessageRecord], ids: Collection[str], e: Erasure
+) -> list[MessageRecord]:
+    """In a ticket the person did not open, maild's mail about them, by the Message-ID
+    of any of its copies (`ids`): mail to them, and the staff notice of a message of
+    theirs, which quotes it and lists its files. It is erased as their messages are."""
+    out = []
+    for original in messages:
+        m = original
+        mail_ids = {m.get("message_id"), *(m.get("copies") or {}).values()}
+        if m.get("direction") == "out" and not mail_ids.isdisjoint(ids):
+            m = {**m, "attachments": [dict(a) for a in m.get("attachments") or []]}
+            _erase_message(m, e)
+        out.append(m)
+    return out
 
 
 # where else a record may name the person: a staff reply's commands and their errors

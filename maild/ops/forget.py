@@ -28,10 +28,12 @@ from maild.domain.forget import (
     ERASED,
     PLACEHOLDER,
     Erasure,
+    erase_mail,
     erase_person,
     scrub_list_text,
     scrub_listed,
 )
+from maild.domain.records import OutboxEntry
 from maild.ops.forgetmail import scrub_mail
 from maild.ops.retention import remove_unreferenced
 from maild.withdrawals import note, withdrawal
@@ -97,16 +99,20 @@ def _files_holding(app: App, needles: list[bytes], since_ns: int = 0) -> dict[by
     return found
 
 
-def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> int:
-    """Outgoing mail (queued or sent) to the address or about a ticket it opened:
-    the record keeps its id and times (so it is never queued again), recipients
-    and subject are replaced, the message is emptied, and queued mail is not sent.
-    Other mail that names the address gets the placeholder instead, and so does a
-    file whose first line is no whole record (whose mail it is cannot be told; it
-    never goes, and fsck names it); a staff mail of several tickets (a list of
-    reminders, escalations or refused mail, the morning digest) loses the subject of
-    theirs too (domain.forget.scrub_listed), in a text sent as base64 as well."""
-    n = 0
+def _erase_outbox(
+    app: App, address: str, theirs: set[str], quoted: set[str], dry_run: bool
+) -> tuple[int, dict[str, set[str]]]:
+    """Outgoing mail (queued or sent) about the person (_about_them): the record keeps
+    its id and times (so it is never queued again), recipients (but the staff of a
+    notice of their message) and subject are replaced, the message is emptied, and
+    queued mail is not sent. Other mail that names the address gets the placeholder
+    instead, and so does a file whose first line is no whole record (whose mail it is
+    cannot be told; it never goes, and fsck names it); a staff mail of several
+    tickets (a list of reminders, escalations or refused mail, the morning digest)
+    loses the subject of theirs too (domain.forget.scrub_listed), in a text sent as
+    base64 as well. Returns the count, and the Message-IDs of the mail so erased in
+    tickets the person did not open, by TID (their records go too: erase_mail)."""
+    n, about = 0, {}
     files = app.store.files()  # the locked section's transaction
     withdrawn = []
     for folder in (app.outbox.queue, app.outbox.sent, app.outbox.refused):
@@ -116,8 +122,7 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
             except OSError:
                 continue
             meta = read_record(path.name, data.partition(b"\n")[0])
-            to = [a.lower() for a in meta["to"]] if meta is not None else []
-            if meta is None or (address not in to and meta.get("tid") not in theirs):
+            if meta is None or not _about_them(meta, data, address, theirs, quoted):
                 scrubbed = _scrub_other(data, address, theirs)
                 if scrubbed != data:
                     n += 1
@@ -125,11 +130,16 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
                         files.put(path, scrubbed)
                 continue
             n += 1
+            if meta["tid"] not in theirs:
+                about.setdefault(meta["tid"], set()).add(meta["message_id"])
             if dry_run:
                 continue
+            to = [a.lower() for a in meta["to"]]
             # the relay's answers (last_error, refused) name the address too
             said = {k: _scrub_text(v, address) for k, v in meta.items() if isinstance(v, str)}
-            erased = {**said, "to": [PLACEHOLDER], "subject": ERASED, "erased": True}
+            gone = address in to or meta["tid"] in theirs
+            erased = {**said, "to": [PLACEHOLDER] if gone else meta["to"]}
+            erased |= {"subject": ERASED, "erased": True}
             if folder == app.outbox.queue:  # never sent now: moved to sent/ as erased,
                 # marked as never sent (outbox list --sent would show it as sent)
                 if app.outbox.withdraw(path.stem, {**erased, "withdrawn": "erased"}, mail=b""):
@@ -138,7 +148,26 @@ def _erase_outbox(app: App, address: str, theirs: set[str], dry_run: bool) -> in
             else:
                 files.put(path, json.dumps({**meta, **erased}).encode() + b"\n")
     note(app, withdrawn)  # so its thread does not show it as mail that went
-    return n
+    return n, about
+
+
+_IN_REPLY_TO = re.compile(rb"^In-Reply-To:[ \t]*(<[^>\r\n]*>)", re.IGNORECASE | re.MULTILINE)
+
+
+def _about_them(
+    meta: OutboxEntry, data: bytes, address: str, theirs: set[str], quoted: set[str]
+) -> bool:
+    """Whether an outbox file is mail about the person: to them, about a ticket they
+    opened, or the staff notice of a message of theirs in another's ticket (`quoted`:
+    the Message-IDs of their messages; the notice answers one, and quotes it)."""
+    if address in (a.lower() for a in meta["to"]) or meta.get("tid") in theirs:
+        return True
+    if meta.get("kind") != "notice" or not quoted:
+        return False
+    mail = data.partition(b"\n")[2]
+    head = mail.split(b"\r\n\r\n", 1)[0]
+    replying = _IN_REPLY_TO.search(head)
+    return replying is not None and replying[1].decode("ascii", "replace") in quoted
 
 
 def _scrub_other(data: bytes, address: str, theirs: set[str]) -> bytes:
@@ -219,6 +248,7 @@ def _erase_ticket(app: App, tid: str, address: str, dry_run: bool, result: Forge
         return  # the same files, looked at again: nothing new
     else:
         earlier.theirs = earlier.theirs or erasure.theirs
+        earlier.message_ids += erasure.message_ids
         earlier.messages += erasure.messages
         earlier.attachments += erasure.attachments
         earlier.spool_keys += erasure.spool_keys
@@ -226,6 +256,27 @@ def _erase_ticket(app: App, tid: str, address: str, dry_run: bool, result: Forge
     removed, scrubbed = _spool_copies(app, erasure, address, dry_run)
     result.spool_copies += removed
     result.spool_scrubbed += scrubbed
+    if not dry_run:
+        app.store.save(ticket, messages)
+
+
+def _erase_mail(app: App, tid: str, ids: set[str], dry_run: bool, result: ForgetResult) -> None:
+    """The records of maild's mail about the person in a ticket they did not open,
+    erased with its outbox files (the caller holds the store lock)."""
+    loaded = app.store.load(tid)
+    if loaded is None:
+        return
+    ticket, messages = loaded
+    erasure = Erasure(tid)
+    messages = erase_mail(messages, ids, erasure)
+    if not erasure.changed:
+        return
+    earlier = next((e for e in result.tickets if e.tid == tid), None)
+    if earlier is None:
+        result.tickets.append(erasure)
+    else:
+        earlier.messages += erasure.messages
+        earlier.attachments += erasure.attachments
     if not dry_run:
         app.store.save(ticket, messages)
 
@@ -243,7 +294,10 @@ def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
         for tid in sorted(_files_holding(app, [needle], since_ns=scan_began)[needle]):
             _erase_ticket(app, tid, address, dry_run, result)
         theirs = {e.tid for e in result.tickets if e.theirs}
-        result.outbox_mails = _erase_outbox(app, address, theirs, dry_run)
+        quoted = {i for e in result.tickets if not e.theirs for i in e.message_ids}
+        result.outbox_mails, about = _erase_outbox(app, address, theirs, quoted, dry_run)
+        for tid, ids in about.items():
+            _erase_mail(app, tid, ids, dry_run, result)
         if not dry_run:
             app.store.forget_address(address)
         result.held = _erase_held(app, address, dry_run)

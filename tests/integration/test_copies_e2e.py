@@ -80,9 +80,12 @@ def test_a_cc_participant_cannot_add_people_as_the_requester(desk, sink):
     # maild forget petr: his own copies are emptied, ivan's keep their text
     assert desk.run("forget", PETR).code == 0
     sent = desk.run("outbox", "list", "--sent", "--json").json()
-    theirs = [m for m in sent if m.get("erased")]
+    theirs = [m for m in sent if m.get("erased") and m["to"] == ["forgotten@invalid"]]
     ivans_copies = [m for m in sent if m["to"] == [IVAN]]
     assert len(theirs) == 4
+    # and the staff notices of his two follow-ups, which quoted them
+    notices = [m for m in sent if m.get("erased") and m["kind"] == "notice"]
+    assert len(notices) == 2 * len(desk.sections["support"]["staff"])
     assert any("Проверим" in desk.run("outbox", "show", m["id"]).out for m in ivans_copies)
 
 

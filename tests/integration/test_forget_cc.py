@@ -70,3 +70,30 @@ def test_forget_json_tells_deleted_from_scrubbed_copies(tmp_path: Path) -> None:
     r = desk.run("forget", GONE, "--json").json()
     assert (r["spool_copies_removed"], r["spool_copies_scrubbed"]) == (1, 1)
     assert list(_copies(desk)) == ["<p2@shop.ru>"]
+
+
+IVAN_TEXT = "Мой личный номер паспорта 4510 123456"
+
+
+def test_the_staff_notice_of_their_message_in_anothers_ticket_is_erased(tmp_path: Path) -> None:
+    """Ivan (in Cc) writes into Petr's ticket; once he is erased, his message in the
+    ticket is, and so is the staff notice that quoted it, as the notices of a ticket
+    he opened are. Petr's own mail and its notice stay."""
+    desk = Desk(tmp_path, dead_port())
+    petr = make_mail(sender="Петр <petr@shop.ru>", body=PETR_TEXT, headers={"Cc": f"Иван <{GONE}>"})
+    tid = desk.ingest_tid(petr)
+    ivan = make_mail(sender=f"Иван <{GONE}>", subject=f"Re: Заказ [TID#{tid}]", body=IVAN_TEXT)
+    assert desk.ingest(ivan).code == 0
+    outbox = desk.root / "data" / "outbox"
+
+    def holding(text: str) -> list[Path]:
+        return [p for p in outbox.rglob("*.mail") if text.encode() in p.read_bytes()]
+
+    assert holding(IVAN_TEXT) and holding(PETR_TEXT)  # the notices quote them
+    r = desk.run("forget", GONE)
+    assert r.code == 0, r.err
+    assert not any(IVAN_TEXT in m.get("text", "") for m in desk.ticket(tid)["messages"])
+    assert holding(IVAN_TEXT) == []
+    assert holding(PETR_TEXT)  # Petr's notices still quote Petr
+    listed = desk.run("outbox", "list", "--sent", "--json")
+    assert listed.code == 0 and GONE not in listed.out
