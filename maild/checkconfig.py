@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from maild import config as config_mod
 from maild.adapters.layout import KEY_READABLE, readable_keys, refusals
+from maild.adapters.tls import tls_problem
 from maild.configtypes import Config
 from maild.domain.calendar import override_slips, unknown_year
 from maild.output import print_json
@@ -61,7 +62,8 @@ def findings(path: str) -> tuple[list[str], list[str]]:
     except config_mod.ConfigError as e:
         return list(e.problems), []
     warnings = [f"{cfg.path}: {w}" for w in config_warnings(cfg)]
-    problems = [f"{cfg.path}: {p}" for p in [*storage_problems(cfg), *token_problems(cfg)]]
+    tls = [p for p in [tls_problem(cfg.smtp)] if p]
+    problems = [f"{cfg.path}: {p}" for p in [*storage_problems(cfg), *token_problems(cfg), *tls]]
     templates = config_mod.templates_problem(cfg)
     if templates:
         problems.append(templates)
@@ -143,6 +145,12 @@ def config_warnings(cfg: Config) -> list[str]:
     if cfg.imap is not None and not cfg.imap.verify_tls:
         out.append("imap.verify_tls = false: the IMAP server's certificate is not checked")
     out += imap_port_warnings(cfg)
+    smtp = cfg.smtp
+    if smtp is not None and not smtp.tls_cert and smtp.host not in LOOPBACK:
+        out.append(
+            f"smtp.listen = {smtp.listen} takes mail from other hosts without STARTTLS: "
+            "set smtp.tls_cert and smtp.tls_key, or listen on 127.0.0.1 behind postfix"
+        )
     ob = cfg.outbound
     if ob.username and not ob.starttls and ob.host not in LOOPBACK:
         out.append(

@@ -141,6 +141,14 @@ def oauth2_logins(sections: dict[str, dict[str, Any]], path: str) -> list[str]:
     return out
 
 
+def tls_pair(smtp: dict[str, Any] | None, path: str) -> list[str]:
+    """STARTTLS takes a certificate and its key: both keys or neither."""
+    if smtp is None or bool(smtp["tls_cert"]) == bool(smtp["tls_key"]):
+        return []
+    given, missing = ("tls_cert", "tls_key") if smtp["tls_cert"] else ("tls_key", "tls_cert")
+    return [f"{path}: missing key 'smtp.{missing}' (set with 'smtp.{given}' for STARTTLS)"]
+
+
 def parse(raw: dict[str, Any], path: str) -> Config:
     """Validate a parsed TOML document; raise ConfigError listing every problem."""
     errors = [unknown_top(path, name, raw[name]) for name in raw if name not in SCHEMA]
@@ -153,6 +161,7 @@ def parse(raw: dict[str, Any], path: str) -> Config:
     errors += secret_problems(sections, path)  # guessable keys make the desk forgeable
     errors += oauth2_logins(sections, path)
     errors += imap_folders(sections.get("imap"), path)
+    errors += tls_pair(sections.get("smtp"), path)
     if errors:
         raise ConfigError(errors)
     cal, storage, outbound = sections["calendar"], sections["storage"], sections["outbound"]

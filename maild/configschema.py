@@ -221,6 +221,9 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "max_connections": (_count, "a number of connections above 0", 500),
         "timeout": (_seconds, "a number of seconds above 0", 300),
         "max_data_transfers": (_count, "a number of transfers above 0", 3),
+        # STARTTLS, for a listener facing the internet (adapters/tls.py)
+        "tls_cert": (_str, "a file path (PEM)", ""),
+        "tls_key": (_str, "a file path (PEM)", ""),
     },
     "imap": {
         "host": (_str, "a host name", REQUIRED),

@@ -140,6 +140,8 @@ class SmtpConfig(_Listens):
     max_connections: int = 500  # more at once get 421 (sessions.py)
     timeout: float = 300  # idle, or without progress during DATA
     max_data_transfers: int = 3  # large DATA bodies received at once (sessions.py)
+    tls_cert: str = ""  # STARTTLS offered when set, with tls_key (adapters/tls.py)
+    tls_key: str = ""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from maild import metrics, privileges, status
 from maild.adapters import systemd
 from maild.adapters.leftovers import remove_leftovers
 from maild.adapters.listener import SupportHandler
+from maild.adapters.tls import tls_problem
 from maild.app import App
 from maild.checkconfig import NO_AUTHSERV_ID, calendar_warning, exposure_warnings
 from maild.domain.replyaddr import is_support_address
@@ -53,6 +54,7 @@ RESCAN_INTERVAL = 30.0  # pick up mail spooled by `maild ingest` or left pending
 STOP_GRACE = 20.0  # seconds to finish in-flight processing on SIGTERM
 EX_OSERR = 71  # a listener could not start
 EX_TEMPFAIL = 75  # another maild serve serves the storage
+EX_CONFIG = 78  # the listener's certificate does not load
 
 
 class Daemon:
@@ -384,7 +386,12 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 def serve(app: App) -> int:
-    """`maild serve`: 75 (try again later) while another one serves the storage."""
+    """`maild serve`: 75 (try again later) while another one serves the storage, 78
+    when the listener's certificate or key does not load."""
+    problem = tls_problem(app.config.smtp)
+    if problem is not None:
+        log.error("%s: %s", app.config.path, problem)
+        return EX_CONFIG
     if claim_storage(app.config.storage_path) is None:
         return EX_TEMPFAIL
     factory = event_loop_factory()

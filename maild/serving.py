@@ -21,6 +21,7 @@ from maild.adapters.imapround import CONTACT_EVERY
 from maild.adapters.listener import SupportHandler, make_protocol
 from maild.adapters.sessions import SessionLimits
 from maild.adapters.spool import Spool
+from maild.adapters.tls import server_context
 from maild.app import App
 from maild.configtypes import Config, SmtpConfig
 
@@ -50,6 +51,7 @@ async def start_smtp(
         max_size=smtp.max_message_size,
         hostname=socket.getfqdn(),
         limits=SessionLimits(smtp.max_connections, smtp.timeout, smtp.max_data_transfers),
+        tls=server_context(smtp),  # loadable: serve checked it (tls_problem)
     )
     try:
         server = await asyncio.get_running_loop().create_server(factory, smtp.host, smtp.port)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -226,9 +227,11 @@ def make_protocol(
     max_size: int,
     hostname: str,
     limits: SessionLimits | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> Callable[[], SMTP]:
     """The protocol factory for asyncio's create_server: one MaildSMTP/MaildLMTP per
-    connection, sharing `limits`."""
+    connection, sharing `limits`; offering STARTTLS with `tls` (adapters/tls.py), to
+    senders that want it: mail in clear is still taken, as on any MX."""
     cls = MaildLMTP if lmtp else MaildSMTP
     limits = limits or SessionLimits()
 
@@ -241,6 +244,8 @@ def make_protocol(
             hostname=hostname,
             ident="maild",
             timeout=BACKSTOP,  # the idle timer of LimitedSessions is the real one
+            tls_context=tls,
+            require_starttls=False,
         )
         proto.session_limits = limits
         return proto
