@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from maild.domain.commandspec import (
@@ -21,6 +21,7 @@ from maild.domain.commandspec import (
     shown,
 )
 from maild.domain.layout import from_russian_layout
+from maild.domain.nearmiss import near_command
 from maild.domain.quotes import is_quoted, trim_reply, unquoted
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer
@@ -111,15 +112,18 @@ class ParsedReply:
         return "".join(p if isinstance(p, str) else answer(p.arg or "") for p in self.pieces)
 
 
-def parse_reply(text: str) -> ParsedReply:
+def parse_reply(text: str, customers: Sequence[str] = ()) -> ParsedReply:
     """Find the command lines in the reply's own text (not in the quoted history).
 
     A line that is exactly a known command is run and removed wherever it stands, and
     one that is a known command with a wrong argument is an error wherever it stands;
-    an unknown "#word" line is an error only in the leading block of command lines
-    (elsewhere it is the staff member's text, e.g. a hashtag).
+    an unknown "#word" line is an error in the leading block of command lines, and
+    further down only when it is a command mistyped (_mistyped: "#clsoe", "# close");
+    any other is the staff member's text (a hashtag, "#123"), and so is a line of
+    the ticket's ``customers``' mails (their texts), copied into the answer.
     """
     own_end = len(trim_reply(text, fallback=False))
+    mistyped = _Mistyped(customers)
     commands: list[Command] = []
     errors: list[str] = []
     pieces: list[str | Command] = []
@@ -132,6 +136,8 @@ def parse_reply(text: str) -> ParsedReply:
         found = _command(m, leading) if m else None
         if found is None and leading and stripped and start < own_end:
             found = _spaced(stripped)
+        elif found is None and stripped and start < own_end:
+            found = mistyped(stripped)
         if found is None:
             if stripped:
                 leading = False
@@ -248,13 +254,64 @@ def _spaced(line: str) -> str | None:
     return f"«{line}»: между «{sign}» и командой не должно быть пробела ({sign}{m.group(1)})"
 
 
-def _unknown(word: str) -> str:
+class _Mistyped:
+    """The error of a line of its own under the top of a reply that is a command
+    mistyped, or None: a word one slip from a command's name or alias
+    (nearmiss.near_command: "#clsoe", "#закрыь"; with an argument the command reads,
+    "#levle vip"), or a command with a space after its sign ("# close"). Read as text
+    it went to the customer, ran nothing, and the staff member heard nothing. A line
+    of the customers' own mail (``texts``) is theirs, copied: text."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts
+        self.thread: Thread | None = None  # built for the first line that needs it
+
+    def __call__(self, line: str) -> str | None:
+        error = _spaced_below(line)
+        if error is None and (m := COMMAND_RE.fullmatch(line)) and m.group(1) != "?":
+            error = _slip(m.group(2), m.group(3).strip())
+        if error is None or not self.texts:
+            return error
+        if self.thread is None:
+            self.thread = Thread(list(self.texts))
+        return None if self.thread.holds_line(line) else error
+
+
+def _spaced_below(line: str) -> str | None:
+    """_spaced's error for a line that, the space taken out, is a command that runs
+    ("# close", "# level vip"); a heading is text ("# Заметка о настройке")."""
+    if not SPACED_RE.fullmatch(line):
+        return None
+    m = COMMAND_RE.fullmatch(line[0] + line[1:].lstrip())
+    found = _command(m, False) if m else None
+    if not isinstance(found, Command) or found.name == "note" and found.arg:
+        return None
+    return _spaced(line)
+
+
+def _slip(word: str, arg: str) -> str | None:
+    """The error of "#word arg" when ``word`` is one slip from a command and ``arg``
+    is nothing or what that command reads; None for a hashtag with words after it."""
+    meant = near_command(word)
+    name = resolve(meant) if meant else None
+    if meant is None or name is None:
+        return None
+    arg = arg.rstrip(".,;!").strip()
+    if arg and name == "note":
+        return None  # "#заметки о настройке": a note's text is any words
+    # the argument as _command reads it: as typed, or a Russian word's in its layout
+    typed = [arg] if word.isascii() else [arg, from_russian_layout(arg)]
+    if arg and all(REGISTRY[name].read(name, a)[1] is not None for a in typed):
+        return None
+    return _unknown(word, meant)
+
+
+def _unknown(word: str, meant: str | None = None) -> str:
     # a typo typed in the Russian layout («#сдщыуу») is looked for as the Latin it was
-    # meant to be («closee»: #close)
+    # meant to be («closee»: #close); ``meant``: the one nearmiss found
     words = (*COMMANDS, *ALIASES)
-    hint = difflib.get_close_matches(word.lower(), words, n=1) or (
-        difflib.get_close_matches(from_russian_layout(word.lower()), words, n=1)
-    )
+    hint = [meant] if meant else difflib.get_close_matches(word.lower(), words, n=1)
+    hint = hint or difflib.get_close_matches(from_russian_layout(word.lower()), words, n=1)
     suffix = f" (может быть, #{hint[0]}?)" if hint else ""
     known = ", ".join(shown(c) for c in COMMANDS)
     return f"Неизвестная команда: #{word}{suffix}; допустимы: {known}"

@@ -174,7 +174,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     # the notice attached as a forward is the mail answered (its files, the customer's
     # own, the ticket holds: decide left them out, as every file it holds already)
     text = without_our_forward(ctx.msg.text, policy.support_address)
-    reply = parse_reply(text)
+    # a line of the customers' mail copied into the answer is never a command mistyped
+    reply = parse_reply(text, [m.get("text") or "" for m in messages if m["kind"] == "customer"])
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
     body = _answer(policy, reply, extras, ticket, messages)

@@ -404,9 +404,9 @@ def test_a_command_with_a_space_after_its_sign_at_the_top_stops_the_reply(line: 
     assert reply.commands == () and reply.body == "Иван, исправлено."
 
 
-def test_a_heading_or_a_line_further_down_is_text() -> None:
+def test_a_heading_is_text_at_the_top_and_further_down() -> None:
     assert parse_reply("# Итоги\nвсё работает").errors == ()
-    assert parse_reply("Иван, смотрите:\n# close\n").errors == ()
+    assert parse_reply("Иван, смотрите:\n# Итоги\nвсё работает").errors == ()
 
 
 def test_the_cheat_sheet_and_the_level_error_name_the_same_levels() -> None:

@@ -1,0 +1,67 @@
+"""A "#word" that is one slip of the keyboard from a staff command's name or alias:
+"#clsoe", "#cloes", "#закрыь", "#закрыто". On a line of its own under the answer
+it is a command mistyped, not the staff member's text (commands.parse_reply stops
+the reply for it, as for an unknown "#word" at the top). Pure: words in, a word out.
+
+One slip: a letter left out, one added, one replaced, or two neighbours swapped
+(the optimal string alignment distance is 1). A name of four letters or fewer
+("#take", "#note", "#spam") counts only two neighbours swapped ("#tkae"): one letter
+off it is another word too often ("#make", "#notes", "#scam"), a hashtag.
+"""
+
+from __future__ import annotations
+
+from maild.domain.commandspec import ALIASES, COMMANDS
+from maild.domain.layout import from_russian_layout
+
+__all__ = ["SHORT", "near_command", "one_slip"]
+
+# A name this long or shorter is near only by two neighbours swapped.
+SHORT = 4
+
+
+def near_command(word: str) -> str | None:
+    """The command name or alias (lower case, as commandspec spells it) that ``word``
+    is one slip from, as written or typed with the Russian layout left on («сдщуы»:
+    "cloes", "close"); None when it is none (a known name itself included: that is
+    the command, not a slip)."""
+    typed = word.lower()
+    targets = (*COMMANDS, *ALIASES)
+    for form in dict.fromkeys((typed, from_russian_layout(typed))):
+        if form in targets:
+            return None
+        for target in targets:
+            if one_slip(form, target):
+                return target
+    return None
+
+
+def one_slip(typed: str, target: str) -> bool:
+    """``typed`` is ``target`` with one slip, as the module's docstring says."""
+    if typed == target or abs(len(typed) - len(target)) > 1:
+        return False
+    if len(target) <= SHORT:
+        return _swapped(typed, target)
+    return _swapped(typed, target) or _one_edit(typed, target)
+
+
+def _swapped(a: str, b: str) -> bool:
+    """``a`` is ``b`` with two neighbouring letters swapped."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(diff) != 2 or diff[1] != diff[0] + 1:
+        return False
+    i, j = diff
+    return a[i] == b[j] and a[j] == b[i]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """``a`` is ``b`` with one letter replaced, added or left out."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1 :]

@@ -1,0 +1,182 @@
+"""A command mistyped on a line of its own under the answer ("#clsoe", "#закрыь",
+"# close"): domain/nearmiss.py's rule of one slip, and parse_reply stopping the reply
+for it as for an unknown "#word" at the top, while a hashtag, "#123", a heading, a
+quoted line and a line of the customer's own mail stay text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maild.domain.commands import parse_reply
+from maild.domain.commandspec import ALIASES, COMMANDS
+from maild.domain.layout import from_russian_layout
+from maild.domain.nearmiss import SHORT, near_command
+
+ANSWER = "Иван, проверьте модуль оплаты.\n"
+SIGNED = "\nАнна\n"
+
+
+def below(line: str, customers: tuple[str, ...] = ()):
+    """The reply: an answer, ``line`` under it, a signature."""
+    return parse_reply(f"{ANSWER}{line}\n{SIGNED}", customers)
+
+
+@pytest.mark.parametrize(
+    ("line", "meant"),
+    [
+        ("#clsoe", "#close?"),
+        ("#cloes", "#close?"),
+        ("#Clsoe.", "#close?"),
+        ("#closed", "#close?"),
+        ("#закрыь", "#закрыть?"),
+        ("#закрыто", "#закрыть?"),
+        ("#сдщуы", "#close?"),  # "cloes" typed with the Russian layout left on
+        ("#tkae", "#take?"),
+        ("№ждтаь", "#ждать?"),
+        ("#levle vip", "#level?"),
+        ("#думуды мшз", "#level?"),  # "#levels vip", its argument in the same layout
+        ("#asign boris@example.com", "#assign?"),
+    ],
+)
+def test_a_command_mistyped_under_the_answer_stops_the_reply(line: str, meant: str) -> None:
+    """Read as text it went to the customer, ran nothing, and the staff member was not
+    told: now it is the error an unknown "#word" at the top gets, naming the command."""
+    reply = below(line)
+    [error] = reply.errors
+    assert error.startswith(f"Неизвестная команда: #{line.split()[0][1:].rstrip('.')}")
+    assert f"(может быть, {meant})" in error
+    assert reply.commands == () and line not in reply.body  # never to the customer
+    assert reply.body == ANSWER + SIGNED
+
+
+@pytest.mark.parametrize("line", ["# close", "№ сдщыу", "# level vip", "# Close!"])
+def test_a_command_with_a_space_after_its_sign_under_the_answer_stops_it(line: str) -> None:
+    reply = below(line)
+    [error] = reply.errors
+    assert error.startswith(f"«{line}»: между «{line[0]}» и командой не должно быть пробела")
+    assert reply.commands == () and reply.body == ANSWER + SIGNED
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "#123",
+        "#новинки",
+        "#sale",
+        "#cloud",  # two letters off #close
+        "#notes",  # one letter off #note, a name too short for more than a swap
+        "#make",
+        "#scam",
+        "#cc1",
+        "#cloes вопрос решён",  # a hashtag with words after it
+        "#заметки по настройке",
+        "#ответы на вопросы",
+        "# Итоги",
+        "# Заметка о настройке",  # a heading
+        "# level",  # no command even without the space
+        "> #clsoe",
+        "?сдщуы",  # "?" stands for "№" before a command only
+        "Закройте вкладку #clsoe",  # not a line of its own
+    ],
+)
+def test_text_that_is_no_command_mistyped_stays_text(line: str) -> None:
+    reply = below(line)
+    assert reply.errors == () and reply.commands == ()
+    assert line in reply.body
+
+
+def test_a_mistyped_command_in_the_quote_is_not_read() -> None:
+    text = "Готово.\n\nOn Mon, 25 Nov 2026 at 10:00, Ivan <ivan@example.com> wrote:\n#clsoe\n"
+    assert parse_reply(text).errors == ()
+
+
+def test_a_line_of_the_customers_mail_copied_into_the_answer_is_text() -> None:
+    customer = "Добрый день!\nВ каталоге стоит метка\n#closed\nчто она значит?\n"
+    reply = below("#closed", (customer,))
+    assert reply.errors == () and "#closed" in reply.body
+    assert below("#cloes", (customer,)).errors  # a line they did not write is a slip
+
+
+def test_the_top_block_is_as_before() -> None:
+    """At the top every unknown "#word" is an error, near a command or not."""
+    [error] = parse_reply("#tags\nТекст").errors
+    assert error.startswith("Неизвестная команда: #tags")
+
+
+# -- the rule of one slip against a plain reference ------------------------------------
+
+TARGETS = (*COMMANDS, *ALIASES)
+
+
+def osa(a: str, b: str) -> int:
+    """Optimal string alignment distance (edits and swaps of neighbours)."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(
+                d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def reference(word: str) -> bool:
+    forms = {word.lower(), from_russian_layout(word.lower())}
+    if forms & set(TARGETS):
+        return False
+    return any(
+        osa(f, t) == 1 and (len(t) > SHORT or sorted(f) == sorted(t))
+        for f in forms
+        for t in TARGETS
+    )
+
+
+LETTERS = "abcdefghijklmnopqrstuvwxyzабвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+
+
+@st.composite
+def slips(draw: st.DrawFn) -> str:
+    """A command's name or alias with one slip (or none, or two), any letter case."""
+    word = draw(st.sampled_from(TARGETS))
+    for _ in range(draw(st.integers(0, 2))):
+        i = draw(st.integers(0, len(word)))
+        letter = draw(st.sampled_from(LETTERS))
+        op = draw(st.sampled_from(["drop", "add", "replace", "swap"]))
+        if op == "drop" and i < len(word):
+            word = word[:i] + word[i + 1 :]
+        elif op == "add":
+            word = word[:i] + letter + word[i:]
+        elif op == "replace" and i < len(word):
+            word = word[:i] + letter + word[i + 1 :]
+        elif op == "swap" and i + 1 < len(word):
+            word = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    return draw(st.sampled_from([word, word.upper(), word.capitalize()]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(slips(), st.text(LETTERS, min_size=1, max_size=12)))
+def test_near_command_is_one_slip_as_the_reference_counts_it(word: str) -> None:
+    assert (near_command(word) is not None) == reference(word)
+
+
+@settings(max_examples=200, deadline=None)
+@given(slips())
+def test_a_line_of_its_own_under_the_answer_is_a_command_a_slip_or_text(word: str) -> None:
+    """Whatever the word: run, refused (a slip), or text, and a refused line never
+    reaches the customer."""
+    if not word or not word[0].isalpha():
+        return
+    reply = below(f"#{word}")
+    if reply.errors:
+        assert reply.body == ANSWER + SIGNED and reply.commands == ()
+    elif not reply.commands:
+        assert f"#{word}" in reply.body and near_command(word) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(blacklist_characters="#№?\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")))
+def test_ordinary_text_has_no_command_errors(line: str) -> None:
+    assert below(line).errors == ()
