@@ -77,7 +77,9 @@ def morning_queue(app: App, now: datetime) -> int:
             },
         )
         key = hashlib.sha1(f"digest\0{day}\0{staff}".encode()).hexdigest()[:24]
-        queue_ticketless(app, key, (subject, body), [staff], now)
+        # a list of tickets: a reply to it is one to the list, on none of them
+        first = (*q.mine, *q.others, *q.waiting)[0]["tid"]
+        queue_ticketless(app, key, (subject, body), [staff], now, list_of=first)
         n += 1
     daymark.mark(app.config.storage_path / "digest.last", day)
     if n:

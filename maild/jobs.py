@@ -21,6 +21,7 @@ from maild.domain import ticket as tk
 from maild.domain.calendar import unknown_year
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
 from maild.domain.records import aware_time
+from maild.domain.tid import NO_TICKET
 from maild.faults import alert
 from maild.jobkit import contained, job_key, ticket_ctx
 from maild.ops.retention import daily_sweep, purge_closed
@@ -178,9 +179,9 @@ def daily_report(app: App, now: datetime) -> bool:
             "unknown_year": unknown_year(local.date(), app.config.calendar.listed),
         },
     )
-    queue_ticketless(
-        app, job_key("daily-report", local.date().isoformat()), (subject, body), [head], now
-    )
+    key = job_key("daily-report", local.date().isoformat())
+    # the head's answer to it is one to a list, on no ticket (domain.listreply)
+    queue_ticketless(app, key, (subject, body), [head], now, list_of=NO_TICKET)
     daymark.mark(state_path, local.date().isoformat())
     log.info("daily SLA report queued to %s", head)
     return True

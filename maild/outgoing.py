@@ -314,11 +314,15 @@ def queue_ticketless(
     to: list[str],
     now: datetime,
     kind: OutboxKind = "report",
+    list_of: str | None = None,
 ) -> None:
     """Queue (once by key) a mail about no one ticket: a report, a digest, an alert;
     `mail`: (subject, body), one copy per address of `to` (`<key>`, `<key>-1`, ...), as
-    every mail is: a relay's answer is about the one recipient of each. Raises OSError
-    when it cannot be queued."""
+    every mail is: a relay's answer is about the one recipient of each. `list_of`: the
+    first ticket of a list mail to staff or the head (the morning queue, the report:
+    tid.NO_TICKET), whose copies carry a list's Message-ID and Reply-To signed for
+    their reader, so that a reply to it is one to the list (domain.listreply), on no
+    ticket, never a new ticket of the writer's. Raises OSError when it cannot be queued."""
     subject, body = mail
     for n, rcpt in enumerate(to):
         one = copy_key(key, n)
@@ -327,8 +331,13 @@ def queue_ticketless(
             body=body,
             to=to,
             tid=None,
-            message_id=f"<{one}@{app.config.support.domain}>",
+            message_id=(
+                app.list_message_id(one, list_of)
+                if list_of
+                else f"<{one}@{app.config.support.domain}>"
+            ),
             now=now,
+            reply_to=app.list_address(list_of, rcpt) if list_of else None,
         )
         app.outbox.enqueue(one, msg, [rcpt], kind=kind, now=now)
 

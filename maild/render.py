@@ -21,7 +21,7 @@ from maild import renderfilters, sandbox
 from maild.configtypes import SupportConfig
 from maild.domain.commands import cheat_sheet
 from maild.domain.policy import hours_words, zone_label, zone_words
-from maild.domain.tid import tag
+from maild.domain.tid import NO_TICKET, tag
 from maild.mime import address_field, header_line, mailbox_field, multipart, text_part
 from maild.overrides import Fallback, answer_text, checked, made
 
@@ -163,8 +163,10 @@ class Renderer:
         """A UTF-8 message, written out by hand (see mime.header_line). `content`: the body
         and files as `content()` gave them, for copies of one mail that differ only in
         their headers (else made from `body` and `attachments`). The subject carries the
-        tag of `tagged` (Outgoing.subject_tid), else of `tid`, the ticket it is about."""
-        if (tagged := tagged or tid) and tag(tagged).lower() not in subject.lower():
+        tag of `tagged` (Outgoing.subject_tid), else of `tid`, the ticket it is about
+        (none of tid.NO_TICKET: the answer to a reply to the SLA report names no ticket)."""
+        tagged = tagged or tid
+        if tagged and tagged != NO_TICKET and tag(tagged).lower() not in subject.lower():
             subject = f"{subject} {tag(tagged)}"
         headers = {
             "From": self._from,

@@ -1,6 +1,7 @@
 """A reply to a list mail itself (reminders, escalations, refused mail: several
-tickets in one mail to staff) is on none of its tickets: the list's subject names its
-first ticket only because every subject names one. Such a reply is known by the
+tickets in one mail to staff; the morning queue, the SLA report: its first ticket
+tid.NO_TICKET) is on none of its tickets: the list's subject names its first ticket
+only because every subject names one. Such a reply is known by the
 list's own signed Reply-To or Message-ID (replyaddr.sign_list, LIST_KEY), never relayed
 to a customer nor run as commands; it is kept in the quarantine (the pipeline) and the
 writer told to write to the address on the line of the ticket they mean.

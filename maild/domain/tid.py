@@ -23,6 +23,10 @@ PREFIX_RE = re.compile(
 ARG_RE = re.compile(r"(?:\[?\s*TID\s*#\s*)?(\d{4})-?(\d{4})\s*\]?", re.IGNORECASE)
 MSGID_RE = re.compile(r"<[^<>\s]+>")
 TID_RE = re.compile(r"\d{4}-\d{4}")  # a TID as stored (file names, index entries)
+# No ticket's TID (new_tid never makes one starting "0000"): the first ticket a list
+# mail about none names in its signed Reply-To and Message-ID (the SLA report), so a
+# reply to it is known as one to a list (domain.listreply), on no ticket
+NO_TICKET = "0000-0000"
 
 
 def new_tid(exists=lambda tid: False) -> str:
@@ -30,7 +34,7 @@ def new_tid(exists=lambda tid: False) -> str:
     while True:
         n = secrets.randbelow(10**8)
         tid = f"{n // 10**4:04d}-{n % 10**4:04d}"
-        if not tid.startswith("0000") and not exists(tid):
+        if not tid.startswith("0000") and not exists(tid):  # "0000-": NO_TICKET's
             return tid
 
 
