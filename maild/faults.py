@@ -30,6 +30,7 @@ from maild.adapters.durable import unlink_if_exists, write_atomic
 from maild.adapters.spool import pid_alive
 from maild.app import App
 from maild.domain.message import parse
+from maild.domain.tid import NO_TICKET
 from maild.outgoing import queue_ticketless
 from maild.runner import BatchResult, mail_of
 
@@ -61,7 +62,8 @@ def alert(app: App, key: str, template: str, context: dict[str, Any]) -> bool:
     mail_id = hashlib.sha1(key.encode()).hexdigest()[:24]
     try:
         mail = app.renderer.text(template, context)
-        queue_ticketless(app, mail_id, mail, to, app.now(), kind="alert")
+        # list mail: a reply to it is held, never a ticket of the writer's (listreply)
+        queue_ticketless(app, mail_id, mail, to, app.now(), kind="alert", list_of=NO_TICKET)
     except OSError as e:
         log.error("cannot queue the alert to head and staff (%s): %s", template, e)
         return False

@@ -139,6 +139,9 @@ def _alert_head(app: App, due: list[Any], now: datetime) -> None:
         subject, body = app.renderer.text("outbox_alerts.txt", context)
     key = job_key(*sorted(m["id"] for m in due), "alert")
     tid = due[0].get("tid") if len(due) == 1 else None
+    if tid is None:  # list mail: a reply to it is held, never a ticket (listreply)
+        queue_ticketless(app, key, (subject, body), [head], now, "alert", list_of=NO_TICKET)
+        return
     msg = app.renderer.message(
         subject=subject,
         body=body,

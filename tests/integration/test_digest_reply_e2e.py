@@ -148,3 +148,38 @@ def test_the_queue_or_report_forwarded_back_to_support_opens_no_ticket(tmp_path,
     mail = queue if who == ANNA else report
     raw = reply(mail, who, "Пересылаю, посмотрите.", to="support@example.com", fwd=True)
     held(desk, sink, raw, who)
+
+
+def test_a_reply_to_an_alert_opens_no_ticket(tmp_path):
+    """The alert of mail the relay would not take (faults.alert, to the head and
+    staff) is list mail too: the head's «Разберёмся» to it opened a ticket of theirs."""
+    import email
+    import email.policy
+    from datetime import datetime
+
+    from maild import jobs
+    from tests.helpers import dead_port
+    from tests.integration.test_jobs import MSK, Clock, app_of, ingest_at
+
+    desk = Desk(tmp_path, dead_port(), schedule={"outbox_give_up_attempts": 2})
+    clock = Clock(datetime(2026, 11, 23, 10, 0, tzinfo=MSK))
+    ingest_at(desk, clock, make_mail())
+    app = app_of(desk, clock)
+    for _ in range(2):  # nothing listens on the relay's port
+        app.outbox.flush(app.config.outbound, clock.now)
+    assert jobs.outbox_alerts(app, clock.now) == 3  # one mail names the three
+    mails: dict[str, bytes] = {}
+    [alert] = [m for m in app.outbox.entries(mails) if m["kind"] == "alert" and m["to"] == [HEAD]]
+    msg = email.message_from_bytes(mails[alert["id"]], policy=email.policy.default)
+    answer = make_mail(
+        sender=HEAD,
+        to=str(msg["Reply-To"]),
+        subject="Re: " + str(msg["Subject"]),
+        body="Разберёмся.",
+        headers={"In-Reply-To": msg["Message-ID"], "References": msg["Message-ID"]},
+    )
+    before = as_they_are(desk)
+    assert desk.ingest(answer).code == 0
+    assert as_they_are(desk) == before
+    [entry] = desk.run("spam", "list", "--json").json()
+    assert entry["reason"].startswith("staff: reply to a list [TID#")
