@@ -33,7 +33,8 @@ def _row(app: App, r: Summary) -> dict[str, Any]:
     return {
         **r,
         "level_name": LEVELS[r["level"]].name_ru if r["level"] in LEVELS else r["level"],
-        "due": app.fmt_time(r.get("reaction_due"), short=True) or "-",
+        # empty when nothing waits for staff (answered, taken): the line says so
+        "due": app.fmt_time(r.get("reaction_due"), short=True),
         "subject": r.get("subject") or "(без темы)",
     }
 

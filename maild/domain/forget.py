@@ -181,7 +181,8 @@ def erase_person(
 
 # A list's lines that name a ticket (at the start of its entry): a reminder's,
 # escalation's or refusal's list «[срочно] [TID#tid] subject», the digest's
-# «  ПРОСРОЧЕНО [срочно] [TID#tid] до ..., level» and «  [TID#tid] requester: subject».
+# «  ПРОСРОЧЕНО [срочно] [TID#tid] до ..., level» (or «ответ дан (срока нет), level»,
+# «до -, level» before) and «  [TID#tid] requester: subject».
 _ENTRY = re.compile(
     rb"^(?P<indent>[ \t]*)(?:"
     + "ПРОСРОЧЕНО ".encode()
@@ -189,7 +190,7 @@ _ENTRY = re.compile(
     + re.escape("[срочно] ".encode())
     + rb")?\[TID#(?P<tid>[0-9A-Za-z-]+)\] (?P<rest>.*)$",
 )
-_DIGEST_HEAD = "до ".encode()
+_DIGEST_HEAD = ("до ".encode(), "ответ дан ".encode())
 # the digest's line under a ticket's head: «      requester: subject», then the
 # assignee if any (an address or a name: no space, no parentheses)
 _DIGEST_SUBJECT = re.compile(
@@ -245,13 +246,13 @@ def scrub_listed(mail: bytes, tids: Collection[str]) -> bytes:
     (reminder_list.txt, escalation_list.txt, staff_refused_list.txt) on a line
     «[TID#tid] subject» (after «[срочно] »), the refusal list then each mail refused
     as «... «its subject», отправлено ...»; the morning digest (digest.txt) on an
-    indented line «[TID#tid] до ...» with «requester: subject» under it, or
-    «[TID#tid] requester: subject» for a ticket waiting for the customer. Of a ticket
-    the person opened (`tids`), the subject is erased there as in the ticket, as
-    their single reminder is emptied; the entries of other tickets stay. Here its text
-    is 8-bit UTF-8; one render sent as base64 (a line over 998 octets: a subject of
-    limits.MAX_SUBJECT characters of 4 octets) the caller decodes for scrub_list_text.
-    The address is the placeholder's by the caller's byte scrub."""
+    indented line «[TID#tid] до ...» (or «ответ дан ...») with «requester: subject»
+    under it, or «[TID#tid] requester: subject» for a ticket waiting for the customer.
+    Of a ticket the person opened (`tids`), the subject is erased there as in the
+    ticket, as their single reminder is emptied; the entries of other tickets stay.
+    Here its text is 8-bit UTF-8; one render sent as base64 (a line over 998 octets: a
+    subject of limits.MAX_SUBJECT characters of 4 octets) the caller decodes for
+    scrub_list_text. The address is the placeholder's by the caller's byte scrub."""
     if not tids or b"[TID#" not in mail:
         return mail
     start = _body_start(mail)

@@ -40,14 +40,16 @@ def handling_order(row: Summary) -> tuple[bool, datetime, datetime, str]:
 
 def queue_for(staff: str, rows: list[Summary], now: datetime) -> Queue:
     """Open tickets for ``staff``: their own assignments first, then the rest; tickets
-    waiting for the customer apart."""
+    waiting for the customer (and not for staff) apart."""
     active, waiting = [], []
     for row in rows:
         if row["status"] == "closed":
             continue
         due = row.get("reaction_due")
         marked = dict(row, overdue=bool(due and datetime.fromisoformat(due) < now))
-        (waiting if row["status"] == "waiting" else active).append(marked)
+        # waiting for the customer, unless a customer's mail waits for staff too (a
+        # ticket merged into a waiting one brings its deadline): that one is to do
+        (waiting if row["status"] == "waiting" and not due else active).append(marked)
     active.sort(key=handling_order)
     waiting.sort(key=lambda r: (r["created_at"], r["tid"]))
     mine = tuple(r for r in active if r.get("assignee") == staff)

@@ -157,6 +157,17 @@ def test_queue_order_mine_first_critical_then_deadline_overdue_marked() -> None:
     assert row["overdue"] is False
 
 
+def test_a_waiting_ticket_with_a_deadline_is_to_do_not_waiting() -> None:
+    """A ticket merged into one waiting for the customer brings its pending deadline
+    (merge keeps the target waiting): the digest listed it under «Ждут ответа клиента»
+    with no deadline and no overdue mark, while reminders went about it."""
+    rows = [ticket("1", "2026-12-04T10:00:00+03:00", status="waiting")]
+    rows.append(ticket("2", None, status="waiting"))
+    q = queue_for("me@x.ru", rows, NOW)
+    assert [(r["tid"], r["overdue"]) for r in q.others] == [("1", True)]
+    assert [r["tid"] for r in q.waiting] == ["2"]
+
+
 def test_charset_doubt_and_second_reading() -> None:
     assert doubt("Привет".encode(), None) is None  # UTF-8
     assert doubt(b"plain", None) is None

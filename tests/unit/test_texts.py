@@ -265,7 +265,8 @@ def variants() -> list[dict]:
         days=3,
         date="23.11.2026",
         mine=[ROW],
-        others=[dict(ROW, overdue=False, critical=False, assignee=None)],
+        # the digest's line of a ticket answered and open: no deadline ("")
+        others=[dict(ROW, overdue=False, critical=False, assignee=None), dict(ROW, due="")],
         waiting=[ROW],
         quarantined=3,
         oversize=("143,0 МБ", "30,0 МБ"),
