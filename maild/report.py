@@ -138,10 +138,30 @@ def _row(cells: list[str]) -> str:
     return "  ".join(out)
 
 
+def period_ru(since: str | None, until: str | None) -> str:
+    """Which tickets the figures count, by the day they came (ISO days, both bounds
+    included; None: open), as the head's mail and `maild report sla` name them."""
+
+    def day(iso: str) -> str:
+        return date.fromisoformat(iso).strftime("%d.%m.%Y")
+
+    if since and until:
+        if since == until:
+            return f"Обращения, поступившие {day(since)}"
+        return f"Обращения, поступившие с {day(since)} по {day(until)} включительно"
+    if until:
+        return f"Все обращения, поступившие по {day(until)} включительно"
+    if since:
+        return f"Обращения, поступившие с {day(since)}"
+    return "Все обращения за всё время"
+
+
 def format_sla(app: App, data: dict[str, Any]) -> str:
-    """The table as the head's mail and `maild report sla` show it (desk's time zone)."""
+    """The table as the head's mail and `maild report sla` show it (desk's time zone),
+    under the time it was made and the period it counts."""
     head = _row([name for name, _ in COLUMNS])
-    lines = [f"Составлен {app.fmt_time(data['generated_at'])}", "", head, "-" * len(head)]
+    lines = [f"Составлен {app.fmt_time(data['generated_at'])}"]
+    lines += [period_ru(data["since"], data["until"]), "", head, "-" * len(head)]
     lines += [_row(_cells(b)) for b in data["levels"]]
     if not data["levels"]:
         lines.append("За этот период обращений нет.")

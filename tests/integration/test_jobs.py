@@ -369,6 +369,47 @@ def test_report_sla_json_and_table(world, sink):
     assert " 2,0 " in f"{row} " and "2.0" not in row
 
 
+def test_report_sla_names_the_period_it_counts(world, sink):
+    """`report sla --since D --until D` printed when it was made and the table, never
+    which tickets it counted; the head's mail said «поступившим по ... включительно».
+    Both now name it in the same words; --json stays as it was."""
+    desk, clock = world
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
+    ingest_at(desk, clock, make_mail())
+
+    def period(*args: str) -> str:
+        r = desk.run("report", "sla", *args)
+        assert r.code == 0, r.err
+        made, named = r.out.splitlines()[:2]
+        assert made.startswith("Составлен ")
+        return named
+
+    assert period("--since", "2026-11-01", "--until", "2026-11-30") == (
+        "Обращения, поступившие с 01.11.2026 по 30.11.2026 включительно"
+    )
+    assert (
+        period("--until", "2026-11-30") == "Все обращения, поступившие по 30.11.2026 включительно"
+    )
+    assert period("--since", "2026-11-01") == "Обращения, поступившие с 01.11.2026"
+    assert period("--since", "2026-11-23", "--until", "2026-11-23") == (
+        "Обращения, поступившие 23.11.2026"
+    )
+    assert period() == "Все обращения за всё время"
+    data = desk.run("report", "sla", "--json", "--since", "2026-11-01", "--until", "2026-11-30")
+    assert sorted(data.json()) == ["generated_at", "levels", "since", "until"]
+    assert (data.json()["since"], data.json()["until"]) == ("2026-11-01", "2026-11-30")
+    r = desk.run("jobs", "run", "--now", "2026-11-30T09:05:00+03:00", "--report")
+    assert r.code == 0, r.err
+    desk.flush()
+    [report] = [m for m in sink.to("head@example.com") if "Отчёт" in m.subject]
+    text = report.text.replace("\r\n", "\n")
+    assert (
+        "\nСоставлен 30.11.2026 09:05\nВсе обращения, поступившие по 30.11.2026 включительно\n"
+        in text
+    )
+    assert text.count("включительно") == 1  # said once, not in the text above the table too
+
+
 def test_report_sla_judges_a_ticket_by_the_level_staff_gave_it(world, sink):
     """Raised to VIP at 10:30 (2 h: due 12:30) and answered at 15:00, a ticket was
     «in time» by the free level's 24 h it arrived with; a VIP ticket answered after
@@ -436,9 +477,7 @@ def test_daily_report_goes_out_when_the_daemon_starts_after_its_time(world, sink
     assert "Отчёт о сроках реакции" in report.subject and "30.11.2026" in report.subject
     # its figures count every ticket so far, and it says so (not «за» that one day)
     assert "на 30.11.2026" in report.subject
-    assert "по всем обращениям, поступившим по 30.11.2026 включительно" in " ".join(
-        report.text.split()
-    )
+    assert "Все обращения, поступившие по 30.11.2026 включительно" in report.text
 
 
 def test_the_daily_report_says_when_no_transfers_of_the_year_are_known(world, sink):
