@@ -2,7 +2,8 @@
 to staff), or a follow-up to one (a rating, a status question, or news for staff).
 
 Called by decide.decide with the Snapshot's facts; the rules live in ticket.py,
-sender.py, status_query.py, participants.py (who joins) and trust.py.
+sender.py, status_query.py, ratingtext.py (a rating, or only thanks, to a closed
+ticket), participants.py (who joins) and trust.py.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from maild.domain.longtext import MAX_MAILED_TEXT, MAX_ZIPPED_TEXT, zipped_text
 from maild.domain.owntext import own_text
 from maild.domain.participants import joiners
 from maild.domain.quotes import trim_reply
+from maild.domain.ratingtext import only_thanks, rating_of
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
 from maild.domain.sla import passed
@@ -129,6 +131,10 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     rated = _rating(ctx, ticket, messages)
     if rated is not None:
         return rated
+    if _thanks_only(ctx, ticket):  # kept in the thread: no reopening, no deadline, no mail
+        log.info("%s [TID#%s] thanks only: kept", logged_id(msg.message_id), ticket["tid"])
+        ctx.record["thanks"] = True
+        return Decision("appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, [])
     if ctx.scr.may_answer and statusmail.asks_status(msg):  # changes nothing else
         out = statusmail.status_reply(ctx, ticket, messages)
         return Decision(
@@ -175,7 +181,7 @@ def _rating(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Deci
     (by mail or on the site) is rated once, so the first stands: the mail stays in the
     thread and the customer is told so. None when the mail is no rating."""
     msg = ctx.msg
-    rating = tk.rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
+    rating = rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
     if rating is None:
         return None
     appended = [*messages, ctx.record]
@@ -199,6 +205,17 @@ def _rating(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Deci
     log.info("%s [TID#%s] rated %d", logged_id(msg.message_id), ticket["tid"], rating)
     thanks = [statusmail.thanks(ctx, ticket, rating)] if ctx.scr.may_answer else []
     return Decision("appended", ticket["tid"], ticket, appended, ctx.record, thanks)
+
+
+def _thanks_only(ctx: Context, ticket: Ticket) -> bool:
+    """A person's reply to a closed ticket whose own text only thanks («Спасибо, всё
+    работает!»: ratingtext.only_thanks) and that brings no file: it asks staff for
+    nothing, so it reopens nothing, starts no deadline and pages no one, and a mail
+    back would thank for thanks. A file makes it news, as it does a status question
+    (the files the ticket holds already are left out of ``ctx.msg``: knownfiles.py)."""
+    if ticket["status"] != "closed" or ctx.scr.automated or ctx.msg.attachments:
+        return False
+    return only_thanks(trim_reply(ctx.msg.text))
 
 
 def _rates_here(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> bool:

@@ -149,6 +149,7 @@ MessageRecord = TypedDict(
         "fast_reply_to_auto": NotRequired[bool],
         "rating": NotRequired[int],
         "status_question": NotRequired[bool],  # answered with the ticket's status
+        "thanks": NotRequired[bool],  # only thanks, to a closed ticket: kept, not reopening
         "asked_to_join": NotRequired[list[str]],
         # staff replies
         "commands": NotRequired[list[str]],

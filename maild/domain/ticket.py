@@ -7,7 +7,6 @@ the SLA deadline function are passed in, so every rule here is testable without 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import get_args
@@ -278,21 +277,6 @@ def level_corrected(ticket: Ticket, due: DueFn) -> Ticket:
     is judged by that level's time from the ticket's creation, as if it always had it."""
     created = datetime.fromisoformat(ticket["created_at"])
     return {**ticket, "first_reaction_due": iso(due(ticket["level"], created))}
-
-
-RATING_RE = re.compile(
-    r"^\s*(?:(?:оценка|rating|score)\s*[:=\-—]?\s*)?([1-5])\s*(?:/\s*5|из\s*5)?\s*[.!]?\s*$",
-    re.IGNORECASE,
-)
-
-
-def rating_of(text: str) -> int | None:
-    """A rating reply: first line "1".."5", or "Оценка: N" / "Rating: N"."""
-    for line in text.splitlines():
-        if line.strip():
-            m = RATING_RE.match(line)
-            return int(m.group(1)) if m else None
-    return None
 
 
 def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | None:

@@ -23,8 +23,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from maild.domain.ratingtext import rating_of
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.ticket import rating_of, rating_of_closing
+from maild.domain.ticket import rating_of_closing
 
 # How long a claim stands without the ticket showing its rating: the pipeline stores
 # a post within seconds (the post waits views.WAIT_STORED for it); a post that could

@@ -181,6 +181,23 @@ def test_a_customer_reopens_a_closed_ticket_an_out_of_office_does_not() -> None:
     assert notice.template == "staff_followup.txt" and notice.context["reopened"] is False
 
 
+def test_thanks_alone_keep_a_closed_ticket_closed_a_file_or_an_open_ticket_do_not() -> None:
+    """«Спасибо, всё работает!» to a closed ticket asks staff for nothing: it is kept in
+    the thread with no reopening, no deadline and no mail either way. With a screenshot
+    it is news, and to a ticket still in work it goes to staff as any mail does."""
+    ticket, _ = _ticket()
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat(), "reaction_due": None}
+    thanks = {"subject": f"Re: [TID#{TID}]", "body": "Спасибо, всё работает!"}
+    d = _followup(closed, _msg(**thanks))
+    assert (d.ticket["status"], d.ticket["reaction_due"], d.outgoing) == ("closed", None, [])
+    assert d.incoming["thanks"] is True and d.messages[-1] is d.incoming
+    shot = [("screen.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)]
+    d = _followup(closed, _msg(**thanks, attachments=shot))
+    assert d.ticket["status"] == "open" and "thanks" not in d.incoming
+    d = _followup(ticket, _msg(**thanks))
+    assert _templates(d) == ["staff_followup.txt", "acknowledgement.txt"]
+
+
 def test_a_report_of_our_mail_marks_the_tickets_people_only() -> None:
     ticket, _ = _ticket()
     with_petr = {**ticket, "participants": [CUSTOMER, PETR]}

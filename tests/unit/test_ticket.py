@@ -105,15 +105,6 @@ def test_support_side_is_staff_the_head_and_supports_addresses():
     assert not tk.is_internal("ivan@x.ru", support, staff, None)  # no head configured
 
 
-def test_rating():
-    assert tk.rating_of("5") == 5
-    assert tk.rating_of("\n  Оценка: 4\nспасибо") == 4
-    assert tk.rating_of("3/5") == 3
-    assert tk.rating_of("Спасибо, всё работает") is None
-    assert tk.rating_of("6") is None
-    assert tk.rating_of("") is None
-
-
 def test_staff_mail_goes_to_all_staff_and_the_assignee():
     staff = ["anna@s.ru", "boris@s.ru"]
     t = make()

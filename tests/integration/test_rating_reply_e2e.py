@@ -1,0 +1,78 @@
+"""A customer's answer to the closing letter, end to end (`maild ingest`, `maild jobs
+run --now`, a real aiosmtpd relay counting the mail): «5 - спасибо!» rates the ticket,
+«Спасибо, всё работает!» is kept in it; neither reopens a VIP ticket, so no deadline,
+no «Ответ поступит не позднее», no reminder to staff and no escalation to the head
+two business hours later. Any other answer still reopens, and its deadline pages."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tests.helpers import make_mail
+from tests.integration.test_staff_e2e import staff_reply
+
+IVAN = "ivan@shop-example.ru"
+STAFF = ("anna@example.com", "boris@example.com")
+HEAD = "head@example.com"
+
+
+def closed_ticket(desk, sink, subject: str) -> tuple[str, str]:
+    """A VIP ticket answered and closed by staff: its TID and the text of the mail
+    that closes it (the answer, the rating request under it), which the customer's
+    client quotes under their reply."""
+    tid = desk.ingest_tid(make_mail(subject=subject))
+    desk.ingest(staff_reply(tid, "Исправили, проверьте, пожалуйста.\n#close"))
+    desk.flush()
+    sink.wait_for(len(sink.received))
+    closing = [m for m in sink.to(IVAN) if f"[TID#{tid}]" in m.subject][-1]
+    assert "цифрой от 1 до 5 в первой строке" in closing.text  # the answer with the rating request
+    return tid, closing.text
+
+
+def answer(tid: str, body: str, quoted: str) -> bytes:
+    """The customer's reply to the closing letter, Thunderbird-style: own text on top."""
+    quote = "\n".join(f"> {line}" for line in quoted.splitlines())
+    text = f"{body}\n\n25.11.2026 12:00, Служба поддержки пишет:\n{quote}\n"
+    return make_mail(subject=f"Re: Обращение закрыто [TID#{tid}]", body=text)
+
+
+def test_a_rating_with_thanks_or_thanks_alone_reopens_no_vip_ticket(desk, sink):
+    desk.run("license", "add", "--key", "V", "--level", "vip", "--email", IVAN)
+    rated, rated_letter = closed_ticket(desk, sink, "Не работает корзина")
+    thanked, thanked_letter = closed_ticket(desk, sink, "Не приходят письма")
+    reopened, reopened_letter = closed_ticket(desk, sink, "Не грузится каталог")
+    before = len(sink.received)
+
+    desk.ingest(answer(rated, "5 - спасибо!", rated_letter))
+    desk.ingest(answer(thanked, "Спасибо, всё работает!\n\nИван", thanked_letter))
+    desk.ingest(answer(reopened, "Спасибо, но каталог снова пустой.", reopened_letter))
+    desk.flush()
+    sink.wait_for(len(sink.received))
+
+    t = desk.ticket(rated)
+    assert (t["status"], t["rating"], t["reaction_due"]) == ("closed", 5, None)
+    t = desk.ticket(thanked)
+    assert (t["status"], t["rating"], t["reaction_due"]) == ("closed", None, None)
+    assert t["messages"][-1]["text"].startswith("Спасибо, всё работает!")  # kept
+    assert desk.ticket(reopened)["status"] == "open"
+
+    new = sink.received[before:]
+    about = {tid: [m for m in new if f"[TID#{tid}]" in m.subject] for tid in (rated, thanked)}
+    assert [m.subject.split(":")[0] for m in about[rated]] == ["Спасибо за оценку"]
+    assert about[thanked] == []  # no mail back, no notice to staff
+    promised = [m for m in new if "Ответ поступит не позднее" in m.text]
+    assert [f"[TID#{reopened}]" in m.subject for m in promised] == [True]
+
+    # two business hours and more later: reminders and escalations of the reopened one only
+    later = datetime.now(ZoneInfo("Europe/Moscow")) + timedelta(days=7)
+    r = desk.run("jobs", "run", "--now", later.isoformat(), "--json")
+    assert r.code == 0, r.err
+    desk.flush()
+    sink.wait_for(len(sink.received))
+    paged = [
+        m for m in sink.received[before:] if "Напоминание" in m.subject or "Просрочена" in m.subject
+    ]
+    assert paged, "the reopened ticket's deadline pages staff and the head"
+    assert {a for m in paged for a in m.rcpt_tos} <= {*STAFF, HEAD}
+    assert [m.subject for m in paged if f"[TID#{reopened}]" not in m.subject] == []

@@ -1,0 +1,155 @@
+"""The rules for a customer's answer to a closed ticket (domain.ratingtext): which first
+lines are a rating, as people write one, and which mails only thank."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maild.domain.ratingtext import only_thanks, rating_of
+
+
+@pytest.mark.parametrize(
+    ("text", "rating"),
+    [
+        ("5", 5),
+        ("5/5", 5),
+        ("3/5", 3),
+        ("5 из 5", 5),
+        ("4 балла", 4),
+        ("5!", 5),
+        ("5+", 5),
+        ("5 :)", 5),
+        ("5 - спасибо!", 5),
+        ("5 — всё отлично", 5),
+        ("5, всё отлично", 5),
+        ("5. Спасибо", 5),
+        ("5 спасибо большое", 5),
+        ("1 - долго, но решили", 1),
+        ("Оценка: 4", 4),
+        ("\n  Оценка: 4\nспасибо", 4),
+        ("Оценка 5, спасибо", 5),
+        ("Оцениваю на 5", 5),
+        ("Ставлю 5", 5),
+        ("Моя оценка — пять", 5),
+        ("Rating: 3", 3),
+        ("Спасибо! 5", 5),
+        ("Спасибо, Анна! 5", 5),
+        ("Отлично, 5", 5),
+        ("Всё работает, спасибо, ставлю 5 из 5 :)", 5),
+        ("Спасибо, пять", 5),
+        ("пять", 5),
+        ("Пять!", 5),
+        ("четыре", 4),
+        ("Здравствуйте!\n5\nИван", 5),  # a greeting's line above it
+        ("5\nНо в следующий раз побыстрее", 5),  # the first line decides
+    ],
+)
+def test_a_rating_as_people_write_it(text: str, rating: int) -> None:
+    assert rating_of(text) == rating
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Спасибо, всё работает",
+        "5 марта не работает",  # a date
+        "5 заказов пропали",  # a count
+        "Пять заказов пропали",
+        "Три дня не работает",
+        "5-го числа снова ошибка",
+        "5.1 не ставится",  # a version
+        "4.5",
+        "5, 6 и 7 заказы не оплачены",
+        "5 ошибок, почему?",  # a question
+        "5?",
+        "1. Не работает корзина",  # a list's item
+        "1. Корзина\n2. Оплата",
+        "1 - ничего не работает",  # trouble: staff should read it
+        "5, но ошибка осталась",
+        "Версия 5",
+        "Спасибо, но осталось 2",
+        "Не работает 5 заказов",
+        "6",
+        "0",
+        "10",
+        "15",
+        "55",
+        "5/10",
+        "5 из 10",
+        "-5",
+        "Спасибо -5",
+        "Спасибо! 15",
+        "Оценка: 6",
+        "один вопрос остался",
+        "Текст\n5",  # not the first line
+    ],
+)
+def test_no_rating_where_the_digit_is_something_else(text: str) -> None:
+    assert rating_of(text) is None
+
+
+NUMBERS = st.integers().filter(lambda n: not 1 <= n <= 5)
+FORMS = st.sampled_from(
+    ["{}", "{}!", "{}/5", "{} из 5", "{} - спасибо!", "Спасибо! {}", "Оценка: {}", "Отлично, {}"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NUMBERS, FORMS)
+def test_numbers_outside_one_to_five_never_rate(n: int, form: str) -> None:
+    assert rating_of(form.format(n)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_text_gives_none_or_one_to_five_and_never_raises(text: str) -> None:
+    assert rating_of(text) in (None, 1, 2, 3, 4, 5)
+    assert only_thanks(text) in (True, False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_a_question_is_never_thanks(text: str) -> None:
+    assert not only_thanks(f"Спасибо! {text}?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Спасибо, всё работает!",
+        "Спасибо большое!",
+        "Благодарю за помощь.",
+        "Огромное спасибо за оперативность!",
+        "Спасибо, Анна, всё заработало.",
+        "Спасибо, вопрос решён\n\nС уважением,\nИван Петров\nООО «Ромашка»\n+7 495 000-00-00",
+        "Спасибо!\n-- \nИван\n+7 999 000-00-00",
+        "Спасибо!\nОтправлено с iPhone",
+        "Спасибо, теперь всё работает\nИван",
+        "Thanks, it works now!",
+    ],
+)
+def test_only_thanks(text: str) -> None:
+    assert only_thanks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Всё работает",  # no thank-you: news for staff as before
+        "Спасибо, но не работает",
+        "Спасибо, а как настроить рассылку",
+        "Спасибо?",
+        "Спасибо, проблема осталась",
+        "Спасибо, ещё вопрос",
+        "Спасибо, вопрос",
+        "Спасибо. Настройте ещё рассылку",
+        "Спасибо, 3 заказа пропали",
+        "Спасибо!\nТеперь нужно перенести сайт на другой хостинг.",
+        "Спасибо! " + "Всё работает. " * 20,  # long: staff should read it
+    ],
+)
+def test_not_only_thanks(text: str) -> None:
+    assert not only_thanks(text)
