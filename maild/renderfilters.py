@@ -12,6 +12,7 @@ from maild.domain.errorwords import gloss
 from maild.domain.filetypes import size_text
 from maild.domain.plural import thousands
 from maild.domain.sla import ru_count
+from maild.domain.staffquote import unmarked
 
 
 def environment(
@@ -32,7 +33,7 @@ def environment(
     )
     # jinja's default globals: unused, and every render copied them (bench/FINDINGS.md 22)
     env.globals.clear()
-    install(env)  # plural, size, thousands, gloss, shell
+    install(env)  # plural, size, thousands, gloss, shell, unmarked
     return env
 
 
@@ -49,3 +50,6 @@ def install(env: jinja2.Environment) -> None:
     # sender's text ("$(rm -rf ~)"@evil.example is a valid one), quoted so a paste into
     # a shell passes it as one argument and runs nothing (a plain one stays as it is)
     env.filters["shell"] = shlex.quote
+    # {{ text | unmarked }}: mail no customer wrote, quoted to staff, can hold no
+    # customer-text marker line (domain.staffquote.unmarked)
+    env.filters["unmarked"] = unmarked

@@ -24,7 +24,7 @@ from maild.domain.layout import from_russian_layout
 from maild.domain.nearmiss import near_command
 from maild.domain.quotes import is_quoted, trim_reply, unquoted
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer
+from maild.domain.staffquote import OTHER_TEXT_RE, TEXT_END_RE, TEXT_START_RE, for_customer
 from maild.domain.typedlines import Thread
 
 __all__ = [
@@ -320,7 +320,8 @@ def _unknown(word: str, meant: str | None = None) -> str:
 def holds_notice(text: str) -> bool:
     """True if what of a staff reply would reach the customer (staffquote.for_customer)
     holds a line that only support's staff mail has: a line of the command cheat sheet
-    (every staff notice ends with it, templates/commands.txt) or a customer-text marker.
+    (every staff notice ends with it, templates/commands.txt) or a text marker (the
+    customer's or another's).
     Then the client set the notice unquoted under a header that is not recognised
     (a UI language maild does not know), and the reply's own text cannot be told
     from the notice: nothing of it may go."""
@@ -330,6 +331,6 @@ def holds_notice(text: str) -> bool:
     sheet = {" ".join(f"{usage} {help}".split()) for usage, help in lines}
     for line in for_customer(text).splitlines():
         s = " ".join(line.split())
-        if s in sheet or TEXT_START_RE.fullmatch(s) or TEXT_END_RE.fullmatch(s):
+        if s in sheet or any(r.fullmatch(s) for r in (TEXT_START_RE, TEXT_END_RE, OTHER_TEXT_RE)):
             return True
     return False

@@ -166,6 +166,8 @@ def _common(msg: ParsedMessage, scr: Screening, attachments: Attachments) -> dic
         **text_ctx(msg.text.strip() or enc.empty_text(files["encrypted_letter"])),
         "automated": scr.reason if scr.automated else None,
         "quiet": scr.reason if scr.quiet else None,
+        # a mail server's report (a bounce, a read receipt): no customer's words
+        "report": scr.bounce,
         "sender": msg.from_addr,
         "charset_doubt": msg.charset_doubt,
         # taken over IMAP as its header and a note: the customer is asked to send again

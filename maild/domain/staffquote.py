@@ -20,15 +20,47 @@ from maild.domain.quotes import (
 from maild.domain.replyaddr import is_support_address
 from maild.domain.typedlines import Thread
 
-__all__ = ["TEXT_END_RE", "TEXT_START_RE", "for_customer", "quoted_in", "without_our_forward"]
+__all__ = [
+    "OTHER_TEXT_RE",
+    "TEXT_END_RE",
+    "TEXT_START_RE",
+    "for_customer",
+    "quoted_in",
+    "unmarked",
+    "without_our_forward",
+]
 
-# Every staff mail that quotes a customer (templates staff_new, staff_followup,
-# staff_charset) sets the customer's text between these two lines; all else in such
-# a mail is support's own: level, deadline, how the level was found (license, free
-# support's history), refused files, links, the commands. The lines survive quoting
-# ("> " at any depth, HTML blockquotes) and re-wrapping, being short.
+# Every staff mail that quotes a customer's mail (templates staff_new, staff_charset,
+# and staff_followup unless the mail is a mail server's report) sets the customer's
+# text between these two lines; all else in such a mail is support's own: level,
+# deadline, how the level was found (license, free support's history), refused files,
+# links, the commands. The lines survive quoting ("> " at any depth, HTML blockquotes)
+# and re-wrapping, being short.
 TEXT_START_RE = re.compile(r"-{3,}\s*текст\s+(?:обращения|письма)\s*-{3,}", re.IGNORECASE)
 TEXT_END_RE = re.compile(r"-{3,}\s*конец\s+текста\s*-{3,}", re.IGNORECASE)
+# A staff mail that quotes mail no customer wrote (the head's note to staff, a staff
+# member's own mail not sent on, a mail server's report) sets it between lines of its
+# own: «----- письмо руководителя -----», «----- ваше письмо -----», «----- отчёт
+# почтового сервера -----», each closed by «----- конец письма -----» (or «отчёта»).
+# No quote rule keeps what stands between them: none of it is the customer's.
+OTHER_TEXT_RE = re.compile(
+    r"-{3,}\s*(?:письмо\s+руководителя|ваше\s+письмо|отчёт\s+почтового\s+сервера"
+    r"|конец\s+(?:письма|отчёта))\s*-{3,}",
+    re.IGNORECASE,
+)
+# Three hyphens or more in a row: what every marker line above opens and ends with.
+HYPHEN_RUN_RE = re.compile(r"-{3,}")
+
+
+def unmarked(text: str) -> str:
+    """``text``, quoted in a staff mail as no customer's (template filter ``unmarked``),
+    with every run of three hyphens or more written as en dashes («–––»): a forger's
+    mail, the head's or a mail server's report may hold a customer-text block of its
+    own («----- текст письма -----» ... «----- конец текста -----»), and a staff member
+    answering below the quote would send it to the customer as the customer's words.
+    Without three hyphens in a row no marker line can form, however a client quotes,
+    wraps or joins the lines."""
+    return HYPHEN_RUN_RE.sub(lambda m: "–" * len(m.group()), text)
 
 
 def for_customer(text: str, known: list[str] | None = None) -> str:

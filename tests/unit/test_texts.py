@@ -221,6 +221,7 @@ def variants() -> list[dict]:
         codec="koi8-r",
         text="Привет",
         quote_cut=True,  # staff_followup: the customer's quote of the thread was cut
+        report=True,  # staff_followup: a mail server's report, quoted as no customer's
         errors=["#merge: обращения 9999-9999 нет"],
         partial=True,  # staff_error: commands that contradict each other, the rest ran
         ran=["#critical"],
