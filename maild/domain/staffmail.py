@@ -101,7 +101,8 @@ def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], hea
     ticket). The head's own answer («Борис, возьми срочно») opened a ticket of its own,
     the head a customer given a confirmation; now it is a note of the ticket, and staff
     get its text and files: nothing goes to the customer, no command runs, no deadline
-    changes. From another address (a forwarded escalation answered) or automatic (an
+    changes; staff's "Reply" to that goes to the head (its Reply-To), not through
+    maild. From another address (a forwarded escalation answered) or automatic (an
     out-of-office), it is a note only: nobody is told."""
     msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
     by_head = msg.from_addr == head and not ctx.scr.automated
@@ -119,7 +120,11 @@ def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], hea
         to = tk.staff_recipients(ticket, ctx.policy.staff)
         files = accepted_files(ctx.attachments)
         out = Outgoing(ctx.key("head"), "notice", "staff_head.txt", to, context, True)
-        outgoing.append(replace(out, attach=files))
+        # "Reply" to the head's letter answers the head, as staff expect: at the
+        # ticket's signed address a reply («Олег Петрович, клиент сложный...») would
+        # go to the customer as a staff answer. The notice says how to answer the
+        # customer instead (a reply to a notice of the ticket).
+        outgoing.append(replace(out, attach=files, reply_to=head))
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
 
 

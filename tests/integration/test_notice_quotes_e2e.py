@@ -118,3 +118,37 @@ def test_a_bounce_report_quoted_below_an_answer_stays_with_staff(desk, sink):
     got = _answer_below(desk, sink, notice, "Иван, повторяю ответ: обновите модуль.")
     assert "повторяю ответ" in got
     assert "internal" not in got and "10.20.30.40" not in got and "User unknown" not in got
+
+
+def test_a_reply_to_the_heads_note_goes_to_the_head_not_the_customer(desk, sink):
+    """«Олег Петрович, клиент сложный...»: "Reply" to «Письмо руководителя поддержки»
+    went to the ticket's address signed for the staff member, and the customer got it
+    as the staff answer. The note's Reply-To is the head: the mail client sends the
+    reply there, past maild, and the note says so and how to answer the customer."""
+    tid = desk.ingest_tid(make_mail())
+    due = datetime.fromisoformat(desk.ticket(tid)["reaction_due"])
+    assert desk.run("jobs", "run", "--now", (due + timedelta(minutes=5)).isoformat()).code == 0
+    desk.flush()
+    [esc] = [r for r in sink.to("head@example.com") if "Просрочена" in r.subject]
+    head = make_mail(
+        sender="Олег Петрович <head@example.com>",
+        to=esc.msg["Reply-To"].addresses[0].addr_spec,
+        subject=f"Re: {esc.subject}",
+        body="Анна, почему клиенту никто не ответил?",
+    )
+    desk.ingest(head)
+    desk.flush()
+    customer_mail = len(sink.to(CUSTOMER))
+    for staff in ("anna@example.com", "boris@example.com"):
+        [note] = [r for r in sink.to(staff) if "руководителя" in r.subject]
+        # "Reply" in the mail client: to the Reply-To; maild gets it if it is maild's
+        [to] = [a.addr_spec for a in note.msg["Reply-To"].addresses]
+        if to.startswith("support"):
+            text = "Олег Петрович, клиент сложный, отвечу сегодня."
+            desk.ingest(_tb_reply(to, note.subject, note.text, text))
+            desk.flush()
+        assert len(sink.to(CUSTOMER)) == customer_mail
+        assert to == "head@example.com"
+        assert "уйдёт руководителю head@example.com" in " ".join(note.text.split())
+        assert "ответьте на уведомление maild" in note.text
+    assert [m["kind"] for m in desk.ticket(tid)["messages"]].count("staff") == 0
