@@ -44,6 +44,8 @@ def addressable(display_name: str | None) -> str | None:
     name = name.strip(" \"'«»")
     if not name or _NOT_A_NAME.search(name) or _LOGIN.search(name):
         return None
+    if any(c.isnumeric() for c in name):  # «¹», «①», «Ⅻ»: numbers \d does not see
+        return None
     words = name.replace(".", " ").split()  # the dot of an initial: «И. Петров»
     if not all(_WORD.fullmatch(w) for w in words):
         return None  # marks other than a name's own: «!», «&», «—», an emoji
