@@ -1,7 +1,8 @@
 """#merge: one problem that arrived as two tickets becomes one.
 
 Pure: the source ticket's messages, participants and known robots move into the
-target, the earlier pending deadline wins, the source is closed and points at the target.
+target, the earlier pending deadline wins (with the marks of what reminders and
+escalations went about it), the source is closed and points at the target.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from maild.domain import pace
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.ticket import iso
 
@@ -34,6 +36,24 @@ def _earlier(a: str | None, b: str | None) -> str | None:
     if a is None or b is None:
         return a or b
     return a if datetime.fromisoformat(a) <= datetime.fromisoformat(b) else b
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    """Two deadlines as stored are one moment (the text may differ in its offset)."""
+    return bool(a and b) and datetime.fromisoformat(a) == datetime.fromisoformat(b)
+
+
+def _kept_marks(source: Ticket, target: Ticket, due: str | None) -> dict[str, str]:
+    """The target's `sent` marks once it waits on `due`: its own, all kept, and the
+    source's about `due` when that is the source's deadline too, so that the reminder
+    and the escalation that went about it in the source do not go again from the
+    target (one of each per deadline and person: reminders.py)."""
+    sent = dict(target.get("sent") or {})
+    theirs = source.get("reaction_due")
+    if due is None or not _same(theirs, due):
+        return sent
+    # the target's own marks of that moment stand: a list mark's value names its list
+    return {**pace.deadline_marks(source.get("sent") or {}, str(theirs), due), **sent}
 
 
 def merge(
@@ -72,6 +92,8 @@ def merge(
     if due != t.get("reaction_due"):
         t["reaction_due"] = due
         t["reaction_from"] = source.get("reaction_from") or source["created_at"]
+    if marks := _kept_marks(source, target, due):
+        t["sent"] = marks
     if source.get("critical"):
         t["critical"] = True
     if t["status"] == "closed" and source["status"] != "closed":

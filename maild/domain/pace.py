@@ -28,9 +28,11 @@ from typing import Any
 from maild.domain.plural import ru_count
 
 __all__ = [
+    "KINDS",
     "LIST_EVERY",
     "PACE_WINDOW",
     "Pace",
+    "deadline_marks",
     "done_key",
     "in_list",
     "list_ctx",
@@ -44,6 +46,7 @@ __all__ = [
 
 PACE_WINDOW = timedelta(hours=1)  # what the limit on single mails counts
 LIST_EVERY = timedelta(minutes=10)  # the least time between two lists to one person
+KINDS = ("reminder", "escalation")  # the deadline mail the marks are of
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,20 @@ def single_key(kind: str, due: str, person: str) -> str:
 def list_key(kind: str, due: str, person: str) -> str:
     """The mark of a deadline's `kind` put in a list to one person."""
     return f"{kind}:{due}:list:{person}"
+
+
+def deadline_marks(sent: Mapping[str, str], due: str, as_due: str) -> dict[str, str]:
+    """The marks of `sent` about the deadline `due` (who got its reminder and its
+    escalation, singly or in a list), keyed for `as_due`, the same deadline as another
+    ticket stores it: #merge gives the target the source's deadline, and with it what
+    already went about that deadline, which is not to go again (domain.merge)."""
+    out = {}
+    for kind in KINDS:
+        mine, theirs = done_key(kind, due), done_key(kind, as_due)
+        for key, at in sent.items():
+            if key == mine or key.startswith(f"{mine}:to:") or key.startswith(f"{mine}:list:"):
+                out[theirs + key[len(mine) :]] = at
+    return out
 
 
 def waiting_for(

@@ -119,6 +119,45 @@ def test_merge_takes_the_earlier_deadline_with_its_clock() -> None:
     assert t["reaction_due"] == earlier
 
 
+def test_merge_brings_what_went_about_the_deadline_the_target_takes() -> None:
+    """The source's earlier deadline comes with the marks of its reminder and escalation
+    (reminders.py sends one of each per deadline and person): without them the target
+    reminded staff and escalated to the head again about the same wait. The target's
+    own marks all stay, and the source's about another deadline do not come."""
+    earlier, later = "2026-12-02T10:00:00+03:00", "2026-12-02T12:00:00+03:00"
+    src_sent = {
+        f"reminder:{earlier}": "2026-12-02T09:00:00+03:00",
+        f"escalation:{earlier}:to:head@x.ru": "2026-12-02T10:00:00+03:00",
+        f"reminder:{earlier}:list:anna@x.ru": "2026-12-02T09:00:00+03:00",
+        "reminder:2026-12-01T10:00:00+03:00": "2026-11-30T09:00:00+03:00",  # an old one
+        "started": "2026-12-01T11:00:00+03:00",
+    }
+    dst_sent = {f"reminder:{later}": "2026-12-02T11:00:00+03:00"}
+    src = ticket("1111-1111", earlier, sent=src_sent)
+    _s, t, _m = merge(src, [], ticket("2222-2222", later, sent=dst_sent), [], NOW)
+    assert t["reaction_due"] == earlier
+    assert t["sent"] == {
+        f"reminder:{earlier}": "2026-12-02T09:00:00+03:00",
+        f"escalation:{earlier}:to:head@x.ru": "2026-12-02T10:00:00+03:00",
+        f"reminder:{earlier}:list:anna@x.ru": "2026-12-02T09:00:00+03:00",
+        f"reminder:{later}": "2026-12-02T11:00:00+03:00",
+    }
+    # the target keeps its own earlier deadline: its marks, none of the source's
+    dst = ticket("2222-2222", earlier, sent={f"escalation:{earlier}": "x"})
+    _s, t, _m = merge(ticket("1111-1111", later, sent=dst_sent), [], dst, [], NOW)
+    assert (t["reaction_due"], t["sent"]) == (earlier, {f"escalation:{earlier}": "x"})
+    # one moment on both, written with another offset: the source's marks come keyed as
+    # the target stores it, beside the target's own (which win where both have one)
+    utc = "2026-12-02T07:00:00+00:00"
+    src = ticket("1111-1111", utc, sent={f"reminder:{utc}": "a", f"escalation:{utc}": "b"})
+    dst = ticket("2222-2222", earlier, sent={f"reminder:{earlier}": "c"})
+    _s, t, _m = merge(src, [], dst, [], NOW)
+    assert t["sent"] == {f"reminder:{earlier}": "c", f"escalation:{earlier}": "b"}
+    # nothing marked on either: no empty record
+    _s, t, _m = merge(ticket("1", earlier), [], ticket("2", later), [], NOW)
+    assert "sent" not in t
+
+
 def test_merge_keeps_urgency_and_reopens_a_closed_target_for_open_work() -> None:
     closed = {"status": "closed", "closed_at": "2026-12-02T10:00:00+03:00"}
     _s, t, _m = merge(ticket("1", None, critical=True), [], ticket("2", None, **closed), [], NOW)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from maild.domain.pace import (
     LIST_EVERY,
     Pace,
+    deadline_marks,
     done_key,
     in_list,
     list_due,
@@ -124,3 +125,21 @@ def test_sent_singly_after_its_list_was_lost_the_lost_lists_mark_goes():
 
 def test_nothing_sent_marks_nothing():
     assert marked({}, ("escalation", DUE, ["head@example.com"]), [], [], AT) == {}
+
+
+def test_a_deadlines_marks_are_carried_to_the_same_deadline_stored_another_way():
+    """#merge gives a ticket another's deadline, and with these marks what went about
+    it: for waiting_for the target owes nobody what the source's marks say went."""
+    other = "2026-11-25T10:00:00+00:00"  # the same moment as DUE, another offset
+    sent = marked({}, ("reminder", other, PEOPLE), PEOPLE, [], AT)
+    sent = marked(sent, ("escalation", other, ["head@x"]), [], ["head@x"], AT)
+    sent["reminder:2026-11-24T13:00:00+03:00"] = AT  # another deadline's: stays behind
+    sent["started"] = AT
+    carried = deadline_marks(sent, other, DUE)
+    listed = {done_key("escalation", DUE): AT, list_key("escalation", DUE, "head@x"): AT}
+    assert carried == {done_key("reminder", DUE): AT, **listed}
+    assert waiting_for(carried, "reminder", DUE, PEOPLE, lambda p, at: True) == []
+    assert waiting_for(carried, "escalation", DUE, ["head@x"], lambda p, at: True) == []
+    single = marked({}, ("reminder", other, PEOPLE), [ANNA], [], AT)
+    assert deadline_marks(single, other, DUE) == {single_key("reminder", DUE, ANNA): AT}
+    assert deadline_marks(sent, DUE, DUE) == {}  # none stored under that text
