@@ -72,7 +72,8 @@ class Outgoing:
     in_target: bool = False
     # the ticket whose tag ([TID#...]) the subject carries when not the decision's own:
     # «Обращение B объединено с обращением A» carries A's, where the customer's reply
-    # goes on (it carried both tags, B's added after A's)
+    # goes on (it carried both tags, B's added after A's); so does an answer or another
+    # notice it is folded under
     subject_tid: str | None = None
     # a reminder or escalation: the reaction deadline it is about (reminders.py), kept
     # on its outbox record; withdrawn, not sent, once that is not pending (outstale.py)

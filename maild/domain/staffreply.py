@@ -324,7 +324,9 @@ def _customer_mail(
     ctx: Context, to: list[str], c: dict[str, Any], notices: list[str], answer: str | None = None
 ) -> Outgoing:
     """The one mail a staff reply sends the customer: the answer (or, without one, the
-    first notice) with the other notices folded under it."""
+    first notice) with the other notices folded under it. With #merge's notice, either
+    carries the tag of the ticket merged into, where the notice says to write on."""
+    merged = c.get("merged_into") if MERGED in notices else None
     if answer is not None:  # signed by the desk, as every mail the customer gets
         _, signed = ctx.policy.render_text("staff_reply.txt", {**c, "text": answer.strip("\n")})
         body = one_mail(ctx.policy, signed, notices, c)
@@ -341,6 +343,7 @@ def _customer_mail(
             auto=False,
             body=body,
             attach=dc.accepted_files(dc.answer_files(ctx)),
+            subject_tid=merged,
         )
     subject, first = ctx.policy.render_text(f"{notices[0]}.txt", c)
     body = one_mail(ctx.policy, first, notices[1:], c)
@@ -355,7 +358,7 @@ def _customer_mail(
         subject=subject,
         in_target=MERGED in notices,
         if_capped=capped.if_capped(ctx, notices, to, c),
-        subject_tid=c.get("merged_into") if notices[0] == MERGED else None,
+        subject_tid=merged,
     )
 
 

@@ -8,6 +8,8 @@ its own copy of an automatic mail is known as one."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import Desk, make_mail
 from tests.integration.test_staff_e2e import staff_reply
 
@@ -124,6 +126,28 @@ def test_the_merge_notice_carries_the_tag_of_the_ticket_that_goes_on(desk, sink)
     assert desk.ingest_tid(reply) == into
     texts = [m["text"] for m in desk.ticket(into)["messages"] if m["kind"] == "customer"]
     assert "Понял, спасибо." in texts[-1]
+
+
+@pytest.mark.parametrize(
+    ("body", "starts"),
+    [
+        ("Это тот же вопрос, отвечу там.\n#merge {into}\n", "Re: Корзина не открывается"),
+        ("#take\n#merge {into}\n", "Работа по обращению начата: Корзина не открывается"),
+    ],
+    ids=["answer", "take"],
+)
+def test_a_merge_notice_under_other_mail_carries_the_tag_it_asks_for(desk, sink, body, starts):
+    """#merge with an answer (or another notice first) folds «Обращение объединено»
+    under it: that mail's subject carries the one tag the notice asks the customer to
+    keep, the surviving ticket's, as the notice alone does; it kept the merged one's."""
+    into, merged = two_tickets(desk)
+    desk.ingest(staff_reply(merged, body.format(into=into)))
+    desk.flush()
+    [mail] = [r for r in sink.to(PETR) if "объединены" in r.text]
+    assert f"метку [TID#{into}]" in mail.text
+    assert mail.subject == f"{starts} [TID#{into}]"
+    reply = make_mail(sender=PETR, subject=f"Re: {mail.subject}", body="Хорошо.")
+    assert desk.ingest_tid(reply) == into
 
 
 def test_a_robot_answering_its_copy_of_an_automatic_mail_is_known(desk, sink):
