@@ -12,7 +12,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.commands import cheat_sheet, holds_notice
-from maild.domain.quotes import trim_reply
+from maild.domain.quotes import is_quoted, trim_reply
 from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer, without_our_forward
 from maild.domain.typedlines import RUN_CHARS, for_site, typed_lines
 
@@ -375,6 +375,8 @@ site_lines = st.one_of(
 @given(st.lists(site_lines, max_size=15))
 # «From:» above a quote, with «Sent:» lines only after the quote: no Outlook header block
 @example(["From: Ivan", "> цитата", "Sent: Monday", "Sent: Monday"])
+# «A>»: a quoted line of one whose initial is A (supercite), not text of the customer
+@example(["On Mon, 25 Nov 2026 at 10:00, Ivan <ivan@example.com> wrote:", "A>", "_" * 32])
 def test_site_drops_only_quotes_and_their_attribution(lines: list[str]) -> None:
     """Nothing the customer wrote is lost on the site: of trim_reply's text, for_site
     drops quoted lines and the attribution above them, nothing else, in order."""
@@ -389,7 +391,7 @@ def test_site_drops_only_quotes_and_their_attribution(lines: list[str]) -> None:
         "25.11.2026 10:00, Иван пишет:",
         "Вы писали 25.11.2026, 10:00:",
     }
-    lost = [s for s in kept if s not in shown and not s.startswith((">", "СП>"))]
+    lost = [s for s in kept if s not in shown and not is_quoted(s)]  # «>», «СП>», «A>»
     assert set(lost) <= attributions, lost
 
 
