@@ -19,6 +19,7 @@ from datetime import datetime
 from maild import guard
 from maild.app import App
 from maild.domain.decision import Decision, Outgoing
+from maild.domain.maildigest import as_sent
 from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord
 from maild.domain.screen import Screening
@@ -146,10 +147,13 @@ def _send(
     """Queue one mail of the decision (once per key, noted in `queued`); return its
     thread records (outgoing.send). Only a re-run can find it queued already (module
     doc, 2)."""
-    replying_to: Threading = (msg.message_id, [*msg.references, msg.message_id])
+    # the Message-ID as sent, not the id a reused one is filed under (maildigest):
+    # the sender's client threads our answer under the mail it knows
+    sent = as_sent(msg.message_id)
+    replying_to: Threading = (sent, [*msg.references, sent])
     staff = staff_side(app.config.support.staff)
     if msg.from_addr in staff and not set(out.to) <= staff:  # a staff reply's, to customers
-        replying_to = per_copy(thread, staff, msg.message_id, replying_to)
+        replying_to = per_copy(thread, staff, sent, replying_to)
     records, to = send(
         app,
         out,

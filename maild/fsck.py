@@ -42,7 +42,7 @@ from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE
 from maild.fsckfiles import check_files
 from maild.fsckrecords import check_address_records, check_blocklist, check_outbox
-from maild.fsckspool import check_spool, check_spool_copies
+from maild.fsckspool import check_spool, check_spool_copies, own_id
 from maild.output import print_json
 from maild.privileges import user_name
 from maild.unreadables import chown_fix
@@ -299,7 +299,7 @@ class Fsck:
                     raw = entry.read_bytes()
                 except OSError:
                     continue  # (taken meanwhile; unreadable mail is not the index's problem)
-                for mid in (message_id_of(raw), synthetic_msgid(raw)):
+                for mid in (message_id_of(raw), synthetic_msgid(raw), own_id(raw)):
                     paths.add(self._index_path("msgid", mid))
         return paths
 

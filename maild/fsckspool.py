@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from maild.adapters.quarantine import entry_id
 from maild.adapters.spool import pid_alive
 from maild.adapters.store import CorruptFile
+from maild.domain.maildigest import content_digest, reused_id
 from maild.domain.message import message_id_of, synthetic_msgid
 
 if TYPE_CHECKING:  # fsck calls these with itself
@@ -37,8 +38,11 @@ def check_spool(check: Fsck) -> None:
             check.problem(path, f"unreadable: {e.strerror}")
             continue
         ids = {message_id_of(raw), synthetic_msgid(raw)}
-        if ids & check.all_ids or any(app.quarantine.get(entry_id(i)) for i in ids):
+        if _kept(check, ids):
             continue  # in a ticket, or kept in the quarantine (never a ticket)
+        ids.add(own_id(raw))  # a different mail under a Message-ID held first (reusedid)
+        if _kept(check, ids):
+            continue
         tids = {_indexed(check, i) for i in ids} - {None}
         # mail of a ticket staff marked #spam (it may be back since: `spam release` of
         # its message brings it back with that message only): staff's replies stay out
@@ -50,6 +54,16 @@ def check_spool(check: Fsck) -> None:
             check.problem(path, what, "re-queued to spool/new")
         if check.repair and (not corrupt or corrupt[0]):  # (a corrupt ticket's: its fix)
             app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
+
+
+def _kept(check: Fsck, ids: set[str]) -> bool:
+    return bool(ids & check.all_ids) or any(check.app.quarantine.get(entry_id(i)) for i in ids)
+
+
+def own_id(raw: bytes) -> str:
+    """The id the pipeline files ``raw`` under when a different mail held its
+    Message-ID first (maildigest.reused_id)."""
+    return reused_id(message_id_of(raw), content_digest(raw))
 
 
 def check_spool_copies(check: Fsck) -> None:

@@ -1,9 +1,9 @@
 """One message through maild: parse → screen → (store lock) gather → decide → apply.
 
 `process` is the whole pipeline: the message is parsed and screened; under the store
-lock a duplicate is stored once and spam goes to the quarantine (guard.py), else
-snapshot.gather looks up what the decision needs, domain.decide.decide decides
-without I/O, and effects.apply carries the Decision out.
+lock a duplicate (the same mail again: reusedid.py) is stored once and spam goes to
+the quarantine (guard.py), else snapshot.gather looks up what the decision needs,
+domain.decide.decide decides without I/O, and effects.apply carries the Decision out.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from maild import guard
+from maild import guard, reusedid
 from maild.app import App
 from maild.domain import verify
 from maild.domain.banners import without_marks
@@ -46,6 +46,7 @@ def process(
     msg = without_tokens(app, msg)  # quoted site links: not kept
     scr = screen(msg, app.config.support.address)
     with app.store.locked():
+        msg = reusedid.distinct(app, msg, raw)  # another mail's Message-ID: an id of its own
         resumed = app.store.tid_for_msgid(msg.message_id)
         if resumed:
             loaded = app.store.load(resumed)

@@ -1,6 +1,7 @@
 """The Message-ID a log line names: the one the mail itself carries, or `<none>`.
 
-Not the synthetic id maild files mail without one under (message.synthetic_msgid):
+Not the synthetic id maild files mail without one under (message.synthetic_msgid),
+nor the one it files mail under whose Message-ID a different mail holds (maildigest):
 the admin greps the MTA's log and the mail for what the sender wrote, and a
 made-up id matches neither.
 """
@@ -11,6 +12,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
 
+from maild.domain.maildigest import as_sent
 from maild.domain.tid import find_tid
 
 
@@ -52,5 +54,6 @@ SYNTHETIC_DOMAIN = "@maild.invalid>"  # message.synthetic_msgid
 
 
 def logged_id(message_id: str) -> str:
-    """A parsed message's id as a log line names it: `<none>` for the id maild made up."""
-    return "<none>" if message_id.endswith(SYNTHETIC_DOMAIN) else message_id
+    """A parsed message's id as a log line names it: `<none>` for the id maild made up,
+    the Message-ID it carries for one filed under an id of its own (maildigest)."""
+    return "<none>" if message_id.endswith(SYNTHETIC_DOMAIN) else as_sent(message_id)

@@ -88,6 +88,9 @@ class ParsedMessage:
     charset_doubt: str | None = None
     # To/Cc past limits.max_recipients, as text: kept, never made participants
     recipients_cut: str = ""
+    # maildigest.content_digest of the raw mail (the pipeline's): tells a redelivery
+    # of this mail from a different mail with the same Message-ID
+    digest: str = ""
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())

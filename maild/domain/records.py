@@ -146,6 +146,7 @@ MessageRecord = TypedDict(
         "automated": NotRequired[str | None],  # why it is taken for an automatic reply
         "parse_problem": NotRequired[str | None],
         "recipients_cut": NotRequired[str],  # the To/Cc beyond limits.max_recipients
+        "digest": NotRequired[str],  # maildigest.content_digest: redelivery or another mail
         "fast_reply_to_auto": NotRequired[bool],
         "rating": NotRequired[int],
         "status_question": NotRequired[bool],  # answered with the ticket's status
@@ -312,6 +313,7 @@ def message_record(
         "automated": None,
         "parse_problem": msg.parse_problem,
         **({"recipients_cut": msg.recipients_cut} if msg.recipients_cut else {}),
+        **({"digest": msg.digest} if msg.digest else {}),
     }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
+from maild.domain.maildigest import as_sent
 from maild.domain.records import MessageRecord
 from maild.domain.withdrawn import withdrawn_for
 
@@ -45,7 +46,7 @@ def customer_thread(
     ids: list[str] = []
     last_in = last_out = None
     for m in messages:
-        mid = m.get("message_id") or ""
+        mid = as_sent(m.get("message_id") or "")  # as the customer sent it (maildigest)
         if m["direction"] == "in":
             if m["kind"] == "customer" and mid and mid != current and _holds_in(m, rcpt):
                 ids.append(mid)

@@ -1,0 +1,74 @@
+"""What tells one mail from another that carries the same Message-ID.
+
+Some senders write a constant Message-ID (a web form, a 1C-style mailer: every mail
+`<1@localhost.localdomain>`), so the Message-ID alone does not name a mail. The same
+mail delivered twice (to support@ and support+x@, an IMAP re-delivery, an MTA retry,
+over SMTP and a pipe) differs only in trace headers (Received, Delivered-To,
+Return-Path, Authentication-Results, ...), its line endings and the blank lines at
+its end; what its sender wrote, From, Subject, Date and the body, is the same.
+`content_digest` hashes exactly that. A different mail under a Message-ID another mail
+holds is filed under `reused_id`, an id of its own made from both (stable: delivered
+again, it is found under it); `as_sent` gives the Message-ID it carried back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+__all__ = ["as_sent", "content_digest", "reused_id"]
+
+# the header fields the sender wrote that a relay or mailbox leaves as they are
+_FIELDS = (b"from", b"subject", b"date")
+_PREFIX = "reused-"
+_DIGEST_CHARS = 20  # of the digest, in the id: 80 bits tell the mails of one id apart
+_REUSED_RE = re.compile(rf"<{_PREFIX}[0-9a-f]{{{_DIGEST_CHARS}}}\.([^<>\s]+)>")
+
+
+def content_digest(raw: bytes) -> str:
+    """A hash of what the sender wrote: From, Subject and Date (unfolded, blanks
+    collapsed) and the body after the header block (line endings as LF, trailing
+    blank space and lines cut). Linear in the size of the mail."""
+    data = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    if data.startswith(b"\n"):  # no header block at all
+        head, body = b"", data[1:]
+    else:
+        end = data.find(b"\n\n")
+        head, body = (data, b"") if end < 0 else (data[:end], data[end + 2 :])
+    h = hashlib.sha256()
+    fields = _fields(head)
+    for name in _FIELDS:
+        h.update(name + b"\0" + fields.get(name, b"") + b"\0")
+    h.update(body.rstrip())
+    return h.hexdigest()[:32]
+
+
+def _fields(head: bytes) -> dict[bytes, bytes]:
+    """The first From, Subject and Date of a header block, each unfolded with its
+    runs of blank space made one space."""
+    found: dict[bytes, list[bytes]] = {}
+    current: list[bytes] | None = None
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):  # a folded continuation of the field above
+            if current is not None:
+                current.append(line)
+            continue
+        name, colon, value = line.partition(b":")
+        key = name.strip().lower()
+        current = None
+        if colon and key in _FIELDS and key not in found:
+            current = found[key] = [value]
+    return {k: b" ".join(b" ".join(v).split()) for k, v in found.items()}
+
+
+def reused_id(message_id: str, digest: str) -> str:
+    """The id maild files a mail under whose Message-ID a different mail holds:
+    `<reused-DIGEST.the-id-it-carries>`, the same every time that mail arrives."""
+    return f"<{_PREFIX}{digest[:_DIGEST_CHARS]}.{message_id.strip('<>')}>"
+
+
+def as_sent(message_id: str) -> str:
+    """The Message-ID the mail carried: ``message_id`` itself, or what reused_id made
+    the id of its own from."""
+    m = _REUSED_RE.fullmatch(message_id)
+    return f"<{m.group(1)}>" if m else message_id

@@ -1,0 +1,66 @@
+"""domain/maildigest.py: what tells a redelivery of a mail from a different mail with
+the same Message-ID."""
+
+from __future__ import annotations
+
+import pytest
+
+from maild.domain.logid import logged_id
+from maild.domain.maildigest import as_sent, content_digest, reused_id
+
+MAIL = (
+    b"From: Ivan <ivan@shop-a.example>\r\n"
+    b"To: support@example.com\r\n"
+    b"Subject: =?utf-8?b?0J7RiNC40LHQutCwIDUwMA==?=\r\n"
+    b"Date: Wed, 25 Nov 2026 10:15:00 +0300\r\n"
+    b"Message-ID: <1@localhost.localdomain>\r\n"
+    b"\r\n"
+    b"First customer: error 500\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        b"Received: from a by b; Thu, 26 Nov 2026 10:00:00 +0300\r\n" + MAIL,
+        b"Return-Path: <x@y>\r\nDelivered-To: support+x@example.com\r\n" + MAIL,
+        b"Authentication-Results: mx; spf=pass\r\nX-Original-To: support@example.com\r\n" + MAIL,
+        MAIL.replace(b"\r\n", b"\n"),  # a pipe's line endings
+        MAIL + b"\r\n",  # one more blank line at the end
+        MAIL.replace(b"Subject: ", b"Subject:\r\n  "),  # folded elsewhere
+        MAIL.replace(b"To: support@example.com", b"To: support+x@example.com"),
+    ],
+)
+def test_the_same_mail_as_another_delivery_hands_it_over_has_the_same_digest(copy):
+    assert content_digest(copy) == content_digest(MAIL)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        MAIL.replace(b"ivan@shop-a.example", b"olga@other-b.example"),
+        MAIL.replace(b"0J7RiNC40LHQutCwIDUwMA==", b"0J7RiNC40LHQutCwIDUwMQ=="),
+        MAIL.replace(b"10:15:00", b"10:16:00"),
+        MAIL.replace(b"error 500", b"error 501"),
+        MAIL.replace(b"Date: Wed, 25 Nov 2026 10:15:00 +0300\r\n", b""),
+    ],
+)
+def test_what_the_sender_wrote_tells_mails_apart(other):
+    assert content_digest(other) != content_digest(MAIL)
+
+
+def test_a_body_after_the_header_block_only_counts_as_body():
+    assert content_digest(b"\r\nno headers") != content_digest(b"\r\nother text")
+    assert content_digest(b"From: a@b\r\n") == content_digest(b"From: a@b")
+    assert content_digest(b"") == content_digest(b"\r\n")
+
+
+def test_the_own_id_is_stable_and_gives_the_message_id_back():
+    digest = content_digest(MAIL)
+    own = reused_id("<1@localhost.localdomain>", digest)
+    assert own == reused_id("<1@localhost.localdomain>", content_digest(MAIL))
+    assert own != reused_id("<1@localhost.localdomain>", content_digest(MAIL + b"x"))
+    assert own.startswith("<reused-") and own.endswith("@localhost.localdomain>")
+    assert as_sent(own) == "<1@localhost.localdomain>"
+    assert logged_id(own) == "<1@localhost.localdomain>"  # what the admin greps for
+    assert as_sent("<reused-x.1@localhost>") == "<reused-x.1@localhost>"  # not one of ours
