@@ -112,6 +112,9 @@ def _gauges(figures: dict[str, Any]) -> list[tuple[str, str, float | None]]:
         unfetchable = (figures["imap"].get("unfetchable") or {}).get("count", 0)
         text = "Messages the IMAP server keeps failing to give (they wait in its folder)."
         out.append(("maild_imap_unfetchable", text, unfetchable))
+        unmoved = (figures["imap"].get("unmoved") or {}).get("count", 0)
+        text = "Messages spooled that the IMAP server does not move to the processed folder."
+        out.append(("maild_imap_unmoved", text, unmoved))
     return out
 
 

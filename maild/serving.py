@@ -17,6 +17,7 @@ from pathlib import Path
 
 from maild import metrics, status
 from maild.adapters.imapfetch import FETCH_RETRY
+from maild.adapters.imapmove import MOVE_RETRY
 from maild.adapters.imapround import CONTACT_EVERY
 from maild.adapters.listener import SupportHandler, make_protocol
 from maild.adapters.sessions import SessionLimits
@@ -68,10 +69,12 @@ def start_imap(
     stop: threading.Event,
     contact_every: float = CONTACT_EVERY,
     fetch_retry: float = FETCH_RETRY,
+    move_retry: float = MOVE_RETRY,
 ) -> threading.Thread:
     """The IMAP poller, in a thread of its own until `stop` is set; during a long
     round it notes contact and the backlog every `contact_every` seconds, and a
-    message the server keeps failing to give (tried every `fetch_retry` seconds)."""
+    message the server keeps failing to give (tried every `fetch_retry` seconds), or
+    one spooled that it does not move (tried every `move_retry` seconds)."""
     from maild.adapters.imap import ImapPoller
 
     assert cfg.imap is not None
@@ -81,6 +84,7 @@ def start_imap(
     status.note(root, status.IMAP_STALLED, None)
     status.note(root, status.IMAP_BACKLOG, None)
     status.note(root, status.IMAP_UNFETCHED, None)
+    status.note(root, status.IMAP_UNMOVED, None)
     started = {"at": datetime.now(UTC).isoformat(), "pid": os.getpid()}
     status.note(root, status.IMAP_STARTED, started)  # jobs.imap_alert: since when it tries
     poller = ImapPoller(
@@ -93,6 +97,8 @@ def start_imap(
         contact_every=contact_every,
         unfetched=lambda unfetched: status.note(root, status.IMAP_UNFETCHED, unfetched),
         fetch_retry=fetch_retry,
+        unmoved=lambda unmoved: status.note(root, status.IMAP_UNMOVED, unmoved),
+        move_retry=move_retry,
     )
     thread = threading.Thread(target=poller.run, args=(stop,), name="maild-imap", daemon=True)
     thread.start()

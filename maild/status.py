@@ -5,7 +5,8 @@ What the daemon does not keep anywhere else it notes in small files under
 last periodic job run (one ISO time each); while the IMAP server refuses the login,
 while mail waits on it because it cannot be spooled, while an IMAP round takes over a
 minute (what it still has to take), while a message the server fails to give keeps
-failing (the oldest of `count`); while the listener answers 451 because the spool
+failing (the oldest of `count`), while a message spooled is not moved to the processed
+folder (likewise); while the listener answers 451 because the spool
 fails; while the sender sends nothing because it cannot record what it sends. Each
 note with a "pid" counts while that process runs. `fault.json` ({"since", "error",
 "path"}) is there while processing is paused on a fault of the environment; notes of
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from maild import storagehealth
+from maild import imapnotes, storagehealth
 from maild.adapters.layout import KEY_READABLE, readable_keys
 from maild.adapters.spool import pid_alive
 from maild.app import App
@@ -38,6 +39,8 @@ IMAP_STALLED = "imap_stalled.json"  # {"since", "uid", "error", "pid"}
 IMAP_BACKLOG = "imap_backlog.json"  # {"since", "left", "total", "pid"}
 IMAP_UNFETCHED = "imap_unfetched.json"  # {"since", "folder", "uid", "answer", "retry", "count",
 # "pid"}
+IMAP_UNMOVED = "imap_unmoved.json"  # {"since", "folder", "processed_folder", "uid",
+# "message_id", "answer", "retry", "count", "pid"}
 LISTENER_STALLED = "listener_stalled.json"  # {"since", "error", "pid"}
 OUTBOX_STOPPED = "outbox_stopped.json"  # {"why", "since", "pid"}
 IMAP_STARTED = "imap_started.json"  # {"at", "pid"}: this run's poller started
@@ -186,6 +189,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
     stalled = current_note(root, IMAP_STALLED)
     backlog = current_note(root, IMAP_BACKLOG)
     unfetched = current_note(root, IMAP_UNFETCHED)
+    unmoved = current_note(root, IMAP_UNMOVED)
     imap = read_mark(root, IMAP_MARK)
     started = current_note(root, IMAP_STARTED)
     run_at = aware_time(started.get("at")) if started else None
@@ -206,6 +210,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
             "spool_failing": stalled,
             "backlog": backlog,
             "unfetchable": unfetched and unfetched | {"age": _age(now, unfetched.get("since"))},
+            "unmoved": unmoved and unmoved | {"age": _age(now, unmoved.get("since"))},
         },
         "listener": None
         if app.config.smtp is None
@@ -239,20 +244,6 @@ def _not_running(f: dict[str, Any]) -> list[str]:
             "processed or sent until it is started again"
         ]
     return []
-
-
-def _unfetchable(imap: dict[str, Any] | None) -> list[str]:
-    """Mail the IMAP server keeps failing to give: it waits there, the rest flows."""
-    u = imap and imap.get("unfetchable")
-    if not u:
-        return []
-    age = "" if u.get("age") is None else f", {u['age']:.0f} s"
-    return [
-        f"imap: {u.get('count')} message(s) in {u.get('folder')} cannot be fetched from the "
-        f"server (UID {u.get('uid')} fails since {u.get('since')}{age}): {u.get('answer')}; "
-        f"each stays there untouched and is tried again every {u.get('retry', 0):g} s, the "
-        "other mail is taken"
-    ]
 
 
 def _not_sent(o: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -317,7 +308,8 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
             f"imap: mail waits on the server: it cannot be spooled (since "
             f"{stalled.get('since')}): {stalled.get('error')}; it is taken once it can be"
         )
-    degraded += _unfetchable(imap) + reasons(f.get("templates")) + unreadable_reasons(f["tickets"])
+    degraded += imapnotes.reasons(imap) + reasons(f.get("templates"))
+    degraded += unreadable_reasons(f["tickets"])
     listener = f.get("listener") and f["listener"].get("spool_failing")
     if listener:
         failing.append(
@@ -348,9 +340,7 @@ def format_text(f: dict[str, Any]) -> str:
     if f["imap"] is not None:
         refused = ", login refused" if f["imap"].get("login_refused") else ""
         refused += ", mail cannot be spooled" if f["imap"].get("spool_failing") else ""
-        unfetchable = f["imap"].get("unfetchable")
-        if unfetchable:
-            refused += f", {unfetchable.get('count')} message(s) cannot be fetched"
+        refused += imapnotes.summary(f["imap"])
         lines.append(f"imap: last contact {_ago(f['imap']['age'])}{refused}")
         if f["imap"].get("backlog"):
             b = f["imap"]["backlog"]

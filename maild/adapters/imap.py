@@ -16,8 +16,10 @@ after login:
   neither   UID COPY to processed_folder and flag $MaildProcessed, left in `folder`; later
             polls skip it. A plain EXPUNGE would also purge messages a human flagged
             \\Deleted, so we never send one.
-The message is fetched with BODY.PEEK[] and never marked \\Seen by us. One the server
-cannot give (its FETCH answered NO, or BYE on two connections in a row: one BYE may be a
+The message is fetched with BODY.PEEK[] and never marked \\Seen by us. One spooled that
+the server does not move (over quota, processed_folder read-only) is not fetched again
+and holds up no other: its move alone is tried again later (imapmove.MoveWatch). One
+the server cannot give (its FETCH answered NO, or BYE on two connections in a row: one BYE may be a
 restart of the server) stays in `folder` untouched and is tried again later, while the
 mail after it is taken (imapfetch.FetchWatch).
 """
@@ -46,6 +48,7 @@ from maild.adapters.imapfailures import (
     server_bye,
 )
 from maild.adapters.imapfetch import FETCH_RETRY, FetchWatch, Unfetchable, Unfetched
+from maild.adapters.imapmove import MOVE_RETRY, PROCESSED_KEYWORD, MoveWatch, Unmoved
 from maild.adapters.imapround import CONTACT_EVERY, Backlog, RoundWatch
 from maild.adapters.imapsession import ensure_folder, log_in, tls_context
 from maild.configtypes import ImapConfig
@@ -53,7 +56,6 @@ from maild.domain.logid import message_id_for_log
 
 log = logging.getLogger("maild.imap")
 
-PROCESSED_KEYWORD = b"$MaildProcessed"
 SEARCH_CRITERIA = [b"NOT", b"DELETED", b"NOT", b"KEYWORD", PROCESSED_KEYWORD]
 IDLE_SLICE = 1.0  # seconds per idle_check, so a stop request is seen within about this long
 # imaplib keeps every untagged answer (each moved message leaves a COPYUID and an
@@ -101,6 +103,8 @@ class ImapPoller:
         contact_every: float = CONTACT_EVERY,
         unfetched: Callable[[Unfetched | None], None] | None = None,
         fetch_retry: float = FETCH_RETRY,
+        unmoved: Callable[[Unmoved | None], None] | None = None,
+        move_retry: float = MOVE_RETRY,
     ) -> None:
         self.cfg = cfg
         self.deliver = deliver
@@ -121,11 +125,15 @@ class ImapPoller:
         # a message the server fails to give is passed by, tried every `fetch_retry` s;
         # `unfetched` hears of one that keeps failing, and (None) once none does
         self.fetching = FetchWatch(cfg, unfetched, fetch_retry)
+        # a message spooled that the server does not move is not fetched again; its move
+        # is tried every `move_retry` s; `unmoved` hears of it, and (None) once none is left
+        self.moving = MoveWatch(cfg, unmoved, move_retry)
         self._mode_logged = False  # "IDLE" or "polling" said once per connection
         self._client: IMAPClient | None = None
         self._caps: frozenset[bytes] = frozenset()
         self._idling = False
         self._uidnext: int | None = None  # the folder's UIDNEXT when this poll began
+        self._uidvalidity: int | None = None  # the folder's, at its last SELECT
 
     # -- connection -------------------------------------------------------------------
 
@@ -221,9 +229,11 @@ class ImapPoller:
             self._client = self._connect()
         client = self._client
         self._uidnext = self._select(client)
-        uids = self.fetching.order(sorted(client.search(SEARCH_CRITERIA)))
+        found, due = self.moving.order(sorted(client.search(SEARCH_CRITERIA)), self._uidvalidity)
+        uids = self.fetching.order(found)
         self.round.started(len(uids))
         try:
+            self.moving.retry_due(client, self._caps, due)
             return self._take(client, uids, stop)
         finally:
             self.round.ended()
@@ -243,29 +253,20 @@ class ImapPoller:
                 self.delivery.failed(uid, e)
                 raise DeliveryError(uid, delivered, e) from e
             self.delivery.delivered()
-            self._mark_processed(client, uid)
             delivered += 1
+            message_id = message_id_for_log(raw)
+            if self.moving.move(client, self._caps, uid, message_id):  # else logged
+                log.info("imap: delivered UID %d (Message-ID %s)", uid, message_id)
             if delivered % SELECT_EVERY == 0:
                 self._select(client)
-            log.info("imap: delivered UID %d (Message-ID %s)", uid, message_id_for_log(raw))
             self.round.delivered(len(uids) - n)
         return delivered
 
-    def _mark_processed(self, client: IMAPClient, uid: int) -> None:
-        folder = self.cfg.processed_folder
-        if b"MOVE" in self._caps:
-            client.move([uid], folder)
-            return
-        client.copy([uid], folder)
-        if b"UIDPLUS" in self._caps:
-            client.add_flags([uid], [b"\\Deleted"], silent=True)
-            client.uid_expunge([uid])
-        else:
-            client.add_flags([uid], [PROCESSED_KEYWORD], silent=True)
-
     def _select(self, client: IMAPClient) -> int | None:
         """SELECT the folder again (imaplib forgets the answers it kept); its UIDNEXT."""
-        uidnext = client.select_folder(self.cfg.folder).get(b"UIDNEXT")
+        info = client.select_folder(self.cfg.folder)
+        uidvalidity, uidnext = info.get(b"UIDVALIDITY"), info.get(b"UIDNEXT")
+        self._uidvalidity = uidvalidity if isinstance(uidvalidity, int) else None
         return uidnext if isinstance(uidnext, int) else None
 
     def _new_mail_pending(self, taken: int) -> bool:
@@ -305,7 +306,7 @@ class ImapPoller:
                         self._idle(stop)
                     else:
                         # Floor: poll_interval = 0 would hammer the server in a busy loop.
-                        pause = self.fetching.pause(self.cfg.poll_interval)
+                        pause = self._pause(self.cfg.poll_interval)
                         stop.wait(max(pause, MIN_POLL_INTERVAL))
                     continue
                 except Unfetchable:
@@ -332,6 +333,11 @@ class ImapPoller:
         log_connection_failure(e, self.cfg, delay)
         return delay
 
+    def _pause(self, seconds: float) -> float:
+        """`seconds`, or less: the time left to the next try of a message the server
+        failed to give, or of a move it refused."""
+        return self.moving.pause(self.fetching.pause(seconds))
+
     def _contacted(self) -> None:
         """A round with the server went well: say once how new mail is awaited, and
         tell `contact`."""
@@ -354,7 +360,7 @@ class ImapPoller:
         client.idle()
         self._idling = True
         # (a message the server failed to give is tried again on time)
-        deadline = time.monotonic() + self.fetching.pause(self.idle_timeout)
+        deadline = time.monotonic() + self._pause(self.idle_timeout)
         while not stop.is_set():
             left = deadline - time.monotonic()
             if left <= 0:

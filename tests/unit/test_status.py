@@ -105,3 +105,35 @@ def test_a_message_the_imap_server_keeps_failing_to_give_is_degraded_and_a_gauge
     assert "\nmaild_imap_unfetchable 2\n" in exposition([0.0] * SLOTS, f)
     f["imap"]["unfetchable"] = None
     assert "\nmaild_imap_unfetchable 0\n" in exposition([0.0] * SLOTS, f)
+
+
+def test_a_message_spooled_that_the_imap_server_does_not_move_is_degraded_and_a_gauge():
+    """Its ticket is made and the rest of the mail flows, but the server's quota or the
+    processed folder wants the admin's look."""
+    unmoved = {
+        "since": "2026-12-02T10:00:00+00:00",
+        "folder": "INBOX",
+        "processed_folder": "Processed",
+        "uid": 1,
+        "message_id": "<q0@c>",
+        "answer": "[OVERQUOTA] Quota exceeded (mailbox for user is full)",
+        "retry": 300.0,
+        "count": 3,
+        "pid": 9,
+        "age": 40.0,
+    }
+    f = figures(imap={"last_contact": "x", "age": 30.0, "unmoved": unmoved})
+    assert assess(f) == (
+        DEGRADED,
+        [
+            "imap: 3 message(s) stored but not moved to Processed: [OVERQUOTA] Quota exceeded "
+            "(mailbox for user is full) (UID 1, Message-ID <q0@c>, since "
+            "2026-12-02T10:00:00+00:00, 40 s); each is spooled (a ticket) and stays in INBOX, "
+            "not taken again, the move is tried again every 300 s, the other mail is taken"
+        ],
+    )
+    f["state"] = "degraded"
+    assert "\nmaild_imap_unmoved 3\n" in exposition([0.0] * SLOTS, f)
+    f["imap"]["unmoved"] = None
+    assert assess(f) == (HEALTHY, [])
+    assert "\nmaild_imap_unmoved 0\n" in exposition([0.0] * SLOTS, f)

@@ -1,0 +1,194 @@
+"""Taking a delivered message out of the polled folder, and what holds when the server
+will not let it go.
+
+A message is moved to processed_folder only after deliver() returned: it is in the
+spool then. The server may refuse the move for reasons of its own: the account is over
+its quota (COPY answers NO [OVERQUOTA]), processed_folder is read-only or shared
+without the right to write, its disk fails (Dovecot: NO [SERVERBUG]). Such a message
+must neither be spooled again at every round (a 25 MB mail retried with the back-off
+is gigabytes a day) nor hold up the mail after it. MoveWatch remembers it by the
+folder's UIDVALIDITY and its UID: later rounds take the mail after it and never fetch
+it again; its move alone is tried again every `retry` seconds, and at each start of
+`maild serve` (this memory is the process's: a restart fetches it once more, and
+ingest keeps it once, by Message-ID). Its first failure is logged at WARNING with its
+UID, Message-ID and the server's answer, later ones at INFO; `unmoved` (maild status)
+is told of the oldest one until none is left (moved, or gone from the folder).
+
+The steps of a move are remembered: after a COPY that worked only the flags (and the
+UID EXPUNGE) are tried again, so processed_folder never gets a second copy. A
+connection that breaks during a move leaves the message remembered as spooled too:
+the next round tries its move at once, without fetching it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from imapclient import IMAPClient
+
+from maild.adapters.imapfailures import server_text, tell
+from maild.configtypes import ImapConfig
+
+log = logging.getLogger("maild.imap")
+
+PROCESSED_KEYWORD = b"$MaildProcessed"
+MOVE_RETRY = 300.0  # seconds between tries of a move the server refused
+# {"since", "folder", "processed_folder", "uid", "message_id", "answer", "retry",
+# "count", "pid"}: the oldest of `count` spooled messages the server would not move
+Unmoved = dict[str, object]
+
+
+@dataclass
+class _Stored:
+    message_id: str
+    since: str = ""  # ISO time of the first refusal; "" while none (a broken connection)
+    answer: str = ""  # the server's latest answer
+    copied: bool = False  # its COPY to processed_folder worked: only the flags are left
+    due: float = 0.0  # time.monotonic() of its next try
+
+
+class MoveWatch:
+    """The messages of the folder that are spooled but not moved yet: what a round
+    takes, when their move is tried again, what to log and what `unmoved` is told."""
+
+    def __init__(
+        self,
+        cfg: ImapConfig,
+        unmoved: Callable[[Unmoved | None], None] | None,
+        retry: float = MOVE_RETRY,
+    ) -> None:
+        self.cfg = cfg
+        self.unmoved = unmoved
+        self.retry = retry
+        self.stored: dict[int, _Stored] = {}
+        self.uidvalidity: int | None = None
+        self._told: Unmoved | None = None
+
+    def order(self, uids: list[int], uidvalidity: int | None) -> tuple[list[int], list[int]]:
+        """(the `uids` to fetch, the spooled ones whose move is due). A remembered UID
+        not among `uids` is forgotten: someone moved or deleted the message; all are
+        when the folder's UIDVALIDITY changed (its UIDs name other messages now)."""
+        if uidvalidity != self.uidvalidity:
+            if self.stored:
+                log.info(
+                    "imap: the UIDVALIDITY of %s changed: %d message(s) spooled but not "
+                    "moved are not known by their UIDs any more",
+                    self.cfg.folder, len(self.stored),
+                )  # fmt: skip
+                self.stored.clear()
+            self.uidvalidity = uidvalidity
+        present = set(uids)
+        for uid in [u for u in self.stored if u not in present]:
+            gone = self.stored.pop(uid)
+            log.info(
+                "imap: UID %d (Message-ID %s), spooled but not moved, is no longer waiting "
+                "in %s",
+                uid, gone.message_id, self.cfg.folder,
+            )  # fmt: skip
+        self._tell()
+        now = time.monotonic()
+        due = [u for u in uids if u in self.stored and self.stored[u].due <= now]
+        return [u for u in uids if u not in self.stored], due
+
+    def move(self, client: IMAPClient, caps: frozenset[bytes], uid: int, message_id: str) -> bool:
+        """Take the spooled message `uid` out of the folder; False when the server
+        refused (logged, remembered, tried again in `retry` s). A broken connection
+        raises as it is, the message remembered as spooled."""
+        stored = self.stored.get(uid) or _Stored(message_id)
+        try:
+            self._steps(client, caps, uid, stored)
+        except IMAPClient.AbortError:
+            self.stored[uid] = stored  # the connection failed, not the move: at once
+            raise
+        except IMAPClient.Error as e:  # a tagged NO or BAD: the connection is fine
+            self.stored[uid] = stored
+            self._refused(uid, stored, server_text(e))
+            return False
+        except OSError:
+            self.stored[uid] = stored
+            raise
+        if uid in self.stored:
+            del self.stored[uid]
+            if stored.since:
+                log.info(
+                    "imap: UID %d (Message-ID %s) is moved to %s now (it could not be "
+                    "since %s)",
+                    uid, message_id, self.cfg.processed_folder, stored.since,
+                )  # fmt: skip
+            self._tell()
+        return True
+
+    def retry_due(self, client: IMAPClient, caps: frozenset[bytes], uids: list[int]) -> None:
+        """Try again the moves of the spooled messages `uids` (order()'s due ones)."""
+        for uid in uids:
+            self.move(client, caps, uid, self.stored[uid].message_id)
+
+    def pause(self, seconds: float) -> float:
+        """`seconds`, or less: the time left to the next try of a move."""
+        now = time.monotonic()
+        return max(0.0, min([seconds, *(s.due - now for s in self.stored.values())]))
+
+    def _steps(self, client: IMAPClient, caps: frozenset[bytes], uid: int, s: _Stored) -> None:
+        """MOVE; else COPY (once) and \\Deleted with UID EXPUNGE of just this UID (UIDPLUS),
+        or the keyword PROCESSED_KEYWORD (see imap.py)."""
+        folder = self.cfg.processed_folder
+        if b"MOVE" in caps:
+            client.move([uid], folder)
+            return
+        if not s.copied:
+            client.copy([uid], folder)
+            s.copied = True
+        if b"UIDPLUS" in caps:
+            client.add_flags([uid], [b"\\Deleted"], silent=True)
+            client.uid_expunge([uid])
+        else:
+            client.add_flags([uid], [PROCESSED_KEYWORD], silent=True)
+
+    def _refused(self, uid: int, stored: _Stored, answer: str) -> None:
+        cfg = self.cfg
+        command, said, rest = answer.partition(" failed: ")  # imapclient's "copy failed: "
+        answer = rest if said and command.replace(" ", "").isalpha() else answer
+        if not stored.since:
+            stored.since = datetime.now(UTC).isoformat()
+            log.warning(
+                "imap: UID %d (Message-ID %s) is spooled, but the server does not move it "
+                "to %s: %s; it stays in %s and is not taken again, the mail after it is "
+                "taken, and the move is tried again every %g s",
+                uid, stored.message_id, cfg.processed_folder, answer, cfg.folder, self.retry,
+            )  # fmt: skip
+        else:
+            log.info(
+                "imap: UID %d (Message-ID %s) still cannot be moved to %s (since %s): %s; "
+                "next try in %g s",
+                uid, stored.message_id, cfg.processed_folder, stored.since, answer, self.retry,
+            )  # fmt: skip
+        stored.answer = answer
+        stored.due = time.monotonic() + self.retry
+        self._tell()
+
+    def _tell(self) -> None:
+        """Tell `unmoved` of the oldest message the server refused to move, or None."""
+        refused = {uid: s for uid, s in self.stored.items() if s.since}
+        record = None
+        if refused:
+            uid = min(refused, key=lambda u: (refused[u].since, u))
+            s = refused[uid]
+            record = {
+                "since": s.since,
+                "folder": self.cfg.folder,
+                "processed_folder": self.cfg.processed_folder,
+                "uid": uid,
+                "message_id": s.message_id,
+                "answer": s.answer,
+                "retry": self.retry,
+                "count": len(refused),
+                "pid": os.getpid(),
+            }
+        if record != self._told:
+            self._told = record
+            tell(self.unmoved, "the mail the server does not move", record)

@@ -1,0 +1,47 @@
+"""What `maild status` says of IMAP mail that waits in the polled folder while the
+rest flows: a message the server keeps failing to give (adapters/imapfetch.py), and
+a message spooled that the server does not move to processed_folder
+(adapters/imapmove.py). Both make it degraded: no mail is lost, but the server needs
+a look."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _age(note: dict[str, Any]) -> str:
+    return "" if note.get("age") is None else f", {note['age']:.0f} s"
+
+
+def reasons(imap: dict[str, Any] | None) -> list[str]:
+    """The degraded lines of the `imap` figures (status.collect)."""
+    found = []
+    u = imap and imap.get("unfetchable")
+    if u:
+        found.append(
+            f"imap: {u.get('count')} message(s) in {u.get('folder')} cannot be fetched from "
+            f"the server (UID {u.get('uid')} fails since {u.get('since')}{_age(u)}): "
+            f"{u.get('answer')}; each stays there untouched and is tried again every "
+            f"{u.get('retry', 0):g} s, the other mail is taken"
+        )
+    m = imap and imap.get("unmoved")
+    if m:
+        found.append(
+            f"imap: {m.get('count')} message(s) stored but not moved to "
+            f"{m.get('processed_folder')}: {m.get('answer')} (UID {m.get('uid')}, Message-ID "
+            f"{m.get('message_id')}, since {m.get('since')}{_age(m)}); each is spooled (a "
+            f"ticket) and stays in {m.get('folder')}, not taken again, the move is tried "
+            f"again every {m.get('retry', 0):g} s, the other mail is taken"
+        )
+    return found
+
+
+def summary(imap: dict[str, Any]) -> str:
+    """What follows "imap: last contact ..." in `maild status`'s text for these two."""
+    said = ""
+    if imap.get("unfetchable"):
+        said += f", {imap['unfetchable'].get('count')} message(s) cannot be fetched"
+    if imap.get("unmoved"):
+        m = imap["unmoved"]
+        said += f", {m.get('count')} message(s) not moved to {m.get('processed_folder')}"
+    return said

@@ -1,0 +1,249 @@
+"""A message spooled that the IMAP server does not move to processed_folder, against a
+real Dovecot: processed_folder read-only (MOVE, or COPY, answers NO [SERVERBUG]) or the
+account over its quota (COPY answers NO [OVERQUOTA]). The failed move was taken for a
+network failure: the poller reconnected with the back-off, and each round fetched and
+spooled the same message again (a 25 MB mail: gigabytes a day), never took the mail
+after it, noted no contact, and `maild status` said healthy. Now the message is spooled
+once and not fetched again, the mail after it is taken, one WARNING names its UID and
+Message-ID, status is degraded naming processed_folder and the server's answer, and
+once the server moves it, it is healthy again."""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from maild import status
+from maild.adapters import imap
+from maild.adapters.imap import PROCESSED_KEYWORD, ImapPoller
+from maild.config import load
+from maild.serving import start_imap
+from tests.dovecot import DovecotServer, append, connect, messages, require_dovecot
+from tests.helpers import Daemon, Desk, make_mail
+from tests.integration.test_imap import USER, Inbox, Running, config, make_raw
+
+QUOTA = """
+mail_plugins = $mail_plugins quota
+plugin {
+  quota = count:User quota
+  quota_rule = *:messages=%d
+  quota_vsizes = yes
+}
+"""
+NO_MOVE = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE UIDPLUS"
+NEITHER = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE"
+
+
+@pytest.fixture
+def server() -> Iterator[Callable[[str], DovecotServer]]:
+    """A Dovecot of the test's own (its folders and config are changed under it)."""
+    require_dovecot()
+    made: list[DovecotServer] = []
+
+    def start(extra_conf: str = "") -> DovecotServer:
+        made.append(DovecotServer(extra_conf))
+        made[-1].start()
+        return made[-1]
+
+    yield start
+    for s in made:
+        s.cleanup()
+
+
+@pytest.fixture
+def polling() -> Iterator[Callable[[ImapPoller], Running]]:
+    """ImapPoller.run() in a thread, stopped even when an assertion failed."""
+    started: list[Running] = []
+    yield lambda poller: started.append(Running(poller)) or started[-1]
+    for r in started:
+        r.stop_event.set()
+        r.thread.join(timeout=10)
+
+
+def processed_read_only(s: DovecotServer) -> Callable[[], None]:
+    """Make the Maildir of Processed read-only to Dovecot; what makes it writable again."""
+    info = s.info()
+    with connect(info, USER) as client:
+        client.create_folder("Processed")
+    dirs = glob.glob(f"{info['dir']}/mail/{USER}/Maildir/.Processed/*/")
+    assert dirs
+    for d in dirs:
+        os.chmod(d, 0o555)
+    return lambda: [os.chmod(d, 0o700) for d in dirs] and None
+
+
+def over_quota(s: DovecotServer) -> Callable[[], None]:
+    """The account holds 3 messages at most (the test puts 3 in INBOX); what raises it."""
+
+    def raise_quota() -> None:
+        conf = Path(s.dir, "dovecot.conf")
+        conf.write_text(conf.read_text().replace("messages=3", "messages=100"))
+        s.stop()
+        s.start()
+
+    return raise_quota
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float) -> Any:
+    """The first true value of predicate() within `timeout` s, else its last."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.05)
+    return predicate()
+
+
+CASES = [  # (extra conf, how the move is refused, the server's answer)
+    ("", processed_read_only, "[SERVERBUG]"),  # MOVE
+    (NO_MOVE + QUOTA % 3, over_quota, "[OVERQUOTA]"),  # COPY, \Deleted, UID EXPUNGE
+    (NEITHER, processed_read_only, "[SERVERBUG]"),  # COPY, $MaildProcessed
+]
+
+
+@pytest.mark.parametrize("conf, refuse, answer", CASES, ids=["move", "uidplus", "keyword"])
+def test_a_message_the_server_does_not_move_is_spooled_once_and_holds_up_no_other(
+    conf, refuse, answer, server, polling, caplog, monkeypatch
+):
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    monkeypatch.setattr(imap, "BACKOFF_START", 0.1)
+    s = server(conf)
+    info = s.info()
+    for n in (1, 2, 3):
+        append(info, USER, make_raw(n))
+    repair = refuse(s)
+    inbox, told, contacts = Inbox(), [], []
+    poller = ImapPoller(
+        config(info),
+        inbox,
+        unmoved=told.append,
+        move_retry=0.3,
+        contact=lambda: contacts.append(time.monotonic()),
+    )
+    r = polling(poller)
+    assert inbox.wait_for(3, timeout=15), inbox.raws
+    time.sleep(1.5)  # five tries of each move
+    assert inbox.raws == [make_raw(1), make_raw(2), make_raw(3)]  # each once
+    note = told[-1]
+    assert (note["uid"], note["count"], note["folder"]) == (1, 3, "INBOX")
+    assert (note["message_id"], note["processed_folder"]) == ("<msg1@example.org>", "Processed")
+    assert note["answer"].startswith(answer) and note["pid"] == os.getpid()
+    assert len(messages(info, USER)) == 3 and not messages(info, USER, "Processed")
+    assert len(contacts) >= 2  # the rounds end well: `maild status` sees contact
+    logged = [rec for rec in caplog.records if rec.name == "maild.imap"]
+    loud = [rec.getMessage() for rec in logged if rec.levelno >= logging.WARNING]
+    assert len(loud) == 3, loud  # one for each message, not one for each try
+    for n, line in enumerate(loud, 1):
+        assert line.startswith(
+            f"imap: UID {n} (Message-ID <msg{n}@example.org>) is spooled, but the server "
+            f"does not move it to Processed: {answer}"
+        ), line
+        assert "it stays in INBOX and is not taken again, the mail after it is taken" in line
+    assert any("still cannot be moved to Processed" in rec.getMessage() for rec in logged)
+
+    repair()  # the server moves them now: at their next try, not fetched again
+    assert wait_for(lambda: len(messages(info, USER, "Processed")) == 3, timeout=10)
+    assert wait_for(lambda: told[-1] is None, timeout=10)
+    left = messages(info, USER)
+    if conf == NEITHER:  # flagged, left in INBOX
+        assert all(PROCESSED_KEYWORD in m["flags"] for m in left.values())
+    else:
+        assert left == {}
+    append(info, USER, make_raw(4))
+    assert inbox.wait_for(4, timeout=15)
+    r.stop()
+    assert inbox.raws == [make_raw(n) for n in (1, 2, 3, 4)]
+    assert any("is moved to Processed now (it could not be since" in m for m in caplog.messages)
+
+
+def test_serve_makes_one_ticket_and_one_spool_copy_of_each_and_status_names_it(
+    tmp_path, sink, server
+):
+    """`maild serve`, Processed read-only on a server with MOVE: the 3 mails become 3
+    tickets, the spool holds one copy of each however long it runs, the log has one
+    WARNING for each, and `maild status` is degraded, naming the folder and the answer."""
+    s = server()
+    info = s.info()
+    for n in (1, 2, 3):
+        append(info, USER, make_mail(sender=f"c{n}@x{n}.example", msgid=f"<m{n}@c>"))
+    processed_read_only(s)
+    imap_section = {"host": info["host"], "port": info["port"], "ssl": False}
+    desk = Desk(tmp_path, sink.port, imap=imap_section | {"username": USER, "password": "alicepw"})
+    daemon = Daemon(desk).start()
+    try:
+        assert wait_for(lambda: len(desk.tickets()) == 3, timeout=15), desk.tickets()
+        time.sleep(4)  # the old back-off had tried 3 times more by now
+        spool = tmp_path / "data" / "spool"
+        spooled = [p for sub in ("new", "cur") for p in (spool / sub).iterdir()]
+        assert len(spooled) == 3, spooled  # spooled once each
+        figures = desk.run("status", "--json").json()
+        assert figures["state"] == "degraded", figures["reasons"]
+        m = figures["imap"]["unmoved"]
+        assert (m["uid"], m["message_id"], m["count"]) == (1, "<m1@c>", 3)
+        [reason] = figures["reasons"]
+        assert reason.startswith(
+            "imap: 3 message(s) stored but not moved to Processed: [SERVERBUG] Internal error"
+        ), reason
+        assert f"(UID 1, Message-ID <m1@c>, since {m['since']}, " in reason
+        r = desk.run("status")
+        assert r.code == 1 and "3 message(s) not moved to Processed" in r.out, r.out
+    finally:
+        assert daemon.stop() == 0
+    log = daemon.logtext()
+    warnings = [x for x in log.splitlines() if x.startswith("maild: WARNING: imap:")]
+    assert len(warnings) == 3 and "UID 1 (Message-ID <m1@c>) is spooled" in warnings[0]
+    assert "reconnecting" not in log and "duplicate of a message" not in log
+    assert [len(sink.to(f"c{n}@x{n}.example")) for n in (1, 2, 3)] == [1, 1, 1]
+    print(r.out)  # what an admin sees (pytest -s)
+
+
+def test_status_is_healthy_again_once_the_server_moves_it(tmp_path, sink, server):
+    """`maild serve`'s IMAP poller (start_imap, its notes as in the daemon), each move
+    tried again every 0.2 s (5 min in the daemon): degraded while the account is over
+    its quota, healthy once the quota is raised and the message moved."""
+    s = server(NO_MOVE + QUOTA % 2)
+    info = s.info()
+    append(info, USER, make_mail(sender="c1@x1.example", msgid="<q1@c>"))
+    append(info, USER, make_mail(sender="c2@x2.example", msgid="<q2@c>"))
+    imap_section = {"host": info["host"], "port": info["port"], "ssl": False}
+    desk = Desk(tmp_path, sink.port, imap=imap_section | {"username": USER, "password": "alicepw"})
+    desk.run("license", "list")  # creates the storage (a read command would refuse)
+    root = tmp_path / "data"
+    taken: list[bytes] = []
+    stop = threading.Event()
+    thread = start_imap(load(desk.config), taken.append, stop, move_retry=0.2)
+    try:
+        status.mark(root, status.SCHEDULER_MARK)  # as the daemon's scheduler does
+        figures = wait_for(
+            lambda: (
+                (f := desk.run("status", "--json").json())["imap"]["unmoved"]
+                and f["imap"]["unmoved"]["count"] == 2
+                and f
+            ),
+            10,
+        )
+        assert figures, "the messages not moved were not noted"
+        assert figures["state"] == "degraded"
+        assert "[OVERQUOTA]" in figures["reasons"][0]
+        conf = Path(s.dir, "dovecot.conf")
+        conf.write_text(conf.read_text().replace("messages=2", "messages=100"))
+        s.stop()
+        s.start()
+        figures = wait_for(
+            lambda: (f := desk.run("status", "--json").json())["imap"]["unmoved"] is None and f,
+            15,
+        )
+        assert figures and figures["state"] == "healthy", figures
+        assert len(messages(info, USER, "Processed")) == 2 and messages(info, USER) == {}
+        assert len(taken) == 2
+    finally:
+        stop.set()
+        thread.join(timeout=10)
