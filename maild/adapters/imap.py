@@ -128,6 +128,8 @@ class ImapPoller:
         # a message spooled that the server does not move is not fetched again; its move
         # is tried every `move_retry` s; `unmoved` hears of it, and (None) once none is left
         self.moving = MoveWatch(cfg, unmoved, move_retry)
+        # a message was delivered since the last failed round: the back-off starts afresh
+        self._progressed = False
         self._mode_logged = False  # "IDLE" or "polling" said once per connection
         self._client: IMAPClient | None = None
         self._caps: frozenset[bytes] = frozenset()
@@ -253,6 +255,7 @@ class ImapPoller:
                 self.delivery.failed(uid, e)
                 raise DeliveryError(uid, delivered, e) from e
             self.delivery.delivered()
+            self._progressed = True
             delivered += 1
             message_id = message_id_for_log(raw)
             if self.moving.move(client, self._caps, uid, message_id):  # else logged
@@ -287,7 +290,9 @@ class ImapPoller:
         """Poll, then IDLE (or sleep poll_interval), until `stop` is set. Never raises.
 
         On a network or IMAP error: one log line, close, reconnect after 1, 2, 4 ... s
-        (capped at backoff_max, reset after a successful poll); after 1 s when the server
+        (capped at backoff_max, reset after a successful poll and once a message was
+        delivered: a backlog taken over a connection that keeps ending never waits
+        long between its pieces); after 1 s when the server
         closed the connection over a message it cannot give. When deliver() fails the
         connection is kept and the same backoff applies before the message is retried.
         A login the server refuses is tried again every login_retry seconds.
@@ -315,6 +320,9 @@ class ImapPoller:
                     self._drop()
                     wait = BACKOFF_START
                 except Exception as e:
+                    if self._progressed:  # mail flowed on that connection: a new outage
+                        delay = BACKOFF_START
+                    self._progressed = False
                     wait = self._failed(e, min(delay, self.backoff_max))
                     delay = min(delay * 2, self.backoff_max)
                 stop.wait(wait)

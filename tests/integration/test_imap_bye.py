@@ -26,7 +26,7 @@ import pytest
 from maild.adapters import imap
 from maild.adapters.imap import ImapPoller
 from tests.dovecot import DovecotServer, append, messages, require_dovecot
-from tests.integration.test_imap import USER, Inbox, Running, config, make_raw
+from tests.integration.test_imap import USER, Inbox, Running, config, make_raw, wait_until
 
 
 class FetchDisruptor:
@@ -135,3 +135,39 @@ def test_a_bye_while_fetching_is_a_lost_connection_not_the_messages_fault(
     [ended] = [m for level, m in lines if level == logging.WARNING]
     assert ended.startswith("imap: the connection to 127.0.0.1 ended: the server said BYE "), ended
     assert "FETCH of UID 1: Server shutting down." in ended and "reconnecting in" in ended
+
+
+def test_the_back_off_starts_afresh_once_mail_was_delivered_on_the_connection(
+    server, caplog, monkeypatch
+):
+    """A backlog taken over a connection the server keeps ending (kicked after each
+    message here; restarts, a load balancer's timeout): the wait before each reconnect
+    grew 0.1, 0.2, 0.4 ... s (1 s up to 5 min in the daemon), since only a round that
+    finished cleanly reset it. Mail flowed on each connection: each wait is the first."""
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    monkeypatch.setattr(imap, "BACKOFF_START", 0.1)
+    info = server.info()
+    for n in range(1, 7):
+        append(info, USER, make_raw(n))
+    inbox = Inbox()
+
+    def kicked_after(raw: bytes) -> None:
+        inbox(raw)
+        if len(inbox.raws) < 6:
+            kick(server)  # the next command of this connection reads its end
+
+    poller = ImapPoller(config(info), kicked_after, backoff_max=60)
+    running = Running(poller)
+    try:
+        assert inbox.wait_for(6, timeout=20), inbox.raws
+        assert wait_until(lambda: messages(info, USER) == {}, timeout=10)
+    finally:
+        running.stop(within=5)
+    assert inbox.raws == [make_raw(n) for n in range(1, 7)]  # each once, in UID order
+    waits = [
+        m.rsplit("reconnecting in ", 1)[1]
+        for m in (r.getMessage() for r in caplog.records if r.name == "maild.imap")
+        if "reconnecting in" in m
+    ]
+    assert len(waits) >= 3 and set(waits) == {"0.1 s"}, waits
+    assert len(messages(info, USER, "Processed")) == 6
