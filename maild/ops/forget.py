@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
 from maild.adapters.outfile import read_record
-from maild.adapters.store.rebuild import LOST_FOUND, ticket_paths
+from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
 from maild.domain.addresses import parseaddr
 from maild.domain.forget import (
@@ -33,7 +33,9 @@ from maild.domain.forget import (
     scrub_list_text,
     scrub_listed,
 )
+from maild.domain.maildigest import as_sent
 from maild.domain.records import OutboxEntry
+from maild.ops.forgetheld import erase_held, erase_set_aside
 from maild.ops.forgetmail import scrub_mail
 from maild.ops.retention import remove_unreferenced
 from maild.withdrawals import note, withdrawal
@@ -100,7 +102,7 @@ def _files_holding(app: App, needles: list[bytes], since_ns: int = 0) -> dict[by
 
 
 def _erase_outbox(
-    app: App, address: str, theirs: set[str], quoted: set[str], dry_run: bool
+    app: App, address: str, theirs: set[str], quoted: set[tuple[str, str]], dry_run: bool
 ) -> tuple[int, dict[str, set[str]]]:
     """Outgoing mail (queued or sent) about the person (_about_them): the record keeps
     its id and times (so it is never queued again), recipients (but the staff of a
@@ -155,11 +157,11 @@ _IN_REPLY_TO = re.compile(rb"^In-Reply-To:[ \t]*(<[^>\r\n]*>)", re.IGNORECASE | 
 
 
 def _about_them(
-    meta: OutboxEntry, data: bytes, address: str, theirs: set[str], quoted: set[str]
+    meta: OutboxEntry, data: bytes, address: str, theirs: set[str], quoted: set[tuple[str, str]]
 ) -> bool:
     """Whether an outbox file is mail about the person: to them, about a ticket they
     opened, or the staff notice of a message of theirs in another's ticket (`quoted`:
-    the Message-IDs of their messages; the notice answers one, and quotes it)."""
+    TID and Message-ID as sent of their messages; the notice answers one, and quotes it)."""
     if address in (a.lower() for a in meta["to"]) or meta.get("tid") in theirs:
         return True
     if meta.get("kind") != "notice" or not quoted:
@@ -167,7 +169,9 @@ def _about_them(
     mail = data.partition(b"\n")[2]
     head = mail.split(b"\r\n\r\n", 1)[0]
     replying = _IN_REPLY_TO.search(head)
-    return replying is not None and replying[1].decode("ascii", "replace") in quoted
+    if replying is None:
+        return False
+    return (meta.get("tid"), replying[1].decode("ascii", "replace")) in quoted
 
 
 def _scrub_other(data: bytes, address: str, theirs: set[str]) -> bytes:
@@ -294,14 +298,18 @@ def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
         for tid in sorted(_files_holding(app, [needle], since_ns=scan_began)[needle]):
             _erase_ticket(app, tid, address, dry_run, result)
         theirs = {e.tid for e in result.tickets if e.theirs}
-        quoted = {i for e in result.tickets if not e.theirs for i in e.message_ids}
+        # (TID, Message-ID as sent): a notice answers the id its mail carried, and
+        # another mail may carry the same id in another ticket (reusedid.py)
+        quoted = {
+            (e.tid, as_sent(i)) for e in result.tickets if not e.theirs for i in e.message_ids
+        }
         result.outbox_mails, about = _erase_outbox(app, address, theirs, quoted, dry_run)
         for tid, ids in about.items():
             _erase_mail(app, tid, ids, dry_run, result)
         if not dry_run:
             app.store.forget_address(address)
-        result.held = _erase_held(app, address, dry_run)
-        result.set_aside = _erase_set_aside(app, address, dry_run)
+        result.held = erase_held(app, address, dry_run)
+        result.set_aside = erase_set_aside(app, address, dry_run)
         result.waiting = _erase_waiting(app, address, dry_run)
     shas = {sha for e in result.tickets for sha in e.attachments}
     erased = {e.tid for e in result.tickets} if dry_run else set()
@@ -309,56 +317,6 @@ def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
     lics = app.store.registry()[0]
     result.licenses = [lic.key for lic in lics if address in lic.emails]
     return result
-
-
-def _erase_held(app: App, address: str, dry_run: bool) -> int:
-    """Mail of theirs that never became a ticket: quarantine entries (with their spool
-    copies) and «Задать вопрос» submissions waiting for the confirmation click."""
-    from maild import guard
-
-    n = 0
-    for entry in app.quarantine.entries():
-        if (entry.get("from") or "").lower() == address:
-            n += 1
-            if not dry_run:
-                guard.drop(app, entry["id"])
-    pending = app.config.storage_path / "web" / "pending"
-    files = app.store.files()  # the locked section's transaction
-    if pending.is_dir():
-        for meta_path in sorted(pending.glob("*.json")):
-            try:
-                meta = json.loads(files.read(meta_path))
-            except (OSError, ValueError):
-                continue
-            if str(meta.get("email", "")).lower() != address:
-                continue
-            n += 1
-            if not dry_run:
-                for path in (meta_path, meta_path.with_suffix(".eml")):
-                    if path.exists():
-                        files.remove(path)
-    return n
-
-
-def _erase_set_aside(app: App, address: str, dry_run: bool) -> int:
-    """Copies `fsck --repair` set aside in lost+found/ (a broken ticket file, a summary
-    part, an index entry) that hold the address, any case: broken or derived, they
-    cannot be erased in part, and they were kept only for a look after the repair."""
-    needle = address.encode()
-    n = 0
-    for folder, _dirs, names in os.walk(app.config.storage_path / LOST_FOUND):
-        for name in names:
-            path = os.path.join(folder, name)
-            try:
-                with open(path, "rb") as f:
-                    if needle not in f.read().lower():
-                        continue
-            except FileNotFoundError:
-                continue
-            n += 1
-            if not dry_run:
-                os.unlink(path)
-    return n
 
 
 def _erase_waiting(app: App, address: str, dry_run: bool) -> int:

@@ -97,3 +97,52 @@ def test_the_staff_notice_of_their_message_in_anothers_ticket_is_erased(tmp_path
     assert holding(PETR_TEXT)  # Petr's notices still quote Petr
     listed = desk.run("outbox", "list", "--sent", "--json")
     assert listed.code == 0 and GONE not in listed.out
+
+
+REUSED = "<1@localhost.localdomain>"  # a mailer that writes one Message-ID on every mail
+IVAN_PHONE = "Мой телефон +7 999 123-45-67, звоните."
+
+
+def _olga(desk: Desk) -> str:
+    olga = make_mail(sender="Ольга <olga@shop-b.ru>", body="Не могу войти.", msgid=REUSED)
+    return desk.ingest_tid(olga)
+
+
+def _ivan_into(desk: Desk, tid: str) -> None:
+    ivan = make_mail(
+        sender=f"Иван <{GONE}>", subject=f"Re: Заказ [TID#{tid}]", body=IVAN_PHONE, msgid=REUSED
+    )
+    assert desk.ingest(ivan).code == 0
+
+
+def _petr(desk: Desk) -> str:
+    return desk.ingest_tid(
+        make_mail(sender="Петр <petr@shop.ru>", body=PETR_TEXT, headers={"Cc": GONE})
+    )
+
+
+def test_forget_leaves_the_notice_of_anothers_mail_under_the_same_message_id(tmp_path):
+    """Ivan writes into Petr's ticket, then Olga's own mail carries the same
+    Message-ID (filed under an id of its own): erasing Ivan leaves Olga's notice."""
+    desk = Desk(tmp_path, dead_port())
+    _ivan_into(desk, _petr(desk))
+    olga = _olga(desk)
+    before = [m.get("text") for m in desk.ticket(olga)["messages"]]
+    assert desk.run("forget", GONE).code == 0
+    assert [m.get("text") for m in desk.ticket(olga)["messages"]] == before
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert not any(m.get("erased") for m in sent if m["tid"] == olga)
+
+
+def test_forget_erases_the_notice_of_their_mail_filed_under_its_own_id(tmp_path):
+    """Olga's mail carries the Message-ID first; Ivan's, filed under an id of its
+    own, is quoted by its notice under the id it carried: that notice goes too."""
+    desk = Desk(tmp_path, dead_port())
+    _olga(desk)
+    petr = _petr(desk)
+    _ivan_into(desk, petr)
+    outbox = desk.root / "data" / "outbox"
+    assert any(IVAN_PHONE.encode() in p.read_bytes() for p in outbox.rglob("*.mail"))
+    assert desk.run("forget", GONE).code == 0
+    assert not any(IVAN_PHONE.encode() in p.read_bytes() for p in outbox.rglob("*.mail"))
+    assert not any(IVAN_PHONE in (m.get("text") or "") for m in desk.ticket(petr)["messages"])

@@ -1,0 +1,62 @@
+"""`maild forget`: what of the person's is kept outside tickets, spool and outbox: mail
+of theirs that never became a ticket (the quarantine, «Задать вопрос» submissions not
+yet confirmed) and the copies `fsck --repair` set aside. The caller holds the store
+lock (maild.ops.forget)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from maild.adapters.store.rebuild import LOST_FOUND
+from maild.app import App
+
+
+def erase_held(app: App, address: str, dry_run: bool) -> int:
+    """Mail of theirs that never became a ticket: quarantine entries (with their spool
+    copies) and «Задать вопрос» submissions waiting for the confirmation click."""
+    from maild import guard
+
+    n = 0
+    for entry in app.quarantine.entries():
+        if (entry.get("from") or "").lower() == address:
+            n += 1
+            if not dry_run:
+                guard.drop(app, entry["id"])
+    pending = app.config.storage_path / "web" / "pending"
+    files = app.store.files()  # the locked section's transaction
+    if pending.is_dir():
+        for meta_path in sorted(pending.glob("*.json")):
+            try:
+                meta = json.loads(files.read(meta_path))
+            except (OSError, ValueError):
+                continue
+            if str(meta.get("email", "")).lower() != address:
+                continue
+            n += 1
+            if not dry_run:
+                for path in (meta_path, meta_path.with_suffix(".eml")):
+                    if path.exists():
+                        files.remove(path)
+    return n
+
+
+def erase_set_aside(app: App, address: str, dry_run: bool) -> int:
+    """Copies `fsck --repair` set aside in lost+found/ (a broken ticket file, a summary
+    part, an index entry) that hold the address, any case: broken or derived, they
+    cannot be erased in part, and they were kept only for a look after the repair."""
+    needle = address.encode()
+    n = 0
+    for folder, _dirs, names in os.walk(app.config.storage_path / LOST_FOUND):
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                with open(path, "rb") as f:
+                    if needle not in f.read().lower():
+                        continue
+            except FileNotFoundError:
+                continue
+            n += 1
+            if not dry_run:
+                os.unlink(path)
+    return n
