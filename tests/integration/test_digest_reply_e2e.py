@@ -19,7 +19,7 @@ from tests.helpers import Desk, Received, Sink, list_to, make_mail
 
 TAG = re.compile(r"\[TID#([0-9-]+)\]")
 ANNA, HEAD = "anna@example.com", "head@example.com"
-TOLD = "Ответ на письмо-список клиенту не отправлен"  # staff_list_reply.txt's subject
+TOLD = "Ответ на общее письмо клиенту не отправлен"  # staff_list_reply.txt's subject
 MORNING = "2026-12-09T16:00:00+03:00"  # a Wednesday: the queue and the report both go
 NO_TICKET = "0000-0000"  # tid.NO_TICKET: the report names no ticket
 
@@ -183,3 +183,12 @@ def test_a_reply_to_an_alert_opens_no_ticket(tmp_path):
     assert as_they_are(desk) == before
     [entry] = desk.run("spam", "list", "--json").json()
     assert entry["reason"].startswith("staff: reply to a list [TID#")
+    told: dict[str, bytes] = {}
+    [notice] = [m for m in app.outbox.entries(told) if m["subject"].startswith(TOLD)]
+    assert notice["to"] == [HEAD]
+    text = " ".join(
+        email.message_from_bytes(told[notice["id"]], policy=email.policy.default)
+        .get_content()
+        .split()
+    )
+    assert "предупреждение о сбое" in text  # what it answered, named among the kinds

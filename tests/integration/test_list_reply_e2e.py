@@ -17,7 +17,7 @@ from tests.integration.test_refusal_flood import refusing, told
 from tests.integration.test_reminder_flood import REMIND, jobs_run, mail_to, open_tickets
 
 ANNA = "anna@example.com"
-TOLD = "Ответ на письмо-список клиенту не отправлен"  # staff_list_reply.txt's subject
+TOLD = "Ответ на общее письмо клиенту не отправлен"  # staff_list_reply.txt's subject
 
 
 def reply_to_list(listed: Received, body: str, to: str | None = None) -> bytes:
