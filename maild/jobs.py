@@ -38,11 +38,11 @@ def waiting(app: App, now: datetime) -> int:
     sched = app.config.schedule
     n = 0
     for row in app.store.open_summaries():
-        if row["status"] != "waiting":
+        if not tk.waits_for_customer(row):
             continue
         with contained(row["tid"]), app.store.locked():
             loaded = app.store.load(row["tid"])
-            if loaded is None or loaded[0]["status"] != "waiting":
+            if loaded is None or not tk.waits_for_customer(loaded[0]):
                 continue
             ticket, messages = loaded
             sent = dict(ticket.get("sent") or {})

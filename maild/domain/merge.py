@@ -2,7 +2,9 @@
 
 Pure: the source ticket's messages, participants and known robots move into the
 target, the earlier pending deadline wins (with the marks of what reminders and
-escalations went about it), the source is closed and points at the target.
+escalations went about it), a closed target is open again when an open ticket comes
+in and a waiting one when a customer's mail waiting for staff does, the source is
+closed and points at the target.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from maild.domain import pace
-from maild.domain.records import MessageRecord, Ticket
+from maild.domain.records import MessageRecord, Status, Ticket
 from maild.domain.ticket import iso
 
 __all__ = ["final_target", "merge"]
@@ -56,6 +58,21 @@ def _kept_marks(source: Ticket, target: Ticket, due: str | None) -> dict[str, st
     return {**pace.deadline_marks(source.get("sent") or {}, str(theirs), due), **sent}
 
 
+def _status(target: Ticket, source: Ticket, due: str | None) -> tuple[Status, str | None]:
+    """The target's status and closing time after the merge, which may open it: a
+    closed target is open again when an open ticket comes in; a waiting one when the
+    target then has a pending deadline, i.e. the merge brings a customer's mail that
+    waits for staff. That ticket waits for staff, not for the customer, as when a
+    customer answers a #wait ticket (ticket.on_customer_message); left waiting, it read
+    «ждём ответа клиента», and #wait's job reminded the customer to answer and closed
+    it with that mail unanswered (jobs.waiting)."""
+    if target["status"] == "closed" and source["status"] != "closed":
+        return "open", None
+    if target["status"] == "waiting" and due is not None:
+        return "open", target.get("closed_at")
+    return target["status"], target.get("closed_at")
+
+
 def merge(
     source: Ticket,
     source_messages: Messages,
@@ -96,8 +113,7 @@ def merge(
         t["sent"] = marks
     if source.get("critical"):
         t["critical"] = True
-    if t["status"] == "closed" and source["status"] != "closed":
-        t["status"], t["closed_at"] = "open", None
+    t["status"], t["closed_at"] = _status(t, source, due)
     t["merged_from"] = sorted({*t.get("merged_from", ()), source["tid"]})
     known = {m["message_id"] for m in target_messages}
     moved = [

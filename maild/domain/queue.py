@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from maild.domain.records import Summary
+from maild.domain.ticket import waits_for_customer
 
 __all__ = ["Queue", "handling_order", "queue_for"]
 
@@ -47,9 +48,9 @@ def queue_for(staff: str, rows: list[Summary], now: datetime) -> Queue:
             continue
         due = row.get("reaction_due")
         marked = dict(row, overdue=bool(due and datetime.fromisoformat(due) < now))
-        # waiting for the customer, unless a customer's mail waits for staff too (a
-        # ticket merged into a waiting one brings its deadline): that one is to do
-        (waiting if row["status"] == "waiting" and not due else active).append(marked)
+        # waiting for the customer, unless a customer's mail waits for staff too (one
+        # merged into it before merge opened such a ticket): that one is to do
+        (waiting if waits_for_customer(row) else active).append(marked)
     active.sort(key=handling_order)
     waiting.sort(key=lambda r: (r["created_at"], r["tid"]))
     mine = tuple(r for r in active if r.get("assignee") == staff)

@@ -7,9 +7,9 @@ the SLA deadline function are passed in, so every rule here is testable without 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import get_args
+from typing import Any, get_args
 
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
@@ -138,6 +138,16 @@ def on_customer_message(
         t["reaction_from"] = iso(received_at)
     t["participants"] = sorted({*t.get("participants", ()), *participants} - {""})
     return t, reopened
+
+
+def waits_for_customer(ticket: Mapping[str, Any]) -> bool:
+    """#wait holds: the ticket waits for the customer and nothing waits for staff, so
+    the customer may be reminded and the ticket closed for want of an answer
+    (jobs.waiting), and the morning queue lists it apart. A waiting ticket with a
+    pending deadline (a customer's mail merged into it before merge opened such a
+    ticket) is staff's turn: no reminder asks that customer for an answer, and no
+    auto-close ends a ticket whose customer's mail was never answered."""
+    return ticket.get("status") == "waiting" and not ticket.get("reaction_due")
 
 
 def reacted_at(ticket: Ticket, at: datetime) -> str:

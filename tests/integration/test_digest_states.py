@@ -81,7 +81,7 @@ def test_each_line_of_the_morning_queue_says_its_state_in_words(tmp_path, sink):
     critical = tid["Срочно, ответили"]
     assert head("Срочно, ответили") == f"[срочно] [TID#{critical}] ответ дан (срока нет), {level}"
     assert head("Ждём лог") == f"[TID#{tid['Ждём лог']}] c6@shop6.example: Ждём лог"
-    # waiting, and a customer's mail merged into it waits for staff: to do, overdue
+    # was waiting, and a customer's mail merged into it waits for staff: to do, overdue
     merged = f"ПРОСРОЧЕНО [TID#{tid['Ждём скрин']}] до 25.11 16:00, {level}"
     assert head("Ждём скрин") == merged
     assert text.index(f"[TID#{tid['Ждём скрин']}]") < text.index("Ждут ответа клиента")

@@ -13,6 +13,7 @@ from maild.domain.message import parse, redecode
 from maild.domain.onemail import above_signature, fold
 from maild.domain.queue import queue_for
 from maild.domain.recode import doubt
+from maild.domain.ticket import waits_for_customer
 from tests.unit.test_tnef import WORDS, outlook_tnef_mail
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -165,7 +166,24 @@ def test_merge_keeps_urgency_and_reopens_a_closed_target_for_open_work() -> None
     _s, t, _m = merge(ticket("1", None, **closed), [], ticket("2", None, **closed), [], NOW)
     assert t["status"] == "closed" and "critical" not in t  # nothing open came in
     _s, t, _m = merge(ticket("1", None), [], ticket("2", None, status="waiting"), [], NOW)
-    assert t["status"] == "waiting"  # only a closed target reopens
+    assert t["status"] == "waiting"  # nothing waits for staff: still the customer's turn
+
+
+def test_merge_opens_a_waiting_target_when_a_customers_mail_comes_waiting_for_staff() -> None:
+    """A ticket whose customer's mail staff have not answered, merged into one waiting
+    for the customer (#wait): the target stayed waiting, so it read «ждём ответа
+    клиента», and #wait's job reminded its customer to answer and then closed it with
+    that mail unanswered. Open again, as when a customer answers a #wait ticket."""
+    due = "2026-12-02T10:00:00+03:00"
+    src = ticket("1", due, reaction_from="2026-12-01T12:00:00+03:00")
+    dst = ticket("2", None, status="waiting", waiting_since="2026-12-01T11:00:00+03:00")
+    _s, t, _m = merge(src, [], dst, [], NOW)
+    assert (t["status"], t["reaction_due"]) == ("open", due)
+    assert not waits_for_customer(t)
+    assert waits_for_customer(dst) and not waits_for_customer(ticket("3", None))
+    # a waiting ticket a customer's mail was merged into before this rule (stored so):
+    # staff's turn all the same, #wait's reminder and auto-close do not take it
+    assert not waits_for_customer(ticket("4", due, status="waiting"))
 
 
 def test_final_target_follows_chains_and_stops_on_loops() -> None:
@@ -198,8 +216,8 @@ def test_queue_order_mine_first_critical_then_deadline_overdue_marked() -> None:
 
 def test_a_waiting_ticket_with_a_deadline_is_to_do_not_waiting() -> None:
     """A ticket merged into one waiting for the customer brings its pending deadline
-    (merge keeps the target waiting): the digest listed it under «Ждут ответа клиента»
-    with no deadline and no overdue mark, while reminders went about it."""
+    (stored so before merge opened such a target): the digest listed it under «Ждут
+    ответа клиента» with no deadline and no overdue mark, while reminders went about it."""
     rows = [ticket("1", "2026-12-04T10:00:00+03:00", status="waiting")]
     rows.append(ticket("2", None, status="waiting"))
     q = queue_for("me@x.ru", rows, NOW)
