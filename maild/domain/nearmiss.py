@@ -27,9 +27,10 @@ def near_command(word: str) -> str | None:
     the command, not a slip)."""
     typed = word.lower()
     targets = (*COMMANDS, *ALIASES)
-    for form in dict.fromkeys((typed, from_russian_layout(typed))):
-        if form in targets:
-            return None
+    forms = dict.fromkeys((typed, from_russian_layout(typed)))
+    if any(form in targets for form in forms):  # «cдose»: "close", one key in the
+        return None  # other layout; a command, not a slip of one
+    for form in forms:
         for target in targets:
             if one_slip(form, target):
                 return target
