@@ -1,6 +1,7 @@
 """What a customer's reply to a closed ticket says by itself: a rating, as people write
-one («5», «5 - спасибо!», «Спасибо! 5», «Оценка 5», «пять»), or only thanks («Спасибо,
-всё работает!»). customer.py records the one and keeps the other without reopening.
+one, with nothing but thanks or praise beside it («5», «5 - спасибо!», «Спасибо! 5»,
+«Оценка 5», «пять»), or only thanks («Спасибо, всё работает!»). customer.py records the
+one and keeps the other without reopening; any other reply goes to staff.
 
 Pure text in (the mail's own text: quotes.trim_reply), a rating or a yes/no out.
 """
@@ -39,12 +40,8 @@ HEAD_RE = re.compile(rf"(?:{KEYWORD})?{GRADE}(?P<tail>.*)")
 TRAILING_RE = re.compile(
     rf"(?P<pre>[^\d?]*?)[\s,.!:;\-—–]*(?:{KEYWORD}|на\s+)?{GRADE}(?P<end>[^\w?]*)"
 )
-# The comment after a grade («5 - спасибо!», «5, всё отлично», «5. Спасибо»): a
-# separator, then text that reports no trouble. A digit after it makes the grade part
-# of a number («5, 6 и 7 заказы», «5.1»); a hyphen glued to words, a word («5-го»).
-TAIL_RE = re.compile(r"(?P<gap>\s*)(?P<sep>[-—–:;,.!)+]+)(?P<rest>.*)")
-# A problem told in the comment: the customer writes that something still does not
-# work, so the mail goes to staff (and reopens the ticket) instead of rating it.
+# A problem told beside thanks or praise («Спасибо, но не работает», «всё работает,
+# ошибка осталась»): the words are kind, the mail is not.
 TROUBLE_RE = re.compile(
     r"\bне\s+(?:работа|открыва|загружа|получа|могу|може|удает|помог|решен|исправ|приход"
     r"|отвеча|видн|грузит|проход)"
@@ -52,9 +49,9 @@ TROUBLE_RE = re.compile(
     r"|сломал|пропал|перестал|error|not\s+work|broken|doesn.?t|still\s+not",
     re.IGNORECASE,
 )
-# A numbered list's second item under the first line («1. Не грузится корзина» /
-# «2. ...»): the first line is an item, not a grade.
-LIST_ITEM_RE = re.compile(r"\s*2\s*[.)]")
+# A request alone on the last line is no name to sign with («Помогите», «Пришлите»):
+# the polite imperative ends in «-те».
+IMPERATIVE_RE = re.compile(r"(?i)[а-яё]те\b")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -66,8 +63,9 @@ THANKS = _words(
     " благодарность мерси thanks thank thx"
 )
 # Words that may stand beside a thank-you in a mail that asks nothing: praise, "all
-# works", the greeting and the closing. Every word of a thanks-only mail is one of
-# these (or a name after the thank-you): any other word may be a request.
+# works", the greeting and the closing. Every word of a thanks-only mail, and of a
+# rating's besides its grade, is one of these (or a name after the thank-you): any
+# other word may be a request.
 KIND = THANKS | _words(
     "большое огромное огромнейшее преогромное вам вас тебе всем за и очень вы ваш вашу"
     " вашей ваша ребята коллеги друзья молодцы лучшие помощь работу оперативность"
@@ -108,20 +106,29 @@ def _fold(text: str) -> str:
 
 
 def rating_of(text: str) -> int | None:
-    """The rating the first line of ``text`` gives (a greeting line above it aside), or
-    None when it gives none: a number that counts something («5 марта не работает»,
-    «5 заказов пропали»), a version («5.1»), a question («5 ошибок, почему?»)."""
-    lines = [s.strip() for s in text.splitlines() if s.strip()]
+    """The rating ``text`` (a mail's own text) gives, or None when it gives none. Its
+    first line (a greeting's line above it aside) opens with a grade («5», «Оценка 5»)
+    or ends in one after thanks or praise («Спасибо! 5»), and the mail says nothing
+    else, its signature aside: every other word is thanks, praise or courtesy (`_kind`:
+    «5 - спасибо!», «5, всё отлично»), no question, no other figure. Any other word may
+    be a request or a complaint («5 - спасибо, но пришлите счёт», «2 - так и не
+    заработало»), a figure a date, count or version («5 марта не работает», «5.1»):
+    the mail then goes to staff as any other. A rating taken for news only reopens the
+    ticket; news taken for a rating would never reach anyone."""
+    lines = _without_signature(text)
     if lines and GREETING_RE.fullmatch(lines[0]):
         lines = lines[1:]
-    if not lines or "?" in lines[0]:
+    if not lines or len(lines) > MAX_THANKS_LINES or len(" ".join(lines)) > MAX_THANKS_CHARS:
         return None
-    line = _fold(lines[0])
+    if any("?" in s for s in lines):
+        return None
+    first, below = lines[0], " ".join(lines[1:])
+    line = _fold(first)  # offsets hold: `first`'s own letters around the grade
     m = HEAD_RE.fullmatch(line)
-    if m and _fair_tail(m.group("tail"), lines[1:2]):
+    if m and _says_no_more(f"{first[m.start('tail') :]} {below}"):
         return _grade(m)
     m = TRAILING_RE.fullmatch(line)
-    if m and _kind(lines[0][: m.end("pre")], need_praise=True):
+    if m and _says_no_more(f"{first[: m.end('pre')]} {below}", before=True):
         return _grade(m)
     return None
 
@@ -130,23 +137,18 @@ def _grade(m: re.Match[str]) -> int:
     return int(m.group("d")) if m.group("d") else WORDS[m.group("w")]
 
 
-def _fair_tail(tail: str, below: list[str]) -> bool:
-    """Whether what follows the grade on its line leaves it a rating: nothing, marks
-    («5!», «5 :)»), a thanks or praise word («5 спасибо»), or a separator and a comment
-    that reports no trouble («5 - спасибо!», «5, всё отлично», «5. Спасибо»)."""
-    if not re.search(r"\w", tail):
+def _says_no_more(rest: str, *, before: bool = False) -> bool:
+    """Whether ``rest``, the mail's text besides its grade, leaves the grade a rating:
+    marks alone («5!», «5 :)»), or thanks or praise with courtesy (`_kind`). A figure
+    makes the grade part of a number or a list («5, 6 и 7 заказы», «4.5», «1. Корзина»
+    and «2. Оплата» under it); letters glued to it make a word not in the list («5-го»).
+    Thanks or praise ``before`` the grade («Отлично, 5») is what makes it a rating, so
+    it must be there; after the grade, marks alone will do."""
+    if re.search(r"\d", rest):
+        return False
+    if not before and not re.search(r"[^\W\d_]", rest):
         return True
-    words = WORD_RE.findall(tail)
-    if tail[:1].isspace() and words and tail.split()[0].strip(",.!") in THANKS | PRAISE:
-        return not TROUBLE_RE.search(tail)
-    m = TAIL_RE.fullmatch(tail)
-    if not m or not m.group("rest").strip() or m.group("rest").lstrip()[:1].isdigit():
-        return False
-    if m.group("sep") == "-" and not m.group("gap") and not m.group("rest")[:1].isspace():
-        return False  # «5-го», «5-й»: a word, not a comment
-    if m.group("sep")[0] in ".)" and below and LIST_ITEM_RE.match(below[0]):
-        return False
-    return not TROUBLE_RE.search(m.group("rest"))
+    return _kind(rest, need_praise=True)
 
 
 def _kind(text: str, *, need_praise: bool = False) -> bool:
@@ -158,8 +160,8 @@ def _kind(text: str, *, need_praise: bool = False) -> bool:
     for i, (word, low) in enumerate(zip(words, folded, strict=True)):
         if low in KIND:
             continue
-        if i and folded[i - 1] in THANKS and word[0].isupper():
-            continue  # a name: «Спасибо, Анна!»
+        if i and folded[i - 1] in THANKS and word[0].isupper() and not IMPERATIVE_RE.search(word):
+            continue  # a name: «Спасибо, Анна!» (not «Спасибо, Пришлите»)
         return False
     if any(w in TROUBLE_NOUNS for w in folded) and not RESOLVED & set(folded):
         return False
@@ -191,6 +193,6 @@ def _without_signature(text: str) -> list[str]:
             break
         if s and not TAGLINE_RE.fullmatch(s):
             lines.append(s)
-    if len(lines) > 1 and re.fullmatch(NAME, lines[-1]):
+    if len(lines) > 1 and re.fullmatch(NAME, lines[-1]) and not IMPERATIVE_RE.search(lines[-1]):
         lines.pop()
     return lines

@@ -2,7 +2,8 @@
 run --now`, a real aiosmtpd relay counting the mail): «5 - спасибо!» rates the ticket,
 «Спасибо, всё работает!» is kept in it; neither reopens a VIP ticket, so no deadline,
 no «Ответ поступит не позднее», no reminder to staff and no escalation to the head
-two business hours later. Any other answer still reopens, and its deadline pages."""
+two business hours later. Any other answer still reopens, and its deadline pages: a
+grade with a request or a complaint beside it too («5 - спасибо, но пришлите счёт»)."""
 
 from __future__ import annotations
 
@@ -76,3 +77,35 @@ def test_a_rating_with_thanks_or_thanks_alone_reopens_no_vip_ticket(desk, sink):
     assert paged, "the reopened ticket's deadline pages staff and the head"
     assert {a for m in paged for a in m.rcpt_tos} <= {*STAFF, HEAD}
     assert [m.subject for m in paged if f"[TID#{reopened}]" not in m.subject] == []
+
+
+REQUESTS_WITH_A_GRADE = [
+    "5 - спасибо, но пришлите, пожалуйста, счёт за декабрь",
+    "1 - ужасно, верните деньги",
+    "Пять, но счёт так и не пришёл",
+    "2 - так и не заработало",
+    "1 - опять всё упало",
+    "3 - долго отвечали, сайт лежит",
+    "5 баллов, пришлите акт сверки",
+]
+
+
+def test_a_grade_with_a_request_or_a_complaint_reopens_and_staff_read_it(desk, sink):
+    """The grade is no rating when more is said than thanks: the mail is no «Спасибо за
+    оценку» to the customer but a reopened ticket, and staff get its text."""
+    tickets = [closed_ticket(desk, sink, f"Вопрос {i}") for i in range(len(REQUESTS_WITH_A_GRADE))]
+    before = len(sink.received)
+    for (tid, letter), body in zip(tickets, REQUESTS_WITH_A_GRADE, strict=True):
+        desk.ingest(answer(tid, body, letter))
+    desk.flush()
+    sink.wait_for(len(sink.received))
+
+    new = sink.received[before:]
+    for (tid, _), body in zip(tickets, REQUESTS_WITH_A_GRADE, strict=True):
+        t = desk.ticket(tid)
+        assert (t["status"], t["rating"]) == ("open", None), body
+        about = [m for m in new if f"[TID#{tid}]" in m.subject]
+        assert not [m for m in about if "Спасибо за оценку" in m.subject], body
+        to_staff = [m for m in about if set(m.rcpt_tos) & set(STAFF)]
+        assert to_staff and all(IVAN not in m.rcpt_tos for m in to_staff), body
+        assert any(body.split()[-1] in m.text for m in to_staff), body

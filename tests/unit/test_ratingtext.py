@@ -26,7 +26,6 @@ from maild.domain.ratingtext import only_thanks, rating_of
         ("5, всё отлично", 5),
         ("5. Спасибо", 5),
         ("5 спасибо большое", 5),
-        ("1 - долго, но решили", 1),
         ("Оценка: 4", 4),
         ("\n  Оценка: 4\nспасибо", 4),
         ("Оценка 5, спасибо", 5),
@@ -43,7 +42,9 @@ from maild.domain.ratingtext import only_thanks, rating_of
         ("Пять!", 5),
         ("четыре", 4),
         ("Здравствуйте!\n5\nИван", 5),  # a greeting's line above it
-        ("5\nНо в следующий раз побыстрее", 5),  # the first line decides
+        ("5 из 5 :)", 5),
+        ("5\nСпасибо!", 5),
+        ("5\nСпасибо, всё работает\n\nС уважением,\nИван Петров", 5),
     ],
 )
 def test_a_rating_as_people_write_it(text: str, rating: int) -> None:
@@ -89,6 +90,58 @@ def test_a_rating_as_people_write_it(text: str, rating: int) -> None:
 )
 def test_no_rating_where_the_digit_is_something_else(text: str) -> None:
     assert rating_of(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5 - спасибо, но пришлите, пожалуйста, счёт за декабрь",
+        "1 - ужасно, верните деньги",
+        "Пять, но счёт так и не пришёл",
+        "2 - так и не заработало",
+        "1 - опять всё упало",
+        "3 - долго отвечали, сайт лежит",
+        "5 баллов, пришлите акт сверки",
+        "1 - долго, но решили",  # staff read a complaint, even a mild one
+        "5, всё отлично. Но есть новый вопрос: как выгрузить отчёт",
+        "5\nНо в следующий раз побыстрее",  # a line below tells something too
+        "5\nНо у меня новый вопрос: как выгрузить отчёт в Excel",
+        "Спасибо! 5\nИ пришлите счёт",
+        "Оценка 5, спасибо, но",
+        "5\nПомогите",  # a request alone on the last line is no signature
+        "5 - спасибо\nПришлите",
+    ],
+)
+def test_a_grade_with_a_request_or_a_complaint_is_no_rating(text: str) -> None:
+    """The mail goes to staff: a rating taken for news only reopens the ticket, news
+    taken for a rating would reach no one."""
+    assert rating_of(text) is None
+
+
+GRADES = st.sampled_from(["5", "1", "пять", "Оценка 5", "Оценка: 3", "5 из 5", "4 балла"])
+SEPARATORS = st.sampled_from([" ", " - ", " — ", ", ", ". ", "! ", ": ", "\n", " :)\n"])
+KIND_WORDS = st.lists(st.sampled_from(["спасибо", "всё", "отлично", "большое", "за", "помощь"]))
+REQUESTS = st.sampled_from(
+    ["пришлите счёт", "верните деньги", "но", "позвоните", "сделайте отчёт", "опять упало"]
+    + ["так и не заработало", "жду акт", "нужна доработка", "долго", "срочно", "однако"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(GRADES, SEPARATORS, KIND_WORDS, REQUESTS, st.sampled_from(["", "!", ".", " :)"]))
+def test_a_grade_followed_by_a_request_never_rates(
+    grade: str, sep: str, kind: list[str], request: str, end: str
+) -> None:
+    text = f"{grade}{sep}{' '.join(kind)} {request}{end}"
+    assert rating_of(text) is None, text
+    assert rating_of(f"Спасибо! {grade}\n{request}") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(GRADES, SEPARATORS, st.sampled_from(["спасибо", "всё отлично", "спасибо большое"]))
+def test_a_grade_with_thanks_or_praise_rates(grade: str, sep: str, thanks: str) -> None:
+    assert rating_of(f"{grade}{sep}{thanks}!") is not None
+    assert rating_of(f"{thanks.capitalize()}! {grade}") is not None
 
 
 NUMBERS = st.integers().filter(lambda n: not 1 <= n <= 5)
@@ -147,6 +200,8 @@ def test_only_thanks(text: str) -> None:
         "Спасибо, вопрос",
         "Спасибо. Настройте ещё рассылку",
         "Спасибо, 3 заказа пропали",
+        "Спасибо!\nПомогите",  # a request is no name to sign with
+        "Спасибо, Пришлите",
         "Спасибо!\nТеперь нужно перенести сайт на другой хостинг.",
         "Спасибо! " + "Всё работает. " * 20,  # long: staff should read it
     ],
