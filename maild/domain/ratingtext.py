@@ -183,16 +183,26 @@ def only_thanks(text: str) -> bool:
     return _kind(body)
 
 
+# a postscript under the signature: «P.S.», «PS:», «П.С.», «ПС»
+POSTSCRIPT_RE = re.compile(r"(?i)(?:p\.?\s?s|п\.?\s?с)(?![^\W\d_])")
+
+
 def _without_signature(text: str) -> list[str]:
     """The non-blank lines of ``text`` above its signature: under "--" or a closing
-    («С уважением, Иван»), a phone's tagline, a name alone on the last line."""
+    («С уважением, Иван»), a phone's tagline, a name alone on the last line. What is
+    under the signature is the mail's too when it holds a postscript or a question
+    («P.S. Выставьте счёт»): a name, a company and a phone are all a signature holds."""
     lines: list[str] = []
+    under: list[str] = []
     for raw in text.splitlines():
         s = raw.strip()
-        if SEPARATOR_RE.fullmatch(s) or VALEDICTION_RE.fullmatch(s):
-            break
+        if not under and (SEPARATOR_RE.fullmatch(s) or VALEDICTION_RE.fullmatch(s)):
+            under.append(s)  # the cut; its line is the signature's
+            continue
         if s and not TAGLINE_RE.fullmatch(s):
-            lines.append(s)
+            (under if under else lines).append(s)
+    if any(POSTSCRIPT_RE.match(s) or "?" in s for s in under[1:]):
+        lines += under[1:]
     if len(lines) > 1 and re.fullmatch(NAME, lines[-1]) and not IMPERATIVE_RE.search(lines[-1]):
         lines.pop()
     return lines

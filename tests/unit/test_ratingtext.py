@@ -208,3 +208,25 @@ def test_only_thanks(text: str) -> None:
 )
 def test_not_only_thanks(text: str) -> None:
     assert not only_thanks(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Спасибо, всё работает!\n\nС уважением, Иван\n\nP.S. Выставьте, пожалуйста, счёт",
+        "Спасибо, всё работает!\n--\nИван\nPS: сайт снова лежит с утра, срочно посмотрите",
+        "Спасибо\nВсего доброго\nП.С. пришлите счёт",
+        "Спасибо!\n--\nИван\nА когда будет акт?",
+    ],
+)
+def test_a_postscript_or_a_question_under_the_signature_is_no_thanks(text: str) -> None:
+    """What is written under the closing is the mail's too when it is a postscript or
+    a question: the ticket reopens and staff read it."""
+    assert not only_thanks(text)
+    assert rating_of("5\n" + text.partition("\n")[2]) is None
+
+
+def test_a_signature_of_a_name_a_company_and_a_phone_is_no_text() -> None:
+    signed = "\n\nС уважением, Иван\nООО «Ромашка»\n+7 495 123-45-67"
+    assert only_thanks("Спасибо, всё работает!" + signed)
+    assert rating_of("5" + signed) == 5
