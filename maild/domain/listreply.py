@@ -3,13 +3,20 @@ tickets in one mail to staff; the morning queue, the SLA report: its first ticke
 tid.NO_TICKET) is on none of its tickets: the list's subject names its first ticket
 only because every subject names one. Such a reply is known by the
 list's own signed Reply-To or Message-ID (replyaddr.sign_list, LIST_KEY), never relayed
-to a customer nor run as commands; it is kept in the quarantine (the pipeline) and the
-writer told to write to the address on the line of the ticket they mean.
+to a customer nor run as commands; it is kept in the quarantine (the pipeline) and
+whom the list went to told to write to the address on the line of the ticket they
+mean, or, when someone else wrote (a forwarded list, an old one: anyone holding the
+address may), told who did. Automatic mail there (an out-of-office) is answered by
+nothing (RFC 3834): the notice is automatic mail with the list's Reply-To again, and
+an autoresponder answering it would loop.
 """
 
 from __future__ import annotations
 
+import logging
+
 from maild.domain.decision import Context, Decision, Outgoing
+from maild.domain.logid import logged_id
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
 from maild.domain.replyaddr import LIST_KEY, list_signed_for, list_tid_of_message_id
@@ -19,6 +26,8 @@ TEMPLATE = "staff_list_reply.txt"
 # the quarantine's reason for such a reply (with the list's first [TID#...] after it):
 # `maild spam release` keeps it there, as the pipeline would again
 HELD = "staff: reply to a list"
+
+log = logging.getLogger("maild.pipeline")
 
 
 def list_reply(msg: ParsedMessage, policy: Policy, internal: tuple[str, ...]) -> tuple[str, str]:
@@ -51,19 +60,34 @@ def list_reply(msg: ParsedMessage, policy: Policy, internal: tuple[str, ...]) ->
 def decide_list_reply(ctx: Context) -> Decision:
     """A reply to a list (Snapshot.list_to): nothing to any customer, no command run,
     no ticket changed; kept in the quarantine (the pipeline), and whom the list went
-    to told how to write about one of its tickets (staff_list_reply.txt). The notice
-    carries the list's kinds of Reply-To and Message-ID: a reply to it is one to the
-    list again. Capped as automatic mail when the mail proves nothing of its sender."""
+    to told how to write about one of its tickets (staff_list_reply.txt), or, when
+    its From is another's (``from_reader`` False), whose mail it is, its text marked
+    as that sender's, never as theirs. The notice carries the list's kinds of Reply-To
+    and Message-ID: a reply to it is one to the list again. It is always within the
+    caps of automatic mail: a From naming the reader proves nothing (anyone can write
+    it), and even a signed one may be an autoresponder that marks nothing, answering
+    each notice with another reply to the list. Automatic mail (the screening's
+    ``automated``) gets no notice at all: kept, logged, no one told, as a staff
+    member's out-of-office on a ticket is (staffmail.decide_staff_auto)."""
     snap, msg, policy = ctx.snapshot, ctx.msg, ctx.policy
-    proven = snap.list_to == msg.from_addr or snap.staff_verified
+    if ctx.scr.automated:
+        log.info(
+            "%s automatic mail to the list address of %s [TID#%s] (%s): kept, no one told",
+            logged_id(msg.message_id),
+            snap.list_to,
+            snap.tid,
+            ctx.scr.reason,
+        )
+        return Decision("held", snap.tid, None, [], ctx.record, [])
+    context = {**ctx.common, "tid": snap.tid, "from_reader": snap.list_to == msg.from_addr}
     out = Outgoing(
         LIST_KEY + ctx.key("list-reply"),  # a list's kind of Message-ID
         "notice",
         TEMPLATE,
         [snap.list_to],
-        {**ctx.common, "tid": snap.tid},
+        context,
         False,
-        unverified=not proven,
+        unverified=True,
         reply_to=policy.list_address(snap.tid, snap.list_to),
     )
     return Decision("held", snap.tid, None, [], ctx.record, [out])

@@ -39,12 +39,15 @@ __all__ = [
 TEXT_START_RE = re.compile(r"-{3,}\s*текст\s+(?:обращения|письма)\s*-{3,}", re.IGNORECASE)
 TEXT_END_RE = re.compile(r"-{3,}\s*конец\s+текста\s*-{3,}", re.IGNORECASE)
 # A staff mail that quotes mail no customer wrote (the head's note to staff, a staff
-# member's own mail not sent on, a mail server's report) sets it between lines of its
-# own: «----- письмо руководителя -----», «----- ваше письмо -----», «----- отчёт
-# почтового сервера -----», each closed by «----- конец письма -----» (or «отчёта»).
+# member's own mail not sent on, a mail server's report, someone's mail to a staff
+# member's list reply address) sets it between lines of its own: «----- письмо
+# руководителя -----», «----- ваше письмо -----», «----- отчёт почтового сервера
+# -----», «----- письмо отправителя -----», each closed by «----- конец письма -----»
+# (or «отчёта»).
 # No quote rule keeps what stands between them: none of it is the customer's.
 OTHER_TEXT_RE = re.compile(
-    r"-{3,}\s*(?:письмо\s+руководителя|ваше\s+письмо|отчёт\s+почтового\s+сервера"
+    r"-{3,}\s*(?:письмо\s+(?:руководителя|отправителя)|ваше\s+письмо"
+    r"|отчёт\s+почтового\s+сервера"
     r"|конец\s+(?:письма|отчёта))\s*-{3,}",
     re.IGNORECASE,
 )

@@ -75,9 +75,10 @@ def reply(
     )
 
 
-def held(desk: Desk, relay: Sink, raw: bytes, told: str) -> Received:
+def held(desk: Desk, relay: Sink, raw: bytes, told: str, subject: str = TOLD) -> Received:
     """`raw` through `maild ingest` and `maild outbox flush`: no ticket opened or
-    changed, the one mail `told` got is the notice, kept in the quarantine."""
+    changed, the one mail `told` got is the notice (its subject starting `subject`),
+    kept in the quarantine."""
     before = as_they_are(desk)
     kept = len(desk.run("spam", "list", "--json").json())
     start = len(relay.received)
@@ -91,8 +92,8 @@ def held(desk: Desk, relay: Sink, raw: bytes, told: str) -> Received:
     assert len(entries) == kept + 1
     assert entries[-1]["reason"].startswith("staff: reply to a list [TID#")
     [notice] = new
-    assert notice.subject.startswith(TOLD), notice.subject
-    text = " ".join(notice.text.split())
+    assert notice.subject.startswith(subject), notice.subject
+    text = " ".join(notice.text.split()).lower()
     assert "клиентам ничего не отправлено" in text and "команды не выполнены" in text
     return notice
 
@@ -135,10 +136,13 @@ def test_the_heads_reply_to_the_sla_report_opens_no_ticket(tmp_path, sink, to):
 
 def test_someone_else_answering_the_queue_opens_no_ticket(tmp_path, sink):
     """Anna forwarded her queue to a colleague outside the staff list, who replied to
-    its Reply-To: kept, and Anna (whose queue it was) told, not the outsider."""
+    its Reply-To: kept, and Anna (whose queue it was) told, not the outsider: told
+    whose mail it is, not that it was hers."""
     desk = Desk(tmp_path, sink.port)
     _tids, queue, _report = morning(desk, sink)
-    held(desk, sink, reply(queue, "olga@partner.example", "Я посмотрю второе.\n#close"), ANNA)
+    raw = reply(queue, "olga@partner.example", "Я посмотрю второе.\n#close")
+    notice = held(desk, sink, raw, ANNA, "Письмо от olga@partner.example на ваш адрес")
+    assert "но не с вашего адреса" in " ".join(notice.text.split())
 
 
 @pytest.mark.parametrize("who", [ANNA, HEAD])

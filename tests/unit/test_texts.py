@@ -316,6 +316,8 @@ def variants() -> list[dict]:
         answer="[AUTHENTICATIONFAILED]",  # the server's words (fault alerts: error)
         limit=20,  # staff_flood: notices per sender an hour, and till when they are held
         proven=True,  # staff_flood: the flood's mail proves its sender (a robot, a loop)
+        # staff_list_reply: the list's reader wrote (off: someone else, whom it names)
+        from_reader=True,
         # reminder_list, escalation_list: the tickets a list names, and how often one goes
         # staff_refused_list: each ticket's mail the relay refused (one too big)
         tickets=[
