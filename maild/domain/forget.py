@@ -70,16 +70,19 @@ def _erase_message(m: MessageRecord, e: Erasure) -> None:
 
 
 def erase_mail(
-    messages: list[MessageRecord], ids: Collection[str], e: Erasure
+    messages: list[MessageRecord], ids: Collection[str], address: str, e: Erasure
 ) -> list[MessageRecord]:
     """In a ticket the person did not open, maild's mail about them, by the Message-ID
-    of any of its copies (`ids`): mail to them, and the staff notice of a message of
-    theirs, which quotes it and lists its files. It is erased as their messages are."""
+    of any of its copies (`ids`): the staff notice of a message of theirs, which quotes
+    it and lists its files, and mail to them alone. It is erased as their messages
+    are; mail to them and others (a closing to the requester and the Cc) stays."""
     out = []
     for original in messages:
         m = original
-        mail_ids = {m.get("message_id"), *(m.get("copies") or {}).values()}
-        if m.get("direction") == "out" and not mail_ids.isdisjoint(ids):
+        copies = m.get("copies") or {}
+        mail_ids = {m.get("message_id"), *copies.values()}
+        to_others = m.get("kind") != "notice" and set(copies) - {address, PLACEHOLDER}
+        if m.get("direction") == "out" and not mail_ids.isdisjoint(ids) and not to_others:
             m = {**m, "attachments": [dict(a) for a in m.get("attachments") or []]}
             _erase_message(m, e)
         out.append(m)

@@ -272,7 +272,7 @@ def _erase_mail(app: App, tid: str, ids: set[str], dry_run: bool, result: Forget
         return
     ticket, messages = loaded
     erasure = Erasure(tid)
-    messages = erase_mail(messages, ids, erasure)
+    messages = erase_mail(messages, ids, result.address, erasure)
     if not erasure.changed:
         return
     earlier = next((e for e in result.tickets if e.tid == tid), None)

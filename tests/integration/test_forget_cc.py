@@ -146,3 +146,21 @@ def test_forget_erases_the_notice_of_their_mail_filed_under_its_own_id(tmp_path)
     assert desk.run("forget", GONE).code == 0
     assert not any(IVAN_PHONE.encode() in p.read_bytes() for p in outbox.rglob("*.mail"))
     assert not any(IVAN_PHONE in (m.get("text") or "") for m in desk.ticket(petr)["messages"])
+
+
+def test_forget_leaves_maild_mail_to_them_and_others_in_anothers_ticket(tmp_path):
+    """The closing of Petr's ticket went to Petr and to Ivan in Cc: erasing Ivan
+    erases his copy, not the ticket's record of the mail Petr got."""
+    from tests.helpers import staff_to
+
+    desk = Desk(tmp_path, dead_port())
+    tid = _petr(desk)
+    staff = make_mail(
+        sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]", body="Готово.\n#close"
+    )
+    assert desk.ingest(staff).code == 0
+    before = [(m["kind"], m.get("text")) for m in desk.ticket(tid)["messages"]]
+    assert desk.run("forget", GONE).code == 0
+    after = [(m["kind"], m.get("text")) for m in desk.ticket(tid)["messages"]]
+    # Ivan wrote nothing here, and all the mail went to both: only his address goes
+    assert after == [(k, t and t.replace(GONE, PLACEHOLDER)) for k, t in before]
