@@ -181,7 +181,8 @@ def _rating(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Deci
     (by mail or on the site) is rated once, so the first stands: the mail stays in the
     thread and the customer is told so. None when the mail is no rating."""
     msg = ctx.msg
-    rating = rating_of(trim_reply(msg.text)) if ticket["status"] == "closed" else None
+    closed = ticket["status"] == "closed"
+    rating = rating_of(trim_reply(msg.text), _names(msg.from_name)) if closed else None
     if rating is None:
         return None
     appended = [*messages, ctx.record]
@@ -215,7 +216,12 @@ def _thanks_only(ctx: Context, ticket: Ticket) -> bool:
     (the files the ticket holds already are left out of ``ctx.msg``: knownfiles.py)."""
     if ticket["status"] != "closed" or ctx.scr.automated or ctx.msg.attachments:
         return False
-    return only_thanks(trim_reply(ctx.msg.text))
+    return only_thanks(trim_reply(ctx.msg.text), _names(ctx.msg.from_name))
+
+
+def _names(display_name: str) -> frozenset[str]:
+    """The words of the sender's display name, as a signature gives them («Иван»)."""
+    return frozenset(w.lower().replace("ё", "е") for w in display_name.split())
 
 
 def _rates_here(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> bool:

@@ -105,7 +105,7 @@ def _fold(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text).replace("ё", "е")
 
 
-def rating_of(text: str) -> int | None:
+def rating_of(text: str, names: frozenset[str] = frozenset()) -> int | None:
     """The rating ``text`` (a mail's own text) gives, or None when it gives none. Its
     first line (a greeting's line above it aside) opens with a grade («5», «Оценка 5»)
     or ends in one after thanks or praise («Спасибо! 5»), and the mail says nothing
@@ -114,21 +114,22 @@ def rating_of(text: str) -> int | None:
     be a request or a complaint («5 - спасибо, но пришлите счёт», «2 - так и не
     заработало»), a figure a date, count or version («5 марта не работает», «5.1»):
     the mail then goes to staff as any other. A rating taken for news only reopens the
-    ticket; news taken for a rating would never reach anyone."""
-    lines = _without_signature(text)
+    ticket; news taken for a rating would never reach anyone. ``names``: the words of
+    the sender's display name, lower case (a name alone on the last line signs)."""
+    lines = _without_signature(text, names)
     if lines and GREETING_RE.fullmatch(lines[0]):
         lines = lines[1:]
     if not lines or len(lines) > MAX_THANKS_LINES or len(" ".join(lines)) > MAX_THANKS_CHARS:
         return None
     if any("?" in s for s in lines):
         return None
-    first, below = lines[0], " ".join(lines[1:])
+    first, below = lines[0], "\n".join(lines[1:])
     line = _fold(first)  # offsets hold: `first`'s own letters around the grade
     m = HEAD_RE.fullmatch(line)
-    if m and _says_no_more(f"{first[m.start('tail') :]} {below}"):
+    if m and _says_no_more(f"{first[m.start('tail') :]}\n{below}"):
         return _grade(m)
     m = TRAILING_RE.fullmatch(line)
-    if m and _says_no_more(f"{first[: m.end('pre')]} {below}", before=True):
+    if m and _says_no_more(f"{first[: m.end('pre')]}\n{below}", before=True):
         return _grade(m)
     return None
 
@@ -155,27 +156,30 @@ def _kind(text: str, *, need_praise: bool = False) -> bool:
     """Whether every word of ``text`` is thanks, praise or courtesy (a capitalised name
     right after a thank-you too: «Спасибо, Анна»), with a thank-you among them (or,
     with ``need_praise``, praise: «Отлично»)."""
-    words = WORD_RE.findall(text)
-    folded = [_fold(w) for w in words]
-    for i, (word, low) in enumerate(zip(words, folded, strict=True)):
-        if low in KIND:
-            continue
-        if i and folded[i - 1] in THANKS and word[0].isupper() and not IMPERATIVE_RE.search(word):
-            continue  # a name: «Спасибо, Анна!» (not «Спасибо, Пришлите»)
-        return False
+    folded: list[str] = []
+    for line in text.splitlines():  # a name stands after its thank-you on its line
+        words = WORD_RE.findall(line)
+        low = [_fold(w) for w in words]
+        for i, word in enumerate(words):
+            if low[i] in KIND:
+                continue
+            if i and low[i - 1] in THANKS and word[0].isupper() and not IMPERATIVE_RE.search(word):
+                continue  # a name: «Спасибо, Анна!» (not «Спасибо, Пришлите», «Спасибо.\nОпять»)
+            return False
+        folded += low
     if any(w in TROUBLE_NOUNS for w in folded) and not RESOLVED & set(folded):
         return False
     wanted = THANKS | PRAISE if need_praise else THANKS
     return bool(wanted & set(folded)) and not TROUBLE_RE.search(text)
 
 
-def only_thanks(text: str) -> bool:
+def only_thanks(text: str, names: frozenset[str] = frozenset()) -> bool:
     """True when ``text`` (a mail's own text) only thanks: short, with a thank-you
     word, no question and no word that may ask for something («Спасибо, всё
     работает!», «Благодарю за помощь.»), its signature aside. A digit is no thanks:
     a rating is rating_of's, a figure is news («Спасибо, но 3 заказа пропали»)."""
-    lines = _without_signature(text)
-    body = " ".join(lines)
+    lines = _without_signature(text, names)
+    body = "\n".join(lines)
     if not lines or len(lines) > MAX_THANKS_LINES or len(body) > MAX_THANKS_CHARS:
         return False
     if "?" in body or re.search(r"\d", body):
@@ -183,15 +187,22 @@ def only_thanks(text: str) -> bool:
     return _kind(body)
 
 
-# a postscript under the signature: «P.S.», «PS:», «П.С.», «ПС»
-POSTSCRIPT_RE = re.compile(r"(?i)(?:p\.?\s?s|п\.?\s?с)(?![^\W\d_])")
+# What a signature holds under its closing, line by line: a name, a company, a phone,
+# an address or a site. Any other line there (a postscript, a request: «Выставьте
+# счёт», «Но в следующий раз побыстрее») is the mail's text.
+SIGNATURE_LINE_RE = re.compile(
+    rf"{NAME}"
+    r"|(?i:(?:тел|моб|факс|tel|phone|mob|fax|т)\.?(?:\s*[.:]\s*|\s+))?\+?[\d\s()\-.]{6,}"
+    r"|(?:ООО|ОАО|ЗАО|АО|ПАО|ИП|LLC|Ltd|Inc|GmbH)\b.*|«[^»]+»|\"[^\"]+\""
+    r"|[^\s@]+@[^\s@]+|(?i:https?://|www\.)\S+"
+)
 
 
-def _without_signature(text: str) -> list[str]:
+def _without_signature(text: str, names: frozenset[str] = frozenset()) -> list[str]:
     """The non-blank lines of ``text`` above its signature: under "--" or a closing
-    («С уважением, Иван»), a phone's tagline, a name alone on the last line. What is
-    under the signature is the mail's too when it holds a postscript or a question
-    («P.S. Выставьте счёт»): a name, a company and a phone are all a signature holds."""
+    («С уважением, Иван») when every line there is one a signature holds
+    (SIGNATURE_LINE_RE), a phone's tagline, and a last line that is the sender's name
+    (its words among ``names``: «Иван» from «Иван Петров»; «Опять» is text)."""
     lines: list[str] = []
     under: list[str] = []
     for raw in text.splitlines():
@@ -201,8 +212,14 @@ def _without_signature(text: str) -> list[str]:
             continue
         if s and not TAGLINE_RE.fullmatch(s):
             (under if under else lines).append(s)
-    if any(POSTSCRIPT_RE.match(s) or "?" in s for s in under[1:]):
+    if not all(_signs(s) for s in under[1:]):
         lines += under[1:]
-    if len(lines) > 1 and re.fullmatch(NAME, lines[-1]) and not IMPERATIVE_RE.search(lines[-1]):
+    last = [_fold(w) for w in WORD_RE.findall(lines[-1])] if len(lines) > 1 else []
+    if last and names and set(last) <= names and re.fullmatch(NAME, lines[-1]):
         lines.pop()
     return lines
+
+
+def _signs(line: str) -> bool:
+    """A line a signature holds (SIGNATURE_LINE_RE), not a request in capitals."""
+    return bool(SIGNATURE_LINE_RE.fullmatch(line)) and not IMPERATIVE_RE.search(line)

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from maild.domain.ratingtext import only_thanks, rating_of
 
+IVAN = frozenset({"иван", "петров"})  # the words of the sender's display name
+
 
 @pytest.mark.parametrize(
     ("text", "rating"),
@@ -48,7 +50,7 @@ from maild.domain.ratingtext import only_thanks, rating_of
     ],
 )
 def test_a_rating_as_people_write_it(text: str, rating: int) -> None:
-    assert rating_of(text) == rating
+    assert rating_of(text, IVAN) == rating
 
 
 @pytest.mark.parametrize(
@@ -185,7 +187,7 @@ def test_a_question_is_never_thanks(text: str) -> None:
     ],
 )
 def test_only_thanks(text: str) -> None:
-    assert only_thanks(text)
+    assert only_thanks(text, IVAN)
 
 
 @pytest.mark.parametrize(
@@ -242,3 +244,37 @@ def test_a_long_first_line_costs_linear_time() -> None:
         began = time.process_time()
         assert rating_of(line) is None and not only_thanks(line)
         assert time.process_time() - began < 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Спасибо, всё работает!\n\nС уважением, Иван Петров\nООО «Ромашка»\n"
+        "Выставьте, пожалуйста, счёт на продление.",
+        "Спасибо!\n-- \nИван\nПришлите акт сверки за ноябрь",
+        "Спасибо!\nС уважением, Иван\nТел. +7 999 123-45-67\nНе забудьте про счёт!",
+        "Спасибо за помощь!\nВсего доброго!\nЕщё нужен доступ для нового сотрудника.",
+        "Спасибо большое!\nRegards,\nIvan\nPlease send the invoice.",
+        "Спасибо.\nОпять",
+        "Спасибо!\nСрочно",
+        "Благодарю.\nСнова",
+        "Спасибо!\nВсё Ещё Висит",
+    ],
+)
+def test_a_request_under_the_signature_or_a_word_on_the_last_line_is_no_thanks(text: str):
+    """Under a closing only a name, a company, a phone, an address or a site sign;
+    a last line alone signs only when it is the sender's name."""
+    assert not only_thanks(text, IVAN)
+    assert rating_of("5\n" + text.partition("\n")[2], IVAN) is None
+
+
+def test_a_complaint_under_the_signature_is_no_rating() -> None:
+    assert rating_of("5\nС уважением, Анна\nНо в следующий раз отвечайте побыстрее") is None
+    assert rating_of("Отлично, 5\n--\nИван\nНо счёт верните", IVAN) is None
+
+
+def test_a_last_line_signs_when_it_is_the_senders_name() -> None:
+    assert only_thanks("Спасибо!\nИван", IVAN) and rating_of("5\nИван Петров", IVAN) == 5
+    assert not only_thanks("Спасибо!\nИван")  # no display name: read as text
+    signed = "Спасибо, всё работает!\n--\nИван Петров\nООО «Ромашка»\nтел. +7 495 123-45-67"
+    assert only_thanks(signed + "\nivan@shop.ru\nwww.shop.ru")
