@@ -18,7 +18,7 @@ from dataclasses import replace
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.replyaddr import is_support_address
+from maild.domain.replyaddr import LIST_KEY, is_support_address
 
 log = logging.getLogger("maild.trust")  # (the name its lines have always had)
 
@@ -119,7 +119,11 @@ def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], hea
         context = {**ctx.common, "tid": tid, "subject": ticket.get("subject") or "(без темы)"}
         to = tk.staff_recipients(ticket, ctx.policy.staff)
         files = accepted_files(ctx.attachments)
-        out = Outgoing(ctx.key("head"), "notice", "staff_head.txt", to, context, True)
+        # a list's kind of Message-ID: a reply threaded to it that reaches support@
+        # (a client ignoring Reply-To, support@ in Cc) is one to a list, held, never
+        # a staff answer to the customer (listreply.list_reply)
+        key = LIST_KEY + ctx.key("head")
+        out = Outgoing(key, "notice", "staff_head.txt", to, context, True)
         # "Reply" to the head's letter answers the head, as staff expect: at the
         # ticket's signed address a reply («Олег Петрович, клиент сложный...») would
         # go to the customer as a staff answer. The notice says how to answer the
