@@ -37,7 +37,7 @@ from maild.adapters.store.indexes import key_hash
 from maild.adapters.store.rebuild import keep_copy, summary_of, ticket_tids
 from maild.adapters.store.summaries import same_row, table_rows
 from maild.app import App
-from maild.domain.message import message_id_of, synthetic_msgid
+from maild.domain.message import legacy_synthetic_msgid, message_id_of, synthetic_msgid
 from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE
 from maild.fsckfiles import check_files
@@ -299,7 +299,8 @@ class Fsck:
                     raw = entry.read_bytes()
                 except OSError:
                     continue  # (taken meanwhile; unreadable mail is not the index's problem)
-                for mid in (message_id_of(raw), synthetic_msgid(raw), own_id(raw)):
+                ids = (message_id_of(raw), synthetic_msgid(raw), legacy_synthetic_msgid(raw))
+                for mid in (*ids, own_id(raw)):
                     paths.add(self._index_path("msgid", mid))
         return paths
 

@@ -13,7 +13,7 @@ from maild.adapters.quarantine import entry_id
 from maild.adapters.spool import pid_alive
 from maild.adapters.store import CorruptFile
 from maild.domain.maildigest import content_digest, reused_id
-from maild.domain.message import message_id_of, synthetic_msgid
+from maild.domain.message import legacy_synthetic_msgid, message_id_of, synthetic_msgid
 
 if TYPE_CHECKING:  # fsck calls these with itself
     from maild.fsck import Fsck
@@ -37,7 +37,7 @@ def check_spool(check: Fsck) -> None:
         except OSError as e:
             check.problem(path, f"unreadable: {e.strerror}")
             continue
-        ids = {message_id_of(raw), synthetic_msgid(raw)}
+        ids = {message_id_of(raw), synthetic_msgid(raw), legacy_synthetic_msgid(raw)}
         if _kept(check, ids):
             continue  # in a ticket, or kept in the quarantine (never a ticket)
         ids.add(own_id(raw))  # a different mail under a Message-ID held first (reusedid)

@@ -16,8 +16,9 @@ from dataclasses import replace
 
 from maild.adapters.quarantine import entry_id
 from maild.app import App
+from maild.domain.logid import SYNTHETIC_DOMAIN
 from maild.domain.maildigest import content_digest, reused_id
-from maild.domain.message import ParsedMessage
+from maild.domain.message import ParsedMessage, legacy_synthetic_msgid
 from maild.domain.records import MessageRecord
 
 log = logging.getLogger("maild.pipeline")
@@ -28,6 +29,9 @@ def distinct(app: App, msg: ParsedMessage, raw: bytes) -> ParsedMessage:
     keeps under its Message-ID is a different one. Call it holding the store lock."""
     digest = content_digest(raw)
     msg = replace(msg, digest=digest)
+    legacy = legacy_synthetic_msgid(raw)  # mail with no Message-ID, stored by an older maild
+    if msg.message_id.endswith(SYNTHETIC_DOMAIN) and app.store.tid_for_msgid(legacy):
+        return replace(msg, message_id=legacy)
     first = _first_carrier(app, msg.message_id)
     if first is None or first[1] in ("", digest):
         return msg  # new, one to resume (crash recovery), the same mail again or as good

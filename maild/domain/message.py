@@ -22,6 +22,7 @@ from maild.domain.bidi import without_bidi_controls
 from maild.domain.charset import decode_bytes
 from maild.domain.header_text import decode_compat32
 from maild.domain.logid import SYNTHETIC_DOMAIN
+from maild.domain.maildigest import content_digest
 from maild.domain.mimeparts import RAW_POLICY, RawAttachment, content_type, header_of, read_body
 from maild.domain.mimetree import read_tree
 from maild.domain.tid import message_ids, normalize_msgid
@@ -35,6 +36,7 @@ __all__ = [
     "parse",
     "redecode",
     "message_id_of",
+    "legacy_synthetic_msgid",
     "synthetic_msgid",
 ]
 
@@ -191,7 +193,16 @@ def message_id_of(raw: bytes) -> str:
 
 
 def synthetic_msgid(raw: bytes) -> str:
-    """A stable id for mail without one, so ingest stays idempotent."""
+    """A stable id for mail without one, so ingest stays idempotent: made from what
+    its sender wrote (maildigest.content_digest), so the same mail delivered again
+    with other trace headers (to support@ and support+x@, each with its own
+    Delivered-To) is found under it."""
+    return f"<{content_digest(raw)}{SYNTHETIC_DOMAIN}"
+
+
+def legacy_synthetic_msgid(raw: bytes) -> str:
+    """The id maild gave mail without one before synthetic_msgid: of every byte. Mail
+    stored under it is found by it (reusedid.distinct, fsck)."""
     return f"<{hashlib.sha256(raw).hexdigest()[:32]}{SYNTHETIC_DOMAIN}"
 
 

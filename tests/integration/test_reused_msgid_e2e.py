@@ -174,3 +174,51 @@ def test_two_different_mails_with_one_message_id_are_both_kept_in_the_quarantine
     [t] = desk.tickets()
     assert t["requester"] == "olga@other-b.example"
     assert desk.ingest(_traced(second, "again")).out.startswith("duplicate [TID#")
+
+
+def _without_message_id(raw: bytes) -> bytes:
+    head, sep, body = raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.partition(b"\n\n")
+    kept = [h for h in head.splitlines() if not h.lower().startswith(b"message-id:")]
+    return b"\r\n".join(kept) + sep + body
+
+
+def test_a_mail_without_message_id_delivered_twice_is_one_message(tmp_path) -> None:
+    """No Message-ID (spam tools, some scripts): its id was made of every byte, so the
+    same mail handed over to support@ and to support+x@, each copy with a Delivered-To
+    of its own, became two tickets. Its id is made of what the sender wrote now."""
+    desk = Desk(tmp_path, free_port())
+    raw = _without_message_id(_first())
+    assert b"Message-ID" not in raw
+    tid = desk.ingest_tid(_traced(raw, "a"))
+    again = desk.run("ingest", "-", input=_traced(raw, "b"))
+    assert again.code == 0 and f"duplicate [TID#{tid}]" in again.out, again
+    assert len(desk.tickets()) == 1 and len(_incoming(desk, tid)) == 1
+    assert desk.run("fsck").code == 0
+
+
+def test_mail_without_message_id_an_older_maild_stored_is_found_by_its_old_id(tmp_path) -> None:
+    """An older maild filed such mail under a hash of every byte: delivered again as it
+    was, it is that mail again, and fsck knows its spool copy."""
+    from maild.app import App
+    from maild.config import load
+    from maild.domain.message import legacy_synthetic_msgid, synthetic_msgid
+
+    desk = Desk(tmp_path, free_port())
+    raw = _without_message_id(_first())
+    tid = desk.ingest_tid(raw)
+    app = App(load(str(desk.config)))  # the store as the older maild left it
+    old, new = legacy_synthetic_msgid(raw), synthetic_msgid(raw)
+    with app.store.locked():
+        ticket, messages = app.store.load(tid)
+        for m in messages:
+            if m["message_id"] == new:
+                m["message_id"] = old
+                m.pop("digest", None)
+        app.store.save(ticket, messages)
+        app.store.unindex_msgid(new)
+        app.store.index_msgid(old, tid)
+    again = desk.run("ingest", "-", input=raw)
+    assert again.code == 0 and f"duplicate [TID#{tid}]" in again.out, again
+    assert len(desk.tickets()) == 1 and len(_incoming(desk, tid)) == 1
+    fsck = desk.run("fsck")
+    assert fsck.code == 0, fsck.out + fsck.err
