@@ -30,7 +30,6 @@ from maild.adapters.durable import unlink_if_exists, write_atomic
 from maild.adapters.spool import pid_alive
 from maild.app import App
 from maild.domain.message import parse
-from maild.domain.tid import NO_TICKET
 from maild.outgoing import queue_ticketless
 from maild.runner import BatchResult, mail_of
 
@@ -63,7 +62,7 @@ def alert(app: App, key: str, template: str, context: dict[str, Any]) -> bool:
     try:
         mail = app.renderer.text(template, context)
         # list mail: a reply to it is held, never a ticket of the writer's (listreply)
-        queue_ticketless(app, mail_id, mail, to, app.now(), kind="alert", list_of=NO_TICKET)
+        queue_ticketless(app, mail_id, mail, to, app.now(), kind="alert")
     except OSError as e:
         log.error("cannot queue the alert to head and staff (%s): %s", template, e)
         return False

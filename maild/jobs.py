@@ -21,7 +21,6 @@ from maild.domain import ticket as tk
 from maild.domain.calendar import unknown_year
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
 from maild.domain.records import aware_time
-from maild.domain.tid import NO_TICKET
 from maild.faults import alert
 from maild.jobkit import contained, job_key, ticket_ctx
 from maild.ops.retention import daily_sweep, purge_closed
@@ -140,7 +139,7 @@ def _alert_head(app: App, due: list[Any], now: datetime) -> None:
     key = job_key(*sorted(m["id"] for m in due), "alert")
     tid = due[0].get("tid") if len(due) == 1 else None
     if tid is None:  # list mail: a reply to it is held, never a ticket (listreply)
-        queue_ticketless(app, key, (subject, body), [head], now, "alert", list_of=NO_TICKET)
+        queue_ticketless(app, key, (subject, body), [head], now, "alert")
         return
     msg = app.renderer.message(
         subject=subject,
@@ -184,7 +183,7 @@ def daily_report(app: App, now: datetime) -> bool:
     )
     key = job_key("daily-report", local.date().isoformat())
     # the head's answer to it is one to a list, on no ticket (domain.listreply)
-    queue_ticketless(app, key, (subject, body), [head], now, list_of=NO_TICKET)
+    queue_ticketless(app, key, (subject, body), [head], now)
     daymark.mark(state_path, local.date().isoformat())
     log.info("daily SLA report queued to %s", head)
     return True

@@ -32,6 +32,7 @@ from maild.domain.records import (
 )
 from maild.domain.threadhdr import Thread, per_copy
 from maild.domain.ticket import staff_side
+from maild.domain.tid import NO_TICKET
 from maild.keptback import kept_back
 from maild.web.links import footer, masked, site_link
 
@@ -314,15 +315,16 @@ def queue_ticketless(
     to: list[str],
     now: datetime,
     kind: OutboxKind = "report",
-    list_of: str | None = None,
+    list_of: str = NO_TICKET,
 ) -> None:
-    """Queue (once by key) a mail about no one ticket: a report, a digest, an alert;
-    `mail`: (subject, body), one copy per address of `to` (`<key>`, `<key>-1`, ...), as
-    every mail is: a relay's answer is about the one recipient of each. `list_of`: the
-    first ticket of a list mail to staff or the head (the morning queue, the report:
-    tid.NO_TICKET), whose copies carry a list's Message-ID and Reply-To signed for
-    their reader, so that a reply to it is one to the list (domain.listreply), on no
-    ticket, never a new ticket of the writer's. Raises OSError when it cannot be queued."""
+    """Queue (once by key) a mail to staff or the head about no one ticket: a report,
+    the morning queue, an alert; `mail`: (subject, body), one copy per address of `to`
+    (`<key>`, `<key>-1`, ...), as every mail is: a relay's answer is about the one
+    recipient of each. Each is list mail: `list_of`, the list's first ticket (the
+    morning queue's; tid.NO_TICKET for the rest), and a list's Message-ID and Reply-To
+    signed for its reader, so that a reply to it is one to the list
+    (domain.listreply), on no ticket, never a new ticket of the writer's. Raises
+    OSError when it cannot be queued."""
     subject, body = mail
     for n, rcpt in enumerate(to):
         one = copy_key(key, n)
@@ -331,13 +333,9 @@ def queue_ticketless(
             body=body,
             to=to,
             tid=None,
-            message_id=(
-                app.list_message_id(one, list_of)
-                if list_of
-                else f"<{one}@{app.config.support.domain}>"
-            ),
+            message_id=app.list_message_id(one, list_of),
             now=now,
-            reply_to=app.list_address(list_of, rcpt) if list_of else None,
+            reply_to=app.list_address(list_of, rcpt),
         )
         app.outbox.enqueue(one, msg, [rcpt], kind=kind, now=now)
 
