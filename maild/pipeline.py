@@ -46,8 +46,8 @@ def process(
     msg = without_tokens(app, msg)  # quoted site links: not kept
     scr = screen(msg, app.config.support.address)
     with app.store.locked():
-        msg = reusedid.distinct(app, msg, raw)  # another mail's Message-ID: an id of its own
-        resumed = app.store.tid_for_msgid(msg.message_id)
+        # another mail's Message-ID: an id of its own; the ticket the index names for it
+        msg, resumed = reusedid.distinct(app, msg, raw)
         if resumed:
             loaded = app.store.load(resumed)
             if loaded and any(m["message_id"] == msg.message_id for m in loaded[1]):

@@ -24,19 +24,25 @@ from maild.domain.records import MessageRecord
 log = logging.getLogger("maild.pipeline")
 
 
-def distinct(app: App, msg: ParsedMessage, raw: bytes) -> ParsedMessage:
-    """``msg`` with its digest; filed under an id of its own when the mail the store
-    keeps under its Message-ID is a different one. Call it holding the store lock."""
+def distinct(app: App, msg: ParsedMessage, raw: bytes) -> tuple[ParsedMessage, str | None]:
+    """``msg`` with its digest, filed under an id of its own when the mail the store
+    keeps under its Message-ID is a different one; and the ticket the Message-ID
+    index names for the id it is filed under (a duplicate's, or one to resume after a
+    crash), None for new mail. Call it holding the store lock."""
     digest = content_digest(raw)
     msg = replace(msg, digest=digest)
-    legacy = legacy_synthetic_msgid(raw)  # mail with no Message-ID, stored by an older maild
-    if msg.message_id.endswith(SYNTHETIC_DOMAIN) and app.store.tid_for_msgid(legacy):
-        return replace(msg, message_id=legacy)
-    first = _first_carrier(app, msg.message_id)
+    if msg.message_id.endswith(SYNTHETIC_DOMAIN):  # no Message-ID: an older maild's id?
+        legacy = legacy_synthetic_msgid(raw)
+        tid = app.store.tid_for_msgid(legacy)
+        if tid:
+            return replace(msg, message_id=legacy), tid
+    tid = app.store.tid_for_msgid(msg.message_id)
+    first = _first_carrier(app, msg.message_id, tid)
     if first is None or first[1] in ("", digest):
-        return msg  # new, one to resume (crash recovery), the same mail again or as good
+        return msg, tid  # new, one to resume (crash recovery), the same mail again or as good
     own = reused_id(msg.message_id, digest)
-    if app.store.tid_for_msgid(own) is None:  # (delivered again: the duplicate's line says so)
+    own_tid = app.store.tid_for_msgid(own)
+    if own_tid is None:  # (delivered again: the duplicate's line says so)
         log.warning(
             "%s Message-ID reused: %s holds a different mail under it (another sender, "
             "subject, date or text); this one from %s is taken as new mail, filed as %s",
@@ -45,17 +51,16 @@ def distinct(app: App, msg: ParsedMessage, raw: bytes) -> ParsedMessage:
             msg.from_addr or "(no sender)",
             own,
         )
-    return replace(msg, message_id=own)
+    return replace(msg, message_id=own), own_tid
 
 
-def _first_carrier(app: App, message_id: str) -> tuple[str, str] | None:
-    """Where the store keeps mail under ``message_id`` (`[TID#...]` or a quarantine
-    entry) and that mail's digest, or None: no mail, or the index names a ticket that
-    does not keep it yet (a re-run after a crash resumes it there). The digest is ""
-    when nothing tells it: an older maild's message whose spool copy is gone (erased
-    by `maild forget`): taken for the same mail, as that maild took it, so erased mail
-    delivered again does not come back."""
-    tid = app.store.tid_for_msgid(message_id)
+def _first_carrier(app: App, message_id: str, tid: str | None) -> tuple[str, str] | None:
+    """Where the store keeps mail under ``message_id`` (`[TID#...]`, ``tid`` the index
+    names, or a quarantine entry) and that mail's digest, or None: no mail, or the
+    index names a ticket that does not keep it yet (a re-run after a crash resumes it
+    there). The digest is "" when nothing tells it: an older maild's message whose
+    spool copy is gone (erased by `maild forget`): taken for the same mail, as that
+    maild took it, so erased mail delivered again does not come back."""
     loaded = app.store.load(tid) if tid else None
     if loaded is not None:
         kept = [m for m in loaded[1] if m["message_id"] == message_id]
