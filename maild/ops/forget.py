@@ -251,12 +251,7 @@ def _erase_ticket(app: App, tid: str, address: str, dry_run: bool, result: Forge
     elif dry_run:
         return  # the same files, looked at again: nothing new
     else:
-        earlier.theirs = earlier.theirs or erasure.theirs
-        earlier.message_ids += erasure.message_ids
-        earlier.messages += erasure.messages
-        earlier.attachments += erasure.attachments
-        earlier.spool_keys += erasure.spool_keys
-        earlier.replaced += erasure.replaced
+        _merge(earlier, erasure)
     removed, scrubbed = _spool_copies(app, erasure, address, dry_run)
     result.spool_copies += removed
     result.spool_scrubbed += scrubbed
@@ -279,10 +274,19 @@ def _erase_mail(app: App, tid: str, ids: set[str], dry_run: bool, result: Forget
     if earlier is None:
         result.tickets.append(erasure)
     else:
-        earlier.messages += erasure.messages
-        earlier.attachments += erasure.attachments
+        _merge(earlier, erasure)
     if not dry_run:
         app.store.save(ticket, messages)
+
+
+def _merge(earlier: Erasure, erasure: Erasure) -> None:
+    """A ticket is reported once: what a later pass over it erased adds to the first."""
+    earlier.theirs = earlier.theirs or erasure.theirs
+    earlier.message_ids += erasure.message_ids
+    earlier.messages += erasure.messages
+    earlier.attachments += erasure.attachments
+    earlier.spool_keys += erasure.spool_keys
+    earlier.replaced += erasure.replaced
 
 
 def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
