@@ -24,6 +24,7 @@ from maild.config import ConfigError, templates_problem
 from maild.configtypes import Config
 from maild.domain.attachments import AttachmentPolicy
 from maild.domain.calendar import BusinessCalendar
+from maild.domain.leftstaff import Members
 from maild.domain.pending import still_pending
 from maild.domain.policy import Policy, fmt_time, local
 from maild.domain.records import OutboxEntry
@@ -59,15 +60,19 @@ class App:
         self.outbox = Outbox(root / "outbox", self.store.files)
         support = self.config.support  # whose refused mail is retried, not set aside
         self.outbox.own = frozenset(a.lower() for a in support.internal)
+        # whom mail is queued to as, staff or the head, kept on its record
+        self.outbox.members = Members.of(support.staff, support.head)
         self.quarantine = Quarantine(root, self.store.files)
         # what the sender withdraws: automatic mail to the blocked (adapters/outblock.py),
-        # reminders about deadlines no longer pending (adapters/outstale.py)
+        # reminders about deadlines no longer pending (adapters/outstale.py), mail to
+        # staff or the head who no longer are (adapters/outleft.py)
         self.outbox.screen = Screen(
             self.quarantine.sending_blocks,
             self.store.locked,
             self._noted,
             self._unnoted,
             self._pending,
+            self.outbox.members,
         )
         self.tz = ZoneInfo(self.config.support.timezone)
         kept = cache.folder()  # what other maild processes of this user worked out

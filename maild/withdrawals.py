@@ -2,7 +2,8 @@
 the locked section that withdrew it, so the outbox and the ticket never disagree on
 whether it went. Called by every withdrawal: block add, #spam and #uncc
 (guard._withdraw), the sender's look at the block list (adapters/outblock.py, through
-App), `maild forget` (ops/forget.py). A copy withdrawn while the sender was already
+App), at stale reminders (outstale.py) and at staff who left (outleft.py), `maild
+forget` (ops/forget.py). A copy withdrawn while the sender was already
 handing it to the relay went: its mark is taken off again (unnote).
 """
 

@@ -17,9 +17,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from maild.adapters import outstale
+from maild.adapters import outleft, outstale
 from maild.adapters.outqueue import OutQueue
 from maild.adapters.store.files import StoreUnavailable
+from maild.domain.leftstaff import Members
 from maild.domain.records import OutboxEntry
 from maild.domain.spam import BlockList, withheld
 
@@ -38,21 +39,28 @@ class Screen:
     `noted`, which marks the mails withdrawn there on their tickets' threads in the
     same section (withdrawals.note); `unnoted` takes such marks off again, for mail
     withdrawn (by anyone) while it was going (outrace.py: each with why); `pending`:
-    whether a reminder's deadline still waits for staff (outstale.py)."""
+    whether a reminder's deadline still waits for staff (outstale.py); `members`:
+    staff and the head now, whom mail queued to them as such still goes to (outleft.py)."""
 
     blocks: Callable[[], BlockList | None]
     locked: Callable[[float], AbstractContextManager[Any]]
     noted: Callable[[list[OutboxEntry], str], object]
     unnoted: Callable[[list[tuple[OutboxEntry, str]]], object]
     pending: outstale.Pending | None = None
+    members: Members | None = None
 
     def sendable(
         self, queue: OutQueue, due: list[OutboxEntry], own: Iterable[str]
     ) -> list[OutboxEntry]:
         """Of the mails a pass is about to send, those that may go: not automatic mail
-        to the blocked (`unblocked`), nor a reminder about a deadline no longer pending
+        to the blocked (`unblocked`), nor staff's mail to someone no longer staff
+        (outleft.current), nor a reminder about a deadline no longer pending
         (outstale.current); each of those withdrawn."""
         due = self.unblocked(queue, due, own)
+        if self.members is not None and due:
+            due = outleft.current(
+                queue, due, self.members, lambda: self.locked(LOCK_WAIT), self.noted
+            )
         if self.pending is None or not due:
             return due
         return outstale.current(

@@ -35,6 +35,7 @@ from maild.adapters import outlogs
 from maild.adapters.durable import Direct, Files, make_folders, move_durably
 from maild.adapters.outfile import EXT, folder_records, mail_of, pack, read_record, unpack
 from maild.domain.addresses import parseaddr
+from maild.domain.leftstaff import Members
 from maild.domain.records import OutboxEntry, OutboxKind, outbox_entry
 from maild.render import Mail
 
@@ -57,6 +58,9 @@ class OutQueue:
         self.broken: list[str] = []  # queue files without a record (log_broken)
         self._said: set[str] = set()
         self.raced: list[OutboxEntry] = []  # sent, found in sent/: withdrawn? (outrace)
+        # staff and the head as this process's config names them (App sets it): whom
+        # mail is queued to as, kept on its record (domain.leftstaff)
+        self.members: Members | None = None
         make_folders(self.queue, self.sent, self.refused)
 
     def _file(self, folder: Path, mail_id: str) -> str:
@@ -80,7 +84,8 @@ class OutQueue:
         about_due: str | None = None,
     ) -> bool:
         """Queue a message durably; False if this id was queued or sent before
-        (`checked`: the caller has just asked `known`; `about_due`: OutboxEntry's)."""
+        (`checked`: the caller has just asked `known`; `about_due`: OutboxEntry's). Its
+        record keeps whom it goes to as, staff or the head (`members`), if so."""
         if not recipients or (not checked and self.known(mail_id)):
             return False
         meta = outbox_entry(
@@ -96,6 +101,7 @@ class OutQueue:
             to=recipients,
             queued_at=now or datetime.now(UTC),
             about_due=about_due,
+            role=self.members.role_of(recipients, kind) if self.members is not None else None,
         )
         self.files().put(self._file(self.queue, mail_id), pack(meta, msg.raw))
         return True

@@ -205,8 +205,12 @@ OutboxEntry = TypedDict(
         "erased": NotRequired[bool],  # `maild forget`
         # never sent, and why: "spam" (#spam), "blocked", "erased" (maild forget),
         # "uncc" (staff took the recipient off the ticket), "stale" (a reminder or an
-        # escalation whose deadline, `about_due`, no longer waits for staff)
+        # escalation whose deadline, `about_due`, no longer waits for staff), "left"
+        # (its recipient is no longer on the side of support its "role" names)
         "withdrawn": NotRequired[str],
+        # whom it was queued to as: "staff" or "head" (domain.leftstaff); absent on a
+        # customer's mail (and on mail queued before it was kept)
+        "role": NotRequired[str],
         # a reminder or escalation: the reaction_due it is about, as the ticket stored
         # it (absent on other mail and on mail queued before it was kept: sent as ever)
         "about_due": NotRequired[str],
@@ -339,9 +343,11 @@ def outbox_entry(
     to: list[str],
     queued_at: datetime,
     about_due: str | None = None,
+    role: str | None = None,
 ) -> OutboxEntry:
     """A mail just queued; `headers`: (From as rendered, its bare address, Subject,
-    Message-ID); `about_due`: of a reminder or an escalation, its deadline."""
+    Message-ID); `about_due`: of a reminder or an escalation, its deadline; `role`:
+    whom it goes to as, staff or the head (domain.leftstaff), None for a customer."""
     from_, sender, subject, message_id = headers
     entry: OutboxEntry = {
         "id": mail_id,
@@ -359,6 +365,8 @@ def outbox_entry(
     }
     if about_due is not None:
         entry["about_due"] = about_due
+    if role is not None:
+        entry["role"] = role
     return entry
 
 

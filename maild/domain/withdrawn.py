@@ -1,7 +1,7 @@
-"""Mail withdrawn from the outbox before it went (block add, the sender's look at the
-block list, #spam, #uncc, `maild forget`), marked on its record in the ticket's thread,
-so staff, the site and the rules that ask what reached a customer never take it for
-mail that went.
+"""Mail withdrawn from the outbox before it went (block add, the sender's looks at the
+block list, stale reminders and staff who left, #spam, #uncc, `maild forget`), marked
+on its record in the ticket's thread, so staff, the site and the rules that ask what
+reached a customer never take it for mail that went.
 
 One mail goes one copy per recipient (outgoing.copy_key), and each copy may be withdrawn
 alone: a record keeps each withdrawn copy's reason by its recipient

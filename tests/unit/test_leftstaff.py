@@ -1,0 +1,55 @@
+"""domain.leftstaff: whom a mail is queued to as (staff, the head, or a customer), and
+whether it may still go to them when the relay takes it."""
+
+from __future__ import annotations
+
+import pytest
+
+from maild.domain.leftstaff import HEAD, STAFF, Members, still_ours
+
+ANNA, BORIS, HEAD_ADDR = "anna@example.com", "boris@example.com", "head@example.com"
+CUSTOMER = "ivan@shop-example.ru"
+THEN = Members.of(["Anna@Example.com", BORIS], "Head@example.com")  # when it was queued
+
+
+@pytest.mark.parametrize(
+    ("to", "kind", "role"),
+    [
+        ([ANNA], "notice", STAFF),
+        (["ANNA@example.com"], "report", STAFF),  # the morning queue; case does not count
+        ([HEAD_ADDR], "notice", HEAD),  # an escalation
+        ([HEAD_ADDR], "alert", HEAD),
+        ([CUSTOMER], "notice", None),
+        ([ANNA, CUSTOMER], "notice", None),  # anyone of no side: a customer's
+        ([ANNA], "confirmation", None),  # customers' kinds of mail never are staff's
+        ([ANNA], "staff", None),  # (a staff member's answer, relayed)
+        ([], "notice", None),
+    ],
+)
+def test_whom_mail_is_queued_to_as(to, kind, role):
+    assert THEN.role_of(to, kind) == role
+
+
+@pytest.mark.parametrize(
+    ("now", "role", "to", "goes"),
+    [
+        (Members.of([ANNA, BORIS], HEAD_ADDR), STAFF, [BORIS], True),
+        (Members.of([ANNA], HEAD_ADDR), STAFF, [BORIS], False),  # Boris left
+        (Members.of([ANNA], BORIS), STAFF, [BORIS], False),  # head now, no longer staff
+        (Members.of([ANNA], "maria@example.com"), HEAD, [HEAD_ADDR], False),  # another head
+        (Members.of([ANNA, HEAD_ADDR], "maria@example.com"), HEAD, [HEAD_ADDR], True),
+        (Members.of([ANNA], "HEAD@example.com"), HEAD, [HEAD_ADDR], True),
+        (Members.of([ANNA], None), HEAD, [HEAD_ADDR], False),  # no head any more
+        (Members.of([], None), None, [CUSTOMER], True),  # a customer's mail always goes
+        (Members.of([], None), None, [BORIS], True),  # queued before roles were kept
+    ],
+)
+def test_whether_it_still_goes(now, role, to, goes):
+    assert still_ours(now, role, "notice", to) is goes
+
+
+def test_alerts_and_reports_queued_before_roles_count_as_the_heads():
+    now = Members.of([ANNA], HEAD_ADDR)
+    assert still_ours(now, None, "alert", [BORIS]) is False
+    assert still_ours(now, None, "report", [ANNA]) is True
+    assert still_ours(now, None, "report", [HEAD_ADDR]) is True
