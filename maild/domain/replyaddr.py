@@ -42,6 +42,11 @@ _SPARE_BITS = 8 * _SIGNATURE_BYTES - 5 * SIGNATURE_LENGTH
 # What a TID may contain in a plus part, so that the address stays a plain dot-atom
 # local part (looser than tid.TID_RE: it checks the shape of an address, not a TID).
 PLUS_TID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
+# What joins support's local part and the plus part (support+<tid>.<sig>@). The MTA
+# must split addresses at the same character: README's postfix setup sets
+# `recipient_delimiter = +`, and both change together (mail to the signed addresses
+# of another delimiter would bounce as unknown users).
+DELIMITER = "+"
 
 
 def sign(tid: str, secret: bytes, support_address: str) -> str:
@@ -50,7 +55,7 @@ def sign(tid: str, secret: bytes, support_address: str) -> str:
     recipient got their own (sign_for). A reply to it still finds its ticket, but
     it proves no one: every customer's copy carried the same."""
     local, tid, domain = _parts(tid, support_address)
-    return f"{local}+{tid}.{_signature(tid, secret)}@{domain}"
+    return f"{local}{DELIMITER}{tid}.{_signature(tid, secret)}@{domain}"
 
 
 def verify(address: str, secret: bytes, support_address: str) -> tuple[str | None, bool]:
@@ -78,7 +83,7 @@ def sign_for(tid: str, person: str, secret: bytes, support_address: str) -> str:
     it, so a reply to it from that address shows that person wrote it (another
     recipient's copy cannot be reused). Every mail maild sends carries this one."""
     local, tid, domain = _parts(tid, support_address)
-    return f"{local}+{tid}.{_signature(_for(tid, person), secret)}@{domain}"
+    return f"{local}{DELIMITER}{tid}.{_signature(_for(tid, person), secret)}@{domain}"
 
 
 def signed_for(address: str, person: str, secret: bytes, support_address: str) -> str | None:
@@ -97,7 +102,7 @@ def sign_list(tid: str, person: str, secret: bytes, support_address: str) -> str
     than a ticket's, so `verify` and `signed_for` never take it for one: a reply to it
     is a reply to the list, on no ticket (list_signed_for tells it)."""
     local, tid, domain = _parts(tid, support_address)
-    return f"{local}+list.{tid}.{_signature(_list_for(tid, person), secret)}@{domain}"
+    return f"{local}{DELIMITER}list.{tid}.{_signature(_list_for(tid, person), secret)}@{domain}"
 
 
 def list_signed_for(address: str, person: str, secret: bytes, support_address: str) -> str | None:
@@ -186,9 +191,10 @@ def _split(support_address: str) -> tuple[str, str]:
 
 
 def _plus_part(address: str, support_address: str) -> str | None:
-    """What follows "support+" when ``address`` is a plus-address of support, else None."""
+    """What follows "support" and DELIMITER when ``address`` is a plus-address of
+    support, else None."""
     local, domain = _split(support_address)
     addr_local, at, addr_domain = normalize_address(address).rpartition("@")
-    if not at or addr_domain != domain or not addr_local.startswith(local + "+"):
+    if not at or addr_domain != domain or not addr_local.startswith(local + DELIMITER):
         return None
-    return addr_local[len(local) + 1 :]
+    return addr_local[len(local) + len(DELIMITER) :]

@@ -266,3 +266,31 @@ def test_a_lists_message_id_is_known_as_a_lists():
     assert list_tid_of_message_id(other, SECRET, domain) is None
     forged = other.replace("<", "<" + LIST_KEY, 1)  # a mail's signature under a list's key
     assert list_tid_of_message_id(forged, SECRET, domain) is None
+
+
+def test_the_plus_addresses_delimiter_is_one_constant_that_readmes_postfix_setup_names(
+    monkeypatch,
+):
+    """The `+` of support+<tid>.<sig>@ stood as four literals (sign, sign_for, sign_list,
+    _plus_part): a delimiter changed in one made addresses the others did not read.
+    One constant now makes and reads them all, and README's postfix setup
+    (recipient_delimiter) names the same character."""
+    from pathlib import Path
+
+    from maild.domain import replyaddr
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"recipient_delimiter = {replyaddr.DELIMITER}\n" in readme
+    monkeypatch.setattr(replyaddr, "DELIMITER", "=")
+    person = "anna@example.com"
+    ticket, signed = (
+        sign("4821-7730", SECRET, SUPPORT),
+        sign_for("4821-7730", person, SECRET, SUPPORT),
+    )
+    listed = sign_list("4821-7730", person, SECRET, SUPPORT)
+    assert all(a.startswith("support=") for a in (ticket, signed, listed))
+    assert verify(ticket, SECRET, SUPPORT) == ("4821-7730", True)
+    assert signed_for(signed, person, SECRET, SUPPORT) == "4821-7730"
+    assert list_signed_for(listed, person, SECRET, SUPPORT) == "4821-7730"
+    assert is_support_address("support=x@example.com", SUPPORT)
+    assert not is_support_address("support+x@example.com", SUPPORT)
