@@ -231,3 +231,32 @@ def test_a_toml_mistake_names_the_key_of_its_line(tmp_path):
     with pytest.raises(ConfigError) as e:
         load(f)
     assert f"{f}: not valid TOML at key 'support.name':" in str(e.value)
+
+
+def test_the_example_sets_no_value_of_its_own_but_the_schemas_defaults():
+    """README's install copies the example to /etc/maild/maild.toml, so each value set
+    in it overrides the schema's default on a fresh install: `reminder_fraction = 0.75`
+    there kept 75 % after the schema's default changed. A value set in the example is
+    the default, documented; a value the admin must replace says so in its comment
+    («yours (default: ...)»); a required key says «required»."""
+    from maild.configschema import REQUIRED
+
+    data = tomllib.loads(EXAMPLE.read_text())
+    comments: dict[tuple[str, str], str] = {}
+    section = None
+    for line in EXAMPLE.read_text().splitlines():
+        if line.startswith("["):
+            section = line[1 : line.index("]")]
+        elif line[:1].isalpha() and "=" in line:
+            key = line.split("=", 1)[0].strip()
+            comments[section, key] = line.partition("#")[2]
+    checked = 0
+    for name, values in data.items():
+        for key, value in values.items():
+            default, comment = SCHEMA[name][key][2], comments[name, key]
+            if default is REQUIRED:
+                assert "required" in comment, f"[{name}] {key}: say it is required"
+            elif value != default:
+                assert "yours (default: " in comment, f"[{name}] {key} = {value!r}, not {default!r}"
+            checked += 1
+    assert checked > 30  # the loop saw the example's values
