@@ -95,6 +95,7 @@ class App:
                 "spam_keep_days": self.config.spam.keep_days,
                 "closed_keep_days": self.config.storage.keep_closed_days,
             },
+            calendar=self.calendar,  # the business hours texts state
         )
         self.attachment_policy = AttachmentPolicy(**self.config.attachments)
         self.reply_secret = self.kept_secret("reply_secret", self.config.support.reply_secret)

@@ -19,8 +19,9 @@ import jinja2
 
 from maild import renderfilters, sandbox
 from maild.configtypes import SupportConfig
+from maild.domain.calendar import BusinessCalendar
 from maild.domain.commands import cheat_sheet
-from maild.domain.policy import hours_words, zone_label, zone_words
+from maild.domain.policy import business_hours, hours_words, zone_label, zone_words
 from maild.domain.tid import NO_TICKET, tag
 from maild.mime import address_field, header_line, mailbox_field, multipart, text_part
 from maild.overrides import Fallback, answer_text, checked, made
@@ -58,6 +59,7 @@ class Renderer:
         compiled: jinja2.BytecodeCache | None = None,
         run: Path | None = None,
         keep: dict[str, int | None] | None = None,
+        calendar: BusinessCalendar | None = None,
     ) -> None:
         self.support = support
         # how long the quarantine and closed tickets are kept, in days (spam.keep_days,
@@ -79,6 +81,9 @@ class Renderer:
         self._from_line = mailbox_field("From", [(support.name, support.address)])
         self.zone, self.zone_words = zone_label(support.timezone), zone_words(support.timezone)
         self.hours_words = hours_words(support.timezone)
+        # the hours deadlines count (App.calendar's), as texts state them: «с 9:00 до 18:00»
+        calendar = calendar or BusinessCalendar(support.timezone)
+        self.business_hours = business_hours(calendar.day_start, calendar.day_end)
         # the commands' cheat sheet every staff mail ends with, and its usage column's
         # width: the same for every mail, made once (not twice a message)
         self.commands = cheat_sheet()
@@ -87,13 +92,14 @@ class Renderer:
     def desk_context(self, *, answer: bool = False) -> dict[str, Any]:
         """The variables every template gets besides its own, the one place they are
         built: the desk's name and address (desk_context: all a saved answer gets,
-        `answer`), and for mail the time zone, the commands' cheat sheet and the saved
-        answers' names."""
+        `answer`), and for mail the time zone and business hours, the commands' cheat
+        sheet and the saved answers' names."""
         ctx = desk_context(self.support.name, self.support.address)
         if not answer:
             ctx |= {
                 "zone": self.zone,  # the desk's time zone, after each time: (МСК)
                 "zone_words": self.zone_words,  # for customers: (время московское)
+                "business_hours": self.business_hours,  # с 9:00 до 18:00
                 "hours_words": self.hours_words,  # по московскому времени
                 "command_help": self.commands,
                 "command_width": self.commands_width,

@@ -12,6 +12,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "DAY_END",
+    "DAY_START",
     "BusinessCalendar",
     "YearDays",
     "override_slips",
@@ -19,6 +21,12 @@ __all__ = [
     "transfers_known",
     "unknown_year",
 ]
+
+# The regulation's business hours, Monday to Friday (working days below): the one place
+# they are set. Deadlines count them, and every text that states them (the
+# confirmation, the site's footer) is given them from the calendar (policy.business_hours).
+DAY_START = time(9)
+DAY_END = time(18)
 
 # a year's days off and its weekend days that are working days (transfers)
 YearDays = tuple[frozenset[date], frozenset[date]]
@@ -109,10 +117,12 @@ class BusinessCalendar:
         tz: str = "Europe/Moscow",
         extra_days_off: Iterable[date] = (),
         extra_working_days: Iterable[date] = (),
-        day_start: time = time(9),
-        day_end: time = time(18),
+        day_start: time | None = None,  # DAY_START
+        day_end: time | None = None,  # DAY_END
         days: Callable[[int], YearDays] = ru_year,
     ) -> None:
+        day_start = DAY_START if day_start is None else day_start
+        day_end = DAY_END if day_end is None else day_end
         if day_start.tzinfo is not None or day_end.tzinfo is not None:
             raise ValueError("day_start/day_end must be naive wall-clock times")
         if day_start >= day_end:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, time, tzinfo
 from typing import Any
 
 from maild.domain.attachments import AttachmentPolicy
@@ -94,8 +94,15 @@ def zone_words(timezone: str) -> str:
     return "время московское" if timezone == "Europe/Moscow" else f"часовой пояс {timezone}"
 
 
+def business_hours(start: time, end: time) -> str:
+    """The desk's business hours as customers read them, «с 9:00 до 18:00»: from the
+    calendar's day_start and day_end (calendar.DAY_START, DAY_END), so a text that
+    states them cannot keep hours the calendar no longer counts."""
+    return f"с {start.hour}:{start.minute:02d} до {end.hour}:{end.minute:02d}"
+
+
 def hours_words(timezone: str) -> str:
-    """In which time the desk's business hours (09:00–18:00 of the calendar, in
+    """In which time the desk's business hours (business_hours: of the calendar, in
     support.timezone) are, for customers: «по московскому времени», or «по времени
     часового пояса Asia/Yekaterinburg» (a desk there works those hours there)."""
     if timezone == "Europe/Moscow":

@@ -22,11 +22,13 @@ import jinja2
 
 from maild.domain import statusmail
 from maild.domain.attachments import AttachmentPolicy, upload_accept
+from maild.domain.calendar import DAY_END, DAY_START
 from maild.domain.filetypes import size_text
 from maild.domain.forget import ERASED, PLACEHOLDER
 from maild.domain.longtext import mailed_text
 from maild.domain.owntext import known_before
 from maild.domain.plural import thousands
+from maild.domain.policy import business_hours
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS, passed, ru_count
@@ -72,6 +74,7 @@ class Pages:
         support_name: str,
         files: dict[str, str] | None = None,
         hours: str = "по московскому времени",
+        business: str | None = None,  # business_hours of the desk's calendar (the footer)
     ) -> None:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(HERE / "templates")),
@@ -83,7 +86,11 @@ class Pages:
         )
         files = files or files_field(AttachmentPolicy())
         self.env.globals.update(
-            prefix=prefix, support_name=support_name, files=files, hours_words=hours
+            prefix=prefix,
+            support_name=support_name,
+            files=files,
+            business_hours=business or business_hours(DAY_START, DAY_END),
+            hours_words=hours,
         )
         self.env.filters["plural"] = ru_count  # as in mail: "2 дня", "11 дней"
         self.env.filters["thousands"] = thousands  # as in mail

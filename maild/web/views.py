@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from maild.adapters.quarantine import entry_id
-from maild.domain.policy import hours_words
+from maild.domain.policy import business_hours, hours_words
 from maild.domain.records import MessageRecord, Ticket
 from maild.web import tokens
 from maild.web.forms import (
@@ -67,8 +67,10 @@ class Site:
         self.key: bytes = app.web_secret
         self.prefix = urlsplit(self.cfg.base_url).path.rstrip("/")
         rules = app.attachment_policy
-        hours = hours_words(app.config.support.timezone)  # the footer's business hours
-        self.pages = Pages(self.prefix, app.config.support.name, files_field(rules), hours)
+        # the footer's business hours: the calendar's, in the desk's time zone
+        hours = hours_words(app.config.support.timezone)
+        span = business_hours(app.calendar.day_start, app.calendar.day_end)
+        self.pages = Pages(self.prefix, app.config.support.name, files_field(rules), hours, span)
         max_message = rules.max_message_bytes
         self.max_body = max_message + (1 << 20)  # the files plus the form's fields
         self.too_large_text = (

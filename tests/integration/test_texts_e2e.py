@@ -4,9 +4,11 @@ Russian words only, the ticket's own subject, dates as a Russian reader writes t
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 
 from maild import jobs
+from maild.domain.calendar import BusinessCalendar
+from maild.domain.policy import business_hours
 from tests.helpers import dead_port, make_mail
 from tests.integration.test_jobs import MSK, app_of, ingest_at, world  # noqa: F401
 
@@ -162,4 +164,30 @@ def test_a_desk_in_another_time_zone_names_it_after_each_time(tmp_path, sink):
     assert "(часовой пояс Asia/Yekaterinburg)" in confirmation.text
     # the business hours too: «с 9:00 до 18:00 по московскому времени» were Yekaterinburg's
     assert "московск" not in confirmation.text
-    assert "до 18:00 по времени часового пояса Asia/Yekaterinburg." in confirmation.text
+    hours = business_hours(BusinessCalendar().day_start, BusinessCalendar().day_end)
+    assert f"{hours} по времени часового пояса Asia/Yekaterinburg." in confirmation.text
+
+
+def test_the_business_hours_customers_read_are_the_calendars(tmp_path, sink, monkeypatch):
+    """The confirmation and the site's footer said «с 9:00 до 18:00» in their own
+    words: business hours changed in the calendar (calendar.DAY_START, DAY_END, what
+    deadlines count) left both promising the old ones. Both are the calendar's now."""
+    from maild.app import App
+    from maild.config import load
+    from maild.domain import calendar
+    from maild.web.views import Site
+    from tests.helpers import Desk
+
+    monkeypatch.setattr(calendar, "DAY_START", time(10))
+    monkeypatch.setattr(calendar, "DAY_END", time(19, 30))
+    web = {"listen": "127.0.0.1:18999", "base_url": "https://support.example.com"}
+    desk = Desk(tmp_path, sink.port, web=web)
+    desk.ingest(make_mail())
+    desk.flush()
+    [confirmation] = sink.to("ivan@shop-example.ru")
+    text = confirmation.text.replace("\r\n", "\n")
+    assert "по рабочим дням\nс 10:00 до 19:30 по московскому времени." in text
+    assert "18:00" not in confirmation.text
+    page = Site(App(load(desk.config)), None).notice("Проверьте почту").text
+    footer = page[page.index("<footer>") : page.index("</footer>")]
+    assert footer.endswith("по рабочим дням с 10:00 до 19:30 по московскому времени.")

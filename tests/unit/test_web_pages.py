@@ -93,7 +93,8 @@ def _page_context(extra: dict) -> dict:
 def test_the_footer_gives_the_business_hours_in_the_desks_time_zone():
     """«с 9:00 до 18:00 по московскому времени» stood on every page of a desk whose
     hours are another zone's (support.timezone: the business calendar's zone)."""
-    from maild.domain.policy import hours_words
+    from maild.domain.calendar import BusinessCalendar
+    from maild.domain.policy import business_hours, hours_words
     from maild.web.pages import Pages
 
     def footer(zone: str) -> str:
@@ -102,6 +103,10 @@ def test_the_footer_gives_the_business_hours_in_the_desks_time_zone():
         )
         return page[page.index("<footer>") : page.index("</footer>")]
 
-    assert footer("Europe/Moscow").endswith("с 9:00 до 18:00 по московскому времени.")
+    # the calendar's hours (calendar.DAY_START, DAY_END): «с 9:00 до 18:00» by the regulation
+    hours = business_hours(BusinessCalendar().day_start, BusinessCalendar().day_end)
+    assert footer("Europe/Moscow").endswith(
+        f"работает по рабочим дням {hours} по московскому времени."
+    )
     yekaterinburg = footer("Asia/Yekaterinburg")
-    assert yekaterinburg.endswith("до 18:00 по времени часового пояса Asia/Yekaterinburg.")
+    assert yekaterinburg.endswith(f"{hours} по времени часового пояса Asia/Yekaterinburg.")
