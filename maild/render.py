@@ -21,6 +21,7 @@ from maild import renderfilters, sandbox
 from maild.configtypes import SupportConfig
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.commands import cheat_sheet
+from maild.domain.filerules import mail_words
 from maild.domain.policy import business_hours, hours_words, zone_label, zone_words
 from maild.domain.tid import NO_TICKET, tag
 from maild.mime import address_field, header_line, mailbox_field, multipart, text_part
@@ -84,6 +85,7 @@ class Renderer:
         # the hours deadlines count (App.calendar's), as texts state them: «с 9:00 до 18:00»
         calendar = calendar or BusinessCalendar(support.timezone)
         self.business_hours = business_hours(calendar.day_start, calendar.day_end)
+        self.file_rules = mail_words()  # the file rule in words (domain/filerules.py)
         # the commands' cheat sheet every staff mail ends with, and its usage column's
         # width: the same for every mail, made once (not twice a message)
         self.commands = cheat_sheet()
@@ -92,8 +94,8 @@ class Renderer:
     def desk_context(self, *, answer: bool = False) -> dict[str, Any]:
         """The variables every template gets besides its own, the one place they are
         built: the desk's name and address (desk_context: all a saved answer gets,
-        `answer`), and for mail the time zone and business hours, the commands' cheat
-        sheet and the saved answers' names."""
+        `answer`), and for mail the time zone and business hours, the file rule, the
+        commands' cheat sheet and the saved answers' names."""
         ctx = desk_context(self.support.name, self.support.address)
         if not answer:
             ctx |= {
@@ -101,6 +103,7 @@ class Renderer:
                 "zone_words": self.zone_words,  # for customers: (время московское)
                 "business_hours": self.business_hours,  # с 9:00 до 18:00
                 "hours_words": self.hours_words,  # по московскому времени
+                "file_rules": self.file_rules,  # JPG, GIF или PNG; BMP в архиве ZIP или RAR
                 "command_help": self.commands,
                 "command_width": self.commands_width,
                 "answer_names": self.answer_names(),

@@ -1,4 +1,5 @@
-"""Attachment screening by the regulation: screenshots as JPG/GIF/PNG, BMP only in ZIP/RAR.
+"""Attachment screening by the regulation's file rule (domain/filerules.py: screenshots
+as JPG/GIF/PNG, BMP only in ZIP/RAR).
 
 Pure: gets the attachment bytes, judges them by content (magic bytes, domain.filetypes;
 ZIP listings, domain.ziparchive), never touches disk.
@@ -14,6 +15,14 @@ from dataclasses import dataclass, replace
 
 from maild.domain import cms
 from maild.domain.extensions import split_extension
+from maild.domain.filerules import (
+    ALLOWED_TEXT,
+    ARCHIVES,
+    BMP_TEXT,
+    IMAGES,
+    UPLOAD_TEXT,
+    ZIPPED_ONLY,
+)
 from maild.domain.filetypes import (
     BMP,
     CALENDAR,
@@ -35,6 +44,9 @@ from maild.domain.filetypes import (
 from maild.domain.ziparchive import inspect_zip
 
 __all__ = [
+    "ALLOWED_TEXT",
+    "BMP_TEXT",
+    "UPLOAD_TEXT",
     "AttachmentDecision",
     "AttachmentPolicy",
     "bmp_refused",
@@ -73,8 +85,8 @@ class AttachmentDecision:
     kind: str
 
 
-_IMAGES = {JPEG, PNG, GIF}
-_ARCHIVES = {ZIP, RAR}
+_IMAGES = frozenset(IMAGES)  # the rule's tables (filerules.py), as sets to look up
+_ARCHIVES = frozenset(ARCHIVES)
 _EXTENSION = {
     JPEG: ".jpg", PNG: ".png", GIF: ".gif", BMP: ".bmp", ZIP: ".zip", RAR: ".rar",
     CALENDAR: ".ics",
@@ -93,7 +105,8 @@ _ZIP_DOCUMENTS = (
     ".odt", ".ods", ".odp", ".odg", ".ott", ".ots", ".otp", ".epub", ".xps", ".oxps",
 )  # fmt: skip
 # The extensions a file of a type may keep: an accepted file named otherwise is named by
-# its type (_named_as_what_it_is).
+# its type (_named_as_what_it_is). Every type the rule takes needs its entry here (a
+# test runs over filerules' tables): without, a JPEG named shot.bat would stay so.
 _KEPT_EXTENSIONS = {
     JPEG: frozenset((".jpg", ".jpeg", ".jpe", ".jfif")),
     PNG: frozenset((".png",)),
@@ -128,9 +141,7 @@ _CLAIMED_BY_TYPE = {
     "application/x-rar-compressed": "RAR",
 }
 
-ALLOWED_TEXT = "Принимаются скриншоты JPG, GIF, PNG и архивы ZIP, RAR (BMP — только в архиве)."
-UPLOAD_TEXT = "скриншоты JPG, PNG, GIF; BMP только в архиве ZIP или RAR"
-BMP_TEXT = "Файлы BMP принимаются только в архиве ZIP или RAR"
+# ALLOWED_TEXT, UPLOAD_TEXT, BMP_TEXT: the rule in words, filerules.py's
 CONVERT_TEXT = "Сохраните изображение в формате JPG или PNG и пришлите, пожалуйста, снова."
 REPACK_TEXT = "Упакуйте, пожалуйста, файлы в архив ZIP или RAR и пришлите снова."
 # An encrypted letter (S/MIME, PGP/MIME, inline PGP): support holds no customer's key.
@@ -180,7 +191,7 @@ def _kind(detected: str | None) -> str:
         return "image"
     if detected in _ARCHIVES:
         return "archive"
-    if detected == BMP:
+    if detected in ZIPPED_ONLY:  # a picture taken only in an archive
         return "bmp"
     return "calendar" if detected == CALENDAR else "other"
 
@@ -258,7 +269,7 @@ def upload_accept(policy: AttachmentPolicy) -> tuple[str, str]:
         return "", ""
     images = sorted(_IMAGES)
     extensions = sorted({e for t in images for e in _KEPT_EXTENSIONS[t]})
-    extensions += [_EXTENSION[ZIP], _EXTENSION[RAR]]
+    extensions += [_EXTENSION[t] for t in ARCHIVES]
     return ",".join(extensions + images), UPLOAD_TEXT
 
 

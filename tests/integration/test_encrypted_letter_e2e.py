@@ -16,6 +16,7 @@ from email.message import EmailMessage
 
 import pytest
 
+from maild.domain.filerules import mail_words
 from tests.helpers import Desk, Sink
 from tests.integration.test_inline_pgp_e2e import ENCRYPTED, FOOTER, inline_mail
 from tests.integration.test_staff_e2e import open_ticket
@@ -78,7 +79,9 @@ def asked_to_resend(sink: Sink, tid: str, scheme: str, *, part: str, subject: st
         in text
     )
     assert "ещё раз без шифрования ответом на это письмо" in text
-    assert "скриншоты в форматах JPG, GIF или PNG, скриншоты BMP — в архиве ZIP или RAR" in text
+    # files as usual, by the file rule (domain/filerules.py): «скриншоты в форматах JPG,
+    # GIF или PNG, скриншоты BMP — в архиве ZIP или RAR»
+    assert f"Файлы прикладывайте как обычно: {mail_words()['usual']}." in text
     assert "вложения не приняты" not in text and part not in text, mail.text
 
 

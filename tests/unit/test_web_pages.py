@@ -60,15 +60,18 @@ def test_the_file_input_takes_what_the_desk_takes_and_says_the_size_limit():
     archives (a phone's picker then offers no PDF at all); no label said how big a
     file may be, so a 15 MB screenshot went up and was refused after."""
     from maild.domain.attachments import AttachmentPolicy
+    from maild.domain.filerules import IMAGES, NAMES, UPLOAD_TEXT, ZIPPED_ONLY
     from maild.web.pages import Pages, files_field
 
     strict = files_field(AttachmentPolicy(max_attachment_bytes=10 << 20))
     other = files_field(AttachmentPolicy(max_attachment_bytes=5 << 20, accept_other_types=True))
     offered = strict["accept"].split(",")
-    assert {".jpg", ".jpeg", ".png", ".gif", ".zip", ".rar", "image/png"} <= set(offered)
-    assert ".bmp" not in offered and "image/bmp" not in offered  # BMP only zipped
+    assert {".jpg", ".jpeg", ".png", ".gif", ".zip", ".rar"} <= set(offered)
+    assert set(IMAGES) <= set(offered)  # the file rule's pictures (domain/filerules.py)
+    for zipped in ZIPPED_ONLY:  # BMP only zipped: not offered bare
+        assert zipped not in offered and f".{NAMES[zipped].lower()}" not in offered
     for files, accept, label in [
-        (strict, ' accept=".gif,', "каждый не больше 10 МБ (скриншоты JPG, PNG, GIF; BMP только"),
+        (strict, ' accept="', f"каждый не больше 10 МБ ({UPLOAD_TEXT})</label>"),
         (other, "", "Файлы: до 10, каждый не больше 5 МБ</label>"),
     ]:
         for name, context in [

@@ -1,0 +1,71 @@
+"""The regulation's rule for files, the one place it is held: screenshots as JPG, GIF,
+PNG; BMP only inside an archive (ZIP, RAR).
+
+attachments.py judges files by these tables, and every text that states the rule (a
+refusal's reason, the confirmation and acknowledgement, the site's file field) is made
+from them here: a type moved from ZIPPED_ONLY to IMAGES changes each of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from maild.domain.filetypes import BMP, GIF, JPEG, PNG, RAR, ZIP
+
+__all__ = [
+    "ALLOWED_TEXT",
+    "ARCHIVES",
+    "BMP_TEXT",
+    "IMAGES",
+    "NAMES",
+    "UPLOAD_TEXT",
+    "ZIPPED_ONLY",
+    "mail_words",
+    "names",
+]
+
+IMAGES = (JPEG, GIF, PNG)  # screenshots taken as they come, in the regulation's order
+ARCHIVES = (ZIP, RAR)  # taken, a ZIP's contents screened (domain/ziparchive.py)
+# pictures taken only inside an archive: bare, they are refused (kind "bmp") and the
+# customer is asked to pack them (attachments.bmp_refused)
+ZIPPED_ONLY = (BMP,)
+# how texts name each type: the regulation's words
+NAMES = {JPEG: "JPG", GIF: "GIF", PNG: "PNG", BMP: "BMP", ZIP: "ZIP", RAR: "RAR"}
+
+
+def names(types: Iterable[str], last: str = ", ") -> str:
+    """The types' names as a list in a sentence: «JPG, GIF, PNG», with `last` before
+    the last one («JPG, GIF или PNG»); "" for none."""
+    words = [NAMES[t] for t in types]
+    return last.join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+
+
+_ARCHIVES_OR = names(ARCHIVES, " или ")  # «ZIP или RAR»
+_ZIPPED = names(ZIPPED_ONLY, " и ")  # «BMP»
+
+# After a refused file's reason: what is taken.
+ALLOWED_TEXT = f"Принимаются скриншоты {names(IMAGES)} и архивы {names(ARCHIVES)}" + (
+    f" ({_ZIPPED} — только в архиве)." if ZIPPED_ONLY else "."
+)
+# The site's file field, after its size limit (web/pages.files_field).
+UPLOAD_TEXT = f"скриншоты {names(IMAGES)}; " + (
+    f"{_ZIPPED} только в архиве {_ARCHIVES_OR}" if ZIPPED_ONLY else f"архивы {_ARCHIVES_OR}"
+)
+# A bare picture of ZIPPED_ONLY refused (attachments: its reason starts so).
+BMP_TEXT = f"Файлы {_ZIPPED} принимаются только в архиве {_ARCHIVES_OR}"
+
+
+def mail_words() -> dict[str, str]:
+    """What mail templates say of the rule (the desk context's `file_rules`): `usual`,
+    how to attach files («скриншоты в форматах JPG, GIF или PNG, скриншоты BMP — в
+    архиве ZIP или RAR»); `zipped`, `archives`, `images` for the request to pack a
+    refused BMP («BMP», «ZIP или RAR», «JPG, GIF и PNG»)."""
+    usual = f"скриншоты в форматах {names(IMAGES, ' или ')}"
+    if ZIPPED_ONLY:
+        usual += f", скриншоты {_ZIPPED} — в архиве {_ARCHIVES_OR}"
+    return {
+        "usual": usual,
+        "zipped": _ZIPPED,
+        "archives": _ARCHIVES_OR,
+        "images": names(IMAGES, " и "),
+    }

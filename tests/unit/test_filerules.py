@@ -1,0 +1,114 @@
+"""The regulation's file rule (domain/filerules.py) is held in one place: every type it
+takes is renamed safely, and the texts that state it follow its tables."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from maild.domain import filerules
+from maild.domain.attachments import AttachmentPolicy, decide, upload_accept
+from maild.domain.filerules import ARCHIVES, IMAGES, NAMES, ZIPPED_ONLY, names
+from maild.domain.filetypes import BMP, GIF, JPEG, PNG, RAR, ZIP
+from maild.render import Renderer
+from tests.helpers import support_config
+from tests.unit.test_attachments import GIF as GIF_BYTES
+from tests.unit.test_attachments import JPEG as JPEG_BYTES
+from tests.unit.test_attachments import RAR5, bmp_bytes, png_bytes, zip_bytes
+from tests.unit.test_texts import variants
+
+ROOT = Path(__file__).resolve().parents[2]
+# a file of each type the rule could take: a type added to the tables without its
+# bytes here fails below (KeyError), not silently skipped
+SAMPLES = {
+    JPEG: JPEG_BYTES,
+    PNG: png_bytes(),
+    GIF: GIF_BYTES,
+    BMP: bmp_bytes(),
+    ZIP: zip_bytes({"screen.png": png_bytes()}),
+    RAR: RAR5,
+}
+TAKEN = (*IMAGES, *ARCHIVES)  # what the rule takes as it comes
+
+
+@pytest.mark.parametrize("kind", TAKEN)
+@pytest.mark.parametrize("name", ["shot.bat", "invoice.hta", "run.cmd", "page.html", "shot"])
+def test_every_type_the_rule_takes_is_named_as_what_it_is(kind, name):
+    """A JPEG named shot.bat would run as the commands after its bytes when staff open
+    it on Windows: a kept file is named by its type (attachments._KEPT_EXTENSIONS). A
+    type added to the rule's tables without its extensions kept this name."""
+    d = decide(name, "application/octet-stream", SAMPLES[kind], AttachmentPolicy())
+    stem = name.rsplit(".", 1)[0]
+    assert d.accepted, d.reason
+    assert d.filename.lower() == f"{stem}.{NAMES[kind].lower()}", d.filename
+
+
+@pytest.mark.parametrize("kind", TAKEN)
+def test_a_file_of_a_type_the_rule_takes_keeps_its_types_name(kind):
+    """…and one named as what it is keeps its name (shot.png stays shot.png)."""
+    name = f"Снимок.{NAMES[kind].lower()}"
+    d = decide(name, None, SAMPLES[kind], AttachmentPolicy())
+    assert d.accepted and d.filename == name
+    accept, _words = upload_accept(AttachmentPolicy())
+    if kind in IMAGES:  # the site's picker offers it (its type and its extension)
+        assert kind in accept.split(",") and f".{NAMES[kind].lower()}" in accept.split(",")
+
+
+@pytest.mark.parametrize("kind", ZIPPED_ONLY)
+def test_a_picture_the_rule_takes_only_zipped_is_refused_bare_and_taken_zipped(kind):
+    bare = decide(f"shot.{NAMES[kind].lower()}", None, SAMPLES[kind], AttachmentPolicy())
+    assert not bare.accepted and bare.kind == "bmp" and bare.reason.startswith(filerules.BMP_TEXT)
+    packed = zip_bytes({f"shot.{NAMES[kind].lower()}": SAMPLES[kind]})
+    assert decide("shot.zip", None, packed, AttachmentPolicy()).accepted
+    assert kind not in upload_accept(AttachmentPolicy())[0].split(",")
+
+
+def _rule_with_bmp_taken() -> dict:
+    """filerules.py as a newcomer edits it to take BMP as it comes: the one change."""
+    source = (ROOT / "maild" / "domain" / "filerules.py").read_text(encoding="utf-8")
+    edited = source.replace("IMAGES = (JPEG, GIF, PNG)", "IMAGES = (JPEG, GIF, PNG, BMP)")
+    edited = edited.replace("ZIPPED_ONLY = (BMP,)", "ZIPPED_ONLY = ()")
+    assert "IMAGES = (JPEG, GIF, PNG, BMP)" in edited and "ZIPPED_ONLY = ()" in edited
+    module: dict = {"__name__": "filerules_edited"}
+    exec(compile(edited, "filerules_edited.py", "exec"), module)  # noqa: S102
+    return module
+
+
+def test_the_texts_of_the_rule_follow_its_tables_when_bmp_is_taken(monkeypatch):
+    """With BMP moved from ZIPPED_ONLY to IMAGES no text says «BMP только в архиве»:
+    not the refusal's «Принимаются ...», the site's field, nor the confirmation and
+    acknowledgement of an encrypted letter («Файлы прикладывайте как обычно: ...»)."""
+    edited = _rule_with_bmp_taken()
+    assert edited["ALLOWED_TEXT"] == "Принимаются скриншоты JPG, GIF, PNG, BMP и архивы ZIP, RAR."
+    assert edited["UPLOAD_TEXT"] == "скриншоты JPG, GIF, PNG, BMP; архивы ZIP или RAR"
+    words = edited["mail_words"]()
+    assert words["usual"] == "скриншоты в форматах JPG, GIF, PNG или BMP"
+    monkeypatch.setattr("maild.render.mail_words", edited["mail_words"])
+    renderer = Renderer(support_config())
+    for template in ("confirmation.txt", "acknowledgement.txt"):
+        for ctx in variants():
+            _, body = renderer.text(template, dict(ctx, bmp_refused=False))
+            assert "архиве" not in body.replace("архивы", ""), (template, body)
+            if ctx["encrypted_letter"]:
+                flat = " ".join(body.split())
+                assert "как обычно: скриншоты в форматах JPG, GIF, PNG или BMP." in flat
+
+
+def test_names_lists_the_types_as_a_sentence_does():
+    assert names([]) == "" and names([JPEG]) == "JPG"
+    assert names([ZIP, RAR], " или ") == "ZIP или RAR"
+    assert names([JPEG, GIF, PNG], " и ") == "JPG, GIF и PNG"
+
+
+def test_the_example_configs_attachments_comment_states_the_rule():
+    """config/maild.example.toml names the rule beside [attachments]: the tables' words."""
+    example = ROOT / "config" / "maild.example.toml"
+    [line] = [x for x in example.read_text().splitlines() if x.startswith("[attachments]")]
+    shown = "/".join(NAMES[t] for t in IMAGES) + " screenshots; "
+    archives = "/".join(NAMES[t] for t in ARCHIVES)
+    zipped = "/".join(NAMES[t] for t in ZIPPED_ONLY)
+    shown += f"{zipped} only in {archives}" if ZIPPED_ONLY else f"{archives} archives"
+    assert line.endswith(f"# the regulation: {shown}"), line
+    assert "attachments" in tomllib.loads(example.read_text())
