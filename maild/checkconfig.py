@@ -22,8 +22,10 @@ from maild.adapters.layout import KEY_READABLE, readable_keys, refusals
 from maild.adapters.tls import tls_problem
 from maild.configtypes import Config
 from maild.domain.calendar import override_slips, unknown_year
+from maild.keydrift import replaced_keys
 from maild.output import print_json
 from maild.overrides import failing, reasons
+from maild.ownerreads import unreadable_files
 from maild.privileges import existing_ancestor, not_writable, read_only, user_name
 from maild.templatecheck import template_findings
 
@@ -63,7 +65,9 @@ def findings(path: str) -> tuple[list[str], list[str]]:
         return list(e.problems), []
     warnings = [f"{cfg.path}: {w}" for w in config_warnings(cfg)]
     tls = [p for p in [tls_problem(cfg.smtp)] if p]
-    problems = [f"{cfg.path}: {p}" for p in [*storage_problems(cfg), *token_problems(cfg), *tls]]
+    # run as root, what the service's user may not read: root itself reads anything
+    own = [*tls, *unreadable_files(cfg)]
+    problems = [f"{cfg.path}: {p}" for p in [*storage_problems(cfg), *token_problems(cfg), *own]]
     templates = config_mod.templates_problem(cfg)
     if templates:
         problems.append(templates)
@@ -138,8 +142,14 @@ def unreadable_by_owner(cfg: Config) -> list[str]:
     ]
 
 
+def start_warnings(cfg: Config) -> list[str]:
+    """What `maild serve` logs at start, as check-config warns of it: keys readable by
+    all, the calendar, a key of the config over another kept in the store."""
+    return exposure_warnings(cfg) + calendar_warning(cfg) + replaced_keys(cfg)
+
+
 def config_warnings(cfg: Config) -> list[str]:
-    out = exposure_warnings(cfg) + calendar_warning(cfg) + unreadable_by_owner(cfg)
+    out = start_warnings(cfg) + unreadable_by_owner(cfg)
     if not cfg.support.authserv_id:
         out.append(NO_AUTHSERV_ID)
     if cfg.imap is not None and not cfg.imap.verify_tls:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import os
 import pwd
+import stat
 import sys
 from pathlib import Path
 
@@ -178,17 +179,31 @@ def describe(e: OSError) -> str:
     path = e.filename or "?"
     what = e.strerror or type(e).__name__
     if e.errno in (errno.EACCES, errno.EPERM):
-        owner = ""
-        try:  # a path that does not exist belongs to no one: its nearest folder does
-            where = existing_ancestor(Path(path))
-            whose = "it" if where == Path(path).absolute() else f"{where}, where it would be,"
-            owner = f" ({whose} belongs to {user_name(where.stat().st_uid)})"
-        except (OSError, TypeError):
-            pass
-        return (
-            f"permanent error: {what}: {path}{owner}; "
-            f"maild runs as {user_name(os.geteuid())}: fix the owner or run as the storage owner"
-        )
+        whose, fix = _access_hint(path)
+        me = user_name(os.geteuid())
+        return f"permanent error: {what}: {path}{whose}; maild runs as {me}: {fix}"
     if is_permanent(e):
         return f"permanent error: {what}: {path}"
     return f"storage unavailable, try again later: {what}: {path}"
+
+
+def _access_hint(path: str) -> tuple[str, str]:
+    """(whose `path` is, in brackets; what to do) for a permission error on it. Its
+    owner is this user, and its mode lacks what the owner needs (a reply_secret left
+    mode 000): the mode is at fault; else the owner (or the user maild runs as)."""
+    fix = "fix the owner or run as the storage owner"
+    try:  # a path that does not exist belongs to no one: its nearest folder does
+        where = existing_ancestor(Path(path))
+        whose = "it" if where == Path(path).absolute() else f"{where}, where it would be,"
+        st = where.stat()
+    except (OSError, TypeError):
+        return "", fix
+    owner = user_name(st.st_uid)
+    need, bits = ("rwx", 0o700) if where.is_dir() else ("rw", 0o600)
+    if st.st_uid != os.geteuid() or st.st_mode & bits == bits:
+        return f" ({whose} belongs to {owner})", fix
+    mode = stat.S_IMODE(st.st_mode)
+    return (
+        f" ({whose} belongs to {owner}, mode {mode:04o})",
+        f"fix the mode: chmod u+{need} {where}",
+    )

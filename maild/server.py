@@ -33,7 +33,7 @@ from maild.adapters.leftovers import remove_leftovers
 from maild.adapters.listener import SupportHandler
 from maild.adapters.tls import tls_problem
 from maild.app import App
-from maild.checkconfig import NO_AUTHSERV_ID, calendar_warning, exposure_warnings
+from maild.checkconfig import NO_AUTHSERV_ID, start_warnings
 from maild.domain.replyaddr import is_support_address
 from maild.faults import Faults, recover
 from maild.refusals import tell_refused
@@ -254,7 +254,7 @@ class Daemon:
         if not self.app.config.support.authserv_id:
             log.warning(NO_AUTHSERV_ID)
         config = self.app.config
-        for warning in [*exposure_warnings(config), *calendar_warning(config)]:  # as check-config
+        for warning in start_warnings(config):  # as check-config warns of them
             log.warning("%s: %s", self.app.config.path, warning)
         self.faults.take_over()  # the last run's fault is not known to hold now
         recover(self.app, self.faults)  # claimed when the last run died

@@ -5,6 +5,7 @@ root's: the service, which runs as that user, could not write them."""
 
 from __future__ import annotations
 
+import grp
 import gzip
 import json
 import os
@@ -16,6 +17,9 @@ from pathlib import Path
 
 from maild.ops.backup import FORMAT, MANIFEST, BackupError
 from maild.privileges import existing_ancestor
+
+# the user the shipped systemd unit runs maild as (systemd/maild.service, User=)
+UNIT_USER = "maild"
 
 
 class OwnerError(BackupError):
@@ -76,9 +80,21 @@ def root_owned(target: Path, owner: str | None) -> str | None:
     no --owner said so; else None."""
     if os.geteuid() != 0 or owner is not None or target.stat().st_uid != 0:
         return None
+    said = f"warning: {target} belongs to root, and maild serve running as its own user"
+    try:  # the user of the shipped unit, where the host has one
+        pw = pwd.getpwnam(UNIT_USER)
+    except KeyError:
+        return (
+            f"{said} cannot write it: give it to the user the service runs as (this host has "
+            f"no user {UNIT_USER}): chown -R USER: {target}, or restore with --owner USER"
+        )
+    try:
+        group = grp.getgrgid(pw.pw_gid).gr_name
+    except KeyError:
+        group = str(pw.pw_gid)
     return (
-        f"warning: {target} belongs to root, and maild serve running as its own user "
-        f"cannot write it: chown -R maild:maild {target} (or restore with --owner maild)"
+        f"{said} cannot write it: chown -R {UNIT_USER}:{group} {target} "
+        f"(or restore with --owner {UNIT_USER})"
     )
 
 

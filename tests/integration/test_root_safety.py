@@ -10,6 +10,7 @@ packages on PYTHONPATH.
 from __future__ import annotations
 
 import functools
+import grp
 import os
 import pwd
 import shutil
@@ -195,6 +196,27 @@ def test_the_hint_fits_who_owns_the_storage(owned):
     r = run(desk, python, "license", "list", user=OWNER.pw_uid)
     assert r.code == 78 and f"chmod u+rwx {data}" in r.err and "sudo" not in r.err, r
     assert len(r.err.strip().splitlines()) == 1
+
+
+def test_a_key_of_the_right_owner_that_its_mode_bars_is_a_mode_to_change(owned):
+    """A reply_secret of the storage's owner, mode 000: check-config said OK, and every
+    command stopped with "fix the owner or run as the storage owner" though the owner
+    was right; both now name the file and the chmod."""
+    desk, python = owned
+    data = Path(desk.sections["storage"]["path"])
+    key = data / "reply_secret"  # a store of its own, as `maild serve` made it
+    key.write_text("5" * 16 + "0123456789abcdef")
+    os.chown(key, OWNER.pw_uid, OWNER.pw_gid)
+    key.chmod(0)
+    for args, code in ((("serve",), 78), (("ticket", "list"), 78), (("ingest", "-"), 75)):
+        r = run(desk, python, *args, stdin=make_mail())  # as root: it switches to nobody
+        assert r.code == code and r.err.strip().splitlines() == [
+            f"maild: permanent error: Permission denied: {key} (it belongs to nobody, mode "
+            f"0000); maild runs as nobody: fix the mode: chmod u+rw {key}"
+        ], (args, r)
+    r = run(desk, python, "check-config")
+    assert r.code == 78 and f"cannot read {key} (nobody, mode 0000)" in r.err, r
+    assert f"chmod 600 {key}" in r.err and "owner or run as" not in r.err, r
 
 
 def test_a_read_only_storage_is_called_read_only_not_a_mode_to_change(owned):
@@ -492,8 +514,21 @@ def test_root_restore_into_roots_folder_is_warned_and_owner_names_the_user(desk,
     target = tmp_path / "lib" / "maild.new"
     r = desk.run("restore", str(archive), "--storage", str(target))
     assert r.code == 0, r
-    assert f"chown -R maild:maild {target}" in r.err, r.err
-    assert len(r.err.strip().splitlines()) == 1 and (target / "spool").is_dir()
+    said = (
+        f"maild: restore: warning: {target} belongs to root, and maild serve running as its "
+        "own user cannot write it: "
+    )
+    try:  # the shipped unit's user, where this host has one
+        unit_user = pwd.getpwnam("maild")
+    except KeyError:  # none here: --owner maild would fail, "no such user"
+        assert r.err == (
+            f"{said}give it to the user the service runs as (this host has no user maild): "
+            f"chown -R USER: {target}, or restore with --owner USER\n"
+        ), r.err
+    else:
+        group = grp.getgrgid(unit_user.pw_gid).gr_name
+        assert r.err == f"{said}chown -R maild:{group} {target} (or restore with --owner maild)\n"
+    assert (target / "spool").is_dir()
     other = tmp_path / "lib2" / "maild.new"
     r = desk.run("restore", str(archive), "--storage", str(other), "--owner", "nobody")
     assert r.code == 0 and r.err == "", r.err
