@@ -65,7 +65,7 @@ def findings(path: str) -> tuple[list[str], list[str]]:
         return list(e.problems), []
     warnings = [f"{cfg.path}: {w}" for w in config_warnings(cfg)]
     tls = [p for p in [tls_problem(cfg.smtp)] if p]
-    # run as root, what the service's user may not read: root itself reads anything
+    # what this user cannot load; run as root, also what the service's user may not read
     own = [*tls, *unreadable_files(cfg)]
     problems = [f"{cfg.path}: {p}" for p in [*storage_problems(cfg), *token_problems(cfg), *own]]
     templates = config_mod.templates_problem(cfg)

@@ -249,8 +249,9 @@ class Daemon:
             child.start()
 
     def _recover(self) -> None:
-        """Warn while authserv_id is unset or a password is readable by all; take up
-        what the last run left: claimed and pending mail, temp files."""
+        """Warn while authserv_id is unset, a password is readable by all or a key of
+        the config replaces a kept one; take up what the last run left: claimed and
+        pending mail, temp files."""
         if not self.app.config.support.authserv_id:
             log.warning(NO_AUTHSERV_ID)
         config = self.app.config
