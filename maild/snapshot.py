@@ -54,7 +54,7 @@ def gather(
     tid, loaded, refers_to, our_bounce, merged_source = find_ticket(
         app, msg, scr, ident, resumed_tid, staff_verified
     )
-    off_store = _off_store(app, msg, tid, claims_staff, staff_verified) if loaded is None else {}
+    off_store = _off_store(app, msg, scr, tid, staff_verified) if loaded is None else {}
     if off_store:  # the ticket it names is in the quarantine, or is none
         return Snapshot(
             loaded=None,
@@ -63,8 +63,8 @@ def gather(
             spool_key=spool_key,
             **off_store,
         )
-    signed = _staff_signed(app, msg) if loaded is None and not claims_staff else None
-    if signed is not None:  # staff's own reply address, someone else's From
+    signed = _staff_signed(app, msg, loaded is not None, claims_staff)
+    if signed is not None:  # staff's own reply address, someone else's From; the head's
         tid, person = signed
         loaded = app.store.load(tid)
     if loaded is None:
@@ -163,11 +163,18 @@ def _signed_tids(app: App, msg: ParsedMessage, staff_verified: bool) -> Iterator
             yield signed
 
 
-def _staff_signed(app: App, msg: ParsedMessage) -> tuple[str, str] | None:
+def _staff_signed(
+    app: App, msg: ParsedMessage, threaded: bool, claims_staff: bool
+) -> tuple[str, str] | None:
     """(the ticket, after #merge; the staff member or the head) of a To/Cc reply address
     signed for a staff member or the head (an escalation, a report), of a ticket in the
     store: the sender, not that member, answers a notice sent to them, or the head
-    answers mail sent to them."""
+    answers mail sent to them. None for staff's own mail, and for mail ``threaded`` to
+    a ticket it may write into, but the head's: he may write into any ticket
+    (find_ticket), yet his reply address says where his mail goes, to staff, about the
+    ticket the escalation was about (staffmail.decide_head)."""
+    if claims_staff or (threaded and not app.policy.is_head(msg.from_addr)):
+        return None
     secret, support = app.reply_secret, app.config.support.address
     internal = app.config.support.internal
     for addr in (*msg.to, *msg.cc):
@@ -183,14 +190,17 @@ def _known(app: App, tid: str) -> bool:
 
 
 def _off_store(
-    app: App, msg: ParsedMessage, tid: str | None, claims_staff: bool, staff_verified: bool
+    app: App, msg: ParsedMessage, scr: Screening, tid: str | None, staff_verified: bool
 ) -> dict[str, Any]:
     """Of a message that threads to no ticket in the store: the Snapshot's ``tid`` and
     ``spammed`` when it threads to one marked #spam, its ``tid`` and ``missing`` when
-    staff name one that is not there (deleted, or a typo); else nothing: a new ticket."""
+    staff or the head name one that is not there (deleted, or a typo); else nothing:
+    a new ticket."""
+    claims_staff = msg.from_addr in app.policy.staff and not scr.automated
+    own_side = claims_staff or (app.policy.is_head(msg.from_addr) and not scr.automated)
     if tid and held_by_spam(app, msg, tid, claims_staff):
         return {"tid": tid, "spammed": spam_facts(app, tid, msg.message_id)}
-    if claims_staff and tid is None:
+    if own_side and tid is None:
         named = missing_ticket(app, msg, staff_verified)
         if named is not None:
             return {"tid": named[0], "missing": named[1]}
@@ -277,11 +287,13 @@ def find_ticket(
         and msg.reported_message_id
         and app.tid_we_sent(msg.reported_message_id) in (threaded, tid)
     )
-    staff = app.policy.staff
+    # support's own side: staff, and the head, whose mail into a ticket is a note of it
+    # (decide.decide), never a ticket of his own as a stranger's would be
+    own = (*app.policy.staff, *([app.policy.head] if app.policy.head else []))
     if (
         loaded is not None
         and not our_bounce
-        and not tk.may_append(loaded[0], msg.from_addr, ident, staff)
+        and not tk.may_append(loaded[0], msg.from_addr, ident, own)
     ):
         log.warning(
             "%s sender %s is not a participant of %s: opening a new ticket",

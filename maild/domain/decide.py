@@ -9,7 +9,8 @@ staff reply (staffreply.py), mail that claims a staff address without proving it
 (staffmail.decide_missing), a reply to a list mail itself
 (listreply.decide_list_reply), a staff member's automatic mail
 (staffmail.decide_staff_auto), the head's answer to mail maild sent them about a
-ticket (staffmail.decide_head).
+ticket (staffmail.decide_head), the head's other mail into a ticket
+(headmail.decide_unsigned).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 from maild.domain import attachments as att
 from maild.domain import encrypted as enc
-from maild.domain import humans, inquote, leftout, oversize, spammark, staffmail, trust
+from maild.domain import headmail, humans, inquote, leftout, oversize, spammark, staffmail, trust
 from maild.domain import knownfiles as known
 from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
@@ -39,6 +40,7 @@ from maild.domain.snapshot import Snapshot
 from maild.domain.staffreply import decide_staff
 from maild.domain.ticket import customers
 from maild.domain.tid import clean_subject
+from maild.domain.verify import sender_verified
 
 log = logging.getLogger("maild.pipeline")
 
@@ -59,7 +61,7 @@ def decide(
         msg, gone = _without_held_files(msg, loaded[0], loaded[1], policy if staff_reply else None)
     attachments = decide_attachments(policy, msg, staff=staff_reply)
     robot, fast = None, False
-    if loaded is not None and not claims_staff and not scr.automated:
+    if loaded is not None and not claims_staff and not policy.is_head(sender) and not scr.automated:
         robot, fast = trust.robot_check(policy, msg, *loaded, now)
         scr = Screening(True, robot) if robot else scr  # no automatic mail to robots
     record = incoming_record(msg, scr, snap, now, attachments)
@@ -87,7 +89,11 @@ def decide(
         decision = humans.noted(decision, loaded[0], sender, now)  # #human's note
     elif claims_staff:  # forged: kept as a note; the staff member is told how to reply
         decision = staffmail.decide_unverified(ctx, *loaded)
-    elif sender in policy.staff:  # automatic (an out-of-office): a note, no one told
+    elif policy.is_head(sender) and not scr.automated and sender_verified(msg, policy):
+        decision = staffmail.decide_head(ctx, *loaded, sender)  # DKIM/SPF: his own
+    elif policy.is_head(sender) and not scr.automated:  # to support@: a note, he is told
+        decision = headmail.decide_unsigned(ctx, *loaded)
+    elif sender in policy.staff or policy.is_head(sender):  # automatic: a note, no one told
         decision = staffmail.decide_staff_auto(ctx, *loaded)
     else:
         decision = decide_followup(ctx, *loaded)

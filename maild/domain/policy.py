@@ -46,6 +46,11 @@ class Policy:
     # the paragraphs the mailbox's mail system puts on top of outside mail (banners.py)
     inbound_banners: tuple[str, ...] = ()
 
+    def is_head(self, address: str) -> bool:
+        """``address`` is the head's (support.head), who is on support's side as staff
+        are, though no staff member: his mail runs no command and reaches no customer."""
+        return bool(self.head) and address == self.head and address not in self.staff
+
     def due(self, level: str, start: datetime) -> datetime:
         """The reaction deadline of ``level`` for a clock started at ``start``."""
         return reaction_due(level, start, self.calendar)

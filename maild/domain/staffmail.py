@@ -3,8 +3,9 @@ the quarantine, never relayed, no command run: mail from a staff address that is
 verified (forged, or sent around the signing: decide_unverified), mail to a staff
 member's signed reply address from an address that is not staff (an alias of theirs,
 or their client sending as support: decide_alias), the head's answer to mail about a
-ticket (decide_head), a staff member's automatic mail (decide_staff_auto), and staff
-mail naming a ticket that is not there (decide_missing).
+ticket (decide_head; his other mail into a ticket: headmail.py), a staff member's
+automatic mail and the head's (decide_staff_auto), and mail of staff or the head
+naming a ticket that is not there (decide_missing).
 
 Pure: the facts come from the Snapshot and the Policy; what is told to whom goes out
 as Outgoing within the caps of automatic mail.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from maild.domain import headmail
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files
 from maild.domain.records import MessageRecord, Ticket
@@ -98,16 +100,19 @@ def decide_alias(
 
 def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], head: str) -> Decision:
     """Mail to the reply address signed for the head (an escalation, an alert about the
-    ticket). The head's own answer («Борис, возьми срочно») opened a ticket of its own,
-    the head a customer given a confirmation; now it is a note of the ticket, and staff
-    get its text and files: nothing goes to the customer, no command runs, no deadline
-    changes; staff's "Reply" to that goes to the head (its Reply-To), not through
-    maild. From another address (a forwarded escalation answered) or automatic (an
-    out-of-office), it is a note only: nobody is told."""
+    ticket), or the head's own mail proving its From by DKIM/SPF: a note of the ticket,
+    and staff get its text and files. Nothing goes to the customer, no command runs
+    (the head is told so once per ticket: headmail.told), no deadline changes; staff's
+    "Reply" to that goes to the head (its Reply-To), not through maild. From another
+    address (a forwarded escalation answered) or automatic (an out-of-office), it is a
+    note only: nobody is told. The head's mail elsewhere (to support@ naming the
+    ticket, or his client's reply to the escalation's From) is a note he is told about
+    (headmail.decide_unsigned): never a ticket of his own with him its customer, which
+    either once was."""
     msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
     by_head = msg.from_addr == head and not ctx.scr.automated
     log.info(
-        "%s [TID#%s] from %s to the head's reply address: kept as a note%s",
+        "%s [TID#%s] from %s to the head's reply address or proven: kept as a note%s",
         msg.message_id,
         tid,
         msg.from_addr or "(none)",
@@ -129,6 +134,8 @@ def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], hea
         # go to the customer as a staff answer. The notice says how to answer the
         # customer instead (a reply to a notice of the ticket).
         outgoing.append(replace(out, attach=files, reply_to=head))
+        ticket, notice = headmail.told(ctx, ticket, relayed=True)
+        outgoing.extend(notice)
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
 
 
@@ -145,13 +152,13 @@ def _by_hand(ctx: Context) -> bool:
 
 
 def decide_staff_auto(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
-    """Automatic mail from a staff address into a ticket (the staff member's
+    """Automatic mail from a staff address or the head's into a ticket (an
     out-of-office answering a notice at its signed address): a note of the ticket.
     It is no answer to the customer, and no customer's mail to tell staff of; the
     ticket's status and deadline stay."""
     ctx.record.update(kind="note")
     log.info(
-        "%s [TID#%s] automatic mail from staff address %s (%s): kept as a note",
+        "%s [TID#%s] automatic mail from staff address or the head's %s (%s): kept as a note",
         ctx.msg.message_id,
         ticket["tid"],
         ctx.msg.from_addr,
@@ -161,14 +168,20 @@ def decide_staff_auto(ctx: Context, ticket: Ticket, messages: list[MessageRecord
 
 
 def decide_missing(ctx: Context) -> Decision:
-    """Staff mail naming a ticket that is not in the store (Snapshot.missing: deleted
-    by storage.keep_closed_days, or a typo in the subject): it would open a ticket of
-    its own with the staff member as its customer. It is kept in the quarantine (the
-    pipeline) and the staff member is told there is no such ticket (staff_noticket.txt):
-    within the caps of automatic mail when the mail is not verified, as anyone can
-    forge a staff address with a new [TID#...] each time."""
+    """Mail of staff or the head naming a ticket that is not in the store
+    (Snapshot.missing: deleted by storage.keep_closed_days, or a typo in the subject):
+    it would open a ticket of its own with its writer as its customer. It is kept in the
+    quarantine (the pipeline) and its writer is told there is no such ticket
+    (staff_noticket.txt, ``head`` for the head's words): within the caps of automatic
+    mail when the mail is not verified, as anyone can forge a staff address with a new
+    [TID#...] each time."""
     snap, msg = ctx.snapshot, ctx.msg
-    context = {**ctx.common, "tid": snap.tid, "issued": snap.missing == "issued"}
+    context = {
+        **ctx.common,
+        "tid": snap.tid,
+        "issued": snap.missing == "issued",
+        "head": ctx.policy.is_head(msg.from_addr),
+    }
     out = Outgoing(
         ctx.key("noticket"),
         "notice",

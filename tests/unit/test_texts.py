@@ -233,6 +233,8 @@ def variants() -> list[dict]:
         entries=["657d42d843c0749a"],
         notices=True,
         commands=["#close"],
+        relayed=True,  # head_note: the head's mail went to staff (off: to support@)
+        head=True,  # staff_noticket: the head's mail (off: a staff member's)
         typed=["Ответ внутри цитаты"],
         files=["a.png"],
         files_more=1,

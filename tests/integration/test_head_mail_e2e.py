@@ -1,0 +1,168 @@
+"""The head's mail (support.head) is support's own side on every path, never a
+customer's. A new mail to support@ with the ticket's [TID#...], or his client's reply
+to the escalation's From (support@) instead of its Reply-To, opened a ticket of its
+own with the head as its customer: a confirmation «Обращение зарегистрировано» to him,
+«Новое обращение» about him to every staff member, a 24-hour deadline in the SLA
+report. Now either is a note of the ticket and the head is told once how his mail
+reaches staff; command lines in his mail, which never run, are named to him once.
+End to end: `maild jobs run` (the escalation), `maild ingest`, a real aiosmtpd relay."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tests.helpers import Desk, make_mail
+
+HEAD = "head@example.com"
+STAFF = ["anna@example.com", "boris@example.com"]
+
+
+def _escalated(desk: Desk, sink) -> tuple[str, object]:
+    """A customer's ticket past its deadline: (its TID, the escalation the head got)."""
+    tid = desk.ingest_tid(make_mail())
+    due = datetime.fromisoformat(desk.ticket(tid)["reaction_due"])
+    assert desk.run("jobs", "run", "--now", (due + timedelta(minutes=5)).isoformat()).code == 0
+    desk.flush()
+    [escalation] = [r for r in sink.to(HEAD) if "Просрочена" in r.subject]
+    return tid, escalation
+
+
+def _head_mail(body: str, **kw) -> bytes:
+    return make_mail(sender="Олег Петрович <head@example.com>", body=body, **kw)
+
+
+def _nothing_of_a_customer(desk: Desk, sink, tid: str, seen: int) -> None:
+    """One ticket still, its customer's; no confirmation to the head, no «Новое
+    обращение» to staff since mail number ``seen``."""
+    assert [t["tid"] for t in desk.tickets()] == [tid]
+    later = sink.received[seen:]
+    assert not [r for r in later if "Обращение зарегистрировано" in r.subject]
+    assert not [r for r in later if r.subject.startswith("Новое обращение")]
+
+
+def test_a_new_mail_of_the_head_naming_the_ticket_is_a_note_he_is_told_of_once(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    seen = len(sink.received)
+    before = desk.ticket(tid)
+    desk.ingest(_head_mail("#close\n", subject=f"Re: [TID#{tid}]"))
+    desk.flush()
+    _nothing_of_a_customer(desk, sink, tid, seen)
+    [told] = sink.received[seen:]  # to the head alone: staff get no unverified text
+    assert told.rcpt_tos == [HEAD]
+    assert told.subject.startswith("Ваше письмо не передано сотрудникам")
+    assert f"[TID#{tid}]" in told.subject
+    assert "Команды не выполнены: #close." in told.text
+    assert told.msg["Reply-To"].addresses[0].addr_spec in told.text  # where to write
+    ticket = desk.ticket(tid)
+    assert (ticket["status"], ticket["reaction_due"]) == (before["status"], before["reaction_due"])
+    assert ticket["messages"][-2]["kind"] == "note"
+    assert ticket["messages"][-2]["from"] == HEAD
+    # once per ticket: a second such mail is a note too, and nobody is told again
+    seen = len(sink.received)
+    desk.ingest(_head_mail("Анна, ответьте клиенту.\n#critical\n", subject=f"[TID#{tid}]"))
+    desk.flush()
+    _nothing_of_a_customer(desk, sink, tid, seen)
+    assert sink.received[seen:] == []
+    assert desk.ticket(tid)["messages"][-1]["kind"] == "note"
+
+
+def test_the_heads_reply_to_the_escalations_from_is_a_note_of_its_ticket(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port)
+    tid, escalation = _escalated(desk, sink)
+    seen = len(sink.received)
+    mid = escalation.msg["Message-ID"]
+    reply = _head_mail(
+        "Борис, возьми срочно.\n#assign boris@example.com\n",
+        subject=f"Re: {escalation.subject}",
+        headers={"In-Reply-To": mid, "References": mid},
+    )
+    desk.ingest(reply)
+    desk.flush()
+    _nothing_of_a_customer(desk, sink, tid, seen)
+    [told] = sink.received[seen:]
+    assert told.rcpt_tos == [HEAD] and "не передано сотрудникам" in told.subject
+    assert "Команды не выполнены: #assign boris@example.com." in told.text
+    # the address it names is his escalation's Reply-To: writing there reaches staff
+    assert escalation.msg["Reply-To"].addresses[0].addr_spec in told.text
+    ticket = desk.ticket(tid)
+    assert ticket["assignee"] is None
+    assert [m["kind"] for m in ticket["messages"] if m["from"] == HEAD] == ["note"]
+
+
+def test_the_heads_commands_at_his_reply_address_are_named_to_him_once(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port)
+    tid, escalation = _escalated(desk, sink)
+    address = escalation.msg["Reply-To"].addresses[0].addr_spec
+    seen = len(sink.received)
+    body = "Борис, возьми срочно.\n#assign boris@example.com\n#critical\n"
+    desk.ingest(_head_mail(body, to=address, subject=f"Re: {escalation.subject}"))
+    desk.flush()
+    _nothing_of_a_customer(desk, sink, tid, seen)
+    later = sink.received[seen:]
+    notes = [r for r in later if r.subject.startswith("Письмо руководителя поддержки")]
+    assert sorted(r.rcpt_tos[0] for r in notes) == STAFF  # his note reaches staff
+    assert all("Борис, возьми срочно." in r.text for r in notes)
+    [told] = [r for r in later if r.rcpt_tos == [HEAD]]
+    assert told.subject.startswith("Команды не выполнены") and f"[TID#{tid}]" in told.subject
+    assert "Команды не выполнены: #assign boris@example.com, #critical." in told.text
+    assert "передано сотрудникам" in told.text
+    ticket = desk.ticket(tid)
+    assert (ticket["assignee"], ticket.get("critical", False)) == (None, False)
+    # told once: his next command reaches staff as his note, and him nothing
+    seen = len(sink.received)
+    desk.ingest(_head_mail("#close\n", to=address, subject=f"Re: {escalation.subject}"))
+    desk.flush()
+    assert sorted(r.rcpt_tos[0] for r in sink.received[seen:]) == STAFF
+    assert desk.ticket(tid)["status"] == ticket["status"]
+
+
+def test_the_heads_mail_naming_no_ticket_there_opens_none(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    seen = len(sink.received)
+    desk.ingest(_head_mail("Что с этим обращением?\n", subject="Re: [TID#1111-2222]"))
+    desk.flush()
+    _nothing_of_a_customer(desk, sink, tid, seen)
+    [told] = sink.received[seen:]
+    assert told.rcpt_tos == [HEAD] and told.subject.startswith("Обращение не найдено")
+    assert "дошло до сотрудников" in told.text and "ушёл клиенту" not in told.text
+    assert "staff: no ticket [TID#1111-2222]" in desk.run("spam", "list").out
+
+
+def test_the_heads_out_of_office_at_support_is_a_note_no_one_is_told_of(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port)
+    tid, escalation = _escalated(desk, sink)
+    seen = len(sink.received)
+    mid = escalation.msg["Message-ID"]
+    auto = _head_mail(
+        "Я в отпуске до понедельника.\n",
+        subject=f"Автоответ: {escalation.subject}",
+        headers={"In-Reply-To": mid, "Auto-Submitted": "auto-replied"},
+    )
+    desk.ingest(auto)
+    desk.flush()
+    _nothing_of_a_customer(desk, sink, tid, seen)
+    assert sink.received[seen:] == []
+    assert desk.ticket(tid)["messages"][-1]["kind"] == "note"
+
+
+def test_the_heads_mail_proven_by_dkim_reaches_staff_as_his_note(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port, support={"authserv_id": "mx.example.com"})
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    seen = len(sink.received)
+    verified = "mx.example.com; dkim=pass header.d=example.com; spf=pass smtp.mailfrom=example.com"
+    mail = _head_mail(
+        "Анна, ответьте клиенту сегодня.\n",
+        subject=f"[TID#{tid}]",
+        headers={"Authentication-Results": verified},
+    )
+    desk.ingest(mail)
+    desk.flush()
+    _nothing_of_a_customer(desk, sink, tid, seen)
+    later = sink.received[seen:]
+    assert sorted(r.rcpt_tos[0] for r in later) == STAFF  # nothing to the head: no command
+    assert all(r.subject.startswith("Письмо руководителя поддержки") for r in later)
