@@ -22,7 +22,7 @@ from typing import Any
 from maild import guard
 from maild.app import App
 from maild.domain import capped, caps
-from maild.domain.decision import Outgoing, msg_key
+from maild.domain.decision import Outgoing, copy_key, msg_key
 from maild.domain.onemail import above_signature
 from maild.domain.records import (
     Kind,
@@ -37,11 +37,6 @@ from maild.keptback import kept_back
 from maild.web.links import footer, masked, site_link
 
 log = logging.getLogger("maild.outgoing")
-
-
-def copy_key(key: str, n: int) -> str:
-    """The outbox id of the n-th copy of the mail queued under `key`."""
-    return key if n == 0 else f"{key}-{n}"
 
 
 def copy_ids(app: App, key: str, tid: str, to: list[str]) -> dict[str, str]:

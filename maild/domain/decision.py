@@ -115,6 +115,12 @@ def msg_key(msgid: str, kind: str) -> str:
     return hashlib.sha1(f"{msgid}\0{kind}".encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
+def copy_key(key: str, n: int) -> str:
+    """The key of the n-th copy of the mail queued under `key` (one per recipient, in
+    the order of its record's `to`): its outbox id, and what its Message-ID signs."""
+    return key if n == 0 else f"{key}-{n}"
+
+
 @dataclass
 class Context:
     """What every branch of `decide` needs about the message at hand."""

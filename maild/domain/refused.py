@@ -17,11 +17,16 @@ decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as f
 
 
 def staff_error(
-    ctx: Context, ticket: Ticket, messages: list[MessageRecord], errors: list[str]
+    ctx: Context,
+    ticket: Ticket,
+    messages: list[MessageRecord],
+    errors: list[str],
+    resend: bool = False,
 ) -> Decision:
-    """Bad command lines stop the whole reply: staff are told why, the customer nothing."""
+    """Bad command lines stop the whole reply: staff are told why, the customer nothing;
+    ``resend``: a reply on a stale view (staleview), which a reply to this mail sends."""
     ctx.record.update(kind="note")
-    out = refused(ctx, ticket, errors)
+    out = refused(ctx, ticket, errors, resend=resend)
     return Decision("appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, [out])
 
 
@@ -43,9 +48,11 @@ def refused(
     partial: bool = False,
     ran: list[str] | None = None,
     answered: bool = False,
+    resend: bool = False,
 ) -> Outgoing:
     """«Команды не выполнены» to the staff member: the whole reply stopped, or
-    (``partial``) only its commands ``errors`` name, ``ran`` having run."""
+    (``partial``) only its commands ``errors`` name, ``ran`` having run; ``resend``:
+    it was written on a stale view, and answering this mail sends it."""
     msg, tid = ctx.msg, ticket["tid"]
     ctx.record["command_errors"] = errors
     decision_log.warning(
@@ -57,6 +64,13 @@ def refused(
         "notice",
         "staff_error.txt",
         [msg.from_addr],
-        {**ctx.common, **c, "partial": partial, "ran": ran or [], "answered": answered},
+        {
+            **ctx.common,
+            **c,
+            "partial": partial,
+            "ran": ran or [],
+            "answered": answered,
+            "stale": resend,
+        },
         record=True,
     )

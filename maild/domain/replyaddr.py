@@ -21,6 +21,7 @@ __all__ = [
     "is_support_address",
     "list_signed_for",
     "list_tid_of_message_id",
+    "message_id_parts",
     "sign",
     "sign_list",
     "sign_for",
@@ -143,6 +144,13 @@ def sign_message_id(key: str, tid: str, secret: bytes, domain: str) -> str:
 
 
 _MESSAGE_ID_RE = re.compile(r"<([A-Za-z0-9_-]+)\.([a-z0-9][a-z0-9_-]*)\.([a-z2-7]+)@([^<>@\s]+)>")
+
+
+def message_id_parts(msgid: str) -> tuple[str, str] | None:
+    """(key, TID) of what has the shape of one of our Message-IDs, its signature
+    unchecked (sign_message_id checks it by signing them again); None for any other."""
+    m = _MESSAGE_ID_RE.fullmatch(msgid.strip())
+    return (m.group(1), m.group(2)) if m else None
 
 
 def tid_of_message_id(msgid: str, secret: bytes, domain: str) -> str | None:

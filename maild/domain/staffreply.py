@@ -19,6 +19,7 @@ from maild.domain import capped, humans, spammark
 from maild.domain import commands as cmds
 from maild.domain import decision as dc
 from maild.domain import merge as mg
+from maild.domain import staleview as sv
 from maild.domain import ticket as tk
 from maild.domain.answers import filled
 from maild.domain.closedcmd import closed_errors, level_errors
@@ -179,8 +180,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     record["kind"] = "staff"
     extras = check(policy, ctx.snapshot, reply, ticket)
     body = _answer(policy, reply, extras, ticket, messages)
-    if errors := _errors(ctx, text, reply, extras, body, ticket, messages):
-        return staff_error(ctx, ticket, messages, errors)
+    if stop := _stopped(ctx, text, reply, extras, body, ticket, messages):
+        return stop
     reply, conflicts = _agreeing(reply)
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
@@ -211,7 +212,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         record.update(direction="out", text=body, folded=notices, to=list(customers))
         record["sent_as"] = policy.message_id(ctx.key("relay"), tid)  # replies thread to it
     elif not record.get("unsent"):  # commands only: a note, as #merge below moves it too
-        record.update(kind="note", text=body or "(только команды)")
+        record.update(kind="note", text=body or sv.ONLY_COMMANDS)
         if not reply.note:  # none of the staff member's text reaches the customer
             outgoing += unsent(ctx, ticket, messages, reply.body, notices)
     ticket, merged = merge_into(extras, ticket, [*messages, record], ctx.received_at)
@@ -245,7 +246,7 @@ def _agreeing(reply: ParsedReply) -> tuple[ParsedReply, list[str]]:
     return replace(reply, commands=runs), conflicts
 
 
-def _errors(
+def _stopped(
     ctx: Context,
     text: str,
     reply: ParsedReply,
@@ -253,20 +254,21 @@ def _errors(
     body: str,
     ticket: Ticket,
     messages: list[MessageRecord],
-) -> list[str]:
-    """What stops the reply (``text``: its own, the notice attached left out): a bad
-    command line, a check of #answer/#merge/#charset/#assign/#cc, a file the answer
-    cannot carry, #take/#wait on a closed ticket, #development on free support, a
-    command standing in the quote; or,
-    instead of all, a text that cannot be told from the notice it quotes."""
+) -> Decision | None:
+    """The reply stopped, its writer told why (staff_error), or None: written on a stale
+    view of the ticket, or a #take of a ticket another holds (staleview), a bad command
+    line, a check of #answer/#merge/#charset/#assign/#cc, a file the answer cannot
+    carry, #take/#wait on a closed ticket, #development on free support, a command
+    standing in the quote; or, instead of all, a text that cannot be told from the
+    notice it quotes (``text``: the reply's own, the notice attached left out)."""
     if holds_notice(text):  # its "errors" are the cheat sheet's lines, not typed
-        return [cmds.UNSEPARATED]
-    errors = [*reply.errors, *extras.errors, *unsendable(ctx, reply, body)]
+        return staff_error(ctx, ticket, messages, [cmds.UNSEPARATED])
+    view = sv.check(ctx, reply.commands, ticket, messages)
+    errors = [*view.errors, *reply.errors, *extras.errors, *unsendable(ctx, reply, body)]
     errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
     errors += level_errors(reply.commands, ticket)
-    return errors + [
-        cmds.IN_QUOTE.format(line=s) for s in cmds.in_quote(text, messages, reply.commands)
-    ]
+    errors += [cmds.IN_QUOTE.format(line=s) for s in cmds.in_quote(text, messages, reply.commands)]
+    return staff_error(ctx, ticket, messages, errors, view.resend) if errors else None
 
 
 def _uncc(reply: ParsedReply, ticket: Ticket) -> tuple[str, ...]:

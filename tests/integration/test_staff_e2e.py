@@ -118,6 +118,10 @@ def test_an_answer_from_outlook_threads_to_the_customers_own_mail(desk, sink):
         make_mail(subject=f"Re: [TID#{tid}]", body="Ещё: ошибка 502.", msgid="<q2@shop-example.ru>")
     )
     desk.flush()
+    # the notice of that mail is answered: #close on the first notice, older than the
+    # customer's mail, would stop (domain/staleview.py)
+    notice = [r for r in sink.wait_for(6) if r.rcpt_tos == ["anna@example.com"]][-1]
+    assert notice.subject.startswith("Новое письмо клиента")
     confirmation = customer_mails(sink)[0].msg["Message-ID"]
     staff_id = "<AM6PR04MB1234@AM6PR04MB1234.eurprd04.prod.outlook.com>"
     refs = {"In-Reply-To": notice.msg["Message-ID"], "References": notice.msg["Message-ID"]}

@@ -226,6 +226,7 @@ def variants() -> list[dict]:
         partial=True,  # staff_error: commands that contradict each other, the rest ran
         ran=["#critical"],
         answered=True,
+        stale=True,  # staff_error: a reply on a stale view (staleview), a reply to it sends it
         issued=True,
         marked_by="anna@example.com",
         marked_at="23.11.2026 10:00",
@@ -392,7 +393,9 @@ def variants() -> list[dict]:
     asked = dict(full, automated=None, answers_its_auto=False, encrypted_letter="S/MIME")
     # automatic mail of a sender not marked a robot by it (an out-of-office)
     unverified = dict(full, expired=False, unverified=True, robot_marked=None)
-    return [full, off, unverified, listed, quiet, asked]
+    # staff_error of a whole reply stopped on a stale view (partial: only commands stopped)
+    stale = dict(full, partial=False)
+    return [full, off, unverified, listed, quiet, asked, stale]
 
 
 LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")
