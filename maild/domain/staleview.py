@@ -125,8 +125,8 @@ def stale_view(
     writer: str,
     fmt_time: Callable[[str], str],
 ) -> View:
-    """The error of a reply on ``messages[replied]`` (replied_to) that happened since
-    makes stale; no errors when nothing did, or when it names no mail (None)."""
+    """The error of a reply to ``messages[replied]`` (replied_to) that what happened
+    since makes stale; no errors when nothing did, or when it names no mail (None)."""
     if replied is None:
         return View([], False)
     names = {c.name for c in commands}
