@@ -39,7 +39,7 @@ from maild.domain.decision import Context, copy_key
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.replyaddr import message_id_parts
 
-__all__ = ["View", "check", "replied_to", "stale_view", "taken_errors"]
+__all__ = ["View", "answered_ids", "check", "replied_to", "stale_view", "taken_errors"]
 
 # Another staff member's commands that change what a reply would say or do.
 NEWS = frozenset({"#close", "#take", "#assign", "#merge"})
@@ -70,10 +70,18 @@ def check(
     before it is ``messages``: its stale view, its #take of a ticket another holds."""
     commands = list(commands)
     policy, writer = ctx.policy, ctx.msg.from_addr
-    replied = replied_to(messages, ctx.msg.in_reply_to, policy.message_id)
+    answered = answered_ids(ctx.msg.in_reply_to, ctx.msg.references)
+    replied = replied_to(messages, answered, policy.message_id)
     view = stale_view(commands, messages, replied, writer, policy.fmt_time)
     taken = taken_errors(commands, ticket, messages, writer, policy.staff, policy.fmt_time)
     return View([*view.errors, *taken], view.resend)
+
+
+def answered_ids(in_reply_to: tuple[str, ...], references: tuple[str, ...]) -> tuple[str, ...]:
+    """The ids of the mail a reply answers: its In-Reply-To, else the last of its
+    References (RFC 5322 3.6.4: the parent's id ends them; some clients write only
+    References)."""
+    return in_reply_to or references[-1:]
 
 
 def replied_to(

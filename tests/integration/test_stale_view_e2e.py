@@ -194,3 +194,22 @@ def test_three_answers_to_one_notice_in_the_same_second_reach_the_customer_once(
     for a in set(STAFF) - {first}:
         [mail] = after(sink, n, a)
         assert "Команды не выполнены" in mail.subject and f"{first} — ответ клиенту" in mail.text
+
+
+def test_a_reply_naming_the_notice_only_in_references_is_judged_by_it(desk, sink):
+    """Some clients write References without In-Reply-To: its last id is the mail
+    answered (RFC 5322 3.6.4), so a colleague's #close since still stops the reply."""
+    tid, notices = open_ticket(desk, sink)
+    n = len(sink.received)
+    desk.ingest(staff_reply(tid, "Иван, исправлено.\n#close\n", STAFF[0], notices[STAFF[0]]))
+    boris = make_mail(
+        sender=f"Boris <{STAFF[1]}>",
+        to=staff_to(tid, STAFF[1]),
+        subject=f"Re: Новое обращение [TID#{tid}]",
+        body="Иван, пришлите, пожалуйста, лог ошибки.",
+        headers={"References": f"<older@elsewhere.example> {notices[STAFF[1]]}"},
+    )
+    desk.ingest(boris)
+    mail = refused_to(desk, sink, n, STAFF[1])
+    assert "исправлено" in mail.text
+    assert not [r for r in after(sink, n, CUSTOMER) if "лог ошибки" in r.text]
