@@ -11,6 +11,7 @@ an environment variable set before import, for five counters and one histogram.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import multiprocessing
 from typing import Any
@@ -152,7 +153,8 @@ async def serve_metrics(app: App, host: str, port: int) -> asyncio.Server:
             if parts[:1] != ["GET"] or path not in ("/", "/metrics"):
                 writer.write(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n")
             else:
-                figures = await loop.run_in_executor(None, collect, app)
+                here = functools.partial(collect, app, serving=True)  # in serve itself
+                figures = await loop.run_in_executor(None, here)
                 values = _counters.snapshot() if _counters else [0.0] * SLOTS
                 body = exposition(values, figures).encode()
                 writer.write(

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from maild import imapnotes, storagehealth
+from maild import imapnotes, servecheck, storagehealth
 from maild.adapters.layout import KEY_READABLE, readable_keys
 from maild.adapters.spool import pid_alive
 from maild.app import App
@@ -180,8 +180,9 @@ def current_note(root: Path, name: str) -> dict[str, Any] | None:
     return _held(read_note(root, name))[0]
 
 
-def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
-    """Every figure `maild status` and the metrics endpoint show, from the storage."""
+def collect(app: App, now: datetime | None = None, serving: bool = False) -> dict[str, Any]:
+    """Every figure `maild status` and the metrics endpoint show, from the storage;
+    `serving`: called inside `maild serve` (servecheck.probe says why it must know)."""
     now = now or datetime.now(UTC)
     root = app.config.storage_path
     fault, stale = _held(read_note(root, FAULT_FILE))
@@ -221,6 +222,7 @@ def collect(app: App, now: datetime | None = None) -> dict[str, Any]:
         "fault": fault,
         "stale_fault": stale,
         "serve_crashed": None if stale else gone,  # a stale fault says it already
+        "serve": servecheck.probe(root, serving),  # {"running", "pid", "error"}: serving now?
         "readable_keys": [{"path": str(p), "mode": f"{m:04o}"} for p, m in readable_keys(root)],
     }
     state, reasons = assess(figures)
@@ -270,7 +272,8 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
     degraded: list[str] = []
     if f["fault"]:
         failing.append(f"processing paused: {f['fault'].get('error')} ({f['fault'].get('path')})")
-    failing += _not_running(f)
+    # ended without stopping (as today), else stopped or never started
+    failing += _not_running(f) or servecheck.reasons(f.get("serve"))
     failing += storagehealth.problems(f.get("storage") or {})
     age = f["spool"]["oldest_age"]
     if age is not None and age > SPOOL_STUCK:
@@ -348,6 +351,7 @@ def format_text(f: dict[str, Any]) -> str:
                 f"  taking a backlog: {b.get('left')} of {b.get('total')} message(s) left "
                 f"(the round began {b.get('since')})"
             )
+    lines += [x for x in [servecheck.line(f.get("serve"))] if x]
     lines.append(f"scheduler: last run {_ago(f['scheduler']['age'])}")
     free = (f.get("storage") or {}).get("free_bytes")
     if free is not None:

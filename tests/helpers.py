@@ -405,3 +405,32 @@ class Daemon:
 
     def kill(self) -> None:
         self.stop(9)
+
+
+class StorageHold:
+    """A process holding `root`'s run/serve.lock as `maild serve` does, for a test that
+    runs parts of the daemon in its own process: `maild status` then sees a serve
+    running. Not the test's process itself: an in-process `maild status` opens and
+    closes the lock file, and closing any descriptor of a file drops its process's
+    POSIX locks on it."""
+
+    def __init__(self, root: Path) -> None:
+        code = (
+            "import sys; from pathlib import Path; from maild.serving import claim_storage\n"
+            "assert claim_storage(Path(sys.argv[1])) is not None\n"
+            "print('held', flush=True); sys.stdin.read()  # till the test closes stdin\n"
+        )
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", code, str(root)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        assert self.proc.stdout is not None and self.proc.stdout.readline() == b"held\n"
+
+    def release(self) -> None:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+        self.proc.stdout.close()

@@ -23,7 +23,7 @@ from maild.adapters.imap import PROCESSED_KEYWORD, ImapPoller
 from maild.config import load
 from maild.serving import start_imap
 from tests.dovecot import DovecotServer, append, connect, require_dovecot
-from tests.helpers import Daemon, Desk, make_mail
+from tests.helpers import Daemon, Desk, StorageHold, make_mail
 from tests.integration.test_imap import USER, Inbox, Running, config, make_raw
 
 # Dovecot's two answers to the FETCH of a file it cannot read: by default BYE (and the
@@ -195,6 +195,7 @@ def test_status_is_degraded_while_a_message_keeps_failing_and_names_it(tmp_path,
     taken: list[bytes] = []
     stop = threading.Event()
     thread = start_imap(load(desk.config), taken.append, stop, fetch_retry=0.2)
+    serving = StorageHold(root)  # as the daemon does: status sees it running
     try:
         status.mark(root, status.SCHEDULER_MARK)  # as the daemon's scheduler does
         figures = wait_for(
@@ -223,4 +224,5 @@ def test_status_is_degraded_while_a_message_keeps_failing_and_names_it(tmp_path,
     finally:
         stop.set()
         thread.join(timeout=10)
+        serving.release()
     print(r.out)  # what an admin sees (pytest -s)

@@ -27,7 +27,7 @@ from maild.adapters.imap import PROCESSED_KEYWORD, ImapPoller
 from maild.config import load
 from maild.serving import start_imap
 from tests.dovecot import DovecotServer, append, connect, messages, require_dovecot
-from tests.helpers import Daemon, Desk, make_mail
+from tests.helpers import Daemon, Desk, StorageHold, make_mail
 from tests.integration.test_imap import USER, Inbox, Running, config, make_raw
 
 QUOTA = """
@@ -220,6 +220,7 @@ def test_status_is_healthy_again_once_the_server_moves_it(tmp_path, sink, server
     taken: list[bytes] = []
     stop = threading.Event()
     thread = start_imap(load(desk.config), taken.append, stop, move_retry=0.2)
+    serving = StorageHold(root)  # as the daemon does: status sees it running
     try:
         status.mark(root, status.SCHEDULER_MARK)  # as the daemon's scheduler does
         figures = wait_for(
@@ -247,3 +248,4 @@ def test_status_is_healthy_again_once_the_server_moves_it(tmp_path, sink, server
     finally:
         stop.set()
         thread.join(timeout=10)
+        serving.release()

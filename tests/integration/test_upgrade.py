@@ -142,10 +142,10 @@ def test_queued_mail_goes_once_and_spooled_mail_is_processed_once(upgraded, sink
             return idle and s["scheduler"]["last_run"] is not None
 
         assert wait_until(settled), desk.run("status").out
+        assert ok(desk.run("status")).out.startswith("maild: healthy")
     finally:
         assert daemon.stop() == 0
     assert "Traceback" not in daemon.logtext()
-    assert ok(desk.run("status")).out.startswith("maild: healthy")
     assert "0 problem(s)" in ok(desk.run("fsck")).out
 
     tickets = desk.tickets()

@@ -51,6 +51,10 @@ def error(age: float) -> dict:
         ({"imap": {"last_contact": "x", "age": 600.0, "waiting": 30.0}}, HEALTHY, None),
         ({"fault": {"since": "s", "error": "disk full", "path": "/p"}}, FAILING, "disk full"),
         ({"stale_fault": {"pid": 7, "error": "disk full"}}, FAILING, "(pid 7) is not running"),
+        # stopped (SIGTERM) or never started: at once, not once the scheduler's run is old
+        ({"serve": {"running": False}}, FAILING, "maild serve is not running"),
+        ({"serve": {"running": True, "pid": 7}}, HEALTHY, None),
+        ({"serve": {"running": None, "error": "run/serve.lock: Permission denied"}}, HEALTHY, None),
     ],
 )
 def test_assess(changes, state, needle):
@@ -137,3 +141,11 @@ def test_a_message_spooled_that_the_imap_server_does_not_move_is_degraded_and_a_
     f["imap"]["unmoved"] = None
     assert assess(f) == (HEALTHY, [])
     assert "\nmaild_imap_unmoved 0\n" in exposition([0.0] * SLOTS, f)
+
+
+def test_a_crashed_serve_is_told_as_before_not_twice():
+    """kill -9 leaves run/serve.json: its line says so; the lock's line is not added."""
+    crashed = {"pid": 7, "since": "2026-12-02T10:00:00+00:00"}
+    got, reasons = assess(figures(serve={"running": False}, serve_crashed=crashed))
+    assert got == FAILING and len(reasons) == 1
+    assert "ended without stopping (killed or crashed)" in reasons[0]
