@@ -1,5 +1,7 @@
 """`maild fsck`'s look at the files themselves: temp files of interrupted writes,
-and files in tickets/ that are no ticket file (an editor's `1234-5678.json~` or
+staging folders of backups that did not finish (each a copy of the whole store,
+which `forget` would not reach; --repair removes them, as serve's start does), and
+files in tickets/ that are no ticket file (an editor's `1234-5678.json~` or
 `.swp`, a `notes.txt`, a ticket file copied into the wrong folder). The store never
 reads those, and `maild forget` does not reach them there; --repair moves them to
 lost+found/ (same relative path, the UTC time appended), where forget does."""
@@ -11,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from maild.adapters.backupleft import is_running, remove_if_dead, stages
 from maild.adapters.leftovers import is_temp, leftovers
 from maild.adapters.store.rebuild import LOST_FOUND
 from maild.domain.tid import TID_RE
@@ -26,6 +29,11 @@ def check_files(check: Fsck) -> None:
         check.problem(path, "temp file of an interrupted write", "removed")
         if check.repair:
             Path(path).unlink(missing_ok=True)
+    for path in stages(check.root):  # a running backup's is its own
+        if check.wanted(path) and not is_running(path):
+            check.problem(path, "staging folder of a backup that did not finish", "removed")
+            if check.repair:
+                remove_if_dead(path)
     for path in stray_files(check.root):
         if not check.wanted(path):
             continue

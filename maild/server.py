@@ -29,7 +29,7 @@ import holidays.countries.russia  # noqa: F401
 
 from maild import metrics, privileges, status
 from maild.adapters import systemd
-from maild.adapters.leftovers import remove_leftovers
+from maild.adapters.leftovers import remove_at_start
 from maild.adapters.listener import SupportHandler
 from maild.adapters.tls import tls_problem
 from maild.app import App
@@ -259,7 +259,7 @@ class Daemon:
             log.warning("%s: %s", self.app.config.path, warning)
         self.faults.take_over()  # the last run's fault is not known to hold now
         recover(self.app, self.faults)  # claimed when the last run died
-        self._remove_leftovers()
+        remove_at_start(self.app.config.storage_path, log)
         self.rescan()  # crash recovery: everything spooled but not processed
         if self.queued:
             log.info("recovering %d spooled message(s) not yet processed", len(self.queued))
@@ -339,16 +339,6 @@ class Daemon:
         self.app.outbox.close()
         status.note(self.app.config.storage_path, status.SERVE_NOTE, None)
         log.info("stopped")
-
-    def _remove_leftovers(self) -> None:
-        """Temp files of writes a crash interrupted (they may hold ticket text)."""
-        try:
-            removed = remove_leftovers(self.app.config.storage_path)
-        except OSError as e:
-            log.error("cannot remove the temp files of interrupted writes: %s", e)
-            return
-        if removed:
-            log.info("removed %d temp file(s) of interrupted writes", len(removed))
 
     def _stop_children(self) -> None:
         for child in (self.worker, self.sender):

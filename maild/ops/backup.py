@@ -37,11 +37,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from maild.adapters.backupleft import (
+    MANIFEST,
+    STAGING_PREFIX,
+    partial_archive,
+    remove_dead_partials,
+    remove_dead_stages,
+    staging_folder,
+)
 from maild.adapters.durable import fsync_dir
 
 Locker = Callable[[], AbstractContextManager[None]]  # Store.locked
-STAGING_PREFIX = ".backup-"
-MANIFEST = "maild-backup.json"
 FORMAT = 1
 # not part of a snapshot: locks, the listener's unfinished spool files, temp files,
 # the running `maild serve`'s pid (a restored store has none running yet)
@@ -200,7 +206,7 @@ def take_snapshot(root: Path, locked: Locker, stage: str) -> Snapshot:
     it first, then again what changed meanwhile, the store's files under `locked()`
     (the store lock), the outbox's in the order that loses no mail (see the
     module's docstring)."""
-    os.mkdir(stage, 0o700)
+    os.makedirs(stage, 0o700, exist_ok=True)  # backup() makes and locks it first
     mirror = _Mirror(os.fspath(root), stage)
     mirror.sync()
     waiting = _waiting(stage)
@@ -273,19 +279,11 @@ def _linked(path: str, stage: str, key: str) -> bool:
     return True
 
 
-def remove_stale_stages(root: Path, max_age: float = 86400) -> None:
-    """Staging folders left by a backup that was killed: removed after a day."""
-    for p in root.glob(f"{STAGING_PREFIX}*"):
-        try:
-            if time.time() - p.stat().st_mtime > max_age:
-                shutil.rmtree(p, ignore_errors=True)
-        except FileNotFoundError:
-            continue
-
-
 def write_archive(stage: str, dest: Path, snap: Snapshot, now: datetime) -> None:
     """The staged tree as dest (.tar.gz, mode 0600: it holds personal data and the
-    reply secret), written to a temp file and renamed: never a torn archive."""
+    reply secret), written to a temp file and renamed: never a torn archive. The
+    temp file is locked as this backup's until renamed (backupleft: the next backup
+    removes the partial archive of one that was killed)."""
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     manifest = {
         "format": FORMAT,
@@ -295,7 +293,8 @@ def write_archive(stage: str, dest: Path, snap: Snapshot, now: datetime) -> None
         "queued": snap.queued,
         "pending": snap.pending,
     }
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = partial_archive(tmp)
+    lock = os.dup(fd)  # held past the close of `fd`, until the rename
     try:
         with os.fdopen(fd, "wb") as f:
             with tarfile.open(fileobj=f, mode="w:gz", compresslevel=6) as tar:
@@ -313,6 +312,8 @@ def write_archive(stage: str, dest: Path, snap: Snapshot, now: datetime) -> None
         if isinstance(e, OSError) and e.filename is None:  # a write names no file
             e.filename = os.fspath(dest)
         raise
+    finally:
+        os.close(lock)
     fsync_dir(dest.parent)
 
 
@@ -360,11 +361,10 @@ def backup(
         raise BackupError(f"{dest}: inside the storage {root}; write it somewhere else")
     if not os.access(dest.parent, os.W_OK | os.X_OK):  # said before the snapshot's work
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(dest.parent))
-    remove_stale_stages(root)
-    stage = os.path.join(os.fspath(root), f"{STAGING_PREFIX}{os.getpid()}.{time.time_ns()}")
-    try:
+    # what backups that did not finish left: a copy of the whole store, part of one
+    remove_dead_stages(root)
+    remove_dead_partials(dest.parent, dest.name)
+    with staging_folder(root) as stage:
         snap = take_snapshot(root, locked, stage)
         write_archive(stage, dest, snap, datetime.now(UTC))
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     return snap, dest

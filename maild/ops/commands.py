@@ -106,8 +106,17 @@ def cmd_forget(app: App, args: argparse.Namespace) -> int:
     if own:
         print(f"maild: forget: {address} is {own}: not a person to erase", file=sys.stderr)
         return EX_USAGE
+
+    def waiting(pid: str) -> None:  # the copy it holds goes when it ends: said first
+        print(
+            f"maild: forget: waiting for the backup in progress (pid {pid}) to finish: its "
+            "staging folder in the storage is a copy of the store from before the erasure",
+            file=sys.stderr,
+            flush=True,
+        )
+
     try:
-        result = forget(app, address, dry_run=args.dry_run)
+        result = forget(app, address, dry_run=args.dry_run, on_wait=waiting)
     except StoreUnavailable as e:
         print(f"maild: forget: {e}; nothing more was changed, try again", file=sys.stderr)
         return EX_TEMPFAIL
@@ -136,12 +145,26 @@ def cmd_forget(app: App, args: argparse.Namespace) -> int:
         )
     if result.set_aside:
         print(f"{verb} {result.set_aside} cop(ies) that fsck --repair set aside in lost+found/")
+    _say_backups(result.stages, result.backups, args.dry_run)
     for key in result.licenses:
         print(
             f"still on license {key}: maild license remove {key}, "
             "or add it again without this address"
         )
     return EX_OK
+
+
+def _say_backups(stages: int, pids: list[str], dry_run: bool) -> None:
+    """Copies of the store that backups made in the storage (forgetheld.backup_copies)."""
+    if stages:
+        say = "would remove" if dry_run else "removed"
+        print(f"{say} {stages} staging folder(s) of backups that did not finish (store copies)")
+    for pid in pids:
+        print(
+            f"{'would wait' if dry_run else 'waited'} for the backup in progress (pid {pid}) "
+            "to finish and remove its staging folder; the archive it wrote may hold "
+            "this person's data, as earlier backups do"
+        )
 
 
 def _desks_own(app: App, address: str) -> str | None:

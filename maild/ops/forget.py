@@ -17,6 +17,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
@@ -35,7 +36,7 @@ from maild.domain.forget import (
 )
 from maild.domain.maildigest import as_sent
 from maild.domain.records import OutboxEntry
-from maild.ops.forgetheld import erase_held, erase_set_aside
+from maild.ops.forgetheld import backup_copies, erase_held, erase_set_aside
 from maild.ops.forgetmail import scrub_mail
 from maild.ops.retention import remove_unreferenced
 from maild.withdrawals import note, withdrawal
@@ -53,6 +54,8 @@ class ForgetResult:
     held: int = 0  # quarantine entries and unconfirmed site submissions of theirs
     set_aside: int = 0  # copies `fsck --repair` kept in lost+found/ that hold the address
     waiting: int = 0  # mail in spool/new or spool/bad that holds the address
+    stages: int = 0  # staging folders of backups that did not finish (store copies)
+    backups: list[str] = field(default_factory=list)  # pids of backups waited for
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -75,6 +78,8 @@ class ForgetResult:
             "held_removed": self.held,
             "set_aside_removed": self.set_aside,
             "waiting_erased": self.waiting,
+            "backup_stages_removed": self.stages,
+            "backups_waited_for": self.backups,
         }
 
 
@@ -289,8 +294,14 @@ def _merge(earlier: Erasure, erasure: Erasure) -> None:
     earlier.replaced += erasure.replaced
 
 
-def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
-    """Erase `address` everywhere; with `dry_run`, only say what would change."""
+def forget(
+    app: App,
+    address: str,
+    dry_run: bool = False,
+    on_wait: Callable[[str], None] = lambda pid: None,
+) -> ForgetResult:
+    """Erase `address` everywhere; with `dry_run`, only say what would change.
+    `on_wait(pid)`: called before waiting for a backup in progress (backup_copies)."""
     address = address.strip().lower()
     result = ForgetResult(address)
     needle = address.encode()
@@ -320,6 +331,7 @@ def forget(app: App, address: str, dry_run: bool = False) -> ForgetResult:
     result.attachment_files = remove_unreferenced(app, shas, erased, dry_run)
     lics = app.store.registry()[0]
     result.licenses = [lic.key for lic in lics if address in lic.emails]
+    result.stages, result.backups = backup_copies(app, dry_run, on_wait)
     return result
 
 

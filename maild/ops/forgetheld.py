@@ -1,13 +1,16 @@
 """`maild forget`: what of the person's is kept outside tickets, spool and outbox: mail
 of theirs that never became a ticket (the quarantine, «Задать вопрос» submissions not
-yet confirmed) and the copies `fsck --repair` set aside. The caller holds the store
-lock (maild.ops.forget)."""
+yet confirmed), the copies `fsck --repair` set aside (the caller holds the store
+lock: maild.ops.forget) and backups' staging folders (it does not: backup_copies)."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 
+from maild.adapters.backupleft import REMOVED, RUNNING, is_running, remove_if_dead, stage_pid
+from maild.adapters.backupleft import stages as backup_stages
 from maild.adapters.store.rebuild import LOST_FOUND
 from maild.app import App
 
@@ -60,3 +63,27 @@ def erase_set_aside(app: App, address: str, dry_run: bool) -> int:
             if not dry_run:
                 os.unlink(path)
     return n
+
+
+def backup_copies(app: App, dry_run: bool, on_wait: Callable[[str], None]) -> tuple[int, list[str]]:
+    """A backup's staging folder in the storage links every file of the store as it
+    was when the backup took the store lock: before the erasure, the person's data.
+    One of a backup that did not finish is removed; a running backup is waited for
+    (it removes its own when done), without the store lock, which it needs. A backup
+    that begins after the erasure copies nothing of theirs: only the folders there
+    now count. How many were removed, and the pids of the backups waited for."""
+    removed, waited = 0, []
+    for path in backup_stages(app.store.root):
+        if dry_run:
+            if is_running(path):
+                waited.append(stage_pid(path))
+            else:
+                removed += 1
+            continue
+        state = remove_if_dead(path)
+        if state == RUNNING:
+            waited.append(stage_pid(path))
+            on_wait(stage_pid(path))
+            state = remove_if_dead(path, wait=True)  # killed meanwhile: removed now
+        removed += state == REMOVED
+    return removed, waited
