@@ -7,7 +7,8 @@ it #spam). Summaries (open/ parts, archive weeks) and the Message-ID index are d
 from the ticket files and compared with what they would be. One line per problem;
 exit 0 clean, 1 problems found. With --repair, under the store lock: derived files
 are rewritten from the tickets (a corrupt one copied to lost+found/ first), a
-corrupt ticket file is set aside and the mail it held is put back into spool/new,
+corrupt ticket file's mail is put back into spool/new, and then the file is set aside
+(fsckspool.set_aside_tickets: why a repair killed at any point is safe to run again),
 where `maild serve` processes it again into the same TID (the Message-ID index
 still names it); exit 0 when everything found was fixed. Without --repair fsck reads
 without the lock, and checks what it found again under it (Fsck.run): a mail serve
@@ -37,12 +38,11 @@ from maild.adapters.store.indexes import key_hash
 from maild.adapters.store.rebuild import keep_copy, summary_of, ticket_tids
 from maild.adapters.store.summaries import same_row, table_rows
 from maild.app import App
-from maild.domain.message import legacy_synthetic_msgid, message_id_of, synthetic_msgid
 from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE
 from maild.fsckfiles import check_files
 from maild.fsckrecords import check_address_records, check_blocklist, check_outbox
-from maild.fsckspool import check_spool, check_spool_copies, own_id
+from maild.fsckspool import Waiting, check_spool, check_spool_copies, set_aside_tickets
 from maild.output import print_json
 from maild.privileges import user_name
 from maild.unreadables import chown_fix
@@ -68,6 +68,7 @@ class Fsck:
     # TIDs of corrupt ticket files -> whether --repair sets the file aside (False:
     # unreadable, left as it is)
     corrupt: dict[str, bool] = field(default_factory=dict)
+    aside: list[Path] = field(default_factory=list)  # the corrupt files --repair sets aside
     copies: list[tuple[str, str, str]] = field(default_factory=list)  # TID, Message-ID, key
     stray: list[str] = field(default_factory=list)  # files in tickets/ that are no ticket's
     # A plain fsck reads without the store lock (a big store takes long, and serve
@@ -153,9 +154,8 @@ class Fsck:
                 return None
             fix = "set aside (a copy in lost+found/); its mail is re-queued"
             self.problem(path, "corrupt ticket file", fix)
-            if self.repair:
-                keep_copy(store, path)
-                store.files().remove(path)
+            if self.repair:  # once its mail is re-queued: fsckspool.set_aside_tickets
+                self.aside.append(path)
             return None
         if loaded is None:
             return None
@@ -252,14 +252,14 @@ class Fsck:
                         yield folder / name
 
     def check_msgid_index(self) -> None:
-        by_path = {self._index_path("msgid", mid): tid for mid, tid in self.msgids.items()}
+        by_path = {self.index_path("msgid", mid): tid for mid, tid in self.msgids.items()}
         for path in self.index_files("msgid"):
             if path in by_path or not self.wanted(path):
                 continue
             value = path.read_bytes().decode("ascii", "replace").strip()
             if not TID_RE.fullmatch(value):
                 what = "Message-ID index entry is not a TID"
-            elif not self.gone(value) or path in self.waiting_index_paths:
+            elif not self.gone(value) or self.waiting.names(path, value):
                 continue
             else:
                 what = f"Message-ID index entry names {value}, a ticket that does not exist"
@@ -285,24 +285,8 @@ class Fsck:
                 self.app.store.files().put(path, tid.encode())
 
     @cached_property  # read only when an entry names no ticket
-    def waiting_index_paths(self) -> set[Path]:
-        """Index entries of mail waiting in the spool: they name a ticket that does
-        not exist (yet) when it is a set-aside ticket's mail, stored again in that TID."""
-        spool = self.app.spool.root
-        paths: set[Path] = set()
-        folders = [spool / "new", *(p for p in (spool / "claimed").iterdir() if p.is_dir())]
-        for folder in folders:
-            for entry in folder.iterdir():
-                if entry.name.startswith("."):
-                    continue
-                try:
-                    raw = entry.read_bytes()
-                except OSError:
-                    continue  # (taken meanwhile; unreadable mail is not the index's problem)
-                ids = (message_id_of(raw), synthetic_msgid(raw), legacy_synthetic_msgid(raw))
-                for mid in (*ids, own_id(raw)):
-                    paths.add(self._index_path("msgid", mid))
-        return paths
+    def waiting(self) -> Waiting:
+        return Waiting(self)
 
     def gone(self, tid: str) -> bool:
         """No ticket file of this TID, not even a corrupt one, and not a ticket staff
@@ -314,7 +298,7 @@ class Fsck:
             and not self.app.quarantine.spammed(tid)
         )
 
-    def _index_path(self, kind: str, key: str) -> Path:
+    def index_path(self, kind: str, key: str) -> Path:
         h = key_hash(key)
         return self.root / "index" / kind / h[:2] / h
 
@@ -341,6 +325,7 @@ class Fsck:
         if self.repair:
             with self.app.store.locked(timeout=120):
                 self.checks()
+            set_aside_tickets(self)  # (a section of its own: after the mail is re-queued)
             return self
         self.checks()
         if not self.problems:

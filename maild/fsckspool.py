@@ -6,12 +6,14 @@ or held by one that died (serve takes it back)."""
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from maild.adapters.quarantine import entry_id
 from maild.adapters.spool import pid_alive
 from maild.adapters.store import CorruptFile
+from maild.adapters.store.rebuild import LOST_FOUND, keep_copy
 from maild.domain.maildigest import content_digest, reused_id
 from maild.domain.message import legacy_synthetic_msgid, message_id_of, synthetic_msgid
 
@@ -52,8 +54,81 @@ def check_spool(check: Fsck) -> None:
         if not corrupt:
             what = f"{message_id_of(raw)} is in no ticket"
             check.problem(path, what, "re-queued to spool/new")
-        if check.repair and (not corrupt or corrupt[0]):  # (a corrupt ticket's: its fix)
+        # (a corrupt ticket's: its fix; the file is set aside after: set_aside_tickets)
+        if check.repair and (not corrupt or corrupt[0]):
             app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
+
+
+def set_aside_tickets(check: Fsck) -> None:
+    """--repair: the corrupt ticket files out of tickets/ (a copy in lost+found/), in a
+    locked section after the one that re-queued their mail. A section commits its
+    removals before its moves (adapters/transaction.py: the spool's moves come last),
+    so in one section a kill between the two left a file gone and its mail in
+    spool/cur, as if it were in no ticket: the next repair dropped the index entries
+    and serve opened new tickets for it. In this order a repair killed anywhere is
+    safe to run again, or to follow with serve:
+    - in the first section, or in its commit's moves: the files are all there, corrupt,
+      so the next repair finds them again and re-queues what is left in spool/cur; the
+      mail already back in spool/new waits (serve: its ticket's file is broken);
+    - after it, in the second one: some files gone, all their mail in spool/new (or
+      spool/claimed/, taken by serve), whose index entries the next repair keeps
+      (Waiting.queued): serve stores it again under the same TID; a second copy in
+      lost+found/ at most.
+    A repair of an older maild (one section) killed between the two left the mail in
+    spool/cur: the next repair keeps those index entries too (Waiting.processed) and
+    re-queues the mail."""
+    if not check.aside:
+        return
+    store = check.app.store
+    with store.locked(timeout=120):
+        for path in check.aside:
+            if os.path.exists(path):  # (set aside meanwhile by another repair: done)
+                keep_copy(store, path)
+                store.files().remove(path)
+
+
+class Waiting:
+    """Message-ID index entries that name a ticket that does not exist (yet) and are
+    kept: those of a set-aside ticket's mail, which serve stores again in that TID."""
+
+    def __init__(self, check: Fsck) -> None:
+        self.check = check
+
+    def names(self, path: Path, tid: str) -> bool:
+        """Whether the entry at ``path`` (naming ``tid``, a ticket that is not there)
+        is of mail that waits: in spool/new or spool/claimed/, or in spool/cur when
+        the ticket's file was set aside (its copy in lost+found/), the repair killed
+        before that mail went back to spool/new (the repair re-queues it now)."""
+        return path in self.queued or (self.set_aside(tid) and path in self.processed)
+
+    def set_aside(self, tid: str) -> bool:
+        folder = self.check.root / LOST_FOUND / "tickets" / tid[:2]
+        return folder.is_dir() and any(folder.glob(f"{tid}.json.*"))
+
+    @cached_property
+    def queued(self) -> set[Path]:
+        spool = self.check.app.spool.root
+        claimed = (p for p in (spool / "claimed").iterdir() if p.is_dir())
+        return self._paths([spool / "new", *claimed])
+
+    @cached_property
+    def processed(self) -> set[Path]:
+        return self._paths([self.check.app.spool.root / "cur"])
+
+    def _paths(self, folders: list[Path]) -> set[Path]:
+        paths: set[Path] = set()
+        for folder in folders:
+            for entry in folder.iterdir():
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    raw = entry.read_bytes()
+                except OSError:
+                    continue  # (taken meanwhile; unreadable mail is not the index's problem)
+                ids = (message_id_of(raw), synthetic_msgid(raw), legacy_synthetic_msgid(raw))
+                for mid in (*ids, own_id(raw)):
+                    paths.add(self.check.index_path("msgid", mid))
+        return paths
 
 
 def _kept(check: Fsck, ids: set[str]) -> bool:
