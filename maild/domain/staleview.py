@@ -157,8 +157,15 @@ def _by_customer(m: MessageRecord) -> bool:
     return m["direction"] == "in" and m["kind"] == "customer" and not m.get("automated")
 
 
-def _ran(m: MessageRecord) -> list[str]:
-    return [c for c in m.get("commands") or () if c.split(" ", 1)[0] in NEWS]
+def _ran(m: MessageRecord, writer: str) -> list[str]:
+    """The commands of ``m`` in NEWS, but an #assign to the writer: being handed the
+    ticket (no mail tells the assignee) changes nothing their reply says."""
+    ran = [c.split(" ", 1) for c in m.get("commands") or ()]
+    return [
+        " ".join(c)
+        for c in ran
+        if c[0] in NEWS and not (c[0] == "#assign" and c[1:] and c[1].lower() == writer.lower())
+    ]
 
 
 def _is_news(m: MessageRecord, writer: str, presumes: bool) -> bool:
@@ -169,7 +176,7 @@ def _is_news(m: MessageRecord, writer: str, presumes: bool) -> bool:
     if m["from"] == writer:
         return False
     answered = m["kind"] == "staff" and m["direction"] == "out"
-    return answered or bool(_ran(m))
+    return answered or bool(_ran(m, writer))
 
 
 def _event(m: MessageRecord, fmt_time: Callable[[str], str]) -> str:

@@ -72,7 +72,7 @@ def test_wait_on_a_notice_older_than_the_customers_mail_stops_and_says_so(desk, 
     assert after(sink, n, CUSTOMER) == []
     assert f"[TID#{tid}]" in mail.subject
     text = " ".join(mail.text.split())
-    assert "пока вы его писали, в обращении появилось новое" in text
+    assert "пока вы его писали, в обращении произошли изменения" in text
     assert "ivan@shop-example.ru — письмо клиента: «Вот лог ошибки: PHP Fatal error" in text
     assert "#wait не выполнена: клиент уже написал" in text
     assert "ответьте на это письмо (а не на прежнее)" in text

@@ -130,6 +130,16 @@ def test_another_staff_members_take_assign_close_or_merge_since_stops_a_reply() 
         assert view([], [CUSTOMER, NOTICE, note("boris@s.ru", 2, command)]).errors == []
 
 
+def test_being_assigned_the_ticket_never_makes_the_assignees_reply_stale() -> None:
+    """No mail tells the assignee of #assign: they answer from the notice they have."""
+    for command in ("#assign anna@s.ru", "#assign Anna@S.ru"):
+        assert view([], [CUSTOMER, NOTICE, note("vera@s.ru", 5, command)]).errors == []
+    # handed to another, or handed to the writer in a mail that answers the customer
+    assert view([], [CUSTOMER, NOTICE, note("vera@s.ru", 5, "#assign boris@s.ru")]).errors
+    given = answer("vera@s.ru", 5, "Иван, передаю коллеге.", "#assign anna@s.ru")
+    assert view([], [CUSTOMER, NOTICE, given]).errors
+
+
 def test_the_writers_own_actions_never_make_the_reply_stale() -> None:
     thread = [CUSTOMER, NOTICE, answer("anna@s.ru", 2, "Очистите кэш", "#take")]
     assert view(["close"], [*thread, note("anna@s.ru", 3, "#close")]) == view([], [])
