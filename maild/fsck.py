@@ -77,6 +77,7 @@ class Fsck:
     # reuses the tickets of the first run (`earlier`) whose files did not change.
     only: set[str] | None = None
     earlier: Fsck | None = None
+    locked: bool = False  # run under the store lock
     found: set[str] = field(default_factory=set)  # the files problems were found in
     kept: dict[str, tuple[Ticket, list[tuple[str, bool, str | None, bool]]]] = field(
         default_factory=dict
@@ -324,13 +325,14 @@ class Fsck:
         fsck's findings checked again under the lock, where serve writes nothing."""
         if self.repair:
             with self.app.store.locked(timeout=120):
+                self.locked = True
                 self.checks()
             set_aside_tickets(self)  # (a section of its own: after the mail is re-queued)
             return self
         self.checks()
         if not self.problems:
             return self
-        again = Fsck(self.app, repair=False, only=self.found, earlier=self)
+        again = Fsck(self.app, repair=False, only=self.found, earlier=self, locked=True)
         with self.app.store.locked(timeout=120):
             again.checks()
         return again

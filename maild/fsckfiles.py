@@ -1,7 +1,8 @@
-"""`maild fsck`'s look at the files themselves: temp files of interrupted writes,
-staging folders of backups that did not finish (each a copy of the whole store,
-which `forget` would not reach; --repair removes them, as serve's start does), and
-files in tickets/ that are no ticket file (an editor's `1234-5678.json~` or
+"""`maild fsck`'s look at the files themselves: a commit a crash cut short (its redo
+journal, finished on taking the store lock: adapters/redo.py), temp files of
+interrupted writes, staging folders of backups that did not finish (each a copy of
+the whole store, which `forget` would not reach; --repair removes them, as serve's
+start does), and files in tickets/ that are no ticket file (an editor's `1234-5678.json~` or
 `.swp`, a `notes.txt`, a ticket file copied into the wrong folder). The store never
 reads those, and `maild forget` does not reach them there; --repair moves them to
 lost+found/ (same relative path, the UTC time appended), where forget does."""
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from maild.adapters import redo
 from maild.adapters.backupleft import is_running, remove_if_dead, stages
 from maild.adapters.leftovers import is_temp, leftovers
 from maild.adapters.store.rebuild import LOST_FOUND
@@ -23,9 +25,10 @@ if TYPE_CHECKING:  # fsck calls check_files with itself
 
 
 def check_files(check: Fsck) -> None:
-    """Name leftovers and stray files on `check`; with --repair, remove the first
-    and move the second aside."""
-    for path in leftovers(check.root):
+    """Name a commit cut short, leftovers and stray files on `check`; with --repair,
+    remove the leftovers and move the strays aside."""
+    check_journal(check)
+    for path in leftovers(check.root, locked=check.locked):
         check.problem(path, "temp file of an interrupted write", "removed")
         if check.repair:
             Path(path).unlink(missing_ok=True)
@@ -41,6 +44,21 @@ def check_files(check: Fsck) -> None:
         check.problem(path, "not a ticket file", "moved to lost+found/")
         if check.repair:
             move_aside(check.root, path)
+
+
+def check_journal(check: Fsck) -> None:
+    """A redo journal is a commit under way while its writer holds the store lock, no
+    problem; the run under the lock (which taking it finished) says whether it was
+    one a crash cut short."""
+    path = redo.journal_path(os.fspath(check.root))
+    if not check.locked:
+        if os.path.exists(path):  # under way, or cut short: the locked run tells
+            check.problem(path, "a commit under way or cut short")
+        return
+    redone = check.app.store.lock.finished
+    if redone is not None:
+        what = f"a commit a crash cut short: finished, {redone} operation(s) redone"
+        check.problem(path, what, "finished")
 
 
 def stray_files(root: Path) -> list[Path]:

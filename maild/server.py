@@ -29,7 +29,7 @@ import holidays.countries.russia  # noqa: F401
 
 from maild import metrics, privileges, status
 from maild.adapters import systemd
-from maild.adapters.leftovers import remove_at_start
+from maild.adapters.leftovers import clean_at_start
 from maild.adapters.listener import SupportHandler
 from maild.adapters.tls import tls_problem
 from maild.app import App
@@ -258,8 +258,9 @@ class Daemon:
         for warning in start_warnings(config):  # as check-config warns of them
             log.warning("%s: %s", self.app.config.path, warning)
         self.faults.take_over()  # the last run's fault is not known to hold now
+        # first: a commit a crash cut short is finished (on taking the store lock)
+        clean_at_start(self.app.store.locked, config.storage_path)
         recover(self.app, self.faults)  # claimed when the last run died
-        remove_at_start(self.app.config.storage_path, log)
         self.rescan()  # crash recovery: everything spooled but not processed
         if self.queued:
             log.info("recovering %d spooled message(s) not yet processed", len(self.queued))

@@ -64,11 +64,12 @@ def write_atomic(path: StrPath, data: bytes, *, sync: bool = True) -> None:
         fsync_dir(parent_dir(path))
 
 
-def temp_path(path: StrPath) -> str:
-    """Where a write of `path` goes first: `.<name>.<pid>.<ns>.tmp` beside it (the
-    form adapters/leftovers.py knows)."""
+def temp_path(path: StrPath, tag: str = "") -> str:
+    """Where a write of `path` goes first: `.<name>.<pid>.<ns>.tmp` beside it, or
+    `.<name>.<pid>.<ns>.tx.tmp` for a group commit's (`tag` ".tx": written only by the
+    holder of the store lock), the forms adapters/leftovers.py knows."""
     folder, name = os.path.split(os.fspath(path))
-    return os.path.join(folder, f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    return os.path.join(folder, f".{name}.{os.getpid()}.{time.monotonic_ns()}{tag}.tmp")
 
 
 def write_new(path: StrPath, data: bytes, *, fsync: bool, target: StrPath | None = None) -> None:

@@ -3,8 +3,14 @@
 behind (1,655 after four kills of the daemon), holding ticket text that no
 redaction reaches. A temp file is removed only when the process that wrote it is
 gone (its pid is in the name) or it is older than MAX_AGE: a running `maild
-ingest` keeps its own. The staging folder of a backup that did not finish (a copy
-of the whole store) goes at the same times: adapters/backupleft.py."""
+ingest` keeps its own. A group commit's temp file (`.tx.tmp`: written only by the
+holder of the store lock) is a leftover whenever the caller holds the lock: its
+writer has let go of the lock, so it is dead or done, even while its pid is still
+there (a worker killed with its group that has not fully exited). The temp files
+a redo journal names are never removed (the journal's commit renames them: taking
+the store lock finishes it; adapters/redo.py). The staging folder of a backup that
+did not finish (a copy of the whole store) goes at the same times:
+adapters/backupleft.py."""
 
 from __future__ import annotations
 
@@ -12,14 +18,23 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 from maild.adapters.backupleft import STAGING_PREFIX, remove_dead_stages
+from maild.adapters.redo import named_temps
 from maild.adapters.spool import pid_alive
+from maild.adapters.store.files import StoreUnavailable
+
+log = logging.getLogger("maild.serve")
 
 MAX_AGE = 3600.0  # seconds: no write takes this long; a pid may have been reused
+START_WAIT = 2.0  # seconds serve's start waits for the store lock (others hold it ms)
 # adapters.durable.temp_path: .<name>.<pid>.<ns>.tmp; layout: .reply_secret.<pid>.tmp
-_TEMP = re.compile(r"^\..+\.(\d+)\.\d+\.tmp$|^\.reply_secret\.(\d+)\.tmp$")
+_TEMP = re.compile(r"^\..+\.(\d+)\.\d+(?:\.tx)?\.tmp$|^\.reply_secret\.(\d+)\.tmp$")
+COMMIT_TEMP = ".tx.tmp"  # durable.temp_path's tag for a group commit's temp files
 _SPOOL_TMP = re.compile(r"^\d+\.P(\d+)Q")  # spool/tmp/: Maildir names (durable.unique_name)
 
 
@@ -46,12 +61,19 @@ def is_temp(name: str) -> bool:
     return name == "reserve.tmp" or (name.endswith(".tmp") and bool(_TEMP.match(name)))
 
 
-def leftovers(root: Path, now: float | None = None) -> list[str]:
-    """The temp files of writes that were interrupted: their writer is gone, or they
-    are older than MAX_AGE."""
+def leftovers(root: Path, now: float | None = None, locked: bool = False) -> list[str]:
+    """The temp files of writes that were interrupted: their writer is gone, they
+    are older than MAX_AGE, or (`locked`: the caller holds the store lock) they are a
+    group commit's. None that a redo journal names."""
     now = time.time() if now is None else now
     found = []
+    journaled = named_temps(os.fspath(root))
     for path, pid in temp_files(root):
+        if path in journaled:
+            continue
+        if locked and path.endswith(COMMIT_TEMP):
+            found.append(path)
+            continue
         try:
             old = now - os.stat(path).st_mtime > MAX_AGE
         except FileNotFoundError:
@@ -61,10 +83,10 @@ def leftovers(root: Path, now: float | None = None) -> list[str]:
     return found
 
 
-def remove_leftovers(root: Path, now: float | None = None) -> list[str]:
+def remove_leftovers(root: Path, now: float | None = None, locked: bool = False) -> list[str]:
     """Remove the temp files of writes that were interrupted; their paths."""
     removed = []
-    for path in leftovers(root, now):
+    for path in leftovers(root, now, locked):
         try:
             os.unlink(path)
         except FileNotFoundError:
@@ -73,17 +95,30 @@ def remove_leftovers(root: Path, now: float | None = None) -> list[str]:
     return removed
 
 
-def remove_at_start(root: Path, log: logging.Logger) -> None:
-    """`maild serve` starting: remove what interrupted writes left (temp files may
-    hold ticket text) and the staging folders of backups that did not finish (each
-    a copy of the whole store); say so in `log`."""
+def clean_at_start(locked: Callable[[float], AbstractContextManager[Any]], root: Path) -> None:
+    """`maild serve`'s start: remove the temp files of writes a crash interrupted
+    (they may hold ticket text), under the store lock (`locked`: Store.locked) if it
+    comes within START_WAIT. Taking it finishes a commit a crash cut short (its redo
+    journal); while it is held no commit is under way, so every commit temp file
+    left is a leftover. A lock held longer (an admin's `fsck --repair`) does not hold
+    up the start: the pid test then, and the journal is finished by the next taker.
+    Then the staging folders of backups that did not finish (each a copy of the
+    whole store) go; each step is tried and logged apart."""
     try:
-        removed = remove_leftovers(root)
-        stages = remove_dead_stages(root)
-    except OSError as e:
+        try:
+            with locked(START_WAIT):
+                removed = remove_leftovers(root, locked=True)
+        except StoreUnavailable:
+            removed = remove_leftovers(root)
+    except (OSError, StoreUnavailable) as e:
         log.error("cannot remove the temp files of interrupted writes: %s", e)
-        return
+        removed = []
     if removed:
         log.info("removed %d temp file(s) of interrupted writes", len(removed))
+    try:
+        stages = remove_dead_stages(root)
+    except OSError as e:
+        log.error("cannot remove the staging folders of backups that did not finish: %s", e)
+        return
     for path in stages:
         log.info("removed %s: the staging folder of a backup that did not finish", path)

@@ -5,17 +5,21 @@ one section per batch of messages) records put, remove and move, and shows them 
 readers that ask it (read, exists, pending). Its `commit` then makes them durable
 with two file-system syncs instead of two fsyncs per file:
 
-1. every new content is written to its temp file, then one sync: all data is on disk;
+1. every new content is written to its temp file, and the redo journal listing the
+   operations of 2 and 3 in order (adapters/redo.py), then one sync: all data and
+   the journal are on disk;
 2. the temp files are renamed over their targets (and removals done) in the order
    the writes were last made, then one sync: all renames are on disk;
 3. only then the recorded moves (the spool's new/ -> cur/, "processed"), each made
-   durable by an fsync of the two directories.
+   durable by an fsync of the two directories; then the journal is deleted.
 
-A crash before 2 completes leaves the old files, never a torn one (each file is
-either the old or the complete new one, as before) and the spool entries still in
-new/, so the messages are processed again, idempotently. A crash during 2 leaves a
-prefix of the renames on journaling file systems (ext4, XFS commit metadata in
-order), which is what the per-file order of effects.apply already relies on.
+A crash before the journal is written leaves the old files, never a torn one, and
+the spool entries still in new/, so the messages are processed again, idempotently.
+A crash (kill -9 or power loss) after it leaves a commit that the next holder of the
+store lock finishes from the journal: never a ticket without its summary, redaction
+mark or sender record, nor without the outbox mail queued with it (the message would
+be a duplicate when processed again, and its derived writes never redone). A commit
+of a single operation needs no journal.
 
 The same interface writing at once (Files, Direct) is adapters/durable.py's.
 """
@@ -25,6 +29,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from maild.adapters import redo
 from maild.adapters.durable import (
     Json,
     StrPath,
@@ -47,7 +52,8 @@ class Transaction:
     opens one per locked section and commits it), committed together. Paths are
     recorded as strings (os.fspath); readers that ask the transaction see its writes."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: str | None = None) -> None:
+        self.root = root  # the store's: where the redo journal goes (None: no journal)
         self.writes: dict[str, Any] = {}  # path -> bytes | Json | _DELETED, in write order
         self.moves: list[tuple[str, str]] = []
         self.moved: set[str] = set()
@@ -143,7 +149,7 @@ class Transaction:
     def _commit(self) -> None:
         if not self:
             return
-        ops = self._write_temps()
+        ops, journal = self._write_temps()
         anchor: str | None = None
         for tmp, path in ops:  # 2. in the order the writes were made
             if tmp is None:
@@ -165,29 +171,47 @@ class Transaction:
             dirs.update((parent_dir(src), parent_dir(dst)))
         for d in dirs:
             fsync_dir(d)
+        if journal is not None:
+            # made durable by the next commit's first sync, before its renames
+            os.unlink(journal)
         self.writes.clear()
         self.moves.clear()
         self.moved.clear()
 
-    def _write_temps(self) -> list[tuple[str | None, str]]:
-        """1. every new content in its temp file, then one sync; the operations
-        (temp file or None to delete, target) in write order."""
+    def _write_temps(self) -> tuple[list[tuple[str | None, str]], str | None]:
+        """1. every new content in its temp file, the redo journal when the commit
+        has more than one operation, then one sync; the operations (temp file or None
+        to delete, target) in write order, and the journal's path."""
         ops: list[tuple[str | None, str]] = []
+        root = self.root if len(self.writes) + len(self.moves) > 1 else None
+        entries: list[redo.Op] = []
+        journal: str | None = None
         anchor: str | None = None
         try:
             for path, value in self.writes.items():
                 if value is _DELETED:
                     ops.append((None, path))
+                    if root is not None:
+                        entries.append(redo.delete_op(root, path))
                     continue
-                tmp = temp_path(path)
-                write_new(tmp, encoded(value), fsync=False, target=path)
+                tmp = temp_path(path, ".tx")
+                data = encoded(value)
+                write_new(tmp, data, fsync=False, target=path)
                 ops.append((tmp, path))
+                if root is not None:
+                    entries.append(redo.rename_op(root, tmp, path, data))
                 anchor = anchor or parent_dir(path)
+            if root is not None and ops:
+                entries += [redo.move_op(root, src, dst) for src, dst in self.moves]
+                journal = redo.write(root, entries)
+                anchor = anchor or root
             if anchor is not None:
-                sync_fs(anchor)  # all new contents on disk
+                sync_fs(anchor)  # all new contents (and the journal) on disk
         except BaseException:
             for tmp, _ in ops:
                 if tmp is not None:
                     unlink_if_exists(tmp)
+            if journal is not None:
+                unlink_if_exists(journal)
             raise
-        return ops
+        return ops, journal

@@ -50,8 +50,9 @@ from maild.adapters.durable import fsync_dir
 Locker = Callable[[], AbstractContextManager[None]]  # Store.locked
 FORMAT = 1
 # not part of a snapshot: locks, the listener's unfinished spool files, temp files,
-# the running `maild serve`'s pid (a restored store has none running yet)
-SKIP_FILES = {"lock", "outbox/flush.lock", "run/serve.json", "run/serve.lock"}
+# the running `maild serve`'s pid (a restored store has none running yet), a commit's
+# redo journal (its temp files are not in the snapshot: the commit is, once finished)
+SKIP_FILES = {"lock", "commit.redo", "outbox/flush.lock", "run/serve.json", "run/serve.lock"}
 SKIP_DIRS = {"spool/tmp"}
 COPY_DIRS = {"spool/attempts"}  # counters written in place: copied, not linked
 COPY_FILES = {"outbox/sent/sent.log", "outbox/sent/refused.log"}

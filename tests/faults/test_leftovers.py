@@ -38,6 +38,26 @@ def test_temp_files_of_interrupted_writes_are_removed_at_start(desk):
     assert remove_leftovers(data, now=mine.stat().st_mtime + 7200) == [str(mine)]
 
 
+def test_commit_temp_files_are_removed_at_start_while_their_pid_lingers(desk):
+    """A worker killed with its group may not have fully exited when the next serve
+    starts: its pid is still there, but it no longer holds the store lock, and only
+    the holder writes a group commit's temp files (`.tx.tmp`): serve removes them
+    under the lock, the pid test aside. A plain write's temp file of a live pid stays."""
+    desk.ingest(make_mail())
+    data = desk.root / "data"
+    lingering = os.getpid()  # alive, holding no lock
+    left = data / "open" / f".a4.json.{lingering}.13053.tx.tmp"
+    plain = data / "open" / f".a4.json.{lingering}.13054.tmp"
+    for p in (left, plain):
+        p.write_text("Пароль: S3cr3t!")
+    daemon = Daemon(desk).start()
+    assert daemon.stop() == 0
+    assert not left.exists() and plain.exists()
+    plain.unlink()
+    r = desk.run("fsck")
+    assert r.code == 0, r.out
+
+
 def test_redaction_covers_every_copy(desk, sink):
     from tests.integration.test_staff_e2e import staff_reply
 

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from maild.adapters import redo
 from maild.adapters.durable import Direct, Files
 from maild.adapters.store.files import FileCache, StoreUnavailable
 from maild.adapters.transaction import Transaction
+
+log = logging.getLogger("maild.store")
 
 
 class LockNote:
@@ -88,6 +92,8 @@ class StoreLock:
         self.section: int | None = None  # the number of our last locked section
         self.tx: Transaction | None = None  # the open section's writes
         self.direct = Direct()
+        self.finished: int | None = None  # operations redone when our last take of the
+        # lock found a commit's journal (redo.finish), else None
 
     def held_here(self) -> bool:
         return self.holder == threading.get_ident()
@@ -122,6 +128,7 @@ class StoreLock:
         dir_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
         try:
             self._flock(dir_fd, timeout)
+            self._finish()
             fd = os.open(os.path.join(self.root, "lock"), os.O_RDWR | os.O_CREAT, 0o640)
             try:
                 with self._section(fd) as tx:
@@ -143,6 +150,17 @@ class StoreLock:
                     raise StoreUnavailable("the store is locked by another process") from None
                 time.sleep(0.005)
 
+    def _finish(self) -> None:
+        """Finish a commit a crash interrupted (its redo journal), before anything of
+        the store is read under the lock. Its section's note says "under way", so
+        every holder drops what it keeps parsed (_catch_up)."""
+        self.finished = redo.finish(self.root)
+        if self.finished is not None:
+            log.warning(
+                "finished a commit that a crash interrupted: %d operation(s) redone",
+                self.finished,
+            )
+
     @contextmanager
     def _section(self, fd: int) -> Iterator[Transaction]:
         """One section under the held lock: its note, its transaction, committed at
@@ -152,7 +170,7 @@ class StoreLock:
         never stored, and is processed again whole."""
         note = LockNote(self.token, self._catch_up(LockNote.read(fd)))
         note.write(fd)  # under way: what it changes is not known yet
-        tx = Transaction()
+        tx = Transaction(self.root)
         self.holder = threading.get_ident()
         self.tx = tx
         self.seen.clear()
