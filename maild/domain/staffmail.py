@@ -171,21 +171,19 @@ def decide_missing(ctx: Context) -> Decision:
     """Mail of staff or the head naming a ticket that is not in the store
     (Snapshot.missing: deleted by storage.keep_closed_days, or a typo in the subject):
     it would open a ticket of its own with its writer as its customer. It is kept in the
-    quarantine (the pipeline) and its writer is told there is no such ticket
-    (staff_noticket.txt, ``head`` for the head's words): within the caps of automatic
-    mail when the mail is not verified, as anyone can forge a staff address with a new
-    [TID#...] each time."""
+    quarantine (the pipeline) and its writer is told there is no such ticket: within
+    the caps of automatic mail when the mail is not verified, as anyone can forge a
+    staff address with a new [TID#...] each time. Staff by staff_noticket.txt (no
+    answer went to the customer); the head by head_noticket.txt, in his words: his
+    mail goes to no customer on any path, and, as his mail to support@ naming no
+    ticket opens one with him its customer, he is sent to staff, never there."""
     snap, msg = ctx.snapshot, ctx.msg
-    context = {
-        **ctx.common,
-        "tid": snap.tid,
-        "issued": snap.missing == "issued",
-        "head": ctx.policy.is_head(msg.from_addr),
-    }
+    context = {**ctx.common, "tid": snap.tid, "issued": snap.missing == "issued"}
+    head = ctx.policy.is_head(msg.from_addr)
     out = Outgoing(
         ctx.key("noticket"),
         "notice",
-        "staff_noticket.txt",
+        "head_noticket.txt" if head else "staff_noticket.txt",
         [msg.from_addr],
         context,
         False,

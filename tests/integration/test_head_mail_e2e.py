@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tests.helpers import Desk, make_mail
+from tests.integration.test_staff_e2e import staff_reply
 
 HEAD = "head@example.com"
 STAFF = ["anna@example.com", "boris@example.com"]
@@ -127,9 +128,42 @@ def test_the_heads_mail_naming_no_ticket_there_opens_none(tmp_path, sink):
     desk.flush()
     _nothing_of_a_customer(desk, sink, tid, seen)
     [told] = sink.received[seen:]
-    assert told.rcpt_tos == [HEAD] and told.subject.startswith("Обращение не найдено")
-    assert "дошло до сотрудников" in told.text and "ушёл клиенту" not in told.text
+    assert told.rcpt_tos == [HEAD] and "[TID#1111-2222]" in told.subject
+    # his words, not staff's: his mail never goes to a customer on any path
+    assert told.subject.startswith("Обращение не найдено, письмо не передано сотрудникам")
+    text = " ".join(told.text.split())
+    assert "письмо не передано сотрудникам" in text and "клиент" not in text
+    assert "опечатка" in text and "ответьте кнопкой «Ответить» на письмо maild" in text
+    assert "в карантине maild на 30 дней: сотрудники могут найти его там" in text
     assert "staff: no ticket [TID#1111-2222]" in desk.run("spam", "list").out
+
+
+def test_the_heads_answer_to_an_escalation_of_a_ticket_deleted_since_is_kept(tmp_path, sink):
+    """storage.keep_closed_days deleted an escalated ticket; the head then answers its
+    escalation. He is told it was deleted, and to write to staff: not to support@,
+    where his mail naming no ticket opens one with him as its customer."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 1})
+    tid, escalation = _escalated(desk, sink)
+    address = escalation.msg["Reply-To"].addresses[0].addr_spec
+    desk.ingest(staff_reply(tid, "Готово.\n#close"))
+    assert "purged 1" in desk.run("jobs", "run", "--now", "2027-01-20T10:00:00+03:00").out
+    desk.flush()
+    seen = len(sink.received)
+    answer = _head_mail("Почему так долго?\n", to=address, subject=f"Re: {escalation.subject}")
+    assert desk.ingest(answer).out.startswith("quarantined ")
+    desk.flush()
+    assert desk.tickets() == []
+    [told] = sink.received[seen:]
+    assert told.rcpt_tos == [HEAD] and f"[TID#{tid}]" in told.subject
+    assert told.subject.startswith("Обращение не найдено, письмо не передано сотрудникам")
+    text = " ".join(told.text.split())
+    assert "удаляются через 1 день после закрытия" in text and "опечатка" not in text
+    assert "напишите сотрудникам поддержки на их личные адреса" in text
+    assert "Не пишите на адрес поддержки" in text
+    # nothing of staff's words: no customer, no copy to one, no reply to a notice
+    assert "клиенту" not in text and "в копии" not in text
+    [kept] = desk.run("spam", "list", "--json").json()
+    assert kept["reason"] == f"staff: no ticket [TID#{tid}]"
 
 
 def test_the_heads_out_of_office_at_support_is_a_note_no_one_is_told_of(tmp_path, sink):

@@ -227,7 +227,7 @@ def variants() -> list[dict]:
         ran=["#critical"],
         answered=True,
         stale=True,  # staff_error: a reply on a stale view (staleview), a reply to it sends it
-        issued=True,
+        issued=True,  # staff_noticket, head_noticket: the ticket was (off: a typo?)
         marked_by="anna@example.com",
         marked_at="23.11.2026 10:00",
         blocked="spam@spam.ru",
@@ -235,7 +235,6 @@ def variants() -> list[dict]:
         notices=True,
         commands=["#close"],
         relayed=True,  # head_note: the head's mail went to staff (off: to support@)
-        head=True,  # staff_noticket: the head's mail (off: a staff member's)
         typed=["Ответ внутри цитаты"],
         files=["a.png"],
         files_more=1,
