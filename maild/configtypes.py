@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from maild.configschema import SPAM_VERDICTS, SUBJECT_TAGS
+from maild.domain.leftstaff import own_side
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class SupportConfig:
 
     @property
     def internal(self) -> tuple[str, ...]:  # support's own side: staff, the head if any
-        return (*self.staff, *([self.head] if self.head else []))
+        return own_side(self.staff, self.head)
 
 
 class _Listens:

@@ -47,14 +47,14 @@ def gather(
 ) -> Snapshot:
     """The Snapshot for `domain.decide.decide`; call it holding the store lock.
     ``staff_verified``: verify.staff_verified for this message."""
-    claims_staff = msg.from_addr in app.policy.staff and not scr.automated
+    claims_staff = app.policy.claims_staff(msg.from_addr, scr.automated)
     ident = identify_sender(app, msg, received_at.date())
     if not resumed_tid and (to_list := _to_list(app, msg, ident, staff_verified, spool_key)):
         return to_list  # a reply to a list mail itself: on none of its tickets
     tid, loaded, refers_to, our_bounce, merged_source = find_ticket(
         app, msg, scr, ident, resumed_tid, staff_verified
     )
-    off_store = _off_store(app, msg, scr, tid, staff_verified) if loaded is None else {}
+    off_store = {} if loaded else _off_store(app, msg, scr, tid, staff_verified, claims_staff)
     if off_store:  # the ticket it names is in the quarantine, or is none
         return Snapshot(
             loaded=None,
@@ -190,14 +190,18 @@ def _known(app: App, tid: str) -> bool:
 
 
 def _off_store(
-    app: App, msg: ParsedMessage, scr: Screening, tid: str | None, staff_verified: bool
+    app: App,
+    msg: ParsedMessage,
+    scr: Screening,
+    tid: str | None,
+    staff_verified: bool,
+    claims_staff: bool,
 ) -> dict[str, Any]:
     """Of a message that threads to no ticket in the store: the Snapshot's ``tid`` and
     ``spammed`` when it threads to one marked #spam, its ``tid`` and ``missing`` when
     staff or the head name one that is not there (deleted, or a typo); else nothing:
-    a new ticket."""
-    claims_staff = msg.from_addr in app.policy.staff and not scr.automated
-    own_side = claims_staff or (app.policy.is_head(msg.from_addr) and not scr.automated)
+    a new ticket. ``claims_staff``: Policy.claims_staff for this message."""
+    own_side = msg.from_addr in app.config.support.internal and not scr.automated
     if tid and held_by_spam(app, msg, tid, claims_staff):
         return {"tid": tid, "spammed": spam_facts(app, tid, msg.message_id)}
     if own_side and tid is None:
@@ -289,7 +293,7 @@ def find_ticket(
     )
     # support's own side: staff, and the head, whose mail into a ticket is a note of it
     # (decide.decide), never a ticket of his own as a stranger's would be
-    own = (*app.policy.staff, *([app.policy.head] if app.policy.head else []))
+    own = app.config.support.internal
     if (
         loaded is not None
         and not our_bounce

@@ -50,7 +50,7 @@ def decide(
 ) -> Decision:
     """What this message does to the store and which mail it causes."""
     sender = msg.from_addr
-    claims_staff = sender in policy.staff and not scr.automated
+    claims_staff = policy.claims_staff(sender, scr.automated)
     staff_reply = claims_staff and snap.staff_verified
     logos = [a for a in msg.attachments if is_logo(a)] if staff_reply else []
     if staff_reply:  # what the customer gets, and the site shows
@@ -93,7 +93,7 @@ def decide(
         decision = staffmail.decide_head(ctx, *loaded, sender)  # DKIM/SPF: his own
     elif policy.is_head(sender) and not scr.automated:  # to support@: a note, he is told
         decision = headmail.decide_unsigned(ctx, *loaded)
-    elif sender in policy.staff or policy.is_head(sender):  # automatic: a note, no one told
+    elif sender in policy.internal:  # automatic: a note, no one told
         decision = staffmail.decide_staff_auto(ctx, *loaded)
     else:
         decision = decide_followup(ctx, *loaded)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["HEAD", "STAFF", "WHY", "Members", "still_ours"]
+__all__ = ["HEAD", "STAFF", "WHY", "Members", "own_side", "still_ours"]
 
 STAFF, HEAD = "staff", "head"  # an outbox record's "role"
 WHY = "left"  # the outbox record's and the thread's "withdrawn" when it may not go
@@ -27,6 +27,13 @@ SUPPORT_KINDS = ("alert", "report")
 # mail only ever queued to customers (a confirmation, a staff member's answer relayed):
 # never staff mail, whoever its recipient is
 CUSTOMER_KINDS = ("confirmation", "staff")
+
+
+def own_side(staff: Iterable[str], head: str | None) -> tuple[str, ...]:
+    """Support's own side, in config order: every staff member, then the head if there
+    is one (SupportConfig.internal, Policy.internal). Members keeps the two apart: mail
+    queued to the head may go to him while he is on either."""
+    return (*staff, *([head] if head else []))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from maild.domain.attachments import AttachmentPolicy
 from maild.domain.calendar import BusinessCalendar
+from maild.domain.leftstaff import own_side
 from maild.domain.replyaddr import LIST_KEY, sign_for, sign_list, sign_message_id
 from maild.domain.sla import reaction_due
 
@@ -45,6 +46,17 @@ class Policy:
     relayed: str = ""
     # the paragraphs the mailbox's mail system puts on top of outside mail (banners.py)
     inbound_banners: tuple[str, ...] = ()
+
+    @property
+    def internal(self) -> tuple[str, ...]:
+        """Support's own side: staff and the head (leftstaff.own_side)."""
+        return own_side(self.staff, self.head)
+
+    def claims_staff(self, address: str, automated: bool) -> bool:
+        """Mail from ``address`` claims to be a staff member's: a staff address, written
+        by a person (a staff member's automatic mail is a note of its ticket:
+        staffmail.decide_staff_auto). Whether it proves it: verify.staff_verified."""
+        return address in self.staff and not automated
 
     def is_head(self, address: str) -> bool:
         """``address`` is the head's (support.head), who is on support's side as staff
