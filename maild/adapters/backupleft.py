@@ -152,9 +152,15 @@ def remove_dead_partials(folder: Path, archive: str) -> list[str]:
     """Remove from the backup folder the partial archives of backups that no longer
     run (`archive`: the name the next one writes, whose partial may be empty yet);
     their paths. Another program's temp file there is left: a partial is known by
-    its first member (MANIFEST), or, while still empty, by the name."""
+    its first member (MANIFEST), or, while still empty, by the name. A folder this
+    user may write but not list (a drop folder, mode 0333) is left: a partial there is
+    known by no name this user can find (the pid in it is the dead backup's)."""
     removed = []
-    with os.scandir(folder) as entries:
+    try:
+        entries = os.scandir(folder)
+    except PermissionError:
+        return []
+    with entries:
         for e in entries:
             m = _PARTIAL.match(e.name)
             if not (m and e.is_file(follow_symlinks=False) and _is_partial(e.path, m[1], archive)):

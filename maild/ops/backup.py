@@ -315,7 +315,10 @@ def write_archive(stage: str, dest: Path, snap: Snapshot, now: datetime) -> None
         raise
     finally:
         os.close(lock)
-    fsync_dir(dest.parent)
+    try:
+        fsync_dir(dest.parent)
+    except PermissionError:  # a drop folder (mode 0333): written, never opened, by us
+        os.sync()  # the rename made durable all the same (all file systems: rare, once)
 
 
 def _unlink_quietly(path: Path) -> None:

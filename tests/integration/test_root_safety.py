@@ -370,6 +370,26 @@ def test_backup_into_a_folder_the_owner_may_not_write_names_it(owned):
     assert r.code == 0 and len(list(backups.glob("maild-*.tar.gz"))) == 1, r
 
 
+def test_backup_into_a_drop_folder_it_may_write_but_not_list(owned):
+    """A drop folder (mode 0333: everyone may put files in, nobody but root list it):
+    the cleaning of killed backups' partial archives there raised EACCES on listing
+    it, and the backup stopped with "permanent error", exit 78 (before that cleaning,
+    the same error came after the archive was written: the fsync of the folder opens
+    it, which needs read permission). It cannot see the partials there anyway, and
+    sync() makes the rename durable: the backup is written, exit 0."""
+    desk, python = owned
+    r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
+    assert r.code == 0, r.err
+    drop = Path(desk.sections["storage"]["path"]).parent / "drop"
+    drop.mkdir()
+    drop.chmod(0o333)
+    r = run(desk, python, "backup", str(drop))  # as root: it switches to nobody
+    assert r.code == 0 and r.err == "", r
+    made = list(drop.iterdir())  # (root lists it)
+    assert len(made) == 1 and made[0].name.startswith("maild-"), made
+    assert made[0].stat().st_uid == OWNER.pw_uid
+
+
 def test_an_unreadable_queue_is_not_called_empty(owned):
     desk, python = owned
     r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
