@@ -42,7 +42,14 @@ from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE
 from maild.fsckfiles import check_files
 from maild.fsckrecords import check_address_records, check_blocklist, check_outbox
-from maild.fsckspool import Waiting, check_spool, check_spool_copies, set_aside_tickets
+from maild.fsckspool import (
+    Stamp,
+    Waiting,
+    check_spool,
+    check_spool_copies,
+    set_aside_tickets,
+    stamp,
+)
 from maild.output import print_json
 from maild.privileges import user_name
 from maild.unreadables import chown_fix
@@ -68,7 +75,8 @@ class Fsck:
     # TIDs of corrupt ticket files -> whether --repair sets the file aside (False:
     # unreadable, left as it is)
     corrupt: dict[str, bool] = field(default_factory=dict)
-    aside: list[Path] = field(default_factory=list)  # the corrupt files --repair sets aside
+    # the corrupt files --repair sets aside -> their stamp (fsckspool.stamp) when found
+    aside: dict[Path, Stamp | None] = field(default_factory=dict)
     copies: list[tuple[str, str, str]] = field(default_factory=list)  # TID, Message-ID, key
     stray: list[str] = field(default_factory=list)  # files in tickets/ that are no ticket's
     # A plain fsck reads without the store lock (a big store takes long, and serve
@@ -82,7 +90,7 @@ class Fsck:
     kept: dict[str, tuple[Ticket, list[tuple[str, bool, str | None, bool]]]] = field(
         default_factory=dict
     )  # TID -> the ticket and its messages' (id, has spool_key, spool_key, merged)
-    stamps: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # TID -> its file's
+    stamps: dict[str, Stamp] = field(default_factory=dict)  # TID -> its file's
 
     @property
     def root(self) -> Path:
@@ -136,11 +144,9 @@ class Fsck:
         """The ticket and what fsck needs of its messages; None when there is none,
         or it is corrupt (a problem then). The first run's, if the file is the same."""
         store = self.app.store
-        try:
-            st = os.stat(self.ticket_path(tid))  # (before reading: a change after is seen)
-            self.stamps[tid] = (st.st_ino, st.st_size, st.st_mtime_ns)
-        except OSError:
-            pass
+        found = stamp(self.ticket_path(tid))  # (before reading: a change after is seen)
+        if found is not None:
+            self.stamps[tid] = found
         earlier = self.earlier
         if earlier and tid in earlier.kept and earlier.stamps.get(tid) == self.stamps.get(tid):
             self.kept[tid] = earlier.kept[tid]
@@ -156,7 +162,7 @@ class Fsck:
             fix = "set aside (a copy in lost+found/); its mail is re-queued"
             self.problem(path, "corrupt ticket file", fix)
             if self.repair:  # once its mail is re-queued: fsckspool.set_aside_tickets
-                self.aside.append(path)
+                self.aside[path] = self.stamps.get(tid)
             return None
         if loaded is None:
             return None

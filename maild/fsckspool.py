@@ -76,15 +76,31 @@ def set_aside_tickets(check: Fsck) -> None:
       lost+found/ at most.
     A repair of an older maild (one section) killed between the two left the mail in
     spool/cur: the next repair keeps those index entries too (Waiting.processed) and
-    re-queues the mail."""
+    re-queues the mail.
+    Only a file still the one found broken is set aside: between the sections another
+    repair may have set it aside and serve stored the re-queued mail again in a whole
+    file of that name, which stays."""
     if not check.aside:
         return
     store = check.app.store
     with store.locked(timeout=120):
-        for path in check.aside:
-            if os.path.exists(path):  # (set aside meanwhile by another repair: done)
+        for path, found in check.aside.items():
+            if found is not None and stamp(path) == found:  # (else gone, or stored again)
                 keep_copy(store, path)
                 store.files().remove(path)
+
+
+Stamp = tuple[int, int, int]
+
+
+def stamp(path: Path) -> Stamp | None:
+    """The file at `path` as it is now: (inode, size, mtime); None if there is none.
+    A write replaces a file (temp file, rename): a new inode and mtime."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 class Waiting:

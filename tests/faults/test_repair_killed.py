@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from maild.fsck import Fsck
 from tests.helpers import ROOT, Daemon, Desk, make_mail, staff_to
 
 BROKEN = 30  # tickets whose files are cut in half: the repair's work to be killed in
@@ -159,3 +160,32 @@ def test_a_repair_of_an_older_maild_killed_after_setting_a_file_aside(desk, sink
     assert "a ticket that does not exist" not in again.out
     _serve_until_spool_empty(desk)
     _assert_stored_again(desk, sink, tid, [tid, *others], sent)
+
+
+def test_a_second_repair_leaves_the_ticket_serve_stored_again(desk, sink):
+    """Two repairs at once: B finds the broken file in its first section, A sets it
+    aside and serve stores the re-queued mail again, in a whole file. B's second
+    section set aside (and removed) that whole file too: it checked only that a file
+    was there. It sets aside only the file it found broken."""
+    from maild.app import App
+    from maild.config import load
+    from maild.fsckspool import set_aside_tickets
+
+    tid = _conversation(desk)
+    assert desk.flush().code == 0
+    sent = len(sink.received)
+    path = _ticket_file(desk, tid)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    b = Fsck(App(load(desk.config)), repair=True)
+    with b.app.store.locked(timeout=120):  # B's first section
+        b.checks()
+    assert path in b.aside
+    a = desk.run("fsck", "--repair")  # A, whole
+    assert a.code == 0 and not path.exists(), a.out
+    _serve_until_spool_empty(desk)
+    stored = path.read_bytes()
+    set_aside_tickets(b)  # B's second section
+    assert path.read_bytes() == stored
+    lost = _data(desk) / "lost+found" / "tickets" / tid[:2]
+    assert len(list(lost.glob(f"{tid}.json.*"))) == 1  # A's copy of the broken file
+    _assert_stored_again(desk, sink, tid, [tid], sent)
