@@ -12,6 +12,7 @@ import os
 from datetime import datetime
 
 from maild.adapters.leftovers import remove_leftovers
+from tests.faults.fs import read_only
 from tests.helpers import Daemon, make_mail
 
 
@@ -78,3 +79,28 @@ def test_redaction_covers_every_copy(desk, sink):
             assert b"S3cr3t!" not in p.read_bytes(), p
     desk.flush()
     assert all("S3cr3t!" not in r.text for r in sink.received)
+
+
+def test_a_temp_file_that_cannot_be_removed_leaves_the_staging_folders_removed(desk):
+    """A dead writer's temp file on a read-only mount: the error removing it does not
+    keep dead backups' staging folders (a copy of the whole store each); each is
+    tried, and told, on its own (once one try for both, told as the temp files')."""
+    desk.ingest(make_mail())
+    data = desk.root / "data"
+    dead = os.fork()
+    if dead == 0:
+        os._exit(0)
+    os.waitpid(dead, 0)
+    part = next((data / "tickets").iterdir())
+    left = part / f".4821-7730.json.{dead}.123456789.tmp"
+    left.write_text("Пароль: S3cr3t!")
+    stage = data / f".backup-{dead}.1"  # a killed backup's: no lock
+    (stage / "tickets").mkdir(parents=True)
+    with read_only(part):
+        daemon = Daemon(desk).start()
+        assert daemon.stop() == 0
+    log = daemon.logtext()
+    assert left.exists() and "cannot remove the temp files of interrupted writes" in log, log
+    assert "Read-only file system" in log
+    assert not stage.exists(), log
+    assert f"removed {stage}: the staging folder of a backup that did not finish" in log
