@@ -80,10 +80,10 @@ def partial_archive(tmp: Path) -> int:
     return _claim(os.fspath(tmp), make)
 
 
-def remove_if_dead(path: str, wait: bool = False) -> str:
-    """Remove the staging folder or partial archive at `path` unless the backup that
-    made it still runs (RUNNING; `wait`: until it ends). GONE: not there (any more:
-    a backup that ends removes its own); DENIED: another user's, left as it is."""
+def _take_lock(path: str, wait: bool = False) -> int | str:
+    """An fd of the staging folder or partial archive at `path` that holds its lock
+    (its backup is gone), or why there is none: GONE (not there), DENIED (this user
+    may not open it), RUNNING (its backup holds the lock; `wait`: until it ends)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except FileNotFoundError:
@@ -91,10 +91,23 @@ def remove_if_dead(path: str, wait: bool = False) -> str:
     except PermissionError:
         return DENIED
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BaseException as e:
+        os.close(fd)
+        if isinstance(e, BlockingIOError):
             return RUNNING
+        raise
+    return fd
+
+
+def remove_if_dead(path: str, wait: bool = False) -> str:
+    """Remove the staging folder or partial archive at `path` unless the backup that
+    made it still runs (RUNNING; `wait`: until it ends). GONE: not there (any more:
+    a backup that ends removes its own); DENIED: another user's, left as it is."""
+    fd = _take_lock(path, wait)
+    if isinstance(fd, str):
+        return fd
+    try:
         if not _same(fd, path):
             return GONE
         if os.path.isdir(path):
@@ -123,18 +136,10 @@ def stages(root: Path) -> list[str]:
 def is_running(path: str) -> bool:
     """Whether the backup that made this folder or file still runs (holds its lock);
     one this process may not open is taken for running (it is not ours to remove)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
+    fd = _take_lock(path)
+    if isinstance(fd, str):
+        return fd != GONE  # RUNNING, or DENIED
+    os.close(fd)
     return False
 
 
