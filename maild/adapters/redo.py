@@ -11,8 +11,11 @@ Why finishing a journal is always right, and never undoes a later commit:
   A deletion or a move is redone only while its source exists: one that is gone was
   done. Such a path is made again only by a later commit (the next bullet), or by a
   write outside the lock that names a new file each time (the spool's new mail,
-  claims under the claimer's pid), or moves one back (`maild serve` finishes the
-  journal before it puts a dead worker's claims back).
+  claims under the claimer's pid), or moves one back: a dead worker's claims go back
+  to the queue, at serve's start after the journal is finished; while serve runs, a
+  claim may go back first, so the journal's move of it finds no source and is
+  skipped, and the message, processed again, is a duplicate of what the journal's
+  renames stored (stored once; its mail keyed, so queued once).
 - No later commit runs before the journal is finished: commits hold the store lock,
   and taking it finishes the journal first.
 - A journal does not come back over a later commit after a power loss: it is deleted
