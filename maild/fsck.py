@@ -34,6 +34,7 @@ from functools import cached_property
 from pathlib import Path
 
 from maild.adapters.store import CorruptFile, DurableJSONStorage, StoreUnavailable, open_part
+from maild.adapters.store.files import Stamp, stamp
 from maild.adapters.store.indexes import key_hash
 from maild.adapters.store.rebuild import keep_copy, summary_of, ticket_tids
 from maild.adapters.store.summaries import same_row, table_rows
@@ -42,14 +43,7 @@ from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE
 from maild.fsckfiles import check_files
 from maild.fsckrecords import check_address_records, check_blocklist, check_outbox
-from maild.fsckspool import (
-    Stamp,
-    Waiting,
-    check_spool,
-    check_spool_copies,
-    set_aside_tickets,
-    stamp,
-)
+from maild.fsckspool import Waiting, check_spool, check_spool_copies, set_aside_tickets
 from maild.output import print_json
 from maild.privileges import user_name
 from maild.unreadables import chown_fix
@@ -75,7 +69,7 @@ class Fsck:
     # TIDs of corrupt ticket files -> whether --repair sets the file aside (False:
     # unreadable, left as it is)
     corrupt: dict[str, bool] = field(default_factory=dict)
-    # the corrupt files --repair sets aside -> their stamp (fsckspool.stamp) when found
+    # the corrupt files --repair sets aside -> their stamp (store.files.stamp) when found
     aside: dict[Path, Stamp | None] = field(default_factory=dict)
     copies: list[tuple[str, str, str]] = field(default_factory=list)  # TID, Message-ID, key
     stray: list[str] = field(default_factory=list)  # files in tickets/ that are no ticket's
@@ -144,7 +138,7 @@ class Fsck:
         """The ticket and what fsck needs of its messages; None when there is none,
         or it is corrupt (a problem then). The first run's, if the file is the same."""
         store = self.app.store
-        found = stamp(self.ticket_path(tid))  # (before reading: a change after is seen)
+        found = stamp(os.fspath(self.ticket_path(tid)))  # (before reading: a change after is seen)
         if found is not None:
             self.stamps[tid] = found
         earlier = self.earlier

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from maild.adapters.quarantine import entry_id
 from maild.adapters.spool import pid_alive
 from maild.adapters.store import CorruptFile
+from maild.adapters.store.files import stamp
 from maild.adapters.store.rebuild import LOST_FOUND, keep_copy
 from maild.domain.maildigest import content_digest, reused_id
 from maild.domain.message import legacy_synthetic_msgid, message_id_of, synthetic_msgid
@@ -85,22 +86,10 @@ def set_aside_tickets(check: Fsck) -> None:
     store = check.app.store
     with store.locked(timeout=120):
         for path, found in check.aside.items():
-            if found is not None and stamp(path) == found:  # (else gone, or stored again)
+            # the file found broken, unchanged (else gone, or serve stored it again)
+            if found is not None and stamp(os.fspath(path)) == found:
                 keep_copy(store, path)
                 store.files().remove(path)
-
-
-Stamp = tuple[int, int, int]
-
-
-def stamp(path: Path) -> Stamp | None:
-    """The file at `path` as it is now: (inode, size, mtime); None if there is none.
-    A write replaces a file (temp file, rename): a new inode and mtime."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 class Waiting:
