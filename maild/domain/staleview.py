@@ -19,7 +19,7 @@ thread):
    unanswered.
 The writer's own actions never make their reply stale. A reply that names no mail of
 the thread (no In-Reply-To, a mail of another desk) is never stale: nothing says what
-its writer saw. To send anyway, the writer answers the «Команды не выполнены» mail,
+its writer saw. To send anyway, the writer answers the «Ответ не отправлен» mail,
 which is newer than all that.
 
 And #take on a ticket another staff member holds (its assignee) stops the reply, whatever
@@ -57,7 +57,7 @@ ONLY_COMMANDS = "(только команды)"  # a reply's record with no text
 @dataclass(frozen=True)
 class View:
     """What stops a reply written on a stale view: its errors, and whether answering
-    the «Команды не выполнены» mail sends it (resend: not for #take alone)."""
+    the «Ответ не отправлен» mail sends it (resend: not for #take alone)."""
 
     errors: list[str]
     resend: bool
