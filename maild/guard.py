@@ -17,6 +17,7 @@ from datetime import datetime
 from maild import withdrawals
 from maild.app import App
 from maild.domain.caps import (
+    AUTO_KINDS,
     Caps,
     cap_reached,
     mailbox_of,
@@ -33,8 +34,6 @@ from maild.domain.spam import BlockList, verdict, withheld
 from maild.withdrawals import Held
 
 log = logging.getLogger("maild.guard")
-
-AUTO_KINDS = ("confirmation", "notice")
 
 
 # -- the quarantine gate ------------------------------------------------------------

@@ -5,6 +5,9 @@ whether it went. Called by every withdrawal: block add, #spam and #uncc
 App), at stale reminders (outstale.py) and at staff who left (outleft.py), `maild
 forget` (ops/forget.py). A copy withdrawn while the sender was already
 handing it to the relay went: its mark is taken off again (unnote).
+
+An automatic copy withdrawn gives back its count against its recipient's caps (it
+reached nobody; caps.uncounted), and one that went after all is counted again.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from maild.adapters.store import CorruptFile
-from maild.domain.records import MessageRecord, OutboxEntry, Ticket
+from maild.domain.caps import counted_copy, mailbox_of
+from maild.domain.records import MessageRecord, OutboxEntry, Ticket, aware_time
 from maild.domain.withdrawn import Withdrawal, mark_withdrawn, unmark_withdrawn
 
 if TYPE_CHECKING:  # (app wires this module into the outbox's sender)
@@ -46,6 +50,7 @@ def note(
     that one was merged into (#merge copies the records there); `held`: threads the
     caller saves itself after this, marked in place (#uncc: the reply's ticket). In
     the caller's locked section. How many threads changed."""
+    _recount(app, withdrawn, went=False)
     n = 0
     for tid, ws in _by_tid(withdrawn).items():
         for one in _with_targets(app, tid, held or {}):
@@ -67,6 +72,7 @@ def unnote(app: App, went: list[tuple[OutboxEntry, Withdrawal]]) -> int:
     while the sender was handing them to the relay, which took them
     (adapters/outrace.py). In the caller's locked section; taking them off twice
     changes nothing. How many threads changed."""
+    _recount(app, went, went=True)
     n = 0
     for tid, ws in _by_tid(went).items():
         for one in _with_targets(app, tid, {}):
@@ -76,6 +82,23 @@ def unnote(app: App, went: list[tuple[OutboxEntry, Withdrawal]]) -> int:
                 app.store.save(loaded[0], unmarked)
                 n += 1
     return n
+
+
+def _recount(app: App, pairs: list[tuple[OutboxEntry, Withdrawal]], went: bool) -> None:
+    """The caps' counts of the automatic copies of `pairs` (caps.counted_copy), per
+    recipient's mailbox as they were counted when queued: given back for copies
+    withdrawn, counted again for copies that went after all (`went`; each copy comes
+    here so once: OutQueue.withdraw, outrace._unwithdraw). A copy `maild forget`
+    erased names its placeholder: its person's record is gone."""
+    for meta, _w in pairs:
+        when = aware_time(meta["queued_at"])
+        if when is None or meta.get("erased") or not counted_copy(meta["kind"], meta.get("role")):
+            continue
+        for rcpt in meta["to"]:
+            if went:
+                app.store.record_auto_reply(mailbox_of(rcpt), when)
+            else:
+                app.store.uncount_auto_reply(mailbox_of(rcpt), when)
 
 
 def _load(app: App, tid: str) -> tuple[Ticket, list[MessageRecord]] | None:

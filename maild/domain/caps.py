@@ -4,8 +4,10 @@ and on staff notices about one sender's mail (`notice_cap`), so no outsider fill
 staff's inboxes by writing to support@ (a flood, a loop with an unmarked robot): its
 unproven mail and its proven mail each in a bucket of their own (`notice_limit`).
 
-Pure: the times of earlier automatic mail are passed in. Mail over a cap is not
-sent; the caller records it in the ticket as "suppressed: cap".
+Pure: the times of earlier automatic mail are passed in: of mail that went or may
+still go (a cap limits what a person gets; mail withdrawn from the outbox before it
+went gives its count back: `uncounted`). Mail over a cap is not sent; the caller
+records it in the ticket as "suppressed: cap".
 """
 
 from __future__ import annotations
@@ -17,16 +19,19 @@ from datetime import datetime, timedelta
 from maild.domain.plural import ru_plural
 
 __all__ = [
+    "AUTO_KINDS",
     "NOTICE_LIMIT_DEFAULT",
     "NOTICE_WINDOW",
     "WINDOW",
     "Caps",
     "NoticeCap",
     "cap_reached",
+    "counted_copy",
     "mailbox_of",
     "notice_cap",
     "notice_cap_reason",
     "notice_limit",
+    "uncounted",
 ]
 
 WINDOW = timedelta(days=1)  # the longest a cap counts back: older mail counts for none
@@ -34,6 +39,9 @@ NOTICE_WINDOW = timedelta(hours=1)  # what the cap on staff notices per sender c
 # support.max_staff_notices_per_sender_per_hour unset; and what proven mail is capped
 # at when the admin set it to 0 (notice_limit)
 NOTICE_LIMIT_DEFAULT = 20
+# the kinds of mail capped as automatic when it goes to someone off the staff side, or
+# answers mail nobody verified (guard.check_caps)
+AUTO_KINDS = ("confirmation", "notice")
 # one Gmail mailbox's domains (mailbox_of): Gmail ignores dots in the local part
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
@@ -60,6 +68,25 @@ def cap_reached(
         return f"не больше {_letters(caps.per_address_day)} адресу в сутки"
     if sum(t > hour for t in to_ticket) >= caps.per_ticket_hour:
         return f"не больше {_letters(caps.per_ticket_hour)} по обращению в час"
+    return None
+
+
+def counted_copy(kind: str, role: str | None) -> bool:
+    """Whether a queued copy of mail of `kind` (an outbox record's), queued to its
+    recipient as `role` (None: not as staff nor the head), was counted against the
+    recipient's caps: automatic mail to a customer. A copy to staff or the head is
+    left counted (conservative: of the mail only answers to unverified claims count)."""
+    return kind in AUTO_KINDS and role is None
+
+
+def uncounted(times: list[datetime], queued_at: datetime) -> list[datetime] | None:
+    """The times of automatic mail to an address (its record's) without one copy
+    withdrawn from the outbox before it went, which was counted when it was queued
+    at `queued_at`: it reached nobody, and a cap limits what a person gets. None when
+    no time is that one (counted no more: over a day old, or never counted)."""
+    for n, t in enumerate(times):
+        if t == queued_at:
+            return times[:n] + times[n + 1 :]
     return None
 
 

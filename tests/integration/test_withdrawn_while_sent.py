@@ -12,6 +12,8 @@ import sys
 import threading
 from dataclasses import dataclass, field
 
+from maild.app import App
+from maild.config import load
 from tests.helpers import ROOT, Desk, Sink, SinkHandler, make_mail, staff_to
 
 CUSTOMER = "ivan@shop-example.ru"  # make_mail's sender
@@ -78,6 +80,10 @@ def test_block_add_while_the_started_notice_is_in_smtp_data(tmp_path):
         sent = desk.run("outbox", "list", "--sent", "--json").json()
         [meta] = [m for m in sent if m["message_id"] == mid]
         assert meta.get("sent_at") and "withdrawn" not in meta, meta
+        # the caps count it as the mail that went it is (the withdrawal's
+        # withdrawals.note gave its count back, unnote counted it again)
+        counted = App(load(desk.config)).store.auto_replies(CUSTOMER)
+        assert len(counted) == 2, counted  # the confirmation and «работа начата»
 
         # unblocked: «работа начата» went already, so none goes again
         r = desk.run("block", "remove", CUSTOMER)

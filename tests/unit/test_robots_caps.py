@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from maild.domain.caps import Caps, cap_reached, mailbox_of
+from maild.domain.caps import Caps, cap_reached, counted_copy, mailbox_of, uncounted
 from maild.domain.replyaddr import sign, sign_for, signed_for, verify
 from maild.domain.robots import FOREIGN_TAG_RE, answered, auto_ids, fast_reply, robot_reason
 
@@ -173,6 +173,33 @@ def test_the_daily_cap_counts_the_last_day_and_no_more(ago: timedelta, counts: b
     earlier = [T0 - ago, T0 - timedelta(hours=5), T0 - timedelta(hours=6)]
     got = cap_reached(caps, earlier, [], T0)
     assert got == ("не больше 3 автоматических писем адресу в сутки" if counts else None)
+
+
+def test_a_withdrawn_copy_gives_its_count_back_once() -> None:
+    """caps.uncounted: the times of automatic mail to an address without the one
+    withdrawn copy queued then (one of two queued at once), None when none is."""
+    hour = T0 - timedelta(hours=1)
+    assert uncounted([hour, T0, T0], T0) == [hour, T0]
+    assert uncounted([hour], T0) is None
+    assert uncounted([], T0) is None
+    caps = Caps(per_address_hour=10, per_address_day=2, per_ticket_hour=10)
+    assert cap_reached(caps, uncounted([hour, T0], T0) or [], [], T0) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "role", "counted"),
+    [
+        ("confirmation", None, True),
+        ("notice", None, True),
+        ("notice", "staff", False),  # queued to staff as such: left counted
+        ("notice", "head", False),
+        ("staff", None, False),  # a staff member's answer: never capped
+        ("alert", None, False),
+        ("report", None, False),
+    ],
+)
+def test_the_copies_a_withdrawal_gives_the_count_of_back(kind, role, counted) -> None:
+    assert counted_copy(kind, role) is counted
 
 
 def test_reply_address_signed_per_staff_member() -> None:

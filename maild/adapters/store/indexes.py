@@ -145,7 +145,8 @@ class Indexes:
             self._save_address(address, {**record, "first_seen": when})
 
     def auto_replies(self, address: str) -> list[datetime]:
-        """When automatic replies went to this address lately."""
+        """When automatic replies went to this address lately, or were queued to it
+        and may still go (one withdrawn before it went is taken out: uncount_auto_reply)."""
         return _times(self._address(address))
 
     def record_auto_reply(self, address: str, when: datetime) -> None:
@@ -153,6 +154,17 @@ class Indexes:
         since = when - caps.WINDOW  # what no cap counts any more is dropped
         times = [t for t in _times(record) if t > since] + [when]
         self._save_address(address, {**record, "auto_replies": [t.isoformat() for t in times]})
+
+    def uncount_auto_reply(self, address: str, queued_at: datetime) -> bool:
+        """Take back the count of an automatic mail to this address queued at
+        `queued_at` and withdrawn before it went (caps.uncounted); whether it was
+        counted. A record without it is left as it is (none is made)."""
+        record = self._address(address)
+        times = caps.uncounted(_times(record), queued_at)
+        if times is None:
+            return False
+        self._save_address(address, {**record, "auto_replies": [t.isoformat() for t in times]})
+        return True
 
     def staff_notices(
         self, address: str, proven: bool = False

@@ -244,6 +244,9 @@ class Store:
     def record_auto_reply(self, address: str, when: datetime) -> None:
         self.indexes.record_auto_reply(address, when)
 
+    def uncount_auto_reply(self, address: str, queued_at: datetime) -> bool:
+        return self.indexes.uncount_auto_reply(address, queued_at)
+
     def staff_notices(
         self, address: str, proven: bool = False
     ) -> tuple[list[datetime], datetime | None]:
