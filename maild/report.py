@@ -2,10 +2,12 @@
 
 A ticket is "in time" when its first staff reaction came by its first deadline
 (`first_reaction_due`: set at creation, moved when staff pass the ticket to another
-level before reacting, recomputed from creation when they correct a closed ticket's
-level: domain/ticket.py), "breached" when it came later or is still missing past it.
-A #close or #merge alone that told the customer is a reaction, recorded as the first
-one on the ticket (ticket.on_mail_to_customer), so the report counts it as any other.
+level before reacting and before it passed, recomputed from creation when they
+correct a closed ticket's level: domain/ticket.py), "breached" when it came later or
+is still missing past it. A #close alone that told the customer is a reaction,
+recorded as the first one on the ticket (ticket.on_mail_to_customer), so the report
+counts it as any other; the notice of #merge is none: a ticket merged before any
+reaction is counted where its customer waits on (domain/mergedwait.report_rows).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from maild.app import App
+from maild.domain.mergedwait import report_rows
 from maild.domain.records import Summary
 from maild.domain.sla import LEVELS, SHORT_RU
 
@@ -73,18 +76,19 @@ def sla_report(
     """The figures at `now` (the daily job's own time; the clock's by default)."""
     now = now or app.now()
     buckets: dict[str, dict[str, Any]] = {}
-    for r in app.store.each_summary():
-        created = datetime.fromisoformat(r["created_at"])
-        local_day = created.astimezone(app.tz).date()
-        if (since and local_day < since) or (until and local_day > until):
-            continue
-        counts, hours = _tally(app, r, created, now)
-        for level in (r["level"], "all"):
-            b = buckets.setdefault(level, _bucket(level))
-            for key, n in counts.items():
-                b[key] += n
-            if hours is not None:
-                b["_hours"].append(hours)
+    for row in app.store.each_summary():
+        for r in report_rows(row):  # a merged ticket's wait where it went on
+            created = datetime.fromisoformat(r["created_at"])
+            local_day = created.astimezone(app.tz).date()
+            if (since and local_day < since) or (until and local_day > until):
+                continue
+            counts, hours = _tally(app, r, created, now)
+            for level in (r["level"], "all"):
+                b = buckets.setdefault(level, _bucket(level))
+                for key, n in counts.items():
+                    b[key] += n
+                if hours is not None:
+                    b["_hours"].append(hours)
     levels = []
     for lv in [*LEVELS, "all"]:
         if lv not in buckets:

@@ -4,7 +4,8 @@ Pure: the source ticket's messages, participants and known robots move into the
 target, the earlier pending deadline wins (with the marks of what reminders and
 escalations went about it), a closed target is open again when an open ticket comes
 in and a waiting one when a customer's mail waiting for staff does, the source is
-closed and points at the target.
+closed and points at the target. The source's customer, if staff never reacted to
+them, waits on in the target (mergedwait: how the SLA report counts that wait).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from maild.domain import pace
+from maild.domain import mergedwait, pace
 from maild.domain.records import MessageRecord, Status, Ticket
 from maild.domain.ticket import iso
 
@@ -122,6 +123,9 @@ def merge(
     messages = sorted(
         [*target_messages, *moved], key=lambda m: datetime.fromisoformat(m["received_at"])
     )
+    # the source's customer, never reacted to, waits on in the target: the SLA report
+    # judges that wait there, once (mergedwait)
+    source, t = mergedwait.carried(source, t)
     s: Ticket = {
         **source,
         "status": "closed",

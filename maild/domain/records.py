@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Literal, NotRequired, TypedDict, cast
 
 from maild.domain import attachments as att
+from maild.domain.mergedwait import MergedWait
 from maild.domain.message import ParsedMessage
 
 Attachments = list[tuple[att.AttachmentDecision, bytes]]  # each decision with its bytes
@@ -90,6 +91,7 @@ class Ticket(TypedDict):
     waiting_since: NotRequired[str]  # #wait
     merged_from: NotRequired[list[str]]  # #merge: the tickets merged into this one
     merged_into: NotRequired[str]  # #merge: the ticket this one was merged into
+    merged_waits: NotRequired[list[MergedWait]]  # #merge: customers still waiting (mergedwait)
     robots: NotRequired[dict[str, str]]  # sender -> why it is taken for a robot
     humans: NotRequired[list[str]]  # #human: senders staff vouched for, never robots here
     removed: NotRequired[list[str]]  # #uncc: people staff took off it, until a #cc adds them
@@ -115,6 +117,8 @@ class Summary(TypedDict):
     critical: NotRequired[bool]
     assignee: NotRequired[str | None]
     closed_at: NotRequired[str | None]
+    merged_into: NotRequired[str]  # only in the rows of merged tickets
+    merged_waits: NotRequired[list[MergedWait]]  # only where waits went on
 
 
 class AttachmentRecord(TypedDict):

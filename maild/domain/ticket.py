@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, get_args
 
 from maild.domain.forget import PLACEHOLDER
+from maild.domain.mergedwait import answered
 from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
 from maild.domain.replyaddr import is_support_address
 from maild.domain.sender import Identification
@@ -161,8 +162,9 @@ def reacted_at(ticket: Ticket, at: datetime) -> str:
 
 
 def on_staff_reply(ticket: Ticket, at: datetime) -> Ticket:
-    """Staff answered: the reaction happened, nothing waits for staff now."""
-    t: Ticket = {**ticket}
+    """Staff answered: the reaction happened (to customers merged in too), nothing waits
+    for staff now."""
+    t: Ticket = answered(ticket, at)
     if t.get("first_reaction_at") is None:
         t["first_reaction_at"] = reacted_at(t, at)
     t["reaction_due"] = None
@@ -173,15 +175,20 @@ def on_staff_reply(ticket: Ticket, at: datetime) -> Ticket:
 
 
 def on_mail_to_customer(ticket: Ticket, at: datetime) -> Ticket:
-    """Staff's reply sent the customer mail (an answer, or the notice of a #close or
-    #merge alone) and left the ticket closed or waiting for the customer: that mail
-    was a reaction, the first one if none came before. Without it a ticket closed
-    minutes after it came (the customer told «Обращение закрыто») had no reaction at
-    all, and the SLA report counted it breached once its deadline passed. A #wait
-    that sends the customer nothing is no reaction: they heard nothing."""
-    if ticket["status"] not in ("closed", "waiting") or ticket.get("first_reaction_at"):
+    """Staff's reply sent the customer mail (an answer, or the notice of a #close
+    alone) and left the ticket closed or waiting for the customer: that mail was a
+    reaction, the first one if none came before (and to customers merged in). Without
+    it a ticket closed minutes after it came (the customer told «Обращение закрыто»)
+    had no reaction at all, and the SLA report counted it breached once its deadline
+    passed. A #wait that sends the customer nothing is no reaction: they heard nothing.
+    Nor is the notice of #merge («Обращение объединено»): it says where the
+    conversation goes on, and the customer waits on there (mergedwait)."""
+    if ticket["status"] not in ("closed", "waiting") or ticket.get("merged_into"):
         return ticket
-    return {**ticket, "first_reaction_at": reacted_at(ticket, at)}
+    t = answered(ticket, at)
+    if t.get("first_reaction_at"):
+        return t
+    return {**t, "first_reaction_at": reacted_at(t, at)}
 
 
 def customers(ticket: Ticket, staff: Iterable[str], support: str) -> list[str]:
@@ -239,6 +246,7 @@ def apply_command(
         t["closed_at"] = None
         if t.get("first_reaction_at") is None:
             t["first_reaction_at"] = reacted_at(t, at)
+        t = answered(t, at)
         t["reaction_due"] = None
         t["assignee"] = t.get("assignee") or by
         if not t["sent"].get(STARTED):
@@ -272,14 +280,29 @@ def apply_command(
             if pending and t["status"] not in ("closed", "waiting"):
                 t["reaction_due"] = iso(due(level, at))
                 t["reaction_from"] = iso(at)
-                if t.get("first_reaction_at") is None:  # the first reaction is owed so
-                    t["first_reaction_due"] = t["reaction_due"]
+                t["first_reaction_due"] = first_due_on_transfer(t, t["reaction_due"], at)
             notices.append(LEVEL_CHANGED)
     elif name == "critical":
         t["critical"] = True
     elif name == "assign" and arg:
         t["assignee"] = arg
     return t, notices
+
+
+def first_due_on_transfer(ticket: Ticket, new_due: str | None, at: datetime) -> str | None:
+    """The first deadline (the one the SLA report judges the first reaction by) once
+    staff pass ``ticket`` at ``at`` to a level whose time from the transfer ends at
+    ``new_due``: that one while the first reaction is owed and its deadline has not
+    passed. A deadline that passed without a reaction is a breach the head was already
+    told of (escalation mail); a transfer after it does not undo it, so it stays the
+    first deadline. The pending deadline (`reaction_due`, reminders and escalations)
+    follows the new level all the same: apply_command."""
+    first = ticket.get("first_reaction_due")
+    if ticket.get("first_reaction_at") is not None:
+        return first
+    if first and datetime.fromisoformat(first) < at:
+        return first
+    return new_due
 
 
 def level_corrected(ticket: Ticket, due: DueFn) -> Ticket:

@@ -18,7 +18,7 @@ import pytest
 
 from maild import jobs
 from maild.adapters.store import SUMMARY_FIELDS
-from maild.adapters.store.summaries import SUMMARY_KEYS
+from maild.adapters.store.summaries import MERGE_FIELDS, SUMMARY_KEYS
 from maild.app import App
 from maild.config import load
 from maild.domain.records import MessageRecord, OutboxEntry, Summary, Ticket
@@ -164,7 +164,7 @@ def _desk_day(w: World) -> tuple[str, str]:
     # from here on through `maild ingest`, at the real time (after the days above)
     w.customer("5", tid, cli=True)  # closed by the autoclose: a rating
     other = w.customer("Второе письмо о том же", cli=True)
-    w.staff(other, f"#merge {tid}\nОбъединяю.\n", cli=True)
+    w.staff(other, f"#merge {tid}\n", cli=True)  # alone: its customer waits on in tid
     w.desk.flush()
     return tid, other
 
@@ -214,6 +214,7 @@ def test_every_record_written_has_its_declared_shape(world: World, sink):
     assert {"reminder", "escalation", "waiting_reminder", "autoclosed", "started"} <= done
     assert seen["kind"] == {"customer", "staff", "note", "confirmation", "notice"}
     assert {"waiting_since", "merged_from", "merged_into", "free_expired"} <= seen["ticket"]
+    assert {"merged_into", "merged_waits"} <= {k for r in rows for k in r}
     written = {"command_errors", "unverified_staff", "commands", "sent_as", "status_question"}
     written |= {"template", "auto_to_customer", "rating", "merged_from", "recharset"}
     assert written <= seen["message"]
@@ -224,5 +225,5 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 
 
 def test_summary_shape_is_the_store_summary_fields():
-    assert set(get_type_hints(Summary)) == set(SUMMARY_FIELDS)
+    assert set(get_type_hints(Summary)) == {*SUMMARY_FIELDS, *MERGE_FIELDS}
     assert Summary.__required_keys__ == SUMMARY_KEYS

@@ -163,3 +163,39 @@ def test_first_reaction_is_never_before_the_ticket(step):
         tk.apply_command(make(), "take", None, T0 + step, due, "anna")[0],
     ):
         assert t["first_reaction_at"] == max(T0, T0 + step).isoformat()
+
+
+def test_a_transfer_after_the_first_deadline_passed_keeps_that_deadline():
+    """VIP due 12:00, nothing by 16:00, then #level standard: the breach stands (the
+    first deadline stays 12:00) while the pending deadline follows the new level."""
+    vip = make(Identification("vip", "license", "V", ""))  # due T0 + 2 h
+    late = T0 + timedelta(hours=6)
+    t, _ = tk.apply_command(vip, "level", "standard", late, due, "anna@s.ru")
+    assert t["first_reaction_due"] == (T0 + timedelta(hours=2)).isoformat()
+    assert t["reaction_due"] == (late + timedelta(hours=6)).isoformat()
+    # before the deadline passed (or at it) the first deadline is the new level's
+    for when in (T0 + timedelta(hours=1), T0 + timedelta(hours=2)):
+        t, _ = tk.apply_command(vip, "consulting", None, when, due, "anna@s.ru")
+        assert (
+            t["first_reaction_due"] == t["reaction_due"] == (when + timedelta(hours=40)).isoformat()
+        )
+
+
+def test_first_due_on_transfer():
+    t = make()  # free: first due T0 + 24 h
+    new = (T0 + timedelta(hours=30)).isoformat()
+    assert tk.first_due_on_transfer(t, new, T0 + timedelta(hours=1)) == new
+    assert tk.first_due_on_transfer(t, new, T0 + timedelta(hours=25)) == t["first_reaction_due"]
+    reacted = tk.on_staff_reply(t, T0 + timedelta(hours=1))
+    assert (
+        tk.first_due_on_transfer(reacted, new, T0 + timedelta(hours=2)) == t["first_reaction_due"]
+    )
+
+
+def test_the_merge_notice_is_no_reaction():
+    """#merge alone closes the ticket and tells its customer where the conversation goes
+    on: no first reaction (their wait goes on there: mergedwait); #close alone is one."""
+    merged = {**make(), "status": "closed", "merged_into": "1111-2222"}
+    assert tk.on_mail_to_customer(merged, T0 + timedelta(minutes=10)) == merged
+    closed, _ = tk.apply_command(make(), "close", None, T0 + timedelta(minutes=5), due, "a")
+    assert tk.on_mail_to_customer(closed, T0 + timedelta(minutes=5))["first_reaction_at"]

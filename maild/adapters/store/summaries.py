@@ -36,7 +36,9 @@ SUMMARY_FIELDS = (
     "closed_at",
 )
 SUMMARY_KEYS = frozenset(("tid", "status", "level", "requester", "created_at"))
-LATER_FIELDS = frozenset(("reaction_from",))  # summaries gained them after release
+# in the rows of the few tickets that have them (merged: the SLA report, mergedwait)
+MERGE_FIELDS = ("merged_into", "merged_waits")
+LATER_FIELDS = frozenset(("reaction_from", *MERGE_FIELDS))  # gained after release
 
 
 def same_row(have: object, want: dict) -> bool:
@@ -60,8 +62,9 @@ def open_part(root: Path, tid: str) -> Path:
 
 
 def summary_of(ticket: Ticket) -> Summary:
-    """The row of a ticket in open/ or its archive week."""
-    return {k: ticket.get(k) for k in SUMMARY_FIELDS}
+    """The row of a ticket in open/ or its archive week (MERGE_FIELDS only where set)."""
+    row = {k: ticket.get(k) for k in SUMMARY_FIELDS}
+    return row | {k: ticket[k] for k in MERGE_FIELDS if ticket.get(k)}
 
 
 def archive_path(root: str, ticket: Ticket) -> str:

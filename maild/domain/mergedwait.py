@@ -1,0 +1,103 @@
+"""A merged ticket's customer still waits: #merge before staff reacted to the merged
+ticket moves that wait into the ticket it was merged into, where the SLA report judges it.
+
+The merge notice («Обращение объединено») only says where the conversation goes on: it
+is no reaction (ticket.on_mail_to_customer). The customer of the merged ticket waits
+until staff react on the surviving ticket (an answer, #take, a #close that tells them),
+and that wait is judged once, against the merged ticket's own first deadline, under its
+own level and day of arrival: the survivor keeps it in `merged_waits`, one entry per
+ticket merged in unreacted, and the report counts each entry as that ticket and the
+merged ticket itself no more (report_rows). A ticket reacted to before it was merged
+ended its wait there and is counted as it is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:  # records declares a ticket's merged_waits with MergedWait
+    from maild.domain.records import Summary, Ticket
+
+__all__ = ["MergedWait", "answered", "carried", "report_rows"]
+
+
+class MergedWait(TypedDict):
+    """The wait of a ticket merged in before any reaction (times ISO 8601)."""
+
+    tid: str  # the merged ticket
+    level: str  # its level when merged: the report counts the wait under it
+    created_at: str  # when it came: its day is the report's period, its hours from here
+    first_reaction_due: str | None  # its own first deadline, the one the wait is judged by
+    first_reaction_at: str | None  # the first reaction on the ticket it went on in
+
+
+def _pending(waits: Any) -> list[MergedWait]:
+    return [w for w in waits or () if not w.get("first_reaction_at")]
+
+
+def carried(source: Ticket, target: Ticket) -> tuple[Ticket, Ticket]:
+    """(source, target) once ``source`` is merged into ``target``: the source's wait,
+    when staff never reacted to it, and the waits merged into it earlier still pending
+    go on in the target; waits the source's reactions ended stay with the source (the
+    report counts them there). A source reacted to carries nothing of its own."""
+    s: Ticket = {**source}
+    moved = _pending(source.get("merged_waits"))
+    kept = [w for w in source.get("merged_waits") or () if w not in moved]
+    if not source.get("first_reaction_at"):
+        own: MergedWait = {
+            "tid": source["tid"],
+            "level": source.get("level") or "",
+            "created_at": source.get("created_at") or "",
+            "first_reaction_due": source.get("first_reaction_due"),
+            "first_reaction_at": None,
+        }
+        moved.insert(0, own)
+    if kept:
+        s["merged_waits"] = kept
+    else:
+        s.pop("merged_waits", None)
+    t: Ticket = {**target}
+    if moved:
+        t["merged_waits"] = [*(target.get("merged_waits") or ()), *moved]
+    return s, t
+
+
+def answered(ticket: Ticket, at: datetime) -> Ticket:
+    """Staff reacted on ``ticket`` at ``at``, to all its customers: the waits merged
+    into it end now (never before the merged ticket came, as ticket.reacted_at)."""
+    waits = ticket.get("merged_waits")
+    if not _pending(waits):
+        return ticket
+    out: list[MergedWait] = []
+    for w in waits or ():
+        if not w.get("first_reaction_at"):
+            came = datetime.fromisoformat(w["created_at"])
+            w = {**w, "first_reaction_at": max(came, at).isoformat()}
+        out.append(w)
+    return {**ticket, "merged_waits": out}
+
+
+def report_rows(summary: Summary) -> list[Summary]:
+    """What the SLA report counts for one summary row: the ticket, unless it was merged
+    before any reaction (its wait is counted where it went on), and each wait merged
+    into it, as a closed ticket of its level and arrival (closed: the survivor is the
+    one open or overdue)."""
+    rows: list[Summary] = []
+    if not (summary.get("merged_into") and not summary.get("first_reaction_at")):
+        rows.append(summary)
+    for w in summary.get("merged_waits") or ():
+        if not w.get("created_at"):  # (no real ticket lacks it: nothing to date it by)
+            continue
+        rows.append(
+            {
+                "tid": w["tid"],
+                "status": "closed",
+                "level": w["level"],
+                "requester": "",
+                "created_at": w["created_at"],
+                "first_reaction_due": w.get("first_reaction_due"),
+                "first_reaction_at": w.get("first_reaction_at"),
+            }
+        )
+    return rows

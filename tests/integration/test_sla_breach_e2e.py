@@ -1,0 +1,78 @@
+"""A breach the head was told of (escalation mail) stays a breach in `maild report sla`
+whatever staff do next: a transfer to another level after the first deadline passed
+(ticket.first_due_on_transfer), a #merge whose notice is no reaction and whose merged
+customer waits on in the surviving ticket (mergedwait). `maild ingest` with the clock
+fixed, `maild jobs run --now`, `maild report sla --json`; a real aiosmtpd relay."""
+
+from __future__ import annotations
+
+from tests.helpers import Desk, make_mail
+from tests.integration.test_deadlines_e2e import HEAD, at, ingest_at, jobs_run, mails_to
+from tests.integration.test_staff_e2e import staff_reply
+
+VIP, STANDARD = "vip@vip-example.ru", "ivan@shop-example.ru"
+
+
+def licensed(desk: Desk) -> None:
+    for key, level, email in (("V-1", "vip", VIP), ("S-1", "standard", STANDARD)):
+        assert (
+            desk.run("license", "add", "--key", key, "--level", level, "--email", email).code == 0
+        )
+
+
+def new_ticket(desk: Desk, day: int, hour: int, sender: str, subject: str) -> str:
+    return ingest_at(desk, at(day, hour), make_mail(sender=sender, subject=subject))
+
+
+def sla(desk: Desk) -> dict[str, dict]:
+    r = desk.run("report", "sla", "--json")
+    assert r.code == 0, r.err
+    return {b["level"]: b for b in r.json()["levels"]}
+
+
+def figures(b: dict) -> tuple:
+    return b["tickets"], b["in_time"], b["breached"], b["median_reaction_hours"]
+
+
+def test_a_transfer_after_the_deadline_passed_does_not_undo_the_breach(desk, sink):
+    """VIP due 12:00 and standard due 16:00, both escalated; then `#level operative` at
+    16:00 and the answer at 16:05, `#consulting` next morning and the answer at 09:05:
+    both first reactions came after the deadlines the head was told had passed."""
+    licensed(desk)
+    vip = new_ticket(desk, 23, 10, VIP, "VIP: не открывается админка")
+    std = new_ticket(desk, 23, 10, STANDARD, "Стандарт: ошибка в корзине")
+    jobs_run(desk, at(23, 12))
+    jobs_run(desk, at(23, 16))
+    told = [m.subject for m in mails_to(desk, sink, HEAD) if "Просрочена" in m.subject]
+    assert len(told) == 2 and "(срок 23.11.2026 12:00)" in told[0]
+    ingest_at(desk, at(23, 16), staff_reply(vip, "#level operative"))
+    assert desk.ticket(vip)["reaction_due"] == "2026-11-24T11:00:00+03:00"  # the new level's
+    ingest_at(desk, at(23, 16, 5), staff_reply(vip, "Ответ по админке."))
+    ingest_at(desk, at(24, 9), staff_reply(std, "#consulting"))
+    ingest_at(desk, at(24, 9, 5), staff_reply(std, "Ответ по корзине."))
+    levels = sla(desk)
+    assert figures(levels["operative"])[:3] == (1, 0, 1)
+    assert figures(levels["consulting"])[:3] == (1, 0, 1)
+    assert figures(levels["all"])[:3] == (2, 0, 2)
+
+
+def test_a_merge_before_the_deadline_keeps_the_merged_customers_breach(desk, sink):
+    """Standard A at 10:00 (due 16:00), VIP B at 11:00 (due 13:00), B merged into A at
+    11:10: A is reminded and escalated about 13:00, the answer on A comes at 15:00. The
+    merge notice to B's customer is no reaction: B's customer waited 4 h for a VIP
+    answer, breached, counted once under VIP; A's customer had the answer in time."""
+    licensed(desk)
+    a = new_ticket(desk, 23, 10, STANDARD, "Ошибка при оплате")
+    b = new_ticket(desk, 23, 11, VIP, "Оплата не проходит")
+    ingest_at(desk, at(23, 11, 10), staff_reply(b, f"#merge {a}"))
+    notice = mails_to(desk, sink, VIP)[-1]
+    assert "объединено" in notice.subject.lower() or "объединено" in notice.text
+    jobs_run(desk, at(23, 13))
+    told = [m.subject for m in mails_to(desk, sink, HEAD) if "Просрочена" in m.subject]
+    assert told == [s for s in told if a in s and "(срок 23.11.2026 13:00)" in s] and told
+    ingest_at(desk, at(23, 15), staff_reply(a, "Исправили оплату, проверьте, пожалуйста."))
+    levels = sla(desk)
+    assert figures(levels["vip"]) == (1, 0, 1, 4.0)
+    assert figures(levels["standard"]) == (1, 1, 0, 5.0)
+    assert figures(levels["all"])[:3] == (2, 1, 1)
+    assert desk.ticket(b)["first_reaction_at"] is None  # the notice was no reaction

@@ -1,0 +1,99 @@
+"""A merged ticket's customer waits on in the ticket it was merged into: the SLA report
+judges that wait once, against the merged ticket's own first deadline (mergedwait)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from maild.domain import merge as mg
+from maild.domain import mergedwait as mw
+from maild.domain import ticket as tk
+from maild.domain.sender import Identification
+
+MSK = ZoneInfo("Europe/Moscow")
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
+
+
+def due(level: str, start: datetime) -> datetime:
+    return start + timedelta(hours={"standard": 6, "vip": 2}[level])
+
+
+def ticket(tid: str, level: str, at: datetime):
+    ident = Identification(level, "license", tid, "")
+    return tk.new_ticket(tid, f"{tid}@x.ru", "Тема", ident, at, due)
+
+
+def iso(h: float) -> str:
+    return (T0 + timedelta(hours=h)).isoformat()
+
+
+def test_an_unreacted_ticket_merged_waits_on_in_the_target():
+    old, new = ticket("A", "standard", T0), ticket("B", "vip", T0 + timedelta(hours=1))
+    src, tgt, _ = mg.merge(new, [], old, [], T0 + timedelta(minutes=70))
+    assert src["merged_into"] == "A" and "merged_waits" not in src
+    [wait] = tgt["merged_waits"]
+    assert wait == {
+        "tid": "B",
+        "level": "vip",
+        "created_at": iso(1),
+        "first_reaction_due": iso(3),
+        "first_reaction_at": None,
+    }
+    assert tgt["reaction_due"] == iso(3)  # the earlier pending deadline (merge.py)
+    # the answer on A at 15:00 is the first reaction for both customers
+    later = tk.on_staff_reply(tgt, T0 + timedelta(hours=5))
+    assert later["first_reaction_at"] == later["merged_waits"][0]["first_reaction_at"] == iso(5)
+    # a second answer changes neither
+    again = tk.on_staff_reply(later, T0 + timedelta(hours=6))
+    assert again["merged_waits"] == later["merged_waits"]
+
+
+def test_a_reacted_ticket_merged_carries_no_wait():
+    old = ticket("A", "standard", T0)
+    new = tk.on_staff_reply(ticket("B", "vip", T0), T0 + timedelta(minutes=30))
+    _, tgt, _ = mg.merge(new, [], old, [], T0 + timedelta(hours=1))
+    assert "merged_waits" not in tgt
+
+
+def test_a_wait_is_ended_by_take_and_by_a_close_alone_on_an_answered_target():
+    old = tk.on_staff_reply(ticket("A", "standard", T0), T0 + timedelta(minutes=5))
+    _, tgt, _ = mg.merge(ticket("B", "vip", T0), [], old, [], T0 + timedelta(hours=1))
+    taken, _ = tk.apply_command(tgt, "take", None, T0 + timedelta(hours=2), due, "anna")
+    assert taken["merged_waits"][0]["first_reaction_at"] == iso(2)
+    assert taken["first_reaction_at"] == iso(5 / 60)  # A's own stays
+    closed, _ = tk.apply_command(tgt, "close", None, T0 + timedelta(hours=4), due, "anna")
+    told = tk.on_mail_to_customer(closed, T0 + timedelta(hours=4))
+    assert told["merged_waits"][0]["first_reaction_at"] == iso(4)
+
+
+def test_pending_waits_follow_a_chain_of_merges():
+    a, b, c = (ticket(x, "standard", T0) for x in "ABC")
+    _, b2, _ = mg.merge(c, [], b, [], T0 + timedelta(hours=1))  # C into B
+    b2 = {
+        **b2,
+        "merged_waits": [
+            *b2["merged_waits"],
+            {**b2["merged_waits"][0], "tid": "D", "first_reaction_at": iso(1)},
+        ],
+    }
+    src, a2, _ = mg.merge(b2, [], a, [], T0 + timedelta(hours=2))  # B into A
+    assert [w["tid"] for w in a2["merged_waits"]] == ["B", "C"]
+    assert [w["tid"] for w in src["merged_waits"]] == ["D"]  # ended: counted where it ended
+
+
+def test_report_rows_count_each_customer_once():
+    old, new = ticket("A", "standard", T0), ticket("B", "vip", T0 + timedelta(hours=1))
+    src, tgt, _ = mg.merge(new, [], old, [], T0 + timedelta(minutes=70))
+    tgt = tk.on_staff_reply(tgt, T0 + timedelta(hours=5))
+    assert mw.report_rows(src) == []  # its wait is counted in A
+    rows = mw.report_rows(tgt)
+    assert [
+        (r["tid"], r["level"], r["first_reaction_due"], r["first_reaction_at"]) for r in rows
+    ] == [
+        ("A", "standard", iso(6), iso(5)),
+        ("B", "vip", iso(3), iso(5)),
+    ]
+    assert rows[1]["status"] == "closed"  # A is the one open or overdue
+    reacted = {**src, "first_reaction_at": iso(1.5)}  # answered before it was merged
+    assert mw.report_rows(reacted) == [reacted]
