@@ -9,12 +9,13 @@ import errno
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from maild.adapters.outbound import UNREACHABLE
 from maild.app import App
-from maild.domain.addresses import address_of
+from maild.domain.addresses import address_of, comparable_address, comparable_domain
 from maild.domain.records import OutboxEntry
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
@@ -264,6 +265,15 @@ def _domain(name: str) -> bool:
     return len(labels) > 1 and all(labels) and not any(c in name for c in "@, \t")
 
 
+def _once(given: tuple[str, ...], key: Callable[[str], str]) -> tuple[str, ...]:
+    """Each entry once, as first typed: «окна.рф» and «xn--80atjc.xn--p1ai» (or «A@x.ru»
+    and «a@x.ru») are one, as identification compares them."""
+    first: dict[str, str] = {}
+    for g in given:
+        first.setdefault(key(g), g)
+    return tuple(first.values())
+
+
 def cmd_license(app: App, args: argparse.Namespace) -> int:
     if args.action == "remove":
         from maild.ops.commands import registry_remove
@@ -275,6 +285,7 @@ def cmd_license(app: App, args: argparse.Namespace) -> int:
             bad = args.email[emails.index("")]
             print(f"maild: license add: not an email address: {bad!r}", file=sys.stderr)
             return EX_USAGE
+        emails = _once(emails, comparable_address)
         with app.store.locked():
             old = [lic for lic in app.store.registry()[0] if lic.key == args.key]
             app.store.add_license(License(args.key, args.level, emails, args.until, args.name))
@@ -302,6 +313,7 @@ def cmd_group(app: App, args: argparse.Namespace) -> int:
         if bad is not None:
             print(f"maild: group add: not a domain: {bad!r}", file=sys.stderr)
             return EX_USAGE
+        domains = _once(domains, comparable_domain)
         with app.store.locked():
             old = [grp for grp in app.store.registry()[1] if grp.name == args.name]
             app.store.add_group(Group(args.name, args.level, domains, args.until))

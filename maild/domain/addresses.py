@@ -17,6 +17,9 @@ from maild.domain.header_text import decode_compat32
 __all__ = [
     "address_of",
     "addresses",
+    "ascii_domain",
+    "comparable_address",
+    "comparable_domain",
     "getaddresses",
     "normalize_address",
     "parseaddr",
@@ -93,6 +96,45 @@ def normalize_address(value: str | None) -> str:
         if "@" in addr:
             return addr.strip().lower()
     return value.strip().strip("<>").lower()
+
+
+def _a_labels(domain: str) -> str:
+    """`domain` in IDNA A-labels (окна.рф: xn--80atjc.xn--p1ai); as it came when it is
+    ASCII already or IDNA cannot spell it (an empty label, a prohibited character)."""
+    if domain.isascii():
+        return domain
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
+
+
+def ascii_domain(address: str) -> str:
+    """The address with its domain in ASCII (IDNA A-labels: «boss@окна.рф» is
+    boss@xn--80atjc.xn--p1ai), as ordinary clients, Chrome's e-mail field and relays
+    without SMTPUTF8 carry it; anything else (no "@", a name IDNA cannot spell) as it
+    came."""
+    local, at, domain = address.rpartition("@")
+    return f"{local}@{_a_labels(domain)}" if at else address
+
+
+@functools.lru_cache(maxsize=4096)
+def comparable_domain(domain: str) -> str:
+    """A domain as identification compares it: in IDNA A-labels, lower-cased, so
+    магазин.рф, МАГАЗИН.РФ and xn--80aairftm.xn--p1ai are one domain (one IDNA cannot
+    spell: lower-cased as typed). The stdlib's codec (IDNA 2003), as the site's form
+    spells addresses (ascii_domain), so both sides come out alike."""
+    return _a_labels(domain.strip()).lower()
+
+
+@functools.lru_cache(maxsize=4096)
+def comparable_address(address: str) -> str:
+    """An address as identification compares it (licenses, groups): lower-cased, its
+    domain as comparable_domain gives it. The same person writes from boss@окна.рф
+    with an SMTPUTF8 client, from boss@xn--80atjc.xn--p1ai with any other, and the
+    site's form turns the first into the second."""
+    local, at, domain = address.strip().rpartition("@")
+    return f"{local.lower()}@{comparable_domain(domain)}" if at else address.strip().lower()
 
 
 def address_of(value: str) -> str | None:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from maild.domain.addresses import comparable_address, comparable_domain
 from maild.domain.records import LevelId
 from maild.domain.sla import LEVELS
 
@@ -84,13 +85,17 @@ def identify(
     groups: Iterable[Group],
     today: date,
 ) -> Identification:
-    """The best valid entitlement of `address`; free with a reason otherwise."""
-    address = address.strip().lower()
+    """The best valid entitlement of `address`; free with a reason otherwise.
+
+    Both sides compared in their comparable form (addresses.comparable_address): a
+    license for boss@окна.рф holds for mail from boss@xn--80atjc.xn--p1ai, and the
+    other way round; the registry keeps what the admin typed."""
+    address = comparable_address(address)
     dom = domain_of(address)
     valid: list[Identification] = []
     expired: list[Identification] = []
     for lic in licenses:
-        if address and address in (e.lower() for e in lic.emails):
+        if address and address in (comparable_address(e) for e in lic.emails):
             named = f"лицензии {lic.key}" + (f" ({lic.name})" if lic.name else "")
             if lic.until is not None and lic.until < today:
                 reason = f"срок действия {named} истёк {ru_date(lic.until)}"
@@ -99,13 +104,16 @@ def identify(
                 reason = f"адрес указан в {named}"
                 valid.append(Identification(lic.level, "license", lic.key, reason))
     for grp in groups:
-        if dom and dom in (d.lower() for d in grp.domains):
+        # the domain as the group lists it (магазин.рф, not its xn-- form)
+        listed = next((d for d in grp.domains if dom and comparable_domain(d) == dom), None)
+        if listed is not None:
+            listed = listed.lower()
             if grp.until is not None and grp.until < today:
-                named = f"группы клиентов «{grp.name}» (домен {dom})"
+                named = f"группы клиентов «{grp.name}» (домен {listed})"
                 reason = f"срок действия {named} истёк {ru_date(grp.until)}"
                 expired.append(Identification("free", "none", grp.name, reason, expired=True))
             else:
-                reason = f"входит в группу клиентов «{grp.name}» (домен {dom})"
+                reason = f"входит в группу клиентов «{grp.name}» (домен {listed})"
                 valid.append(Identification(grp.level, "group", grp.name, reason))
     if valid:
         return min(valid, key=lambda i: _rank(i.level))

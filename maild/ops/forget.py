@@ -24,7 +24,7 @@ from email.parser import BytesHeaderParser
 from maild.adapters.outfile import read_record
 from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
-from maild.domain.addresses import parseaddr
+from maild.domain.addresses import comparable_address, parseaddr
 from maild.domain.forget import (
     ERASED,
     PLACEHOLDER,
@@ -330,7 +330,8 @@ def forget(
     erased = {e.tid for e in result.tickets} if dry_run else set()
     result.attachment_files = remove_unreferenced(app, shas, erased, dry_run)
     lics = app.store.registry()[0]
-    result.licenses = [lic.key for lic in lics if address in lic.emails]
+    mine = comparable_address(address)  # its domain as окна.рф or xn--80atjc.xn--p1ai alike
+    result.licenses = [lic.key for lic in lics if mine in map(comparable_address, lic.emails)]
     result.stages, result.backups = backup_copies(app, dry_run, on_wait)
     return result
 

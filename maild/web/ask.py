@@ -27,6 +27,7 @@ from typing import Any
 from aiohttp import web
 
 from maild import guard
+from maild.domain.addresses import ascii_domain
 from maild.domain.caps import mailbox_of
 from maild.domain.message import parse
 from maild.domain.sla import ru_count
@@ -114,6 +115,8 @@ class Ask:
         form = await read_form(request)
         values = {
             "name": clean_line(str(form.get("name", "")), MAX_NAME),
+            # Firefox sends «info@магазин.рф» as typed, Chrome in its ASCII form: one
+            # address either way (a name IDNA cannot spell is refused by the check)
             "email": ascii_domain(clean_line(str(form.get("email", "")), 254).lower()),
             "subject": clean_line(str(form.get("subject", "")), MAX_SUBJECT),
             "text": typed_text(form),
@@ -355,16 +358,3 @@ class Ask:
             self.pending.confirmed(sub_id, meta)
             log.info("%s: address %s confirmed on the site", meta["message_id"], meta["email"])
         return self._to_ticket(meta, token)
-
-
-def ascii_domain(address: str) -> str:
-    """The address with its domain in ASCII (IDNA), as Chrome's e-mail field sends it
-    itself: Firefox sends «info@магазин.рф» as typed, which the form refused («Проверьте
-    адрес») though the relay delivers to its ASCII form. Anything else as it came."""
-    local, at, domain = address.rpartition("@")
-    if not at or domain.isascii():
-        return address
-    try:
-        return f"{local}@{domain.encode('idna').decode('ascii')}"
-    except UnicodeError:  # not a name IDNA can spell: refused by the form's check
-        return address

@@ -279,6 +279,26 @@ def test_an_address_at_a_cyrillic_domain_gets_its_confirmation(site):
     assert "Доставка" in request(link_in(mail.text, base, "c")).text
 
 
+def test_a_request_from_a_cyrillic_domain_gets_the_level_of_its_license(site):
+    """The form spells «zakaz@окна.рф» as zakaz@xn--80atjc.xn--p1ai; the license was
+    registered as typed, in Unicode: the request got free support, while the same
+    person's UTF-8 mail got the license's level."""
+    desk, _daemon, sink, base = site
+    added = desk.run(
+        "license", "add", "--key", "OKNA", "--level", "vip", "--email", "zakaz@окна.рф"
+    )
+    assert added.code == 0, added.err
+    headers = {"X-Forwarded-For": "192.0.2.80"}
+    fields = {"email": "zakaz@окна.рф", "subject": "Окна", "text": "Когда замер?"}
+    fields["form"] = request(base + "/new", headers=headers).form_token()
+    assert post(base + "/new", fields, headers=headers).status == 200
+    [mail] = wait_until(lambda: sink.to("zakaz@xn--80atjc.xn--p1ai"))
+    link = link_in(mail.text, base, "c")
+    assert post(link, {"form": request(link).form_token()}).status in (200, 303)
+    [ticket] = wait_until(lambda: desk.tickets("--requester", "zakaz@xn--80atjc.xn--p1ai"))
+    assert ticket["level"] == "vip", ticket["identification"]
+
+
 def test_a_confirmed_request_kept_in_the_quarantine_ends_on_a_page_that_says_so(site):
     """«Задать вопрос» from an address blocked (`maild block add`) after its link was
     mailed: the pipeline keeps the request in the quarantine for staff and opens no

@@ -1,0 +1,59 @@
+"""addresses.comparable_address / comparable_domain: one address however its domain is
+spelt (магазин.рф or xn--80aairftm.xn--p1ai, any case), for identification."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from maild.domain.addresses import ascii_domain, comparable_address, comparable_domain
+
+_CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
+_LABEL = st.text(_CYRILLIC + "abcXYZ0123456789", min_size=1, max_size=15)
+_LOCAL = st.text("abcdefghijklmnopqrstuvwxyzABCXYZ0123456789._+-", min_size=1, max_size=20)
+_CASE = st.sampled_from([str, str.lower, str.upper, str.title, str.swapcase])
+
+
+@given(_LOCAL, st.lists(_LABEL, min_size=1, max_size=3), st.sampled_from(["рф", "РФ", "ru"]))
+def test_the_unicode_and_the_a_label_form_of_a_domain_compare_equal(local, labels, tld):
+    domain = ".".join([*labels, tld])
+    a_label = domain.encode("idna").decode("ascii")
+    mine = comparable_address(f"{local}@{domain}")
+    assert mine.isascii() and mine == mine.lower()
+    assert mine == comparable_address(f"{local}@{a_label}")
+    assert comparable_address(mine) == mine
+    assert comparable_domain(domain) == comparable_domain(a_label) == mine.rpartition("@")[2]
+
+
+@given(_LOCAL, st.lists(_LABEL, min_size=1, max_size=3), _CASE, _CASE, _CASE)
+def test_case_does_not_matter_in_either_form(local, labels, case1, case2, case3):
+    domain = ".".join([*labels, "рф"])
+    a_label = domain.encode("idna").decode("ascii")
+    expected = comparable_address(f"{local}@{domain}")
+    assert comparable_address(f"{case1(local)}@{case2(domain)}") == expected
+    assert comparable_address(f"{case1(local)}@{case3(a_label)}") == expected
+
+
+def test_the_registry_examples() -> None:
+    assert comparable_address("boss@окна.рф") == "boss@xn--80atjc.xn--p1ai"
+    assert comparable_address(" Boss@XN--80ATJC.XN--P1AI ") == "boss@xn--80atjc.xn--p1ai"
+    assert comparable_domain("Магазин.РФ") == "xn--80aairftm.xn--p1ai"
+    assert comparable_address("Director@Firm.RU") == "director@firm.ru"
+    # a name IDNA cannot spell (an empty label, a label over 63 octets): as typed
+    assert comparable_address("a@окна..рф") == "a@окна..рф"
+    assert comparable_domain("Ж" * 70 + ".рф") == "ж" * 70 + ".рф"
+
+
+@given(st.text(max_size=80))
+def test_garbage_does_not_raise(text: str) -> None:
+    assert isinstance(comparable_address(text), str)
+    assert isinstance(comparable_domain(text), str)
+    assert isinstance(ascii_domain(text), str)
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_the_local_part_is_kept_and_only_the_domain_spelt_in_ascii(local: str, domain: str):
+    addr = f"{local}@{domain}"
+    spelt = ascii_domain(addr)
+    assert spelt.rpartition("@")[0] == addr.rpartition("@")[0]
+    assert spelt == addr or spelt.rpartition("@")[2].isascii()
