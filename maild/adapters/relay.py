@@ -11,6 +11,7 @@ import time
 
 from maild.adapters import oauth2token
 from maild.configtypes import OutboundConfig
+from maild.domain.addresses import ascii_domain
 from maild.domain.retry import permanent_for_recipient, too_big
 from maild.mime import seven_bit
 
@@ -59,15 +60,21 @@ def deliver(client: smtplib.SMTP, sender: str, recipients: list[str], data: byte
     converted to 7 bits (base64 parts). A non-ASCII address (a customer's
     иван@client.example) goes with SMTPUTF8 where the relay offers it, else the
     mail is refused here, before MAIL FROM: smtplib would fail to encode the RCPT
-    mid-transaction, and that exception stopped every pass of the outbox."""
+    mid-transaction, and that exception stopped every pass of the outbox. An ASCII
+    local part at a non-ASCII domain (boss@окна.рф) needs no SMTPUTF8: without it
+    the domain goes in its A-label form (boss@xn--80atjc.xn--p1ai, RFC 5890), the
+    one address as ordinary clients send it."""
     options: list[str] = []
     utf8 = [a for a in (sender, *recipients) if not a.isascii()]
     if utf8 or not data.isascii():
         client.ehlo_or_helo_if_needed()
-    if utf8:
-        if not client.has_extn("smtputf8"):
+    if utf8 and not client.has_extn("smtputf8"):
+        sender, recipients = _a_labelled(sender), [_a_labelled(r) for r in recipients]
+        utf8 = [a for a in (sender, *recipients) if not a.isascii()]
+        if utf8:
             why = b"5.6.7 non-ASCII address, and the relay offers no SMTPUTF8 (RFC 6531)"
             raise smtplib.SMTPRecipientsRefused({a: (553, why) for a in utf8})
+    if utf8:
         options.append("SMTPUTF8")
     if not data.isascii():
         if client.has_extn("8bitmime"):
@@ -75,6 +82,12 @@ def deliver(client: smtplib.SMTP, sender: str, recipients: list[str], data: byte
         else:
             data = seven_bit(data)
     _transaction(client, sender, recipients, data, options)
+
+
+def _a_labelled(address: str) -> str:
+    """`address` with its domain in A-labels when its local part is ASCII (a relay
+    without SMTPUTF8 takes it so); else as it is (no ASCII spelling of the mailbox)."""
+    return ascii_domain(address) if address.rpartition("@")[0].isascii() else address
 
 
 def _transaction(

@@ -180,6 +180,24 @@ def test_a_non_ascii_address_is_refused_before_mail_from_by_a_relay_without_smtp
     assert [s[1] for s in handler.seen if s[0] == "RCPT"] == ["anna@example.com"]
 
 
+def test_a_cyrillic_domain_goes_in_a_labels_to_a_relay_without_smtputf8(relay):
+    """boss@окна.рф has an ASCII spelling (the domain's A-labels): sent so, not refused;
+    иван@окна.рф has none and is refused as before. With SMTPUTF8 both go as they are."""
+    handler, cfg = relay(enable_SMTPUTF8=False)
+    with connect(cfg) as client:
+        deliver(client, "support@example.com", ["boss@окна.рф"], EIGHT_BIT)
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            deliver(client, "support@example.com", ["иван@окна.рф"], EIGHT_BIT)
+        assert "иван@окна.рф: 553 5.6.7" in describe(refused.value)
+    [mail, rcpt, _data] = handler.seen
+    assert rcpt[1] == "boss@xn--80atjc.xn--p1ai" and "SMTPUTF8" not in mail[2]
+    handler, cfg = relay(enable_SMTPUTF8=True)
+    with connect(cfg) as client:
+        deliver(client, "support@example.com", ["boss@окна.рф"], EIGHT_BIT)
+    [mail, rcpt, _data] = handler.seen
+    assert "SMTPUTF8" in mail[2] and rcpt[1] == "boss@окна.рф"
+
+
 def test_a_non_ascii_address_goes_with_smtputf8_to_a_relay_that_offers_it(relay):
     handler, cfg = relay(enable_SMTPUTF8=True)
     with connect(cfg) as client:

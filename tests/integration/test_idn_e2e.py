@@ -1,0 +1,103 @@
+"""Cyrillic (IDN) domains, common for Russian customers (.рф), through the real CLI:
+a license or group registered as магазин.рф holds for mail from its xn-- form (how
+ordinary clients send it) and the other way round (SMTPUTF8 clients send UTF-8); the
+confirmation to boss@окна.рф reaches a relay without SMTPUTF8 in its A-label form."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Desk, Sink, make_mail
+
+OKNA, OKNA_A = "окна.рф", "xn--80atjc.xn--p1ai"
+SHOP, SHOP_A = "магазин.рф", "xn--80aairftm.xn--p1ai"
+
+
+def utf8_mail(sender: str, msgid: str) -> bytes:
+    """Mail from an EAI client: raw UTF-8 in From (RFC 6532)."""
+    return (
+        f"From: {sender}\r\nTo: support@example.com\r\nSubject: Вопрос\r\n"
+        f"Message-ID: <{msgid}@client.example>\r\nDate: Wed, 25 Nov 2026 10:15:00 +0300\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        "Здравствуйте! Не открывается каталог.\r\n"
+    ).encode()
+
+
+def ascii_mail(sender: str) -> bytes:
+    return make_mail(sender=sender, subject="Вопрос")
+
+
+@pytest.mark.parametrize(
+    ("registered", "mail"),
+    [
+        (f"boss@{OKNA}", ascii_mail(f"boss@{OKNA_A}")),  # typed in Unicode, mail in xn--
+        (f"Boss@{OKNA_A.upper()}", utf8_mail(f"boss@{OKNA}", "lic-u")),  # and the other way
+        (f"boss@{OKNA.upper()}", utf8_mail(f"Boss@{OKNA}", "lic-c")),  # case, both sides
+    ],
+)
+def test_a_license_holds_for_either_spelling_of_its_domain(desk, registered, mail):
+    added = desk.run("license", "add", "--key", "K1", "--level", "vip", "--email", registered)
+    assert added.code == 0, added.err
+    t = desk.ticket(desk.ingest_tid(mail))
+    assert t["level"] == "vip", t["identification"]
+    assert t["identification"]["reason"] == "адрес указан в лицензии K1"
+    assert desk.run("license", "list", "--json").json()[0]["emails"] == [registered.lower()]
+
+
+@pytest.mark.parametrize(
+    ("domain", "mail"),
+    [
+        (SHOP, ascii_mail(f"Иван <ivan@{SHOP_A}>")),
+        (SHOP_A, utf8_mail(f"Иван <ivan@{SHOP}>", "grp-u")),
+        ("Магазин.РФ", utf8_mail(f"ivan@{SHOP.upper()}", "grp-c")),
+    ],
+)
+def test_a_group_holds_for_either_spelling_of_its_domain(desk, domain, mail):
+    added = desk.run("group", "add", "--name", "Магазин", "--level", "standard", "--domain", domain)
+    assert added.code == 0, added.err
+    t = desk.ticket(desk.ingest_tid(mail))
+    assert t["level"] == "standard", t["identification"]
+    reason = t["identification"]["reason"]
+    assert reason == f"входит в группу клиентов «Магазин» (домен {domain.lower()})"
+
+
+def _each(option: str, values: list[str]) -> list[str]:
+    return [arg for v in values for arg in (option, v)]
+
+
+def test_one_address_in_two_spellings_is_registered_once(desk):
+    emails = [f"boss@{OKNA}", f"BOSS@{OKNA_A}", "anna@x.ru"]
+    r = desk.run("license", "add", "--key", "K1", "--level", "vip", *_each("--email", emails))
+    assert r.code == 0, r.err
+    assert desk.run("license", "list", "--json").json()[0]["emails"] == [
+        f"boss@{OKNA}",
+        "anna@x.ru",
+    ]
+    domains = [SHOP, SHOP_A.upper()]
+    r = desk.run("group", "add", "--name", "G", "--level", "standard", *_each("--domain", domains))
+    assert r.code == 0, r.err
+    assert desk.run("group", "list", "--json").json()[0]["domains"] == [SHOP]
+
+
+def test_forget_names_the_license_that_holds_the_address_in_the_other_spelling(desk):
+    desk.run("license", "add", "--key", "K1", "--level", "vip", "--email", f"boss@{OKNA}")
+    out = desk.run("forget", f"boss@{OKNA_A}", "--dry-run").out
+    assert "still on license K1" in out
+
+
+def test_the_confirmation_to_a_cyrillic_domain_reaches_a_relay_without_smtputf8(tmp_path):
+    """The relay offers no SMTPUTF8: boss@окна.рф (an ASCII local part) goes as
+    boss@xn--80atjc.xn--p1ai, where it was refused here with 5.6.7 and stayed queued."""
+    relay = Sink(enable_SMTPUTF8=False).start()
+    try:
+        desk = Desk(tmp_path, relay.port)
+        desk.run("license", "add", "--key", "K1", "--level", "vip", "--email", f"boss@{OKNA}")
+        tid = desk.ingest_tid(utf8_mail(f"Босс <boss@{OKNA}>", "relay"))
+        assert desk.ticket(tid)["level"] == "vip"
+        flushed = desk.flush()
+        assert flushed.code == 0, desk.run("outbox", "list").out
+        [confirmation] = relay.to(f"boss@{OKNA_A}")
+        assert f"[TID#{tid}]" in confirmation.subject
+        assert desk.run("outbox", "list").out == "outbox is empty\n"
+    finally:
+        relay.stop()
