@@ -87,7 +87,7 @@ def gather(
         ident=ident,
         staff_verified=staff_verified,
         our_bounce=our_bounce,
-        requester_verified=not claims_staff and _requester_proven(app, msg, ticket),
+        requester_verified=not claims_staff and _requester_proven(app, msg, ticket, ident),
         spool_key=spool_key,
         staff_signed=signed[1] if signed else None,
         merged_source=merged_source,
@@ -96,10 +96,10 @@ def gather(
     )
 
 
-def _requester_proven(app: App, msg: ParsedMessage, ticket: Ticket) -> bool:
+def _requester_proven(app: App, msg: ParsedMessage, ticket: Ticket, ident: Identification) -> bool:
     """Whether a follow-up that asks for it (_proof_wanted) proves it comes from the
     ticket's side (verify.requester_verified)."""
-    wanted = _proof_wanted(app.policy, msg, ticket)
+    wanted = _proof_wanted(app.policy, msg, ticket, ident)
     return wanted and verify.requester_verified(msg, ticket["tid"], app.policy)
 
 
@@ -122,14 +122,19 @@ def _to_list(
     )
 
 
-def _proof_wanted(policy: Policy, msg: ParsedMessage, ticket: Ticket) -> bool:
+def _proof_wanted(
+    policy: Policy, msg: ParsedMessage, ticket: Ticket, ident: Identification
+) -> bool:
     """Whether it matters that a customer's follow-up proves its From (it is looked up
     only then): verified, it may add people, prove that an address refused for good
-    exists, or prove the address SPF/DKIM did not confirm when the ticket opened."""
+    exists, or prove the address SPF/DKIM did not confirm when the ticket opened or
+    does not confirm now (``ident``: the level the registry gives now, levelnow)."""
+    requester = msg.from_addr == ticket["requester"]
     return (
         bool(newcomers(policy, msg, ticket))
         or msg.from_addr in (ticket.get("undeliverable") or {})
-        or (msg.from_addr == ticket["requester"] and "owed" in (ticket.get("identification") or {}))
+        or (requester and "owed" in (ticket.get("identification") or {}))
+        or (requester and ident.unverified)
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from maild.domain import statusmail, trust, undeliverable
+from maild.domain import levelnow, statusmail, trust, undeliverable
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.greeting import addressable
@@ -23,7 +23,7 @@ from maild.domain.quotes import trim_reply
 from maild.domain.ratingtext import only_thanks, rating_of
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
-from maild.domain.sla import passed
+from maild.domain.sla import LEVELS, passed
 from maild.domain.tid import clean_subject
 
 log = logging.getLogger("maild.pipeline")
@@ -144,36 +144,82 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     participants, asked = joiners(policy, msg, ticket, verified)
     if asked:  # shown to staff; #cc ADDRESS adds them
         ctx.record["asked_to_join"] = asked
-    reopened = False
+    reopened, was = False, ticket
     if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
+        if confirmed is None:  # the level the registry gives now (levelnow)
+            ticket = _level_now(ctx, ticket, messages)
         ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, policy.due, participants)
     c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened, "bounced": bounced}
-    c["confirmed"] = confirmed is not None
+    c.update(confirmed=confirmed is not None, **_level_change_ctx(was, ticket))
     c["overdue"] = passed(ticket.get("reaction_due"), ctx.written_at)  # no past time ahead
     c.update(_own_text_ctx(ctx, messages))
     # the ticket's subject: a reply's own is "Re: [TID#...]" or our mail's subject
     c["subject"] = ticket["subject"] or c["subject"]
     c.update(_asked_ctx(ticket, asked))
+    outgoing = _followup_mail(ctx, ticket, c)
+    return Decision(
+        "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing
+    )
+
+
+def _followup_mail(ctx: Context, ticket: Ticket, c: dict[str, Any]) -> list[Outgoing]:
+    """A follow-up's mail: the notice to staff, the acknowledgement to its sender."""
     # a sender already known as a robot here: its mail stays in the thread (and on the
     # site), staff were told once by the robot note; a notice each time would be a loop
-    known_robot = msg.from_addr in (ticket.get("robots") or {})
+    known_robot = ctx.msg.from_addr in (ticket.get("robots") or {})
     # a read receipt of our mail stays in the thread too: that it was read asks nothing
     silent = known_robot or _about_staff_mail(ctx) or (ctx.snapshot.our_bounce and ctx.scr.receipt)
     outgoing = [] if silent else [_staff_notice(ctx, ticket, "staff_followup", c)]
     if ctx.scr.may_answer:
+        ack = "acknowledgement.txt"
         outgoing.append(
-            Outgoing(
-                ctx.key("ack"),
-                "confirmation",
-                "acknowledgement.txt",
-                [msg.from_addr],
-                c,
-                record=True,
-            )
+            Outgoing(ctx.key("ack"), "confirmation", ack, [ctx.msg.from_addr], c, record=True)
         )
-    return Decision(
-        "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing
+    return outgoing
+
+
+def _level_now(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Ticket:
+    """``ticket`` at the level the registry gives its requester now (levelnow.level_now),
+    logged when that changed it."""
+    proven = ctx.snapshot.requester_verified
+    t = levelnow.level_now(
+        ticket,
+        messages,
+        ctx.msg.from_addr,
+        ctx.ident,
+        ctx.received_at,
+        ctx.policy.due,
+        proven=proven,
     )
+    if t is None:
+        return ticket
+    log.info(
+        "%s [TID#%s] level %s -> %s: %s",
+        logged_id(ctx.msg.message_id),
+        ticket["tid"],
+        ticket["level"],
+        t["level"],
+        t["identification"]["reason"],
+    )
+    return t
+
+
+def _level_change_ctx(was: Ticket, ticket: Ticket) -> dict[str, Any]:
+    """What the acknowledgement and the staff notice say of a level the registry changed
+    (``was``: the ticket before the mail): the level before, and why it is this one,
+    in a new ticket's confirmation's words (``commercial``, ``expired``, ``unverified``,
+    ``reason``); nothing when it stayed."""
+    if was["level"] == ticket["level"]:
+        return {"level_was": None}
+    ident = ticket["identification"]
+    return {
+        "level_was": LEVELS[was["level"]].name_ru,
+        "commercial": LEVELS[ticket["level"]].commercial,
+        "expired": bool(ident.get("expired")),
+        "unverified": "owed" in ident,
+        "reason": ident.get("reason") or "",
+        "requester": ticket["requester"],
+    }
 
 
 def _rating(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision | None:

@@ -79,6 +79,11 @@ def _rank(level: str) -> float:
     return lv.hours if lv.hours is not None else 10_000
 
 
+def better_level(level: str, than: str) -> bool:
+    """``level`` reacts faster than ``than`` (VIP's 2 hours before free's 24)."""
+    return _rank(level) < _rank(than)
+
+
 def identify(
     address: str,
     licenses: Iterable[License],

@@ -62,13 +62,14 @@ def new_ticket(
         "rating": None,
         "closed_at": None,
         "participants": sorted({requester, *participants} - {""}),
-        "identification": _identification(ident),
+        "identification": identification_record(ident),
         "refers_to": refers_to,
         "sent": {},
     }
 
 
-def _identification(ident: Identification) -> IdentificationRecord:
+def identification_record(ident: Identification) -> IdentificationRecord:
+    """How ``ident`` is kept on a ticket (new_ticket; levelnow.level_now)."""
     record: IdentificationRecord = {
         "source": ident.source,
         "ref": ident.ref,

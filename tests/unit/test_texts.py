@@ -207,6 +207,8 @@ def variants() -> list[dict]:
         expired=True,
         listed=True,
         confirmed=True,
+        # acknowledgement, staff_followup: the registry changed the level (levelnow)
+        level_was="Коммерческие клиенты: стандартная поддержка",
         answers_its_auto=True,
         reason="срок действия лицензии S истёк 01.01.2026",
         free_expired=True,
@@ -379,6 +381,7 @@ def variants() -> list[dict]:
         closed_keep_days=None,
         oversize_folder=None,
         kept_back="",
+        level_was=None,
     )
     quiet = dict(
         full,

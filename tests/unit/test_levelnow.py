@@ -1,0 +1,120 @@
+"""domain/levelnow.py: the level a requester's follow-up takes from the registry now."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from maild.domain import levelnow
+from maild.domain import ticket as tk
+from maild.domain.sender import Identification, checked
+
+MSK = ZoneInfo("Europe/Moscow")
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
+LATER = T0 + timedelta(hours=1)
+IVAN = "ivan@x.ru"
+FREE = Identification("free", "none", None, "адрес не указан ни в одной лицензии")
+VIP = Identification("vip", "license", "K-1", "адрес указан в лицензии K-1")
+STANDARD = Identification("standard", "license", "K-2", "адрес указан в лицензии K-2")
+EXPIRED = Identification("free", "none", "K-1", "срок действия лицензии K-1 истёк", expired=True)
+HOURS = {"vip": 2, "partner": 3, "operative": 4, "standard": 6, "free": 24, "consulting": 40}
+
+
+def due(level: str, start: datetime) -> datetime:
+    return start + timedelta(hours=HOURS[level])
+
+
+def ticket(ident: Identification, **kw):
+    t = tk.new_ticket("1234-5678", IVAN, "Тема", ident, T0, due)
+    return {**t, **kw}
+
+
+def closed(ident: Identification):
+    return ticket(ident, status="closed", closed_at=T0.isoformat(), reaction_due=None)
+
+
+def now(t, ident, messages=(), sender=IVAN, proven=False):
+    return levelnow.level_now(t, list(messages), sender, ident, LATER, due, proven=proven)
+
+
+def test_a_reopening_reply_after_the_license_expired_is_free_support_with_its_reason():
+    t = now(closed(VIP), EXPIRED)
+    assert t["level"] == "free"
+    assert t["identification"]["reason"] == EXPIRED.reason  # a new ticket's words
+    assert t["identification"]["expired"] is True
+    assert t["identification"]["entitlement"] is None  # colleagues no longer write in
+    t, reopened = tk.on_customer_message(t, LATER, due)
+    assert reopened and t["reaction_due"] == due("free", LATER).isoformat()
+
+
+def test_a_reopening_reply_takes_a_license_added_since():
+    t = now(closed(FREE), VIP)
+    assert t["level"] == "vip" and t["identification"]["entitlement"] == "license:K-1"
+
+
+def test_an_open_ticket_rises_with_a_license_added_and_its_deadline_comes_sooner():
+    t = now(ticket(FREE), VIP)
+    assert t["level"] == "vip"
+    assert t["reaction_due"] == due("vip", LATER).isoformat()
+    assert t["reaction_from"] == LATER.isoformat()
+    assert t["first_reaction_due"] == t["reaction_due"]  # the first reaction is owed so
+
+
+def test_a_pending_deadline_sooner_than_the_new_levels_stays():
+    pending = (T0 + timedelta(hours=2)).isoformat()
+    t = now(ticket(STANDARD, reaction_due=pending), VIP)
+    assert t["level"] == "vip" and t["reaction_due"] == pending  # 3 h from LATER is later
+
+
+def test_an_answered_ticket_rises_with_nothing_due_until_the_mail_starts_the_clock():
+    answered = ticket(FREE, status="open", reaction_due=None, first_reaction_at=T0.isoformat())
+    t = now(answered, VIP)
+    assert t["level"] == "vip" and t["reaction_due"] is None
+    t, _ = tk.on_customer_message(t, LATER, due)
+    assert t["reaction_due"] == due("vip", LATER).isoformat()
+    assert t["first_reaction_due"] == answered["first_reaction_due"]  # judged as it was
+
+
+def test_work_in_progress_keeps_its_level_when_the_license_expires_or_is_worse():
+    assert now(ticket(VIP), EXPIRED) is None
+    assert now(ticket(VIP), STANDARD) is None
+    assert now(ticket(VIP, status="waiting", reaction_due=None), FREE) is None
+    assert now(ticket(VIP), VIP) is None
+
+
+def test_a_level_staff_set_is_never_overridden():
+    for cmd in ("#level standard", "#consulting", "#development"):
+        staff = [{"kind": "staff", "commands": ["#take", cmd]}]
+        assert now(ticket(FREE), VIP, staff) is None
+        assert now(closed(VIP), EXPIRED, staff) is None
+
+
+def test_a_level_command_merged_in_from_another_ticket_set_that_ones_level():
+    moved = [{"kind": "note", "commands": ["#level standard"], "merged_from": "1111-2222"}]
+    assert now(ticket(FREE), VIP, moved)["level"] == "vip"
+
+
+def test_only_the_requesters_mail_asks_the_registry():
+    assert now(closed(VIP), EXPIRED, sender="colleague@x.ru") is None
+    assert now(ticket(FREE), VIP, sender="colleague@x.ru") is None
+
+
+def test_an_address_spf_dkim_does_not_confirm_is_owed_its_level_as_on_a_new_ticket():
+    unverified = checked(VIP, can_verify=True, verified=False)
+    t = now(closed(FREE), unverified)  # reopened, unproven: free, the level owed kept
+    assert t is None  # free already: nothing changes
+    t = now(closed(STANDARD), unverified)
+    assert t["level"] == "free" and t["identification"]["owed"]["level"] == "vip"
+    confirmed = tk.address_confirmed(t, LATER, due)  # its next proven mail
+    assert confirmed is not None and confirmed["level"] == "vip"
+    # a reply to the address signed for the requester proves it: the level it is owed
+    assert now(ticket(FREE), unverified, proven=True)["level"] == "vip"
+    assert now(ticket(FREE), unverified) is None
+
+
+def test_better_level_is_the_faster_reaction():
+    from maild.domain.sender import better_level
+
+    assert better_level("vip", "free") and better_level("partner", "standard")
+    assert not better_level("free", "vip") and not better_level("vip", "vip")
+    assert better_level("free", "consulting") and better_level("consulting", "development")
