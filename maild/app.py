@@ -119,8 +119,10 @@ class App:
         return self.policy.reply_address(tid, person)
 
     def _noted(self, metas: list[OutboxEntry], why: str) -> int:
-        """Mark mails the outbox's sender withdrew on their tickets' threads."""
-        return withdrawals.note(self, [(m, withdrawals.withdrawal(self, m, why)) for m in metas])
+        """Mark mails the outbox's sender withdrew on their tickets' threads; a thread
+        that cannot be read raises: then the sender withdraws none (outwithdraw.py)."""
+        pairs = [(m, withdrawals.withdrawal(self, m, why)) for m in metas]
+        return withdrawals.note(self, pairs, strict=True)
 
     def _pending(self, tid: str, about_due: str) -> bool:
         """Whether ticket `tid`, as stored now, still waits on the deadline `about_due`

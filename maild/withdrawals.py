@@ -8,6 +8,11 @@ handing it to the relay went: its mark is taken off again (unnote).
 
 An automatic copy withdrawn gives back its count against its recipient's caps (it
 reached nobody; caps.uncounted), and one that went after all is counted again.
+
+A thread that cannot be read (unreadable, corrupt) is skipped and logged, the mail
+withdrawn all the same, except for the sender (`strict`): its mail may as well wait,
+unsent, and its section then withdraws none (adapters/outwithdraw.py) until the file is
+restored or `maild fsck --repair` has run: never withdrawn without its mark.
 """
 
 from __future__ import annotations
@@ -44,17 +49,22 @@ def withdrawal(app: App, meta: OutboxEntry, why: str, recipient: str | None = No
 
 
 def note(
-    app: App, withdrawn: list[tuple[OutboxEntry, Withdrawal]], held: Held | None = None
+    app: App,
+    withdrawn: list[tuple[OutboxEntry, Withdrawal]],
+    held: Held | None = None,
+    *,
+    strict: bool = False,
 ) -> int:
     """Mark each withdrawn copy on its ticket's thread, and on the thread of the ticket
     that one was merged into (#merge copies the records there); `held`: threads the
-    caller saves itself after this, marked in place (#uncc: the reply's ticket). In
+    caller saves itself after this, marked in place (#uncc: the reply's ticket);
+    `strict`: a thread that cannot be read raises its CorruptFile (the sender's). In
     the caller's locked section. How many threads changed."""
     _recount(app, withdrawn, went=False)
     n = 0
     for tid, ws in _by_tid(withdrawn).items():
-        for one in _with_targets(app, tid, held or {}):
-            n += _mark(app, one, ws, held or {})
+        for one in _with_targets(app, tid, held or {}, strict):
+            n += _mark(app, one, ws, held or {}, strict)
     return n
 
 
@@ -101,21 +111,23 @@ def _recount(app: App, pairs: list[tuple[OutboxEntry, Withdrawal]], went: bool) 
                 app.store.uncount_auto_reply(mailbox_of(rcpt), when)
 
 
-def _load(app: App, tid: str) -> tuple[Ticket, list[MessageRecord]] | None:
+def _load(app: App, tid: str, strict: bool = False) -> tuple[Ticket, list[MessageRecord]] | None:
     """The ticket, or None: gone, or its file corrupt (fsck names it; the mail is
-    withdrawn all the same: the outbox says so)."""
+    withdrawn all the same: the outbox says so); `strict`: a corrupt one raises."""
     try:
         return app.store.load(tid)
     except CorruptFile as e:
+        if strict:
+            raise
         log.error("[TID#%s] withdrawn mail not marked in its thread: %s", tid, e)
         return None
 
 
-def _with_targets(app: App, tid: str, held: Held) -> list[str]:
+def _with_targets(app: App, tid: str, held: Held, strict: bool = False) -> list[str]:
     """`tid` and each ticket it was merged into, in turn."""
     out = [tid]
     while len(out) <= MAX_MERGES and out[-1] not in held:
-        loaded = _load(app, out[-1])
+        loaded = _load(app, out[-1], strict)
         target = loaded[0].get("merged_into") if loaded is not None else None
         if not target or target in out:
             break
@@ -123,13 +135,13 @@ def _with_targets(app: App, tid: str, held: Held) -> list[str]:
     return out
 
 
-def _mark(app: App, tid: str, ws: list[Withdrawal], held: Held) -> int:
+def _mark(app: App, tid: str, ws: list[Withdrawal], held: Held, strict: bool) -> int:
     if tid in held:
         marked = mark_withdrawn(held[tid], ws)
         if marked is not None:
             held[tid][:] = marked
         return marked is not None
-    loaded = _load(app, tid)
+    loaded = _load(app, tid, strict)
     if loaded is None:  # deleted (#spam, keep_closed_days): nothing shows it
         return 0
     ticket, messages = loaded

@@ -11,7 +11,6 @@ a list that cannot be read or is broken withdraws nothing.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -19,12 +18,10 @@ from typing import Any
 
 from maild.adapters import outleft, outstale
 from maild.adapters.outqueue import OutQueue
-from maild.adapters.store.files import StoreUnavailable
+from maild.adapters.outwithdraw import Reason, Section, withdraw
 from maild.domain.leftstaff import Members
 from maild.domain.records import OutboxEntry
 from maild.domain.spam import BlockList, withheld
-
-log = logging.getLogger("maild.outbox")
 
 # how long a pass waits for the store's lock (a batch holds it) before it leaves its
 # blocked mail to the next pass, unsent
@@ -37,10 +34,12 @@ class Screen:
     store's lock, under which the withdrawals are made as `block add`'s are (one
     group commit, never beside `maild forget` or #spam withdrawing the same mail), and
     `noted`, which marks the mails withdrawn there on their tickets' threads in the
-    same section (withdrawals.note); `unnoted` takes such marks off again, for mail
-    withdrawn (by anyone) while it was going (outrace.py: each with why); `pending`:
-    whether a reminder's deadline still waits for staff (outstale.py); `members`:
-    staff and the head now, whom mail queued to them as such still goes to (outleft.py)."""
+    same section (withdrawals.note; it raises for a thread it cannot read, and the
+    section then withdraws none: outwithdraw.py); `unnoted` takes such marks off
+    again, for mail withdrawn (by anyone) while it was going (outrace.py: each with
+    why); `pending`: whether a reminder's deadline still waits for staff (outstale.py);
+    `members`: staff and the head now, whom mail queued to them as such still goes to
+    (outleft.py)."""
 
     blocks: Callable[[], BlockList | None]
     locked: Callable[[float], AbstractContextManager[Any]]
@@ -58,14 +57,10 @@ class Screen:
         (outstale.current); each of those withdrawn."""
         due = self.unblocked(queue, due, own)
         if self.members is not None and due:
-            due = outleft.current(
-                queue, due, self.members, lambda: self.locked(LOCK_WAIT), self.noted
-            )
+            due = outleft.current(queue, due, self.members, self._section())
         if self.pending is None or not due:
             return due
-        return outstale.current(
-            queue, due, self.pending, lambda: self.locked(LOCK_WAIT), self.noted
-        )
+        return outstale.current(queue, due, self.pending, self._section())
 
     def unblocked(
         self, queue: OutQueue, due: list[OutboxEntry], own: Iterable[str]
@@ -90,19 +85,13 @@ class Screen:
 
     def _withdraw(self, queue: OutQueue, blocked: list[tuple[OutboxEntry, str]]) -> None:
         """Withdraw `blocked` (each with the entries that block it) in one locked
-        section; when it cannot be had, they wait unsent for the next pass."""
-        done = []
-        try:
-            with self.locked(LOCK_WAIT):
-                for meta, entry in blocked:
-                    if queue.withdraw(meta["id"], {"withdrawn": "blocked"}):
-                        done.append((meta, entry))  # (else sent or withdrawn meanwhile)
-                self.noted([meta for meta, _entry in done], "blocked")
-        except (StoreUnavailable, OSError) as e:
-            log.error("outbox: %d blocked mail(s) not sent, withdrawn by a later pass: %s",
-                      len(blocked), e)  # fmt: skip
-            return
-        for meta, entry in done:
-            log.info("%s [TID#%s] %s to %s withdrawn, not sent: blocked (%s)",
-                     meta.get("message_id") or "<none>", meta.get("tid") or "-",
-                     meta.get("kind") or "mail", ", ".join(meta["to"]), entry)  # fmt: skip
+        section (outwithdraw.py); when that cannot be done now, they wait unsent for
+        the next pass."""
+        entries = {meta["id"]: entry for meta, entry in blocked}
+        reason = Reason("blocked", "blocked mail(s)", lambda meta: entries[meta["id"]])
+        mails = [meta for meta, _entry in blocked]
+        withdraw(queue, mails, reason, self._section())
+
+    def _section(self) -> Section:
+        """Where a pass withdraws: the store's lock, waited for LOCK_WAIT at most."""
+        return Section(lambda: self.locked(LOCK_WAIT), self.noted)

@@ -6,54 +6,37 @@ so on its ticket's thread, one log line each. So a relay that was down while a m
 left leaves them no new-ticket notice, internal note or morning queue queued before.
 
 A customer's mail has no role and goes as ever. The config does not change within a
-process: what the pass finds is withdrawn under the store's lock as outblock.py
-withdraws (one group commit with the thread's mark); when the lock cannot be had it
+process: what the pass finds is withdrawn as outwithdraw.py withdraws (under the
+store's lock, with the threads' marks, all or nothing); when that cannot be done now it
 waits, unsent, for the next pass.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-from typing import Any
-
 from maild.adapters.outqueue import OutQueue
-from maild.adapters.store.files import StoreUnavailable
+from maild.adapters.outwithdraw import Reason, Section, withdraw
 from maild.domain.leftstaff import WHY, Members, still_ours
 from maild.domain.records import OutboxEntry
 
-log = logging.getLogger("maild.outbox")
+REASON = Reason(
+    WHY,
+    "mail(s) to people no longer on support's staff",
+    lambda meta: (
+        f"queued to them as {meta.get('role') or 'head'}, "
+        "no longer so in support.staff/support.head"
+    ),
+)
 
 
 def current(
-    queue: OutQueue,
-    due: list[OutboxEntry],
-    members: Members,
-    locked: Callable[[], AbstractContextManager[Any]],
-    noted: Callable[[list[OutboxEntry], str], object],
+    queue: OutQueue, due: list[OutboxEntry], members: Members, section: Section
 ) -> list[OutboxEntry]:
     """Of the mails a pass is about to send, those that may go; mail to a member who
-    left is withdrawn (`locked`: the store's section; `noted`: marks the threads in it)."""
+    left is withdrawn in `section` (outwithdraw.py)."""
     left = [m for m in due if not _ours(members, m)]
     if not left:
         return due
-    done: list[OutboxEntry] = []
-    try:
-        with locked():
-            done = [meta for meta in left if queue.withdraw(meta["id"], {"withdrawn": WHY})]
-            noted(done, WHY)  # (one not withdrawn was sent or withdrawn meanwhile)
-    except (StoreUnavailable, OSError) as e:
-        log.error("outbox: %d mail(s) to people no longer on support's staff not sent, "
-                  "withdrawn by a later pass: %s", len(left), e)  # fmt: skip
-        done = []
-    for meta in done:
-        log.info("%s [TID#%s] %s to %s withdrawn, not sent: left (queued to them as %s, "
-                 "no longer so in support.staff/support.head)",
-                 meta.get("message_id") or "<none>", meta.get("tid") or "-",
-                 meta.get("kind") or "mail", ", ".join(meta["to"]),
-                 meta.get("role") or "head")  # fmt: skip
-    held = {m["id"] for m in left}
+    held = withdraw(queue, left, REASON, section)
     return [m for m in due if m["id"] not in held]
 
 

@@ -9,8 +9,8 @@ Mail without "about_due" (every other mail, lists of several tickets, deadline m
 queued before it was kept) goes as ever, and so does mail whose ticket cannot be read
 now (a corrupt file: fsck names it). Tickets are read without the store's lock first,
 one read per ticket a pass: a pass with nothing stale takes no lock. What looks stale
-is read again under the lock, where it is withdrawn as outblock.py withdraws (one
-group commit with the thread's mark); when the lock cannot be had it waits, unsent,
+is read again under the lock, where it is withdrawn as outwithdraw.py withdraws (with
+the threads' marks, all or nothing); when that cannot be done now it waits, unsent,
 for the next pass.
 """
 
@@ -18,16 +18,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextlib import AbstractContextManager
-from typing import Any
 
 from maild.adapters.outqueue import OutQueue
+from maild.adapters.outwithdraw import Reason, Section, withdraw
 from maild.adapters.store.files import StoreUnavailable
 from maild.domain.records import OutboxEntry
 
 log = logging.getLogger("maild.outbox")
 
 WHY = "stale"  # the outbox record's and the thread's "withdrawn"
+REASON = Reason(
+    WHY,
+    "reminder(s) about deadlines no longer pending",
+    lambda meta: f"the deadline {meta.get('about_due')} it is about no longer waits for staff",
+)
 
 # whether the deadline a mail is about (its TID, its about_due) still waits for staff
 # in the ticket as stored now (App: domain.pending.still_pending); raises
@@ -36,37 +40,15 @@ Pending = Callable[[str, str], bool]
 
 
 def current(
-    queue: OutQueue,
-    due: list[OutboxEntry],
-    pending: Pending,
-    locked: Callable[[], AbstractContextManager[Any]],
-    noted: Callable[[list[OutboxEntry], str], object],
+    queue: OutQueue, due: list[OutboxEntry], pending: Pending, section: Section
 ) -> list[OutboxEntry]:
     """Of the mails a pass is about to send, those that may go; stale deadline mail is
-    withdrawn (`locked`: the store's section; `noted`: marks the threads in it)."""
+    withdrawn in `section` (outwithdraw.py)."""
     stale = _stale(due, pending)
     if not stale:
         return due
-    done: list[OutboxEntry] = []
-    still: set[str] = set()  # pending again as the section reads them: they go
-    try:
-        with locked():
-            for meta in stale:
-                if not _stale([meta], pending):
-                    still.add(meta["id"])
-                elif queue.withdraw(meta["id"], {"withdrawn": WHY}):
-                    done.append(meta)  # (else sent or withdrawn meanwhile)
-            noted(done, WHY)
-    except (StoreUnavailable, OSError) as e:
-        log.error("outbox: %d reminder(s) about deadlines no longer pending not sent, "
-                  "withdrawn by a later pass: %s", len(stale), e)  # fmt: skip
-        done, still = [], set()
-    for meta in done:
-        log.info("%s [TID#%s] %s to %s withdrawn, not sent: stale (the deadline %s it is "
-                 "about no longer waits for staff)", meta.get("message_id") or "<none>",
-                 meta.get("tid") or "-", meta.get("kind") or "mail", ", ".join(meta["to"]),
-                 meta.get("about_due"))  # fmt: skip
-    held = {m["id"] for m in stale} - still
+    # read again in the section: one pending again there goes
+    held = withdraw(queue, stale, REASON, section, lambda m: bool(_stale([m], pending)))
     return [m for m in due if m["id"] not in held]
 
 
