@@ -1,8 +1,10 @@
 """Credential redaction reaches every copy of a message: the ticket's records (the
 customer's message and the notices that quoted it to staff), the raw mail in the
 spool (redact_spool_copy) and the mails in the outbox, queued or sent, that
-carried the text. Temp files of interrupted writes, the one other place a copy
-could stay, are removed at start (adapters/leftovers.py)."""
+carried the text. The subject goes the same way (redactsubject.py): the ticket's,
+each record's, the spool copies' headers, the outbox mails' headers and records.
+Temp files of interrupted writes, the one other place a copy could stay, are
+removed at start (adapters/leftovers.py)."""
 
 from __future__ import annotations
 
@@ -14,16 +16,19 @@ from datetime import datetime
 from maild.app import App
 from maild.domain.message import parse
 from maild.domain.records import MessageRecord
-from maild.domain.redact import MARKER, redact_credentials
+from maild.domain.redact import MARKER, redact_credentials, redact_subject
 from maild.outgoing import copy_key
+from maild.redactsubject import redact_head, redact_record_line
 
 log = logging.getLogger("maild.jobs")  # a step of the redaction job
 
 
 def redact_mail(raw: bytes) -> bytes | None:
-    """The mail with access data blanked in its text parts; None if it has none."""
-    msg = email.message_from_bytes(raw, policy=email.policy.SMTP)
-    changed = 0
+    """The mail with access data blanked in its subject and text parts; None if it
+    has none."""
+    headed = redact_head(raw)
+    msg = email.message_from_bytes(headed or raw, policy=email.policy.SMTP)
+    changed = headed is not None
     for part in msg.walk():
         if part.get_content_type() != "text/plain" or part.is_attachment():
             continue
@@ -44,16 +49,30 @@ def outbox_id(message_id: str) -> str:
 
 
 def redact_outgoing(app: App, record: MessageRecord) -> int:
-    """Redact an outgoing record of a ticket (not what staff wrote themselves) and
-    its mail in the outbox; how many values were blanked in the record."""
-    if record.get("direction") != "out" or record.get("kind") == "staff":
+    """Redact an outgoing record of a ticket and its mail in the outbox; how many
+    values were blanked in the record. Of a staff answer relayed to the customer only
+    the subject, which maild made of the ticket's: what staff wrote stays."""
+    if record.get("direction") != "out":
+        return 0
+    if record.get("kind") == "staff":  # its copies: the first under sent_as, each
+        sent = [record.get("sent_as"), *(record.get("copies") or {}).values()]  # other's
+        for mail_id in {outbox_id(x) for x in sent if x}:
+            app.outbox.rewrite_mail(mail_id, redact_head, redact_record_line)
         return 0
     text, count = redact_credentials(record.get("text") or "")
     if count:
         record["text"] = text
     if record.get("message_id"):
         for mail_id in copy_ids(outbox_id(record["message_id"]), record.get("to") or []):
-            app.outbox.rewrite_mail(mail_id, redact_mail)
+            app.outbox.rewrite_mail(mail_id, redact_mail, redact_record_line)
+    return count
+
+
+def redact_record_subject(record: MessageRecord) -> int:
+    """Redact the subject a record keeps of its mail (received mail: message_record)."""
+    subject, count = redact_subject(record.get("subject") or "")
+    if count:
+        record["subject"] = subject
     return count
 
 
@@ -98,9 +117,18 @@ def _redact_quote(app: App, m: MessageRecord, now: datetime) -> int:
         return 0
     raw = app.spool.read(key)
     text, count = redact_credentials(parse(raw).text)
-    if count:
-        app.spool.rewrite(key, redact_spool_copy(raw, text, now))
+    _rewrite_spool(app, key, raw, text if count else None, now)
     return count
+
+
+def _rewrite_spool(app: App, key: str, raw: bytes, text: str | None, now: datetime) -> None:
+    """Rewrite a spool copy: its subject redacted, and its body replaced by the
+    redacted `text` when that is given (redact_spool_copy)."""
+    new = redact_head(raw) or raw
+    if text is not None:
+        new = redact_spool_copy(new, text, now)
+    if new != raw:
+        app.spool.rewrite(key, new)
 
 
 def redact_ticket(app: App, tid: str, now: datetime) -> int:
@@ -109,8 +137,12 @@ def redact_ticket(app: App, tid: str, now: datetime) -> int:
     if loaded is None:
         return 0
     ticket, messages = loaded
-    total = 0
+    subject, total = redact_subject(ticket.get("subject") or "")
+    if total:  # (the summary in open/ or the archive week follows on save)
+        ticket = {**ticket, "subject": subject}
     for m in messages:
+        subject_count = redact_record_subject(m)
+        total += subject_count
         if m["direction"] == "out":  # notices that quoted it, and their mails; a
             total += redact_outgoing(app, m) + _redact_quote(app, m, now)  # staff answer
             continue
@@ -118,14 +150,16 @@ def redact_ticket(app: App, tid: str, now: datetime) -> int:
             total += _redact_quote(app, m, now)
             continue
         text, count = redact_credentials(m.get("text") or "")
-        if not count:
+        if not count and not subject_count:
             continue
         total += count
-        m["text"] = text
+        if count:
+            m["text"] = text
         m["redacted_at"] = now.isoformat()
         key = m.get("spool_key")
         if key and app.spool.path(key) is not None:
-            app.spool.rewrite(key, redact_spool_copy(app.spool.read(key), text, now))
+            raw = app.spool.read(key)
+            _rewrite_spool(app, key, raw, text if count else None, now)
     sent = dict(ticket.get("sent") or {}, redacted=now.isoformat())
     app.store.save({**ticket, "sent": sent}, messages)
     log.info("[TID#%s] redacted %d access data value(s)", tid, total)

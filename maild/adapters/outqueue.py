@@ -191,21 +191,26 @@ class OutQueue:
         out.sort(key=lambda m: (m.get("sent_at") or "", m["id"]))
         return out
 
-    def rewrite_mail(self, mail_id: str, transform: Callable[[bytes], bytes | None]) -> bool:
-        """Replace a queued or sent mail by transform(mail) (None: leave it), its
-        first line kept as it is, unread (credential redaction): the mail of a file
-        whose record is broken is redacted too, and the file stays named as broken.
-        True if it was rewritten."""
+    def rewrite_mail(
+        self,
+        mail_id: str,
+        transform: Callable[[bytes], bytes | None],
+        record: Callable[[bytes], bytes | None] = lambda line: None,
+    ) -> bool:
+        """Replace a queued or sent mail by transform(mail) and its first line by
+        record(line) (None: leave it) (credential redaction). The line is passed as it
+        is, unparsed: the mail of a file whose record is broken is redacted too, and
+        the file stays named as broken. True if it was rewritten."""
         files = self.files()
         for folder in (self.queue, self.sent):
             try:
                 head, _, raw = files.read(self._file(folder, mail_id)).partition(b"\n")
             except FileNotFoundError:
                 continue
-            new = transform(raw)
-            if new is None:
+            new, line = transform(raw), record(head)
+            if new is None and line is None:
                 return False
-            files.put(self._file(folder, mail_id), head + b"\n" + new)
+            files.put(self._file(folder, mail_id), (line or head) + b"\n" + (new or raw))
             return True
         return False
 

@@ -1,14 +1,21 @@
 """Blank out the access data (passwords, logins, URL userinfo) customers mail to staff.
 
 The label stays and only the value is replaced, so the text still reads:
-"Пароль: [данные доступа удалены]". Pure; idempotent.
+"Пароль: [данные доступа удалены]". Pure; idempotent. A subject is redacted by the
+same rules, its TID tags kept (redact_subject).
+
+What is not found: a password with no label before it ("вот: qwerty"), a value in a
+sentence a label does not start ("мой пароль, кажется, qwerty"), and a lone Latin
+word after a login label ("логин admin"): such shapes read as prose just as often.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["MARKER", "redact_credentials"]
+from maild.domain.tid import TAG_RE
+
+__all__ = ["MARKER", "redact_credentials", "redact_subject"]
 
 MARKER = "[данные доступа удалены]"
 
@@ -65,6 +72,46 @@ _BARE_SECRET = re.compile(
       (?P<value>(?=[a-z]*[0-9])[a-z0-9]{{6,}})(?=[.,;:)!?]*(?:\s|\Z))""",
     re.IGNORECASE | re.VERBOSE,
 )
+# "пароль к ftp такой же qwerty1": four words between, none of them ending a clause
+# ("пароль не приходит, хотя заказ AB1234 оплачен" is prose), and a token of Latin
+# letters and digits both (a number four words on is an order's or a phone's).
+_BARE_SECRET_FAR = re.compile(
+    rf"""(?P<label>(?<!\w)(?:{_SECRET})(?!\w)
+        (?:{_H}+{_NOT_MARKER}[^\s:=]*[^\s:=,;.!?]){{4}}{_H}+)
+      (?P<value>(?=[a-z]*[0-9])(?=[0-9]*[a-z])[a-z0-9]{{6,}})(?=[.,;:)!?]*(?:\s|\Z))""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# "пароль qwerty": the Russian label, right after it one Latin word of four letters or
+# more, and no Latin word after that one ("пароль Windows Server не подходит"). Not a
+# word that says whose password it is: "пароль admin", "пароль от WordPress" is prose.
+_BARE_WORD = re.compile(
+    rf"""(?P<label>(?<!\w)пароль{_H}+)(?P<value>[a-z]{{4,}})
+      (?=[.,;:)!?]*(?:\s|\Z))(?![.,;:)!?]*{_H}+[a-z0-9])""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_WHOSE = frozenset(
+    ("admin", "administrator", "root", "user", "guest", "demo", "test", "ftp", "sftp", "ssh")
+    + ("mysql", "wifi", "email", "mail", "gmail", "bitrix", "wordpress", "joomla", "drupal")
+    + ("opencart", "modx", "tilda", "cpanel", "plesk", "ispmanager", "windows", "linux")
+    + ("google", "yandex", "apple", "icloud", "telegram", "whatsapp", "skype", "vpn", "rdp")
+    + ("api", "smtp", "imap", "from", "for", "the", "and")
+)
+# Where the access goes, then a login and a password on the rest of the line:
+# "Админка: admin / qwerty123", "FTP: ftp.shop.ru admin 9f8d7s", "sftp 203.0.113.5:22
+# deploy, Zx81kq". Two tokens of ASCII only, and the line ends there; without a host
+# between, only as "login / password" ("SSH: OpenSSH 8.9" is no access data).
+_PLACE = rf"ftps?|sftp|ssh|админк\w*|админ-?панел\w*|панел\w*{_H}+управления"
+_HOST = r"(?:[a-z][a-z0-9+.-]*://)?[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/\S*)?"
+_ASCII = rf"{_NOT_MARKER}[!-.0-~]+"  # printable ASCII but "/"
+_PLACE_ACCESS = re.compile(
+    rf"""(?P<label>(?<!\w)(?:{_PLACE})(?!\w)
+        (?:{_H}*[:=—–]{_H}*|{_H}*-{_H}+|(?:{_H}+[^\s:=]+){{1,2}}?{_H}*[:=]{_H}*|{_H}+)
+        (?:(?P<host>{_HOST})[,;]?{_H}+)?)
+      (?P<value>(?P<v1>{_ASCII})(?:{_H}*/{_H}*|(?(host){_H}*[,;]?{_H}+|(?!)))(?P<v2>{_ASCII}))
+      (?={_H}*(?:\r?\n|\Z))""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_NOT_LOGIN = frozenset(("port", "порт", "tls", "ssl"))
 # A label alone on its line with the value alone on the next: "Логин:\nadmin", as
 # forms and HTML tables come out. One word only, so "Пароль:\nне подходит" stays.
 _NEXT_LINE = re.compile(
@@ -117,10 +164,26 @@ def _one_pass(text: str) -> tuple[str, int]:
     def pair(m: re.Match[str]) -> str:
         nonlocal count
         v1, v2 = _token(m.group("v1")), _token(m.group("v2"))
-        if v1 is None or v2 is None:
+        # With no separator a Russian word is the sentence's ("логин верный, пароль
+        # нет"); a login in Cyrillic counts when a digit shows the password is one.
+        russian = _word(m.group("v1")) and not any(c.isdigit() for c in m.group("v2"))
+        if v1 is None or v2 is None or russian or _word(m.group("v2")):
             return m.group(0)
         count += 2
         return m.group("l1") + v1 + m.group("l2") + v2
+
+    def bare_word(m: re.Match[str]) -> str:
+        if m.group("value").lower() in _WHOSE:
+            return m.group(0)
+        return whole(m, "label")
+
+    def place(m: re.Match[str]) -> str:
+        nonlocal count
+        v1, v2 = m.group("v1"), m.group("v2").rstrip(_TRAILING)
+        if not v2 or v1[0] == "-" or {v1.lower(), v2.lower()} & (_STOPWORDS | _NOT_LOGIN):
+            return m.group(0)
+        count += 1
+        return m.group("label") + MARKER + m.group("v2")[len(v2) :]
 
     # URLs first: "login:secret@host" inside a URL must not be read as "login: ...".
     text = _URL_USERINFO.sub(lambda m: whole(m, "scheme", "@"), text)
@@ -133,7 +196,34 @@ def _one_pass(text: str) -> tuple[str, int]:
     text = _NEXT_LINE.sub(labelled, text)
     text = _BARE_PAIR.sub(pair, text)
     text = _BARE_SECRET.sub(lambda m: whole(m, "label"), text)
+    text = _BARE_SECRET_FAR.sub(lambda m: whole(m, "label"), text)
+    text = _BARE_WORD.sub(bare_word, text)
+    text = _PLACE_ACCESS.sub(place, text)
     return text, count
+
+
+def redact_subject(subject: str) -> tuple[str, int]:
+    """``subject`` redacted as a text is, and how many values were replaced. Each
+    stretch between TID tags is redacted on its own: "Доступ: ..." takes the rest of
+    its line, and in "Re: Доступ: admin 123 [TID#4821-7730]" that would be the tag
+    too, by which replies find their ticket."""
+    out: list[str] = []
+    total = at = 0
+    for tag in [*TAG_RE.finditer(subject), None]:
+        end = len(subject) if tag is None else tag.start()
+        part, count = redact_credentials(subject[at:end])
+        out.append(part if tag is None else part + tag.group(0))
+        total += count
+        at = end if tag is None else tag.end()
+    return "".join(out), total
+
+
+_RUSSIAN_WORD = re.compile(r"[а-яё]+[.,;:)!?]*", re.IGNORECASE)
+
+
+def _word(raw: str) -> bool:
+    """Whether a value is a Russian word (and the sentence's punctuation after it)."""
+    return _RUSSIAN_WORD.fullmatch(raw) is not None
 
 
 def _token(raw: str) -> str | None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.redact import MARKER, redact_credentials
+from maild.domain.redact import MARKER, redact_credentials, redact_subject
 
 
 @pytest.mark.parametrize(
@@ -258,3 +258,129 @@ def test_never_raises_and_idempotent_on_arbitrary_text(text: str) -> None:
     assert redact_credentials(once) == (once, 0)
     if count == 0:
         assert once == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Админка: admin / qwerty123", f"Админка: {MARKER}"),
+        ("Вход в админку: admin / qwerty123.", f"Вход в админку: {MARKER}."),
+        ("админка admin/qwerty", f"админка {MARKER}"),
+        ("Панель управления: root / Zx81kq", f"Панель управления: {MARKER}"),
+        (
+            "Админка https://shop.ru/bitrix/admin admin / qwerty123",
+            f"Админка https://shop.ru/bitrix/admin {MARKER}",
+        ),
+        ("FTP: ftp.shop.ru admin 9f8d7s", f"FTP: ftp.shop.ru {MARKER}"),
+        ("FTP: ftp.shop.ru, admin, 9f8d7s", f"FTP: ftp.shop.ru, {MARKER}"),
+        ("ftp ftp.shop.ru admin/9f8d7s", f"ftp ftp.shop.ru {MARKER}"),
+        ("sftp 203.0.113.5:22 deploy Zx81kq", f"sftp 203.0.113.5:22 {MARKER}"),
+        ("пароль qwerty", f"пароль {MARKER}"),
+        ("Пароль Qwerty, логин тот же", f"Пароль {MARKER}, логин тот же"),
+        ("пароль к ftp такой же qwerty1", f"пароль к ftp такой же {MARKER}"),
+        ("логин admin пароль qwerty", f"логин {MARKER} пароль {MARKER}"),
+        ("логин Иван пароль 12345", f"логин {MARKER} пароль {MARKER}"),
+    ],
+)
+def test_shapes_customers_write(text: str, expected: str) -> None:
+    """How customers give access without a "label: value" for each half: a place and
+    "login / password", an FTP host with login and password, a bare Latin password."""
+    redacted, count = redact_credentials(text)
+    assert redacted == expected
+    assert count >= 1 and redact_credentials(redacted) == (redacted, 0)
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "пароль не подходит",
+        "я сменил пароль вчера",
+        "забыл пароль от админки",
+        "Пароль к админке не подходит, помогите",
+        "Логин верный, пароль неверный",
+        "логин верный пароль неверный",
+        "логин поменял, пароль тоже",
+        "Логин admin, пароль сменили",
+        "Пользователь жалуется, что пароль не приходит",
+        "пароль admin не подходит",  # whose password, not the password
+        "пароль WordPress не подходит",
+        "пароль Windows Server сбросили",
+        "пароль не приходит на почту, заказ AB123456",  # a clause ends before the token
+        "пароль не приходит на номер 79161234567",
+        "Админка: не открывается / белый экран",
+        "Админка WordPress не открывается",
+        "В админке Битрикс / WordPress одинаково",
+        "FTP: ftp.shop.ru не отвечает",
+        "ftp: ftp.shop.ru port 21",
+        "SSH: OpenSSH 8.9",
+        "ssh 203.0.113.5 -p 22",
+        "Через FTP файлы не загружаются",
+        "пароль от FTP не подходит",
+        "Нет доступа к админке с утра",
+        "Учетная запись заблокирована",
+        "Смените, пожалуйста, пароль от FTP после нашей работы.",
+    ],
+)
+def test_ordinary_russian_sentences_stay(prose: str) -> None:
+    assert redact_credentials(prose) == (prose, 0)
+
+
+# Words of ordinary Russian sentences about access, the labels among them; no ":",
+# "=", dash or line break (after those a label takes any word: "Пароль: привет"), no
+# Latin word ("логин ftp пароль ftp" may well be the access itself).
+PROSE_WORDS = [
+    *("пароль", "Пароль", "логин", "Логин", "пользователь", "админка", "админку", "доступ"),
+    *("не", "от", "к", "и", "а", "я", "мы", "вчера", "сегодня", "опять", "подходит"),
+    *("сменил", "забыл", "тоже", "верный", "неверный", "новый", "старый", "приходит"),
+    *("почту", "сайта", "помогите", "пожалуйста", "срочно", "работает", "вход", "ошибка"),
+]
+
+
+LABEL_WORDS = ["пароль", "Пароль", "логин", "Логин", "пользователь", "админка", "доступ"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from(LABEL_WORDS), st.sampled_from(PROSE_WORDS)),
+            st.sampled_from(["", "", "", ",", ".", "!", "?"]),
+        ),
+        max_size=10,
+    )
+)
+def test_russian_prose_about_passwords_is_untouched(words: list[tuple[str, str]]) -> None:
+    text = " ".join(w + p for w, p in words)
+    assert redact_credentials(text) == (text, 0)
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Доступ: логин admin пароль Qwerty123", f"Доступ: {MARKER}"),
+        (
+            "Re: Доступ: логин admin пароль Qwerty123 [TID#4821-7730]",
+            f"Re: Доступ: {MARKER} [TID#4821-7730]",
+        ),
+        (
+            "Новое обращение: Доступ: admin 123 [TID#4821-7730] Пароль: x1",
+            f"Новое обращение: Доступ: {MARKER} [TID#4821-7730] Пароль: {MARKER}",
+        ),
+        ("TID#4821-7730 пароль Qwerty123", f"TID#4821-7730 пароль {MARKER}"),
+        ("Не работает корзина [TID#4821-7730]", "Не работает корзина [TID#4821-7730]"),
+    ],
+)
+def test_subject_keeps_its_tid_tags(subject: str, expected: str) -> None:
+    redacted, count = redact_subject(subject)
+    assert redacted == expected
+    assert count == (subject != expected) * expected.count(MARKER)
+    assert redact_subject(redacted) == (redacted, 0)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.one_of(credential_lines, st.just(" [TID#4821-7730] ")), max_size=12))
+def test_subject_tags_survive_and_redaction_is_idempotent(parts: list[str]) -> None:
+    subject = "".join(parts).replace("\n", " ")
+    once, _ = redact_subject(subject)
+    assert once.count("[TID#4821-7730]") == subject.count("[TID#4821-7730]")
+    assert redact_subject(once) == (once, 0)

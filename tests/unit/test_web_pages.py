@@ -31,6 +31,12 @@ LINES = [
     "ПАРОЛЬ ОТ LOGİN: Qwerty123",  # the stems are looked for in case-folded text
     "paſsword=abc",
     "Спасибо!",
+    "Админка: admin / qwerty123",
+    "Панель",
+    "управления: admin / qwerty123",
+    "FTP: ftp.shop.ru admin 9f8d7s",
+    "пароль к ftp такой же qwerty1",
+    "пароль qwerty",
 ]
 
 

@@ -1,0 +1,92 @@
+"""Credential redaction after closing, end to end: a password in the subject, and the
+shapes customers commonly write them in, leave every file of the storage (ticket,
+archive week, spool copies, outbox mail and records, sent and queued), and the TID
+tag stays in each subject so a reply still finds the ticket."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import datetime
+from pathlib import Path
+
+from tests.helpers import make_mail, staff_to
+
+SECRETS = ("Qwerty123", "qwerty123", "9f8d7s", "Zx81kq", "qwerty1\n", "секрет")
+MARKER = "[данные доступа удалены]"
+
+
+def stored_text(root: Path) -> str:
+    """Every file under the storage as text: its bytes and, of each mail (spool copies,
+    outbox files after their record line), its decoded headers and text parts."""
+    out = []
+    for path in sorted(p for p in (root / "data").rglob("*") if p.is_file()):
+        raw = path.read_bytes()
+        out.append(raw.decode("utf-8", "replace"))
+        if "spool" in path.parts or path.suffix == ".mail":
+            mail = raw.partition(b"\n")[2] if path.suffix == ".mail" else raw
+            msg = email.message_from_bytes(mail, policy=email.policy.default)
+            out += [f"{k}: {v}" for k, v in msg.items()]
+            for part in msg.walk():
+                if part.get_content_type() == "text/plain":
+                    out.append(part.get_content())
+    return "\n".join(out)
+
+
+def test_subject_and_common_shapes_are_redacted_everywhere(desk, sink):
+    subject = "Доступ: логин admin пароль Qwerty123"
+    body = (
+        "Здравствуйте!\n"
+        "Админка: admin / qwerty123\n"
+        "пароль к ftp такой же qwerty1\n"
+        "FTP: ftp.shop.ru admin 9f8d7s\n"
+        "sftp 203.0.113.5:22 deploy, Zx81kq\n"
+        "Пароль не подходит, я сменил пароль вчера.\n"
+    )
+    tid = desk.ingest_tid(make_mail(subject=subject, body=body))
+    desk.flush()  # the confirmation and the staff notices go: sent/
+    sink.wait_for(3)
+    staff_subject = f"Re: Новое обращение [TID#{tid}] {subject}"
+    reply = make_mail(
+        sender="Анна <anna@example.com>", to=staff_to(tid), subject=staff_subject,
+        body="#close\nГотово, смените пароль.\n\n> Админка: admin / qwerty123\n",
+    )  # fmt: skip
+    desk.ingest(reply)  # the answer with the rating request stays queued: queue/
+    assert [r for r in desk.run("outbox", "list", "--json").json() if r["tid"] == tid]
+    stored = stored_text(desk.root)
+    assert all(s in stored for s in ("Qwerty123", "qwerty123", "9f8d7s", "Zx81kq"))
+
+    closed_at = datetime.fromisoformat(desk.ticket(tid)["closed_at"])
+    later = datetime.fromtimestamp(closed_at.timestamp() + 2 * 86400 + 60, closed_at.tzinfo)
+    r = desk.run("jobs", "run", "--now", later.isoformat(), "--json")
+    assert r.json()["redacted"] == 1
+
+    stored = stored_text(desk.root)
+    for secret in SECRETS:
+        assert secret not in stored, secret
+    t = desk.ticket(tid)
+    assert t["subject"] == f"Доступ: {MARKER}"
+    assert [row["subject"] for row in desk.tickets("--status", "closed")] == [t["subject"]]
+    first = t["messages"][0]
+    assert first["text"].splitlines()[1:] == [
+        f"Админка: {MARKER}",
+        f"пароль к ftp такой же {MARKER}",
+        f"FTP: ftp.shop.ru {MARKER}",
+        f"sftp 203.0.113.5:22 {MARKER}",
+        "Пароль не подходит, я сменил пароль вчера.",  # prose stays
+    ]
+    # every subject in the outbox keeps its tag, record and mail alike
+    rows = [r for r in desk.run("outbox", "list", "--json", "--sent").json() if r["tid"] == tid]
+    rows += [r for r in desk.run("outbox", "list", "--json").json() if r["tid"] == tid]
+    assert len(rows) >= 4
+    for row in rows:
+        assert row["subject"].endswith(f"{MARKER} [TID#{tid}]"), row["subject"]
+    assert f"Subject: Re: Доступ: {MARKER} [TID#{tid}]" in stored  # the queued answer's
+    # what staff wrote in the answer stays as it went
+    assert "Готово, смените пароль." in stored
+
+    # a reply to the redacted mail still finds its ticket
+    desk.ingest(make_mail(subject=f"Re: {rows[-1]['subject']}", body="Снова не работает"))
+    t = desk.ticket(tid)
+    assert t["status"] == "open"
+    assert [m for m in t["messages"] if m["direction"] == "in" and "Снова" in m["text"]]

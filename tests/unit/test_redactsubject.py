@@ -1,0 +1,59 @@
+"""maild.redactsubject: the subject in raw mail and outbox records, redacted."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+
+from maild.domain.redact import MARKER
+from maild.mime import unstructured
+from maild.redactsubject import redact_head, redact_record_line
+
+
+def subjects(raw: bytes) -> tuple[str, str]:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    return str(msg["Subject"]), str(msg["Thread-Topic"])
+
+
+def test_subject_and_thread_topic_in_any_charset_the_rest_byte_for_byte():
+    head = "From: a@b.ru\nSubject: Пароль: Qwerty123 срочно\n [TID#1234-5678]\n"
+    rest = "Thread-Topic: Пароль: Qwerty123\nX-Other: 1\n\nТекст: Пароль: Qwerty123\n"
+    raw = (head + rest).encode("cp1251")  # 8-bit header bytes, as some clients send
+    out = redact_head(raw)
+    assert out is not None and b"Qwerty123" not in out.partition(b"\n\n")[0]
+    assert subjects(out) == (
+        f"Пароль: {MARKER} срочно [TID#1234-5678]",
+        f"Пароль: {MARKER}",
+    )
+    assert out.startswith(b"From: a@b.ru\n") and b"\n [TID#1234-5678]\n" in out  # tag readable
+    assert out.endswith(raw.partition(b"X-Other")[1] + raw.partition(b"X-Other")[2])
+    assert redact_head(out) is None
+
+
+def test_encoded_words_and_crlf():
+    raw = unstructured("Subject", "Re: Доступ: логин admin пароль Qwerty123 [TID#1234-5678]")
+    raw += b"\r\nx"
+    assert b"=?utf-8?" in raw and b"\r\n\r\nx" in raw
+    out = redact_head(raw)
+    assert out is not None and out.endswith(b"\r\n\r\nx")
+    assert subjects(out)[0] == f"Re: Доступ: {MARKER} [TID#1234-5678]"
+
+
+def test_nothing_to_redact_is_none():
+    assert redact_head(b"Subject: Re: [TID#1234-5678] no access\r\n\r\nPassword: x") is None
+    assert redact_head(b"no head at all") is None
+
+
+def test_record_line():
+    line = json.dumps(
+        {"id": "x", "subject": "Re: пароль Qwerty123 [TID#1234-5678]"},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    out = redact_record_line(line)
+    assert out is not None and b"\n" not in out
+    assert json.loads(out) == {"id": "x", "subject": f"Re: пароль {MARKER} [TID#1234-5678]"}
+    assert redact_record_line(out) is None
+    assert redact_record_line(b"{broken") is None
+    assert redact_record_line(b'{"id":"x","subject":null}') is None
