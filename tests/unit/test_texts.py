@@ -570,8 +570,14 @@ def test_customer_mail_names_the_desk_one_way(renderer, template):
 
 
 def test_credentials_kept_are_deleted_by_us_and_then_not_our_care(renderer):
+    """The mail promises what redaction does: it blanks the access data it finds (in
+    the texts and the subjects), not every password however it was written; so the
+    customer is asked to change them in any case."""
     _, body = renderer.text("resolved.txt", ticket_ctx(keep_days=2))
     assert (
-        "Через 2 дня после закрытия обращения мы удалим их из переписки; после этого "
-        "служба поддержки не отвечает за их сохранность."
+        "пожалуйста, смените их сейчас: после работы службы поддержки это нужно сделать "
+        "в любом случае. Через 2 дня после закрытия обращения мы удалим из переписки "
+        "пароли и ключи доступа, которые найдём в письмах и их темах (записанное в "
+        "свободной форме может остаться); после этого служба поддержки не отвечает за "
+        "сохранность переданных данных."
     ) in " ".join(body.split())
