@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from maild import guard
@@ -89,8 +90,11 @@ def _send_all(
     ``merged``: the records of the mail sent that #merge records in its target too
     (Outgoing.in_target), as the source's messages moved there are marked."""
     queued: list[str] = []
-    for out in decision.outgoing:
-        records = _send(app, msg, decision, out, now, resumed, messages, queued)
+    stopped: dict[str, str] = {}  # the cap's words, by the key of the mail it stopped
+    for out in _in_turn(decision.outgoing):
+        if out.tells_capped in stopped:
+            out = replace(out, context={**out.context, "unconfirmed": stopped[out.tells_capped]})
+        records = _send(app, msg, decision, out, now, (resumed, stopped), messages, queued)
         for record in records:
             if out.record or record.get("suppressed"):
                 messages.append(record)
@@ -100,6 +104,13 @@ def _send_all(
         if out.kind == "staff" and relayed is not None and sent.get("copies"):
             relayed[sent["message_id"]] = sent["copies"]  # for the staff member's record
     return queued
+
+
+def _in_turn(outgoing: list[Outgoing]) -> list[Outgoing]:
+    """The decision's mail in the order it is queued: as decided, but a mail another
+    one tells the fate of (Outgoing.tells_capped) before that one."""
+    told = {out.tells_capped for out in outgoing if out.tells_capped}
+    return sorted(outgoing, key=lambda out: out.key not in told)  # stable
 
 
 def _with_copies(
@@ -140,13 +151,15 @@ def _send(
     decision: Decision,
     out: Outgoing,
     now: datetime,
-    resumed: bool,
+    rerun: tuple[bool, dict[str, str]],
     thread: list[MessageRecord],
     queued: list[str],
 ) -> list[MessageRecord]:
     """Queue one mail of the decision (once per key, noted in `queued`); return its
-    thread records (outgoing.send). Only a re-run can find it queued already (module
-    doc, 2)."""
+    thread records (outgoing.send). `rerun`: whether this is a re-run (only a re-run
+    can find it queued already: module doc, 2), and where the cap's words go when a
+    cap stops it (by its key)."""
+    resumed, stopped = rerun
     # the Message-ID as sent, not the id a reused one is filed under (maildigest):
     # the sender's client threads our answer under the mail it knows
     sent = as_sent(msg.message_id)
@@ -164,6 +177,7 @@ def _send(
         cause=msg.message_id,
         may_be_queued=resumed,
         ticket=decision.ticket,
+        stopped=stopped,
     )
     if to:
         queued.append(f"{out.kind} to {', '.join(to)}")

@@ -128,13 +128,15 @@ def send(
     cause: str = "",
     may_be_queued: bool = True,
     ticket: Ticket | None = None,
+    stopped: dict[str, str] | None = None,
 ) -> tuple[list[MessageRecord], list[str]]:
     """Render, cap and queue `out`, a mail about ticket `tid` (once per out.key;
     `thread`: the ticket's messages so far, [] for mail kept in the quarantine, which
     has no ticket in the store; `replying_to`: In-Reply-To and References, or what
     gives them by recipient; `cause`: the Message-ID of the mail that caused it, for
     the log; `ticket`: as it is now, whose addresses refused for good get no automatic
-    mail, undeliverable.held).
+    mail, undeliverable.held; `stopped`: gets the cap's words under out.key when a cap
+    on automatic mail stops it).
     Returns its thread records (`suppressed` notes of the recipients it was held
     from, refused for good or blocked, and the record of the mail that tells the staff
     member whose command caused it so, capped.kept_back; then its own: none when nobody is left, a
@@ -167,6 +169,8 @@ def send(
     if check.suppressed is None:
         record = _queue(app, out, check, (tid, now), staff, replying_to)
         return [*notes, record], [] if check.queued else check.to
+    if stopped is not None and check.why:
+        stopped[out.key] = check.why
     tell = _telling(app, out, tid, check)
     told = _also(app, [tell] if tell is not None else [], again)
     return [*notes, check.suppressed, *told], []

@@ -9,6 +9,7 @@ ticket), participants.py (who joins) and trust.py.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from maild.domain import levelnow, statusmail, trust, undeliverable
@@ -62,9 +63,9 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
     }
     if left_out:  # kept with the message, as a follow-up's Cc asked to join are
         ctx.record["asked_to_join"] = left_out
-    outgoing = [
-        _staff_notice(ctx, ticket, "staff_new", c),
-    ]
+    notice = _staff_notice(ctx, ticket, "staff_new", {**c, "unconfirmed": None})
+    # staff read whether the confirmation went: one a cap stopped is theirs to send
+    outgoing = [replace(notice, tells_capped=ctx.key("confirmation"))]
     # an answer to automatic mail of the ticket it names, sent to another address: a
     # robot writing from a new address each round got a confirmation each round
     if ctx.scr.may_answer and requester and not snap.answers_its_auto:

@@ -83,6 +83,12 @@ class Outgoing:
     # words as its `why`: outgoing.send; domain.capped), or that it was not queued to
     # a blocked address or one refused for good (capped.kept_back)
     if_capped: Outgoing | None = None
+    # a new ticket's staff notice: the key of the decision's mail to the customer whose
+    # fate it tells (the confirmation; clause 11 of the regulation: a request counts as
+    # accepted only once its sender got the mail with its number). Queued after that
+    # mail; when a cap stopped it, the notice's context has the cap's words as
+    # `unconfirmed`, so staff answer by hand (effects._send_all)
+    tells_capped: str | None = None
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ def ticket_ctx(**extra) -> dict:
         "site_link": None,
         "from_name": "Иван Петров",
         "refers_to": None,
+        "unconfirmed": None,
         "automated": None,
         "quiet": None,
         "problem": None,
@@ -350,6 +351,8 @@ def variants() -> list[dict]:
         unsent_to=["ivan@shop-example.ru", "olga@shop-example.ru"],
         why="не больше 5 автоматических писем по обращению в час",
         kept_back="blocked",  # a blocked address, not the cap ("" in off)
+        # staff_new: the cap that stopped the customer's confirmation (None in off)
+        unconfirmed="не больше 10 автоматических писем адресу в час",
         # desk context (Renderer.keep): spam.keep_days, storage.keep_closed_days
         spam_keep_days=30,
         closed_keep_days=1825,
@@ -382,6 +385,7 @@ def variants() -> list[dict]:
         oversize_folder=None,
         kept_back="",
         level_was=None,
+        unconfirmed=None,
     )
     quiet = dict(
         full,

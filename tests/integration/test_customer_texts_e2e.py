@@ -1,0 +1,44 @@
+"""What customers and staff read about a new ticket, by the regulation, end to end: the
+real `maild ingest` and `outbox flush`, a real aiosmtpd relay, reading what reached it.
+A confirmation a cap stopped is told to staff (clause 11: a request counts as accepted
+only once its sender got the mail with its number)."""
+
+from __future__ import annotations
+
+from tests.helpers import Desk, make_mail
+
+STAFF = "anna@example.com"
+CUSTOMER = "maria@studio.example"
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_staff_are_told_at_the_top_when_a_cap_stopped_the_confirmation(tmp_path, sink):
+    """A partner's robot-free flood of real requests (12 in an hour) met the cap on
+    automatic mail: the customer got no confirmation of the 11th and 12th, and staff
+    read nothing of it in their notice, only a note in the ticket. Now the notice says,
+    near its top, that the customer was not sent it and why; the cap still holds."""
+    desk = Desk(tmp_path, sink.port, support={"max_auto_replies_per_hour": 2})
+    tids = [
+        desk.ingest_tid(make_mail(sender=f"Мария <{CUSTOMER}>", subject=f"Сайт №{n}"))
+        for n in range(3)
+    ]
+    assert desk.flush().code == 0
+
+    confirmations = [m.subject for m in sink.to(CUSTOMER)]
+    assert len(confirmations) == 2 and f"[TID#{tids[2]}]" not in " ".join(confirmations)
+    notices = {tid: [m for m in sink.to(STAFF) if f"[TID#{tid}]" in m.subject] for tid in tids}
+    [capped] = notices[tids[2]]
+    head = capped.text.split("Уровень:", 1)[0]  # above the level: near the top
+    assert "клиенту НЕ отправлено письмо о регистрации обращения" in head, capped.text
+    said = _words(head)
+    assert f"предел автоматических писем на адрес {CUSTOMER}" in said
+    assert "(не больше 2 автоматических писем адресу в час)" in said
+    assert "ответьте клиенту сами" in said
+    for tid in tids[:2]:  # confirmed: nothing of the kind
+        [notice] = notices[tid]
+        assert "НЕ отправлено" not in notice.text
+    notes = [m["text"] for m in desk.ticket(tids[2])["messages"] if m["kind"] == "note"]
+    assert any("«обращение зарегистрировано»" in n for n in notes)  # as before
