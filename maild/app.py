@@ -182,6 +182,7 @@ class App:
             head=support.head or "",
             relayed=relayed_lines(self.config.web),
             inbound_banners=support.inbound_banners,
+            own_subjects=self.renderer.own_subjects(),
         )
 
     def now(self) -> datetime:

@@ -8,6 +8,7 @@ subject here, so no template can forget it.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -22,6 +23,8 @@ from maild.configtypes import SupportConfig
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.commands import cheat_sheet
 from maild.domain.filerules import mail_words
+from maild.domain.mailnames import TO_CUSTOMERS
+from maild.domain.ownsubjects import own_subjects, prefix_of
 from maild.domain.policy import business_hours, hours_words, zone_label, zone_words
 from maild.domain.tid import NO_TICKET, tag
 from maild.mime import address_field, header_line, mailbox_field, multipart, text_part
@@ -90,6 +93,21 @@ class Renderer:
         # width: the same for every mail, made once (not twice a message)
         self.commands = cheat_sheet()
         self.commands_width = max(len(usage) for usage, _help in self.commands)
+
+    def own_subjects(self) -> re.Pattern[str] | None:
+        """maild's own subject prefixes in mail to customers (domain.ownsubjects), read
+        from the Subject lines of their templates: your files' and the shipped ones'
+        (mail sent before an edit is answered too). A file that cannot be read gives
+        none: the mail made from it is the shipped template's (overrides.py)."""
+        lines = []
+        for name in TO_CUSTOMERS:
+            for folder in self.dirs:
+                try:
+                    with (folder / name).open(encoding="utf-8-sig") as f:
+                        lines.append(f.readline())
+                except (OSError, UnicodeDecodeError):
+                    continue
+        return own_subjects(p for p in map(prefix_of, lines) if p is not None)
 
     def desk_context(self, *, answer: bool = False) -> dict[str, Any]:
         """The variables every template gets besides its own, the one place they are

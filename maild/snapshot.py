@@ -257,7 +257,9 @@ def spam_facts(app: App, tid: str, message_id: str) -> Spammed:
         by=mark.get("by") or "",
         at=mark.get("at") or "",
         blocked=mark.get("blocked") or "",
-        subject=clean_subject(kept[0].get("subject") or "") if kept else "",
+        subject=clean_subject(kept[0].get("subject") or "", app.policy.own_subjects)
+        if kept
+        else "",
         entries=(*(e["id"] for e in kept), own),
     )
 

@@ -42,7 +42,7 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
     ticket = tk.new_ticket(
         tid,
         requester,
-        clean_subject(msg.subject),
+        clean_subject(msg.subject, policy.own_subjects),
         ident,
         ctx.received_at,
         policy.due,

@@ -67,7 +67,7 @@ def decide(
     record = incoming_record(msg, scr, snap, now, attachments)
     if fast:
         record["fast_reply_to_auto"] = True
-    common = {**_common(msg, scr, attachments), **leftout.names(gone, logos)}
+    common = {**_common(msg, scr, attachments, policy), **leftout.names(gone, logos)}
     common.update(humans.marked_ctx(robot, sender, loaded[0] if loaded else None))
     if logos:  # the logos of this answer: the next answer's are judged by them (leftout)
         record["logos"] = [known.digest(a.data) for a in logos]
@@ -164,11 +164,13 @@ def incoming_record(
     return record
 
 
-def _common(msg: ParsedMessage, scr: Screening, attachments: Attachments) -> dict[str, Any]:
+def _common(
+    msg: ParsedMessage, scr: Screening, attachments: Attachments, policy: Policy
+) -> dict[str, Any]:
     """What every mail about this message may say of it."""
     files = att_ctx(attachments)
     return {
-        "subject": clean_subject(msg.subject) or "(без темы)",
+        "subject": clean_subject(msg.subject, policy.own_subjects) or "(без темы)",
         **text_ctx(msg.text.strip() or enc.empty_text(files["encrypted_letter"])),
         "automated": scr.reason if scr.automated else None,
         "quiet": scr.reason if scr.quiet else None,

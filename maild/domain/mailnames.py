@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-NAMES = {
-    # to customers
+# the templates of mail to customers (whose subjects a customer's mail may carry back:
+# ownsubjects.py strips their prefixes)
+TO_CUSTOMERS = {
     "confirmation.txt": "обращение зарегистрировано",
     "acknowledgement.txt": "письмо добавлено к обращению",
     "status.txt": "состояние обращения",
@@ -21,6 +22,9 @@ NAMES = {
     "reminder_customer.txt": "ждём вашего ответа",
     "web_link.txt": "новая ссылка на обращение",
     "web_confirm.txt": "подтвердите обращение",
+}
+NAMES = {
+    **TO_CUSTOMERS,
     # to staff and the head
     "staff_new.txt": "новое обращение",
     "staff_followup.txt": "новое письмо клиента",

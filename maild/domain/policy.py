@@ -9,6 +9,7 @@ renderer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, tzinfo
@@ -46,6 +47,9 @@ class Policy:
     relayed: str = ""
     # the paragraphs the mailbox's mail system puts on top of outside mail (banners.py)
     inbound_banners: tuple[str, ...] = ()
+    # maild's own prefixes on subjects of mail to customers, read from the templates
+    # (ownsubjects.py): a subject a customer's mail carries back is stored without them
+    own_subjects: re.Pattern[str] | None = None
 
     @property
     def internal(self) -> tuple[str, ...]:

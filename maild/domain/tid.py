@@ -60,10 +60,16 @@ def strip_prefixes(subject: str) -> str:
     return PREFIX_RE.sub("", subject).strip()
 
 
-def clean_subject(subject: str | None) -> str:
-    """The subject without Re:/Fwd: runs and without the TID tag."""
-    s = TAG_RE.sub(" ", subject or "")
-    s = strip_prefixes(" ".join(s.split()))
+def clean_subject(subject: str | None, own: re.Pattern[str] | None = None) -> str:
+    """The subject without the TID tag and without Re:/Fwd: runs, and without maild's
+    own prefixes (`own`: Policy.own_subjects, ownsubjects.py) in any mix with them:
+    «Re: Обращение зарегистрировано: Ошибка 500 [TID#...]» is «Ошибка 500»."""
+    s = strip_prefixes(" ".join(TAG_RE.sub(" ", subject or "").split()))
+    while own is not None:
+        shorter = strip_prefixes(own.sub("", s))
+        if shorter == s:
+            break
+        s = shorter
     return s
 
 

@@ -1254,6 +1254,7 @@ def _no_from() -> bytes:
     description="Mail from the support address itself (a forwarding loop)",
     sender=SUPPORT,
     subject="Обращение зарегистрировано: Не работает сайт",
+    ticket_subject="Не работает сайт",  # our own prefix is no customer's subject
     text=["зарегистрировано"],
     answered=False,
     robot="support-address",

@@ -42,3 +42,34 @@ def test_staff_are_told_at_the_top_when_a_cap_stopped_the_confirmation(tmp_path,
         assert "НЕ отправлено" not in notice.text
     notes = [m["text"] for m in desk.ticket(tids[2])["messages"] if m["kind"] == "note"]
     assert any("«обращение зарегистрировано»" in n for n in notes)  # as before
+
+
+def test_a_reply_from_a_second_address_keeps_one_prefix_and_is_told_why(tmp_path, sink):
+    """A customer answered our confirmation from their personal address: a ticket of
+    its own (a stranger must not append to someone else's ticket by copying its TID),
+    whose subject doubled ours («Обращение зарегистрировано: Обращение
+    зарегистрировано: Ошибка 500»), and whose confirmation did not say why the mail
+    did not join the ticket it named."""
+    desk = Desk(tmp_path, sink.port)
+    first = desk.ingest_tid(make_mail(sender="Иван <ivan@shop.example>", subject="Ошибка 500"))
+    assert desk.flush().code == 0
+    [confirmation] = sink.to("ivan@shop.example")
+    reply = make_mail(
+        sender="Иван <ivan.petrov@gmail.example>",
+        subject=f"Re: {confirmation.subject}",
+        body="Пишу с личной почты: ошибка только в Chrome",
+    )
+    second = desk.ingest_tid(reply)
+    assert second != first and desk.ticket(second)["subject"] == "Ошибка 500"
+    assert desk.flush().code == 0
+
+    [told] = sink.to("ivan.petrov@gmail.example")
+    assert told.subject == f"Обращение зарегистрировано: Ошибка 500 [TID#{second}]"
+    said = _words(told.text)
+    assert f"Ваше письмо не добавлено к обращению {first}" in said
+    assert "только с адресов его участников" in said
+    # and no such words to the ticket's own customer, who wrote in the first place
+    assert "не добавлено к обращению" not in confirmation.text
+    [notice] = [m for m in sink.to(STAFF) if f"[TID#{second}]" in m.subject]
+    assert notice.subject.endswith(f": Ошибка 500 [TID#{second}]")
+    assert "Обращение зарегистрировано" not in notice.subject
