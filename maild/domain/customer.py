@@ -102,7 +102,18 @@ def _new_context(ctx: Context, ticket: Ticket, refers_to: str | None) -> dict[st
         "problem": msg.parse_problem,
         "spool_key": ctx.record.get("spool_key"),
         "reply_to": _reply_elsewhere(ctx, ticket),
+        "empty": _empty(ctx),
     }
+
+
+def _empty(ctx: Context) -> bool:
+    """The mail came with nothing in it: no subject, no text, no file. Clause 2 of the
+    regulation asks for a description of the problem: the confirmation asks for it. A
+    mail whose text was never read (too big for the desk, or not parsed) is no empty
+    one: its confirmation says what happened instead."""
+    msg = ctx.msg
+    unread = ctx.common.get("oversize") or msg.parse_problem
+    return not (msg.subject.strip() or msg.text.strip() or ctx.attachments or unread)
 
 
 def _reply_elsewhere(ctx: Context, ticket: Ticket) -> str | None:

@@ -5,7 +5,7 @@ only once its sender got the mail with its number)."""
 
 from __future__ import annotations
 
-from tests.helpers import Desk, make_mail
+from tests.helpers import PNG, Desk, make_mail
 
 STAFF = "anna@example.com"
 CUSTOMER = "maria@studio.example"
@@ -73,3 +73,37 @@ def test_a_reply_from_a_second_address_keeps_one_prefix_and_is_told_why(tmp_path
     [notice] = [m for m in sink.to(STAFF) if f"[TID#{second}]" in m.subject]
     assert notice.subject.endswith(f": Ошибка 500 [TID#{second}]")
     assert "Обращение зарегистрировано" not in notice.subject
+
+
+def test_an_empty_mail_is_registered_and_asked_for_a_description(tmp_path, sink):
+    """A mail with no subject, no text and no file became a ticket whose confirmation
+    said nothing of it; clause 2 of the regulation asks for a description of the
+    problem. Now the confirmation says, politely, that the mail came empty and asks
+    for the description in a reply. A mail with anything in it is not told so."""
+    desk = Desk(tmp_path, sink.port)
+    mails = {
+        "empty@shop.example": make_mail(sender="empty@shop.example", subject="", body=""),
+        "subject@shop.example": make_mail(
+            sender="subject@shop.example", subject="Помогите", body=""
+        ),
+        "file@shop.example": make_mail(
+            sender="file@shop.example",
+            subject="",
+            body="",
+            attachments=[("shot.png", "image/png", PNG)],
+        ),
+    }
+    tids = {who: desk.ingest_tid(raw) for who, raw in mails.items()}
+    assert desk.flush().code == 0
+
+    [told] = sink.to("empty@shop.example")
+    assert (
+        told.subject == f"Обращение зарегистрировано: (без темы) [TID#{tids['empty@shop.example']}]"
+    )
+    said = _words(told.text)
+    assert "Ваше письмо пришло пустым: в нём нет ни темы, ни текста, ни вложений." in said
+    assert "опишите проблему в ответе на это письмо" in said
+    assert said.index("пришло пустым") < said.index("сохраняйте в теме письма метку")
+    for who in ("subject@shop.example", "file@shop.example"):
+        [other] = sink.to(who)
+        assert "пустым" not in other.text, who

@@ -353,6 +353,7 @@ def variants() -> list[dict]:
         kept_back="blocked",  # a blocked address, not the cap ("" in off)
         # staff_new: the cap that stopped the customer's confirmation (None in off)
         unconfirmed="не больше 10 автоматических писем адресу в час",
+        empty=True,  # confirmation: the mail came with no subject, text or file
         # desk context (Renderer.keep): spam.keep_days, storage.keep_closed_days
         spam_keep_days=30,
         closed_keep_days=1825,
