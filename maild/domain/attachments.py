@@ -29,6 +29,7 @@ from maild.domain.filetypes import (
     GIF,
     JPEG,
     MB,
+    NBSP,
     PNG,
     RAR,
     ZIP,
@@ -37,7 +38,7 @@ from maild.domain.filetypes import (
     numbered,
     picture_format,
     sanitize_filename,
-    size_text,
+    size_words,
     sniff_type,
     type_name,
 )
@@ -299,7 +300,7 @@ def _decide(
 
     if size == 0:
         return refuse(
-            f"Файл «{name}» пуст (0 байт): видимо, он не приложился. "
+            f"Файл{NBSP}«{name}» пуст (0{NBSP}байт): видимо, он не приложился. "
             "Пришлите его, пожалуйста, ещё раз.",
             "empty",
         ), False
@@ -308,12 +309,12 @@ def _decide(
         return refuse(f"{BMP_TEXT}: упакуйте файл архиватором и пришлите снова."), False
     if size > policy.max_attachment_bytes:
         return refuse(
-            f"Файл «{name}» слишком велик ({size_text(size)}): допустимо не более "
-            f"{size_text(policy.max_attachment_bytes)} на одно вложение."
+            f"Файл{NBSP}«{name}» слишком велик ({size_words(size)}): допустимо не более "
+            f"{size_words(policy.max_attachment_bytes)} на одно вложение."
         ), False
     if cut_short(data, detected):
         return refuse(
-            f"Файл «{name}» повреждён: изображение обрывается, не дойдя до конца "
+            f"Файл{NBSP}«{name}» повреждён: изображение обрывается, не дойдя до конца "
             "(файл передан не полностью). Пришлите его, пожалуйста, ещё раз.",
             "corrupt",
         ), False
@@ -324,11 +325,11 @@ def _decide(
     elif detected == ZIP:
         zip_reason = inspect_zip(data, policy)
         if zip_reason is not None:
-            return refuse(f"Архив «{name}» не принят. {zip_reason}"), False
+            return refuse(f"Архив{NBSP}«{name}» не принят. {zip_reason}"), False
     if message_full or already_accepted_bytes + size > policy.max_message_bytes:
         return refuse(
             f"Превышен общий объём вложений одного письма "
-            f"({size_text(policy.max_message_bytes)}): файл «{name}» не принят, "
+            f"({size_words(policy.max_message_bytes)}): файл{NBSP}«{name}» не принят, "
             "пришлите его отдельным письмом."
         ), True
     accepted_name = _named_as_what_it_is(name, detected)
@@ -349,7 +350,7 @@ def _unproven(
     if claim is not None:  # a disguise is refused even when other types are welcome
         really = f": это {what}" if known else ""
         return (
-            f"Файл «{name}» назван как {claim}, но по содержимому им не является{really}. "
+            f"Файл{NBSP}«{name}» назван как {claim}, но по содержимому им не является{really}. "
             + ALLOWED_TEXT
             + advice,
             "mislabelled",
@@ -357,10 +358,10 @@ def _unproven(
     if policy.accept_other_types:
         return None
     if _encrypted(name, declared, data):
-        return f"Файл «{name}» {ENCRYPTED_TEXT}", "encrypted"
+        return f"Файл{NBSP}«{name}» {ENCRYPTED_TEXT}", "encrypted"
     if _unreadable_p7m(name, declared, data):
-        return f"Файл «{name}» {UNREADABLE_P7M_TEXT}", "corrupt"
-    return f"Файл «{name}» ({what}) не принят. " + ALLOWED_TEXT + advice, "other"
+        return f"Файл{NBSP}«{name}» {UNREADABLE_P7M_TEXT}", "corrupt"
+    return f"Файл{NBSP}«{name}» ({what}) не принят. " + ALLOWED_TEXT + advice, "other"
 
 
 def _known_format(data: bytes) -> tuple[str, str] | None:

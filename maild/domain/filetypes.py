@@ -25,12 +25,19 @@ __all__ = [
     "numbered",
     "picture_format",
     "sanitize_filename",
+    "NBSP",
     "size_text",
+    "size_words",
     "sniff_type",
     "type_name",
 ]
 
 MB = 1024 * 1024
+# a no-break space: a mail's text is wrapped at spaces (jinja's wordwrap, Python's
+# textwrap: it breaks at ASCII whitespace only) and a browser's at spaces too, never at
+# this one; a refusal puts it between a number and its unit («10 МБ») and between
+# «файл» and the file's name, which a wrapped line must not tear apart
+NBSP = "\u00a0"
 
 JPEG, PNG, GIF, BMP = "image/jpeg", "image/png", "image/gif", "image/bmp"
 ZIP, RAR = "application/zip", "application/vnd.rar"
@@ -243,3 +250,9 @@ def size_text(n: float) -> str:
         value, unit = n / MB, "МБ"
     text = f"{value:.0f}" if value == int(value) else f"{value:.1f}".replace(".", ",")
     return f"{text} {unit}"
+
+
+def size_words(n: float) -> str:
+    """size_text in a sentence a line may wrap in (a refusal): «10 МБ» with a no-break
+    space (NBSP), so the number never ends one line and its unit starts the next."""
+    return size_text(n).replace(" ", NBSP)

@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Protocol
 
-from maild.domain.filetypes import ZIP, sanitize_filename, size_text, sniff_type
+from maild.domain.filetypes import ZIP, sanitize_filename, size_words, sniff_type
 from maild.domain.plural import ru_plural
 
 __all__ = ["ZipLimits", "inspect_zip"]
@@ -111,8 +111,8 @@ def _check_listing(
     budget.uncompressed += unpacked
     if budget.uncompressed > policy.zip_max_total_uncompressed:
         return (
-            f"Архив слишком велик в распакованном виде ({size_text(budget.uncompressed)}), "
-            f"допустимо не более {size_text(policy.zip_max_total_uncompressed)}."
+            f"Архив слишком велик в распакованном виде ({size_words(budget.uncompressed)}), "
+            f"допустимо не более {size_words(policy.zip_max_total_uncompressed)}."
         )
     # Members sharing compressed data (the overlapping "zip bomb") claim more packed
     # bytes than the archive has; a sound archive never does.

@@ -5,6 +5,8 @@ only once its sender got the mail with its number)."""
 
 from __future__ import annotations
 
+import re
+
 from tests.helpers import PNG, Desk, make_mail
 
 STAFF = "anna@example.com"
@@ -107,3 +109,35 @@ def test_an_empty_mail_is_registered_and_asked_for_a_description(tmp_path, sink)
     for who in ("subject@shop.example", "file@shop.example"):
         [other] = sink.to(who)
         assert "пустым" not in other.text, who
+
+
+def test_a_refusal_never_wraps_a_number_from_its_unit_nor_a_file_from_its_name(tmp_path, sink):
+    """The confirmation wraps each refusal at 76 characters, at spaces: «допустимо не
+    более 1» ended one line and «МБ на одно вложение» began the next, and «файл» was
+    torn from «p2.png». A no-break space joins them (the wrapping breaks at ASCII
+    spaces only), in the confirmation and in the ticket's record alike."""
+    limits = {"max_attachment_bytes": 1024 * 1024, "max_message_bytes": 2621440}
+    desk = Desk(tmp_path, sink.port, attachments=limits)
+    parts = [("shot.png", "image/png", PNG + b"\0" * (1536 * 1024))] + [
+        (f"p{n}.png", "image/png", PNG + b"\0" * (900 * 1024)) for n in range(4)
+    ]
+    tid = desk.ingest_tid(make_mail(subject="Скриншоты", attachments=parts))
+    assert desk.flush().code == 0
+
+    [told] = sink.to("ivan@shop-example.ru")
+    text = told.text.replace("\r\n", "\n")
+    refusals = text.split("Некоторые вложения не приняты:", 1)[1].split("\n\n", 1)[0]
+    lines = [line.rstrip() for line in refusals.splitlines()]
+    for line in lines:
+        assert not line[-1:].isdigit(), refusals  # a number ends no line
+        assert not line.lower().endswith(("файл", "архив")), refusals
+    assert any(line.endswith("не более") for line in lines), refusals  # it does wrap
+    assert "Файл\u00a0«shot.png» слишком велик (1,5\u00a0МБ)" in refusals
+    assert "не более\n    1\u00a0МБ на одно вложение" in refusals
+    assert "(2,5\u00a0МБ): файл\u00a0«p2.png» не принят" in re.sub(
+        "[ \n]+", " ", refusals
+    )  # (split() splits at U+00A0 too)
+    [shot] = [
+        a for a in desk.ticket(tid)["messages"][0]["attachments"] if a["filename"] == "shot.png"
+    ]
+    assert "допустимо не более 1\u00a0МБ" in shot["reason"]

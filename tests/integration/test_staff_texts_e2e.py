@@ -181,7 +181,7 @@ def test_ticket_show_speaks_russian_to_staff(tmp_path):
     assert f"{IVAN} не принимается почтовым сервером с " in shown, shown
     assert "ответ сервера: 550 5.1.1" in shown, shown
     assert "[shot.png image/png 67 байт, принят]" in shown, shown
-    assert "[run.exe application/x-msdownload 2 байт, отклонён: Файл «run.exe»" in shown, shown
+    assert "[run.exe application/x-msdownload 2 байт, отклонён: Файл\u00a0«run.exe»" in shown, shown
     assert f"  кому: {IVAN}" in shown and "   (без текста)" in shown, shown
     [shot, exe] = desk.ticket(tid)["messages"][0]["attachments"]
     assert shot["accepted"] is True and exe["accepted"] is False

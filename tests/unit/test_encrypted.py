@@ -109,7 +109,7 @@ def test_an_encrypted_file_beside_the_letter_stays_a_refused_file(case: str):
     assert ctx["encrypted_letter"] is None
     [refused] = ctx["refused"]
     assert (refused.filename, refused.kind) == (name, "encrypted")
-    assert refused.reason.startswith(f"Файл «{name}» зашифрован")
+    assert refused.reason.startswith(f"Файл\u00a0«{name}» зашифрован")
     assert enc.empty_text(None) == "(пустое письмо)"
 
 
