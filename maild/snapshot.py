@@ -1,9 +1,10 @@
 """Gather, under the store lock, what the decision about one message needs: the
 ticket it threads to (after #merge), whether the sender may write there, the
-sender's level, the verification facts, and what only some branches need (a fresh
-TID and the sender's first ticket for a new ticket, the tickets a staff reply's
-#merge names, the raw mail its #charset reads again). Each is looked up only when
-the message can need it: the store reads per message stay those of the decision.
+sender's level and the licenses a customer's mail names by key, the verification
+facts, and what only some branches need (a fresh TID and the sender's first ticket
+for a new ticket, the tickets a staff reply's #merge names, the raw mail its
+#charset reads again). Each is looked up only when the message can need it: the
+store reads per message stay those of the decision.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from maild.app import App
 from maild.domain import robots, staffreply, verify
 from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
+from maild.domain.licensekeys import named_licenses
 from maild.domain.listreply import list_reply
 from maild.domain.merge import final_target
 from maild.domain.message import ParsedMessage
@@ -28,7 +30,7 @@ from maild.domain.records import Ticket
 from maild.domain.replyaddr import signed_for, tid_of_message_id
 from maild.domain.replyaddr import verify as verify_address
 from maild.domain.screen import Screening
-from maild.domain.sender import Identification, checked, identify
+from maild.domain.sender import Group, Identification, License, checked, identify
 from maild.domain.snapshot import Loaded, Snapshot, Spammed
 from maild.domain.tid import clean_subject, find_tid, new_tid
 
@@ -48,7 +50,12 @@ def gather(
     """The Snapshot for `domain.decide.decide`; call it holding the store lock.
     ``staff_verified``: verify.staff_verified for this message."""
     claims_staff = app.policy.claims_staff(msg.from_addr, scr.automated)
-    ident = identify_sender(app, msg, received_at.date())
+    ident, named = registry_facts(app, msg, received_at.date(), claims_staff)
+    base: dict[str, Any] = {
+        "ident": ident,
+        "staff_verified": staff_verified,
+        "spool_key": spool_key,
+    }
     if not resumed_tid and (to_list := _to_list(app, msg, ident, staff_verified, spool_key)):
         return to_list  # a reply to a list mail itself: on none of its tickets
     tid, loaded, refers_to, our_bounce, merged_source = find_ticket(
@@ -56,13 +63,7 @@ def gather(
     )
     off_store = {} if loaded else _off_store(app, msg, scr, tid, staff_verified, claims_staff)
     if off_store:  # the ticket it names is in the quarantine, or is none
-        return Snapshot(
-            loaded=None,
-            ident=ident,
-            staff_verified=staff_verified,
-            spool_key=spool_key,
-            **off_store,
-        )
+        return Snapshot(loaded=None, **base, **off_store)
     signed = _staff_signed(app, msg, loaded is not None, claims_staff)
     if signed is not None:  # staff's own reply address, someone else's From; the head's
         tid, person = signed
@@ -72,26 +73,24 @@ def gather(
         return Snapshot(
             tid=tid or new_tid(app.store.ticket_exists),
             loaded=None,
-            ident=ident,
-            staff_verified=staff_verified,
             refers_to=refers_to,
             answers_its_auto=bool(refers_to) and _answers_auto(app, msg, refers_to),
             first_seen=app.store.sender_first_seen(requester) if requester else None,
-            spool_key=spool_key,
+            licenses_named=named,
+            **base,
         )
     ticket = loaded[0]
     staff_reply = _staff_reply_facts(app, msg, loaded) if claims_staff and staff_verified else {}
     return Snapshot(
         tid=ticket["tid"],
         loaded=loaded,
-        ident=ident,
-        staff_verified=staff_verified,
         our_bounce=our_bounce,
         requester_verified=not claims_staff and _requester_proven(app, msg, ticket, ident),
-        spool_key=spool_key,
+        licenses_named=named,
         staff_signed=signed[1] if signed else None,
         merged_source=merged_source,
         written_at=app.now(),
+        **base,
         **staff_reply,
     )
 
@@ -264,10 +263,23 @@ def spam_facts(app: App, tid: str, message_id: str) -> Spammed:
     )
 
 
-def identify_sender(app: App, msg: ParsedMessage, today: date) -> Identification:
+def registry_facts(
+    app: App, msg: ParsedMessage, today: date, claims_staff: bool
+) -> tuple[Identification, tuple[License, ...]]:
+    """What the license registry says of the message, read once: the sender's level
+    (identify_sender) and, of a customer's mail, the licenses its subject and text name
+    by key (licensekeys.named_licenses; a key alone gives no level: clause 8)."""
+    licenses, groups = app.store.registry()
+    ident = identify_sender(app, msg, today, licenses, groups)
+    named = () if claims_staff else named_licenses((msg.subject, msg.text), licenses)
+    return ident, named
+
+
+def identify_sender(
+    app: App, msg: ParsedMessage, today: date, licenses: list[License], groups: list[Group]
+) -> Identification:
     """The level the sender is entitled to; with a trusted authserv-id, commercial
     levels need SPF or DKIM for the From domain (a From line is easy to forge)."""
-    licenses, groups = app.store.registry()
     ident = identify(msg.from_addr, licenses, groups, today)
     can_verify = bool(app.config.support.authserv_id)
     return checked(ident, can_verify=can_verify, verified=verify.sender_verified(msg, app.policy))

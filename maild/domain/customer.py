@@ -16,6 +16,7 @@ from maild.domain import levelnow, statusmail, trust, undeliverable
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.greeting import addressable
+from maild.domain.licensekeys import license_ctx
 from maild.domain.logid import logged_id
 from maild.domain.longtext import MAX_MAILED_TEXT, MAX_ZIPPED_TEXT, zipped_text
 from maild.domain.owntext import own_text
@@ -60,6 +61,8 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
         "left_out": left_out,
         "max_participants": policy.max_participants,
         "answers_its_auto": snap.answers_its_auto,
+        # a license the mail names by key, its sender not on it: staff check (clause 8)
+        **license_ctx(snap.licenses_named, requester, ticket["level"], ctx.received_at.date()),
     }
     if left_out:  # kept with the message, as a follow-up's Cc asked to join are
         ctx.record["asked_to_join"] = left_out
@@ -168,6 +171,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     # the ticket's subject: a reply's own is "Re: [TID#...]" or our mail's subject
     c["subject"] = ticket["subject"] or c["subject"]
     c.update(_asked_ctx(ticket, asked))
+    named = ctx.snapshot.licenses_named  # by key, not by address: staff check (clause 8)
+    c.update(license_ctx(named, msg.from_addr, ticket["level"], ctx.received_at.date()))
     outgoing = _followup_mail(ctx, ticket, c)
     return Decision(
         "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.sender import Identification
+from maild.domain.sender import Identification, License
 
 Loaded = tuple[Ticket, list[MessageRecord]]  # a ticket and its messages
 
@@ -66,3 +66,6 @@ class Snapshot:
     # when the mail about it is made (later than its arrival when it waited in the
     # spool): a deadline passed by then is not promised again (sla.passed)
     written_at: datetime | None = None
+    # the registry's licenses a customer's mail names by key, in its subject or text
+    # (licensekeys.named_licenses): staff are told of those its sender is not on
+    licenses_named: tuple[License, ...] = ()

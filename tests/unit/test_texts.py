@@ -172,13 +172,33 @@ TEMPLATES = sorted(
     p.name
     for p in (Path(__file__).resolve().parents[2] / "templates").glob("*.txt")
     # included in others
-    if p.name not in {"commands.txt", "site_link.txt", "charset_doubt.txt", "text_cut.txt"}
+    if p.name
+    not in {
+        "commands.txt",
+        "site_link.txt",
+        "charset_doubt.txt",
+        "text_cut.txt",
+        "license_named.txt",
+    }
 )
 NOT_ABOUT_A_TICKET = {"web_confirm.txt", "fault_alert.txt", "spool_alert.txt", "digest.txt"}
 NOT_ABOUT_A_TICKET |= {"imap_alert.txt"}
 NOT_ABOUT_A_TICKET |= {"report_sla.txt", "outbox_alerts.txt"}
 REFUSED = {"filename": "shot.bmp", "reason": "Файл «shot.bmp» не принят.", "accepted": False}
 ACCEPTED = {"filename": "скрин.png", "content_type": "image/png", "size": 2, "accepted": True}
+NAMED = {
+    "key": "S-1",
+    "name": "ООО Ромашка",
+    "level_id": "standard",
+    "level_name": "Коммерческие клиенты: стандартная поддержка",
+    "until": "30.06.2027",
+    "expired": False,
+    "emails": ["ivan@shop-example.ru", "olga@shop-example.ru"],
+    "same_domain": False,
+    "actionable": True,
+    "command": "maild license add --key S-1 --level standard --email ivan@shop-example.ru "
+    '--email ivan@mail-example.ru --until 2027-06-30 --name "ООО Ромашка"',
+}
 ROW = {
     "tid": "1234-5678",
     "overdue": True,
@@ -210,6 +230,11 @@ def variants() -> list[dict]:
         confirmed=True,
         # acknowledgement, staff_followup: the registry changed the level (levelnow)
         level_was="Коммерческие клиенты: стандартная поддержка",
+        # staff_new, staff_followup: licenses the mail names by key, its sender not on
+        # them (licensekeys.license_ctx); confirmation, acknowledgement: staff check it
+        licenses_named=[NAMED, dict(NAMED, expired=True, actionable=False, same_domain=True)],
+        license_sender="ivan@mail-example.ru",
+        license_check=True,
         answers_its_auto=True,
         reason="срок действия лицензии S истёк 01.01.2026",
         free_expired=True,
