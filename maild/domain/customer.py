@@ -16,7 +16,7 @@ from maild.domain import levelnow, statusmail, trust, undeliverable
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.greeting import addressable
-from maild.domain.licensekeys import license_ctx
+from maild.domain.licensekeys import license_ctx, mentions_license
 from maild.domain.logid import logged_id
 from maild.domain.longtext import MAX_MAILED_TEXT, MAX_ZIPPED_TEXT, zipped_text
 from maild.domain.owntext import own_text
@@ -62,7 +62,13 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
         "max_participants": policy.max_participants,
         "answers_its_auto": snap.answers_its_auto,
         # a license the mail names by key, its sender not on it: staff check (clause 8)
-        **license_ctx(snap.licenses_named, requester, ticket["level"], ctx.received_at.date()),
+        **license_ctx(
+            snap.licenses_named,
+            requester,
+            ticket["level"],
+            ctx.received_at.date(),
+            mentions_license((msg.subject, msg.text)),
+        ),
     }
     if left_out:  # kept with the message, as a follow-up's Cc asked to join are
         ctx.record["asked_to_join"] = left_out
@@ -172,7 +178,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     c["subject"] = ticket["subject"] or c["subject"]
     c.update(_asked_ctx(ticket, asked))
     named = ctx.snapshot.licenses_named  # by key, not by address: staff check (clause 8)
-    c.update(license_ctx(named, msg.from_addr, ticket["level"], ctx.received_at.date()))
+    mentioned = mentions_license((msg.subject, msg.text))
+    c.update(license_ctx(named, msg.from_addr, ticket["level"], ctx.received_at.date(), mentioned))
     outgoing = _followup_mail(ctx, ticket, c)
     return Decision(
         "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing

@@ -3,7 +3,9 @@
 The regulation (clause 8) gives commercial support only to mail from an address on
 the license: a key is no proof (anyone can copy one), so naming it changes no level.
 Staff are told which license the mail names, when its sender is not on it, and
-decide (`maild license add`, `#level`); the customer is told a staff member checks it.
+decide (`maild license add`, `#level`); a customer whose mail speaks of a license is
+told a staff member checks it (`mentions_license`), whether or not a key it names is
+registered: a reply that said so only for a registered key would let anyone try keys.
 
 A key is named as a whole token: its characters in a row, in any case, nothing else
 between them («ADV-1», «adv-1.»; not «ADV-10», «XADV-1», «ADV-1-2», «A D V-1»). A
@@ -35,6 +37,8 @@ _PLAIN = re.compile(r"[\w@.+,:/=-]+")  # a shell word that needs no quotes
 MAX_READ = 1_000_000  # characters of one text (subject, body) looked through
 MAX_HITS = 100  # places of one key's first token checked per text
 MAX_NAMED = 10  # licenses one mail names, as staff are told of them
+# a mail speaking of a license («лицензия», «лицензии ADV-1», "license", "licence")
+_MENTION = re.compile(r"лиценз|licen[cs]e", re.IGNORECASE)
 
 
 def named_licenses(texts: Iterable[str], licenses: Iterable[License]) -> tuple[License, ...]:
@@ -123,12 +127,22 @@ def _shell_word(word: str) -> str:
     return '"' + re.sub(r'([\\"$`])', r"\\\1", word) + '"'
 
 
-def license_ctx(named: Iterable[License], sender: str, level: str, today: date) -> dict[str, Any]:
+def mentions_license(texts: Iterable[str]) -> bool:
+    """Whether a mail's subject or text speaks of a license (its first MAX_READ
+    characters each)."""
+    return any(_MENTION.search(t, 0, MAX_READ) for t in texts if t)
+
+
+def license_ctx(
+    named: Iterable[License], sender: str, level: str, today: date, mentioned: bool
+) -> dict[str, Any]:
     """What the staff notice and the customer's mail say of the licenses a mail names
     whose addresses do not include its ``sender``: for staff each license
     (``licenses_named``: its level, term, addresses, and what staff may do when it is
-    valid and commercial), for the customer (``license_check``) that a staff member
-    checks it, when the ticket's ``level`` is not commercial already."""
+    valid and commercial); for the customer (``license_check``), when the mail
+    ``mentioned`` a license (mentions_license) and the ticket's ``level`` is not
+    commercial already, that a staff member checks a number they gave: the same
+    whether or not the number is registered."""
     foreign = not_on(named, sender) if sender else []
     domain = domain_of(comparable_address(sender))
     listed = []
@@ -153,5 +167,5 @@ def license_ctx(named: Iterable[License], sender: str, level: str, today: date) 
     return {
         "licenses_named": listed,
         "license_sender": sender,
-        "license_check": bool(listed) and not LEVELS[level].commercial,
+        "license_check": mentioned and not LEVELS[level].commercial,
     }

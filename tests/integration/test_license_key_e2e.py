@@ -52,8 +52,8 @@ def test_a_reply_naming_a_license_key_is_checked_by_staff_not_raised(tmp_path):
 
     ack = flat(queued(desk, tid, "confirmation")[-1])
     assert "Письмо добавлено к обращению" in ack
-    assert "Номер лицензии из вашего письма передан сотруднику поддержки" in ack
-    assert "он проверит лицензию" in ack and "petr@shop.ru" not in ack  # no holder told
+    assert "Если вы указали в письме номер лицензии" in ack
+    assert "сотрудник поддержки проверит лицензию" in ack and "petr@shop.ru" not in ack  # no holder
 
     notices = [n for n in queued(desk, tid, "notice", "anna@example.com") if "Новое письмо" in n]
     notice = flat(notices[-1])
@@ -77,7 +77,7 @@ def test_a_new_ticket_naming_a_key_tells_staff_and_the_customer(tmp_path):
     [notice] = queued(desk, tid, "notice", "anna@example.com")
     assert "В письме назван номер лицензии ADV-1 (ООО Шоп)" in flat(notice)
     [confirmation] = queued(desk, tid, "confirmation")
-    assert "Номер лицензии из вашего письма передан сотруднику поддержки" in flat(confirmation)
+    assert "Если вы указали в письме номер лицензии" in flat(confirmation)
 
 
 def test_nothing_is_said_when_the_sender_is_on_the_license_named(tmp_path):
@@ -88,4 +88,17 @@ def test_nothing_is_said_when_the_sender_is_on_the_license_named(tmp_path):
     [notice] = queued(desk, tid, "notice", "anna@example.com")
     [confirmation] = queued(desk, tid, "confirmation")
     assert "назван номер лицензии" not in notice
-    assert "передан сотруднику" not in confirmation
+    assert "Если вы указали в письме номер лицензии" not in confirmation
+
+
+def test_a_key_nobody_registered_gets_the_same_answer_as_a_registered_one(tmp_path):
+    """The customer's mail may not tell whether a key is registered (anyone could try
+    keys by mail): an unknown key gets the same sentence, and staff hear of no license."""
+    desk = shop_desk(tmp_path)
+    tid = desk.ingest_tid(
+        make_mail(sender=PETR, subject="Лицензия XYZ-9: не работает корзина", body="Помогите")
+    )
+    [notice] = queued(desk, tid, "notice", "anna@example.com")
+    assert "назван номер лицензии" not in flat(notice)
+    [confirmation] = queued(desk, tid, "confirmation")
+    assert "Если вы указали в письме номер лицензии" in flat(confirmation)

@@ -15,6 +15,7 @@ from maild.domain.licensekeys import (
     MAX_NAMED,
     add_command,
     license_ctx,
+    mentions_license,
     named_licenses,
     not_on,
     whole_at,
@@ -169,7 +170,7 @@ def test_the_admins_command_keeps_every_address_term_and_name() -> None:
 
 
 def test_staff_are_told_of_a_license_named_the_customer_that_staff_check_it() -> None:
-    c = license_ctx([ADV], "petr@gmail.com", "free", TODAY)
+    c = license_ctx([ADV], "petr@gmail.com", "free", TODAY, True)
     [lic] = c["licenses_named"]
     assert (lic["key"], lic["level_id"], lic["emails"]) == ("ADV-1", "vip", ["petr@shop.ru"])
     assert lic["actionable"] and not lic["expired"] and not lic["same_domain"]
@@ -178,14 +179,14 @@ def test_staff_are_told_of_a_license_named_the_customer_that_staff_check_it() ->
 
 
 def test_nothing_is_said_when_the_sender_is_on_the_license() -> None:
-    c = license_ctx([ADV], "Petr@Shop.ru", "vip", TODAY)
+    c = license_ctx([ADV], "Petr@Shop.ru", "vip", TODAY, True)
     assert c["licenses_named"] == [] and not c["license_check"]
 
 
 def test_an_expired_or_free_license_is_named_with_nothing_to_do() -> None:
     old = License("OLD-1", "vip", ("it@shop.ru",), date(2026, 1, 1))
     free = License("FREE-1", "free", ("it@shop.ru",))
-    c = license_ctx([old, free], "boss@shop.ru", "free", TODAY)
+    c = license_ctx([old, free], "boss@shop.ru", "free", TODAY, True)
     assert [(x["expired"], x["actionable"]) for x in c["licenses_named"]] == [
         (True, False),
         (False, False),
@@ -196,5 +197,17 @@ def test_an_expired_or_free_license_is_named_with_nothing_to_do() -> None:
 
 def test_a_commercial_ticket_tells_staff_alone() -> None:
     """The customer's level is commercial already (a group): nothing to check for them."""
-    c = license_ctx([ADV], "it@partner.ru", "partner", TODAY)
+    c = license_ctx([ADV], "it@partner.ru", "partner", TODAY, True)
     assert len(c["licenses_named"]) == 1 and not c["license_check"]
+
+
+def test_the_customer_is_told_the_same_whether_or_not_a_key_is_registered() -> None:
+    """What the customer reads may not tell a registered key from another: anyone
+    could try keys by mail. It follows whether the mail speaks of a license."""
+    registered = license_ctx([ADV], "petr@gmail.com", "free", TODAY, True)
+    unknown = license_ctx([], "petr@gmail.com", "free", TODAY, True)
+    assert registered["license_check"] and unknown["license_check"]
+    assert not license_ctx([ADV], "petr@gmail.com", "free", TODAY, False)["license_check"]
+    assert mentions_license(["Re: вопрос", "Номер ЛИЦЕНЗИИ XYZ-9"])
+    assert mentions_license(["Our licence key"]) and mentions_license(["License: K"])
+    assert not mentions_license(["Не работает корзина", ""])
