@@ -2,7 +2,8 @@
 
 #development on free support: the regulation's table of levels gives free support no
 «Передача задач в отдел разработки». The command stops the reply, and the staff member
-is told so, and that a #level earlier in the same reply changes what the ticket is owed.
+is told so, and that a #level in the same reply (above or below it: the level runs
+first, conflicts.in_run_order) changes what the ticket is owed.
 
 #take or #wait in a reply to a ticket already closed, as follows.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from maild.domain.commands import Command
+from maild.domain.conflicts import in_run_order, is_transfer
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS
 
@@ -67,19 +69,18 @@ def _closed_by(
 
 def level_errors(commands: Iterable[Command], ticket: Ticket) -> list[str]:
     """The error of a #development (or #level development, the same) the ticket's level
-    (as the reply's commands before it leave it) does not allow; [] when none."""
+    (as the reply's commands that run before it leave it, a #level of the reply
+    wherever its line stands) does not allow; [] when none."""
     level = LEVELS[ticket["level"]]
-    for cmd in commands:
-        to_development = cmd.name == "development" or (
-            cmd.name == "level" and cmd.arg == "development"
-        )
-        if to_development and not level.to_development:
+    for cmd in in_run_order(commands):
+        if is_transfer(cmd) and not level.to_development:
             typed = "#development" if cmd.name == "development" else "#level development"
             return [
                 f"{typed} не выполнена: уровень «{level.name_ru}» не предусматривает"
                 " передачу задач в отдел разработки (регламент, таблица уровней).\n"
-                "    Если клиенту положен другой уровень, укажите его в ответе строкой"
-                " выше: #level <уровень>."
+                "    Если клиенту положен другой уровень, добавьте в ответ строку"
+                " #level <уровень>: уровень меняется первым, затем обращение передаётся"
+                " в разработку."
             ]
         if cmd.name == "level" and cmd.arg in LEVELS:
             level = LEVELS[cmd.arg]  # type: ignore[index]

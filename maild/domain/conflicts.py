@@ -10,7 +10,10 @@ and its answer go as they would, and the staff member is told (staff_error.txt).
 
 Commands that agree run whatever their order: «#take» with «#close» (who handled it,
 then closed: «#take» runs first), «#wait» with «#take» or «#reopen» (taken, or opened
-again, to wait for the customer's answer: «#wait» runs last).
+again, to wait for the customer's answer: «#wait» runs last), «#level» with
+«#development» (the level the customer is owed, then the transfer: «#development»
+runs after it; run in line order, «#development» above «#level vip» ended at vip and
+the customer was told of VIP support, the transfer lost without a word).
 
 Pure: the reply's commands in, those to run and the errors (Russian) out.
 """
@@ -21,7 +24,7 @@ from collections.abc import Iterable
 
 from maild.domain.commands import Command
 
-__all__ = ["CONFLICTS", "without_conflicts"]
+__all__ = ["CONFLICTS", "in_run_order", "is_transfer", "without_conflicts"]
 
 # What each says against «#close» («закрыть обращение и в то же время ...»).
 CONFLICTS = {
@@ -32,20 +35,11 @@ CONFLICTS = {
 
 
 def without_conflicts(commands: Iterable[Command]) -> tuple[tuple[Command, ...], list[str]]:
-    """(the commands to run, in the order to run them; one error per command that
-    contradicts «#close»). With «#close» and any of CONFLICTS, none of them runs (all
-    their lines), whatever their order; the other commands run as they stand, but
-    «#take» first when the reply closes the ticket (taken, then closed, not opened
-    again) and «#wait» last («#wait» above «#take» or «#reopen» still leaves the
-    ticket waiting for the customer, as it does below them)."""
-    commands = tuple(commands)
+    """(the commands to run, in the order to run them (in_run_order); one error per
+    command that contradicts «#close»). With «#close» and any of CONFLICTS, none of
+    them runs (all their lines), whatever their order; nor do two different levels."""
+    commands = in_run_order(commands)
     names = {c.name for c in commands}
-    first = "take" if "close" in names else None
-    commands = (
-        *(c for c in commands if c.name == first),
-        *(c for c in commands if c.name not in (first, "wait")),
-        *dict.fromkeys(c for c in commands if c.name == "wait"),  # once is enough
-    )
     commands, errors = _levels_agreeing(commands)
     against = [n for n in CONFLICTS if n in names]
     if "close" not in names or not against:
@@ -60,6 +54,32 @@ def without_conflicts(commands: Iterable[Command]) -> tuple[tuple[Command, ...],
 
 
 LEVEL_SETTERS = ("level", "consulting", "development")
+
+
+def in_run_order(commands: Iterable[Command]) -> tuple[Command, ...]:
+    """The reply's commands in the order they run: as they stand, but «#take» first when
+    the reply closes the ticket (taken, then closed, not opened again), «#wait» last
+    («#wait» above «#take» or «#reopen» still leaves the ticket waiting for the
+    customer, as it does below them), and of the levels the transfer to development
+    last (the level owed, then the transfer, as closedcmd.level_errors judges it)."""
+    commands = tuple(commands)
+    first = "take" if any(c.name == "close" for c in commands) else None
+    commands = (
+        *(c for c in commands if c.name == first),
+        *(c for c in commands if c.name not in (first, "wait")),
+        *dict.fromkeys(c for c in commands if c.name == "wait"),  # once is enough
+    )
+    # the level setters keep their places among the other commands; in those places
+    # the transfers come after the others (sorted is stable)
+    setters = iter(sorted((c for c in commands if c.name in LEVEL_SETTERS), key=is_transfer))
+    return tuple(next(setters) if c.name in LEVEL_SETTERS else c for c in commands)
+
+
+def is_transfer(command: Command) -> bool:
+    """«#development» or «#level development»: the ticket passed to development."""
+    return command.name == "development" or (
+        command.name == "level" and command.arg == "development"
+    )
 
 
 def _levels_agreeing(commands: tuple[Command, ...]) -> tuple[tuple[Command, ...], list[str]]:

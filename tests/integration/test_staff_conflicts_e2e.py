@@ -124,3 +124,28 @@ def test_a_closed_ticket_reopened_to_wait_waits_in_either_order(desk, sink, line
     desk.ingest(staff_reply(tid, "\n".join(lines) + "\nИван, уточните версию.\n"))
     desk.flush()
     assert desk.ticket(tid)["status"] == "waiting" and told(sink) == []
+
+
+@pytest.mark.parametrize("lines", [["#development", "#level vip"], ["#level vip", "#development"]])
+def test_a_level_and_the_transfer_end_in_development_in_either_order(desk, sink, lines):
+    """«#development» above «#level vip»: run in line order, the level won, the transfer
+    was lost without a word and the customer was told of VIP support. They agree
+    whatever the order: the level owed first, then the transfer."""
+    tid = standard_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "Передаю разработчикам.\n" + "\n".join(lines) + "\n"))
+    desk.flush()
+    assert desk.ticket(tid)["level"] == "development" and told(sink) == []
+    [answer] = [r for r in customer_mails(sink) if "Передаю разработчикам." in r.text]
+    assert "Разработка" in answer.text and "VIP" not in answer.text
+
+
+@pytest.mark.parametrize(
+    "lines", [["#development", "#level standard"], ["#level standard", "#development"]]
+)
+def test_free_support_passed_on_with_the_level_owed_in_either_order(desk, sink, lines):
+    """Free support passes nothing to development; a «#level» of the same reply that
+    gives a level that does, above or below the transfer, lets it run."""
+    tid, _ = open_ticket(desk, sink, sender="Зоя <z@zz-example.ru>")
+    desk.ingest(staff_reply(tid, "\n".join(lines) + "\n"))
+    desk.flush()
+    assert desk.ticket(tid)["level"] == "development" and told(sink) == []

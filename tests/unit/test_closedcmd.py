@@ -33,14 +33,16 @@ def test_an_open_ticket_a_reopen_or_other_commands_are_no_error() -> None:
     assert closed_errors(others, TICKET, [CLOSE], when) == []
 
 
-def test_development_is_refused_on_free_support_unless_a_level_before_it_allows() -> None:
+def test_development_is_refused_on_free_support_unless_a_level_of_the_reply_allows() -> None:
     from maild.domain.closedcmd import level_errors
 
     free = {"level": "free"}
     [error] = level_errors([Command("development")], free)
     assert error.startswith("#development не выполнена: уровень «Бесплатная поддержка»")
     assert level_errors([Command("level", "vip"), Command("development")], free) == []
-    assert level_errors([Command("development"), Command("level", "vip")], free) != []
+    # the level runs first wherever its line stands (conflicts.in_run_order)
+    assert level_errors([Command("development"), Command("level", "vip")], free) == []
+    assert "добавьте в ответ строку #level <уровень>" in error
     assert level_errors([Command("level", "vip"), Command("development")], {"level": "vip"}) == []
     for level in ("partner", "vip", "operative", "standard", "consulting", "development"):
         assert level_errors([Command("development")], {"level": level}) == []

@@ -63,3 +63,13 @@ def test_two_different_levels_run_neither_and_say_so(levels) -> None:
     assert runs == (Command("critical"),)
     assert "противоречат друг другу: у обращения один уровень обслуживания" in error
     assert error.startswith("#") and "Не выполнена ни одна из них." in error
+
+
+@pytest.mark.parametrize("transfer", [Command("development"), Command("level", "development")])
+def test_a_level_runs_before_the_transfer_whatever_the_order(transfer) -> None:
+    """«#development» above «#level vip» ended at vip, the transfer lost: the level owed
+    runs first, the transfer after it, each other command where it stands."""
+    level = Command("level", "vip")
+    for reply in ([transfer, Command("critical"), level], [level, Command("critical"), transfer]):
+        runs, errors = without_conflicts(reply)
+        assert runs == (level, Command("critical"), transfer) and errors == []
