@@ -43,6 +43,11 @@ def apply_participant_command(
     if not participants_of([arg], policy.support_address, policy.staff):
         # support's own side gets staff mail already; support@ itself would mail us back
         return ticket, f"#cc: {arg} — адрес службы поддержки или сотрудника, а не клиента"
+    if (arg == requester or arg in people) and arg not in (ticket.get("undeliverable") or {}):
+        # already gets the ticket's mail: nothing to do (one whose mail was refused is
+        # named again to say the mailbox works now: undeliverable.lift below)
+        who = "автор обращения" if arg == requester else "уже участник обращения"
+        return ticket, f"#cc: {arg} — {who}, ответы по обращению он уже получает"
     cap = policy.max_participants
     others = people - {requester}
     if arg not in people and len(others) >= cap:

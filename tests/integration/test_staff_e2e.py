@@ -550,7 +550,8 @@ def test_commands_with_only_a_quote_send_no_quote_to_customer(desk, sink):
 
 def test_cc_and_uncc_that_cannot_be_done_stop_the_reply_and_staff_are_told(tmp_path, sink):
     """#cc of support's own address would mail the ticket back to maild, #cc over the
-    cap, #uncc of the requester or of a stranger would do nothing: each is an error
+    cap, #cc of the requester, #uncc of the requester or of a stranger would do
+    nothing: each is an error
     that stops the reply, as a malformed command does, never a silent no-op."""
     desk = Desk(tmp_path, sink.port, limits={"max_participants": 1})
     tid, _ = open_ticket(desk, sink)
@@ -561,6 +562,7 @@ def test_cc_and_uncc_that_cannot_be_done_stop_the_reply_and_staff_are_told(tmp_p
         "#cc a1@shop-example.ru\n#cc a2@shop-example.ru": "a2@shop-example.ru не добавлен",
         "#uncc ivan@shop-example.ru": "автор обращения",
         "#uncc petr@shop-example.ru": "не участник обращения",
+        "#cc Ivan@Shop-Example.ru": "автор обращения, ответы по обращению он уже получает",
     }
     for commands in attempts:
         desk.ingest(staff_reply(tid, f"{commands}\nСделано."))
@@ -574,6 +576,20 @@ def test_cc_and_uncc_that_cannot_be_done_stop_the_reply_and_staff_are_told(tmp_p
     assert len(errors) == len(attempts)
     for text, why in zip(errors, attempts.values(), strict=True):
         assert why in text
+
+
+def test_cc_of_someone_already_on_the_ticket_stops_the_reply(desk, sink):
+    """#cc of the requester or of a participant did nothing without a word: staff
+    believed it added someone. It is an error that stops the reply."""
+    petr = "petr@shop-example.ru"
+    tid, _ = open_ticket(desk, sink, headers={"Cc": f"Пётр <{petr}>"})
+    assert petr in desk.ticket(tid)["participants"]
+    before = len(sink.received)
+    desk.ingest(staff_reply(tid, "Иван, подключаю Петра.\n#cc Петр <Petr@Shop-Example.ru>"))
+    desk.flush()
+    [err] = sink.received[before:]
+    assert err.rcpt_tos == ["anna@example.com"] and "Команды не выполнены" in err.subject
+    assert f"#cc: {petr} — уже участник обращения" in err.text
 
 
 def test_assign_of_an_address_not_on_the_staff_list_stops_the_reply(desk, sink):

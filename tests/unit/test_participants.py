@@ -34,8 +34,26 @@ def test_cc_adds_a_customer_and_lifts_their_removal() -> None:
     ticket = {**TICKET, "removed": [OLGA, "x@y.ru"], "participants": None}
     t, error = apply_participant_command(POLICY, ticket, "cc", OLGA.upper())
     assert error is None and t["participants"] == [OLGA] and t["removed"] == ["x@y.ru"]
-    t, error = apply_participant_command(POLICY, TICKET, "cc", PETR)  # already there
-    assert error is None and t["participants"] == [IVAN, PETR] and t["removed"] == []
+
+
+def test_cc_of_the_requester_or_a_participant_is_an_error_not_a_silent_no_op() -> None:
+    """They get the ticket's mail already: staff would believe the #cc did something."""
+    t, error = apply_participant_command(POLICY, TICKET, "cc", IVAN.upper())
+    assert (
+        t is TICKET
+        and error == f"#cc: {IVAN} — автор обращения, ответы по обращению он уже получает"
+    )
+    t, error = apply_participant_command(POLICY, TICKET, "cc", PETR)
+    assert t is TICKET and error is not None and f"{PETR} — уже участник обращения" in error
+
+
+def test_cc_of_one_whose_mail_was_refused_names_them_again_and_lifts_the_mark() -> None:
+    """The mailbox works now (README: refused for good): #cc of the requester or a
+    participant whose mail was refused sends their mail again."""
+    for who in (IVAN, PETR):
+        ticket = {**TICKET, "undeliverable": {who: {"error": "550 5.1.1"}}}
+        t, error = apply_participant_command(POLICY, ticket, "cc", who)
+        assert error is None and "undeliverable" not in t and t["participants"] == [IVAN, PETR]
 
 
 def test_cc_of_supports_own_side_is_an_error() -> None:
@@ -53,8 +71,8 @@ def test_cc_stops_at_the_cap_of_participants_besides_the_requester() -> None:
         "#cc: anna@shop-example.ru не добавлен: у обращения уже предельное число участников"
         " (2, limits.max_participants)"
     )
-    t, error = apply_participant_command(policy, t, "cc", PETR)  # one already there: fine
-    assert error is None
+    t, error = apply_participant_command(policy, t, "cc", PETR)  # already there: not the cap
+    assert error is not None and "уже участник обращения" in error
 
 
 def _follow_up(sender: str, to: str, cc: str = "") -> ParsedMessage:
