@@ -40,9 +40,14 @@ def apply_participant_command(
             "participants": sorted(people | {requester} - {""}),
             "removed": removed,
         }, None
-    if not participants_of([arg], policy.support_address, policy.staff):
-        # support's own side gets staff mail already; support@ itself would mail us back
-        return ticket, f"#cc: {arg} — адрес службы поддержки или сотрудника, а не клиента"
+    if not participants_of([arg], policy.support_address, policy.internal):
+        # support's own side (staff and the head: Policy.internal) gets staff mail, not
+        # a customer's copy with a Reply-To signed as a customer's; support@ itself
+        # would mail us back
+        return ticket, (
+            f"#cc: {arg} — адрес службы поддержки, сотрудника или руководителя поддержки,"
+            " а не клиента"
+        )
     if (arg == requester or arg in people) and arg not in (ticket.get("undeliverable") or {}):
         # already gets the ticket's mail: nothing to do (one whose mail was refused is
         # named again to say the mailbox works now: undeliverable.lift below)

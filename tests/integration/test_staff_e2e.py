@@ -559,6 +559,7 @@ def test_cc_and_uncc_that_cannot_be_done_stop_the_reply_and_staff_are_told(tmp_p
         "#cc support@example.com": "адрес службы поддержки",
         "#cc support+x@example.com": "адрес службы поддержки",
         "#cc boris@example.com": "сотрудника",
+        "#cc head@example.com": "руководителя поддержки, а не клиента",
         "#cc a1@shop-example.ru\n#cc a2@shop-example.ru": "a2@shop-example.ru не добавлен",
         "#uncc ivan@shop-example.ru": "автор обращения",
         "#uncc petr@shop-example.ru": "не участник обращения",

@@ -57,9 +57,14 @@ def test_cc_of_one_whose_mail_was_refused_names_them_again_and_lifts_the_mark() 
 
 
 def test_cc_of_supports_own_side_is_an_error() -> None:
-    for address in ("support@example.com", "support+1111-2222.x@example.com", POLICY.staff[0]):
-        t, error = apply_participant_command(POLICY, TICKET, "cc", address)
-        assert t is TICKET and error is not None and "службы поддержки или сотрудника" in error
+    """The head too (Policy.internal): as a participant he got the customers' copies,
+    signed as a customer's, and the customer read his address in To."""
+    policy = dataclasses.replace(POLICY, head="head@example.com")
+    own = ("support@example.com", "support+1111-2222.x@example.com", POLICY.staff[0])
+    for address in (*own, "Head@Example.com"):
+        t, error = apply_participant_command(policy, TICKET, "cc", address)
+        assert t is TICKET and error is not None
+        assert "адрес службы поддержки, сотрудника или руководителя поддержки" in error
 
 
 def test_cc_stops_at_the_cap_of_participants_besides_the_requester() -> None:
