@@ -111,9 +111,13 @@ def _charset(name: str, arg: str) -> tuple[str | None, str | None]:
 def _spam_scope(name: str, arg: str) -> tuple[str | None, str | None]:
     # "#spam": block the sender; "#spam домен" (or "domain", typed in either layout,
     # in the cheat sheet's brackets or not): the whole domain
+    # the word itself, not a domain's name: the domain is always the sender's
     word = arg.lower().strip("[]<>")
     if arg and word not in ("domain", "домен") and from_russian_layout(word) != "domain":
-        return None, f"#spam: допустимо только «#spam» или «#spam домен», а не «{arg}»"
+        return None, (
+            f"#spam: «{arg}» не понято. «#spam» блокирует отправителя, «#spam домен»"
+            " (само слово «домен» или domain, а не имя домена) — весь домен отправителя"
+        )
     return ("domain" if arg else None), None
 
 
@@ -140,8 +144,12 @@ REGISTRY: dict[str, Spec] = {
         "#human [адрес]",
         "снять отметку «робот» (без адреса — со всех)",
     ),
-    "spam": Spec(_spam_scope, "#spam [домен]", "в карантин; блокируется отправитель или домен"),
+    "spam": Spec(_spam_scope, "#spam", "в карантин; блокируется отправитель"),
 }
+# Lines of the cheat sheet under a command's own: a word it takes as written. «#spam
+# [домен]» read as a placeholder, as «#human [адрес]» is one, and «#spam cust6.ru» was
+# refused: the word is shown bare, on a line of its own.
+MORE_LINES = {"spam": (("#spam домен", "то же; блокируется весь домен отправителя"),)}
 # Lines of the cheat sheet as notices sent before showed them: a reply that holds one
 # unquoted holds a notice (commands.holds_notice), however old.
 EARLIER_SHEET = (
@@ -160,6 +168,8 @@ EARLIER_SHEET = (
         "#spam (#спам) [domain]",
         "спам: обращение в карантин, отправитель блокируется (domain — весь домен)",
     ),
+    ("#spam [домен]", "в карантин; блокируется отправитель или домен"),
+    ("#spam (#спам) [домен]", "в карантин; блокируется отправитель или домен"),
 )
 COMMANDS = tuple(REGISTRY)
 
@@ -203,8 +213,13 @@ def shown(name: str) -> str:
 
 def cheat_sheet() -> list[tuple[str, str]]:
     """(usage, help) of every command, for the staff templates: the usage with the
-    command's aliases after its name, "#level (#уровень) <уровень>"."""
+    command's aliases after its name, "#level (#уровень) <уровень>", then its
+    MORE_LINES."""
     return [
-        (shown(name) + spec.usage.removeprefix(f"#{name}"), spec.help)
+        line
         for name, spec in REGISTRY.items()
+        for line in (
+            (shown(name) + spec.usage.removeprefix(f"#{name}"), spec.help),
+            *MORE_LINES.get(name, ()),
+        )
     ]

@@ -50,6 +50,8 @@ def test_new_ticket_notice_to_staff(desk, sink):
     assert "скрин.png" in text and "принято" in text
     assert "shot.bmp" in text and "отклонено" in text
     assert "#close" in text and "#take" in text  # cheat-sheet
+    # «#spam домен»: the word itself, shown bare (not «[домен]», read as a placeholder)
+    assert "  #spam домен " in text and "[домен]" not in text
     files = [(p.get_filename(), p.get_content()) for p in m.iter_attachments()]
     assert files == [("скрин.png", PNG)]  # only the accepted one is attached
     # every staff member gets a copy of their own: the same text and files, a

@@ -428,6 +428,21 @@ def test_spam_takes_the_domain_as_the_cheat_sheet_shows_it(typed: str) -> None:
     assert parse_reply(f"#спам {typed}").commands == (Command("spam", "domain"),)
 
 
+def test_spam_says_its_word_is_the_word_itself_not_a_domains_name() -> None:
+    """«#spam [домен]» in the cheat sheet read as a placeholder, and «#spam cust6.ru»
+    was refused with no word of why: the sheet shows the word bare on a line of its
+    own, and the error says what it means."""
+    from maild.domain.commandspec import cheat_sheet
+
+    sheet = dict(cheat_sheet())
+    assert sheet["#spam домен"] == "то же; блокируется весь домен отправителя"
+    assert not [u for u in sheet if "[домен]" in u]
+    (error,) = parse_reply("#spam cust6.ru").errors
+    assert error.startswith("#spam: «cust6.ru» не понято.")
+    assert "«#spam домен» (само слово «домен» или domain, а не имя домена)" in error
+    assert "весь домен отправителя" in error
+
+
 def test_human_has_a_russian_name() -> None:
     assert parse_reply("#человек ivan@shop.ru").commands == (Command("human", "ivan@shop.ru"),)
     assert parse_reply("#человек").commands == (Command("human"),)
