@@ -99,8 +99,10 @@ def _tid(name: str, arg: str) -> tuple[str | None, str | None]:
 
 
 def _charset(name: str, arg: str) -> tuple[str | None, str | None]:
+    if not arg:  # not «неизвестная кодировка «»»: nothing was named
+        return None, f"#{name}: нужно имя кодировки, например: #charset windows-1251 (или koi8-r)"
     try:
-        codec = codecs.lookup(arg).name if arg else ""
+        codec = codecs.lookup(arg).name
     except LookupError:
         codec = ""
     if not codec:

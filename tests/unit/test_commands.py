@@ -316,6 +316,12 @@ def test_merge_and_charset_arguments_are_checked() -> None:
     assert parse_reply("#merge [TID#1234-5678]").commands == (Command("merge", "1234-5678"),)
     assert parse_reply("#merge завтра").errors[0].startswith("#merge: нужен номер")
     assert parse_reply("#charset nope-8").errors[0].startswith("#charset: неизвестная")
+    # nothing named: not «неизвестная кодировка «»», but what to write
+    for typed in ("#charset", "#кодировка"):
+        [error] = parse_reply(f"{typed}\n").errors
+        assert (
+            error == "#charset: нужно имя кодировки, например: #charset windows-1251 (или koi8-r)"
+        )
 
 
 def test_spam_cc_uncc() -> None:
