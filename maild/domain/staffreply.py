@@ -9,7 +9,6 @@ the customer none of what was written is unsent's.
 
 from __future__ import annotations
 
-import difflib
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -22,8 +21,9 @@ from maild.domain import merge as mg
 from maild.domain import staleview as sv
 from maild.domain import ticket as tk
 from maild.domain.answers import filled
+from maild.domain.assignee import assign_errors
 from maild.domain.closedcmd import closed_errors, level_errors
-from maild.domain.commands import Command, ParsedReply, holds_notice, parse_reply
+from maild.domain.commands import ParsedReply, holds_notice, parse_reply
 from maild.domain.conflicts import without_conflicts
 from maild.domain.decision import Context, Decision, Outgoing, level_ctx
 from maild.domain.longtext import text_ctx
@@ -69,24 +69,6 @@ def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) ->
         elif cmd.name == "charset" and cmd.arg:
             _check_charset(snap.charset_source, cmd.arg, ex, policy)
     return ex
-
-
-def assign_errors(policy: Policy, commands: tuple[Command, ...]) -> list[str]:
-    """#assign names a staff member (support.staff) or it is an error that stops the
-    reply: the assignee gets the ticket's staff mail, internal notes and all, so a
-    typo (anan@ for anna@) or an outside address must not become one."""
-    errors: list[str] = []
-    for cmd in commands:
-        if cmd.name != "assign" or not cmd.arg or cmd.arg in policy.staff:
-            continue
-        close = difflib.get_close_matches(cmd.arg, policy.staff, n=1, cutoff=0.8)
-        hint = f" Возможно, имелся в виду {close[0]}?" if close else ""
-        known = ", ".join(policy.staff) or "(список пуст)"
-        errors.append(
-            f"#assign: {cmd.arg} — не сотрудник поддержки; назначить можно только"
-            f" сотрудника из списка support.staff: {known}.{hint}"
-        )
-    return errors
 
 
 def merge_targets(reply: ParsedReply) -> list[str]:

@@ -612,6 +612,15 @@ def test_assign_of_an_address_not_on_the_staff_list_stops_the_reply(desk, sink):
     desk.ingest(make_mail(subject=f"Re: [TID#{tid}]", body="Есть новости?\nЛог приложил."))
     desk.flush()
     assert all("anan@example.com" not in r.rcpt_tos for r in sink.received)
+    # the head, or an address nothing like a staff member's: no «имелся в виду anna@»
+    desk.ingest(staff_reply(tid, "#assign head@example.com\nСмотрим ваш вопрос."))
+    desk.ingest(staff_reply(tid, "#assign olga@example.com\nСмотрим ваш вопрос."))
+    desk.flush()
+    head, olga = [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject][1:]
+    assert "head@example.com — руководитель поддержки (support.head), а не сотрудник" in head.text
+    assert "olga@example.com — не сотрудник поддержки" in olga.text
+    assert all("Возможно" not in r.text for r in (head, olga))
+    assert desk.ticket(tid)["assignee"] is None
     # a staff member, as the mail client pastes them, is assigned
     desk.ingest(staff_reply(tid, "#assign Борис <Boris@Example.com>\nПередаю Борису."))
     assert desk.ticket(tid)["assignee"] == "boris@example.com"
