@@ -26,7 +26,7 @@ from maild.domain.ratingtext import only_thanks, rating_of
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
 from maild.domain.sla import LEVELS, passed
-from maild.domain.tid import clean_subject
+from maild.domain.tid import clean_subject, find_tid
 
 log = logging.getLogger("maild.pipeline")
 
@@ -108,6 +108,9 @@ def _new_context(ctx: Context, ticket: Ticket, refers_to: str | None) -> dict[st
         "unverified": ident.unverified,
         "reason": ident.reason,
         "refers_to": refers_to,
+        # the customer's words on the TID their subject named: the same whether or not
+        # that ticket exists (a reply that told them apart would let anyone try TIDs)
+        "tid_named": refers_to or find_tid(msg.subject),
         "problem": msg.parse_problem,
         "spool_key": ctx.record.get("spool_key"),
         "reply_to": _reply_elsewhere(ctx, ticket),

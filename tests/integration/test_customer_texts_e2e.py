@@ -68,13 +68,31 @@ def test_a_reply_from_a_second_address_keeps_one_prefix_and_is_told_why(tmp_path
     [told] = sink.to("ivan.petrov@gmail.example")
     assert told.subject == f"Обращение зарегистрировано: Ошибка 500 [TID#{second}]"
     said = _words(told.text)
-    assert f"Ваше письмо не добавлено к обращению {first}" in said
+    assert f"новое обращение, а не добавлено к обращению {first}" in said
     assert "только с адресов его участников" in said
     # and no such words to the ticket's own customer, who wrote in the first place
-    assert "не добавлено к обращению" not in confirmation.text
+    assert "не добавлено" not in confirmation.text
     [notice] = [m for m in sink.to(STAFF) if f"[TID#{second}]" in m.subject]
     assert notice.subject.endswith(f": Ошибка 500 [TID#{second}]")
     assert "Обращение зарегистрировано" not in notice.subject
+
+
+def test_a_tid_nobody_has_gets_the_words_a_real_one_gets(tmp_path, sink):
+    """The words on a TID that did not take the mail may not tell whether that ticket
+    exists: a stranger could try TIDs by mail. A TID of a real ticket and one of none
+    get the same sentence, each naming the TID the subject gave."""
+    desk = Desk(tmp_path, sink.port)
+    real = desk.ingest_tid(make_mail(sender="ivan@shop.example", subject="Ошибка 500"))
+    none = "1234-5678" if real != "1234-5678" else "8765-4321"
+    said = {}
+    for tid in (real, none):
+        desk.ingest_tid(make_mail(sender="olga@other.example", subject=f"Вопрос [TID#{tid}]"))
+        assert desk.flush().code == 0
+        said[tid] = _words(sink.to("olga@other.example")[-1].text)
+    assert all(f"новое обращение, а не добавлено к обращению {t}" in said[t] for t in said)
+    found = {t: re.search(r"Ваше письмо зарегистрировано как новое[^.]*\.", said[t]) for t in said}
+    assert found[real] and found[none]
+    assert found[real][0].replace(real, "X") == found[none][0].replace(none, "X")
 
 
 def test_an_empty_mail_is_registered_and_asked_for_a_description(tmp_path, sink):

@@ -50,6 +50,7 @@ def ticket_ctx(**extra) -> dict:
         "site_link": None,
         "from_name": "Иван Петров",
         "refers_to": None,
+        "tid_named": None,
         "unconfirmed": None,
         "automated": None,
         "quiet": None,
@@ -274,6 +275,7 @@ def variants() -> list[dict]:
         as_support=False,
         authserv_id="mx.example.com",
         refers_to="1111-2222",
+        tid_named="1111-2222",
         automated="тема автоответа «Автоответ: в отпуске»",
         # staff_followup: this very message got its sender marked a robot (humans.py)
         robot_marked=(
@@ -399,6 +401,7 @@ def variants() -> list[dict]:
         rating=5,
         authserv_id=None,
         refers_to=None,
+        tid_named=None,
         automated=None,
         robot_marked=None,
         problem=None,
