@@ -14,6 +14,13 @@ customer believed it closed, the ticket sat open in the queue. Such a command st
 the reply, as a bad command does, and the staff member is told who closed it and
 when, and that «#reopen» opens it again.
 
+#wait alone (no answer in the reply) on a ticket whose customer has had no answer from
+staff: nobody asked the customer anything, yet the ticket waited for their answer,
+with no deadline for staff (the head was never told when it passed, while the SLA
+report counted it breached), and days later the customer was reminded «мы ждём от вас
+ответа» and the ticket closed. It stops the reply, and the staff member is told to
+write the question in the same reply. With an answer, #wait waits for the answer to it.
+
 Pure: the ticket and its messages in, the errors (Russian) out.
 """
 
@@ -22,11 +29,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from maild.domain.commands import Command
-from maild.domain.conflicts import in_run_order, is_transfer
+from maild.domain.conflicts import in_run_order, is_transfer, without_conflicts
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS
 
-__all__ = ["closed_errors", "level_errors"]
+__all__ = ["closed_errors", "level_errors", "unasked_errors"]
 
 # What each presumes: work starts, or the ticket waits for the customer's answer (the
 # customer would be reminded to answer a ticket they were told is closed).
@@ -53,6 +60,32 @@ def closed_errors(
                 "    Чтобы открыть его снова, добавьте в ответ строку #reopen."
             )
     return errors
+
+
+def unasked_errors(
+    commands: Iterable[Command], answers: bool, messages: list[MessageRecord]
+) -> list[str]:
+    """The error of a #wait in a reply that sends the customer no answer (``answers``
+    False: commands only, a note) on a ticket none of whose ``messages`` is a staff
+    answer to the customer: there is nothing they were asked to answer; [] otherwise,
+    and for a #wait a contradicting command cancels (#close: neither runs, and
+    conflicts.without_conflicts says so)."""
+    runs, _ = without_conflicts(commands)
+    if answers or not any(c.name == "wait" for c in runs):
+        return []
+    if any(_answer_to_customer(m) for m in messages):
+        return []
+    return [
+        "#wait не выполнена: клиент ещё не получил от поддержки ни одного ответа, ему\n"
+        "    не задано ни одного вопроса, так что ждать от него нечего.\n"
+        "    Напишите вопрос клиенту в том же письме, что и строка #wait: вопрос уйдёт\n"
+        "    клиенту, а обращение будет ждать его ответа."
+    ]
+
+
+def _answer_to_customer(m: MessageRecord) -> bool:
+    """A staff answer relayed to the customer (not withdrawn from the outbox unsent)."""
+    return m.get("kind") == "staff" and m.get("direction") == "out" and not m.get("withdrawn")
 
 
 def _closed_by(

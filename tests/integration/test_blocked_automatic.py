@@ -107,15 +107,15 @@ def test_block_remove_sends_no_started_notice_an_answer_made_needless(tmp_path, 
     started; a ticket no longer in work (waiting, closed) owes none either."""
     desk = Desk(tmp_path, sink.port)
     answered = desk.ingest_tid(make_mail(sender=CUSTOMER, body="Первый вопрос."))
-    waiting = desk.ingest_tid(
+    closed = desk.ingest_tid(
         make_mail(sender=CUSTOMER, subject="Второй", msgid="<2@shop-example.ru>")
     )
     assert desk.flush().code == 0
     assert desk.run("block", "add", CUSTOMER).code == 0
     desk.ingest(_staff(answered, "#take"))
     desk.ingest(_staff(answered, "Уже смотрим, подождите немного."))  # an answer: it goes
-    desk.ingest(_staff(waiting, "#take"))
-    desk.ingest(_staff(waiting, "#wait"))
+    desk.ingest(_staff(closed, "#take"))
+    desk.ingest(_staff(closed, "#close"))
     assert desk.flush().code == 0
     before = len(sink.to(CUSTOMER))
     r = desk.run("block", "remove", CUSTOMER)

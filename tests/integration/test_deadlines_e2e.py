@@ -128,12 +128,18 @@ def test_a_close_alone_is_the_first_reaction(desk, sink):
 
 
 def test_a_wait_that_tells_the_customer_nothing_is_no_reaction(desk, sink):
-    """`#wait` alone sends the customer nothing: no reaction, breached once due."""
+    """`#wait` alone before any answer asks the customer nothing: it is refused
+    (closedcmd.unasked_errors), no reaction; the deadline stands, the head is told when
+    it passes, and the report counts the breach (it left the ticket waiting with no
+    deadline: no escalation, yet «нарушено» in the report)."""
     tid = new_ticket(desk, at(23, 10))
+    due = desk.ticket(tid)["reaction_due"]
     ingest_at(desk, at(23, 10, 5), staff_reply(tid, "#wait"))
     t = desk.ticket(tid)
-    assert (t["status"], t["first_reaction_at"]) == ("waiting", None)
+    assert (t["status"], t["first_reaction_at"], t["reaction_due"]) == ("new", None, due)
     assert mails_to(desk, sink, CUSTOMER)[1:] == []
+    assert jobs_run(desk, at(27, 10))["reminders"] >= 1
+    assert [m for m in mails_to(desk, sink, HEAD) if "Просрочена" in m.subject]
     assert sla_all(desk)["breached"] == 1
 
 

@@ -271,6 +271,35 @@ def test_a_take_after_a_colleague_closed_the_ticket_is_refused_and_says_who(desk
     assert desk.ticket(tid)["status"] == "open"
 
 
+def test_a_wait_alone_before_any_answer_is_refused_as_nothing_was_asked(desk, sink):
+    """#wait alone on a ticket whose customer has had no answer: nobody asked them
+    anything, yet the ticket waited for their answer with no deadline for staff, and
+    days later they were reminded «мы ждём от вас ответа» and the ticket closed. The
+    reply stops; the staff member is told to write the question in the same reply.
+    #wait with the question, or once a question went, waits as ever."""
+    tid, _ = open_ticket(desk, sink)
+    due = desk.ticket(tid)["reaction_due"]
+    for commands in ("#wait\n", "#take\n#wait\n"):
+        desk.ingest(staff_reply(tid, commands))
+        t = desk.ticket(tid)
+        assert (t["status"], t["reaction_due"], t["first_reaction_at"]) == ("new", due, None)
+    desk.flush()
+    told = [r for r in sink.to("anna@example.com") if r.subject.startswith("Команды не")]
+    assert len(told) == 2
+    assert "#wait не выполнена: клиент ещё не получил от поддержки ни одного ответа" in (
+        told[0].text
+    )
+    assert "Напишите вопрос клиенту в том же письме" in told[0].text
+    assert [r.subject.split(":")[0] for r in customer_mails(sink)] == ["Обращение зарегистрировано"]
+    desk.ingest(staff_reply(tid, "Иван, какая у вас версия?\n#wait\n"))
+    assert desk.ticket(tid)["status"] == "waiting"
+    desk.ingest(staff_reply(tid, "#reopen\n"))
+    desk.ingest(staff_reply(tid, "#wait\n"))  # the question went before: waiting again
+    assert desk.ticket(tid)["status"] == "waiting"
+    desk.flush()
+    assert len([r for r in sink.to("anna@example.com") if "не выполнен" in r.subject]) == 2
+
+
 def test_free_support_passes_nothing_to_development_unless_its_level_changes(desk, sink):
     """The regulation's table of levels: free support has no «Передача задач в отдел
     разработки». #development on a free ticket moved it to development (24 business

@@ -72,8 +72,11 @@ def test_answer_typed_inside_outlooks_quoted_original_is_reported_to_staff(desk:
 
 def test_a_command_with_the_answer_below_the_original_message_is_reported(desk: Desk, sink):
     """Outlook's plain text: "#wait" on top, the answer below "-----Original Message-----".
-    The command runs; the staff member learns that the text did not go."""
+    The command runs; the staff member learns that the text did not go. (The customer
+    had an answer before: #wait alone on a ticket never answered is refused.)"""
     tid, notice = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "Иван, смотрим."))
+    desk.flush()
     before = len(customer_mails(sink))
     body = (
         "#wait\n\n-----Original Message-----\n"

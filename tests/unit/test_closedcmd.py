@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from maild.domain.closedcmd import closed_errors
+from maild.domain.closedcmd import closed_errors, unasked_errors
 from maild.domain.commands import Command
 
 
@@ -60,3 +60,26 @@ def test_level_development_is_refused_where_development_is() -> None:
     assert level_errors([Command("level", "development")], {"level": "vip"}) == []
     assert level_errors([Command("level", "vip"), Command("level", "development")], free) == []
     assert level_errors([Command("level", "consulting")], free) == []
+
+
+ANSWER = {"kind": "staff", "direction": "out", "from": "anna@s.ru"}
+
+
+def test_a_wait_alone_before_any_answer_to_the_customer_is_refused() -> None:
+    """Nothing was asked: a #wait without an answer, on a ticket whose customer has had
+    no staff answer (a note, a notice, an answer withdrawn unsent are none), is an error."""
+    wait = [Command("take"), Command("wait")]
+    note = {**ANSWER, "kind": "note", "direction": "in"}
+    notice = {**ANSWER, "kind": "notice"}
+    for thread in ([], [note, notice], [{**ANSWER, "withdrawn": "blocked"}]):
+        [error] = unasked_errors(wait, False, thread)
+        assert error.startswith("#wait не выполнена: клиент ещё не получил от поддержки")
+        assert "Напишите вопрос клиенту в том же письме" in error
+
+
+def test_a_wait_with_an_answer_or_after_one_or_no_wait_is_no_error() -> None:
+    assert unasked_errors([Command("wait")], True, []) == []
+    assert unasked_errors([Command("wait")], False, [ANSWER]) == []
+    assert unasked_errors([Command("take"), Command("close")], False, []) == []
+    # #close with it: neither runs, the conflict is what the staff member is told
+    assert unasked_errors([Command("wait"), Command("close")], False, []) == []
