@@ -20,13 +20,14 @@ from datetime import datetime
 from maild import guard
 from maild.app import App
 from maild.domain.decision import Decision, Outgoing
+from maild.domain.heard import unheard
 from maild.domain.maildigest import as_sent
 from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord
 from maild.domain.screen import Screening
 from maild.domain.threadhdr import per_copy
 from maild.domain.ticket import staff_side
-from maild.outgoing import Threading, send
+from maild.outgoing import Threading, queued_in, send
 
 log = logging.getLogger("maild.effects")
 
@@ -61,6 +62,9 @@ def apply(
     relayed: dict[str, dict[str, str]] = {}
     merged: list[MessageRecord] = []
     queued = _send_all(app, msg, decision, now, messages, resumed, relayed, merged)
+    for out in decision.outgoing:  # a notice that was the reaction, and did not go
+        if out.unheard is not None and not queued_in(app, out.key, decision.tid, messages):
+            ticket = unheard(ticket, out.unheard)
     messages = _with_copies(messages, relayed)
     # #merge: the target first; saving the ticket with the message commits the whole
     # (a re-run after a crash between the two merges again, idempotently)

@@ -176,6 +176,14 @@ def send(
     return [*notes, check.suppressed, *told], []
 
 
+def queued_in(app: App, key: str, tid: str, thread: list[MessageRecord]) -> bool:
+    """The mail of `key` about ticket `tid` was queued (now, or before a re-run): the
+    thread holds its record (_sent), under its own Message-ID; a mail stopped leaves
+    only a `suppressed` note."""
+    message_id = app.message_id(key, tid)
+    return any(m.get("message_id") == message_id for m in thread)
+
+
 def _also(app: App, mails: list[Outgoing], again: dict[str, Any]) -> list[MessageRecord]:
     """The thread records of the mails to staff that say a mail did not go, each sent
     as `send` sends any (`again`: the arguments of the send that did not go)."""

@@ -15,7 +15,7 @@ from maild.app import App
 from maild.domain import ticket as tk
 from maild.domain.spam import STARTED_TEMPLATE, BlockList, started_owed
 from maild.jobkit import job_key, ticket_ctx
-from maild.outgoing import queue_notice
+from maild.outgoing import queue_notice, queued_in
 
 log = logging.getLogger("maild.outgoing")
 
@@ -44,16 +44,20 @@ def tell_started(app: App, entry: str, now: datetime) -> int:
         if not to:
             continue
         tid = ticket["tid"]
+        key = job_key(tid, "started-unblocked", *to, now.isoformat())
         queue_notice(
             app,
             ticket,
             messages,
-            key=job_key(tid, "started-unblocked", *to, now.isoformat()),
+            key=key,
             template=STARTED_TEMPLATE,
             to=to,
             context=ticket_ctx(app, ticket),
             now=now,
         )
+        if queued_in(app, key, tid, messages):  # the reaction the block kept (heard.py)
+            ticket = tk.reacted(ticket, now)
+            ticket["sent"] = {**(ticket.get("sent") or {}), tk.STARTED: now.isoformat()}
         app.store.save(ticket, messages)
         log.info("[TID#%s] %s unblocked (%s): told work has started", tid, ", ".join(to), entry)
         n += 1

@@ -89,6 +89,9 @@ class Outgoing:
     # mail; when a cap stopped it, the notice's context has the cap's words as
     # `unconfirmed`, so staff answer by hand (effects._send_all)
     tells_capped: str | None = None
+    # a customer notice that made the ticket's first reaction (#take, #close alone):
+    # the reaction fields before it, put back when it is queued to no one (heard.py)
+    unheard: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

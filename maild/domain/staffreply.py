@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from maild.domain import capped, humans, spammark
+from maild.domain import capped, heard, humans, spammark
 from maild.domain import commands as cmds
 from maild.domain import decision as dc
 from maild.domain import merge as mg
@@ -160,6 +160,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     # a line of the customers' mail copied into the answer is never a command mistyped
     reply = parse_reply(text, [m.get("text") or "" for m in messages if m["kind"] == "customer"])
     record["kind"] = "staff"
+    before = heard.reaction_of(ticket)  # a notice queued to no one leaves it so
     extras = check(policy, ctx.snapshot, reply, ticket)
     body = _answer(policy, reply, extras, ticket, messages)
     if stop := _stopped(ctx, text, reply, extras, body, ticket, messages):
@@ -202,8 +203,9 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     # its level and deadline (a ticket without a subject is «(без темы)»)
     c = _notice_ctx(ctx, ticket)
     if replied or notices:
-        outgoing.append(_customer_mail(ctx, customers, c, notices, body if replied else None))
+        mail = _customer_mail(ctx, customers, c, notices, body if replied else None)
         ticket = tk.on_mail_to_customer(ticket, ctx.received_at)
+        outgoing.append(heard.if_queued(mail, before, ticket))
     ticket = {**ticket, "sent": sent}
     outgoing += conflicts_mail(ctx, ticket, conflicts, replied)
     more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}

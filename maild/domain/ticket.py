@@ -183,9 +183,16 @@ def on_mail_to_customer(ticket: Ticket, at: datetime) -> Ticket:
     had no reaction at all, and the SLA report counted it breached once its deadline
     passed. A #wait that sends the customer nothing is no reaction: they heard nothing.
     Nor is the notice of #merge («Обращение объединено»): it says where the
-    conversation goes on, and the customer waits on there (mergedwait)."""
+    conversation goes on, and the customer waits on there (mergedwait). A notice that
+    is queued to no one (a cap stopped it) takes its reaction back (heard.py)."""
     if ticket["status"] not in ("closed", "waiting") or ticket.get("merged_into"):
         return ticket
+    return reacted(ticket, at)
+
+
+def reacted(ticket: Ticket, at: datetime) -> Ticket:
+    """Staff's word reached the customers at ``at``: the first reaction if none came
+    before (to customers merged in too)."""
     t = answered(ticket, at)
     if t.get("first_reaction_at"):
         return t

@@ -1,0 +1,39 @@
+"""Unit tests for maild.domain.heard: a notice is the reaction only when it is queued."""
+
+from __future__ import annotations
+
+from maild.domain.decision import Outgoing
+from maild.domain.heard import if_queued, reaction_of, unheard
+
+AT = "2026-12-03T10:20:00+03:00"
+WAIT = {"tid": "1-2", "created_at": AT, "first_reaction_due": None, "first_reaction_at": None}
+
+
+def mail(kind: str = "notice") -> Outgoing:
+    return Outgoing("k", kind, "resolved.txt", ["ivan@s.ru"], {}, record=True)
+
+
+def test_a_notice_that_made_the_reaction_carries_the_reaction_before_it() -> None:
+    before = {"tid": "1-2", "first_reaction_at": None, "merged_waits": [WAIT]}
+    after = {**before, "first_reaction_at": AT, "merged_waits": [{**WAIT, "first_reaction_at": AT}]}
+    marked = if_queued(mail(), reaction_of(before), after)
+    assert marked.unheard == {"first_reaction_at": None, "merged_waits": [WAIT], "started": None}
+    assert unheard(after, marked.unheard) == before
+    # «работа начата» that did not go: the customer was not told, a later #take tells them
+    told = {**after, "sent": {"started": AT, "resolved": AT}}
+    assert unheard(told, marked.unheard) == {**before, "sent": {"resolved": AT}}
+
+
+def test_an_answer_or_a_notice_after_the_reaction_carries_nothing() -> None:
+    before = {"first_reaction_at": None}
+    assert if_queued(mail("staff"), reaction_of(before), {"first_reaction_at": AT}).unheard is None
+    reacted = {"first_reaction_at": AT}
+    assert if_queued(mail(), reaction_of(reacted), {**reacted, "status": "closed"}).unheard is None
+
+
+def test_unheard_leaves_no_merged_waits_where_there_were_none() -> None:
+    after = {"status": "closed", "first_reaction_at": AT, "merged_waits": []}
+    assert unheard(after, {"first_reaction_at": None, "merged_waits": None}) == {
+        "status": "closed",
+        "first_reaction_at": None,
+    }
