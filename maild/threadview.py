@@ -14,12 +14,14 @@ PUBLIC_ATTACHMENT = ("filename", "content_type", "size", "accepted", "reason")
 
 def message_json(m: MessageRecord) -> dict[str, Any]:
     """One message of `ticket show --json`: mail withdrawn from the outbox, never sent,
-    carries why (`"withdrawn"`: none of it went; `"withdrawn_copies"`: by recipient)."""
+    carries why (`"withdrawn"`: none of it went; `"withdrawn_copies"`: by recipient); a
+    staff reply, the commands it ran (`"commands"`: ["#take", "#level vip"]), which its
+    text no longer holds: a reply of commands alone reads «(только команды)»."""
     out = {
         **{k: m.get(k) for k in PUBLIC_MESSAGE},
         "attachments": [{k: a.get(k) for k in PUBLIC_ATTACHMENT} for a in m["attachments"]],
     }
-    for key in ("withdrawn", "withdrawn_copies"):
+    for key in ("commands", "withdrawn", "withdrawn_copies"):
         if m.get(key):
             out[key] = m[key]
     return out
@@ -74,6 +76,8 @@ def print_messages(app: App, messages: list[MessageRecord]) -> None:
         said = not_sent(m)
         if said:
             print(f"   [{said}]")
+        if m.get("commands"):  # who took, closed, reopened: the text no longer says
+            print(f"   [команды: {', '.join(m['commands'])}]")
         for a in m["attachments"]:
             state = "принят" if a["accepted"] else f"отклонён: {a['reason']}"
             print(f"   [{a['filename']} {a['content_type']} {a['size']} байт, {state}]")
