@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from aiohttp import web
@@ -32,7 +33,7 @@ from maild.web.forms import (
 )
 from maild.web.pages import last_shown
 from maild.web.rating import Ratings, nothing_sent, rated_meanwhile
-from maild.web.views import Site
+from maild.web.views import WAIT_STORED, Site
 
 log = logging.getLogger("maild.web")
 
@@ -176,9 +177,20 @@ class TicketForms:
         """Whether the pipeline refused a file of the stored message (a BMP, a file over
         attachments.max_attachment_bytes): the page after the post says so at the top."""
 
-        def read() -> bool:
+        def read() -> bool | None:
             loaded = self.site.app.store.load(tid)
             found = [m for m in (loaded[1] if loaded else ()) if m["message_id"] == message_id]
+            if not found:
+                return None
             return any(not a.get("accepted") for m in found for a in m.get("attachments") or ())
 
-        return await asyncio.get_running_loop().run_in_executor(None, read)
+        # The Message-ID index may name the ticket a moment before the ticket's file
+        # holds the message (the group commit renames one file after the other): until
+        # it does, the answer is not known yet, not "nothing refused".
+        loop = asyncio.get_running_loop()
+        deadline = time.monotonic() + WAIT_STORED
+        while (refused := await loop.run_in_executor(None, read)) is None:
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return refused
