@@ -6,6 +6,7 @@ Parsed before decoding (an encoded word is one opaque atom), capped by domain.li
 from __future__ import annotations
 
 import email.utils
+import encodings.idna
 import functools
 import inspect
 import re
@@ -98,15 +99,31 @@ def normalize_address(value: str | None) -> str:
     return value.strip().strip("<>").lower()
 
 
+# the dots IDNA 2003 takes for "." (ideographic, fullwidth, halfwidth)
+_OTHER_DOTS = frozenset("\u3002\uff0e\uff61")
+
+
 def _a_labels(domain: str) -> str:
     """`domain` in IDNA A-labels (окна.рф: xn--80atjc.xn--p1ai); as it came when it is
-    ASCII already or IDNA cannot spell it (an empty label, a prohibited character)."""
-    if domain.isascii():
+    ASCII already or IDNA cannot spell it (an empty label, a prohibited character).
+
+    Only a name of real non-ASCII labels is spelled so: one whose non-ASCII label IDNA
+    folds into ASCII (fullwidth «ｅxample», a fullwidth or ideographic dot) stays as it
+    came. Folded, each of a thousand spellings of example.org would be mail to
+    example.org that the caps and the block list, which count addresses as written,
+    took for another address each."""
+    if domain.isascii() or _OTHER_DOTS.intersection(domain):
         return domain
-    try:
-        return domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return domain
+    labels = []
+    for label in domain.split("."):
+        try:
+            ascii_label = encodings.idna.ToASCII(label).decode("ascii")
+        except UnicodeError:  # (an empty label too)
+            return domain
+        if not label.isascii() and not ascii_label.startswith("xn--"):
+            return domain  # a compatibility spelling of an ASCII label
+        labels.append(ascii_label)
+    return ".".join(labels)
 
 
 def ascii_domain(address: str) -> str:

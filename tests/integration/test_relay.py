@@ -198,6 +198,19 @@ def test_a_cyrillic_domain_goes_in_a_labels_to_a_relay_without_smtputf8(relay):
     assert "SMTPUTF8" in mail[2] and rcpt[1] == "boss@окна.рф"
 
 
+def test_a_fullwidth_spelling_of_an_ascii_domain_is_refused_not_folded(relay):
+    """«v@ｅxample.org» and «v@example。org» have no A-label spelling of their own:
+    folded (IDNA 2003) they were mail to v@example.org, past the caps and the block
+    list, which count each spelling as another address. Refused as before (5.6.7)."""
+    handler, cfg = relay(enable_SMTPUTF8=False)
+    with connect(cfg) as client:
+        for rcpt in ("v@ｅxample.org", "v@example。org"):
+            with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+                deliver(client, "support@example.com", [rcpt], EIGHT_BIT)
+            assert f"{rcpt}: 553 5.6.7" in describe(refused.value)
+    assert handler.seen == []
+
+
 def test_a_non_ascii_address_goes_with_smtputf8_to_a_relay_that_offers_it(relay):
     handler, cfg = relay(enable_SMTPUTF8=True)
     with connect(cfg) as client:

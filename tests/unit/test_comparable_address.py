@@ -57,3 +57,26 @@ def test_the_local_part_is_kept_and_only_the_domain_spelt_in_ascii(local: str, d
     spelt = ascii_domain(addr)
     assert spelt.rpartition("@")[0] == addr.rpartition("@")[0]
     assert spelt == addr or spelt.rpartition("@")[2].isascii()
+
+
+def test_a_compatibility_spelling_of_an_ascii_name_is_no_spelling_of_it() -> None:
+    """IDNA 2003 folds fullwidth letters and dots into ASCII: «ｅxample.org» and
+    «example。org» came out as example.org, a thousand spellings of one mailbox that
+    the caps and the block list, counting addresses as written, took for others. Such
+    a name stays as it came; so does «straße.de» (folded to strasse.de, another
+    domain under today's IDNA)."""
+    for domain in ("ｅxample.org", "example。org", "example．org", "example｡org", "straße.de"):
+        assert comparable_domain(domain) == domain.lower()
+        assert ascii_domain(f"v@{domain}") == f"v@{domain}"
+
+
+@given(st.text(max_size=30).filter(lambda d: not d.isascii()))
+def test_a_non_ascii_name_is_kept_or_spelt_in_real_a_labels(domain: str) -> None:
+    """A non-ASCII name never comes out as an ASCII name of plain labels: either as it
+    came (lower-cased) or with each of its non-ASCII labels an A-label (xn--)."""
+    spelt = comparable_domain(domain)
+    if spelt.isascii():
+        for label, out in zip(domain.split("."), spelt.split("."), strict=True):
+            assert out == label.lower() if label.isascii() else out.startswith("xn--")
+    else:
+        assert spelt == domain.strip().lower()
