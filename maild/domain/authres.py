@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from maild.domain.addresses import comparable_domain
 from maild.domain.message import normalize_address
 from maild.domain.sender import domain_of
 
@@ -57,14 +58,16 @@ def sender_verified(header_values: Iterable[str], authserv_id: str, from_addr: s
     """True if the From domain is aligned with a domain that passed DKIM or SPF.
 
     Relaxed alignment: the From domain equals the passing domain or is a subdomain
-    of it. A single-label passing domain ("com") never aligns.
+    of it. A single-label passing domain ("com") never aligns. Both are compared in
+    A-labels (addresses.comparable_domain): DKIM's d= is always so (RFC 6376), while an
+    SMTPUTF8 client's From says boss@окна.рф.
     """
-    from_domain = domain_of(normalize_address(from_addr)).rstrip(".")
+    from_domain = comparable_domain(domain_of(normalize_address(from_addr)).rstrip("."))
     if not from_domain:
         return False
     return any(
         "." in d and (from_domain == d or from_domain.endswith("." + d))
-        for d in verified_domains(header_values, authserv_id)
+        for d in map(comparable_domain, verified_domains(header_values, authserv_id))
     )
 
 

@@ -182,3 +182,15 @@ def test_never_raises(headers: list[str], from_addr: str) -> None:
     assert isinstance(sender_verified(headers, US, from_addr), bool)
     # Whatever follows, a header stamped by someone else contributes nothing.
     assert verified_domains([f"other.example; {h}" for h in headers], US) == set()
+
+
+def test_a_cyrillic_from_aligns_with_its_domains_a_labels() -> None:
+    """DKIM's d= is always in A-labels (RFC 6376); an SMTPUTF8 client's From says
+    boss@окна.рф. Compared as written, real mail of a licensed Cyrillic domain was
+    "unverified" and got free support with advice to fix its SPF/DKIM."""
+    header = ["mx.example.com; dkim=pass header.d=xn--80atjc.xn--p1ai"]
+    assert sender_verified(header, "mx.example.com", "boss@окна.рф")
+    assert sender_verified(header, "mx.example.com", "boss@xn--80atjc.xn--p1ai")
+    spf = ["mx.example.com; spf=pass smtp.mailfrom=boss@окна.рф"]
+    assert sender_verified(spf, "mx.example.com", "Boss@XN--80ATJC.XN--P1AI")
+    assert not sender_verified(header, "mx.example.com", "boss@ｏкна.рф")  # another name
