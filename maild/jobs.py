@@ -46,7 +46,9 @@ def waiting(app: App, now: datetime) -> int:
             ticket, messages = loaded
             sent = dict(ticket.get("sent") or {})
             since = datetime.fromisoformat(ticket.get("waiting_since") or ticket["created_at"])
-            customers = tk.customers(ticket, app.config.support.staff, app.config.support.address)
+            customers = tk.customers(
+                ticket, app.config.support.internal, app.config.support.address
+            )
             reminded = sent.get("waiting_reminder")
             if not reminded:
                 if now >= app.calendar.add_business_days(since, sched.waiting_reminder_days):

@@ -38,7 +38,7 @@ def tell_started(app: App, entry: str, now: datetime) -> int:
         owed = started_owed(ticket["status"], messages, removed, withdrawn)
         to = [
             a
-            for a in tk.customers(ticket, support.staff, support.address)
+            for a in tk.customers(ticket, support.internal, support.address)
             if a.lower() in owed and app.quarantine.blocked(a) is None
         ]
         if not to:

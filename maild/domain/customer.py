@@ -134,7 +134,7 @@ def _reply_elsewhere(ctx: Context, ticket: Ticket) -> str | None:
     a Reply-To proves no one, and would send what the From line is told elsewhere."""
     people = ticket.get("participants") or ()
     wanted = tk.participants_of(
-        [ctx.msg.reply_to or ""], ctx.policy.support_address, ctx.policy.staff
+        [ctx.msg.reply_to or ""], ctx.policy.support_address, ctx.policy.internal
     )
     return next((a for a in wanted if a not in people), None)
 

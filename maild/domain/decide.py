@@ -111,7 +111,7 @@ def _without_held_files(
     if staff is None:
         known_files = known.held(messages)
     else:
-        to = customers(ticket, staff.staff, staff.support_address)
+        to = customers(ticket, staff.internal, staff.support_address)
         known_files = known.had_by_all(messages, to)
     msg, gone = known.without_held(msg, known_files)
     if gone:

@@ -77,9 +77,11 @@ def participant_errors(policy: Policy, ticket: Ticket, commands: tuple[Command, 
 
 
 def newcomers(policy: Policy, msg: ParsedMessage, ticket: Ticket) -> set[str]:
-    """The customer-side addresses of To/Cc that are not yet in the ticket."""
+    """The customer-side addresses of To/Cc that are not yet in the ticket: never one
+    of support's own side (Policy.internal: staff and the head, as #cc refuses them),
+    who would get a customer's copy of staff's answer."""
     current = set(ticket.get("participants") or ())
-    new = participants_of((*msg.to, *msg.cc), policy.support_address, policy.staff) - current
+    new = participants_of((*msg.to, *msg.cc), policy.support_address, policy.internal) - current
     new.discard(ticket["requester"])
     return new
 
@@ -109,7 +111,7 @@ def joiners(
 def _written(policy: Policy, msg: ParsedMessage) -> list[str]:
     """The customer-side addresses of To/Cc, each once, in the order the sender wrote
     them: the cap keeps the first ones, as the sender put whom it concerns most first."""
-    people = participants_of((*msg.to, *msg.cc), policy.support_address, policy.staff)
+    people = participants_of((*msg.to, *msg.cc), policy.support_address, policy.internal)
     return [a for a in dict.fromkeys((*msg.to, *msg.cc)) if a in people]
 
 

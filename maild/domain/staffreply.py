@@ -180,7 +180,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     ticket, notices = _apply_commands(ctx, ticket, reply)
     # who the reply goes to, after its #cc/#uncc: the one it adds reads the answer
     # that adds them, the one it removes no longer gets it
-    customers = tk.customers(ticket, policy.staff, policy.support_address)
+    customers = tk.customers(ticket, policy.internal, policy.support_address)
     if replied and not customers:  # nobody to answer: a note, and the staff member is told
         outgoing += no_customer(ctx, ticket, messages, body)
         replied = False

@@ -199,13 +199,15 @@ def reacted(ticket: Ticket, at: datetime) -> Ticket:
     return {**t, "first_reaction_at": reacted_at(t, at)}
 
 
-def customers(ticket: Ticket, staff: Iterable[str], support: str) -> list[str]:
-    """Who hears from support about this ticket: requester and participants, not staff
-    and never the support address itself (the requester of mail forged in our name):
-    that mail would come straight back in. Nor forget.PLACEHOLDER, which stands where
-    an erased person's address stood: the person is gone, and a mail to it (site link
-    and all) would only wait in the outbox for a relay that never takes it."""
-    people = {ticket["requester"], *ticket.get("participants", ())} - set(staff)
+def customers(ticket: Ticket, own: Iterable[str], support: str) -> list[str]:
+    """Who hears from support about this ticket: requester and participants, not
+    support's own side (``own``: staff and the head, Policy.internal: they get staff
+    mail, never a customer's copy) and never the support address itself (the
+    requester of mail forged in our name): that mail would come straight back in.
+    Nor forget.PLACEHOLDER, which stands where an erased person's address stood: the
+    person is gone, and a mail to it (site link and all) would only wait in the outbox
+    for a relay that never takes it."""
+    people = {ticket["requester"], *ticket.get("participants", ())} - set(own)
     people -= {"", PLACEHOLDER}
     return sorted(a for a in people if not is_support_address(a, support))
 
@@ -216,10 +218,11 @@ def is_internal(address: str, support: str, staff: Iterable[str], head: str | No
     return address in staff or address == head or is_support_address(address, support)
 
 
-def participants_of(addresses: Iterable[str], support: str, staff: Iterable[str]) -> set[str]:
-    """Customer-side addresses of a message (To/Cc), without support and staff."""
-    staff = set(staff)
-    return {a for a in addresses if a and a not in staff and not is_support_address(a, support)}
+def participants_of(addresses: Iterable[str], support: str, own: Iterable[str]) -> set[str]:
+    """Customer-side addresses of a message (To/Cc), without support and its own side
+    (``own``: staff and the head, Policy.internal)."""
+    own = set(own)
+    return {a for a in addresses if a and a not in own and not is_support_address(a, support)}
 
 
 def staff_side(staff: Iterable[str]) -> set[str]:

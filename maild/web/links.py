@@ -77,12 +77,12 @@ def link_holders(app: Any, ticket: Ticket) -> list[str]:
     #uncc) goes on in the other: one removed there loses the old page too. Reads the
     store: call it off the event loop."""
     support = app.config.support
-    people = tk.customers(ticket, support.staff, support.address)
+    people = tk.customers(ticket, support.internal, support.address)
     if not ticket.get("merged_into"):
         return people
     final = landing(app, ticket)
     loaded = app.store.load(final) if final != ticket["tid"] else None
-    now = set(tk.customers(loaded[0], support.staff, support.address)) if loaded else set()
+    now = set(tk.customers(loaded[0], support.internal, support.address)) if loaded else set()
     return [p for p in people if p in now]
 
 

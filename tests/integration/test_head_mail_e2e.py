@@ -200,3 +200,22 @@ def test_the_heads_mail_proven_by_dkim_reaches_staff_as_his_note(tmp_path, sink)
     later = sink.received[seen:]
     assert sorted(r.rcpt_tos[0] for r in later) == STAFF  # nothing to the head: no command
     assert all(r.subject.startswith("Письмо руководителя поддержки") for r in later)
+
+
+def test_a_customers_cc_of_the_head_never_makes_him_a_participant(tmp_path, sink):
+    """An outsider's new mail copying the head: he is support's own side (as `#cc head@`
+    is refused), never a customer-side participant. Staff's answer goes to the customer
+    and the colleague copied, not to the head as a customer's copy signed for him, and
+    his address is not in the To the customers read."""
+    desk = Desk(tmp_path, sink.port)
+    petr = "petr@shop-example.ru"
+    tid = desk.ingest_tid(make_mail(headers={"Cc": f"Олег <{HEAD}>, {petr}"}))
+    assert sorted(desk.ticket(tid)["participants"]) == ["ivan@shop-example.ru", petr]
+    desk.flush()
+    seen = len(sink.received)
+    desk.ingest(staff_reply(tid, "Добрый день, проверим.\n"))
+    desk.flush()
+    answers = [r for r in sink.received[seen:] if r.subject.startswith("Re:")]
+    assert sorted(r.rcpt_tos[0] for r in answers) == ["ivan@shop-example.ru", petr]
+    assert not [r for r in sink.received[seen:] if HEAD in r.rcpt_tos]
+    assert all(HEAD not in r.msg["To"] for r in answers)

@@ -7,6 +7,7 @@ import dataclasses
 
 from maild.domain.message import ParsedMessage
 from maild.domain.participants import apply_participant_command, cap_participants, joiners
+from maild.domain.ticket import customers
 from tests.unit.test_decide import POLICY, _msg
 
 IVAN, PETR, OLGA = "ivan@shop-example.ru", "petr@shop-example.ru", "olga@shop-example.ru"
@@ -115,3 +116,18 @@ def test_a_new_tickets_copies_join_up_to_the_cap_in_the_order_written() -> None:
     policy = dataclasses.replace(POLICY, max_participants=2)
     # the sender copying themselves takes no place of the cap
     assert cap_participants(policy, msg) == ([OLGA, PETR], [anna])
+
+
+def test_the_head_never_joins_by_to_or_cc_as_staff_never_do() -> None:
+    """The head is support's own side (Policy.internal), as #cc already holds: copied on
+    a customer's mail he would get staff's answer as a customer's copy, with a Reply-To
+    signed as a customer's, and the customers would read his address in To."""
+    head = "head@example.com"
+    policy = dataclasses.replace(POLICY, head=head)
+    msg = _follow_up(IVAN, f"support@example.com, {head}", cc=f"{OLGA}, anna@example.com")
+    assert cap_participants(policy, msg) == ([OLGA], [])
+    assert joiners(policy, msg, TICKET, verified=True) == ({OLGA}, [])
+    assert joiners(policy, msg, TICKET, verified=False) == (set(), [OLGA])
+    # a ticket that took him in before: he hears from support as staff, not as a customer
+    ticket = {**TICKET, "participants": [IVAN, PETR, head]}
+    assert customers(ticket, policy.internal, policy.support_address) == [IVAN, PETR]
