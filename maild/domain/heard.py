@@ -8,7 +8,11 @@ the customer then heard nothing, yet the ticket kept the reaction and the SLA re
 counted it in time. The notice carries the ticket's reaction as it was before the
 reply (Outgoing.unheard), and effects puts it back when the notice was queued to no
 one, and with it the mark that the customer was told work has started (sent.started,
-so a later #take tells them); everything else the commands did stays (taken, closed).
+so a later #take tells them), and the deadline the reply ended (reaction_due and when
+its clock started, reaction_from) while the ticket still owes the customer a word (not
+closed, not waiting for them): the reminders and the escalation still come, and the
+SLA report's "overdue" agrees with its "breached". Everything else the commands did
+stays (taken, closed).
 The «работа начата» `maild block remove` sends late is the reaction then (unblocked.py).
 
 Pure: tickets and mails in, tickets and mails out.
@@ -29,13 +33,15 @@ __all__ = ["if_queued", "reaction_of", "unheard"]
 # What a reaction sets: its time, and the end of the waits of tickets merged in
 # before any reaction (mergedwait.answered)
 REACTION = ("first_reaction_at", "merged_waits")
+# What a reaction ends: the deadline that waited for it, and when its clock started
+DEADLINE = ("reaction_due", "reaction_from")
 
 
 def reaction_of(ticket: Ticket) -> dict[str, Any]:
-    """The ticket's reaction fields, as a staff reply found them, and when its customer
-    was told work has started (ticket.STARTED)."""
+    """The ticket's reaction fields and its deadline, as a staff reply found them, and
+    when its customer was told work has started (ticket.STARTED)."""
     started = (ticket.get("sent") or {}).get(STARTED)
-    return {**{k: ticket.get(k) for k in REACTION}, STARTED: started}
+    return {**{k: ticket.get(k) for k in (*REACTION, *DEADLINE)}, STARTED: started}
 
 
 def if_queued(mail: Outgoing, before: Mapping[str, Any], after: Ticket) -> Outgoing:
@@ -50,8 +56,11 @@ def if_queued(mail: Outgoing, before: Mapping[str, Any], after: Ticket) -> Outgo
 
 def unheard(ticket: Ticket, before: Mapping[str, Any]) -> Ticket:
     """``ticket`` without the reaction of a notice queued to no one: its reaction
-    fields, and its customer's being told work has started, as ``before`` (if_queued's)
-    holds them."""
+    fields, its customer's being told work has started, and, while it still owes them
+    a word, its deadline, as ``before`` (if_queued's) holds them. A closed ticket, or
+    one waiting for the customer (ticket.waits_for_customer), owes none: staff decided
+    so, and no reminder or escalation is due about it. A ``before`` kept without the
+    deadline leaves the ticket's own."""
     t: Ticket = {**ticket, "first_reaction_at": before.get("first_reaction_at")}
     if before.get(STARTED) is None and (t.get("sent") or {}).get(STARTED):
         t["sent"] = {k: v for k, v in t["sent"].items() if k != STARTED}
@@ -59,4 +68,6 @@ def unheard(ticket: Ticket, before: Mapping[str, Any]) -> Ticket:
         t.pop("merged_waits", None)
     else:
         t["merged_waits"] = before["merged_waits"]
+    if t.get("status") not in ("closed", "waiting"):
+        t.update({k: before[k] for k in DEADLINE if k in before})
     return t

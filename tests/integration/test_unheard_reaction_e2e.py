@@ -7,7 +7,10 @@ real aiosmtpd relay, `ticket show --json`, `report sla --json`."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from tests.helpers import Desk, make_mail, staff_to
+from tests.integration.test_level_now_e2e import later
 
 IVAN = "ivan@shop-example.ru"
 ANNA = "anna@example.com"
@@ -73,3 +76,29 @@ def test_a_notice_that_goes_is_the_reaction(tmp_path, sink):
     assert [r for r in sink.to(IVAN) if r.subject.startswith("Обращение закрыто")]
     assert desk.ticket(tid)["first_reaction_at"] is not None
     assert in_time(desk) == 1
+
+
+def test_a_take_whose_notice_the_cap_stopped_leaves_the_deadline_waiting(tmp_path, sink):
+    """#take ended the ticket's deadline, and the notice that was its reaction did not
+    go: nothing waited any more, no reminder, no escalation ever, while `report sla`
+    counted it breached and not overdue. The deadline waits as before the reply: past
+    it staff are reminded, the head gets the escalation, the report says overdue."""
+    desk = Desk(tmp_path, sink.port, support={"max_auto_replies_per_ticket_per_hour": 1})
+    tid = desk.ingest_tid(make_mail(subject="Второй вопрос"))
+    assert desk.flush().code == 0
+    due, since = desk.ticket(tid)["reaction_due"], desk.ticket(tid).get("reaction_from")
+    before = len(sink.to(IVAN))
+    staff_says(desk, tid, "#take")
+    assert len(sink.to(IVAN)) == before  # the cap held: the customer heard nothing
+    t = desk.ticket(tid)
+    assert (t["status"], t["assignee"], t["first_reaction_at"]) == ("open", ANNA, None)
+    assert (t["reaction_due"], t.get("reaction_from")) == (due, since)
+    late = (datetime.fromisoformat(due) + timedelta(minutes=5)).isoformat()
+    assert desk.run("jobs", "run", "--now", late).code == 0
+    assert desk.flush().code == 0
+    head = [r.subject for r in sink.to("head@example.com") if f"[TID#{tid}]" in r.subject]
+    assert [s for s in head if s.startswith("Просрочена реакция")], head
+    r = later(desk, 5, "report", "sla", "--json")
+    assert r.code == 0, r.err
+    row = next(b for b in r.json()["levels"] if b["level"] == "all")
+    assert (row["breached"], row["overdue"], row["in_time"]) == (1, 1, 0)

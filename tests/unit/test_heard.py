@@ -17,11 +17,17 @@ def test_a_notice_that_made_the_reaction_carries_the_reaction_before_it() -> Non
     before = {"tid": "1-2", "first_reaction_at": None, "merged_waits": [WAIT]}
     after = {**before, "first_reaction_at": AT, "merged_waits": [{**WAIT, "first_reaction_at": AT}]}
     marked = if_queued(mail(), reaction_of(before), after)
-    assert marked.unheard == {"first_reaction_at": None, "merged_waits": [WAIT], "started": None}
-    assert unheard(after, marked.unheard) == before
+    none = {"reaction_due": None, "reaction_from": None}
+    assert marked.unheard == {
+        "first_reaction_at": None,
+        "merged_waits": [WAIT],
+        **none,
+        "started": None,
+    }
+    assert unheard(after, marked.unheard) == {**before, **none}
     # «работа начата» that did not go: the customer was not told, a later #take tells them
     told = {**after, "sent": {"started": AT, "resolved": AT}}
-    assert unheard(told, marked.unheard) == {**before, "sent": {"resolved": AT}}
+    assert unheard(told, marked.unheard) == {**before, **none, "sent": {"resolved": AT}}
 
 
 def test_an_answer_or_a_notice_after_the_reaction_carries_nothing() -> None:
@@ -37,3 +43,27 @@ def test_unheard_leaves_no_merged_waits_where_there_were_none() -> None:
         "status": "closed",
         "first_reaction_at": None,
     }
+
+
+DUE, FROM = "2026-12-04T10:20:00+03:00", "2026-12-03T09:00:00+03:00"
+
+
+def test_unheard_puts_back_the_deadline_the_notice_ended_while_one_is_owed() -> None:
+    """#take ended the deadline with its reaction: a notice queued to no one leaves the
+    deadline waiting as before, so reminders and the escalation still come. A ticket
+    closed, or waiting for the customer, owes them nothing: no deadline comes back."""
+    before = {
+        "status": "new",
+        "first_reaction_at": None,
+        "reaction_due": DUE,
+        "reaction_from": FROM,
+    }
+    taken = {**before, "status": "open", "first_reaction_at": AT, "reaction_due": None}
+    marked = if_queued(mail(), reaction_of(before), taken)
+    assert unheard(taken, marked.unheard) == {**before, "status": "open"}
+    for status in ("closed", "waiting"):
+        done = {**taken, "status": status}
+        assert unheard(done, marked.unheard) == {**done, "first_reaction_at": None}
+    # a reaction kept before the deadline was (an outbox record of an older maild)
+    old = {"first_reaction_at": None, "merged_waits": None}
+    assert unheard(taken, old) == {**taken, "first_reaction_at": None}
