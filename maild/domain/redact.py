@@ -119,13 +119,24 @@ _NEXT_LINE = re.compile(
       (?!{_LABEL}{_H}*[:=—–-]?{_H}*(?:\r?\n|\Z))(?P<value>{_VALUE})(?={_H}*(?:\r?\n|\Z))""",
     re.IGNORECASE | re.VERBOSE | re.MULTILINE,
 )
-# scheme://user:pass@host and ssh://user@host: the whole userinfo goes.
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)(?P<value>[^\s/?#@\[\]]+)@", re.I)
-# "ssh root@203.0.113.5 -p 22", "ssh -p 2222 root@host": the login is half the access data.
-_SSH_USER = re.compile(
-    rf"(?P<scheme>\bssh(?:{_H}+-\S+(?:{_H}+[^\s@-]+(?={_H}))?)*{_H}+)(?P<value>[^\s@/-][^\s@/]*)@",
+# scheme://user:pass@host and ssh://user@host: the whole userinfo goes. The scheme is
+# the run of scheme characters before "://" from its first letter at a word start. It is
+# tried once per run, from the run's start ("scheme" keeps what precedes that letter):
+# a try from each word start inside the run rescanned the rest of it, quadratic on a
+# long "a.a.a.a..." line; every such try ends at the same "://" and fails alike.
+_C = "[a-z0-9+.-]"
+_URL_USERINFO = re.compile(
+    rf"(?P<scheme>(?<!{_C})(?={_C}*+://)(?>{_C}*?\b[a-z]{_C}*+://))(?P<value>[^\s/?#@\[\]]+)@",
     re.I,
 )
+# "ssh root@203.0.113.5 -p 22", "ssh -p 2222 root@host": the login is half the access data.
+# The options and their arguments after "ssh", then the login. Only the longest run of
+# options can be followed by a login (an option starts with "-", a login does not; an
+# argument is followed by a space, a login by "@"), hence the atomic group. An "ssh"
+# inside that run reaches the same login or none, so a failed try skips the run
+# (_ssh_users): a try from each "ssh" of "ssh -a ssh -a ..." was quadratic.
+_SSH_OPTIONS = re.compile(rf"\bssh(?>(?:{_H}+-\S+(?:{_H}+[^\s@-]+(?={_H}))?)*)", re.I)
+_SSH_LOGIN = re.compile(rf"{_H}+(?P<value>[^\s@/-][^\s@/]*)@")
 # Punctuation after a value is the sentence's, not the password's.
 _TRAILING = ".,;:)"
 
@@ -187,7 +198,8 @@ def _one_pass(text: str) -> tuple[str, int]:
 
     # URLs first: "login:secret@host" inside a URL must not be read as "login: ...".
     text = _URL_USERINFO.sub(lambda m: whole(m, "scheme", "@"), text)
-    text = _SSH_USER.sub(lambda m: whole(m, "scheme", "@"), text)
+    text, ssh_count = _ssh_users(text)
+    count += ssh_count
     # Once a URL's userinfo is gone, "Доступ: ftp://[...]@host" stays readable.
     text = _PAIR_LABEL.sub(
         lambda m: m.group(0) if MARKER in m.group(0) else whole(m, "label"), text
@@ -200,6 +212,22 @@ def _one_pass(text: str) -> tuple[str, int]:
     text = _BARE_WORD.sub(bare_word, text)
     text = _PLACE_ACCESS.sub(place, text)
     return text, count
+
+
+def _ssh_users(text: str) -> tuple[str, int]:
+    """``text`` with the login of each "ssh [options] login@host" replaced by MARKER."""
+    out: list[str] = []
+    count = at = pos = 0
+    while (m := _SSH_OPTIONS.search(text, pos)) is not None:
+        login = _SSH_LOGIN.match(text, m.end())
+        if login is None:
+            pos = m.end()
+            continue
+        out.append(text[at : login.start("value")] + MARKER + "@")
+        count += 1
+        at = pos = login.end()
+    out.append(text[at:])
+    return "".join(out), count
 
 
 def redact_subject(subject: str) -> tuple[str, int]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -384,3 +387,54 @@ def test_subject_tags_survive_and_redaction_is_idempotent(parts: list[str]) -> N
     once, _ = redact_subject(subject)
     assert once.count("[TID#4821-7730]") == subject.count("[TID#4821-7730]")
     assert redact_subject(once) == (once, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the scheme starts at the first letter after a non-word character of its run
+        ("x.ftp://u:p@h.ru", f"x.ftp://{MARKER}@h.ru"),
+        ("1.ftp://u:p@h.ru", f"1.ftp://{MARKER}@h.ru"),
+        ("a.b+c-d://u:p@h.ru", f"a.b+c-d://{MARKER}@h.ru"),
+        ("ftp://a://u:p@h", f"ftp://a://{MARKER}@h"),
+        ("ёftp://u:p@h.ru", "ёftp://u:p@h.ru"),  # no word start: no scheme
+        ("_ftp://u:p@h.ru", "_ftp://u:p@h.ru"),
+        # "ssh", its options with their arguments (an "ssh" among them), the login
+        ("ssh -a ssh root@h.ru", f"ssh -a ssh {MARKER}@h.ru"),
+        ("ssh -v ssh -p x deploy@h", f"ssh -v ssh -p x {MARKER}@h"),
+        ("ssh -i key -p 22 root@h.ru", f"ssh -i key -p 22 {MARKER}@h.ru"),
+        ("x-ssh root@h", f"x-ssh {MARKER}@h"),
+        ("sshd root@h", "sshd root@h"),
+    ],
+)
+def test_url_userinfo_and_ssh_login_where_their_runs_start(text: str, expected: str) -> None:
+    assert redact_credentials(text)[0] == expected
+
+
+def _cpu_seconds(text: str) -> float:
+    started = time.process_time()
+    redact_credentials(text)
+    return time.process_time() - started
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda n: "ftp " + "a." * (n // 2),  # a URL's scheme tried from each word start
+        lambda n: "a-" * (n // 2) + "@",
+        lambda n: "админка h.ru " + "a." * (n // 2),
+        lambda n: "ssh -a " * (n // 7),  # "ssh" options tried from each "ssh"
+        lambda n: "пароль: " * (n // 8),
+        lambda n: "логин a " * (n // 8),
+        lambda n: "ftp h.ru " + "a " * (n // 2),
+    ],
+    ids=["ftp a.a.", "a-a-@", "admin host a.a.", "ssh -a", "пароль:", "логин a", "ftp a a"],
+)
+def test_a_long_line_is_redacted_in_linear_time(shape: Callable[[int], str]) -> None:
+    """The redaction job and every site page view redact a customer's text: on one
+    line of "ftp a.a.a..." the URL rule looked from each word start to the line's end,
+    16,000 characters took 0.7 s and each doubling four times as long. Twice the line
+    now takes about twice the time."""
+    small, large = _cpu_seconds(shape(100_000)), _cpu_seconds(shape(200_000))
+    assert large < 2
+    assert large < 3 * small + 0.05
