@@ -10,10 +10,14 @@ import encodings.idna
 import functools
 import inspect
 import re
+from collections.abc import Callable
 from email.message import Message
+from typing import TypeVar, cast
 
 from maild.domain import limits
 from maild.domain.header_text import decode_compat32
+
+_F = TypeVar("_F", bound=Callable[..., str])
 
 __all__ = [
     "address_of",
@@ -88,7 +92,32 @@ def _getaddresses(value: str) -> list[tuple[str, str]]:
     return [("", m.group(3))]
 
 
-@functools.lru_cache(maxsize=4096)
+# The address functions below run for every message and every ticket looked at, so
+# their answers are cached; but only for arguments a real address or From value can
+# be (an address is at most 254 octets, RFC 5321): 200 distinct hostile 100,000-
+# character From addresses held 80 MB in the caches. Longer ones are computed anew.
+_CACHED_ADDRESS_CHARS = 254
+_CACHED_VALUE_CHARS = 1024  # a From/To value: a display name and the address
+_CACHE_SIZE = 4096
+
+
+def _cached_when_short(limit: int) -> Callable[[_F], _F]:
+    """`func` (one str-or-None argument) with its results cached for arguments of at
+    most `limit` characters."""
+
+    def wrap(func: _F) -> _F:
+        cached = functools.lru_cache(maxsize=_CACHE_SIZE)(func)
+
+        @functools.wraps(func)
+        def call(value: str | None) -> str:
+            return cached(value) if value is None or len(value) <= limit else func(value)
+
+        return cast(_F, call)
+
+    return wrap
+
+
+@_cached_when_short(_CACHED_VALUE_CHARS)
 def normalize_address(value: str | None) -> str:
     """The bare lower-cased address of a From/To value (names, brackets stripped)."""
     if not value:
@@ -135,7 +164,7 @@ def ascii_domain(address: str) -> str:
     return f"{local}@{_a_labels(domain)}" if at else address
 
 
-@functools.lru_cache(maxsize=4096)
+@_cached_when_short(_CACHED_ADDRESS_CHARS)
 def comparable_domain(domain: str) -> str:
     """A domain as identification compares it: in IDNA A-labels, lower-cased, so
     магазин.рф, МАГАЗИН.РФ and xn--80aairftm.xn--p1ai are one domain (one IDNA cannot
@@ -144,7 +173,7 @@ def comparable_domain(domain: str) -> str:
     return _a_labels(domain.strip()).lower()
 
 
-@functools.lru_cache(maxsize=4096)
+@_cached_when_short(_CACHED_ADDRESS_CHARS)
 def comparable_address(address: str) -> str:
     """An address as identification compares it (licenses, groups): lower-cased, its
     domain as comparable_domain gives it. The same person writes from boss@окна.рф

@@ -3,10 +3,17 @@ spelt (магазин.рф or xn--80aairftm.xn--p1ai, any case), for identificat
 
 from __future__ import annotations
 
+import tracemalloc
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from maild.domain.addresses import ascii_domain, comparable_address, comparable_domain
+from maild.domain.addresses import (
+    ascii_domain,
+    comparable_address,
+    comparable_domain,
+    normalize_address,
+)
 
 _CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
 _LABEL = st.text(_CYRILLIC + "abcXYZ0123456789", min_size=1, max_size=15)
@@ -80,3 +87,19 @@ def test_a_non_ascii_name_is_kept_or_spelt_in_real_a_labels(domain: str) -> None
             assert out == label.lower() if label.isascii() else out.startswith("xn--")
     else:
         assert spelt == domain.strip().lower()
+
+
+def test_long_distinct_addresses_are_not_kept_in_the_caches() -> None:
+    """Hostile sizes: the answers for 200 distinct 100,000-character From addresses
+    stayed in the caches (80 MB). Only what a real address can be is cached."""
+    tracemalloc.start()
+    try:
+        for i in range(200):
+            address = f"X{i}@" + "A" * 100_000 + ".RU"
+            assert comparable_address(address) == address.lower()
+            assert normalize_address(address) == address.lower()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 2_000_000
+    assert comparable_address("Boss@ОКНА.рф") == comparable_address("boss@xn--80atjc.xn--p1ai")
