@@ -10,7 +10,8 @@ import json
 from email.parser import BytesHeaderParser
 from typing import Any
 
-from maild.domain.partread import RAW_POLICY, header_of
+from maild.domain.header_text import decode_compat32
+from maild.domain.partread import RAW_POLICY
 from maild.domain.redact import redact_subject
 from maild.mime import unstructured
 
@@ -57,9 +58,13 @@ def _redacted_field(field: bytes, eol: bytes) -> bytes | None:
     name = raw_name.strip().decode("ascii", "replace")
     if not colon or name.lower().encode() not in _SUBJECT_FIELDS:
         return None
-    # decoded as parse() decodes it (8-bit bytes in their detected charset too)
+    # decoded as parse() decodes it (8-bit bytes in their detected charset too), but
+    # whole: parse() reads a field's first MAX_HEADER_CHARS characters (header_of), and
+    # the rewrite from those dropped the rest of a longer field from the copy. The whole
+    # field costs what the whole body costs the redaction job (redact is linear).
     msg = BytesHeaderParser(policy=RAW_POLICY).parsebytes(field.rstrip(b"\r\n") + b"\n\n")
-    text, count = redact_subject(" ".join(header_of(msg, name).split()))
+    value = msg.get(name)
+    text, count = redact_subject(" ".join(decode_compat32("" if value is None else value).split()))
     return unstructured(name, text).replace(b"\r\n", eol) if count else None
 
 

@@ -57,3 +57,18 @@ def test_record_line():
     assert redact_record_line(out) is None
     assert redact_record_line(b"{broken") is None
     assert redact_record_line(b'{"id":"x","subject":null}') is None
+
+
+def test_a_subject_longer_than_a_field_is_read_is_kept_whole():
+    """A field is read from its first MAX_HEADER_CHARS characters; the rewrite of a
+    38,907-character subject with a password in it kept 10,562 of them. Now the whole
+    field is redacted and kept; one without access data stays byte for byte."""
+    words = " ".join(f"слово{n}" for n in range(4000))
+    subject = f"Пароль: Qwerty123 {words} пароль: Secret456"
+    raw = (f"From: a@b.ru\r\nSubject: {subject}\r\nX-Other: 1\r\n\r\nbody\r\n").encode()
+    out = redact_head(raw)
+    assert out is not None
+    assert subjects(out)[0] == f"Пароль: {MARKER} {words} пароль: {MARKER}"
+    assert out.endswith(b"X-Other: 1\r\n\r\nbody\r\n")
+    plain = f"From: a@b.ru\r\nSubject: {words}\r\n\r\nbody\r\n".encode()
+    assert redact_head(plain) is None
