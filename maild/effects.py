@@ -98,7 +98,7 @@ def _send_all(
     for out in _in_turn(decision.outgoing):
         if out.tells_capped in stopped:
             out = replace(out, context={**out.context, "unconfirmed": stopped[out.tells_capped]})
-        records = _send(app, msg, decision, out, now, (resumed, stopped), messages, queued)
+        records = _send(app, msg, decision, out, now, resumed, messages, queued, stopped)
         for record in records:
             if out.record or record.get("suppressed"):
                 messages.append(record)
@@ -155,15 +155,15 @@ def _send(
     decision: Decision,
     out: Outgoing,
     now: datetime,
-    rerun: tuple[bool, dict[str, str]],
+    resumed: bool,
     thread: list[MessageRecord],
     queued: list[str],
+    stopped: dict[str, str],
 ) -> list[MessageRecord]:
     """Queue one mail of the decision (once per key, noted in `queued`); return its
-    thread records (outgoing.send). `rerun`: whether this is a re-run (only a re-run
-    can find it queued already: module doc, 2), and where the cap's words go when a
-    cap stops it (by its key)."""
-    resumed, stopped = rerun
+    thread records (outgoing.send). Only a re-run (`resumed`) can find it queued
+    already (module doc, 2). `stopped`: where the cap's words go, by the mail's key,
+    when a cap stops it."""
     # the Message-ID as sent, not the id a reused one is filed under (maildigest):
     # the sender's client threads our answer under the mail it knows
     sent = as_sent(msg.message_id)
