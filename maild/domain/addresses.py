@@ -149,8 +149,8 @@ def _a_labels(domain: str) -> str:
             ascii_label = encodings.idna.ToASCII(label).decode("ascii")
         except UnicodeError:  # (an empty label too)
             return domain
-        if not label.isascii() and not ascii_label.startswith("xn--"):
-            return domain  # a compatibility spelling of an ASCII label
+        if not label.isascii() and (not ascii_label.startswith("xn--") or "." in ascii_label):
+            return domain  # a compatibility spelling of an ASCII label, or of a dot
         labels.append(ascii_label)
     return ".".join(labels)
 

@@ -80,13 +80,14 @@ def test_a_compatibility_spelling_of_an_ascii_name_is_no_spelling_of_it() -> Non
 @given(st.text(max_size=30).filter(lambda d: not d.isascii()))
 def test_a_non_ascii_name_is_kept_or_spelt_in_real_a_labels(domain: str) -> None:
     """A non-ASCII name never comes out as an ASCII name of plain labels: either as it
-    came (lower-cased) or with each of its non-ASCII labels an A-label (xn--)."""
+    came (stripped, lower-cased) or with each of its non-ASCII labels an A-label (xn--)."""
+    name = domain.strip()  # (a name of white space alone is none)
     spelt = comparable_domain(domain)
-    if spelt.isascii():
-        for label, out in zip(domain.split("."), spelt.split("."), strict=True):
-            assert out == label.lower() if label.isascii() else out.startswith("xn--")
-    else:
-        assert spelt == domain.strip().lower()
+    if name.isascii() or not spelt.isascii():
+        assert spelt == name.lower()
+        return
+    for label, out in zip(name.split("."), spelt.split("."), strict=True):
+        assert out == label.lower() if label.isascii() else out.startswith("xn--")
 
 
 def test_long_distinct_addresses_are_not_kept_in_the_caches() -> None:
