@@ -81,6 +81,7 @@ class App:
             extra_days_off=self.config.calendar.extra_days_off,
             extra_working_days=self.config.calendar.extra_working_days,
             days=cache.russian_days(kept),
+            known=cache.russian_transfers(kept),
         )
         override = self.config.templates.path
         problem = templates_problem(self.config)

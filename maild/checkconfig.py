@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from maild import config as config_mod
+from maild.adapters import cache
 from maild.adapters.layout import KEY_READABLE, readable_keys, refusals
 from maild.adapters.tls import tls_problem
 from maild.configtypes import Config
@@ -100,10 +101,12 @@ def calendar_warning(cfg: Config) -> list[str]:
     """[calendar] days typed by mistake (domain.calendar.override_slips), and a year
     the `holidays` release knows no transferred days off of (see
     domain.calendar.unknown_year): its deadlines would count them as working days."""
-    cal = cfg.calendar
-    slips = [f"[calendar] {s}" for s in override_slips(cal.extra_days_off, cal.extra_working_days)]
+    cal, kept = cfg.calendar, cache.folder()
+    days = cache.russian_days(kept)
+    slips = override_slips(cal.extra_days_off, cal.extra_working_days, days)
+    slips = [f"[calendar] {s}" for s in slips]
     today = datetime.now(ZoneInfo(cfg.support.timezone)).date()
-    year = unknown_year(today, cal.listed)
+    year = unknown_year(today, cal.listed, cache.russian_transfers(kept))
     if year is None:
         return slips
     return slips + [

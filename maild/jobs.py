@@ -180,7 +180,9 @@ def daily_report(app: App, now: datetime) -> bool:
             "table": format_sla(app, data),
             "quarantined": guard.quarantined_since(app, since),
             "quarantined_since": app.fmt_time(since),
-            "unknown_year": unknown_year(local.date(), app.config.calendar.listed),
+            "unknown_year": unknown_year(
+                local.date(), app.config.calendar.listed, app.calendar.known
+            ),
         },
     )
     key = job_key("daily-report", local.date().isoformat())

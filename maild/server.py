@@ -22,11 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-# Imported now, before any fork or thread (maild.domain.calendar imports it on first
-# use): a child forked while another thread imports it would inherit the import's
-# lock, held for ever.
-import holidays.countries.russia  # noqa: F401
-
 from maild import metrics, privileges, status
 from maild.adapters import systemd
 from maild.adapters.leftovers import clean_at_start

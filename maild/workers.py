@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -149,7 +150,14 @@ class ChildProcess:
         self.conn: Any = None
 
     def start(self) -> None:
-        self._close_pipe()
+        if threading.active_count() > 1:
+            # A child forked while another thread imports Russia's calendar (which
+            # maild.domain.calendar does on first use where the cache holds no answer)
+            # would inherit that import's lock, held for ever: a child started again
+            # imports it after that thread, here. The first children are forked before
+            # any thread starts, and their days come from the cache (adapters.cache).
+            import holidays.countries.russia  # noqa: F401
+
         parent, child = self.ctx.Pipe()
         self.parent_ends.append(parent)
         self.proc = self.ctx.Process(

@@ -23,13 +23,16 @@ from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 import jinja2
 from jinja2.bccache import Bucket
 
-from maild.domain.calendar import YearDays, ru_year
+from maild.domain.calendar import YearDays, ru_year, transfers_known
 
-__all__ = ["TemplateCache", "folder", "russian_days"]
+__all__ = ["TemplateCache", "folder", "russian_days", "russian_transfers"]
+
+T = TypeVar("T")
 
 
 def folder() -> Path | None:
@@ -48,28 +51,58 @@ def folder() -> Path | None:
 
 def russian_days(where: Path | None) -> Callable[[int], YearDays]:
     """`domain.calendar.ru_year`, kept in ``where`` between processes."""
+
+    def load(kept: Any) -> YearDays:
+        return _dates(kept["days_off"]), _dates(kept["weekend_workdays"])
+
+    def dump(days: YearDays) -> dict[str, list[str]]:
+        off, workdays = days
+        return {"days_off": sorted(map(str, off)), "weekend_workdays": sorted(map(str, workdays))}
+
+    return _kept_per_year(where, "", ru_year, dump, load)
+
+
+def russian_transfers(where: Path | None) -> Callable[[int], bool]:
+    """`domain.calendar.transfers_known`, kept in ``where`` between processes: `maild
+    serve` and `check-config` ask it at start, and `holidays` need not be imported for
+    the answer (bench/FINDINGS.md 45)."""
+
+    def load(kept: Any) -> bool:
+        if not isinstance(kept, bool):
+            raise TypeError(kept)
+        return kept
+
+    return _kept_per_year(where, "-transfers", transfers_known, bool, load)
+
+
+def _kept_per_year(
+    where: Path | None,
+    suffix: str,
+    work_out: Callable[[int], T],
+    dump: Callable[[T], Any],
+    load: Callable[[Any], T],
+) -> Callable[[int], T]:
+    """``work_out`` for a year, its answer kept in ``where`` as JSON (``dump``, read
+    back by ``load``, which raises on what it cannot take), named by the `holidays`
+    release, the year and ``suffix``."""
     if where is None:
-        return ru_year
+        return work_out
 
     @lru_cache(maxsize=64)
-    def days(year: int) -> YearDays:
+    def answer(year: int) -> T:
         release = _holidays_release()  # on first use: most commands compute no deadline
         if release is None:
-            return ru_year(year)
-        path = where / f"ru-{release}-{year}.json"
+            return work_out(year)
+        path = where / f"ru-{release}-{year}{suffix}.json"
         try:
-            kept = json.loads(path.read_text(encoding="ascii"))
-            return _dates(kept["days_off"]), _dates(kept["weekend_workdays"])
+            return load(json.loads(path.read_text(encoding="ascii")))
         except (OSError, ValueError, KeyError, TypeError):
             pass  # none yet, or damaged: work it out and write it again
-        off, workdays = ru_year(year)
-        text = json.dumps(
-            {"days_off": sorted(map(str, off)), "weekend_workdays": sorted(map(str, workdays))}
-        )
-        _write_quietly(path, text.encode())
-        return off, workdays
+        value = work_out(year)
+        _write_quietly(path, json.dumps(dump(value)).encode())
+        return value
 
-    return days
+    return answer
 
 
 def _holidays_release() -> str | None:

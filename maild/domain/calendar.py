@@ -72,20 +72,29 @@ def transfers_known(year: int) -> bool:
     return substituted or any(d.year == year for d in ru.weekend_workdays)
 
 
-def unknown_year(today: date, listed: Iterable[date] = ()) -> int | None:
+def unknown_year(
+    today: date,
+    listed: Iterable[date] = (),
+    known: Callable[[int], bool] = transfers_known,
+) -> int | None:
     """A year whose deadlines may fall on the wrong days: this one, or from December
-    the next, when ``holidays`` knows no transfers for it and the config (``listed``:
-    [calendar]'s extra days) names no day of it; else None."""
+    the next, when ``holidays`` knows no transfers for it (``known``: transfers_known,
+    or the same kept between processes) and the config (``listed``: [calendar]'s extra
+    days) names no day of it; else None."""
     years = [today.year, today.year + 1] if today.month == 12 else [today.year]
     named = {d.year for d in listed}
-    return next((y for y in years if y not in named and not transfers_known(y)), None)
+    return next((y for y in years if y not in named and not known(y)), None)
 
 
-def override_slips(days_off: Iterable[date], working_days: Iterable[date]) -> list[str]:
+def override_slips(
+    days_off: Iterable[date],
+    working_days: Iterable[date],
+    days: Callable[[int], YearDays] = ru_year,
+) -> list[str]:
     """[calendar] days that contradict each other or change nothing, typed by hand from
     the decree: a day in both lists (the day off wins), a day off that already is one,
     a working day that already is one (the day meant was most likely another)."""
-    plain = BusinessCalendar()  # Russia's calendar alone, without the overrides
+    plain = BusinessCalendar(days=days)  # Russia's calendar alone, without the overrides
     off, working = sorted(set(days_off)), sorted(set(working_days))
     out = [
         f"{d} is in both extra_days_off and extra_working_days: it is a day off"
@@ -120,6 +129,7 @@ class BusinessCalendar:
         day_start: time | None = None,  # DAY_START
         day_end: time | None = None,  # DAY_END
         days: Callable[[int], YearDays] = ru_year,
+        known: Callable[[int], bool] = transfers_known,
     ) -> None:
         day_start = DAY_START if day_start is None else day_start
         day_end = DAY_END if day_end is None else day_end
@@ -133,6 +143,7 @@ class BusinessCalendar:
         self.day_start = day_start
         self.day_end = day_end
         self.days = days  # ru_year, or the same kept between processes (adapters.cache)
+        self.known = known  # transfers_known, or the same kept so
         # Per-instance memo: the overrides make answers instance-specific, and
         # deadline walks ask about the same few dates over and over.
         self._working: dict[date, bool] = {}

@@ -307,6 +307,40 @@ def test_calendar_days_that_change_nothing_or_contradict_are_warned(tmp_path, si
     assert not any("2026-12-05" in x for x in lines), lines  # a Saturday made working: fine
 
 
+def test_the_years_calendar_is_read_from_what_an_earlier_process_kept(tmp_path, sink, monkeypatch):
+    """Whether the `holidays` release knows this year's transferred days off is kept in
+    the per-user folder (adapters.cache) as the days are: check-config, and `maild
+    serve` at start, read it there. An entry saying the release does not know them
+    (planted here) is what check-config then warns of."""
+    import tempfile
+    from datetime import datetime
+    from importlib.metadata import version
+    from zoneinfo import ZoneInfo
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    desk = Desk(tmp_path, sink.port)
+    assert "transferred days off" not in desk.run("check-config").err
+    year = datetime.now(ZoneInfo("Europe/Moscow")).year
+    kept = tmp_path / "tmp" / f"maild-cache-{os.getuid()}"
+    entry = kept / f"ru-{version('holidays')}-{year}-transfers.json"
+    assert entry.read_text() == "true"  # worked out by that first run
+    entry.write_text("false")
+    r = desk.run("check-config")
+    assert f"knows no transferred days off of {year}" in r.err, r.err
+
+
+def test_serve_and_the_cli_import_no_holidays_by_themselves():
+    """Importing `holidays` imports every country it knows (~0.15 s of CPU, and the
+    collector's passes over it in the worker and the sender as well: `maild serve`
+    used 1.0-1.1 s of CPU for a start and a stop with it, 0.5 s without; bench/FINDINGS.md
+    45). A deadline imports it on first use only where the per-user folder holds no
+    answer (adapters.cache)."""
+    code = "import sys, maild.server, maild.cli; print('holidays' in sys.modules)"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert p.stdout.strip() == "False", p.stderr
+
+
 @pytest.mark.parametrize(
     "imap, said",
     [

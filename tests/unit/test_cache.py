@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from maild.adapters.cache import TemplateCache, folder, russian_days
+from maild.adapters.cache import TemplateCache, folder, russian_days, russian_transfers
 from maild.domain.calendar import BusinessCalendar, ru_year
 from maild.render import Renderer
 from tests.helpers import support_config
@@ -113,3 +113,23 @@ def test_a_compiled_template_is_read_back_and_a_damaged_one_compiled_again(
     # an edited template is compiled from its new text, not taken from the folder
     (templates / "hello.txt").write_text("Subject: Добрый день\n\nДругой текст.\n")
     assert _renderer(templates, kept).text("hello.txt", {}) == ("Добрый день", "Другой текст.\n")
+
+
+@pytest.mark.parametrize("damage", [b"", b"1", b'"yes"', b"{"])
+def test_whether_a_years_transfers_are_known_is_kept_and_read_back(
+    tmp_path: Path, damage: bytes
+) -> None:
+    """`maild serve` and `check-config` ask at start whether the `holidays` release
+    knows this year's transferred days off; the answer is kept as the days are, so
+    neither imports `holidays` (every country) when an earlier process worked it out."""
+    assert russian_transfers(tmp_path)(2026) is True
+    assert russian_transfers(tmp_path)(2099) is False
+    [entry] = tmp_path.glob("ru-*-2026-transfers.json")
+    entry.write_text("false")  # a later process reads the entry, not `holidays`
+    assert russian_transfers(tmp_path)(2026) is False
+    entry.write_bytes(damage)
+    assert russian_transfers(tmp_path)(2026) is True
+    assert entry.read_text() == "true"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in tmp_path.glob("ru-*.json")
+    )  # no temporary file left
