@@ -331,11 +331,10 @@ def test_the_years_calendar_is_read_from_what_an_earlier_process_kept(tmp_path, 
 
 
 def test_serve_and_the_cli_import_no_holidays_by_themselves():
-    """Importing `holidays` imports every country it knows (~0.15 s of CPU, and the
-    collector's passes over it in the worker and the sender as well: `maild serve`
-    used 1.0-1.1 s of CPU for a start and a stop with it, 0.5 s without; bench/FINDINGS.md
-    45). A deadline imports it on first use only where the per-user folder holds no
-    answer (adapters.cache)."""
+    """Importing `holidays` imports every country it knows: a start and stop of `maild
+    serve` took 0.58-0.70 s of CPU with it, 0.42-0.53 s without (bench/FINDINGS.md 45).
+    A deadline imports it on first use only where the per-user folder holds no answer
+    (adapters.cache)."""
     code = "import sys, maild.server, maild.cli; print('holidays' in sys.modules)"
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert p.stdout.strip() == "False", p.stderr
