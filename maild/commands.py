@@ -200,6 +200,8 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
     ident = ticket.get("identification") or {}
     if ident.get("reason"):
         print(f"identification: {ident['reason']}")
+    if ticket.get("critical"):  # #critical; «#critical нет» takes it off
+        print("critical: jumps the queue (#critical нет takes the mark off)")
     if ticket.get("refers_to"):
         print(f"refers to [TID#{ticket['refers_to']}] (sender was not a participant)")
     if ticket.get("participants"):  # who gets the ticket's mail besides the requester

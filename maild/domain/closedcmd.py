@@ -21,6 +21,12 @@ report counted it breached), and days later the customer was reminded «мы ж�
 ответа» and the ticket closed. It stops the reply, and the staff member is told to
 write the question in the same reply. With an answer, #wait waits for the answer to it.
 
+#critical on a ticket already marked critical, #critical нет on one that is not: each
+would change nothing, while its writer believed it did (a colleague marked the ticket,
+or took the mark off, a minute before; the notice of another ticket answered). It stops
+the reply, as #cc of someone already on the ticket does, and the staff member is told
+who marked it (or took the mark off) and when.
+
 Pure: the ticket and its messages in, the errors (Russian) out.
 """
 
@@ -28,12 +34,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from maild.domain.commands import Command
+from maild.domain.commands import Command, written
+from maild.domain.commandspec import CRITICAL_OFF
 from maild.domain.conflicts import in_run_order, is_transfer, without_conflicts
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS
 
-__all__ = ["closed_errors", "level_errors", "unasked_errors"]
+__all__ = ["closed_errors", "critical_errors", "level_errors", "unasked_errors"]
 
 # What each presumes: work starts, or the ticket waits for the customer's answer (the
 # customer would be reminded to answer a ticket they were told is closed).
@@ -118,3 +125,42 @@ def level_errors(commands: Iterable[Command], ticket: Ticket) -> list[str]:
         if cmd.name == "level" and cmd.arg in LEVELS:
             level = LEVELS[cmd.arg]  # type: ignore[index]
     return []
+
+
+def critical_errors(
+    commands: Iterable[Command],
+    ticket: Ticket,
+    messages: list[MessageRecord],
+    fmt_time: Callable[[str], str],
+) -> list[str]:
+    """The error of a #critical (however many lines of it) on a ticket already marked
+    critical, or of a #critical нет on a ticket that is not; [] otherwise, and for the
+    two in one reply (neither runs: conflicts.without_conflicts says so)."""
+    runs, _ = without_conflicts(commands)
+    wanted = {c for c in runs if c.name == "critical"}
+    if len(wanted) != 1:
+        return []
+    [cmd] = wanted
+    on = cmd.arg != CRITICAL_OFF
+    if on != bool(ticket.get("critical")):
+        return []
+    by = _marked_by(messages, written(cmd), fmt_time)
+    if on:
+        return [
+            f"#critical не выполнена: обращение уже отмечено как срочное{by}.\n"
+            "    Чтобы снять отметку, добавьте в ответ строку #critical нет."
+        ]
+    if by:
+        return [f"#critical нет не выполнена: отметку «срочное» уже сняли{by}."]
+    return ["#critical нет не выполнена: обращение не отмечено как срочное, снимать нечего."]
+
+
+def _marked_by(messages: list[MessageRecord], typed: str, fmt_time: Callable[[str], str]) -> str:
+    """« (anna@example.com, 03.12.2026 10:20)»: the staff reply that left the ticket's
+    mark as it is, when the last of its messages to run a #critical ran ``typed``;
+    "" when none did (a ticket never marked, a mark #merge brought in)."""
+    for m in reversed(messages):
+        ran = [c for c in m.get("commands") or () if c.split(" ")[0] == "#critical"]
+        if ran:
+            return f" ({m['from']}, {fmt_time(m['received_at'])})" if ran[-1] == typed else ""
+    return ""

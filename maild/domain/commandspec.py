@@ -20,6 +20,7 @@ from maild.domain.tid import parse_tid
 __all__ = [
     "ALIASES",
     "COMMANDS",
+    "CRITICAL_OFF",
     "EARLIER_SHEET",
     "REGISTRY",
     "Spec",
@@ -123,6 +124,26 @@ def _spam_scope(name: str, arg: str) -> tuple[str | None, str | None]:
     return ("domain" if arg else None), None
 
 
+# «#critical нет»: the mark taken off (a ticket marked by mistake, a site back up);
+# the argument as a record keeps it, whichever of its words was typed
+CRITICAL_OFF = "нет"
+_OFF_WORDS = (CRITICAL_OFF, "off")
+
+
+def _critical(name: str, arg: str) -> tuple[str | None, str | None]:
+    # "#critical": mark; "#critical нет" (or "off", typed in either layout, in quotes
+    # or brackets copied from the sheet): take the mark off
+    if not arg:
+        return None, None
+    word = arg.lower().strip("[]<>" + _QUOTES)
+    if word in _OFF_WORDS or from_russian_layout(word) in _OFF_WORDS:
+        return CRITICAL_OFF, None
+    return None, (
+        f"#critical: «{arg}» не понято. «#critical» отмечает обращение как срочное,"
+        " «#critical нет» (или #critical off) снимает отметку"
+    )
+
+
 REGISTRY: dict[str, Spec] = {
     "take": Spec(_no_arg, "#take", "взять в работу (клиенту уйдёт уведомление)"),
     "wait": Spec(_no_arg, "#wait", "ждём ответа клиента"),
@@ -131,7 +152,7 @@ REGISTRY: dict[str, Spec] = {
     "level": Spec(_level, "#level <уровень>", ", ".join(ENTITLED_LEVELS)),
     "consulting": Spec(_no_arg, "#consulting", "= #level consulting (консультирование)"),
     "development": Spec(_no_arg, "#development", "= #level development (в отдел разработки)"),
-    "critical": Spec(_no_arg, "#critical", "срочное: вне очереди"),
+    "critical": Spec(_critical, "#critical", "срочное: вне очереди"),
     "assign": Spec(_address, "#assign <адрес>", "назначить сотрудника"),
     # "#note проверил логи": the text on its line is the note (rejecting that line
     # would lose the flag that keeps the reply away from the customer)
@@ -151,7 +172,10 @@ REGISTRY: dict[str, Spec] = {
 # Lines of the cheat sheet under a command's own: a word it takes as written. «#spam
 # [домен]» read as a placeholder, as «#human [адрес]» is one, and «#spam cust6.ru» was
 # refused: the word is shown bare, on a line of its own.
-MORE_LINES = {"spam": (("#spam домен", "то же; блокируется весь домен отправителя"),)}
+MORE_LINES = {
+    "critical": (("#critical нет", "снять отметку «срочное»"),),
+    "spam": (("#spam домен", "то же; блокируется весь домен отправителя"),),
+}
 # Lines of the cheat sheet as notices sent before showed them: a reply that holds one
 # unquoted holds a notice (commands.holds_notice), however old.
 EARLIER_SHEET = (

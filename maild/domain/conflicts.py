@@ -1,6 +1,7 @@
 """Commands of one staff reply that contradict each other: «#close» with «#wait»,
 «#reopen» or «#development»; two different levels («#level vip», «#level partner»,
-«#consulting», «#development»).
+«#consulting», «#development»); «#critical» with «#critical нет» (marked urgent, and
+the mark taken off).
 
 Run in order, the last line won: «#close» then «#wait» left the ticket waiting, and the
 customer had the rating request of a ticket still in work; «#development» then «#close»
@@ -23,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from maild.domain.commands import Command
+from maild.domain.commandspec import CRITICAL_OFF
 
 __all__ = ["CONFLICTS", "in_run_order", "is_transfer", "without_conflicts"]
 
@@ -37,10 +39,12 @@ CONFLICTS = {
 def without_conflicts(commands: Iterable[Command]) -> tuple[tuple[Command, ...], list[str]]:
     """(the commands to run, in the order to run them (in_run_order); one error per
     command that contradicts «#close»). With «#close» and any of CONFLICTS, none of
-    them runs (all their lines), whatever their order; nor do two different levels."""
+    them runs (all their lines), whatever their order; nor do two different levels,
+    nor «#critical» with «#critical нет»."""
     commands = in_run_order(commands)
     names = {c.name for c in commands}
     commands, errors = _levels_agreeing(commands)
+    commands, errors = _critical_agreeing(commands, errors)
     against = [n for n in CONFLICTS if n in names]
     if "close" not in names or not against:
         return commands, errors
@@ -100,3 +104,19 @@ def _levels_agreeing(commands: tuple[Command, ...]) -> tuple[tuple[Command, ...]
         "    Не выполнена ни одна из них."
     )
     return tuple(c for c in commands if c.name not in LEVEL_SETTERS), [error]
+
+
+def _critical_agreeing(
+    commands: tuple[Command, ...], errors: list[str]
+) -> tuple[tuple[Command, ...], list[str]]:
+    """«#critical» with «#critical нет»: the ticket marked urgent and the mark taken
+    off; the last line won without a word. Neither runs (any of their lines), and the
+    staff member is told, after ``errors``."""
+    marks = {c.arg != CRITICAL_OFF for c in commands if c.name == "critical"}
+    if len(marks) < 2:
+        return commands, errors
+    error = (
+        "#critical и #critical нет противоречат друг другу: отметить обращение как\n"
+        "    срочное и в то же время снять эту отметку. Не выполнена ни одна из них."
+    )
+    return tuple(c for c in commands if c.name != "critical"), [*errors, error]

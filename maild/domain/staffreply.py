@@ -22,7 +22,7 @@ from maild.domain import staleview as sv
 from maild.domain import ticket as tk
 from maild.domain.answers import filled
 from maild.domain.assignee import assign_errors
-from maild.domain.closedcmd import closed_errors, level_errors, unasked_errors
+from maild.domain.closedcmd import closed_errors, critical_errors, level_errors, unasked_errors
 from maild.domain.commands import ParsedReply, holds_notice, parse_reply
 from maild.domain.conflicts import without_conflicts
 from maild.domain.decision import Context, Decision, Outgoing, level_ctx
@@ -243,15 +243,16 @@ def _stopped(
     view of the ticket, or a #take of a ticket another holds (staleview), a bad command
     line, a check of #answer/#merge/#charset/#assign/#cc, a file the answer cannot
     carry, #take/#wait on a closed ticket, #wait that asks nothing, #development on free
-    support, a command standing in the quote; or, instead of all, a text that cannot be
-    told from the notice it quotes (``text``: the reply's own, the notice attached left
-    out)."""
+    support, a #critical (or #critical нет) that changes nothing, a command standing in
+    the quote; or, instead of all, a text that cannot be told from the notice it quotes
+    (``text``: the reply's own, the notice attached left out)."""
     if holds_notice(text):  # its "errors" are the cheat sheet's lines, not typed
         return staff_error(ctx, ticket, messages, [cmds.UNSEPARATED])
     view = sv.check(ctx, reply.commands, ticket, messages)
     errors = [*view.errors, *reply.errors, *extras.errors, *unsendable(ctx, reply, body)]
     errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
     errors += level_errors(reply.commands, ticket)
+    errors += critical_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
     errors += unasked_errors(reply.commands, bool(body) and not reply.note, messages)
     errors += [cmds.IN_QUOTE.format(line=s) for s in cmds.in_quote(text, messages, reply.commands)]
     return staff_error(ctx, ticket, messages, errors, view.resend) if errors else None

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, get_args
 
+from maild.domain.commandspec import CRITICAL_OFF
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.mergedwait import answered
 from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
@@ -293,8 +294,8 @@ def apply_command(
                 t["reaction_from"] = iso(at)
                 t["first_reaction_due"] = first_due_on_transfer(t, t["reaction_due"], at)
             notices.append(LEVEL_CHANGED)
-    elif name == "critical":
-        t["critical"] = True
+    elif name == "critical":  # «#critical нет» takes the mark off (critical.errors)
+        t["critical"] = arg != CRITICAL_OFF
     elif name == "assign" and arg:
         t["assignee"] = arg
     return t, notices

@@ -83,3 +83,50 @@ def test_a_wait_with_an_answer_or_after_one_or_no_wait_is_no_error() -> None:
     assert unasked_errors([Command("take"), Command("close")], False, []) == []
     # #close with it: neither runs, the conflict is what the staff member is told
     assert unasked_errors([Command("wait"), Command("close")], False, []) == []
+
+
+MARK = {"from": "anna@s.ru", "received_at": "2026-12-03T10:20:00+03:00", "commands": ["#critical"]}
+UNMARK = {**MARK, "from": "boris@s.ru", "commands": ["#take", "#critical нет"]}
+OFF = Command("critical", "нет")
+
+
+def test_critical_on_a_ticket_already_critical_names_who_marked_it() -> None:
+    """«#critical» on a ticket a colleague marked a minute before changed nothing, and
+    nobody said so: an error now, that names who marked it and says how to undo it."""
+    from maild.domain.closedcmd import critical_errors
+
+    [error] = critical_errors([Command("critical")], {"critical": True}, [MARK], when)
+    assert error.startswith(
+        "#critical не выполнена: обращение уже отмечено как срочное (anna@s.ru, 03.12.2026"
+    )
+    assert "#critical нет" in error
+    # two lines of it are one command; a mark #merge brought in: no one to name
+    errors = critical_errors([Command("critical")] * 2, {"critical": True}, [UNMARK], when)
+    assert errors == [
+        "#critical не выполнена: обращение уже отмечено как срочное.\n"
+        "    Чтобы снять отметку, добавьте в ответ строку #critical нет."
+    ]
+
+
+def test_critical_off_on_a_ticket_not_critical_is_an_error() -> None:
+    from maild.domain.closedcmd import critical_errors
+
+    [error] = critical_errors([OFF], {"critical": False}, [], when)
+    assert error == (
+        "#critical нет не выполнена: обращение не отмечено как срочное, снимать нечего."
+    )
+    [error] = critical_errors([OFF], {}, [MARK, UNMARK], when)  # a ticket of older mail
+    assert error == (
+        "#critical нет не выполнена: отметку «срочное» уже сняли (boris@s.ru, 03.12.2026 10:20)."
+    )
+
+
+def test_a_mark_that_changes_something_or_a_conflicting_pair_is_no_error() -> None:
+    from maild.domain.closedcmd import critical_errors
+
+    assert critical_errors([Command("critical")], {"critical": False}, [UNMARK], when) == []
+    assert critical_errors([OFF, Command("take")], {"critical": True}, [MARK], when) == []
+    # both in one reply: neither runs, and conflicts.without_conflicts says so
+    for ticket in ({"critical": True}, {"critical": False}):
+        assert critical_errors([Command("critical"), OFF], ticket, [MARK], when) == []
+    assert critical_errors([Command("take")], {"critical": True}, [MARK], when) == []

@@ -470,3 +470,43 @@ def test_a_notice_of_an_earlier_cheat_sheet_is_known_as_a_notice() -> None:
 
     old = "  #note (#заметка)                 весь ответ — внутренняя заметка, клиенту не уходит"
     assert holds_notice(f"Иван, обновите.\n\n{old}\n")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "#critical нет",
+        "#critical off",
+        "#критично нет",
+        "#критично off",
+        "#CRITICAL Нет.",
+        "#скшешсфд щаа",
+        "#скшешсфд нет",
+        "#критично щаа",
+        "#critical [нет]",
+        "№скшешсфд нет",
+    ],
+)
+def test_critical_off_is_read_in_every_form_the_parser_takes(typed: str) -> None:
+    """«#critical нет» takes the mark off: typed in Russian or Latin, the command's
+    Russian name, the Russian layout left on, as every command is read."""
+    reply = parse_reply(f"{typed}\nИван, сайт снова работает.\n")
+    assert reply.commands == (Command("critical", "нет"),) and reply.errors == ()
+    assert reply.body == "Иван, сайт снова работает.\n"
+
+
+@pytest.mark.parametrize("typed", ["#critical да", "#critical снять", "#критично срочно"])
+def test_any_other_word_after_critical_is_an_error_naming_both_forms(typed: str) -> None:
+    (error,) = parse_reply(f"{typed}\n").errors
+    assert error.startswith("#critical: «")
+    assert "«#critical» отмечает обращение как срочное" in error
+    assert "«#critical нет» (или #critical off) снимает отметку" in error
+
+
+def test_the_cheat_sheet_shows_how_to_take_the_critical_mark_off() -> None:
+    from maild.domain.commandspec import cheat_sheet
+
+    sheet = [usage for usage, _ in cheat_sheet()]
+    assert dict(cheat_sheet())["#critical нет"] == "снять отметку «срочное»"
+    # under the command's own line, as «#spam домен» under «#spam»
+    assert sheet.index("#critical нет") == sheet.index("#critical (#критично)") + 1

@@ -73,3 +73,23 @@ def test_a_level_runs_before_the_transfer_whatever_the_order(transfer) -> None:
     for reply in ([transfer, Command("critical"), level], [level, Command("critical"), transfer]):
         runs, errors = without_conflicts(reply)
         assert runs == (level, Command("critical"), transfer) and errors == []
+
+
+@pytest.mark.parametrize("off_first", [True, False])
+def test_critical_and_critical_off_run_neither_in_either_order(off_first) -> None:
+    """«#critical» and «#critical нет» in one reply: the last line won without a word.
+    Neither runs now, the reply's other commands do, and the staff member is told."""
+    pair = [Command("critical", "нет"), Command("critical")]
+    reply = [*(pair if off_first else pair[::-1]), Command("take"), Command("critical")]
+    runs, [error] = without_conflicts(reply)
+    assert runs == (Command("take"),)
+    assert error.startswith("#critical и #critical нет противоречат друг другу")
+    assert "Не выполнена ни одна из них." in error
+
+
+def test_the_same_mark_twice_agrees() -> None:
+    for reply in (
+        [Command("critical"), Command("critical")],
+        [Command("critical", "нет"), Command("critical", "нет")],
+    ):
+        assert without_conflicts(reply) == (tuple(reply), [])

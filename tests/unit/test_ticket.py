@@ -199,3 +199,13 @@ def test_the_merge_notice_is_no_reaction():
     assert tk.on_mail_to_customer(merged, T0 + timedelta(minutes=10)) == merged
     closed, _ = tk.apply_command(make(), "close", None, T0 + timedelta(minutes=5), due, "a")
     assert tk.on_mail_to_customer(closed, T0 + timedelta(minutes=5))["first_reaction_at"]
+
+
+def test_critical_off_takes_the_mark_off_and_nothing_else():
+    """«#critical нет»: a ticket marked by mistake, or whose site is back up, goes back
+    to its place in the queue; its deadline, status and assignee stay as they were."""
+    at = T0 + timedelta(hours=1)
+    marked, n = tk.apply_command(make(), "critical", None, at, due, "anna@s.ru")
+    assert marked["critical"] is True and n == []
+    t, n = tk.apply_command(marked, "critical", "нет", at, due, "boris@s.ru")
+    assert t == {**marked, "critical": False} and n == []
