@@ -85,11 +85,6 @@ def test_critical_and_critical_off_run_neither_in_either_order(off_first) -> Non
     assert runs == (Command("take"),)
     assert error.startswith("#critical и #critical нет противоречат друг другу")
     assert "Не выполнена ни одна из них." in error
-
-
-def test_the_same_mark_twice_agrees() -> None:
-    for reply in (
-        [Command("critical"), Command("critical")],
-        [Command("critical", "нет"), Command("critical", "нет")],
-    ):
-        assert without_conflicts(reply) == (tuple(reply), [])
+    # the same mark twice agrees
+    for same in ([Command("critical")] * 2, [Command("critical", "нет")] * 2):
+        assert without_conflicts(same) == (tuple(same), [])
