@@ -10,7 +10,7 @@ import re
 from email.message import Message
 from email.policy import compat32
 
-from maild.domain.addresses import getaddresses
+from maild.domain.addresses import a_labelled, getaddresses
 
 WIRE = compat32.clone(linesep="\r\n")
 
@@ -131,7 +131,10 @@ def mailbox_field(name: str, pairs: list[tuple[str, str]]) -> bytes:
 def mailbox(display: str, addr: str) -> str:
     """`addr` or `display <addr>`. The name is one line of text: a space, tab or line
     break and the whitespace after it read as one space (so the stdlib's parser reads
-    an encoded word, and it refuses line breaks in a name)."""
+    an encoded word, and it refuses line breaks in a name). An ASCII local part at a
+    non-ASCII domain goes in A-labels (addresses.a_labelled: boss@xn--80atjc.xn--p1ai,
+    not 8-bit octets a relay without SMTPUTF8 must not carry), as the envelope has it."""
+    addr = a_labelled(addr)
     if not display:
         return addr
     display = _BLANKS.sub(" ", display)

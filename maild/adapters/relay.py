@@ -11,7 +11,7 @@ import time
 
 from maild.adapters import oauth2token
 from maild.configtypes import OutboundConfig
-from maild.domain.addresses import ascii_domain
+from maild.domain.addresses import a_labelled
 from maild.domain.retry import permanent_for_recipient, too_big
 from maild.mime import seven_bit
 
@@ -69,7 +69,7 @@ def deliver(client: smtplib.SMTP, sender: str, recipients: list[str], data: byte
     if utf8 or not data.isascii():
         client.ehlo_or_helo_if_needed()
     if utf8 and not client.has_extn("smtputf8"):
-        sender, recipients = _a_labelled(sender), [_a_labelled(r) for r in recipients]
+        sender, recipients = a_labelled(sender), [a_labelled(r) for r in recipients]
         utf8 = [a for a in (sender, *recipients) if not a.isascii()]
         if utf8:
             why = b"5.6.7 non-ASCII address, and the relay offers no SMTPUTF8 (RFC 6531)"
@@ -82,12 +82,6 @@ def deliver(client: smtplib.SMTP, sender: str, recipients: list[str], data: byte
         else:
             data = seven_bit(data)
     _transaction(client, sender, recipients, data, options)
-
-
-def _a_labelled(address: str) -> str:
-    """`address` with its domain in A-labels when its local part is ASCII (a relay
-    without SMTPUTF8 takes it so); else as it is (no ASCII spelling of the mailbox)."""
-    return ascii_domain(address) if address.rpartition("@")[0].isascii() else address
 
 
 def _transaction(

@@ -20,6 +20,7 @@ from maild.domain.header_text import decode_compat32
 _F = TypeVar("_F", bound=Callable[..., str])
 
 __all__ = [
+    "a_labelled",
     "address_of",
     "addresses",
     "ascii_domain",
@@ -162,6 +163,20 @@ def ascii_domain(address: str) -> str:
     came."""
     local, at, domain = address.rpartition("@")
     return f"{local}@{_a_labels(domain)}" if at else address
+
+
+def a_labelled(address: str) -> str:
+    """`address` as maild writes it, in the header fields of its mail and in the
+    envelope to a relay without SMTPUTF8: an ASCII local part at a non-ASCII domain
+    with the domain in A-labels (ascii_domain: boss@xn--80atjc.xn--p1ai, plain ASCII,
+    RFC 5890), the one mailbox as ordinary clients write it, valid in any header
+    (8-bit octets in a header need SMTPUTF8 on every hop, RFC 6531/6532). A non-ASCII
+    local part has no ASCII spelling: as it is (its mail needs SMTPUTF8 anyway); so is
+    a domain IDNA cannot spell, or only as another (_a_labels)."""
+    if address.isascii():
+        return address
+    local, at, _domain = address.rpartition("@")
+    return ascii_domain(address) if at and local.isascii() else address
 
 
 @_cached_when_short(_CACHED_ADDRESS_CHARS)

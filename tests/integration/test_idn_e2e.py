@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Desk, Sink, make_mail
+from tests.helpers import Desk, Sink, make_mail, staff_to
 
 OKNA, OKNA_A = "окна.рф", "xn--80atjc.xn--p1ai"
 SHOP, SHOP_A = "магазин.рф", "xn--80aairftm.xn--p1ai"
@@ -99,5 +99,39 @@ def test_the_confirmation_to_a_cyrillic_domain_reaches_a_relay_without_smtputf8(
         [confirmation] = relay.to(f"boss@{OKNA_A}")
         assert f"[TID#{tid}]" in confirmation.subject
         assert desk.run("outbox", "list").out == "outbox is empty\n"
+    finally:
+        relay.stop()
+
+
+def _ascii_head(raw: bytes) -> bool:
+    return raw.partition(b"\r\n\r\n")[0].isascii()
+
+
+def test_the_headers_name_a_cyrillic_domain_in_a_labels(tmp_path):
+    """The relay offers no SMTPUTF8: the envelope went as boss@xn--80atjc.xn--p1ai,
+    but To kept «boss@окна.рф» in raw UTF-8, 8-bit octets in a header over a session
+    without SMTPUTF8 (RFC 6531 3.4, RFC 6532 3.3). Every participant at a Cyrillic
+    domain with an ASCII local part is named in A-labels there, each copy's To the
+    same as its envelope; an ASCII participant as before."""
+    relay = Sink(enable_SMTPUTF8=False).start()
+    try:
+        desk = Desk(tmp_path, relay.port)
+        mail = utf8_mail(f"Босс <boss@{OKNA}>", "hdr").replace(
+            b"To: support@example.com\r\n",
+            f"To: support@example.com\r\nCc: Анна <anna@{SHOP}>, boris@x.ru\r\n".encode(),
+        )
+        tid = desk.ingest_tid(mail)
+        staff = make_mail(sender="anna@example.com", to=staff_to(tid), body="Проверим.")
+        desk.ingest(staff)
+        assert desk.flush().code == 0, desk.run("outbox", "list").out
+        assert desk.run("outbox", "list").out == "outbox is empty\n"
+        [confirmation] = [m for m in relay.to(f"boss@{OKNA_A}") if "Проверим" not in m.text]
+        assert f"[TID#{tid}]" in confirmation.subject and _ascii_head(confirmation.raw)
+        assert [a.addr_spec for a in confirmation.msg["To"].addresses] == [f"boss@{OKNA_A}"]
+        everyone = {f"boss@{OKNA_A}", f"anna@{SHOP_A}", "boris@x.ru"}
+        for rcpt in everyone:
+            [answer] = [m for m in relay.to(rcpt) if "Проверим" in m.text]
+            assert _ascii_head(answer.raw), answer.raw.partition(b"\r\n\r\n")[0]
+            assert {a.addr_spec for a in answer.msg["To"].addresses} == everyone
     finally:
         relay.stop()

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from maild.domain.addresses import (
+    a_labelled,
     ascii_domain,
     comparable_address,
     comparable_domain,
@@ -104,3 +105,23 @@ def test_long_distinct_addresses_are_not_kept_in_the_caches() -> None:
         tracemalloc.stop()
     assert held < 2_000_000
     assert comparable_address("Boss@ОКНА.рф") == comparable_address("boss@xn--80atjc.xn--p1ai")
+
+
+def test_a_labelled_spells_only_an_ascii_mailbox_at_a_real_idn_in_ascii() -> None:
+    """How maild writes an address in its headers (and in the envelope without
+    SMTPUTF8): boss@окна.рф in A-labels; иван@окна.рф has no ASCII spelling; a
+    fullwidth or ideographic-dot spelling is never rewritten into another address."""
+    assert a_labelled("boss@окна.рф") == "boss@xn--80atjc.xn--p1ai"
+    assert a_labelled("Boss@ОКНА.РФ") == "Boss@xn--80atjc.xn--p1ai"
+    assert a_labelled("boss@xn--80atjc.xn--p1ai") == "boss@xn--80atjc.xn--p1ai"
+    assert a_labelled("иван@окна.рф") == "иван@окна.рф"
+    for kept in ("v@example。org", "v@ｅxample.org", "v@окна。рф", "v@окна..рф", "no-at-sign"):
+        assert a_labelled(kept) == kept
+
+
+@given(st.one_of(st.text(max_size=40), st.builds("{}@{}".format, _LOCAL, st.text(max_size=30))))
+def test_a_labelled_names_the_same_mailbox(address: str) -> None:
+    spelt = a_labelled(address)
+    assert a_labelled(spelt) == spelt
+    assert spelt == address or (spelt.isascii() and spelt.rpartition("@")[0].isascii())
+    assert comparable_address(spelt) == comparable_address(address)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-from email.errors import NonPrintableDefect
+from email.errors import NonASCIILocalPartDefect, NonPrintableDefect
 from email.header import decode_header, make_header
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.addresses import getaddresses
+from maild.domain.addresses import comparable_domain, getaddresses
 from maild.mime import address_field, header_line, mailbox_field
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=120)
@@ -163,3 +163,70 @@ def test_long_references_fold_between_ids_and_read_back():
 @given(ADDRESS)
 def test_bare_address_shortcut_agrees_with_the_parser(addr):
     assert address_field("To", [addr]) == mailbox_field("To", getaddresses([addr]))
+
+
+# -- internationalized domains -----------------------------------------------------
+_CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
+IDN_LABEL = st.text(_CYRILLIC + "abcxyz0123456789", min_size=1, max_size=20)
+TLD = st.sampled_from(["рф", "РФ", "укр", "ru", "com"])
+IDN_DOMAIN = st.builds(
+    lambda labels, tld: ".".join([*labels, tld]), st.lists(IDN_LABEL, max_size=2), TLD
+)
+IDN_ADDRESS = st.builds(
+    lambda local, domain: ".".join(local) + "@" + domain,
+    st.lists(ATEXT, min_size=1, max_size=3),
+    IDN_DOMAIN,
+)
+EAI_LOCAL = st.text(_CYRILLIC + "abc0123456789", min_size=1, max_size=15)
+EAI_ADDRESS = st.builds(lambda local, domain: f"{local}@{domain}", EAI_LOCAL, IDN_DOMAIN)
+ANY_ADDRESS = st.one_of(ADDRESS, IDN_ADDRESS, EAI_ADDRESS)
+
+
+def read_utf8(raw: bytes, name: str = "To") -> list[tuple[str, str, str]]:
+    """(display name, local part, domain) of each address, read as an SMTPUTF8 hop
+    reads the field (UTF-8, RFC 6532); an ASCII field reads so as any other."""
+    msg = email.message_from_string(raw.decode("utf-8") + "\r\n", policy=email.policy.default)
+    assert msg.keys() == [name]
+    allowed = (NonPrintableDefect, NonASCIILocalPartDefect)
+    assert all(isinstance(d, allowed) for d in msg[name].defects), msg[name].defects
+    return [(a.display_name, a.username, a.domain) for a in msg[name].addresses]
+
+
+def same_mailbox(given: str, read: tuple[str, str, str]) -> bool:
+    """The address read back is the one given: the local part as written, the domain
+    as identification compares it (an A-label or the Unicode spelling alike)."""
+    local, _at, domain = given.rpartition("@")
+    return read[1] == local and comparable_domain(read[2]) == comparable_domain(domain)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(TEXT, ANY_ADDRESS), min_size=1, max_size=12), st.booleans())
+def test_any_mix_of_ascii_and_cyrillic_domains_reads_back_as_the_same_mailboxes(pairs, as_text_):
+    """boss@окна.рф went into To as 8-bit octets, which a relay without SMTPUTF8 must
+    not carry (the envelope already had boss@xn--80atjc.xn--p1ai): an ASCII local part
+    at an internationalized domain is written in A-labels, plain ASCII; only an address
+    whose local part is not ASCII (иван@окна.рф) keeps UTF-8, having no other spelling."""
+    if as_text_:
+        raw = address_field("To", [as_text(one_line(d), a) for d, a in pairs])
+    else:
+        raw = mailbox_field("To", pairs)
+    assert raw.endswith(b"\r\n") and max(len(x) for x in raw.split(b"\r\n")) <= 998
+    eai = any(not a.rpartition("@")[0].isascii() for _d, a in pairs)
+    assert raw.isascii() == (not eai)
+    read = read_utf8(raw)
+    assert [d for d, _l, _dom in read] == [one_line(d) for d, _a in pairs]
+    assert all(same_mailbox(a, r) for (_d, a), r in zip(pairs, read, strict=True)), read
+    for (_d, a), (_n, local, domain) in zip(pairs, read, strict=True):
+        if local.isascii():  # the domain as the envelope names it
+            assert domain == a.rpartition("@")[2].encode("idna").decode("ascii")
+
+
+def test_a_cyrillic_domain_is_written_in_a_labels_and_a_name_stays_encoded():
+    raw = address_field("To", ["Босс <boss@окна.рф>", "anna@магазин.рф", "иван@окна.рф"])
+    assert (
+        raw
+        == (
+            "To: =?utf-8?b?0JHQvtGB0YE=?= <boss@xn--80atjc.xn--p1ai>,\r\n"
+            " anna@xn--80aairftm.xn--p1ai, иван@окна.рф\r\n"
+        ).encode()
+    )
