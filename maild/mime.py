@@ -88,7 +88,8 @@ def seven_bit(raw: bytes) -> bytes:
 # Written by hand: the stdlib's header registry and folder cost many times more. What
 # holds (property tests in tests/unit/test_render_headers.py): `email.message_from_bytes(
 # raw, policy=email.policy.default)` reads back every address and display name (see
-# mailbox) and every other field's text; no value starts a field; lines ≤ 998 octets.
+# mailbox; a domain in A-labels where addresses.a_labelled spells it so) and every other
+# field's text; no value starts a field; lines ≤ 998 octets.
 
 ADDRESS_FIELDS = frozenset({"From", "To", "Cc", "Bcc", "Reply-To", "Sender"})
 ID_FIELDS = frozenset({"Message-ID", "In-Reply-To", "References"})
