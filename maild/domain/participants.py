@@ -8,7 +8,10 @@ Pure: the facts come from the ticket, the message and the Policy.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from maild.domain import undeliverable
+from maild.domain.addresses import comparable_address
 from maild.domain.commands import Command, errors_in_order
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
@@ -79,11 +82,17 @@ def participant_errors(policy: Policy, ticket: Ticket, commands: tuple[Command, 
 def newcomers(policy: Policy, msg: ParsedMessage, ticket: Ticket) -> set[str]:
     """The customer-side addresses of To/Cc that are not yet in the ticket: never one
     of support's own side (Policy.internal: staff and the head, as #cc refuses them),
-    who would get a customer's copy of staff's answer."""
-    current = set(ticket.get("participants") or ())
-    new = participants_of((*msg.to, *msg.cc), policy.support_address, policy.internal) - current
-    new.discard(ticket["requester"])
-    return new
+    who would get a customer's copy of staff's answer. In the ticket in either spelling
+    of its domain (_known): our mail names anna@магазин.рф as anna@xn--80aairftm.xn--p1ai
+    (addresses.a_labelled), and a reply-all copies her so."""
+    known = _known((*(ticket.get("participants") or ()), ticket["requester"]))
+    people = participants_of((*msg.to, *msg.cc), policy.support_address, policy.internal)
+    return {a for a in people if comparable_address(a) not in known}
+
+
+def _known(addresses: Iterable[str]) -> set[str]:
+    """Addresses as identification compares them (addresses.comparable_address)."""
+    return {comparable_address(a) for a in addresses if a}
 
 
 def joiners(
@@ -103,8 +112,8 @@ def joiners(
     if not verified or msg.from_addr != ticket["requester"]:
         return set(), written
     room = policy.max_participants - len(current - {ticket["requester"]})
-    removed = set(ticket.get("removed") or ())
-    added = [a for a in written if a not in removed][: max(room, 0)]
+    removed = _known(ticket.get("removed") or ())
+    added = [a for a in written if comparable_address(a) not in removed][: max(room, 0)]
     return set(added), [a for a in written if a not in added]
 
 
@@ -112,11 +121,16 @@ def _written(policy: Policy, msg: ParsedMessage) -> list[str]:
     """The customer-side addresses of To/Cc, each once, in the order the sender wrote
     them: the cap keeps the first ones, as the sender put whom it concerns most first."""
     people = participants_of((*msg.to, *msg.cc), policy.support_address, policy.internal)
-    return [a for a in dict.fromkeys((*msg.to, *msg.cc)) if a in people]
+    once: dict[str, str] = {}  # each mailbox once, in either spelling of its domain
+    for a in (*msg.to, *msg.cc):
+        if a in people:
+            once.setdefault(comparable_address(a), a)
+    return list(once.values())
 
 
 def cap_participants(policy: Policy, msg: ParsedMessage) -> tuple[list[str], list[str]]:
     """A new ticket's To/Cc, in the order written: (the first limits.max_participants
     besides the requester, who join; the rest, which staff are shown)."""
-    others = [a for a in _written(policy, msg) if a != msg.from_addr]
+    sender = comparable_address(msg.from_addr)
+    others = [a for a in _written(policy, msg) if comparable_address(a) != sender]
     return others[: policy.max_participants], others[policy.max_participants :]

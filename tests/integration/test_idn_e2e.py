@@ -135,3 +135,34 @@ def test_the_headers_name_a_cyrillic_domain_in_a_labels(tmp_path):
             assert {a.addr_spec for a in answer.msg["To"].addresses} == everyone
     finally:
         relay.stop()
+
+
+def eai_mail(sender: str, to: str, cc: str, subject: str, msgid: str) -> bytes:
+    """Mail from an EAI client (raw UTF-8 headers) to `to`, copied to `cc`."""
+    return (
+        utf8_mail(sender, msgid)
+        .replace(b"To: support@example.com\r\n", f"To: {to}\r\nCc: {cc}\r\n".encode())
+        .replace("Subject: Вопрос".encode(), f"Subject: {subject}".encode())
+    )
+
+
+def test_a_reply_all_naming_a_participant_in_a_labels_adds_no_second_copy(desk, sink):
+    """Our mail names anna@магазин.рф as anna@xn--80aairftm.xn--p1ai; the requester's
+    reply-all copies her so. Compared as written, she joined a second time (two copies
+    of every answer), and one staff took off the ticket joined again."""
+    boss, anna = f"boss@{OKNA}", f"anna@{SHOP}"
+    tid = desk.ingest_tid(eai_mail(boss, "support@example.com", anna, "Окна", "first"))
+    assert desk.ticket(tid)["participants"] == [anna, boss]
+    desk.ingest(make_mail(sender="anna@example.com", to=staff_to(tid), body="Проверим."))
+    desk.flush()
+    [mine] = [m for m in sink.to(boss) if "Проверим" in m.text]
+    named = [a.addr_spec for a in mine.msg["To"].addresses]
+    assert f"anna@{SHOP_A}" in named  # (the test's premise: the header's spelling)
+    reply_to = mine.msg["Reply-To"].addresses[0].addr_spec
+    cc = ", ".join([*named, "olga@x.ru"])
+    desk.ingest(eai_mail(boss, reply_to, cc, f"Re: [TID#{tid}]", "second"))
+    assert desk.ticket(tid)["participants"] == [anna, boss, "olga@x.ru"]
+    desk.ingest(make_mail(sender="anna@example.com", to=staff_to(tid), body=f"#uncc {anna}"))
+    assert desk.ticket(tid)["removed"] == [anna]
+    desk.ingest(eai_mail(boss, reply_to, cc, f"Re: [TID#{tid}]", "third"))
+    assert desk.ticket(tid)["participants"] == [boss, "olga@x.ru"]
