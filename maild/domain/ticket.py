@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, get_args
 
+from maild.domain.addresses import comparable_address
 from maild.domain.commandspec import CRITICAL_OFF
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.mergedwait import answered
@@ -114,12 +115,15 @@ def may_append(ticket: Ticket, sender: str, ident: Identification, staff: Iterab
     staff, its customers, and colleagues under the requester's license or group, but
     not one staff took off it with #uncc: that was a decision about this person on this
     ticket, which their being a colleague does not undo (their mail opens a ticket of
-    its own, as anyone's)."""
+    its own, as anyone's). A customer is one in either spelling of the domain
+    (addresses.comparable_address: boss@окна.рф, boss@xn--80atjc.xn--p1ai)."""
     if not sender:
         return False
-    if sender in staff or sender == ticket["requester"] or sender in ticket.get("participants", ()):
+    mine = comparable_address(sender)
+    customers = (ticket["requester"], *ticket.get("participants", ()))
+    if sender in staff or mine in map(comparable_address, customers):
         return True
-    if sender in (ticket.get("removed") or ()):
+    if mine in map(comparable_address, ticket.get("removed") or ()):
         return False
     ent = ticket.get("identification", {}).get("entitlement")
     return ent is not None and ent == ident.entitlement

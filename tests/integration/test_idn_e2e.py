@@ -166,3 +166,13 @@ def test_a_reply_all_naming_a_participant_in_a_labels_adds_no_second_copy(desk, 
     assert desk.ticket(tid)["removed"] == [anna]
     desk.ingest(eai_mail(boss, reply_to, cc, f"Re: [TID#{tid}]", "third"))
     assert desk.ticket(tid)["participants"] == [boss, "olga@x.ru"]
+
+
+def test_a_reply_from_the_a_label_spelling_joins_the_customers_ticket(desk):
+    """boss@окна.рф wrote from an EAI client, then answers from an ordinary one, as
+    boss@xn--80atjc.xn--p1ai (the spelling our mail names him in): the same mailbox,
+    their own ticket, not a stranger's new one."""
+    tid = desk.ingest_tid(utf8_mail(f"Босс <boss@{OKNA}>", "eai"))
+    reply = make_mail(sender=f"Босс <boss@{OKNA_A}>", subject=f"Re: Вопрос [TID#{tid}]")
+    assert desk.ingest_tid(reply) == tid
+    assert len(desk.tickets()) == 1

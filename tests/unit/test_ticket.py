@@ -44,6 +44,20 @@ def test_who_may_append():
     assert not tk.may_append(make(FREE), "other@x.ru", FREE, staff)  # no entitlement shared
 
 
+def test_a_customer_may_append_in_either_spelling_of_the_domain_a_removed_one_not():
+    """Our mail names boss@окна.рф as boss@xn--80atjc.xn--p1ai (addresses.a_labelled):
+    the same mailbox in either spelling, a customer of the ticket or one taken off it."""
+    t = tk.new_ticket("1234-5678", "boss@окна.рф", "Тема", LIC, T0, due)
+    t = {**t, "participants": [*t["participants"], "cc@xn--80atjc.xn--p1ai"]}
+    assert tk.may_append(t, "boss@xn--80atjc.xn--p1ai", FREE, set())
+    assert tk.may_append(t, "cc@окна.рф", FREE, set())
+    colleague = Identification("standard", "license", "K-1", "")
+    assert tk.may_append(t, "anna@окна.рф", colleague, set())
+    t = {**t, "removed": ["anna@xn--80atjc.xn--p1ai"]}
+    assert not tk.may_append(t, "anna@окна.рф", colleague, set())
+    assert not tk.may_append(t, "boss@окна。рф", FREE, set())  # another address
+
+
 def test_customer_follow_up_keeps_earlier_deadline_and_reopens_closed():
     t = make()
     t2, reopened = tk.on_customer_message(t, T0 + timedelta(hours=1), due)
