@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tracemalloc
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from maild.domain.addresses import (
@@ -121,6 +121,9 @@ def test_a_labelled_spells_only_an_ascii_mailbox_at_a_real_idn_in_ascii() -> Non
 
 @given(st.one_of(st.text(max_size=40), st.builds("{}@{}".format, _LOCAL, st.text(max_size=30))))
 def test_a_labelled_names_the_same_mailbox(address: str) -> None:
+    """(No white space: no stored address holds any, addresses.valid_addr_spec; what
+    comparable_domain strips off a domain a header does not.)"""
+    assume(not any(c.isspace() for c in address))
     spelt = a_labelled(address)
     assert a_labelled(spelt) == spelt
     assert spelt == address or (spelt.isascii() and spelt.rpartition("@")[0].isascii())
