@@ -51,6 +51,8 @@ def ticket_ctx(app: App, ticket: Ticket) -> dict[str, Any]:
         "reaction": level.reaction_ru(),
         "due": app.fmt_time(ticket.get("reaction_due")),
         "assignee": ticket.get("assignee"),
+        # a merged wait's deadline mail: the ticket it goes on in (mergedwait.named)
+        "merged_with": ticket.get("merged_into"),
         "status": tk.STATUS_STAFF_RU[ticket["status"]],
         "keep_days": app.config.schedule.credentials_keep_days,
     }

@@ -24,10 +24,11 @@ from datetime import datetime
 from typing import Any
 
 from maild.app import App
-from maild.domain import pace
+from maild.domain import mergedwait, pace
 from maild.domain import ticket as tk
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
-from maild.domain.pending import pending_due
+from maild.domain.mergedwait import MergedWait
+from maild.domain.pending import deadlines
 from maild.domain.queue import handling_order
 from maild.domain.records import MessageRecord, Summary, Ticket, note_record
 from maild.domain.sla import reminder_at
@@ -45,7 +46,9 @@ TEMPLATES = {
 WHAT = {"reminder": "Напоминание о сроке реакции", "escalation": "Сообщение о просрочке"}
 
 Step = tuple[str, str, list[str]]  # (kind, the deadline as stored, its people): pace.marked
-Listed = tuple[Ticket, list[MessageRecord], Step, datetime]  # a ticket in a list, its deadline
+Due = tuple[Step, datetime, MergedWait | None]  # a step, its deadline, the merged wait it is
+# a ticket in a list, its deadline, the merged wait it is about (None: its own)
+Listed = tuple[Ticket, list[MessageRecord], Step, datetime, MergedWait | None]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -124,29 +127,41 @@ def _due_rows(app: App, now: datetime) -> list[Summary]:
     fraction = app.config.schedule.reminder_fraction
     rows = []
     for row in app.store.open_summaries():
-        if not row.get("reaction_due"):
-            continue
-        start = row.get("reaction_from") or row["created_at"]
-        if now >= _earliest_reminder(app.calendar, start, row["reaction_due"], fraction):
-            rows.append(row)
+        for d in deadlines(row):  # its own and those of waits merged in (pending)
+            if now >= _earliest_reminder(app.calendar, d.start, d.due, fraction):
+                rows.append(row)
+                break
     return sorted(rows, key=handling_order)
 
 
-def _steps(app: App, ticket: Ticket, now: datetime) -> list[tuple[Step, datetime]]:
-    """The deadline mail of `ticket` due at `now`, with the deadline: staff's reminder
+def _steps(app: App, ticket: Ticket, now: datetime) -> list[Due]:
+    """The deadline mail of `ticket` due at `now`, with the deadline and the merged
+    wait it is about (domain.pending.deadlines: each deadline once): staff's reminder
     at reminder_fraction of its time, the head's escalation when it passed."""
-    due_s = pending_due(ticket)  # its mail carries it: outstale.py withdraws it once stale
-    if due_s is None:
-        return []
-    due = datetime.fromisoformat(due_s)
-    start = datetime.fromisoformat(ticket.get("reaction_from") or ticket["created_at"])
-    remind_at = reminder_at(start, due, app.config.schedule.reminder_fraction, app.calendar)
     head = app.config.support.head
-    steps = (
-        ("reminder", remind_at, tk.staff_recipients(ticket, app.config.support.staff)),
-        ("escalation", due, [head] if head else []),
-    )
-    return [((kind, due_s, to), due) for kind, at, to in steps if now >= at and to]
+    staff = tk.staff_recipients(ticket, app.config.support.staff)
+    out: list[Due] = []
+    for d in deadlines(ticket):  # its mail carries it: outstale.py withdraws it once stale
+        due = datetime.fromisoformat(d.due)
+        start = datetime.fromisoformat(d.start)
+        remind_at = reminder_at(start, due, app.config.schedule.reminder_fraction, app.calendar)
+        steps = (("reminder", remind_at, staff), ("escalation", due, [head] if head else []))
+        out += [((kind, d.due, to), due, d.wait) for kind, at, to in steps if now >= at and to]
+    return out
+
+
+def _named(app: App, ticket: Ticket, wait: MergedWait | None) -> Ticket:
+    """The ticket as its deadline mail about `wait` names it (mergedwait.named: the
+    merged ticket, in `ticket`); a wait kept before it held its customer and subject
+    takes them from the merged ticket's record."""
+    if wait is None:
+        return ticket
+    if "requester" not in wait:
+        loaded = app.store.load(wait["tid"])
+        if loaded is not None:
+            theirs = loaded[0]
+            wait = {**wait, "requester": theirs["requester"], "subject": theirs["subject"]}
+    return mergedwait.named(ticket, wait)
 
 
 def _remind(run: _Run, tid: str) -> None:
@@ -159,13 +174,15 @@ def _remind(run: _Run, tid: str) -> None:
     ticket, messages = loaded
     sent = dict(ticket.get("sent") or {})
     went: list[tuple[str, str]] = []
-    for step, due in _steps(app, ticket, now):
+    for step, due, wait in _steps(app, ticket, now):
         kind, due_s, people = step
         waiting = pace.waiting_for(sent, kind, due_s, people, run.list_queued(kind))
         singly = [p for p in waiting if run.single(kind, p)]
         for person in waiting:
             if person not in singly:
-                run.lists.setdefault((kind, person), []).append(tid)
+                tids = run.lists.setdefault((kind, person), [])
+                if tid not in tids:  # once: the list takes all its deadlines (_listed)
+                    tids.append(tid)
         if not singly:
             continue
         some = [] if set(singly) == set(people) else singly  # a copy each: a key each
@@ -176,7 +193,7 @@ def _remind(run: _Run, tid: str) -> None:
             key=job_key(tid, kind, due_s, *some),
             template=TEMPLATES[kind][0],
             to=singly,
-            context=dict(ticket_ctx(app, ticket), overdue=now >= due),  # a late run
+            context=dict(ticket_ctx(app, _named(app, ticket, wait)), overdue=now >= due),
             now=now,
             about_due=due_s,
         )
@@ -200,12 +217,12 @@ def _listed(run: _Run, kind: str, person: str, tids: list[str]) -> list[Listed]:
                 continue
             ticket, messages = loaded
             sent = ticket.get("sent") or {}
-            for step, due in _steps(run.app, ticket, run.now):
+            for step, due, wait in _steps(run.app, ticket, run.now):
                 _kind, due_s, people = step
                 if _kind == kind and person in pace.waiting_for(
                     sent, kind, due_s, people, run.list_queued(kind)
                 ):
-                    found.append((ticket, messages, step, due))
+                    found.append((ticket, messages, step, due, wait))
     return found
 
 
@@ -220,10 +237,14 @@ def _list(run: _Run, whom: tuple[str, str], rows: list[Listed]) -> None:
     first = rows[0][0]["tid"]
     message_id = app.list_message_id(key, first)
     subject, body = app.renderer.text(TEMPLATES[kind][1], _list_context(run, person, rows))
-    for ticket, messages, step, due in rows:
+    marked: dict[str, tuple[Ticket, list[MessageRecord]]] = {}  # a ticket's deadlines: each
+    for ticket, messages, step, due, _wait in rows:
+        ticket, messages = marked.get(ticket["tid"], (ticket, messages))
         sent = pace.marked(ticket.get("sent") or {}, step, [], [person], run.at)
         note = _note(run, (kind, person), due, (subject, message_id, len(rows)))
-        app.store.save({**ticket, "sent": sent}, [*messages, note])
+        marked[ticket["tid"]] = ({**ticket, "sent": sent}, [*messages, note])
+    for ticket, messages in marked.values():
+        app.store.save(ticket, messages)
         run.changed.add(ticket["tid"])
     msg = app.renderer.message(
         subject=subject,
@@ -245,13 +266,13 @@ def _list_context(run: _Run, person: str, rows: list[Listed]) -> dict[str, Any]:
     app = run.app
     shown = [
         {
-            **ticket_ctx(app, ticket),
+            **ticket_ctx(app, _named(app, ticket, wait)),
             "due": app.fmt_time(due),
             "overdue": run.now >= due,
             "critical": bool(ticket.get("critical")),
             "reply_address": app.reply_address(ticket["tid"], person),
         }
-        for ticket, _messages, _step, due in rows[:MAX_LISTED]
+        for ticket, _messages, _step, due, wait in rows[:MAX_LISTED]
     ]
     return pace.list_ctx(shown, len(rows), run.limit)
 

@@ -46,17 +46,36 @@ def _same(a: str | None, b: str | None) -> bool:
     return bool(a and b) and datetime.fromisoformat(a) == datetime.fromisoformat(b)
 
 
-def _kept_marks(source: Ticket, target: Ticket, due: str | None) -> dict[str, str]:
-    """The target's `sent` marks once it waits on `due`: its own, all kept, and the
-    source's about `due` when that is the source's deadline too, so that the reminder
-    and the escalation that went about it in the source do not go again from the
-    target (one of each per deadline and person: reminders.py)."""
+def _kept_marks(
+    source: Ticket, target: Ticket, due: str | None, moved: list[str]
+) -> dict[str, str]:
+    """The target's `sent` marks once it waits on `due` and on the deadlines of the
+    waits `moved` into it (mergedwait): its own, all kept, and the source's about `due`
+    when that is the source's deadline too, and about each moved wait's deadline, so
+    that the reminder and the escalation that went about it in the source do not go
+    again from the target (one of each per deadline and person: reminders.py)."""
     sent = dict(target.get("sent") or {})
     theirs = source.get("reaction_due")
-    if due is None or not _same(theirs, due):
-        return sent
+    mine = source.get("sent") or {}
+    out: dict[str, str] = {}
+    for d in moved:  # (keyed as the target has that moment: reminders.py reads it so)
+        out.update(pace.deadline_marks(mine, d, due if due and _same(d, due) else d))
+    if due is not None and _same(theirs, due):
+        out.update(pace.deadline_marks(mine, str(theirs), due))
     # the target's own marks of that moment stand: a list mark's value names its list
-    return {**pace.deadline_marks(source.get("sent") or {}, str(theirs), due), **sent}
+    return {**out, **sent}
+
+
+def _carry(source: Ticket, target: Ticket, t: Ticket, due: str | None) -> tuple[Ticket, Ticket]:
+    """(source, t) once the source's customer, never reacted to, waits on in `t`, the
+    target as merged (mergedwait: the SLA report judges that wait there, once, and its
+    deadline mail goes from there), with what went about the deadlines it brings."""
+    before = len(t.get("merged_waits") or ())
+    source, t = mergedwait.carried(source, t)
+    moved = [d for w in (t.get("merged_waits") or ())[before:] if (d := mergedwait.due(w))]
+    if marks := _kept_marks(source, target, due, moved):
+        t["sent"] = marks
+    return source, t
 
 
 def _status(target: Ticket, source: Ticket, due: str | None) -> tuple[Status, str | None]:
@@ -110,8 +129,6 @@ def merge(
     if due != t.get("reaction_due"):
         t["reaction_due"] = due
         t["reaction_from"] = source.get("reaction_from") or source["created_at"]
-    if marks := _kept_marks(source, target, due):
-        t["sent"] = marks
     if source.get("critical"):
         t["critical"] = True
     t["status"], t["closed_at"] = _status(t, source, due)
@@ -123,9 +140,7 @@ def merge(
     messages = sorted(
         [*target_messages, *moved], key=lambda m: datetime.fromisoformat(m["received_at"])
     )
-    # the source's customer, never reacted to, waits on in the target: the SLA report
-    # judges that wait there, once (mergedwait)
-    source, t = mergedwait.carried(source, t)
+    source, t = _carry(source, target, t, due)
     s: Ticket = {
         **source,
         "status": "closed",

@@ -9,17 +9,24 @@ own level and day of arrival: the survivor keeps it in `merged_waits`, one entry
 ticket merged in unreacted, and the report counts each entry as that ticket and the
 merged ticket itself no more (report_rows). A ticket reacted to before it was merged
 ended its wait there and is counted as it is.
+
+Until then staff are reminded of that wait, and the head told when it passed, as of
+any deadline (reminders.py), by mail that names the merged ticket (`named`): its TID,
+customer, level and deadline, merged into the survivor, whose tag the subject carries
+(a reply goes on there). Its deadline there is the one it waited on when merged
+(`due`): its first, unless a transfer after that passed moved it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 if TYPE_CHECKING:  # records declares a ticket's merged_waits with MergedWait
     from maild.domain.records import Summary, Ticket
 
-__all__ = ["MergedWait", "answered", "carried", "report_rows"]
+__all__ = ["MergedWait", "answered", "carried", "due", "named", "pending", "report_rows"]
 
 
 class MergedWait(TypedDict):
@@ -30,10 +37,46 @@ class MergedWait(TypedDict):
     created_at: str  # when it came: its day is the report's period, its hours from here
     first_reaction_due: str | None  # its own first deadline, the one the wait is judged by
     first_reaction_at: str | None  # the first reaction on the ticket it went on in
+    # what its reminders and escalation go by and name (`named`; absent in waits merged
+    # before they were kept: its first deadline and arrival, the merged ticket's record)
+    reaction_due: NotRequired[str | None]  # the deadline it waited on when merged
+    reaction_from: NotRequired[str | None]  # when that deadline's clock started
+    requester: NotRequired[str]  # its customer
+    subject: NotRequired[str]
 
 
 def _pending(waits: Any) -> list[MergedWait]:
     return [w for w in waits or () if not w.get("first_reaction_at")]
+
+
+def pending(ticket: Mapping[str, Any]) -> list[MergedWait]:
+    """The waits merged into `ticket` that staff's reminders and the head's escalation
+    are still about: not ended by a reaction there, with a deadline, while the ticket
+    is not closed (as its own deadline: pending.pending_due)."""
+    if ticket.get("status") == "closed":
+        return []
+    return [w for w in _pending(ticket.get("merged_waits")) if due(w)]
+
+
+def due(wait: Mapping[str, Any]) -> str | None:
+    """The deadline (as stored) a merged wait's reminder and escalation are about."""
+    return wait.get("reaction_due") or wait.get("first_reaction_due")
+
+
+def named(ticket: Ticket, wait: MergedWait) -> Ticket:
+    """`ticket` as a reminder or an escalation about `wait` names it: the merged
+    ticket, its TID, customer, subject, level and deadline, `merged_into` the ticket it
+    goes on in (status and assignee are that ticket's: the work on it is there). The
+    mail itself goes from `ticket`: its tag in the subject, a reply lands there."""
+    return {
+        **ticket,
+        "tid": wait["tid"],
+        "requester": wait.get("requester", ""),
+        "subject": wait.get("subject", ""),
+        "level": wait["level"] or ticket["level"],  # type: ignore[typeddict-item]
+        "reaction_due": due(wait),
+        "merged_into": ticket["tid"],
+    }
 
 
 def carried(source: Ticket, target: Ticket) -> tuple[Ticket, Ticket]:
@@ -51,6 +94,10 @@ def carried(source: Ticket, target: Ticket) -> tuple[Ticket, Ticket]:
             "created_at": source.get("created_at") or "",
             "first_reaction_due": source.get("first_reaction_due"),
             "first_reaction_at": None,
+            "reaction_due": source.get("reaction_due"),
+            "reaction_from": source.get("reaction_from") or source.get("created_at"),
+            "requester": source.get("requester") or "",
+            "subject": source.get("subject") or "",
         }
         moved.insert(0, own)
     if kept:

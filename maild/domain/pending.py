@@ -1,7 +1,13 @@
-"""The reaction deadline a ticket's reminder and escalation are about (reminders.py),
-and whether it still waits for staff when that mail is about to go: a reminder queued
+"""The reaction deadlines a ticket's reminders and escalations are about (reminders.py),
+and whether one still waits for staff when that mail is about to go: a reminder queued
 while the relay was down must not reach staff after the ticket was answered, closed,
 put to waiting or its deadline moved (adapters/outstale.py withdraws it then).
+
+A ticket's deadlines are its own pending one and those of the customers of tickets
+merged into it before any reaction, who wait on there (mergedwait). Each moment is
+reminded and escalated once (the marks are per deadline: pace), as the wait of the
+merged ticket when one waits on it: #merge gives the survivor the earlier deadline,
+so a pending deadline at a merged wait's moment came with that wait.
 
 Pure: the ticket as it is now is passed in.
 """
@@ -9,11 +15,25 @@ Pure: the ticket as it is now is passed in.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
+from maild.domain import mergedwait
+from maild.domain.mergedwait import MergedWait
 from maild.domain.records import aware_time
 
-__all__ = ["pending_due", "still_pending"]
+__all__ = ["Deadline", "deadlines", "pending_due", "still_pending"]
+
+NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+class Deadline(NamedTuple):
+    """A deadline the reminders and the escalation are about, as stored, the time its
+    clock started, and the merged wait it is (None: the ticket's own)."""
+
+    due: str
+    start: str
+    wait: MergedWait | None
 
 
 def pending_due(ticket: Mapping[str, Any]) -> str | None:
@@ -25,13 +45,36 @@ def pending_due(ticket: Mapping[str, Any]) -> str | None:
     return str(due)
 
 
+def deadlines(ticket: Mapping[str, Any]) -> list[Deadline]:
+    """Every deadline of `ticket` (a ticket or its summary) still waiting for staff,
+    each moment once, the earliest first: those of the waits merged into it
+    (mergedwait.pending), and its own pending one unless a merged wait's is that
+    moment (written as the ticket has it: its marks and its mail are keyed so)."""
+    own = pending_due(ticket)
+    out: list[Deadline] = []
+    for w in mergedwait.pending(ticket):
+        due = str(mergedwait.due(w))
+        due = own if own is not None and _same(due, own) else due
+        if not any(_same(due, d.due) for d in out):
+            out.append(Deadline(due, w.get("reaction_from") or w["created_at"], w))
+    if own is not None and not any(_same(own, d.due) for d in out):
+        start = ticket.get("reaction_from") or ticket.get("created_at") or own
+        out.append(Deadline(own, str(start), None))
+    return sorted(out, key=lambda d: aware_time(d.due) or NEVER)  # (no time: last)
+
+
+def _same(a: str, b: str) -> bool:
+    """Two deadlines as stored are one moment (written with other offsets, or the same
+    text when either is no time)."""
+    x, y = aware_time(a), aware_time(b)
+    return a == b if x is None or y is None else x == y
+
+
 def still_pending(ticket: Mapping[str, Any] | None, about_due: str) -> bool:
-    """Whether the deadline `about_due` (a queued mail's "about_due") is the one
-    `ticket` still waits on. Compared as times, not text: the same deadline written
-    with another offset (support.timezone changed since) is the same deadline. A
-    ticket that is gone (None) waits on nothing."""
-    due = pending_due(ticket) if ticket is not None else None
-    if due is None:
+    """Whether the deadline `about_due` (a queued mail's "about_due") is one `ticket`
+    still waits on (`deadlines`). Compared as times, not text: the same deadline
+    written with another offset (support.timezone changed since) is the same deadline.
+    A ticket that is gone (None) waits on nothing."""
+    if ticket is None:
         return False
-    now, then = aware_time(due), aware_time(about_due)
-    return due == about_due if now is None or then is None else now == then
+    return any(_same(d.due, about_due) for d in deadlines(ticket))

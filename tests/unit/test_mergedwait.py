@@ -39,6 +39,11 @@ def test_an_unreacted_ticket_merged_waits_on_in_the_target():
         "created_at": iso(1),
         "first_reaction_due": iso(3),
         "first_reaction_at": None,
+        # what its reminders and escalation go by and name (named)
+        "reaction_due": iso(3),
+        "reaction_from": iso(1),
+        "requester": "B@x.ru",
+        "subject": "Тема",
     }
     assert tgt["reaction_due"] == iso(3)  # the earlier pending deadline (merge.py)
     # the answer on A at 15:00 is the first reaction for both customers

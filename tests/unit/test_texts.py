@@ -244,6 +244,8 @@ def variants() -> list[dict]:
         keep_days=2,
         autoclosed=True,
         merged_into="8765-4321",
+        # reminders, escalations about a merged wait: the ticket it goes on in
+        merged_with="8765-4321",
         status_ru="в работе",
         last_action="ответ сотрудника, 23.11.2026 10:00",
         rating=2,
@@ -367,9 +369,10 @@ def variants() -> list[dict]:
                     }
                     for too_big in (False, True)
                 ],
+                merged_with=merged,  # a merged wait's line: the ticket it goes on in
             )
-        ]
-        * 2,
+            for merged in (None, "8765-4321")
+        ],
         every=10,
         until="23.11.2026 11:00",
         until_short="23.11 11:00",
@@ -407,6 +410,7 @@ def variants() -> list[dict]:
         problem=None,
         charset_doubt=None,
         merged_into="8765-4321",
+        merged_with=None,
         answer=None,
         encrypted_letter=None,
         spam_keep_days=1,
