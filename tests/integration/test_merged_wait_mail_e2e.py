@@ -122,3 +122,26 @@ def test_a_reaction_on_the_survivor_ends_the_merged_waits_mail(tmp_path, sink):
     jobs_at(desk, free_due + MINUTE)
     jobs_at(desk, free_due + 60 * MINUTE)
     assert [k for k, _to, _m in deadline_mail(sink, free_due)] == ["reminder"] * 2
+
+
+def test_a_list_names_the_merged_wait_beside_the_survivors_own_deadline(tmp_path, sink):
+    # no single deadline mail at all: every one goes in a list (domain.pace)
+    desk = Desk(tmp_path, sink.port, support={"max_reminders_per_person_per_hour": 0})
+    vip, free, vip_due, free_due = two_tickets(desk)
+    desk.ingest(staff_reply(free, f"#merge {vip}\n"))
+    assert desk.flush().code == 0
+    jobs_at(desk, free_due + MINUTE)  # both deadlines passed: one list of both
+    jobs_at(desk, free_due + 30 * MINUTE)  # and nothing again
+    lists = [r for r in sink.received if r.subject.startswith("Просрочена реакция по ")]
+    assert [r.rcpt_tos for r in lists] == [[HEAD]]
+    text = lists[0].text
+    own, merged = text.split(f"[TID#{vip}] ")[1:3]
+    assert own.startswith("Корзина X") and f"Клиент: {VIP}, уровень: Коммерческие" in own
+    assert "объединено" not in own
+    assert merged.startswith("Корзина Y")
+    assert f"Обращение {free} (объединено с [TID#{vip}])" in merged
+    assert f"Клиент: {FREE}, уровень: Бесплатная поддержка" in merged
+    assert f"Срок реакции истёк: {shown(free_due)}" in merged
+    assert f"TID#{free}" not in text and f"[TID#{vip}]" in lists[0].subject
+    reminders = [r for r in sink.received if r.subject.startswith("Напоминание: нет реакции")]
+    assert sorted(to for r in reminders for to in r.rcpt_tos) == STAFF

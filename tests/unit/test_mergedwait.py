@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 from maild.domain import merge as mg
 from maild.domain import mergedwait as mw
+from maild.domain import pace
 from maild.domain import ticket as tk
+from maild.domain.pending import deadlines, still_pending
 from maild.domain.sender import Identification
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -102,3 +104,40 @@ def test_report_rows_count_each_customer_once():
     assert rows[1]["status"] == "closed"  # A is the one open or overdue
     reacted = {**src, "first_reaction_at": iso(1.5)}  # answered before it was merged
     assert mw.report_rows(reacted) == [reacted]
+
+
+def test_the_deadline_mail_of_a_merged_wait_is_about_the_merged_ticket():
+    # B (VIP, due 13:00) merged into A (standard, due 16:00): A waits on B's 13:00,
+    # which is B's wait, not A's own; A's own deadline was no longer pending there
+    old, new = ticket("A", "standard", T0), ticket("B", "vip", T0 + timedelta(hours=1))
+    _, tgt, _ = mg.merge(new, [], old, [], T0 + timedelta(minutes=70))
+    [d] = deadlines(tgt)
+    assert (d.due, d.start, d.wait and d.wait["tid"]) == (iso(3), iso(1), "B")
+    named = mw.named(tgt, d.wait)
+    assert (named["tid"], named["requester"], named["level"]) == ("B", "B@x.ru", "vip")
+    assert (named["reaction_due"], named["merged_into"]) == (iso(3), "A")
+    assert still_pending(tgt, iso(3))
+    # a reaction in A ends it: no deadline mail about it goes any more
+    assert deadlines(tk.on_staff_reply(tgt, T0 + timedelta(hours=2))) == []
+
+
+def test_a_merged_wait_due_later_has_its_own_deadline_mail():
+    # B (standard, due 16:00) merged into A (VIP, due 12:00): both deadlines are owed
+    old, new = ticket("A", "vip", T0), ticket("B", "standard", T0)
+    _, tgt, _ = mg.merge(new, [], old, [], T0 + timedelta(minutes=30))
+    assert [(d.due, d.wait and d.wait["tid"]) for d in deadlines(tgt)] == [
+        (iso(2), None),
+        (iso(6), "B"),
+    ]
+    assert still_pending(tgt, iso(6)) and still_pending(tgt, iso(2))
+    assert deadlines({**tgt, "status": "closed"}) == []
+
+
+def test_what_went_about_a_merged_ticket_deadline_comes_with_its_wait():
+    # B's reminder went before the merge; its deadline is later than A's: the mark
+    # comes along, so the reminder of B's deadline does not go again from A
+    old, new = ticket("A", "vip", T0), ticket("B", "standard", T0)
+    new = {**new, "sent": {f"reminder:{iso(6)}": iso(5)}}
+    _, tgt, _ = mg.merge(new, [], old, [], T0 + timedelta(hours=5, minutes=10))
+    assert tgt["sent"] == {f"reminder:{iso(6)}": iso(5)}
+    assert pace.waiting_for(tgt["sent"], "reminder", iso(6), ["anna"], lambda p, a: True) == []
