@@ -143,10 +143,16 @@ def test_merge_brings_what_went_about_the_deadline_the_target_takes() -> None:
         f"reminder:{earlier}:list:anna@x.ru": "2026-12-02T09:00:00+03:00",
         f"reminder:{later}": "2026-12-02T11:00:00+03:00",
     }
-    # the target keeps its own earlier deadline: its marks, none of the source's
+    # the target keeps its own earlier deadline: its marks, none of the source's when
+    # staff reacted to the source (its later deadline, a follow-up's, ends in it)
     dst = ticket("2222-2222", earlier, sent={f"escalation:{earlier}": "x"})
-    _s, t, _m = merge(ticket("1111-1111", later, sent=dst_sent), [], dst, [], NOW)
+    reacted = ticket("1111-1111", later, sent=dst_sent, first_reaction_at=NOW.isoformat())
+    _s, t, _m = merge(reacted, [], dst, [], NOW)
     assert (t["reaction_due"], t["sent"]) == (earlier, {f"escalation:{earlier}": "x"})
+    # never reacted to, the source's customer waits on in the target (mergedwait), with
+    # the reminder of that later deadline that went already: it is not to go again
+    _s, t, _m = merge(ticket("1111-1111", later, sent=dst_sent), [], dst, [], NOW)
+    assert (t["reaction_due"], t["sent"]) == (earlier, {**dst_sent, f"escalation:{earlier}": "x"})
     # one moment on both, written with another offset: the source's marks come keyed as
     # the target stores it, beside the target's own (which win where both have one)
     utc = "2026-12-02T07:00:00+00:00"
