@@ -231,12 +231,25 @@ def _command(m: re.Match[str], leading: bool) -> Command | str | None:
         if russian and arg and REGISTRY[name].read(name, arg)[1] is not None:
             # the argument was typed on the same layout; an address or a TID has none
             # of the letters, a level or an answer name has nothing but them
-            arg = from_russian_layout(arg)
+            return _in_layout(name, arg)
     value, error = REGISTRY[name].read(name, arg)
     # a known command with words after it is an error anywhere in the reply's own text:
     # «#close — вопрос решён» under the answer, read as text, went to the customer and
     # closed nothing, with no word to the staff member
     return error or Command(name, value)
+
+
+def _in_layout(name: str, arg: str) -> Command | str:
+    """The command of a Russian-layout line whose argument reads only in Latin
+    («#думуд мшз»: #level vip), or its error. The error names the argument as typed,
+    and what it reads as in Latin after it: «#уровень золото» named «pjkjnj» alone,
+    a word nobody typed; «#думуд мшзз» shows its slip as «vipp»."""
+    latin = from_russian_layout(arg)
+    value, error = REGISTRY[name].read(name, latin)
+    if error is None:
+        return Command(name, value)
+    typed = REGISTRY[name].read(name, arg)[1] or error
+    return f"{typed} (в латинской раскладке: «{latin}»)" if latin != arg else typed
 
 
 # "# close": a command word with a space after its sign (a habit of headings, a

@@ -510,3 +510,17 @@ def test_the_cheat_sheet_shows_how_to_take_the_critical_mark_off() -> None:
     assert dict(cheat_sheet())["#critical нет"] == "снять отметку «срочное»"
     # under the command's own line, as «#spam домен» under «#spam»
     assert sheet.index("#critical нет") == sheet.index("#critical (#критично)") + 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "named", "latin"),
+    [("#уровень золото", "«золото»", "«pjkjnj»"), ("#думуд мшзз", "«мшзз»", "«vipp»")],
+)
+def test_an_argument_typed_in_the_russian_layout_is_named_as_typed(
+    typed: str, named: str, latin: str
+) -> None:
+    """The error of an argument no layout reads names it as typed, then its Latin
+    reading: «pjkjnj» alone was a word nobody typed; «vipp» shows a slip."""
+    [error] = parse_reply(f"{typed}\nТекст").errors
+    assert named in error and error.endswith(f"(в латинской раскладке: {latin})"), error
+    assert error.index(named) < error.index(latin)
