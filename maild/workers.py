@@ -158,6 +158,7 @@ class ChildProcess:
             # any thread starts, and their days come from the cache (adapters.cache).
             import holidays.countries.russia  # noqa: F401
 
+        self._close_pipe()
         parent, child = self.ctx.Pipe()
         self.parent_ends.append(parent)
         self.proc = self.ctx.Process(

@@ -42,8 +42,9 @@ def ru_year(year: int) -> YearDays:
     # Imported on first use: importing any country imports all of them (~0.2 s), which
     # commands that compute no deadline (ticket show, outbox list, ...) need not pay.
     # The country's class itself, not `holidays.RU`: that is a lazy loader importing
-    # it under a lock of its own. `maild serve` imports it before it forks or starts a
-    # thread (maild.server), so no child can inherit an import lock held by a thread.
+    # it under a lock of its own. Most processes never get here: adapters.cache keeps
+    # the answers. `maild serve` imports it before it forks a child again while threads
+    # run (maild.workers), so no child can inherit an import lock held by a thread.
     from holidays.countries.russia import RU
 
     # A transfer listed under one year may name a date in a neighbouring year

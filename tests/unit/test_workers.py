@@ -49,14 +49,20 @@ def test_a_child_answers_and_passes_errors_back(children):
 
 
 def test_a_dead_child_is_started_again_on_the_next_call(children):
-    child = ChildProcess(_app(), "maild-test-1", _serve, [])
+    """...and the dead one's pipe is closed: each restart kept one more open in the
+    daemon, and every later child inherited them all."""
+    ends: list[Any] = []
+    child = ChildProcess(_app(), "maild-test-1", _serve, ends)
     children.append(child)
     child.start()
-    first = child.proc.pid
-    os.kill(first, signal.SIGKILL)
-    child.proc.join(5)
-    pid, _ = child.call(1)
-    assert pid != first
+    fds = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        first = child.proc.pid
+        os.kill(first, signal.SIGKILL)
+        child.proc.join(5)
+        pid, _ = child.call(1)
+        assert pid != first
+    assert ends == [child.conn] and len(os.listdir("/proc/self/fd")) == fds
 
 
 def test_every_child_exits_on_eof_with_siblings_forked_after_it(children):
