@@ -10,6 +10,7 @@ import encodings.idna
 import functools
 import inspect
 import re
+import unicodedata
 from collections.abc import Callable
 from email.message import Message
 from typing import TypeVar, cast
@@ -141,7 +142,10 @@ def _a_labels(domain: str) -> str:
     folds into ASCII (fullwidth «ｅxample», a fullwidth or ideographic dot) stays as it
     came. Folded, each of a thousand spellings of example.org would be mail to
     example.org that the caps and the block list, which count addresses as written,
-    took for another address each."""
+    took for another address each. So does a label whose A-label reads back as other
+    letters (_spelt_as_written): IDNA 2003 maps ß to ss and ς to σ and drops joiners,
+    where registries (IDNA 2008) keep them, and «faßmüller.de» came out as the A-labels
+    of fassmüller.de, a domain of someone else's."""
     if domain.isascii() or _OTHER_DOTS.intersection(domain):
         return domain
     labels = []
@@ -150,10 +154,23 @@ def _a_labels(domain: str) -> str:
             ascii_label = encodings.idna.ToASCII(label).decode("ascii")
         except UnicodeError:  # (an empty label too)
             return domain
-        if not label.isascii() and (not ascii_label.startswith("xn--") or "." in ascii_label):
-            return domain  # a compatibility spelling of an ASCII label, or of a dot
+        if not label.isascii() and not _spelt_as_written(label, ascii_label):
+            return domain
         labels.append(ascii_label)
     return ".".join(labels)
+
+
+def _spelt_as_written(label: str, ascii_label: str) -> bool:
+    """Whether ``ascii_label`` (IDNA 2003's ToASCII of the non-ASCII ``label``) is an
+    A-label that reads back as ``label`` itself, but for case: not a compatibility
+    spelling of an ASCII label or a dot, nor ß as ss, ς as σ, a joiner dropped."""
+    if not ascii_label.startswith("xn--") or "." in ascii_label:
+        return False
+    try:
+        back = encodings.idna.ToUnicode(ascii_label)
+    except UnicodeError:
+        return False
+    return back == unicodedata.normalize("NFC", label.lower())
 
 
 def ascii_domain(address: str) -> str:

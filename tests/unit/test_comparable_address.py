@@ -8,6 +8,7 @@ import tracemalloc
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from maild.domain import authres
 from maild.domain.addresses import (
     a_labelled,
     ascii_domain,
@@ -76,6 +77,22 @@ def test_a_compatibility_spelling_of_an_ascii_name_is_no_spelling_of_it() -> Non
     for domain in ("ｅxample.org", "example。org", "example．org", "example｡org", "straße.de"):
         assert comparable_domain(domain) == domain.lower()
         assert ascii_domain(f"v@{domain}") == f"v@{domain}"
+
+
+def test_a_name_idna_2003_would_spell_as_another_name_is_no_spelling_of_it() -> None:
+    """IDNA 2003 maps ß to ss and ς to σ and drops the zero-width joiners; registries
+    keep them (IDNA 2008). So «faßmüller.de» came out as xn--fassmller-u9a.de, which is
+    fassmüller.de, a domain anyone may register: our headers named it, its mail joined
+    the other's ticket, and its DKIM signature verified a From of faßmüller.de. Such a
+    name stays as it came; a name of letters IDNA reads back as written is spelt."""
+    for domain in ("faßmüller.de", "ςφ.gr", "نامه\u200cای.ir", "ﬁnn.рф", "ẞtraße.рф"):
+        assert comparable_domain(domain) == domain.lower(), domain
+        assert ascii_domain(f"v@{domain}") == f"v@{domain}"
+    assert comparable_domain("faßmüller.de") != comparable_domain("fassmüller.de")
+    assert comparable_domain("ОКНА.рф") == "xn--80atjc.xn--p1ai"
+    assert comparable_domain("über.de") == "xn--ber-goa.de"
+    dkim = ["mx.example.com; dkim=pass header.d=xn--fassmller-u9a.de"]
+    assert not authres.sender_verified(dkim, "mx.example.com", "info@faßmüller.de")
 
 
 @given(st.text(max_size=30).filter(lambda d: not d.isascii()))
