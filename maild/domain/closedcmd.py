@@ -23,9 +23,10 @@ write the question in the same reply. With an answer, #wait waits for the answer
 
 #critical on a ticket already marked critical, #critical нет on one that is not: each
 would change nothing, while its writer believed it did (a colleague marked the ticket,
-or took the mark off, a minute before; the notice of another ticket answered). It stops
-the reply, as #cc of someone already on the ticket does, and the staff member is told
-who marked it (or took the mark off) and when.
+or took the mark off, a minute before; the notice of another ticket answered). It does
+not run, and the staff member is told who marked it (or took the mark off) and when; the
+rest of the reply goes (staffreply._agreeing): the mark is as they wanted it, and the
+answer to a critical ticket is the last thing to hold back.
 
 Pure: the ticket and its messages in, the errors (Russian) out.
 """

@@ -165,7 +165,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     body = _answer(policy, reply, extras, ticket, messages)
     if stop := _stopped(ctx, text, reply, extras, body, ticket, messages):
         return stop
-    reply, conflicts = _agreeing(reply)
+    reply, conflicts = _agreeing(ctx, reply, ticket, messages)
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
         body = f"{note_inline}\n{body}".strip()
@@ -223,11 +223,17 @@ def _started(notices: list[str], sent: dict[str, Any], replied: bool, at: str) -
     return notices
 
 
-def _agreeing(reply: ParsedReply) -> tuple[ParsedReply, list[str]]:
-    """The reply without its commands that contradict each other (neither of two runs),
-    and the errors that say so (conflicts.without_conflicts)."""
+def _agreeing(
+    ctx: Context, reply: ParsedReply, ticket: Ticket, messages: list[MessageRecord]
+) -> tuple[ParsedReply, list[str]]:
+    """The reply without its commands that contradict each other (neither of two runs:
+    conflicts.without_conflicts) or change nothing (a #critical of a ticket marked so:
+    closedcmd.critical_errors), and the errors that say so; the rest of it goes."""
     runs, conflicts = without_conflicts(reply.commands)
-    return replace(reply, commands=runs), conflicts
+    idle = critical_errors(runs, ticket, messages, ctx.policy.fmt_time)
+    if idle:  # the mark is as its writer wanted it: their answer need not wait
+        runs = tuple(c for c in runs if c.name != "critical")
+    return replace(reply, commands=runs), [*conflicts, *idle]
 
 
 def _stopped(
@@ -243,16 +249,15 @@ def _stopped(
     view of the ticket, or a #take of a ticket another holds (staleview), a bad command
     line, a check of #answer/#merge/#charset/#assign/#cc, a file the answer cannot
     carry, #take/#wait on a closed ticket, #wait that asks nothing, #development on free
-    support, a #critical (or #critical нет) that changes nothing, a command standing in
-    the quote; or, instead of all, a text that cannot be told from the notice it quotes
-    (``text``: the reply's own, the notice attached left out)."""
+    support, a command standing in the quote; or, instead of all, a text that cannot be
+    told from the notice it quotes (``text``: the reply's own, the notice attached left
+    out)."""
     if holds_notice(text):  # its "errors" are the cheat sheet's lines, not typed
         return staff_error(ctx, ticket, messages, [cmds.UNSEPARATED])
     view = sv.check(ctx, reply.commands, ticket, messages)
     errors = [*view.errors, *reply.errors, *extras.errors, *unsendable(ctx, reply, body)]
     errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
     errors += level_errors(reply.commands, ticket)
-    errors += critical_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
     errors += unasked_errors(reply.commands, bool(body) and not reply.note, messages)
     errors += [cmds.IN_QUOTE.format(line=s) for s in cmds.in_quote(text, messages, reply.commands)]
     return staff_error(ctx, ticket, messages, errors, view.resend) if errors else None

@@ -66,23 +66,28 @@ def test_critical_off_puts_the_ticket_back_in_its_place(desk, sink):
 
 
 @pytest.mark.parametrize("typed", ["#critical off", "#скшешсфд щаа", "#critical нет"])
-def test_critical_off_on_a_ticket_not_critical_stops_the_reply(desk, sink, typed):
+def test_critical_off_on_a_ticket_not_critical_is_told_and_the_answer_goes(desk, sink, typed):
+    """The mark is as the staff member wanted it: the command does not run and they are
+    told so, and their answer to the customer goes, as with commands that contradict
+    each other (held back, a critical ticket's answer waited for them to read why)."""
     tid, _ = open_ticket(desk, sink)
     before = len(customer_mails(sink))
     desk.ingest(staff_reply(tid, f"{typed}\nИван, смотрим.\n"))
     desk.flush()
     sink.wait_for(len(sink.received))
-    assert len(customer_mails(sink)) == before  # the reply stopped: nothing went
-    assert desk.ticket(tid)["critical"] is False
+    [answer] = customer_mails(sink)[before:]
+    assert "Иван, смотрим." in answer.text
+    t = desk.ticket(tid)
+    assert t["critical"] is False and not t["messages"][-1].get("commands")
     [mail] = told(sink, "anna@example.com")
     assert "#critical нет не выполнена: обращение не отмечено как срочное" in mail.text
-    assert "Клиенту ничего не отправлено" in mail.text
+    assert "Клиенту ничего не отправлено" not in mail.text
 
 
 def test_a_mark_that_changes_nothing_names_who_set_it(desk, sink):
     """Two staff read one notice: Anna marks the ticket critical, Boris a minute later
-    too, with his answer. His «#critical» changed nothing without a word; now his reply
-    stops and he learns who marked it, and how the mark comes off. Taken off, a second
+    too, with his answer. His «#critical» changed nothing without a word; now he learns
+    who marked it, and how the mark comes off, and his answer goes. Taken off, a second
     «#critical нет» is told who took it off."""
     tid, _ = open_ticket(desk, sink)
     desk.ingest(staff_reply(tid, "#critical\n"))
@@ -90,7 +95,8 @@ def test_a_mark_that_changes_nothing_names_who_set_it(desk, sink):
     desk.ingest(staff_reply(tid, "#critical\nИван, смотрим.\n", sender="boris@example.com"))
     desk.flush()
     sink.wait_for(len(sink.received))
-    assert len(customer_mails(sink)) == before and desk.ticket(tid)["critical"] is True
+    [answer] = customer_mails(sink)[before:]
+    assert "Иван, смотрим." in answer.text and desk.ticket(tid)["critical"] is True
     [mail] = told(sink, "boris@example.com")
     assert "#critical не выполнена: обращение уже отмечено как срочное" in mail.text
     assert "(anna@example.com, " in mail.text and "#critical нет" in mail.text
