@@ -131,3 +131,18 @@ def test_the_head_never_joins_by_to_or_cc_as_staff_never_do() -> None:
     # a ticket that took him in before: he hears from support as staff, not as a customer
     ticket = {**TICKET, "participants": [IVAN, PETR, head]}
     assert customers(ticket, policy.internal, policy.support_address) == [IVAN, PETR]
+
+
+def test_cc_and_uncc_know_a_participant_in_either_spelling_of_the_domain() -> None:
+    """Our headers name anna@магазин.рф as anna@xn--80aairftm.xn--p1ai, and staff copy
+    her from there: «#cc» of that added her a second time (two copies of every answer),
+    «#uncc» of it was refused as «не участник». Either spelling is the one participant,
+    and what the ticket keeps is the spelling it had."""
+    anna, anna_ascii = "anna@магазин.рф", "anna@xn--80aairftm.xn--p1ai"
+    ticket = {**TICKET, "participants": [IVAN, anna]}
+    t, error = apply_participant_command(POLICY, ticket, "cc", anna_ascii)
+    assert t is ticket and error is not None and "уже участник" in error
+    t, error = apply_participant_command(POLICY, ticket, "uncc", anna_ascii)
+    assert error is None and t["participants"] == [IVAN] and t["removed"] == [anna]
+    t, error = apply_participant_command(POLICY, t, "cc", anna_ascii.upper())
+    assert error is None and t["participants"] == sorted([IVAN, anna]) and t["removed"] == []
