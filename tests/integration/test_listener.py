@@ -195,7 +195,11 @@ def test_large_transfers_wait_for_a_slot_and_small_mail_never_does(tmp_path):
             c.envelope(size)
         assert first.command(b"DATA").startswith(b"354")
         first.sock.sendall(big * 11_000)  # 1.1 MB: it takes the slot
-        time.sleep(0.2)
+        # (read past 1 MB: the slot is taken; a fixed wait was too short on a busy machine)
+        deadline = time.monotonic() + 10
+        while not (ctl.limits._slots is not None and ctl.limits._slots.locked()):
+            assert time.monotonic() < deadline, "the first transfer never took the slot"
+            time.sleep(0.01)
         declared.sock.sendall(b"DATA\r\n")
         assert undeclared.command(b"DATA").startswith(b"354")
         rest = threading.Thread(target=undeclared.sock.sendall, args=(big * 15_000 + b".\r\n",))
