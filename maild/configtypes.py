@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from maild.configschema import SPAM_VERDICTS, SUBJECT_TAGS
+from maild.domain.addresses import a_labelled_domain
 from maild.domain.leftstaff import own_side
 
 
@@ -35,7 +36,9 @@ class SupportConfig:
 
     @property
     def domain(self) -> str:
-        return self.address.rsplit("@", 1)[1]
+        """Support's domain as maild's Message-IDs name it: in A-labels (an id of 8-bit
+        characters threads in no client and is left out of the mail)."""
+        return a_labelled_domain(self.address.rsplit("@", 1)[1])
 
     @property
     def internal(self) -> tuple[str, ...]:  # support's own side: staff, the head if any

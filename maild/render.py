@@ -20,6 +20,7 @@ import jinja2
 
 from maild import renderfilters, sandbox
 from maild.configtypes import SupportConfig
+from maild.domain.addresses import a_labelled
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.commands import cheat_sheet
 from maild.domain.filerules import mail_words
@@ -80,8 +81,11 @@ class Renderer:
             # an override that fails gives way to the shipped template (overrides.py);
             # `run`: where `maild status` reads that (the storage's run/ folder)
             self.fallback = Fallback(override, _environment([templates], compiled), run)
+        # support's address as its mail names it (From, the envelope, X-Loop): a domain
+        # in A-labels (addresses.a_labelled), plain ASCII over any relay
+        self._own = a_labelled(support.address)
         # as text, for the outbox's record (`outbox list`): the name readable, not encoded
-        self._from = str(Address(display_name=support.name, addr_spec=support.address))
+        self._from = str(Address(display_name=support.name, addr_spec=self._own))
         self._from_line = mailbox_field("From", [(support.name, support.address)])
         self.zone, self.zone_words = zone_label(support.timezone), zone_words(support.timezone)
         self.hours_words = hours_words(support.timezone)
@@ -212,7 +216,7 @@ class Renderer:
         if auto:
             headers["Auto-Submitted"] = "auto-replied"
             headers["X-Auto-Response-Suppress"] = "All"
-        headers["X-Loop"] = self.support.address
+        headers["X-Loop"] = self._own  # screen.own_loop knows it in either spelling
         if tid:
             headers["X-Maild-TID"] = tid
         lines = [self._from_line, address_field("To", to)]

@@ -22,6 +22,7 @@ _F = TypeVar("_F", bound=Callable[..., str])
 
 __all__ = [
     "a_labelled",
+    "a_labelled_domain",
     "address_of",
     "addresses",
     "ascii_domain",
@@ -180,6 +181,14 @@ def ascii_domain(address: str) -> str:
     came."""
     local, at, domain = address.rpartition("@")
     return f"{local}@{_a_labels(domain)}" if at else address
+
+
+def a_labelled_domain(domain: str) -> str:
+    """`domain` as maild names its own in the ids of its mail (Message-ID: an id of
+    8-bit characters threads in no client, and mime.header_line leaves it out): in
+    IDNA A-labels (поддержка.рф: xn--80ahaefyxhn.xn--p1ai); as it came when ASCII
+    already or IDNA cannot spell it (_a_labels)."""
+    return _a_labels(domain)
 
 
 def a_labelled(address: str) -> str:

@@ -7,7 +7,10 @@ and a Message-ID whose key starts "list-", so that a reply to the list itself is
 as one, on none of its tickets, as surely as a reply address proves its ticket.
 
 Pure: the secret is passed in. Addresses are case-insensitive, so the TID is
-signed in lower case.
+signed in lower case. Support's domain is written in A-labels (a desk at поддержка.рф
+signs support+<tid>.<sig>@xn--80ahaefyxhn.xn--p1ai, its ids end so: ASCII, valid in
+any header and over any relay) and read back in either spelling (comparable_domain):
+an EAI client answers in Unicode what an ordinary one answers in A-labels.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import hmac
 import re
 
+from maild.domain.addresses import a_labelled, a_labelled_domain, comparable_domain
 from maild.domain.message import normalize_address
 
 __all__ = [
@@ -56,7 +60,7 @@ def sign(tid: str, secret: bytes, support_address: str) -> str:
     recipient got their own (sign_for). A reply to it still finds its ticket, but
     it proves no one: every customer's copy carried the same."""
     local, tid, domain = _parts(tid, support_address)
-    return f"{local}{DELIMITER}{tid}.{_signature(tid, secret)}@{domain}"
+    return a_labelled(f"{local}{DELIMITER}{tid}.{_signature(tid, secret)}@{domain}")
 
 
 def verify(address: str, secret: bytes, support_address: str) -> tuple[str | None, bool]:
@@ -84,7 +88,7 @@ def sign_for(tid: str, person: str, secret: bytes, support_address: str) -> str:
     it, so a reply to it from that address shows that person wrote it (another
     recipient's copy cannot be reused). Every mail maild sends carries this one."""
     local, tid, domain = _parts(tid, support_address)
-    return f"{local}{DELIMITER}{tid}.{_signature(_for(tid, person), secret)}@{domain}"
+    return a_labelled(f"{local}{DELIMITER}{tid}.{_signature(_for(tid, person), secret)}@{domain}")
 
 
 def signed_for(address: str, person: str, secret: bytes, support_address: str) -> str | None:
@@ -103,7 +107,8 @@ def sign_list(tid: str, person: str, secret: bytes, support_address: str) -> str
     than a ticket's, so `verify` and `signed_for` never take it for one: a reply to it
     is a reply to the list, on no ticket (list_signed_for tells it)."""
     local, tid, domain = _parts(tid, support_address)
-    return f"{local}{DELIMITER}list.{tid}.{_signature(_list_for(tid, person), secret)}@{domain}"
+    signature = _signature(_list_for(tid, person), secret)
+    return a_labelled(f"{local}{DELIMITER}list.{tid}.{signature}@{domain}")
 
 
 def list_signed_for(address: str, person: str, secret: bytes, support_address: str) -> str | None:
@@ -139,8 +144,9 @@ def _for(tid: str, person: str) -> str:
 
 def sign_message_id(key: str, tid: str, secret: bytes, domain: str) -> str:
     """The Message-ID of mail we send about ``tid``; ``key`` makes it unique (and is
-    derived from what caused the mail, so a re-run gives the same id)."""
-    return f"<{key}.{tid}.{_signature(f'{key}.{tid}', secret)}@{domain}>"
+    derived from what caused the mail, so a re-run gives the same id). Its domain in
+    A-labels (a_labelled_domain): an id of 8-bit characters threads in no client."""
+    return f"<{key}.{tid}.{_signature(f'{key}.{tid}', secret)}@{a_labelled_domain(domain)}>"
 
 
 _MESSAGE_ID_RE = re.compile(r"<([A-Za-z0-9_-]+)\.([a-z0-9][a-z0-9_-]*)\.([a-z2-7]+)@([^<>@\s]+)>")
@@ -154,9 +160,10 @@ def message_id_parts(msgid: str) -> tuple[str, str] | None:
 
 
 def tid_of_message_id(msgid: str, secret: bytes, domain: str) -> str | None:
-    """The TID of one of our own signed Message-IDs; None for anything else."""
+    """The TID of one of our own signed Message-IDs, its domain ``domain`` in either
+    spelling (comparable_domain); None for anything else."""
     m = _MESSAGE_ID_RE.fullmatch(msgid.strip())
-    if m is None or m.group(4).lower() != domain.lower():
+    if m is None or comparable_domain(m.group(4)) != comparable_domain(domain):
         return None
     key, tid, signature = m.group(1), m.group(2), m.group(3)
     expected = _signature(f"{key}.{tid}", secret)
@@ -174,12 +181,12 @@ def list_tid_of_message_id(msgid: str, secret: bytes, domain: str) -> str | None
 
 
 def is_support_address(address: str, support_address: str) -> bool:
-    """True for the support address itself and for any support+anything@ variant."""
-    local, domain = _split(support_address)
-    addr = normalize_address(address)
-    if addr == f"{local}@{domain}":
-        return True
-    return _plus_part(address, support_address) is not None
+    """True for the support address itself and for any support+anything@ variant, its
+    domain in either spelling (comparable_domain: support@поддержка.рф and
+    support@xn--80ahaefyxhn.xn--p1ai are one address)."""
+    local, _domain = _split(support_address)
+    own = _own_local(address, support_address)
+    return own is not None and (own == local or own.startswith(local + DELIMITER))
 
 
 def _signature(tid: str, secret: bytes) -> str:
@@ -201,8 +208,18 @@ def _split(support_address: str) -> tuple[str, str]:
 def _plus_part(address: str, support_address: str) -> str | None:
     """What follows "support" and DELIMITER when ``address`` is a plus-address of
     support, else None."""
-    local, domain = _split(support_address)
-    addr_local, at, addr_domain = normalize_address(address).rpartition("@")
-    if not at or addr_domain != domain or not addr_local.startswith(local + DELIMITER):
+    local, _domain = _split(support_address)
+    addr_local = _own_local(address, support_address)
+    if addr_local is None or not addr_local.startswith(local + DELIMITER):
         return None
     return addr_local[len(local) + len(DELIMITER) :]
+
+
+def _own_local(address: str, support_address: str) -> str | None:
+    """The lower-cased local part of ``address`` when it is at support's domain, in
+    either spelling of it (comparable_domain), else None."""
+    _local, domain = _split(support_address)
+    addr_local, at, addr_domain = normalize_address(address).rpartition("@")
+    if not at or comparable_domain(addr_domain) != comparable_domain(domain):
+        return None
+    return addr_local

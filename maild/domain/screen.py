@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from maild.domain.addresses import comparable_address
 from maild.domain.message import ParsedMessage
 from maild.domain.replyaddr import is_support_address
 
@@ -27,6 +28,23 @@ AUTO_REPLY_SUBJECT = re.compile(
     r"|abwesenheitsnotiz|réponse\s+automatique)\s*:",
     re.IGNORECASE,
 )
+
+
+# what parts the words of an X-Loop value ("support@x.ru", "Name <support@x.ru>");
+# a split, linear in the value's length, as a search for addresses would not be
+_LOOP_WORDS = re.compile(r"[\s<>()\[\],;:\"]+")
+
+
+def own_loop(value: str, support_address: str) -> bool:
+    """Whether an X-Loop value names the support address: maild's own mail come back.
+    maild writes it with the domain in A-labels (support@xn--80ahaefyxhn.xn--p1ai), a
+    desk's older mail or an EAI system in Unicode (support@поддержка.рф): either
+    spelling of the domain, in any case, is the one address (comparable_address)."""
+    if support_address.lower() in value.lower():
+        return True
+    own = comparable_address(support_address)
+    words = _LOOP_WORDS.split(value)
+    return any(comparable_address(w) == own for w in words if "@" in w)
 
 
 @dataclass(frozen=True)
@@ -64,9 +82,8 @@ def screen(msg: ParsedMessage, support_address: str) -> Screening:
         return Screening(True, "нет адреса отправителя")
     if is_support_address(msg.from_addr, support):
         return Screening(True, "письмо с адреса самой службы поддержки (петля)")
-    for value in msg.headers.get("x-loop", ()):
-        if support in value.lower():
-            return Screening(True, "заголовок X-Loop службы поддержки (петля)")
+    if any(own_loop(value, support) for value in msg.headers.get("x-loop", ())):
+        return Screening(True, "заголовок X-Loop службы поддержки (петля)")
     if msg.headers.get("x-maild-loop"):
         return Screening(True, "заголовок X-Maild-Loop (петля)")
     auto = (msg.header("auto-submitted") or "").strip().lower()

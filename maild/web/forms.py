@@ -30,6 +30,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from maild import mime
 from maild.adapters.durable import write_atomic
+from maild.domain.addresses import a_labelled, a_labelled_domain
 from maild.domain.bidi import without_bidi_controls
 from maild.domain.knownfiles import SITE, SOURCE_FIELD
 from maild.domain.longtext import MAX_MAILED_TEXT
@@ -148,14 +149,16 @@ def compose(
     mail client's reply would (robots.answered: a post naming nothing answered our
     acknowledgement of the post before it, and the third in five minutes made the
     customer a robot whose mail staff no longer heard of)."""
-    domain = support.rsplit("@", 1)[1]
+    # support's own address and domain in A-labels (a desk at поддержка.рф): the
+    # email package writes no 8-bit header, and mail's ids and addresses are ASCII
+    domain = a_labelled_domain(support.rsplit("@", 1)[1])
     msg = EmailMessage(policy=SMTP)
     if authserv_id:  # the address was proven by a link only its mailbox received
         msg["Authentication-Results"] = (
             f"{authserv_id}; dkim=pass header.d={from_addr.rsplit('@', 1)[1]} "
             "(maild web: address confirmed by a signed link)"
         )
-    msg["To"] = support
+    msg["To"] = a_labelled(support)
     msg["Date"] = format_datetime(now)
     message_id = f"<web.{nonce}@{domain}>"
     msg["Message-ID"] = message_id

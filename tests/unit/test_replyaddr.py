@@ -294,3 +294,52 @@ def test_the_plus_addresses_delimiter_is_one_constant_that_readmes_postfix_setup
     assert list_signed_for(listed, person, SECRET, SUPPORT) == "4821-7730"
     assert is_support_address("support=x@example.com", SUPPORT)
     assert not is_support_address("support+x@example.com", SUPPORT)
+
+
+# -- a support address at a Cyrillic (IDN) domain ---------------------------------
+
+IDN_U, IDN_A = "support@поддержка.рф", "support@xn--80ahaefyxhn.xn--p1ai"
+DOMAIN_U, DOMAIN_A = "поддержка.рф", "xn--80ahaefyxhn.xn--p1ai"
+
+
+@pytest.mark.parametrize("support", [IDN_U, "Support@ПОДДЕРЖКА.рф"])
+def test_an_idn_desk_signs_in_a_labels(support) -> None:
+    """Its reply addresses and Message-IDs are ASCII, the domain in A-labels, when the
+    config spells it in Unicode."""
+    anna = "anna@example.com"
+    for address in (
+        sign("4821-7730", SECRET, support),
+        sign_for("4821-7730", anna, SECRET, support),
+        sign_list("4821-7730", anna, SECRET, support),
+    ):
+        assert address.startswith("support+") and address.endswith(f"@{DOMAIN_A}"), address
+    msgid = sign_message_id("k1", "4821-7730", SECRET, support.rpartition("@")[2])
+    assert msgid.isascii() and msgid.endswith(f"@{DOMAIN_A}>")
+
+
+@pytest.mark.parametrize(("support", "spelling"), [(IDN_U, DOMAIN_A), (IDN_A, "ПОДДЕРЖКА.рф")])
+def test_an_idn_desk_knows_its_own_addresses_in_either_spelling(support, spelling) -> None:
+    """What comes back names the domain as the other side spelled it: an ordinary client
+    in A-labels, an EAI client in Unicode. It is the desk's own either way."""
+    anna = "anna@example.com"
+
+    def respelled(address: str) -> str:
+        return address.rpartition("@")[0] + "@" + spelling
+
+    assert is_support_address(f"support@{spelling}", support)
+    assert is_support_address(f"Support+anything@{spelling}", support)
+    assert not is_support_address(f"other@{spelling}", support)
+    assert not is_support_address("support@xn--80atjc.xn--p1ai", support)
+    assert verify(respelled(sign("4821-7730", SECRET, support)), SECRET, support) == (
+        "4821-7730",
+        True,
+    )
+    signed = respelled(sign_for("4821-7730", anna, SECRET, support))
+    assert signed_for(signed, anna, SECRET, support) == "4821-7730"
+    listed = respelled(sign_list("4821-7730", anna, SECRET, support))
+    assert list_signed_for(listed, anna, SECRET, support) == "4821-7730"
+    own = support.rpartition("@")[2]
+    msgid = sign_message_id("k1", "4821-7730", SECRET, own).replace(DOMAIN_A, spelling)
+    assert tid_of_message_id(msgid, SECRET, own) == "4821-7730"
+    listed_id = sign_message_id(LIST_KEY + "k1", "4821-7730", SECRET, own)
+    assert list_tid_of_message_id(listed_id.replace(DOMAIN_A, spelling), SECRET, own) == "4821-7730"

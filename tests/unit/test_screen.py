@@ -161,6 +161,30 @@ def test_x_loop_with_the_support_address_is_a_loop(value: str) -> None:
     assert result.automated and "X-Loop" in result.reason
 
 
+IDN_U, IDN_A = "support@поддержка.рф", "support@xn--80ahaefyxhn.xn--p1ai"
+
+
+@pytest.mark.parametrize(
+    ("support", "value"),
+    [
+        (IDN_U, IDN_A),  # maild's own X-Loop, in A-labels, at a desk configured in Unicode
+        (IDN_U, IDN_A.upper()),
+        (IDN_U, f"Служба <{IDN_A}>"),
+        (IDN_A, "=?utf-8?b?c3VwcG9ydEDQv9C+0LTQtNC10YDQttC60LAu0YDRhA==?="),  # older mail
+        (IDN_A, "support@ПОДДЕРЖКА.РФ"),
+    ],
+)
+def test_x_loop_names_a_cyrillic_support_domain_in_either_spelling(support, value) -> None:
+    def looped(x_loop: str) -> Screening:
+        return screen(parse(f"From: robot@x.ru\r\nX-Loop: {x_loop}\r\n\r\nТекст".encode()), support)
+
+    result = looped(value)
+    assert result.automated and "X-Loop" in result.reason
+    # another address at the desk's domain, support at another Cyrillic domain
+    assert not looped("other@xn--80ahaefyxhn.xn--p1ai").automated
+    assert not looped("support@xn--80atjc.xn--p1ai").automated
+
+
 def test_x_loop_of_someone_else_is_not_our_loop() -> None:
     assert not screened("X-Loop: helpdesk@partner.example").automated
 

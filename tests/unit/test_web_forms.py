@@ -97,3 +97,22 @@ def test_a_field_is_cut_before_it_is_read_but_a_whole_text_stays_whole():
     assert clean_text(log) == log.replace("\r\n", "\n")[:MAX_TEXT]
     assert len(clean_text(log)) == MAX_TEXT - MAX_TEXT % 12
     assert clean_text("ж" * (20 * MAX_TEXT)) == "ж" * MAX_TEXT
+
+
+def test_a_post_to_a_desk_at_a_cyrillic_domain_names_it_in_a_labels():
+    """support@поддержка.рф: the post's To and Message-ID hold the domain in A-labels.
+    The email package refused to write it in Unicode (UnicodeEncodeError): no post of
+    the site reached such a desk."""
+    raw, message_id = compose(
+        support="support@поддержка.рф",
+        from_addr="ivan@x.ru",
+        from_name="Иван",
+        subject="Вопрос",
+        text="Текст",
+        files=[],
+        nonce="0123abcd",
+        now=datetime(2026, 11, 25, tzinfo=UTC),
+    )
+    assert message_id == "<web.0123abcd@xn--80ahaefyxhn.xn--p1ai>"
+    msg = parse(raw)
+    assert msg.to == ("support@xn--80ahaefyxhn.xn--p1ai",) and msg.message_id == message_id
