@@ -15,7 +15,10 @@ from typing import Any
 
 from maild.adapters.outbound import UNREACHABLE
 from maild.app import App
+from maild.domain import mergedwait
 from maild.domain.addresses import address_of, comparable_address, comparable_domain
+from maild.domain.mergedwait import pending as pending_waits
+from maild.domain.pending import next_due, pending_due
 from maild.domain.records import OutboxEntry
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
@@ -194,9 +197,16 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
     print(f"status: {ticket['status']}   level: {level.id} ({level.name_ru})")
     print(f"requester: {ticket['requester']}   created: {app.fmt_time(ticket['created_at'])}")
     print(
-        f"reaction due: {app.fmt_time(ticket['reaction_due']) or '-'}   "
+        f"reaction due: {app.fmt_time(next_due(ticket)) or '-'}   "
         f"first reaction: {app.fmt_time(ticket['first_reaction_at']) or '-'}"
     )
+    if waits := pending_waits(ticket):  # the customers merged in wait by their own
+        print(f"own deadline: {app.fmt_time(pending_due(ticket)) or '-'}")
+        for w in waits:
+            print(
+                f"  [TID#{w['tid']}] {w.get('requester', '')} ({w['level']}): due "
+                f"{app.fmt_time(mergedwait.due(w))}"
+            )
     ident = ticket.get("identification") or {}
     if ident.get("reason"):
         print(f"identification: {ident['reason']}")

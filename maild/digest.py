@@ -15,6 +15,7 @@ from typing import Any
 
 from maild.adapters import daymark
 from maild.app import App
+from maild.domain.pending import next_due
 from maild.domain.queue import Queue, queue_for
 from maild.domain.records import Summary
 from maild.domain.sla import LEVELS
@@ -33,8 +34,9 @@ def _row(app: App, r: Summary) -> dict[str, Any]:
     return {
         **r,
         "level_name": LEVELS[r["level"]].name_ru if r["level"] in LEVELS else r["level"],
-        # empty when nothing waits for staff (answered, taken): the line says so
-        "due": app.fmt_time(r.get("reaction_due"), short=True),
+        # empty when nothing waits for staff (answered, taken): the line says so; the
+        # nearest of its deadlines and those of customers merged in (as it is ordered)
+        "due": app.fmt_time(next_due(r), short=True),
         "subject": r.get("subject") or "(без темы)",
     }
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from maild.app import App
 from maild.domain.mergedwait import report_rows
+from maild.domain.pending import next_due
 from maild.domain.records import Summary
 from maild.domain.sla import LEVELS, SHORT_RU
 
@@ -65,7 +66,8 @@ def _tally(
         counts["breached"] += 1
     if r["status"] != "closed":
         counts["open"] += 1
-        if r.get("reaction_due") and datetime.fromisoformat(r["reaction_due"]) < now:
+        # the nearest of its deadlines and those of the customers merged into it
+        if (d := next_due(r)) and datetime.fromisoformat(d) < now:
             counts["overdue"] += 1
     return counts, hours
 

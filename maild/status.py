@@ -28,6 +28,7 @@ from maild import imapnotes, servecheck, storagehealth
 from maild.adapters.layout import KEY_READABLE, readable_keys
 from maild.adapters.spool import pid_alive
 from maild.app import App
+from maild.domain.pending import next_due
 from maild.domain.records import aware_time
 from maild.output import print_json
 from maild.overrides import failing, reasons
@@ -159,8 +160,9 @@ def _outbox(app: App, now: datetime) -> dict[str, Any]:
 
 
 def _tickets(app: App, now: datetime) -> dict[str, Any]:
-    rows, due = app.store.open_summaries(), "reaction_due"
-    overdue = sum(1 for r in rows if r.get(due) and datetime.fromisoformat(r[due]) < now)
+    rows = app.store.open_summaries()
+    # the nearest deadline of each: its own or a customer's merged into it (pending)
+    overdue = sum(1 for r in rows if (d := next_due(r)) and datetime.fromisoformat(d) < now)
     unreadable = {"unreadable": u} if (u := unreadable_files(app.store.root)) else {}
     return {"open": len(rows), "overdue": overdue, **unreadable}  # (its open: not counted)
 

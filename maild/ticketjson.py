@@ -1,10 +1,14 @@
 """The ticket JSON of `ticket show --json` and `ticket list --json`: INTERFACE.md's
-shape, then a few keys of our own at the end (README: `rating` under ratings by mail)."""
+shape, then a few keys of our own at the end (README: `rating` under ratings by mail).
+`reaction_due` is when the next staff reaction is due: on a ticket with customers merged
+into it before any reaction, the nearest of its own deadline and theirs (pending.next_due;
+`merged_waits` lists theirs)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from maild.domain.pending import next_due
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.ticket import rating_of_closing
 from maild.threadview import message_json
@@ -24,6 +28,8 @@ PUBLIC_TICKET = (
 def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]:
     """The INTERFACE.md shape, plus a few extra keys at the end."""
     out = {k: ticket.get(k) for k in PUBLIC_TICKET}
+    if ticket.get("merged_waits"):
+        out["reaction_due"] = next_due(ticket)
     out["messages"] = [message_json(m) for m in messages]
     out.update(
         critical=ticket.get("critical", False),
@@ -37,7 +43,16 @@ def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]
     )
     out["participants"] = list(ticket.get("participants") or [])
     # robots: sender -> why maild took it for one; humans: those staff vouched for (#human)
-    for key in ("merged_into", "merged_from", "removed", "undeliverable", "robots", "humans"):
+    # merged_waits: the waits of customers merged in unreacted (mergedwait.MergedWait)
+    for key in (
+        "merged_into",
+        "merged_from",
+        "merged_waits",
+        "removed",
+        "undeliverable",
+        "robots",
+        "humans",
+    ):
         if ticket.get(key):
             out[key] = ticket[key]
     return out

@@ -1,11 +1,15 @@
 """#merge: one problem that arrived as two tickets becomes one.
 
 Pure: the source ticket's messages, participants and known robots move into the
-target, the earlier pending deadline wins (with the marks of what reminders and
-escalations went about it), a closed target is open again when an open ticket comes
-in and a waiting one when a customer's mail waiting for staff does, the source is
-closed and points at the target. The source's customer, if staff never reacted to
-them, waits on in the target (mergedwait: how the SLA report counts that wait).
+target, a closed target is open again when an open ticket comes in and a waiting one
+when a customer's mail waiting for staff does, the source is closed and points at the
+target. The source's customer, if staff never reacted to them, waits on in the target
+by their own deadline and level (mergedwait: its reminders, escalation and the SLA
+report), and the target keeps its own deadline and level: each customer's deadline is
+reminded, escalated and reported once (pending.deadlines). Only a source staff reacted
+to, whose customer wrote again since, brings its pending deadline as the target's own,
+the earlier of the two winning (`_own_due`). What reminders and escalations went about
+the deadlines it brings comes with them (`_kept_marks`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,21 @@ def _earlier(a: str | None, b: str | None) -> str | None:
     return a if datetime.fromisoformat(a) <= datetime.fromisoformat(b) else b
 
 
+def _own_due(target: Ticket, source: Ticket) -> tuple[str | None, str | None]:
+    """The target's own pending deadline once ``source`` is merged into it, and when
+    its clock started: its own, as it was, when the source's customer waits on in it
+    as a merged wait (never reacted to: mergedwait.carried), else the earlier of its
+    own and the source's (staff reacted to the source and its customer wrote again:
+    that mail waits for staff now in the target, which has no wait of its own for it)."""
+    due, start = target.get("reaction_due"), target.get("reaction_from")
+    if not source.get("first_reaction_at"):
+        return due, start
+    earlier = _earlier(due, source.get("reaction_due"))
+    if earlier != due:
+        return earlier, source.get("reaction_from") or source["created_at"]
+    return due, start
+
+
 def _same(a: str | None, b: str | None) -> bool:
     """Two deadlines as stored are one moment (the text may differ in its offset)."""
     return bool(a and b) and datetime.fromisoformat(a) == datetime.fromisoformat(b)
@@ -66,29 +85,33 @@ def _kept_marks(
     return {**out, **sent}
 
 
-def _carry(source: Ticket, target: Ticket, t: Ticket, due: str | None) -> tuple[Ticket, Ticket]:
-    """(source, t) once the source's customer, never reacted to, waits on in `t`, the
-    target as merged (mergedwait: the SLA report judges that wait there, once, and its
-    deadline mail goes from there), with what went about the deadlines it brings."""
+def _carry(
+    source: Ticket, target: Ticket, t: Ticket, due: str | None
+) -> tuple[Ticket, Ticket, list[str]]:
+    """(source, t, the deadlines of the waits it brings) once the source's customer,
+    never reacted to, waits on in `t`, the target as merged (mergedwait: the SLA report
+    judges that wait there, once, and its deadline mail goes from there), with what
+    went about the deadlines it brings."""
     before = len(t.get("merged_waits") or ())
     source, t = mergedwait.carried(source, t)
     moved = [d for w in (t.get("merged_waits") or ())[before:] if (d := mergedwait.due(w))]
     if marks := _kept_marks(source, target, due, moved):
         t["sent"] = marks
-    return source, t
+    return source, t, moved
 
 
-def _status(target: Ticket, source: Ticket, due: str | None) -> tuple[Status, str | None]:
+def _status(target: Ticket, source: Ticket, waits: bool) -> tuple[Status, str | None]:
     """The target's status and closing time after the merge, which may open it: a
     closed target is open again when an open ticket comes in; a waiting one when the
-    target then has a pending deadline, i.e. the merge brings a customer's mail that
-    waits for staff. That ticket waits for staff, not for the customer, as when a
-    customer answers a #wait ticket (ticket.on_customer_message); left waiting, it read
-    «ждём ответа клиента», and #wait's job reminded the customer to answer and closed
-    it with that mail unanswered (jobs.waiting)."""
+    target then `waits` for staff (a pending deadline of its own or of a wait merged
+    in), i.e. the merge brings a customer's mail that waits for staff. That ticket
+    waits for staff, not for the customer, as when a customer answers a #wait ticket
+    (ticket.on_customer_message); left waiting, it read «ждём ответа клиента», and
+    #wait's job reminded the customer to answer and closed it with that mail
+    unanswered (jobs.waiting)."""
     if target["status"] == "closed" and source["status"] != "closed":
         return "open", None
-    if target["status"] == "waiting" and due is not None:
+    if target["status"] == "waiting" and waits:
         return "open", target.get("closed_at")
     return target["status"], target.get("closed_at")
 
@@ -100,7 +123,8 @@ def merge(
     target_messages: Messages,
     at: datetime,
 ) -> tuple[Ticket, Ticket, Messages]:
-    """(closed source, target with the source's people and deadline, target's messages)."""
+    """(closed source, target with the source's people and its customer's wait,
+    target's messages)."""
     t: Ticket = {**target}
     t["participants"] = sorted(
         {*t.get("participants", ()), source["requester"], *source.get("participants", ())} - {""}
@@ -125,13 +149,11 @@ def merge(
         t["robots"] = bots
     else:
         t.pop("robots", None)
-    due = _earlier(t.get("reaction_due"), source.get("reaction_due"))
+    due, start = _own_due(t, source)
     if due != t.get("reaction_due"):
-        t["reaction_due"] = due
-        t["reaction_from"] = source.get("reaction_from") or source["created_at"]
+        t["reaction_due"], t["reaction_from"] = due, start
     if source.get("critical"):
         t["critical"] = True
-    t["status"], t["closed_at"] = _status(t, source, due)
     t["merged_from"] = sorted({*t.get("merged_from", ()), source["tid"]})
     known = {m["message_id"] for m in target_messages}
     moved = [
@@ -140,7 +162,8 @@ def merge(
     messages = sorted(
         [*target_messages, *moved], key=lambda m: datetime.fromisoformat(m["received_at"])
     )
-    source, t = _carry(source, target, t, due)
+    source, t, brought = _carry(source, target, t, due)
+    t["status"], t["closed_at"] = _status(t, source, due is not None or bool(brought))
     s: Ticket = {
         **source,
         "status": "closed",

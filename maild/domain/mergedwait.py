@@ -26,7 +26,16 @@ from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 if TYPE_CHECKING:  # records declares a ticket's merged_waits with MergedWait
     from maild.domain.records import Summary, Ticket
 
-__all__ = ["MergedWait", "answered", "carried", "due", "named", "pending", "report_rows"]
+__all__ = [
+    "MergedWait",
+    "answered",
+    "carried",
+    "due",
+    "named",
+    "pending",
+    "report_rows",
+    "wait_of",
+]
 
 
 class MergedWait(TypedDict):
@@ -56,6 +65,14 @@ def pending(ticket: Mapping[str, Any]) -> list[MergedWait]:
     if ticket.get("status") == "closed":
         return []
     return [w for w in _pending(ticket.get("merged_waits")) if due(w)]
+
+
+def wait_of(ticket: Mapping[str, Any], person: str | None) -> MergedWait | None:
+    """The pending wait (`pending`) of `person`, a customer of a ticket merged into
+    `ticket` (not its own requester), by which they wait there; None: none."""
+    if not person or person == ticket.get("requester"):
+        return None
+    return next((w for w in pending(ticket) if w.get("requester") == person), None)
 
 
 def due(wait: Mapping[str, Any]) -> str | None:

@@ -4,10 +4,13 @@ while the relay was down must not reach staff after the ticket was answered, clo
 put to waiting or its deadline moved (adapters/outstale.py withdraws it then).
 
 A ticket's deadlines are its own pending one and those of the customers of tickets
-merged into it before any reaction, who wait on there (mergedwait). Each moment is
-reminded and escalated once (the marks are per deadline: pace), as the wait of the
-merged ticket when one waits on it: #merge gives the survivor the earlier deadline,
-so a pending deadline at a merged wait's moment came with that wait.
+merged into it before any reaction, who wait on there (mergedwait): #merge leaves the
+survivor its own. Each moment is reminded and escalated once (the marks are per
+deadline: pace), as the wait of the merged ticket when one waits on it (a survivor
+merged into before it kept its own took the earlier deadline, so its pending deadline
+at a merged wait's moment came with that wait). What shows a ticket's deadline (the
+morning queue, `ticket list`/`show`, the overdue counts) shows the nearest of them
+(`next_due`); the site shows a customer theirs (`due_for`).
 
 Pure: the ticket as it is now is passed in.
 """
@@ -22,7 +25,7 @@ from maild.domain import mergedwait
 from maild.domain.mergedwait import MergedWait
 from maild.domain.records import aware_time
 
-__all__ = ["Deadline", "deadlines", "pending_due", "still_pending"]
+__all__ = ["Deadline", "deadlines", "due_for", "next_due", "pending_due", "still_pending"]
 
 NEVER = datetime.max.replace(tzinfo=UTC)
 
@@ -61,6 +64,24 @@ def deadlines(ticket: Mapping[str, Any]) -> list[Deadline]:
         start = ticket.get("reaction_from") or ticket.get("created_at") or own
         out.append(Deadline(own, str(start), None))
     return sorted(out, key=lambda d: aware_time(d.due) or NEVER)  # (no time: last)
+
+
+def next_due(ticket: Mapping[str, Any]) -> str | None:
+    """The nearest deadline (as stored) `ticket` waits on for staff (`deadlines`): when
+    the next staff reaction is due, to its own customer or one merged in; None while
+    nothing waits for staff. A ticket without waits merged in: its own (pending_due)."""
+    if not ticket.get("merged_waits"):
+        return pending_due(ticket)
+    found = deadlines(ticket)
+    return found[0].due if found else None
+
+
+def due_for(ticket: Mapping[str, Any], person: str | None) -> str | None:
+    """The deadline (as stored) of `person`'s own wait on `ticket`: a merged ticket's
+    customer waits by their merged wait's (mergedwait.pending), anyone else by the
+    ticket's own pending one; None when nothing waits for staff on their mail."""
+    wait = mergedwait.wait_of(ticket, person)
+    return mergedwait.due(wait) if wait else pending_due(ticket)
 
 
 def _same(a: str, b: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from maild.domain.pending import next_due
 from maild.domain.records import Summary
 from maild.domain.ticket import waits_for_customer
 
@@ -32,10 +33,11 @@ class Queue:
 
 def handling_order(row: Summary) -> tuple[bool, datetime, datetime, str]:
     """The regulation's order of tickets, for the morning queue and the reminders alike:
-    critical first, then the nearest deadline, then arrival (as times: the offsets of
-    two may differ, support.timezone changed), the TID only between tickets that came
-    at the same moment."""
-    due = datetime.fromisoformat(row.get("reaction_due") or _FAR)
+    critical first, then the nearest deadline (of its own and those of the waits merged
+    into it: pending.next_due), then arrival (as times: the offsets of two may differ,
+    support.timezone changed), the TID only between tickets that came at the same
+    moment."""
+    due = datetime.fromisoformat(next_due(row) or _FAR)
     return (not row.get("critical"), due, datetime.fromisoformat(row["created_at"]), row["tid"])
 
 
@@ -46,7 +48,7 @@ def queue_for(staff: str, rows: list[Summary], now: datetime) -> Queue:
     for row in rows:
         if row["status"] == "closed":
             continue
-        due = row.get("reaction_due")
+        due = next_due(row)  # the nearest: a merged customer's passed is overdue too
         marked = dict(row, overdue=bool(due and datetime.fromisoformat(due) < now))
         # waiting for the customer, unless a customer's mail waits for staff too (one
         # merged into it before merge opened such a ticket): that one is to do

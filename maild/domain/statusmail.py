@@ -9,7 +9,9 @@ automatic mail apply to them as to every confirmation.
 from __future__ import annotations
 
 from maild.domain.decision import Context, Outgoing
+from maild.domain.mergedwait import wait_of
 from maild.domain.message import ParsedMessage
+from maild.domain.pending import due_for
 from maild.domain.policy import Policy
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
@@ -55,7 +57,10 @@ def last_staff_action(policy: Policy, messages: list[MessageRecord]) -> str | No
 def status_reply(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Outgoing:
     """The state, level, deadline and last staff action, to whoever asked."""
     policy = ctx.policy
-    level = LEVELS[ticket["level"]]
+    # a customer of a ticket merged in unreacted waits by their own deadline and level
+    wait = wait_of(ticket, ctx.msg.from_addr)
+    level = LEVELS.get(wait["level"] if wait else "") or LEVELS[ticket["level"]]
+    due = due_for(ticket, ctx.msg.from_addr)
     c = {
         **ctx.common,
         "tid": ticket["tid"],
@@ -63,8 +68,8 @@ def status_reply(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         "status_ru": STATUS_RU.get(ticket["status"], ticket["status"]),
         "level_name": level.name_ru,
         "reaction": level.reaction_ru(),
-        "due": policy.fmt_time(ticket.get("reaction_due")),
-        "overdue": passed(ticket.get("reaction_due"), ctx.written_at),
+        "due": policy.fmt_time(due),
+        "overdue": passed(due, ctx.written_at),
         "last_action": last_staff_action(policy, messages),
     }
     ctx.record["status_question"] = True

@@ -15,6 +15,7 @@ from maild.domain.addresses import comparable_address
 from maild.domain.commandspec import CRITICAL_OFF
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.mergedwait import answered
+from maild.domain.mergedwait import pending as pending_waits
 from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
 from maild.domain.replyaddr import is_support_address
 from maild.domain.sender import Identification
@@ -152,9 +153,13 @@ def waits_for_customer(ticket: Mapping[str, Any]) -> bool:
     the customer may be reminded and the ticket closed for want of an answer
     (jobs.waiting), and the morning queue lists it apart. A waiting ticket with a
     pending deadline (a customer's mail merged into it before merge opened such a
-    ticket) is staff's turn: no reminder asks that customer for an answer, and no
-    auto-close ends a ticket whose customer's mail was never answered."""
-    return ticket.get("status") == "waiting" and not ticket.get("reaction_due")
+    ticket), or a wait merged into it still pending (mergedwait.pending: a #wait alone
+    is no reaction to that customer), is staff's turn: no reminder asks that customer
+    for an answer, and no auto-close ends a ticket whose customer's mail was never
+    answered."""
+    if ticket.get("status") != "waiting" or ticket.get("reaction_due"):
+        return False
+    return not pending_waits(ticket)
 
 
 def reacted_at(ticket: Ticket, at: datetime) -> str:

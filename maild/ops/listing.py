@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from maild.adapters.store import Store
 from maild.adapters.store.rebuild import load_listed
+from maild.domain.pending import next_due
 from maild.domain.records import Summary
 from maild.output import json_text
 
@@ -159,7 +160,7 @@ def print_table(found: Iterable[Summary], fmt: TimeFormat, out: TextIO) -> int:
             lines.append(HEADER)
         n += 1
         flag = "!" if r.get("critical") else " "
-        due = r["reaction_due"]
+        due = next_due(r) if r.get("merged_waits") else r["reaction_due"]  # the nearest
         # (a time is always 16 characters: "25.11.2026 15:30")
         lines.append(
             f"{r['tid']:<10}{flag}{statuses[r['status']]} {levels[r['level']]} "

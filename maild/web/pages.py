@@ -26,7 +26,9 @@ from maild.domain.calendar import DAY_END, DAY_START
 from maild.domain.filetypes import size_text
 from maild.domain.forget import ERASED, PLACEHOLDER
 from maild.domain.longtext import mailed_text
+from maild.domain.mergedwait import wait_of
 from maild.domain.owntext import known_before
+from maild.domain.pending import due_for
 from maild.domain.plural import thousands
 from maild.domain.policy import business_hours
 from maild.domain.records import MessageRecord, Ticket
@@ -283,8 +285,10 @@ def last_shown(messages: list[MessageRecord], viewer: str | None = None) -> str 
 def ticket_view(
     app: Any, ticket: Ticket, messages: list[MessageRecord], viewer: str
 ) -> dict[str, Any]:
-    level = LEVELS.get(ticket["level"])
-    due = ticket.get("reaction_due") if ticket["status"] != "closed" else None
+    # the viewer's own deadline and level: a customer of a ticket merged in waits by theirs
+    wait = wait_of(ticket, viewer)
+    level = LEVELS.get(wait["level"] if wait else "") or LEVELS.get(ticket["level"])
+    due = due_for(ticket, viewer)
     # the lines under a staff answer as the customer got it (the stored answer has none)
     relayed = relayed_lines(getattr(app.config, "web", None))
     return {

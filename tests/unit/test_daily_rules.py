@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from maild.domain import mergedwait
 from maild.domain.commands import COMMANDS
 from maild.domain.layout import from_russian_layout
 from maild.domain.merge import final_target, merge
 from maild.domain.message import parse, redecode
 from maild.domain.onemail import above_signature, fold
+from maild.domain.pending import next_due
 from maild.domain.queue import queue_for
 from maild.domain.recode import doubt
 from maild.domain.ticket import waits_for_customer
@@ -69,14 +71,19 @@ def ticket(tid: str, due: str | None, **kw) -> dict:
     }
 
 
-def test_merge_keeps_the_earlier_deadline_and_everyone() -> None:
+def test_merge_keeps_its_own_deadline_and_everyone() -> None:
+    """(This asserted that the target took the source's earlier deadline: that lost the
+    target's own customer's deadline. The target keeps its own; the source's customer,
+    never reacted to, waits on in it by theirs: mergedwait.)"""
     src = ticket("1111-1111", "2026-12-02T10:00:00+03:00", participants=["c@x.ru"])
     dst = ticket("2222-2222", "2026-12-03T10:00:00+03:00")
     m1 = {"message_id": "<a>", "received_at": "2026-12-01T11:00:00+03:00"}
     m2 = {"message_id": "<b>", "received_at": "2026-12-01T10:30:00+03:00"}
     s, t, msgs = merge(src, [m1], dst, [m2], NOW)
     assert s["status"] == "closed" and s["merged_into"] == "2222-2222"
-    assert t["reaction_due"] == src["reaction_due"]
+    assert t["reaction_due"] == dst["reaction_due"]
+    assert [mergedwait.due(w) for w in t["merged_waits"]] == [src["reaction_due"]]
+    assert next_due(t) == src["reaction_due"]  # the next reaction due is the source's
     assert {"1111-1111@x.ru", "c@x.ru"} <= set(t["participants"])
     assert [m["message_id"] for m in msgs] == ["<b>", "<a>"]
 
@@ -103,21 +110,37 @@ def test_merge_keeps_the_robots_known_on_either() -> None:
 
 
 def test_merge_takes_the_earlier_deadline_with_its_clock() -> None:
+    """A source staff reacted to, whose customer wrote again since: that mail's earlier
+    deadline becomes the target's own (no merged wait keeps it). (The sources here were
+    never reacted to: their customers wait on in the target by their own deadlines now,
+    the target keeping its own, the last case below.)"""
     later, earlier = "2026-12-03T10:00:00+03:00", "2026-12-02T10:00:00+03:00"
+    reacted = {"first_reaction_at": "2026-12-01T11:00:00+03:00"}
     # the source's earlier deadline comes with when its clock started
-    src = ticket("1111-1111", earlier, reaction_from="2026-12-01T12:00:00+03:00")
+    src = ticket("1111-1111", earlier, reaction_from="2026-12-01T12:00:00+03:00", **reacted)
     _s, t, _m = merge(src, [], ticket("2222-2222", later), [], NOW)
     assert (t["reaction_due"], t["reaction_from"]) == (earlier, "2026-12-01T12:00:00+03:00")
     # without a clock of its own, the source's clock started when it was opened
-    _s, t, _m = merge(ticket("1111-1111", earlier), [], ticket("2222-2222", later), [], NOW)
+    src = ticket("1111-1111", earlier, **reacted)
+    _s, t, _m = merge(src, [], ticket("2222-2222", later), [], NOW)
     assert (t["reaction_due"], t["reaction_from"]) == (earlier, "2026-12-01T10:00:00+03:00")
     # the target's own earlier (or equal) deadline stays, its clock too
     for src_due in (later, "2026-12-04T10:00:00+03:00", None):
-        _s, t, _m = merge(ticket("1111-1111", src_due), [], ticket("2222-2222", later), [], NOW)
+        src = ticket("1111-1111", src_due, **reacted)
+        _s, t, _m = merge(src, [], ticket("2222-2222", later), [], NOW)
         assert (t["reaction_due"], t["reaction_from"]) == (later, None)
     # a target without a deadline (answered) takes the source's pending one
-    _s, t, _m = merge(ticket("1111-1111", earlier), [], ticket("2222-2222", None), [], NOW)
+    src = ticket("1111-1111", earlier, **reacted)
+    _s, t, _m = merge(src, [], ticket("2222-2222", None), [], NOW)
     assert t["reaction_due"] == earlier
+    # a source never reacted to: the target keeps its own deadline and clock, the
+    # source's customer waits by theirs (mergedwait), whichever is earlier
+    for dst_due in (later, None):
+        src = ticket("1111-1111", earlier, reaction_from="2026-12-01T12:00:00+03:00")
+        _s, t, _m = merge(src, [], ticket("2222-2222", dst_due), [], NOW)
+        assert (t["reaction_due"], t["reaction_from"]) == (dst_due, None)
+        [w] = t["merged_waits"]
+        assert (w["reaction_due"], w["reaction_from"]) == (earlier, "2026-12-01T12:00:00+03:00")
 
 
 def test_merge_brings_what_went_about_the_deadline_the_target_takes() -> None:
@@ -136,7 +159,9 @@ def test_merge_brings_what_went_about_the_deadline_the_target_takes() -> None:
     dst_sent = {f"reminder:{later}": "2026-12-02T11:00:00+03:00"}
     src = ticket("1111-1111", earlier, sent=src_sent)
     _s, t, _m = merge(src, [], ticket("2222-2222", later, sent=dst_sent), [], NOW)
-    assert t["reaction_due"] == earlier
+    # (this asserted the target took the earlier deadline: it keeps its own now, the
+    # source's customer waiting on by theirs, and the marks come with that wait)
+    assert t["reaction_due"] == later and mergedwait.due(t["merged_waits"][0]) == earlier
     assert t["sent"] == {
         f"reminder:{earlier}": "2026-12-02T09:00:00+03:00",
         f"escalation:{earlier}:to:head@x.ru": "2026-12-02T10:00:00+03:00",
@@ -184,8 +209,13 @@ def test_merge_opens_a_waiting_target_when_a_customers_mail_comes_waiting_for_st
     src = ticket("1", due, reaction_from="2026-12-01T12:00:00+03:00")
     dst = ticket("2", None, status="waiting", waiting_since="2026-12-01T11:00:00+03:00")
     _s, t, _m = merge(src, [], dst, [], NOW)
-    assert (t["status"], t["reaction_due"]) == ("open", due)
+    # (this asserted the target took the source's deadline as its own: the source's
+    # customer waits on in it by theirs now, mergedwait; the target has none of its own)
+    assert (t["status"], t["reaction_due"], next_due(t)) == ("open", None, due)
     assert not waits_for_customer(t)
+    # put to #wait again with that wait pending (no reaction to that customer): still
+    # staff's turn, not the customer's
+    assert not waits_for_customer({**t, "status": "waiting"})
     assert waits_for_customer(dst) and not waits_for_customer(ticket("3", None))
     # a waiting ticket a customer's mail was merged into before this rule (stored so):
     # staff's turn all the same, #wait's reminder and auto-close do not take it

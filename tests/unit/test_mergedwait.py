@@ -47,7 +47,9 @@ def test_an_unreacted_ticket_merged_waits_on_in_the_target():
         "requester": "B@x.ru",
         "subject": "Тема",
     }
-    assert tgt["reaction_due"] == iso(3)  # the earlier pending deadline (merge.py)
+    # A keeps its own deadline (merge.py): B's earlier one is B's wait, no longer A's
+    # (A's own was lost, never reminded nor escalated, when the earlier one won)
+    assert tgt["reaction_due"] == iso(6)
     # the answer on A at 15:00 is the first reaction for both customers
     later = tk.on_staff_reply(tgt, T0 + timedelta(hours=5))
     assert later["first_reaction_at"] == later["merged_waits"][0]["first_reaction_at"] == iso(5)
@@ -107,12 +109,15 @@ def test_report_rows_count_each_customer_once():
 
 
 def test_the_deadline_mail_of_a_merged_wait_is_about_the_merged_ticket():
-    # B (VIP, due 13:00) merged into A (standard, due 16:00): A waits on B's 13:00,
-    # which is B's wait, not A's own; A's own deadline was no longer pending there
+    """B (VIP, due 13:00) merged into A (standard, due 16:00): A waits on B's 13:00,
+    which is B's wait, and on its own 16:00. (This asserted that A's own deadline was
+    no longer pending there, #merge giving A the earlier one: that lost A's customer's
+    deadline; A keeps it now, and it is owed as ever.)"""
     old, new = ticket("A", "standard", T0), ticket("B", "vip", T0 + timedelta(hours=1))
     _, tgt, _ = mg.merge(new, [], old, [], T0 + timedelta(minutes=70))
-    [d] = deadlines(tgt)
+    d, own = deadlines(tgt)
     assert (d.due, d.start, d.wait and d.wait["tid"]) == (iso(3), iso(1), "B")
+    assert (own.due, own.start, own.wait) == (iso(6), iso(0), None)
     named = mw.named(tgt, d.wait)
     assert (named["tid"], named["requester"], named["level"]) == ("B", "B@x.ru", "vip")
     assert (named["reaction_due"], named["merged_into"]) == (iso(3), "A")

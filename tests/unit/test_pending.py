@@ -3,9 +3,12 @@ whether it still waits for staff when that mail is about to go."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
-from maild.domain.pending import pending_due, still_pending
+from maild.domain.pending import due_for, next_due, pending_due, still_pending
+from maild.domain.queue import queue_for
 
 DUE = "2026-12-08T12:00:00+03:00"
 
@@ -44,3 +47,52 @@ def test_the_same_deadline_written_with_another_offset_is_still_pending():
 def test_unreadable_times_are_compared_as_text():
     assert still_pending(_ticket(due="garbage"), "garbage")
     assert not still_pending(_ticket(due="garbage"), DUE)
+
+
+EARLIER = "2026-12-08T10:00:00+03:00"
+WAIT = {
+    "tid": "1111-2222",
+    "level": "vip",
+    "created_at": "2026-12-08T08:00:00+03:00",
+    "first_reaction_due": EARLIER,
+    "first_reaction_at": None,
+    "reaction_due": EARLIER,
+    "requester": "b@x.ru",
+}
+
+
+def _merged(status: str = "open", due: str | None = DUE, **wait) -> dict:
+    return {**_ticket(status, due), "requester": "a@x.ru", "merged_waits": [{**WAIT, **wait}]}
+
+
+def test_the_next_deadline_is_the_nearest_of_its_own_and_the_waits_merged_in():
+    """#merge leaves the survivor its own deadline: what shows when the next reaction is
+    due (the queue, `ticket list`, the overdue counts) takes the nearest of them all."""
+    assert next_due(_ticket()) == DUE and next_due(_ticket(due=None)) is None
+    assert next_due(_merged()) == EARLIER
+    assert next_due(_merged(due=None)) == EARLIER  # the survivor's own was answered
+    assert next_due(_merged(reaction_due="2026-12-09T10:00:00+03:00")) == DUE
+    assert next_due(_merged(first_reaction_at=EARLIER)) == DUE  # that wait ended
+    assert next_due(_merged("closed")) is None
+
+
+def test_each_customer_sees_their_own_deadline():
+    assert due_for(_merged(), "a@x.ru") == DUE
+    assert due_for(_merged(), "b@x.ru") == EARLIER
+    assert due_for(_merged(), None) == DUE
+    assert due_for(_merged(first_reaction_at=EARLIER), "b@x.ru") == DUE
+    assert due_for(_merged("closed"), "b@x.ru") is None
+
+
+def test_the_queue_orders_and_marks_by_the_nearest_deadline():
+    now = datetime.fromisoformat("2026-12-08T11:00:00+03:00")
+    rows = [
+        {**_ticket(), "tid": "1", "created_at": EARLIER},
+        {**_merged(), "tid": "2", "created_at": "2026-12-08T09:00:00+03:00"},
+    ]
+    q = queue_for("anna@x.ru", rows, now)
+    assert [(r["tid"], r["overdue"]) for r in q.others] == [("2", True), ("1", False)]
+    assert not q.waiting
+    # #wait alone is no reaction to the customer merged in: still staff's turn
+    q = queue_for("anna@x.ru", [{**rows[1], "status": "waiting", "reaction_due": None}], now)
+    assert [r["tid"] for r in q.others] == ["2"] and not q.waiting

@@ -1,0 +1,108 @@
+"""#merge of a ticket due earlier into one due later, end to end (`maild ingest` with
+the clock fixed, `maild jobs run --now`, `maild report sla --json`, `ticket show` and
+`ticket list`; a real aiosmtpd relay): the surviving ticket keeps its own deadline and
+level, and the merged ticket's customer waits on by theirs (mergedwait). Each
+customer's deadline is reminded and escalated once, naming that customer and level,
+and the SLA report counts both breaches, once each."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.helpers import Desk, make_mail
+from tests.integration.test_deadlines_e2e import at, ingest_at, jobs_run, mails_to
+from tests.integration.test_merged_wait_mail_e2e import (
+    HEAD,
+    STAFF,
+    assert_names_merged,
+    deadline_mail,
+    shown,
+)
+from tests.integration.test_sla_breach_e2e import figures, licensed, new_ticket, sla
+from tests.integration.test_staff_e2e import staff_reply
+
+VIP, STANDARD = "vip@vip-example.ru", "ivan@shop-example.ru"
+ONCE_EACH = [("escalation", HEAD), *(("reminder", p) for p in STAFF)]
+
+
+def merged_earlier_into_later(desk: Desk) -> tuple[str, str]:
+    """Standard A at 10:00 (due 16:00), VIP B at 11:00 (due 13:00), B merged into A at
+    11:10: (A, B)."""
+    licensed(desk)
+    a = new_ticket(desk, 23, 10, STANDARD, "Ошибка при оплате")
+    b = new_ticket(desk, 23, 11, VIP, "Оплата не проходит")
+    assert desk.ticket(a)["reaction_due"] == at(23, 16).isoformat()
+    assert desk.ticket(b)["reaction_due"] == at(23, 13).isoformat()
+    ingest_at(desk, at(23, 11, 10), staff_reply(b, f"#merge {a}"))
+    assert desk.flush().code == 0
+    return a, b
+
+
+def test_each_customers_deadline_is_reminded_escalated_and_reported_once(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port)
+    a, b = merged_earlier_into_later(desk)
+    when = at(23, 11, 30)
+    while when <= at(24, 12):  # every half hour past both deadlines, and on
+        jobs_run(desk, when)
+        when += timedelta(minutes=30)
+    assert desk.flush().code == 0
+
+    b_mail = deadline_mail(sink, at(23, 13))
+    assert sorted((k, to) for k, to, _ in b_mail) == ONCE_EACH
+    for _kind, _to, m in b_mail:
+        assert_names_merged(m, b, a, VIP, "Коммерческие клиенты: VIP поддержка")
+        assert STANDARD not in m.text
+
+    a_mail = deadline_mail(sink, at(23, 16))  # A's own deadline: not lost to B's
+    assert sorted((k, to) for k, to, _ in a_mail) == ONCE_EACH
+    for _kind, _to, m in a_mail:
+        assert f"[TID#{a}]" in m.subject and "объединено" not in m.text
+        assert f"Клиент: {STANDARD}" in " ".join(m.text.split())
+        assert VIP not in m.text and "VIP" not in m.text
+
+    levels = sla(desk)
+    assert figures(levels["vip"])[:3] == (1, 0, 1)
+    assert figures(levels["standard"])[:3] == (1, 0, 1)
+    assert figures(levels["all"])[:3] == (2, 0, 2)
+
+
+def test_the_survivor_keeps_its_own_deadline_and_shows_the_nearest(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port)
+    a, b = merged_earlier_into_later(desk)
+    t = desk.ticket(a)
+    assert t["level"] == "standard"
+    # the next reaction due on A is B's customer's (INTERFACE.md: reaction_due)
+    assert t["reaction_due"] == at(23, 13).isoformat()
+    [wait] = t["merged_waits"]
+    assert (wait["tid"], wait["level"], wait["requester"]) == (b, "vip", VIP)
+    assert wait["reaction_due"] == at(23, 13).isoformat()
+    [row] = [r for r in desk.tickets() if r["tid"] == a]
+    assert row["reaction_due"] == at(23, 13).isoformat()
+    shown_a = desk.run("ticket", "show", a).out
+    assert f"reaction due: {shown(at(23, 13))}" in shown_a
+    assert f"own deadline: {shown(at(23, 16))}" in shown_a
+    assert f"[TID#{b}] {VIP} (vip): due {shown(at(23, 13))}" in shown_a
+    listed = desk.run("ticket", "list").out
+    [line] = [x for x in listed.splitlines() if x.startswith(a)]
+    assert shown(at(23, 13)) in line
+
+    # each customer asking for the state hears of their own deadline and level
+    asked = ((VIP, b, at(23, 13), "VIP"), (STANDARD, a, at(23, 16), "стандартная"))
+    for who, tid, due, level in asked:
+        question = make_mail(sender=who, subject=f"Re: [TID#{tid}]", body="статус")
+        ingest_at(desk, at(23, 11, 30), question)
+        told = mails_to(desk, sink, who)[-1]
+        assert told.subject.startswith("Состояние обращения")
+        text = " ".join(told.text.split())
+        assert f"Ответ поступит не позднее: {shown(due)}" in text
+        assert f"Уровень обслуживания: Коммерческие клиенты: {level}" in text
+
+    # a reaction on A ends both waits: nothing is due on it any more
+    ingest_at(desk, at(23, 12), staff_reply(a, "Смотрим оплату, ответим сегодня."))
+    t = desk.ticket(a)
+    assert t["reaction_due"] is None
+    assert t["merged_waits"][0]["first_reaction_at"] == at(23, 12).isoformat()
+    assert jobs_run(desk, at(24, 12))["reminders"] == 0
+    levels = sla(desk)
+    assert figures(levels["vip"])[:3] == (1, 1, 0)
+    assert figures(levels["standard"])[:3] == (1, 1, 0)
