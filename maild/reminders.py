@@ -54,8 +54,8 @@ Listed = tuple[Ticket, list[MessageRecord], Step, datetime, MergedWait | None]
 @functools.lru_cache(maxsize=65536)
 def _earliest_reminder(calendar: Any, start: str, due: str, fraction: float) -> datetime:
     """The earliest moment a ticket's reminder can be due, from its summary: its
-    time counts from `start`, the row's reaction_from (a merge takes the earlier one of
-    the ticket merged in), or, in a row written before the summaries held it, the
+    time counts from `start`, the row's reaction_from or a merged wait's (its own
+    clock: pending.deadlines), or, in a row written before the summaries held it, the
     ticket's creation, which no start precedes but a merge's; the later it starts the
     later the reminder (and the escalation, at the deadline, later still)."""
     return reminder_at(

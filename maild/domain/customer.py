@@ -21,6 +21,7 @@ from maild.domain.logid import logged_id
 from maild.domain.longtext import MAX_MAILED_TEXT, MAX_ZIPPED_TEXT, zipped_text
 from maild.domain.owntext import own_text
 from maild.domain.participants import joiners
+from maild.domain.pending import due_for
 from maild.domain.quotes import trim_reply
 from maild.domain.ratingtext import only_thanks, rating_of
 from maild.domain.records import MessageRecord, Ticket
@@ -172,10 +173,14 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
         if confirmed is None:  # the level the registry gives now (levelnow)
             ticket = _level_now(ctx, ticket, messages)
-        ticket, reopened = tk.on_customer_message(ticket, ctx.received_at, policy.due, participants)
+        ticket, reopened = tk.on_customer_message(
+            ticket, ctx.received_at, policy.due, participants, msg.from_addr
+        )
     c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened, "bounced": bounced}
     c.update(confirmed=confirmed is not None, **_level_change_ctx(was, ticket))
-    c["overdue"] = passed(ticket.get("reaction_due"), ctx.written_at)  # no past time ahead
+    due = due_for(ticket, msg.from_addr)  # a customer merged in: their own deadline
+    c.update(due=policy.fmt_time(due), due_short=policy.fmt_time(due, short=True))
+    c["overdue"] = passed(due, ctx.written_at)  # no past time ahead
     c.update(_own_text_ctx(ctx, messages))
     # the ticket's subject: a reply's own is "Re: [TID#...]" or our mail's subject
     c["subject"] = ticket["subject"] or c["subject"]

@@ -14,7 +14,7 @@ from typing import Any, get_args
 from maild.domain.addresses import comparable_address
 from maild.domain.commandspec import CRITICAL_OFF
 from maild.domain.forget import PLACEHOLDER
-from maild.domain.mergedwait import answered
+from maild.domain.mergedwait import answered, wait_of
 from maild.domain.mergedwait import pending as pending_waits
 from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
 from maild.domain.replyaddr import is_support_address
@@ -131,9 +131,15 @@ def may_append(ticket: Ticket, sender: str, ident: Identification, staff: Iterab
 
 
 def on_customer_message(
-    ticket: Ticket, received_at: datetime, due: DueFn, participants: Iterable[str] = ()
+    ticket: Ticket,
+    received_at: datetime,
+    due: DueFn,
+    participants: Iterable[str] = (),
+    sender: str | None = None,
 ) -> tuple[Ticket, bool]:
-    """A customer wrote again. Returns (ticket, reopened)."""
+    """A customer (`sender`) wrote again. Returns (ticket, reopened). A customer of a
+    ticket merged in whose wait is pending there (mergedwait.wait_of) waits on by that
+    deadline, an earlier pending one: their mail starts none of the ticket's own."""
     t: Ticket = {**ticket}
     reopened = t["status"] == "closed"
     if t["status"] in ("closed", "waiting"):
@@ -141,7 +147,7 @@ def on_customer_message(
         t["closed_at"] = None
     # The regulation: a reaction to additional information is due within the
     # level's maximum time; an earlier pending deadline stays as it is.
-    if t.get("reaction_due") is None:
+    if t.get("reaction_due") is None and not wait_of(t, sender):
         t["reaction_due"] = iso(due(t["level"], received_at))
         t["reaction_from"] = iso(received_at)
     t["participants"] = sorted({*t.get("participants", ()), *participants} - {""})

@@ -1,7 +1,9 @@
 """#merge and the deadline mail, end to end (the real CLI, `jobs run --now`, a real
-aiosmtpd relay): the surviving ticket takes the earlier deadline of the one merged in,
-and what went about that deadline comes along; staff get one reminder and the head
-one escalation per deadline, however many merges the deadline passes through."""
+aiosmtpd relay): the deadline of a ticket merged in before any reaction goes on in the
+surviving one (as its customer's wait, the survivor's next deadline when earlier: its
+`reaction_due`), and what went about that deadline comes along; staff get one reminder
+and the head one escalation per deadline, however many merges the deadline passes
+through."""
 
 from __future__ import annotations
 

@@ -106,3 +106,35 @@ def test_the_survivor_keeps_its_own_deadline_and_shows_the_nearest(tmp_path, sin
     levels = sla(desk)
     assert figures(levels["vip"])[:3] == (1, 1, 0)
     assert figures(levels["standard"])[:3] == (1, 1, 0)
+
+
+def test_a_merged_customers_next_mail_waits_by_their_own_deadline(tmp_path, sink):
+    """A answered before B came; B merged into A, then B's customer writes again: their
+    mail waits by their pending 13:00, and starts no deadline of A's own (A's customer
+    has their answer): one reminder and one escalation in all, about 13:00."""
+    desk = Desk(tmp_path, sink.port)
+    licensed(desk)
+    a = new_ticket(desk, 23, 10, STANDARD, "Ошибка при оплате")
+    ingest_at(desk, at(23, 10, 30), staff_reply(a, "Смотрим."))
+    b = new_ticket(desk, 23, 11, VIP, "Оплата не проходит")
+    ingest_at(desk, at(23, 11, 10), staff_reply(b, f"#merge {a}"))
+    more = make_mail(sender=VIP, subject=f"Re: [TID#{b}]", body="Добавлю: код ошибки 500.")
+    ingest_at(desk, at(23, 11, 20), more)
+    t = desk.ticket(a)
+    assert (t["status"], t["reaction_due"]) == ("open", at(23, 13).isoformat())
+    when = at(23, 11, 30)
+    while when <= at(24, 12):
+        jobs_run(desk, when)
+        when += timedelta(minutes=30)
+    assert desk.flush().code == 0
+    told = [r for r in sink.received if r.subject.startswith(("Напоминание", "Просрочена"))]
+    assert sorted(to for r in told for to in r.rcpt_tos) == sorted([HEAD, *STAFF])
+    assert all(f"{shown(at(23, 13))})" in r.subject for r in told)
+    # the morning queue: B's customer's mail waits on A, due 13:00 (not "answered"),
+    # and the next morning it is overdue
+    digests = [r for r in sink.received if r.subject.startswith("Очередь обращений")]
+    first = next(r for r in digests if "на 23.11.2026" in r.subject)
+    assert f"[TID#{a}] до 23.11 13:00" in first.text and "ответ дан" not in first.text
+    second = next(r for r in digests if "на 24.11.2026" in r.subject)
+    assert f"ПРОСРОЧЕНО [TID#{a}] до 23.11 13:00" in second.text
+    assert second.subject.endswith("просрочено 1")
