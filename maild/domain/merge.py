@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from maild.domain import mergedwait, pace
+from maild.domain.addresses import comparable_address
 from maild.domain.records import MessageRecord, Status, Ticket
 from maild.domain.ticket import iso
 
@@ -58,6 +59,17 @@ def _own_due(target: Ticket, source: Ticket) -> tuple[str | None, str | None]:
     if earlier != due:
         return earlier, source.get("reaction_from") or source["created_at"]
     return due, start
+
+
+def _once(addresses: tuple[str, ...]) -> list[str]:
+    """Each person once, in the spelling met first (the target's): one ticket may know
+    anna@магазин.рф as our headers name her, anna@xn--80aairftm.xn--p1ai
+    (addresses.comparable_address)."""
+    once: dict[str, str] = {}
+    for a in addresses:
+        if a:
+            once.setdefault(comparable_address(a), a)
+    return sorted(once.values())
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -126,13 +138,19 @@ def merge(
     """(closed source, target with the source's people and its customer's wait,
     target's messages)."""
     t: Ticket = {**target}
-    t["participants"] = sorted(
-        {*t.get("participants", ()), source["requester"], *source.get("participants", ())} - {""}
-    )
+    people = (*t.get("participants", ()), source["requester"], *source.get("participants", ()))
+    t["participants"] = _once(people)
     # a person staff took off either ticket stays off, unless the merge brings them in
-    removed = {*t.get("removed", ()), *source.get("removed", ())} - set(t["participants"])
+    brought = {comparable_address(a) for a in t["participants"]}
+    removed = {
+        a
+        for a in (*t.get("removed", ()), *source.get("removed", ()))
+        if comparable_address(a) not in brought
+    }
     if removed:
         t["removed"] = sorted(removed)
+    else:  # (everyone the target had removed came back with the source)
+        t.pop("removed", None)
     # an address the relay refused for good on either is refused here too
     marks = {**source.get("undeliverable", {}), **t.get("undeliverable", {})}
     if marks:

@@ -98,6 +98,21 @@ def test_merge_keeps_whom_staff_removed_off_unless_it_brings_them_in() -> None:
     assert "c@x.ru" in t["participants"]
 
 
+def test_merge_counts_a_person_once_in_either_spelling_of_the_domain() -> None:
+    """Our mail names anna@магазин.рф as anna@xn--80aairftm.xn--p1ai, so one ticket may
+    know her so and the other as written: merged, she was two participants (two copies
+    of every answer); one removed in one spelling stayed removed though brought in."""
+    anna, anna_ascii = "anna@магазин.рф", "anna@xn--80aairftm.xn--p1ai"
+    src = ticket("1111-1111", None, participants=[anna_ascii, "c@x.ru"])
+    dst = ticket("2222-2222", None, participants=[anna], removed=["c@x.ru"])
+    _s, t, _msgs = merge(src, [], dst, [], NOW)
+    assert anna in t["participants"] and anna_ascii not in t["participants"]
+    src = ticket("1111-1111", None, participants=[anna_ascii])
+    dst = ticket("2222-2222", None, removed=[anna])
+    _s, t, _msgs = merge(src, [], dst, [], NOW)
+    assert anna_ascii in t["participants"] and not t.get("removed")
+
+
 def test_merge_keeps_the_robots_known_on_either() -> None:
     """A robot known on the merged ticket stays known where its mail now lands (trust
     reads `robots`); one known on both keeps the target's reason, listed once."""
