@@ -72,6 +72,14 @@ def _once(addresses: tuple[str, ...]) -> list[str]:
     return sorted(once.values())
 
 
+def _still_removed(t: Ticket, source: Ticket) -> list[str]:
+    """Whom staff took off either ticket: they stay off, unless the merge brings them in
+    (``t``'s participants, the source's among them)."""
+    brought = {comparable_address(a) for a in t["participants"]}
+    removed = (*t.get("removed", ()), *source.get("removed", ()))
+    return sorted({a for a in removed if comparable_address(a) not in brought})
+
+
 def _same(a: str | None, b: str | None) -> bool:
     """Two deadlines as stored are one moment (the text may differ in its offset)."""
     return bool(a and b) and datetime.fromisoformat(a) == datetime.fromisoformat(b)
@@ -140,15 +148,8 @@ def merge(
     t: Ticket = {**target}
     people = (*t.get("participants", ()), source["requester"], *source.get("participants", ()))
     t["participants"] = _once(people)
-    # a person staff took off either ticket stays off, unless the merge brings them in
-    brought = {comparable_address(a) for a in t["participants"]}
-    removed = {
-        a
-        for a in (*t.get("removed", ()), *source.get("removed", ()))
-        if comparable_address(a) not in brought
-    }
-    if removed:
-        t["removed"] = sorted(removed)
+    if removed := _still_removed(t, source):
+        t["removed"] = removed
     else:  # (everyone the target had removed came back with the source)
         t.pop("removed", None)
     # an address the relay refused for good on either is refused here too
