@@ -3,10 +3,17 @@ from __future__ import annotations
 import gc
 
 import pytest
+from hypothesis import settings
 
 from tests.dovecot import dovecot  # noqa: F401
 from tests.helpers import Desk, Sink
 from tests.smime import smime  # noqa: F401
+
+# Property tests assert what holds, not how fast: hypothesis's default deadline (200 ms
+# an example) failed them as "flaky" when a busy machine slowed one example down (the
+# suite beside four others, a first call warming a cache). Speed is bench/run.py's.
+settings.register_profile("maild", deadline=None)
+settings.load_profile("maild")
 
 
 @pytest.fixture
