@@ -99,7 +99,8 @@ def _requester_proven(app: App, msg: ParsedMessage, ticket: Ticket, ident: Ident
     """Whether a follow-up that asks for it (_proof_wanted) proves it comes from the
     ticket's side (verify.requester_verified)."""
     wanted = _proof_wanted(app.policy, msg, ticket, ident)
-    return wanted and verify.requester_verified(msg, ticket["tid"], app.policy)
+    people = (ticket["requester"], *(ticket.get("participants") or ()))
+    return wanted and verify.requester_verified(msg, ticket["tid"], app.policy, people)
 
 
 def _to_list(
@@ -128,7 +129,7 @@ def _proof_wanted(
     only then): verified, it may add people, prove that an address refused for good
     exists, or prove the address SPF/DKIM did not confirm when the ticket opened or
     does not confirm now (``ident``: the level the registry gives now, levelnow)."""
-    requester = msg.from_addr == ticket["requester"]
+    requester = tk.is_requester(ticket, msg.from_addr)
     return (
         bool(newcomers(policy, msg, ticket))
         or msg.from_addr in (ticket.get("undeliverable") or {})

@@ -32,6 +32,7 @@ __all__ = [
     "normalize_address",
     "parseaddr",
     "sender",
+    "spellings",
     "valid_addr_spec",
 ]
 
@@ -222,6 +223,23 @@ def comparable_address(address: str) -> str:
     site's form turns the first into the second."""
     local, at, domain = address.strip().rpartition("@")
     return f"{local.lower()}@{comparable_domain(domain)}" if at else address.strip().lower()
+
+
+def spellings(address: str) -> tuple[str, ...]:
+    """``address`` lower-cased in each spelling of its domain, each once: as written,
+    in A-labels (comparable_address) and in U-labels (boss@окна.рф and
+    boss@xn--80atjc.xn--p1ai); a domain IDNA cannot read back, as written only."""
+    mine = normalize_address(address)
+    ascii_form = comparable_address(mine)
+    local, at, domain = ascii_form.rpartition("@")
+    labels = domain.split(".")
+    try:  # only A-labels are read back: a folded spelling has no other (_a_labels)
+        labels = [encodings.idna.ToUnicode(x) if x.startswith("xn--") else x for x in labels]
+    except UnicodeError:
+        pass
+    unicode = f"{local}@{'.'.join(labels).lower()}"
+    forms = (mine, ascii_form, unicode) if at else (mine,)
+    return tuple(f for f in dict.fromkeys(forms) if comparable_address(f) == ascii_form)
 
 
 def address_of(value: str) -> str | None:

@@ -146,7 +146,7 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     confirmed = None
     if ctx.snapshot.requester_verified:  # its mailbox exists: mail goes to it again
         ticket = undeliverable.lift(ticket, [msg.from_addr])
-        if msg.from_addr == ticket["requester"]:  # the level its license or group gives
+        if tk.is_requester(ticket, msg.from_addr):  # the level its license or group gives
             confirmed = tk.address_confirmed(ticket, ctx.received_at, policy.due)
             ticket = confirmed or ticket
     before = set(ticket.get("undeliverable") or ())
@@ -312,7 +312,7 @@ def _rates_here(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> 
     if ctx.snapshot.merged_source:
         return False
     sender = ctx.msg.from_addr
-    if sender == ticket["requester"]:
+    if tk.is_requester(ticket, sender):
         return True
     first = next((m for m in messages if m["from"] == sender), None)
     return first is None or not first.get("merged_from")

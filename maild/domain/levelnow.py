@@ -23,7 +23,7 @@ from datetime import datetime
 
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import Identification, better_level
-from maild.domain.ticket import DueFn, identification_record, iso
+from maild.domain.ticket import DueFn, identification_record, is_requester, iso
 
 # The commands by which staff set a level (conflicts.LEVEL_SETTERS), as a staff
 # reply's record keeps them (commands.written: "#level vip", "#consulting").
@@ -66,8 +66,9 @@ def level_now(
     sender's identification as this mail found it), before the mail reopens it or
     starts a deadline (ticket.on_customer_message: a reopened ticket's deadline is
     then counted at this level); None when its level stays. Only the requester's mail
-    asks: the ticket's level is the one their address is entitled to."""
-    if sender != ticket["requester"] or staff_set(messages):
+    asks (in either spelling of their domain, ticket.is_requester): the ticket's level
+    is the one their address is entitled to."""
+    if not is_requester(ticket, sender) or staff_set(messages):
         return None
     now = registry_now(ident, proven)
     if now.level == ticket["level"]:

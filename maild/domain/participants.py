@@ -16,7 +16,7 @@ from maild.domain.commands import Command, errors_in_order
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
 from maild.domain.records import Ticket
-from maild.domain.ticket import participants_of
+from maild.domain.ticket import is_requester, participants_of
 
 
 def apply_participant_command(
@@ -123,7 +123,7 @@ def joiners(
     written = [a for a in _written(policy, msg) if a in new]
     if not new:
         return set(), []
-    if not verified or msg.from_addr != ticket["requester"]:
+    if not verified or not is_requester(ticket, msg.from_addr):
         return set(), written
     room = policy.max_participants - len(current - {ticket["requester"]})
     removed = _known(ticket.get("removed") or ())

@@ -17,8 +17,15 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Iterable
 
-from maild.domain.addresses import a_labelled, a_labelled_domain, comparable_domain
+from maild.domain.addresses import (
+    a_labelled,
+    a_labelled_domain,
+    comparable_address,
+    comparable_domain,
+    spellings,
+)
 from maild.domain.message import normalize_address
 
 __all__ = [
@@ -91,14 +98,25 @@ def sign_for(tid: str, person: str, secret: bytes, support_address: str) -> str:
     return a_labelled(f"{local}{DELIMITER}{tid}.{_signature(_for(tid, person), secret)}@{domain}")
 
 
-def signed_for(address: str, person: str, secret: bytes, support_address: str) -> str | None:
-    """The TID if ``address`` is a reply address signed for ``person``, else None."""
+def signed_for(
+    address: str, person: str, secret: bytes, support_address: str, stored: Iterable[str] = ()
+) -> str | None:
+    """The TID if ``address`` is a reply address signed for ``person``, else None:
+    signed for them in either spelling of their domain (addresses.spellings), or as
+    one of ``stored`` (a ticket's people) spells them. Our mail names boss@окна.рф
+    as boss@xn--80atjc.xn--p1ai, and they answer from either; the addresses already
+    in their mailbox stay valid, signed for the spelling the ticket keeps."""
     plus = _plus_part(address, support_address)
     tid, _, signature = (plus or "").rpartition(".")
     if not tid or not PLUS_TID_RE.fullmatch(tid):
         return None
-    expected = _signature(_for(tid, person), secret)
-    return tid if hmac.compare_digest(expected.encode(), signature.encode()) else None
+    mine = comparable_address(person)
+    others = (s for s in stored if s and comparable_address(s) == mine)
+    for who in dict.fromkeys((*spellings(person), *map(normalize_address, others))):
+        expected = _signature(_for(tid, who), secret)
+        if hmac.compare_digest(expected.encode(), signature.encode()):
+            return tid
+    return None
 
 
 def sign_list(tid: str, person: str, secret: bytes, support_address: str) -> str:

@@ -111,6 +111,16 @@ def address_confirmed(ticket: Ticket, at: datetime, due: DueFn) -> Ticket | None
     return t
 
 
+def is_requester(ticket: Ticket, address: str) -> bool:
+    """Whether ``address`` is the ticket's requester, in either spelling of the domain
+    (addresses.comparable_address): boss@окна.рф writes from boss@xn--80atjc.xn--p1ai
+    too, the spelling our mail names him in, and is the requester in both."""
+    requester = ticket.get("requester") or ""
+    return bool(address and requester) and (
+        comparable_address(address) == comparable_address(requester)
+    )
+
+
 def may_append(ticket: Ticket, sender: str, ident: Identification, staff: Iterable[str]) -> bool:
     """Only people who belong to a ticket may write into it (not whoever copies a TID):
     staff, its customers, and colleagues under the requester's license or group, but

@@ -7,6 +7,8 @@ authserv-id configured).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from maild.domain.authres import sender_verified as authres_verified
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
@@ -45,15 +47,19 @@ def staff_verified(msg: ParsedMessage, policy: Policy) -> bool:
     return sender_verified(msg, policy)
 
 
-def requester_verified(msg: ParsedMessage, tid: str, policy: Policy) -> bool:
+def requester_verified(
+    msg: ParsedMessage, tid: str, policy: Policy, people: Iterable[str] = ()
+) -> bool:
     """A follow-up proves its From, a person of the ticket: sent to a reply address
     of the ticket signed for that very address (only the copy mailed to them carries
     it: each recipient gets their own), or DKIM/SPF-aligned. A Cc participant's copy
     proves the participant, never the requester; the ticket-wide address of older
     mail (replyaddr.sign), alike in every customer's copy, still threads a reply
-    (snapshot.thread) but proves no one."""
+    (snapshot.thread) but proves no one. The address may be signed for the other
+    spelling of the From's domain, or as ``people`` (the ticket's) spell it
+    (replyaddr.signed_for): boss@окна.рф answers from boss@xn--80atjc.xn--p1ai."""
     secret, support = policy.reply_secret, policy.support_address
     for addr in (*msg.to, *msg.cc):
-        if signed_for(addr, msg.from_addr, secret, support) == tid.lower():
+        if signed_for(addr, msg.from_addr, secret, support, people) == tid.lower():
             return True
     return sender_verified(msg, policy)

@@ -15,6 +15,7 @@ from maild.domain.addresses import (
     comparable_address,
     comparable_domain,
     normalize_address,
+    spellings,
 )
 
 _CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
@@ -145,3 +146,19 @@ def test_a_labelled_names_the_same_mailbox(address: str) -> None:
     assert a_labelled(spelt) == spelt
     assert spelt == address or (spelt.isascii() and spelt.rpartition("@")[0].isascii())
     assert comparable_address(spelt) == comparable_address(address)
+
+
+def test_spellings_of_an_address_are_its_unicode_and_a_label_forms() -> None:
+    assert spellings("Boss@ОКНА.РФ") == ("boss@окна.рф", "boss@xn--80atjc.xn--p1ai")
+    assert spellings("BOSS@XN--80ATJC.XN--P1AI") == ("boss@xn--80atjc.xn--p1ai", "boss@окна.рф")
+    assert spellings("Ivan@Shop.ru") == ("ivan@shop.ru",)
+    # a folded spelling has no other one, nor an A-label that reads back as another name
+    assert spellings("a@ｅxample.com") == ("a@ｅxample.com",)
+    assert spellings("a@xn--fa-hia.de") == ("a@xn--fa-hia.de",)
+    assert spellings("a@xn--zz.ru") == ("a@xn--zz.ru",)
+
+
+@given(st.text(max_size=40))
+def test_spellings_never_raise_and_compare_equal(text: str) -> None:
+    forms = spellings(text)
+    assert forms and len({comparable_address(f) for f in forms}) == 1

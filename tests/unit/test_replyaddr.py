@@ -343,3 +343,32 @@ def test_an_idn_desk_knows_its_own_addresses_in_either_spelling(support, spellin
     assert tid_of_message_id(msgid, SECRET, own) == "4821-7730"
     listed_id = sign_message_id(LIST_KEY + "k1", "4821-7730", SECRET, own)
     assert list_tid_of_message_id(listed_id.replace(DOMAIN_A, spelling), SECRET, own) == "4821-7730"
+
+
+def test_a_reply_from_the_other_spelling_of_the_domain_is_signed_for_the_same_person() -> None:
+    """Our mail names boss@окна.рф as boss@xn--80atjc.xn--p1ai; he answers the address
+    signed for the spelling the ticket keeps from either (what was sent stays valid)."""
+    for kept, answers in [
+        ("boss@окна.рф", "boss@xn--80atjc.xn--p1ai"),
+        ("boss@xn--80atjc.xn--p1ai", "Boss@ОКНА.РФ"),
+    ]:
+        address = sign_for("4821-7730", kept, SECRET, SUPPORT)
+        assert signed_for(address, answers, SECRET, SUPPORT) == "4821-7730"
+        assert signed_for(address, "anna@xn--80atjc.xn--p1ai", SECRET, SUPPORT) is None
+        assert signed_for(address, "boss@xn--80aairftm.xn--p1ai", SECRET, SUPPORT) is None
+    # IDNA folds fullwidth «ｅxample.ru» into example.ru: another address (addresses._a_labels)
+    address = sign_for("4821-7730", "ivan@example.ru", SECRET, SUPPORT)
+    assert signed_for(address, "ivan@ｅxample.ru", SECRET, SUPPORT) is None
+
+
+def test_a_reply_is_signed_for_the_spelling_a_ticket_keeps_of_its_person() -> None:
+    """Kept as written (here with a decomposed й), the address the ticket signed is
+    no U-label spelling IDNA gives back: the ticket's own spelling is tried too, and
+    only for the person of the From."""
+    kept = "boss@и\u0306од.рф"  # NFD: й as и and a combining breve
+    address = sign_for("4821-7730", kept, SECRET, SUPPORT)
+    answers = "boss@" + "йод.рф".encode("idna").decode()
+    assert signed_for(address, answers, SECRET, SUPPORT) is None
+    assert signed_for(address, answers, SECRET, SUPPORT, [kept]) == "4821-7730"
+    other = "anna@" + "йод.рф".encode("idna").decode()
+    assert signed_for(address, other, SECRET, SUPPORT, [kept]) is None
