@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from maild.domain.addresses import comparable_address
 from maild.domain.plural import ru_plural
 
 __all__ = [
@@ -96,14 +97,17 @@ def mailbox_of(address: str) -> str:
     support+1002@vendor) meets one cap, not a fresh one with every mail; of a Gmail
     mailbox also without dots, and googlemail.com as gmail.com: Gmail delivers
     v.ictim@gmail.com and victim@googlemail.com to victim@gmail.com, and each
-    spelling counted apart had the form send one person eight confirmations.
+    spelling counted apart had the form send one person eight confirmations. An IDN
+    domain in either spelling is one (addresses.comparable_address: in A-labels), so
+    a robot writing from ivan@окна.рф and ivan@xn--80atjc.xn--p1ai in turn meets one
+    cap, not two.
 
     A counting key only (the caps' records, the form's per-address limit): mail
     goes to the address as written, never to this."""
-    lowered = address.lower()
-    local, at, domain = lowered.rpartition("@")
+    comparable = comparable_address(address)
+    local, at, domain = comparable.rpartition("@")
     if not at or local.startswith('"'):
-        return lowered  # no domain, or a quoted local part: left as it is
+        return comparable  # no domain, or a quoted local part: left as it is
     base = local.split("+", 1)[0] or local  # "+tag@x.ru": a tag of nothing is no tag
     if domain in GMAIL_DOMAINS and base.replace(".", ""):
         base, domain = base.replace(".", ""), "gmail.com"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from maild.domain.addresses import comparable_address, comparable_domain
 from maild.domain.authres import first_of_ours, results
 from maild.domain.withdrawn import withdrawn_for
 
@@ -116,21 +117,24 @@ def verdict(
 
 class BlockList:
     """The block list: an address is blocked by an entry that is the address itself,
-    its domain or a parent domain (case and a leading "@" do not matter); the first
-    such entry in the list names the block. Looked up by the address and each
-    parent of its domain, so a long list costs no more per message than a short one."""
+    its domain or a parent domain (case, a leading "@" and the spelling of an IDN
+    domain do not matter: окна.рф and xn--80atjc.xn--p1ai are one domain, as
+    addresses.comparable_domain gives it); the first such entry in the list names the
+    block, as the admin typed it. Entries are kept in their comparable form and looked
+    up by the address's and each parent of its domain, so a long list costs no more
+    per message than a short one."""
 
     def __init__(self, entries: Iterable[str]) -> None:
-        self.addresses: dict[str, tuple[int, str]] = {}  # normalised -> (position, entry)
+        self.addresses: dict[str, tuple[int, str]] = {}  # comparable -> (position, entry)
         self.domains: dict[str, tuple[int, str]] = {}
         for n, entry in enumerate(entries):
             if not isinstance(entry, str):
                 continue
-            e = entry.strip().lower().lstrip("@")
+            e = entry.strip().lstrip("@")
             if "@" in e:
-                self.addresses.setdefault(e, (n, entry))
-            elif e:
-                self.domains.setdefault(e, (n, entry))
+                self.addresses.setdefault(comparable_address(e), (n, entry))
+            elif key := comparable_domain(e):
+                self.domains.setdefault(key, (n, entry))
 
     def match(self, address: str) -> str | None:
         """The entry that blocks `address`, or None (asked of every recipient of every
@@ -144,12 +148,16 @@ class BlockList:
         return [entry for _n, entry in sorted(self._hits(address))]
 
     def _hits(self, address: str) -> list[tuple[int, str]]:
-        address = address.strip().lower()
+        address = comparable_address(address)
         if not address:
             return []
-        domain = address.rpartition("@")[2]
+        parents = with_parents(address.rpartition("@")[2])
+        if not parents[0].isascii():
+            # a name IDNA cannot spell whole (a label it would fold, ｆoo.окна.рф):
+            # each parent that it can spell is looked up in A-labels, as its entry
+            parents = [d if d.isascii() else comparable_domain(d) for d in parents]
         hits = [self.addresses.get(address)]
-        hits += [self.domains.get(d) for d in with_parents(domain)]
+        hits += [self.domains.get(d) for d in parents]
         return [h for h in hits if h is not None]
 
 
@@ -169,8 +177,8 @@ def withheld(
     a domain entry may cover too."""
     if kind in WRITTEN_KINDS:
         return {}
-    own = {a.lower() for a in ours}
-    found = {a: blocks.match(a) for a in to if a.lower() not in own}
+    own = {comparable_address(a) for a in ours}
+    found = {a: blocks.match(a) for a in to if comparable_address(a) not in own}
     return {a: entry for a, entry in found.items() if entry is not None}
 
 

@@ -248,6 +248,17 @@ def test_the_caps_count_a_gmail_mailbox_whatever_its_dots_and_domain(address, ma
     assert mailbox_of(address) == mailbox
 
 
+@pytest.mark.parametrize(
+    "address",
+    ["ivan@окна.рф", "Ivan@ОКНА.РФ", "ivan@xn--80atjc.xn--p1ai", "IVAN+1001@XN--80ATJC.xn--p1ai"],
+)
+def test_the_caps_count_an_idn_domain_in_either_spelling_as_one(address):
+    """A robot writing from ivan@окна.рф and ivan@xn--80atjc.xn--p1ai in turn had an
+    allowance for each spelling (addresses.comparable_address: one in A-labels)."""
+    assert mailbox_of(address) == "ivan@xn--80atjc.xn--p1ai"
+    assert mailbox_of("ivan@ｆoo.ru") != mailbox_of("ivan@foo.ru")  # a folded spelling: apart
+
+
 _LOCAL = st.text("abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=20)
 
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.config import SPAM_VERDICTS
+from maild.domain.addresses import comparable_address, comparable_domain
 from maild.domain.spam import BlockList, domain_blockable, verdict, withheld
 
 US = "mx.example.com"
@@ -76,22 +77,30 @@ def test_blocked_by_address_domain_and_parent_domain() -> None:
 
 
 def _scan(address: str, entries: list[str]) -> str | None:
-    """The block list's rule as a scan of the entries (what BlockList looks up)."""
-    address = address.strip().lower()
+    """The block list's rule as a scan of the entries (what BlockList looks up): the
+    address, its domain and each parent compared in their comparable forms (a parent
+    in A-labels where IDNA can spell it)."""
+    address = comparable_address(address)
     if not address:
         return None
     domain = address.rpartition("@")[2]
+    labels = domain.split(".")
+    parents = {".".join(labels[i:]) for i in range(len(labels))}
+    parents = {p if p.isascii() else comparable_domain(p) for p in parents}
     for entry in entries:
-        e = entry.strip().lower().lstrip("@")
+        e = entry.strip().lstrip("@")
         if "@" in e:
-            if e == address:
+            if comparable_address(e) == address:
                 return entry
-        elif e and (domain == e or domain.endswith("." + e)):
+        elif comparable_domain(e) and comparable_domain(e) in parents:
             return entry
     return None
 
 
-_LABEL = st.sampled_from(["x", "ru", "mx", "promo", "Spam-Farm", "", "@", " ", "a@b", "."])
+_LABEL = st.sampled_from(
+    ["x", "ru", "mx", "promo", "Spam-Farm", "", "@", " ", "a@b", ".", "окна", "ОКНА", "рф"]
+    + ["xn--80atjc", "XN--P1AI", "ｆoo", "faß"]
+)
 _NAME = st.lists(_LABEL, min_size=1, max_size=4).map(".".join)
 _ADDRESS = st.one_of(_NAME, st.tuples(_NAME, _NAME).map("@".join))
 
@@ -108,6 +117,42 @@ def test_block_list_names_the_first_entry_that_covers_the_address() -> None:
     assert BlockList(entries[1:]).match("seo@promo.example") == "Seo@Promo.example"
     assert BlockList(entries[2:]).match("x@mx.promo.example") == "promo.example"
     assert BlockList([]).match("a@b.ru") is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "address"),
+    [
+        ("spam@окна.рф", "spam@xn--80atjc.xn--p1ai"),
+        ("Spam@XN--80ATJC.xn--p1ai", "SPAM@Окна.рф"),
+        ("окна.рф", "spam@mx.xn--80atjc.xn--p1ai"),
+        ("@xn--80atjc.xn--p1ai", "spam@окна.РФ"),
+        ("рф", "spam@xn--80atjc.xn--p1ai"),
+        ("окна.рф", "spam@ｆoo.xn--80atjc.xn--p1ai"),  # a label IDNA would fold, below it
+        ("xn--80atjc.xn--p1ai", "spam@ｆoo.окна.рф"),
+    ],
+)
+def test_an_idn_domain_is_blocked_in_either_spelling(entry: str, address: str) -> None:
+    """окна.рф and xn--80atjc.xn--p1ai are one domain (addresses.comparable_domain):
+    blocked in one spelling, mail from the other is blocked, named by the entry as the
+    admin typed it."""
+    assert BlockList([entry]).match(address) == entry
+    assert BlockList([entry]).covering(address) == [entry]
+
+
+def test_a_spelling_idna_would_fold_into_another_name_stays_distinct() -> None:
+    """ｅxample.org (fullwidth) and faßmüller.de get no A-labels (addresses._a_labels):
+    an entry of one is no entry of the ASCII name, nor of ss for ß."""
+    assert BlockList(["ｅxample.org"]).match("a@example.org") is None
+    assert BlockList(["example.org"]).match("a@ｅxample.org") is None
+    assert BlockList(["faßmüller.de"]).match("a@fassmüller.de") is None
+    assert BlockList(["faßmüller.de"]).match("a@FAßmüller.de") == "faßmüller.de"
+
+
+def test_withheld_knows_supports_own_side_in_either_spelling():
+    blocks = BlockList(["поддержка.рф"])
+    ours = ["anna@поддержка.рф"]
+    to = ["anna@xn--80ahaefyxhn.xn--p1ai", "ivan@xn--80ahaefyxhn.xn--p1ai"]
+    assert withheld(blocks, to, "notice", ours) == {to[1]: "поддержка.рф"}
 
 
 def test_spam_domain_never_takes_a_free_mail_service():

@@ -1,0 +1,138 @@
+"""The block list and the caps on automatic mail take a Cyrillic (IDN) domain's two
+spellings, Unicode (окна.рф) and A-labels (xn--80atjc.xn--p1ai), as one, through the
+real CLI: an admin who blocks one spelling blocks the other (the quarantine, the
+sender's withdrawal, `block add`'s refusal of the desk's own domain), and a sender
+alternating the spellings meets one cap, not two."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Desk, make_mail, staff_to
+
+OKNA, OKNA_A = "окна.рф", "xn--80atjc.xn--p1ai"
+SPAM_U, SPAM_A = f"spam@{OKNA}", f"spam@{OKNA_A}"
+DESK_U, DESK_A = "поддержка.рф", "xn--80ahaefyxhn.xn--p1ai"
+
+
+def utf8_mail(sender: str, msgid: str, subject: str = "Вопрос") -> bytes:
+    """Mail from an EAI client: raw UTF-8 in From (RFC 6532)."""
+    return (
+        f"From: {sender}\r\nTo: support@example.com\r\nSubject: {subject}\r\n"
+        f"Message-ID: <{msgid}@client.example>\r\nDate: Wed, 25 Nov 2026 10:15:00 +0300\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        "Здравствуйте! Не открывается каталог.\r\n"
+    ).encode()
+
+
+def mail_from(sender: str, n: int = 1) -> bytes:
+    """Mail from `sender` as its client would write it: UTF-8 for a Unicode domain."""
+    if sender.isascii():
+        return make_mail(sender=sender, subject=f"Вопрос {n}", msgid=f"<q{n}@client.example>")
+    return utf8_mail(sender, f"q{n}", f"Вопрос {n}")
+
+
+@pytest.mark.parametrize(
+    ("entry", "sender"),
+    [
+        (SPAM_U, SPAM_A),  # the address typed in Unicode, mail in A-labels
+        (SPAM_A, SPAM_U),  # and the other way
+        (OKNA, SPAM_A),  # the domain typed in Unicode
+        (OKNA_A.upper(), SPAM_U),  # the domain in A-labels (and case)
+        ("окна.РФ", f"Spam@mx.{OKNA_A}"),  # a subdomain, case in Cyrillic
+    ],
+)
+def test_a_block_in_one_spelling_quarantines_mail_from_the_other(desk, sink, entry, sender):
+    added = desk.run("block", "add", entry)
+    assert added.code == 0, added.err
+    r = desk.ingest(mail_from(sender))
+    assert r.code == 0, r.err
+    [held] = desk.run("spam", "list", "--json").json()
+    assert held["from"].lower() == sender.lower()
+    assert desk.run("ticket", "list", "--json").json() == []
+    assert desk.flush().code == 0
+    assert sink.received == []  # no confirmation, nothing to staff
+    # `block list` shows the entry as the admin typed it
+    assert desk.run("block", "list", "--json").json() == [entry.lower()]
+
+
+@pytest.mark.parametrize("spelling", ["hand-edited list", "block add"])
+def test_queued_automatic_mail_to_the_other_spelling_is_withdrawn(desk, sink, spelling):
+    """The confirmation queued to spam@окна.рф, then the domain blocked in A-labels:
+    the sender's look at a hand-edited list withdraws it, as `block add` does."""
+    desk.ingest(mail_from(SPAM_U))
+    if spelling == "block add":
+        r = desk.run("block", "add", OKNA_A)
+        assert "withdrew 1 queued automatic mail(s)" in r.out, r.out + r.err
+    else:
+        (desk.root / "data" / "blocklist.json").write_text(f'["{OKNA_A}"]\n', "utf-8")
+    assert desk.flush().code == 0
+    customer = [m for m in sink.received if any(OKNA_A in a or OKNA in a for a in m.rcpt_tos)]
+    assert customer == []
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    [withdrawn] = [m for m in sent if m.get("withdrawn")]
+    assert withdrawn["withdrawn"] == "blocked" and withdrawn["kind"] == "confirmation"
+
+
+def test_the_caps_count_both_spellings_as_one_mailbox(tmp_path, sink):
+    """A robot writing from ivan@окна.рф and ivan@xn--80atjc.xn--p1ai in turn: with a
+    cap of two a day, two confirmations go in all, not two to each spelling."""
+    desk = Desk(tmp_path, sink.port, support={"max_auto_replies_per_day": 2})
+    tids = [
+        desk.ingest_tid(mail_from(f"ivan@{OKNA}" if n % 2 else f"ivan@{OKNA_A}", n))
+        for n in range(1, 5)
+    ]
+    assert desk.flush().code == 0
+    to_ivan = [m for m in sink.received if any(a.startswith("ivan@") for a in m.rcpt_tos)]
+    assert len(to_ivan) == 2, [(m.rcpt_tos, m.subject) for m in to_ivan]
+    notes = [
+        m["text"]
+        for tid in tids[2:]
+        for m in desk.ticket(tid)["messages"]
+        if m["kind"] == "note" and m["text"].startswith("Не отправлено")
+    ]
+    assert len(notes) == 2 and all("адресу в сутки" in n for n in notes), notes
+
+
+@pytest.mark.parametrize(
+    ("support", "entry"),
+    [
+        (f"support@{DESK_U}", DESK_A),
+        (f"support@{DESK_U}", f"support@{DESK_A}"),
+        (f"support@{DESK_A}", DESK_U),
+        (f"support@{DESK_A}", f"Support@{DESK_U.upper()}"),
+    ],
+)
+def test_block_add_refuses_the_desks_own_domain_in_the_other_spelling(
+    tmp_path, sink, support, entry
+):
+    desk = Desk(tmp_path, sink.port, support={"address": support})
+    r = desk.run("block", "add", entry)
+    assert r.code == 1, r.out + r.err
+    assert "the desk's own address" in r.err and support in r.err
+    assert desk.run("block", "list", "--json").json() == []
+
+
+def test_automatic_mail_is_kept_back_from_the_other_spelling_till_unblocked(desk, sink):
+    """ivan@окна.рф's ticket, the address blocked in A-labels: #take's «работа начата»
+    is not queued to it (the note names the entry as typed); `block remove` of that
+    entry queues it."""
+    customer, entry = f"ivan@{OKNA}", f"ivan@{OKNA_A}"
+    tid = desk.ingest_tid(mail_from(customer))
+    assert desk.flush().code == 0
+    assert desk.run("block", "add", entry).code == 0
+    staff = make_mail(
+        sender="anna@example.com", to=staff_to(tid), subject=f"Re: [TID#{tid}]", body="#take"
+    )
+    desk.ingest(staff)
+    assert desk.flush().code == 0
+    to_ivan = [m for m in sink.received if any(a.startswith("ivan@") for a in m.rcpt_tos)]
+    assert len(to_ivan) == 1  # the confirmation alone
+    notes = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "note"]
+    [held] = [t for t in notes if t.startswith("Не отправлено")]
+    assert f"клиенту {customer}" in held and f"(«{entry}»)" in held
+    r = desk.run("block", "remove", entry)
+    assert "«работа начата» it held back, of 1 ticket(s)" in r.out, r.out + r.err
+    assert desk.flush().code == 0
+    to_ivan = [m for m in sink.received if any(a.startswith("ivan@") for a in m.rcpt_tos)]
+    assert len(to_ivan) == 2 and f"[TID#{tid}]" in to_ivan[1].subject
