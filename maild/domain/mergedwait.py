@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
+from maild.domain.addresses import comparable_address
+
 if TYPE_CHECKING:  # records declares a ticket's merged_waits with MergedWait
     from maild.domain.records import Summary, Ticket
 
@@ -68,11 +70,16 @@ def pending(ticket: Mapping[str, Any]) -> list[MergedWait]:
 
 
 def wait_of(ticket: Mapping[str, Any], person: str | None) -> MergedWait | None:
-    """The pending wait (`pending`) of `person`, a customer of a ticket merged into
-    `ticket` (not its own requester), by which they wait there; None: none."""
-    if not person or person == ticket.get("requester"):
+    """The pending wait (`pending`) of `person`, the customer of a ticket merged into
+    `ticket`, by which they wait there, in either spelling of their domain
+    (addresses.comparable_address); None: none. `ticket`'s own requester too: who
+    filed both tickets (the usual merge) waits by the merged one's when theirs was
+    answered."""
+    if not person:
         return None
-    return next((w for w in pending(ticket) if w.get("requester") == person), None)
+    mine = comparable_address(person)
+    found = (w for w in pending(ticket) if comparable_address(w.get("requester") or "") == mine)
+    return next(found, None)
 
 
 def due(wait: Mapping[str, Any]) -> str | None:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from maild.domain import mergedwait
+from maild.domain.addresses import comparable_address
 from maild.domain.mergedwait import MergedWait
 from maild.domain.records import aware_time
 
@@ -78,10 +79,17 @@ def next_due(ticket: Mapping[str, Any]) -> str | None:
 
 def due_for(ticket: Mapping[str, Any], person: str | None) -> str | None:
     """The deadline (as stored) of `person`'s own wait on `ticket`: a merged ticket's
-    customer waits by their merged wait's (mergedwait.pending), anyone else by the
-    ticket's own pending one; None when nothing waits for staff on their mail."""
-    wait = mergedwait.wait_of(ticket, person)
-    return mergedwait.due(wait) if wait else pending_due(ticket)
+    customer waits by their merged wait's (mergedwait.wait_of), anyone else by the
+    ticket's own pending one, and its requester by the nearer of the two when both
+    wait; None when nothing waits for staff on their mail."""
+    own, wait = pending_due(ticket), mergedwait.wait_of(ticket, person)
+    theirs = mergedwait.due(wait) if wait else None
+    if theirs is None:
+        return own
+    requester = comparable_address(ticket.get("requester") or "")
+    if own is None or comparable_address(person or "") != requester:
+        return theirs
+    return min(own, theirs, key=lambda d: aware_time(d) or NEVER)
 
 
 def _same(a: str, b: str) -> bool:

@@ -138,3 +138,29 @@ def test_a_merged_customers_next_mail_waits_by_their_own_deadline(tmp_path, sink
     second = next(r for r in digests if "на 24.11.2026" in r.subject)
     assert f"ПРОСРОЧЕНО [TID#{a}] до 23.11 13:00" in second.text
     assert second.subject.endswith("просрочено 1")
+
+
+def test_a_customer_who_filed_both_waits_by_the_merged_wait_alone(tmp_path, sink):
+    """The usual merge: Ivan's first ticket was answered, his second (free support, due
+    25.11 17:00) is merged into it. His next mail waits by that 17:00, not a deadline of
+    its own: he is told 17:00 when he asks and when he writes again, and staff and the
+    head hear of one deadline, once each (a second, 17:20, came for the same mail)."""
+    desk = Desk(tmp_path, sink.port)
+    a = new_ticket(desk, 23, 10, STANDARD, "Ошибка при оплате")
+    ingest_at(desk, at(23, 10, 30), staff_reply(a, "Смотрим."))
+    b = new_ticket(desk, 23, 11, STANDARD, "Ещё вопрос про доставку")
+    ingest_at(desk, at(23, 11, 10), staff_reply(b, f"#merge {a}"))
+    asked = make_mail(sender=STANDARD, subject=f"Re: [TID#{a}]", body="статус")
+    ingest_at(desk, at(23, 11, 15), asked)
+    assert "Ответ поступит не позднее: 25.11.2026 17:00" in mails_to(desk, sink, STANDARD)[-1].text
+    more = make_mail(sender=STANDARD, subject=f"Re: [TID#{a}]", body="Добавлю: код ошибки 500.")
+    ingest_at(desk, at(23, 11, 20), more)
+    ack = " ".join(mails_to(desk, sink, STANDARD)[-1].text.split())
+    assert "не позднее: 25.11.2026 17:00" in ack and "17:20" not in ack
+    when = at(23, 11, 30)
+    while when <= at(26, 12):
+        jobs_run(desk, when)
+        when += timedelta(minutes=30)
+    assert desk.flush().code == 0
+    assert sorted((k, to) for k, to, _ in deadline_mail(sink, at(25, 17))) == ONCE_EACH
+    assert deadline_mail(sink, at(25, 17, 20)) == []

@@ -96,3 +96,27 @@ def test_the_queue_orders_and_marks_by_the_nearest_deadline():
     # #wait alone is no reaction to the customer merged in: still staff's turn
     q = queue_for("anna@x.ru", [{**rows[1], "status": "waiting", "reaction_due": None}], now)
     assert [r["tid"] for r in q.others] == ["2"] and not q.waiting
+
+
+def test_a_merged_customer_waits_by_their_wait_in_either_spelling_and_so_does_the_requester() -> (
+    None
+):
+    """The review: a merged customer replying from the other spelling of their domain
+    (boss@xn--80atjc.xn--p1ai, as our mail names boss@окна.рф), and the survivor's own
+    requester who filed both tickets, were each given the survivor's own deadline, or
+    none: their mail then started a second deadline for one unanswered question."""
+    from maild.domain.mergedwait import wait_of
+    from maild.domain.pending import due_for
+
+    wait = {"tid": "2222-2222", "requester": "boss@окна.рф", "level": "free",
+            "created_at": "2026-11-23T11:00:00+03:00",
+            "reaction_due": "2026-11-25T17:00:00+03:00"}  # fmt: skip
+    ticket = {"tid": "1111-1111", "status": "open", "requester": "ivan@x.ru",
+              "reaction_due": None, "merged_waits": [wait]}  # fmt: skip
+    assert wait_of(ticket, "boss@xn--80atjc.xn--p1ai") == wait
+    assert due_for(ticket, "BOSS@xn--80atjc.xn--p1ai") == wait["reaction_due"]
+    own = {**ticket, "requester": "boss@окна.рф"}  # filed both; their own was answered
+    assert due_for(own, "boss@окна.рф") == wait["reaction_due"]
+    earlier = {**own, "reaction_due": "2026-11-24T10:00:00+03:00"}
+    assert due_for(earlier, "boss@окна.рф") == "2026-11-24T10:00:00+03:00"  # the nearer
+    assert due_for(earlier, "olga@x.ru") == "2026-11-24T10:00:00+03:00"
