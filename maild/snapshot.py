@@ -17,7 +17,7 @@ from typing import Any
 from maild import guard
 from maild.adapters.quarantine import entry_id
 from maild.app import App
-from maild.domain import robots, staffreply, verify
+from maild.domain import robots, staffreply, undeliverable, verify
 from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
 from maild.domain.licensekeys import named_licenses
@@ -132,7 +132,7 @@ def _proof_wanted(
     requester = tk.is_requester(ticket, msg.from_addr)
     return (
         bool(newcomers(policy, msg, ticket))
-        or msg.from_addr in (ticket.get("undeliverable") or {})
+        or undeliverable.marked(ticket, msg.from_addr)
         or (requester and "owed" in (ticket.get("identification") or {}))
         or (requester and ident.unverified)
     )

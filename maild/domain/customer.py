@@ -14,6 +14,7 @@ from typing import Any
 
 from maild.domain import levelnow, statusmail, trust, undeliverable
 from maild.domain import ticket as tk
+from maild.domain.addresses import comparable_address
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.greeting import addressable
 from maild.domain.licensekeys import license_ctx, mentions_license
@@ -337,11 +338,14 @@ def _own_text_ctx(ctx: Context, messages: list[MessageRecord]) -> dict[str, Any]
 
 def _bounced(ctx: Context, ticket: Ticket) -> Ticket:
     """`ticket` with the marks of its own people a report of our mail says failed for
-    good (staff addresses are the desk's configuration: never marked, as at the relay)."""
-    people = {a.lower() for a in (ticket["requester"], *(ticket.get("participants") or ()))}
+    good (staff addresses are the desk's configuration: never marked, as at the relay),
+    in either spelling of a domain: the report of our mail to boss@окна.рф names the
+    A-labels it went to (boss@xn--80atjc.xn--p1ai; undeliverable.mark keeps the ticket's)."""
+    kept = (ticket["requester"], *(ticket.get("participants") or ()))
+    people = {comparable_address(a) for a in kept}
     since = ctx.received_at.isoformat()
     for address, error in undeliverable.reported(ctx.msg.delivery_status).items():
-        if address in people:
+        if comparable_address(address) in people:
             ticket = undeliverable.mark(ticket, address, since, error)
     return ticket
 

@@ -51,7 +51,7 @@ def apply_participant_command(
             f"#cc: {arg} — адрес службы поддержки, сотрудника или руководителя поддержки,"
             " а не клиента"
         )
-    if (arg == requester or arg in people) and arg not in (ticket.get("undeliverable") or {}):
+    if (arg == requester or arg in people) and not undeliverable.marked(ticket, arg):
         # already gets the ticket's mail: nothing to do (one whose mail was refused is
         # named again to say the mailbox works now: undeliverable.lift below)
         who = "автор обращения" if arg == requester else "уже участник обращения"

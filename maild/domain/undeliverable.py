@@ -15,6 +15,11 @@ report of our own mail (a bounce, RFC 3464) that says a recipient failed for goo
 it the same way (`reported`): the relay took the mail and the recipient's server
 refused it later, which is how most refusals arrive.
 
+An address is one in either spelling of an IDN domain (addresses.comparable_address):
+maild writes boss@окна.рф as boss@xn--80atjc.xn--p1ai to a relay without SMTPUTF8, and
+the relay's refusal or the report of that mail names it so. A mark is kept under the
+spelling the ticket keeps the address in, and every look-up here compares both.
+
 Pure.
 """
 
@@ -23,9 +28,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from maild.domain.addresses import comparable_address
 from maild.domain.records import OutboxKind, Ticket, UndeliverableMark
 
-__all__ = ["held", "lift", "mark", "named", "reported"]
+__all__ = ["held", "lift", "mark", "marked", "named", "reported"]
 
 # The mail still tried on a refused address: a staff member's reply relayed to it
 TRIED_KINDS: frozenset[str] = frozenset({"staff"})
@@ -34,8 +40,8 @@ TRIED_KINDS: frozenset[str] = frozenset({"staff"})
 def mark(ticket: Ticket, address: str, since: str, error: str) -> Ticket:
     """`ticket` with `address` refused for good at `since` (ISO 8601) with `error`
     (the relay's answer). Refused again: the first `since` stays, the answer is the
-    latest."""
-    address = address.lower()
+    latest. Kept as the ticket spells the address (_as_kept)."""
+    address = _as_kept(ticket, address)
     marks = dict(ticket.get("undeliverable") or {})
     first = marks.get(address, {}).get("since") or since
     marks[address] = {"since": first, "error": error}
@@ -90,11 +96,37 @@ def named(report: str | None) -> set[str]:
     return {a for addresses, _fields in _recipients(report) for a in addresses}
 
 
+def _as_kept(ticket: Ticket, address: str) -> str:
+    """`address` lower-cased, as `ticket` keeps it (its requester, a participant, a
+    marked address) when it keeps it in the other spelling of its domain."""
+    mine = comparable_address(address)
+    kept = (
+        *(ticket.get("undeliverable") or {}),
+        ticket.get("requester") or "",
+        *(ticket.get("participants") or ()),
+    )
+    return next((a for a in kept if a and comparable_address(a) == mine), address.lower())
+
+
+def _key(marks: dict[str, UndeliverableMark], address: str) -> str | None:
+    """The key of `address`'s mark in `marks`, in either spelling; None: unmarked."""
+    if address.lower() in marks:
+        return address.lower()
+    mine = comparable_address(address)
+    return next((a for a in marks if comparable_address(a) == mine), None)
+
+
+def marked(ticket: Ticket, address: str) -> bool:
+    """Whether `address` (in either spelling of its domain) is refused for good."""
+    return _key(ticket.get("undeliverable") or {}, address) is not None
+
+
 def lift(ticket: Ticket, addresses: Iterable[str]) -> Ticket:
     """`ticket` without the marks of `addresses` (re-added by #cc, or proven to exist
-    by verified mail from them); the same ticket when none was marked."""
+    by verified mail from them), in either spelling; the same ticket when none was
+    marked."""
     marks = ticket.get("undeliverable") or {}
-    gone = {a.lower() for a in addresses} & set(marks)
+    gone = {k for a in addresses if (k := _key(marks, a)) is not None}
     if not gone:
         return ticket
     left = {a: m for a, m in marks.items() if a not in gone}
@@ -112,4 +144,5 @@ def held(
     marks = (ticket or {}).get("undeliverable") or {}
     if kind in TRIED_KINDS or not marks:
         return {}
-    return {a: marks[a.lower()] for a in to if a.lower() in marks}
+    keys = {a: _key(marks, a) for a in to}
+    return {a: marks[k] for a, k in keys.items() if k is not None}

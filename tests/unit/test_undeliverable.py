@@ -21,6 +21,17 @@ def test_a_refused_address_gets_no_automatic_mail_but_a_staff_reply():
     assert ud.lift(t, ["olga@shop.ru"]) is t
 
 
+def test_an_address_is_one_in_either_spelling_of_its_domain():
+    """The relay refused boss@xn--80atjc.xn--p1ai, as maild wrote the ticket's
+    boss@окна.рф: marked under the ticket's spelling, held and lifted in either."""
+    u, a = "boss@окна.рф", "boss@xn--80atjc.xn--p1ai"
+    t = ud.mark({"tid": "1", "requester": u}, a, "2026-12-03T10:00:00+03:00", "550 5.1.1")
+    assert list(t["undeliverable"]) == [u]
+    assert ud.marked(t, a) and ud.marked(t, u.upper())
+    assert list(ud.held(t, [a], "notice")) == [a]
+    assert "undeliverable" not in ud.lift(t, [a])
+
+
 # A delivery report's fields as ParsedMessage.delivery_status holds them: the report's
 # own block, then one block per recipient (RFC 3464), as Postfix writes them.
 REPORT = (
