@@ -150,22 +150,34 @@ def cmd_block(app: App, args: argparse.Namespace) -> int:
         return EX_FAIL
     withdrawn = started = 0
     with app.store.locked():
-        if args.action == "add":
-            changed = q.block(entry)
+        if args.action == "add":  # listed already, in either spelling of an IDN domain
+            listed = q.listed(entry)
+            changed = not listed and q.block(entry)
             withdrawn = guard.withdraw_blocked(app, entry)  # (also when listed already)
         else:
-            changed = q.unblock(entry)  # the «работа начата» it held back goes now
+            listed = q.unblock(entry)  # as listed; the «работа начата» it held back goes now
+            changed = bool(listed)
             started = tell_started(app, entry, app.now()) if changed else 0
-    verb = "blocked" if args.action == "add" else "unblocked"
-    lines = [f"{verb} {entry}" if changed else f"{entry}: nothing to change"]
+    lines = [_changed_line(args.action, entry, listed, changed)]
     if withdrawn:
         lines.append(f"withdrew {withdrawn} queued automatic mail(s) to it: outbox list --sent")
     if started:
         lines.append(f"queued «работа начата» it held back, of {started} ticket(s) in work")
-    data = {"entry": entry, "blocked": args.action == "add", "changed": changed}
+    data = {"entry": entry, "blocked": args.action == "add", "changed": changed, "listed": listed}
     told = {"started": started} if args.action == "remove" else {}  # tickets told
     report(args.json, {**data, "withdrawn": withdrawn, **told}, *lines)
     return EX_OK
+
+
+def _changed_line(action: str, entry: str, listed: list[str], changed: bool) -> str:
+    """What `block add/remove` of `entry` did; `listed`: the entries it found listed
+    (removed, or in another spelling already there)."""
+    if action == "remove" and changed:
+        return f"unblocked {', '.join(listed)}"
+    if changed:
+        return f"blocked {entry}"
+    other = [e for e in listed if e != entry]
+    return f"{entry}: nothing to change" + (f" (listed as {other[0]})" if other else "")
 
 
 def _desks_own_covered(app: App, entry: str) -> str | None:

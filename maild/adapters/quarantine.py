@@ -32,7 +32,7 @@ from typing import Any
 
 from maild.adapters.durable import Direct, Files, make_folders
 from maild.adapters.store.files import CorruptFile
-from maild.domain.spam import BlockList
+from maild.domain.spam import BlockList, entry_key
 
 log = logging.getLogger("maild.quarantine")
 
@@ -257,23 +257,32 @@ class Quarantine:
                   "corrected (`maild fsck` names it)", self.blocklist_path, wrong)  # fmt: skip
         return None
 
+    def listed(self, entry: str) -> list[str]:
+        """The entries that are `entry` itself as listed, in any spelling (окна.рф for
+        xn--80atjc.xn--p1ai: domain.spam.entry_key), in the list's order; not the
+        parent domains that only cover it."""
+        key = entry_key(entry)
+        return [e for e in self.blocklist() if entry_key(e) == key]
+
     def block(self, entry: str) -> bool:
-        """Add an address or a domain; False if it was there already."""
+        """Add an address or a domain; False if it was there already (`listed`)."""
         entry = normalize_entry(entry)
-        current = self.blocklist()
-        if entry in current:
+        if self.listed(entry):
             return False
+        current = self.blocklist()
         self.files().put(self.blocklist_path, json.dumps(sorted([*current, entry])).encode())
         return True
 
-    def unblock(self, entry: str) -> bool:
-        entry = normalize_entry(entry)
+    def unblock(self, entry: str) -> list[str]:
+        """Take an address or a domain off in whatever spelling it is listed (`listed`);
+        the entries taken off, as they were listed (none: it was not there)."""
+        key = entry_key(entry)
         current = self.blocklist()
-        if entry not in current:
-            return False
-        current.remove(entry)
-        self.files().put(self.blocklist_path, json.dumps(current).encode())
-        return True
+        gone = [e for e in current if entry_key(e) == key]
+        if gone:
+            kept = [e for e in current if entry_key(e) != key]
+            self.files().put(self.blocklist_path, json.dumps(kept).encode())
+        return gone
 
 
 def normalize_entry(entry: str) -> str:

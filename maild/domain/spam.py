@@ -19,6 +19,7 @@ __all__ = [
     "WRITTEN_KINDS",
     "BlockList",
     "domain_blockable",
+    "entry_key",
     "started_owed",
     "verdict",
     "withheld",
@@ -113,6 +114,15 @@ def verdict(
         if ours is not None and ("dmarc", "fail") in results(ours):
             return "spam: dmarc=fail"
     return None
+
+
+def entry_key(entry: str) -> str:
+    """A block-list entry as the list compares it with another (case, a leading "@" and
+    the spelling of an IDN domain do not matter: `block add xn--80atjc.xn--p1ai` finds
+    окна.рф listed already, `block remove` of either takes the other off): an address
+    as addresses.comparable_address gives it, a domain as comparable_domain."""
+    e = entry.strip().lstrip("@")
+    return comparable_address(e) if "@" in e else comparable_domain(e)
 
 
 class BlockList:

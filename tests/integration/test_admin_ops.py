@@ -332,11 +332,12 @@ def test_what_changes_the_registry_or_the_block_list_answers_json_when_asked(des
     assert desk.run("group", "remove", "G", "--json").json() == {"removed": "G"}
     blocked = desk.run("block", "add", "Spam@Farm.example", "--json").json()
     assert blocked == {"entry": "spam@farm.example", "blocked": True, "changed": True,
-                       "withdrawn": 0}  # fmt: skip
+                       "withdrawn": 0, "listed": []}  # fmt: skip
     again = desk.run("block", "add", "spam@farm.example", "--json").json()
-    assert again["changed"] is False
+    assert (again["changed"], again["listed"]) == (False, ["spam@farm.example"])
     gone = desk.run("block", "remove", "spam@farm.example", "--json").json()
     assert (gone["blocked"], gone["changed"]) == (False, True)
+    assert gone["listed"] == ["spam@farm.example"]  # what was taken off, as listed
 
 
 def test_forget_takes_an_address_as_an_admin_copies_it_and_refuses_what_is_none(desk):

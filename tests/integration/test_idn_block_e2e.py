@@ -136,3 +136,36 @@ def test_automatic_mail_is_kept_back_from_the_other_spelling_till_unblocked(desk
     assert desk.flush().code == 0
     to_ivan = [m for m in sink.received if any(a.startswith("ivan@") for a in m.rcpt_tos)]
     assert len(to_ivan) == 2 and f"[TID#{tid}]" in to_ivan[1].subject
+
+
+@pytest.mark.parametrize(
+    ("listed", "typed"), [(OKNA, OKNA_A), (OKNA_A, "окна.РФ"), (SPAM_A, SPAM_U)]
+)
+def test_block_add_of_the_other_spelling_says_it_is_listed(desk, listed, typed):
+    """A second entry for one domain: `block remove` of one left the other blocking."""
+    assert desk.run("block", "add", listed).code == 0
+    r = desk.run("block", "add", typed)
+    assert r.code == 0, r.err
+    assert r.out == f"{typed.lower()}: nothing to change (listed as {listed})\n"
+    assert desk.run("block", "list", "--json").json() == [listed]
+
+
+@pytest.mark.parametrize(("listed", "typed"), [(OKNA, OKNA_A), (OKNA_A, OKNA), (SPAM_U, SPAM_A)])
+def test_block_remove_of_the_other_spelling_removes_the_listed_entry(desk, sink, listed, typed):
+    """`block remove xn--80atjc.xn--p1ai` said «nothing to change» while окна.рф kept
+    quarantining the domain's mail."""
+    assert desk.run("block", "add", listed).code == 0
+    r = desk.run("block", "remove", typed)
+    assert r.code == 0, r.err
+    assert r.out == f"unblocked {listed}\n"
+    assert desk.run("block", "list", "--json").json() == []
+    assert desk.ingest(mail_from(SPAM_U)).out.startswith("new [TID#")
+
+
+def test_block_remove_takes_off_each_spelling_a_hand_edited_list_has(desk):
+    assert desk.run("block", "add", "x.ru").code == 0  # (the data folder made)
+    entries = f'["{OKNA}", "x.ru", "{OKNA_A}"]\n'
+    (desk.root / "data" / "blocklist.json").write_text(entries, "utf-8")
+    r = desk.run("block", "remove", OKNA_A.upper())
+    assert r.out == f"unblocked {OKNA}, {OKNA_A}\n", r.out + r.err
+    assert desk.run("block", "list", "--json").json() == ["x.ru"]
