@@ -28,7 +28,7 @@ def apply_participant_command(
     the ticket's `removed` (ticket.may_append) until a #cc adds it again; #cc lifts an
     address's mark of refused for good (undeliverable.lift)."""
     people = set(ticket.get("participants") or ())
-    arg = _as_stored(ticket, (arg or "").lower())
+    arg = undeliverable.as_kept(ticket, arg or "")  # in the spelling the ticket has
     requester = ticket["requester"]
     if name == "uncc":
         if arg == requester:
@@ -67,20 +67,6 @@ def apply_participant_command(
     # staff name it again: an address refused for good gets its mail again
     ticket = undeliverable.lift(ticket, [arg])
     return {**ticket, "participants": sorted(people | {arg}), "removed": removed}, None
-
-
-def _as_stored(ticket: Ticket, address: str) -> str:
-    """``address`` as the ticket keeps it when it keeps it in the other spelling of its
-    domain (addresses.comparable_address): our mail names anna@магазин.рф as
-    anna@xn--80aairftm.xn--p1ai, and staff copy her from there."""
-    mine = comparable_address(address)
-    kept = (
-        ticket["requester"],
-        *(ticket.get("participants") or ()),
-        *(ticket.get("removed") or ()),
-        *(ticket.get("undeliverable") or {}),
-    )
-    return next((a for a in kept if a and comparable_address(a) == mine), address)
 
 
 def participant_errors(policy: Policy, ticket: Ticket, commands: tuple[Command, ...]) -> list[str]:

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from maild.domain.addresses import comparable_address
 from maild.domain.records import OutboxKind, Ticket, UndeliverableMark
 
-__all__ = ["held", "lift", "mark", "marked", "named", "reported"]
+__all__ = ["as_kept", "held", "lift", "mark", "marked", "named", "reported"]
 
 # The mail still tried on a refused address: a staff member's reply relayed to it
 TRIED_KINDS: frozenset[str] = frozenset({"staff"})
@@ -40,8 +40,8 @@ TRIED_KINDS: frozenset[str] = frozenset({"staff"})
 def mark(ticket: Ticket, address: str, since: str, error: str) -> Ticket:
     """`ticket` with `address` refused for good at `since` (ISO 8601) with `error`
     (the relay's answer). Refused again: the first `since` stays, the answer is the
-    latest. Kept as the ticket spells the address (_as_kept)."""
-    address = _as_kept(ticket, address)
+    latest. Kept as the ticket spells the address (as_kept)."""
+    address = as_kept(ticket, address)
     marks = dict(ticket.get("undeliverable") or {})
     first = marks.get(address, {}).get("since") or since
     marks[address] = {"since": first, "error": error}
@@ -96,14 +96,17 @@ def named(report: str | None) -> set[str]:
     return {a for addresses, _fields in _recipients(report) for a in addresses}
 
 
-def _as_kept(ticket: Ticket, address: str) -> str:
-    """`address` lower-cased, as `ticket` keeps it (its requester, a participant, a
-    marked address) when it keeps it in the other spelling of its domain."""
+def as_kept(ticket: Ticket, address: str) -> str:
+    """`address` lower-cased, as `ticket` keeps it (a marked address, its requester, a
+    participant, one staff removed) when it keeps it in the other spelling of its
+    domain (addresses.comparable_address): our mail names anna@магазин.рф as
+    anna@xn--80aairftm.xn--p1ai, and reports and staff name her so."""
     mine = comparable_address(address)
     kept = (
         *(ticket.get("undeliverable") or {}),
         ticket.get("requester") or "",
         *(ticket.get("participants") or ()),
+        *(ticket.get("removed") or ()),
     )
     return next((a for a in kept if a and comparable_address(a) == mine), address.lower())
 
