@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from maild.adapters.store import Store
 from maild.adapters.store.rebuild import load_listed
+from maild.domain.addresses import comparable_address, comparable_domain
 from maild.domain.pending import next_due
 from maild.domain.records import Summary
 from maild.output import json_text
@@ -44,12 +45,17 @@ class Filter:
             return False
         if self.since and row["created_at"][:10] < self.since.isoformat():
             return False
-        if self.requester:
-            who = row.get("requester") or ""
+        if self.requester:  # an IDN domain in either spelling (a ticket from the site
+            who = row.get("requester") or ""  # keeps A-labels: addresses.comparable_*)
             if self.requester.startswith("@"):
-                return who.endswith(self.requester)
-            return who == self.requester
+                domain = who.rpartition("@")[2]
+                return "@" in who and comparable_domain(domain) == self._domain
+            return comparable_address(who) == comparable_address(self.requester)
         return True
+
+    @property
+    def _domain(self) -> str:
+        return comparable_domain(self.requester[1:]) if self.requester else ""
 
 
 _key = itemgetter("created_at", "tid")  # the order of arrival

@@ -254,6 +254,11 @@ def test_ticket_list_filters(desk):
     plain = desk.run("ticket", "list", "--level", "free")
     assert re.findall(r"^(\d{4}-\d{4})", plain.out, re.MULTILINE) == [b, c]
     assert desk.run("ticket", "list", "--limit", "0").code == 64
+    # a Cyrillic domain in either spelling: the site's form keeps A-labels
+    d = desk.ingest_tid(make_mail(sender="boss@xn--80atjc.xn--p1ai", subject="окна"))
+    assert [t["tid"] for t in desk.tickets("--requester", "Boss@окна.рф")] == [d]
+    assert [t["tid"] for t in desk.tickets("--requester", "@ОКНА.рф")] == [d]
+    assert [t["tid"] for t in desk.tickets("--requester", "@рф")] == []  # the domain itself
 
 
 def test_an_attachment_file_gains_a_reference_while_it_is_swept(tmp_path, sink):
