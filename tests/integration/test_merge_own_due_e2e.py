@@ -7,7 +7,7 @@ and the SLA report counts both breaches, once each."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tests.helpers import Desk, make_mail
 from tests.integration.test_deadlines_e2e import at, ingest_at, jobs_run, mails_to
@@ -23,6 +23,15 @@ from tests.integration.test_staff_e2e import staff_reply
 
 VIP, STANDARD = "vip@vip-example.ru", "ivan@shop-example.ru"
 ONCE_EACH = [("escalation", HEAD), *(("reminder", p) for p in STAFF)]
+
+
+def jobs_every_half_hour(desk: Desk, until: datetime) -> None:
+    """The scheduler's jobs every half hour from 11:30 on the 23rd (after the merges
+    below) through `until`."""
+    when = at(23, 11, 30)
+    while when <= until:
+        jobs_run(desk, when)
+        when += timedelta(minutes=30)
 
 
 def merged_earlier_into_later(desk: Desk) -> tuple[str, str]:
@@ -41,10 +50,7 @@ def merged_earlier_into_later(desk: Desk) -> tuple[str, str]:
 def test_each_customers_deadline_is_reminded_escalated_and_reported_once(tmp_path, sink):
     desk = Desk(tmp_path, sink.port)
     a, b = merged_earlier_into_later(desk)
-    when = at(23, 11, 30)
-    while when <= at(24, 12):  # every half hour past both deadlines, and on
-        jobs_run(desk, when)
-        when += timedelta(minutes=30)
+    jobs_every_half_hour(desk, at(24, 12))  # past both deadlines, and on
     assert desk.flush().code == 0
 
     b_mail = deadline_mail(sink, at(23, 13))
@@ -122,10 +128,7 @@ def test_a_merged_customers_next_mail_waits_by_their_own_deadline(tmp_path, sink
     ingest_at(desk, at(23, 11, 20), more)
     t = desk.ticket(a)
     assert (t["status"], t["reaction_due"]) == ("open", at(23, 13).isoformat())
-    when = at(23, 11, 30)
-    while when <= at(24, 12):
-        jobs_run(desk, when)
-        when += timedelta(minutes=30)
+    jobs_every_half_hour(desk, at(24, 12))
     assert desk.flush().code == 0
     told = [r for r in sink.received if r.subject.startswith(("Напоминание", "Просрочена"))]
     assert sorted(to for r in told for to in r.rcpt_tos) == sorted([HEAD, *STAFF])
@@ -157,10 +160,7 @@ def test_a_customer_who_filed_both_waits_by_the_merged_wait_alone(tmp_path, sink
     ingest_at(desk, at(23, 11, 20), more)
     ack = " ".join(mails_to(desk, sink, STANDARD)[-1].text.split())
     assert "не позднее: 25.11.2026 17:00" in ack and "17:20" not in ack
-    when = at(23, 11, 30)
-    while when <= at(26, 12):
-        jobs_run(desk, when)
-        when += timedelta(minutes=30)
+    jobs_every_half_hour(desk, at(26, 12))
     assert desk.flush().code == 0
     assert sorted((k, to) for k, to, _ in deadline_mail(sink, at(25, 17))) == ONCE_EACH
     assert deadline_mail(sink, at(25, 17, 20)) == []
