@@ -11,7 +11,7 @@ import functools
 import inspect
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from email.message import Message
 from typing import TypeVar, cast
 
@@ -28,6 +28,7 @@ __all__ = [
     "ascii_domain",
     "comparable_address",
     "comparable_domain",
+    "each_once",
     "getaddresses",
     "normalize_address",
     "parseaddr",
@@ -223,6 +224,17 @@ def comparable_address(address: str) -> str:
     site's form turns the first into the second."""
     local, at, domain = address.strip().rpartition("@")
     return f"{local.lower()}@{comparable_domain(domain)}" if at else address.strip().lower()
+
+
+def each_once(addresses: Iterable[str]) -> list[str]:
+    """Each mailbox of ``addresses`` once, in the spelling met first and in their order:
+    anna@магазин.рф and anna@xn--80aairftm.xn--p1ai (as our headers name her) are one
+    (comparable_address); empty ones left out."""
+    once: dict[str, str] = {}
+    for a in addresses:
+        if a:
+            once.setdefault(comparable_address(a), a)
+    return list(once.values())
 
 
 def spellings(address: str) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from maild.domain import mergedwait, pace
-from maild.domain.addresses import comparable_address
+from maild.domain.addresses import comparable_address, each_once
 from maild.domain.records import MessageRecord, Status, Ticket
 from maild.domain.ticket import iso
 
@@ -59,17 +59,6 @@ def _own_due(target: Ticket, source: Ticket) -> tuple[str | None, str | None]:
     if earlier != due:
         return earlier, source.get("reaction_from") or source["created_at"]
     return due, start
-
-
-def _once(addresses: tuple[str, ...]) -> list[str]:
-    """Each person once, in the spelling met first (the target's): one ticket may know
-    anna@магазин.рф as our headers name her, anna@xn--80aairftm.xn--p1ai
-    (addresses.comparable_address)."""
-    once: dict[str, str] = {}
-    for a in addresses:
-        if a:
-            once.setdefault(comparable_address(a), a)
-    return sorted(once.values())
 
 
 def _still_removed(t: Ticket, source: Ticket) -> list[str]:
@@ -147,7 +136,7 @@ def merge(
     target's messages)."""
     t: Ticket = {**target}
     people = (*t.get("participants", ()), source["requester"], *source.get("participants", ()))
-    t["participants"] = _once(people)
+    t["participants"] = sorted(each_once(people))  # in the target's spelling
     if removed := _still_removed(t, source):
         t["removed"] = removed
     else:  # (everyone the target had removed came back with the source)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from maild.domain import undeliverable
-from maild.domain.addresses import comparable_address
+from maild.domain.addresses import comparable_address, each_once
 from maild.domain.commands import Command, errors_in_order
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
@@ -121,11 +121,7 @@ def _written(policy: Policy, msg: ParsedMessage) -> list[str]:
     """The customer-side addresses of To/Cc, each once, in the order the sender wrote
     them: the cap keeps the first ones, as the sender put whom it concerns most first."""
     people = participants_of((*msg.to, *msg.cc), policy.support_address, policy.internal)
-    once: dict[str, str] = {}  # each mailbox once, in either spelling of its domain
-    for a in (*msg.to, *msg.cc):
-        if a in people:
-            once.setdefault(comparable_address(a), a)
-    return list(once.values())
+    return each_once(a for a in (*msg.to, *msg.cc) if a in people)
 
 
 def cap_participants(policy: Policy, msg: ParsedMessage) -> tuple[list[str], list[str]]:
