@@ -127,13 +127,8 @@ def _due_rows(app: App, now: datetime) -> list[Summary]:
     fraction = app.config.schedule.reminder_fraction
     rows = []
     for row in app.store.open_summaries():
-        if row.get("merged_waits"):  # its own deadline and those of waits merged in
-            due = [(d.start, d.due) for d in deadlines(row)]
-        elif row.get("reaction_due"):  # (most rows: 4.6 times cheaper than deadlines)
-            due = [(row.get("reaction_from") or row["created_at"], row["reaction_due"])]
-        else:
-            continue
-        if any(now >= _earliest_reminder(app.calendar, *d, fraction) for d in due):
+        found = deadlines(row)  # its own and those of waits merged in (pending)
+        if any(now >= _earliest_reminder(app.calendar, d.start, d.due, fraction) for d in found):
             rows.append(row)
     return sorted(rows, key=handling_order)
 

@@ -55,6 +55,9 @@ def deadlines(ticket: Mapping[str, Any]) -> list[Deadline]:
     (mergedwait.pending), and its own pending one unless a merged wait's is that
     moment (written as the ticket has it: its marks and its mail are keyed so)."""
     own = pending_due(ticket)
+    start = ticket.get("reaction_from") or ticket.get("created_at") or own
+    if not ticket.get("merged_waits"):  # nearly every ticket: its own, if pending
+        return [] if own is None else [Deadline(own, str(start), None)]
     out: list[Deadline] = []
     for w in mergedwait.pending(ticket):
         due = str(mergedwait.due(w))
@@ -62,7 +65,6 @@ def deadlines(ticket: Mapping[str, Any]) -> list[Deadline]:
         if not any(_same(due, d.due) for d in out):
             out.append(Deadline(due, w.get("reaction_from") or w["created_at"], w))
     if own is not None and not any(_same(own, d.due) for d in out):
-        start = ticket.get("reaction_from") or ticket.get("created_at") or own
         out.append(Deadline(own, str(start), None))
     return sorted(out, key=lambda d: aware_time(d.due) or NEVER)  # (no time: last)
 
