@@ -21,7 +21,7 @@ import stat
 import tempfile
 from collections.abc import Callable
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -105,6 +105,8 @@ def _kept_per_year(
     return answer
 
 
+@cache  # a process imports one release for its whole life; the answer reads every
+# installed package's metadata (~2 ms), and each App builds its calendars anew
 def _holidays_release() -> str | None:
     """The installed `holidays` release, which names the entries (a new release, new
     entries); None when it was installed without its metadata: nothing to name them by."""
