@@ -251,17 +251,23 @@ def checked(env: jinja2.Environment, dirs: list[Path], name: str, ctx: dict[str,
     config's fault, not the message's (ConfigError: processing pauses and mail waits
     in the spool, see runner.ENV_FAULTS), lest each customer's mail be taken for
     unreadable and stored without its sender."""
-    where = next((d / name for d in dirs if (d / name).exists()), Path(name))
     try:
         template = env.get_template(name)
     except UnicodeDecodeError as e:
-        raise ConfigError(f"template {where}: not UTF-8 text ({e.reason})") from None
+        raise ConfigError(f"template {_found(dirs, name)}: not UTF-8 text ({e.reason})") from None
     except jinja2.TemplateSyntaxError as e:
-        raise ConfigError(f"template {where}: line {e.lineno}: {e.message}") from None
+        raise ConfigError(f"template {_found(dirs, name)}: line {e.lineno}: {e.message}") from None
     try:
         return made(env, name, ctx, template)
     except jinja2.TemplateError as e:
-        raise ConfigError(f"template {where}: {e.message or type(e).__name__}") from None
+        what = e.message or type(e).__name__
+        raise ConfigError(f"template {_found(dirs, name)}: {what}") from None
+
+
+def _found(dirs: list[Path], name: str) -> Path:
+    """The file `env` read `name` from, for an error's text (looked up only then: a
+    render is every message's, an error the config's)."""
+    return next((d / name for d in dirs if (d / name).exists()), Path(name))
 
 
 def where(override: Path, name: str, error: BaseException) -> tuple[Path, int | None]:
