@@ -20,8 +20,8 @@ from maild.domain.commandspec import (
     resolve,
     shown,
 )
-from maild.domain.layout import from_russian_layout
-from maild.domain.nearmiss import near_command
+from maild.domain.layout import from_russian_layout, halfwidth
+from maild.domain.nearmiss import near_command, swapped
 from maild.domain.quotes import is_quoted, trim_reply, unquoted
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.staffquote import OTHER_TEXT_RE, TEXT_END_RE, TEXT_START_RE, for_customer
@@ -41,7 +41,8 @@ __all__ = [
     "written",
 ]
 
-# "#" (or "№", what Shift+3 types on the Russian layout) directly followed by a word
+# "#" (or "№", what Shift+3 types on the Russian layout; a fullwidth "＃" is read as
+# "#": layout.halfwidth) directly followed by a word
 # that starts with a letter, so "#123 ..." (an order number) or "# Заголовок" is text;
 # an optional ":" after the name is tolerated. A client writing KOI8-R, which has no
 # "№", sends "?" for it (The Bat!, Outlook): "?сдщыу" is "№сдщыу" (_command).
@@ -132,7 +133,7 @@ def parse_reply(text: str, customers: Sequence[str] = ()) -> ParsedReply:
     for line in text.splitlines(keepends=True):
         start, pos = pos, pos + len(line)
         stripped = line.strip().strip(INVISIBLE).strip()
-        m = COMMAND_RE.fullmatch(stripped) if stripped and start < own_end else None
+        m = COMMAND_RE.fullmatch(halfwidth(stripped)) if stripped and start < own_end else None
         found = _command(m, leading) if m else None
         if found is None and leading and stripped and start < own_end:
             found = _spaced(stripped)
@@ -179,7 +180,7 @@ def in_quote(text: str, messages: list[MessageRecord], own: tuple[Command, ...] 
         if start < own_end and not is_quoted(line):
             continue  # the reply's own text: parse_reply runs it
         stripped = unquoted(line).strip().strip(INVISIBLE).strip()
-        m = COMMAND_RE.fullmatch(stripped)
+        m = COMMAND_RE.fullmatch(halfwidth(stripped))
         command = _command(m, False) if m else None
         if not isinstance(command, Command) or thread.holds_line(stripped):
             continue
@@ -260,7 +261,7 @@ SPACED_RE = re.compile(r"[#№][^\S\n]+([^\W\d_][\w-]*)\b.*")
 def _spaced(line: str) -> str | None:
     """The error of a "# close" line in the leading block; None for any other line
     ("# Итоги", a heading, is text)."""
-    m = SPACED_RE.fullmatch(line)
+    m = SPACED_RE.fullmatch(halfwidth(line))
     if m is None or resolve(m.group(1)) is None:
         return None
     sign = line[0]
@@ -281,7 +282,8 @@ class _Mistyped:
 
     def __call__(self, line: str) -> str | None:
         error = _spaced_below(line)
-        if error is None and (m := COMMAND_RE.fullmatch(line)) and m.group(1) != "?":
+        m = COMMAND_RE.fullmatch(halfwidth(line))
+        if error is None and m and m.group(1) != "?":
             error = _slip(m.group(2), m.group(3).strip())
         if error is None or not self.texts:
             return error
@@ -293,9 +295,10 @@ class _Mistyped:
 def _spaced_below(line: str) -> str | None:
     """_spaced's error for a line that, the space taken out, is a command that runs
     ("# close", "# level vip"); a heading is text ("# Заметка о настройке")."""
-    if not SPACED_RE.fullmatch(line):
+    read = halfwidth(line)
+    if not SPACED_RE.fullmatch(read):
         return None
-    m = COMMAND_RE.fullmatch(line[0] + line[1:].lstrip())
+    m = COMMAND_RE.fullmatch(read[0] + read[1:].lstrip())
     found = _command(m, False) if m else None
     if not isinstance(found, Command) or found.name == "note" and found.arg:
         return None
@@ -304,17 +307,20 @@ def _spaced_below(line: str) -> str | None:
 
 def _slip(word: str, arg: str) -> str | None:
     """The error of "#word arg" when ``word`` is one slip from a command and ``arg``
-    is nothing or what that command reads; None for a hashtag with words after it."""
+    is nothing or what that command reads, or the slip is a swap, which no word of
+    prose is (nearmiss.swapped); None for a hashtag with words after it."""
     meant = near_command(word)
     name = resolve(meant) if meant else None
     if meant is None or name is None:
         return None
     arg = arg.rstrip(".,;!").strip()
-    if arg and name == "note":
+    if not arg or swapped(word):  # "#clsoe вопрос решён", "#ntoe проверил логи"
+        return _unknown(word, meant)
+    if name == "note":
         return None  # "#заметки о настройке": a note's text is any words
     # the argument as _command reads it: as typed, or a Russian word's in its layout
     typed = [arg] if word.isascii() else [arg, from_russian_layout(arg)]
-    if arg and all(REGISTRY[name].read(name, a)[1] is not None for a in typed):
+    if all(REGISTRY[name].read(name, a)[1] is not None for a in typed):
         return None
     return _unknown(word, meant)
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from maild.domain.layout import from_russian_layout
+from maild.domain.layout import from_russian_layout, to_russian_layout
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 from maild.domain.tid import parse_tid
@@ -22,9 +22,11 @@ __all__ = [
     "COMMANDS",
     "CRITICAL_OFF",
     "EARLIER_SHEET",
+    "KEYWORDS",
     "REGISTRY",
     "Spec",
     "cheat_sheet",
+    "keyword",
     "resolve",
     "shown",
 ]
@@ -111,12 +113,36 @@ def _charset(name: str, arg: str) -> tuple[str | None, str | None]:
     return codec, None
 
 
+# «#critical нет»: the mark taken off (a ticket marked by mistake, a site back up);
+# the argument as a record keeps it, whichever of its words was typed
+CRITICAL_OFF = "нет"
+# The fixed words a command takes after its name (lower case), each with the value a
+# record keeps. Each is read as typed, or typed in the other layout: «#critical ytn»
+# and «#spam ljvty» are «нет» and «домен» with the Latin layout left on, «щаа» is
+# "off" with the Russian one. No other argument is read so: an address, a TID, a
+# level, a saved answer's name mean what they say (a Latin answer named "ytn" is not
+# «нет»), and no word read here is a Latin one another command takes.
+KEYWORDS: dict[str, dict[str, str]] = {
+    "critical": {CRITICAL_OFF: CRITICAL_OFF, "off": CRITICAL_OFF},
+    "spam": {"домен": "domain", "domain": "domain"},
+}
+
+
+def keyword(name: str, arg: str) -> str | None:
+    """The value of ``arg`` as one of the command ``name``'s KEYWORDS, or None: in
+    either case, as typed or in either layout, in the quotes or brackets of a copy."""
+    word = arg.lower().strip("[]<>" + _QUOTES)
+    words = KEYWORDS[name]
+    for form in (word, from_russian_layout(word), to_russian_layout(word)):
+        if form in words:
+            return words[form]
+    return None
+
+
 def _spam_scope(name: str, arg: str) -> tuple[str | None, str | None]:
-    # "#spam": block the sender; "#spam домен" (or "domain", typed in either layout,
-    # in the cheat sheet's brackets or not): the whole domain
+    # "#spam": block the sender; "#spam домен" (or "domain"): the whole domain;
     # the word itself, not a domain's name: the domain is always the sender's
-    word = arg.lower().strip("[]<>")
-    if arg and word not in ("domain", "домен") and from_russian_layout(word) != "domain":
+    if arg and keyword(name, arg) is None:
         return None, (
             f"#spam: «{arg}» не понято. «#spam» блокирует отправителя, «#spam домен»"
             " (само слово «домен» или domain, а не имя домена) — весь домен отправителя"
@@ -124,20 +150,12 @@ def _spam_scope(name: str, arg: str) -> tuple[str | None, str | None]:
     return ("domain" if arg else None), None
 
 
-# «#critical нет»: the mark taken off (a ticket marked by mistake, a site back up);
-# the argument as a record keeps it, whichever of its words was typed
-CRITICAL_OFF = "нет"
-_OFF_WORDS = (CRITICAL_OFF, "off")
-
-
 def _critical(name: str, arg: str) -> tuple[str | None, str | None]:
-    # "#critical": mark; "#critical нет" (or "off", typed in either layout, in quotes
-    # or brackets copied from the sheet): take the mark off
+    # "#critical": mark; "#critical нет" (or "off"): take the mark off
     if not arg:
         return None, None
-    word = arg.lower().strip("[]<>" + _QUOTES)
-    if word in _OFF_WORDS or from_russian_layout(word) in _OFF_WORDS:
-        return CRITICAL_OFF, None
+    if (value := keyword(name, arg)) is not None:
+        return value, None
     return None, (
         f"#critical: «{arg}» не понято. «#critical» отмечает обращение как срочное,"
         " «#critical нет» (или #critical off) снимает отметку"

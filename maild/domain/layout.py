@@ -1,4 +1,6 @@
-"""Text typed with the Russian keyboard layout left on, read as the Latin it was meant to be.
+"""Text typed with the Russian keyboard layout left on, read as the Latin it was meant to be,
+and Latin typed for Russian (the Latin layout left on), read as the Russian; and what
+an input method's fullwidth mode types for the ASCII keys ("＃close"), read as ASCII.
 
 The map is the physical keyboard (ЙЦУКЕН over QWERTY, key by key), so every command
 name, present or future, is recognised without listing its Russian spelling by hand.
@@ -6,7 +8,7 @@ name, present or future, is recognised without listing its Russian spelling by h
 
 from __future__ import annotations
 
-__all__ = ["from_russian_layout"]
+__all__ = ["from_russian_layout", "halfwidth", "to_russian_layout"]
 
 # The same keys, row by row, unshifted then shifted: Latin on a US layout, and what
 # the Russian layout gives on each key.
@@ -27,3 +29,32 @@ _TABLE = str.maketrans(
 def from_russian_layout(text: str) -> str:
     """``text`` with each Cyrillic letter replaced by the Latin key it sits on."""
     return text.translate(_TABLE)
+
+
+# Each Latin key whose Russian is a letter: "ytn" is «нет», "[jhjij" «хорошо».
+_TO_RUSSIAN = str.maketrans(
+    {
+        lat: r
+        for r, lat in zip(_RUSSIAN, _LATIN, strict=True)
+        if "а" <= r.lower() <= "я" or r in "ёЁ"
+    }
+)
+
+
+def to_russian_layout(text: str) -> str:
+    """``text`` with each key that gives a Russian letter in the Russian layout replaced
+    by that letter: what a word typed with the Latin layout left on was meant to be."""
+    return text.translate(_TO_RUSSIAN)
+
+
+# The fullwidth forms of ASCII (U+FF01-U+FF5E: "＃", "ｃｌｏｓｅ", "＠") that a Japanese or
+# Chinese input method, and some phones' keyboards, type for "#" and the rest, and
+# the small "﹟"; not "？": a "?" before a command stands for "№" in KOI8-R alone.
+_HALFWIDTH = str.maketrans(
+    {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if c != 0xFF1F} | {"\ufe5f": "#"}
+)
+
+
+def halfwidth(text: str) -> str:
+    """``text`` with each fullwidth form of an ASCII character the character itself."""
+    return text.translate(_HALFWIDTH)

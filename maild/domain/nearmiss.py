@@ -7,6 +7,11 @@ One slip: a letter left out, one added, one replaced, or two neighbours swapped
 (the optimal string alignment distance is 1). A name of four letters or fewer
 ("#take", "#note", "#spam") counts only two neighbours swapped ("#tkae"): one letter
 off it is another word too often ("#make", "#notes", "#scam"), a hashtag.
+
+Two neighbours swapped is the slip no word of prose makes (swapped): no name's or
+alias's swap is a word ("clsoe", "ntoe", "закрыьт"), while a letter added, left out
+or replaced often is one ("#closed", "#ответы", "#заметки"). So a "#word" with words
+after it is a command mistyped only when its slip is a swap ("#clsoe вопрос решён").
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 from maild.domain.commandspec import ALIASES, COMMANDS
 from maild.domain.layout import from_russian_layout
 
-__all__ = ["SHORT", "near_command", "one_slip"]
+__all__ = ["SHORT", "near_command", "one_slip", "swapped"]
 
 # A name this long or shorter is near only by two neighbours swapped.
 SHORT = 4
@@ -35,6 +40,14 @@ def near_command(word: str) -> str | None:
             if one_slip(form, target):
                 return target
     return None
+
+
+def swapped(word: str) -> bool:
+    """``word`` is a command's name or alias with two neighbouring letters swapped, as
+    written or typed with the Russian layout left on («сдщуы»: "cloes")."""
+    typed = word.lower()
+    forms = dict.fromkeys((typed, from_russian_layout(typed)))
+    return any(_swapped(form, target) for form in forms for target in (*COMMANDS, *ALIASES))
 
 
 def one_slip(typed: str, target: str) -> bool:

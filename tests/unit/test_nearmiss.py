@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from maild.domain.commands import parse_reply
 from maild.domain.commandspec import ALIASES, COMMANDS
-from maild.domain.layout import from_russian_layout
-from maild.domain.nearmiss import SHORT, near_command
+from maild.domain.layout import from_russian_layout, to_russian_layout
+from maild.domain.nearmiss import SHORT, near_command, swapped
 
 ANSWER = "Иван, проверьте модуль оплаты.\n"
 SIGNED = "\nАнна\n"
@@ -70,7 +70,8 @@ def test_a_command_with_a_space_after_its_sign_under_the_answer_stops_it(line: s
         "#make",
         "#scam",
         "#cc1",
-        "#cloes вопрос решён",  # a hashtag with words after it
+        "#closed вопросы",  # a hashtag with words after it, its slip no swap
+        "#levels of support",
         "#заметки по настройке",
         "#ответы на вопросы",
         "# Итоги",
@@ -85,6 +86,54 @@ def test_text_that_is_no_command_mistyped_stays_text(line: str) -> None:
     reply = below(line)
     assert reply.errors == () and reply.commands == ()
     assert line in reply.body
+
+
+@pytest.mark.parametrize(
+    ("line", "meant"),
+    [
+        ("#clsoe вопрос решён", "#close?"),
+        ("#cloes — вопрос решён.", "#close?"),
+        ("#сдщуы вопрос решён", "#close?"),  # "cloes" in the Russian layout
+        ("#ntoe проверил логи, ошибка в модуле", "#note?"),  # a note, never the customer's
+        ("#заемтка проверил логи", "#заметка?"),
+        ("#levle vip срочно", "#level?"),
+        ("＃clsoe вопрос решён", "#close?"),
+    ],
+)
+def test_a_command_with_two_letters_swapped_and_words_after_it_stops_the_reply(
+    line: str, meant: str
+) -> None:
+    """«#clsoe вопрос решён» under the answer went to the customer as text, the ticket
+    stayed open, and a «#ntoe ...» line sent staff's note to the customer: a swap of
+    two neighbours is no word of prose, so with words after it the line is a slip."""
+    reply = below(line)
+    [error] = reply.errors
+    assert f"(может быть, {meant})" in error
+    assert reply.commands == () and reply.body == ANSWER + SIGNED
+
+
+SWAPS = sorted(
+    {
+        w
+        for t in (*COMMANDS, *ALIASES)
+        for i in range(len(t) - 1)
+        if (w := t[:i] + t[i + 1] + t[i] + t[i + 2 :]) != t
+    }
+)
+
+
+@settings(max_examples=200)
+@given(st.sampled_from(SWAPS), st.sampled_from(["вопрос решён", "done", "— см. выше"]))
+def test_every_swap_of_a_name_with_words_after_it_is_a_slip(word: str, words: str) -> None:
+    for typed in (word, to_russian_layout(word)):  # a Latin name in the Russian layout too
+        reply = below(f"#{typed} {words}")
+        assert len(reply.errors) == 1 and reply.body == ANSWER + SIGNED, typed
+
+
+def test_a_swap_is_a_slip_no_other_is() -> None:
+    assert swapped("clsoe") and swapped("Сдщуы") and swapped("заемтка")
+    assert not swapped("closed") and not swapped("close") and not swapped("ответы")
+    assert not swapped("cloud") and not swapped("notes")
 
 
 def test_a_mistyped_command_in_the_quote_is_not_read() -> None:
