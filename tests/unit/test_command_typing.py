@@ -172,3 +172,39 @@ def test_halfwidth_reads_each_fullwidth_ascii_form_but_the_question_mark(text: s
     folded = halfwidth(text)
     assert len(folded) == len(text)
     assert all(c.isascii() or c == "？" for c in folded)
+
+
+LINES = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "#close",
+                "#clsoe",
+                "# close",
+                "#level vip",
+                "#levle vip",
+                "#новинки",
+                "#123",
+                "#clsoe вопрос решён",
+                "#closed вопросы",
+                "#note проверил логи",
+                "#сдщыу",
+                "#critical ytn",
+                "#tags",
+                "",
+                "Иван, проверьте модуль оплаты.",
+                "> #close",
+            ]
+        ),
+        st.text("#abclosevipнет ", max_size=12),
+    ),
+    max_size=6,
+)
+
+
+@given(LINES)
+def test_a_reply_typed_with_fullwidth_signs_reads_as_with_plain_ones(lines: list[str]) -> None:
+    text = "\n".join(lines) + "\n"
+    plain, wide = parse_reply(text), parse_reply(text.replace("#", "＃"))
+    assert wide.commands == plain.commands and len(wide.errors) == len(plain.errors)
+    assert wide.body == plain.body.replace("#", "＃")

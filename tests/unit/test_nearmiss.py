@@ -227,6 +227,8 @@ def test_a_line_of_its_own_under_the_answer_is_a_command_a_slip_or_text(word: st
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(st.characters(blacklist_characters="#№?\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")))
+@given(
+    st.text(st.characters(blacklist_characters="#№?＃﹟\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"))
+)
 def test_ordinary_text_has_no_command_errors(line: str) -> None:
     assert below(line).errors == ()
