@@ -33,11 +33,14 @@ Pure: the ticket and its messages in, the errors (Russian) out.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterable
 
+from maild.domain import mergedwait
 from maild.domain.commands import Command, written
 from maild.domain.commandspec import CRITICAL_OFF
 from maild.domain.conflicts import in_run_order, is_transfer, without_conflicts
+from maild.domain.mergedwait import MergedWait
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS
 
@@ -71,16 +74,20 @@ def closed_errors(
 
 
 def unasked_errors(
-    commands: Iterable[Command], answers: bool, messages: list[MessageRecord]
+    commands: Iterable[Command], answers: bool, messages: list[MessageRecord], ticket: Ticket
 ) -> list[str]:
     """The error of a #wait in a reply that sends the customer no answer (``answers``
     False: commands only, a note) on a ticket none of whose ``messages`` is a staff
-    answer to the customer: there is nothing they were asked to answer; [] otherwise,
-    and for a #wait a contradicting command cancels (#close: neither runs, and
-    conflicts.without_conflicts says so)."""
+    answer to the customer: there is nothing they were asked to answer; or on one with
+    customers merged in who wait for staff's first word (mergedwait.pending): their
+    mail would be left unanswered while the ticket read «ждём ответа клиента». []
+    otherwise, and for a #wait a contradicting command cancels (#close: neither runs,
+    and conflicts.without_conflicts says so)."""
     runs, _ = without_conflicts(commands)
     if answers or not any(c.name == "wait" for c in runs):
         return []
+    if waits := mergedwait.pending(ticket):
+        return [_merged_unanswered(waits)]
     if any(_answer_to_customer(m) for m in messages):
         return []
     return [
@@ -89,6 +96,28 @@ def unasked_errors(
         "    Напишите вопрос клиенту в том же письме, что и строка #wait: вопрос уйдёт\n"
         "    клиенту, а обращение будет ждать его ответа."
     ]
+
+
+def _merged_unanswered(waits: list[MergedWait]) -> str:
+    """The error of a #wait alone while the customers of ``waits`` wait for staff."""
+    named = ", ".join(
+        w["tid"] + (f" ({w['requester']})" if w.get("requester") else "") for w in waits
+    )
+    one = len(waits) == 1
+    text = (
+        f"#wait не выполнена: {'клиент обращения' if one else 'клиенты обращений'} {named},"
+        f" {'объединённого' if one else 'объединённых'} с этим,"
+        f" {'ещё не получил' if one else 'ещё не получили'} от поддержки ни одного ответа:"
+        f" {'его письмо осталось' if one else 'их письма остались'} бы без ответа, а"
+        " обращение значилось бы ждущим ответа клиента."
+    )
+    return "\n".join(
+        [
+            *textwrap.wrap(text, 80, subsequent_indent="    ", break_on_hyphens=False),
+            "    Напишите ответ в том же письме, что и строка #wait: он уйдёт всем клиентам",
+            "    обращения, а обращение будет ждать их ответа.",
+        ]
+    )
 
 
 def _answer_to_customer(m: MessageRecord) -> bool:

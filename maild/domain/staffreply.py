@@ -258,7 +258,7 @@ def _stopped(
     errors = [*view.errors, *reply.errors, *extras.errors, *unsendable(ctx, reply, body)]
     errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
     errors += level_errors(reply.commands, ticket)
-    errors += unasked_errors(reply.commands, bool(body) and not reply.note, messages)
+    errors += unasked_errors(reply.commands, bool(body) and not reply.note, messages, ticket)
     errors += [cmds.IN_QUOTE.format(line=s) for s in cmds.in_quote(text, messages, reply.commands)]
     return staff_error(ctx, ticket, messages, errors, view.resend) if errors else None
 

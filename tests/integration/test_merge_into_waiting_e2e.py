@@ -51,3 +51,39 @@ def test_a_customers_mail_merged_into_a_waiting_ticket_opens_it(tmp_path, sink):
     shown = datetime.fromisoformat(due).strftime("%d.%m.%Y %H:%M")
     once = Counter([*((p, "reminder") for p in STAFF), (HEAD, "escalation")])
     assert deadline_mail(sink, shown) == once
+
+
+def test_wait_alone_is_refused_while_a_merged_customer_has_had_no_answer(tmp_path, sink):
+    """Иван was asked for a log; Пётр's ticket about the same problem, never answered,
+    is merged in. A «#wait» alone then put the ticket to «ждём ответа клиента» (the
+    list, the site: Пётр read «ожидаем вашего ответа» about his unanswered question),
+    while his deadline still reminded staff. The reply stops, as a #wait that asks
+    nothing does, and says whose mail waits; with an answer (it reaches both) it waits."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail(sender=IVAN, subject="Не проходит оплата"))
+    desk.ingest(staff_reply(tid, "Пришлите, пожалуйста, лог."))
+    merged = desk.ingest_tid(make_mail(sender=PETR, subject="Оплата картой: ошибка"))
+    due = desk.ticket(merged)["reaction_due"]
+    desk.ingest(staff_reply(merged, f"#merge {tid}\n"))
+    assert desk.flush().code == 0
+    before = {who: len(sink.to(who)) for who in (IVAN, PETR)}
+    for commands in ("#wait\n", "#take\n#wait\n"):
+        desk.ingest(staff_reply(tid, commands))
+        t = desk.ticket(tid)
+        assert (t["status"], t["reaction_due"]) == ("open", due)
+        assert [w["first_reaction_at"] for w in t["merged_waits"]] == [None]
+    assert [r["tid"] for r in desk.tickets("--status", "waiting")] == []
+    assert desk.flush().code == 0
+    told = [r for r in sink.to(STAFF[0]) if r.subject.startswith("Команды не")]
+    assert len(told) == 2
+    text = " ".join(told[0].text.split())
+    assert f"#wait не выполнена: клиент обращения {merged} ({PETR})" in text
+    assert "ещё не получил от поддержки ни одного ответа" in text
+    assert {who: len(sink.to(who)) for who in (IVAN, PETR)} == before  # nothing went
+    # an answer with it reaches both customers: then the ticket waits for them
+    desk.ingest(staff_reply(tid, "Пришлите, пожалуйста, лог оплаты.\n#wait\n"))
+    t = desk.ticket(tid)
+    assert (t["status"], t["reaction_due"]) == ("waiting", None)
+    assert t["merged_waits"][0]["first_reaction_at"]
+    assert desk.flush().code == 0
+    assert sink.to(PETR)[-1].subject.startswith("Re:") and len(sink.to(PETR)) == before[PETR] + 1

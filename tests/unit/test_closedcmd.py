@@ -63,6 +63,7 @@ def test_level_development_is_refused_where_development_is() -> None:
 
 
 ANSWER = {"kind": "staff", "direction": "out", "from": "anna@s.ru"}
+OPEN = {"tid": "1111-1111", "status": "open"}
 
 
 def test_a_wait_alone_before_any_answer_to_the_customer_is_refused() -> None:
@@ -72,17 +73,41 @@ def test_a_wait_alone_before_any_answer_to_the_customer_is_refused() -> None:
     note = {**ANSWER, "kind": "note", "direction": "in"}
     notice = {**ANSWER, "kind": "notice"}
     for thread in ([], [note, notice], [{**ANSWER, "withdrawn": "blocked"}]):
-        [error] = unasked_errors(wait, False, thread)
+        [error] = unasked_errors(wait, False, thread, OPEN)
         assert error.startswith("#wait не выполнена: клиент ещё не получил от поддержки")
         assert "Напишите вопрос клиенту в том же письме" in error
 
 
 def test_a_wait_with_an_answer_or_after_one_or_no_wait_is_no_error() -> None:
-    assert unasked_errors([Command("wait")], True, []) == []
-    assert unasked_errors([Command("wait")], False, [ANSWER]) == []
-    assert unasked_errors([Command("take"), Command("close")], False, []) == []
+    assert unasked_errors([Command("wait")], True, [], OPEN) == []
+    assert unasked_errors([Command("wait")], False, [ANSWER], OPEN) == []
+    assert unasked_errors([Command("take"), Command("close")], False, [], OPEN) == []
     # #close with it: neither runs, the conflict is what the staff member is told
-    assert unasked_errors([Command("wait"), Command("close")], False, []) == []
+    assert unasked_errors([Command("wait"), Command("close")], False, [], OPEN) == []
+
+
+def test_a_wait_alone_while_a_merged_customer_waits_for_staff_is_refused() -> None:
+    """A customer merged in before any reaction (mergedwait) has had no answer: a
+    #wait alone would leave their mail unanswered while the ticket read «ждём ответа
+    клиента», whoever else on it was answered. With an answer (it reaches them too),
+    or once their wait ended, it runs."""
+    wait = {"tid": "2222-2222", "level": "free", "created_at": "2026-12-03T09:00:00+03:00",
+            "first_reaction_due": "2026-12-04T09:00:00+03:00", "first_reaction_at": None,
+            "requester": "petr@x.ru"}  # fmt: skip
+    ticket = {**OPEN, "merged_waits": [wait]}
+    for commands in ([Command("wait")], [Command("take"), Command("wait")]):
+        [error] = unasked_errors(commands, False, [ANSWER], ticket)
+        text = " ".join(error.split())
+        assert text.startswith("#wait не выполнена: клиент обращения 2222-2222 (petr@x.ru),")
+        assert "ещё не получил от поддержки ни одного ответа" in text
+        assert "Напишите ответ в том же письме, что и строка #wait" in text
+    two = {**ticket, "merged_waits": [wait, {**wait, "tid": "3333-3333", "requester": "o@x.ru"}]}
+    [error] = unasked_errors([Command("wait")], False, [ANSWER], two)
+    assert "клиенты обращений 2222-2222 (petr@x.ru), 3333-3333 (o@x.ru)," in " ".join(error.split())
+    assert unasked_errors([Command("wait")], True, [ANSWER], ticket) == []
+    ended = {**ticket, "merged_waits": [{**wait, "first_reaction_at": wait["created_at"]}]}
+    assert unasked_errors([Command("wait")], False, [ANSWER], ended) == []
+    assert unasked_errors([Command("wait"), Command("close")], False, [ANSWER], ticket) == []
 
 
 MARK = {"from": "anna@s.ru", "received_at": "2026-12-03T10:20:00+03:00", "commands": ["#critical"]}
