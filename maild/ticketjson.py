@@ -2,13 +2,14 @@
 shape, then a few keys of our own at the end (README: `rating` under ratings by mail).
 `reaction_due` is when the next staff reaction is due: on a ticket with customers merged
 into it before any reaction, the nearest of its own deadline and theirs (pending.next_due;
-`merged_waits` lists theirs)."""
+`merged_waits` lists theirs, and `own_reaction_due` beside it the ticket's own pending
+deadline, pending.pending_due: null while its own customer's mail waits for no one)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from maild.domain.pending import next_due
+from maild.domain.pending import next_due, pending_due
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.ticket import rating_of_closing
 from maild.threadview import message_json
@@ -55,4 +56,6 @@ def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]
     ):
         if ticket.get(key):
             out[key] = ticket[key]
+    if "merged_waits" in out:  # reaction_due may be theirs: this one is the ticket's own
+        out["own_reaction_due"] = pending_due(ticket)
     return out

@@ -84,6 +84,9 @@ def test_the_survivor_keeps_its_own_deadline_and_shows_the_nearest(tmp_path, sin
     assert wait["reaction_due"] == at(23, 13).isoformat()
     [row] = [r for r in desk.tickets() if r["tid"] == a]
     assert row["reaction_due"] == at(23, 13).isoformat()
+    # A's own deadline beside B's nearer one, in show and list alike (README: ticket JSON)
+    assert t["own_reaction_due"] == row["own_reaction_due"] == at(23, 16).isoformat()
+    assert "own_reaction_due" not in desk.ticket(b)  # no waits merged into it: no key
     shown_a = desk.run("ticket", "show", a).out
     assert f"reaction due: {shown(at(23, 13))}" in shown_a
     assert f"own deadline: {shown(at(23, 16))}" in shown_a
@@ -106,7 +109,7 @@ def test_the_survivor_keeps_its_own_deadline_and_shows_the_nearest(tmp_path, sin
     # a reaction on A ends both waits: nothing is due on it any more
     ingest_at(desk, at(23, 12), staff_reply(a, "Смотрим оплату, ответим сегодня."))
     t = desk.ticket(a)
-    assert t["reaction_due"] is None
+    assert t["reaction_due"] is None and t["own_reaction_due"] is None
     assert t["merged_waits"][0]["first_reaction_at"] == at(23, 12).isoformat()
     assert jobs_run(desk, at(24, 12))["reminders"] == 0
     levels = sla(desk)
