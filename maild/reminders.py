@@ -28,7 +28,7 @@ from maild.domain import mergedwait, pace
 from maild.domain import ticket as tk
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
 from maild.domain.mergedwait import MergedWait
-from maild.domain.pending import deadlines
+from maild.domain.pending import Deadline, deadlines
 from maild.domain.queue import handling_order
 from maild.domain.records import MessageRecord, Summary, Ticket, note_record
 from maild.domain.sla import reminder_at
@@ -46,9 +46,9 @@ TEMPLATES = {
 WHAT = {"reminder": "Напоминание о сроке реакции", "escalation": "Сообщение о просрочке"}
 
 Step = tuple[str, str, list[str]]  # (kind, the deadline as stored, its people): pace.marked
-Due = tuple[Step, datetime, MergedWait | None]  # a step, its deadline, the merged wait it is
-# a ticket in a list, its deadline, the merged wait it is about (None: its own)
-Listed = tuple[Ticket, list[MessageRecord], Step, datetime, MergedWait | None]
+Due = tuple[Step, datetime, Deadline]  # a step, its deadline, whose it is (pending.deadlines)
+# a ticket in a list, its deadline, whose it is
+Listed = tuple[Ticket, list[MessageRecord], Step, datetime, Deadline]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -134,8 +134,8 @@ def _due_rows(app: App, now: datetime) -> list[Summary]:
 
 
 def _steps(app: App, ticket: Ticket, now: datetime) -> list[Due]:
-    """The deadline mail of `ticket` due at `now`, with the deadline and the merged
-    wait it is about (domain.pending.deadlines: each deadline once): staff's reminder
+    """The deadline mail of `ticket` due at `now`, with the deadline and whose it is
+    (domain.pending.deadlines: each deadline once, all due then in it): staff's reminder
     at reminder_fraction of its time, the head's escalation when it passed."""
     head = app.config.support.head
     staff = tk.staff_recipients(ticket, app.config.support.staff)
@@ -145,7 +145,7 @@ def _steps(app: App, ticket: Ticket, now: datetime) -> list[Due]:
         start = datetime.fromisoformat(d.start)
         remind_at = reminder_at(start, due, app.config.schedule.reminder_fraction, app.calendar)
         steps = (("reminder", remind_at, staff), ("escalation", due, [head] if head else []))
-        out += [((kind, d.due, to), due, d.wait) for kind, at, to in steps if now >= at and to]
+        out += [((kind, d.due, to), due, d) for kind, at, to in steps if now >= at and to]
     return out
 
 
@@ -163,6 +163,15 @@ def _named(app: App, ticket: Ticket, wait: MergedWait | None) -> Ticket:
     return mergedwait.named(ticket, wait)
 
 
+def _ctx(app: App, ticket: Ticket, d: Deadline) -> dict[str, Any]:
+    """The deadline mail's context about `d`: whom it names first (the ticket's own
+    customer, or a merged wait's: `_named`), and `also` the customers of the other waits
+    merged in that are due at that moment (one mail per moment and person: its marks
+    and its "about_due" are the deadline's), each as its merged ticket."""
+    also = [ticket_ctx(app, _named(app, ticket, w)) for w in d.also]
+    return {**ticket_ctx(app, _named(app, ticket, d.wait)), "also": also}
+
+
 def _remind(run: _Run, tid: str) -> None:
     """One ticket's deadline mail: singly to whom the pace lets it go so; the others
     are put on their lists' waiting TIDs (marked when the list goes)."""
@@ -173,7 +182,7 @@ def _remind(run: _Run, tid: str) -> None:
     ticket, messages = loaded
     sent = dict(ticket.get("sent") or {})
     went: list[tuple[str, str]] = []
-    for step, due, wait in _steps(app, ticket, now):
+    for step, due, d in _steps(app, ticket, now):
         kind, due_s, people = step
         waiting = pace.waiting_for(sent, kind, due_s, people, run.list_queued(kind))
         singly = [p for p in waiting if run.single(kind, p)]
@@ -192,7 +201,7 @@ def _remind(run: _Run, tid: str) -> None:
             key=job_key(tid, kind, due_s, *some),
             template=TEMPLATES[kind][0],
             to=singly,
-            context=dict(ticket_ctx(app, _named(app, ticket, wait)), overdue=now >= due),
+            context=dict(_ctx(app, ticket, d), overdue=now >= due),
             now=now,
             about_due=due_s,
         )
@@ -216,12 +225,12 @@ def _listed(run: _Run, kind: str, person: str, tids: list[str]) -> list[Listed]:
                 continue
             ticket, messages = loaded
             sent = ticket.get("sent") or {}
-            for step, due, wait in _steps(run.app, ticket, run.now):
+            for step, due, d in _steps(run.app, ticket, run.now):
                 _kind, due_s, people = step
                 if _kind == kind and person in pace.waiting_for(
                     sent, kind, due_s, people, run.list_queued(kind)
                 ):
-                    found.append((ticket, messages, step, due, wait))
+                    found.append((ticket, messages, step, due, d))
     return found
 
 
@@ -237,7 +246,7 @@ def _list(run: _Run, whom: tuple[str, str], rows: list[Listed]) -> None:
     message_id = app.list_message_id(key, first)
     subject, body = app.renderer.text(TEMPLATES[kind][1], _list_context(run, person, rows))
     marked: dict[str, tuple[Ticket, list[MessageRecord]]] = {}  # a ticket's deadlines: each
-    for ticket, messages, step, due, _wait in rows:
+    for ticket, messages, step, due, _whose in rows:
         ticket, messages = marked.get(ticket["tid"], (ticket, messages))
         sent = pace.marked(ticket.get("sent") or {}, step, [], [person], run.at)
         note = _note(run, (kind, person), due, (subject, message_id, len(rows)))
@@ -265,13 +274,13 @@ def _list_context(run: _Run, person: str, rows: list[Listed]) -> dict[str, Any]:
     app = run.app
     shown = [
         {
-            **ticket_ctx(app, _named(app, ticket, wait)),
+            **_ctx(app, ticket, d),
             "due": app.fmt_time(due),
             "overdue": run.now >= due,
             "critical": bool(ticket.get("critical")),
             "reply_address": app.reply_address(ticket["tid"], person),
         }
-        for ticket, _messages, _step, due, wait in rows[:MAX_LISTED]
+        for ticket, _messages, _step, due, d in rows[:MAX_LISTED]
     ]
     return pace.list_ctx(shown, len(rows), run.limit)
 

@@ -6,10 +6,13 @@ put to waiting or its deadline moved (adapters/outstale.py withdraws it then).
 A ticket's deadlines are its own pending one and those of the customers of tickets
 merged into it before any reaction, who wait on there (mergedwait): #merge leaves the
 survivor its own. Each moment is reminded and escalated once (the marks are per
-deadline: pace), as the wait of the merged ticket when one waits on it (a survivor
-merged into before it kept its own took the earlier deadline, so its pending deadline
-at a merged wait's moment came with that wait). What shows a ticket's deadline (the
-morning queue, `ticket list`/`show`, the overdue counts) shows the nearest of them
+deadline: pace), in one mail that names every customer due then: the ticket's own
+first, then each merged wait of that moment (a night's mail all starts its deadline at
+09:00, so two customers of one level are often due together; the mail named the merged
+one alone). A survivor merged into before it kept its own took the earlier deadline
+and its clock, so an own deadline at a merged wait's moment that started when that
+wait's did came with that wait: it is that wait's alone. What shows a ticket's deadline
+(the morning queue, `ticket list`/`show`, the overdue counts) shows the nearest of them
 (`next_due`); the site shows a customer theirs (`due_for`).
 
 Pure: the ticket as it is now is passed in.
@@ -33,11 +36,14 @@ NEVER = datetime.max.replace(tzinfo=UTC)
 
 class Deadline(NamedTuple):
     """A deadline the reminders and the escalation are about, as stored, the time its
-    clock started, and the merged wait it is (None: the ticket's own)."""
+    clock started (the earliest of those due then), the merged wait its mail names first
+    (None: the ticket's own), and the other merged waits due at that moment, which it
+    names too."""
 
     due: str
     start: str
     wait: MergedWait | None
+    also: tuple[MergedWait, ...] = ()
 
 
 def pending_due(ticket: Mapping[str, Any]) -> str | None:
@@ -51,22 +57,36 @@ def pending_due(ticket: Mapping[str, Any]) -> str | None:
 
 def deadlines(ticket: Mapping[str, Any]) -> list[Deadline]:
     """Every deadline of `ticket` (a ticket or its summary) still waiting for staff,
-    each moment once, the earliest first: those of the waits merged into it
-    (mergedwait.pending), and its own pending one unless a merged wait's is that
-    moment (written as the ticket has it: its marks and its mail are keyed so)."""
+    each moment once, the earliest first, with the waits merged into it due then
+    (mergedwait.pending): a moment of its own pending one too is written as the ticket
+    has it (its marks and its mail are keyed so)."""
     own = pending_due(ticket)
-    start = ticket.get("reaction_from") or ticket.get("created_at") or own
+    start = str(ticket.get("reaction_from") or ticket.get("created_at") or own)
     if not ticket.get("merged_waits"):  # nearly every ticket: its own, if pending
-        return [] if own is None else [Deadline(own, str(start), None)]
-    out: list[Deadline] = []
+        return [] if own is None else [Deadline(own, start, None)]
+    moments: dict[str, list[MergedWait]] = {}  # each moment's first text: its waits
     for w in mergedwait.pending(ticket):
         due = str(mergedwait.due(w))
-        due = own if own is not None and _same(due, own) else due
-        if not any(_same(due, d.due) for d in out):
-            out.append(Deadline(due, w.get("reaction_from") or w["created_at"], w))
-    if own is not None and not any(_same(own, d.due) for d in out):
-        out.append(Deadline(own, str(start), None))
+        known = (d for d in (own, *moments) if d is not None and _same(d, due))
+        moments.setdefault(next(known, due), []).append(w)
+    out = [_moment(due, waits, own, start) for due, waits in moments.items()]
+    if own is not None and own not in moments:
+        out.append(Deadline(own, start, None))
     return sorted(out, key=lambda d: aware_time(d.due) or NEVER)  # (no time: last)
+
+
+def _moment(due: str, waits: list[MergedWait], own: str | None, start: str) -> Deadline:
+    """The deadline at `due` of `waits`, and of the ticket's own (`own`, its clock from
+    `start`) when it is that moment, unless it came with one of them (merged before the
+    survivor kept its own: started when that wait's did)."""
+    starts = [str(w.get("reaction_from") or w["created_at"]) for w in waits]
+    if due == own and not any(_same(start, s) for s in starts):
+        return Deadline(due, _earliest([start, *starts]), None, tuple(waits))
+    return Deadline(due, _earliest(starts), waits[0], tuple(waits[1:]))
+
+
+def _earliest(times: list[str]) -> str:
+    return min(times, key=lambda t: aware_time(t) or NEVER)
 
 
 def next_due(ticket: Mapping[str, Any]) -> str | None:

@@ -120,3 +120,39 @@ def test_a_merged_customer_waits_by_their_wait_in_either_spelling_and_so_does_th
     earlier = {**own, "reaction_due": "2026-11-24T10:00:00+03:00"}
     assert due_for(earlier, "boss@окна.рф") == "2026-11-24T10:00:00+03:00"  # the nearer
     assert due_for(earlier, "olga@x.ru") == "2026-11-24T10:00:00+03:00"
+
+
+def test_one_moment_of_its_own_and_of_waits_merged_in_is_one_deadline_naming_all() -> None:
+    """Two customers due together (a night's mail all starts at 09:00): the reminder and
+    the escalation of that moment (one of each per moment and person: pace) name the
+    survivor's own customer first and each merged wait due then; they named the merged
+    one alone. Its clock is the earliest of theirs: the reminder goes by it."""
+    from maild.domain.pending import deadlines
+
+    own = {**_merged(due=EARLIER), "reaction_from": "2026-12-08T07:30:00+03:00"}
+    [d] = deadlines(own)
+    assert (d.due, d.start, d.wait, d.also) == (EARLIER, "2026-12-08T07:30:00+03:00", None, (WAIT,))
+    assert still_pending(own, EARLIER) and next_due(own) == EARLIER
+    # the same moment written with another offset: one deadline, as the ticket writes it
+    utc = {**WAIT, "reaction_due": "2026-12-08T07:00:00+00:00"}
+    [d] = deadlines({**own, "merged_waits": [utc]})
+    assert (d.due, d.wait, d.also) == (EARLIER, None, (utc,))
+    # two waits merged in, due together, and none of its own: the first named, then the other
+    other = {**WAIT, "tid": "3333-4444", "requester": "c@x.ru", "created_at": EARLIER}
+    [d] = deadlines({**own, "reaction_due": None, "merged_waits": [WAIT, other]})
+    assert (d.due, d.start, d.wait, d.also) == (EARLIER, WAIT["created_at"], WAIT, (other,))
+    # its own at another moment: a deadline of its own, as ever
+    assert [(d.due, d.wait, d.also) for d in deadlines(_merged())] == [
+        (EARLIER, WAIT, ()),
+        (DUE, None, ()),
+    ]
+
+
+def test_an_own_deadline_that_came_with_a_merged_wait_is_that_waits_alone() -> None:
+    """A survivor merged into before #merge kept its own took the merged ticket's
+    earlier deadline and its clock: that moment is the merged customer's alone."""
+    from maild.domain.pending import deadlines
+
+    legacy = {**_merged(due=EARLIER), "reaction_from": WAIT["created_at"]}
+    [d] = deadlines(legacy)
+    assert (d.due, d.wait, d.also) == (EARLIER, WAIT, ())

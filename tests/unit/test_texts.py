@@ -212,6 +212,16 @@ ROW = {
 }
 
 
+# a merged customer due at the moment a reminder or escalation is about (pending.Deadline)
+ALSO = {
+    "tid": "2222-3333",
+    "merged_with": "1234-5678",
+    "requester": "olga@shop-example.ru",
+    "level_name": "Бесплатная поддержка",
+    "reaction": "24 рабочих часа",
+}
+
+
 def variants() -> list[dict]:
     """The desk's contexts: everything set (lists full, flags up), then everything off
     (no name, no lists, flags down): each `if` of a template both ways."""
@@ -246,6 +256,8 @@ def variants() -> list[dict]:
         merged_into="8765-4321",
         # reminders, escalations about a merged wait: the ticket it goes on in
         merged_with="8765-4321",
+        # reminders, escalations: the merged customers due at the same moment, named too
+        also=[ALSO],
         status_ru="в работе",
         last_action="ответ сотрудника, 23.11.2026 10:00",
         rating=2,
@@ -370,6 +382,7 @@ def variants() -> list[dict]:
                     for too_big in (False, True)
                 ],
                 merged_with=merged,  # a merged wait's line: the ticket it goes on in
+                also=[] if merged else [ALSO],  # merged customers due at its moment too
             )
             for merged in (None, "8765-4321")
         ],
