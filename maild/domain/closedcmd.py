@@ -20,6 +20,11 @@ with no deadline for staff (the head was never told when it passed, while the SL
 report counted it breached), and days later the customer was reminded «мы ждём от вас
 ответа» and the ticket closed. It stops the reply, and the staff member is told to
 write the question in the same reply. With an answer, #wait waits for the answer to it.
+So does #wait alone on a ticket with a customer merged in before any reaction who
+waits for staff's first word (mergedwait.pending), however the ticket's own customer
+was answered: the ticket read «ждём ответа клиента», and that customer's site
+«ожидаем вашего ответа», while their mail waited for staff and its deadline reminded
+them. An answer in the same reply reaches them too and ends that wait.
 
 #critical on a ticket already marked critical, #critical нет on one that is not: each
 would change nothing, while its writer believed it did (a colleague marked the ticket,

@@ -170,9 +170,9 @@ def waits_for_customer(ticket: Mapping[str, Any]) -> bool:
     (jobs.waiting), and the morning queue lists it apart. A waiting ticket with a
     pending deadline (a customer's mail merged into it before merge opened such a
     ticket), or a wait merged into it still pending (mergedwait.pending: a #wait alone
-    is no reaction to that customer), is staff's turn: no reminder asks that customer
-    for an answer, and no auto-close ends a ticket whose customer's mail was never
-    answered."""
+    is no reaction to that customer; closedcmd refuses it now, a record kept before may
+    be so), is staff's turn: no reminder asks that customer for an answer, and no
+    auto-close ends a ticket whose customer's mail was never answered."""
     if ticket.get("status") != "waiting" or ticket.get("reaction_due"):
         return False
     return not pending_waits(ticket)
