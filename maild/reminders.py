@@ -246,7 +246,9 @@ def _list(run: _Run, whom: tuple[str, str], rows: list[Listed]) -> None:
     message_id = app.list_message_id(key, first)
     subject, body = app.renderer.text(TEMPLATES[kind][1], _list_context(run, person, rows))
     marked: dict[str, tuple[Ticket, list[MessageRecord]]] = {}  # a ticket's deadlines: each
+    about: dict[str, list[str]] = {}  # what it is about: stale once none waits (outstale.py)
     for ticket, messages, step, due, _whose in rows:
+        about.setdefault(ticket["tid"], []).append(step[1])
         ticket, messages = marked.get(ticket["tid"], (ticket, messages))
         sent = pace.marked(ticket.get("sent") or {}, step, [], [person], run.at)
         note = _note(run, (kind, person), due, (subject, message_id, len(rows)))
@@ -263,7 +265,7 @@ def _list(run: _Run, whom: tuple[str, str], rows: list[Listed]) -> None:
         now=now,
         reply_to=app.list_address(first, person),  # a reply to it: to the list
     )
-    app.outbox.enqueue(key, msg, [person], kind="notice", now=now)
+    app.outbox.enqueue(key, msg, [person], kind="notice", now=now, about_dues=about)
     app.store.record_reminder(person, kind, now, listed=True)
     log.info("[TID#%s] queued %s of %d tickets to %s", first, TEMPLATES[kind][1], len(rows), person)
 
@@ -289,11 +291,12 @@ def _note(
     run: _Run, whom: tuple[str, str], due: datetime, mail: tuple[str, str, int]
 ) -> MessageRecord:
     """The ticket's note that its mail of `whom` (kind, person) went in a list
-    (`mail`: the list's subject, Message-ID and how many tickets it names)."""
+    (`mail`: the list's subject, Message-ID and how many tickets it names); by that
+    Message-ID the note is marked when the list is withdrawn (domain.withdrawn)."""
     kind, person = whom
     subject, message_id, total = mail
     listed = pace.in_list(subject, message_id, total, run.limit)
     text = f"{WHAT[kind]} (срок {run.app.fmt_time(due)}) для {person} ушло {listed}"
     ours = run.app.config.support.address
     note = note_record(sender=ours, direction="out", text=text, at=run.now)
-    return {**note, "to": [person], "template": TEMPLATES[kind][1]}
+    return {**note, "to": [person], "template": TEMPLATES[kind][1], "list_message_id": message_id}

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from maild.adapters.store import CorruptFile
 from maild.domain.caps import counted_copy, mailbox_of
+from maild.domain.pending import about
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, aware_time
 from maild.domain.withdrawn import Withdrawal, mark_withdrawn, unmark_withdrawn
 
@@ -69,11 +70,14 @@ def note(
 
 
 def _by_tid(pairs: list[tuple[OutboxEntry, Withdrawal]]) -> dict[str, list[Withdrawal]]:
-    """The withdrawals of `pairs` by the TID of their mail (mail of no ticket left out)."""
+    """The withdrawals of `pairs` by the TID of their mail, a list's by each of its
+    tickets' (pending.about: each has its note of it); mail of no ticket left out."""
     by_tid: dict[str, list[Withdrawal]] = {}
     for meta, w in pairs:
-        if meta.get("tid"):
-            by_tid.setdefault(str(meta["tid"]), []).append(w)
+        listed = [tid for tid, _due in about(meta)] if "about_dues" in meta else []
+        for tid in dict.fromkeys(listed or [meta.get("tid")]):
+            if tid:
+                by_tid.setdefault(str(tid), []).append(w)
     return by_tid
 
 

@@ -82,9 +82,11 @@ class OutQueue:
         now: datetime | None = None,
         checked: bool = False,
         about_due: str | None = None,
+        about_dues: dict[str, list[str]] | None = None,
     ) -> bool:
         """Queue a message durably; False if this id was queued or sent before
-        (`checked`: the caller has just asked `known`; `about_due`: OutboxEntry's). Its
+        (`checked`: the caller has just asked `known`; `about_due`, `about_dues`:
+        OutboxEntry's). Its
         record keeps whom it goes to as, staff or the head (`members`), if so."""
         if not recipients or (not checked and self.known(mail_id)):
             return False
@@ -101,6 +103,7 @@ class OutQueue:
             to=recipients,
             queued_at=now or datetime.now(UTC),
             about_due=about_due,
+            about_dues=about_dues,
             role=self.members.role_of(recipients, kind) if self.members is not None else None,
         )
         self.files().put(self._file(self.queue, mail_id), pack(meta, msg.raw))

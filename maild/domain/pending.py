@@ -15,12 +15,17 @@ wait's did came with that wait: it is that wait's alone. What shows a ticket's d
 (the morning queue, `ticket list`/`show`, the overdue counts) shows the nearest of them
 (`next_due`); the site shows a customer theirs (`due_for`).
 
+A queued mail is about deadlines (`about`): a reminder or an escalation about one
+ticket its one, a list of them each of its tickets'. It is stale (`stale`), withdrawn
+and not sent, once none of them still waits: a list naming one deadline staff still owe
+goes whole, as it was written (what it says of the others was so when it was queued).
+
 Pure: the ticket as it is now is passed in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -29,7 +34,16 @@ from maild.domain.addresses import comparable_address
 from maild.domain.mergedwait import MergedWait
 from maild.domain.records import aware_time
 
-__all__ = ["Deadline", "deadlines", "due_for", "next_due", "pending_due", "still_pending"]
+__all__ = [
+    "Deadline",
+    "about",
+    "deadlines",
+    "due_for",
+    "next_due",
+    "pending_due",
+    "stale",
+    "still_pending",
+]
 
 NEVER = datetime.max.replace(tzinfo=UTC)
 
@@ -129,3 +143,31 @@ def still_pending(ticket: Mapping[str, Any] | None, about_due: str) -> bool:
     if ticket is None:
         return False
     return any(_same(d.due, about_due) for d in deadlines(ticket))
+
+
+def about(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The deadlines a queued mail (its outbox record) is about, as (TID, deadline as
+    stored): a reminder's or an escalation's one ("tid", "about_due"), a list's those
+    of each of its tickets ("about_dues"); none for other mail, for deadline mail
+    queued before its record kept them, and for a field of another shape."""
+    dues = meta.get("about_dues")
+    if dues is not None:
+        if not isinstance(dues, dict):
+            return []
+        return [
+            (str(tid), due)
+            for tid, some in dues.items()
+            if isinstance(some, list)
+            for due in some
+            if isinstance(due, str)
+        ]
+    tid, due = meta.get("tid"), meta.get("about_due")
+    return [(tid, due)] if isinstance(tid, str) and tid and isinstance(due, str) else []
+
+
+def stale(dues: list[tuple[str, str]], waits: Callable[[str, str], bool]) -> bool:
+    """Whether mail about `dues` (`about`) is stale: it is about some, and none of
+    them still waits for staff (`waits`: whether the TID's deadline does, as the ticket
+    is stored now: `still_pending`). A list with one still waiting goes whole; asked
+    in turn, up to the first that waits."""
+    return bool(dues) and not any(waits(tid, due) for tid, due in dues)

@@ -130,8 +130,7 @@ class AttachmentRecord(TypedDict):
     sha256: str | None  # the stored file's name (accepted, not erased)
 
 
-# "from" is a keyword: the functional syntax. Keys after the first seven are written
-# only by some kinds of record.
+# "from" is a keyword: the functional syntax. Keys after the seventh: some records only.
 MessageRecord = TypedDict(
     "MessageRecord",
     {
@@ -183,6 +182,7 @@ MessageRecord = TypedDict(
         "recharset": NotRequired[str],  # #charset: the codec its text was decoded with
         "redacted_at": NotRequired[str],  # access data removed after closing
         "refused_mail": NotRequired[str],  # a note's outbox id the relay refused for good
+        "list_message_id": NotRequired[str],  # a note that its mail went in that list
     },
 )
 
@@ -216,8 +216,9 @@ OutboxEntry = TypedDict(
         # customer's mail (and on mail queued before it was kept)
         "role": NotRequired[str],
         # a reminder or escalation: the reaction_due it is about, as the ticket stored
-        # it (absent on other mail and on mail queued before it was kept: sent as ever)
+        # it; a list's: TID -> its deadlines (absent on other and older mail: sent as ever)
         "about_due": NotRequired[str],
+        "about_dues": NotRequired[dict[str, list[str]]],
         # refused for good by the relay (its answer, retry.permanent_for_recipient):
         # never sent again; "told" when its ticket got the note and staff the notice
         "refused": NotRequired[str],
@@ -348,10 +349,11 @@ def outbox_entry(
     queued_at: datetime,
     about_due: str | None = None,
     role: str | None = None,
+    about_dues: dict[str, list[str]] | None = None,
 ) -> OutboxEntry:
     """A mail just queued; `headers`: (From as rendered, its bare address, Subject,
-    Message-ID); `about_due`: of a reminder or an escalation, its deadline; `role`:
-    whom it goes to as, staff or the head (domain.leftstaff), None for a customer."""
+    Message-ID); `about_due`: of a reminder or an escalation, its deadline (a list's:
+    `about_dues`); `role`: whom it goes to as, staff or the head (domain.leftstaff)."""
     from_, sender, subject, message_id = headers
     entry: OutboxEntry = {
         "id": mail_id,
@@ -369,6 +371,8 @@ def outbox_entry(
     }
     if about_due is not None:
         entry["about_due"] = about_due
+    if about_dues is not None:
+        entry["about_dues"] = about_dues
     if role is not None:
         entry["role"] = role
     return entry

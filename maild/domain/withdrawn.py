@@ -59,8 +59,9 @@ def withdrawn_ids(m: Mapping[str, Any]) -> set[str]:
 
 def _ids(m: MessageRecord) -> set[str]:
     """The Message-IDs the copies of `m` went (or were to go) out as: its own, a relayed
-    answer's (sent_as), each recorded copy's (copies)."""
-    found = {m.get("message_id") or "", m.get("sent_as") or ""}
+    answer's (sent_as), each recorded copy's (copies); of a note that its ticket's
+    reminder went in a list, the list's (list_message_id)."""
+    found = {m.get("message_id") or "", m.get("sent_as") or "", m.get("list_message_id") or ""}
     found.update((m.get("copies") or {}).values())
     return found - {""}
 

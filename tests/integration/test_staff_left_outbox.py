@@ -129,3 +129,32 @@ def test_the_heads_escalation_goes_only_while_they_are_head_or_staff(tmp_path, s
     assert sorted(m["id"] for m in left) == sorted(m["id"] for m in queued if m["to"][0] in gone)
     assert all("sent_at" not in m for m in left)
     assert desk.flush().out.startswith("sent 0,")
+
+
+def test_a_list_to_a_staff_member_taken_off_staff_is_withdrawn_and_marked_on_each_ticket(
+    tmp_path, sink
+):
+    """A list of reminders (the figure 0) queued to Boris, who left meanwhile: it is
+    withdrawn, and each ticket it names has its note of it marked, not only the outbox."""
+    desk = Desk(
+        tmp_path,
+        dead_port(),
+        support={"staff": [ANNA, BORIS], "max_reminders_per_person_per_hour": 0},
+    )
+    tids = [desk.ingest_tid(make_mail(sender=f"c{i}@shop{i}.example")) for i in range(2)]
+    later = (datetime.now().astimezone() + timedelta(days=60)).isoformat()
+    assert desk.run("jobs", "run", "--now", later).code == 0
+    assert desk.flush().code != 0
+    _relay_back(desk, sink, staff=[ANNA])
+    assert desk.flush().code == 0
+    assert not any(BORIS in r.rcpt_tos for r in sink.received)
+    assert any(ANNA in r.rcpt_tos and "по 2 обращениям" in r.subject for r in sink.received)
+    for tid in tids:
+        notes = [m for m in desk.ticket(tid)["messages"] if "письме-списке" in m["text"]]
+        marks = {
+            who: m.get("withdrawn")
+            for m in notes
+            for who in (ANNA, BORIS)
+            if "Напоминание о сроке реакции (срок" in m["text"] and f"для {who} " in m["text"]
+        }
+        assert marks == {ANNA: None, BORIS: "left"}

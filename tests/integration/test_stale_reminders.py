@@ -120,3 +120,87 @@ def test_deadline_mail_of_a_ticket_still_waiting_goes_after_an_outage(tmp_path, 
     assert len(_deadline_mail(sink, tid)) == 3
     sent = desk.run("outbox", "list", "--sent", "--json").json()
     assert not any(m.get("withdrawn") for m in sent)
+
+
+def _is_list(subject: str) -> bool:
+    """A reminder list (reminder_list.txt) or an escalation list (escalation_list.txt)."""
+    return subject.startswith(("Напоминание: нет реакции по", "Просрочена реакция по"))
+
+
+def _listed_during_an_outage(tmp_path) -> tuple[Desk, list[str], list[dict]]:
+    """Two tickets whose reminders and escalations all went into lists (the figure 0)
+    while the relay was down: a list to each staff member and one to the head, each
+    naming both tickets, still queued."""
+    desk = Desk(tmp_path, dead_port(), support={"max_reminders_per_person_per_hour": 0})
+    tids = [
+        desk.ingest_tid(make_mail(sender=CUSTOMER, subject="Не работает оплата")),
+        desk.ingest_tid(make_mail(sender=OTHER, subject="Ошибка 500")),
+    ]
+    assert desk.run("jobs", "run", "--now", _later()).code == 0
+    assert desk.flush().code != 0
+    queued = desk.run("outbox", "list", "--json").json()
+    lists = [m for m in queued if _is_list(m["subject"])]
+    assert sorted(a for m in lists for a in m["to"]) == sorted([*STAFF, HEAD])
+    assert not any(_is_deadline_mail(m["subject"]) and not _is_list(m["subject"]) for m in queued)
+    dues = {tid: [desk.ticket(tid)["reaction_due"]] for tid in tids}
+    assert all(m["about_dues"] == dues for m in lists)  # each ticket's deadline it is about
+    return desk, tids, lists
+
+
+def _relay_back(desk: Desk, sink) -> None:
+    desk.sections["outbound"]["port"] = sink.port
+    desk.write_config()
+
+
+def test_lists_whose_every_ticket_was_answered_during_an_outage_are_withdrawn(
+    tmp_path, sink, caplog
+):
+    """After an outage staff and the head get no lists of tickets answered since: one
+    ticket answered, the other put to #wait; each list is withdrawn as stale, as a
+    single reminder would be, and each ticket's thread says so."""
+    desk, tids, lists = _listed_during_an_outage(tmp_path)
+    bodies = ["Проверьте настройки оплаты.", "Пришлите журнал.\n#wait"]
+    for tid, body in zip(tids, bodies, strict=True):
+        desk.ingest(
+            make_mail(sender=STAFF[0], to=staff_to(tid), subject=f"Re: [TID#{tid}]", body=body)
+        )
+    _relay_back(desk, sink)
+    with caplog.at_level(logging.INFO):
+        r = desk.flush()
+    assert r.code == 0, r.out + r.err
+    assert [m.subject for m in sink.received if _is_deadline_mail(m.subject)] == []
+    assert {CUSTOMER, OTHER} <= {a for m in sink.received for a in m.rcpt_tos}  # the answers
+
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    withdrawn = [m for m in sent if m.get("withdrawn")]
+    assert sorted(m["id"] for m in withdrawn) == sorted(m["id"] for m in lists)
+    assert {m["withdrawn"] for m in withdrawn} == {"stale"}
+    assert not any("sent_at" in m for m in withdrawn)
+    lines = [r.getMessage() for r in caplog.records if "withdrawn, not sent" in r.getMessage()]
+    assert len(lines) == 3
+    for m in withdrawn:
+        assert any(m["message_id"] in line and "stale" in line for line in lines)
+    assert all(f"[TID#{tid}]" in line for line in lines for tid in tids)
+    for tid in tids:  # each ticket's notes of the lists: marked, as a single's record
+        notes = [m for m in desk.ticket(tid)["messages"] if "письме-списке" in m["text"]]
+        assert len(notes) == 3 and {m.get("withdrawn") for m in notes} == {"stale"}
+        assert desk.run("ticket", "show", tid).out.count("не отправлено: срок уже не актуален") == 3
+    assert desk.flush().out.startswith("sent 0,")
+
+
+def test_lists_naming_a_ticket_still_waiting_go_after_an_outage(tmp_path, sink):
+    """One of a list's tickets answered, the other still waiting: the list goes as it
+    is (it names a deadline staff still owe), nothing withdrawn or marked."""
+    desk, tids, lists = _listed_during_an_outage(tmp_path)
+    body = "Проверьте настройки оплаты."
+    desk.ingest(
+        make_mail(sender=STAFF[0], to=staff_to(tids[0]), subject=f"Re: [TID#{tids[0]}]", body=body)
+    )
+    _relay_back(desk, sink)
+    assert desk.flush().code == 0
+    got = [m for m in sink.received if _is_list(m.subject)]
+    assert sorted(a for m in got for a in m.rcpt_tos) == sorted([*STAFF, HEAD])
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert not any(m.get("withdrawn") for m in sent)
+    for tid in tids:
+        assert not any(m.get("withdrawn") for m in desk.ticket(tid)["messages"])

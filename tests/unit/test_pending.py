@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from maild.domain.pending import due_for, next_due, pending_due, still_pending
+from maild.domain.pending import about, due_for, next_due, pending_due, stale, still_pending
 from maild.domain.queue import queue_for
 
 DUE = "2026-12-08T12:00:00+03:00"
@@ -156,3 +156,37 @@ def test_an_own_deadline_that_came_with_a_merged_wait_is_that_waits_alone() -> N
     legacy = {**_merged(due=EARLIER), "reaction_from": WAIT["created_at"]}
     [d] = deadlines(legacy)
     assert (d.due, d.wait, d.also) == (EARLIER, WAIT, ())
+
+
+LATER = "2026-12-09T10:00:00+03:00"
+
+
+def test_a_queued_mail_is_about_its_deadline_or_its_lists_tickets_deadlines():
+    single = {"tid": "1111-1111", "about_due": DUE}
+    assert about(single) == [("1111-1111", DUE)]
+    listed = {"tid": None, "about_dues": {"1111-1111": [DUE], "2222-2222": [DUE, LATER]}}
+    assert about(listed) == [("1111-1111", DUE), ("2222-2222", DUE), ("2222-2222", LATER)]
+    # other mail, deadline mail queued before its record kept them, fields of other shapes
+    for meta in (
+        {"tid": "1111-1111"},
+        {"tid": None, "about_due": DUE},
+        {"tid": "1111-1111", "about_due": 5},
+        {"tid": None, "about_dues": ["1111-1111"]},
+        {"tid": None, "about_dues": {"1111-1111": DUE, "2222-2222": [None]}},
+    ):
+        assert about(meta) == []
+
+
+def test_mail_is_stale_once_none_of_its_deadlines_waits_and_a_list_goes_whole_before():
+    waiting = {("1111-1111", DUE)}
+    asked: list[str] = []
+
+    def waits(tid: str, due: str) -> bool:
+        asked.append(tid)
+        return (tid, due) in waiting
+
+    assert stale([("2222-2222", DUE), ("3333-3333", LATER)], waits)  # every one answered
+    assert not stale([("2222-2222", DUE), ("1111-1111", DUE)], waits)  # one still owed
+    assert not stale([("1111-1111", DUE), ("2222-2222", DUE)], waits)
+    assert asked[-1] == "1111-1111"  # asked up to the first still waiting
+    assert not stale([], waits)  # about nothing: goes as ever

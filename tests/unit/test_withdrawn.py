@@ -9,7 +9,13 @@ from typing import Any
 from maild.domain.robots import answered, auto_ids
 from maild.domain.spam import BlockList, started_owed
 from maild.domain.threadhdr import customer_thread
-from maild.domain.withdrawn import Withdrawal, mark_withdrawn, withdrawn_for, withdrawn_ids
+from maild.domain.withdrawn import (
+    Withdrawal,
+    mark_withdrawn,
+    unmark_withdrawn,
+    withdrawn_for,
+    withdrawn_ids,
+)
 from maild.web.pages import shown
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC).isoformat()
@@ -104,3 +110,15 @@ def test_a_copy_that_went_after_all_is_unmarked_once() -> None:
     assert withdrawn_for(went[0], "p@x.ru") is None
     assert unmark_withdrawn(went, both[:1]) is None  # twice: nothing changes
     assert unmark_withdrawn(went, both[1:]) == [rec]
+
+
+def test_a_withdrawn_list_marks_the_note_that_its_ticket_went_in_it() -> None:
+    """A list of reminders is no record of a ticket's thread: each ticket has a note
+    that it went in it, marked by the list's Message-ID (and unmarked once it went)."""
+    note = _out(message_id="", kind="note", to=["anna@example.com"], list_message_id="<list-a@s>")
+    other = _out(message_id="", kind="note", to=["anna@example.com"], list_message_id="<list-b@s>")
+    w = Withdrawal("<list-a@s>", "<list-a@s>", 0, "anna@example.com", "stale")
+    marked = mark_withdrawn([note, other], [w])
+    assert marked is not None and marked[0]["withdrawn"] == "stale" and marked[1] == other
+    assert unmark_withdrawn(marked, [w]) == [note, other]
+    assert mark_withdrawn([_out(message_id="", kind="note", to=["anna@example.com"])], [w]) is None
