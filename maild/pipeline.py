@@ -22,6 +22,7 @@ from maild.domain.logid import logged_id
 from maild.domain.message import ParsedMessage, parse
 from maild.domain.screen import Screening, screen
 from maild.domain.snapshot import Snapshot
+from maild.domain.spelling import from_as_listed
 from maild.effects import apply
 from maild.snapshot import gather
 from maild.web.links import without_tokens
@@ -40,7 +41,8 @@ def process(
     msg: ParsedMessage | None = None,
 ) -> Decision:
     """Take one raw message all the way to the store and the outbox."""
-    msg = msg or parse(raw, app.config.limits.max_recipients)
+    # staff and the head as the config lists them, whichever IDN spelling they wrote
+    msg = from_as_listed(msg or parse(raw, app.config.limits.max_recipients), app.policy.internal)
     support = app.config.support  # the mail system's banner and [EXTERNAL]: not the sender's
     msg = without_marks(msg, support.inbound_banners, support.inbound_subject_tags)
     msg = without_tokens(app, msg)  # quoted site links: not kept

@@ -20,6 +20,7 @@ from maild.domain.calendar import BusinessCalendar
 from maild.domain.leftstaff import own_side
 from maild.domain.replyaddr import LIST_KEY, sign_for, sign_list, sign_message_id
 from maild.domain.sla import reaction_due
+from maild.domain.spelling import as_listed
 
 RenderText = Callable[[str, dict[str, Any]], tuple[str, str]]  # template -> (subject, body)
 RenderAnswer = Callable[[str, dict[str, Any]], str]  # saved answer -> its text
@@ -55,6 +56,11 @@ class Policy:
     def internal(self) -> tuple[str, ...]:
         """Support's own side: staff and the head (leftstaff.own_side)."""
         return own_side(self.staff, self.head)
+
+    def listed(self, address: str) -> str:
+        """``address`` as support.staff or support.head spells it, when it is one of
+        them in the other spelling of a Cyrillic domain (spelling.as_listed)."""
+        return as_listed(address, self.internal)
 
     def claims_staff(self, address: str, automated: bool) -> bool:
         """Mail from ``address`` claims to be a staff member's: a staff address, written

@@ -38,11 +38,13 @@ def proves_sender(msg: ParsedMessage, policy: Policy) -> bool:
 
 def staff_verified(msg: ParsedMessage, policy: Policy) -> bool:
     """Mail from a staff address counts as staff only when sent to a reply address
-    signed for that staff member, or DKIM/SPF-aligned for the address."""
-    if msg.from_addr not in policy.staff:
+    signed for that staff member, or DKIM/SPF-aligned for the address: in either
+    spelling of a Cyrillic domain, as support.staff lists it (Policy.listed)."""
+    member = policy.listed(msg.from_addr)
+    if member not in policy.staff:
         return False
     for addr in (*msg.to, *msg.cc):
-        if signed_for(addr, msg.from_addr, policy.reply_secret, policy.support_address):
+        if signed_for(addr, member, policy.reply_secret, policy.support_address):
             return True
     return sender_verified(msg, policy)
 

@@ -1,0 +1,122 @@
+"""A staff member (or the head) listed at a Cyrillic (IDN) domain is staff in either
+spelling of it, through the real CLI: `support.staff` names anna@поддержка.рф, her
+ordinary client sends From: anna@xn--80ahaefyxhn.xn--p1ai (an EAI client the other way
+round, a client the domain in capitals); her reply to the signed Reply-To of a notice,
+or a DKIM-proven one, reaches the customer and runs her commands (README "Trust", ways
+1 and 2). Nobody else is taken for her: a domain IDNA 2003 would fold into hers (ß as
+ss) is another one."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Desk, make_mail, staff_to
+
+DESK_U, DESK_A = "поддержка.рф", "xn--80ahaefyxhn.xn--p1ai"
+ANNA_U, ANNA_A = f"anna@{DESK_U}", f"anna@{DESK_A}"
+CUSTOMER = "ivan@shop-example.ru"
+US = "mx.example.com"
+
+
+def mail(sender: str, to: str, subject: str, body: str, headers: dict | None = None) -> bytes:
+    """Mail From ``sender`` as its client writes it: raw UTF-8 headers from an EAI
+    client (RFC 6532) for a Unicode address, an ordinary mail otherwise."""
+    if sender.isascii():
+        return make_mail(sender=sender, to=to, subject=subject, body=body, headers=headers)
+    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+    return (
+        f"From: {sender}\r\nTo: {to}\r\n{extra}Subject: {subject}\r\n"
+        f"Message-ID: <{abs(hash((sender, to, subject, body)))}@client.example>\r\n"
+        "Date: Wed, 25 Nov 2026 10:15:00 +0300\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        f"{body}\r\n"
+    ).encode()
+
+
+def dkim(domain: str) -> dict[str, str]:
+    """Our MTA's verdict: DKIM passed for ``domain``."""
+    return {"Authentication-Results": f"{US}; dkim=pass header.d={domain}"}
+
+
+def desk_with(tmp_path, sink, listed: str, **support) -> tuple[Desk, str]:
+    desk = Desk(tmp_path, sink.port, support={"staff": [listed, "boris@example.com"], **support})
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER, subject="Не открывается каталог"))
+    assert desk.flush().code == 0
+    return desk, tid
+
+
+def answered(desk: Desk, sink, tid: str) -> list:
+    assert desk.flush().code == 0
+    return [m for m in sink.to(CUSTOMER) if "Проверим сегодня." in m.text]
+
+
+@pytest.mark.parametrize(
+    ("listed", "writes"),
+    [
+        (ANNA_U, ANNA_A),  # her ordinary client: A-labels
+        (ANNA_A, ANNA_U),  # listed in A-labels, an EAI client
+        (ANNA_U, "Anna@XN--80AHAEFYXHN.XN--P1AI"),  # and case
+        (ANNA_A, "anna@ПОДДЕРЖКА.РФ"),
+    ],
+)
+def test_a_reply_to_the_signed_address_from_the_other_spelling_is_hers(
+    tmp_path, sink, listed, writes
+):
+    """Way 1: the notice's Reply-To, signed for her as listed. From the other spelling
+    it was kept as a note «Ответ клиенту не отправлен», her #take never ran."""
+    desk, tid = desk_with(tmp_path, sink, listed)
+    body = "#take\nПроверим сегодня."
+    desk.ingest(mail(writes, staff_to(tid, listed), f"Re: [TID#{tid}]", body))
+    assert len(answered(desk, sink, tid)) == 1
+    ticket = desk.ticket(tid)
+    assert ticket["assignee"] == listed
+    assert ticket["requester"] == CUSTOMER and ticket["participants"] == [CUSTOMER]
+    unsent = [m for m in sink.received if "не отправлен" in m.subject]
+    assert unsent == [], [m.subject for m in unsent]
+
+
+@pytest.mark.parametrize(("listed", "writes"), [(ANNA_U, ANNA_A), (ANNA_A, ANNA_U)])
+def test_a_dkim_proven_reply_from_the_other_spelling_is_hers(tmp_path, sink, listed, writes):
+    """Way 2: DKIM passed for her domain (d= in A-labels, as DKIM writes it), mail to
+    the plain support address naming the TID."""
+    desk, tid = desk_with(tmp_path, sink, listed, authserv_id=US)
+    reply = mail(
+        writes, "support@example.com", f"Re: [TID#{tid}]", "Проверим сегодня.", dkim(DESK_A)
+    )
+    desk.ingest(reply)
+    assert len(answered(desk, sink, tid)) == 1
+
+
+def test_the_heads_proven_mail_from_the_other_spelling_is_the_heads(tmp_path, sink):
+    """The head listed as boss@поддержка.рф writes from A-labels, DKIM-proven, to the
+    support address naming the ticket: his note of it, which staff get. It was a
+    stranger's mail, a new ticket of his own."""
+    head = f"boss@{DESK_U}"
+    desk = Desk(tmp_path, sink.port, support={"head": head, "authserv_id": US})
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER))
+    assert desk.flush().code == 0
+    reply = mail(f"boss@{DESK_A}", "support@example.com", f"Re: [TID#{tid}]", "Ну?", dkim(DESK_A))
+    assert desk.ingest_tid(reply) == tid
+    assert len(desk.tickets()) == 1
+    assert desk.flush().code == 0
+    assert [m for m in sink.to("anna@example.com") if "Ну?" in m.text]
+    assert [m for m in sink.to(CUSTOMER) if "Ну?" in m.text] == []
+
+
+@pytest.mark.parametrize(
+    ("listed", "writes"),
+    [
+        ("anna@straße.de", "anna@strasse.de"),  # IDNA 2003 maps ß to ss: two domains
+        ("anna@strasse.de", "anna@straße.de"),
+        (ANNA_U, "anna@поддержка。рф"),  # an ideographic dot: not the address listed
+        (ANNA_U, f"anna.{DESK_A}@example.com"),
+    ],
+)
+def test_nobody_else_is_taken_for_her(tmp_path, sink, listed, writes):
+    """A reply from another address to her signed Reply-To: kept as a note, the
+    customer gets nothing, she is told («Ответ клиенту не отправлен»)."""
+    desk, tid = desk_with(tmp_path, sink, listed)
+    desk.ingest(mail(writes, staff_to(tid, listed), f"Re: [TID#{tid}]", "Проверим сегодня."))
+    assert answered(desk, sink, tid) == []
+    ticket = desk.ticket(tid)
+    assert ticket.get("assignee") in (None, "")
