@@ -309,13 +309,16 @@ def _rates_here(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> 
     ticket's closing letter) or from someone the merge brought in (their first mail in
     the thread is a moved one) rated that ticket's closing: taken here, it gave this
     closing a rating its customer never gave, under his subject, and refused his. It
-    stays in the thread as text."""
+    stays in the thread as text. Their mail in either spelling of a Cyrillic domain is
+    theirs (comparable_address: olga@окна.рф's moved mail, her olga@xn--80atjc.xn--p1ai
+    rating)."""
     if ctx.snapshot.merged_source:
         return False
     sender = ctx.msg.from_addr
     if tk.is_requester(ticket, sender):
         return True
-    first = next((m for m in messages if m["from"] == sender), None)
+    mine = comparable_address(sender)
+    first = next((m for m in messages if comparable_address(m["from"] or "") == mine), None)
     return first is None or not first.get("merged_from")
 
 
@@ -353,11 +356,12 @@ def _bounced(ctx: Context, ticket: Ticket) -> Ticket:
 def _about_staff_mail(ctx: Context) -> bool:
     """A report of our mail to a staff member (a full mailbox bounced a notice): a
     notice about it would go to that mailbox again and bounce again, a loop (or from
-    one bouncing mailbox to another). It stays in the thread, told to no one."""
+    one bouncing mailbox to another). It stays in the thread, told to no one. The
+    report may name her in the other spelling of a Cyrillic domain (comparable_address)."""
     if not ctx.snapshot.our_bounce:
         return False
-    staff = {a.lower() for a in ctx.policy.staff}
-    return bool(undeliverable.named(ctx.msg.delivery_status) & staff)
+    staff = {comparable_address(a) for a in ctx.policy.staff}
+    return any(comparable_address(a) in staff for a in undeliverable.named(ctx.msg.delivery_status))
 
 
 def _asked_ctx(ticket: Ticket, asked: list[str]) -> dict[str, list[str]]:

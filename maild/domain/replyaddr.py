@@ -131,13 +131,17 @@ def sign_list(tid: str, person: str, secret: bytes, support_address: str) -> str
 
 def list_signed_for(address: str, person: str, secret: bytes, support_address: str) -> str | None:
     """The first TID of the list if ``address`` is a list's reply address signed for
-    ``person`` (sign_list), else None."""
+    ``person`` (sign_list), in either spelling of their domain (addresses.spellings,
+    as signed_for): a list to anna@поддержка.рф answered from her A-labels is hers."""
     kind, _, rest = (_plus_part(address, support_address) or "").partition(".")
     tid, _, signature = rest.rpartition(".")
     if kind != "list" or not tid or not PLUS_TID_RE.fullmatch(tid):
         return None
-    expected = _signature(_list_for(tid, person), secret)
-    return tid if hmac.compare_digest(expected.encode(), signature.encode()) else None
+    for who in spellings(person):
+        expected = _signature(_list_for(tid, who), secret)
+        if hmac.compare_digest(expected.encode(), signature.encode()):
+            return tid
+    return None
 
 
 def _list_for(tid: str, person: str) -> str:

@@ -240,15 +240,21 @@ def customers(ticket: Ticket, own: Iterable[str], support: str) -> list[str]:
 
 def is_internal(address: str, support: str, staff: Iterable[str], head: str | None) -> bool:
     """Support's own side, which never gets a customer's mail or link: staff, the
-    head, the support address and its plus-addresses."""
-    return address in staff or address == head or is_support_address(address, support)
+    head, the support address and its plus-addresses; in either spelling of a Cyrillic
+    domain (comparable_address)."""
+    ours = {comparable_address(a) for a in (*staff, head or "") if a}
+    return comparable_address(address) in ours or is_support_address(address, support)
 
 
 def participants_of(addresses: Iterable[str], support: str, own: Iterable[str]) -> set[str]:
     """Customer-side addresses of a message (To/Cc), without support and its own side
-    (``own``: staff and the head, Policy.internal)."""
-    own = set(own)
-    return {a for a in addresses if a and a not in own and not is_support_address(a, support)}
+    (``own``: staff and the head, Policy.internal, in either spelling of a domain)."""
+    ours = {comparable_address(a) for a in own}
+    return {
+        a
+        for a in addresses
+        if a and comparable_address(a) not in ours and not is_support_address(a, support)
+    }
 
 
 def staff_side(staff: Iterable[str]) -> set[str]:

@@ -120,3 +120,55 @@ def test_nobody_else_is_taken_for_her(tmp_path, sink, listed, writes):
     assert answered(desk, sink, tid) == []
     ticket = desk.ticket(tid)
     assert ticket.get("assignee") in (None, "")
+
+
+@pytest.mark.parametrize(("listed", "writes"), [(ANNA_U, ANNA_A), (ANNA_A, ANNA_U)])
+def test_her_reply_to_a_list_from_the_other_spelling_is_hers(tmp_path, sink, listed, writes):
+    """A list of reminders to anna@поддержка.рф; she answers it from A-labels: told her
+    reply reached no customer. She was told «Письмо от anna@xn--… на ваш адрес для
+    ответов на общее письмо», someone else's mail to her list address."""
+    from tests.integration.test_list_reply_e2e import TOLD
+    from tests.integration.test_reminder_flood import LIST, REMIND, jobs_run, open_tickets
+
+    desk = Desk(tmp_path, sink.port, support={"staff": [listed]})
+    open_tickets(desk, 8)
+    assert desk.flush().code == 0
+    start = len(sink.received)
+    jobs_run(desk, REMIND)
+    [lst] = [m for m in sink.received[start:] if LIST.match(m.subject)]
+    reply_to, msgid = str(lst.msg["Reply-To"]), str(lst.msg["Message-ID"])
+    refs = {"In-Reply-To": msgid, "References": msgid}
+    start = len(sink.received)
+    desk.ingest(mail(writes, reply_to, "Re: " + lst.subject, "Разберусь.", refs))
+    assert desk.flush().code == 0
+    [notice] = sink.received[start:]
+    assert notice.subject.startswith(TOLD), notice.subject
+
+
+@pytest.mark.parametrize(("listed", "named"), [(ANNA_U, ANNA_A), (ANNA_A, ANNA_U)])
+def test_a_bounce_of_her_notice_naming_the_other_spelling_sends_no_notice(
+    tmp_path, sink, listed, named
+):
+    """Her full mailbox bounces the notice, the report naming her in the other spelling
+    (maild writes anna@поддержка.рф in A-labels to a relay without SMTPUTF8): a notice
+    of it to staff went to her again, to bounce again."""
+    from tests.integration.test_bounces_e2e import _report
+
+    desk = Desk(tmp_path, sink.port, support={"staff": [listed]})
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER))
+    assert desk.flush().code == 0
+    [notice] = [m for m in sink.received if CUSTOMER not in m.rcpt_tos]
+    before = len(sink.received)
+    bounce = _report(notice.raw, "failed", "5.2.2", "Undelivered Mail", recipient=named)
+    assert desk.ingest(bounce).out == f"appended [TID#{tid}]\n"
+    assert desk.flush().code == 0
+    assert len(sink.received) == before, [m.subject for m in sink.received[before:]]
+
+
+@pytest.mark.parametrize(("listed", "copied"), [(ANNA_U, ANNA_A), (ANNA_A, ANNA_U)])
+def test_she_is_no_participant_in_the_other_spelling(tmp_path, sink, listed, copied):
+    """A customer copies her in the other spelling: support's own side, never a
+    participant (no customer's copy of the ticket's mail, no link to the site)."""
+    desk = Desk(tmp_path, sink.port, support={"staff": [listed]})
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER, headers={"Cc": copied}))
+    assert desk.ticket(tid)["participants"] == [CUSTOMER]

@@ -67,3 +67,23 @@ def test_the_merged_tickets_customer_does_not_rate_the_targets_closing(desk, sin
     assert t["status"] == "closed" and t["rating"] == 2
     desk.flush()
     assert [r for r in sink.to(IVAN) if "Спасибо за оценку" in r.subject]
+
+
+def test_the_merged_tickets_customer_in_the_other_spelling_does_not_rate_it_either(desk, sink):
+    """As above, olga at a Cyrillic domain: her ticket's mail came from olga@окна.рф,
+    her rating under A's tag from olga@xn--80atjc.xn--p1ai. Her first mail in A's
+    thread was looked up as written: none found, she rated A's closing."""
+    from tests.integration.test_idn_staff_e2e import mail
+
+    olga_u, olga_a = "olga@окна.рф", "olga@xn--80atjc.xn--p1ai"
+    a = desk.ingest_tid(make_mail(sender=IVAN, subject="Checkout", msgid="<ivan-8@shop.example>"))
+    b = desk.ingest_tid(mail(olga_u, "support@example.com", "Login", "Не могу войти."))
+    desk.ingest(staff_reply(a, "Решено A.\n#close"))
+    desk.ingest(staff_reply(b, "Решено B.\n#close"))
+    desk.ingest(mail(olga_u, "support@example.com", f"Re: Обращение закрыто [TID#{b}]", "3"))
+    desk.ingest(staff_reply(b, f"#merge {a}"))
+    desk.ingest(make_mail(sender=olga_a, subject=f"Re: Обращение закрыто [TID#{a}]", body="4"))
+    t = desk.ticket(a)
+    assert t["status"] == "closed" and t["rating"] is None
+    desk.ingest(make_mail(sender=IVAN, subject=f"Re: Обращение закрыто [TID#{a}]", body="2"))
+    assert desk.ticket(a)["rating"] == 2

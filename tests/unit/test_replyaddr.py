@@ -372,3 +372,18 @@ def test_a_reply_is_signed_for_the_spelling_a_ticket_keeps_of_its_person() -> No
     assert signed_for(address, answers, SECRET, SUPPORT, [kept]) == "4821-7730"
     other = "anna@" + "йод.рф".encode("idna").decode()
     assert signed_for(address, other, SECRET, SUPPORT, [kept]) is None
+
+
+def test_a_lists_reply_address_proves_its_reader_in_either_spelling() -> None:
+    """A list mailed to anna@поддержка.рф, answered from anna@xn--80ahaefyxhn.xn--p1ai
+    (or the other way round): signed for her, as signed_for has it. It was taken for
+    someone else's mail to her list address."""
+    for listed, answers in [
+        ("anna@поддержка.рф", "anna@xn--80ahaefyxhn.xn--p1ai"),
+        ("anna@xn--80ahaefyxhn.xn--p1ai", "Anna@ПОДДЕРЖКА.РФ"),
+    ]:
+        address = sign_list("4821-7730", listed, SECRET, SUPPORT)
+        assert list_signed_for(address, answers, SECRET, SUPPORT) == "4821-7730"
+        assert list_signed_for(address, "boris@xn--80ahaefyxhn.xn--p1ai", SECRET, SUPPORT) is None
+    address = sign_list("4821-7730", "anna@straße.de", SECRET, SUPPORT)
+    assert list_signed_for(address, "anna@strasse.de", SECRET, SUPPORT) is None
