@@ -11,6 +11,7 @@ from maild.adapters.quarantine import PUBLIC, normalize_entry
 from maild.app import App
 from maild.domain.listreply import HELD as LIST_REPLY
 from maild.domain.message import parse
+from maild.domain.spam import entry_key
 from maild.output import print_json, report
 from maild.runner import ingest
 from maild.snapshot import thread
@@ -137,7 +138,7 @@ def cmd_block(app: App, args: argparse.Namespace) -> int:
             print("\n".join(rows) if rows else "the block list is empty")
         return EX_OK
     entry = normalize_entry(args.entry)
-    if not entry or " " in entry or "." not in entry:
+    if not entry or " " in entry or "." not in entry_key(entry):  # «окна。рф» is a domain
         print(f"maild: not an address or a domain: {args.entry!r}", file=sys.stderr)
         return EX_FAIL
     own = _desks_own_covered(app, entry) if args.action == "add" else None

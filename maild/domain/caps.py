@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from maild.domain.addresses import comparable_address
 from maild.domain.plural import ru_plural
+from maild.domain.spelling import routed_address
 
 __all__ = [
     "AUTO_KINDS",
@@ -100,11 +100,12 @@ def mailbox_of(address: str) -> str:
     spelling counted apart had the form send one person eight confirmations. An IDN
     domain in either spelling is one (addresses.comparable_address: in A-labels), so
     a robot writing from ivan@окна.рф and ivan@xn--80atjc.xn--p1ai in turn meets one
-    cap, not two.
+    cap, not two; so is any spelling of it the mail system delivers alike (ivan@окна。рф,
+    a fullwidth letter, a trailing dot: spelling.routed_address).
 
     A counting key only (the caps' records, the form's per-address limit): mail
     goes to the address as written, never to this."""
-    comparable = comparable_address(address)
+    comparable = routed_address(address)
     local, at, domain = comparable.rpartition("@")
     if not at or local.startswith('"'):
         return comparable  # no domain, or a quoted local part: left as it is

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from maild.domain.addresses import comparable_address, comparable_domain
 from maild.domain.authres import first_of_ours, results
+from maild.domain.spelling import routed_address, routed_domain
 from maild.domain.withdrawn import withdrawn_for
 
 __all__ = [
@@ -70,7 +70,7 @@ def domain_blockable(address: str) -> bool:
     """Whether "#spam domain" may block the whole domain of `address`: not a free-mail
     service (nor a subdomain of one), and there is a domain at all."""
     local, at, domain = address.rpartition("@")
-    domain = domain.lower().rstrip(".")
+    domain = routed_domain(domain)  # gmail。com is gmail.com: its entry would block that
     if not (local and at and domain):
         return False
     return not any(d in FREE_MAIL for d in with_parents(domain))
@@ -119,17 +119,19 @@ def verdict(
 def entry_key(entry: str) -> str:
     """A block-list entry as the list compares it with another (case, a leading "@" and
     the spelling of an IDN domain do not matter: `block add xn--80atjc.xn--p1ai` finds
-    окна.рф listed already, `block remove` of either takes the other off): an address
-    as addresses.comparable_address gives it, a domain as comparable_domain."""
+    окна.рф listed already, `block remove` of either takes the other off), nor any
+    other spelling the mail system delivers alike (окна。рф, «example.com.»): an
+    address as spelling.routed_address gives it, a domain as routed_domain."""
     e = entry.strip().lstrip("@")
-    return comparable_address(e) if "@" in e else comparable_domain(e)
+    return routed_address(e) if "@" in e else routed_domain(e)
 
 
 class BlockList:
     """The block list: an address is blocked by an entry that is the address itself,
     its domain or a parent domain (case, a leading "@" and the spelling of an IDN
-    domain do not matter: окна.рф and xn--80atjc.xn--p1ai are one domain, as
-    addresses.comparable_domain gives it); the first such entry in the list names the
+    domain do not matter: окна.рф and xn--80atjc.xn--p1ai are one domain, and so are
+    окна。рф and a trailing dot's «окна.рф.», as spelling.routed_domain gives it, the
+    mail system delivering to each alike); the first such entry in the list names the
     block, as the admin typed it. Entries are kept in their comparable form and looked
     up by the address's and each parent of its domain, so a long list costs no more
     per message than a short one."""
@@ -142,8 +144,8 @@ class BlockList:
                 continue
             e = entry.strip().lstrip("@")
             if "@" in e:
-                self.addresses.setdefault(comparable_address(e), (n, entry))
-            elif key := comparable_domain(e):
+                self.addresses.setdefault(routed_address(e), (n, entry))
+            elif key := routed_domain(e):
                 self.domains.setdefault(key, (n, entry))
 
     def match(self, address: str) -> str | None:
@@ -158,14 +160,14 @@ class BlockList:
         return [entry for _n, entry in sorted(self._hits(address))]
 
     def _hits(self, address: str) -> list[tuple[int, str]]:
-        address = comparable_address(address)
+        address = routed_address(address)
         if not address:
             return []
         parents = with_parents(address.rpartition("@")[2])
         if not parents[0].isascii():
             # a name IDNA cannot spell whole (a label it would fold, ｆoo.окна.рф):
             # each parent that it can spell is looked up in A-labels, as its entry
-            parents = [d if d.isascii() else comparable_domain(d) for d in parents]
+            parents = [d if d.isascii() else routed_domain(d) for d in parents]
         hits = [self.addresses.get(address)]
         hits += [self.domains.get(d) for d in parents]
         return [h for h in hits if h is not None]
@@ -187,8 +189,8 @@ def withheld(
     a domain entry may cover too."""
     if kind in WRITTEN_KINDS:
         return {}
-    own = {comparable_address(a) for a in ours}
-    found = {a: blocks.match(a) for a in to if comparable_address(a) not in own}
+    own = {routed_address(a) for a in ours}
+    found = {a: blocks.match(a) for a in to if routed_address(a) not in own}
     return {a: entry for a, entry in found.items() if entry is not None}
 
 

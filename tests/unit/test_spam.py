@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maild.config import SPAM_VERDICTS
-from maild.domain.addresses import comparable_address, comparable_domain
 from maild.domain.spam import BlockList, domain_blockable, verdict, withheld
+from maild.domain.spelling import routed_address, routed_domain
 
 US = "mx.example.com"
 
@@ -78,28 +78,28 @@ def test_blocked_by_address_domain_and_parent_domain() -> None:
 
 def _scan(address: str, entries: list[str]) -> str | None:
     """The block list's rule as a scan of the entries (what BlockList looks up): the
-    address, its domain and each parent compared in their comparable forms (a parent
-    in A-labels where IDNA can spell it)."""
-    address = comparable_address(address)
+    address, its domain and each parent compared as the mail system routes them
+    (spelling.routed_address: a parent in A-labels where IDNA can spell it)."""
+    address = routed_address(address)
     if not address:
         return None
     domain = address.rpartition("@")[2]
     labels = domain.split(".")
     parents = {".".join(labels[i:]) for i in range(len(labels))}
-    parents = {p if p.isascii() else comparable_domain(p) for p in parents}
+    parents = {p if p.isascii() else routed_domain(p) for p in parents}
     for entry in entries:
         e = entry.strip().lstrip("@")
         if "@" in e:
-            if comparable_address(e) == address:
+            if routed_address(e) == address:
                 return entry
-        elif comparable_domain(e) and comparable_domain(e) in parents:
+        elif routed_domain(e) and routed_domain(e) in parents:
             return entry
     return None
 
 
 _LABEL = st.sampled_from(
     ["x", "ru", "mx", "promo", "Spam-Farm", "", "@", " ", "a@b", ".", "окна", "ОКНА", "рф"]
-    + ["xn--80atjc", "XN--P1AI", "ｆoo", "faß"]
+    + ["xn--80atjc", "XN--P1AI", "ｆoo", "faß", "окна。рф", "x．ru", "ｅx｡"]
 )
 _NAME = st.lists(_LABEL, min_size=1, max_size=4).map(".".join)
 _ADDRESS = st.one_of(_NAME, st.tuples(_NAME, _NAME).map("@".join))
@@ -140,12 +140,36 @@ def test_an_idn_domain_is_blocked_in_either_spelling(entry: str, address: str) -
 
 
 def test_a_spelling_idna_would_fold_into_another_name_stays_distinct() -> None:
-    """ｅxample.org (fullwidth) and faßmüller.de get no A-labels (addresses._a_labels):
-    an entry of one is no entry of the ASCII name, nor of ss for ß."""
-    assert BlockList(["ｅxample.org"]).match("a@example.org") is None
-    assert BlockList(["example.org"]).match("a@ｅxample.org") is None
+    """faßmüller.de gets no A-labels (addresses._a_labels): an entry of it is no entry
+    of ss for ß, another domain under IDNA 2008, and the other way round."""
     assert BlockList(["faßmüller.de"]).match("a@fassmüller.de") is None
+    assert BlockList(["fassmüller.de"]).match("a@faßmüller.de") is None
+    assert BlockList(["straße.de"]).match("a@xn--strasse-xxa.de") is None
     assert BlockList(["faßmüller.de"]).match("a@FAßmüller.de") == "faßmüller.de"
+
+
+@pytest.mark.parametrize(
+    ("entry", "address"),
+    [
+        ("окна.рф", "spam@окна。рф"),  # an ideographic full stop
+        ("spam@окна．рф", "SPAM@xn--80atjc.xn--p1ai"),  # a fullwidth one
+        ("окна｡рф", "spam@mx.окна.рф"),  # a halfwidth one
+        ("example.org.", "a@example.org"),  # a trailing dot
+        ("example.org", "a@mx.example.org."),
+        ("ｅxample.org", "a@example.org"),  # a fullwidth letter
+        ("example.org", "a@ｅｘａｍｐｌｅ．ｏｒｇ"),
+    ],
+)
+def test_a_spelling_the_mail_system_delivers_alike_is_blocked(entry: str, address: str) -> None:
+    """IDNA reads those dots and letters as ASCII ones (Python's codec, UTS 46), postfix
+    drops a trailing dot: mail to each reaches the one domain (spelling.routed_domain)."""
+    assert BlockList([entry]).match(address) == entry
+
+
+def test_spam_domain_takes_a_free_mail_service_in_any_spelling_of_it():
+    """Its entry would block the service itself (gmail。com is gmail.com)."""
+    assert not domain_blockable("a@gmail。com") and not domain_blockable("a@ｇmail.com")
+    assert not domain_blockable("a@mail.ru.") and not domain_blockable("a@yandex．ru")
 
 
 def test_withheld_knows_supports_own_side_in_either_spelling():

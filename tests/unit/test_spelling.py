@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from maild.domain.addresses import comparable_address
-from maild.domain.spelling import as_listed
+from maild.domain.spelling import as_listed, routed_address, routed_domain
 from tests.helpers import make_mail
 
 LISTED = ("anna@поддержка.рф", "boris@xn--80atjc.xn--p1ai", "head@example.com")
@@ -75,3 +75,42 @@ def test_staff_verified_takes_a_staff_member_in_either_spelling_and_nobody_else(
     policy = dataclasses.replace(POLICY, staff=("anna@straße.de",))
     signed = sign_for("1111-2222", "anna@straße.de", SECRET, SUPPORT)
     assert not staff_verified(parse(make_mail(sender="anna@strasse.de", to=signed)), policy)
+
+
+# -- routed_domain: the block list's and the caps' key -----------------------------
+
+_LABEL = st.text("абвгдежзийклмнопрстуфхцчшщыэюяАБВabcXYZ0123456789-", min_size=1, max_size=12)
+_DOTS = st.sampled_from([".", "\u3002", "\uff0e", "\uff61"])
+
+
+@given(st.lists(_LABEL, min_size=1, max_size=4), st.lists(_DOTS, min_size=3, max_size=3))
+def test_any_full_stop_and_a_trailing_dot_route_alike(labels, dots):
+    plain = ".".join(labels)
+    odd = "".join(label + dots[i % 3] for i, label in enumerate(labels[:-1])) + labels[-1]
+    assert routed_domain(odd) == routed_domain(plain) == routed_domain(plain + ".")
+    assert routed_domain(plain.upper() + dots[0]) == routed_domain(plain)
+    assert routed_address(f"Ivan@{odd}") == routed_address(f"ivan@{plain}.")
+
+
+@given(st.lists(_LABEL, min_size=1, max_size=3), st.sampled_from(["ß", "ς", "\u200d"]))
+def test_no_deviation_character_routes_as_what_idna_2003_maps_it_to(labels, odd):
+    """ß, final sigma and a joiner are kept by IDNA 2008 and UTS 46 (nontransitional):
+    IDNA 2003 made faß.de fass.de, someone else's domain (addresses._spelt_as_written)."""
+    mapped = {"ß": "ss", "ς": "σ", "\u200d": ""}[odd]
+    labels[0] = labels[0][:1] + odd + labels[0][1:]
+    domain = ".".join(labels)
+    assert routed_domain(domain) != routed_domain(domain.replace(odd, mapped))
+
+
+@given(st.text(max_size=60))
+def test_routed_never_raises_and_is_a_fixed_point(text):
+    once = routed_domain(text)
+    assert routed_domain(once) == once
+    assert isinstance(routed_address(text), str)
+
+
+def test_routed_domain_examples() -> None:
+    assert routed_domain("окна。рф") == routed_domain("ОКНА．РФ.") == "xn--80atjc.xn--p1ai"
+    assert routed_domain("ｅｘａｍｐｌｅ｡com") == routed_domain("Example.com.") == "example.com"
+    assert routed_domain("example.com..") == "example.com.."  # postfix keeps it: bogus
+    assert routed_domain("straße.de") == "straße.de" != routed_domain("strasse.de")
