@@ -276,8 +276,10 @@ _ENCODED_WORD_RE = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
 
 
 def _decode_addr(addr: str) -> str:
-    """An addr-spec as parsed; raw 8-bit bytes in it (EAI, broken clients) decoded."""
-    return decode_compat32(addr).replace(" ", "").lower() if not addr.isascii() else addr.lower()
+    """An addr-spec as parsed; raw 8-bit bytes in it (EAI, broken clients) decoded; a
+    trailing dot of its domain dropped, as postfix does («x@example.com.»: x@example.com)."""
+    addr = decode_compat32(addr).replace(" ", "") if not addr.isascii() else addr
+    return (addr[:-1] if addr.endswith(".") and not addr.endswith(("..", "@.")) else addr).lower()
 
 
 def _mailboxes(

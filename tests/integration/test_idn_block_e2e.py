@@ -247,3 +247,17 @@ def test_block_add_refuses_the_desks_own_domain_in_those_spellings(desk, entry):
     r = desk.run("block", "add", entry)
     assert r.code == 1 and "the desk's own address" in r.err, r.out + r.err
     assert desk.run("block", "list", "--json").json() == []
+
+
+def test_a_from_with_a_trailing_dot_is_that_address(desk, sink):
+    """«spam@promo.example.», postfix's route to spam@promo.example, was read as no
+    address at all: a blocked spammer's mail went past the block to staff as a new
+    ticket. Now it is the address, blocked; a customer's such From is his requester
+    address and gets his confirmation."""
+    assert desk.run("block", "add", "promo.example").code == 0
+    spam = make_mail(sender="Spam <spam@promo.example.>", subject="Купите", msgid="<s1@x>")
+    assert desk.ingest(spam).out.startswith("quarantined ")
+    tid = desk.ingest_tid(make_mail(sender="ivan@shop-example.ru.", msgid="<c1@x>"))
+    assert desk.ticket(tid)["requester"] == "ivan@shop-example.ru"
+    assert desk.flush().code == 0
+    assert [m.subject for m in sink.to("ivan@shop-example.ru")]

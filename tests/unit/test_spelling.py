@@ -114,3 +114,22 @@ def test_routed_domain_examples() -> None:
     assert routed_domain("ｅｘａｍｐｌｅ｡com") == routed_domain("Example.com.") == "example.com"
     assert routed_domain("example.com..") == "example.com.."  # postfix keeps it: bogus
     assert routed_domain("straße.de") == "straße.de" != routed_domain("strasse.de")
+
+
+def test_an_address_with_a_trailing_dot_is_read_as_postfix_routes_it() -> None:
+    """«x@example.com.» was no address at all (no sender: no block, no cap, no reply);
+    postfix's trivial-rewrite drops the dot, not a «..» nor a domain of a dot alone."""
+    from maild.domain.message import parse
+
+    def read(sender: str, to: str = "support@example.com") -> tuple[str, tuple[str, ...]]:
+        raw = f"From: {sender}\r\nTo: {to}\r\nSubject: s\r\nMessage-ID: <a@b>\r\n\r\nhi\r\n"
+        msg = parse(raw.encode())
+        return msg.from_addr, msg.to
+
+    assert read("Ivan <Ivan@Example.com.>") == ("ivan@example.com", ("support@example.com",))
+    assert read("ivan@example.com.", "support@example.com., olga@x.ru.") == (
+        "ivan@example.com",
+        ("support@example.com", "olga@x.ru"),
+    )
+    assert read("ivan@example.com..")[0] == ""
+    assert read("ivan@.")[0] == ""
