@@ -11,7 +11,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from maild import sandbox
-from maild.domain.answers import GIVEN, SAMPLE
+from maild.domain.answers import GIVEN, SAMPLE, typed_alike
 from maild.overrides import answer_problem
 from maild.render import TEMPLATES, desk_context, template_loader
 
@@ -45,7 +45,21 @@ def template_findings(
             warnings.append(_unused(path, name, names, shipped))
         elif tree is not None:
             warnings += _missing(env, path, shipped / name, tree)
-    return problems, warnings
+    return problems, warnings + _alike(root, shipped)
+
+
+def _alike(root: Path, shipped: Path) -> list[str]:
+    """A warning for saved answers whose names are typed with the same keys in the
+    two layouts ("ytn" and «нет»): `#answer ytn` always inserts "ytn", so «нет»
+    typed with the Latin layout left on inserts the other answer, with no error."""
+    names = {p.stem for d in (root, shipped) for p in (d / ANSWERS).glob("*.txt")}
+    return [
+        f"{root / ANSWERS}: saved answers {', '.join(group)} are typed with the same keys,"
+        " one in the Latin layout, one in the Russian: #answer NAME inserts the answer of"
+        " that very name, so one typed with the other layout left on inserts the other"
+        " answer, with no error; rename one"
+        for group in typed_alike(names)
+    ]
 
 
 def _unknown(

@@ -1,5 +1,5 @@
 """Saved answers in a staff reply (`#answer NAME`, answers/NAME.txt): the name as
-typed or in the Russian layout, what the answer may use, and the reply's text with
+typed or in the other layout, what the answer may use, and the reply's text with
 each filled in. One that cannot be made (an admin's own answer that fails: the renderer
 raises AnswerFailed, see maild/overrides.py) is an error that stops the reply, as an
 unknown name is: its writer is told, the customer gets nothing.
@@ -7,12 +7,13 @@ unknown name is: its writer is told, the customer gets nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from maild.domain.commands import ParsedReply
 from maild.domain.decision import level_ctx
 from maild.domain.greeting import addressable
-from maild.domain.layout import from_russian_layout
+from maild.domain.layout import from_russian_layout, to_russian_layout
 from maild.domain.policy import Policy
 from maild.domain.records import Ticket
 from maild.domain.sla import LEVELS, SHORT_RU
@@ -60,22 +61,45 @@ def answer_context(policy: Policy, ticket: Ticket) -> dict[str, Any]:
 
 
 def find_answer(policy: Policy, name: str) -> str | None:
-    """The saved answer's name as typed, or as typed in the Russian layout."""
+    """The saved answer ``name`` names: an answer of that very name first (one named
+    "ytn" is "ytn", whatever «нет» there is), else the one it is typed in the other
+    layout: a Latin name in the Russian layout («ерфтлы»: "thanks"), a Russian one in
+    the Latin layout ("cgfcb,j": «спасибо»). None for none, and for two (``name``
+    half in each layout, read as both: typed_alike)."""
     names = policy.answer_names
-    for candidate in (name, from_russian_layout(name)):
-        if candidate in names:
-            return candidate
-    return None
+    if name in names:
+        return name
+    found = {n for n in (from_russian_layout(name), to_russian_layout(name)) if n in names}
+    return found.pop() if len(found) == 1 else None
+
+
+def typed_alike(names: Iterable[str]) -> list[tuple[str, ...]]:
+    """The saved answers' names that are typed with the same keys, one layout's and
+    the other's ("ytn" and «нет»), each group sorted: `#answer ytn` inserts "ytn"
+    always, never «нет» typed with the Latin layout left on (check-config warns)."""
+    keys: dict[str, list[str]] = {}
+    for name in sorted(names):
+        keys.setdefault(from_russian_layout(name.lower()), []).append(name)
+    return [tuple(group) for group in keys.values() if len(group) > 1]
+
+
+def _unknown(policy: Policy, name: str) -> str:
+    """The error of an `#answer` whose name names no saved answer, or two."""
+    known = ", ".join(policy.answer_names) or "(нет ни одного)"
+    both = [n for n in (from_russian_layout(name), to_russian_layout(name)) if n != name]
+    if len(both) == 2 and all(n in policy.answer_names for n in both):
+        return (
+            f"#answer: «{name}» — в одной раскладке «{both[0]}», в другой «{both[1]}»;"
+            " напишите имя ответа в одной раскладке"
+        )
+    return f"#answer: нет сохранённого ответа «{name}»; есть: {known}"
 
 
 def filled(policy: Policy, reply: ParsedReply, ticket: Ticket) -> tuple[str, list[str]]:
     """(the reply's text with its saved answers filled in, errors): an unknown name or
     an answer that cannot be made is an error, and then the text is ""."""
     typed = dict.fromkeys(c.arg or "" for c in reply.commands if c.name == "answer")
-    errors = []
-    for n in [n for n in typed if find_answer(policy, n) is None]:
-        known = ", ".join(policy.answer_names) or "(нет ни одного)"
-        errors.append(f"#answer: нет сохранённого ответа «{n}»; есть: {known}")
+    errors = [_unknown(policy, n) for n in typed if find_answer(policy, n) is None]
     if errors:
         return "", errors
     ctx = answer_context(policy, ticket)

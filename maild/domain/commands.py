@@ -20,8 +20,8 @@ from maild.domain.commandspec import (
     resolve,
     shown,
 )
-from maild.domain.layout import from_russian_layout, halfwidth
-from maild.domain.nearmiss import near_command, swapped
+from maild.domain.layout import from_russian_layout, halfwidth, to_russian_layout
+from maild.domain.nearmiss import latin_typed, near_command, swapped
 from maild.domain.quotes import is_quoted, trim_reply, unquoted
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.staffquote import OTHER_TEXT_RE, TEXT_END_RE, TEXT_START_RE, for_customer
@@ -47,6 +47,12 @@ __all__ = [
 # an optional ":" after the name is tolerated. A client writing KOI8-R, which has no
 # "№", sends "?" for it (The Bat!, Outlook): "?сдщыу" is "№сдщыу" (_command).
 COMMAND_RE = re.compile(r"([#№?])([^\W\d_][\w-]*)[^\S\n]*:?[^\S\n]*(.*)")
+# A Russian alias typed with the Latin layout left on holds the keys of «х ъ ж э б ю»
+# if it has those letters, "[ ] ; ' , .", no letters to COMMAND_RE: «#;lfnm» is
+# #ждать, «#hfphf,jnrf» #разработка (_match). Its word runs to a space, less the "."
+# or "," after it (a phone's period, prose's comma) and a ":".
+LATIN_TYPED_RE = re.compile(r"([#№])(\S+?)[.,:]*(?:[^\S\n]+|$)(.*)")
+WORD_RE = re.compile(r"[\w-]+")
 # A reply whose own text cannot be told from the notice it quotes (holds_notice).
 UNSEPARATED = (
     "ваш текст не удалось отделить от цитаты уведомления: почтовая программа вставила\n"
@@ -133,7 +139,7 @@ def parse_reply(text: str, customers: Sequence[str] = ()) -> ParsedReply:
     for line in text.splitlines(keepends=True):
         start, pos = pos, pos + len(line)
         stripped = line.strip().strip(INVISIBLE).strip()
-        m = COMMAND_RE.fullmatch(halfwidth(stripped)) if stripped and start < own_end else None
+        m = _match(halfwidth(stripped)) if stripped and start < own_end else None
         found = _command(m, leading) if m else None
         if found is None and leading and stripped and start < own_end:
             found = _spaced(stripped)
@@ -180,7 +186,7 @@ def in_quote(text: str, messages: list[MessageRecord], own: tuple[Command, ...] 
         if start < own_end and not is_quoted(line):
             continue  # the reply's own text: parse_reply runs it
         stripped = unquoted(line).strip().strip(INVISIBLE).strip()
-        m = COMMAND_RE.fullmatch(halfwidth(stripped))
+        m = _match(halfwidth(stripped))
         command = _command(m, False) if m else None
         if not isinstance(command, Command) or thread.holds_line(stripped):
             continue
@@ -212,6 +218,16 @@ def _merge_text(pieces: list[str | Command]) -> tuple[str | Command, ...]:
     if run:
         out.append("".join(run))
     return tuple(out)
+
+
+def _match(line: str) -> re.Match[str] | None:
+    """The "#word arg" of a line (read by halfwidth), or None: COMMAND_RE's, or that
+    of a Russian alias (or a slip of one) typed with the Latin layout left on whose
+    word holds a key no letter in Latin stands on (LATIN_TYPED_RE)."""
+    m = LATIN_TYPED_RE.fullmatch(line)
+    if m and not WORD_RE.fullmatch(m.group(2)) and latin_typed(m.group(2)):
+        return m
+    return COMMAND_RE.fullmatch(line)
 
 
 def _command(m: re.Match[str], leading: bool) -> Command | str | None:
@@ -282,7 +298,7 @@ class _Mistyped:
 
     def __call__(self, line: str) -> str | None:
         error = _spaced_below(line)
-        m = COMMAND_RE.fullmatch(halfwidth(line))
+        m = _match(halfwidth(line))
         if error is None and m and m.group(1) != "?":
             error = _slip(m.group(2), m.group(3).strip())
         if error is None or not self.texts:
@@ -298,7 +314,7 @@ def _spaced_below(line: str) -> str | None:
     read = halfwidth(line)
     if not SPACED_RE.fullmatch(read):
         return None
-    m = COMMAND_RE.fullmatch(read[0] + read[1:].lstrip())
+    m = _match(read[0] + read[1:].lstrip())
     found = _command(m, False) if m else None
     if not isinstance(found, Command) or found.name == "note" and found.arg:
         return None
@@ -326,11 +342,13 @@ def _slip(word: str, arg: str) -> str | None:
 
 
 def _unknown(word: str, meant: str | None = None) -> str:
-    # a typo typed in the Russian layout («#сдщыуу») is looked for as the Latin it was
-    # meant to be («closee»: #close); ``meant``: the one nearmiss found
+    # a typo typed in the other layout («#сдщыуу», «#pfrhsnmm») is looked for as what
+    # it was meant to be («closee»: #close; «закрытьь»); ``meant``: the one nearmiss found
     words = (*COMMANDS, *ALIASES)
-    hint = [meant] if meant else difflib.get_close_matches(word.lower(), words, n=1)
-    hint = hint or difflib.get_close_matches(from_russian_layout(word.lower()), words, n=1)
+    low = word.lower()
+    hint = [meant] if meant else []
+    for form in (low, from_russian_layout(low), to_russian_layout(low)):
+        hint = hint or difflib.get_close_matches(form, words, n=1)
     suffix = f" (может быть, #{hint[0]}?)" if hint else ""
     known = ", ".join(shown(c) for c in COMMANDS)
     return f"Неизвестная команда: #{word}{suffix}; допустимы: {known}"

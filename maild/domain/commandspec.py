@@ -60,9 +60,12 @@ def _level(name: str, arg: str) -> tuple[str | None, str | None]:
     known += ", а также consulting (#consulting) и development (#development)"
     if not arg:
         return None, f"#level: нужен уровень; допустимы: {known}"
-    if arg.lower() not in LEVELS:
-        return None, f"#level: неизвестный уровень «{arg}»; допустимы: {known}"
-    return arg.lower(), None
+    # a level is a fixed word, as KEYWORDS are: typed in the Russian layout too,
+    # «#level мшз» after a Latin name (no level so typed is a Russian word)
+    for typed in (arg.lower(), from_russian_layout(arg.lower())):
+        if typed in LEVELS:
+            return typed, None
+    return None, f"#level: неизвестный уровень «{arg}»; допустимы: {known}"
 
 
 ADDRESS_RE = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]+")
@@ -89,7 +92,9 @@ ANSWER_NAME_RE = re.compile(r"[\w-]+")
 
 
 def _answer_name(name: str, arg: str) -> tuple[str | None, str | None]:
-    if not ANSWER_NAME_RE.fullmatch(arg):
+    # a Russian name typed with the Latin layout left on has the keys of «б ю ж х ъ э
+    # ё» in it (",", ".", ";", "[", ...): «спасибо» is "cgfcb,j" (answers.find_answer)
+    if not any(ANSWER_NAME_RE.fullmatch(typed) for typed in (arg, to_russian_layout(arg))):
         return None, f"#{name}: нужно имя сохранённого ответа (буквы, цифры, - и _)"
     return arg.lower(), None
 
@@ -119,9 +124,10 @@ CRITICAL_OFF = "нет"
 # The fixed words a command takes after its name (lower case), each with the value a
 # record keeps. Each is read as typed, or typed in the other layout: «#critical ytn»
 # and «#spam ljvty» are «нет» and «домен» with the Latin layout left on, «щаа» is
-# "off" with the Russian one. No other argument is read so: an address, a TID, a
-# level, a saved answer's name mean what they say (a Latin answer named "ytn" is not
-# «нет»), and no word read here is a Latin one another command takes.
+# "off" with the Russian one. So is a level (_level: «#level мшз» is vip). An address,
+# a TID, a charset mean what they say; a saved answer's own name first (a Latin answer
+# named "ytn" is not «нет»: answers.find_answer); no word read here is a Latin one
+# another command takes.
 KEYWORDS: dict[str, dict[str, str]] = {
     "critical": {CRITICAL_OFF: CRITICAL_OFF, "off": CRITICAL_OFF},
     "spam": {"домен": "domain", "domain": "domain"},
@@ -218,8 +224,9 @@ EARLIER_SHEET = (
 COMMANDS = tuple(REGISTRY)
 
 # Other words staff may type instead of a command's name (lower case), Russian or
-# Latin; each is read in the Russian layout too, as a name is (resolve). Staff see
-# them beside the name (cheat_sheet), and README's table of commands names them.
+# Latin; each is read in the Russian layout too, as a name is, and a Russian one in
+# the Latin layout («pfrhsnm», «;lfnm»: resolve). Staff see them beside the name
+# (cheat_sheet), and README's table of commands names them.
 ALIASES = {
     "взять": "take",
     "закрыть": "close",
@@ -241,8 +248,11 @@ ALIASES = {
 
 def resolve(word: str) -> str | None:
     """The command a "#word" names, or None: a command's name or an alias, as written
-    or typed with the Russian layout left on ("сдщыу" is "close"; a Latin alias, too)."""
-    for typed in (word.lower(), from_russian_layout(word.lower())):
+    or typed with the Russian layout left on ("сдщыу" is "close"; a Latin alias, too),
+    or a Russian alias typed with the Latin one ("pfrhsnm" is «закрыть»: "close").
+    No Latin name or alias is a Russian alias so typed (test_command_typing)."""
+    low = word.lower()
+    for typed in (low, from_russian_layout(low), to_russian_layout(low)):
         name = ALIASES.get(typed, typed)
         if name in REGISTRY:
             return name

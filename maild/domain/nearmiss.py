@@ -17,9 +17,9 @@ after it is a command mistyped only when its slip is a swap ("#clsoe вопро�
 from __future__ import annotations
 
 from maild.domain.commandspec import ALIASES, COMMANDS
-from maild.domain.layout import from_russian_layout
+from maild.domain.layout import from_russian_layout, to_russian_layout
 
-__all__ = ["SHORT", "near_command", "one_slip", "swapped"]
+__all__ = ["SHORT", "latin_typed", "near_command", "one_slip", "swapped"]
 
 # A name this long or shorter is near only by two neighbours swapped.
 SHORT = 4
@@ -27,12 +27,11 @@ SHORT = 4
 
 def near_command(word: str) -> str | None:
     """The command name or alias (lower case, as commandspec spells it) that ``word``
-    is one slip from, as written or typed with the Russian layout left on («сдщуы»:
-    "cloes", "close"); None when it is none (a known name itself included: that is
-    the command, not a slip)."""
-    typed = word.lower()
+    is one slip from, as written or typed with the other layout left on («сдщуы»:
+    "cloes", "close"; "pfrhsn": «закрыт», «закрыть»); None when it is none (a known
+    name itself included: that is the command, not a slip)."""
     targets = (*COMMANDS, *ALIASES)
-    forms = dict.fromkeys((typed, from_russian_layout(typed)))
+    forms = _forms(word)
     if any(form in targets for form in forms):  # «cдose»: "close", one key in the
         return None  # other layout; a command, not a slip of one
     for form in forms:
@@ -42,12 +41,26 @@ def near_command(word: str) -> str | None:
     return None
 
 
+def latin_typed(word: str) -> bool:
+    """``word`` is a Russian alias, or one slip from one, typed with the Latin layout
+    left on (";lfnm" is «ждать», ";lfn" «ждат»)."""
+    russian = to_russian_layout(word.lower())
+    return any(russian == a or one_slip(russian, a) for a in ALIASES if not a.isascii())
+
+
 def swapped(word: str) -> bool:
     """``word`` is a command's name or alias with two neighbouring letters swapped, as
-    written or typed with the Russian layout left on («сдщуы»: "cloes")."""
+    written or typed with the other layout left on («сдщуы»: "cloes"; "pfrhnsm")."""
+    targets = (*COMMANDS, *ALIASES)
+    return any(_swapped(form, target) for form in _forms(word) for target in targets)
+
+
+def _forms(word: str) -> dict[str, None]:
+    """``word`` in lower case as typed, and read as typed in the other layout: the
+    Latin of a Russian-layout word, the Russian of a Latin-layout one (no Latin name
+    is a Russian word so typed, and no English word near one: test_command_typing)."""
     typed = word.lower()
-    forms = dict.fromkeys((typed, from_russian_layout(typed)))
-    return any(_swapped(form, target) for form in forms for target in (*COMMANDS, *ALIASES))
+    return dict.fromkeys((typed, from_russian_layout(typed), to_russian_layout(typed)))
 
 
 def one_slip(typed: str, target: str) -> bool:

@@ -1,10 +1,13 @@
 """Command lines as staff type them, through the real CLI and relay: a fixed word in
-the other layout («#critical ytn», «#spam ljvty»), a fullwidth «＃close», and a
-command with two letters swapped and words after it («#clsoe вопрос решён»)."""
+the other layout («#critical ytn», «#spam ljvty», «#level мшз»), a fullwidth «＃close»,
+a command with two letters swapped and words after it («#clsoe вопрос решён»), a
+Russian alias or answer name typed with the Latin layout left on («#pfrhsnm»,
+«#answer cgfcb,j»)."""
 
 from __future__ import annotations
 
 from tests.helpers import make_mail, staff_to
+from tests.integration.test_answer_fallback import desk_with
 
 CUSTOMER = "ivan@shop-example.ru"
 REFUSED = "Команды не выполнены"
@@ -80,3 +83,41 @@ def test_a_command_with_two_letters_swapped_and_words_after_it_holds_the_reply(d
     assert "Неизвестная команда: #clsoe (может быть, #close?)" in " ".join(error.text.split())
     assert len(sink.to(CUSTOMER)) == to_customer
     assert desk.ticket(tid)["status"] != "closed"
+
+
+def test_a_russian_alias_typed_with_the_latin_layout_on_closes_the_ticket(desk, sink):
+    """«#pfrhsnm» is «#закрыть» with the Latin layout left on: under the answer it
+    reached the customer as text, and the ticket stayed open."""
+    tid = open_ticket(desk, sink)
+    [answer] = reply(desk, sink, tid, f"{ANSWER}\n#pfrhsnm\n\nАнна\n")
+    assert answer.rcpt_tos == [CUSTOMER] and ANSWER in answer.text
+    assert "pfrhsnm" not in answer.text
+    t = desk.ticket(tid)
+    assert t["status"] == "closed" and t["messages"][-1]["commands"] == ["#close"]
+
+
+def test_a_level_typed_in_the_russian_layout_after_a_latin_name_is_the_level(desk, sink):
+    """«#level мшз» (vip, the Russian layout switched on after the name) held the
+    reply back as an unknown level."""
+    tid = open_ticket(desk, sink)
+    [answer] = reply(desk, sink, tid, f"#level мшз\n{ANSWER}\n")
+    assert answer.rcpt_tos == [CUSTOMER] and ANSWER in answer.text
+    assert desk.ticket(tid)["level"] == "vip"
+
+
+def test_a_russian_named_answer_typed_in_the_latin_layout_is_inserted(tmp_path, sink):
+    """«#answer cgfcb,j» is «#answer спасибо» with the Latin layout left on: «нет
+    сохранённого ответа» before, and the customer got nothing. An answer named as
+    typed wins, and check-config names two names typed with the same keys."""
+    answers = {"спасибо": "Спасибо, что написали.\n", "ytn": "Латинский.\n", "нет": "Нет.\n"}
+    desk, tpl = desk_with(tmp_path, sink, answers)
+    tid = open_ticket(desk, sink)
+    [answer] = reply(desk, sink, tid, f"{ANSWER}\n#answer cgfcb,j\n")
+    assert answer.rcpt_tos == [CUSTOMER] and "Спасибо, что написали." in answer.text
+    assert "cgfcb" not in answer.text
+    [answer] = reply(desk, sink, tid, "#answer ytn\n")
+    assert "Латинский." in answer.text and "Нет." not in answer.text
+    r = desk.run("check-config")
+    assert r.code == 0, r  # a warning: the desk works
+    warning = " ".join(r.err.split())
+    assert f"{tpl / 'answers'}: saved answers ytn, нет are typed with the same keys" in warning

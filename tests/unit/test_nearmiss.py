@@ -173,7 +173,8 @@ def osa(a: str, b: str) -> int:
 
 
 def reference(word: str) -> bool:
-    forms = {word.lower(), from_russian_layout(word.lower())}
+    low = word.lower()
+    forms = {low, from_russian_layout(low), to_russian_layout(low)}
     if forms & set(TARGETS):
         return False
     return any(

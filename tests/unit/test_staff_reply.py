@@ -8,7 +8,7 @@ import dataclasses
 import struct
 from typing import Any
 
-from maild.domain.answers import GIVEN, AnswerFailed, answer_context
+from maild.domain.answers import GIVEN, AnswerFailed, answer_context, find_answer, typed_alike
 from maild.domain.commands import parse_reply
 from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
@@ -109,6 +109,38 @@ def test_saved_answers_by_name_or_in_the_russian_layout() -> None:
     assert _errors(_reply("#answer thanks", policy=none)) == [
         "#answer: нет сохранённого ответа «thanks»; есть: (нет ни одного)"
     ]
+
+
+def test_a_russian_named_answer_typed_in_the_latin_layout_is_found() -> None:
+    """«#answer cgfcb,j» is «спасибо» with the Latin layout left on: «нет сохранённого
+    ответа» before, the reply held back."""
+    policy = dataclasses.replace(POLICY, answer_names=("thanks", "спасибо"))
+    for typed in ("cgfcb,j", "спасибо", "CGFCB,J"):
+        body = _to_customer(_reply(f"#answer {typed}", policy=policy)).body or ""
+        assert "answer спасибо for" in body, typed
+    for typed in ("#ответ cgfcb,j", "#jndtn cgfcb,j"):  # #ответ in either layout too
+        assert "answer спасибо for" in (_to_customer(_reply(typed, policy=policy)).body or "")
+
+
+def test_an_answer_named_as_typed_wins_over_one_typed_in_the_other_layout() -> None:
+    """An admin's "ytn" is "ytn", whatever «нет» there is (check-config warns of the
+    pair: typed_alike); «нет» is «нет». Alone, «нет» is "ytn" typed in Latin."""
+    both = dataclasses.replace(POLICY, answer_names=("ytn", "нет", "thanks"))
+    assert find_answer(both, "ytn") == "ytn" and find_answer(both, "нет") == "нет"
+    assert find_answer(both, "ерфтлы") == "thanks"
+    assert typed_alike(both.answer_names) == [("ytn", "нет")]
+    alone = dataclasses.replace(POLICY, answer_names=("нет",))
+    assert find_answer(alone, "ytn") == "нет"
+    assert typed_alike(("thanks", "спасибо", "request_info")) == []
+
+
+def test_a_name_read_as_two_answers_is_an_error_naming_both() -> None:
+    """Half in each layout, «ytт» is "ytn" in Latin and «нет» in Russian: neither is
+    chosen silently; the reply stops, and the error names both."""
+    both = dataclasses.replace(POLICY, answer_names=("ytn", "нет"))
+    assert find_answer(both, "ytт") is None
+    [error] = _errors(_reply("#answer ytт", policy=both))
+    assert "«ytn»" in error and "«нет»" in error and error.startswith("#answer: «ytт»")
 
 
 def test_a_saved_answer_that_cannot_be_made_stops_the_reply_naming_file_and_error() -> None:
