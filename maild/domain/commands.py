@@ -50,8 +50,8 @@ COMMAND_RE = re.compile(r"([#№?])([^\W\d_][\w-]*)[^\S\n]*:?[^\S\n]*(.*)")
 # A Russian alias typed with the Latin layout left on holds the keys of «х ъ ж э б ю»
 # if it has those letters, "[ ] ; ' , .", no letters to COMMAND_RE: «#;lfnm» is
 # #ждать, «#hfphf,jnrf» #разработка (_match). Its word runs to a space, less the "."
-# or "," after it (a phone's period, prose's comma) and a ":".
-LATIN_TYPED_RE = re.compile(r"([#№])(\S+?)[.,:]*(?:[^\S\n]+|$)(.*)")
+# or "," after it (a phone's period, prose's comma), a "!" and a ":".
+LATIN_TYPED_RE = re.compile(r"([#№])(\S+?)[.,:!]*(?:[^\S\n]+|$)(.*)")
 WORD_RE = re.compile(r"[\w-]+")
 # A reply whose own text cannot be told from the notice it quotes (holds_notice).
 UNSEPARATED = (
@@ -223,11 +223,15 @@ def _merge_text(pieces: list[str | Command]) -> tuple[str | Command, ...]:
 def _match(line: str) -> re.Match[str] | None:
     """The "#word arg" of a line (read by halfwidth), or None: COMMAND_RE's, or that
     of a Russian alias (or a slip of one) typed with the Latin layout left on whose
-    word holds a key no letter in Latin stands on (LATIN_TYPED_RE)."""
-    m = LATIN_TYPED_RE.fullmatch(line)
-    if m and not WORD_RE.fullmatch(m.group(2)) and latin_typed(m.group(2)):
+    word holds a key no letter in Latin stands on (LATIN_TYPED_RE). A command's word
+    before such a key is the command ("#pfrhsnm!", "#close;" as "#close!")."""
+    m = COMMAND_RE.fullmatch(line)
+    if m and resolve(m.group(2)):
         return m
-    return COMMAND_RE.fullmatch(line)
+    latin = LATIN_TYPED_RE.fullmatch(line)
+    if latin and not WORD_RE.fullmatch(latin.group(2)) and latin_typed(latin.group(2)):
+        return latin
+    return m
 
 
 def _command(m: re.Match[str], leading: bool) -> Command | str | None:
