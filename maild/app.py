@@ -25,6 +25,7 @@ from maild.configtypes import Config
 from maild.domain.attachments import AttachmentPolicy
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.leftstaff import Members
+from maild.domain.merge import final_target
 from maild.domain.pending import still_pending
 from maild.domain.policy import Policy, fmt_time, local
 from maild.domain.records import OutboxEntry
@@ -127,8 +128,12 @@ class App:
 
     def _pending(self, tid: str, about_due: str) -> bool:
         """Whether ticket `tid`, as stored now, still waits on the deadline `about_due`
-        (domain.pending): the sender sends deadline mail only then."""
+        (domain.pending): the sender sends deadline mail only then. A ticket merged
+        since waits in the one it was merged into (the end of a chain of #merge): its
+        customer's wait, kept there with its deadline, is what the mail is about."""
         loaded = self.store.load(tid)
+        if loaded is not None and loaded[0].get("merged_into"):
+            loaded = self.store.load(final_target(tid, self.store.merged_into)) or loaded
         return still_pending(loaded[0] if loaded is not None else None, about_due)
 
     def _unnoted(self, went: list[tuple[OutboxEntry, str]]) -> int:

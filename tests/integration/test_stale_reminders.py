@@ -204,3 +204,38 @@ def test_lists_naming_a_ticket_still_waiting_go_after_an_outage(tmp_path, sink):
     assert not any(m.get("withdrawn") for m in sent)
     for tid in tids:
         assert not any(m.get("withdrawn") for m in desk.ticket(tid)["messages"])
+
+
+@pytest.mark.parametrize("per_hour", [5, 0], ids=["single", "list"])
+def test_deadline_mail_of_a_ticket_merged_during_an_outage_goes(tmp_path, sink, per_hour):
+    """A ticket no one answered, merged into another while its reminders and its
+    escalation (single, or in lists) waited for the relay: its customer still waits,
+    in the ticket it went into (a merged wait keeps the deadline), so the mail goes.
+    It was withdrawn as stale, and nothing reminded anyone of that customer again
+    (the merge carries the marks of mail queued already)."""
+    support = {"max_reminders_per_person_per_hour": per_hour}
+    desk = Desk(tmp_path, dead_port(), support=support)
+    into = desk.ingest_tid(make_mail(sender=CUSTOMER, subject="Не проходит оплата"))
+    answer = make_mail(sender=STAFF[0], to=staff_to(into), subject=f"Re: [TID#{into}]")
+    desk.ingest(answer)  # answered: no deadline of its own
+    tid = desk.ingest_tid(make_mail(sender=OTHER, subject="Оплата картой: ошибка"))
+    due = desk.ticket(tid)["reaction_due"]
+    assert desk.run("jobs", "run", "--now", _later()).code == 0
+    assert desk.flush().code != 0
+    queued = desk.run("outbox", "list", "--json").json()
+    queued = [m for m in queued if _is_deadline_mail(m["subject"])]
+    assert sorted(a for m in queued for a in m["to"]) == sorted([*STAFF, HEAD])
+    merge = make_mail(
+        sender=STAFF[0], to=staff_to(tid), subject=f"Re: [TID#{tid}]", body=f"#merge {into}\n"
+    )
+    desk.ingest(merge)  # the command alone: the customer has no answer yet
+    assert [w["reaction_due"] for w in desk.ticket(into)["merged_waits"]] == [due]
+    _relay_back(desk, sink)
+    assert desk.flush().code == 0
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert not any(m.get("withdrawn") for m in sent)
+    went = [
+        (to, r.subject) for r in sink.received for to in r.rcpt_tos if _is_deadline_mail(r.subject)
+    ]
+    assert sorted(to for to, _ in went) == sorted([*STAFF, HEAD])
+    assert all(f"[TID#{tid}]" in subject for _, subject in went)
