@@ -140,7 +140,7 @@ def parse_reply(text: str, customers: Sequence[str] = ()) -> ParsedReply:
         start, pos = pos, pos + len(line)
         stripped = line.strip().strip(INVISIBLE).strip()
         m = _match(halfwidth(stripped)) if stripped and start < own_end else None
-        found = _command(m, leading) if m else None
+        found = _command(m, leading, stripped) if m else None
         if found is None and leading and stripped and start < own_end:
             found = _spaced(stripped)
         elif found is None and stripped and start < own_end:
@@ -187,7 +187,7 @@ def in_quote(text: str, messages: list[MessageRecord], own: tuple[Command, ...] 
             continue  # the reply's own text: parse_reply runs it
         stripped = unquoted(line).strip().strip(INVISIBLE).strip()
         m = _match(halfwidth(stripped))
-        command = _command(m, False) if m else None
+        command = _command(m, False, stripped) if m else None
         if not isinstance(command, Command) or thread.holds_line(stripped):
             continue
         if written(command) not in ran:
@@ -234,9 +234,11 @@ def _match(line: str) -> re.Match[str] | None:
     return m
 
 
-def _command(m: re.Match[str], leading: bool) -> Command | str | None:
+def _command(m: re.Match[str], leading: bool, typed: str = "") -> Command | str | None:
     """The command of one "#word arg" line, its error (a str) if it is a command line
-    that is wrong, or None when the line is text."""
+    that is wrong, or None when the line is text. ``m`` matched the line as halfwidth
+    reads it, ``typed`` the line itself (the same length): a note's text is kept as
+    typed, fullwidth signs and all."""
     sign, word, arg = m.group(1), m.group(2), m.group(3).strip()
     # typed in the Russian layout (a Russian word, or a name with that layout left on)
     russian = not word.isascii()
@@ -245,6 +247,8 @@ def _command(m: re.Match[str], leading: bool) -> Command | str | None:
     name = resolve(word)
     if name is None:
         return _unknown(word) if leading and sign == "#" else None
+    if name == "note" and typed:
+        arg = typed[m.start(3) : m.end(3)].strip()
     if name != "note":
         # a phone's keyboard ends a line with ". " for a double space: "#close." is
         # "#close" («#note ...» keeps its text as typed)

@@ -8,10 +8,12 @@ One slip: a letter left out, one added, one replaced, or two neighbours swapped
 ("#take", "#note", "#spam") counts only two neighbours swapped ("#tkae"): one letter
 off it is another word too often ("#make", "#notes", "#scam"), a hashtag.
 
-Two neighbours swapped is the slip no word of prose makes (swapped): no name's or
-alias's swap is a word ("clsoe", "ntoe", "закрыьт"), while a letter added, left out
-or replaced often is one ("#closed", "#ответы", "#заметки"). So a "#word" with words
-after it is a command mistyped only when its slip is a swap ("#clsoe вопрос решён").
+Two neighbours swapped is the slip prose hardly makes (swapped): of the names' and
+aliases' swaps ("clsoe", "ntoe", "закрыьт") the one word known is «тещу», "ntoe" in
+the Russian layout (a line "#тещу ..." under the answer stops the reply, and the
+staff member is asked), while a letter added, left out or replaced often is one
+("#closed", "#ответы", "#заметки"). So a "#word" with words after it is a command
+mistyped only when its slip is a swap ("#clsoe вопрос решён").
 """
 
 from __future__ import annotations

@@ -180,6 +180,15 @@ def test_a_fullwidth_hashtag_or_number_stays_text(line: str) -> None:
     assert reply.body == f"{ANSWER}{line}\n"
 
 
+@given(st.text(st.characters(min_codepoint=0xFF01, max_codepoint=0xFF5E), min_size=1))
+def test_a_notes_text_is_kept_as_typed_fullwidth_signs_and_all(text: str) -> None:
+    """The sign and the name are read as halfwidth reads them; the note's text is the
+    staff member's, as typed: «客户说：系统（生产）坏了！» lost its fullwidth signs."""
+    for sign in ("#", "＃"):
+        reply = parse_reply(f"{ANSWER}{sign}note 客户说：{text}\n")
+        assert reply.commands == (Command("note", f"客户说：{text}".strip()),)
+
+
 @given(st.text(st.characters(min_codepoint=0xFF01, max_codepoint=0xFF5E)))
 def test_halfwidth_reads_each_fullwidth_ascii_form_but_the_question_mark(text: str) -> None:
     folded = halfwidth(text)
