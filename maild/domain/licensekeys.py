@@ -38,7 +38,8 @@ MAX_READ = 1_000_000  # characters of one text (subject, body) looked through
 MAX_HITS = 100  # places of one key's first token checked per text
 MAX_NAMED = 10  # licenses one mail names, as staff are told of them
 # a mail speaking of a license («лицензия», «лицензии ADV-1», "license", "licence")
-_MENTION = re.compile(r"лиценз|licen[cs]e", re.IGNORECASE)
+# The word stems a mail speaks of a license with, in lower case (mentions_license).
+_MENTION = ("лиценз", "licence", "license")
 
 
 def named_licenses(texts: Iterable[str], licenses: Iterable[License]) -> tuple[License, ...]:
@@ -130,7 +131,10 @@ def _shell_word(word: str) -> str:
 def mentions_license(texts: Iterable[str]) -> bool:
     """Whether a mail's subject or text speaks of a license (its first MAX_READ
     characters each)."""
-    return any(_MENTION.search(t, 0, MAX_READ) for t in texts if t)
+    # each text lower-cased and searched for each stem: a quarter of the time a
+    # case-insensitive regular expression took over the bench's mails
+    lowered = (t[:MAX_READ].lower() for t in texts if t)
+    return any(stem in low for low in lowered for stem in _MENTION)
 
 
 def license_ctx(
