@@ -143,7 +143,10 @@ def mend_line_breaks(raw: bytes) -> bytes:
         crlf, end = False, lf_end
     head, body = (raw, b"") if end < 0 else (raw[:end], raw[end:])
     stray = _STRAY_IN_CRLF if crlf else _STRAY_IN_LF
-    if stray.search(head) is None:
+    # no CR or LF outside a CRLF pair (counted in C; most mail) is no stray at all
+    pairs = head.count(b"\r\n")
+    clean = head.count(b"\r") == pairs == head.count(b"\n") if crlf else b"\r" not in head
+    if clean or stray.search(head) is None:
         return raw
     return _mended(head, stray) + body
 

@@ -66,8 +66,10 @@ def read(text: str) -> tuple[str, str | None] | None:
     of the copy it returns; None when `text` is no bounce of these formats."""
     for opening_re, copy_re, recipient_re in (_QMAIL, _EXIM):
         opening = opening_re.search(text[:2000])
+        if opening is None:
+            continue  # no bounce of this format: the rest of the text is not searched
         copy = copy_re.search(text)
-        if opening is not None and copy is not None and copy.start() > opening.start():
+        if copy is not None and copy.start() > opening.start():
             report = text[opening.start() : copy.start()]
             head = text[copy.end() :].lstrip("\n").split("\n\n", 1)[0]
             msgid = _MESSAGE_ID.search(head)

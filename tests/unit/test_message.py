@@ -490,6 +490,23 @@ def test_a_long_header_block_is_mended_piece_by_piece_as_it_would_be_whole() -> 
         assert mend_line_breaks(raw) == stray.sub(b" ", head) + eol + eol + b"body" + eol
 
 
+@given(
+    st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"X-A: ", b"Subject: x", b" ", b"y"])),
+    st.sampled_from([b"\r\n", b"\n"]),
+)
+def test_any_short_header_block_is_mended_as_its_strays_say(tokens, eol) -> None:
+    """Most header blocks hold no stray at all (every break a CRLF, or no CR in LF
+    mail): those come back byte for byte without the search; the rest as it mends."""
+    head = b"From: a@b.example" + eol + b"".join(tokens)
+    while eol + eol in head:  # (the block ends at the first blank line)
+        head = head.replace(eol + eol, eol)
+    if head.endswith((b"\r", b"\n")):
+        head += b"y"  # (a break before the blank line's would end the block there)
+    raw = head + eol + eol + b"body" + eol
+    stray = _STRAY_IN_CRLF if eol == b"\r\n" else _STRAY_IN_LF
+    assert mend_line_breaks(raw) == stray.sub(b" ", head) + eol + eol + b"body" + eol
+
+
 def test_deep_nesting_does_not_raise() -> None:
     depth = 400
     head = b"".join(
