@@ -236,7 +236,7 @@ def clearly_russian(data: bytes, codec: str) -> bool:
     lower = classes.count(_LOWER)
     if lower < _CLEAR_LETTERS or _ODD in classes:
         return False
-    if codec == "cp1251" and _MAC_YA.search(data):
+    if codec == "cp1251" and b"\xdf" in data and _MAC_YA.search(data):
         return False
     upper = classes.count(_UPPER)
     return (
