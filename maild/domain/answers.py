@@ -64,13 +64,17 @@ def find_answer(policy: Policy, name: str) -> str | None:
     """The saved answer ``name`` names: an answer of that very name first (one named
     "ytn" is "ytn", whatever «нет» there is), else the one it is typed in the other
     layout: a Latin name in the Russian layout («ерфтлы»: "thanks"), a Russian one in
-    the Latin layout ("cgfcb,j": «спасибо»). None for none, and for two (``name``
-    half in each layout, read as both: typed_alike)."""
+    the Latin layout ("cgfcb,j": «спасибо»); each as typed («,kfujlfh.» is «благодарю»),
+    then without the "." or "!" a phone puts after it. None for none, and for two
+    (``name`` half in each layout, read as both: typed_alike)."""
     names = policy.answer_names
-    if name in names:
-        return name
-    found = {n for n in (from_russian_layout(name), to_russian_layout(name)) if n in names}
-    return found.pop() if len(found) == 1 else None
+    for typed in dict.fromkeys((name, name.rstrip(".,;!"))):  # a phone's "." after it
+        if typed in names:
+            return typed
+        found = {n for n in (from_russian_layout(typed), to_russian_layout(typed)) if n in names}
+        if found:
+            return found.pop() if len(found) == 1 else None
+    return None
 
 
 def typed_alike(names: Iterable[str]) -> list[tuple[str, ...]]:

@@ -7,6 +7,7 @@ lines of a reply are commands. Pure parsing only; applying a command is the call
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,7 +52,10 @@ COMMAND_RE = re.compile(r"([#№?])([^\W\d_][\w-]*)[^\S\n]*:?[^\S\n]*(.*)")
 # if it has those letters, "[ ] ; ' , .", no letters to COMMAND_RE: «#;lfnm» is
 # #ждать, «#hfphf,jnrf» #разработка (_match). Its word runs to a space, less the "."
 # or "," after it (a phone's period, prose's comma), a "!" and a ":".
-LATIN_TYPED_RE = re.compile(r"([#№])(\S+?)[.,:!]*(?:[^\S\n]+|$)(.*)")
+# The word is at most LATIN_WORD keys (the longest alias and a slip, with room): a
+# pattern with no bound backtracked over a line of «.,:!» for time quadratic in it.
+LATIN_WORD = 16
+LATIN_TYPED_RE = re.compile(rf"([#№])(\S{{1,{LATIN_WORD}}}?)[.,:!]*(?:[^\S\n]+|$)(.*)")
 WORD_RE = re.compile(r"[\w-]+")
 # A reply whose own text cannot be told from the notice it quotes (holds_notice).
 UNSEPARATED = (
@@ -249,9 +253,10 @@ def _command(m: re.Match[str], leading: bool, typed: str = "") -> Command | str 
         return _unknown(word) if leading and sign == "#" else None
     if name == "note" and typed:
         arg = typed[m.start(3) : m.end(3)].strip()
-    if name != "note":
+    if name not in ("note", "answer"):
         # a phone's keyboard ends a line with ". " for a double space: "#close." is
-        # "#close" («#note ...» keeps its text as typed)
+        # "#close" («#note ...» keeps its text as typed; an answer's name its last key,
+        # «,kfujlfh.» is «благодарю» in the Latin layout: answers.find_answer)
         arg = arg.rstrip(".,;!").strip()
         if russian and arg and REGISTRY[name].read(name, arg)[1] is not None:
             # the argument was typed on the same layout; an address or a TID has none
@@ -350,16 +355,21 @@ def _slip(word: str, arg: str) -> str | None:
 
 
 def _unknown(word: str, meant: str | None = None) -> str:
-    # a typo typed in the other layout («#сдщыуу», «#pfrhsnmm») is looked for as what
-    # it was meant to be («closee»: #close; «закрытьь»); ``meant``: the one nearmiss found
-    words = (*COMMANDS, *ALIASES)
-    low = word.lower()
-    hint = [meant] if meant else []
-    for form in (low, from_russian_layout(low), to_russian_layout(low)):
-        hint = hint or difflib.get_close_matches(form, words, n=1)
-    suffix = f" (может быть, #{hint[0]}?)" if hint else ""
+    hint = meant or _nearest(word.lower())
+    suffix = f" (может быть, #{hint}?)" if hint else ""
     known = ", ".join(shown(c) for c in COMMANDS)
     return f"Неизвестная команда: #{word}{suffix}; допустимы: {known}"
+
+
+@functools.lru_cache(maxsize=1024)  # a reply of one "#word" line many times over
+def _nearest(low: str) -> str | None:
+    """The command or alias nearest ``low`` as written, or typed in the other layout
+    («сдщыуу»: "closee", #close; "pfrhsnmm": «закрытьь»), each reading tried once."""
+    words = (*COMMANDS, *ALIASES)
+    for form in dict.fromkeys((low, from_russian_layout(low), to_russian_layout(low))):
+        if near := difflib.get_close_matches(form, words, n=1):
+            return near[0]
+    return None
 
 
 def holds_notice(text: str) -> bool:

@@ -93,8 +93,10 @@ ANSWER_NAME_RE = re.compile(r"[\w-]+")
 
 def _answer_name(name: str, arg: str) -> tuple[str | None, str | None]:
     # a Russian name typed with the Latin layout left on has the keys of «б ю ж х ъ э
-    # ё» in it (",", ".", ";", "[", ...): «спасибо» is "cgfcb,j" (answers.find_answer)
-    if not any(ANSWER_NAME_RE.fullmatch(typed) for typed in (arg, to_russian_layout(arg))):
+    # ё» in it (",", ".", ";", "[", ...): «спасибо» is "cgfcb,j" (answers.find_answer);
+    # a phone's "." or "!" may follow any name
+    read = (arg, to_russian_layout(arg), arg.rstrip(".,;!"))
+    if not any(ANSWER_NAME_RE.fullmatch(typed) for typed in read):
         return None, f"#{name}: нужно имя сохранённого ответа (буквы, цифры, - и _)"
     return arg.lower(), None
 

@@ -6,6 +6,7 @@ for «#»; and a Russian alias typed with the Latin layout left on («#pfrhsnm»
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -392,3 +393,15 @@ def test_a_word_no_layout_makes_a_level_is_still_an_error() -> None:
     assert error.startswith("#level: неизвестный уровень «золото»")
     [error] = parse_reply("#level мшзз\nТекст").errors
     assert error.startswith("#level: неизвестный уровень «мшзз»")
+
+
+def test_a_long_hashtag_of_punctuation_costs_linear_time() -> None:
+    """A «#» line of «.,:!» and a letter, at the top, under the answer or quoted:
+    read for a Latin-layout alias (LATIN_TYPED_RE), 16,000 dots took 4-6 s and twice
+    as many four times that; an unverified head mail runs it too (headmail)."""
+    line = "#" + "." * 200_000 + "x"
+    started = time.process_time()
+    for text in (f"{line}\n", f"{ANSWER}\n{line}\n", f"{ANSWER}\n> {line}\n"):
+        parse_reply(text)
+        in_quote(text, [])
+    assert time.process_time() - started < 5  # (about 0.5 s here)

@@ -122,6 +122,25 @@ def test_a_russian_named_answer_typed_in_the_latin_layout_is_found() -> None:
         assert "answer спасибо for" in (_to_customer(_reply(typed, policy=policy)).body or "")
 
 
+def test_an_answer_name_keeps_its_last_key_and_a_phones_period_is_no_part_of_it() -> None:
+    """«благодарю», «уточню», «платёж» end in the Latin keys ".", "." and ";": typed with
+    the Latin layout left on they lost that key (the "." a phone puts after a word was
+    taken off every argument) and were not found; "thanks." and "thanks!" still are."""
+    names = ("thanks", "благодарю", "уточню", "платёж")
+    policy = dataclasses.replace(POLICY, answer_names=names)
+    for typed, name in (
+        (",kfujlfh.", "благодарю"),
+        ("enjxy.", "уточню"),
+        ("gkfn`;", "платёж"),
+        ("thanks.", "thanks"),
+        ("thanks!", "thanks"),
+        ("благодарю.", "благодарю"),
+        ("ерфтлы.", "thanks"),
+    ):
+        body = _to_customer(_reply(f"#answer {typed}", policy=policy)).body or ""
+        assert f"answer {name} for" in body, typed
+
+
 def test_an_answer_named_as_typed_wins_over_one_typed_in_the_other_layout() -> None:
     """An admin's "ytn" is "ytn", whatever «нет» there is (check-config warns of the
     pair: typed_alike); «нет» is «нет». Alone, «нет» is "ytn" typed in Latin."""
