@@ -314,6 +314,22 @@ def staff_to(tid: str, staff: str = "anna@example.com", support: str = SUPPORT) 
     return sign_for(tid, staff, REPLY_SECRET.encode(), support)
 
 
+def staff_reply(desk: Desk, sink: Sink, tid: str, body: str) -> list[Received]:
+    """Anna's reply with ``body`` to the notice about ``tid``, sent on: what the relay
+    got for it (at least one mail: the customer's, or her error notice)."""
+    before = len(sink.received)
+    desk.ingest(
+        make_mail(
+            sender="Анна Смирнова <anna@example.com>",
+            to=staff_to(tid),
+            subject=f"Re: Новое обращение [TID#{tid}]",
+            body=body,
+        )
+    )
+    desk.flush()
+    return sink.wait_for(before + 1)[before:]
+
+
 def list_to(tid: str, staff: str = "anna@example.com", support: str = SUPPORT) -> str:
     """A list mail's Reply-To (its first ticket ``tid``), signed for ``staff``: a reply
     there is one to the list itself, on none of its tickets."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import make_mail, staff_to
+from tests.helpers import make_mail, staff_reply
 
 CUSTOMER = "ivan@shop-example.ru"
 ANSWER = "Иван, проверьте модуль оплаты."
@@ -21,17 +21,7 @@ def open_ticket(desk, sink) -> str:
 
 def reply(desk, sink, tid: str, line: str) -> list:
     """Anna's answer with ``line`` under it and her name below: what the relay got."""
-    before = len(sink.received)
-    desk.ingest(
-        make_mail(
-            sender="Анна Смирнова <anna@example.com>",
-            to=staff_to(tid),
-            subject=f"Re: Новое обращение [TID#{tid}]",
-            body=f"{ANSWER}\n{line}\n\nАнна\n",
-        )
-    )
-    desk.flush()
-    return sink.wait_for(before + 1)[before:]
+    return staff_reply(desk, sink, tid, f"{ANSWER}\n{line}\n\nАнна\n")
 
 
 @pytest.mark.parametrize(
