@@ -28,7 +28,7 @@ from maild.domain import mergedwait, pace
 from maild.domain import ticket as tk
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
 from maild.domain.mergedwait import MergedWait
-from maild.domain.pending import Deadline, deadlines
+from maild.domain.pending import Deadline, deadlines, untold
 from maild.domain.queue import handling_order
 from maild.domain.records import MessageRecord, Summary, Ticket, note_record
 from maild.domain.sla import reminder_at
@@ -133,20 +133,37 @@ def _due_rows(app: App, now: datetime) -> list[Summary]:
     return sorted(rows, key=handling_order)
 
 
-def _steps(app: App, ticket: Ticket, now: datetime) -> list[Due]:
-    """The deadline mail of `ticket` due at `now`, with the deadline and whose it is
-    (domain.pending.deadlines: each deadline once, all due then in it): staff's reminder
-    at reminder_fraction of its time, the head's escalation when it passed."""
+def _steps(run: _Run, ticket: Ticket) -> list[Due]:
+    """The deadline mail of `ticket` due at `run.now`, with the deadline and whose it
+    is (domain.pending.deadlines: each deadline once, all due then in it, less the
+    merged customers it went about before their merge: pending.untold): staff's
+    reminder at reminder_fraction of its time, the head's escalation when it passed."""
+    app, now, sent = run.app, run.now, ticket.get("sent") or {}
     head = app.config.support.head
     staff = tk.staff_recipients(ticket, app.config.support.staff)
+    fraction = app.config.schedule.reminder_fraction
     out: list[Due] = []
     for d in deadlines(ticket):  # its mail carries it: outstale.py withdraws it once stale
         due = datetime.fromisoformat(d.due)
-        start = datetime.fromisoformat(d.start)
-        remind_at = reminder_at(start, due, app.config.schedule.reminder_fraction, app.calendar)
-        steps = (("reminder", remind_at, staff), ("escalation", due, [head] if head else []))
-        out += [((kind, d.due, to), due, d) for kind, at, to in steps if now >= at and to]
+        for kind, to in (("reminder", staff), ("escalation", [head] if head else [])):
+            mine = untold(ticket, d, _told(run, sent, (kind, d.due, to))) if to else None
+            if mine is None:
+                continue
+            start = datetime.fromisoformat(mine.start)
+            at = due if kind == "escalation" else reminder_at(start, due, fraction, app.calendar)
+            if now >= at:
+                out.append(((kind, d.due, to), due, mine))
     return out
+
+
+def _told(run: _Run, sent: dict[str, str], step: Step) -> Callable[[MergedWait], bool]:
+    """Whether the `step` (kind, deadline, its people) went to all of them about a
+    merged customer before the merge (the marks #merge keys for them: pace.customer_due)."""
+    kind, due, people = step
+    queued = run.list_queued(kind)
+    return lambda w: (
+        not pace.waiting_for(sent, kind, pace.customer_due(due, w["tid"]), people, queued)
+    )
 
 
 def _named(app: App, ticket: Ticket, wait: MergedWait | None) -> Ticket:
@@ -182,7 +199,7 @@ def _remind(run: _Run, tid: str) -> None:
     ticket, messages = loaded
     sent = dict(ticket.get("sent") or {})
     went: list[tuple[str, str]] = []
-    for step, due, d in _steps(app, ticket, now):
+    for step, due, d in _steps(run, ticket):
         kind, due_s, people = step
         waiting = pace.waiting_for(sent, kind, due_s, people, run.list_queued(kind))
         singly = [p for p in waiting if run.single(kind, p)]
@@ -225,7 +242,7 @@ def _listed(run: _Run, kind: str, person: str, tids: list[str]) -> list[Listed]:
                 continue
             ticket, messages = loaded
             sent = ticket.get("sent") or {}
-            for step, due, d in _steps(run.app, ticket, run.now):
+            for step, due, d in _steps(run, ticket):
                 _kind, due_s, people = step
                 if _kind == kind and person in pace.waiting_for(
                     sent, kind, due_s, people, run.list_queued(kind)

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from maild.domain import mergedwait, pace
 from maild.domain.addresses import comparable_address, each_once
+from maild.domain.mergedwait import MergedWait
 from maild.domain.records import MessageRecord, Status, Ticket
 from maild.domain.ticket import iso
 
@@ -75,20 +76,25 @@ def _same(a: str | None, b: str | None) -> bool:
 
 
 def _kept_marks(
-    source: Ticket, target: Ticket, due: str | None, moved: list[str]
+    source: Ticket, target: Ticket, due: str | None, moved: list[MergedWait]
 ) -> dict[str, str]:
-    """The target's `sent` marks once it waits on `due` and on the deadlines of the
-    waits `moved` into it (mergedwait): its own, all kept, and the source's about `due`
-    when that is the source's deadline too, and about each moved wait's deadline, so
-    that the reminder and the escalation that went about it in the source do not go
-    again from the target (one of each per deadline and person: reminders.py)."""
+    """The target's `sent` marks once it waits on `due` and on the waits `moved` into
+    it (mergedwait): its own, all kept; the source's about each moved wait's deadline
+    (its own mail of that moment, and what came into it with that wait), keyed for that
+    customer (pace.customer_due), so that what went about them in the source does not go
+    again from the target, and the target's own customer due then is still told (one of
+    each per deadline and person: reminders.py); and the source's about `due` when that
+    deadline came from the source (its customer's mail waits as the target's own)."""
     sent = dict(target.get("sent") or {})
-    theirs = source.get("reaction_due")
     mine = source.get("sent") or {}
     out: dict[str, str] = {}
-    for d in moved:  # (keyed as the target has that moment: reminders.py reads it so)
-        out.update(pace.deadline_marks(mine, d, due if due and _same(d, due) else d))
-    if due is not None and _same(theirs, due):
+    for w in moved:  # (keyed as the target has that moment: reminders.py reads it so)
+        d = str(mergedwait.due(w))
+        key = pace.customer_due(due if due and _same(d, due) else d, w["tid"])
+        out.update(pace.deadline_marks(mine, d, key))
+        out.update(pace.deadline_marks(mine, pace.customer_due(d, w["tid"]), key))
+    theirs = source.get("reaction_due")
+    if due is not None and due != target.get("reaction_due") and _same(theirs, due):
         out.update(pace.deadline_marks(mine, str(theirs), due))
     # the target's own marks of that moment stand: a list mark's value names its list
     return {**out, **sent}
@@ -103,10 +109,10 @@ def _carry(
     went about the deadlines it brings."""
     before = len(t.get("merged_waits") or ())
     source, t = mergedwait.carried(source, t)
-    moved = [d for w in (t.get("merged_waits") or ())[before:] if (d := mergedwait.due(w))]
-    if marks := _kept_marks(source, target, due, moved):
+    waits = [w for w in (t.get("merged_waits") or ())[before:] if mergedwait.due(w)]
+    if marks := _kept_marks(source, target, due, waits):
         t["sent"] = marks
-    return source, t, moved
+    return source, t, [str(mergedwait.due(w)) for w in waits]
 
 
 def _status(target: Ticket, source: Ticket, waits: bool) -> tuple[Status, str | None]:

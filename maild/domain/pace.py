@@ -32,6 +32,7 @@ __all__ = [
     "LIST_EVERY",
     "PACE_WINDOW",
     "Pace",
+    "customer_due",
     "deadline_marks",
     "done_key",
     "in_list",
@@ -107,6 +108,16 @@ def single_key(kind: str, due: str, person: str) -> str:
 def list_key(kind: str, due: str, person: str) -> str:
     """The mark of a deadline's `kind` put in a list to one person."""
     return f"{kind}:{due}:list:{person}"
+
+
+def customer_due(due: str, tid: str) -> str:
+    """What the marks of a merged customer's deadline are keyed by (as `due` above) in
+    the ticket it went into: "<due>:for:<TID>", TID the merged ticket's, `due` the moment
+    as that ticket stores it. #merge keys so what went about that customer in their own
+    ticket (domain.merge), apart from the moment's own marks ("<kind>:<due>": its mail,
+    naming every customer due then, went): a moment is sent for the customers its mail
+    named, and the survivor's own customer due then is reminded (reminders.py)."""
+    return f"{due}:for:{tid}"
 
 
 def deadline_marks(sent: Mapping[str, str], due: str, as_due: str) -> dict[str, str]:

@@ -43,6 +43,7 @@ __all__ = [
     "pending_due",
     "stale",
     "still_pending",
+    "untold",
 ]
 
 NEVER = datetime.max.replace(tzinfo=UTC)
@@ -75,7 +76,7 @@ def deadlines(ticket: Mapping[str, Any]) -> list[Deadline]:
     (mergedwait.pending): a moment of its own pending one too is written as the ticket
     has it (its marks and its mail are keyed so)."""
     own = pending_due(ticket)
-    start = str(ticket.get("reaction_from") or ticket.get("created_at") or own)
+    start = _own_start(ticket, own)
     if not ticket.get("merged_waits"):  # nearly every ticket: its own, if pending
         return [] if own is None else [Deadline(own, start, None)]
     moments: dict[str, list[MergedWait]] = {}  # each moment's first text: its waits
@@ -93,10 +94,35 @@ def _moment(due: str, waits: list[MergedWait], own: str | None, start: str) -> D
     """The deadline at `due` of `waits`, and of the ticket's own (`own`, its clock from
     `start`) when it is that moment, unless it came with one of them (merged before the
     survivor kept its own: started when that wait's did)."""
-    starts = [str(w.get("reaction_from") or w["created_at"]) for w in waits]
+    starts = [_start(w) for w in waits]
     if due == own and not any(_same(start, s) for s in starts):
         return Deadline(due, _earliest([start, *starts]), None, tuple(waits))
     return Deadline(due, _earliest(starts), waits[0], tuple(waits[1:]))
+
+
+def untold(
+    ticket: Mapping[str, Any], d: Deadline, told: Callable[[MergedWait], bool]
+) -> Deadline | None:
+    """`d`, a deadline of `ticket` (`deadlines`), less the merged customers `told` says
+    already had its mail (it went about them in their own ticket before the merge:
+    domain.merge keys those marks for them), its clock from the earliest of those left:
+    the mail names who is left; None when no one is (its moment was no own one)."""
+    waits = [w for w in (*([d.wait] if d.wait else ()), *d.also) if not told(w)]
+    if len(waits) == len(d.also) + (d.wait is not None):
+        return d
+    starts = [_start(w) for w in waits]
+    if d.wait is None:
+        own = _own_start(ticket, d.due)
+        return Deadline(d.due, _earliest([own, *starts]), None, tuple(waits))
+    return Deadline(d.due, _earliest(starts), waits[0], tuple(waits[1:])) if waits else None
+
+
+def _start(w: MergedWait) -> str:
+    return str(w.get("reaction_from") or w["created_at"])
+
+
+def _own_start(ticket: Mapping[str, Any], own: str | None) -> str:
+    return str(ticket.get("reaction_from") or ticket.get("created_at") or own)
 
 
 def _earliest(times: list[str]) -> str:

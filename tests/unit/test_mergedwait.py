@@ -10,7 +10,7 @@ from maild.domain import merge as mg
 from maild.domain import mergedwait as mw
 from maild.domain import pace
 from maild.domain import ticket as tk
-from maild.domain.pending import deadlines, still_pending
+from maild.domain.pending import deadlines, still_pending, untold
 from maild.domain.sender import Identification
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -140,9 +140,30 @@ def test_a_merged_wait_due_later_has_its_own_deadline_mail():
 
 def test_what_went_about_a_merged_ticket_deadline_comes_with_its_wait():
     # B's reminder went before the merge; its deadline is later than A's: the mark
-    # comes along, so the reminder of B's deadline does not go again from A
+    # comes along, B's, so the reminder of B's deadline does not go again from A
     old, new = ticket("A", "vip", T0), ticket("B", "standard", T0)
     new = {**new, "sent": {f"reminder:{iso(6)}": iso(5)}}
     _, tgt, _ = mg.merge(new, [], old, [], T0 + timedelta(hours=5, minutes=10))
-    assert tgt["sent"] == {f"reminder:{iso(6)}": iso(5)}
-    assert pace.waiting_for(tgt["sent"], "reminder", iso(6), ["anna"], lambda p, a: True) == []
+    theirs = pace.customer_due(iso(6), "B")
+    assert tgt["sent"] == {f"reminder:{theirs}": iso(5)}
+    assert pace.waiting_for(tgt["sent"], "reminder", theirs, ["anna"], lambda p, a: True) == []
+    [d] = [d for d in deadlines(tgt) if d.due == iso(6)]
+    assert untold(tgt, d, lambda w: w["tid"] == "B") is None  # no one left to tell
+
+
+def test_what_went_about_a_merged_ticket_at_the_survivors_own_moment_is_that_customers():
+    # B (standard, from 10:00) and A (VIP, from 14:00) are both due at 16:00; B's
+    # reminder and escalation went before the merge: they name B's customer alone, so
+    # A's own customer's deadline is still to be told (its own marks are none)
+    old, new = ticket("A", "vip", T0 + timedelta(hours=4)), ticket("B", "standard", T0)
+    assert old["reaction_due"] == new["reaction_due"] == iso(6)
+    marks = {f"reminder:{iso(6)}": iso(4.5), f"escalation:{iso(6)}:to:head": iso(6)}
+    _, tgt, _ = mg.merge({**new, "sent": marks}, [], old, [], T0 + timedelta(hours=6.1))
+    theirs = pace.customer_due(iso(6), "B")
+    assert tgt["sent"] == {f"reminder:{theirs}": iso(4.5), f"escalation:{theirs}:to:head": iso(6)}
+    [d] = deadlines(tgt)
+    assert (d.wait, [w["tid"] for w in d.also]) == (None, ["B"])
+    for kind in pace.KINDS:
+        assert pace.waiting_for(tgt["sent"], kind, iso(6), ["head"], lambda p, a: True)
+    told = untold(tgt, d, lambda w: w["tid"] == "B")
+    assert told == d._replace(start=iso(4), also=())  # A's own, its own clock
