@@ -631,3 +631,14 @@ def test_credentials_kept_are_deleted_by_us_and_then_not_our_care(renderer):
         "свободной форме может остаться); после этого служба поддержки не отвечает за "
         "сохранность переданных данных."
     ) in " ".join(body.split())
+
+
+@pytest.mark.parametrize("template", ["reminder_staff.txt", "escalation.txt"])
+def test_a_merged_customer_named_first_and_others_due_then_read_as_several(renderer, template):
+    """The mail about a moment that names a merged customer first and another due then
+    (pending.Deadline.also) said the answer reaches «и этот клиент»: it reaches all."""
+    full = variants()[0]
+    one = " ".join(renderer.text(template, dict(full, also=[]))[1].split())
+    several = " ".join(renderer.text(template, full)[1].split())
+    assert "и этот клиент" in one
+    assert "этот клиент" not in several and "эти клиенты" in several
