@@ -175,12 +175,14 @@ def test_merge_brings_what_went_about_the_deadline_the_target_takes() -> None:
     src = ticket("1111-1111", earlier, sent=src_sent)
     _s, t, _m = merge(src, [], ticket("2222-2222", later, sent=dst_sent), [], NOW)
     # (this asserted the target took the earlier deadline: it keeps its own now, the
-    # source's customer waiting on by theirs, and the marks come with that wait)
+    # source's customer waiting on by theirs, and the marks come with that wait, keyed
+    # for its customer: pace.customer_due)
     assert t["reaction_due"] == later and mergedwait.due(t["merged_waits"][0]) == earlier
+    theirs = f"{earlier}:for:1111-1111"
     assert t["sent"] == {
-        f"reminder:{earlier}": "2026-12-02T09:00:00+03:00",
-        f"escalation:{earlier}:to:head@x.ru": "2026-12-02T10:00:00+03:00",
-        f"reminder:{earlier}:list:anna@x.ru": "2026-12-02T09:00:00+03:00",
+        f"reminder:{theirs}": "2026-12-02T09:00:00+03:00",
+        f"escalation:{theirs}:to:head@x.ru": "2026-12-02T10:00:00+03:00",
+        f"reminder:{theirs}:list:anna@x.ru": "2026-12-02T09:00:00+03:00",
         f"reminder:{later}": "2026-12-02T11:00:00+03:00",
     }
     # the target keeps its own earlier deadline: its marks, none of the source's when
@@ -192,14 +194,21 @@ def test_merge_brings_what_went_about_the_deadline_the_target_takes() -> None:
     # never reacted to, the source's customer waits on in the target (mergedwait), with
     # the reminder of that later deadline that went already: it is not to go again
     _s, t, _m = merge(ticket("1111-1111", later, sent=dst_sent), [], dst, [], NOW)
-    assert (t["reaction_due"], t["sent"]) == (earlier, {**dst_sent, f"escalation:{earlier}": "x"})
+    mine = {f"reminder:{later}:for:1111-1111": "2026-12-02T11:00:00+03:00"}  # its customer's
+    assert (t["reaction_due"], t["sent"]) == (earlier, {**mine, f"escalation:{earlier}": "x"})
     # one moment on both, written with another offset: the source's marks come keyed as
-    # the target stores it, beside the target's own (which win where both have one)
+    # the target stores it, for the source's customer, beside the target's own: what
+    # went about the source's customer went about no other (the target's is still told)
     utc = "2026-12-02T07:00:00+00:00"
     src = ticket("1111-1111", utc, sent={f"reminder:{utc}": "a", f"escalation:{utc}": "b"})
     dst = ticket("2222-2222", earlier, sent={f"reminder:{earlier}": "c"})
     _s, t, _m = merge(src, [], dst, [], NOW)
-    assert t["sent"] == {f"reminder:{earlier}": "c", f"escalation:{earlier}": "b"}
+    theirs = f"{earlier}:for:1111-1111"
+    assert t["sent"] == {
+        f"reminder:{earlier}": "c",
+        f"reminder:{theirs}": "a",
+        f"escalation:{theirs}": "b",
+    }
     # nothing marked on either: no empty record
     _s, t, _m = merge(ticket("1", earlier), [], ticket("2", later), [], NOW)
     assert "sent" not in t
