@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from maild.domain.layout import from_russian_layout, to_russian_layout
+from maild.domain.layout import from_russian_layout, russian_typed, to_russian_layout
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 from maild.domain.tid import parse_tid
@@ -93,10 +93,11 @@ ANSWER_NAME_RE = re.compile(r"[\w-]+")
 
 def _answer_name(name: str, arg: str) -> tuple[str | None, str | None]:
     # a Russian name typed with the Latin layout left on has the keys of «б ю ж х ъ э
-    # ё» in it (",", ".", ";", "[", ...): «спасибо» is "cgfcb,j" (answers.find_answer);
-    # a phone's "." or "!" may follow any name
-    read = (arg, to_russian_layout(arg), arg.rstrip(".,;!"))
-    if not any(ANSWER_NAME_RE.fullmatch(typed) for typed in read):
+    # ё» in it (",", ".", ";", "[", ...): «спасибо» is "cgfcb,j" (answers.find_answer),
+    # while "#answer's" and "#answer[k]" are prose (layout.russian_typed); a phone's
+    # "." or "!" may follow any name
+    read = (arg, arg.rstrip(".,;!"))
+    if not any(ANSWER_NAME_RE.fullmatch(typed) for typed in read) and not russian_typed(arg):
         return None, f"#{name}: нужно имя сохранённого ответа (буквы, цифры, - и _)"
     return arg.lower(), None
 

@@ -8,7 +8,9 @@ name, present or future, is recognised without listing its Russian spelling by h
 
 from __future__ import annotations
 
-__all__ = ["from_russian_layout", "halfwidth", "to_russian_layout"]
+import re
+
+__all__ = ["from_russian_layout", "halfwidth", "russian_typed", "to_russian_layout"]
 
 # The same keys, row by row, unshifted then shifted: Latin on a US layout, and what
 # the Russian layout gives on each key.
@@ -45,6 +47,29 @@ def to_russian_layout(text: str) -> str:
     """``text`` with each key that gives a Russian letter in the Russian layout replaced
     by that letter: what a word typed with the Latin layout left on was meant to be."""
     return text.translate(_TO_RUSSIAN)
+
+
+# The Latin keys Shift makes a Russian capital of: «Х Ъ Ж Э Б Ю Ё».
+_SHIFTED = '{}:"<>~'
+# What no Russian word spells: «ы», «ь», «ъ» at its start or after a vowel, «ъ» or «э»
+# at its end; English prose does, where its quote, possessive, brackets or dots stand
+# on those keys ("'s" «эы», "[k]" «хлъ», "thanks'" «ерфтлыэ»).
+_NOT_RUSSIAN = re.compile(r"(?<![а-яё])[ъьы]|[аеёиоуыэюя][ъьы]|[ъэ](?![а-яё])")
+_CONTRACTION = re.compile(r"'(?:s|t|d|m|ll|re|ve)\Z", re.IGNORECASE)  # "don't": «вщтэе»
+
+
+def russian_typed(text: str) -> bool:
+    """``text`` reads, typed with the Latin layout left on, as one Russian word (with
+    digits, "-" or "_" if any), and not as English prose: "cgfcb,j" is «спасибо», with
+    Caps Lock on "CGFCB,J", Shift held "CGFCB<J"; "answer's", '":' (Shift for one key
+    of a word), "..." (no letter) are no names."""
+    read = to_russian_layout(text)
+    if not re.fullmatch(r"[\w-]+", read) or not re.search("[A-Za-z]", text):
+        return False
+    rest = text[1:]
+    if text != text.upper() and (rest != rest.lower() or any(k in _SHIFTED for k in rest)):
+        return False
+    return not _NOT_RUSSIAN.search(read.lower()) and not _CONTRACTION.search(text)
 
 
 # The fullwidth forms of ASCII (U+FF01-U+FF5E: "＃", "ｃｌｏｓｅ", "＠") that a Japanese or

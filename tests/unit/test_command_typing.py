@@ -405,3 +405,58 @@ def test_a_long_hashtag_of_punctuation_costs_linear_time() -> None:
         parse_reply(text)
         in_quote(text, [])
     assert time.process_time() - started < 5  # (about 0.5 s here)
+
+
+# -- an answer's name typed with the Latin layout left on, and hashtag prose ------------
+
+# Hashtag prose whose punctuation stands on the keys of «б ю ж х ъ э ё»: what
+# parse_reply and in_quote gave before answer names were read in the Latin layout
+# (38c560b). Under the answer the first ones are text; the others, a known command
+# with no name after it, stop the reply as an error wherever they stand; quoted,
+# none is a command in the quote.
+PROSE_TEXT = ["#answers'", '#answers":', "#answer1[k]", "#answers' list", "#todo's", "#ответы'"]
+PROSE_NO_NAME = [
+    "#answer's",
+    "#answer's.",
+    "#answer'll",
+    "#answer[k]",
+    "#answer[0]",
+    "#answer{k}",
+    "#ANSWER`,",
+    "#answer...",
+    "#answer;",
+    "#answer don't",
+    "#answer 'thanks'",
+    '#answer "thanks"',
+    "#answer thanks'",
+    "#ответ'ы",
+]
+NO_NAME = "#answer: нужно имя сохранённого ответа"
+
+
+@pytest.mark.parametrize("line", PROSE_TEXT + PROSE_NO_NAME)
+def test_hashtag_prose_with_layout_keys_reads_as_before_answer_names_in_latin(line: str) -> None:
+    """«'» is the key of «э», «[» of «х»: read so, "#answer's" was an answer named «эы»
+    (a command in the quote) and "#answers'" a slip of "#answer «э»" that stopped the
+    reply; an English word's quote, possessive, brackets or dots are no Russian word."""
+    assert in_quote(f"{ANSWER}\n> {line}\n", []) == []
+    top, below = parse_reply(f"{line}\n{ANSWER}"), parse_reply(f"{ANSWER}{line}\n")
+    assert top.commands == below.commands == ()
+    if line in PROSE_TEXT:
+        assert top.errors[0].startswith("Неизвестная команда: #")
+        assert below.errors == () and below.body == f"{ANSWER}{line}\n"
+    else:
+        assert top.errors[0].startswith(NO_NAME) and below.errors[0].startswith(NO_NAME)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["cgfcb,j", ",kfujlfh.", "CGFCB,J", "CGFCB<J", "<KFUJLFH>", "Cgfcb,j", "<kfujlfh.", "gkfn`;"]
+    + ["enjxy.", "thanks.", "thanks!", "thanks", "request_info", "[jhjij", "'rcgthn"],
+)
+def test_a_name_typed_in_the_latin_layout_is_still_a_name(typed: str) -> None:
+    """«спасибо» with Caps Lock on (CGFCB,J) or Shift held (CGFCB<J), «хорошо»,
+    «эксперт», «платёж»; a phone's "." or "!" after a name."""
+    for text in (f"#answer {typed}\n{ANSWER}", f"{ANSWER}#answer {typed}\n"):
+        assert parse_reply(text).commands == (Command("answer", typed.lower()),), text
+    assert in_quote(f"{ANSWER}\n> #answer {typed}\n", []) == [f"#answer {typed}"]
