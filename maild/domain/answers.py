@@ -71,10 +71,17 @@ def find_answer(policy: Policy, name: str) -> str | None:
     for typed in dict.fromkeys((name, name.rstrip(".,;!"))):  # a phone's "." after it
         if typed in names:
             return typed
-        found = {n for n in (from_russian_layout(typed), to_russian_layout(typed)) if n in names}
+        found = {n for n in _layouts(typed) if n in names}
         if found:
             return found.pop() if len(found) == 1 else None
     return None
+
+
+def _layouts(name: str) -> tuple[str, str]:
+    """``name`` (lower case) read in the other layout: its Cyrillic as the Latin keys,
+    its Latin keys as the Russian, in lower case after it: Shift held for «СПАСИБО»
+    types "CGFCB<J", and "<" lower-cased is still "<", «Б» on the Russian layout."""
+    return from_russian_layout(name), to_russian_layout(name).lower()
 
 
 def typed_alike(names: Iterable[str]) -> list[tuple[str, ...]]:
@@ -90,7 +97,7 @@ def typed_alike(names: Iterable[str]) -> list[tuple[str, ...]]:
 def _unknown(policy: Policy, name: str) -> str:
     """The error of an `#answer` whose name names no saved answer, or two."""
     known = ", ".join(policy.answer_names) or "(нет ни одного)"
-    both = [n for n in (from_russian_layout(name), to_russian_layout(name)) if n != name]
+    both = [n for n in _layouts(name) if n != name]
     if len(both) == 2 and all(n in policy.answer_names for n in both):
         return (
             f"#answer: «{name}» — в одной раскладке «{both[0]}», в другой «{both[1]}»;"

@@ -122,6 +122,21 @@ def test_a_russian_named_answer_typed_in_the_latin_layout_is_found() -> None:
         assert "answer спасибо for" in (_to_customer(_reply(typed, policy=policy)).body or "")
 
 
+def test_a_name_typed_with_shift_held_in_the_latin_layout_is_found() -> None:
+    """Shift held for «СПАСИБО» types "CGFCB<J": "<" is Shift+",", «Б» in the Russian
+    layout. The name was lower-cased before it was read in that layout, "<" stayed
+    «<» and no answer «спасиБо» was found; Caps Lock's «CGFCB,J» was."""
+    policy = dataclasses.replace(POLICY, answer_names=("thanks", "спасибо", "благодарю"))
+    for typed, name in (
+        ("CGFCB<J", "спасибо"),
+        ("<KFUJLFH>", "благодарю"),
+        ("<kfujlfh.", "благодарю"),
+    ):
+        assert find_answer(policy, typed.lower()) == name, typed
+        body = _to_customer(_reply(f"#answer {typed}", policy=policy)).body or ""
+        assert f"answer {name} for" in body, typed
+
+
 def test_an_answer_name_keeps_its_last_key_and_a_phones_period_is_no_part_of_it() -> None:
     """«благодарю», «уточню», «платёж» end in the Latin keys ".", "." and ";": typed with
     the Latin layout left on they lost that key (the "." a phone puts after a word was
