@@ -12,26 +12,19 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from maild.domain.commandspec import (
-    ALIASES,
-    COMMANDS,
-    EARLIER_SHEET,
-    REGISTRY,
-    cheat_sheet,
-    resolve,
-    shown,
-)
-from maild.domain.layout import from_russian_layout, halfwidth, to_russian_layout
+from maild.domain.commandspec import ALIASES, COMMANDS, REGISTRY, cheat_sheet, resolve, shown
+from maild.domain.heldnotice import UNSEPARATED, holds_notice
+from maild.domain.layout import from_russian_layout, halfwidth, russian_typed, to_russian_layout
 from maild.domain.nearmiss import latin_typed, near_command, swapped
 from maild.domain.quotes import is_quoted, trim_reply, unquoted
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.staffquote import OTHER_TEXT_RE, TEXT_END_RE, TEXT_START_RE, for_customer
 from maild.domain.typedlines import Thread
 
 __all__ = [
     "COMMANDS",
     "REGISTRY",
     "Command",
+    "cheat_sheet",
     "errors_in_order",
     "ParsedReply",
     "holds_notice",
@@ -57,14 +50,6 @@ COMMAND_RE = re.compile(r"([#№?])([^\W\d_][\w-]*)[^\S\n]*:?[^\S\n]*(.*)")
 LATIN_WORD = 16
 LATIN_TYPED_RE = re.compile(rf"([#№])(\S{{1,{LATIN_WORD}}}?)[.,:!]*(?:[^\S\n]+|$)(.*)")
 WORD_RE = re.compile(r"[\w-]+")
-# A reply whose own text cannot be told from the notice it quotes (holds_notice).
-UNSEPARATED = (
-    "ваш текст не удалось отделить от цитаты уведомления: почтовая программа вставила\n"
-    "    его без «>» и без шапки, которую maild узнаёт («От:», «Отправлено:», «Кому:»;\n"
-    "    «... пишет:»; «-----Original Message-----»). Чтобы клиент не получил строк\n"
-    "    уведомления, не отправлено ничего. Ответьте ещё раз, удалив цитату уведомления\n"
-    "    (или включив цитирование с «>» в настройках почтовой программы)."
-)
 # What a staff member reads of a command in_quote finds (staff_error.txt).
 IN_QUOTE = (
     "{line} не выполнена: строка стоит внутри цитаты (ниже шапки «От:» / «Отправлено:»,\n"
@@ -250,7 +235,7 @@ def _command(m: re.Match[str], leading: bool, typed: str = "") -> Command | str 
         return None  # a "?" stands for "№" only before Russian: "?close" is text
     name = resolve(word)
     if name is None:
-        return _unknown(word) if leading and sign == "#" else None
+        return _unknown(_whole(m)) if leading and sign == "#" else None
     if name == "note" and typed:
         arg = typed[m.start(3) : m.end(3)].strip()
     if name not in ("note", "answer"):
@@ -267,6 +252,15 @@ def _command(m: re.Match[str], leading: bool, typed: str = "") -> Command | str 
     # «#close — вопрос решён» under the answer, read as text, went to the customer and
     # closed nothing, with no word to the staff member
     return error or Command(name, value)
+
+
+def _whole(m: re.Match[str]) -> str:
+    """The word of an unknown "#word" line: up to a space when so it reads as a Russian
+    word typed with the Latin layout left on (layout.russian_typed): "#cgfcb,j" is
+    «спасибо» (an answer's name, «#answer» left out), not "#cgfcb", whose «спасб» was
+    told «может быть, #спам?», a command that blocks the sender."""
+    latin = LATIN_TYPED_RE.fullmatch(m.string)
+    return latin.group(2) if latin and russian_typed(latin.group(2)) else m.group(2)
 
 
 def _in_layout(name: str, arg: str) -> Command | str:
@@ -370,22 +364,3 @@ def _nearest(low: str) -> str | None:
         if near := difflib.get_close_matches(form, words, n=1):
             return near[0]
     return None
-
-
-def holds_notice(text: str) -> bool:
-    """True if what of a staff reply would reach the customer (staffquote.for_customer)
-    holds a line that only support's staff mail has: a line of the command cheat sheet
-    (every staff notice ends with it, templates/commands.txt) or a text marker (the
-    customer's or another's).
-    Then the client set the notice unquoted under a header that is not recognised
-    (a UI language maild does not know), and the reply's own text cannot be told
-    from the notice: nothing of it may go."""
-    # (a notice sent before the sheet showed the aliases has the bare usage)
-    bare = [(spec.usage, spec.help) for spec in REGISTRY.values()]
-    lines = (*cheat_sheet(), *bare, *EARLIER_SHEET)
-    sheet = {" ".join(f"{usage} {help}".split()) for usage, help in lines}
-    for line in for_customer(text).splitlines():
-        s = " ".join(line.split())
-        if s in sheet or any(r.fullmatch(s) for r in (TEXT_START_RE, TEXT_END_RE, OTHER_TEXT_RE)):
-            return True
-    return False

@@ -460,3 +460,12 @@ def test_a_name_typed_in_the_latin_layout_is_still_a_name(typed: str) -> None:
     for text in (f"#answer {typed}\n{ANSWER}", f"{ANSWER}#answer {typed}\n"):
         assert parse_reply(text).commands == (Command("answer", typed.lower()),), text
     assert in_quote(f"{ANSWER}\n> #answer {typed}\n", []) == [f"#answer {typed}"]
+
+
+def test_an_unknown_word_typed_in_the_latin_layout_is_named_whole_and_no_command_hinted() -> None:
+    """«#cgfcb,j» (an answer's name «спасибо», its #answer left out) was told as
+    "#cgfcb", with «может быть, #спам?»: «спасб» is near #спам, which blocks the sender."""
+    [error] = parse_reply(f"#cgfcb,j\n{ANSWER}").errors
+    assert error.startswith("Неизвестная команда: #cgfcb,j; допустимы:"), error
+    [error] = parse_reply(f"#pfrhsn,\n{ANSWER}").errors  # a slip of #закрыть still is one
+    assert "(может быть, #закрыть?)" in error
