@@ -51,10 +51,13 @@ def to_russian_layout(text: str) -> str:
 
 # The Latin keys Shift makes a Russian capital of: «Х Ъ Ж Э Б Ю Ё».
 _SHIFTED = '{}:"<>~'
-# What no Russian word spells: «ы», «ь», «ъ» at its start or after a vowel, «ъ» or «э»
-# at its end; English prose does, where its quote, possessive, brackets or dots stand
-# on those keys ("'s" «эы», "[k]" «хлъ», "thanks'" «ерфтлыэ»).
-_NOT_RUSSIAN = re.compile(r"(?<![а-яё])[ъьы]|[аеёиоуыэюя][ъьы]|[ъэ](?![а-яё])")
+# What no Russian word spells: «ы», «ь», «ъ» at its start or after a vowel, «ъ» before
+# other than «е ё ю я», «э» at its end, a letter three times over; English prose does,
+# where its quote, possessive, brackets or dots stand on those keys ("'s" «эы», "[k]"
+# «хлъ», "thanks'" «ерфтлыэ», "..." «ююю»).
+_NOT_RUSSIAN = re.compile(
+    r"(?<![а-яё])[ъьы]|[аеёиоуыэюя][ъьы]|ъ(?![еёюя])|э(?![а-яё])|([а-яё])\1\1"
+)
 _CONTRACTION = re.compile(r"'(?:s|t|d|m|ll|re|ve)\Z", re.IGNORECASE)  # "don't": «вщтэе»
 
 

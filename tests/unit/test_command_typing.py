@@ -23,7 +23,7 @@ from maild.domain.commandspec import (
     keyword,
     resolve,
 )
-from maild.domain.layout import from_russian_layout, halfwidth, to_russian_layout
+from maild.domain.layout import from_russian_layout, halfwidth, russian_typed, to_russian_layout
 from maild.domain.nearmiss import SHORT, latin_typed, near_command, one_slip
 from maild.domain.sla import LEVELS
 
@@ -469,3 +469,17 @@ def test_an_unknown_word_typed_in_the_latin_layout_is_named_whole_and_no_command
     assert error.startswith("Неизвестная команда: #cgfcb,j; допустимы:"), error
     [error] = parse_reply(f"#pfrhsn,\n{ANSWER}").errors  # a slip of #закрыть still is one
     assert "(может быть, #закрыть?)" in error
+
+
+@pytest.mark.parametrize(
+    "word", ["спасибо", "благодарю", "объём", "подъезд", "всё", "эксперт", "хорошо", "платёж"]
+)
+def test_a_russian_word_typed_in_the_latin_layout_reads_as_one(word: str) -> None:
+    typed = from_russian_layout(word)
+    assert russian_typed(typed) and russian_typed(typed.upper()), typed
+    assert russian_typed(from_russian_layout(word.capitalize())), typed
+
+
+@pytest.mark.parametrize("typed", ["'s", "[k]", "[k]ey", "...and", "thanks'", '"thanks"', "don't"])
+def test_english_punctuation_on_the_keys_of_russian_letters_is_no_russian_word(typed: str) -> None:
+    assert not russian_typed(typed)
