@@ -68,7 +68,10 @@ def find_answer(policy: Policy, name: str) -> str | None:
     then without the "." or "!" a phone puts after it. None for none, and for two
     (``name`` half in each layout, read as both: typed_alike)."""
     names = policy.answer_names
-    for typed in dict.fromkeys((name, name.rstrip(".,;!"))):  # a phone's "." after it
+    # as typed, less the one "." or "!" a phone puts after a word (the keys of «ю», «б»,
+    # «ж» end names typed in the Latin layout: «,kfujlfh..»), less all such signs
+    phone = name[:-1] if name.endswith((".", "!")) else name
+    for typed in dict.fromkeys((name, phone, name.rstrip(".,;!"))):
         if typed in names:
             return typed
         found = {n for n in _layouts(typed) if n in names}

@@ -151,6 +151,9 @@ def test_an_answer_name_keeps_its_last_key_and_a_phones_period_is_no_part_of_it(
         ("thanks!", "thanks"),
         ("благодарю.", "благодарю"),
         ("ерфтлы.", "thanks"),
+        (",kfujlfh..", "благодарю"),  # its own last key and a phone's "."
+        ("enjxy.!", "уточню"),
+        ("gkfn`;.", "платёж"),
     ):
         body = _to_customer(_reply(f"#answer {typed}", policy=policy)).body or ""
         assert f"answer {name} for" in body, typed
