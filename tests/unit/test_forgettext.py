@@ -71,7 +71,9 @@ def test_a_part_that_does_not_name_them_stays_byte_for_byte(lines, case):
 @given(st.lists(st.text(ALPHABET, max_size=200), min_size=1, max_size=12), st.data(), CASES)
 def test_a_part_that_names_them_loses_only_the_address(lines, data, case):
     """The text is the same but for the address; in quoted-printable every line
-    that does not name them stays byte for byte, and no line passes 76 characters."""
+    that does not name them stays byte for byte, and no line written anew passes 76
+    characters (binascii's own encoder, the test's, may end a line "=20" at 77: such
+    a line is kept as it came)."""
     charset, cte, eol = case
     assume(all(ADDRESS not in line.lower() for line in lines))
     at = data.draw(st.integers(0, len(lines) - 1))
@@ -84,7 +86,8 @@ def test_a_part_that_names_them_loses_only_the_address(lines, data, case):
     assert text_of(out) == text_of(raw).replace(written, PLACEHOLDER)
     assert out.partition(eol + eol)[0] == raw.partition(eol + eol)[0]
     body = out.partition(eol + eol)[2]
-    assert max(len(line) for line in body.split(eol)) <= 76
+    came = set(raw.partition(eol + eol)[2].split(eol))
+    assert all(len(line) <= 76 or line in came for line in body.split(eol))
     if cte == "quoted-printable":  # the lines (to a hard break) without the address
         old = re.split(rb"(?<!=)" + re.escape(eol), raw.partition(eol + eol)[2])
         new = re.split(rb"(?<!=)" + re.escape(eol), body)
