@@ -156,14 +156,24 @@ def _steps(run: _Run, ticket: Ticket) -> list[Due]:
     return out
 
 
-def _told(run: _Run, sent: dict[str, str], step: Step) -> Callable[[MergedWait], bool]:
-    """Whether the `step` (kind, deadline, its people) went to all of them about a
-    merged customer before the merge (the marks #merge keys for them: pace.customer_due)."""
+def _told(run: _Run, sent: dict[str, str], step: Step) -> Callable[[str], bool]:
+    """Whether the `step` (kind, deadline, its people) went to all of them about the
+    customer of a TID before a merge (the marks #merge keys for them: pace.customer_due):
+    a merged customer's, or the ticket's own before one joined its moment."""
     kind, due, people = step
     queued = run.list_queued(kind)
-    return lambda w: (
-        not pace.waiting_for(sent, kind, pace.customer_due(due, w["tid"]), people, queued)
-    )
+    return lambda tid: not pace.waiting_for(sent, kind, pace.customer_due(due, tid), people, queued)
+
+
+def _rest(sent: dict[str, str], step: Step, d: Deadline) -> list[str]:
+    """The TIDs of the merged waits the mail about `d` names, when some of that moment
+    went apart before (marks keyed for a customer: pace.customer_due): a mail then goes
+    about those left, its own key apart from the one that went (the outbox queues a key
+    once), and none else."""
+    kind, due, _people = step
+    if not any(k.startswith(pace.done_key(kind, due) + ":for:") for k in sent):
+        return []
+    return ["own" if d.wait is None else d.wait["tid"], *(w["tid"] for w in d.also)]
 
 
 def _named(app: App, ticket: Ticket, wait: MergedWait | None) -> Ticket:
@@ -215,7 +225,7 @@ def _remind(run: _Run, tid: str) -> None:
             app,
             ticket,
             messages,
-            key=job_key(tid, kind, due_s, *some),
+            key=job_key(tid, kind, due_s, *_rest(sent, step, d), *some),
             template=TEMPLATES[kind][0],
             to=singly,
             context=dict(_ctx(app, ticket, d), overdue=now >= due),

@@ -75,6 +75,32 @@ def _same(a: str | None, b: str | None) -> bool:
     return bool(a and b) and datetime.fromisoformat(a) == datetime.fromisoformat(b)
 
 
+def _moment_marks(
+    target: Ticket, due: str | None, joining: list[str], brought: dict[str, str]
+) -> dict[str, str]:
+    """The target's own marks once the customers of the TIDs `joining` come into its
+    own moment `due`, with what went about them (`brought`, keyed for them): of each
+    kind (a reminder, an escalation) one of them has not had,
+    that moment's marks ("<kind>:<due>": its mail went, naming its own customer and the
+    waits then due with it) are keyed for each of those (pace.customer_due): the mail is
+    still to go about the one joining, and not again about them (pending.untold)."""
+    sent = dict(target.get("sent") or {})
+    if due is None or due != target.get("reaction_due") or not joining:
+        return sent
+    named = [w["tid"] for w in mergedwait.pending(target) if _same(str(mergedwait.due(w)), due)]
+    for kind in pace.KINDS:
+        if all(pace.done_key(kind, pace.customer_due(due, tid)) in brought for tid in joining):
+            continue
+        moment = {
+            k: v for k, v in pace.deadline_marks(sent, due, due).items() if k.startswith(f"{kind}:")
+        }
+        for key in moment:
+            del sent[key]
+        for tid in (target["tid"], *named):
+            sent.update(pace.deadline_marks(moment, due, pace.customer_due(due, tid)))
+    return sent
+
+
 def _kept_marks(
     source: Ticket, target: Ticket, due: str | None, moved: list[MergedWait]
 ) -> dict[str, str]:
@@ -83,21 +109,26 @@ def _kept_marks(
     (its own mail of that moment, and what came into it with that wait), keyed for that
     customer (pace.customer_due), so that what went about them in the source does not go
     again from the target, and the target's own customer due then is still told (one of
-    each per deadline and person: reminders.py); and the source's about `due` when that
-    deadline came from the source (its customer's mail waits as the target's own)."""
-    sent = dict(target.get("sent") or {})
+    each per deadline and person: reminders.py), those of its own moment keyed for whom
+    its mail named when one of them joins it (`_moment_marks`); and the source's about
+    `due` when that deadline came from the source (its customer's mail waits as the
+    target's own)."""
     mine = source.get("sent") or {}
     out: dict[str, str] = {}
+    joining = []  # the TIDs of the waits moved into the target's own moment
     for w in moved:  # (keyed as the target has that moment: reminders.py reads it so)
         d = str(mergedwait.due(w))
+        if due and _same(d, due):
+            joining.append(w["tid"])
         key = pace.customer_due(due if due and _same(d, due) else d, w["tid"])
         out.update(pace.deadline_marks(mine, d, key))
         out.update(pace.deadline_marks(mine, pace.customer_due(d, w["tid"]), key))
     theirs = source.get("reaction_due")
     if due is not None and due != target.get("reaction_due") and _same(theirs, due):
         out.update(pace.deadline_marks(mine, str(theirs), due))
-    # the target's own marks of that moment stand: a list mark's value names its list
-    return {**out, **sent}
+    # the target's own marks of that moment stand (a list mark's value names its list),
+    # keyed for whom its mail named when a customer not told joins it
+    return {**out, **_moment_marks(target, due, joining, out)}
 
 
 def _carry(

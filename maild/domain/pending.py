@@ -100,20 +100,22 @@ def _moment(due: str, waits: list[MergedWait], own: str | None, start: str) -> D
     return Deadline(due, _earliest(starts), waits[0], tuple(waits[1:]))
 
 
-def untold(
-    ticket: Mapping[str, Any], d: Deadline, told: Callable[[MergedWait], bool]
-) -> Deadline | None:
-    """`d`, a deadline of `ticket` (`deadlines`), less the merged customers `told` says
-    already had its mail (it went about them in their own ticket before the merge:
-    domain.merge keys those marks for them), its clock from the earliest of those left:
-    the mail names who is left; None when no one is (its moment was no own one)."""
-    waits = [w for w in (*([d.wait] if d.wait else ()), *d.also) if not told(w)]
-    if len(waits) == len(d.also) + (d.wait is not None):
+def untold(ticket: Mapping[str, Any], d: Deadline, told: Callable[[str], bool]) -> Deadline | None:
+    """`d`, a deadline of `ticket` (`deadlines`), less the customers `told` says (of a
+    TID) already had its mail: a merged customer's that went about them in their own
+    ticket before the merge, the ticket's own customer's (its TID) that went before a
+    customer never told was merged in at that moment (domain.merge keys those marks
+    for them), its clock from the earliest of those left: the mail names who is left;
+    None when no one is."""
+    waits = [w for w in (*([d.wait] if d.wait else ()), *d.also) if not told(w["tid"])]
+    own = d.wait is None and not told(str(ticket.get("tid")))
+    if own and len(waits) == len(d.also):
         return d
     starts = [_start(w) for w in waits]
-    if d.wait is None:
-        own = _own_start(ticket, d.due)
-        return Deadline(d.due, _earliest([own, *starts]), None, tuple(waits))
+    if own:
+        return Deadline(d.due, _earliest([_own_start(ticket, d.due), *starts]), None, tuple(waits))
+    if d.wait is not None and len(waits) == len(d.also) + 1:
+        return d
     return Deadline(d.due, _earliest(starts), waits[0], tuple(waits[1:])) if waits else None
 
 

@@ -148,7 +148,7 @@ def test_what_went_about_a_merged_ticket_deadline_comes_with_its_wait():
     assert tgt["sent"] == {f"reminder:{theirs}": iso(5)}
     assert pace.waiting_for(tgt["sent"], "reminder", theirs, ["anna"], lambda p, a: True) == []
     [d] = [d for d in deadlines(tgt) if d.due == iso(6)]
-    assert untold(tgt, d, lambda w: w["tid"] == "B") is None  # no one left to tell
+    assert untold(tgt, d, lambda tid: tid == "B") is None  # no one left to tell
 
 
 def test_what_went_about_a_merged_ticket_at_the_survivors_own_moment_is_that_customers():
@@ -165,5 +165,25 @@ def test_what_went_about_a_merged_ticket_at_the_survivors_own_moment_is_that_cus
     assert (d.wait, [w["tid"] for w in d.also]) == (None, ["B"])
     for kind in pace.KINDS:
         assert pace.waiting_for(tgt["sent"], kind, iso(6), ["head"], lambda p, a: True)
-    told = untold(tgt, d, lambda w: w["tid"] == "B")
+    told = untold(tgt, d, lambda tid: tid == "B")
     assert told == d._replace(start=iso(4), also=())  # A's own, its own clock
+
+
+def test_a_customer_never_told_joining_the_survivors_moment_already_told_is_told():
+    # A (standard, from 10:00) had its reminder of 16:00 at 14:30; B (VIP, from 14:00,
+    # due 16:00 too), never told, is merged in: the mark was about A's customer, keyed
+    # so now, and the moment's reminder is still to go about B's alone, by B's clock
+    old, new = ticket("A", "standard", T0), ticket("B", "vip", T0 + timedelta(hours=4))
+    assert old["reaction_due"] == new["reaction_due"] == iso(6)
+    old = {**old, "sent": {f"reminder:{iso(6)}": iso(4.5)}}
+    _, tgt, _ = mg.merge(new, [], old, [], T0 + timedelta(hours=4.8))
+    mine = pace.customer_due(iso(6), "A")
+    assert tgt["sent"] == {f"reminder:{mine}": iso(4.5)}
+    [d] = deadlines(tgt)
+    assert (d.wait, [w["tid"] for w in d.also]) == (None, ["B"])
+    told = untold(tgt, d, lambda tid: tid == "A")
+    assert told is not None and (told.wait["tid"], told.also, told.start) == ("B", (), iso(4))
+    assert untold(tgt, d, lambda tid: True) is None  # both told: no one left
+    # B reacted to: A's own deadline alone, already told
+    alone = deadlines({**tgt, "merged_waits": []})[0]
+    assert untold(tgt, alone, lambda tid: tid == "A") is None
