@@ -108,7 +108,9 @@ def _rescrub_lines(
     eol = pieces[1] if len(pieces) > 1 else eol
     new_lines = new.split(b"\n")
     if len(new_lines) != len(lines):  # a line end written =0A (or made by the scrub)
-        return binascii.b2a_qp(new, istext=True).replace(b"\n", eol)
+        # each line on its own: binascii's text mode ends a line before a break with
+        # «=20» past 76 characters
+        return eol.join(qp_line(line, eol) for line in new_lines)
     for i in compress(count(), map(ne, lines, new_lines)):  # the changed lines (in C)
         end = pieces[2 * i + 1] if 2 * i + 1 < len(pieces) else eol
         pieces[2 * i] = qp_line(new_lines[i], end)

@@ -186,3 +186,13 @@ def test_a_one_line_part_that_grows_is_broken_with_the_mails_own_line_end():
         assert b"\r" not in out and out.count(b"\n") > raw.count(b"\n"), (cte, out)
         assert b"\n" not in raw.partition(b"\n\n")[2], raw  # one line, no end
         assert text_of(out) == PLACEHOLDER + line
+
+
+def test_a_part_whose_lines_the_scrub_recounts_is_written_in_lines_of_76() -> None:
+    """A line end written «=0A» in the line that names them: the chunk is encoded again
+    whole, and binascii's text mode wrote a line ending «=20» at 77 characters."""
+    line = binascii.b2a_qp("00ЁЁЁЁЁЁЁЁЁЁЁЁ".encode(), istext=False) + b"=20"
+    raw = mail(b"ivan@shop.ru=0A" + line + b"\r\nnext\r\n", "utf-8", "quoted-printable")
+    out = scrub_mail(raw, scrub, MENTION, PLACEHOLDER)
+    assert text_of(out) == text_of(raw).replace(ADDRESS, PLACEHOLDER)
+    assert max(len(x) for x in out.partition(b"\r\n\r\n")[2].split(b"\r\n")) <= 76
