@@ -358,8 +358,12 @@ def _unknown(word: str, meant: str | None = None) -> str:
 @functools.lru_cache(maxsize=1024)  # a reply of one "#word" line many times over
 def _nearest(low: str) -> str | None:
     """The command or alias nearest ``low`` as written, or typed in the other layout
-    («сдщыуу»: "closee", #close; "pfrhsnmm": «закрытьь»), each reading tried once."""
-    words = (*COMMANDS, *ALIASES)
+    («сдщыуу»: "closee", #close; "pfrhsnmm": «закрытьь»), each reading tried once.
+    Never #spam by a loose likeness: it blocks the sender, and «поэтам» is as near it
+    as "#clsoe" is to #close; one slip of it («#sapm») is named (nearmiss)."""
+    if meant := near_command(low):
+        return meant
+    words = tuple(w for w in (*COMMANDS, *ALIASES) if resolve(w) != "spam")
     for form in dict.fromkeys((low, from_russian_layout(low), to_russian_layout(low))):
         if near := difflib.get_close_matches(form, words, n=1):
             return near[0]

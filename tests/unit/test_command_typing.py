@@ -471,6 +471,20 @@ def test_an_unknown_word_typed_in_the_latin_layout_is_named_whole_and_no_command
     assert "(может быть, #закрыть?)" in error
 
 
+@pytest.mark.parametrize("typed", ["#gj'nfv", "#spammer", "#cgfvth", "#спамер"])
+def test_a_loose_likeness_never_hints_the_command_that_blocks_the_sender(typed: str) -> None:
+    """«#gj'nfv» («поэтам» typed with the Latin layout on) was told «может быть, #спам?»:
+    a staff member who took the hint quarantined the ticket and blocked its customer."""
+    [error] = parse_reply(f"{typed}\n{ANSWER}").errors
+    assert error.startswith(f"Неизвестная команда: {typed}"), error
+    assert "#spam?" not in error and "#спам?" not in error, error
+
+
+def test_a_slip_of_spam_is_still_named_as_one() -> None:
+    [error] = parse_reply(f"#sapm\n{ANSWER}").errors
+    assert "(может быть, #spam?)" in error, error
+
+
 @pytest.mark.parametrize(
     "word", ["спасибо", "благодарю", "объём", "подъезд", "всё", "эксперт", "хорошо", "платёж"]
 )
