@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from maild.domain.commandspec import ALIASES, COMMANDS, REGISTRY, cheat_sheet, resolve, shown
 from maild.domain.heldnotice import UNSEPARATED, holds_notice
-from maild.domain.layout import from_russian_layout, halfwidth, russian_typed, to_russian_layout
+from maild.domain.layout import from_russian_layout, halfwidth, readings, russian_typed
 from maild.domain.nearmiss import latin_typed, near_command, swapped
 from maild.domain.quotes import is_quoted, trim_reply, unquoted
 from maild.domain.records import MessageRecord, Ticket
@@ -364,7 +364,7 @@ def _nearest(low: str) -> str | None:
     if meant := near_command(low):
         return meant
     words = tuple(w for w in (*COMMANDS, *ALIASES) if resolve(w) != "spam")
-    for form in dict.fromkeys((low, from_russian_layout(low), to_russian_layout(low))):
+    for form in readings(low):
         if near := difflib.get_close_matches(form, words, n=1):
             return near[0]
     return None

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from maild.domain.layout import from_russian_layout, russian_typed, to_russian_layout
+from maild.domain.layout import from_russian_layout, readings, russian_typed
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 from maild.domain.tid import parse_tid
@@ -142,7 +142,7 @@ def keyword(name: str, arg: str) -> str | None:
     either case, as typed or in either layout, in the quotes or brackets of a copy."""
     word = arg.lower().strip("[]<>" + _QUOTES)
     words = KEYWORDS[name]
-    for form in (word, from_russian_layout(word), to_russian_layout(word)):
+    for form in readings(word):
         if form in words:
             return words[form]
     return None
@@ -254,8 +254,7 @@ def resolve(word: str) -> str | None:
     or typed with the Russian layout left on ("сдщыу" is "close"; a Latin alias, too),
     or a Russian alias typed with the Latin one ("pfrhsnm" is «закрыть»: "close").
     No Latin name or alias is a Russian alias so typed (test_command_typing)."""
-    low = word.lower()
-    for typed in (low, from_russian_layout(low), to_russian_layout(low)):
+    for typed in readings(word):
         name = ALIASES.get(typed, typed)
         if name in REGISTRY:
             return name

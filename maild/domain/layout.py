@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["from_russian_layout", "halfwidth", "russian_typed", "to_russian_layout"]
+__all__ = ["from_russian_layout", "halfwidth", "readings", "russian_typed", "to_russian_layout"]
 
 # The same keys, row by row, unshifted then shifted: Latin on a US layout, and what
 # the Russian layout gives on each key.
@@ -47,6 +47,14 @@ def to_russian_layout(text: str) -> str:
     """``text`` with each key that gives a Russian letter in the Russian layout replaced
     by that letter: what a word typed with the Latin layout left on was meant to be."""
     return text.translate(_TO_RUSSIAN)
+
+
+def readings(word: str) -> tuple[str, ...]:
+    """``word`` in lower case as typed, then read as typed in the other layout (the
+    Latin of a Russian-layout word, the Russian of a Latin-layout one), each once: what
+    a command's name or fixed word is looked up as."""
+    low = word.lower()
+    return tuple(dict.fromkeys((low, from_russian_layout(low), to_russian_layout(low))))
 
 
 # The Latin keys Shift makes a Russian capital of: «Х Ъ Ж Э Б Ю Ё».

@@ -19,7 +19,7 @@ mistyped only when its slip is a swap ("#clsoe вопрос решён").
 from __future__ import annotations
 
 from maild.domain.commandspec import ALIASES, COMMANDS
-from maild.domain.layout import from_russian_layout, to_russian_layout
+from maild.domain.layout import readings, to_russian_layout
 
 __all__ = ["SHORT", "latin_typed", "near_command", "one_slip", "swapped"]
 
@@ -33,7 +33,7 @@ def near_command(word: str) -> str | None:
     "cloes", "close"; "pfrhsn": «закрыт», «закрыть»); None when it is none (a known
     name itself included: that is the command, not a slip)."""
     targets = (*COMMANDS, *ALIASES)
-    forms = _forms(word)
+    forms = readings(word)
     if any(form in targets for form in forms):  # «cдose»: "close", one key in the
         return None  # other layout; a command, not a slip of one
     for form in forms:
@@ -54,15 +54,7 @@ def swapped(word: str) -> bool:
     """``word`` is a command's name or alias with two neighbouring letters swapped, as
     written or typed with the other layout left on («сдщуы»: "cloes"; "pfrhnsm")."""
     targets = (*COMMANDS, *ALIASES)
-    return any(_swapped(form, target) for form in _forms(word) for target in targets)
-
-
-def _forms(word: str) -> dict[str, None]:
-    """``word`` in lower case as typed, and read as typed in the other layout: the
-    Latin of a Russian-layout word, the Russian of a Latin-layout one (no Latin name
-    is a Russian word so typed, and no English word near one: test_command_typing)."""
-    typed = word.lower()
-    return dict.fromkeys((typed, from_russian_layout(typed), to_russian_layout(typed)))
+    return any(_swapped(form, target) for form in readings(word) for target in targets)
 
 
 def one_slip(typed: str, target: str) -> bool:
