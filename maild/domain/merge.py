@@ -118,9 +118,10 @@ def _kept_marks(
     joining = []  # the TIDs of the waits moved into the target's own moment
     for w in moved:  # (keyed as the target has that moment: reminders.py reads it so)
         d = str(mergedwait.due(w))
-        if due and _same(d, due):
+        here = due if due and _same(d, due) else d
+        if here == due:
             joining.append(w["tid"])
-        key = pace.customer_due(due if due and _same(d, due) else d, w["tid"])
+        key = pace.customer_due(here, w["tid"])
         out.update(pace.deadline_marks(mine, d, key))
         out.update(pace.deadline_marks(mine, pace.customer_due(d, w["tid"]), key))
     theirs = source.get("reaction_due")
