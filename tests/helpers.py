@@ -314,18 +314,18 @@ def staff_to(tid: str, staff: str = "anna@example.com", support: str = SUPPORT) 
     return sign_for(tid, staff, REPLY_SECRET.encode(), support)
 
 
-def staff_reply(desk: Desk, sink: Sink, tid: str, body: str) -> list[Received]:
-    """Anna's reply with ``body`` to the notice about ``tid``, sent on: what the relay
+def staff_reply(tid: str, body: str, *, sender: str = "anna@example.com", **kw) -> bytes:
+    """A reply to the staff notice: to its Reply-To, signed for this staff member."""
+    kw.setdefault("to", staff_to(tid, sender))
+    kw.setdefault("subject", f"Re: Новое обращение [TID#{tid}]")
+    return make_mail(sender=f"Анна <{sender}>", body=body, **kw)
+
+
+def relayed_reply(desk: Desk, sink: Sink, tid: str, body: str) -> list[Received]:
+    """Anna's reply with ``body`` (staff_reply) taken in and sent on: what the relay
     got for it (at least one mail: the customer's, or her error notice)."""
     before = len(sink.received)
-    desk.ingest(
-        make_mail(
-            sender="Анна Смирнова <anna@example.com>",
-            to=staff_to(tid),
-            subject=f"Re: Новое обращение [TID#{tid}]",
-            body=body,
-        )
-    )
+    desk.ingest(staff_reply(tid, body))
     desk.flush()
     return sink.wait_for(before + 1)[before:]
 

@@ -6,7 +6,7 @@ Russian alias or answer name typed with the Latin layout left on («#pfrhsnm»,
 
 from __future__ import annotations
 
-from tests.helpers import make_mail, staff_reply, staff_to
+from tests.helpers import make_mail, relayed_reply, staff_to
 from tests.integration.test_answer_fallback import desk_with
 
 CUSTOMER = "ivan@shop-example.ru"
@@ -28,7 +28,7 @@ def test_critical_with_its_word_typed_in_the_latin_layout_takes_the_mark_off(des
     tid = open_ticket(desk, sink)
     desk.ingest(make_mail(sender="anna@example.com", to=staff_to(tid), body="#critical\n"))
     assert desk.ticket(tid)["critical"] is True
-    [answer] = staff_reply(desk, sink, tid, f"#critical ytn\n{ANSWER}\n")
+    [answer] = relayed_reply(desk, sink, tid, f"#critical ytn\n{ANSWER}\n")
     assert answer.rcpt_tos == [CUSTOMER] and ANSWER in answer.text
     assert "ytn" not in answer.text
     t = desk.ticket(tid)
@@ -52,7 +52,7 @@ def test_a_fullwidth_number_sign_closes_the_ticket(desk, sink):
     """«＃close» (what a phone's or an input method's keyboard types for «#») under
     the answer went to the customer as text and closed nothing."""
     tid = open_ticket(desk, sink)
-    [answer] = staff_reply(desk, sink, tid, f"{ANSWER}\n＃close\n\nАнна\n")
+    [answer] = relayed_reply(desk, sink, tid, f"{ANSWER}\n＃close\n\nАнна\n")
     assert answer.rcpt_tos == [CUSTOMER] and ANSWER in answer.text
     assert "close" not in answer.text
     assert desk.ticket(tid)["status"] == "closed"
@@ -63,7 +63,7 @@ def test_a_command_with_two_letters_swapped_and_words_after_it_holds_the_reply(d
     and all, and the ticket stayed open: now Anna is told, and nothing goes."""
     tid = open_ticket(desk, sink)
     to_customer = len(sink.to(CUSTOMER))
-    [error] = staff_reply(desk, sink, tid, f"{ANSWER}\n#clsoe вопрос решён\n\nАнна\n")
+    [error] = relayed_reply(desk, sink, tid, f"{ANSWER}\n#clsoe вопрос решён\n\nАнна\n")
     assert error.rcpt_tos == ["anna@example.com"] and error.subject.startswith(REFUSED)
     assert "Неизвестная команда: #clsoe (может быть, #close?)" in " ".join(error.text.split())
     assert len(sink.to(CUSTOMER)) == to_customer
@@ -74,7 +74,7 @@ def test_a_russian_alias_typed_with_the_latin_layout_on_closes_the_ticket(desk, 
     """«#pfrhsnm» is «#закрыть» with the Latin layout left on: under the answer it
     reached the customer as text, and the ticket stayed open."""
     tid = open_ticket(desk, sink)
-    [answer] = staff_reply(desk, sink, tid, f"{ANSWER}\n#pfrhsnm\n\nАнна\n")
+    [answer] = relayed_reply(desk, sink, tid, f"{ANSWER}\n#pfrhsnm\n\nАнна\n")
     assert answer.rcpt_tos == [CUSTOMER] and ANSWER in answer.text
     assert "pfrhsnm" not in answer.text
     t = desk.ticket(tid)
@@ -85,7 +85,7 @@ def test_a_level_typed_in_the_russian_layout_after_a_latin_name_is_the_level(des
     """«#level мшз» (vip, the Russian layout switched on after the name) held the
     reply back as an unknown level."""
     tid = open_ticket(desk, sink)
-    [answer] = staff_reply(desk, sink, tid, f"#level мшз\n{ANSWER}\n")
+    [answer] = relayed_reply(desk, sink, tid, f"#level мшз\n{ANSWER}\n")
     assert answer.rcpt_tos == [CUSTOMER] and ANSWER in answer.text
     assert desk.ticket(tid)["level"] == "vip"
 
@@ -97,10 +97,10 @@ def test_a_russian_named_answer_typed_in_the_latin_layout_is_inserted(tmp_path, 
     answers = {"спасибо": "Спасибо, что написали.\n", "ytn": "Латинский.\n", "нет": "Нет.\n"}
     desk, tpl = desk_with(tmp_path, sink, answers)
     tid = open_ticket(desk, sink)
-    [answer] = staff_reply(desk, sink, tid, f"{ANSWER}\n#answer cgfcb,j\n")
+    [answer] = relayed_reply(desk, sink, tid, f"{ANSWER}\n#answer cgfcb,j\n")
     assert answer.rcpt_tos == [CUSTOMER] and "Спасибо, что написали." in answer.text
     assert "cgfcb" not in answer.text
-    [answer] = staff_reply(desk, sink, tid, "#answer ytn\n")
+    [answer] = relayed_reply(desk, sink, tid, "#answer ytn\n")
     assert "Латинский." in answer.text and "Нет." not in answer.text
     r = desk.run("check-config")
     assert r.code == 0, r  # a warning: the desk works

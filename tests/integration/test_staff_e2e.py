@@ -8,7 +8,7 @@ from email.header import decode_header, make_header
 
 import pytest
 
-from tests.helpers import PNG, SUPPORT, Desk, make_mail, staff_to
+from tests.helpers import PNG, SUPPORT, Desk, make_mail, staff_reply, staff_to
 
 
 def open_ticket(desk: Desk, sink, **kw) -> tuple[str, object]:
@@ -17,13 +17,6 @@ def open_ticket(desk: Desk, sink, **kw) -> tuple[str, object]:
     desk.flush()
     notice = [r for r in sink.wait_for(2) if "anna@example.com" in r.rcpt_tos][-1]
     return tid, notice
-
-
-def staff_reply(tid: str, body: str, *, sender: str = "anna@example.com", **kw) -> bytes:
-    """A reply to the staff notice: to its Reply-To, signed for this staff member."""
-    kw.setdefault("to", staff_to(tid, sender))
-    kw.setdefault("subject", f"Re: Новое обращение [TID#{tid}]")
-    return make_mail(sender=f"Анна <{sender}>", body=body, **kw)
 
 
 def customer_mails(sink, address: str = "ivan@shop-example.ru"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import make_mail, staff_reply
+from tests.helpers import make_mail, relayed_reply
 
 CUSTOMER = "ivan@shop-example.ru"
 ANSWER = "Иван, проверьте модуль оплаты."
@@ -21,7 +21,7 @@ def open_ticket(desk, sink) -> str:
 
 def reply(desk, sink, tid: str, line: str) -> list:
     """Anna's answer with ``line`` under it and her name below: what the relay got."""
-    return staff_reply(desk, sink, tid, f"{ANSWER}\n{line}\n\nАнна\n")
+    return relayed_reply(desk, sink, tid, f"{ANSWER}\n{line}\n\nАнна\n")
 
 
 @pytest.mark.parametrize(
