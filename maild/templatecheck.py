@@ -11,7 +11,7 @@ import jinja2
 from jinja2 import meta, nodes
 
 from maild import sandbox
-from maild.domain.answers import GIVEN, SAMPLE, typed_alike
+from maild.domain.answers import GIVEN, SAMPLE, capitals, typed_alike
 from maild.overrides import answer_problem
 from maild.render import TEMPLATES, desk_context, template_loader
 
@@ -59,6 +59,11 @@ def _alike(root: Path, shipped: Path) -> list[str]:
         " that very name, so one typed with the other layout left on inserts the other"
         " answer, with no error; rename one"
         for group in typed_alike(names)
+    ] + [
+        f"{root / ANSWERS}: saved answers {', '.join(group)} differ only in capitals:"
+        " #answer reads a name in any case, so it inserts none of them (or only the one"
+        " all in lower case); rename all but one"
+        for group in capitals(names)
     ]
 
 

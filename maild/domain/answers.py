@@ -72,12 +72,32 @@ def find_answer(policy: Policy, name: str) -> str | None:
     # «ж» end names typed in the Latin layout: «,kfujlfh..»), less all such signs
     phone = name[:-1] if name.endswith((".", "!")) else name
     for typed in dict.fromkeys((name, phone, name.rstrip(".,;!"))):
-        if typed in names:
-            return typed
-        found = {n for n in _layouts(typed) if n in names}
+        if named := _named(names, typed):
+            return named
+        found = {n for t in _layouts(typed) if (n := _named(names, t))}
         if found:
             return found.pop() if len(found) == 1 else None
     return None
+
+
+def _named(names: tuple[str, ...], typed: str) -> str | None:
+    """The saved answer named ``typed`` in any case: a command's argument comes lower
+    case (commandspec), so "thanks" is Thanks.txt, and of Thanks.txt and thanks.txt it
+    is thanks; none when only capitals tell two apart (Thanks, THANKS: capitals)."""
+    if typed in names:
+        return typed
+    same = [n for n in names if n.lower() == typed.lower()]
+    return same[0] if len(same) == 1 else None
+
+
+def capitals(names: Iterable[str]) -> list[tuple[str, ...]]:
+    """The saved answers' names that differ only in capitals, each group sorted:
+    `#answer` reads a name in any case, so it can insert none of them but one all in
+    lower case (check-config warns)."""
+    seen: dict[str, list[str]] = {}
+    for name in sorted(names):
+        seen.setdefault(name.lower(), []).append(name)
+    return [tuple(group) for group in seen.values() if len(group) > 1]
 
 
 def _layouts(name: str) -> tuple[str, str]:
@@ -94,14 +114,22 @@ def typed_alike(names: Iterable[str]) -> list[tuple[str, ...]]:
     keys: dict[str, list[str]] = {}
     for name in sorted(names):
         keys.setdefault(from_russian_layout(name.lower()), []).append(name)
-    return [tuple(group) for group in keys.values() if len(group) > 1]
+    # names alike but for capitals are capitals' to tell
+    return [tuple(g) for g in keys.values() if len({n.lower() for n in g}) > 1]
 
 
 def _unknown(policy: Policy, name: str) -> str:
     """The error of an `#answer` whose name names no saved answer, or two."""
     known = ", ".join(policy.answer_names) or "(нет ни одного)"
+    same = [n for n in policy.answer_names if n.lower() == name.lower()]
+    if len(same) > 1:
+        return (
+            f"#answer: «{name}» — так названы несколько ответов, они различаются только"
+            f" заглавными буквами: {', '.join(same)}; одному из них нужно другое имя"
+            " (файлы ответов правит администратор)"
+        )
     both = [n for n in _layouts(name) if n != name]
-    if len(both) == 2 and all(n in policy.answer_names for n in both):
+    if len(both) == 2 and all(_named(policy.answer_names, n) for n in both):
         return (
             f"#answer: «{name}» — в одной раскладке «{both[0]}», в другой «{both[1]}»;"
             " напишите имя ответа в одной раскладке"

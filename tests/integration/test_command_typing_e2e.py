@@ -106,3 +106,23 @@ def test_a_russian_named_answer_typed_in_the_latin_layout_is_inserted(tmp_path, 
     assert r.code == 0, r  # a warning: the desk works
     warning = " ".join(r.err.split())
     assert f"{tpl / 'answers'}: saved answers ytn, нет are typed with the same keys" in warning
+
+
+def test_an_answer_whose_file_name_has_capitals_is_inserted(tmp_path, sink):
+    """An admin's «answers/Спасибо.txt» or Thanks.txt: `#answer Спасибо` was refused
+    as «нет сохранённого ответа «спасибо»; есть: ..., Спасибо», whichever case the
+    staff member typed. check-config warns of two names that only capitals tell apart."""
+    answers = {"Спасибо": "Спасибо, что написали.\n", "Thanks": "Thank you.\n"}
+    desk, tpl = desk_with(tmp_path, sink, answers)
+    tid = open_ticket(desk, sink)
+    [answer] = relayed_reply(desk, sink, tid, f"{ANSWER}\n#answer Спасибо\n")
+    assert answer.rcpt_tos == [CUSTOMER] and "Спасибо, что написали." in answer.text
+    [answer] = relayed_reply(desk, sink, tid, "#answer thanks\n")
+    assert answer.rcpt_tos == [CUSTOMER] and "Thank you." in answer.text
+    assert [r for r in sink.to("anna@example.com") if r.subject.startswith(REFUSED)] == []
+    assert "capitals" not in desk.run("check-config").err
+    (tpl / "answers" / "THANKS.txt").write_text("THANK YOU.\n", encoding="utf-8")
+    r = desk.run("check-config")
+    assert r.code == 0, r  # a warning: the desk works
+    warning = " ".join(r.err.split())
+    assert f"{tpl / 'answers'}: saved answers THANKS, Thanks differ only in capitals" in warning

@@ -8,7 +8,14 @@ import dataclasses
 import struct
 from typing import Any
 
-from maild.domain.answers import GIVEN, AnswerFailed, answer_context, find_answer, typed_alike
+from maild.domain.answers import (
+    GIVEN,
+    AnswerFailed,
+    answer_context,
+    capitals,
+    find_answer,
+    typed_alike,
+)
 from maild.domain.commands import parse_reply
 from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
@@ -169,6 +176,28 @@ def test_an_answer_named_as_typed_wins_over_one_typed_in_the_other_layout() -> N
     alone = dataclasses.replace(POLICY, answer_names=("нет",))
     assert find_answer(alone, "ytn") == "нет"
     assert typed_alike(("thanks", "спасибо", "request_info")) == []
+
+
+def test_an_answer_is_named_in_any_case() -> None:
+    """A command's argument comes lower case: an admin's Thanks.txt or «Спасибо.txt»
+    was never found («нет сохранённого ответа «спасибо»; есть: ..., Спасибо»). Of
+    "Thanks" and "thanks" the one all in lower case is found; of "Thanks" and "THANKS"
+    none, and the error names both (check-config warns: capitals)."""
+    upper = dataclasses.replace(POLICY, answer_names=("Thanks", "Спасибо"))
+    assert find_answer(upper, "thanks") == "Thanks" and find_answer(upper, "спасибо") == "Спасибо"
+    assert find_answer(upper, "cgfcb,j") == "Спасибо"  # in the Latin layout
+    assert find_answer(upper, "ерфтлы") == "Thanks"  # in the Russian
+    body = _to_customer(_reply("#answer Спасибо", policy=upper)).body or ""
+    assert "answer Спасибо for" in body
+    lower = dataclasses.replace(POLICY, answer_names=("Thanks", "thanks"))
+    assert find_answer(lower, "thanks") == "thanks"
+    two = dataclasses.replace(POLICY, answer_names=("THANKS", "Thanks"))
+    assert find_answer(two, "thanks") is None
+    [error] = _errors(_reply("#answer Thanks", policy=two))
+    assert "заглавными буквами: THANKS, Thanks" in error and error.startswith("#answer: «thanks»")
+    alike = capitals(("THANKS", "Thanks", "thanks", "нет", "ytn"))
+    assert alike == [("THANKS", "Thanks", "thanks")]
+    assert typed_alike(("Thanks", "thanks")) == []  # capitals' to tell, not the layouts'
 
 
 def test_a_name_read_as_two_answers_is_an_error_naming_both() -> None:
