@@ -131,7 +131,7 @@ def parse_reply(text: str, customers: Sequence[str] = ()) -> ParsedReply:
         m = _match(halfwidth(stripped)) if stripped and start < own_end else None
         found = _command(m, leading, stripped) if m else None
         if found is None and leading and stripped and start < own_end:
-            found = _spaced(stripped)
+            found = _spaced(stripped) or _unnamed(stripped)
         elif found is None and stripped and start < own_end:
             found = mistyped(stripped)
         if found is None:
@@ -276,19 +276,39 @@ def _in_layout(name: str, arg: str) -> Command | str:
     return f"{typed} (в латинской раскладке: «{latin}»)" if latin != arg else typed
 
 
-# "# close": a command word with a space after its sign (a habit of headings, a
-# phone's keyboard). Read as text it went to the customer and ran nothing.
-SPACED_RE = re.compile(r"[#№][^\S\n]+([^\W\d_][\w-]*)\b.*")
+def _closed_up(line: str) -> re.Match[str] | None:
+    """The "#word arg" of a line with a space after its sign ("# close": a habit of
+    headings, a phone's keyboard), read with that space taken out: a command's word,
+    a Russian alias typed with the Latin layout left on ("# ;lfnm", #ждать) or a
+    heading ("# Итоги"); None for a line of another shape."""
+    read = halfwidth(line)
+    if len(read) < 2 or read[0] not in "#№" or not read[1].isspace():
+        return None
+    return _match(read[0] + read[1:].lstrip())
 
 
 def _spaced(line: str) -> str | None:
-    """The error of a "# close" line in the leading block; None for any other line
-    ("# Итоги", a heading, is text)."""
-    m = SPACED_RE.fullmatch(halfwidth(line))
-    if m is None or resolve(m.group(1)) is None:
+    """The error of a "# close" line in the leading block: read as text it went to
+    the customer and ran nothing. None for any other line ("# Итоги", a heading, is
+    text)."""
+    m = _closed_up(line)
+    if m is None or resolve(m.group(2)) is None:
         return None
     sign = line[0]
-    return f"«{line}»: между «{sign}» и командой не должно быть пробела ({sign}{m.group(1)})"
+    return f"«{line}»: между «{sign}» и командой не должно быть пробела ({sign}{m.group(2)})"
+
+
+def _unnamed(line: str) -> str | None:
+    """The error of a "#word" line in the leading block whose word, typed with the
+    Latin layout left on, starts with a key no Latin letter stands on: "#,kfujlfh."
+    is «#благодарю» (an answer's name, «#answer» left out), unknown as "#cgfcb,j" is,
+    where COMMAND_RE reads no word and the line went to the customer."""
+    read = halfwidth(line)
+    latin = LATIN_TYPED_RE.fullmatch(read)
+    if latin is None or latin.group(1) != "#" or not russian_typed(latin.group(2)):
+        return None
+    # named with the one key after its word: «,kfujlfh.» ends in «ю»
+    return _unknown(read[1 : latin.end(2) + 1].rstrip())
 
 
 class _Mistyped:
@@ -318,10 +338,7 @@ class _Mistyped:
 def _spaced_below(line: str) -> str | None:
     """_spaced's error for a line that, the space taken out, is a command that runs
     ("# close", "# level vip"); a heading is text ("# Заметка о настройке")."""
-    read = halfwidth(line)
-    if not SPACED_RE.fullmatch(read):
-        return None
-    m = _match(read[0] + read[1:].lstrip())
+    m = _closed_up(line)
     found = _command(m, False) if m else None
     if not isinstance(found, Command) or found.name == "note" and found.arg:
         return None

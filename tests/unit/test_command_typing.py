@@ -471,6 +471,25 @@ def test_an_unknown_word_typed_in_the_latin_layout_is_named_whole_and_no_command
     assert "(может быть, #закрыть?)" in error
 
 
+@pytest.mark.parametrize("typed", ["#,kfujlfh.", "#,kfujlfh", "#'nj", "#<KFUJLFH>"])
+def test_a_word_typed_in_the_latin_layout_on_a_key_no_letter_stands_on_is_unknown(
+    typed: str,
+) -> None:
+    """«#,kfujlfh.» («#благодарю», an answer's name, its #answer left out) starts with
+    a key no Latin letter stands on: no command word was read, and the line went to
+    the customer as the answer's first line. It is unknown, as «#cgfcb,j» is; a line
+    of signs alone («#...», «#;)») stays text."""
+    reply = parse_reply(f"{typed}\n{ANSWER}")
+    [error] = reply.errors
+    assert error.startswith(f"Неизвестная команда: {typed};"), error
+    assert "#спам?" not in error
+    assert typed not in reply.body
+    for text in ("#;)", "#...", "#!!!", "#,", "#1 заказ"):
+        assert parse_reply(f"{text}\n{ANSWER}").errors == (), text
+    [error] = parse_reply(f"#,kfujlfh{'.' * 100_000}\n{ANSWER}").errors
+    assert error.startswith("Неизвестная команда: #,kfujlfh.;"), error[:80]
+
+
 @pytest.mark.parametrize("typed", ["#gj'nfv", "#spammer", "#cgfvth", "#спамер"])
 def test_a_loose_likeness_never_hints_the_command_that_blocks_the_sender(typed: str) -> None:
     """«#gj'nfv» («поэтам» typed with the Latin layout on) was told «может быть, #спам?»:

@@ -401,9 +401,11 @@ def test_a_command_the_reply_runs_on_top_is_no_command_in_its_quote() -> None:
     assert in_quote(text, []) == ["#take"]
 
 
-@pytest.mark.parametrize("line", ["# close", "№ сдщыу", "# level vip"])
+@pytest.mark.parametrize("line", ["# close", "№ сдщыу", "# level vip", "# ;lfnm", "# pfrhsnm!"])
 def test_a_command_with_a_space_after_its_sign_at_the_top_stops_the_reply(line: str) -> None:
-    """«# close» went to the customer as the first line of the answer, closing nothing."""
+    """«# close» went to the customer as the first line of the answer, closing nothing;
+    so did «# ;lfnm» (#ждать typed with the Latin layout left on: no letter to start
+    its word)."""
     reply = parse_reply(f"{line}\nИван, исправлено.")
     [error] = reply.errors
     assert error.startswith(f"«{line}»: между «{line[0]}» и командой не должно быть пробела")
@@ -412,6 +414,8 @@ def test_a_command_with_a_space_after_its_sign_at_the_top_stops_the_reply(line: 
 
 def test_a_heading_is_text_at_the_top_and_further_down() -> None:
     assert parse_reply("# Итоги\nвсё работает").errors == ()
+    assert parse_reply("# 1. Итоги\nвсё работает").errors == ()
+    assert parse_reply("#...\nвсё работает").errors == ()
     assert parse_reply("Иван, смотрите:\n# Итоги\nвсё работает").errors == ()
 
 
