@@ -13,6 +13,7 @@ from maild.domain.authres import sender_verified as authres_verified
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
 from maild.domain.replyaddr import signed_for
+from maild.domain.tid import find_tid
 
 
 def sender_verified(msg: ParsedMessage, policy: Policy) -> bool:
@@ -39,12 +40,20 @@ def proves_sender(msg: ParsedMessage, policy: Policy) -> bool:
 def staff_verified(msg: ParsedMessage, policy: Policy) -> bool:
     """Mail from a staff address counts as staff only when sent to a reply address
     signed for that staff member, or DKIM/SPF-aligned for the address: in either
-    spelling of a Cyrillic domain, as support.staff lists it (Policy.listed)."""
+    spelling of a Cyrillic domain, as support.staff lists it (Policy.listed).
+
+    A signed address proves the member for its own ticket alone: mail whose subject
+    names another ticket is not proved by it. An address leaks (a customer put in Cc
+    of the member's reply gets the mail sent to it), and the subject names the ticket
+    mail goes to (snapshot.thread): with another TID there, whoever held the address
+    acted as the member on any ticket, its customer sent their text, #close run."""
     member = policy.listed(msg.from_addr)
     if member not in policy.staff:
         return False
+    named = find_tid(msg.subject)
     for addr in (*msg.to, *msg.cc):
-        if signed_for(addr, member, policy.reply_secret, policy.support_address):
+        tid = signed_for(addr, member, policy.reply_secret, policy.support_address)
+        if tid and named in (None, tid):
             return True
     return sender_verified(msg, policy)
 

@@ -250,6 +250,35 @@ def test_forged_staff_mail_runs_nothing_and_relays_nothing(tmp_path, sink, auths
     assert desk.ticket(tid)["critical"]
 
 
+def test_a_staff_reply_address_proves_its_member_only_on_its_own_ticket(desk, sink):
+    """Eve holds Anna's reply address of her own ticket A (Anna put her in Cc of an
+    answer: Eve's copy is addressed to it). Writing as Anna to it with ticket B's TID
+    in the subject, her text reached B's customer and B's #level and #close ran. Now
+    the address proves Anna on A alone: B is untouched and Ivan gets nothing."""
+    a = desk.ingest_tid(make_mail(sender="eve@attacker.example", subject="Мой вопрос"))
+    b = desk.ingest_tid(make_mail(sender="ivan@shop-example.ru", subject="Заказ"))
+    desk.flush()
+    before = {r: len(sink.to(r)) for r in ("ivan@shop-example.ru", "eve@attacker.example")}
+    lure = "Иван, вопрос решён. Оплатите счёт: http://pay.evil.example\n\n#level vip\n#close\n"
+    desk.ingest(
+        make_mail(
+            sender="Анна <anna@example.com>", to=staff_to(a), subject=f"Re: [TID#{b}]", body=lure
+        )
+    )
+    desk.flush()
+    t = desk.ticket(b)
+    assert (t["status"], t["level"]) != ("closed", "vip") and t["first_reaction_at"] is None
+    assert len(sink.to("ivan@shop-example.ru")) == before["ivan@shop-example.ru"]
+    assert not [m for m in sink.received if "pay.evil" in m.text and STAFF[0] not in m.rcpt_tos]
+    # on its own ticket the address still proves Anna, the subject naming it or not
+    staff_says(desk, a, "#critical\nЗдравствуйте!")
+    assert desk.ticket(a)["critical"]
+    desk.ingest(
+        make_mail(sender="anna@example.com", to=staff_to(a), subject="Re:", body="#level vip")
+    )
+    assert desk.ticket(a)["level"] == "vip"
+
+
 def test_forged_staff_mail_naming_no_ticket_cannot_flood_the_staff_member(tmp_path, sink):
     """Mail forging a staff address with a [TID#...] of no ticket is kept in the
     quarantine and the staff member is told, for their typo. Forged by the thousand,

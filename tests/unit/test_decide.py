@@ -264,6 +264,22 @@ def test_staff_mail_proves_a_staff_member_by_their_signed_address_or_dkim_only()
     assert not proven("eve@example.com", SUPPORT, policy=with_dkim, auth=True)
 
 
+def test_a_staff_reply_address_proves_its_member_on_its_own_ticket_alone() -> None:
+    """An address leaks (a customer in Cc of the member's answer gets the mail sent to
+    it): with another ticket's TID in the subject it proved the member there too."""
+    annas_copy = sign_for("1111-2222", "anna@example.com", SECRET, SUPPORT)
+    dkim = {"Authentication-Results": "mx.example.com; dkim=pass header.d=example.com"}
+    with_dkim = dataclasses.replace(POLICY, authserv_id="mx.example.com")
+
+    def proven(subject: str, policy: Policy = POLICY, headers: dict | None = None) -> bool:
+        msg = _msg(sender="anna@example.com", to=annas_copy, subject=subject, headers=headers)
+        return staff_verified(msg, policy)
+
+    assert proven(f"Re: {tag('1111-2222')}") and proven("Re: Заказ")
+    assert not proven(f"Re: {tag('3333-4444')}")
+    assert proven(f"Re: {tag('3333-4444')}", with_dkim, dkim)  # DKIM proves her anywhere
+
+
 def test_a_text_too_big_to_mail_even_zipped_stays_in_the_ticket_not_in_the_notice() -> None:
     """A text that does not compress (a 140 MB mail from the IMAP mailbox read as raw
     text: base64 of a dump) went whole into the notice's zip, a 147 MB staff notice
