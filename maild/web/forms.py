@@ -315,8 +315,9 @@ async def read_form(request: web.Request) -> Any:
     try:
         form = await request.post()
     # AssertionError: a "_charset_" field (HTML's, naming the form's charset) read by
-    # aiohttp in chunks shorter than a browser's boundary: its assert failed, a 500
-    except (HttpProcessingError, ValueError, AssertionError) as e:
+    # aiohttp in chunks shorter than a browser's boundary: its assert failed, a 500;
+    # LookupError: a part or body typed with a charset Python does not know
+    except (HttpProcessingError, ValueError, AssertionError, LookupError) as e:
         raise web.HTTPBadRequest() from e
     if any(isinstance(v, web.FileField) for k, v in form.items() if k != "files"):
         raise web.HTTPBadRequest()

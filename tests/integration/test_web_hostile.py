@@ -276,6 +276,25 @@ def test_a_form_with_a_charset_field_is_a_plain_400_not_a_server_error(site):
     assert "Traceback" not in daemon.logtext()
 
 
+def test_a_form_naming_an_unknown_charset_is_a_plain_400_not_a_server_error(site):
+    """A part or a urlencoded body typed ``charset=x-nonsense``: aiohttp's decode raised
+    LookupError, a 500 «Внутренняя ошибка» and a traceback logged as ERROR, by anyone,
+    since «Задать вопрос» needs no link."""
+    _desk, daemon, _sink, base = site
+    boundary = uuid.uuid4().hex
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="text"\r\n'
+        f"Content-Type: text/plain; charset=x-nonsense\r\n\r\nhello\r\n--{boundary}--\r\n"
+    ).encode()
+    multipart = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    urlencoded = {"Content-Type": "application/x-www-form-urlencoded; charset=x-nonsense"}
+    for sent, headers in ((body, multipart), (b"text=x&email=a%40b.c", urlencoded)):
+        r = request(base + "/new", "POST", sent, {**headers, **browser()})
+        assert r.status == 400 and "Запрос не понят" in r.text, (r.status, headers)
+    log = daemon.logtext()
+    assert "Traceback" not in log and "LookupError" not in log
+
+
 @pytest.fixture(scope="module")
 def download(site):
     """The download of "Снимок экрана 1.png", sent with «Задать вопрос»."""
