@@ -295,6 +295,18 @@ def test_a_form_naming_an_unknown_charset_is_a_plain_400_not_a_server_error(site
     assert "Traceback" not in log and "LookupError" not in log
 
 
+def test_a_thousand_files_in_a_form_are_called_too_many_not_too_big(site):
+    """1200 files of a few bytes each: aiohttp refuses a form of over 1000 fields with
+    the same 413 as a body over the size, and the page said the files were over 25 MB."""
+    _desk, _daemon, _sink, base = site
+    form = request(base + "/new", headers=browser())
+    fields = {"email": "many@client.example", "text": "Файлы", "form": form.form_token()}
+    files = [(f"{i}.png", "image/png", b"x") for i in range(1200)]
+    r = post(base + "/new", fields, files, browser())
+    assert r.status == 413 and "слишком много файлов" in r.text, r.text[:300]
+    assert "не больше" not in r.text
+
+
 @pytest.fixture(scope="module")
 def download(site):
     """The download of "Снимок экрана 1.png", sent with «Задать вопрос»."""
