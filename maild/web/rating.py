@@ -87,6 +87,8 @@ def nothing_sent(action: str, ticket: Ticket, rated: int | None) -> str:
     its words are of the rating (a page left open while someone reopened it, or
     kept from before this closing was rated, or a second post of it at once:
     `rated`, Ratings.given)."""
+    if action == "reopened":  # the reopen form of a page kept since: nothing typed
+        return "Обращение уже открыто снова. Если хотите что-то добавить, напишите сообщение."
     if action != "rate":
         return "Напишите сообщение или приложите файл."
     if ticket["status"] != "closed":

@@ -64,6 +64,12 @@ class TicketForms:
             return opened
         token, address, ticket, messages = opened
         form = await read_form(request)
+        files = uploads(form) if action != "rate" else []
+        if action == "reopen" and ticket["status"] != "closed":
+            # the page left open while the ticket was reopened (by staff, another tab):
+            # what it says goes as a reply, not «Прошу открыть обращение снова», and
+            # the page after it does not say «открыто снова» of its post
+            action = "reply" if typed_text(form) or files else "reopened"
         scope = f"t|{ticket['tid']}|{address}"
         nonce = tokens.check_form_token(
             site.key, str(form.get("form", "")), scope, site.app.now(), FORM_MAX_AGE
@@ -80,7 +86,6 @@ class TicketForms:
         # and so did two posts at once (two tabs), the ticket not yet rated (rating.py)
         rated = self.ratings.given(ticket, messages) if action == "rate" else None
         text = None if rated is not None else text
-        files = uploads(form) if action != "rate" else []
         problem = None if text or files else nothing_sent(action, ticket, rated)
         error = self.refusal(nonce, address, problem or too_many(form), onward)
         if error is not None:  # the text typed comes back, to send again, not retype

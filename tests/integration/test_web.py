@@ -283,6 +283,19 @@ def test_body_cap_rating_only_when_closed_and_reopen(site):
     stale = post(link + "/rate", {"form": page.form_token(), "rating": "5"})
     assert stale.status == 400 and "будет закрыто" in stale.text
     assert "Напишите сообщение" not in stale.text
+
+    # so is its reopen form: what it says goes as a reply, not «Прошу открыть снова»,
+    # and nothing typed sends nothing (the page said «Обращение открыто снова»)
+    def said() -> list[str]:
+        return [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+
+    before = said()
+    again = post(link + "/reopen", {"form": page.form_token(), "text": "И ещё скриншот"})
+    assert again.status == 303 and again.headers["location"].endswith("?sent=reply")
+    assert said()[len(before) :] == ["И ещё скриншот\n"]
+    empty = post(link + "/reopen", {"form": page.form_token()})
+    assert empty.status == 400 and "уже открыто снова" in empty.text
+    assert len(said()) == len(before) + 1
     staff_close("#close\nИсправлено.")
     blank = post(link + "/rate", {"form": request(link).form_token()})  # no button's value
     assert blank.status == 400 and "Выберите, пожалуйста, оценку от 1 до 5" in blank.text
