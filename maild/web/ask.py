@@ -43,7 +43,6 @@ from maild.web.forms import (
     RateLimit,
     clean_line,
     client_ip,
-    compose,
     content_digest,
     limit_key,
     read_form,
@@ -142,7 +141,7 @@ class Ask:
         if refused is not None:
             return refused
         blocked = withheld(self.app.quarantine.blocks(), [values["email"]], "confirmation")
-        raw, message_id = compose(
+        raw, message_id = await self.site.composed(
             support=self.app.config.support.address,
             from_addr=values["email"],
             from_name=values["name"],

@@ -23,7 +23,6 @@ from maild.web import tokens
 from maild.web.forms import (
     RateLimit,
     Upload,
-    compose,
     one_post,
     read_form,
     sent_just_now,
@@ -97,7 +96,7 @@ class TicketForms:
             return site.redirect(f"{site.prefix}/t/{token}?sent=reply")  # back, and sent again
         if action == "rate":  # no await since `given`: the check and the claim are one step
             self.ratings.claim(ticket, text)
-        raw, message_id = self.message(
+        raw, message_id = await self.message(
             action, address, ticket, messages, subject, text, files, nonce
         )
         stored = await site.spool(raw, message_id)
@@ -113,7 +112,7 @@ class TicketForms:
         page = onward["href"] if onward else f"{site.prefix}/t/{token}"
         return site.redirect(f"{page}?sent={sent}")
 
-    def message(
+    async def message(
         self,
         action: str,
         address: str,
@@ -128,7 +127,7 @@ class TicketForms:
         (forms.compose); its nonce is of this post (forms.one_post): the same post
         sent twice is one mail."""
         app = self.site.app
-        return compose(
+        return await self.site.composed(
             support=app.config.support.address,
             from_addr=address,
             from_name="",
