@@ -16,6 +16,11 @@ from maild.domain.retry import permanent_for_recipient, too_big
 from maild.mime import seven_bit
 
 KEEP_SECONDS = 30  # a relay connection kept open between passes, at most this idle
+# The wait for the relay's answer to a whole mail (RFC 5321 4.5.3.2.6: 10 minutes;
+# postfix's smtp_data_done_timeout). The relay may have stored the mail before it
+# answers (a slow milter, disk or antivirus): a client that gives up sooner sends it
+# again on its next try, so outbound.timeout, the wait for each other answer, is not it.
+DATA_DONE_SECONDS = 600.0
 
 
 def connect(cfg: OutboundConfig) -> smtplib.SMTP:
@@ -84,6 +89,20 @@ def deliver(client: smtplib.SMTP, sender: str, recipients: list[str], data: byte
     _transaction(client, sender, recipients, data, options)
 
 
+def _final_reply(client: smtplib.SMTP) -> tuple[int, bytes]:
+    """The relay's answer to a whole mail, waited for DATA_DONE_SECONDS at least."""
+    sock = client.sock
+    if sock is None:  # closed: getreply raises as it would
+        return client.getreply()
+    wait = sock.gettimeout()
+    sock.settimeout(max(wait or 0.0, DATA_DONE_SECONDS))
+    try:
+        return client.getreply()
+    finally:
+        if client.sock is sock:  # (getreply closes the connection on a read error)
+            sock.settimeout(wait)
+
+
 def _transaction(
     client: smtplib.SMTP, sender: str, recipients: list[str], data: bytes, options: list[str]
 ) -> None:
@@ -115,7 +134,7 @@ def _transaction(
     if code != 354:
         raise smtplib.SMTPDataError(code, reply)
     client.send(dot_stuffed(data))
-    code, reply = client.getreply()
+    code, reply = _final_reply(client)
     if code != 250:
         _abort(client, code)
         raise smtplib.SMTPDataError(code, reply)

@@ -4,10 +4,12 @@ replaced without losing mail, and `outbox list` tells queued from sent mail."""
 
 from __future__ import annotations
 
+import asyncio
+
 from maild.adapters.outbound import PARALLEL_CONNECTIONS, Outbox
 from maild.configtypes import OutboundConfig
 from maild.render import Mail
-from tests.helpers import Desk, Sink, dead_port, free_port, make_mail
+from tests.helpers import Desk, Sink, SinkHandler, dead_port, free_port, make_mail
 
 
 def _queue(outbox: Outbox, first: int, n: int) -> None:
@@ -171,3 +173,37 @@ def test_a_clock_stepped_back_does_not_hold_a_retry_back(tmp_path, sink):
     finally:
         outbox.close()
     assert [r.rcpt_tos for r in sink.wait_for(1)] == [["user0@example.org"]]
+
+
+class _SlowToAnswer(SinkHandler):
+    """Stores each mail, then takes `delay` seconds to answer the end of its DATA: a
+    relay whose milter or disk is slow."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        await asyncio.sleep(self.delay)
+        return answer
+
+
+def test_a_relay_slow_to_answer_a_whole_mail_gets_it_once(tmp_path):
+    """outbound.timeout (30 s by default) was the wait for every answer, the one after
+    a whole mail too, where RFC 5321 (4.5.3.2.6) asks for 10 minutes: a relay that
+    stored the mail and answered later got it again on every pass, "not sent" each
+    time. Here a relay answering after 2 s and a timeout of 1 s."""
+    sink = Sink(handler=_SlowToAnswer(2.0)).start()
+    try:
+        desk = Desk(tmp_path, sink.port)
+        desk.sections["outbound"]["timeout"] = 1
+        desk.write_config()
+        desk.ingest(make_mail(msgid="<slow@client.example>"))
+        flushed = desk.flush()
+        assert flushed.code == 0, flushed
+        assert desk.flush().code == 0  # nothing left to send again
+        ids = [r.msg["Message-ID"] for r in sink.received]
+        assert len(ids) == 3 and len(set(ids)) == 3, ids  # confirmation, two notices
+    finally:
+        sink.stop()
