@@ -312,8 +312,8 @@ def test_a_thousand_files_in_a_form_are_called_too_many_not_too_big(site):
 def test_the_mail_listener_answers_while_a_big_post_becomes_a_mail(site):
     """«Задать вопрос» with 24 MB of files: making its mail (forms.compose) took
     1.4-1.8 s on the event loop that also runs the SMTP listener, and an SMTP NOOP sent
-    meanwhile waited 1.1-1.6 s (2.4 s behind a reply of that size). Made off the loop:
-    0.3-0.4 s."""
+    meanwhile waited 1.1-1.6 s of the post's 1.7 s (2.4 s behind a reply of that size).
+    Made off the loop: 0.3-0.4 s."""
     _desk, daemon, _sink, base = site
     files = [
         (f"f{j}.zip", "application/zip", b"PK\x03\x04" + os.urandom(2_400_000)) for j in range(10)
@@ -335,12 +335,16 @@ def test_the_mail_listener_answers_while_a_big_post_becomes_a_mail(site):
         headers = browser()
         form = request(base + "/new", headers=headers).form_token()
         fields = {"email": "big@client.example", "subject": "Логи", "text": "Архивы", "form": form}
+        start = time.monotonic()
         sent = post(base + "/new", fields, files, headers)
+        took = time.monotonic() - start
     finally:
         done.set()
         prober.join()
     assert sent.status == 200, sent.text[:200]
-    assert len(waits) > 5 and max(waits) < 0.9, sorted(waits)[-5:]
+    # against the post's own time, which a busy machine stretches alike: 85 % of it
+    # before, 15-22 % after
+    assert len(waits) > 5 and max(waits) < 0.5 * took, (took, sorted(waits)[-5:])
 
 
 @pytest.fixture(scope="module")
