@@ -17,8 +17,11 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http import HttpProcessingError
 
+from maild.adapters.store.files import StoreUnavailable
+from maild.runner import describe
 from maild.web import tokens
 from maild.web.ask import Ask
+from maild.web.forms import typed_text
 from maild.web.origin import foreign_post, origin_of
 from maild.web.pages import HERE
 from maild.web.renew import Renew
@@ -129,6 +132,47 @@ def foreign_page(site: Any, request: web.Request, why: str) -> web.Response:
     return response
 
 
+UNAVAILABLE_TEXT = (
+    "Сейчас мы не можем принять ваше сообщение: у сервера поддержки временная"
+    " неполадка. Попробуйте, пожалуйста, через несколько минут."
+)
+
+
+async def unavailable_page(site: Any, request: web.Request, e: BaseException) -> web.Response:
+    """A request the store cannot serve now: its disk full, read-only or closed to
+    maild (the environment's fault, retried later, never the visitor's). 503 «try
+    later», with a form's text shown back to copy; one log line naming the ticket and
+    the reason, where a 500 and a traceback logged as ERROR had been."""
+    tid = tokens.tid_of(request.match_info.get("token", ""))
+    error, path = describe(e)
+    log.warning(
+        "web %s %s%s not served: %s %s",
+        request.method,
+        mask(request.path),
+        f" [TID#{tid}]" if tid else "",
+        error,
+        path,
+    )
+    typed = ""
+    if request.method == "POST":
+        try:  # the body already read is aiohttp's to give again
+            typed = typed_text(await request.post())
+        except Exception:  # noqa: BLE001 - whatever is wrong with it, the page still goes
+            typed = ""
+    title = "Сервис временно недоступен"
+    paragraphs = [UNAVAILABLE_TEXT] + (["Ваш текст, чтобы его не потерять:"] if typed else [])
+    body = site.pages.render(
+        "notice.html", title=title, paragraphs=paragraphs, typed=typed, link=None, refresh=None
+    )
+    return web.Response(
+        text=body,
+        status=503,
+        headers={"Retry-After": "300"},
+        content_type="text/html",
+        charset="utf-8",
+    )
+
+
 TOO_MANY_TEXT = (
     "В форме слишком много файлов. Вернитесь назад и отправьте часть файлов отдельно"
     " или упакуйте их в архив ZIP."
@@ -164,6 +208,8 @@ def make_middleware(site: Any) -> Any:
             response = error_page(site, e.status)
             if "Allow" in e.headers:  # a 405 must say what the path takes (RFC 9110)
                 response.headers["Allow"] = e.headers["Allow"]
+        except (OSError, StoreUnavailable) as e:  # the store's disk: full, read-only, ...
+            response = await unavailable_page(site, request, e)
         except Exception:
             log.exception("web %s %s failed", request.method, mask(request.path))
             response = error_page(site, 500, "Внутренняя ошибка. Попробуйте позже.")

@@ -1,0 +1,58 @@
+"""The support site on a full disk (a small real ext4 image, loop-mounted): a reply,
+«Задать вопрос» and a confirmation posted while the store cannot write get 503 «try
+later» with what the visitor typed shown back, one log line naming the ticket and
+the reason; a 500 and a traceback logged as ERROR before. The post sent again once
+space returns is taken."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from tests.faults.fs import ext4, fill
+from tests.helpers import Daemon, Sink, make_mail
+from tests.webclient import link_in, post, request, site_desk
+
+
+def _wait(pred, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := pred():
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_the_site_on_a_full_disk_says_try_later_and_keeps_the_text(tmp_path):
+    with ext4(tmp_path / "disk.img", tmp_path / "mnt", size_mb=16) as mnt:
+        sink = Sink().start()
+        desk, base = site_desk(tmp_path, sink.port, storage={"path": str(mnt / "data")})
+        daemon = Daemon(desk).start()
+        try:
+            desk.ingest(make_mail(msgid="<full1@client.example>"))
+            desk.flush()
+            [conf] = sink.to("ivan@shop-example.ru")
+            link = link_in(conf.text, base)
+            tid = link.rsplit("/", 1)[1].split(".")[0]
+            page = request(link)
+            ballast = fill(mnt)
+            typed = "Ответ при полном диске"
+            r = post(link + "/reply", {"form": page.form_token(), "text": typed})
+            assert r.status == 503 and "Попробуйте, пожалуйста, через несколько минут" in r.text
+            assert typed in r.text  # to copy, not to type again
+            ask = {"email": "oleg@client.example", "subject": "Вопрос", "text": "Другой вопрос"}
+            form = request(base + "/new").form_token()
+            r = post(base + "/new", {**ask, "form": form}, headers={"X-Forwarded-For": "192.0.2.9"})
+            assert r.status == 503 and "Другой вопрос" in r.text
+            log = daemon.logtext()
+            assert "Traceback" not in log and "ERROR" not in log, log[-2000:]
+            said = rf"web POST /t/…/reply \[TID#{tid}\] not served: OSError: No space left"
+            assert re.search(said, log), log[-2000:]
+            ballast.unlink()
+            sent = post(link + "/reply", {"form": page.form_token(), "text": typed})
+            assert sent.status == 303
+            texts = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+            assert texts[-1].strip() == typed
+        finally:
+            daemon.stop()
+            sink.stop()
