@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 from maild.adapters.outbound import UNREACHABLE
@@ -251,15 +252,25 @@ def _print_registry(args: argparse.Namespace, rows: list[dict[str, Any]], member
 
 
 def _say_added(
-    args: argparse.Namespace, added: dict[str, Any], line: str, old: list[License] | list[Group]
+    args: argparse.Namespace,
+    added: dict[str, Any],
+    line: str,
+    old: list[License] | list[Group],
+    today: date,
 ) -> None:
     """`add` with a key (group name) already registered replaces that entry whole, as a
-    renewal does: name what it replaced, so an admin who meant to add one more address
-    sees the ones the entry no longer has (and the `--until` it lost). --json: the
-    entry as `list --json` shows it, and what it replaced (null: none)."""
+    renewal does: name what it replaced (an admin adding one address sees those it lost,
+    and its `--until`); --json: the entry as `list --json` shows it, and what it replaced
+    (null: none). An `--until` already past (a typo of the year) is said."""
     members, option = (
         ("emails", "--email") if args.command == "license" else ("domains", "--domain")
     )
+    if args.until is not None:
+        line += f", until {args.until}"
+        if args.until < today:
+            print(f"maild: warning: {line.split(':')[0]}: --until {args.until} has passed:"
+                  " its mail gets free support (24 h), as after a contract ends",
+                  file=sys.stderr)  # fmt: skip
     replaced = _registry_rows(old)
     said = [
         f"  replaced: {row['level']}, {', '.join(row[members])}, until {row['until'] or '-'}"
@@ -302,7 +313,8 @@ def cmd_license(app: App, args: argparse.Namespace) -> int:
             old = [lic for lic in app.store.registry()[0] if lic.key == args.key]
             app.store.add_license(License(args.key, args.level, emails, args.until, args.name))
         added = _registry_rows([License(args.key, args.level, emails, args.until, args.name)])
-        _say_added(args, added[0], f"license {args.key}: {args.level}, {', '.join(emails)}", old)
+        line = f"license {args.key}: {args.level}, {', '.join(emails)}"
+        _say_added(args, added[0], line, old, app.now().date())
         return EX_OK
     licenses = app.store.registry()[0]
     if args.expired:
@@ -330,7 +342,8 @@ def cmd_group(app: App, args: argparse.Namespace) -> int:
             old = [grp for grp in app.store.registry()[1] if grp.name == args.name]
             app.store.add_group(Group(args.name, args.level, domains, args.until))
         added = _registry_rows([Group(args.name, args.level, domains, args.until)])
-        _say_added(args, added[0], f"group {args.name}: {args.level}, {', '.join(domains)}", old)
+        line = f"group {args.name}: {args.level}, {', '.join(domains)}"
+        _say_added(args, added[0], line, old, app.now().date())
         return EX_OK
     _print_registry(args, _registry_rows(app.store.registry()[1]), "domains")
     return EX_OK

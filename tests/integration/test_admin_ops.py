@@ -49,6 +49,23 @@ def test_license_and_group_removal_and_expired_list(desk):
     assert desk.run("group", "remove", "Партнёры").code == 1
 
 
+def test_an_until_already_past_is_said_and_shown(desk):
+    """`license add --until 2020-01-01` (a typo of the year) was taken without a word,
+    and its line left the date out: the customer got free support, nobody knew why."""
+    add = ("license", "add", "--key", "K-2", "--level", "vip", "--email", IVAN)
+    r = desk.run(*add, "--until", "2020-01-01")
+    assert r.code == 0 and r.out.startswith(f"license K-2: vip, {IVAN}, until 2020-01-01")
+    assert r.err.splitlines() == [
+        "maild: warning: license K-2: --until 2020-01-01 has passed: its mail gets free"
+        " support (24 h), as after a contract ends"
+    ]
+    r = desk.run(*add, "--until", "2099-01-01")
+    assert r.code == 0 and r.err == "" and f"{IVAN}, until 2099-01-01" in r.out
+    grp = ("group", "add", "--name", "Партнёры", "--level", "partner", "--domain", "p.example")
+    r = desk.run(*grp, "--until", "2021-05-05")
+    assert r.code == 0 and "group Партнёры: --until 2021-05-05 has passed" in r.err
+
+
 def test_license_add_refuses_what_is_not_an_address(desk):
     add = ("license", "add", "--key", "K-1", "--level", "vip")
     for bad in ("notanemail", "ivan@", "@shop-example.ru"):
