@@ -268,9 +268,9 @@ def _say_added(
     if args.until is not None:
         line += f", until {args.until}"
         if args.until < today:
-            print(f"maild: warning: {line.split(':')[0]}: --until {args.until} has passed:"
-                  " its mail gets free support (24 h), as after a contract ends",
-                  file=sys.stderr)  # fmt: skip
+            who = f"{args.command} {getattr(args, 'key', args.name)}"  # not `line`: "K:1"
+            print(f"maild: warning: {who}: --until {args.until} has passed: its mail gets"
+                  " free support (24 h), as after a contract ends", file=sys.stderr)  # fmt: skip
     replaced = _registry_rows(old)
     said = [
         f"  replaced: {row['level']}, {', '.join(row[members])}, until {row['until'] or '-'}"
