@@ -86,9 +86,24 @@ def with_parents(domain: str) -> list[str]:
 RSPAMD_SPAM_ACTIONS = ("reject", "add header", "rewrite subject")
 
 
-def _first(headers: Mapping[str, tuple[str, ...]], name: str) -> str:
-    values = headers.get(name) or ()
-    return values[0].strip().lower() if values else ""
+def _says(value: str) -> str:
+    """A verdict header's value as compared: lower case, blank space (a folded line,
+    tabs) one space."""
+    return " ".join(value.split()).lower()
+
+
+def _spam_status(value: str) -> bool:
+    return value == "yes" or value.startswith(("yes,", "yes "))
+
+
+# Each verdict header a trusted filter writes: what names it in the reason, and which
+# of its values (as _says gives them) mean spam.
+_SAYS_SPAM = (
+    ("x-spam-flag", "X-Spam-Flag: YES", lambda v: v == "yes"),
+    ("x-spam-status", "X-Spam-Status: Yes", _spam_status),
+    ("x-spam", "X-Spam: Yes", lambda v: v in ("yes", "true")),
+    ("x-rspamd-action", "X-Rspamd-Action: {}", lambda v: v in RSPAMD_SPAM_ACTIONS),
+)
 
 
 def verdict(
@@ -96,19 +111,22 @@ def verdict(
 ) -> str | None:
     """The reason this mail is spam per a trusted verdict, or None.
 
+    A trusted header counts when any of its values says spam, wherever it stands: the
+    MTA's filter appends its verdict to the header block (a milter) or puts it on top,
+    and a sender can write the same header anywhere above or below it. A sender only
+    gains by a "no" (`X-Spam-Flag: NO` on top of the milter's YES), and one that writes
+    "yes" of its own mail sends it to the quarantine; so a "no" never outweighs a
+    "yes". `trusted` (config `[spam] headers`) says only which headers count: one the
+    MTA never writes is no verdict, whatever it says.
+
     "dmarc" counts only with `authserv_id`, and only in the first Authentication-Results
     of that server (the one our MTA put on top; lower ones came with the message)."""
     trusted = set(trusted)
-    if "x-spam-flag" in trusted and _first(headers, "x-spam-flag") == "yes":
-        return "spam: X-Spam-Flag: YES"
-    status = _first(headers, "x-spam-status")
-    if "x-spam-status" in trusted and (status == "yes" or status.startswith(("yes,", "yes "))):
-        return "spam: X-Spam-Status: Yes"
-    if "x-spam" in trusted and _first(headers, "x-spam") in ("yes", "true"):
-        return "spam: X-Spam: Yes"
-    action = " ".join(_first(headers, "x-rspamd-action").split())
-    if "x-rspamd-action" in trusted and action in RSPAMD_SPAM_ACTIONS:
-        return f"spam: X-Rspamd-Action: {action}"
+    for name, reason, spam in _SAYS_SPAM:
+        if name in trusted:
+            for value in map(_says, headers.get(name) or ()):
+                if spam(value):
+                    return f"spam: {reason.format(value)}"
     if "dmarc" in trusted and authserv_id:
         ours = first_of_ours(headers.get("authentication-results", ()), authserv_id)
         if ours is not None and ("dmarc", "fail") in results(ours):

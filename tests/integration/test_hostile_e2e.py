@@ -164,3 +164,32 @@ def test_a_spam_verdict_below_20000_lines_of_the_senders_headers_is_read(desk, s
     assert "quarantined" in r.out, r.out
     desk.flush()
     assert desk.tickets() == [] and sink.received == []
+
+
+def _verdict_appended(raw: bytes, own: bytes, verdict: bytes) -> bytes:
+    """``raw`` with the sender's own field ``own`` on top of its header block and the
+    milter's ``verdict`` appended at the block's end (where a milter adds a field)."""
+    head, body = raw.split(b"\r\n\r\n", 1)
+    return own + b"\r\n" + head + b"\r\n" + verdict + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize(
+    "own, verdict",
+    [
+        (b"X-Spam-Flag: NO", b"X-Spam-Flag: YES"),
+        (b"X-Spam-Status: No, score=-1.0", b"X-Spam-Status: Yes, score=15.2"),
+        (b"X-Spam: No", b"X-Spam: Yes"),
+        (b"X-Rspamd-Action: no action", b"X-Rspamd-Action: add header"),
+    ],
+)
+def test_a_senders_own_not_spam_on_top_does_not_hide_the_milters_verdict(desk, sink, own, verdict):
+    """Only a verdict header's first value was read: the sender's own "no" on top hid
+    the milter's "yes" below it, and the forged sender got a confirmation, staff
+    notices of a new ticket."""
+    raw = make_mail(sender="victim@forged.example", subject="Выигрыш")
+    r = desk.ingest(_verdict_appended(raw, own, verdict))
+    assert r.out.startswith("quarantined"), r.out
+    assert desk.flush().code == 0
+    assert desk.tickets() == [] and sink.received == []
+    [held] = desk.run("spam", "list", "--json").json()
+    assert held["reason"].startswith("spam: " + verdict.decode().split(":")[0])

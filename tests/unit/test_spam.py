@@ -54,6 +54,64 @@ def test_only_trusted_headers_count() -> None:
     assert verdict(headers, (), None) is None
 
 
+# (a sender's own "no", the trusted filter's "yes"): each verdict header
+_NO_AND_YES = [
+    ("x-spam-flag", "NO", "YES", "spam: X-Spam-Flag: YES"),
+    ("x-spam-status", "No, score=-1.0", "Yes, score=15.2", "spam: X-Spam-Status: Yes"),
+    ("x-spam", "No", "Yes", "spam: X-Spam: Yes"),
+    ("x-rspamd-action", "no action", "add header", "spam: X-Rspamd-Action: add header"),
+]
+
+
+@pytest.mark.parametrize("name, no, yes, reason", _NO_AND_YES)
+def test_a_senders_no_never_outweighs_the_filters_yes(name, no, yes, reason) -> None:
+    """A milter appends its verdict below the sender's header fields: only the first
+    value was read, so a sender's `X-Spam-Flag: NO` on top hid the MTA's YES. Any value
+    that says spam counts, above or below a "no", however many "no"s there are."""
+    for values in [(no, yes), (no, no, yes), (yes, no), (no, yes, no)]:
+        assert verdict({name: values}, SPAM_VERDICTS, US) == reason
+    assert verdict({name: (no, no)}, SPAM_VERDICTS, US) is None
+    assert verdict({name: (no, yes)}, [h for h in SPAM_VERDICTS if h != name], US) is None
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("x-spam-flag", "YES\r\n"),
+        ("x-spam-status", "Yes,\r\n\tscore=9.1 required=5.0"),
+        ("x-spam-status", "Yes\r\n score=9.1 required=5.0"),
+        ("x-spam-status", "yes\tscore=9.1"),
+        ("x-rspamd-action", "rewrite\r\n subject"),
+    ],
+)
+def test_a_folded_verdict_counts(name: str, value: str) -> None:
+    assert verdict({name: (value,)}, SPAM_VERDICTS, US) is not None
+
+
+_VALUE = st.sampled_from(
+    ["NO", "No, score=0.1", "no action", "greylist", "false", "", "YES", "Yes, score=9",
+     "yes", "true", "reject", "add header", "X-Spam-Flag: YES", "nope", "yesno"]
+)  # fmt: skip
+_HEADERS = st.dictionaries(
+    st.sampled_from(["x-spam-flag", "x-spam-status", "x-spam", "x-rspamd-action"]),
+    st.lists(_VALUE, max_size=4).map(tuple),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_HEADERS, _HEADERS, st.lists(st.sampled_from(SPAM_VERDICTS)))
+def test_what_a_sender_adds_never_takes_a_verdict_away(headers, added, trusted) -> None:
+    """The sender writes fields above and below those the filter wrote (a milter's are
+    last, a filter that prepends puts its own first): mail that is spam without them is
+    spam with them."""
+    if verdict(headers, trusted, US) is None:
+        return
+    for name, values in added.items():
+        mine = headers.get(name, ())
+        for both in (values + mine, mine + values, values[:1] + mine + values[1:]):
+            assert verdict({**headers, name: both}, trusted, US) is not None
+
+
 def test_dmarc_needs_authserv_id_and_only_the_first_header_of_ours_counts() -> None:
     fail = {"authentication-results": (f"{US}; dmarc=fail header.from=x.ru",)}
     assert verdict(fail, SPAM_VERDICTS, None) is None
