@@ -24,7 +24,7 @@ from maild.domain.header_text import decode_compat32
 from maild.domain.logid import SYNTHETIC_DOMAIN
 from maild.domain.maildigest import content_digest
 from maild.domain.mimeparts import RAW_POLICY, RawAttachment, content_type, header_of, read_body
-from maild.domain.mimetree import read_tree
+from maild.domain.mimetree import as_the_mta_reads, read_tree
 from maild.domain.tid import message_ids, normalize_msgid
 
 __all__ = [
@@ -117,9 +117,10 @@ def parse(
 # A line break of the other convention than the message's own (a lone CR, or a lone LF
 # in CRLF mail) that does not start a header field or a folded line: the stdlib parser
 # takes it for the end of the header block, and every header after it (From,
-# Message-ID) would be read as body text.
-_STRAY_IN_CRLF = re.compile(rb"(?:\r(?!\n)|(?<!\r)\n)(?![!-9;-~]+:|[ \t])")
-_STRAY_IN_LF = re.compile(rb"\r(?!\n)(?![!-9;-~]+:|[ \t])")
+# Message-ID) would be read as body text. A field is also one with blank space before
+# its colon, as the MTA reads it (mimetree.as_the_mta_reads).
+_STRAY_IN_CRLF = re.compile(rb"(?:\r(?!\n)|(?<!\r)\n)(?![!-9;-~]+[ \t]*:|[ \t])")
+_STRAY_IN_LF = re.compile(rb"\r(?!\n)(?![!-9;-~]+[ \t]*:|[ \t])")
 
 
 def mend_line_breaks(raw: bytes) -> bytes:
@@ -189,9 +190,10 @@ def fallback_message(raw: bytes, problem: str) -> ParsedMessage:
 
 
 def message_id_of(raw: bytes) -> str:
-    """The Message-ID parse() gives `raw`, read from its header block alone
-    (`maild fsck` looks up every spooled message by it)."""
-    msg = BytesHeaderParser(policy=RAW_POLICY).parsebytes(mend_line_breaks(raw))
+    """The Message-ID parse() gives `raw`, read from its header block alone, as parse()
+    reads that block (`maild fsck` looks up every spooled message by it)."""
+    head = as_the_mta_reads(mend_line_breaks(raw))
+    msg = BytesHeaderParser(policy=RAW_POLICY).parsebytes(head)
     return normalize_msgid(header_of(msg, "message-id")) or synthetic_msgid(raw)
 
 

@@ -8,7 +8,8 @@ held 315 MB in the parser, and one of 2 million header fields held ~400 MB and c
 - the header block is read from its first MAX_HEAD_LINES lines and its last
   TAIL_LINES; the fields between are left out (a real header has tens to hundreds;
   postfix's own limits are 100 KB for one field and 50 Received lines); one long field
-  is one line;
+  is one line. A message's own block ends where the MTA ends it, not where the parser
+  would (as_the_mta_reads): a milter's spam verdict is appended there;
 - a body that holds no parts (not multipart, not message/*) is set as the payload
   whole, never split into lines: it is what the parser would make of it, which
   tests/unit/test_mimetree.py holds equal;
@@ -34,7 +35,7 @@ from email.policy import Policy
 
 from maild.domain import limits
 
-__all__ = ["MAX_HEAD_LINES", "MAX_LINES", "read_tree"]
+__all__ = ["MAX_HEAD_LINES", "MAX_LINES", "as_the_mta_reads", "read_tree"]
 
 MAX_HEAD_LINES = 20_000  # lines of the header block read from its start ...
 TAIL_LINES, TAIL_BYTES = 200, 64 * 1024  # ... and from its end (_tail)
@@ -47,9 +48,21 @@ FAST_DEPTH = 4  # multiparts nested in multiparts read without the parser (_cont
 # then it is the body's first) ends the block.
 _FIELD_LINE = re.compile(rb"From |[\041-\071\073-\176]*:|[\t ]")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
-# Past the lines read: the start of the first line that is no field (an empty one, or
-# the body's first), as the parser finds it; a line starts after an LF or a lone CR.
-_FIELDS_END = re.compile(rb"(?:(?<=\n)|(?<=\r)(?!\n))(?![\041-\071\073-\176]*:|From |[\t ])")
+# RFC 5322's obsolete syntax (4.5, obs-optional) lets blank space stand between a
+# field's name and its colon, "Subject : hi". The MTA reads such a line as a field
+# (postfix's is_header; sendmail and exim alike), so a milter appends its verdict below
+# it, while the parser's rule above ends the block there and reads what follows (the
+# verdict, From) as the body's first lines. A message's own block is read as the MTA
+# reads it (as_the_mta_reads): such a line is written "Subject:  hi", its blank space
+# after the colon, where the parser takes it off the value. A line "From " stays as
+# the parser keeps it, an envelope line within the block.
+_OBS_FIELD = re.compile(rb"([\r\n](?!From )[\041-\071\073-\176]+)([\t ]+):")
+_OBS_FIRST = re.compile(rb"(?!From )([\041-\071\073-\176]+)([\t ]+):")  # (at the start)
+# Lines that are fields to the parser or to the MTA, from where it starts matching:
+# it ends at the first that is neither (an empty line, or the body's first).
+_FIELD_LINES = re.compile(
+    rb"(?:(?:[\041-\071\073-\176]*[\t ]*:|From |[\t ])[^\r\n]*(?:\r\n|\r|\n|\Z))*+"
+)
 
 _HEAD_CUT = f"в заголовке письма больше {MAX_HEAD_LINES} строк; прочитаны начало и конец"
 _CAPS = (
@@ -60,7 +73,10 @@ _CAPS = (
 
 
 def read_tree(raw: bytes, policy: Policy) -> tuple[Message, str | None]:
-    """The message's tree and, when a cap cut it short, what staff are told of it."""
+    """The message's tree and, when a cap cut it short, what staff are told of it.
+    Its own header block is read as the MTA reads it (as_the_mta_reads); a part's, as
+    the parser reads it (the MTA adds nothing there)."""
+    raw = as_the_mta_reads(raw)
     msg, head, body, cut = _headed(raw, policy)
     problem = _HEAD_CUT if cut else None
     if msg.get_content_maintype() not in ("multipart", "message"):
@@ -77,11 +93,45 @@ def read_tree(raw: bytes, policy: Policy) -> tuple[Message, str | None]:
         return _with_body(msg, body), "вложенность частей MIME слишком глубока; текст взят как есть"
 
 
+def as_the_mta_reads(raw: bytes) -> bytes:
+    """``raw`` with each field line of its header block that has blank space before
+    its colon ("X-Foo : bar", _OBS_FIELD) written with that space after the colon
+    ("X-Foo:  bar"), so the parser ends the block where the MTA does and reads every
+    field the MTA read (a milter's verdict appended below such a line, a From). Byte
+    for byte as long as ``raw``; a message without such a line comes back as it is.
+
+    Only the lines read are written again (_split: the first MAX_HEAD_LINES and what
+    _tail may take): the rest of a huge block is left out, and the block's end is
+    found by one match from its start, so the cost stays linear in the block's size
+    and small beside the parser's."""
+    end = _FIELD_LINES.match(raw).end()
+    if raw.find(b" :", 0, end) < 0 and raw.find(b"\t:", 0, end) < 0:
+        return raw  # (most mail: no blank space before a colon at all)
+    lines = _LINE_END.finditer(raw, 0, end)
+    read = next(itertools.islice(lines, MAX_HEAD_LINES, None), None)  # past them
+    tail = max(0, end - TAIL_BYTES - 2)  # (from a line break: each line has its own)
+    if read is None or read.end() >= tail:
+        return _obs_mended(raw[:end]) + raw[end:]
+    return b"".join(
+        (_obs_mended(raw[: read.end()]), raw[read.end() : tail],
+         _OBS_FIELD.sub(rb"\1:\2", raw[tail:end]), raw[end:])
+    )  # fmt: skip
+
+
+def _obs_mended(head: bytes) -> bytes:
+    """``head`` (a header block's first lines) with each line of _OBS_FIELD written as
+    the parser reads a field."""
+    if first := _OBS_FIRST.match(head):
+        head = first.expand(rb"\1:\2") + head[first.end() :]
+    return _OBS_FIELD.sub(rb"\1:\2", head)
+
+
 def _split(raw: bytes) -> tuple[bytes, bytes, int, bool, bool]:
     """(the header block's lines, the body, where the block's last line starts,
     whether a line other than an empty one ended the block, whether the block was cut
-    at MAX_HEAD_LINES: the fields past them are left out, the body is found as the
-    parser finds it)."""
+    at MAX_HEAD_LINES: the fields past them are left out, the body is found where the
+    MTA finds it, _FIELD_LINES; a message's own block is read so from its start, and a
+    part's cut so is left to the parser, read_tree)."""
     start = last = 0  # of the line at hand, of the one before
     for end in itertools.islice(_LINE_END.finditer(raw), MAX_HEAD_LINES):
         if end.start() == start:  # the empty line: in neither
@@ -90,12 +140,12 @@ def _split(raw: bytes) -> tuple[bytes, bytes, int, bool, bool]:
             return raw[:start], raw[start:], last, True, False
         start, last = end.end(), start
     if start < len(raw) and _LINE_END.search(raw, start):  # more lines than read
-        end = _FIELDS_END.search(raw, start)
-        tail, last = _tail(raw, start, end.start() if end else len(raw), last)
-        if end is None:  # fields to the end
+        end = _FIELD_LINES.match(raw, start).end()  # (as the MTA ends the block)
+        tail, last = _tail(raw, start, end, last)
+        if end == len(raw) and not raw.endswith((b"\n", b"\r")):  # fields to the end
             return raw[:start] + tail, b"", last, False, True
-        empty = _LINE_END.match(raw, end.start())
-        body = raw[empty.end() :] if empty else raw[end.start() :]
+        empty = _LINE_END.match(raw, end)
+        body = raw[empty.end() :] if empty else raw[end:]
         return raw[:start] + tail, body, last, empty is None, True
     if start == len(raw) or _FIELD_LINE.match(raw, start):  # the last line, unended
         return raw, b"", start if start < len(raw) else last, False, False

@@ -193,3 +193,31 @@ def test_a_senders_own_not_spam_on_top_does_not_hide_the_milters_verdict(desk, s
     assert desk.tickets() == [] and sink.received == []
     [held] = desk.run("spam", "list", "--json").json()
     assert held["reason"].startswith("spam: " + verdict.decode().split(":")[0])
+
+
+@pytest.mark.parametrize("line", [b"X-Foo : bar", b"X-Foo\t: bar", b"Subject2 :x"])
+def test_a_field_with_blank_space_before_its_colon_does_not_hide_the_milters_verdict(
+    desk, sink, line
+):
+    """postfix reads "X-Foo : bar" as a header field (RFC 5322's obsolete syntax), so a
+    milter appends its verdict below it; maild ended the header block there and read
+    the verdict as the text's first line: a ticket, staff notices, a confirmation to
+    the forged sender."""
+    raw = make_mail(sender="victim@forged.example", subject="Выигрыш")
+    r = desk.ingest(_verdict_appended(raw, b"X-Mailer: x", line + b"\r\nX-Spam-Flag: YES"))
+    assert r.out.startswith("quarantined"), r.out
+    assert desk.flush().code == 0
+    assert desk.tickets() == [] and sink.received == []
+    [held] = desk.run("spam", "list", "--json").json()
+    assert held["reason"] == "spam: X-Spam-Flag: YES"
+    assert held["from"] == "victim@forged.example" and held["subject"] == "Выигрыш"
+
+
+def test_mail_with_such_a_field_and_no_verdict_is_read_whole(desk, sink):
+    """The same field in clean mail hides nothing either: the text is the text."""
+    raw = make_mail(sender="olga@client.example", subject="Счёт", body="Пришлите счёт.")
+    head, body = raw.split(b"\r\n\r\n", 1)
+    tid = desk.ingest_tid(b"X-Mailer : Outlook\r\n" + head + b"\r\n\r\n" + body)
+    desk.flush()
+    assert desk.ticket(tid)["messages"][0]["text"].strip() == "Пришлите счёт."
+    assert len(sink.to("olga@client.example")) == 1

@@ -827,7 +827,7 @@ header_lines = st.lists(
     st.one_of(
         st.sampled_from(
             ["From: a@b.ru", "Subject: Тема", "Message-ID: <m1@b.ru>", "X: y", "", " folded"]
-            + ["Message-ID:\r\n <m2@b.ru>", "message-id: m3@b.ru"]
+            + ["Message-ID:\r\n <m2@b.ru>", "message-id: m3@b.ru", "X-A : 1", "Message-ID\t: m4@b"]
         ),
         st.binary(max_size=20).map(lambda b: b.decode("latin-1")),
     ),
@@ -849,6 +849,29 @@ def test_the_message_id_is_the_one_read_of_the_header_block_alone(lines, end, bl
     --repair spooled it again."""
     raw = end.join(lines).encode("utf-8", "surrogateescape") + blank + body
     assert parse(raw).message_id == message_id_of(raw)
+
+
+@pytest.mark.parametrize("br", [b"\r\n", b"\n"])
+def test_fields_below_one_with_blank_space_before_its_colon_are_read(br: bytes) -> None:
+    """The MTA reads "X-Mailer : x" as a field (RFC 5322's obsolete syntax) and a
+    milter appends its verdict below it; the parser ended the block there: From, the
+    Message-ID and the verdict below it were the text, and spam got a ticket."""
+    raw = br.join(
+        [b"X-Mailer : Outlook", b"From: ivan@shop.ru", b"Message-ID: <m@x>",
+         b"X-Spam-Flag: YES", b"", b"body", b""]
+    )  # fmt: skip
+    msg = parse(raw)
+    got = (msg.from_addr, msg.message_id, msg.header("x-spam-flag"), msg.text.strip())
+    assert got == ("ivan@shop.ru", "<m@x>", "YES", "body")
+    assert message_id_of(raw) == "<m@x>"
+
+
+def test_a_stray_break_before_a_field_with_blank_space_before_its_colon_ends_a_line():
+    """(it was made a space: the field became the end of From's value)"""
+    raw = b"From: ivan@shop.ru\nX-Foo : bar\r\nX-Spam-Flag: YES\r\n\r\nbody\r\n"
+    assert mend_line_breaks(raw) == raw
+    msg = parse(raw)
+    assert (msg.from_addr, msg.header("x-spam-flag")) == ("ivan@shop.ru", "YES")
 
 
 def test_a_mail_without_a_message_id_is_named_by_its_bytes_as_they_came():
