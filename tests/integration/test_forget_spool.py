@@ -188,3 +188,43 @@ def test_forget_scrubs_others_incoming_copies_in_their_charsets(tmp_path: Path) 
         assert shown == MENTION.sub(
             PLACEHOLDER, json.dumps(was, ensure_ascii=False, sort_keys=True)
         )
+
+
+def test_forget_erases_waiting_mail_whose_from_follows_a_field_spaced_before_its_colon(
+    tmp_path: Path,
+) -> None:
+    """«X-Foo : bar» above the From (RFC 5322's obsolete syntax): the pipeline reads the
+    From below it as the MTA does (domain/mimetree.as_the_mta_reads), but `maild forget`
+    read the header block as the stdlib parser does, found no sender in it, and left the
+    person's own waiting mail in the spool, merely scrubbed."""
+    desk = Desk(tmp_path, dead_port())
+    mail = make_mail(sender=f"Иван <{GONE}>", msgid="<obs1@shop.ru>", body="Мой телефон 123")
+    waiting = b"X-Foo : bar\r\n" + mail
+    App(load(desk.config)).spool.add(waiting)
+    r = desk.run("forget", GONE, "--json")
+    assert r.code == 0, r.err
+    assert r.json()["waiting_erased"] == 1
+    left = [p for p in (desk.root / "data" / "spool").rglob("*") if p.is_file()]
+    assert not [p for p in left if b"obs1@shop.ru" in p.read_bytes()]  # gone, not scrubbed
+
+
+def test_forget_scrubs_a_base64_text_below_a_field_spaced_before_its_colon(
+    tmp_path: Path,
+) -> None:
+    """Another's waiting mail naming the person in a base64 text, its Content-Type below
+    «X-Foo : bar»: forget read no Content-Type there, saw no encoded text to scrub, and
+    the address stayed in the copy."""
+    desk = Desk(tmp_path, dead_port())
+    text = base64.b64encode(f"Коллега {GONE} просил перезвонить.\r\n".encode()).decode()
+    waiting = (
+        "X-Foo : bar\r\nFrom: Борис <boris@other.ru>\r\nTo: support@example.com\r\n"
+        "Subject: Звонок\r\nMessage-ID: <obs2@other.ru>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: text/plain; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n'
+        f"\r\n{text}\r\n"
+    ).encode()
+    App(load(desk.config)).spool.add(waiting)
+    assert desk.run("forget", GONE).code == 0
+    [left] = [p for p in (desk.root / "data" / "spool").rglob("*") if p.is_file()]
+    body = left.read_bytes().partition(b"\r\n\r\n")[2]
+    assert GONE.encode() not in base64.b64decode(body).lower()
+    assert b"obs2@other.ru" in left.read_bytes()  # another's mail: kept, scrubbed
