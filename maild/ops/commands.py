@@ -86,8 +86,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
     else:
         print(
             f"restored {manifest.get('tickets')} tickets, {manifest.get('queued')} queued mail "
-            f"from {manifest.get('created_at')} into {target}; set storage.path to it "
-            "and start maild serve (spooled mail is processed on start)"
+            f"from {manifest.get('created_at')} into {target}; with maild serve stopped,"
+            " move it to where storage.path points (the shipped unit writes only there:"
+            " README, Backup) or set storage.path to it, then start maild serve (spooled"
+            " mail is processed on start)"
         )
     return EX_OK
 
