@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +54,19 @@ def answers_list(app: App, args: argparse.Namespace) -> int:
         print_json(rows)
     elif not rows:
         print("no saved answers")
+    shut = _unlisted(r.dirs)
+    for folder in shut:
+        print(f"maild: cannot list {folder}: the saved answers there are left out", file=sys.stderr)
     for row in [] if args.json else rows:
         print(f"{row['name']:<20} {row['first_line'][:70]}")
         print(f"{'':<20} {row['path']}")
         if row["problem"]:
             print(f"{'':<20} ! cannot be made: {row['problem']}; {_meanwhile(app, row)}")
-    return EX_FAIL if any(row["problem"] for row in rows) else EX_OK
+    return EX_FAIL if shut or any(row["problem"] for row in rows) else EX_OK
+
+
+def _unlisted(dirs: list[Path]) -> list[Path]:
+    """The answers/ folders that are there but this user may not list: `#answer` finds
+    none of theirs (a glob of them comes back empty, without a word)."""
+    folders = [d / "answers" for d in dirs]
+    return [f for f in folders if f.is_dir() and not os.access(f, os.R_OK | os.X_OK)]

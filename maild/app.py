@@ -30,6 +30,7 @@ from maild.domain.pending import still_pending
 from maild.domain.policy import Policy, fmt_time, local
 from maild.domain.records import OutboxEntry
 from maild.domain.replyaddr import tid_of_message_id
+from maild.ownerreads import templates_barred
 from maild.render import Renderer
 from maild.web.links import relayed_lines
 
@@ -85,7 +86,7 @@ class App:
             known=cache.russian_transfers(kept),
         )
         override = self.config.templates.path
-        problem = templates_problem(self.config)
+        problem = templates_problem(self.config) or templates_barred(self.config)
         if problem:
             raise ConfigError(problem)
         self.renderer = Renderer(

@@ -70,9 +70,11 @@ def findings(path: str) -> tuple[list[str], list[str]]:
     own = [*tls, *unreadable_files(cfg)]
     problems = [f"{cfg.path}: {p}" for p in [*storage_problems(cfg), *token_problems(cfg), *own]]
     templates = config_mod.templates_problem(cfg)
-    if templates:
+    # run as the service's user: what it cannot list is said above, and not read
+    barred = os.geteuid() != 0 and any(p.startswith("templates.path:") for p in own)
+    if templates and not barred:
         problems.append(templates)
-    elif cfg.templates.path:
+    elif cfg.templates.path and not barred:
         desk = (cfg.support.name, cfg.support.address)
         bad, odd = template_findings(Path(cfg.templates.path).expanduser(), support=desk)
         problems += [f"{cfg.path}: templates.path: {p}" for p in bad]

@@ -43,6 +43,14 @@ class Reader:
     gids: frozenset[int]
     group: str  # its login group, for a chgrp
     where: Path  # the folder it owns: the storage, or where it will be made
+    me: bool = False  # this very process's user: the kernel is asked, not the bits read
+
+    @property
+    def who(self) -> str:
+        """How a line names it: the owner of the storage, or whoever runs maild."""
+        if self.me and existing_owner(self.where) != self.uid:
+            return f"{self.name}, who runs this"
+        return f"{self.name}, the owner of {self.where}"
 
 
 def service_user(cfg: Config) -> Reader | None:
@@ -63,6 +71,31 @@ def service_user(cfg: Config) -> Reader | None:
         group = str(pw.pw_gid)
     gids = frozenset(os.getgrouplist(pw.pw_name, pw.pw_gid))
     return Reader(pw.pw_name, pw.pw_uid, gids, group, where)
+
+
+def running_user(cfg: Config) -> Reader | None:
+    """The user this process runs as, when it is not root: check-config run as the
+    service's user (the unit's ExecStartPre) judges templates.path for itself as root's
+    judges it for that user, and says so in the same line. None for root and for a
+    user without a passwd entry."""
+    uid = os.geteuid()
+    if uid == 0:
+        return None
+    try:
+        pw = pwd.getpwuid(uid)
+        group = grp.getgrgid(pw.pw_gid).gr_name
+    except KeyError:
+        return None
+    where = existing_ancestor(cfg.storage_path)
+    gids = frozenset([*os.getgroups(), os.getegid()])
+    return Reader(pw.pw_name, uid, gids, group, where, me=True)
+
+
+def existing_owner(path: Path) -> int | None:
+    try:
+        return path.stat().st_uid
+    except OSError:
+        return None
 
 
 def _class(reader: Reader, st: os.stat_result) -> int:
@@ -86,7 +119,26 @@ class Bar:
     want: str
 
 
+_ACCESS = {"r": os.R_OK, "x": os.X_OK, "rx": os.R_OK | os.X_OK}
+
+
 def barrier(reader: Reader, path: Path, want: str) -> Bar | None:
+    """Why `reader` may not `want` `path` (_bits); for this process's own user, only
+    when the kernel refuses it (an ACL may allow what the bits do not)."""
+    if not reader.me:
+        return _bits(reader, path, want)
+    if os.access(path, _ACCESS[want], effective_ids=True):
+        return None
+    bar = _bits(reader, path, want)
+    if bar is None:  # refused by what the bits do not show (an ACL)
+        try:
+            bar = Bar(Path(path), os.stat(path), want)
+        except OSError:
+            return None  # not there, or a folder above it shuts it out: said elsewhere
+    return bar
+
+
+def _bits(reader: Reader, path: Path, want: str) -> Bar | None:
     """Why `reader` may not `want` ("r": read, "x": run, "rx": list a folder) `path`;
     None when it may, or when `path` is not there (said elsewhere). Both the folders
     the path names and those of the file a link leads to must let it pass."""
@@ -117,19 +169,21 @@ def line(reader: Reader, key: str, path: Path, want: str, bar: Bar, then: str, h
     """One line: which key, which file, what bars it, what follows, and `how` to fix."""
     whose = f"{user_name(bar.st.st_uid)}, mode {stat.S_IMODE(bar.st.st_mode):04o}"
     why = f"({whose})" if bar.path == path else f"(it may not enter {bar.path}: {whose})"
-    return (
-        f"{key}: {reader.name}, the owner of {reader.where}, cannot {_VERB[want]} {path} "
-        f"{why}: {then}; {how}"
-    )
+    return f"{key}: {reader.who}, cannot {_VERB[want]} {path} {why}: {then}; {how}"
 
 
 def unreadable_files(cfg: Config) -> list[str]:
     """As root, one line per file the config names that the service's user cannot
     use: the TLS certificate and key, each folder and file of templates.path, the
-    program of an oauth2_token_command, the signing keys the store keeps."""
+    program of an oauth2_token_command, the signing keys the store keeps. Run as
+    another user, what it cannot use of templates.path (its TLS files and keys are
+    said by the checks that load them)."""
     reader = service_user(cfg)
     if reader is None:
-        return []
+        me = running_user(cfg)
+        if me is None or not cfg.templates.path:
+            return []
+        return _templates(me, Path(cfg.templates.path).expanduser())
     found = []
     smtp = cfg.smtp
     if smtp is not None and smtp.tls_cert:
@@ -159,7 +213,7 @@ def _templates(reader: Reader, root: Path) -> list[str]:
     found = _check(reader, key, root, "rx", PAUSES, False)
     if found:
         return found
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, files in os.walk(root):  # what it cannot list is not walked
         for name in sorted(dirs):
             path = Path(folder) / name
             bad = _check(reader, key, path, "rx", PAUSES, False)
@@ -219,3 +273,14 @@ def _keys(reader: Reader, cfg: Config) -> list[str]:
         how = f"chmod 600 {path}" if bar.path == path else fix(reader, bar)
         found.append(line(reader, key, path, "r", bar, then, how))
     return found
+
+
+def templates_barred(cfg: Config) -> str | None:
+    """For every command run as a user other than root: a templates.path that user
+    may not list, in check-config's words (every mail needs it: `maild serve` would
+    start and defer each one)."""
+    me = running_user(cfg)
+    if me is None or not cfg.templates.path:
+        return None
+    found = _check(me, "templates.path", Path(cfg.templates.path).expanduser(), "rx", PAUSES, False)
+    return f"{cfg.path}: {found[0]}" if found else None

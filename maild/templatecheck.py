@@ -5,6 +5,7 @@ now shows, or that replace no shipped template at all (warnings)."""
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 
 import jinja2
@@ -29,8 +30,9 @@ def template_findings(
     for a sample ticket (`support`: the desk's name and address, which they may use)."""
     env = sandbox.sandbox(loader=template_loader([root, shipped]))
     names = sorted(p.name for p in shipped.glob("*.txt"))
-    problems, warnings = [], []
-    for path in sorted(root.rglob("*.txt")):
+    files, problems = _texts(root)
+    warnings = []
+    for path in files:
         name = path.relative_to(root).as_posix()
         problem, tree = _compile(env, path, name)
         if problem:
@@ -48,11 +50,30 @@ def template_findings(
     return problems, warnings + _alike(root, shipped)
 
 
+def _texts(root: Path) -> tuple[list[Path], list[str]]:
+    """(the *.txt files under `root`, a problem per folder this user cannot list):
+    what it cannot list the renderer cannot read either (rglob passed it in silence)."""
+    unlisted: list[str] = []
+
+    def note(e: OSError) -> None:
+        unlisted.append(f"{e.filename}: cannot list it: {e.strerror}")
+
+    found = []
+    for folder, _, names in os.walk(root, onerror=note):
+        found += [Path(folder) / n for n in names if n.endswith(".txt")]
+    return sorted(found), unlisted
+
+
 def _alike(root: Path, shipped: Path) -> list[str]:
     """A warning for saved answers whose names are typed with the same keys in the
     two layouts ("ytn" and «нет»): `#answer ytn` always inserts "ytn", so «нет»
     typed with the Latin layout left on inserts the other answer, with no error."""
-    names = {p.stem for d in (root, shipped) for p in (d / ANSWERS).glob("*.txt")}
+    names = set()
+    for folder in (root / ANSWERS, shipped / ANSWERS):
+        try:
+            names |= {p.stem for p in folder.glob("*.txt")}
+        except OSError:
+            continue  # a folder it cannot enter: _texts says so
     return [
         f"{root / ANSWERS}: saved answers {', '.join(group)} are typed with the same keys,"
         " one in the Latin layout, one in the Russian: #answer NAME inserts the answer of"

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import Desk, free_port
+from tests.integration.test_root_safety import OWNER, _python_for, run
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
@@ -146,3 +147,39 @@ def test_a_signing_key_of_the_store_its_owner_may_not_read_is_a_problem(base, si
     for name in ("reply_secret", "web_secret"):
         (storage / name).chmod(0o600)
     assert _problems(desk) == (0, [])
+
+
+def test_the_service_user_s_own_check_config_names_a_template_folder_it_cannot_list(base, sink):
+    """The unit's ExecStartPre runs check-config as the service's user: a templates.path
+    it may not list gave a traceback (exit 1), a closed answers/ an OK while `answers
+    list` left the admin's answers out. Now the line root's check-config gives, exit 78;
+    `answers list` says it cannot list answers/, and every other command refuses a
+    templates.path it cannot list (serve started and deferred every mail)."""
+    python = _python_for(OWNER.pw_uid, OWNER.pw_gid)
+    if python is None:
+        pytest.skip("no interpreter that nobody can read")
+    tpl = base / "tpl"
+    tpl.mkdir(mode=0o700)  # root's alone, made under umask 077
+    desk, nobody = _owned_desk(base, sink.port, templates={"path": str(tpl)})
+    storage = desk.sections["storage"]["path"]
+    then = "processing pauses on the first mail that needs it"
+    for folder in (tpl, tpl / "answers"):
+        if folder != tpl:
+            tpl.chmod(0o755)
+            folder.mkdir(mode=0o700)
+            (folder / "hello.txt").write_text("Здравствуйте!\n")
+        expected = [
+            f"templates.path: nobody, the owner of {storage}, cannot list {folder} "
+            f"(root, mode 0700): {then}; chmod o+rx {folder}"
+        ]
+        assert _problems(desk) == (78, expected)  # as root
+        r = run(desk, python, "check-config", user=nobody.pw_uid)
+        prefix = f"maild: config error: {desk.config}: "
+        mine = [x.removeprefix(prefix) for x in r.err.splitlines() if "config error" in x]
+        assert (r.code, mine) == (78, expected) and "Traceback" not in r.err, r
+    r = run(desk, python, "answers", "list", user=nobody.pw_uid)
+    assert r.code == 1 and f"cannot list {tpl / 'answers'}" in r.err, r
+    tpl.chmod(0o700)
+    r = run(desk, python, "ticket", "list", user=nobody.pw_uid)
+    assert r.code == 78 and f"cannot list {tpl} " in r.err, r
+    assert len(r.err.strip().splitlines()) == 1, r.err
