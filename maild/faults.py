@@ -111,6 +111,8 @@ class Faults:
     def after(self, result: BatchResult) -> list[str]:
         """Take a batch's result into account; the keys it shunted."""
         shunted: list[str] = []
+        if result.fault is None and result.corrupt is not None and not result.ok:
+            result.fault = result.corrupt  # all mail of the batch waits on a broken file
         if result.fault is None and result.failed:
             # by itself: others succeed in its batch, or it failed alone right after
             # a batch that worked; several failing together are the environment
@@ -121,9 +123,12 @@ class Faults:
                 who = mail_of(self.app, key)
                 result.fault = (f"every message fails, e.g. {who} spool {key}: {error}", "")
         if result.fault is not None:
-            self.fault(*result.fault, during=result.during)
+            broken = result.fault == result.corrupt  # a file: kept until it changes
+            self.fault(*result.fault, during=result.during, broken=broken)
             self.healthy = False
             return shunted
+        if result.corrupt is not None:  # others went on: recorded, not paused
+            self.fault(*result.corrupt, broken=True, paused=False)
         if result.ok:
             self.cleared()
             self.healthy = True
@@ -131,16 +136,32 @@ class Faults:
             self.healthy = False
         return shunted
 
-    def fault(self, error: str, path: str, during: str | None = None) -> None:
+    def fault(
+        self,
+        error: str,
+        path: str,
+        during: str | None = None,
+        broken: bool = False,
+        paused: bool = True,
+    ) -> None:
         """Record and log a fault of the environment; `during`: the spool key of the
-        mail it was met on (named at the end of the line: the mail is not at fault)."""
-        self.tries += 1
+        mail it was met on (named at the end of the line: the mail is not at fault).
+        A corrupt store file (`broken`) is kept with its stamp: the fault stays recorded while
+        the file is as it was, though other mail is processed (`paused` False: the
+        runner logged the mail that waits)."""
         record = read_fault(self.app.config.storage_path) or {}
         if not record:
             old, self.previous = self.previous or {}, None
             record = {"since": old.get("since") or self.app.now().isoformat()}
             record["alerted"] = bool(old.get("alerted"))
         record.update(error=error, path=path, pid=os.getpid())
+        record.pop("stamp", None)
+        if broken:
+            record["stamp"] = _stamp(path)
+        if not paused:
+            self._record(record)
+            return
+        self.tries += 1
         log.error(
             "processing paused, mail stays in the spool; retry in %.0f s: %s%s%s",
             self.delay(),
@@ -152,6 +173,9 @@ class Faults:
             ctx = {"error": error, "path": path, "since": self.app.fmt_time(record["since"])}
             ctx["storage"] = str(self.app.config.storage_path)
             record["alerted"] = alert(self.app, f"fault {record['since']}", "fault_alert.txt", ctx)
+        self._record(record)
+
+    def _record(self, record: dict[str, Any]) -> None:
         try:
             self.path.parent.mkdir(exist_ok=True)
             write_atomic(self.path, json.dumps(record, ensure_ascii=False).encode(), sync=False)
@@ -159,6 +183,10 @@ class Faults:
             log.error("cannot record the fault in %s: %s", self.path, e)
 
     def cleared(self) -> None:
+        record = read_fault(self.app.config.storage_path)
+        if record and record.get("stamp") and record["stamp"] == _stamp(record["path"]):
+            self.tries = 0  # other mail went on; what needs the file still waits for it
+            return
         if self.tries or self.previous is not None or self.path.exists():
             log.info("processing works again")
             try:
@@ -198,6 +226,15 @@ class Faults:
             key,
         )
         alert(self.app, f"bad {key}", "spool_alert.txt", ctx)
+
+
+def _stamp(path: str) -> list[int] | None:
+    """What tells a file changed (a mend, an fsck --repair): size and mtime."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
 
 
 def describe_mail(app: App, key: str, raw: bytes | None = None) -> dict[str, str]:

@@ -66,6 +66,9 @@ class BatchResult:
     failed: list[tuple[str, str]] = field(default_factory=list)
     fault: tuple[str, str] | None = None
     during: str | None = None
+    # a file of the store mail waited on (error, path): a fault of the environment
+    # too, which `maild status` names until the file is mended (maild.faults)
+    corrupt: tuple[str, str] | None = None
 
 
 def describe(e: BaseException) -> tuple[str, str]:
@@ -74,6 +77,16 @@ def describe(e: BaseException) -> tuple[str, str]:
     if isinstance(e, OSError) and e.strerror:
         return f"{type(e).__name__}: {e.strerror}", str(path)
     return f"{type(e).__name__}: {e}", str(path)
+
+
+def corrupt_error(e: CorruptFile) -> str:
+    """The fault a corrupt store file is, as `maild status` says it: which file, and
+    what to do."""
+    return (
+        f"{e.path} cannot be read ({e.why}): mail that needs it waits in the spool until "
+        "the file is mended (`maild fsck` names it and says how; a file of maild's own "
+        "making: `maild fsck --repair`; registry.json: fix its JSON or restore it)"
+    )
 
 
 def mail_of(app: App, key: str, raw: bytes | None = None) -> str:
@@ -232,6 +245,7 @@ def _section(
                 who = mail_of(app, key, parsed.get(key, (None,))[0])
                 log.error("%s spool %s: waits until the file is mended (`maild fsck` says "
                           "how): %s", who, key, e)  # fmt: skip
+                result.corrupt = (corrupt_error(e), e.path)
                 raise _Redo(key, describe(e)[0]) from e
             except FirstAttemptFailed as e:
                 raise _Redo(key, str(e), fallback=True) from e

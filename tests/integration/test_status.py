@@ -265,3 +265,28 @@ def test_status_says_at_once_that_a_killed_daemon_is_not_running(tmp_path, sink)
     r = desk.run("status", "--json")  # stopped, not crashed: still not running
     assert r.code == 2 and r.json()["serve_crashed"] is None, r.out
     assert r.json()["serve"]["running"] is False
+
+
+def test_status_names_a_corrupt_registry_that_holds_all_new_mail(tmp_path, sink):
+    """A registry.json broken by a hand edit: every new mail waits in the spool («until
+    the file is mended»), and status said only that mail waits, 120 s later, with no
+    fault. It names the file and what to do at once, and clears once it is mended."""
+    desk = Desk(tmp_path, sink.port, smtp={"listen": f"127.0.0.1:{free_port()}"})
+    assert desk.run("license", "add", "--key", "K1", "--level", "vip", "--email", "a@b.c").code == 0
+    registry = tmp_path / "data" / "registry.json"
+    good = registry.read_bytes()
+    registry.write_text('{"licenses": [\n')
+    daemon = Daemon(desk).start()
+    try:
+        with smtplib.SMTP("127.0.0.1", daemon.port) as s:
+            s.sendmail("ivan@shop-example.ru", ["support@example.com"], make_mail())
+        r = wait_until(lambda: (r := desk.run("status", "--json")).json()["fault"] and r)
+        assert r.code == 2 and r.json()["fault"]["path"] == str(registry), r.out
+        text = desk.run("status").out
+        assert f"processing paused: {registry} cannot be read" in text, text
+        assert "maild fsck" in text and "registry.json: fix its JSON or restore it" in text
+        registry.write_bytes(good)
+        assert wait_until(lambda: desk.run("ticket", "list", "--json").json(), timeout=40)
+        assert wait_until(lambda: desk.run("status", "--json").json()["fault"] is None)
+    finally:
+        daemon.stop()
