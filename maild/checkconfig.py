@@ -27,7 +27,14 @@ from maild.keydrift import replaced_keys
 from maild.output import print_json
 from maild.overrides import failing, reasons
 from maild.ownerreads import unreadable_files
-from maild.privileges import existing_ancestor, not_writable, read_only, user_name
+from maild.privileges import (
+    SERVICE_USER,
+    existing_ancestor,
+    not_writable,
+    read_only,
+    service_user,
+    user_name,
+)
 from maild.templatecheck import template_findings
 
 EX_OK, EX_CONFIG = 0, 78
@@ -153,8 +160,29 @@ def start_warnings(cfg: Config) -> list[str]:
     return exposure_warnings(cfg) + calendar_warning(cfg) + replaced_keys(cfg)
 
 
+def root_store_warning(cfg: Config) -> list[str]:
+    """Run as root on a storage not made yet under a folder of root's, with no service
+    user to make it for (privileges.make_for_service): root's first command would make
+    it root's, and the service (User=maild, postfix's pipe) could then write nothing."""
+    storage = cfg.storage_path
+    where = existing_ancestor(storage)
+    try:
+        if os.geteuid() != 0 or where == storage.absolute() or where.stat().st_uid != 0:
+            return []
+    except OSError:
+        return []
+    if service_user(storage) is not None:
+        return []
+    user = os.environ.get("MAILD_USER") or SERVICE_USER
+    return [
+        f"storage.path {storage} does not exist and no user {user} who may enter {where} "
+        f"does: a command run as root would make it root's, which the service cannot write; "
+        f"make it first: install -d -o {user} -g {user} -m 0750 {storage} (README, Install)"
+    ]
+
+
 def config_warnings(cfg: Config) -> list[str]:
-    out = start_warnings(cfg) + unreadable_by_owner(cfg)
+    out = start_warnings(cfg) + unreadable_by_owner(cfg) + root_store_warning(cfg)
     if not cfg.support.authserv_id:
         out.append(NO_AUTHSERV_ID)
     if cfg.imap is not None and not cfg.imap.verify_tls:

@@ -227,9 +227,10 @@ def _load_app(args: argparse.Namespace) -> App:
     """Config, then the storage owner's identity (root never writes there), then
     the log target, then the App (which may create the storage's folders)."""
     config = config_mod.load(_config_path(args))
-    privileges.become_storage_owner(config.storage_path, _reads_only(args))
+    create = args.command in MAKE_STORE
+    privileges.become_storage_owner(config.storage_path, _reads_only(args), create)
     logsetup.use_target(config.log.target)
-    return App(config, create=args.command in MAKE_STORE)
+    return App(config, create=create)
 
 
 def _reads_only(args: argparse.Namespace) -> bool:

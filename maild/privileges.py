@@ -5,7 +5,9 @@ root-owned registry.json or open/*.json left by `sudo maild license add` makes
 the service fail every later mail. So a command run as root switches to the owner
 of storage.path (uid and gid) before it touches anything; when the storage does
 not exist yet, to the owner of its nearest existing parent (root for /var/lib:
-then root is the owner, and stays it). Any other user who cannot write there is
+then root is the owner, and stays it, unless the service's user exists: a command
+that may make the store then makes it for that user, as the unit's StateDirectory=
+would). Any other user who cannot write there is
 refused with one line naming the owner.
 
 Python imports modules on first use long after start (a charset's codec, the
@@ -37,6 +39,9 @@ PERMANENT_ERRNOS = frozenset(
 )
 
 
+SERVICE_USER = "maild"  # the unit's User= (systemd/maild.sysusers); env MAILD_USER
+
+
 class WrongUser(Exception):
     """The storage belongs to someone else and this user may not write it."""
 
@@ -56,13 +61,58 @@ def user_name(uid: int) -> str:
         return str(uid)
 
 
-def become_storage_owner(storage: Path, reads_only: bool = False) -> str | None:
+def service_user(storage: Path) -> pwd.struct_passwd | None:
+    """The user a store made by root at `storage` is for: MAILD_USER (default maild,
+    the unit's User=), when it exists, is not root and may enter the nearest existing
+    parent (a store it cannot reach would be no use to it). None else."""
+    try:
+        pw = pwd.getpwnam(os.environ.get("MAILD_USER") or SERVICE_USER)
+    except KeyError:
+        return None
+    if pw.pw_uid == 0 or not _may_enter(pw, existing_ancestor(storage)):
+        return None
+    return pw
+
+
+def _may_enter(pw: pwd.struct_passwd, folder: Path) -> bool:
+    """Whether `pw` may pass through `folder` and every folder above it (by the bits)."""
+    gids = set(os.getgrouplist(pw.pw_name, pw.pw_gid))
+    for path in [folder, *folder.parents]:
+        st = path.stat()
+        shift = 6 if st.st_uid == pw.pw_uid else 3 if st.st_gid in gids else 0
+        if not st.st_mode >> shift & 1:
+            return False
+    return True
+
+
+def make_for_service(storage: Path) -> None:
+    """As root, a storage that does not exist under a folder of root's (/var/lib before
+    the unit's first start made it with StateDirectory=): made as the unit makes it,
+    the service's user's, mode 0750, so that `sudo maild license add` before the first
+    start leaves no store the service cannot write. Left alone otherwise."""
+    where = existing_ancestor(storage)
+    if os.geteuid() != 0 or where == storage.absolute() or where.stat().st_uid != 0:
+        return
+    pw = service_user(storage)
+    if pw is None:
+        return
+    storage.mkdir(mode=0o750, parents=True)
+    os.chown(storage, pw.pw_uid, pw.pw_gid)
+    storage.chmod(0o750)  # whatever root's umask
+
+
+def become_storage_owner(
+    storage: Path, reads_only: bool = False, create: bool = False
+) -> str | None:
     """As root, become the owner of `storage` (see the module's docstring); the
     owner's name when it switched, else None. Raise WrongUser if the user it runs
     as then cannot write the storage (a read-only mount: root as well), unless the
     command only reads (`reads_only`) and the storage's file system is read-only: a
     disk remounted read-only after errors is when the admin most needs to read the
-    tickets, and nothing such a command does needs writing there."""
+    tickets, and nothing such a command does needs writing there. A command that may
+    make the store (`create`) makes a missing one for the service first."""
+    if create:
+        make_for_service(storage)
     where = existing_ancestor(storage)
     st = where.stat()
     if os.geteuid() != 0 or st.st_uid == 0:

@@ -14,6 +14,7 @@ import grp
 import os
 import pwd
 import shutil
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -584,3 +585,54 @@ def test_a_restore_whose_files_cannot_be_given_to_the_owner_leaves_nothing(desk,
     assert not (tmp_path / "lib").exists() and list(empty.iterdir()) == []
     r = desk.run("restore", str(archive), "--storage", str(empty), "--owner", "nobody")
     assert r.code == 0 and strangers(empty) == [], r.err  # the second try goes through
+
+
+def test_root_s_first_command_makes_a_missing_store_for_the_service_user(sink):
+    """Before the unit's first start /var/lib/maild does not exist: `sudo maild license
+    add` made the store root's (the owner of /var/lib), root's check-config said OK,
+    and then postfix's pipe as maild exited 75 for ever. A command that may make the
+    store makes it for the service's user (MAILD_USER, default maild), mode 0750; with
+    no such user, root's check-config warns and says how to make it."""
+    python = _python_for(OWNER.pw_uid, OWNER.pw_gid)
+    if python is None:
+        pytest.skip("no interpreter that nobody can read")
+    base = Path(tempfile.mkdtemp(prefix="maild-root-"))
+    try:
+        base.chmod(0o755)  # root's, as /var/lib
+        desk = Desk(base, sink.port)
+        desk.sections["storage"]["path"] = str(base / "lib" / "maild")
+        desk.config_mode = 0o644
+        desk.write_config()
+        data = base / "lib" / "maild"
+        env = dict(ENV, MAILD_USER="maild-no-such-user")
+        r = _run_env(desk, python, env, "check-config")
+        assert r.code == 0 and f"storage.path {data} does not exist and no user" in r.err, r
+        assert f"install -d -o maild-no-such-user -g maild-no-such-user -m 0750 {data}" in r.err
+        env = dict(ENV, MAILD_USER=OWNER.pw_name)
+        assert "does not exist" not in _run_env(desk, python, env, "check-config").err
+        args = ("license", "add", "--key", "K-1", "--level", "vip", "--email", "a@b.c")
+        r = _run_env(desk, python, env, *args)
+        assert r.code == 0, r
+        st = data.stat()
+        assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (
+            OWNER.pw_uid,
+            OWNER.pw_gid,
+            0o750,
+        )
+        assert strangers(data) == [] and (data / "registry.json").exists()
+        # the service (postfix's pipe as it) writes there
+        r = run(desk, python, "ingest", "-", stdin=make_mail(), user=OWNER.pw_uid)
+        assert r.code == 0, r
+    finally:
+        shutil.rmtree(base)
+
+
+def _run_env(desk: Desk, python: str, env: dict[str, str], *args: str) -> Result:
+    p = subprocess.run(
+        [python, "-m", "maild", "--config", str(desk.config), *args],
+        capture_output=True,
+        env=env,
+        cwd="/",
+        timeout=60,
+    )
+    return Result(p.returncode, p.stdout.decode(), p.stderr.decode())
