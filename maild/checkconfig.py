@@ -39,6 +39,7 @@ from maild.templatecheck import template_findings
 
 EX_OK, EX_CONFIG = 0, 78
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+STATE_ROOT = Path("/var/lib")  # where systemd's StateDirectory= makes a service's store
 # What maild trusts while support.authserv_id is unset (README, Trust): check-config
 # warns with it, `maild serve` logs it at start.
 NO_AUTHSERV_ID = (
@@ -161,11 +162,14 @@ def start_warnings(cfg: Config) -> list[str]:
 
 
 def root_store_warning(cfg: Config) -> list[str]:
-    """Run as root on a storage not made yet under a folder of root's, with no service
-    user to make it for (privileges.make_for_service): root's first command would make
-    it root's, and the service (User=maild, postfix's pipe) could then write nothing."""
+    """Run as root on a storage not made yet under /var/lib (where the unit's
+    StateDirectory= makes it), with no service user to make it for
+    (privileges.make_for_service): root's first command would make it root's, and the
+    service (User=maild, postfix's pipe) could then write nothing."""
     storage = cfg.storage_path
     where = existing_ancestor(storage)
+    if not storage.absolute().is_relative_to(STATE_ROOT):
+        return []
     try:
         if os.geteuid() != 0 or where == storage.absolute() or where.stat().st_uid != 0:
             return []

@@ -169,7 +169,8 @@ class Faults:
             f" ({path})" if path else "",
             f"; met on {mail_of(self.app, during)} spool {during}" if during else "",
         )
-        if self.tries >= ALERT_AFTER and not record.get("alerted"):
+        # (a corrupt file: status and the log name it; fsck --repair may be at work on it)
+        if self.tries >= ALERT_AFTER and not record.get("alerted") and not broken:
             ctx = {"error": error, "path": path, "since": self.app.fmt_time(record["since"])}
             ctx["storage"] = str(self.app.config.storage_path)
             record["alerted"] = alert(self.app, f"fault {record['since']}", "fault_alert.txt", ctx)
