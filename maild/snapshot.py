@@ -334,14 +334,16 @@ def find_ticket(
 
 
 def _answers_auto(app: App, msg: ParsedMessage, tid: str) -> bool:
-    """Whether ``msg`` answers automatic mail of ticket ``tid`` (In-Reply-To or the
-    last of References), that ticket's mail to someone else: another desk's robot
-    writing from a new address each round (ticket-1001@, ticket-1002@, ...)."""
-    refs = msg.in_reply_to or msg.references[-1:]
-    loaded = app.store.load(tid) if refs else None
+    """Whether ``msg`` answers automatic mail of ticket ``tid``, that ticket's mail to
+    someone else: another desk's robot writing from a new address each round
+    (ticket-1001@, ticket-1002@, ...), named in In-Reply-To or the last of References,
+    or by the subject's tag alone (robots.answered_from_side)."""
+    loaded = app.store.load(tid)
     if loaded is None:
         return False
-    return robots.answered(refs, msg.from_addr, loaded[1], app.policy.staff) is not None
+    refs = msg.in_reply_to or msg.references[-1:]
+    staff = app.policy.staff
+    return robots.answered_from_side(refs, msg.from_addr, loaded[1], staff) is not None
 
 
 def _merged_into(app: App, tid: str) -> str:

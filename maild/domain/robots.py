@@ -16,9 +16,17 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from maild.domain.records import MessageRecord
+from maild.domain.spelling import routed_domain
 from maild.domain.withdrawn import withdrawn_for, withdrawn_ids
 
-__all__ = ["FOREIGN_TAG_RE", "answered", "auto_ids", "fast_reply", "robot_reason"]
+__all__ = [
+    "FOREIGN_TAG_RE",
+    "answered",
+    "answered_from_side",
+    "auto_ids",
+    "fast_reply",
+    "robot_reason",
+]
 
 FAST_MINUTES = 5
 # A person may answer an acknowledgement quickly once or twice ("and the log"); the
@@ -79,6 +87,53 @@ def answered(
         None,
     )
     return ours.get(last["message_id"]) if last and last.get("message_id") else None
+
+
+def answered_from_side(
+    refs: Iterable[str], sender: str, messages: list[MessageRecord], staff: Iterable[str]
+) -> datetime | None:
+    """When our automatic mail that a stranger's message naming this ticket answers
+    was sent, or None: that mail went to another address, as another desk's robot
+    writes from a new address each round (ticket-1001@, ticket-1002@, ...).
+
+    Named in In-Reply-To/References; a message naming none of the thread's mail
+    (a robot that threads by our tag alone) answers the last mail the thread sent
+    the sender's side, an address at its domain (in either spelling: routed_domain),
+    if that was automatic: each round's confirmation went to the robot's last
+    address, and its answer came from the next. A message naming a mail of the
+    thread that was no automatic one (a staff answer) answers a person."""
+    refs = list(refs)
+    ours = auto_ids(messages, staff)
+    times = [ours[r] for r in refs if r in ours]
+    if times:
+        return max(times)
+    if set(refs) & _thread_ids(messages):
+        return None
+    side, staff = _domain(sender), set(staff)
+    if not side:
+        return None
+    for m in reversed(messages):
+        if m.get("direction") != "out":
+            continue
+        went = [a for a in m.get("to") or () if a not in staff and not withdrawn_for(m, a)]
+        if any(_domain(a) == side for a in went):
+            ids = (m.get("message_id"), *(m.get("copies") or {}).values())
+            return next((ours[i] for i in ids if i in ours), None)
+    return None
+
+
+def _thread_ids(messages: list[MessageRecord]) -> set[str]:
+    """Every Message-ID the thread holds: its mail's, and each copy's of ours."""
+    ids = {m.get("message_id") or "" for m in messages}
+    for m in messages:
+        ids.update((m.get("copies") or {}).values())
+    return ids - {""}
+
+
+def _domain(address: str) -> str:
+    """The domain of ``address`` as mail is routed to it, "" without one."""
+    _local, at, domain = address.rpartition("@")
+    return routed_domain(domain) if at and domain else ""
 
 
 def robot_reason(

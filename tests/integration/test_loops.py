@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import Desk, make_mail
 
 
@@ -78,6 +80,53 @@ def test_a_robot_answering_from_a_new_address_each_round_gets_one_mail(tmp_path,
     assert len(desk.tickets()) == 2
     [notice] = [m for m in sink.to("anna@example.com") if robots["tid"] in m.subject]
     assert "подтверждение не отправлено" in notice.text
+
+
+@pytest.mark.parametrize("tagged", [False, True], ids=["re", "own-tag"])
+def test_a_robot_threading_by_our_tag_alone_from_a_new_address_gets_one_mail(
+    tmp_path, sink, tagged
+):
+    """Another desk answering each of our mails from ticket-<N>@desk.example, subject
+    «Re: <ours>» or «[Ticket#N] …: <ours>», without In-Reply-To, References or
+    Auto-Submitted: each answer opened a ticket that refers to the last, whose
+    confirmation it answered again: 40 rounds, 41 mails to it, 41 notices to each
+    staff member, no cap reached. Naming a ticket whose last mail to its domain was
+    automatic, it answers that mail: no confirmation, the loop ends."""
+    desk = Desk(tmp_path, sink.port)
+    desk.ingest(make_mail(sender="ticket-1000@desk.example", subject="Проблема с лицензией"))
+    desk.flush()
+    for n in range(1, 11):
+        got = [r for r in sink.received if r.rcpt_tos[0].endswith("@desk.example")]
+        if len(got) < n:
+            break
+        ours = got[-1].subject
+        subject = f"[Ticket#{1000 + n}] Ваш запрос принят: {ours}" if tagged else f"Re: {ours}"
+        robot = f"ticket-{1000 + n}@desk.example"
+        desk.ingest(make_mail(sender=robot, subject=subject, body=f"Номер запроса {1000 + n}."))
+        desk.flush()
+    sink.wait_for(3 + 2)
+    robot_mail = [r for r in sink.received if r.rcpt_tos[0].endswith("@desk.example")]
+    assert [r.rcpt_tos for r in robot_mail] == [["ticket-1000@desk.example"]]
+    assert len(desk.tickets()) == 2
+    assert len(sink.to("anna@example.com")) == len(sink.to("boris@example.com")) == 2
+    [notice] = [m for m in sink.to("anna@example.com") if "ticket-1001" in m.text]
+    assert "подтверждение не отправлено" in notice.text
+
+
+def test_a_person_naming_a_tid_from_another_domain_is_confirmed(tmp_path, sink):
+    """A stranger at another domain who writes a new mail with someone's TID (the
+    ticket's only mail out so far automatic) opens a ticket of their own and gets its
+    confirmation: only the ticket's own domain answers its automatic mail so."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail())
+    other = desk.ingest_tid(
+        make_mail(sender="olga@other-shop.example", subject=f"Вопрос по [TID#{tid}]")
+    )
+    desk.flush()
+    sink.wait_for(6)
+    assert other != tid and desk.ticket(other)["refers_to"] == tid
+    [confirmation] = sink.to("olga@other-shop.example")
+    assert other in confirmation.subject
 
 
 def test_accepted_attachments_are_stored_once_by_hash(tmp_path, sink):

@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from maild.domain.caps import Caps, cap_reached, counted_copy, mailbox_of, uncounted
 from maild.domain.replyaddr import sign, sign_for, signed_for, verify
-from maild.domain.robots import FOREIGN_TAG_RE, answered, auto_ids, fast_reply, robot_reason
+from maild.domain.robots import (
+    FOREIGN_TAG_RE,
+    answered,
+    answered_from_side,
+    auto_ids,
+    fast_reply,
+    robot_reason,
+)
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 STAFF = ("anna@example.com",)
@@ -305,3 +312,48 @@ def test_a_tag_of_the_customers_own_subject_is_no_sign_of_a_robot() -> None:
     assert robot_reason(subject=subject, own_subject=own, **kw) is None
     assert robot_reason(subject=subject.replace("Re:", "[#117904] Re:"), own_subject=own, **kw)
     assert robot_reason(subject=subject, own_subject=own.upper().replace(" ", "  "), **kw) is None
+
+
+def test_a_stranger_naming_nothing_answers_the_last_mail_to_its_domain_if_automatic() -> None:
+    """Another desk's robot writes from a new address each round (ticket-1001@,
+    ticket-1002@), threading by our tag alone: the last mail the ticket sent its
+    domain was automatic, so it answers that; a staff answer after it is a person's."""
+    conf = out("<c1@x>", T0, to="ticket-1000@desk.example")
+    robot = "ticket-1001@desk.example"
+    assert answered_from_side([], robot, [conf], STAFF) == T0
+    assert answered_from_side([], "ticket-1002@desk.example.", [conf], STAFF) == T0
+    answer = out("<s1@x>", T0 + timedelta(hours=1), to="ticket-1000@desk.example", kind="staff")
+    assert answered_from_side([], robot, [conf, answer], STAFF) is None
+    # mail to staff is no mail to the sender's side, whatever domain staff share
+    notice = out("<n1@x>", T0 + timedelta(hours=2), to="anna@desk.example", kind="notice")
+    assert answered_from_side([], robot, [conf, notice], (*STAFF, "anna@desk.example")) == T0
+
+
+def test_a_stranger_at_another_domain_answers_no_automatic_mail_by_its_tag() -> None:
+    conf = out("<c1@x>", T0, to="ivan@shop.example")
+    assert answered_from_side([], "olga@other.example", [conf], STAFF) is None
+    assert answered_from_side([], "", [conf], STAFF) is None
+
+
+def test_a_withdrawn_mail_to_the_side_was_never_answered() -> None:
+    conf = {**out("<c1@x>", T0, to="ticket-1000@desk.example"), "withdrawn": "blocked"}
+    assert answered_from_side([], "ticket-1001@desk.example", [conf], STAFF) is None
+
+
+def test_threading_headers_say_what_a_stranger_answers() -> None:
+    """Named in In-Reply-To: our automatic mail to anyone (its own copy too), or a
+    person's mail of the thread; a Message-ID the thread does not hold names nothing,
+    and the mail to the sender's side decides."""
+    conf = out("<c1@x>", T0, to="ivan@shop.example")
+    answer = out("<s1@x>", T0 + timedelta(hours=1), to="ivan@shop.example", kind="staff")
+    thread = [conf, answer]
+    assert answered_from_side(["<c1@x>"], "bot@desk.example", thread, STAFF) == T0
+    assert answered_from_side(["<s1@x>"], "petr@shop.example", thread, STAFF) is None
+    assert answered_from_side(["<own@desk>"], "bot@desk.example", thread, STAFF) is None
+    robot_side = [out("<c2@x>", T0, to="ticket-1000@desk.example")]
+    assert answered_from_side(["<own@desk>"], "bot@desk.example", robot_side, STAFF) == T0
+
+
+def test_the_other_spelling_of_a_domain_is_the_same_side() -> None:
+    conf = out("<c1@x>", T0, to="ticket-1000@xn--80atjc.xn--p1ai")
+    assert answered_from_side([], "ticket-1001@окна.рф", [conf], STAFF) == T0
