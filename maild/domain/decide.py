@@ -40,6 +40,7 @@ from maild.domain.snapshot import Snapshot
 from maild.domain.staffreply import decide_staff
 from maild.domain.ticket import customers
 from maild.domain.tid import clean_subject
+from maild.domain.undeliverable import repeated, report_key
 from maild.domain.verify import sender_verified
 
 log = logging.getLogger("maild.pipeline")
@@ -80,6 +81,8 @@ def decide(
         return staffmail.decide_missing(ctx)
     if loaded is None:
         decision = decide_new(ctx, *cap_participants(policy, msg))
+    elif snap.our_bounce and repeated(loaded[1], record["report_of"]):
+        decision = _reported_before(ctx, *loaded)
     elif snap.staff_signed and snap.staff_signed not in policy.staff:  # for the head
         decision = staffmail.decide_head(ctx, *loaded, snap.staff_signed)
     elif snap.staff_signed and not claims_staff:  # staff's reply address, another From
@@ -100,6 +103,22 @@ def decide(
     if robot:
         decision = trust.note_robot(decision, sender, robot, now)
     return replace(decision, attachments=attachments)
+
+
+def _reported_before(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
+    """A report of our mail that the thread holds one of already, saying the same of
+    the same mail (undeliverable.repeated): kept in the thread, told to no one,
+    changing nothing. Each report of it with a fresh Message-ID had been a notice to
+    each staff member, uncapped: reports of our mail are bounded by the mail we sent,
+    and this one is not."""
+    record = ctx.record
+    log.info(
+        "%s [TID#%s] a report of %s again: kept, no notice",
+        logged_id(ctx.msg.message_id),
+        ticket["tid"],
+        logged_id(ctx.msg.reported_message_id or ""),
+    )
+    return Decision("appended", ticket["tid"], ticket, [*messages, record], record)
 
 
 def _without_held_files(
@@ -161,6 +180,7 @@ def incoming_record(
         record["automated"] = scr.reason
     if snap.our_bounce:
         record["kind"] = "notice"
+        record["report_of"] = report_key(msg.reported_message_id or "", msg.delivery_status)
     return record
 
 

@@ -31,8 +31,7 @@ Direction = Literal["in", "out"]
 # confirmation/acknowledgement a customer gets, a notice (to staff, or a templated
 # mail to the customer; also a bounce of our own mail).
 Kind = Literal["customer", "staff", "note", "confirmation", "notice"]
-# An outbox entry's kind: the thread kinds of mail sent, and mail about no ticket;
-# "" when the caller named none.
+# An outbox entry's kind: the thread kinds of mail sent, mail about no ticket; "": unnamed
 OutboxKind = Literal["confirmation", "notice", "staff", "alert", "report", ""]
 
 
@@ -155,6 +154,7 @@ MessageRecord = TypedDict(
         "status_question": NotRequired[bool],  # answered with the ticket's status
         "thanks": NotRequired[bool],  # only thanks, to a closed ticket: kept, not reopening
         "asked_to_join": NotRequired[list[str]],
+        "report_of": NotRequired[str],  # a report of our mail: undeliverable.report_key
         # staff replies
         "commands": NotRequired[list[str]],
         "folded": NotRequired[list[str]],  # customer notices folded into the reply

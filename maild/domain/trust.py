@@ -67,7 +67,8 @@ def notice_sender(ctx: Context) -> tuple[str | None, bool]:
     otherwise get staff a notice per mail without end. (None, False), neither capped
     so nor counted: mail a staff member or the head proves (support's own side, whose
     mail the caps on automatic mail leave alone too), and a report of our own mail
-    (snapshot.our_bounce: bounded by the mail we sent, not an outsider's)."""
+    (snapshot.our_bounce: bounded by the mail we sent, not an outsider's; the same
+    report of the same mail again is told to no one: decide._reported_before)."""
     snap, msg, policy = ctx.snapshot, ctx.msg, ctx.policy
     if snap.our_bounce or (msg.from_addr in policy.staff and snap.staff_verified):
         return None, False

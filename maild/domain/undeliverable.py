@@ -26,12 +26,23 @@ Pure.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from maild.domain.addresses import comparable_address
 from maild.domain.records import OutboxKind, Ticket, UndeliverableMark
 
-__all__ = ["as_kept", "held", "lift", "mark", "marked", "named", "reported"]
+__all__ = [
+    "as_kept",
+    "held",
+    "lift",
+    "mark",
+    "marked",
+    "named",
+    "report_key",
+    "repeated",
+    "reported",
+]
 
 # The mail still tried on a refused address: a staff member's reply relayed to it
 TRIED_KINDS: frozenset[str] = frozenset({"staff"})
@@ -89,6 +100,25 @@ def reported(report: str | None) -> dict[str, str]:
             diagnostic = fields.get("diagnostic-code", "").split(";", 1)[-1].strip()
             failed[addresses[0]] = diagnostic or status
     return failed
+
+
+def report_key(reported_id: str, report: str | None) -> str:
+    """What a report of our mail counts once as (`repeated`): the Message-ID of the
+    mail it is about and what it says of it, one of three: "failed" (a recipient's
+    Action), else "delayed", else "other" (delivered, relayed: a report nobody asked
+    for). So a relay's warning and its failure later are two reports, each told to
+    staff; the same said again (a forger sending one report of the mail they hold over
+    and over under fresh Message-IDs) is not: what reports tell staff is bounded by
+    the mail maild sent."""
+    actions = {fields.get("action", "").lower() for _a, fields in _recipients(report)}
+    said = next((a for a in ("failed", "delayed") if a in actions), "other")
+    return f"{said} {reported_id}"
+
+
+def repeated(messages: Iterable[Mapping[str, Any]], key: str) -> bool:
+    """Whether the thread holds a report of our mail under `key` (report_key) already:
+    this one stays in the thread, told to no one, changing nothing."""
+    return any(m.get("direction") == "in" and m.get("report_of") == key for m in messages)
 
 
 def named(report: str | None) -> set[str]:

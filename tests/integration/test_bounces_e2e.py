@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import make_mail
+from tests.helpers import make_mail, staff_reply
 
 CUSTOMER = "ivan@shop-example.ru"
 
@@ -77,6 +77,45 @@ def test_a_delay_warning_marks_nothing(desk, sink):
     assert desk.ingest(warning).out == f"appended [TID#{tid}]\n"
     desk.flush()
     assert len(sink.to(CUSTOMER)) == 1
+    assert "undeliverable" not in desk.ticket(tid)
+
+
+def _again(report: bytes, n: int, sender: str = "") -> bytes:
+    """`report` under a fresh Message-ID (and From), as a forger sends it again."""
+    report = report.replace(b"Message-ID: <", f"Message-ID: <again{n}.".encode(), 1)
+    if sender:
+        report = report.replace(b"From: MAILER-DAEMON@mx.shop-example.ru", sender.encode(), 1)
+    return report
+
+
+def test_a_report_of_one_mail_said_again_and_again_is_told_once(desk, sink):
+    """An outsider sends back a delivery report about their own confirmation over and
+    over, each under a fresh Message-ID (and From): reports of our mail went to staff
+    uncapped, so 80 reports made 80 notices to each staff member, where 160 plain
+    mails made 24. The same report of the same mail is told once; it stays in the
+    thread and marks nothing again. The relay's warning and its failure later are two."""
+    tid = desk.ingest_tid(make_mail(sender="eve@attacker.example"))
+    desk.flush()
+    [confirmation] = sink.to("eve@attacker.example")
+    before = len(sink.to("anna@example.com"))
+    warning = _report(confirmation.raw, "delayed", "4.4.1", "Delayed Mail", "eve@attacker.example")
+    failed = _report(confirmation.raw, "failed", "5.1.1", "Undelivered", "eve@attacker.example")
+    for n in range(30):
+        desk.ingest(_again(warning if n < 3 else failed, n, f"From: bounce{n}@mx{n}.example"))
+    desk.flush()
+    sink.wait_for(before * 2 + 4)
+    told = sink.to("anna@example.com")[before:]
+    assert len(told) == 2, [m.subject for m in told]
+    assert len(sink.to("boris@example.com")[before:]) == 2
+    assert told[1].subject.startswith("Письмо клиенту не доставлено: ")
+    ticket = desk.ticket(tid)
+    reports = [m for m in ticket["messages"] if m["direction"] == "in"][1:]
+    assert len(reports) == 30  # every one kept in the thread
+    assert "eve@attacker.example" in ticket["undeliverable"]
+    # staff add the address again: the same failure said once more marks nothing
+    desk.ingest(staff_reply(tid, "#cc eve@attacker.example\nАдрес верный."))
+    desk.ingest(_again(failed, 99))
+    desk.flush()
     assert "undeliverable" not in desk.ticket(tid)
 
 

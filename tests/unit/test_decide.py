@@ -468,3 +468,41 @@ def test_another_help_desks_robot_answering_our_mail_is_noted_once_and_gets_none
         d = answer(**headers)
         assert "robots" not in d.ticket or not d.ticket["robots"], headers
         assert any(o.to == [CUSTOMER] for o in d.outgoing), headers
+
+
+def _dsn(about: str, n: int) -> ParsedMessage:
+    """The n-th delivery report (a fresh Message-ID each) that our mail `about` failed."""
+    raw = (
+        "From: MAILER-DAEMON@mx.shop-example.ru\r\nTo: support@example.com\r\n"
+        f"Subject: Undelivered Mail\r\nMessage-ID: <dsn{n}@mx.shop-example.ru>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.shop-example.ru\r\n\r\n"
+        f"Final-Recipient: rfc822; {CUSTOMER}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"Message-ID: {about}\r\nSubject: x\r\n\r\n--B--\r\n"
+    )
+    return parse(raw.encode())
+
+
+def test_a_report_of_our_mail_said_again_is_kept_and_told_to_no_one() -> None:
+    """Reports of our mail are no outsider's mail (no cap counts them): one report per
+    mail and what it says is told; the same again, under a fresh Message-ID, is kept in
+    the thread and changes nothing."""
+    ticket, messages = _ticket()
+    ident = identify(CUSTOMER, [LICENSE], [], NOW.date())
+    snap = Snapshot("1111-2222", (ticket, messages), ident, False, our_bounce=True)
+    first = _decide(snap, _dsn("<conf@example.com>", 1))
+    assert first.incoming["report_of"] == "failed <conf@example.com>"
+    assert [o.template for o in first.outgoing] == ["staff_followup.txt"]
+    assert CUSTOMER in first.ticket["undeliverable"]
+    staff_cc = {**first.ticket}
+    del staff_cc["undeliverable"]  # staff added the address again (#cc)
+    snap = dataclasses.replace(snap, loaded=(staff_cc, first.messages))
+    again = _decide(snap, _dsn("<conf@example.com>", 2))
+    assert again.outcome == "appended" and again.outgoing == []
+    assert again.ticket == staff_cc and again.messages[-1] is again.incoming
+    other = _decide(snap, _dsn("<ack@example.com>", 3))  # another mail of ours
+    assert [o.template for o in other.outgoing] == ["staff_followup.txt"]

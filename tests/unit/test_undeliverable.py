@@ -88,3 +88,23 @@ def test_only_a_failure_of_the_recipients_address_marks_it():
         assert ud.reported(block(action, status)) == {}, (action, status)
     assert ud.reported("Final-Recipient: rfc822; no-address\nAction: failed\nStatus: 5.1.1") == {}
     assert ud.reported(None) == {} and ud.named(None) == set()
+
+
+def test_a_report_counts_once_per_mail_and_what_it_says_of_it():
+    """The key a report of our mail is told to staff once under: the mail it is about,
+    and failed, else delayed, else other (whatever else the Action fields say)."""
+    assert ud.report_key("<c1@x>", REPORT) == "failed <c1@x>"
+    delayed = "Final-Recipient: rfc822; ivan@shop.ru\nAction: Delayed\nStatus: 4.4.1\n"
+    assert ud.report_key("<c1@x>", delayed) == "delayed <c1@x>"
+    for odd in ("Action: delivered\n", "Action: x-made-up-1\n", "", None):
+        assert ud.report_key("<c1@x>", odd and f"Final-Recipient: rfc822; a@b.ru\n{odd}") == (
+            "other <c1@x>"
+        )
+    thread = [
+        {"direction": "out", "message_id": "<c1@x>"},
+        {"direction": "in", "report_of": "delayed <c1@x>"},
+    ]
+    assert ud.repeated(thread, "delayed <c1@x>")
+    assert not ud.repeated(thread, "failed <c1@x>")
+    assert not ud.repeated(thread, "delayed <c2@x>")
+    assert not ud.repeated([{"direction": "out", "report_of": "failed <c1@x>"}], "failed <c1@x>")
