@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from maild import withdrawals
+from maild import deskcap, withdrawals
 from maild.app import App
 from maild.domain.caps import (
     AUTO_KINDS,
@@ -265,6 +265,7 @@ def check_caps(
     may_be_queued: bool = True,
     about_sender: str | None = None,
     proven: bool = False,
+    desk: bool = False,
 ) -> CapCheck:
     """The one rule capping a mail about to be queued as outbox id `key`, pipeline and
     jobs alike (`mail`: TID, template, Message-ID of its cause or ""; `staff`: the
@@ -275,7 +276,7 @@ def check_caps(
     answering mail nobody verified (`unverified`: to whoever it claimed to be), is
     capped (domain.caps); and a staff notice about an outsider's mail
     (`about_sender`, Outgoing.about_sender; `proven`, Outgoing.sender_proven) per
-    sender (sender_cap)."""
+    sender (sender_cap); `desk`: desk-wide too (Outgoing.desk_capped, deskcap.py)."""
     tid, template, msgid = mail
     automatic = auto and kind in AUTO_KINDS and (unverified or not set(to) <= staff)
     queued = may_be_queued and app.outbox.known(key)
@@ -284,6 +285,8 @@ def check_caps(
     if queued or not automatic:
         return CapCheck(to, None, queued, automatic)
     allowed, why = capped(app, to, thread, now)
+    if allowed and desk and (over := deskcap.reached(app, now)):
+        allowed, why = [], over
     if allowed:
         return CapCheck(allowed, None, False, True)
     log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(to), why)

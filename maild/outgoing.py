@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from maild import guard
+from maild import deskcap, guard
 from maild.app import App
 from maild.domain import capped, caps
 from maild.domain.decision import Outgoing, copy_key, msg_key
@@ -165,6 +165,7 @@ def send(
         may_be_queued=may_be_queued,
         about_sender=out.about_sender,
         proven=out.sender_proven,
+        desk=out.desk_capped,
     )
     if check.suppressed is None:
         record = _queue(app, out, check, (tid, now), staff, replying_to)
@@ -228,6 +229,8 @@ def _queue(
         if check.automatic:
             for addr in to:
                 app.store.record_auto_reply(caps.mailbox_of(addr), now)
+            if out.desk_capped:
+                deskcap.count(app, now)
     return _sent(app, out, letters, check, staff)
 
 

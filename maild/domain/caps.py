@@ -27,6 +27,7 @@ __all__ = [
     "Caps",
     "NoticeCap",
     "cap_reached",
+    "confirmations_cap_reached",
     "counted_copy",
     "mailbox_of",
     "notice_cap",
@@ -70,6 +71,21 @@ def cap_reached(
     if sum(t > hour for t in to_ticket) >= caps.per_ticket_hour:
         return f"не больше {_letters(caps.per_ticket_hour)} по обращению в час"
     return None
+
+
+def confirmations_cap_reached(limit: int, sent: Iterable[datetime], now: datetime) -> str | None:
+    """Whether one more new ticket's confirmation to a sender whose mail proves nothing
+    would break the desk-wide cap (support.max_confirmations_per_hour, `limit`; `sent`:
+    when such confirmations went, to anyone): its words (Russian, for the ticket), or
+    None. The caps per address and ticket let a flood of forged mail under a new
+    address and domain each (a spammer's subject and link, a victim's From) get every
+    one of them a confirmation, the desk mailing the spam out; the site's form has
+    such a limit of its own (web.max_confirmations_per_hour). 0: none goes."""
+    hour = now - timedelta(hours=1)
+    if sum(t > hour for t in sent) < limit:
+        return None
+    letters = ru_plural(limit, "письма", "писем", "писем")
+    return f"не больше {limit} {letters} о регистрации в час всем непроверенным отправителям вместе"
 
 
 def counted_copy(kind: str, role: str | None) -> bool:

@@ -29,14 +29,14 @@ from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
 from maild.domain.sla import LEVELS, passed
 from maild.domain.tid import clean_subject, find_tid
+from maild.domain.verify import proves_sender
 
 log = logging.getLogger("maild.pipeline")
 
 
 def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> Decision:
-    """A new ticket: staff are told, the customer gets the confirmation. The notice
-    names ``participants`` (To/Cc who get every answer: staff see it before they
-    answer) and ``left_out`` (To/Cc past limits.max_participants)."""
+    """A new ticket: staff are told, the customer confirmed. Staff's notice names
+    ``participants`` (To/Cc who get every answer) and ``left_out`` (past the limit)."""
     policy, msg, ident, snap = ctx.policy, ctx.msg, ctx.ident, ctx.snapshot
     tid, refers_to = snap.tid, snap.refers_to
     requester = msg.from_addr  # never the Reply-To by itself: it proves no one
@@ -90,6 +90,7 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
                 record=True,
                 # to a staff address a forged From names: capped as automatic mail is
                 unverified=requester in policy.staff and not snap.staff_verified,
+                desk_capped=not proves_sender(msg, policy),
             )
         )
     return Decision("new", tid, ticket, [ctx.record], ctx.record, outgoing)

@@ -63,6 +63,9 @@ class Outgoing:
     # not capped so, nor counted (trust.notice_sender)
     about_sender: str | None = None
     sender_proven: bool = False
+    # a new ticket's confirmation to a sender whose mail proves nothing: capped desk-wide
+    # too, all such senders together (caps.confirmations_cap_reached, deskcap.py)
+    desk_capped: bool = False
     # a Reply-To of its own instead of the ticket's, signed for each recipient: the
     # notice answering a reply to a list gives the list's (domain.listreply)
     reply_to: str | None = None

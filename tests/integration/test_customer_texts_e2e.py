@@ -36,7 +36,7 @@ def test_staff_are_told_at_the_top_when_a_cap_stopped_the_confirmation(tmp_path,
     head = capped.text.split("Уровень:", 1)[0]  # above the level: near the top
     assert "клиенту НЕ отправлено письмо о регистрации обращения" in head, capped.text
     said = _words(head)
-    assert f"предел автоматических писем на адрес {CUSTOMER}" in said
+    assert f"на адрес {CUSTOMER}: достигнут предел автоматических писем" in said
     assert "(не больше 2 автоматических писем адресу в час)" in said
     assert "ответьте клиенту сами" in said
     for tid in tids[:2]:  # confirmed: nothing of the kind

@@ -506,3 +506,22 @@ def test_a_report_of_our_mail_said_again_is_kept_and_told_to_no_one() -> None:
     assert again.ticket == staff_cc and again.messages[-1] is again.incoming
     other = _decide(snap, _dsn("<ack@example.com>", 3))  # another mail of ours
     assert [o.template for o in other.outgoing] == ["staff_followup.txt"]
+
+
+def test_a_confirmation_is_capped_desk_wide_unless_the_mail_proves_its_sender() -> None:
+    """Of a new ticket, the confirmation to a sender whose mail proves nothing counts in
+    the cap on all such senders together; DKIM/SPF for the From (with authserv_id), or
+    a reply address signed for it, leave it to the caps per address and ticket."""
+    ident = identify("olga@shop-b.example", [], [], NOW.date())
+    snap = Snapshot("5555-0009", None, ident, False)
+    policy = dataclasses.replace(POLICY, authserv_id="mx.example.com")
+    proof = "mx.example.com; dkim=pass header.d=shop-b.example"
+    for headers, capped in (({}, True), ({"Authentication-Results": proof}, False)):
+        msg = _msg(sender="olga@shop-b.example", headers=headers)
+        d = decide(snap, msg, screen(msg, SUPPORT), NOW, policy)
+        [confirmation] = [o for o in d.outgoing if o.kind == "confirmation"]
+        assert confirmation.desk_capped is capped
+    signed = sign_for("1111-2222", "olga@shop-b.example", SECRET, SUPPORT)
+    d = _decide(snap, _msg(sender="olga@shop-b.example", to=signed))
+    assert [o.desk_capped for o in d.outgoing if o.kind == "confirmation"] == [False]
+    assert not [o for o in d.outgoing if o.kind == "notice" and o.desk_capped]

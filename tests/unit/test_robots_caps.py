@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from maild.domain.caps import Caps, cap_reached, counted_copy, mailbox_of, uncounted
+from maild.domain.caps import (
+    Caps,
+    cap_reached,
+    confirmations_cap_reached,
+    counted_copy,
+    mailbox_of,
+    uncounted,
+)
 from maild.domain.replyaddr import sign, sign_for, signed_for, verify
 from maild.domain.robots import (
     FOREIGN_TAG_RE,
@@ -357,3 +364,14 @@ def test_threading_headers_say_what_a_stranger_answers() -> None:
 def test_the_other_spelling_of_a_domain_is_the_same_side() -> None:
     conf = out("<c1@x>", T0, to="ticket-1000@xn--80atjc.xn--p1ai")
     assert answered_from_side([], "ticket-1001@окна.рф", [conf], STAFF) == T0
+
+
+def test_the_desk_wide_cap_counts_every_senders_confirmations_of_the_last_hour() -> None:
+    sent = [T0 - timedelta(minutes=m) for m in (1, 20, 59)]
+    assert confirmations_cap_reached(4, sent, T0) is None
+    why = confirmations_cap_reached(3, sent, T0)
+    assert why == "не больше 3 писем о регистрации в час всем непроверенным отправителям вместе"
+    assert confirmations_cap_reached(1, sent[:1], T0).startswith("не больше 1 письма ")
+    old = [T0 - timedelta(minutes=60), T0 - timedelta(hours=5)]  # an hour old: counts not
+    assert confirmations_cap_reached(1, old, T0) is None
+    assert confirmations_cap_reached(0, [], T0) is not None  # 0: none goes

@@ -27,7 +27,7 @@ __all__ = ["read_record"]
 # fields are per kind ("<kind>_listed", "<kind>_singles": reminder, escalation, refused)
 # (proven_*: the bucket of staff notices about mail proving its From, indexes.NOTICE_FIELDS;
 # a record written before it was added has none, which reads as no notices)
-TIMES = ("auto_replies", "staff_notices", "proven_notices")
+TIMES = ("auto_replies", "staff_notices", "proven_notices", "desk_confirmations")
 TIME = ("notices_held", "proven_held")
 _TIMES_END, _TIME_END = "_singles", "_listed"
 

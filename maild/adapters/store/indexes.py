@@ -7,7 +7,9 @@ index/address/<ab>/<hash>  per address: first ticket, recent automatic replies, 
                            when staff were told of a flood);
                            of a staff member or the head, the reminders (escalations; notices
                            of refused mail) that went to them lately singly, and when the last
-                           list (domain.pace); read whole or in part (addressrec.py)
+                           list (domain.pace); of support's own address, the desk-wide
+                           cap's confirmations (deskcap.py); read whole or in part
+                           (addressrec.py)
 index/redact/<tid>         closed tickets waiting for credential redaction
 """
 
@@ -45,6 +47,8 @@ def index_path(root: str, kind: str, key: str) -> str:
 # (when notices went, when staff were told notices are held), of mail proving nothing
 # (False) and of mail proving its From (True)
 NOTICE_FIELDS = {False: ("staff_notices", "notices_held"), True: ("proven_notices", "proven_held")}
+# in support's own address's record: the desk-wide confirmations (deskcap.py)
+DESK_FIELD = "desk_confirmations"
 
 
 def _times(address_record: dict[str, Any], key: str = "auto_replies") -> list[datetime]:
@@ -165,6 +169,17 @@ class Indexes:
             return False
         self._save_address(address, {**record, "auto_replies": [t.isoformat() for t in times]})
         return True
+
+    def desk_confirmations(self, desk: str) -> list[datetime]:
+        """When new tickets' confirmations to senders whose mail proves nothing went
+        lately, all together (deskcap.py), from the record of support's own address."""
+        return _times(self._address(desk), DESK_FIELD)
+
+    def record_desk_confirmation(self, desk: str, when: datetime) -> None:
+        record = self._address(desk)
+        since = when - caps.NOTICE_WINDOW  # the cap counts an hour back
+        times = [t for t in _times(record, DESK_FIELD) if t > since] + [when]
+        self._save_address(desk, {**record, DESK_FIELD: [t.isoformat() for t in times]})
 
     def staff_notices(
         self, address: str, proven: bool = False

@@ -247,6 +247,12 @@ class Store:
     def uncount_auto_reply(self, address: str, queued_at: datetime) -> bool:
         return self.indexes.uncount_auto_reply(address, queued_at)
 
+    def desk_confirmations(self, desk: str) -> list[datetime]:
+        return self.indexes.desk_confirmations(desk)
+
+    def record_desk_confirmation(self, desk: str, when: datetime) -> None:
+        self.indexes.record_desk_confirmation(desk, when)
+
     def staff_notices(
         self, address: str, proven: bool = False
     ) -> tuple[list[datetime], datetime | None]:
