@@ -51,10 +51,10 @@ def test_forged_mail_from_many_domains_gets_confirmations_up_to_the_desk_cap(tmp
     assert len([e for e in out if "victim" in e["to"][0]]) == 3
 
 
-def test_the_desk_cap_defaults_to_thirty_an_hour(tmp_path, sink):
+def test_the_desk_cap_defaults_to_sixty_an_hour(tmp_path, sink):
     desk = Desk(tmp_path, sink.port)
-    for i in range(32):
+    for i in range(62):
         desk.ingest(make_mail(sender=f"victim{i}@domain{i}.example", subject=SPAM))
     desk.flush()
-    sink.wait_for(30 + 2 * 32)
-    assert len(_victims(sink)) == 30
+    sink.wait_for(60 + 2 * 62)
+    assert len(_victims(sink)) == 60
