@@ -58,6 +58,11 @@ class Ratings:
         self.claims = {k: v for k, v in self.claims.items() if now - v[1] < CLAIM_SECONDS}
         self.claims[_closing(ticket)] = (rating, now)
 
+    def drop(self, ticket: Ticket) -> None:
+        """The claiming post was not spooled (its disk full: the page asks to post it
+        again in a few minutes): the closing is not rated, and a post of it is taken."""
+        self.claims.pop(_closing(ticket), None)
+
 
 def rated_meanwhile(
     store: Any, tid: str, message_id: str

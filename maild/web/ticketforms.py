@@ -96,10 +96,14 @@ class TicketForms:
             return site.redirect(f"{site.prefix}/t/{token}?sent=reply")  # back, and sent again
         if action == "rate":  # no await since `given`: the check and the claim are one step
             self.ratings.claim(ticket, text)
-        raw, message_id = await self.message(
-            action, address, ticket, messages, subject, text, files, nonce
-        )
-        stored = await site.spool(raw, message_id)
+        try:
+            raw, message_id = await self.message(
+                action, address, ticket, messages, subject, text, files, nonce
+            )
+            stored = await site.spool(raw, message_id)
+        except OSError:  # not spooled (server.unavailable_page): no rating was given
+            self.ratings.drop(ticket)
+            raise
         log.info("%s [TID#%s] %s from the site by %s", message_id, ticket["tid"], action, address)
         if stored and action == "rate":  # the store's verdict: rated by another post first?
             late = await asyncio.to_thread(rated_meanwhile, site.app.store, stored, message_id)

@@ -10,7 +10,7 @@ import re
 import time
 
 from tests.faults.fs import ext4, fill
-from tests.helpers import Daemon, Sink, make_mail
+from tests.helpers import Daemon, Sink, make_mail, staff_to
 from tests.webclient import link_in, post, request, site_desk
 
 
@@ -53,6 +53,39 @@ def test_the_site_on_a_full_disk_says_try_later_and_keeps_the_text(tmp_path):
             assert sent.status == 303
             texts = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
             assert texts[-1].strip() == typed
+        finally:
+            daemon.stop()
+            sink.stop()
+
+
+def test_a_rating_refused_on_a_full_disk_is_taken_when_posted_again(tmp_path):
+    """The 503 page asks to post again in a few minutes, but the failed post's claim
+    on the closing stood for 10 minutes: the rating posted again was refused as given
+    already («Вы уже оценили»), and none was stored."""
+    with ext4(tmp_path / "disk.img", tmp_path / "mnt", size_mb=16) as mnt:
+        sink = Sink().start()
+        desk, base = site_desk(tmp_path, sink.port, storage={"path": str(mnt / "data")})
+        daemon = Daemon(desk).start()
+        try:
+            desk.ingest(make_mail(msgid="<full2@client.example>"))
+            desk.flush()
+            [conf] = sink.to("ivan@shop-example.ru")
+            link = link_in(conf.text, base)
+            tid = link.rsplit("/", 1)[1].split(".")[0]
+            closing = make_mail(
+                sender="anna@example.com", to=staff_to(tid), subject=f"Re: [TID#{tid}]",
+                body="Готово.\n#close",
+            )  # fmt: skip
+            desk.ingest(closing)
+            assert desk.ticket(tid)["status"] == "closed"
+            page = request(link)
+            ballast = fill(mnt)
+            r = post(link + "/rate", {"form": page.form_token(), "rating": "5"})
+            assert r.status == 503
+            ballast.unlink()
+            again = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
+            assert again.status == 303, again.text[:300]
+            _wait(lambda: desk.ticket(tid).get("rating") == 5)
         finally:
             daemon.stop()
             sink.stop()
