@@ -351,7 +351,11 @@ class Ask:
         if ok is None:
             return self.site.redirect(f"{self.site.prefix}/c/{token}")
         if not meta.get("confirmed"):
-            raw = self.pending.raw(sub_id)
+            try:
+                raw = self.pending.raw(sub_id)
+            except FileNotFoundError:  # another post of the form confirmed it meanwhile
+                now = self._pending(request)
+                return now if isinstance(now, web.Response) else self._to_ticket(now[2], token)
             meta = {**meta, "confirmed": True, "confirmed_at": time.time()}
             await self.site.spool(raw, meta["message_id"])
             self.pending.confirmed(sub_id, meta)

@@ -143,7 +143,9 @@ async def unavailable_page(site: Any, request: web.Request, e: BaseException) ->
     maild (the environment's fault, retried later, never the visitor's). 503 «try
     later», with a form's text shown back to copy; one log line naming the ticket and
     the reason, where a 500 and a traceback logged as ERROR had been."""
-    tid = tokens.tid_of(request.match_info.get("token", ""))
+    # a ticket's link names its TID; a confirmation link (/c/) a submission's id
+    ticket = request.path.startswith(f"{site.prefix}/t/")
+    tid = tokens.tid_of(request.match_info.get("token", "")) if ticket else None
     error, path = describe(e)
     log.warning(
         "web %s %s%s not served: %s %s",

@@ -6,10 +6,13 @@ or a blocked one, and links kept for days. What reaches the relay is counted."""
 from __future__ import annotations
 
 import itertools
+import socket
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -509,3 +512,38 @@ def test_the_new_link_page_refreshed_mails_the_link_once(site):
     fresh = post(f"{base}/t/{old}/renew", {"form": request(f"{base}/t/{old}").form_token()})
     assert fresh.status == 200  # a new page's button: a new letter
     assert wait_until(lambda: len(letters()) == 2)
+
+
+def test_a_confirmation_posted_twice_at_once_leads_both_to_the_ticket(site):
+    """A double tap on a slow phone: the second post's body came after the first had
+    confirmed the request, whose held mail was gone from the pending folder: a 500 and
+    a traceback, then a 503 «временная неполадка» naming the submission as a TID."""
+    _desk, daemon, sink, base = site
+    form = request(base + "/new", headers={"X-Forwarded-For": "198.51.100.77"}).form_token()
+    ask = {"email": "twice@client.example", "subject": "Вопрос", "text": "Текст", "form": form}
+    assert post(base + "/new", ask, headers={"X-Forwarded-For": "198.51.100.77"}).status == 200
+    [mail] = wait_until(lambda: sink.to("twice@client.example"))
+    link = link_in(mail.text, base, "c")
+    token = request(link).form_token()
+    boundary = uuid.uuid4().hex
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="form"\r\n\r\n{token}\r\n'
+        f"--{boundary}--\r\n"
+    ).encode()
+    parts = urlsplit(link)
+    with socket.create_connection((parts.hostname, parts.port)) as s:
+        s.sendall(  # the second post: its head now, its body after the first post
+            f"POST {parts.path} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+        )
+        time.sleep(0.3)
+        first = post(link, {"form": token})
+        assert first.status == 303
+        s.sendall(body)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].decode()
+    assert head.startswith("HTTP/1.1 303 ") and f"Location: {first.headers['location']}" in head
+    assert "not served" not in daemon.logtext() and "Traceback" not in daemon.logtext()
