@@ -307,6 +307,8 @@ def _unnamed(line: str) -> str | None:
     latin = LATIN_TYPED_RE.fullmatch(read)
     if latin is None or latin.group(1) != "#" or not russian_typed(latin.group(2)):
         return None
+    if latin.group(2)[0] in ".>`~":  # «ю», «ё» start few words, and "#.NET", "#.bashrc"
+        return None  # or "#`code`" are a reply's own text
     # named with the one key after its word: «,kfujlfh.» ends in «ю»
     return _unknown(read[1 : latin.end(2) + 1].rstrip())
 

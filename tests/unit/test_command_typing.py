@@ -478,13 +478,23 @@ def test_a_word_typed_in_the_latin_layout_on_a_key_no_letter_stands_on_is_unknow
     """«#,kfujlfh.» («#благодарю», an answer's name, its #answer left out) starts with
     a key no Latin letter stands on: no command word was read, and the line went to
     the customer as the answer's first line. It is unknown, as «#cgfcb,j» is; a line
-    of signs alone («#...», «#;)») stays text."""
+    of signs alone («#...», «#;)») stays text, and so do "#.NET", "#.bashrc", "#`code`"
+    (the keys of «ю» and «ё» start few Russian words)."""
     reply = parse_reply(f"{typed}\n{ANSWER}")
     [error] = reply.errors
     assert error.startswith(f"Неизвестная команда: {typed};"), error
     assert "#спам?" not in error
     assert typed not in reply.body
-    for text in ("#;)", "#...", "#!!!", "#,", "#1 заказ"):
+    for text in (
+        "#;)",
+        "#...",
+        "#!!!",
+        "#,",
+        "#1 заказ",
+        "#.NET Framework 4.8",
+        "#.bashrc",
+        "#`code`",
+    ):
         assert parse_reply(f"{text}\n{ANSWER}").errors == (), text
     [error] = parse_reply(f"#,kfujlfh{'.' * 100_000}\n{ANSWER}").errors
     assert error.startswith("Неизвестная команда: #,kfujlfh.;"), error[:80]
