@@ -90,8 +90,9 @@ def redact_spool_copy(raw: bytes, redacted_text: str, when: datetime) -> bytes:
         head, sep, _body = raw.partition(b"\n\n")
     keep = []
     for line in head.splitlines():
-        lower = line.lower()
-        if lower.startswith((b"content-type:", b"content-transfer-encoding:", b"mime-version:")):
+        # "Content-Type : ..." too: a field to the MTA and to maild (headblock.as_read)
+        name = line.partition(b":")[0].rstrip(b" \t").lower()
+        if name in (b"content-type", b"content-transfer-encoding", b"mime-version"):
             keep.append(None)  # drop this header and its continuation lines
             continue
         if line[:1] in (b" ", b"\t") and keep and keep[-1] is None:

@@ -12,14 +12,15 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesHeaderParser
 
+from maild.domain.headblock import as_read
 from maild.domain.maildigest import as_sent
 from maild.domain.tid import find_tid
 
 
 def _headers(raw: bytes) -> Message | None:
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    """The header block as the pipeline reads it (headblock.as_read): the ids it names."""
     try:
-        return BytesHeaderParser().parsebytes(head)
+        return BytesHeaderParser().parsebytes(as_read(raw))
     except Exception:  # a header block too broken to parse still gets its log line
         return None
 

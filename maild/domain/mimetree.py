@@ -54,10 +54,11 @@ _LINE_END = re.compile(rb"\r\n|\r|\n")
 # it, while the parser's rule above ends the block there and reads what follows (the
 # verdict, From) as the body's first lines. A message's own block is read as the MTA
 # reads it (as_the_mta_reads): such a line is written "Subject:  hi", its blank space
-# after the colon, where the parser takes it off the value. A line "From " stays as
-# the parser keeps it, an envelope line within the block.
-_OBS_FIELD = re.compile(rb"([\r\n](?!From )[\041-\071\073-\176]+)([\t ]+):")
-_OBS_FIRST = re.compile(rb"(?!From )([\041-\071\073-\176]+)([\t ]+):")  # (at the start)
+# after the colon, where the parser takes it off the value. "From : ivan@x.ru" is the
+# From field to the MTA (the parser took it for an envelope line and skipped it); an
+# envelope line "From ivan@x.ru Mon ..." has no colon after its blank space: kept.
+_OBS_FIELD = re.compile(rb"([\r\n][\041-\071\073-\176]+)([\t ]+):")
+_OBS_FIRST = re.compile(rb"([\041-\071\073-\176]+)([\t ]+):")  # (at the start)
 # Lines that are fields to the parser or to the MTA, from where it starts matching:
 # it ends at the first that is neither (an empty line, or the body's first).
 _FIELD_LINES = re.compile(

@@ -34,8 +34,8 @@ from maild.domain.forget import (
     scrub_list_text,
     scrub_listed,
 )
+from maild.domain.headblock import as_read
 from maild.domain.maildigest import as_sent
-from maild.domain.mimetree import as_the_mta_reads
 from maild.domain.records import OutboxEntry
 from maild.ops.forgetheld import backup_copies, erase_held, erase_set_aside
 from maild.ops.forgetmail import scrub_mail
@@ -367,9 +367,7 @@ def _erase_waiting(app: App, address: str, dry_run: bool) -> int:
 
 
 def _sender(raw: bytes) -> str:
-    """The From address of a raw mail, read where the pipeline reads it: in the header
-    block as the MTA ends it (mimetree.as_the_mta_reads), past a «Subject : hi» line."""
-    head = BytesHeaderParser(policy=email.policy.compat32).parsebytes(
-        as_the_mta_reads(raw[: 1 << 16])
-    )
+    """The From address of a raw mail, read as the pipeline reads it (headblock.as_read:
+    past a stray line break, past a «Subject : hi» line, however long the block)."""
+    head = BytesHeaderParser(policy=email.policy.compat32).parsebytes(as_read(raw))
     return parseaddr(str(head.get("from") or ""))[1].lower()

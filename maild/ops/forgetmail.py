@@ -19,8 +19,8 @@ import re
 from email.message import Message
 from email.parser import BytesHeaderParser
 
+from maild.domain.headblock import as_read
 from maild.domain.limits import MAX_CONTAINERS, too_many_parts, too_nested
-from maild.domain.mimetree import as_the_mta_reads
 from maild.ops.forgettext import Scrub, recoded, rescrub_qp
 from maild.ops.forgetwords import scrub_fields
 
@@ -92,11 +92,9 @@ def _encoded_texts(mail: bytes, start: int, end: int, depth: int) -> list[_Span]
     body = body_start(mail, start, end)
     if not body or depth > MAX_CONTAINERS:
         return []
-    # a message's own block as the MTA ends it (mimetree.as_the_mta_reads); a part's
+    # a message's own block as the pipeline reads it (headblock.as_read); a part's
     # as the parser does, as the pipeline reads them
-    head: Message = _HEADS.parsebytes(
-        as_the_mta_reads(mail[start:body]) if not start else mail[start:body]
-    )
+    head: Message = _HEADS.parsebytes(as_read(mail[start:body]) if not start else mail[start:body])
     if head.get_content_maintype() == "multipart":
         boundary = head.get_boundary()
         if not boundary:

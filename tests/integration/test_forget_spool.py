@@ -228,3 +228,18 @@ def test_forget_scrubs_a_base64_text_below_a_field_spaced_before_its_colon(
     body = left.read_bytes().partition(b"\r\n\r\n")[2]
     assert GONE.encode() not in base64.b64decode(body).lower()
     assert b"obs2@other.ru" in left.read_bytes()  # another's mail: kept, scrubbed
+
+
+def test_forget_erases_waiting_mail_whose_from_follows_a_stray_line_break(
+    tmp_path: Path,
+) -> None:
+    """A lone LF in a CRLF header block above the From: the pipeline mends it
+    (headblock.mend_line_breaks) and reads the From; forget did not, and kept the
+    person's own waiting mail, scrubbed, to become a ticket on the next run."""
+    desk = Desk(tmp_path, dead_port())
+    mail = make_mail(sender=f"Иван <{GONE}>", msgid="<stray1@shop.ru>", body="Мой телефон 123")
+    waiting = b"Received: from a\nby b\r\n" + mail
+    App(load(desk.config)).spool.add(waiting)
+    assert desk.run("forget", GONE).code == 0
+    left = [p for p in (desk.root / "data" / "spool").rglob("*") if p.is_file()]
+    assert not [p for p in left if b"stray1@shop.ru" in p.read_bytes()]

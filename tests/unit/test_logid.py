@@ -24,3 +24,11 @@ def test_no_tid_and_broken_headers_still_give_a_line():
     assert mail_for_log(b"Subject: =?utf-8?q?broken [TID#1111-2222]\r\n\r\n").endswith(
         "[TID#1111-2222]"
     )
+
+
+def test_the_ids_are_read_where_the_pipeline_reads_them():
+    """Below «X-Foo : bar» (a field to the MTA) or a stray line break, the pipeline
+    reads the Message-ID and the subject; the log line said <none> and no TID."""
+    for head in (b"X-Foo : bar\r\n", b"Received: x\nby y\r\n"):
+        raw = head + b"Message-ID: <m1@x.example>\r\nSubject: [TID#1234-5678]\r\n\r\nx"
+        assert mail_for_log(raw) == "<m1@x.example> [TID#1234-5678]", head

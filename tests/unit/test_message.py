@@ -30,11 +30,9 @@ from hypothesis import strategies as st
 
 from maild.domain.addresses import _PLAIN_ADDRESS, _getaddresses, getaddresses
 from maild.domain.attachments import AttachmentPolicy, decide_all
+from maild.domain.headblock import _STRAY_IN_CRLF, _STRAY_IN_LF, mend_line_breaks
 from maild.domain.message import (
-    _STRAY_IN_CRLF,
-    _STRAY_IN_LF,
     ParsedMessage,
-    mend_line_breaks,
     message_id_of,
     normalize_address,
     parse,

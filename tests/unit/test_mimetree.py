@@ -45,9 +45,10 @@ def _as_the_mta_reads(raw: bytes) -> bytes:
     for n, line in enumerate(lines):
         name, colon, _ = line.partition(b":")
         named = all(33 <= c <= 126 for c in name)  # (no ":" in it)
-        if line.startswith((b" ", b"\t", b"From ")) or (colon and named):
-            continue
         bare = name.rstrip(b" \t")
+        mta = colon and bare and bare != name and all(33 <= c <= 126 for c in bare)
+        if not mta and (line.startswith((b" ", b"\t", b"From ")) or (colon and named)):
+            continue
         if colon and bare and all(33 <= c <= 126 for c in bare):
             lines[n] = bare + b":" + name[len(bare) :] + line[len(name) + 1 :]
             continue
@@ -188,11 +189,20 @@ def test_a_line_that_is_no_field_to_the_mta_either_still_ends_the_block(line: by
 
 
 def test_an_envelope_line_from_stays_as_the_parser_keeps_it() -> None:
-    raw = b"From : ivan@shop.ru\r\nX-A : 1\r\nFrom  : x\r\nX-B\t: 2\r\n\r\nbody\r\n"
+    """An envelope line ("From ivan@shop.ru Mon ...": no colon after the blank) is the
+    parser's; "From : x" is the From field to the MTA, which the parser had skipped as
+    an envelope line, and maild saw no sender."""
+    raw = b"From ivan@shop.ru Mon Dec  5 12:34:56 2026\r\nX-A : 1\r\nX-B\t: 2\r\n\r\nbody\r\n"
     msg, _ = read_tree(raw, RAW_POLICY)
-    assert msg.get_unixfrom() == "From : ivan@shop.ru"
+    assert msg.get_unixfrom() == "From ivan@shop.ru Mon Dec  5 12:34:56 2026"
     assert msg.items() == [("X-A", "1"), ("X-B", "2")]
     assert msg.get_payload() == "body\r\n"
+    for raw in (
+        b"From : ivan@shop.ru\r\nX-A: 1\r\n\r\nbody\r\n",
+        b"X-A: 1\r\nFrom\t: ivan@shop.ru\r\n\r\nbody\r\n",
+    ):
+        msg, _ = read_tree(raw, RAW_POLICY)
+        assert msg["From"] == "ivan@shop.ru" and msg.get_unixfrom() is None, raw
 
 
 def test_fields_with_blank_space_past_the_cap_are_read_in_bounded_memory() -> None:

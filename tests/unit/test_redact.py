@@ -438,3 +438,21 @@ def test_a_long_line_is_redacted_in_linear_time(shape: Callable[[int], str]) -> 
     small, large = _cpu_seconds(shape(100_000)), _cpu_seconds(shape(200_000))
     assert large < 2
     assert large < 3 * small + 0.05
+
+
+def test_a_redacted_spool_copy_keeps_no_content_fields_written_before_their_colon() -> None:
+    """«Content-Transfer-Encoding : base64» is a field to the MTA and to maild
+    (headblock.as_read): kept above the copy's own text/plain 8bit, the redacted text
+    would be decoded as base64 when the copy is read again."""
+    from datetime import UTC, datetime
+
+    from maild.domain.message import parse
+    from maild.redaction import redact_spool_copy
+
+    raw = (
+        b"From: ivan@x.ru\r\nContent-Type : text/plain; charset=koi8-r\r\n"
+        b"Content-Transfer-Encoding\t: base64\r\nMIME-Version : 1.0\r\n\r\nx\r\n"
+    )
+    copy = redact_spool_copy(raw, "Пароль: [скрыто]", datetime(2026, 12, 5, tzinfo=UTC))
+    assert copy.count(b"Content-Type") == copy.count(b"Content-Transfer-Encoding") == 1
+    assert parse(copy).text.startswith("Пароль: [скрыто]")
