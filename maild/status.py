@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from maild import imapnotes, servecheck, storagehealth
+from maild.adapters import daymark
 from maild.adapters.layout import KEY_READABLE, readable_keys
 from maild.adapters.spool import pid_alive
 from maild.app import App
@@ -226,6 +227,7 @@ def collect(app: App, now: datetime | None = None, serving: bool = False) -> dic
         "serve_crashed": None if stale else gone,  # a stale fault says it already
         "serve": servecheck.probe(root, serving),  # {"running", "pid", "error"}: serving now?
         "readable_keys": [{"path": str(p), "mode": f"{m:04o}"} for p, m in readable_keys(root)],
+        "days_ahead": daymark.ahead(root, now.astimezone(app.tz).date()),
     }
     state, reasons = assess(figures)
     figures.update(state=STATES[state], reasons=reasons)
@@ -285,6 +287,11 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
     for key in f.get("readable_keys", ()):  # whoever reads it signs as maild does
         degraded.append(
             f"{key['path']} {KEY_READABLE} (mode {key['mode']}): chmod 600 {key['path']}"
+        )
+    for job in f.get("days_ahead") or ():  # none runs till then: rm the file to run it
+        degraded.append(
+            f"{job['job']} last ran for {job['day']}, a day still ahead (the clock was"
+            f" ahead): it runs again from that day; rm {job['file']} to run it now"
         )
     if f["spool"]["shunted"]:
         degraded.append(f"spool: {f['spool']['shunted']} shunted message(s): maild spool list")

@@ -34,3 +34,24 @@ def mark(path: Path, day: str) -> None:
     """The job of `path` has run on `day`."""
     path.parent.mkdir(exist_ok=True)
     write_atomic(path, day.encode())
+
+
+# The once-a-day jobs' files, by what `maild status` calls them (relative to the store)
+JOBS = {
+    "the daily SLA report": "daily_report.last",
+    "the morning digest": "digest.last",
+    "the attachment sweep": "run/attachments_swept",
+}
+
+
+def ahead(root: Path, today: date) -> list[dict[str, str]]:
+    """The once-a-day jobs that last ran for a day after `today`: a run with the clock
+    ahead (`maild jobs run --now` a day ahead, or a system clock set forward once)
+    counts the days up to it as done (ran_on), so none of them runs until that day,
+    which `maild status` says."""
+    out = []
+    for job, name in JOBS.items():
+        ran = last(root / name)
+        if ran is not None and ran[0] > today:
+            out.append({"job": job, "day": ran[0].isoformat(), "file": str(root / name)})
+    return out

@@ -9,8 +9,11 @@ import stat
 import subprocess
 import sys
 import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
+from maild.app import App
+from maild.config import load
 from tests.helpers import AS_ME, Daemon, Desk, free_port, make_mail
 from tests.integration.test_serve import wait_until
 
@@ -290,3 +293,26 @@ def test_status_names_a_corrupt_registry_that_holds_all_new_mail(tmp_path, sink)
         assert wait_until(lambda: desk.run("status", "--json").json()["fault"] is None)
     finally:
         daemon.stop()
+
+
+def test_status_says_when_a_daily_job_last_ran_for_a_day_ahead(desk):
+    """`maild jobs run --now` a day ahead (or a clock set forward once) counts the days
+    up to it as done: no SLA report nor digest went out until then, and status said
+    nothing of it."""
+    desk.ingest(make_mail())
+    calendar = App(load(desk.config)).calendar
+    day = date.today() + timedelta(days=60)  # a business day two months ahead
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    assert desk.run("jobs", "run", "--now", f"{day}T09:05:00+03:00").code == 0
+    r = desk.run("status", "--json")
+    said = " ".join(r.json()["reasons"])
+    root = desk.root / "data"
+    assert f"the daily SLA report last ran for {day}, a day still ahead" in said, said
+    assert f"rm {root / 'daily_report.last'} to run it now" in said
+    assert f"the morning digest last ran for {day}" in said
+    (root / "daily_report.last").unlink()
+    (root / "digest.last").unlink()
+    (root / "run" / "attachments_swept").unlink(missing_ok=True)
+    said = " ".join(desk.run("status", "--json").json()["reasons"])
+    assert "a day still ahead" not in said
