@@ -288,11 +288,7 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
         degraded.append(
             f"{key['path']} {KEY_READABLE} (mode {key['mode']}): chmod 600 {key['path']}"
         )
-    for job in f.get("days_ahead") or ():  # none runs till then: rm the file to run it
-        degraded.append(
-            f"{job['job']} last ran for {job['day']}, a day still ahead (the clock was"
-            f" ahead): it runs again from that day; rm {job['file']} to run it now"
-        )
+    degraded += _days_ahead(f)
     if f["spool"]["shunted"]:
         degraded.append(f"spool: {f['spool']['shunted']} shunted message(s): maild spool list")
     not_sent = _not_sent(f["outbox"])
@@ -331,6 +327,15 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
     if failing:
         return FAILING, failing + degraded
     return (DEGRADED, degraded) if degraded else (HEALTHY, [])
+
+
+def _days_ahead(f: dict[str, Any]) -> list[str]:
+    """The once-a-day jobs that ran for a day still ahead: none runs till then."""
+    return [
+        f"{job['job']} last ran for {job['day']}, a day still ahead (the clock was ahead):"
+        f" it runs again from that day; rm {job['file']} to run it now"
+        for job in f.get("days_ahead") or ()
+    ]
 
 
 def _ago(seconds: float | None) -> str:
