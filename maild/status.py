@@ -33,7 +33,8 @@ from maild.domain.pending import next_due
 from maild.domain.records import aware_time
 from maild.output import print_json
 from maild.overrides import failing, reasons
-from maild.unreadables import tickets_line, unreadable_files, unreadable_reasons
+from maild.statustext import format_text
+from maild.unreadables import unreadable_files, unreadable_reasons
 
 IMAP_MARK = "imap_contact"
 IMAP_REFUSED = "imap_refused.json"  # {"since", "host", "port", "user", "answer", "pid"}
@@ -336,51 +337,6 @@ def _days_ahead(f: dict[str, Any]) -> list[str]:
         f" it runs again from that day; rm {job['file']} to run it now"
         for job in f.get("days_ahead") or ()
     ]
-
-
-def _ago(seconds: float | None) -> str:
-    return "never" if seconds is None else f"{seconds:.0f} s ago"
-
-
-def format_text(f: dict[str, Any]) -> str:
-    s, o, t = f["spool"], f["outbox"], f["tickets"]
-    oldest = "" if s["oldest_age"] is None else f", oldest {s['oldest_age']:.0f} s"
-    lines = [
-        f"maild: {f['state']}",
-        f"spool: {s['pending']} pending{oldest}, {s['shunted']} shunted",
-        f"outbox: {o['queued']} queued, {o['failing']} failing, {o['refused']} refused"
-        + (f" (last {o['last_refused']})" if o.get("last_refused") else ""),
-    ]
-    if o["oldest_error"]:
-        e = o["oldest_error"]
-        lines.append(f"  oldest error: to {', '.join(e['to'])}: {e['error']}")
-    if f["imap"] is not None:
-        refused = ", login refused" if f["imap"].get("login_refused") else ""
-        refused += ", mail cannot be spooled" if f["imap"].get("spool_failing") else ""
-        refused += imapnotes.summary(f["imap"])
-        lines.append(f"imap: last contact {_ago(f['imap']['age'])}{refused}")
-        if f["imap"].get("backlog"):
-            b = f["imap"]["backlog"]
-            lines.append(
-                f"  taking a backlog: {b.get('left')} of {b.get('total')} message(s) left "
-                f"(the round began {b.get('since')})"
-            )
-    lines += [x for x in [servecheck.line(f.get("serve"))] if x]
-    lines.append(f"scheduler: last run {_ago(f['scheduler']['age'])}")
-    free = (f.get("storage") or {}).get("free_bytes")
-    if free is not None:
-        lines.append(f"storage: {free / (1 << 20):.0f} MB free")
-    lines.append(tickets_line(t))
-    if f["fault"]:
-        lines.append(f"fault since {f['fault'].get('since')}: {f['fault'].get('error')}")
-    if f.get("stale_fault"):
-        stale = f["stale_fault"]
-        lines.append(
-            f"stale fault of a stopped process (pid {stale.get('pid')}), since "
-            f"{stale.get('since')}: {stale.get('error')}"
-        )
-    lines += [f"! {r}" for r in f["reasons"]]
-    return "\n".join(lines)
 
 
 def cmd_status(app: App, args: argparse.Namespace) -> int:
