@@ -257,7 +257,12 @@ class Fsck:
         for path in self.index_files("msgid"):
             if path in by_path or not self.wanted(path):
                 continue
-            value = path.read_bytes().decode("ascii", "replace").strip()
+            try:
+                value = self.read_index(path)
+            except FileNotFoundError:  # removed meanwhile
+                continue
+            if value is None:
+                continue  # (unreadable: said so)
             if not TID_RE.fullmatch(value):
                 what = "Message-ID index entry is not a TID"
             elif not self.gone(value) or self.waiting.names(path, value):
@@ -272,9 +277,12 @@ class Fsck:
             if not self.wanted(path):
                 continue
             try:
-                value = path.read_bytes().decode("ascii", "replace").strip()
+                value = self.read_index(path)
             except FileNotFoundError:
                 value = None
+            else:
+                if value is None:
+                    continue  # (unreadable: said so)
             if value == tid:
                 continue
             what = "missing" if value is None else f"says {value[:20]!r}"
@@ -284,6 +292,18 @@ class Fsck:
                     keep_copy(self.app.store, path)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.app.store.files().put(path, tid.encode())
+
+    def read_index(self, path: Path) -> str | None:
+        """An index entry's value (FileNotFoundError: there is none); None, a problem,
+        when maild may not read it (its owner, mode; a directory in its place): left as
+        it is, the rest is rebuilt around it."""
+        try:
+            return path.read_bytes().decode("ascii", "replace").strip()
+        except FileNotFoundError:
+            raise
+        except OSError as e:
+            self.unreadable(CorruptFile(path, f"unreadable: {e.strerror or e}", True))
+            return None
 
     @cached_property  # read only when an entry names no ticket
     def waiting(self) -> Waiting:

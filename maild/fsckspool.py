@@ -17,6 +17,7 @@ from maild.adapters.store.files import stamp
 from maild.adapters.store.rebuild import LOST_FOUND, keep_copy
 from maild.domain.maildigest import content_digest, reused_id
 from maild.domain.message import legacy_synthetic_msgid, message_id_of, synthetic_msgid
+from maild.unreadables import unreadable_mail
 
 if TYPE_CHECKING:  # fsck calls these with itself
     from maild.fsck import Fsck
@@ -30,6 +31,7 @@ def check_spool(check: Fsck) -> None:
     check.pending = len(os.listdir(spool.root / "new"))
     check.held = len(spool.unprocessed()) - check.pending  # after a kill -9 too
     check.working = working(spool.root / "claimed")
+    check_waiting(check)
     cur = spool.root / "cur"
     for name in sorted(os.listdir(cur)):
         path = cur / name
@@ -58,6 +60,15 @@ def check_spool(check: Fsck) -> None:
         # (a corrupt ticket's: its fix; the file is set aside after: set_aside_tickets)
         if check.repair and (not corrupt or corrupt[0]):
             app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
+
+
+def check_waiting(check: Fsck) -> None:
+    """Mail in spool/new that maild may not read (root copied it in: mode 0600,
+    root's; a directory in its place): it waits, alone, until it is mended; the
+    environment's fault, not the mail's, so it is not repaired."""
+    for path, why in unreadable_mail(check.app.spool.root / "new"):
+        if check.wanted(path):
+            check.unreadable(CorruptFile(path, f"unreadable: {why}", True))
 
 
 def set_aside_tickets(check: Fsck) -> None:

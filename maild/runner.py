@@ -17,6 +17,7 @@ discarded), so a batch whose message fails is run again without that attempt.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,6 +101,20 @@ def mail_of(app: App, key: str, raw: bytes | None = None) -> str:
     return mail_for_log(raw)
 
 
+def read_spooled(app: App, key: str) -> bytes:
+    """A spooled message's bytes. One maild may not read (root copied it into
+    spool/new: mode 0600, root's; a directory in its place) is CorruptFile
+    (unreadable), named where it waits: only this mail waits until it is mended,
+    retried, never counted as the mail's failure (the environment is at fault)."""
+    try:
+        return app.spool.read(key)
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        where = os.path.join(app.spool.root, "new", key)
+        raise CorruptFile(where, f"unreadable: {e.strerror or e}", True) from None
+
+
 def received_at_of(key: str, app: App) -> datetime:
     """Arrival time is encoded in the spool key; re-runs reuse it."""
     try:
@@ -126,7 +141,7 @@ def process_key(
         return None
     if not app.spool.is_pending(key):
         return None
-    raw, msg = parsed if parsed is not None else (app.spool.read(key), None)
+    raw, msg = parsed if parsed is not None else (read_spooled(app, key), None)
     app.spool.working_on(key)
     when = received_at_of(key, app)
     if fallback:
@@ -240,8 +255,9 @@ def _section(
                     app, key, parsed.get(key), claimed=True, fallback=key in fallback
                 )
             except CorruptFile as e:
-                # one unreadable store file holds back only the mail that needs it
-                # (released by run_batch; the rescan retries it): the rest goes on
+                # one unreadable store file, or the mail's own spool file, holds back
+                # only the mail that needs it (released by run_batch; the rescan
+                # retries it): the rest goes on
                 who = mail_of(app, key, parsed.get(key, (None,))[0])
                 log.error("%s spool %s: waits until the file is mended (`maild fsck` says "
                           "how): %s", who, key, e)  # fmt: skip

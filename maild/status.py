@@ -34,7 +34,12 @@ from maild.domain.records import aware_time
 from maild.output import print_json
 from maild.overrides import failing, reasons
 from maild.statustext import format_text
-from maild.unreadables import unreadable_files, unreadable_reasons
+from maild.unreadables import (
+    unreadable_files,
+    unreadable_mail_reasons,
+    unreadable_reasons,
+    unreadable_spool,
+)
 
 IMAP_MARK = "imap_contact"
 IMAP_REFUSED = "imap_refused.json"  # {"since", "host", "port", "user", "answer", "pid"}
@@ -135,7 +140,13 @@ def _spool(app: App, now: datetime) -> dict[str, Any]:
         except ValueError:
             pass
     bad = [n for n in os.listdir(app.spool.root / "bad") if not n.startswith(".")]
-    return {"pending": len(pending), "oldest_age": _age(now, oldest), "shunted": len(bad)}
+    unreadable = {"unreadable": u} if (u := unreadable_spool(app.config.storage_path)) else {}
+    return {
+        "pending": len(pending),
+        "oldest_age": _age(now, oldest),
+        "shunted": len(bad),
+        **unreadable,
+    }
 
 
 def _outbox(app: App, now: datetime) -> dict[str, Any]:
@@ -318,7 +329,7 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
             f"{stalled.get('since')}): {stalled.get('error')}; it is taken once it can be"
         )
     degraded += imapnotes.reasons(imap) + reasons(f.get("templates"))
-    degraded += unreadable_reasons(f["tickets"])
+    degraded += unreadable_reasons(f["tickets"]) + unreadable_mail_reasons(f["spool"])
     listener = f.get("listener") and f["listener"].get("spool_failing")
     if listener:
         failing.append(

@@ -7,6 +7,7 @@ what it cannot count for them."""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,48 @@ def chown_fix(root: Path, path: str | Path) -> str:
     file is someone else's, else its mode or the disk is at fault."""
     owner = root.stat().st_uid
     try:
-        other = os.stat(path).st_uid != owner
+        st = os.stat(path)
     except OSError:
-        other = False
-    return f"chown {user_name(owner)}: {path}" if other else "fix its mode, or the disk"
+        return "fix its mode, or the disk"
+    if stat.S_ISDIR(st.st_mode):
+        return f"a directory is in its place: move it out of {os.path.dirname(path)}"
+    if st.st_uid != owner:
+        return f"chown {user_name(owner)}: {path}"
+    return "fix its mode, or the disk"
+
+
+def unreadable_spool(root: Path) -> list[dict[str, str]]:
+    """Mail waiting in spool/new that this user may not read (root copied it in: mode
+    0600, root's; a directory in its place): it waits, held back alone, until it is
+    mended ({"path", "fix"} each)."""
+    found = []
+    for path, _why in unreadable_mail(root / "spool" / "new"):
+        found.append({"path": str(path), "fix": chown_fix(root, path)})
+    return found
+
+
+def unreadable_mail(folder: Path) -> list[tuple[Path, str]]:
+    """The files in `folder` this user may not read, and why."""
+    found = []
+    for name in sorted(os.listdir(folder)):
+        path = folder / name
+        try:
+            with open(path, "rb") as f:
+                f.read(1)
+        except FileNotFoundError:  # taken meanwhile
+            continue
+        except OSError as e:
+            found.append((path, str(e.strerror or e)))
+    return found
+
+
+def unreadable_mail_reasons(spool: dict[str, Any]) -> list[str]:
+    """status's lines for them (degraded: the mail waits, the rest is processed)."""
+    me = user_name(os.geteuid())
+    return [
+        f"cannot read {u['path']} (maild runs as {me}): that mail waits until it can: {u['fix']}"
+        for u in spool.get("unreadable") or []
+    ]
 
 
 def unreadable_files(root: Path) -> list[dict[str, str]]:

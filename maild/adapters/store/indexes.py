@@ -73,7 +73,8 @@ class Indexes:
 
     def _read(self, path: str) -> bytes | None:
         """An index file's bytes (None: there is none) as the locked section's
-        transaction will commit them; in a locked section read from disk once."""
+        transaction will commit them; in a locked section read from disk once.
+        CorruptFile (unreadable) when maild may not read it."""
         files = self.lock.files()
         try:
             from_disk = files.pending(path) is None
@@ -87,6 +88,9 @@ class Indexes:
             data: bytes | None = files.read(path)  # the transaction's, else the disk's
         except FileNotFoundError:
             data = None
+        except OSError as e:  # (its owner, mode; a directory in its place): the mail
+            # that needs it waits, the rest goes on; `maild fsck` names it
+            raise CorruptFile(path, f"unreadable: {e.strerror or e}", True) from None
         if held:
             seen[path] = data
         return data
@@ -102,7 +106,7 @@ class Indexes:
     def tid_for_msgid(self, msgid: str) -> str | None:
         """The ticket of mail received with this Message-ID; CorruptFile when its
         index file holds anything but a TID (an empty or garbage entry read as
-        "unknown" would make a redelivery a second ticket)."""
+        "unknown" would make a redelivery a second ticket) or cannot be read."""
         path = self.path("msgid", msgid)
         data = self._read(path)
         if data is None:
