@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from maild.adapters.quarantine import entry_id
-from maild.adapters.spool import pid_alive
+from maild.adapters.spool import claimer_alive
 from maild.adapters.store import CorruptFile
 from maild.adapters.store.files import stamp
 from maild.adapters.store.rebuild import LOST_FOUND, keep_copy
@@ -181,13 +181,14 @@ def _indexed(check: Fsck, msgid: str) -> str | None:
 
 def working(claimed: Path) -> dict[int, int]:
     """Live pid -> how many messages it holds claimed (spool/claimed/<pid>/): mail
-    being processed now, not mail that waits for serve to take it back."""
+    being processed now, not mail that waits for serve to take it back (its claimer
+    died, though its pid may be another process's now: spool.claimer_alive)."""
     out = {}
     for name in sorted(os.listdir(claimed)):
         try:
             n = sum(not k.startswith(".") for k in os.listdir(claimed / name))
         except (FileNotFoundError, NotADirectoryError):  # given up meanwhile
             continue
-        if n and name.isdigit() and pid_alive(int(name)):
+        if n and name.isdigit() and claimer_alive(os.fspath(claimed / name), int(name)):
             out[int(name)] = n
     return out

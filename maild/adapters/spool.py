@@ -4,6 +4,7 @@ shaped like GNU Mailman's switchboard.
     new/<key>              acknowledged, waiting (fsynced before the 250 / exit 0)
     claimed/<pid>/<key>    being processed by process <pid> (claimed by a rename)
     claimed/<pid>/.current the key that process is working on right now
+    claimed/<pid>/.lock    flocked by that process for as long as it lives
     cur/<key>:2,S          processed
     bad/<key>              shunted: it crashed processing max_attempts times by itself
     attempts/<key>         how often it failed so far (durable)
@@ -14,11 +15,15 @@ moves it to cur/ when the store's commit is durable, `release` puts it back in n
 (an error of the environment: nothing is counted). A process that dies leaves its
 claims behind: `recover` puts them back and counts an attempt for the one it was
 working on, so a message that kills a worker is shunted like one that raises.
+Whether the claimer is gone is told by its folder's flock, which dies with it, not by
+its pid alone: pids are reused (after a reboot, in a container, by any process once
+the claimer died), and a folder of a pid some other process has now was held for good.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -41,6 +46,22 @@ MAX_ATTEMPTS = 3  # the default of storage.max_attempts
 _claims_lock = threading.Lock()
 _made: set[tuple[int, str]] = set()  # claimed/ folders made by this process (pid, path)
 CURRENT = ".current"
+LOCK = ".lock"
+_locks: set[int] = set()  # the descriptors of this process's claimed/ folder locks
+
+
+def _drop_inherited_locks() -> None:
+    """In a forked child: the parent's locks are the parent's (a child holding a copy
+    would keep a dead parent's claims from being taken back while it runs)."""
+    for fd in _locks:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _locks.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
 
 
 def pid_alive(pid: int) -> bool:
@@ -52,6 +73,26 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def claimer_alive(folder: str, pid: int) -> bool:
+    """Whether the process that made claimed/<pid>/ (`folder`) still runs: it holds
+    the flock of the folder's .lock while it lives. A pid alone is no proof (another
+    process may have it now); a folder without a .lock (one being made, or an older
+    maild's) is told by its pid."""
+    if not pid_alive(pid):
+        return False
+    try:
+        fd = os.open(f"{folder}/{LOCK}", os.O_RDONLY)
+    except OSError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # (a shared lock taken to look is let go with it)
+    return False
 
 
 class Spool:
@@ -68,6 +109,7 @@ class Spool:
         make_folders(*(root / sub for sub in ("tmp", "new", "cur", "bad", "attempts", "claimed")))
         self._claims: tuple[int, str] | None = None  # (pid, our claimed/ folder)
         self._current_fd: int | None = None
+        self._lock_fd: int | None = None  # our folder's flocked .lock (see _hold)
 
     def add(self, data: bytes, when: datetime | None = None) -> str:
         """Store raw bytes durably; return the spool key (it encodes the arrival
@@ -122,6 +164,7 @@ class Spool:
                 os.makedirs(folder, exist_ok=True)
             _made.add((pid, folder))
             self._current_fd = None  # the parent's, if any, stays the parent's
+            self._lock_fd = _hold(folder)
             self._claims = (pid, folder)
         return folder
 
@@ -161,33 +204,39 @@ class Spool:
         at its end: one folder per process would pile up)."""
         if self._claims is None or self._claims[0] != os.getpid():
             return
-        folder = self._claims[1]
+        folder, lock = self._claims[1], self._lock_fd
         if self._current_fd is not None:
             os.close(self._current_fd)
             self._current_fd = None
-        self._claims = None
-        if any(n != CURRENT for n in os.listdir(folder)):
+        self._claims = self._lock_fd = None
+        if any(not n.startswith(".") for n in os.listdir(folder)):
             return  # claims left (a failure): recover() takes them when we are gone
         unlink_if_exists(f"{folder}/{CURRENT}")
+        unlink_if_exists(f"{folder}/{LOCK}")  # (still ours: no one takes the folder)
         try:
             os.rmdir(folder)
         except OSError:
             pass
+        if lock is not None:
+            _locks.discard(lock)
+            os.close(lock)
 
     def claimed(self) -> list[str]:
         """Keys this process holds claimed."""
         folder = self._claim_dir()
-        return [n for n in os.listdir(folder) if n != CURRENT]
+        return [n for n in os.listdir(folder) if not n.startswith(".")]
 
     def recover(self) -> list[tuple[str, int, bool]]:
-        """Put back the claims of processes that died; the message each was working
-        on is counted as a failed attempt. Returns (key, attempts, shunted) of those."""
+        """Put back the claims of processes that died (claimer_alive: its pid may
+        be another process's now); the message each was working on is counted as a
+        failed attempt. Returns (key, attempts, shunted) of those."""
         counted = []
         base = f"{self._root}/claimed"
         for name in os.listdir(base):
-            if not name.isdigit() or int(name) == os.getpid() or pid_alive(int(name)):
+            folder = f"{base}/{name}"
+            if not name.isdigit() or int(name) == os.getpid() or claimer_alive(folder, int(name)):
                 continue
-            counted += self._recover_folder(f"{base}/{name}")
+            counted += self._recover_folder(folder)
         return counted
 
     def _recover_folder(self, folder: str) -> list[tuple[str, int, bool]]:
@@ -198,12 +247,16 @@ class Spool:
             working = ""
         counted = []
         for key in os.listdir(folder):
-            if key == CURRENT:
+            if key.startswith("."):  # .current, .lock (and its temp file)
                 continue
-            os.rename(f"{folder}/{key}", f"{self._root}/new/{key}")
+            try:
+                os.rename(f"{folder}/{key}", f"{self._root}/new/{key}")
+            except FileNotFoundError:  # taken back by another process meanwhile
+                continue
             if key == working:
                 counted.append((key, *self.failed(key)))
-        unlink_if_exists(f"{folder}/{CURRENT}")
+        for name in (CURRENT, LOCK, f"{LOCK}.tmp"):
+            unlink_if_exists(f"{folder}/{name}")
         try:
             os.rmdir(folder)
         except OSError:
@@ -320,3 +373,19 @@ class Spool:
         unlink_if_exists(self.root / "attempts" / key)
         move_durably(src, self.root / "new" / key)
         return True
+
+
+def _hold(folder: str) -> int:
+    """Flock `folder`'s .lock for as long as this process lives (or until close()):
+    made and locked under a temp name first, so that whoever finds a .lock finds it
+    locked while its maker runs. Its descriptor."""
+    tmp = f"{folder}/{LOCK}.tmp"
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o640)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.rename(tmp, f"{folder}/{LOCK}")
+    except BaseException:
+        os.close(fd)
+        raise
+    _locks.add(fd)
+    return fd
