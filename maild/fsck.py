@@ -41,9 +41,15 @@ from maild.adapters.store.summaries import same_row, table_rows
 from maild.app import App
 from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE
-from maild.fsckfiles import check_files
-from maild.fsckrecords import check_address_records, check_blocklist, check_outbox
-from maild.fsckspool import Waiting, check_spool, check_spool_copies, set_aside_tickets
+from maild.fsckfiles import check_files, lock_broken
+from maild.fsckrecords import check_address_records, check_blocklist, check_outbox, read_index
+from maild.fsckspool import (
+    Waiting,
+    check_spool,
+    check_spool_copies,
+    count_waiting,
+    set_aside_tickets,
+)
 from maild.output import print_json
 from maild.privileges import user_name
 from maild.unreadables import chown_fix
@@ -258,7 +264,7 @@ class Fsck:
             if path in by_path or not self.wanted(path):
                 continue
             try:
-                value = self.read_index(path)
+                value = read_index(self, path)
             except FileNotFoundError:  # removed meanwhile
                 continue
             if value is None:
@@ -277,7 +283,7 @@ class Fsck:
             if not self.wanted(path):
                 continue
             try:
-                value = self.read_index(path)
+                value = read_index(self, path)
             except FileNotFoundError:
                 value = None
             else:
@@ -292,18 +298,6 @@ class Fsck:
                     keep_copy(self.app.store, path)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.app.store.files().put(path, tid.encode())
-
-    def read_index(self, path: Path) -> str | None:
-        """An index entry's value (FileNotFoundError: there is none); None, a problem,
-        when maild may not read it (its owner, mode; a directory in its place): left as
-        it is, the rest is rebuilt around it."""
-        try:
-            return path.read_bytes().decode("ascii", "replace").strip()
-        except FileNotFoundError:
-            raise
-        except OSError as e:
-            self.unreadable(CorruptFile(path, f"unreadable: {e.strerror or e}", True))
-            return None
 
     @cached_property  # read only when an entry names no ticket
     def waiting(self) -> Waiting:
@@ -342,12 +336,19 @@ class Fsck:
 
     def run(self) -> Fsck:
         """Check (and repair, under the lock); the run whose findings stand: a plain
-        fsck's findings checked again under the lock, where serve writes nothing."""
+        fsck's findings checked again under the lock, where serve writes nothing.
+        A store lock that cannot be taken (fsckfiles.lock_broken) is named, and
+        nothing is repaired."""
+        if lock_broken(self.root):
+            self.repair = False
+            self.checks()
+            return self
         if self.repair:
             with self.app.store.locked(timeout=120):
                 self.locked = True
                 self.checks()
             set_aside_tickets(self)  # (a section of its own: after the mail is re-queued)
+            count_waiting(self)  # with the mail it re-queued
             return self
         self.checks()
         if not self.problems:

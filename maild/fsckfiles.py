@@ -10,6 +10,7 @@ lost+found/ (same relative path, the UTC time appended), where forget does."""
 from __future__ import annotations
 
 import os
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,8 @@ from maild.adapters.backupleft import is_running, remove_if_dead, stages
 from maild.adapters.leftovers import is_temp, leftovers
 from maild.adapters.store.rebuild import LOST_FOUND
 from maild.domain.tid import TID_RE
+from maild.privileges import user_name
+from maild.unreadables import chown_fix
 
 if TYPE_CHECKING:  # fsck calls check_files with itself
     from maild.fsck import Fsck
@@ -28,6 +31,11 @@ def check_files(check: Fsck) -> None:
     """Name a commit cut short, leftovers and stray files on `check`; with --repair,
     remove the leftovers and move the strays aside."""
     check_journal(check)
+    broken = lock_broken(check.root)
+    if broken:  # (not repaired: whatever is in its place may be someone's)
+        what, fix = broken
+        check.problem(check.root / "lock", f"{what}: the store lock cannot be taken, mail "
+                      f"waits unprocessed and nothing is stored (not repaired: {fix})")  # fmt: skip
     for path in leftovers(check.root, locked=check.locked):
         check.problem(path, "temp file of an interrupted write", "removed")
         if check.repair:
@@ -44,6 +52,24 @@ def check_files(check: Fsck) -> None:
         check.problem(path, "not a ticket file", "moved to lost+found/")
         if check.repair:
             move_aside(check.root, path)
+
+
+def lock_broken(root: Path) -> tuple[str, str] | None:
+    """Why the store's lock file (<storage>/lock) cannot be taken and what to do, or
+    None: every writer, serve's processing too, waits on it (a directory in its place,
+    one maild's user may not open)."""
+    path = root / "lock"
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:  # made when first taken
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        return "a directory is in its place", f"move it out of {root}"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a file", f"remove {path}"
+    if not os.access(path, os.R_OK | os.W_OK):
+        return f"{user_name(os.geteuid())} may not open it", chown_fix(root, path)
+    return None
 
 
 def check_journal(check: Fsck) -> None:

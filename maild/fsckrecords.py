@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from maild.adapters.outfile import EXT, read_record
@@ -93,3 +94,16 @@ def _owners(check: Fsck) -> dict[str, str]:
     people = list(support.internal)
     people += [t["requester"] for t in check.tickets.values() if t.get("requester")]
     return {key_hash(a): a for p in people for a in (p, mailbox_of(p))}
+
+
+def read_index(check: Fsck, path: Path) -> str | None:
+    """An index entry's value (FileNotFoundError: there is none); None, a problem,
+    when maild may not read it (its owner, mode; a directory in its place): left as it
+    is, the rest is rebuilt around it."""
+    try:
+        return path.read_bytes().decode("ascii", "replace").strip()
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        check.unreadable(CorruptFile(path, f"unreadable: {e.strerror or e}", True))
+        return None

@@ -28,9 +28,7 @@ def check_spool(check: Fsck) -> None:
     puts it back into spool/new)."""
     app = check.app
     spool = app.spool
-    check.pending = len(os.listdir(spool.root / "new"))
-    check.held = len(spool.unprocessed()) - check.pending  # after a kill -9 too
-    check.working = working(spool.root / "claimed")
+    count_waiting(check)
     check_waiting(check)
     cur = spool.root / "cur"
     for name in sorted(os.listdir(cur)):
@@ -60,6 +58,14 @@ def check_spool(check: Fsck) -> None:
         # (a corrupt ticket's: its fix; the file is set aside after: set_aside_tickets)
         if check.repair and (not corrupt or corrupt[0]):
             app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
+
+
+def count_waiting(check: Fsck) -> None:
+    """Count the mail not processed yet (again after --repair re-queued some)."""
+    spool = check.app.spool
+    check.pending = len(os.listdir(spool.root / "new"))
+    check.held = len(spool.unprocessed()) - check.pending  # after a kill -9 too
+    check.working = working(spool.root / "claimed")
 
 
 def check_waiting(check: Fsck) -> None:

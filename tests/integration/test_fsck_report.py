@@ -157,3 +157,38 @@ def test_a_queued_mail_without_its_record_is_named_not_dropped_in_silence(desk):
     assert flushed.code == 1 and "still queued 1" in flushed.out, flushed
     assert f"{cut}: no record on its first line, cannot be sent" in flushed.err, flushed.err
     assert flushed.err.count(cut.name) == 1 and "Traceback" not in flushed.err
+
+
+def test_repair_counts_the_mail_it_re_queued(desk):
+    """--repair said "1 message(s) waiting" after it re-queued a broken ticket's mail
+    beside the one waiting: it counted before re-queuing."""
+    tid = desk.ingest_tid(make_mail(sender="a@shop.example", msgid="<torn@c.example>"))
+    ticket = desk.root / "data" / "tickets" / tid[:2] / f"{tid}.json"
+    ticket.write_bytes(ticket.read_bytes()[:40])  # a torn write
+    r = desk.ingest(make_mail(sender="a@shop.example", subject=f"Re: [TID#{tid}] ещё"))
+    assert "deferred" in r.out  # waits for its ticket's file
+    r = desk.run("fsck", "--repair")
+    assert r.code == 0, r.out
+    assert r.out.splitlines()[-1].endswith("; 2 message(s) waiting in spool/new"), r.out
+    assert len(list((desk.root / "data" / "spool" / "new").iterdir())) == 2
+
+
+def test_a_store_lock_that_cannot_be_taken_is_named(desk):
+    """A directory in the place of <storage>/lock stops every write and all processing
+    (status names it): fsck said "0 problem(s)", exit 0, and --repair exited 78."""
+    desk.ingest_tid(make_mail(sender="a@shop.example"))
+    data = desk.root / "data"
+    (data / "lock").unlink()
+    (data / "lock").mkdir()
+    r = desk.ingest(make_mail(sender="b@shop.example"))
+    assert "deferred" in r.out
+    for args in (("fsck",), ("fsck", "--repair")):
+        r = desk.run(*args)
+        assert r.code == 1, r.out + r.err
+        assert r.out.splitlines()[0] == (
+            "lock: a directory is in its place: the store lock cannot be taken, mail waits "
+            f"unprocessed and nothing is stored (not repaired: move it out of {data})"
+        ), r.out
+        assert r.out.splitlines()[-1].endswith("; 1 message(s) waiting in spool/new"), r.out
+    (data / "lock").rmdir()
+    assert desk.run("fsck").code == 0
