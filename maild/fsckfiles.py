@@ -67,7 +67,8 @@ def lock_broken(root: Path) -> tuple[str, str] | None:
         return "a directory is in its place", f"move it out of {root}"
     if not stat.S_ISREG(st.st_mode):
         return "not a file", f"remove {path}"
-    if not os.access(path, os.R_OK | os.W_OK):
+    writable = os.access(path, os.W_OK) or bool(os.statvfs(root).f_flag & os.ST_RDONLY)
+    if not (os.access(path, os.R_OK) and writable):  # (a read-only mount: read without it)
         return f"{user_name(os.geteuid())} may not open it", chown_fix(root, path)
     return None
 
