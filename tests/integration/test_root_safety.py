@@ -435,6 +435,37 @@ def test_fsck_calls_a_root_owned_file_unreadable_not_corrupt(owned):
     assert "0 problem(s)" in run(desk, python, "fsck").out
 
 
+def test_mail_root_copied_into_the_spool_waits_alone_and_is_named(owned):
+    """A message root copied into spool/new (`cp` keeps root's owner and 0600) paused
+    all processing: the mail after it was answered 250 and never became a ticket,
+    and fsck said "0 problem(s)". Now it waits alone, and fsck and status name it."""
+    desk, python = owned
+    r = run(desk, python, "ingest", "-", stdin=make_mail(msgid="<first@c.example>"))
+    assert r.code == 0, r.err
+    new = Path(desk.sections["storage"]["path"]) / "spool" / "new"
+    now = time.time_ns()
+    restored = new / f"{now - 10_000}.P1Q1.host"  # the oldest: met first
+    restored.write_bytes(make_mail(sender="r@shop.example", msgid="<restored@c.example>"))
+    restored.chmod(0o600)  # root's
+    keys = [f"{now + n}.P1Q{n + 2}.host" for n in range(2)]
+    for n, key in enumerate(keys):
+        (new / key).write_bytes(make_mail(sender=f"s{n}@shop.example", msgid=f"<s{n}@c.example>"))
+        os.chown(new / key, OWNER.pw_uid, OWNER.pw_gid)  # as the listener leaves it
+    serve_until(desk, python, new.parent / "cur" / f"{keys[-1]}:2,S")
+    assert len(run(desk, python, "ticket", "list", "--json").json()) == 3
+    assert sorted(os.listdir(new)) == [restored.name]  # waits: not shunted, not counted
+    fix = f"chown nobody: {restored}"
+    r = run(desk, python, "fsck")
+    named = f"spool/new/{restored.name}: unreadable by nobody: Permission denied"
+    assert r.code == 1 and f"{named} (not repaired: {fix})" in r.out, r
+    r = run(desk, python, "status")
+    named = f"! cannot read {restored} (maild runs as nobody): that mail waits until it can"
+    assert f"{named}: {fix}" in r.out, r.out
+    os.chown(restored, OWNER.pw_uid, OWNER.pw_gid)
+    serve_until(desk, python, new.parent / "cur" / f"{restored.name}:2,S")
+    assert len(run(desk, python, "ticket", "list", "--json").json()) == 4
+
+
 def test_root_owned_summaries_are_unreadable_not_corrupt_nor_an_empty_desk(owned):
     """open/*.json and registry.json root's 0600 (a root `cp`, an older run as root):
     fsck said "corrupt summary file (unreadable: Permission denied)" with no chown,
