@@ -63,6 +63,12 @@ def _str(value: Any) -> bool:
     return isinstance(value, str)
 
 
+def _host(value: Any) -> bool:
+    """A name or address to connect to: an empty one passed, and every send then
+    failed with smtplib's "please run connect() first"."""
+    return isinstance(value, str) and bool(value) and not any(c.isspace() for c in value)
+
+
 def _abspath(value: Any) -> bool:
     """A relative path would name another folder in each directory a command is run
     from (the unit's is /), so `sudo maild ...` would make a second, empty store."""
@@ -206,7 +212,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "secret": (_str, "a secret string for the site's signed links", None),
     },
     "outbound": {
-        "host": (_str, "a host name", "127.0.0.1"),
+        "host": (_host, "a host name or address, not empty", "127.0.0.1"),
         "port": (_port, "a port number", 25),
         "starttls": (_bool, "true or false", False),
         "username": (_str, "a string", None),
@@ -227,7 +233,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "tls_key": (_str, "a file path (PEM)", ""),
     },
     "imap": {
-        "host": (_str, "a host name", REQUIRED),
+        "host": (_host, "a host name or address, not empty", REQUIRED),
         "port": (_port, "a port number", 993),
         "ssl": (_bool, "true or false", True),
         "starttls": (_bool, "true or false", False),

@@ -426,3 +426,14 @@ def test_an_override_maild_cannot_compile_is_an_error_naming_file_and_line(tmp_p
         "line 4: Unexpected end of template. Jinja was looking for the following tags: "
         "'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if'.",
     ]
+
+
+def test_an_empty_host_is_a_config_error_not_a_failed_send_each_time(tmp_path, sink):
+    """outbound.host = "" passed, and every send then failed with smtplib's "please
+    run connect() first": one line naming the key and the file instead."""
+    desk = Desk(tmp_path, sink.port, outbound={"host": ""})
+    for args in (("check-config",), ("outbox", "flush")):
+        r = desk.run(*args)
+        assert r.code == 78, (args, r)
+        [line] = r.err.strip().splitlines()
+        assert "'outbound.host'" in line and str(desk.config) in line
