@@ -64,6 +64,7 @@ class Fsck:
     repair: bool
     problems: list[str] = field(default_factory=list)
     fixed: list[str] = field(default_factory=list)
+    repairable: int = 0  # problems --repair fixes (a plain fsck says how many)
     pending: int = 0  # spooled, not processed yet: not a problem
     held: int = 0  # in spool/claimed/ (a worker's, or one that died: serve takes it back)
     working: dict[int, int] = field(default_factory=dict)  # live pid -> how many it holds
@@ -105,6 +106,7 @@ class Fsck:
             return
         self.found.add(rel)
         self.problems.append(f"{rel}: {what}")
+        self.repairable += bool(fix)
         if self.repair and fix:
             self.fixed.append(f"{rel}: {fix}")
 
@@ -395,4 +397,18 @@ def cmd_fsck(app: App, args: argparse.Namespace) -> int:
             )
             + (f"; {left} in spool/claimed/ (serve takes them back)" if left else "")
         )
+        if check.repairable and not args.repair:
+            print(_repair_hint(check.repairable, len(check.problems)))
     return EX_OK if (unfixed == 0 if args.repair else not check.problems) else EX_FAIL
+
+
+def _repair_hint(repairable: int, problems: int) -> str:
+    """A plain fsck's last line: the lines of problems --repair fixes say nothing of
+    it (only those it cannot fix say what to do)."""
+    which = "it" if problems == 1 else "all of them" if repairable == problems else None
+    if which is None:
+        return (
+            f"`maild fsck --repair` fixes {repairable} of these {problems} problems; "
+            "the others say what to do"
+        )
+    return f"`maild fsck --repair` fixes {which}"
