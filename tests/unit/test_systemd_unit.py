@@ -7,14 +7,14 @@ from maild.privileges import UNIT_STORAGE
 from tests.helpers import ROOT
 
 
-def _service() -> dict[str, list[str]]:
+def _service(wanted: str = "[Service]") -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
     section = ""
     for line in (ROOT / "systemd" / "maild.service").read_text().splitlines():
         line = line.strip()
         if line.startswith("["):
             section = line
-        elif section == "[Service]" and "=" in line and not line.startswith("#"):
+        elif section == wanted and "=" in line and not line.startswith("#"):
             key, value = line.split("=", 1)
             values.setdefault(key, []).append(value)
     return values
@@ -33,3 +33,22 @@ def test_the_unit_writes_only_where_the_read_only_hint_says():
     service = _service()
     assert service["ProtectSystem"] == ["strict"]
     assert service["ReadWritePaths"] == [str(UNIT_STORAGE)]
+
+
+def test_the_config_directory_mode_is_the_tmpfiles_one():
+    """Without ConfigurationDirectoryMode= systemd makes /etc/maild 0755 and warns at
+    every start that the tmpfiles line's 0750 differs."""
+    service = _service()
+    line = (ROOT / "systemd" / "maild.tmpfiles").read_text().split("\nd ", 1)[1]
+    path, mode = line.split()[:2]
+    assert path == "/etc/" + service["ConfigurationDirectory"][0]
+    assert service["ConfigurationDirectoryMode"] == [mode]
+
+
+def test_the_documentation_named_is_installed():
+    """`systemctl help maild` opens what Documentation= names: a file README's install
+    steps never put there is a dead link."""
+    readme = (ROOT / "README.md").read_text()
+    for uri in " ".join(_service("[Unit]").get("Documentation", [])).split():
+        if uri.startswith("file://"):
+            assert uri.removeprefix("file://") in readme, uri
