@@ -27,6 +27,7 @@ from maild.keydrift import replaced_keys
 from maild.output import print_json
 from maild.overrides import failing, reasons
 from maild.ownerreads import unreadable_files
+from maild.portcap import low_port_warnings
 from maild.privileges import (
     SERVICE_USER,
     existing_ancestor,
@@ -191,7 +192,7 @@ def config_warnings(cfg: Config) -> list[str]:
         out.append(NO_AUTHSERV_ID)
     if cfg.imap is not None and not cfg.imap.verify_tls:
         out.append("imap.verify_tls = false: the IMAP server's certificate is not checked")
-    out += imap_port_warnings(cfg)
+    out += imap_port_warnings(cfg) + low_port_warnings(cfg)
     smtp = cfg.smtp
     if smtp is not None and not smtp.tls_cert and smtp.host not in LOOPBACK:
         out.append(

@@ -31,6 +31,7 @@ from maild.app import App
 from maild.checkconfig import NO_AUTHSERV_ID, start_warnings
 from maild.domain.replyaddr import is_support_address
 from maild.faults import Faults, recover
+from maild.portcap import CannotListen
 from maild.refusals import tell_refused
 from maild.runner import BatchResult
 from maild.serving import claim_storage, start_imap, start_metrics, start_smtp
@@ -47,7 +48,6 @@ log = logging.getLogger("maild.serve")
 OUTBOX_INTERVAL = 5.0  # seconds between outbox passes when nothing new arrived
 RESCAN_INTERVAL = 30.0  # pick up mail spooled by `maild ingest` or left pending
 STOP_GRACE = 20.0  # seconds to finish in-flight processing on SIGTERM
-EX_OSERR = 71  # a listener could not start
 EX_TEMPFAIL = 75  # another maild serve serves the storage
 EX_CONFIG = 78  # the listener's certificate does not load
 
@@ -209,7 +209,7 @@ class Daemon:
     # -- life cycle -----------------------------------------------------------------
     async def run(self) -> int:
         """Serve until SIGTERM/SIGINT; 0 after a clean stop, 71 (EX_OSERR) when a
-        listener cannot start."""
+        listener cannot start (78 when it may not listen there: portcap)."""
         self.loop = asyncio.get_running_loop()
         if self.app.config.metrics.listen:
             metrics.enable()  # shared memory: before the children are forked
@@ -219,9 +219,13 @@ class Daemon:
             self.loop.add_signal_handler(sig, self.stopping.set)
         self.loop.add_signal_handler(signal.SIGHUP, self._on_hup)
         self._recover()
-        if not await self._start_smtp() or not await self._start_site():
+        try:
+            await self._start_smtp()
+            await self._start_site()
+        except CannotListen as e:
+            log.error("%s", e)
             self._stop_children()
-            return EX_OSERR
+            return e.code
         await self._start_optional()
         self._start_tasks()
         systemd.notify("READY=1\nSTATUS=accepting mail")
@@ -260,27 +264,21 @@ class Daemon:
         if self.queued:
             log.info("recovering %d spooled message(s) not yet processed", len(self.queued))
 
-    async def _start_smtp(self) -> bool:
-        """The SMTP or LMTP listener, if configured; False if it cannot listen."""
-        if self.app.config.smtp is None:
-            return True
+    async def _start_smtp(self) -> None:
+        """The SMTP or LMTP listener, if configured; CannotListen if it cannot."""
         cfg = self.app.config
-        started = await start_smtp(
-            cfg.smtp, self.app.spool, self.is_support, self.enqueue, cfg.storage_path
-        )
-        if started is not None:
-            self.handler, self.server = started
-        return started is not None
+        if cfg.smtp is not None:
+            self.handler, self.server = await start_smtp(
+                cfg.smtp, self.app.spool, self.is_support, self.enqueue, cfg.storage_path
+            )
 
-    async def _start_site(self) -> bool:
-        """The support site (maild.web) on this loop, if configured; False if it
-        cannot start."""
-        if self.app.config.web is None:
-            return True
-        from maild.web.server import start_site
+    async def _start_site(self) -> None:
+        """The support site (maild.web) on this loop, if configured; CannotListen if
+        it cannot."""
+        if self.app.config.web is not None:
+            from maild.web.server import start_site
 
-        self.site = await start_site(self.app, self)
-        return self.site is not None
+            self.site = await start_site(self.app, self)
 
     async def _start_optional(self) -> None:
         """The IMAP poller, the metrics endpoint and the scheduler, as configured."""

@@ -25,6 +25,7 @@ from maild.adapters.spool import Spool
 from maild.adapters.tls import server_context
 from maild.app import App
 from maild.configtypes import Config, SmtpConfig
+from maild.portcap import CannotListen
 
 log = logging.getLogger("maild.serve")
 
@@ -35,10 +36,10 @@ async def start_smtp(
     is_support: Callable[[str], bool],
     enqueue: Callable[[str], None],
     root: Path,
-) -> tuple[SupportHandler, asyncio.AbstractServer] | None:
+) -> tuple[SupportHandler, asyncio.AbstractServer]:
     """The listener: mail to a support address is spooled and its key enqueued; while
     the spool fails (answered 451), run/listener_stalled.json says so for `maild status`.
-    None (logged) if it cannot listen."""
+    CannotListen if it cannot listen."""
     lmtp = smtp.protocol == "lmtp"
     status.note(root, status.LISTENER_STALLED, None)
 
@@ -57,8 +58,7 @@ async def start_smtp(
     try:
         server = await asyncio.get_running_loop().create_server(factory, smtp.host, smtp.port)
     except OSError as e:
-        log.error("cannot listen on %s: %s", smtp.listen, e.strerror or e)
-        return None
+        raise CannotListen("", smtp.listen, e) from None
     log.info("listening for %s on %s", smtp.protocol.upper(), smtp.listen)
     return handler, server
 
@@ -113,7 +113,7 @@ async def start_metrics(app: App, listen: str) -> asyncio.Server | None:
     try:
         server = await metrics.serve_metrics(app, host.strip("[]"), int(port))
     except OSError as e:
-        log.error("metrics: cannot listen on %s: %s", listen, e.strerror or e)
+        log.error("metrics: %s", CannotListen("", listen, e))
         return None
     log.info("metrics: Prometheus text format on http://%s/metrics", listen)
     return server

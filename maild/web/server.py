@@ -18,6 +18,7 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.http import HttpProcessingError
 
 from maild.adapters.store.files import StoreUnavailable
+from maild.portcap import CannotListen
 from maild.runner import describe
 from maild.web import tokens
 from maild.web.ask import Ask
@@ -273,8 +274,8 @@ def application(app: Any, daemon: Any) -> web.Application:
     return application
 
 
-async def start_site(app: Any, daemon: Any) -> web.AppRunner | None:
-    """Serve the site on web.listen; None (logged) if the port cannot be had."""
+async def start_site(app: Any, daemon: Any) -> web.AppRunner:
+    """Serve the site on web.listen; CannotListen if the port cannot be had."""
     cfg = app.config.web
     runner = web.AppRunner(
         application(app, daemon), access_log_class=MaskedAccessLogger, handle_signals=False
@@ -284,8 +285,7 @@ async def start_site(app: Any, daemon: Any) -> web.AppRunner | None:
     try:
         await web.TCPSite(runner, cfg.host, cfg.port).start()
     except OSError as e:
-        log.error("cannot listen on %s for the site: %s", cfg.listen, e.strerror or e)
         await runner.cleanup()
-        return None
+        raise CannotListen(" for the site", cfg.listen, e) from None
     log.info("site on %s (public address %s)", cfg.listen, urlsplit(cfg.base_url).netloc)
     return runner

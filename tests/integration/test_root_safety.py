@@ -676,3 +676,26 @@ def _run_env(desk: Desk, python: str, env: dict[str, str], *args: str) -> Result
         timeout=60,
     )
     return Result(p.returncode, p.stdout.decode(), p.stderr.decode())
+
+
+def test_a_port_below_1024_the_owner_may_not_listen_on_is_one_line_with_the_fix(owned):
+    """serve (root's, switched to the storage's owner) exited 71 with "permission
+    denied" alone, which the unit restarted every 5 s for ever: the line names the
+    capability, and the exit is 78 (RestartPreventExitStatus=78). check-config, run
+    as the owner (the unit's ExecStartPre) without the capability, warns of it."""
+    desk, python = owned
+    if int(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text()) <= 26:
+        pytest.skip("every user may listen on port 26 here")
+    desk.sections["smtp"] = {"listen": "127.0.0.1:26"}
+    desk.write_config()
+    r = run(desk, python, "serve")
+    assert r.code == 78, r
+    [line] = [x for x in r.err.splitlines() if "ERROR" in x]
+    assert "cannot listen on 127.0.0.1:26: Permission denied; " in line, line
+    assert "CAP_NET_BIND_SERVICE" in line and "AmbientCapabilities=" in line, line
+    r = run(desk, python, "check-config", user=OWNER.pw_uid)
+    assert r.code == 0, r
+    [line] = [x for x in r.err.splitlines() if "smtp.listen" in x]
+    assert "smtp.listen = 127.0.0.1:26: nobody may not listen there" in line, line
+    assert "CAP_NET_BIND_SERVICE" in line and str(desk.config) in line, line
+    assert "smtp.listen" not in run(desk, python, "check-config").err  # root may

@@ -1,0 +1,83 @@
+"""Listening ports: why `maild serve` cannot listen on one, in one line, and the
+exit that stops the unit's restarts when no restart can help (no permission).
+
+Ports below net.ipv4.ip_unprivileged_port_start (1024) take CAP_NET_BIND_SERVICE:
+the service user has it only from the unit's AmbientCapabilities= line, commented out
+as shipped. check-config (the unit's ExecStartPre, run as the service user with its
+capabilities) warns of such a port while it lacks the capability."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+from maild.configtypes import Config
+from maild.privileges import user_name
+
+EX_OSERR = 71  # a listener could not start: its port is taken (a restart may find it free)
+EX_CONFIG = 78  # no permission: a restart every 5 s cannot help (RestartPreventExitStatus)
+CAP_NET_BIND_SERVICE = 10  # its bit in /proc/self/status CapEff
+_START = Path("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+
+
+class CannotListen(Exception):
+    """A listener that could not start: `line` for the log, `code` for serve's exit."""
+
+    def __init__(self, what: str, listen: str, e: OSError) -> None:
+        why = os.strerror(e.errno) if e.errno else str(e)
+        super().__init__(f"cannot listen on {listen}{what}: {why}{refused_hint(listen, e)}")
+        denied = e.errno in (errno.EACCES, errno.EPERM)
+        self.code = EX_CONFIG if denied else EX_OSERR
+
+
+def unprivileged_start() -> int:
+    try:
+        return int(_START.read_text())
+    except (OSError, ValueError):
+        return 1024
+
+
+def _port(listen: str) -> int:
+    return int(listen.rsplit(":", 1)[1])
+
+
+def _hint(start: int) -> str:
+    return (
+        f"a port below {start} takes CAP_NET_BIND_SERVICE: uncomment the unit's two "
+        "lines that grant it (CapabilityBoundingSet=, AmbientCapabilities=; README, "
+        f"Install as a service), or use a port from {start} up"
+    )
+
+
+def refused_hint(listen: str, e: OSError) -> str:
+    """What to do about a low port the process may not listen on; '' otherwise."""
+    start = unprivileged_start()
+    if e.errno not in (errno.EACCES, errno.EPERM) or not 0 < _port(listen) < start:
+        return ""
+    return f"; {_hint(start)}"
+
+
+def may_bind_low() -> bool:
+    """Whether this process holds CAP_NET_BIND_SERVICE (root as a rule does)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) >> CAP_NET_BIND_SERVICE & 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return os.geteuid() == 0
+
+
+def low_port_warnings(cfg: Config) -> list[str]:
+    """Each listener on a port this process could not listen on: serve, run as the
+    same user with the same capabilities (the unit's), would stop there."""
+    listens = [("smtp.listen", cfg.smtp.listen if cfg.smtp else None)]
+    listens += [("web.listen", cfg.web.listen if cfg.web else None)]
+    listens += [("metrics.listen", cfg.metrics.listen)]
+    start = unprivileged_start()
+    low = [(k, v) for k, v in listens if v and 0 < _port(v) < start]
+    if not low or may_bind_low():
+        return []
+    user = user_name(os.geteuid())
+    return [f"{k} = {v}: {user} may not listen there: {_hint(start)}" for k, v in low]
