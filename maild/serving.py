@@ -108,13 +108,19 @@ def start_imap(
 
 async def start_metrics(app: App, listen: str) -> asyncio.Server | None:
     """The Prometheus endpoint; None (logged) if it cannot listen: the daemon runs
-    on without it."""
+    on without it (mail goes on), and run/metrics_failed.json tells `maild status`."""
     host, port = listen.rsplit(":", 1)
+    root = app.config.storage_path
     try:
         server = await metrics.serve_metrics(app, host.strip("[]"), int(port))
     except OSError as e:
-        log.error("metrics: %s", CannotListen("", listen, e))
+        failed = CannotListen("", listen, e)
+        log.error("metrics: %s", failed)
+        since = datetime.now(UTC).isoformat(timespec="seconds")
+        record = {"since": since, "listen": listen, "error": str(failed), "pid": os.getpid()}
+        status.note(root, status.METRICS_FAILED, record)
         return None
+    status.note(root, status.METRICS_FAILED, None)
     log.info("metrics: Prometheus text format on http://%s/metrics", listen)
     return server
 

@@ -50,6 +50,7 @@ IMAP_UNFETCHED = "imap_unfetched.json"  # {"since", "folder", "uid", "answer", "
 IMAP_UNMOVED = "imap_unmoved.json"  # {"since", "folder", "processed_folder", "uid",
 # "message_id", "answer", "retry", "count", "pid"}
 LISTENER_STALLED = "listener_stalled.json"  # {"since", "error", "pid"}
+METRICS_FAILED = "metrics_failed.json"  # {"since", "listen", "error", "pid"}: serve runs on
 OUTBOX_STOPPED = "outbox_stopped.json"  # {"why", "since", "pid"}
 IMAP_STARTED = "imap_started.json"  # {"at", "pid"}: this run's poller started
 SCHEDULER_MARK = "scheduler_run"
@@ -231,6 +232,8 @@ def collect(app: App, now: datetime | None = None, serving: bool = False) -> dic
         "listener": None
         if app.config.smtp is None
         else {"spool_failing": current_note(root, LISTENER_STALLED)},
+        "metrics": app.config.metrics.listen
+        and {"listen_failed": current_note(root, METRICS_FAILED)},
         "scheduler": {"last_run": sched and sched.isoformat(), "age": _age(now, sched)},
         "tickets": _tickets(app, now),
         "templates": failing(root, app.config.templates.path),  # overrides that fail
@@ -336,6 +339,9 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
             f"listener: mail is answered 451 (the MTA keeps it and retries): it cannot be "
             f"spooled (since {listener.get('since')}): {listener.get('error')}"
         )
+    if bad := f.get("metrics") and f["metrics"]["listen_failed"]:  # mail goes on
+        degraded.append(f"metrics: {bad.get('error')} (since {bad.get('since')}): nothing "
+                        "answers Prometheus; free the port or change metrics.listen")  # fmt: skip
     if failing:
         return FAILING, failing + degraded
     return (DEGRADED, degraded) if degraded else (HEALTHY, [])

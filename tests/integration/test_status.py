@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import smtplib
+import socket
 import stat
 import subprocess
 import sys
@@ -316,3 +317,31 @@ def test_status_says_when_a_daily_job_last_ran_for_a_day_ahead(desk):
     (root / "run" / "attachments_swept").unlink(missing_ok=True)
     said = " ".join(desk.run("status", "--json").json()["reasons"])
     assert "a day still ahead" not in said
+
+
+def test_a_metrics_port_serve_cannot_have_is_named_by_status(tmp_path, sink):
+    """serve logs it and runs on without the endpoint (mail goes on): status said
+    healthy while Prometheus got nothing. Degraded, naming the port and the error,
+    until a serve starts that has it."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        listen = f"127.0.0.1:{taken.getsockname()[1]}"
+        desk = Desk(tmp_path, sink.port, metrics={"listen": listen})
+        desk.run("license", "list")  # the store
+        daemon = Daemon(desk).start()
+        try:
+            assert wait_until(lambda: desk.run("status").code == 1), desk.run("status").out
+            r = desk.run("status")
+            [line] = [x for x in r.out.splitlines() if x.startswith("! metrics: ")]
+            assert f"cannot listen on {listen}: Address already in use" in line, line
+            failed = desk.run("status", "--json").json()["metrics"]["listen_failed"]
+            assert failed["listen"] == listen and failed["pid"] == daemon.proc.pid
+        finally:
+            daemon.stop()
+    daemon = Daemon(desk).start()  # the port is free now
+    try:
+        assert wait_until(lambda: desk.run("status").code == 0), desk.run("status").out
+        assert desk.run("status", "--json").json()["metrics"] == {"listen_failed": None}
+    finally:
+        daemon.stop()
