@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from maild import config as config_mod
 from maild import logsetup, privileges
+from maild.adapters.layout import StoreRefused
 from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.domain.sender import ENTITLED_LEVELS
@@ -295,12 +296,12 @@ def _run(args: argparse.Namespace, fail: int) -> int:
     try:
         app = _load_app(args)
         return dispatch(app, args)
+    except StoreRefused as e:  # of the storage.path the config file names: say which
+        return _refused(args, f"config error: {_config_path(args)}: {e}", fail)
     except config_mod.ConfigError as e:
-        print(f"maild: config error: {e}", file=sys.stderr)
-        return fail
+        return _refused(args, f"config error: {e}", fail)
     except privileges.WrongUser as e:
-        print(f"maild: {e}", file=sys.stderr)
-        return fail
+        return _refused(args, str(e), fail)
     except UsageError as e:
         print(f"maild: {e}", file=sys.stderr)
         return EX_USAGE
@@ -314,6 +315,17 @@ def _run(args: argparse.Namespace, fail: int) -> int:
     except OSError as e:  # no traceback: what, where, and whether waiting helps
         print(f"maild: {privileges.describe(e)}", file=sys.stderr)
         return fail if privileges.is_permanent(e) else EX_TEMPFAIL
+
+
+def _refused(args: argparse.Namespace, line: str, code: int) -> int:
+    """A command refused before it ran: one line; `status --json` (a monitor's parser)
+    gets it as JSON too, {"config", "error"}, rather than nothing to parse."""
+    print(f"maild: {line}", file=sys.stderr)
+    if args.command == "status" and args.json:
+        from maild.output import print_json
+
+        print_json({"config": _config_path(args), "error": line})
+    return code
 
 
 def dispatch(app: App, args: argparse.Namespace) -> int:

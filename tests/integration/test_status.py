@@ -345,3 +345,21 @@ def test_a_metrics_port_serve_cannot_have_is_named_by_status(tmp_path, sink):
         assert desk.run("status", "--json").json()["metrics"] == {"listen_failed": None}
     finally:
         daemon.stop()
+
+
+def test_status_refused_a_storage_names_the_config_file_and_gives_json(tmp_path, sink):
+    """ "config error: storage.path ...: no maild store there yet" named no config file
+    (every other config error does), and `status --json` printed nothing to parse."""
+    desk = Desk(tmp_path, sink.port)
+    r = desk.run("status")
+    [line] = r.err.strip().splitlines()
+    assert r.code == 78 and line.startswith(f"maild: config error: {desk.config}: storage.path ")
+    assert "no maild store there yet" in line and r.out == ""
+    r = desk.run("status", "--json")
+    assert r.code == 78 and r.json() == {"config": str(desk.config), "error": line[7:]}
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "notes.txt").write_text("not a store")
+    r = desk.run("ticket", "list")
+    assert r.code == 78 and f"config error: {desk.config}: storage.path {data}: " in r.err
+    assert not (tmp_path / "data" / "tickets").exists()
