@@ -235,14 +235,31 @@ _TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
 
 def _toml_problem(data: bytes, error: str) -> str:
     """tomllib's message with the key of its line, for the admin who looks for it;
-    a key written twice is said in those words (tomllib: "Cannot overwrite a value")."""
+    a key or section written twice is said in those words (tomllib: "Cannot
+    overwrite a value", "Cannot declare ('support',) twice")."""
     at = _TOML_AT.search(error)
     if not at:
         return f"not valid TOML: {error}"
+    where = at.group(0)[1:-1]
+    twice = error.startswith(("Cannot overwrite a value", "Cannot declare"))
     key = _key_at(data, int(at.group(1)))
-    if key and error.startswith("Cannot overwrite a value"):
-        return f"not valid TOML: {key} is given twice ({at.group(0)[1:-1]})"
+    if key and twice:
+        return f"not valid TOML: {key} is given twice ({where})"
+    header = re.match(r"\s*(\[\[?)\s*([A-Za-z0-9_.-]+)", _line(data, int(at.group(1))))
+    if header and twice:
+        name = header.group(2)
+        if header.group(1) == "[[":  # an array of tables: no section of maild's is one
+            return (
+                f"not valid TOML: [[{name}]] {where}: section '[{name}]' is given "
+                f"already; a section is written [{name}], once"
+            )
+        return f"not valid TOML: section '[{name}]' is given twice ({where})"
     return f"not valid TOML at {key}: {error}" if key else f"not valid TOML: {error}"
+
+
+def _line(data: bytes, line: int) -> str:
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def _key_at(data: bytes, line: int) -> str:

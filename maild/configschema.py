@@ -313,10 +313,10 @@ def section(raw: dict[str, Any], name: str, path: str, errors: list[str]) -> dic
     """The section's values with defaults; each problem goes to `errors` (a bad or
     missing key gets its default or None, so the rest can still be checked)."""
     given = raw.get(name, {})
-    if not isinstance(given, dict):
-        errors.append(f"{path}: [{name}] must be a table")
-        given = {}
     schema = SCHEMA[name]
+    if not isinstance(given, dict):  # one mistake, one line: not its keys missing too
+        errors.append(f"{path}: key '{name}' must be a section: a line [{name}], its keys below")
+        return {key: None if d is REQUIRED else d for key, (_, _, d) in schema.items()}
     for key in given:
         if key not in schema:
             errors.append(f"{path}: unknown key '{name}.{key}'")

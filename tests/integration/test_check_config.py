@@ -437,3 +437,27 @@ def test_an_empty_host_is_a_config_error_not_a_failed_send_each_time(tmp_path, s
         assert r.code == 78, (args, r)
         [line] = r.err.strip().splitlines()
         assert "'outbound.host'" in line and str(desk.config) in line
+
+
+@pytest.mark.parametrize(
+    ("mistake", "said"),
+    [
+        ("[support]\ntimezone = 'UTC'\n", "section '[support]' is given twice (at line "),
+        ("[[outbound]]\nhost = 'x'\n", "[[outbound]] at line "),
+        ("support = 5\n", "key 'support' must be a section"),
+    ],
+)
+def test_a_section_written_wrong_is_one_line_naming_it(tmp_path, sink, mistake, said):
+    """tomllib's "Cannot declare ('support',) twice" and "Cannot overwrite a value"
+    named no section, and `support = 5` gave a second line, its keys missing."""
+    desk = Desk(tmp_path, sink.port)
+    if mistake.startswith("support"):  # instead of the section, above every other
+        del desk.sections["support"]
+        desk.write_config()
+        desk.config.write_text(mistake + desk.config.read_text())
+    else:
+        desk.config.write_text(desk.config.read_text() + "\n" + mistake)
+    r = desk.run("check-config")
+    assert r.code == 78, r
+    [line] = r.err.strip().splitlines()
+    assert line.startswith(f"maild: config error: {desk.config}: ") and said in line, line
