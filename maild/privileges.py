@@ -161,9 +161,13 @@ def not_writable(storage: Path, st: os.stat_result) -> str:
         mode = oct(st.st_mode & 0o777)
         return f"{storage} belongs to {me}, but its mode {mode} bars writing: chmod u+rwx {storage}"
     if st.st_uid == 0:
+        # the service's user, if there is one: not whoever ran this (sudo -u nobody)
+        svc = service_user(storage)
+        user = svc.pw_name if svc is not None else me
+        then = "" if user == me else f", and run maild as {user} (sudo -u {user} maild ...)"
         return (
             f"{storage} belongs to root and {me} may not write it: give it to the user maild "
-            f"runs as (chown -R {me}: {storage}), as README's install does"
+            f"runs as (chown -R {user}: {storage}), as README's install does{then}"
         )
     return (
         f"{storage} belongs to {name} and {me} may not write it: run maild as {name} "
@@ -240,8 +244,10 @@ def describe(e: OSError) -> str:
 def _access_hint(path: str) -> tuple[str, str]:
     """(whose `path` is, in brackets; what to do) for a permission error on it. Its
     owner is this user, and its mode lacks what the owner needs (a reply_secret left
-    mode 000): the mode is at fault; else the owner (or the user maild runs as)."""
-    fix = "fix the owner or run as the storage owner"
+    mode 000): the mode is at fault; else this user (maild runs as the storage's owner
+    already: a backup folder, templates.path) needs access, or the path's owner runs it."""
+    me = user_name(os.geteuid())
+    fix = f"let {me} use it (its owner, group or mode), or give a path {me} may use"
     try:  # a path that does not exist belongs to no one: its nearest folder does
         where = existing_ancestor(Path(path))
         whose = "it" if where == Path(path).absolute() else f"{where}, where it would be,"
@@ -250,7 +256,11 @@ def _access_hint(path: str) -> tuple[str, str]:
         return "", fix
     owner = user_name(st.st_uid)
     need, bits = ("rwx", 0o700) if where.is_dir() else ("rw", 0o600)
-    if st.st_uid != os.geteuid() or st.st_mode & bits == bits:
+    if st.st_uid != os.geteuid():
+        other = "" if st.st_uid == 0 else f", or run maild as {owner}"
+        fix = f"let {me} use it (chown {me}: {where}, or a group or mode that lets {me} in){other}"
+        return f" ({whose} belongs to {owner})", fix
+    if st.st_mode & bits == bits:  # the owner's bits allow it: a folder above, an ACL ...
         return f" ({whose} belongs to {owner})", fix
     mode = stat.S_IMODE(st.st_mode)
     return (

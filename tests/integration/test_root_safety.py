@@ -199,6 +199,20 @@ def test_the_hint_fits_who_owns_the_storage(owned):
     assert len(r.err.strip().splitlines()) == 1
 
 
+def test_a_root_storage_is_to_be_given_to_the_service_user_not_whoever_ran(owned, monkeypatch):
+    """`sudo -u nobody maild ...` on a storage left to root said "chown -R nobody:",
+    which hands the storage to the wrong user when the service runs as another one
+    (MAILD_USER, default maild): the hint names that user."""
+    desk, python = owned
+    data = Path(desk.sections["storage"]["path"])
+    os.chown(data, 0, 0)
+    monkeypatch.setitem(ENV, "MAILD_USER", "daemon")
+    r = run(desk, python, "ticket", "list", user=OWNER.pw_uid)
+    assert r.code == 78 and len(r.err.strip().splitlines()) == 1, r
+    assert f"chown -R daemon: {data}" in r.err and "run maild as daemon" in r.err, r.err
+    assert "chown -R nobody" not in r.err, r.err
+
+
 def test_a_key_of_the_right_owner_that_its_mode_bars_is_a_mode_to_change(owned):
     """A reply_secret of the storage's owner, mode 000: check-config said OK, and every
     command stopped with "fix the owner or run as the storage owner" though the owner
@@ -366,6 +380,9 @@ def test_backup_into_a_folder_the_owner_may_not_write_names_it(owned):
     assert r.code == 78 and len(r.err.strip().splitlines()) == 1, r
     assert f"Permission denied: {backups} (it belongs to root)" in r.err, r.err
     assert "maild runs as nobody" in r.err and list(backups.iterdir()) == []
+    # maild runs as the storage owner already: "or run as the storage owner" misled
+    assert f"let nobody use it (chown nobody: {backups}," in r.err, r.err
+    assert "storage owner" not in r.err, r.err
     os.chown(backups, OWNER.pw_uid, OWNER.pw_gid)
     r = run(desk, python, "backup", str(backups))
     assert r.code == 0 and len(list(backups.glob("maild-*.tar.gz"))) == 1, r
