@@ -373,7 +373,7 @@ def cmd_answers(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_fsck(app: App, args: argparse.Namespace) -> int:
-    from maild.fsck import cmd_fsck
+    from maild.fsckcmd import cmd_fsck
 
     return cmd_fsck(app, args)
 

@@ -25,7 +25,6 @@ block list.
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -50,11 +49,9 @@ from maild.fsckspool import (
     count_waiting,
     set_aside_tickets,
 )
-from maild.output import print_json
 from maild.privileges import user_name
 from maild.unreadables import chown_fix
 
-EX_OK, EX_FAIL = 0, 1
 TABLE = "_default"  # TinyDB's default table: the rows of a summary file
 
 
@@ -371,44 +368,3 @@ class Fsck:
         check_outbox(self)
         check_blocklist(self)
         check_files(self)
-
-
-def cmd_fsck(app: App, args: argparse.Namespace) -> int:
-    """Print one line per problem (and what was fixed); exit 0 clean, 1 not."""
-    check = Fsck(app, repair=args.repair).run()
-    unfixed = len(check.problems) - len(check.fixed)
-    left = check.held - sum(check.working.values())  # of a process that died
-    if args.json:
-        pending = check.pending + check.held
-        out = {"problems": check.problems, "fixed": check.fixed, "pending": pending}
-        print_json({**out, "stray": check.stray})
-    else:
-        for line in check.problems:
-            print(line)
-        for line in check.fixed:
-            print(f"fixed: {line}")
-        print(
-            f"{len(check.tickets)} ticket(s), {len(check.problems)} problem(s)"
-            + (f", {len(check.fixed)} fixed" if args.repair else "")
-            + (f"; {check.pending} message(s) waiting in spool/new" if check.pending else "")
-            + "".join(
-                f"; {n} in spool/claimed/ being processed by a running maild (pid {pid})"
-                for pid, n in check.working.items()
-            )
-            + (f"; {left} in spool/claimed/ (serve takes them back)" if left else "")
-        )
-        if check.repairable and not args.repair:
-            print(_repair_hint(check.repairable, len(check.problems)))
-    return EX_OK if (unfixed == 0 if args.repair else not check.problems) else EX_FAIL
-
-
-def _repair_hint(repairable: int, problems: int) -> str:
-    """A plain fsck's last line: the lines of problems --repair fixes say nothing of
-    it (only those it cannot fix say what to do)."""
-    which = "it" if problems == 1 else "all of them" if repairable == problems else None
-    if which is None:
-        return (
-            f"`maild fsck --repair` fixes {repairable} of these {problems} problems; "
-            "the others say what to do"
-        )
-    return f"`maild fsck --repair` fixes {which}"
