@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from maild.domain.records import MessageRecord
+from maild.domain.spam import domain_blockable
 from maild.domain.spelling import routed_domain
 from maild.domain.withdrawn import withdrawn_for, withdrawn_ids
 
@@ -99,8 +100,10 @@ def answered_from_side(
     Named in In-Reply-To/References; a message naming none of the thread's mail
     (a robot that threads by our tag alone) answers the last mail the thread sent
     the sender's side, an address at its domain (in either spelling: routed_domain),
-    if that was automatic: each round's confirmation went to the robot's last
-    address, and its answer came from the next. A message naming a mail of the
+    if all the thread sent there was automatic: each round's confirmation went to the
+    robot's last address, and its answer came from the next. Not so once a person
+    (staff) wrote there, whatever automatic mail went after, and never at a free-mail
+    service (spam.FREE_MAIL), whose users are no one side. A message naming a mail of the
     thread that was no automatic one (a staff answer) answers a person."""
     refs = list(refs)
     ours = auto_ids(messages, staff)
@@ -110,16 +113,18 @@ def answered_from_side(
     if set(refs) & _thread_ids(messages):
         return None
     side, staff = _domain(sender), set(staff)
-    if not side:
+    if not side or not domain_blockable(sender):  # gmail.com's users are no one side
         return None
-    for m in reversed(messages):
-        if m.get("direction") != "out":
-            continue
+    last = None
+    for m in messages:
         went = [a for a in m.get("to") or () if a not in staff and not withdrawn_for(m, a)]
-        if any(_domain(a) == side for a in went):
-            ids = (m.get("message_id"), *(m.get("copies") or {}).values())
-            return next((ours[i] for i in ids if i in ours), None)
-    return None
+        if m.get("direction") != "out" or not any(_domain(a) == side for a in went):
+            continue
+        ids = (m.get("message_id"), *(m.get("copies") or {}).values())
+        last = next((ours[i] for i in ids if i in ours), None)
+        if last is None:  # a person wrote there (a staff answer): a person may answer
+            return None  # by the tag alone, whatever automatic mail went after it
+    return last
 
 
 def _thread_ids(messages: list[MessageRecord]) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Desk, make_mail
+from tests.helpers import Desk, make_mail, staff_reply
 
 
 def test_at_most_n_automatic_replies_per_sender_per_hour(tmp_path, sink):
@@ -157,3 +157,32 @@ def test_confirmations_to_a_forged_staff_address_are_capped(tmp_path, sink):
     to_anna = [m for m in sink.to("anna@example.com") if "зарегистрировано" in m.subject]
     assert len(to_anna) == 3, [m.subject for m in sink.to("anna@example.com")]
     assert len(desk.tickets()) == 6
+
+
+def test_a_stranger_at_a_free_mail_service_naming_a_tid_is_confirmed(tmp_path, sink):
+    """bob@gmail.com writes a new mail naming alice@gmail.com's ticket (she forwarded
+    him her confirmation): gmail.com's users are no one side, and he is a person with
+    a ticket of his own; taken for a robot's answer, he got no confirmation."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail(sender="alice@gmail.com", subject="Не работает"))
+    desk.flush()
+    other = desk.ingest_tid(make_mail(sender="bob@gmail.com", subject=f"Вопрос по [TID#{tid}]"))
+    desk.flush()
+    assert other != tid and desk.ticket(other)["refers_to"] == tid
+    assert len(sink.to("bob@gmail.com")) == 1
+
+
+def test_a_colleague_naming_the_tid_after_staff_answered_is_confirmed_whatever_came_after(
+    tmp_path, sink
+):
+    """Staff answered Ivan, then `#level vip` sent him an automatic notice: his colleague's
+    new mail naming the TID was taken for an answer to that notice, no confirmation."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail(sender="ivan@shop-example.ru", subject="Не работает"))
+    desk.ingest(staff_reply(tid, "Здравствуйте, посмотрим."))
+    desk.ingest(staff_reply(tid, "#level vip"))
+    desk.flush()
+    mail = make_mail(sender="petr@shop-example.ru", subject=f"Вопрос по [TID#{tid}]")
+    other = desk.ingest_tid(mail)
+    desk.flush()
+    assert other != tid and len(sink.to("petr@shop-example.ru")) == 1
