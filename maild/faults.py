@@ -185,7 +185,9 @@ class Faults:
 
     def cleared(self) -> None:
         record = read_fault(self.app.config.storage_path)
-        if record and record.get("stamp") and record["stamp"] == _stamp(record["path"]):
+        # (a stamp of None: the file could not be stat'ed, a folder above it shut; it
+        # stays recorded while that lasts)
+        if record and "stamp" in record and record["stamp"] == _stamp(record["path"]):
             self.tries = 0  # other mail went on; what needs the file still waits for it
             return
         if self.tries or self.previous is not None or self.path.exists():

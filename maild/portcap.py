@@ -31,11 +31,13 @@ class CannotListen(Exception):
         self.code = EX_CONFIG if denied else EX_OSERR
 
 
-def unprivileged_start() -> int:
+def unprivileged_start() -> int | None:
+    """net.ipv4.ip_unprivileged_port_start; None where /proc/sys is hidden (the unit's
+    ProcSubset=pid): an admin may have lowered it, so nothing is said of a port then."""
     try:
         return int(_START.read_text())
     except (OSError, ValueError):
-        return 1024
+        return None
 
 
 def _port(listen: str) -> int:
@@ -52,7 +54,7 @@ def _hint(start: int) -> str:
 
 def refused_hint(listen: str, e: OSError) -> str:
     """What to do about a low port the process may not listen on; '' otherwise."""
-    start = unprivileged_start()
+    start = unprivileged_start() or 1024  # (the bind was refused: the kernel's default)
     if e.errno not in (errno.EACCES, errno.EPERM) or not 0 < _port(listen) < start:
         return ""
     return f"; {_hint(start)}"
@@ -76,6 +78,8 @@ def low_port_warnings(cfg: Config) -> list[str]:
     listens += [("web.listen", cfg.web.listen if cfg.web else None)]
     listens += [("metrics.listen", cfg.metrics.listen)]
     start = unprivileged_start()
+    if start is None:  # not known here: serve's own refusal will say it, if any
+        return []
     low = [(k, v) for k, v in listens if v and 0 < _port(v) < start]
     if not low or may_bind_low():
         return []

@@ -716,3 +716,27 @@ def test_a_port_below_1024_the_owner_may_not_listen_on_is_one_line_with_the_fix(
     assert "smtp.listen = 127.0.0.1:26: nobody may not listen there" in line, line
     assert "CAP_NET_BIND_SERVICE" in line and str(desk.config) in line, line
     assert "smtp.listen" not in run(desk, python, "check-config").err  # root may
+
+
+def test_check_config_says_nothing_of_a_low_port_where_proc_sys_is_hidden(owned):
+    """The unit's ProcSubset=pid hides /proc/sys: where the admin lowered
+    net.ipv4.ip_unprivileged_port_start instead of granting the capability, serve
+    listens on port 26, but its ExecStartPre check-config, reading no sysctl, took
+    1024 and warned "nobody may not listen there"."""
+    desk, python = owned
+    if shutil.which("unshare") is None or shutil.which("setpriv") is None:
+        pytest.skip("needs unshare(1) and setpriv(1)")
+    desk.sections["smtp"] = {"listen": "127.0.0.1:26"}
+    desk.write_config()
+    uid, gid = OWNER.pw_uid, OWNER.pw_gid
+    as_unit = (
+        "mount -t tmpfs none /proc/sys && exec setpriv"
+        f" --reuid={uid} --regid={gid} --clear-groups"
+        f" {python} -m maild --config {desk.config} check-config"
+    )
+    p = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c", as_unit],
+        capture_output=True, env=ENV, cwd="/", timeout=60,
+    )  # fmt: skip
+    assert p.returncode == 0, p.stderr.decode()
+    assert "smtp.listen" not in p.stderr.decode()
