@@ -62,6 +62,7 @@ class Fsck:
     problems: list[str] = field(default_factory=list)
     fixed: list[str] = field(default_factory=list)
     repairable: int = 0  # problems --repair fixes (a plain fsck says how many)
+    lock_broken: bool = False  # the store lock cannot be taken: nothing is repaired
     pending: int = 0  # spooled, not processed yet: not a problem
     held: int = 0  # in spool/claimed/ (a worker's, or one that died: serve takes it back)
     working: dict[int, int] = field(default_factory=dict)  # live pid -> how many it holds
@@ -339,7 +340,7 @@ class Fsck:
         A store lock that cannot be taken (fsckfiles.lock_broken) is named, and
         nothing is repaired."""
         if lock_broken(self.root):
-            self.repair = False
+            self.repair, self.lock_broken = False, True
             self.checks()
             return self
         if self.repair:

@@ -36,7 +36,9 @@ def cmd_fsck(app: App, args: argparse.Namespace) -> int:
             )
             + (f"; {left} in spool/claimed/ (serve takes them back)" if left else "")
         )
-        if check.repairable and not args.repair:
+        if check.lock_broken and check.repairable:  # (its line above says what to do)
+            print("`maild fsck --repair` repairs nothing until the store lock is mended")
+        elif check.repairable and not args.repair:
             print(_repair_hint(check.repairable, len(check.problems)))
     return EX_OK if (unfixed == 0 if args.repair else not check.problems) else EX_FAIL
 

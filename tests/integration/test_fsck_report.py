@@ -196,5 +196,14 @@ def test_a_store_lock_that_cannot_be_taken_is_named(desk):
             f"unprocessed and nothing is stored (not repaired: move it out of {data})"
         ), r.out
         assert r.out.splitlines()[-1].endswith("; 1 message(s) waiting in spool/new"), r.out
+    # with a problem --repair would fix: a plain fsck promised its repair, and --repair
+    # then fixed nothing, saying nothing of why
+    addr = next(p for p in (data / "index" / "address").rglob("*") if p.is_file())
+    addr.write_text("{broken")
+    for args in (("fsck",), ("fsck", "--repair")):
+        r = desk.run(*args)
+        said = r.out.splitlines()[-1]
+        assert said == "`maild fsck --repair` repairs nothing until the store lock is mended", r.out
     (data / "lock").rmdir()
+    assert desk.run("fsck", "--repair").code == 0
     assert desk.run("fsck").code == 0
