@@ -74,6 +74,7 @@ class _Run:
 
     def __init__(self, app: App, now: datetime) -> None:
         self.app, self.now, self.at = app, now, now.isoformat()
+        self.head = app.config.support.head
         self.limit = app.config.support.max_reminders_per_person_per_hour
         self.paces: dict[tuple[str, str], pace.Pace] = {}
         self.taken: dict[tuple[str, str], int] = defaultdict(int)
@@ -136,16 +137,21 @@ def _due_rows(app: App, now: datetime) -> list[Summary]:
 def _steps(run: _Run, ticket: Ticket) -> list[Due]:
     """The deadline mail of `ticket` due at `run.now`, with the deadline and whose it
     is (domain.pending.deadlines: each deadline once, all due then in it, less the
-    merged customers it went about before their merge: pending.untold): staff's
-    reminder at reminder_fraction of its time, the head's escalation when it passed."""
+    merged customers it went about before their merge: pending.untold): the reminder
+    to staff and the head at reminder_fraction of its time, the head's escalation when
+    it passed. A deadline whose reminder went to everyone before the head was among its
+    people (marked done) is not reminded to him afterwards: nothing goes twice or late."""
     app, now, sent = run.app, run.now, ticket.get("sent") or {}
     head = app.config.support.head
     staff = tk.staff_recipients(ticket, app.config.support.staff)
     fraction = app.config.schedule.reminder_fraction
+    # the head hears of a deadline before it passes too (SPEC: "reminder and escalation
+    # emails before and when SLA deadlines are missed"): the reminder's people
+    reminded = [*staff, *([head] if head and head not in staff else [])]
     out: list[Due] = []
     for d in deadlines(ticket):  # its mail carries it: outstale.py withdraws it once stale
         due = datetime.fromisoformat(d.due)
-        for kind, to in (("reminder", staff), ("escalation", [head] if head else [])):
+        for kind, to in (("reminder", reminded), ("escalation", [head] if head else [])):
             mine = untold(ticket, d, _told(run, sent, (kind, d.due, to))) if to else None
             if mine is None:
                 continue
@@ -220,18 +226,18 @@ def _remind(run: _Run, tid: str) -> None:
                     tids.append(tid)
         if not singly:
             continue
-        some = [] if set(singly) == set(people) else singly  # a copy each: a key each
-        queue_notice(
-            app,
-            ticket,
-            messages,
-            key=job_key(tid, kind, due_s, *_rest(sent, step, d), *some),
-            template=TEMPLATES[kind][0],
-            to=singly,
-            context=dict(_ctx(app, ticket, d), overdue=now >= due),
-            now=now,
-            about_due=due_s,
-        )
+        for to, some in _copies(run, step, singly):
+            queue_notice(
+                app,
+                ticket,
+                messages,
+                key=job_key(tid, kind, due_s, *_rest(sent, step, d), *some),
+                template=TEMPLATES[kind][0],
+                to=to,
+                context=dict(_ctx(app, ticket, d), overdue=now >= due, for_head=to == [run.head]),
+                now=now,
+                about_due=due_s,
+            )
         sent = pace.marked(sent, step, singly, [], run.at)
         went += [(kind, p) for p in singly]
     if went:
@@ -239,6 +245,20 @@ def _remind(run: _Run, tid: str) -> None:
         for kind, person in went:  # after the save: a crash between counts one less
             app.store.record_reminder(person, kind, now, listed=False)
         run.changed.add(tid)
+
+
+def _copies(run: _Run, step: Step, singly: list[str]) -> list[tuple[list[str], list[str]]]:
+    """The single mails of `step` to those of its people in `singly`, each with the
+    names its outbox key takes: staff's one mail (no names when all its people get it
+    at once, as ever), and a reminder's to the head apart, in words for him (his reply
+    is a note to staff, no command: reminder_staff.txt's `for_head`), keyed by his
+    address (his copy is one mail of its own: its outbox record's "role" is the head's)."""
+    kind, _due, people = step
+    if kind == "escalation" or run.head not in singly:
+        return [(singly, [] if set(singly) == set(people) else singly)]
+    staff = [p for p in singly if p != run.head]
+    out = [(staff, [] if set(staff) | {run.head} == set(people) else staff)] if staff else []
+    return [*out, ([run.head], [run.head])]
 
 
 def _listed(run: _Run, kind: str, person: str, tids: list[str]) -> list[Listed]:
@@ -311,7 +331,10 @@ def _list_context(run: _Run, person: str, rows: list[Listed]) -> dict[str, Any]:
         }
         for ticket, _messages, _step, due, d in rows[:MAX_LISTED]
     ]
-    return pace.list_ctx(shown, len(rows), run.limit)
+    return {
+        **pace.list_ctx(shown, len(rows), run.limit),
+        "for_head": person == app.config.support.head,
+    }
 
 
 def _note(

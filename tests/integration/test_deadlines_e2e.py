@@ -214,3 +214,32 @@ def test_reminders_of_one_deadline_go_in_order_of_arrival(tmp_path, sink, monkey
     mails = mails_to(desk, sink, STAFF)[2:]  # after the two new-ticket notices
     singles = [m.subject for m in mails if m.subject.startswith("Напоминание: скоро")]
     assert len(singles) == 1 and f"[TID#{first}]" in singles[0], [m.subject for m in mails]
+
+
+def test_the_head_gets_the_reminder_before_the_deadline_and_the_escalation_at_it(desk, sink):
+    """SPEC: the support head gets reminder and escalation mail before and when a
+    deadline is missed. A VIP ticket due at 12:00: at 11:30 (75 %) staff and the head
+    are reminded, the head in words for him (no commands: his reply is a note to
+    staff); at the deadline the head gets the escalation; each once."""
+    desk.run("license", "add", "--key", "K1", "--level", "vip", "--email", CUSTOMER)
+    tid = new_ticket(desk, at(23, 10))
+    assert desk.ticket(tid)["reaction_due"] == "2026-11-23T12:00:00+03:00"
+    assert jobs_run(desk, at(23, 11, 29))["reminders"] == 0
+    assert jobs_run(desk, at(23, 11, 30))["reminders"] == 1
+    assert jobs_run(desk, at(23, 11, 45))["reminders"] == 0  # never twice
+    head = [m for m in mails_to(desk, sink, HEAD) if f"[TID#{tid}]" in m.subject]
+    [reminder] = head
+    assert reminder.subject.startswith(
+        "Напоминание: скоро истекает срок реакции (23.11.2026 12:00)"
+    )
+    assert "заметкой" in reminder.text
+    assert "#take" not in reminder.text
+    [staffs] = [m for m in sink.to(STAFF) if m.subject.startswith("Напоминание")]
+    assert "#take" in staffs.text
+    assert jobs_run(desk, at(23, 12, 1))["reminders"] == 1
+    head = [m.subject for m in mails_to(desk, sink, HEAD) if f"[TID#{tid}]" in m.subject]
+    assert [s.split(" (")[0] for s in head] == [
+        "Напоминание: скоро истекает срок реакции",
+        "Просрочена реакция на обращение",
+    ]
+    assert jobs_run(desk, at(23, 15))["reminders"] == 0

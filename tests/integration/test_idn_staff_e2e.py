@@ -135,7 +135,11 @@ def test_her_reply_to_a_list_from_the_other_spelling_is_hers(tmp_path, sink, lis
     assert desk.flush().code == 0
     start = len(sink.received)
     jobs_run(desk, REMIND)
-    [lst] = [m for m in sink.received[start:] if LIST.match(m.subject)]
+    [lst] = [
+        m
+        for m in sink.received[start:]
+        if LIST.match(m.subject) and "head@example.com" not in m.rcpt_tos
+    ]
     reply_to, msgid = str(lst.msg["Reply-To"]), str(lst.msg["Message-ID"])
     refs = {"In-Reply-To": msgid, "References": msgid}
     start = len(sink.received)

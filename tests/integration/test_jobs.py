@@ -73,7 +73,7 @@ def test_reminder_then_escalation_across_a_weekend_and_a_restart(world, sink):
     # restart (a new App) after the deadline: escalation once, no second reminder
     assert run(datetime(2026, 11, 23, 13, 1, tzinfo=MSK))["reminders"] == 1
     assert run(datetime(2026, 11, 23, 15, 0, tzinfo=MSK))["reminders"] == 0
-    [esc] = [s for s in subjects(sink, "head@example.com") if "Отчёт" not in s]
+    [esc] = [s for s in subjects(sink, "head@example.com") if "Просрочена" in s]
     assert "Просрочена" in esc and f"[TID#{tid}]" in esc
     assert len([s for s in subjects(sink, "anna@example.com") if "Напоминание" in s]) == 1
 

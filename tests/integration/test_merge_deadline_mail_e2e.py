@@ -49,11 +49,11 @@ def test_a_deadline_reminded_and_escalated_is_not_again_after_merges(tmp_path, s
     minute = timedelta(minutes=1)
 
     jobs_at(desk, due - minute)  # the reminder of the VIP ticket's deadline
-    assert deadline_mail(sink, shown) == Counter((p, "reminder") for p in STAFF)
+    assert deadline_mail(sink, shown) == Counter((p, "reminder") for p in (*STAFF, HEAD))
     desk.ingest(staff_reply(vip, f"#merge {free}\n"))  # the deadline goes on there
     assert desk.ticket(free)["reaction_due"] == due.isoformat()
     jobs_at(desk, due + minute)  # the escalation, and no second reminder
-    once = Counter([*((p, "reminder") for p in STAFF), (HEAD, "escalation")])
+    once = Counter([*((p, "reminder") for p in (*STAFF, HEAD)), (HEAD, "escalation")])
     assert deadline_mail(sink, shown) == once
     desk.ingest(staff_reply(free, f"#merge {last}\n"))  # reminded and escalated: on again
     assert desk.ticket(last)["reaction_due"] == due.isoformat()

@@ -16,7 +16,7 @@ from collections import Counter
 
 from tests.helpers import Desk, make_mail
 from tests.integration.test_deadlines_e2e import at, ingest_at, jobs_run
-from tests.integration.test_merged_wait_mail_e2e import HEAD, STAFF, deadline_mail
+from tests.integration.test_merged_wait_mail_e2e import HEAD, REMINDED, deadline_mail
 from tests.integration.test_sla_breach_e2e import STANDARD, VIP, licensed, new_ticket
 from tests.integration.test_staff_e2e import staff_reply
 
@@ -37,8 +37,8 @@ def test_a_merged_customers_reminder_is_theirs_not_the_survivors(tmp_path, sink)
     reminders = [(to, m) for kind, to, m in mail if kind == "reminder"]
     about_b = [to for to, m in reminders if f"[TID#{b}]" in m.subject]
     about_a = [(to, m) for to, m in reminders if f"[TID#{a}]" in m.subject]
-    assert sorted(about_b) == sorted(STAFF)  # before the merge, Ivan's alone
-    assert sorted(to for to, _ in about_a) == sorted(STAFF)  # A's own customer's
+    assert sorted(about_b) == REMINDED  # before the merge, Ivan's alone
+    assert sorted(to for to, _ in about_a) == REMINDED  # A's own customer's
     for _to, m in about_a:
         text = " ".join(m.text.split())
         assert f"Клиент: {VIP}" in text and STANDARD not in text
@@ -68,7 +68,7 @@ def named(sink) -> Counter:
 
 def once_each(*customers: str) -> Counter:
     """Each staff member reminded, and the head told, once of each customer."""
-    mail = [("reminder", to, c) for to in STAFF for c in customers]
+    mail = [("reminder", to, c) for to in REMINDED for c in customers]
     return Counter([*mail, *(("escalation", HEAD, c) for c in customers)])
 
 

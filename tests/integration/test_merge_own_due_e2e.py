@@ -13,7 +13,7 @@ from tests.helpers import Desk, make_mail
 from tests.integration.test_deadlines_e2e import at, ingest_at, jobs_run, mails_to
 from tests.integration.test_merged_wait_mail_e2e import (
     HEAD,
-    STAFF,
+    REMINDED,
     assert_names_merged,
     deadline_mail,
     shown,
@@ -22,7 +22,7 @@ from tests.integration.test_sla_breach_e2e import figures, licensed, new_ticket,
 from tests.integration.test_staff_e2e import staff_reply
 
 VIP, STANDARD = "vip@vip-example.ru", "ivan@shop-example.ru"
-ONCE_EACH = [("escalation", HEAD), *(("reminder", p) for p in STAFF)]
+ONCE_EACH = [("escalation", HEAD), *(("reminder", p) for p in REMINDED)]
 
 
 def jobs_every_half_hour(desk: Desk, until: datetime) -> None:
@@ -134,7 +134,7 @@ def test_a_merged_customers_next_mail_waits_by_their_own_deadline(tmp_path, sink
     jobs_every_half_hour(desk, at(24, 12))
     assert desk.flush().code == 0
     told = [r for r in sink.received if r.subject.startswith(("Напоминание", "Просрочена"))]
-    assert sorted(to for r in told for to in r.rcpt_tos) == sorted([HEAD, *STAFF])
+    assert sorted(to for r in told for to in r.rcpt_tos) == sorted([HEAD, *REMINDED])
     assert all(f"{shown(at(23, 13))})" in r.subject for r in told)
     # the morning queue: B's customer's mail waits on A, due 13:00 (not "answered"),
     # and the next morning it is overdue

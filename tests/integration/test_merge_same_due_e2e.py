@@ -13,13 +13,13 @@ from datetime import datetime
 
 from tests.helpers import Desk, Received
 from tests.integration.test_deadlines_e2e import at, ingest_at, jobs_run
-from tests.integration.test_merged_wait_mail_e2e import HEAD, STAFF, deadline_mail
+from tests.integration.test_merged_wait_mail_e2e import HEAD, REMINDED, deadline_mail
 from tests.integration.test_sla_breach_e2e import STANDARD, licensed, new_ticket
 from tests.integration.test_staff_e2e import staff_reply
 
 OLGA = "olga@shop-example.ru"  # standard support too, a license of her own
 LEVEL = "Коммерческие клиенты: стандартная поддержка"
-ONCE_EACH = [("escalation", HEAD), *(("reminder", p) for p in STAFF)]
+ONCE_EACH = [("escalation", HEAD), *(("reminder", p) for p in REMINDED)]
 
 
 def same_moment(desk: Desk) -> tuple[str, str, datetime]:
@@ -65,7 +65,7 @@ def test_a_list_names_both_customers_in_the_line_of_that_deadline(tmp_path, sink
     jobs_run(desk, at(24, 15, 1))
     assert desk.flush().code == 0
     lists = [r for r in sink.received if r.subject.startswith(("Напоминание: нет", "Просрочена"))]
-    assert sorted(to for r in lists for to in r.rcpt_tos) == sorted([HEAD, *STAFF])
+    assert sorted(to for r in lists for to in r.rcpt_tos) == sorted([HEAD, *REMINDED])
     for m in lists:
         names_both(m, a, b)
         assert m.text.count(f"[TID#{a}] ") == 1  # one line: one deadline

@@ -16,6 +16,7 @@ VIP = "ivan@shop-example.ru"  # a VIP customer: 2 business hours
 FREE = "petr@client.example"  # free support: 24 business hours
 STAFF = ["anna@example.com", "boris@example.com"]
 HEAD = "head@example.com"
+REMINDED = sorted([*STAFF, HEAD])  # who gets a reminder: staff and the head
 MINUTE = timedelta(minutes=1)
 KINDS = {"Напоминание": "reminder", "Просрочена реакция": "escalation"}
 
@@ -71,7 +72,7 @@ def test_the_mail_about_a_merged_wait_names_the_merged_ticket(tmp_path, sink):
     mail = deadline_mail(sink, vip_due)
     assert sorted((k, to) for k, to, _ in mail) == [
         ("escalation", HEAD),
-        *(("reminder", p) for p in STAFF),
+        *(("reminder", p) for p in REMINDED),
     ]
     for _kind, _to, m in mail:
         assert_names_merged(m, vip, free, VIP, "Коммерческие клиенты: VIP поддержка")
@@ -102,12 +103,12 @@ def test_a_merged_wait_due_later_is_reminded_and_escalated_once_on_its_own(tmp_p
     mail = deadline_mail(sink, free_due)
     assert sorted((k, to) for k, to, _ in mail) == [
         ("escalation", HEAD),
-        *(("reminder", p) for p in STAFF),
+        *(("reminder", p) for p in REMINDED),
     ]
     for _kind, _to, m in mail:
         assert_names_merged(m, free, vip, FREE, "Бесплатная поддержка")
         assert VIP not in m.text
-    assert len(deadline_mail(sink, vip_due)) == 3  # the VIP deadline's mail went once
+    assert len(deadline_mail(sink, vip_due)) == 4  # the VIP deadline's mail went once
 
 
 def test_a_reaction_on_the_survivor_ends_the_merged_waits_mail(tmp_path, sink):
@@ -116,12 +117,12 @@ def test_a_reaction_on_the_survivor_ends_the_merged_waits_mail(tmp_path, sink):
     desk.ingest(staff_reply(free, f"#merge {vip}\n"))
     assert desk.flush().code == 0
     jobs_at(desk, free_due - 2 * 60 * MINUTE)  # the merged wait's reminder is due
-    assert sorted(to for k, to, _ in deadline_mail(sink, free_due)) == STAFF
+    assert sorted(to for k, to, _ in deadline_mail(sink, free_due)) == REMINDED
     desk.ingest(staff_reply(vip, "Смотрим, ответим сегодня.\n"))  # an answer to both
     assert desk.flush().code == 0
     jobs_at(desk, free_due + MINUTE)
     jobs_at(desk, free_due + 60 * MINUTE)
-    assert [k for k, _to, _m in deadline_mail(sink, free_due)] == ["reminder"] * 2
+    assert [k for k, _to, _m in deadline_mail(sink, free_due)] == ["reminder"] * 3
 
 
 def test_a_list_names_the_merged_wait_beside_the_survivors_own_deadline(tmp_path, sink):
@@ -144,4 +145,4 @@ def test_a_list_names_the_merged_wait_beside_the_survivors_own_deadline(tmp_path
     assert f"Срок реакции истёк: {shown(free_due)}" in merged
     assert f"TID#{free}" not in text and f"[TID#{vip}]" in lists[0].subject
     reminders = [r for r in sink.received if r.subject.startswith("Напоминание: нет реакции")]
-    assert sorted(to for r in reminders for to in r.rcpt_tos) == STAFF
+    assert sorted(to for r in reminders for to in r.rcpt_tos) == REMINDED

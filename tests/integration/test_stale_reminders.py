@@ -56,7 +56,9 @@ def test_deadline_mail_of_a_ticket_answered_during_an_outage_is_withdrawn(
     queued = desk.run("outbox", "list", "--json").json()
     ours = [m for m in queued if m["tid"] == tid and _is_deadline_mail(m["subject"])]
     # a reminder to each staff member and the head's escalation, each knowing its deadline
-    assert sorted(a for m in ours for a in m["to"]) == sorted([*STAFF, HEAD])
+    assert sorted(a for m in ours for a in m["to"]) == sorted(
+        [*STAFF, HEAD, HEAD]
+    )  # reminded and escalated
     due = desk.ticket(tid)["reaction_due"]
     assert {m.get("about_due") for m in ours} == {due}
 
@@ -80,7 +82,7 @@ def test_deadline_mail_of_a_ticket_answered_during_an_outage_is_withdrawn(
     assert r.code == 0, r.out + r.err
     assert _deadline_mail(sink, tid) == []
     # the ticket still waiting gets its reminders and its escalation
-    assert len(_deadline_mail(sink, waiting)) == 3
+    assert len(_deadline_mail(sink, waiting)) == 4
     assert any(CUSTOMER in r.rcpt_tos for r in sink.received)  # the answer went
 
     sent = desk.run("outbox", "list", "--sent", "--json").json()
@@ -89,14 +91,14 @@ def test_deadline_mail_of_a_ticket_answered_during_an_outage_is_withdrawn(
     assert {m["withdrawn"] for m in withdrawn} == {"stale"}
     assert not any("sent_at" in m for m in withdrawn)  # never went
     lines = [r.getMessage() for r in caplog.records if "withdrawn, not sent" in r.getMessage()]
-    assert len(lines) == 3
+    assert len(lines) == 4
     for m in withdrawn:
         assert any(m["message_id"] in line and f"[TID#{tid}]" in line for line in lines)
     # the thread says so: the reminders' and the escalation's records are withdrawn
     shown = desk.ticket(tid)
     ids = {m["message_id"] for m in withdrawn}
     notices = [m for m in shown["messages"] if m["message_id"] in ids]
-    assert len(notices) == 2 and {m.get("withdrawn") for m in notices} == {"stale"}
+    assert len(notices) == 3 and {m.get("withdrawn") for m in notices} == {"stale"}
     text = desk.run("ticket", "show", tid).out
     assert "не отправлено: срок уже не актуален" in text
     assert desk.flush().out.startswith("sent 0,")  # and nothing goes later
@@ -117,7 +119,7 @@ def test_deadline_mail_of_a_ticket_still_waiting_goes_after_an_outage(tmp_path, 
     desk.sections["outbound"]["port"] = sink.port
     desk.write_config()
     assert desk.flush().code == 0
-    assert len(_deadline_mail(sink, tid)) == 3
+    assert len(_deadline_mail(sink, tid)) == 4
     sent = desk.run("outbox", "list", "--sent", "--json").json()
     assert not any(m.get("withdrawn") for m in sent)
 
@@ -140,7 +142,9 @@ def _listed_during_an_outage(tmp_path) -> tuple[Desk, list[str], list[dict]]:
     assert desk.flush().code != 0
     queued = desk.run("outbox", "list", "--json").json()
     lists = [m for m in queued if _is_list(m["subject"])]
-    assert sorted(a for m in lists for a in m["to"]) == sorted([*STAFF, HEAD])
+    assert sorted(a for m in lists for a in m["to"]) == sorted(
+        [*STAFF, HEAD, HEAD]
+    )  # reminded and escalated
     assert not any(_is_deadline_mail(m["subject"]) and not _is_list(m["subject"]) for m in queued)
     dues = {tid: [desk.ticket(tid)["reaction_due"]] for tid in tids}
     assert all(m["about_dues"] == dues for m in lists)  # each ticket's deadline it is about
@@ -177,14 +181,14 @@ def test_lists_whose_every_ticket_was_answered_during_an_outage_are_withdrawn(
     assert {m["withdrawn"] for m in withdrawn} == {"stale"}
     assert not any("sent_at" in m for m in withdrawn)
     lines = [r.getMessage() for r in caplog.records if "withdrawn, not sent" in r.getMessage()]
-    assert len(lines) == 3
+    assert len(lines) == 4
     for m in withdrawn:
         assert any(m["message_id"] in line and "stale" in line for line in lines)
     assert all(f"[TID#{tid}]" in line for line in lines for tid in tids)
     for tid in tids:  # each ticket's notes of the lists: marked, as a single's record
         notes = [m for m in desk.ticket(tid)["messages"] if "письме-списке" in m["text"]]
-        assert len(notes) == 3 and {m.get("withdrawn") for m in notes} == {"stale"}
-        assert desk.run("ticket", "show", tid).out.count("не отправлено: срок уже не актуален") == 3
+        assert len(notes) == 4 and {m.get("withdrawn") for m in notes} == {"stale"}
+        assert desk.run("ticket", "show", tid).out.count("не отправлено: срок уже не актуален") == 4
     assert desk.flush().out.startswith("sent 0,")
 
 
@@ -199,7 +203,9 @@ def test_lists_naming_a_ticket_still_waiting_go_after_an_outage(tmp_path, sink):
     _relay_back(desk, sink)
     assert desk.flush().code == 0
     got = [m for m in sink.received if _is_list(m.subject)]
-    assert sorted(a for m in got for a in m.rcpt_tos) == sorted([*STAFF, HEAD])
+    assert sorted(a for m in got for a in m.rcpt_tos) == sorted(
+        [*STAFF, HEAD, HEAD]
+    )  # reminded and escalated
     sent = desk.run("outbox", "list", "--sent", "--json").json()
     assert not any(m.get("withdrawn") for m in sent)
     for tid in tids:
@@ -224,7 +230,9 @@ def test_deadline_mail_of_a_ticket_merged_during_an_outage_goes(tmp_path, sink, 
     assert desk.flush().code != 0
     queued = desk.run("outbox", "list", "--json").json()
     queued = [m for m in queued if _is_deadline_mail(m["subject"])]
-    assert sorted(a for m in queued for a in m["to"]) == sorted([*STAFF, HEAD])
+    assert sorted(a for m in queued for a in m["to"]) == sorted(
+        [*STAFF, HEAD, HEAD]
+    )  # reminded and escalated
     merge = make_mail(
         sender=STAFF[0], to=staff_to(tid), subject=f"Re: [TID#{tid}]", body=f"#merge {into}\n"
     )
@@ -237,5 +245,5 @@ def test_deadline_mail_of_a_ticket_merged_during_an_outage_goes(tmp_path, sink, 
     went = [
         (to, r.subject) for r in sink.received for to in r.rcpt_tos if _is_deadline_mail(r.subject)
     ]
-    assert sorted(to for to, _ in went) == sorted([*STAFF, HEAD])
+    assert sorted(to for to, _ in went) == sorted([*STAFF, HEAD, HEAD])  # reminded and escalated
     assert all(f"[TID#{tid}]" in subject for _, subject in went)

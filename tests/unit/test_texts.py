@@ -278,6 +278,7 @@ def variants() -> list[dict]:
         notices=True,
         commands=["#close"],
         relayed=True,  # head_note: the head's mail went to staff (off: to support@)
+        for_head=True,  # reminder_staff, reminder_list: the head's copy (off: staff's)
         typed=["Ответ внутри цитаты"],
         files=["a.png"],
         files_more=1,
@@ -636,8 +637,9 @@ def test_credentials_kept_are_deleted_by_us_and_then_not_our_care(renderer):
 @pytest.mark.parametrize("template", ["reminder_staff.txt", "escalation.txt"])
 def test_a_merged_customer_named_first_and_others_due_then_read_as_several(renderer, template):
     """The mail about a moment that names a merged customer first and another due then
-    (pending.Deadline.also) said the answer reaches «и этот клиент»: it reaches all."""
-    full = variants()[0]
+    (pending.Deadline.also) said the answer reaches «и этот клиент»: it reaches all
+    (the head's copy of a reminder says no answer of his reaches a customer)."""
+    full = dict(variants()[0], for_head=False)
     one = " ".join(renderer.text(template, dict(full, also=[]))[1].split())
     several = " ".join(renderer.text(template, full)[1].split())
     assert "и этот клиент" in one
