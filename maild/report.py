@@ -1,5 +1,8 @@
 """The SLA report: per level, did staff react within the level's time?
 
+Each ticket counts under the level of the deadline its first reaction is judged by
+(ticket.first_level: the level when that deadline was set), not the level it has now.
+
 A ticket is "in time" when its first staff reaction came by its first deadline
 (`first_reaction_due`: set at creation, moved when staff pass the ticket to another
 level before reacting and before it passed, recomputed from creation when they
@@ -21,6 +24,7 @@ from maild.domain.mergedwait import report_rows
 from maild.domain.pending import next_due
 from maild.domain.records import Summary
 from maild.domain.sla import LEVELS, SHORT_RU
+from maild.domain.ticket import first_level
 
 
 def _pct(values: list[float], q: float) -> float | None:
@@ -85,7 +89,7 @@ def sla_report(
             if (since and local_day < since) or (until and local_day > until):
                 continue
             counts, hours = _tally(app, r, created, now)
-            for level in (r["level"], "all"):
+            for level in (first_level(r), "all"):  # the level it was judged by
                 b = buckets.setdefault(level, _bucket(level))
                 for key, n in counts.items():
                     b[key] += n

@@ -85,4 +85,5 @@ def level_now(
         t["reaction_from"] = iso(at)
         if t.get("first_reaction_at") is None:  # the first reaction is owed so
             t["first_reaction_due"] = t["reaction_due"]
+            t["first_reaction_level"] = now.level
     return t

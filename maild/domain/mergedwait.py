@@ -44,9 +44,10 @@ class MergedWait(TypedDict):
     """The wait of a ticket merged in before any reaction (times ISO 8601)."""
 
     tid: str  # the merged ticket
-    level: str  # its level when merged: the report counts the wait under it
+    level: str  # its level when merged (the report: first_reaction_level, else this)
     created_at: str  # when it came: its day is the report's period, its hours from here
     first_reaction_due: str | None  # its own first deadline, the one the wait is judged by
+    first_reaction_level: NotRequired[str | None]  # that deadline's level (ticket.first_level)
     first_reaction_at: str | None  # the first reaction on the ticket it went on in
     # what its reminders and escalation go by and name (`named`; absent in waits merged
     # before they were kept: its first deadline and arrival, the merged ticket's record)
@@ -117,6 +118,7 @@ def carried(source: Ticket, target: Ticket) -> tuple[Ticket, Ticket]:
             "level": source.get("level") or "",
             "created_at": source.get("created_at") or "",
             "first_reaction_due": source.get("first_reaction_due"),
+            "first_reaction_level": source.get("first_reaction_level") or source.get("level"),
             "first_reaction_at": None,
             "reaction_due": source.get("reaction_due"),
             "reaction_from": source.get("reaction_from") or source.get("created_at"),
@@ -168,6 +170,7 @@ def report_rows(summary: Summary) -> list[Summary]:
                 "requester": "",
                 "created_at": w["created_at"],
                 "first_reaction_due": w.get("first_reaction_due"),
+                "first_reaction_level": w.get("first_reaction_level") or w["level"],
                 "first_reaction_at": w.get("first_reaction_at"),
             }
         )

@@ -1,16 +1,14 @@
 """The records maild keeps, as typed values: a ticket, a message of its thread, an
 outgoing mail as queued in the outbox.
 
-They stay plain dicts at run time (TypedDicts), so what is written to disk and
-printed by `--json` is exactly INTERFACE.md's shape; the types say which keys a
-record holds and which values a field may take. Each record has one constructor:
-a ticket `domain.ticket.new_ticket`, an incoming message `message_record`, mail
-maild queued `outgoing.sent_record`, an outbox entry `outbox_entry`.
+They stay plain dicts at run time (TypedDicts), so what is written to disk and printed by `--json`
+is exactly INTERFACE.md's shape; the types say which keys a record holds and which values a field
+may take. Each record has one constructor: a ticket `domain.ticket.new_ticket`, an incoming message
+`message_record`, mail maild queued `outgoing.sent_record`, an outbox entry `outbox_entry`.
 tests/integration/test_records.py holds every file maild writes to these types.
 """
 
-# No `from __future__ import annotations` here: TypedDict reads NotRequired[...] from
-# the evaluated annotations (typing.get_type_hints and __optional_keys__ need it).
+# No `from __future__ import annotations`: get_type_hints, __optional_keys__ need NotRequired
 import hashlib
 from datetime import datetime
 from typing import Literal, NotRequired, TypedDict, cast
@@ -74,6 +72,7 @@ class Ticket(TypedDict):
     created_at: str
     reaction_due: str | None  # the next staff reaction due, None while nothing waits
     first_reaction_due: str | None
+    first_reaction_level: NotRequired[str | None]  # first_reaction_due's (ticket.first_level)
     reaction_from: str | None  # when the clock of reaction_due started
     first_reaction_at: str | None
     critical: bool
@@ -113,6 +112,7 @@ class Summary(TypedDict):
     reaction_from: NotRequired[str | None]
     first_reaction_at: NotRequired[str | None]
     first_reaction_due: NotRequired[str | None]
+    first_reaction_level: NotRequired[str | None]
     critical: NotRequired[bool]
     assignee: NotRequired[str | None]
     closed_at: NotRequired[str | None]

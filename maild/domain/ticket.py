@@ -58,6 +58,7 @@ def new_ticket(
         "created_at": iso(received_at),
         "reaction_due": reaction_due,
         "first_reaction_due": reaction_due,
+        "first_reaction_level": ident.level,
         "reaction_from": iso(received_at),
         "first_reaction_at": None,
         "critical": False,
@@ -323,7 +324,9 @@ def apply_command(
             if pending and t["status"] not in ("closed", "waiting"):
                 t["reaction_due"] = iso(due(level, at))
                 t["reaction_from"] = iso(at)
-                t["first_reaction_due"] = first_due_on_transfer(t, t["reaction_due"], at)
+                if first_moves_on_transfer(t, at):
+                    t["first_reaction_due"] = t["reaction_due"]
+                    t["first_reaction_level"] = level
             notices.append(LEVEL_CHANGED)
     elif name == "critical":  # «#critical нет» takes the mark off (critical.errors)
         t["critical"] = arg != CRITICAL_OFF
@@ -332,27 +335,35 @@ def apply_command(
     return t, notices
 
 
-def first_due_on_transfer(ticket: Ticket, new_due: str | None, at: datetime) -> str | None:
-    """The first deadline (the one the SLA report judges the first reaction by) once
-    staff pass ``ticket`` at ``at`` to a level whose time from the transfer ends at
-    ``new_due``: that one while the first reaction is owed and its deadline has not
-    passed. A deadline that passed without a reaction is a breach the head was already
-    told of (escalation mail); a transfer after it does not undo it, so it stays the
-    first deadline. The pending deadline (`reaction_due`, reminders and escalations)
-    follows the new level all the same: apply_command."""
+def first_moves_on_transfer(ticket: Ticket, at: datetime) -> bool:
+    """Whether the first deadline (the one the SLA report judges the first reaction by,
+    and the level it is filed under: `first_reaction_level`) becomes the new level's
+    time from the transfer when staff pass ``ticket`` to it at ``at``: while the first
+    reaction is owed and its deadline has not passed. A deadline that passed without a
+    reaction is a breach the head was already told of (escalation mail); a transfer
+    after it does not undo it, so it stays the first deadline, of the level it was.
+    The pending deadline (`reaction_due`, reminders and escalations) follows the new
+    level all the same: apply_command."""
     first = ticket.get("first_reaction_due")
     if ticket.get("first_reaction_at") is not None:
-        return first
-    if first and datetime.fromisoformat(first) < at:
-        return first
-    return new_due
+        return False
+    return not (first and datetime.fromisoformat(first) < at)
+
+
+def first_level(ticket: Mapping[str, Any]) -> str:
+    """The level whose deadline the first reaction is judged by (the SLA report files
+    the ticket under it): the level when the first deadline was set, not the ticket's
+    level now (a license added or expired later, a reopened ticket at another level).
+    A ticket stored before it was kept: its level now, as the report always took."""
+    return ticket.get("first_reaction_level") or ticket["level"]
 
 
 def level_corrected(ticket: Ticket, due: DueFn) -> Ticket:
     """A closed ticket's level set by staff corrects the SLA report: its first reaction
     is judged by that level's time from the ticket's creation, as if it always had it."""
     created = datetime.fromisoformat(ticket["created_at"])
-    return {**ticket, "first_reaction_due": iso(due(ticket["level"], created))}
+    first = iso(due(ticket["level"], created))
+    return {**ticket, "first_reaction_due": first, "first_reaction_level": ticket["level"]}
 
 
 def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | None:

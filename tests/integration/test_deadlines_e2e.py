@@ -243,3 +243,40 @@ def test_the_head_gets_the_reminder_before_the_deadline_and_the_escalation_at_it
         "Просрочена реакция на обращение",
     ]
     assert jobs_run(desk, at(23, 15))["reminders"] == 0
+
+
+def sla_levels(desk: Desk) -> dict:
+    """`maild report sla --json`: level -> (tickets, in_time, breached)."""
+    r = desk.run("report", "sla", "--json")
+    assert r.code == 0, r.err
+    return {b["level"]: (b["tickets"], b["in_time"], b["breached"]) for b in r.json()["levels"]}
+
+
+def test_a_breach_stays_under_the_level_it_was_judged_by_after_a_license_came(desk, sink):
+    """A free ticket answered after its 24 hours is a breach of free support; the
+    customer's license added later and the ticket reopened at VIP do not make it a VIP
+    breach (VIP's figures would count a deadline VIP support never had)."""
+    tid = new_ticket(desk, at(23, 10))  # free: due 25.11 16:00
+    ingest_at(desk, at(26, 12), staff_reply(tid, "Готово.\n#close"))
+    assert sla_levels(desk)["free"] == (1, 0, 1)
+    desk.run("license", "add", "--key", "K1", "--level", "vip", "--email", CUSTOMER)
+    ingest_at(desk, at(27, 10), make_mail(subject=f"Re: [TID#{tid}]", body="Ещё вопрос."))
+    assert desk.ticket(tid)["level"] == "vip"
+    ingest_at(desk, at(27, 10, 30), staff_reply(tid, "Ответ."))
+    figures = sla_levels(desk)
+    assert figures["free"] == (1, 0, 1) and "vip" not in figures
+
+
+def test_a_vip_result_stays_vip_after_the_license_expired(desk, sink):
+    """A VIP ticket answered in time, reopened by its customer after the license
+    expired (free support now): the result stays VIP's, in time."""
+    desk.run(
+        "license", "add", "--key", "K1", "--level", "vip", "--email", CUSTOMER,
+        "--until", "2026-11-23",
+    )  # fmt: skip
+    tid = new_ticket(desk, at(23, 10))
+    ingest_at(desk, at(23, 11, 30), staff_reply(tid, "Готово.\n#close"))
+    ingest_at(desk, at(24, 10), make_mail(subject=f"Re: [TID#{tid}]", body="Снова не работает."))
+    assert desk.ticket(tid)["level"] == "free"
+    figures = sla_levels(desk)
+    assert figures["vip"] == (1, 1, 0) and "free" not in figures

@@ -195,15 +195,12 @@ def test_a_transfer_after_the_first_deadline_passed_keeps_that_deadline():
         )
 
 
-def test_first_due_on_transfer():
+def test_first_moves_on_transfer():
     t = make()  # free: first due T0 + 24 h
-    new = (T0 + timedelta(hours=30)).isoformat()
-    assert tk.first_due_on_transfer(t, new, T0 + timedelta(hours=1)) == new
-    assert tk.first_due_on_transfer(t, new, T0 + timedelta(hours=25)) == t["first_reaction_due"]
+    assert tk.first_moves_on_transfer(t, T0 + timedelta(hours=1))
+    assert not tk.first_moves_on_transfer(t, T0 + timedelta(hours=25))
     reacted = tk.on_staff_reply(t, T0 + timedelta(hours=1))
-    assert (
-        tk.first_due_on_transfer(reacted, new, T0 + timedelta(hours=2)) == t["first_reaction_due"]
-    )
+    assert not tk.first_moves_on_transfer(reacted, T0 + timedelta(hours=2))
 
 
 def test_the_merge_notice_is_no_reaction():

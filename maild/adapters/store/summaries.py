@@ -31,6 +31,7 @@ SUMMARY_FIELDS = (
     "reaction_from",  # (the reminders' pass over tickets not due: jobs.reminders)
     "first_reaction_at",
     "first_reaction_due",
+    "first_reaction_level",  # (the SLA report's level of the first deadline)
     "critical",
     "assignee",
     "closed_at",
@@ -38,7 +39,8 @@ SUMMARY_FIELDS = (
 SUMMARY_KEYS = frozenset(("tid", "status", "level", "requester", "created_at"))
 # in the rows of the few tickets that have them (merged: the SLA report, mergedwait)
 MERGE_FIELDS = ("merged_into", "merged_waits")
-LATER_FIELDS = frozenset(("reaction_from", *MERGE_FIELDS))  # gained after release
+# gained after release
+LATER_FIELDS = frozenset(("reaction_from", "first_reaction_level", *MERGE_FIELDS))
 
 
 def same_row(have: object, want: dict) -> bool:
