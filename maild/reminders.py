@@ -31,7 +31,7 @@ from maild.domain.mergedwait import MergedWait
 from maild.domain.pending import Deadline, deadlines, untold
 from maild.domain.queue import handling_order
 from maild.domain.records import MessageRecord, Summary, Ticket, note_record
-from maild.domain.sla import reminder_at
+from maild.domain.sla import missed, reminder_at
 from maild.jobkit import contained, job_key, ticket_ctx
 from maild.outgoing import queue_notice
 
@@ -156,9 +156,11 @@ def _steps(run: _Run, ticket: Ticket) -> list[Due]:
             if mine is None:
                 continue
             start = datetime.fromisoformat(mine.start)
-            at = due if kind == "escalation" else reminder_at(start, due, fraction, app.calendar)
-            if now >= at:
-                out.append(((kind, d.due, to), due, mine))
+            if kind == "escalation" and not missed(due, now):  # at the instant: in time
+                continue
+            if kind == "reminder" and now < reminder_at(start, due, fraction, app.calendar):
+                continue
+            out.append(((kind, d.due, to), due, mine))
     return out
 
 
@@ -234,7 +236,9 @@ def _remind(run: _Run, tid: str) -> None:
                 key=job_key(tid, kind, due_s, *_rest(sent, step, d), *some),
                 template=TEMPLATES[kind][0],
                 to=to,
-                context=dict(_ctx(app, ticket, d), overdue=now >= due, for_head=to == [run.head]),
+                context=dict(
+                    _ctx(app, ticket, d), overdue=missed(due, now), for_head=to == [run.head]
+                ),
                 now=now,
                 about_due=due_s,
             )
@@ -325,7 +329,7 @@ def _list_context(run: _Run, person: str, rows: list[Listed]) -> dict[str, Any]:
         {
             **_ctx(app, ticket, d),
             "due": app.fmt_time(due),
-            "overdue": run.now >= due,
+            "overdue": missed(due, run.now),
             "critical": bool(ticket.get("critical")),
             "reply_address": app.reply_address(ticket["tid"], person),
         }

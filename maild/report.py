@@ -23,7 +23,7 @@ from maild.app import App
 from maild.domain.mergedwait import report_rows
 from maild.domain.pending import next_due
 from maild.domain.records import Summary
-from maild.domain.sla import LEVELS, SHORT_RU
+from maild.domain.sla import LEVELS, SHORT_RU, missed, passed
 from maild.domain.ticket import first_level
 
 
@@ -64,14 +64,14 @@ def _tally(
         # as times, not text: stored with the offset of support.timezone when they were
         # written, the two may differ (the zone changed), and "12:30+04:00" is before
         # "12:00+03:00"
-        in_time = not due or at <= datetime.fromisoformat(due)
+        in_time = not due or not missed(datetime.fromisoformat(due), at)
         counts["in_time" if in_time else "breached"] += 1
-    elif due and datetime.fromisoformat(due) < now:
+    elif passed(due, now):
         counts["breached"] += 1
     if r["status"] != "closed":
         counts["open"] += 1
         # the nearest of its deadlines and those of the customers merged into it
-        if (d := next_due(r)) and datetime.fromisoformat(d) < now:
+        if passed(next_due(r), now):
             counts["overdue"] += 1
     return counts, hours
 

@@ -31,6 +31,7 @@ from maild.adapters.spool import pid_alive
 from maild.app import App
 from maild.domain.pending import next_due
 from maild.domain.records import aware_time
+from maild.domain.sla import passed
 from maild.output import print_json
 from maild.overrides import failing, reasons
 from maild.statustext import format_text
@@ -176,7 +177,7 @@ def _outbox(app: App, now: datetime) -> dict[str, Any]:
 def _tickets(app: App, now: datetime) -> dict[str, Any]:
     rows = app.store.open_summaries()
     # the nearest deadline of each: its own or a customer's merged into it (pending)
-    overdue = sum(1 for r in rows if (d := next_due(r)) and datetime.fromisoformat(d) < now)
+    overdue = sum(1 for r in rows if passed(next_due(r), now))
     unreadable = {"unreadable": u} if (u := unreadable_files(app.store.root)) else {}
     return {"open": len(rows), "overdue": overdue, **unreadable}  # (its open: not counted)
 

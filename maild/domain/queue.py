@@ -11,6 +11,7 @@ from datetime import datetime
 
 from maild.domain.pending import next_due
 from maild.domain.records import Summary
+from maild.domain.sla import passed
 from maild.domain.ticket import waits_for_customer
 
 __all__ = ["Queue", "handling_order", "queue_for"]
@@ -49,7 +50,7 @@ def queue_for(staff: str, rows: list[Summary], now: datetime) -> Queue:
         if row["status"] == "closed":
             continue
         due = next_due(row)  # the nearest: a merged customer's passed is overdue too
-        marked = dict(row, overdue=bool(due and datetime.fromisoformat(due) < now))
+        marked = dict(row, overdue=passed(due, now))
         # waiting for the customer, unless a customer's mail waits for staff too (one
         # merged into it before merge opened such a ticket): that one is to do
         (waiting if waits_for_customer(row) else active).append(marked)

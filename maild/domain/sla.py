@@ -91,12 +91,23 @@ def reaction_due(level: Level | LevelId, start: datetime, calendar: BusinessCale
     return calendar.add_business_days(start, lvl.days)
 
 
+def missed(due: datetime, at: datetime) -> bool:
+    """The one rule of the deadline's instant: a reaction at ``at`` misses the deadline
+    ``due``, and at ``at`` a deadline with no reaction yet is overdue, only after it.
+    The regulation gives the reaction "not more than" the level's time, so a reaction
+    at the very instant is in time: the SLA report counts it so, and the escalation
+    («Просрочена реакция») and every "overdue" go only once the instant is past
+    (reminders.py, report.py, status.py, domain/queue.py)."""
+    return at > due
+
+
 def passed(due: str | None, now: datetime) -> bool:
     """Whether the deadline ``due`` (ISO 8601 with offset; None: nothing waits for
-    staff) has passed at ``now``: mail to the customer then promises no answer by it,
-    it says the answer is late (templates status.txt, acknowledgement.txt), and
-    staff's notice of the follow-up that the deadline has passed (staff_followup.txt)."""
-    return due is not None and datetime.fromisoformat(due) < now
+    staff) has passed at ``now`` (`missed`): mail to the customer then promises no
+    answer by it, it says the answer is late (templates status.txt,
+    acknowledgement.txt), and staff's notice of the follow-up that the deadline has
+    passed (staff_followup.txt)."""
+    return due is not None and missed(datetime.fromisoformat(due), now)
 
 
 def reminder_at(

@@ -280,3 +280,21 @@ def test_a_vip_result_stays_vip_after_the_license_expired(desk, sink):
     assert desk.ticket(tid)["level"] == "free"
     figures = sla_levels(desk)
     assert figures["vip"] == (1, 1, 0) and "free" not in figures
+
+
+def test_at_the_deadline_instant_the_reaction_is_in_time_and_nothing_is_overdue(desk, sink):
+    """A reaction at the deadline's very instant is in time (not more than the level's
+    time): the report counts it so, and a run at that instant escalates nothing (it
+    said «Просрочена реакция» about a ticket the report then counted in time); a
+    minute later the escalation goes (domain/sla.missed: one rule for both)."""
+    desk.run("license", "add", "--key", "K1", "--level", "vip", "--email", CUSTOMER)
+    answered, late = new_ticket(desk, at(23, 10)), new_ticket(desk, at(23, 10), "Другое")
+    assert desk.ticket(late)["reaction_due"] == "2026-11-23T12:00:00+03:00"
+    jobs_run(desk, at(23, 12))  # the instant: the reminders went at 11:30
+    ingest_at(desk, at(23, 12), staff_reply(answered, "Ответ."))
+    escalated = [m.subject for m in mails_to(desk, sink, HEAD) if "Просрочена" in m.subject]
+    assert escalated == []
+    assert sla_levels(desk)["vip"] == (2, 1, 1)  # the other never answered: late by now
+    jobs_run(desk, at(23, 12, 1))
+    escalated = [m.subject for m in mails_to(desk, sink, HEAD) if "Просрочена" in m.subject]
+    assert len(escalated) == 1 and f"[TID#{late}]" in escalated[0]

@@ -42,8 +42,8 @@ def test_a_transfer_after_the_deadline_passed_does_not_undo_the_breach(desk, sin
     licensed(desk)
     vip = new_ticket(desk, 23, 10, VIP, "VIP: не открывается админка")
     std = new_ticket(desk, 23, 10, STANDARD, "Стандарт: ошибка в корзине")
-    jobs_run(desk, at(23, 12))
-    jobs_run(desk, at(23, 16))
+    jobs_run(desk, at(23, 12, 1))  # just past the deadlines (domain/sla.missed)
+    jobs_run(desk, at(23, 16, 1))
     told = [m.subject for m in mails_to(desk, sink, HEAD) if "Просрочена" in m.subject]
     assert len(told) == 2 and "(срок 23.11.2026 12:00)" in told[0]
     ingest_at(desk, at(23, 16), staff_reply(vip, "#level operative"))
@@ -69,7 +69,7 @@ def test_a_merge_before_the_deadline_keeps_the_merged_customers_breach(desk, sin
     ingest_at(desk, at(23, 11, 10), staff_reply(b, f"#merge {a}"))
     notice = mails_to(desk, sink, VIP)[-1]
     assert "объединено" in notice.subject.lower() or "объединено" in notice.text
-    jobs_run(desk, at(23, 13))
+    jobs_run(desk, at(23, 13, 1))
     told = [m.subject for m in mails_to(desk, sink, HEAD) if "Просрочена" in m.subject]
     assert told == [s for s in told if a in s and "(срок 23.11.2026 13:00)" in s] and told
     ingest_at(desk, at(23, 15), staff_reply(a, "Исправили оплату, проверьте, пожалуйста."))
