@@ -49,6 +49,14 @@ NO_AUTHSERV_ID = (
 )
 
 
+# the regulation's head of support: without one, nobody hears of a deadline missed
+NO_HEAD = (
+    "support.head is not set: no reminder to the head, no escalation when a reaction "
+    "deadline passes, no daily SLA report and no alert of mail that cannot be sent goes "
+    "to anyone: set support.head to the support head's address"
+)
+
+
 def check_config(path: str, as_json: bool = False) -> int:
     """Print every problem and warning (one line each, or one JSON object: config,
     ok, problems, warnings); 78 if there is a problem, else 0."""
@@ -190,6 +198,8 @@ def config_warnings(cfg: Config) -> list[str]:
     out = start_warnings(cfg) + unreadable_by_owner(cfg) + root_store_warning(cfg)
     if not cfg.support.authserv_id:
         out.append(NO_AUTHSERV_ID)
+    if not cfg.support.head:
+        out.append(NO_HEAD)
     if cfg.imap is not None and not cfg.imap.verify_tls:
         out.append("imap.verify_tls = false: the IMAP server's certificate is not checked")
     out += imap_port_warnings(cfg) + low_port_warnings(cfg)

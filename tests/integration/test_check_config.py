@@ -461,3 +461,19 @@ def test_a_section_written_wrong_is_one_line_naming_it(tmp_path, sink, mistake, 
     assert r.code == 78, r
     [line] = r.err.strip().splitlines()
     assert line.startswith(f"maild: config error: {desk.config}: ") and said in line, line
+
+
+def test_no_support_head_is_a_warning(tmp_path, sink):
+    """Without support.head no escalation, reminder to the head, SLA report or alert
+    ever goes: check-config said OK and nothing else. Now a warning says so (exit 0)."""
+    desk = Desk(tmp_path, sink.port)
+    del desk.sections["support"]["head"]
+    desk.write_config()
+    r = desk.run("check-config")
+    assert r.code == 0 and r.out.strip().endswith(": OK")
+    [line] = [w for w in r.err.splitlines() if "support.head" in w]
+    assert line.startswith(f"maild: warning: {desk.config}: support.head is not set")
+    assert "escalation" in line and "SLA report" in line
+    desk.sections["support"]["head"] = "head@example.com"
+    desk.write_config()
+    assert "support.head" not in desk.run("check-config").err
