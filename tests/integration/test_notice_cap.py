@@ -82,7 +82,8 @@ def test_staff_replies_and_proven_staff_and_head_mail_are_never_capped(tmp_path,
     assert sum("Сам пишу" in s for s in subjects) == 8  # proven staff and head: all
     assert sum("Поддельное" in s for s in subjects) == 2  # the forger of the head: capped
     held = [m for m in sink.to("anna@example.com") if "приостановлены" in m.subject]
-    assert len(held) == 2 and "head@example.com" in held[1].subject
+    # one each, in whatever order the relay's connections took them
+    assert sorted("head@" in m.subject for m in held) == [False, True], held
     # the staff member's reply into the flooded ticket reached its customer
     assert [m.subject for m in sink.to(FLOOD) if answer in m.text] == [
         f"Re: Заказ 3 [TID#{tids[3]}]"
