@@ -159,7 +159,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "max_auto_replies_per_day": (_posint, "a non-negative integer", 40),
         "max_auto_replies_per_ticket_per_hour": (_posint, "a non-negative integer", 5),
         "max_staff_notices_per_sender_per_hour": (_posint, "a non-negative integer", 20),
-        "max_confirmations_per_hour": (_posint, "a non-negative integer", 200),
+        "max_confirmations_per_hour": (_posint, "a non-negative integer", 0),
         "max_reminders_per_person_per_hour": (_posint, "a non-negative integer", 5),
         "authserv_id": (_str, "the authserv-id of your own MTA's Authentication-Results", None),
         "reply_secret": (_str, "a secret string for signed reply addresses", None),

@@ -28,7 +28,7 @@ class SupportConfig:
     max_auto_replies_per_ticket_per_hour: int = 5
     max_staff_notices_per_sender_per_hour: int = 20
     # new tickets' confirmations to senders whose mail proves nothing, all together
-    max_confirmations_per_hour: int = 200
+    max_confirmations_per_hour: int = 0  # desk-wide, to senders proving nothing: 0 none
     max_reminders_per_person_per_hour: int = 5
     authserv_id: str | None = None
     reply_secret: str | None = None

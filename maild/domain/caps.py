@@ -80,7 +80,11 @@ def confirmations_cap_reached(limit: int, sent: Iterable[datetime], now: datetim
     None. The caps per address and ticket let a flood of forged mail under a new
     address and domain each (a spammer's subject and link, a victim's From) get every
     one of them a confirmation, the desk mailing the spam out; the site's form has
-    such a limit of its own (web.max_confirmations_per_hour). 0: none goes."""
+    such a limit of its own (web.max_confirmations_per_hour). 0 (the default): no
+    desk-wide cap, every such sender is confirmed (a request counts as accepted only
+    once its sender has its number, clause 11); the caps per address and ticket hold."""
+    if limit <= 0:
+        return None
     hour = now - timedelta(hours=1)
     if sum(t > hour for t in sent) < limit:
         return None

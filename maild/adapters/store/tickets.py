@@ -250,8 +250,8 @@ class Store:
     def desk_confirmations(self, desk: str) -> list[datetime]:
         return self.indexes.desk_confirmations(desk)
 
-    def record_desk_confirmation(self, desk: str, when: datetime) -> None:
-        self.indexes.record_desk_confirmation(desk, when)
+    def record_desk_confirmation(self, desk: str, when: datetime, keep: int) -> None:
+        self.indexes.record_desk_confirmation(desk, when, keep)
 
     def staff_notices(
         self, address: str, proven: bool = False
