@@ -75,6 +75,9 @@ class _Run:
     def __init__(self, app: App, now: datetime) -> None:
         self.app, self.now, self.at = app, now, now.isoformat()
         self.head = app.config.support.head
+        # the head as one apart from staff: on support.staff too, he gets staff's copy
+        # (his reply to it is a staff answer, its commands run)
+        self.head_apart = self.head if self.head not in app.config.support.staff else None
         self.limit = app.config.support.max_reminders_per_person_per_hour
         self.paces: dict[tuple[str, str], pace.Pace] = {}
         self.taken: dict[tuple[str, str], int] = defaultdict(int)
@@ -237,7 +240,7 @@ def _remind(run: _Run, tid: str) -> None:
                 template=TEMPLATES[kind][0],
                 to=to,
                 context=dict(
-                    _ctx(app, ticket, d), overdue=missed(due, now), for_head=to == [run.head]
+                    _ctx(app, ticket, d), overdue=missed(due, now), for_head=to == [run.head_apart]
                 ),
                 now=now,
                 about_due=due_s,
@@ -258,7 +261,7 @@ def _copies(run: _Run, step: Step, singly: list[str]) -> list[tuple[list[str], l
     is a note to staff, no command: reminder_staff.txt's `for_head`), keyed by his
     address (his copy is one mail of its own: its outbox record's "role" is the head's)."""
     kind, _due, people = step
-    if kind == "escalation" or run.head not in singly:
+    if kind == "escalation" or run.head_apart not in singly:
         return [(singly, [] if set(singly) == set(people) else singly)]
     staff = [p for p in singly if p != run.head]
     out = [(staff, [] if set(staff) | {run.head} == set(people) else staff)] if staff else []
@@ -337,7 +340,7 @@ def _list_context(run: _Run, person: str, rows: list[Listed]) -> dict[str, Any]:
     ]
     return {
         **pace.list_ctx(shown, len(rows), run.limit),
-        "for_head": person == app.config.support.head,
+        "for_head": person == run.head_apart,
     }
 
 

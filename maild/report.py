@@ -1,7 +1,8 @@
 """The SLA report: per level, did staff react within the level's time?
 
 Each ticket counts under the level of the deadline its first reaction is judged by
-(ticket.first_level: the level when that deadline was set), not the level it has now.
+(ticket.first_level: the level when that deadline was set), not the level it has now;
+its "open" and "overdue" count under the level it has now, whose deadline it waits on.
 
 A ticket is "in time" when its first staff reaction came by its first deadline
 (`first_reaction_due`: set at creation, moved when staff pass the ticket to another
@@ -48,6 +49,10 @@ def _bucket(level: str) -> dict[str, Any]:
     }
 
 
+JUDGED = ("tickets", "in_time", "breached")
+WAITING = ("open", "overdue")
+
+
 def _tally(
     app: App, r: Summary, created: datetime, now: datetime
 ) -> tuple[dict[str, int], float | None]:
@@ -89,12 +94,18 @@ def sla_report(
             if (since and local_day < since) or (until and local_day > until):
                 continue
             counts, hours = _tally(app, r, created, now)
-            for level in (first_level(r), "all"):  # the level it was judged by
-                b = buckets.setdefault(level, _bucket(level))
-                for key, n in counts.items():
-                    b[key] += n
-                if hours is not None:
-                    b["_hours"].append(hours)
+            # judged (tickets, in time, breached, hours): by the level of its first
+            # deadline; waiting now (open, overdue): by the level it has now, whose
+            # deadline that is
+            for level, keys in ((first_level(r), JUDGED), (r["level"], WAITING)):
+                if keys is WAITING and not any(counts[k] for k in keys):
+                    continue  # (a level with nothing judged nor waiting shows no row)
+                for lv in (level, "all"):
+                    b = buckets.setdefault(lv, _bucket(lv))
+                    for key in keys:
+                        b[key] += counts[key]
+                    if hours is not None and keys is JUDGED:
+                        b["_hours"].append(hours)
     levels = []
     for lv in [*LEVELS, "all"]:
         if lv not in buckets:

@@ -245,6 +245,34 @@ def test_the_head_gets_the_reminder_before_the_deadline_and_the_escalation_at_it
     assert jobs_run(desk, at(23, 15))["reminders"] == 0
 
 
+def test_the_head_on_the_staff_list_gets_staffs_reminder(tmp_path, sink):
+    """A head listed in support.staff too answers as staff (his reply reaches the
+    customer, its commands run): his copy said his reply would be a note, no command."""
+    desk = Desk(tmp_path, sink.port, support={"staff": [STAFF, HEAD]})
+    desk.run("license", "add", "--key", "K1", "--level", "vip", "--email", CUSTOMER)
+    tid = new_ticket(desk, at(23, 10))
+    assert jobs_run(desk, at(23, 11, 30))["reminders"] == 1
+    mail = [m for m in mails_to(desk, sink, HEAD) if f"[TID#{tid}]" in m.subject]
+    [reminder] = [m for m in mail if m.subject.startswith("Напоминание")]
+    assert "#take" in reminder.text and "заметкой" not in reminder.text
+
+
+def test_a_ticket_waits_in_the_report_under_the_level_it_has_now(desk, sink):
+    """A free ticket answered in time, its customer's license added, reopened at VIP and
+    its VIP deadline passed: its wait counted under free, and VIP showed nothing open."""
+    tid = new_ticket(desk, at(23, 10))
+    ingest_at(desk, at(23, 11), staff_reply(tid, "Ответ."))
+    desk.run("license", "add", "--key", "K1", "--level", "vip", "--email", CUSTOMER)
+    ingest_at(desk, at(24, 10), make_mail(subject=f"Re: [TID#{tid}]", body="Ещё вопрос."))
+    assert desk.ticket(tid)["level"] == "vip"
+    jobs_run(desk, at(25, 10))
+    r = desk.run("report", "sla", "--json")
+    levels = {b["level"]: b for b in r.json()["levels"]}
+    assert (levels["free"]["tickets"], levels["free"]["in_time"]) == (1, 1)
+    assert (levels["free"]["open"], levels["vip"]["open"], levels["vip"]["tickets"]) == (0, 1, 0)
+    assert levels["all"]["tickets"] == levels["all"]["open"] == 1
+
+
 def sla_levels(desk: Desk) -> dict:
     """`maild report sla --json`: level -> (tickets, in_time, breached)."""
     r = desk.run("report", "sla", "--json")
@@ -264,7 +292,8 @@ def test_a_breach_stays_under_the_level_it_was_judged_by_after_a_license_came(de
     assert desk.ticket(tid)["level"] == "vip"
     ingest_at(desk, at(27, 10, 30), staff_reply(tid, "Ответ."))
     figures = sla_levels(desk)
-    assert figures["free"] == (1, 0, 1) and "vip" not in figures
+    assert figures["free"] == (1, 0, 1)
+    assert figures.get("vip", (0, 0, 0)) == (0, 0, 0)  # open there (its row), judged not
 
 
 def test_a_vip_result_stays_vip_after_the_license_expired(desk, sink):
@@ -279,7 +308,8 @@ def test_a_vip_result_stays_vip_after_the_license_expired(desk, sink):
     ingest_at(desk, at(24, 10), make_mail(subject=f"Re: [TID#{tid}]", body="Снова не работает."))
     assert desk.ticket(tid)["level"] == "free"
     figures = sla_levels(desk)
-    assert figures["vip"] == (1, 1, 0) and "free" not in figures
+    assert figures["vip"] == (1, 1, 0)
+    assert figures.get("free", (0, 0, 0)) == (0, 0, 0)  # open there (its row), judged not
 
 
 def test_at_the_deadline_instant_the_reaction_is_in_time_and_nothing_is_overdue(desk, sink):
