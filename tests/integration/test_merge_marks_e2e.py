@@ -106,10 +106,7 @@ def test_merged_into_a_moment_already_reminded_in_lists(tmp_path, sink):
 
 def test_both_reminded_before_the_merge_are_not_reminded_again(tmp_path, sink):
     desk = Desk(tmp_path, sink.port)
-    licensed(desk)
-    assert (
-        desk.run("license", "add", "--key", "S-2", "--level", "standard", "--email", OLGA).code == 0
-    )
+    licensed(desk, ("S-2", "standard", OLGA))
     a = new_ticket(desk, 23, 21, STANDARD, "Оплата не проходит")
     b = new_ticket(desk, 23, 22, OLGA, "Ошибка при оплате")
     run(desk, at(24, 13, 35))
@@ -123,11 +120,7 @@ def test_a_chain_of_merges_reminds_each_customer_once(tmp_path, sink):
     at 14:30; then B into the VIP C (due 15:10) at 14:35 and C into the standard D
     (reminded at 13:30, due 15:00) at 14:40: each customer reminded once, escalated once."""
     desk = Desk(tmp_path, sink.port)
-    licensed(desk)
-    for key, level, email in (("V-2", "vip", "petr@vip2.example"), ("S-2", "standard", OLGA)):
-        assert (
-            desk.run("license", "add", "--key", key, "--level", level, "--email", email).code == 0
-        )
+    licensed(desk, ("V-2", "vip", "petr@vip2.example"), ("S-2", "standard", OLGA))
     a = new_ticket(desk, 23, 21, STANDARD, "A")
     d = new_ticket(desk, 23, 22, OLGA, "D")
     b = new_ticket(desk, 24, 13, VIP, "B")
@@ -145,9 +138,8 @@ def test_merged_twice_after_joining_a_moment_reminded(tmp_path, sink):
     """B (VIP, untold) into Ivan's A (reminded at 13:30), both due 15:00, at 13:50;
     then A into the VIP C (due 15:10) at 14:00: B's customer is reminded from C once."""
     desk = Desk(tmp_path, sink.port)
-    licensed(desk)
     petr = "petr@vip2.example"
-    assert desk.run("license", "add", "--key", "V-2", "--level", "vip", "--email", petr).code == 0
+    licensed(desk, ("V-2", "vip", petr))
     a = new_ticket(desk, 23, 21, STANDARD, "A")
     b = new_ticket(desk, 24, 13, VIP, "B")
     c = ingest_at(desk, at(24, 13, 10), make_mail(sender=petr, subject="C"))
@@ -163,10 +155,7 @@ def test_a_customer_the_moments_mail_named_is_not_reminded_again(tmp_path, sink)
     named both at 13:30; the VIP B joins that moment at 13:50: B's customer alone is
     reminded."""
     desk = Desk(tmp_path, sink.port)
-    licensed(desk)
-    assert (
-        desk.run("license", "add", "--key", "S-2", "--level", "standard", "--email", OLGA).code == 0
-    )
+    licensed(desk, ("S-2", "standard", OLGA))
     a = new_ticket(desk, 23, 21, STANDARD, "A")
     d = new_ticket(desk, 23, 22, OLGA, "D")
     b = new_ticket(desk, 24, 13, VIP, "B")

@@ -13,8 +13,9 @@ from tests.integration.test_staff_e2e import staff_reply
 VIP, STANDARD = "vip@vip-example.ru", "ivan@shop-example.ru"
 
 
-def licensed(desk: Desk) -> None:
-    for key, level, email in (("V-1", "vip", VIP), ("S-1", "standard", STANDARD)):
+def licensed(desk: Desk, *more: tuple[str, str, str]) -> None:
+    """VIP's and STANDARD's licenses, and `more` (key, level, email) after them."""
+    for key, level, email in (("V-1", "vip", VIP), ("S-1", "standard", STANDARD), *more):
         assert (
             desk.run("license", "add", "--key", key, "--level", level, "--email", email).code == 0
         )
