@@ -24,6 +24,15 @@ def _later() -> str:
     return (datetime.now().astimezone() + timedelta(days=60)).isoformat()
 
 
+def _queued_in_an_outage(desk: Desk) -> tuple[dict, list[dict]]:
+    """`maild jobs run` a day later with the relay down: what the run did (--json) and
+    the outbox's queued mail after a flush that could send nothing."""
+    jobs = desk.run("jobs", "run", "--now", _later(), "--json")
+    assert jobs.code == 0, jobs.err
+    assert desk.flush().code != 0  # nothing went: the relay is down
+    return jobs.json(), desk.run("outbox", "list", "--json").json()
+
+
 def _is_deadline_mail(subject: str) -> bool:
     """A reminder (reminder_staff.txt) or an escalation (escalation.txt)."""
     return subject.startswith(("Напоминание", "Просрочена реакция"))
@@ -49,11 +58,8 @@ def test_deadline_mail_of_a_ticket_answered_during_an_outage_is_withdrawn(
     desk = Desk(tmp_path, dead_port())  # the relay is down
     tid = desk.ingest_tid(make_mail(sender=CUSTOMER, subject="Не работает оплата"))
     waiting = desk.ingest_tid(make_mail(sender=OTHER, subject="Ошибка 500"))
-    jobs = desk.run("jobs", "run", "--now", _later(), "--json")
-    assert jobs.code == 0, jobs.err
-    assert jobs.json()["reminders"] == 2
-    assert desk.flush().code != 0  # nothing went: the relay is down
-    queued = desk.run("outbox", "list", "--json").json()
+    jobs, queued = _queued_in_an_outage(desk)
+    assert jobs["reminders"] == 2
     ours = [m for m in queued if m["tid"] == tid and _is_deadline_mail(m["subject"])]
     # a reminder to each staff member and the head's escalation, each knowing its deadline
     assert sorted(a for m in ours for a in m["to"]) == sorted(
@@ -138,9 +144,7 @@ def _listed_during_an_outage(tmp_path) -> tuple[Desk, list[str], list[dict]]:
         desk.ingest_tid(make_mail(sender=CUSTOMER, subject="Не работает оплата")),
         desk.ingest_tid(make_mail(sender=OTHER, subject="Ошибка 500")),
     ]
-    assert desk.run("jobs", "run", "--now", _later()).code == 0
-    assert desk.flush().code != 0
-    queued = desk.run("outbox", "list", "--json").json()
+    _jobs, queued = _queued_in_an_outage(desk)
     lists = [m for m in queued if _is_list(m["subject"])]
     assert sorted(a for m in lists for a in m["to"]) == sorted(
         [*STAFF, HEAD, HEAD]
@@ -226,9 +230,7 @@ def test_deadline_mail_of_a_ticket_merged_during_an_outage_goes(tmp_path, sink, 
     desk.ingest(answer)  # answered: no deadline of its own
     tid = desk.ingest_tid(make_mail(sender=OTHER, subject="Оплата картой: ошибка"))
     due = desk.ticket(tid)["reaction_due"]
-    assert desk.run("jobs", "run", "--now", _later()).code == 0
-    assert desk.flush().code != 0
-    queued = desk.run("outbox", "list", "--json").json()
+    _jobs, queued = _queued_in_an_outage(desk)
     queued = [m for m in queued if _is_deadline_mail(m["subject"])]
     assert sorted(a for m in queued for a in m["to"]) == sorted(
         [*STAFF, HEAD, HEAD]
