@@ -258,10 +258,10 @@ def run() -> None:
 
     Before it ends, every object is frozen out of the garbage collector: its passes
     over all of maild's modules and libraries while the interpreter shuts down cost
-    ~0.1 s of CPU per command, ~0.2 s after `maild serve` (holidays, aiohttp), paid
-    by every message an MTA pipes to `maild ingest`, and they free nothing the kernel
-    does not. What main() opened it has closed; exit handlers (logging's flush) and
-    the freeing of everything not in a cycle still run."""
+    CPU that every message an MTA pipes to `maild ingest` would pay (bench/FINDINGS.md
+    30), and they free nothing the kernel does not. What main() opened it has closed;
+    exit handlers (logging's flush) and the freeing of everything not in a cycle still
+    run."""
     code = main()
     gc.freeze()
     sys.exit(code)

@@ -106,7 +106,7 @@ def _kept_per_year(
 
 
 @cache  # a process imports one release for its whole life; the answer reads every
-# installed package's metadata (~2 ms), and each App builds its calendars anew
+# installed package's metadata, and each App builds its calendars anew
 def _holidays_release() -> str | None:
     """The installed `holidays` release, which names the entries (a new release, new
     entries); None when it was installed without its metadata: nothing to name them by."""

@@ -1,8 +1,8 @@
 """What the IMAP poller tells `maild status` while a round delivers: that the server
 answers, and how much of the round is left.
 
-A round takes every waiting message in turn (some 27 ms each), so after a long outage
-one round over tens of thousands of messages lasts hours. Contact noted only at its end
+A round takes every waiting message in turn, so after a long outage one round over
+tens of thousands of messages lasts hours. Contact noted only at its end
 would make status report no contact with the server while mail flows fine. So during a
 round `contact` is told at most every `every` seconds, counted from the round's start,
 and `backlog` with it: a round shorter than that writes nothing more than before (its

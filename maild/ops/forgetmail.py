@@ -30,8 +30,8 @@ BASE64_LINE = 76  # base64.encodebytes's line (RFC 2045 6.8: at most 76)
 # (30 MiB) holds no more; past it a text part keeps the caller's byte scrub only
 # (memory: a part's text is held about 3 times while it is scrubbed).
 MAX_DECODED = 32 << 20
-# Octets of a top-level header whose encoded words are read (decoding them costs ~20
-# µs each in Python): ten times postfix's whole-header limit (header_size_limit).
+# Octets of a top-level header whose encoded words are read (each is decoded in
+# Python): ten times postfix's whole-header limit (header_size_limit).
 MAX_HEAD = 1 << 20
 _ENCODED = re.compile(rb"(?i)base64|quoted-printable")
 _BLANK = re.compile(rb"\n\r?\n")  # a line end, then an empty line

@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.tid import tag
 from maild.web import tokens
 from maild.web.forms import (
     RateLimit,
@@ -158,7 +159,7 @@ class TicketForms:
         write instead, under which the page shows the link there."""
         if nonce is None and onward:
             return (
-                f"Форма устарела, а обращение тем временем объединено с [TID#{onward['tid']}]: "
+                f"Форма устарела, а обращение тем временем объединено с {tag(onward['tid'])}: "
                 "переписка продолжается там. Отправьте, пожалуйста, сообщение ещё раз "
                 "на странице того обращения."
             )

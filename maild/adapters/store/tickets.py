@@ -14,7 +14,7 @@ from tinydb import TinyDB
 from maild.adapters.durable import Files, make_folders
 from maild.adapters.store import summaries
 from maild.adapters.store.files import CorruptFile, FileCache, open_db
-from maild.adapters.store.indexes import Indexes, index_path
+from maild.adapters.store.indexes import Indexes
 from maild.adapters.store.lock import StoreLock
 from maild.adapters.store.rebuild import set_aside
 from maild.adapters.store.registry import Registry
@@ -68,9 +68,6 @@ class Store:
 
     def _archive_path(self, ticket: Ticket) -> str:
         return archive_path(self._root, ticket)
-
-    def _index_path(self, kind: str, key: str) -> str:
-        return index_path(self._root, kind, key)
 
     def ticket_exists(self, tid: str) -> bool:
         return self.files().exists(self._ticket_path(tid))
