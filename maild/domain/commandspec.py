@@ -23,6 +23,7 @@ __all__ = [
     "CRITICAL_OFF",
     "EARLIER_SHEET",
     "KEYWORDS",
+    "LEVEL_SETTERS",
     "REGISTRY",
     "Spec",
     "cheat_sheet",
@@ -120,6 +121,10 @@ def _charset(name: str, arg: str) -> tuple[str | None, str | None]:
         return None, f"#{name}: неизвестная кодировка «{arg}»; например: windows-1251, koi8-r"
     return codec, None
 
+
+# The commands by which staff set a ticket's level: #level <id>, and the two levels
+# named by a command of their own (conflicts.py, ticket.apply_command, levelnow.py)
+LEVEL_SETTERS = ("level", "consulting", "development")
 
 # «#critical нет»: the mark taken off (a ticket marked by mistake, a site back up);
 # the argument as a record keeps it, whichever of its words was typed

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from maild.domain.commands import Command
-from maild.domain.commandspec import CRITICAL_OFF
+from maild.domain.commandspec import CRITICAL_OFF, LEVEL_SETTERS
 
 __all__ = ["CONFLICTS", "in_run_order", "is_transfer", "without_conflicts"]
 
@@ -55,9 +55,6 @@ def without_conflicts(commands: Iterable[Command]) -> tuple[tuple[Command, ...],
     ]
     dropped = {"close", *against}
     return tuple(c for c in commands if c.name not in dropped), errors
-
-
-LEVEL_SETTERS = ("level", "consulting", "development")
 
 
 def in_run_order(commands: Iterable[Command]) -> tuple[Command, ...]:

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from maild.domain.commandspec import LEVEL_SETTERS
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import Identification, better_level
 from maild.domain.ticket import DueFn, identification_record, is_requester, iso
 
-# The commands by which staff set a level (conflicts.LEVEL_SETTERS), as a staff
-# reply's record keeps them (commands.written: "#level vip", "#consulting").
-STAFF_SETTERS = ("#level", "#consulting", "#development")
+# The commands by which staff set a level, as a staff reply's record keeps them
+# (commands.written: "#level vip", "#consulting").
+STAFF_SETTERS = tuple(f"#{name}" for name in LEVEL_SETTERS)
 
 
 def staff_set(messages: list[MessageRecord]) -> bool:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, get_args
 
 from maild.domain.addresses import comparable_address
-from maild.domain.commandspec import CRITICAL_OFF
+from maild.domain.commandspec import CRITICAL_OFF, LEVEL_SETTERS
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.mergedwait import answered, wait_of
 from maild.domain.mergedwait import pending as pending_waits
@@ -310,7 +310,7 @@ def apply_command(
         t["waiting_since"] = iso(at)
         t["reaction_due"] = None
         t["sent"].pop("waiting_reminder", None)
-    elif name in ("level", "consulting", "development"):
+    elif name in LEVEL_SETTERS:
         level = arg if name == "level" else name
         if level and level != t["level"]:
             t["level"] = level
