@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from maild.domain.mimetree import header_block_end
+
 __all__ = ["as_sent", "content_digest", "reused_id"]
 
 # the header fields the sender wrote that a relay or mailbox leaves as they are
@@ -28,13 +30,13 @@ _REUSED_RE = re.compile(rf"<{_PREFIX}[0-9a-f]{{{_DIGEST_CHARS}}}\.([^<>\s]+)>")
 def content_digest(raw: bytes) -> str:
     """A hash of what the sender wrote: From, Subject and Date (unfolded, blanks
     collapsed) and the body after the header block (line endings as LF, trailing
-    blank space and lines cut). Linear in the size of the mail."""
+    blank space and lines cut); the block ends where the parser ends it (a script's
+    text right under its fields, with no blank line, is body). Linear in the size of
+    the mail."""
     data = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    if data.startswith(b"\n"):  # no header block at all
-        head, body = b"", data[1:]
-    else:
-        end = data.find(b"\n\n")
-        head, body = (data, b"") if end < 0 else (data[:end], data[end + 2 :])
+    end = header_block_end(data)
+    head, body = data[:end], data[end:]
+    body = body[1:] if body.startswith(b"\n") else body  # (the blank line after it)
     h = hashlib.sha256()
     fields = _fields(head)
     for name in _FIELDS:

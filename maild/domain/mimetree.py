@@ -35,7 +35,7 @@ from email.policy import Policy
 
 from maild.domain import limits
 
-__all__ = ["MAX_HEAD_LINES", "MAX_LINES", "as_the_mta_reads", "read_tree"]
+__all__ = ["MAX_HEAD_LINES", "MAX_LINES", "as_the_mta_reads", "header_block_end", "read_tree"]
 
 MAX_HEAD_LINES = 20_000  # lines of the header block read from its start ...
 TAIL_LINES, TAIL_BYTES = 200, 64 * 1024  # ... and from its end (_tail)
@@ -94,6 +94,13 @@ def read_tree(raw: bytes, policy: Policy) -> tuple[Message, str | None]:
         return _with_body(msg, body), "вложенность частей MIME слишком глубока; текст взят как есть"
 
 
+def header_block_end(raw: bytes) -> int:
+    """Where the header block of ``raw`` ends, as the MTA and the parser end it: at
+    an empty line, or at the first line that is neither a field nor a folded one (a
+    script's text right under its fields, with no blank line). Linear."""
+    return _FIELD_LINES.match(raw).end()
+
+
 def as_the_mta_reads(raw: bytes) -> bytes:
     """``raw`` with each field line of its header block that has blank space before
     its colon ("X-Foo : bar", _OBS_FIELD) written with that space after the colon
@@ -105,7 +112,7 @@ def as_the_mta_reads(raw: bytes) -> bytes:
     _tail may take): the rest of a huge block is left out, and the block's end is
     found by one match from its start, so the cost stays linear in the block's size
     and small beside the parser's."""
-    end = _FIELD_LINES.match(raw).end()
+    end = header_block_end(raw)
     if raw.find(b" :", 0, end) < 0 and raw.find(b"\t:", 0, end) < 0:
         return raw  # (most mail: no blank space before a colon at all)
     lines = _LINE_END.finditer(raw, 0, end)

@@ -196,6 +196,20 @@ def test_a_mail_without_message_id_delivered_twice_is_one_message(tmp_path) -> N
     assert desk.run("fsck").code == 0
 
 
+def test_two_alerts_without_message_id_or_blank_line_are_two_messages(tmp_path) -> None:
+    """A monitoring script's pipe: no Message-ID, no Date, no blank line before its
+    text. The second alert, other text, was taken for the first delivered again:
+    "duplicate", exit 0, dropped."""
+    desk = Desk(tmp_path, free_port())
+    alert = b"From: monitor@host.example\nSubject: alert\nDisk full on %s\n"
+    first = desk.ingest_tid(alert % b"host1")
+    second = desk.run("ingest", "-", input=alert % b"host2")
+    assert second.code == 0 and "duplicate" not in second.out, second
+    texts = [m["text"].strip() for t in desk.tickets() for m in _incoming(desk, t["tid"])]
+    assert sorted(texts) == ["Disk full on host1", "Disk full on host2"], texts
+    assert first in {t["tid"] for t in desk.tickets()}
+
+
 def test_mail_without_message_id_an_older_maild_stored_is_found_by_its_old_id(tmp_path) -> None:
     """An older maild filed such mail under a hash of every byte: delivered again as it
     was, it is that mail again, and fsck knows its spool copy."""

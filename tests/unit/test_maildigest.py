@@ -55,6 +55,18 @@ def test_a_body_after_the_header_block_only_counts_as_body():
     assert content_digest(b"") == content_digest(b"\r\n")
 
 
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n"])
+def test_text_that_ends_the_header_block_without_a_blank_line_is_body(eol):
+    """A script's mail with no blank line after its fields: the first line that is no
+    field ends the block, as the MTA and the parser read it, and is the body the
+    ticket shows; two such alerts with other text are two mails."""
+    host1 = eol.join([b"From: monitor@host.example", b"Subject: alert", b"Disk full on host1", b""])
+    host2 = host1.replace(b"host1", b"host2")
+    assert content_digest(host1) != content_digest(host2)
+    blank = host1.replace(b"alert" + eol, b"alert" + eol + eol)
+    assert content_digest(host1) == content_digest(blank)  # read alike, with or without
+
+
 def test_the_own_id_is_stable_and_gives_the_message_id_back():
     digest = content_digest(MAIL)
     own = reused_id("<1@localhost.localdomain>", digest)
