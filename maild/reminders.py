@@ -142,8 +142,12 @@ def _steps(run: _Run, ticket: Ticket) -> list[Due]:
     is (domain.pending.deadlines: each deadline once, all due then in it, less the
     merged customers it went about before their merge: pending.untold): the reminder
     to staff and the head at reminder_fraction of its time, the head's escalation when
-    it passed. A deadline whose reminder went to everyone before the head was among its
-    people (marked done) is not reminded to him afterwards: nothing goes twice or late."""
+    it passed. A reminder due only once its deadline passed (the daemon was down over it,
+    or its moment and the deadline fell in one pass) goes to staff alone, late: the head
+    hears of that deadline once, by the escalation, not by a late reminder beside it. A
+    deadline whose reminder went to everyone before the head was among its people
+    (marked done), or to staff alone once it passed, is not reminded to him afterwards:
+    nothing goes twice or late."""
     app, now, sent = run.app, run.now, ticket.get("sent") or {}
     head = app.config.support.head
     staff = tk.staff_recipients(ticket, app.config.support.staff)
@@ -154,12 +158,15 @@ def _steps(run: _Run, ticket: Ticket) -> list[Due]:
     out: list[Due] = []
     for d in deadlines(ticket):  # its mail carries it: outstale.py withdraws it once stale
         due = datetime.fromisoformat(d.due)
-        for kind, to in (("reminder", reminded), ("escalation", [head] if head else [])):
+        # past the deadline (sla.missed) the head's word of it is the escalation alone
+        late = missed(due, now)
+        escalated = [head] if head else []
+        for kind, to in (("reminder", staff if late else reminded), ("escalation", escalated)):
             mine = untold(ticket, d, _told(run, sent, (kind, d.due, to))) if to else None
             if mine is None:
                 continue
             start = datetime.fromisoformat(mine.start)
-            if kind == "escalation" and not missed(due, now):  # at the instant: in time
+            if kind == "escalation" and not late:  # at the instant: in time
                 continue
             if kind == "reminder" and now < reminder_at(start, due, fraction, app.calendar):
                 continue

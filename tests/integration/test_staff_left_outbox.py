@@ -108,7 +108,12 @@ def _later() -> str:
 def test_the_heads_escalation_goes_only_while_they_are_head_or_staff(tmp_path, sink, support, goes):
     desk = Desk(tmp_path, dead_port())  # staff Anna and Boris, head@ the head
     tid = desk.ingest_tid(make_mail(sender=CUSTOMER))
-    assert desk.run("jobs", "run", "--now", _later()).code == 0
+    # the reminder a minute before the deadline (to staff and the head), the escalation
+    # after it (a reminder due only then would go to staff alone)
+    due = datetime.fromisoformat(desk.ticket(tid)["reaction_due"])
+    before = (due - timedelta(minutes=1)).isoformat()
+    for at in (before, _later()):
+        assert desk.run("jobs", "run", "--now", at).code == 0
     queued = desk.run("outbox", "list", "--json").json()
     to_head = [m for m in queued if m["to"] == [HEAD] and m["tid"] == tid]
     assert len(to_head) == 2 and {m["role"] for m in to_head} == {"head"}  # reminder too
