@@ -14,6 +14,7 @@ import re
 from urllib.parse import quote, unquote
 
 from maild.domain.filetypes import size_text
+from maild.domain.mimetree import header_block_end
 
 __all__ = ["kept_in", "sizes_of", "stand_in", "staff_error"]
 
@@ -35,7 +36,10 @@ def stand_in(header: bytes, size: int, limit: int, kept_in: str) -> bytes:
     mail stays on the server in the folder `kept_in` is for staff: FIELD says it."""
     fields: list[bytes] = []
     keep = True
-    for line in header.splitlines():
+    # the block as the parser reads it: what a line that is no field (a stray BOM, a
+    # script's text) cuts off would not be the stand-in's header, and the fields after
+    # it (its MIME-Version, Content-Type) would be read as its body
+    for line in header[: header_block_end(header)].splitlines():
         if not line.strip():
             break  # the header's end
         field = _FIELD.match(line)
