@@ -1,4 +1,5 @@
-"""The bidi controls people's text loses, wherever it comes from (mail, the site's forms).
+"""The bidi controls people's text loses, wherever it comes from (mail, the site's forms),
+and the C0 controls a mail's text loses (the site's forms drop theirs: web/forms.py).
 
 The embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) change the order
 a text is shown in up to their end, whatever its letters: «счёт[U+202E]gpj.exe» shows as
@@ -7,13 +8,17 @@ LRM, RLM and ALM (U+200E, U+200F, U+061C) are invisible letters of one direction
 no scope; they place the punctuation and numbers beside them, which Hebrew and Arabic
 text needs (clients insert them as one types), and cannot turn a run of Latin letters
 around, so «gpj.exe» still reads «gpj.exe».
+
+NUL, ESC, BEL and the other C0 controls but tab and line break show as nothing in a
+mail client or a browser, and JSON keeps each as a six-byte escape: a text of them (a
+binary log pasted as text) made a ticket six times the mail. They go too.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["BIDI_CONTROLS", "without_bidi_controls"]
+__all__ = ["BIDI_CONTROLS", "without_bidi_controls", "without_controls"]
 
 BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"  # as a regular expression's class range
 _CONTROLS = re.compile(f"[{BIDI_CONTROLS}]")
@@ -26,3 +31,11 @@ def without_bidi_controls(text: str) -> str:
     if not any(c in text for c in _EACH):
         return text
     return _CONTROLS.sub("", text)
+
+
+_C0 = re.compile(r"[\x00-\x08\x0b-\x1f]+")  # all but tab and line break
+
+
+def without_controls(text: str) -> str:
+    """`text` without the C0 controls but tab and line break (in C: linear)."""
+    return _C0.sub("", text) if _C0.search(text) else text

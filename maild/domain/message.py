@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from maild.domain import limits, textbounce
 from maild.domain.addresses import addresses, normalize_address, sender
 from maild.domain.banners import without_banner
-from maild.domain.bidi import without_bidi_controls
+from maild.domain.bidi import without_bidi_controls, without_controls
 from maild.domain.charset import decode_bytes
 from maild.domain.headblock import as_read, mend_line_breaks
 from maild.domain.header_text import decode_compat32
@@ -207,7 +207,8 @@ def _parse(
     # or a line around on the page, in its <title> or in staff's mail (domain/bidi.py)
     from_name = without_bidi_controls(from_name)
     body = read_body(msg, codec, from_name)
-    text = without_bidi_controls(body.text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = body.text.replace("\r\n", "\n").replace("\r", "\n")
+    text = without_controls(without_bidi_controls(text))
     status, reported = body.delivery_status, body.reported_message_id
     if status is None and content_type(msg) == "text/plain":  # qmail's, Exim's bounce: plain text
         status, reported = textbounce.read(text) or (None, None)

@@ -159,3 +159,20 @@ def test_a_refusal_never_wraps_a_number_from_its_unit_nor_a_file_from_its_name(t
         a for a in desk.ticket(tid)["messages"][0]["attachments"] if a["filename"] == "shot.png"
     ]
     assert "допустимо не более 1\u00a0МБ" in shot["reason"]
+
+
+def test_control_characters_in_a_text_are_dropped_not_stored_six_times_over(tmp_path, sink):
+    """A text full of NUL and other C0 controls (a binary log pasted as text): each was
+    kept as a six-byte escape in the ticket's JSON, so a 30 MB mail made a ticket of
+    180 MB, and every later message of it cost a gigabyte of memory. They show as
+    nothing anywhere; the text keeps its words, tabs and lines."""
+    desk = Desk(tmp_path, sink.port)
+    body = "Ошибка при оплате:\n\tкод\x1b[31m 500\x07\n" + "\x00" * 300_000 + "конец"
+    raw = make_mail(body=body).replace(
+        b"Content-Transfer-Encoding: 8bit", b"Content-Transfer-Encoding: binary"
+    )
+    tid = desk.ingest_tid(raw)
+    [first] = [m for m in desk.ticket(tid)["messages"] if m["direction"] == "in"]
+    assert first["text"].strip() == "Ошибка при оплате:\n\tкод[31m 500\nконец"
+    [path] = (tmp_path / "data" / "tickets").rglob(f"{tid}.json")
+    assert path.stat().st_size < 100_000

@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from maild.domain.bidi import BIDI_CONTROLS, without_bidi_controls
+from maild.domain.bidi import BIDI_CONTROLS, without_bidi_controls, without_controls
 
 _CLASS = re.compile(f"[{BIDI_CONTROLS}]")
 _NEAR = st.characters(min_codepoint=0x2000, max_codepoint=0x2070)
@@ -26,3 +26,11 @@ def test_each_control_goes_and_the_marks_stay() -> None:
         assert without_bidi_controls(f"счёт{c}gpj.exe") == "счётgpj.exe"
     marks = "\u200e\u200f\u061c"
     assert without_bidi_controls(f"a{marks}b") == f"a{marks}b"
+
+
+@given(st.text(st.one_of(st.characters(max_codepoint=0x20), st.characters())))
+def test_a_mail_text_loses_the_c0_controls_but_tab_and_line_break(text: str) -> None:
+    """NUL, ESC and the rest show as nothing anywhere and each was kept as six bytes
+    ("\\u0000") in the ticket's JSON; tab and line break are text."""
+    kept = "".join(c for c in text if c in "\t\n" or ord(c) >= 0x20)
+    assert without_controls(text) == kept
