@@ -12,6 +12,19 @@ is still missing past it. A #close alone that told the customer is a reaction,
 recorded as the first one on the ticket (ticket.on_mail_to_customer), so the report
 counts it as any other; the notice of #merge is none: a ticket merged before any
 reaction is counted where its customer waits on (domain/mergedwait.report_rows).
+
+Follow-ups (the regulation: the reaction to additional information is due within the
+level's time too): each deadline a customer's mail set after the first reaction
+(domain/ticket.on_customer_message; more mail before staff react waits on the same
+one) counts in "followups" under the level it was set by (a #level transfer before it
+ended moves it to the new level's time and row; one brought by #merge keeps its
+own), whatever the ticket's level when it ended or is now; "followups_in_time" when
+the staff reply that ended it came by it, "followups_breached" when it came later
+(domain/sla.followup_ended records it on the ticket as it ends: `later_reactions`),
+or when it is still pending past it at `now` (domain/sla.followup_outcomes); one still
+pending before it is counted in "followups" only. They count with their ticket's day
+of arrival (the period), and the reaction hours (median, 90 %) stay the first
+reactions'. A ticket stored before maild kept them has none.
 """
 
 from __future__ import annotations
@@ -24,7 +37,7 @@ from maild.app import App
 from maild.domain.mergedwait import report_rows
 from maild.domain.pending import next_due
 from maild.domain.records import Summary
-from maild.domain.sla import LEVELS, SHORT_RU, missed, passed
+from maild.domain.sla import FOLLOWUP_KEYS, LEVELS, SHORT_RU, followup_outcomes, missed, passed
 from maild.domain.ticket import first_level
 
 
@@ -45,6 +58,7 @@ def _bucket(level: str) -> dict[str, Any]:
         "breached": 0,
         "open": 0,
         "overdue": 0,
+        **dict.fromkeys(FOLLOWUP_KEYS, 0),
         "_hours": [],
     }
 
@@ -106,6 +120,11 @@ def sla_report(
                         b[key] += counts[key]
                     if hours is not None and keys is JUDGED:
                         b["_hours"].append(hours)
+            for level, found in followup_outcomes(r, now).items():  # by their own levels
+                for lv in (level, "all"):
+                    b = buckets.setdefault(lv, _bucket(lv))
+                    for key in FOLLOWUP_KEYS:
+                        b[key] += found[key]
     levels = []
     for lv in [*LEVELS, "all"]:
         if lv not in buckets:
@@ -141,7 +160,7 @@ def _cells(b: dict[str, Any]) -> list[str]:
         return "-" if h is None else f"{h:.1f}".replace(".", ",")  # «1,5», as «1,5 МБ»
 
     return [
-        "итого" if b["level"] == "all" else SHORT_RU[b["level"]],  # (--json: the ids)
+        _level_ru(b),
         str(b["tickets"]),
         str(b["in_time"]),
         str(b["breached"]),
@@ -152,11 +171,39 @@ def _cells(b: dict[str, Any]) -> list[str]:
     ]
 
 
-def _row(cells: list[str]) -> str:
+# the second table's: the reactions to follow-ups (FOLLOWUP_KEYS), in its own table
+# (the first is 87 characters wide; with these three columns it would be 128)
+FOLLOWUP_COLUMNS = (
+    ("уровень", 16),
+    ("доп. сроков", 11),
+    ("доп. в срок", 11),
+    ("доп. нарушено", 13),
+)
+FOLLOWUP_TITLE = "Реакция на дополнительную информацию клиента (после первой реакции):"
+
+
+def _level_ru(b: dict[str, Any]) -> str:
+    return "итого" if b["level"] == "all" else SHORT_RU[b["level"]]  # (--json: the ids)
+
+
+def _row(cells: list[str], columns: tuple[tuple[str, int], ...] = COLUMNS) -> str:
     """The level left-aligned, the figures right-aligned under their headers."""
-    out = [f"{cells[0]:<{COLUMNS[0][1]}}"]
-    out += [f"{c:>{width}}" for c, (_, width) in zip(cells[1:], COLUMNS[1:], strict=True)]
+    out = [f"{cells[0]:<{columns[0][1]}}"]
+    out += [f"{c:>{width}}" for c, (_, width) in zip(cells[1:], columns[1:], strict=True)]
     return "  ".join(out)
+
+
+def _followup_lines(levels: list[dict[str, Any]]) -> list[str]:
+    """The second table: each level with follow-ups, and the total; none without any."""
+    rows = [b for b in levels if b.get("followups")]
+    if not rows:
+        return []
+    head = _row([name for name, _ in FOLLOWUP_COLUMNS], FOLLOWUP_COLUMNS)
+    lines = ["", FOLLOWUP_TITLE, head, "-" * len(head)]
+    for b in rows:
+        cells = [_level_ru(b), *(str(b[k]) for k in FOLLOWUP_KEYS)]
+        lines.append(_row(cells, FOLLOWUP_COLUMNS))
+    return lines
 
 
 def period_ru(since: str | None, until: str | None) -> str:
@@ -179,11 +226,12 @@ def period_ru(since: str | None, until: str | None) -> str:
 
 def format_sla(app: App, data: dict[str, Any]) -> str:
     """The table as the head's mail and `maild report sla` show it (desk's time zone),
-    under the time it was made and the period it counts."""
+    under the time it was made and the period it counts; below it, the reactions to
+    follow-ups, when there were any."""
     head = _row([name for name, _ in COLUMNS])
     lines = [f"Составлен {app.fmt_time(data['generated_at'])}"]
     lines += [period_ru(data["since"], data["until"]), "", head, "-" * len(head)]
     lines += [_row(_cells(b)) for b in data["levels"]]
     if not data["levels"]:
         lines.append("За этот период обращений нет.")
-    return "\n".join(lines)
+    return "\n".join(lines + _followup_lines(data["levels"]))

@@ -33,8 +33,11 @@ __all__ = ["if_queued", "reaction_of", "unheard"]
 # What a reaction sets: its time, and the end of the waits of tickets merged in
 # before any reaction (mergedwait.answered)
 REACTION = ("first_reaction_at", "merged_waits")
+# The level of a deadline, and the follow-ups' outcomes, where a reply that ended a
+# follow-up's deadline counted it (sla.followup_ended): only where set (followups.py)
+FOLLOWUP = ("reaction_level", "later_reactions")
 # What a reaction ends: the deadline that waited for it, and when its clock started
-DEADLINE = ("reaction_due", "reaction_from")
+DEADLINE = ("reaction_due", "reaction_from", *FOLLOWUP)
 
 
 def reaction_of(ticket: Ticket) -> dict[str, Any]:
@@ -57,10 +60,11 @@ def if_queued(mail: Outgoing, before: Mapping[str, Any], after: Ticket) -> Outgo
 def unheard(ticket: Ticket, before: Mapping[str, Any]) -> Ticket:
     """``ticket`` without the reaction of a notice queued to no one: its reaction
     fields, its customer's being told work has started, and, while it still owes them
-    a word, its deadline, as ``before`` (if_queued's) holds them. A closed ticket, or
-    one waiting for the customer (ticket.waits_for_customer), owes none: staff decided
-    so, and no reminder or escalation is due about it. A ``before`` kept without the
-    deadline leaves the ticket's own."""
+    a word, its deadline (its level, and the follow-ups' outcomes as they were before
+    the reply counted it: sla.followup_ended), as ``before`` (if_queued's) holds them.
+    A closed ticket, or one waiting for the customer (ticket.waits_for_customer), owes
+    none: staff decided so, and no reminder or escalation is due about it. A ``before``
+    kept without the deadline leaves the ticket's own."""
     t: Ticket = {**ticket, "first_reaction_at": before.get("first_reaction_at")}
     if before.get(STARTED) is None and (t.get("sent") or {}).get(STARTED):
         t["sent"] = {k: v for k, v in t["sent"].items() if k != STARTED}
@@ -70,4 +74,7 @@ def unheard(ticket: Ticket, before: Mapping[str, Any]) -> Ticket:
         t["merged_waits"] = before["merged_waits"]
     if t.get("status") not in ("closed", "waiting"):
         t.update({k: before[k] for k in DEADLINE if k in before})
+        for k in FOLLOWUP:
+            if t.get(k) is None:
+                t.pop(k, None)  # type: ignore[misc]
     return t

@@ -24,7 +24,8 @@ from datetime import datetime
 from maild.domain.commandspec import LEVEL_SETTERS
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import Identification, better_level
-from maild.domain.ticket import DueFn, identification_record, is_requester, iso
+from maild.domain.sla import deadline_fields
+from maild.domain.ticket import DueFn, identification_record, is_requester
 
 # The commands by which staff set a level, as a staff reply's record keeps them
 # (commands.written: "#level vip", "#consulting").
@@ -82,8 +83,7 @@ def level_now(
     pending = t.get("reaction_due")
     sooner = due(now.level, at)
     if pending is not None and sooner < datetime.fromisoformat(pending):
-        t["reaction_due"] = iso(sooner)
-        t["reaction_from"] = iso(at)
+        t.update(deadline_fields(now.level, at, sooner))
         if t.get("first_reaction_at") is None:  # the first reaction is owed so
             t["first_reaction_due"] = t["reaction_due"]
             t["first_reaction_level"] = now.level

@@ -21,6 +21,7 @@ from maild.domain import mergedwait, pace
 from maild.domain.addresses import comparable_address, each_once
 from maild.domain.mergedwait import MergedWait
 from maild.domain.records import MessageRecord, Status, Ticket
+from maild.domain.sla import deadline_level
 from maild.domain.ticket import iso
 
 __all__ = ["final_target", "merge"]
@@ -47,19 +48,23 @@ def _earlier(a: str | None, b: str | None) -> str | None:
     return a if datetime.fromisoformat(a) <= datetime.fromisoformat(b) else b
 
 
-def _own_due(target: Ticket, source: Ticket) -> tuple[str | None, str | None]:
-    """The target's own pending deadline once ``source`` is merged into it, and when
-    its clock started: its own, as it was, when the source's customer waits on in it
-    as a merged wait (never reacted to: mergedwait.carried), else the earlier of its
-    own and the source's (staff reacted to the source and its customer wrote again:
-    that mail waits for staff now in the target, which has no wait of its own for it)."""
+def _own_due(target: Ticket, source: Ticket) -> tuple[str | None, str | None, str | None]:
+    """The target's own pending deadline once ``source`` is merged into it, when its
+    clock started and the level it was set by (sla.deadline_level: the SLA report
+    judges a follow-up's deadline under it): its own, as it was, when the source's
+    customer waits on in it as a merged wait (never reacted to: mergedwait.carried),
+    else the earlier of its own and the source's (staff reacted to the source and its
+    customer wrote again: that mail waits for staff now in the target, which has no
+    wait of its own for it)."""
     due, start = target.get("reaction_due"), target.get("reaction_from")
+    level = target.get("reaction_level")
     if not source.get("first_reaction_at"):
-        return due, start
+        return due, start, level
     earlier = _earlier(due, source.get("reaction_due"))
     if earlier != due:
-        return earlier, source.get("reaction_from") or source["created_at"]
-    return due, start
+        start = source.get("reaction_from") or source["created_at"]
+        return earlier, start, deadline_level(source)
+    return due, start, level
 
 
 def _still_removed(t: Ticket, source: Ticket) -> list[str]:
@@ -195,9 +200,9 @@ def merge(
         t["robots"] = bots
     else:
         t.pop("robots", None)
-    due, start = _own_due(t, source)
+    due, start, level = _own_due(t, source)
     if due != t.get("reaction_due"):
-        t["reaction_due"], t["reaction_from"] = due, start
+        t["reaction_due"], t["reaction_from"], t["reaction_level"] = due, start, level
     if source.get("critical"):
         t["critical"] = True
     t["merged_from"] = sorted({*t.get("merged_from", ()), source["tid"]})

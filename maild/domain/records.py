@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal, NotRequired, TypedDict, cast
 
 from maild.domain import attachments as att
+from maild.domain.followups import Followups
 from maild.domain.mergedwait import MergedWait
 from maild.domain.message import ParsedMessage
 
@@ -60,7 +61,7 @@ class UndeliverableMark(TypedDict):
     error: str  # the relay's latest answer
 
 
-class Ticket(TypedDict):
+class Ticket(Followups):
     """A ticket file's "ticket" table (INTERFACE.md's ticket JSON, and what maild
     keeps beside it). Times are ISO 8601 with offset."""
 
@@ -98,7 +99,7 @@ class Ticket(TypedDict):
     undeliverable: NotRequired[dict[str, UndeliverableMark]]
 
 
-class Summary(TypedDict):
+class Summary(Followups):
     """A ticket's row in open/ or the archive (adapters.store.summaries.summary_of:
     SUMMARY_FIELDS). A row is read only with the required keys (SUMMARY_KEYS)."""
 
@@ -237,12 +238,10 @@ def ticket_lacks(ticket: dict[str, object], messages: list[dict[str, object]]) -
     (every version of maild wrote them all, and its readers take them for granted:
     `ticket show` died on a ticket without "level"), or None when nothing. A file
     that lacks one is corrupt like one that is no JSON (adapters.store.Store.load)."""
-    missing = Ticket.__required_keys__ - ticket.keys()
-    if missing:
+    if missing := Ticket.__required_keys__ - ticket.keys():
         return f"its ticket has no {', '.join(sorted(missing))}"
     for n, message in enumerate(messages, 1):
-        missing = MessageRecord.__required_keys__ - message.keys()
-        if missing:
+        if missing := MessageRecord.__required_keys__ - message.keys():
             return f"its message {n} has no {', '.join(sorted(missing))}"
     return None
 

@@ -5,14 +5,30 @@ Pure: deadlines are computed from a passed-in start instant and BusinessCalendar
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from maild.domain.calendar import BusinessCalendar
+from maild.domain.followups import Outcome
 from maild.domain.plural import ru_count, ru_plural
-from maild.domain.records import LevelId
+from maild.domain.records import LevelId, Ticket
 
-__all__ = ["LEVELS", "Level", "get_level", "reaction_due", "reminder_at", "ru_count", "ru_plural"]
+__all__ = [
+    "FOLLOWUP_KEYS",
+    "LEVELS",
+    "Level",
+    "deadline_fields",
+    "deadline_level",
+    "followup_ended",
+    "followup_outcomes",
+    "get_level",
+    "reaction_due",
+    "reminder_at",
+    "ru_count",
+    "ru_plural",
+]
 
 
 @dataclass(frozen=True)
@@ -119,3 +135,71 @@ def reminder_at(
     the start, the later the reminder."""
     budget = calendar.business_hours_between(start, due)
     return calendar.add_business_hours(start, budget * fraction)
+
+
+# What the SLA report counts of follow-ups per level (followup_outcomes)
+FOLLOWUP_KEYS = ("followups", "followups_in_time", "followups_breached")
+
+
+def deadline_fields(level: str, start: datetime, due: datetime) -> dict[str, str]:
+    """A deadline for staff's reaction as a ticket keeps it: when it is due, when its
+    clock started, and the level it was set by: a follow-up's is judged by it and
+    counted under it, whatever the ticket's level when it ends (followup_ended)."""
+    return {
+        "reaction_due": due.isoformat(),
+        "reaction_from": start.isoformat(),
+        "reaction_level": level,
+    }
+
+
+def deadline_level(ticket: Mapping[str, Any]) -> str:
+    """The level the ticket's pending deadline was set by (deadline_fields); the
+    ticket's level for one set before maild kept it."""
+    return str(ticket.get("reaction_level") or ticket["level"])
+
+
+def is_followup(ticket: Mapping[str, Any]) -> bool:
+    """Whether the ticket's pending deadline is a follow-up's: one set after the first
+    reaction, by the customer's further mail (the regulation's «дополнительная
+    информация»). Before the first reaction the pending deadline is the first one's,
+    which the report judges by first_reaction_due (ticket.first_level)."""
+    pending = ticket.get("reaction_due") and ticket.get("status") != "closed"
+    return bool(pending and ticket.get("first_reaction_at"))
+
+
+def followup_ended(before: Mapping[str, Any], after: Ticket, at: datetime) -> Ticket:
+    """``after`` (the ticket once a staff reply at ``at`` ran) with the outcome of the
+    follow-up deadline ``before`` (the ticket as the reply found it) waited on, when the
+    reply ended it (nothing waits for staff now: an answer, #take, #close, #wait with
+    its question): in time at its very instant too (`missed`), counted under the level
+    it was set by. A reply that only moved it (#level) ends nothing."""
+    if not is_followup(before) or after.get("reaction_due"):
+        return after
+    in_time = not missed(datetime.fromisoformat(before["reaction_due"]), at)
+    level = deadline_level(before)
+    counts = dict(after.get("later_reactions") or {})
+    was = counts.get(level) or {}
+    one: Outcome = {"in_time": was.get("in_time", 0), "breached": was.get("breached", 0)}
+    one["in_time" if in_time else "breached"] += 1
+    return {**after, "later_reactions": counts | {level: one}}
+
+
+def followup_outcomes(row: Mapping[str, Any], now: datetime) -> dict[str, dict[str, int]]:
+    """What the SLA report counts of a ticket's follow-ups at ``now`` (``row``: its
+    summary), by level (FOLLOWUP_KEYS): those that ended (`later_reactions`), and the
+    pending one under the level it was set by: breached once its deadline passed, as a
+    first reaction still missing is; counted, not yet judged, before."""
+    out: dict[str, dict[str, int]] = {}
+
+    def add(level: str, in_time: int, breached: int, waiting: int = 0) -> None:
+        b = out.setdefault(level, dict.fromkeys(FOLLOWUP_KEYS, 0))
+        b["followups"] += in_time + breached + waiting
+        b["followups_in_time"] += in_time
+        b["followups_breached"] += breached
+
+    for level, done in (row.get("later_reactions") or {}).items():
+        add(level, done.get("in_time", 0), done.get("breached", 0))
+    if is_followup(row):
+        late = passed(row["reaction_due"], now)
+        add(deadline_level(row), 0, int(late), int(not late))
+    return out

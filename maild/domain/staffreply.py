@@ -34,6 +34,7 @@ from maild.domain.policy import Policy
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.refused import conflicts_mail, staff_error
 from maild.domain.signoff import without_greeting_to
+from maild.domain.sla import followup_ended
 from maild.domain.snapshot import Loaded, Snapshot
 from maild.domain.staffquote import without_our_forward
 from maild.domain.unsent import answer, no_customer, unsendable, unsent
@@ -174,10 +175,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         return spammark.decide_spam(ctx, ticket, messages, reply.commands, body)
     outgoing: list[Outgoing] = []
     replied = not reply.note and bool(body)
-    if replied:
-        # the reply is the reaction; a #level after it leaves no deadline (none pending)
-        ticket = tk.on_staff_reply(ticket, ctx.received_at)
-    ticket, notices = _apply_commands(ctx, ticket, reply)
+    ticket, notices = _apply_commands(ctx, ticket, reply, replied)
     # who the reply goes to, after its #cc/#uncc: the one it adds reads the answer
     # that adds them, the one it removes no longer gets it
     customers = tk.customers(ticket, policy.internal, policy.support_address)
@@ -282,12 +280,19 @@ def _notice_ctx(ctx: Context, ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[Ticket, list[str]]:
-    """Each command in order: (the ticket after them, the customer notices they cause;
-    of a ticket that ends closed, no level change: #level vip then #close is #close then
-    #level vip, and a closed ticket's level corrected tells the customer nothing)."""
+def _apply_commands(
+    ctx: Context, ticket: Ticket, reply: ParsedReply, replied: bool
+) -> tuple[Ticket, list[str]]:
+    """The answer (``replied``), then each command in order: (the ticket after them, the
+    customer notices they cause; of a ticket that ends closed, no level change: #level
+    vip then #close is #close then #level vip, and a closed ticket's level corrected
+    tells the customer nothing). A follow-up's deadline they end is counted for the SLA
+    report (sla.followup_ended), under the level it was set by."""
     notices: list[str] = []
-    level = ticket["level"]
+    level, found = ticket["level"], {**ticket}  # (on_staff_reply may change it in place)
+    if replied:
+        # the reply is the reaction; a #level after it leaves no deadline (none pending)
+        ticket = tk.on_staff_reply(ticket, ctx.received_at)
     for cmd in reply.commands:
         if cmd.name in ("cc", "uncc"):
             # checked with the other commands (check): an error stopped the reply
@@ -305,7 +310,7 @@ def _apply_commands(ctx: Context, ticket: Ticket, reply: ParsedReply) -> tuple[T
         notices = [n for n in notices if n != tk.LEVEL_CHANGED]
         if ticket["level"] != level:
             ticket = tk.level_corrected(ticket, ctx.policy.due)
-    return ticket, notices
+    return followup_ended(found, ticket, ctx.received_at), notices
 
 
 def _subject(ticket: Ticket) -> str:

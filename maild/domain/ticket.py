@@ -19,6 +19,7 @@ from maild.domain.mergedwait import pending as pending_waits
 from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
 from maild.domain.replyaddr import is_support_address
 from maild.domain.sender import Identification
+from maild.domain.sla import deadline_fields
 
 DueFn = Callable[[str, datetime], datetime]  # (level, start) -> deadline
 
@@ -159,8 +160,7 @@ def on_customer_message(
     # The regulation: a reaction to additional information is due within the
     # level's maximum time; an earlier pending deadline stays as it is.
     if t.get("reaction_due") is None and not wait_of(t, sender):
-        t["reaction_due"] = iso(due(t["level"], received_at))
-        t["reaction_from"] = iso(received_at)
+        t.update(deadline_fields(t["level"], received_at, due(t["level"], received_at)))
     t["participants"] = sorted({*t.get("participants", ()), *participants} - {""})
     return t, reopened
 
@@ -322,8 +322,7 @@ def apply_command(
             # escalate about a ticket answered, whatever the commands' order
             pending = t.get("reaction_due") is not None
             if pending and t["status"] not in ("closed", "waiting"):
-                t["reaction_due"] = iso(due(level, at))
-                t["reaction_from"] = iso(at)
+                t.update(deadline_fields(level, at, due(level, at)))
                 if first_moves_on_transfer(t, at):
                     t["first_reaction_due"] = t["reaction_due"]
                     t["first_reaction_level"] = level

@@ -18,7 +18,7 @@ import pytest
 
 from maild import jobs
 from maild.adapters.store import SUMMARY_FIELDS
-from maild.adapters.store.summaries import MERGE_FIELDS, SUMMARY_KEYS
+from maild.adapters.store.summaries import SPARSE_FIELDS, SUMMARY_KEYS
 from maild.app import App
 from maild.config import load
 from maild.domain.records import MessageRecord, OutboxEntry, Summary, Ticket
@@ -225,5 +225,5 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 
 
 def test_summary_shape_is_the_store_summary_fields():
-    assert set(get_type_hints(Summary)) == {*SUMMARY_FIELDS, *MERGE_FIELDS}
+    assert set(get_type_hints(Summary)) == {*SUMMARY_FIELDS, *SPARSE_FIELDS}
     assert Summary.__required_keys__ == SUMMARY_KEYS

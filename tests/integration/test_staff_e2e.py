@@ -430,7 +430,8 @@ def test_rating_shown_is_of_the_current_closing(desk, sink):
     `ticket show --json` still said `"rating": 5` for a closing nobody had rated
     (its closing letter and the site asked for a rating anew), so a script could not
     tell it from a rated one. The 5 stays in the thread; the new closing's rating
-    shows once given; `report sla` counts the ticket as before."""
+    shows once given; `report sla` counts the ticket as before (the answer to the
+    mail that reopened it besides: a follow-up's reaction, in time)."""
     tid, _ = open_ticket(desk, sink)
     desk.ingest(staff_reply(tid, "Всё исправлено.\n#close"))
 
@@ -452,7 +453,11 @@ def test_rating_shown_is_of_the_current_closing(desk, sink):
     assert [x["rating"] for x in desk.tickets("--status", "closed")] == [None]
     desk.ingest(make_mail(subject=f"Re: Обращение закрыто [TID#{tid}]", body="3"))
     assert desk.ticket(tid)["rating"] == 3
-    assert sla() == counted
+    keys = ("followups", "followups_in_time", "followups_breached")
+    now = sla()
+    assert [tuple(b.pop(k) for k in keys) for b in now["levels"]] == [(1, 1, 0)] * 2
+    assert [tuple(b.pop(k) for k in keys) for b in counted["levels"]] == [(0, 0, 0)] * 2
+    assert now == counted
 
 
 def test_signed_reply_address_matches_without_tag_and_forgery_does_not(desk, sink):

@@ -62,6 +62,7 @@ def ticket(tid: str, due: str | None, **kw) -> dict:
     return {
         "tid": tid,
         "status": kw.pop("status", "open"),
+        "level": kw.pop("level", "free"),
         "requester": kw.pop("requester", f"{tid}@x.ru"),
         "participants": [],
         "created_at": kw.pop("created_at", "2026-12-01T10:00:00+03:00"),

@@ -22,6 +22,8 @@ def test_a_notice_that_made_the_reaction_carries_the_reaction_before_it() -> Non
         "first_reaction_at": None,
         "merged_waits": [WAIT],
         **none,
+        "reaction_level": None,  # (domain/followups.py: where set; none here)
+        "later_reactions": None,
         "started": None,
     }
     assert unheard(after, marked.unheard) == {**before, **none}

@@ -39,8 +39,13 @@ SUMMARY_FIELDS = (
 SUMMARY_KEYS = frozenset(("tid", "status", "level", "requester", "created_at"))
 # in the rows of the few tickets that have them (merged: the SLA report, mergedwait)
 MERGE_FIELDS = ("merged_into", "merged_waits")
+# in the rows of tickets with a follow-up's deadline (domain/followups.py: the level of
+# the pending one, the outcomes of those that ended, counted by level): the SLA report
+FOLLOWUP_FIELDS = ("reaction_level", "later_reactions")
+# only where set (a row without one reads as none: no follow-up)
+SPARSE_FIELDS = (*MERGE_FIELDS, *FOLLOWUP_FIELDS)
 # gained after release
-LATER_FIELDS = frozenset(("reaction_from", "first_reaction_level", *MERGE_FIELDS))
+LATER_FIELDS = frozenset(("reaction_from", "first_reaction_level", *SPARSE_FIELDS))
 
 
 def same_row(have: object, want: dict) -> bool:
@@ -64,9 +69,9 @@ def open_part(root: Path, tid: str) -> Path:
 
 
 def summary_of(ticket: Ticket) -> Summary:
-    """The row of a ticket in open/ or its archive week (MERGE_FIELDS only where set)."""
+    """The row of a ticket in open/ or its archive week (SPARSE_FIELDS only where set)."""
     row = {k: ticket.get(k) for k in SUMMARY_FIELDS}
-    return row | {k: ticket[k] for k in MERGE_FIELDS if ticket.get(k)}
+    return row | {k: ticket[k] for k in SPARSE_FIELDS if ticket.get(k)}
 
 
 def archive_path(root: str, ticket: Ticket) -> str:
