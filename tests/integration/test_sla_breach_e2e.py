@@ -80,3 +80,48 @@ def test_a_merge_before_the_deadline_keeps_the_merged_customers_breach(desk, sin
     assert figures(levels["standard"]) == (1, 1, 0, 5.0)
     assert figures(levels["all"])[:3] == (2, 1, 1)
     assert desk.ticket(b)["first_reaction_at"] is None  # the notice was no reaction
+
+
+def followups(b: dict) -> tuple:
+    return b["followups"], b["followups_in_time"], b["followups_breached"]
+
+
+def test_a_followup_answered_after_its_deadline_is_a_breach_in_the_report(desk, sink):
+    """The regulation: the reaction to more information is due within the level's time
+    too. VIP at 10:00 answered at 10:30 (in time); the customer writes again at 11:00
+    (due 13:00), the head is told at 13:01 it passed, the answer comes at 14:00: one
+    follow-up, breached (the report said 100 % in time, counting the first only)."""
+    licensed(desk)
+    tid = new_ticket(desk, 23, 10, VIP, "Не открывается админка")
+    ingest_at(desk, at(23, 10, 30), staff_reply(tid, "Очистите кэш, пожалуйста."))
+    more = make_mail(sender=VIP, subject=f"Re: [TID#{tid}]", body="Не помогло, та же ошибка.")
+    ingest_at(desk, at(23, 11), more)
+    assert desk.ticket(tid)["reaction_due"] == "2026-11-23T13:00:00+03:00"
+    jobs_run(desk, at(23, 13, 1))
+    told = [m.subject for m in mails_to(desk, sink, HEAD) if "Просрочена" in m.subject]
+    assert len(told) == 1 and f"[TID#{tid}]" in told[0]
+    ingest_at(desk, at(23, 14), staff_reply(tid, "Исправили, проверьте."))
+    levels = sla(desk)
+    assert figures(levels["vip"]) == (1, 1, 0, 0.5)  # the first reaction: as before
+    assert followups(levels["vip"]) == (1, 0, 1)
+    assert followups(levels["all"]) == (1, 0, 1)
+    table = desk.run("report", "sla").out
+    assert "доп. нарушено" in table and "Реакция на дополнительную информацию" in table
+
+
+def test_a_followup_is_judged_by_the_level_its_deadline_was_set_under(desk, sink):
+    """A follow-up at VIP (due 13:00) answered at 11:30 with `#level standard` is VIP's,
+    in time; the next one, at 12:00 at standard (due 18:00), still unanswered at the
+    report's time, is standard's breach (and the ticket is overdue there)."""
+    licensed(desk)
+    tid = new_ticket(desk, 23, 10, VIP, "Ошибка в отчёте")
+    ingest_at(desk, at(23, 10, 30), staff_reply(tid, "Посмотрим."))
+    ingest_at(desk, at(23, 11), make_mail(sender=VIP, subject=f"Re: [TID#{tid}]", body="Ещё."))
+    ingest_at(desk, at(23, 11, 30), staff_reply(tid, "Ответ.\n#level standard"))
+    ingest_at(desk, at(23, 12), make_mail(sender=VIP, subject=f"Re: [TID#{tid}]", body="И?"))
+    assert desk.ticket(tid)["reaction_due"] == "2026-11-23T18:00:00+03:00"
+    levels = sla(desk)  # now (the real clock): long past 18:00
+    assert followups(levels["vip"]) == (1, 1, 0)
+    assert followups(levels["standard"]) == (1, 0, 1)
+    assert followups(levels["all"]) == (2, 1, 1)
+    assert (levels["standard"]["tickets"], levels["standard"]["overdue"]) == (0, 1)

@@ -1,0 +1,144 @@
+"""Unit tests for the follow-ups' deadlines in maild.domain.sla: which deadline is a
+follow-up's, when its reaction is in time, the level it counts under, and what the
+SLA report counts of a ticket's follow-ups at a given moment."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from maild.domain.merge import merge
+from maild.domain.sla import deadline_fields, followup_ended, followup_outcomes
+from maild.domain.ticket import apply_command, on_customer_message
+
+MSK = ZoneInfo("Europe/Moscow")
+DUE = "2026-11-24T14:00:00+03:00"
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=MSK)
+
+
+def waiting(**kw: Any) -> dict[str, Any]:
+    """A ticket answered at 23.11 11:00 whose customer wrote again: due 24.11 14:00."""
+    return {
+        "tid": "1111-2222",
+        "status": "open",
+        "level": "operative",
+        "requester": "ivan@shop.ru",
+        "created_at": at(23, 10).isoformat(),
+        "first_reaction_at": at(23, 11).isoformat(),
+        "reaction_due": DUE,
+        "reaction_from": at(24, 10).isoformat(),
+        "reaction_level": "operative",
+        **kw,
+    }
+
+
+def answered(ticket: dict[str, Any]) -> dict[str, Any]:
+    return {**ticket, "reaction_due": None, "reaction_from": None}
+
+
+def test_a_followup_answered_by_its_deadline_is_in_time_at_its_very_instant_too() -> None:
+    for when in (at(24, 13), at(24, 14)):
+        before = waiting()
+        after = followup_ended(before, answered(before), when)
+        assert after["later_reactions"] == {"operative": {"in_time": 1, "breached": 0}}
+
+
+def test_a_followup_answered_after_its_deadline_is_breached() -> None:
+    before = waiting()
+    after = followup_ended(before, answered(before), at(24, 14, 1))
+    assert after["later_reactions"] == {"operative": {"in_time": 0, "breached": 1}}
+
+
+def test_outcomes_add_up_under_the_level_each_deadline_was_set_by() -> None:
+    """The ticket is VIP now (a license came, or #level vip with the answer): the
+    deadline set at operative is judged and counted as operative's."""
+    kept = {"operative": {"in_time": 2, "breached": 0}, "free": {"in_time": 0, "breached": 4}}
+    before = waiting(later_reactions=kept)
+    after = followup_ended(before, {**answered(before), "level": "vip"}, at(25, 9))
+    assert after["later_reactions"] == {
+        "operative": {"in_time": 2, "breached": 1},
+        "free": {"in_time": 0, "breached": 4},
+    }
+    assert before["later_reactions"] == kept  # (not changed in place)
+
+
+def test_a_deadline_kept_before_its_level_was_counts_under_the_tickets_level() -> None:
+    before = {k: v for k, v in waiting(level="standard").items() if k != "reaction_level"}
+    after = followup_ended(before, answered(before), at(24, 12))
+    assert after["later_reactions"] == {"standard": {"in_time": 1, "breached": 0}}
+
+
+def test_only_a_followups_deadline_that_ended_is_counted() -> None:
+    # the first reaction's deadline: judged by first_reaction_due, not here
+    first = waiting(first_reaction_at=None)
+    assert "later_reactions" not in followup_ended(first, answered(first), at(25, 9))
+    # moved, not ended (#level alone: the new level's time from the transfer)
+    before = waiting()
+    moved = {**before, "reaction_due": at(24, 13).isoformat(), "reaction_level": "vip"}
+    assert "later_reactions" not in followup_ended(before, moved, at(24, 11))
+    # nothing was pending: an answer to a ticket nobody waited on
+    idle = answered(waiting())
+    assert "later_reactions" not in followup_ended(idle, idle, at(25, 9))
+
+
+def test_the_report_counts_ended_followups_and_a_pending_one_by_its_deadline() -> None:
+    kept = {"operative": {"in_time": 1, "breached": 1}, "vip": {"in_time": 1, "breached": 0}}
+    row = waiting(later_reactions=kept, level="vip")
+    # before the deadline: the pending one is counted, not judged
+    assert followup_outcomes(row, at(24, 14)) == {
+        "operative": {"followups": 3, "followups_in_time": 1, "followups_breached": 1},
+        "vip": {"followups": 1, "followups_in_time": 1, "followups_breached": 0},
+    }
+    # past it: breached, under the level it was set by, not the ticket's now
+    assert followup_outcomes(row, at(24, 14, 1))["operative"] == {
+        "followups": 3,
+        "followups_in_time": 1,
+        "followups_breached": 2,
+    }
+    # a closed ticket owes nothing (close ends the deadline: this is an old record)
+    closed = followup_outcomes({**row, "status": "closed"}, at(30, 9))["operative"]
+    assert closed["followups"] == 2
+    # the first reaction still missing past its deadline is the first one's breach
+    assert followup_outcomes(waiting(first_reaction_at=None), at(30, 9)) == {}
+    # a row of a ticket stored before: no follow-ups
+    old = {k: v for k, v in waiting().items() if k not in ("reaction_due", "reaction_level")}
+    assert followup_outcomes(old, at(30, 9)) == {}
+
+
+def due_of(level: str, start: datetime) -> datetime:
+    """A stand-in for the desk's deadline function: a level's hours, no calendar."""
+    return start + timedelta(hours={"vip": 2, "operative": 4, "free": 24}[level])
+
+
+def test_each_setter_keeps_the_level_its_deadline_was_set_by() -> None:
+    assert deadline_fields("vip", at(24, 10), at(24, 12)) == {
+        "reaction_due": at(24, 12).isoformat(),
+        "reaction_from": at(24, 10).isoformat(),
+        "reaction_level": "vip",
+    }
+    quiet = answered(waiting(level="free", reaction_level=None))
+    t, _ = on_customer_message(quiet, at(24, 10), due_of)
+    assert (t["reaction_due"], t["reaction_level"]) == (at(25, 10).isoformat(), "free")
+    t, _ = apply_command(t, "level", "vip", at(24, 11), due_of, "anna@example.com")
+    assert (t["reaction_due"], t["reaction_level"]) == (at(24, 13).isoformat(), "vip")
+
+
+def test_a_merge_brings_the_sources_deadline_with_its_level() -> None:
+    """Staff reacted to the source, whose customer wrote again (VIP, due 12:00): the
+    target (free, due tomorrow) waits on that deadline, judged as VIP's."""
+    source = waiting(
+        tid="3333-4444",
+        level="vip",
+        reaction_due=at(24, 12).isoformat(),
+        reaction_level="vip",
+        participants=[],
+    )
+    target = waiting(level="free", reaction_due=at(25, 10).isoformat(), reaction_level="free")
+    _s, t, _m = merge(source, [], {**target, "participants": []}, [], at(24, 11))
+    assert (t["reaction_due"], t["reaction_level"]) == (at(24, 12).isoformat(), "vip")
+    after = followup_ended(t, answered(t), at(24, 13))
+    assert after["later_reactions"] == {"vip": {"in_time": 0, "breached": 1}}
