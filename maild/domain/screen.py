@@ -73,7 +73,6 @@ HUMAN = Screening(False)
 def screen(msg: ParsedMessage, support_address: str) -> Screening:
     """Decide whether maild may answer this message automatically."""
     support = support_address.lower()
-    local = msg.from_addr.split("@", 1)[0]
     if msg.receipt:
         return Screening(True, "уведомление о прочтении", bounce=True, receipt=True)
     if msg.delivery_status is not None or msg.content_type == "multipart/report":
@@ -82,6 +81,18 @@ def screen(msg: ParsedMessage, support_address: str) -> Screening:
         return Screening(True, "нет адреса отправителя")
     if is_support_address(msg.from_addr, support):
         return Screening(True, "письмо с адреса самой службы поддержки (петля)")
+    return automatic_signs(msg, support)
+
+
+def automatic_signs(msg: ParsedMessage, support_address: str) -> Screening:
+    """What the mail's own signs say, its From aside: a loop's header, a robot's
+    (Auto-Submitted, Precedence, X-Autoreply, an auto-reply subject, a list's, a
+    robot's address, an empty Return-Path) or a person's. screen() asks it after the
+    From; decide_alias asks it alone for mail whose From is the support address (a
+    staff member's client sending "as" support: by hand unless a sign here says
+    otherwise)."""
+    support = support_address.lower()
+    local = msg.from_addr.split("@", 1)[0]
     if any(own_loop(value, support) for value in msg.headers.get("x-loop", ())):
         return Screening(True, "заголовок X-Loop службы поддержки (петля)")
     if msg.headers.get("x-maild-loop"):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from maild.domain import headmail, leak
+from maild.domain import headmail, leak, screen
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files
 from maild.domain.records import MessageRecord, Ticket
@@ -141,14 +141,15 @@ def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], hea
 
 def _by_hand(ctx: Context) -> bool:
     """Written by a person: not automatic, or screened only for its From, the support
-    address a client sends "as" (maild's own mail coming back carries X-Loop)."""
-    msg = ctx.msg
+    address a client sends "as": the mail's own signs (screen.automatic_signs, the one
+    rule of what is automatic) say a person's. maild's own mail coming back carries its
+    X-Loop; an out-of-office says so by its Precedence, X-Autoreply or subject."""
+    msg, support = ctx.msg, ctx.policy.support_address
     if not ctx.scr.automated:
         return True
-    own = is_support_address(msg.from_addr, ctx.policy.support_address)
-    auto = (msg.header("auto-submitted") or "no").strip().lower()
-    loop = msg.header("x-loop") or msg.header("x-maild-loop")
-    return own and auto.startswith("no") and not loop and not ctx.scr.bounce
+    if ctx.scr.bounce or not is_support_address(msg.from_addr, support):
+        return False
+    return not screen.automatic_signs(msg, support).automated
 
 
 def decide_staff_auto(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:

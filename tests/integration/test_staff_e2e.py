@@ -345,6 +345,31 @@ def test_a_reply_to_a_notice_from_another_address_of_the_staff_member_is_told(de
     assert [r for r in customer_mails(sink) if "обновите модуль" in r.text]
 
 
+@pytest.mark.parametrize(
+    ("headers", "subject"),
+    [({"Precedence": "auto_reply"}, None), ({"X-Autoreply": "yes"}, None), ({}, "Автоответ: ")],
+)
+def test_an_out_of_office_sent_as_support_to_the_staff_address_is_a_note_no_one_is_told(
+    desk, sink, headers, subject
+):
+    """Anna's client answers her notice "as" support with an out-of-office (its
+    Precedence, X-Autoreply or «Автоответ:» subject says so, no Auto-Submitted): a
+    note of the ticket, and Anna gets no «Ответ клиенту не отправлен», which her
+    out-of-office would answer again."""
+    tid, _ = open_ticket(desk, sink)
+    before = len(sink.received)
+    kw = {"subject": f"{subject}Re: Новое обращение [TID#{tid}]"} if subject else {}
+    auto = staff_reply(
+        tid, "Я в отпуске до 10 декабря.", sender=SUPPORT, to=staff_to(tid), headers=headers, **kw
+    )
+    desk.ingest(auto)
+    desk.flush()
+    msgs = desk.ticket(tid)["messages"]
+    [note] = [m for m in msgs if m["from"] == SUPPORT and m["direction"] == "in"]
+    assert note["kind"] == "note"
+    assert sink.received[before:] == []
+
+
 def test_critical_ticket_jumps_the_queue(desk, sink):
     first, _ = open_ticket(desk, sink, subject="Первый")
     second = desk.ingest_tid(make_mail(sender="petr@x.example", subject="Сайт лежит"))

@@ -420,6 +420,44 @@ def test_a_staff_members_reply_address_answered_from_elsewhere_is_a_note_told_on
     assert alias("robot@mail.example", **{"Auto-Submitted": "auto-replied"}).outgoing == []
 
 
+@pytest.mark.parametrize(
+    ("headers", "subject"),
+    [
+        ({"Precedence": "auto_reply"}, "Re: Заказ"),
+        ({"X-Autoreply": "yes"}, "Re: Заказ"),
+        ({"Auto-Submitted": "no", "Precedence": "bulk"}, "Re: Заказ"),
+        ({}, "Автоответ: Re: Заказ"),
+    ],
+)
+def test_an_out_of_office_sent_as_support_to_a_staff_address_is_told_to_no_one(
+    headers: dict, subject: str
+) -> None:
+    """An out-of-office sent "as" support to a staff member's signed address: automatic
+    by the one rule (screen's), so no «Ответ клиенту не отправлен» goes (it would be
+    answered again), whichever sign says so."""
+    ticket, messages = _ticket()
+    snap = Snapshot("1111-2222", (ticket, messages), None, False, staff_signed=STAFF[0])
+    msg = _msg(sender=SUPPORT, subject=subject, body="Я в отпуске.", headers=headers or None)
+    d = _decide(snap, msg)
+    assert (d.incoming["kind"], d.incoming["signed_for"]) == ("note", STAFF[0])
+    assert d.outgoing == [] and not d.ticket.get("sent")
+
+
+def test_mail_sent_as_support_with_another_lists_x_loop_is_by_hand_and_told() -> None:
+    """A person's mail sent "as" support that passed through a list (its X-Loop names
+    the list, not support): no loop and no robot by the one rule, so the staff member
+    is told the answer did not go. maild's own X-Loop stays a loop (the test above)."""
+    ticket, messages = _ticket()
+    snap = Snapshot("1111-2222", (ticket, messages), None, False, staff_signed=STAFF[0])
+    msg = _msg(sender=SUPPORT, headers={"X-Loop": "team@lists.example.org"})
+    [out] = _decide(snap, msg).outgoing
+    assert (out.template, out.to, out.context["as_support"]) == (
+        "staff_alias.txt",
+        [STAFF[0]],
+        True,
+    )
+
+
 def test_another_help_desks_robot_answering_our_mail_is_noted_once_and_gets_none() -> None:
     """A customer address that answers maild's automatic mail with another desk's
     ticket tag is a robot on this ticket: remembered with a note, once, and sent no

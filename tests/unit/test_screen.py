@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from maild.domain.message import parse
-from maild.domain.screen import Screening, screen
+from maild.domain.screen import Screening, automatic_signs, screen
 
 SUPPORT = "support@example.com"
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
@@ -149,6 +149,27 @@ def test_similar_human_addresses_pass(sender: str) -> None:
 def test_the_support_address_itself_is_a_loop(sender: str) -> None:
     result = screened(sender=sender)
     assert result.automated and "петля" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("headers", "automated"),
+    [
+        ((), False),
+        (("X-Loop: team@lists.example.org",), False),
+        (("X-Auto-Response-Suppress: All",), False),
+        (("Precedence: auto_reply",), True),
+        (("X-Autoreply: yes",), True),
+        (("Auto-Submitted: auto-replied",), True),
+        ((f"X-Loop: {SUPPORT}",), True),
+    ],
+)
+def test_mail_from_the_support_address_has_its_own_signs_judged_apart(headers, automated) -> None:
+    """screen() calls any mail From support a loop; automatic_signs() is the rest of
+    the one rule, its From aside (a staff client sending "as" support: staffmail)."""
+    lines = [f"From: {SUPPORT}", f"To: {SUPPORT}", "Subject: Re: Заказ", *headers, "", "Текст"]
+    msg = parse("\r\n".join(lines).encode())
+    assert screen(msg, SUPPORT).automated
+    assert automatic_signs(msg, SUPPORT).automated is automated
 
 
 def test_support_at_another_domain_is_a_human() -> None:
