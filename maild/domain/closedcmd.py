@@ -48,6 +48,7 @@ from maild.domain.conflicts import in_run_order, is_transfer, without_conflicts
 from maild.domain.mergedwait import MergedWait
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS
+from maild.domain.withdrawn import answer_reached
 
 __all__ = ["closed_errors", "critical_errors", "level_errors", "unasked_errors"]
 
@@ -93,7 +94,7 @@ def unasked_errors(
         return []
     if waits := mergedwait.pending(ticket):
         return [_merged_unanswered(waits)]
-    if any(_answer_to_customer(m) for m in messages):
+    if any(answer_reached(m) for m in messages):
         return []
     return [
         "#wait не выполнена: клиент ещё не получил от поддержки ни одного ответа, ему\n"
@@ -123,11 +124,6 @@ def _merged_unanswered(waits: list[MergedWait]) -> str:
             "    обращения, а обращение будет ждать их ответа.",
         ]
     )
-
-
-def _answer_to_customer(m: MessageRecord) -> bool:
-    """A staff answer relayed to the customer (not withdrawn from the outbox unsent)."""
-    return m.get("kind") == "staff" and m.get("direction") == "out" and not m.get("withdrawn")
 
 
 def _closed_by(

@@ -38,6 +38,7 @@ from maild.domain.commands import Command
 from maild.domain.decision import Context, copy_key
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.replyaddr import message_id_parts
+from maild.domain.withdrawn import answer_reached
 
 __all__ = ["View", "answered_ids", "check", "replied_to", "stale_view", "taken_errors"]
 
@@ -175,8 +176,7 @@ def _is_news(m: MessageRecord, writer: str, presumes: bool) -> bool:
         return presumes
     if m["from"] == writer:
         return False
-    answered = m["kind"] == "staff" and m["direction"] == "out"
-    return answered or bool(_ran(m, writer))
+    return answer_reached(m) or bool(_ran(m, writer))
 
 
 def _event(m: MessageRecord, fmt_time: Callable[[str], str]) -> str:
@@ -184,8 +184,8 @@ def _event(m: MessageRecord, fmt_time: Callable[[str], str]) -> str:
     if _by_customer(m):
         what = ["письмо клиента"]
     else:
-        answered = m["kind"] == "staff" and m["direction"] == "out"
-        what = (["ответ клиенту"] if answered else []) + list(m.get("commands") or ())
+        answered = ["ответ клиенту"] if answer_reached(m) else []
+        what = answered + list(m.get("commands") or ())
     words = _first_words(m.get("text") or "")
     said = f": «{words}»" if words else ""
     return f"{fmt_time(m['received_at'])}, {m['from']} — {', '.join(what)}{said}"

@@ -17,6 +17,7 @@ from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS, passed
 from maild.domain.status_query import is_status_question
+from maild.domain.withdrawn import answer_reached
 
 STATUS_RU = {
     "new": "зарегистрировано, ожидает ответа сотрудника",
@@ -45,9 +46,9 @@ NOTICE_ACTIONS = {
 def last_staff_action(policy: Policy, messages: list[MessageRecord]) -> str | None:
     """The latest thing staff did in the ticket, as the customer may read it."""
     for m in reversed(messages):
-        if m.get("direction") != "out":
-            continue
-        if m.get("kind") == "staff":
+        if m.get("direction") != "out" or m.get("withdrawn"):
+            continue  # what never went (withdrawn) is nothing staff did for the customer
+        if answer_reached(m):
             return f"ответ сотрудника, {policy.fmt_time(m['received_at'])}"
         if m.get("template") in NOTICE_ACTIONS:
             return f"{NOTICE_ACTIONS[m['template']]}, {policy.fmt_time(m['received_at'])}"

@@ -17,7 +17,14 @@ from typing import Any
 
 from maild.domain.records import MessageRecord
 
-__all__ = ["Withdrawal", "mark_withdrawn", "unmark_withdrawn", "withdrawn_for", "withdrawn_ids"]
+__all__ = [
+    "Withdrawal",
+    "answer_reached",
+    "mark_withdrawn",
+    "unmark_withdrawn",
+    "withdrawn_for",
+    "withdrawn_ids",
+]
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,15 @@ def withdrawn_for(m: Mapping[str, Any], address: str) -> str | None:
         return str(m["withdrawn"])
     copies = m.get("withdrawn_copies")
     return copies.get(address.lower()) if isinstance(copies, dict) else None
+
+
+def answer_reached(m: Mapping[str, Any]) -> bool:
+    """Whether `m` is a staff answer that reached the customer: a staff member's reply
+    relayed (kind "staff", going out) of which a copy went, not one withdrawn whole
+    before it went (`maild forget`, #spam, #uncc, the block list). The one rule of it:
+    a #wait after it (closedcmd), the status mail's last staff action (statusmail) and
+    what a reply on a stale view misses (staleview) all ask it."""
+    return m.get("kind") == "staff" and m.get("direction") == "out" and not m.get("withdrawn")
 
 
 def withdrawn_ids(m: Mapping[str, Any]) -> set[str]:

@@ -121,6 +121,16 @@ def test_another_staff_members_answer_since_stops_any_reply() -> None:
     )
 
 
+def test_another_staff_members_answer_withdrawn_unsent_is_no_answer_to_miss() -> None:
+    """Boris's answer never went (withdrawn by maild forget, #spam, #uncc): the customer
+    got nothing Anna's reply misses; the commands that ran with it still count."""
+    for why in ("erased", "spam", "uncc"):
+        never = {**answer("boris@s.ru", 3, "Иван, исправлено в 7.0.1."), "withdrawn": why}
+        assert view([], [CUSTOMER, NOTICE, never]).errors == []
+        [error] = view([], [CUSTOMER, NOTICE, {**never, "commands": ["#close"]}]).errors
+        assert "boris@s.ru — #close: «Иван, исправлено в 7.0.1.»" in error
+
+
 def test_another_staff_members_take_assign_close_or_merge_since_stops_a_reply() -> None:
     for command in ("#take", "#assign vera@s.ru", "#close", "#merge 1111-2222"):
         [error] = view([], [CUSTOMER, NOTICE, note("boris@s.ru", 2, command)]).errors

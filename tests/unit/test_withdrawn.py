@@ -4,13 +4,19 @@ rules that ask what reached a customer reading the mark."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
+from maild.domain.closedcmd import unasked_errors
+from maild.domain.commands import Command
 from maild.domain.robots import answered, auto_ids
 from maild.domain.spam import BlockList, started_owed
+from maild.domain.staleview import stale_view
+from maild.domain.statusmail import last_staff_action
 from maild.domain.threadhdr import customer_thread
 from maild.domain.withdrawn import (
     Withdrawal,
+    answer_reached,
     mark_withdrawn,
     unmark_withdrawn,
     withdrawn_for,
@@ -122,3 +128,31 @@ def test_a_withdrawn_list_marks_the_note_that_its_ticket_went_in_it() -> None:
     assert marked is not None and marked[0]["withdrawn"] == "stale" and marked[1] == other
     assert unmark_withdrawn(marked, [w]) == [note, other]
     assert mark_withdrawn([_out(message_id="", kind="note", to=["anna@example.com"])], [w]) is None
+
+
+def test_a_staff_answer_withdrawn_unsent_reached_the_customer_for_no_rule() -> None:
+    """One rule (answer_reached) of the staff answers that reached the customer: an
+    answer withdrawn whole (maild forget, #spam, #uncc, the block list) is none, for a
+    #wait after it, the status mail's last staff action and a reply on a stale view
+    alike; one copy of it that went makes it one for all three."""
+    customer = {"kind": "customer", "direction": "in", "from": "ivan@x.ru", "message_id": "<i@x>",
+                "received_at": T0, "to": [], "text": "Ошибка", "attachments": []}  # fmt: skip
+    notice = _out(message_id="<n@s>", to=["anna@example.com", "boris@example.com"])
+    went = {"kind": "staff", "direction": "out", "from": "boris@example.com",
+            "message_id": "<b@x>", "sent_as": "<b1@s>", "received_at": T0, "to": ["ivan@x.ru"],
+            "text": "Иван, исправлено.", "attachments": [], "commands": []}  # fmt: skip
+    policy = SimpleNamespace(fmt_time=lambda t: "25.11.2026 13:00")
+    for why in ("erased", "spam", "uncc", "blocked"):
+        never = {**went, "withdrawn": why, "withdrawn_copies": {"ivan@x.ru": why}}
+        assert not answer_reached(never)
+        thread = [customer, notice, never]
+        [error] = unasked_errors([Command("wait")], False, thread, {"status": "open"})
+        assert error.startswith("#wait не выполнена: клиент ещё не получил")
+        assert last_staff_action(policy, thread) is None
+        assert stale_view([], thread, 1, "anna@example.com", str).errors == []
+    thread = [customer, notice, went]
+    assert answer_reached(went)
+    assert unasked_errors([Command("wait")], False, thread, {"status": "open"}) == []
+    assert last_staff_action(policy, thread) == "ответ сотрудника, 25.11.2026 13:00"
+    [error] = stale_view([], thread, 1, "anna@example.com", str).errors
+    assert "boris@example.com — ответ клиенту: «Иван, исправлено.»" in error
