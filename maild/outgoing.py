@@ -1,4 +1,5 @@
-"""Queue one outgoing mail, for the pipeline's effects and the scheduler's jobs alike.
+"""Queue one outgoing mail, for the pipeline's effects, the scheduler's jobs and the
+site's renewed link (web/renew.py) alike.
 
 `send` is the whole path of a mail about a ticket: who it is held from (addresses
 refused for good, blocked ones: keptback.kept_back), the site link (customers

@@ -18,15 +18,17 @@ from typing import Any
 
 from aiohttp import web
 
+from maild.domain.decision import Outgoing
 from maild.domain.records import Ticket
-from maild.domain.spam import withheld
+from maild.outgoing import queued_in, send
 from maild.web import tokens
 from maild.web.forms import RateLimit, read_form
-from maild.web.links import landing, site_link
+from maild.web.links import landing
 
 log = logging.getLogger("maild.web")
 
 FORM_MAX_AGE = 24 * 3600
+LINK_TEMPLATE = "web_link.txt"
 
 
 class Renew:
@@ -67,26 +69,27 @@ class Renew:
 
     def mail(self, ticket: Ticket, owner: str, key: str) -> str:
         """Mails `owner` a link to the ticket `ticket`'s conversation goes on in, once
-        for `key` (the form's); its TID."""
+        for `key` (the form's); its TID. It goes as every mail about a ticket goes
+        (outgoing.send): not to an address the relay refused for good or a blocked
+        one, within the caps on automatic mail, and the ticket's thread records it
+        (or the note of why it did not go); the page says the same either way."""
         app, now = self.app, self.app.now()
-        final = landing(app, ticket)
-        loaded = app.store.load(final) if final != ticket["tid"] else None
-        ticket, tid = (loaded[0] if loaded else ticket), (final if loaded else ticket["tid"])
-        blocked = withheld(app.quarantine.blocks(), [owner], "notice")
-        if blocked:  # the page is the same: it tells nobody of the block
-            log.info("[TID#%s] no new site link to %s: blocked (%s)", tid, owner, blocked[owner])
-            return tid
-        link = site_link(app, tid, owner, now)
-        context = {"tid": tid, "subject": ticket.get("subject") or "(без темы)", "site_link": link}
-        subject, body = app.renderer.text("web_link.txt", context)
-        mail = app.renderer.message(
-            subject=subject,
-            body=body,
-            to=[owner],
-            tid=tid,
-            message_id=app.message_id(key, tid),
-            now=now,
-            reply_to=app.reply_address(tid, owner),
-        )
-        app.outbox.enqueue(key, mail, [owner], tid=tid, kind="notice", now=now)
+        tid = landing(app, ticket)
+        with app.store.locked():
+            loaded = app.store.load(tid)
+            if loaded is None:  # deleted meanwhile (storage.keep_closed_days)
+                log.info("[TID#%s] no new site link to %s: no such ticket", tid, owner)
+                return tid
+            ticket, messages = loaded
+            if queued_in(app, key, tid, messages):  # the same form again
+                return tid
+            context = {"tid": tid, "subject": ticket.get("subject") or "(без темы)"}
+            out = Outgoing(key, "notice", LINK_TEMPLATE, [owner], context, record=True)
+            records, queued = send(
+                app, out, tid=tid, thread=messages, replying_to=(None, []), now=now, ticket=ticket
+            )
+            if records:
+                app.store.save(ticket, [*messages, *records])
+        if not queued:  # the page is the same: it tells nobody why
+            log.info("[TID#%s] no new site link to %s (the ticket's note says why)", tid, owner)
         return tid

@@ -1,7 +1,8 @@
 """The site and the block list, in a real `maild serve` with a real relay: a blocked
 address gets no confirmation link from «Задать вопрос» (its request is kept in the
-quarantine as blocked mail is) and no new link from an expired ticket page, while
-each page reads as it does for anyone else."""
+quarantine as blocked mail is) and no new link from an expired ticket page, nor does
+an address the relay refused for good, while each page reads as it does for anyone
+else."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from maild.web import tokens
 from tests.helpers import make_mail
 from tests.integration.test_serve import wait_until
 from tests.integration.test_web import mail_in
-from tests.webclient import post, request, running_site
+from tests.webclient import link_in, post, request, running_site
 
 SEO = "seo@promo.example"
 OLEG = "oleg@client.example"
@@ -67,3 +68,44 @@ def test_no_new_site_link_goes_to_a_customer_blocked_since(site):
     time.sleep(0.5)
     assert len(sink.to("yana@shop-example.ru")) == 1  # the confirmation, before the block
     assert "Новая ссылка" not in sink.to("yana@shop-example.ru")[0].subject
+
+
+def test_no_new_site_link_goes_to_an_address_the_relay_refused_for_good(site):
+    """The relay refused Olga's confirmation for good (550 5.1.1): her ticket marks
+    the address, and no mail about it goes there any more, the new link she asks for
+    on her expired page included (it went around that rule: the relay got it, and
+    staff heard of one more refusal). The page reads as Pavel's, whose link goes; her
+    ticket's thread says what did not go, and why, as for any other mail."""
+    desk, daemon, sink, base = site
+    olga, pavel = "olga@typo.example", "pavel@client.example"
+    sink.handler.refuse[olga] = f"550 5.1.1 <{olga}>: Recipient address rejected: User unknown"
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    old_days = datetime.now(UTC) - timedelta(days=91)
+    expired, tids = {}, {}
+    for who, n in ((olga, 3), (pavel, 4)):
+        mail_in(daemon, make_mail(sender=who, body=f"Вопрос {n}", msgid=f"<b{n}@c.example>"), who)
+        wait_until(lambda who=who: [t for t in desk.tickets() if t["requester"] == who])
+        [tids[who]] = [t["tid"] for t in desk.tickets() if t["requester"] == who]
+        expired[who] = f"{base}/t/{tokens.ticket_token(key, tids[who], who, old_days, 90)}"
+    assert wait_until(lambda: sink.to(pavel))
+    assert wait_until(lambda: olga in (desk.ticket(tids[olga]).get("undeliverable") or {}))
+    del sink.handler.refuse[olga]  # the relay would take it now: maild must not send it
+    pages = {}
+    for who, url in expired.items():  # the refused one first: its letter would be first
+        pages[who] = post(url + "/renew", {"form": request(url).form_token()})
+        assert pages[who].status == 200 and "Новая ссылка отправлена" in pages[who].text
+
+    def page(who: str) -> str:  # the same for both, but for the address and the TID
+        return pages[who].text.replace(who, "@").replace(tids[who], "T")
+
+    assert page(olga) == page(pavel)
+    [letter] = wait_until(lambda: [m for m in sink.to(pavel) if "Новая ссылка" in m.subject])
+    time.sleep(0.5)
+    assert sink.to(olga) == []
+    # (ticket show --json gives a note its text: «Не отправлено ... клиенту ...: why»)
+    [note] = [m for m in desk.ticket(tids[olga])["messages"] if "новая ссылка" in m["text"]]
+    assert note["kind"] == "note" and "не принимается почтовым сервером" in note["text"]
+    asked = "Вы запросили новую ссылку"
+    [went] = [m for m in desk.ticket(tids[pavel])["messages"] if asked in m["text"]]
+    assert went["kind"] == "notice" and went["direction"] == "out"
+    assert link_in(letter.text, base) not in went["text"]  # the thread keeps it masked
