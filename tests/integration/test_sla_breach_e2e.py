@@ -46,7 +46,8 @@ def test_a_transfer_after_the_deadline_passed_does_not_undo_the_breach(desk, sin
     jobs_run(desk, at(23, 12, 1))  # just past the deadlines (domain/sla.missed)
     jobs_run(desk, at(23, 16, 1))
     told = [m.subject for m in mails_to(desk, sink, HEAD) if "Просрочена" in m.subject]
-    assert len(told) == 2 and "(срок 23.11.2026 12:00)" in told[0]
+    # (in either order: the relay's parallel connections keep none)
+    assert sorted("(срок 23.11.2026 12:00)" in s for s in told) == [False, True], told
     ingest_at(desk, at(23, 16), staff_reply(vip, "#level operative"))
     assert desk.ticket(vip)["reaction_due"] == "2026-11-24T11:00:00+03:00"  # the new level's
     ingest_at(desk, at(23, 16, 5), staff_reply(vip, "Ответ по админке."))
