@@ -382,6 +382,8 @@ class Daemon:
         env = dict(os.environ, PYTHONPATH=str(ROOT), MAILD_DAYS_AHEAD=str(self.days_ahead))
         main = "tests.clockshift" if self.days_ahead else "maild"
         self._logf = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
+        # (the log is appended to: a daemon started before on this desk said it was ready)
+        before = self.log.stat().st_size
         self.proc = subprocess.Popen(
             [sys.executable, "-m", main, "--config", str(self.desk.config), "serve"],
             stdout=self._logf,
@@ -393,7 +395,7 @@ class Daemon:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"maild serve exited {self.proc.returncode}: {self.logtext()}")
             if self.port is None:
-                if "maild ready" in self.logtext():
+                if b"maild ready" in self.log.read_bytes()[before:]:
                     return self
                 time.sleep(0.05)
                 continue
