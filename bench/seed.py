@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from maild.adapters.store import SUMMARY_FIELDS, DurableJSONStorage, Store, open_part
+from maild.adapters.store.indexes import index_path
 from maild.domain import ticket as tk
 from maild.domain.replyaddr import sign_message_id
 from maild.domain.sender import Identification
@@ -194,7 +195,7 @@ def _write_chunk(
         # Message-ID index: the customer's message (dedup); maild's own ids carry
         # their TID, signed, and are not indexed
         conf = next(m["message_id"] for m in messages if m["kind"] == "confirmation")
-        put(store._index_path("msgid", messages[0]["message_id"]), tid.encode())
+        put(index_path(store.root, "msgid", messages[0]["message_id"]), tid.encode())
         summary = {k: ticket.get(k) for k in SUMMARY_FIELDS}
         if status == "closed":
             archive_rows[str(store._archive_path(ticket))].append(summary)
