@@ -1,11 +1,20 @@
 """The SMTP/LMTP edge: accept mail for the support address, spool it, answer.
 
 250 only after the bytes are fsynced in the spool; 451 when spooling fails;
-550 for any other recipient (never an open relay); 552 over the size limit
-(aiosmtpd's data_size_limit, checked before anything is stored). aiosmtpd's
-public API only: this handler's handle_EHLO / handle_RCPT / handle_DATA, public
-constructor parameters, and sessions.LimitedSessions around it (connection cap,
-idle timer, slots for large DATA).
+550 for any other recipient (never an open relay); 552 over the size limit, before
+anything is stored. aiosmtpd's public API only: this handler's hooks, public
+constructor parameters and attributes, and sessions.LimitedSessions around it
+(connection cap, idle timer, slots for large DATA).
+
+The size limit (smtp.max_message_size, advertised as SIZE) counts the message as
+RFC 1870 does and postfix declares it: without the doubled leading dots of DATA.
+aiosmtpd's data_size_limit counts the bytes on the wire, dots included, and answers
+552 itself, once, before the handler sees the data: over LMTP that one reply for
+several recipients leaves postfix waiting for the others (RFC 2033 4.2) until its
+lmtp_data_done_timeout, and a message under the limit by its count could be over on
+the wire. So aiosmtpd gets the room dot-stuffing can take (on_the_wire), which still
+bounds what a session holds; handle_MAIL and handle_DATA hold the message to the
+limit itself, handle_DATA with one reply per recipient over LMTP.
 
 Group commit: messages whose DATA ends while a spool write is syncing wait for
 the next one and are written and synced together (Spool.add_many), so concurrent
@@ -26,7 +35,7 @@ from typing import Any
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from maild.adapters.sessions import BACKSTOP, LimitedSessions, SessionLimits
+from maild.adapters.sessions import BACKSTOP, LimitedSessions, SessionLimits, declared_size
 from maild.adapters.spool import Spool
 from maild.domain.logid import message_id_for_log
 
@@ -37,6 +46,7 @@ NOT_LOCAL = "550 5.1.1 Recipient address rejected: not a support address"
 SPOOL_FAILED = "451 4.3.0 Temporary failure storing the message, try again later"
 # No MTA sends one; a probe does, and it would be a ticket "from (no sender)" for staff.
 EMPTY = "554 5.6.0 The message is empty"
+TOO_BIG = "552 5.3.4 Message size exceeds fixed maximum message size"
 SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
 TOO_MANY_RCPT = "452 4.5.3 Too many recipients"
 # Every accepted recipient is the one support mailbox, and the message is spooled
@@ -47,6 +57,12 @@ NULL_RETURN_PATH = b"Return-Path: <>\r\n"
 # again: the MTA retries only after minutes to an hour, and `maild status` is not to
 # say meanwhile that mail is refused when the cause is gone.
 PROBE_EVERY = 5.0
+
+
+def on_the_wire(size: int) -> int:
+    """The most bytes a message of `size` bytes can take in DATA: each line that
+    starts with a dot gets one more, and the shortest such line ("." CRLF) is 3 bytes."""
+    return size + size // 3
 
 
 class GroupCommit:
@@ -127,9 +143,31 @@ class SupportHandler:
     ) -> list[str]:
         """EHLO (and LMTP's LHLO) as aiosmtpd composed it, sent in one write: aiosmtpd
         pushes each line of the reply on its own, a send and a wake-up of the client
-        per line. The 5-argument hook sets the session's host name itself."""
+        per line. The 5-argument hook sets the session's host name itself. SIZE is
+        the limit by the message's count, not aiosmtpd's count on the wire."""
         session.host_name = hostname
+        limit = getattr(server, "max_message_size", None)
+        if limit is not None:
+            responses = [f"250-SIZE {limit}" if r.startswith("250-SIZE ") else r for r in responses]
         return ["\r\n".join(responses)]
+
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        """MAIL as aiosmtpd takes it, and a declared SIZE over the limit refused
+        before the data comes (aiosmtpd checks SIZE against its room on the wire)."""
+        limit = getattr(server, "max_message_size", None)
+        size = declared_size(mail_options)
+        if limit is not None and size is not None and size > limit:
+            return TOO_BIG
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(
         self,
@@ -151,7 +189,16 @@ class SupportHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         data = envelope.original_content or b""
-        if not data.strip():
+        limit = getattr(server, "max_message_size", None)
+        if limit is not None and len(data) > limit:
+            log.info(
+                "%s from %s refused: %d bytes, over smtp.max_message_size",
+                message_id_for_log(data),
+                envelope.mail_from,
+                len(data),
+            )
+            status = TOO_BIG
+        elif not data.strip():
             status = EMPTY
         else:
             if not envelope.mail_from or envelope.mail_from == "<>":
@@ -215,9 +262,13 @@ class SupportHandler:
 class MaildSMTP(LimitedSessions, SMTP):
     """aiosmtpd's SMTP with the listener's limits."""
 
+    max_message_size: int | None = None  # SupportHandler's limit (None: aiosmtpd's alone)
+
 
 class MaildLMTP(LimitedSessions, LMTP):
     """aiosmtpd's LMTP with the listener's limits."""
+
+    max_message_size: int | None = None
 
 
 def make_protocol(
@@ -230,15 +281,16 @@ def make_protocol(
     tls: ssl.SSLContext | None = None,
 ) -> Callable[[], SMTP]:
     """The protocol factory for asyncio's create_server: one MaildSMTP/MaildLMTP per
-    connection, sharing `limits`; offering STARTTLS with `tls` (adapters/tls.py), to
-    senders that want it: mail in clear is still taken, as on any MX."""
+    connection, sharing `limits`, taking messages up to `max_size` bytes (module doc);
+    offering STARTTLS with `tls` (adapters/tls.py), to senders that want it: mail in
+    clear is still taken, as on any MX."""
     cls = MaildLMTP if lmtp else MaildSMTP
     limits = limits or SessionLimits()
 
     def factory() -> SMTP:
         proto = cls(
             handler,
-            data_size_limit=max_size,
+            data_size_limit=on_the_wire(max_size),
             enable_SMTPUTF8=True,
             decode_data=False,
             hostname=hostname,
@@ -248,6 +300,7 @@ def make_protocol(
             require_starttls=False,
         )
         proto.session_limits = limits
+        proto.max_message_size = max_size
         return proto
 
     return factory
