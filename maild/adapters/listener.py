@@ -57,6 +57,11 @@ NULL_RETURN_PATH = b"Return-Path: <>\r\n"
 # again: the MTA retries only after minutes to an hour, and `maild status` is not to
 # say meanwhile that mail is refused when the cause is gone.
 PROBE_EVERY = 5.0
+# Longest line aiosmtpd takes in an LMTP DATA (its line_length_limit, which also sizes
+# each connection's read buffer: twice this at most): a longer one is answered "500 Line
+# too long" once for all recipients. RFC 5321's 1001 stays for SMTP, where one reply is
+# right; postfix wraps its lines for LMTP anyway, another client (HTML mail) may not.
+LMTP_LINE_LIMIT = 1 << 16  # aiosmtpd's documented value for "no line limit as before"
 
 
 def on_the_wire(size: int) -> int:
@@ -269,6 +274,7 @@ class MaildLMTP(LimitedSessions, LMTP):
     """aiosmtpd's LMTP with the listener's limits."""
 
     max_message_size: int | None = None
+    line_length_limit = LMTP_LINE_LIMIT
 
 
 def make_protocol(

@@ -146,6 +146,22 @@ def test_lmtp_takes_a_message_under_the_limit_that_dots_put_over_it(tmp_path, si
         assert daemon.stop() == 0
 
 
+def test_lmtp_takes_lines_longer_than_smtp_s_1000(tmp_path, sink):
+    """postfix wraps long lines for LMTP; another client may not, and aiosmtpd's "500
+    Line too long" is one reply for all recipients."""
+    desk, daemon = serve(tmp_path, sink, "lmtp")
+    try:
+        lmtp = lhlo(daemon.port)
+        raw = HEAD % b"long" + b"<p>" + b"y" * 5000 + b"</p>\r\n"
+        replies = lmtp.transaction(RCPTS, raw)
+        assert [r[:4] for r in replies] == [b"250 ", b"250 ", b"250 "], replies
+        lmtp.close()
+        [ticket] = wait_for_tickets(desk)
+        assert ticket["messages"][0]["message_id"] == "<long@client.example>"
+    finally:
+        assert daemon.stop() == 0
+
+
 def test_smtp_counts_the_message_without_dots_and_refuses_once(tmp_path, sink):
     desk, daemon = serve(tmp_path, sink, "smtp")
     try:
