@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from imapclient import IMAPClient
 
 from maild.adapters.imapfailures import server_text, tell
+from maild.adapters.imapsession import ensure_folder
 from maild.configtypes import ImapConfig
 
 log = logging.getLogger("maild.imap")
@@ -101,7 +102,7 @@ class MoveWatch:
         raises as it is, the message remembered as spooled."""
         stored = self.stored.get(uid) or _Stored(message_id)
         try:
-            self._steps(client, caps, uid, stored)
+            self._steps_or_recreate(client, caps, uid, stored)
         except IMAPClient.AbortError:
             self.stored[uid] = stored  # the connection failed, not the move: at once
             raise
@@ -114,12 +115,12 @@ class MoveWatch:
             raise
         if uid in self.stored:
             del self.stored[uid]
-            if stored.since:
-                log.info(
-                    "imap: UID %d (Message-ID %s) is moved to %s now (it could not be "
-                    "since %s)",
-                    uid, message_id, self.cfg.processed_folder, stored.since,
-                )  # fmt: skip
+            log.info(
+                "imap: UID %d (Message-ID %s) is moved to %s now (%s)",
+                uid, message_id, self.cfg.processed_folder,
+                f"it could not be since {stored.since}" if stored.since
+                else "the connection broke during its move",
+            )  # fmt: skip
             self._tell()
         return True
 
@@ -132,6 +133,29 @@ class MoveWatch:
         """`seconds`, or less: the time left to the next try of a move."""
         now = time.monotonic()
         return max(0.0, min([seconds, *(s.due - now for s in self.stored.values())]))
+
+    def _steps_or_recreate(
+        self, client: IMAPClient, caps: frozenset[bytes], uid: int, s: _Stored
+    ) -> None:
+        """_steps(); once more at once when the server answered [TRYCREATE] (RFC 3501:
+        processed_folder is gone, deleted by someone while we are connected: it is
+        created again first)."""
+        try:
+            self._steps(client, caps, uid, s)
+        except IMAPClient.AbortError:
+            raise
+        except IMAPClient.Error as e:
+            answer = server_text(e)
+            if "[TRYCREATE]" not in answer.upper():
+                raise
+            folder = self.cfg.processed_folder
+            log.warning(
+                "imap: %s is gone from the server (someone deleted it): the move of UID %d "
+                "answers %s; creating it again and moving the message now",
+                folder, uid, answer.partition(" failed: ")[2] or answer,
+            )  # fmt: skip
+            ensure_folder(client, folder)
+            self._steps(client, caps, uid, s)
 
     def _steps(self, client: IMAPClient, caps: frozenset[bytes], uid: int, s: _Stored) -> None:
         """MOVE; else COPY (once) and \\Deleted with UID EXPUNGE of just this UID (UIDPLUS),

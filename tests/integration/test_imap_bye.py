@@ -30,13 +30,16 @@ from tests.integration.test_imap import USER, Inbox, Running, config, make_raw, 
 
 
 class FetchDisruptor:
-    """A TCP relay to `upstream` that, at the first FETCH a client sends through it,
-    calls `disrupt()` instead of passing that FETCH on; everything else, and every later
-    connection, is passed on unchanged."""
+    """A TCP relay to `upstream` that, at the first FETCH (or `command`) a client sends
+    through it, calls `disrupt()` instead of passing that command on; everything else,
+    and every later connection, is passed on unchanged."""
 
-    def __init__(self, upstream: tuple[str, int], disrupt: Callable[[], None]) -> None:
+    def __init__(
+        self, upstream: tuple[str, int], disrupt: Callable[[], None], command: bytes = b"FETCH"
+    ) -> None:
         self.upstream = upstream
         self.disrupt = disrupt
+        self.command = b" %s " % command
         self.disrupted = threading.Event()
         self.disrupting = threading.Lock()  # a new connection waits for Dovecot back up
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -65,7 +68,7 @@ class FetchDisruptor:
     def _pump(self, src: socket.socket, dst: socket.socket, from_client: bool) -> None:
         with contextlib.suppress(OSError):
             while data := src.recv(65536):
-                if from_client and b" FETCH " in data and not self.disrupted.is_set():
+                if from_client and self.command in data and not self.disrupted.is_set():
                     with self.disrupting:
                         self.disrupted.set()
                         self.disrupt()  # Dovecot answers with BYE and closes its end

@@ -1,0 +1,157 @@
+"""The IMAP account changed under a connected poller, against a real Dovecot.
+
+processed_folder deleted (the admin "empties" Processed in a mail client): every
+MOVE (or COPY) answered "NO [TRYCREATE] Mailbox doesn't exist", the mail stayed in
+the folder, status was degraded and the move was tried again every 5 min, failing for
+as long as the connection lasted (the folder was only made at login). Now the folder is
+created again and the move tried at once (RFC 3501: that is what TRYCREATE asks).
+
+A connection that broke during a MOVE: the message was moved on the next connection
+without a word in the log. Now that late move is logged as other late moves are."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from maild.adapters.imap import PROCESSED_KEYWORD, ImapPoller
+from tests.dovecot import DovecotServer, append, connect, messages, require_dovecot
+from tests.helpers import Daemon, Desk, make_mail
+from tests.integration.test_imap import USER, Inbox, Running, config, make_raw
+from tests.integration.test_imap_bye import FetchDisruptor, kick
+
+NO_MOVE = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE UIDPLUS"
+NEITHER = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE"
+
+
+@pytest.fixture
+def server() -> Iterator[Callable[[str], DovecotServer]]:
+    """A Dovecot of the test's own (its folders are changed under the poller)."""
+    require_dovecot()
+    made: list[DovecotServer] = []
+
+    def start(extra_conf: str = "") -> DovecotServer:
+        made.append(DovecotServer(extra_conf))
+        made[-1].start()
+        return made[-1]
+
+    yield start
+    for s in made:
+        s.cleanup()
+
+
+@pytest.fixture
+def polling() -> Iterator[Callable[[ImapPoller], Running]]:
+    """ImapPoller.run() in a thread, stopped even when an assertion failed."""
+    started: list[Running] = []
+    yield lambda poller: started.append(Running(poller)) or started[-1]
+    for r in started:
+        r.stop_event.set()
+        r.thread.join(timeout=10)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float) -> Any:
+    """The first true value of predicate() within `timeout` s, else its last."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.05)
+    return predicate()
+
+
+def has_folder(info: dict[str, Any], name: str) -> bool:
+    with connect(info, USER) as client:
+        return client.folder_exists(name)
+
+
+@pytest.mark.parametrize("conf", ["", NO_MOVE, NEITHER], ids=["move", "uidplus", "keyword"])
+def test_a_processed_folder_deleted_while_connected_is_made_again_and_the_mail_moved(
+    conf, server, polling, caplog
+):
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    info = server(conf).info()
+    inbox, told, contacts = Inbox(), [], []
+    poller = ImapPoller(
+        config(info), inbox, unmoved=told.append, contact=lambda: contacts.append(1)
+    )  # moves refused are tried again every 300 s: far beyond this test
+    polling(poller)
+    assert wait_for(lambda: contacts, timeout=10)  # logged in, Processed made, IDLE
+    with connect(info, USER) as client:
+        client.delete_folder("Processed")
+    append(info, USER, make_raw(1))
+    assert inbox.wait_for(1, timeout=10)
+    assert wait_for(lambda: len(messages(info, USER, "Processed")) == 1, timeout=5)
+    left = messages(info, USER)
+    if conf == NEITHER:  # flagged, left in INBOX
+        assert all(PROCESSED_KEYWORD in m["flags"] for m in left.values())
+    else:
+        assert left == {}
+    assert all(note is None for note in told), told  # never "not moved"
+    loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    [line] = loud
+    assert line.startswith(
+        "imap: Processed is gone from the server (someone deleted it): the move of UID 1 "
+        "answers [TRYCREATE] Mailbox doesn't exist: Processed"
+    ), line
+    assert line.endswith("; creating it again and moving the message now"), line
+    assert "imap: created folder Processed" in caplog.messages
+    append(info, USER, make_raw(2))  # and the next one as ever
+    assert inbox.wait_for(2, timeout=10)
+    assert wait_for(lambda: len(messages(info, USER, "Processed")) == 2, timeout=5)
+
+
+def test_serve_with_processed_deleted_makes_tickets_and_stays_healthy(tmp_path, sink, server):
+    """`maild serve`: the admin deletes Processed; the mail that comes next becomes
+    tickets and goes to Processed, made again, and `maild status` says nothing of mail
+    not moved."""
+    info = server().info()
+    imap_section = {"host": info["host"], "port": info["port"], "ssl": False}
+    desk = Desk(tmp_path, sink.port, imap=imap_section | {"username": USER, "password": "alicepw"})
+    daemon = Daemon(desk).start()
+    try:
+        assert wait_for(lambda: "waiting for new mail with IDLE" in daemon.logtext(), 10)
+        with connect(info, USER) as client:
+            client.delete_folder("Processed")
+        for n in (1, 2):
+            append(info, USER, make_mail(sender=f"c{n}@x{n}.example", msgid=f"<pg{n}@c>"))
+        assert wait_for(lambda: len(desk.tickets()) == 2, timeout=15), desk.tickets()
+        assert wait_for(lambda: len(messages(info, USER, "Processed")) == 2, timeout=5)
+        assert messages(info, USER) == {}
+        figures = desk.run("status", "--json").json()
+        assert figures["imap"]["unmoved"] is None
+        assert not any("not moved" in r for r in figures["reasons"]), figures["reasons"]
+    finally:
+        assert daemon.stop() == 0
+    log = daemon.logtext()
+    assert "is gone from the server (someone deleted it)" in log
+    assert "does not move it" not in log
+
+
+def test_a_move_the_connection_broke_is_logged_when_it_is_made(server, polling, caplog):
+    """The connection ends (the admin kicks the user) after the message is spooled,
+    as its MOVE goes out (a relay holds the MOVE back): the next connection moves it,
+    and says so."""
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    s = server()
+    info = s.info()
+    append(info, USER, make_raw(1))
+    relay = FetchDisruptor((s.host, s.port), lambda: kick(s), command=b"MOVE")
+    try:
+        inbox = Inbox()
+        polling(ImapPoller(config(info, port=relay.port), inbox))
+        assert wait_for(lambda: len(messages(info, USER, "Processed")) == 1, timeout=10)
+        assert relay.disrupted.is_set()
+        assert inbox.raws == [make_raw(1)]  # not fetched again
+        assert messages(info, USER) == {}
+        moved = (
+            "imap: UID 1 (Message-ID <msg1@example.org>) is moved to Processed now "
+            "(the connection broke during its move)"
+        )
+        assert wait_for(lambda: moved in caplog.messages, timeout=5), caplog.messages
+    finally:
+        relay.close()
