@@ -232,7 +232,7 @@ class ImapPoller:
         client = self._client
         self._uidnext = self._select(client)
         found, due = self.moving.order(sorted(client.search(SEARCH_CRITERIA)), self._uidvalidity)
-        uids = self.fetching.order(found)
+        uids = self.fetching.order(found, self._uidvalidity)
         self.round.started(len(uids))
         try:
             self.moving.retry_due(client, self._caps, due)

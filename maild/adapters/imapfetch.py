@@ -94,13 +94,25 @@ class FetchWatch:
         self.failing: dict[int, _Failing] = {}
         # the UID whose FETCH the server answered with BYE once, on the last connection
         self.suspect: int | None = None
+        self.uidvalidity: int | None = None  # the folder's, that these UIDs are of
         self._told: Unfetched | None = None
 
-    def order(self, uids: list[int]) -> list[int]:
+    def order(self, uids: list[int], uidvalidity: int | None) -> list[int]:
         """What a round takes of `uids` (sorted): the messages not failing, in UID order,
         then the failing ones whose try is due; so a server that closes the connection
         over one has given the others first. A failing UID not among `uids` is
-        forgotten: someone moved or deleted the message."""
+        forgotten: someone moved or deleted the message; all are when the folder's
+        UIDVALIDITY changed (its UIDs name other messages now)."""
+        if uidvalidity != self.uidvalidity:
+            if self.uidvalidity is not None and (self.failing or self.suspect is not None):
+                log.info(
+                    "imap: the UIDVALIDITY of %s changed: %d message(s) the server could "
+                    "not give are not known by their UIDs any more",
+                    self.cfg.folder, len(self.failing),
+                )  # fmt: skip
+                self.failing.clear()
+                self.suspect = None
+            self.uidvalidity = uidvalidity
         present = set(uids)
         if self.suspect not in present:
             self.suspect = None

@@ -6,18 +6,25 @@ the folder, status was degraded and the move was tried again every 5 min, failin
 as long as the connection lasted (the folder was only made at login). Now the folder is
 created again and the move tried at once (RFC 3501: that is what TRYCREATE asks).
 
+The polled folder deleted and made again (a new UIDVALIDITY): a new message with the
+UID of one the server could not give before was passed by for 5 min, and then logged
+as that old message "fetched now". Now what was known by the old UIDs is forgotten.
+
 A connection that broke during a MOVE: the message was moved on the next connection
 without a word in the log. Now that late move is logged as other late moves are."""
 
 from __future__ import annotations
 
+import glob
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from maild.adapters import imap
 from maild.adapters.imap import PROCESSED_KEYWORD, ImapPoller
 from tests.dovecot import DovecotServer, append, connect, messages, require_dovecot
 from tests.helpers import Daemon, Desk, make_mail
@@ -62,11 +69,6 @@ def wait_for(predicate: Callable[[], Any], timeout: float) -> Any:
             return value
         time.sleep(0.05)
     return predicate()
-
-
-def has_folder(info: dict[str, Any], name: str) -> bool:
-    with connect(info, USER) as client:
-        return client.folder_exists(name)
 
 
 @pytest.mark.parametrize("conf", ["", NO_MOVE, NEITHER], ids=["move", "uidplus", "keyword"])
@@ -130,6 +132,42 @@ def test_serve_with_processed_deleted_makes_tickets_and_stays_healthy(tmp_path, 
     log = daemon.logtext()
     assert "is gone from the server (someone deleted it)" in log
     assert "does not move it" not in log
+
+
+def test_a_new_folder_of_the_same_name_does_not_inherit_what_failed_by_uid(
+    server, polling, caplog, monkeypatch
+):
+    """Support's UID 1 cannot be given (its file unreadable to Dovecot); Support is
+    deleted and another folder, whose UID 1 is a new customer's mail, renamed to
+    Support (a new UIDVALIDITY, and never an empty Support between): that mail is
+    taken at once, not 5 min later, and no log line takes it for the old one."""
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    monkeypatch.setattr(imap, "BACKOFF_START", 0.1)  # the reconnect after the deletion
+    info = server("imap_fetch_failure = no-after").info()
+    with connect(info, USER) as client:
+        client.create_folder("Support")
+    append(info, USER, make_raw(1), "Support")
+    [path] = glob.glob(f"{info['dir']}/mail/{USER}/Maildir/.Support/new/*")
+    os.chmod(path, 0)
+    inbox = Inbox()
+    # Dovecot tells an IDLE on a folder deleted under it nothing: a new IDLE each second
+    poller = ImapPoller(config(info, folder="Support"), inbox, fetch_retry=300, idle_timeout=1)
+    polling(poller)
+    assert wait_for(lambda: "imap: UID 1 in Support cannot be fetched" in caplog.text, 10)
+    with connect(info, USER) as client:
+        old = client.folder_status("Support", [b"UIDVALIDITY"])[b"UIDVALIDITY"]
+        client.create_folder("Support2")
+        client.append("Support2", make_raw(2))
+        client.delete_folder("Support")
+        client.rename_folder("Support2", "Support")
+        new = client.folder_status("Support", [b"UIDVALIDITY"])[b"UIDVALIDITY"]
+        assert new != old and client.select_folder("Support")[b"UIDNEXT"] == 2
+    assert inbox.wait_for(1, timeout=10), "the new UID 1 was passed by"
+    assert inbox.raws == [make_raw(2)]
+    assert "could be fetched now" not in caplog.text
+    assert "the UIDVALIDITY of Support changed: 1 message(s) the server could not give" in (
+        caplog.text
+    )
 
 
 def test_a_move_the_connection_broke_is_logged_when_it_is_made(server, polling, caplog):

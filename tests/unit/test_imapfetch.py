@@ -50,7 +50,7 @@ def test_a_failure_of_the_server_or_the_connection_is_no_failure_of_the_message(
     with pytest.raises(type(error)):
         watch.fetch(Failing(error), 5)  # type: ignore[arg-type]
     assert watch.failing == {} and told == []
-    assert watch.order([5, 6]) == [5, 6]  # taken in the next round as ever
+    assert watch.order([5, 6], 1) == [5, 6]  # taken in the next round as ever
 
 
 def test_a_message_that_keeps_failing_waits_its_turn_after_the_others():
@@ -59,11 +59,11 @@ def test_a_message_that_keeps_failing_waits_its_turn_after_the_others():
     no = IMAPClient.Error("fetch failed: Some messages could not be FETCHed (Failure)")
     assert watch.fetch(Failing(no), 5) is None  # type: ignore[arg-type]
     assert told == []  # once may be a passing fault
-    assert watch.order([5, 6, 7]) == [6, 7, 5]
+    assert watch.order([5, 6, 7], 1) == [6, 7, 5]
     assert watch.fetch(Failing(no), 5) is None  # type: ignore[arg-type]
     [note] = told
     assert note["uid"] == 5 and note["answer"] == "Some messages could not be FETCHed (Failure)"
-    assert watch.order([6, 7]) == [6, 7]  # moved or deleted by someone: forgotten
+    assert watch.order([6, 7], 1) == [6, 7]  # moved or deleted by someone: forgotten
     assert told[-1] is None
 
 
@@ -73,8 +73,8 @@ def test_a_bye_is_blamed_on_the_message_only_when_the_next_connection_ends_the_s
     bye = IMAPClient.AbortError("command: FETCH => Server shutting down.")
     with pytest.raises(ServerBye, match="FETCH of UID 5: Server shutting down."):
         watch.fetch(Failing(bye), 5)  # type: ignore[arg-type]  # a restart, a kick?
-    assert watch.failing == {} and watch.order([5, 6]) == [5, 6]
+    assert watch.failing == {} and watch.order([5, 6], 1) == [5, 6]
     with pytest.raises(Unfetchable):  # again on the new connection: the message's
         watch.fetch(Failing(bye), 5)  # type: ignore[arg-type]
     assert list(watch.failing) == [5] and watch.failing[5].tries == 1
-    assert watch.order([5, 6]) == [6] and told == []
+    assert watch.order([5, 6], 1) == [6] and told == []
