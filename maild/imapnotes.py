@@ -2,7 +2,8 @@
 rest flows: a message the server keeps failing to give (adapters/imapfetch.py), and
 a message spooled that the server does not move to processed_folder
 (adapters/imapmove.py). Both make it degraded: no mail is lost, but the server needs
-a look."""
+a look. And why the last round failed, while no round went well since
+(adapters/imapround.py): a refused connection, a certificate, a missing folder."""
 
 from __future__ import annotations
 
@@ -45,3 +46,15 @@ def summary(imap: dict[str, Any]) -> str:
         m = imap["unmoved"]
         said += f", {m.get('count')} message(s) not moved to {m.get('processed_folder')}"
     return said
+
+
+def last_failure(imap: dict[str, Any] | None) -> str:
+    """ "; the last try failed N s ago (at TIME): ERROR" while that failure is newer
+    than the last contact with the server (none since), else ""."""
+    f = imap and imap.get("last_error")
+    if not f or f.get("age") is None:
+        return ""
+    contact = imap.get("age")
+    if contact is not None and contact <= f["age"]:
+        return ""  # a round went well since
+    return f"; the last try failed {f['age']:.0f} s ago (at {f.get('at')}): {f.get('error')}"

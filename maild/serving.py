@@ -85,6 +85,7 @@ def start_imap(
     status.note(root, status.IMAP_BACKLOG, None)
     status.note(root, status.IMAP_UNFETCHED, None)
     status.note(root, status.IMAP_UNMOVED, None)
+    status.note(root, status.IMAP_FAILED, None)
     started = {"at": datetime.now(UTC).isoformat(), "pid": os.getpid()}
     status.note(root, status.IMAP_STARTED, started)  # jobs.imap_alert: since when it tries
     poller = ImapPoller(
@@ -95,6 +96,7 @@ def start_imap(
         stalled=lambda stall: status.note(root, status.IMAP_STALLED, stall),
         backlog=lambda backlog: status.note(root, status.IMAP_BACKLOG, backlog),
         contact_every=contact_every,
+        failure=lambda failure: status.note(root, status.IMAP_FAILED, failure),
         unfetched=lambda unfetched: status.note(root, status.IMAP_UNFETCHED, unfetched),
         fetch_retry=fetch_retry,
         unmoved=lambda unmoved: status.note(root, status.IMAP_UNMOVED, unmoved),

@@ -2,7 +2,8 @@
 
 What the daemon does not keep anywhere else it notes in small files under
 <storage>/run/ (the names and fields below): the last successful IMAP round and the
-last periodic job run (one ISO time each); while the IMAP server refuses the login,
+last periodic job run (one ISO time each), and why the last IMAP round that failed
+did (named while no round went well since); while the IMAP server refuses the login,
 while mail waits on it because it cannot be spooled, while an IMAP round takes over a
 minute (what it still has to take), while a message the server fails to give keeps
 failing (the oldest of `count`), while a message spooled is not moved to the processed
@@ -54,6 +55,7 @@ LISTENER_STALLED = "listener_stalled.json"  # {"since", "error", "pid"}
 METRICS_FAILED = "metrics_failed.json"  # {"since", "listen", "error", "pid"}: serve runs on
 OUTBOX_STOPPED = "outbox_stopped.json"  # {"why", "since", "pid"}
 IMAP_STARTED = "imap_started.json"  # {"at", "pid"}: this run's poller started
+IMAP_FAILED = "imap_failed.json"  # {"at", "error", "pid"}: why its last round failed
 SCHEDULER_MARK = "scheduler_run"
 # {"pid", "since"}: the running `maild serve`, removed when it stops cleanly; left
 # with a pid that no longer runs, it ended without stopping (kill -9, a crash)
@@ -209,6 +211,7 @@ def collect(app: App, now: datetime | None = None, serving: bool = False) -> dic
     unfetched = current_note(root, IMAP_UNFETCHED)
     unmoved = current_note(root, IMAP_UNMOVED)
     imap = read_mark(root, IMAP_MARK)
+    failed = read_note(root, IMAP_FAILED)
     started = current_note(root, IMAP_STARTED)
     run_at = aware_time(started.get("at")) if started else None
     sched = read_mark(root, SCHEDULER_MARK)
@@ -229,6 +232,7 @@ def collect(app: App, now: datetime | None = None, serving: bool = False) -> dic
             "backlog": backlog,
             "unfetchable": unfetched and unfetched | {"age": _age(now, unfetched.get("since"))},
             "unmoved": unmoved and unmoved | {"age": _age(now, unmoved.get("since"))},
+            "last_error": failed and failed | {"age": _age(now, aware_time(failed.get("at")))},
         },
         "listener": None
         if app.config.smtp is None
@@ -314,18 +318,9 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
     if sched is None or sched > SCHEDULER_STALE:
         failing.append("scheduler has not run lately: is maild serve running?")
     imap = f["imap"]
-    refused = imap and imap.get("login_refused")
-    if refused:
-        failing.append(
-            f"imap: the server {refused.get('host')}:{refused.get('port')} refuses the login "
-            f"of {refused.get('user')}: {refused.get('answer')} (since {refused.get('since')}; "
-            "check imap.username and imap.password or the token of "
-            "imap.oauth2_token_command, or the account on the server)"
-        )
-    elif imap is not None and (imap["age"] is None or imap["age"] > IMAP_STALE):
-        failing.append("imap: no contact with the server lately (see the log)")
-    elif imap is not None and (imap.get("waiting") or 0) > IMAP_FIRST_CONTACT:
-        degraded.append("imap: no contact with the server since maild started (see the log)")
+    no_contact = _no_contact(imap)
+    failing += no_contact[0]
+    degraded += no_contact[1]
     stalled = imap and imap.get("spool_failing")
     if stalled:
         failing.append(
@@ -346,6 +341,27 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
     if failing:
         return FAILING, failing + degraded
     return (DEGRADED, degraded) if degraded else (HEALTHY, [])
+
+
+def _no_contact(imap: dict[str, Any] | None) -> tuple[list[str], list[str]]:
+    """(failing, degraded) of an IMAP server maild cannot read: the login refused, no
+    contact lately or none since maild started (with the last failure, if known)."""
+    refused = imap and imap.get("login_refused")
+    if refused:
+        return [
+            f"imap: the server {refused.get('host')}:{refused.get('port')} refuses the login "
+            f"of {refused.get('user')}: {refused.get('answer')} (since {refused.get('since')}; "
+            "check imap.username and imap.password or the token of "
+            "imap.oauth2_token_command, or the account on the server)"
+        ], []
+    if imap is None:
+        return [], []
+    why = imapnotes.last_failure(imap) or " (see the log)"
+    if imap["age"] is None or imap["age"] > IMAP_STALE:
+        return [f"imap: no contact with the server lately{why}"], []
+    if (imap.get("waiting") or 0) > IMAP_FIRST_CONTACT:
+        return [], [f"imap: no contact with the server since maild started{why}"]
+    return [], []
 
 
 def _days_ahead(f: dict[str, Any]) -> list[str]:

@@ -29,6 +29,7 @@ def format_text(f: dict[str, Any]) -> str:
         refused = ", login refused" if f["imap"].get("login_refused") else ""
         refused += ", mail cannot be spooled" if f["imap"].get("spool_failing") else ""
         refused += imapnotes.summary(f["imap"])
+        refused += imapnotes.last_failure(f["imap"])
         lines.append(f"imap: last contact {_ago(f['imap']['age'])}{refused}")
         if f["imap"].get("backlog"):
             b = f["imap"]["backlog"]

@@ -26,7 +26,6 @@ mail after it is taken (imapfetch.FetchWatch).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import ssl
 import threading
@@ -49,8 +48,8 @@ from maild.adapters.imapfailures import (
 )
 from maild.adapters.imapfetch import FETCH_RETRY, FetchWatch, Unfetchable, Unfetched
 from maild.adapters.imapmove import MOVE_RETRY, PROCESSED_KEYWORD, MoveWatch, Unmoved
-from maild.adapters.imapround import CONTACT_EVERY, Backlog, RoundWatch
-from maild.adapters.imapsession import ensure_folder, log_in, tls_context
+from maild.adapters.imapround import CONTACT_EVERY, Backlog, Failure, RoundWatch
+from maild.adapters.imapsession import ensure_folder, is_new_mail, log_in, shutdown, tls_context
 from maild.configtypes import ImapConfig
 from maild.domain.logid import message_id_for_log
 
@@ -101,6 +100,7 @@ class ImapPoller:
         stalled: Callable[[Stall | None], None] | None = None,
         backlog: Callable[[Backlog | None], None] | None = None,
         contact_every: float = CONTACT_EVERY,
+        failure: Callable[[Failure], None] | None = None,
         unfetched: Callable[[Unfetched | None], None] | None = None,
         fetch_retry: float = FETCH_RETRY,
         unmoved: Callable[[Unmoved | None], None] | None = None,
@@ -115,8 +115,9 @@ class ImapPoller:
         # an error (and a reconnect), not hang the poller forever.
         self.io_timeout = io_timeout
         # `contact` is called after every successful round with the server, and every
-        # `contact_every` seconds during a long one, with `backlog` (maild status shows both)
-        self.round = RoundWatch(contact, backlog, contact_every)
+        # `contact_every` seconds during a long one, with `backlog`; `failure` hears why
+        # a round failed (maild status shows all three)
+        self.round = RoundWatch(contact, backlog, contact_every, failure)
         # `refused` hears of a refused login, and (None) when the server accepts it again
         self.login = LoginWatch(cfg, refused, login_retry)
         # `stalled` hears that deliver() fails (mail waits on the server), and (None)
@@ -173,7 +174,7 @@ class ImapPoller:
                     raise  # there, but not to be read: the server's answer says why
                 raise FolderMissing(cfg, [f[2] for f in client.list_folders()]) from None
         except BaseException:
-            _shutdown(client)
+            shutdown(client)
             raise
         self._mode_logged = False
         log.info(
@@ -196,12 +197,12 @@ class ImapPoller:
             return
         if idling:
             # A LOGOUT in the middle of IDLE would not be understood: just drop the socket.
-            _shutdown(client)
+            shutdown(client)
             return
         try:
             client.logout()
         except Exception:
-            _shutdown(client)
+            shutdown(client)
 
     def _drop(self) -> None:
         # After an error the connection is suspect: a LOGOUT could wait io_timeout for an
@@ -209,7 +210,7 @@ class ImapPoller:
         client, self._client = self._client, None
         self._idling = False
         if client is not None:
-            _shutdown(client)
+            shutdown(client)
 
     # -- one pass ---------------------------------------------------------------------
 
@@ -338,7 +339,7 @@ class ImapPoller:
         self._drop()
         if isinstance(e, LoginRefused) and not e.temporary:
             return self.login.refused_now(e)
-        log_connection_failure(e, self.cfg, delay)
+        self.round.failed(log_connection_failure(e, self.cfg, delay))
         return delay
 
     def _pause(self, seconds: float) -> float:
@@ -379,7 +380,7 @@ class ImapPoller:
             bye = server_bye(responses)
             if bye is not None:  # idle_done() would only fail on the closed socket
                 raise bye
-            if any(_is_new_mail(r) for r in responses):
+            if any(is_new_mail(r) for r in responses):
                 break
             if not responses and time.monotonic() - started < wait / 2:
                 # Woken early with nothing to parse: imapclient swallows EOF and resets here.
@@ -387,13 +388,3 @@ class ImapPoller:
                 break
         client.idle_done()
         self._idling = False
-
-
-def _is_new_mail(response: object) -> bool:
-    return isinstance(response, tuple) and len(response) >= 2 and response[1] == b"EXISTS"
-
-
-def _shutdown(client: IMAPClient) -> None:
-    # Already closed or broken: nothing left to release, nothing worth reporting.
-    with contextlib.suppress(Exception):
-        client.shutdown()

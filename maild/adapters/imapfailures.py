@@ -120,40 +120,38 @@ def server_text(e: BaseException) -> str:
     return str(arg)
 
 
-def log_connection_failure(e: Exception, cfg: ImapConfig, delay: float) -> None:
-    """One line for a round that failed on the network, TLS or the server."""
+def log_connection_failure(e: Exception, cfg: ImapConfig, delay: float) -> str:
+    """One line for a round that failed on the network, TLS or the server; what it
+    says of the failure (for `maild status`)."""
+    level, text = describe_failure(e, cfg)
+    log.log(level, "imap: %s; reconnecting in %g s", text, delay)
+    return text
+
+
+def describe_failure(e: Exception, cfg: ImapConfig) -> tuple[int, str]:
+    """(log level, words an admin can act on) of a round that failed."""
     host = cfg.host
     if isinstance(e, ssl.SSLError) and e.reason == "WRONG_VERSION_NUMBER":
-        log.error(
-            "imap: %s:%d does not answer in TLS (%s): imap.ssl = true is for a port of "
-            "implicit TLS (993); for port 143 set imap.ssl = false and imap.starttls = true; "
-            "reconnecting in %g s",
-            host,
-            cfg.port,
-            e,
-            delay,
+        return logging.ERROR, (
+            f"{host}:{cfg.port} does not answer in TLS ({e}): imap.ssl = true is for a port "
+            "of implicit TLS (993); for port 143 set imap.ssl = false and imap.starttls = true"
         )
-    elif isinstance(e, ssl.SSLCertVerificationError):
-        log.error(
-            "imap: the certificate of %s is not trusted (%s): install its CA "
-            "certificate, or set imap.verify_tls = false for a self-signed one; "
-            "reconnecting in %g s",
-            host,
-            e.verify_message or e,
-            delay,
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return logging.ERROR, (
+            f"the certificate of {host} is not trusted ({e.verify_message or e}): install "
+            "its CA certificate, or set imap.verify_tls = false for a self-signed one"
         )
-    elif isinstance(e, (FolderMissing, NoGreeting)):
-        log.error("imap: %s; reconnecting in %g s", e, delay)
-    elif isinstance(e, (ServerBye, imaplib.IMAP4.abort)):  # abort: "socket error: EOF"
-        log.warning("imap: the connection to %s ended: %s; reconnecting in %g s", host, e, delay)
-    elif bye := server_bye_in(e):
-        log.warning("imap: the connection to %s ended: %s; reconnecting in %g s", host, bye, delay)
-    elif isinstance(e, LoginRefused):
-        log.warning("imap: %s (a temporary failure); reconnecting in %g s", e, delay)
-    else:
-        # an OSError's args[0] is its errno: "ConnectionRefusedError: 111" says nothing
-        text = str(e) if isinstance(e, OSError) else server_text(e)
-        log.warning("imap: %s: %s; reconnecting in %g s", type(e).__name__, text, delay)
+    if isinstance(e, (FolderMissing, NoGreeting)):
+        return logging.ERROR, str(e)
+    if isinstance(e, (ServerBye, imaplib.IMAP4.abort)):  # abort: "socket error: EOF"
+        return logging.WARNING, f"the connection to {host} ended: {e}"
+    if bye := server_bye_in(e):
+        return logging.WARNING, f"the connection to {host} ended: {bye}"
+    if isinstance(e, LoginRefused):
+        return logging.WARNING, f"{e} (a temporary failure)"
+    # an OSError's args[0] is its errno: "ConnectionRefusedError: 111" says nothing
+    text = str(e) if isinstance(e, OSError) else server_text(e)
+    return logging.WARNING, f"{type(e).__name__}: {text}"
 
 
 class LoginWatch:

@@ -1,5 +1,6 @@
 """What the IMAP poller tells `maild status` while a round delivers: that the server
-answers, and how much of the round is left.
+answers, and how much of the round is left; and when a round fails, why (the log's
+words, with their time: status names them while there is no contact since).
 
 A round takes every waiting message in turn, so after a long outage one round over
 tens of thousands of messages lasts hours. Contact noted only at its end
@@ -21,20 +22,24 @@ from maild.adapters.imapfailures import tell
 CONTACT_EVERY = 60.0  # seconds; status calls 15 min without contact a failure
 
 Backlog = dict[str, object]  # {"since", "left", "total", "pid"}
+Failure = dict[str, object]  # {"at", "error", "pid"}
 
 
 class RoundWatch:
-    """Tells `contact` of contact with the server, and `backlog` of a long round's
-    progress (the backlog, or None once the round ends)."""
+    """Tells `contact` of contact with the server, `backlog` of a long round's
+    progress (the backlog, or None once the round ends), and `failure` of a round
+    that failed (the log's words for it)."""
 
     def __init__(
         self,
         contact: Callable[[], None] | None,
         backlog: Callable[[Backlog | None], None] | None,
         every: float = CONTACT_EVERY,
+        failure: Callable[[Failure], None] | None = None,
     ) -> None:
         self.contact = contact
         self.backlog = backlog
+        self.failure = failure
         self.every = every
         self._told: float | None = None  # monotonic time contact was last told
         self._since = ""
@@ -66,3 +71,8 @@ class RoundWatch:
     def contacted(self) -> None:
         self._told = time.monotonic()
         tell(self.contact, "the contact")
+
+    def failed(self, error: str) -> None:
+        """A round failed on the network, TLS or the server: `error` says how."""
+        failure = {"at": datetime.now(UTC).isoformat(), "error": error, "pid": os.getpid()}
+        tell(self.failure, "the connection failure", failure)

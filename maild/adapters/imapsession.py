@@ -1,4 +1,4 @@
-"""Opening the IMAP poller's session: the TLS context, the login, the processed folder.
+"""The IMAP poller's session: the TLS context, the login, the processed folder, its end.
 
 The login is LOGIN for a username and password in ASCII, AUTHENTICATE PLAIN for one
 with other characters, XOAUTH2 with `imap.oauth2_token_command`; a login the server
@@ -65,3 +65,15 @@ def ensure_folder(client: IMAPClient, folder: str) -> None:
     with contextlib.suppress(IMAPClient.Error):
         # So the folder shows up in staff's mail clients; we do not need it ourselves.
         client.subscribe_folder(folder)
+
+
+def is_new_mail(response: object) -> bool:
+    """Whether an untagged answer (as idle_check parses it) says new mail came: EXISTS."""
+    return isinstance(response, tuple) and len(response) >= 2 and response[1] == b"EXISTS"
+
+
+def shutdown(client: IMAPClient) -> None:
+    """Close the connection's socket, without a LOGOUT."""
+    # Already closed or broken: nothing left to release, nothing worth reporting.
+    with contextlib.suppress(Exception):
+        client.shutdown()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from maild.app import App
 from maild.config import load
@@ -251,3 +253,44 @@ def test_a_mailbox_server_out_of_reach_for_15_minutes_is_told_once(tmp_path, sin
         assert "Связи с сервером нет" in alert.text and "journalctl -u maild" in alert.text
     finally:
         assert daemon.stop() == 0
+
+
+def _refused(dovecot):
+    return {"port": dead_port()}, "ConnectionRefusedError: [Errno 111] Connection refused"
+
+
+def _no_folder(dovecot):
+    return {"port": dovecot["port"], "folder": "Nope"}, "the folder 'Nope' does not exist on"
+
+
+def _untrusted(dovecot):
+    imap = {"port": dovecot["ssl_port"], "ssl": True, "verify_tls": True}
+    return imap, "the certificate of 127.0.0.1 is not trusted (self-signed certificate)"
+
+
+@pytest.mark.parametrize("cause", [_refused, _no_folder, _untrusted], ids=lambda c: c.__name__)
+def test_status_names_why_the_imap_server_cannot_be_read(tmp_path, sink, dovecot, cause):
+    """`maild status` said "no contact with the server lately (see the log)" whatever
+    the cause, while the log knew it: now it names the last failure, with its time
+    (`--json`: imap.last_error), as the log says it."""
+    settings, said = cause(dovecot)
+    imap = {"host": "127.0.0.1", "ssl": False, "username": "alice", "password": "alicepw"}
+    desk = Desk(tmp_path, sink.port, imap=imap | settings)
+    daemon = Daemon(desk).start()
+    try:
+        figures = wait_until(
+            lambda: (f := desk.run("status", "--json").json())["imap"]["last_error"] and f
+        )
+        r = desk.run("status")
+        pid = daemon.proc.pid
+    finally:
+        assert daemon.stop() == 0
+    failed = figures["imap"]["last_error"]
+    assert failed["error"].startswith(said) and failed["pid"] == pid, failed
+    assert 0 <= failed["age"] < 20 and failed["at"] <= datetime.now(UTC).isoformat()
+    reason = f"imap: no contact with the server lately; the last try failed {failed['age']:.0f}"
+    [named] = [x for x in figures["reasons"] if x.startswith("imap:")]
+    assert named.startswith(reason) and f"(at {failed['at']}): {said}" in named, named
+    assert r.code == 2 and f"(at {failed['at']}): {said}" in r.out, r.out
+    assert f"imap: {failed['error']}; reconnecting in" in daemon.logtext()  # the same words
+    print(r.out)  # what an admin sees (pytest -s)

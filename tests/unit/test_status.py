@@ -149,3 +149,37 @@ def test_a_crashed_serve_is_told_as_before_not_twice():
     got, reasons = assess(figures(serve={"running": False}, serve_crashed=crashed))
     assert got == FAILING and len(reasons) == 1
     assert "ended without stopping (killed or crashed)" in reasons[0]
+
+
+REFUSED = {"at": "2026-12-02T10:00:00+00:00", "error": "ConnectionRefusedError: [Errno 111] "
+           "Connection refused", "pid": 7, "age": 5.0}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("imap", "state", "reason"),
+    [
+        # no contact ever, or none lately: the reason names the last failure, not the log
+        (
+            {"age": None},
+            FAILING,
+            "imap: no contact with the server lately; the last try "
+            "failed 5 s ago (at 2026-12-02T10:00:00+00:00): ConnectionRefusedError: [Errno 111] "
+            "Connection refused",
+        ),  # fmt: skip
+        ({"age": 1200.0}, FAILING, "lately; the last try failed 5 s ago"),
+        ({"age": 600.0, "waiting": 300.0}, DEGRADED, "since maild started; the last try fa"),
+        ({"age": 60.0}, HEALTHY, None),  # a passing failure: named in the text line only
+        ({"age": 1.0}, HEALTHY, None),  # a round went well since
+    ],
+)
+def test_the_last_imap_failure_is_named_while_no_round_went_well_since(imap, state, reason):
+    from maild.statustext import format_text
+
+    f = figures(imap={"last_contact": "x", **imap, "last_error": REFUSED})
+    got, reasons = assess(f)
+    assert got == state
+    assert (reason is None and reasons == []) or reason in reasons[0], reasons
+    f.update(state="x", reasons=reasons, storage=None, tickets={"open": 0, "overdue": 0})
+    [line] = [x for x in format_text(f).splitlines() if x.startswith("imap:")]
+    named = "; the last try failed 5 s ago (at 2026-12-02T10:00:00+00:00): ConnectionRef"
+    assert (named in line) == (imap["age"] != 1.0), line
