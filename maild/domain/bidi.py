@@ -11,7 +11,8 @@ around, so «gpj.exe» still reads «gpj.exe».
 
 NUL, ESC, BEL and the other C0 controls but tab and line break show as nothing in a
 mail client or a browser, and JSON keeps each as a six-byte escape: a text of them (a
-binary log pasted as text) made a ticket six times the mail. They go too.
+binary log pasted as text) made a ticket six times the mail. They go too, but those
+that break a line (vertical tab, form feed, the separators), which become line breaks.
 """
 
 from __future__ import annotations
@@ -33,9 +34,16 @@ def without_bidi_controls(text: str) -> str:
     return _CONTROLS.sub("", text)
 
 
-_C0 = re.compile(r"[\x00-\x08\x0b-\x1f]+")  # all but tab and line break
+_C0 = re.compile(r"[\x00-\x08\x0b-\x1f]")  # all but tab and line break
+# those str.splitlines breaks a line at (vertical tab, form feed, the file, group and
+# record separators): each is a line break, as the site's forms read them and as a
+# staff reply's commands were found on lines of their own
+_BREAKS = str.maketrans(dict.fromkeys("\x0b\x0c\x1c\x1d\x1e", "\n"))
 
 
 def without_controls(text: str) -> str:
-    """`text` without the C0 controls but tab and line break (in C: linear)."""
-    return _C0.sub("", text) if _C0.search(text) else text
+    """`text` without the C0 controls but tab and line break, those that break a line
+    made line breaks (in C: linear)."""
+    if _C0.search(text) is None:
+        return text
+    return _C0.sub("", text.translate(_BREAKS))

@@ -771,3 +771,15 @@ def test_a_customer_whose_exchange_asks_for_no_auto_reply_is_still_waited_on(des
     assert len(customer_mails(sink)) == acks  # asked for none: none
     [notice] = [r for r in sink.to("anna@example.com") if "открыто снова" in r.subject]
     assert "X-Auto-Response-Suppress" in notice.text and "автоматическое" not in notice.text
+
+
+def test_a_command_after_a_form_feed_or_vertical_tab_runs_on_its_own_line(desk, sink):
+    """A line break written as a vertical tab or form feed (a client's, a pasted
+    text's) breaks the line as ever, though the mail's text loses the other C0
+    controls: the answer reaches the customer without the command, and #close runs."""
+    tid, _notice = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "Исправили, проверьте, пожалуйста.\x0b#close\x0cСпасибо"))
+    desk.flush()
+    assert desk.ticket(tid)["status"] == "closed"
+    [answer] = [m for m in customer_mails(sink) if "Исправили" in m.text]
+    assert "#close" not in answer.text and "Спасибо" in answer.text
