@@ -15,8 +15,8 @@ from maild.adapters.spool import claimer_alive
 from maild.adapters.store import CorruptFile
 from maild.adapters.store.files import stamp
 from maild.adapters.store.rebuild import LOST_FOUND, keep_copy
-from maild.domain.maildigest import content_digest, reused_id
-from maild.domain.message import legacy_synthetic_msgid, message_id_of, synthetic_msgid
+from maild.domain.maildigest import content_digest, former_digest, reused_id
+from maild.domain.message import legacy_synthetic_msgids, message_id_of, synthetic_msgid
 from maild.unreadables import unreadable_mail
 
 if TYPE_CHECKING:  # fsck calls these with itself
@@ -40,10 +40,10 @@ def check_spool(check: Fsck) -> None:
         except OSError as e:
             check.problem(path, f"unreadable: {e.strerror}")
             continue
-        ids = {message_id_of(raw), synthetic_msgid(raw), legacy_synthetic_msgid(raw)}
+        ids = {message_id_of(raw), synthetic_msgid(raw), *legacy_synthetic_msgids(raw)}
         if _kept(check, ids):
             continue  # in a ticket, or kept in the quarantine (never a ticket)
-        ids.add(own_id(raw))  # a different mail under a Message-ID held first (reusedid)
+        ids.update(own_ids(raw))  # a different mail under a Message-ID held first (reusedid)
         if _kept(check, ids):
             continue
         tids = {_indexed(check, i) for i in ids} - {None}
@@ -147,8 +147,8 @@ class Waiting:
                     raw = entry.read_bytes()
                 except OSError:
                     continue  # (taken meanwhile; unreadable mail is not the index's problem)
-                ids = (message_id_of(raw), synthetic_msgid(raw), legacy_synthetic_msgid(raw))
-                for mid in (*ids, own_id(raw)):
+                ids = (message_id_of(raw), synthetic_msgid(raw), *legacy_synthetic_msgids(raw))
+                for mid in (*ids, *own_ids(raw)):
                     paths.add(self.check.index_path("msgid", mid))
         return paths
 
@@ -157,10 +157,13 @@ def _kept(check: Fsck, ids: set[str]) -> bool:
     return bool(ids & check.all_ids) or any(check.app.quarantine.get(entry_id(i)) for i in ids)
 
 
-def own_id(raw: bytes) -> str:
-    """The id the pipeline files ``raw`` under when a different mail held its
-    Message-ID first (maildigest.reused_id)."""
-    return reused_id(message_id_of(raw), content_digest(raw))
+def own_ids(raw: bytes) -> list[str]:
+    """The ids the pipeline files ``raw`` under when a different mail held its
+    Message-ID first (maildigest.reused_id): of its digest, and of the one an older
+    maild made (maildigest.former_digest), where it differs."""
+    mid = message_id_of(raw)
+    digests = (content_digest(raw), former_digest(raw))
+    return [reused_id(mid, d) for d in digests if d]
 
 
 def check_spool_copies(check: Fsck) -> None:

@@ -18,7 +18,7 @@ import re
 
 from maild.domain.mimetree import header_block_end
 
-__all__ = ["as_sent", "content_digest", "reused_id"]
+__all__ = ["as_sent", "content_digest", "former_digest", "reused_id"]
 
 # the header fields the sender wrote that a relay or mailbox leaves as they are
 _FIELDS = (b"from", b"subject", b"date")
@@ -33,10 +33,32 @@ def content_digest(raw: bytes) -> str:
     blank space and lines cut); the block ends where the parser ends it (a script's
     text right under its fields, with no blank line, is body). Linear in the size of
     the mail."""
-    data = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    data = _lf(raw)
     end = header_block_end(data)
-    head, body = data[:end], data[end:]
-    body = body[1:] if body.startswith(b"\n") else body  # (the blank line after it)
+    body = data[end:]
+    return _digest(data[:end], body[1:] if body.startswith(b"\n") else body)
+
+
+def former_digest(raw: bytes) -> str | None:
+    """The digest maild made of ``raw`` before its header block ended where the parser
+    ends it (at the first empty line alone), when that differs from content_digest:
+    mail with a line that is no field above its first empty line. Mail stored so is
+    found by it (reusedid.distinct, fsck); None for all other mail."""
+    data = _lf(raw)
+    end = data.find(b"\n\n")
+    if data.startswith(b"\n"):
+        head, body = b"", data[1:]
+    else:
+        head, body = (data, b"") if end < 0 else (data[:end], data[end + 2 :])
+    former = _digest(head, body)
+    return None if former == content_digest(raw) else former
+
+
+def _lf(raw: bytes) -> bytes:
+    return raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def _digest(head: bytes, body: bytes) -> str:
     h = hashlib.sha256()
     fields = _fields(head)
     for name in _FIELDS:

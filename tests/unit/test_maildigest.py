@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from maild.domain.logid import logged_id
-from maild.domain.maildigest import as_sent, content_digest, reused_id
+from maild.domain.maildigest import as_sent, content_digest, former_digest, reused_id
 
 MAIL = (
     b"From: Ivan <ivan@shop-a.example>\r\n"
@@ -76,3 +76,13 @@ def test_the_own_id_is_stable_and_gives_the_message_id_back():
     assert as_sent(own) == "<1@localhost.localdomain>"
     assert logged_id(own) == "<1@localhost.localdomain>"  # what the admin greps for
     assert as_sent("<reused-x.1@localhost>") == "<reused-x.1@localhost>"  # not one of ours
+
+
+def test_the_former_digest_is_there_only_where_it_differs():
+    """Mail whose header block ends at its first empty line, as ever, has one digest;
+    mail with a line that is no field above it had another, by which older mailds
+    filed it (reusedid, fsck find it so)."""
+    assert former_digest(MAIL) is None and former_digest(MAIL.replace(b"\r\n", b"\n")) is None
+    odd = b"From: a@b.example\nSubject: x\nno field\n\ntext\n"
+    assert former_digest(odd) not in (None, content_digest(odd))
+    assert former_digest(odd) == content_digest(b"From: a@b.example\nSubject: x\n\ntext\n")
