@@ -14,7 +14,6 @@ import re
 from urllib.parse import quote, unquote
 
 from maild.domain.filetypes import size_text
-from maild.domain.mimetree import header_block_end
 
 __all__ = ["kept_in", "sizes_of", "stand_in", "staff_error"]
 
@@ -35,16 +34,18 @@ def stand_in(header: bytes, size: int, limit: int, kept_in: str) -> bytes:
     customer's own message on the site, so it asks them to send it again. That the
     mail stays on the server in the folder `kept_in` is for staff: FIELD says it."""
     fields: list[bytes] = []
-    keep = True
-    # the block as the parser reads it: what a line that is no field (a stray BOM, a
-    # script's text) cuts off would not be the stand-in's header, and the fields after
-    # it (its MIME-Version, Content-Type) would be read as its body
-    for line in header[: header_block_end(header)].splitlines():
+    keep = False
+    for line in header.splitlines():
         if not line.strip():
             break  # the header's end
         field = _FIELD.match(line)
         if field is not None:
             keep = not field.group(1).lower().startswith(_DROPPED)
+        elif line[:1] not in (b" ", b"\t"):
+            # a line that is no field (a stray byte-order mark): left out, with what
+            # folds under it; kept, it would end the block, and the fields after it
+            # (the sender's, the stand-in's own) would be read as its body
+            keep = False
         if keep:
             fields.append(line)
     note = (

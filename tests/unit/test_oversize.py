@@ -46,6 +46,18 @@ def test_any_header_gives_one_readable_text_mail(header: bytes) -> None:
     assert msg.content_type == "text/plain" and "пришлите текст ещё раз" in msg.text
 
 
+def test_a_line_that_is_no_field_leaves_the_sender_s_fields_after_it_in_place() -> None:
+    """A stray byte-order mark atop a huge mail's header: the stand-in leaves that line
+    out and keeps From, Subject and Message-ID below it (two such mails are two)."""
+    header = b"\xfe\xff\r\n" + HEADER
+    msg = parse(stand_in(header, 150_000_000, 30 << 20, "Processed"))
+    assert (msg.from_addr, msg.subject, msg.message_id) == (
+        "ivan@shop.example",
+        "Ошибка",
+        "<big@shop.example>",
+    )
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.text(min_size=1, max_size=40))
 def test_any_folder_name_comes_back_to_staff_as_it_was(folder: str) -> None:
