@@ -33,7 +33,7 @@ from maild.domain.screen import Screening
 from maild.domain.sender import Group, Identification, License, checked, identify
 from maild.domain.snapshot import Loaded, Snapshot, Spammed
 from maild.domain.tid import clean_subject, find_tid, new_tid
-from maild.replyepochs import address_epochs, epochs_of
+from maild.replyepochs import epochs_of
 
 log = logging.getLogger("maild.pipeline")
 
@@ -72,7 +72,6 @@ def gather(
     if signed is not None:  # staff's own reply address, someone else's From; the head's
         tid, person = signed
         loaded = app.store.load(tid)
-        base["staff_signed_epochs"] = address_epochs(app, (*msg.to, *msg.cc), person)
     if loaded is None:
         requester = msg.from_addr  # as customer.decide_new
         return Snapshot(

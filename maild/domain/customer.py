@@ -90,7 +90,7 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
                 record=True,
                 # to a staff address a forged From names: capped as automatic mail is
                 unverified=requester in policy.staff and not snap.staff_verified,
-                desk_capped=not proves_sender(msg, policy, snap.staff_epochs),
+                desk_capped=not proves_sender(msg, policy),
             )
         )
     return Decision("new", tid, ticket, [ctx.record], ctx.record, outgoing)

@@ -118,18 +118,14 @@ def decide(
 def _loaded(
     snap: Snapshot, msg: ParsedMessage, policy: Policy
 ) -> tuple[Ticket, list[MessageRecord]] | None:
-    """The ticket and its messages, a staff member's reply address renewed when this
-    mail, theirs or sent to their address from another of theirs (Snapshot.staff_signed),
-    showed it to someone outside support's side (leak.rotated)."""
+    """The ticket and its messages, the sender's reply address renewed when this mail,
+    a staff member's, showed it to someone outside support's side (leak.rotated)."""
     if snap.loaded is None:
         return None
     ticket, messages = snap.loaded
-    own = {snap.tid.lower(), (snap.merged_source or "").lower()}
     if msg.from_addr in policy.staff:
-        ticket = leak.rotated(ticket, msg, policy, (msg.from_addr, snap.staff_epochs), own)
-    elif snap.staff_signed in policy.staff:  # to their address, from another of theirs
-        whose = (snap.staff_signed, snap.staff_signed_epochs)
-        ticket = leak.rotated(ticket, msg, policy, whose, set(snap.staff_signed_epochs))
+        own = {snap.tid.lower(), (snap.merged_source or "").lower()}
+        ticket = leak.rotated(ticket, msg, policy, snap.staff_epochs, own)
     return ticket, list(messages)
 
 

@@ -42,12 +42,12 @@ def epoch(ticket: Ticket | None, person: str) -> int:
 
 
 def leaked(
-    msg: ParsedMessage, policy: Policy, member: str, epochs: Mapping[str, int]
+    msg: ParsedMessage, policy: Policy, epochs: Mapping[str, int]
 ) -> tuple[str, int, list[str]] | None:
-    """(the TID, the epoch, who else saw it) when ``msg`` went to staff member
-    ``member``'s reply address valid now (``epochs``: TID -> its epoch there, from the
-    Snapshot) and to someone outside support's side (ticket.is_internal) as well; else
-    None."""
+    """(the TID, the epoch, who else saw it) when ``msg``, a staff member's, went to
+    their reply address valid now (``epochs``: TID -> its epoch, Snapshot.staff_epochs)
+    and to someone outside support's side (ticket.is_internal) as well; else None."""
+    member = msg.from_addr
     if member not in policy.staff:
         return None
     secret, support = policy.reply_secret, policy.support_address
@@ -63,24 +63,18 @@ def leaked(
 
 
 def rotated(
-    ticket: Ticket,
-    msg: ParsedMessage,
-    policy: Policy,
-    whose: tuple[str, Mapping[str, int]],
-    own: set[str],
+    ticket: Ticket, msg: ParsedMessage, policy: Policy, epochs: Mapping[str, int], own: set[str]
 ) -> Ticket:
-    """``ticket`` with the reply address of ``whose`` (a staff member; the epochs of
-    their addresses, TID -> epoch) renewed when this message, theirs or sent to their
-    address from another of theirs (staffmail.decide_alias), leaked the one it went to
-    (leaked), an address of the ticket or of one merged into it (``own``: their TIDs,
-    lower-case); else ``ticket`` itself. The member's next mail to that address is
-    unverified staff mail, which they are told of once per ticket: they are told again
-    (its mark in ``sent`` goes)."""
-    member, epochs = whose
-    found = leaked(msg, policy, member, epochs)
+    """``ticket`` with the sender's reply address renewed when this message leaked the
+    one it went to (leaked), an address of the ticket or of one merged into it
+    (``own``: their TIDs, lower-case); else ``ticket`` itself. The member's next mail
+    to that address is unverified staff mail, which they are told of once per ticket:
+    they are told again (its mark in ``sent`` goes)."""
+    found = leaked(msg, policy, epochs)
     if found is None or found[0] not in own:
         return ticket
     tid, was, outside = found
+    member = normalize_address(msg.from_addr)
     log.warning(
         "%s [TID#%s] the reply address of %s went to %s as well: a new one from now on",
         msg.message_id,
@@ -89,7 +83,6 @@ def rotated(
         ", ".join(outside),
     )
     now = max(was, epoch(ticket, member)) + 1
-    told = f"unverified:{member}"  # (staffmail.decide_unverified's mark)
+    told = f"unverified:{msg.from_addr}"  # (staffmail.decide_unverified's mark)
     sent = {k: v for k, v in (ticket.get("sent") or {}).items() if k != told}
-    key = normalize_address(member)
-    return {**ticket, FIELD: {**(ticket.get(FIELD) or {}), key: now}, "sent": sent}
+    return {**ticket, FIELD: {**(ticket.get(FIELD) or {}), member: now}, "sent": sent}

@@ -72,5 +72,3 @@ class Snapshot:
     # a staff member's mail: TID -> the epoch of their reply address there, for each
     # ticket a reply address in To/Cc names (replyepochs; domain.leak renews a leaked one)
     staff_epochs: Mapping[str, int] = field(default_factory=dict)
-    # the same of the addresses of ``staff_signed`` when that is a staff member's
-    staff_signed_epochs: Mapping[str, int] = field(default_factory=dict)

@@ -72,7 +72,7 @@ def notice_sender(ctx: Context) -> tuple[str | None, bool]:
     snap, msg, policy = ctx.snapshot, ctx.msg, ctx.policy
     if snap.our_bounce or (msg.from_addr in policy.staff and snap.staff_verified):
         return None, False
-    proven = snap.requester_verified or proves_sender(msg, policy, snap.staff_epochs)
+    proven = snap.requester_verified or proves_sender(msg, policy)
     if proven and policy.head and msg.from_addr == policy.head:
         return None, False
     return msg.from_addr, proven

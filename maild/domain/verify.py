@@ -24,18 +24,15 @@ def sender_verified(msg: ParsedMessage, policy: Policy) -> bool:
     return authres_verified(results, policy.authserv_id, msg.from_addr)
 
 
-def proves_sender(
-    msg: ParsedMessage, policy: Policy, epochs: Mapping[str, int] | None = None
-) -> bool:
+def proves_sender(msg: ParsedMessage, policy: Policy) -> bool:
     """The message proves its From, whoever that is: sent to a reply address maild
-    signed for that very address (any ticket's: only our mail to them carries it; a
-    staff member's of the epoch ``epochs`` give, Snapshot.staff_epochs: not one that
-    leaked), or DKIM/SPF-aligned (sender_verified). A From line alone proves nothing."""
+    signed for that very address (any ticket's: only our mail to them carries it), or
+    DKIM/SPF-aligned (sender_verified). A From line alone proves nothing."""
     if not msg.from_addr:
         return False
     secret, support = policy.reply_secret, policy.support_address
     for addr in (*msg.to, *msg.cc):
-        if signed_for(addr, msg.from_addr, secret, support, (), epochs) is not None:
+        if signed_for(addr, msg.from_addr, secret, support) is not None:
             return True
     return sender_verified(msg, policy)
 

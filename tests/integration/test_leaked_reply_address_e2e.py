@@ -10,7 +10,7 @@ notice carries the new one, which does."""
 
 from __future__ import annotations
 
-from tests.helpers import SUPPORT, Desk, make_mail, staff_reply, staff_to
+from tests.helpers import Desk, make_mail, staff_reply, staff_to
 
 IVAN = "ivan@shop-example.ru"
 OLGA = "olga@other-example.ru"
@@ -125,20 +125,3 @@ def test_the_new_address_answered_from_another_address_of_hers_is_a_note_she_is_
     assert sorted(t["tid"] for t in desk.tickets()) == sorted([tid, _other])
     [told] = sink.wait_for(before + 1)[before:]
     assert told.rcpt_tos == [ANNA] and told.subject.startswith("Ответ клиенту не отправлен")
-
-
-def test_her_client_answering_as_support_with_the_customer_in_cc_leaks_it_too(desk, sink):
-    """Anna's client sends "as" the shared support address, "reply all" with Ivan in
-    Cc: her answer is a note she is told of (staffmail.decide_alias), and Ivan's copy
-    showed her address all the same. It is renewed: mail From: anna to it is hers no
-    more (#close does not run)."""
-    tid, _other = two_tickets(desk, sink)
-    leaked = staff_to(tid)
-    desk.ingest(
-        staff_reply(tid, "Иван, обновите модуль.", sender=SUPPORT, to=leaked, headers={"Cc": IVAN})
-    )
-    desk.ingest(staff_reply(tid, "#close\nВопрос решён.", to=leaked))
-    desk.flush()
-    assert desk.ticket(tid)["status"] != "closed"
-    assert not [r for r in sink.to(IVAN) if "Вопрос решён" in r.text]
-    assert any("не принято как ответ сотрудника" in r.subject for r in sink.to(ANNA))
