@@ -25,9 +25,10 @@ Status = Literal["new", "open", "waiting", "closed"]
 # A service level's id: the keys of domain.sla.LEVELS (a unit test holds them equal).
 LevelId = Literal["partner", "vip", "operative", "standard", "free", "consulting", "development"]
 Direction = Literal["in", "out"]
-# A thread record's kind: a customer's mail, a staff reply relayed to the customer, a note only
-# staff see (commands, refused or suppressed mail, robots), the confirmation/acknowledgement a
-# customer gets, a notice (to staff, or a templated mail to the customer; a bounce of our mail).
+# A thread record's kind: a customer's mail, a staff reply relayed to the customer,
+# a note only staff see (commands, refused or suppressed mail, robots), the
+# confirmation/acknowledgement a customer gets, a notice (to staff, or a templated
+# mail to the customer; also a bounce of our own mail).
 Kind = Literal["customer", "staff", "note", "confirmation", "notice"]
 # An outbox entry's kind: the thread kinds of mail sent, mail about no ticket; "": unnamed
 OutboxKind = Literal["confirmation", "notice", "staff", "alert", "report", ""]
@@ -96,7 +97,6 @@ class Ticket(Followups):
     spam: NotRequired[SpamMark]  # #spam: on its way to the quarantine
     # addresses the relay refused for good: no automatic mail (domain/undeliverable.py)
     undeliverable: NotRequired[dict[str, UndeliverableMark]]
-    reply_epochs: NotRequired[dict[str, int]]  # staff address -> its leaks (domain/leak.py)
 
 
 class Summary(Followups):
