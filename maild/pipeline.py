@@ -24,7 +24,6 @@ from maild.domain.screen import Screening, screen
 from maild.domain.snapshot import Snapshot
 from maild.domain.spelling import from_as_listed
 from maild.effects import apply
-from maild.replyepochs import staff_epochs
 from maild.snapshot import gather
 from maild.web.links import without_tokens
 
@@ -51,11 +50,16 @@ def process(
     with app.store.locked():
         # another mail's Message-ID: an id of its own; the ticket the index names for it
         msg, resumed = reusedid.distinct(app, msg, raw)
-        duplicate = _duplicate(app, msg, resumed)
-        if duplicate is not None:
-            return duplicate
-        epochs = staff_epochs(app, msg)  # of the staff member's reply addresses it names
-        staff_ok = verify.staff_verified(msg, app.policy, epochs)  # (gate and decision)
+        if resumed:
+            loaded = app.store.load(resumed)
+            if loaded and any(m["message_id"] == msg.message_id for m in loaded[1]):
+                log.info(
+                    "%s duplicate of a message in [TID#%s]: stored once",
+                    logged_id(msg.message_id),
+                    resumed,
+                )
+                return Decision("duplicate", resumed, loaded[0], loaded[1])
+        staff_ok = verify.staff_verified(msg, app.policy)  # (read by gate and decision)
         held = guard.quarantine_reason(app, msg, scr, staff_ok, resumed)
         if held:  # spam or a blocked sender: kept for staff, nothing is sent
             qid = guard.quarantine(app, msg, raw, held, received_at, spool_key=spool_key)
@@ -65,7 +69,6 @@ def process(
             msg,
             scr,
             staff_verified=staff_ok,
-            staff_epochs=epochs,
             resumed_tid=resumed,
             spool_key=spool_key,
             received_at=received_at,
@@ -89,20 +92,6 @@ def process(
         f"; queued {', '.join(queued)}" if queued else "",
     )
     return decision
-
-
-def _duplicate(app: App, msg: ParsedMessage, resumed: str | None) -> Decision | None:
-    """The decision of a message the ticket its Message-ID is indexed to holds already
-    (the same mail again): stored once; else None."""
-    loaded = app.store.load(resumed) if resumed else None
-    if resumed and loaded and any(m["message_id"] == msg.message_id for m in loaded[1]):
-        log.info(
-            "%s duplicate of a message in [TID#%s]: stored once",
-            logged_id(msg.message_id),
-            resumed,
-        )
-        return Decision("duplicate", resumed, loaded[0], loaded[1])
-    return None
 
 
 def _hold(

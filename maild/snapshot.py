@@ -10,7 +10,7 @@ store reads per message stay those of the decision.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -33,7 +33,6 @@ from maild.domain.screen import Screening
 from maild.domain.sender import Group, Identification, License, checked, identify
 from maild.domain.snapshot import Loaded, Snapshot, Spammed
 from maild.domain.tid import clean_subject, find_tid, new_tid
-from maild.replyepochs import epochs_of
 
 log = logging.getLogger("maild.pipeline")
 
@@ -47,18 +46,15 @@ def gather(
     resumed_tid: str | None,
     spool_key: str | None,
     received_at: datetime,
-    staff_epochs: Mapping[str, int] | None = None,
 ) -> Snapshot:
     """The Snapshot for `domain.decide.decide`; call it holding the store lock.
-    ``staff_verified``: verify.staff_verified for this message, by ``staff_epochs``
-    (replyepochs.staff_epochs)."""
+    ``staff_verified``: verify.staff_verified for this message."""
     claims_staff = app.policy.claims_staff(msg.from_addr, scr.automated)
     ident, named = registry_facts(app, msg, received_at.date(), claims_staff)
     base: dict[str, Any] = {
         "ident": ident,
         "staff_verified": staff_verified,
         "spool_key": spool_key,
-        "staff_epochs": dict(staff_epochs or {}),
     }
     if not resumed_tid and (to_list := _to_list(app, msg, ident, staff_verified, spool_key)):
         return to_list  # a reply to a list mail itself: on none of its tickets
@@ -187,10 +183,8 @@ def _staff_signed(
     secret, support = app.reply_secret, app.config.support.address
     internal = app.config.support.internal
     for addr in (*msg.to, *msg.cc):
-        known = epochs_of(app, [addr])  # the epochs of its ticket (a leaked one: renewed)
         for person in internal:
-            epochs = {tid: of(person) for tid, of in known.items()}
-            tid = signed_for(addr, person, secret, support, epochs=epochs)
+            tid = signed_for(addr, person, secret, support)
             if tid and app.store.ticket_exists(tid):
                 return _merged_into(app, tid), person
     return None

@@ -22,17 +22,7 @@ from typing import Any
 
 from maild.domain import attachments as att
 from maild.domain import encrypted as enc
-from maild.domain import (
-    headmail,
-    humans,
-    inquote,
-    leak,
-    leftout,
-    oversize,
-    spammark,
-    staffmail,
-    trust,
-)
+from maild.domain import headmail, humans, inquote, leftout, oversize, spammark, staffmail, trust
 from maild.domain import knownfiles as known
 from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
@@ -66,7 +56,7 @@ def decide(
     logos = [a for a in msg.attachments if is_logo(a)] if staff_reply else []
     if staff_reply:  # what the customer gets, and the site shows
         msg = without_client_parts(msg)
-    loaded = _loaded(snap, msg, policy)
+    loaded = (snap.loaded[0], list(snap.loaded[1])) if snap.loaded is not None else None
     gone: list[RawAttachment] = []
     if loaded is not None:  # files the ticket holds already are no new files of this mail
         msg, gone = _without_held_files(msg, loaded[0], loaded[1], policy if staff_reply else None)
@@ -113,20 +103,6 @@ def decide(
     if robot:
         decision = trust.note_robot(decision, sender, robot, now)
     return replace(decision, attachments=attachments)
-
-
-def _loaded(
-    snap: Snapshot, msg: ParsedMessage, policy: Policy
-) -> tuple[Ticket, list[MessageRecord]] | None:
-    """The ticket and its messages, the sender's reply address renewed when this mail,
-    a staff member's, showed it to someone outside support's side (leak.rotated)."""
-    if snap.loaded is None:
-        return None
-    ticket, messages = snap.loaded
-    if msg.from_addr in policy.staff:
-        own = {snap.tid.lower(), (snap.merged_source or "").lower()}
-        ticket = leak.rotated(ticket, msg, policy, snap.staff_epochs, own)
-    return ticket, list(messages)
 
 
 def _reported_before(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:

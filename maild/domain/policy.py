@@ -86,11 +86,10 @@ class Policy:
         find the ticket without an index)."""
         return sign_message_id(key, tid, self.reply_secret, self.domain)
 
-    def reply_address(self, tid: str, person: str, epoch: int = 0) -> str:
+    def reply_address(self, tid: str, person: str) -> str:
         """The Reply-To of mail to one person about ``tid``, a staff member or a
-        customer: signed for them alone, so a reply to it proves who wrote it;
-        ``epoch``: of their address there (leak.epoch: a leaked one is renewed)."""
-        return sign_for(tid, person, self.reply_secret, self.support_address, epoch)
+        customer: signed for them alone, so a reply to it proves who wrote it."""
+        return sign_for(tid, person, self.reply_secret, self.support_address)
 
     def list_address(self, tid: str, person: str) -> str:
         """The Reply-To of a list mail to one person whose first ticket is ``tid``

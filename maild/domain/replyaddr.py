@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from maild.domain.addresses import (
     a_labelled,
@@ -33,7 +33,6 @@ __all__ = [
     "list_signed_for",
     "list_tid_of_message_id",
     "message_id_parts",
-    "plus_tid",
     "sign",
     "sign_list",
     "sign_for",
@@ -90,49 +89,31 @@ def verify(address: str, secret: bytes, support_address: str) -> tuple[str | Non
     return tid, hmac.compare_digest(expected.encode(), signature.encode())
 
 
-def sign_for(tid: str, person: str, secret: bytes, support_address: str, epoch: int = 0) -> str:
+def sign_for(tid: str, person: str, secret: bytes, support_address: str) -> str:
     """The reply address for ``tid`` signed for one person (a staff member or a
     customer): same shape as `sign`, but only the copy sent to that person carries
     it, so a reply to it from that address shows that person wrote it (another
-    recipient's copy cannot be reused). Every mail maild sends carries this one.
-    ``epoch``: how many times the person's address of the ticket leaked (domain.leak):
-    each gives another signature, 0 the first (the one addresses had before epochs)."""
+    recipient's copy cannot be reused). Every mail maild sends carries this one."""
     local, tid, domain = _parts(tid, support_address)
-    signature = _signature(_for(tid, person, epoch), secret)
-    return a_labelled(f"{local}{DELIMITER}{tid}.{signature}@{domain}")
-
-
-def plus_tid(address: str, support_address: str) -> str | None:
-    """The TID a reply address of support names in its plus part, its signature
-    unchecked (which epoch to check it by is the ticket's: domain.leak); else None."""
-    tid = (_plus_part(address, support_address) or "").rpartition(".")[0]
-    return tid if tid and PLUS_TID_RE.fullmatch(tid) else None
+    return a_labelled(f"{local}{DELIMITER}{tid}.{_signature(_for(tid, person), secret)}@{domain}")
 
 
 def signed_for(
-    address: str,
-    person: str,
-    secret: bytes,
-    support_address: str,
-    stored: Iterable[str] = (),
-    epochs: Mapping[str, int] | None = None,
+    address: str, person: str, secret: bytes, support_address: str, stored: Iterable[str] = ()
 ) -> str | None:
     """The TID if ``address`` is a reply address signed for ``person``, else None:
     signed for them in either spelling of their domain (addresses.spellings), or as
     one of ``stored`` (a ticket's people) spells them. Our mail names boss@окна.рф
     as boss@xn--80atjc.xn--p1ai, and they answer from either; the addresses already
-    in their mailbox stay valid, signed for the spelling the ticket keeps. ``epochs``:
-    TID -> the epoch of ``person``'s address there (sign_for), 0 for a TID not in it:
-    an address of an earlier epoch (one that leaked) is signed for no one."""
+    in their mailbox stay valid, signed for the spelling the ticket keeps."""
     plus = _plus_part(address, support_address)
     tid, _, signature = (plus or "").rpartition(".")
     if not tid or not PLUS_TID_RE.fullmatch(tid):
         return None
-    epoch = (epochs or {}).get(tid, 0)
     mine = comparable_address(person)
     others = (s for s in stored if s and comparable_address(s) == mine)
     for who in dict.fromkeys((*spellings(person), *map(normalize_address, others))):
-        expected = _signature(_for(tid, who, epoch), secret)
+        expected = _signature(_for(tid, who), secret)
         if hmac.compare_digest(expected.encode(), signature.encode()):
             return tid
     return None
@@ -178,11 +159,9 @@ def _parts(tid: str, support_address: str) -> tuple[str, str, str]:
     return local, tid, domain
 
 
-def _for(tid: str, person: str, epoch: int = 0) -> str:
-    # "\0" cannot occur in a TID or an address: no (tid, person) pair signs as another;
-    # epoch 0 signs as every address did before epochs (the mail already sent stays valid)
-    signed = f"{tid}\0{normalize_address(person)}"
-    return f"{signed}\0{epoch}" if epoch else signed
+def _for(tid: str, person: str) -> str:
+    # "\0" cannot occur in a TID or an address: no (tid, person) pair signs as another
+    return f"{tid}\0{normalize_address(person)}"
 
 
 def sign_message_id(key: str, tid: str, secret: bytes, domain: str) -> str:

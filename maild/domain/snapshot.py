@@ -69,6 +69,3 @@ class Snapshot:
     # the registry's licenses a customer's mail names by key, in its subject or text
     # (licensekeys.named_licenses): staff are told of those its sender is not on
     licenses_named: tuple[License, ...] = ()
-    # a staff member's mail: TID -> the epoch of their reply address there, for each
-    # ticket a reply address in To/Cc names (replyepochs; domain.leak renews a leaked one)
-    staff_epochs: Mapping[str, int] = field(default_factory=dict)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from maild.domain import headmail, leak, screen
+from maild.domain import headmail, screen
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files
 from maild.domain.records import MessageRecord, Ticket
@@ -44,7 +44,7 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
             # the ticket's own subject, not the letter's (often only "Re:" and the tag)
             "subject": ticket.get("subject") or ctx.common["subject"],
             "authserv_id": ctx.policy.authserv_id,
-            "reply_address": ctx.policy.reply_address(tid, sender, leak.epoch(ticket, sender)),
+            "reply_address": ctx.policy.reply_address(tid, sender),
         }
         outgoing.append(
             Outgoing(

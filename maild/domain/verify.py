@@ -7,7 +7,7 @@ authserv-id configured).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from maild.domain.authres import sender_verified as authres_verified
 from maild.domain.message import ParsedMessage
@@ -37,9 +37,7 @@ def proves_sender(msg: ParsedMessage, policy: Policy) -> bool:
     return sender_verified(msg, policy)
 
 
-def staff_verified(
-    msg: ParsedMessage, policy: Policy, epochs: Mapping[str, int] | None = None
-) -> bool:
+def staff_verified(msg: ParsedMessage, policy: Policy) -> bool:
     """Mail from a staff address counts as staff only when sent to a reply address
     signed for that staff member, or DKIM/SPF-aligned for the address: in either
     spelling of a Cyrillic domain, as support.staff lists it (Policy.listed).
@@ -48,15 +46,13 @@ def staff_verified(
     names another ticket is not proved by it. An address leaks (a customer put in Cc
     of the member's reply gets the mail sent to it), and the subject names the ticket
     mail goes to (snapshot.thread): with another TID there, whoever held the address
-    acted as the member on any ticket, its customer sent their text, #close run.
-    ``epochs``: TID -> the epoch of the member's address there (Snapshot.staff_epochs):
-    an address that leaked since (domain.leak) proves them no more."""
+    acted as the member on any ticket, its customer sent their text, #close run."""
     member = policy.listed(msg.from_addr)
     if member not in policy.staff:
         return False
     named = find_tid(msg.subject)
     for addr in (*msg.to, *msg.cc):
-        tid = signed_for(addr, member, policy.reply_secret, policy.support_address, (), epochs)
+        tid = signed_for(addr, member, policy.reply_secret, policy.support_address)
         if tid and named in (None, tid):
             return True
     return sender_verified(msg, policy)
