@@ -32,3 +32,6 @@ class Followups(TypedDict):
     reaction_level: NotRequired[str | None]
     # level -> its follow-up deadlines that ended (sla.followup_ended)
     later_reactions: NotRequired[dict[str, Outcome] | None]
+    # the pending deadline was judged breached already: staff passed the ticket to
+    # another level after it passed (sla.followup_transferred); its end counts nothing
+    reaction_judged: NotRequired[bool | None]

@@ -23,6 +23,7 @@ __all__ = [
     "deadline_level",
     "followup_ended",
     "followup_outcomes",
+    "followup_transferred",
     "get_level",
     "reaction_due",
     "reminder_at",
@@ -175,13 +176,33 @@ def followup_ended(before: Mapping[str, Any], after: Ticket, at: datetime) -> Ti
     it was set by. A reply that only moved it (#level) ends nothing."""
     if not is_followup(before) or after.get("reaction_due"):
         return after
+    if before.get("reaction_judged"):  # (counted when it was transferred)
+        ended: Ticket = {**after}
+        ended.pop("reaction_judged", None)
+        return ended
     in_time = not missed(datetime.fromisoformat(before["reaction_due"]), at)
-    level = deadline_level(before)
-    counts = dict(after.get("later_reactions") or {})
+    return _counted(after, deadline_level(before), in_time)
+
+
+def followup_transferred(ticket: Ticket, at: datetime) -> Ticket:
+    """``ticket`` as staff pass it to another level at ``at``, before its pending
+    deadline moves to the new level's time: a follow-up's that had passed is judged
+    now, breached under the level it was set by (the head had its escalation), and its
+    end counts nothing more (``reaction_judged``), as the first deadline stays where
+    it was once passed (ticket.first_moves_on_transfer)."""
+    if not is_followup(ticket) or ticket.get("reaction_judged"):
+        return ticket
+    if not missed(datetime.fromisoformat(ticket["reaction_due"]), at):
+        return ticket
+    return {**_counted(ticket, deadline_level(ticket), False), "reaction_judged": True}
+
+
+def _counted(ticket: Ticket, level: str, in_time: bool) -> Ticket:
+    counts = dict(ticket.get("later_reactions") or {})
     was = counts.get(level) or {}
     one: Outcome = {"in_time": was.get("in_time", 0), "breached": was.get("breached", 0)}
     one["in_time" if in_time else "breached"] += 1
-    return {**after, "later_reactions": counts | {level: one}}
+    return {**ticket, "later_reactions": counts | {level: one}}
 
 
 def followup_outcomes(row: Mapping[str, Any], now: datetime) -> dict[str, dict[str, int]]:
@@ -199,7 +220,7 @@ def followup_outcomes(row: Mapping[str, Any], now: datetime) -> dict[str, dict[s
 
     for level, done in (row.get("later_reactions") or {}).items():
         add(level, done.get("in_time", 0), done.get("breached", 0))
-    if is_followup(row):
+    if is_followup(row) and not row.get("reaction_judged"):
         late = passed(row["reaction_due"], now)
         add(deadline_level(row), 0, int(late), int(not late))
     return out

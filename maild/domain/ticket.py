@@ -19,7 +19,7 @@ from maild.domain.mergedwait import pending as pending_waits
 from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
 from maild.domain.replyaddr import is_support_address
 from maild.domain.sender import Identification
-from maild.domain.sla import deadline_fields
+from maild.domain.sla import deadline_fields, followup_transferred
 
 DueFn = Callable[[str, datetime], datetime]  # (level, start) -> deadline
 
@@ -322,6 +322,7 @@ def apply_command(
             # escalate about a ticket answered, whatever the commands' order
             pending = t.get("reaction_due") is not None
             if pending and t["status"] not in ("closed", "waiting"):
+                t = followup_transferred(t, at)  # (one passed is judged now)
                 t.update(deadline_fields(level, at, due(level, at)))
                 if first_moves_on_transfer(t, at):
                     t["first_reaction_due"] = t["reaction_due"]

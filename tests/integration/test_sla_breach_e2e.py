@@ -126,3 +126,27 @@ def test_a_followup_is_judged_by_the_level_its_deadline_was_set_under(desk, sink
     assert followups(levels["standard"]) == (1, 0, 1)
     assert followups(levels["all"]) == (2, 1, 1)
     assert (levels["standard"]["tickets"], levels["standard"]["overdue"]) == (0, 1)
+
+
+def test_a_transfer_after_a_followups_deadline_passed_does_not_undo_its_breach(desk, sink):
+    """A VIP customer's follow-up at 11:00 (due 13:00), the head escalated at 13:01;
+    `#level standard` at 14:00 moves the deadline to the new level's time, the answer
+    comes at 14:05. The follow-up was breached under VIP, as the head was told: the
+    transfer did not make it in time under standard (as a first deadline passed stays)."""
+    licensed(desk)
+    tid = new_ticket(desk, 23, 10, VIP, "Админка")
+    ingest_at(desk, at(23, 10, 30), staff_reply(tid, "Очистите кэш."))
+    body = "Не помогло."
+    ingest_at(desk, at(23, 11), make_mail(sender=VIP, subject=f"Re: [TID#{tid}]", body=body))
+    jobs_run(desk, at(23, 13, 1))
+    told = [m.subject for m in mails_to(desk, sink, HEAD) if "Просрочена" in m.subject]
+    assert len(told) == 1, told
+    ingest_at(desk, at(23, 14), staff_reply(tid, "#level standard"))
+    assert followups(sla(desk)["vip"]) == (1, 0, 1)  # judged at the transfer
+    ingest_at(desk, at(23, 14, 5), staff_reply(tid, "Исправили."))
+    levels = sla(desk)
+    assert followups(levels["vip"]) == (1, 0, 1)
+    assert followups(levels["all"]) == (1, 0, 1)
+    ingest_at(desk, at(23, 15), make_mail(sender=VIP, subject=f"Re: [TID#{tid}]", body="Ещё."))
+    ingest_at(desk, at(23, 15, 30), staff_reply(tid, "Готово."))  # the next one: standard's
+    assert followups(sla(desk)["standard"]) == (1, 1, 0)

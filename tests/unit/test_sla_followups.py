@@ -142,3 +142,30 @@ def test_a_merge_brings_the_sources_deadline_with_its_level() -> None:
     assert (t["reaction_due"], t["reaction_level"]) == (at(24, 12).isoformat(), "vip")
     after = followup_ended(t, answered(t), at(24, 13))
     assert after["later_reactions"] == {"vip": {"in_time": 0, "breached": 1}}
+
+
+def test_a_transfer_after_a_followups_deadline_passed_judges_it_breached_once() -> None:
+    """Passed at the transfer: breached under the level it was set by, and its end
+    (in time by the new level's deadline) counts nothing more; before it passed, the
+    transfer judges nothing."""
+    from datetime import datetime
+
+    from maild.domain.sla import followup_ended, followup_outcomes, followup_transferred
+
+    t = {
+        "tid": "t", "status": "open", "level": "vip",
+        "first_reaction_at": "2026-11-23T10:30:00+03:00",
+        "reaction_due": "2026-11-23T13:00:00+03:00", "reaction_level": "vip",
+    }  # fmt: skip
+    before = datetime.fromisoformat("2026-11-23T12:59:00+03:00")
+    assert followup_transferred(t, before) == t
+    after = datetime.fromisoformat("2026-11-23T14:00:00+03:00")
+    judged = followup_transferred(t, after)
+    assert judged["later_reactions"] == {"vip": {"in_time": 0, "breached": 1}}
+    assert followup_transferred(judged, after) == judged  # once
+    moved = {**judged, "reaction_due": "2026-11-23T18:00:00+03:00", "reaction_level": "standard"}
+    counts = followup_outcomes(moved, after)
+    assert counts == {"vip": {"followups": 1, "followups_in_time": 0, "followups_breached": 1}}
+    ended = followup_ended(moved, {**moved, "reaction_due": None}, after)
+    assert ended["later_reactions"] == judged["later_reactions"]
+    assert "reaction_judged" not in ended
