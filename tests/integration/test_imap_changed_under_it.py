@@ -19,46 +19,23 @@ import glob
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from maild.adapters import imap
 from maild.adapters.imap import PROCESSED_KEYWORD, ImapPoller
-from tests.dovecot import DovecotServer, append, connect, messages, require_dovecot
+from tests.dovecot import append, connect, messages
 from tests.helpers import Daemon, Desk, make_mail
-from tests.integration.test_imap import USER, Inbox, Running, config, make_raw
+from tests.integration import test_imap_unmoved as unmoved
+from tests.integration.test_imap import USER, Inbox, config, make_raw
 from tests.integration.test_imap_bye import FetchDisruptor, kick
 
-NO_MOVE = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE UIDPLUS"
-NEITHER = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE"
-
-
-@pytest.fixture
-def server() -> Iterator[Callable[[str], DovecotServer]]:
-    """A Dovecot of the test's own (its folders are changed under the poller)."""
-    require_dovecot()
-    made: list[DovecotServer] = []
-
-    def start(extra_conf: str = "") -> DovecotServer:
-        made.append(DovecotServer(extra_conf))
-        made[-1].start()
-        return made[-1]
-
-    yield start
-    for s in made:
-        s.cleanup()
-
-
-@pytest.fixture
-def polling() -> Iterator[Callable[[ImapPoller], Running]]:
-    """ImapPoller.run() in a thread, stopped even when an assertion failed."""
-    started: list[Running] = []
-    yield lambda poller: started.append(Running(poller)) or started[-1]
-    for r in started:
-        r.stop_event.set()
-        r.thread.join(timeout=10)
+# a Dovecot of the test's own, its folders changed under the poller, and the poller
+# run in a thread: test_imap_unmoved's fixtures
+server, polling = unmoved.server, unmoved.polling
+NO_MOVE, NEITHER = unmoved.NO_MOVE, unmoved.NEITHER
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float) -> Any:
