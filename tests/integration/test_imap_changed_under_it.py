@@ -18,9 +18,6 @@ from __future__ import annotations
 import glob
 import logging
 import os
-import time
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -35,17 +32,7 @@ from tests.integration.test_imap_bye import FetchDisruptor, kick
 # a Dovecot of the test's own, its folders changed under the poller, and the poller
 # run in a thread: test_imap_unmoved's fixtures
 server, polling = unmoved.server, unmoved.polling
-NO_MOVE, NEITHER = unmoved.NO_MOVE, unmoved.NEITHER
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float) -> Any:
-    """The first true value of predicate() within `timeout` s, else its last."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.05)
-    return predicate()
+NO_MOVE, NEITHER, wait_for = unmoved.NO_MOVE, unmoved.NEITHER, unmoved.wait_for
 
 
 @pytest.mark.parametrize("conf", ["", NO_MOVE, NEITHER], ids=["move", "uidplus", "keyword"])

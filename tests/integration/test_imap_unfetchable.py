@@ -11,7 +11,6 @@ import glob
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,6 +24,7 @@ from maild.serving import start_imap
 from tests.dovecot import DovecotServer, append, connect, require_dovecot
 from tests.helpers import Daemon, Desk, StorageHold, make_mail
 from tests.integration.test_imap import USER, Inbox, Running, config, make_raw
+from tests.integration.test_imap_unmoved import wait_for
 
 # Dovecot's two answers to the FETCH of a file it cannot read: by default BYE (and the
 # connection closed), with imap_fetch_failure = no-after a tagged NO (as Gmail's "NO
@@ -77,16 +77,6 @@ def append_unreadable(info: dict[str, Any], raw: bytes) -> tuple[int, Callable[[
 
     assert uid is not None
     return uid, repair
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float) -> Any:
-    """The first true value of predicate() within `timeout` s, else its last."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.05)
-    return predicate()
 
 
 def flags(info: dict[str, Any], folder: str = "INBOX") -> dict[int, tuple]:
