@@ -1,36 +1,31 @@
 """Render HTML-only mail as readable plain text for tickets and staff notifications.
 
 Stdlib ``html.parser`` only: block elements become line breaks, links keep their
-targets, quotes get "> " prefixes; broken markup never raises. `data_images` finds the
-pictures an HTML body carries inside itself as ``data:`` URIs.
+targets, quotes get "> " prefixes; broken markup never raises (markup too big to follow
+tag by tag is read in bulk: domain.htmlbulk). `data_images` finds the pictures an HTML
+body carries inside itself as ``data:`` URIs.
 """
 
 from __future__ import annotations
 
 import re
-from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
 from maild.domain.charset import b64decode_lenient
+from maild.domain.htmlbulk import (
+    CELL_TAGS,
+    LINE_TAGS,
+    PARAGRAPH_TAGS,
+    SKIP_TAGS,
+    bulk_text,
+    too_big,
+)
+from maild.domain.htmlbulk import clean as _clean
 from maild.domain.linktext import same_url
 
 __all__ = ["data_images", "html_to_text", "meta_charset"]
 
-# Content that is never shown to a reader of the mail.
-_SKIP_TAGS = frozenset({"script", "style", "head", "title", "template", "xml", "svg"})
-# Elements that end a paragraph (a blank line around them) or just a line.
-_PARAGRAPH_TAGS = frozenset(
-    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "pre", "hr", "dl", "figure"}
-)
-_LINE_TAGS = frozenset(
-    {
-        "div", "li", "tr", "ul", "ol", "dt", "dd", "address", "center", "section", "article",
-        "header", "footer", "nav", "aside", "main", "form", "fieldset", "caption",
-        "figcaption", "blockquote", "body", "html", "tbody", "thead", "tfoot",
-    }
-)  # fmt: skip
-_CELL_TAGS = frozenset({"td", "th"})
 # Outlook (Word) sets each line typed as a paragraph of these classes, its stylesheet
 # giving them no margins, and a blank line as one of them holding only "&nbsp;": read
 # as lines, not paragraphs, or every line typed stands apart.
@@ -43,17 +38,13 @@ _WORD_LINE_CLASSES = frozenset(
 _VOID_TAGS = frozenset(
     {"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "wbr", "source"}
 )
+# The tags a start or end tag of does anything for; of any other (<b>, <span>, <font>,
+# <meta>, Word's <o:p>) the reader returns at once: hostile mail is made of them.
+_ACTING_TAGS = SKIP_TAGS | PARAGRAPH_TAGS | LINE_TAGS | CELL_TAGS | {"a", "img", "br"}
 _SPACE_RE = re.compile(r"\s+")
-# Invisible characters marketing mail pads previews with; they only confuse readers.
-_INVISIBLE_RE = re.compile("[\u00ad\u034f\u200b-\u200d\u2060\ufeff]")
-_TAG_RE = re.compile(r"<[^>]*>?")
 # Nesting deeper than this is drawn as this deep (list indent, "> " per quote): each
 # line's prefix stays bounded, so the text grows with the mail, not its square.
 _MAX_DRAWN_DEPTH = 10
-
-
-def _clean(text: str) -> str:
-    return _INVISIBLE_RE.sub("", text.replace("\u00a0", " "))
 
 
 def _render_link(text: str, href: str) -> str:
@@ -94,7 +85,7 @@ class _TextRenderer(HTMLParser):
         self._quote_depth = 0
         self._lists: list[list[int]] = []  # per open list: [is <ol>, its last item's number]
         self._pre_depth = 0
-        # Open _SKIP_TAGS elements as a stack's height and the lowest level of each name
+        # Open SKIP_TAGS elements as a stack's height and the lowest level of each name
         # in it (O(1) per tag): an end tag closes that element and all opened inside it.
         self._skip_depth = 0
         self._skip_at: dict[str, int] = {}
@@ -185,9 +176,11 @@ class _TextRenderer(HTMLParser):
     # --- parser callbacks
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _ACTING_TAGS:
+            return
         if tag == "body":
             self._skip_depth, self._skip_at = 0, {}  # an unclosed <head> ends where the body starts
-        if tag in _SKIP_TAGS:
+        if tag in SKIP_TAGS:
             self._skip_at.setdefault(tag, self._skip_depth)
             self._skip_depth += 1
             return
@@ -206,7 +199,7 @@ class _TextRenderer(HTMLParser):
             else:
                 self._pending_breaks = min(self._pending_breaks + 1, 2)
                 self._pending_space = False
-        elif tag in _CELL_TAGS:
+        elif tag in CELL_TAGS:
             self._pending_space = True
         elif tag == "li":
             self._request_break(1)
@@ -229,9 +222,9 @@ class _TextRenderer(HTMLParser):
         elif tag == "p" and _WORD_LINE_CLASSES & set(attr.get("class", "").lower().split()):
             self._request_break(1)
             self._word_line = self._texts
-        elif tag in _PARAGRAPH_TAGS:
+        elif tag in PARAGRAPH_TAGS:
             self._request_break(2)
-        elif tag in _LINE_TAGS:
+        elif tag in LINE_TAGS:
             self._request_break(1)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -241,7 +234,9 @@ class _TextRenderer(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
+        if tag not in _ACTING_TAGS:
+            return
+        if tag in SKIP_TAGS:
             if tag in self._skip_at:
                 depth = self._skip_depth = self._skip_at[tag]
                 self._skip_at = {t: at for t, at in self._skip_at.items() if at < depth}
@@ -269,9 +264,9 @@ class _TextRenderer(HTMLParser):
             # a line ends; one that held no text is a blank line typed
             self._request_break(1 if self._texts > self._word_line else 2)
             self._word_line = None
-        elif tag in _PARAGRAPH_TAGS:
+        elif tag in PARAGRAPH_TAGS:
             self._request_break(2)
-        elif tag in _LINE_TAGS:
+        elif tag in LINE_TAGS:
             self._request_break(1)
 
     def handle_data(self, data: str) -> None:
@@ -324,21 +319,16 @@ def _assemble(lines: list[tuple[int, str]]) -> str:
     return "\n".join(out)
 
 
-def _fallback(html: str) -> str:
-    """Crude tag stripping for input that even the tolerant parser chokes on."""
-    text = re.sub(r"(?is)<(script|style|head)\b.*?(</\1\s*>|$)", " ", html)
-    text = _clean(unescape(_TAG_RE.sub(" ", text)))
-    lines = (_SPACE_RE.sub(" ", line).strip() for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
-
-
 def html_to_text(html: str) -> str:
     """Convert an HTML mail body to plain text a person can read and quote.
 
-    Never raises: malformed markup is rendered as well as it can be.
+    Never raises: malformed markup is rendered as well as it can be. Markup of more
+    tags than htmlbulk.MAX_PIECES, or that the parser chokes on, is read in bulk there.
     """
     if not html:
         return ""
+    if too_big(html):
+        return bulk_text(html)
     try:
         renderer = _TextRenderer()
         renderer.feed(html)
@@ -346,7 +336,7 @@ def html_to_text(html: str) -> str:
         return _assemble(renderer.lines)
     except Exception:  # the text of a mail must come out whatever the markup
         try:
-            return _fallback(html)
+            return bulk_text(html)
         except Exception:
             return ""
 

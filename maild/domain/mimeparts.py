@@ -16,6 +16,7 @@ from maild.domain.flowed import unflow
 from maild.domain.forwards import heading, open_encoded_messages
 from maild.domain.header_text import filename_of
 from maild.domain.html import data_images, html_to_text, meta_charset
+from maild.domain.htmlbulk import SIMPLIFIED
 from maild.domain.inlinepgp import ENCRYPTED_NAME, read_inline
 from maild.domain.partread import RAW_POLICY, content_type, header_of, param, parts_of, payload
 from maild.domain.placeholders import cid_of, name_pictures
@@ -194,6 +195,8 @@ def read_body(msg: Message, codec: str | None = None, signer: str = "") -> Body:
     attachments, pictures = reader.placed(signer)
     text, delivery_status = _joined(reader.groups, reader.wrapped, reports.statuses, pictures)
     problem = problem or reader.room.problem()
+    if problem is None and any(g.in_bulk() for g in reader.groups.values()):
+        problem = SIMPLIFIED  # the text staff read lacks links' targets, quote marks
     return Body(
         text, tuple(attachments), delivery_status, reports.message_id, reader.doubt, problem,
         receipt=bool(reports.receipts),

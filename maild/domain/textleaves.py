@@ -11,6 +11,7 @@ from email.message import Message
 from maild.domain import logos
 from maild.domain.header_text import filename_of
 from maild.domain.html import html_to_text
+from maild.domain.htmlbulk import too_big
 from maild.domain.partread import content_type, parts_of
 
 __all__ = ["RTF", "TextGroup", "alternative_of", "disposition", "leaf_kind", "parents_of"]
@@ -30,6 +31,10 @@ class TextGroup:
             return plain
         html = "\n".join(html_to_text(h) for h in self.html)
         return html if html.strip() or not self.rich else "\n".join(self.rich)
+
+    def in_bulk(self) -> bool:
+        """Whether render() reads an HTML too big to follow tag by tag (htmlbulk)."""
+        return not "\n".join(self.plain).strip() and any(too_big(h) for h in self.html)
 
     def marked(self) -> str:
         """The text with the marks of its pictures where they stand: the HTML's, read
