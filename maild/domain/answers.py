@@ -14,6 +14,7 @@ from maild.domain.commands import ParsedReply
 from maild.domain.decision import level_ctx
 from maild.domain.greeting import addressable
 from maild.domain.layout import from_russian_layout, to_russian_layout
+from maild.domain.limits import MAX_NAMED, cut
 from maild.domain.policy import Policy
 from maild.domain.records import Ticket
 from maild.domain.sla import LEVELS, SHORT_RU
@@ -119,22 +120,24 @@ def typed_alike(names: Iterable[str]) -> list[tuple[str, ...]]:
 
 
 def _unknown(policy: Policy, name: str) -> str:
-    """The error of an `#answer` whose name names no saved answer, or two."""
+    """The error of an `#answer` whose name names no saved answer, or two. A long name
+    is named by its first limits.MAX_NAMED characters: one of 8 MB made an 11.5 MB mail."""
     known = ", ".join(policy.answer_names) or "(нет ни одного)"
     same = [n for n in policy.answer_names if n.lower() == name.lower()]
+    typed = cut(name, MAX_NAMED)
     if len(same) > 1:
         return (
-            f"#answer: «{name}» — так названы несколько ответов, они различаются только"
+            f"#answer: «{typed}» — так названы несколько ответов, они различаются только"
             f" заглавными буквами: {', '.join(same)}; одному из них нужно другое имя"
             " (файлы ответов правит администратор)"
         )
     both = [n for n in _layouts(name) if n != name]
     if len(both) == 2 and all(_named(policy.answer_names, n) for n in both):
         return (
-            f"#answer: «{name}» — в одной раскладке «{both[0]}», в другой «{both[1]}»;"
+            f"#answer: «{typed}» — в одной раскладке «{both[0]}», в другой «{both[1]}»;"
             " напишите имя ответа в одной раскладке"
         )
-    return f"#answer: нет сохранённого ответа «{name}»; есть: {known}"
+    return f"#answer: нет сохранённого ответа «{typed}»; есть: {known}"
 
 
 def filled(policy: Policy, reply: ParsedReply, ticket: Ticket) -> tuple[str, list[str]]:

@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from maild.domain.commandspec import ALIASES, COMMANDS, REGISTRY, cheat_sheet, resolve, shown
+from maild.domain.commandspec import ALIASES, COMMANDS, REGISTRY, cheat_sheet, resolve
 from maild.domain.heldnotice import UNSEPARATED, holds_notice
 from maild.domain.layout import from_russian_layout, halfwidth, readings, russian_typed
+from maild.domain.limits import MAX_NAMED, cut
 from maild.domain.nearmiss import latin_typed, near_command, swapped
 from maild.domain.quotes import is_quoted, trim_reply, unquoted
 from maild.domain.records import MessageRecord, Ticket
@@ -368,10 +369,12 @@ def _slip(word: str, arg: str) -> str | None:
 
 
 def _unknown(word: str, meant: str | None = None) -> str:
+    """The error of an unknown "#word" line. The known commands are listed once, at
+    the mail's foot (commands.txt), not in every error: a reply of 200,000 such lines
+    made a 100 MB mail. A long word is named by its first limits.MAX_NAMED characters."""
     hint = meant or _nearest(word.lower())
     suffix = f" (может быть, #{hint}?)" if hint else ""
-    known = ", ".join(shown(c) for c in COMMANDS)
-    return f"Неизвестная команда: #{word}{suffix}; допустимы: {known}"
+    return f"Неизвестная команда: #{cut(word, MAX_NAMED)}{suffix}; список команд — в конце письма"
 
 
 @functools.lru_cache(maxsize=1024)  # a reply of one "#word" line many times over

@@ -29,6 +29,9 @@ MAX_DATA_IMAGES = 100  # data: URI pictures taken as files from one HTML part
 MAX_TNEF_FILES = 1000  # files taken from one winmail.dat
 MAX_CARRIED_FILES = 1000  # files taken from inside the parts of one message, in all
 MAX_RTF_BYTES = 2 << 20  # bytes of compressed RTF one message unpacks (and reads) in all
+MAX_NAMED = 100  # characters of a word staff typed (an answer's name) an error repeats
+MAX_LISTED_ERRORS = 10  # a reply's command errors listed one by one (the rest: a count)
+MAX_ERROR_CHARS = 2000  # characters of one listed error (one naming a value whole)
 
 # the characters that change how an address list is split: quotes, comments,
 # angle brackets, escapes, and the comma itself

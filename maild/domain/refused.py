@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 
+from maild.domain import limits
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.logid import logged_id
+from maild.domain.plural import ru_count
 from maild.domain.records import MessageRecord, Ticket
 
 __all__ = ["conflicts_mail", "refused", "staff_error"]
@@ -52,13 +54,21 @@ def refused(
 ) -> Outgoing:
     """«Команды не выполнены» to the staff member: the whole reply stopped, or
     (``partial``) only its commands ``errors`` name, ``ran`` having run; ``resend``:
-    it was written on a stale view, and answering this mail sends it."""
+    it was written on a stale view, and answering this mail sends it. The first
+    limits.MAX_LISTED_ERRORS errors are listed (in the mail, the record, the log), the
+    rest counted: a reply of 200,000 bad lines made a 100 MB mail no relay takes."""
     msg, tid = ctx.msg, ticket["tid"]
-    ctx.record["command_errors"] = errors
+    listed = [limits.cut(e, limits.MAX_ERROR_CHARS) for e in errors[: limits.MAX_LISTED_ERRORS]]
+    more = len(errors) - len(listed)
+    counted = [f"и ещё {ru_count(more, 'ошибка', 'ошибки', 'ошибок')}"] if more else []
+    ctx.record["command_errors"] = listed + counted
     decision_log.warning(
-        "%s [TID#%s] staff commands refused: %s", logged_id(msg.message_id), tid, "; ".join(errors)
+        "%s [TID#%s] staff commands refused: %s",
+        logged_id(msg.message_id),
+        tid,
+        "; ".join(listed + counted),
     )
-    c = {"tid": tid, "subject": ticket["subject"] or "(без темы)", "errors": errors}
+    c = {"tid": tid, "subject": ticket["subject"] or "(без темы)", "errors": listed}
     return Outgoing(
         ctx.key("staff_error"),
         "notice",
@@ -71,6 +81,7 @@ def refused(
             "ran": ran or [],
             "answered": answered,
             "stale": resend,
+            "errors_more": more,
         },
         record=True,
     )

@@ -466,7 +466,7 @@ def test_an_unknown_word_typed_in_the_latin_layout_is_named_whole_and_no_command
     """«#cgfcb,j» (an answer's name «спасибо», its #answer left out) was told as
     "#cgfcb", with «может быть, #спам?»: «спасб» is near #спам, which blocks the sender."""
     [error] = parse_reply(f"#cgfcb,j\n{ANSWER}").errors
-    assert error.startswith("Неизвестная команда: #cgfcb,j; допустимы:"), error
+    assert error.startswith("Неизвестная команда: #cgfcb,j; список команд"), error
     [error] = parse_reply(f"#pfrhsn,\n{ANSWER}").errors  # a slip of #закрыть still is one
     assert "(может быть, #закрыть?)" in error
 

@@ -266,6 +266,7 @@ def variants() -> list[dict]:
         quote_cut=True,  # staff_followup: the customer's quote of the thread was cut
         report=True,  # staff_followup: a mail server's report, quoted as no customer's
         errors=["#merge: обращения 9999-9999 нет"],
+        errors_more=3,  # staff_error: errors past those listed (limits.MAX_LISTED_ERRORS)
         partial=True,  # staff_error: commands that contradict each other, the rest ran
         ran=["#critical"],
         answered=True,
