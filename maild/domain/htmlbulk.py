@@ -40,6 +40,7 @@ SIMPLIFIED = (
     "показан упрощённо: без адресов ссылок, номеров в списках и отметок цитат"
 )
 
+_PRE_RE = re.compile(r"<pre[\s/>]", re.IGNORECASE)
 # Invisible characters marketing mail pads previews with; they only confuse readers.
 _INVISIBLE_RE = re.compile("[\u00ad\u034f\u200b-\u200d\u2060\ufeff]")
 
@@ -50,8 +51,13 @@ def clean(text: str) -> str:
 
 
 def too_big(html: str) -> bool:
-    """Whether ``html`` is read in bulk (its "<" and line breaks counted, in C)."""
-    return html.count("<") + html.count("\n") > MAX_PIECES
+    """Whether ``html`` is read in bulk: its "<" counted, in C, and its line breaks if
+    it has a <pre>, whose every line is one to the renderer (elsewhere a line break is
+    a space: a picture's base64 folded in 200,000 lines is one tag)."""
+    pieces = html.count("<")
+    if pieces <= MAX_PIECES and _PRE_RE.search(html):
+        pieces += html.count("\n")
+    return pieces > MAX_PIECES
 
 
 def _anycase(tags: frozenset[str] | set[str]) -> str:

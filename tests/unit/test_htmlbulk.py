@@ -57,6 +57,15 @@ def test_a_normal_html_is_rendered_as_before() -> None:
     assert html_to_text(html) == "См. справку (https://example.ru/)\n> цитата"
 
 
+def test_a_picture_folded_in_many_lines_is_one_tag_and_a_pres_lines_count() -> None:
+    """A line break is a space in HTML, but a line in a <pre>: each costs the renderer."""
+    picture = '<img src="data:image/png;base64,' + ("QUFB" * 19 + "\n") * MAX_PIECES
+    html = f"<p>Снимок:</p>{picture}\n" + '"><p><a href="https://x.ru/">ссылка</a></p>'
+    assert not too_big(html)
+    assert html_to_text(html) == "Снимок:\n\nссылка (https://x.ru/)"  # as it ever was
+    assert too_big("<pre>" + "строка\n" * MAX_PIECES)
+
+
 def cpu(html: str) -> float:
     started = time.process_time()
     html_to_text(html)
