@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from html import unescape
 
+from maild.domain.plural import thousands
+
 __all__ = ["MAX_PIECES", "SIMPLIFIED", "bulk_text", "clean", "too_big"]
 
 # Content that is never shown to a reader of the mail.
@@ -36,7 +38,7 @@ CELL_TAGS = frozenset({"td", "th"})
 # replies or a pasted report, has tens of thousands.
 MAX_PIECES = 200_000
 SIMPLIFIED = (
-    f"HTML-текст письма очень большой (больше {MAX_PIECES} тегов и строк), поэтому он "
+    f"HTML-текст письма очень большой (больше {thousands(MAX_PIECES)} тегов), поэтому он "
     "показан упрощённо: без адресов ссылок, номеров в списках и отметок цитат"
 )
 
