@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 __all__ = [
     "attribution_span",
     "is_quoted",
+    "trim_head",
     "trim_reply",
     "unquoted",
 ]
@@ -103,11 +104,80 @@ def trim_reply(
     """
     quoted = quoted or is_quoted
     lines = text.splitlines(keepends=True)
-    end = _history_start(lines)
-    while end and (not lines[end - 1].strip() or quoted(lines[end - 1])):
-        end -= 1
+    end = _backed_off(lines, _history_start(lines), quoted)
     result = "".join(lines[:end]).rstrip()
     return result or (text if fallback else "")
+
+
+HEAD_CHARS = 4096  # what trim_head reads of a text first, four times more each time after
+
+
+def trim_head(text: str, wanted: int) -> str:
+    """``trim_reply(text)`` as far as its ``wanted``-th non-blank line (all of it if it
+    has fewer), give or take whitespace at its end: for a caller that reads no further
+    (a status question is a few lines), without splitting, let alone trimming, the
+    whole text: a follow-up of a million short lines cost 4 s a megabyte.
+
+    Read from a head of ``text`` that grows until it decides: ``_head_end``."""
+    size = HEAD_CHARS
+    while True:
+        whole = size >= len(text)
+        # the lines the head holds whole: its last one may go on past it ("\r" of "\r\n")
+        lines = text.splitlines(keepends=True) if whole else text[:size].splitlines(True)[:-1]
+        end = _head_end(lines, wanted, whole)
+        if end is not None:
+            own = "".join(lines[:end]).rstrip()
+            if own:
+                return own
+            if whole or sum(1 for s in lines if s.strip()) >= wanted:
+                return "".join(lines)  # nothing new: the text, as trim_reply gives it
+        size *= 4
+
+
+def _head_end(lines: list[str], wanted: int, whole: bool) -> int | None:
+    """How many of ``lines`` (a head of a text, all of it if ``whole``) trim_reply's
+    result starts with, at least as far as its ``wanted``-th non-blank line; None
+    when ``lines`` cannot tell. _history_start's walk, stopped at the first line of
+    the writer's own below that many: history starts below it, if anywhere. A line
+    is judged only with what attribution_span and _interleaved read of the text in
+    ``lines``: the HEADER_RUN_LINES below it, and a line of text below the
+    ATTRIBUTION_LINES after it (so the first line after those, and whether text
+    follows a quote, are the text's)."""
+    horizon = len(lines)
+    if not whole:
+        text_lines = (j for j in range(len(lines) - 1, -1, -1) if _own_line(lines[j]))
+        last = next(text_lines, -1)
+        horizon = min(len(lines) - HEADER_RUN_LINES, last - ATTRIBUTION_LINES)
+    seen = 0  # non-blank lines
+    history = True  # still looked for: no forward above
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        seen += 1
+        if is_quoted(line):
+            continue
+        if history and FORWARD_RE.fullmatch(line.strip()):
+            history = False
+        elif history:
+            if i > horizon:
+                return None
+            span = attribution_span(lines, i)
+            if span and not _interleaved(lines, i + span):
+                return _backed_off(lines, i, is_quoted)
+        if seen >= wanted:
+            return i + 1
+    return _backed_off(lines, len(lines), is_quoted) if whole else None
+
+
+def _own_line(line: str) -> bool:
+    return bool(line.strip()) and not is_quoted(line)
+
+
+def _backed_off(lines: list[str], end: int, quoted: Callable[[str], bool]) -> int:
+    """``end`` moved up past the blank and quoted lines right above it."""
+    while end and (not lines[end - 1].strip() or quoted(lines[end - 1])):
+        end -= 1
+    return end
 
 
 def is_quoted(line: str) -> bool:

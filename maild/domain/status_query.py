@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STATUS_QUESTIONS", "is_status_question"]
+__all__ = ["QUESTION_LINES", "STATUS_QUESTIONS", "is_status_question"]
 
 # Compared after lower-casing, "ё" -> "е", and dropping punctuation and extra spaces.
 STATUS_QUESTIONS = frozenset(
@@ -35,6 +35,9 @@ STATUS_QUESTIONS = frozenset(
         "ау",
     }
 )
+# A greeting, the question, thanks and a name: a fifth line makes it no status
+# question. is_status_question reads no further, nor does statusmail.asks_status trim.
+QUESTION_LINES = 5
 _PUNCT = re.compile(r"[^\w\s]+")
 _SIGNATURE = re.compile(r"^(?:--|—|__)\s*$")
 GREETINGS = ("здравствуйте", "добрый день", "добрый вечер", "доброе утро", "привет", "hello", "hi")
@@ -65,6 +68,8 @@ def is_status_question(own_text: str) -> bool:
             break
         if line.strip():
             lines.append(line.strip())
+        if len(lines) == QUESTION_LINES:
+            break
     if lines and _normal(lines[0]) in GREETINGS:
         lines = lines[1:]
     if not lines or len(lines) > 3:

@@ -13,10 +13,10 @@ from maild.domain.mergedwait import wait_of
 from maild.domain.message import ParsedMessage
 from maild.domain.pending import due_for
 from maild.domain.policy import Policy
-from maild.domain.quotes import trim_reply
+from maild.domain.quotes import trim_head
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS, passed
-from maild.domain.status_query import is_status_question
+from maild.domain.status_query import QUESTION_LINES, is_status_question
 from maild.domain.withdrawn import answer_reached
 
 STATUS_RU = {
@@ -32,8 +32,12 @@ def asks_status(msg: ParsedMessage) -> bool:
     it brings no files: a screenshot is news for staff, under the customer's signature
     too (a customer's picture there is kept as a file, mimeparts.is_logo judges staff
     answers only). The files the ticket holds already, which a reply's quote or the
-    signature's logo carries again, decide left out of ``msg`` (knownfiles.py)."""
-    return not msg.attachments and is_status_question(trim_reply(msg.text))
+    signature's logo carries again, decide left out of ``msg`` (knownfiles.py).
+    Only the own text's first lines are trimmed (trim_head): the rest tells nothing,
+    and a text of a million short lines took seconds under the store's lock."""
+    if msg.attachments:
+        return False
+    return is_status_question(trim_head(msg.text, QUESTION_LINES))
 
 
 NOTICE_ACTIONS = {
