@@ -60,6 +60,9 @@ IN_QUOTE = (
 IN_QUOTE_LISTED = 5  # the first ones: a hostile reply of a million is told of five
 # Invisible characters that clients (and HTML-to-text) leave at line starts.
 INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
+# What a command line, or a slip of one, opens with (no other line is read for one):
+# COMMAND_RE's signs, and the fullwidth "＃" and small "﹟" halfwidth reads as "#".
+SIGNS = frozenset("#№?\uff03\ufe5f")
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class ParsedReply:
     body: str
     note: bool
     pieces: tuple[str | Command, ...] = ()
+    own_end: int | None = None  # where its own text ends (trim_reply): in_quote's start
 
     def fill(self, answer: Callable[[str], str]) -> str:
         """The body with each ``#answer NAME`` replaced by ``answer(NAME)``."""
@@ -129,7 +133,7 @@ def parse_reply(text: str, customers: Sequence[str] = ()) -> ParsedReply:
     for line in text.splitlines(keepends=True):
         start, pos = pos, pos + len(line)
         stripped = line.strip().strip(INVISIBLE).strip()
-        m = _match(halfwidth(stripped)) if stripped and start < own_end else None
+        m = _match(halfwidth(stripped)) if stripped[:1] in SIGNS and start < own_end else None
         found = _command(m, leading, stripped) if m else None
         if found is None and leading and stripped and start < own_end:
             found = _spaced(stripped) or _unnamed(stripped)
@@ -154,10 +158,13 @@ def parse_reply(text: str, customers: Sequence[str] = ()) -> ParsedReply:
         body=body,
         note=any(c.name == "note" for c in commands),
         pieces=_merge_text(pieces),
+        own_end=own_end,
     )
 
 
-def in_quote(text: str, messages: list[MessageRecord], own: tuple[Command, ...] = ()) -> list[str]:
+def in_quote(
+    text: str, messages: list[MessageRecord], own: tuple[Command, ...] = (), end: int | None = None
+) -> list[str]:
     """The command lines of ``text`` that parse_reply does not run, standing in the
     quoted history: below Outlook's «От:» / «Отправлено:» block (the original follows
     unquoted, and "#close" typed under it at the very end of the mail looked like the
@@ -165,8 +172,8 @@ def in_quote(text: str, messages: list[MessageRecord], own: tuple[Command, ...] 
     ``messages`` (the notice's cheat sheet, a customer's own "#..." line), nor a command
     one of them ran ("#close", as records keep them), which a staff member replying to
     their own earlier mail quotes back, nor one of the reply's ``own`` commands (that
-    mail sent again, the command now on top)."""
-    own_end = len(trim_reply(text, fallback=False))
+    mail sent again, the command now on top). ``end``: ParsedReply.own_end, if known."""
+    own_end = len(trim_reply(text, fallback=False)) if end is None else end
     thread = Thread([m["text"] for m in messages])
     ran = {c for m in messages for c in m.get("commands") or ()} | {written(c) for c in own}
     found: list[str] = []
@@ -176,7 +183,7 @@ def in_quote(text: str, messages: list[MessageRecord], own: tuple[Command, ...] 
         if start < own_end and not is_quoted(line):
             continue  # the reply's own text: parse_reply runs it
         stripped = unquoted(line).strip().strip(INVISIBLE).strip()
-        m = _match(halfwidth(stripped))
+        m = _match(halfwidth(stripped)) if stripped[:1] in SIGNS else None
         command = _command(m, False, stripped) if m else None
         if not isinstance(command, Command) or thread.holds_line(stripped):
             continue
@@ -327,6 +334,8 @@ class _Mistyped:
         self.thread: Thread | None = None  # built for the first line that needs it
 
     def __call__(self, line: str) -> str | None:
+        if line[:1] not in SIGNS:
+            return None
         error = _spaced_below(line)
         m = _match(halfwidth(line))
         if error is None and m and m.group(1) != "?":

@@ -257,7 +257,8 @@ def _stopped(
     errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
     errors += level_errors(reply.commands, ticket)
     errors += unasked_errors(reply.commands, bool(body) and not reply.note, messages, ticket)
-    errors += [cmds.IN_QUOTE.format(line=s) for s in cmds.in_quote(text, messages, reply.commands)]
+    in_quote = cmds.in_quote(text, messages, reply.commands, reply.own_end)
+    errors += [cmds.IN_QUOTE.format(line=s) for s in in_quote]
     return staff_error(ctx, ticket, messages, errors, view.resend) if errors else None
 
 
