@@ -85,6 +85,11 @@ ATTRIBUTION_LINES = 3
 DATETIME_RE = re.compile(r"(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}:\d\d\b)")
 # A line of a quote header, whatever follows it (typed_lines): Outlook's "From:" block,
 # its "-----Original Message-----" and "______" separators.
+# A line that may be a forward's marker (FORWARD_RE), a separator ("-----Original
+# Message-----", "______"), or hold an attribution's or a header's ":" (attribution_span
+# tries none without one in its lines); a history opens on it, or up to
+# ATTRIBUTION_LINES - 1 lines above it: one pattern tried on each line of text, not ten.
+MAYBE_RE = re.compile(r"[:_-]|message|сообщени", re.IGNORECASE)
 HEADER_LINE_RE = re.compile(
     rf"{FROM_RE.pattern}|{SIBLING_RE.pattern}|{SEPARATOR_RE.pattern}|{UNDERSCORES_RE.pattern}",
     re.IGNORECASE,
@@ -186,7 +191,8 @@ def is_quoted(line: str) -> bool:
 
 def _history_start(lines: list[str]) -> int:
     """Index of the first line of quoted history, or len(lines) if there is none."""
-    for i, line in enumerate(lines):
+    for i in _near(j for j, line in enumerate(lines) if MAYBE_RE.search(line)):
+        line = lines[i]
         if is_quoted(line) or not line.strip():
             continue
         if FORWARD_RE.fullmatch(line.strip()):
@@ -195,6 +201,15 @@ def _history_start(lines: list[str]) -> int:
         if span and not _interleaved(lines, i + span):
             return i
     return len(lines)
+
+
+def _near(marked: Iterator[int]) -> Iterator[int]:
+    """Each line ``marked`` and the ATTRIBUTION_LINES - 1 above it, once, in order: the
+    lines that may open a history (MAYBE_RE)."""
+    below = 0  # the first line not yet given
+    for j in marked:
+        yield from range(max(below, j - ATTRIBUTION_LINES + 1), j + 1)
+        below = j + 1
 
 
 def attribution_span(lines: list[str], i: int) -> int:
