@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 __all__ = [
     "attribution_span",
     "is_quoted",
+    "openers",
     "trim_head",
     "trim_reply",
     "unquoted",
@@ -191,7 +192,7 @@ def is_quoted(line: str) -> bool:
 
 def _history_start(lines: list[str]) -> int:
     """Index of the first line of quoted history, or len(lines) if there is none."""
-    for i in _near(j for j, line in enumerate(lines) if MAYBE_RE.search(line)):
+    for i in openers(lines):
         line = lines[i]
         if is_quoted(line) or not line.strip():
             continue
@@ -203,11 +204,13 @@ def _history_start(lines: list[str]) -> int:
     return len(lines)
 
 
-def _near(marked: Iterator[int]) -> Iterator[int]:
-    """Each line ``marked`` and the ATTRIBUTION_LINES - 1 above it, once, in order: the
-    lines that may open a history (MAYBE_RE)."""
+def openers(lines: list[str]) -> Iterator[int]:
+    """The indices of the lines that may open a history, in order: each line MAYBE_RE
+    marks and the ATTRIBUTION_LINES - 1 above it. attribution_span is 0 for any other
+    line, and HEADER_LINE_RE and FORWARD_RE match none; so for the same line with its
+    quote marks taken off (unquoted), as the marks hold none of MAYBE_RE's."""
     below = 0  # the first line not yet given
-    for j in marked:
+    for j in (j for j, line in enumerate(lines) if MAYBE_RE.search(line)):
         yield from range(max(below, j - ATTRIBUTION_LINES + 1), j + 1)
         below = j + 1
 

@@ -14,6 +14,7 @@ from maild.domain.quotes import (
     QUOTE_PREFIX_RE,
     attribution_span,
     is_quoted,
+    openers,
     trim_reply,
     unquoted,
 )
@@ -88,8 +89,8 @@ def for_customer(text: str, known: list[str] | None = None) -> str:
     depths = [_depth(line) if quoted(line) else 0 for line in lines]
     kept = _customer_quotes(lines, depths)
     dropped = [d > 0 and i not in kept for i, d in enumerate(depths)]
-    for i, line in enumerate(lines):
-        if depths[i] == 0 and line.strip() and not dropped[i]:
+    for i in openers(lines):  # no other line opens an attribution
+        if depths[i] == 0 and lines[i].strip() and not dropped[i]:
             span = attribution_span(lines, i)
             if span and _quote_dropped(i + span, lines, depths, dropped):
                 dropped[i : i + span] = [True] * span

@@ -18,6 +18,7 @@ from maild.domain.quotes import (
     HEADER_LINE_RE,
     attribution_span,
     is_quoted,
+    openers,
     trim_reply,
     unquoted,
 )
@@ -103,7 +104,8 @@ class Thread:
         self.has_marker = any(MARKER in t for t in texts)  # a ticket once redacted
 
     def __contains__(self, line: str) -> bool:
-        plain, words = _plain(unquoted(line)), _words(unquoted(line))
+        bare = unquoted(line)
+        plain, words = _plain(bare), _words(bare)
         if plain in self.lines or f" {plain} " in self.blob:
             return True
         if bool(words) and (words in self.words or f" {words} " in self.words_blob):
@@ -155,7 +157,8 @@ def typed_lines(text: str, known: list[str], limit: int = 10, *, strict: bool = 
     raw = text.splitlines()
     lines = [unquoted(line) for line in raw]
     headers: set[int] = set()
-    for i, line in enumerate(lines):
+    for i in openers(raw):  # no other line is a header, quoted or not
+        line = lines[i]
         # an attribution of the reply's quote, or of a quote inside the quote
         span = max(attribution_span(raw, i), attribution_span(lines, i)) if line.strip() else 0
         headers.update(range(i, i + span))
