@@ -32,8 +32,9 @@ def holds_notice(text: str) -> bool:
     bare = [(spec.usage, spec.help) for spec in REGISTRY.values()]
     lines = (*cheat_sheet(), *bare, *EARLIER_SHEET)
     sheet = {" ".join(f"{usage} {help}".split()) for usage, help in lines}
+    markers = (TEXT_START_RE, TEXT_END_RE, OTHER_TEXT_RE)  # each opens with "---"
     for line in for_customer(text).splitlines():
         s = " ".join(line.split())
-        if s in sheet or any(r.fullmatch(s) for r in (TEXT_START_RE, TEXT_END_RE, OTHER_TEXT_RE)):
+        if s in sheet or s.startswith("---") and any(r.fullmatch(s) for r in markers):
             return True
     return False
