@@ -135,7 +135,7 @@ def parse_reply(text: str, customers: Sequence[str] = ()) -> ParsedReply:
         stripped = line.strip().strip(INVISIBLE).strip()
         m = _match(halfwidth(stripped)) if stripped[:1] in SIGNS and start < own_end else None
         found = _command(m, leading, stripped) if m else None
-        if found is None and leading and stripped and start < own_end:
+        if found is None and leading and stripped[:1] in SIGNS and start < own_end:
             found = _spaced(stripped) or _unnamed(stripped)
         elif found is None and stripped and start < own_end:
             found = mistyped(stripped)

@@ -105,9 +105,10 @@ class Thread:
 
     def __contains__(self, line: str) -> bool:
         bare = unquoted(line)
-        plain, words = _plain(bare), _words(bare)
+        plain = _plain(bare)
         if plain in self.lines or f" {plain} " in self.blob:
             return True
+        words = _words(bare)  # only now: most lines are known as they stand
         if bool(words) and (words in self.words or f" {words} " in self.words_blob):
             return True
         return self._redacted(line) in self.lines
@@ -139,8 +140,11 @@ class Thread:
 
     def holds_line(self, line: str) -> bool:
         """A line of one of the mails itself, not only a run of its words."""
-        words = _words(unquoted(line))
-        if _plain(unquoted(line)) in self.lines or bool(words) and words in self.words:
+        bare = unquoted(line)
+        if _plain(bare) in self.lines:
+            return True
+        words = _words(bare)
+        if bool(words) and words in self.words:
             return True
         return self._redacted(line) in self.lines
 
@@ -153,6 +157,8 @@ def typed_lines(text: str, known: list[str], limit: int = 10, *, strict: bool = 
     (lines compared as Thread compares them). ``strict``: a line is in a mail as
     Thread.quotes says (for_site: a line it takes for quoted is cut from what shows).
     """
+    if text.isspace() or not text:
+        return []  # nothing typed: no thread of the whole ticket built to tell so
     thread = Thread(known)
     raw = text.splitlines()
     lines = [unquoted(line) for line in raw]
