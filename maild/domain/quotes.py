@@ -200,24 +200,27 @@ def _history_start(lines: list[str]) -> int:
 
 
 def openers(lines: list[str]) -> Iterator[int]:
-    """The indices of the lines that may open a history, in order: each line _marked
+    """The indices of the lines that may open a history, in order: each line marked
     and the ATTRIBUTION_LINES - 1 above it. attribution_span is 0 for any other line,
     and HEADER_LINE_RE and FORWARD_RE match none; the first two none either with the
     line's quote marks taken off (unquoted), as these hold no ":", "-" or "_".
     Each line of text costs a few "in" tests and a pattern, not ten."""
+    # marked: a ":" (each header and attribution holds one, _says_attribution), a
+    # separator's "-" or "_", or a forward's marker (with none of these: its words, a
+    # space between them, and no quote's ">")
+    marked = (
+        j
+        for j, line in enumerate(lines)
+        if ":" in line or "-" in line or "_" in line or _forward(line)
+    )
     below = 0  # the first line not yet given
-    for j in (j for j, line in enumerate(lines) if _marked(line)):
+    for j in marked:
         yield from range(max(below, j - ATTRIBUTION_LINES + 1), j + 1)
         below = j + 1
 
 
-def _marked(line: str) -> bool:
-    """``line`` holds a ":" (each header and attribution does, _says_attribution), a
-    separator's "-" or "_", or is a forward's marker: a line ``lines`` may open
-    a history on, or up to ATTRIBUTION_LINES - 1 lines above."""
-    if ":" in line or "-" in line or "_" in line:
-        return True
-    return FORWARD_RE.fullmatch(line.strip()) is not None
+def _forward(line: str) -> bool:
+    return " " in line and ">" not in line and FORWARD_RE.fullmatch(line.strip()) is not None
 
 
 def attribution_span(lines: list[str], i: int) -> int:

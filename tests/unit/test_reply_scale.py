@@ -20,11 +20,15 @@ KNOWN = ["Здравствуйте, вопрос про лицензию\n"]
 MESSAGES = [{"text": KNOWN[0], "kind": "customer"}]
 
 
-def _cpu(run: Callable[[str], object], lines: int) -> float:
+def _cpu(run: Callable[[str], object], lines: int, times: int = 1) -> float:
+    """The least CPU time of ``times`` runs on a text of ``lines`` lines."""
     text = "Ответ\n" + "x\n" * lines
-    started = time.process_time()
-    run(text)
-    return time.process_time() - started
+    spent = []
+    for _ in range(times):
+        started = time.process_time()
+        run(text)
+        spent.append(time.process_time() - started)
+    return min(spent)
 
 
 def _staff_passes(text: str) -> None:
@@ -37,12 +41,12 @@ def _staff_passes(text: str) -> None:
 
 
 def test_trimming_a_long_text_costs_little_a_line() -> None:
-    small, large = _cpu(trim_reply, 200_000), _cpu(trim_reply, 400_000)
+    small, large = _cpu(trim_reply, 200_000, 3), _cpu(trim_reply, 400_000, 3)
     assert large < 1.0  # 2.8 s when each line was tried for an attribution
-    assert large < 3 * max(small, 0.05)
+    assert large < 3 * max(small, 0.1)
 
 
 def test_a_long_staff_reply_costs_little_a_line() -> None:
     small, large = _cpu(_staff_passes, 100_000), _cpu(_staff_passes, 200_000)
     assert large < 4.0  # 11.5 s when each pass tried ten patterns on every line
-    assert large < 3 * max(small, 0.05)
+    assert large < 3 * max(small, 0.1)
