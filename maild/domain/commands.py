@@ -60,9 +60,8 @@ IN_QUOTE = (
 IN_QUOTE_LISTED = 5  # the first ones: a hostile reply of a million is told of five
 # Invisible characters that clients (and HTML-to-text) leave at line starts.
 INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
-# What a command line, or a slip of one, opens with (no other line is read for one):
-# COMMAND_RE's signs, and the fullwidth "＃" and small "﹟" halfwidth reads as "#".
-SIGNS = frozenset("#№?\uff03\ufe5f")
+# What a command line, or a slip of one, opens with (no other line is read for one)
+SIGNS = frozenset("#№?\uff03\ufe5f")  # COMMAND_RE's, and "＃", "﹟" (halfwidth: "#")
 
 
 @dataclass(frozen=True)
