@@ -29,7 +29,7 @@ def distinct(app: App, msg: ParsedMessage, raw: bytes) -> tuple[ParsedMessage, s
     keeps under its Message-ID is a different one; and the ticket the Message-ID
     index names for the id it is filed under (a duplicate's, or one to resume after a
     crash), None for new mail. Call it holding the store lock."""
-    digest, former = content_digest(raw), former_digest(raw)
+    digest = content_digest(raw)
     msg = replace(msg, digest=digest)
     if msg.message_id.endswith(SYNTHETIC_DOMAIN):  # no Message-ID: an older maild's id?
         for legacy in legacy_synthetic_msgids(raw):
@@ -38,8 +38,11 @@ def distinct(app: App, msg: ParsedMessage, raw: bytes) -> tuple[ParsedMessage, s
                 return replace(msg, message_id=legacy), tid
     tid = app.store.tid_for_msgid(msg.message_id)
     first = _first_carrier(app, msg.message_id, tid)
-    if first is None or first[1] in ("", digest, former):
+    if first is None or first[1] in ("", digest):
         return msg, tid  # new, one to resume (crash recovery), the same mail again or as good
+    former = former_digest(raw)  # (an older maild's, where it differs: rare)
+    if former and first[1] == former:
+        return msg, tid
     own = reused_id(msg.message_id, digest)
     own_tid = app.store.tid_for_msgid(own)
     if own_tid is None and former:  # filed by an older maild, by the digest it made

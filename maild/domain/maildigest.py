@@ -45,11 +45,10 @@ def former_digest(raw: bytes) -> str | None:
     mail with a line that is no field above its first empty line. Mail stored so is
     found by it (reusedid.distinct, fsck); None for all other mail."""
     data = _lf(raw)
-    end = data.find(b"\n\n")
-    if data.startswith(b"\n"):
-        head, body = b"", data[1:]
-    else:
-        head, body = (data, b"") if end < 0 else (data[:end], data[end + 2 :])
+    end, block = data.find(b"\n\n"), header_block_end(data)
+    if data.startswith(b"\n") or block == (len(data) if end < 0 else end + 1):
+        return None  # (both end the block at one place: most mail)
+    head, body = (data, b"") if end < 0 else (data[:end], data[end + 2 :])
     former = _digest(head, body)
     return None if former == content_digest(raw) else former
 
