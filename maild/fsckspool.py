@@ -15,8 +15,9 @@ from maild.adapters.spool import claimer_alive
 from maild.adapters.store import CorruptFile
 from maild.adapters.store.files import stamp
 from maild.adapters.store.rebuild import LOST_FOUND, keep_copy
+from maild.domain.logid import SYNTHETIC_DOMAIN
 from maild.domain.maildigest import content_digest, former_digest, reused_id
-from maild.domain.message import legacy_synthetic_msgids, message_id_of, synthetic_msgid
+from maild.domain.message import legacy_synthetic_msgid, message_id_of, synthetic_msgid
 from maild.unreadables import unreadable_mail
 
 if TYPE_CHECKING:  # fsck calls these with itself
@@ -40,7 +41,7 @@ def check_spool(check: Fsck) -> None:
         except OSError as e:
             check.problem(path, f"unreadable: {e.strerror}")
             continue
-        ids = {message_id_of(raw), synthetic_msgid(raw), *legacy_synthetic_msgids(raw)}
+        ids = {message_id_of(raw), synthetic_msgid(raw), *older_ids(raw)}
         if _kept(check, ids):
             continue  # in a ticket, or kept in the quarantine (never a ticket)
         ids.update(own_ids(raw))  # a different mail under a Message-ID held first (reusedid)
@@ -147,7 +148,7 @@ class Waiting:
                     raw = entry.read_bytes()
                 except OSError:
                     continue  # (taken meanwhile; unreadable mail is not the index's problem)
-                ids = (message_id_of(raw), synthetic_msgid(raw), *legacy_synthetic_msgids(raw))
+                ids = (message_id_of(raw), synthetic_msgid(raw), *older_ids(raw))
                 for mid in (*ids, *own_ids(raw)):
                     paths.add(self.check.index_path("msgid", mid))
         return paths
@@ -155,6 +156,16 @@ class Waiting:
 
 def _kept(check: Fsck, ids: set[str]) -> bool:
     return bool(ids & check.all_ids) or any(check.app.quarantine.get(entry_id(i)) for i in ids)
+
+
+def older_ids(raw: bytes) -> list[str]:
+    """The ids older mailds filed mail without a Message-ID under: of every byte
+    (legacy_synthetic_msgid), and of the digest made before the header block ended
+    where the parser ends it (maildigest.former_digest), where that differs. Only fsck
+    looks mail up by the latter: the pipeline would take a different mail (a script's
+    next alert, one line apart) for the one filed so."""
+    former = former_digest(raw)
+    return [legacy_synthetic_msgid(raw), *([f"<{former}{SYNTHETIC_DOMAIN}"] if former else [])]
 
 
 def own_ids(raw: bytes) -> list[str]:

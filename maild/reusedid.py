@@ -17,8 +17,8 @@ from dataclasses import replace
 from maild.adapters.quarantine import entry_id
 from maild.app import App
 from maild.domain.logid import SYNTHETIC_DOMAIN
-from maild.domain.maildigest import content_digest, former_digest, reused_id
-from maild.domain.message import ParsedMessage, legacy_synthetic_msgids
+from maild.domain.maildigest import content_digest, reused_id
+from maild.domain.message import ParsedMessage, legacy_synthetic_msgid
 from maild.domain.records import MessageRecord
 
 log = logging.getLogger("maild.pipeline")
@@ -32,23 +32,16 @@ def distinct(app: App, msg: ParsedMessage, raw: bytes) -> tuple[ParsedMessage, s
     digest = content_digest(raw)
     msg = replace(msg, digest=digest)
     if msg.message_id.endswith(SYNTHETIC_DOMAIN):  # no Message-ID: an older maild's id?
-        for legacy in legacy_synthetic_msgids(raw):
-            tid = app.store.tid_for_msgid(legacy)
-            if tid:
-                return replace(msg, message_id=legacy), tid
+        legacy = legacy_synthetic_msgid(raw)
+        tid = app.store.tid_for_msgid(legacy)
+        if tid:
+            return replace(msg, message_id=legacy), tid
     tid = app.store.tid_for_msgid(msg.message_id)
     first = _first_carrier(app, msg.message_id, tid)
     if first is None or first[1] in ("", digest):
         return msg, tid  # new, one to resume (crash recovery), the same mail again or as good
-    former = former_digest(raw)  # (an older maild's, where it differs: rare)
-    if former and first[1] == former:
-        return msg, tid
     own = reused_id(msg.message_id, digest)
     own_tid = app.store.tid_for_msgid(own)
-    if own_tid is None and former:  # filed by an older maild, by the digest it made
-        was = reused_id(msg.message_id, former)
-        if (was_tid := app.store.tid_for_msgid(was)) is not None:
-            own, own_tid = was, was_tid
     if own_tid is None:  # (delivered again: the duplicate's line says so)
         log.warning(
             "%s Message-ID reused: %s holds a different mail under it (another sender, "

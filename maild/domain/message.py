@@ -22,7 +22,7 @@ from maild.domain.charset import decode_bytes
 from maild.domain.headblock import as_read, mend_line_breaks
 from maild.domain.header_text import decode_compat32
 from maild.domain.logid import SYNTHETIC_DOMAIN
-from maild.domain.maildigest import content_digest, former_digest
+from maild.domain.maildigest import content_digest
 from maild.domain.mimeparts import RAW_POLICY, RawAttachment, content_type, header_of, read_body
 from maild.domain.mimetree import read_tree
 from maild.domain.tid import message_ids, normalize_msgid
@@ -36,7 +36,7 @@ __all__ = [
     "parse",
     "redecode",
     "message_id_of",
-    "legacy_synthetic_msgids",
+    "legacy_synthetic_msgid",
     "synthetic_msgid",
 ]
 
@@ -146,13 +146,10 @@ def synthetic_msgid(raw: bytes) -> str:
     return f"<{content_digest(raw)}{SYNTHETIC_DOMAIN}"
 
 
-def legacy_synthetic_msgids(raw: bytes) -> tuple[str, ...]:
-    """The ids older mailds gave mail without one: of every byte, before
-    synthetic_msgid; of maildigest.former_digest, where it differs. Mail stored under
-    one is found by it (reusedid.distinct, fsck)."""
-    former = former_digest(raw)
-    every_byte = f"<{hashlib.sha256(raw).hexdigest()[:32]}{SYNTHETIC_DOMAIN}"
-    return (every_byte, *([f"<{former}{SYNTHETIC_DOMAIN}"] if former else []))
+def legacy_synthetic_msgid(raw: bytes) -> str:
+    """The id maild gave mail without one before synthetic_msgid: of every byte. Mail
+    stored under it is found by it (reusedid.distinct, fsck)."""
+    return f"<{hashlib.sha256(raw).hexdigest()[:32]}{SYNTHETIC_DOMAIN}"
 
 
 _T = TypeVar("_T")
