@@ -84,8 +84,9 @@ class Session:
         self.sock.sendall(b"DATA\r\n")
         assert self.replies(1)[0].startswith(b"354")
         self.sock.sendall(stuffed(raw) + b"RSET\r\n")
-        # the replies to DATA, the RSET's, and whatever more came
-        return self.replies(len(recipients) + 2, wait=3)
+        # the replies to DATA, the RSET's, and whatever more came soon after
+        got = self.replies(len(recipients) + 1)
+        return got + self.replies(1, wait=0.3)
 
     def close(self) -> None:
         self.sock.close()
@@ -120,44 +121,30 @@ def lhlo(port: int) -> Session:
     return lmtp
 
 
-def test_lmtp_refuses_a_message_over_the_limit_once_per_recipient(tmp_path, sink):
+def test_lmtp_answers_each_recipient_and_counts_without_dots(tmp_path, sink):
+    """One `maild serve` over LMTP: a message over the limit gets one 552 for each
+    recipient and is not spooled; one under it by its count that the dots DATA doubles
+    put over it on the wire is taken; so is one with a line longer than SMTP's 1000
+    (postfix wraps long lines for LMTP; another client may not, and aiosmtpd's "500
+    Line too long" was one reply for all recipients)."""
     desk, daemon = serve(tmp_path, sink, "lmtp")
     try:
         lmtp = lhlo(daemon.port)
         replies = lmtp.transaction(RCPTS, plain(b"big", LIMIT + 4000))
         assert [r[:4] for r in replies] == [b"552 ", b"552 ", b"250 "], replies
-        lmtp.close()
         time.sleep(0.5)
         assert spooled(tmp_path) == [] and desk.tickets() == []
-    finally:
-        assert daemon.stop() == 0
-
-
-def test_lmtp_takes_a_message_under_the_limit_that_dots_put_over_it(tmp_path, sink):
-    desk, daemon = serve(tmp_path, sink, "lmtp")
-    try:
-        lmtp = lhlo(daemon.port)
         replies = lmtp.transaction(RCPTS, dotted(b"dots"))
         assert [r[:4] for r in replies] == [b"250 ", b"250 ", b"250 "], replies
-        lmtp.close()
-        [ticket] = wait_for_tickets(desk)
-        assert ticket["messages"][0]["message_id"] == "<dots@client.example>"
-    finally:
-        assert daemon.stop() == 0
-
-
-def test_lmtp_takes_lines_longer_than_smtp_s_1000(tmp_path, sink):
-    """postfix wraps long lines for LMTP; another client may not, and aiosmtpd's "500
-    Line too long" is one reply for all recipients."""
-    desk, daemon = serve(tmp_path, sink, "lmtp")
-    try:
-        lmtp = lhlo(daemon.port)
         raw = HEAD % b"long" + b"<p>" + b"y" * 5000 + b"</p>\r\n"
         replies = lmtp.transaction(RCPTS, raw)
         assert [r[:4] for r in replies] == [b"250 ", b"250 ", b"250 "], replies
         lmtp.close()
-        [ticket] = wait_for_tickets(desk)
-        assert ticket["messages"][0]["message_id"] == "<long@client.example>"
+        deadline = time.monotonic() + 20
+        while len(tickets := desk.tickets()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        came = sorted(t["messages"][0]["message_id"] for t in tickets)
+        assert came == ["<dots@client.example>", "<long@client.example>"], came
     finally:
         assert daemon.stop() == 0
 
