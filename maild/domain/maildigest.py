@@ -42,8 +42,10 @@ def content_digest(raw: bytes) -> str:
 def former_digest(raw: bytes) -> str | None:
     """The digest maild made of ``raw`` before its header block ended where the parser
     ends it (at the first empty line alone), when that differs from content_digest:
-    mail with a line that is no field above its first empty line. Mail stored so is
-    found by it (reusedid.distinct, fsck); None for all other mail."""
+    mail with a line that is no field above its first empty line; None for all other
+    mail. fsck finds the spool copy of mail an older maild filed so (fsckspool.older_ids);
+    the pipeline never looks mail up by it: a script's next alert, one line apart, has
+    the same former digest as the one before."""
     data = _lf(raw)
     end, block = data.find(b"\n\n"), header_block_end(data)
     if data.startswith(b"\n") or block == (len(data) if end < 0 else end + 1):
