@@ -237,11 +237,18 @@ def imap_alert(app: App, now: datetime) -> int:
     if since is None or (now - since).total_seconds() < status.IMAP_STALE:
         return 0
     imap = app.config.imap
+    # the last failed round's error, unless a round went well after it
+    failed = status.current_note(root, status.IMAP_FAILED) or {}
+    failed_at, contact = aware_time(failed.get("at")), status.read_mark(root, status.IMAP_MARK)
+    if failed_at is None or (contact is not None and failed_at < contact):
+        failed = {}
     context = {
         "mailbox": imap.username,
         "server": f"{imap.host}:{imap.port}",
         "since": app.fmt_time(since),
         "answer": refused and refused.get("answer"),
+        "error": failed.get("error"),
+        "failed_at": app.fmt_time(failed_at) if failed else None,
     }
     return int(alert(app, f"imap {since.isoformat()}", "imap_alert.txt", context))
 

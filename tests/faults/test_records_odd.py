@@ -207,3 +207,25 @@ def test_fsck_names_a_refused_or_sent_mail_without_its_record(desk, folder):
     check = desk.run("fsck")
     assert check.code == 1 and "Traceback" not in check.err, check.out + check.err
     assert f"outbox/{folder}/{moved.name}: no outbox record on its first line" in check.out
+
+
+def test_the_imap_alert_names_why_the_server_cannot_be_read(tmp_path, sink):
+    """The mail to the head and staff after 15 minutes without the mailbox named only a
+    refused login; for a server that cannot be reached it sent them to the log. It names
+    the last failed round's error now, as `maild status` does."""
+    imap = {"host": "127.0.0.1", "port": 1, "username": "u", "password": "p"}
+    desk = Desk(tmp_path, sink.port, imap=imap)
+    desk.ingest(make_mail())  # the storage made
+    run = desk.root / "data" / "run"
+    run.mkdir(exist_ok=True)
+    mine = os.getpid()  # notes of a running process
+    started = {"at": "2026-12-04T10:00:00+03:00", "pid": mine}
+    (run / "imap_started.json").write_text(json.dumps(started))
+    error = "[Errno 111] Connection refused"
+    failed = {"at": "2026-12-04T10:20:00+03:00", "error": error, "pid": mine}
+    (run / "imap_failed.json").write_text(json.dumps(failed))
+    r = desk.run("jobs", "run", "--now", "2026-12-04T10:30:00+03:00")
+    assert r.code == 0, r.err
+    desk.flush()
+    [alert] = [m for m in sink.to("head@example.com") if "не забираются" in m.subject]
+    assert error in alert.text and "10:20" in alert.text, alert.text

@@ -362,6 +362,7 @@ def variants() -> list[dict]:
         mailbox="support@example.com",
         server="imap.example.com:993",
         answer="[AUTHENTICATIONFAILED]",  # the server's words (fault alerts: error)
+        failed_at="23.11.2026 10:20",  # imap_alert: the last failed round's (its error)
         limit=20,  # staff_flood: notices per sender an hour, and till when they are held
         proven=True,  # staff_flood: the flood's mail proves its sender (a robot, a loop)
         # staff_list_reply: the list's reader wrote (off: someone else, whom it names)
@@ -427,6 +428,7 @@ def variants() -> list[dict]:
         merged_into="8765-4321",
         merged_with=None,
         answer=None,
+        failed_at=None,
         encrypted_letter=None,
         spam_keep_days=1,
         closed_keep_days=None,
