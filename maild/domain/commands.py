@@ -58,8 +58,8 @@ IN_QUOTE = (
     "    в цитате maild не выполняет. Напишите команду над цитатой."
 )
 IN_QUOTE_LISTED = 5  # the first ones: a hostile reply of a million is told of five
-# Invisible characters that clients (and HTML-to-text) leave at line starts.
-INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
+# Invisible at a line's start (clients, HTML-to-text): BOM, zero widths, LRM/RLM/ALM, SHY
+INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u200e\u200f\u061c\u00ad"
 # What a command line, or a slip of one, opens with (no other line is read for one)
 SIGNS = frozenset("#№?\uff03\ufe5f")  # COMMAND_RE's, and "＃", "﹟" (halfwidth: "#")
 

@@ -52,6 +52,15 @@ def test_zero_width_space_from_html_client() -> None:
     assert parse_reply("\u200b#take\nРаботаем").commands == (Command("take"),)
 
 
+@pytest.mark.parametrize("mark", ["\u200e", "\u200f", "\u061c", "\u00ad"])
+def test_a_direction_mark_or_soft_hyphen_before_a_command_is_invisible_too(mark) -> None:
+    """A client writing right to left (or a paste) leaves an LRM, RLM or ALM, or a soft
+    hyphen, at a line's start: unseen, it kept "#close" from running and sent it to the
+    customer as text."""
+    parsed = parse_reply(f"{mark}#close\nГотово.")
+    assert parsed.commands == (Command("close"),) and "#close" not in parsed.body
+
+
 def test_colon_after_name_is_tolerated() -> None:
     parsed = parse_reply("#level: partner\n#assign: anna@example.com\nТекст")
     assert parsed.commands == (Command("level", "partner"), Command("assign", "anna@example.com"))
