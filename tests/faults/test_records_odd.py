@@ -9,6 +9,7 @@ import json
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -181,17 +182,27 @@ def test_a_ticket_file_missing_fields_is_corrupt(desk, sink, part, key):
     assert check.code == 1 and f"tickets/{bad[:2]}/{bad}.json: corrupt ticket file" in check.out
 
 
+def _imap_desk(tmp_path: Path, sink) -> tuple[Desk, Callable[[str, dict], None]]:
+    """A desk reading an IMAP mailbox, its storage made, and what writes a note of
+    `maild serve`'s poller into run/ (as written by a running process: this one)."""
+    imap = {"host": "127.0.0.1", "port": 1, "username": "u", "password": "p"}
+    desk = Desk(tmp_path, sink.port, imap=imap)
+    desk.ingest(make_mail())
+    run = desk.root / "data" / "run"
+    run.mkdir(exist_ok=True)
+
+    def note(name: str, fields: dict) -> None:
+        (run / name).write_text(json.dumps({**fields, "pid": os.getpid()}))
+
+    return desk, note
+
+
 def test_imap_notes_whose_times_are_no_times_fail_no_job_run(tmp_path, sink):
     """jobs.imap_alert read the IMAP notes' times unchecked: a note of another shape
     made every periodic run of the jobs fail, reminders and all."""
-    imap = {"host": "127.0.0.1", "port": 1, "username": "u", "password": "p"}
-    desk = Desk(tmp_path, sink.port, imap=imap)
-    desk.ingest(make_mail())  # the storage made
-    run = desk.root / "data" / "run"
-    run.mkdir(exist_ok=True)
-    mine = os.getpid()  # notes of a running process
-    (run / "imap_started.json").write_text(json.dumps({"at": "soon", "pid": mine}))
-    (run / "imap_refused.json").write_text(json.dumps({"since": "2026-12-04", "pid": mine}))
+    desk, notes = _imap_desk(tmp_path, sink)
+    notes("imap_started.json", {"at": "soon"})
+    notes("imap_refused.json", {"since": "2026-12-04"})
     r = desk.run("jobs", "run", "--json")
     assert r.code == 0 and "Traceback" not in r.err, r.err
 
@@ -213,17 +224,10 @@ def test_the_imap_alert_names_why_the_server_cannot_be_read(tmp_path, sink):
     """The mail to the head and staff after 15 minutes without the mailbox named only a
     refused login; for a server that cannot be reached it sent them to the log. It names
     the last failed round's error now, as `maild status` does."""
-    imap = {"host": "127.0.0.1", "port": 1, "username": "u", "password": "p"}
-    desk = Desk(tmp_path, sink.port, imap=imap)
-    desk.ingest(make_mail())  # the storage made
-    run = desk.root / "data" / "run"
-    run.mkdir(exist_ok=True)
-    mine = os.getpid()  # notes of a running process
-    started = {"at": "2026-12-04T10:00:00+03:00", "pid": mine}
-    (run / "imap_started.json").write_text(json.dumps(started))
+    desk, notes = _imap_desk(tmp_path, sink)
+    notes("imap_started.json", {"at": "2026-12-04T10:00:00+03:00"})
     error = "[Errno 111] Connection refused"
-    failed = {"at": "2026-12-04T10:20:00+03:00", "error": error, "pid": mine}
-    (run / "imap_failed.json").write_text(json.dumps(failed))
+    notes("imap_failed.json", {"at": "2026-12-04T10:20:00+03:00", "error": error})
     r = desk.run("jobs", "run", "--now", "2026-12-04T10:30:00+03:00")
     assert r.code == 0, r.err
     desk.flush()
