@@ -48,13 +48,17 @@ def summary(imap: dict[str, Any]) -> str:
     return said
 
 
+def unanswered(failed_age: float | None, contact_age: float | None) -> bool:
+    """Whether a failed round (``failed_age`` seconds ago) still says why the server
+    cannot be read: no contact with it came at or after it (status and the IMAP alert
+    mail, jobs.imap_alert, name it only then)."""
+    return failed_age is not None and (contact_age is None or contact_age > failed_age)
+
+
 def last_failure(imap: dict[str, Any] | None) -> str:
     """ "; the last try failed N s ago (at TIME): ERROR" while that failure is newer
-    than the last contact with the server (none since), else ""."""
+    than the last contact with the server (none since: unanswered), else ""."""
     f = imap and imap.get("last_error")
-    if not f or f.get("age") is None:
+    if not f or not unanswered(f.get("age"), imap.get("age")):
         return ""
-    contact = imap.get("age")
-    if contact is not None and contact <= f["age"]:
-        return ""  # a round went well since
     return f"; the last try failed {f['age']:.0f} s ago (at {f.get('at')}): {f.get('error')}"

@@ -22,6 +22,7 @@ from maild.domain.calendar import unknown_year
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
 from maild.domain.records import aware_time
 from maild.faults import alert
+from maild.imapnotes import unanswered
 from maild.jobkit import contained, job_key, ticket_ctx
 from maild.ops.retention import daily_sweep, purge_closed
 from maild.outgoing import queue_notice, queue_ticketless
@@ -237,10 +238,11 @@ def imap_alert(app: App, now: datetime) -> int:
     if since is None or (now - since).total_seconds() < status.IMAP_STALE:
         return 0
     imap = app.config.imap
-    # the last failed round's error, unless a round went well after it
+    # the last failed round's error, unless a round went well after it, as status says
     failed = status.current_note(root, status.IMAP_FAILED) or {}
     failed_at, contact = aware_time(failed.get("at")), status.read_mark(root, status.IMAP_MARK)
-    if failed_at is None or (contact is not None and failed_at < contact):
+    ages = [(now - t).total_seconds() if t else None for t in (failed_at, contact)]
+    if not unanswered(*ages):
         failed = {}
     context = {
         "mailbox": imap.username,
