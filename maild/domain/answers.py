@@ -14,7 +14,8 @@ from maild.domain.commands import ParsedReply
 from maild.domain.decision import level_ctx
 from maild.domain.greeting import addressable
 from maild.domain.layout import from_russian_layout, to_russian_layout
-from maild.domain.limits import MAX_NAMED, cut
+from maild.domain.limits import MAX_LISTED_NAMES, MAX_NAMED, MAX_NAMES_CHARS, cut
+from maild.domain.plural import ru_count
 from maild.domain.policy import Policy
 from maild.domain.records import Ticket
 from maild.domain.sla import LEVELS, SHORT_RU
@@ -119,10 +120,33 @@ def typed_alike(names: Iterable[str]) -> list[tuple[str, ...]]:
     return [tuple(g) for g in keys.values() if len({n.lower() for n in g}) > 1]
 
 
+def known(names: tuple[str, ...]) -> str:
+    """The saved answers' names as an error of `#answer` lists them: the first
+    limits.MAX_LISTED_NAMES of them that fit limits.MAX_NAMES_CHARS, each whole, and a
+    count of the rest, whom the cheat sheet at the mail's foot names (commands.txt).
+    Listed all, a desk of 150 names had its error cut at limits.MAX_ERROR_CHARS, in the
+    middle of a name."""
+    if not names:
+        return "(нет ни одного)"
+    shown: list[str] = []
+    size = 0
+    for n in names[:MAX_LISTED_NAMES]:
+        size += len(n) + 2
+        if shown and size > MAX_NAMES_CHARS:
+            break
+        shown.append(n)
+    more = len(names) - len(shown)
+    if not more:
+        return ", ".join(shown)
+    rest = ru_count(more, "ответ", "ответа", "ответов")
+    return f"{', '.join(shown)} и ещё {rest} (все названы в конце письма)"
+
+
 def _unknown(policy: Policy, name: str) -> str:
     """The error of an `#answer` whose name names no saved answer, or two. A long name
-    is named by its first limits.MAX_NAMED characters: one of 8 MB made an 11.5 MB mail."""
-    known = ", ".join(policy.answer_names) or "(нет ни одного)"
+    is named by its first limits.MAX_NAMED characters: one of 8 MB made an 11.5 MB mail;
+    the names it could be, as `known` lists them."""
+    known_names = known(policy.answer_names)
     same = [n for n in policy.answer_names if n.lower() == name.lower()]
     typed = cut(name, MAX_NAMED)
     if len(same) > 1:
@@ -137,7 +161,7 @@ def _unknown(policy: Policy, name: str) -> str:
             f"#answer: «{typed}» — в одной раскладке «{both[0]}», в другой «{both[1]}»;"
             " напишите имя ответа в одной раскладке"
         )
-    return f"#answer: нет сохранённого ответа «{typed}»; есть: {known}"
+    return f"#answer: нет сохранённого ответа «{typed}»; есть: {known_names}"
 
 
 def filled(policy: Policy, reply: ParsedReply, ticket: Ticket) -> tuple[str, list[str]]:

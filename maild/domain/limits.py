@@ -32,6 +32,8 @@ MAX_RTF_BYTES = 2 << 20  # bytes of compressed RTF one message unpacks (and read
 MAX_NAMED = 100  # characters of a word staff typed (an answer's name) an error repeats
 MAX_LISTED_ERRORS = 10  # a reply's command errors listed one by one (the rest: a count)
 MAX_ERROR_CHARS = 2000  # characters of one listed error (one naming a value whole)
+MAX_LISTED_NAMES = 30  # saved answers' names an error lists (the rest: a count)
+MAX_NAMES_CHARS = 1500  # characters of those names: their error stays under MAX_ERROR_CHARS
 
 # the characters that change how an address list is split: quotes, comments,
 # angle brackets, escapes, and the comma itself

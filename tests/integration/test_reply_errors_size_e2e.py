@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import make_mail, relayed_reply
+from tests.integration.test_answer_fallback import desk_with
 
 CUSTOMER = "ivan@shop-example.ru"
 SMALL = 20_000  # bytes: a few kilobytes of text, the cheat sheet, the headers
@@ -55,3 +56,23 @@ def test_a_name_of_megabytes_is_told_by_its_start(desk, sink, line, named):
     error = told(desk, sink, tid, f"{line}\nОтвет.\n")
     assert named in "".join(error.text.split("\n"))  # (the mail folds no word)
     assert len(error.raw) < SMALL, len(error.raw)
+
+
+def test_an_unknown_answer_on_a_desk_of_many_names_whole_names_and_a_count(tmp_path, sink):
+    """A desk with 150 saved answers: the error of `#answer` with an unknown name lists
+    names whole (never one cut in two, as the 2,000 characters of an error cut it), the
+    first of them, and counts the rest; the cheat sheet at the foot names them all."""
+    names = [f"otvet_po_voprosu_nomer_{i:03d}" for i in range(150)]
+    desk, _ = desk_with(tmp_path, sink, dict.fromkeys(names, "Ответ по {{ tid }}.\n"))
+    tid = open_ticket(desk, sink)
+    error = told(desk, sink, tid, "#answer nosuch\nОтвет.\n")
+    text = " ".join(error.text.split())
+    line = text.split("#answer: нет сохранённого ответа «nosuch»; есть: ")[1]
+    line = line.split(" Исправьте ошибки")[0]
+    listed, more = line.split(" и ещё ")
+    shown = listed.rstrip(",").split(", ")
+    every = sorted([*names, "bmp_screenshots", "not_supported", "request_info"])  # (shipped)
+    assert shown == every[: len(shown)] and 10 <= len(shown) < 150, shown
+    assert more.startswith(f"{153 - len(shown)} ответ") and "…" not in line, more
+    cheat = text.split("Сохранённые ответы (#answer <имя>): ")[1]
+    assert all(n in cheat for n in names)
