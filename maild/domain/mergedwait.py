@@ -3,7 +3,7 @@ ticket moves that wait into the ticket it was merged into, where the SLA report 
 
 The merge notice («Обращение объединено») only says where the conversation goes on: it
 is no reaction (ticket.on_mail_to_customer). The customer of the merged ticket waits
-until staff react on the surviving ticket (an answer, #take, a #close that tells them),
+until staff react on the surviving ticket (an answer, a #take or #close that tells them),
 and that wait is judged once, against the merged ticket's own first deadline, under its
 own level and day of arrival: the survivor keeps it in `merged_waits`, one entry per
 ticket merged in unreacted, and the report counts each entry as that ticket and the

@@ -171,9 +171,10 @@ def is_followup(ticket: Mapping[str, Any]) -> bool:
 def followup_ended(before: Mapping[str, Any], after: Ticket, at: datetime) -> Ticket:
     """``after`` (the ticket once a staff reply at ``at`` ran) with the outcome of the
     follow-up deadline ``before`` (the ticket as the reply found it) waited on, when the
-    reply ended it (nothing waits for staff now: an answer, #take, #close, #wait with
-    its question): in time at its very instant too (`missed`), counted under the level
-    it was set by. A reply that only moved it (#level) ends nothing."""
+    reply ended it (nothing waits for staff now: an answer, a #take that told them,
+    #close, #wait with its question): in time at its very instant too (`missed`),
+    counted under the level it was set by. A reply that only moved it (#level) ends
+    nothing."""
     if not is_followup(before) or after.get("reaction_due"):
         return after
     if before.get("reaction_judged"):  # (counted when it was transferred)

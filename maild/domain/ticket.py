@@ -286,14 +286,11 @@ def apply_command(
     t["sent"] = dict(t.get("sent") or {})
     notices: list[str] = []
     if name == "take":
-        t["status"] = "open"
-        t["closed_at"] = None
-        if t.get("first_reaction_at") is None:
-            t["first_reaction_at"] = reacted_at(t, at)
-        t = answered(t, at)
-        t["reaction_due"] = None
-        t["assignee"] = t.get("assignee") or by
+        t.update(status="open", closed_at=None, assignee=t.get("assignee") or by)
+        # a reaction by «работа начата»; the customer told so before (by it or an answer),
+        # it sends nothing and is none: a follow-up's deadline stands, as after #wait alone
         if not t["sent"].get(STARTED):
+            t = {**reacted(t, at), "reaction_due": None}
             notices.append(STARTED)
     elif name == "close":
         if t["status"] != "closed":
