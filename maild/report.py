@@ -18,7 +18,8 @@ level's time too): each deadline a customer's mail set after the first reaction
 (domain/ticket.on_customer_message; more mail before staff react waits on the same
 one) counts in "followups" under the level it was set by (a #level transfer before it
 ended moves it to the new level's time and row; one brought by #merge keeps its
-own), whatever the ticket's level when it ended or is now; "followups_in_time" when
+own, and is judged once where it went on: domain/sla.followups_merged), whatever the
+ticket's level when it ended or is now; "followups_in_time" when
 the staff reply that ended it came by it, "followups_breached" when it came later
 (domain/sla.followup_ended records it on the ticket as it ends: `later_reactions`),
 or when it is still pending past it at `now` (domain/sla.followup_outcomes); one still

@@ -14,7 +14,7 @@ Counts, not lists: a ticket may get hundreds of follow-ups, and its summary row
 
 from typing import NotRequired, TypedDict
 
-__all__ = ["Followups", "Outcome"]
+__all__ = ["Carried", "Followups", "Outcome"]
 
 
 class Outcome(TypedDict):
@@ -22,6 +22,15 @@ class Outcome(TypedDict):
 
     in_time: int
     breached: int
+
+
+class Carried(TypedDict):
+    """A follow-up's deadline #merge brought in beside the ticket's own pending one
+    (sla.followups_merged): judged by the reaction that ends the ticket's wait."""
+
+    tid: str  # the ticket whose customer's mail set it
+    due: str  # ISO 8601
+    level: str  # the level it was set by
 
 
 class Followups(TypedDict):
@@ -35,3 +44,7 @@ class Followups(TypedDict):
     # the pending deadline was judged breached already: staff passed the ticket to
     # another level after it passed (sla.followup_transferred); its end counts nothing
     reaction_judged: NotRequired[bool | None]
+    # the follow-ups' deadlines #merge brought in that are not the pending one: a ticket
+    # merged before any reaction on the target, or whose deadline was not the earlier
+    # (sla.followups_merged); each is judged when the target's wait ends
+    merged_followups: NotRequired[list[Carried] | None]

@@ -35,7 +35,7 @@ __all__ = ["if_queued", "reaction_of", "unheard"]
 REACTION = ("first_reaction_at", "merged_waits")
 # The level of a deadline, and the follow-ups' outcomes, where a reply that ended a
 # follow-up's deadline counted it (sla.followup_ended): only where set (followups.py)
-FOLLOWUP = ("reaction_level", "later_reactions", "reaction_judged")
+FOLLOWUP = ("reaction_level", "later_reactions", "reaction_judged", "merged_followups")
 # What a reaction ends: the deadline that waited for it, and when its clock started
 DEADLINE = ("reaction_due", "reaction_from", *FOLLOWUP)
 

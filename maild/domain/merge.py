@@ -8,8 +8,10 @@ by their own deadline and level (mergedwait: its reminders, escalation and the S
 report), and the target keeps its own deadline and level: each customer's deadline is
 reminded, escalated and reported once (pending.deadlines). Only a source staff reacted
 to, whose customer wrote again since, brings its pending deadline as the target's own,
-the earlier of the two winning (`_own_due`). What reminders and escalations went about
-the deadlines it brings comes with them (`_kept_marks`).
+the earlier of the two winning (`_own_due`); the SLA report judges the other follow-up's
+deadline beside it, and a source's follow-up brought into a target not yet reacted to,
+once each (sla.followups_merged). What reminders and escalations went about the
+deadlines it brings comes with them (`_kept_marks`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from maild.domain import mergedwait, pace
 from maild.domain.addresses import comparable_address, each_once
 from maild.domain.mergedwait import MergedWait
 from maild.domain.records import MessageRecord, Status, Ticket
-from maild.domain.sla import deadline_level
+from maild.domain.sla import deadline_level, followups_merged
 from maild.domain.ticket import iso
 
 __all__ = ["final_target", "merge"]
@@ -203,6 +205,7 @@ def merge(
     due, start, level = _own_due(t, source)
     if due != t.get("reaction_due"):
         t["reaction_due"], t["reaction_from"], t["reaction_level"] = due, start, level
+    source, t = followups_merged(source, target, t)  # each customer's judged once
     if source.get("critical"):
         t["critical"] = True
     t["merged_from"] = sorted({*t.get("merged_from", ()), source["tid"]})

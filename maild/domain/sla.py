@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from maild.domain.calendar import BusinessCalendar
-from maild.domain.followups import Outcome
+from maild.domain.followups import Carried, Outcome
 from maild.domain.plural import ru_count, ru_plural
 from maild.domain.records import LevelId, Ticket
 
@@ -24,6 +24,7 @@ __all__ = [
     "followup_ended",
     "followup_outcomes",
     "followup_transferred",
+    "followups_merged",
     "get_level",
     "reaction_due",
     "reminder_at",
@@ -175,14 +176,64 @@ def followup_ended(before: Mapping[str, Any], after: Ticket, at: datetime) -> Ti
     #close, #wait with its question): in time at its very instant too (`missed`),
     counted under the level it was set by. A reply that only moved it (#level) ends
     nothing."""
-    if not is_followup(before) or after.get("reaction_due"):
+    brought = carried(before)
+    if not (is_followup(before) or brought) or after.get("reaction_due"):
         return after
+    ended: Ticket = {**after}
+    ended.pop("merged_followups", None)
+    for f in brought:  # (those #merge brought in: followups_merged)
+        ended = _counted(ended, f["level"], not missed(datetime.fromisoformat(f["due"]), at))
+    if not is_followup(before):
+        return ended
     if before.get("reaction_judged"):  # (counted when it was transferred)
-        ended: Ticket = {**after}
         ended.pop("reaction_judged", None)
         return ended
     in_time = not missed(datetime.fromisoformat(before["reaction_due"]), at)
-    return _counted(after, deadline_level(before), in_time)
+    return _counted(ended, deadline_level(before), in_time)
+
+
+def carried(ticket: Mapping[str, Any]) -> list[Carried]:
+    """The follow-ups' deadlines #merge brought into ``ticket`` beside its pending one
+    (followups_merged), while it waits for staff."""
+    if not ticket.get("reaction_due") or ticket.get("status") == "closed":
+        return []
+    return list(ticket.get("merged_followups") or ())
+
+
+def _own(ticket: Mapping[str, Any]) -> list[Carried]:
+    """The ticket's pending follow-up's deadline as one carried, unless already judged."""
+    if not is_followup(ticket) or ticket.get("reaction_judged"):
+        return []
+    return [{"tid": ticket["tid"], "due": ticket["reaction_due"], "level": deadline_level(ticket)}]
+
+
+def followups_merged(source: Ticket, target: Ticket, t: Ticket) -> tuple[Ticket, Ticket]:
+    """(source, ``t``) once ``source`` is merged into ``target`` (``t``: the target as
+    merged, its pending deadline the earlier of the two when staff reacted to the
+    source: merge._own_due). Each customer mail's follow-up deadline pending on either
+    is judged once, under its own level, by the reaction that ends ``t``'s wait: the
+    one that became ``t``'s pending deadline as ``t``'s own (followup_ended), the others
+    (``merged_followups``: the source's where the target is not yet reacted to, whose
+    pending deadline is its first one, judged as such; the later of two) beside it.
+    Before, the source's was judged nowhere: the source closed, the target's first
+    reaction judged by its own first deadline."""
+    s: Ticket = {**source}
+    s.pop("merged_followups", None)
+    out: Ticket = {**t}
+    brought = [*carried(target), *carried(source)]
+    took = t.get("reaction_due") != target.get("reaction_due")
+    if took and target.get("first_reaction_at"):  # the source's is the target's own now
+        brought += _own(target)
+        out["reaction_judged"] = source.get("reaction_judged")
+        if not out["reaction_judged"]:
+            out.pop("reaction_judged", None)
+    else:
+        brought += _own(source)
+    if brought:
+        out["merged_followups"] = brought
+    else:
+        out.pop("merged_followups", None)
+    return s, out
 
 
 def followup_transferred(ticket: Ticket, at: datetime) -> Ticket:
@@ -221,7 +272,7 @@ def followup_outcomes(row: Mapping[str, Any], now: datetime) -> dict[str, dict[s
 
     for level, done in (row.get("later_reactions") or {}).items():
         add(level, done.get("in_time", 0), done.get("breached", 0))
-    if is_followup(row) and not row.get("reaction_judged"):
-        late = passed(row["reaction_due"], now)
-        add(deadline_level(row), 0, int(late), int(not late))
+    for f in [*_own(row), *carried(row)]:  # pending: the ticket's, those #merge brought
+        late = passed(f["due"], now)
+        add(f["level"], 0, int(late), int(not late))
     return out

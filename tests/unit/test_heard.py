@@ -25,6 +25,7 @@ def test_a_notice_that_made_the_reaction_carries_the_reaction_before_it() -> Non
         "reaction_level": None,  # (domain/followups.py: where set; none here)
         "later_reactions": None,
         "reaction_judged": None,
+        "merged_followups": None,
         "started": None,
     }
     assert unheard(after, marked.unheard) == {**before, **none}

@@ -129,7 +129,9 @@ def test_each_setter_keeps_the_level_its_deadline_was_set_by() -> None:
 
 def test_a_merge_brings_the_sources_deadline_with_its_level() -> None:
     """Staff reacted to the source, whose customer wrote again (VIP, due 12:00): the
-    target (free, due tomorrow) waits on that deadline, judged as VIP's."""
+    target (free, due tomorrow) waits on that deadline, judged as VIP's; the target's
+    own customer's follow-up (free, due tomorrow) is judged beside it, once, as free's:
+    it was dropped, the earlier of the two taking its place."""
     source = waiting(
         tid="3333-4444",
         level="vip",
@@ -141,7 +143,11 @@ def test_a_merge_brings_the_sources_deadline_with_its_level() -> None:
     _s, t, _m = merge(source, [], {**target, "participants": []}, [], at(24, 11))
     assert (t["reaction_due"], t["reaction_level"]) == (at(24, 12).isoformat(), "vip")
     after = followup_ended(t, answered(t), at(24, 13))
-    assert after["later_reactions"] == {"vip": {"in_time": 0, "breached": 1}}
+    assert after["later_reactions"] == {
+        "vip": {"in_time": 0, "breached": 1},
+        "free": {"in_time": 1, "breached": 0},
+    }
+    assert "merged_followups" not in after
 
 
 def test_a_transfer_after_a_followups_deadline_passed_judges_it_breached_once() -> None:
@@ -169,3 +175,52 @@ def test_a_transfer_after_a_followups_deadline_passed_judges_it_breached_once() 
     ended = followup_ended(moved, {**moved, "reaction_due": None}, after)
     assert ended["later_reactions"] == judged["later_reactions"]
     assert "reaction_judged" not in ended
+
+
+def unreacted(**kw: Any) -> dict[str, Any]:
+    """A ticket of the same customer nobody has answered yet: due 24.11 12:00 (its first)."""
+    return {
+        **waiting(**{"tid": "5555-6666", "level": "vip", "participants": [], **kw}),
+        "first_reaction_at": None,
+        "first_reaction_due": at(24, 12).isoformat(),
+        "reaction_due": at(24, 12).isoformat(),
+        "reaction_level": "vip",
+    }
+
+
+def test_a_followup_merged_into_a_ticket_not_yet_answered_is_judged_there_once() -> None:
+    """The source's follow-up (operative, due 24.11 14:00) goes into a target whose
+    pending deadline is its first (judged as such): it is counted beside it, pending
+    until the target's wait ends, then in time or breached by that reaction."""
+    s, t, _m = merge(waiting(participants=[]), [], unreacted(), [], at(24, 11))
+    assert "merged_followups" not in s
+    assert t["merged_followups"] == [{"tid": "1111-2222", "due": DUE, "level": "operative"}]
+    assert t["reaction_due"] == at(24, 12).isoformat()  # (reminded by the earlier)
+    assert followup_outcomes(s, at(24, 15)) == {}  # counted where it went, not here
+    counts = {"followups": 1, "followups_in_time": 0, "followups_breached": 1}
+    assert followup_outcomes(t, at(24, 15)) == {"operative": counts}
+    for when, outcome in ((at(24, 13), "in_time"), (at(24, 15), "breached")):
+        after = followup_ended(t, answered(t), when)
+        assert "merged_followups" not in after
+        assert after["later_reactions"] == {"operative": {**ZERO, outcome: 1}}
+
+
+ZERO = {"in_time": 0, "breached": 0}
+
+
+def test_a_followup_judged_at_a_transfer_is_not_brought_to_be_judged_again() -> None:
+    source = waiting(participants=[], reaction_judged=True)
+    _s, t, _m = merge(source, [], unreacted(), [], at(24, 15))
+    assert "merged_followups" not in t
+
+
+def test_followups_merged_in_go_on_when_their_ticket_is_merged_again() -> None:
+    """A ticket with a follow-up brought in, merged again before any reaction: the
+    follow-up goes on into the next target, judged there once."""
+    _s, t, _m = merge(waiting(participants=[]), [], unreacted(), [], at(24, 11))
+    third = unreacted(tid="7777-8888")
+    s2, t2, _m = merge(t, [], third, [], at(24, 11, 30))
+    assert "merged_followups" not in s2 and followup_outcomes(s2, at(24, 13)) == {}
+    assert t2["merged_followups"] == t["merged_followups"]
+    after = followup_ended(t2, answered(t2), at(24, 13))
+    assert after["later_reactions"] == {"operative": {"in_time": 1, "breached": 0}}

@@ -41,7 +41,7 @@ SUMMARY_KEYS = frozenset(("tid", "status", "level", "requester", "created_at"))
 MERGE_FIELDS = ("merged_into", "merged_waits")
 # in the rows of tickets with a follow-up's deadline (domain/followups.py: the level of
 # the pending one, the outcomes of those that ended, counted by level): the SLA report
-FOLLOWUP_FIELDS = ("reaction_level", "later_reactions", "reaction_judged")
+FOLLOWUP_FIELDS = ("reaction_level", "later_reactions", "reaction_judged", "merged_followups")
 # only where set (a row without one reads as none: no follow-up)
 SPARSE_FIELDS = (*MERGE_FIELDS, *FOLLOWUP_FIELDS)
 # gained after release
