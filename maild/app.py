@@ -114,12 +114,13 @@ class App:
         root = self.config.storage_path
         return reply_secret(root) if name == "reply_secret" else kept_secret(root / name)
 
-    def reply_address(self, tid: str | None, person: str) -> str:
+    def reply_address(self, tid: str | None, person: str, epoch: int = 0) -> str:
         """The Reply-To of mail to ``person`` about ``tid``: signed for them alone
-        (Policy.reply_address); the support address for mail about no ticket."""
+        (Policy.reply_address; ``epoch``: leak.epoch); the support address for mail
+        about no ticket."""
         if not tid:
             return self.config.support.address
-        return self.policy.reply_address(tid, person)
+        return self.policy.reply_address(tid, person, epoch)
 
     def _noted(self, metas: list[OutboxEntry], why: str) -> int:
         """Mark mails the outbox's sender withdrew on their tickets' threads; a thread

@@ -26,6 +26,7 @@ from maild.domain.caps import (
     notice_limit,
 )
 from maild.domain.decision import Decision, OutgoingKind
+from maild.domain.leak import epoch
 from maild.domain.mailnames import unsent_note
 from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
@@ -196,13 +197,15 @@ def block_for_spam(app: App, sender: str, whole_domain: bool) -> str:
     return entry
 
 
-def copies(app: App, tid: str, to: list[str], staff_only: bool) -> list[tuple[list[str], str, str]]:
-    """(To header, recipient, Reply-To) of each copy of one mail about ``tid``: each
-    recipient gets their own, its Reply-To signed for them alone, so a reply to it
-    proves only its own recipient (verify.staff_verified, verify.requester_verified): a
-    Cc participant's copy cannot speak for the requester. Staff see only their own
-    address; a customer's copy names all the mail's customers, so reply-all works."""
-    return [([a] if staff_only else to, a, app.reply_address(tid, a)) for a in to]
+def copies(
+    app: App, tid: str, to: list[str], staff_only: bool, ticket: Ticket | None = None
+) -> list[tuple[list[str], str, str]]:
+    """(To header, recipient, Reply-To) of each copy of one mail about ``tid``: each its
+    own, its Reply-To signed for that recipient alone (in the epoch of ``ticket``: leak),
+    so a reply to it proves them only (verify.staff_verified, verify.requester_verified):
+    a Cc participant's copy cannot speak for the requester. Staff see only their own
+    address; a customer's copy names all its customers (reply-all)."""
+    return [([a] if staff_only else to, a, app.reply_address(tid, a, epoch(ticket, a))) for a in to]
 
 
 # -- caps on automatic mail ---------------------------------------------------------

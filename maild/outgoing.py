@@ -56,8 +56,11 @@ class _Letters:
     participant never gets the requester's); rendered once per link, so the copies
     without one (staff) share one rendering, and so do their bodies and files."""
 
-    def __init__(self, app: App, out: Outgoing, tid: str, now: datetime) -> None:
+    def __init__(
+        self, app: App, out: Outgoing, tid: str, now: datetime, ticket: Ticket | None
+    ) -> None:
         self.app, self.out, self.tid, self.now = app, out, tid, now
+        self.ticket = ticket  # its reply addresses' epochs (guard.copies)
         self.links: dict[str, str | None] = {}
         self.made: dict[str | None, tuple[str, str]] = {}
         self.contents: dict[str | None, bytes] = {}
@@ -94,7 +97,8 @@ def _queue_copies(
     References), or what gives them for each recipient. The caller has asked the
     outbox whether `out.key` is known (guard.check_caps)."""
     tid, now = letters.tid, letters.now
-    for n, (header_to, rcpt, reply_to) in enumerate(guard.copies(app, tid, to, to_staff)):
+    copies = guard.copies(app, tid, to, to_staff, letters.ticket)
+    for n, (header_to, rcpt, reply_to) in enumerate(copies):
         one = copy_key(out.key, n)
         subject, body, _link = letters.of(rcpt)
         in_reply_to, references = thread(rcpt) if callable(thread) else thread
@@ -169,7 +173,7 @@ def send(
         desk=out.desk_capped,
     )
     if check.suppressed is None:
-        record = _queue(app, out, check, (tid, now), staff, replying_to)
+        record = _queue(app, out, check, (tid, now, ticket), staff, replying_to)
         return [*notes, record], [] if check.queued else check.to
     if stopped is not None and check.why:
         stopped[out.key] = check.why
@@ -215,16 +219,17 @@ def _queue(
     app: App,
     out: Outgoing,
     check: guard.CapCheck,
-    about: tuple[str, datetime],
+    about: tuple[str, datetime, Ticket | None],
     staff: set[str],
     replying_to: Threading,
 ) -> MessageRecord:
     """Render and queue `out` to whom `check` lets it go (unless it was queued before),
-    counting automatic mail for the caps; its thread record. `about`: (TID, now)."""
-    tid, now = about
+    counting automatic mail for the caps; its thread record. `about`: (TID, now, the
+    ticket as it is to be saved, or None)."""
+    tid, now, ticket = about
     to = check.to
     message_id = app.message_id(out.key, tid)
-    letters = _Letters(app, out, tid, now)
+    letters = _Letters(app, out, tid, now, ticket)
     if not check.queued:
         _queue_copies(app, out, to, set(to) <= staff, letters, message_id, replying_to)
         if check.automatic:

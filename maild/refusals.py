@@ -37,6 +37,7 @@ from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.domain import pace, undeliverable
 from maild.domain import ticket as tk
+from maild.domain.leak import epoch
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
 from maild.jobkit import contained, job_key
@@ -285,7 +286,7 @@ def _list_context(
             "tid": ticket["tid"],
             "subject": ticket["subject"] or "(без темы)",
             "requester": ticket["requester"],
-            "reply_address": app.reply_address(ticket["tid"], person),
+            "reply_address": app.reply_address(ticket["tid"], person, epoch(ticket, person)),
             "undelivered": [dict(_shown(app, m), too_big=bool(m.get("too_big"))) for m in mails],
         }
         for ticket, _messages, mails in rows[:MAX_LISTED]

@@ -26,6 +26,7 @@ from typing import Any
 from maild.app import App
 from maild.domain import mergedwait, pace
 from maild.domain import ticket as tk
+from maild.domain.leak import epoch
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
 from maild.domain.mergedwait import MergedWait
 from maild.domain.pending import Deadline, deadlines, untold
@@ -341,7 +342,7 @@ def _list_context(run: _Run, person: str, rows: list[Listed]) -> dict[str, Any]:
             "due": app.fmt_time(due),
             "overdue": missed(due, run.now),
             "critical": bool(ticket.get("critical")),
-            "reply_address": app.reply_address(ticket["tid"], person),
+            "reply_address": app.reply_address(ticket["tid"], person, epoch(ticket, person)),
         }
         for ticket, _messages, _step, due, d in rows[:MAX_LISTED]
     ]

@@ -22,7 +22,17 @@ from typing import Any
 
 from maild.domain import attachments as att
 from maild.domain import encrypted as enc
-from maild.domain import headmail, humans, inquote, leftout, oversize, spammark, staffmail, trust
+from maild.domain import (
+    headmail,
+    humans,
+    inquote,
+    leak,
+    leftout,
+    oversize,
+    spammark,
+    staffmail,
+    trust,
+)
 from maild.domain import knownfiles as known
 from maild.domain.customer import decide_followup, decide_new
 from maild.domain.decision import Context, Decision, att_ctx
@@ -102,7 +112,19 @@ def decide(
         decision = decide_followup(ctx, *loaded)
     if robot:
         decision = trust.note_robot(decision, sender, robot, now)
-    return replace(decision, attachments=attachments)
+    return _renewed(replace(decision, attachments=attachments), msg, policy)
+
+
+def _renewed(decision: Decision, msg: ParsedMessage, policy: Policy) -> Decision:
+    """The decision with a new reply address on its ticket for each staff member whose
+    address of it this mail showed someone outside support's side (leak.renewed), and
+    on the ticket its #merge moved it into (mail to the old one is taken there):
+    decided by the address it had (the mail that showed it is taken as ever), and the
+    decision's own mail carries the new one."""
+    if decision.ticket is None or decision.outcome == "new":
+        return decision
+    also = [(leak.renewed(t, msg, policy), m) for t, m in decision.also]
+    return replace(decision, ticket=leak.renewed(decision.ticket, msg, policy), also=also)
 
 
 def _reported_before(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:

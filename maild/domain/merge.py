@@ -21,6 +21,8 @@ from datetime import datetime
 
 from maild.domain import mergedwait, pace
 from maild.domain.addresses import comparable_address, each_once
+from maild.domain.leak import FIELD as EPOCHS
+from maild.domain.leak import merged as merged_epochs
 from maild.domain.mergedwait import MergedWait
 from maild.domain.records import MessageRecord, Status, Ticket
 from maild.domain.sla import deadline_level, followups_merged
@@ -208,6 +210,8 @@ def merge(
     source, t = followups_merged(source, target, t)  # each customer's judged once
     if source.get("critical"):
         t["critical"] = True
+    if epochs := merged_epochs(t, source):  # mail to the source's addresses comes here
+        t[EPOCHS] = epochs
     t["merged_from"] = sorted({*t.get("merged_from", ()), source["tid"]})
     known = {m["message_id"] for m in target_messages}
     moved = [

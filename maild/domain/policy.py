@@ -86,10 +86,11 @@ class Policy:
         find the ticket without an index)."""
         return sign_message_id(key, tid, self.reply_secret, self.domain)
 
-    def reply_address(self, tid: str, person: str) -> str:
+    def reply_address(self, tid: str, person: str, epoch: int = 0) -> str:
         """The Reply-To of mail to one person about ``tid``, a staff member or a
-        customer: signed for them alone, so a reply to it proves who wrote it."""
-        return sign_for(tid, person, self.reply_secret, self.support_address)
+        customer: signed for them alone, so a reply to it proves who wrote it;
+        ``epoch``: of their address of the ticket (leak.epoch)."""
+        return sign_for(tid, person, self.reply_secret, self.support_address, epoch)
 
     def list_address(self, tid: str, person: str) -> str:
         """The Reply-To of a list mail to one person whose first ticket is ``tid``

@@ -37,6 +37,7 @@ __all__ = [
     "sign_list",
     "sign_for",
     "sign_message_id",
+    "signed_epoch",
     "signed_for",
     "tid_of_message_id",
     "verify",
@@ -79,44 +80,76 @@ def verify(address: str, secret: bytes, support_address: str) -> tuple[str | Non
     plus = _plus_part(address, support_address)
     if not plus:
         return None, False
-    tid, _, signature = plus.rpartition(".")
-    if not tid:  # no signature at all: "support+4821-7730@..."
-        tid, signature = plus, ""
-    if not PLUS_TID_RE.fullmatch(tid):
+    if "." not in plus:  # no signature at all: "support+4821-7730@..."
+        plus += "."
+    fields = _fields(plus)
+    if fields is None:
         return None, False
+    tid, epoch, signature = fields
+    if epoch:  # a person's renewed address (sign_for): never the ticket-wide one
+        return tid, False
     expected = _signature(tid, secret)
     # compare_digest on bytes: it refuses non-ASCII str, and a reply may carry anything.
     return tid, hmac.compare_digest(expected.encode(), signature.encode())
 
 
-def sign_for(tid: str, person: str, secret: bytes, support_address: str) -> str:
+def sign_for(tid: str, person: str, secret: bytes, support_address: str, epoch: int = 0) -> str:
     """The reply address for ``tid`` signed for one person (a staff member or a
     customer): same shape as `sign`, but only the copy sent to that person carries
     it, so a reply to it from that address shows that person wrote it (another
-    recipient's copy cannot be reused). Every mail maild sends carries this one."""
+    recipient's copy cannot be reused). Every mail maild sends carries this one.
+    ``epoch``: how many times the person's address of the ticket was seen by someone
+    outside support's side (domain.leak), written before the signature and signed
+    with it ("support+4821-7730.1.k3j9x2ab7q@"); 0, the first, is written as addresses
+    were before (the mail already sent stays valid)."""
     local, tid, domain = _parts(tid, support_address)
-    return a_labelled(f"{local}{DELIMITER}{tid}.{_signature(_for(tid, person), secret)}@{domain}")
+    signature = _signature(_for(tid, person, epoch), secret)
+    plus = f"{tid}.{epoch}.{signature}" if epoch else f"{tid}.{signature}"
+    return a_labelled(f"{local}{DELIMITER}{plus}@{domain}")
 
 
 def signed_for(
     address: str, person: str, secret: bytes, support_address: str, stored: Iterable[str] = ()
 ) -> str | None:
-    """The TID if ``address`` is a reply address signed for ``person``, else None:
-    signed for them in either spelling of their domain (addresses.spellings), or as
-    one of ``stored`` (a ticket's people) spells them. Our mail names boss@окна.рф
-    as boss@xn--80atjc.xn--p1ai, and they answer from either; the addresses already
-    in their mailbox stay valid, signed for the spelling the ticket keeps."""
-    plus = _plus_part(address, support_address)
-    tid, _, signature = (plus or "").rpartition(".")
-    if not tid or not PLUS_TID_RE.fullmatch(tid):
+    """The TID if ``address`` is a reply address signed for ``person``, of any epoch
+    (signed_epoch), else None."""
+    found = signed_epoch(address, person, secret, support_address, stored)
+    return found[0] if found else None
+
+
+def signed_epoch(
+    address: str, person: str, secret: bytes, support_address: str, stored: Iterable[str] = ()
+) -> tuple[str, int] | None:
+    """(the TID, the epoch: sign_for) if ``address`` is a reply address signed for
+    ``person``, else None: signed for them in either spelling of their domain
+    (addresses.spellings), or as one of ``stored`` (a ticket's people) spells them.
+    Our mail names boss@окна.рф as boss@xn--80atjc.xn--p1ai, and they answer from
+    either; the addresses already in their mailbox stay valid, signed for the
+    spelling the ticket keeps."""
+    fields = _fields(_plus_part(address, support_address) or "")
+    if fields is None:
         return None
+    tid, epoch, signature = fields
     mine = comparable_address(person)
     others = (s for s in stored if s and comparable_address(s) == mine)
     for who in dict.fromkeys((*spellings(person), *map(normalize_address, others))):
-        expected = _signature(_for(tid, who), secret)
+        expected = _signature(_for(tid, who, epoch), secret)
         if hmac.compare_digest(expected.encode(), signature.encode()):
-            return tid
+            return tid, epoch
     return None
+
+
+def _fields(plus: str) -> tuple[str, int, str] | None:
+    """(TID, epoch, signature) of a ticket's reply address's plus part: "<tid>.<sig>"
+    (epoch 0) or "<tid>.<epoch>.<sig>" (sign_for); None for any other (a list's
+    "list.<tid>.<sig>" among them)."""
+    tid, _, signature = plus.rpartition(".")
+    tid, dot, epoch = tid.partition(".")
+    if dot and not (epoch.isascii() and epoch.isdigit() and epoch[0] != "0"):
+        return None
+    if not tid or not PLUS_TID_RE.fullmatch(tid):
+        return None
+    return tid, int(epoch or 0), signature
 
 
 def sign_list(tid: str, person: str, secret: bytes, support_address: str) -> str:
@@ -159,9 +192,11 @@ def _parts(tid: str, support_address: str) -> tuple[str, str, str]:
     return local, tid, domain
 
 
-def _for(tid: str, person: str) -> str:
-    # "\0" cannot occur in a TID or an address: no (tid, person) pair signs as another
-    return f"{tid}\0{normalize_address(person)}"
+def _for(tid: str, person: str, epoch: int = 0) -> str:
+    # "\0" cannot occur in a TID or an address: no (tid, person, epoch) signs as
+    # another; epoch 0 signs as every address did before epochs
+    signed = f"{tid}\0{normalize_address(person)}"
+    return f"{signed}\0{epoch}" if epoch else signed
 
 
 def sign_message_id(key: str, tid: str, secret: bytes, domain: str) -> str:

@@ -19,6 +19,7 @@ from dataclasses import replace
 from maild.domain import headmail, screen
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files
+from maild.domain.leak import epoch
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.replyaddr import LIST_KEY, is_support_address
 
@@ -44,7 +45,7 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
             # the ticket's own subject, not the letter's (often only "Re:" and the tag)
             "subject": ticket.get("subject") or ctx.common["subject"],
             "authserv_id": ctx.policy.authserv_id,
-            "reply_address": ctx.policy.reply_address(tid, sender),
+            "reply_address": ctx.policy.reply_address(tid, sender, epoch(ticket, sender)),
         }
         outgoing.append(
             Outgoing(

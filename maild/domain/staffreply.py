@@ -26,6 +26,7 @@ from maild.domain.closedcmd import closed_errors, critical_errors, level_errors,
 from maild.domain.commands import ParsedReply, holds_notice, parse_reply
 from maild.domain.conflicts import without_conflicts
 from maild.domain.decision import Context, Decision, Outgoing, level_ctx
+from maild.domain.leak import beyond_errors
 from maild.domain.longtext import text_ctx
 from maild.domain.message import redecode
 from maild.domain.onemail import fold
@@ -256,6 +257,7 @@ def _stopped(
     errors = [*view.errors, *reply.errors, *extras.errors, *unsendable(ctx, reply, body)]
     errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
     errors += level_errors(reply.commands, ticket)
+    errors += beyond_errors(ctx.msg, ctx.policy, ticket, reply.commands)
     errors += unasked_errors(reply.commands, bool(body) and not reply.note, messages, ticket)
     in_quote = cmds.in_quote(text, messages, reply.commands, reply.own_end)
     errors += [cmds.IN_QUOTE.format(line=s) for s in in_quote]

@@ -20,6 +20,7 @@ from maild.domain.replyaddr import (
     sign_for,
     sign_list,
     sign_message_id,
+    signed_epoch,
     signed_for,
     tid_of_message_id,
     verify,
@@ -387,3 +388,40 @@ def test_a_lists_reply_address_proves_its_reader_in_either_spelling() -> None:
         assert list_signed_for(address, "boris@xn--80ahaefyxhn.xn--p1ai", SECRET, SUPPORT) is None
     address = sign_list("4821-7730", "anna@straße.de", SECRET, SUPPORT)
     assert list_signed_for(address, "anna@strasse.de", SECRET, SUPPORT) is None
+
+
+# -- epochs: a person's address renewed once someone outside support saw it (leak) ----
+
+people = st.sampled_from(["anna@example.com", "boris@example.com", "ivan@shop-example.ru"])
+epochs = st.integers(min_value=0, max_value=10_000)
+
+
+@given(tids, people, epochs, people, epochs)
+def test_an_address_proves_its_person_and_epoch_alone(
+    tid: str, person: str, epoch: int, other: str, other_epoch: int
+) -> None:
+    address = sign_for(tid, person, SECRET, SUPPORT, epoch)
+    assert signed_epoch(address, person, SECRET, SUPPORT) == (tid.lower(), epoch)
+    assert signed_for(address, person, SECRET, SUPPORT) == tid.lower()
+    if (other, other_epoch) != (person, epoch):
+        forged = sign_for(tid, other, SECRET, SUPPORT, other_epoch)
+        assert forged != address
+        assert signed_epoch(forged, person, SECRET, SUPPORT) in (None, (tid.lower(), other_epoch))
+        assert signed_epoch(forged, person, SECRET, SUPPORT) != (tid.lower(), epoch)
+
+
+def test_epoch_0_is_the_address_as_before_and_a_later_one_names_its_epoch() -> None:
+    assert sign_for("4821-7730", "anna@example.com", SECRET, SUPPORT, 0) == sign_for(
+        "4821-7730", "anna@example.com", SECRET, SUPPORT
+    )
+    renewed = sign_for("4821-7730", "anna@example.com", SECRET, SUPPORT, 2)
+    assert re.fullmatch(r"support\+4821-7730\.2\.[a-z2-7]{10}@example\.com", renewed)
+    # the epoch is signed: the same signature under another epoch proves no one
+    for forged in (renewed.replace(".2.", ".3."), renewed.replace(".2.", ".")):
+        assert signed_epoch(forged, "anna@example.com", SECRET, SUPPORT) is None
+    assert signed_epoch(renewed.replace(".2.", ".02."), "anna@example.com", SECRET, SUPPORT) is None
+    # it names its ticket, as a person's address does, and is no ticket-wide one
+    assert verify(renewed, SECRET, SUPPORT) == ("4821-7730", False)
+    # a list's address is no ticket's of any epoch
+    listed = sign_list("4821-7730", "anna@example.com", SECRET, SUPPORT)
+    assert signed_epoch(listed, "anna@example.com", SECRET, SUPPORT) is None

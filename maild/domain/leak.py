@@ -1,0 +1,124 @@
+"""A staff member's reply address that someone outside support's side has seen.
+
+Each staff member's mail about a ticket carries a reply address signed for them
+(replyaddr.sign_for), and mail to it from their address proves them on that ticket
+(verify.staff_verified). A mail that names it in To/Cc and that someone outside
+support's side sent or got shows it to them: the member's answer sent "reply all"
+with the customer in Cc, the customer's reply-all to that. Whoever saw it could write
+From: the member to it.
+
+So the ticket keeps, per member, the epoch of their address (``reply_epochs``; absent:
+0), which replyaddr signs into it. Such a mail naming the address of the epoch now
+gives the member the next one (`renewed`): their mail about the ticket carries the
+new address from then on. An address of an earlier epoch still proves them for the
+ticket itself (the conversation with the customer in Cc goes on: the customer's
+reply-all and the member's answer to it carry it), but not for the commands that
+reach beyond it (BEYOND: #merge moves the ticket's customers into another ticket,
+whose mail they then get; #cc adds anyone): those need the address of the epoch now,
+or DKIM/SPF for the member (verify.sender_verified), and the member is told so
+(`beyond_errors`) by mail that carries the address of the epoch now. Only what maild
+sees counts: a forward outside, or a Bcc, it never learns of.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from maild.domain.commands import Command
+from maild.domain.logid import logged_id
+from maild.domain.message import ParsedMessage, normalize_address
+from maild.domain.policy import Policy
+from maild.domain.records import Ticket
+from maild.domain.replyaddr import DELIMITER, signed_epoch
+from maild.domain.ticket import is_internal
+from maild.domain.verify import sender_verified
+
+log = logging.getLogger("maild.trust")
+
+FIELD = "reply_epochs"  # the ticket's: staff address -> the epoch of their reply address
+BEYOND = ("merge", "cc")  # commands that reach beyond the ticket
+ERROR = (
+    "{commands}: не выполнено. Письмо пришло на ваш адрес ответа этого обращения, "
+    "который видели не только сотрудники поддержки (он был в копии письма клиенту "
+    "или в письме клиента): с него принимаются ответы и команды этого обращения, "
+    "но не эти. Повторите их ответом на это письмо: у него новый адрес ответа."
+)
+
+
+def epoch(ticket: Ticket | None, person: str) -> int:
+    """The epoch of ``person``'s reply address of ``ticket`` (0: never seen outside)."""
+    epochs = (ticket or {}).get(FIELD) or {}
+    return int(epochs.get(normalize_address(person), 0))
+
+
+def renewed(ticket: Ticket, msg: ParsedMessage, policy: Policy) -> Ticket:
+    """``ticket`` with the next epoch for each staff member whose reply address of the
+    epoch now (or later: one of a ticket merged into this one) ``msg`` showed someone
+    outside support's side; else ``ticket`` itself."""
+    if not _seen_outside(msg, policy):
+        return ticket
+    epochs = dict(ticket.get(FIELD) or {})
+    renewed_for = []
+    for member, was in _members_named(msg, policy):
+        if was >= epochs.get(member, 0):
+            epochs[member] = was + 1
+            renewed_for.append(member)
+    if not renewed_for:
+        return ticket
+    log.warning(
+        "%s [TID#%s] the reply address of %s was seen outside support: a new one from now on",
+        logged_id(msg.message_id),
+        ticket["tid"],
+        ", ".join(renewed_for),
+    )
+    return {**ticket, FIELD: epochs}
+
+
+def merged(target: Ticket, source: Ticket) -> dict[str, int]:
+    """The epochs of the ticket ``source`` is merged into: the later of the two for
+    each member (mail to the source's addresses is taken on the target)."""
+    epochs = dict(target.get(FIELD) or {})
+    for member, n in (source.get(FIELD) or {}).items():
+        epochs[member] = max(n, epochs.get(member, 0))
+    return epochs
+
+
+def beyond_errors(
+    msg: ParsedMessage, policy: Policy, ticket: Ticket, commands: Iterable[Command]
+) -> list[str]:
+    """The error of a staff reply whose #merge or #cc came only by reply addresses of
+    the member of an earlier epoch than theirs now on ``ticket`` (as it was before
+    this mail), without DKIM/SPF for them; [] otherwise."""
+    names = sorted({f"#{c.name}" for c in commands if c.name in BEYOND})
+    if not names:
+        return []
+    member = normalize_address(policy.listed(msg.from_addr))
+    named = [was for who, was in _members_named(msg, policy) if who == member]
+    if not named or max(named) >= epoch(ticket, member) or sender_verified(msg, policy):
+        return []  # (no address of theirs named: proven otherwise, verify.staff_verified)
+    return [ERROR.format(commands=", ".join(names))]
+
+
+def _seen_outside(msg: ParsedMessage, policy: Policy) -> bool:
+    """Someone outside support's side sent ``msg`` or was sent it (To/Cc)."""
+    support, staff, head = policy.support_address, policy.staff, policy.head
+    return any(
+        a and not is_internal(a, support, staff, head) for a in (msg.from_addr, *msg.to, *msg.cc)
+    )
+
+
+def _members_named(msg: ParsedMessage, policy: Policy) -> list[tuple[str, int]]:
+    """(staff member, epoch) of each reply address in To/Cc signed for a staff member."""
+    secret, support = policy.reply_secret, policy.support_address
+    local = support.partition("@")[0].lower() + DELIMITER
+    found = []
+    for addr in (*msg.to, *msg.cc):
+        if not addr.lower().startswith(local):  # (a cheap test first: most are not ours)
+            continue
+        for member in policy.staff:
+            named = signed_epoch(addr, member, secret, support)
+            if named is not None:
+                found.append((normalize_address(member), named[1]))
+                break
+    return found

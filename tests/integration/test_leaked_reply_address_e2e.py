@@ -1,0 +1,140 @@
+"""A staff member's signed reply address that someone outside support has seen proves
+them for the ticket's conversation, but not for #merge or #cc (domain/leak.py), end to
+end: `maild ingest`, `maild outbox flush`, a real relay.
+
+Anna answers Ivan "reply all" with Ivan in Cc: Ivan's copy (the very mail maild got)
+shows her signed address in To. Had it still proved her for everything, Ivan could
+write From: anna to it and `#merge` his ticket into Olga's, which made him a
+participant there (Olga's mail and site link his). Their conversation with Ivan in Cc
+goes on by that address: his reply-all and her answer to it carry it."""
+
+from __future__ import annotations
+
+from tests.helpers import Desk, make_mail, staff_reply, staff_to
+
+IVAN = "ivan@shop-example.ru"
+OLGA = "olga@other-example.ru"
+ANNA = "anna@example.com"
+
+
+def two_tickets(desk: Desk, sink) -> tuple[str, str]:
+    """Ivan's ticket and Olga's, their mail sent."""
+    tid = desk.ingest_tid(make_mail())
+    other = desk.ingest_tid(
+        make_mail(
+            sender=f"Ольга <{OLGA}>",
+            subject="Счёт за октябрь",
+            body="Пришлите, пожалуйста, счёт за октябрь: реквизиты ООО «Ромашка».",
+        )
+    )
+    desk.flush()
+    sink.wait_for(6)  # a confirmation and two staff notices each
+    return tid, other
+
+
+def reply_to_of_last(sink, tid: str, to: str = ANNA) -> str:
+    """The Reply-To of the last mail about ``tid`` that reached ``to``."""
+    mails = [r for r in sink.to(to) if f"[TID#{tid}]" in r.subject]
+    return mails[-1].msg["Reply-To"].addresses[0].addr_spec
+
+
+def leak(desk: Desk, sink, tid: str) -> None:
+    """Anna answers "reply all" with Ivan in Cc: her answer goes as ever."""
+    desk.ingest(staff_reply(tid, "Иван, проверьте настройки оплаты.", headers={"Cc": IVAN}))
+    desk.flush()
+    assert any("проверьте настройки оплаты" in r.text for r in sink.to(IVAN))
+
+
+def test_a_seen_address_runs_no_merge_and_the_error_mail_carries_one_that_does(desk, sink):
+    tid, other = two_tickets(desk, sink)
+    olga_people = desk.ticket(other)["participants"]
+    seen = staff_to(tid)
+    leak(desk, sink, tid)
+    before = len(sink.received)
+    # Ivan, with the address his copy showed, as Anna
+    desk.ingest(
+        make_mail(
+            sender=f"Анна <{ANNA}>",
+            to=seen,
+            subject=f"Re: Не работает оформление заказа [TID#{tid}]",
+            body=f"#merge {other}\n#cc friend@spam-example.ru\nВопрос решён.",
+        )
+    )
+    desk.flush()
+    assert desk.ticket(other)["participants"] == olga_people
+    assert "merged_into" not in desk.ticket(tid)
+    assert "friend@spam-example.ru" not in desk.ticket(tid)["participants"]
+    sent = sink.wait_for(before + 1)[before:]  # Anna is told; nothing else goes
+    assert [r.rcpt_tos for r in sent] == [[ANNA]]
+    assert "#cc, #merge: не выполнено" in " ".join(sent[0].text.split())
+    assert not [r for r in sink.to(IVAN) if "Вопрос решён" in r.text]
+    assert not sink.to("friend@spam-example.ru")
+    # the error mail's reply address is a new one; Anna's reply to it merges
+    renewed = reply_to_of_last(sink, tid)
+    assert renewed != seen and renewed.startswith(f"support+{tid}.1.")
+    desk.ingest(staff_reply(tid, f"#merge {other}", to=renewed))
+    desk.flush()
+    assert desk.ticket(tid)["merged_into"] == other
+    assert IVAN in desk.ticket(other)["participants"]
+
+
+def test_the_conversation_with_the_customer_in_cc_goes_on_by_the_seen_address(desk, sink):
+    tid, _other = two_tickets(desk, sink)
+    seen = staff_to(tid)
+    leak(desk, sink, tid)
+    # Ivan answers "reply all": to Anna, her address in Cc; a follow-up of his ticket
+    desk.ingest(
+        make_mail(
+            to=ANNA,
+            subject=f"Re: Не работает оформление заказа [TID#{tid}]",
+            body="Проверил, ошибка та же.",
+            headers={"Cc": seen},
+        )
+    )
+    # Anna answers him "reply all" again, by the same address: text, #wait and #level run
+    desk.ingest(
+        staff_reply(tid, "Пришлите, пожалуйста, лог.\n#wait\n#level vip", headers={"Cc": IVAN})
+    )
+    desk.flush()
+    assert any("Пришлите, пожалуйста, лог." in r.text for r in sink.to(IVAN))
+    ticket = desk.ticket(tid)
+    assert ticket["status"] == "waiting" and ticket["level"] == "vip"
+    assert [m["kind"] for m in ticket["messages"]].count("customer") == 2
+    # mail to Anna about the ticket from now on carries the new address
+    assert reply_to_of_last(sink, tid).startswith(f"support+{tid}.1.")
+
+
+def test_a_reply_all_to_staff_and_the_head_keeps_the_address(desk, sink):
+    tid, other = two_tickets(desk, sink)
+    desk.ingest(
+        staff_reply(
+            tid,
+            "Иван, проверьте настройки оплаты.",
+            headers={"Cc": "boris@example.com, head@example.com, support@example.com"},
+        )
+    )
+    desk.ingest(make_mail(subject=f"Re: [TID#{tid}] оплата", body="Проверил, ошибка та же."))
+    desk.flush()
+    assert reply_to_of_last(sink, tid) == staff_to(tid)
+    desk.ingest(staff_reply(tid, f"Объединяю.\n#merge {other}"))
+    assert desk.ticket(tid)["merged_into"] == other
+
+
+def test_a_merge_that_shows_the_address_renews_it_in_the_ticket_merged_into(desk, sink):
+    """Anna's "reply all" with Ivan in Cc that merges his ticket into Olga's: it runs
+    (her address was unseen till then), and the address it showed Ivan, which mail now
+    reaches Olga's ticket by, runs no #merge there."""
+    tid, other = two_tickets(desk, sink)
+    seen = staff_to(tid)
+    desk.ingest(staff_reply(tid, f"Объединяю.\n#merge {other}", headers={"Cc": IVAN}))
+    assert desk.ticket(tid)["merged_into"] == other
+    third = desk.ingest_tid(make_mail(sender="Пётр <petr@third-example.ru>", subject="Вопрос"))
+    desk.ingest(
+        make_mail(
+            sender=f"Анна <{ANNA}>",
+            to=seen,
+            subject=f"Re: Не работает оформление заказа [TID#{tid}]",
+            body=f"#merge {third}",
+        )
+    )
+    assert "merged_into" not in desk.ticket(other)

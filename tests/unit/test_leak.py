@@ -1,0 +1,72 @@
+"""A staff member's reply address seen outside support (domain/leak.py): which mail
+renews it, and which commands an address of an earlier epoch still runs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from maild.domain.commands import parse_reply
+from maild.domain.leak import beyond_errors, epoch, merged, renewed
+from maild.domain.message import parse
+from maild.domain.replyaddr import sign_for
+from tests.helpers import make_mail
+from tests.unit.test_decide import POLICY, SECRET, SUPPORT, _ticket
+
+ANNA, BORIS, IVAN = "anna@example.com", "boris@example.com", "ivan@shop-example.ru"
+TID = "1111-2222"
+
+
+def address(person: str = ANNA, n: int = 0) -> str:
+    return sign_for(TID, person, SECRET, SUPPORT, n)
+
+
+def mail(sender: str, to: str, cc: str = "", body: str = "Ответ.") -> object:
+    return parse(make_mail(sender=sender, to=to, body=body, headers={"Cc": cc} if cc else None))
+
+
+def test_a_staff_answer_with_the_customer_in_cc_renews_the_address_it_went_to() -> None:
+    ticket = _ticket()[0]
+    after = renewed(ticket, mail(ANNA, address(), cc=IVAN), POLICY)
+    assert epoch(after, ANNA) == 1 and epoch(after, BORIS) == 0
+    # the renewed one seen again renews it again; the old one seen again changes nothing
+    assert epoch(renewed(after, mail(ANNA, address(n=1), cc=IVAN), POLICY), ANNA) == 2
+    assert renewed(after, mail(ANNA, address(), cc=IVAN), POLICY) is after
+
+
+def test_the_customers_reply_all_naming_the_address_renews_it() -> None:
+    ticket = _ticket()[0]
+    after = renewed(ticket, mail(IVAN, ANNA, cc=address()), POLICY)
+    assert epoch(after, ANNA) == 1
+
+
+def test_mail_among_support_alone_renews_nothing() -> None:
+    ticket = _ticket()[0]
+    policy = replace(POLICY, head="head@example.com")
+    own = mail(ANNA, address(), cc=f"{BORIS}, head@example.com, support@example.com")
+    assert renewed(ticket, own, policy) is ticket
+    # a customer's own copy (signed for him) with staff in Cc: no staff address named
+    assert renewed(ticket, mail(IVAN, address(IVAN), cc=ANNA), POLICY) is ticket
+
+
+def test_merge_keeps_the_later_epoch_of_each_member() -> None:
+    source = {**_ticket()[0], "reply_epochs": {ANNA: 2}}
+    target = {**_ticket("3333-4444")[0], "reply_epochs": {ANNA: 1, BORIS: 3}}
+    assert merged(target, source) == {ANNA: 2, BORIS: 3}
+
+
+def _errors(n: int, now: int, body: str, *, to: str | None = None) -> list[str]:
+    ticket = {**_ticket()[0], "reply_epochs": {ANNA: now}}
+    msg = mail(ANNA, to or address(n=n), body=body)
+    return beyond_errors(msg, POLICY, ticket, parse_reply(body).commands)
+
+
+def test_merge_and_cc_need_the_address_of_the_epoch_now() -> None:
+    assert _errors(0, 1, "#merge 3333-4444\n#cc x@example.org")[0].startswith(
+        "#cc, #merge: не выполнено"
+    )
+    assert _errors(1, 1, "#merge 3333-4444\n#cc x@example.org") == []
+    # the rest of the ticket's own commands, and the answer, by the old one too
+    assert _errors(0, 1, "Ответ.\n#wait\n#level vip\n#close") == []
+    # an old and the current address both named: the current one proves
+    both = f"{address()}, {address(n=1)}"
+    assert _errors(0, 1, "#merge 3333-4444", to=both) == []
