@@ -14,7 +14,8 @@ new address from then on. An address of an earlier epoch still proves them for t
 ticket itself (the conversation with the customer in Cc goes on: the customer's
 reply-all and the member's answer to it carry it), but not for the commands that
 reach beyond it (BEYOND: #merge moves the ticket's customers into another ticket,
-whose mail they then get; #cc adds anyone): those need the address of the epoch now,
+whose mail they then get; #cc adds anyone; #spam blocks a sender, or their whole
+domain, desk-wide): those need the address of the epoch now,
 or DKIM/SPF for the member (verify.sender_verified), and the member is told so
 (`beyond_errors`) by mail that carries the address of the epoch now. Only what maild
 sees counts: a forward outside, or a Bcc, it never learns of.
@@ -37,7 +38,7 @@ from maild.domain.verify import sender_verified
 log = logging.getLogger("maild.trust")
 
 FIELD = "reply_epochs"  # the ticket's: staff address -> the epoch of their reply address
-BEYOND = ("merge", "cc")  # commands that reach beyond the ticket
+BEYOND = ("merge", "cc", "spam")  # commands that reach beyond the ticket
 ERROR = (
     "{commands}: не выполнено. Письмо пришло на ваш адрес ответа этого обращения, "
     "который видели не только сотрудники поддержки (он был в копии письма клиенту "
@@ -87,7 +88,7 @@ def merged(target: Ticket, source: Ticket) -> dict[str, int]:
 def beyond_errors(
     msg: ParsedMessage, policy: Policy, ticket: Ticket, commands: Iterable[Command]
 ) -> list[str]:
-    """The error of a staff reply whose #merge or #cc came only by reply addresses of
+    """The error of a staff reply whose #merge, #cc or #spam came only by addresses of
     the member of an earlier epoch than theirs now on ``ticket`` (as it was before
     this mail), without DKIM/SPF for them; [] otherwise."""
     names = sorted({f"#{c.name}" for c in commands if c.name in BEYOND})

@@ -65,6 +65,7 @@ def test_merge_and_cc_need_the_address_of_the_epoch_now() -> None:
         "#cc, #merge: не выполнено"
     )
     assert _errors(1, 1, "#merge 3333-4444\n#cc x@example.org") == []
+    assert _errors(0, 1, "#spam домен")[0].startswith("#spam: не выполнено")
     # the rest of the ticket's own commands, and the answer, by the old one too
     assert _errors(0, 1, "Ответ.\n#wait\n#level vip\n#close") == []
     # an old and the current address both named: the current one proves
