@@ -240,6 +240,14 @@ class RateLimit:
     window: float = 3600.0
     events: dict[str, deque[float]] = field(default_factory=dict)
 
+    def spent(self, key: str) -> bool:
+        """The key is at the limit (nothing is counted)."""
+        q = self.events.get(key)
+        now = time.monotonic()
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        return q is not None and len(q) >= self.limit
+
     def allow(self, *keys: str) -> bool:
         """True and counted for every key when all keys are under the limit."""
         now = time.monotonic()

@@ -41,8 +41,12 @@ class Renew:
         token = request.match_info["token"]
         tid = tokens.tid_of(token)
         loop = asyncio.get_running_loop()
+        if refused := site.too_many_bad(request):
+            return refused
         loaded, addresses = await site.load(tid)
         owner = tokens.owner_of(site.key, token, addresses)
+        if owner is None:
+            site.bad_link(request)
         form = await read_form(request)
         scope = f"r|{tid}|{owner}"
         nonce = tokens.check_form_token(

@@ -24,7 +24,10 @@ from maild.domain.records import MessageRecord, Ticket
 from maild.web import tokens
 from maild.web.forms import (
     MAX_TEXT,
+    RateLimit,
+    client_ip,
     compose,
+    limit_key,
     read_form,
     typed_text,
 )
@@ -47,6 +50,16 @@ KEPT_TEXT_FILE = 64 << 20  # bytes of the last whole-text download kept for its 
 # Attachment types sent with their own Content-Type; anything else is a download
 # of application/octet-stream (never rendered by the browser).
 SAFE_TYPES = {"image/png", "image/jpeg", "image/gif", "application/zip"}
+# Links refused as wrong (Refusal.BAD) from one address (forms.limit_key) in an hour,
+# after which its links are refused unread: a link's signature is checked against the
+# people of the ticket it names, so each wrong one reads that ticket (~0.3 s for one of
+# 18 MB). A customer's own links are never wrong; an expired one is no wrong one.
+MAX_BAD_LINKS_PER_HOUR = 60
+TOO_MANY_BAD = (
+    "Слишком много недействительных ссылок",
+    "С вашего адреса за последний час открывали слишком много повреждённых или чужих "
+    "ссылок. Попробуйте через час или откройте ссылку из последнего письма по обращению.",
+)
 REFUSED = {
     tokens.Refusal.BAD: (
         "Ссылка недействительна",
@@ -87,6 +100,7 @@ class Site:
         # and on the loop the SMTP listener and every page waited that long
         self.compose_turn = asyncio.Lock()
         self.last_text: tuple[tuple[str, int, int], bytes] | None = None
+        self.bad_links = RateLimit(MAX_BAD_LINKS_PER_HOUR)
 
     # -- helpers ------------------------------------------------------------------
     def notice(self, title: str, *paragraphs: str, status: int = 200, **kw: Any) -> web.Response:
@@ -105,9 +119,13 @@ class Site:
     async def open(self, request: web.Request) -> tuple[Any, ...] | web.Response:
         """(token, address, ticket, messages) for a valid link, else its refusal page."""
         token = request.match_info["token"]
+        if refused := self.too_many_bad(request):
+            return refused
         tid = tokens.tid_of(token)
         loaded, addresses = await self.load(tid)
         found = tokens.check_ticket_token(self.key, token, addresses, self.app.now())
+        if found is tokens.Refusal.BAD:
+            self.bad_link(request)
         if found is tokens.Refusal.EXPIRED:  # a reply typed meanwhile is shown to copy
             typed = await self.typed(request) if request.method == "POST" else ""
             owner = tokens.owner_of(self.key, token, addresses)
@@ -116,6 +134,17 @@ class Site:
             title, text = REFUSED[found]
             return self.notice(title, text, status=403)
         return token, found, *loaded
+
+    def too_many_bad(self, request: web.Request) -> web.Response | None:
+        """The refusal of a link from an address that opened too many wrong ones
+        (MAX_BAD_LINKS_PER_HOUR), before its ticket is read; else None."""
+        if self.bad_links.spent(_visitor(request)):
+            return self.notice(*TOO_MANY_BAD, status=429)
+        return None
+
+    def bad_link(self, request: web.Request) -> None:
+        """Count a link refused as wrong against its visitor's address."""
+        self.bad_links.allow(_visitor(request))
 
     async def load(self, tid: str | None) -> tuple[Any, list[str]]:
         """(the ticket and its messages, or None; whose links open it: links.link_holders)."""
@@ -278,3 +307,8 @@ class Site:
         if tid is None and self.app.quarantine.get(entry_id(message_id)) is not None:
             return ""
         return tid
+
+
+def _visitor(request: web.Request) -> str:
+    """What the limit on wrong links counts: the browser's address (forms.limit_key)."""
+    return f"ip:{limit_key(client_ip(request))}"

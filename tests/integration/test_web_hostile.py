@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from maild.web import pages, tokens
+from maild.web import pages, tokens, views
 from tests.helpers import Daemon, Sink, make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.integration.test_web import mail_in
@@ -490,6 +490,28 @@ def test_the_whole_text_is_not_served_to_a_tampered_or_foreign_link(site, long_t
         assert got.status == 403 and "недействительна" in got.text, url
         assert "воркер" not in got.text
     assert request(long_ticket + "/text/99").status == 404
+
+
+def test_an_address_that_opens_many_wrong_links_is_refused_before_any_ticket_is_read(
+    site, long_ticket
+):
+    """A wrong link reads the ticket it names (its signature is checked against that
+    ticket's people): one address may try MAX_BAD_LINKS_PER_HOUR of them, then its
+    links, its own right one too, are refused unread for the hour; others' are not."""
+    _desk, _daemon, _sink, base = site
+    tid, expiry, mac = long_ticket.rsplit("/", 1)[1].split(".")
+    scanner = {"X-Forwarded-For": "198.51.100.7"}
+    for n in range(views.MAX_BAD_LINKS_PER_HOUR):
+        wrong = f"{base}/t/{tid}.{expiry}.{mac[:-4]}{n:04d}"
+        got = request(wrong, headers=scanner)
+        assert got.status == 403 and "недействительна" in got.text, n
+    assert request(long_ticket, headers=scanner).status == 429
+    refused = request(f"{base}/t/{tid}.{expiry}.{mac[:-4]}zzzz", headers=scanner)
+    assert refused.status == 429 and "Слишком много недействительных ссылок" in refused.text
+    assert "воркер" not in refused.text
+    assert post(long_ticket + "/renew", {"form": "x"}, headers=scanner).status == 429
+    # another address opens its link as ever
+    assert request(long_ticket, headers={"X-Forwarded-For": "198.51.100.8"}).status == 200
 
 
 def test_an_index_of_thousands_of_digits_is_a_plain_404_not_a_server_error(site, long_ticket):
