@@ -61,7 +61,9 @@ def renewed(ticket: Ticket, msg: ParsedMessage, policy: Policy) -> Ticket:
         return ticket
     epochs = dict(ticket.get(FIELD) or {})
     renewed_for = []
-    for member, was in _members_named(msg, policy):
+    for member, tid, was in _members_named(msg, policy):
+        if tid not in _own(ticket):
+            continue  # another ticket's epochs are that ticket's
         if was >= epochs.get(member, 0):
             epochs[member] = was + 1
             renewed_for.append(member)
@@ -88,16 +90,20 @@ def merged(target: Ticket, source: Ticket) -> dict[str, int]:
 def beyond_errors(
     msg: ParsedMessage, policy: Policy, ticket: Ticket, commands: Iterable[Command]
 ) -> list[str]:
-    """The error of a staff reply whose #merge, #cc or #spam came only by addresses of
-    the member of an earlier epoch than theirs now on ``ticket`` (as it was before
-    this mail), without DKIM/SPF for them; [] otherwise."""
+    """The error of a staff reply whose #merge, #cc or #spam came by no address of the
+    member of ``ticket`` (or of one merged into it) of their epoch there now (as it was
+    before this mail), nor with DKIM/SPF for them; [] otherwise. Another ticket's
+    address proves them there, not here: its epoch is that ticket's."""
     names = sorted({f"#{c.name}" for c in commands if c.name in BEYOND})
     if not names:
         return []
     member = normalize_address(policy.listed(msg.from_addr))
-    named = [was for who, was in _members_named(msg, policy) if who == member]
-    if not named or max(named) >= epoch(ticket, member) or sender_verified(msg, policy):
+    named = [(tid, was) for who, tid, was in _members_named(msg, policy) if who == member]
+    if not named or sender_verified(msg, policy):
         return []  # (no address of theirs named: proven otherwise, verify.staff_verified)
+    now, own = epoch(ticket, member), _own(ticket)
+    if any(tid in own and was >= now for tid, was in named):
+        return []
     return [ERROR.format(commands=", ".join(names))]
 
 
@@ -109,8 +115,17 @@ def _seen_outside(msg: ParsedMessage, policy: Policy) -> bool:
     )
 
 
-def _members_named(msg: ParsedMessage, policy: Policy) -> list[tuple[str, int]]:
-    """(staff member, epoch) of each reply address in To/Cc signed for a staff member."""
+def _own(ticket: Ticket) -> set[str]:
+    """The TIDs whose reply addresses lead to ``ticket``: its own, and those of the
+    tickets merged into it (lower-case, as addresses sign them). Another ticket's
+    epochs are that ticket's, which the decision about this mail does not hold: a
+    member's address of another ticket named beside this one's is not renewed there
+    (README, Trust)."""
+    return {ticket["tid"].lower(), *(t.lower() for t in ticket.get("merged_from") or ())}
+
+
+def _members_named(msg: ParsedMessage, policy: Policy) -> list[tuple[str, str, int]]:
+    """(staff member, TID, epoch) of each reply address in To/Cc signed for a member."""
     secret, support = policy.reply_secret, policy.support_address
     local = support.partition("@")[0].lower() + DELIMITER
     found = []
@@ -120,6 +135,6 @@ def _members_named(msg: ParsedMessage, policy: Policy) -> list[tuple[str, int]]:
         for member in policy.staff:
             named = signed_epoch(addr, member, secret, support)
             if named is not None:
-                found.append((normalize_address(member), named[1]))
+                found.append((normalize_address(member), *named))
                 break
     return found

@@ -60,6 +60,7 @@ PLUS_TID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 # `recipient_delimiter = +`, and both change together (mail to the signed addresses
 # of another delimiter would bounce as unknown users).
 DELIMITER = "+"
+MAX_EPOCH_DIGITS = 9  # an epoch counts renewals of one person's address of one ticket
 
 
 def sign(tid: str, secret: bytes, support_address: str) -> str:
@@ -146,6 +147,8 @@ def _fields(plus: str) -> tuple[str, int, str] | None:
     tid, _, signature = plus.rpartition(".")
     tid, dot, epoch = tid.partition(".")
     if dot and not (epoch.isascii() and epoch.isdigit() and epoch[0] != "0"):
+        return None
+    if len(epoch) > MAX_EPOCH_DIGITS:  # no epoch of ours (int() of 4,301 digits raises)
         return None
     if not tid or not PLUS_TID_RE.fullmatch(tid):
         return None

@@ -138,3 +138,10 @@ def test_a_merge_that_shows_the_address_renews_it_in_the_ticket_merged_into(desk
         )
     )
     assert "merged_into" not in desk.ticket(other)
+
+
+def test_an_address_with_an_epoch_of_thousands_of_digits_is_a_follow_up_as_any(desk, sink):
+    tid, _other = two_tickets(desk, sink)
+    odd = f"support+{tid}." + "1" * 4301 + ".abcdefghij@example.com"
+    mail = make_mail(subject=f"Re: [TID#{tid}] оплата", body="Ещё вопрос.", headers={"Cc": odd})
+    assert desk.run("ingest", "-", input=mail).out.startswith(f"appended [TID#{tid}]")

@@ -71,3 +71,17 @@ def test_merge_and_cc_need_the_address_of_the_epoch_now() -> None:
     # an old and the current address both named: the current one proves
     both = f"{address()}, {address(n=1)}"
     assert _errors(0, 1, "#merge 3333-4444", to=both) == []
+
+
+def test_another_tickets_address_neither_renews_nor_proves_here() -> None:
+    """An address of the member's of another ticket tells nothing of this one's: it
+    renews nothing here, and its epoch (that ticket's) proves no #merge here."""
+    ticket = {**_ticket()[0], "reply_epochs": {ANNA: 1}}
+    elsewhere = sign_for("3333-4444", ANNA, SECRET, SUPPORT, 1)
+    assert renewed(ticket, mail(IVAN, "support@example.com", cc=elsewhere), POLICY) is ticket
+    body = "#merge 5555-6666"
+    msg = mail(ANNA, address(), cc=elsewhere, body=body)
+    assert beyond_errors(msg, POLICY, ticket, parse_reply(body).commands) != []
+    # the address of a ticket merged into this one is this one's
+    merged_in = {**ticket, "merged_from": ["3333-4444"]}
+    assert beyond_errors(msg, POLICY, merged_in, parse_reply(body).commands) == []

@@ -425,3 +425,10 @@ def test_epoch_0_is_the_address_as_before_and_a_later_one_names_its_epoch() -> N
     # a list's address is no ticket's of any epoch
     listed = sign_list("4821-7730", "anna@example.com", SECRET, SUPPORT)
     assert signed_epoch(listed, "anna@example.com", SECRET, SUPPORT) is None
+
+
+def test_an_epoch_of_thousands_of_digits_is_no_address_of_ours() -> None:
+    """int() reads no run of over 4,300 digits: such a plus part is simply not ours."""
+    huge = f"support+4821-7730.{'1' * 4301}.abcdefghij@example.com"
+    assert signed_epoch(huge, "anna@example.com", SECRET, SUPPORT) is None
+    assert verify(huge, SECRET, SUPPORT) == (None, False)
