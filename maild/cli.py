@@ -1,7 +1,9 @@
 """The `maild` command line: parse arguments, load config, call into the app.
 
-Exit codes follow sysexits: 0 ok, 1 not found/failed, 64 usage, 75 temporary
-failure (the MTA retries), 78 configuration error. No tracebacks for users.
+Exit codes follow sysexits: 0 ok, 1 not found/failed, 64 usage, 65 no message
+(`ingest` of an empty input), 71 a listener could not start (`serve`), 75 temporary
+failure (the MTA retries), 78 configuration or permission error; `status` 0/1/2
+(README, Exit codes). No tracebacks for users.
 """
 
 from __future__ import annotations
