@@ -37,7 +37,9 @@ from maild.domain.verify import sender_verified
 
 log = logging.getLogger("maild.trust")
 
-FIELD = "reply_epochs"  # the ticket's: staff address -> the epoch of their reply address
+# the ticket's: TID (its own, and those of tickets merged into it, lower-case) -> staff
+# address -> the epoch of their reply address of that TID
+FIELD = "reply_epochs"
 BEYOND = ("merge", "cc", "spam")  # commands that reach beyond the ticket
 ERROR = (
     "{commands}: не выполнено. Письмо пришло на ваш адрес ответа этого обращения, "
@@ -47,25 +49,28 @@ ERROR = (
 )
 
 
-def epoch(ticket: Ticket | None, person: str) -> int:
-    """The epoch of ``person``'s reply address of ``ticket`` (0: never seen outside)."""
-    epochs = (ticket or {}).get(FIELD) or {}
-    return int(epochs.get(normalize_address(person), 0))
+def epoch(ticket: Ticket | None, person: str, tid: str | None = None) -> int:
+    """The epoch of ``person``'s reply address of ``ticket`` (0: never seen outside);
+    ``tid``: of that ticket merged into it instead."""
+    if ticket is None:
+        return 0
+    of = (ticket.get(FIELD) or {}).get((tid or ticket["tid"]).lower()) or {}
+    return int(of.get(normalize_address(person), 0))
 
 
 def renewed(ticket: Ticket, msg: ParsedMessage, policy: Policy) -> Ticket:
     """``ticket`` with the next epoch for each staff member whose reply address of the
-    epoch now (or later: one of a ticket merged into this one) ``msg`` showed someone
-    outside support's side; else ``ticket`` itself."""
+    epoch now, of this ticket or of one merged into it, ``msg`` showed someone outside
+    support's side; else ``ticket`` itself."""
     if not _seen_outside(msg, policy):
         return ticket
-    epochs = dict(ticket.get(FIELD) or {})
+    epochs = {tid: dict(of) for tid, of in (ticket.get(FIELD) or {}).items()}
     renewed_for = []
     for member, tid, was in _members_named(msg, policy):
         if tid not in _own(ticket):
             continue  # another ticket's epochs are that ticket's
-        if was >= epochs.get(member, 0):
-            epochs[member] = was + 1
+        if was >= epoch(ticket, member, tid):
+            epochs.setdefault(tid, {})[member] = was + 1
             renewed_for.append(member)
     if not renewed_for:
         return ticket
@@ -78,13 +83,10 @@ def renewed(ticket: Ticket, msg: ParsedMessage, policy: Policy) -> Ticket:
     return {**ticket, FIELD: epochs}
 
 
-def merged(target: Ticket, source: Ticket) -> dict[str, int]:
-    """The epochs of the ticket ``source`` is merged into: the later of the two for
-    each member (mail to the source's addresses is taken on the target)."""
-    epochs = dict(target.get(FIELD) or {})
-    for member, n in (source.get(FIELD) or {}).items():
-        epochs[member] = max(n, epochs.get(member, 0))
-    return epochs
+def merged(target: Ticket, source: Ticket) -> dict[str, dict[str, int]]:
+    """The epochs of the ticket ``source`` is merged into: its own and the source's,
+    each of its TID (mail to the source's addresses is taken on the target)."""
+    return {**(source.get(FIELD) or {}), **(target.get(FIELD) or {})}
 
 
 def beyond_errors(
@@ -101,8 +103,8 @@ def beyond_errors(
     named = [(tid, was) for who, tid, was in _members_named(msg, policy) if who == member]
     if not named or sender_verified(msg, policy):
         return []  # (no address of theirs named: proven otherwise, verify.staff_verified)
-    now, own = epoch(ticket, member), _own(ticket)
-    if any(tid in own and was >= now for tid, was in named):
+    own = _own(ticket)
+    if any(tid in own and was >= epoch(ticket, member, tid) for tid, was in named):
         return []
     return [ERROR.format(commands=", ".join(names))]
 

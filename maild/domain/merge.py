@@ -212,7 +212,10 @@ def merge(
         t["critical"] = True
     if epochs := merged_epochs(t, source):  # mail to the source's addresses comes here
         t[EPOCHS] = epochs
-    t["merged_from"] = sorted({*t.get("merged_from", ()), source["tid"]})
+    # those merged into the source came here with it: mail to their addresses too
+    t["merged_from"] = sorted(
+        {*t.get("merged_from", ()), source["tid"], *source.get("merged_from", ())}
+    )
     known = {m["message_id"] for m in target_messages}
     moved = [
         {**m, "merged_from": source["tid"]} for m in source_messages if m["message_id"] not in known

@@ -94,7 +94,7 @@ class Ticket(Followups):
     robots: NotRequired[dict[str, str]]  # sender -> why it is taken for a robot
     humans: NotRequired[list[str]]  # #human: senders staff vouched for, never robots here
     removed: NotRequired[list[str]]  # #uncc: people staff took off it, until a #cc adds them
-    reply_epochs: NotRequired[dict[str, int]]  # staff address -> its reply address's (leak)
+    reply_epochs: NotRequired[dict[str, dict[str, int]]]  # TID -> staff -> epoch (leak)
     spam: NotRequired[SpamMark]  # #spam: on its way to the quarantine
     # addresses the relay refused for good: no automatic mail (domain/undeliverable.py)
     undeliverable: NotRequired[dict[str, UndeliverableMark]]

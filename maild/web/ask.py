@@ -40,17 +40,15 @@ from maild.web.forms import (
     MAX_TEXT,
     PENDING_DAYS,
     Pending,
-    RateLimit,
     clean_line,
-    client_ip,
     content_digest,
-    limit_key,
     read_form,
     too_many,
     typed_text,
     uploads,
 )
 from maild.web.views import Site
+from maild.web.visitors import RateLimit, client_ip, limit_key
 
 log = logging.getLogger("maild.web")
 

@@ -10,13 +10,11 @@ confirmed (kept in storage/web/pending until the link is opened).
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import os
 import re
 import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -231,39 +229,6 @@ def sent_just_now(
     )
 
 
-@dataclass
-class RateLimit:
-    """At most `limit` events per key in the last hour (in memory: the daemon is
-    one process; a restart forgives)."""
-
-    limit: int
-    window: float = 3600.0
-    events: dict[str, deque[float]] = field(default_factory=dict)
-
-    def spent(self, key: str) -> bool:
-        """The key is at the limit (nothing is counted)."""
-        q = self.events.get(key)
-        now = time.monotonic()
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q is not None and len(q) >= self.limit
-
-    def allow(self, *keys: str) -> bool:
-        """True and counted for every key when all keys are under the limit."""
-        now = time.monotonic()
-        queues = [self.events.setdefault(k, deque()) for k in keys]
-        for q in queues:
-            while q and q[0] <= now - self.window:
-                q.popleft()
-        if any(len(q) >= self.limit for q in queues):
-            return False
-        for q in queues:
-            q.append(now)
-        if len(self.events) > 100_000:  # forget idle keys rather than grow forever
-            self.events = {k: q for k, q in self.events.items() if q}
-        return True
-
-
 class Pending:
     """«Задать вопрос» submissions waiting for the click on the confirmation link:
     <id>.eml (the message to spool) and <id>.json (address, subject, state)."""
@@ -330,31 +295,6 @@ async def read_form(request: web.Request) -> Any:
     if any(isinstance(v, web.FileField) for k, v in form.items() if k != "files"):
         raise web.HTTPBadRequest()
     return form
-
-
-def client_ip(request: web.BaseRequest) -> str:
-    """The browser's address; behind a proxy on the same host, the last address
-    the proxy added to X-Forwarded-For (the one it saw)."""
-    remote = request.remote or ""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and (remote.startswith("127.") or remote == "::1"):
-        return forwarded.split(",")[-1].strip()
-    return remote
-
-
-def limit_key(ip: str) -> str:
-    """What the per-IP limit counts: an IPv4 address, or an IPv6 address's /64 (one
-    subscriber's network: a home or a VPS gets a whole /64 and can post from any of
-    its 2^64 addresses, each a fresh allowance if counted alone)."""
-    try:
-        address = ipaddress.ip_address(ip.strip("[]"))
-    except ValueError:
-        return ip
-    if isinstance(address, ipaddress.IPv4Address):
-        return str(address)
-    if address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
 
 
 # A part's type as the browser gave it, if it is one plain "type/subtype" token

@@ -22,8 +22,9 @@ from maild.domain.decision import Outgoing
 from maild.domain.records import Ticket
 from maild.outgoing import queued_in, send
 from maild.web import tokens
-from maild.web.forms import RateLimit, read_form
+from maild.web.forms import read_form
 from maild.web.links import landing
+from maild.web.visitors import RateLimit
 
 log = logging.getLogger("maild.web")
 
@@ -41,12 +42,16 @@ class Renew:
         token = request.match_info["token"]
         tid = tokens.tid_of(token)
         loop = asyncio.get_running_loop()
-        if refused := site.too_many_bad(request):
+        if refused := await site.too_many_bad(request):
             return refused
-        loaded, addresses = await site.load(tid)
+        try:
+            loaded, addresses = await site.load(tid)
+        except BaseException:  # the store's fault, not the link's
+            site.not_bad(request)
+            raise
         owner = tokens.owner_of(site.key, token, addresses)
-        if owner is None:
-            site.bad_link(request)
+        if owner is not None:
+            site.not_bad(request)
         form = await read_form(request)
         scope = f"r|{tid}|{owner}"
         nonce = tokens.check_form_token(

@@ -22,7 +22,6 @@ from maild.domain.records import MessageRecord, Ticket
 from maild.domain.tid import tag
 from maild.web import tokens
 from maild.web.forms import (
-    RateLimit,
     Upload,
     one_post,
     read_form,
@@ -34,6 +33,7 @@ from maild.web.forms import (
 from maild.web.pages import last_shown
 from maild.web.rating import Ratings, nothing_sent, rated_meanwhile
 from maild.web.views import WAIT_STORED, Site
+from maild.web.visitors import RateLimit
 
 log = logging.getLogger("maild.web")
 

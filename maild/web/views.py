@@ -24,10 +24,7 @@ from maild.domain.records import MessageRecord, Ticket
 from maild.web import tokens
 from maild.web.forms import (
     MAX_TEXT,
-    RateLimit,
-    client_ip,
     compose,
-    limit_key,
     read_form,
     typed_text,
 )
@@ -42,6 +39,7 @@ from maild.web.pages import (
     text_file,
     ticket_view,
 )
+from maild.web.visitors import RateLimit, client_ip, limit_key
 
 log = logging.getLogger("maild.web")
 
@@ -50,7 +48,7 @@ KEPT_TEXT_FILE = 64 << 20  # bytes of the last whole-text download kept for its 
 # Attachment types sent with their own Content-Type; anything else is a download
 # of application/octet-stream (never rendered by the browser).
 SAFE_TYPES = {"image/png", "image/jpeg", "image/gif", "application/zip"}
-# Links refused as wrong (Refusal.BAD) from one address (forms.limit_key) in an hour,
+# Links refused as wrong (Refusal.BAD) from one address (visitors.limit_key) in an hour,
 # after which its links are refused unread: a link's signature is checked against the
 # people of the ticket it names, so each wrong one reads that ticket (~0.3 s for one of
 # 18 MB). A customer's own links are never wrong; an expired one is no wrong one.
@@ -119,13 +117,16 @@ class Site:
     async def open(self, request: web.Request) -> tuple[Any, ...] | web.Response:
         """(token, address, ticket, messages) for a valid link, else its refusal page."""
         token = request.match_info["token"]
-        if refused := self.too_many_bad(request):
+        if refused := await self.too_many_bad(request):
             return refused
-        tid = tokens.tid_of(token)
-        loaded, addresses = await self.load(tid)
+        try:
+            loaded, addresses = await self.load(tokens.tid_of(token))
+        except BaseException:  # the store's fault, not the link's (a 503 page)
+            self.not_bad(request)
+            raise
         found = tokens.check_ticket_token(self.key, token, addresses, self.app.now())
-        if found is tokens.Refusal.BAD:
-            self.bad_link(request)
+        if found is not tokens.Refusal.BAD:
+            self.not_bad(request)
         if found is tokens.Refusal.EXPIRED:  # a reply typed meanwhile is shown to copy
             typed = await self.typed(request) if request.method == "POST" else ""
             owner = tokens.owner_of(self.key, token, addresses)
@@ -135,16 +136,22 @@ class Site:
             return self.notice(title, text, status=403)
         return token, found, *loaded
 
-    def too_many_bad(self, request: web.Request) -> web.Response | None:
+    async def too_many_bad(self, request: web.Request) -> web.Response | None:
         """The refusal of a link from an address that opened too many wrong ones
-        (MAX_BAD_LINKS_PER_HOUR), before its ticket is read; else None."""
-        if self.bad_links.spent(_visitor(request)):
-            return self.notice(*TOO_MANY_BAD, status=429)
-        return None
+        (MAX_BAD_LINKS_PER_HOUR), before its ticket is read (a reply posted is shown
+        back to copy); else None, the link counted as wrong till it proves otherwise
+        (not_bad): counted only after the read, links sent at once all passed."""
+        if self.bad_links.allow(_visitor(request)):
+            return None
+        typed = await self.typed(request) if request.method == "POST" else ""
+        copy = ["Ваш текст, чтобы его не потерять:"] if typed else []
+        page = self.notice(*TOO_MANY_BAD, *copy, status=429, typed=typed)
+        page.headers["Retry-After"] = "3600"
+        return page
 
-    def bad_link(self, request: web.Request) -> None:
-        """Count a link refused as wrong against its visitor's address."""
-        self.bad_links.allow(_visitor(request))
+    def not_bad(self, request: web.Request) -> None:
+        """The link too_many_bad counted proved right, or expired: uncounted."""
+        self.bad_links.give_back(_visitor(request))
 
     async def load(self, tid: str | None) -> tuple[Any, list[str]]:
         """(the ticket and its messages, or None; whose links open it: links.link_holders)."""
@@ -310,5 +317,5 @@ class Site:
 
 
 def _visitor(request: web.Request) -> str:
-    """What the limit on wrong links counts: the browser's address (forms.limit_key)."""
+    """What the limit on wrong links counts: the browser's address (visitors.limit_key)."""
     return f"ip:{limit_key(client_ip(request))}"

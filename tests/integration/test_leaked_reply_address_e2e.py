@@ -145,3 +145,26 @@ def test_an_address_with_an_epoch_of_thousands_of_digits_is_a_follow_up_as_any(d
     odd = f"support+{tid}." + "1" * 4301 + ".abcdefghij@example.com"
     mail = make_mail(subject=f"Re: [TID#{tid}] оплата", body="Ещё вопрос.", headers={"Cc": odd})
     assert desk.run("ingest", "-", input=mail).out.startswith(f"appended [TID#{tid}]")
+
+
+def test_an_old_notice_of_a_ticket_merged_twice_runs_its_commands(desk, sink):
+    """Olga's ticket merged into Ivan's, Ivan's into Petr's: Anna's answer to her old
+    notice of Olga's ticket lands on Petr's, and its #cc runs there (its address never
+    went outside support)."""
+    tid, other = two_tickets(desk, sink)
+    third = desk.ingest_tid(make_mail(sender="Пётр <petr@third-example.ru>", subject="Вопрос"))
+    desk.ingest(staff_reply(other, f"#merge {tid}"))
+    desk.ingest(staff_reply(tid, f"#merge {third}"))
+    assert sorted(desk.ticket(third)["merged_from"]) == sorted([tid, other])
+    desk.ingest(staff_reply(other, "Подключаю коллегу.\n#cc friend@partner-example.ru"))
+    assert "friend@partner-example.ru" in desk.ticket(third)["participants"]
+
+
+def test_a_merged_in_tickets_seen_address_leaves_the_targets_own_as_it_was(desk, sink):
+    tid, other = two_tickets(desk, sink)
+    leak(desk, sink, tid)  # Anna's address of Ivan's ticket seen by Ivan
+    desk.ingest(staff_reply(tid, f"#merge {other}", sender="boris@example.com"))
+    assert desk.ticket(tid)["merged_into"] == other
+    # her address of Olga's ticket went nowhere: its #cc runs
+    desk.ingest(staff_reply(other, "Подключаю коллегу.\n#cc friend@partner-example.ru"))
+    assert "friend@partner-example.ru" in desk.ticket(other)["participants"]

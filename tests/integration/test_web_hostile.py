@@ -514,6 +514,35 @@ def test_an_address_that_opens_many_wrong_links_is_refused_before_any_ticket_is_
     assert request(long_ticket, headers={"X-Forwarded-For": "198.51.100.8"}).status == 200
 
 
+def test_wrong_links_sent_at_once_are_read_no_more_than_the_limit(site, long_ticket):
+    """Counted after its ticket was read, each of a burst of wrong links sent at once
+    passed the check before any was counted: 1000 of them read a 2.4 MB ticket 1000
+    times. Counted before, and uncounted once right, at most the limit are read."""
+    _desk, _daemon, _sink, base = site
+    tid, expiry, mac = long_ticket.rsplit("/", 1)[1].split(".")
+    scanner = {"X-Forwarded-For": "198.51.100.20"}
+    urls = [f"{base}/t/{tid}.{expiry}.{mac[:-4]}{n:04d}" for n in range(200)]
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(lambda u: request(u, headers=scanner).status, urls))
+    assert statuses.count(403) <= views.MAX_BAD_LINKS_PER_HOUR
+    assert statuses.count(403) + statuses.count(429) == len(urls)
+    # a reply posted meanwhile from that address is shown back, to copy
+    got = post(long_ticket + "/reply", {"text": "Мой длинный ответ"}, headers=scanner)
+    assert got.status == 429 and got.headers["retry-after"] == "3600"
+    assert "Мой длинный ответ" in got.text and "чтобы его не потерять" in got.text
+
+
+def test_right_links_opened_at_once_count_as_no_wrong_ones(site):
+    _desk, _daemon, sink, base = site
+    fields = {"email": "reader@client.example", "subject": "Вопрос", "text": "Как?"}
+    url, _tid = ask(base, sink, fields)
+    reader = {"X-Forwarded-For": "198.51.100.21"}
+    n = views.MAX_BAD_LINKS_PER_HOUR + 20
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda _: request(url, headers=reader).status, range(n)))
+    assert statuses == [200] * n
+
+
 def test_an_index_of_thousands_of_digits_is_a_plain_404_not_a_server_error(site, long_ticket):
     """Python reads no int of over 4,300 digits (ValueError): the route takes any run
     of digits, so such an index must still be "no such message" or "no such file"."""

@@ -48,14 +48,21 @@ def test_mail_among_support_alone_renews_nothing() -> None:
     assert renewed(ticket, mail(IVAN, address(IVAN), cc=ANNA), POLICY) is ticket
 
 
-def test_merge_keeps_the_later_epoch_of_each_member() -> None:
-    source = {**_ticket()[0], "reply_epochs": {ANNA: 2}}
-    target = {**_ticket("3333-4444")[0], "reply_epochs": {ANNA: 1, BORIS: 3}}
-    assert merged(target, source) == {ANNA: 2, BORIS: 3}
+def test_merge_keeps_each_tickets_epochs_apart() -> None:
+    """A member's address seen on one ticket says nothing of their address of the
+    ticket it is merged into: mail to either comes to the target, each judged by its own."""
+    source = {**_ticket()[0], "reply_epochs": {TID: {ANNA: 2}}}
+    target = {**_ticket("3333-4444")[0], "reply_epochs": {"3333-4444": {BORIS: 3}}}
+    both = {**target, "reply_epochs": merged(target, source), "merged_from": [TID]}
+    assert epoch(both, ANNA) == 0 and epoch(both, ANNA, TID) == 2 and epoch(both, BORIS) == 3
+    body = "#cc friend@example.org"
+    on_target = mail(ANNA, sign_for("3333-4444", ANNA, SECRET, SUPPORT), body=body)
+    assert beyond_errors(on_target, POLICY, both, parse_reply(body).commands) == []
+    assert beyond_errors(mail(ANNA, address(), body=body), POLICY, both, parse_reply(body).commands)
 
 
 def _errors(n: int, now: int, body: str, *, to: str | None = None) -> list[str]:
-    ticket = {**_ticket()[0], "reply_epochs": {ANNA: now}}
+    ticket = {**_ticket()[0], "reply_epochs": {TID: {ANNA: now}}}
     msg = mail(ANNA, to or address(n=n), body=body)
     return beyond_errors(msg, POLICY, ticket, parse_reply(body).commands)
 
@@ -76,7 +83,7 @@ def test_merge_and_cc_need_the_address_of_the_epoch_now() -> None:
 def test_another_tickets_address_neither_renews_nor_proves_here() -> None:
     """An address of the member's of another ticket tells nothing of this one's: it
     renews nothing here, and its epoch (that ticket's) proves no #merge here."""
-    ticket = {**_ticket()[0], "reply_epochs": {ANNA: 1}}
+    ticket = {**_ticket()[0], "reply_epochs": {TID: {ANNA: 1}}}
     elsewhere = sign_for("3333-4444", ANNA, SECRET, SUPPORT, 1)
     assert renewed(ticket, mail(IVAN, "support@example.com", cc=elsewhere), POLICY) is ticket
     body = "#merge 5555-6666"

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from maild.domain.message import parse
-from maild.web.forms import MAX_TEXT, clean_line, clean_text, compose, limit_key
+from maild.web.forms import MAX_TEXT, clean_line, clean_text, compose
+from maild.web.visitors import limit_key
 
 
 def _request(address: str, name: str) -> bytes:

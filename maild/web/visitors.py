@@ -1,0 +1,88 @@
+"""Who a visitor of the site is, for its limits, and the limits themselves: the
+browser's address (behind a proxy on the same host, the one the proxy saw), counted
+by subscriber (limit_key), and RateLimit, which counts events per key in memory.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+
+@dataclass
+class RateLimit:
+    """At most `limit` events per key in the last hour (in memory: the daemon is
+    one process; a restart forgives). Keys are kept in the order of their last use:
+    those idle for the window, and the least recently used beyond `max_keys` (a flood
+    from more addresses than that), are forgotten as events come, a few at a time."""
+
+    limit: int
+    window: float = 3600.0
+    max_keys: int = 100_000
+    events: OrderedDict[str, deque[float]] = field(default_factory=OrderedDict)
+
+    def spent(self, key: str) -> bool:
+        """The key is at the limit (nothing is counted)."""
+        q = self.events.get(key)
+        return q is not None and len(self._trimmed(q, time.monotonic())) >= self.limit
+
+    def allow(self, *keys: str) -> bool:
+        """True and counted for every key when all keys are under the limit."""
+        now = time.monotonic()
+        self._forget(now)  # (before this call's keys: a new one's queue is empty yet)
+        queues = []
+        for k in keys:
+            queues.append(self._trimmed(self.events.setdefault(k, deque()), now))
+            self.events.move_to_end(k)
+        if any(len(q) >= self.limit for q in queues):
+            return False
+        for q in queues:
+            q.append(now)
+        return True
+
+    def give_back(self, key: str) -> None:
+        """Uncount one event of `key` (counted before its outcome was known)."""
+        q = self.events.get(key)
+        if q:
+            q.pop()
+
+    def _trimmed(self, q: deque[float], now: float) -> deque[float]:
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        return q
+
+    def _forget(self, now: float) -> None:
+        while self.events:
+            key, q = next(iter(self.events.items()))
+            if len(self.events) < self.max_keys and q and q[-1] > now - self.window:
+                return  # the least recently used key is in use: so are the rest
+            del self.events[key]
+
+
+def client_ip(request: web.BaseRequest) -> str:
+    """The browser's address; behind a proxy on the same host, the last address
+    the proxy added to X-Forwarded-For (the one it saw)."""
+    remote = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and (remote.startswith("127.") or remote == "::1"):
+        return forwarded.split(",")[-1].strip()
+    return remote
+
+
+def limit_key(ip: str) -> str:
+    """What the per-IP limit counts: an IPv4 address, or an IPv6 address's /64 (one
+    subscriber's network: a home or a VPS gets a whole /64 and can post from any of
+    its 2^64 addresses, each a fresh allowance if counted alone)."""
+    try:
+        address = ipaddress.ip_address(ip.strip("[]"))
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv4Address):
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
