@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from maild.domain import mergedwait, pace
 from maild.domain.addresses import comparable_address, each_once
@@ -210,12 +211,7 @@ def merge(
     source, t = followups_merged(source, target, t)  # each customer's judged once
     if source.get("critical"):
         t["critical"] = True
-    if epochs := merged_epochs(t, source):  # mail to the source's addresses comes here
-        t[EPOCHS] = epochs
-    # those merged into the source came here with it: mail to their addresses too
-    t["merged_from"] = sorted(
-        {*t.get("merged_from", ()), source["tid"], *source.get("merged_from", ())}
-    )
+    t.update(_addressed_here(t, source))
     known = {m["message_id"] for m in target_messages}
     moved = [
         {**m, "merged_from": source["tid"]} for m in source_messages if m["message_id"] not in known
@@ -233,3 +229,14 @@ def merge(
         "merged_into": t["tid"],
     }
     return s, t, messages
+
+
+def _addressed_here(target: Ticket, source: Ticket) -> dict[str, Any]:
+    """What makes mail to the source's reply addresses the target's: the TIDs merged
+    into it (those merged into the source came here with it), and each one's epochs
+    of its staff addresses (leak.merged)."""
+    tids = {*target.get("merged_from", ()), source["tid"], *source.get("merged_from", ())}
+    out: dict[str, Any] = {"merged_from": sorted(tids)}
+    if epochs := merged_epochs(target, source):
+        out[EPOCHS] = epochs
+    return out
