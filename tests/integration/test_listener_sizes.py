@@ -94,8 +94,7 @@ class Session:
 
 def serve(tmp_path: Path, sink, protocol: str) -> tuple[Desk, Daemon]:
     smtp = {"listen": f"127.0.0.1:{free_port()}", "protocol": protocol, "max_message_size": LIMIT}
-    desk = Desk(tmp_path, sink.port, smtp=smtp)
-    desk.in_process = False
+    desk = Desk(tmp_path, sink.port, smtp=smtp)  # its queries (tickets) in this process
     return desk, Daemon(desk).start()
 
 
