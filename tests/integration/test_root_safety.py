@@ -72,6 +72,41 @@ def owned(sink):
     shutil.rmtree(base)
 
 
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory):
+    """Stores made once per module and worker, by `maild ingest` of sample_request.eml
+    and, where asked, `maild license add ARGS`, in this process: as root on root's files
+    maild switches to no one. `_seeded` copies one into a test's storage."""
+    made: dict[tuple[str, ...], Path] = {}
+
+    def seed(license: tuple[str, ...]) -> Path:
+        if license not in made:
+            base = tmp_path_factory.mktemp("seed")
+            desk = Desk(base, 9)  # nothing is sent
+            desk.sections["support"].pop("reply_secret")  # the store makes its own
+            desk.write_config()
+            desk.ingest((DATA / "sample_request.eml").read_bytes())
+            if license:
+                r = desk.run("license", "add", *license)
+                assert r.code == 0, r.err
+            made[license] = base / "data"
+        return made[license]
+
+    return seed
+
+
+def _seeded(desk: Desk, seed: Path) -> None:
+    """The desk's (empty) storage given a copy of `seed`, every file nobody's, as the
+    commands that made it, run by root, would have left it: what the test starts from,
+    without an interpreter for each of those commands in every test."""
+    data = Path(desk.sections["storage"]["path"])
+    shutil.copytree(seed, data, symlinks=True, dirs_exist_ok=True)
+    for folder, dirs, files in os.walk(data):
+        for name in dirs + files:
+            os.lchown(os.path.join(folder, name), OWNER.pw_uid, OWNER.pw_gid)
+    os.chown(data, OWNER.pw_uid, OWNER.pw_gid)
+
+
 def run(desk: Desk, python: str, *args: str, stdin: bytes = b"", user: int | None = None):
     def become() -> None:
         if user is not None:
@@ -285,7 +320,7 @@ def _writable_copy(desk: Desk) -> Desk:
     return reference
 
 
-def test_a_read_only_storage_can_still_be_read(owned):
+def test_a_read_only_storage_can_still_be_read(owned, seeds):
     """A disk remounted read-only after errors is when the admin most needs to read
     the tickets, and every command refused it (exit 78, "is on a read-only file
     system"). Now what only reads the store works there, as root and as the service's
@@ -293,17 +328,14 @@ def test_a_read_only_storage_can_still_be_read(owned):
     why in one line; what writes is refused as before."""
     desk, python = owned
     data = Path(desk.sections["storage"]["path"])
-    r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
-    assert r.code == 0, r.err
-    args = ("license", "add", "--key", "K-1", "--level", "vip", "--email", "a@b.ru")
-    assert run(desk, python, *args).code == 0
-    tid = run(desk, python, "ticket", "list", "--json").json()[0]["tid"]
+    _seeded(desk, seeds(("--key", "K-1", "--level", "vip", "--email", "a@b.ru")))
+    reference = _writable_copy(desk)
+    tid = reference.tickets()[0]["tid"]
     reading = [
         ("ticket", "list"), ("ticket", "list", "--json"), ("ticket", "show", tid),
         ("report", "sla"), ("fsck",), ("outbox", "list"), ("license", "list"),
         ("spam", "list"), ("block", "list"), ("spool", "list"),
     ]  # fmt: skip
-    reference = _writable_copy(desk)
     before = {args: reference.run(*args) for args in reading}
     assert all(r.code == 0 and r.out for r in before.values()), before
     reason = (
@@ -383,12 +415,11 @@ def test_root_ingest_of_a_file_only_root_reads_says_whose_read_it_was(owned, tmp
     assert r.code == 0, r
 
 
-def test_backup_into_a_folder_the_owner_may_not_write_names_it(owned):
+def test_backup_into_a_folder_the_owner_may_not_write_names_it(owned, seeds):
     """`sudo maild backup /var/backups/maild/` writes as the storage's owner: a
     folder only root may write is a permission error (78) naming folder and users."""
     desk, python = owned
-    r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
-    assert r.code == 0, r.err
+    _seeded(desk, seeds(()))
     backups = Path(desk.sections["storage"]["path"]).parent / "backups"
     backups.mkdir(mode=0o755)
     r = run(desk, python, "backup", str(backups))
@@ -403,7 +434,7 @@ def test_backup_into_a_folder_the_owner_may_not_write_names_it(owned):
     assert r.code == 0 and len(list(backups.glob("maild-*.tar.gz"))) == 1, r
 
 
-def test_backup_into_a_drop_folder_it_may_write_but_not_list(owned):
+def test_backup_into_a_drop_folder_it_may_write_but_not_list(owned, seeds):
     """A drop folder (mode 0333: everyone may put files in, nobody but root list it):
     the cleaning of killed backups' partial archives there raised EACCES on listing
     it, and the backup stopped with "permanent error", exit 78 (before that cleaning,
@@ -411,8 +442,7 @@ def test_backup_into_a_drop_folder_it_may_write_but_not_list(owned):
     it, which needs read permission). It cannot see the partials there anyway, and
     sync() makes the rename durable: the backup is written, exit 0."""
     desk, python = owned
-    r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
-    assert r.code == 0, r.err
+    _seeded(desk, seeds(()))
     drop = Path(desk.sections["storage"]["path"]).parent / "drop"
     drop.mkdir()
     drop.chmod(0o333)
@@ -423,10 +453,9 @@ def test_backup_into_a_drop_folder_it_may_write_but_not_list(owned):
     assert made[0].stat().st_uid == OWNER.pw_uid
 
 
-def test_an_unreadable_queue_is_not_called_empty(owned):
+def test_an_unreadable_queue_is_not_called_empty(owned, seeds):
     desk, python = owned
-    r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
-    assert r.code == 0, r.err
+    _seeded(desk, seeds(()))
     queue = Path(desk.sections["storage"]["path"]) / "outbox" / "queue"
     mail = sorted(queue.iterdir())[0]  # the confirmation or the staff notice
     os.chown(mail, 0, 0)
@@ -436,19 +465,12 @@ def test_an_unreadable_queue_is_not_called_empty(owned):
     assert "permanent error: Permission denied" in r.err and str(mail) in r.err
 
 
-def test_fsck_calls_a_root_owned_file_unreadable_not_corrupt(owned):
+def test_fsck_calls_a_root_owned_file_unreadable_not_corrupt(owned, seeds):
     """registry.json and a ticket file left by `sudo maild ...` of an older version
     (root's, 0600): fsck says they cannot be read and gives the chown, never
     "corrupt registry: restore it from a backup" (that loses licenses added since)."""
     desk, python = owned
-    r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
-    assert r.code == 0, r.err
-    assert (
-        run(
-            desk, python, "license", "add", "--key", "K", "--level", "vip", "--email", "a@b.ru"
-        ).code
-        == 0
-    )
+    _seeded(desk, seeds(("--key", "K", "--level", "vip", "--email", "a@b.ru")))
     data = Path(desk.sections["storage"]["path"])
     registry, ticket = data / "registry.json", next((data / "tickets").glob("*/*.json"))
     for path in (registry, ticket):
@@ -498,16 +520,13 @@ def test_mail_root_copied_into_the_spool_waits_alone_and_is_named(owned):
     assert len(run(desk, python, "ticket", "list", "--json").json()) == 4
 
 
-def test_root_owned_summaries_are_unreadable_not_corrupt_nor_an_empty_desk(owned):
+def test_root_owned_summaries_are_unreadable_not_corrupt_nor_an_empty_desk(owned, seeds):
     """open/*.json and registry.json root's 0600 (a root `cp`, an older run as root):
     fsck said "corrupt summary file (unreadable: Permission denied)" with no chown,
     --repair tried to set them aside (exit 78 naming a temp file), status counted
     "0 open", healthy. A file maild may not read is neither corrupt nor set aside."""
     desk, python = owned
-    r = run(desk, python, "ingest", "-", stdin=(DATA / "sample_request.eml").read_bytes())
-    assert r.code == 0, r.err
-    args = ("license", "add", "--key", "K", "--level", "vip", "--email", "a@b.ru")
-    assert run(desk, python, *args).code == 0
+    _seeded(desk, seeds(("--key", "K", "--level", "vip", "--email", "a@b.ru")))
     data = Path(desk.sections["storage"]["path"])
     files = [data / "registry.json", *sorted((data / "open").glob("*.json"))]
     assert len(files) == 2
