@@ -27,8 +27,10 @@ pytestmark = pytest.mark.skipif(
 CUSTOMER = "ivan@shop-example.ru"
 
 
-@pytest.fixture
-def browser(tmp_path):
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    """One headless Chromium for the module's tests (starting one costs about as much
+    CPU as a test's pages); `browser` hands it to each test as a new one would be."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -44,13 +46,23 @@ def browser(tmp_path):
         "--no-first-run",
         "--lang=ru-RU",
         "--window-size=900,1300",
-        f"--user-data-dir={tmp_path / 'chromium'}",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
     ):
         opts.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
     driver.set_page_load_timeout(30)
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The module's Chromium on a blank page, its first window size, no cookies."""
+    chromium.get("about:blank")
+    chromium.delete_all_cookies()
+    chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})  # every site's
+    chromium.set_window_size(900, 1300)
+    return chromium
 
 
 @pytest.fixture
