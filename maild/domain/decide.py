@@ -112,10 +112,10 @@ def decide(
         decision = decide_followup(ctx, *loaded)
     if robot:
         decision = trust.note_robot(decision, sender, robot, now)
-    return _renewed(replace(decision, attachments=attachments), msg, policy)
+    return _renewed(replace(decision, attachments=attachments), snap, msg, policy)
 
 
-def _renewed(decision: Decision, msg: ParsedMessage, policy: Policy) -> Decision:
+def _renewed(decision: Decision, snap: Snapshot, msg: ParsedMessage, policy: Policy) -> Decision:
     """The decision with a new reply address on its ticket for each staff member whose
     address of it this mail showed someone outside support's side (leak.renewed), and
     on the ticket its #merge moved it into (mail to the old one is taken there):
@@ -123,8 +123,9 @@ def _renewed(decision: Decision, msg: ParsedMessage, policy: Policy) -> Decision
     decision's own mail carries the new one."""
     if decision.ticket is None or decision.outcome == "new":
         return decision
+    via = snap.merged_source
     also = [(leak.renewed(t, msg, policy), m) for t, m in decision.also]
-    return replace(decision, ticket=leak.renewed(decision.ticket, msg, policy), also=also)
+    return replace(decision, ticket=leak.renewed(decision.ticket, msg, policy, via), also=also)
 
 
 def _reported_before(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:

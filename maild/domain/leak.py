@@ -54,20 +54,28 @@ def epoch(ticket: Ticket | None, person: str, tid: str | None = None) -> int:
     ``tid``: of that ticket merged into it instead."""
     if ticket is None:
         return 0
-    of = (ticket.get(FIELD) or {}).get((tid or ticket["tid"]).lower()) or {}
+    of = _epochs(ticket).get((tid or ticket["tid"]).lower()) or {}
     return int(of.get(normalize_address(person), 0))
 
 
-def renewed(ticket: Ticket, msg: ParsedMessage, policy: Policy) -> Ticket:
+def _epochs(ticket: Ticket) -> dict[str, dict[str, int]]:
+    """The ticket's epochs by TID; a member's epoch kept as a bare number (the shape
+    main wrote for an hour on 2026-12-06, never released) is read as none."""
+    kept = ticket.get(FIELD) or {}
+    return {tid: of for tid, of in kept.items() if isinstance(of, dict)}
+
+
+def renewed(ticket: Ticket, msg: ParsedMessage, policy: Policy, via: str | None = None) -> Ticket:
     """``ticket`` with the next epoch for each staff member whose reply address of the
     epoch now, of this ticket or of one merged into it, ``msg`` showed someone outside
-    support's side; else ``ticket`` itself."""
+    support's side; else ``ticket`` itself. ``via``: the TID the mail threaded to when
+    #merge sent it on here (Snapshot.merged_source), one of this ticket's too."""
     if not _seen_outside(msg, policy):
         return ticket
-    epochs = {tid: dict(of) for tid, of in (ticket.get(FIELD) or {}).items()}
+    epochs = {tid: dict(of) for tid, of in _epochs(ticket).items()}
     renewed_for = []
     for member, tid, was in _members_named(msg, policy):
-        if tid not in _own(ticket):
+        if tid not in _own(ticket, via):
             continue  # another ticket's epochs are that ticket's
         if was >= epoch(ticket, member, tid):
             epochs.setdefault(tid, {})[member] = was + 1
@@ -90,12 +98,17 @@ def merged(target: Ticket, source: Ticket) -> dict[str, dict[str, int]]:
 
 
 def beyond_errors(
-    msg: ParsedMessage, policy: Policy, ticket: Ticket, commands: Iterable[Command]
+    msg: ParsedMessage,
+    policy: Policy,
+    ticket: Ticket,
+    commands: Iterable[Command],
+    via: str | None = None,
 ) -> list[str]:
     """The error of a staff reply whose #merge, #cc or #spam came by no address of the
     member of ``ticket`` (or of one merged into it) of their epoch there now (as it was
     before this mail), nor with DKIM/SPF for them; [] otherwise. Another ticket's
-    address proves them there, not here: its epoch is that ticket's."""
+    address proves them there, not here: its epoch is that ticket's. ``via``: as for
+    `renewed`."""
     names = sorted({f"#{c.name}" for c in commands if c.name in BEYOND})
     if not names:
         return []
@@ -103,7 +116,7 @@ def beyond_errors(
     named = [(tid, was) for who, tid, was in _members_named(msg, policy) if who == member]
     if not named or sender_verified(msg, policy):
         return []  # (no address of theirs named: proven otherwise, verify.staff_verified)
-    own = _own(ticket)
+    own = _own(ticket, via)
     if any(tid in own and was >= epoch(ticket, member, tid) for tid, was in named):
         return []
     return [ERROR.format(commands=", ".join(names))]
@@ -117,13 +130,15 @@ def _seen_outside(msg: ParsedMessage, policy: Policy) -> bool:
     )
 
 
-def _own(ticket: Ticket) -> set[str]:
+def _own(ticket: Ticket, via: str | None = None) -> set[str]:
     """The TIDs whose reply addresses lead to ``ticket``: its own, and those of the
     tickets merged into it (lower-case, as addresses sign them). Another ticket's
     epochs are that ticket's, which the decision about this mail does not hold: a
     member's address of another ticket named beside this one's is not renewed there
-    (README, Trust)."""
-    return {ticket["tid"].lower(), *(t.lower() for t in ticket.get("merged_from") or ())}
+    (README, Trust). ``via``: the ticket the mail threaded to, which #merge sent on
+    here (a chain merged before `merged_from` kept the whole of it)."""
+    own = {ticket["tid"].lower(), *(t.lower() for t in ticket.get("merged_from") or ())}
+    return own | {via.lower()} if via else own
 
 
 def _members_named(msg: ParsedMessage, policy: Policy) -> list[tuple[str, str, int]]:

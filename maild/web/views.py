@@ -98,7 +98,7 @@ class Site:
         # and on the loop the SMTP listener and every page waited that long
         self.compose_turn = asyncio.Lock()
         self.last_text: tuple[tuple[str, int, int], bytes] | None = None
-        self.bad_links = RateLimit(MAX_BAD_LINKS_PER_HOUR)
+        self.bad_links = RateLimit(MAX_BAD_LINKS_PER_HOUR, max_keys=100_000)
 
     # -- helpers ------------------------------------------------------------------
     def notice(self, title: str, *paragraphs: str, status: int = 200, **kw: Any) -> web.Response:

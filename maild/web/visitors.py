@@ -16,13 +16,16 @@ from aiohttp import web
 @dataclass
 class RateLimit:
     """At most `limit` events per key in the last hour (in memory: the daemon is
-    one process; a restart forgives). Keys are kept in the order of their last use:
-    those idle for the window, and the least recently used beyond `max_keys` (a flood
-    from more addresses than that), are forgotten as events come, a few at a time."""
+    one process; a restart forgives). Keys are kept in the order of their last counted
+    event, and those idle for the window are forgotten as events come, a few at a
+    time; a call refused makes no key. With `max_keys`, the least recently counted keys
+    beyond it are forgotten too, though still counting: only for a limit whose
+    forgetting lets nobody do more than a flood of that many addresses could anyway
+    (wrong links); a limit that guards someone else's mailbox keeps its keys."""
 
     limit: int
     window: float = 3600.0
-    max_keys: int = 100_000
+    max_keys: int | None = None
     events: OrderedDict[str, deque[float]] = field(default_factory=OrderedDict)
 
     def spent(self, key: str) -> bool:
@@ -34,14 +37,12 @@ class RateLimit:
         """True and counted for every key when all keys are under the limit."""
         now = time.monotonic()
         self._forget(now)  # (before this call's keys: a new one's queue is empty yet)
-        queues = []
-        for k in keys:
-            queues.append(self._trimmed(self.events.setdefault(k, deque()), now))
-            self.events.move_to_end(k)
-        if any(len(q) >= self.limit for q in queues):
+        held = [self.events.get(k) for k in keys]
+        if any(q is not None and len(self._trimmed(q, now)) >= self.limit for q in held):
             return False
-        for q in queues:
-            q.append(now)
+        for k, q in zip(keys, held, strict=True):
+            self.events.setdefault(k, q if q is not None else deque()).append(now)
+            self.events.move_to_end(k)
         return True
 
     def give_back(self, key: str) -> None:
@@ -58,8 +59,9 @@ class RateLimit:
     def _forget(self, now: float) -> None:
         while self.events:
             key, q = next(iter(self.events.items()))
-            if len(self.events) < self.max_keys and q and q[-1] > now - self.window:
-                return  # the least recently used key is in use: so are the rest
+            crowded = self.max_keys is not None and len(self.events) >= self.max_keys
+            if not crowded and q and q[-1] > now - self.window:
+                return  # the least recently counted key is in use: so are the rest
             del self.events[key]
 
 

@@ -10,6 +10,8 @@ goes on by that address: his reply-all and her answer to it carry it."""
 
 from __future__ import annotations
 
+import json
+
 from tests.helpers import Desk, make_mail, staff_reply, staff_to
 
 IVAN = "ivan@shop-example.ru"
@@ -168,3 +170,20 @@ def test_a_merged_in_tickets_seen_address_leaves_the_targets_own_as_it_was(desk,
     # her address of Olga's ticket went nowhere: its #cc runs
     desk.ingest(staff_reply(other, "Подключаю коллегу.\n#cc friend@partner-example.ru"))
     assert "friend@partner-example.ru" in desk.ticket(other)["participants"]
+
+
+def test_an_old_notice_of_a_chain_merged_before_the_upgrade_runs_its_commands(desk, sink):
+    """A chain merged by maild before `merged_from` kept the whole of it (the last
+    ticket lists the one merged into it alone): mail to the first ticket's address
+    still threads there (Snapshot.merged_source), and Anna's #cc runs."""
+    tid, other = two_tickets(desk, sink)
+    third = desk.ingest_tid(make_mail(sender="Пётр <petr@third-example.ru>", subject="Вопрос"))
+    desk.ingest(staff_reply(other, f"#merge {tid}"))
+    desk.ingest(staff_reply(tid, f"#merge {third}"))
+    path = desk.root / "data" / "tickets" / third[:2] / f"{third}.json"
+    doc = json.loads(path.read_text())
+    [kept] = doc["ticket"].values()
+    kept["merged_from"] = [tid]  # as maild wrote it before
+    path.write_text(json.dumps(doc, ensure_ascii=False))
+    desk.ingest(staff_reply(other, "Подключаю коллегу.\n#cc friend@partner-example.ru"))
+    assert "friend@partner-example.ru" in desk.ticket(third)["participants"]

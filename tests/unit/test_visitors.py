@@ -24,3 +24,16 @@ def test_idle_keys_are_forgotten_and_a_flood_of_keys_stays_bounded() -> None:
     time.sleep(0.06)  # the window has passed: every key is idle
     limit.allow("fresh")
     assert list(limit.events) == ["fresh"]
+
+
+def test_without_max_keys_a_key_still_counting_is_never_forgotten() -> None:
+    """A limit that guards a mailbox («Задать вопрос»): a flood of refused calls, each
+    naming a new key, makes no key, and a flood of allowed ones forgets none counting."""
+    limit = RateLimit(2)
+    assert limit.allow("ip:a", "addr:victim") and limit.allow("ip:a", "addr:other")
+    assert limit.allow("ip:b", "addr:victim")  # ip:a and addr:victim spent
+    for n in range(3000):
+        assert not limit.allow("ip:a", f"addr:x{n}")  # ip:a is spent
+        limit.allow(f"ip:c{n}", f"addr:y{n}")
+    assert "addr:x5" not in limit.events
+    assert not limit.allow("ip:d", "addr:victim")
