@@ -40,6 +40,12 @@ def reply_to_of_last(sink, tid: str, to: str = ANNA) -> str:
     return mails[-1].msg["Reply-To"].addresses[0].addr_spec
 
 
+def forged(tid: str, seen: str, body: str) -> bytes:
+    """Ivan's mail as Anna (From: her) to her address of his ticket that he saw."""
+    subject = f"Re: Не работает оформление заказа [TID#{tid}]"
+    return make_mail(sender=f"Анна <{ANNA}>", to=seen, subject=subject, body=body)
+
+
 def leak(desk: Desk, sink, tid: str) -> None:
     """Anna answers "reply all" with Ivan in Cc: her answer goes as ever."""
     desk.ingest(staff_reply(tid, "Иван, проверьте настройки оплаты.", headers={"Cc": IVAN}))
@@ -54,14 +60,7 @@ def test_a_seen_address_runs_no_merge_and_the_error_mail_carries_one_that_does(d
     leak(desk, sink, tid)
     before = len(sink.received)
     # Ivan, with the address his copy showed, as Anna
-    desk.ingest(
-        make_mail(
-            sender=f"Анна <{ANNA}>",
-            to=seen,
-            subject=f"Re: Не работает оформление заказа [TID#{tid}]",
-            body=f"#merge {other}\n#cc friend@spam-example.ru\nВопрос решён.",
-        )
-    )
+    desk.ingest(forged(tid, seen, f"#merge {other}\n#cc friend@spam-example.ru\nВопрос решён."))
     desk.flush()
     assert desk.ticket(other)["participants"] == olga_people
     assert "merged_into" not in desk.ticket(tid)
@@ -131,14 +130,7 @@ def test_a_merge_that_shows_the_address_renews_it_in_the_ticket_merged_into(desk
     desk.ingest(staff_reply(tid, f"Объединяю.\n#merge {other}", headers={"Cc": IVAN}))
     assert desk.ticket(tid)["merged_into"] == other
     third = desk.ingest_tid(make_mail(sender="Пётр <petr@third-example.ru>", subject="Вопрос"))
-    desk.ingest(
-        make_mail(
-            sender=f"Анна <{ANNA}>",
-            to=seen,
-            subject=f"Re: Не работает оформление заказа [TID#{tid}]",
-            body=f"#merge {third}",
-        )
-    )
+    desk.ingest(forged(tid, seen, f"#merge {third}"))
     assert "merged_into" not in desk.ticket(other)
 
 
