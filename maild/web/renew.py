@@ -42,13 +42,10 @@ class Renew:
         token = request.match_info["token"]
         tid = tokens.tid_of(token)
         loop = asyncio.get_running_loop()
-        if refused := await site.too_many_bad(request):
-            return refused
-        try:
-            loaded, addresses = await site.load(tid)
-        except BaseException:  # the store's fault, not the link's
-            site.not_bad(request)
-            raise
+        read = await site.load_linked(request, tid)
+        if isinstance(read, web.Response):
+            return read
+        loaded, addresses = read
         owner = tokens.owner_of(site.key, token, addresses)
         if owner is not None:
             site.not_bad(request)

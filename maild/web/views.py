@@ -51,7 +51,8 @@ SAFE_TYPES = {"image/png", "image/jpeg", "image/gif", "application/zip"}
 # Links refused as wrong (Refusal.BAD) from one address (visitors.limit_key) in an hour,
 # after which its links are refused unread: a link's signature is checked against the
 # people of the ticket it names, so each wrong one reads that ticket (~0.3 s for one of
-# 18 MB). A customer's own links are never wrong; an expired one is no wrong one.
+# 18 MB). An expired link is no wrong one; a customer's own is wrong only once its
+# ticket, or their place in it, is gone (#uncc, maild forget, #spam).
 MAX_BAD_LINKS_PER_HOUR = 60
 TOO_MANY_BAD = (
     "Слишком много недействительных ссылок",
@@ -117,13 +118,10 @@ class Site:
     async def open(self, request: web.Request) -> tuple[Any, ...] | web.Response:
         """(token, address, ticket, messages) for a valid link, else its refusal page."""
         token = request.match_info["token"]
-        if refused := await self.too_many_bad(request):
-            return refused
-        try:
-            loaded, addresses = await self.load(tokens.tid_of(token))
-        except BaseException:  # the store's fault, not the link's (a 503 page)
-            self.not_bad(request)
-            raise
+        read = await self.load_linked(request, tokens.tid_of(token))
+        if isinstance(read, web.Response):
+            return read
+        loaded, addresses = read
         found = tokens.check_ticket_token(self.key, token, addresses, self.app.now())
         if found is not tokens.Refusal.BAD:
             self.not_bad(request)
@@ -136,13 +134,20 @@ class Site:
             return self.notice(title, text, status=403)
         return token, found, *loaded
 
-    async def too_many_bad(self, request: web.Request) -> web.Response | None:
-        """The refusal of a link from an address that opened too many wrong ones
-        (MAX_BAD_LINKS_PER_HOUR), before its ticket is read (a reply posted is shown
-        back to copy); else None, the link counted as wrong till it proves otherwise
-        (not_bad): counted only after the read, links sent at once all passed."""
+    async def load_linked(
+        self, request: web.Request, tid: str | None
+    ) -> tuple[Any, list[str]] | web.Response:
+        """What `load` gives for the ticket a link names, read only for a visitor under
+        the limit of wrong links (MAX_BAD_LINKS_PER_HOUR), else its refusal (a reply
+        posted is shown back to copy). The link counts as wrong from before the read
+        until the caller finds it right or expired (not_bad), so links sent at once
+        are bounded alike; a store that fails to read it counts nothing."""
         if self.bad_links.allow(_visitor(request)):
-            return None
+            try:
+                return await self.load(tid)
+            except BaseException:  # the store's fault, not the link's (a 503 page)
+                self.not_bad(request)
+                raise
         typed = await self.typed(request) if request.method == "POST" else ""
         copy = ["Ваш текст, чтобы его не потерять:"] if typed else []
         page = self.notice(*TOO_MANY_BAD, *copy, status=429, typed=typed)
@@ -150,7 +155,7 @@ class Site:
         return page
 
     def not_bad(self, request: web.Request) -> None:
-        """The link too_many_bad counted proved right, or expired: uncounted."""
+        """The link load_linked counted proved right, or expired: uncounted."""
         self.bad_links.give_back(_visitor(request))
 
     async def load(self, tid: str | None) -> tuple[Any, list[str]]:
