@@ -66,6 +66,8 @@ def gather(
         return Snapshot(loaded=None, **base, **off_store)
     signed = _staff_signed(app, msg, loaded is not None, claims_staff)
     if signed is not None:  # staff's own reply address, someone else's From; the head's
+        if signed[0] != tid:  # another ticket than the one threaded to: none of its chain
+            merged_source = None
         tid, person = signed
         loaded = app.store.load(tid)
     if loaded is None:

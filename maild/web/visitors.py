@@ -28,11 +28,6 @@ class RateLimit:
     max_keys: int | None = None
     events: OrderedDict[str, deque[float]] = field(default_factory=OrderedDict)
 
-    def spent(self, key: str) -> bool:
-        """The key is at the limit (nothing is counted)."""
-        q = self.events.get(key)
-        return q is not None and len(self._trimmed(q, time.monotonic())) >= self.limit
-
     def allow(self, *keys: str) -> bool:
         """True and counted for every key when all keys are under the limit."""
         now = time.monotonic()

@@ -179,3 +179,24 @@ def test_an_old_notice_of_a_chain_merged_before_the_upgrade_runs_its_commands(de
     path.write_text(json.dumps(doc, ensure_ascii=False))
     desk.ingest(staff_reply(other, "Подключаю коллегу.\n#cc friend@partner-example.ru"))
     assert "friend@partner-example.ru" in desk.ticket(third)["participants"]
+
+
+def test_mail_the_heads_reply_address_takes_to_another_ticket_renews_nothing_there(desk, sink):
+    """The head writes about Petr's ticket (To: his reply address of it) on an old thread
+    of Olga's, merged into Ivan's (its subject tag), with Ivan and Anna's address of
+    Olga's ticket in Cc: decided on Petr's ticket, whose addresses Olga's are not."""
+    tid, other = two_tickets(desk, sink)
+    third = desk.ingest_tid(make_mail(sender="Пётр <petr@third-example.ru>", subject="Вопрос"))
+    desk.ingest(staff_reply(other, f"#merge {tid}"))
+    cc = f"{IVAN}, {staff_to(other)}"
+    mail = make_mail(
+        sender="Шеф <head@example.com>",
+        to=staff_to(third, "head@example.com"),
+        subject=f"Re: [TID#{other}] Счёт",
+        body="Разберитесь.",
+        headers={"Cc": cc},
+    )
+    assert f"[TID#{third}]" in desk.run("ingest", "-", input=mail).out
+    path = desk.root / "data" / "tickets" / third[:2] / f"{third}.json"
+    [kept] = json.loads(path.read_text())["ticket"].values()
+    assert other.lower() not in (kept.get("reply_epochs") or {})
