@@ -152,7 +152,7 @@ def _unknown(policy: Policy, name: str) -> str:
     if len(same) > 1:
         return (
             f"#answer: «{typed}» — так названы несколько ответов, они различаются только"
-            f" заглавными буквами: {', '.join(same)}; одному из них нужно другое имя"
+            f" заглавными буквами: {known(tuple(same))}; одному из них нужно другое имя"
             " (файлы ответов правит администратор)"
         )
     both = [n for n in _layouts(name) if n != name]

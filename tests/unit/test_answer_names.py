@@ -1,0 +1,25 @@
+"""The errors of `#answer` name the desk's saved answers whole and bounded
+(domain/answers.known), whichever error it is."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+from maild.domain.answers import filled
+from maild.domain.commands import parse_reply
+from maild.domain.limits import MAX_LISTED_NAMES
+from tests.unit.test_decide import POLICY, _ticket
+
+
+def test_names_that_differ_only_in_capitals_are_listed_whole_and_bounded() -> None:
+    """A desk whose answer files differ only in capitals (thanks.txt, Thanks.txt, ...):
+    the error names the first of them and counts the rest, as the unknown name's does."""
+    cases = itertools.product(*((ch, ch.upper()) for ch in "thanks"))
+    variants = [v for v in map("".join, cases) if v != "thanks"]  # as typed (lower case): none
+    policy = replace(POLICY, answer_names=tuple(variants))
+    _body, [error] = filled(policy, parse_reply("#answer THANKS\nСпасибо."), _ticket()[0])
+    assert "различаются только заглавными буквами" in error
+    named = error.split("буквами: ", 1)[1]
+    assert f"и ещё {len(variants) - MAX_LISTED_NAMES} ответа" in named
+    assert all(v in variants for v in named.split(" и ещё")[0].split(", "))
