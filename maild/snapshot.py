@@ -147,9 +147,15 @@ def thread(app: App, msg: ParsedMessage, staff_verified: bool) -> str | None:
     tid = find_tid(msg.subject)
     if tid and _known(app, tid):
         return tid
-    for signed in _signed_tids(app, msg, staff_verified):
+    signed_tids = list(_signed_tids(app, msg, staff_verified))
+    for signed in signed_tids:
         if _known(app, signed):
             return signed
+    if staff_verified and signed_tids:
+        # a staff member's reply address proves them on its own ticket alone: with that
+        # ticket gone, the mail answering another ticket's mail is no answer there
+        # (missing_ticket tells them the ticket is gone)
+        return None
     bounced = (msg.reported_message_id,) if msg.reported_message_id else ()
     for ref in (*bounced, *msg.in_reply_to, *reversed(msg.references)):
         found = app.tid_for_msgid(ref)

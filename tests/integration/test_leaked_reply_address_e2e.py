@@ -11,7 +11,13 @@ goes on by that address: his reply-all and her answer to it carry it."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from maild import jobs
+from maild.app import App
+from maild.config import load
+from maild.runner import ingest
 from tests.helpers import Desk, make_mail, staff_reply, staff_to
 
 IVAN = "ivan@shop-example.ru"
@@ -200,3 +206,33 @@ def test_mail_the_heads_reply_address_takes_to_another_ticket_renews_nothing_the
     path = desk.root / "data" / "tickets" / third[:2] / f"{third}.json"
     [kept] = json.loads(path.read_text())["ticket"].values()
     assert other.lower() not in (kept.get("reply_epochs") or {})
+
+
+def test_a_deleted_tickets_staff_address_acts_on_no_other_ticket(tmp_path, sink):
+    """Anna's address of a ticket deleted since (storage.keep_closed_days) proves her
+    on that ticket alone: a mail to it that answers another ticket's mail (In-Reply-To)
+    runs nothing there; she is told the ticket is gone (staff_noticket.txt)."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
+    start = datetime(2026, 9, 1, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+    old = ingest(App(load(desk.config), clock=lambda: start), make_mail())[1].tid
+    closing = staff_reply(old, "#close\nГотово.")
+    ingest(App(load(desk.config), clock=lambda: start + timedelta(hours=1)), closing)
+    later = start + timedelta(days=31)
+    assert jobs.run_all(App(load(desk.config), clock=lambda: later), later)["purged"] == 1
+    mine = desk.ingest_tid(make_mail(sender=f"Ольга <{OLGA}>", subject="Счёт", body="Счёт."))
+    [confirmation] = [m for m in desk.ticket(mine)["messages"] if m["kind"] == "confirmation"]
+    seen = staff_to(old)  # the old ticket's address of Anna's, which Olga holds
+    forged_reply = make_mail(
+        sender=f"Анна <{ANNA}>",
+        to=seen,
+        subject="Re: Счёт",
+        body="Ваш вопрос решён, обращение закрыто.\n#level vip\n#close",
+        headers={"In-Reply-To": confirmation["message_id"]},
+    )
+    desk.ingest(forged_reply)
+    ticket = desk.ticket(mine)
+    assert ticket["status"] != "closed" and ticket["level"] != "vip"
+    assert not [m for m in ticket["messages"] if "решён" in (m.get("text") or "")]
+    desk.flush()
+    told = [r for r in sink.to(ANNA) if r.subject.startswith("Обращение не найдено")]
+    assert told and old in told[-1].text
