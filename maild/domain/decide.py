@@ -123,8 +123,8 @@ def _renewed(decision: Decision, snap: Snapshot, msg: ParsedMessage, policy: Pol
     decision's own mail carries the new one."""
     if decision.ticket is None or decision.outcome == "new":
         return decision
-    via = snap.merged_source
-    also = [(leak.renewed(t, msg, policy), m) for t, m in decision.also]
+    via = snap.merged_source  # its addresses reach the #merge target too, as this one's
+    also = [(leak.renewed(t, msg, policy, via), m) for t, m in decision.also]
     return replace(decision, ticket=leak.renewed(decision.ticket, msg, policy, via), also=also)
 
 
