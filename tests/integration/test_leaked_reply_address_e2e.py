@@ -52,6 +52,16 @@ def forged(tid: str, seen: str, body: str) -> bytes:
     return make_mail(sender=f"Анна <{ANNA}>", to=seen, subject=subject, body=body)
 
 
+def merged_before_the_upgrade(desk: Desk, tid: str, last: str) -> None:
+    """Ticket ``tid``'s `merged_from` as maild wrote it before it kept a whole chain:
+    ``last``, the ticket merged into it, alone."""
+    path = desk.root / "data" / "tickets" / tid[:2] / f"{tid}.json"
+    doc = json.loads(path.read_text())
+    [kept] = doc["ticket"].values()
+    kept["merged_from"] = [last]
+    path.write_text(json.dumps(doc, ensure_ascii=False))
+
+
 def leak(desk: Desk, sink, tid: str) -> None:
     """Anna answers "reply all" with Ivan in Cc: her answer goes as ever."""
     desk.ingest(staff_reply(tid, "Иван, проверьте настройки оплаты.", headers={"Cc": IVAN}))
@@ -178,11 +188,7 @@ def test_an_old_notice_of_a_chain_merged_before_the_upgrade_runs_its_commands(de
     third = desk.ingest_tid(make_mail(sender="Пётр <petr@third-example.ru>", subject="Вопрос"))
     desk.ingest(staff_reply(other, f"#merge {tid}"))
     desk.ingest(staff_reply(tid, f"#merge {third}"))
-    path = desk.root / "data" / "tickets" / third[:2] / f"{third}.json"
-    doc = json.loads(path.read_text())
-    [kept] = doc["ticket"].values()
-    kept["merged_from"] = [tid]  # as maild wrote it before
-    path.write_text(json.dumps(doc, ensure_ascii=False))
+    merged_before_the_upgrade(desk, third, tid)
     desk.ingest(staff_reply(other, "Подключаю коллегу.\n#cc friend@partner-example.ru"))
     assert "friend@partner-example.ru" in desk.ticket(third)["participants"]
 
@@ -248,11 +254,7 @@ def test_a_merge_that_shows_an_old_chains_address_renews_it_in_the_ticket_merged
     fourth = desk.ingest_tid(make_mail(sender="Вера <vera@fourth-example.ru>", subject="Другой"))
     desk.ingest(staff_reply(tid, f"#merge {other}"))
     desk.ingest(staff_reply(other, f"#merge {third}"))
-    path = desk.root / "data" / "tickets" / third[:2] / f"{third}.json"
-    doc = json.loads(path.read_text())
-    [kept] = doc["ticket"].values()
-    kept["merged_from"] = [other]  # as maild wrote it before
-    path.write_text(json.dumps(doc, ensure_ascii=False))
+    merged_before_the_upgrade(desk, third, other)
     desk.ingest(staff_reply(tid, f"Иван, объединяю.\n#merge {fourth}", headers={"Cc": IVAN}))
     assert desk.ticket(third)["merged_into"] == fourth
     desk.ingest(forged(tid, staff_to(tid), "#cc evil@spam-example.ru"))
