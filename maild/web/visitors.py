@@ -62,12 +62,23 @@ class RateLimit:
 
 def client_ip(request: web.BaseRequest) -> str:
     """The browser's address; behind a proxy on the same host, the last address
-    the proxy added to X-Forwarded-For (the one it saw)."""
+    the proxy added to X-Forwarded-For (the one it saw). The host's own address is
+    loopback in either family: a site listening on `[::]` sees 127.0.0.1 as
+    ::ffff:127.0.0.1."""
     remote = request.remote or ""
     forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and (remote.startswith("127.") or remote == "::1"):
+    if forwarded and _loopback(remote):
         return forwarded.split(",")[-1].strip()
     return remote
+
+
+def _loopback(remote: str) -> bool:
+    try:
+        address = ipaddress.ip_address(remote)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
 
 
 def limit_key(ip: str) -> str:

@@ -37,3 +37,18 @@ def test_without_max_keys_a_key_still_counting_is_never_forgotten() -> None:
         limit.allow(f"ip:c{n}", f"addr:y{n}")
     assert "addr:x5" not in limit.events
     assert not limit.allow("ip:d", "addr:victim")
+
+
+def test_a_proxy_on_the_host_is_loopback_in_either_family_and_no_other_is() -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    from maild.web.visitors import client_ip
+
+    def seen(remote: str) -> str:
+        request = make_mocked_request("GET", "/", headers={"X-Forwarded-For": "203.0.113.5"})
+        return client_ip(request.clone(remote=remote))
+
+    for own in ("127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"):
+        assert seen(own) == "203.0.113.5", own
+    for other in ("198.51.100.1", "::ffff:198.51.100.1", "2001:db8::1", "unix"):
+        assert seen(other) == other, other
