@@ -73,9 +73,9 @@ def renewed(ticket: Ticket, msg: ParsedMessage, policy: Policy, via: str | None 
     if not _seen_outside(msg, policy):
         return ticket
     epochs = {tid: dict(of) for tid, of in _epochs(ticket).items()}
-    renewed_for = []
+    renewed_for, own = [], _own(ticket, via)
     for member, tid, was in _members_named(msg, policy):
-        if tid not in _own(ticket, via):
+        if tid not in own:
             continue  # another ticket's epochs are that ticket's
         if was >= epoch(ticket, member, tid):
             epochs.setdefault(tid, {})[member] = was + 1
