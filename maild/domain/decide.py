@@ -100,6 +100,8 @@ def decide(
     elif claims_staff and snap.staff_verified:
         decision = inquote.told(ctx, leftout.told(ctx, decide_staff(ctx, *loaded)))
         decision = humans.noted(decision, loaded[0], sender, now)  # #human's note
+        if leak.seen_only(msg, policy, loaded[0], snap.merged_source):
+            decision = leak.capped(decision, sender)
     elif claims_staff:  # forged: kept as a note; the staff member is told how to reply
         decision = staffmail.decide_unverified(ctx, *loaded)
     elif policy.is_head(sender) and not scr.automated and sender_verified(msg, policy):

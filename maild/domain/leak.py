@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 
 from maild.domain.commands import Command
+from maild.domain.decision import Decision
 from maild.domain.logid import logged_id
 from maild.domain.message import ParsedMessage, normalize_address
 from maild.domain.policy import Policy
@@ -104,22 +106,39 @@ def beyond_errors(
     commands: Iterable[Command],
     via: str | None = None,
 ) -> list[str]:
-    """The error of a staff reply whose #merge, #cc or #spam came by no address of the
-    member of ``ticket`` (or of one merged into it) of their epoch there now (as it was
-    before this mail), nor with DKIM/SPF for them; [] otherwise. Another ticket's
-    address proves them there, not here: its epoch is that ticket's. ``via``: as for
-    `renewed`."""
+    """The error of a staff reply whose #merge, #cc or #spam came by an address of its
+    member seen outside support alone (`seen_only`); [] otherwise."""
     names = sorted({f"#{c.name}" for c in commands if c.name in BEYOND})
-    if not names:
+    if not names or not seen_only(msg, policy, ticket, via):
         return []
+    return [ERROR.format(commands=", ".join(names))]
+
+
+def seen_only(msg: ParsedMessage, policy: Policy, ticket: Ticket, via: str | None = None) -> bool:
+    """Whether ``msg`` proves its staff member on ``ticket`` by no address of theirs of
+    their epoch there now (as it was before this mail), of it or of one merged into it,
+    nor by DKIM/SPF, only by one someone outside support may have seen: anyone may have
+    written it. Another ticket's address proves them there, not here: its epoch is that
+    ticket's. ``via``: as for `renewed`."""
     member = normalize_address(policy.listed(msg.from_addr))
     named = [(tid, was) for who, tid, was in _members_named(msg, policy) if who == member]
     if not named or sender_verified(msg, policy):
-        return []  # (no address of theirs named: proven otherwise, verify.staff_verified)
+        return False  # (no address of theirs named: proven otherwise, verify.staff_verified)
     own = _own(ticket, via)
-    if any(tid in own and was >= epoch(ticket, member, tid) for tid, was in named):
-        return []
-    return [ERROR.format(commands=", ".join(names))]
+    return not any(tid in own and was >= epoch(ticket, member, tid) for tid, was in named)
+
+
+def capped(decision: Decision, writer: str) -> Decision:
+    """``decision`` (of a mail that proves its writer only so: `seen_only`) with its mail
+    to ``writer`` alone (an error, a notice of what did not run) capped as automatic
+    mail is (Outgoing.unverified): each forged mail to a seen address brought the
+    member one such mail, without limit."""
+    who = normalize_address(writer)
+    out = [
+        replace(o, unverified=True) if {normalize_address(a) for a in o.to} == {who} else o
+        for o in decision.outgoing
+    ]
+    return replace(decision, outgoing=out)
 
 
 def _seen_outside(msg: ParsedMessage, policy: Policy) -> bool:

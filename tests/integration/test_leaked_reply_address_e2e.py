@@ -259,3 +259,29 @@ def test_a_merge_that_shows_an_old_chains_address_renews_it_in_the_ticket_merged
     assert desk.ticket(third)["merged_into"] == fourth
     desk.ingest(forged(tid, staff_to(tid), "#cc evil@spam-example.ru"))
     assert "evil@spam-example.ru" not in desk.ticket(fourth)["participants"]
+
+
+def test_forged_mail_to_a_seen_address_brings_the_member_capped_error_mail(desk, sink):
+    """Each forged mail to Anna's seen address whose #cc stops brings her an error mail:
+    anyone who saw the address may send them, so they are capped as automatic mail is
+    (support.max_auto_replies_per_ticket_per_hour: 5, Ivan's confirmation this hour one
+    of them), the rest kept in the ticket as not sent; her own reply to the address she
+    has now is told its errors as ever."""
+    tid, _other = two_tickets(desk, sink)
+    seen = staff_to(tid)
+    leak(desk, sink, tid)
+    before = len(sink.received)
+    app = App(load(desk.config))
+    for i in range(8):
+        ingest(app, forged(tid, seen, f"#cc friend{i}@spam-example.ru"))
+    desk.flush()
+    told = [r for r in sink.received[before:] if r.subject.startswith("Команды не выполнены")]
+    assert [r.rcpt_tos for r in told] == [[ANNA]] * 4
+    assert len(sink.received) == before + 4
+    notes = [m.get("text") or "" for m in desk.ticket(tid)["messages"]]
+    unsent = [t for t in notes if t.startswith("Не отправлено уведомление «команды не выполнены»")]
+    assert len(unsent) == 4, notes[-3:]
+    desk.ingest(staff_reply(tid, "#cc", to=reply_to_of_last(sink, tid)))
+    desk.flush()
+    assert len(sink.wait_for(before + 5)) == before + 5
+    assert sink.received[-1].rcpt_tos == [ANNA]
