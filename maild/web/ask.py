@@ -170,9 +170,14 @@ class Ask:
         # victim+2@... each with an allowance of its own sent one mailbox 35 links an hour
         mailbox = mailbox_of(values["email"])
         support = self.app.config.support.address
-        if not self.limit.allow(f"ip:{limit_key(client_ip(request))}", f"addr:{mailbox}"):
+        keys = (f"ip:{limit_key(client_ip(request))}", f"addr:{mailbox}")
+        if not self.limit.allow(*keys):
             return self._form(values, TOO_MANY.format(address=support), 429)
         if not self.mailed.allow("site"):  # counted after the per-IP limit: refusals cost nothing
+            # nor does this refusal cost the visitor or the address: their counts are
+            # given back, and a flood from ever new networks and addresses while the
+            # site is busy leaves no key behind (each one held ~1 KB for the hour)
+            self.limit.give_back(*keys)
             log.warning(
                 "web: «Задать вопрос» refused for %s: web.max_confirmations_per_hour (%d) reached",
                 values["email"],

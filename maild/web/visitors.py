@@ -40,11 +40,15 @@ class RateLimit:
             self.events.move_to_end(k)
         return True
 
-    def give_back(self, key: str) -> None:
-        """Uncount one event of `key` (counted before its outcome was known)."""
-        q = self.events.get(key)
-        if q:
-            q.pop()
+    def give_back(self, *keys: str) -> None:
+        """Uncount one event of each key (counted before its outcome was known): a key
+        left with none is no key, as if the call that made it had been refused."""
+        for key in keys:
+            q = self.events.get(key)
+            if q:
+                q.pop()
+            if q is not None and not q:
+                del self.events[key]
 
     def _trimmed(self, q: deque[float], now: float) -> deque[float]:
         while q and q[0] <= now - self.window:

@@ -16,6 +16,20 @@ def test_a_key_is_refused_at_the_limit_and_given_back_an_event() -> None:
     assert limit.allow("a") and not limit.allow("a")
 
 
+def test_a_key_given_back_its_only_event_is_no_key() -> None:
+    """The ask form gives back both keys of a request the site's own cap refused: a
+    flood of new networks and addresses then holds no memory (the keys stayed, each
+    with an empty queue, until every key counted before them was idle)."""
+    limit = RateLimit(3)
+    assert limit.allow("ip:a", "addr:a") and limit.allow("ip:b", "addr:a")
+    for n in range(1000):
+        assert limit.allow(f"ip:n{n}", f"addr:n{n}")
+        limit.give_back(f"ip:n{n}", f"addr:n{n}")
+    assert set(limit.events) == {"ip:a", "addr:a", "ip:b"}
+    limit.give_back("ip:b", "addr:a")
+    assert set(limit.events) == {"ip:a", "addr:a"} and len(limit.events["addr:a"]) == 1
+
+
 def test_idle_keys_are_forgotten_and_a_flood_of_keys_stays_bounded() -> None:
     limit = RateLimit(5, window=0.05, max_keys=1000)
     for n in range(5000):
