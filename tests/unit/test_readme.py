@@ -1,6 +1,8 @@
 """README says what the code does where a table of the code is copied into it: the
 staff commands and their aliases, the service levels. A command or level added or
-removed on one side only fails here."""
+removed on one side only fails here. And the places in the code it names for each rule
+(`domain/leak.py`, `domain/verify.staff_verified`) are there: moved or renamed on one
+side only fails here too."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from maild.domain.commandspec import ALIASES, REGISTRY
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 WORD = r"[^\W\d_][\w-]*"
 
 
@@ -50,3 +53,32 @@ def test_the_levels_line_names_every_level() -> None:
     paragraph = README[start : README.index("\n\n", start)]
     assert re.findall(r"`(\w+)`", line) == list(ENTITLED_LEVELS)
     assert set(LEVELS) - set(re.findall(r"`(\w+)`", paragraph)) == set()
+
+
+def test_every_place_in_the_code_readme_names_is_there() -> None:
+    """Each `maild/x.py`, `domain/x.py`, `adapters/store/x.py`, `web/x.name`,
+    `maild/ops/x.Name.method` README names: the module, and the name defined at its
+    top level (a class's member inside the class)."""
+    pattern = r"`((?:maild|domain|adapters|web|ops)/[\w/]*\w(?:\.[\w.]+)?)(?:\(\))?`"
+    places = set(re.findall(pattern, README))
+    assert len(places) > 100  # (the pattern still finds them)
+    missing = [place for place in sorted(places) if not _defined(place)]
+    assert not missing, missing
+
+
+def _defined(place: str) -> bool:
+    """Whether `place` (``domain/x``, ``domain/x.py``, ``domain/x.name``,
+    ``domain/x.Class.member``) is in the code."""
+    path, _, names = place.removeprefix("maild/").partition(".")
+    module = ROOT / "maild" / f"{path}.py"
+    if not module.exists():
+        module = ROOT / "maild" / path / "__init__.py"
+    if not module.exists():
+        return False
+    top, _, member = ("" if names == "py" else names).partition(".")
+    source = module.read_text(encoding="utf-8")
+    for indent, name in ((r"", top), (r"\s+", member)):
+        defined = rf"^{indent}(?:async def|def|class) {name}\b|^{indent}{name}\b *[:=]"
+        if name and not re.search(defined, source, re.M):
+            return False
+    return True
