@@ -93,6 +93,9 @@ class ParsedMessage:
     # maildigest.content_digest of the raw mail (the pipeline's): tells a redelivery
     # of this mail from a different mail with the same Message-ID
     digest: str = ""
+    # Outlook's class of the letter (its own winmail.dat's: IPM.Outlook.Recall for a
+    # recall request, domain/recall.py); "" without one
+    message_class: str = ""
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -241,4 +244,5 @@ def _parse(
         receipt=body.receipt,
         charset_doubt=body.charset_doubt,
         recipients_cut=limits.cut("\n".join(cut), limits.MAX_CUT_TEXT),
+        message_class=limits.cut(body.message_class, limits.MAX_NAME),
     )

@@ -127,21 +127,24 @@ def _unwrapped(
     filename: str | None,
     attachments: list[RawAttachment],
     room: Room,
-) -> Tnef | None:
+) -> tuple[Tnef | None, str]:
     """A winmail.dat read: its files added to ``attachments``; None when ``part`` is
     none or holds nothing readable (then it stays a file, and staff see it named). Its
-    files and RTF come out within ``room``, the message's (all its parts together)."""
+    files and RTF come out within ``room``, the message's (all its parts together).
+    Beside it, the item's class (Tnef.message_class; "" for no winmail.dat): a recall
+    request's holds nothing readable, yet says what it is."""
     if ctype != "application/ms-tnef" and (filename or "").lower() != "winmail.dat":
-        return None
+        return None, ""
     tnef = read_tnef(payload(part), rtf=room.rtf)
+    kind = tnef.message_class if tnef is not None else ""
     if tnef is None or not (tnef.text.strip() or tnef.html.strip() or tnef.files or tnef.messages):
-        return None
+        return None, kind
     files = [*tnef.files, *(f for item in tnef.messages for f in item.files)]
     attachments.extend(
         room.take([RawAttachment(f.name, f.content_type or "application/octet-stream", f.data)
                    for f in files], more=tnef.cut)
     )  # fmt: skip
-    return tnef
+    return tnef, kind
 
 
 def _labelled(part: Message, ctype: str) -> tuple[bytes, str | None]:
@@ -175,6 +178,9 @@ class Body:
     charset_doubt: str | None  # why the text's charset may be wrong (domain.recode)
     problem: str | None  # the first part that could not be read
     receipt: bool = False  # a read receipt: the report says a mail was read, not lost
+    # Outlook's class of the letter, from its own winmail.dat (tnef.Tnef.message_class:
+    # IPM.Outlook.Recall for a recall request); "" without one
+    message_class: str = ""
 
 
 def read_body(msg: Message, codec: str | None = None, signer: str = "") -> Body:
@@ -199,7 +205,7 @@ def read_body(msg: Message, codec: str | None = None, signer: str = "") -> Body:
         problem = SIMPLIFIED  # the text staff read lacks links' targets, quote marks
     return Body(
         text, tuple(attachments), delivery_status, reports.message_id, reader.doubt, problem,
-        receipt=bool(reports.receipts),
+        receipt=bool(reports.receipts), message_class=reader.message_class,
     )  # fmt: skip
 
 
@@ -219,6 +225,7 @@ class _Reader:
     room: Room = field(default_factory=Room)  # hostile sizes: what all parts carry out
     mails: dict[int, Message] = field(default_factory=dict)  # smime.Opened.mails
     in_forwards: set[int] | None = None  # ids of parts in a forwarded mail, when asked
+    message_class: str = ""  # the letter's winmail.dat's (Body.message_class)
 
     def leaf(self, part: Message, reports: Reports) -> None:
         ctype = content_type(part)
@@ -276,7 +283,9 @@ class _Reader:
 
     def _file(self, part: Message, ctype: str) -> None:
         filename = filename_of(part)
-        tnef = _unwrapped(part, ctype, filename, self.attachments, self.room)
+        tnef, kind = _unwrapped(part, ctype, filename, self.attachments, self.room)
+        if kind and not self.message_class and not self.forwarded(part):  # the letter's own
+            self.message_class = kind
         if tnef is not None:
             self.wrapped.append(tnef)
             return

@@ -17,13 +17,14 @@ __all__ = ["Tnef", "TnefFile", "read_tnef"]
 
 SIGNATURE = b"\x78\x9f\x3e\x22"  # 0x223E9F78, little-endian
 # Attribute ids (the low 16 bits; the high 16 are the type).
-_BODY, _OEM_CODEPAGE, _MAPI_PROPS = 0x800C, 0x9007, 0x9003
+_BODY, _OEM_CODEPAGE, _MAPI_PROPS, _MESSAGE_CLASS = 0x800C, 0x9007, 0x9003, 0x8008
 _ATTACH_RENDDATA, _ATTACH_TITLE, _ATTACH_DATA, _ATTACHMENT = 0x9002, 0x8010, 0x800F, 0x9005
 # MAPI properties.
 _PR_BODY, _PR_RTF_COMPRESSED, _PR_BODY_HTML, _PR_INTERNET_CPID = 0x1000, 0x1009, 0x1013, 0x3FDE
 _PR_ATTACH_DATA, _PR_ATTACH_FILENAME, _PR_ATTACH_LONG_FILENAME = 0x3701, 0x3704, 0x3707
 _PR_ATTACH_MIME_TAG, _PR_DISPLAY_NAME, _PR_ATTACH_METHOD = 0x370E, 0x3001, 0x3705
 _PR_SUBJECT, _PR_SENDER_NAME, _PR_SENDER_EMAIL, _PR_SENDER_SMTP = 0x0037, 0x0C1A, 0x0C1F, 0x5D01
+_PR_MESSAGE_CLASS = 0x001A
 _EMBEDDED_MESSAGE = 5  # PR_ATTACH_METHOD of an Outlook item (a mail) attached to the mail
 _STRING8, _UNICODE, _BINARY, _OBJECT = 0x001E, 0x001F, 0x0102, 0x000D
 _FIXED = {0x0002: 4, 0x0003: 4, 0x0004: 4, 0x0005: 8, 0x0006: 8, 0x0007: 8, 0x000A: 4,
@@ -49,6 +50,9 @@ class Tnef:
     # an item inside one stays a file); their files are not in ``files``.
     messages: list[Tnef] = field(default_factory=list)
     cut: bool = False  # MAX_TNEF_FILES left files in it
+    # What kind of Outlook item it is (attMessageClass, else PR_MESSAGE_CLASS): IPM.Note
+    # for a mail, IPM.Outlook.Recall for «Recall This Message» (domain/recall.py)
+    message_class: str = ""
 
 
 def read_tnef(data: bytes, nested: bool = False, rtf: RtfRoom | None = None) -> Tnef | None:
@@ -70,6 +74,8 @@ def read_tnef(data: bytes, nested: bool = False, rtf: RtfRoom | None = None) -> 
         pos += 9 + length + 2  # and the checksum
         if attr == _OEM_CODEPAGE and length >= 4:
             codepage = codec(int.from_bytes(value[:4], "little"))
+        elif level == 1 and attr == _MESSAGE_CLASS:
+            found.message_class = _text(value, _STRING8, "ascii").strip()
         elif level == 1 and attr == _BODY:
             found.text = found.text or _text(value, _STRING8, codepage)
         elif level == 1 and attr == _MAPI_PROPS:
@@ -117,6 +123,8 @@ def _message_text(found: Tnef, props: dict, codepage: str, rtf: RtfRoom) -> None
     if _PR_INTERNET_CPID in props and isinstance(props[_PR_INTERNET_CPID][1], int):
         codepage = codec(props[_PR_INTERNET_CPID][1])
     found.subject = _text(*_value(props.get(_PR_SUBJECT, (0, b""))), codepage)
+    if not found.message_class:
+        found.message_class = _text(*_value(props.get(_PR_MESSAGE_CLASS, (0, b""))), codepage)
     name = _text(*_value(props.get(_PR_SENDER_NAME, (0, b""))), codepage)
     address = _text(
         *_value(props.get(_PR_SENDER_SMTP, props.get(_PR_SENDER_EMAIL, (0, b"")))), codepage

@@ -73,3 +73,11 @@ def test_html_outlook_wrapped_in_rtf_is_read_as_html() -> None:
     assert "<p class=MsoNormal>" in sample("outlook-item-attached.dat").html
     # RTF that Outlook wrote as RTF stays words
     assert sample("outlook-rtf-body.dat").html == ""
+
+
+def test_each_names_its_class_a_mail_never_a_recall_request() -> None:
+    """attMessageClass (PR_MESSAGE_CLASS) says what the item is: a mail's is IPM.Note
+    (Outlook before 2007: "IPM.Microsoft Mail.Note"), never IPM.Outlook.Recall, the
+    class that makes a staff member's mail a recall request (domain/recall.py)."""
+    classes = {p.name: sample(p.name).message_class for p in SAMPLES.glob("*.dat")}
+    assert set(classes.values()) == {"IPM.Note", "IPM.Microsoft Mail.Note"}, classes
