@@ -4,8 +4,9 @@ verified (forged, or sent around the signing: decide_unverified), mail to a staf
 member's signed reply address from an address that is not staff (an alias of theirs,
 or their client sending as support: decide_alias), the head's answer to mail about a
 ticket (decide_head; his other mail into a ticket: headmail.py), a staff member's
-automatic mail and the head's (decide_staff_auto), and mail of staff or the head
-naming a ticket that is not there (decide_missing).
+automatic mail and the head's (decide_staff_auto), mail of staff or the head
+naming a ticket that is not there (decide_missing), and a staff member's Outlook
+asking to recall an answer sent before (decide_recall).
 
 Pure: the facts come from the Snapshot and the Policy; what is told to whom goes out
 as Outgoing within the caps of automatic mail.
@@ -192,3 +193,34 @@ def decide_missing(ctx: Context) -> Decision:
         unverified=not snap.staff_verified,
     )
     return Decision("held", snap.tid, None, [], ctx.record, [out])
+
+
+def decide_recall(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
+    """A verified staff member's Outlook asking to recall a mail (recall.is_recall):
+    their answer has gone to the customer, and no mail system takes mail back out of
+    another's mailbox. Relayed as an answer it was a second mail to the customer, with
+    the notice's subject (level, deadline) in it. It is a note of the ticket; nothing
+    is sent to the customer, no command runs, the ticket's status and deadline stay;
+    its writer is told that the answer cannot be recalled and that to correct it they
+    answer again (staff_recall.txt, a reply to it goes to the ticket)."""
+    msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
+    log.info(
+        "%s [TID#%s] a recall request from %s: kept as a note, not relayed",
+        msg.message_id,
+        tid,
+        msg.from_addr,
+    )
+    record["kind"] = "note"
+    answers = [
+        m
+        for m in messages
+        if m["direction"] == "out" and m["kind"] == "staff" and m.get("from") == msg.from_addr
+    ]
+    context = {
+        **ctx.common,
+        "tid": tid,
+        "subject": ticket.get("subject") or "(без темы)",
+        "answered_at": ctx.policy.fmt_time(answers[-1]["received_at"]) if answers else None,
+    }
+    out = Outgoing(ctx.key("recall"), "notice", "staff_recall.txt", [msg.from_addr], context, True)
+    return Decision("appended", tid, ticket, [*messages, record], record, [out])

@@ -32,11 +32,13 @@ from maild.domain.message import redecode
 from maild.domain.onemail import fold
 from maild.domain.participants import apply_participant_command, participant_errors
 from maild.domain.policy import Policy
+from maild.domain.recall import is_recall
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.refused import conflicts_mail, staff_error
 from maild.domain.signoff import without_greeting_to
 from maild.domain.sla import followup_ended
 from maild.domain.snapshot import Loaded, Snapshot
+from maild.domain.staffmail import decide_recall
 from maild.domain.staffquote import without_our_forward
 from maild.domain.unsent import answer, no_customer, unsendable, unsent
 
@@ -154,6 +156,8 @@ def _answer(
 
 def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
     """A staff reply: commands anywhere in its own text, then one mail to the customer."""
+    if is_recall(ctx.msg):  # Outlook asks for the answer back: no answer, nothing relayed
+        return decide_recall(ctx, ticket, messages)
     policy, record = ctx.policy, ctx.record
     tid = ticket["tid"]
     # the notice attached as a forward is the mail answered (its files, the customer's

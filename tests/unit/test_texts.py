@@ -286,6 +286,7 @@ def variants() -> list[dict]:
         held_files=["error.png"],  # knownfiles: files the ticket holds, left out (leftout)
         logo_files=["image001.png"],  # a staff answer's pictures taken as its logo
         no_customer=True,
+        answered_at="23.11.2026 10:00",  # staff_recall: the writer's last answer went then
         reply_address="support+1234-5678.abc@example.com",
         staff="anna@example.com",
         as_support=False,
@@ -436,6 +437,7 @@ def variants() -> list[dict]:
         kept_back="",
         level_was=None,
         unconfirmed=None,
+        answered_at=None,
     )
     quiet = dict(
         full,
