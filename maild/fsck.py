@@ -10,7 +10,8 @@ are rewritten from the tickets (a corrupt one copied to lost+found/ first), a
 corrupt ticket file's mail is put back into spool/new, and then the file is set aside
 (fsckspool.set_aside_tickets: why a repair killed at any point is safe to run again),
 where `maild serve` processes it again into the same TID (the Message-ID index
-still names it); exit 0 when everything found was fixed. Without --repair fsck reads
+still names it), as it does the mail of a ticket file lost whole (fsckspool.Waiting:
+its index entries are kept); exit 0 when everything found was fixed. Without --repair fsck reads
 without the lock, and checks what it found again under it (Fsck.run): a mail serve
 stores meanwhile is no problem. Stray files in tickets/ and temp files:
 maild/fsckfiles.py; the outbox queue, the block list and the per-address records:
@@ -271,7 +272,7 @@ class Fsck:
                 continue  # (unreadable: said so)
             if not TID_RE.fullmatch(value):
                 what = "Message-ID index entry is not a TID"
-            elif not self.gone(value) or self.waiting.names(path, value):
+            elif not self.gone(value) or self.waiting.names(path):
                 continue
             else:
                 what = f"Message-ID index entry names {value}, a ticket that does not exist"

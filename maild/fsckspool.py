@@ -14,7 +14,7 @@ from maild.adapters.quarantine import entry_id
 from maild.adapters.spool import claimer_alive
 from maild.adapters.store import CorruptFile
 from maild.adapters.store.files import stamp
-from maild.adapters.store.rebuild import LOST_FOUND, keep_copy
+from maild.adapters.store.rebuild import keep_copy
 from maild.domain.logid import SYNTHETIC_DOMAIN
 from maild.domain.maildigest import content_digest, former_digest, reused_id
 from maild.domain.message import legacy_synthetic_msgid, message_id_of, synthetic_msgid
@@ -54,8 +54,12 @@ def check_spool(check: Fsck) -> None:
             continue
         corrupt = [check.corrupt[t] for t in tids if t in check.corrupt]
         if not corrupt:
-            what = f"{message_id_of(raw)} is in no ticket"
-            check.problem(path, what, "re-queued to spool/new")
+            what, fix = f"{message_id_of(raw)} is in no ticket", "re-queued to spool/new"
+            lost = sorted(t for t in tids if check.gone(t))  # its file gone: the index
+            if lost:  # entry stays (Waiting.names), serve stores the mail again there
+                what += f" (the Message-ID index names {lost[0]}, whose ticket file is gone)"
+                fix += f": `maild serve` stores it again in {lost[0]}"
+            check.problem(path, what, fix)
         # (a corrupt ticket's: its fix; the file is set aside after: set_aside_tickets)
         if check.repair and (not corrupt or corrupt[0]):
             app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
@@ -112,21 +116,23 @@ def set_aside_tickets(check: Fsck) -> None:
 
 class Waiting:
     """Message-ID index entries that name a ticket that does not exist (yet) and are
-    kept: those of a set-aside ticket's mail, which serve stores again in that TID."""
+    kept: those of mail waiting to be stored again in that TID, a set-aside or lost
+    ticket file's."""
 
     def __init__(self, check: Fsck) -> None:
         self.check = check
 
-    def names(self, path: Path, tid: str) -> bool:
-        """Whether the entry at ``path`` (naming ``tid``, a ticket that is not there)
-        is of mail that waits: in spool/new or spool/claimed/, or in spool/cur when
-        the ticket's file was set aside (its copy in lost+found/), the repair killed
-        before that mail went back to spool/new (the repair re-queues it now)."""
-        return path in self.queued or (self.set_aside(tid) and path in self.processed)
-
-    def set_aside(self, tid: str) -> bool:
-        folder = self.check.root / LOST_FOUND / "tickets" / tid[:2]
-        return folder.is_dir() and any(folder.glob(f"{tid}.json.*"))
+    def names(self, path: Path) -> bool:
+        """Whether the entry at ``path`` (naming a ticket that is not there) is of
+        mail that waits: in spool/new or spool/claimed/, or in spool/cur in no ticket
+        nor the quarantine, which the repair re-queues (check_spool). Serve stores it
+        again under the TID the entry names, and tells no one again what they were
+        told (effects.py: mail queued under ids of its cause is looked up): its file
+        set aside, or lost (deleted by hand, lost on disk, the repair of an older
+        maild killed after it set the file aside). Removed, the entry would leave
+        serve nothing to go by: the mail would open a new ticket, its confirmation
+        and staff notice sent again, and a reply with the old TID a third one."""
+        return path in self.queued or path in self.processed
 
     @cached_property
     def queued(self) -> set[Path]:
@@ -136,9 +142,11 @@ class Waiting:
 
     @cached_property
     def processed(self) -> set[Path]:
-        return self._paths([self.check.app.spool.root / "cur"])
+        return self._paths([self.check.app.spool.root / "cur"], unkept=True)
 
-    def _paths(self, folders: list[Path]) -> set[Path]:
+    def _paths(self, folders: list[Path], unkept: bool = False) -> set[Path]:
+        """The index entries of the mail in ``folders`` (``unkept``: only of mail
+        in no ticket nor the quarantine, as check_spool tells it)."""
         paths: set[Path] = set()
         for folder in folders:
             for entry in folder.iterdir():
@@ -148,8 +156,13 @@ class Waiting:
                     raw = entry.read_bytes()
                 except OSError:
                     continue  # (taken meanwhile; unreadable mail is not the index's problem)
-                ids = (message_id_of(raw), synthetic_msgid(raw), *older_ids(raw))
-                for mid in (*ids, *own_ids(raw)):
+                ids = {message_id_of(raw), synthetic_msgid(raw), *older_ids(raw)}
+                if unkept and _kept(self.check, ids):
+                    continue
+                ids.update(own_ids(raw))
+                if unkept and _kept(self.check, ids):
+                    continue
+                for mid in ids:
                     paths.add(self.check.index_path("msgid", mid))
         return paths
 
