@@ -39,6 +39,7 @@ from maild.adapters.store.indexes import key_hash
 from maild.adapters.store.rebuild import keep_copy, summary_of, ticket_tids
 from maild.adapters.store.summaries import same_row, table_rows
 from maild.app import App
+from maild.domain.forget import PLACEHOLDER
 from maild.domain.records import Summary, Ticket
 from maild.domain.tid import TID_RE
 from maild.fsckfiles import check_files, lock_broken
@@ -129,7 +130,7 @@ class Fsck:
                 if key:  # (None once `maild forget` erased the copy)
                     self.copies.append((tid, mid, key))
             requester = ticket.get("requester")
-            if requester:
+            if requester and requester != PLACEHOLDER:  # (`maild forget` erased whose)
                 key = key_hash(requester)
                 day = ticket["created_at"][:10]
                 self.first_seen[key] = min(self.first_seen.get(key, day), day)

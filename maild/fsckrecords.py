@@ -66,25 +66,57 @@ def check_address_records(check: Fsck) -> None:
     """Every per-address record is as maild writes it: a broken one (or a field of it)
     is read as empty (left out) until the next write of the record; --repair rewrites
     it now with what is whole of it, the first ticket's date from the tickets. Named
-    with whose it is, when it is staff's, the head's or a requester's."""
+    with whose it is, when it is staff's, the head's or a requester's. A requester's
+    first ticket must be in the record (lost, or written again without it: by a cap's
+    count): free support counts from it, and would start again with the next ticket;
+    --repair makes the record (or adds the date) from the tickets."""
     owners = _owners(check)
+    listed = set()
     for path in check.index_files("address"):
+        listed.add(path.name)
         try:
             record, why = addressrec.read_record(path.read_bytes())
         except OSError as e:
             check.problem(path, f"unreadable: {e.strerror or e}")
             continue
-        if why is None:
-            continue
         whose = f" of {owners[path.name]}" if path.name in owners else ""
+        if why is None:
+            _check_first_seen(check, path, record, whose)
+            continue
         what = f"corrupt address index entry{whose} ({why}; `maild fsck --repair` rewrites it)"
         check.problem(path, what, "rewritten")
         if check.repair:
             keep_copy(check.app.store, path)
-            day = check.first_seen.get(path.name)
-            if day and "first_seen" not in record:
-                record["first_seen"] = day
-            check.app.store.files().put(path, json.dumps(record).encode())
+            _write_record(check, path, record)
+    for key in sorted(set(check.first_seen) - listed):
+        path = check.root / "index" / "address" / key[:2] / key
+        _check_first_seen(check, path, None, f" of {owners[key]}" if key in owners else "")
+
+
+def _check_first_seen(check: Fsck, path: Path, record: dict | None, whose: str) -> None:
+    """A whole record (None: none) has the date of the first ticket, where the
+    tickets show one of its address. (One dating it later than a ticket is no
+    problem: mail `spam release` brings back is stored with the day it came.)"""
+    day = check.first_seen.get(path.name)
+    if day is None or (record is not None and "first_seen" in record):
+        return
+    if record is None:
+        what = f"no address index entry{whose}"
+    else:
+        what = f"address index entry{whose} without the date of the first ticket"
+    what += f" (the tickets: {day}; free support would count from the next ticket)"
+    check.problem(path, what, "rebuilt from the tickets" if record is None else "rewritten")
+    if check.repair:
+        _write_record(check, path, record or {})
+
+
+def _write_record(check: Fsck, path: Path, record: dict) -> None:
+    """The record with the first ticket's date from the tickets, if it has none."""
+    day = check.first_seen.get(path.name)
+    if day and "first_seen" not in record:
+        record = {**record, "first_seen": day}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    check.app.store.files().put(path, json.dumps(record).encode())
 
 
 def _owners(check: Fsck) -> dict[str, str]:

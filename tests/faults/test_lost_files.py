@@ -8,7 +8,11 @@ real `maild serve` and a real relay."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from tests.helpers import Daemon, Desk, make_mail, staff_to
@@ -84,3 +88,63 @@ def test_a_lost_ticket_file_is_stored_again_under_its_tid_and_nothing_is_sent_ag
     ticket = desk.ticket(tid)
     assert [m["kind"] for m in ticket["messages"] if m["direction"] == "in"][-1] == "customer"
     assert len([m for m in ticket["messages"] if m["direction"] == "in"]) == 3
+
+
+def _dated_back(desk: Desk, tid: str, days: int) -> str:
+    """The ticket as if it was opened `days` ago (its summary row is rebuilt by
+    --repair); that day, as the tickets tell it."""
+    path = _ticket_file(desk, tid)
+    data = json.loads(path.read_text())
+    (row,) = data["ticket"].values()  # (a TinyDB file: the ticket is its one row)
+    then = datetime.fromisoformat(row["created_at"]) - timedelta(days=days)
+    row["created_at"] = then.isoformat()
+    path.write_text(json.dumps(data, ensure_ascii=False))
+    return then.date().isoformat()
+
+
+def test_lost_address_records_are_named_and_rebuilt_so_free_support_does_not_restart(desk, sink):
+    first = desk.ingest_tid(make_mail(sender="ivan@shop.ru", subject="Вопрос 1"))
+    day = _dated_back(desk, first, 300)  # his first ticket: ten months ago
+    address = _data(desk) / "index" / "address"
+    shutil.rmtree(address)  # every record lost
+    h = hashlib.sha1(b"ivan@shop.ru").hexdigest()
+
+    check = desk.run("fsck")
+    assert check.code == 1
+    line = (
+        f"index/address/{h[:2]}/{h}: no address index entry of ivan@shop.ru "
+        f"(the tickets: {day}; free support would count from the next ticket)"
+    )
+    assert line in check.out.splitlines(), check.out
+    fixed = desk.run("fsck", "--repair")
+    assert fixed.code == 0, fixed.out
+    assert f"fixed: index/address/{h[:2]}/{h}: rebuilt from the tickets" in fixed.out
+    assert json.loads((address / h[:2] / h).read_text()) == {"first_seen": day}
+    assert desk.run("fsck").code == 0
+
+    assert desk.flush().code == 0
+    sent = len(sink.received)
+    desk.ingest(make_mail(sender="ivan@shop.ru", subject="Вопрос 2"))
+    assert desk.flush().code == 0
+    confirmation = [r for r in sink.received[sent:] if "ivan@shop.ru" in r.msg["To"]]
+    assert len(confirmation) == 1
+    assert "Срок бесплатной поддержки" in confirmation[0].text, confirmation[0].text
+
+
+def test_a_record_written_again_without_the_first_ticket_gets_it_back(desk, sink):
+    """Lost, then written again by a cap's count alone: no date of the first ticket."""
+    tid = desk.ingest_tid(make_mail(sender="ivan@shop.ru", subject="Вопрос 1"))
+    day = desk.ticket(tid)["created_at"][:10]
+    h = hashlib.sha1(b"ivan@shop.ru").hexdigest()
+    record = _data(desk) / "index" / "address" / h[:2] / h
+    kept = json.loads(record.read_text())
+    assert kept["first_seen"] == day
+    del kept["first_seen"]
+    record.write_text(json.dumps(kept))
+    check = desk.run("fsck")
+    assert check.code == 1
+    assert "address index entry of ivan@shop.ru without the date of the first ticket" in check.out
+    fixed = desk.run("fsck", "--repair")
+    assert fixed.code == 0 and f"fixed: index/address/{h[:2]}/{h}: rewritten" in fixed.out
+    assert json.loads(record.read_text()) == {**kept, "first_seen": day}
+    assert desk.run("fsck").code == 0
