@@ -128,6 +128,8 @@ def _extract(
     start as if it were whole, and a part-owned one fail on the first mail."""
     existed = target.exists()
     target.mkdir(parents=True, exist_ok=True)
+    if not existed:  # as the unit makes it (StateDirectoryMode=0750): the archive has
+        target.chmod(0o750)  # no entry for it, and the umask (022) made it 0755
     try:
         members = [m for m in tar.getmembers() if m.name != MANIFEST]
         _extract_data(tar, members, target)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import stat
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -148,3 +150,23 @@ def test_a_record_written_again_without_the_first_ticket_gets_it_back(desk, sink
     assert fixed.code == 0 and f"fixed: index/address/{h[:2]}/{h}: rewritten" in fixed.out
     assert json.loads(record.read_text()) == {**kept, "first_seen": day}
     assert desk.run("fsck").code == 0
+
+
+def test_what_repair_sets_aside_is_as_private_as_the_store_under_an_admins_umask(desk, sink):
+    """An admin's shell (umask 022): the copies in lost+found/ are 0640, as the store's
+    own files, not 0644 (a whole ticket: the customer's words and addresses)."""
+    tid = desk.ingest_tid(make_mail(sender="ivan@shop.ru", subject="Вопрос"))
+    path = _ticket_file(desk, tid)
+    path.write_bytes(path.read_bytes()[:40])  # a torn write
+    part = next((_data(desk) / "open").glob("*.json"))
+    part.write_bytes(b"[1, 2")  # a torn summary part
+    saved = os.umask(0o022)
+    try:
+        fixed = desk.run("fsck", "--repair")
+    finally:
+        os.umask(saved)
+    assert fixed.code == 0, fixed.out
+    lost = _data(desk) / "lost+found"
+    copies = sorted(p for p in lost.rglob("*") if p.is_file())
+    assert {p.relative_to(lost).parts[0] for p in copies} == {"tickets", "open"}, copies
+    assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in copies} == {oct(0o640)}

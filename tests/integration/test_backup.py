@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import smtplib
+import stat
 import tarfile
 import threading
 import time
@@ -246,3 +248,24 @@ def test_backup_replaces_no_file_but_an_earlier_backup(tmp_path, desk):
         r = desk.run("backup", str(archive))
         assert r.code == 0, r.err
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith("gz")) == [archive.name]
+
+
+def test_restore_makes_the_storage_folder_0750_under_an_admins_umask(tmp_path, desk):
+    """The archive has no entry for the storage folder itself: made under an admin's
+    umask (022) it was 0755, where the unit makes it 0750 (StateDirectoryMode)."""
+    desk.ingest(make_mail())
+    archive = tmp_path / "b.tar.gz"
+    assert desk.run("backup", str(archive)).code == 0
+    target = tmp_path / "new" / "data"
+    saved = os.umask(0o022)
+    try:
+        r = desk.run("restore", str(archive), "--storage", str(target), *AS_ME)
+    finally:
+        os.umask(saved)
+    assert r.code == 0, r.err
+    assert stat.S_IMODE(target.stat().st_mode) == 0o750
+    # nothing in it is another local user's to read
+    files = [p for p in target.rglob("*") if p.is_file()]
+    assert files and all(p.stat().st_mode & 0o007 == 0 for p in files), [
+        (p, oct(p.stat().st_mode)) for p in files if p.stat().st_mode & 0o007
+    ]

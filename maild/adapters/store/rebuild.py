@@ -70,11 +70,22 @@ def keep_copy(store: Store, path: Path) -> Path | None:
     dest = store.root / LOST_FOUND / f"{rel}.{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, dest)
+        _copy_private(path, dest)
     except OSError as e:
         log.error("%s: could not keep a copy in %s: %s", path, LOST_FOUND, e)
         return None
     return dest
+
+
+def _copy_private(src: Path, dest: Path) -> None:
+    """Copy `src` to `dest` mode 0640, as the store writes its own files, whatever the
+    umask: under an admin's 022 `fsck --repair` made copies 0644, a whole ticket
+    (the customer's words and addresses) readable by every local user."""
+    with open(src, "rb") as f:
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o640)
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(fd, 0o640)  # (a file of that name there already keeps its mode)
+            shutil.copyfileobj(f, out)
 
 
 def set_aside(store: Store, path: Path) -> None:
