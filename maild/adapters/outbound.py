@@ -127,9 +127,14 @@ class Outbox(Retries):
         process's marked in queue/: OutQueue.mark_sent); False (the pass stopped)
         while one still cannot be recorded, or sent/ takes no record at all (its
         mode): sending more would only add mails that go twice."""
-        if not os.access(self.sent, os.W_OK | os.X_OK):
-            self._stop(f"cannot record sent mail in {self.sent}: not writable")
-            return False
+        # (recording moves the mail out of queue/ into sent/: both folders take it;
+        # a mark in queue/ is all a process has when the move fails, and a queue/
+        # that takes none made each pass, and each restart, send the mail again)
+        for folder in (self.sent, self.queue):
+            if not os.access(folder, os.W_OK | os.X_OK):
+                which = "in" if folder == self.sent else "out of"
+                self._stop(f"cannot record sent mail {which} {folder}: not writable")
+                return False
         try:
             unrecorded = {**self.marked_sent(), **self._unrecorded}
             if not unrecorded:

@@ -204,3 +204,24 @@ def test_status_says_when_the_outbox_cannot_record_and_sends_nothing(tmp_path, s
             time.sleep(0.1)
     finally:
         daemon.stop()
+
+
+def test_a_queue_that_takes_no_record_sends_nothing_and_nothing_twice(tmp_path, sink):
+    """outbox/queue/ not writable (a mount gone read-only, its mode, `chattr +i`): the
+    move of a sent mail out of it fails, and so does the mark beside it; each `outbox
+    flush` (and each restart of serve) sent the same mail again. Nothing is sent while
+    queue/ takes no record, and the error names queue/; once it does, each mail goes
+    once."""
+    desk = Desk(tmp_path, sink.port)
+    desk.ingest(make_mail(sender="ivan@shop.example", msgid="<q1@c.example>"))
+    queued = {m["message_id"] for m in desk.run("outbox", "list", "--json").json()}
+    queue = tmp_path / "data" / "outbox" / "queue"
+    with read_only(queue):
+        for _ in range(2):
+            r = desk.run("outbox", "flush")
+            assert r.code == 75 and f"sent mail out of {queue}: not writable" in r.err, r.err
+        assert sink.received == []
+    assert desk.run("outbox", "flush").code == 0
+    got = Counter(r.msg["Message-ID"] for r in sink.wait_for(len(queued)))
+    time.sleep(0.3)
+    assert set(got) == queued and len(sink.received) == len(queued)
