@@ -20,6 +20,7 @@ from dataclasses import replace
 from maild.domain import headmail, screen
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files
+from maild.domain.direct import named
 from maild.domain.leak import epoch
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.replyaddr import LIST_KEY, is_support_address
@@ -29,9 +30,12 @@ log = logging.getLogger("maild.trust")  # (the name its lines have always had)
 
 def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
     """Mail from a staff address that is not verified: a note, never relayed, no
-    command run; the staff member gets one mail per ticket saying how to reply."""
+    command run; the staff member gets one mail per ticket saying how to reply, or,
+    when its To/Cc named customers of the ticket (her "reply all" to their mail), that
+    they got it directly and how to close the ticket it may have answered
+    (direct.named)."""
     msg, record = ctx.msg, ctx.record
-    sender, tid = msg.from_addr, ticket["tid"]
+    sender, tid, support = msg.from_addr, ticket["tid"], ctx.policy.support_address
     log.warning(
         "%s [TID#%s] claims staff address %s but is not verified", msg.message_id, tid, sender
     )
@@ -47,6 +51,9 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
             "subject": ticket.get("subject") or ctx.common["subject"],
             "authserv_id": ctx.policy.authserv_id,
             "reply_address": ctx.policy.reply_address(tid, sender, epoch(ticket, sender)),
+            # the customers it named got it from her mail system (reply-all to their
+            # mail): the notice says so, and how to close the ticket if it is answered
+            "direct": named(msg, tk.customers(ticket, ctx.policy.internal, support)),
         }
         outgoing.append(
             Outgoing(

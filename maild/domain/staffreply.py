@@ -26,13 +26,15 @@ from maild.domain.closedcmd import closed_errors, critical_errors, level_errors,
 from maild.domain.commands import ParsedReply, holds_notice, parse_reply
 from maild.domain.conflicts import without_conflicts
 from maild.domain.decision import Context, Decision, Outgoing, level_ctx
+from maild.domain.direct import named
+from maild.domain.direct import told as direct_told
 from maild.domain.leak import beyond_errors
-from maild.domain.longtext import text_ctx
 from maild.domain.message import redecode
 from maild.domain.onemail import fold
 from maild.domain.participants import apply_participant_command, participant_errors
 from maild.domain.policy import Policy
 from maild.domain.recall import is_recall
+from maild.domain.recharset import recharset
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.refused import conflicts_mail, staff_error
 from maild.domain.signoff import without_greeting_to
@@ -43,7 +45,6 @@ from maild.domain.staffquote import without_our_forward
 from maild.domain.unsent import answer, no_customer, unsendable, unsent
 
 log = logging.getLogger("maild.staffmail")
-decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
 
 MERGED = "merged"  # the customer notice of #merge (templates/merged.txt)
 
@@ -191,28 +192,54 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     if extras.merge_into is not None:  # the conversation goes on there: no rating request
         notices = [n for n in notices if n != tk.RESOLVED] + [MERGED]
     if extras.recharset is not None:
-        outgoing.append(_recharset(ctx, ticket, messages, extras.recharset))
+        outgoing.append(recharset(ctx, ticket, messages, extras.recharset))
     notices = notices if customers else []  # nobody to tell: none mailed, none counted sent
     notices = _started(notices, sent, replied, ctx.received_at.isoformat())
+    direct = named(ctx.msg, customers)  # got it from her mail system: not again from us
     if replied:  # "out", to the customers (robots.answered finds the last mail they got)
         record.update(direction="out", text=body, folded=notices, to=list(customers))
         record["sent_as"] = policy.message_id(ctx.key("relay"), tid)  # replies thread to it
     elif not record.get("unsent"):  # commands only: a note, as #merge below moves it too
         record.update(kind="note", text=body or sv.ONLY_COMMANDS)
-        if not reply.note:  # none of the staff member's text reaches the customer
+        if not reply.note and not direct:  # none of her text reaches the customer
             outgoing += unsent(ctx, ticket, messages, reply.body, notices)
     ticket, merged = merge_into(extras, ticket, [*messages, record], ctx.received_at)
-    # the answer goes under the ticket's subject, never the reply's: that is the notice's,
-    # its level and deadline (a ticket without a subject is «(без темы)»)
-    c = _notice_ctx(ctx, ticket)
     if replied or notices:
-        mail = _customer_mail(ctx, customers, c, notices, body if replied else None)
+        c = _notice_ctx(ctx, ticket)
         ticket = tk.on_mail_to_customer(ticket, ctx.received_at)
-        outgoing.append(heard.if_queued(mail, before, ticket))
+        answer = (body, direct) if replied else None
+        outgoing += _to_customers(ctx, ticket, c, customers, notices, answer, before)
     ticket = {**ticket, "sent": sent}
+    ticket, told = direct_told(ctx, ticket, direct, note=reply.note, notices=bool(notices))
+    outgoing += told
     outgoing += conflicts_mail(ctx, ticket, conflicts, replied)
     more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
+
+
+def _to_customers(
+    ctx: Context,
+    ticket: Ticket,
+    c: dict[str, Any],
+    customers: list[str],
+    notices: list[str],
+    answer: tuple[str, list[str]] | None,
+    before: dict[str, Any],
+) -> list[Outgoing]:
+    """The mail a staff reply sends the customers: the answer (``answer``: its text,
+    and the customers who got it directly from the staff member's mail system) with
+    the notices folded in; to those who have the answer, the notices alone, if any
+    (the answer they got is the reaction: no notice of it carries one back, heard.py);
+    without an answer, the notices. ``c``: what they read (_notice_ctx), of the ticket
+    before the mail; ``ticket``: after it."""
+    if answer is None:
+        return [heard.if_queued(_customer_mail(ctx, customers, c, notices), before, ticket)]
+    body, direct = answer
+    relayed = [a for a in customers if a not in direct]
+    mails = [_customer_mail(ctx, relayed, c, notices, body)] if relayed else []
+    if direct and notices:
+        mails.append(_customer_mail(ctx, direct, c, notices))
+    return mails
 
 
 def _started(notices: list[str], sent: dict[str, Any], replied: bool, at: str) -> list[str]:
@@ -365,33 +392,4 @@ def _customer_mail(
         in_target=MERGED in notices,
         if_capped=capped.if_capped(ctx, notices, to, c),
         subject_tid=merged,
-    )
-
-
-def _recharset(
-    ctx: Context, ticket: Ticket, messages: list[MessageRecord], found: tuple
-) -> Outgoing:
-    """#charset: the customer's message read again; staff get the new text."""
-    index, codec, text = found
-    messages[index] = dict(messages[index], text=text, recharset=codec)
-    decision_log.info(
-        "%s [TID#%s] re-read %s as %s",
-        ctx.msg.message_id,
-        ticket["tid"],
-        messages[index]["message_id"],
-        codec,
-    )
-    return Outgoing(
-        ctx.key("recharset"),
-        "notice",
-        "staff_charset.txt",
-        [ctx.msg.from_addr],
-        {
-            **ctx.common,
-            **level_ctx(ctx.policy, ticket),
-            "subject": _subject(ticket),
-            "codec": codec,
-            **text_ctx(text),
-        },
-        record=True,
     )

@@ -270,6 +270,10 @@ def variants() -> list[dict]:
         partial=True,  # staff_error: commands that contradict each other, the rest ran
         ran=["#critical"],
         answered=True,
+        # staff_direct, staff_unverified: the customers the staff member's mail named,
+        # who got it from her mail system; staff_direct: it was a #note
+        direct=["ivan@shop-example.ru"],
+        note=True,
         stale=True,  # staff_error: a reply on a stale view (staleview), a reply to it sends it
         issued=True,  # staff_noticket, head_noticket: the ticket was (off: a typo?)
         marked_by="anna@example.com",

@@ -1,0 +1,66 @@
+"""Staff mail a customer of the ticket got directly: named in its To or Cc.
+
+A staff member answers the notice "reply all", or adds the customer to the copy out of
+habit: the customer's mail system delivers them her mail as she wrote it, quote
+included (a quoted notice shows the ticket's level, deadline and internal lines), and
+support's copy reaches maild. maild does not send them the answer again
+(staffreply.decide_staff): it is still the answer (the reaction, the record "out" to
+all customers), and what maild adds to it (the notices of its commands) still goes to
+them, without the text they have. The staff member is told once per ticket
+(`told`, templates/staff_direct.txt): the customer got her mail directly, and a
+reply to the notice without the customer in copy keeps internal text internal; of a
+#note, that the customer got the note.
+
+A staff address's mail that is not verified (staffmail.decide_unverified) names the
+customers that got it too (`named`): its notice says so instead of «клиенту ничего
+не отправлено».
+
+Pure: addresses compared as the block list and the caps compare them
+(spelling.routed_address: any case, either spelling of a Cyrillic domain).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from maild.domain.decision import Context, Outgoing
+from maild.domain.message import ParsedMessage
+from maild.domain.records import Ticket
+from maild.domain.spelling import routed_address
+
+__all__ = ["named", "told"]
+
+
+def named(msg: ParsedMessage, customers: Iterable[str]) -> list[str]:
+    """The ``customers`` (of the ticket: ticket.customers) ``msg`` names in To or Cc,
+    in their order: their mail system delivered it to them, not maild."""
+    seen = {routed_address(a) for a in (*msg.to, *msg.cc) if a}
+    return [c for c in customers if routed_address(c) in seen]
+
+
+def told(
+    ctx: Context, ticket: Ticket, direct: list[str], *, note: bool, notices: bool
+) -> tuple[Ticket, list[Outgoing]]:
+    """``ticket`` marked, and the mail telling the staff member that ``direct`` got her
+    mail directly (``note``: it is a #note; ``notices``: the customers get the notices
+    of its commands from maild): once per ticket and member for an answer or commands,
+    once for a note; nothing when no customer got it, or she was told before. Whether
+    it is the answer, the record says (direction "out")."""
+    sender = ctx.msg.from_addr
+    mark = f"{'direct_note' if note else 'direct'}:{sender}"
+    sent = dict(ticket.get("sent") or {})
+    if not direct or sent.get(mark):
+        return ticket, []
+    sent[mark] = ctx.received_at.isoformat()
+    context = {
+        **ctx.common,
+        "tid": ticket["tid"],
+        # the ticket's own subject, not the reply's (often only "Re:" and the tag)
+        "subject": ticket.get("subject") or "(без темы)",
+        "direct": direct,
+        "note": note,
+        "answered": ctx.record.get("direction") == "out",
+        "notices": notices,
+    }
+    out = Outgoing(ctx.key("direct"), "notice", "staff_direct.txt", [sender], context, True)
+    return {**ticket, "sent": sent}, [out]
