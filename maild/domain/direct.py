@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from maild.domain.decision import Context, Outgoing
+from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.records import Ticket
 from maild.domain.spelling import routed_address
 
-__all__ = ["named", "told"]
+__all__ = ["named", "relayed", "told"]
 
 
 def named(msg: ParsedMessage, customers: Iterable[str]) -> list[str]:
@@ -36,6 +36,13 @@ def named(msg: ParsedMessage, customers: Iterable[str]) -> list[str]:
     in their order: their mail system delivered it to them, not maild."""
     seen = {routed_address(a) for a in (*msg.to, *msg.cc) if a}
     return [c for c in customers if routed_address(c) in seen]
+
+
+def relayed(decision: Decision) -> bool:
+    """Whether the decision's answer goes from maild to a customer: not when each got it
+    directly. What it went without (lines typed in the quote: inquote.told; files:
+    leftout.told) is then no one's to tell: they got the mail as it was written."""
+    return any(o.kind == "staff" for o in decision.outgoing)
 
 
 def told(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from maild.domain import limits
 from maild.domain.decision import Context, Decision, tell_writer
+from maild.domain.direct import relayed
 from maild.domain.quotes import trim_reply
 from maild.domain.staffquote import without_our_forward
 from maild.domain.typedlines import typed_lines
@@ -34,6 +35,8 @@ def told(ctx: Context, decision: Decision) -> Decision:
     the same when there are none, or no answer went (unsent.py tells of that)."""
     record = decision.incoming
     if record is None or record.get("direction") != "out" or record.get("kind") != "staff":
+        return decision
+    if not relayed(decision):  # each customer got the mail as written (direct.py)
         return decision
     text = without_our_forward(ctx.msg.text, ctx.policy.support_address)
     lines = left_in_quote(text, [m.get("text") or "" for m in decision.messages])

@@ -22,6 +22,7 @@ from typing import Any
 
 from maild.domain import limits, logos
 from maild.domain.decision import Context, Decision, tell_writer
+from maild.domain.direct import relayed
 from maild.domain.mimeparts import RawAttachment
 from maild.domain.records import MessageRecord
 
@@ -75,6 +76,8 @@ def told(ctx: Context, decision: Decision) -> Decision:
     went with all or was not sent (unsent.py tells of that)."""
     record = decision.incoming
     if record is None or record.get("direction") != "out" or record.get("kind") != "staff":
+        return decision
+    if not relayed(decision):  # each customer got the mail as written (direct.py)
         return decision
     held = ctx.common.get("held_files") or []
     shown = ctx.common.get("logo_files") or []

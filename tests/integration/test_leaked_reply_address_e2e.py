@@ -63,10 +63,16 @@ def merged_before_the_upgrade(desk: Desk, tid: str, last: str) -> None:
 
 
 def leak(desk: Desk, sink, tid: str) -> None:
-    """Anna answers "reply all" with Ivan in Cc: her answer goes as ever."""
+    """Anna answers "reply all" with Ivan in Cc: her mail system gave him her answer,
+    maild sends it to him no second time (it is the ticket's answer), and tells her."""
+    before = len(sink.to(IVAN))
     desk.ingest(staff_reply(tid, "Иван, проверьте настройки оплаты.", headers={"Cc": IVAN}))
     desk.flush()
-    assert any("проверьте настройки оплаты" in r.text for r in sink.to(IVAN))
+    assert len(sink.to(IVAN)) == before
+    ticket = desk.ticket(tid)
+    [answer] = [m for m in ticket["messages"] if m["kind"] == "staff"]
+    assert answer["direction"] == "out" and ticket["first_reaction_at"]
+    assert [r for r in sink.to(ANNA) if r.subject.startswith("Клиент получил ваше письмо")]
 
 
 def test_a_seen_address_runs_no_merge_and_the_error_mail_carries_one_that_does(desk, sink):
@@ -108,12 +114,15 @@ def test_the_conversation_with_the_customer_in_cc_goes_on_by_the_seen_address(de
             headers={"Cc": seen},
         )
     )
-    # Anna answers him "reply all" again, by the same address: text, #wait and #level run
+    # Anna answers him "reply all" again, by the same address: text, #wait and #level
+    # run; Ivan has her answer from her mail system, and maild's second copy of it
+    # does not come (the notice of the new level alone, had #wait not left it out)
+    before = len(sink.to(IVAN))
     desk.ingest(
         staff_reply(tid, "Пришлите, пожалуйста, лог.\n#wait\n#level vip", headers={"Cc": IVAN})
     )
     desk.flush()
-    assert any("Пришлите, пожалуйста, лог." in r.text for r in sink.to(IVAN))
+    assert not any("Пришлите, пожалуйста, лог." in r.text for r in sink.to(IVAN)[before:])
     ticket = desk.ticket(tid)
     assert ticket["status"] == "waiting" and ticket["level"] == "vip"
     assert [m["kind"] for m in ticket["messages"]].count("customer") == 2

@@ -1,0 +1,135 @@
+"""Unit tests for staff mail a customer of the ticket got directly, named in its To or
+Cc (domain/direct.py): a verified answer is the ticket's answer but is not relayed to
+them again, the notices maild adds go alone, the staff member is told once; mail of a
+staff address that is not verified says the customer has it. End to end:
+tests/integration/test_direct_reply_e2e.py."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from maild.domain import ticket as tk
+from maild.domain.decide import decide
+from maild.domain.decision import Decision
+from maild.domain.screen import screen
+from maild.domain.sender import identify
+from maild.domain.snapshot import Snapshot
+from tests.helpers import staff_to
+from tests.unit.test_decide import CUSTOMER, NOW, POLICY, STAFF, SUPPORT, _msg, _ticket
+
+TID = "1111-2222"
+ANNA = STAFF[0]
+OLGA = "olga@shop-example.ru"
+
+
+def _staff(body: str, cc: str | None = None, ticket: dict | None = None, **kw) -> Decision:
+    """Anna's verified reply ``body`` to ticket 1111-2222, ``cc`` in its Cc."""
+    fresh, messages = _ticket()
+    snap = Snapshot(TID, (ticket or fresh, messages), identify(ANNA, [], [], NOW.date()), True)
+    headers = {"Cc": cc} if cc else {}
+    msg = _msg(
+        sender=f"Анна <{ANNA}>",
+        to=kw.pop("to", staff_to(TID)),
+        subject=f"Re: Заказ [TID#{TID}]",
+        body=body,
+        headers=headers,
+    )
+    return decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
+
+
+def _to(d: Decision, who: str) -> list:
+    return [o for o in d.outgoing if who in o.to]
+
+
+def test_an_answer_the_customer_got_in_cc_is_not_relayed_again_but_is_the_answer() -> None:
+    d = _staff("Иван, очистите кэш браузера.", cc=f"Иван Петров <{CUSTOMER}>")
+    assert _to(d, CUSTOMER) == []  # he has it from her mail system
+    assert (d.incoming["direction"], d.incoming["to"]) == ("out", [CUSTOMER])
+    assert d.ticket["first_reaction_at"] == NOW.isoformat()
+    [told] = _to(d, ANNA)
+    assert (told.template, told.kind, told.record) == ("staff_direct.txt", "notice", True)
+    assert told.context["direct"] == [CUSTOMER]
+    assert (told.context["answered"], told.context["note"]) == (True, False)
+    assert d.ticket["sent"][f"direct:{ANNA}"] == NOW.isoformat()
+
+
+def test_the_staff_member_is_told_once_per_ticket() -> None:
+    first = _staff("Очистите кэш.", cc=CUSTOMER)
+    again = _staff("Ещё: перезапустите браузер.", cc=CUSTOMER, ticket=first.ticket)
+    assert _to(again, ANNA) == [] and _to(again, CUSTOMER) == []
+
+
+def test_the_notices_of_its_commands_go_alone_and_carry_no_reaction_back() -> None:
+    """#close under an answer the customer has: the closing notice (rating request)
+    goes by itself; the answer he got is the reaction, a cap on the notice takes
+    nothing back (heard.if_queued's unheard)."""
+    d = _staff("Исправлено, проверьте.\n#close", cc=CUSTOMER)
+    [mail] = _to(d, CUSTOMER)
+    assert (mail.kind, mail.template) == ("notice", "resolved.txt")
+    assert "Исправлено" not in (mail.body or "") and mail.unheard is None
+    assert d.ticket["status"] == "closed" and d.ticket["first_reaction_at"] == NOW.isoformat()
+    [told] = _to(d, ANNA)
+    assert told.context["notices"] is True
+
+
+def test_a_customer_in_to_is_named_as_one_in_cc_in_any_spelling() -> None:
+    d = _staff("Очистите кэш.", to=f"IVAN@Shop-Example.RU, {staff_to(TID)}")
+    assert _to(d, CUSTOMER) == [] and [o.template for o in _to(d, ANNA)] == ["staff_direct.txt"]
+    from maild.domain.direct import named  # (the rule itself)
+
+    msg = replace(_msg(headers={"Cc": OLGA}), to=("ivan@окна.рф",))  # an SMTPUTF8 client's
+    assert named(msg, ["ivan@xn--80atjc.xn--p1ai", "petr@shop-example.ru"]) == [
+        "ivan@xn--80atjc.xn--p1ai"
+    ]
+
+
+def test_customers_not_named_get_the_answer_relayed() -> None:
+    fresh, _ = _ticket()
+    ticket = {**fresh, "participants": [OLGA]}
+    d = _staff("Очистите кэш.", cc=CUSTOMER, ticket=ticket)
+    [relayed] = [o for o in d.outgoing if o.kind == "staff"]
+    assert relayed.to == [OLGA] and "Очистите кэш." in (relayed.body or "")
+    assert sorted(d.incoming["to"]) == sorted([CUSTOMER, OLGA])
+    assert _to(d, ANNA)[0].context["direct"] == [CUSTOMER]
+
+
+def test_a_note_the_customer_got_in_cc_stays_a_note_and_its_writer_is_told() -> None:
+    d = _staff("#note\nКлиент сложный, VIP.", cc=CUSTOMER)
+    assert d.incoming["kind"] == "note" and _to(d, CUSTOMER) == []
+    assert d.ticket.get("first_reaction_at") is None
+    [told] = _to(d, ANNA)
+    assert (told.template, told.context["note"], told.context["answered"]) == (
+        "staff_direct.txt",
+        True,
+        False,
+    )
+    assert f"direct_note:{ANNA}" in d.ticket["sent"]
+
+
+def test_without_a_customer_in_to_or_cc_nothing_changes() -> None:
+    d = _staff("Очистите кэш.", cc="boris@example.com")
+    [relayed] = _to(d, CUSTOMER)
+    assert relayed.kind == "staff" and _to(d, ANNA) == []
+
+
+def test_unverified_mail_naming_the_customer_says_the_customer_has_it() -> None:
+    """Anna's "reply all" to Ivan's mail (To: Ivan, Cc: support@): not verified, a note;
+    her notice names him as having got it (the template says so instead of «клиенту
+    ничего не отправлено»)."""
+    loaded = _ticket()
+    msg = _msg(
+        sender=f"Анна <{ANNA}>",
+        to=f"Иван <{CUSTOMER}>",
+        subject="Re: Заказ [TID#1111-2222]",
+        body="Сбросьте пароль.",
+        headers={"Cc": SUPPORT},
+    )
+    ident = identify(ANNA, [], [], NOW.date())
+    d = decide(Snapshot(TID, loaded, ident, False), msg, screen(msg, SUPPORT), NOW, POLICY)
+    assert d.incoming["kind"] == "note" and d.ticket["status"] == "new"
+    [out] = d.outgoing
+    assert (out.template, out.context["direct"]) == ("staff_unverified.txt", [CUSTOMER])
+    plain = _msg(sender=f"Анна <{ANNA}>", subject="Re: Заказ [TID#1111-2222]", body="x")
+    d = decide(Snapshot(TID, loaded, ident, False), plain, screen(plain, SUPPORT), NOW, POLICY)
+    assert d.outgoing[0].context["direct"] == []
+    assert tk.customers(d.ticket, POLICY.internal, SUPPORT) == [CUSTOMER]
