@@ -216,6 +216,7 @@ def collect(app: App, now: datetime | None = None, serving: bool = False) -> dic
     run_at = aware_time(started.get("at")) if started else None
     sched = read_mark(root, SCHEDULER_MARK)
     gone = _held(read_note(root, SERVE_NOTE))[1]
+    serve = servecheck.probe(root, serving)
     figures: dict[str, Any] = {
         "spool": _spool(app, now),
         "outbox": _outbox(app, now),
@@ -243,9 +244,11 @@ def collect(app: App, now: datetime | None = None, serving: bool = False) -> dic
         "tickets": _tickets(app, now),
         "templates": failing(root, app.config.templates.path),  # overrides that fail
         "fault": fault,
-        "stale_fault": stale,
-        "serve_crashed": None if stale else gone,  # a stale fault says it already
-        "serve": servecheck.probe(root, serving),  # {"running", "pid", "error"}: serving now?
+        # a serve that ended without stopping: history once another runs (one that
+        # started on a full disk could not write its own note over the last one's)
+        "stale_fault": None if serve["running"] else stale,
+        "serve_crashed": None if stale or serve["running"] else gone,  # (a stale fault says it)
+        "serve": serve,  # {"running", "pid", "error"}: serving now?
         "readable_keys": [{"path": str(p), "mode": f"{m:04o}"} for p, m in readable_keys(root)],
         "days_ahead": daymark.ahead(root, now.astimezone(app.tz).date()),
     }

@@ -261,9 +261,15 @@ def test_status_says_at_once_that_a_killed_daemon_is_not_running(tmp_path, sink)
     )
     assert not (tmp_path / "r" / "run" / "serve.json").exists()
 
+    killed = (tmp_path / "data" / "run" / "serve.json").read_text()
     daemon = Daemon(desk).start()  # the new one takes the note over; a clean stop ends it
     try:
         assert wait_until(lambda: desk.run("status").code == 0), desk.run("status").out
+        # a serve started on a full disk could not write its own: the killed one's stays,
+        # and a monitor was told for good that no serve runs, while this one did
+        (tmp_path / "data" / "run" / "serve.json").write_text(killed)
+        r = desk.run("status", "--json")
+        assert r.code == 0 and r.json()["serve_crashed"] is None, r.out
     finally:
         assert daemon.stop() == 0
     r = desk.run("status", "--json")  # stopped, not crashed: still not running
