@@ -314,6 +314,18 @@ def staff_to(tid: str, staff: str = "anna@example.com", support: str = SUPPORT) 
     return sign_for(tid, staff, REPLY_SECRET.encode(), support)
 
 
+def conversation(desk: Desk) -> str:
+    """A ticket with the customer's question, anna's answer and the customer's reply."""
+    tid = desk.ingest_tid(make_mail(sender="ivan@shop.ru", subject="Ошибка 500"))
+    desk.ingest(
+        make_mail(
+            sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]", body="Ответ."
+        )
+    )
+    desk.ingest(make_mail(sender="ivan@shop.ru", subject=f"Re: [TID#{tid}] Ошибка 500"))
+    return tid
+
+
 def staff_reply(tid: str, body: str, *, sender: str = "anna@example.com", **kw) -> bytes:
     """A reply to the staff notice: to its Reply-To, signed for this staff member."""
     kw.setdefault("to", staff_to(tid, sender))

@@ -17,7 +17,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tests.helpers import Daemon, Desk, make_mail, staff_to
+from tests.helpers import Daemon, Desk, conversation, make_mail
 
 
 def _data(desk: Desk) -> Path:
@@ -44,20 +44,8 @@ def _serve_until_spool_empty(desk: Desk) -> None:
         assert daemon.stop() == 0
 
 
-def _conversation(desk: Desk) -> str:
-    """A ticket with the customer's question, anna's answer and the customer's reply."""
-    tid = desk.ingest_tid(make_mail(sender="ivan@shop.ru", subject="Ошибка 500"))
-    desk.ingest(
-        make_mail(
-            sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]", body="Ответ."
-        )
-    )
-    desk.ingest(make_mail(sender="ivan@shop.ru", subject=f"Re: [TID#{tid}] Ошибка 500"))
-    return tid
-
-
 def test_a_lost_ticket_file_is_stored_again_under_its_tid_and_nothing_is_sent_again(desk, sink):
-    tid = _conversation(desk)
+    tid = conversation(desk)
     other = desk.ingest_tid(make_mail(sender="petr@firm.ru", subject="Другой вопрос"))
     assert desk.flush().code == 0
     sent = len(sink.received)

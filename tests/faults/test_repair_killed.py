@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from maild.fsck import Fsck
-from tests.helpers import ROOT, Daemon, Desk, make_mail, staff_to
+from tests.helpers import ROOT, Daemon, Desk, conversation, make_mail
 
 BROKEN = 30  # tickets whose files are cut in half: the repair's work to be killed in
 
@@ -31,20 +31,8 @@ def _ticket_file(desk: Desk, tid: str) -> Path:
     return _data(desk) / "tickets" / tid[:2] / f"{tid}.json"
 
 
-def _conversation(desk: Desk) -> str:
-    """A ticket with the customer's question, anna's answer and the customer's reply."""
-    tid = desk.ingest_tid(make_mail(sender="ivan@shop.ru", subject="Ошибка 500"))
-    desk.ingest(
-        make_mail(
-            sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]", body="Ответ."
-        )
-    )
-    desk.ingest(make_mail(sender="ivan@shop.ru", subject=f"Re: [TID#{tid}] Ошибка 500"))
-    return tid
-
-
 def _desk_with_broken_tickets(desk: Desk) -> tuple[str, list[str]]:
-    tid = _conversation(desk)
+    tid = conversation(desk)
     others = [
         desk.ingest_tid(make_mail(sender=f"c{i}@shop{i}.ru", subject=f"Вопрос {i}"))
         for i in range(BROKEN - 1)
@@ -146,7 +134,7 @@ def test_a_repair_of_an_older_maild_killed_after_setting_a_file_aside(desk, sink
     """An older maild set the file aside before it re-queued the mail: its kill left
     the file in lost+found/ and the mail in spool/cur. The next repair re-queues that
     mail with the Message-ID index entries that name its TID."""
-    tid = _conversation(desk)
+    tid = conversation(desk)
     others = [desk.ingest_tid(make_mail(sender="petr@firm.ru", subject="Другой вопрос"))]
     assert desk.flush().code == 0
     sent = len(sink.received)
@@ -171,7 +159,7 @@ def test_a_second_repair_leaves_the_ticket_serve_stored_again(desk, sink):
     from maild.config import load
     from maild.fsckspool import set_aside_tickets
 
-    tid = _conversation(desk)
+    tid = conversation(desk)
     assert desk.flush().code == 0
     sent = len(sink.received)
     path = _ticket_file(desk, tid)
