@@ -326,6 +326,23 @@ def conversation(desk: Desk) -> str:
     return tid
 
 
+def serve_until_spool_empty(desk: Desk, tries: int = 300) -> None:
+    """`maild serve` on ``desk`` until its spool is empty (each try 0.1 s), then stopped."""
+    daemon = Daemon(desk).start()
+    try:
+        spool = desk.root / "data" / "spool"
+        for _ in range(tries):
+            claimed = [
+                f for d in (spool / "claimed").iterdir() for f in d.iterdir() if f.name[0] != "."
+            ]
+            if not any((spool / "new").iterdir()) and not claimed:
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)  # (its outbox sender's turn)
+    finally:
+        assert daemon.stop() == 0
+
+
 def staff_reply(tid: str, body: str, *, sender: str = "anna@example.com", **kw) -> bytes:
     """A reply to the staff notice: to its Reply-To, signed for this staff member."""
     kw.setdefault("to", staff_to(tid, sender))

@@ -13,11 +13,10 @@ import json
 import os
 import shutil
 import stat
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tests.helpers import Daemon, Desk, conversation, make_mail
+from tests.helpers import Desk, conversation, make_mail, serve_until_spool_empty
 
 
 def _data(desk: Desk) -> Path:
@@ -26,22 +25,6 @@ def _data(desk: Desk) -> Path:
 
 def _ticket_file(desk: Desk, tid: str) -> Path:
     return _data(desk) / "tickets" / tid[:2] / f"{tid}.json"
-
-
-def _serve_until_spool_empty(desk: Desk) -> None:
-    daemon = Daemon(desk).start()
-    try:
-        spool = _data(desk) / "spool"
-        for _ in range(300):
-            claimed = [
-                f for d in (spool / "claimed").iterdir() for f in d.iterdir() if f.name[0] != "."
-            ]
-            if not any((spool / "new").iterdir()) and not claimed:
-                break
-            time.sleep(0.1)
-        time.sleep(0.5)  # (its outbox sender's turn)
-    finally:
-        assert daemon.stop() == 0
 
 
 def test_a_lost_ticket_file_is_stored_again_under_its_tid_and_nothing_is_sent_again(desk, sink):
@@ -60,7 +43,7 @@ def test_a_lost_ticket_file_is_stored_again_under_its_tid_and_nothing_is_sent_ag
     assert fixed.code == 0, fixed.out
     assert "a ticket that does not exist" not in fixed.out
     assert f"re-queued to spool/new: `maild serve` stores it again in {tid}" in fixed.out
-    _serve_until_spool_empty(desk)
+    serve_until_spool_empty(desk)
 
     assert sorted(t["tid"] for t in desk.tickets()) == sorted([tid, other])
     ticket = desk.ticket(tid)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from maild.fsck import Fsck
-from tests.helpers import ROOT, Daemon, Desk, conversation, make_mail
+from tests.helpers import ROOT, Desk, conversation, make_mail, serve_until_spool_empty
 
 BROKEN = 30  # tickets whose files are cut in half: the repair's work to be killed in
 
@@ -59,22 +59,6 @@ def _kill_repair_when(desk: Desk, reached: Callable[[], bool]) -> bool:
     return alive
 
 
-def _serve_until_spool_empty(desk: Desk, tries: int = 300) -> None:
-    daemon = Daemon(desk).start()
-    try:
-        spool = _data(desk) / "spool"
-        for _ in range(tries):
-            claimed = [
-                f for d in (spool / "claimed").iterdir() for f in d.iterdir() if f.name[0] != "."
-            ]
-            if not any((spool / "new").iterdir()) and not claimed:
-                break
-            time.sleep(0.1)
-        time.sleep(0.5)  # (its outbox sender's turn)
-    finally:
-        assert daemon.stop() == 0
-
-
 def _requeue_started(desk: Desk) -> Callable[[], bool]:
     new = _data(desk) / "spool" / "new"
     return lambda: any(new.iterdir())
@@ -110,7 +94,7 @@ def test_repair_killed_then_run_again_stores_the_mail_under_the_same_tids(desk, 
     again = desk.run("fsck", "--repair")
     assert again.code == 0, again.out
     assert "a ticket that does not exist" not in again.out
-    _serve_until_spool_empty(desk)
+    serve_until_spool_empty(desk)
     _assert_stored_again(desk, sink, tid, tids, sent)
 
 
@@ -120,13 +104,13 @@ def test_repair_killed_then_serve_waits_for_the_next_repair(desk, sink):
     tid, tids = _desk_with_broken_tickets(desk)
     sent = len(sink.received)
     assert _kill_repair_when(desk, _requeue_started(desk))
-    _serve_until_spool_empty(desk, tries=20)  # (returns with the mail still waiting)
+    serve_until_spool_empty(desk, tries=20)  # (returns with the mail still waiting)
     assert any((_data(desk) / "spool" / "new").iterdir())
     assert len(desk.tickets()) < len(tids)
     assert sink.received[sent:] == []
     again = desk.run("fsck", "--repair")
     assert again.code == 0, again.out
-    _serve_until_spool_empty(desk)
+    serve_until_spool_empty(desk)
     _assert_stored_again(desk, sink, tid, tids, sent)
 
 
@@ -146,7 +130,7 @@ def test_a_repair_of_an_older_maild_killed_after_setting_a_file_aside(desk, sink
     again = desk.run("fsck", "--repair")
     assert again.code == 0, again.out
     assert "a ticket that does not exist" not in again.out
-    _serve_until_spool_empty(desk)
+    serve_until_spool_empty(desk)
     _assert_stored_again(desk, sink, tid, [tid, *others], sent)
 
 
@@ -170,7 +154,7 @@ def test_a_second_repair_leaves_the_ticket_serve_stored_again(desk, sink):
     assert path in b.aside
     a = desk.run("fsck", "--repair")  # A, whole
     assert a.code == 0 and not path.exists(), a.out
-    _serve_until_spool_empty(desk)
+    serve_until_spool_empty(desk)
     stored = path.read_bytes()
     set_aside_tickets(b)  # B's second section
     assert path.read_bytes() == stored
