@@ -82,7 +82,8 @@ def for_customer(text: str, known: list[str] | None = None) -> str:
     the customer's text stops) are dropped: what the staff member did not type is
     support's own unless it is provably the customer's. Unquoted lines are the staff
     member's and all stay, except an attribution ("... пишет:") whose quote lost
-    any line.
+    any line. A kept line quoted with The Bat!'s initials (support's: «СП> ») is
+    quoted with ">" alone (_requoted).
     """
     quoted = is_quoted if known is None else quoted_in(text, Thread(known))
     lines = trim_reply(text, fallback=False, quoted=quoted).splitlines(keepends=True)
@@ -96,15 +97,26 @@ def for_customer(text: str, known: list[str] | None = None) -> str:
                 dropped[i : i + span] = [True] * span
     out: list[str] = []
     gap = False  # lines were dropped since the last one kept
-    for line, drop in zip(lines, dropped, strict=True):
+    for line, drop, depth in zip(lines, dropped, depths, strict=True):
         if drop:
             gap = True
             continue
         if gap and not line.strip() and (not out or not out[-1].strip()):
             continue  # one blank line where a dropped quote stood, not two
-        out.append(line)
+        out.append(_requoted(line, depth) if depth else line)
         gap = gap and not line.strip()
     return "".join(out).strip()
+
+
+def _requoted(line: str, depth: int) -> str:
+    """A kept quoted line (the customer's words) quoted with ">" alone: The Bat!'s
+    prefix is the initials of the mail's author, support's («СП> »), and the customer
+    would read their own words as support's (as an attribution over them would say)."""
+    m = QUOTE_PREFIX_RE.match(line)
+    if m is None or not any(c.isalpha() for c in m.group(1)):
+        return line
+    rest = line[m.end() :]
+    return ">" * depth + (" " + rest if rest.strip() else rest)
 
 
 def _depth(line: str) -> int:

@@ -265,6 +265,11 @@ def test_staff_reply_from_each_client_sends_the_answer_and_none_of_the_notice(
     assert said == [], answer.text
     leaked = [s for s in got if _unquoted(s) in own]
     assert leaked == [], answer.text
+    # the customer's own words quoted back (The Bat! answered below its quote) are
+    # quoted «> »: under support's initials («СП> ») they read as support's
+    assert not [s for s in got if s.lstrip().startswith("СП>")], answer.text
+    if client in ("the_bat", "the_bat_space"):
+        assert "> Не работает оплата." in got and ">> Ваш платёж отклонён" in got, answer.text
     [stored] = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"]
     assert [s for s in stored.splitlines() if _unquoted(s) in own] == []
     assert SUPPORT in str(answer.msg["From"])

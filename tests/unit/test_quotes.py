@@ -12,7 +12,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from maild.domain.commands import cheat_sheet, holds_notice
-from maild.domain.quotes import is_quoted, trim_reply
+from maild.domain.quotes import QUOTE_PREFIX_RE, is_quoted, trim_reply
 from maild.domain.staffquote import TEXT_END_RE, TEXT_START_RE, for_customer, without_our_forward
 from maild.domain.typedlines import RUN_CHARS, for_site, typed_lines
 
@@ -591,13 +591,26 @@ def test_the_bat_initials_quote_of_the_notice_never_reaches_the_customer(
 ) -> None:
     """The Bat! quotes with the author's initials ("СП> ", " СП> "; a quoted line gets
     one ">" more): those are quoted lines like "> " ones. They were taken for the staff
-    member's own text, and the whole notice (license, level, commands) went out."""
+    member's own text, and the whole notice (license, level, commands) went out. The
+    customer's words that stay are quoted with ">" alone: under support's initials they
+    read as support's words."""
     lines = [nested + s[2:] if s.startswith("> ") else s for s in quote(notice(), prefix)]
     text = "\n".join(["Здравствуйте, Служба.", "", *lines, "", "Очистите кэш.", "", "-- ", " Анна"])
-    customer = [nested + s[2:] if s.startswith("> ") else s for s in quote(CUSTOMER_TEXT, prefix)]
+    customer = ["> Не работает оплата на сайте.", ">> Ваш платёж отклонён", "> Что делать?"]
     assert for_customer(text) == "\n".join(
         ["Здравствуйте, Служба.", "", *customer, "", "Очистите кэш.", "", "-- ", " Анна"]
     )
+
+
+def test_the_customer_words_quoted_with_support_initials_reach_them_with_a_plain_mark() -> None:
+    """Answered below the quote (The Bat!'s «Вы писали ...:» and «СП> » lines): the
+    customer's own words go back quoted «> », never under support's initials; a blank
+    quoted line stays a bare «>», a prompt the thread does not hold stays as typed."""
+    lines = quote(notice(["Не работает оплата.", "", "Что делать?"]), "СП> ")
+    text = "\n".join(["Вы писали 3 декабря 2026 г., 10:00:", "", *lines, "", "Проверьте шлюз."])
+    assert for_customer(text) == "> Не работает оплата.\n>\n> Что делать?\n\nПроверьте шлюз."
+    prompt = "Выполните:\nSQL> select 1;"
+    assert for_customer(prompt, [""]) == prompt
 
 
 @pytest.mark.parametrize(
@@ -720,15 +733,25 @@ def inline_replies(draw: st.DrawFn) -> tuple[str, list[str], list[str], bool]:
     return "\n".join(text_lines), staff, quote(customer, prefix), intact
 
 
+def _plain_quote(line: str) -> str:
+    """``line`` quoted with ">" alone, as for_customer sends a customer's quoted line."""
+    m = QUOTE_PREFIX_RE.match(line)
+    if m is None or not any(c.isalpha() for c in m.group(1)):
+        return line
+    rest = line[m.end() :]
+    return ">" * m.group(1).count(">") + (" " + rest if rest.strip() else rest)
+
+
 @settings(max_examples=300, deadline=None)
 @given(inline_replies())
 def test_no_line_of_the_notice_itself_ever_reaches_the_customer(
     reply: tuple[str, list[str], list[str], bool],
 ) -> None:
     text, staff, customer, intact = reply
-    # compared stripped: the result is stripped, so is a " СП> " first line
+    # compared stripped: the result is stripped, so is a " СП> " first line; a
+    # customer's line quoted with initials goes quoted with ">" alone
     out = [line.strip() for line in for_customer(text).splitlines()]
-    customer = [c.strip() for c in customer]
+    customer = [_plain_quote(c).strip() for c in customer]
     allowed = {*staff, *customer, ATTRIBUTION, ""}
     assert set(out) <= allowed, set(out) - allowed
     # the staff member's own lines all go, in their order
