@@ -34,6 +34,7 @@ MAX_LISTED_ERRORS = 10  # a reply's command errors listed one by one (the rest: 
 MAX_ERROR_CHARS = 2000  # characters of one listed error (one naming a value whole)
 MAX_LISTED_NAMES = 30  # saved answers' names an error lists (the rest: a count)
 MAX_NAMES_CHARS = 1500  # characters of those names: their error stays under MAX_ERROR_CHARS
+MAX_QUOTED_CHARS = 4000  # characters of a stopped staff reply's own text its error quotes
 
 # the characters that change how an address list is split: quotes, comments,
 # angle brackets, escapes, and the comma itself

@@ -1,19 +1,22 @@
 """«Команды не выполнены»: the mail to a staff member whose reply's commands did not
-run. Bad command lines stop the whole reply (staff_error); commands that contradict
-each other stop only themselves (conflicts_mail, conflicts.without_conflicts).
+run. Bad command lines stop the whole reply (staff_error), and so does a file the
+answer cannot carry («Ответ не отправлен»): the mail quotes the reply's own text back;
+commands that contradict each other stop only themselves (conflicts_mail,
+conflicts.without_conflicts).
 """
 
 from __future__ import annotations
 
 import logging
 
-from maild.domain import limits
+from maild.domain import limits, oversize
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.logid import logged_id
 from maild.domain.plural import ru_count
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.staffquote import for_customer
 
-__all__ = ["conflicts_mail", "refused", "staff_error"]
+__all__ = ["conflicts_mail", "quoted_back", "refused", "staff_error"]
 
 decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
 
@@ -24,12 +27,36 @@ def staff_error(
     messages: list[MessageRecord],
     errors: list[str],
     resend: bool = False,
+    *,
+    text: str = "",
+    stopped: bool = False,
 ) -> Decision:
     """Bad command lines stop the whole reply: staff are told why, the customer nothing;
-    ``resend``: a reply on a stale view (staleview), which a reply to this mail sends."""
+    ``resend``: a reply on a stale view (staleview), which a reply to this mail sends;
+    ``stopped``: no error is a command's, the answer stopped for what it carries (a file
+    it cannot: «Ответ не отправлен»). ``text``: the reply's own (the notice attached
+    left out; "" when it cannot be told from the notice), quoted back (quoted_back)."""
     ctx.record.update(kind="note")
-    out = refused(ctx, ticket, errors, resend=resend)
+    if oversize.sizes_of(ctx.msg.header(oversize.FIELD)) is not None:
+        text = ""  # a stand-in's text is maild's note, not the staff member's
+    own = quoted_back(text, messages)
+    out = refused(ctx, ticket, errors, resend=resend, stopped=stopped, own=own)
     return Decision("appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, [out])
+
+
+def quoted_back(text: str, messages: list[MessageRecord]) -> tuple[str, dict[str, int] | None]:
+    """(what a stopped reply's writer reads of their ``text``, None or {"shown",
+    "total"} characters when it is cut): their own lines, never a quoted line of the
+    notice answered (staffquote.for_customer, knowing the thread ``messages``), up to
+    limits.MAX_QUOTED_CHARS cut at a line break: a webmail user whose reply stopped
+    had to find it among sent mail and type it again; a reply of 200,000 bad lines
+    keeps the mail a few kilobytes."""
+    own = for_customer(text, [m.get("text") or "" for m in messages]) if text.strip() else ""
+    if len(own) <= limits.MAX_QUOTED_CHARS:
+        return own, None
+    end = own.rfind("\n", limits.MAX_QUOTED_CHARS // 2, limits.MAX_QUOTED_CHARS)
+    shown = own[: end if end > 0 else limits.MAX_QUOTED_CHARS]
+    return shown, {"shown": len(shown), "total": len(own)}
 
 
 def conflicts_mail(
@@ -51,10 +78,14 @@ def refused(
     ran: list[str] | None = None,
     answered: bool = False,
     resend: bool = False,
+    stopped: bool = False,
+    own: tuple[str, dict[str, int] | None] = ("", None),
 ) -> Outgoing:
     """«Команды не выполнены» to the staff member: the whole reply stopped, or
     (``partial``) only its commands ``errors`` name, ``ran`` having run; ``resend``:
-    it was written on a stale view, and answering this mail sends it. The first
+    it was written on a stale view, and answering this mail sends it; ``stopped``: not
+    for a command («Ответ не отправлен»); ``own``: the reply's text quoted back and
+    how it was cut (quoted_back). The first
     limits.MAX_LISTED_ERRORS errors are listed (in the mail, the record, the log), the
     rest counted: a reply of 200,000 bad lines made a 100 MB mail no relay takes."""
     msg, tid = ctx.msg, ticket["tid"]
@@ -81,7 +112,10 @@ def refused(
             "ran": ran or [],
             "answered": answered,
             "stale": resend,
+            "answer_stopped": stopped,
             "errors_more": more,
+            "text": own[0],
+            "own_cut": own[1],
         },
         record=True,
     )

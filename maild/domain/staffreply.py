@@ -285,14 +285,18 @@ def _stopped(
     if holds_notice(text):  # its "errors" are the cheat sheet's lines, not typed
         return staff_error(ctx, ticket, messages, [cmds.UNSEPARATED])
     view = sv.check(ctx, reply.commands, ticket, messages)
-    errors = [*view.errors, *reply.errors, *extras.errors, *unsendable(ctx, reply, body)]
+    files = unsendable(ctx, reply, body)
+    errors = [*view.errors, *reply.errors, *extras.errors, *files]
     errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
     errors += level_errors(reply.commands, ticket)
     errors += beyond_errors(ctx.msg, ctx.policy, ticket, reply.commands, ctx.snapshot.merged_source)
     errors += unasked_errors(reply.commands, bool(body) and not reply.note, messages, ticket)
     in_quote = cmds.in_quote(text, messages, reply.commands, reply.own_end)
     errors += [cmds.IN_QUOTE.format(line=s) for s in in_quote]
-    return staff_error(ctx, ticket, messages, errors, view.resend) if errors else None
+    if not errors:
+        return None
+    stopped = len(files) == len(errors)  # for what it carries, not a command («Ответ не...»)
+    return staff_error(ctx, ticket, messages, errors, view.resend, text=text, stopped=stopped)
 
 
 def _uncc(reply: ParsedReply, ticket: Ticket) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from maild.domain.logid import logged_id
 from maild.domain.mimeparts import is_logo
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.signoff import only_sign_off
+from maild.domain.stafffiles import refusal
 from maild.domain.staffquote import for_customer
 from maild.domain.typedlines import typed_lines
 
@@ -85,13 +86,14 @@ def answer(
 
 def unsendable(ctx: Context, reply: ParsedReply, body: str) -> list[str]:
     """The attachments an answer to the customer cannot carry (too big, a bare BMP, a
-    disguised file): sent without them, "see the file" would come without the file."""
+    disguised file), each named and why (stafffiles.refusal): sent without them, "see
+    the file" would come without the file."""
     if (sizes := oversize.sizes_of(ctx.msg.header(oversize.FIELD))) is not None:
         return [oversize.staff_error(sizes)]  # the stand-in's note is no answer
     if not body or reply.note or any(c.name == "spam" for c in reply.commands):
         return []
-    refused = [d.reason for d, _ in answer_files(ctx) if not d.accepted]
-    return [f"вложение не отправлено: {reason}" for reason in refused]
+    rules = ctx.policy.attachments
+    return [refusal(d, rules) for d, _ in answer_files(ctx) if not d.accepted]
 
 
 def unsent(

@@ -51,6 +51,9 @@ def test_a_staff_reply_too_big_is_not_sent_to_the_customer_and_its_author_is_tol
     ]
     assert "письмо размером 143,1 МБ больше, чем принимает служба поддержки" in told.text
     assert "ответ клиенту не отправлен" in told.text
+    # no command stopped it; and the note maild took for it is no text of hers to quote
+    assert told.subject.startswith("Ответ не отправлен: ") and f"[TID#{tid}]" in told.subject
+    assert "ваше письмо" not in told.text and "[Письмо размером" not in told.text
 
 
 def test_the_stand_in_is_the_customers_own_message_and_names_the_folder_to_staff_only(desk, sink):

@@ -8,6 +8,7 @@ import dataclasses
 import struct
 from typing import Any
 
+from maild.domain import limits
 from maild.domain.answers import (
     GIVEN,
     AnswerFailed,
@@ -21,6 +22,7 @@ from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.policy import Policy
+from maild.domain.refused import quoted_back
 from maild.domain.screen import screen
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
@@ -420,9 +422,18 @@ def test_a_file_the_answer_cannot_carry_stops_the_answer_not_a_note() -> None:
         return _reply(body, attachments=[("схема.bmp", "image/bmp", bmp)])
 
     for body in ("Смотрите схему во вложении.", "Смотрите схему во вложении.\n#take"):
-        [error] = _errors(with_bmp(body))
-        assert error.startswith("вложение не отправлено: "), body
+        d = with_bmp(body)
+        [error] = _errors(d)
+        # the file by its name, and what to do, in words for staff
+        assert error.startswith("Файл\u00a0«схема.bmp» не отправлен: файлы BMP"), error
+        assert "Упакуйте его в архив или сохраните как PNG или JPG" in error
+        [told] = [o for o in d.outgoing if o.to == [ANNA]]
+        assert told.template == "staff_error.txt" and told.context["answer_stopped"] is True
+        assert told.context["text"] == body  # quoted back: nothing to type again
     assert _errors(with_bmp("#note\nСхема от клиента.")) == []  # kept, sent to no one
+    # a bad command stops it: «Команды не выполнены», the text quoted back too
+    [told] = [o for o in _reply("Ответ.\n#levle vip").outgoing if o.to == [ANNA]]
+    assert told.context["answer_stopped"] is False and told.context["text"]
 
 
 def test_commands_with_only_a_sign_off_send_their_notices_alone() -> None:
@@ -449,3 +460,17 @@ def test_an_answer_to_a_ticket_without_a_customer_says_who_opened_it() -> None:
     told = _told(_reply("Исправлено.\n#take", ticket=nobody, attachments=[png]))
     assert (told.context["files"], told.context["files_more"]) == (["экран.png"], 0)
     assert told.context["commands"] == ["#take"] and told.context["subject"] == "(без темы)"
+
+
+def test_a_stopped_reply_is_quoted_back_as_typed_and_bounded() -> None:
+    """What the mail that stops a reply quotes of it (refused.quoted_back): the lines
+    typed, commands and all, never the notice quoted under them; of a long reply its
+    first limits.MAX_QUOTED_CHARS characters, cut at a line break."""
+    notice = "Уровень: VIP поддержка (vip)\n  #close (#закрыть)      закрыть"
+    text = "Ответ.\n#levle vip\n\n" + "\n".join(f"> {s}" for s in notice.splitlines())
+    assert quoted_back(text, [{"text": notice}]) == ("Ответ.\n#levle vip", None)
+    long = "\n".join(f"строка журнала {i:04d}" for i in range(1000))
+    shown, cut = quoted_back(long, [])
+    assert long.startswith(shown + "\n") and 2000 < len(shown) <= limits.MAX_QUOTED_CHARS
+    assert cut == {"shown": len(shown), "total": len(long)}
+    assert quoted_back("", []) == ("", None)

@@ -275,6 +275,9 @@ def variants() -> list[dict]:
         direct=["ivan@shop-example.ru"],
         note=True,
         stale=True,  # staff_error: a reply on a stale view (staleview), a reply to it sends it
+        # staff_error: the answer stopped for a file it cannot carry, not for a command
+        answer_stopped=True,
+        own_cut={"shown": 3990, "total": 12000},  # staff_error: its quote of the reply cut
         issued=True,  # staff_noticket, head_noticket: the ticket was (off: a typo?)
         marked_by="anna@example.com",
         marked_at="23.11.2026 10:00",
@@ -442,6 +445,7 @@ def variants() -> list[dict]:
         level_was=None,
         unconfirmed=None,
         answered_at=None,
+        own_cut=None,
     )
     quiet = dict(
         full,
@@ -457,7 +461,9 @@ def variants() -> list[dict]:
     unverified = dict(full, expired=False, unverified=True, robot_marked=None)
     # staff_error of a whole reply stopped on a stale view (partial: only commands stopped)
     stale = dict(full, partial=False)
-    return [full, off, unverified, listed, quiet, asked, stale]
+    # staff_error of an answer stopped for its files («Ответ не отправлен»)
+    stopped = dict(full, partial=False, stale=False)
+    return [full, off, unverified, listed, quiet, asked, stale, stopped]
 
 
 LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")

@@ -1,0 +1,56 @@
+"""A staff answer's file that cannot go to the customer, told to staff (stafffiles):
+each by its name, why, and what to do, never the customer's words («пришлите
+снова», «Принимаются скриншоты ...», which a staff member may send any file past)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from maild.domain.attachments import ALLOWED_TEXT, AttachmentPolicy, decide
+from maild.domain.stafffiles import refusal
+from tests.unit.test_attachments import bmp_bytes, png_bytes
+
+# a staff answer's files: any type goes (decide.py), the sizes and checks still hold
+RULES = AttachmentPolicy(max_attachment_bytes=1000, max_message_bytes=1500, zip_max_members=2)
+STAFF = AttachmentPolicy(**{**RULES.__dict__, "accept_other_types": True})
+NAMED = "Файл\u00a0«{}» не отправлен"
+
+
+def told(name: str, data: bytes, already: int = 0) -> str:
+    d = decide(name, None, data, STAFF, already)
+    assert not d.accepted
+    text = refusal(d, STAFF)
+    assert text.startswith(NAMED.format(d.filename)), text
+    for customers in ("пришлите", ALLOWED_TEXT, "Принимаются"):
+        assert customers not in text, text
+    return text
+
+
+def test_a_bare_bmp_is_named_with_how_to_send_it() -> None:
+    text = told("снимок.bmp", bmp_bytes())
+    assert "файлы BMP клиентам отправляются только в архиве ZIP или RAR" in text
+    assert "Упакуйте его в архив или сохраните как PNG или JPG и приложите снова." in text
+
+
+def test_each_refusal_says_why_and_what_to_do() -> None:
+    assert "пуст (0\u00a0байт)" in told("пустой.pdf", b"")
+    cut = png_bytes()[:-20]  # an image that stops short of its end
+    assert "повреждён" in told("экран.png", cut) and "Приложите его снова." in told("e.png", cut)
+    mislabelled = told("отчёт.jpg", b"%PDF-1.4\n%%EOF\n")
+    assert "назван как JPG, но по содержимому им не является" in mislabelled
+    assert "назовите его по содержимому" in mislabelled
+    big = told("лог.txt", b"x" * 1001)
+    assert "слишком велик" in big and "не более 1000\u00a0байт" in big, big
+    over = told("лог.txt", b"x" * 600, already=1000)
+    assert "не более 1,5\u00a0КБ вместе" in over and "отдельным ответом" in over, over
+
+
+def test_an_archive_refused_says_its_own_fault() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for i in range(3):
+            z.writestr(f"{i}.txt", b"1")
+    text = told("логи.zip", buf.getvalue())
+    why = "в архиве слишком много файлов (3), допустимо не более 2."
+    assert text == NAMED.format("логи.zip") + ": " + why
