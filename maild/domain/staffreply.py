@@ -277,11 +277,10 @@ def _stopped(
 ) -> Decision | None:
     """The reply stopped, its writer told why (staff_error), or None: written on a stale
     view of the ticket, or a #take of a ticket another holds (staleview), a bad command
-    line, a check of #answer/#merge/#charset/#assign/#cc, a file the answer cannot
-    carry, #take/#wait on a closed ticket, #wait that asks nothing, #development on free
-    support, a command standing in the quote; or, instead of all, a text that cannot be
-    told from the notice it quotes (``text``: the reply's own, the notice attached left
-    out)."""
+    line, a check of #answer/#merge/#charset/#assign/#cc, a file the answer cannot carry
+    (alone: «Ответ не отправлен»), #take/#wait on a closed ticket, #wait that asks nothing,
+    #development on free support, a command in the quote; or, instead of all, a text that
+    cannot be told from the notice it quotes (``text``: the reply's own, no notice attached)."""
     if holds_notice(text):  # its "errors" are the cheat sheet's lines, not typed
         return staff_error(ctx, ticket, messages, [cmds.UNSEPARATED])
     view = sv.check(ctx, reply.commands, ticket, messages)
@@ -293,10 +292,8 @@ def _stopped(
     errors += unasked_errors(reply.commands, bool(body) and not reply.note, messages, ticket)
     in_quote = cmds.in_quote(text, messages, reply.commands, reply.own_end)
     errors += [cmds.IN_QUOTE.format(line=s) for s in in_quote]
-    if not errors:
-        return None
-    stopped = len(files) == len(errors)  # for what it carries, not a command («Ответ не...»)
-    return staff_error(ctx, ticket, messages, errors, view.resend, text=text, stopped=stopped)
+    kw = {"text": text, "stopped": errors == files}  # for what it carries, not a command
+    return staff_error(ctx, ticket, messages, errors, view.resend, **kw) if errors else None
 
 
 def _uncc(reply: ParsedReply, ticket: Ticket) -> tuple[str, ...]:
