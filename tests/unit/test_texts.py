@@ -441,11 +441,11 @@ def variants() -> list[dict]:
         spam_keep_days=1,
         closed_keep_days=None,
         oversize_folder=None,
+        own_cut=None,
         kept_back="",
         level_was=None,
         unconfirmed=None,
         answered_at=None,
-        own_cut=None,
     )
     quiet = dict(
         full,
