@@ -31,6 +31,7 @@ from maild.adapters.spool import pid_alive
 from maild.app import App
 from maild.domain.message import parse
 from maild.outgoing import queue_ticketless
+from maild.privileges import describe
 from maild.runner import BatchResult, mail_of
 
 log = logging.getLogger("maild.faults")
@@ -64,7 +65,8 @@ def alert(app: App, key: str, template: str, context: dict[str, Any]) -> bool:
         # list mail: a reply to it is held, never a ticket of the writer's (listreply)
         queue_ticketless(app, mail_id, mail, to, app.now(), kind="alert")
     except OSError as e:
-        log.error("cannot queue the alert to head and staff (%s): %s", template, e)
+        why = describe(e, app.config.storage_path)  # a temp file's folder, not the file
+        log.error("cannot queue the alert to head and staff (%s): %s", template, why)
         return False
     return True
 
@@ -166,7 +168,7 @@ class Faults:
             "processing paused, mail stays in the spool; retry in %.0f s: %s%s%s",
             self.delay(),
             error,
-            f" ({path})" if path else "",
+            f" ({path})" if path and path not in error else "",
             f"; met on {mail_of(self.app, during)} spool {during}" if during else "",
         )
         # (a corrupt file: status and the log name it; fsck --repair may be at work on it)

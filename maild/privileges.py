@@ -228,11 +228,16 @@ def is_permanent(e: OSError) -> bool:
     return e.errno in PERMANENT_ERRNOS
 
 
-def describe(e: OSError) -> str:
-    """One line for the admin: what went wrong, on which path, and whether waiting helps."""
+def describe(e: OSError, storage: Path | None = None) -> str:
+    """One line for the admin: what went wrong, on which path, and whether waiting helps
+    (`storage`: the storage.path maild worked on, when known: a folder in it of another
+    owner is given back to the storage's owner)."""
     path = e.filename or "?"
     what = e.strerror or type(e).__name__
     if e.errno in (errno.EACCES, errno.EPERM):
+        foreign = _foreign(path, storage)
+        if foreign:
+            return f"permanent error: {what}: {foreign}"
         whose, fix = _access_hint(path)
         me = user_name(os.geteuid())
         return f"permanent error: {what}: {path}{whose}; maild runs as {me}: {fix}"
@@ -241,20 +246,75 @@ def describe(e: OSError) -> str:
     return f"storage unavailable, try again later: {what}: {path}"
 
 
+def refused_at(path: Path) -> tuple[Path, str]:
+    """What refused this user `path`, and how: ("enter") the first folder above it
+    it may not pass through; ("it") the path itself; ("would") a path that is not
+    there (a temp file being made): the nearest folder it would be made in."""
+    path = path.absolute()
+    for folder in reversed(path.parents):  # "/" first, as the kernel walks
+        if not os.path.lexists(folder):
+            break
+        if not os.access(folder, os.X_OK):
+            return folder, "enter"
+    if os.path.lexists(path):
+        return path, "it"
+    return existing_ancestor(path), "would"
+
+
+def denied_at(path: str, storage: Path | None) -> tuple[str, str]:
+    """(where, what to do) for a permission error on `path` met while working on
+    `storage`: where is the folder or file that refused (a temp file is never there:
+    its folder), what to do names its owner and the fix."""
+    foreign = _foreign(path, storage)
+    if foreign:
+        return str(refused_at(Path(path))[0]), foreign
+    try:
+        where = str(refused_at(Path(path))[0])
+    except (OSError, TypeError):
+        where = path
+    whose, fix = _access_hint(path)
+    return where, f"{path}{whose}; maild runs as {user_name(os.geteuid())}: {fix}"
+
+
+def _foreign(path: str, storage: Path | None) -> str:
+    """For what refused `path` inside `storage` and belongs to another user than
+    the storage's owner (left by maild run as root before it switched users, or by
+    a root's cp or tar): which it is, whose, and the chown check-config gives; ""
+    for anything else."""
+    if storage is None:
+        return ""
+    try:
+        where = refused_at(Path(path))[0]
+        top = storage.absolute()
+        owner, st = top.stat().st_uid, where.stat()
+    except (OSError, TypeError, ValueError):
+        return ""
+    if not where.is_relative_to(top) or st.st_uid == owner:
+        return ""
+    name = user_name(owner)
+    return (
+        f"{where} belongs to {user_name(st.st_uid)}, not to {name}, the owner of {top}: "
+        f"chown -R {name}: {top}"
+    )
+
+
 def _access_hint(path: str) -> tuple[str, str]:
-    """(whose `path` is, in brackets; what to do) for a permission error on it. Its
+    """(whose `path` is, in brackets; what to do) for a permission error on it. A
+    folder above it this user may not enter is named, with its owner and mode. Its
     owner is this user, and its mode lacks what the owner needs (a reply_secret left
     mode 000): the mode is at fault; else this user (maild runs as the storage's owner
     already: a backup folder, templates.path) needs access, or the path's owner runs it."""
     me = user_name(os.geteuid())
     fix = f"let {me} use it (its owner, group or mode), or give a path {me} may use"
     try:  # a path that does not exist belongs to no one: its nearest folder does
-        where = existing_ancestor(Path(path))
-        whose = "it" if where == Path(path).absolute() else f"{where}, where it would be,"
+        where, how = refused_at(Path(path))
         st = where.stat()
     except (OSError, TypeError):
         return "", fix
-    owner = user_name(st.st_uid)
+    owner, mode = user_name(st.st_uid), stat.S_IMODE(st.st_mode)
+    if how == "enter":
+        return _enter_hint(me, where, st)
+    whose = "it" if how == "it" else f"{where}, where it would be,"
     need, bits = ("rwx", 0o700) if where.is_dir() else ("rw", 0o600)
     if st.st_uid != os.geteuid():
         other = "" if st.st_uid == 0 else f", or run maild as {owner}"
@@ -262,8 +322,17 @@ def _access_hint(path: str) -> tuple[str, str]:
         return f" ({whose} belongs to {owner})", fix
     if st.st_mode & bits == bits:  # the owner's bits allow it: a folder above, an ACL ...
         return f" ({whose} belongs to {owner})", fix
-    mode = stat.S_IMODE(st.st_mode)
     return (
         f" ({whose} belongs to {owner}, mode {mode:04o})",
         f"fix the mode: chmod u+{need} {where}",
     )
+
+
+def _enter_hint(me: str, where: Path, st: os.stat_result) -> tuple[str, str]:
+    """(why, fix) when `me` may not pass through the folder `where` above the path."""
+    owner, mode = user_name(st.st_uid), stat.S_IMODE(st.st_mode)
+    why = f" ({me} may not enter {where}: {owner}, mode {mode:04o})"
+    if st.st_uid == os.geteuid():
+        return why, f"fix the mode: chmod u+x {where}"
+    other = "" if st.st_uid == 0 else f", or run maild as {owner}"
+    return why, f"let {me} pass through it (chmod o+x {where}, or a group that lets {me} in){other}"

@@ -16,12 +16,14 @@ discarded), so a batch whose message fails is run again without that attempt.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
@@ -29,6 +31,7 @@ from maild.config import ConfigError
 from maild.domain.logid import mail_for_log
 from maild.domain.message import ParsedMessage, fallback_message, parse
 from maild.pipeline import Decision, process
+from maild.privileges import denied_at
 
 log = logging.getLogger("maild.runner")
 
@@ -72,9 +75,14 @@ class BatchResult:
     corrupt: tuple[str, str] | None = None
 
 
-def describe(e: BaseException) -> tuple[str, str]:
-    """(error, path) of an error, for the log and run/fault.json."""
+def describe(e: BaseException, storage: Path | None = None) -> tuple[str, str]:
+    """(error, path) of an error, for the log and run/fault.json. A permission error
+    met on `storage` names what refused (a temp file's folder: the file is never
+    there), whose it is and the fix."""
     path = getattr(e, "filename", None) or ""
+    if isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM) and path:
+        where, fix = denied_at(str(path), storage)
+        return f"{type(e).__name__}: {e.strerror or e}: {fix}", where
     if isinstance(e, OSError) and e.strerror:
         return f"{type(e).__name__}: {e.strerror}", str(path)
     return f"{type(e).__name__}: {e}", str(path)
@@ -201,7 +209,7 @@ def run_batch(
             for took, decision in done:
                 observe(took, decision)
     except ENV_FAULTS as e:
-        result.fault = describe(e)  # logged by the daemon (maild.faults)
+        result.fault = describe(e, app.config.storage_path)  # logged by the daemon (maild.faults)
     finally:
         released = {key for key in claimed if app.spool.release(key)}
     failed = {key for key, _ in result.failed}
@@ -282,13 +290,13 @@ def ingest(app: App, raw: bytes) -> tuple[str, Decision | None]:
         except FirstAttemptFailed:  # its section's writes are gone with it
             return key, process_key(app, key, claimed=True, fallback=True)
     except ENV_FAULTS as e:
-        error, path = describe(e)
+        error, path = describe(e, app.config.storage_path)
         log.warning(
-            "%s spool %s: stored, processing deferred: %s %s",
+            "%s spool %s: stored, processing deferred: %s%s",
             mail_of(app, key, raw),
             key,
             error,
-            path,
+            f" ({path})" if path and path not in error else "",
         )
     except MessageFailed:
         pass  # logged; the daemon counts its attempts

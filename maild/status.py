@@ -298,7 +298,9 @@ def assess(f: dict[str, Any]) -> tuple[int, list[str]]:
     failing: list[str] = []
     degraded: list[str] = []
     if f["fault"]:
-        failing.append(f"processing paused: {f['fault'].get('error')} ({f['fault'].get('path')})")
+        error, path = f["fault"].get("error"), f["fault"].get("path")
+        named = not path or path in str(error)  # a permission error names what refused
+        failing.append(f"processing paused: {error}" + ("" if named else f" ({path})"))
     # ended without stopping (as today), else stopped or never started
     failing += _not_running(f) or servecheck.reasons(f.get("serve"))
     failing += storagehealth.problems(f.get("storage") or {})

@@ -12,7 +12,7 @@ from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.ops import listing
 from maild.output import print_json, report
-from maild.privileges import is_permanent
+from maild.privileges import describe, is_permanent
 
 EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
 
@@ -76,8 +76,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(f"maild: restore: {e}", file=sys.stderr)
         return EX_FAIL
     except OSError as e:
+        if isinstance(e, PermissionError):  # whose folder refused, and what to do
+            print(f"maild: restore: {describe(e)}", file=sys.stderr)
+            return EX_CONFIG
         print(f"maild: restore: {e.filename or target}: {e.strerror}", file=sys.stderr)
-        return EX_CONFIG if isinstance(e, PermissionError) else EX_FAIL
+        return EX_FAIL
     warning = root_owned(target, args.owner)
     if warning:
         print(f"maild: restore: {warning}", file=sys.stderr)
