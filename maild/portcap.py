@@ -4,7 +4,8 @@ exit that stops the unit's restarts when no restart can help (no permission).
 Ports below net.ipv4.ip_unprivileged_port_start (1024) take CAP_NET_BIND_SERVICE:
 the service user has it only from the unit's AmbientCapabilities= line, commented out
 as shipped. check-config (the unit's ExecStartPre, run as the service user with its
-capabilities) warns of such a port while it lacks the capability."""
+capabilities) warns of such a port while it lacks the capability; run as root, it
+warns as the storage's owner would (it has no capability unless the unit grants it)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import os
 from pathlib import Path
 
 from maild.configtypes import Config
+from maild.ownerreads import service_user
 from maild.privileges import user_name
 
 EX_OSERR = 71  # a listener could not start: its port is taken (a restart may find it free)
@@ -73,7 +75,10 @@ def may_bind_low() -> bool:
 
 def low_port_warnings(cfg: Config) -> list[str]:
     """Each listener on a port this process could not listen on: serve, run as the
-    same user with the same capabilities (the unit's), would stop there."""
+    same user with the same capabilities (the unit's), would stop there. Run as root,
+    each such port the storage's owner could not listen on, as files are judged
+    (ownerreads): serve started by root switches to that user and loses root's
+    capabilities, and the unit runs it as that user."""
     listens = [("smtp.listen", cfg.smtp.listen if cfg.smtp else None)]
     listens += [("web.listen", cfg.web.listen if cfg.web else None)]
     listens += [("metrics.listen", cfg.metrics.listen)]
@@ -81,7 +86,8 @@ def low_port_warnings(cfg: Config) -> list[str]:
     if start is None:  # not known here: serve's own refusal will say it, if any
         return []
     low = [(k, v) for k, v in listens if v and 0 < _port(v) < start]
-    if not low or may_bind_low():
+    owner = service_user(cfg)  # root: serve switches to it, and has no capability then
+    if not low or (owner is None and may_bind_low()):
         return []
-    user = user_name(os.geteuid())
+    user = f"{owner.who}," if owner is not None else user_name(os.geteuid())
     return [f"{k} = {v}: {user} may not listen there: {_hint(start)}" for k, v in low]

@@ -2,7 +2,8 @@
 names what refused (a temp file being made is never there: its folder; a folder
 above the path the user may not enter), whose it is, and the fix: the same
 `chown -R OWNER: STORAGE` check-config gives for a folder of the storage left root's,
-`chmod o+x` for a folder above that bars the way.
+`chmod o+x` for a folder above that bars the way. Root's check-config judges a port
+as the storage's owner would.
 
 Runs only as root (CI runs as root). The storage belongs to `nobody`."""
 
@@ -99,3 +100,22 @@ def test_restore_by_the_service_user_into_roots_folder_names_owner_and_fix(owned
         f"Permission denied: {target} ({data.parent}, where it would be, belongs to root); "
         f"maild runs as nobody: let nobody use it (chown nobody: {data.parent}, "
     ) in r.err, r.err
+
+
+def test_root_s_check_config_warns_of_a_low_port_the_owner_may_not_listen_on(owned):
+    """README's install runs check-config as root: it said OK to smtp.listen on port
+    625, and serve, run by the unit as the storage's owner, then stopped (78)."""
+    desk, python = owned
+    start = Path("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+    if int(start.read_text()) <= 625:
+        pytest.skip("every user may listen on port 625 here")
+    desk.sections["smtp"] = {"listen": "127.0.0.1:625"}
+    desk.write_config()
+    data = desk.sections["storage"]["path"]
+    r = run(desk, python, "check-config")
+    assert r.code == 0, r
+    [line] = [x for x in r.err.splitlines() if "smtp.listen" in x]
+    assert (
+        f"smtp.listen = 127.0.0.1:625: nobody, the owner of {data}, may not listen there: "
+        "a port below "
+    ) in line, line
