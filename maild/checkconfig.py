@@ -194,12 +194,21 @@ def root_store_warning(cfg: Config) -> list[str]:
     ]
 
 
+# without staff a new ticket's notice, the reminders and the morning digest go to no one
+NO_STAFF = (
+    "support.staff is empty: the notice of a new ticket, the reminders and the morning "
+    "digest go to no one: list the support staff's addresses in support.staff"
+)
+
+
 def config_warnings(cfg: Config) -> list[str]:
     out = start_warnings(cfg) + unreadable_by_owner(cfg) + root_store_warning(cfg)
     if not cfg.support.authserv_id:
         out.append(NO_AUTHSERV_ID)
     if not cfg.support.head:
         out.append(NO_HEAD)
+    if not cfg.support.staff:
+        out.append(NO_STAFF)
     if cfg.imap is not None and not cfg.imap.verify_tls:
         out.append("imap.verify_tls = false: the IMAP server's certificate is not checked")
     out += imap_port_warnings(cfg) + low_port_warnings(cfg)

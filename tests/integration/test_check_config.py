@@ -477,3 +477,26 @@ def test_no_support_head_is_a_warning(tmp_path, sink):
     desk.sections["support"]["head"] = "head@example.com"
     desk.write_config()
     assert "support.head" not in desk.run("check-config").err
+
+
+@pytest.mark.parametrize("staff", [[], None], ids=["empty", "missing"])
+def test_no_support_staff_is_a_warning(tmp_path, sink, staff):
+    """support.staff empty or left out: a new ticket's notice went to no one, and
+    check-config said OK, though it warns of a missing support.head."""
+    desk = Desk(tmp_path, sink.port)
+    if staff is None:
+        del desk.sections["support"]["staff"]
+    else:
+        desk.sections["support"]["staff"] = staff
+    desk.write_config()
+    r = desk.run("check-config")
+    assert r.code == 0 and r.out.strip().endswith(": OK"), r
+    [line] = [w for w in r.err.splitlines() if "support.staff" in w]
+    assert line == (
+        f"maild: warning: {desk.config}: support.staff is empty: the notice of a new ticket, "
+        "the reminders and the morning digest go to no one: list the support staff's "
+        "addresses in support.staff"
+    ), line
+    desk.sections["support"]["staff"] = ["anna@example.com"]
+    desk.write_config()
+    assert "support.staff" not in desk.run("check-config").err
