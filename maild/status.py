@@ -35,7 +35,7 @@ from maild.domain.records import aware_time
 from maild.domain.sla import passed
 from maild.output import print_json
 from maild.overrides import failing, reasons
-from maild.statustext import format_text
+from maild.statustext import format_text, in_zone
 from maild.unreadables import (
     unreadable_files,
     unreadable_mail_reasons,
@@ -383,5 +383,5 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
     if args.json:
         print_json(figures)
     else:
-        print(format_text(figures))
+        print(in_zone(format_text(figures), app.tz))  # one zone: the desk's
     return STATES.index(figures["state"])

@@ -1,8 +1,13 @@
 """`maild status`'s text: the figures status.collect gathers, a line each, and the
-reasons status.assess gives, each after "! "."""
+reasons status.assess gives, each after "! ". Every time in it is in one zone, the
+desk's (support.timezone): the notes in run/ are UTC, the fault's time the desk's,
+and one output mixed the two ("fault since ...+03:00" beside "(since ...+00:00)").
+`--json` gives the times as recorded."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, tzinfo
 from typing import Any
 
 from maild import imapnotes, servecheck
@@ -11,6 +16,22 @@ from maild.unreadables import tickets_line
 
 def _ago(seconds: float | None) -> str:
     return "never" if seconds is None else f"{seconds:.0f} s ago"
+
+
+# a time with its UTC offset, as maild writes one (isoformat)
+_TIME = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d|Z)")
+
+
+def in_zone(text: str, tz: tzinfo) -> str:
+    """`text` with every time that has its offset given in `tz`, to the second."""
+
+    def one(m: re.Match[str]) -> str:
+        try:
+            return datetime.fromisoformat(m.group()).astimezone(tz).isoformat("T", "seconds")
+        except ValueError:
+            return m.group()
+
+    return _TIME.sub(one, text)
 
 
 def format_text(f: dict[str, Any]) -> str:

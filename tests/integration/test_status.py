@@ -115,6 +115,26 @@ def test_status_reports_a_processing_fault(desk):
     assert "processing paused: disk full (/var/lib/x)" in r.json()["reasons"]
 
 
+def test_status_text_gives_every_time_in_the_desk_s_zone(desk):
+    """The fault's time is the desk's (+03:00), the notes in run/ are UTC: one output
+    said "fault since ...T05:40:19+03:00" beside "(since ...T02:40:19+00:00)". The text
+    gives both in support.timezone; --json as they were recorded."""
+    desk.run("license", "list")  # creates the storage (a read command would refuse)
+    run = Path(desk.sections["storage"]["path"]) / "run"
+    run.mkdir()
+    fault = {"since": "2026-12-06T05:40:19.5+03:00", "error": "disk full", "path": "/x"}
+    stopped = {"why": "cannot record", "since": "2026-12-06T02:40:19+00:00"}
+    (run / "fault.json").write_text(json.dumps(fault | {"pid": os.getpid()}))
+    (run / "outbox_stopped.json").write_text(json.dumps(stopped | {"pid": os.getpid()}))
+    text = desk.run("status").out
+    assert "fault since 2026-12-06T05:40:19+03:00: disk full" in text, text
+    assert "sending stopped (since 2026-12-06T05:40:19+03:00)" in text, text
+    assert "+00:00" not in text, text
+    figures = desk.run("status", "--json").json()
+    assert figures["fault"]["since"] == fault["since"]
+    assert figures["outbox"]["stopped"]["since"] == stopped["since"]
+
+
 def test_status_counts_mail_a_crashed_worker_held(desk):
     """A worker killed while it holds claimed mail leaves it in spool/claimed/<pid>/
     until `maild serve` starts again: status and the metrics' gauges still count it
