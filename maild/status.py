@@ -372,8 +372,9 @@ def _no_contact(imap: dict[str, Any] | None) -> tuple[list[str], list[str]]:
 def _days_ahead(f: dict[str, Any]) -> list[str]:
     """The once-a-day jobs that ran for a day still ahead: none runs till then."""
     return [
-        f"{job['job']} last ran for {job['day']}, a day still ahead (the clock was ahead):"
-        f" it runs again from that day; rm {job['file']} to run it now"
+        f"{job['job']} last ran for {job['day']}, a day still ahead (likely a `maild jobs "
+        f"run --now` for a later day, else the clock was ahead): it runs again from that "
+        f"day; rm {job['file']} to run it now"
         for job in f.get("days_ahead") or ()
     ]
 

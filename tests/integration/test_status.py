@@ -336,6 +336,8 @@ def test_status_says_when_a_daily_job_last_ran_for_a_day_ahead(desk):
     said = " ".join(r.json()["reasons"])
     root = desk.root / "data"
     assert f"the daily SLA report last ran for {day}, a day still ahead" in said, said
+    # the likely cause named first: README suggests the run, the clock was fine
+    assert "a day still ahead (likely a `maild jobs run --now` for a later day, else the " in said
     assert f"rm {root / 'daily_report.last'} to run it now" in said
     assert f"the morning digest last ran for {day}" in said
     (root / "daily_report.last").unlink()
