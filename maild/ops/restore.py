@@ -15,6 +15,7 @@ import tarfile
 import zlib
 from pathlib import Path
 
+from maild.adapters.layout import STORE_NAMES
 from maild.ops.backup import FORMAT, MANIFEST, BackupError
 from maild.privileges import existing_ancestor
 
@@ -48,10 +49,39 @@ def restore(archive: Path, target: Path, owner: str | None = None) -> dict[str, 
         except DAMAGED as e:  # the whole member list is read first: a cut shows here
             raise _damaged(archive, e) from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise BackupError(f"{archive}: not a maild backup (no {MANIFEST})")
+            raise BackupError(
+                f"{archive}: not a maild backup (no {MANIFEST}){_plain(tar, archive, target)}"
+            )
         ids, top = _new_owner(target, owner), _top_made(target)
         _extract(tar, archive, target, top, ids)
     return manifest
+
+
+def _plain(tar: tarfile.TarFile, archive: Path, target: Path) -> str:
+    """What to do with a plain tar of a storage (README's upgrade step, `tar -C
+    /var/lib -czf ... maild`): extract it with tar, its top folder stripped and its
+    owner given to the new folder; "" for any other archive. A storage: a folder
+    with two or more names only a store has."""
+    under: dict[tuple[str, ...], set[str]] = {}
+    owners: dict[tuple[str, ...], str] = {}
+    for m in tar.getmembers():
+        parts = tuple(p for p in m.name.split("/") if p not in ("", "."))
+        owners[parts] = m.uname or str(m.uid)
+        for i, part in enumerate(parts):
+            if part in STORE_NAMES:
+                under.setdefault(parts[:i], set()).add(part)
+    found = sorted((p for p, names in under.items() if len(names) > 1), key=len)
+    if not found:
+        return ""
+    top = found[0]
+    strip = f" --strip-components={len(top)}" if top else ""
+    folder = f" (its folder {'/'.join(top)}/)" if top else ""
+    owner = f" && chown {owners[top]}: {target}" if top in owners else ""
+    return (
+        f": it is a plain tar of a storage{folder}, not made by maild backup; extract it "
+        f"with tar, with maild serve stopped, into a new or empty folder: mkdir -p {target} "
+        f"&& tar -C {target}{strip} -xpf {archive}{owner}"
+    )
 
 
 def _new_owner(target: Path, owner: str | None) -> tuple[int, int] | None:

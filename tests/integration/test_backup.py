@@ -4,11 +4,13 @@ was, and nothing accepted before the backup began is missing."""
 
 from __future__ import annotations
 
+import getpass
 import io
 import json
 import os
 import smtplib
 import stat
+import subprocess
 import tarfile
 import threading
 import time
@@ -124,6 +126,31 @@ def test_backup_into_a_directory_says_which_archive_it_wrote(tmp_path, desk):
     assert archive.parent == backups.resolve() and list(backups.iterdir()) == [archive]
     target = tmp_path / "restored"
     assert desk.run("restore", figures["archive"], "--storage", str(target), *AS_ME).code == 0
+    (tmp_path / "r").mkdir()
+    restored = Desk(tmp_path / "r", desk.relay_port, storage={"path": str(target)})
+    assert [t["tid"] for t in restored.tickets()] == [tid]
+
+
+def test_restore_of_a_plain_tar_of_the_storage_says_how_to_extract_it(tmp_path, desk):
+    """README's upgrade step archives the storage with tar (`tar -C /var/lib -czf ...
+    maild`): restore refused it "not a maild backup", exit 1, and said nothing more.
+    It says it is a plain tar of a storage and gives the tar command, which works."""
+    tid = desk.ingest_tid(make_mail())
+    archive = tmp_path / "before-upgrade.tar.gz"
+    subprocess.run(["tar", "-C", str(desk.root), "-czf", str(archive), "data"], check=True)
+    target = tmp_path / "new" / "maild"
+    r = desk.run("restore", str(archive), "--storage", str(target))
+    assert r.code == 1 and not target.exists(), r
+    command = (
+        f"mkdir -p {target} && tar -C {target} --strip-components=1 -xpf {archive} "
+        f"&& chown {getpass.getuser()}: {target}"
+    )
+    assert r.err.strip() == (
+        f"maild: restore: {archive}: not a maild backup (no {MANIFEST}): it is a plain tar "
+        "of a storage (its folder data/), not made by maild backup; extract it with tar, "
+        f"with maild serve stopped, into a new or empty folder: {command}"
+    ), r.err
+    subprocess.run(command, shell=True, check=True)
     (tmp_path / "r").mkdir()
     restored = Desk(tmp_path / "r", desk.relay_port, storage={"path": str(target)})
     assert [t["tid"] for t in restored.tickets()] == [tid]
