@@ -295,6 +295,7 @@ def _main(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, fail: int) -> int:
     """Load the config and run the command; `fail`: the exit code of a config or
     permission error (75 for ingest, so the MTA keeps the mail; it bounces on 78)."""
+    app = None
     try:
         app = _load_app(args)
         return dispatch(app, args)
@@ -315,7 +316,8 @@ def _run(args: argparse.Namespace, fail: int) -> int:
     except BrokenPipeError:
         return EX_OK
     except OSError as e:  # no traceback: what, where, and whether waiting helps
-        print(f"maild: {privileges.describe(e)}", file=sys.stderr)
+        storage = app.config.storage_path if app is not None else None  # its folders: chown
+        print(f"maild: {privileges.describe(e, storage)}", file=sys.stderr)
         return fail if privileges.is_permanent(e) else EX_TEMPFAIL
 
 

@@ -59,7 +59,10 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     try:
         key, decision = ingest(app, raw)
     except OSError as e:  # permanent or not, 75: the MTA keeps the mail
-        print(f"maild: cannot spool the message: {describe(e)}", file=sys.stderr)
+        print(
+            f"maild: cannot spool the message: {describe(e, app.config.storage_path)}",
+            file=sys.stderr,
+        )
         return EX_TEMPFAIL
     if args.json:
         print_json(

@@ -235,7 +235,7 @@ def describe(e: OSError, storage: Path | None = None) -> str:
     path = e.filename or "?"
     what = e.strerror or type(e).__name__
     if e.errno in (errno.EACCES, errno.EPERM):
-        foreign = _foreign(path, storage)
+        foreign = _foreign(path, storage) or _foreign(e.filename2, storage)  # a rename's
         if foreign:
             return f"permanent error: {what}: {foreign}"
         whose, fix = _access_hint(path)
@@ -261,27 +261,33 @@ def refused_at(path: Path) -> tuple[Path, str]:
     return existing_ancestor(path), "would"
 
 
-def denied_at(path: str, storage: Path | None) -> tuple[str, str]:
-    """(where, what to do) for a permission error on `path` met while working on
-    `storage`: where is the folder or file that refused (a temp file is never there:
-    its folder), what to do names its owner and the fix."""
+def denied_at(path: str, storage: Path | None, other: str | None = None) -> tuple[str, str] | None:
+    """(where, what to do) for a permission error on `path` inside `storage`: where
+    is what refused (a temp file is never there: its folder), what to do names its
+    owner and the fix; None for a path outside it (said as it is)."""
     foreign = _foreign(path, storage)
     if foreign:
         return str(refused_at(Path(path))[0]), foreign
+    if other and _foreign(other, storage):  # a rename's target folder refused it
+        return denied_at(other, storage)
     try:
-        where = str(refused_at(Path(path))[0])
-    except (OSError, TypeError):
-        where = path
-    whose, fix = _access_hint(path)
-    return where, f"{path}{whose}; maild runs as {user_name(os.geteuid())}: {fix}"
+        where, how = refused_at(Path(path))
+        inside = storage is not None and where.is_relative_to(storage.absolute())
+    except (OSError, TypeError, ValueError):
+        return None
+    if not inside:
+        return None
+    named = path if how == "enter" else str(where)  # (a folder above it: said in brackets)
+    whose, fix = _access_hint(named)
+    return str(where), f"{named}{whose}: {fix}"
 
 
-def _foreign(path: str, storage: Path | None) -> str:
+def _foreign(path: str | None, storage: Path | None) -> str:
     """For what refused `path` inside `storage` and belongs to another user than
     the storage's owner (left by maild run as root before it switched users, or by
     a root's cp or tar): which it is, whose, and the chown check-config gives; ""
     for anything else."""
-    if storage is None:
+    if storage is None or not path:
         return ""
     try:
         where = refused_at(Path(path))[0]

@@ -80,9 +80,11 @@ def describe(e: BaseException, storage: Path | None = None) -> tuple[str, str]:
     met on `storage` names what refused (a temp file's folder: the file is never
     there), whose it is and the fix."""
     path = getattr(e, "filename", None) or ""
-    if isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM) and path:
-        where, fix = denied_at(str(path), storage)
-        return f"{type(e).__name__}: {e.strerror or e}: {fix}", where
+    denied = isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM)
+    other = getattr(e, "filename2", None)  # a rename's target
+    said = denied_at(str(path), storage, other and str(other)) if denied and path else None
+    if said is not None:
+        return f"{type(e).__name__}: {e.strerror or e}: {said[1]}", said[0]
     if isinstance(e, OSError) and e.strerror:
         return f"{type(e).__name__}: {e.strerror}", str(path)
     return f"{type(e).__name__}: {e}", str(path)

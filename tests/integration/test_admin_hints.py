@@ -64,6 +64,22 @@ def test_a_root_owned_queue_folder_is_named_with_the_chown(owned, seeds):
     assert ".tmp" not in said and "Traceback" not in said, said
 
 
+def test_a_root_owned_spool_folder_names_the_folder_a_mail_is_renamed_into(owned, seeds):
+    """spool/new left root's: ingest's rename of the spooled mail from spool/tmp is
+    refused, and the error named spool/tmp/KEY (nobody's) with a vague fix."""
+    desk, python = owned
+    _seeded(desk, seeds(()))
+    data = Path(desk.sections["storage"]["path"])
+    os.chown(data / "spool" / "new", 0, 0)
+    r = run(desk, python, "ingest", "-", stdin=make_mail(subject="Второй вопрос"))
+    assert r.code == 75, r
+    assert r.err.strip() == (
+        "maild: cannot spool the message: permanent error: Permission denied: "
+        f"{data}/spool/new belongs to root, not to nobody, the owner of {data}: "
+        f"chown -R nobody: {data}"
+    ), r.err
+
+
 def test_a_backup_folder_behind_a_shut_parent_names_the_parent(owned, seeds):
     """`maild backup locked/bk/`, bk nobody's and locked root's, mode 0700: the error
     named bk, which nobody owns, and a vague "its owner, group or mode"."""
