@@ -46,10 +46,8 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     except OSError as e:  # not the message's fault: 75, as for everything else
         why = e.strerror
         if e.errno in (errno.EACCES, errno.EPERM):  # (root's maild reads as the owner)
-            why += (
-                f" (maild reads it as {user_name(os.geteuid())}, the storage's owner: "
-                f"pipe it in instead: maild ingest - < {args.file})"
-            )
+            why += (f" (maild reads it as {user_name(os.geteuid())}, the storage's owner: "
+                    f"pipe it in instead: maild ingest - < {args.file})")  # fmt: skip
         print(f"maild: cannot read {args.file}, nothing spooled: {why}", file=sys.stderr)
         return EX_TEMPFAIL
     if not raw.strip():  # an MTA never pipes one: a shell's redirect went wrong
@@ -59,10 +57,8 @@ def cmd_ingest(app: App, args: argparse.Namespace) -> int:
     try:
         key, decision = ingest(app, raw)
     except OSError as e:  # permanent or not, 75: the MTA keeps the mail
-        print(
-            f"maild: cannot spool the message: {describe(e, app.config.storage_path)}",
-            file=sys.stderr,
-        )
+        why = describe(e, app.config.storage_path)  # a folder of it left root's: the chown
+        print(f"maild: cannot spool the message: {why}", file=sys.stderr)
         return EX_TEMPFAIL
     if args.json:
         print_json(

@@ -282,6 +282,12 @@ def denied_at(path: str, storage: Path | None, other: str | None = None) -> tupl
     return str(where), f"{named}{whose}: {fix}"
 
 
+def foreign_folder(folders: list[Path], storage: Path) -> str:
+    """The first of `folders` (of the storage) that belongs to another user than the
+    storage's owner, its owner and the chown (_foreign); "" when none does."""
+    return next((said for f in folders if (said := _foreign(str(f), storage))), "")
+
+
 def _foreign(path: str | None, storage: Path | None) -> str:
     """For what refused `path` inside `storage` and belongs to another user than
     the storage's owner (left by maild run as root before it switched users, or by

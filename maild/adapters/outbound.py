@@ -148,7 +148,7 @@ class Outbox(Retries):
             finally:
                 os.close(log)
         except OSError as e:
-            self._stop(f"cannot record sent mail in {self.sent}: {e.strerror or e}")
+            self._stop(f"cannot record sent mail in {self.sent}: {e.strerror or e}", e)
             return False
         self._sync_sent()
         return self.stopped is None
@@ -300,5 +300,5 @@ class Outbox(Retries):
                          meta.get("message_id") or "<none>", meta.get("tid") or "-",
                          meta["id"], e)  # fmt: skip
             self.mark_sent(meta["id"])
-        self._stop(f"cannot record sent mail in {self.sent}: {error.strerror or error}")
+        self._stop(f"cannot record sent mail in {self.sent}: {error.strerror or error}", error)
         return False

@@ -7,6 +7,7 @@ is this with the sender's passes.
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -18,6 +19,7 @@ from maild.adapters.outqueue import OutQueue
 from maild.adapters.relay import describe, refused_as_too_big, refused_for_good
 from maild.domain.records import OutboxEntry
 from maild.domain.retry import next_try
+from maild.privileges import foreign_folder
 from maild.slimmail import without_files
 
 logger = logging.getLogger("maild.outbox")
@@ -34,8 +36,13 @@ class Retries(OutQueue):
         # retried and alerted like any failure (README, outbox), never set aside
         self.own: frozenset[str] = frozenset()
 
-    def _stop(self, why: str) -> None:
-        """Stop this pass: something it must record cannot be recorded."""
+    def _stop(self, why: str, error: OSError | None = None) -> None:
+        """Stop this pass: something it must record cannot be recorded (`error`: a
+        permission error names the outbox folder of another owner, and the chown)."""
+        if error is not None and error.errno in (errno.EACCES, errno.EPERM):
+            folders = [self.queue, self.sent, self.refused, self.root]
+            foreign = foreign_folder(folders, self.root.parent)
+            why += f" ({foreign})" if foreign else ""
         if self.stopped is None:
             logger.error("outbox: %s", why)
         self.stopped = self.stopped or why
@@ -94,14 +101,14 @@ class Retries(OutQueue):
         try:
             self.set_aside(meta)
         except OSError as e:
-            self._stop(f"cannot set a refused mail aside in {self.refused}: {e.strerror or e}")
+            self._stop(f"cannot set a refused mail aside in {self.refused}: {e.strerror or e}", e)
 
     def _failed(self, meta: OutboxEntry, error: str, now: datetime, say: bool = True) -> None:
         meta = _tried(meta, error, now, next_try(meta["attempts"] + 1, now).isoformat())
         try:
             self.update_queued(meta)
         except OSError as e:
-            self._stop(f"cannot record a failed attempt in {self.queue}: {e.strerror or e}")
+            self._stop(f"cannot record a failed attempt in {self.queue}: {e.strerror or e}", e)
         if not say:  # the caller says it once for many (a relay it could not reach)
             return
         # the admin's one line: which mail, to whom, and what the relay said
