@@ -21,6 +21,11 @@ from tests.helpers import Daemon, Desk, dead_port, make_mail
 MSK = ZoneInfo("Europe/Moscow")
 
 
+def _desk_time(iso: str) -> str:
+    """A time of run/ (UTC) as `maild status`'s text gives it: in the desk's zone."""
+    return datetime.fromisoformat(iso).astimezone(MSK).isoformat("T", "seconds")
+
+
 def wait_until(pred, timeout: float = 20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -188,7 +193,8 @@ def test_status_sees_contact_and_the_backlog_while_a_long_imap_round_delivers(
         assert backlog["pid"] == os.getpid()
         assert figures["imap"]["age"] < 1
         text = desk.run("status").out
-        assert f"message(s) left (the round began {backlog['since']})" in text, text
+        began = _desk_time(backlog["since"])  # the text's times are the desk's
+        assert f"message(s) left (the round began {began})" in text, text
         assert wait_until(lambda: len(taken) == total)
         figures = wait_until(
             lambda: (f := desk.run("status", "--json").json())["imap"]["backlog"] is None and f
@@ -291,6 +297,6 @@ def test_status_names_why_the_imap_server_cannot_be_read(tmp_path, sink, dovecot
     reason = f"imap: no contact with the server lately; the last try failed {failed['age']:.0f}"
     [named] = [x for x in figures["reasons"] if x.startswith("imap:")]
     assert named.startswith(reason) and f"(at {failed['at']}): {said}" in named, named
-    assert r.code == 2 and f"(at {failed['at']}): {said}" in r.out, r.out
+    assert r.code == 2 and f"(at {_desk_time(failed['at'])}): {said}" in r.out, r.out
     assert f"imap: {failed['error']}; reconnecting in" in daemon.logtext()  # the same words
     print(r.out)  # what an admin sees (pytest -s)
