@@ -7,6 +7,7 @@ make mail go twice (adapters/reserve.py), so a pass that cannot record stops.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
@@ -133,7 +134,8 @@ class Outbox(Retries):
         for folder in (self.sent, self.queue):
             if not os.access(folder, os.W_OK | os.X_OK):
                 which = "in" if folder == self.sent else "out of"
-                self._stop(f"cannot record sent mail {which} {folder}: not writable")
+                refused = PermissionError(errno.EACCES, "not writable", str(folder))
+                self._stop(f"cannot record sent mail {which} {folder}: not writable", refused)
                 return False
         try:
             unrecorded = {**self.marked_sent(), **self._unrecorded}

@@ -62,7 +62,7 @@ def test_a_root_owned_queue_folder_is_named_with_the_chown(owned, seeds):
     said = _status_while_paused(desk, python, data / "run" / "fault.json")
     assert f"! processing paused: PermissionError: Permission denied: {fix}\n" in said, said
     [stopped] = [x for x in said.splitlines() if x.startswith("! outbox: sending stopped")]
-    assert f": Permission denied ({fix}); no mail goes until that is fixed" in stopped, said
+    assert f"out of {queue}: not writable ({fix}); no mail goes until that is fixed" in stopped
     assert ".tmp" not in said and "Traceback" not in said, said
 
 
