@@ -23,12 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from maild.domain.commands import Command
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.records import Ticket
 from maild.domain.spelling import routed_address
 
-__all__ = ["named", "relayed", "told"]
+__all__ = ["named", "relayed", "told", "unchanged"]
 
 
 def named(msg: ParsedMessage, customers: Iterable[str]) -> list[str]:
@@ -36,6 +37,13 @@ def named(msg: ParsedMessage, customers: Iterable[str]) -> list[str]:
     in their order: their mail system delivered it to them, not maild."""
     seen = {routed_address(a) for a in (*msg.to, *msg.cc) if a}
     return [c for c in customers if routed_address(c) in seen]
+
+
+def unchanged(direct: list[str], commands: Iterable[Command]) -> list[str]:
+    """Of the customers who got a staff reply directly (``direct``), those who have it as
+    maild would send it: all, unless it has #answer (what they got holds its command
+    line, maild's answer the saved answer: that goes to them too)."""
+    return [] if any(c.name == "answer" for c in commands) else direct
 
 
 def relayed(decision: Decision) -> bool:
@@ -46,13 +54,20 @@ def relayed(decision: Decision) -> bool:
 
 
 def told(
-    ctx: Context, ticket: Ticket, direct: list[str], *, note: bool, notices: bool
+    ctx: Context,
+    ticket: Ticket,
+    direct: list[str],
+    *,
+    note: bool,
+    notices: bool,
+    resent: bool = False,
 ) -> tuple[Ticket, list[Outgoing]]:
     """``ticket`` marked, and the mail telling the staff member that ``direct`` got her
     mail directly (``note``: it is a #note; ``notices``: the customers get the notices
-    of its commands from maild): once per ticket and member for an answer or commands,
-    once for a note; nothing when no customer got it, or she was told before. Whether
-    it is the answer, the record says (direction "out")."""
+    of its commands from maild; ``resent``: maild's answer went to them too, a saved
+    answer in it where theirs has the #answer line): once per ticket and member for an
+    answer or commands, once for a note; nothing when no customer got it, or she was
+    told before. Whether it is the answer, the record says (direction "out")."""
     sender = ctx.msg.from_addr
     mark = f"{'direct_note' if note else 'direct'}:{sender}"
     sent = dict(ticket.get("sent") or {})
@@ -68,6 +83,7 @@ def told(
         "note": note,
         "answered": ctx.record.get("direction") == "out",
         "notices": notices,
+        "resent": resent,
     }
     out = Outgoing(ctx.key("direct"), "notice", "staff_direct.txt", [sender], context, True)
     return {**ticket, "sent": sent}, [out]

@@ -11,10 +11,12 @@ import logging
 
 from maild.domain import limits, oversize
 from maild.domain.decision import Context, Decision, Outgoing
+from maild.domain.direct import named
 from maild.domain.logid import logged_id
 from maild.domain.plural import ru_count
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.staffquote import for_customer
+from maild.domain.ticket import customers
 
 __all__ = ["conflicts_mail", "quoted_back", "refused", "staff_error"]
 
@@ -88,7 +90,7 @@ def refused(
     how it was cut (quoted_back). The first
     limits.MAX_LISTED_ERRORS errors are listed (in the mail, the record, the log), the
     rest counted: a reply of 200,000 bad lines made a 100 MB mail no relay takes."""
-    msg, tid = ctx.msg, ticket["tid"]
+    msg, tid, policy = ctx.msg, ticket["tid"], ctx.policy
     listed = [limits.cut(e, limits.MAX_ERROR_CHARS) for e in errors[: limits.MAX_LISTED_ERRORS]]
     more = len(errors) - len(listed)
     counted = [f"и ещё {ru_count(more, 'ошибка', 'ошибки', 'ошибок')}"] if more else []
@@ -116,6 +118,8 @@ def refused(
             "errors_more": more,
             "text": own[0],
             "own_cut": own[1],
+            # the customers named in its To/Cc: they have it from her mail system
+            "direct": named(msg, customers(ticket, policy.internal, policy.support_address)),
         },
         record=True,
     )

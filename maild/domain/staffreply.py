@@ -26,7 +26,7 @@ from maild.domain.closedcmd import closed_errors, critical_errors, level_errors,
 from maild.domain.commands import ParsedReply, holds_notice, parse_reply
 from maild.domain.conflicts import without_conflicts
 from maild.domain.decision import Context, Decision, Outgoing, level_ctx
-from maild.domain.direct import named
+from maild.domain.direct import named, unchanged
 from maild.domain.direct import told as direct_told
 from maild.domain.leak import beyond_errors
 from maild.domain.message import redecode
@@ -159,8 +159,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     """A staff reply: commands anywhere in its own text, then one mail to the customer."""
     if is_recall(ctx.msg):  # Outlook asks for the answer back: no answer, nothing relayed
         return decide_recall(ctx, ticket, messages)
-    policy, record = ctx.policy, ctx.record
-    tid = ticket["tid"]
+    policy, record, tid = ctx.policy, ctx.record, ticket["tid"]
     # the notice attached as a forward is the mail answered (its files, the customer's
     # own, the ticket holds: decide left them out, as every file it holds already)
     text = without_our_forward(ctx.msg.text, policy.support_address)
@@ -196,6 +195,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     notices = notices if customers else []  # nobody to tell: none mailed, none counted sent
     notices = _started(notices, sent, replied, ctx.received_at.isoformat())
     direct = named(ctx.msg, customers)  # got it from her mail system: not again from us
+    again = unchanged(direct, reply.commands)  # (but with a saved answer maild's goes)
     if replied:  # "out", to the customers (robots.answered finds the last mail they got)
         record.update(direction="out", text=body, folded=notices, to=list(customers))
         record["sent_as"] = policy.message_id(ctx.key("relay"), tid)  # replies thread to it
@@ -207,12 +207,12 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     if replied or notices:
         c = _notice_ctx(ctx, ticket)
         ticket = tk.on_mail_to_customer(ticket, ctx.received_at)
-        answer = (body, direct) if replied else None
+        answer = (body, again) if replied else None
         outgoing += _to_customers(ctx, ticket, c, customers, notices, answer, before)
     ticket = {**ticket, "sent": sent}
-    ticket, told = direct_told(ctx, ticket, direct, note=reply.note, notices=bool(notices))
-    outgoing += told
-    outgoing += conflicts_mail(ctx, ticket, conflicts, replied)
+    facts = {"note": reply.note, "notices": bool(notices), "resent": again != direct}
+    ticket, told = direct_told(ctx, ticket, direct, **facts)
+    outgoing += [*told, *conflicts_mail(ctx, ticket, conflicts, replied)]
     more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
 

@@ -132,3 +132,43 @@ def test_a_participant_not_in_cc_gets_the_answer_relayed(desk, sink):
     assert got(sink, before, IVAN) == []
     [relayed] = got(sink, before, OLGA)
     assert "Очистите кэш браузера." in relayed.text and relayed.msg["To"]
+
+
+def test_a_saved_answer_with_the_customer_in_cc_reaches_him_from_maild(desk, sink):
+    """His copy from Anna's mail system holds the line «#answer request_info», not the
+    saved answer: maild's answer, with it, goes to him as well (it went to no one)."""
+    tid = opened(desk, sink)
+    before = counts(sink)
+    text = "Иван, здравствуйте.\n#answer request_info" + QUOTE
+    desk.ingest(staff_reply(tid, text, headers={"Cc": IVAN}))
+    desk.flush()
+    [answer] = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "staff"]
+    assert "чтобы мы могли быстрее" in answer["text"] and desk.ticket(tid)["first_reaction_at"]
+    [mail] = got(sink, before, IVAN)
+    assert "чтобы мы могли быстрее" in mail.text
+    [told] = [m for m in got(sink, before, ANNA) if m.subject.startswith("Клиент получил")]
+    assert "maild отправил клиенту и своё письмо" in " ".join(told.text.split())
+
+
+def test_a_stopped_reply_with_the_customer_in_cc_says_he_has_it(desk, sink):
+    """A reply with Ivan in Cc that stops (a mistyped command, a bare BMP): he has it
+    from Anna's mail system; the error mail said «Клиенту ничего не отправлено» and to
+    send the answer again, which he would get twice."""
+    from tests.unit.test_attachments import bmp_bytes
+
+    tid = opened(desk, sink)
+    for n, (text, files) in enumerate(
+        [
+            ("Иван, см. ниже.\n#levle vip", []),
+            ("Иван, см. снимок.", [("s.bmp", "image/bmp", bmp_bytes())]),
+        ]
+    ):
+        before = counts(sink)
+        desk.ingest(staff_reply(tid, text + QUOTE, headers={"Cc": IVAN}, attachments=files))
+        desk.flush()
+        assert got(sink, before, IVAN) == []
+        [told] = got(sink, before, "anna@example.com")
+        said = " ".join(told.text.split())
+        assert "ваше письмо клиент уже получил напрямую" in said, said
+        assert "Клиенту ничего не отправлено" not in said
+        assert "не добавляя клиента в копию" in said, n

@@ -270,9 +270,10 @@ def variants() -> list[dict]:
         partial=True,  # staff_error: commands that contradict each other, the rest ran
         ran=["#critical"],
         answered=True,
-        # staff_direct, staff_unverified: the customers the staff member's mail named,
-        # who got it from her mail system; staff_direct: it was a #note
+        # staff_direct, staff_unverified, staff_error: the customers the staff member's
+        # mail named, who got it from her mail system; staff_direct: it was a #note
         direct=["ivan@shop-example.ru"],
+        resent=True,  # staff_direct: maild's answer went to them too (#answer)
         note=True,
         stale=True,  # staff_error: a reply on a stale view (staleview), a reply to it sends it
         # staff_error: the answer stopped for a file it cannot carry, not for a command
