@@ -2,8 +2,8 @@
 
 Stdlib ``html.parser`` only: block elements become line breaks, links keep their
 targets, quotes get "> " prefixes; broken markup never raises (markup too big to follow
-tag by tag is read in bulk: domain.htmlbulk). `data_images` finds the pictures an HTML
-body carries inside itself as ``data:`` URIs.
+tag by tag is read in bulk: domain.htmlbulk). The pictures an HTML body carries inside
+itself as ``data:`` URIs are domain.datauri's.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
-from maild.domain.charset import b64decode_lenient
 from maild.domain.htmlbulk import (
     CELL_TAGS,
     LINE_TAGS,
@@ -24,7 +23,7 @@ from maild.domain.htmlbulk import (
 from maild.domain.htmlbulk import clean as _clean
 from maild.domain.linktext import same_url
 
-__all__ = ["data_images", "html_to_text", "meta_charset"]
+__all__ = ["html_to_text", "meta_charset"]
 
 # Outlook (Word) sets each line typed as a paragraph of these classes, its stylesheet
 # giving them no margins, and a blank line as one of them holding only "&nbsp;": read
@@ -339,33 +338,6 @@ def html_to_text(html: str) -> str:
             return bulk_text(html)
         except Exception:
             return ""
-
-
-# A picture pasted into the text by a webmail or a phone app that does not make it a
-# MIME part: ``<img src="data:image/png;base64,...">``. One pass, no backtracking: the
-# base64 run is a single character class (whitespace inside it is folding).
-_DATA_IMAGE_RE = re.compile(
-    r"data:(image/[a-z0-9.+-]+)(?:;[a-z0-9=._-]+)*?;base64,([a-z0-9+/=\s%]*)", re.IGNORECASE
-)
-
-
-def data_images(html: str, limit: int) -> list[tuple[str, bytes]]:
-    """(content type, bytes) of the first ``limit`` base64 ``data:image/...`` URIs in
-    ``html``, in order.
-
-    The text rendering drops them (html_to_text shows no base64): these are the
-    screenshots it would otherwise lose.
-    """
-    if "data:" not in html:
-        return []
-    images: list[tuple[str, bytes]] = []
-    for match in _DATA_IMAGE_RE.finditer(html):
-        data = b64decode_lenient(unquote(match.group(2)))
-        if data:
-            images.append((match.group(1).lower(), data))
-        if len(images) >= limit:
-            break
-    return images
 
 
 # <meta charset="koi8-r"> or <meta http-equiv="Content-Type" content="text/html;

@@ -56,10 +56,11 @@ NAME_WORDS = 4  # a name is this many words at most: a longer line is a sentence
 _SEPARATOR = "<p>--</p>"  # how `marked` shows where such a block opens: a "--" line
 
 
-def marked(html: str) -> str:
+def marked(html: str, signatures: bool = True) -> str:
     """``html`` with each <img src="cid:..."> as Outlook's mark of its picture,
     «[cid:...]», a word of the text where the picture stands, and a "--" line where a
-    block the client names its signature opens."""
+    block the client names its signature opens (``signatures``: the text read to tell
+    places; the text sent on keeps the pictures' marks alone)."""
 
     def mark(m: re.Match[str]) -> str:
         tag = m.group(0)
@@ -67,7 +68,7 @@ def marked(html: str) -> str:
             src = _CID_SRC_RE.search(tag)
             return f" [cid:{unquote(src.group(1))}] " if src else tag
         low = tag.lower()
-        if any(w in low for w in _SIGNATURE_WORDS) and _names_signature(low):
+        if signatures and any(w in low for w in _SIGNATURE_WORDS) and _names_signature(low):
             return _SEPARATOR + tag
         return tag
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field, replace
 from email.message import Message
 
 from maild.domain import limits, logos, recode
+from maild.domain.datauri import data_images
 from maild.domain.filetypes import sanitize_filename
 from maild.domain.flowed import unflow
 from maild.domain.forwards import heading, open_encoded_messages
 from maild.domain.header_text import filename_of
-from maild.domain.html import data_images, html_to_text, meta_charset
+from maild.domain.html import html_to_text, meta_charset
 from maild.domain.htmlbulk import SIMPLIFIED
 from maild.domain.inlinepgp import ENCRYPTED_NAME, read_inline
 from maild.domain.partread import RAW_POLICY, content_type, header_of, param, parts_of, payload
@@ -156,15 +157,21 @@ def _labelled(part: Message, ctype: str) -> tuple[bytes, str | None]:
     return data, label
 
 
-def _pictures_in(html: str, room: Room) -> list[RawAttachment]:
+def _pictures_in(html: str, room: Room, first: int) -> tuple[str, list[tuple[str, RawAttachment]]]:
     """The pictures an HTML body holds as data: URIs, as the files they are: shown in
-    place like a Content-ID image, so marked embedded."""
+    place like a Content-ID image, so marked embedded, each with the Content-ID it is
+    given (numbered from ``first``); and the HTML that shows each so (<img src="cid:">)."""
     allowed = min(limits.MAX_DATA_IMAGES, max(0, room.files))
-    found = data_images(html, allowed + 1)  # one more: whether a cap leaves some
-    return room.take([
-        RawAttachment(f"image{n}.{ctype.split('/')[1].split('+')[0]}", ctype, data, True)
-        for n, (ctype, data) in enumerate(found[:allowed], 1)
-    ], more=len(found) > allowed)  # fmt: skip
+    html, found, more = data_images(html, allowed, first)
+    return html, room.take([
+        (p.cid, RawAttachment(f"image{n}.{_subtype(p.content_type)}", p.content_type, p.data, True))
+        for n, p in enumerate(found, 1)
+    ], more=more)  # fmt: skip
+
+
+def _subtype(ctype: str) -> str:
+    """A picture's file name extension by its type: "png", "svg" of "image/svg+xml"."""
+    return ctype.split("/")[1].split("+")[0]
 
 
 @dataclass(frozen=True)
@@ -250,11 +257,21 @@ class _Reader:
         text, unsure = _read_text(part, ctype, self.codec)
         if ctype == "text/plain":
             text = self._plain(part, text)
+        elif ctype == "text/html":
+            text = self._html(text)
         group = self._group(part)
         (group.html if ctype == "text/html" else group.plain).append(text)
         self.doubt = self.doubt or unsure
-        if ctype == "text/html":
-            self.attachments.extend(_pictures_in(text, self.room))
+
+    def _html(self, html: str) -> str:
+        """An HTML text whose data: pictures are files of the message, each then shown
+        in it as a Content-ID picture is (so its place is told, and its mark kept)."""
+        html, found = _pictures_in(html, self.room, len(self.shown))
+        for cid, picture in found:
+            self.shown.append((len(self.attachments), cid))
+            self.pictures[cid] = picture.filename or ""
+            self.attachments.append(picture)
+        return html
 
     def _plain(self, part: Message, text: str) -> str:
         """A plain text as typed: inline PGP read out of its armour (domain.inlinepgp),

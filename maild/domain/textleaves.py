@@ -29,7 +29,7 @@ class TextGroup:
         plain = "\n".join(self.plain)
         if plain.strip() or not (self.html or self.rich):
             return plain
-        html = "\n".join(html_to_text(h) for h in self.html)
+        html = "\n".join(html_to_text(_pictures_marked(h)) for h in self.html)
         return html if html.strip() or not self.rich else "\n".join(self.rich)
 
     def in_bulk(self) -> bool:
@@ -52,6 +52,14 @@ class TextGroup:
 
 
 _CID_RE = re.compile(r"cid:", re.IGNORECASE)
+
+
+def _pictures_marked(html: str) -> str:
+    """``html`` with each picture shown in place as its mark, «[cid:...]», where it
+    stands (logos.marked): the reader of the text sees where the picture was, and
+    mimeparts names it by its file, or removes a logo's mark with the logo."""
+    return logos.marked(html, signatures=False) if _CID_RE.search(html) else html
+
 
 # Rich text sent as a body (RFC 1896 enriched, RFC 1341 richtext, RTF): read as the
 # words it formats, where the mail has no plain or HTML text beside it.

@@ -17,6 +17,7 @@ from maild.domain.addresses import addresses, sender
 from maild.domain.attachments import AttachmentPolicy, inspect_zip
 from maild.domain.header_text import decode_compat32
 from maild.domain.limits import MAX_CARRIED_FILES, MAX_DATA_IMAGES, MAX_TNEF_FILES
+from maild.domain.logos import TEXT
 from maild.domain.mimeparts import RAW_POLICY, RawAttachment, header_of, read_body
 from maild.domain.tnef import SIGNATURE
 from maild.domain.ziparchive import ZipLimits
@@ -114,7 +115,7 @@ def test_inspect_zip_takes_any_object_with_the_limits() -> None:
 def test_a_picture_pasted_as_a_data_uri_is_kept_as_a_file(image, width, text) -> None:
     """Yandex and Mail.ru webmail and phone apps paste a screenshot into the HTML as
     <img src="data:image/png;base64,...">, folded at any width: the picture is a file
-    of the message, and no base64 reaches the text."""
+    of the message, its mark where it stood, and no base64 reaches the text."""
     encoded = base64.b64encode(b"\x89PNG\r\n\x1a\n" + image).decode()
     folded = "\r\n".join(encoded[i : i + width] for i in range(0, len(encoded), width))
     m = EmailMessage()
@@ -123,9 +124,9 @@ def test_a_picture_pasted_as_a_data_uri_is_kept_as_a_file(image, width, text) ->
         subtype="html",
     )
     body = read_body(email.message_from_bytes(m.as_bytes(), policy=RAW_POLICY))
-    assert body.text == " ".join(text.split())
-    assert [(a.content_type, a.data, a.embedded) for a in body.attachments] == [
-        ("image/png", b"\x89PNG\r\n\x1a\n" + image, True)
+    assert body.text == " ".join(text.split()) + "\n[image1.png]"
+    assert [(a.content_type, a.data, a.embedded, a.place) for a in body.attachments] == [
+        ("image/png", b"\x89PNG\r\n\x1a\n" + image, True, TEXT)
     ]
     assert body.attachments[0].filename == "image1.png"
 
