@@ -5,7 +5,8 @@ however small it is. Pure: texts in, places out.
 
 A picture stands where its mark is: Outlook's plain text writes «[cid:...]» for it; an
 HTML body shows it with <img src="cid:...">, which `marked` turns into that same mark
-before the HTML is read as text (domain.html), so one reading serves both.
+before the HTML is read as text (domain.html), so one reading serves both; a picture
+pasted as a data: URI is shown so too (domain.datauri gives it a Content-ID).
 """
 
 from __future__ import annotations

@@ -206,7 +206,9 @@ def read_body(msg: Message, codec: str | None = None, signer: str = "") -> Body:
         except Exception as e:  # one broken part must not hide the rest of the mail
             problem = problem or f"unreadable part: {type(e).__name__}: {e}"
     attachments, pictures = reader.placed(signer)
-    text, delivery_status = _joined(reader.groups, reader.wrapped, reports.statuses, pictures)
+    in_text = {cid for i, cid in reader.shown if attachments[i].place == logos.TEXT}
+    texts = [g.render(in_text) for g in reader.groups.values()]
+    text, delivery_status = _joined(texts, reader.wrapped, reports.statuses, pictures)
     problem = problem or reader.room.problem()
     if problem is None and any(g.in_bulk() for g in reader.groups.values()):
         problem = SIMPLIFIED  # the text staff read lacks links' targets, quote marks
@@ -383,7 +385,7 @@ def _read_text(part: Message, ctype: str, codec: str | None) -> tuple[str, str |
 
 
 def _joined(
-    groups: dict[int, TextGroup],
+    texts: list[str],
     wrapped: list[Tnef],
     statuses: list[str],
     pictures: dict[str, str],
@@ -391,7 +393,7 @@ def _joined(
     """(the text staff read, Outlook's picture marks named; the report's fields): the
     text leaves, else winmail.dat's text, else, for a bare report, its fields (all staff
     can read of it)."""
-    text = "\n".join(t for t in (g.render() for g in groups.values()) if t.strip())
+    text = "\n".join(t for t in texts if t.strip())
     if not text.strip():
         text = "\n".join(_tnef_text(t) for t in wrapped)
     items = [_outlook_item(item) for t in wrapped for item in t.messages]  # always: not a copy

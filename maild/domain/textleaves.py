@@ -5,6 +5,7 @@ text are read together (mimeparts.read_body walks the tree). Pure.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from email.message import Message
 
@@ -13,6 +14,7 @@ from maild.domain.header_text import filename_of
 from maild.domain.html import html_to_text
 from maild.domain.htmlbulk import too_big
 from maild.domain.partread import content_type, parts_of
+from maild.domain.placeholders import PLACEHOLDER, cid_of
 
 __all__ = ["RTF", "TextGroup", "alternative_of", "disposition", "leaf_kind", "parents_of"]
 
@@ -25,16 +27,30 @@ class TextGroup:
     html: list[str] = field(default_factory=list)
     rich: list[str] = field(default_factory=list)  # enriched, RTF: read where no other is
 
-    def render(self) -> str:
+    def render(self, in_text: Collection[str] = ()) -> str:
+        """The text: the plain one, else the HTML's with its pictures' marks, else the
+        rich one's words. ``in_text``: the Content-IDs of pictures pasted into the text
+        (logos.TEXT): an HTML that shows one beside a plain text that marks no picture
+        (a webmail's, Thunderbird's drops them; Outlook's marks each «[cid:...]») is
+        read instead, with the mark, unless it is read in bulk (htmlbulk): the plain
+        text keeps more."""
         plain = "\n".join(self.plain)
-        if plain.strip() or not (self.html or self.rich):
+        if plain.strip() and not (in_text and self.html and self._unmarked(plain)):
             return plain
         html = "\n".join(html_to_text(_pictures_marked(h)) for h in self.html)
+        if plain.strip():
+            return html if _marks(html) & set(in_text) else plain
         return html if html.strip() or not self.rich else "\n".join(self.rich)
+
+    def _unmarked(self, plain: str) -> bool:
+        return PLACEHOLDER.search(plain) is None and not self._bulky()
 
     def in_bulk(self) -> bool:
         """Whether render() reads an HTML too big to follow tag by tag (htmlbulk)."""
-        return not "\n".join(self.plain).strip() and any(too_big(h) for h in self.html)
+        return not "\n".join(self.plain).strip() and self._bulky()
+
+    def _bulky(self) -> bool:
+        return any(too_big(h) for h in self.html)
 
     def marked(self) -> str:
         """The text with the marks of its pictures where they stand: the HTML's, read
@@ -52,6 +68,11 @@ class TextGroup:
 
 
 _CID_RE = re.compile(r"cid:", re.IGNORECASE)
+
+
+def _marks(text: str) -> set[str]:
+    """The Content-IDs of the pictures ``text`` marks where they stand («[cid:...]»)."""
+    return {cid_of(m.group(1)) for m in PLACEHOLDER.finditer(text)}
 
 
 def _pictures_marked(html: str) -> str:

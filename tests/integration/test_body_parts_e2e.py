@@ -9,10 +9,12 @@ alternative or an RTF body is neither a refused file nor lost text."""
 
 from __future__ import annotations
 
+import base64
 import email.encoders
 import email.policy
 import html
 import smtplib
+from email.message import EmailMessage
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -137,6 +139,69 @@ def test_a_signatures_logo_goes_neither_as_a_file_nor_as_its_mark(desk: Desk, si
     assert "Инженер службы поддержки" in answer.text
     assert staff_record(desk, tid)["attachments"] == []
     assert desk.ticket(tid)["status"] == "closed"
+
+
+def webmail(tid: str, notice, own: list, *, plain: bool, data: bool) -> bytes:
+    """Yandex's or Mail.ru's webmail, or a phone app, answering the staff notice: HTML
+    of <div> lines with each picture pasted where it stands, as a data: URI inside the
+    HTML (``data``) or as a Content-ID part beside it (multipart/related), the notice
+    quoted under its «... пишет:»; with a plain text beside it (``plain``) that has no
+    mark of any picture, or none."""
+
+    def line(s) -> str:
+        if not isinstance(s, bytes):
+            return f"<div>{html.escape(s) or '&nbsp;'}</div>"
+        src = f"data:image/png;base64,{base64.b64encode(s).decode()}" if data else f"cid:{CID[s]}"
+        return f'<div><img src="{src}" width="300"></div>'
+
+    quoted = notice.text.rstrip("\n").split("\n")
+    said = f"04.12.2026, 12:01, «Служба поддержки» <{staff_to(tid)}>:"
+    rich = "".join(line(s) for s in [*own, "", said])
+    rich += "<blockquote>" + "<br>".join(html.escape(s) for s in quoted) + "</blockquote>"
+    m = EmailMessage()
+    typed = [s for s in own if not isinstance(s, bytes)]
+    if plain:
+        m.set_content("\n".join([*typed, "", said, *(f"> {s}" for s in quoted)]) + "\n")
+        m.add_alternative(rich, subtype="html")
+    else:
+        m.set_content(rich, subtype="html")
+    rich_part = m.get_payload()[1] if plain else m
+    for picture in [s for s in own if isinstance(s, bytes)] if not data else []:
+        rich_part.add_related(
+            picture,
+            "image",
+            "png",
+            cid=f"<{CID[picture]}>",
+            filename=NAME[picture],
+            disposition="inline",
+        )
+    return _sent(m, tid, notice)
+
+
+@pytest.mark.parametrize("plain", [False, True], ids=["html_only", "with_plain"])
+@pytest.mark.parametrize("data", [True, False], ids=["data_uri", "content_id"])
+def test_a_screenshot_pasted_in_webmail_reaches_the_customer_with_its_mark(
+    desk: Desk, sink, data: bool, plain: bool
+):
+    """An 8 KB picture of one button pasted between the answer's lines in a webmail: as a
+    data: URI it was taken for a signature's logo, and the customer got the text with
+    no file and no mark, staff were told nothing; as a Content-ID part it went, but
+    without its «[image001.png]» where it stood. Now it goes with its mark, whatever
+    way the client sends it, and the signature's logo under «-- » still does not."""
+    tid, notice = open_ticket(desk, sink)
+    own = ["Иван, нажмите эту кнопку:", SHOT, "и сохраните настройки.", "", "-- ", "Анна", LOGO]
+    desk.ingest(webmail(tid, notice, own, plain=plain, data=data))
+    desk.flush()
+    [answer] = [r for r in customer_mails(sink) if "эту кнопку" in r.text]
+    name = "image1.png" if data else "image001.png"
+    assert files_of(answer) == [(name, SHOT)]
+    lines = answer.text.splitlines()
+    at = lines.index("Иван, нажмите эту кнопку:")
+    assert lines[at + 1 : at + 3] == [f"[{name}]", "и сохраните настройки."]
+    assert "image2" not in answer.text and "image002" not in answer.text
+    assert "[cid:" not in answer.text and "base64" not in answer.text
+    assert [a["filename"] for a in staff_record(desk, tid)["attachments"]] == [name]
+    assert [r for r in sink.to("anna@example.com") if "не со всеми файлами" in r.subject] == []
 
 
 @pytest.fixture(scope="module")
