@@ -30,6 +30,7 @@ class Picture(NamedTuple):
     """A picture an HTML body carries as a data: URI, now named by ``cid``."""
 
     cid: str
+    name: str  # its file's: image1.png, image2.gif, ... in the order of its HTML
     content_type: str
     data: bytes
 
@@ -55,7 +56,9 @@ def data_images(html: str, limit: int, first: int) -> tuple[str, list[Picture], 
         if len(images) >= limit:
             return "".join([*pieces, html[at:]]), images, True
         cid = CID.format(first + len(images))
-        images.append(Picture(cid, match.group(1).lower(), data))
+        ctype = match.group(1).lower()
+        name = f"image{len(images) + 1}.{ctype.split('/')[1].split('+')[0]}"  # svg of svg+xml
+        images.append(Picture(cid, name, ctype, data))
         pieces += [html[at : match.start()], f"cid:{cid}"]
         at = match.end()
     return "".join([*pieces, html[at:]]), images, False

@@ -163,15 +163,9 @@ def _pictures_in(html: str, room: Room, first: int) -> tuple[str, list[tuple[str
     given (numbered from ``first``); and the HTML that shows each so (<img src="cid:">)."""
     allowed = min(limits.MAX_DATA_IMAGES, max(0, room.files))
     html, found, more = data_images(html, allowed, first)
-    return html, room.take([
-        (p.cid, RawAttachment(f"image{n}.{_subtype(p.content_type)}", p.content_type, p.data, True))
-        for n, p in enumerate(found, 1)
-    ], more=more)  # fmt: skip
-
-
-def _subtype(ctype: str) -> str:
-    """A picture's file name extension by its type: "png", "svg" of "image/svg+xml"."""
-    return ctype.split("/")[1].split("+")[0]
+    return html, room.take(
+        [(p.cid, RawAttachment(p.name, p.content_type, p.data, True)) for p in found], more=more
+    )
 
 
 @dataclass(frozen=True)
