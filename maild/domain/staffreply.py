@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from maild.domain import capped, heard, humans, spammark
+from maild.domain import capped, heard, humans, samereply, spammark
 from maild.domain import commands as cmds
 from maild.domain import decision as dc
 from maild.domain import merge as mg
@@ -171,6 +171,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     body = _answer(policy, reply, extras, ticket, messages)
     if stop := _stopped(ctx, text, reply, extras, body, ticket, messages):
         return stop
+    if same := samereply.held(ctx, reply, body, ticket, messages):  # her auto-responder
+        return same
     reply, conflicts = _agreeing(ctx, reply, ticket, messages)
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
