@@ -415,3 +415,36 @@ def test_a_site_forms_mail_names_its_reply_to_for_staff(desk, sink):
     [notice] = sink.to("anna@example.com")
     head = notice.text.split("----- текст обращения -----")[0]
     assert "«#cc olga.client@mail-example.ru» в ответе" in head, notice.text
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "[vendor.ru #{n}] AutoReply: {s}",  # RT
+        "Re: {s} [Заявка №{n}]",
+        "Ваше обращение №{n} зарегистрировано (Re: {s})",
+        "[JIRA] (SD-{n}) {s}",
+        "SD-{n} {s}",  # Jira's key leading the ticket's own subject
+    ],
+)
+def test_a_desk_answering_with_its_tag_is_a_robot_at_its_first_answer(tmp_path, sink, shape):
+    """RT's, a Russian desk's and Jira's tags were not known: only the third fast answer
+    showed the robot, each answer before it acknowledged."""
+    desk = Desk(tmp_path, sink.port, support={"staff": ["anna@example.com"]})
+    robot = "help@vendor.ru"
+    desk.ingest(make_mail(sender=robot, subject="Вопрос по интеграции", body="Подскажите по API."))
+    for n in range(5001, 5005):
+        desk.flush()
+        last = sink.to(robot)[-1]
+        answer = make_mail(
+            sender=robot,
+            subject=shape.format(n=n, s=last.subject),
+            body="Ваше обращение зарегистрировано.",
+            headers={"In-Reply-To": last.msg["Message-ID"]},
+        )
+        desk.ingest(answer)
+    desk.flush()
+    assert len(sink.to(robot)) == 1, [m.subject for m in sink.to(robot)]  # the confirmation
+    [ticket] = desk.tickets()
+    [note] = [m for m in ticket["messages"] if m["kind"] == "note" and "робот" in m["text"]]
+    assert "другой системы заявок" in note["text"]
