@@ -17,15 +17,26 @@ ROBOT_LOCALPARTS = re.compile(
     re.IGNORECASE,
 )
 
-# Vacation and other auto-replies that set no header still say so in the subject:
-# "Auto:" (RFC 3834 3.1.5), Outlook's "Automatic reply:" / "Автоматический ответ:",
-# "Out of Office:", after any reply prefixes. The colon is required: "Автоответ не
-# работает" is a customer's question about one.
+# Vacation and other auto-replies that set no header still say so in the subject,
+# after any reply prefixes: Outlook's "Automatic reply:" in the languages it writes
+# ("Автоматический ответ:", "Автоматична відповідь:", "Automatische Antwort:",
+# "Risposta automatica:", ...), "Out of Office:". The colon is required: "Автоответ не
+# работает" is a customer's question about one. RFC 3834's "Auto:" (3.1.5) only leads
+# the subject it answers, a reply's ("Auto: Re: …") or one holding our tag ("Auto:
+# Обращение зарегистрировано: … [TID#…]"): "Auto: не заводится двигатель" is a
+# customer's about cars, and their reply keeps its "Re:" first ("Re: Auto: …").
+_REPLY_PREFIXES = r"(?:(?:re|fwd?|aw|ответ|на)\s*:\s*)"
 AUTO_REPLY_SUBJECT = re.compile(
-    r"^(?:(?:re|fwd?|aw|ответ|на)\s*:\s*)*"
-    r"(?:auto(?:matic)?[\s-]*reply|auto|autoresponse|автоматический\s+ответ|автоответ"
+    rf"^(?:auto\s*:(?=\s*{_REPLY_PREFIXES}|.*\[\s*tid\s*#)"
+    rf"|{_REPLY_PREFIXES}*"
+    r"(?:auto(?:matic)?[\s-]*reply|autoresponse|автоматический\s+ответ|автоответ"
     r"|out\s+of\s+(?:the\s+)?office(?:\s+auto[\s-]*reply|\s+reply)?"
-    r"|abwesenheitsnotiz|réponse\s+automatique)\s*:",
+    r"|abwesenheitsnotiz|r[ée]ponse\s+automatique|automatische\s+antwort"
+    r"|автоматична\s+відповідь|автовідповідь|аўтаматычны\s+адказ|автоматичен\s+отговор"
+    r"|аутоматски\s+одговор|risposta\s+automatica|respuesta\s+autom[aá]tica"
+    r"|resposta\s+autom[aá]tica|automatisch\s+antwoord|automatyczna\s+odpowied[zź]"
+    r"|automatick[aá]\s+odpov[eě][dď]|automatiskt?\s+svar|automaattinen\s+vastaus"
+    r"|otomatik\s+yan[ıi]t|automatikus\s+v[aá]lasz|r[ăa]spuns\s+automat)\s*:)",
     re.IGNORECASE,
 )
 

@@ -77,3 +77,27 @@ def test_a_persons_mail_through_a_procmail_forward_reopens_but_gets_no_acknowled
         "anna@example.com",
         "boris@example.com",
     ]
+
+
+def test_an_outlook_auto_reply_in_another_language_leaves_the_ticket_closed(tmp_path, sink):
+    """«Automatische Antwort:» (and Outlook's other languages) was a person's subject."""
+    desk = Desk(tmp_path, sink.port)
+    tid, closing = closed_ticket(desk, sink)
+    before = len(sink.received)
+    mail = make_mail(subject=f"Automatische Antwort: {closing.subject}", body=OOO)
+    desk.ingest(mail)
+    desk.flush()
+    sink.wait_for(before + 2, timeout=0.5)
+    assert desk.ticket(tid)["status"] == "closed"
+    assert [r for r in sink.received[before:] if CUSTOMER in r.rcpt_tos] == []
+
+
+def test_a_customers_subject_starting_auto_is_their_question(tmp_path, sink):
+    """ "Auto: не заводится двигатель" is about cars: RFC 3834's "Auto:" leads only the
+    subject an auto-reply answers. It had been taken for an auto-reply: no confirmation."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail(subject="Auto: не заводится двигатель"))
+    desk.flush()
+    sink.wait_for(3)
+    [confirmation] = sink.to(CUSTOMER)
+    assert f"[TID#{tid}]" in confirmation.subject

@@ -66,6 +66,7 @@ def test_an_answer_said_again_with_a_command_or_by_another_member_goes(tmp_path,
         ({"X-Mail-Autoreply": "yes"}, None),
         ({"X-Loop": "anna@example.com"}, None),
         ({}, "Автоматический ответ: Re: Не работает оформление заказа"),
+        ({}, "Automatische Antwort: Re: Не работает оформление заказа"),
     ],
 )
 def test_a_staff_reply_with_auto_reply_marks_is_never_relayed(tmp_path, sink, headers, subject):

@@ -278,6 +278,24 @@ def _with_subject(subject: str) -> Screening:
         "RE: Out of Office AutoReply: вопрос",
         "Abwesenheitsnotiz: вопрос",
         "=?utf-8?b?0JDQstGC0L7QvtGC0LLQtdGCOg==?= вопрос",  # "Автоответ:" encoded
+        "Auto: Обращение зарегистрировано: вопрос [TID#1234-5678]",  # "Auto:" before ours
+        # Outlook's "Automatic reply:" in other languages
+        "Автоматична відповідь: Re: [TID#1234-5678]",
+        "Automatische Antwort: Re: [TID#1234-5678]",
+        "AW: Automatische Antwort: вопрос",
+        "Risposta automatica: вопрос",
+        "Respuesta automática: вопрос",
+        "Resposta automática: вопрос",
+        "Réponse automatique : вопрос",
+        "Automatisch antwoord: вопрос",
+        "Automatyczna odpowiedź: вопрос",
+        "Automatická odpověď: вопрос",
+        "Automatiskt svar: вопрос",
+        "Automatisk svar: вопрос",
+        "Automaattinen vastaus: вопрос",
+        "Otomatik yanıt: вопрос",
+        "Automatikus válasz: вопрос",
+        "Автоматичен отговор: вопрос",
     ],
 )
 def test_vacation_replies_without_headers_are_automated(subject: str) -> None:
@@ -293,6 +311,12 @@ def test_vacation_replies_without_headers_are_automated(subject: str) -> None:
         "Auto reply in the contact form is broken",
         "Re: out of office hours support?",
         "Automatically",
+        "Auto: не заводится двигатель",  # a customer's about cars, not RFC 3834's prefix
+        "Auto: ошибка в модуле [SD-5]",
+        "Re: Auto: не заводится двигатель [TID#1234-5678]",  # their reply keeps Re: first
+        "Auto:",
+        "Automatische Antwort funktioniert nicht",
+        "Risposta automatica non arriva",
     ],
 )
 def test_subjects_about_auto_replies_are_human(subject: str) -> None:
