@@ -264,11 +264,13 @@ def _held_notice(app: App, out: Outgoing, tid: str, to: list[str], until: dateti
     """The one notice telling staff (`to`, whom `out` was for) that notices about the
     sender's mail are held till `until`: guard.sender_cap stopped `out`, the first
     of a flood (staff_flood.txt; about ticket `tid`, the one that hit the cap)."""
+    listed = caps.listed_id(out.about_sender)  # a list's posts, all its posters
     context = {
         "tid": tid,
         "subject": out.context.get("subject") or "(без темы)",
         "sender": out.about_sender or "(не указан)",
-        "requester": out.about_sender,  # for `maild ticket list --requester`
+        "requester": None if listed else out.about_sender,  # `ticket list --requester`
+        "list_id": listed,
         # the sender's mail proves its From: a flood of its own, not maybe forged
         "proven": out.sender_proven,
         "limit": caps.notice_limit(

@@ -12,6 +12,7 @@ records it in the ticket as "suppressed: cap".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -184,12 +185,36 @@ def notice_limit(limit: int, proven: bool) -> int:
     return limit
 
 
+# A mailing list's posts count as one sender for the staff-notice cap: each post has
+# another From, and 30 posters' posts were 30 senders, 60 notices. The key is the
+# List-Id's id, which holds no "@": no mailbox's key is ever it.
+LIST_KEY = "List-Id: "
+
+
+def list_key(list_id: str | None) -> str | None:
+    """The staff-notice cap's key for the posts of the list with this List-Id value
+    ("Devel <devel.lists.example.org>"), None when there is no id: its id in angle
+    brackets, lowercased, or the whole value without them."""
+    value = (list_id or "").strip()
+    found = re.search(r"<([^<>@\s]+)>", value)
+    ident = (found.group(1) if found else re.sub(r"[<>@]", "", value)).strip().lower()
+    return f"{LIST_KEY}{ident[:200]}" if ident else None
+
+
+def listed_id(key: str | None) -> str | None:
+    """The list's id a staff-notice cap key names (list_key), or None: a sender's."""
+    return key.removeprefix(LIST_KEY) if key and key.startswith(LIST_KEY) else None
+
+
 def notice_cap_reason(limit: int, sender: str, proven: bool = False) -> str:
     """Why a staff notice was not sent (Russian, for the ticket's "suppressed" note);
-    `limit`: the bucket's (notice_limit), `proven`: which bucket."""
+    `limit`: the bucket's (notice_limit), `proven`: which bucket; `sender`: an address,
+    or a list's key (list_key)."""
     if limit <= 0:
         return "уведомления сотрудникам о непроверенных письмах отключены"
     notices = ru_plural(limit, "уведомления", "уведомлений", "уведомлений")
+    if listed := listed_id(sender):  # all its posters together
+        return f"не больше {limit} {notices} сотрудникам в час о письмах рассылки <{listed}>"
     if proven:  # the mail proves its From: that address did write so much
         return f"не больше {limit} {notices} сотрудникам в час о подтверждённых письмах от {sender}"
     # "непроверенных": the From unproven mail bears may be forged (trust.notice_sender),

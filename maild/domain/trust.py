@@ -15,7 +15,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from maild.domain import humans, robots
+from maild.domain import caps, humans, robots
 from maild.domain.decision import Context, Decision
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
@@ -68,13 +68,18 @@ def notice_sender(ctx: Context) -> tuple[str | None, bool]:
     so nor counted: mail a staff member or the head proves (support's own side, whose
     mail the caps on automatic mail leave alone too), and a report of our own mail
     (snapshot.our_bounce: bounded by the mail we sent, not an outsider's; the same
-    report of the same mail again is told to no one: decide._reported_before)."""
+    report of the same mail again is told to no one: decide._reported_before). A
+    mailing list's post (List-Id) counts as the list's, whoever wrote it, unproven:
+    each post has another From, and a list's thirty posters were thirty senders
+    (caps.list_key)."""
     snap, msg, policy = ctx.snapshot, ctx.msg, ctx.policy
     if snap.our_bounce or (msg.from_addr in policy.staff and snap.staff_verified):
         return None, False
     proven = snap.requester_verified or proves_sender(msg, policy)
     if proven and policy.head and msg.from_addr == policy.head:
         return None, False
+    if listed := caps.list_key(msg.header("list-id")):  # a list: its posters are one
+        return listed, False
     return msg.from_addr, proven
 
 

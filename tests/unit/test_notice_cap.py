@@ -198,3 +198,15 @@ def test_a_proven_followup_counts_as_proven_a_report_of_our_mail_not_at_all():
     )
     assert counted(_followup_notice(bounce)) == ("mailer-daemon@mx.example.com", False)
     assert counted(_followup_notice(bounce, our_bounce=True)) == (None, False)
+
+
+def test_a_lists_posts_count_as_the_list_whoever_wrote_them() -> None:
+    from maild.domain.caps import list_key, listed_id, mailbox_of, notice_cap_reason
+
+    key = list_key("Devel list <Devel.Lists.Example.org>")
+    assert key == list_key("<devel.lists.example.org>") == list_key(" devel.lists.example.org ")
+    assert listed_id(key) == "devel.lists.example.org"
+    assert "@" not in mailbox_of(key)  # never any mailbox's key
+    assert list_key(None) is None and list_key("  ") is None and list_key("<>") is None
+    assert listed_id("ivan@shop-example.ru") is None and listed_id(None) is None
+    assert "рассылки <devel.lists.example.org>" in notice_cap_reason(3, key)

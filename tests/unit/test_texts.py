@@ -315,6 +315,7 @@ def variants() -> list[dict]:
         reply_to="olga.client@mail-example.ru",
         charset_doubt="кодировка не указана",
         sender="ivan@shop-example.ru",
+        list_id="devel.lists.example.org",  # staff_flood: a list's posts held, all posters
         overdue=2,  # the digest's count; the staff reminder's flag; status and
         # acknowledgement: the deadline passed (no past time promised, an apology)
         assignee="boris@example.com",
