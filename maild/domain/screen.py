@@ -183,9 +183,18 @@ def vendor_sign(msg: ParsedMessage) -> str | None:
         return f"X-OTRS-Loop: {otrs} (автоответ другой системы заявок)"
     for value in msg.headers.get("x-loop", ()):
         word = value.strip().lower()
-        if word in ("yes", "true", "1") or (msg.from_addr and own_loop(value, msg.from_addr)):
+        if word in ("yes", "true", "1") or _names(value, msg.from_addr):
             return f"X-Loop: {value.strip()} (автоответ)"
     return None
+
+
+def _names(value: str, address: str) -> bool:
+    """Whether a header value names ``address`` as one of its words (not within a
+    longer address: ivan@x.ru is not in ivan.petrov@x.ru)."""
+    own = comparable_address(address) if address else ""
+    return bool(own) and any(
+        comparable_address(w) == own for w in _LOOP_WORDS.split(value) if "@" in w
+    )
 
 
 def _title(header: str) -> str:

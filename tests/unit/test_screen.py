@@ -392,6 +392,7 @@ def test_vendors_auto_reply_and_other_desks_loop_headers_are_automated(header: s
     "header",
     [
         "X-Loop: users@lists.example.org",  # a list's, or a procmail forward's at the customer's
+        "X-Loop: pivan@shop.example",  # another address, holding the sender's
         "X-Loop: support@vendor.example",
         "X-RT-Loop-Prevention: tickets.vendor.example",  # RT stamps its people's answers too
         "RT-Ticket: tickets.vendor.example #300000",
