@@ -157,8 +157,6 @@ def _answer(
 
 def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
     """A staff reply: commands anywhere in its own text, then one mail to the customer."""
-    if is_recall(ctx.msg):  # Outlook asks for the answer back: no answer, nothing relayed
-        return decide_recall(ctx, ticket, messages)
     policy, record, tid = ctx.policy, ctx.record, ticket["tid"]
     # the notice attached as a forward is the mail answered (its files, the customer's
     # own, the ticket holds: decide left them out, as every file it holds already)
@@ -171,8 +169,6 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     body = _answer(policy, reply, extras, ticket, messages)
     if stop := _stopped(ctx, text, reply, extras, body, ticket, messages):
         return stop
-    if same := samereply.held(ctx, reply, body, ticket, messages):  # her auto-responder
-        return same
     reply, conflicts = _agreeing(ctx, reply, ticket, messages)
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
@@ -277,12 +273,16 @@ def _stopped(
     ticket: Ticket,
     messages: list[MessageRecord],
 ) -> Decision | None:
-    """The reply stopped, its writer told why (staff_error), or None: written on a stale
-    view of the ticket, or a #take of a ticket another holds (staleview), a bad command
-    line, a check of #answer/#merge/#charset/#assign/#cc, a file the answer cannot carry
-    (alone: «Ответ не отправлен»), #take/#wait on a closed ticket, #wait that asks nothing,
-    #development on free support, a command in the quote; or, instead of all, a text that
-    cannot be told from the notice it quotes (``text``: the reply's own, no notice attached)."""
+    """The reply stopped, its writer told why, or None: Outlook asking for an answer back
+    (recall.py); errors (staff_error): written on a stale view of the ticket, or a #take
+    of a ticket another holds (staleview), a bad command line, a check of #answer/#merge/
+    #charset/#assign/#cc, a file the answer cannot carry (alone: «Ответ не отправлен»),
+    #take/#wait on a closed ticket, #wait that asks nothing, #development on free
+    support, a command in the quote; or, instead of all, a text that cannot be told from
+    the notice it quotes (``text``: the reply's own, no notice attached); without
+    errors, an answer she sent before word for word (samereply.py: her auto-responder)."""
+    if is_recall(ctx.msg):  # Outlook asks for the answer back: no answer, nothing relayed
+        return decide_recall(ctx, ticket, messages)
     if holds_notice(text):  # its "errors" are the cheat sheet's lines, not typed
         return staff_error(ctx, ticket, messages, [cmds.UNSEPARATED])
     view = sv.check(ctx, reply.commands, ticket, messages)
@@ -295,7 +295,9 @@ def _stopped(
     in_quote = cmds.in_quote(text, messages, reply.commands, reply.own_end)
     errors += [cmds.IN_QUOTE.format(line=s) for s in in_quote]
     kw = {"text": text, "stopped": errors == files}  # for what it carries, not a command
-    return staff_error(ctx, ticket, messages, errors, view.resend, **kw) if errors else None
+    if errors:
+        return staff_error(ctx, ticket, messages, errors, view.resend, **kw)
+    return samereply.held(ctx, reply, body, ticket, messages)
 
 
 def _uncc(reply: ParsedReply, ticket: Ticket) -> tuple[str, ...]:
