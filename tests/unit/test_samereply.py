@@ -3,16 +3,27 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from maild.domain.samereply import repeated
 
 ANNA, BORIS = "anna@example.com", "boris@example.com"
 SENT = "Здравствуйте!\nЯ в отпуске до 10.12.\n\nС уважением, Анна"
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
 
-def relayed(text: str, sender: str = ANNA, **kw) -> dict:
-    return {"direction": "out", "kind": "staff", "from": sender, "text": text, **kw}
+def relayed(text: str, sender: str = ANNA, ago: timedelta = timedelta(minutes=6), **kw) -> dict:
+    at = (NOW - ago).isoformat()
+    return {
+        "direction": "out",
+        "kind": "staff",
+        "from": sender,
+        "text": text,
+        "received_at": at,
+        **kw,
+    }
 
 
 @pytest.mark.parametrize(
@@ -24,7 +35,7 @@ def relayed(text: str, sender: str = ANNA, **kw) -> dict:
     ],
 )
 def test_the_same_answer_by_the_same_member_is_repeated(body: str) -> None:
-    assert repeated(ANNA, body, [relayed("Первый ответ."), relayed(SENT)])
+    assert repeated(ANNA, body, [relayed("Первый ответ."), relayed(SENT)], NOW)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +48,15 @@ def test_the_same_answer_by_the_same_member_is_repeated(body: str) -> None:
         (ANNA, SENT, [{"direction": "in", "kind": "customer", "from": ANNA, "text": SENT}]),
         (ANNA, SENT, []),
         (ANNA, "", [relayed("")]),  # nothing to send is no answer (unsent.py)
+        (ANNA, SENT, [relayed(SENT, ago=timedelta(days=1, minutes=1))]),  # a reminder, meant
     ],
 )
 def test_what_is_no_repeated_answer(sender: str, body: str, thread: list[dict]) -> None:
-    assert not repeated(sender, body, thread)
+    assert not repeated(sender, body, thread, NOW)
+
+
+def test_an_answer_held_as_the_same_keeps_the_next_one_held() -> None:
+    """Her auto-responder's text held an hour ago is what the next one is judged by,
+    though the one it repeated went two days ago."""
+    held = relayed(SENT, ago=timedelta(hours=1), kind="note", direction="in", same_answer=True)
+    assert repeated(ANNA, SENT, [relayed(SENT, ago=timedelta(days=2)), held], NOW)
