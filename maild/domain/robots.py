@@ -27,7 +27,6 @@ __all__ = [
     "answered_from_side",
     "auto_ids",
     "fast_reply",
-    "jira_tag",
     "robot_reason",
 ]
 
@@ -40,8 +39,7 @@ FAST_REPLIES = 3
 # in another case) is none of them
 _RU_TICKET = r"(?:заявка|обращение|запрос|тикет)\s*(?:№|#)\s*\d+"
 _RU_DONE = r"(?:зарегистрирован|принят|создан|получен|открыт)[аоы]?"
-_REPLIES = r"(?:(?:re|fwd?|aw|ответ|на)\s*:\s*)*"
-# A Jira key, in capitals as Jira writes it (SD-123): bare, "XR-500" may be a model's
+# A Jira key, in capitals as Jira writes it (SD-123)
 _JIRA_KEY = r"(?-i:[A-Z][A-Z0-9]{1,9}-\d+)"
 
 # Our own tag is "[TID#…]": "TID" before the "#" keeps it out of every branch here.
@@ -55,24 +53,13 @@ FOREIGN_TAG_RE = re.compile(
     # a Russian desk's confirmation: "[Заявка №123]", "Заявка №123 зарегистрирована" (at
     # the start or after "Ваша"), "Создана заявка №123"
     rf"|\[\s*{_RU_TICKET}[^\]]*\]"
-    rf"|(?:^|\bваш[аеи]?\s+){_REPLIES}{_RU_TICKET}[\s:,.-]*(?:успешно\s+)?{_RU_DONE}"
+    rf"|(?:^|\bваш[аеи]?\s+){_RU_TICKET}[\s:,.-]*(?:успешно\s+)?{_RU_DONE}"
     rf"|\b{_RU_DONE}\s+(?:ваш[аеи]?\s+|нов(?:ая|ое|ый)\s+)?{_RU_TICKET}"
-    # Jira: "[SD-123]", "[JIRA] (SD-123)"; bare at the start only before the ticket's own
-    # subject (jira_tag)
+    # Jira: "[SD-123]", "[JIRA] (SD-123)" (bare, "XR-500 не включается" may be a
+    # model's name: a customer's rewritten subject made them a robot)
     rf"|\[\s*{_JIRA_KEY}\s*\]|\[jira\]\s*\(\s*{_JIRA_KEY}\s*\)",
     re.IGNORECASE,
 )
-_JIRA_LEAD = re.compile(rf"{_JIRA_KEY}(?=\s)")
-
-
-def jira_tag(subject: str, own_subject: str) -> str | None:
-    """A Jira key leading the subject ("SD-123 <summary>"), or None: only before the
-    ticket's own subject, as Jira names an issue made of our mail; a key alone at the
-    start may be a model's name ("XR-500 не включается")."""
-    lead = _JIRA_LEAD.match(subject or "")
-    own = " ".join((own_subject or "").split()).casefold()
-    rest = " ".join((subject or "")[lead.end() :].split()).casefold() if lead else ""
-    return lead.group(0) if lead and own and own in rest else None
 
 
 def auto_ids(messages: Iterable[MessageRecord], staff: Iterable[str]) -> dict[str, datetime]:
@@ -192,7 +179,7 @@ def robot_reason(
     theirs = {_tag_key(t) for t in FOREIGN_TAG_RE.findall(own_subject or "")}
     tag = next(
         (t for t in FOREIGN_TAG_RE.findall(subject or "") if _tag_key(t) not in theirs), None
-    ) or jira_tag(subject, own_subject)
+    )
     if tag:
         # no brackets of its own: staff read it in brackets («робот (…)», «(причина — …)»)
         return f"ответ робота другой системы заявок: в теме «{tag.strip()}»"
