@@ -6,13 +6,15 @@ A crude auto-responder of hers (no Auto-Submitted, no auto-reply subject: only
 to the reply address signed for her: a verified staff reply each time, relayed to the
 customer uncapped. With another desk as the customer, whose acknowledgement brings a new
 notice, that looped for days. Now such an answer within a day of the same one is a note
-of the ticket, and she is told once per ticket (the ``sent`` mark ``same:<address>``)
-that it was not sent.
+of the ticket, and she is told once per ticket and text (the ``sent`` mark
+``same:<address>:<digest of its words>``) that it was not sent. One that carries a
+file goes: the file is news (an invoice corrected, «Во вложении счёт.» again).
 Pure: the ticket's thread records are passed in.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta
 
@@ -52,11 +54,13 @@ def repeated(sender: str, body: str, messages: list[MessageRecord], now: datetim
 def held(
     ctx: Context, reply: ParsedReply, body: str, ticket: Ticket, messages: list[MessageRecord]
 ) -> Decision | None:
-    """The reply kept as a note, told to its writer once per ticket, when it is an
-    answer she sent already (repeated) and no command of hers rides on it (what a
-    person types: the commands run, the answer goes again); else None."""
+    """The reply kept as a note, told to its writer once per ticket and text, when it is
+    an answer she sent already (repeated) and no command or file of hers rides on it
+    (what a person adds: it goes again); else None."""
     sender, record = ctx.msg.from_addr, ctx.record
-    if reply.note or reply.commands or not repeated(sender, body, messages, ctx.received_at):
+    if reply.note or reply.commands or ctx.msg.attachments:  # (a file is news: it goes)
+        return None
+    if not repeated(sender, body, messages, ctx.received_at):
         return None
     tid = ticket["tid"]
     log.warning(
@@ -67,8 +71,9 @@ def held(
     )
     record.update(kind="note", text=body, same_answer=True)
     sent, outgoing = dict(ticket.get("sent") or {}), []
-    if not sent.get(f"same:{sender}"):
-        sent[f"same:{sender}"] = ctx.received_at.isoformat()
+    mark = f"same:{sender}:{hashlib.sha256(_words(body).encode()).hexdigest()[:16]}"
+    if not sent.get(mark):  # once per text: an auto-responder's is one, a person's each
+        sent[mark] = ctx.received_at.isoformat()
         context = {**ctx.common, "tid": tid, "subject": ticket.get("subject") or "(без темы)"}
         outgoing.append(Outgoing(ctx.key("same"), "notice", TEMPLATE, [sender], context, True))
     ticket = {**ticket, "sent": sent}

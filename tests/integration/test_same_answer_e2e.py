@@ -84,3 +84,27 @@ def test_a_staff_reply_with_auto_reply_marks_is_never_relayed(tmp_path, sink, he
     t = desk.ticket(tid)
     assert [m["kind"] for m in t["messages"] if m["from"] == "anna@example.com"] == ["note"]
     assert t["status"] == "new"
+
+
+def test_the_same_words_with_a_file_go_and_each_text_held_is_told(tmp_path, sink):
+    """«Во вложении счёт.» again with the corrected invoice: the file is news, it goes.
+    «Спасибо!» held, then «Пришлите лог.» held: she was told of the first only (once per
+    ticket), and the second went nowhere without a word."""
+    desk = Desk(tmp_path, sink.port)
+    tid = desk.ingest_tid(make_mail())
+    desk.flush()
+    for name in ("счёт.pdf", "счёт-исправленный.pdf"):
+        pdf = [(name, "application/pdf", b"%PDF-1.4 " + name.encode() + b"\n%%EOF\n")]
+        desk.ingest(staff_reply(tid, "Во вложении счёт.", attachments=pdf))
+    for text in (
+        "Спасибо!",
+        "Спасибо!",
+        "Пришлите, пожалуйста, лог.",
+        "Пришлите, пожалуйста, лог.",
+    ):
+        desk.ingest(staff_reply(tid, text))
+    desk.flush()
+    sink.wait_for(len(sink.received) + 1, timeout=0.5)
+    files = [p.get_filename() for r in sink.to(CUSTOMER) for p in r.msg.iter_attachments()]
+    assert files == ["счёт.pdf", "счёт-исправленный.pdf"]
+    assert len(told(sink)) == 2
