@@ -37,9 +37,9 @@ class Picture(NamedTuple):
 
 def data_images(html: str, limit: int, first: int) -> tuple[str, list[Picture], bool]:
     """``html`` with each of its first ``limit`` base64 ``data:image/...`` URIs as a
-    ``cid:`` URI (CID, numbered from ``first``), so its picture is marked where it stands as a
-    Content-ID image is (logos.marked); those pictures in order; and whether a cap left
-    more of them in it.
+    ``cid:`` URI (CID, numbered from ``first``, as its name is), so its picture is marked
+    where it stands as a Content-ID image is (logos.marked); those pictures in order;
+    and whether a cap left more of them in it.
 
     The text rendering drops them (html_to_text shows no base64): these are the
     screenshots it would otherwise lose.
@@ -57,7 +57,8 @@ def data_images(html: str, limit: int, first: int) -> tuple[str, list[Picture], 
             return "".join([*pieces, html[at:]]), images, True
         cid = CID.format(first + len(images))
         ctype = match.group(1).lower()
-        name = f"image{len(images) + 1}.{ctype.split('/')[1].split('+')[0]}"  # svg of svg+xml
+        # named as numbered (a second HTML part's first is image2, not image1 again)
+        name = f"image{first + len(images) + 1}.{ctype.split('/')[1].split('+')[0]}"
         images.append(Picture(cid, name, ctype, data))
         pieces += [html[at : match.start()], f"cid:{cid}"]
         at = match.end()

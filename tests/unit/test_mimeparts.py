@@ -131,6 +131,19 @@ def test_a_picture_pasted_as_a_data_uri_is_kept_as_a_file(image, width, text) ->
     assert body.attachments[0].filename == "image1.png"
 
 
+def test_data_pictures_of_two_html_parts_are_named_apart() -> None:
+    """A mail with a pasted screenshot and a second HTML part with its own: both were
+    image1.png, the second mark naming the first file."""
+    pictures = [base64.b64encode(b"\x89PNG\r\n\x1a\n" + c * 400).decode() for c in (b"A", b"B")]
+    m = EmailMessage()
+    m.set_content(f'<div>Первый:</div><img src="data:image/png;base64,{pictures[0]}">', "html")
+    html = f'<div>Второй:</div><img src="data:image/png;base64,{pictures[1]}">'
+    m.add_attachment(html, subtype="html", disposition="inline")
+    body = read_body(email.message_from_bytes(m.as_bytes(), policy=RAW_POLICY))
+    assert body.text.split() == ["Первый:", "[image1.png]", "Второй:", "[image2.png]"]
+    assert [a.filename for a in body.attachments] == ["image1.png", "image2.png"]
+
+
 def test_a_forwarded_mail_is_headed_by_whose_it_was() -> None:
     """A customer forwards the site's error mail as an attachment (Outlook, The Bat!):
     KOI8-R inside a windows-1251 mail, with its own files. Staff read where the
