@@ -220,10 +220,10 @@ def _byte_classes(codec: str) -> tuple[bytes, tuple[bytes, ...]]:
 
 
 _CLASSES = {codec: _byte_classes(codec) for codec in ("cp1251", "koi8-r")}
-# Я right after a lowercase letter in windows-1251: MacCyrillic text, whose я is that
-# byte (its other lowercase letters are windows-1251's); CamelCase names such as
-# «СтройДвор» keep the shortcut
-_MAC_YA = re.compile(rb"[\xe0-\xff]\xdf")
+# Я or Ю right after a lowercase letter in windows-1251: MacCyrillic text, whose я and
+# ё are those bytes (its other lowercase letters are windows-1251's); CamelCase names
+# such as «СтройДвор» keep the shortcut
+_MAC_YA_YO = re.compile(rb"[\xe0-\xff][\xde\xdf]")
 
 
 def clearly_russian(data: bytes, codec: str) -> bool:
@@ -236,7 +236,7 @@ def clearly_russian(data: bytes, codec: str) -> bool:
     lower = classes.count(_LOWER)
     if lower < _CLEAR_LETTERS or _ODD in classes:
         return False
-    if codec == "cp1251" and b"\xdf" in data and _MAC_YA.search(data):
+    if codec == "cp1251" and (b"\xdf" in data or b"\xde" in data) and _MAC_YA_YO.search(data):
         return False
     upper = classes.count(_UPPER)
     return (
