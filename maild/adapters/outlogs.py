@@ -30,13 +30,22 @@ def read_sent_log(sent: Path) -> dict[str, tuple[str, int]]:
     many attempts (as far as it reads; none if it cannot be read)."""
     log: dict[str, tuple[str, int]] = {}
     try:
-        for line in (sent / SENT_LOG).read_text("utf-8").splitlines():
-            parts = line.split(" ")
-            if len(parts) == 3:
-                log[parts[0]] = (parts[1], int(parts[2]))
-    except (OSError, ValueError):
-        pass
+        lines = (sent / SENT_LOG).read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return log
+    for line in lines:  # (a line cut short by a full disk is skipped, not the rest)
+        parts = line.split(" ")
+        if len(parts) == 3 and parts[2].isdigit():
+            log[parts[0]] = (parts[1], int(parts[2]))
     return log
+
+
+def append_line(fd: int, line: bytes) -> None:
+    """Append `line` to the log open as `fd` (O_APPEND), all of it (os.write may write
+    part of it: a disk filling up); raises OSError with what the file system said."""
+    view = memoryview(line)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def log_refused(sent: Path, meta: OutboxEntry) -> None:

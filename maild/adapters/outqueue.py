@@ -58,6 +58,7 @@ class OutQueue:
         self.broken: list[str] = []  # queue files without a record (log_broken)
         self._said: set[str] = set()
         self.raced: list[OutboxEntry] = []  # sent, found in sent/: withdrawn? (outrace)
+        self._log_torn = False  # the sent log's last line was cut short (append_line)
         # staff and the head as this process's config names them (App sets it): whom
         # mail is queued to as, kept on its record (domain.leftstaff)
         self.members: Members | None = None
@@ -245,7 +246,13 @@ class OutQueue:
             if not os.path.exists(self._file(self.sent, meta["id"])):
                 raise
             self.raced.append(meta)
-        os.write(log, f"{meta['id']} {now.isoformat()} {meta['attempts'] + 1}\n".encode())
+        line = f"{meta['id']} {now.isoformat()} {meta['attempts'] + 1}\n".encode()
+        # a line cut short by a full disk ends the log unfinished: the next one starts
+        # on a line of its own (it was glued to it, and the reader lost both); a write
+        # that fails is taken as cut (an empty line at worst, which the reader skips)
+        torn, self._log_torn = self._log_torn, True
+        outlogs.append_line(log, b"\n" + line if torn else line)
+        self._log_torn = False
         with contextlib.suppress(FileNotFoundError):
             os.unlink(f"{os.fspath(self.queue)}/{meta['id']}{SENT_MARK}")
 
