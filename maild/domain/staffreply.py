@@ -199,8 +199,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         record["sent_as"] = policy.message_id(ctx.key("relay"), tid)  # replies thread to it
     elif not record.get("unsent"):  # commands only: a note, as #merge below moves it too
         record.update(kind="note", text=body or sv.ONLY_COMMANDS)
-        if not reply.note and not direct:  # none of her text reaches the customer
-            outgoing += unsent(ctx, ticket, messages, reply.body, notices)
+        if not reply.note:  # none of her text reaches the customer from maild
+            outgoing += unsent(ctx, ticket, messages, reply.body, notices, direct)
     ticket, merged = merge_into(extras, ticket, [*messages, record], ctx.received_at)
     if replied or notices:
         c = _notice_ctx(ctx, ticket)

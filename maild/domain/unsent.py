@@ -97,12 +97,19 @@ def unsendable(ctx: Context, reply: ParsedReply, body: str) -> list[str]:
 
 
 def unsent(
-    ctx: Context, ticket: Ticket, messages: list[MessageRecord], typed: str, notices: list[str]
+    ctx: Context,
+    ticket: Ticket,
+    messages: list[MessageRecord],
+    typed: str,
+    notices: list[str],
+    direct: list[str] | None = None,
 ) -> list[Outgoing]:
     """For a reply that sends the customer none of its text (``typed``: the reply
     without its command lines): when the staff member evidently wrote some (lines no
     mail of the thread holds) or attached files (a signature's logo aside), the mail
-    that tells them, and the note keeps the reply as it came. Nothing written: none."""
+    that tells them, and the note keeps the reply as it came. Nothing written: none.
+    ``direct``: the customers who got her mail from her mail system (direct.named):
+    the mail says so, and that it is not the ticket's answer."""
     # the reply's own text (a signature alone, see answer) is not what stands inside
     texts = _texts(messages)
     lines = typed_lines(typed, [*texts, for_customer(typed, texts)])
@@ -128,6 +135,7 @@ def unsent(
         "commands": record.get("commands") or [],
         "notices": bool(notices),
         "no_customer": False,
+        "direct": direct or [],
     }
     key = ctx.key("staff_unsent")
     return [Outgoing(key, "notice", "staff_unsent.txt", [ctx.msg.from_addr], c, record=True)]

@@ -172,3 +172,19 @@ def test_a_stopped_reply_with_the_customer_in_cc_says_he_has_it(desk, sink):
         assert "ваше письмо клиент уже получил напрямую" in said, said
         assert "Клиенту ничего не отправлено" not in said
         assert "не добавляя клиента в копию" in said, n
+
+
+def test_files_alone_the_customer_got_directly_are_told_as_no_answer(desk, sink):
+    """A manual sent with Ivan in Cc and no text: he has it from Anna's mail system,
+    the ticket does not count it as the answer; she was told only «maild это письмо
+    клиенту не пересылал», nothing of the deadline that runs."""
+    tid = opened(desk, sink)
+    before = counts(sink)
+    pdf = [("manual.pdf", "application/pdf", b"%PDF-1.4 manual\n%%EOF\n")]
+    desk.ingest(staff_reply(tid, QUOTE.strip(), headers={"Cc": IVAN}, attachments=pdf))
+    desk.flush()
+    assert got(sink, before, IVAN) == [] and not desk.ticket(tid)["first_reaction_at"]
+    [told] = [m for m in got(sink, before, ANNA) if m.subject.startswith("Ответ клиенту не")]
+    said = " ".join(told.text.split())
+    assert "Клиент получил ваше письмо напрямую" in said and "manual.pdf" in said, said
+    assert "не учтено как ответ: срок реакции идёт" in said
