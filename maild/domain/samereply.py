@@ -22,6 +22,7 @@ from maild.domain.commands import ParsedReply
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.logid import logged_id
 from maild.domain.records import MessageRecord, Ticket, aware_time
+from maild.domain.withdrawn import answer_reached
 
 log = logging.getLogger("maild.staffmail")
 
@@ -44,7 +45,8 @@ def repeated(sender: str, body: str, messages: list[MessageRecord], now: datetim
     words, since = _words(body), now - WINDOW
     return bool(words) and any(
         m.get("from") == sender
-        and (m.get("direction") == "out" and m.get("kind") == "staff" or m.get("same_answer"))
+        # (sent to all: one whose copy to someone was withdrawn did not reach them)
+        and (answer_reached(m) and not m.get("withdrawn_copies") or m.get("same_answer"))
         and _words(m.get("text") or "") == words
         and (aware_time(m.get("received_at")) or since) > since
         for m in messages

@@ -49,6 +49,9 @@ def test_the_same_answer_by_the_same_member_is_repeated(body: str) -> None:
         (ANNA, SENT, []),
         (ANNA, "", [relayed("")]),  # nothing to send is no answer (unsent.py)
         (ANNA, SENT, [relayed(SENT, ago=timedelta(days=1, minutes=1))]),  # a reminder, meant
+        # a copy withdrawn (#uncc before it went, #cc again): it did not reach them
+        (ANNA, SENT, [relayed(SENT, withdrawn_copies={"olga@shop.ru": "uncc"})]),
+        (ANNA, SENT, [relayed(SENT, withdrawn="forget")]),
     ],
 )
 def test_what_is_no_repeated_answer(sender: str, body: str, thread: list[dict]) -> None:
