@@ -193,6 +193,7 @@ def _told(
         "commands": record.get("commands") or [],
         "notices": False,
         "no_customer": True,
+        "direct": [],
     }
     key = ctx.key("staff_unsent")
     return [Outgoing(key, "notice", "staff_unsent.txt", [ctx.msg.from_addr], c, record=True)]
