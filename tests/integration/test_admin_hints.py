@@ -10,15 +10,13 @@ Runs only as root (CI runs as root). The storage belongs to `nobody`."""
 from __future__ import annotations
 
 import os
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import make_mail
 from tests.integration import test_root_safety as safety
-from tests.integration.test_root_safety import ENV, OWNER, _seeded, run
+from tests.integration.test_root_safety import OWNER, _seeded, run
 
 owned, seeds = safety.owned, safety.seeds  # its fixtures: a storage of nobody's
 
@@ -27,23 +25,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 
 def _status_while_paused(desk, python: str, fault: Path) -> str:
     """`maild status` while `maild serve` (root's, switched to nobody) has processing
-    paused on a fault (run/fault.json written)."""
-    p = subprocess.Popen(
-        [python, "-m", "maild", "--config", str(desk.config), "serve"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=ENV,
-        cwd="/",
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while not fault.exists() and p.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert fault.exists()
-        status = run(desk, python, "status")
-    finally:
-        p.terminate()
-        err = p.communicate(timeout=30)[1].decode()
+    paused on a fault (run/fault.json written), and what serve logged."""
+    status, err = safety.serve_until(desk, python, fault, then=lambda: run(desk, python, "status"))
     return status.out + err
 
 

@@ -21,7 +21,9 @@ import sys
 import sysconfig
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -136,9 +138,12 @@ def strangers(root: Path) -> list[str]:
     return out
 
 
-def serve_until(desk: Desk, python: str, done: Path, timeout: float = 20) -> list[str]:
-    """`maild serve` started by root, stopped (SIGTERM) once `done` exists; the
-    names of its child processes then."""
+def serve_until(
+    desk: Desk, python: str, done: Path, timeout: float = 20, then: Callable[[], Any] | None = None
+) -> tuple[Any, str]:
+    """`maild serve` started by root, stopped (SIGTERM) once `done` exists: what
+    `then()` returned while it ran (default: the names of its child processes), and
+    what it wrote to stderr."""
     p = subprocess.Popen(
         [python, "-m", "maild", "--config", str(desk.config), "serve"],
         stdout=subprocess.DEVNULL,
@@ -150,12 +155,13 @@ def serve_until(desk: Desk, python: str, done: Path, timeout: float = 20) -> lis
         deadline = time.monotonic() + timeout
         while not done.exists() and p.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
-        names = children(p.pid)
+        assert done.exists()
+        got = then() if then is not None else children(p.pid)
     finally:
         p.terminate()
         err = p.communicate(timeout=30)[1].decode()
-    assert done.exists() and "Traceback" not in err, err
-    return names
+    assert "Traceback" not in err, err
+    return got, err
 
 
 def children(pid: int) -> list[str]:
@@ -199,7 +205,7 @@ def test_root_commands_leave_only_the_owners_files(owned, sink):
     assert len(sink.wait_for(2, timeout=5)) >= 1  # the confirmation went out
     # the daemon's own files; its children named as they are when maild starts as
     # the storage's owner
-    names = serve_until(desk, python, data / "run" / "scheduler_run")
+    names = serve_until(desk, python, data / "run" / "scheduler_run")[0]
     assert names == ["maild-sender", "maild-worker"], names
     made = ("registry.json", "reply_secret", "web_secret", "digest.last", "blocklist.json")
     assert all((data / name).exists() for name in made)
