@@ -41,12 +41,9 @@ def check_spool(check: Fsck) -> None:
         except OSError as e:
             check.problem(path, f"unreadable: {e.strerror}")
             continue
-        ids = {message_id_of(raw), synthetic_msgid(raw), *older_ids(raw)}
-        if _kept(check, ids):
+        ids = unkept_ids(check, raw)
+        if ids is None:
             continue  # in a ticket, or kept in the quarantine (never a ticket)
-        ids.update(own_ids(raw))  # a different mail under a Message-ID held first (reusedid)
-        if _kept(check, ids):
-            continue
         tids = {_indexed(check, i) for i in ids} - {None}
         # mail of a ticket staff marked #spam (it may be back since: `spam release` of
         # its message brings it back with that message only): staff's replies stay out
@@ -156,15 +153,26 @@ class Waiting:
                     raw = entry.read_bytes()
                 except OSError:
                     continue  # (taken meanwhile; unreadable mail is not the index's problem)
-                ids = {message_id_of(raw), synthetic_msgid(raw), *older_ids(raw)}
-                if unkept and _kept(self.check, ids):
-                    continue
-                ids.update(own_ids(raw))
-                if unkept and _kept(self.check, ids):
-                    continue
-                for mid in ids:
+                ids = unkept_ids(self.check, raw) if unkept else all_ids(raw)
+                for mid in ids or ():
                     paths.add(self.check.index_path("msgid", mid))
         return paths
+
+
+def all_ids(raw: bytes) -> set[str]:
+    """Every id the pipeline may have filed ``raw`` under."""
+    return {message_id_of(raw), synthetic_msgid(raw), *older_ids(raw), *own_ids(raw)}
+
+
+def unkept_ids(check: Fsck, raw: bytes) -> set[str] | None:
+    """The ids of ``raw`` (all_ids), or None when it is in a ticket or kept in the
+    quarantine by one of them. Its own ids (a different mail under a Message-ID held
+    first: reusedid) are made, and looked up, only when the others found nothing."""
+    ids = {message_id_of(raw), synthetic_msgid(raw), *older_ids(raw)}
+    if _kept(check, ids):
+        return None
+    own = set(own_ids(raw)) - ids
+    return None if _kept(check, own) else ids | own
 
 
 def _kept(check: Fsck, ids: set[str]) -> bool:

@@ -182,6 +182,15 @@ def test_x_loop_with_the_support_address_is_a_loop(value: str) -> None:
     assert result.automated and "X-Loop" in result.reason
 
 
+@pytest.mark.parametrize("value", [f"it-{SUPPORT}", f"{SUPPORT}.ua", f"<my{SUPPORT}>"])
+def test_x_loop_naming_an_address_that_holds_support_s_is_no_loop(value: str) -> None:
+    """The support address as a whole word only, as the sender's is (pivan@ is not
+    ivan@): a colleague's procmail forward stamped "X-Loop: it-support@..." was
+    taken for maild's own mail come back and got no confirmation."""
+    result = screened(f"X-Loop: {value}")
+    assert not result.automated and result.quiet
+
+
 IDN_U, IDN_A = "support@поддержка.рф", "support@xn--80ahaefyxhn.xn--p1ai"
 
 
