@@ -47,8 +47,8 @@ def repeated(sender: str, body: str, messages: list[MessageRecord], now: datetim
         m.get("from") == sender
         # (sent to all: one whose copy to someone was withdrawn did not reach them)
         and (answer_reached(m) and not m.get("withdrawn_copies") or m.get("same_answer"))
-        and _words(m.get("text") or "") == words
         and (aware_time(m.get("received_at")) or since) > since
+        and _words(m.get("text") or "") == words  # (the dear test last)
         for m in messages
     )
 
