@@ -19,14 +19,14 @@ import logging
 from datetime import datetime, timedelta
 
 from maild.domain.commands import ParsedReply
-from maild.domain.decision import Context, Decision, Outgoing
+from maild.domain.decision import Context, Decision, tell_writer
 from maild.domain.logid import logged_id
 from maild.domain.records import MessageRecord, Ticket, aware_time
 from maild.domain.withdrawn import answer_reached
 
 log = logging.getLogger("maild.staffmail")
 
-TEMPLATE = "staff_same_answer.txt"
+TEMPLATE = "staff_same_answer"
 # An auto-responder answers each notice within minutes, and once its answer is held
 # nothing brings the next notice; a person who says the same again a day later (a
 # reminder: «пришлите, пожалуйста, лог») means it to go.
@@ -72,11 +72,10 @@ def held(
         sender,
     )
     record.update(kind="note", text=body, same_answer=True)
-    sent, outgoing = dict(ticket.get("sent") or {}), []
+    sent = dict(ticket.get("sent") or {})
     mark = f"same:{sender}:{hashlib.sha256(_words(body).encode()).hexdigest()[:16]}"
-    if not sent.get(mark):  # once per text: an auto-responder's is one, a person's each
-        sent[mark] = ctx.received_at.isoformat()
-        context = {**ctx.common, "tid": tid, "subject": ticket.get("subject") or "(без темы)"}
-        outgoing.append(Outgoing(ctx.key("same"), "notice", TEMPLATE, [sender], context, True))
+    told = sent.get(mark)  # once per text: an auto-responder's is one, a person's each
+    sent[mark] = told or ctx.received_at.isoformat()
     ticket = {**ticket, "sent": sent}
-    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+    decision = Decision("appended", tid, ticket, [*messages, record], record)
+    return decision if told else tell_writer(ctx, decision, TEMPLATE, {})

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from maild.domain import headmail, screen
 from maild.domain import ticket as tk
-from maild.domain.decision import Context, Decision, Outgoing, accepted_files
+from maild.domain.decision import Context, Decision, Outgoing, accepted_files, tell_writer
 from maild.domain.direct import named
 from maild.domain.leak import epoch
 from maild.domain.records import MessageRecord, Ticket
@@ -223,11 +223,6 @@ def decide_recall(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -
         for m in messages
         if m["direction"] == "out" and m["kind"] == "staff" and m.get("from") == msg.from_addr
     ]
-    context = {
-        **ctx.common,
-        "tid": tid,
-        "subject": ticket.get("subject") or "(без темы)",
-        "answered_at": ctx.policy.fmt_time(answers[-1]["received_at"]) if answers else None,
-    }
-    out = Outgoing(ctx.key("recall"), "notice", "staff_recall.txt", [msg.from_addr], context, True)
-    return Decision("appended", tid, ticket, [*messages, record], record, [out])
+    at = ctx.policy.fmt_time(answers[-1]["received_at"]) if answers else None
+    decision = Decision("appended", tid, ticket, [*messages, record], record)
+    return tell_writer(ctx, decision, "staff_recall", {"answered_at": at})
