@@ -19,6 +19,7 @@ from maild.domain.pending import next_due
 from maild.domain.queue import Queue, queue_for
 from maild.domain.records import Summary
 from maild.domain.sla import LEVELS
+from maild.domain.tid import shown_subject
 from maild.outgoing import queue_ticketless
 
 log = logging.getLogger("maild.digest")
@@ -37,7 +38,7 @@ def _row(app: App, r: Summary) -> dict[str, Any]:
         # empty when nothing waits for staff (answered, taken): the line says so; the
         # nearest of its deadlines and those of customers merged in (as it is ordered)
         "due": app.fmt_time(next_due(r), short=True),
-        "subject": r.get("subject") or "(без темы)",
+        "subject": shown_subject(r.get("subject")),
     }
 
 

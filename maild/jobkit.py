@@ -14,6 +14,7 @@ from maild.app import App
 from maild.domain import ticket as tk
 from maild.domain.records import Ticket
 from maild.domain.sla import LEVELS
+from maild.domain.tid import shown_subject
 
 log = logging.getLogger("maild.jobs")
 
@@ -44,7 +45,7 @@ def ticket_ctx(app: App, ticket: Ticket) -> dict[str, Any]:
     level = LEVELS[ticket["level"]]
     return {
         "tid": ticket["tid"],
-        "subject": ticket["subject"] or "(без темы)",
+        "subject": shown_subject(ticket["subject"]),
         "requester": ticket["requester"],
         "level_id": level.id,
         "level_name": level.name_ru,

@@ -33,7 +33,7 @@ from maild.domain.records import (
 )
 from maild.domain.threadhdr import Thread, per_copy
 from maild.domain.ticket import staff_side
-from maild.domain.tid import NO_TICKET
+from maild.domain.tid import NO_TICKET, shown_subject
 from maild.keptback import kept_back
 from maild.web.links import footer, masked, site_link
 
@@ -267,7 +267,7 @@ def _held_notice(app: App, out: Outgoing, tid: str, to: list[str], until: dateti
     listed = caps.listed_id(out.about_sender)  # a list's posts, all its posters
     context = {
         "tid": tid,
-        "subject": out.context.get("subject") or "(без темы)",
+        "subject": shown_subject(out.context.get("subject")),
         "sender": out.about_sender or "(не указан)",
         "requester": None if listed else out.about_sender,  # `ticket list --requester`
         "list_id": listed,

@@ -40,6 +40,7 @@ from maild.domain import ticket as tk
 from maild.domain.leak import epoch
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
+from maild.domain.tid import shown_subject
 from maild.jobkit import contained, job_key
 from maild.outgoing import copy_key, queue_notice
 
@@ -190,7 +191,7 @@ def _notice(
     """Staff's one notice of these mails refused, for one reason."""
     ctx = {
         "tid": ticket["tid"],
-        "subject": ticket["subject"] or "(без темы)",
+        "subject": shown_subject(ticket["subject"]),
         "requester": ticket["requester"],
         "undelivered": [_shown(app, meta) for meta in mails],
     }
@@ -284,7 +285,7 @@ def _list_context(
     shown = [
         {
             "tid": ticket["tid"],
-            "subject": ticket["subject"] or "(без темы)",
+            "subject": shown_subject(ticket["subject"]),
             "requester": ticket["requester"],
             "reply_address": app.reply_address(ticket["tid"], person, epoch(ticket, person)),
             "undelivered": [dict(_shown(app, m), too_big=bool(m.get("too_big"))) for m in mails],

@@ -49,7 +49,7 @@ from maild.domain.screen import Screening
 from maild.domain.snapshot import Snapshot
 from maild.domain.staffreply import decide_staff
 from maild.domain.ticket import customers
-from maild.domain.tid import clean_subject
+from maild.domain.tid import clean_subject, shown_subject
 from maild.domain.undeliverable import repeated, report_key
 from maild.domain.verify import sender_verified
 
@@ -215,7 +215,7 @@ def _common(
     """What every mail about this message may say of it."""
     files = att_ctx(attachments)
     return {
-        "subject": clean_subject(msg.subject, policy.own_subjects) or "(без темы)",
+        "subject": shown_subject(clean_subject(msg.subject, policy.own_subjects)),
         **text_ctx(msg.text.strip() or enc.empty_text(files["encrypted_letter"])),
         "automated": scr.reason if scr.automated else None,
         "quiet": scr.reason if scr.quiet else None,

@@ -26,6 +26,7 @@ from maild.domain.screen import Screening
 from maild.domain.sender import Identification
 from maild.domain.sla import LEVELS, SHORT_RU
 from maild.domain.snapshot import Snapshot
+from maild.domain.tid import shown_subject
 
 # "spam": a staff reply's #spam; effects moves the ticket to the quarantine.
 # "held": mail of a ticket in the quarantine (#spam), or staff mail naming a ticket
@@ -209,7 +210,7 @@ def tell_writer(ctx: Context, decision: Decision, name: str, context: dict[str, 
     c = {
         **ctx.common,
         "tid": decision.tid,
-        "subject": ticket.get("subject") or "(без темы)",
+        "subject": shown_subject(ticket.get("subject")),
         **context,
     }
     mail = Outgoing(ctx.key(name), "notice", f"{name}.txt", [ctx.msg.from_addr], c, record=True)

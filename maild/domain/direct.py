@@ -28,6 +28,7 @@ from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.message import ParsedMessage
 from maild.domain.records import Ticket
 from maild.domain.spelling import routed_address
+from maild.domain.tid import shown_subject
 
 __all__ = ["named", "relayed", "told", "unchanged"]
 
@@ -78,7 +79,7 @@ def told(
         **ctx.common,
         "tid": ticket["tid"],
         # the ticket's own subject, not the reply's (often only "Re:" and the tag)
-        "subject": ticket.get("subject") or "(без темы)",
+        "subject": shown_subject(ticket.get("subject")),
         "direct": direct,
         "note": note,
         "answered": ctx.record.get("direction") == "out",

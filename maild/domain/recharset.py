@@ -12,6 +12,7 @@ import logging
 from maild.domain.decision import Context, Outgoing, level_ctx
 from maild.domain.longtext import text_ctx
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.tid import shown_subject
 
 decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
 
@@ -37,7 +38,7 @@ def recharset(
         {
             **ctx.common,
             **level_ctx(ctx.policy, ticket),
-            "subject": ticket["subject"] or "(без темы)",
+            "subject": shown_subject(ticket["subject"]),
             "codec": codec,
             **text_ctx(text),
         },

@@ -17,6 +17,7 @@ from maild.domain.plural import ru_count
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.staffquote import for_customer
 from maild.domain.ticket import customers
+from maild.domain.tid import shown_subject
 
 __all__ = ["conflicts_mail", "quoted_back", "refused", "staff_error"]
 
@@ -101,7 +102,7 @@ def refused(
         tid,
         "; ".join(listed + counted),
     )
-    c = {"tid": tid, "subject": ticket["subject"] or "(без темы)", "errors": listed}
+    c = {"tid": tid, "subject": shown_subject(ticket["subject"]), "errors": listed}
     return Outgoing(
         ctx.key("staff_error"),
         "notice",

@@ -24,6 +24,7 @@ from maild.domain.direct import named
 from maild.domain.leak import epoch
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.replyaddr import LIST_KEY, is_support_address
+from maild.domain.tid import shown_subject
 
 log = logging.getLogger("maild.trust")  # (the name its lines have always had)
 
@@ -130,7 +131,7 @@ def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], hea
     record.update(kind="note", signed_for=head)
     outgoing = []
     if by_head:
-        context = {**ctx.common, "tid": tid, "subject": ticket.get("subject") or "(без темы)"}
+        context = {**ctx.common, "tid": tid, "subject": shown_subject(ticket.get("subject"))}
         to = tk.staff_recipients(ticket, ctx.policy.staff)
         files = accepted_files(ctx.attachments)
         # a list's kind of Message-ID: a reply threaded to it that reaches support@

@@ -42,6 +42,7 @@ from maild.domain.sla import followup_ended
 from maild.domain.snapshot import Loaded, Snapshot
 from maild.domain.staffmail import decide_recall
 from maild.domain.staffquote import without_our_forward
+from maild.domain.tid import shown_subject
 from maild.domain.unsent import answer, no_customer, unsendable, unsent
 
 log = logging.getLogger("maild.staffmail")
@@ -313,7 +314,8 @@ def _notice_ctx(ctx: Context, ticket: Ticket) -> dict[str, Any]:
     return {
         **ctx.common,
         **level_ctx(ctx.policy, ticket),
-        "subject": _subject(ticket),
+        # the ticket's own subject, not the reply's (often only "Re: [TID#...]")
+        "subject": shown_subject(ticket["subject"]),
         "keep_days": ctx.policy.credentials_keep_days,
         "merged_into": ticket.get("merged_into"),
     }
@@ -350,12 +352,6 @@ def _apply_commands(
         if ticket["level"] != level:
             ticket = tk.level_corrected(ticket, ctx.policy.due)
     return followup_ended(found, ticket, ctx.received_at), notices
-
-
-def _subject(ticket: Ticket) -> str:
-    """What mail to staff about a reply calls the ticket: its own subject, not the
-    reply's (often only "Re: [TID#...]")."""
-    return ticket["subject"] or "(без темы)"
 
 
 def _customer_mail(

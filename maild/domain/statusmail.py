@@ -17,6 +17,7 @@ from maild.domain.quotes import trim_head
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS, passed
 from maild.domain.status_query import QUESTION_LINES, is_status_question
+from maild.domain.tid import shown_subject
 from maild.domain.withdrawn import answer_reached
 
 STATUS_RU = {
@@ -69,7 +70,7 @@ def status_reply(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     c = {
         **ctx.common,
         "tid": ticket["tid"],
-        "subject": ticket["subject"] or "(без темы)",
+        "subject": shown_subject(ticket["subject"]),
         "status_ru": STATUS_RU.get(ticket["status"], ticket["status"]),
         "level_name": level.name_ru,
         "reaction": level.reaction_ru(),
@@ -85,7 +86,7 @@ def status_reply(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
 
 def thanks(ctx: Context, ticket: Ticket, rating: int) -> Outgoing:
     """One short thank-you for a rating."""
-    c = {**ctx.common, "tid": ticket["tid"], "subject": ticket["subject"] or "(без темы)"}
+    c = {**ctx.common, "tid": ticket["tid"], "subject": shown_subject(ticket["subject"])}
     return Outgoing(
         ctx.key("thanks"),
         "confirmation",
@@ -99,7 +100,7 @@ def thanks(ctx: Context, ticket: Ticket, rating: int) -> Outgoing:
 def rated_already(ctx: Context, ticket: Ticket, given: int) -> Outgoing:
     """A rating of a closing rated before (on the site, or by mail): the first stands,
     as the site's page says, and the customer is told so, not thanked again."""
-    c = {**ctx.common, "tid": ticket["tid"], "subject": ticket["subject"] or "(без темы)"}
+    c = {**ctx.common, "tid": ticket["tid"], "subject": shown_subject(ticket["subject"])}
     return Outgoing(
         ctx.key("rated"),
         "confirmation",

@@ -73,6 +73,15 @@ def clean_subject(subject: str | None, own: re.Pattern[str] | None = None) -> st
     return s
 
 
+# what mail and pages name a ticket whose first mail had no subject
+NO_SUBJECT = "(без темы)"
+
+
+def shown_subject(subject: str | None) -> str:
+    """A ticket's subject as maild's mail and pages name it."""
+    return subject or NO_SUBJECT
+
+
 def message_ids(value: str | None) -> list[str]:
     """All <message-id>s in a References/In-Reply-To value, in order."""
     return MSGID_RE.findall(value or "")

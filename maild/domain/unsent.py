@@ -24,6 +24,7 @@ from maild.domain.records import MessageRecord, Ticket
 from maild.domain.signoff import only_sign_off
 from maild.domain.stafffiles import refusal
 from maild.domain.staffquote import for_customer
+from maild.domain.tid import shown_subject
 from maild.domain.typedlines import typed_lines
 
 __all__ = ["UNSENT", "answer", "no_customer", "unsendable", "unsent"]
@@ -127,7 +128,7 @@ def unsent(
     c = {
         **ctx.common,
         "tid": tid,
-        "subject": ticket["subject"] or "(без темы)",
+        "subject": shown_subject(ticket["subject"]),
         "reason": UNSENT[why],
         "typed": lines,
         "files": files[: limits.MAX_LISTED_FILES],
@@ -185,7 +186,7 @@ def _told(
     c = {
         **ctx.common,
         "tid": tid,
-        "subject": ticket["subject"] or "(без темы)",
+        "subject": shown_subject(ticket["subject"]),
         "reason": UNSENT[why].format(who=who),
         "typed": typed_lines(body, _texts(messages)),
         "files": files[: limits.MAX_LISTED_FILES],

@@ -35,6 +35,7 @@ from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS, passed, ru_count
 from maild.domain.ticket import rating_of_closing
+from maild.domain.tid import shown_subject
 from maild.domain.typedlines import for_site
 from maild.domain.withdrawn import withdrawn_for
 from maild.web.forms import MAX_FILES
@@ -293,7 +294,7 @@ def ticket_view(
     relayed = relayed_lines(getattr(app.config, "web", None))
     return {
         "tid": ticket["tid"],
-        "subject": ticket.get("subject") or "(без темы)",
+        "subject": shown_subject(ticket.get("subject")),
         "status": STATUS_RU.get(ticket["status"], ticket["status"]),
         "closed": ticket["status"] == "closed",
         "level": level.name_ru if level else ticket["level"],

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from maild.domain.decision import Outgoing
 from maild.domain.records import Ticket
+from maild.domain.tid import shown_subject
 from maild.outgoing import queued_in, send
 from maild.web import tokens
 from maild.web.forms import read_form
@@ -89,7 +90,7 @@ class Renew:
             ticket, messages = loaded
             if queued_in(app, key, tid, messages):  # the same form again
                 return tid
-            context = {"tid": tid, "subject": ticket.get("subject") or "(без темы)"}
+            context = {"tid": tid, "subject": shown_subject(ticket.get("subject"))}
             out = Outgoing(key, "notice", LINK_TEMPLATE, [owner], context, record=True)
             records, queued = send(
                 app, out, tid=tid, thread=messages, replying_to=(None, []), now=now, ticket=ticket

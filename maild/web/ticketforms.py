@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.tid import tag
+from maild.domain.tid import shown_subject, tag
 from maild.web import tokens
 from maild.web.forms import (
     Upload,
@@ -170,7 +170,7 @@ class TicketForms:
         return problem
 
     def message_text(self, action: str, form: Any, ticket: Ticket) -> tuple[str | None, str]:
-        subject = f"Re: {ticket.get('subject') or '(без темы)'}"
+        subject = f"Re: {shown_subject(ticket.get('subject'))}"
         typed = typed_text(form) or None
         if action == "rate":
             rating = str(form.get("rating", ""))
