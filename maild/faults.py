@@ -32,7 +32,7 @@ from maild.app import App
 from maild.domain.message import parse
 from maild.outgoing import queue_ticketless
 from maild.privileges import describe
-from maild.runner import BatchResult, mail_of
+from maild.runner import BatchResult, mail_of, with_path
 
 log = logging.getLogger("maild.faults")
 
@@ -165,10 +165,9 @@ class Faults:
             return
         self.tries += 1
         log.error(
-            "processing paused, mail stays in the spool; retry in %.0f s: %s%s%s",
+            "processing paused, mail stays in the spool; retry in %.0f s: %s%s",
             self.delay(),
-            error,
-            f" ({path})" if path and path not in error else "",
+            with_path(error, path),
             f"; met on {mail_of(self.app, during)} spool {during}" if during else "",
         )
         # (a corrupt file: status and the log name it; fsck --repair may be at work on it)

@@ -90,6 +90,11 @@ def describe(e: BaseException, storage: Path | None = None) -> tuple[str, str]:
     return f"{type(e).__name__}: {e}", str(path)
 
 
+def with_path(error: str, path: str) -> str:
+    """An error as the log says it: with the file it was met on, unless it names it."""
+    return f"{error} ({path})" if path and path not in error else error
+
+
 def corrupt_error(e: CorruptFile) -> str:
     """The fault a corrupt store file is, as `maild status` says it: which file, and
     what to do."""
@@ -294,11 +299,10 @@ def ingest(app: App, raw: bytes) -> tuple[str, Decision | None]:
     except ENV_FAULTS as e:
         error, path = describe(e, app.config.storage_path)
         log.warning(
-            "%s spool %s: stored, processing deferred: %s%s",
+            "%s spool %s: stored, processing deferred: %s",
             mail_of(app, key, raw),
             key,
-            error,
-            f" ({path})" if path and path not in error else "",
+            with_path(error, path),
         )
     except MessageFailed:
         pass  # logged; the daemon counts its attempts
