@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 
 from maild import guard, reusedid
+from maild.adapters.transaction import Transaction
 from maild.app import App
 from maild.domain import verify
 from maild.domain.banners import without_marks
@@ -47,7 +48,7 @@ def process(
     msg = without_marks(msg, support.inbound_banners, support.inbound_subject_tags)
     msg = without_tokens(app, msg)  # quoted site links: not kept
     scr = screen(msg, app.config.support.address)
-    with app.store.locked():
+    with app.store.locked() as tx:
         # another mail's Message-ID: an id of its own; the ticket the index names for it
         msg, resumed = reusedid.distinct(app, msg, raw)
         if resumed:
@@ -76,26 +77,42 @@ def process(
         decision = decide(snap, msg, scr, received_at, app.policy)
         ticket = decision.ticket
         if ticket is None:  # "held": its ticket is in the quarantine (#spam), or none
-            return _hold(app, msg, raw, decision, (scr, snap), received_at, spool_key)
+            return _hold(app, tx, msg, raw, decision, (scr, snap), received_at, spool_key)
         queued = apply(app, msg, decision, scr, indexed=resumed)
+        _log_stored(tx, msg, decision, scr, queued)
+    return decision
+
+
+def _log_stored(
+    tx: Transaction, msg: ParsedMessage, decision: Decision, scr: Screening, queued: list[str]
+) -> None:
+    """One line a message, naming its Message-ID as sent (or <none>) and TID."""
     ran = (decision.incoming or {}).get("commands")
-    log.info(  # one line a message, naming its Message-ID as sent (or <none>) and TID
+    when_stored(
+        tx,
         "%s %s ticket [TID#%s] from %s (%s)%s%s%s%s",
         logged_id(msg.message_id),
         "opened" if decision.outcome == "new" else "added to",
         decision.tid,
         msg.from_addr or "(no sender)",
-        ticket["level"],
+        decision.ticket["level"] if decision.ticket else "",
         f"; automated: {scr.reason}" if scr.automated else "",
         f"; asks for no automatic answer: {scr.reason}" if scr.quiet else "",
         f"; ran {' '.join(ran)}" if ran else "",  # staff commands: #close, #level vip
         f"; queued {', '.join(queued)}" if queued else "",
     )
-    return decision
+
+
+def when_stored(tx: Transaction, line: str, *args: object) -> None:
+    """Log the line once the section's commit is durable (`tx`: the section's, asked
+    while it is open): a section rolled back (a full disk) stored nothing, and its
+    mail is processed again under new TIDs."""
+    tx.on_commit(object(), lambda: log.info(line, *args), lambda: None)
 
 
 def _hold(
     app: App,
+    tx: Transaction,
     msg: ParsedMessage,
     raw: bytes,
     decision: Decision,
@@ -120,7 +137,8 @@ def _hold(
     if snap.spammed is not None:
         app.store.index_msgid(msg.message_id, tid)
     queued = apply(app, msg, decision, scr)
-    log.info(
+    when_stored(
+        tx,
         "%s kept in the quarantine as %s: %s%s",
         logged_id(msg.message_id),
         qid,

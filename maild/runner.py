@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from maild.adapters.leftovers import is_temp
 from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.config import ConfigError
@@ -79,12 +80,14 @@ def describe(e: BaseException, storage: Path | None = None) -> tuple[str, str]:
     """(error, path) of an error, for the log and run/fault.json. A permission error
     met on `storage` names what refused (a temp file's folder: the file is never
     there), whose it is and the fix."""
-    path = getattr(e, "filename", None) or ""
+    path = os.fsdecode(getattr(e, "filename", None) or "")
     denied = isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM)
     other = getattr(e, "filename2", None)  # a rename's target
     said = denied_at(str(path), storage, other and str(other)) if denied and path else None
     if said is not None:
         return f"{type(e).__name__}: {e.strerror or e}: {said[1]}", said[0]
+    if is_temp(os.path.basename(path)):  # a write under way, never there: its folder failed
+        path = os.path.dirname(path)
     if isinstance(e, OSError) and e.strerror:
         return f"{type(e).__name__}: {e.strerror}", str(path)
     return f"{type(e).__name__}: {e}", str(path)
@@ -240,8 +243,7 @@ def _sections(
             return _section(app, keys, parsed, fallback, result)
         except _Redo as redo:
             log.warning(
-                "%s spool %s failed (%s): the batch is run again without that attempt (what "
-                "was logged for the mail before it, TIDs included, is done again)",
+                "%s spool %s failed (%s): the batch is run again without that attempt",
                 mail_of(app, redo.key, parsed.get(redo.key, (None,))[0]),
                 redo.key,
                 redo.reason,

@@ -9,6 +9,7 @@ with exactly one confirmation at the relay sink."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import smtplib
 import time
@@ -74,8 +75,41 @@ def test_read_only_tickets_pause_processing_and_nothing_is_lost(tmp_path, sink):
     ]
     assert not list((data / "spool" / "bad").iterdir())
     assert "processing works again" in daemon.logtext()
+    # the log names the tickets stored, none of a batch the fault undid (its mail took
+    # other TIDs when it was processed again)
+    opened = re.findall(r"opened ticket \[TID#([\d-]+)\]", daemon.logtext())
+    assert sorted(opened) == sorted(t["tid"] for t in desk.tickets())
     # since when, as staff read times elsewhere (Moscow time, not ISO with an offset)
     since = re.compile(r"^С: \d\d\.\d\d\.\d{4} \d\d:\d\d \(МСК\)\r?$", re.M)
     assert all(since.search(a.text) for a in alerts), alerts[0].text
     meaning = "Что это значит: файловая система доступна только для чтения"
     assert all(meaning in a.text for a in alerts), alerts[0].text
+
+
+def test_a_batch_a_fault_undid_is_logged_as_nothing_stored(tmp_path, caplog):
+    """`tickets/` turns read-only when a batch commits, after its mail was decided:
+    none of it is stored, and the log names no ticket of it («opened ticket
+    [TID#…]» of a TID the retry then does not take) and no temp file that is never
+    there; processed again, it is logged once, by the TIDs stored."""
+    from maild import runner
+    from maild.app import App
+    from maild.config import load
+
+    caplog.set_level(logging.INFO, logger="maild.pipeline")
+    desk = Desk(tmp_path, 1)
+    app = App(load(desk.config))
+    tickets = tmp_path / "data" / "tickets"
+    for n in range(100):  # a store with tickets in every folder: the fault is the commit's
+        (tickets / f"{n:02d}").mkdir(parents=True, exist_ok=True)
+    keys = [
+        app.spool.add(make_mail(sender=f"u{n}@c.example", msgid=f"<u{n}@c.example>"))
+        for n in range(3)
+    ]
+    with read_only(tickets):
+        result = runner.run_batch(app, keys)
+    assert result.fault is not None and "Read-only" in result.fault[0], result.fault
+    assert result.fault[1].startswith(str(tickets)) and not result.fault[1].endswith(".tmp")
+    assert "ticket [TID#" not in caplog.text and desk.tickets() == []
+    assert runner.run_batch(app, keys).ok == 3
+    opened = re.findall(r"opened ticket \[TID#([\d-]+)\]", caplog.text)
+    assert sorted(opened) == sorted(t["tid"] for t in desk.tickets()) and len(opened) == 3
