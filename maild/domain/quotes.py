@@ -73,11 +73,20 @@ SIBLING_RE = re.compile(
 # "On", a date ("25.11.2026", "2026-11-25", "26 нояб. 2026"), or a weekday ("пн,",
 # "Понедельник,", "Mon,"). A bare number or a version is no date: "2. Перезапустите
 # сервер." or "7.0.1" right above an attribution is the answer's last line.
-START_RE = re.compile(
-    r"on\s|\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d\d)\b|\d{4}-\d\d-\d\d\b"
+DATE = (
+    r"\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d\d)\b|\d{4}-\d\d-\d\d\b"
     r"|\d{1,2}\s+[^\W\d_]{3,}\.?\s+\d{4}\b"
-    r"|(?:пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница"
-    r"|суббота|воскресенье|mon|tue|wed|thu|fri|sat|sun)\w*,",
+)
+WEEKDAY = (
+    r"(?:пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница"
+    r"|суббота|воскресенье|mon|tue|wed|thu|fri|sat|sun)\w*,"
+)
+START_RE = re.compile(rf"on\s|{DATE}|{WEEKDAY}", re.IGNORECASE)
+# Its lines joined, a wrapped attribution reads as its date first, after the "On" and
+# the weekday if any: "On Sun, Dec 6, 2026", "Вс, 6 дек. 2026", "Воскресенье, 6 декабря
+# 2026", "On 12/6/26". A staff member's «Вс,» or «пт, 5» over the next line is no date.
+DATE_FIRST_RE = re.compile(
+    rf"(?:on\s+)?(?:{WEEKDAY}\s*)?(?:{DATE}|[^\W\d_]{{3,}}\.?\s+\d{{1,2}},?\s+\d{{4}}\b)",
     re.IGNORECASE,
 )
 ATTRIBUTION_LINES = 3
@@ -250,11 +259,15 @@ def attribution_span(lines: list[str], i: int) -> int:
             if n == 1:
                 return 1
             # "Спасибо!\nOn ... wrote:" joins into a match too: a wrapped attribution must
-            # begin like one, and not have a complete one begin on a later line.
-            if not START_RE.match(chunk[0]):
+            # begin like one, its date first (DATE_FIRST_RE: not «Вс,\nx\n... пишет:»),
+            # and not have a complete one begin on a later line, the second or the
+            # third («01.12.2026 выйдет обновление.\nИван\nВ чт, 26.11.2026 в 10:00, ...»).
+            if not (START_RE.match(chunk[0]) and DATE_FIRST_RE.match(" ".join(chunk))):
                 return 0
-            later = (START_RE.match(chunk[1]) or DATETIME_RE.match(chunk[1])) and (
-                _says_attribution(" ".join(chunk[1:]), lines, i + n)
+            later = any(
+                (START_RE.match(chunk[k]) or DATETIME_RE.match(chunk[k]))
+                and _says_attribution(" ".join(chunk[k:]), lines, i + n)
+                for k in range(1, n)
             )
             return 0 if later else n
     return 0

@@ -79,6 +79,8 @@ def test_the_bat_like_prose_without_a_quote_is_kept() -> None:
 )
 def test_gmail_attribution_wrapped_over_lines(attribution: str) -> None:
     assert trim_reply(f"{NEW}\n\n{attribution}\n\n> {OLD}\n") == NEW
+    # short lines right above it are the answer's, a weekday's too
+    assert for_customer(f"Вс,\nx\n{attribution}\n\n> {OLD}\n") == "Вс,\nx"
 
 
 @pytest.mark.parametrize(
@@ -92,6 +94,7 @@ def test_gmail_attribution_wrapped_over_lines(attribution: str) -> None:
 )
 def test_attribution_wrapped_after_its_date_is_cut(attribution: str) -> None:
     assert trim_reply(f"{NEW}\n{attribution}\n> {OLD}\n") == NEW
+    assert for_customer(f"Вс,\nx\n{attribution}\n> {OLD}\n") == "Вс,\nx"
 
 
 @pytest.mark.parametrize(
@@ -125,6 +128,94 @@ def test_new_text_right_above_the_attribution_is_kept(attribution: str) -> None:
     assert trim_reply(f"Спасибо, всё работает.\n{attribution}\n> {OLD}") == (
         "Спасибо, всё работает."
     )
+
+
+# What a staff reply quotes under an attribution: a notice of maild's.
+NOTICE_QUOTED = (
+    "> Новое обращение 1234-5678\n> Уровень: VIP поддержка (vip)\n>\n> -- \n> Поддержка\n"
+)
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "В чт, 26.11.2026 в 10:00, Служба поддержки <support@example.com> пишет:",
+        "6 дек. 2026 г. в 10:15, Служба поддержки <support@example.com>:",
+        "Служба поддержки <support@example.com> написал(а):",
+        "Support <support@example.com> wrote:",
+    ],
+)
+@pytest.mark.parametrize(
+    "answer", ["Вс,\nx", "Вс,", "вс, 5\nx", "пт, 5", "On Sun,\nx", "Mon,\nДа.", "Вс,\nДа,\nДа."]
+)
+def test_a_weekday_line_above_an_attribution_is_the_answer(answer: str, attribution: str) -> None:
+    """«Вс,» (a weekday and a comma) opens a wrapped attribution only when its date
+    follows it: the staff member's «Вс,» and «x» above an attribution were taken for
+    one wrapped over three lines, and the customer got none of the answer."""
+    text = f"{answer}\n{attribution}\n{NOTICE_QUOTED}"
+    assert trim_reply(text) == answer
+    assert for_customer(text) == answer
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "В чт, 26.11.2026 в 10:00, Служба поддержки <support@example.com> пишет:",
+        "On Sun, Dec 6, 2026 at 10:15 AM Support <support@example.com> wrote:",
+        "06.12.2026 10:15, Служба поддержки <support@example.com> написал(а):",
+    ],
+)
+@pytest.mark.parametrize(
+    "answer", ["01.12.2026 выйдет обновление.\nИван", "Вс, 6 дек. 2026 г. — обновление.\nИван"]
+)
+def test_lines_above_an_attribution_of_its_own_line_are_the_answer(
+    answer: str, attribution: str
+) -> None:
+    """An answer that opens with a date, even a weekday's, is no attribution's first
+    line when a whole attribution begins on a later line, the second or the third."""
+    text = f"{answer}\n{attribution}\n{NOTICE_QUOTED}"
+    assert trim_reply(text) == answer
+    assert for_customer(text) == answer
+
+
+LONG_NAME = "Служба поддержки интернет-магазина"
+CLIENT_ATTRIBUTIONS = [
+    # Gmail; Outlook for iOS and Android: English UI
+    f"On Sun, Dec 6, 2026 at 10:15 AM {LONG_NAME} <support@example.com> wrote:",
+    # Gmail, Outlook: Russian UI
+    f"Вс, 6 дек. 2026 г. в 10:15, {LONG_NAME} <support@example.com>:",
+    # Thunderbird, English and Russian UI
+    f"On 06.12.2026 10:15, {LONG_NAME} wrote:",
+    f"06.12.2026 10:15, {LONG_NAME} пишет:",
+    f"On 12/6/26 10:15 AM, {LONG_NAME} wrote:",
+    # Apple Mail, English and Russian UI
+    f"On Dec 6, 2026, at 10:15, {LONG_NAME} <support@example.com> wrote:",
+    f"6 дек. 2026 г., в 10:15, {LONG_NAME} <support@example.com> написал(а):",
+    # Yandex Mail
+    f'06.12.2026, 10:15, "{LONG_NAME}" <support@example.com>:',
+    # Mail.ru
+    f"Воскресенье, 6 декабря 2026, 10:15 +03:00 от {LONG_NAME} <support@example.com>:",
+]
+
+
+@pytest.mark.parametrize("attribution", CLIENT_ATTRIBUTIONS)
+@pytest.mark.parametrize("answer", ["Да, всё так.", "Вс,\nx", "Спасибо!\nВс,"])
+def test_a_client_attribution_wrapped_over_two_or_three_lines_is_cut(
+    answer: str, attribution: str
+) -> None:
+    """A client wraps a long attribution where its width ends: at any width that
+    makes two or three lines of it, it is cut with the quote, and the answer above it,
+    short lines too, is kept."""
+    wraps = {
+        tuple(textwrap.wrap(attribution, width, break_long_words=False, break_on_hyphens=False))
+        for width in range(10, len(attribution))
+    }
+    wraps = {lines for lines in wraps if 2 <= len(lines) <= 3}
+    assert {len(lines) for lines in wraps} == {2, 3}
+    for lines in sorted(wraps):
+        text = "\n".join([answer, *lines, NOTICE_QUOTED])
+        assert trim_reply(text) == answer, lines
+        assert for_customer(text) == answer, lines
 
 
 def test_outlook_separator_and_header_block_english() -> None:
@@ -744,6 +835,8 @@ def _plain_quote(line: str) -> str:
 
 @settings(max_examples=300, deadline=None)
 @given(inline_replies())
+# «Вс,» and «x» over the attribution were read as one attribution wrapped over three lines
+@example(("\n".join(["Вс,", "x", ATTRIBUTION, *quote(notice())]), ["Вс,", "x"], [], False))
 def test_no_line_of_the_notice_itself_ever_reaches_the_customer(
     reply: tuple[str, list[str], list[str], bool],
 ) -> None:
