@@ -10,9 +10,12 @@ was added mid-ticket. The rule, pure (customer.decide_followup applies it):
 - mail that reopens a closed ticket takes the level the registry gives now, as a new
   ticket would (an expired license is free support, with a new ticket's reason);
 - a follow-up on an open ticket takes a better level the registry now gives (its
-  pending deadline counted from this mail at that level when that is earlier) and
-  keeps its level otherwise: a license expiring mid-ticket does not downgrade work
-  in progress;
+  pending deadline counted from this mail at that level when that is earlier:
+  `raised`) and keeps its level otherwise: a license expiring mid-ticket does not
+  downgrade work in progress;
+- the requester's mail that proves the address SPF/DKIM could not confirm gives the
+  level it was owed (`address_confirmed`), by the same rule: a proven address never
+  waits longer than the free support it had;
 - a level staff set (#level, #consulting, #development) is staff's decision, which
   no follow-up overrides.
 """
@@ -22,7 +25,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from maild.domain.commandspec import LEVEL_SETTERS
-from maild.domain.records import MessageRecord, Ticket
+from maild.domain.records import IdentificationRecord, MessageRecord, Ticket
 from maild.domain.sender import Identification, better_level
 from maild.domain.sla import deadline_fields
 from maild.domain.ticket import DueFn, identification_record, is_requester
@@ -79,12 +82,47 @@ def level_now(
         return {**ticket, "level": now.level, "identification": identification_record(now)}
     if not better_level(now.level, ticket["level"]):  # work in progress keeps its level
         return None
-    t: Ticket = {**ticket, "level": now.level, "identification": identification_record(now)}
+    return raised({**ticket, "identification": identification_record(now)}, now.level, at, due)
+
+
+def address_confirmed(ticket: Ticket, at: datetime, due: DueFn) -> Ticket | None:
+    """The requester proved the address whose license or group SPF/DKIM could not
+    confirm when the ticket opened (a reply to the address signed for them, or aligned
+    now): the ticket gets the level it was owed, its pending deadline moved as any
+    better level moves it (`raised`). None when nothing was owed."""
+    owed = (ticket.get("identification") or {}).get("owed")
+    if not owed:
+        return None
+    source, ref = owed["source"] or "none", owed["ref"]
+    identification: IdentificationRecord = {
+        "source": source,
+        "ref": ref,
+        "reason": owed["reason"] or "",
+        "entitlement": f"{source}:{ref}",
+        "expired": False,
+    }
+    return raised({**ticket, "identification": identification}, str(owed["level"]), at, due)
+
+
+def raised(ticket: Ticket, level: str, at: datetime, due: DueFn) -> Ticket:
+    """``ticket`` at ``level``, a better one the requester's mail at ``at`` gave it. Its
+    pending deadline becomes that level's time from ``at`` only when that is sooner:
+    the regulation's maximum time is the level's, and a deadline already promised is
+    never put off by a better level (a VIP license confirmed an hour before the free
+    deadline gave VIP's two hours from then: later than the free one). The first
+    deadline, while the first reaction is owed, moves with it and never later than it
+    was. A deadline not pending (answered, waiting, closed) is started by the mail
+    itself at the new level (ticket.on_customer_message)."""
+    t: Ticket = {**ticket, "level": level}
     pending = t.get("reaction_due")
-    sooner = due(now.level, at)
-    if pending is not None and sooner < datetime.fromisoformat(pending):
-        t.update(deadline_fields(now.level, at, sooner))
-        if t.get("first_reaction_at") is None:  # the first reaction is owed so
-            t["first_reaction_due"] = t["reaction_due"]
-            t["first_reaction_level"] = now.level
+    sooner = due(level, at)
+    if pending is None or sooner >= datetime.fromisoformat(pending):
+        return t
+    t.update(deadline_fields(level, at, sooner))
+    first = t.get("first_reaction_due")
+    if t.get("first_reaction_at") is None and (
+        first is None or sooner < datetime.fromisoformat(first)
+    ):  # the first reaction is owed so
+        t["first_reaction_due"] = t["reaction_due"]
+        t["first_reaction_level"] = level
     return t

@@ -43,7 +43,7 @@ class IdentificationRecord(TypedDict):
     entitlement: str | None  # "<source>:<ref>": shared by everyone under one license/group
     expired: bool
     # SPF/DKIM did not confirm the address: what the requester gets once it is confirmed
-    # (the level, then source, ref and reason as above: ticket.address_confirmed)
+    # (the level, then source, ref and reason as above: levelnow.address_confirmed)
     owed: NotRequired[dict[str, str | None]]
 
 

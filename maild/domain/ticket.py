@@ -93,26 +93,6 @@ def identification_record(ident: Identification) -> IdentificationRecord:
     return record
 
 
-def address_confirmed(ticket: Ticket, at: datetime, due: DueFn) -> Ticket | None:
-    """The requester proved the address whose license or group SPF/DKIM could not
-    confirm when the ticket opened (a reply to the address signed for them, or aligned
-    now): the ticket gets the level it was owed, its time counted from now as after a
-    transfer (apply_command). None when nothing was owed."""
-    owed = (ticket.get("identification") or {}).get("owed")
-    if not owed:
-        return None
-    t, _ = apply_command(ticket, "level", owed["level"], at, due, ticket["requester"])
-    source, ref = owed["source"] or "none", owed["ref"]
-    t["identification"] = {
-        "source": source,
-        "ref": ref,
-        "reason": owed["reason"] or "",
-        "entitlement": f"{source}:{ref}",
-        "expired": False,
-    }
-    return t
-
-
 def is_requester(ticket: Ticket, address: str) -> bool:
     """Whether ``address`` is the ticket's requester, in either spelling of the domain
     (addresses.comparable_address): boss@окна.рф writes from boss@xn--80atjc.xn--p1ai
