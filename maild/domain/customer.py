@@ -41,7 +41,7 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
     tid, refers_to = snap.tid, snap.refers_to
     requester = msg.from_addr  # never the Reply-To by itself: it proves no one
     first_seen = snap.first_seen if requester else None
-    free_expired = free_support_expired(ident.level, first_seen, ctx.received_at.date())
+    free_expired = free_support_expired(ident, first_seen, ctx.received_at.date())
     ticket = tk.new_ticket(
         tid,
         requester,

@@ -162,10 +162,15 @@ def add_months(d: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def free_support_expired(level: str, first_seen: str | None, today: date) -> bool:
-    """Free support is over: a free sender whose first ticket (``first_seen``, an ISO
-    date) is more than FREE_SUPPORT_MONTHS before ``today``. Their new tickets are
-    still accepted; the confirmation and the staff notice say so."""
-    if level != "free" or not first_seen:
+def free_support_expired(ident: Identification, first_seen: str | None, today: date) -> bool:
+    """Free support is over: a sender on free support (``ident``) whose first ticket
+    (``first_seen``, an ISO date, at any level) is more than FREE_SUPPORT_MONTHS before
+    ``today``. Their new tickets are still accepted; the confirmation and the staff
+    notice say so. Not said to an address a license or group names whose mail SPF/DKIM
+    did not confirm (``ident.unverified``): its free support is a fallback, not the
+    regulation's free level, and it is told its level will be corrected once the
+    address is confirmed (a VIP customer was told under that text that free support
+    had expired)."""
+    if ident.level != "free" or ident.unverified or not first_seen:
         return False
     return add_months(date.fromisoformat(first_seen), FREE_SUPPORT_MONTHS) < today

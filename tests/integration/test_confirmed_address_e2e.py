@@ -64,3 +64,32 @@ def test_a_confirmed_address_keeps_the_earlier_free_deadline_it_had(licensed, si
     assert r.code == 0, r.err
     figures = {b["level"]: (b["tickets"], b["in_time"], b["breached"]) for b in r.json()["levels"]}
     assert figures["all"] == (1, 0, 1)
+
+
+def test_a_licensed_address_not_yet_proven_is_not_told_its_free_support_expired(licensed, sink):
+    """Ivan's first ticket, proven and VIP, came in January; his December mail lacks
+    DKIM: free support until he proves the address, told so, and not that his six months
+    of free support ran out in July (nor staff that this address's free support has).
+    Someone on no license whose first ticket came then is told."""
+    desk = licensed
+    january = datetime(2026, 1, 12, 10, tzinfo=MSK)
+    first = ingest_at(desk, january, make_mail(subject="Первый вопрос", headers=PROVEN))
+    assert desk.ticket(first)["level"] == "vip"
+    stranger = "Пётр <petr@other-example.ru>"
+    ingest_at(desk, january, make_mail(sender=stranger, subject="Вопрос Петра"))
+
+    tid = ingest_at(desk, at(30, 10), make_mail(subject="Второй вопрос"))
+    assert desk.ticket(tid)["level"] == "free"
+    other = ingest_at(desk, at(30, 10), make_mail(sender=stranger, subject="Снова вопрос"))
+
+    def about(address: str, ticket: str) -> str:
+        [mail] = [m for m in mails_to(desk, sink, address) if f"[TID#{ticket}]" in m.subject]
+        return " ".join(mail.text.split())
+
+    confirmation = about(CUSTOMER, tid)
+    assert "уровень обслуживания будет исправлен после подтверждения адреса" in confirmation
+    assert "Срок бесплатной поддержки" not in confirmation
+    assert "Бесплатная поддержка этого адреса истекла" not in about(STAFF, tid)
+    told = "Срок бесплатной поддержки (6 месяцев с первого обращения, 12.01.2026) истёк"
+    assert told in about("petr@other-example.ru", other)
+    assert "Бесплатная поддержка этого адреса истекла" in about(STAFF, other)

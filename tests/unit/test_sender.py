@@ -122,7 +122,22 @@ def test_add_months_keeps_the_day_or_takes_the_months_last():
 def test_free_support_lasts_six_months_from_the_first_ticket():
     assert FREE_SUPPORT_MONTHS == 6
     first = "2026-05-25"
-    assert not free_support_expired("free", first, date(2026, 11, 25))  # the last day
-    assert free_support_expired("free", first, date(2026, 11, 26))
-    assert not free_support_expired("free", None, date(2030, 1, 1))  # first ticket now
-    assert not free_support_expired("vip", first, date(2030, 1, 1))  # only free support
+    free = identify("nobody@x.ru", LICS, GRPS, TODAY)
+    vip = identify("boss@shop.ru", LICS, GRPS, TODAY)
+    assert not free_support_expired(free, first, date(2026, 11, 25))  # the last day
+    assert free_support_expired(free, first, date(2026, 11, 26))
+    assert not free_support_expired(free, None, date(2030, 1, 1))  # first ticket now
+    assert not free_support_expired(vip, first, date(2030, 1, 1))  # only free support
+
+
+def test_an_address_a_license_names_is_not_told_free_support_expired_before_it_is_proven():
+    """Free support only as the fallback for a licensed address SPF/DKIM did not confirm:
+    its level is corrected once the address is, so its free term is not what ended."""
+    first, later = "2026-01-12", date(2026, 12, 7)
+    for address in ("boss@shop.ru", "x@partner.ru"):  # a license's, a group's
+        unproven = checked(identify(address, LICS, GRPS, TODAY), can_verify=True, verified=False)
+        assert unproven.level == "free" and unproven.unverified
+        assert not free_support_expired(unproven, first, later)
+    # a license that ran out gives the free level itself: its term is counted as anyone's
+    lapsed = identify("old@shop.ru", LICS, GRPS, TODAY)
+    assert lapsed.expired and free_support_expired(lapsed, first, later)
