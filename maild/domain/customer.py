@@ -149,7 +149,7 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     if ctx.snapshot.requester_verified:  # its mailbox exists: mail goes to it again
         ticket = undeliverable.lift(ticket, [msg.from_addr])
         if tk.is_requester(ticket, msg.from_addr):  # the level its license or group gives
-            confirmed = levelnow.address_confirmed(ticket, ctx.received_at, policy.due)
+            confirmed = levelnow.address_confirmed(ticket, messages, ctx.received_at, policy.due)
             ticket = confirmed or ticket
     before = set(ticket.get("undeliverable") or ())
     if ctx.snapshot.our_bounce and not ctx.scr.receipt:  # our mail failed for good:

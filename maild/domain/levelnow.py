@@ -85,13 +85,17 @@ def level_now(
     return raised({**ticket, "identification": identification_record(now)}, now.level, at, due)
 
 
-def address_confirmed(ticket: Ticket, at: datetime, due: DueFn) -> Ticket | None:
+def address_confirmed(
+    ticket: Ticket, messages: list[MessageRecord], at: datetime, due: DueFn
+) -> Ticket | None:
     """The requester proved the address whose license or group SPF/DKIM could not
     confirm when the ticket opened (a reply to the address signed for them, or aligned
     now): the ticket gets the level it was owed, its pending deadline moved as any
-    better level moves it (`raised`). None when nothing was owed."""
+    better level moves it (`raised`). None when nothing was owed, when the level owed
+    is no better than the ticket's, or when staff set the level (`staff_set`: their
+    decision, as for level_now)."""
     owed = (ticket.get("identification") or {}).get("owed")
-    if not owed:
+    if not owed or staff_set(messages) or not better_level(str(owed["level"]), ticket["level"]):
         return None
     source, ref = owed["source"] or "none", owed["ref"]
     identification: IdentificationRecord = {
