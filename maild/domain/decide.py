@@ -29,6 +29,7 @@ from maild.domain import (
     leak,
     leftout,
     oversize,
+    robots,
     spammark,
     staffmail,
     trust,
@@ -73,11 +74,12 @@ def decide(
     attachments = decide_attachments(policy, msg, staff=staff_reply)
     robot, fast = None, False
     if loaded is not None and not claims_staff and not policy.is_head(sender) and not scr.automated:
-        robot, fast = trust.robot_check(policy, msg, *loaded, now)
+        robot, fast = trust.robot_check(policy, msg, *loaded, now, attachments)
         scr = Screening(True, robot) if robot else scr  # no automatic mail to robots
     record = incoming_record(msg, scr, snap, now, attachments)
-    if fast:
+    if fast:  # the next fast reply is compared with its words (robots.canned_run)
         record["fast_reply_to_auto"] = True
+        record["fast_words"] = robots.own_words(msg.text)
     common = {**_common(msg, scr, attachments, policy), **leftout.names(gone, logos)}
     common.update(humans.marked_ctx(robot, sender, loaded[0] if loaded else None))
     if logos:  # the logos of this answer: the next answer's are judged by them (leftout)

@@ -96,8 +96,7 @@ class Ticket(Followups):
     removed: NotRequired[list[str]]  # #uncc: people staff took off it, until a #cc adds them
     reply_epochs: NotRequired[dict[str, dict[str, int]]]  # TID -> staff -> epoch (leak)
     spam: NotRequired[SpamMark]  # #spam: on its way to the quarantine
-    # addresses the relay refused for good: no automatic mail (domain/undeliverable.py)
-    undeliverable: NotRequired[dict[str, UndeliverableMark]]
+    undeliverable: NotRequired[dict[str, UndeliverableMark]]  # refused for good: undeliverable.py
 
 
 class Summary(Followups):
@@ -152,6 +151,7 @@ MessageRecord = TypedDict(
         "recipients_cut": NotRequired[str],  # the To/Cc beyond limits.max_recipients
         "digest": NotRequired[str],  # maildigest.content_digest: redelivery or another mail
         "fast_reply_to_auto": NotRequired[bool],
+        "fast_words": NotRequired[str],  # of a fast reply: robots.own_words
         "rating": NotRequired[int],
         "status_question": NotRequired[bool],  # answered with the ticket's status
         "thanks": NotRequired[bool],  # only thanks, to a closed ticket: kept, not reopening

@@ -5,17 +5,23 @@ A sender is a robot on a ticket when, replying to our automatic mail, it
 - carries another ticket system's tag in the subject ("[#117904]", "[Ticket#…]",
   "[RT #12]", RT's "[rtname #12]", "Case 00123", "Request #55", a Russian desk's
   "Заявка №12 зарегистрирована", Jira's "[SD-12]"), or
-- answers faster than a person writes, again and again: the FAST_REPLIES-th reply
-  to our automatic mail within FAST_MINUTES of the mail it answers.
+- answers faster than a person writes, again and again, with its canned text: the
+  FAST_REPLIES-th reply in a row to our automatic mail within FAST_MINUTES of the mail
+  it answers, each with words another such reply has too, or none of its own, and no
+  new file (canned_run). A person adding details quickly («вот скриншот», «забыла:
+  адрес сайта ...») writes new words or sends new files each time, and stays one.
 Pure: the ticket's thread records are passed in.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord
 from maild.domain.spam import domain_blockable
 from maild.domain.spelling import routed_domain
@@ -26,14 +32,23 @@ __all__ = [
     "answered",
     "answered_from_side",
     "auto_ids",
+    "canned_run",
     "fast_reply",
+    "own_words",
     "robot_reason",
 ]
 
 FAST_MINUTES = 5
 # A person may answer an acknowledgement quickly once or twice ("and the log"); the
-# third quick answer in a row to our automatic mail is a robot's.
+# third quick answer in a row to our automatic mail, saying what the others said, is a
+# robot's. One that varies its words each round is never marked so: the caps on
+# automatic mail (caps.py: per address and per ticket, an hour and a day) and on staff
+# notices per sender still bound the loop, which is what makes sparing people safe.
 FAST_REPLIES = 3
+# What own_words reads of a reply: a canned answer is short, and a hostile text costs no
+# more than this much (quotes.trim_reply: about half a second a megabyte)
+WORDS_CHARS = 100_000
+_NUMBER_RE = re.compile(r"\d+")
 
 # Russian desks' names of a ticket, nominative: "по заявке №5" (a customer's own words,
 # in another case) is none of them
@@ -168,11 +183,14 @@ def robot_reason(
     messages: list[MessageRecord],
     staff: Iterable[str],
     own_subject: str = "",
+    words: str = "",
+    files: bool = False,
 ) -> str | None:
     """Why this message shows its sender to be a robot, or None. `own_subject`: the
     ticket's subject, as its customer wrote it: a tag it holds ("Problem with Case
     12345") is the customer's own, kept by their mail client in every reply, and no
-    sign of another desk."""
+    sign of another desk. `words`: the message's own_words; `files`: whether it
+    brings a file accepted (a new one: the ticket's files are left out before)."""
     when = answered(refs, sender, messages, staff)
     if when is None:
         return None  # a reply to a person, or no reply at all: people write those
@@ -185,10 +203,10 @@ def robot_reason(
         return f"ответ робота другой системы заявок: в теме «{tag.strip()}»"
     if received_at - when > timedelta(minutes=FAST_MINUTES):
         return None
-    earlier = _fast_run(sender, messages)
-    if earlier >= FAST_REPLIES - 1:
+    run = canned_run(sender, messages, words, files)
+    if run >= FAST_REPLIES:
         return (
-            f"ответ робота: {earlier + 1}-й ответ подряд на автоматическое письмо "
+            f"ответ робота: {run}-й ответ подряд на автоматическое письмо "
             f"быстрее чем через {FAST_MINUTES} минут"
         )
     return None
@@ -199,17 +217,47 @@ def _tag_key(tag: str) -> str:
     return " ".join(tag.split()).casefold()
 
 
-def _fast_run(sender: str, messages: list[MessageRecord]) -> int:
-    """How many of the sender's latest messages in a row were fast replies to our
-    automatic mail (a person who once answered quickly is not a robot)."""
-    run = 0
+def own_words(text: str) -> str:
+    """What a robot's canned answer keeps from round to round, as a short digest: the
+    reply's own text (its quoted history cut: quotes.trim_reply), every number masked
+    (the ticket numbers, dates and times of each round), case and spacing folded; ""
+    when it has no text of its own. A fast reply's record keeps it ("fast_words"):
+    a digest, not its text twice."""
+    own = trim_reply(text[:WORDS_CHARS], fallback=False)
+    folded = " ".join(_NUMBER_RE.sub("0", own).casefold().split())
+    if not folded:
+        return ""
+    return hashlib.sha256(folded.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def canned_run(sender: str, messages: list[MessageRecord], words: str, files: bool) -> int:
+    """How many of the sender's latest fast replies to our automatic mail, this one
+    (its own_words `words`, whether it brings an accepted file: `files`) the last,
+    in a row are canned: no new file, and words that another reply of the run (the
+    sender's fast replies in a row) has too, or none of their own. A reply with new
+    words or new files breaks it: a person adding details. The first of a robot's
+    answers counts once the next repeats it: its same answer thrice is a run of three."""
+    run = [(words, files)]
     for m in reversed(messages):
         if m.get("direction") != "in" or m.get("from") != sender:
             continue
         if not m.get("fast_reply_to_auto"):
+            break  # a person who once answered quickly, then took their time
+        run.append((_words_of(m), any(a.get("accepted") for a in m.get("attachments") or ())))
+    seen = Counter(w for w, _ in run)
+    n = 0
+    for w, new_file in run:  # this one first
+        if new_file or (w and seen[w] < 2):
             break
-        run += 1
-    return run
+        n += 1
+    return n
+
+
+def _words_of(m: MessageRecord) -> str:
+    """A fast reply's own_words: kept on its record, made of its text on one stored
+    before records kept them."""
+    kept = m.get("fast_words")
+    return kept if kept is not None else own_words(m.get("text") or "")
 
 
 def fast_reply(

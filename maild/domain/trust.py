@@ -19,7 +19,7 @@ from maild.domain import caps, humans, robots
 from maild.domain.decision import Context, Decision
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
-from maild.domain.records import MessageRecord, Ticket, note_record
+from maild.domain.records import Attachments, MessageRecord, Ticket, note_record
 from maild.domain.verify import proves_sender
 
 log = logging.getLogger("maild.trust")
@@ -31,10 +31,13 @@ def robot_check(
     ticket: Ticket,
     messages: list[MessageRecord],
     at: datetime,
+    attachments: Attachments | None = None,
 ) -> tuple[str | None, bool]:
     """(why the sender is a robot on this ticket, or None; whether this message
     answers our automatic mail faster than a person would). Never one staff vouched
-    for with #human (humans.py): a person who answers quickly stays one."""
+    for with #human (humans.py): a person who answers quickly stays one. `attachments`:
+    the message's files judged (the ticket's own left out): a new one accepted is a
+    person's news (robots.canned_run)."""
     staff = policy.staff
     refs = msg.in_reply_to or msg.references[-1:]  # what it answers, not the history
     fast = robots.fast_reply(refs, msg.from_addr, at, messages, staff)
@@ -50,6 +53,8 @@ def robot_check(
         messages=messages,
         staff=staff,
         own_subject=ticket.get("subject") or "",
+        words=robots.own_words(msg.text) if fast else "",
+        files=any(d.accepted for d, _ in attachments or ()),
     )
     return reason, fast
 

@@ -61,10 +61,14 @@ def test_human_is_a_command_in_either_layout_with_or_without_an_address() -> Non
     )
 
 
+CANNED = "Спасибо, письмо получено."  # the same words each time, as a robot's
+
+
 def _answer(n: int) -> tuple[dict, dict]:
     """Ivan's quick answer n to our automatic mail, and our acknowledgement of it."""
     at = NOW + timedelta(seconds=20 * n)
     inc = {"direction": "in", "from": IVAN, "received_at": at.isoformat(), "kind": "customer"}
+    inc["text"] = CANNED
     ack = {
         "message_id": f"<ack{n}@example.com>",
         "direction": "out",
@@ -89,6 +93,7 @@ def test_robot_check_never_marks_a_sender_staff_vouched_for() -> None:
     third = _msg(
         sender=IVAN,
         subject="Re: [TID#1111-2222] Заказ",
+        body=CANNED,
         headers={"In-Reply-To": thread[-1]["message_id"]},
     )
     at = NOW + timedelta(minutes=1)
