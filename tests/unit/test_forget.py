@@ -39,6 +39,13 @@ def test_their_ticket_loses_every_text_but_keeps_times():
     assert messages[0]["text"] == "мой телефон 123"  # the input is not changed
 
 
+def test_the_digest_of_a_fast_replys_words_goes_with_its_text():
+    """robots.own_words of a short reply («Спасибо») is guessed from its digest."""
+    messages = [msg("ivan@x.example", "Спасибо", fast_reply_to_auto=True, fast_words="0a" * 8)]
+    _t, out, _e = erase_person(TICKET, messages, "ivan@x.example")
+    assert "fast_words" not in out[0] and out[0]["fast_reply_to_auto"]
+
+
 def test_other_ticket_keeps_other_peoples_text_without_the_address():
     other = dict(TICKET, requester="olga@x.example")
     messages = [
