@@ -1,8 +1,8 @@
 """#human [ADDRESS]: staff say that a sender maild took for a robot on a ticket
 (robots.py, trust.robot_check) is a person, and the mark comes off.
 
-A person who answers our automatic mail quickly three times in a row looks like
-another desk's robot: no more automatic mail to them on that ticket, and no notice to
+A person who answers our automatic mail quickly three times in a row, with the same
+words each time or none (robots.canned_run), looks like another desk's robot: no more automatic mail to them on that ticket, and no notice to
 staff of their later mail (customer.decide_followup). Staff undo that with a reply
 holding «#human ADDRESS» (no address: every sender marked on the ticket). The
 ticket keeps whom staff vouched for in `humans` (a ticket without the field has
