@@ -2,8 +2,9 @@
 (robots.py, trust.robot_check) is a person, and the mark comes off.
 
 A person who answers our automatic mail quickly three times in a row, with the same
-words each time or none (robots.canned_run), looks like another desk's robot: no more automatic mail to them on that ticket, and no notice to
-staff of their later mail (customer.decide_followup). Staff undo that with a reply
+words each time or none (robots.canned_run), looks like another desk's robot: no more
+automatic mail to them on that ticket, and no notice to staff of their later mail
+(customer.decide_followup). Staff undo that with a reply
 holding «#human ADDRESS» (no address: every sender marked on the ticket). The
 ticket keeps whom staff vouched for in `humans` (a ticket without the field has
 none): robot_check never marks them there again, or their next quick answer would

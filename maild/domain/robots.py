@@ -45,9 +45,10 @@ FAST_MINUTES = 5
 # automatic mail (caps.py: per address and per ticket, an hour and a day) and on staff
 # notices per sender still bound the loop, which is what makes sparing people safe.
 FAST_REPLIES = 3
-# What own_words reads of a reply: a canned answer is short, and a hostile text costs no
-# more than this much (quotes.trim_reply: about half a second a megabyte)
-WORDS_CHARS = 100_000
+# What own_words reads of a reply: a canned answer is short, and the cut costs a few ms
+# whatever the text (quotes.trim_reply reads a pasted log at about a second a megabyte;
+# a site's post of one is a fast reply too)
+WORDS_CHARS = 10_000
 _NUMBER_RE = re.compile(r"\d+")
 
 # Russian desks' names of a ticket, nominative: "по заявке №5" (a customer's own words,
