@@ -58,7 +58,8 @@ _RU_DONE = r"(?:зарегистрирован|принят|создан|пол�
 # A Jira key, in capitals as Jira writes it (SD-123)
 _JIRA_KEY = r"(?-i:[A-Z][A-Z0-9]{1,9}-\d+)"
 
-# Our own tag is "[TID#…]": "TID" before the "#" keeps it out of every branch here.
+# Our own tag is "[TID#…]": "TID" before the "#" keeps it out of every branch here, and
+# so it does of the forms customers type by hand (tid.TAG_RE: "[TID№…]", "[TID …]").
 FOREIGN_TAG_RE = re.compile(
     r"\[\s*(?:#|ticket\s*#|rt\s*#|case\s*#?|request\s*#?|req\s*#?|incident\s*#?)\s*:?\s*"
     r"[a-z0-9-]*\d[^\]]*\]"
@@ -72,8 +73,9 @@ FOREIGN_TAG_RE = re.compile(
     rf"|(?:^|\bваш[аеи]?\s+){_RU_TICKET}[\s:,.-]*(?:успешно\s+)?{_RU_DONE}"
     rf"|\b{_RU_DONE}\s+(?:ваш[аеи]?\s+|нов(?:ая|ое|ый)\s+)?{_RU_TICKET}"
     # Jira: "[SD-123]", "[JIRA] (SD-123)" (bare, "XR-500 не включается" may be a
-    # model's name: a customer's rewritten subject made them a robot)
-    rf"|\[\s*{_JIRA_KEY}\s*\]|\[jira\]\s*\(\s*{_JIRA_KEY}\s*\)",
+    # model's name: a customer's rewritten subject made them a robot); not our own tag
+    # typed without its "#", "[TID4821-7730]" (tid.TAG_RE)
+    rf"|\[\s*(?!TID\d{{4}}-\d{{4}}\s*\]){_JIRA_KEY}\s*\]|\[jira\]\s*\(\s*{_JIRA_KEY}\s*\)",
     re.IGNORECASE,
 )
 

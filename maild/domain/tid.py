@@ -9,10 +9,18 @@ from __future__ import annotations
 import re
 import secrets
 
+# What a customer types for the "#" of a tag: "#", "№" (Shift+3 on the Russian layout),
+# ":", the fullwidth "＃" and the small "﹟" (an input method's, as layout.halfwidth reads)
+SIGNS = "#:№\uff03\ufe5f"
 # "[TID#4821-7730]" as maild writes it, or "TID#4821-7730" as a customer types it by
-# hand into a new mail (the regulation asks them to keep the TID in the subject); the
-# "#" tells it from a number in prose ("TID 4821-7730" is none)
-TAG_RE = re.compile(r"(?:\[\s*)?\bTID\s*#\s*(\d{4})-?(\d{4})(?!\d)(?:\s*\])?", re.IGNORECASE)
+# hand into a new mail (the regulation asks them to keep the TID in the subject), with
+# any of SIGNS for the "#"; the sign tells it from a number in prose ("TID 4821-7730"
+# is none), and so do brackets: "[TID4821-7730]", "[TID 4821-7730]" are tags
+TAG_RE = re.compile(
+    rf"(?:\[\s*\bTID\s*(?:[{SIGNS}]\s*|(?=\d{{4}}-?\d{{4}}\s*\]))|\bTID\s*[{SIGNS}]\s*)"
+    r"(\d{4})-?(\d{4})(?!\d)(?:\s*\])?",
+    re.IGNORECASE,
+)
 # Reply/forward prefixes of common clients, in several languages, in any run.
 PREFIX_RE = re.compile(
     r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|rif|antw|ответ|отв|пересл|ha|hа)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",
@@ -20,7 +28,7 @@ PREFIX_RE = re.compile(
 )
 # A TID given as an argument (a staff command's, the CLI's): "1234-5678", "12345678",
 # "TID#1234-5678" or the whole tag "[TID#1234-5678]", spaces inside allowed
-ARG_RE = re.compile(r"(?:\[?\s*TID\s*#\s*)?(\d{4})-?(\d{4})\s*\]?", re.IGNORECASE)
+ARG_RE = re.compile(rf"(?:\[?\s*TID\s*[{SIGNS}]\s*)?(\d{{4}})-?(\d{{4}})\s*\]?", re.IGNORECASE)
 MSGID_RE = re.compile(r"<[^<>\s]+>")
 TID_RE = re.compile(r"\d{4}-\d{4}")  # a TID as stored (file names, index entries)
 # No ticket's TID (new_tid never makes one starting "0000"): the first ticket a list

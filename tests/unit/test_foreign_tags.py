@@ -40,6 +40,13 @@ def test_other_desks_tags(subject: str, tag: str) -> None:
         "SD-5001 Вопрос по интеграции",  # a bare key may be a model's: «XR-500 ...»
         "Re: Ошибка 500 [TID#4821-7730]",  # ours
         "[TID #4821-7730] x",
+        # ours typed by hand (tid.TAG_RE): "[TID4821-7730]" is no Jira key
+        "Re: [TID4821-7730] Ошибка 500",
+        "Re: [ TID4821-7730 ] Ошибка 500",
+        "Re: [TID 4821-7730] Ошибка 500",
+        "Re: [TID№4821-7730] Ошибка 500",
+        "Re: [TID:4821-7730] Ошибка 500",
+        "Re: [TID＃4821-7730] Ошибка 500",
         "Re: Модель XR-500 не включается",  # a model's name, no Jira key
         "Re: [xr-500] не включается",  # Jira writes its keys in capitals
         "[важно] заказ #5",

@@ -3,8 +3,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from maild.domain.banners import without_subject_tags
+from maild.domain.redact import redact_subject
+from maild.domain.robots import FOREIGN_TAG_RE
 from maild.domain.tid import (
+    SIGNS,
     clean_subject,
     find_tid,
     message_ids,
@@ -13,6 +19,7 @@ from maild.domain.tid import (
     parse_tid,
     tag,
 )
+from tests.examples import examples
 
 
 def test_new_tid_is_short_readable_and_avoids_existing():
@@ -44,6 +51,18 @@ def test_new_tid_is_short_readable_and_avoids_existing():
         "[TID#48217730] без дефиса",
         "Вопрос по TID#4821-7730: оплата",  # typed by hand, without the brackets
         "tid # 4821-7730",
+        # a tag mangled by hand: no "#", another sign for it, "№" (Shift+3 on the
+        # Russian layout), the fullwidth "＃" of an input method
+        "Re: [TID4821-7730] Ошибка 500",
+        "Re: [TID:4821-7730] Ошибка 500",
+        "Re: [TID№4821-7730] Ошибка 500",
+        "Re: [TID＃4821-7730] Ошибка 500",
+        "Re: [TID﹟4821-7730] Ошибка 500",
+        "Re: [TID 4821-7730] Ошибка 500",
+        "Re: [ tid 48217730 ] Ошибка 500",
+        "Вопрос по TID№4821-7730: оплата",
+        "Вопрос по TID: 4821-7730",
+        "Вопрос по TID＃4821-7730",
     ],
 )
 def test_find_tid_anywhere_any_case(subject):
@@ -61,6 +80,11 @@ def test_find_tid_anywhere_any_case(subject):
         "[TID#abcd-efgh]",
         "TID#4821-77301",  # more digits: no TID
         "xTID#4821-7730",
+        "TID4821-7730",  # neither a sign nor brackets: prose
+        "[TID 4821-7730 и ещё",  # a bracket never closed, no sign
+        "TID 4821-7730]",
+        "№4821-7730",
+        "[4821-7730]",
     ],
 )
 def test_no_tid(subject):
@@ -73,6 +97,69 @@ def test_clean_subject_and_tagging():
     assert clean_subject("Вопрос по TID#4821-7730") == "Вопрос по"
     assert clean_subject(None) == ""
     assert tag("1-2") == "[TID#1-2]"
+
+
+def test_clean_subject_strips_a_tag_mangled_by_hand():
+    assert clean_subject("Re: [TID№4821-7730] Ошибка 500") == "Ошибка 500"
+    assert clean_subject("RE: Ошибка 500 [TID:4821-7730]") == "Ошибка 500"
+    assert clean_subject("Ошибка 500 [TID4821-7730]") == "Ошибка 500"
+    assert clean_subject("Ответ по TID 4821-7730") == "Ответ по TID 4821-7730"
+
+
+TIDS = st.from_regex(r"[0-9]{4}-[0-9]{4}", fullmatch=True)
+# the text around a tag: letters, spaces and the punctuation of a subject, no digit (a
+# number there could be a TID) and no bracket (one would belong to the tag)
+AROUND = st.text(alphabet="ReFwdОтвеошибкаTIDtid :.,!?-№#«»", max_size=30)
+SPACES = st.sampled_from(["", " ", "  "])
+
+
+@st.composite
+def written_tags(draw) -> tuple[str, str]:
+    """(a tag of a TID as maild writes it or a customer types it by hand, the TID)."""
+    tid = draw(TIDS)
+    if draw(st.booleans()):
+        return tag(tid), tid
+    number = tid if draw(st.booleans()) else tid.replace("-", "")
+    word = draw(st.sampled_from(["TID", "tid", "Tid"]))
+    bracketed = draw(st.booleans())
+    sign = draw(st.sampled_from([*SIGNS, ""] if bracketed else SIGNS))
+    typed = f"{word}{draw(SPACES)}{sign}{draw(SPACES)}{number}"
+    if bracketed:
+        typed = f"[{draw(SPACES)}{typed}{draw(SPACES)}]"
+    return typed, tid
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(written=written_tags(), before=AROUND, after=AROUND)
+@example(written=("[TID4821-7730]", "4821-7730"), before="Re:", after="")  # a Jira key's look
+def test_any_tag_is_found_and_stripped_wherever_it_stands(written, before, after):
+    """Every tag maild writes and every hand variant of it names its ticket in any
+    subject, goes from the ticket's subject, survives the subject's redaction, stays
+    with the Re: run a subject banner is taken from, and is no other desk's tag."""
+    typed, tid = written
+    subject = f"{before} {typed} {after}"
+    assert find_tid(subject) == tid
+    assert clean_subject(subject) == clean_subject(f"{before} {after}")
+    assert find_tid(redact_subject(subject)[0]) == tid
+    assert find_tid(without_subject_tags(f"Re: {typed} [EXT] x", ("[EXT]",))) == tid
+    assert not FOREIGN_TAG_RE.search(typed)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    tid=TIDS,
+    form=st.sampled_from(
+        ["TID {}", "TID  {}", "tid {}", "TID{}", "№ {}", "#{}", "{}", "[{}]", "(TID {})", "[TID {}"]
+    ),
+    before=AROUND,
+    after=AROUND,
+)
+def test_a_number_in_prose_is_no_tag(tid, form, before, after):
+    """A TID in prose, without a sign after "TID" or the brackets, names no ticket and
+    stays in the subject ("—": what comes before ends no "TID:" of a tag of its own)."""
+    subject = f"{before} — {form.format(tid)} {after}"
+    assert find_tid(subject) is None
+    assert tid in clean_subject(subject)
 
 
 def test_message_ids():
@@ -93,6 +180,8 @@ def test_message_ids():
         ("4821-77301", None),
         ("482-7730", None),
         ("TID 4821-7730", None),
+        ("TID№4821-7730", "4821-7730"),
+        ("[TID＃4821-7730]", "4821-7730"),
         ("4821-7730 и 1234-5678", None),
         ("", None),
     ],
