@@ -212,8 +212,9 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
         print(f"identification: {ident['reason']}")
     if ticket.get("critical"):  # #critical; «#critical нет» takes it off
         print("critical: jumps the queue (#critical нет takes the mark off)")
-    if ticket.get("refers_to"):
-        print(f"refers to [TID#{ticket['refers_to']}] (sender was not a participant)")
+    if refers := ticket.get("refers_to"):  # the sender's own named in the text, or not theirs
+        why = "in its text" if ticket.get("refers_in_text") else "sender was not a participant"
+        print(f"refers to [TID#{refers}] ({why})")
     if ticket.get("participants"):  # who gets the ticket's mail besides the requester
         print(f"participants: {', '.join(ticket['participants'])}")
     if ticket.get("removed"):  # #uncc: they write into it no more (ticket.may_append)

@@ -32,6 +32,7 @@ from maild.domain.replyaddr import verify as verify_address
 from maild.domain.screen import Screening
 from maild.domain.sender import Group, Identification, License, checked, identify
 from maild.domain.snapshot import Loaded, Snapshot, Spammed
+from maild.domain.textnamed import named_tids
 from maild.domain.tid import clean_subject, find_tid, new_tid
 
 log = logging.getLogger("maild.pipeline")
@@ -77,6 +78,7 @@ def gather(
             loaded=None,
             refers_to=refers_to,
             answers_its_auto=bool(refers_to) and _answers_auto(app, msg, refers_to),
+            named_in_text=() if refers_to else _named_in_text(app, msg),
             first_seen=app.store.sender_first_seen(requester) if requester else None,
             licenses_named=named,
             **base,
@@ -352,6 +354,13 @@ def _answers_auto(app: App, msg: ParsedMessage, tid: str) -> bool:
     refs = msg.in_reply_to or msg.references[-1:]
     staff = app.policy.staff
     return robots.answered_from_side(refs, msg.from_addr, loaded[1], staff) is not None
+
+
+def _named_in_text(app: App, msg: ParsedMessage) -> tuple[Ticket, ...]:
+    """The tickets in the store a new mail's text names by tag (textnamed.named_tids),
+    each the one #merge sent its mail on to."""
+    found = (app.store.load(_merged_into(app, t)) for t in named_tids(msg.subject, msg.text))
+    return tuple(loaded[0] for loaded in found if loaded is not None)
 
 
 def _merged_into(app: App, tid: str) -> str:

@@ -44,8 +44,10 @@ def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]
     )
     out["participants"] = list(ticket.get("participants") or [])
     # robots: sender -> why maild took it for one; humans: those staff vouched for (#human)
-    # merged_waits: the waits of customers merged in unreacted (mergedwait.MergedWait)
+    # merged_waits: the waits of customers merged in unreacted (mergedwait.MergedWait);
+    # refers_in_text: refers_to is the sender's own ticket, named in the text (textnamed)
     for key in (
+        "refers_in_text",
         "merged_into",
         "merged_from",
         "merged_waits",

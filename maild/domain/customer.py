@@ -3,7 +3,7 @@ to staff), or a follow-up to one (a rating, a status question, or news for staff
 
 Called by decide.decide with the Snapshot's facts; the rules live in ticket.py,
 sender.py, status_query.py, ratingtext.py (a rating, or only thanks, to a closed
-ticket), participants.py (who joins) and trust.py.
+ticket), participants.py (who joins), textnamed.py (a ticket its text names), trust.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from maild.domain import levelnow, statusmail, trust, undeliverable
+from maild.domain import levelnow, statusmail, textnamed, trust, undeliverable
 from maild.domain import ticket as tk
 from maild.domain.addresses import comparable_address
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
@@ -50,7 +50,7 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
         ctx.received_at,
         policy.due,
         participants=participants,
-        refers_to=refers_to,
+        **textnamed.refers(snap, requester, ident, policy.internal),
     )
     ticket["free_expired"] = free_expired
     ticket["requester_name"] = msg.from_name  # for saved answers ("{{ name }}")
@@ -111,6 +111,7 @@ def _new_context(ctx: Context, ticket: Ticket, refers_to: str | None) -> dict[st
         "unverified": ident.unverified,
         "reason": ident.reason,
         "refers_to": refers_to,
+        "refers_own": ticket["refers_to"] if ticket.get("refers_in_text") else None,
         # the customer's words on the TID their subject named: the same whether or not
         # that ticket exists (a reply that told them apart would let anyone try TIDs)
         "tid_named": refers_to or find_tid(msg.subject),

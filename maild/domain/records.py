@@ -1,5 +1,4 @@
-"""The records maild keeps, as typed values: a ticket, a message of its thread, an
-outgoing mail as queued in the outbox.
+"""The records maild keeps, typed: a ticket, a message of its thread, a mail queued in the outbox.
 
 They stay plain dicts at run time (TypedDicts), so what is written to disk and printed by `--json`
 is exactly INTERFACE.md's shape; the types say which keys a record holds and which values a field
@@ -84,6 +83,7 @@ class Ticket(Followups):
     participants: list[str]
     identification: IdentificationRecord
     refers_to: str | None  # a TID the sender may not write into (a new ticket instead)
+    refers_in_text: NotRequired[bool]  # refers_to: the sender's own, its text named it
     sent: dict[str, str]  # what was sent or done once ("started", "reminder:<due>"...): when
     free_expired: NotRequired[bool]  # opened by mail (customer.decide_new)
     requester_name: NotRequired[str]  # opened by mail: the From display name

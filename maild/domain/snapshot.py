@@ -69,3 +69,6 @@ class Snapshot:
     # the registry's licenses a customer's mail names by key, in its subject or text
     # (licensekeys.named_licenses): staff are told of those its sender is not on
     licenses_named: tuple[License, ...] = ()
+    # a new ticket whose subject names none: the tickets its text names by tag, each
+    # where #merge left it (textnamed.py), one of the sender's own the ticket refers to
+    named_in_text: tuple[Ticket, ...] = ()

@@ -51,6 +51,7 @@ def ticket_ctx(**extra) -> dict:
         "from_name": "Иван Петров",
         "refers_to": None,
         "tid_named": None,
+        "refers_own": None,
         "unconfirmed": None,
         "automated": None,
         "quiet": None,
@@ -301,6 +302,8 @@ def variants() -> list[dict]:
         authserv_id="mx.example.com",
         refers_to="1111-2222",
         tid_named="1111-2222",
+        # confirmation, staff_new: the sender's own ticket its text names (textnamed.py)
+        refers_own="3333-4444",
         automated="тема автоответа «Автоответ: в отпуске»",
         # staff_followup: this very message got its sender marked a robot (humans.py)
         robot_marked=(
@@ -431,6 +434,7 @@ def variants() -> list[dict]:
         authserv_id=None,
         refers_to=None,
         tid_named=None,
+        refers_own=None,
         automated=None,
         robot_marked=None,
         problem=None,

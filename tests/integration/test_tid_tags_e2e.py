@@ -1,0 +1,105 @@
+"""A ticket's TID as customers really write it, through `maild ingest` and the relay:
+a tag mangled by hand in a follow-up's subject («[TID№…]», «[TID:…]», no «#») is the
+ticket's tag; a TID in prose is none; a new mail that names the sender's own ticket in
+its text alone stays a new ticket, which staff's notice and the confirmation name."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Desk, make_mail
+
+IVAN = "Иван <ivan@shop.ru>"
+
+
+@pytest.fixture
+def desk(tmp_path, sink) -> Desk:
+    return Desk(tmp_path, sink.port)
+
+
+def _new(desk: Desk) -> str:
+    return desk.ingest_tid(make_mail(sender=IVAN, subject="Ошибка 500"))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["[TID{}]", "[TID:{}]", "[TID№{}]", "[TID＃{}]", "[TID {}]", "TID№{}", "TID:{}"],
+)
+def test_a_tag_mangled_by_hand_threads_the_follow_up(desk, sink, typed):
+    tid = _new(desk)
+    later = make_mail(sender=IVAN, subject=f"Re: {typed.format(tid)} Ошибка 500", body="Ещё.")
+    assert desk.ingest_tid(later) == tid
+    assert len(desk.tickets()) == 1
+    ticket = desk.ticket(tid)
+    assert ticket["subject"] == "Ошибка 500" and "robots" not in ticket  # no Jira key
+    assert [m["text"].strip() for m in ticket["messages"] if m["direction"] == "in"][1] == "Ещё."
+    desk.flush()
+    sink.wait_for(4)  # the confirmation, the acknowledgement, a notice of each
+    acks = [r.subject for r in sink.to("ivan@shop.ru")]
+    assert len(acks) == 2 and all(s.count(tid) == 1 for s in acks), acks
+
+
+def test_a_tid_in_prose_opens_a_ticket_of_its_own(desk):
+    """«TID 4821-7730», no sign and no brackets, is a number in the customer's words."""
+    tid = _new(desk)
+    other = desk.ingest_tid(make_mail(sender=IVAN, subject=f"Похоже на TID {tid}, но другое"))
+    assert other != tid
+    assert desk.ticket(other)["subject"] == f"Похоже на TID {tid}, но другое"
+
+
+def test_a_new_mail_naming_the_senders_own_ticket_in_its_text_refers_to_it(desk, sink):
+    """The regulation adds mail to a ticket by the TID in the subject: the mail stays a
+    ticket of its own, but staff read which ticket it names, and the customer how to
+    write into that one."""
+    tid = _new(desk)
+    desk.flush()
+    before = len(sink.received)
+    other = desk.ingest_tid(
+        make_mail(
+            sender=IVAN,
+            subject="Ошибка 500 снова",
+            body=f"По обращению [TID#{tid}]: ошибка осталась.",
+        )
+    )
+    assert other != tid
+    ticket = desk.ticket(other)
+    assert ticket["refers_to"] == tid and ticket["refers_in_text"] is True
+    old = desk.ticket(tid)  # not written into: its customer's first mail alone
+    assert [m["kind"] for m in old["messages"] if m["direction"] == "in"] == ["customer"]
+    shown = desk.run("ticket", "show", other).out
+    assert f"refers to [TID#{tid}] (in its text)" in shown
+    desk.flush()
+    got = sink.wait_for(before + 3)[before:]
+    notice = next(r for r in got if "anna@example.com" in r.rcpt_tos)
+    assert f"упоминает своё обращение {tid}" in notice.text
+    assert f"#merge {tid}" in notice.text
+    assert "не является его участником" not in notice.text
+    confirmation = next(r for r in got if "ivan@shop.ru" in r.rcpt_tos)
+    assert other in confirmation.subject and tid not in confirmation.subject
+    text = " ".join(confirmation.text.split())
+    assert f"В письме упомянуто ваше обращение {tid}" in text
+    assert f"метку [TID#{tid}]" in text
+    assert "в обращение пишут только с адресов его участников" not in text
+
+
+def test_a_new_mail_naming_someone_elses_ticket_says_nothing_of_it(desk, sink):
+    """Whether a TID is a ticket, and whose, is no stranger's to learn: their
+    confirmation reads as for a TID no ticket has."""
+    tid = _new(desk)
+    desk.flush()
+    before = len(sink.received)
+    other = desk.ingest_tid(
+        make_mail(
+            sender="Пётр <petr@other.ru>",
+            subject="Ошибка 500 у меня",
+            body=f"Как в [TID#{tid}], ошибка 500.",
+        )
+    )
+    ticket = desk.ticket(other)
+    assert ticket["refers_to"] is None and "refers_in_text" not in ticket
+    desk.flush()
+    got = sink.wait_for(before + 3)[before:]
+    confirmation = next(r for r in got if "petr@other.ru" in r.rcpt_tos)
+    assert tid not in confirmation.text
+    notice = next(r for r in got if "anna@example.com" in r.rcpt_tos)
+    assert "#merge" not in notice.text.split("----- текст обращения -----")[0]
