@@ -207,14 +207,14 @@ def cmd_ticket(app: App, args: argparse.Namespace) -> int:
                 f"  [TID#{w['tid']}] {w.get('requester', '')} ({w['level']}): due "
                 f"{app.fmt_time(mergedwait.due(w))}"
             )
-    ident = ticket.get("identification") or {}
-    if ident.get("reason"):
-        print(f"identification: {ident['reason']}")
+    if reason := (ticket.get("identification") or {}).get("reason"):
+        print(f"identification: {reason}")
     if ticket.get("critical"):  # #critical; «#critical нет» takes it off
         print("critical: jumps the queue (#critical нет takes the mark off)")
-    if refers := ticket.get("refers_to"):  # the sender's own named in the text, or not theirs
-        why = "in its text" if ticket.get("refers_in_text") else "sender was not a participant"
-        print(f"refers to [TID#{refers}] ({why})")
+    if ticket.get("refers_to"):  # named by a sender who may not write into it
+        print(f"refers to [TID#{ticket['refers_to']}] (sender was not a participant)")
+    if own := ticket.get("names_own"):  # the sender's own, its text alone named (textnamed)
+        print(f"names [TID#{own}] in its text")
     if ticket.get("participants"):  # who gets the ticket's mail besides the requester
         print(f"participants: {', '.join(ticket['participants'])}")
     if ticket.get("removed"):  # #uncc: they write into it no more (ticket.may_append)

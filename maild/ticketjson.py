@@ -45,9 +45,9 @@ def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]
     out["participants"] = list(ticket.get("participants") or [])
     # robots: sender -> why maild took it for one; humans: those staff vouched for (#human)
     # merged_waits: the waits of customers merged in unreacted (mergedwait.MergedWait);
-    # refers_in_text: refers_to is the sender's own ticket, named in the text (textnamed)
+    # names_own: a ticket of the sender's own the first mail's text named (textnamed)
     for key in (
-        "refers_in_text",
+        "names_own",
         "merged_into",
         "merged_from",
         "merged_waits",

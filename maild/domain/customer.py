@@ -111,7 +111,7 @@ def _new_context(ctx: Context, ticket: Ticket, refers_to: str | None) -> dict[st
         "unverified": ident.unverified,
         "reason": ident.reason,
         "refers_to": refers_to,
-        "refers_own": ticket["refers_to"] if ticket.get("refers_in_text") else None,
+        "refers_own": ticket.get("names_own"),
         # the customer's words on the TID their subject named: the same whether or not
         # that ticket exists (a reply that told them apart would let anyone try TIDs)
         "tid_named": refers_to or find_tid(msg.subject),

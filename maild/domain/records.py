@@ -83,7 +83,7 @@ class Ticket(Followups):
     participants: list[str]
     identification: IdentificationRecord
     refers_to: str | None  # a TID the sender may not write into (a new ticket instead)
-    refers_in_text: NotRequired[bool]  # refers_to: the sender's own, its text named it
+    names_own: NotRequired[str]  # a ticket of the sender's own its text named (textnamed)
     sent: dict[str, str]  # what was sent or done once ("started", "reminder:<due>"...): when
     free_expired: NotRequired[bool]  # opened by mail (customer.decide_new)
     requester_name: NotRequired[str]  # opened by mail: the From display name

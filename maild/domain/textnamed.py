@@ -2,11 +2,11 @@
 own by tag («По обращению [TID#4821-7730]: ошибка осталась», subject «Ошибка 500
 снова»). The regulation adds mail to a ticket by the TID in the subject (clause 5),
 and a customer may name an old ticket in a new problem: the mail stays a new ticket.
-It refers to the one its text names (the ticket's ``refers_to``, with
-``refers_in_text``): staff's notice names it, and the confirmation tells the customer
-how to write into it. Only a ticket its sender may write into (ticket.may_append): of
-someone else's ticket nothing is said, as a stranger's subject tag confirms nothing
-(customer._new_context, ``tid_named``).
+It names the one its text names (the ticket's ``names_own``; ``refers_to`` stays a
+ticket its sender may not write into): staff's notice names it, and the confirmation
+tells the customer how to write into it. Only a ticket its sender may write into
+(ticket.may_append): of someone else's ticket nothing is said, as a stranger's
+subject tag confirms nothing (customer._new_context, ``tid_named``).
 
 Pure: maild/snapshot.py loads the tickets named_tids names, after #merge.
 """
@@ -57,9 +57,8 @@ def refers(
     snap: Snapshot, sender: str, ident: Identification, staff: Iterable[str]
 ) -> dict[str, Any]:
     """A new ticket's ``refers_to`` (ticket.new_ticket): the ticket its subject named,
-    which ``sender`` may not write into (snapshot.find_ticket), else the sender's own
-    ticket its text names (``refers_in_text``), else None."""
+    which ``sender`` may not write into (snapshot.find_ticket); else its ``names_own``:
+    the sender's own ticket its text names, if any."""
     if snap.refers_to:
         return {"refers_to": snap.refers_to}
-    own = own_named(snap.named_in_text, sender, ident, staff)
-    return {"refers_to": own, "refers_in_text": own is not None}
+    return {"names_own": own_named(snap.named_in_text, sender, ident, staff)}

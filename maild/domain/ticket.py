@@ -48,7 +48,7 @@ def new_ticket(
     *,
     participants: Iterable[str] = (),
     refers_to: str | None = None,
-    refers_in_text: bool = False,
+    names_own: str | None = None,
 ) -> Ticket:
     reaction_due = iso(due(ident.level, received_at))
     return {
@@ -70,7 +70,7 @@ def new_ticket(
         "participants": sorted({requester, *participants} - {""}),
         "identification": identification_record(ident),
         "refers_to": refers_to,
-        **({"refers_in_text": True} if refers_in_text else {}),  # the sender's own (textnamed)
+        **({"names_own": names_own} if names_own else {}),  # the sender's own (textnamed)
         "sent": {},
     }
 

@@ -63,11 +63,11 @@ def test_a_new_mail_naming_the_senders_own_ticket_in_its_text_refers_to_it(desk,
     )
     assert other != tid
     ticket = desk.ticket(other)
-    assert ticket["refers_to"] == tid and ticket["refers_in_text"] is True
+    assert ticket["names_own"] == tid and ticket["refers_to"] is None
     old = desk.ticket(tid)  # not written into: its customer's first mail alone
     assert [m["kind"] for m in old["messages"] if m["direction"] == "in"] == ["customer"]
     shown = desk.run("ticket", "show", other).out
-    assert f"refers to [TID#{tid}] (in its text)" in shown
+    assert f"names [TID#{tid}] in its text" in shown
     desk.flush()
     got = sink.wait_for(before + 3)[before:]
     notice = next(r for r in got if "anna@example.com" in r.rcpt_tos)
@@ -96,7 +96,7 @@ def test_a_new_mail_naming_someone_elses_ticket_says_nothing_of_it(desk, sink):
         )
     )
     ticket = desk.ticket(other)
-    assert ticket["refers_to"] is None and "refers_in_text" not in ticket
+    assert ticket["refers_to"] is None and "names_own" not in ticket
     desk.flush()
     got = sink.wait_for(before + 3)[before:]
     confirmation = next(r for r in got if "petr@other.ru" in r.rcpt_tos)

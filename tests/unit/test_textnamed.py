@@ -57,10 +57,7 @@ def test_a_stranger_subject_tag_comes_first():
     snap = Snapshot("5555-0001", None, ident, False, refers_to="9999-0000")
     assert refers(snap, CUSTOMER, ident, STAFF) == {"refers_to": "9999-0000"}
     snap = Snapshot("5555-0001", None, ident, False, named_in_text=(_own(),))
-    assert refers(snap, CUSTOMER, ident, STAFF) == {
-        "refers_to": "1111-2222",
-        "refers_in_text": True,
-    }
+    assert refers(snap, CUSTOMER, ident, STAFF) == {"names_own": "1111-2222"}
 
 
 def test_a_new_mail_naming_its_senders_ticket_refers_to_it():
@@ -69,7 +66,7 @@ def test_a_new_mail_naming_its_senders_ticket_refers_to_it():
     snap = Snapshot("5555-0001", None, ident, False, named_in_text=(_own(),))
     d = _decide(snap, msg)
     assert d.outcome == "new" and d.tid == "5555-0001"
-    assert d.ticket["refers_to"] == "1111-2222" and d.ticket["refers_in_text"] is True
+    assert d.ticket["names_own"] == "1111-2222" and d.ticket["refers_to"] is None
     staff, confirmation = d.outgoing
     for mail in (staff, confirmation):
         assert mail.context["refers_own"] == "1111-2222"
@@ -82,6 +79,6 @@ def test_a_new_mail_naming_someone_elses_ticket_says_nothing_of_it():
     ident = identify(STRANGER, [], [], NOW.date())
     snap = Snapshot("5555-0001", None, ident, False, named_in_text=(_own(),))
     d = _decide(snap, msg)
-    assert d.ticket["refers_to"] is None and "refers_in_text" not in d.ticket
+    assert d.ticket["refers_to"] is None and "names_own" not in d.ticket
     for mail in d.outgoing:
         assert mail.context["refers_own"] is None and mail.context["tid_named"] is None
