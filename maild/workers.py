@@ -16,6 +16,7 @@ exits.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import multiprocessing
 import os
@@ -32,6 +33,11 @@ from maild.runner import BatchResult, run_batch
 log = logging.getLogger("maild.serve")
 
 PR_SET_NAME = 15  # <linux/prctl.h>
+
+# The modules maild imports where they are first used rather than at start, which
+# the daemon's threads may then do at any time: Russia's calendar (maild.domain.calendar,
+# where the cache holds no answer: adapters.cache) and chardet (domain.charset).
+FIRST_USE = ("holidays.countries.russia", "chardet")
 
 # Messages processed under one store lock and made durable by one group commit
 # (the section's adapters.transaction.Transaction): at most this many per batch, or as
@@ -151,12 +157,12 @@ class ChildProcess:
 
     def start(self) -> None:
         if threading.active_count() > 1:
-            # A child forked while another thread imports Russia's calendar (which
-            # maild.domain.calendar does on first use where the cache holds no answer)
-            # would inherit that import's lock, held for ever: a child started again
-            # imports it after that thread, here. The first children are forked before
-            # any thread starts, and their days come from the cache (adapters.cache).
-            import holidays.countries.russia  # noqa: F401
+            # A child forked while another thread imports a module imported on first
+            # use (FIRST_USE) would inherit that import's lock, held for ever: a child
+            # started again imports them after that thread, here. The first children
+            # are forked before any thread starts.
+            for name in FIRST_USE:
+                importlib.import_module(name)
 
         self._close_pipe()
         parent, child = self.ctx.Pipe()

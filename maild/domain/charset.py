@@ -14,8 +14,6 @@ import functools
 import re
 import warnings
 
-import chardet
-
 from maild.domain.plausibility import clearly_russian, plausibility
 
 __all__ = [
@@ -150,6 +148,10 @@ def _try_decode(data: bytes, codec: str) -> str | None:
 
 def _chardet_opinion(data: bytes) -> tuple[str | None, float]:
     """chardet's best guess as (codec, confidence); never warns or raises."""
+    # imported on first use: most mail never asks chardet, and its import was ~11 ms
+    # of every maild process's start (workers.FIRST_USE names it for the daemon)
+    import chardet
+
     try:
         with warnings.catch_warnings():
             # pytest runs with warnings as errors; chardet's opinion is only advisory.

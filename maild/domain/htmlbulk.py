@@ -6,7 +6,8 @@ tag: 20 MB of "<p>" took 25 s of CPU. A mail of more than MAX_PIECES tags (too_b
 is read here instead, by a few regular-expression passes, each one scan in C: block
 tags become line breaks, a paragraph's a blank line, a list item's a "- ", other tags
 go, entities are unescaped. Links' targets, list numbers and quote marks are left out;
-staff are told (SIMPLIFIED). Pure.
+staff are told (SIMPLIFIED). Pure. Those passes' patterns are compiled on first use
+(domain.lazyre): most processes never read a mail in bulk.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
+from maild.domain.lazyre import LazyPattern
 from maild.domain.plural import thousands
 
 __all__ = ["MAX_PIECES", "SIMPLIFIED", "bulk_text", "clean", "too_big"]
@@ -81,29 +83,29 @@ def _anycase(tags: frozenset[str] | set[str]) -> str:
 # Each pass is one scan: a tag ends at its ">" or at the next "<" (a broken one); an
 # element skipped whole, or a comment, at its end, where a <body> starts (an unclosed
 # <head>) or where the text does. A tag's name is matched without IGNORECASE, slower.
-_HIDDEN_RE = re.compile(
+_HIDDEN_RE = LazyPattern(
     r"<!--.*?(?:-->|\Z)"  # a comment (Outlook's conditional ones too)
     r"|<[!?][^<>]*+>?"  # a doctype, a processing instruction, a marked section
     rf"|<({_anycase(SKIP_TAGS)})(?=[\s/>]).*?(?:</(?i:\1)\s*>|(?=<[bB][oO][dD][yY][\s/>])|\Z)",
     re.DOTALL,
 )
-_WHITESPACE_RE = re.compile(r"\s{2,}|[^\S ]")  # a lone space stays as it is
+_WHITESPACE_RE = LazyPattern(r"\s{2,}|[^\S ]")  # a lone space stays as it is
 # A block's edge is marked LINE, a paragraph's PARAGRAPH, until all are known: a run of
 # them (blank space between) is one line break, or a blank line if it holds a paragraph's
 # (<div>a</div><div>b</div> is two lines, not two paragraphs). <br> is a break each.
 LINE, PARAGRAPH = "\x01", "\x02"
-_MARKS_RE = re.compile("[\x01\x02]")  # (taken out of the mail first)
-_ITEM_RE = re.compile(r"<[lL][iI](?=[\s/>])[^<>]*+>?")
-_PARAGRAPH_RE = re.compile(rf"</?(?:{_anycase(PARAGRAPH_TAGS)})(?=[\s/>])[^<>]*+>?")
-_LINE_RE = re.compile(rf"</?(?:{_anycase(LINE_TAGS)})(?=[\s/>])[^<>]*+>?")
-_BR_RE = re.compile(r"</?[bB][rR](?=[\s/>])[^<>]*+>?")
-_CELL_RE = re.compile(rf"<(?:{_anycase(CELL_TAGS)})(?=[\s/>])[^<>]*+>?")
-_TAG_RE = re.compile(r"</?[a-zA-Z][^<>]*+>?")
-_LINES_RE = re.compile(r"\n?\x01[ \x01]*+")  # a <br> just before a block's end is that end
-_PARAGRAPHS_RE = re.compile(r"(?:\x01 ?)?\x02[ \x01\x02]*+")
-_SPACES_RE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
-_LINE_EDGE_RE = re.compile(r" \n ?|\n ")
-_BLANK_LINES_RE = re.compile(r"\n{3,}")
+_MARKS_RE = LazyPattern("[\x01\x02]")  # (taken out of the mail first)
+_ITEM_RE = LazyPattern(r"<[lL][iI](?=[\s/>])[^<>]*+>?")
+_PARAGRAPH_RE = LazyPattern(rf"</?(?:{_anycase(PARAGRAPH_TAGS)})(?=[\s/>])[^<>]*+>?")
+_LINE_RE = LazyPattern(rf"</?(?:{_anycase(LINE_TAGS)})(?=[\s/>])[^<>]*+>?")
+_BR_RE = LazyPattern(r"</?[bB][rR](?=[\s/>])[^<>]*+>?")
+_CELL_RE = LazyPattern(rf"<(?:{_anycase(CELL_TAGS)})(?=[\s/>])[^<>]*+>?")
+_TAG_RE = LazyPattern(r"</?[a-zA-Z][^<>]*+>?")
+_LINES_RE = LazyPattern(r"\n?\x01[ \x01]*+")  # a <br> just before a block's end is that end
+_PARAGRAPHS_RE = LazyPattern(r"(?:\x01 ?)?\x02[ \x01\x02]*+")
+_SPACES_RE = LazyPattern(r"[^\S\n]{2,}|[^\S\n ]")
+_LINE_EDGE_RE = LazyPattern(r" \n ?|\n ")
+_BLANK_LINES_RE = LazyPattern(r"\n{3,}")
 
 
 def bulk_text(html: str) -> str:

@@ -7,12 +7,16 @@ same rules, its TID tags kept (redact_subject).
 What is not found: a password with no label before it ("вот: qwerty"), a value in a
 sentence a label does not start ("мой пароль, кажется, qwerty"), and a lone Latin
 word after a login label ("логин admin"): such shapes read as prose just as often.
+
+The patterns are compiled on first use (domain.lazyre): only the credentials job and
+staff replies redact, and compiling them was ~15 ms of every maild process's start.
 """
 
 from __future__ import annotations
 
 import re
 
+from maild.domain.lazyre import LazyPattern
 from maild.domain.tid import TAG_RE
 
 __all__ = ["MARKER", "redact_credentials", "redact_subject"]
@@ -33,7 +37,7 @@ _VALUE = rf"""{_NOT_MARKER}(?!{_LABEL}{_H}*[:=—–-])(?:"[^"\r\n]*"|«[^»\r\n
 
 # Labels naming both halves: the whole rest of the line is the value ("admin / 12345").
 # "[данные доступа" is MARKER itself, not a label.
-_PAIR_LABEL = re.compile(
+_PAIR_LABEL = LazyPattern(
     rf"""(?P<label>(?<!\w)(?:(?:{_LOGIN})(?:{_H}*(?:/|\\|и|and|&|,){_H}*)(?:{_SECRET})
         |доступы?|(?<!\[)данные{_H}+(?:для{_H}+)?(?:доступа|входа)|реквизиты{_H}+доступа
         |учетные{_H}+данные|учётные{_H}+данные|credentials)(?!\w)
@@ -43,7 +47,7 @@ _PAIR_LABEL = re.compile(
 )
 # "Пароль: x", "pass=x", "Пароль — x", "Логин - admin"; with a qualifier only before
 # ":" or "=" ("Пароль от админки: x"), because "пароль от админки - это ..." is prose.
-_LABELLED = re.compile(
+_LABELLED = LazyPattern(
     rf"""(?P<label>{_LABEL}
         (?:{_H}*[:=]{_H}*|{_H}*[—–]{_H}*|{_H}*-{_H}+|(?:{_H}+[^\s:=]+){{1,3}}?{_H}*[:=]{_H}*))
       (?P<value>{_VALUE})""",
@@ -56,7 +60,7 @@ _STOPWORDS = frozenset(
     + ("мой", "свой", "ваш", "наш", "новый", "новые", "and", "or", "for", "to", "of", "the")
     + ("a", "my", "your", "new", "from", "is", "was")
 )
-_BARE_PAIR = re.compile(
+_BARE_PAIR = LazyPattern(
     rf"""(?P<l1>(?<!\w)(?:{_LOGIN})(?!\w){_H}+)(?P<v1>{_VALUE})
       (?P<l2>{_H}*[,;/]?{_H}+(?:{_SECRET})(?!\w){_H}+)(?P<v2>{_VALUE})""",
     re.IGNORECASE | re.VERBOSE,
@@ -67,7 +71,7 @@ _BARE_PAIR = re.compile(
 # after "пароль" are prose ("пароль неверный", "пароль от админки не подходит") and
 # "site1.ru", "192.168.1.1" or "12.05.2024" are no secrets. The words between never
 # start with MARKER, so a redacted value hides no further one behind it.
-_BARE_SECRET = re.compile(
+_BARE_SECRET = LazyPattern(
     rf"""(?P<label>(?<!\w)(?:{_SECRET})(?!\w)(?:{_H}+{_NOT_MARKER}[^\s:=]+){{0,3}}?{_H}+)
       (?P<value>(?=[a-z]*[0-9])[a-z0-9]{{6,}})(?=[.,;:)!?]*(?:\s|\Z))""",
     re.IGNORECASE | re.VERBOSE,
@@ -75,7 +79,7 @@ _BARE_SECRET = re.compile(
 # "пароль к ftp такой же qwerty1": four words between, none of them ending a clause
 # ("пароль не приходит, хотя заказ AB1234 оплачен" is prose), and a token of Latin
 # letters and digits both (a number four words on is an order's or a phone's).
-_BARE_SECRET_FAR = re.compile(
+_BARE_SECRET_FAR = LazyPattern(
     rf"""(?P<label>(?<!\w)(?:{_SECRET})(?!\w)
         (?:{_H}+{_NOT_MARKER}[^\s:=]*[^\s:=,;.!?]){{4}}{_H}+)
       (?P<value>(?=[a-z]*[0-9])(?=[0-9]*[a-z])[a-z0-9]{{6,}})(?=[.,;:)!?]*(?:\s|\Z))""",
@@ -84,7 +88,7 @@ _BARE_SECRET_FAR = re.compile(
 # "пароль qwerty": the Russian label, right after it one Latin word of four letters or
 # more, and no Latin word after that one ("пароль Windows Server не подходит"). Not a
 # word that says whose password it is: "пароль admin", "пароль от WordPress" is prose.
-_BARE_WORD = re.compile(
+_BARE_WORD = LazyPattern(
     rf"""(?P<label>(?<!\w)пароль{_H}+)(?P<value>[a-z]{{4,}})
       (?=[.,;:)!?]*(?:\s|\Z))(?![.,;:)!?]*{_H}+[a-z0-9])""",
     re.IGNORECASE | re.VERBOSE,
@@ -103,7 +107,7 @@ _WHOSE = frozenset(
 _PLACE = rf"ftps?|sftp|ssh|админк\w*|админ-?панел\w*|панел\w*{_H}+управления"
 _HOST = r"(?:[a-z][a-z0-9+.-]*://)?[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/\S*)?"
 _ASCII = rf"{_NOT_MARKER}[!-.0-~]+"  # printable ASCII but "/"
-_PLACE_ACCESS = re.compile(
+_PLACE_ACCESS = LazyPattern(
     rf"""(?P<label>(?<!\w)(?:{_PLACE})(?!\w)
         (?:{_H}*[:=—–]{_H}*|{_H}*-{_H}+|(?:{_H}+[^\s:=]+){{1,2}}?{_H}*[:=]{_H}*|{_H}+)
         (?:(?P<host>{_HOST})[,;]?{_H}+)?)
@@ -114,7 +118,7 @@ _PLACE_ACCESS = re.compile(
 _NOT_LOGIN = frozenset(("port", "порт", "tls", "ssl"))
 # A label alone on its line with the value alone on the next: "Логин:\nadmin", as
 # forms and HTML tables come out. One word only, so "Пароль:\nне подходит" stays.
-_NEXT_LINE = re.compile(
+_NEXT_LINE = LazyPattern(
     rf"""(?P<label>^{_H}*{_LABEL}(?:{_H}+[^\s:=]+){{0,3}}?{_H}*[:=—–-]?{_H}*\r?\n{_H}*)
       (?!{_LABEL}{_H}*[:=—–-]?{_H}*(?:\r?\n|\Z))(?P<value>{_VALUE})(?={_H}*(?:\r?\n|\Z))""",
     re.IGNORECASE | re.VERBOSE | re.MULTILINE,
@@ -125,7 +129,7 @@ _NEXT_LINE = re.compile(
 # a try from each word start inside the run rescanned the rest of it, quadratic on a
 # long "a.a.a.a..." line; every such try ends at the same "://" and fails alike.
 _C = "[a-z0-9+.-]"
-_URL_USERINFO = re.compile(
+_URL_USERINFO = LazyPattern(
     rf"(?P<scheme>(?<!{_C})(?={_C}*+://)(?>{_C}*?\b[a-z]{_C}*+://))(?P<value>[^\s/?#@\[\]]+)@",
     re.I,
 )
@@ -135,8 +139,8 @@ _URL_USERINFO = re.compile(
 # argument is followed by a space, a login by "@"), hence the atomic group. An "ssh"
 # inside that run reaches the same login or none, so a failed try skips the run
 # (_ssh_users): a try from each "ssh" of "ssh -a ssh -a ..." was quadratic.
-_SSH_OPTIONS = re.compile(rf"\bssh(?>(?:{_H}+-\S+(?:{_H}+[^\s@-]+(?={_H}))?)*)", re.I)
-_SSH_LOGIN = re.compile(rf"{_H}+(?P<value>[^\s@/-][^\s@/]*)@")
+_SSH_OPTIONS = LazyPattern(rf"\bssh(?>(?:{_H}+-\S+(?:{_H}+[^\s@-]+(?={_H}))?)*)", re.I)
+_SSH_LOGIN = LazyPattern(rf"{_H}+(?P<value>[^\s@/-][^\s@/]*)@")
 # Punctuation after a value is the sentence's, not the password's.
 _TRAILING = ".,;:)"
 
@@ -246,7 +250,7 @@ def redact_subject(subject: str) -> tuple[str, int]:
     return "".join(out), total
 
 
-_RUSSIAN_WORD = re.compile(r"[а-яё]+[.,;:)!?]*", re.IGNORECASE)
+_RUSSIAN_WORD = LazyPattern(r"[а-яё]+[.,;:)!?]*", re.IGNORECASE)
 
 
 def _word(raw: str) -> bool:
