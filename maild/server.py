@@ -20,12 +20,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from maild import metrics, privileges, status
 from maild.adapters import systemd
 from maild.adapters.leftovers import clean_at_start
-from maild.adapters.listener import SupportHandler
 from maild.adapters.tls import tls_problem
 from maild.app import App
 from maild.checkconfig import NO_AUTHSERV_ID, start_warnings
@@ -42,6 +41,9 @@ from maild.workers import (
     flush_outbox,
     process_batch,
 )
+
+if TYPE_CHECKING:
+    from maild.adapters.listener import SupportHandler
 
 log = logging.getLogger("maild.serve")
 

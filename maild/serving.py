@@ -14,18 +14,17 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from maild import metrics, status
-from maild.adapters.imapfetch import FETCH_RETRY
-from maild.adapters.imapmove import MOVE_RETRY
-from maild.adapters.imapround import CONTACT_EVERY
-from maild.adapters.listener import SupportHandler, make_protocol
-from maild.adapters.sessions import SessionLimits
 from maild.adapters.spool import Spool
 from maild.adapters.tls import server_context
 from maild.app import App
 from maild.configtypes import Config, SmtpConfig
 from maild.portcap import CannotListen
+
+if TYPE_CHECKING:
+    from maild.adapters.listener import SupportHandler
 
 log = logging.getLogger("maild.serve")
 
@@ -39,7 +38,11 @@ async def start_smtp(
 ) -> tuple[SupportHandler, asyncio.AbstractServer]:
     """The listener: mail to a support address is spooled and its key enqueued; while
     the spool fails (answered 451), run/listener_stalled.json says so for `maild status`.
-    CannotListen if it cannot listen."""
+    CannotListen if it cannot listen. The listener's modules (aiosmtpd) are imported
+    here, by a daemon that listens: ~15 ms of its start."""
+    from maild.adapters.listener import SupportHandler, make_protocol
+    from maild.adapters.sessions import SessionLimits
+
     lmtp = smtp.protocol == "lmtp"
     status.note(root, status.LISTENER_STALLED, None)
 
@@ -67,14 +70,14 @@ def start_imap(
     cfg: Config,
     deliver: Callable[[bytes], None],
     stop: threading.Event,
-    contact_every: float = CONTACT_EVERY,
-    fetch_retry: float = FETCH_RETRY,
-    move_retry: float = MOVE_RETRY,
+    **intervals: float,
 ) -> threading.Thread:
     """The IMAP poller, in a thread of its own until `stop` is set; during a long
     round it notes contact and the backlog every `contact_every` seconds, and a
     message the server keeps failing to give (tried every `fetch_retry` seconds), or
-    one spooled that it does not move (tried every `move_retry` seconds)."""
+    one spooled that it does not move (tried every `move_retry` seconds): `intervals`
+    may shorten them (ImapPoller's defaults otherwise). The IMAP modules (imapclient)
+    are imported here, by a daemon that polls: ~10 ms of its start."""
     from maild.adapters.imap import ImapPoller
 
     assert cfg.imap is not None
@@ -95,12 +98,10 @@ def start_imap(
         refused=lambda refusal: status.note(root, status.IMAP_REFUSED, refusal),
         stalled=lambda stall: status.note(root, status.IMAP_STALLED, stall),
         backlog=lambda backlog: status.note(root, status.IMAP_BACKLOG, backlog),
-        contact_every=contact_every,
         failure=lambda failure: status.note(root, status.IMAP_FAILED, failure),
         unfetched=lambda unfetched: status.note(root, status.IMAP_UNFETCHED, unfetched),
-        fetch_retry=fetch_retry,
         unmoved=lambda unmoved: status.note(root, status.IMAP_UNMOVED, unmoved),
-        move_retry=move_retry,
+        **intervals,
     )
     thread = threading.Thread(target=poller.run, args=(stop,), name="maild-imap", daemon=True)
     thread.start()
