@@ -1,5 +1,9 @@
 """A mail forwarded as message/rfc822 but sent base64 or quoted-printable, which RFC 2046
-forbids and some clients do: its decoded bytes are parsed as the forward it is.
+forbids and some clients do: its decoded bytes are parsed as the forward it is. So is a
+mail attached as the file a mail client saves (Жалоба.eml, typed
+application/octet-stream, as Outlook and webmails attach a saved mail): refused as a
+file of no type the rules know, it was never read, though its text is the customer's
+case as much as a forward's.
 
 Works on the email package's compat32 tree (domain.mimeparts.RAW_POLICY), in place.
 """
@@ -7,15 +11,23 @@ Works on the email package's compat32 tree (domain.mimeparts.RAW_POLICY), in pla
 from __future__ import annotations
 
 import quopri
+import re
 from email import errors
 from email.message import Message
 from email.policy import Policy
 
-from maild.domain import limits
+from maild.domain import limits, partread
 from maild.domain.charset import b64decode_lenient
-from maild.domain.mimetree import read_tree
+from maild.domain.header_text import filename_of
+from maild.domain.mimetree import header_block_end, read_tree
 
-__all__ = ["FORWARD_MARK", "MAX_ENCODED_MESSAGES", "heading", "open_encoded_messages"]
+__all__ = [
+    "FORWARD_MARK",
+    "MAX_ENCODED_MESSAGES",
+    "heading",
+    "open_encoded_messages",
+    "saved_mail",
+]
 
 # Thunderbird's own forward header: domain.quotes.FORWARD_RE knows it, so the site
 # keeps all below it (a forward is the content of the mail, not quoted history).
@@ -33,7 +45,7 @@ def heading(fields: list[tuple[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-# At most this many encoded forwards are opened per message.
+# At most this many encoded forwards (and saved mails) are opened per message.
 MAX_ENCODED_MESSAGES = 10
 
 
@@ -41,23 +53,80 @@ def open_encoded_messages(msg: Message, policy: Policy) -> None:
     """Each base64 or quoted-printable message/rfc822 part parsed again from its decoded
     bytes, in place of what the parser made of the encoded ones (a header-less "message"
     whose body is the base64; "=D0=9F" in the headers and text of a quoted-printable
-    one), so its text and files are read like any forward, never shown as code."""
+    one), so its text and files are read like any forward, never shown as code. A mail
+    attached as a saved file (_saved: «Жалоба.eml», whatever its type) is put in its
+    place as the message/rfc822 part it would have been sent as."""
     opened = 0
     stack = [msg]
     while stack and opened < MAX_ENCODED_MESSAGES:
         part = stack.pop()
         if not part.is_multipart():  # parts_of: a leaf's get_payload() may raise
             continue
-        payload = part.get_payload()
-        inner = payload[0] if payload and isinstance(payload[0], Message) else None
+        children = part.get_payload()
+        inner = children[0] if children and isinstance(children[0], Message) else None
         try:
             data = _decoded(part, inner, policy) if inner is not None else None
         except Exception:  # left as the parser read it: shown, not lost
             data = None
         if data is not None:
             opened += 1
-            payload[0], _cut = read_tree(data, policy)  # over a cap: its raw text
-        stack.extend(p for p in payload if isinstance(p, Message))
+            children[0], _cut = read_tree(data, policy)  # over a cap: its raw text
+        for i, child in enumerate(children):
+            if opened < MAX_ENCODED_MESSAGES and isinstance(child, Message):
+                saved = _saved(child, policy)
+                if saved is not None:
+                    opened += 1
+                    children[i] = saved
+        stack.extend(p for p in children if isinstance(p, Message))
+
+
+# A mail as a mail client saves it: its header block names the sender, and when or about
+# what it was written. (Thunderbird may write an mbox "From " line first.)
+_FIELD_NAME = re.compile(rb"^([\041-\071\073-\176]+)[\t ]*:", re.MULTILINE)
+_SAVED_FIELDS = (b"date", b"subject", b"message-id")
+_HEAD_BYTES = 64 * 1024  # of a saved mail's header block, read to tell one
+
+
+def saved_mail(name: str | None, data: bytes) -> bool:
+    """Whether a file is a mail saved by a mail client: named *.eml, and its bytes a
+    header block (with From, and Date, Subject or Message-ID) ended by an empty line."""
+    if not _eml(name):
+        return False
+    head = data[:_HEAD_BYTES].removeprefix(b"\xef\xbb\xbf")
+    if head.startswith(b"From "):  # an mbox envelope line, no field
+        head = head.partition(b"\n")[2]
+    end = header_block_end(head)
+    rest = head[end:]
+    if not end or (rest and not rest.startswith((b"\r\n", b"\n", b"\r"))):
+        return False  # no block, or text right under it: no mail's header
+    names = {m.group(1).lower() for m in _FIELD_NAME.finditer(head, 0, end)}
+    return b"from" in names and any(n in names for n in _SAVED_FIELDS)
+
+
+def _eml(name: str | None) -> bool:
+    return (name or "").strip().lower().endswith(".eml")
+
+
+def _saved(part: Message, policy: Policy) -> Message | None:
+    """A message/rfc822 part holding the mail ``part`` is the saved file of (saved_mail),
+    with ``part``'s other headers (its Content-Disposition, its name); None for any
+    other part. A forward already (message/*) or a multipart is none."""
+    try:
+        if part.is_multipart() or part.get_content_maintype() in ("message", "multipart"):
+            return None
+        name = filename_of(part)
+        if not (_eml(name) and saved_mail(name, data := partread.payload(part))):
+            return None
+        inner, _cut = read_tree(data, policy)
+    except Exception:  # left a file, as it came
+        return None
+    wrapper = Message(policy)
+    for field, value in part.items():
+        if field.lower() not in ("content-type", "content-transfer-encoding"):
+            wrapper[field] = value
+    wrapper["Content-Type"] = "message/rfc822"
+    wrapper.set_payload([inner])
+    return wrapper
 
 
 def _decoded(part: Message, inner: Message, policy: Policy) -> bytes | None:

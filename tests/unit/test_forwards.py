@@ -8,6 +8,7 @@ import email
 import quopri
 from email.message import EmailMessage
 
+from maild.domain.forwards import saved_mail
 from maild.domain.mimeparts import RAW_POLICY, read_body
 
 FROM = "Пётр Иванович Сидоров-Кузнецов <petr.ivanovich@example-company.ru>"
@@ -85,3 +86,40 @@ def test_forwards_inside_forwards_are_opened_ten_deep_at_most() -> None:
         shallow = _base64_forward(shallow)
     text = read_body(email.message_from_bytes(shallow, policy=RAW_POLICY)).text
     assert "Самый глубокий текст." in text
+
+
+SAVED = (
+    b"From: buyer@mail.example\r\nSubject: =?utf-8?b?0JbQsNC70L7QsdCw?=\r\n"
+    b"Date: Wed, 2 Dec 2026 08:00:00 +0300\r\n\r\nok"
+)
+
+
+def test_a_saved_mail_is_told_by_its_name_and_header_block() -> None:
+    assert saved_mail("Жалоба.EML", SAVED)
+    assert saved_mail("x.eml", b"From - Thu Dec  3 10:00:00 2026\n" + SAVED)  # mbox line
+    assert saved_mail("x.eml", b"\xef\xbb\xbf" + SAVED)  # a byte order mark
+    assert not saved_mail("x.txt", SAVED)  # a mail's text pasted into a file
+    assert not saved_mail("x.eml", b"Subject: hi\r\nDate: now\r\n\r\nno sender")
+    assert not saved_mail("x.eml", b"From: a@b\r\n\r\n")  # a From alone tells no mail
+    assert not saved_mail("x.eml", b"From: a@b\r\nSubject: x\r\nthen text, no blank line")
+    assert not saved_mail("x.eml", "просто заметки".encode())
+
+
+def test_a_saved_mail_attached_as_a_file_is_read_as_a_forward() -> None:
+    raw = (
+        b"From: ivan@shop.example\r\n"
+        b'Content-Type: multipart/mixed; boundary="out"\r\n\r\n'
+        b"--out\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nFW\r\n"
+        b'--out\r\nContent-Type: application/octet-stream; name="a.eml"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(SAVED).replace(b"\n", b"\r\n")
+        + b"--out--\r\n"
+    )
+    body = read_body(email.message_from_bytes(raw, policy=RAW_POLICY))
+    assert body.text.strip().splitlines()[-4:] == [
+        "Дата: Wed, 2 Dec 2026 08:00:00 +0300",
+        "Тема: Жалоба",
+        "",
+        "ok",
+    ]
+    assert body.attachments == ()
