@@ -20,6 +20,7 @@ from maild.domain.filerules import (
     ARCHIVES,
     BMP_TEXT,
     IMAGES,
+    PACK_TEXT,
     UPLOAD_TEXT,
     ZIPPED_ONLY,
 )
@@ -343,16 +344,17 @@ def _unproven(
     are welcome. A picture or archive of a format the rules do not take (an iPhone's
     HEIC, a WebP saved from a site, often named .jpg, 7-Zip's own .7z) is named, and how
     to send it: its name or MIME type alone told the customer nothing («назван как JPG,
-    но по содержимому им не является», «(application/x-7z-compressed)»)."""
+    но по содержимому им не является», «(application/x-7z-compressed)»). Any other file
+    (a PDF, a log, Outlook's .msg) is named by its type in words and asked for packed
+    in a ZIP or RAR, which carries it: no reason named a way to send it."""
     known = _known_format(data)
-    what, advice = known if known else (type_name(content_type), "")
     claim = _claim(name, declared)
     if claim is not None:  # a disguise is refused even when other types are welcome
-        really = f": это {what}" if known else ""
+        really = f": это {known[0]}" if known else ""
         return (
             f"Файл{NBSP}«{name}» назван как {claim}, но по содержимому им не является{really}. "
             + ALLOWED_TEXT
-            + advice,
+            + (known[1] if known else ""),
             "mislabelled",
         )
     if policy.accept_other_types:
@@ -361,6 +363,8 @@ def _unproven(
         return f"Файл{NBSP}«{name}» {ENCRYPTED_TEXT}", "encrypted"
     if _unreadable_p7m(name, declared, data):
         return f"Файл{NBSP}«{name}» {UNREADABLE_P7M_TEXT}", "corrupt"
+    # any other file an archive carries as it is: the customer is asked to pack it
+    what, advice = known if known else (type_name(content_type, name), f" {PACK_TEXT}")
     return f"Файл{NBSP}«{name}» ({what}) не принят. " + ALLOWED_TEXT + advice, "other"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from maild.domain.extensions import split_extension
 from maild.domain.plural import ru_count
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "size_text",
     "size_words",
     "sniff_type",
+    "type_by_extension",
     "type_name",
 ]
 
@@ -139,36 +141,101 @@ def archive_format(data: bytes) -> str | None:
 
 
 # How a customer knows a file's type, for a refusal: its MIME type (application/pdf,
-# application/vnd.ms-outlook) tells most people nothing.
+# application/vnd.ms-outlook) tells most people nothing, and is never named to them.
+_WORD, _EXCEL, _POWERPOINT = "документ Word", "таблица Excel", "презентация PowerPoint"
+_OOXML = "application/vnd.openxmlformats-officedocument."
 _TYPE_NAMES = {
     "application/pdf": "документ PDF",
-    "application/msword": "документ Word",
+    "application/msword": _WORD,
+    f"{_OOXML}wordprocessingml.document": _WORD,
     "application/rtf": "документ RTF",
     "text/rtf": "документ RTF",
-    "application/vnd.ms-excel": "таблица Excel",
-    "application/vnd.ms-powerpoint": "презентация PowerPoint",
+    "application/vnd.ms-excel": _EXCEL,
+    f"{_OOXML}spreadsheetml.sheet": _EXCEL,
+    "application/vnd.ms-powerpoint": _POWERPOINT,
+    f"{_OOXML}presentationml.presentation": _POWERPOINT,
+    "application/vnd.oasis.opendocument.text": "документ OpenDocument",
+    "application/vnd.oasis.opendocument.spreadsheet": "таблица OpenDocument",
     "application/vnd.ms-outlook": "письмо Outlook",
+    "message/rfc822": "письмо",
+    "application/ms-tnef": "служебный файл Outlook (winmail.dat)",
     "text/plain": "текстовый файл",
     "text/csv": "таблица CSV",
     "text/html": "страница HTML",
     "application/xml": "файл XML",
     "text/xml": "файл XML",
+    "application/json": "файл JSON",
     "application/x-msdownload": "программа",
     "application/x-msdos-program": "программа",
     "application/x-dosexec": "программа",
     "application/x-msi": "установщик программы",
     "application/pkcs7-mime": "файл с электронной подписью",
     "application/x-pkcs7-mime": "файл с электронной подписью",
+    "application/pkcs7-signature": "электронная подпись",
+    "application/x-pkcs7-signature": "электронная подпись",
+    "application/pgp-signature": "подпись PGP",
+    "application/pgp-keys": "ключ PGP",
+    "application/x-x509-ca-cert": "сертификат",
+    "application/pkix-cert": "сертификат",
+    "application/x-pkcs12": "сертификат с закрытым ключом",
+    "application/x-7z-compressed": "архив 7z",
+    "application/gzip": "архив GZIP",
+    "application/x-tar": "архив TAR",
 }
-_TYPE_FAMILIES = {"video/": "видео", "audio/": "аудиозапись", "font/": "шрифт"}
+_TYPE_FAMILIES = {
+    "video/": "видео",
+    "audio/": "аудиозапись",
+    "font/": "шрифт",
+    "image/": "изображение",
+    "text/": "текстовый файл",
+}
+UNKNOWN_TYPE = "файл неизвестного типа"
+
+# The type a mail client would give a file by its name, for a file that came without
+# one (Outlook before 2007 writes none in a winmail.dat) or as application/octet-stream.
+# A fixed table, not the mimetypes module, which reads the machine's /etc/mime.types.
+_BY_EXTENSION = {
+    "pdf": "application/pdf", "doc": "application/msword", "rtf": "application/rtf",
+    "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint",
+    "docx": f"{_OOXML}wordprocessingml.document", "xlsx": f"{_OOXML}spreadsheetml.sheet",
+    "pptx": f"{_OOXML}presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "txt": "text/plain", "log": "text/plain", "csv": "text/csv", "htm": "text/html",
+    "html": "text/html", "xml": "text/xml", "json": "application/json",
+    "eml": "message/rfc822", "msg": "application/vnd.ms-outlook", "jpg": "image/jpeg",
+    "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "bmp": "image/bmp",
+    "zip": "application/zip", "rar": "application/vnd.rar",
+    "7z": "application/x-7z-compressed", "gz": "application/gzip", "tar": "application/x-tar",
+    "exe": "application/x-msdownload", "msi": "application/x-msi",
+    "p7s": "application/pkcs7-signature", "sig": "application/pgp-signature",
+    "cer": "application/pkix-cert", "crt": "application/pkix-cert",
+    "p12": "application/x-pkcs12", "pfx": "application/x-pkcs12",
+    "mp4": "video/mp4", "mov": "video/quicktime", "avi": "video/x-msvideo",
+    "mp3": "audio/mpeg", "wav": "audio/wav",
+}  # fmt: skip
 
 
-def type_name(content_type: str) -> str:
-    """A file's type as people name it («документ PDF», «видео»), else its MIME type."""
-    if named := _TYPE_NAMES.get(content_type):
-        return named
-    family = next((w for p, w in _TYPE_FAMILIES.items() if content_type.startswith(p)), None)
-    return family or content_type
+def type_by_extension(name: str | None) -> str | None:
+    """The MIME type a file's name gives it (quick.pdf: application/pdf), or None."""
+    _, dot, extension = (name or "").rpartition(".")
+    return _BY_EXTENSION.get(extension.lower()) if dot else None
+
+
+def type_name(content_type: str, name: str = "") -> str:
+    """A file's type as people name it («документ PDF», «видео»): by its MIME type, else
+    by its name's extension («файл DWG» for one no table knows), else UNKNOWN_TYPE;
+    never the MIME type itself («(application/octet-stream) не принят» told a customer
+    nothing)."""
+    by_name = type_by_extension(name) or ""
+    for ctype in (content_type, by_name):
+        if named := _TYPE_NAMES.get(ctype):
+            return named
+    for ctype in (content_type, by_name):
+        if family := next((w for p, w in _TYPE_FAMILIES.items() if ctype.startswith(p)), None):
+            return family
+    _stem, extension = split_extension(name)
+    return f"файл {extension[1:].upper()}" if extension else UNKNOWN_TYPE
 
 
 def _looks_like_bmp(data: bytes) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from maild.domain.filetypes import type_by_extension
 from maild.domain.limits import MAX_TNEF_FILES
 from maild.domain.rtf import RtfRoom, codec
 
@@ -25,6 +26,7 @@ _PR_ATTACH_DATA, _PR_ATTACH_FILENAME, _PR_ATTACH_LONG_FILENAME = 0x3701, 0x3704,
 _PR_ATTACH_MIME_TAG, _PR_DISPLAY_NAME, _PR_ATTACH_METHOD = 0x370E, 0x3001, 0x3705
 _PR_SUBJECT, _PR_SENDER_NAME, _PR_SENDER_EMAIL, _PR_SENDER_SMTP = 0x0037, 0x0C1A, 0x0C1F, 0x5D01
 _PR_MESSAGE_CLASS = 0x001A
+OUTLOOK_ITEM = "application/vnd.ms-outlook"  # the MIME type of an item saved (.msg)
 _EMBEDDED_MESSAGE = 5  # PR_ATTACH_METHOD of an Outlook item (a mail) attached to the mail
 _STRING8, _UNICODE, _BINARY, _OBJECT = 0x001E, 0x001F, 0x0102, 0x000D
 _FIXED = {0x0002: 4, 0x0003: 4, 0x0004: 4, 0x0005: 8, 0x0006: 8, 0x0007: 8, 0x000A: 4,
@@ -91,7 +93,7 @@ def read_tnef(data: bytes, nested: bool = False, rtf: RtfRoom | None = None) -> 
     # one whose data could not be read is still named to staff, as the customer sent it
     found.files = [f for f in found.files if f.data or f.name or f.message]
     for file in found.files:
-        file.content_type = file.content_type or _type_of(file.name)
+        file.content_type = file.content_type or type_by_extension(file.name)
     if not nested:
         _open_items(found, rtf)
     return found
@@ -107,8 +109,9 @@ def _open_items(found: Tnef, rtf: RtfRoom) -> None:
         is_item = file.message or file.data.startswith(SIGNATURE)
         item = read_tnef(file.data, True, rtf) if is_item else None
         if item is None or not (item.text.strip() or item.html.strip() or item.files):
-            if is_item:
+            if is_item:  # named, and typed as the Outlook item (.msg) it is
                 file.name = file.name or "Вложенное письмо Outlook"
+                file.content_type = file.content_type or OUTLOOK_ITEM
             kept.append(file)
             continue
         item.subject = item.subject or (file.name or "")
@@ -162,28 +165,6 @@ def _attachment(file: TnefFile, attr: int, value: bytes, codepage: str) -> None:
         # embedded message...»: the item itself (a TNEF stream) is its PR_ATTACH_DATA_OBJ
         if isinstance(data, bytes) and (not file.data or (file.message and data)):
             file.data = data
-
-
-# Outlook before 2007 writes no PR_ATTACH_MIME_TAG: the type a mail client would have
-# given the file by its name, so staff see «quick.pdf (application/pdf)». A fixed table,
-# not the mimetypes module, which reads the machine's /etc/mime.types.
-_TYPES = {
-    "pdf": "application/pdf", "doc": "application/msword", "rtf": "application/rtf",
-    "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "txt": "text/plain", "log": "text/plain", "csv": "text/csv", "htm": "text/html",
-    "html": "text/html", "xml": "text/xml", "eml": "message/rfc822",
-    "msg": "application/vnd.ms-outlook", "jpg": "image/jpeg", "jpeg": "image/jpeg",
-    "png": "image/png", "gif": "image/gif", "bmp": "image/bmp", "zip": "application/zip",
-    "rar": "application/vnd.rar", "7z": "application/x-7z-compressed",
-}  # fmt: skip
-
-
-def _type_of(name: str | None) -> str | None:
-    _, dot, extension = (name or "").rpartition(".")
-    return _TYPES.get(extension.lower()) if dot else None
 
 
 def _value(prop: tuple[int, bytes | int]) -> tuple[bytes, int]:

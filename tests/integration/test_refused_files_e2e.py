@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.policy
 from email.message import EmailMessage
+from pathlib import Path
 
 from tests.helpers import PNG, make_mail
 
@@ -70,3 +71,63 @@ def test_a_file_named_eml_that_holds_no_mail_stays_a_file(desk, sink):
     conf, notice, _ticket = mails(desk, sink, raw)
     assert "Пересланное сообщение" not in notice
     assert REFUSED in conf and "заметки.eml" in conf
+
+
+def refusals(conf: str) -> str:
+    """The confirmation's list of files not taken, as one line."""
+    return one_line(conf.split(REFUSED, 1)[1].split("Пожалуйста, сохраняйте", 1)[0])
+
+
+def test_a_refused_file_a_zip_would_carry_is_asked_for_packed_and_named_in_words(desk, sink):
+    """Outlook's drag-and-drop of a mail (.msg), a log, a PDF, a file of no known type:
+    refused with no way forward, and named by their MIME type where no table knew it,
+    though a ZIP of them is taken."""
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)  # an Outlook .msg's bytes
+    raw = make_mail(
+        attachments=[
+            ("RE: Заказ 1234.msg", "application/vnd.ms-outlook", ole),
+            ("error.log", "application/octet-stream", b"ERROR NullReference in Checkout"),
+            ("Договор.pdf", "application/pdf", b"%PDF-1.4 ..."),
+            ("XXXXnews", "application/octet-stream", bytes(range(256))),
+        ]
+    )
+    conf, _notice, _ticket = mails(desk, sink, raw)
+    listed = refusals(conf)
+    for name, what in [
+        ("RE_ Заказ 1234.msg", "письмо Outlook"),
+        ("error.log", "текстовый файл"),
+        ("Договор.pdf", "документ PDF"),
+        ("XXXXnews", "файл неизвестного типа"),
+    ]:
+        assert f"Файл «{name}» ({what}) не принят." in listed.replace("\u00a0", " ")
+    assert listed.count(PACK) == 4, listed
+    assert "application/" not in conf
+
+
+def test_an_outlook_item_in_a_winmail_dat_it_cannot_read_is_asked_for_packed(desk, sink):
+    """A distribution list attached in Outlook's winmail.dat stays a file: it was refused
+    «(application/octet-stream) не принят», with no way forward."""
+    tnef = (Path(__file__).parent.parent / "data/tnef/outlook-item-attached.dat").read_bytes()
+    raw = make_mail(attachments=[("winmail.dat", "application/ms-tnef", tnef)])
+    conf, notice, _ticket = mails(desk, sink, raw)
+    listed = refusals(conf).replace("\u00a0", " ")
+    assert "Файл «XXXXnews» (письмо Outlook) не принят." in listed and PACK in listed
+    assert "application/" not in conf
+    assert "XXXXnews (application/vnd.ms-outlook" in notice  # staff see its MIME type
+
+
+def test_a_log_sent_inline_from_an_iphone_is_asked_for_packed(desk, sink):
+    raw = (
+        "From: Иван <ivan@shop-example.ru>\r\nTo: support@example.com\r\n"
+        "Subject: log\r\nMessage-ID: <iphone-log@shop-example.ru>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="M"\r\n\r\n'
+        "--M\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nПрикладываю лог.\r\n"
+        '--M\r\nContent-Type: text/plain; charset=utf-8; name="error.log"\r\n'
+        'Content-Disposition: inline; filename="error.log"\r\n\r\n'
+        "2026-12-03 10:00 ERROR NullReference in Checkout\r\n"
+        "--M\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\r\nОтправлено с iPhone\r\n"
+        "--M--\r\n"
+    ).encode()
+    conf, _notice, _ticket = mails(desk, sink, raw)
+    listed = refusals(conf).replace("\u00a0", " ")
+    assert "Файл «error.log» (текстовый файл) не принят." in listed and PACK in listed

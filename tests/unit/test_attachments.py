@@ -934,13 +934,26 @@ def test_an_archive_of_another_format_is_named_and_the_customer_told_what_to_sen
         ("лог.txt", "text/plain", "текстовый файл"),
         ("запись экрана.mp4", "video/mp4", "видео"),
         ("setup.exe", "application/x-msdownload", "программа"),
-        ("data.bin", "application/x-weird", "application/x-weird"),  # no name: its type
+        ("OpenPGP_0xABCDEF.asc", "application/pgp-keys", "ключ PGP"),
+        # application/octet-stream (or a type no table holds): by the name's extension
+        ("error.log", "application/octet-stream", "текстовый файл"),
+        ("RE: Заказ 1234.msg", "application/octet-stream", "письмо Outlook"),
+        ("Жалоба.eml", "application/octet-stream", "письмо"),
+        ("base.1cd", "application/octet-stream", "файл 1CD"),
+        ("data.bin", "application/x-weird", "файл BIN"),
+        # nothing tells: no MIME type named to the customer either
+        ("XXXXnews", "application/octet-stream", "файл неизвестного типа"),
+        ("план.dwg", "application/x-weird", "файл неизвестного типа"),
     ],
 )
-def test_a_refused_file_is_named_by_its_kind_not_its_mime_type(name, declared, shown) -> None:
-    """«(application/vnd.ms-outlook) не принят» told a customer nothing."""
+def test_a_refused_file_is_named_by_its_kind_and_asked_for_packed(name, declared, shown) -> None:
+    """«(application/vnd.ms-outlook) не принят», «(application/octet-stream) не принят»
+    told a customer nothing, and no way forward: a ZIP or RAR of the file is taken."""
     d = decide(name, declared, b"%PDF-1.4 not a picture" * 3, POLICY)
-    assert not d.accepted and d.reason == f"Файл\u00a0«{name}» ({shown}) не принят. {ALLOWED_TEXT}"
+    assert not d.accepted and d.reason == (
+        f"Файл\u00a0«{sanitize_filename(name)}» ({shown}) не принят. {ALLOWED_TEXT} "
+        "Упакуйте, пожалуйста, файл в архив ZIP или RAR и пришлите снова."
+    )
 
 
 def test_an_empty_file_asks_for_it_again() -> None:
