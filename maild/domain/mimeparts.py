@@ -20,6 +20,7 @@ from maild.domain.html import html_to_text, meta_charset
 from maild.domain.htmlbulk import SIMPLIFIED
 from maild.domain.inlinepgp import ENCRYPTED_NAME, read_inline
 from maild.domain.partread import RAW_POLICY, content_type, header_of, param, parts_of, payload
+from maild.domain.pgpkey import sent_key
 from maild.domain.placeholders import cid_of, name_pictures
 from maild.domain.reports import REPORT_ORIGINALS, STATUS_TYPES, Reports
 from maild.domain.richtext import enriched_to_text
@@ -302,6 +303,9 @@ class _Reader:
         if tnef is not None:
             self.wrapped.append(tnef)
             return
+        data = payload(part)
+        if sent_key(filename, ctype, data):  # no file the sender chose (domain.pgpkey)
+            return
         cid = cid_of(part.get("content-id"))
         embedded = (
             ctype.startswith("image/")
@@ -311,9 +315,7 @@ class _Reader:
         if embedded and cid:
             self.shown.append((len(self.attachments), cid))
         letter = self.in_letters_place(part)
-        self.attachments.append(
-            RawAttachment(filename, ctype, payload(part), embedded, letter=letter)
-        )
+        self.attachments.append(RawAttachment(filename, ctype, data, embedded, letter=letter))
         if filename and cid:  # for Outlook's [cid:...]
             self.pictures.setdefault(cid, sanitize_filename(filename))
 

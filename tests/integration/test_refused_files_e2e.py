@@ -6,6 +6,7 @@ refused for one reason are one line; a mail of files alone is no «пустое 
 
 from __future__ import annotations
 
+import base64
 import email.policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -131,3 +132,51 @@ def test_a_log_sent_inline_from_an_iphone_is_asked_for_packed(desk, sink):
     conf, _notice, _ticket = mails(desk, sink, raw)
     listed = refusals(conf).replace("\u00a0", " ")
     assert "Файл «error.log» (текстовый файл) не принят." in listed and PACK in listed
+
+
+def thunderbird_signed(key_type: str = "application/pgp-keys") -> bytes:
+    """Thunderbird's PGP/MIME signed mail with «Attach my public key» on: its key
+    (OpenPGP_0x….asc) beside the text and the screenshot, its signature after them."""
+    return (
+        "From: Петр <petr@example.org>\r\nTo: support@example.com\r\n"
+        "Subject: Не приходят письма\r\nDate: Thu, 3 Dec 2026 10:00:00 +0300\r\n"
+        "Message-ID: <tb-signed-1@example.org>\r\nMIME-Version: 1.0\r\n"
+        "User-Agent: Mozilla Thunderbird\r\n"
+        "Content-Type: multipart/signed; micalg=pgp-sha256;\r\n"
+        ' protocol="application/pgp-signature"; boundary="sig1"\r\n\r\n'
+        "This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n"
+        '--sig1\r\nContent-Type: multipart/mixed; boundary="mix1"\r\n\r\n'
+        "--mix1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"
+        "Не приходят письма о заказах. Скриншот во вложении.\r\n"
+        '--mix1\r\nContent-Type: image/png; name="screen.png"\r\n'
+        'Content-Disposition: attachment; filename="screen.png"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.b64encode(PNG).decode()
+        + f'\r\n--mix1\r\nContent-Type: {key_type}; name="OpenPGP_0xABCDEF.asc"\r\n'
+        'Content-Disposition: attachment; filename="OpenPGP_0xABCDEF.asc"\r\n\r\n'
+        "-----BEGIN PGP PUBLIC KEY BLOCK-----\r\n\r\nxsBNBGF\r\n"
+        "-----END PGP PUBLIC KEY BLOCK-----\r\n\r\n--mix1--\r\n\r\n"
+        '--sig1\r\nContent-Type: application/pgp-signature; name="OpenPGP_signature.asc"\r\n'
+        'Content-Disposition: attachment; filename="OpenPGP_signature.asc"\r\n\r\n'
+        "-----BEGIN PGP SIGNATURE-----\r\n\r\nwsF5BAABCAAjFiEE\r\n"
+        "-----END PGP SIGNATURE-----\r\n\r\n--sig1--\r\n"
+    ).encode()
+
+
+def test_the_public_key_thunderbird_attaches_by_itself_is_no_refused_file(desk, sink):
+    """Listed under «Некоторые вложения не приняты» («(application/pgp-keys) не
+    принят»), though the customer never chose to send it: like its signature beside
+    the letter, it is no file of the letter, kept neither (the desk sends no encrypted
+    mail)."""
+    for n, key_type in enumerate(["application/pgp-keys", "application/octet-stream"]):
+        raw = thunderbird_signed(key_type).replace(b"tb-signed-1", f"tb-signed-{n}".encode())
+        before = len(sink.received)
+        tid = desk.ingest_tid(raw)
+        desk.flush()
+        sink.wait_for(before + 3)
+        [conf] = [m for m in sink.received[before:] if m.rcpt_tos == ["petr@example.org"]]
+        [notice] = [m for m in sink.received[before:] if m.rcpt_tos == [STAFF]]
+        assert REFUSED not in conf.text and "OpenPGP" not in conf.text
+        assert "OpenPGP_0xABCDEF.asc" not in notice.text
+        [files] = [m["attachments"] for m in desk.ticket(tid)["messages"] if m["direction"] == "in"]
+        assert [f["filename"] for f in files] == ["screen.png"]
