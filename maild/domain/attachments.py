@@ -13,14 +13,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from maild.domain import cms
 from maild.domain.extensions import split_extension
 from maild.domain.filerules import (
     ALLOWED_TEXT,
     ARCHIVES,
     BMP_TEXT,
     IMAGES,
-    PACK_TEXT,
     UPLOAD_TEXT,
     ZIPPED_ONLY,
 )
@@ -34,20 +32,19 @@ from maild.domain.filetypes import (
     PNG,
     RAR,
     ZIP,
-    archive_format,
     cut_short,
     numbered,
-    picture_format,
     sanitize_filename,
     size_words,
     sniff_type,
-    type_name,
 )
+from maild.domain.unproven import UNREADABLE_P7M_TEXT, Refusal, unproven
 from maild.domain.ziparchive import inspect_zip
 
 __all__ = [
     "ALLOWED_TEXT",
     "BMP_TEXT",
+    "UNREADABLE_P7M_TEXT",
     "UPLOAD_TEXT",
     "AttachmentDecision",
     "AttachmentPolicy",
@@ -85,6 +82,9 @@ class AttachmentDecision:
     # "image" | "archive" | "bmp" | "calendar" | "other" | "mislabelled" | "empty"
     # | "encrypted" | "corrupt"
     kind: str
+    # the reason of several files refused alike, naming none (a confirmation lists them
+    # in one line: domain.refusedlines); None: told file by file (a size, a fault its own)
+    alike: str | None = None
 
 
 _IMAGES = frozenset(IMAGES)  # the rule's tables (filerules.py), as sets to look up
@@ -118,75 +118,6 @@ _KEPT_EXTENSIONS = {
     CALENDAR: frozenset((".ics", ".ical", ".icalendar", ".ifb", ".vcs")),
 }
 
-# What a name or a declared type claims the file to be. Only allowed types count: a
-# TIFF declared as image/tiff is honestly "other", not a disguise.
-_CLAIMED_BY_EXTENSION = {
-    ".jpg": "JPG",
-    ".jpeg": "JPG",
-    ".jpe": "JPG",
-    ".png": "PNG",
-    ".gif": "GIF",
-    ".bmp": "BMP",
-    ".zip": "ZIP",
-    ".rar": "RAR",
-}
-_CLAIMED_BY_TYPE = {
-    JPEG: "JPG",
-    "image/pjpeg": "JPG",
-    PNG: "PNG",
-    GIF: "GIF",
-    BMP: "BMP",
-    "image/x-ms-bmp": "BMP",
-    ZIP: "ZIP",
-    "application/x-zip-compressed": "ZIP",
-    RAR: "RAR",
-    "application/x-rar-compressed": "RAR",
-}
-
-# ALLOWED_TEXT, UPLOAD_TEXT, BMP_TEXT: the rule in words, filerules.py's
-CONVERT_TEXT = "Сохраните изображение в формате JPG или PNG и пришлите, пожалуйста, снова."
-REPACK_TEXT = "Упакуйте, пожалуйста, файлы в архив ZIP или RAR и пришлите снова."
-# An encrypted letter (S/MIME, PGP/MIME, inline PGP): support holds no customer's key.
-ENCRYPTED_TEXT = (
-    "зашифрован (S/MIME или PGP): прочесть его служба поддержки не может. "
-    "Пришлите, пожалуйста, текст и файлы без шифрования."
-)
-# An S/MIME p7m that is neither encrypted nor a SignedData that reads (domain.cms): cut
-# short on the way, or garbage. A signed letter that reads is no file (domain.smime).
-UNREADABLE_P7M_TEXT = (
-    "(письмо или файл с электронной подписью S/MIME) прочесть не удалось: он повреждён "
-    "или пришёл не полностью. Пришлите его, пожалуйста, ещё раз."
-)
-
-
-def _p7m(name: str, declared: str | None) -> bool:
-    return declared in cms.P7M_TYPES or (
-        declared in (None, "application/octet-stream") and name.lower().endswith(".p7m")
-    )
-
-
-def _encrypted(name: str, declared: str | None, data: bytes) -> bool:
-    """Sent encrypted: PGP, or an S/MIME p7m that holds no SignedData (smime-type is
-    not trusted: a signed letter said to be signed is not encrypted, and the bytes tell)."""
-    if _p7m(name, declared):
-        return cms.kind(data) == cms.ENCRYPTED
-    return declared == "application/pgp-encrypted" or data[:64].lstrip().startswith(
-        b"-----BEGIN PGP MESSAGE"
-    )
-
-
-def _unreadable_p7m(name: str, declared: str | None, data: bytes) -> bool:
-    """An S/MIME p7m, not encrypted, whose SignedData cannot be read."""
-    if not _p7m(name, declared):
-        return False
-    try:
-        cms.signed_content(data)
-    except cms.NoContent:  # a signature or certificates alone: judged by its type
-        return False
-    except cms.CmsError:
-        return True
-    return False  # a file signed on its own (договор.pdf.p7m): judged by its type
-
 
 def _kind(detected: str | None) -> str:
     if detected in _IMAGES:
@@ -202,11 +133,6 @@ def _declared(declared_type: str | None) -> str | None:
     # "image/png; name=x.png" -> "image/png"; junk from the header is not a type.
     value = (declared_type or "").split(";", 1)[0].strip().lower()
     return value if re.fullmatch(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+", value) else None
-
-
-def _claim(filename: str, declared: str | None) -> str | None:
-    extension = filename[filename.rfind(".") :].lower() if "." in filename else ""
-    return _CLAIMED_BY_EXTENSION.get(extension) or _CLAIMED_BY_TYPE.get(declared or "")
 
 
 def decide(
@@ -296,85 +222,65 @@ def _decide(
     content_type = detected or declared or "application/octet-stream"
     size = len(data)
 
-    def refuse(reason: str, refused_kind: str = kind) -> AttachmentDecision:
-        return AttachmentDecision(name, content_type, size, False, reason, refused_kind)
+    def refuse(why: Refusal) -> AttachmentDecision:
+        return AttachmentDecision(name, content_type, size, False, *why)
 
-    if size == 0:
-        return refuse(
-            f"Файл{NBSP}«{name}» пуст (0{NBSP}байт): видимо, он не приложился. "
-            "Пришлите его, пожалуйста, ещё раз.",
-            "empty",
-        ), False
-    if kind == "bmp":
-        # listed after the file's name («shot.bmp: Файлы BMP ...»): it is not said again
-        return refuse(f"{BMP_TEXT}: упакуйте файл архиватором и пришлите снова."), False
-    if size > policy.max_attachment_bytes:
-        return refuse(
-            f"Файл{NBSP}«{name}» слишком велик ({size_words(size)}): допустимо не более "
-            f"{size_words(policy.max_attachment_bytes)} на одно вложение."
-        ), False
-    if cut_short(data, detected):
-        return refuse(
-            f"Файл{NBSP}«{name}» повреждён: изображение обрывается, не дойдя до конца "
-            "(файл передан не полностью). Пришлите его, пожалуйста, ещё раз.",
-            "corrupt",
-        ), False
-    if detected is None:
-        unproven = _unproven(name, declared, data, content_type, policy)
-        if unproven is not None:
-            return refuse(*unproven), False
-    elif detected == ZIP:
-        zip_reason = inspect_zip(data, policy)
-        if zip_reason is not None:
-            return refuse(f"Архив{NBSP}«{name}» не принят. {zip_reason}"), False
+    refusal = _faulty(name, data, detected, kind, policy)
+    if refusal is None and detected is None:
+        refusal = unproven(name, declared, data, content_type, policy.accept_other_types)
+    elif refusal is None and detected == ZIP and (zip_reason := inspect_zip(data, policy)):
+        refusal = Refusal(f"Архив{NBSP}«{name}» не принят. {zip_reason}", kind)
+    if refusal is not None:
+        return refuse(refusal), False
     if message_full or already_accepted_bytes + size > policy.max_message_bytes:
+        total = size_words(policy.max_message_bytes)
         return refuse(
-            f"Превышен общий объём вложений одного письма "
-            f"({size_words(policy.max_message_bytes)}): файл{NBSP}«{name}» не принят, "
-            "пришлите его отдельным письмом."
+            Refusal(
+                f"Превышен общий объём вложений одного письма ({total}): "
+                f"файл{NBSP}«{name}» не принят, пришлите его отдельным письмом.",
+                kind,
+                f"Превышен общий объём вложений одного письма ({total}): эти файлы "
+                "не приняты, пришлите их отдельным письмом.",
+            )
         ), True
     accepted_name = _named_as_what_it_is(name, detected)
     return AttachmentDecision(accepted_name, content_type, size, True, None, kind), False
 
 
-def _unproven(
-    name: str, declared: str | None, data: bytes, content_type: str, policy: AttachmentPolicy
-) -> tuple[str, str] | None:
-    """(why, kind) a file of no type the rules know is refused, or None when other types
-    are welcome. A picture or archive of a format the rules do not take (an iPhone's
-    HEIC, a WebP saved from a site, often named .jpg, 7-Zip's own .7z) is named, and how
-    to send it: its name or MIME type alone told the customer nothing («назван как JPG,
-    но по содержимому им не является», «(application/x-7z-compressed)»). Any other file
-    (a PDF, a log, Outlook's .msg) is named by its type in words and asked for packed
-    in a ZIP or RAR, which carries it: no reason named a way to send it."""
-    known = _known_format(data)
-    claim = _claim(name, declared)
-    if claim is not None:  # a disguise is refused even when other types are welcome
-        really = f": это {known[0]}" if known else ""
-        return (
-            f"Файл{NBSP}«{name}» назван как {claim}, но по содержимому им не является{really}. "
-            + ALLOWED_TEXT
-            + (known[1] if known else ""),
-            "mislabelled",
+def _faulty(
+    name: str, data: bytes, detected: str | None, kind: str, policy: AttachmentPolicy
+) -> Refusal | None:
+    """Why a file is refused whatever its type: empty, too big, cut short; or a bare
+    BMP. None when it is none of these."""
+    if not data:
+        return Refusal(
+            f"Файл{NBSP}«{name}» пуст (0{NBSP}байт): видимо, он не приложился. "
+            "Пришлите его, пожалуйста, ещё раз.",
+            "empty",
+            f"Эти файлы пусты (0{NBSP}байт): видимо, они не приложились. "
+            "Пришлите их, пожалуйста, ещё раз.",
         )
-    if policy.accept_other_types:
-        return None
-    if _encrypted(name, declared, data):
-        return f"Файл{NBSP}«{name}» {ENCRYPTED_TEXT}", "encrypted"
-    if _unreadable_p7m(name, declared, data):
-        return f"Файл{NBSP}«{name}» {UNREADABLE_P7M_TEXT}", "corrupt"
-    # any other file an archive carries as it is: the customer is asked to pack it
-    what, advice = known if known else (type_name(content_type, name), f" {PACK_TEXT}")
-    return f"Файл{NBSP}«{name}» ({what}) не принят. " + ALLOWED_TEXT + advice, "other"
-
-
-def _known_format(data: bytes) -> tuple[str, str] | None:
-    """(what the file is, what to send instead) for a picture or archive the bytes
-    prove to be of a format the rules do not take."""
-    if picture := picture_format(data):
-        return f"изображение {picture}", f" {CONVERT_TEXT}"
-    if packed := archive_format(data):
-        return f"архив {packed}", f" {REPACK_TEXT}"
+    if kind == "bmp":
+        # listed after the file's name («shot.bmp: Файлы BMP ...»): it is not said again
+        return Refusal(
+            f"{BMP_TEXT}: упакуйте файл архиватором и пришлите снова.",
+            kind,
+            f"{BMP_TEXT}: упакуйте файлы архиватором и пришлите снова.",
+        )
+    if len(data) > policy.max_attachment_bytes:
+        return Refusal(
+            f"Файл{NBSP}«{name}» слишком велик ({size_words(len(data))}): допустимо не более "
+            f"{size_words(policy.max_attachment_bytes)} на одно вложение.",
+            kind,
+        )
+    if cut_short(data, detected):
+        return Refusal(
+            f"Файл{NBSP}«{name}» повреждён: изображение обрывается, не дойдя до конца "
+            "(файл передан не полностью). Пришлите его, пожалуйста, ещё раз.",
+            "corrupt",
+            "Эти файлы повреждены: изображения обрываются, не дойдя до конца (файлы "
+            "переданы не полностью). Пришлите их, пожалуйста, ещё раз.",
+        )
     return None
 
 

@@ -22,6 +22,7 @@ from maild.domain.message import ParsedMessage
 from maild.domain.mimeparts import is_logo
 from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, Ticket
+from maild.domain.refusedlines import refused_lines
 from maild.domain.screen import Screening
 from maild.domain.sender import Identification
 from maild.domain.sla import LEVELS, SHORT_RU
@@ -160,20 +161,22 @@ class Context:
 
 def att_ctx(attachments: Attachments) -> dict[str, Any]:
     """The files a mail about the message lists: the first limits.MAX_LISTED_FILES of
-    each list by name, the rest as a count (`*_more`); and whether the letter itself
-    came encrypted (domain.encrypted), which the customer is asked for again."""
+    each list (the refused as lines, one for the files refused alike: refusedlines.py),
+    the rest as a count of files (`*_more`); and whether the letter itself came
+    encrypted (domain.encrypted), which the customer is asked for again."""
     decisions = [d for d, _ in attachments]
     # the letter itself encrypted is told as such (encrypted_letter), no file refused
     refused = [d for d in decisions if not d.accepted and d.kind != enc.LETTER]
     n = limits.MAX_LISTED_FILES
+    lines = refused_lines(refused)  # files refused alike in one line, the reason once
     return {
         "attachments": decisions[:n],
         "attachments_more": max(0, len(decisions) - n),
-        "refused": refused[:n],
-        "refused_more": max(0, len(refused) - n),
+        "refused": lines[:n],
+        "refused_more": sum(len(line.files) for line in lines[n:]),
         # a bare BMP refused among the files not listed: a listed one's reason already
         # asks to send it zipped, and the mail said it twice
-        "bmp_refused": att.bmp_refused(refused[n:]),
+        "bmp_refused": att.bmp_refused(d for line in lines[n:] for d in line.files),
         "encrypted_letter": enc.letter_scheme(decisions),  # "PGP", "S/MIME" or None
     }
 

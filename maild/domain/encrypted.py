@@ -10,7 +10,7 @@ itself: the customer wrote, attached nothing, and support holds no key to read i
 so they are asked for the letter again without encryption, not told that a file of
 theirs was refused; staff read that the letter is encrypted, not «(пустое письмо)».
 An encrypted file beside a readable text (or in a mail forwarded in it) stays a file
-refused as encrypted (attachments.ENCRYPTED_TEXT).
+refused as encrypted (unproven.ENCRYPTED_TEXT).
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ __all__ = [
     "ARCHIVES",
     "BMP_TEXT",
     "IMAGES",
+    "PACK_FILES_TEXT",
     "PACK_TEXT",
     "NAMES",
     "UPLOAD_TEXT",
@@ -55,6 +56,7 @@ UPLOAD_TEXT = f"скриншоты {names(IMAGES)}; " + (
 # After a refused file of a type no table here holds (a PDF, a log, Outlook's .msg): an
 # archive carries any file, and a ZIP's contents are judged by its listing alone.
 PACK_TEXT = f"Упакуйте, пожалуйста, файл в архив {_ARCHIVES_OR} и пришлите снова."
+PACK_FILES_TEXT = f"Упакуйте, пожалуйста, файлы в архив {_ARCHIVES_OR} и пришлите снова."
 # A bare picture of ZIPPED_ONLY refused (attachments: its reason starts so).
 BMP_TEXT = f"Файлы {_ZIPPED} принимаются только в архиве {_ARCHIVES_OR}"
 

@@ -34,7 +34,9 @@ def test_a_listed_bmp_is_asked_for_zipped_once_in_lines_that_fit(desk, sink):
 
 
 def test_a_bmp_among_the_files_not_listed_still_gets_its_advice(desk, sink):
-    empty = [(f"пустой-{n:02}.txt", "text/plain", b"") for n in range(20)]
-    text = confirmation(desk, sink, [*empty, ("shot.bmp", "image/bmp", bmp_bytes())])
+    """Twenty files refused each for a fault of its own (a line each: files refused
+    alike share one), and a bare BMP after them."""
+    fake = [(f"снимок-{n:02}.png", "image/png", b"no PNG %d" % n) for n in range(20)]
+    text = confirmation(desk, sink, [*fake, ("shot.bmp", "image/bmp", bmp_bytes())])
     assert "shot.bmp" not in text and "и ещё файлов, не принятых по тем же правилам: 1" in text
     assert "Скриншоты в формате BMP, пожалуйста, упакуйте архиватором" in text

@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from tests.helpers import PNG, make_mail
+from tests.unit.test_attachments import bmp_bytes
 
 CUSTOMER = "ivan@shop-example.ru"
 STAFF = "anna@example.com"
@@ -180,3 +181,24 @@ def test_the_public_key_thunderbird_attaches_by_itself_is_no_refused_file(desk, 
         assert "OpenPGP_0xABCDEF.asc" not in notice.text
         [files] = [m["attachments"] for m in desk.ticket(tid)["messages"] if m["direction"] == "in"]
         assert [f["filename"] for f in files] == ["screen.png"]
+
+
+def test_files_refused_for_one_reason_are_one_line_naming_them(desk, sink):
+    """Fifty bare BMPs had the same reason written twenty times, then «и ещё файлов, не
+    принятых по тем же правилам: 30»."""
+    bmps = [(f"скрин-{n:02}.bmp", "image/bmp", bmp_bytes()) for n in range(50)]
+    pdfs = [(f"счёт-{n}.pdf", "application/pdf", b"%PDF-1.4 ...") for n in range(3)]
+    raw = make_mail(attachments=[*bmps, *pdfs, ("договор.pdf", "application/pdf", b"%PDF")])
+    conf, _notice, _ticket = mails(desk, sink, raw)
+    assert all(len(line) <= 78 for line in conf.splitlines()), conf
+    listed = conf.split(REFUSED + "\n", 1)[1].split("\n\n", 1)[0].replace("\u00a0", " ")
+    items = [one_line(item) for item in ("\n" + listed).split("\n  - ")[1:]]
+    names = ", ".join(f"скрин-{n:02}.bmp" for n in range(10))
+    assert items == [
+        f"{names} и ещё 40 файлов: Файлы BMP принимаются только в архиве ZIP или RAR: "
+        "упакуйте файлы архиватором и пришлите снова.",
+        "счёт-0.pdf, счёт-1.pdf, счёт-2.pdf, договор.pdf: Эти файлы (документ PDF) не "
+        "приняты. Принимаются скриншоты JPG, GIF, PNG и архивы ZIP, RAR (BMP — только в "
+        "архиве). Упакуйте, пожалуйста, файлы в архив ZIP или RAR и пришлите снова.",
+    ]
+    assert "и ещё файлов, не принятых" not in conf and "Скриншоты в формате BMP" not in conf

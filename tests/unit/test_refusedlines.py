@@ -1,0 +1,49 @@
+"""Files refused alike are one line of a confirmation's list (domain/refusedlines.py)."""
+
+from __future__ import annotations
+
+from maild.domain.attachments import AttachmentPolicy, decide_all
+from maild.domain.refusedlines import MAX_NAMES, refused_lines
+from tests.unit.test_attachments import bmp_bytes
+
+NBSP = "\u00a0"
+
+
+def lines(files: list[tuple[str, str, bytes]]) -> list[tuple[str, str]]:
+    refused = [d for d in decide_all(files, AttachmentPolicy()) if not d.accepted]
+    return [(line.filename, line.reason) for line in refused_lines(refused)]
+
+
+def test_files_refused_alike_share_a_line_in_the_order_their_reason_first_came() -> None:
+    got = lines([
+        ("a.bmp", "image/bmp", bmp_bytes()),
+        ("a.pdf", "application/pdf", b"%PDF"),
+        ("b.bmp", "image/bmp", bmp_bytes()),
+        ("b.pdf", "application/pdf", b"%PDF"),
+    ])  # fmt: skip
+    assert [names for names, _ in got] == ["a.bmp, b.bmp", "a.pdf, b.pdf"]
+    assert got[0][1].endswith("упакуйте файлы архиватором и пришлите снова.")
+    assert got[1][1].startswith("Эти файлы (документ PDF) не приняты.")
+
+
+def test_a_file_refused_alone_for_its_reason_keeps_the_reason_that_names_it() -> None:
+    [(name, reason)] = lines([("a.pdf", "application/pdf", b"%PDF")])
+    assert name == "a.pdf" and reason.startswith(f"Файл{NBSP}«a.pdf» (документ PDF) не принят.")
+
+
+def test_types_and_faults_of_their_own_are_lines_apart() -> None:
+    got = lines([
+        ("a.pdf", "application/pdf", b"%PDF"),
+        ("a.log", "text/plain", b"log"),
+        ("b.log", "text/plain", b"log"),
+        ("x.png", "image/png", b"no PNG"),  # named as PNG: a disguise, its own line
+        ("y.png", "image/png", b"no PNG either"),
+    ])  # fmt: skip
+    assert [names for names, _ in got] == ["a.pdf", "a.log, b.log", "x.png", "y.png"]
+
+
+def test_a_line_names_its_first_files_and_counts_the_rest() -> None:
+    files = [(f"{n}.bmp", "image/bmp", bmp_bytes()) for n in range(MAX_NAMES + 12)]
+    [(names, _)] = lines(files)
+    listed = ", ".join(f"{n}.bmp" for n in range(MAX_NAMES))
+    assert names == f"{listed} и ещё{NBSP}12{NBSP}файлов"
