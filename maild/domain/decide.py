@@ -218,7 +218,10 @@ def _common(
     files = att_ctx(attachments)
     return {
         "subject": shown_subject(clean_subject(msg.subject, policy.own_subjects)),
-        **text_ctx(msg.text.strip() or enc.empty_text(files["encrypted_letter"])),
+        **text_ctx(
+            msg.text.strip()
+            or enc.empty_text(files["encrypted_letter"], [d for d, _ in attachments])
+        ),
         "automated": scr.reason if scr.automated else None,
         "quiet": scr.reason if scr.quiet else None,
         # a mail server's report (a bounce, a read receipt): no customer's words

@@ -8,7 +8,8 @@ multipart/encrypted, an inline PGP block cut out of the letter's text) or beside
 text, as a file is attached. An encrypted part in the letter's place is the letter
 itself: the customer wrote, attached nothing, and support holds no key to read it,
 so they are asked for the letter again without encryption, not told that a file of
-theirs was refused; staff read that the letter is encrypted, not «(пустое письмо)».
+theirs was refused; staff read that the letter is encrypted, not «(пустое письмо)»
+(empty_text, which names the files of a mail that carried only files).
 An encrypted file beside a readable text (or in a mail forwarded in it) stays a file
 refused as encrypted (unproven.ENCRYPTED_TEXT).
 """
@@ -20,6 +21,7 @@ from dataclasses import replace
 
 from maild.domain import cms
 from maild.domain.attachments import AttachmentDecision
+from maild.domain.plural import ru_count
 
 __all__ = ["LETTER", "empty_text", "judged", "letter_scheme"]
 
@@ -62,8 +64,24 @@ def letter_scheme(decisions: Iterable[AttachmentDecision]) -> str | None:
     return next((_scheme(d) for d in decisions if d.kind == LETTER), None)
 
 
-def empty_text(scheme: str | None) -> str:
-    """What a mail to staff shows for a letter with no text of its own to read."""
-    if scheme is None:
+# the files a mail with no text names to staff, each with its verdict; the rest a count
+_NAMED_FILES = 5
+
+
+def empty_text(scheme: str | None, files: Sequence[AttachmentDecision] = ()) -> str:
+    """What a mail to staff shows for a letter with no text of its own to read: why
+    (encrypted), else what the mail carried, its ``files`` (a log sent as the whole mail,
+    a screenshot alone), each accepted or not; «(пустое письмо)» only for a mail with
+    nothing in it. Staff read «(пустое письмо)» under a file the desk kept or refused."""
+    if scheme is not None:
+        return f"(текст не прочитан: письмо зашифровано, {scheme})"
+    if not files:
         return "(пустое письмо)"
-    return f"(текст не прочитан: письмо зашифровано, {scheme})"
+    named = ", ".join(
+        f"{d.filename} — {'принято' if d.accepted else 'не принято'}" for d in files[:_NAMED_FILES]
+    )
+    if len(files) > _NAMED_FILES:
+        named += f" и ещё {ru_count(len(files) - _NAMED_FILES, 'файл', 'файла', 'файлов')}"
+    if len(files) == 1:
+        return f"(текста в письме нет, только вложение {named})"
+    return f"(текста в письме нет, только вложения: {named})"

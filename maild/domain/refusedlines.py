@@ -30,6 +30,11 @@ class RefusedLine:
     reason: str
     files: tuple[AttachmentDecision, ...]
 
+    @property
+    def kind(self) -> str:
+        """Why its files were refused (AttachmentDecision.kind: alike, they share it)."""
+        return self.files[0].kind
+
 
 def refused_lines(refused: Iterable[AttachmentDecision]) -> list[RefusedLine]:
     """The refused files as lines, in the order each reason first comes."""

@@ -202,3 +202,31 @@ def test_files_refused_for_one_reason_are_one_line_naming_them(desk, sink):
         "архиве). Упакуйте, пожалуйста, файлы в архив ZIP или RAR и пришлите снова.",
     ]
     assert "и ещё файлов, не принятых" not in conf and "Скриншоты в формате BMP" not in conf
+
+
+def only_a_file(name: str, ctype: str, data: bytes, n: int) -> bytes:
+    """A mail whose whole body is one file, no text beside it."""
+    m = EmailMessage()
+    m["From"], m["To"] = "Иван <ivan@shop-example.ru>", "support@example.com"
+    m["Subject"], m["Message-ID"] = "Лог", f"<only-file-{n}@shop-example.ru>"
+    m.add_attachment(data, maintype=ctype.split("/")[0], subtype=ctype.split("/")[1], filename=name)
+    return m.as_bytes(policy=email.policy.SMTP)
+
+
+def test_a_mail_of_a_file_alone_is_told_to_staff_by_its_file_not_as_empty(desk, sink):
+    """The whole mail one text/plain attachment (log.txt): staff read «(пустое письмо)»
+    under the file refused, as under a screenshot kept."""
+    cases = [
+        ("log.txt", "text/plain", b"Exception in module Catalog at line 42", "не принято"),
+        ("shot.png", "image/png", PNG, "принято"),
+    ]
+    for n, (name, ctype, data, verdict) in enumerate(cases):
+        before = len(sink.received)
+        desk.ingest_tid(only_a_file(name, ctype, data, n))
+        desk.flush()
+        sink.wait_for(before + 3)
+        [notice] = [m for m in sink.received[before:] if m.rcpt_tos == [STAFF]]
+        text = notice.text.replace("\r\n", "\n")
+        assert "(пустое письмо)" not in text
+        told = text.split("----- текст обращения -----\n", 1)[1].split("\n", 1)[0]
+        assert told == f"(текста в письме нет, только вложение {name} — {verdict})"

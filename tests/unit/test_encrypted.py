@@ -119,3 +119,24 @@ def test_a_staff_reply_may_send_any_file_so_none_is_judged_encrypted():
     msg = parse((HEAD + "MIME-Version: 1.0\r\n" + PGP_MIME).encode())
     ctx = att_ctx(decide_attachments(POLICY, msg, staff=True))
     assert ctx["encrypted_letter"] is None and ctx["refused"] == []
+
+
+def test_a_mail_of_files_alone_is_told_by_its_files_not_as_empty():
+    """Staff read «(пустое письмо)» above a log or a screenshot the mail carried."""
+    from maild.domain.attachments import AttachmentPolicy, decide_all
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 8 + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+    files = decide_all(
+        [("shot.png", "image/png", png)]
+        + [(f"log{n}.txt", "text/plain", b"log") for n in range(6)],
+        AttachmentPolicy(),
+    )
+    assert enc.empty_text(None, files[1:2]) == (
+        "(текста в письме нет, только вложение log0.txt — не принято)"
+    )
+    assert enc.empty_text(None, files) == (
+        "(текста в письме нет, только вложения: shot.png — принято, log0.txt — не принято, "
+        "log1.txt — не принято, log2.txt — не принято, log3.txt — не принято и ещё 2 файла)"
+    )
+    assert enc.empty_text("PGP", files) == "(текст не прочитан: письмо зашифровано, PGP)"
+    assert enc.empty_text(None, []) == "(пустое письмо)"
