@@ -27,7 +27,9 @@ CASES: dict[str, tuple[list[str], list[tuple[str, int, str, bool]]]] = {
          ("image002.png", 3573, "image/png", True), ("image003.png", 3792, "image/png", True)],
     ),
     "outlook-item-attached.dat": (
-        ["This is the first half of the list", "Agnes"], [("XXXXnews", 19965, OCTET, False)]
+        # an Outlook item it cannot read (a distribution list): typed as the .msg it is
+        ["This is the first half of the list", "Agnes"],
+        [("XXXXnews", 19965, "application/vnd.ms-outlook", False)],
     ),
     "outlook-long-filename.dat": (
         ["a temp. license for QARun 4.7", "-----Original Message-----"],
