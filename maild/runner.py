@@ -243,7 +243,8 @@ def _sections(
             return _section(app, keys, parsed, fallback, result)
         except _Redo as redo:
             log.warning(
-                "%s spool %s failed (%s): the batch is run again without that attempt",
+                "%s spool %s failed (%s): the batch is run again without that attempt (the "
+                "warnings logged for the mail before it may come again)",
                 mail_of(app, redo.key, parsed.get(redo.key, (None,))[0]),
                 redo.key,
                 redo.reason,

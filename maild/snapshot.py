@@ -16,12 +16,14 @@ from typing import Any
 
 from maild import guard
 from maild.adapters.quarantine import entry_id
+from maild.adapters.store import CorruptFile
 from maild.app import App
 from maild.domain import robots, staffreply, undeliverable, verify
 from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
 from maild.domain.licensekeys import named_licenses
 from maild.domain.listreply import list_reply
+from maild.domain.logid import logged_id
 from maild.domain.merge import final_target
 from maild.domain.message import ParsedMessage
 from maild.domain.participants import newcomers
@@ -358,9 +360,18 @@ def _answers_auto(app: App, msg: ParsedMessage, tid: str) -> bool:
 
 def _named_in_text(app: App, msg: ParsedMessage) -> tuple[Ticket, ...]:
     """The tickets in the store a new mail's text names by tag (textnamed.named_tids),
-    each the one #merge sent its mail on to."""
-    found = (app.store.load(_merged_into(app, t)) for t in named_tids(msg.subject, msg.text))
-    return tuple(loaded[0] for loaded in found if loaded is not None)
+    each the one #merge sent its mail on to. A ticket whose file cannot be read is left
+    out: a name only adds to the new ticket, and its mail must not wait on that file."""
+    found = []
+    for tid in named_tids(msg.subject, msg.text):
+        try:
+            loaded = app.store.load(_merged_into(app, tid))
+        except CorruptFile as e:
+            log.warning("%s names [TID#%s], not read: %s", logged_id(msg.message_id), tid, e)
+            continue
+        if loaded is not None:
+            found.append(loaded[0])
+    return tuple(found)
 
 
 def _merged_into(app: App, tid: str) -> str:

@@ -234,8 +234,11 @@ def type_name(content_type: str, name: str = "") -> str:
     for ctype in (content_type, by_name):
         if family := next((w for p, w in _TYPE_FAMILIES.items() if ctype.startswith(p)), None):
             return family
-    _stem, extension = split_extension(name)
-    return f"файл {extension[1:].upper()}" if extension else UNKNOWN_TYPE
+    _stem, extension = split_extension(name)  # (a known one: ".tar.gz" whole)
+    extension = extension[1:] or name.rpartition(".")[2] * ("." in name.strip("."))
+    # a word of letters and digits is an extension people name a file by («DWG», «1CD»)
+    plausible = 0 < len(extension) <= 8 and extension.isalnum() and not extension.isdigit()
+    return f"файл {extension.upper()}" if plausible else UNKNOWN_TYPE
 
 
 def _looks_like_bmp(data: bytes) -> bool:

@@ -90,12 +90,13 @@ def address_confirmed(
 ) -> Ticket | None:
     """The requester proved the address whose license or group SPF/DKIM could not
     confirm when the ticket opened (a reply to the address signed for them, or aligned
-    now): the ticket gets the level it was owed, its pending deadline moved as any
-    better level moves it (`raised`). None when nothing was owed, when the level owed
-    is no better than the ticket's, or when staff set the level (`staff_set`: their
-    decision, as for level_now)."""
+    now): the ticket's identification is the confirmed one (its colleagues under that
+    license may write in: ticket.may_append), and it gets the level it was owed, its
+    pending deadline moved as any better level moves it (`raised`), unless staff set
+    the level (`staff_set`: their decision, as for level_now) or the level owed is no
+    better than the ticket's. None when nothing was owed."""
     owed = (ticket.get("identification") or {}).get("owed")
-    if not owed or staff_set(messages) or not better_level(str(owed["level"]), ticket["level"]):
+    if not owed:
         return None
     source, ref = owed["source"] or "none", owed["ref"]
     identification: IdentificationRecord = {
@@ -105,7 +106,10 @@ def address_confirmed(
         "entitlement": f"{source}:{ref}",
         "expired": False,
     }
-    return raised({**ticket, "identification": identification}, str(owed["level"]), at, due)
+    t: Ticket = {**ticket, "identification": identification}
+    if staff_set(messages) or not better_level(str(owed["level"]), ticket["level"]):
+        return t
+    return raised(t, str(owed["level"]), at, due)
 
 
 def raised(ticket: Ticket, level: str, at: datetime, due: DueFn) -> Ticket:

@@ -27,15 +27,19 @@ __all__ = ["MAX_NAMED", "named_tids", "own_named", "refers"]
 # the tickets a text's tags are looked up for: its first few (a forwarded thread may
 # carry many tags, each a ticket file to read)
 MAX_NAMED = 3
+# how far into the text tags are looked for: a customer names their ticket near the top,
+# and a pasted log of megabytes is not searched whole for every new ticket
+SCAN_CHARS = 10_000
 
 
 def named_tids(subject: str, text: str) -> list[str]:
     """The TIDs a mail's text names by tag (tid.TAG_RE), its first MAX_NAMED, each once,
-    in order; none when its subject names one: that one is what the mail is about."""
+    in order, of its first SCAN_CHARS; none when its subject names one: that one is what
+    the mail is about."""
     if find_tid(subject):
         return []
     named: list[str] = []
-    for m in TAG_RE.finditer(text):
+    for m in TAG_RE.finditer(text, 0, SCAN_CHARS):
         tid = f"{m.group(1)}-{m.group(2)}"
         if tid not in named:
             named.append(tid)
@@ -58,7 +62,11 @@ def refers(
 ) -> dict[str, Any]:
     """A new ticket's ``refers_to`` (ticket.new_ticket): the ticket its subject named,
     which ``sender`` may not write into (snapshot.find_ticket); else its ``names_own``:
-    the sender's own ticket its text names, if any."""
+    the sender's own ticket its text names, if any (a customer's: staff's own new mail
+    names tickets as staff, not as a customer of them)."""
     if snap.refers_to:
         return {"refers_to": snap.refers_to}
+    staff = tuple(staff)
+    if sender in staff:
+        return {}
     return {"names_own": own_named(snap.named_in_text, sender, ident, staff)}

@@ -103,3 +103,24 @@ def test_a_new_mail_naming_someone_elses_ticket_says_nothing_of_it(desk, sink):
     assert tid not in confirmation.text
     notice = next(r for r in got if "anna@example.com" in r.rcpt_tos)
     assert "#merge" not in notice.text.split("----- текст обращения -----")[0]
+
+
+def test_a_new_mail_naming_a_ticket_whose_file_is_broken_is_a_ticket_all_the_same(
+    desk, sink, caplog
+):
+    """Naming a ticket only adds to the new one: a file that cannot be read (fsck's to
+    mend) leaves the name out, and the mail is not held back until it is mended."""
+    tid = _new(desk)
+    broken = next(p for p in (desk.root / "data" / "tickets").rglob(f"{tid}.json"))
+    broken.write_text("{broken")
+    r = desk.ingest(
+        make_mail(
+            sender="Пётр <petr@other.ru>",
+            subject="Новая проблема",
+            body=f"Коллега писала вам ([TID#{tid}]), у меня другая ошибка.",
+        )
+    )
+    assert r.code == 0, r.err
+    new = desk.run("ticket", "list", "--json", "--status", "new").json()
+    assert [t["requester"] for t in new if t["tid"] != tid] == ["petr@other.ru"]
+    assert f"names [TID#{tid}], not read" in caplog.text

@@ -941,9 +941,10 @@ def test_an_archive_of_another_format_is_named_and_the_customer_told_what_to_sen
         ("Жалоба.eml", "application/octet-stream", "письмо"),
         ("base.1cd", "application/octet-stream", "файл 1CD"),
         ("data.bin", "application/x-weird", "файл BIN"),
-        # nothing tells: no MIME type named to the customer either
+        # nothing tells (a number is no extension): no MIME type named to the customer either
         ("XXXXnews", "application/octet-stream", "файл неизвестного типа"),
-        ("план.dwg", "application/x-weird", "файл неизвестного типа"),
+        ("план.dwg", "application/x-weird", "файл DWG"),
+        ("отчёт.2024", "application/octet-stream", "файл неизвестного типа"),
     ],
 )
 def test_a_refused_file_is_named_by_its_kind_and_asked_for_packed(name, declared, shown) -> None:

@@ -158,8 +158,13 @@ def test_a_level_staff_set_stays_when_the_address_is_confirmed():
     as no follow-up does (level_now), nor lower a better level staff gave."""
     t = ticket(UNPROVEN)
     by_staff = [{"direction": "out", "commands": ["#level standard"]}]
-    assert levelnow.address_confirmed({**t, "level": "standard"}, by_staff, LATER, due) is None
-    assert levelnow.address_confirmed({**t, "level": "vip"}, [], LATER, due) is None  # no better
+    kept = levelnow.address_confirmed({**t, "level": "standard"}, by_staff, LATER, due)
+    assert kept["level"] == "standard" and kept["reaction_due"] == t["reaction_due"]
+    # the address is confirmed all the same: its colleagues under the license write in
+    assert kept["identification"]["entitlement"] == "license:K-1"
+    assert "owed" not in kept["identification"]
+    better = levelnow.address_confirmed({**t, "level": "vip"}, [], LATER, due)  # none better
+    assert better["level"] == "vip" and better["reaction_due"] == t["reaction_due"]
     assert levelnow.address_confirmed(t, [], LATER, due)["level"] == "vip"
 
 

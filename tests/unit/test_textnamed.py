@@ -8,7 +8,7 @@ from __future__ import annotations
 from maild.domain import ticket as tk
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
-from maild.domain.textnamed import MAX_NAMED, named_tids, own_named, refers
+from maild.domain.textnamed import MAX_NAMED, SCAN_CHARS, named_tids, own_named, refers
 from tests.unit.test_decide import CUSTOMER, LICENSE, NOW, POLICY, STAFF, _decide, _msg
 
 STRANGER = "eve@elsewhere.example"
@@ -82,3 +82,16 @@ def test_a_new_mail_naming_someone_elses_ticket_says_nothing_of_it():
     assert d.ticket["refers_to"] is None and "names_own" not in d.ticket
     for mail in d.outgoing:
         assert mail.context["refers_own"] is None and mail.context["tid_named"] is None
+
+
+def test_staffs_own_new_mail_names_no_ticket_of_theirs_as_a_customers():
+    """A staff member writing to support is no customer of the tickets they name."""
+    member = next(iter(STAFF))
+    ident = identify(member, [], [], NOW.date())
+    snap = Snapshot("5555-0001", None, ident, False, named_in_text=(_own(),))
+    assert refers(snap, member, ident, STAFF) == {}
+
+
+def test_tags_are_looked_for_near_the_top_of_a_text_only():
+    assert named_tids("Ошибка", "x" * (SCAN_CHARS - 20) + " [TID#1111-2222]") == ["1111-2222"]
+    assert named_tids("Ошибка", "x" * SCAN_CHARS + " [TID#1111-2222]") == []
