@@ -1,12 +1,13 @@
 """HTML pages of the site: jinja2 with autoescape, so whatever customers and staff
 wrote is shown as text (a `<script>` in a mail stays the characters "<script>").
 
-`ticket_view` picks what a customer may see of a ticket: their messages and staff
-replies in order, with access data blanked; never internal notes, commands,
-automatic notices or staff addresses. Of a long text (a pasted log of megabytes) the
-page shows the start that mail to staff shows (longtext.mailed_text) and links the
-whole text as a file (views.Site.text_file): a page stays small and costs bounded time
-on the daemon's event loop, which the SMTP listener shares.
+`ticket_view` picks what a customer may see of a ticket: the customer mail and staff
+replies their mail gave them (domain.pageshown), in order, with access data blanked;
+never internal notes, commands, automatic notices or staff addresses. Of a long text
+(a pasted log of megabytes) the page shows the start that mail to staff shows
+(longtext.mailed_text) and links the whole text as a file (views.Site.text_file): a
+page stays small and costs bounded time on the daemon's event loop, which the SMTP
+listener shares.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from maild.domain.forget import ERASED, PLACEHOLDER
 from maild.domain.longtext import mailed_text
 from maild.domain.mergedwait import wait_of
 from maild.domain.owntext import known_before
+from maild.domain.pageshown import shown_kind, shown_to
 from maild.domain.pending import due_for
 from maild.domain.plural import thousands
 from maild.domain.policy import business_hours
@@ -37,7 +39,6 @@ from maild.domain.sla import LEVELS, passed, ru_count
 from maild.domain.ticket import rating_of_closing
 from maild.domain.tid import shown_subject
 from maild.domain.typedlines import for_site
-from maild.domain.withdrawn import withdrawn_for
 from maild.web.forms import MAX_FILES
 from maild.web.links import relayed_lines
 
@@ -265,20 +266,29 @@ def clear_caches() -> None:
 
 
 def shown(m: MessageRecord, viewer: str | None = None) -> bool:
-    """A customer sees customer mail and staff replies; notes, notices,
-    confirmations and command-only staff mail are internal. Nor does `viewer` see an
-    answer withdrawn from the outbox before it reached them (#uncc, `maild forget`:
-    domain.withdrawn): it never did."""
-    if m.get("kind") not in ("customer", "staff") or m.get("forged_staff"):
-        return False
-    return not (viewer and withdrawn_for(m, viewer))
+    """Whether `m` is of the kinds a page shows (pageshown.shown_kind): customer mail
+    and staff replies, not notes, notices, confirmations or command-only staff mail,
+    nor an answer withdrawn from the outbox before it reached `viewer`. Whom of the
+    ticket's customers it is shown to is pageshown.shown_to's (shown_at)."""
+    return shown_kind(m, viewer)
 
 
-def last_shown(messages: list[MessageRecord], viewer: str | None = None) -> str | None:
+def shown_at(ticket: Ticket, messages: list[MessageRecord], n: int, viewer: str) -> bool:
+    """Whether the page of `ticket` shows `viewer` its message `n` (and so its files
+    and whole text): what their mail gave them (pageshown.shown_to)."""
+    return 0 <= n < len(messages) and shown_to(ticket, messages, viewer)[n]
+
+
+def last_shown(ticket: Ticket, messages: list[MessageRecord], viewer: str) -> str | None:
     """The Message-ID of the last message the ticket page shows `viewer` (a customer's
     or a staff answer: never our automatic mail), which a post from the page answers."""
+    seen = shown_to(ticket, messages, viewer)
     return next(
-        (m["message_id"] for m in reversed(messages) if shown(m, viewer) and m.get("message_id")),
+        (
+            m["message_id"]
+            for m, s in zip(reversed(messages), reversed(seen), strict=True)
+            if s and m.get("message_id")
+        ),
         None,
     )
 
@@ -308,8 +318,10 @@ def ticket_view(
         "rating": rating_of_closing(ticket, messages),
         "entries": [
             _entry(app, n, m, viewer, known_before(messages, n, relayed))
-            for n, m in enumerate(messages)
-            if shown(m, viewer)
+            for n, (m, seen) in enumerate(
+                zip(messages, shown_to(ticket, messages, viewer), strict=True)
+            )
+            if seen
         ],
     }
 

@@ -143,7 +143,7 @@ class TicketForms:
             now=app.now(),
             tid=ticket["tid"],
             authserv_id=app.config.support.authserv_id,
-            replying_to=last_shown(messages, address),
+            replying_to=last_shown(ticket, messages, address),
         )
 
     async def refused(self, *opened: Any, **kw: Any) -> web.Response:

@@ -34,7 +34,7 @@ from maild.web.pages import (
     Pages,
     download_headers,
     files_field,
-    shown,
+    shown_at,
     size_ru,
     text_file,
     ticket_view,
@@ -238,10 +238,12 @@ class Site:
         opened = await self.open(request)
         if isinstance(opened, web.Response):
             return opened
-        _token, address, _ticket, messages = opened
+        _token, address, ticket, messages = opened
         m, a = int(request.match_info["m"]), int(request.match_info["a"])
-        try:
-            found = messages[m]["attachments"][a] if shown(messages[m], address) else None
+        try:  # a file of a message the page does not show is none (pageshown)
+            found = (
+                messages[m]["attachments"][a] if shown_at(ticket, messages, m, address) else None
+            )
         except (IndexError, KeyError, TypeError):
             found = None
         if not found or not found.get("accepted") or not found.get("sha256"):
@@ -272,7 +274,7 @@ class Site:
             return opened
         _token, address, ticket, messages = opened
         m = int(request.match_info["m"])
-        seen = m < len(messages) and shown(messages[m], address)
+        seen = shown_at(ticket, messages, m, address)
         text = messages[m].get("text") if seen else None
         if not text:
             raise web.HTTPNotFound()

@@ -1,0 +1,126 @@
+"""A participant's page over HTTP against a real `maild serve` and relay sink: it shows
+what their mail gave them (domain.pageshown), not a co-participant's mail that went to
+support alone, nor its files and whole text; the requester's page shows it all."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.helpers import PNG, Daemon, Sink, make_mail, staff_reply
+from tests.integration.test_serve import wait_until
+from tests.integration.test_web import mail_in
+from tests.webclient import link_in, request, site_desk
+
+IVAN = "ivan@shop.example"
+PETR = "petr@shop.example"
+OLGA = "olga@shop.example"
+SECRET = "RdpPass77"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    sink = Sink().start()
+    desk, base = site_desk(tmp_path_factory.mktemp("participant"), sink.port)
+    daemon = Daemon(desk).start()
+    wait_until(lambda: "site on" in daemon.logtext(), 10)
+    yield desk, daemon, sink, base
+    assert daemon.stop() == 0
+    sink.stop()
+
+
+def _opened(site, subject: str) -> str:
+    """Ivan's ticket, Petr in Cc, answered by staff to both: its TID."""
+    _desk, daemon, sink, _base = site
+    before = len(sink.to(IVAN))
+    first = make_mail(
+        sender=f"Иван <{IVAN}>", subject=subject, body="Сайт не работает.", headers={"Cc": PETR}
+    )
+    mail_in(daemon, first, sender=IVAN)
+    conf = wait_until(lambda: sink.to(IVAN)[before:])[0]
+    tid = re.search(r"TID#(\d{4}-\d{4})", conf.subject).group(1)
+    told = len(sink.to(PETR))
+    mail_in(daemon, staff_reply(tid, "Пришлите, пожалуйста, доступы."), sender="anna@example.com")
+    wait_until(lambda: len(sink.to(PETR)) > told)
+    return tid
+
+
+def _link(site, who: str) -> str:
+    _desk, _daemon, sink, base = site
+    return link_in(wait_until(lambda: sink.to(who))[-1].text, base)
+
+
+def test_a_cc_participant_does_not_see_the_requesters_mail_to_support_alone(site):
+    desk, daemon, sink, _base = site
+    tid = _opened(site, "Сайт")
+    petr_before = len(sink.to(PETR))
+    acked = len(sink.to(IVAN))
+    body = f"Доступы (только для поддержки):\nRDP: 203.0.113.5 administrator {SECRET}\n"
+    private = make_mail(
+        sender=f"Иван <{IVAN}>",
+        subject=f"Re: Сайт [TID#{tid}]",
+        body=body,
+        attachments=[("dostup.png", "image/png", PNG)],
+    )
+    mail_in(daemon, private, sender=IVAN)
+    wait_until(lambda: len(sink.to(IVAN)) > acked)  # its acknowledgement: it is stored
+    assert len(sink.to(PETR)) == petr_before  # no mail of it reached Petr
+
+    ivan = request(_link(site, IVAN))
+    assert ivan.status == 200 and "только для поддержки" in ivan.text  # the requester's: all
+    file_path = re.search(r"/file/(\d+)/0", ivan.text)
+    n = file_path.group(1)
+    assert request(_link(site, IVAN) + f"/file/{n}/0").body == PNG
+
+    petr_link = _link(site, PETR)
+    petr = request(petr_link)
+    assert petr.status == 200
+    assert "Сайт не работает." in petr.text  # the first mail, he was in its Cc
+    assert "Пришлите, пожалуйста, доступы." in petr.text  # the answer that went to him
+    assert "только для поддержки" not in petr.text and SECRET not in petr.text
+    assert "dostup.png" not in petr.text
+    # its file and whole text are no more his than the page's text: as an invalid link
+    assert request(f"{petr_link}/file/{n}/0").status == 404
+    assert request(f"{petr_link}/text/{n}").status == 404
+
+    # Petr's own reply to all, and the answer to both after it: both pages show them
+    mail_in(
+        daemon,
+        make_mail(
+            sender=f"Пётр <{PETR}>",
+            subject=f"Re: Сайт [TID#{tid}]",
+            body="У меня тоже не открывается.",
+            headers={"Cc": IVAN},
+        ),
+        sender=PETR,
+    )
+    told = len(sink.to(PETR))
+    mail_in(daemon, staff_reply(tid, "Починили, проверьте."), sender="anna@example.com")
+    wait_until(lambda: len(sink.to(PETR)) > told)
+    for who in (IVAN, PETR):
+        page = request(_link(site, who)).text
+        assert "У меня тоже не открывается." in page and "Починили, проверьте." in page
+    assert desk.ticket(tid)["requester"] == IVAN
+
+
+def test_one_added_by_cc_sees_from_the_answer_that_added_them(site):
+    _desk, daemon, sink, _base = site
+    tid = _opened(site, "Почта")
+    mail_in(
+        daemon,
+        make_mail(
+            sender=f"Иван <{IVAN}>", subject=f"Re: Почта [TID#{tid}]", body="Номер заказа 5512."
+        ),
+        sender=IVAN,
+    )
+    answer = f"#cc {OLGA}\nОльга, посмотрите, пожалуйста, настройки."
+    mail_in(daemon, staff_reply(tid, answer), sender="anna@example.com")
+    wait_until(lambda: sink.to(OLGA))
+    olga = request(_link(site, OLGA))
+    assert olga.status == 200
+    assert "посмотрите, пожалуйста, настройки" in olga.text  # the answer that added her
+    assert "Сайт не работает." not in olga.text  # mail from before she was in it
+    assert "Пришлите, пожалуйста, доступы." not in olga.text
+    assert "Номер заказа 5512." not in olga.text
+    assert "Номер заказа 5512." in request(_link(site, IVAN)).text

@@ -1,0 +1,94 @@
+"""The rule of what a ticket's site page shows each customer (domain.pageshown)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from maild.domain.pageshown import merge_moment, shown_to
+
+IVAN, PETR, OLGA = "ivan@shop.ru", "petr@shop.ru", "olga@shop.ru"
+TICKET: dict[str, Any] = {"tid": "1111-2222", "requester": IVAN, "participants": [IVAN, PETR]}
+
+
+def _at(minute: int) -> str:
+    return f"2026-12-01T10:{minute:02d}:00+03:00"
+
+
+def customer(minute: int, sender: str, to=("support@example.com",), cc=(), **kw) -> dict:
+    return {
+        **{"message_id": f"<c{minute}@x>", "direction": "in", "kind": "customer"},
+        **{"from": sender, "received_at": _at(minute), "text": f"c{minute}", "attachments": []},
+        **{"to": list(to), "cc": list(cc)},
+        **kw,
+    }
+
+
+def answer(minute: int, to, **kw) -> dict:
+    return {
+        **{"message_id": f"<s{minute}@x>", "direction": "out", "kind": "staff"},
+        **{"from": "anna@example.com", "received_at": _at(minute), "text": f"s{minute}"},
+        **{"attachments": [], "to": list(to), "cc": []},
+        **kw,
+    }
+
+
+def note(minute: int) -> dict:
+    return {
+        **{"message_id": "", "direction": "in", "kind": "note", "from": "anna@example.com"},
+        **{"received_at": _at(minute), "text": "note", "attachments": []},
+    }
+
+
+THREAD = [
+    customer(1, IVAN, cc=[PETR]),  # the first mail: Petr in its Cc
+    note(2),
+    answer(3, [IVAN, PETR], copies={IVAN: "<a>", PETR: "<b>"}),
+    customer(4, IVAN),  # to support alone: access data
+    customer(5, PETR, cc=[IVAN]),  # Petr's reply to all
+    customer(6, PETR),  # Petr's to support alone
+]
+
+
+def test_a_participant_sees_what_their_mail_gave_them_the_requester_all():
+    assert shown_to(TICKET, THREAD, PETR) == [True, False, True, False, True, True]
+    assert shown_to(TICKET, THREAD, IVAN) == [True, False, True, True, True, True]
+
+
+def test_addresses_compare_as_mailboxes_do():
+    assert shown_to(TICKET, THREAD, "Petr@Shop.RU") == shown_to(TICKET, THREAD, PETR)
+    thread = [customer(1, IVAN, cc=["PETR@shop.ru"])]
+    assert shown_to(TICKET, thread, PETR) == [True]
+
+
+def test_one_added_by_cc_sees_from_the_answer_that_added_them():
+    ticket = {**TICKET, "participants": [IVAN, OLGA, PETR]}
+    thread = [*THREAD, answer(7, [IVAN, OLGA, PETR]), customer(8, OLGA, cc=[IVAN])]
+    assert shown_to(ticket, thread, OLGA) == [False] * 6 + [True, True]
+
+
+def test_an_answer_withdrawn_before_it_reached_them_is_not_theirs():
+    withdrawn = answer(3, [IVAN, PETR], withdrawn_copies={PETR: "uncc"})
+    assert shown_to(TICKET, [withdrawn], PETR) == [False]
+    assert shown_to(TICKET, [withdrawn], IVAN) == [True]
+
+
+def test_an_answer_stored_before_records_named_its_customers_went_to_them_all():
+    old = answer(3, ["support@example.com"])  # its To was the desk's
+    assert shown_to(TICKET, [old], PETR) == [True]
+    assert shown_to(TICKET, [answer(3, [IVAN])], PETR) == [False]  # one to Ivan alone
+
+
+def test_a_merge_shows_both_threads_as_they_stood_then_to_everyone():
+    moved = [
+        customer(0, OLGA, merged_from="3333-4444"),
+        answer(7, [OLGA], merged_from="3333-4444", commands=["#merge 1111-2222"]),
+    ]
+    thread = sorted([*THREAD, *moved], key=lambda m: m["received_at"])
+    assert merge_moment(thread) == _at(7)
+    ticket = {**TICKET, "participants": [IVAN, OLGA, PETR]}
+    after = [customer(8, IVAN), answer(9, [IVAN, OLGA, PETR])]
+    seen = shown_to(ticket, [*thread, *after], OLGA)
+    assert seen == [True, True, False, True, True, True, True, True, False, True]
+    seen = shown_to(ticket, [*thread, *after], PETR)
+    assert seen == [True, True, False, True, True, True, True, True, False, True]
+    assert merge_moment(THREAD) is None
