@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from maild import guard, privileges, status
-from maild.adapters import daymark
+from maild.adapters import daymark, sitepending
 from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.digest import hhmm, morning_queue
@@ -265,6 +265,7 @@ JOBS: tuple[tuple[str, Any], ...] = (
     ("digest", morning_queue),
     ("report", scheduled_report),
     ("quarantine_expired", guard.expire),
+    ("site_pending_expired", lambda app, now: sitepending.expire(app.config.storage_path, now)),
     ("attachments_removed", daily_sweep),
     ("imap_alert", imap_alert),
 )

@@ -12,8 +12,10 @@ import email
 import email.policy
 import logging
 from datetime import datetime
+from email.message import EmailMessage
 
 from maild.app import App
+from maild.domain.longtext import is_zipped_text, redacted_zip
 from maild.domain.message import parse
 from maild.domain.records import MessageRecord
 from maild.domain.redact import MARKER, redact_credentials, redact_subject
@@ -24,12 +26,15 @@ log = logging.getLogger("maild.jobs")  # a step of the redaction job
 
 
 def redact_mail(raw: bytes) -> bytes | None:
-    """The mail with access data blanked in its subject and text parts; None if it
-    has none."""
+    """The mail with access data blanked in its subject, text parts and the zipped
+    whole text of a staff notice (_redact_zipped); None if it has none."""
     headed = redact_head(raw)
     msg = email.message_from_bytes(headed or raw, policy=email.policy.SMTP)
     changed = headed is not None
     for part in msg.walk():
+        if is_zipped_text(part.get_filename(), part.get_content_type()):
+            changed += _redact_zipped(part)
+            continue
         if part.get_content_type() != "text/plain" or part.is_attachment():
             continue
         try:
@@ -41,6 +46,22 @@ def redact_mail(raw: bytes) -> bytes | None:
             part.set_content(redacted, charset="utf-8")
             changed += count
     return msg.as_bytes(policy=email.policy.SMTP) if changed else None
+
+
+def _redact_zipped(part: EmailMessage) -> int:
+    """A staff notice's zipped whole text (domain.longtext) rewritten with its access
+    data blanked: its text part shows only the start of a long text, and the rest,
+    credentials and all, went in the zip. 1 if it changed."""
+    try:
+        data = part.get_content()
+    except (LookupError, ValueError):
+        return 0
+    redacted = redacted_zip(data) if isinstance(data, bytes) else None
+    if redacted is None:
+        return 0
+    name = part.get_filename()
+    part.set_content(redacted, maintype="application", subtype="zip", filename=name)
+    return 1
 
 
 def outbox_id(message_id: str) -> str:

@@ -14,7 +14,17 @@ import io
 import zipfile
 from typing import Any
 
-__all__ = ["MAX_MAILED_TEXT", "MAX_ZIPPED_TEXT", "mailed_text", "text_ctx", "zipped_text"]
+from maild.domain.redact import redact_credentials
+
+__all__ = [
+    "MAX_MAILED_TEXT",
+    "MAX_ZIPPED_TEXT",
+    "is_zipped_text",
+    "mailed_text",
+    "redacted_zip",
+    "text_ctx",
+    "zipped_text",
+]
 
 MAX_MAILED_TEXT = 100_000  # characters of a customer's text a mail to staff shows
 # Bytes of the zipped whole text a staff notice carries: 6.8 MB in base64, under
@@ -48,3 +58,38 @@ def zipped_text(text: str, tid: str) -> tuple[str, str, bytes]:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(f"{name}.txt", text.encode("utf-8", "surrogatepass"))
     return f"{name}.zip", "application/zip", buf.getvalue()
+
+
+ZIPPED_PREFIX = "текст-обращения-"
+
+
+def is_zipped_text(filename: str | None, content_type: str) -> bool:
+    """Whether an attachment of a staff notice is the whole text zipped (zipped_text)."""
+    name = filename or ""
+    return (
+        content_type == "application/zip"
+        and name.startswith(ZIPPED_PREFIX)
+        and name.endswith(".zip")
+    )
+
+
+def redacted_zip(data: bytes) -> bytes | None:
+    """The zipped whole text (zipped_text) with access data blanked as in the ticket
+    (redact.redact_credentials: the same text, the same rules), or None if it holds
+    none or is no zip. The credentials job rewrites with it the notices that carried
+    a text longer than MAX_MAILED_TEXT: their text part shows only its start."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            members = [(i.filename, z.read(i)) for i in z.infolist()]
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
+        return None
+    changed, buf = 0, io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in members:
+            try:
+                text, count = redact_credentials(content.decode("utf-8", "surrogatepass"))
+            except UnicodeDecodeError:  # not the text zipped_text writes: as it was
+                text, count = "", 0
+            changed += count
+            z.writestr(name, text.encode("utf-8", "surrogatepass") if count else content)
+    return buf.getvalue() if changed else None

@@ -138,8 +138,8 @@ def _erase_outbox(
                         files.put(path, scrubbed)
                 continue
             n += 1
-            if meta["tid"] not in theirs:
-                about.setdefault(meta["tid"], set()).add(meta["message_id"])
+            if meta["tid"] and meta["tid"] not in theirs:  # (of no ticket: the site's
+                about.setdefault(meta["tid"], set()).add(meta["message_id"])  # link mail)
             if dry_run:
                 continue
             to = [a.lower() for a in meta["to"]]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from maild.adapters.backupleft import REMOVED, RUNNING, is_running, remove_if_dead, stage_pid
 from maild.adapters.backupleft import stages as backup_stages
+from maild.adapters.sitepending import pending_root
 from maild.adapters.store.rebuild import LOST_FOUND
 from maild.app import App
 
@@ -26,7 +27,7 @@ def erase_held(app: App, address: str, dry_run: bool) -> int:
             n += 1
             if not dry_run:
                 guard.drop(app, entry["id"])
-    pending = app.config.storage_path / "web" / "pending"
+    pending = pending_root(app.config.storage_path)
     files = app.store.files()  # the locked section's transaction
     if pending.is_dir():
         for meta_path in sorted(pending.glob("*.json")):

@@ -27,6 +27,7 @@ from typing import Any
 from aiohttp import web
 
 from maild import guard
+from maild.adapters.sitepending import PENDING_DAYS, pending_root
 from maild.domain.addresses import ascii_domain
 from maild.domain.caps import mailbox_of
 from maild.domain.message import parse
@@ -38,7 +39,6 @@ from maild.web.forms import (
     MAX_NAME,
     MAX_SUBJECT,
     MAX_TEXT,
-    PENDING_DAYS,
     Pending,
     clean_line,
     content_digest,
@@ -81,7 +81,7 @@ class Ask:
         self.site, self.app = site, site.app
         self.limit = RateLimit(site.cfg.max_submissions_per_hour)
         self.mailed = RateLimit(site.cfg.max_confirmations_per_hour)
-        self.pending = Pending(self.app.config.storage_path / "web" / "pending")
+        self.pending = Pending(pending_root(self.app.config.storage_path))
 
     def _form(self, values: dict[str, str], error: str | None = None, status: int = 200):
         body = self.site.pages.render(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from maild import mime
 from maild.adapters.durable import write_atomic
+from maild.adapters.sitepending import sweep
 from maild.domain.addresses import a_labelled, a_labelled_domain
 from maild.domain.bidi import without_bidi_controls
 from maild.domain.knownfiles import SITE, SOURCE_FIELD
@@ -48,7 +48,6 @@ TOO_MANY_FILES = (
 )
 NO_TEXT = "(без текста)"  # the text of a post of files alone
 MAX_FILENAME = 200  # characters of an uploaded file's name
-PENDING_DAYS = 2  # a confirmation link of «Задать вопрос» is valid this long
 
 
 @dataclass(frozen=True)
@@ -269,14 +268,9 @@ class Pending:
         self._path(sub_id, "eml").unlink(missing_ok=True)
 
     def _sweep(self) -> None:
-        """Forget submissions older than their links (a cheap pass per new one)."""
-        cutoff = time.time() - (PENDING_DAYS + 1) * 86400
-        for entry in os.scandir(self.root):
-            try:
-                if entry.stat().st_mtime < cutoff:
-                    os.unlink(entry.path)
-            except OSError:
-                continue
+        """Forget submissions older than their links (a cheap pass per new one; the
+        scheduler's job does the same on a quiet site: adapters/sitepending.py)."""
+        sweep(self.root, time.time())
 
 
 async def read_form(request: web.Request) -> Any:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import io
 import zipfile
 
-from maild.domain.longtext import MAX_MAILED_TEXT, mailed_text, zipped_text
+from maild.domain.longtext import (
+    MAX_MAILED_TEXT,
+    is_zipped_text,
+    mailed_text,
+    redacted_zip,
+    zipped_text,
+)
 
 
 def test_a_text_up_to_the_limit_is_shown_whole() -> None:
@@ -41,3 +47,16 @@ def test_a_line_end_in_the_first_half_does_not_cut_the_text_short() -> None:
     text = "а" * (MAX_MAILED_TEXT // 3) + "\n" + "б" * MAX_MAILED_TEXT
     shown, _cut = mailed_text(text)
     assert len(shown) == MAX_MAILED_TEXT  # not a third of it
+
+
+def test_the_zipped_text_is_redacted_as_the_ticket_is() -> None:
+    name, ctype, data = zipped_text("x\n" * 10 + "Пароль: S3cretTail\n", "1234-5678")
+    assert is_zipped_text(name, ctype) and not is_zipped_text("отчёт.zip", ctype)
+    redacted = redacted_zip(data)
+    assert redacted is not None
+    with zipfile.ZipFile(io.BytesIO(redacted)) as z:
+        assert z.namelist() == ["текст-обращения-1234-5678.txt"]
+        text = z.read(z.namelist()[0]).decode()
+    assert text == "x\n" * 10 + "Пароль: [данные доступа удалены]\n"
+    assert redacted_zip(redacted) is None  # nothing more to blank
+    assert redacted_zip(b"PK not a zip") is None

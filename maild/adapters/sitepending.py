@@ -1,0 +1,42 @@
+"""The «Задать вопрос» submissions kept in storage/web/pending (web/forms.Pending):
+<id>.eml, the request as typed (name, address, subject, text) until its link is
+clicked, and <id>.json, what finds its ticket once it was. Both go a day after their
+link expires: at the next submission (Pending.add) and by the scheduler's job
+(jobs.JOBS, "site_pending_expired"), so that on a quiet site, where no one submits
+the form for weeks, an unclicked request is not kept for good."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+PENDING_DAYS = 2  # a confirmation link of «Задать вопрос» is valid this long
+
+
+def pending_root(storage: Path) -> Path:
+    return storage / "web" / "pending"
+
+
+def sweep(root: Path, now: float) -> int:
+    """Remove the files of submissions older than their links (written more than
+    PENDING_DAYS + 1 days before `now`, Unix time); how many submissions went."""
+    cutoff = now - (PENDING_DAYS + 1) * 86400
+    gone = set()
+    try:
+        entries = list(os.scandir(root))
+    except FileNotFoundError:  # no site, or no submission yet
+        return 0
+    for entry in entries:
+        try:
+            if entry.stat().st_mtime < cutoff:
+                os.unlink(entry.path)
+                gone.add(entry.name.partition(".")[0])
+        except OSError:  # removed meanwhile (the site's own sweep, `maild forget`)
+            continue
+    return len(gone)
+
+
+def expire(app_storage: Path, now: datetime) -> int:
+    """The scheduler's job: the expired submissions of the site's form go."""
+    return sweep(pending_root(app_storage), now.timestamp())
