@@ -59,11 +59,12 @@ def holding(root: Path, *needles: str) -> dict[str, list[str]]:
     for path in sorted(root.rglob("*")):
         if not path.is_file():
             continue
+        name = str(path.relative_to(root))
         for data in texts(path.read_bytes()):
             low = data.lower()
             for n in needles:
-                if n.lower().encode() in low and str(path) not in found[n]:
-                    found[n].append(str(path.relative_to(root)))
+                if n.lower().encode() in low and name not in found[n]:
+                    found[n].append(name)
     return found
 
 
