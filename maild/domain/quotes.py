@@ -70,12 +70,13 @@ SIBLING_RE = re.compile(
     re.IGNORECASE,
 )
 # Gmail wraps a long attribution over two or three lines; such a wrapped one opens with
-# "On", a date ("25.11.2026", "2026-11-25", "26 нояб. 2026"), or a weekday ("пн,",
-# "Понедельник,", "Mon,"). A bare number or a version is no date: "2. Перезапустите
-# сервер." or "7.0.1" right above an attribution is the answer's last line.
+# "On", a date ("25.11.2026", "2026-11-25", "2026/11/25", "26 нояб. 2026", "6 Dec, 2026",
+# "6-Dec-2026"), or a weekday ("пн,", "Понедельник,", "Mon,"). A bare number or a
+# version is no date: "2. Перезапустите сервер." or "7.0.1" right above an attribution
+# is the answer's last line.
 DATE = (
-    r"\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d\d)\b|\d{4}-\d\d-\d\d\b"
-    r"|\d{1,2}\s+[^\W\d_]{3,}\.?\s+\d{4}\b"
+    r"\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d\d)\b|\d{4}-\d\d-\d\d\b|\d{4}/\d\d/\d\d\b"
+    r"|\d{1,2}\s+[^\W\d_]{3,}\.?,?\s+\d{4}\b|\d{1,2}-[^\W\d_]{3,}-\d{4}\b"
 )
 WEEKDAY = (
     r"(?:пн|вт|ср|чт|пт|сб|вс|понедельник|вторник|среда|четверг|пятница"
@@ -83,10 +84,14 @@ WEEKDAY = (
 )
 START_RE = re.compile(rf"on\s|{DATE}|{WEEKDAY}", re.IGNORECASE)
 # Its lines joined, a wrapped attribution reads as its date first, after the "On" and
-# the weekday if any: "On Sun, Dec 6, 2026", "Вс, 6 дек. 2026", "Воскресенье, 6 декабря
-# 2026", "On 12/6/26". A staff member's «Вс,» or «пт, 5» over the next line is no date.
+# the weekday if any: "On Sun, Dec 6, 2026", "On Sunday, December 6th, 2026" (Proton),
+# "Вс, 6 дек. 2026", "Воскресенье, 6 декабря 2026", "On 12/6/26". A staff member's «Вс,»
+# or «пт, 5» over the next line is no date. After a bare "On" any number with a date's
+# separator will do ("On 2026. 12. 6.", a date format of a system's): a wrapped
+# attribution taken for the answer sends its first line, an address, to the customer.
 DATE_FIRST_RE = re.compile(
-    rf"(?:on\s+)?(?:{WEEKDAY}\s*)?(?:{DATE}|[^\W\d_]{{3,}}\.?\s+\d{{1,2}},?\s+\d{{4}}\b)",
+    rf"on\s+\d{{1,4}}[-./]\s?\d|(?:on\s+)?(?:{WEEKDAY}\s*)?"
+    rf"(?:{DATE}|[^\W\d_]{{3,}}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b)",
     re.IGNORECASE,
 )
 ATTRIBUTION_LINES = 3

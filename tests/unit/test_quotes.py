@@ -195,6 +195,15 @@ CLIENT_ATTRIBUTIONS = [
     f'06.12.2026, 10:15, "{LONG_NAME}" <support@example.com>:',
     # Mail.ru
     f"Воскресенье, 6 декабря 2026, 10:15 +03:00 от {LONG_NAME} <support@example.com>:",
+    # Proton Mail
+    f"On Sunday, December 6th, 2026 at 10:15 AM, {LONG_NAME} <support@example.com> wrote:",
+    # Thunderbird, English UI, with the date format of a system's other language
+    f"On 2026/12/06 10:15, {LONG_NAME} <support@example.com> wrote:",
+    f"On 6-Dec-2026 10:15, {LONG_NAME} <support@example.com> wrote:",
+    f"On 2026. 12. 6. 10:15, {LONG_NAME} <support@example.com> wrote:",
+    # English date formats of other clients and countries
+    f"On Sun, 6 Dec, 2026 at 10:15, {LONG_NAME} <support@example.com> wrote:",
+    f"On Sun, 6 Dec 2026 at 10:15, {LONG_NAME} <support@example.com> wrote:",
 ]
 
 
@@ -216,6 +225,21 @@ def test_a_client_attribution_wrapped_over_two_or_three_lines_is_cut(
         text = "\n".join([answer, *lines, NOTICE_QUOTED])
         assert trim_reply(text) == answer, lines
         assert for_customer(text) == answer, lines
+
+
+@pytest.mark.parametrize(
+    "attribution",
+    ["Support <support@example.com> wrote:", "Служба поддержки <support@example.com> пишет:"],
+)
+@pytest.mark.parametrize(
+    "line", ["On Monday the fix ships.", "On page 5 you will find it.", "On Sunday, we rest."]
+)
+def test_an_answer_line_opening_with_on_and_no_date_is_kept(line: str, attribution: str) -> None:
+    """A line of the answer that opens with "On" but no date is no attribution's
+    wrapped first line, even right above one that carries no date either."""
+    text = f"Спасибо.\n{line}\n{attribution}\n{NOTICE_QUOTED}"
+    assert trim_reply(text) == f"Спасибо.\n{line}"
+    assert for_customer(text) == f"Спасибо.\n{line}"
 
 
 def test_outlook_separator_and_header_block_english() -> None:
