@@ -5,14 +5,15 @@
 is told so, and that a #level in the same reply (above or below it: the level runs
 first, conflicts.in_run_order) changes what the ticket is owed.
 
-#take or #wait in a reply to a ticket already closed, as follows.
+#take, #wait or #critical in a reply to a ticket already closed, as follows.
 
 Two staff answer one notice: Anna closes the ticket with her answer (the customer gets
 «Обращение закрыто» and the rating request), Boris, who read the notice a minute later,
 replies «#take». Run, it opened the ticket again without a word to anyone: the
 customer believed it closed, the ticket sat open in the queue. Such a command stops
 the reply, as a bad command does, and the staff member is told who closed it and
-when, and that «#reopen» opens it again.
+when, and that «#reopen» opens it again. So does #critical: it marked a closed ticket
+urgent, though no queue shows a closed ticket and nobody works on it.
 
 #wait alone (no answer in the reply) on a ticket whose customer has had no answer from
 staff: nobody asked the customer anything, yet the ticket waited for their answer,
@@ -31,7 +32,10 @@ would change nothing, while its writer believed it did (a colleague marked the t
 or took the mark off, a minute before; the notice of another ticket answered). It does
 not run, and the staff member is told who marked it (or took the mark off) and when; the
 rest of the reply goes (staffreply._agreeing): the mark is as they wanted it, and the
-answer to a critical ticket is the last thing to hold back.
+answer to a critical ticket is the last thing to hold back. So with #close on a ticket
+closed already (by a colleague, or by #wait's job): it did nothing, and said nothing,
+when the reply named no mail of the thread (a stale view is told apart: staleview);
+the staff member is told who closed it and when, and the answer goes (idle_commands).
 
 Pure: the ticket and its messages in, the errors (Russian) out.
 """
@@ -50,11 +54,17 @@ from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS
 from maild.domain.withdrawn import answer_reached
 
-__all__ = ["closed_errors", "critical_errors", "level_errors", "unasked_errors"]
+__all__ = [
+    "closed_errors",
+    "critical_errors",
+    "idle_commands",
+    "level_errors",
+    "unasked_errors",
+]
 
 # What each presumes: work starts, or the ticket waits for the customer's answer (the
 # customer would be reminded to answer a ticket they were told is closed).
-PRESUME_OPEN = {"take": "#take", "wait": "#wait"}
+PRESUME_OPEN = {"take": "#take", "wait": "#wait", "critical": "#critical"}
 
 
 def closed_errors(
@@ -63,14 +73,15 @@ def closed_errors(
     messages: list[MessageRecord],
     fmt_time: Callable[[str], str],
 ) -> list[str]:
-    """One error per #take / #wait of a reply to a closed ticket that does not also
-    #reopen it; [] for a ticket not closed."""
+    """One error per #take / #wait / #critical (not #critical нет: a closed ticket's
+    mark taken off) of a reply to a closed ticket that does not also #reopen it; [] for
+    a ticket not closed."""
     commands = list(commands)
     if ticket.get("status") != "closed" or any(c.name == "reopen" for c in commands):
         return []
     errors: list[str] = []
     for cmd in commands:
-        if cmd.name in PRESUME_OPEN:
+        if cmd.name in PRESUME_OPEN and cmd.arg != CRITICAL_OFF:
             by = _closed_by(ticket, messages, fmt_time)
             errors.append(
                 f"{PRESUME_OPEN[cmd.name]} не выполнена: обращение уже закрыто{by}.\n"
@@ -184,6 +195,26 @@ def critical_errors(
     if by:
         return [f"#critical нет не выполнена: отметку «срочное» уже сняли{by}."]
     return ["#critical нет не выполнена: обращение не отмечено как срочное, снимать нечего."]
+
+
+def idle_commands(
+    commands: Iterable[Command],
+    ticket: Ticket,
+    messages: list[MessageRecord],
+    fmt_time: Callable[[str], str],
+) -> tuple[tuple[Command, ...], list[str]]:
+    """(``commands`` without those that would change nothing: a #critical that
+    critical_errors names, a #close of a ticket closed already; the errors that say
+    so). Run ``commands`` as conflicts.without_conflicts leaves them."""
+    commands = tuple(commands)
+    errors = critical_errors(commands, ticket, messages, fmt_time)
+    if errors:
+        commands = tuple(c for c in commands if c.name != "critical")
+    if ticket.get("status") == "closed" and any(c.name == "close" for c in commands):
+        by = _closed_by(ticket, messages, fmt_time)
+        errors.append(f"#close не выполнена: обращение уже закрыто{by}.")
+        commands = tuple(c for c in commands if c.name != "close")
+    return commands, errors
 
 
 def _marked_by(messages: list[MessageRecord], typed: str, fmt_time: Callable[[str], str]) -> str:

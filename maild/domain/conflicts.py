@@ -1,7 +1,10 @@
 """Commands of one staff reply that contradict each other: «#close» with «#wait»,
 «#reopen» or «#development»; two different levels («#level vip», «#level partner»,
 «#consulting», «#development»); «#critical» with «#critical нет» (marked urgent, and
-the mark taken off).
+the mark taken off); two different «#merge» targets (a merge is never undone), two
+different «#assign» (one staff member holds a ticket), «#spam» with «#spam домен»
+(the sender blocked, or the whole domain), «#cc X» with «#uncc X» (added, and taken
+off).
 
 Run in order, the last line won: «#close» then «#wait» left the ticket waiting, and the
 customer had the rating request of a ticket still in work; «#development» then «#close»
@@ -23,7 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from maild.domain.commands import Command
+from maild.domain.addresses import comparable_address
+from maild.domain.commands import Command, written
 from maild.domain.commandspec import CRITICAL_OFF, LEVEL_SETTERS
 
 __all__ = ["CONFLICTS", "in_run_order", "is_transfer", "without_conflicts"]
@@ -35,16 +39,28 @@ CONFLICTS = {
     "development": "передать его в отдел разработки, обещав клиенту срок ответа",
 }
 
+# Commands of which a ticket takes one: two different lines of one, and why they
+# contradict each other («... противоречат друг другу: ...»).
+ONE_OF = {
+    "merge": "обращение объединяется только с одним\n    обращением, а объединение нельзя отменить",
+    "assign": "у обращения один ответственный\n    сотрудник",
+    "spam": "заблокировать только отправителя или весь\n    его домен",
+}
+
 
 def without_conflicts(commands: Iterable[Command]) -> tuple[tuple[Command, ...], list[str]]:
     """(the commands to run, in the order to run them (in_run_order); one error per
     command that contradicts «#close»). With «#close» and any of CONFLICTS, none of
     them runs (all their lines), whatever their order; nor do two different levels,
-    nor «#critical» with «#critical нет»."""
+    nor «#critical» with «#critical нет», nor two different «#merge», «#assign» or
+    «#spam», nor «#cc X» with «#uncc X»."""
     commands = in_run_order(commands)
     names = {c.name for c in commands}
     commands, errors = _levels_agreeing(commands)
     commands, errors = _critical_agreeing(commands, errors)
+    for name in ONE_OF:
+        commands, errors = _one_agreeing(commands, errors, name)
+    commands, errors = _cc_agreeing(commands, errors)
     against = [n for n in CONFLICTS if n in names]
     if "close" not in names or not against:
         return commands, errors
@@ -117,3 +133,46 @@ def _critical_agreeing(
         "    срочное и в то же время снять эту отметку. Не выполнена ни одна из них."
     )
     return tuple(c for c in commands if c.name != "critical"), [*errors, error]
+
+
+def _one_agreeing(
+    commands: tuple[Command, ...], errors: list[str], name: str
+) -> tuple[tuple[Command, ...], list[str]]:
+    """Two different lines of ``name`` (ONE_OF: «#merge 1111-1111» with «#merge
+    2222-2222», «#assign anna@» with «#assign boris@», «#spam» with «#spam домен»): the
+    last line won, or the first, without a word. None of them runs (the same line twice
+    is one), and the staff member is told, after ``errors``."""
+    lines = [c for c in commands if c.name == name]
+    if len({(c.arg or "").lower() for c in lines}) < 2:
+        return commands, errors
+    typed = ", ".join(dict.fromkeys(written(c) for c in lines))
+    error = f"{typed} противоречат друг другу: {ONE_OF[name]}. Не выполнена ни одна из них."
+    return tuple(c for c in commands if c.name != name), [*errors, error]
+
+
+def _cc_agreeing(
+    commands: tuple[Command, ...], errors: list[str]
+) -> tuple[tuple[Command, ...], list[str]]:
+    """«#cc X» with «#uncc X»: added and taken off in one reply, which ran both in line
+    order and said nothing. Neither runs (no line of either naming X), and the staff
+    member is told, after ``errors``; #cc and #uncc of others run."""
+    kinds: dict[str, set[str]] = {}
+    for c in commands:
+        if c.name in ("cc", "uncc") and c.arg:
+            kinds.setdefault(comparable_address(c.arg), set()).add(c.name)
+    both = sorted(a for a, k in kinds.items() if len(k) == 2)
+    if not both:
+        return commands, errors
+    errors = [*errors, *(_cc_error(commands, a) for a in both)]
+    named = [c for c in commands if c.name in ("cc", "uncc") and c.arg]
+    dropped = {c for c in named if comparable_address(c.arg or "") in both}
+    return tuple(c for c in commands if c not in dropped), errors
+
+
+def _cc_error(commands: tuple[Command, ...], address: str) -> str:
+    """The error of «#cc X» with «#uncc X», X as the first of them typed it."""
+    typed = next(c.arg for c in commands if c.arg and comparable_address(c.arg) == address)
+    return (
+        f"#cc {typed} и #uncc {typed} противоречат друг другу: добавить участника\n"
+        "    и в то же время убрать его. Не выполнена ни одна из них."
+    )

@@ -29,16 +29,28 @@ from maild.domain.addresses import comparable_address
 from maild.domain.records import MessageRecord
 from maild.domain.withdrawn import withdrawn_for
 
-__all__ = ["merge_moment", "mailed", "shown_kind", "shown_to"]
+__all__ = ["merge_moment", "mailed", "not_sent_to", "shown_kind", "shown_to"]
 
 
 def shown_kind(m: MessageRecord, viewer: str | None = None) -> bool:
     """Whether `m` is what a page shows at all: customer mail and staff answers, not
     notes, notices, confirmations, command-only or forged staff mail; nor, for
-    `viewer`, an answer withdrawn from the outbox before it reached them."""
+    `viewer`, an answer withdrawn from the outbox before it reached them, or an
+    answer #merge moved in that went to others (not_sent_to)."""
     if m.get("kind") not in ("customer", "staff") or m.get("forged_staff"):
         return False
-    return not (viewer and withdrawn_for(m, viewer))
+    return not (viewer and (withdrawn_for(m, viewer) or not_sent_to(m, viewer)))
+
+
+def not_sent_to(m: MessageRecord, viewer: str) -> bool:
+    """A staff answer moved in by #merge (`merged_from`) whose mail went to others (its
+    `to`), never to `viewer`: the answer written with #merge reached the merged
+    ticket's customer, not this ticket's, whose deadline it does not end either. One
+    kept before answers recorded whom they went to (no `to`) is shown, as it was."""
+    to = m.get("to")
+    if m.get("kind") != "staff" or not m.get("merged_from") or not isinstance(to, list):
+        return False
+    return comparable_address(viewer) not in {comparable_address(str(a)) for a in to}
 
 
 def _same(addresses: Iterable[Any], viewer: str) -> bool:

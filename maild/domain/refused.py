@@ -8,6 +8,8 @@ conflicts.without_conflicts).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 
 from maild.domain import limits, oversize
 from maild.domain.decision import Context, Decision, Outgoing
@@ -63,14 +65,23 @@ def quoted_back(text: str, messages: list[MessageRecord]) -> tuple[str, dict[str
 
 
 def conflicts_mail(
-    ctx: Context, ticket: Ticket, conflicts: list[str], answered: bool
+    ctx: Context,
+    ticket: Ticket,
+    conflicts: list[str],
+    answered: bool,
+    idle: Sequence[str] = (),
 ) -> list[Outgoing]:
-    """Commands that contradict each other did not run (conflicts.without_conflicts),
-    the rest of the reply did: the staff member is told which, and what did go."""
-    if not conflicts:
+    """Commands that contradict each other (``conflicts``: conflicts.without_conflicts)
+    or would change nothing (``idle``: closedcmd.idle_commands) did not run, the rest of
+    the reply did: the staff member is told which, and what did go, the mail's first
+    lines saying why of the kinds there are (one that changes nothing contradicts
+    nothing)."""
+    if not conflicts and not idle:
         return []
     ran = ctx.record.get("commands") or []
-    return [refused(ctx, ticket, conflicts, partial=True, ran=ran, answered=answered)]
+    out = refused(ctx, ticket, [*conflicts, *idle], partial=True, ran=ran, answered=answered)
+    why = {"contradict": bool(conflicts), "idle": bool(idle)}
+    return [replace(out, context={**out.context, **why})]
 
 
 def refused(

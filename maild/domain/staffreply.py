@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from maild.domain import capped, heard, humans, samereply, spammark
+from maild.domain import capped, heard, humans, mergecmd, samereply, spammark
 from maild.domain import commands as cmds
 from maild.domain import decision as dc
 from maild.domain import merge as mg
@@ -22,7 +22,7 @@ from maild.domain import staleview as sv
 from maild.domain import ticket as tk
 from maild.domain.answers import filled
 from maild.domain.assignee import assign_errors
-from maild.domain.closedcmd import closed_errors, critical_errors, level_errors, unasked_errors
+from maild.domain.closedcmd import closed_errors, idle_commands, level_errors, unasked_errors
 from maild.domain.commands import ParsedReply, holds_notice, parse_reply
 from maild.domain.conflicts import without_conflicts
 from maild.domain.decision import Context, Decision, Outgoing, level_ctx
@@ -69,9 +69,14 @@ def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) ->
     ex.errors += participant_errors(policy, ticket, reply.commands)
     ex.errors += humans.errors(ticket, reply.commands)
     ex.errors += assign_errors(policy, reply.commands)
+    runs, _ = without_conflicts(reply.commands)  # two targets: neither (conflicts)
     for cmd in reply.commands:
         if cmd.name == "merge" and cmd.arg:
-            _check_merge(snap.merge_targets.get(cmd.arg), ticket, cmd.arg, ex)
+            loaded = snap.merge_targets.get(cmd.arg)
+            if error := mergecmd.target_error(loaded, ticket, cmd.arg, snap.merged_source):
+                ex.errors.append(error)
+            elif cmd in runs:
+                ex.merge_into = loaded
         elif cmd.name == "charset" and cmd.arg:
             _check_charset(snap.charset_source, cmd.arg, ex, policy)
     return ex
@@ -96,17 +101,6 @@ def charset_source(messages: list[MessageRecord]) -> tuple[int, str] | None:
         if m["direction"] == "in" and m["kind"] == "customer" and m.get("spool_key"):
             return i, m["spool_key"]
     return None
-
-
-def _check_merge(loaded: Loaded | None, ticket: Ticket, arg: str, ex: Extras) -> None:
-    if loaded is None:
-        ex.errors.append(f"#merge: обращения {arg} нет")
-    elif loaded[0]["tid"] == ticket["tid"] and arg != ticket["tid"]:  # merged here before
-        ex.errors.append(f"#merge: обращение {arg} уже объединено с этим обращением")
-    elif loaded[0]["tid"] == ticket["tid"]:
-        ex.errors.append("#merge: нельзя объединить обращение с самим собой")
-    else:
-        ex.merge_into = loaded
 
 
 def _check_charset(src: tuple[int, bytes] | None, codec: str, ex: Extras, policy: Policy) -> None:
@@ -170,7 +164,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     body = _answer(policy, reply, extras, ticket, messages)
     if stop := _stopped(ctx, text, reply, extras, body, ticket, messages):
         return stop
-    reply, conflicts = _agreeing(ctx, reply, ticket, messages)
+    reply, conflicts, idle = _agreeing(ctx, reply, ticket, messages)
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
         body = f"{note_inline}\n{body}".strip()
@@ -211,7 +205,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     ticket = {**ticket, "sent": sent}
     facts = {"note": reply.note, "notices": bool(notices), "resent": again != direct}
     ticket, told = direct_told(ctx, ticket, direct, **facts)
-    outgoing += [*told, *conflicts_mail(ctx, ticket, conflicts, replied)]
+    outgoing += [*told, *conflicts_mail(ctx, ticket, conflicts, replied, idle)]
     more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
 
@@ -254,15 +248,14 @@ def _started(notices: list[str], sent: dict[str, Any], replied: bool, at: str) -
 
 def _agreeing(
     ctx: Context, reply: ParsedReply, ticket: Ticket, messages: list[MessageRecord]
-) -> tuple[ParsedReply, list[str]]:
+) -> tuple[ParsedReply, list[str], list[str]]:
     """The reply without its commands that contradict each other (neither of two runs:
-    conflicts.without_conflicts) or change nothing (a #critical of a ticket marked so:
-    closedcmd.critical_errors), and the errors that say so; the rest of it goes."""
+    conflicts.without_conflicts) or change nothing (a #critical of a ticket marked so, a
+    #close of one closed: closedcmd.idle_commands), and the errors that say so, of each
+    kind; the rest of it goes."""
     runs, conflicts = without_conflicts(reply.commands)
-    idle = critical_errors(runs, ticket, messages, ctx.policy.fmt_time)
-    if idle:  # the mark is as its writer wanted it: their answer need not wait
-        runs = tuple(c for c in runs if c.name != "critical")
-    return replace(reply, commands=runs), [*conflicts, *idle]
+    runs, idle = idle_commands(runs, ticket, messages, ctx.policy.fmt_time)
+    return replace(reply, commands=runs), conflicts, idle
 
 
 def _stopped(
@@ -278,8 +271,9 @@ def _stopped(
     (recall.py); errors (staff_error): written on a stale view of the ticket, or a #take
     of a ticket another holds (staleview), a bad command line, a check of #answer/#merge/
     #charset/#assign/#cc, a file the answer cannot carry (alone: «Ответ не отправлен»),
-    #take/#wait on a closed ticket, #wait that asks nothing, #development on free
-    support, a command in the quote; or, instead of all, a text that cannot be told from
+    #take/#wait/#critical on a closed ticket, #wait that asks nothing, #development on
+    free support, a command beside #merge that changes a ticket (mergecmd), a command
+    in the quote; or, instead of all, a text that cannot be told from
     the notice it quotes (``text``: the reply's own, no notice attached); without
     errors, an answer she sent before word for word (samereply.py: her auto-responder)."""
     if is_recall(ctx.msg):  # Outlook asks for the answer back: no answer, nothing relayed
@@ -290,7 +284,7 @@ def _stopped(
     files = unsendable(ctx, reply, body)
     errors = [*view.errors, *reply.errors, *extras.errors, *files]
     errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
-    errors += level_errors(reply.commands, ticket)
+    errors += level_errors(reply.commands, ticket) + mergecmd.beside_errors(reply.commands)
     errors += beyond_errors(ctx.msg, ctx.policy, ticket, reply.commands, ctx.snapshot.merged_source)
     errors += unasked_errors(reply.commands, bool(body) and not reply.note, messages, ticket)
     in_quote = cmds.in_quote(text, messages, reply.commands, reply.own_end)

@@ -177,3 +177,29 @@ def test_a_rating_or_reopening_from_a_stale_page_of_a_merged_ticket_changes_noth
         unchanged_after("rate", {"rating": "2"})  # closed: the rating would be its own
         unchanged_after("reopen", {"text": "Снова ошибка"})
         assert d.desk.ticket(old).get("rating") is None
+
+
+def test_an_answer_written_with_merge_shows_only_to_whom_it_went(tmp_path, sink):
+    """An answer sent with #merge goes to the merged ticket's people alone: the
+    surviving ticket's page showed it to that ticket's own customer too («Служба
+    поддержки»), who never got it and whose deadline still ran. Her page shows it no
+    more; the merged ticket's customer sees it there, as he got it."""
+    d = Desk2(tmp_path, sink)
+    try:
+        old, _ = d.ticket_of(IVAN, "Не работает оформление заказа")
+        new, olga_link = d.ticket_of(OLGA, "Та же ошибка")
+        answer = "Иван, очистите, пожалуйста, кэш браузера."
+        d.staff(old, f"{answer}\n#merge {new}")
+        wait_until(lambda: d.desk.ticket(old).get("merged_into") == new)
+        wait_until(lambda: [m for m in d.sink.to(IVAN) if answer in m.text])
+        assert not [m for m in d.sink.to(OLGA) if answer in m.text]
+        olga_page = request(olga_link)
+        assert olga_page.status == 200 and f"Обращение {new}" in olga_page.text
+        assert answer not in olga_page.text
+        assert "Та же ошибка" in olga_page.text  # her page, her mail on it
+        key = (d.desk.root / "data" / "web_secret").read_bytes()
+        token = tokens.ticket_token(key, new, IVAN, datetime.now(UTC), 90)
+        ivan_page = request(f"{d.base}/t/{token}")
+        assert ivan_page.status == 200 and answer in ivan_page.text
+    finally:
+        assert d.daemon.stop() == 0

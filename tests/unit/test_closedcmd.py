@@ -29,8 +29,43 @@ def test_without_a_close_among_the_messages_it_says_when() -> None:
 def test_an_open_ticket_a_reopen_or_other_commands_are_no_error() -> None:
     assert closed_errors([Command("take")], {**TICKET, "status": "open"}, [CLOSE], when) == []
     assert closed_errors([Command("take"), Command("reopen")], TICKET, [CLOSE], when) == []
-    others = [Command("close"), Command("critical"), Command("note"), Command("level", "vip")]
+    others = [
+        Command("close"),
+        Command("critical", "нет"),
+        Command("note"),
+        Command("level", "vip"),
+    ]
     assert closed_errors(others, TICKET, [CLOSE], when) == []
+
+
+def test_critical_on_a_closed_ticket_is_refused_as_take_is() -> None:
+    # it marked a closed ticket urgent, which no queue shows and nobody works on
+    [error] = closed_errors([Command("critical")], TICKET, [CLOSE], when)
+    assert error.startswith("#critical не выполнена: обращение уже закрыто (anna@s.ru, 03.12")
+    assert "#reopen" in error
+    assert closed_errors([Command("critical"), Command("reopen")], TICKET, [CLOSE], when) == []
+
+
+def test_close_on_a_closed_ticket_changes_nothing_and_says_who_closed_it() -> None:
+    from maild.domain.closedcmd import idle_commands
+
+    runs, [error] = idle_commands(
+        [Command("close"), Command("cc", "b@s.ru")], TICKET, [CLOSE], when
+    )
+    assert runs == (Command("cc", "b@s.ru"),)
+    assert error == "#close не выполнена: обращение уже закрыто (anna@s.ru, 03.12.2026 10:20)."
+    assert idle_commands([Command("close")], {"status": "open"}, [], when) == (
+        (Command("close"),),
+        [],
+    )
+
+
+def test_a_critical_that_changes_nothing_is_left_out_with_its_error() -> None:
+    from maild.domain.closedcmd import idle_commands
+
+    marked = {"status": "open", "critical": True}
+    runs, [error] = idle_commands([Command("critical"), Command("take")], marked, [], when)
+    assert runs == (Command("take"),) and error.startswith("#critical не выполнена")
 
 
 def test_development_is_refused_on_free_support_unless_a_level_of_the_reply_allows() -> None:

@@ -88,3 +88,33 @@ def test_critical_and_critical_off_run_neither_in_either_order(off_first) -> Non
     # the same mark twice agrees
     for same in ([Command("critical")] * 2, [Command("critical", "нет")] * 2):
         assert without_conflicts(same) == (tuple(same), [])
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "named"),
+    [
+        (Command("merge", "1111-1111"), Command("merge", "2222-2222"), "#merge 1111-1111, #merge"),
+        (Command("assign", "anna@s.ru"), Command("assign", "boris@s.ru"), "#assign anna@s.ru, #"),
+        (Command("spam", "domain"), Command("spam"), "#spam domain, #spam"),
+    ],
+)
+def test_two_different_lines_of_a_command_taken_once_run_neither(one, other, named) -> None:
+    # two #merge merged into the last one, and the customer was told of it; two #assign
+    # left the last; «#spam домен» with «#spam» blocked as the first said
+    for order in ([one, other], [other, one]):
+        runs, [error] = without_conflicts([*order, Command("note")])
+        assert runs == (Command("note"),)
+        assert "противоречат друг другу" in error and "Не выполнена ни одна из них." in error
+    assert without_conflicts([one, other])[1][0].startswith(named)
+    assert without_conflicts([one, one]) == ((one, one), [])  # the same line twice is one
+
+
+def test_cc_and_uncc_of_one_address_run_neither_and_others_run() -> None:
+    reply = [
+        Command("cc", "buh@shop.ru"),
+        Command("cc", "dir@shop.ru"),
+        Command("uncc", "BUH@shop.ru"),
+    ]
+    runs, [error] = without_conflicts(reply)
+    assert runs == (Command("cc", "dir@shop.ru"),)
+    assert error.startswith("#cc buh@shop.ru и #uncc buh@shop.ru противоречат друг другу")

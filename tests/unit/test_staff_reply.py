@@ -304,10 +304,13 @@ def test_merge_names_another_ticket() -> None:
     assert mail.in_target and not [o for o in d.outgoing if o.in_target and o is not mail]
     [(target, _target_messages)] = d.also
     assert target["tid"] == "3333-4444"
+    # #close beside it belongs to the ticket that goes on: the reply stops (mergecmd)
     closed_too = _reply(
         "#close\n#merge 3333-4444", merge_targets={"3333-4444": (other, other_messages)}
     )
-    assert "text of resolved.txt" not in (_to_customer(closed_too).body or "")
+    [error] = _errors(closed_too)
+    assert error.startswith("#close не выполнена: в письме с #merge 3333-4444")
+    assert "merged_into" not in closed_too.ticket
     assert _errors(_reply("#merge 5555-6666", merge_targets={"5555-6666": None})) == [
         "#merge: обращения 5555-6666 нет"
     ]

@@ -269,6 +269,8 @@ def variants() -> list[dict]:
         errors=["#merge: обращения 9999-9999 нет"],
         errors_more=3,  # staff_error: errors past those listed (limits.MAX_LISTED_ERRORS)
         partial=True,  # staff_error: commands that contradict each other, the rest ran
+        contradict=True,  # staff_error, partial: of them, some contradict each other
+        idle=True,  # staff_error, partial: some would change nothing (closedcmd.idle_commands)
         ran=["#critical"],
         answered=True,
         # staff_direct, staff_unverified, staff_error: the customers the staff member's
@@ -469,7 +471,9 @@ def variants() -> list[dict]:
     stale = dict(full, partial=False)
     # staff_error of an answer stopped for its files («Ответ не отправлен»)
     stopped = dict(full, partial=False, stale=False)
-    return [full, off, unverified, listed, quiet, asked, stale, stopped]
+    # staff_error of commands that would change nothing alone (no contradiction)
+    idle = dict(full, contradict=False)
+    return [full, off, unverified, listed, quiet, asked, stale, stopped, idle]
 
 
 LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")

@@ -1,0 +1,51 @@
+"""Unit tests for maild.domain.mergecmd: the ticket #merge names, and what may stand
+beside it."""
+
+from __future__ import annotations
+
+from maild.domain.commands import Command
+from maild.domain.mergecmd import beside_errors, target_error
+
+HERE = {"tid": "3333-3333"}
+
+
+def loaded(tid: str) -> tuple[dict, list]:
+    return {"tid": tid}, []
+
+
+def test_a_target_merged_elsewhere_is_refused_naming_where_it_went() -> None:
+    # 2222-2222 was merged into 1111-1111: the merge went there without a word
+    error = target_error(loaded("1111-1111"), HERE, "2222-2222", None)
+    assert error is not None
+    assert error.startswith("#merge: обращение 2222-2222 уже объединено с обращением 1111-1111")
+    assert "напишите #merge 1111-1111" in error
+    assert target_error(loaded("1111-1111"), HERE, "1111-1111", None) is None
+
+
+def test_a_reply_to_a_ticket_merged_away_naming_where_it_went_says_so() -> None:
+    # written to 2222-2222, merged into 1111-1111: the reply came to 1111-1111
+    here = {"tid": "1111-1111"}
+    error = target_error(loaded("1111-1111"), here, "1111-1111", "2222-2222")
+    assert error is not None and "сам" not in error
+    assert error.startswith("#merge: обращение 2222-2222 уже объединено с обращением 1111-1111")
+    itself = target_error(loaded("1111-1111"), here, "1111-1111", None)
+    assert itself == "#merge: нельзя объединить обращение с самим собой"
+    assert target_error(None, here, "9999-9999", None) == "#merge: обращения 9999-9999 нет"
+
+
+def test_commands_that_change_a_ticket_beside_merge_are_refused() -> None:
+    merge = Command("merge", "1111-1111")
+    [one] = beside_errors([merge, Command("close")])
+    assert one.startswith("#close не выполнена: в письме с #merge 1111-1111")
+    assert "[TID#1111-1111]" in one
+    [both] = beside_errors([Command("level", "vip"), merge, Command("critical")])
+    assert both.startswith("#level vip, #critical не выполнены")
+
+
+def test_what_goes_with_the_merge_stands_beside_it() -> None:
+    merge = Command("merge", "1111-1111")
+    beside = [Command("cc", "buh@s.ru"), Command("note"), Command("answer", "x"), Command("human")]
+    assert beside_errors([merge, *beside, merge]) == []
+    assert beside_errors([Command("close")]) == []  # no #merge
+    # two targets: neither merge runs (conflicts), so #close runs on this ticket
+    assert beside_errors([merge, Command("merge", "2222-2222"), Command("close")]) == []
