@@ -311,7 +311,9 @@ def test_a_level_of_a_ticket_that_ends_closed_tells_the_customer_nothing(
     status: str, body: str
 ) -> None:
     """Only the level changes (for the SLA report); the customer gets the rating request
-    of the close, if it closes now, and no level notice, whatever the lines' order."""
+    of the close, if it closes now, and no level notice, whatever the lines' order. A
+    #close of a ticket closed already changes nothing: its writer is told so
+    (closedcmd.idle_commands)."""
     ticket, messages = _ticket()
     if status == "closed":
         ticket.update(status="closed", closed_at=NOW.isoformat(), reaction_due=None)
@@ -320,8 +322,9 @@ def test_a_level_of_a_ticket_that_ends_closed_tells_the_customer_nothing(
     d = _decide(Snapshot("1111-2222", (ticket, messages), ident, True), msg)
     assert d.ticket["status"] == "closed" and d.ticket["reaction_due"] is None
     assert d.ticket["level"] == ("consulting" if "consulting" in body else "standard")
-    want = ["resolved.txt"] if status == "new" else []
+    want = ["resolved.txt"] if status == "new" else ["staff_error.txt"]
     assert [o.template for o in d.outgoing] == want
+    assert [o.to for o in d.outgoing if o.template == "staff_error.txt"] in ([], [[STAFF[0]]])
 
 
 def _spam_reply(body: str, requester: str = CUSTOMER) -> Decision:
