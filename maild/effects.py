@@ -43,7 +43,9 @@ def apply(
     now = app.now()
     if decision.outcome == "spam":  # staff's #spam: the ticket leaves for the quarantine
         guard.mark_spam(app, msg, decision)
-        return []
+        # then the one who marked it is told what went and what was blocked (no
+        # ticket to record it in: it is gone)
+        return _send_all(app, msg, decision, now, [])
     ticket = decision.ticket
     if ticket is None:  # "held": kept in the quarantine (pipeline): no ticket to save
         return _send_all(app, msg, decision, now, [])

@@ -32,6 +32,7 @@ from maild.domain.message import ParsedMessage
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
 from maild.domain.screen import Screening
 from maild.domain.spam import BlockList, verdict, withheld
+from maild.domain.spammark import kept
 from maild.withdrawals import Held
 
 log = logging.getLogger("maild.guard")
@@ -119,7 +120,7 @@ def quarantine_ticket(
 
     n = 0
     for m in messages:
-        if m.get("direction") != "in" or m.get("kind") not in ("customer", "notice"):
+        if not kept(m):  # the mail that came (spammark.kept)
             continue
         key = m.get("spool_key")
         raw = app.spool.read(key) if key and app.spool.path(key) is not None else None
@@ -191,8 +192,7 @@ def _withdraw(
     return len(done)
 
 
-def block_for_spam(app: App, sender: str, whole_domain: bool) -> str:
-    entry = sender.rpartition("@")[2] if whole_domain else sender
+def block_for_spam(app: App, entry: str) -> str:
     app.quarantine.block(entry)
     return entry
 
@@ -372,7 +372,7 @@ def mark_spam(app: App, msg: ParsedMessage, decision: Decision) -> None:
     ticket = decision.ticket
     assert ticket is not None  # a "spam" decision carries the ticket it marks
     app.store.index_msgid(msg.message_id, decision.tid)
-    entry = block_for_spam(app, ticket["requester"], ticket["spam"]["domain"])
+    entry = block_for_spam(app, ticket["spam"]["entry"])  # spammark.blocked_entry
     incoming = decision.incoming  # the staff reply that says #spam
     at = incoming["received_at"] if incoming is not None else app.now().isoformat()
     mark = {"by": ticket["spam"]["by"], "at": at, "blocked": entry}

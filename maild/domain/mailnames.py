@@ -36,6 +36,7 @@ NAMES = {
     "staff_list_reply.txt": "ответ на письмо-список не отправлен",
     "staff_noticket.txt": "обращение не найдено",
     "staff_spammed.txt": "обращение помечено как спам",
+    "staff_spam_done.txt": "обращение помечено как спам по вашей команде",
     "staff_refused.txt": "письмо клиенту не доставлено",
     "staff_refused_list.txt": "письма клиентам не доставлены",
     "staff_too_big.txt": "письмо клиенту слишком большое",

@@ -272,10 +272,11 @@ def _stopped(
     of a ticket another holds (staleview), a bad command line, a check of #answer/#merge/
     #charset/#assign/#cc, a file the answer cannot carry (alone: «Ответ не отправлен»),
     #take/#wait/#critical on a closed ticket, #wait that asks nothing, #development on
-    free support, a command beside #merge that changes a ticket (mergecmd), a command
-    in the quote; or, instead of all, a text that cannot be told from
-    the notice it quotes (``text``: the reply's own, no notice attached); without
-    errors, an answer she sent before word for word (samereply.py: her auto-responder)."""
+    free support, a command beside #merge that changes a ticket (mergecmd), #spam beyond
+    the spammer (spammark), a command in the quote; or, instead of all, a text that
+    cannot be told from the notice it quotes (``text``: the reply's own, no notice
+    attached); without errors, an answer she sent before word for word (samereply.py:
+    her auto-responder)."""
     if is_recall(ctx.msg):  # Outlook asks for the answer back: no answer, nothing relayed
         return decide_recall(ctx, ticket, messages)
     if holds_notice(text):  # its "errors" are the cheat sheet's lines, not typed
@@ -285,6 +286,7 @@ def _stopped(
     errors = [*view.errors, *reply.errors, *extras.errors, *files]
     errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
     errors += level_errors(reply.commands, ticket) + mergecmd.beside_errors(reply.commands)
+    errors += spammark.errors_of(ctx, ticket, messages, reply.commands)
     errors += beyond_errors(ctx.msg, ctx.policy, ticket, reply.commands, ctx.snapshot.merged_source)
     errors += unasked_errors(reply.commands, bool(body) and not reply.note, messages, ticket)
     in_quote = cmds.in_quote(text, messages, reply.commands, reply.own_end)

@@ -45,7 +45,10 @@ def test_spam_with_its_word_typed_in_the_latin_layout_blocks_the_domain(desk, si
     assert "spam-farm.example" in desk.run("block", "list", "--json").json()
     assert desk.ingest(make_mail(sender="b@spam-farm.example")).out.startswith("quarantined")
     desk.flush()
-    assert len(sink.received) == sent  # no refusal to Anna, nothing to anyone
+    # no refusal to Anna, nothing to anyone: only her word of what the #spam blocked
+    [done] = sink.received[sent:]
+    assert done.rcpt_tos == ["anna@example.com"] and "помечено как спам" in done.subject
+    assert "Заблокирован весь домен spam-farm.example" in done.text
 
 
 def test_a_fullwidth_number_sign_closes_the_ticket(desk, sink):

@@ -28,16 +28,17 @@ def test_spam_withdraws_the_confirmation_queued_while_the_relay_was_down(tmp_pat
     assert sorted(r for m in queued for r in m["to"]) == sorted([SPAMMER, *STAFF])
     desk.ingest(_marks_spam(tid))
     queued = desk.run("outbox", "list", "--json").json()
-    assert sorted(r for m in queued for r in m["to"]) == STAFF  # staff mail stays
+    # staff mail stays, and Anna is told what her #spam blocked
+    assert sorted(r for m in queued for r in m["to"]) == sorted([*STAFF, STAFF[0]])
     [withdrawn] = desk.run("outbox", "list", "--sent", "--json").json()
     assert withdrawn["to"] == [SPAMMER] and withdrawn["withdrawn"] == "spam"
     assert "sent_at" not in withdrawn  # never went
     desk.sections["outbound"]["port"] = sink.port  # the relay is back
     desk.write_config()
     r = desk.flush()
-    assert r.code == 0 and r.out.startswith("sent 2,"), r.out + r.err
+    assert r.code == 0 and r.out.startswith("sent 3,"), r.out + r.err
     assert sink.to(SPAMMER) == []
-    assert sorted(r for m in sink.received for r in m.rcpt_tos) == STAFF
+    assert sorted(r for m in sink.received for r in m.rcpt_tos) == sorted([*STAFF, STAFF[0]])
     assert desk.flush().out.startswith("sent 0,")  # and never queued again
 
 
@@ -102,7 +103,8 @@ def test_spam_withdraws_the_senders_automatic_mail_of_other_tickets_too(tmp_path
     desk.sections["outbound"]["port"] = sink.port  # the relay is back
     desk.write_config()
     assert desk.flush().code == 0
-    assert sink.to(SPAMMER) == [] and len(sink.received) == 4  # the staff notices only
+    assert sink.to(SPAMMER) == [] and len(sink.received) == 5  # the staff notices only
+    assert "помечено как спам" in sink.to(STAFF[0])[-1].subject  # and Anna's word of it
 
 
 def test_mail_forget_took_from_the_queue_is_not_listed_as_sent(tmp_path, sink):

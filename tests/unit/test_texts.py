@@ -287,6 +287,10 @@ def variants() -> list[dict]:
         marked_at="23.11.2026 10:00",
         blocked="spam@spam.ru",
         entries=["657d42d843c0749a"],
+        # staff_spam_done: what #spam blocked (off: the address), «домен» of free mail
+        blocked_domain=True,
+        free_mail="gmail.com",
+        spam_kept=2,
         notices=True,
         commands=["#close"],
         relayed=True,  # head_note: the head's mail went to staff (off: to support@)
@@ -451,6 +455,7 @@ def variants() -> list[dict]:
         oversize_folder=None,
         own_cut=None,
         kept_back="",
+        free_mail="",
         level_was=None,
         unconfirmed=None,
         answered_at=None,

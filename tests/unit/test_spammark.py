@@ -1,0 +1,101 @@
+"""The #spam rule (domain/spammark.spam_errors, blocked_entry): it runs on a ticket
+that is the spammer's alone, never on one with another customer or answered through
+a ticket #merge sent on to another's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from maild.domain.commands import Command
+from maild.domain.spammark import blocked_entry, spam_errors
+
+STAFF = ("anna@example.com", "boris@example.com", "head@example.com")
+SUPPORT = "support@example.com"
+SPAM = (Command("spam"),)
+SPAM_DOMAIN = (Command("spam", "domain"),)
+
+
+def _ticket(requester: str = "seo@promo.example", participants: tuple[str, ...] = ()) -> Any:
+    return {"tid": "1111-2222", "requester": requester, "participants": [*participants]}
+
+
+def _mail(sender: str, merged_from: str | None = None, **kw: str) -> Any:
+    m = {"direction": "in", "kind": "customer", "from": sender, **kw}
+    return {**m, "merged_from": merged_from} if merged_from else m
+
+
+def _errors(ticket: Any, messages: list[Any], commands=SPAM, via: str | None = None) -> list[str]:
+    return spam_errors(ticket, messages, commands, STAFF, SUPPORT, via)
+
+
+def test_the_spammers_own_ticket_is_marked() -> None:
+    ticket = _ticket(participants=("seo@promo.example",))  # (the requester is listed)
+    mail = [_mail("seo@promo.example"), {"direction": "out", "kind": "staff", "from": STAFF[0]}]
+    assert _errors(ticket, mail) == []
+    assert _errors(ticket, mail, (Command("close"),)) == []  # no #spam: nothing to say
+
+
+def test_staff_support_and_the_requesters_other_spelling_are_no_other_customer() -> None:
+    ticket = _ticket("boss@окна.рф", participants=("boss@xn--80atjc.xn--p1ai",))
+    mail = [_mail("boss@окна.рф"), _mail("Anna@Example.com"), _mail("support+x@example.com")]
+    assert _errors(ticket, mail) == []
+
+
+def test_a_participant_stops_it_and_is_named_with_the_uncc_that_lets_it_run() -> None:
+    ticket = _ticket(participants=("olga@client.example",))
+    [error] = _errors(ticket, [_mail("seo@promo.example")])
+    assert error.startswith("#spam: кроме клиента seo@promo.example")
+    assert "olga@client.example (участник обращения, получает его письма)" in error
+    assert "«#uncc АДРЕС», затем отправьте #spam" in error and "maild block add" in error
+
+
+def test_a_customer_whose_mail_is_in_the_ticket_stops_it_even_off_the_ticket() -> None:
+    """Пётр's ticket merged in, then #uncc: his mail would still go to the quarantine,
+    so the error offers the block list, not #uncc."""
+    ticket = _ticket("ivan@shop.ru")  # Пётр taken off: no participant any more
+    mail = [_mail("ivan@shop.ru"), _mail("petr@gmail.com", merged_from="3333-4444")]
+    [error] = _errors(ticket, mail)
+    assert "petr@gmail.com (клиент объединённого с ним обращения 3333-4444" in error
+    assert "#uncc" not in error and "maild block add" in error
+    colleague = [_mail("ivan@shop.ru"), _mail("olga@shop.ru")]  # one who wrote into it
+    [error] = _errors(_ticket("ivan@shop.ru"), colleague)
+    assert "olga@shop.ru (его письма есть в обращении)" in error
+
+
+def test_spam_domain_spares_no_one_but_those_its_domain_blocks() -> None:
+    ticket = _ticket(participants=("ads@promo.example", "olga@client.example"))
+    mail = [_mail("seo@promo.example"), _mail("ads@promo.example")]
+    [error] = _errors(ticket, mail, SPAM_DOMAIN)
+    assert "olga@client.example" in error and "ads@promo.example" not in error
+    assert _errors(ticket, mail)  # plain #spam blocks the address alone: ads@ is another
+    just_domain = _ticket(participants=("ads@promo.example",))
+    assert _errors(just_domain, mail, SPAM_DOMAIN) == []
+    free = _ticket("promo@gmail.com", participants=("other@gmail.com",))
+    assert _errors(free, [_mail("promo@gmail.com")], SPAM_DOMAIN)  # gmail.com is everyone's
+
+
+def test_through_a_ticket_merged_into_anothers_it_names_the_merge_and_whose_it_is() -> None:
+    """Anna answered the notice of spam ticket B, which Boris merged into Ivan's A."""
+    a = _ticket("ivan@shop.ru", participants=("win@casino-spam.biz",))
+    mail = [_mail("ivan@shop.ru"), _mail("win@casino-spam.biz", merged_from="3333-4444")]
+    [error] = _errors(a, mail, SPAM_DOMAIN, via="3333-4444")
+    assert error.startswith(
+        "#spam: обращение 3333-4444 объединено с обращением 1111-2222 клиента ivan@shop.ru"
+    )
+    assert "заблокировал бы весь домен shop.ru, а не отправителя обращения 3333-4444" in error
+    assert "win@casino-spam.biz (клиент объединённого с ним обращения 3333-4444" in error
+    assert "maild block add" in error and "«#uncc АДРЕС»" in error
+    # the same customer's two tickets merged: the error still says where it would land,
+    # and how to mark the whole of it (this error mail is the ticket's)
+    own = _ticket("ivan@shop.ru")
+    [error] = _errors(own, [_mail("ivan@shop.ru", merged_from="3333-4444")], via="3333-4444")
+    assert "заблокировал бы ivan@shop.ru" in error
+    assert "ответьте на это письмо командой #spam" in error
+    assert _errors(own, [_mail("ivan@shop.ru")], via="1111-2222") == []  # its own TID
+
+
+def test_the_entry_spam_blocks() -> None:
+    assert blocked_entry("seo@promo.example", False) == "seo@promo.example"
+    assert blocked_entry("seo@promo.example", True) == "promo.example"
+    assert blocked_entry("promo@gmail.com", True) == "promo@gmail.com"  # free mail
+    assert blocked_entry("promo@mail.gmail.com", True) == "promo@mail.gmail.com"
