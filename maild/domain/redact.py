@@ -15,6 +15,7 @@ staff replies redact, and compiling them was ~7 ms of every maild process's star
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from maild.domain.lazyre import LazyPattern
 from maild.domain.tid import TAG_RE
@@ -26,14 +27,17 @@ MARKER = "[данные доступа удалены]"
 _H = r"[^\S\r\n]"  # horizontal whitespace: a value never continues on the next line
 _NOT_MARKER = rf"(?!{re.escape(MARKER)})"
 
-_SECRET = r"password|passwd|pass|pwd|пароль|passphrase|token|secret|api[-_ ]?key"
+_SECRET = (
+    r"password|passwd|pass|pwd|пароль|passphrase|token|secret|api[-_ ]?key|secret[-_ ]?key"
+    rf"|client[-_ ]?secret|access[-_ ]?token|ключ(?:{_H}+|-)api|api[-_ ]?ключ|ключ{_H}+доступа"
+)
 _LOGIN = r"username|user|login|логин|пользователь|имя\s+пользователя|учетная\s+запись"
 _LABEL = rf"(?<!\w)(?:{_SECRET}|{_LOGIN})(?!\w)"
 # One value after a label: a quoted string or one word. A password rarely has spaces,
 # and the words after it ("Пароль: 123 (временный)") are worth keeping.
 # A "value" that is the next label means the customer left this one blank
 # ("Логин: Пароль: 123"); taking it would leave "123" in the clear.
-_VALUE = rf"""{_NOT_MARKER}(?!{_LABEL}{_H}*[:=—–-])(?:"[^"\r\n]*"|«[^»\r\n]*»|\S+)"""
+_VALUE = rf"""{_NOT_MARKER}(?!{_LABEL}{_H}*[:=—–-])(?:"[^"\r\n]*"|'[^'\r\n]*'|«[^»\r\n]*»|\S+)"""
 
 # Labels naming both halves: the whole rest of the line is the value ("admin / 12345").
 # "[данные доступа" is MARKER itself, not a label.
@@ -47,10 +51,11 @@ _PAIR_LABEL = LazyPattern(
 )
 # "Пароль: x", "pass=x", "Пароль — x", "Логин - admin"; with a qualifier only before
 # ":" or "=" ("Пароль от админки: x"), because "пароль от админки - это ..." is prose.
+# Not MySQL's "Access denied for user 'x'@'localhost' (using password: YES)".
 _LABELLED = LazyPattern(
     rf"""(?P<label>{_LABEL}
         (?:{_H}*[:=]{_H}*|{_H}*[—–]{_H}*|{_H}*-{_H}+|(?:{_H}+[^\s:=]+){{1,3}}?{_H}*[:=]{_H}*))
-      (?P<value>{_VALUE})""",
+      (?<!\(using{_H}password:{_H})(?P<value>{_VALUE})""",
     re.IGNORECASE | re.VERBOSE,
 )
 # No separators at all: "логин admin пароль 12345". Only as a login/password pair, and
@@ -104,7 +109,7 @@ _WHOSE = frozenset(
 # "Админка: admin / qwerty123", "FTP: ftp.shop.ru admin 9f8d7s", "sftp 203.0.113.5:22
 # deploy, Zx81kq". Two tokens of ASCII only, and the line ends there; without a host
 # between, only as "login / password" ("SSH: OpenSSH 8.9" is no access data).
-_PLACE = rf"ftps?|sftp|ssh|админк\w*|админ-?панел\w*|панел\w*{_H}+управления"
+_PLACE = rf"ftps?|sftp|ssh|rdp|vpn|админк\w*|админ-?панел\w*|панел\w*{_H}+управления"
 _HOST = r"(?:[a-z][a-z0-9+.-]*://)?[\w-]+(?:\.[\w-]+)+(?::\d+)?(?:/\S*)?"
 _ASCII = rf"{_NOT_MARKER}[!-.0-~]+"  # printable ASCII but "/"
 _PLACE_ACCESS = LazyPattern(
@@ -115,7 +120,9 @@ _PLACE_ACCESS = LazyPattern(
       (?={_H}*(?:\r?\n|\Z))""",
     re.IGNORECASE | re.VERBOSE,
 )
-_NOT_LOGIN = frozenset(("port", "порт", "tls", "ssl"))
+_NOT_LOGIN = frozenset(
+    ("port", "порт", "tls", "ssl", "l2tp", "ipsec", "pptp", "sstp", "openvpn", "wireguard")
+)
 # A label alone on its line with the value alone on the next: "Логин:\nadmin", as
 # forms and HTML tables come out. One word only, so "Пароль:\nне подходит" stays.
 _NEXT_LINE = LazyPattern(
@@ -141,6 +148,48 @@ _URL_USERINFO = LazyPattern(
 # (_ssh_users): a try from each "ssh" of "ssh -a ssh -a ..." was quadratic.
 _SSH_OPTIONS = LazyPattern(rf"\bssh(?>(?:{_H}+-\S+(?:{_H}+[^\s@-]+(?={_H}))?)*)", re.I)
 _SSH_LOGIN = LazyPattern(rf"{_H}+(?P<value>[^\s@/-][^\s@/]*)@")
+# What programs and their settings hold, as customers paste it: "DB_PASSWORD=x",
+# "define('DB_PASSWORD', 'x');", '$DBPassword = "x";', "'password' => 'x'," and JSON's
+# '"password": "x"'. The name is checked by _secret_name; a quoted value keeps its
+# quotes. An unquoted value only after a bare name ("cfg.password" in '"password":
+# cfg.password' is code), and after ":" only as the line's end: "pass: a" is prose.
+_ASSIGNED = LazyPattern(
+    rf"""(?P<label>(?<![\w$])(?:define{_H}*\({_H}*(?P<dq>['"])(?P<dname>\w++)(?P=dq){_H}*,
+        |(?P<q>['"])?(?P<dollar>\$)?(?P<name>[a-z_]\w*+)(?(q)(?P=q))
+        {_H}*(?P<sep>(?>=>|[:=]))(?![=>]))
+        {_H}*(?P<vq>['"])?)
+      (?P<value>{_NOT_MARKER}(?(vq)(?:(?!(?P=vq))[^\r\n])*|[^\s'";,()]+(?=[\s;,)]|\Z)))
+      (?(vq)(?P=vq))""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_ATTRIBUTE = LazyPattern(r"[a-z_]\w*(?:\.[a-z_]\w*)+", re.IGNORECASE)  # self.password
+_LINE_END = LazyPattern(rf"{_H}*(?:#|\r?\n|\Z)")
+_NAME_PART = LazyPattern(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
+_SECRET_NAMES = frozenset(("password", "passwd", "pass", "pwd", "passphrase", "secret", "token"))
+_LOGIN_NAMES = frozenset(("user", "username", "login"))
+_NO_VALUE = frozenset(("", "true", "false", "null", "none", "nil", "undefined", "[filtered]"))
+# "Authorization: Bearer x", "Authorization: Basic x", and a bearer token alone: a
+# token of 16 characters or more with a digit, so "Bearer authentication" stays.
+_TOKEN = r"[a-z0-9._~+/=-]"
+_AUTH_HEADER = LazyPattern(
+    rf"""(?P<label>(?<![\w-])(?:authorization{_H}*[:=]{_H}*
+        (?:(?:bearer|basic|token|oauth|apikey){_H}+(?={_TOKEN}{{8}})|(?=\S*\d)(?={_TOKEN}{{16}}))
+        |bearer{_H}+(?=\S*\d)(?={_TOKEN}{{16}})))
+      (?P<value>{_NOT_MARKER}{_TOKEN}+)(?![^\s'"),;])""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# "TeamViewer ID 123 456 789 пароль 4821", "AnyDesk 123456789, password: x7k2m9": a
+# remote-desktop tool, then on its line a password label and an ASCII value; without
+# ":" or "=" only one with a digit ("TeamViewer password reset" is prose). The ID
+# between goes too: with the password it is the access.
+_TOOL = rf"team{_H}?viewer|any{_H}?desk|rustdesk|ammyy(?:{_H}+admin)?|aeroadmin"
+_REMOTE = LazyPattern(
+    rf"""(?P<label>(?<!\w)(?:{_TOOL})(?!\w)[^\r\n]{{0,60}}?(?<!\w)(?:{_SECRET})(?!\w)
+        (?P<sep>{_H}*[:=—–-]{_H}*|{_H}+))
+      (?P<value>{_NOT_MARKER}[!-~]{{4,}})(?=\s|\Z)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_TOOL_ID = LazyPattern(r"(?<![\w-])\d(?:[ -]?\d){6,}(?![\w-])")
 # Punctuation after a value is the sentence's, not the password's.
 _TRAILING = ".,;:)"
 
@@ -203,7 +252,9 @@ def _one_pass(text: str) -> tuple[str, int]:
     # URLs first: "login:secret@host" inside a URL must not be read as "login: ...".
     text = _URL_USERINFO.sub(lambda m: whole(m, "scheme", "@"), text)
     text, ssh_count = _ssh_users(text)
-    count += ssh_count
+    # before "пароль: x" is blanked, which would leave the tool's ID behind
+    text, tool_count = _sub(_REMOTE, text, _remote)
+    count += ssh_count + tool_count
     # Once a URL's userinfo is gone, "Доступ: ftp://[...]@host" stays readable.
     text = _PAIR_LABEL.sub(
         lambda m: m.group(0) if MARKER in m.group(0) else whole(m, "label"), text
@@ -215,7 +266,68 @@ def _one_pass(text: str) -> tuple[str, int]:
     text = _BARE_SECRET_FAR.sub(lambda m: whole(m, "label"), text)
     text = _BARE_WORD.sub(bare_word, text)
     text = _PLACE_ACCESS.sub(place, text)
-    return text, count
+    text, program_count = _sub(_ASSIGNED, text, _assigned)
+    text, header_count = _sub(_AUTH_HEADER, text, lambda m: (m.group("label") + MARKER, 1))
+    return text, count + program_count + header_count
+
+
+def _sub(
+    pattern: LazyPattern, text: str, new: Callable[[re.Match[str]], tuple[str, int] | None]
+) -> tuple[str, int]:
+    """``text`` with each match replaced as ``new`` says (None: left as it is), and
+    how many values were replaced."""
+    count = 0
+
+    def one(m: re.Match[str]) -> str:
+        nonlocal count
+        found = new(m)
+        if found is None:
+            return m.group(0)
+        count += found[1]
+        return found[0]
+
+    return pattern.sub(one, text), count
+
+
+def _assigned(m: re.Match[str]) -> tuple[str, int] | None:
+    """A setting's value blanked when its name is a password's or a login's."""
+    name, value = m.group("dname") or m.group("name"), m.group("value")
+    bare = m.group("vq") is None
+    core = value.rstrip(_TRAILING) if bare else value
+    if not _secret_name(name) or core.lower() in _NO_VALUE | _STOPWORDS or not core.strip("* "):
+        return None
+    code = bare and (core[0] in "$%{" or _ATTRIBUTE.fullmatch(core) is not None)
+    if code or bare and (m.group("q") or m.group("dq") or m.group("dollar")):
+        return None  # '"password": cfg.password', "DB_PASSWORD=${DB_PASSWORD}": names
+    if bare and m.group("sep") == ":" and not _LINE_END.match(m.string, m.end()):
+        return None
+    end = m.group(0)[len(m.group("label")) + len(core) :]
+    return m.group("label") + MARKER + end, 1
+
+
+def _secret_name(name: str) -> bool:
+    """Whether a setting's name ends in a password's or a login's word: DB_PASSWORD,
+    DBPassword, db_user, SECRET_KEY, mypassword; not user_id, password_min_length."""
+    parts = [p.lower() for p in _NAME_PART.compiled.findall(name)]
+    if not parts:
+        return False
+    last, before = parts[-1], parts[-2] if len(parts) > 1 else ""
+    if last in _SECRET_NAMES or last in _LOGIN_NAMES:
+        return True
+    return (last == "key" and before in ("api", "secret")) or last.endswith(("password", "passwd"))
+
+
+def _remote(m: re.Match[str]) -> tuple[str, int] | None:
+    """A remote-desktop tool's password blanked, and its ID on the way to it."""
+    value = m.group("value")
+    core = value.rstrip(_TRAILING)
+    separated = m.group("sep").strip() != ""
+    if len(core) < 4 or core.lower() in _STOPWORDS | _WHOSE:
+        return None
+    if not separated and not any(c.isdigit() for c in core):
+        return None
+    label, ids = _TOOL_ID.compiled.subn(MARKER, m.group("label"))
+    return label + MARKER + value[len(core) :], ids + 1
 
 
 def _ssh_users(text: str) -> tuple[str, int]:
@@ -264,7 +376,7 @@ def _token(raw: str) -> str | None:
     None when there is nothing to redact: only punctuation, or a function word
     ("логин и пароль") that shows the line is prose.
     """
-    core = raw if raw[0] in '"«' else raw.rstrip(_TRAILING)
-    if not core or core.lower() in _STOPWORDS:
+    core = raw if raw[0] in "\"'«" else raw.rstrip(_TRAILING)
+    if not core.strip("*") or core.lower() in _STOPWORDS | _NO_VALUE:  # "pass=*****", "pass=true"
         return None
     return MARKER + raw[len(core) :]

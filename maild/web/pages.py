@@ -110,7 +110,7 @@ class Pages:
 # stem's case variants at every character, 0.3 s per MB of Cyrillic, 13 times this.
 _MAYBE_CREDENTIALS = re.compile(
     r"pass|pwd|парол|token|secret|api|user|login|логин|пользовател|учетн|учётн|доступ|входа"
-    r"|credential|://|ssh|ftp|админ|панел"
+    r"|credential|://|ssh|ftp|админ|панел|rdp|vpn|authoriz|bearer"
 )
 
 

@@ -240,6 +240,16 @@ credential_lines = st.one_of(
             '"',
             "«",
             MARKER,
+            "DB_PASSWORD=",
+            "'password' => '",
+            "define('DB_USER', '",
+            '$DBPassword = "',
+            "Authorization: Bearer ",
+            "TeamViewer ",
+            "RDP: ",
+            "ключ API: ",
+            "'",
+            " 123456789 ",
         ]
     ),
     st.text(max_size=8),
@@ -427,8 +437,15 @@ def _cpu_seconds(text: str) -> float:
         lambda n: "пароль: " * (n // 8),
         lambda n: "логин a " * (n // 8),
         lambda n: "ftp h.ru " + "a " * (n // 2),
+        lambda n: "TeamViewer " * (n // 11),
+        lambda n: "a_" * (n // 2) + "password",
+        lambda n: "define('a', " * (n // 12),
+        lambda n: "Bearer 1" + "a" * n,
     ],
-    ids=["ftp a.a.", "a-a-@", "admin host a.a.", "ssh -a", "пароль:", "логин a", "ftp a a"],
+    ids=[
+        *("ftp a.a.", "a-a-@", "admin host a.a.", "ssh -a", "пароль:", "логин a", "ftp a a"),
+        *("TeamViewer", "a_a_password", "define(", "Bearer 1aaa"),
+    ],
 )
 def test_a_long_line_is_redacted_in_linear_time(shape: Callable[[int], str]) -> None:
     """The redaction job and every site page view redact a customer's text: on one
@@ -456,3 +473,91 @@ def test_a_redacted_spool_copy_keeps_no_content_fields_written_before_their_colo
     copy = redact_spool_copy(raw, "Пароль: [скрыто]", datetime(2026, 12, 5, tzinfo=UTC))
     assert copy.count(b"Content-Type") == copy.count(b"Content-Transfer-Encoding") == 1
     assert parse(copy).text.startswith("Пароль: [скрыто]")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("RDP: 203.0.113.5 administrator RdpPass77", f"RDP: 203.0.113.5 {MARKER}"),
+        ("VPN: vpn.shop.ru ivan Vpn12345", f"VPN: vpn.shop.ru {MARKER}"),
+        ("rdp 203.0.113.5:3389 admin / Qw12er", f"rdp 203.0.113.5:3389 {MARKER}"),
+        ("DB_PASSWORD=DbPass124", f"DB_PASSWORD={MARKER}"),
+        ("export MYSQL_ROOT_PASSWORD='x y z'", f"export MYSQL_ROOT_PASSWORD='{MARKER}'"),
+        ("db_password: Secret77", f"db_password: {MARKER}"),
+        ("SECRET_KEY = 'dj4ng0'", f"SECRET_KEY = {MARKER}"),  # as 'Пароль: "x"' goes
+        ("define('DB_PASSWORD', 'Wp$ecret9');", f"define('DB_PASSWORD', '{MARKER}');"),
+        ('define( "DB_USER", "wpuser" );', f'define( "DB_USER", "{MARKER}" );'),
+        ('$DBPassword = "BxPass55";', f'$DBPassword = "{MARKER}";'),
+        ("$DBLogin = 'bitrix0';", f"$DBLogin = '{MARKER}';"),
+        ("'password' => 'Bx$et77',", f"'password' => '{MARKER}',"),
+        ("  'login' => 'bitrix0',", f"  'login' => '{MARKER}',"),
+        (
+            '{"username": "shop", "password": "j50n!"}',
+            f'{{"username": "{MARKER}", "password": "{MARKER}"}}',
+        ),
+        ("ключ API: sk_live_51Habc", f"ключ API: {MARKER}"),
+        ("API-ключ — 9f8e7d6c", f"API-ключ — {MARKER}"),
+        ("Ключ доступа: AKIA1234", f"Ключ доступа: {MARKER}"),
+        ("client_secret=Zx81kqPl", f"client_secret={MARKER}"),
+        (
+            "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig1",
+            f"Authorization: Bearer {MARKER}",
+        ),
+        ("-H 'Authorization: Basic dXNlcjpwYXNz'", f"-H 'Authorization: Basic {MARKER}'"),
+        ("токен: Bearer 4f9a8b7c6d5e4f3a2b1c", f"токен: Bearer {MARKER}"),
+        (
+            "TeamViewer ID 123 456 789 пароль 4821",
+            f"TeamViewer ID {MARKER} пароль {MARKER}",
+        ),
+        ("AnyDesk 123456789 пароль 4821", f"AnyDesk {MARKER} пароль {MARKER}"),
+        ("TeamViewer: 123456789, пароль: 4821.", f"TeamViewer: {MARKER}, пароль: {MARKER}."),
+        ("AnyDesk, password x7k2m9", f"AnyDesk, password {MARKER}"),
+    ],
+)
+def test_shapes_programs_and_their_settings_write(text: str, expected: str) -> None:
+    """How access comes pasted from a config file (.env, wp-config.php, Bitrix's
+    dbconn.php and .settings.php, JSON), an HTTP header, a remote-desktop tool."""
+    redacted, count = redact_credentials(text)
+    assert redacted == expected
+    assert count >= 1 and redact_credentials(redacted) == (redacted, 0)
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "пароль не приходит",
+        "Сбросьте, пожалуйста, пароль.",
+        "RDP: не подключается",
+        "RDP: 203.0.113.5 не отвечает",
+        "VPN: OpenVPN / WireGuard",
+        "VPN: vpn.shop.ru L2TP IPsec",
+        "VPN отваливается каждые 5 минут",
+        "2026-12-01 10:00:01 INFO user_id=15 password_min_length=8 token_expired=1",
+        "need_password=false",
+        "DB_PASSWORD=",
+        "DB_PASSWORD=${DB_PASSWORD}",
+        "'password' => $password,",
+        "'password' => env('DB_PASSWORD'),",
+        '"password": cfg.password,',
+        "'password' => '',",
+        "the fault may pass: a server's error",
+        "password=*****",
+        "Ключ API не работает",
+        "ключ API устарел, выдайте новый",
+        "вы получите ключ доступа в течение дня",
+        "Authorization: failed for request",
+        "Authorization: required",
+        "Bearer token не принимается",
+        "HTTP 401: Bearer authentication required",
+        'WWW-Authenticate: Bearer realm="api"',
+        "TeamViewer не подключается",
+        "TeamViewer 15 установлен, пароль сбросился",
+        "AnyDesk password reset не работает",
+        "Установите AnyDesk и пришлите ID и пароль",
+        "TeamViewer пароль не приходит",
+        "Access denied for user 'root'@'localhost' (using password: YES)",
+        "[2026-12-01] user.ERROR: Access denied for user 'bx'@'localhost' (using password: NO)",
+    ],
+)
+def test_prose_and_log_lines_about_these_shapes_stay(prose: str) -> None:
+    assert redact_credentials(prose) == (prose, 0)

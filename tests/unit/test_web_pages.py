@@ -37,6 +37,20 @@ LINES = [
     "FTP: ftp.shop.ru admin 9f8d7s",
     "пароль к ftp такой же qwerty1",
     "пароль qwerty",
+    "RDP: 203.0.113.5 administrator RdpPass77",
+    "VPN: vpn.shop.ru ivan Vpn12345",
+    "DB_PASSWORD=DbPass124",
+    "define('DB_PASSWORD', 'Wp$ecret9');",
+    '$DBPassword = "BxPass55";',
+    "'password' => 'Bx$et77',",
+    "ключ API: sk_live_51Habc",
+    "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig1",
+    "curl -H 'authorization: basic dXNlcjpwYXNz'",
+    "bearer 4f9a8b7c6d5e4f3a2b1c",
+    "TeamViewer ID 123 456 789 пароль 4821",
+    "AnyDesk 123456789, password: x7k2m9",
+    "TeamViewer",
+    "ID 123456789",
 ]
 
 
