@@ -11,10 +11,12 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
+import re
 from datetime import datetime
 from email.message import EmailMessage
 
 from maild.app import App
+from maild.domain.html import html_to_text
 from maild.domain.longtext import is_zipped_text, redacted_zip
 from maild.domain.message import parse
 from maild.domain.records import MessageRecord
@@ -23,6 +25,7 @@ from maild.outgoing import copy_key
 from maild.redactsubject import redact_head, redact_record_line
 
 log = logging.getLogger("maild.jobs")  # a step of the redaction job
+_HTML_PART = re.compile(rb"text/html", re.IGNORECASE)
 
 
 def redact_mail(raw: bytes) -> bytes | None:
@@ -139,8 +142,28 @@ def _redact_quote(app: App, m: MessageRecord, now: datetime) -> int:
         return 0
     raw = app.spool.read(key)
     text, count = redact_credentials(parse(raw).text)
-    _rewrite_spool(app, key, raw, text if count else None, now)
-    return count
+    hidden = not count and html_credentials(raw)
+    _rewrite_spool(app, key, raw, text if count or hidden else None, now)
+    return count + hidden
+
+
+def html_credentials(raw: bytes) -> bool:
+    """Whether an HTML part of a mail holds access data: a mail's text is read from
+    its plain part, and the HTML alternative beside it may hold a password that part
+    does not (the spool copy keeps both)."""
+    if _HTML_PART.search(raw) is None:
+        return False
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    for part in msg.walk():
+        if part.get_content_type() != "text/html" or part.is_attachment():
+            continue
+        try:
+            html = part.get_content()
+        except (LookupError, ValueError):
+            continue
+        if redact_credentials(html_to_text(html))[1]:
+            return True
+    return False
 
 
 def _rewrite_spool(app: App, key: str, raw: bytes, text: str | None, now: datetime) -> None:
@@ -172,16 +195,17 @@ def redact_ticket(app: App, tid: str, now: datetime) -> int:
             total += _redact_quote(app, m, now)
             continue
         text, count = redact_credentials(m.get("text") or "")
-        if not count and not subject_count:
+        key = m.get("spool_key")
+        raw = app.spool.read(key) if key and app.spool.path(key) is not None else None
+        hidden = not count and raw is not None and html_credentials(raw)
+        if not count and not subject_count and not hidden:
             continue
-        total += count
+        total += count + hidden
         if count:
             m["text"] = text
         m["redacted_at"] = now.isoformat()
-        key = m.get("spool_key")
-        if key and app.spool.path(key) is not None:
-            raw = app.spool.read(key)
-            _rewrite_spool(app, key, raw, text if count else None, now)
+        if key and raw is not None:
+            _rewrite_spool(app, key, raw, text if count or hidden else None, now)
     sent = dict(ticket.get("sent") or {}, redacted=now.isoformat())
     app.store.save({**ticket, "sent": sent}, messages)
     log.info("[TID#%s] redacted %d access data value(s)", tid, total)
