@@ -1,4 +1,5 @@
-"""Blank out the access data (passwords, logins, URL userinfo) customers mail to staff.
+"""Blank out the access data (passwords, logins, URL userinfo, API keys and tokens, a
+config file's settings of them, a remote-desktop tool's ID) customers mail to staff.
 
 The label stays and only the value is replaced, so the text still reads:
 "Пароль: [данные доступа удалены]". Pure; idempotent. A subject is redacted by the
