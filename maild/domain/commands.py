@@ -16,6 +16,7 @@ from maild.domain.commandspec import ALIASES, COMMANDS, REGISTRY, cheat_sheet, r
 from maild.domain.heldnotice import UNSEPARATED, holds_notice
 from maild.domain.layout import from_russian_layout, halfwidth, readings, russian_typed
 from maild.domain.limits import MAX_NAMED, cut
+from maild.domain.lookalike import told
 from maild.domain.nearmiss import latin_typed, near_command, swapped
 from maild.domain.quotes import is_quoted, trim_reply, unquoted
 from maild.domain.records import MessageRecord, Ticket
@@ -144,8 +145,8 @@ def parse_reply(text: str, customers: Sequence[str] = ()) -> ParsedReply:
             if not leading:  # blank lines around the leading block are not the answer
                 pieces.append(line)
             continue
-        if isinstance(found, str):
-            errors.append(found)
+        if isinstance(found, str):  # «vіp» looks as "vip" does: which letter is not
+            errors.append(f"{found} ({hint})" if (hint := told(stripped)) else found)
             continue
         commands.append(found)
         if found.name == "answer":
@@ -217,10 +218,9 @@ def _merge_text(pieces: list[str | Command]) -> tuple[str | Command, ...]:
 
 
 def _match(line: str) -> re.Match[str] | None:
-    """The "#word arg" of a line (read by halfwidth), or None: COMMAND_RE's, or that
-    of a Russian alias (or a slip of one) typed with the Latin layout left on whose
-    word holds a key no letter in Latin stands on (LATIN_TYPED_RE). A command's word
-    before such a key is the command ("#pfrhsnm!", "#close;" as "#close!")."""
+    """The "#word arg" of a line (read by halfwidth), or None: COMMAND_RE's, or that of
+    a Russian alias (or a slip of one) typed with the Latin layout left on whose word
+    holds a key no Latin letter stands on (LATIN_TYPED_RE; "#pfrhsnm!", "#close;")."""
     m = COMMAND_RE.fullmatch(line)
     if m and resolve(m.group(2)):
         return m

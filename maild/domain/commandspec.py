@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from maild.domain.layout import from_russian_layout, readings, russian_typed
+from maild.domain.lookalike import mixed, unconfused, unconfused_words
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 from maild.domain.tid import parse_tid
@@ -63,7 +64,8 @@ def _level(name: str, arg: str) -> tuple[str | None, str | None]:
         return None, f"#level: нужен уровень; допустимы: {known}"
     # a level is a fixed word, as KEYWORDS are: typed in the Russian layout too,
     # «#level мшз» after a Latin name (no level so typed is a Russian word)
-    for typed in (arg.lower(), from_russian_layout(arg.lower())):
+    # «vіp» with a Ukrainian «і», «рartner» with a Russian «р» (lookalike.unconfused)
+    for typed in (arg.lower(), unconfused(arg.lower()), from_russian_layout(arg.lower())):
         if typed in LEVELS:
             return typed, None
     return None, f"#level: неизвестный уровень «{arg}»; допустимы: {known}"
@@ -84,9 +86,23 @@ def _address(name: str, arg: str) -> tuple[str | None, str | None]:
     address = (bracketed.group(1) if bracketed else arg).strip().strip(_QUOTES).strip()
     if address.lower().startswith("mailto:"):
         address = address[7:]
+    if len(ADDRESS_RE.findall(arg)) > 1:  # «#cc a@x.ru, b@x.ru»: one line, one address
+        return None, _several(name, ADDRESS_RE.findall(arg))
     if not ADDRESS_RE.fullmatch(address):
         return None, f"#{name}: «{arg}» не похоже на адрес электронной почты"
+    if any(mixed(word) for word in re.split(r"[@.]", address)):
+        # «buh@shоp.ru» with a Russian «о»: a lookalike of the address meant, whose mail
+        # would go nowhere, or to whoever owns that other name (the error says which)
+        return None, f"#{name}: в адресе «{address}» латинские буквы смешаны с русскими"
     return address.lower(), None
+
+
+def _several(name: str, found: list[str]) -> str:
+    """The error of several addresses on one line: each is a command of its own."""
+    if name == "assign":
+        return "#assign: назначить можно одного сотрудника, а в строке несколько адресов"
+    lines = ", ".join(f"«#{name} {a}»" for a in found)
+    return f"#{name}: в строке несколько адресов; по одному адресу в строке: {lines}"
 
 
 ANSWER_NAME_RE = re.compile(r"[\w-]+")
@@ -104,7 +120,7 @@ def _answer_name(name: str, arg: str) -> tuple[str | None, str | None]:
 
 
 def _tid(name: str, arg: str) -> tuple[str | None, str | None]:
-    tid = parse_tid(arg)
+    tid = parse_tid(unconfused_words(arg))  # "[ТID#…]" with a Russian «Т»
     if tid is None:
         return None, f"#{name}: нужен номер обращения вида 1234-5678, а не «{arg}»"
     return tid, None
@@ -113,8 +129,8 @@ def _tid(name: str, arg: str) -> tuple[str | None, str | None]:
 def _charset(name: str, arg: str) -> tuple[str | None, str | None]:
     if not arg:  # not «неизвестная кодировка «»»: nothing was named
         return None, f"#{name}: нужно имя кодировки, например: #charset windows-1251 (или koi8-r)"
-    try:
-        codec = codecs.lookup(arg).name
+    try:  # a charset's name is Latin: «windоws-1251» with a Russian «о» too
+        codec = codecs.lookup(unconfused_words(arg)).name
     except LookupError:
         codec = ""
     if not codec:

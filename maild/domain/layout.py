@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from maild.domain.lookalike import unconfused
+
 __all__ = ["from_russian_layout", "halfwidth", "readings", "russian_typed", "to_russian_layout"]
 
 # The same keys, row by row, unshifted then shifted: Latin on a US layout, and what
@@ -50,11 +52,14 @@ def to_russian_layout(text: str) -> str:
 
 
 def readings(word: str) -> tuple[str, ...]:
-    """``word`` in lower case as typed, then read as typed in the other layout (the
-    Latin of a Russian-layout word, the Russian of a Latin-layout one), each once: what
-    a command's name or fixed word is looked up as."""
+    """``word`` in lower case as typed, with the lookalikes of a word mixing alphabets
+    in the alphabet of its other letters ("nоte" with a Cyrillic «о» is "note":
+    lookalike.unconfused), then read as typed in the other layout (the Latin of a
+    Russian-layout word, the Russian of a Latin-layout one), each once: what a
+    command's name or fixed word is looked up as."""
     low = word.lower()
-    return tuple(dict.fromkeys((low, from_russian_layout(low), to_russian_layout(low))))
+    forms = (low, unconfused(low), from_russian_layout(low), to_russian_layout(low))
+    return tuple(dict.fromkeys(forms))
 
 
 # The Latin keys Shift makes a Russian capital of: «Х Ъ Ж Э Б Ю Ё».

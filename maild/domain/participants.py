@@ -70,13 +70,30 @@ def apply_participant_command(
 
 
 def participant_errors(policy: Policy, ticket: Ticket, commands: tuple[Command, ...]) -> list[str]:
-    """The errors of a reply's #cc/#uncc lines, each checked after the ones above it."""
+    """The errors of a reply's #cc/#uncc lines, each checked after the ones above it;
+    a line that says again what the one above it about that address said counts once
+    («#cc buh@…» and «#cc BUH@…» in one reply: the second is no «уже участник»)."""
     return errors_in_order(
         ticket,
-        commands,
+        _once(commands),
         ("cc", "uncc"),
         lambda t, cmd: apply_participant_command(policy, t, cmd.name, cmd.arg),
     )
+
+
+def _once(commands: tuple[Command, ...]) -> tuple[Command, ...]:
+    """``commands`` without a #cc or #uncc that repeats the reply's last one about its
+    address: «#cc a», «#cc a» is one; «#cc a», «#uncc a», «#cc a» are three."""
+    last: dict[str, str] = {}
+    kept: list[Command] = []
+    for cmd in commands:
+        if cmd.name in ("cc", "uncc"):
+            address = comparable_address(cmd.arg or "")
+            if last.get(address) == cmd.name:
+                continue
+            last[address] = cmd.name
+        kept.append(cmd)
+    return tuple(kept)
 
 
 def newcomers(policy: Policy, msg: ParsedMessage, ticket: Ticket) -> set[str]:

@@ -27,8 +27,16 @@ PREFIX_RE = re.compile(
     re.IGNORECASE,
 )
 # A TID given as an argument (a staff command's, the CLI's): "1234-5678", "12345678",
-# "TID#1234-5678" or the whole tag "[TID#1234-5678]", spaces inside allowed
-ARG_RE = re.compile(rf"(?:\[?\s*TID\s*[{SIGNS}]\s*)?(\d{{4}})-?(\d{{4}})\s*\]?", re.IGNORECASE)
+# "TID#1234-5678" or the whole tag "[TID#1234-5678]", spaces inside allowed; as a
+# tag is typed by hand (TAG_RE): "TID4821-7730", "[TID4821-7730]"; with a sign alone,
+# "#4821-7730", "№4821-7730"; in brackets or quotes, "[4821-7730]", «4821-7730». An
+# argument is a TID by its place, so no sign is needed to tell it from prose; only
+# "TID 4821-7730" is none, the word with neither sign nor digits after it
+ARG_RE = re.compile(
+    rf"[\[«\"“„(]?\s*(?:TID\s*[{SIGNS}]\s*|TID(?=\d)|[#№\uff03\ufe5f]\s*)?"
+    r"(\d{4})-?(\d{4})\s*[\]»\"”“)]?",
+    re.IGNORECASE,
+)
 MSGID_RE = re.compile(r"<[^<>\s]+>")
 TID_RE = re.compile(r"\d{4}-\d{4}")  # a TID as stored (file names, index entries)
 # No ticket's TID (new_tid never makes one starting "0000"): the first ticket a list
