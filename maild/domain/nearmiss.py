@@ -6,7 +6,8 @@ the reply for it, as for an unknown "#word" at the top). Pure: words in, a word 
 One slip: a letter left out, one added, one replaced, or two neighbours swapped
 (the optimal string alignment distance is 1). A name of four letters or fewer
 ("#take", "#note", "#spam") counts only two neighbours swapped ("#tkae"): one letter
-off it is another word too often ("#make", "#notes", "#scam"), a hashtag.
+off it is another word too often ("#make", "#notes", "#scam"), a hashtag; not so a
+word mixing alphabets («#nоtes» with a Russian «о», «#спaмм» with a Latin "a").
 
 Two neighbours swapped is the slip prose hardly makes (swapped): of the names' and
 aliases' swaps ("clsoe", "ntoe", "закрыьт") the one word known is «тещу», "ntoe" in
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from maild.domain.commandspec import ALIASES, COMMANDS
 from maild.domain.layout import readings, to_russian_layout
+from maild.domain.lookalike import mixed
 
 __all__ = ["SHORT", "latin_typed", "near_command", "one_slip", "swapped"]
 
@@ -36,9 +38,12 @@ def near_command(word: str) -> str | None:
     forms = readings(word)
     if any(form in targets for form in forms):  # «cдose»: "close", one key in the
         return None  # other layout; a command, not a slip of one
+    # a word mixing alphabets is no hashtag: «#nоtes» (a Russian «о») is a slip of
+    # #note as "#notes" is not, whatever the name's length (lookalike.py)
+    short = SHORT if not mixed(word) else 0
     for form in forms:
         for target in targets:
-            if one_slip(form, target):
+            if one_slip(form, target, short):
                 return target
     return None
 
@@ -57,11 +62,12 @@ def swapped(word: str) -> bool:
     return any(_swapped(form, target) for form in readings(word) for target in targets)
 
 
-def one_slip(typed: str, target: str) -> bool:
-    """``typed`` is ``target`` with one slip, as the module's docstring says."""
+def one_slip(typed: str, target: str, short: int = SHORT) -> bool:
+    """``typed`` is ``target`` with one slip, as the module's docstring says (a name of
+    ``short`` letters or fewer only by a swap)."""
     if typed == target or abs(len(typed) - len(target)) > 1:
         return False
-    if len(target) <= SHORT:
+    if len(target) <= short:
         return _swapped(typed, target)
     return _swapped(typed, target) or _one_edit(typed, target)
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 
+from maild.domain.commands import parse_reply
 from maild.domain.message import ParsedMessage
-from maild.domain.participants import apply_participant_command, cap_participants, joiners
+from maild.domain.participants import (
+    apply_participant_command,
+    cap_participants,
+    joiners,
+    participant_errors,
+)
 from maild.domain.ticket import customers
 from tests.unit.test_decide import POLICY, _msg
 
@@ -146,3 +152,14 @@ def test_cc_and_uncc_know_a_participant_in_either_spelling_of_the_domain() -> No
     assert error is None and t["participants"] == [IVAN] and t["removed"] == [anna]
     t, error = apply_participant_command(POLICY, t, "cc", anna_ascii.upper())
     assert error is None and t["participants"] == sorted([IVAN, anna]) and t["removed"] == []
+
+
+def test_the_same_cc_twice_in_one_reply_counts_once() -> None:
+    """«#cc olga@…» and «#cc OLGA@…» in one reply stopped it: «уже участник», of one
+    who was not yet; a #cc after an #uncc of the same address still counts."""
+    twice = parse_reply(f"Текст.\n#cc {OLGA}\n#cc {OLGA.upper()}\n").commands
+    assert participant_errors(POLICY, TICKET, twice) == []
+    again = parse_reply(f"Текст.\n#cc {OLGA}\n#uncc {OLGA}\n#cc {OLGA}\n#cc {OLGA}\n").commands
+    assert participant_errors(POLICY, TICKET, again) == []
+    [error] = participant_errors(POLICY, TICKET, parse_reply(f"#cc {PETR}\n#cc {PETR}").commands)
+    assert "уже участник" in error  # on the ticket before the reply: told once
