@@ -135,7 +135,7 @@ class Files(Protocol):
     """Where a write goes: a Transaction (recorded, durable at its commit) or Direct
     (durable now). Readers ask the same object, so they see its writes."""
 
-    def put(self, path: StrPath, data: bytes | Json) -> None: ...
+    def put(self, path: StrPath, data: bytes | Json, *, last: bool = False) -> None: ...
     def remove(self, path: StrPath) -> None: ...
     def move(self, src: StrPath, dst: StrPath) -> None: ...
     def pending(self, path: StrPath) -> Any: ...
@@ -147,8 +147,8 @@ class Files(Protocol):
 class Direct:
     """Files written now: each write durable before it returns (write_atomic)."""
 
-    def put(self, path: StrPath, data: bytes | Json) -> None:
-        write_atomic(path, encoded(data))
+    def put(self, path: StrPath, data: bytes | Json, *, last: bool = False) -> None:
+        write_atomic(path, encoded(data))  # (now: `last` is a transaction's)
 
     def remove(self, path: StrPath) -> None:
         unlink_if_exists(path)

@@ -57,6 +57,9 @@ class Transaction:
         self.writes: dict[str, Any] = {}  # path -> bytes | Json | _DELETED, in write order
         self.moves: list[tuple[str, str]] = []
         self.moved: set[str] = set()
+        # paths renamed after all other writes: keys a reader without the store lock
+        # looks up first (the Message-ID index: "stored"), so what they lead to is there
+        self.last: set[str] = set()
         # (after a successful commit, after a failed one): e.g. a cache of parsed files
         self.hooks: dict[Any, tuple[Any, Any]] = {}
 
@@ -64,10 +67,12 @@ class Transaction:
         """Call done() once the commit is durable, failed() if it raised (one per key)."""
         self.hooks[key] = (done, failed)
 
-    def put(self, path: StrPath, data: bytes | Json) -> None:
+    def put(self, path: StrPath, data: bytes | Json, *, last: bool = False) -> None:
+        """`last`: renamed after every other write of the commit (see self.last)."""
         key = os.fspath(path)
         self.writes.pop(key, None)  # keep the order of the *last* write of each path
         self.writes[key] = data
+        (self.last.add if last else self.last.discard)(key)
 
     def remove(self, path: StrPath) -> None:
         """Delete a file at commit, in order with the writes."""
@@ -132,7 +137,7 @@ class Transaction:
         for _done, failed in hooks.values():
             failed()
         paths = list(self.writes)
-        self.writes, self.moves, self.moved = {}, [], set()
+        self.writes, self.moves, self.moved, self.last = {}, [], set(), set()
         return paths
 
     def commit(self) -> None:
@@ -177,6 +182,11 @@ class Transaction:
         self.writes.clear()
         self.moves.clear()
         self.moved.clear()
+        self.last.clear()
+
+    def _in_order(self) -> list[tuple[str, Any]]:
+        """The writes in the order they were last made, those put `last` after the rest."""
+        return sorted(self.writes.items(), key=lambda item: item[0] in self.last)
 
     def _write_temps(self) -> tuple[list[tuple[str | None, str]], str | None]:
         """1. every new content in its temp file, the redo journal when the commit
@@ -188,7 +198,7 @@ class Transaction:
         journal: str | None = None
         anchor: str | None = None
         try:
-            for path, value in self.writes.items():
+            for path, value in self._in_order():
                 if value is _DELETED:
                     ops.append((None, path))
                     if root is not None:
