@@ -306,6 +306,19 @@ class Desk:
         return self.run("outbox", "flush")
 
 
+def wait_until(pred, timeout: float = 60.0, step: float = 0.05):
+    """The first true value of pred() within `timeout` s, else its last. The deadline
+    is for a loaded machine (two cores, four test workers and more): it costs time
+    only when the condition never comes, and then the test fails anyway."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(step)
+    return pred()
+
+
 def staff_to(tid: str, staff: str = "anna@example.com", support: str = SUPPORT) -> str:
     """Where a staff member's reply to a notice about ``tid`` goes: the notice's
     Reply-To, signed for that staff member (what makes the reply count as staff)."""
@@ -407,7 +420,12 @@ class Daemon:
         smtp = self.desk.sections.get("smtp")
         return int(smtp["listen"].rsplit(":", 1)[1]) if smtp else None
 
-    def start(self, timeout: float = 15) -> Daemon:
+    def start(self, timeout: float = 60) -> Daemon:
+        """Started: "maild ready" in its log (every listener up, SIGTERM handled) and,
+        with an SMTP listener, its greeting there. The greeting alone was not enough:
+        another test run's server on the port (two checkouts' suites share the slices
+        of free_port) answered it while this daemon still started, and a SIGTERM then
+        killed it before it handled one (stop() returned -15)."""
         env = dict(os.environ, PYTHONPATH=str(ROOT), MAILD_DAYS_AHEAD=str(self.days_ahead))
         main = "tests.clockshift" if self.days_ahead else "maild"
         self._logf = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
@@ -423,25 +441,31 @@ class Daemon:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"maild serve exited {self.proc.returncode}: {self.logtext()}")
-            if self.port is None:
-                if b"maild ready" in self.log.read_bytes()[before:]:
-                    return self
+            if b"maild ready" not in self.log.read_bytes()[before:]:
                 time.sleep(0.05)
                 continue
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    s.settimeout(5)
-                    if s.recv(100).startswith(b"220"):
-                        s.sendall(b"QUIT\r\n")
-                        return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("maild serve did not start listening")
+            if self.port is None or self._greets():
+                return self
+            time.sleep(0.05)
+        raise RuntimeError(f"maild serve did not start within {timeout} s: {self.logtext()}")
+
+    def _greets(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+                s.settimeout(10)
+                if s.recv(100).startswith(b"220"):
+                    s.sendall(b"QUIT\r\n")
+                    return True
+        except OSError:
+            pass
+        return False
 
     def logtext(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def stop(self, sig: int = 15, timeout: float = 20) -> int:
+    def stop(self, sig: int = 15, timeout: float = 60) -> int:
+        """Its exit code; its SIGTERM grace (server.STOP_GRACE) and its children's
+        ends take longer than that on a loaded machine."""
         assert self.proc is not None
         if self.proc.poll() is None:
             self.proc.send_signal(sig)

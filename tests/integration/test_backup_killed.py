@@ -74,25 +74,27 @@ def _mentions(folder: Path) -> list[str]:
     return sorted(found)
 
 
-def _wait(what, timeout: float = 30) -> None:
+def _wait(what, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not what():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.005)
 
 
-def _in_staging(desk: Desk) -> subprocess.Popen:
+def _in_staging(desk: Desk, sig: int) -> subprocess.Popen:
     """A backup that has copied the store into its staging folder (the person's
-    ticket among it) and waits for the store lock: running, and held there."""
+    ticket among it) and waits for the store lock, sent `sig` (SIGKILL, SIGSTOP)
+    while it still waits: the lock released before that, a descheduled test let it
+    finish and remove its staging folder first."""
     with _store_lock(desk):
         p = _start_backup(desk)
         _wait(lambda: any(_mentions(s) for s in _stages(desk)))
+        p.send_signal(sig)
         return p
 
 
 def _killed_in_staging(desk: Desk) -> Path:
-    p = _in_staging(desk)
-    p.kill()  # kill -9
+    p = _in_staging(desk, signal.SIGKILL)  # kill -9
     p.communicate()
     [stage] = _stages(desk)
     assert _mentions(stage)  # their ticket, as it was
@@ -165,8 +167,8 @@ def test_serve_removes_a_killed_backups_staging_folder_when_it_starts(tmp_path):
 
 def test_a_running_backups_staging_survives_fsck_and_forget_waits_for_it(tmp_path):
     desk = _desk(tmp_path)
-    backup = _in_staging(desk)  # its staging holds their data; the store is free again
-    backup.send_signal(signal.SIGSTOP)
+    # its staging holds their data, it is stopped, the store is free again
+    backup = _in_staging(desk, signal.SIGSTOP)
     try:
         [stage] = _stages(desk)
         r = desk.run("fsck", "--repair")

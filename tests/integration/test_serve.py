@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.fs import read_only
-from tests.helpers import ROOT, Daemon, Desk, free_port, make_mail
+from tests.helpers import ROOT, Daemon, Desk, free_port, make_mail, wait_until
 
 
 @pytest.fixture
@@ -25,16 +25,6 @@ def served(tmp_path, sink):
     yield desk, daemon
     if daemon.proc and daemon.proc.poll() is None:
         daemon.stop()
-
-
-def wait_until(pred, timeout: float = 20.0, step: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        time.sleep(step)
-    return pred()
 
 
 def test_smtp_message_becomes_ticket_and_confirmation_is_sent(served, sink):

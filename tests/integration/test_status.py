@@ -15,12 +15,11 @@ from pathlib import Path
 
 from maild.app import App
 from maild.config import load
-from tests.helpers import AS_ME, Daemon, Desk, free_port, make_mail
-from tests.integration.test_serve import wait_until
+from tests.helpers import AS_ME, Daemon, Desk, free_port, make_mail, wait_until
 
 
 def scrape(port: int) -> dict[str, float]:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:
         assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
         text = r.read().decode()
     return {
@@ -64,14 +63,14 @@ def test_status_and_metrics_of_a_running_service(tmp_path, sink):
         sink.stop()  # the relay goes away: the next confirmation fails
         with smtplib.SMTP("127.0.0.1", daemon.port) as s:
             s.sendmail("petr@x.example", ["support@example.com"], make_mail(sender="p@x.example"))
-        assert wait_until(lambda: desk.run("status").code == 1, timeout=30), desk.run("status").out
+        assert wait_until(lambda: desk.run("status").code == 1), desk.run("status").out
         r = desk.run("status")
 
         def all_tried():  # confirmation, staff's copies: each failed once, not just some
             outbox = desk.run("status", "--json").json()["outbox"]
             return outbox["queued"] == outbox["failing"] >= 1
 
-        assert wait_until(all_tried, timeout=30) and "oldest error: to " in r.out
+        assert wait_until(all_tried) and "oldest error: to " in r.out
         assert wait_until(lambda: scrape(mport)["maild_mail_failed_total"] >= 1)
         lines = daemon.logtext().splitlines()  # the relay is down: one line names them
         assert [x for x in lines if "not sent" in x and "p@x.example" in x], lines
@@ -207,7 +206,7 @@ def test_a_fault_of_a_killed_daemon_is_not_reported_as_current(tmp_path, sink):
         )
         assert again["since"] == fault["since"]  # one fault, across the restart
         mend_tickets()
-        assert wait_until(lambda: desk.run("status").code == 0, timeout=30), desk.run("status").out
+        assert wait_until(lambda: desk.run("status").code == 0), desk.run("status").out
         assert len(desk.tickets()) == 1 and not fault_file.exists()
     finally:
         assert daemon.stop() == 0
@@ -316,7 +315,7 @@ def test_status_names_a_corrupt_registry_that_holds_all_new_mail(tmp_path, sink)
         assert f"processing paused: {registry} cannot be read" in text, text
         assert "maild fsck" in text and "registry.json: fix its JSON or restore it" in text
         registry.write_bytes(good)
-        assert wait_until(lambda: desk.run("ticket", "list", "--json").json(), timeout=40)
+        assert wait_until(lambda: desk.run("ticket", "list", "--json").json())
         assert wait_until(lambda: desk.run("status", "--json").json()["fault"] is None)
     finally:
         daemon.stop()

@@ -189,8 +189,13 @@ def test_a_pasted_log_reaches_the_ticket_whole(site, ticket):
     r = post(link + "/reply", {"form": page.form_token(), "text": "Журнал:\n" + log})
     assert r.status == 303
     tid = link.rsplit("/", 1)[1].split(".")[0]
-    texts = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
-    assert any(log.strip() in t for t in texts)
+
+    def whole() -> bool:
+        texts = [m["text"] for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
+        return any(log.strip() in t for t in texts)
+
+    # (stored by now, unless the page said «?sent=later»: not within views.WAIT_STORED)
+    assert wait_until(whole)
 
 
 def test_new_form_honeypot_rate_limit_and_confirmation(site):
