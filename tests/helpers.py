@@ -437,17 +437,25 @@ class Daemon:
             stderr=subprocess.STDOUT,
             env=env,
         )
-        deadline = time.monotonic() + timeout
+        try:
+            self._wait_ready(before, time.monotonic() + timeout)
+        except BaseException:  # not started: nothing of it left behind
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self._logf.close()
+            raise
+        return self
+
+    def _wait_ready(self, before: int, deadline: float) -> None:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"maild serve exited {self.proc.returncode}: {self.logtext()}")
-            if b"maild ready" not in self.log.read_bytes()[before:]:
-                time.sleep(0.05)
-                continue
-            if self.port is None or self._greets():
-                return self
+            ready = b"maild ready" in self.log.read_bytes()[before:]
+            if ready and (self.port is None or self._greets()):
+                return
             time.sleep(0.05)
-        raise RuntimeError(f"maild serve did not start within {timeout} s: {self.logtext()}")
+        raise RuntimeError(f"maild serve did not start in time: {self.logtext()}")
 
     def _greets(self) -> bool:
         try:

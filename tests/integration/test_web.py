@@ -51,6 +51,8 @@ def ticket(site):
     files = [("screen.png", "image/png", PNG), ("page.html", "text/html", b"<b>x</b>")]
     mail_in(daemon, make_mail(body=body, msgid="<w1@c.example>", attachments=files))
     [conf] = wait_until(lambda: sink.to(CUSTOMER))
+    # staff's notices too: a test counting the notices after them did count one of these
+    assert wait_until(lambda: sink.to("anna@example.com") and sink.to("boris@example.com"))
     return conf, link_in(conf.text, base)
 
 
