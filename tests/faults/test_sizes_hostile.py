@@ -97,9 +97,11 @@ def test_2m_header_fields_and_a_million_lines_of_parts_cost_bounded_memory(desk,
 def test_100k_addresses_in_to_are_linear_and_never_participants(desk, sink):
     addrs = ", ".join(f"user{i}@example{i % 50}.com" for i in range(100_000))
     raw = _raw(f"From: ivan@shop.ru\r\nTo: support@example.com, {addrs}\r\nSubject: много\r\n")
-    started = time.monotonic()
+    # CPU time of this process (ingest runs in it): a loaded machine's wall clock is no
+    # measure of the parse's cost, which is what quadratic or linear is about
+    started = time.process_time()
     tid = desk.ingest_tid(raw)
-    elapsed = time.monotonic() - started
+    elapsed = time.process_time() - started
     assert elapsed < 10, elapsed  # quadratic was 50 s of CPU for the parse alone
     first = _stored_messages(desk, tid)[0]
     assert len(first["to"]) == 100  # limits.max_recipients
@@ -151,9 +153,9 @@ def test_300k_mime_parts_cost_seconds_not_minutes(desk, sink):
     head += 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n'
     body = "--b\r\nContent-Type: text/plain\r\n\r\nтекст письма\r\n"
     body += "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" * 300_000 + "--b--\r\n"
-    started = time.monotonic()
+    started = time.process_time()
     tid = desk.ingest_tid(_raw(head, body))  # ~11 MB: 16 s of parsing, part by part
-    assert time.monotonic() - started < 8
+    assert time.process_time() - started < 8
     t = desk.ticket(tid)
     assert (t["requester"], t["subject"]) == ("ivan@shop.ru", "части")
     assert "текст письма" in t["messages"][0]["text"]
@@ -166,9 +168,9 @@ def test_a_megabyte_of_mime_parameters_costs_no_more_than_its_first_16kb(desk, s
     body = "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nсм. файл\r\n"
     body += f"--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment{params}\r\n"
     body += "Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n"
-    started = time.monotonic()
+    started = time.process_time()
     tid = desk.ingest_tid(_raw(head, body))  # the stdlib reads parameters in quadratic time
-    assert time.monotonic() - started < 5  # (13 s for these 1.8 MB)
+    assert time.process_time() - started < 5  # (13 s for these 1.8 MB)
     [message] = [m for m in desk.ticket(tid)["messages"] if m["kind"] == "customer"]
     assert "см. файл" in message["text"] and len(message["attachments"]) == 1
 
