@@ -513,3 +513,21 @@ class StorageHold:
         self.proc.stdin.close()
         self.proc.wait(timeout=10)
         self.proc.stdout.close()
+
+
+def stored_text(root: Path) -> str:
+    """Every file under a desk's storage as text: its bytes and, of each mail (spool
+    copies, outbox files after their record line), its decoded headers and text parts
+    (plain and HTML): what a search of the disk for a secret or an address finds."""
+    out = []
+    for path in sorted(p for p in (root / "data").rglob("*") if p.is_file()):
+        raw = path.read_bytes()
+        out.append(raw.decode("utf-8", "replace"))
+        if "spool" in path.parts or path.suffix == ".mail":
+            mail = raw.partition(b"\n")[2] if path.suffix == ".mail" else raw
+            msg = email.message_from_bytes(mail, policy=email.policy.default)
+            out += [f"{k}: {v}" for k, v in msg.items()]
+            for part in msg.walk():
+                if part.get_content_maintype() == "text":
+                    out.append(part.get_content())
+    return "\n".join(out)

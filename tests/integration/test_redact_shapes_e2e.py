@@ -9,9 +9,8 @@ import email
 import email.policy
 from datetime import datetime
 from email.message import EmailMessage
-from pathlib import Path
 
-from tests.helpers import make_mail, staff_to
+from tests.helpers import make_mail, staff_to, stored_text
 
 SHAPES = (
     "Здравствуйте! Сайт не открывается, вот доступы:\n"
@@ -30,23 +29,6 @@ SECRETS = (
     "RdpPass77", "Vpn12345", "DbPass124", "WpSecret9", "BxPass55", "SettingsPw3",
     "sk_live_51HabcXyz", "JwtSig42", "123 456 789", "4821",
 )  # fmt: skip
-
-
-def stored_text(root: Path) -> str:
-    """Every file under the storage as text: its bytes and, of each mail (spool copies,
-    outbox files after their record line), its decoded headers and text parts."""
-    out = []
-    for path in sorted(p for p in (root / "data").rglob("*") if p.is_file()):
-        raw = path.read_bytes()
-        out.append(raw.decode("utf-8", "replace"))
-        if "spool" in path.parts or path.suffix == ".mail":
-            mail = raw.partition(b"\n")[2] if path.suffix == ".mail" else raw
-            msg = email.message_from_bytes(mail, policy=email.policy.default)
-            out += [f"{k}: {v}" for k, v in msg.items()]
-            for part in msg.walk():
-                if part.get_content_maintype() == "text":
-                    out.append(part.get_content())
-    return "\n".join(out)
 
 
 def close_and_redact(desk, sink, tid: str, waiting: int) -> None:

@@ -5,32 +5,12 @@ tag stays in each subject so a reply still finds the ticket."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 from datetime import datetime
-from pathlib import Path
 
-from tests.helpers import make_mail, staff_to
+from tests.helpers import make_mail, staff_to, stored_text
 
 SECRETS = ("Qwerty123", "qwerty123", "9f8d7s", "Zx81kq", "qwerty1\n", "секрет")
 MARKER = "[данные доступа удалены]"
-
-
-def stored_text(root: Path) -> str:
-    """Every file under the storage as text: its bytes and, of each mail (spool copies,
-    outbox files after their record line), its decoded headers and text parts."""
-    out = []
-    for path in sorted(p for p in (root / "data").rglob("*") if p.is_file()):
-        raw = path.read_bytes()
-        out.append(raw.decode("utf-8", "replace"))
-        if "spool" in path.parts or path.suffix == ".mail":
-            mail = raw.partition(b"\n")[2] if path.suffix == ".mail" else raw
-            msg = email.message_from_bytes(mail, policy=email.policy.default)
-            out += [f"{k}: {v}" for k, v in msg.items()]
-            for part in msg.walk():
-                if part.get_content_type() == "text/plain":
-                    out.append(part.get_content())
-    return "\n".join(out)
 
 
 def test_subject_and_common_shapes_are_redacted_everywhere(desk, sink):
