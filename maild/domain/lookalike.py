@@ -74,13 +74,15 @@ TOLD = 3  # words of a line an error explains, and letters of each (a hostile li
 _FOLDS_TO_LATIN = frozenset(chr(c) for c in TO_LATIN)
 _FOLDS_TO_RUSSIAN = frozenset(chr(c) for c in TO_RUSSIAN)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
-_OTHER = re.compile(r"[^\W\da-z_]", re.IGNORECASE)  # a letter, not a Latin one
+# a letter of the alphabets the tables fold, Cyrillic and Greek: «ü», «é», «ß» are
+# letters of Latin words (müller@firma.de), no lookalikes
+_OTHER = re.compile(r"[\u0370-\u03ff\u0400-\u052f]")
 _RUSSIAN = frozenset("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
 _UKRAINIAN = frozenset("іїєґ")
 
 
 def mixed(word: str) -> bool:
-    """``word`` holds Latin letters and letters of another alphabet."""
+    """``word`` holds Latin letters and Cyrillic or Greek ones."""
     return bool(_LATIN.search(word)) and bool(_OTHER.search(word))
 
 

@@ -12,7 +12,9 @@ page of a ticket shows `viewer`:
   in the conversation;
 - `#merge` is staff's decision that two conversations are one: every customer sees the
   thread as it stood at the latest merge whole (the messages it moved, the ticket's
-  own), as before; what came after it follows the rule above.
+  own), as before, but for the answer written with the `#merge` itself, which went to
+  the merged ticket's people alone (`written_with_merge`); what came after it follows
+  the rule above.
 
 Never notes, commands, automatic notices, forged staff mail, nor an answer withdrawn
 from the outbox before it reached `viewer` (withdrawn.withdrawn_for). Files and whole
@@ -29,28 +31,26 @@ from maild.domain.addresses import comparable_address
 from maild.domain.records import MessageRecord
 from maild.domain.withdrawn import withdrawn_for
 
-__all__ = ["merge_moment", "mailed", "not_sent_to", "shown_kind", "shown_to"]
+__all__ = ["merge_moment", "mailed", "shown_kind", "shown_to", "written_with_merge"]
 
 
 def shown_kind(m: MessageRecord, viewer: str | None = None) -> bool:
     """Whether `m` is what a page shows at all: customer mail and staff answers, not
     notes, notices, confirmations, command-only or forged staff mail; nor, for
-    `viewer`, an answer withdrawn from the outbox before it reached them, or an
-    answer #merge moved in that went to others (not_sent_to)."""
+    `viewer`, an answer withdrawn from the outbox before it reached them."""
     if m.get("kind") not in ("customer", "staff") or m.get("forged_staff"):
         return False
-    return not (viewer and (withdrawn_for(m, viewer) or not_sent_to(m, viewer)))
+    return not (viewer and withdrawn_for(m, viewer))
 
 
-def not_sent_to(m: MessageRecord, viewer: str) -> bool:
-    """A staff answer moved in by #merge (`merged_from`) whose mail went to others (its
-    `to`), never to `viewer`: the answer written with #merge reached the merged
-    ticket's customer, not this ticket's, whose deadline it does not end either. One
-    kept before answers recorded whom they went to (no `to`) is shown, as it was."""
-    to = m.get("to")
-    if m.get("kind") != "staff" or not m.get("merged_from") or not isinstance(to, list):
-        return False
-    return comparable_address(viewer) not in {comparable_address(str(a)) for a in to}
+def written_with_merge(m: MessageRecord) -> bool:
+    """The staff answer whose reply held the `#merge`: it went to the merged ticket's
+    people alone, so it is shown to whom it went (`mailed`), as none of the thread
+    before the merge is: the surviving ticket's customer never got it, nor does it end
+    their deadline."""
+    return m.get("kind") == "staff" and any(
+        str(c).split(" ", 1)[0] == "#merge" for c in m.get("commands") or ()
+    )
 
 
 def _same(addresses: Iterable[Any], viewer: str) -> bool:
@@ -94,6 +94,8 @@ def shown_to(ticket: Any, messages: list[MessageRecord], viewer: str) -> list[bo
     for m in messages:
         if not shown_kind(m, viewer):
             out.append(False)
+        elif written_with_merge(m):
+            out.append(mailed(m, viewer, customers))
         elif requester or (until is not None and _instant(m["received_at"]) <= until):
             out.append(True)
         else:

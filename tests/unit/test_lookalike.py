@@ -115,6 +115,13 @@ def test_an_address_mixing_alphabets_is_no_address() -> None:
     assert error.startswith("#cc: в адресе «buh@sh\u043ep.ru» латинские буквы смешаны с русскими")
 
 
+@pytest.mark.parametrize("address", ["müller@firma.de", "jörg@firma.de", "info@müller-bau.de"])
+def test_an_address_with_letters_of_latin_words_is_an_address(address) -> None:
+    """«ü», «ö» are letters of German words, no lookalikes of another alphabet."""
+    reply = below(f"#cc {address}")
+    assert not reply.errors and [c.arg for c in reply.commands] == [address]
+
+
 def test_told_and_unconfused() -> None:
     assert unconfused("v\u0456\u0440") == "vip"
     assert unconfused("таке") == "таке" and told("таке") == ""

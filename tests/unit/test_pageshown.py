@@ -93,3 +93,22 @@ def test_a_merge_shows_both_threads_as_they_stood_then_to_everyone():
     # (the answer written with #merge went to Olga alone: not his, as no mail of it was)
     assert seen == [True, True, False, True, True, True, True, False, False, True]
     assert merge_moment(THREAD) is None
+
+
+def test_the_merged_threads_earlier_answers_show_to_all_the_merge_answer_to_whom_it_went():
+    """Before the merge, the merged ticket's own answers were its thread: everyone sees
+    them, as the whole thread as it stood then. Only the answer the #merge was written
+    with went to that ticket's people alone."""
+    moved = [
+        customer(0, OLGA, merged_from="3333-4444"),
+        answer(1, [OLGA], merged_from="3333-4444"),  # an answer of Olga's ticket of its own
+        answer(7, [OLGA], merged_from="3333-4444", commands=["#merge 1111-2222"]),
+    ]
+    thread = sorted([*THREAD, *moved], key=lambda m: m["received_at"])
+    ticket = {**TICKET, "participants": [IVAN, OLGA, PETR]}
+    earlier = thread.index(moved[1])
+    merge = thread.index(moved[2])
+    for who in (IVAN, PETR, OLGA):
+        seen = shown_to(ticket, thread, who)
+        assert seen[earlier] is True
+        assert seen[merge] is (who == OLGA)
