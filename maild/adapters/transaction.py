@@ -79,6 +79,7 @@ class Transaction:
         key = os.fspath(path)
         self.writes.pop(key, None)
         self.writes[key] = _DELETED
+        self.last.discard(key)  # (a write put `last` before it is gone with it)
 
     def move(self, src: StrPath, dst: StrPath) -> None:
         """Rename after everything else of the commit is durable (skipped if `src`

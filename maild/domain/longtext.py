@@ -50,17 +50,18 @@ def text_ctx(text: str) -> dict[str, Any]:
     return {"text": shown, "text_cut": cut}
 
 
+# the name of the long text's file (its TID after it): the credentials job finds it so
+ZIPPED_PREFIX = "текст-обращения-"
+
+
 def zipped_text(text: str, tid: str) -> tuple[str, str, bytes]:
     """The whole text as an attachment: (file name, content type, zip bytes), one
     UTF-8 text file inside."""
-    name = f"текст-обращения-{tid}"
+    name = f"{ZIPPED_PREFIX}{tid}"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(f"{name}.txt", text.encode("utf-8", "surrogatepass"))
     return f"{name}.zip", "application/zip", buf.getvalue()
-
-
-ZIPPED_PREFIX = "текст-обращения-"
 
 
 def is_zipped_text(filename: str | None, content_type: str) -> bool:

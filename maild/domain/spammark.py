@@ -181,16 +181,21 @@ def _others(
     it: participants (who get its mail) and those whose mail is in it."""
     ours = {comparable_address(a) for a in own}
     requester = comparable_address(ticket["requester"])
-    people = {*(ticket.get("participants") or ()), *wrote} - {"", PLACEHOLDER}
+    # one person under either spelling of their domain (a participant boss@окна.рф who
+    # wrote as boss@xn--80atjc.xn--p1ai) once: by what they wrote, if they did
+    came = {comparable_address(a): tid for a, tid in wrote.items()}
+    people = {*wrote, *(ticket.get("participants") or ())} - {"", PLACEHOLDER}
     out: dict[str, str] = {}
-    for a in sorted(people):
+    seen: set[str] = set()
+    for a in sorted(people, key=lambda a: (a not in wrote, a)):
         key = comparable_address(a)
-        if key == requester or key in ours or is_support_address(a, support):
+        if key in seen or key == requester or key in ours or is_support_address(a, support):
             continue
-        if a not in wrote:
+        seen.add(key)
+        if key not in came:
             out[a] = "участник обращения, получает его письма"
-        elif wrote[a]:
-            out[a] = f"клиент объединённого с ним обращения {wrote[a]}, его письма — здесь"
+        elif came[key]:
+            out[a] = f"клиент объединённого с ним обращения {came[key]}, его письма — здесь"
         else:
             out[a] = "его письма есть в обращении"
     return out

@@ -29,7 +29,7 @@ from maild.domain.forget import ERASED, PLACEHOLDER
 from maild.domain.longtext import mailed_text
 from maild.domain.mergedwait import wait_of
 from maild.domain.owntext import known_before
-from maild.domain.pageshown import shown_kind, shown_to
+from maild.domain.pageshown import shown_to
 from maild.domain.pending import due_for
 from maild.domain.plural import thousands
 from maild.domain.policy import business_hours
@@ -263,14 +263,6 @@ def clear_caches() -> None:
     """Forget what the pages computed (a cold page: bench/web_page.py)."""
     _redacted_cached.cache_clear()
     _SHOWN.clear()
-
-
-def shown(m: MessageRecord, viewer: str | None = None) -> bool:
-    """Whether `m` is of the kinds a page shows (pageshown.shown_kind): customer mail
-    and staff replies, not notes, notices, confirmations or command-only staff mail,
-    nor an answer withdrawn from the outbox before it reached `viewer`. Whom of the
-    ticket's customers it is shown to is pageshown.shown_to's (shown_at)."""
-    return shown_kind(m, viewer)
 
 
 def shown_at(ticket: Ticket, messages: list[MessageRecord], n: int, viewer: str) -> bool:

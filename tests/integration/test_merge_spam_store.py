@@ -4,7 +4,7 @@ relay sink): the command never reaches the customer, on the site or by mail, and
 
 from __future__ import annotations
 
-from maild.web.pages import shown
+from maild.domain.pageshown import shown_kind as shown
 from tests.helpers import Desk, make_mail
 from tests.integration.test_staff_e2e import open_ticket, staff_reply
 

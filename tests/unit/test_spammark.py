@@ -99,3 +99,12 @@ def test_the_entry_spam_blocks() -> None:
     assert blocked_entry("seo@promo.example", True) == "promo.example"
     assert blocked_entry("promo@gmail.com", True) == "promo@gmail.com"  # free mail
     assert blocked_entry("promo@mail.gmail.com", True) == "promo@mail.gmail.com"
+
+
+def test_a_participant_who_wrote_under_the_other_spelling_of_his_domain_is_one() -> None:
+    """boss@окна.рф on the ticket wrote as boss@xn--80atjc.xn--p1ai: one person whose mail
+    is in it, so no #uncc is offered (it would not spare his mail)."""
+    ticket = _ticket(participants=("boss@окна.рф",))
+    [error] = _errors(ticket, [_mail("seo@promo.example"), _mail("boss@xn--80atjc.xn--p1ai")])
+    assert error.count("boss@") == 1 and "его письма есть в обращении" in error
+    assert "#uncc" not in error

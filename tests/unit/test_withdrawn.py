@@ -9,6 +9,7 @@ from typing import Any
 
 from maild.domain.closedcmd import unasked_errors
 from maild.domain.commands import Command
+from maild.domain.pageshown import shown_kind as shown
 from maild.domain.robots import answered, auto_ids
 from maild.domain.spam import BlockList, started_owed
 from maild.domain.staleview import stale_view
@@ -22,7 +23,6 @@ from maild.domain.withdrawn import (
     withdrawn_for,
     withdrawn_ids,
 )
-from maild.web.pages import shown
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC).isoformat()
 STAFF = {"anna@example.com"}
