@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from maild.domain.layout import from_russian_layout, readings, russian_typed
-from maild.domain.lookalike import mixed, unconfused, unconfused_words
+from maild.domain.layout import readings, russian_typed
+from maild.domain.lookalike import mixed, unconfused_words
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 from maild.domain.tid import parse_tid
@@ -62,10 +62,9 @@ def _level(name: str, arg: str) -> tuple[str | None, str | None]:
     known += ", а также consulting (#consulting) и development (#development)"
     if not arg:
         return None, f"#level: нужен уровень; допустимы: {known}"
-    # a level is a fixed word, as KEYWORDS are: typed in the Russian layout too,
-    # «#level мшз» after a Latin name (no level so typed is a Russian word)
-    # «vіp» with a Ukrainian «і», «рartner» with a Russian «р» (lookalike.unconfused)
-    for typed in (arg.lower(), unconfused(arg.lower()), from_russian_layout(arg.lower())):
+    # a level is a fixed word, as KEYWORDS are, read as they are (layout.readings):
+    # «#level мшз» typed in the Russian layout, «vіp» with a Ukrainian «і»
+    for typed in readings(arg):
         if typed in LEVELS:
             return typed, None
     return None, f"#level: неизвестный уровень «{arg}»; допустимы: {known}"
