@@ -7,7 +7,11 @@ its customer was told of 1111-1111, which the staff member never named. It stops
 reply, and the staff member is told where 2222-2222 went and how to merge into it. A
 reply to a ticket merged away comes to the ticket it was merged into: «#merge
 1111-1111» on 2222-2222 merged into 1111-1111 was told «нельзя объединить обращение с
-самим собой»; it is told that 2222-2222 is merged into 1111-1111 already.
+самим собой»; it is told that 2222-2222 is merged into 1111-1111 already. And
+«#merge 3333-3333» written to 2222-2222, merged into 1111-1111, merged all of
+1111-1111 (its own customer's mail too) into 3333-3333 without a word, while the staff
+member meant 2222-2222: it stops the reply, and the staff member is told that
+2222-2222 is in 1111-1111 and how to move 1111-1111, a reply on its own mail.
 
 Beside it. The merged ticket is closed and its conversation goes on in the target:
 «#close» beside #merge was dropped without a word (and no rating request went),
@@ -52,6 +56,14 @@ def target_error(loaded: Loaded | None, ticket: Ticket, arg: str, via: str | Non
         )
     if into == tid:
         return "#merge: нельзя объединить обращение с самим собой"
+    if via:  # the reply answered mail of ``via``, merged into this ticket since
+        return (
+            f"#merge {arg} не выполнена: обращение {via}, на письмо по которому вы ответили,\n"
+            f"    уже объединено с обращением {tid}, и ответ относится к обращению {tid}:\n"
+            f"    #merge {arg} перенесла бы в {into} всё обращение {tid}. Если его и нужно\n"
+            f"    перенести, ответьте на письмо по обращению {tid} (с меткой [TID#{tid}]\n"
+            f"    в теме) строкой #merge {into}."
+        )
     if into != arg:
         return (
             f"#merge: обращение {arg} уже объединено с обращением {into}, переписка идёт там.\n"

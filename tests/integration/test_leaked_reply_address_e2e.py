@@ -256,15 +256,18 @@ def test_a_deleted_tickets_staff_address_acts_on_no_other_ticket(tmp_path, sink)
 def test_a_merge_that_shows_an_old_chains_address_renews_it_in_the_ticket_merged_into(desk, sink):
     """A chain merged before `merged_from` kept the whole of it (Ivan's into Olga's,
     Olga's into Petr's, Petr's listing Olga's alone): Anna's "reply all" to her old
-    notice of Ivan's ticket, Ivan in Cc, merges Petr's on into Vera's; the address it
-    showed Ivan then reaches Vera's ticket, where it runs no #cc."""
+    notice of Ivan's ticket, Ivan in Cc, lands on Petr's, and Petr's is merged on into
+    Vera's (from its own notice: a #merge answered on Ivan's, merged away, is refused,
+    mergecmd.target_error); the address it showed Ivan then reaches Vera's ticket,
+    where it runs no #cc."""
     tid, other = two_tickets(desk, sink)
     third = desk.ingest_tid(make_mail(sender="Пётр <petr@third-example.ru>", subject="Вопрос"))
     fourth = desk.ingest_tid(make_mail(sender="Вера <vera@fourth-example.ru>", subject="Другой"))
     desk.ingest(staff_reply(tid, f"#merge {other}"))
     desk.ingest(staff_reply(other, f"#merge {third}"))
     merged_before_the_upgrade(desk, third, other)
-    desk.ingest(staff_reply(tid, f"Иван, объединяю.\n#merge {fourth}", headers={"Cc": IVAN}))
+    desk.ingest(staff_reply(tid, "Иван, объединяю.", headers={"Cc": IVAN}))
+    desk.ingest(staff_reply(third, f"#merge {fourth}"))
     assert desk.ticket(third)["merged_into"] == fourth
     desk.ingest(forged(tid, staff_to(tid), "#cc evil@spam-example.ru"))
     assert "evil@spam-example.ru" not in desk.ticket(fourth)["participants"]

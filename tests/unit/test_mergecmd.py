@@ -33,6 +33,22 @@ def test_a_reply_to_a_ticket_merged_away_naming_where_it_went_says_so() -> None:
     assert target_error(None, here, "9999-9999", None) == "#merge: обращения 9999-9999 нет"
 
 
+def test_a_merge_answered_on_a_ticket_merged_away_moves_nothing() -> None:
+    # written to 2222-2222, merged into 1111-1111: «#merge 3333-3333» moved all of
+    # 1111-1111, which the staff member never named
+    here = {"tid": "1111-1111"}
+    error = target_error(loaded("3333-3333"), here, "3333-3333", "2222-2222")
+    assert error is not None
+    assert error.startswith("#merge 3333-3333 не выполнена: обращение 2222-2222")
+    assert "уже объединено с обращением 1111-1111" in error
+    assert "ответьте на письмо по обращению 1111-1111" in error
+    assert error.endswith("строкой #merge 3333-3333.")
+    # the target merged on since: the hint names where it went
+    onward = target_error(loaded("4444-4444"), here, "3333-3333", "2222-2222")
+    assert onward is not None and onward.endswith("строкой #merge 4444-4444.")
+    assert target_error(loaded("3333-3333"), here, "3333-3333", None) is None
+
+
 def test_commands_that_change_a_ticket_beside_merge_are_refused() -> None:
     merge = Command("merge", "1111-1111")
     [one] = beside_errors([merge, Command("close")])

@@ -1,0 +1,48 @@
+"""Staff commands that did nothing, or too much, without a word: #merge answered on a
+ticket merged away, #assign on a closed ticket, a command typed in the subject, and
+«#spam» with «#spam домен» on a ticket that is not the spammer's alone. Real CLI
+(`maild ingest`, `outbox flush`, `ticket show --json`, `block list`), real sink."""
+
+from __future__ import annotations
+
+from tests.helpers import make_mail
+from tests.integration.test_staff_e2e import staff_reply
+
+ANNA, BORIS = "anna@example.com", "boris@example.com"
+REFUSED = "Команды не выполнены"
+
+
+def told(sink, who: str = ANNA) -> list[str]:
+    """The texts of «Команды не выполнены» to ``who``, their lines joined by spaces."""
+    mails = [r for r in sink.to(who) if r.subject.startswith(REFUSED)]
+    return [" ".join(f"{r.subject}\n{r.text}".split()) for r in mails]
+
+
+def ticket_of(desk, sender: str, subject: str = "Та же ошибка") -> str:
+    tid = desk.ingest_tid(make_mail(sender=sender, subject=subject))
+    assert desk.flush().code == 0
+    return tid
+
+
+def test_merge_answered_on_a_ticket_merged_away_moves_nothing(desk, sink):
+    """B was merged into A; Anna answers B's notice with «#merge C», meaning B. The
+    reply lands on A, and all of A (its customer's mail too) went into C without a
+    word. Nothing moves now: she is told B is in A, and how to move A."""
+    a = ticket_of(desk, "olga@third-example.ru", "Ошибка 500")
+    b = ticket_of(desk, "petr@other-example.ru")
+    c = ticket_of(desk, "oleg@fourth-example.ru", "Ещё одна ошибка")
+    desk.ingest(staff_reply(b, f"#merge {a}\n"))
+    assert desk.flush().code == 0
+    assert desk.ticket(b)["merged_into"] == a
+    before = {who: len(sink.to(who)) for who in ("olga@third-example.ru", "oleg@fourth-example.ru")}
+    desk.ingest(staff_reply(b, f"Пётр, это тот же вопрос.\n#merge {c}\n"))
+    assert desk.flush().code == 0
+    assert desk.ticket(a).get("merged_into") is None and desk.ticket(a)["status"] != "closed"
+    assert desk.ticket(c).get("merged_from") in (None, [])
+    assert {w: len(sink.to(w)) for w in before} == before  # no customer got a word
+    [mail] = told(sink)
+    assert f"[TID#{a}]" in mail
+    assert f"#merge {c} не выполнена: обращение {b}" in mail
+    assert f"уже объединено с обращением {a}" in mail
+    assert f"ответьте на письмо по обращению {a}" in mail and f"строкой #merge {c}" in mail
+    assert "Клиенту ничего не отправлено" in mail
