@@ -5,7 +5,7 @@
 is told so, and that a #level in the same reply (above or below it: the level runs
 first, conflicts.in_run_order) changes what the ticket is owed.
 
-#take, #wait or #critical in a reply to a ticket already closed, as follows.
+#take, #wait, #critical or #assign in a reply to a ticket already closed, as follows.
 
 Two staff answer one notice: Anna closes the ticket with her answer (the customer gets
 «Обращение закрыто» and the rating request), Boris, who read the notice a minute later,
@@ -13,7 +13,9 @@ replies «#take». Run, it opened the ticket again without a word to anyone: the
 customer believed it closed, the ticket sat open in the queue. Such a command stops
 the reply, as a bad command does, and the staff member is told who closed it and
 when, and that «#reopen» opens it again. So does #critical: it marked a closed ticket
-urgent, though no queue shows a closed ticket and nobody works on it.
+urgent, though no queue shows a closed ticket and nobody works on it; and #assign: it
+made a staff member responsible for a ticket nobody works on, without a word, and the
+assignee's morning queue never showed it (#take, «#assign» of oneself, was refused).
 
 #wait alone (no answer in the reply) on a ticket whose customer has had no answer from
 staff: nobody asked the customer anything, yet the ticket waited for their answer,
@@ -62,9 +64,10 @@ __all__ = [
     "unasked_errors",
 ]
 
-# What each presumes: work starts, or the ticket waits for the customer's answer (the
-# customer would be reminded to answer a ticket they were told is closed).
-PRESUME_OPEN = {"take": "#take", "wait": "#wait", "critical": "#critical"}
+# What each presumes: work starts (someone is to do it), or the ticket waits for the
+# customer's answer (the customer would be reminded to answer a ticket they were told
+# is closed).
+PRESUME_OPEN = frozenset({"take", "wait", "critical", "assign"})
 
 
 def closed_errors(
@@ -74,7 +77,7 @@ def closed_errors(
     fmt_time: Callable[[str], str],
 ) -> list[str]:
     """One error per #take / #wait / #critical (not #critical нет: a closed ticket's
-    mark taken off) of a reply to a closed ticket that does not also #reopen it; [] for
+    mark taken off) / #assign of a reply to a closed ticket that does not also #reopen it; [] for
     a ticket not closed."""
     commands = list(commands)
     if ticket.get("status") != "closed" or any(c.name == "reopen" for c in commands):
@@ -84,7 +87,7 @@ def closed_errors(
         if cmd.name in PRESUME_OPEN and cmd.arg != CRITICAL_OFF:
             by = _closed_by(ticket, messages, fmt_time)
             errors.append(
-                f"{PRESUME_OPEN[cmd.name]} не выполнена: обращение уже закрыто{by}.\n"
+                f"{written(cmd)} не выполнена: обращение уже закрыто{by}.\n"
                 "    Чтобы открыть его снова, добавьте в ответ строку #reopen."
             )
     return errors

@@ -271,7 +271,7 @@ def _stopped(
     (recall.py); errors (staff_error): written on a stale view of the ticket, or a #take
     of a ticket another holds (staleview), a bad command line, a check of #answer/#merge/
     #charset/#assign/#cc, a file the answer cannot carry (alone: «Ответ не отправлен»),
-    #take/#wait/#critical on a closed ticket, #wait that asks nothing, #development on
+    #take/#wait/#critical/#assign on a closed ticket, #wait that asks nothing, #development on
     free support, a command beside #merge that changes a ticket (mergecmd), #spam beyond
     the spammer (spammark), a command in the quote; or, instead of all, a text that
     cannot be told from the notice it quotes (``text``: the reply's own, no notice

@@ -6,7 +6,7 @@ ticket merged away, #assign on a closed ticket, a command typed in the subject, 
 from __future__ import annotations
 
 from tests.helpers import make_mail
-from tests.integration.test_staff_e2e import staff_reply
+from tests.integration.test_staff_e2e import open_ticket, staff_reply
 
 ANNA, BORIS = "anna@example.com", "boris@example.com"
 REFUSED = "Команды не выполнены"
@@ -46,3 +46,24 @@ def test_merge_answered_on_a_ticket_merged_away_moves_nothing(desk, sink):
     assert f"уже объединено с обращением {a}" in mail
     assert f"ответьте на письмо по обращению {a}" in mail and f"строкой #merge {c}" in mail
     assert "Клиенту ничего не отправлено" in mail
+
+
+def test_assign_on_a_closed_ticket_is_refused_and_says_why(desk, sink):
+    """#assign on a ticket a colleague closed set an assignee of a ticket nobody works
+    on, and said nothing. It stops the reply as #take does, naming who closed it;
+    with #reopen both run."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "Готово.\n#close\n"))
+    assert desk.flush().code == 0
+    desk.ingest(staff_reply(tid, f"#assign {BORIS}\n", sender=BORIS))
+    assert desk.flush().code == 0
+    t = desk.ticket(tid)
+    assert t["status"] == "closed" and t.get("assignee") != BORIS
+    [mail] = told(sink, BORIS)
+    assert f"#assign {BORIS} не выполнена: обращение уже закрыто ({ANNA}," in mail
+    assert "#reopen" in mail and f"[TID#{tid}]" in mail
+    desk.ingest(staff_reply(tid, f"#reopen\n#assign {BORIS}\n", sender=BORIS))
+    assert desk.flush().code == 0
+    t = desk.ticket(tid)
+    assert t["status"] == "open" and t["assignee"] == BORIS
+    assert len(told(sink, BORIS)) == 1

@@ -46,6 +46,15 @@ def test_critical_on_a_closed_ticket_is_refused_as_take_is() -> None:
     assert closed_errors([Command("critical"), Command("reopen")], TICKET, [CLOSE], when) == []
 
 
+def test_assign_on_a_closed_ticket_is_refused_as_take_is() -> None:
+    # it made someone responsible for a ticket nobody works on, without a word
+    [error] = closed_errors([Command("assign", "boris@s.ru")], TICKET, [CLOSE], when)
+    assert error.startswith("#assign boris@s.ru не выполнена: обращение уже закрыто (anna@s.ru,")
+    assert "#reopen" in error
+    both = [Command("reopen"), Command("assign", "boris@s.ru")]
+    assert closed_errors(both, TICKET, [CLOSE], when) == []
+
+
 def test_close_on_a_closed_ticket_changes_nothing_and_says_who_closed_it() -> None:
     from maild.domain.closedcmd import idle_commands
 
