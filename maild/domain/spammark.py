@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from maild.domain.addresses import comparable_address
 from maild.domain.commands import Command
+from maild.domain.conflicts import without_conflicts
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.records import MessageRecord, Ticket
@@ -107,8 +108,11 @@ def spam_errors(
     the quarantine and have their later mail kept there without a word: the error
     names them; one who only gets the ticket's mail can be taken off (#uncc) first,
     one whose mail is in the ticket cannot, and the spammer is blocked by the admin's
-    `maild block add` instead."""
-    spam = next((c for c in commands if c.name == "spam"), None)
+    `maild block add` instead. A #spam that does not run (with «#spam домен» in the same
+    reply: neither does, conflicts.without_conflicts) has none: the conflict is what
+    the staff member is told, and the reply's answer goes."""
+    runs, _ = without_conflicts(commands)
+    spam = next((c for c in runs if c.name == "spam"), None)
     if spam is None:
         return []
     tid, requester = ticket["tid"], ticket["requester"]

@@ -6,7 +6,7 @@ ticket merged away, #assign on a closed ticket, a command typed in the subject, 
 from __future__ import annotations
 
 from tests.helpers import make_mail
-from tests.integration.test_staff_e2e import open_ticket, staff_reply
+from tests.integration.test_staff_e2e import customer_mails, open_ticket, staff_reply
 
 ANNA, BORIS = "anna@example.com", "boris@example.com"
 REFUSED = "Команды не выполнены"
@@ -67,3 +67,22 @@ def test_assign_on_a_closed_ticket_is_refused_and_says_why(desk, sink):
     t = desk.ticket(tid)
     assert t["status"] == "open" and t["assignee"] == BORIS
     assert len(told(sink, BORIS)) == 1
+
+
+def test_spam_and_spam_domain_on_a_shared_ticket_is_told_as_the_conflict(desk, sink):
+    """«#spam» with «#spam домен» contradict each other; on a ticket with a participant
+    the reply stopped with #spam's error instead, the first mistake untold. The
+    conflict is told, the answer goes, nothing is blocked."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "#cc buh@shop-example.ru\n"))
+    assert desk.flush().code == 0
+    assert "buh@shop-example.ru" in desk.ticket(tid)["participants"]
+    desk.ingest(staff_reply(tid, "Иван, смотрим.\n#spam\n#spam домен\n"))
+    assert desk.flush().code == 0
+    assert desk.ticket(tid)["status"] != "closed"
+    assert desk.run("block", "list", "--json").json() == []
+    [mail] = told(sink)
+    assert "#spam, #spam домен противоречат друг другу" in mail
+    assert "кроме клиента" not in mail
+    assert "Ответ клиенту отправлен." in mail
+    assert [r for r in customer_mails(sink) if "Иван, смотрим." in r.text]

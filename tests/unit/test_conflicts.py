@@ -95,7 +95,7 @@ def test_critical_and_critical_off_run_neither_in_either_order(off_first) -> Non
     [
         (Command("merge", "1111-1111"), Command("merge", "2222-2222"), "#merge 1111-1111, #merge"),
         (Command("assign", "anna@s.ru"), Command("assign", "boris@s.ru"), "#assign anna@s.ru, #"),
-        (Command("spam", "domain"), Command("spam"), "#spam domain, #spam"),
+        (Command("spam", "domain"), Command("spam"), "#spam домен, #spam"),
     ],
 )
 def test_two_different_lines_of_a_command_taken_once_run_neither(one, other, named) -> None:

@@ -49,6 +49,13 @@ def test_a_participant_stops_it_and_is_named_with_the_uncc_that_lets_it_run() ->
     assert "«#uncc АДРЕС», затем отправьте #spam" in error and "maild block add" in error
 
 
+def test_spam_with_spam_domain_runs_neither_and_has_no_error_of_its_own() -> None:
+    # the conflict is told (conflicts.without_conflicts), not a #spam that never runs
+    ticket = _ticket(participants=("olga@client.example",))
+    assert _errors(ticket, [_mail("seo@promo.example")], (*SPAM, *SPAM_DOMAIN)) == []
+    assert _errors(ticket, [_mail("seo@promo.example")], (*SPAM, *SPAM), "3333-4444") != []
+
+
 def test_a_customer_whose_mail_is_in_the_ticket_stops_it_even_off_the_ticket() -> None:
     """Пётр's ticket merged in, then #uncc: his mail would still go to the quarantine,
     so the error offers the block list, not #uncc."""
