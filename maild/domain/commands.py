@@ -22,20 +22,9 @@ from maild.domain.quotes import is_quoted, trim_reply, unquoted
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.typedlines import Thread
 
-__all__ = [
-    "COMMANDS",
-    "REGISTRY",
-    "Command",
-    "cheat_sheet",
-    "errors_in_order",
-    "ParsedReply",
-    "holds_notice",
-    "IN_QUOTE",
-    "UNSEPARATED",
-    "in_quote",
-    "parse_reply",
-    "written",
-]
+__all__ = ["COMMANDS", "REGISTRY", "SIGNS", "Command", "cheat_sheet", "command_of"]
+__all__ += ["errors_in_order", "ParsedReply", "holds_notice", "IN_QUOTE", "UNSEPARATED"]
+__all__ += ["in_quote", "parse_reply", "written"]
 
 # "#" (or "№", what Shift+3 types on the Russian layout; a fullwidth "＃" is read as
 # "#": layout.halfwidth) directly followed by a word
@@ -183,8 +172,7 @@ def in_quote(
         if start < own_end and not is_quoted(line):
             continue  # the reply's own text: parse_reply runs it
         stripped = unquoted(line).strip().strip(INVISIBLE).strip()
-        m = _match(halfwidth(stripped)) if stripped[:1] in SIGNS else None
-        command = _command(m, False, stripped) if m else None
+        command = command_of(stripped)
         if not isinstance(command, Command) or thread.holds_line(stripped):
             continue
         if written(command) not in ran:
@@ -192,6 +180,13 @@ def in_quote(
             if len(found) == IN_QUOTE_LISTED:
                 break
     return found
+
+
+def command_of(line: str) -> Command | str | None:
+    """What ``line`` (stripped) reads as standing alone under a reply's answer: a
+    command, its error (a str), or None, text (a hashtag, "#123")."""
+    m = _match(halfwidth(line)) if line[:1] in SIGNS else None
+    return _command(m, False, line) if m else None
 
 
 def written(command: Command) -> str:

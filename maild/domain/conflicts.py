@@ -30,7 +30,7 @@ from maild.domain.addresses import comparable_address
 from maild.domain.commands import Command, written
 from maild.domain.commandspec import CRITICAL_OFF, LEVEL_SETTERS
 
-__all__ = ["CONFLICTS", "in_run_order", "is_transfer", "without_conflicts"]
+__all__ = ["CONFLICTS", "in_run_order", "is_transfer", "shown", "without_conflicts"]
 
 # What each says against «#close» («закрыть обращение и в то же время ...»).
 CONFLICTS = {
@@ -145,12 +145,12 @@ def _one_agreeing(
     lines = [c for c in commands if c.name == name]
     if len({(c.arg or "").lower() for c in lines}) < 2:
         return commands, errors
-    typed = ", ".join(dict.fromkeys(_shown(c) for c in lines))
+    typed = ", ".join(dict.fromkeys(shown(c) for c in lines))
     error = f"{typed} противоречат друг другу: {ONE_OF[name]}. Не выполнена ни одна из них."
     return tuple(c for c in commands if c.name != name), [*errors, error]
 
 
-def _shown(command: Command) -> str:
+def shown(command: Command) -> str:
     """A command as the staff member reads it: «#spam домен», the word the cheat sheet
     shows, not the record's «#spam domain»."""
     return "#spam домен" if command == Command("spam", "domain") else written(command)

@@ -70,17 +70,19 @@ def conflicts_mail(
     conflicts: list[str],
     answered: bool,
     idle: Sequence[str] = (),
+    in_subject: Sequence[str] = (),
 ) -> list[Outgoing]:
     """Commands that contradict each other (``conflicts``: conflicts.without_conflicts)
-    or would change nothing (``idle``: closedcmd.idle_commands) did not run, the rest of
-    the reply did: the staff member is told which, and what did go, the mail's first
-    lines saying why of the kinds there are (one that changes nothing contradicts
-    nothing)."""
-    if not conflicts and not idle:
+    or would change nothing (``idle``: closedcmd.idle_commands) did not run, nor did one
+    typed in the subject (``in_subject``: subjectcmd), the rest of the reply did: the
+    staff member is told which, and what did go, the mail's first lines saying why of
+    the kinds there are (one that changes nothing contradicts nothing)."""
+    errors = [*conflicts, *idle, *in_subject]
+    if not errors:
         return []
     ran = ctx.record.get("commands") or []
-    out = refused(ctx, ticket, [*conflicts, *idle], partial=True, ran=ran, answered=answered)
-    why = {"contradict": bool(conflicts), "idle": bool(idle)}
+    out = refused(ctx, ticket, errors, partial=True, ran=ran, answered=answered)
+    why = {"contradict": bool(conflicts), "idle": bool(idle), "in_subject": bool(in_subject)}
     return [replace(out, context={**out.context, **why})]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from maild.domain import capped, heard, humans, mergecmd, samereply, spammark
+from maild.domain import capped, heard, humans, mergecmd, samereply, spammark, subjectcmd
 from maild.domain import commands as cmds
 from maild.domain import decision as dc
 from maild.domain import merge as mg
@@ -164,7 +164,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     body = _answer(policy, reply, extras, ticket, messages)
     if stop := _stopped(ctx, text, reply, extras, body, ticket, messages):
         return stop
-    reply, conflicts, idle = _agreeing(ctx, reply, ticket, messages)
+    reply, conflicts, idle, subject = _agreeing(ctx, reply, ticket, messages)
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
         body = f"{note_inline}\n{body}".strip()
@@ -205,7 +205,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     ticket = {**ticket, "sent": sent}
     facts = {"note": reply.note, "notices": bool(notices), "resent": again != direct}
     ticket, told = direct_told(ctx, ticket, direct, **facts)
-    outgoing += [*told, *conflicts_mail(ctx, ticket, conflicts, replied, idle)]
+    outgoing += [*told, *conflicts_mail(ctx, ticket, conflicts, replied, idle, subject)]
     more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
 
@@ -248,14 +248,16 @@ def _started(notices: list[str], sent: dict[str, Any], replied: bool, at: str) -
 
 def _agreeing(
     ctx: Context, reply: ParsedReply, ticket: Ticket, messages: list[MessageRecord]
-) -> tuple[ParsedReply, list[str], list[str]]:
+) -> tuple[ParsedReply, list[str], list[str], list[str]]:
     """The reply without its commands that contradict each other (neither of two runs:
     conflicts.without_conflicts) or change nothing (a #critical of a ticket marked so, a
     #close of one closed: closedcmd.idle_commands), and the errors that say so, of each
-    kind; the rest of it goes."""
+    kind, and of a command typed in its subject, which never runs (subjectcmd); the
+    rest of it goes."""
     runs, conflicts = without_conflicts(reply.commands)
     runs, idle = idle_commands(runs, ticket, messages, ctx.policy.fmt_time)
-    return replace(reply, commands=runs), conflicts, idle
+    subject = subjectcmd.of_reply(ctx.msg.subject, reply.commands, ticket, messages)
+    return replace(reply, commands=runs), conflicts, idle, subject
 
 
 def _stopped(
@@ -292,7 +294,8 @@ def _stopped(
     in_quote = cmds.in_quote(text, messages, reply.commands, reply.own_end)
     errors += [cmds.IN_QUOTE.format(line=s) for s in in_quote]
     kw = {"text": text, "stopped": errors == files}  # for what it carries, not a command
-    if errors:
+    if errors:  # (a command typed in the subject is told with them: subjectcmd)
+        errors += subjectcmd.of_reply(ctx.msg.subject, reply.commands, ticket, messages)
         return staff_error(ctx, ticket, messages, errors, view.resend, **kw)
     return samereply.held(ctx, reply, body, ticket, messages)
 

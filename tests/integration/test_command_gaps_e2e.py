@@ -5,6 +5,8 @@ ticket merged away, #assign on a closed ticket, a command typed in the subject, 
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import make_mail
 from tests.integration.test_staff_e2e import customer_mails, open_ticket, staff_reply
 
@@ -67,6 +69,64 @@ def test_assign_on_a_closed_ticket_is_refused_and_says_why(desk, sink):
     t = desk.ticket(tid)
     assert t["status"] == "open" and t["assignee"] == BORIS
     assert len(told(sink, BORIS)) == 1
+
+
+@pytest.mark.parametrize(
+    "subject_word",
+    ["#close", "#сlose", "#сдщыу", "#закрыть", "＃close", "#close."],
+    ids=["plain", "lookalike", "layout", "alias", "fullwidth", "period"],
+)
+def test_a_command_in_the_subject_is_told_not_run(desk, sink, subject_word):
+    """«Re: ... #close» closed nothing and said nothing. The answer goes, the ticket
+    stays open, and the staff member is told the subject's commands are not run."""
+    tid, _ = open_ticket(desk, sink)
+    before = len(customer_mails(sink))
+    subject = f"Re: Новое обращение [TID#{tid}] {subject_word}"
+    desk.ingest(staff_reply(tid, "Иван, всё исправлено.\n", subject=subject))
+    assert desk.flush().code == 0
+    assert desk.ticket(tid)["status"] != "closed"
+    [answer] = customer_mails(sink)[before:]
+    assert "всё исправлено" in answer.text
+    [mail] = told(sink)
+    assert f"[TID#{tid}]" in mail and "Ответ клиенту отправлен." in mail
+    assert "в теме письма" in mail and "#close" in mail
+    assert "отдельной строкой в тексте письма" in mail
+
+
+def test_a_command_in_the_subject_joins_the_errors_of_a_stopped_reply(desk, sink):
+    tid, _ = open_ticket(desk, sink)
+    subject = f"Re: Новое обращение [TID#{tid}] #level vip"
+    desk.ingest(staff_reply(tid, "#wiat\n", subject=subject))
+    assert desk.flush().code == 0
+    [mail] = told(sink)
+    assert "Неизвестная команда: #wiat" in mail
+    assert "#level vip" in mail and "в теме письма" in mail
+    assert desk.ticket(tid)["level"] == "free"
+
+
+@pytest.mark.parametrize(
+    ("subject_tail", "body"),
+    [
+        ("заказ #123 #новинки #notes", "Иван, всё исправлено.\n"),
+        ("#close", "Иван, всё исправлено.\n#close\n"),
+    ],
+    ids=["hashtags", "given-in-body"],
+)
+def test_a_subject_without_a_command_left_out_says_nothing(desk, sink, subject_tail, body):
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, body, subject=f"Re: Новое обращение [TID#{tid}] {subject_tail}"))
+    assert desk.flush().code == 0
+    assert told(sink) == []
+
+
+def test_a_command_word_of_the_customers_own_subject_is_theirs(desk, sink):
+    """The customer wrote «#take» in their subject: every reply's «Re:» repeats it."""
+    tid, _ = open_ticket(desk, sink, subject="Ошибка в модуле #take")
+    desk.ingest(
+        staff_reply(tid, "Иван, смотрим.\n", subject=f"Re: [TID#{tid}] Ошибка в модуле #take")
+    )
+    assert desk.flush().code == 0
+    assert told(sink) == []
 
 
 def test_spam_and_spam_domain_on_a_shared_ticket_is_told_as_the_conflict(desk, sink):

@@ -271,6 +271,7 @@ def variants() -> list[dict]:
         partial=True,  # staff_error: commands that contradict each other, the rest ran
         contradict=True,  # staff_error, partial: of them, some contradict each other
         idle=True,  # staff_error, partial: some would change nothing (closedcmd.idle_commands)
+        in_subject=True,  # staff_error, partial: a command typed in the subject (subjectcmd)
         ran=["#critical"],
         answered=True,
         # staff_direct, staff_unverified, staff_error: the customers the staff member's
@@ -477,8 +478,10 @@ def variants() -> list[dict]:
     # staff_error of an answer stopped for its files («Ответ не отправлен»)
     stopped = dict(full, partial=False, stale=False)
     # staff_error of commands that would change nothing alone (no contradiction)
-    idle = dict(full, contradict=False)
-    return [full, off, unverified, listed, quiet, asked, stale, stopped, idle]
+    idle = dict(full, contradict=False, in_subject=False)
+    # staff_error of a command typed in the subject alone (nothing else held back)
+    in_subject = dict(full, contradict=False, idle=False)
+    return [full, off, unverified, listed, quiet, asked, stale, stopped, idle, in_subject]
 
 
 LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")

@@ -1,0 +1,88 @@
+"""A command typed in the subject of a staff reply («Re: ... [TID#...] #close»).
+
+Commands are read from the reply's text alone, line by line: a subject is the
+customer's words and the notice's, repeated by every «Re:», and no line of its own. A
+command typed there ran nothing, and the staff member, who believed the ticket closed,
+heard nothing. It still runs nothing; the staff member is told, in one line of the mail
+that tells of the reply's errors (staff_error.txt), that commands in the subject are
+not carried out and to write it on a line of its own in the text.
+
+A word of the subject reads as a command as a line of the text does (commands.command_of:
+either layout, lookalike letters, a fullwidth «＃», a phone's period), with the word after
+it when the command takes one («#level vip»). A hashtag or «#123» is text there too. Not
+told: a command the reply's text gives as well, and a word the customers' own subjects
+hold (the customer wrote «#take» in theirs, and every «Re:» repeats it).
+
+Pure: the subject, the reply's commands and the thread's subjects in, the error
+(Russian) out.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable
+
+from maild.domain.commands import SIGNS, Command, command_of
+from maild.domain.conflicts import shown
+from maild.domain.records import MessageRecord, Ticket
+
+__all__ = ["of_reply", "subject_errors"]
+
+SUBJECT_WORDS = 64  # a subject's words read for a command: a hostile subject is long
+
+
+def subject_errors(
+    subject: str, commands: Iterable[Command], thread_subjects: Iterable[str]
+) -> list[str]:
+    """The one error (a list of it, or []) naming the commands ``subject`` holds that
+    the reply's ``commands`` (those of its text) do not give, none of them a word of
+    ``thread_subjects`` (the customers')."""
+    given = {_key(c) for c in commands}
+    theirs = {w.casefold() for s in thread_subjects for w in s.split()}
+    words = subject.split()[:SUBJECT_WORDS]
+    named: list[str] = []
+    for i, word in enumerate(words):
+        if word[:1] not in SIGNS or word.casefold() in theirs:
+            continue
+        found, typed = _read(word, words[i + 1] if i + 1 < len(words) else "")
+        if found is None or _key(found) in given:
+            continue
+        as_run = shown(Command(found.name) if found.name == "note" else found)
+        same = typed.rstrip(".,;:!").lower() == as_run  # «#сдщыу» is #close
+        named.append(as_run if same else f"{typed} ({as_run})")
+    named = list(dict.fromkeys(named))
+    if not named:
+        return []
+    one = len(named) == 1
+    text = (
+        f"{', '.join(named)} в теме письма не {'выполнена' if one else 'выполнены'}: maild"
+        " читает команды только в тексте письма. Напишите"
+        f" {'её' if one else 'каждую'} отдельной строкой в тексте письма (над цитатой)."
+    )
+    return ["\n".join(textwrap.wrap(text, 80, subsequent_indent="    ", break_on_hyphens=False))]
+
+
+def of_reply(
+    subject: str, commands: Iterable[Command], ticket: Ticket, messages: list[MessageRecord]
+) -> list[str]:
+    """subject_errors of a staff reply to ``ticket``: the customers' words are those of
+    its subject and of their mails' subjects."""
+    theirs = [m.get("subject") or "" for m in messages if m.get("kind") == "customer"]
+    return subject_errors(subject, commands, [ticket.get("subject") or "", *theirs])
+
+
+def _read(word: str, after: str) -> tuple[Command | None, str]:
+    """(the command, as typed) of ``word`` with the word ``after`` it as its argument
+    («#level vip»), else of ``word`` alone («#close» before the subject's next word);
+    None when neither reads as one."""
+    if after:
+        with_arg = command_of(f"{word} {after}")
+        if isinstance(with_arg, Command) and with_arg.arg and with_arg.name != "note":
+            return with_arg, f"{word} {after}"
+    alone = command_of(word)
+    return (alone if isinstance(alone, Command) else None), word
+
+
+def _key(command: Command) -> tuple[str, str | None]:
+    """What makes two commands the same one: a note's text is any words."""
+    return (command.name, None if command.name == "note" else command.arg)
