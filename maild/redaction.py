@@ -16,6 +16,8 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from maild.app import App
+from maild.domain.charset import decode_bytes
+from maild.domain.filetypes import CALENDAR, sniff_type
 from maild.domain.html import html_to_text
 from maild.domain.longtext import is_zipped_text, redacted_zip
 from maild.domain.message import parse
@@ -166,6 +168,31 @@ def html_credentials(raw: bytes) -> bool:
     return False
 
 
+def file_credentials(raw: bytes) -> bool:
+    """Whether a file of a mail that is text holds access data: a log or a config
+    attached (refused, or kept with attachments.accept_other_types) stays whole in the
+    spool copy, as the customer sent it. A file is read as the ticket's text is, its
+    charset detected (parse: every file maild reads, from a winmail.dat or a forwarded
+    mail too); a binary one (a picture, an archive, a PDF, a document) is not read."""
+    for attachment in parse(raw).attachments:
+        text = readable_text(attachment.data)
+        if text is not None and redact_credentials(text)[1]:
+            return True
+    return False
+
+
+def readable_text(data: bytes) -> str | None:
+    """A file's bytes as text, None when they are no text: a type its bytes prove
+    (filetypes.sniff_type: pictures, archives) or a NUL byte (binary formats: PDF's
+    streams, Word's, executables), but for UTF-16 text, which a Notepad of Windows
+    saves as «Юникод» with its byte order mark."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace")
+    if not data or b"\0" in data or sniff_type(data) not in (None, CALENDAR):
+        return None
+    return decode_bytes(data)
+
+
 def _rewrite_spool(app: App, key: str, raw: bytes, text: str | None, now: datetime) -> None:
     """Rewrite a spool copy: its subject redacted, and its body replaced by the
     redacted `text` when that is given (redact_spool_copy)."""
@@ -197,7 +224,7 @@ def redact_ticket(app: App, tid: str, now: datetime) -> int:
         text, count = redact_credentials(m.get("text") or "")
         key = m.get("spool_key")
         raw = app.spool.read(key) if key and app.spool.path(key) is not None else None
-        hidden = not count and raw is not None and html_credentials(raw)
+        hidden = not count and raw is not None and (html_credentials(raw) or file_credentials(raw))
         if not count and not subject_count and not hidden:
             continue
         total += count + hidden

@@ -1,0 +1,99 @@
+"""Credential redaction after closing reaches a password a customer sent in a text
+file of the mail, not only in its text: a log or a config maild refuses (or keeps,
+with `attachments.accept_other_types`) stays whole in the spool copy of the raw mail,
+and that copy loses the password as it does when the password is in the text. A
+binary file (a picture) is not read. End to end through the `maild` CLI."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Desk, make_mail, stored_text
+from tests.integration.test_redact_shapes_e2e import close_and_redact
+
+SECRET = "LogSecret77"
+LOG = (
+    "2026-12-01 10:00:01 ERROR login failed\n"
+    "DB_HOST=localhost\n"
+    f"DB_PASSWORD={SECRET}\n"
+    "2026-12-01 10:00:02 ERROR retrying\n"
+).encode()
+TEXT = "Здравствуйте! Сайт не открывается, лог во вложении.\n"
+
+
+def _spool(desk: Desk) -> bytes:
+    return b"".join(
+        p.read_bytes() for p in (desk.root / "data" / "spool").rglob("*") if p.is_file()
+    )
+
+
+def _copy(desk: Desk, msgid: bytes) -> bytes:
+    [copy] = [
+        p.read_bytes()
+        for p in (desk.root / "data" / "spool").rglob("*")
+        if p.is_file() and msgid in p.read_bytes()
+    ]
+    return copy
+
+
+def _decoded_spool(desk: Desk) -> str:
+    """The spool copies as a search of the disk reads them: bytes and decoded parts."""
+    out = []
+    for path in (desk.root / "data" / "spool").rglob("*"):
+        if not path.is_file():
+            continue
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for part in msg.walk():
+            if not part.is_multipart():
+                data = part.get_payload(decode=True) or b""
+                out.append(data.decode("utf-8", "replace"))
+    return "\n".join(out) + _spool(desk).decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize(
+    ("name", "ctype", "charset"),
+    [
+        ("error.log", "application/octet-stream", "utf-8"),
+        ("доступы.txt", "text/plain", "utf-8"),
+        ("config.txt", "text/plain", "cp1251"),
+    ],
+)
+def test_a_password_in_a_refused_text_file_leaves_the_spool_copy(desk, sink, name, ctype, charset):
+    body = LOG.decode().replace("ERROR", "ОШИБКА").encode(charset)
+    raw = make_mail(subject="Сайт лежит", body=TEXT, attachments=[(name, ctype, body)])
+    tid = desk.ingest_tid(raw)
+    [m] = desk.ticket(tid)["messages"][:1]
+    assert [a["accepted"] for a in m["attachments"]] == [False]
+    assert SECRET in _decoded_spool(desk)
+    close_and_redact(desk, sink, tid, 3)
+    assert SECRET not in _decoded_spool(desk)
+    assert SECRET not in stored_text(desk.root)  # nowhere else either: it was refused
+    text = desk.ticket(tid)["messages"][0]["text"]
+    assert "лог во вложении" in text  # the text is kept
+
+
+def test_a_password_in_a_text_file_kept_with_accept_other_types(tmp_path: Path, sink):
+    desk = Desk(tmp_path, sink.port, attachments={"accept_other_types": True})
+    raw = make_mail(body=TEXT, attachments=[("error.log", "text/plain", LOG)])
+    tid = desk.ingest_tid(raw)
+    [m] = desk.ticket(tid)["messages"][:1]
+    assert [a["accepted"] for a in m["attachments"]] == [True]
+    assert SECRET in _decoded_spool(desk)
+    close_and_redact(desk, sink, tid, 3)
+    assert SECRET not in _decoded_spool(desk)
+
+
+def test_a_mail_with_no_access_data_keeps_its_files_in_the_spool_copy(desk, sink):
+    """A log with no password in it: the spool copy stays as it came."""
+    clean = LOG.replace(f"DB_PASSWORD={SECRET}\n".encode(), b"")
+    raw = make_mail(
+        body=TEXT, msgid="<clean@client.example>", attachments=[("error.log", "text/plain", clean)]
+    )
+    tid = desk.ingest_tid(raw)
+    before = _copy(desk, b"<clean@client.example>")
+    close_and_redact(desk, sink, tid, 3)
+    assert _copy(desk, b"<clean@client.example>") == before
