@@ -123,9 +123,14 @@ def _scrub_copies(m: MessageRecord, address: str) -> int:
 
 
 def erase_person(
-    ticket: Ticket, messages: list[MessageRecord], address: str
+    ticket: Ticket,
+    messages: list[MessageRecord],
+    address: str,
+    named: re.Pattern[str] | None = None,
 ) -> tuple[Ticket, list[MessageRecord], Erasure]:
-    """The ticket and messages without `address` (copies), and what changed."""
+    """The ticket and messages without `address` (copies), and what changed; `named`
+    finds their display name (domain.forgetnames.names_pattern): ERASED where it stands
+    in another's texts (a Cc, a quote's «Иван Петров <...> wrote:»)."""
     address = address.strip().lower()
     mention = re.compile(re.escape(address), re.IGNORECASE)
     t: Ticket = {**ticket}
@@ -141,9 +146,7 @@ def erase_person(
         # another's subject that names them: every mail about the ticket repeats it;
         # the requester's display name («Коллега ivan@...»): saved answers greet by it
         for key in ("subject", "requester_name"):
-            if isinstance(t.get(key), str) and mention.search(t[key]):
-                t[key], n = mention.subn(PLACEHOLDER, t[key])
-                e.replaced += n
+            e.replaced += _scrub_key(t, key, mention, named)
     # removed: #uncc (participants.apply_participant_command); humans: #human (humans.py)
     for key in ("participants", "removed", "humans"):
         if key in t:
@@ -163,10 +166,8 @@ def erase_person(
         if theirs or m.get("from") == address:
             _erase_message(m, e)
         else:
-            for key in ("subject", "text", "folded_text"):
-                if isinstance(m.get(key), str) and mention.search(m[key]):
-                    m[key], n = mention.subn(PLACEHOLDER, m[key])
-                    e.replaced += n
+            for key in ("subject", "text", "folded_text", "recipients_cut"):
+                e.replaced += _scrub_key(m, key, mention, named)
             if m.get("spool_key"):
                 e.kept_keys.append(m["spool_key"])
         if m.get("from") == address:
@@ -181,6 +182,23 @@ def erase_person(
         e.replaced += _scrub_lines(m, mention)
         out.append(m)
     return t, out, e
+
+
+def _scrub_key(
+    record: Any, key: str, mention: re.Pattern[str], named: re.Pattern[str] | None
+) -> int:
+    """One text of another's record without the address (PLACEHOLDER) and then the
+    name beside it or of several words (ERASED): how many were replaced."""
+    value = record.get(key)
+    if not isinstance(value, str):
+        return 0
+    value, n = mention.subn(PLACEHOLDER, value)
+    if named is not None:
+        value, k = named.subn(ERASED, value)
+        n += k
+    if n:
+        record[key] = value
+    return n
 
 
 # A list's lines that name a ticket (at the start of its entry): a reminder's,

@@ -34,11 +34,13 @@ from maild.domain.forget import (
     scrub_list_text,
     scrub_listed,
 )
+from maild.domain.forgetnames import names_pattern
 from maild.domain.headblock import as_read
 from maild.domain.maildigest import as_sent
 from maild.domain.records import OutboxEntry
 from maild.ops.forgetheld import backup_copies, erase_held, erase_set_aside
 from maild.ops.forgetmail import scrub_mail
+from maild.ops.forgetnamed import known_names, scrub_named
 from maild.ops.retention import remove_unreferenced
 from maild.withdrawals import note, withdrawal
 
@@ -57,6 +59,7 @@ class ForgetResult:
     waiting: int = 0  # mail in spool/new or spool/bad that holds the address
     stages: int = 0  # staging folders of backups that did not finish (store copies)
     backups: list[str] = field(default_factory=list)  # pids of backups waited for
+    named: re.Pattern[str] | None = None  # their display names (forgetnamed.known_names)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -197,17 +200,18 @@ def _scrub_other(data: bytes, address: str, theirs: set[str]) -> bytes:
     return record + nl + scrub_mail(mail, text, mention, PLACEHOLDER)
 
 
-def _scrub_incoming(raw: bytes, address: str) -> bytes:
+def _scrub_incoming(raw: bytes, address: str, named: re.Pattern[str] | None) -> bytes:
     """A raw copy of another's incoming mail (spool/cur, new, bad) without the address:
     as bytes, and where a byte search does not see it, in a base64 or quoted-printable
     text part in the charset it declares and in a header in encoded words
-    (forgetmail); the files stay as they are."""
+    (forgetmail); then their display name (forgetnamed.scrub_named); the files stay as
+    they are."""
 
     def text(part: bytes) -> bytes:  # a text part's content, decoded, as UTF-8
         return _scrub(part, address) if address.encode() in part.lower() else part
 
     mention = re.compile(re.escape(address), re.IGNORECASE)
-    return scrub_mail(_scrub(raw, address), text, mention, PLACEHOLDER)
+    return scrub_named(scrub_mail(_scrub(raw, address), text, mention, PLACEHOLDER), named)
 
 
 def _scrub(data: bytes, address: str) -> bytes:
@@ -219,7 +223,9 @@ def _scrub_text(text: str, address: str) -> str:
     return re.sub(re.escape(address), PLACEHOLDER, text, flags=re.IGNORECASE)
 
 
-def _spool_copies(app: App, e: Erasure, address: str, dry_run: bool) -> tuple[int, int]:
+def _spool_copies(
+    app: App, e: Erasure, address: str, dry_run: bool, named: re.Pattern[str] | None
+) -> tuple[int, int]:
     """Remove the spool copies of erased messages, scrub the address from the kept
     (in their encoded text and headers too: _scrub_incoming): how many were
     removed, and how many kept ones changed (another's mail stays another's)."""
@@ -234,7 +240,7 @@ def _spool_copies(app: App, e: Erasure, address: str, dry_run: bool) -> tuple[in
             raw = app.spool.read(key)
         except FileNotFoundError:
             continue
-        clean = _scrub_incoming(raw, address)
+        clean = _scrub_incoming(raw, address, named)
         if clean != raw:
             scrubbed += 1
             if not dry_run:
@@ -248,7 +254,7 @@ def _erase_ticket(app: App, tid: str, address: str, dry_run: bool, result: Forge
     loaded = app.store.load(tid)
     if loaded is None:
         return
-    ticket, messages, erasure = erase_person(*loaded, address)
+    ticket, messages, erasure = erase_person(*loaded, address, result.named)
     if not erasure.changed:
         return
     earlier = next((e for e in result.tickets if e.tid == tid), None)
@@ -258,7 +264,7 @@ def _erase_ticket(app: App, tid: str, address: str, dry_run: bool, result: Forge
         return  # the same files, looked at again: nothing new
     else:
         _merge(earlier, erasure)
-    removed, scrubbed = _spool_copies(app, erasure, address, dry_run)
+    removed, scrubbed = _spool_copies(app, erasure, address, dry_run, result.named)
     result.spool_copies += removed
     result.spool_scrubbed += scrubbed
     if not dry_run:
@@ -307,7 +313,9 @@ def forget(
     result = ForgetResult(address)
     needle = address.encode()
     scan_began = time.time_ns() - CLOCK_MARGIN_NS
-    for tid in sorted(_files_holding(app, [needle])[needle]):
+    tids = sorted(_files_holding(app, [needle])[needle])
+    result.named = names_pattern(known_names(app, address, tids))
+    for tid in tids:
         with app.store.locked():
             _erase_ticket(app, tid, address, dry_run, result)
     with app.store.locked():
@@ -326,7 +334,7 @@ def forget(
             app.store.forget_address(address)
         result.held = erase_held(app, address, dry_run)
         result.set_aside = erase_set_aside(app, address, dry_run)
-        result.waiting = _erase_waiting(app, address, dry_run)
+        result.waiting = _erase_waiting(app, address, dry_run, result.named)
     shas = {sha for e in result.tickets for sha in e.attachments}
     erased = {e.tid for e in result.tickets} if dry_run else set()
     result.attachment_files = remove_unreferenced(app, shas, erased, dry_run)
@@ -337,7 +345,7 @@ def forget(
     return result
 
 
-def _erase_waiting(app: App, address: str, dry_run: bool) -> int:
+def _erase_waiting(app: App, address: str, dry_run: bool, named: re.Pattern[str] | None) -> int:
     """Mail that holds the address and waits in the spool: in spool/new (not processed
     yet: `maild serve` stopped, or paused on a fault, or `fsck --repair` re-queued it)
     and spool/bad (shunted). Else the next processing made a ticket of it, with their
@@ -353,7 +361,7 @@ def _erase_waiting(app: App, address: str, dry_run: bool) -> int:
             except FileNotFoundError:  # taken by a worker meanwhile
                 continue
             theirs = needle in raw.lower() and _sender(raw) == address
-            scrubbed = raw if theirs else _scrub_incoming(raw, address)
+            scrubbed = raw if theirs else _scrub_incoming(raw, address, named)
             if not theirs and scrubbed == raw:
                 continue
             n += 1

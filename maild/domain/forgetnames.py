@@ -1,0 +1,120 @@
+"""`maild forget` and the erased person's display name: pure.
+
+Others' mail names the person by their name beside their address: a Cc «Иван Петров
+<ivan@shop.ru>», a quote «Иван Петров <ivan@shop.ru> wrote:». Once the address is the
+placeholder, the name goes too: ERASED where it stood, in the ticket's texts and in the
+raw copies of others' mail. The names are the ones the person wrote or was written
+under (the From of their mail, the ticket they opened, a To/Cc beside their address).
+A name of one word («Иван») is a word of other people's text as well: it goes only
+where it stands beside the address (an address field's mailbox, «Иван <...>» in a
+text); a name of two or more words goes wherever it stands.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+
+from maild.domain.forget import ERASED, PLACEHOLDER
+
+# the address fields whose mailboxes name people (RFC 5322 3.6.2, 3.6.3, 3.6.6)
+ADDRESS_FIELDS = (
+    "from", "sender", "reply-to", "to", "cc", "bcc",
+    "resent-from", "resent-sender", "resent-to", "resent-cc", "resent-bcc",
+    "disposition-notification-to",
+)  # fmt: skip
+_NAME_CHARS = 200  # a longer "name" is no display name a client wrote
+# the placeholder as a text names a mailbox by it: «Name <...>», «Name [mailto:...]»
+_BESIDE = r'(?="?\s*[<\[](?:mailto:)?' + re.escape(PLACEHOLDER) + r"[>\]])"
+_ERASED_WORD = b"=?utf-8?b?" + base64.b64encode(ERASED.encode()) + b"?="
+
+
+def usable_names(names: Iterable[str]) -> list[str]:
+    """The display names worth looking for, whitespace made single, longest first: not
+    empty, no address (the address is the placeholder's already), not ERASED."""
+    out = set()
+    for name in names:
+        words = name.replace('"', " ").split()
+        plain = " ".join(words)
+        if 2 <= len(plain) <= _NAME_CHARS and "@" not in plain and plain != ERASED:
+            out.add(plain)
+    return sorted(out, key=lambda n: (-len(n), n))
+
+
+def names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    """What names the person in a text (see the module docstring), any case; None when
+    no name is known."""
+    alternatives = []
+    for name in usable_names(names):
+        words = r"\s+".join(map(re.escape, name.split()))
+        beside = "" if " " in name else _BESIDE
+        alternatives.append(rf"(?<!\w){words}(?!\w){beside}")
+    if not alternatives:
+        return None
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def scrub_names(text: str, pattern: re.Pattern[str] | None) -> tuple[str, int]:
+    """The text with the person's names replaced by ERASED, and how many."""
+    if pattern is None or not text:
+        return text, 0
+    return pattern.subn(ERASED, text)
+
+
+def scrub_mailboxes(block: bytes) -> bytes:
+    """A header block whose address fields name the placeholder's mailbox with a name
+    («=?utf-8?b?...?= <forgotten@invalid>», «"Иван" <forgotten@invalid>»): that name
+    is ERASED, written as an encoded word; every other byte stays (the other mailboxes,
+    folds, the fields' order)."""
+    needle = PLACEHOLDER.encode()
+    if needle not in block.lower():
+        return block
+    lines = re.split(rb"(\r?\n)(?![ \t])", block)  # field, its end, field, ...
+    for i in range(0, len(lines), 2):
+        name, colon, value = lines[i].partition(b":")
+        field = name.strip().lower().decode("latin-1")
+        if colon and field in ADDRESS_FIELDS and needle in value.lower():
+            lines[i] = name + colon + _erase_names(value)
+    return b"".join(lines)
+
+
+def _erase_names(value: bytes) -> bytes:
+    out = []
+    for segment in _mailboxes(value):
+        angle = segment.lower().find(b"<" + PLACEHOLDER.encode() + b">")
+        if angle > 0 and segment[:angle].strip():
+            head = segment[:angle]
+            lead = head[: len(head) - len(head.lstrip())]
+            group, colon, _name = head.rpartition(b":")  # «Team: name <...>»: a group
+            keep = group + colon if colon and b'"' not in group else lead
+            segment = keep + (b" " if colon else b"") + _ERASED_WORD + b" " + segment[angle:]
+        out.append(segment)
+    return b",".join(out)
+
+
+def _mailboxes(value: bytes) -> list[bytes]:
+    """A field's value cut at each comma that parts its mailboxes (not one in a quoted
+    name, a comment or an angle address)."""
+    parts, start, quoted, depth, angle = [], 0, False, 0, False
+    i = 0
+    while i < len(value):
+        c = value[i : i + 1]
+        if c == b"\\":
+            i += 2
+            continue
+        if quoted:
+            quoted = c != b'"'
+        elif c == b'"':
+            quoted = True
+        elif c == b"(":
+            depth += 1
+        elif c == b")" and depth:
+            depth -= 1
+        elif c in (b"<", b">"):
+            angle = c == b"<"
+        elif c == b"," and not depth and not angle:
+            parts.append(value[start:i])
+            start = i + 1
+        i += 1
+    return [*parts, value[start:]]

@@ -1,0 +1,92 @@
+"""`maild forget` and the display name the erased person wrote or was written under:
+found in the store and the spool before anything is erased, then taken out of the raw
+copies of others' mail (domain/forgetnames.py says where a name goes).
+
+The name stands in a header as encoded words (a client's «=?utf-8?b?...?=», in any
+charset) or as 8-bit text, and in a text part sent base64, quoted-printable or 8bit,
+in the charset the part declares. Its mailbox in an address field is written again
+with ERASED; encoded text parts and encoded words elsewhere (a subject) go through
+forgetmail as the address does; the 8-bit rest is read in UTF-8, windows-1251 and
+KOI8-R, the charsets Russian mail comes in, each byte kept that is not the name.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import os
+import re
+from collections.abc import Iterable
+from email.parser import BytesHeaderParser
+
+from maild.app import App
+from maild.domain.addresses import getaddresses
+from maild.domain.forget import ERASED
+from maild.domain.forgetnames import ADDRESS_FIELDS, scrub_mailboxes
+from maild.domain.headblock import as_read
+from maild.domain.header_text import decode_compat32
+from maild.ops.forgetmail import body_start, scrub_mail
+
+_HEADS = BytesHeaderParser(policy=email.policy.compat32)
+# the charsets 8-bit text comes in to a Russian desk (SPEC.md), UTF-8 first; a name's
+# bytes in one are no text of another (a UTF-8 «Иван» read as windows-1251 is «Р�РІР°РЅ»)
+EIGHT_BIT = ("utf-8", "cp1251", "koi8-r")
+
+
+def names_in(raw: bytes, address: str) -> set[str]:
+    """The display names a mail's address fields give `address`."""
+    head = _HEADS.parsebytes(as_read(raw))
+    values = [decode_compat32(v) for f in ADDRESS_FIELDS for v in head.get_all(f) or []]
+    return {name for name, addr in getaddresses(values) if addr.strip().lower() == address}
+
+
+def known_names(app: App, address: str, tids: Iterable[str]) -> set[str]:
+    """The person's display names, before the erasure: their ticket's (the From of the
+    mail that opened it), and those beside their address in the mail of the tickets
+    that name them and in the mail waiting in the spool (spool/new, spool/bad)."""
+    names: set[str] = set()
+    keys = []
+    for tid in tids:
+        loaded = app.store.load(tid)
+        if loaded is None:
+            continue
+        ticket, messages = loaded
+        if ticket.get("requester") == address:
+            names.add(ticket.get("requester_name") or "")
+        keys += [m["spool_key"] for m in messages if m.get("spool_key")]
+    paths = [app.spool.path(k) for k in keys]
+    for folder in ("new", "bad"):
+        paths += [app.spool.root / folder / k for k in sorted(os.listdir(app.spool.root / folder))]
+    for path in paths:
+        try:
+            raw = path.read_bytes() if path is not None else b""
+        except FileNotFoundError:  # processed, or erased, meanwhile
+            continue
+        if address.encode() in raw.lower():
+            names |= names_in(raw, address)
+    return names
+
+
+def scrub_named(raw: bytes, named: re.Pattern[str] | None) -> bytes:
+    """A raw copy of another's mail, whose address of the person is the placeholder
+    already, without their name: in its address fields' mailboxes, in encoded text
+    parts and words (forgetmail), and in its 8-bit bytes (EIGHT_BIT)."""
+    start = body_start(raw, 0)
+    if start:
+        raw = scrub_mailboxes(raw[:start]) + raw[start:]
+    if named is None:
+        return raw
+
+    def text(part: bytes) -> bytes:  # a text part's content, decoded, as UTF-8
+        return _erase(part, named, "utf-8")
+
+    raw = scrub_mail(raw, text, named, ERASED)
+    for codec in EIGHT_BIT:
+        raw = _erase(raw, named, codec)
+    return raw
+
+
+def _erase(data: bytes, named: re.Pattern[str], codec: str) -> bytes:
+    """`data` read in `codec` (its other bytes kept as they are), the names ERASED."""
+    text = data.decode(codec, "surrogateescape")
+    new, n = named.subn(ERASED, text)
+    return new.encode(codec, "surrogateescape") if n else data

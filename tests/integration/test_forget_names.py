@@ -1,0 +1,121 @@
+"""`maild forget` and the erased person's display name in others' mail: Petr's mail
+names Ivan in its Cc and quotes «Иван Петров <ivan@...> wrote:». Its raw spool copy
+is kept, and loses Ivan's name as it loses his address: «[удалено по запросу]» where
+the name stood, the placeholder address where the address did, as the ticket's text
+reads after the erasure; the rest of the mail stays byte for byte. End to end
+through the `maild` CLI; the copies are read back from disk."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from pathlib import Path
+
+import pytest
+
+from maild.app import App
+from maild.config import load
+from tests.helpers import Desk, dead_port, make_mail
+
+GONE = "ivan@shop.ru"
+NAME = "Иван Петров"
+PLACEHOLDER = "forgotten@invalid"
+ERASED = "[удалено по запросу]"
+PETR_TEXT = (
+    "Заказ 55 завис, коллега в копии.\n\n"
+    f"пн, 30 нояб. 2026 г. в 10:00, {NAME} <{GONE}>:\n"
+    "> Петр, проверь заказ 55, пожалуйста.\n"
+)
+
+
+def _copy(desk: Desk, msgid: str) -> bytes:
+    for folder in ("cur", "new", "bad"):
+        for path in (desk.root / "data" / "spool" / folder).iterdir():
+            data = path.read_bytes()
+            if msgid.encode() in data:
+                return data
+    raise AssertionError(f"no spool copy of {msgid}")
+
+
+def _read(raw: bytes) -> str:
+    """The mail as a reader sees it: headers decoded, and every text part."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    out = [f"{k}: {v}" for k, v in msg.items()]
+    out += [p.get_content() for p in msg.walk() if p.get_content_maintype() == "text"]
+    return "\n".join(out)
+
+
+def _desk_with_ivan_and_petr(tmp_path: Path, charset: str = "utf-8") -> tuple[Desk, str, bytes]:
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest_tid(make_mail(sender=f"{NAME} <{GONE}>", subject="Мой вопрос"))
+    petr = make_mail(
+        sender="Петр Сидоров <petr@shop.ru>",
+        subject="Заказ завис",
+        body=PETR_TEXT,
+        charset=charset,
+        msgid="<p1@shop.ru>",
+        headers={"Cc": f"{NAME} <{GONE}>, Ольга <olga@shop.ru>"},
+    )
+    return desk, desk.ingest_tid(petr), petr
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "cp1251", "koi8-r"])
+def test_forget_takes_their_name_out_of_anothers_spool_copy(tmp_path: Path, charset) -> None:
+    """The text in UTF-8 (8bit), windows-1251 and KOI8-R (quoted-printable or base64,
+    as the email package sends them), the Cc name in encoded words."""
+    desk, tid, petr = _desk_with_ivan_and_petr(tmp_path, charset)
+    assert NAME in _read(_copy(desk, "<p1@shop.ru>"))
+
+    r = desk.run("forget", GONE)
+    assert r.code == 0, r.err
+
+    copy = _copy(desk, "<p1@shop.ru>")
+    shown = _read(copy)
+    assert NAME not in shown and GONE not in shown.lower()
+    assert GONE.encode() not in copy.lower()
+    assert not any(NAME.encode(c) in copy for c in ("utf-8", "cp1251", "koi8-r"))
+    msg = email.message_from_bytes(copy, policy=email.policy.default)
+    assert str(msg["Cc"]) == f'"{ERASED}" <{PLACEHOLDER}>, Ольга <olga@shop.ru>'
+    assert str(msg["From"]) == "Петр Сидоров <petr@shop.ru>"  # Petr's stays
+    text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text == PETR_TEXT.replace(NAME, ERASED).replace(GONE, PLACEHOLDER)
+    # the ticket's text reads the same
+    [first] = [m for m in desk.ticket(tid)["messages"] if m["direction"] == "in"]
+    assert first["text"].strip() == text.strip()
+    # every other byte of the mail stays: its other headers, in their order
+    keep = ("Message-ID", "Date", "Subject", "To")
+    before = email.message_from_bytes(petr, policy=email.policy.default)
+    assert [str(msg[k]) for k in keep] == [str(before[k]) for k in keep]
+    assert list(msg.keys()) == list(before.keys())
+
+
+def test_forget_takes_their_name_out_of_anothers_waiting_mail(tmp_path: Path) -> None:
+    """Petr's mail waiting in spool/new (maild serve stopped) loses the name too."""
+    desk, _tid, _petr = _desk_with_ivan_and_petr(tmp_path)
+    waiting = make_mail(
+        sender="Петр Сидоров <petr@shop.ru>",
+        subject="Ещё",
+        body=f"{NAME} <{GONE}> писал:\n> спасибо\n",
+        msgid="<p2@shop.ru>",
+    )
+    App(load(desk.config)).spool.add(waiting)
+    assert desk.run("forget", GONE).code == 0
+    copy = _copy(desk, "<p2@shop.ru>")
+    assert NAME not in _read(copy) and f"{ERASED} <{PLACEHOLDER}> писал:" in _read(copy)
+
+
+def test_a_name_of_one_word_goes_only_beside_the_address(tmp_path: Path) -> None:
+    """«Иван» is a word of Petr's own text too: it stays there, and goes where it
+    names the erased mailbox."""
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest_tid(make_mail(sender=f"Иван <{GONE}>", subject="Мой вопрос"))
+    body = f"Иван Сидоров из бухгалтерии в курсе.\n\nИван <{GONE}> писал:\n> привет\n"
+    petr = make_mail(sender="petr@shop.ru", body=body, msgid="<p3@shop.ru>")
+    tid = desk.ingest_tid(petr)
+    assert desk.run("forget", GONE).code == 0
+    shown = _read(_copy(desk, "<p3@shop.ru>"))
+    assert "Иван Сидоров из бухгалтерии в курсе." in shown
+    assert f"{ERASED} <{PLACEHOLDER}> писал:" in shown
+    [first] = [m for m in desk.ticket(tid)["messages"] if m["direction"] == "in"]
+    assert first["text"].startswith("Иван Сидоров из бухгалтерии в курсе.")
+    assert f"{ERASED} <{PLACEHOLDER}> писал:" in first["text"]
