@@ -145,8 +145,9 @@ def erase_person(
     else:
         # another's subject that names them: every mail about the ticket repeats it;
         # the requester's display name («Коллега ivan@...»): saved answers greet by it
-        for key in ("subject", "requester_name"):
-            e.replaced += _scrub_key(t, key, mention, named)
+        e.replaced += _scrub_key(t, "subject", mention, named)
+        # (the requester's own name: a namesake's, or a company's both write under)
+        e.replaced += _scrub_key(t, "requester_name", mention, None)
     # removed: #uncc (participants.apply_participant_command); humans: #human (humans.py)
     for key in ("participants", "removed", "humans"):
         if key in t:

@@ -62,6 +62,28 @@ def scrub_names(text: str, pattern: re.Pattern[str] | None) -> tuple[str, int]:
     return pattern.subn(ERASED, text)
 
 
+_FIELDS = re.compile(rb"(\r?\n)(?![ \t])")  # a field goes on while its lines start blank
+
+
+def _address_field(field: bytes) -> bool:
+    name, colon, _value = field.partition(b":")
+    return bool(colon) and name.strip().lower().decode("latin-1") in ADDRESS_FIELDS
+
+
+def with_mailboxes_of(block: bytes, scrubbed: bytes) -> bytes:
+    """`scrubbed`, the header block after a name was searched for in all of it, with
+    its address fields as they are in `block`: another's mailbox («Иван Петров
+    <petr@...>», a namesake, a company's name two people write under) keeps its name;
+    the erased one's went in scrub_mailboxes."""
+    old, new = _FIELDS.split(block), _FIELDS.split(scrubbed)
+    if len(old) != len(new):  # (the scrub adds no field; a fold stays in its field)
+        return scrubbed
+    for i in range(0, len(new), 2):
+        if _address_field(old[i]):
+            new[i] = old[i]
+    return b"".join(new)
+
+
 def scrub_mailboxes(block: bytes) -> bytes:
     """A header block whose address fields name the placeholder's mailbox with a name
     («=?utf-8?b?...?= <forgotten@invalid>», «"Иван" <forgotten@invalid>»): that name
@@ -70,11 +92,10 @@ def scrub_mailboxes(block: bytes) -> bytes:
     needle = PLACEHOLDER.encode()
     if needle not in block.lower():
         return block
-    lines = re.split(rb"(\r?\n)(?![ \t])", block)  # field, its end, field, ...
+    lines = _FIELDS.split(block)  # field, its end, field, ...
     for i in range(0, len(lines), 2):
         name, colon, value = lines[i].partition(b":")
-        field = name.strip().lower().decode("latin-1")
-        if colon and field in ADDRESS_FIELDS and needle in value.lower():
+        if _address_field(lines[i]) and needle in value.lower():
             lines[i] = name + colon + _erase_names(value)
     return b"".join(lines)
 

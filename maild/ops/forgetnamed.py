@@ -21,7 +21,7 @@ from email.parser import BytesHeaderParser
 from maild.app import App
 from maild.domain.addresses import getaddresses
 from maild.domain.forget import ERASED
-from maild.domain.forgetnames import ADDRESS_FIELDS, scrub_mailboxes
+from maild.domain.forgetnames import ADDRESS_FIELDS, scrub_mailboxes, with_mailboxes_of
 from maild.domain.headblock import as_read
 from maild.domain.header_text import decode_compat32
 from maild.ops.forgetmail import body_start, scrub_mail
@@ -71,8 +71,8 @@ def scrub_named(raw: bytes, named: re.Pattern[str] | None) -> bytes:
     already, without their name: in its address fields' mailboxes, in encoded text
     parts and words (forgetmail), and in its 8-bit bytes (EIGHT_BIT)."""
     start = body_start(raw, 0)
-    if start:
-        raw = scrub_mailboxes(raw[:start]) + raw[start:]
+    head = scrub_mailboxes(raw[:start]) if start else b""
+    raw = head + raw[start:]
     if named is None:
         return raw
 
@@ -82,7 +82,8 @@ def scrub_named(raw: bytes, named: re.Pattern[str] | None) -> bytes:
     raw = scrub_mail(raw, text, named, ERASED)
     for codec in EIGHT_BIT:
         raw = _erase(raw, named, codec)
-    return raw
+    start = body_start(raw, 0)
+    return with_mailboxes_of(head, raw[:start]) + raw[start:] if start else raw
 
 
 def _erase(data: bytes, named: re.Pattern[str], codec: str) -> bytes:

@@ -1,0 +1,63 @@
+"""domain/forgetnames: where the erased person's display name goes."""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+
+from maild.domain.forget import ERASED, PLACEHOLDER
+from maild.domain.forgetnames import (
+    names_pattern,
+    scrub_mailboxes,
+    scrub_names,
+    usable_names,
+    with_mailboxes_of,
+)
+
+WORD = b"=?utf-8?b?" + base64.b64encode("Иван Петров".encode()) + b"?="
+
+
+def _field(block: bytes, name: str) -> str:
+    return str(email.message_from_bytes(block + b"\r\n", policy=email.policy.default)[name])
+
+
+def test_the_mailbox_of_the_placeholder_loses_its_name_and_the_others_keep_theirs():
+    block = (
+        b'Cc: "Petrov, Ivan" <forgotten@invalid>, ' + WORD + b" <olga@shop.ru>,\r\n"
+        b" Team: " + WORD + b" <FORGOTTEN@invalid>;\r\n"
+        b"From: " + WORD + b" <petr@shop.ru>\r\n"
+        b"Subject: " + WORD + b" <forgotten@invalid>\r\n"
+    )
+    out = scrub_mailboxes(block)
+    assert _field(out, "Cc") == (
+        f'"{ERASED}" <{PLACEHOLDER}>, Иван Петров <olga@shop.ru>, Team: "{ERASED}" '
+        f"<FORGOTTEN@invalid>;"
+    )
+    assert _field(out, "From") == "Иван Петров <petr@shop.ru>"  # a namesake's
+    assert out.endswith(b"Subject: " + WORD + b" <forgotten@invalid>\r\n")  # no address field
+    assert scrub_mailboxes(b"Cc: forgotten@invalid\r\n") == b"Cc: forgotten@invalid\r\n"
+
+
+def test_a_name_of_two_words_goes_anywhere_one_of_one_word_only_beside_the_address():
+    named = names_pattern(["Иван Петров", "  Иван ", "ivan@shop.ru", ""])
+    text = (
+        f"Иван  Петров писал. Иван Петрова нет. Иван зайдёт.\n"
+        f'Иван <{PLACEHOLDER}>: ...\n"Иван" [mailto:{PLACEHOLDER}]\n'
+    )
+    out, n = scrub_names(text, named)
+    assert out == (
+        f"{ERASED} писал. Иван Петрова нет. Иван зайдёт.\n"
+        f'{ERASED} <{PLACEHOLDER}>: ...\n"{ERASED}" [mailto:{PLACEHOLDER}]\n'
+    )
+    assert n == 3
+    assert names_pattern([]) is None and scrub_names("Иван", None) == ("Иван", 0)
+    assert usable_names(['"Иван  Петров"', "Иван Петров", ERASED, "x"]) == ["Иван Петров"]
+
+
+def test_address_fields_come_back_as_the_mailbox_scrub_left_them():
+    block = b"From: " + WORD + b" <petr@shop.ru>\r\nSubject: " + WORD + b"\r\n"
+    scrubbed = b"From: ERASED <petr@shop.ru>\r\nSubject: ERASED\r\n"
+    assert with_mailboxes_of(block, scrubbed) == (
+        b"From: " + WORD + b" <petr@shop.ru>\r\nSubject: ERASED\r\n"
+    )
