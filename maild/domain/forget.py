@@ -145,9 +145,8 @@ def erase_person(
     else:
         # another's subject that names them: every mail about the ticket repeats it;
         # the requester's display name («Коллега ivan@...»): saved answers greet by it
-        e.replaced += _scrub_key(t, "subject", mention, named)
-        # (the requester's own name: a namesake's, or a company's both write under)
-        e.replaced += _scrub_key(t, "requester_name", mention, None)
+        e.replaced += _scrub_key(t, "subject", mention, named)  # (not the requester's own
+        e.replaced += _scrub_key(t, "requester_name", mention, None)  # name: a namesake's)
     # removed: #uncc (participants.apply_participant_command); humans: #human (humans.py)
     for key in ("participants", "removed", "humans"):
         if key in t:
