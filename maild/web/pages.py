@@ -13,7 +13,6 @@ listener shares.
 from __future__ import annotations
 
 import hashlib
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,13 +27,13 @@ from maild.domain.filetypes import size_text
 from maild.domain.forget import ERASED, PLACEHOLDER
 from maild.domain.longtext import mailed_text
 from maild.domain.mergedwait import wait_of
+from maild.domain.nearlabels import maybe_credentials, redact_near_labels
 from maild.domain.owntext import known_before
 from maild.domain.pageshown import shown_to
 from maild.domain.pending import due_for
 from maild.domain.plural import thousands
 from maild.domain.policy import business_hours
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.redact import redact_credentials
 from maild.domain.sla import LEVELS, passed, ru_count
 from maild.domain.ticket import rating_of_closing
 from maild.domain.tid import shown_subject
@@ -103,70 +102,6 @@ class Pages:
         return self.env.get_template(name).render(**context)
 
 
-# Every pattern of maild.domain.redact needs one of its labels (these stems), "://"
-# or "ssh": a text with none of them holds no access data and skips its regexes,
-# which cost about a millisecond per kilobyte of text (bench/FINDINGS.md). They are
-# looked for in folded text (_folded), not with re.IGNORECASE: that tried each
-# stem's case variants at every character, 0.3 s per MB of Cyrillic, 13 times this.
-_MAYBE_CREDENTIALS = re.compile(
-    r"pass|pwd|парол|token|secret|api|user|login|логин|пользовател|учетн|учётн|доступ|входа"
-    r"|credential|://|ssh|ftp|админ|панел|rdp|vpn|authoriz|bearer"
-)
-
-
-def _folded(text: str) -> str:
-    """The text case-folded, so the stems above match all that re.IGNORECASE matched
-    (its two extras: "ı" and "İ", whose fold is "i" and a combining dot, are "i");
-    line breaks stay where they were (no character folds into one)."""
-    return text.casefold().replace("ı", "i").replace("\u0307", "")
-
-
-def redact_near_labels(text: str) -> str:
-    """redact_credentials(text), run only on the lines that hold a label stem and
-    one line either side: a match starts at a label, "://" or "ssh" and reaches at
-    most into the next line (a value alone under its label) or, for the two-word
-    labels ("имя пользователя"), back to the line before. Elsewhere the regexes
-    would only spend their millisecond per kilobyte finding nothing."""
-    lines = text.split("\n")
-    hit = [bool(_MAYBE_CREDENTIALS.search(line)) for line in _folded(text).split("\n")]
-    near = _near(lines, hit)
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        j = i
-        while j + 1 < len(lines) and near[j + 1] == near[i]:
-            j += 1
-        chunk = "\n".join(lines[i : j + 1])
-        out.append(redact_credentials(chunk)[0] if near[i] else chunk)
-        i = j + 1
-    return "\n".join(out)
-
-
-def _near(lines: list[str], hit: list[bool]) -> list[bool]:
-    """Lines with a label stem, the non-blank line either side of them, and the blank
-    lines between: a two-word label's words may stand apart with blank lines between
-    ("имя\\s+пользователя" in redact), so blank lines count for no distance."""
-    solid = [i for i, line in enumerate(lines) if line.strip()]
-    near = [False] * len(lines)
-    for k, i in enumerate(solid):
-        before = k > 0 and hit[solid[k - 1]]
-        after = k + 1 < len(solid) and hit[solid[k + 1]]
-        near[i] = hit[i] or before or after
-    last = False  # a blank line goes with the nearer side: near if either side is
-    for i in range(len(lines)):
-        if lines[i].strip():
-            last = near[i]
-        else:
-            near[i] = last
-    last = False
-    for i in range(len(lines) - 1, -1, -1):
-        if lines[i].strip():
-            last = near[i]
-        elif last:
-            near[i] = True
-    return near
-
-
 # Texts up to CACHED_TEXT characters are cached with what the page shows of them (a
 # page loaded again costs nothing); a longer one is computed each time. So the caches
 # below hold at most 1024 + 1024 entries of two such texts each: 67 million characters
@@ -186,9 +121,7 @@ def _redacted_cached(text: str) -> str:
 
 
 def _redacted(text: str) -> str:
-    if not _MAYBE_CREDENTIALS.search(_folded(text)):
-        return text
-    return redact_near_labels(text)
+    return redact_near_labels(text) if maybe_credentials(text) else text
 
 
 def text_file(text: str) -> bytes:

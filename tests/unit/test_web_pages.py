@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from maild.domain.nearlabels import redact_near_labels
 from maild.domain.redact import redact_credentials
-from maild.web.pages import redact_near_labels
 
 LINES = [
     "Добрый день!",
