@@ -11,7 +11,10 @@ correct a closed ticket's level: domain/ticket.py), "breached" when it came late
 is still missing past it. A #close alone that told the customer is a reaction,
 recorded as the first one on the ticket (ticket.on_mail_to_customer), so the report
 counts it as any other; the notice of #merge is none: a ticket merged before any
-reaction is counted where its customer waits on (domain/mergedwait.report_rows).
+reaction is counted where its customer waits on (domain/mergedwait.report_rows). A
+ticket opened by automatic mail has no first deadline (domain/sla.unattended) until
+the customer's next mail or staff's #level gives it one: till then it is judged by
+nothing, counted apart ("no_deadline"), never in time or breached.
 
 Follow-ups (the regulation: the reaction to additional information is due within the
 level's time too): each deadline a customer's mail set after the first reaction
@@ -59,12 +62,13 @@ def _bucket(level: str) -> dict[str, Any]:
         "breached": 0,
         "open": 0,
         "overdue": 0,
+        "no_deadline": 0,
         **dict.fromkeys(FOLLOWUP_KEYS, 0),
         "_hours": [],
     }
 
 
-JUDGED = ("tickets", "in_time", "breached")
+JUDGED = ("tickets", "in_time", "breached", "no_deadline")
 WAITING = ("open", "overdue")
 
 
@@ -74,19 +78,21 @@ def _tally(
     """What one ticket's summary `r` adds to the figures of its level and of all: the
     counts, and the business hours to its first reaction (None: none yet). Made once
     per ticket: the hours are most of the report's time (1.6 s at 100k tickets)."""
-    counts = {"tickets": 1, "in_time": 0, "breached": 0, "open": 0, "overdue": 0}
+    counts = dict.fromkeys((*JUDGED, *WAITING), 0)
     hours = None
     due = r.get("first_reaction_due")
     reacted = r.get("first_reaction_at")
-    if reacted:
+    # opened by automatic mail and never given a deadline (sla.unattended): not judged
+    counts["tickets" if due else "no_deadline"] = 1
+    if due and reacted:
         at = datetime.fromisoformat(reacted)
         hours = app.calendar.business_hours_between(created, at)
         # as times, not text: stored with the offset of support.timezone when they were
         # written, the two may differ (the zone changed), and "12:30+04:00" is before
         # "12:00+03:00"
-        in_time = not due or not missed(datetime.fromisoformat(due), at)
+        in_time = not missed(datetime.fromisoformat(due), at)
         counts["in_time" if in_time else "breached"] += 1
-    elif passed(due, now):
+    elif due and passed(due, now):
         counts["breached"] += 1
     if r["status"] != "closed":
         counts["open"] += 1
@@ -183,6 +189,12 @@ FOLLOWUP_COLUMNS = (
 FOLLOWUP_TITLE = "Реакция на дополнительную информацию клиента (после первой реакции):"
 
 
+NO_DEADLINE = (
+    "Без срока реакции (открыты автоматическими письмами: рассылки, автоответы; "
+    "в таблице не учтены): {}"
+)
+
+
 def _level_ru(b: dict[str, Any]) -> str:
     return "итого" if b["level"] == "all" else SHORT_RU[b["level"]]  # (--json: the ids)
 
@@ -235,4 +247,7 @@ def format_sla(app: App, data: dict[str, Any]) -> str:
     lines += [_row(_cells(b)) for b in data["levels"]]
     if not data["levels"]:
         lines.append("За этот период обращений нет.")
+    unset = next((b["no_deadline"] for b in data["levels"] if b["level"] == "all"), 0)
+    if unset:  # not in the table's figures: nothing to judge them by
+        lines += ["", NO_DEADLINE.format(unset)]
     return "\n".join(lines + _followup_lines(data["levels"]))

@@ -51,9 +51,9 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
         policy.due,
         participants=participants,
         **textnamed.refers(snap, requester, ident, policy.internal),
+        screening=ctx.scr,  # automatic mail starts no deadline (sla.unattended)
     )
-    ticket["free_expired"] = free_expired
-    ticket["requester_name"] = msg.from_name  # for saved answers ("{{ name }}")
+    ticket.update(free_expired=free_expired, requester_name=msg.from_name)  # (saved answers)
     c = {
         **_new_context(ctx, ticket, refers_to),
         "free_expired": free_expired,

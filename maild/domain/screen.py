@@ -60,13 +60,16 @@ class Screening:
     person is waiting on it) or a person's; ``quiet``: a person's that asks for no
     automatic answer (X-Auto-Response-Suppress); ``reason`` says which sign;
     ``bounce``: a report about a mail (it belongs where that mail did), and
-    ``receipt``: the report only says the mail was read (nothing for staff to do)."""
+    ``receipt``: the report only says the mail was read (nothing for staff to do);
+    ``form``: a robot's address (noreply@) is its only sign, and its Reply-To names
+    someone else: a site's form relaying a visitor's request (sla.unattended)."""
 
     automated: bool
     reason: str | None = None
     bounce: bool = False
     quiet: bool = False
     receipt: bool = False
+    form: bool = False
 
     @property
     def may_answer(self) -> bool:
@@ -119,7 +122,8 @@ def automatic_signs(msg: ParsedMessage, support_address: str) -> Screening:
     if msg.header("list-id") or msg.header("list-unsubscribe"):
         return Screening(True, "письмо из рассылки (List-Id)")
     if ROBOT_LOCALPARTS.match(local):
-        return Screening(True, f"служебный адрес отправителя {msg.from_addr}")
+        form = bool(msg.reply_to) and msg.reply_to != msg.from_addr
+        return Screening(True, f"служебный адрес отправителя {msg.from_addr}", form=form)
     if (msg.header("return-path") or "").strip() == "<>":
         return Screening(True, "пустой Return-Path (служебное письмо)")
     return quiet_signs(msg)

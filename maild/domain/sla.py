@@ -14,6 +14,7 @@ from maild.domain.calendar import BusinessCalendar
 from maild.domain.followups import Carried, Outcome
 from maild.domain.plural import ru_count, ru_plural
 from maild.domain.records import LevelId, Ticket
+from maild.domain.screen import Screening
 
 __all__ = [
     "FOLLOWUP_KEYS",
@@ -30,6 +31,7 @@ __all__ = [
     "reminder_at",
     "ru_count",
     "ru_plural",
+    "unattended",
 ]
 
 
@@ -276,3 +278,14 @@ def followup_outcomes(row: Mapping[str, Any], now: datetime) -> dict[str, dict[s
         late = passed(f["due"], now)
         add(f["level"], 0, int(late), int(not late))
     return out
+
+
+def unattended(scr: Screening) -> str | None:
+    """Why a new ticket's first mail starts no reaction deadline: its automatic sign
+    (screen.automatic_signs: a newsletter's Precedence: bulk, another desk's
+    Auto-Submitted, an out-of-office), or None: a person's mail, one that only asks for
+    no automatic answer (``quiet``) included, and a site's form (``form``: From
+    noreply@, the visitor in Reply-To), whose robot's address is its only sign."""
+    if not scr.automated or scr.form:
+        return None
+    return scr.reason or "автоматическое письмо"

@@ -18,8 +18,9 @@ from maild.domain.mergedwait import answered, wait_of
 from maild.domain.mergedwait import pending as pending_waits
 from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
 from maild.domain.replyaddr import is_support_address
+from maild.domain.screen import HUMAN, Screening
 from maild.domain.sender import Identification
-from maild.domain.sla import deadline_fields, followup_transferred
+from maild.domain.sla import deadline_fields, followup_transferred, unattended
 
 DueFn = Callable[[str, datetime], datetime]  # (level, start) -> deadline
 
@@ -49,8 +50,12 @@ def new_ticket(
     participants: Iterable[str] = (),
     refers_to: str | None = None,
     names_own: str | None = None,
+    screening: Screening = HUMAN,
 ) -> Ticket:
-    reaction_due = iso(due(ident.level, received_at))
+    """A ticket opened by a mail at ``received_at``: its reaction deadline is the
+    level's time from then; none when its ``screening`` says it is automatic
+    (sla.unattended), as a follow-up of such mail starts none."""
+    reaction_due = None if unattended(screening) else iso(due(ident.level, received_at))
     return {
         "tid": tid,
         "status": "new",
@@ -61,7 +66,7 @@ def new_ticket(
         "reaction_due": reaction_due,
         "first_reaction_due": reaction_due,
         "first_reaction_level": ident.level,
-        "reaction_from": iso(received_at),
+        "reaction_from": reaction_due and iso(received_at),
         "first_reaction_at": None,
         "critical": False,
         "assignee": None,
@@ -143,8 +148,18 @@ def on_customer_message(
     # level's maximum time; an earlier pending deadline stays as it is.
     if t.get("reaction_due") is None and not wait_of(t, sender):
         t.update(deadline_fields(t["level"], received_at, due(t["level"], received_at)))
+        if awaits_first(ticket):  # opened by automatic mail: this is its first deadline
+            t.update(first_reaction_due=t["reaction_due"], first_reaction_level=t["level"])
     t["participants"] = sorted({*t.get("participants", ()), *participants} - {""})
     return t, reopened
+
+
+def awaits_first(ticket: Mapping[str, Any]) -> bool:
+    """The ticket's first mail waits for a first reaction without any deadline: it
+    looked automatic (unattended). The customer's next mail starts one, as `#level`
+    does from the moment staff send it; either is the first deadline then."""
+    keys = ("first_reaction_due", "first_reaction_at", "reaction_due")
+    return not any(ticket.get(k) for k in keys)
 
 
 def waits_for_customer(ticket: Mapping[str, Any]) -> bool:
@@ -291,7 +306,10 @@ def apply_command(
         t["sent"].pop("waiting_reminder", None)
     elif name in LEVEL_SETTERS:
         level = arg if name == "level" else name
-        if level and level != t["level"]:
+        unset = awaits_first(t) and t["status"] not in ("closed", "waiting")
+        if level and (level != t["level"] or unset):
+            if level != t["level"]:
+                notices.append(LEVEL_CHANGED)
             t["level"] = level
             # the regulation: a transferred ticket's time counts from the transfer, for
             # a deadline that is pending (something waits for staff). One answered (by
@@ -306,7 +324,9 @@ def apply_command(
                 if first_moves_on_transfer(t, at):
                     t["first_reaction_due"] = t["reaction_due"]
                     t["first_reaction_level"] = level
-            notices.append(LEVEL_CHANGED)
+            elif unset:  # its mail looked automatic: staff say a person waits, from now
+                t.update(deadline_fields(level, at, due(level, at)))
+                t.update(first_reaction_due=t["reaction_due"], first_reaction_level=level)
     elif name == "critical":  # «#critical нет» takes the mark off (critical.errors)
         t["critical"] = arg != CRITICAL_OFF
     elif name == "assign" and arg:

@@ -210,6 +210,7 @@ ROW = {
     "requester": "ivan@shop-example.ru",
     "subject": "Не работает корзина",
     "assignee": "boris@example.com",
+    "status": "open",
 }
 
 
@@ -334,8 +335,13 @@ def variants() -> list[dict]:
         days=3,
         date="23.11.2026",
         mine=[ROW],
-        # the digest's line of a ticket answered and open: no deadline ("")
-        others=[dict(ROW, overdue=False, critical=False, assignee=None), dict(ROW, due="")],
+        # the digest's line of a ticket answered and open: no deadline (""); one opened
+        # by automatic mail, never given one (sla.unattended)
+        others=[
+            dict(ROW, overdue=False, critical=False, assignee=None),
+            dict(ROW, due=""),
+            dict(ROW, due="", status="new"),
+        ],
         waiting=[ROW],
         quarantined=3,
         oversize=("143,0 МБ", "30,0 МБ"),
@@ -677,3 +683,21 @@ def test_a_merged_customer_named_first_and_others_due_then_read_as_several(rende
     several = " ".join(renderer.text(template, full)[1].split())
     assert "и этот клиент" in one
     assert "этот клиент" not in several and "эти клиенты" in several
+
+
+def test_the_notice_of_automatic_mail_says_no_deadline_was_set_and_what_to_do(renderer):
+    """A new ticket its automatic first mail gave no deadline (sla.unattended): the
+    subject and one paragraph say so, name the sign and the way to set one."""
+    ctx = dict(variants()[0], due="", due_short="", automated="Precedence: bulk")
+    subject, body = renderer.text("staff_new.txt", ctx)
+    assert subject.startswith("Новое обращение (бесплатная, без срока): ")
+    assert "Реакция: срок не назначен (письмо автоматическое)" in body
+    said = " ".join(body.split("\n\n", 1)[1].split())
+    assert (
+        "Срок реакции не назначен, напоминаний и эскалаций не будет: письмо похоже на"
+        " автоматическое (Precedence: bulk), автоответ не отправлялся. Если его всё же"
+        " написал человек, просто ответьте ему (для ответа срок не нужен) или назначьте"
+        " срок строкой «#level free» в ответе: срок начнётся с этой минуты."
+    ) in said
+    for line in body.splitlines():  # (the cheat sheet's columns aside)
+        assert line.lstrip().startswith("#") or "  " not in line.strip(), line

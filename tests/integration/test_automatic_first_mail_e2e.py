@@ -1,0 +1,136 @@
+"""A ticket opened by automatic mail (a newsletter's Precedence: bulk, another desk's
+Auto-Submitted notice, an out-of-office answering nothing of ours) starts no reaction
+deadline, as a follow-up of the same mail would not: no reminder, no escalation, not
+missed in `maild report sla` (domain/sla.unattended). Mail that only asks for no
+auto-reply is a person's and keeps its deadline; the customer's real follow-up, or
+staff's `#level`, starts one. `maild ingest` with the clock fixed, `maild jobs run
+--now` past the reminder's point and the deadline, as the reminders' tests do; a real
+aiosmtpd relay takes the mail."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Desk, make_mail
+from tests.integration.test_deadlines_e2e import HEAD, STAFF, at, ingest_at, jobs_run, mails_to
+from tests.integration.test_staff_e2e import staff_reply
+
+SENDER = "news@shop-example.ru"
+NAGS = ("Напоминание", "Просрочена")
+
+
+def sla(desk: Desk) -> dict[str, dict]:
+    r = desk.run("report", "sla", "--json")
+    assert r.code == 0, r.err
+    return {b["level"]: b for b in r.json()["levels"]}
+
+
+def nagging(desk: Desk, sink) -> list[str]:
+    """The reminders and escalations staff and the head got."""
+    mail = mails_to(desk, sink, STAFF) + sink.to(HEAD)
+    return [m.subject for m in mail if m.subject.startswith(NAGS)]
+
+
+AUTOMATIC = [
+    pytest.param(
+        {"Precedence": "bulk"}, "Новости магазина за ноябрь", "Precedence: bulk", id="bulk"
+    ),
+    pytest.param(
+        {"Auto-Submitted": "auto-generated"},
+        "Заявка №5512 зарегистрирована",
+        "Auto-Submitted: auto-generated",
+        id="desk",
+    ),
+    pytest.param({}, "Автоответ: в отпуске до 30.11", "тема автоответа «Автоответ:»", id="ooo"),
+]
+
+
+@pytest.mark.parametrize(("headers", "subject", "sign"), AUTOMATIC)
+def test_a_ticket_opened_by_automatic_mail_nags_no_one(desk, sink, headers, subject, sign):
+    """A free ticket at Monday 10:00 would be due Wednesday 16:00, reminded at 75 % of
+    it and escalated past it: automatic, it gets neither, and the report misses none."""
+    mail = make_mail(sender=f"Магазин <{SENDER}>", subject=subject, headers=headers)
+    tid = ingest_at(desk, at(23, 10), mail)
+    t = desk.ticket(tid)
+    assert (t["status"], t["reaction_due"]) == ("new", None)
+    [notice] = mails_to(desk, sink, STAFF)
+    assert "без срока" in notice.subject, notice.subject
+    said = " ".join(notice.text.split())
+    why = "Срок реакции не назначен, напоминаний и эскалаций не будет: письмо похоже"
+    assert f"{why} на автоматическое ({sign})" in said
+    assert "срок строкой «#level free» в ответе: срок начнётся с этой минуты" in said
+    assert jobs_run(desk, at(25, 12))["reminders"] == 0  # past the 75 % point
+    assert jobs_run(desk, at(27, 12))["reminders"] == 0  # past the deadline
+    assert nagging(desk, sink) == []
+    assert sink.to(SENDER) == []  # never answered
+    # what the relay got: the notices, the morning queues, the head's daily reports
+    kinds = ("Новое обращение", "Очередь обращений", "Отчёт о сроках реакции")
+    assert [m.subject for m in sink.received if not m.subject.startswith(kinds)] == []
+    digest = [m for m in sink.to(STAFF) if m.subject.startswith("Очередь")][-1]
+    assert "просрочено" not in digest.subject
+    assert f"[TID#{tid}] срока нет (письмо автоматическое)" in digest.text
+    levels = sla(desk)
+    b = levels["all"]
+    assert (b["tickets"], b["in_time"], b["breached"], b["overdue"]) == (0, 0, 0, 0)
+    assert (b["no_deadline"], b["open"]) == (1, 1)
+    table = desk.run("report", "sla").out
+    assert "Без срока реакции (открыты автоматическими письмами" in table and ": 1" in table
+
+
+def test_mail_asking_only_for_no_auto_reply_keeps_its_deadline(desk, sink):
+    """X-Auto-Response-Suppress (Exchange sets it on people's mail too): no confirmation,
+    but a person waits: reminded, escalated and breached as any."""
+    mail = make_mail(headers={"X-Auto-Response-Suppress": "All"})
+    tid = ingest_at(desk, at(23, 10), mail)
+    assert desk.ticket(tid)["reaction_due"] == "2026-11-25T16:00:00+03:00"
+    assert jobs_run(desk, at(25, 12))["reminders"] >= 1
+    jobs_run(desk, at(27, 12))
+    assert any(s.startswith("Напоминание") for s in nagging(desk, sink))
+    assert any(m.subject.startswith("Просрочена") for m in sink.to(HEAD))
+    b = sla(desk)["all"]
+    assert (b["tickets"], b["breached"], b["no_deadline"]) == (1, 1, 0)
+
+
+def test_the_customers_real_followup_starts_the_deadline(desk, sink):
+    """An out-of-office opened the ticket (no deadline); the person writes on Tuesday
+    10:00 with the TID: the free time runs from then (Thursday 16:00), the first
+    deadline; past it the head is told and the report counts the breach."""
+    ooo = make_mail(sender=SENDER, subject="Автоответ: в отпуске до 24.11")
+    tid = ingest_at(desk, at(23, 10), ooo)
+    body = "Вернулась из отпуска. У нас не работает оплата, помогите, пожалуйста."
+    ingest_at(desk, at(24, 10), make_mail(sender=SENDER, subject=f"Re: [TID#{tid}]", body=body))
+    t = desk.ticket(tid)
+    assert t["reaction_due"] == "2026-11-26T16:00:00+03:00"
+    jobs_run(desk, at(26, 16, 1))
+    assert [s for s in nagging(desk, sink) if s.startswith("Просрочена")]
+    b = sla(desk)["all"]
+    assert (b["tickets"], b["breached"], b["no_deadline"]) == (1, 1, 0)
+
+
+def test_level_sets_a_deadline_from_now(desk, sink):
+    """Staff take the automatic-looking mail for a person's: `#level free` alone at
+    11:00 sets the free time from then (Wednesday 17:00); the level is the same, so the
+    sender is told nothing; reminders and the escalation follow it."""
+    mail = make_mail(sender=SENDER, subject="Вопрос по заказу", headers={"Precedence": "bulk"})
+    tid = ingest_at(desk, at(23, 10), mail)
+    ingest_at(desk, at(23, 11), staff_reply(tid, "#level free"))
+    t = desk.ticket(tid)
+    assert (t["level"], t["reaction_due"]) == ("free", "2026-11-25T17:00:00+03:00")
+    assert t["first_reaction_at"] is None
+    assert mails_to(desk, sink, SENDER) == []
+    jobs_run(desk, at(25, 17, 1))
+    assert [s for s in nagging(desk, sink) if s.startswith("Просрочена")]
+    b = sla(desk)["all"]  # judged by that deadline, its first
+    assert (b["tickets"], b["breached"], b["no_deadline"]) == (1, 1, 0)
+
+
+def test_a_sites_form_from_noreply_keeps_its_deadline(desk, sink):
+    """A site's feedback form writes From noreply@ and the visitor in Reply-To: a
+    robot's address, but a person's request; its deadline stands."""
+    form = make_mail(
+        sender="Интернет-магазин <noreply@shop-example.ru>",
+        subject="Сообщение с сайта: Обратная связь",
+        headers={"Reply-To": "olga.client@mail-example.ru"},
+    )
+    tid = ingest_at(desk, at(23, 10), form)
+    assert desk.ticket(tid)["reaction_due"] == "2026-11-25T16:00:00+03:00"
