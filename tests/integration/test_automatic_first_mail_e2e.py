@@ -56,9 +56,9 @@ def test_a_ticket_opened_by_automatic_mail_nags_no_one(desk, sink, headers, subj
     [notice] = mails_to(desk, sink, STAFF)
     assert "без срока" in notice.subject, notice.subject
     said = " ".join(notice.text.split())
-    why = "Срок реакции не назначен, напоминаний и эскалаций не будет: письмо похоже"
-    assert f"{why} на автоматическое ({sign})" in said
-    assert "срок строкой «#level free» в ответе: срок начнётся с этой минуты" in said
+    why = "Поэтому срок реакции не назначен: напоминаний и эскалаций не будет."
+    assert f"Письмо автоматическое ({sign}), автоответ клиенту не отправлялся. {why}" in said
+    assert "назначьте срок строкой «#level free» в ответе: он начнётся с этой минуты" in said
     assert jobs_run(desk, at(25, 12))["reminders"] == 0  # past the 75 % point
     assert jobs_run(desk, at(27, 12))["reminders"] == 0  # past the deadline
     assert nagging(desk, sink) == []
