@@ -3,7 +3,9 @@
 #development on free support: the regulation's table of levels gives free support no
 «Передача задач в отдел разработки». The command stops the reply, and the staff member
 is told so, and that a #level in the same reply (above or below it: the level runs
-first, conflicts.in_run_order) changes what the ticket is owed.
+first, conflicts.in_run_order) changes what the ticket is owed. Moving it to consulting
+does not (sender.entitled_level): a free ticket #consulting moved, in this reply or an
+earlier one, is refused the same, or free support reached development in two replies.
 
 #take, #wait, #critical or #assign in a reply to a ticket already closed, as follows.
 
@@ -53,6 +55,7 @@ from maild.domain.commandspec import CRITICAL_OFF
 from maild.domain.conflicts import in_run_order, is_transfer, without_conflicts
 from maild.domain.mergedwait import MergedWait
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.sender import ENTITLED_LEVELS, entitled_level
 from maild.domain.sla import LEVELS
 from maild.domain.withdrawn import answer_reached
 
@@ -153,10 +156,12 @@ def _closed_by(
 
 
 def level_errors(commands: Iterable[Command], ticket: Ticket) -> list[str]:
-    """The error of a #development (or #level development, the same) the ticket's level
-    (as the reply's commands that run before it leave it, a #level of the reply
-    wherever its line stands) does not allow; [] when none."""
-    level = LEVELS[ticket["level"]]
+    """The error of a #development (or #level development, the same) the level the
+    customer is owed (sender.entitled_level; as a #level of the reply to one of the
+    levels a license gives, wherever its line stands, leaves it) does not allow; []
+    when none. Consulting owes nothing more: a free ticket moved there by this reply
+    or an earlier one is free support's still, told in the same words."""
+    level = LEVELS[entitled_level(ticket)]
     for cmd in in_run_order(commands):
         if is_transfer(cmd) and not level.to_development:
             typed = "#development" if cmd.name == "development" else "#level development"
@@ -167,7 +172,7 @@ def level_errors(commands: Iterable[Command], ticket: Ticket) -> list[str]:
                 " #level <уровень>: уровень меняется первым, затем обращение передаётся"
                 " в разработку."
             ]
-        if cmd.name == "level" and cmd.arg in LEVELS:
+        if cmd.name == "level" and cmd.arg in ENTITLED_LEVELS:
             level = LEVELS[cmd.arg]  # type: ignore[index]
     return []
 

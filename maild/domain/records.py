@@ -24,10 +24,9 @@ Status = Literal["new", "open", "waiting", "closed"]
 # A service level's id: the keys of domain.sla.LEVELS (a unit test holds them equal).
 LevelId = Literal["partner", "vip", "operative", "standard", "free", "consulting", "development"]
 Direction = Literal["in", "out"]
-# A thread record's kind: a customer's mail, a staff reply relayed to the customer,
-# a note only staff see (commands, refused or suppressed mail, robots), the
-# confirmation/acknowledgement a customer gets, a notice (to staff, or a templated
-# mail to the customer; also a bounce of our own mail).
+# A thread record's kind: a customer's mail, a staff reply relayed to the customer, a note only
+# staff see (commands, refused or suppressed mail, robots), the confirmation/acknowledgement a
+# customer gets, a notice (to staff, or a templated mail to the customer; also our bounce).
 Kind = Literal["customer", "staff", "note", "confirmation", "notice"]
 # An outbox entry's kind: the thread kinds of mail sent, mail about no ticket; "": unnamed
 OutboxKind = Literal["confirmation", "notice", "staff", "alert", "report", ""]
@@ -67,6 +66,7 @@ class Ticket(Followups):
     tid: str
     status: Status
     level: LevelId
+    entitled_level: NotRequired[LevelId]  # owed, while at consulting/development (sender)
     requester: str
     subject: str
     created_at: str

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from maild.domain.addresses import comparable_address, comparable_domain
-from maild.domain.records import LevelId
+from maild.domain.records import LevelId, Ticket
 from maild.domain.sla import LEVELS
 
 # What a license or a group may give (license add / group add --level): the table's
@@ -82,6 +82,22 @@ def _rank(level: str) -> float:
 def better_level(level: str, than: str) -> bool:
     """``level`` reacts faster than ``than`` (VIP's 2 hours before free's 24)."""
     return _rank(level) < _rank(than)
+
+
+def entitled_level(ticket: Ticket) -> LevelId:
+    """The level the ticket's customer is owed: the one their license, group or free
+    support gives, or a #level of staff to one of those (they correct what the customer
+    is owed), never consulting or development: staff's moves, not an entitlement. A
+    ticket staff moved there keeps the level it had (`entitled_level`, ticket.apply_command);
+    one moved before maild kept it is free support's when it was opened as free support
+    (no license or group, or an expired one), else as good as its level."""
+    level = ticket["level"]
+    if level in ENTITLED_LEVELS:
+        return level
+    if kept := ticket.get("entitled_level"):
+        return kept
+    ident = ticket.get("identification")
+    return "free" if ident and (ident["source"] == "none" or ident["expired"]) else level
 
 
 def identify(

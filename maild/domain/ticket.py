@@ -19,7 +19,7 @@ from maild.domain.mergedwait import pending as pending_waits
 from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
 from maild.domain.replyaddr import is_support_address
 from maild.domain.screen import HUMAN, Screening
-from maild.domain.sender import Identification
+from maild.domain.sender import ENTITLED_LEVELS, Identification
 from maild.domain.sla import deadline_fields, followup_transferred, unattended
 
 DueFn = Callable[[str, datetime], datetime]  # (level, start) -> deadline
@@ -310,6 +310,8 @@ def apply_command(
         if level and (level != t["level"] or unset):
             if level != t["level"]:
                 notices.append(LEVEL_CHANGED)
+            if level != t["level"] and t["level"] in ENTITLED_LEVELS:
+                t["entitled_level"] = t["level"]  # kept while at consulting or development
             t["level"] = level
             # the regulation: a transferred ticket's time counts from the transfer, for
             # a deadline that is pending (something waits for staff). One answered (by

@@ -318,6 +318,31 @@ def test_free_support_passes_nothing_to_development_unless_its_level_changes(des
     assert desk.ticket(tid)["level"] == "development"
 
 
+def test_free_support_reaches_development_through_consulting_in_no_number_of_replies(desk, sink):
+    """#consulting in one reply, #development in a later one passed a free ticket to
+    development, which the two in one reply are refused: consulting is staff's move, not
+    what the customer is owed (sender.entitled_level). The later reply is refused in the
+    one reply's words; a #level the customer is owed lets it go, as in one reply."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "Это общий вопрос.\n#consulting\n"))
+    assert desk.ticket(tid)["level"] == "consulting"
+    desk.ingest(staff_reply(tid, "#development\n"))
+    desk.ingest(staff_reply(tid, "#consulting\n#development\n"))
+    desk.flush()
+    assert desk.ticket(tid)["level"] == "consulting"
+    told = [r.text for r in sink.to("anna@example.com") if r.subject.startswith("Команды не")]
+    said = "#development не выполнена: уровень «Бесплатная поддержка» не предусматривает"
+    assert len(told) == 2 and all(said in " ".join(t.split()) for t in told)
+    desk.ingest(staff_reply(tid, "#level vip\n#development\n"))
+    assert desk.ticket(tid)["level"] == "development"
+    # a customer owed a level that passes tasks on goes there through consulting too
+    vip, _ = open_ticket(desk, sink, sender="petr@shop-example.ru")
+    desk.ingest(staff_reply(vip, "#level vip\n"))
+    desk.ingest(staff_reply(vip, "#consulting\n"))
+    desk.ingest(staff_reply(vip, "#development\n"))
+    assert desk.ticket(vip)["level"] == "development"
+
+
 @pytest.mark.parametrize("sender", ["support@example.com", "a.smirnova@example.com"])
 def test_a_reply_to_a_notice_from_another_address_of_the_staff_member_is_told(desk, sink, sender):
     """Anna's client answers her notice "as" the support address (a shared mailbox she

@@ -106,6 +106,27 @@ def test_level_development_is_refused_where_development_is() -> None:
     assert level_errors([Command("level", "consulting")], free) == []
 
 
+def test_development_asks_what_the_customer_is_owed_not_consulting() -> None:
+    """Consulting is staff's move: a free ticket at consulting (kept `entitled_level`,
+    or opened as free support before that key) is still refused, in the same words."""
+    from maild.domain.closedcmd import level_errors
+
+    moved = {"level": "consulting", "entitled_level": "free"}
+    [error] = level_errors([Command("development")], moved)
+    [same] = level_errors([Command("consulting"), Command("development")], {"level": "free"})
+    assert error == same
+    assert error.startswith("#development не выполнена: уровень «Бесплатная поддержка»")
+    [_] = level_errors([Command("level", "consulting"), Command("development")], {"level": "free"})
+    assert level_errors([Command("level", "vip"), Command("development")], moved) == []
+    assert level_errors([Command("development")], {**moved, "entitled_level": "vip"}) == []
+    old = {"level": "consulting", "identification": {"source": "none", "expired": False}}
+    [_] = level_errors([Command("development")], old)
+    licensed = {"source": "license", "expired": False}
+    assert level_errors([Command("development")], {**old, "identification": licensed}) == []
+    lapsed = {**licensed, "expired": True}
+    [_] = level_errors([Command("development")], {**old, "identification": lapsed})
+
+
 ANSWER = {"kind": "staff", "direction": "out", "from": "anna@s.ru"}
 OPEN = {"tid": "1111-1111", "status": "open"}
 
