@@ -16,12 +16,13 @@ def message_json(m: MessageRecord) -> dict[str, Any]:
     """One message of `ticket show --json`: mail withdrawn from the outbox, never sent,
     carries why (`"withdrawn"`: none of it went; `"withdrawn_copies"`: by recipient); a
     staff reply, the commands it ran (`"commands"`: ["#take", "#level vip"]), which its
-    text no longer holds: a reply of commands alone reads «(только команды)»."""
+    text no longer holds: a reply of commands alone reads «(только команды)»; a customer's
+    mail, the rating it gave (`"rating"`: of a closing, a reopened ticket's too)."""
     out = {
         **{k: m.get(k) for k in PUBLIC_MESSAGE},
         "attachments": [{k: a.get(k) for k in PUBLIC_ATTACHMENT} for a in m["attachments"]],
     }
-    for key in ("commands", "withdrawn", "withdrawn_copies"):
+    for key in ("commands", "rating", "withdrawn", "withdrawn_copies"):
         if m.get(key):
             out[key] = m[key]
     return out

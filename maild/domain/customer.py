@@ -24,10 +24,10 @@ from maild.domain.owntext import own_text
 from maild.domain.participants import joiners
 from maild.domain.pending import due_for
 from maild.domain.quotes import trim_reply
-from maild.domain.ratingtext import only_thanks, rating_of
+from maild.domain.ratingtext import only_thanks, rating_beside, rating_of
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
-from maild.domain.sla import LEVELS, passed
+from maild.domain.sla import passed
 from maild.domain.tid import clean_subject, find_tid
 from maild.domain.verify import proves_sender
 
@@ -154,11 +154,13 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
             ticket = confirmed or ticket
     before = set(ticket.get("undeliverable") or ())
     if ctx.snapshot.our_bounce and not ctx.scr.receipt:  # our mail failed for good:
-        ticket = _bounced(ctx, ticket)  # no more automatic mail to them
+        since = ctx.received_at.isoformat()  # no more automatic mail to them
+        ticket = undeliverable.mark_reported(ticket, ctx.msg.delivery_status, since)
     bounced = sorted(set(ticket.get("undeliverable") or ()) - before)
     rated = _rating(ctx, ticket, messages)
     if rated is not None:
         return rated
+    ticket = _rated_beside(ctx, ticket, messages)  # «Оценка: 4. Но вот ещё вопрос»: both
     if _thanks_only(ctx, ticket):  # kept in the thread: no reopening, no deadline, no mail
         log.info("%s [TID#%s] thanks only: kept", logged_id(msg.message_id), ticket["tid"])
         ctx.record["thanks"] = True
@@ -180,7 +182,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
             ticket, ctx.received_at, policy.due, participants, msg.from_addr
         )
     c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened, "bounced": bounced}
-    c.update(confirmed=confirmed is not None, **_level_change_ctx(was, ticket))
+    c.update(confirmed=confirmed is not None, **levelnow.change_ctx(was, ticket))
+    c["rated"] = ctx.record.get("rating")  # the acknowledgement thanks for it
     due = due_for(ticket, msg.from_addr)  # a customer merged in: their own deadline
     c.update(due=policy.fmt_time(due), due_short=policy.fmt_time(due, short=True))
     c["overdue"] = passed(due, ctx.written_at)  # no past time ahead
@@ -239,24 +242,6 @@ def _level_now(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> T
     return t
 
 
-def _level_change_ctx(was: Ticket, ticket: Ticket) -> dict[str, Any]:
-    """What the acknowledgement and the staff notice say of a level the registry changed
-    (``was``: the ticket before the mail): the level before, and why it is this one,
-    in a new ticket's confirmation's words (``commercial``, ``expired``, ``unverified``,
-    ``reason``); nothing when it stayed."""
-    if was["level"] == ticket["level"]:
-        return {"level_was": None}
-    ident = ticket["identification"]
-    return {
-        "level_was": LEVELS[was["level"]].name_ru,
-        "commercial": LEVELS[ticket["level"]].commercial,
-        "expired": bool(ident.get("expired")),
-        "unverified": "owed" in ident,
-        "reason": ident.get("reason") or "",
-        "requester": ticket["requester"],
-    }
-
-
 def _rating(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision | None:
     """A rating of a closed ticket: recorded with one thank-you; a closing rated already
     (by mail or on the site) is rated once, so the first stands: the mail stays in the
@@ -281,12 +266,34 @@ def _rating(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Deci
         log.info("%s [TID#%s] rated already: %d", logged_id(msg.message_id), ticket["tid"], given)
         told = [statusmail.rated_already(ctx, ticket, given)] if ctx.scr.may_answer else []
         return Decision("appended", ticket["tid"], ticket, appended, ctx.record, told)
-    # the closing rated, kept with the rating: one rating per closing (tk.rating_of_closing)
-    ticket = {**ticket, "rating": rating, "rated_closing": ticket.get("closed_at") or ""}
-    ctx.record["rating"] = rating
-    log.info("%s [TID#%s] rated %d", logged_id(msg.message_id), ticket["tid"], rating)
+    ticket = _rated(ctx, ticket, rating)
     thanks = [statusmail.thanks(ctx, ticket, rating)] if ctx.scr.may_answer else []
     return Decision("appended", ticket["tid"], ticket, appended, ctx.record, thanks)
+
+
+def _rated(ctx: Context, ticket: Ticket, rating: int) -> Ticket:
+    """``ticket`` with its closing rated ``rating`` (the mail's record keeps it too),
+    the closing kept with the rating: one rating per closing (tk.rating_of_closing)."""
+    ctx.record["rating"] = rating
+    log.info("%s [TID#%s] rated %d", logged_id(ctx.msg.message_id), ticket["tid"], rating)
+    return {**ticket, "rating": rating, "rated_closing": ticket.get("closed_at") or ""}
+
+
+def _rated_beside(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Ticket:
+    """A rating that opens a mail saying more («Оценка: 4. Но вот ещё вопрос: …»:
+    ratingtext.rating_beside) is recorded as a rating alone is (`_rated`), and the mail
+    goes on as news: it reopens the ticket, staff are told, its acknowledgement thanks
+    for the rating. A closing rated already keeps its rating; one of a merged ticket
+    (`_rates_here`) is not this one's to rate: the mail is news only then."""
+    msg = ctx.msg
+    if ticket["status"] != "closed" or ctx.scr.automated:
+        return ticket
+    rating = rating_beside(trim_reply(msg.text), _names(msg.from_name))
+    if rating is None or not _rates_here(ctx, ticket, messages):
+        return ticket
+    if tk.rating_of_closing(ticket, messages) is not None:
+        return ticket
+    return _rated(ctx, ticket, rating)
 
 
 def _thanks_only(ctx: Context, ticket: Ticket) -> bool:
@@ -339,20 +346,6 @@ def _own_text_ctx(ctx: Context, messages: list[MessageRecord]) -> dict[str, Any]
     if not own or own == whole:
         return {}
     return {"text": own, "text_cut": None, "quote_cut": True}
-
-
-def _bounced(ctx: Context, ticket: Ticket) -> Ticket:
-    """`ticket` with the marks of its own people a report of our mail says failed for
-    good (staff addresses are the desk's configuration: never marked, as at the relay),
-    in either spelling of a domain: the report of our mail to boss@окна.рф names the
-    A-labels it went to (boss@xn--80atjc.xn--p1ai; undeliverable.mark keeps the ticket's)."""
-    kept = (ticket["requester"], *(ticket.get("participants") or ()))
-    people = {comparable_address(a) for a in kept}
-    since = ctx.received_at.isoformat()
-    for address, error in undeliverable.reported(ctx.msg.delivery_status).items():
-        if comparable_address(address) in people:
-            ticket = undeliverable.mark(ticket, address, since, error)
-    return ticket
 
 
 def _about_staff_mail(ctx: Context) -> bool:

@@ -23,11 +23,12 @@ was added mid-ticket. The rule, pure (customer.decide_followup applies it):
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from maild.domain.commandspec import LEVEL_SETTERS
 from maild.domain.records import IdentificationRecord, MessageRecord, Ticket
 from maild.domain.sender import Identification, better_level
-from maild.domain.sla import deadline_fields
+from maild.domain.sla import LEVELS, deadline_fields
 from maild.domain.ticket import DueFn, identification_record, is_requester
 
 # The commands by which staff set a level, as a staff reply's record keeps them
@@ -134,3 +135,21 @@ def raised(ticket: Ticket, level: str, at: datetime, due: DueFn) -> Ticket:
         t["first_reaction_due"] = t["reaction_due"]
         t["first_reaction_level"] = level
     return t
+
+
+def change_ctx(was: Ticket, ticket: Ticket) -> dict[str, Any]:
+    """What the acknowledgement and the staff notice say of a level the registry changed
+    (``was``: the ticket before the mail): the level before, and why it is this one,
+    in a new ticket's confirmation's words (``commercial``, ``expired``, ``unverified``,
+    ``reason``); nothing when it stayed."""
+    if was["level"] == ticket["level"]:
+        return {"level_was": None}
+    ident = ticket["identification"]
+    return {
+        "level_was": LEVELS[was["level"]].name_ru,
+        "commercial": LEVELS[ticket["level"]].commercial,
+        "expired": bool(ident.get("expired")),
+        "unverified": "owed" in ident,
+        "reason": ident.get("reason") or "",
+        "requester": ticket["requester"],
+    }

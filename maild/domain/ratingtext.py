@@ -1,7 +1,8 @@
 """What a customer's reply to a closed ticket says by itself: a rating, as people write
 one, with nothing but thanks or praise beside it («5», «5 - спасибо!», «Спасибо! 5»,
 «Оценка 5», «пять»), or only thanks («Спасибо, всё работает!»). customer.py records the
-one and keeps the other without reopening; any other reply goes to staff.
+one and keeps the other without reopening; any other reply goes to staff, a rating that
+opens it recorded all the same («Оценка: 4. Но вот ещё вопрос: …»: rating_beside).
 
 Pure text in (the mail's own text: quotes.trim_reply), a rating or a yes/no out.
 """
@@ -13,7 +14,7 @@ import re
 from maild.domain.closings import NAME, SEPARATOR_RE, VALEDICTION_RE
 from maild.domain.signoff import TAGLINE_RE
 
-__all__ = ["only_thanks", "rating_of"]
+__all__ = ["only_thanks", "rating_beside", "rating_of"]
 
 # The grade: a digit 1–5 standing alone (no digit, dash, slash or decimal point glued
 # to it: «15», «-5», «4.5», «5/10» are other numbers), or its Russian word; "из 5",
@@ -40,6 +41,9 @@ HEAD_RE = re.compile(rf"(?:{KEYWORD})?{GRADE}(?P<tail>.*)")
 TRAILING_RE = re.compile(
     rf"(?P<pre>[^\d?]*?)[\s,.!:;\-—–]*(?:{KEYWORD}|на\s+)?{GRADE}(?P<end>[^\w?]*)"
 )
+# A grade its keyword names, ended by a mark, at the head of a line that goes on: «Оценка: 4.
+# Но вот ещё вопрос», «Ставлю 5, но пришлите счёт» (the keyword makes the figure a grade).
+KEYWORD_HEAD_RE = re.compile(rf"(?:{KEYWORD}){GRADE}\s*[.!;,)\-—–](?=\s|$)")
 # A problem told beside thanks or praise («Спасибо, но не работает», «всё работает,
 # ошибка осталась»): the words are kind, the mail is not.
 TROUBLE_RE = re.compile(
@@ -130,6 +134,31 @@ def rating_of(text: str, names: frozenset[str] = frozenset()) -> int | None:
         return _grade(m)
     m = TRAILING_RE.fullmatch(line)
     if m and _says_no_more(f"{first[: m.end('pre')]}\n{below}", before=True):
+        return _grade(m)
+    return None
+
+
+def rating_beside(text: str, names: frozenset[str] = frozenset()) -> int | None:
+    """The rating that opens ``text`` (a mail's own text) when the mail says more than
+    a rating (rating_of gives None): its first line (a greeting's line above it aside)
+    is a rating by itself («5», «Спасибо! 5», «Оценка: 4») over lines of news, or opens
+    with a keyword and its grade that a mark ends («Оценка: 4. Но вот ещё вопрос: …»).
+    The customer answered the rating request and wrote on: the rating is theirs, and
+    the rest is news for staff (customer.py records the one and reopens for the other).
+    None otherwise: a figure in a line of other words with no keyword before it is a
+    date, a count or an item («5 марта не работает», «1. Не работает корзина»)."""
+    if rating_of(text, names) is not None:  # a rating and nothing more
+        return None
+    lines = _without_signature(text, names)
+    if lines and GREETING_RE.fullmatch(lines[0]):
+        lines = lines[1:]
+    if not lines:
+        return None
+    first = lines[0]
+    if len(lines) > 1 and (rating := rating_of(first, names)) is not None:
+        return rating
+    m = KEYWORD_HEAD_RE.match(_fold(first))
+    if m and (first[m.end() :].strip() or len(lines) > 1):
         return _grade(m)
     return None
 

@@ -66,6 +66,19 @@ _FAILED_STATUS = re.compile(r"^5\.1\.(?![78](?!\d))\d{1,3}$")
 _FIELD = re.compile(r"^([A-Za-z-]+):\s*(.*)$")
 
 
+def mark_reported(ticket: Ticket, report: str | None, since: str) -> Ticket:
+    """`ticket` with the marks of its own people a report of our mail says failed for
+    good (staff addresses are the desk's configuration: never marked, as at the relay),
+    in either spelling of a domain: the report of our mail to boss@окна.рф names the
+    A-labels it went to (boss@xn--80atjc.xn--p1ai; `mark` keeps the ticket's)."""
+    kept = (ticket["requester"], *(ticket.get("participants") or ()))
+    people = {comparable_address(a) for a in kept}
+    for address, error in reported(report).items():
+        if comparable_address(address) in people:
+            ticket = mark(ticket, address, since, error)
+    return ticket
+
+
 def _address(value: str) -> str | None:
     """The address of a report's recipient field ("rfc822; ivan@example.ru")."""
     address = value.split(";", 1)[-1].strip().strip("<>").lower()

@@ -109,3 +109,50 @@ def test_a_grade_with_a_request_or_a_complaint_reopens_and_staff_read_it(desk, s
         to_staff = [m for m in about if set(m.rcpt_tos) & set(STAFF)]
         assert to_staff and all(IVAN not in m.rcpt_tos for m in to_staff), body
         assert any(body.split()[-1] in m.text for m in to_staff), body
+
+
+def test_a_rating_that_opens_a_new_question_is_recorded_and_the_question_reopens(desk, sink):
+    """«Оценка: 4. Но вот ещё вопрос: …» reopened the ticket and its rating was lost.
+    Both now: the closing is rated as a rating alone rates it (the mail's record keeps
+    the rating, the acknowledgement and the staff notice say so), and the question is
+    the reopened ticket's pending mail, its deadline started. A closing rated already
+    keeps its rating; a new closing is rated anew."""
+    tid, letter = closed_ticket(desk, sink, "Не работает корзина")
+    before = len(sink.received)
+    desk.ingest(answer(tid, "Оценка: 4. Но вот ещё вопрос: как сменить валюту?", letter))
+    desk.flush()
+    sink.wait_for(len(sink.received))
+    t = desk.ticket(tid)
+    assert t["status"] == "open" and t["reaction_due"] is not None
+    mail = [m for m in t["messages"] if m["kind"] == "customer"][-1]
+    assert mail.get("rating") == 4
+    assert "как сменить валюту?" in mail["text"]
+    new = sink.received[before:]
+    [ack] = [m for m in new if m.rcpt_tos == [IVAN]]
+    assert "Спасибо за оценку работы по обращению (4 из 5)" in ack.text
+    assert "Ответ поступит не позднее" in ack.text
+    notices = [m for m in new if "anna@example.com" in m.rcpt_tos]
+    assert notices and notices[0].subject.startswith("Обращение открыто снова")
+    assert "4 из 5, она учтена" in notices[0].text
+
+    # closed again: its closing is rated anew, then it keeps that rating
+    desk.ingest(staff_reply(tid, "Валюта меняется в настройках.\n#close"))
+    desk.flush()
+    sink.wait_for(len(sink.received))
+    assert desk.ticket(tid)["rating"] is None
+    letter = [m for m in sink.to(IVAN) if f"[TID#{tid}]" in m.subject][-1].text
+    desk.ingest(answer(tid, "5", letter))
+    assert desk.ticket(tid)["rating"] == 5
+    desk.ingest(answer(tid, "Оценка: 2.\nИ ещё: где выгрузка заказов", letter))
+    t = desk.ticket(tid)
+    assert t["status"] == "open"
+    assert "rating" not in [m for m in t["messages"] if m["kind"] == "customer"][-1]
+
+
+def test_a_rating_alone_still_only_rates(desk, sink):
+    """A mere rating reply stays a rating: no reopening, as before."""
+    tid, letter = closed_ticket(desk, sink, "Не работает корзина")
+    desk.ingest(answer(tid, "Оценка: 4.", letter))
+    t = desk.ticket(tid)
+    mail = [m for m in t["messages"] if m["kind"] == "customer"][-1]
+    assert (t["status"], t["rating"], mail.get("rating")) == ("closed", 4, 4)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.ratingtext import only_thanks, rating_of
+from maild.domain.ratingtext import only_thanks, rating_beside, rating_of
 
 IVAN = frozenset({"иван", "петров"})  # the words of the sender's display name
 
@@ -278,3 +278,92 @@ def test_a_last_line_signs_when_it_is_the_senders_name() -> None:
     assert not only_thanks("Спасибо!\nИван")  # no display name: read as text
     signed = "Спасибо, всё работает!\n--\nИван Петров\nООО «Ромашка»\nтел. +7 495 123-45-67"
     assert only_thanks(signed + "\nivan@shop.ru\nwww.shop.ru")
+
+
+@pytest.mark.parametrize(
+    ("text", "rating"),
+    [
+        ("Оценка: 4. Но вот ещё вопрос: как сменить валюту?", 4),
+        ("Ставлю 5, но пришлите, пожалуйста, счёт за декабрь", 5),
+        ("Оценка - 3 балла; отвечали долго", 3),
+        ("Оценка: 4.\nИ ещё вопрос: где выгрузка заказов?", 4),
+        ("5\nНо у меня новый вопрос: как выгрузить отчёт в Excel", 5),
+        ("5\nНо в следующий раз побыстрее", 5),
+        ("Спасибо! 5\nИ пришлите счёт", 5),
+        ("Здравствуйте!\nОценка: 2.\nКорзина опять пустая.\n\nИван", 2),
+        ("Моя оценка — пять. А вот с оплатой беда", 5),
+    ],
+)
+def test_a_rating_that_opens_a_mail_saying_more(text: str, rating: int) -> None:
+    """The customer answered the rating request and wrote on: the rating is theirs
+    (customer.py records it), the rest is news that reopens the ticket."""
+    assert rating_of(text, IVAN) is None
+    assert rating_beside(text, IVAN) == rating
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5",  # a rating and nothing more: rating_of's
+        "Оценка: 4.",
+        "5 - спасибо!",
+        "5 марта не работает корзина",  # a date, a count, a version, an item
+        "5 заказов пропали, но вот ещё вопрос",
+        "1. Не работает корзина\n2. Не работает оплата",
+        "Оценка: 4.5, но вопрос",
+        "Оценка: 4,5 и вопрос",
+        "Ставлю 5 копий на сервер, не работает",
+        "Оценка 5 марта прошла, а сайт лежит",
+        "Оценка: 10. Но вот вопрос",
+        "Спасибо, но каталог снова пустой.",
+        "4 из 5, но вот вопрос",  # no keyword, no line of its own: not told from a count
+        "",
+    ],
+)
+def test_no_rating_beside_news_where_the_figure_is_something_else(text: str) -> None:
+    assert rating_beside(text, IVAN) is None
+
+
+KEYWORDS = st.sampled_from(["Оценка: ", "Оценка ", "Оценка - ", "Ставлю ", "Моя оценка — "])
+MARKS = st.sampled_from([". ", ", ", "! ", "; ", " - ", " — ", ".\n", "\n"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(KEYWORDS, st.integers(1, 5), MARKS, REQUESTS, st.sampled_from(["", "?", "."]))
+def test_a_keyword_grade_a_mark_and_more_rate_and_say_more(
+    keyword: str, n: int, mark: str, request: str, end: str
+) -> None:
+    text = f"{keyword}{n}{mark}{request}{end}"
+    if rating_of(text) is None:  # a request, not kind words: never a rating alone
+        assert rating_beside(text) == n, text
+
+
+@settings(max_examples=300, deadline=None)
+@given(GRADES, st.sampled_from(["", " - спасибо!", ", всё отлично"]), REQUESTS)
+def test_a_rating_line_over_news_rates(grade: str, kind: str, request: str) -> None:
+    first = f"{grade}{kind}"
+    assert rating_beside(f"{first}\n{request.capitalize()}.") == rating_of(first) is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_a_mail_is_a_rating_alone_a_rating_beside_news_or_neither(text: str) -> None:
+    """Never both: a mere rating reply stays a rating only, never reopening."""
+    beside = rating_beside(text)
+    assert beside in (None, 1, 2, 3, 4, 5)
+    assert beside is None or rating_of(text) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(NUMBERS, st.sampled_from(["Оценка: {}. Но вопрос", "{}\nНо вопрос", "Ставлю {}, но"]))
+def test_numbers_outside_one_to_five_never_rate_beside_news(n: int, form: str) -> None:
+    assert rating_beside(form.format(n)) is None
+
+
+def test_a_long_first_line_costs_linear_time_beside_news_too() -> None:
+    import time
+
+    for line in ("Оценка" + " " * 40000 + "x", "Оценка: 5." + " " * 40000, ", " * 20000 + "x"):
+        began = time.process_time()
+        rating_beside(line + "\nещё")
+        assert time.process_time() - began < 0.5

@@ -263,6 +263,8 @@ def variants() -> list[dict]:
         status_ru="в работе",
         last_action="ответ сотрудника, 23.11.2026 10:00",
         rating=2,
+        rated=4,  # acknowledgement: a rating opened the mail, recorded (ratingtext.rating_beside)
+        head="head@example.com",  # resolved: whom the customer may write (support.head)
         codec="koi8-r",
         text="Привет",
         quote_cut=True,  # staff_followup: the customer's quote of the thread was cut
@@ -466,6 +468,7 @@ def variants() -> list[dict]:
         level_was=None,
         unconfirmed=None,
         answered_at=None,
+        head=None,
     )
     quiet = dict(
         full,
