@@ -56,4 +56,5 @@ def ticket_ctx(app: App, ticket: Ticket) -> dict[str, Any]:
         "merged_with": ticket.get("merged_into"),
         "status": tk.STATUS_STAFF_RU[ticket["status"]],
         "keep_days": app.config.schedule.credentials_keep_days,
+        "head": app.config.support.head or None,  # the closing letter names whom to write
     }

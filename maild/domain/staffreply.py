@@ -316,6 +316,7 @@ def _notice_ctx(ctx: Context, ticket: Ticket) -> dict[str, Any]:
         # the ticket's own subject, not the reply's (often only "Re: [TID#...]")
         "subject": shown_subject(ticket["subject"]),
         "keep_days": ctx.policy.credentials_keep_days,
+        "head": ctx.policy.head or None,  # the closing letter names whom to write (regulation)
         "merged_into": ticket.get("merged_into"),
     }
 

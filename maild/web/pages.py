@@ -241,6 +241,9 @@ def ticket_view(
         "zone_words": app.renderer.zone_words,
         "created": app.fmt_time(ticket["created_at"]),
         "rating": rating_of_closing(ticket, messages),
+        # the regulation: the customer may write to the head of support (the page, as
+        # the closing letter, says whom); a page of the ticket's link only
+        "head": app.config.support.head or None,
         "entries": [
             _entry(app, n, m, viewer, known_before(messages, n, relayed))
             for n, (m, seen) in enumerate(

@@ -547,3 +547,17 @@ def test_a_confirmation_posted_twice_at_once_leads_both_to_the_ticket(site):
     head = answer.split(b"\r\n\r\n", 1)[0].decode()
     assert head.startswith("HTTP/1.1 303 ") and f"Location: {first.headers['location']}" in head
     assert "not served" not in daemon.logtext() and "Traceback" not in daemon.logtext()
+
+
+def test_the_ticket_page_names_the_head_of_support_and_the_public_form_does_not(site):
+    """The regulation lets a customer write to the head of support to comment on or
+    speed up an urgent question: the ticket's page says whom (support.head), as the
+    closing letter does; the public «Задать вопрос» form, reached with no ticket link,
+    does not name him."""
+    _desk, _daemon, _sink, base = site
+    link, _tid = opened(site, "olga@shop-example.ru")
+    page = " ".join(request(link).text.split())
+    assert 'руководителю службы технической поддержки (<a href="mailto:head@example.com">' in page
+    assert "недовольны работой поддержки" in page
+    headers = {"X-Forwarded-For": "203.0.113.77"}
+    assert "head@example.com" not in request(base + "/new", headers=headers).text
