@@ -10,7 +10,7 @@ from tests.helpers import Desk, make_mail
 from tests.integration.test_staff_e2e import staff_reply
 
 IVAN = "ivan@shop-example.ru"
-HEAD_LINE = "руководителю службы технической поддержки (head@example.com)"
+HEAD_LINE = "руководителю службы поддержки (head@example.com)"
 
 
 def _closing_letter(desk: Desk, sink) -> str:
