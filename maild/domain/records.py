@@ -46,10 +46,10 @@ class IdentificationRecord(TypedDict):
 
 
 class SpamMark(TypedDict):
-    """#spam on a ticket: who marked it, and whether the whole domain is blocked."""
+    """#spam on a ticket: who marked it, and the entry it blocks (spammark.blocked_entry)."""
 
     by: str
-    domain: bool
+    entry: str
 
 
 class UndeliverableMark(TypedDict):

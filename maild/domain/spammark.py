@@ -53,23 +53,21 @@ def decide_spam(
     requester = ticket["requester"]
     text = body or "#spam"
     entry = blocked_entry(requester, spam.arg == "domain")
-    free = spam.arg == "domain" and "@" in entry  # a free-mail service: the sender alone
-    if free:
-        text += (
-            f"\n(домен {requester.rpartition('@')[2]} — бесплатная почта, "
-            "заблокирован только адрес отправителя)"
-        )
+    blocked_domain = "@" not in entry
+    # «#spam домен» of a free-mail service: the sender alone (blocked_entry)
+    free_mail = requester.rpartition("@")[2] if spam.arg == "domain" and not blocked_domain else ""
+    if free_mail:
+        text += f"\n(домен {free_mail} — бесплатная почта, заблокирован только адрес отправителя)"
     ctx.record.update(kind="note", text=text)
-    mark = {"by": ctx.msg.from_addr, "domain": "@" not in entry, "entry": entry}
-    ticket = {**ticket, "spam": mark}
+    ticket = {**ticket, "spam": {"by": ctx.msg.from_addr, "entry": entry}}
     context = {
         **ctx.common,
         "tid": ticket["tid"],
         "subject": shown_subject(ticket["subject"]),
         "requester": requester,
         "blocked": entry,
-        "blocked_domain": "@" not in entry,
-        "free_mail": requester.rpartition("@")[2] if free else "",
+        "blocked_domain": blocked_domain,
+        "free_mail": free_mail,
         "spam_kept": sum(1 for m in messages if kept(m)),
     }
     done = Outgoing(

@@ -340,18 +340,18 @@ def test_spam_from_verified_staff_marks_the_ticket_and_tells_only_its_marker() -
     [done] = d.outgoing  # to the staff member alone: what went and what was blocked
     assert (done.template, done.to, done.record) == ("staff_spam_done.txt", [STAFF[0]], False)
     assert (done.context["requester"], done.context["blocked"]) == (CUSTOMER, CUSTOMER)
-    assert d.ticket["spam"] == {"by": STAFF[0], "domain": False, "entry": CUSTOMER}
+    assert d.ticket["spam"] == {"by": STAFF[0], "entry": CUSTOMER}
     assert (d.incoming["kind"], d.incoming["text"]) == ("note", "#spam")
     d = _spam_reply("Очередная рассылка.\n#spam domain")
     domain = CUSTOMER.rpartition("@")[2]  # shop-example.ru
-    assert d.ticket["spam"] == {"by": STAFF[0], "domain": True, "entry": domain}
+    assert d.ticket["spam"] == {"by": STAFF[0], "entry": domain}
     assert d.outgoing[0].context["blocked"] == domain and d.outgoing[0].context["blocked_domain"]
     assert d.incoming["text"].strip() == "Очередная рассылка."
 
 
 def test_spam_domain_of_a_free_mail_service_blocks_the_address_alone() -> None:
     d = _spam_reply("#spam domain", requester="promo@gmail.com")
-    assert d.ticket["spam"] == {"by": STAFF[0], "domain": False, "entry": "promo@gmail.com"}
+    assert d.ticket["spam"] == {"by": STAFF[0], "entry": "promo@gmail.com"}
     assert d.outgoing[0].context["free_mail"] == "gmail.com"
     assert d.incoming["text"] == (
         "#spam\n(домен gmail.com — бесплатная почта, заблокирован только адрес отправителя)"
