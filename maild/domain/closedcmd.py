@@ -52,7 +52,7 @@ from collections.abc import Callable, Iterable
 from maild.domain import mergedwait
 from maild.domain.commands import Command, written
 from maild.domain.commandspec import CRITICAL_OFF
-from maild.domain.conflicts import in_run_order, is_transfer, without_conflicts
+from maild.domain.conflicts import in_run_order, is_transfer
 from maild.domain.mergedwait import MergedWait
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import ENTITLED_LEVELS, entitled_level
@@ -97,16 +97,15 @@ def closed_errors(
 
 
 def unasked_errors(
-    commands: Iterable[Command], answers: bool, messages: list[MessageRecord], ticket: Ticket
+    runs: Iterable[Command], answers: bool, messages: list[MessageRecord], ticket: Ticket
 ) -> list[str]:
     """The error of a #wait in a reply that sends the customer no answer (``answers``
     False: commands only, a note) on a ticket none of whose ``messages`` is a staff
     answer to the customer: there is nothing they were asked to answer; or on one with
     customers merged in who wait for staff's first word (mergedwait.pending): their
     mail would be left unanswered while the ticket read «ждём ответа клиента». []
-    otherwise, and for a #wait a contradicting command cancels (#close: neither runs,
-    and conflicts.without_conflicts says so)."""
-    runs, _ = without_conflicts(commands)
+    otherwise. ``runs``: the reply's commands that run (conflicts.without_conflicts: a
+    #wait a contradicting command cancels, #close, is not there, and that says so)."""
     if answers or not any(c.name == "wait" for c in runs):
         return []
     if waits := mergedwait.pending(ticket):
@@ -186,8 +185,7 @@ def critical_errors(
     """The error of a #critical (however many lines of it) on a ticket already marked
     critical, or of a #critical нет on a ticket that is not; [] otherwise, and for the
     two in one reply (neither runs: conflicts.without_conflicts says so)."""
-    runs, _ = without_conflicts(commands)
-    wanted = {c for c in runs if c.name == "critical"}
+    wanted = {c for c in commands if c.name == "critical"}
     if len(wanted) != 1:
         return []
     [cmd] = wanted

@@ -30,7 +30,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from maild.domain.commands import Command, written
-from maild.domain.conflicts import without_conflicts
 from maild.domain.records import Ticket
 from maild.domain.snapshot import Loaded
 
@@ -72,11 +71,11 @@ def target_error(loaded: Loaded | None, ticket: Ticket, arg: str, via: str | Non
     return None
 
 
-def beside_errors(commands: Iterable[Command]) -> list[str]:
-    """The error of the commands beside a #merge that runs (not one of two that
-    contradict each other: conflicts.without_conflicts) that change a ticket; []
-    when none does."""
-    runs, _ = without_conflicts(commands)
+def beside_errors(runs: Iterable[Command]) -> list[str]:
+    """The error of the commands beside a #merge that change a ticket; [] when none
+    does. ``runs``: the reply's commands that run (conflicts.without_conflicts: of two
+    different #merge, neither, nor of two contradicting commands beside it)."""
+    runs = tuple(runs)
     into = next((c.arg for c in runs if c.name == "merge" and c.arg), None)
     others = list(dict.fromkeys(written(c) for c in runs if c.name not in BESIDE))
     if into is None or not others:

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 
 from maild.domain.addresses import comparable_address
 from maild.domain.commands import Command
-from maild.domain.conflicts import without_conflicts
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.records import MessageRecord, Ticket
@@ -82,17 +81,17 @@ def kept(m: MessageRecord) -> bool:
 
 
 def errors_of(
-    ctx: Context, ticket: Ticket, messages: list[MessageRecord], commands: Iterable[Command]
+    ctx: Context, ticket: Ticket, messages: list[MessageRecord], runs: Iterable[Command]
 ) -> list[str]:
     """spam_errors of a staff reply (staffreply._stopped: an error stops the reply)."""
     policy, via = ctx.policy, ctx.snapshot.merged_source
-    return spam_errors(ticket, messages, commands, policy.internal, policy.support_address, via)
+    return spam_errors(ticket, messages, runs, policy.internal, policy.support_address, via)
 
 
 def spam_errors(
     ticket: Ticket,
     messages: list[MessageRecord],
-    commands: Iterable[Command],
+    runs: Iterable[Command],
     own: Iterable[str],
     support: str,
     via: str | None = None,
@@ -106,10 +105,10 @@ def spam_errors(
     the quarantine and have their later mail kept there without a word: the error
     names them; one who only gets the ticket's mail can be taken off (#uncc) first,
     one whose mail is in the ticket cannot, and the spammer is blocked by the admin's
-    `maild block add` instead. A #spam that does not run (with «#spam домен» in the same
-    reply: neither does, conflicts.without_conflicts) has none: the conflict is what
-    the staff member is told, and the reply's answer goes."""
-    runs, _ = without_conflicts(commands)
+    `maild block add` instead. ``runs``: the reply's commands that run; a #spam that
+    does not (with «#spam домен» in the same reply: neither does,
+    conflicts.without_conflicts) has none: the conflict is what the staff member is
+    told, and the reply's answer goes."""
     spam = next((c for c in runs if c.name == "spam"), None)
     if spam is None:
         return []

@@ -23,7 +23,7 @@ from maild.domain import ticket as tk
 from maild.domain.answers import filled
 from maild.domain.assignee import assign_errors
 from maild.domain.closedcmd import closed_errors, idle_commands, level_errors, unasked_errors
-from maild.domain.commands import ParsedReply, holds_notice, parse_reply
+from maild.domain.commands import Command, ParsedReply, holds_notice, parse_reply
 from maild.domain.conflicts import without_conflicts
 from maild.domain.decision import Context, Decision, Outgoing, level_ctx
 from maild.domain.direct import named, unchanged
@@ -53,8 +53,12 @@ MERGED = "merged"  # the customer notice of #merge (templates/merged.txt)
 @dataclass
 class Extras:
     """What the reply's #answer/#merge/#charset lines came to, checked before anything
-    changes: errors stop the whole reply, as a bad command does."""
+    changes: errors stop the whole reply, as a bad command does. ``runs``: its commands
+    that do not contradict each other, in the order they run, and ``conflicts``: the
+    errors of those that do (conflicts.without_conflicts, worked out once here)."""
 
+    runs: tuple[Command, ...]
+    conflicts: list[str]
     body: str = ""
     errors: list[str] = field(default_factory=list)
     merge_into: Loaded | None = None
@@ -64,18 +68,17 @@ class Extras:
 def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) -> Extras:
     """Fill in saved answers and check what #merge, #charset, #assign, #cc/#uncc and
     #human name."""
-    ex = Extras()
+    ex = Extras(*without_conflicts(reply.commands))
     ex.body, ex.errors = filled(policy, reply, ticket)  # an answer that fails: an error
     ex.errors += participant_errors(policy, ticket, reply.commands)
     ex.errors += humans.errors(ticket, reply.commands)
     ex.errors += assign_errors(policy, reply.commands)
-    runs, _ = without_conflicts(reply.commands)  # two targets: neither (conflicts)
     for cmd in reply.commands:
         if cmd.name == "merge" and cmd.arg:
             loaded = snap.merge_targets.get(cmd.arg)
             if error := mergecmd.target_error(loaded, ticket, cmd.arg, snap.merged_source):
                 ex.errors.append(error)
-            elif cmd in runs:
+            elif cmd in ex.runs:  # two targets: neither (conflicts)
                 ex.merge_into = loaded
         elif cmd.name == "charset" and cmd.arg:
             _check_charset(snap.charset_source, cmd.arg, ex, policy)
@@ -164,7 +167,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     body = _answer(policy, reply, extras, ticket, messages)
     if stop := _stopped(ctx, text, reply, extras, body, ticket, messages):
         return stop
-    reply, conflicts, idle, subject = _agreeing(ctx, reply, ticket, messages)
+    reply, conflicts, idle, subject = _agreeing(ctx, reply, extras, ticket, messages)
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
         body = f"{note_inline}\n{body}".strip()
@@ -247,17 +250,19 @@ def _started(notices: list[str], sent: dict[str, Any], replied: bool, at: str) -
 
 
 def _agreeing(
-    ctx: Context, reply: ParsedReply, ticket: Ticket, messages: list[MessageRecord]
+    ctx: Context,
+    reply: ParsedReply,
+    extras: Extras,
+    ticket: Ticket,
+    messages: list[MessageRecord],
 ) -> tuple[ParsedReply, list[str], list[str], list[str]]:
     """The reply without its commands that contradict each other (neither of two runs:
-    conflicts.without_conflicts) or change nothing (a #critical of a ticket marked so, a
-    #close of one closed: closedcmd.idle_commands), and the errors that say so, of each
-    kind, and of a command typed in its subject, which never runs (subjectcmd); the
-    rest of it goes."""
-    runs, conflicts = without_conflicts(reply.commands)
-    runs, idle = idle_commands(runs, ticket, messages, ctx.policy.fmt_time)
+    Extras.runs) or change nothing (a #critical of a ticket marked so, a #close of one
+    closed: closedcmd.idle_commands), and the errors that say so, of each kind, and of
+    a command typed in its subject, which never runs (subjectcmd); the rest of it goes."""
+    runs, idle = idle_commands(extras.runs, ticket, messages, ctx.policy.fmt_time)
     subject = subjectcmd.of_reply(ctx.msg.subject, reply.commands, ticket, messages)
-    return replace(reply, commands=runs), conflicts, idle, subject
+    return replace(reply, commands=runs), extras.conflicts, idle, subject
 
 
 def _stopped(
@@ -287,10 +292,10 @@ def _stopped(
     files = unsendable(ctx, reply, body)
     errors = [*view.errors, *reply.errors, *extras.errors, *files]
     errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
-    errors += level_errors(reply.commands, ticket) + mergecmd.beside_errors(reply.commands)
-    errors += spammark.errors_of(ctx, ticket, messages, reply.commands)
+    errors += level_errors(reply.commands, ticket) + mergecmd.beside_errors(extras.runs)
+    errors += spammark.errors_of(ctx, ticket, messages, extras.runs)
     errors += beyond_errors(ctx.msg, ctx.policy, ticket, reply.commands, ctx.snapshot.merged_source)
-    errors += unasked_errors(reply.commands, bool(body) and not reply.note, messages, ticket)
+    errors += unasked_errors(extras.runs, bool(body) and not reply.note, messages, ticket)
     in_quote = cmds.in_quote(text, messages, reply.commands, reply.own_end)
     errors += [cmds.IN_QUOTE.format(line=s) for s in in_quote]
     kw = {"text": text, "stopped": errors == files}  # for what it carries, not a command
