@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 
 from maild.domain import limits, oversize
 from maild.domain.decision import Context, Decision, Outgoing
@@ -81,9 +80,8 @@ def conflicts_mail(
     if not errors:
         return []
     ran = ctx.record.get("commands") or []
-    out = refused(ctx, ticket, errors, partial=True, ran=ran, answered=answered)
-    why = {"contradict": bool(conflicts), "idle": bool(idle), "in_subject": bool(in_subject)}
-    return [replace(out, context={**out.context, **why})]
+    kinds = {"contradict": bool(conflicts), "idle": bool(idle), "in_subject": bool(in_subject)}
+    return [refused(ctx, ticket, errors, partial=True, ran=ran, answered=answered, **kinds)]
 
 
 def refused(
@@ -96,9 +94,14 @@ def refused(
     resend: bool = False,
     stopped: bool = False,
     own: tuple[str, dict[str, int] | None] = ("", None),
+    contradict: bool = False,
+    idle: bool = False,
+    in_subject: bool = False,
 ) -> Outgoing:
     """«Команды не выполнены» to the staff member: the whole reply stopped, or
-    (``partial``) only its commands ``errors`` name, ``ran`` having run; ``resend``:
+    (``partial``) only its commands ``errors`` name, ``ran`` having run, of them some
+    that contradict each other (``contradict``), some that would change nothing
+    (``idle``), some typed in the subject (``in_subject``); ``resend``:
     it was written on a stale view, and answering this mail sends it; ``stopped``: not
     for a command («Ответ не отправлен»); ``own``: the reply's text quoted back and
     how it was cut (quoted_back). The first
@@ -115,7 +118,6 @@ def refused(
         tid,
         "; ".join(listed + counted),
     )
-    c = {"tid": tid, "subject": shown_subject(ticket["subject"]), "errors": listed}
     return Outgoing(
         ctx.key("staff_error"),
         "notice",
@@ -123,8 +125,13 @@ def refused(
         [msg.from_addr],
         {
             **ctx.common,
-            **c,
+            "tid": tid,
+            "subject": shown_subject(ticket["subject"]),
+            "errors": listed,
             "partial": partial,
+            "contradict": contradict,
+            "idle": idle,
+            "in_subject": in_subject,
             "ran": ran or [],
             "answered": answered,
             "stale": resend,
