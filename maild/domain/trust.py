@@ -32,19 +32,21 @@ def robot_check(
     messages: list[MessageRecord],
     at: datetime,
     attachments: Attachments | None = None,
-) -> tuple[str | None, bool]:
-    """(why the sender is a robot on this ticket, or None; whether this message
-    answers our automatic mail faster than a person would). Never one staff vouched
-    for with #human (humans.py): a person who answers quickly stays one. `attachments`:
-    the message's files judged (the ticket's own left out): a new one accepted is a
-    person's news (robots.canned_run)."""
+) -> tuple[str | None, str | None]:
+    """(why the sender is a robot on this ticket, or None; when this message answers
+    our automatic mail faster than a person would, its robots.own_words, which its
+    record keeps for the next fast reply to be compared with, else None). Never one
+    staff vouched for with #human (humans.py): a person who answers quickly stays one.
+    `attachments`: the message's files judged (the ticket's own left out): a new one
+    accepted is a person's news (robots.canned_run)."""
     staff = policy.staff
     refs = msg.in_reply_to or msg.references[-1:]  # what it answers, not the history
     fast = robots.fast_reply(refs, msg.from_addr, at, messages, staff)
+    words = robots.own_words(msg.text) if fast else None
     if humans.vouched(ticket, msg.from_addr):
-        return None, fast
+        return None, words
     if msg.from_addr in (ticket.get("robots") or {}):
-        return ticket["robots"][msg.from_addr], fast
+        return ticket["robots"][msg.from_addr], words
     reason = robots.robot_reason(
         sender=msg.from_addr,
         subject=msg.subject,
@@ -53,10 +55,10 @@ def robot_check(
         messages=messages,
         staff=staff,
         own_subject=ticket.get("subject") or "",
-        words=robots.own_words(msg.text) if fast else "",
+        words=words or "",
         files=any(d.accepted for d, _ in attachments or ()),
     )
-    return reason, fast
+    return reason, words
 
 
 def notice_sender(ctx: Context) -> tuple[str | None, bool]:

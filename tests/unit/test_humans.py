@@ -9,6 +9,7 @@ from maild.domain.commands import Command, parse_reply
 from maild.domain.decision import Decision
 from maild.domain.humans import errors, marked_ctx, noted, vouch
 from maild.domain.merge import merge
+from maild.domain.robots import own_words
 from maild.domain.trust import note_robot, robot_check
 from tests.unit.test_decide import NOW, POLICY, _msg
 
@@ -98,13 +99,17 @@ def test_robot_check_never_marks_a_sender_staff_vouched_for() -> None:
     )
     at = NOW + timedelta(minutes=1)
     ticket = {"tid": "1111-2222", "requester": IVAN, "subject": "Заказ"}
-    assert robot_check(POLICY, third, ticket, thread, at) == (WHY, True)
-    assert robot_check(POLICY, third, {**ticket, "humans": [IVAN]}, thread, at) == (None, True)
+    words = own_words(CANNED)  # a fast reply: its record keeps them (fast_words)
+    assert robot_check(POLICY, third, ticket, thread, at) == (WHY, words)
+    assert robot_check(POLICY, third, {**ticket, "humans": [IVAN]}, thread, at) == (None, words)
     # another desk's tag does not mark them either: staff said it is a person
     tagged = _msg(
         sender=IVAN, subject="[#117904] Re: Заказ", headers={"In-Reply-To": "<ack2@example.com>"}
     )
-    assert robot_check(POLICY, tagged, {**ticket, "humans": [IVAN]}, thread, at) == (None, True)
+    assert robot_check(POLICY, tagged, {**ticket, "humans": [IVAN]}, thread, at) == (
+        None,
+        own_words(tagged.text),
+    )
 
 
 def test_the_robot_note_says_how_to_undo_the_mark() -> None:
