@@ -235,10 +235,11 @@ def describe(e: OSError, storage: Path | None = None) -> str:
     path = e.filename or "?"
     what = e.strerror or type(e).__name__
     if e.errno in (errno.EACCES, errno.EPERM):
-        foreign = _foreign(path, storage) or _foreign(e.filename2, storage)  # a rename's
+        refused = _refused(path)
+        foreign = _foreign_at(refused, storage) or _foreign(e.filename2, storage)  # a rename's
         if foreign:
             return f"permanent error: {what}: {foreign}"
-        whose, fix = _access_hint(path)
+        whose, fix = _hint_at(*refused) if refused is not None else ("", _any_fix())
         me = user_name(os.geteuid())
         return f"permanent error: {what}: {path}{whose}; maild runs as {me}: {fix}"
     if is_permanent(e):
@@ -265,20 +266,25 @@ def denied_at(path: str, storage: Path | None, other: str | None = None) -> tupl
     """(where, what to do) for a permission error on `path` inside `storage`: where
     is what refused (a temp file is never there: its folder), what to do names its
     owner and the fix; None for a path outside it (said as it is)."""
-    foreign = _foreign(path, storage)
-    if foreign:
-        return str(refused_at(Path(path))[0]), foreign
-    if other and _foreign(other, storage):  # a rename's target folder refused it
-        return denied_at(other, storage)
+    refused = _refused(path)  # worked out once: what each answer below names
+    if refused is not None and (foreign := _foreign_at(refused, storage)):
+        return str(refused[0]), foreign
+    there = _refused(other)  # a rename's target folder refused it
+    if there is not None and (foreign := _foreign_at(there, storage)):
+        return str(there[0]), foreign
+    if refused is None or storage is None:
+        return None
+    where, how = refused
     try:
-        where, how = refused_at(Path(path))
-        inside = storage is not None and where.is_relative_to(storage.absolute())
+        inside = where.is_relative_to(storage.absolute())
     except (OSError, TypeError, ValueError):
         return None
     if not inside:
         return None
     named = path if how == "enter" else str(where)  # (a folder above it: said in brackets)
-    whose, fix = _access_hint(named)
+    # what refused `named`: the folder above it, or `named` itself (a path not there is
+    # named by the folder it would be made in, which is there)
+    whose, fix = _hint_at(where, "enter" if how == "enter" else "it")
     return str(where), f"{named}{whose}: {fix}"
 
 
@@ -288,15 +294,30 @@ def foreign_folder(folders: list[Path], storage: Path) -> str:
     return next((said for f in folders if (said := _foreign(str(f), storage))), "")
 
 
-def _foreign(path: str | None, storage: Path | None) -> str:
-    """For what refused `path` inside `storage` and belongs to another user than
-    the storage's owner (left by maild run as root before it switched users, or by
-    a root's cp or tar): which it is, whose, and the chown check-config gives; ""
-    for anything else."""
-    if storage is None or not path:
-        return ""
+def _refused(path: str | None) -> tuple[Path, str] | None:
+    """refused_at of a path an error named; None for none, or one it cannot look at."""
+    if not path:
+        return None
     try:
-        where = refused_at(Path(path))[0]
+        return refused_at(Path(path))
+    except (OSError, TypeError, ValueError):
+        return None
+
+
+def _foreign(path: str | None, storage: Path | None) -> str:
+    """_foreign_at of what refused `path`."""
+    return _foreign_at(_refused(path), storage) if storage is not None else ""
+
+
+def _foreign_at(refused: tuple[Path, str] | None, storage: Path | None) -> str:
+    """For what refused a path inside `storage` (``refused``: refused_at of it) that
+    belongs to another user than the storage's owner (left by maild run as root before
+    it switched users, or by a root's cp or tar): which it is, whose, and the chown
+    check-config gives; "" for anything else."""
+    if storage is None or refused is None:
+        return ""
+    where = refused[0]
+    try:
         top = storage.absolute()
         owner, st = top.stat().st_uid, where.stat()
     except (OSError, TypeError, ValueError):
@@ -310,16 +331,20 @@ def _foreign(path: str | None, storage: Path | None) -> str:
     )
 
 
-def _access_hint(path: str) -> tuple[str, str]:
-    """(whose `path` is, in brackets; what to do) for a permission error on it. A
-    folder above it this user may not enter is named, with its owner and mode. Its
-    owner is this user, and its mode lacks what the owner needs (a reply_secret left
-    mode 000): the mode is at fault; else this user (maild runs as the storage's owner
-    already: a backup folder, templates.path) needs access, or the path's owner runs it."""
+def _any_fix() -> str:
     me = user_name(os.geteuid())
-    fix = f"let {me} use it (its owner, group or mode), or give a path {me} may use"
-    try:  # a path that does not exist belongs to no one: its nearest folder does
-        where, how = refused_at(Path(path))
+    return f"let {me} use it (its owner, group or mode), or give a path {me} may use"
+
+
+def _hint_at(where: Path, how: str) -> tuple[str, str]:
+    """(whose the path is, in brackets; what to do) for a permission error on a path
+    that ``where`` refused, ``how`` (refused_at). A folder above it this user may not
+    enter is named, with its owner and mode. Its owner is this user, and its mode lacks
+    what the owner needs (a reply_secret left mode 000): the mode is at fault; else this
+    user (maild runs as the storage's owner already: a backup folder, templates.path)
+    needs access, or the path's owner runs it."""
+    me, fix = user_name(os.geteuid()), _any_fix()
+    try:
         st = where.stat()
     except (OSError, TypeError):
         return "", fix
