@@ -206,15 +206,25 @@ def level_ctx(policy: Policy, ticket: Ticket) -> dict[str, Any]:
 
 
 def tell_writer(ctx: Context, decision: Decision, name: str, context: dict[str, Any]) -> Decision:
-    """``decision`` with one more mail to the staff member who wrote this message: the
-    template ``name``.txt about the decision's ticket (``context`` on top of what every
-    mail about the message may say, with the ticket's TID and subject)."""
-    ticket = decision.ticket or {}
-    c = {
-        **ctx.common,
-        "tid": decision.tid,
-        "subject": shown_subject(ticket.get("subject")),
-        **context,
-    }
-    mail = Outgoing(ctx.key(name), "notice", f"{name}.txt", [ctx.msg.from_addr], c, record=True)
+    """``decision`` with one more mail to the staff member who wrote this message
+    (writer_notice, about the decision's ticket)."""
+    mail = writer_notice(ctx, decision.tid, decision.ticket or {}, name, context)
     return replace(decision, outgoing=[*decision.outgoing, mail])
+
+
+def writer_notice(
+    ctx: Context,
+    tid: str,
+    ticket: Ticket | dict[str, Any],
+    name: str,
+    context: dict[str, Any],
+    kind: str | None = None,
+) -> Outgoing:
+    """The mail to the staff member who wrote this message: the template ``name``.txt
+    about ticket ``tid`` (``context`` on top of what every mail about the message may
+    say, with the TID and the ticket's own subject, not the reply's, often only «Re:»
+    and the tag), kept in the ticket's thread. Its key is made of ``kind``, else of
+    ``name`` (a re-run queues it under the key it had)."""
+    c = {**ctx.common, "tid": tid, "subject": shown_subject(ticket.get("subject")), **context}
+    key = ctx.key(kind or name)
+    return Outgoing(key, "notice", f"{name}.txt", [ctx.msg.from_addr], c, record=True)

@@ -24,11 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from maild.domain.commands import Command
-from maild.domain.decision import Context, Decision, Outgoing
+from maild.domain.decision import Context, Decision, Outgoing, writer_notice
 from maild.domain.message import ParsedMessage
 from maild.domain.records import Ticket
 from maild.domain.spelling import routed_address
-from maild.domain.tid import shown_subject
 
 __all__ = ["named", "relayed", "told", "unchanged"]
 
@@ -75,16 +74,8 @@ def told(
     if not direct or sent.get(mark):
         return ticket, []
     sent[mark] = ctx.received_at.isoformat()
-    context = {
-        **ctx.common,
-        "tid": ticket["tid"],
-        # the ticket's own subject, not the reply's (often only "Re:" and the tag)
-        "subject": shown_subject(ticket.get("subject")),
-        "direct": direct,
-        "note": note,
-        "answered": ctx.record.get("direction") == "out",
-        "notices": notices,
-        "resent": resent,
-    }
-    out = Outgoing(ctx.key("direct"), "notice", "staff_direct.txt", [sender], context, True)
+    answered = ctx.record.get("direction") == "out"
+    facts = {"note": note, "answered": answered, "notices": notices, "resent": resent}
+    context = {"direct": direct, **facts}
+    out = writer_notice(ctx, ticket["tid"], ticket, "staff_direct", context, kind="direct")
     return {**ticket, "sent": sent}, [out]
