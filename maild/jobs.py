@@ -103,7 +103,7 @@ def redaction(app: App, now: datetime) -> int:
         with contained(tid), app.store.locked():
             loaded = app.store.load(tid)
             if loaded is not None and loaded[0]["status"] == "closed":
-                redact_ticket(app, tid, now)
+                redact_ticket(app, *loaded, now)
                 n += 1
             app.store.unmark_redaction(tid)
     return n

@@ -13,16 +13,17 @@ import email.policy
 import logging
 import re
 from datetime import datetime
-from email.message import EmailMessage
+from email.contentmanager import raw_data_manager
+from email.message import EmailMessage, Message
 
 from maild.app import App
 from maild.domain.charset import decode_bytes
 from maild.domain.filetypes import CALENDAR, sniff_type
 from maild.domain.html import html_to_text
 from maild.domain.longtext import is_zipped_text, redacted_zip
-from maild.domain.message import parse
+from maild.domain.message import parse, read_mail
 from maild.domain.nearlabels import credentials_near_labels
-from maild.domain.records import MessageRecord
+from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import MARKER, redact_credentials, redact_subject
 from maild.outgoing import copy_key
 from maild.redactsubject import redact_head, redact_record_line
@@ -141,27 +142,36 @@ def _redact_quote(app: App, m: MessageRecord, now: datetime) -> int:
     («> Пароль: ...»): that copy is redacted too. Its record keeps the answer as it
     went to the customer: what staff wrote stays."""
     key = m.get("spool_key")
-    if not key or app.spool.path(key) is None:
+    raw = _spool_copy(app, key)
+    if key is None or raw is None:
         return 0
-    raw = app.spool.read(key)
-    text, count = redact_credentials(parse(raw).text)
-    hidden = not count and html_credentials(raw)
+    read = read_mail(raw)  # once: its HTML as it came (parse opens parts in it), its text
+    in_html = html_credentials(raw, read)
+    text, count = redact_credentials(parse(raw, read=read).text)
+    hidden = not count and in_html
     _rewrite_spool(app, key, raw, text if count or hidden else None, now)
     return count + hidden
 
 
-def html_credentials(raw: bytes) -> bool:
+def _spool_copy(app: App, key: str | None) -> bytes | None:
+    """The raw mail a record's spool copy keeps; None when it has none (`maild forget`
+    erased it)."""
+    return app.spool.read(key) if key and app.spool.path(key) is not None else None
+
+
+def html_credentials(raw: bytes, read: tuple[Message, str | None] | None = None) -> bool:
     """Whether an HTML part of a mail holds access data: a mail's text is read from
     its plain part, and the HTML alternative beside it may hold a password that part
-    does not (the spool copy keeps both)."""
+    does not (the spool copy keeps both). ``read``: read_mail of ``raw``, when the
+    caller has it; the mail is read as parse() reads it, once."""
     if _HTML_PART.search(raw) is None:
         return False
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    for part in msg.walk():
-        if part.get_content_type() != "text/html" or part.is_attachment():
+    tree, _ = read if read is not None else read_mail(raw)
+    for part in tree.walk():
+        if part.get_content_type() != "text/html" or part.get_content_disposition() == "attachment":
             continue
         try:
-            html = part.get_content()
+            html = raw_data_manager.get_content(part)  # as EmailMessage.get_content reads it
         except (LookupError, ValueError):
             continue
         if redact_credentials(html_to_text(html))[1]:
@@ -175,13 +185,21 @@ def html_credentials(raw: bytes) -> bool:
 FILE_SCAN_CHARS = 1_000_000
 
 
-def file_credentials(raw: bytes) -> bool:
+def hidden_credentials(raw: bytes) -> bool:
+    """Whether a customer's spool copy holds access data its record's text does not
+    show: in an HTML alternative or a file of text; the mail read once for both."""
+    read = read_mail(raw)
+    return html_credentials(raw, read) or file_credentials(raw, read)  # (parse opens parts)
+
+
+def file_credentials(raw: bytes, read: tuple[Message, str | None] | None = None) -> bool:
     """Whether a file of a mail that is text holds access data: a log or a config
     attached (refused, or kept with attachments.accept_other_types) stays whole in the
     spool copy, as the customer sent it. A file is read as the ticket's text is, its
     charset detected (parse: every file maild reads, from a winmail.dat or a forwarded
-    mail too); a binary one (a picture, an archive, a PDF, a document) is not read."""
-    for attachment in parse(raw).attachments:
+    mail too); a binary one (a picture, an archive, a PDF, a document) is not read.
+    ``read``: read_mail of ``raw``, when the caller has it."""
+    for attachment in parse(raw, read=read).attachments:
         text = readable_text(attachment.data)
         if text is not None and credentials_near_labels(text[:FILE_SCAN_CHARS]):
             return True
@@ -210,12 +228,10 @@ def _rewrite_spool(app: App, key: str, raw: bytes, text: str | None, now: dateti
         app.spool.rewrite(key, new)
 
 
-def redact_ticket(app: App, tid: str, now: datetime) -> int:
-    """Remove access data from a ticket's customer messages and their spool copies."""
-    loaded = app.store.load(tid)
-    if loaded is None:
-        return 0
-    ticket, messages = loaded
+def redact_ticket(app: App, ticket: Ticket, messages: list[MessageRecord], now: datetime) -> int:
+    """Remove access data from a ticket's customer messages and their spool copies
+    (the ticket as the job loaded it, under the store's lock)."""
+    tid = ticket["tid"]
     subject, total = redact_subject(ticket.get("subject") or "")
     if total:  # (the summary in open/ or the archive week follows on save)
         ticket = {**ticket, "subject": subject}
@@ -230,8 +246,8 @@ def redact_ticket(app: App, tid: str, now: datetime) -> int:
             continue
         text, count = redact_credentials(m.get("text") or "")
         key = m.get("spool_key")
-        raw = app.spool.read(key) if key and app.spool.path(key) is not None else None
-        hidden = not count and raw is not None and (html_credentials(raw) or file_credentials(raw))
+        raw = _spool_copy(app, key)
+        hidden = not count and raw is not None and hidden_credentials(raw)
         if not count and not subject_count and not hidden:
             continue
         total += count + hidden

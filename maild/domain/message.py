@@ -114,15 +114,26 @@ class ParsedMessage:
         return values[0] if values else None
 
 
+def read_mail(raw: bytes) -> tuple[Message, str | None]:
+    """The message's MIME tree as parse() reads it (compat32, header values raw:
+    RAW_POLICY), and what cut it short, if anything."""
+    try:
+        return read_tree(mend_line_breaks(raw), RAW_POLICY)
+    except Exception as e:  # pragma: no cover - the stdlib parser is lenient
+        return Message(), f"unparseable: {e}"
+
+
 def parse(
-    raw: bytes, max_recipients: int = limits.MAX_RECIPIENTS, codec: str | None = None
+    raw: bytes,
+    max_recipients: int = limits.MAX_RECIPIENTS,
+    codec: str | None = None,
+    read: tuple[Message, str | None] | None = None,
 ) -> ParsedMessage:
     """Everything maild needs from a message; garbage in gives a message too. ``codec``:
-    the charset staff named with `#charset`, for every text part (see redecode)."""
-    try:
-        msg, problem = read_tree(mend_line_breaks(raw), RAW_POLICY)
-    except Exception as e:  # pragma: no cover - the stdlib parser is lenient
-        msg, problem = Message(), f"unparseable: {e}"
+    the charset staff named with `#charset`, for every text part (see redecode).
+    ``read``: read_mail of ``raw``, when the caller looked at the tree first (parse
+    opens encoded and signed parts in it)."""
+    msg, problem = read if read is not None else read_mail(raw)
     try:  # the bytes as spooled: what a synthetic id hashes, here and in `maild fsck`
         return _parse(raw, msg, problem, max_recipients, codec)
     except Exception as e:
