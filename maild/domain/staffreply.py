@@ -53,9 +53,8 @@ MERGED = "merged"  # the customer notice of #merge (templates/merged.txt)
 @dataclass
 class Extras:
     """What the reply's #answer/#merge/#charset lines came to, checked before anything
-    changes: errors stop the whole reply, as a bad command does. ``runs``: its commands
-    that do not contradict each other, in the order they run, and ``conflicts``: the
-    errors of those that do (conflicts.without_conflicts, worked out once here)."""
+    changes: errors stop the whole reply, as a bad command does. ``runs``, ``conflicts``:
+    conflicts.without_conflicts of its commands (in run order), worked out once here."""
 
     runs: tuple[Command, ...]
     conflicts: list[str]
