@@ -61,7 +61,7 @@ class App:
         self.spool = Spool(root / "spool", self.config.storage.max_attempts, self.store.files)
         self.outbox = Outbox(root / "outbox", self.store.files)
         support = self.config.support  # whose refused mail is retried, not set aside
-        self.outbox.own = frozenset(a.lower() for a in support.internal)
+        self.outbox.own = support.internal
         # whom mail is queued to as, staff or the head, kept on its record
         self.outbox.members = Members.of(support.staff, support.head)
         self.quarantine = Quarantine(root, self.store.files)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from maild.configschema import SPAM_VERDICTS, SUBJECT_TAGS
 from maild.domain.addresses import a_labelled_domain
-from maild.domain.leftstaff import own_side
+from maild.domain.ownside import People, own_side
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,8 @@ class SupportConfig:
         characters threads in no client and is left out of the mail)."""
         return a_labelled_domain(self.address.rsplit("@", 1)[1])
 
-    @property
-    def internal(self) -> tuple[str, ...]:  # support's own side: staff, the head if any
+    @cached_property  # built once: asked of every mail
+    def internal(self) -> People:  # support's own people: staff, the head (ownside)
         return own_side(self.staff, self.head)
 
 

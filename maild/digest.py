@@ -19,6 +19,7 @@ from maild.domain.pending import next_due
 from maild.domain.queue import Queue, queue_for
 from maild.domain.records import Summary
 from maild.domain.sla import LEVELS
+from maild.domain.ticket import staff_mail_to
 from maild.domain.tid import shown_subject
 from maild.outgoing import queue_ticketless
 
@@ -65,7 +66,7 @@ def morning_queue(app: App, now: datetime) -> int:
     rows = app.store.open_summaries()
     held = quarantined(app)
     n = 0
-    for staff in app.config.support.staff:
+    for staff in staff_mail_to(app.config.support.staff):
         q: Queue = queue_for(staff, rows, now)
         if q.empty:
             continue

@@ -23,10 +23,10 @@ from maild.domain.decision import Decision, Outgoing
 from maild.domain.heard import unheard
 from maild.domain.maildigest import as_sent
 from maild.domain.message import ParsedMessage
+from maild.domain.ownside import staff_side
 from maild.domain.records import MessageRecord
 from maild.domain.screen import Screening
 from maild.domain.threadhdr import per_copy
-from maild.domain.ticket import staff_side
 from maild.outgoing import Threading, queued_in, send
 
 log = logging.getLogger("maild.effects")
@@ -170,8 +170,8 @@ def _send(
     # the sender's client threads our answer under the mail it knows
     sent = as_sent(msg.message_id)
     replying_to: Threading = (sent, [*msg.references, sent])
-    staff = staff_side(app.config.support.staff)
-    if msg.from_addr in staff and not set(out.to) <= staff:  # a staff reply's, to customers
+    staff = staff_side(app.config.support.staff)  # whose copies thread as staff's
+    if msg.from_addr in staff and not staff.holds(out.to):  # a staff reply's, to customers
         replying_to = per_copy(thread, staff, sent, replying_to)
     records, to = send(
         app,

@@ -29,6 +29,7 @@ from maild.domain.decision import Decision, OutgoingKind
 from maild.domain.leak import epoch
 from maild.domain.mailnames import unsent_note
 from maild.domain.message import ParsedMessage
+from maild.domain.ownside import People
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
 from maild.domain.screen import Screening
 from maild.domain.spam import BlockList, verdict, withheld
@@ -180,11 +181,10 @@ def _withdraw(
     """Withdraw the queued mails `which` picks among those to someone besides staff
     and the head, each marked withdrawn on its ticket's thread (withdrawals.note;
     `held`: threads the caller saves itself); how many."""
-    ours = set(app.config.support.internal)
-    done = []
+    ours, done = app.config.support.internal, []  # support's own people (ownside)
     for meta in app.outbox.queued_records():
         to = {a.lower() for a in meta["to"]}
-        if to <= ours or not which(meta, to):
+        if ours.holds(to) or not which(meta, to):
             continue
         if app.outbox.withdraw(meta["id"], {"withdrawn": why}):
             done.append((meta, withdrawals.withdrawal(app, meta, why)))
@@ -258,7 +258,7 @@ def check_caps(
     *,
     key: str,
     to: list[str],
-    staff: set[str],
+    staff: People,
     mail: tuple[str, str | None, str],
     thread: list[MessageRecord],
     now: datetime,
@@ -281,7 +281,7 @@ def check_caps(
     (`about_sender`, Outgoing.about_sender; `proven`, Outgoing.sender_proven) per
     sender (sender_cap); `desk`: desk-wide too (Outgoing.desk_capped, deskcap.py)."""
     tid, template, msgid = mail
-    automatic = auto and kind in AUTO_KINDS and (unverified or not set(to) <= staff)
+    automatic = auto and kind in AUTO_KINDS and (unverified or not staff.holds(to))
     queued = may_be_queued and app.outbox.known(key)
     if not queued and about_sender is not None:
         return sender_cap(app, to, (about_sender, proven), mail, now)
@@ -327,12 +327,12 @@ def sender_cap(
             "%s [TID#%s] staff told notices about %s mail from %s are held till %s",
             *(msgid or "-", tid, which, box, cap.until),
         )
-    note = suppressed_record(app, template, (to, set(to)), why, now)  # to staff alone
+    note = suppressed_record(app, template, (to, People(to)), why, now)  # to staff alone
     return CapCheck([], note, False, False, cap.until if cap.tell else None)
 
 
 def suppressed_record(
-    app: App, template: str | None, whom: tuple[list[str], set[str]], why: str, now: datetime
+    app: App, template: str | None, whom: tuple[list[str], People], why: str, now: datetime
 ) -> MessageRecord:
     """The note that an automatic mail was not sent: a cap was reached (`whom`: its
     recipients, and the staff side, whom the note calls staff, not customers)."""

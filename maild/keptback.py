@@ -12,6 +12,7 @@ from maild.app import App
 from maild.domain import spam, undeliverable
 from maild.domain.decision import Outgoing
 from maild.domain.mailnames import unsent_note
+from maild.domain.ownside import People
 from maild.domain.records import MessageRecord, Ticket, UndeliverableMark, note_record
 
 log = logging.getLogger("maild.outgoing")
@@ -22,7 +23,7 @@ def kept_back(
     out: Outgoing,
     tid: str,
     ticket: Ticket | None,
-    staff: set[str],
+    staff: People,
     when: tuple[str, datetime],
 ) -> tuple[list[MessageRecord], list[str]]:
     """The notes of the recipients `out` is not queued to (refused for good before:
@@ -42,7 +43,7 @@ def kept_back(
 def _blocked_record(
     app: App,
     tid: str,
-    mail: tuple[str | None, set[str]],
+    mail: tuple[str | None, People],
     blocked: dict[str, str],
     cause: str,
     now: datetime,
@@ -60,7 +61,7 @@ def _blocked_record(
 def _held_record(
     app: App,
     tid: str,
-    mail: tuple[str | None, set[str]],
+    mail: tuple[str | None, People],
     held: dict[str, UndeliverableMark],
     cause: str,
     now: datetime,
@@ -82,7 +83,7 @@ def _held_record(
 def _suppressed(
     app: App,
     reason: str,
-    mail: tuple[str | None, set[str]],
+    mail: tuple[str | None, People],
     to: list[str],
     why: str,
     after: str,

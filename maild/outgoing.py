@@ -25,6 +25,7 @@ from maild.app import App
 from maild.domain import capped, caps
 from maild.domain.decision import Outgoing, copy_key, msg_key
 from maild.domain.onemail import above_signature
+from maild.domain.ownside import People, staff_side
 from maild.domain.records import (
     Kind,
     MessageRecord,
@@ -32,7 +33,6 @@ from maild.domain.records import (
     Ticket,
 )
 from maild.domain.threadhdr import Thread, per_copy
-from maild.domain.ticket import staff_side
 from maild.domain.tid import NO_TICKET, shown_subject
 from maild.keptback import kept_back
 from maild.web.links import footer, masked, site_link
@@ -148,7 +148,9 @@ def send(
     `suppressed` note when a cap stopped it, and the record of the one notice that
     tells staff notices about a sender are held: guard.sender_cap) and the recipients
     queued now ([] if it was queued before)."""
-    staff = _support_side(app)
+    # support's own people (ownside.own_side): mail to them alone is no automatic reply
+    # to an outsider and not capped as one; the head's escalations domain.pace paces
+    staff = app.config.support.internal
     again = {"tid": tid, "thread": thread, "replying_to": replying_to, "now": now}
     again.update(cause=cause, may_be_queued=may_be_queued, ticket=ticket)
     notes, free = kept_back(app, out, tid, ticket, staff, (cause, now))
@@ -207,20 +209,12 @@ def _telling(app: App, out: Outgoing, tid: str, check: guard.CapCheck) -> Outgoi
     return None
 
 
-def _support_side(app: App) -> set[str]:
-    """Support's own people, mail to whom alone is no automatic reply to an outsider
-    and not capped as one: staff (ticket.staff_side), and the head, whose escalations
-    domain.pace paces instead."""
-    head = app.config.support.head
-    return staff_side((*app.config.support.staff, *([head] if head else [])))
-
-
 def _queue(
     app: App,
     out: Outgoing,
     check: guard.CapCheck,
     about: tuple[str, datetime, Ticket | None],
-    staff: set[str],
+    staff: People,
     replying_to: Threading,
 ) -> MessageRecord:
     """Render and queue `out` to whom `check` lets it go (unless it was queued before),
@@ -231,7 +225,7 @@ def _queue(
     message_id = app.message_id(out.key, tid)
     letters = _Letters(app, out, tid, now, ticket)
     if not check.queued:
-        _queue_copies(app, out, to, set(to) <= staff, letters, message_id, replying_to)
+        _queue_copies(app, out, to, staff.holds(to), letters, message_id, replying_to)
         if check.automatic:
             for addr in to:
                 app.store.record_auto_reply(caps.mailbox_of(addr), now)
@@ -241,7 +235,7 @@ def _queue(
 
 
 def _sent(
-    app: App, out: Outgoing, letters: _Letters, check: guard.CapCheck, staff: set[str]
+    app: App, out: Outgoing, letters: _Letters, check: guard.CapCheck, staff: People
 ) -> MessageRecord:
     """The thread record of `out`, queued to `check.to`: the first copy's text (every
     copy's link masks alike), each copy's Message-ID when more than one customer got it."""
@@ -256,8 +250,12 @@ def _sent(
         to=to,
         template=out.template,
         auto_to_customer=check.automatic,
-        copies=copy_ids(app, out.key, tid, to) if len(set(to) - staff) > 1 else None,
+        copies=copy_ids(app, out.key, tid, to) if len(_customers(to, staff)) > 1 else None,
     )
+
+
+def _customers(to: list[str], staff: People) -> set[str]:
+    return {a for a in to if a not in staff}
 
 
 def _held_notice(app: App, out: Outgoing, tid: str, to: list[str], until: datetime) -> Outgoing:
@@ -301,6 +299,8 @@ def queue_notice(
     to = [a for a in dict.fromkeys(to) if a]
     out = Outgoing(key, "notice", template, to, context, True, about_due=about_due)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
+    # staff's copies thread to the last mail in, which their notices named; any other's
+    # (a customer's, the head's) to what its recipient holds (threadhdr.per_copy)
     staff = staff_side(app.config.support.staff)
     records, queued = send(
         app,

@@ -66,8 +66,8 @@ class _Run:
     def __init__(self, app: App, now: datetime) -> None:
         self.app, self.now = app, now
         self.limit = app.config.support.max_reminders_per_person_per_hour
-        # whom staff mail about any ticket goes to (ticket.staff_recipients: all staff)
-        self.people = list(dict.fromkeys(app.config.support.staff))
+        # whom staff mail goes to, the notices singly (staff_recipients) and the list
+        self.people = tk.staff_mail_to(app.config.support.staff)
         self.paces = {p: app.store.reminder_pace(p, KIND) for p in self.people}
         self.taken = 0
         self.waiting: dict[str, list[OutboxEntry]] = {}

@@ -17,6 +17,7 @@ from typing import Any
 from maild.adapters.durable import Direct, Files
 from maild.adapters.outqueue import OutQueue
 from maild.adapters.relay import describe, refused_as_too_big, refused_for_good
+from maild.domain.ownside import People
 from maild.domain.records import OutboxEntry
 from maild.domain.retry import next_try
 from maild.privileges import foreign_folder
@@ -34,7 +35,7 @@ class Retries(OutQueue):
         self.stopped: str | None = None  # why the last pass stopped (None: it did not)
         # staff and head (App sets them): their mail the relay refuses for good is
         # retried and alerted like any failure (README, outbox), never set aside
-        self.own: frozenset[str] = frozenset()
+        self.own: People = People()
 
     def _stop(self, why: str, error: OSError | None = None) -> None:
         """Stop this pass: something it must record cannot be recorded (`error`: a
@@ -54,9 +55,9 @@ class Retries(OutQueue):
         or to staff and head: retried."""
         to = meta["to"][0]
         big = refused_as_too_big(e)
-        if to.lower() in self.own and big and self._without_files(meta, e, now):
+        if to in self.own and big and self._without_files(meta, e, now):
             return
-        if to.lower() in self.own or not (big or refused_for_good(e, to)):
+        if to in self.own or not (big or refused_for_good(e, to)):
             self._failed(meta, describe(e), now)
             return
         error = describe(e)

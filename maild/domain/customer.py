@@ -20,6 +20,7 @@ from maild.domain.greeting import addressable
 from maild.domain.licensekeys import license_ctx, mentions_license
 from maild.domain.logid import logged_id
 from maild.domain.longtext import MAX_MAILED_TEXT, MAX_ZIPPED_TEXT, zipped_text
+from maild.domain.ownside import staff_side
 from maild.domain.owntext import own_text
 from maild.domain.participants import joiners
 from maild.domain.pending import due_for
@@ -351,12 +352,11 @@ def _own_text_ctx(ctx: Context, messages: list[MessageRecord]) -> dict[str, Any]
 def _about_staff_mail(ctx: Context) -> bool:
     """A report of our mail to a staff member (a full mailbox bounced a notice): a
     notice about it would go to that mailbox again and bounce again, a loop (or from
-    one bouncing mailbox to another). It stays in the thread, told to no one. The
-    report may name her in the other spelling of a Cyrillic domain (comparable_address)."""
-    if not ctx.snapshot.our_bounce:
-        return False
-    staff = {comparable_address(a) for a in ctx.policy.staff}
-    return any(comparable_address(a) in staff for a in undeliverable.named(ctx.msg.delivery_status))
+    one bouncing mailbox to another). It stays in the thread, told to no one (she is
+    staff in any spelling the report names her: ownside.staff_side)."""
+    staff = staff_side(ctx.policy.staff)
+    named = undeliverable.named(ctx.msg.delivery_status) if ctx.snapshot.our_bounce else ()
+    return any(a in staff for a in named)
 
 
 def _asked_ctx(ticket: Ticket, asked: list[str]) -> dict[str, list[str]]:

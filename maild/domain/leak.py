@@ -31,10 +31,10 @@ from maild.domain.commands import Command
 from maild.domain.decision import Decision
 from maild.domain.logid import logged_id
 from maild.domain.message import ParsedMessage, normalize_address
+from maild.domain.ownside import is_internal
 from maild.domain.policy import Policy
 from maild.domain.records import Ticket
 from maild.domain.replyaddr import DELIMITER, signed_epoch
-from maild.domain.ticket import is_internal
 from maild.domain.verify import sender_verified
 
 log = logging.getLogger("maild.trust")

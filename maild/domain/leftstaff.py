@@ -8,7 +8,8 @@ mail already queued to them included.
 
 Mail to a staff member goes while they are on support.staff; mail to the head while
 they are the head or on staff (still support's own). A customer's mail has no role and
-is never withdrawn so. Pure: the addresses come from the config of the process asking.
+is never withdrawn so. Whether an address is one of them: ownside (in any spelling).
+Pure: the addresses come from the config of the process asking.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["HEAD", "STAFF", "WHY", "Members", "own_side", "still_ours"]
+from maild.domain.ownside import People, own_side, staff_side
+
+__all__ = ["HEAD", "STAFF", "WHY", "Members", "still_ours"]
 
 STAFF, HEAD = "staff", "head"  # an outbox record's "role"
 WHY = "left"  # the outbox record's and the thread's "withdrawn" when it may not go
@@ -29,24 +32,18 @@ SUPPORT_KINDS = ("alert", "report")
 CUSTOMER_KINDS = ("confirmation", "staff")
 
 
-def own_side(staff: Iterable[str], head: str | None) -> tuple[str, ...]:
-    """Support's own side, in config order: every staff member, then the head if there
-    is one (SupportConfig.internal, Policy.internal). Members keeps the two apart: mail
-    queued to the head may go to him while he is on either."""
-    return (*staff, *([head] if head else []))
-
-
 @dataclass(frozen=True)
 class Members:
-    """Support's own people as the config names them: support.staff and support.head,
-    lower-cased."""
+    """Support's own people as the config names them, support.staff and support.head
+    apart (ownside.People: an address in any spelling is theirs): mail queued to the
+    head may go to him while he is either."""
 
-    staff: frozenset[str]
-    head: str | None
+    staff: People
+    head: People  # the head alone, or no one
 
     @classmethod
     def of(cls, staff: Iterable[str], head: str | None) -> Members:
-        return cls(frozenset(a.lower() for a in staff), head.lower() if head else None)
+        return cls(staff_side(staff), own_side((), head))
 
     def role_of(self, recipients: Iterable[str], kind: str) -> str | None:
         """Whom mail of `kind` to `recipients` is queued to as: HEAD when the head is
@@ -54,7 +51,7 @@ class Members:
         support's, or it is a customer's kind of mail."""
         if kind in CUSTOMER_KINDS:
             return None
-        found = {HEAD if a.lower() == self.head else STAFF if a.lower() in self.staff else None
+        found = {HEAD if a in self.head else STAFF if a in self.staff else None
                  for a in recipients}  # fmt: skip
         if not found or None in found:
             return None
@@ -70,5 +67,4 @@ def still_ours(members: Members, role: str | None, kind: str, recipients: Iterab
         role = HEAD
     if role not in (STAFF, HEAD):
         return True
-    allowed = members.staff | ({members.head} if role == HEAD and members.head else set())
-    return all(a.lower() in allowed for a in recipients)
+    return all(a in members.staff or (role == HEAD and a in members.head) for a in recipients)

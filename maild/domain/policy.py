@@ -13,11 +13,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, tzinfo
+from functools import cached_property
 from typing import Any
 
 from maild.domain.attachments import AttachmentPolicy
 from maild.domain.calendar import BusinessCalendar
-from maild.domain.leftstaff import own_side
+from maild.domain.ownside import People, own_side
 from maild.domain.replyaddr import LIST_KEY, sign_for, sign_list, sign_message_id
 from maild.domain.sla import reaction_due
 from maild.domain.spelling import as_listed
@@ -52,9 +53,9 @@ class Policy:
     # (ownsubjects.py): a subject a customer's mail carries back is stored without them
     own_subjects: re.Pattern[str] | None = None
 
-    @property
-    def internal(self) -> tuple[str, ...]:
-        """Support's own side: staff and the head (leftstaff.own_side)."""
+    @cached_property  # built once: asked of every mail
+    def internal(self) -> People:
+        """Support's own people: staff and the head (ownside.own_side)."""
         return own_side(self.staff, self.head)
 
     def listed(self, address: str) -> str:

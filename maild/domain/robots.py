@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from maild.domain.ownside import staff_side
 from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord
 from maild.domain.spam import domain_blockable
@@ -84,12 +85,12 @@ def auto_ids(messages: Iterable[MessageRecord], staff: Iterable[str]) -> dict[st
     """Message-ID -> time of our automatic mail to customers in this thread: each copy's
     (one per recipient, ``copies``), which is what a robot's answer names; not a copy
     withdrawn from the outbox (domain.withdrawn): it never went, no one answers it."""
-    staff = set(staff)
+    staff = staff_side(staff)
     out = {}
     for m in messages:
         if m.get("direction") != "out" or m.get("kind") not in ("confirmation", "notice"):
             continue
-        if m.get("message_id") and set(m.get("to") or ()) - staff:
+        if m.get("message_id") and not staff.holds(m.get("to") or ()):
             at = datetime.fromisoformat(m["received_at"])
             gone = withdrawn_ids(m)
             for mid in (m["message_id"], *(m.get("copies") or {}).values()):

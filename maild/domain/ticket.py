@@ -16,6 +16,7 @@ from maild.domain.commandspec import CRITICAL_OFF, LEVEL_SETTERS
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.mergedwait import answered, wait_of
 from maild.domain.mergedwait import pending as pending_waits
+from maild.domain.ownside import People, staff_side
 from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
 from maild.domain.replyaddr import is_support_address
 from maild.domain.screen import HUMAN, Screening
@@ -121,7 +122,7 @@ def may_append(ticket: Ticket, sender: str, ident: Identification, staff: Iterab
         return False
     mine = comparable_address(sender)
     customers = (ticket["requester"], *ticket.get("participants", ()))
-    if sender in staff or mine in map(comparable_address, customers):
+    if sender in staff_side(staff) or mine in map(comparable_address, customers):
         return True
     if mine in map(comparable_address, ticket.get("removed") or ()):
         return False
@@ -225,50 +226,39 @@ def reacted(ticket: Ticket, at: datetime) -> Ticket:
 
 def customers(ticket: Ticket, own: Iterable[str], support: str) -> list[str]:
     """Who hears from support about this ticket: requester and participants, not
-    support's own side (``own``: staff and the head, Policy.internal: they get staff
-    mail, never a customer's copy) and never the support address itself (the
-    requester of mail forged in our name): that mail would come straight back in.
+    support's own people (``own``: staff and the head, ownside.own_side, in any
+    spelling: they get staff mail, never a customer's copy) and never the support
+    address itself (the requester of mail forged in our name): that mail would come
+    straight back in.
     Nor forget.PLACEHOLDER, which stands where an erased person's address stood: the
     person is gone, and a mail to it (site link and all) would only wait in the outbox
     for a relay that never takes it."""
-    people = {ticket["requester"], *ticket.get("participants", ())} - set(own)
-    people -= {"", PLACEHOLDER}
-    return sorted(a for a in people if not is_support_address(a, support))
-
-
-def is_internal(address: str, support: str, staff: Iterable[str], head: str | None) -> bool:
-    """Support's own side, which never gets a customer's mail or link: staff, the
-    head, the support address and its plus-addresses; in either spelling of a Cyrillic
-    domain (comparable_address)."""
-    ours = {comparable_address(a) for a in (*staff, head or "") if a}
-    return comparable_address(address) in ours or is_support_address(address, support)
+    ours = People(own)
+    people = {ticket["requester"], *ticket.get("participants", ())} - {"", PLACEHOLDER}
+    return sorted(a for a in people if a not in ours and not is_support_address(a, support))
 
 
 def participants_of(addresses: Iterable[str], support: str, own: Iterable[str]) -> set[str]:
     """Customer-side addresses of a message (To/Cc), without support and its own side
-    (``own``: staff and the head, Policy.internal, in either spelling of a domain)."""
-    ours = {comparable_address(a) for a in own}
-    return {
-        a
-        for a in addresses
-        if a and comparable_address(a) not in ours and not is_support_address(a, support)
-    }
+    (``own``: staff and the head, ownside.own_side, in any spelling)."""
+    ours = People(own)
+    return {a for a in addresses if a and a not in ours and not is_support_address(a, support)}
 
 
-def staff_side(staff: Iterable[str]) -> set[str]:
-    """Support's side of any ticket's mail: every staff member, whoever of them staff
-    mail goes to (staff_recipients, a rule of its own). Mail to it only is not capped as
-    automatic mail and goes as one copy per person (outgoing.send)."""
-    return set(staff)
+def staff_mail_to(staff: Iterable[str]) -> list[str]:
+    """Whom staff mail goes to (new-ticket notices, follow-ups, reminders, the lists of
+    refused mail, the morning queue): every staff member (ownside.staff_side), once
+    each, in config order and spelling."""
+    return list(staff_side(staff))
 
 
 def staff_recipients(ticket: Ticket, staff: Iterable[str]) -> list[str]:
-    """Who gets staff mail about a ticket (new-ticket notices, follow-ups, reminders):
-    every staff member, the assignee among them. An assignment never takes the ticket
-    out of the others' sight, and never adds a reader from outside: staff mail carries
-    internal text, so an assignee that is not (or no longer) on the staff list (one
-    left, or a typo stored before #assign checked it) gets none of it."""
-    return list(dict.fromkeys(staff))
+    """Who gets staff mail about a ticket: staff_mail_to, the assignee among them. An
+    assignment never takes the ticket out of the others' sight, and never adds a reader
+    from outside: staff mail carries internal text, so an assignee that is not (or no
+    longer) on the staff list (one left, or a typo stored before #assign checked it)
+    gets none of it."""
+    return staff_mail_to(staff)
 
 
 # Customer notices a command may cause (template names without .txt).

@@ -31,9 +31,9 @@ from maild.adapters.sitepending import PENDING_DAYS, pending_root
 from maild.domain.addresses import ascii_domain
 from maild.domain.caps import mailbox_of
 from maild.domain.message import parse
+from maild.domain.ownside import is_internal
 from maild.domain.sla import ru_count
 from maild.domain.spam import withheld
-from maild.domain.ticket import is_internal
 from maild.web import tokens
 from maild.web.forms import (
     MAX_NAME,

@@ -17,8 +17,8 @@ from typing import Any
 
 from maild.domain import ticket as tk
 from maild.domain.merge import final_target
+from maild.domain.ownside import is_internal
 from maild.domain.records import Ticket
-from maild.domain.ticket import is_internal
 from maild.web.tokens import ticket_token
 
 MASK = "(персональная ссылка)"

@@ -163,3 +163,29 @@ def test_a_list_to_a_staff_member_taken_off_staff_is_withdrawn_and_marked_on_eac
             if "Напоминание о сроке реакции (срок" in m["text"] and f"для {who} " in m["text"]
         }
         assert marks == {ANNA: None, BORIS: "left"}
+
+
+def test_mail_queued_to_staff_and_the_head_goes_when_the_config_respells_their_address(
+    tmp_path, sink
+):
+    """The admin writes Anna's and the head's Cyrillic domain the other way (A-labels
+    then U-labels, in capitals) and restarts maild while their mail waits for the relay:
+    they are still support's own people, and nothing queued to them is withdrawn as if
+    they had left."""
+    ace_anna, ace_head = "anna@xn--80ahaefyxhn.xn--p1ai", "head@xn--80ahaefyxhn.xn--p1ai"
+    desk = Desk(tmp_path, dead_port(), support={"staff": [ace_anna, BORIS], "head": ace_head})
+    tid = desk.ingest_tid(make_mail(sender=CUSTOMER))
+    due = datetime.fromisoformat(desk.ticket(tid)["reaction_due"])
+    for at in ((due - timedelta(minutes=1)).isoformat(), _later()):  # reminder, escalation
+        assert desk.run("jobs", "run", "--now", at).code == 0
+    assert desk.flush().code != 0  # the relay is down
+    queued = desk.run("outbox", "list", "--json").json()
+    waiting = {m["id"] for m in queued if m["to"][0] in (ace_anna, ace_head)}
+    assert len(waiting) >= 4  # Anna's notice and reminder, the head's reminder and escalation
+
+    _relay_back(desk, sink, staff=["ANNA@ПОДДЕРЖКА.РФ", BORIS], head="Head@Поддержка.рф")
+    assert desk.flush().code == 0
+    sent = desk.run("outbox", "list", "--sent", "--json").json()
+    assert not [m for m in sent if m.get("withdrawn")]
+    assert {m["id"] for m in sent if "sent_at" in m} >= waiting
+    assert len(sink.to(ace_anna)) >= 2 and len(sink.to(ace_head)) >= 2

@@ -9,7 +9,10 @@ from maild.domain.leftstaff import HEAD, STAFF, Members, still_ours
 
 ANNA, BORIS, HEAD_ADDR = "anna@example.com", "boris@example.com", "head@example.com"
 CUSTOMER = "ivan@shop-example.ru"
-THEN = Members.of(["Anna@Example.com", BORIS], "Head@example.com")  # when it was queued
+# Anna and the head at a Cyrillic domain, in U-labels and in A-labels (IDNA)
+IDN_ANNA, ACE_ANNA = "anna@поддержка.рф", "anna@xn--80ahaefyxhn.xn--p1ai"
+IDN_HEAD, ACE_HEAD = "head@поддержка.рф", "head@xn--80ahaefyxhn.xn--p1ai"
+THEN = Members.of(["Anna@Example.com", BORIS, IDN_ANNA], IDN_HEAD)  # when it was queued
 
 
 @pytest.mark.parametrize(
@@ -17,13 +20,15 @@ THEN = Members.of(["Anna@Example.com", BORIS], "Head@example.com")  # when it wa
     [
         ([ANNA], "notice", STAFF),
         (["ANNA@example.com"], "report", STAFF),  # the morning queue; case does not count
-        ([HEAD_ADDR], "notice", HEAD),  # an escalation
-        ([HEAD_ADDR], "alert", HEAD),
+        ([IDN_HEAD], "notice", HEAD),  # an escalation
+        ([IDN_HEAD], "alert", HEAD),
         ([CUSTOMER], "notice", None),
         ([ANNA, CUSTOMER], "notice", None),  # anyone of no side: a customer's
         ([ANNA], "confirmation", None),  # customers' kinds of mail never are staff's
         ([ANNA], "staff", None),  # (a staff member's answer, relayed)
         ([], "notice", None),
+        ([ACE_ANNA], "notice", STAFF),  # queued in the other spelling of her domain
+        ([ACE_HEAD.upper()], "notice", HEAD),
     ],
 )
 def test_whom_mail_is_queued_to_as(to, kind, role):
@@ -39,6 +44,10 @@ def test_whom_mail_is_queued_to_as(to, kind, role):
         (Members.of([ANNA], "maria@example.com"), HEAD, [HEAD_ADDR], False),  # another head
         (Members.of([ANNA, HEAD_ADDR], "maria@example.com"), HEAD, [HEAD_ADDR], True),
         (Members.of([ANNA], "HEAD@example.com"), HEAD, [HEAD_ADDR], True),
+        # the config spells a Cyrillic domain one way, the record the other: still her
+        (Members.of([IDN_ANNA], HEAD_ADDR), STAFF, [ACE_ANNA], True),
+        (Members.of([ACE_ANNA.upper()], HEAD_ADDR), STAFF, [IDN_ANNA], True),
+        (Members.of([ANNA], IDN_HEAD), HEAD, [ACE_HEAD], True),
         (Members.of([ANNA], None), HEAD, [HEAD_ADDR], False),  # no head any more
         (Members.of([], None), None, [CUSTOMER], True),  # a customer's mail always goes
         (Members.of([], None), None, [BORIS], True),  # queued before roles were kept

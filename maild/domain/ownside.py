@@ -1,0 +1,79 @@
+"""Who is support's own side: three notions, each defined here once, every one over
+addresses as identification compares them (addresses.comparable_address: in any case,
+a domain in U-labels or A-labels), so that a staff address spelt one way in the config
+and another in a mail, a ticket or a queued record is the one person everywhere.
+
+- Staff (`staff_side`, support.staff): whom staff mail goes to (ticket.staff_mail_to),
+  whose replies run commands and reach customers; staff's copies of a mail thread to
+  what staff hold (threadhdr.per_copy).
+- Support's own people (`own_side`: staff and the head): never a customer of a ticket
+  (ticket.customers, participants_of); mail to them alone is no automatic mail to an
+  outsider and not capped as one (guard.check_caps); the relay's refusal of their mail
+  is retried, never set aside (adapters/outretry.py); mail queued to them goes only while
+  they are still so (leftstaff.py); #spam and #uncc never withdraw it (guard).
+- Support's own addresses (`is_internal`: its own people, the support address and its
+  plus-addresses): never get a customer's mail or site link.
+
+Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator
+
+from maild.domain.addresses import comparable_address, each_once
+from maild.domain.replyaddr import is_support_address
+
+__all__ = ["People", "is_internal", "own_side", "staff_side"]
+
+
+class People(Collection[str]):
+    """Some of support's own people, in the config's order and spelling, each once
+    (each_once); `in` asks by comparable address, so «ANNA@Поддержка.РФ» is in
+    People(["anna@xn--80ahaefyxhn.xn--p1ai"])."""
+
+    __slots__ = ("_keys", "_listed")
+
+    def __init__(self, addresses: Iterable[str] = ()) -> None:
+        self._listed = tuple(each_once(addresses))
+        self._keys = frozenset(comparable_address(a) for a in self._listed)
+
+    def __contains__(self, address: object) -> bool:
+        return isinstance(address, str) and comparable_address(address) in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._listed)
+
+    def __len__(self) -> int:
+        return len(self._listed)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, People) and other._keys == self._keys
+
+    def __hash__(self) -> int:
+        return hash(self._keys)
+
+    def __repr__(self) -> str:
+        return f"People({list(self._listed)!r})"
+
+    def holds(self, addresses: Iterable[str]) -> bool:
+        """Every one of ``addresses`` is one of these people (True for none, as a set's
+        ``<=`` is)."""
+        return all(a in self for a in addresses)
+
+
+def staff_side(staff: Iterable[str]) -> People:
+    """The staff (support.staff)."""
+    return People(staff)
+
+
+def own_side(staff: Iterable[str], head: str | None) -> People:
+    """Support's own people: every staff member, then the head if there is one
+    (SupportConfig.internal, Policy.internal)."""
+    return People((*staff, *([head] if head else [])))
+
+
+def is_internal(address: str, support: str, staff: Iterable[str], head: str | None) -> bool:
+    """Support's own addresses, which never get a customer's mail or link: its own
+    people (own_side), the support address and its plus-addresses."""
+    return address in own_side(staff, head) or is_support_address(address, support)

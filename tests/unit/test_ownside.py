@@ -1,0 +1,37 @@
+"""domain.ownside: support's staff, its own people (staff and the head) and its own
+addresses, each an address in any spelling: case, a domain in U-labels or A-labels."""
+
+from __future__ import annotations
+
+from maild.domain.ownside import People, is_internal, own_side, staff_side
+
+SUPPORT = "support@s.ru"
+ANNA, ACE_ANNA = "anna@поддержка.рф", "anna@xn--80ahaefyxhn.xn--p1ai"
+HEAD = "head@s.ru"
+
+
+def test_support_side_is_staff_the_head_and_supports_addresses():
+    staff = ("anna@s.ru",)
+    for address in ("anna@s.ru", "head@s.ru", "support@s.ru", "support+1234-5678.x@s.ru"):
+        assert is_internal(address, SUPPORT, staff, HEAD), address
+    assert not is_internal("ivan@x.ru", SUPPORT, staff, HEAD)
+    assert not is_internal("ivan@x.ru", SUPPORT, staff, None)  # no head configured
+
+
+def test_each_notion_takes_an_address_in_any_spelling():
+    for spelt in (ANNA, ACE_ANNA, ACE_ANNA.upper(), "Anna@Поддержка.РФ"):
+        assert spelt in staff_side([ANNA]), spelt
+        assert spelt in staff_side([ACE_ANNA.upper()]), spelt
+        assert spelt in own_side([], ANNA), spelt  # the head's
+        assert is_internal(spelt, SUPPORT, [], ANNA), spelt
+    assert "anna@поддержка.рус" not in own_side([ANNA], HEAD)  # another domain
+    assert HEAD not in staff_side([ANNA])  # the head is no staff member
+    assert HEAD in own_side([ANNA], HEAD)
+
+
+def test_people_in_config_order_and_spelling_each_once():
+    people = own_side([ANNA, "boris@s.ru", ACE_ANNA], "BORIS@s.ru")
+    assert list(people) == [ANNA, "boris@s.ru"] and len(people) == 2
+    assert people.holds([ACE_ANNA, "Boris@S.ru"]) and people.holds([])
+    assert not people.holds([ACE_ANNA, "ivan@x.ru"])
+    assert People([ACE_ANNA]) == People([ANNA]) != People(["boris@s.ru"])
