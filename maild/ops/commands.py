@@ -177,14 +177,15 @@ def _desks_own(app: App, address: str) -> str | None:
     ticket's mail: erased as a person's, every confirmation and notice is emptied and
     the customers' spool copies (sent to it) deleted; staff and head still configured
     are taken off the config first."""
+    from maild.domain.ownside import own_side, staff_side
     from maild.domain.replyaddr import is_support_address
 
     support = app.config.support
     if is_support_address(address, support.address):
         return "the support address"
-    if address in support.staff:
+    if address in staff_side(support.staff):  # in any spelling
         return "in support.staff (take it off the list and restart maild first)"
-    if address == support.head:
+    if address in own_side((), support.head):
         return "support.head (set another head and restart maild first)"
     return None
 

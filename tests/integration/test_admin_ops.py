@@ -394,6 +394,24 @@ def test_forget_refuses_the_desks_own_addresses(desk):
     assert desk.run("ticket", "show", tid, "--json").json() == before
 
 
+def test_forget_refuses_staff_and_the_head_in_the_other_spelling_of_their_domain(tmp_path, sink):
+    """support.staff names Anna at поддержка.рф, the admin types her address as her mail
+    client shows it, in A-labels (and the head's the other way, in capitals): still the
+    desk's own, not a person to erase."""
+    desk = Desk(
+        tmp_path,
+        sink.port,
+        support={"staff": ["anna@поддержка.рф"], "head": "head@xn--80ahaefyxhn.xn--p1ai"},
+    )
+    desk.ingest_tid(make_mail())  # the store
+    for own, why in (
+        ("anna@xn--80ahaefyxhn.xn--p1ai", "in support.staff"),
+        ("Head@Поддержка.РФ", "support.head"),
+    ):
+        r = desk.run("forget", own, "--dry-run")
+        assert r.code == 64 and why in r.err, r.err
+
+
 def test_block_add_refuses_what_covers_the_desks_own_addresses(desk):
     """Blocking the desk's own domain (spam forged From: x@example.com) quarantined
     every staff reply: the answers never reached a customer, and nobody was told."""
