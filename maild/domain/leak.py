@@ -143,10 +143,8 @@ def capped(decision: Decision, writer: str) -> Decision:
 
 def _seen_outside(msg: ParsedMessage, policy: Policy) -> bool:
     """Someone outside support's side sent ``msg`` or was sent it (To/Cc)."""
-    support, staff, head = policy.support_address, policy.staff, policy.head
-    return any(
-        a and not is_internal(a, support, staff, head) for a in (msg.from_addr, *msg.to, *msg.cc)
-    )
+    support, own = policy.support_address, policy.internal
+    return any(a and not is_internal(a, support, own) for a in (msg.from_addr, *msg.to, *msg.cc))
 
 
 def _own(ticket: Ticket, via: str | None = None) -> set[str]:

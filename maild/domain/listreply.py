@@ -14,6 +14,7 @@ an autoresponder answering it would loop.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.logid import logged_id
@@ -30,7 +31,7 @@ HELD = "staff: reply to a list"
 log = logging.getLogger("maild.pipeline")
 
 
-def list_reply(msg: ParsedMessage, policy: Policy, internal: tuple[str, ...]) -> tuple[str, str]:
+def list_reply(msg: ParsedMessage, policy: Policy, internal: Collection[str]) -> tuple[str, str]:
     """(the list's first TID, whom the list went to) of a reply to a list mail, or
     ("", "") for any other mail. ``internal``: staff and the head, who get lists.
 

@@ -73,7 +73,9 @@ def own_side(staff: Iterable[str], head: str | None) -> People:
     return People((*staff, *([head] if head else [])))
 
 
-def is_internal(address: str, support: str, staff: Iterable[str], head: str | None) -> bool:
+def is_internal(address: str, support: str, own: Iterable[str]) -> bool:
     """Support's own addresses, which never get a customer's mail or link: its own
-    people (own_side), the support address and its plus-addresses."""
-    return address in own_side(staff, head) or is_support_address(address, support)
+    people (``own``: own_side, SupportConfig.internal, Policy.internal), the support
+    address and its plus-addresses."""
+    ours = own if isinstance(own, People) else People(own)
+    return address in ours or is_support_address(address, support)

@@ -15,8 +15,8 @@ from maild.domain.addresses import comparable_address
 from maild.domain.commands import Command
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.forget import PLACEHOLDER
+from maild.domain.ownside import People, is_internal
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.replyaddr import is_support_address
 from maild.domain.spam import BlockList, domain_blockable
 from maild.domain.tid import shown_subject
 
@@ -162,13 +162,13 @@ def blocks_what(blocks: BlockList, requester: str) -> str:
 def _writers(messages: list[MessageRecord], own: Iterable[str], support: str) -> dict[str, str]:
     """The customers whose mail is in the ticket, each with the ticket it came in (a
     TID #merge brought it from, else "")."""
-    ours = {comparable_address(a) for a in own}
+    ours = People(own)
     found: dict[str, str] = {}
     for m in messages:
         sender = m.get("from") or ""
         if m.get("direction") != "in" or m.get("kind") != "customer" or not sender:
             continue
-        if comparable_address(sender) in ours or is_support_address(sender, support):
+        if is_internal(sender, support, ours):
             continue
         if sender != PLACEHOLDER:
             found.setdefault(sender, m.get("merged_from") or "")
@@ -180,7 +180,7 @@ def _others(
 ) -> dict[str, str]:
     """Everyone of the ticket's customer side but its requester, with how they are on
     it: participants (who get its mail) and those whose mail is in it."""
-    ours = {comparable_address(a) for a in own}
+    ours = People(own)
     requester = comparable_address(ticket["requester"])
     # one person under either spelling of their domain (a participant boss@окна.рф who
     # wrote as boss@xn--80atjc.xn--p1ai) once: by what they wrote, if they did
@@ -190,7 +190,7 @@ def _others(
     seen: set[str] = set()
     for a in sorted(people, key=lambda a: (a not in wrote, a)):
         key = comparable_address(a)
-        if key in seen or key == requester or key in ours or is_support_address(a, support):
+        if key in seen or key == requester or is_internal(a, support, ours):
             continue
         seen.add(key)
         if key not in came:

@@ -16,9 +16,8 @@ from maild.domain.commandspec import CRITICAL_OFF, LEVEL_SETTERS
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.mergedwait import answered, wait_of
 from maild.domain.mergedwait import pending as pending_waits
-from maild.domain.ownside import People, staff_side
+from maild.domain.ownside import People, is_internal, staff_side
 from maild.domain.records import IdentificationRecord, MessageRecord, Status, Ticket
-from maild.domain.replyaddr import is_support_address
 from maild.domain.screen import HUMAN, Screening
 from maild.domain.sender import ENTITLED_LEVELS, Identification
 from maild.domain.sla import deadline_fields, followup_transferred, unattended
@@ -235,14 +234,14 @@ def customers(ticket: Ticket, own: Iterable[str], support: str) -> list[str]:
     for a relay that never takes it."""
     ours = People(own)
     people = {ticket["requester"], *ticket.get("participants", ())} - {"", PLACEHOLDER}
-    return sorted(a for a in people if a not in ours and not is_support_address(a, support))
+    return sorted(a for a in people if not is_internal(a, support, ours))
 
 
 def participants_of(addresses: Iterable[str], support: str, own: Iterable[str]) -> set[str]:
     """Customer-side addresses of a message (To/Cc), without support and its own side
     (``own``: staff and the head, ownside.own_side, in any spelling)."""
     ours = People(own)
-    return {a for a in addresses if a and a not in ours and not is_support_address(a, support)}
+    return {a for a in addresses if a and not is_internal(a, support, ours)}
 
 
 def staff_mail_to(staff: Iterable[str]) -> list[str]:

@@ -98,7 +98,7 @@ class Ask:
 
     def _check(self, values: dict[str, str], nonce: str | None, form: Any) -> str | None:
         support, email = self.app.config.support, values["email"]
-        internal = is_internal(email, support.address, support.staff, support.head)
+        internal = is_internal(email, support.address, support.internal)
         if nonce is None:
             return "Форма устарела. Пожалуйста, отправьте её ещё раз."
         if not _EMAIL.match(email) or internal:

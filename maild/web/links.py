@@ -27,12 +27,12 @@ MASK = "(персональная ссылка)"
 def site_link(app: Any, tid: str | None, address: str, now: datetime) -> str | None:
     """The link in the copy to `address` of a mail about `tid`, bound to `address`;
     None without a site or a ticket, and for support's own side
-    (domain.ticket.is_internal)."""
+    (domain.ownside.is_internal)."""
     web = app.config.web
     if web is None or not tid or not address or app.web_secret is None:
         return None
     support = app.config.support
-    if is_internal(address, support.address, support.staff, support.head):
+    if is_internal(address, support.address, support.internal):
         return None
     token = ticket_token(app.web_secret, tid, address, now, web.link_days)
     return f"{web.base_url}/t/{token}"

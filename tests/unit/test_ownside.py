@@ -11,11 +11,11 @@ HEAD = "head@s.ru"
 
 
 def test_support_side_is_staff_the_head_and_supports_addresses():
-    staff = ("anna@s.ru",)
+    own = own_side(["anna@s.ru"], HEAD)
     for address in ("anna@s.ru", "head@s.ru", "support@s.ru", "support+1234-5678.x@s.ru"):
-        assert is_internal(address, SUPPORT, staff, HEAD), address
-    assert not is_internal("ivan@x.ru", SUPPORT, staff, HEAD)
-    assert not is_internal("ivan@x.ru", SUPPORT, staff, None)  # no head configured
+        assert is_internal(address, SUPPORT, own), address
+    assert not is_internal("ivan@x.ru", SUPPORT, own)
+    assert not is_internal(HEAD, SUPPORT, own_side(["anna@s.ru"], None))  # no head
 
 
 def test_each_notion_takes_an_address_in_any_spelling():
@@ -23,7 +23,7 @@ def test_each_notion_takes_an_address_in_any_spelling():
         assert spelt in staff_side([ANNA]), spelt
         assert spelt in staff_side([ACE_ANNA.upper()]), spelt
         assert spelt in own_side([], ANNA), spelt  # the head's
-        assert is_internal(spelt, SUPPORT, [], ANNA), spelt
+        assert is_internal(spelt, SUPPORT, [ACE_ANNA]), spelt
     assert "anna@поддержка.рус" not in own_side([ANNA], HEAD)  # another domain
     assert HEAD not in staff_side([ANNA])  # the head is no staff member
     assert HEAD in own_side([ANNA], HEAD)

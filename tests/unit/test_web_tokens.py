@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+from maild.domain.ownside import own_side
 from maild.web import tokens
 from maild.web.links import masked, site_link
 
@@ -44,9 +45,9 @@ def test_confirm_token():
 
 
 def _app(web=True):
-    support = SimpleNamespace(
-        staff=("anna@example.com",), head="head@example.com", address="support@example.com"
-    )
+    staff, head = ("anna@example.com",), "head@example.com"
+    own = own_side(staff, head)  # SupportConfig.internal
+    support = SimpleNamespace(staff=staff, head=head, internal=own, address="support@example.com")
     cfg = SimpleNamespace(base_url="https://s.example", link_days=90) if web else None
     return SimpleNamespace(config=SimpleNamespace(web=cfg, support=support), web_secret=KEY)
 
