@@ -12,12 +12,13 @@ import pytest
 from maild import guard
 from maild.app import App
 from maild.config import load
+from maild.domain.ownside import staff_side
 from maild.outgoing import queue_ticketless
 from tests.helpers import Desk
 
 NOW = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 CUSTOMER = "ivan@shop-example.ru"
-STAFF = {"anna@example.com", "boris@example.com"}
+STAFF = staff_side(["anna@example.com", "boris@example.com"])  # as outgoing.send asks
 
 
 @pytest.fixture
