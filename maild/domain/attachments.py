@@ -19,19 +19,15 @@ from maild.domain.filerules import (
     ARCHIVES,
     BMP_TEXT,
     IMAGES,
+    TYPES,
     UPLOAD_TEXT,
+    ZIP,
     ZIPPED_ONLY,
 )
 from maild.domain.filetypes import (
-    BMP,
     CALENDAR,
-    GIF,
-    JPEG,
     MB,
     NBSP,
-    PNG,
-    RAR,
-    ZIP,
     cut_short,
     numbered,
     sanitize_filename,
@@ -89,10 +85,8 @@ class AttachmentDecision:
 
 _IMAGES = frozenset(IMAGES)  # the rule's tables (filerules.py), as sets to look up
 _ARCHIVES = frozenset(ARCHIVES)
-_EXTENSION = {
-    JPEG: ".jpg", PNG: ".png", GIF: ".gif", BMP: ".bmp", ZIP: ".zip", RAR: ".rar",
-    CALENDAR: ".ics",
-}  # fmt: skip
+# the extension a file of a type is given (filerules.TYPES: the first of its type's)
+_EXTENSION = {**{kind: spec.extensions[0] for kind, spec in TYPES.items()}, CALENDAR: ".ics"}
 # A calendar its bytes prove (an invitation from Outlook, Teams, Google) is kept as the
 # other proven types are: no screenshot, but no file the regulation refuses either, it
 # is how the sender's client asks for a meeting, and opens in staff's calendar. One
@@ -107,14 +101,11 @@ _ZIP_DOCUMENTS = (
     ".odt", ".ods", ".odp", ".odg", ".ott", ".ots", ".otp", ".epub", ".xps", ".oxps",
 )  # fmt: skip
 # The extensions a file of a type may keep: an accepted file named otherwise is named by
-# its type (_named_as_what_it_is). Every type the rule takes needs its entry here (a
-# test runs over filerules' tables): without, a JPEG named shot.bat would stay so.
+# its type (_named_as_what_it_is). Every type the rule names has its entry from
+# filerules.TYPES: without, a JPEG named shot.bat would stay so.
 _KEPT_EXTENSIONS = {
-    JPEG: frozenset((".jpg", ".jpeg", ".jpe", ".jfif")),
-    PNG: frozenset((".png",)),
-    GIF: frozenset((".gif",)),
-    ZIP: frozenset((".zip", *_ZIP_DOCUMENTS)),
-    RAR: frozenset((".rar",)),
+    **{kind: frozenset(spec.extensions) for kind, spec in TYPES.items()},
+    ZIP: frozenset((*TYPES[ZIP].extensions, *_ZIP_DOCUMENTS)),
     CALENDAR: frozenset((".ics", ".ical", ".icalendar", ".ifb", ".vcs")),
 }
 

@@ -9,16 +9,20 @@ keeps its place and the type's extension follows it. macOS names a screenshot
 
 from __future__ import annotations
 
+from maild.domain.filerules import TYPES
+
 # Lower case, without the dot. Not every extension there is: those a mail's file is
 # likely to carry, and every one Windows or macOS runs or opens as a program (a
 # picture named so is renamed: cmd and mshta read past its bytes to commands after).
+# The extensions of the types the rule names (.jpg, .jfif, .zip) are filerules.TYPES'.
+_RULES = " ".join(e[1:] for spec in TYPES.values() for e in spec.extensions)
 _PICTURES = """
-    jpg jpeg jpe jfif pjpeg pjp png apng gif bmp dib tif tiff webp heic heif hif avif
+    pjpeg pjp apng dib tif tiff webp heic heif hif avif
     jxl jp2 j2k svg svgz ico icns cur psd ai eps emf wmf pcx tga xcf raw dng cr2 cr3
     nef arw orf rw2 raf
 """
 _ARCHIVES = """
-    zip zipx rar 7z gz gzip tgz bz2 tbz tbz2 xz txz lz lzma zst tar cab arj lzh z cpio
+    zipx 7z gz gzip tgz bz2 tbz tbz2 xz txz lz lzma zst tar cab arj lzh z cpio
     iso img vhd vhdx dmg sit sitx ace uue
 """
 _DOCUMENTS = """
@@ -46,7 +50,7 @@ _PROGRAMS = """
 """
 
 KNOWN: frozenset[str] = frozenset(
-    " ".join((_PICTURES, _ARCHIVES, _DOCUMENTS, _MEDIA, _DATA, _PROGRAMS)).split()
+    " ".join((_RULES, _PICTURES, _ARCHIVES, _DOCUMENTS, _MEDIA, _DATA, _PROGRAMS)).split()
 )
 
 

@@ -2,37 +2,72 @@
 PNG; BMP only inside an archive (ZIP, RAR).
 
 attachments.py judges files by these tables, and every text that states the rule (a
-refusal's reason, the confirmation and acknowledgement, the site's file field) is made
-from them here: a type moved from ZIPPED_ONLY to IMAGES changes each of them.
+refusal's reason, the confirmation and acknowledgement, the site's file field, a saved
+answer's `file_rules`) is made from them here: a type moved from ZIPPED_ONLY to IMAGES
+changes each of them. What each type is called (TYPES: its word, its files' extensions,
+the MIME types mail programs declare it as) is held here once too: the extensions a
+kept file may keep, those a disguise is caught by (unproven._claim), and those
+extensions.py knows as extensions are made from it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from maild.domain.filetypes import BMP, GIF, JPEG, PNG, RAR, ZIP
+from typing import NamedTuple
 
 __all__ = [
     "ALLOWED_TEXT",
     "ARCHIVES",
+    "BMP",
     "BMP_TEXT",
+    "GIF",
     "IMAGES",
+    "JPEG",
+    "PNG",
+    "RAR",
+    "TYPES",
+    "ZIP",
     "PACK_FILES_TEXT",
     "PACK_TEXT",
     "NAMES",
     "UPLOAD_TEXT",
     "ZIPPED_ONLY",
+    "FileType",
     "mail_words",
     "names",
 ]
+
+# The types the rule names, by the MIME type their bytes prove (filetypes.sniff_type).
+JPEG, PNG, GIF, BMP = "image/jpeg", "image/png", "image/gif", "image/bmp"
+ZIP, RAR = "application/zip", "application/vnd.rar"
 
 IMAGES = (JPEG, GIF, PNG)  # screenshots taken as they come, in the regulation's order
 ARCHIVES = (ZIP, RAR)  # taken, a ZIP's contents screened (domain/ziparchive.py)
 # pictures taken only inside an archive: bare, they are refused (kind "bmp") and the
 # customer is asked to pack them (attachments.bmp_refused)
 ZIPPED_ONLY = (BMP,)
+
+
+class FileType(NamedTuple):
+    name: str  # how texts name the type: the regulation's word
+    # the endings its files go by, lower case with the dot: a kept file of the type
+    # keeps one of them (else it is given the first), and a file named with one that
+    # is not of the type is a disguise (unproven: «назван как JPG, но ...»)
+    extensions: tuple[str, ...]
+    # MIME types mail programs declare it as besides its own: a declared one claims it
+    aliases: tuple[str, ...] = ()
+
+
+TYPES = {
+    JPEG: FileType("JPG", (".jpg", ".jpeg", ".jpe", ".jfif"), ("image/pjpeg",)),
+    GIF: FileType("GIF", (".gif",)),
+    PNG: FileType("PNG", (".png",)),
+    BMP: FileType("BMP", (".bmp",), ("image/x-ms-bmp",)),
+    ZIP: FileType("ZIP", (".zip",), ("application/x-zip-compressed",)),
+    RAR: FileType("RAR", (".rar",), ("application/x-rar-compressed",)),
+}
 # how texts name each type: the regulation's words
-NAMES = {JPEG: "JPG", GIF: "GIF", PNG: "PNG", BMP: "BMP", ZIP: "ZIP", RAR: "RAR"}
+NAMES = {kind: spec.name for kind, spec in TYPES.items()}
 
 
 def names(types: Iterable[str], last: str = ", ") -> str:

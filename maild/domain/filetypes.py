@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 from maild.domain.extensions import split_extension
+from maild.domain.filerules import BMP, GIF, JPEG, PNG, RAR, TYPES, ZIP
 from maild.domain.plural import ru_count
 
 __all__ = [
@@ -41,8 +42,7 @@ MB = 1024 * 1024
 # «файл» and the file's name, which a wrapped line must not tear apart
 NBSP = "\u00a0"
 
-JPEG, PNG, GIF, BMP = "image/jpeg", "image/png", "image/gif", "image/bmp"
-ZIP, RAR = "application/zip", "application/vnd.rar"
+# JPEG ... RAR, the types the rule names, are filerules' (its TYPES tell their names).
 # An iCalendar object (RFC 5545 §3.4: it opens with this line), a calendar invitation.
 CALENDAR = "text/calendar"
 _CALENDAR_START = b"BEGIN:VCALENDAR"
@@ -203,9 +203,8 @@ _BY_EXTENSION = {
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
     "txt": "text/plain", "log": "text/plain", "csv": "text/csv", "htm": "text/html",
     "html": "text/html", "xml": "text/xml", "json": "application/json",
-    "eml": "message/rfc822", "msg": "application/vnd.ms-outlook", "jpg": "image/jpeg",
-    "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "bmp": "image/bmp",
-    "zip": "application/zip", "rar": "application/vnd.rar",
+    "eml": "message/rfc822", "msg": "application/vnd.ms-outlook",
+    **{e[1:]: kind for kind, spec in TYPES.items() for e in spec.extensions},  # the rule's
     "7z": "application/x-7z-compressed", "gz": "application/gzip", "tar": "application/x-tar",
     "exe": "application/x-msdownload", "msi": "application/x-msi",
     "p7s": "application/pkcs7-signature", "sig": "application/pgp-signature",

@@ -17,19 +17,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from maild.domain import cms
-from maild.domain.filerules import ALLOWED_TEXT, PACK_FILES_TEXT, PACK_TEXT
-from maild.domain.filetypes import (
-    BMP,
-    GIF,
-    JPEG,
-    NBSP,
-    PNG,
-    RAR,
-    ZIP,
-    archive_format,
-    picture_format,
-    type_name,
-)
+from maild.domain.filerules import ALLOWED_TEXT, PACK_FILES_TEXT, PACK_TEXT, TYPES
+from maild.domain.filetypes import NBSP, archive_format, picture_format, type_name
 
 __all__ = [
     "CONVERT_TEXT",
@@ -47,29 +36,12 @@ class Refusal(NamedTuple):
     alike: str | None = None  # the reason of several refused so, naming none; None: alone
 
 
-# What a name or a declared type claims the file to be. Only allowed types count: a
-# TIFF declared as image/tiff is honestly "other", not a disguise.
-_CLAIMED_BY_EXTENSION = {
-    ".jpg": "JPG",
-    ".jpeg": "JPG",
-    ".jpe": "JPG",
-    ".png": "PNG",
-    ".gif": "GIF",
-    ".bmp": "BMP",
-    ".zip": "ZIP",
-    ".rar": "RAR",
-}
+# What a name or a declared type claims the file to be (its word, filerules.NAMES):
+# only the types the rule names count (filerules.TYPES), a TIFF declared as image/tiff
+# is honestly "other", not a disguise.
+_CLAIMED_BY_EXTENSION = {e: spec.name for spec in TYPES.values() for e in spec.extensions}
 _CLAIMED_BY_TYPE = {
-    JPEG: "JPG",
-    "image/pjpeg": "JPG",
-    PNG: "PNG",
-    GIF: "GIF",
-    BMP: "BMP",
-    "image/x-ms-bmp": "BMP",
-    ZIP: "ZIP",
-    "application/x-zip-compressed": "ZIP",
-    RAR: "RAR",
-    "application/x-rar-compressed": "RAR",
+    declared: spec.name for kind, spec in TYPES.items() for declared in (kind, *spec.aliases)
 }
 
 # ALLOWED_TEXT, PACK_TEXT, BMP_TEXT: the rule in words, filerules.py's

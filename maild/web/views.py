@@ -46,7 +46,9 @@ log = logging.getLogger("maild.web")
 WAIT_STORED = 5.0  # seconds a form waits for the pipeline before answering anyway
 KEPT_TEXT_FILE = 64 << 20  # bytes of the last whole-text download kept for its next
 # Attachment types sent with their own Content-Type; anything else is a download
-# of application/octet-stream (never rendered by the browser).
+# of application/octet-stream (never rendered by the browser). A judgement of its own,
+# not the file rule's tables (filerules.IMAGES, ARCHIVES): a type the rule comes to
+# take is not by that safe for a browser to handle as itself.
 SAFE_TYPES = {"image/png", "image/jpeg", "image/gif", "application/zip"}
 # Links refused as wrong (Refusal.BAD) from one address (visitors.limit_key) in an hour,
 # after which its links are refused unread: a link's signature is checked against the

@@ -10,7 +10,8 @@ import pytest
 
 from maild.domain import filerules
 from maild.domain.attachments import AttachmentPolicy, decide, upload_accept
-from maild.domain.filerules import ARCHIVES, IMAGES, NAMES, ZIPPED_ONLY, names
+from maild.domain.extensions import split_extension
+from maild.domain.filerules import ARCHIVES, IMAGES, NAMES, TYPES, ZIPPED_ONLY, names
 from maild.domain.filetypes import BMP, GIF, JPEG, PNG, RAR, ZIP
 from maild.render import Renderer
 from tests.helpers import support_config
@@ -54,6 +55,46 @@ def test_a_file_of_a_type_the_rule_takes_keeps_its_types_name(kind):
     accept, _words = upload_accept(AttachmentPolicy())
     if kind in IMAGES:  # the site's picker offers it (its type and its extension)
         assert kind in accept.split(",") and f".{NAMES[kind].lower()}" in accept.split(",")
+
+
+EXTENSIONS = [(kind, e) for kind, spec in TYPES.items() for e in spec.extensions]
+PDF = b"%PDF-1.4 not a picture\n" * 10
+
+
+@pytest.mark.parametrize(("kind", "extension"), [(k, e) for k, e in EXTENSIONS if k in TAKEN])
+def test_a_file_named_with_any_of_its_types_extensions_keeps_its_name(kind, extension):
+    """Every extension filerules.TYPES gives a type is one its file keeps (Фото.JFIF
+    that is a JPEG stays so), the site's picker offers, and a name's extension."""
+    name = f"Фото{extension.upper()}"
+    d = decide(name, "application/octet-stream", SAMPLES[kind], AttachmentPolicy())
+    assert d.accepted and d.filename == name, (d.filename, d.reason)
+    assert split_extension(name) == ("Фото", extension.upper())
+    if kind in IMAGES:
+        assert extension in upload_accept(AttachmentPolicy())[0].split(",")
+
+
+@pytest.mark.parametrize("accept_other", [False, True])
+@pytest.mark.parametrize(("kind", "extension"), EXTENSIONS)
+def test_a_file_named_as_a_type_the_rule_names_that_is_not_is_a_disguise(
+    kind, extension, accept_other
+):
+    """A PDF sent as octet-stream named photo.jfif claims to be a JPEG as photo.jpg
+    does: refused as mislabelled, in a staff answer too (accept_other_types), where
+    photo.jfif was kept as an unknown file while photo.jpg was refused."""
+    policy = AttachmentPolicy(accept_other_types=accept_other)
+    d = decide(f"photo{extension}", "application/octet-stream", PDF, policy)
+    assert not d.accepted and d.kind == "mislabelled", (d.kind, d.reason)
+    assert f"назван как {NAMES[kind]}," in d.reason
+
+
+@pytest.mark.parametrize(
+    ("kind", "declared"),
+    [(k, t) for k, spec in TYPES.items() for t in (k, *spec.aliases)],
+)
+def test_a_file_declared_as_a_type_the_rule_names_that_is_not_is_a_disguise(kind, declared):
+    d = decide("photo", declared, PDF, AttachmentPolicy(accept_other_types=True))
+    assert not d.accepted and d.kind == "mislabelled", (d.kind, d.reason)
+    assert f"назван как {NAMES[kind]}," in d.reason
 
 
 @pytest.mark.parametrize("kind", ZIPPED_ONLY)
