@@ -50,9 +50,11 @@ def _environment(dirs: list[Path], compiled: jinja2.BytecodeCache | None) -> jin
 
 
 def desk_context(name: str, address: str) -> dict[str, Any]:
-    """What every template gets of the desk, a saved answer too: its name and address.
-    (domain/answers.GIVEN lists these with a ticket's names; a test holds it to this.)"""
-    return {"support_name": name, "support_address": address}
+    """What every template gets of the desk, a saved answer too: its name and address,
+    the file rule in words (domain/filerules.py: «JPG, GIF или PNG; BMP в архиве ZIP
+    или RAR»). (domain/answers.GIVEN lists these with a ticket's names; a test holds it
+    to this.)"""
+    return {"support_name": name, "support_address": address, "file_rules": mail_words()}
 
 
 class Renderer:
@@ -92,7 +94,6 @@ class Renderer:
         # the hours deadlines count (App.calendar's), as texts state them: «с 9:00 до 18:00»
         calendar = calendar or BusinessCalendar(support.timezone)
         self.business_hours = business_hours(calendar.day_start, calendar.day_end)
-        self.file_rules = mail_words()  # the file rule in words (domain/filerules.py)
         # the commands' cheat sheet every staff mail ends with, and its usage column's
         # width: the same for every mail, made once (not twice a message)
         self.commands = cheat_sheet()
@@ -115,8 +116,8 @@ class Renderer:
 
     def desk_context(self, *, answer: bool = False) -> dict[str, Any]:
         """The variables every template gets besides its own, the one place they are
-        built: the desk's name and address (desk_context: all a saved answer gets,
-        `answer`), and for mail the time zone and business hours, the file rule, the
+        built: the desk's name and address and the file rule (desk_context: all a saved
+        answer gets, `answer`), and for mail the time zone and business hours, the
         commands' cheat sheet and the saved answers' names."""
         ctx = desk_context(self.support.name, self.support.address)
         if not answer:
@@ -125,7 +126,6 @@ class Renderer:
                 "zone_words": self.zone_words,  # for customers: (время московское)
                 "business_hours": self.business_hours,  # с 9:00 до 18:00
                 "hours_words": self.hours_words,  # по московскому времени
-                "file_rules": self.file_rules,  # JPG, GIF или PNG; BMP в архиве ZIP или RAR
                 "command_help": self.commands,
                 "command_width": self.commands_width,
                 "answer_names": self.answer_names(),

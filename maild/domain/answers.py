@@ -25,7 +25,7 @@ from maild.domain.sla import LEVELS, SHORT_RU
 # answer that uses any other: every reply with it fails
 GIVEN = frozenset(
     ("tid", "level_id", "level_name", "level_short", "reaction", "due", "due_short")
-    + ("name", "requester", "support_name", "support_address")
+    + ("name", "requester", "support_name", "support_address", "file_rules")
 )
 
 # A saved answer as a ticket would have it made, to try one on (`maild answers list`,

@@ -20,6 +20,8 @@ __all__ = [
     "ARCHIVES",
     "BMP",
     "BMP_TEXT",
+    "CONVERT_FILES_TEXT",
+    "CONVERT_TEXT",
     "GIF",
     "IMAGES",
     "JPEG",
@@ -94,13 +96,20 @@ PACK_TEXT = f"Упакуйте, пожалуйста, файл в архив {_A
 PACK_FILES_TEXT = f"Упакуйте, пожалуйста, файлы в архив {_ARCHIVES_OR} и пришлите снова."
 # A bare picture of ZIPPED_ONLY refused (attachments: its reason starts so).
 BMP_TEXT = f"Файлы {_ZIPPED} принимаются только в архиве {_ARCHIVES_OR}"
+# A picture of a format the rule does not take (HEIC, WebP: unproven.py) is asked for
+# again in one of IMAGES every editor saves a photo or a screenshot in (GIF's 256
+# colours spoil a photo), one or several alike.
+_SAVE_AS = names([t for t in IMAGES if t != GIF], " или ")  # «JPG или PNG»
+CONVERT_TEXT = f"Сохраните изображение в формате {_SAVE_AS} и пришлите, пожалуйста, снова."
+CONVERT_FILES_TEXT = f"Сохраните изображения в формате {_SAVE_AS} и пришлите, пожалуйста, снова."
 
 
 def mail_words() -> dict[str, str]:
-    """What mail templates say of the rule (the desk context's `file_rules`): `usual`,
-    how to attach files («скриншоты в форматах JPG, GIF или PNG, скриншоты BMP — в
-    архиве ZIP или RAR»); `zipped`, `archives`, `images` for the request to pack a
-    refused BMP («BMP», «ZIP или RAR», «JPG, GIF и PNG»)."""
+    """What mail templates and saved answers say of the rule (the desk context's
+    `file_rules`): `usual`, how to attach files («скриншоты в форматах JPG, GIF или
+    PNG, скриншоты BMP — в архиве ZIP или RAR»); `zipped`, `archives`, `images` for
+    the request to pack a refused BMP («BMP», «ZIP или RAR», «JPG, GIF и PNG»);
+    `images_or`, the screenshots to send («JPG, GIF или PNG»)."""
     usual = f"скриншоты в форматах {names(IMAGES, ' или ')}"
     if ZIPPED_ONLY:
         usual += f", скриншоты {_ZIPPED} — в архиве {_ARCHIVES_OR}"
@@ -109,4 +118,5 @@ def mail_words() -> dict[str, str]:
         "zipped": _ZIPPED,
         "archives": _ARCHIVES_OR,
         "images": names(IMAGES, " и "),
+        "images_or": names(IMAGES, " или "),
     }

@@ -17,7 +17,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from maild.domain import cms
-from maild.domain.filerules import ALLOWED_TEXT, PACK_FILES_TEXT, PACK_TEXT, TYPES
+from maild.domain.filerules import (
+    ALLOWED_TEXT,
+    CONVERT_FILES_TEXT,
+    CONVERT_TEXT,
+    PACK_FILES_TEXT,
+    PACK_TEXT,
+    TYPES,
+)
 from maild.domain.filetypes import NBSP, archive_format, picture_format, type_name
 
 __all__ = [
@@ -44,9 +51,7 @@ _CLAIMED_BY_TYPE = {
     declared: spec.name for kind, spec in TYPES.items() for declared in (kind, *spec.aliases)
 }
 
-# ALLOWED_TEXT, PACK_TEXT, BMP_TEXT: the rule in words, filerules.py's
-CONVERT_TEXT = "Сохраните изображение в формате JPG или PNG и пришлите, пожалуйста, снова."
-_CONVERT_ALIKE = "Сохраните изображения в формате JPG или PNG и пришлите, пожалуйста, снова."
+# ALLOWED_TEXT, PACK_TEXT, CONVERT_TEXT: the rule in words, filerules.py's
 REPACK_TEXT = PACK_FILES_TEXT  # an archive of another format: its files packed again
 # An encrypted letter (S/MIME, PGP/MIME, inline PGP): support holds no customer's key.
 ENCRYPTED_TEXT = (
@@ -95,7 +100,7 @@ def _known_format(data: bytes) -> tuple[str, str, str] | None:
     """(what the file is, what to send instead, and of several) for a picture or
     archive the bytes prove to be of a format the rules do not take."""
     if picture := picture_format(data):
-        return f"изображение {picture}", CONVERT_TEXT, _CONVERT_ALIKE
+        return f"изображение {picture}", CONVERT_TEXT, CONVERT_FILES_TEXT
     if packed := archive_format(data):
         return f"архив {packed}", REPACK_TEXT, REPACK_TEXT
     return None

@@ -120,3 +120,22 @@ def test_answers_list_names_an_answer_that_cannot_be_compiled(tmp_path, sink):
     assert r.code == 78
     assert f"{tpl / 'answers' / 'syntax.txt'}: line 1: Expected an expression" in r.err
     assert f"{tpl / 'answers' / 'filter.txt'}: line 1: No filter named 'nofilter'." in r.err
+
+
+def test_an_answer_of_the_admins_own_states_the_file_rule_from_its_tables(tmp_path, sink):
+    """A saved answer gets `file_rules` as mail templates do (domain/filerules.py): an
+    admin's answer that tells how to send files need not copy the rule by hand. It was
+    not given to answers: a reply with one was held back, check-config warned."""
+    text = "{{ name }}, файлы присылайте так: {{ file_rules.usual }}.\n"
+    desk, tpl = desk_with(tmp_path, sink, {"files": text})
+    tid, _ = open_ticket(desk, sink)
+    start = len(sink.received)
+    desk.ingest(staff_reply(tid, "Добрый день!\n#answer files\n"))
+    assert desk.flush().code == 0
+    [answer] = [m for m in sink.received[start:] if CUSTOMER in m.rcpt_tos]
+    said = " ".join(answer.text.split())
+    assert "Иван Петров, файлы присылайте так: скриншоты в форматах JPG, GIF или PNG, " in said
+    assert "скриншоты BMP — в архиве ZIP или RAR." in said
+    r = desk.run("check-config")
+    assert r.code == 0 and "answers/files.txt uses" not in r.err, r.err
+    assert desk.run("answers", "list").code == 0

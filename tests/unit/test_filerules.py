@@ -124,10 +124,19 @@ def test_the_texts_of_the_rule_follow_its_tables_when_bmp_is_taken(monkeypatch):
     edited = _rule_with_bmp_taken()
     assert edited["ALLOWED_TEXT"] == "Принимаются скриншоты JPG, GIF, PNG, BMP и архивы ZIP, RAR."
     assert edited["UPLOAD_TEXT"] == "скриншоты JPG, GIF, PNG, BMP; архивы ZIP или RAR"
+    assert edited["CONVERT_TEXT"] == (
+        "Сохраните изображение в формате JPG, PNG или BMP и пришлите, пожалуйста, снова."
+    )
     words = edited["mail_words"]()
     assert words["usual"] == "скриншоты в форматах JPG, GIF, PNG или BMP"
     monkeypatch.setattr("maild.render.mail_words", edited["mail_words"])
     renderer = Renderer(support_config())
+    # the saved answers that state the rule (`file_rules`, as mail templates have it)
+    ctx = {"tid": "1234-5678", "name": ""}
+    assert renderer.answer("bmp_screenshots", ctx) == (
+        "Скриншоты принимаются в форматах JPG, GIF, PNG и BMP.\n"
+    )
+    assert "скриншоты (JPG, GIF, PNG или BMP)." in renderer.answer("request_info", ctx)
     for template in ("confirmation.txt", "acknowledgement.txt"):
         for ctx in variants():
             _, body = renderer.text(template, dict(ctx, bmp_refused=False))
@@ -135,6 +144,19 @@ def test_the_texts_of_the_rule_follow_its_tables_when_bmp_is_taken(monkeypatch):
             if ctx["encrypted_letter"]:
                 flat = " ".join(body.split())
                 assert "как обычно: скриншоты в форматах JPG, GIF, PNG или BMP." in flat
+
+
+def test_the_shipped_answers_state_the_rule_as_they_did_by_hand():
+    renderer = Renderer(support_config())
+    ctx = {"tid": "1234-5678", "name": ""}
+    assert renderer.answer("bmp_screenshots", ctx) == (
+        "Скриншоты принимаются в форматах JPG, GIF и PNG. Если скриншот сохранён\n"
+        "в формате BMP, пожалуйста, упакуйте его архиватором (ZIP или RAR) и пришлите\n"
+        "архив ответом на это письмо, сохранив метку [TID#1234-5678] в теме.\n"
+    )
+    assert "  - по возможности — скриншоты (JPG, GIF или PNG).\n" in renderer.answer(
+        "request_info", ctx
+    )
 
 
 def test_names_lists_the_types_as_a_sentence_does():
