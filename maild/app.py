@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.message import Message
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from maild.domain.attachments import AttachmentPolicy
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.leftstaff import Members
 from maild.domain.merge import final_target
+from maild.domain.message import ParsedMessage, parse
 from maild.domain.pending import still_pending
 from maild.domain.policy import Policy, fmt_time, local
 from maild.domain.records import OutboxEntry
@@ -141,6 +143,12 @@ class App:
     def _unnoted(self, went: list[tuple[OutboxEntry, str]]) -> int:
         """Take those marks off again for mails that went after all (outrace.py)."""
         return withdrawals.unnote(self, [(m, withdrawals.withdrawal(self, m, w)) for m, w in went])
+
+    def parse(self, raw: bytes, read: tuple[Message, str | None] | None = None) -> ParsedMessage:
+        """A mail as the pipeline reads it: its To and Cc to limits.max_recipients. Every
+        reading of a mail outside the domain goes through here (a test holds to it).
+        ``read``: message.read_mail of ``raw``, when the caller looked at its tree first."""
+        return parse(raw, self.config.limits.max_recipients, read=read)
 
     def message_id(self, key: str, tid: str) -> str:
         """The Message-ID of mail we send about a ticket (signed: see tid_for_msgid)."""

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from maild.domain.banners import DEFAULT_SUBJECT_TAGS as SUBJECT_TAGS
+from maild.domain.caps import NOTICE_LIMIT_DEFAULT
+from maild.domain.limits import MAX_RECIPIENTS
 
 REQUIRED = object()
 
@@ -158,7 +160,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "max_auto_replies_per_hour": (_posint, "a non-negative integer", 10),
         "max_auto_replies_per_day": (_posint, "a non-negative integer", 40),
         "max_auto_replies_per_ticket_per_hour": (_posint, "a non-negative integer", 5),
-        "max_staff_notices_per_sender_per_hour": (_posint, "a non-negative integer", 20),
+        "max_staff_notices_per_sender_per_hour": (
+            _posint,
+            "a non-negative integer",
+            NOTICE_LIMIT_DEFAULT,  # (caps.notice_limit's for proven mail at 0)
+        ),
         "max_confirmations_per_hour": (_posint, "a non-negative integer", 0),
         "max_reminders_per_person_per_hour": (_posint, "a non-negative integer", 5),
         "authserv_id": (_str, "the authserv-id of your own MTA's Authentication-Results", None),
@@ -194,7 +200,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "keep_days": (_posint, "a number of days", 30),
     },
     "limits": {
-        "max_recipients": (_posint, "a number of addresses", 100),
+        "max_recipients": (_posint, "a number of addresses", MAX_RECIPIENTS),  # (message.parse's)
         "max_participants": (_posint, "a number of addresses", 10),
     },
     "log": {
@@ -259,6 +265,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "zip_max_nesting": (_posint, "a number", 2),
     },
 }
+
+
+def default(section: str, key: str) -> Any:
+    """The default of a config key (REQUIRED for one that has none)."""
+    return SCHEMA[section][key][2]
 
 
 # The signing keys and what whoever knows one can do: sign as maild does (README, Trust).

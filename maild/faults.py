@@ -29,7 +29,6 @@ from typing import Any
 from maild.adapters.durable import unlink_if_exists, write_atomic
 from maild.adapters.spool import pid_alive
 from maild.app import App
-from maild.domain.message import parse
 from maild.outgoing import queue_ticketless
 from maild.privileges import describe
 from maild.runner import BatchResult, mail_of, with_path
@@ -246,7 +245,7 @@ def describe_mail(app: App, key: str, raw: bytes | None = None) -> dict[str, str
     (`raw`: its bytes, if read)."""
     out = {"message_id": "", "sender": "", "subject": ""}
     try:
-        msg = parse(raw if raw is not None else app.spool.read(key))
+        msg = app.parse(raw if raw is not None else app.spool.read(key))
         out.update(message_id=msg.message_id, sender=msg.from_addr, subject=msg.subject[:300])
     except Exception:  # it is the message that failed: anything may be wrong with it
         pass

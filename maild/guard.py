@@ -117,8 +117,6 @@ def quarantine_ticket(
 ) -> int:
     """#spam: the ticket's incoming mail moves to the quarantine, the ticket goes
     (``mark``: who marked it, when, what was blocked: Quarantine.mark_spammed)."""
-    from maild.domain.message import parse
-
     n = 0
     for m in messages:
         if not kept(m):  # the mail that came (spammark.kept)
@@ -130,7 +128,7 @@ def quarantine_ticket(
             raw = f"From: <{m['from']}>\r\nSubject: {m.get('subject') or ''}\r\n\r\n".encode()
             raw += (m.get("text") or "").encode()
         when = datetime.fromisoformat(m["received_at"])
-        msg = parse(raw)
+        msg = app.parse(raw)
         reason = f"spam: #spam [TID#{ticket['tid']}]"
         # its spool copy goes with the entry (deleted or expired), as other spam's does
         # spam.keep_days count from the #spam: a ticket older than that was deleted

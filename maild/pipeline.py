@@ -20,7 +20,7 @@ from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.listreply import HELD as LIST_REPLY
 from maild.domain.logid import logged_id
-from maild.domain.message import ParsedMessage, parse
+from maild.domain.message import ParsedMessage
 from maild.domain.screen import Screening, screen
 from maild.domain.snapshot import Snapshot
 from maild.domain.spelling import from_as_listed
@@ -43,7 +43,7 @@ def process(
 ) -> Decision:
     """Take one raw message all the way to the store and the outbox."""
     # staff and the head as the config lists them, whichever IDN spelling they wrote
-    msg = from_as_listed(msg or parse(raw, app.config.limits.max_recipients), app.policy.internal)
+    msg = from_as_listed(msg or app.parse(raw), app.policy.internal)
     support = app.config.support  # the mail system's banner and [EXTERNAL]: not the sender's
     msg = without_marks(msg, support.inbound_banners, support.inbound_subject_tags)
     msg = without_tokens(app, msg)  # quoted site links: not kept

@@ -21,7 +21,7 @@ from maild.domain.charset import decode_bytes
 from maild.domain.filetypes import CALENDAR, sniff_type
 from maild.domain.html import html_to_text
 from maild.domain.longtext import is_zipped_text, redacted_zip
-from maild.domain.message import parse, read_mail
+from maild.domain.message import read_mail
 from maild.domain.nearlabels import credentials_near_labels
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import MARKER, redact_credentials, redact_subject
@@ -147,7 +147,7 @@ def _redact_quote(app: App, m: MessageRecord, now: datetime) -> int:
         return 0
     read = read_mail(raw)  # once: its HTML as it came (parse opens parts in it), its text
     in_html = html_credentials(raw, read)
-    text, count = redact_credentials(parse(raw, read=read).text)
+    text, count = redact_credentials(app.parse(raw, read=read).text)
     hidden = not count and in_html
     _rewrite_spool(app, key, raw, text if count or hidden else None, now)
     return count + hidden
@@ -185,21 +185,21 @@ def html_credentials(raw: bytes, read: tuple[Message, str | None] | None = None)
 FILE_SCAN_CHARS = 1_000_000
 
 
-def hidden_credentials(raw: bytes) -> bool:
+def hidden_credentials(app: App, raw: bytes) -> bool:
     """Whether a customer's spool copy holds access data its record's text does not
     show: in an HTML alternative or a file of text; the mail read once for both."""
     read = read_mail(raw)
-    return html_credentials(raw, read) or file_credentials(raw, read)  # (parse opens parts)
+    return html_credentials(raw, read) or file_credentials(app, raw, read)  # (parse opens parts)
 
 
-def file_credentials(raw: bytes, read: tuple[Message, str | None] | None = None) -> bool:
+def file_credentials(app: App, raw: bytes, read: tuple[Message, str | None] | None = None) -> bool:
     """Whether a file of a mail that is text holds access data: a log or a config
     attached (refused, or kept with attachments.accept_other_types) stays whole in the
     spool copy, as the customer sent it. A file is read as the ticket's text is, its
     charset detected (parse: every file maild reads, from a winmail.dat or a forwarded
     mail too); a binary one (a picture, an archive, a PDF, a document) is not read.
     ``read``: read_mail of ``raw``, when the caller has it."""
-    for attachment in parse(raw, read=read).attachments:
+    for attachment in app.parse(raw, read=read).attachments:
         text = readable_text(attachment.data)
         if text is not None and credentials_near_labels(text[:FILE_SCAN_CHARS]):
             return True
@@ -247,7 +247,7 @@ def redact_ticket(app: App, ticket: Ticket, messages: list[MessageRecord], now: 
         text, count = redact_credentials(m.get("text") or "")
         key = m.get("spool_key")
         raw = _spool_copy(app, key)
-        hidden = not count and raw is not None and hidden_credentials(raw)
+        hidden = not count and raw is not None and hidden_credentials(app, raw)
         if not count and not subject_count and not hidden:
             continue
         total += count + hidden

@@ -30,7 +30,7 @@ from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.app import App
 from maild.config import ConfigError
 from maild.domain.logid import mail_for_log
-from maild.domain.message import ParsedMessage, fallback_message, parse
+from maild.domain.message import ParsedMessage, fallback_message
 from maild.pipeline import Decision, process
 from maild.privileges import denied_at
 
@@ -187,7 +187,7 @@ def parse_spooled(app: App, keys: list[str]) -> dict[str, tuple[bytes, ParsedMes
         try:
             raw = app.spool.read(key)
             app.spool.working_on(key)
-            out[key] = (raw, parse(raw, app.config.limits.max_recipients))
+            out[key] = (raw, app.parse(raw))
         except Exception:
             continue
     return out

@@ -10,7 +10,6 @@ from maild import guard
 from maild.adapters.quarantine import PUBLIC, normalize_entry
 from maild.app import App
 from maild.domain.listreply import HELD as LIST_REPLY
-from maild.domain.message import parse
 from maild.domain.spam import entry_key
 from maild.output import print_json, report
 from maild.runner import ingest
@@ -117,7 +116,7 @@ def _stays(app: App, entry: dict[str, Any]) -> tuple[str, str] | None:
             f"maild spam delete {qid} once read"
         )
     # kept with the ticket, or quarantined for itself (a blocked sender) and naming it
-    tid = entry.get("tid") or thread(app, parse(app.quarantine.raw(qid)), False)
+    tid = entry.get("tid") or thread(app, app.parse(app.quarantine.raw(qid)), False)
     kept = app.quarantine.of_ticket(tid) if guard.spammed_ticket(app, tid) else []
     if not kept or kept[0]["id"] == qid:
         return None

@@ -41,8 +41,9 @@ from maild.adapters.durable import (
     write_many,
 )
 from maild.adapters.reserve import allocate
+from maild.configschema import default
 
-MAX_ATTEMPTS = 3  # the default of storage.max_attempts
+MAX_ATTEMPTS = default("storage", "max_attempts")  # (a Spool opened without the config)
 _claims_lock = threading.Lock()
 _made: set[tuple[int, str]] = set()  # claimed/ folders made by this process (pid, path)
 CURRENT = ".current"

@@ -39,8 +39,8 @@ __all__ = [
 
 WINDOW = timedelta(days=1)  # the longest a cap counts back: older mail counts for none
 NOTICE_WINDOW = timedelta(hours=1)  # what the cap on staff notices per sender counts
-# support.max_staff_notices_per_sender_per_hour unset; and what proven mail is capped
-# at when the admin set it to 0 (notice_limit)
+# support.max_staff_notices_per_sender_per_hour unset (configschema's default is this);
+# and what proven mail is capped at when the admin set it to 0 (notice_limit)
 NOTICE_LIMIT_DEFAULT = 20
 # the kinds of mail capped as automatic when it goes to someone off the staff side, or
 # answers mail nobody verified (guard.check_caps)

@@ -30,7 +30,6 @@ from maild import guard
 from maild.adapters.sitepending import PENDING_DAYS, pending_root
 from maild.domain.addresses import ascii_domain
 from maild.domain.caps import mailbox_of
-from maild.domain.message import parse
 from maild.domain.ownside import is_internal
 from maild.domain.sla import ru_count
 from maild.domain.spam import withheld
@@ -192,7 +191,7 @@ class Ask:
         the request is kept in the quarantine as blocked mail is (reason "blocked",
         `maild spam list`), no ticket."""
         app = self.app
-        msg = parse(raw)
+        msg = app.parse(raw)
         with app.store.locked():
             guard.quarantine(app, msg, raw, "blocked", app.now())
         log.info("%s: «Задать вопрос» from %s, blocked: no link mailed", msg.message_id,

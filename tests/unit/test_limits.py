@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -78,3 +80,23 @@ def test_too_nested_counts_what_the_parser_would_nest(pieces: list[bytes]) -> No
     raw = b"".join(pieces)
     containers = len(re.findall(rb"(?i)boundary\s*=|message/(?:rfc822|global)", raw))
     assert too_nested(raw) == (containers > MAX_CONTAINERS)
+
+
+def test_a_mail_is_read_with_the_configured_recipient_limit_outside_the_domain():
+    """message.parse reads To and Cc to limits.MAX_RECIPIENTS unless told the desk's
+    limits.max_recipients: every reading of a mail outside the domain is App.parse's,
+    which tells it (the quarantine's, `maild spam release`'s, the site's read 100
+    whatever the config said)."""
+    root = Path(__file__).resolve().parents[2] / "maild"
+    readers = []
+    for path in sorted(root.rglob("*.py")):
+        if path.parent.name == "domain" or path == root / "app.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "maild.domain.message"
+                and any(a.name == "parse" for a in node.names)
+            ):
+                readers.append(str(path.relative_to(root)))
+    assert readers == []
