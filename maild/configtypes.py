@@ -1,23 +1,44 @@
 """The config as every layer reads it: Config and its sections ([support], [smtp],
 [imap], ...) as frozen dataclasses. maild/config.py loads and checks maild.toml into
-them; their own defaults (for code that builds a config without a file) equal SCHEMA's
-(maild.configschema), held so by a test (test_config).
+them; their own defaults (for code that builds a config without a file) are SCHEMA's
+(maild.configschema), the one place a default is written: a field given FROM_SCHEMA
+takes it (schema_defaults).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from maild.configschema import SPAM_VERDICTS, SUBJECT_TAGS
+from maild.configschema import REQUIRED, SCHEMA
 from maild.domain.addresses import a_labelled_domain
 from maild.domain.ownside import People, own_side
 
+FROM_SCHEMA: Any = object()  # a field's default: the one SCHEMA declares for its key
+
+
+def schema_defaults(section: str) -> Callable[[type], type]:
+    """A section's class, under @dataclass: each field given FROM_SCHEMA takes the
+    default SCHEMA declares for its key in [section] (a list as a tuple, frozen)."""
+
+    def fill(cls: type) -> type:
+        for name, value in list(vars(cls).items()):
+            if value is FROM_SCHEMA:
+                default = SCHEMA[section][name][2]
+                if default is REQUIRED:
+                    raise TypeError(f"[{section}] {name} has no default in SCHEMA")
+                setattr(cls, name, tuple(default) if isinstance(default, list) else default)
+        return cls
+
+    return fill
+
 
 @dataclass(frozen=True)
+@schema_defaults("support")
 class SupportConfig:
     address: str
     name: str
@@ -25,17 +46,17 @@ class SupportConfig:
     head: str | None
     timezone: str
     max_auto_replies_per_hour: int
-    max_auto_replies_per_day: int = 40
-    max_auto_replies_per_ticket_per_hour: int = 5
-    max_staff_notices_per_sender_per_hour: int = 20
+    max_auto_replies_per_day: int = FROM_SCHEMA
+    max_auto_replies_per_ticket_per_hour: int = FROM_SCHEMA
+    max_staff_notices_per_sender_per_hour: int = FROM_SCHEMA
     # new tickets' confirmations to senders whose mail proves nothing, all together
-    max_confirmations_per_hour: int = 0  # desk-wide, to senders proving nothing: 0 none
-    max_reminders_per_person_per_hour: int = 5
-    authserv_id: str | None = None
-    reply_secret: str | None = None
+    max_confirmations_per_hour: int = FROM_SCHEMA  # desk-wide, to senders proving nothing: 0 none
+    max_reminders_per_person_per_hour: int = FROM_SCHEMA
+    authserv_id: str | None = FROM_SCHEMA
+    reply_secret: str | None = FROM_SCHEMA
     # what the mailbox's mail system adds to outside mail, taken off (domain/banners.py)
-    inbound_banners: tuple[str, ...] = ()
-    inbound_subject_tags: tuple[str, ...] = SUBJECT_TAGS
+    inbound_banners: tuple[str, ...] = FROM_SCHEMA
+    inbound_subject_tags: tuple[str, ...] = FROM_SCHEMA
 
     @property
     def domain(self) -> str:
@@ -63,9 +84,10 @@ class _Listens:
 
 
 @dataclass(frozen=True)
+@schema_defaults("calendar")
 class CalendarConfig:
-    extra_days_off: tuple[date, ...] = ()
-    extra_working_days: tuple[date, ...] = ()
+    extra_days_off: tuple[date, ...] = FROM_SCHEMA
+    extra_working_days: tuple[date, ...] = FROM_SCHEMA
 
     @property
     def listed(self) -> tuple[date, ...]:
@@ -74,84 +96,95 @@ class CalendarConfig:
 
 
 @dataclass(frozen=True)
+@schema_defaults("schedule")
 class ScheduleConfig:
-    reminder_fraction: float = 0.75
-    waiting_reminder_days: int = 3
-    waiting_autoclose_days: int = 7
-    credentials_keep_days: int = 2
-    outbox_give_up_attempts: int = 10
-    daily_report_time: str = "09:00"
-    digest_time: str = "09:00"
+    reminder_fraction: float = FROM_SCHEMA
+    waiting_reminder_days: int = FROM_SCHEMA
+    waiting_autoclose_days: int = FROM_SCHEMA
+    credentials_keep_days: int = FROM_SCHEMA
+    outbox_give_up_attempts: int = FROM_SCHEMA
+    daily_report_time: str = FROM_SCHEMA
+    digest_time: str = FROM_SCHEMA
 
 
 @dataclass(frozen=True)
+@schema_defaults("storage")
 class StorageConfig:
-    max_attempts: int = 3
-    keep_closed_days: int | None = None
+    max_attempts: int = FROM_SCHEMA
+    keep_closed_days: int | None = FROM_SCHEMA
 
 
 @dataclass(frozen=True)
+@schema_defaults("templates")
 class TemplatesConfig:
-    path: str | None = None
+    path: str | None = FROM_SCHEMA
 
 
 @dataclass(frozen=True)
+@schema_defaults("spam")
 class SpamConfig:
-    enabled: bool = True
-    headers: tuple[str, ...] = SPAM_VERDICTS
-    keep_days: int = 30
+    enabled: bool = FROM_SCHEMA
+    headers: tuple[str, ...] = FROM_SCHEMA
+    keep_days: int = FROM_SCHEMA
 
 
 @dataclass(frozen=True)
+@schema_defaults("limits")
 class LimitsConfig:
-    max_recipients: int = 100
-    max_participants: int = 10
+    max_recipients: int = FROM_SCHEMA
+    max_participants: int = FROM_SCHEMA
 
 
 @dataclass(frozen=True)
+@schema_defaults("log")
 class LogConfig:
-    target: str = "stderr"
+    target: str = FROM_SCHEMA
 
 
 @dataclass(frozen=True)
+@schema_defaults("metrics")
 class MetricsConfig:
-    listen: str | None = None
+    listen: str | None = FROM_SCHEMA
 
 
 @dataclass(frozen=True)
+@schema_defaults("web")
 class WebConfig(_Listens):
     listen: str
     base_url: str
-    link_days: int = 90
-    max_submissions_per_hour: int = 5
-    max_confirmations_per_hour: int = 100  # the site's confirmation mail, all addresses
-    secret: str | None = None  # else made once: storage/web_secret
+    link_days: int = FROM_SCHEMA
+    max_submissions_per_hour: int = FROM_SCHEMA
+    max_confirmations_per_hour: int = FROM_SCHEMA  # the site's confirmation mail, all addresses
+    secret: str | None = FROM_SCHEMA  # else made once: storage/web_secret
 
 
 @dataclass(frozen=True)
+@schema_defaults("outbound")
 class OutboundConfig:
-    host: str = "127.0.0.1"
-    port: int = 25
-    starttls: bool = False
-    username: str | None = None
-    password: str | None = None
-    timeout: float = 30
-    oauth2_token_command: str = ""  # the login's OAuth2 token, printed by this command
+    host: str = FROM_SCHEMA
+    port: int = FROM_SCHEMA
+    starttls: bool = FROM_SCHEMA
+    username: str | None = FROM_SCHEMA
+    password: str | None = FROM_SCHEMA
+    timeout: float = FROM_SCHEMA
+    oauth2_token_command: str = FROM_SCHEMA  # the login's OAuth2 token, printed by this command
 
 
 @dataclass(frozen=True)
+@schema_defaults("smtp")
 class SmtpConfig(_Listens):
     listen: str
     protocol: str
     max_message_size: int
-    max_connections: int = 500  # more at once get 421 (sessions.py)
-    timeout: float = 300  # idle, or without progress during DATA
-    max_data_transfers: int = 3  # large DATA bodies received at once (sessions.py)
-    tls_cert: str = ""  # STARTTLS offered when set, with tls_key (adapters/tls.py)
-    tls_key: str = ""
+    max_connections: int = FROM_SCHEMA  # more at once get 421 (sessions.py)
+    timeout: float = FROM_SCHEMA  # idle, or without progress during DATA
+    max_data_transfers: int = FROM_SCHEMA  # large DATA bodies received at once (sessions.py)
+    tls_cert: str = FROM_SCHEMA  # STARTTLS offered when set, with tls_key (adapters/tls.py)
+    tls_key: str = FROM_SCHEMA
 
 
 @dataclass(frozen=True)
+@schema_defaults("imap")
 class ImapConfig:
     host: str
     port: int
@@ -163,8 +196,8 @@ class ImapConfig:
     folder: str
     processed_folder: str
     poll_interval: float
-    oauth2_token_command: str = ""  # the login's OAuth2 token, printed by this command
-    max_message_size: int = 30 * 1024 * 1024  # a mail over it: its header and a note
+    oauth2_token_command: str = FROM_SCHEMA  # the login's OAuth2 token, printed by this command
+    max_message_size: int = FROM_SCHEMA  # a mail over it: its header and a note
 
 
 @dataclass(frozen=True)
