@@ -38,6 +38,7 @@ from maild.adapters.store.files import Stamp, stamp
 from maild.adapters.store.indexes import key_hash
 from maild.adapters.store.rebuild import keep_copy, summary_of, ticket_tids
 from maild.adapters.store.summaries import same_row, table_rows
+from maild.adapters.store.ticketfiles import ticket_path
 from maild.app import App
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.records import Summary, Ticket
@@ -98,7 +99,7 @@ class Fsck:
         return self.app.store.root
 
     def ticket_path(self, tid: str) -> Path:
-        return self.root / "tickets" / tid[:2] / f"{tid}.json"
+        return Path(ticket_path(self.root, tid))
 
     def problem(self, path: Path | str, what: str, fix: str | None = None) -> None:
         rel = os.path.relpath(path, self.root)

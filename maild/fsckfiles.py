@@ -19,7 +19,7 @@ from maild.adapters import redo
 from maild.adapters.backupleft import is_running, remove_if_dead, stages
 from maild.adapters.leftovers import is_temp, leftovers
 from maild.adapters.store.rebuild import LOST_FOUND
-from maild.domain.tid import TID_RE
+from maild.adapters.store.ticketfiles import TICKETS, ticket_file_tid
 from maild.privileges import user_name
 from maild.unreadables import chown_fix
 
@@ -93,21 +93,16 @@ def stray_files(root: Path) -> list[Path]:
     first two digits) nor a write's temp file (a running writer's is no stray; an
     interrupted one's is a leftover), in name order. A temp file is known by its
     name: one a writer makes while this walks is no stray either."""
-    top = root / "tickets"
+    top = root / TICKETS
     found = []
     for folder, dirs, names in os.walk(top):
         dirs.sort()
         for name in sorted(names):
             path = os.path.join(folder, name)
-            if is_temp(name) or _is_ticket_file(top, folder, name):
+            if is_temp(name) or ticket_file_tid(root, folder, name):
                 continue
             found.append(Path(path))
     return found
-
-
-def _is_ticket_file(top: Path, folder: str, name: str) -> bool:
-    tid = name[:-5] if name.endswith(".json") else ""
-    return bool(TID_RE.fullmatch(tid)) and folder == os.path.join(top, tid[:2])
 
 
 def move_aside(root: Path, path: Path) -> Path:

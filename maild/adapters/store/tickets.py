@@ -27,6 +27,7 @@ from maild.adapters.store.summaries import (
     summary_of,
     upsert,
 )
+from maild.adapters.store.ticketfiles import TICKETS, ticket_path
 from maild.adapters.transaction import Transaction
 from maild.domain.pace import Pace
 from maild.domain.records import MessageRecord, Status, Summary, Ticket, ticket_lacks
@@ -40,7 +41,7 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._root = os.fspath(root)  # paths below are built as strings (hot paths)
-        subs = ("tickets", "open", "archive", "index/msgid", "index/address")
+        subs = (TICKETS, "open", "archive", "index/msgid", "index/address")
         make_folders(*(root / sub for sub in subs))
         self.cache = FileCache()
         self.lock = StoreLock(self._root, self.cache)
@@ -64,7 +65,7 @@ class Store:
 
     # -- tickets ---------------------------------------------------------------
     def _ticket_path(self, tid: str) -> str:
-        return f"{self._root}/tickets/{tid[:2]}/{tid}.json"
+        return ticket_path(self._root, tid)
 
     def _archive_path(self, ticket: Ticket) -> str:
         return archive_path(self._root, ticket)
