@@ -23,6 +23,7 @@ from maild.domain.spelling import routed_address
 __all__ = [
     "AUTO_KINDS",
     "NOTICE_LIMIT_DEFAULT",
+    "HOUR",
     "NOTICE_WINDOW",
     "WINDOW",
     "Caps",
@@ -38,7 +39,8 @@ __all__ = [
 ]
 
 WINDOW = timedelta(days=1)  # the longest a cap counts back: older mail counts for none
-NOTICE_WINDOW = timedelta(hours=1)  # what the cap on staff notices per sender counts
+HOUR = timedelta(hours=1)  # what a cap "per hour" counts back (support.max_*_per_hour)
+NOTICE_WINDOW = HOUR  # what the cap on staff notices per sender counts
 # support.max_staff_notices_per_sender_per_hour unset (configschema's default is this);
 # and what proven mail is capped at when the admin set it to 0 (notice_limit)
 NOTICE_LIMIT_DEFAULT = 20
@@ -63,7 +65,7 @@ def cap_reached(
 
     ``to_address``: automatic mail to this address (any ticket), ``to_ticket``: to
     anyone on this ticket."""
-    hour, day = now - timedelta(hours=1), now - WINDOW
+    hour, day = now - HOUR, now - WINDOW
     addr = [t for t in to_address if t > day]
     if sum(t > hour for t in addr) >= caps.per_address_hour:
         return f"не больше {_letters(caps.per_address_hour)} адресу в час"
@@ -86,7 +88,7 @@ def confirmations_cap_reached(limit: int, sent: Iterable[datetime], now: datetim
     once its sender has its number, clause 11); the caps per address and ticket hold."""
     if limit <= 0:
         return None
-    hour = now - timedelta(hours=1)
+    hour = now - HOUR
     if sum(t > hour for t in sent) < limit:
         return None
     letters = ru_plural(limit, "письма", "писем", "писем")
