@@ -8,7 +8,8 @@ from collections import Counter
 
 import pytest
 
-from maild import runner, workers
+from maild import app as appmod
+from maild import workers
 from maild.app import App
 from maild.config import load
 from tests.helpers import make_mail
@@ -23,13 +24,13 @@ def spooled(desk, monkeypatch):
         app.spool.add(make_mail(msgid=f"<b{n}@c.example>", subject=f"Вопрос {n}")) for n in range(5)
     ]
     parses: Counter[bytes] = Counter()
-    real_parse = runner.parse
+    real_parse = appmod.parse  # every reading of a mail is App.parse's
 
     def counted(raw: bytes, *args):
         parses[raw] += 1
         return real_parse(raw, *args)
 
-    monkeypatch.setattr(runner, "parse", counted)
+    monkeypatch.setattr(appmod, "parse", counted)
     return app, keys, parses
 
 
