@@ -27,6 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # address a staff notice carries (staff_to) without reading it from the notice.
 REPLY_SECRET = "test-reply-secret"
 SUPPORT = "support@example.com"
+# A desk's schedule.reminder_fraction, set in its config: the tests that work out when
+# staff are reminded (by hand: 75 % of 24 business hours from Friday 16:00 is Monday
+# 16:00) do so by this, not by the default (configschema's, which test_config pins)
+REMINDER_FRACTION = 0.75
 # A whole 1×1 PNG: a screenshot every check of attachments accepts.
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -235,6 +239,7 @@ class Desk:
             },
             "storage": {"path": str(root / "data")},
             "outbound": {"host": "127.0.0.1", "port": relay_port, "timeout": 5},
+            "schedule": {"reminder_fraction": REMINDER_FRACTION},
         }
         for name, values in sections.items():
             self.sections.setdefault(name, {}).update(values)
