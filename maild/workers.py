@@ -75,6 +75,7 @@ def _child_main(
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)  # the daemon says when to stop: EOF
     app.store.after_fork()
+    app.spool.after_fork()
     try:
         while True:
             try:

@@ -44,25 +44,8 @@ from maild.adapters.reserve import allocate
 from maild.configschema import default
 
 MAX_ATTEMPTS = default("storage", "max_attempts")  # (a Spool opened without the config)
-_claims_lock = threading.Lock()
-_made: set[tuple[int, str]] = set()  # claimed/ folders made by this process (pid, path)
 CURRENT = ".current"
 LOCK = ".lock"
-_locks: set[int] = set()  # the descriptors of this process's claimed/ folder locks
-
-
-def _drop_inherited_locks() -> None:
-    """In a forked child: the parent's locks are the parent's (a child holding a copy
-    would keep a dead parent's claims from being taken back while it runs)."""
-    for fd in _locks:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-    _locks.clear()
-
-
-os.register_at_fork(after_in_child=_drop_inherited_locks)
 
 
 def pid_alive(pid: int) -> bool:
@@ -81,12 +64,16 @@ def claimer_alive(folder: str, pid: int) -> bool:
     the flock of the folder's .lock while it lives. A pid alone is no proof (another
     process may have it now); a folder without a .lock (one being made, or an older
     maild's) is told by its pid."""
-    if not pid_alive(pid):
-        return False
+    return pid_alive(pid) and _locked(folder) is not False
+
+
+def _locked(folder: str) -> bool | None:
+    """Whether `folder`'s .lock is flocked now, by any process or by another
+    descriptor of this one (flock tells open files apart); None: it has no .lock."""
     try:
         fd = os.open(f"{folder}/{LOCK}", os.O_RDONLY)
     except OSError:
-        return True
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -111,6 +98,26 @@ class Spool:
         self._claims: tuple[int, str] | None = None  # (pid, our claimed/ folder)
         self._current_fd: int | None = None
         self._lock_fd: int | None = None  # our folder's flocked .lock (see _hold)
+        # the process these are of (after_fork); the pids whose claimed/ folder this
+        # spool made; the descriptors of the .lock files it flocked (_hold)
+        self._owner = os.getpid()
+        self._claims_lock = threading.Lock()
+        self._made: set[int] = set()
+        self._held: list[int] = []
+
+    def after_fork(self) -> None:
+        """In a forked child (else on its first claim): a copy of the parent's .lock
+        descriptors would keep a dead parent's claims from being taken back, and a
+        _claims_lock another thread held at the fork would never be let go."""
+        held, self._held = self._held, []
+        for fd in held:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._owner = os.getpid()
+        self._claims_lock = threading.Lock()
+        self._current_fd = self._lock_fd = None
 
     def add(self, data: bytes, when: datetime | None = None) -> str:
         """Store raw bytes durably; return the spool key (it encodes the arrival
@@ -151,21 +158,25 @@ class Spool:
         pid = os.getpid()
         if self._claims is not None and self._claims[0] == pid:
             return self._claims[1]
-        with _claims_lock:  # (threads of one process share the folder: made once)
+        if self._owner != pid:  # a forked child not told (after_fork)
+            self.after_fork()
+        with self._claims_lock:  # (threads of one process share the folder: made once)
             if self._claims is not None and self._claims[0] == pid:
                 return self._claims[1]
             folder = f"{self._root}/claimed/{pid}"
             try:
                 os.makedirs(folder)
             except FileExistsError:
-                if (pid, folder) not in _made:
+                if pid not in self._made and not _locked(folder):
                     # left by an earlier process with our pid (pids repeat, e.g. after
-                    # a reboot in a container): its claims go back first
+                    # a reboot in a container): its claims go back first. One whose
+                    # .lock is held is another Spool's of this process: shared.
                     self._recover_folder(folder)
                 os.makedirs(folder, exist_ok=True)
-            _made.add((pid, folder))
+            self._made.add(pid)
             self._current_fd = None  # the parent's, if any, stays the parent's
             self._lock_fd = _hold(folder)
+            self._held.append(self._lock_fd)
             self._claims = (pid, folder)
         return folder
 
@@ -219,7 +230,7 @@ class Spool:
         except OSError:
             pass
         if lock is not None:
-            _locks.discard(lock)
+            self._held.remove(lock)
             os.close(lock)
 
     def claimed(self) -> list[str]:
@@ -388,5 +399,4 @@ def _hold(folder: str) -> int:
     except BaseException:
         os.close(fd)
         raise
-    _locks.add(fd)
     return fd
