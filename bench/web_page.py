@@ -23,9 +23,9 @@ from types import SimpleNamespace
 from bench.seed import REPLY, SECRET, TEXT, seed
 from maild.app import App
 from maild.config import parse
+from maild.domain.pageshown import shown_kind
 from maild.web import tokens
-from maild.web.pages import clear_caches, shown
-from maild.web.server import start_site
+from maild.web.server import SITE, start_site
 
 
 def grow(app: App, tid: str, total: int) -> str:
@@ -33,7 +33,7 @@ def grow(app: App, tid: str, total: int) -> str:
     notices come on top); returns its requester."""
     ticket, messages = app.store.load(tid)
     now = app.now()
-    for n in range(sum(map(shown, messages)), total):
+    for n in range(sum(map(shown_kind, messages)), total):
         staff = n % 2 == 1
         files = []
         if n % 5 == 0:
@@ -71,11 +71,12 @@ async def measure(app: App, url: str, rounds: int, cold: bool) -> list[tuple[flo
 
     daemon = SimpleNamespace(enqueue=lambda key: None, outbox_wake=asyncio.Event())
     runner = await start_site(app, daemon)
+    texts = runner.app[SITE].pages.texts
     times = []
     async with aiohttp.ClientSession() as client:
         for _ in range(rounds):
             if cold:
-                clear_caches()
+                texts.clear()
             t0, cpu0 = time.perf_counter(), time.process_time()
             async with client.get(url) as r:
                 body = await r.read()

@@ -69,7 +69,8 @@ def files_field(policy: AttachmentPolicy) -> dict[str, str]:
 
 
 class Pages:
-    """The jinja2 environment of the site's templates, read once per process."""
+    """The jinja2 environment of the site's templates, read once per process, and
+    what its pages showed of texts (`texts`, a ShownTexts)."""
 
     def __init__(
         self,
@@ -97,6 +98,7 @@ class Pages:
         )
         self.env.filters["plural"] = ru_count  # as in mail: "2 дня", "11 дней"
         self.env.filters["thousands"] = thousands  # as in mail
+        self.texts = ShownTexts()
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context)
@@ -104,30 +106,55 @@ class Pages:
 
 # Texts up to CACHED_TEXT characters are cached with what the page shows of them (a
 # page loaded again costs nothing); a longer one is computed each time. So the caches
-# below hold at most 1024 + 1024 entries of two such texts each: 67 million characters
-# if every text were that long, a few MB in practice (most mail is under 2,000
-# characters). Keyed by whole texts, they held every pasted log shown, input and output.
+# of ShownTexts hold at most 1024 + 1024 entries of two such texts each: 67 million
+# characters if every text were that long, a few MB in practice (most mail is under
+# 2,000 characters); keyed by whole texts, they would hold every pasted log shown.
 CACHED_TEXT = 16_384
+SHOWN_MAX = 1024
 
 
 def redacted(text: str) -> str:
     """The text as the site shows it: access data blanked (see redact)."""
-    return _redacted_cached(text) if len(text) <= CACHED_TEXT else _redacted(text)
-
-
-@lru_cache(maxsize=1024)
-def _redacted_cached(text: str) -> str:
-    return _redacted(text)
-
-
-def _redacted(text: str) -> str:
     return redact_near_labels(text) if maybe_credentials(text) else text
 
 
-def text_file(text: str) -> bytes:
-    """A message's whole text as the site's download gives it: redacted, UTF-8 (a lone
-    surrogate of a broken mail becomes "?")."""
-    return redacted(text).encode("utf-8", "replace")
+class ShownTexts:
+    """What the site's pages showed of texts up to CACHED_TEXT characters: redacted,
+    and a customer's mail as its page shows it, for the pages loaded again."""
+
+    def __init__(self) -> None:
+        self._redacted = lru_cache(maxsize=SHOWN_MAX)(redacted)
+        # (text, digest of the texts before it) -> what the page shows of it
+        self._shown: dict[tuple[str, bytes], str] = {}
+
+    def redacted(self, text: str) -> str:
+        return self._redacted(text) if len(text) <= CACHED_TEXT else redacted(text)
+
+    def customer_text(self, text: str, known: list[str]) -> str:
+        """A customer's mail as the page shows it (owntext, then redacted): what the
+        staff notice of a follow-up shows too. Its check of what it cuts reads the
+        texts before it (``known``: owntext.known_before), milliseconds in a long
+        thread: kept by the text and a digest of those texts, so a page loaded again
+        costs what hashing costs (the digest, not the texts: a key holds one mail)."""
+        if len(text) > CACHED_TEXT:
+            return redacted(for_site(text, known))
+        key = (text, _digest(known))
+        shown = self._shown.get(key)
+        if shown is None:
+            if len(self._shown) >= SHOWN_MAX:
+                self._shown.clear()
+            shown = self._shown[key] = self.redacted(for_site(text, known))
+        return shown
+
+    def text_file(self, text: str) -> bytes:
+        """A message's whole text as the site's download gives it: redacted, UTF-8 (a
+        lone surrogate of a broken mail becomes "?")."""
+        return self.redacted(text).encode("utf-8", "replace")
+
+    def clear(self) -> None:
+        """Forget what the pages computed (a cold page: bench/web_page.py)."""
+        self._redacted.cache_clear()
+        self._shown.clear()
 
 
 def size_ru(n: int) -> str:
@@ -136,7 +163,9 @@ def size_ru(n: int) -> str:
     return size_text(n)
 
 
-def _entry(app: Any, n: int, m: MessageRecord, viewer: str, known: list[str]) -> dict[str, Any]:
+def _entry(
+    app: Any, texts: ShownTexts, n: int, m: MessageRecord, viewer: str, known: list[str]
+) -> dict[str, Any]:
     """One message as the page shows it; ``known``: what the customer may have quoted
     (the thread's texts before it, the site link under staff answers)."""
     staff = m["kind"] == "staff"
@@ -144,7 +173,7 @@ def _entry(app: Any, n: int, m: MessageRecord, viewer: str, known: list[str]) ->
     who = ERASED if who == PLACEHOLDER else who  # `maild forget`'s address: no one's
     whole = m.get("text") or ""
     part, cut = mailed_text(whole)
-    text = redacted(part) if staff else _customer_text(part, known)
+    text = texts.redacted(part) if staff else texts.customer_text(part, known)
     files = [
         {
             "n": i,
@@ -171,33 +200,6 @@ def _digest(texts: list[str]) -> bytes:
     return h.digest()
 
 
-_SHOWN: dict[tuple[str, bytes], str] = {}  # (text, digest of what came before) -> shown
-_SHOWN_MAX = 1024
-
-
-def _customer_text(text: str, known: list[str]) -> str:
-    """A customer's mail as the page shows it (owntext, then redacted): what the staff
-    notice of a follow-up shows too. Its check of what it cuts reads the texts before
-    it (``known``: owntext.known_before), milliseconds in a long thread:
-    kept by the text and a digest of those texts, so a page loaded again costs what
-    hashing costs (the digest, not the texts: a key holds one mail, not its thread)."""
-    if len(text) > CACHED_TEXT:
-        return redacted(for_site(text, known))
-    key = (text, _digest(known))
-    shown = _SHOWN.get(key)
-    if shown is None:
-        if len(_SHOWN) >= _SHOWN_MAX:
-            _SHOWN.clear()
-        shown = _SHOWN[key] = redacted(for_site(text, known))
-    return shown
-
-
-def clear_caches() -> None:
-    """Forget what the pages computed (a cold page: bench/web_page.py)."""
-    _redacted_cached.cache_clear()
-    _SHOWN.clear()
-
-
 def shown_at(ticket: Ticket, messages: list[MessageRecord], n: int, viewer: str) -> bool:
     """Whether the page of `ticket` shows `viewer` its message `n` (and so its files
     and whole text): what their mail gave them (pageshown.shown_to)."""
@@ -219,7 +221,7 @@ def last_shown(ticket: Ticket, messages: list[MessageRecord], viewer: str) -> st
 
 
 def ticket_view(
-    app: Any, ticket: Ticket, messages: list[MessageRecord], viewer: str
+    app: Any, texts: ShownTexts, ticket: Ticket, messages: list[MessageRecord], viewer: str
 ) -> dict[str, Any]:
     # the viewer's own deadline and level: a customer of a ticket merged in waits by theirs
     wait = wait_of(ticket, viewer)
@@ -245,7 +247,7 @@ def ticket_view(
         # the closing letter, says whom); a page of the ticket's link only
         "head": app.config.support.head or None,
         "entries": [
-            _entry(app, n, m, viewer, known_before(messages, n, relayed))
+            _entry(app, texts, n, m, viewer, known_before(messages, n, relayed))
             for n, (m, seen) in enumerate(
                 zip(messages, shown_to(ticket, messages, viewer), strict=True)
             )

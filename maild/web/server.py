@@ -246,12 +246,16 @@ def to_ticket(site: Site) -> Any:
     return handler
 
 
+SITE = web.AppKey("site", Site)  # the Site an application serves
+
+
 def application(app: Any, daemon: Any) -> web.Application:
     site = Site(app, daemon)
     ask, forms = Ask(site), TicketForms(site)
     application = web.Application(
         client_max_size=site.max_body, middlewares=[make_middleware(site)]
     )
+    application[SITE] = site
     r = application.router
     r.add_get("/", site.home)
     r.add_get("/static/site.css", stylesheet)

@@ -36,7 +36,6 @@ from maild.web.pages import (
     files_field,
     shown_at,
     size_ru,
-    text_file,
     ticket_view,
 )
 from maild.web.visitors import RateLimit, client_ip, limit_key
@@ -203,7 +202,7 @@ class Site:
         scope = f"t|{ticket['tid']}|{address}"
         return self.pages.render(
             "ticket.html",
-            t=ticket_view(self.app, ticket, messages, address),
+            t=ticket_view(self.app, self.pages.texts, ticket, messages, address),
             base=f"{self.prefix}/t/{token}",
             form=tokens.form_token(self.key, scope, self.app.now()),
             max_text=MAX_TEXT,
@@ -286,7 +285,8 @@ class Site:
             if kept is not None and kept[0] == key:
                 body = kept[1]
             else:
-                body = await asyncio.get_running_loop().run_in_executor(None, text_file, text)
+                made = functools.partial(self.pages.texts.text_file, text)
+                body = await asyncio.get_running_loop().run_in_executor(None, made)
                 self.last_text = (key, body) if len(body) <= KEPT_TEXT_FILE else None
         name, fallback = f"текст-сообщения-{ticket['tid']}-{m}.txt", f"text-{ticket['tid']}-{m}.txt"
         return web.Response(

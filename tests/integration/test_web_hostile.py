@@ -581,7 +581,7 @@ def test_downloads_of_a_whole_text_at_once_redact_it_once(site, labels):
     _desk, daemon, _sink, _base = site
     text, url = labels
     started = time.process_time()
-    whole = pages.text_file(text)
+    whole = pages.ShownTexts().text_file(text)
     one = time.process_time() - started
     before = _cpu_seconds(daemon.proc.pid)
     with ThreadPoolExecutor(6) as pool:

@@ -66,13 +66,29 @@ def test_the_page_caches_keep_no_long_text():
     and output); a text over CACHED_TEXT characters is now computed each time."""
     from maild.web import pages
 
-    pages.clear_caches()
+    texts = pages.ShownTexts()
     long = "login admin password=Qwerty123\n" * (pages.CACHED_TEXT // 30 + 1)  # just over
-    assert "Qwerty123" not in pages.redacted(long)
-    assert "Qwerty123" not in pages._customer_text(long, [])
-    assert pages._redacted_cached.cache_info().currsize == 0 and not pages._SHOWN
-    assert "Qwerty123" not in pages._customer_text(long[:100], [])
-    assert pages._redacted_cached.cache_info().currsize == 1 and len(pages._SHOWN) == 1
+    assert "Qwerty123" not in texts.redacted(long)
+    assert "Qwerty123" not in texts.customer_text(long, [])
+    assert texts._redacted.cache_info().currsize == 0 and not texts._shown
+    assert "Qwerty123" not in texts.customer_text(long[:100], [])
+    assert texts._redacted.cache_info().currsize == 1 and len(texts._shown) == 1
+
+
+def test_each_site_keeps_what_its_own_pages_showed():
+    """What a page showed is kept by the site's Pages, not by the process: a second
+    site (another desk's, a test's) starts with nothing of the first's, and the
+    caches of each are bounded on their own."""
+    from maild.web import pages
+
+    one, two = pages.Pages("", "Поддержка"), pages.Pages("", "Поддержка")
+    assert one.texts.customer_text("Пароль: S3cr3t!", []) == two.texts.redacted("Пароль: S3cr3t!")
+    assert len(one.texts._shown) == 1 and not two.texts._shown
+    for n in range(pages.SHOWN_MAX + 1):
+        one.texts.customer_text(f"text {n}", [])
+    assert len(one.texts._shown) <= pages.SHOWN_MAX
+    one.texts.clear()
+    assert not one.texts._shown and one.texts._redacted.cache_info().currsize == 0
 
 
 def test_the_file_input_takes_what_the_desk_takes_and_says_the_size_limit():
