@@ -32,6 +32,7 @@ from maild.domain.pending import still_pending
 from maild.domain.policy import Policy, fmt_time, local
 from maild.domain.records import OutboxEntry
 from maild.domain.replyaddr import tid_of_message_id
+from maild.domain.sla import ReminderMoments, reminder_moments
 from maild.ownerreads import templates_barred
 from maild.render import Renderer
 from maild.web.links import relayed_lines
@@ -51,6 +52,7 @@ class App:
     outbox: Outbox = field(init=False)
     quarantine: Quarantine = field(init=False)
     calendar: BusinessCalendar = field(init=False)
+    reminder_moments: ReminderMoments = field(init=False)  # (sla.reminder_moments)
     renderer: Renderer = field(init=False)
     attachment_policy: AttachmentPolicy = field(init=False)
     tz: ZoneInfo = field(init=False)
@@ -87,6 +89,7 @@ class App:
             days=cache.russian_days(kept),
             known=cache.russian_transfers(kept),
         )
+        self.reminder_moments = reminder_moments(self.calendar)
         override = self.config.templates.path
         problem = templates_problem(self.config) or templates_barred(self.config)
         if problem:

@@ -16,7 +16,6 @@ taken as not sent, and their tickets go again.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -50,18 +49,6 @@ Step = tuple[str, str, list[str]]  # (kind, the deadline as stored, its people):
 Due = tuple[Step, datetime, Deadline]  # a step, its deadline, whose it is (pending.deadlines)
 # a ticket in a list, its deadline, whose it is
 Listed = tuple[Ticket, list[MessageRecord], Step, datetime, Deadline]
-
-
-@functools.lru_cache(maxsize=65536)
-def _earliest_reminder(calendar: Any, start: str, due: str, fraction: float) -> datetime:
-    """The earliest moment a ticket's reminder can be due, from its summary: its
-    time counts from `start`, the row's reaction_from or a merged wait's (its own
-    clock: pending.deadlines), or, in a row written before the summaries held it, the
-    ticket's creation, which no start precedes but a merge's; the later it starts the
-    later the reminder (and the escalation, at the deadline, later still)."""
-    return reminder_at(
-        datetime.fromisoformat(start), datetime.fromisoformat(due), fraction, calendar
-    )
 
 
 def list_id(person: str, kind: str, at: str) -> str:
@@ -130,10 +117,15 @@ def _due_rows(app: App, now: datetime) -> list[Summary]:
     regulation handles them (queue.handling_order: critical first, then by deadline,
     then arrival): the first of a person's go singly, the rest in a list."""
     fraction = app.config.schedule.reminder_fraction
+    at = app.reminder_moments  # (sla.reminder_moments: kept between runs)
     rows = []
     for row in app.store.open_summaries():
-        found = deadlines(row)  # its own and those of waits merged in (pending)
-        if any(now >= _earliest_reminder(app.calendar, d.start, d.due, fraction) for d in found):
+        # its own deadline and those of waits merged in (pending.deadlines), each timed
+        # from its start: the row's reaction_from, a merged wait's own, or, in a row
+        # written before the summaries held it, the ticket's creation, which no start
+        # precedes but a merge's; the later it starts the later the reminder (and the
+        # escalation, at the deadline, later still)
+        if any(now >= at(d.start, d.due, fraction) for d in deadlines(row)):
             rows.append(row)
     return sorted(rows, key=handling_order)
 

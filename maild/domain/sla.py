@@ -5,7 +5,8 @@ Pure: deadlines are computed from a passed-in start instant and BusinessCalendar
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -139,6 +140,26 @@ def reminder_at(
     the start, the later the reminder."""
     budget = calendar.business_hours_between(start, due)
     return calendar.add_business_hours(start, budget * fraction)
+
+
+ReminderMoments = Callable[[str, str, float], datetime]
+REMINDER_MOMENTS_KEPT = 65536
+
+
+def reminder_moments(calendar: BusinessCalendar) -> ReminderMoments:
+    """reminder_at on `calendar` of a deadline as a summary keeps it (its start and due
+    moment in ISO, and the fraction), the last REMINDER_MOMENTS_KEPT of them kept: the
+    reminder job asks it of every open ticket every minute. Its owner (App) keeps it,
+    so that it lives and dies with the calendar it counts by."""
+    return functools.lru_cache(maxsize=REMINDER_MOMENTS_KEPT)(
+        functools.partial(_reminder_moment, calendar)
+    )
+
+
+def _reminder_moment(calendar: BusinessCalendar, start: str, due: str, fraction: float) -> datetime:
+    return reminder_at(
+        datetime.fromisoformat(start), datetime.fromisoformat(due), fraction, calendar
+    )
 
 
 # What the SLA report counts of follow-ups per level (followup_outcomes)

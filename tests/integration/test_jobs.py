@@ -580,3 +580,20 @@ def test_the_waiting_reminder_names_when_the_ticket_will_close(world, sink):
     assert "07.12.2026 10:01 (время московское)" in " ".join(reminder.text.split())
     assert jobs.waiting(app_of(desk, clock), datetime(2026, 12, 7, 10, 0, tzinfo=MSK)) == 0
     assert jobs.waiting(app_of(desk, clock), datetime(2026, 12, 7, 10, 1, tzinfo=MSK)) == 1
+
+
+def test_an_app_gone_leaves_no_calendar_behind_in_the_reminders(world, sink):
+    """The moments reminders are timed by are kept by the App whose calendar they count
+    by: one kept by the process, keyed by calendar, held every App's calendar for good
+    (a test's, a reloaded config's)."""
+    import gc
+    import weakref
+
+    desk, clock = world
+    ingest_at(desk, clock, make_mail(msgid="<kept@shop-example.ru>"))
+    app = app_of(desk, clock)
+    assert jobs.reminders(app, datetime(2026, 11, 20, 17, 0, tzinfo=MSK)) == 0  # (timed: not yet)
+    calendar = weakref.ref(app.calendar)
+    del app
+    gc.collect()
+    assert calendar() is None
