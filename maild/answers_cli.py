@@ -45,7 +45,7 @@ def answers_list(app: App, args: argparse.Namespace) -> int:
     rows = []
     r = app.renderer
     ctx = {**SAMPLE, **r.desk_context(answer=True)}
-    for name in r.answer_names():
+    for name in r.answer_names:
         path = answer_path(r.dirs, f"answers/{name}.txt")
         problem = answer_problem(r.env, r.dirs, name, ctx)
         first = _preview(app, name, path, problem)

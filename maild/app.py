@@ -194,7 +194,7 @@ class App:
             credentials_keep_days=self.config.schedule.credentials_keep_days,
             reply_secret=self.reply_secret,
             domain=support.domain,
-            answer_names=self.renderer.answer_names(),
+            answer_names=self.renderer.answer_names,
             render_answer=self.renderer.answer,
             render_text=self.renderer.text,
             support_name=support.name,

@@ -7,12 +7,12 @@ subject here, so no template can forget it.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.utils import format_datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +128,7 @@ class Renderer:
                 "hours_words": self.hours_words,  # по московскому времени
                 "command_help": self.commands,
                 "command_width": self.commands_width,
-                "answer_names": self.answer_names(),
+                "answer_names": self.answer_names,
                 **self.keep,
             }
         return ctx
@@ -161,9 +161,10 @@ class Renderer:
             self.fallback.failed(name, e)
             return out
 
-    @functools.cache  # noqa: B019 - one Renderer per process; templates are read once
+    @cached_property
     def answer_names(self) -> tuple[str, ...]:
-        """Saved answers (answers/NAME.txt) in the override and shipped directories."""
+        """Saved answers (answers/NAME.txt) in the override and shipped directories,
+        listed once, when first asked for (a file added later needs a restart)."""
         names = {p.stem for d in self.dirs for p in (d / "answers").glob("*.txt")}
         return tuple(sorted(names))
 

@@ -138,3 +138,20 @@ def test_shipped_text_and_the_sandbox_share_no_compiled_code(tmp_path):
         "confirmation.txt", variants()[0]
     )
     assert "Наша строка." not in made
+
+
+def test_a_renderer_gone_is_not_kept_by_its_list_of_saved_answers(tmp_path):
+    """The saved answers' names are listed once by the renderer that lists them; a cache
+    of the class, keyed by renderer, kept every renderer made (a test's, a reloaded
+    config's) and its jinja2 environments for good."""
+    import gc
+    import weakref
+
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "своё.txt").write_text("Спасибо.\n", encoding="utf-8")
+    renderer = Renderer(SUPPORT, override=tmp_path, run=tmp_path / "run")
+    assert "своё" in renderer.desk_context()["answer_names"]
+    gone = weakref.ref(renderer)
+    del renderer
+    gc.collect()
+    assert gone() is None
