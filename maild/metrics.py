@@ -2,8 +2,9 @@
 in the Prometheus text format (version 0.0.4) at /metrics inside `maild serve`.
 
 Mail is processed and sent in forked child processes (maild.server), so the
-counters live in one shared-memory array made before the fork: every process adds
-to the same numbers, and the daemon's HTTP endpoint reads them. Written by hand,
+counters live in one shared-memory array (Counters) the daemon makes before the
+fork and hands to what counts: every process adds to the same numbers, and the
+daemon's HTTP endpoint reads them. Written by hand,
 not with prometheus_client: its multi-process mode needs a directory of files and
 an environment variable set before import, for five counters and one histogram.
 """
@@ -41,8 +42,9 @@ class Counters:
         self.values = ctx.Array("d", SLOTS)
 
     def add(self, name: str, n: float = 1) -> None:
-        with self.values.get_lock():
-            self.values[NAMES.index(name)] += n
+        if n:
+            with self.values.get_lock():
+                self.values[NAMES.index(name)] += n
 
     def observe(self, seconds: float) -> None:
         slot = next((i for i, b in enumerate(BUCKETS) if seconds <= b), len(BUCKETS))
@@ -56,26 +58,6 @@ class Counters:
     def snapshot(self) -> list[float]:
         with self.values.get_lock():
             return list(self.values)
-
-
-_counters: Counters | None = None
-
-
-def enable() -> Counters:
-    """Start counting (in the daemon, before its children are forked)."""
-    global _counters
-    _counters = Counters()
-    return _counters
-
-
-def add(name: str, n: float = 1) -> None:
-    if _counters is not None and n:
-        _counters.add(name, n)
-
-
-def observe(seconds: float) -> None:
-    if _counters is not None:
-        _counters.observe(seconds)
 
 
 def _gauges(figures: dict[str, Any]) -> list[tuple[str, str, float | None]]:
@@ -139,7 +121,7 @@ def exposition(values: list[float], figures: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def serve_metrics(app: App, host: str, port: int) -> asyncio.Server:
+async def serve_metrics(app: App, counters: Counters, host: str, port: int) -> asyncio.Server:
     """A minimal HTTP/1.0 endpoint: GET /metrics (or /) answers the exposition."""
     loop = asyncio.get_running_loop()
 
@@ -155,8 +137,7 @@ async def serve_metrics(app: App, host: str, port: int) -> asyncio.Server:
             else:
                 here = functools.partial(collect, app, serving=True)  # in serve itself
                 figures = await loop.run_in_executor(None, here)
-                values = _counters.snapshot() if _counters else [0.0] * SLOTS
-                body = exposition(values, figures).encode()
+                body = exposition(counters.snapshot(), figures).encode()
                 writer.write(
                     b"HTTP/1.0 200 OK\r\n"
                     b"Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"

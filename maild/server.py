@@ -70,6 +70,8 @@ class Daemon:
         self.worker: ChildProcess | None = None
         self.sender: ChildProcess | None = None
         self.faults = Faults(app)
+        # [metrics]: shared memory, made before the children are forked
+        self.counters = metrics.Counters() if app.config.metrics.listen else None
         self.resume_at = 0.0  # processing paused until then (monotonic): a fault
         self.parent_ends: list[Any] = []  # this process's ends of its children's pipes
         # what run() started, for _stop
@@ -83,7 +85,8 @@ class Daemon:
     # -- feeding the worker ------------------------------------------------------
     def enqueue(self, key: str) -> None:
         if key not in self.queued:
-            metrics.add("received")
+            if self.counters is not None:
+                self.counters.add("received")
             self.queued.add(key)
             self.queue.put_nowait(key)
 
@@ -104,7 +107,8 @@ class Daemon:
         """Batches of the queue, in arrival order, to the worker (or in this process)."""
         loop = asyncio.get_running_loop()
         worker = self.worker
-        run = worker.call if worker is not None else functools.partial(process_batch, self.app)
+        here = functools.partial(process_batch, self.app, counters=self.counters)
+        run = worker.call if worker is not None else here
         while True:
             while (wait := self.resume_at - time.monotonic()) > 0:  # paused by a fault
                 await asyncio.sleep(wait)
@@ -192,9 +196,10 @@ class Daemon:
             except Exception:
                 log.exception("outbox pass failed")
                 continue
+            if self.counters is not None:
+                self.counters.add("sent", sent)
+                self.counters.add("failed", failed)
             if sent or failed:
-                metrics.add("sent", sent)
-                metrics.add("failed", failed)
                 log.info("outbox: sent %d, failed %d", sent, failed)
 
     async def _rescan_loop(self) -> None:
@@ -213,8 +218,6 @@ class Daemon:
         """Serve until SIGTERM/SIGINT; 0 after a clean stop, 71 (EX_OSERR) when a
         listener cannot start (78 when it may not listen there: portcap)."""
         self.loop = asyncio.get_running_loop()
-        if self.app.config.metrics.listen:
-            metrics.enable()  # shared memory: before the children are forked
         if os.environ.get("MAILD_WORKER_PROCESS", "1") != "0":
             self._fork_children()  # first: no threads yet, no signal handlers
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -244,7 +247,8 @@ class Daemon:
 
     def _fork_children(self) -> None:
         """The processing worker and the outbox sender (maild.workers)."""
-        self.worker = ChildProcess(self.app, "maild-worker", process_batch, self.parent_ends)
+        counted = functools.partial(process_batch, counters=self.counters)
+        self.worker = ChildProcess(self.app, "maild-worker", counted, self.parent_ends)
         self.sender = ChildProcess(self.app, "maild-sender", flush_outbox, self.parent_ends)
         for child in (self.worker, self.sender):
             child.start()
@@ -287,8 +291,9 @@ class Daemon:
         cfg = self.app.config
         if cfg.imap is not None:
             self.imap_thread = start_imap(cfg, self._deliver_from_imap, self.imap_stop)
-        if cfg.metrics.listen:
-            self.metrics_server = await start_metrics(self.app, cfg.metrics.listen)
+        if cfg.metrics.listen and self.counters is not None:
+            listen = cfg.metrics.listen
+            self.metrics_server = await start_metrics(self.app, self.counters, listen)
         self.scheduler = self._start_scheduler()
 
     def _start_tasks(self) -> None:

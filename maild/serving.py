@@ -109,13 +109,13 @@ def start_imap(
     return thread
 
 
-async def start_metrics(app: App, listen: str) -> asyncio.Server | None:
+async def start_metrics(app: App, counters: metrics.Counters, listen: str) -> asyncio.Server | None:
     """The Prometheus endpoint; None (logged) if it cannot listen: the daemon runs
     on without it (mail goes on), and run/metrics_failed.json tells `maild status`."""
     host, port = listen.rsplit(":", 1)
     root = app.config.storage_path
     try:
-        server = await metrics.serve_metrics(app, host.strip("[]"), int(port))
+        server = await metrics.serve_metrics(app, counters, host.strip("[]"), int(port))
     except OSError as e:
         failed = CannotListen("", listen, e)
         log.error("metrics: %s", failed)

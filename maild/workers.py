@@ -16,6 +16,7 @@ exits.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import multiprocessing
@@ -46,21 +47,25 @@ BATCH_MAX = 128
 BATCH_SECONDS = 0.5
 
 
-def process_batch(app: App, keys: list[str]) -> BatchResult:
+def process_batch(
+    app: App, keys: list[str], counters: metrics.Counters | None = None
+) -> BatchResult:
     """The worker's request: process spooled messages under one store lock
     (runner.run_batch). Their writes become durable together when the lock is
     released, and only then are they marked processed in the spool. The time budget
     (BATCH_SECONDS) is spent on parsing, before the lock: the keys not parsed when it
     runs out are left for the next batch (`left`), and all that were parsed are
-    processed (cutting the locked part short instead would throw parses away)."""
-    return run_batch(app, keys, BATCH_SECONDS, observe=_observe)
+    processed (cutting the locked part short instead would throw parses away).
+    `counters`: the daemon's metrics ([metrics] on), counted per message."""
+    observe = functools.partial(_observe, counters) if counters is not None else None
+    return run_batch(app, keys, BATCH_SECONDS, observe=observe)
 
 
-def _observe(seconds: float, decision: Any) -> None:
-    """The metrics of one processed message (no-ops unless [metrics] is on)."""
-    metrics.observe(seconds)
+def _observe(counters: metrics.Counters, seconds: float, decision: Any) -> None:
+    """The metrics of one processed message."""
+    counters.observe(seconds)
     if decision is not None and decision.outcome == "new":
-        metrics.add("opened")
+        counters.add("opened")
 
 
 def _child_main(

@@ -390,3 +390,25 @@ def test_status_refused_a_storage_names_the_config_file_and_gives_json(tmp_path,
     r = desk.run("ticket", "list")
     assert r.code == 78 and f"config error: {desk.config}: storage.path {data}: " in r.err
     assert not (tmp_path / "data" / "tickets").exists()
+
+
+def test_each_daemon_counts_in_its_own_counters(tmp_path, sink):
+    """The metrics' counters are the daemon's that serves them (made before it forks
+    its children, handed to what counts): two daemons of one process count apart, and
+    one without [metrics] counts nothing, where one set of the process's counted for
+    whichever daemon had last turned metrics on."""
+    from maild.metrics import NAMES
+    from maild.server import Daemon as Served
+
+    def daemon(name: str, **kw: dict[str, str]) -> Served:
+        (tmp_path / name).mkdir()
+        return Served(App(load(Desk(tmp_path / name, sink.port, **kw).config)))
+
+    listen = {"listen": f"127.0.0.1:{free_port()}"}
+    one, two, off = daemon("one", metrics=listen), daemon("two", metrics=listen), daemon("off")
+    for key in ("a", "b"):
+        one.enqueue(key)
+    off.enqueue("c")
+    assert one.counters is not None and two.counters is not None and off.counters is None
+    received = NAMES.index("received")
+    assert one.counters.snapshot()[received] == 2 and two.counters.snapshot()[received] == 0
