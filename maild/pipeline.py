@@ -15,12 +15,11 @@ from maild import guard, reusedid
 from maild.adapters.transaction import Transaction
 from maild.app import App
 from maild.domain import verify
-from maild.domain.banners import without_marks
 from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.listreply import HELD as LIST_REPLY
 from maild.domain.logid import logged_id
-from maild.domain.message import ParsedMessage
+from maild.domain.message import ParsedMessage, without_marks
 from maild.domain.screen import Screening, screen
 from maild.domain.snapshot import Snapshot
 from maild.domain.spelling import from_as_listed

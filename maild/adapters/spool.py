@@ -98,8 +98,7 @@ class Spool:
         self._claims: tuple[int, str] | None = None  # (pid, our claimed/ folder)
         self._current_fd: int | None = None
         self._lock_fd: int | None = None  # our folder's flocked .lock (see _hold)
-        # the process these are of (after_fork); the pids whose claimed/ folder this
-        # spool made; the descriptors of the .lock files it flocked (_hold)
+        # its process (after_fork), pids whose claimed/ it made, .lock fds it holds
         self._owner = os.getpid()
         self._claims_lock = threading.Lock()
         self._made: set[int] = set()

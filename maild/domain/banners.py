@@ -11,17 +11,11 @@ stays, the subject keeps everything but the tags.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from typing import TYPE_CHECKING
 
-from maild.domain import textbounce
 from maild.domain.tid import PREFIX_RE, TAG_RE
 
-if TYPE_CHECKING:  # message.redecode takes banners off with this module
-    from maild.domain.message import ParsedMessage
-
-__all__ = ["DEFAULT_SUBJECT_TAGS", "without_banner", "without_marks", "without_subject_tags"]
+__all__ = ["DEFAULT_SUBJECT_TAGS", "without_banner", "without_subject_tags"]
 
 # The tags Exchange, Microsoft 365, Mimecast and the like put in front of subjects of
 # outside mail, English and Russian. "EXTERNAL:" is not among them: "External: диск
@@ -107,22 +101,3 @@ def without_subject_tags(subject: str, tags: tuple[str, ...]) -> str:
     if not dropped:
         return subject
     return " ".join(" ".join([*kept, subject[pos:]]).split())
-
-
-def without_marks(
-    msg: ParsedMessage, banners: tuple[str, ...], tags: tuple[str, ...]
-) -> ParsedMessage:
-    """The message as its sender wrote it: banner and subject tags taken off, and a
-    plain-text bounce under the banner read as the bounce it is."""
-    text, subject = without_banner(msg.text, banners), without_subject_tags(msg.subject, tags)
-    if text is msg.text and subject is msg.subject:
-        return msg
-    # parsing looked for qmail's or Exim's opening line near the top of the text as it
-    # came: a long banner there hid it, and the bounce of our own mail was a stranger's
-    # new ticket. Read again without the banner, it is found as it is without one.
-    bounce: dict[str, str | None] = {}
-    if text is not msg.text and msg.delivery_status is None and msg.content_type == "text/plain":
-        status, reported = textbounce.read(text) or (None, None)
-        if status is not None:
-            bounce = {"delivery_status": status, "reported_message_id": reported}
-    return dataclasses.replace(msg, text=text, subject=subject, **bounce)

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+from typing import Any
 
 from maild.domain.addresses import comparable_address
-
-if TYPE_CHECKING:  # records declares a ticket's merged_waits with MergedWait
-    from maild.domain.records import Summary, Ticket
+from maild.domain.records import Summary, Ticket
+from maild.domain.waitrecord import MergedWait
 
 __all__ = [
     "MergedWait",
@@ -38,23 +37,6 @@ __all__ = [
     "report_rows",
     "wait_of",
 ]
-
-
-class MergedWait(TypedDict):
-    """The wait of a ticket merged in before any reaction (times ISO 8601)."""
-
-    tid: str  # the merged ticket
-    level: str  # its level when merged (the report: first_reaction_level, else this)
-    created_at: str  # when it came: its day is the report's period, its hours from here
-    first_reaction_due: str | None  # its own first deadline, the one the wait is judged by
-    first_reaction_level: NotRequired[str | None]  # that deadline's level (ticket.first_level)
-    first_reaction_at: str | None  # the first reaction on the ticket it went on in
-    # what its reminders and escalation go by and name (`named`; absent in waits merged
-    # before they were kept: its first deadline and arrival, the merged ticket's record)
-    reaction_due: NotRequired[str | None]  # the deadline it waited on when merged
-    reaction_from: NotRequired[str | None]  # when that deadline's clock started
-    requester: NotRequired[str]  # its customer
-    subject: NotRequired[str]
 
 
 def _pending(waits: Any) -> list[MergedWait]:

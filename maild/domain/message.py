@@ -7,6 +7,7 @@ are read by domain.addresses, the MIME tree by domain.mimeparts.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 
 from maild.domain import limits, textbounce
 from maild.domain.addresses import addresses, normalize_address, sender
-from maild.domain.banners import without_banner
+from maild.domain.banners import without_banner, without_subject_tags
 from maild.domain.bidi import without_bidi_controls, without_controls
 from maild.domain.charset import decode_bytes
 from maild.domain.headblock import as_read, mend_line_breaks
@@ -38,6 +39,7 @@ __all__ = [
     "message_id_of",
     "legacy_synthetic_msgid",
     "synthetic_msgid",
+    "without_marks",
 ]
 
 # Headers kept for screening (loops, robots, lists, authentication).
@@ -269,3 +271,22 @@ def _parse(
         recipients_cut=limits.cut("\n".join(cut), limits.MAX_CUT_TEXT),
         message_class=limits.cut(body.message_class, limits.MAX_NAME),
     )
+
+
+def without_marks(
+    msg: ParsedMessage, banners: tuple[str, ...], tags: tuple[str, ...]
+) -> ParsedMessage:
+    """The message as its sender wrote it: banner and subject tags taken off, and a
+    plain-text bounce under the banner read as the bounce it is."""
+    text, subject = without_banner(msg.text, banners), without_subject_tags(msg.subject, tags)
+    if text is msg.text and subject is msg.subject:
+        return msg
+    # parsing looked for qmail's or Exim's opening line near the top of the text as it
+    # came: a long banner there hid it, and the bounce of our own mail was a stranger's
+    # new ticket. Read again without the banner, it is found as it is without one.
+    bounce: dict[str, str | None] = {}
+    if text is not msg.text and msg.delivery_status is None and msg.content_type == "text/plain":
+        status, reported = textbounce.read(text) or (None, None)
+        if status is not None:
+            bounce = {"delivery_status": status, "reported_message_id": reported}
+    return dataclasses.replace(msg, text=text, subject=subject, **bounce)

@@ -14,8 +14,8 @@ from typing import Literal, NotRequired, TypedDict, cast
 
 from maild.domain import attachments as att
 from maild.domain.followups import Followups
-from maild.domain.mergedwait import MergedWait
 from maild.domain.message import ParsedMessage
+from maild.domain.waitrecord import MergedWait
 
 Attachments = list[tuple[att.AttachmentDecision, bytes]]  # each decision with its bytes
 
