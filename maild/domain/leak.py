@@ -56,15 +56,8 @@ def epoch(ticket: Ticket | None, person: str, tid: str | None = None) -> int:
     ``tid``: of that ticket merged into it instead."""
     if ticket is None:
         return 0
-    of = _epochs(ticket).get((tid or ticket["tid"]).lower()) or {}
+    of = (ticket.get(FIELD) or {}).get((tid or ticket["tid"]).lower()) or {}
     return int(of.get(normalize_address(person), 0))
-
-
-def _epochs(ticket: Ticket) -> dict[str, dict[str, int]]:
-    """The ticket's epochs by TID; a member's epoch kept as a bare number (the shape
-    main wrote for an hour on 2026-12-06, never released) is read as none."""
-    kept = ticket.get(FIELD) or {}
-    return {tid: of for tid, of in kept.items() if isinstance(of, dict)}
 
 
 def renewed(ticket: Ticket, msg: ParsedMessage, policy: Policy, via: str | None = None) -> Ticket:
@@ -74,7 +67,7 @@ def renewed(ticket: Ticket, msg: ParsedMessage, policy: Policy, via: str | None 
     #merge sent it on here (Snapshot.merged_source), one of this ticket's too."""
     if not _seen_outside(msg, policy):
         return ticket
-    epochs = {tid: dict(of) for tid, of in _epochs(ticket).items()}
+    epochs = {tid: dict(of) for tid, of in (ticket.get(FIELD) or {}).items()}
     renewed_for, own = [], _own(ticket, via)
     for member, tid, was in _members_named(msg, policy):
         if tid not in own:

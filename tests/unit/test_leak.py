@@ -92,10 +92,3 @@ def test_another_tickets_address_neither_renews_nor_proves_here() -> None:
     # the address of a ticket merged into this one is this one's
     merged_in = {**ticket, "merged_from": ["3333-4444"]}
     assert beyond_errors(msg, POLICY, merged_in, parse_reply(body).commands) == []
-
-
-def test_epochs_kept_as_bare_numbers_are_read_as_none() -> None:
-    """The shape main wrote for an hour (member -> number, never released)."""
-    ticket = {**_ticket()[0], "reply_epochs": {ANNA: 1}}
-    assert epoch(ticket, ANNA) == 0
-    assert epoch(renewed(ticket, mail(ANNA, address(), cc=IVAN), POLICY), ANNA) == 1
