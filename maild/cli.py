@@ -259,9 +259,9 @@ def run() -> None:
     """The `maild` command (and `python -m maild`): main(), then the process ends.
 
     Before it ends, every object is frozen out of the garbage collector: its passes
-    over all of maild's modules and libraries while the interpreter shuts down cost
-    CPU that every message an MTA pipes to `maild ingest` would pay (bench/FINDINGS.md
-    30), and they free nothing the kernel does not. What main() opened it has closed;
+    over all of maild's modules and libraries while the interpreter shuts down would
+    be paid by every message an MTA pipes to `maild ingest` (bench/FINDINGS.md 30),
+    and they free nothing the kernel does not. What main() opened it has closed;
     exit handlers (logging's flush) and the freeing of everything not in a cycle still
     run."""
     code = main()

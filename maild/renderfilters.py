@@ -31,7 +31,7 @@ def environment(
         autoescape=False,
         **options,
     )
-    # jinja's default globals: unused, and every render copied them (bench/FINDINGS.md 22)
+    # jinja's default globals: unused, and every render would copy them (bench/FINDINGS.md 22)
     env.globals.clear()
     install(env)  # plural, size, thousands, gloss, shell, unmarked
     return env

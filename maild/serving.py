@@ -39,7 +39,7 @@ async def start_smtp(
     """The listener: mail to a support address is spooled and its key enqueued; while
     the spool fails (answered 451), run/listener_stalled.json says so for `maild status`.
     CannotListen if it cannot listen. The listener's modules (aiosmtpd) are imported
-    here, by a daemon that listens: ~15 ms of its start."""
+    here, by a daemon that listens, not by every maild process."""
     from maild.adapters.listener import SupportHandler, make_protocol
     from maild.adapters.sessions import SessionLimits
 
@@ -77,7 +77,7 @@ def start_imap(
     message the server keeps failing to give (tried every `fetch_retry` seconds), or
     one spooled that it does not move (tried every `move_retry` seconds): `intervals`
     may shorten them (ImapPoller's defaults otherwise). The IMAP modules (imapclient)
-    are imported here, by a daemon that polls: ~10 ms of its start."""
+    are imported here, by a daemon that polls, not by every maild process."""
     from maild.adapters.imap import ImapPoller
 
     assert cfg.imap is not None

@@ -7,8 +7,8 @@ of that lock costs the listener). The worker gets batches of spool keys over a p
 in arrival order, and answers when it is done; it is the same code as `maild ingest`
 (runner.process_key under the store's lock, which keeps it apart from the CLI's
 writes across processes). One worker: the store lock lets one batch decide at a
-time, and a second worker that parsed its batch meanwhile made the daemon no faster
-on two cores, and slower in CPU per message (bench/FINDINGS.md, 8). The sender runs
+time, so a second worker could only parse ahead, which buys no throughput and costs
+CPU per message (bench/FINDINGS.md 8). The sender runs
 an outbox pass when asked (the outbox's flush lock keeps it the only one sending).
 If the daemon dies, a child finishes what it is doing, sees the pipe closed and
 exits.

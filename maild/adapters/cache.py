@@ -1,8 +1,8 @@
 """A per-user folder of what a `maild` process can work out again but need not:
 Russia's days off as the installed `holidays` release gives them, and the templates
 compiled by jinja. Each `maild ingest` an MTA starts for a message would otherwise
-import every country `holidays` knows and compile its templates again, about half of
-its CPU (bench/FINDINGS.md 31).
+import every country `holidays` knows and compile its templates again, most of what
+it does for a message (bench/FINDINGS.md 31).
 
 Every entry is named by what it was made from (the `holidays` release and the year;
 jinja's key is the template's name and a checksum of its source), so an entry is

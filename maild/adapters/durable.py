@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 # Paths come as Path or str; inside, strings: on Python 3.11 a Path made, printed or
-# hashed costs far more, for dozens of paths a message (bench/FINDINGS.md 22).
+# hashed costs more than a string, and a message touches dozens (bench/FINDINGS.md 22).
 StrPath = str | os.PathLike[str]
 
 _counter = 0

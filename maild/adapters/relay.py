@@ -108,8 +108,8 @@ def _transaction(
 ) -> None:
     """smtplib's sendmail, step for step through its MAIL, RCPT and DATA commands,
     with its answers and exceptions, but the message dot-stuffed by dot_stuffed:
-    sendmail runs a regular expression over the whole message, a large share of the
-    sender's CPU for a staff notice with its screenshot (bench/FINDINGS.md 33)."""
+    sendmail runs a regular expression over the whole message, screenshots and all
+    (bench/FINDINGS.md 33)."""
     client.ehlo_or_helo_if_needed()
     if not client.does_esmtp:
         options = []

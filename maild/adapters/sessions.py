@@ -2,9 +2,9 @@
 aiosmtpd's public API and asyncio's public Protocol methods.
 
 - At most `smtp.max_connections` sessions at once: one more is answered
-  "421 4.7.0 Too many connections" and closed, before aiosmtpd sees it (1,200 idle
-  connections used to exhaust the unit's descriptors, and real mail was refused
-  with nothing logged). Refusals are logged, at most one line per LOG_EVERY seconds.
+  "421 4.7.0 Too many connections" and closed, before aiosmtpd sees it: idle
+  connections cannot take all the unit's descriptors, and refuse real mail with
+  nothing logged. Refusals are logged, at most one line per LOG_EVERY seconds.
 - A session that sends nothing for `smtp.timeout` seconds is closed (IdleTimer).
   Every chunk that arrives restarts the timer, during DATA too, so a slow transfer
   that keeps making progress is never cut, a stalled one is. aiosmtpd's own timer

@@ -148,8 +148,8 @@ def _try_decode(data: bytes, codec: str) -> str | None:
 
 def _chardet_opinion(data: bytes) -> tuple[str | None, float]:
     """chardet's best guess as (codec, confidence); never warns or raises."""
-    # imported on first use: most mail never asks chardet, and its import was ~11 ms
-    # of every maild process's start (workers.FIRST_USE names it for the daemon)
+    # imported on first use: most mail never asks chardet, and a process that never
+    # does need not pay its import (workers.FIRST_USE names it for the daemon)
     import chardet
 
     try:

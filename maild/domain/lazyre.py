@@ -1,10 +1,10 @@
 """Regular expressions compiled on their first use, for the patterns of rare paths.
 
 A pattern compiled at import is paid by every `maild` process that imports its module,
-and most processes import most of maild: compiling its ~240 patterns was ~50 ms of each
-start (bench/FINDINGS.md, 53), and some of them only the credentials' redaction or an
-HTML body too big to read tag by tag ever use. Such a pattern is a LazyPattern: the
-same source and flags where it was, compiled when first matched. Pure.
+and most processes import most of maild (bench/FINDINGS.md 53), while some patterns
+only the credentials' redaction or an HTML body too big to read tag by tag ever use.
+Such a pattern is a LazyPattern: the same source and flags where it was, compiled when
+first matched. Pure.
 """
 
 from __future__ import annotations

@@ -248,7 +248,7 @@ def attribution_span(lines: list[str], i: int) -> int:
             return 1 if following and FROM_RE.match(following[0]) else 0
     if ":" not in "".join(lines[i : i + ATTRIBUTION_LINES]):
         # a header below holds one, each attribution ends with one (_says_attribution):
-        # a line of text, and the two after it, cost no pattern (7 µs a line did)
+        # a line of text, and the two after it, are not matched against any pattern
         return 0
     if FROM_RE.match(stripped):
         # One "From:" line may be prose; two sibling headers right after it are not

@@ -10,7 +10,7 @@ sentence a label does not start ("мой пароль, кажется, qwerty"),
 word after a login label ("логин admin"): such shapes read as prose just as often.
 
 The patterns are compiled on first use (domain.lazyre): only the credentials job and
-staff replies redact, and compiling them was ~7 ms of every maild process's start.
+staff replies redact, so a process that does neither never compiles them.
 """
 
 from __future__ import annotations

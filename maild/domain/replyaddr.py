@@ -46,7 +46,7 @@ __all__ = [
 SIGNATURE_LENGTH = 10  # 50 bits: far beyond guessing by mail, short enough to read
 # The signature is the lower-case base32 (RFC 4648) of the digest, cut to its first
 # SIGNATURE_LENGTH characters: those spell its first 5 * SIGNATURE_LENGTH bits, and
-# are taken from them directly (the stdlib's b32encode is pure Python and cost more
+# are taken from them directly (the stdlib's b32encode is pure Python and costs more
 # than the HMAC itself: bench/FINDINGS.md 15).
 _B32 = "abcdefghijklmnopqrstuvwxyz234567"
 _SIGNATURE_BYTES = -(-5 * SIGNATURE_LENGTH // 8)

@@ -173,8 +173,7 @@ def test_charset_reads_the_mail_again_without_the_banner():
 def test_a_plain_text_bounce_under_a_long_banner_is_read_as_one():
     """qmail's opening line is looked for near the top: under a long banner it was
     not found until the banner was off; with it off, the report is read as without it."""
-    from maild.domain.message import without_marks
-    from maild.domain.message import parse
+    from maild.domain.message import parse, without_marks
 
     bounce = (
         b"From: MAILER-DAEMON@mail.shop.example\r\nTo: support@example.com\r\n"
