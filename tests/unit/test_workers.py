@@ -15,9 +15,11 @@ from maild.workers import ChildProcess
 
 
 def _app() -> Any:
-    """What a child touches of the App: the store after fork, the outbox at exit."""
+    """What a child touches of the App: the store and the spool after fork, the
+    outbox at exit."""
     return SimpleNamespace(
         store=SimpleNamespace(after_fork=lambda: None),
+        spool=SimpleNamespace(after_fork=lambda: None),
         outbox=SimpleNamespace(close=lambda: None),
     )
 
