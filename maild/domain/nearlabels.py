@@ -1,9 +1,9 @@
 """Credential redaction run only where a label stands: the lines that hold one of its
 stems and the line either side. Every pattern of domain/redact needs one of its labels
 (these stems), "://" or "ssh", so a text without any of them holds no access data, and
-lines far from one cannot hold a match; the patterns cost about a millisecond per
-kilobyte of text searched (bench/FINDINGS.md 25), so a page, and a log attached to a
-mail, are searched only near the stems. Pure.
+lines far from one cannot hold a match; the patterns' cost grows with the text they
+search (bench/FINDINGS.md 25), so a page, and a log attached to a mail, are searched
+only near the stems. Pure.
 
 The stems are looked for in folded text (_folded), not with re.IGNORECASE: that tried
 each stem's case variants at every character.
