@@ -16,12 +16,13 @@ moves it to cur/ when the store's commit is durable, `release` puts it back in n
 claims behind: `recover` puts them back and counts an attempt for the one it was
 working on, so a message that kills a worker is shunted like one that raises.
 Whether the claimer is gone is told by its folder's flock, which dies with it, not by
-its pid alone: pids are reused (after a reboot, in a container, by any process once
-the claimer died), and a folder of a pid some other process has now was held for good.
+its pid alone: pids are reused (a reboot, a container, any process after the claimer's
+end), and a folder of a pid another process has now was held for good.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -110,10 +111,8 @@ class Spool:
         _claims_lock another thread held at the fork would never be let go."""
         held, self._held = self._held, []
         for fd in held:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         self._owner = os.getpid()
         self._claims_lock = threading.Lock()
         self._current_fd = self._lock_fd = None
