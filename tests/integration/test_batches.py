@@ -26,9 +26,9 @@ def spooled(desk, monkeypatch):
     parses: Counter[bytes] = Counter()
     real_parse = appmod.parse  # every reading of a mail is App.parse's
 
-    def counted(raw: bytes, *args):
+    def counted(raw: bytes, *args, **kwargs):
         parses[raw] += 1
-        return real_parse(raw, *args)
+        return real_parse(raw, *args, **kwargs)
 
     monkeypatch.setattr(appmod, "parse", counted)
     return app, keys, parses
