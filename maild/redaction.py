@@ -179,30 +179,45 @@ def html_credentials(raw: bytes, read: tuple[Message, str | None] | None = None)
     return False
 
 
-# A file of text is searched in its first FILE_SCAN_CHARS characters: the job runs
-# under the store lock, and a log whose every line names a "user" is searched whole
-# (nearlabels), ~0.6 s per million characters; a 12 MB one took 7 s.
-FILE_SCAN_CHARS = 1_000_000
+# The files of text of one mail are searched in their first FILES_SCAN_CHARS
+# characters together: the job runs under the store lock, and a log whose every
+# line names a "user" is searched whole (nearlabels), ~0.6 s per million characters
+# (20 such logs of 1 MB took 11 s). A mail whose files of text hold more is taken
+# as holding access data (file_credentials): its spool copy is cut to its text.
+FILES_SCAN_CHARS = 1_000_000
 
 
-def hidden_credentials(app: App, raw: bytes) -> bool:
+def hidden_credentials(app: App, raw: bytes, about: str = "-") -> bool:
     """Whether a customer's spool copy holds access data its record's text does not
-    show: in an HTML alternative or a file of text; the mail read once for both."""
-    read = read_mail(raw)
-    return html_credentials(raw, read) or file_credentials(app, raw, read)  # (parse opens parts)
+    show: in an HTML alternative or a file of text; the mail read once for both.
+    ``about``: the mail's Message-ID and TID for the log."""
+    read = read_mail(raw)  # (parse opens parts)
+    return html_credentials(raw, read) or file_credentials(app, raw, read, about)
 
 
-def file_credentials(app: App, raw: bytes, read: tuple[Message, str | None] | None = None) -> bool:
+def file_credentials(
+    app: App, raw: bytes, read: tuple[Message, str | None] | None = None, about: str = "-"
+) -> bool:
     """Whether a file of a mail that is text holds access data: a log or a config
     attached (refused, or kept with attachments.accept_other_types) stays whole in the
     spool copy, as the customer sent it. A file is read as the ticket's text is, its
     charset detected (parse: every file maild reads, from a winmail.dat or a forwarded
     mail too); a binary one (a picture, an archive, a PDF, a document) is not read.
-    ``read``: read_mail of ``raw``, when the caller has it."""
+    Files of text over FILES_SCAN_CHARS together count as holding them: what is past
+    the budget is not searched, and nothing in it stays. ``read``: read_mail of
+    ``raw``, when the caller has it."""
+    left = FILES_SCAN_CHARS
     for attachment in app.parse(raw, read=read).attachments:
         text = readable_text(attachment.data)
-        if text is not None and credentials_near_labels(text[:FILE_SCAN_CHARS]):
+        if text is None:
+            continue
+        if len(text) > left:
+            log.info("%s files of text over %d characters: taken as holding access data",
+                     about, FILES_SCAN_CHARS)  # fmt: skip
             return True
+        if credentials_near_labels(text):
+            return True
+        left -= len(text)
     return False
 
 
@@ -247,7 +262,8 @@ def redact_ticket(app: App, ticket: Ticket, messages: list[MessageRecord], now: 
         text, count = redact_credentials(m.get("text") or "")
         key = m.get("spool_key")
         raw = _spool_copy(app, key)
-        hidden = not count and raw is not None and hidden_credentials(app, raw)
+        about = f"{m.get('message_id') or '-'} [TID#{tid}]"
+        hidden = not count and raw is not None and hidden_credentials(app, raw, about)
         if not count and not subject_count and not hidden:
             continue
         total += count + hidden

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+import time
 from pathlib import Path
 
 import pytest
 
+from maild.app import App
+from maild.config import load
+from maild.redaction import FILES_SCAN_CHARS, hidden_credentials
 from tests.helpers import Desk, make_mail, stored_text
 from tests.integration.test_redact_shapes_e2e import close_and_redact
 
@@ -97,3 +101,30 @@ def test_a_mail_with_no_access_data_keeps_its_files_in_the_spool_copy(desk, sink
     before = _copy(desk, b"<clean@client.example>")
     close_and_redact(desk, sink, tid, 3)
     assert _copy(desk, b"<clean@client.example>") == before
+
+
+def test_a_password_past_the_search_budget_leaves_the_spool_copy(desk, sink):
+    """A log longer than the text files' budget (redaction.FILES_SCAN_CHARS), its
+    password on its last line: the mail is taken as holding access data."""
+    line = b"2026-12-01 10:00:01 INFO request ok path=/index\n"
+    big = line * (FILES_SCAN_CHARS // len(line) + 1) + f"DB_PASSWORD={SECRET}\n".encode()
+    raw = make_mail(body=TEXT, attachments=[("error.log", "text/plain", big)])
+    tid = desk.ingest_tid(raw)
+    assert SECRET in _decoded_spool(desk)
+    close_and_redact(desk, sink, tid, 3)
+    assert SECRET not in _decoded_spool(desk)
+    assert "лог во вложении" in desk.ticket(tid)["messages"][0]["text"]
+
+
+def test_many_text_files_are_searched_in_bounded_time(desk):
+    """20 logs of 1 MB whose every line names a label's stem ("api", "panel"): the
+    budget is the mail's, not each file's, and the search under the store lock stays
+    short (it took 11 s when each file had its own)."""
+    line = "2026-12-01 10:00:01 INFO api request served to panel in 5 ms\n"
+    log = (line * (1_000_000 // len(line) + 1)).encode()
+    raw = make_mail(body=TEXT, attachments=[(f"log{i}.log", "text/plain", log) for i in range(20)])
+    app = App(load(desk.config))
+    started = time.process_time()
+    hidden = hidden_credentials(app, raw)
+    assert time.process_time() - started < 4
+    assert hidden  # past the budget: taken as holding access data
