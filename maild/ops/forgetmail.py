@@ -35,6 +35,7 @@ MAX_DECODED = 32 << 20
 MAX_HEAD = 1 << 20
 _ENCODED = re.compile(rb"(?i)base64|quoted-printable")
 _BLANK = re.compile(rb"\n\r?\n")  # a line end, then an empty line
+_QP_B64 = ("base64", "quoted-printable")
 
 
 def scrub_mail(mail: bytes, text: Scrub, mention: re.Pattern[str], placeholder: str) -> bytes:
@@ -52,7 +53,7 @@ def scrub_mail(mail: bytes, text: Scrub, mention: re.Pattern[str], placeholder: 
     pieces, at = [scrub_fields(head, mention, placeholder) if start <= MAX_HEAD else head], start
     spans = []
     if _ENCODED.search(mail) and not too_nested(mail) and not too_many_parts(mail):
-        spans = _encoded_texts(mail, 0, len(mail), 0)
+        spans = [x for x in _text_parts(mail, 0, len(mail), 0) if x[2] in _QP_B64]
     budget = MAX_DECODED
     for s, e, encoding, charset in spans:
         budget -= e - s
@@ -86,9 +87,20 @@ def body_start(mail: bytes, start: int, end: int | None = None) -> int:
 _Span = tuple[int, int, str, str]  # start, end, transfer encoding, charset
 
 
-def _encoded_texts(mail: bytes, start: int, end: int, depth: int) -> list[_Span]:
-    """Where the encoded body of each base64 or quoted-printable text part (not a
-    file) of the entity mail[start:end] is, in order, with its encoding and charset."""
+def plain_texts(mail: bytes) -> list[tuple[int, int, str]]:
+    """Where the body of each text part (not a file) of the mail that is sent as it
+    is (7bit, 8bit, binary: not base64 or quoted-printable) is, in order, with the
+    charset it declares (us-ascii when none); none for a mail of more parts than
+    maild parses (limits: too_nested, too_many_parts)."""
+    if too_nested(mail) or too_many_parts(mail):
+        return []
+    spans = _text_parts(mail, 0, len(mail), 0)
+    return [(s, e, charset) for s, e, encoding, charset in spans if encoding not in _QP_B64]
+
+
+def _text_parts(mail: bytes, start: int, end: int, depth: int) -> list[_Span]:
+    """Where the body of each text part (not a file) of the entity mail[start:end]
+    is, in order, with its transfer encoding (lower case) and charset."""
     body = body_start(mail, start, end)
     if not body or depth > MAX_CONTAINERS:
         return []
@@ -100,13 +112,9 @@ def _encoded_texts(mail: bytes, start: int, end: int, depth: int) -> list[_Span]
         if not boundary:
             return []
         sections = _sections(mail, body, end, boundary.encode("utf-8", "surrogateescape"))
-        return [span for s, e in sections for span in _encoded_texts(mail, s, e, depth + 1)]
+        return [span for s, e in sections for span in _text_parts(mail, s, e, depth + 1)]
     encoding = str(head.get("Content-Transfer-Encoding", "")).strip().lower()
-    if (
-        encoding in ("base64", "quoted-printable")
-        and head.get_content_maintype() == "text"
-        and head.get_content_disposition() != "attachment"
-    ):
+    if head.get_content_maintype() == "text" and head.get_content_disposition() != "attachment":
         return [(body, end, encoding, head.get_content_charset("us-ascii"))]
     return []
 

@@ -24,7 +24,8 @@ from maild.domain.forget import ERASED
 from maild.domain.forgetnames import ADDRESS_FIELDS, scrub_mailboxes, with_mailboxes_of
 from maild.domain.headblock import as_read
 from maild.domain.header_text import decode_compat32
-from maild.ops.forgetmail import body_start, scrub_mail
+from maild.ops.forgetmail import body_start, plain_texts, scrub_mail
+from maild.ops.forgettext import codec_of
 
 _HEADS = BytesHeaderParser(policy=email.policy.compat32)
 # the charsets 8-bit text comes in to a Russian desk (SPEC.md), UTF-8 first; a name's
@@ -79,11 +80,40 @@ def scrub_named(raw: bytes, named: re.Pattern[str] | None) -> bytes:
     def text(part: bytes) -> bytes:  # a text part's content, decoded, as UTF-8
         return _erase(part, named, "utf-8")
 
-    raw = scrub_mail(raw, text, named, ERASED)
-    for codec in EIGHT_BIT:
-        raw = _erase(raw, named, codec)
+    raw = _erase_8bit(scrub_mail(raw, text, named, ERASED), named)
     start = body_start(raw, 0)
     return with_mailboxes_of(head, raw[:start]) + raw[start:] if start else raw
+
+
+def _erase_8bit(raw: bytes, named: re.Pattern[str]) -> bytes:
+    """The name taken out of a mail's 8-bit bytes: first each text part sent as it
+    is, read in the charset it declares (the placeholder written in that charset: a
+    Latin name in a windows-1251 part found by the UTF-8 pass had it in UTF-8
+    there), then the whole mail in each EIGHT_BIT charset (its header, a part that
+    declares no charset or one that cannot hold the placeholder)."""
+    if not any(named.search(raw.decode(c, "surrogateescape")) for c in EIGHT_BIT):
+        return raw
+    pieces, at = [], 0
+    for start, end, charset in plain_texts(raw):
+        codec = codec_of(charset)
+        if codec is None or codec == "ascii" or not _holds_erased(raw[start:end], codec):
+            continue
+        pieces += [raw[at:start], _erase(raw[start:end], named, codec)]
+        at = end
+    raw = b"".join(pieces) + raw[at:]
+    for codec in EIGHT_BIT:
+        raw = _erase(raw, named, codec)
+    return raw
+
+
+def _holds_erased(data: bytes, codec: str) -> bool:
+    """Whether text in `codec` can hold ERASED, its bytes read and written again the
+    same (not a stateful or multi-byte codec that reads them otherwise)."""
+    try:
+        ERASED.encode(codec)
+        return data.decode(codec, "surrogateescape").encode(codec, "surrogateescape") == data
+    except (UnicodeError, LookupError):
+        return False
 
 
 def _erase(data: bytes, named: re.Pattern[str], codec: str) -> bytes:

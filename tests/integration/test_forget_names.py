@@ -119,3 +119,25 @@ def test_a_name_of_one_word_goes_only_beside_the_address(tmp_path: Path) -> None
     [first] = [m for m in desk.ticket(tid)["messages"] if m["direction"] == "in"]
     assert first["text"].startswith("Иван Сидоров из бухгалтерии в курсе.")
     assert f"{ERASED} <{PLACEHOLDER}> писал:" in first["text"]
+
+
+@pytest.mark.parametrize("charset", ["cp1251", "koi8-r"])
+def test_a_latin_name_in_an_8bit_part_is_erased_in_the_parts_charset(tmp_path, charset) -> None:
+    """«John Smith» is the same bytes in UTF-8 and in a windows-1251 (KOI8-R) part
+    sent 8bit: the placeholder that replaces it is written in the part's charset.
+    (Petr's mail names Ivan's address in its Cc: forget reads it.)"""
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest_tid(make_mail(sender=f"John Smith <{GONE}>", subject="Мой вопрос"))
+    petr = (
+        "From: petr@shop.ru\r\nTo: support@example.com\r\nSubject: Звонок\r\n"
+        f"Cc: {GONE}\r\nMessage-ID: <p4@shop.ru>\r\nMIME-Version: 1.0\r\n"
+        f"Content-Type: text/plain; charset={charset}\r\nContent-Transfer-Encoding: 8bit\r\n"
+        "\r\nКоллега John Smith просил перезвонить.\r\n"
+    ).encode(charset)
+    desk.ingest_tid(petr)
+    assert desk.run("forget", GONE).code == 0
+    copy = _copy(desk, "<p4@shop.ru>")
+    assert copy.split(b"\r\n\r\n", 1)[1] == f"Коллега {ERASED} просил перезвонить.\r\n".encode(
+        charset
+    )
+    assert f"Коллега {ERASED} просил перезвонить." in _read(copy)
