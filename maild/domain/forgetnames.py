@@ -7,7 +7,10 @@ raw copies of others' mail. The names are the ones the person wrote or was writt
 under (the From of their mail, the ticket they opened, a To/Cc beside their address).
 A name of one word («Иван») is a word of other people's text as well: it goes only
 where it stands beside the address (an address field's mailbox, «Иван <...>» in a
-text); a name of two or more words goes wherever it stands.
+text); a name of two or more words goes wherever it stands, but beside another's
+address («ООО Ромашка <petr@shop.ru> писал:»: a company's name two people write
+under, a namesake), which keeps it in a text as in an address field
+(with_mailboxes_of).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ ADDRESS_FIELDS = (
 _NAME_CHARS = 200  # a longer "name" is no display name a client wrote
 # the placeholder as a text names a mailbox by it: «Name <...>», «Name [mailto:...]»
 _BESIDE = r'(?="?\s*[<\[](?:mailto:)?' + re.escape(PLACEHOLDER) + r"[>\]])"
+# ... and another's address after a name: «ООО Ромашка <petr@shop.ru> писал:» names Petr
+_NOT_ANOTHERS = r'(?!"?\s*[<\[](?:mailto:)?(?!' + re.escape(PLACEHOLDER) + r"[>\]])[^\s<>\[\]@]+@)"
 _ERASED_WORD = b"=?utf-8?b?" + base64.b64encode(ERASED.encode()) + b"?="
 
 
@@ -48,7 +53,7 @@ def names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     alternatives = []
     for name in usable_names(names):
         words = r"\s+".join(map(re.escape, name.split()))
-        beside = "" if " " in name else _BESIDE
+        beside = _NOT_ANOTHERS if " " in name else _BESIDE
         alternatives.append(rf"(?<!\w){words}(?!\w){beside}")
     if not alternatives:
         return None

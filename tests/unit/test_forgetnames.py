@@ -55,6 +55,27 @@ def test_a_name_of_two_words_goes_anywhere_one_of_one_word_only_beside_the_addre
     assert usable_names(['"Иван  Петров"', "Иван Петров", ERASED, "x"]) == ["Иван Петров"]
 
 
+def test_a_name_beside_anothers_address_in_a_text_stays_as_in_address_fields():
+    """A company's name two people write under: beside another's address it names that
+    one («ООО Ромашка <petr@...> писал:»), as a namesake's mailbox keeps it in an
+    address field; beside the placeholder or in prose it goes."""
+    named = names_pattern(["ООО Ромашка"])
+    text = (
+        "ООО Ромашка <petr@shop.ru> писал:\n"
+        '"ООО  Ромашка" [mailto:petr@shop.ru]\n'
+        f"ООО Ромашка <{PLACEHOLDER}> писал:\n"
+        "Счёт от ООО Ромашка оплачен. ООО Ромашка <не адрес>\n"
+    )
+    out, n = scrub_names(text, named)
+    assert out == (
+        "ООО Ромашка <petr@shop.ru> писал:\n"
+        '"ООО  Ромашка" [mailto:petr@shop.ru]\n'
+        f"{ERASED} <{PLACEHOLDER}> писал:\n"
+        f"Счёт от {ERASED} оплачен. {ERASED} <не адрес>\n"
+    )
+    assert n == 3
+
+
 def test_address_fields_come_back_as_the_mailbox_scrub_left_them():
     block = b"From: " + WORD + b" <petr@shop.ru>\r\nSubject: " + WORD + b"\r\n"
     scrubbed = b"From: ERASED <petr@shop.ru>\r\nSubject: ERASED\r\n"
