@@ -14,7 +14,9 @@ counts it as any other; the notice of #merge is none: a ticket merged before any
 reaction is counted where its customer waits on (domain/mergedwait.report_rows). A
 ticket opened by automatic mail has no first deadline (domain/sla.unattended) until
 the customer's next mail or staff's #level gives it one: till then it is judged by
-nothing, counted apart ("no_deadline"), never in time or breached.
+nothing, counted apart ("no_deadline"), never in time or breached, and not in "open"
+either (nor "overdue": it has no deadline to pass): the table's row counts the tickets
+judged by a deadline, its footer those that have none, open or not.
 
 Follow-ups (the regulation: the reaction to additional information is due within the
 level's time too): each deadline a customer's mail set after the first reaction
@@ -94,7 +96,7 @@ def _tally(
         counts["in_time" if in_time else "breached"] += 1
     elif due and passed(due, now):
         counts["breached"] += 1
-    if r["status"] != "closed":
+    if due and r["status"] != "closed":  # (one without a deadline: in the footer's count)
         counts["open"] += 1
         # the nearest of its deadlines and those of the customers merged into it
         if passed(next_due(r), now):

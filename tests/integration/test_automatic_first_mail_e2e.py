@@ -72,9 +72,25 @@ def test_a_ticket_opened_by_automatic_mail_nags_no_one(desk, sink, headers, subj
     levels = sla(desk)
     b = levels["all"]
     assert (b["tickets"], b["in_time"], b["breached"], b["overdue"]) == (0, 0, 0, 0)
-    assert (b["no_deadline"], b["open"]) == (1, 1)
+    assert (b["no_deadline"], b["open"]) == (1, 0)  # in the footer, in no column
     table = desk.run("report", "sla").out
     assert "Без срока реакции (открыты автоматическими письмами" in table and ": 1" in table
+
+
+def test_the_tables_open_counts_the_tickets_it_judges_the_footer_the_others(desk, sink):
+    """One person's ticket and one of a newsletter, both open: the table's row counts
+    the one (обращений 1, открыто 1), the footer the other, «в таблице не учтены» as
+    it says."""
+    ingest_at(
+        desk, at(23, 10), make_mail(sender=f"Магазин <{SENDER}>", headers={"Precedence": "bulk"})
+    )
+    ingest_at(desk, at(23, 11), make_mail(sender="ivan@shop.ru", subject="Ошибка"))
+    b = sla(desk)["all"]
+    assert (b["tickets"], b["open"], b["no_deadline"]) == (1, 1, 1)
+    lines = desk.run("report", "sla").out.splitlines()
+    total = next(s for s in lines if s.startswith("итого")).split()
+    assert (total[1], total[-2]) == ("1", "1")  # обращений, открыто
+    assert "в таблице не учтены): 1" in lines[-1]
 
 
 def test_mail_asking_only_for_no_auto_reply_keeps_its_deadline(desk, sink):
