@@ -146,7 +146,9 @@ def rating_beside(text: str, names: frozenset[str] = frozenset()) -> int | None:
     The customer answered the rating request and wrote on: the rating is theirs, and
     the rest is news for staff (customer.py records the one and reopens for the other).
     None otherwise: a figure in a line of other words with no keyword before it is a
-    date, a count or an item («5 марта не работает», «1. Не работает корзина»)."""
+    date, a count or an item («5 марта не работает», «1. Не работает корзина»), and so
+    is a bare figure that opens a list (`_opens_a_list`: «1.» alone on its line over
+    news, «2» over «3»)."""
     if rating_of(text, names) is not None:  # a rating and nothing more
         return None
     lines = _without_signature(text, names)
@@ -155,12 +157,31 @@ def rating_beside(text: str, names: frozenset[str] = frozenset()) -> int | None:
     if not lines:
         return None
     first = lines[0]
+    if _opens_a_list(lines):
+        return None
     if len(lines) > 1 and (rating := rating_of(first, names)) is not None:
         return rating
     m = KEYWORD_HEAD_RE.match(_fold(first))
     if m and (first[m.end() :].strip() or len(lines) > 1):
         return _grade(m)
     return None
+
+
+# A figure alone on its line with a list's dot («1.»), and a line that opens with one
+# standing alone or marked as an item («2», «2. Оплата», «2) Оплата»).
+LIST_MARK_RE = re.compile(r"\d+\s*\.")
+ITEM_RE = re.compile(r"\d+(?:\s*[.)]|\s*$)")
+
+
+def _opens_a_list(lines: list[str]) -> bool:
+    """Whether the first of ``lines`` (a mail's, over news) is a list's first item, not
+    a rating: a figure with a list's dot alone on its line («1.» over «Не работает
+    корзина»), or a bare figure over another one («2», «3», «4»). The keyword makes a
+    grade of it all the same («Оценка: 4.» over news)."""
+    first = lines[0]
+    if LIST_MARK_RE.fullmatch(first):
+        return True
+    return len(lines) > 1 and bool(re.fullmatch(r"\d+\W*", first) and ITEM_RE.match(lines[1]))
 
 
 def _grade(m: re.Match[str]) -> int:

@@ -310,6 +310,10 @@ def test_a_rating_that_opens_a_mail_saying_more(text: str, rating: int) -> None:
         "5 марта не работает корзина",  # a date, a count, a version, an item
         "5 заказов пропали, но вот ещё вопрос",
         "1. Не работает корзина\n2. Не работает оплата",
+        "1.\nНе работает корзина после вашего ответа",  # a list's first item on its line
+        "2\n3\n4",  # figures, one a line: a list, a column, no rating
+        "1\n2. Не работает оплата",
+        "Здравствуйте!\n3.\nКорзина опять пустая.\n\nИван",
         "Оценка: 4.5, но вопрос",
         "Оценка: 4,5 и вопрос",
         "Ставлю 5 копий на сервер, не работает",
@@ -343,6 +347,22 @@ def test_a_keyword_grade_a_mark_and_more_rate_and_say_more(
 def test_a_rating_line_over_news_rates(grade: str, kind: str, request: str) -> None:
     first = f"{grade}{kind}"
     assert rating_beside(f"{first}\n{request.capitalize()}.") == rating_of(first) is not None
+
+
+ITEM_MARKS = st.sampled_from(["", ".", ")", " .", " )"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 5), st.sampled_from(["", " "]), REQUESTS, st.integers(1, 99), ITEM_MARKS)
+def test_a_figure_that_opens_a_list_rates_nothing_beside_news(
+    n: int, space: str, request: str, m: int, mark: str
+) -> None:
+    """«1.» alone on its line is a list's first item; a bare figure over another is
+    one of a column or a list: news, not a rating beside it."""
+    assert rating_beside(f"{n}{space}.\n{request.capitalize()}.") is None
+    assert rating_beside(f"{n}\n{m}{mark}\n{request}") is None
+    if mark:  # an item marked: «2. Оплата», «2) Оплата» (a bare «2 заказа» is a count)
+        assert rating_beside(f"{n}\n{m}{mark} {request}") is None
 
 
 @settings(max_examples=300, deadline=None)
