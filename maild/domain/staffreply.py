@@ -21,7 +21,7 @@ from maild.domain import merge as mg
 from maild.domain import staleview as sv
 from maild.domain import ticket as tk
 from maild.domain.answers import filled
-from maild.domain.assignee import assign_errors
+from maild.domain.assignee import assign_errors, assigned
 from maild.domain.closedcmd import closed_errors, idle_commands, level_errors, unasked_errors
 from maild.domain.commands import Command, ParsedReply, holds_notice, parse_reply
 from maild.domain.conflicts import without_conflicts
@@ -170,7 +170,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     note_inline = next((c.arg for c in reply.commands if c.name == "note" and c.arg), "")
     if note_inline:  # "#note text" on one line: the text is the note
         body = f"{note_inline}\n{body}".strip()
-    record["commands"] = [cmds.written(c) for c in reply.commands]
+    record["commands"] = [cmds.written(c) for c in assigned(policy, reply.commands)]
     if any(c.name == "spam" for c in reply.commands):  # to the quarantine, nothing sent
         return spammark.decide_spam(ctx, ticket, messages, reply.commands, body)
     outgoing: list[Outgoing] = []
@@ -338,7 +338,7 @@ def _apply_commands(
     if replied:
         # the reply is the reaction; a #level after it leaves no deadline (none pending)
         ticket = tk.on_staff_reply(ticket, ctx.received_at)
-    for cmd in reply.commands:
+    for cmd in assigned(ctx.policy, reply.commands):  # (#assign as support.staff spells)
         if cmd.name in ("cc", "uncc"):
             # checked with the other commands (check): an error stopped the reply
             ticket, _ = apply_participant_command(ctx.policy, ticket, cmd.name, cmd.arg)

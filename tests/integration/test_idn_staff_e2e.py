@@ -176,3 +176,38 @@ def test_she_is_no_participant_in_the_other_spelling(tmp_path, sink, listed, cop
     desk = Desk(tmp_path, sink.port, support={"staff": [listed]})
     tid = desk.ingest_tid(make_mail(sender=CUSTOMER, headers={"Cc": copied}))
     assert desk.ticket(tid)["participants"] == [CUSTOMER]
+
+
+@pytest.mark.parametrize(
+    ("listed", "named"),
+    [(ANNA_U, ANNA_A), (ANNA_A, ANNA_U), (ANNA_U, "Anna@XN--80AHAEFYXHN.XN--P1AI")],
+)
+def test_assign_naming_her_in_the_other_spelling_assigns_her(tmp_path, sink, listed, named):
+    """Boris assigns the ticket to her, typing her domain the other way: she is the
+    staff member listed, the ticket is hers as the config spells her (her morning
+    queue, «#take» of hers, the staff mail to her). It was refused as no staff member's
+    address, the answer not sent."""
+    desk, tid = desk_with(tmp_path, sink, listed)
+    boris = "boris@example.com"
+    desk.ingest(
+        mail(boris, staff_to(tid, boris), f"Re: [TID#{tid}]", f"Проверим сегодня.\n#assign {named}")
+    )
+    assert len(answered(desk, sink, tid)) == 1
+    ticket = desk.ticket(tid)
+    assert ticket["assignee"] == listed
+    assert ticket["messages"][-1]["commands"] == [f"#assign {listed}"]
+    assert [m.subject for m in sink.received if m.subject.startswith("Команды")] == []
+
+
+def test_assign_naming_the_head_in_the_other_spelling_says_he_is_the_head(tmp_path, sink):
+    """The head is no staff member to assign, in either spelling: the error says so,
+    not that he is someone outside support."""
+    desk, tid = desk_with(tmp_path, sink, ANNA_U, head=f"boss@{DESK_U}")
+    boris = "boris@example.com"
+    desk.ingest(
+        mail(boris, staff_to(tid, boris), f"Re: [TID#{tid}]", f"Проверим.\n#assign boss@{DESK_A}")
+    )
+    assert desk.flush().code == 0
+    [error] = [m for m in sink.to(boris) if m.subject.startswith("Команды")]
+    assert "руководитель поддержки (support.head)" in " ".join(error.text.split())
+    assert desk.ticket(tid).get("assignee") in (None, "")
