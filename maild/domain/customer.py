@@ -28,7 +28,7 @@ from maild.domain.quotes import trim_reply
 from maild.domain.ratingtext import only_thanks, rating_beside, rating_of
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
-from maild.domain.sla import passed
+from maild.domain.sla import passed, unattended
 from maild.domain.tid import clean_subject, find_tid
 from maild.domain.verify import proves_sender
 
@@ -176,7 +176,9 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     if asked:  # shown to staff; #cc ADDRESS adds them
         ctx.record["asked_to_join"] = asked
     reopened, was = False, ticket
-    if not ctx.scr.automated:  # an out-of-office neither reopens nor starts a deadline
+    # an out-of-office neither reopens nor starts a deadline, as it would start none
+    # opening a ticket; a site's form does both (sla.unattended: the one rule)
+    if unattended(ctx.scr) is None:
         if confirmed is None:  # the level the registry gives now (levelnow)
             ticket = _level_now(ctx, ticket, messages)
         ticket, reopened = tk.on_customer_message(
@@ -303,8 +305,8 @@ def _thanks_only(ctx: Context, ticket: Ticket) -> bool:
     nothing, so it reopens nothing, starts no deadline and pages no one, and a mail
     back would thank for thanks. A file makes it news, as it does a status question
     (the files the ticket holds already are left out of ``ctx.msg``: knownfiles.py)."""
-    if ticket["status"] != "closed" or ctx.scr.automated or ctx.msg.attachments:
-        return False
+    if ticket["status"] != "closed" or unattended(ctx.scr) or ctx.msg.attachments:
+        return False  # (a site form's thanks too: a person's, as it reopens with news)
     return only_thanks(trim_reply(ctx.msg.text), _names(ctx.msg.from_name))
 
 

@@ -306,7 +306,9 @@ def unattended(scr: Screening) -> str | None:
     (screen.automatic_signs: a newsletter's Precedence: bulk, another desk's
     Auto-Submitted, an out-of-office), or None: a person's mail, one that only asks for
     no automatic answer (``quiet``) included, and a site's form (``form``: From
-    noreply@, the visitor in Reply-To), whose robot's address is its only sign."""
+    noreply@, the visitor in Reply-To), whose robot's address is its only sign. A
+    follow-up is asked the same (customer.decide_followup): one that would start no
+    deadline opening a ticket neither reopens one nor starts a deadline in it."""
     if not scr.automated or scr.form:
         return None
     return scr.reason or "автоматическое письмо"

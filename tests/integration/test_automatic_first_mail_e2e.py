@@ -150,3 +150,33 @@ def test_a_sites_form_from_noreply_keeps_its_deadline(desk, sink):
     )
     tid = ingest_at(desk, at(23, 10), form)
     assert desk.ticket(tid)["reaction_due"] == "2026-11-25T16:00:00+03:00"
+
+
+FORM = "Интернет-магазин <noreply@shop-example.ru>"
+VISITOR = "olga.client@mail-example.ru"
+
+
+def form_mail(subject: str, body: str) -> bytes:
+    return make_mail(sender=FORM, subject=subject, body=body, headers={"Reply-To": VISITOR})
+
+
+def test_a_sites_forms_follow_up_reopens_and_starts_a_deadline_as_its_first_mail(desk, sink):
+    """The one rule for a new ticket and a follow-up (sla.unattended): the form's mail
+    is a person's request, its second one too. Its follow-up to the answered ticket
+    starts a deadline, and to the closed one reopens it with one; it did neither, as
+    an out-of-office would not."""
+    tid = ingest_at(desk, at(23, 10), form_mail("Сообщение с сайта: Обратная связь", "Где заказ?"))
+    ingest_at(desk, at(23, 11), staff_reply(tid, "Заказ в пути."))
+    assert desk.ticket(tid)["reaction_due"] is None  # reacted
+    ingest_at(desk, at(23, 12), form_mail(f"Re: [TID#{tid}] Обратная связь", "Не пришёл."))
+    assert desk.ticket(tid)["reaction_due"] == "2026-11-25T18:00:00+03:00"
+    ingest_at(desk, at(23, 13), staff_reply(tid, "Отправили снова.\n#close"))
+    assert desk.ticket(tid)["status"] == "closed"
+    ingest_at(desk, at(24, 10), form_mail(f"Re: [TID#{tid}] Обратная связь", "Опять нет."))
+    t = desk.ticket(tid)
+    assert (t["status"], t["reaction_due"]) == ("open", "2026-11-26T16:00:00+03:00")
+    ingest_at(desk, at(24, 11), staff_reply(tid, "Нашли, отправили курьером.\n#close"))
+    ingest_at(
+        desk, at(24, 12), form_mail(f"Re: [TID#{tid}] Обратная связь", "Спасибо, всё работает!")
+    )
+    assert desk.ticket(tid)["status"] == "closed"  # thanks only, as a person's mail
