@@ -146,3 +146,19 @@ def test_spam_and_spam_domain_on_a_shared_ticket_is_told_as_the_conflict(desk, s
     assert "кроме клиента" not in mail
     assert "Ответ клиенту отправлен." in mail
     assert [r for r in customer_mails(sink) if "Иван, смотрим." in r.text]
+
+
+def test_an_idle_command_beside_one_in_the_subject_keeps_both_hints(desk, sink):
+    """«#critical» on a ticket marked so already, «#close» in the subject: the mail
+    says both, and what to do of each: the subject's command by a separate mail, the
+    idle one not at all. The idle one's word gave way to the subject's."""
+    tid, _ = open_ticket(desk, sink)
+    desk.ingest(staff_reply(tid, "#critical\n"))
+    assert desk.flush().code == 0
+    subject = f"Re: Новое обращение [TID#{tid}] #close"
+    desk.ingest(staff_reply(tid, "Иван, смотрим.\n#critical\n", subject=subject, sender=BORIS))
+    assert desk.flush().code == 0
+    [mail] = told(sink, BORIS)
+    assert "они ничего не изменили бы. А команды в теме письма maild не выполняет." in mail
+    assert "Если команда из темы нужна, отправьте её отдельным письмом" in mail
+    assert "Команды, которые ничего не изменили бы, повторять не нужно." in mail
