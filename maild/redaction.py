@@ -1,15 +1,19 @@
 """Credential redaction reaches every copy of a message: the ticket's records (the
 customer's message and the notices that quoted it to staff), the raw mail in the
-spool (redact_spool_copy) and the mails in the outbox, queued or sent, that
-carried the text. The subject goes the same way (redactsubject.py): the ticket's,
-each record's, the spool copies' headers, the outbox mails' headers and records.
+spool (redact_spool_copy), the mails in the outbox, queued or sent, that
+carried the text, and a file of text kept for staff (redact_kept_files: the
+ticket's file, and the notices' copies in the outbox). The subject goes the same
+way (redactsubject.py): the ticket's, each record's, the spool copies' headers, the
+outbox mails' headers and records.
 Temp files of interrupted writes, the one other place a copy could stay, are
 removed at start (adapters/leftovers.py)."""
 
 from __future__ import annotations
 
+import codecs
 import email
 import email.policy
+import hashlib
 import logging
 import re
 from datetime import datetime
@@ -17,12 +21,12 @@ from email.contentmanager import raw_data_manager
 from email.message import EmailMessage, Message
 
 from maild.app import App
-from maild.domain.charset import decode_bytes
+from maild.domain.charset import decode_with_charset
 from maild.domain.filetypes import CALENDAR, sniff_type
 from maild.domain.html import html_to_text
 from maild.domain.longtext import is_zipped_text, redacted_zip
 from maild.domain.message import read_mail
-from maild.domain.nearlabels import credentials_near_labels
+from maild.domain.nearlabels import credentials_near_labels, redact_near_labels
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.redact import MARKER, redact_credentials, redact_subject
 from maild.outgoing import copy_key
@@ -33,16 +37,21 @@ _HTML_PART = re.compile(rb"text/html", re.IGNORECASE)
 
 
 def redact_mail(raw: bytes) -> bytes | None:
-    """The mail with access data blanked in its subject, text parts and the zipped
-    whole text of a staff notice (_redact_zipped); None if it has none."""
+    """The mail with access data blanked in its subject, text parts, files of text
+    (_redact_file_part) and the zipped whole text of a staff notice (_redact_zipped);
+    None if it has none."""
     headed = redact_head(raw)
     msg = email.message_from_bytes(headed or raw, policy=email.policy.SMTP)
     changed = headed is not None
+    left = [FILES_SCAN_CHARS]
     for part in msg.walk():
         if is_zipped_text(part.get_filename(), part.get_content_type()):
             changed += _redact_zipped(part)
             continue
-        if part.get_content_type() != "text/plain" or part.is_attachment():
+        if part.is_attachment():
+            changed += _redact_file_part(part, left)
+            continue
+        if part.get_content_type() != "text/plain":
             continue
         try:
             text = part.get_content()
@@ -68,6 +77,32 @@ def _redact_zipped(part: EmailMessage) -> int:
         return 0
     name = part.get_filename()
     part.set_content(redacted, maintype="application", subtype="zip", filename=name)
+    return 1
+
+
+def _redact_file_part(part: EmailMessage, left: list[int]) -> int:
+    """A file of text a mail carries (a staff notice: the customer's log) rewritten
+    with its access data blanked, as the ticket's copy is (redact_kept_files), in the
+    files' budget ``left`` (characters, lowered by what is read). 1 if it changed."""
+    data = part.get_payload(decode=True)
+    read = read_text_file(data) if isinstance(data, bytes) and not part.is_multipart() else None
+    if read is None or len(read[0]) > left[0]:
+        return 0
+    left[0] -= len(read[0])
+    new = _redacted(read, data)
+    if new is None:
+        return 0
+    params = {}
+    if part.get_param("charset"):
+        params["charset"] = "utf-8" if new.startswith(codecs.BOM_UTF8) else read[1]
+    part.set_content(
+        new,
+        maintype=part.get_content_maintype(),
+        subtype=part.get_content_subtype(),
+        disposition=part.get_content_disposition(),
+        filename=part.get_filename(),
+        params=params,
+    )
     return 1
 
 
@@ -226,11 +261,76 @@ def readable_text(data: bytes) -> str | None:
     (filetypes.sniff_type: pictures, archives) or a NUL byte (binary formats: PDF's
     streams, Word's, executables), but for UTF-16 text, which a Notepad of Windows
     saves as «Юникод» with its byte order mark."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", "replace")
+    read = read_text_file(data)
+    return read[0] if read is not None else None
+
+
+def read_text_file(data: bytes) -> tuple[str, str] | None:
+    """readable_text and the codec the text was read in (to write it back so)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "replace"), "utf-16"
     if not data or b"\0" in data or sniff_type(data) not in (None, CALENDAR):
         return None
-    return decode_bytes(data)
+    return decode_with_charset(data)
+
+
+def redact_kept_files(app: App, m: MessageRecord, about: str = "-") -> int:
+    """Rewrite the files of text a message's record keeps (accepted: the ticket's
+    files, the site's download) that hold access data: each is stored as its redacted
+    text (nearlabels.redact_near_labels), stored by content as any file, and the
+    record names the new file, its size too; the old one is left to the daily sweep
+    of files no ticket names (ops.retention). Searched in FILES_SCAN_CHARS together,
+    as the spool copy's files are: a file past them stays as it came, and the log
+    says so. How many files were rewritten."""
+    root = app.config.storage_path / "attachments"
+    left, count = FILES_SCAN_CHARS, 0
+    for a in m.get("attachments") or []:
+        sha = a.get("sha256")
+        if not a.get("accepted") or not sha:
+            continue
+        try:
+            old = (root / sha[:2] / sha).read_bytes()
+        except OSError:
+            continue
+        read = read_text_file(old)
+        if read is None:
+            continue
+        if len(read[0]) > left:
+            log.warning("%s file %r over %d characters of text: not searched, kept as it came",
+                        about, a.get("filename"), FILES_SCAN_CHARS)  # fmt: skip
+            continue
+        left -= len(read[0])
+        data = _redacted(read, old)
+        if data is None:
+            continue
+        new = hashlib.sha256(data).hexdigest()
+        if not (root / new[:2] / new).exists():
+            (root / new[:2]).mkdir(parents=True, exist_ok=True)
+            app.store.files().put(root / new[:2] / new, data)  # in the job's locked section
+        a.update(sha256=new, size=len(data))
+        count += 1
+    return count
+
+
+def _redacted(read: tuple[str, str], data: bytes) -> bytes | None:
+    """A file of text (``data``, read_text_file ``read`` it) with its access data
+    blanked, in the charset it came in (_encoded); None if it holds none."""
+    redacted = redact_near_labels(read[0])
+    return None if redacted == read[0] else _encoded(redacted, read[1], data[:3])
+
+
+def _encoded(text: str, codec: str, start: bytes) -> bytes:
+    """A redacted file's text in the charset it was read in, its byte order mark kept
+    (``start``: the file's first bytes), or in UTF-8 with that mark when the charset
+    cannot hold the text (ASCII, the marker's Russian): a reader then knows it."""
+    if codec == "utf-16":
+        order = "utf-16-be" if start.startswith(codecs.BOM_UTF16_BE) else "utf-16-le"
+        return start[:2] + text.encode(order)
+    try:
+        data = text.encode(codec)
+    except (UnicodeError, LookupError):
+        return codecs.BOM_UTF8 + text.encode("utf-8")
+    return codecs.BOM_UTF8 + data if start.startswith(codecs.BOM_UTF8) else data
 
 
 def _rewrite_spool(app: App, key: str, raw: bytes, text: str | None, now: datetime) -> None:
@@ -264,9 +364,10 @@ def redact_ticket(app: App, ticket: Ticket, messages: list[MessageRecord], now: 
         raw = _spool_copy(app, key)
         about = f"{m.get('message_id') or '-'} [TID#{tid}]"
         hidden = not count and raw is not None and hidden_credentials(app, raw, about)
-        if not count and not subject_count and not hidden:
+        files = redact_kept_files(app, m, about)
+        if not count and not subject_count and not hidden and not files:
             continue
-        total += count + hidden
+        total += count + hidden + files
         if count:
             m["text"] = text
         m["redacted_at"] = now.isoformat()

@@ -250,6 +250,15 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
             return ""
 
 
+def decode_with_charset(data: bytes) -> tuple[str, str]:
+    """decode_bytes(data) and the codec it read them in, to write a changed text back
+    as it came ("utf-8" for the last resort, which replaces what does not decode)."""
+    try:
+        return _decode_with_codec(bytes(data), None)
+    except Exception:  # decode_bytes' own last resort
+        return decode_bytes(data), "utf-8"
+
+
 _B64_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _B64_JUNK = bytes(
     b for b in range(256) if not re.fullmatch(rb"[A-Za-z0-9+/=_-]", bytes([b]))
