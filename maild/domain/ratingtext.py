@@ -148,7 +148,7 @@ def rating_beside(text: str, names: frozenset[str] = frozenset()) -> int | None:
     None otherwise: a figure in a line of other words with no keyword before it is a
     date, a count or an item («5 марта не работает», «1. Не работает корзина»), and so
     is a bare figure that opens a list (`_opens_a_list`: «1.» alone on its line over
-    news, «2» over «3»)."""
+    an item and «2.» over the next, «2» over «3»)."""
     if rating_of(text, names) is not None:  # a rating and nothing more
         return None
     lines = _without_signature(text, names)
@@ -169,18 +169,21 @@ def rating_beside(text: str, names: frozenset[str] = frozenset()) -> int | None:
 
 # A figure alone on its line with a list's dot («1.»), and a line that opens with one
 # standing alone or marked as an item («2», «2. Оплата», «2) Оплата»).
-LIST_MARK_RE = re.compile(r"\d+\s*\.")
+LIST_MARK_RE = re.compile(r"(\d+)\s*\.")
 ITEM_RE = re.compile(r"\d+(?:\s*[.)]|\s*$)")
 
 
 def _opens_a_list(lines: list[str]) -> bool:
     """Whether the first of ``lines`` (a mail's, over news) is a list's first item, not
-    a rating: a figure with a list's dot alone on its line («1.» over «Не работает
-    корзина»), or a bare figure over another one («2», «3», «4»). The keyword makes a
-    grade of it all the same («Оценка: 4.» over news)."""
+    a rating: a figure with a list's dot alone on its line whose next item follows
+    («1.» over «Корзина» and «2.» over «Оплата»; «5.» over a question alone is a grade
+    with a full stop), or a bare figure over another one («2», «3», «4»). The keyword
+    makes a grade of it all the same («Оценка: 4.» over news)."""
     first = lines[0]
-    if LIST_MARK_RE.fullmatch(first):
-        return True
+    if (m := LIST_MARK_RE.fullmatch(first)) is not None:
+        after = re.compile(rf"{int(m.group(1)) + 1}\s*[.)]")
+        if any(after.match(line) for line in lines[1:]):
+            return True
     return len(lines) > 1 and bool(re.fullmatch(r"\d+\W*", first) and ITEM_RE.match(lines[1]))
 
 

@@ -310,10 +310,10 @@ def test_a_rating_that_opens_a_mail_saying_more(text: str, rating: int) -> None:
         "5 марта не работает корзина",  # a date, a count, a version, an item
         "5 заказов пропали, но вот ещё вопрос",
         "1. Не работает корзина\n2. Не работает оплата",
-        "1.\nНе работает корзина после вашего ответа",  # a list's first item on its line
+        "1.\nНе работает корзина\n2.\nНе работает оплата",  # a list, an item a line
         "2\n3\n4",  # figures, one a line: a list, a column, no rating
         "1\n2. Не работает оплата",
-        "Здравствуйте!\n3.\nКорзина опять пустая.\n\nИван",
+        "Здравствуйте!\n3.\nКорзина опять пустая.\n4.\nОплата не проходит.\n\nИван",
         "Оценка: 4.5, но вопрос",
         "Оценка: 4,5 и вопрос",
         "Ставлю 5 копий на сервер, не работает",
@@ -357,12 +357,22 @@ ITEM_MARKS = st.sampled_from(["", ".", ")", " .", " )"])
 def test_a_figure_that_opens_a_list_rates_nothing_beside_news(
     n: int, space: str, request: str, m: int, mark: str
 ) -> None:
-    """«1.» alone on its line is a list's first item; a bare figure over another is
-    one of a column or a list: news, not a rating beside it."""
-    assert rating_beside(f"{n}{space}.\n{request.capitalize()}.") is None
+    """«1.» alone on its line, the next item following, is a list's first item; a bare
+    figure over another is one of a column or a list: news, not a rating beside it."""
+    item = f"{n}{space}.\n{request.capitalize()}."
+    assert rating_beside(f"{item}\n{n + 1}{space}.\n{request}") is None
+    assert rating_beside(f"{item}\n{n + 1}) {request}") is None
     assert rating_beside(f"{n}\n{m}{mark}\n{request}") is None
     if mark:  # an item marked: «2. Оплата», «2) Оплата» (a bare «2 заказа» is a count)
         assert rating_beside(f"{n}\n{m}{mark} {request}") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 5), st.sampled_from(["", " "]), REQUESTS)
+def test_a_grade_with_a_full_stop_over_news_rates(n: int, space: str, request: str) -> None:
+    """«5.» alone on its line over a question is the grade the rating request asked for,
+    with a full stop: no item follows it, so it opens no list."""
+    assert rating_beside(f"{n}{space}.\n{request.capitalize()}.") == n
 
 
 @settings(max_examples=300, deadline=None)
