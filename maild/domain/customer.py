@@ -289,7 +289,7 @@ def _rated_beside(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -
     for the rating. A closing rated already keeps its rating; one of a merged ticket
     (`_rates_here`) is not this one's to rate: the mail is news only then."""
     msg = ctx.msg
-    if ticket["status"] != "closed" or ctx.scr.automated:
+    if ticket["status"] != "closed" or unattended(ctx.scr):
         return ticket
     rating = rating_beside(trim_reply(msg.text), _names(msg.from_name))
     if rating is None or not _rates_here(ctx, ticket, messages):

@@ -180,3 +180,11 @@ def test_a_sites_forms_follow_up_reopens_and_starts_a_deadline_as_its_first_mail
         desk, at(24, 12), form_mail(f"Re: [TID#{tid}] Обратная связь", "Спасибо, всё работает!")
     )
     assert desk.ticket(tid)["status"] == "closed"  # thanks only, as a person's mail
+    ingest_at(
+        desk,
+        at(24, 13),
+        form_mail(f"Re: [TID#{tid}] Обратная связь", "Оценка: 4. Но где чек по заказу?"),
+    )
+    t = desk.ticket(tid)  # the rating beside news is the form's too, as its thanks are
+    last_in = [m for m in t["messages"] if m["direction"] == "in"][-1]
+    assert t["status"] == "open" and last_in.get("rating") == 4, last_in
