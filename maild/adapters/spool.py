@@ -162,19 +162,19 @@ class Spool:
             if self._claims is not None and self._claims[0] == pid:
                 return self._claims[1]
             folder = f"{self._root}/claimed/{pid}"
+            shared = False  # its .lock held by another Spool of this process: its lock
             try:
                 os.makedirs(folder)
             except FileExistsError:
-                if pid not in self._made and not _locked(folder):
-                    # left by an earlier process with our pid (pids repeat, e.g. after
-                    # a reboot in a container): its claims go back first. One whose
-                    # .lock is held is another Spool's of this process: shared.
-                    self._recover_folder(folder)
+                shared = pid not in self._made and bool(_locked(folder))
+                if pid not in self._made and not shared:  # an earlier process's of our
+                    self._recover_folder(folder)  # pid (pids repeat): its claims go back
                 os.makedirs(folder, exist_ok=True)
             self._made.add(pid)
             self._current_fd = None  # the parent's, if any, stays the parent's
-            self._lock_fd = _hold(folder)
-            self._held.append(self._lock_fd)
+            if not shared:  # (else _lock_fd stays None: set so at start and by after_fork)
+                self._lock_fd = _hold(folder)
+                self._held.append(self._lock_fd)
             self._claims = (pid, folder)
         return folder
 
@@ -221,15 +221,15 @@ class Spool:
         self._claims = self._lock_fd = None
         if any(not n.startswith(".") for n in os.listdir(folder)):
             return  # claims left (a failure): recover() takes them when we are gone
-        unlink_if_exists(f"{folder}/{CURRENT}")
-        unlink_if_exists(f"{folder}/{LOCK}")  # (still ours: no one takes the folder)
-        try:
-            os.rmdir(folder)
-        except OSError:
-            pass
         if lock is not None:
             self._held.remove(lock)
             os.close(lock)
+        if _locked(folder):  # another Spool of this process holds it: its claims' folder
+            return
+        unlink_if_exists(f"{folder}/{CURRENT}")
+        unlink_if_exists(f"{folder}/{LOCK}")
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
 
     def claimed(self) -> list[str]:
         """Keys this process holds claimed."""

@@ -65,3 +65,18 @@ def test_two_spools_of_one_process_share_its_claims(tmp_path):
     other = two.add(b"Subject: y\n\ny\n")
     assert two.claim(other)
     assert sorted(one.claimed()) == sorted([key, other]) and list(one.pending()) == []
+
+
+def test_a_spool_closed_leaves_the_folder_another_spool_of_the_process_holds(tmp_path):
+    """`close` of one spool removed the process's claimed/ folder while another spool
+    of the process held it: that one's next claim found no folder and took nothing."""
+    one, two = Spool(tmp_path / "spool"), Spool(tmp_path / "spool")
+    first = one.add(b"Subject: x\n\nx\n")
+    assert one.claim(first)
+    one.done(first)
+    second = two.add(b"Subject: y\n\ny\n")
+    assert two.claim(second)
+    two.done(second)
+    two.close()
+    third = one.add(b"Subject: z\n\nz\n")
+    assert one.claim(third) and one.claimed() == [third]
