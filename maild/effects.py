@@ -12,12 +12,12 @@ makes a crash at any point safe to re-run (see pipeline.process).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import replace
 from datetime import datetime
 
 from maild import guard
+from maild.adapters.store.attachfiles import keep_file
 from maild.app import App
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.heard import unheard
@@ -140,15 +140,9 @@ def _joined(messages: list[MessageRecord], more: list[MessageRecord]) -> list[Me
 
 
 def _store_attachments(app: App, decision: Decision) -> None:
-    root = app.config.storage_path / "attachments"
     for d, data in decision.attachments:
-        if not d.accepted:
-            continue
-        h = hashlib.sha256(data).hexdigest()
-        path = root / h[:2] / h
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            app.store.files().put(path, data)  # in the locked section's commit
+        if d.accepted:  # in the locked section's commit
+            keep_file(app.config.storage_path, app.store.files(), data)
 
 
 def _send(

@@ -13,13 +13,13 @@ from __future__ import annotations
 import codecs
 import email
 import email.policy
-import hashlib
 import logging
 import re
 from datetime import datetime
 from email.contentmanager import raw_data_manager
 from email.message import EmailMessage, Message
 
+from maild.adapters.store.attachfiles import attachment_path, keep_file
 from maild.app import App
 from maild.domain.charset import decode_with_charset
 from maild.domain.filetypes import CALENDAR, sniff_type
@@ -282,14 +282,14 @@ def redact_kept_files(app: App, m: MessageRecord, about: str = "-") -> int:
     of files no ticket names (ops.retention). Searched in FILES_SCAN_CHARS together,
     as the spool copy's files are: a file past them stays as it came, and the log
     says so. How many files were rewritten."""
-    root = app.config.storage_path / "attachments"
+    root = app.config.storage_path
     left, count = FILES_SCAN_CHARS, 0
     for a in m.get("attachments") or []:
         sha = a.get("sha256")
         if not a.get("accepted") or not sha:
             continue
         try:
-            old = (root / sha[:2] / sha).read_bytes()
+            old = attachment_path(root, sha).read_bytes()
         except OSError:
             continue
         read = read_text_file(old)
@@ -303,10 +303,7 @@ def redact_kept_files(app: App, m: MessageRecord, about: str = "-") -> int:
         data = _redacted(read, old)
         if data is None:
             continue
-        new = hashlib.sha256(data).hexdigest()
-        if not (root / new[:2] / new).exists():
-            (root / new[:2]).mkdir(parents=True, exist_ok=True)
-            app.store.files().put(root / new[:2] / new, data)  # in the job's locked section
+        new = keep_file(root, app.store.files(), data)  # in the job's locked section
         a.update(sha256=new, size=len(data))
         count += 1
     return count

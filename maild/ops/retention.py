@@ -26,6 +26,7 @@ from pathlib import Path
 
 from maild.adapters import daymark
 from maild.adapters.store import CorruptFile, StoreUnavailable
+from maild.adapters.store.attachfiles import ATTACHMENTS, attachment_path
 from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
 from maild.domain.records import Ticket
@@ -136,9 +137,9 @@ def _referenced(app: App, ignore: set[str]) -> set[str]:
 
 def _stored(root: Path, only: Iterable[str] | None) -> dict[str, Path]:
     """Attachment files by name: all of them, or those of `only` that exist."""
-    base = root / "attachments"
+    base = root / ATTACHMENTS
     if only is not None:
-        paths = {sha: base / sha[:2] / sha for sha in only}
+        paths = {sha: attachment_path(root, sha) for sha in only}
         return {sha: p for sha, p in paths.items() if p.is_file()}
     if not base.is_dir():
         return {}

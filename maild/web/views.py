@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from maild.adapters.quarantine import entry_id
+from maild.adapters.store.attachfiles import attachment_path
 from maild.domain.policy import business_hours, hours_words
 from maild.domain.records import MessageRecord, Ticket
 from maild.web import tokens
@@ -250,7 +251,7 @@ class Site:
         if not found or not found.get("accepted") or not found.get("sha256"):
             raise web.HTTPNotFound()
         h = found["sha256"]
-        path = self.app.config.storage_path / "attachments" / h[:2] / h
+        path = attachment_path(self.app.config.storage_path, h)
         try:
             data = await asyncio.get_running_loop().run_in_executor(None, path.read_bytes)
         except OSError:
