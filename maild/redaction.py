@@ -43,13 +43,13 @@ def redact_mail(raw: bytes) -> bytes | None:
     headed = redact_head(raw)
     msg = email.message_from_bytes(headed or raw, policy=email.policy.SMTP)
     changed = headed is not None
-    left = [FILES_SCAN_CHARS]
+    budget = _Budget()
     for part in msg.walk():
         if is_zipped_text(part.get_filename(), part.get_content_type()):
             changed += _redact_zipped(part)
             continue
         if part.is_attachment():
-            changed += _redact_file_part(part, left)
+            changed += _redact_file_part(part, budget)
             continue
         if part.get_content_type() != "text/plain":
             continue
@@ -80,15 +80,14 @@ def _redact_zipped(part: EmailMessage) -> int:
     return 1
 
 
-def _redact_file_part(part: EmailMessage, left: list[int]) -> int:
+def _redact_file_part(part: EmailMessage, budget: _Budget) -> int:
     """A file of text a mail carries (a staff notice: the customer's log) rewritten
     with its access data blanked, as the ticket's copy is (redact_kept_files), in the
-    files' budget ``left`` (characters, lowered by what is read). 1 if it changed."""
+    mail's files' ``budget``. 1 if it changed."""
     data = part.get_payload(decode=True)
     read = read_text_file(data) if isinstance(data, bytes) and not part.is_multipart() else None
-    if read is None or len(read[0]) > left[0]:
+    if read is None or not budget.fits(read[0]):
         return 0
-    left[0] -= len(read[0])
     new = _redacted(read, data)
     if new is None:
         return 0
@@ -222,6 +221,20 @@ def html_credentials(raw: bytes, read: tuple[Message, str | None] | None = None)
 FILES_SCAN_CHARS = 1_000_000
 
 
+class _Budget:
+    """What is left of one mail's FILES_SCAN_CHARS: `fits` takes a file's text from it,
+    or takes nothing and says False when the text is longer than what is left."""
+
+    def __init__(self) -> None:
+        self.left = FILES_SCAN_CHARS
+
+    def fits(self, text: str) -> bool:
+        if len(text) > self.left:
+            return False
+        self.left -= len(text)
+        return True
+
+
 def hidden_credentials(app: App, raw: bytes, about: str = "-") -> bool:
     """Whether a customer's spool copy holds access data its record's text does not
     show: in an HTML alternative or a file of text; the mail read once for both.
@@ -241,18 +254,17 @@ def file_credentials(
     Files of text over FILES_SCAN_CHARS together count as holding them: what is past
     the budget is not searched, and nothing in it stays. ``read``: read_mail of
     ``raw``, when the caller has it."""
-    left = FILES_SCAN_CHARS
+    budget = _Budget()
     for attachment in app.parse(raw, read=read).attachments:
         text = readable_text(attachment.data)
         if text is None:
             continue
-        if len(text) > left:
+        if not budget.fits(text):
             log.info("%s files of text over %d characters: taken as holding access data",
                      about, FILES_SCAN_CHARS)  # fmt: skip
             return True
         if credentials_near_labels(text):
             return True
-        left -= len(text)
     return False
 
 
@@ -283,7 +295,7 @@ def redact_kept_files(app: App, m: MessageRecord, about: str = "-") -> int:
     as the spool copy's files are: a file past them stays as it came, and the log
     says so. How many files were rewritten."""
     root = app.config.storage_path
-    left, count = FILES_SCAN_CHARS, 0
+    budget, count = _Budget(), 0
     for a in m.get("attachments") or []:
         sha = a.get("sha256")
         if not a.get("accepted") or not sha:
@@ -295,11 +307,10 @@ def redact_kept_files(app: App, m: MessageRecord, about: str = "-") -> int:
         read = read_text_file(old)
         if read is None:
             continue
-        if len(read[0]) > left:
+        if not budget.fits(read[0]):
             log.warning("%s file %r over %d characters of text: not searched, kept as it came",
                         about, a.get("filename"), FILES_SCAN_CHARS)  # fmt: skip
             continue
-        left -= len(read[0])
         data = _redacted(read, old)
         if data is None:
             continue
