@@ -22,12 +22,12 @@ SHAPES = (
     "'password' => 'SettingsPw3',\n"
     "ключ API: sk_live_51HabcXyz\n"
     "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.JwtSig42\n"
-    "TeamViewer ID 123 456 789 пароль 4821\n"
+    "TeamViewer ID 123 456 789 пароль tv8Qz4\n"
     "Пароль не приходит, сбросьте пароль, пожалуйста.\n"
 )
 SECRETS = (
     "RdpPass77", "Vpn12345", "DbPass124", "WpSecret9", "BxPass55", "SettingsPw3",
-    "sk_live_51HabcXyz", "JwtSig42", "123 456 789", "4821",
+    "sk_live_51HabcXyz", "JwtSig42", "123 456 789", "tv8Qz4",
 )  # fmt: skip
 
 
