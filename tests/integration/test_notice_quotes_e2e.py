@@ -87,7 +87,7 @@ def test_a_forged_staff_mail_quoted_back_never_reaches_the_customer(desk, sink):
     assert "4276 1234 5678 9012" in notice.text and "pay.evil.example" in notice.text
     got = _answer_below(desk, sink, notice, "Иван, это письмо писала не я, ничего не платите!")
     assert "ничего не платите" in got
-    assert "4276" not in got and "15000" not in got and "evil" not in got
+    assert "4276 1234" not in got and "15000" not in got and "evil" not in got
 
 
 def test_a_bounce_report_quoted_below_an_answer_stays_with_staff(desk, sink):
