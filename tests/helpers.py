@@ -22,6 +22,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from tests import zygote
+
 ROOT = Path(__file__).resolve().parent.parent
 # A fixed key for signed reply addresses, so a test can write a staff reply to the
 # address a staff notice carries (staff_to) without reading it from the notice.
@@ -416,7 +418,7 @@ class Daemon:
 
     def __init__(self, desk: Desk, days_ahead: float = 0) -> None:
         self.desk = desk
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen | zygote.Forked | None = None
         self.log = desk.root / "serve.log"
         self.days_ahead = days_ahead  # its clock this far ahead: tests/clockshift.py
 
@@ -436,12 +438,8 @@ class Daemon:
         self._logf = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
         # (the log is appended to: a daemon started before on this desk said it was ready)
         before = self.log.stat().st_size
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", main, "--config", str(self.desk.config), "serve"],
-            stdout=self._logf,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+        args = ["--config", str(self.desk.config), "serve"]
+        self.proc = zygote.spawn(main, args, env, stdout=self._logf, stderr=subprocess.STDOUT)
         try:
             self._wait_ready(before, time.monotonic() + timeout)
         except BaseException:  # not started: nothing of it left behind

@@ -1,0 +1,236 @@
+"""`python -m maild ...` for the tests, forked from an interpreter that has already
+imported maild.cli.
+
+A new interpreter spends ~0.15-0.2 s of CPU importing maild.cli before it does anything
+(bench/FINDINGS.md 53), and the suite starts ~250 daemons (helpers.Daemon). Each xdist
+worker starts one zygote (`python -m tests.zygote`, on first use): it imports
+maild.cli, which reads no environment variable and starts no thread, and then forks a
+child per request. The child is a real process of its own running maild's entry point
+as `python -m` does, with the request's arguments, environment, working folder and
+standard streams; what only some work needs (aiosmtpd, uvloop, ... workers.FIRST_USE)
+it imports itself, as a daemon started by systemd does.
+
+What Python reads from the environment as it starts (PYTHON*, the locale, TZ) the zygote
+read once: a request whose values differ is started as a new interpreter instead
+(`spawn`). The zygote ends when the worker that started it does (EOF on its stdin).
+
+Requests go over a SOCK_SEQPACKET UNIX socket, one connection each: a JSON message
+with the three standard streams' descriptors (SCM_RIGHTS); the zygote answers the
+child's pid and, once it has reaped the child, its return code as subprocess gives it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import runpy
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _startup_env(env: dict[str, str]) -> dict[str, str]:
+    """What of `env` a Python interpreter reads as it starts."""
+    return {
+        k: v for k, v in env.items() if k.startswith(("PYTHON", "LC_")) or k in ("LANG", "LANGUAGE")
+    }
+
+
+# --- the zygote ---------------------------------------------------------------------
+
+
+def _exit_code(e: SystemExit) -> int:
+    """The status `python` exits with for an uncaught SystemExit(e.code)."""
+    if e.code is None:
+        return 0
+    if isinstance(e.code, int):
+        return e.code
+    print(e.code, file=sys.stderr)
+    return 1
+
+
+def _child(request: dict[str, Any], fds: list[int]) -> None:
+    """Become `python -m <module> <args>` as the request says; never returns."""
+    code = 1
+    try:
+        for n, fd in enumerate(fds):
+            os.dup2(fd, n)
+            os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = ["-m", *request["args"]]
+        try:
+            runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
+            code = 0
+        except SystemExit as e:
+            code = _exit_code(e)
+        except BaseException:
+            traceback.print_exc()
+        atexit._run_exitfuncs()  # as the interpreter does at its end (logging, ...)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+    finally:
+        os._exit(code)
+
+
+def serve(path: str) -> None:
+    """Answer requests on the UNIX socket `path` till stdin reaches its end."""
+    import maild.cli  # noqa: F401 - what every child would import first
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(path)
+    listener.listen(64)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    children: dict[int, socket.socket] = {}
+    print("ready", flush=True)
+    while True:
+        ready, _, _ = select.select([listener, wake_r, sys.stdin], [], [])
+        if sys.stdin in ready and not os.read(sys.stdin.fileno(), 1024):
+            return  # the worker is gone
+        if listener in ready:
+            conn, _ = listener.accept()
+            message, fds, _flags, _addr = socket.recv_fds(conn, 1 << 20, 3)
+            pid = os.fork()
+            if pid == 0:
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                for fd in (wake_r, wake_w):
+                    os.close(fd)
+                for sock in (listener, conn, *children.values()):
+                    os.close(sock.detach())
+                _child(json.loads(message), fds)
+            for fd in fds:
+                os.close(fd)
+            conn.send(str(pid).encode())
+            children[pid] = conn
+        if wake_r in ready:
+            os.read(wake_r, 1024)
+        while children:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            done = children.pop(pid, None)
+            if done is not None:
+                try:
+                    done.send(str(os.waitstatus_to_exitcode(status)).encode())
+                except OSError:  # the test let go of it
+                    pass
+                done.close()
+
+
+# --- the tests' side ----------------------------------------------------------------
+
+
+class Forked:
+    """A child of the zygote, as much of subprocess.Popen as the tests use."""
+
+    def __init__(self, args: list[str], conn: socket.socket) -> None:
+        self.args = args
+        self.conn = conn
+        self.pid = int(conn.recv(64))
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and select.select([self.conn], [], [], 0)[0]:
+            self._reaped()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            if not select.select([self.conn], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
+            self._reaped()
+        assert self.returncode is not None
+        return self.returncode
+
+    def _reaped(self) -> None:
+        answer = self.conn.recv(64)
+        self.conn.close()
+        self.returncode = int(answer) if answer else -9  # the zygote died with it
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class _Zygote:
+    def __init__(self) -> None:
+        self.folder = tempfile.mkdtemp(prefix="maild-zygote-")
+        self.path = os.path.join(self.folder, "s")
+        self.env = dict(os.environ, PYTHONPATH=str(ROOT))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.zygote", self.path],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+            env=self.env,
+        )
+        assert self.proc.stdout is not None and self.proc.stdout.readline() == b"ready\n"
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        for name in os.listdir(self.folder):
+            os.unlink(os.path.join(self.folder, name))
+        os.rmdir(self.folder)
+
+    def fork(self, module: str, args: list[str], env: dict[str, str], streams: list[int]) -> Forked:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        conn.connect(self.path)
+        request = {"module": module, "args": args, "env": env, "cwd": os.getcwd()}
+        socket.send_fds(conn, [json.dumps(request).encode()], streams)
+        return Forked([sys.executable, "-m", module, *args], conn)
+
+
+_zygote: _Zygote | None = None
+
+
+def spawn(
+    module: str, args: list[str], env: dict[str, str], stdout: Any, stderr: Any
+) -> Forked | subprocess.Popen:
+    """`python -m module args` with `env`, stdin from /dev/null and stdout/stderr to the
+    given files (subprocess.STDOUT: with stdout): forked from the zygote when `env`
+    starts Python as the zygote's did, else a new interpreter."""
+    global _zygote
+    if _zygote is None or _zygote.proc.poll() is not None:
+        _zygote = _Zygote()
+    if _startup_env(env) != _startup_env(_zygote.env):
+        return subprocess.Popen(
+            [sys.executable, "-m", module, *args], stdout=stdout, stderr=stderr, env=env
+        )
+    out = stdout.fileno()
+    err = out if stderr is subprocess.STDOUT else stderr.fileno()
+    with open(os.devnull, "rb") as null:
+        return _zygote.fork(module, args, env, [null.fileno(), out, err])
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
