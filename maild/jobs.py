@@ -17,6 +17,7 @@ from maild.adapters import daymark, sitepending
 from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.digest import hhmm, morning_queue
+from maild.domain import automatic
 from maild.domain import ticket as tk
 from maild.domain.calendar import unknown_year
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
@@ -50,6 +51,8 @@ def waiting(app: App, now: datetime) -> int:
             customers = tk.customers(
                 ticket, app.config.support.internal, app.config.support.address
             )
+            if automatic.notices_held(ticket):  # no automatic mail to automatic mail
+                customers = []
             reminded = sent.get("waiting_reminder")
             if not reminded:
                 if now >= app.calendar.add_business_days(since, sched.waiting_reminder_days):

@@ -1,8 +1,9 @@
 """The word to a staff member that the customer notice their command caused (#level,
 #consulting, #development, #take, #merge) did not go, and why: the cap on automatic
 mail (domain.caps) holds for every automatic mail, and no automatic mail goes to an
-address on the block list or one the relay refused for good (keptback); the one who
-gave the command is not to believe the customer was told (templates/staff_capped.txt)."""
+address on the block list or one the relay refused for good (keptback), nor to a ticket
+its requester's automatic mail opened (held: automatic.py); the one who gave the
+command is not to believe the customer was told (templates/staff_capped.txt)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from maild.domain.decision import Context, Outgoing
+from maild.domain import automatic, heard
+from maild.domain.decision import Context, Outgoing, level_ctx
 from maild.domain.mailnames import NAMES
-from maild.domain.records import MessageRecord
+from maild.domain.records import MessageRecord, Ticket
+from maild.domain.ticket import customers
+from maild.domain.tid import shown_subject
 
 # the `suppressed` notes of keptback that the staff member is told of (the template's
-# `kept_back`: its reason in Russian, "" for the cap)
+# `kept_back`: its reason in Russian, "" for the cap; "automatic": held)
 KEPT_BACK = ("blocked", "refused")
 
 
@@ -34,6 +38,26 @@ def if_capped(ctx: Context, notices: list[str], to: list[str], c: dict[str, Any]
     }
     key = ctx.key("capped")
     return Outgoing(key, "notice", "staff_capped.txt", [ctx.msg.from_addr], context, record=True)
+
+
+def held(
+    ctx: Context, ticket: Ticket, notices: list[str], before: dict[str, Any] | None
+) -> tuple[Ticket, list[str], list[Outgoing]]:
+    """(ticket, the notices that go, the mail telling the staff member who wrote
+    ``ctx.msg`` of those held): none goes to a ticket its requester's automatic mail
+    opened (automatic.notices_held, after the reply's «#human»; the template's `why`:
+    the mail's sign). A notice that went to no one is no reaction (heard.unheard:
+    ``before``, the reaction as the reply found it; None when the reply's answer went,
+    which is one). Staff's own answer goes all the same: they chose to write it."""
+    why = automatic.notices_held(ticket)
+    if why is None or not notices:
+        return ticket, notices, []
+    c = {**ctx.common, **level_ctx(ctx.policy, ticket)}
+    to = customers(ticket, ctx.policy.internal, ctx.policy.support_address)
+    told = if_capped(ctx, notices, to, {**c, "subject": shown_subject(ticket["subject"])})
+    context = {**told.context, "why": why, "kept_back": "automatic"}
+    told = replace(told, key=ctx.key("held"), context=context)
+    return (ticket if before is None else heard.unheard(ticket, before)), [], [told]
 
 
 def kept_back(told: Outgoing | None, notes: Iterable[MessageRecord]) -> list[Outgoing]:

@@ -12,7 +12,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from maild.domain import levelnow, statusmail, textnamed, trust, undeliverable
+from maild.domain import automatic, levelnow, statusmail, textnamed, trust, undeliverable
 from maild.domain import ticket as tk
 from maild.domain.addresses import comparable_address
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
@@ -153,6 +153,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
         if tk.is_requester(ticket, msg.from_addr):  # the level its license or group gives
             confirmed = levelnow.address_confirmed(ticket, messages, ctx.received_at, policy.due)
             ticket = confirmed or ticket
+    # the requester writing as a person: a person waits there, staff's notices go again
+    ticket = automatic.attended(ticket, msg.from_addr, ctx.scr)
     before = set(ticket.get("undeliverable") or ())
     if ctx.snapshot.our_bounce and not ctx.scr.receipt:  # our mail failed for good:
         since = ctx.received_at.isoformat()  # no more automatic mail to them

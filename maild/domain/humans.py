@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from maild.domain import automatic
 from maild.domain.commands import Command, errors_in_order
 from maild.domain.decision import Decision
 from maild.domain.records import MessageRecord, Ticket, note_record
@@ -43,17 +44,21 @@ def vouch(ticket: Ticket, arg: str | None) -> tuple[Ticket, str | None]:
     when there is no such mark, the ticket unchanged)."""
     robots = dict(ticket.get("robots") or {})
     address = (arg or "").lower()
-    if not robots:
+    # its requester's mail was automatic: staff say a person wrote it (automatic.py)
+    person = automatic.vouched(ticket, address)
+    if not robots and person is None:
         if address and vouched(ticket, address):
             return ticket, f"#human: отметка «робот» с {address} уже снята ранее"
         return ticket, "#human: в этом обращении нет отправителей, отмеченных как робот"
-    if address and address not in robots:
+    if address and address not in robots and person is None:
         earlier = " (отметка снята ранее)" if vouched(ticket, address) else ""
         listed = ", ".join(sorted(robots))
         return ticket, (
             f"#human: {address} не отмечен как робот в этом обращении{earlier}; отмечены: {listed}"
         )
-    names = [address] if address else sorted(robots)
+    names = [address] if address in robots else [] if address else sorted(robots)
+    if person is not None:
+        ticket, names = person, [*names, ticket["requester"].lower()]
     t: Ticket = {**ticket, "humans": sorted({*(ticket.get("humans") or ()), *names})}
     rest = {a: why for a, why in robots.items() if a not in names}
     if rest:
@@ -75,15 +80,12 @@ def noted(decision: Decision, before: Ticket, by: str, at: datetime) -> Decision
     if ticket is None:
         return decision
     new = sorted(set(ticket.get("humans") or ()) - set(before.get("humans") or ()))
+    robots = before.get("robots") or {}
     notes: list[MessageRecord] = [
         note_record(
             sender=by,
             direction="in",
-            text=(
-                f"Отметку «робот» с {address} снял сотрудник {by} (#human): по этому обращению"
-                " он снова получает автоматические письма, сотрудники снова получают"
-                " уведомления о его письмах; роботом здесь он больше не считается."
-            ),
+            text=_note(address, by) if address in robots else _opener_note(address, by),
             at=at,
         )
         for address in new
@@ -91,6 +93,24 @@ def noted(decision: Decision, before: Ticket, by: str, at: datetime) -> Decision
     if not notes:
         return decision
     return replace(decision, messages=[*decision.messages, *notes])
+
+
+def _note(address: str, by: str) -> str:
+    return (
+        f"Отметку «робот» с {address} снял сотрудник {by} (#human): по этому обращению"
+        " он снова получает автоматические письма, сотрудники снова получают"
+        " уведомления о его письмах; роботом здесь он больше не считается."
+    )
+
+
+def _opener_note(address: str, by: str) -> str:
+    """The note of «#human» that says the requester of a ticket their automatic mail
+    opened is a person (automatic.vouched)."""
+    return (
+        f"Сотрудник {by} указал (#human), что письмо {address} написал человек, хотя оно"
+        " выглядело автоматическим: по этому обращению ему снова отправляются уведомления"
+        " (работа начата, обращение закрыто и другие)."
+    )
 
 
 def marked_ctx(robot: str | None, sender: str, ticket: Ticket | None) -> dict[str, Any]:

@@ -24,10 +24,9 @@ Status = Literal["new", "open", "waiting", "closed"]
 # A service level's id: the keys of domain.sla.LEVELS (a unit test holds them equal).
 LevelId = Literal["partner", "vip", "operative", "standard", "free", "consulting", "development"]
 Direction = Literal["in", "out"]
-# A thread record's kind: a customer's mail, a staff reply relayed to the customer, a note only
-# staff see (commands, refused or suppressed mail, robots), the confirmation/acknowledgement a
-# customer gets, a notice (to staff, or a templated mail to the customer; also our bounce).
-Kind = Literal["customer", "staff", "note", "confirmation", "notice"]
+# A thread record's kind: a customer's mail, a staff reply relayed to customers, a note for staff
+# (commands, refused or held mail, robots), a customer's confirmation/acknowledgement, a notice
+Kind = Literal["customer", "staff", "note", "confirmation", "notice"]  # (+ our bounce)
 # An outbox entry's kind: the thread kinds of mail sent, mail about no ticket; "": unnamed
 OutboxKind = Literal["confirmation", "notice", "staff", "alert", "report", ""]
 
@@ -93,6 +92,7 @@ class Ticket(Followups):
     merged_waits: NotRequired[list[MergedWait]]  # #merge: customers still waiting (mergedwait)
     robots: NotRequired[dict[str, str]]  # sender -> why it is taken for a robot
     humans: NotRequired[list[str]]  # #human: senders staff vouched for, never robots here
+    automatic: NotRequired[str]  # opened by automatic mail (why): no notices (automatic.py)
     removed: NotRequired[list[str]]  # #uncc: people staff took off it, until a #cc adds them
     reply_epochs: NotRequired[dict[str, dict[str, int]]]  # TID -> staff -> epoch (leak)
     spam: NotRequired[SpamMark]  # #spam: on its way to the quarantine

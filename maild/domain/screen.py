@@ -74,10 +74,24 @@ class Screening:
     @property
     def may_answer(self) -> bool:
         """maild may answer it automatically (a confirmation, an acknowledgement)."""
-        return not self.automated and not self.quiet
+        return automatic(self) is None and not self.quiet
 
 
 HUMAN = Screening(False)
+
+
+def automatic(scr: Screening) -> str | None:
+    """Why no automatic mail goes to the sender of this mail (RFC 3834): its automatic
+    sign (a list's, a robot's, an out-of-office, a robot's address, a loop's), or None:
+    a person's mail. The one rule of both: the mail itself gets no confirmation or
+    acknowledgement (may_answer), and a ticket it opens gets none of the notices of
+    staff's commands either (ticket.notices_held), until its requester writes as a
+    person or staff say one is there (#human). A person's mail that only asks for no
+    automatic answer (``quiet``, X-Auto-Response-Suppress) is answered by no
+    confirmation, but its writer hears of staff's work: None."""
+    if not scr.automated:
+        return None
+    return scr.reason or "автоматическое письмо"
 
 
 def screen(msg: ParsedMessage, support_address: str) -> Screening:

@@ -15,7 +15,7 @@ from maild.domain.calendar import BusinessCalendar
 from maild.domain.followups import Carried, Outcome
 from maild.domain.plural import ru_count, ru_plural
 from maild.domain.records import LevelId, Ticket
-from maild.domain.screen import Screening
+from maild.domain.screen import Screening, automatic
 
 __all__ = [
     "FOLLOWUP_KEYS",
@@ -309,6 +309,4 @@ def unattended(scr: Screening) -> str | None:
     noreply@, the visitor in Reply-To), whose robot's address is its only sign. A
     follow-up is asked the same (customer.decide_followup): one that would start no
     deadline opening a ticket neither reopens one nor starts a deadline in it."""
-    if not scr.automated or scr.form:
-        return None
-    return scr.reason or "автоматическое письмо"
+    return None if scr.form else automatic(scr)

@@ -65,8 +65,7 @@ class Extras:
 
 
 def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) -> Extras:
-    """Fill in saved answers and check what #merge, #charset, #assign, #cc/#uncc and
-    #human name."""
+    """Fill in saved answers; check what #merge, #charset, #assign, #cc/#uncc, #human name."""
     ex = Extras(*without_conflicts(reply.commands))
     ex.body, ex.errors = filled(policy, reply, ticket)  # an answer that fails: an error
     ex.errors += participant_errors(policy, ticket, reply.commands)
@@ -96,8 +95,7 @@ def charset_wanted(reply: ParsedReply) -> bool:
 
 def charset_source(messages: list[MessageRecord]) -> tuple[int, str] | None:
     """(index, spool key) of the latest customer message whose raw mail is kept (`maild
-    forget` erases it): the one #charset reads again; None when no customer message
-    kept it."""
+    forget` erases it): the one #charset reads again; None when none kept it."""
     for i in range(len(messages) - 1, -1, -1):
         m = messages[i]
         if m["direction"] == "in" and m["kind"] == "customer" and m.get("spool_key"):
@@ -188,6 +186,8 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     if extras.recharset is not None:
         outgoing.append(recharset(ctx, ticket, messages, extras.recharset))
     notices = notices if customers else []  # nobody to tell: none mailed, none counted sent
+    ticket, notices, held = capped.held(ctx, ticket, notices, None if replied else before)
+    outgoing += held  # none to automatic mail: the staff member is told
     notices = _started(notices, sent, replied, ctx.received_at.isoformat())
     direct = named(ctx.msg, customers)  # got it from her mail system: not again from us
     again = unchanged(direct, reply.commands)  # (but with a saved answer maild's goes)

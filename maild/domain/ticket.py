@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, get_args
 
 from maild.domain.addresses import comparable_address
+from maild.domain.automatic import opened_by
 from maild.domain.commandspec import CRITICAL_OFF, LEVEL_SETTERS
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.mergedwait import answered, wait_of
@@ -76,6 +77,7 @@ def new_ticket(
         "identification": identification_record(ident),
         "refers_to": refers_to,
         **({"names_own": names_own} if names_own else {}),  # the sender's own (textnamed)
+        **opened_by(screening),  # no notices of staff's commands to it (automatic.py)
         "sent": {},
     }
 
