@@ -45,7 +45,8 @@ def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]
     out["participants"] = list(ticket.get("participants") or [])
     # robots: sender -> why maild took it for one; humans: those staff vouched for (#human)
     # merged_waits: the waits of customers merged in unreacted (mergedwait.MergedWait);
-    # names_own: a ticket of the sender's own the first mail's text named (textnamed)
+    # names_own: a ticket of the sender's own the first mail's text named (textnamed);
+    # automatic: why its first mail was automatic, while staff's notices are held
     for key in (
         "names_own",
         "merged_into",
@@ -55,6 +56,7 @@ def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]
         "undeliverable",
         "robots",
         "humans",
+        "automatic",
     ):
         if ticket.get(key):
             out[key] = ticket[key]

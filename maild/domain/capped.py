@@ -46,9 +46,10 @@ def held(
     """(ticket, the notices that go, the mail telling the staff member who wrote
     ``ctx.msg`` of those held): none goes to a ticket its requester's automatic mail
     opened (automatic.notices_held, after the reply's «#human»; the template's `why`:
-    the mail's sign). A notice that went to no one is no reaction (heard.unheard:
-    ``before``, the reaction as the reply found it; None when the reply's answer went,
-    which is one). Staff's own answer goes all the same: they chose to write it."""
+    the mail's sign). A notice that made the reaction and went to no one is none
+    (heard.unheard: ``before``, the reaction as the reply found it; None when the
+    reply's answer went, which is one). Staff's own answer goes all the same: they
+    chose to write it."""
     why = automatic.notices_held(ticket)
     if why is None or not notices:
         return ticket, notices, []
@@ -57,7 +58,8 @@ def held(
     told = if_capped(ctx, notices, to, {**c, "subject": shown_subject(ticket["subject"])})
     context = {**told.context, "why": why, "kept_back": "automatic"}
     told = replace(told, key=ctx.key("held"), context=context)
-    return (ticket if before is None else heard.unheard(ticket, before)), [], [told]
+    reacted = before is not None and any(ticket.get(k) != before.get(k) for k in heard.REACTION)
+    return (heard.unheard(ticket, before) if reacted else ticket), [], [told]
 
 
 def kept_back(told: Outgoing | None, notes: Iterable[MessageRecord]) -> list[Outgoing]:

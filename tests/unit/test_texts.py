@@ -704,3 +704,20 @@ def test_the_notice_of_automatic_mail_says_no_deadline_was_set_and_what_to_do(re
     ) in said
     for line in body.splitlines():  # (the cheat sheet's columns aside)
         assert line.lstrip().startswith("#") or "  " not in line.strip(), line
+
+
+def test_staff_read_that_a_notice_to_automatic_mail_was_held_and_how_to_lift_it(renderer):
+    """staff_capped.txt of a notice held from a ticket its automatic mail opened
+    (capped.held): the sign, that staff's answer goes, and «#human»."""
+    full = variants()[0]
+    ctx = {
+        **full,
+        "unsent_to": ["devel@lists.example.org"],
+        "unsent_notices": ["обращение закрыто"],
+    }
+    _, body = renderer.text("staff_capped.txt", {**ctx, "kept_back": "automatic", "why": "List-Id"})
+    text = " ".join(body.split())
+    assert "Клиенту devel@lists.example.org не отправлено уведомление «обращение закрыто»:" in text
+    assert "обращение открыто автоматическим письмом (List-Id)" in text
+    assert "уйдёт клиенту как ваш ответ" in text and "строкой «#human»" in text
+    assert "предел" not in text and "блокировки" not in text

@@ -1,0 +1,48 @@
+"""The hold of staff's notices to a ticket its requester's automatic mail opened
+(domain.automatic): the one rule that holds the confirmation (screen.automatic) decides
+it, a person's mail of the requester or staff's «#human» ends it; one rule each."""
+
+from __future__ import annotations
+
+from maild.domain.automatic import attended, notices_held, opened_by
+from maild.domain.decision import Decision
+from maild.domain.humans import noted, vouch
+from maild.domain.screen import HUMAN, Screening, automatic
+from tests.unit.test_decide import NOW
+
+LIST = "devel@lists.example.org"
+POST = Screening(True, "письмо из рассылки (List-Id)")
+TICKET = {"tid": "1111-2222", "requester": LIST, **opened_by(POST)}
+
+
+def test_the_rule_that_holds_the_confirmation_holds_the_notices() -> None:
+    form = Screening(True, "служебный адрес отправителя noreply@shop.example", form=True)
+    quiet = Screening(False, "X-Auto-Response-Suppress: oof", quiet=True)
+    for scr in (POST, form, Screening(True, "Auto-Submitted: auto-generated")):
+        assert not scr.may_answer and automatic(scr) == scr.reason
+        assert notices_held({"requester": "x@y.z", **opened_by(scr)}) == scr.reason
+    # a person's mail: confirmed, and told of staff's work; one that only asks for no
+    # automatic answer gets no confirmation, but its writer hears what staff did
+    for scr in (HUMAN, quiet):
+        assert automatic(scr) is None and opened_by(scr) == {}
+    assert not quiet.may_answer and HUMAN.may_answer
+
+
+def test_only_the_requesters_mail_as_a_person_ends_the_hold() -> None:
+    assert notices_held(attended(TICKET, LIST, POST)) == POST.reason  # the list again
+    assert notices_held(attended(TICKET, "olga@shop.example", HUMAN)) == POST.reason
+    assert notices_held(attended(TICKET, "Devel@Lists.Example.org", HUMAN)) is None
+    plain = {"tid": "1111-2222", "requester": LIST}
+    assert attended(plain, LIST, HUMAN) is plain
+
+
+def test_human_says_the_requester_is_a_person_and_a_note_says_who() -> None:
+    for arg in (None, LIST):
+        t, error = vouch(TICKET, arg)
+        assert error is None and notices_held(t) is None and t["humans"] == [LIST]
+    t, error = vouch(TICKET, "olga@shop.example")  # not the requester, not marked
+    assert t is TICKET and error is not None
+    t, _ = vouch(TICKET, None)
+    decision = noted(Decision("appended", "1111-2222", t, [], None, []), TICKET, "anna@x.ru", NOW)
+    [note] = decision.messages
+    assert "anna@x.ru" in note["text"] and LIST in note["text"] and "человек" in note["text"]
