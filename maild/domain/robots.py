@@ -26,6 +26,7 @@ from maild.domain.quotes import trim_reply
 from maild.domain.records import MessageRecord
 from maild.domain.spam import domain_blockable
 from maild.domain.spelling import routed_domain
+from maild.domain.tid import WORD
 from maild.domain.withdrawn import withdrawn_for, withdrawn_ids
 
 __all__ = [
@@ -60,14 +61,15 @@ _RU_DONE = r"(?:зарегистрирован|принят|создан|пол�
 _JIRA_KEY = r"(?-i:[A-Z][A-Z0-9]{1,9}-\d+)"
 
 # Our own tag is "[TID#…]": "TID" before the "#" keeps it out of every branch here, and
-# so it does of the forms customers type by hand (tid.TAG_RE: "[TID№…]", "[TID …]").
+# so it does of the forms customers type by hand (tid.TAG_RE: "[TID№…]", "[TID …]"),
+# the word in lookalikes too (tid.WORD: "[tІD # 48217730]" with a Ukrainian «І»).
 FOREIGN_TAG_RE = re.compile(
     r"\[\s*(?:#|ticket\s*#|rt\s*#|case\s*#?|request\s*#?|req\s*#?|incident\s*#?)\s*:?\s*"
     r"[a-z0-9-]*\d[^\]]*\]"
     r"|\b(?:case|request)\s*(?:#|no\.?|№)?\s*:?\s*\d{3,}"
     r"|\bticket\s+(?:received|created|#\s*\d+)"
     # RT: "[rtname #123]" (rtname a host name or a word: tickets.keeper.htb, DNS-FW)
-    r"|\[\s*(?!tid\b)[a-z0-9][\w.-]*\s+#\s*\d+\s*\]"
+    rf"|\[\s*(?!{WORD}\b)[a-z0-9][\w.-]*\s+#\s*\d+\s*\]"
     # a Russian desk's confirmation: "[Заявка №123]", "Заявка №123 зарегистрирована" (at
     # the start or after "Ваша"), "Создана заявка №123"
     rf"|\[\s*{_RU_TICKET}[^\]]*\]"
@@ -75,8 +77,8 @@ FOREIGN_TAG_RE = re.compile(
     rf"|\b{_RU_DONE}\s+(?:ваш[аеи]?\s+|нов(?:ая|ое|ый)\s+)?{_RU_TICKET}"
     # Jira: "[SD-123]", "[JIRA] (SD-123)" (bare, "XR-500 не включается" may be a
     # model's name: a customer's rewritten subject made them a robot); not our own tag
-    # typed without its "#", "[TID4821-7730]" (tid.TAG_RE)
-    rf"|\[\s*(?!TID\d{{4}}-\d{{4}}\s*\]){_JIRA_KEY}\s*\]|\[jira\]\s*\(\s*{_JIRA_KEY}\s*\)",
+    # typed without its "#" or with a dash for it, "[TID4821-7730]", "[TID-48217730]"
+    rf"|\[\s*(?!TID-?\d{{4}}-?\d{{4}}\s*\]){_JIRA_KEY}\s*\]|\[jira\]\s*\(\s*{_JIRA_KEY}\s*\)",
     re.IGNORECASE,
 )
 

@@ -20,7 +20,7 @@ from maild.domain.records import Ticket
 from maild.domain.sender import Identification
 from maild.domain.snapshot import Snapshot
 from maild.domain.ticket import may_append
-from maild.domain.tid import TAG_RE, find_tid
+from maild.domain.tid import TAG_RE, find_tid, tid_of
 
 __all__ = ["MAX_NAMED", "named_tids", "own_named", "refers"]
 
@@ -40,7 +40,7 @@ def named_tids(subject: str, text: str) -> list[str]:
         return []
     named: list[str] = []
     for m in TAG_RE.finditer(text, 0, SCAN_CHARS):
-        tid = f"{m.group(1)}-{m.group(2)}"
+        tid = tid_of(m)
         if tid not in named:
             named.append(tid)
             if len(named) == MAX_NAMED:

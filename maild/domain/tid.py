@@ -9,16 +9,47 @@ from __future__ import annotations
 import re
 import secrets
 
+from maild.domain.lookalike import TO_LATIN
+
 # What a customer types for the "#" of a tag: "#", "№" (Shift+3 on the Russian layout),
 # ":", the fullwidth "＃" and the small "﹟" (an input method's, as layout.halfwidth reads)
 SIGNS = "#:№\uff03\ufe5f"
+# Dashes a customer's keyboard or autocorrect puts between the halves of a number: "-",
+# the en dash of "4821–7730", the non-breaking "‑" (U+2011), every other Unicode dash
+# (category Pd, "－" the fullwidth one) and the minus sign "−", which some type for it
+DASHES = (
+    "\\-\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d"
+    "\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d\u2212\U00010ead"
+)
+
+
+def _like(letter: str) -> str:
+    """A character class of ``letter`` and what looks like it: its Cyrillic and Greek
+    lookalikes (lookalike.TO_LATIN: the «Т» of the Russian layout, the Ukrainian «І»),
+    its fullwidth form; any case, as TAG_RE reads."""
+    alike = [chr(c) for c, latin in TO_LATIN.items() if latin == letter]
+    return f"[{letter}{chr(ord(letter) + 0xFEE0)}{''.join(alike)}]"
+
+
+# "TID" as customers type it: "ТID" with a Russian «Т» (the layout switched for one
+# key), «ТІD» with a Ukrainian «І», fullwidth "ＴＩＤ" (an input method's)
+WORD = "".join(_like(c) for c in "tid")
+# The number: two halves of four digits, joined by a dash (DASHES) or a blank or
+# nothing, blanks around the dash allowed ("4821 - 7730"); "\d" reads fullwidth digits
+# ("４８２１") and the other Unicode ones, which tid_of reads as ASCII. Possessive: a
+# run of blanks is gone through once, whatever follows it
+_NUMBER = rf"(\d{{4}})\s*+(?:[{DASHES}]\s*+)?+(\d{{4}})(?!\d)"
 # "[TID#4821-7730]" as maild writes it, or "TID#4821-7730" as a customer types it by
 # hand into a new mail (the regulation asks them to keep the TID in the subject), with
 # any of SIGNS for the "#"; the sign tells it from a number in prose ("TID 4821-7730"
-# is none), and so do brackets: "[TID4821-7730]", "[TID 4821-7730]" are tags
+# is none), and so do brackets: "[TID4821-7730]", "[TID 4821-7730]", "[TID-4821-7730]"
+# (a dash for the sign, in brackets alone) are tags. The word in its lookalikes (WORD),
+# blanks anywhere inside the brackets
 TAG_RE = re.compile(
-    rf"(?:\[\s*\bTID\s*(?:[{SIGNS}]\s*|(?=\d{{4}}-?\d{{4}}\s*\]))|\bTID\s*[{SIGNS}]\s*)"
-    r"(\d{4})-?(\d{4})(?!\d)(?:\s*\])?",
+    rf"(?:\[\s*+\b{WORD}\s*+(?:[{SIGNS}]\s*+"
+    rf"|(?:[{DASHES}]\s*+)?+(?=\d{{4}}\s*+(?:[{DASHES}]\s*+)?+\d{{4}}\s*+\]))"
+    rf"|\b{WORD}\s*+[{SIGNS}]\s*+)"
+    rf"{_NUMBER}(?:\s*+\])?",
     re.IGNORECASE,
 )
 # Reply/forward prefixes of common clients, in several languages, in any run.
@@ -69,7 +100,12 @@ def find_tid(subject: str | None) -> str | None:
     if not subject:
         return None
     m = TAG_RE.search(subject)
-    return f"{m.group(1)}-{m.group(2)}" if m else None
+    return tid_of(m) if m else None
+
+
+def tid_of(tag: re.Match[str]) -> str:
+    """The TID a match of TAG_RE names, as stored: "４８２１" typed fullwidth is 4821."""
+    return f"{int(tag.group(1)):04d}-{int(tag.group(2)):04d}"
 
 
 def strip_prefixes(subject: str) -> str:

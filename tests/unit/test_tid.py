@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import re
+import sys
+import time
+import unicodedata
 
 import pytest
 from hypothesis import example, given, settings
@@ -91,6 +94,73 @@ def test_no_tid(subject):
     assert find_tid(subject) is None
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "[ТID#4821-7730]",  # a Russian «Т»: the layout switched for one key
+        "[ТІD#4821-7730]",  # a Russian «Т», a Ukrainian «І»
+        "[тіd#4821-7730]",  # lower case
+        "[ ТID # 4821 - 7730 ]",
+        "[ TID # 4821 - 7730 ]",
+        "[TID#4821 7730]",  # a blank for the dash
+        "[TID#4821–7730]",  # an en dash, as autocorrect puts it
+        "[TID#4821‑7730]",  # U+2011, the non-breaking hyphen
+        "[TID#4821—7730]",  # an em dash
+        "[TID#4821−7730]",  # the minus sign
+        "[TID-4821-7730]",  # a dash for the sign
+        "[TID – 4821–7730]",
+        "[ＴＩＤ#4821-7730]",  # an input method's fullwidth letters
+        "[ｔｉｄ＃４８２１－７７３０]",  # and its fullwidth digits and dash
+        "[TID#４８２１-７７３０]",
+        "ТID№ 4821 7730",  # by hand, without the brackets: the sign tells it
+        "ＴＩＤ: 4821–7730",
+    ],
+)
+def test_a_tag_typed_with_lookalikes_blanks_or_other_dashes_is_found(typed):
+    """The tag as a customer types it by hand names the ticket and goes from its subject."""
+    assert find_tid(f"Re: Ошибка {typed}") == "4821-7730"
+    assert clean_subject(f"Re: Ошибка {typed} снова") == "Ошибка снова"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "ТID 4821-7730",  # a Russian «Т», neither a sign nor brackets: prose
+        "ТID4821-7730",
+        "[ТID 4821-7730 и ещё",  # a bracket never closed, no sign
+        "[TID-4821-7730 и ещё",  # a dash for the sign: in closed brackets alone
+        "TID-4821-7730",
+        "[ТID#482-7730]",
+        "[ТID#4821 77301]",  # more digits
+        "[TID#4821 - - 7730]",  # two dashes
+        "[TЕD#4821-7730]",  # a Russian «Е»: no lookalike of "I"
+        "#4821–7730",
+        "[4821 7730]",
+    ],
+)
+def test_no_tid_in_lookalikes_either(subject):
+    assert find_tid(subject) is None
+
+
+def test_every_unicode_dash_joins_the_halves():
+    dashes = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Pd"]
+    assert len(dashes) > 20
+    for dash in [*dashes, "\u2212"]:  # and the minus sign
+        assert find_tid(f"[TID#4821{dash}7730]") == "4821-7730", hex(ord(dash))
+        assert find_tid(f"[TID{dash}4821{dash}7730]") == "4821-7730", hex(ord(dash))
+
+
+def test_blanks_and_dashes_cost_linear_time():
+    """Runs of blanks where a tag's parts may stand, after each of many tag openings,
+    are gone through once each (blanks, a dash, blanks read as two runs that may split
+    the blanks anywhere would take a minute here)."""
+    for run in ("[TID#4821" + " " * 20_000, "[TID" + " " * 20_000, "[TID#4821 -" + " " * 20_000):
+        text = run * 10
+        started = time.process_time()
+        assert find_tid(text) is None and clean_subject(text) == " ".join(text.split())
+        assert time.process_time() - started < 0.5  # (linear: about 0.03 s)
+
+
 def test_clean_subject_and_tagging():
     assert clean_subject("Re: Ответ: Fwd: Ошибка 500 [TID#4821-7730]") == "Ошибка 500"
     assert clean_subject("RE[2]: AW: тема") == "тема"
@@ -113,16 +183,26 @@ AROUND = st.text(alphabet="ReFwdОтвеошибкаTIDtid :.,!?-№#«»", max_
 SPACES = st.sampled_from(["", " ", "  "])
 
 
+# "TID" letter by letter as typed: Latin, a lookalike (Russian, Ukrainian, Greek), a
+# fullwidth one, in any case
+LETTERS = [st.sampled_from(list(alike)) for alike in ("tTтТτΤｔＴ", "iIіІιΙｉＩ", "dDԁԀｄＤ")]
+# what joins the halves of the number: a dash of any kind, a blank or nothing
+JOINS = st.sampled_from(["-", "", " ", " - ", "–", "‑", "—", "−", "－", " – "])
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
 @st.composite
 def written_tags(draw) -> tuple[str, str]:
     """(a tag of a TID as maild writes it or a customer types it by hand, the TID)."""
     tid = draw(TIDS)
     if draw(st.booleans()):
         return tag(tid), tid
-    number = tid if draw(st.booleans()) else tid.replace("-", "")
-    word = draw(st.sampled_from(["TID", "tid", "Tid"]))
+    number = tid.replace("-", draw(JOINS))
+    if draw(st.booleans()):
+        number = number.translate(FULLWIDTH)  # an input method's digits
+    word = "".join(draw(letter) for letter in LETTERS)
     bracketed = draw(st.booleans())
-    sign = draw(st.sampled_from([*SIGNS, ""] if bracketed else SIGNS))
+    sign = draw(st.sampled_from([*SIGNS, "", "-", "–"] if bracketed else SIGNS))
     typed = f"{word}{draw(SPACES)}{sign}{draw(SPACES)}{number}"
     if bracketed:
         typed = f"[{draw(SPACES)}{typed}{draw(SPACES)}]"
@@ -132,6 +212,8 @@ def written_tags(draw) -> tuple[str, str]:
 @settings(max_examples=examples(400), deadline=None)
 @given(written=written_tags(), before=AROUND, after=AROUND)
 @example(written=("[TID4821-7730]", "4821-7730"), before="Re:", after="")  # a Jira key's look
+@example(written=("[TID-48217730]", "4821-7730"), before="Re:", after="")  # and this
+@example(written=("[tІD # 48217730]", "4821-7730"), before="", after="")  # an RT tag's
 def test_any_tag_is_found_and_stripped_wherever_it_stands(written, before, after):
     """Every tag maild writes and every hand variant of it names its ticket in any
     subject, goes from the ticket's subject, survives the subject's redaction, stays
@@ -149,7 +231,10 @@ def test_any_tag_is_found_and_stripped_wherever_it_stands(written, before, after
 @given(
     tid=TIDS,
     form=st.sampled_from(
-        ["TID {}", "TID  {}", "tid {}", "TID{}", "№ {}", "#{}", "{}", "[{}]", "(TID {})", "[TID {}"]
+        [
+            *("TID {}", "TID  {}", "tid {}", "TID{}", "№ {}", "#{}", "{}", "[{}]", "(TID {})"),
+            *("[TID {}", "ТID {}", "ТІD{}", "ＴＩＤ {}", "TID-{}", "[TID-{}", "[ＴＩＤ {}"),
+        ]
     ),
     before=AROUND,
     after=AROUND,
