@@ -124,3 +124,40 @@ def test_a_new_mail_naming_a_ticket_whose_file_is_broken_is_a_ticket_all_the_sam
     new = desk.run("ticket", "list", "--json", "--status", "new").json()
     assert [t["requester"] for t in new if t["tid"] != tid] == ["petr@other.ru"]
     assert f"names [TID#{tid}], not read" in caplog.text
+
+
+def test_a_tag_typed_with_lookalikes_or_an_en_dash_appends_to_the_ticket(desk, sink):
+    """A customer types their ticket's tag by hand: «[ТID#…]» with a Russian «Т» (the
+    layout switched for one key), «4821–7730» with autocorrect's en dash. Each reply
+    was a ticket of its own, with a confirmation and a deadline of its own, and the
+    old tag left in the new subject."""
+    tid = _new(desk)
+    first, second = tid.split("-")
+    for typed in (f"[ТID#{tid}]", f"[TID#{first}–{second}]"):
+        reply = make_mail(sender=IVAN, subject=f"Re: Ошибка 500 {typed}", body="Ещё.")
+        assert desk.ingest(reply).out == f"appended [TID#{tid}]\n"
+    assert [t["tid"] for t in desk.tickets()] == [tid]
+    ticket = desk.ticket(tid)
+    assert ticket["subject"] == "Ошибка 500" and "robots" not in ticket
+    assert [m["direction"] for m in ticket["messages"]].count("in") == 3
+    desk.flush()
+    sink.wait_for(9)  # to the customer and the two staff, each mail: one of each kind
+    said = [r.subject for r in sink.to("ivan@shop.ru")]
+    assert said == [
+        f"Обращение зарегистрировано: Ошибка 500 [TID#{tid}]",
+        *[f"Письмо добавлено к обращению: Ошибка 500 [TID#{tid}]"] * 2,
+    ]
+
+
+def test_a_strangers_mail_with_a_tag_typed_by_hand_is_a_ticket_of_its_own(desk, sink):
+    """Only a ticket's participants write into it, whatever letters its tag is typed
+    in: a stranger's «[ТІD#…]» opens a new ticket, told so as with the tag maild writes."""
+    tid = _new(desk)
+    typed = f"[ТІD#{tid.replace('-', ' ')}]"  # a Russian «Т», a Ukrainian «І», a blank
+    other = desk.ingest_tid(make_mail(sender="Пётр <petr@other.ru>", subject=f"Вопрос {typed}"))
+    assert other != tid and desk.ticket(other)["subject"] == "Вопрос"
+    desk.flush()
+    sink.wait_for(6)  # a confirmation and two notices of each ticket
+    [told] = sink.to("petr@other.ru")
+    assert told.subject == f"Обращение зарегистрировано: Вопрос [TID#{other}]"
+    assert f"новое обращение, а не добавлено к обращению {tid}" in " ".join(told.text.split())
