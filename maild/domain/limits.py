@@ -27,6 +27,7 @@ MAX_LISTED_FILES = 20  # attachments named one by one in a mail (the rest: a cou
 MAX_DELIMITER_LINES = 5000  # lines starting "--" (part delimiters) parsed as MIME
 MAX_DATA_IMAGES = 100  # data: URI pictures taken as files from one HTML part
 MAX_TNEF_FILES = 1000  # files taken from one winmail.dat
+MAX_UU_FILES = 100  # uuencoded files taken from one plain text part (domain.uufiles)
 MAX_CARRIED_FILES = 1000  # files taken from inside the parts of one message, in all
 MAX_RTF_BYTES = 2 << 20  # bytes of compressed RTF one message unpacks (and reads) in all
 MAX_NAMED = 100  # characters of a word staff typed (an answer's name) an error repeats

@@ -35,6 +35,7 @@ from maild.domain.textleaves import (
     parents_of,
 )
 from maild.domain.tnef import Tnef, read_tnef
+from maild.domain.uufiles import uu_files
 
 __all__ = ["RAW_POLICY", "Body", "RawAttachment", "content_type", "header_of", "read_body"]
 
@@ -147,15 +148,6 @@ def _unwrapped(
                    for f in files], more=tnef.cut)
     )  # fmt: skip
     return tnef, kind
-
-
-def _labelled(part: Message, ctype: str) -> tuple[bytes, str | None]:
-    """A text part's bytes and charset label: Content-Type's, else, for HTML, its own
-    <meta> tag's (so a declared charset is not reported to staff as a guess)."""
-    data, label = payload(part), part.get_content_charset()
-    if label is None and ctype == "text/html":
-        label = meta_charset(data)
-    return data, label
 
 
 def _pictures_in(html: str, room: Room, first: int) -> tuple[str, list[tuple[str, RawAttachment]]]:
@@ -273,17 +265,20 @@ class _Reader:
     def _plain(self, part: Message, text: str) -> str:
         """A plain text as typed: inline PGP read out of its armour (domain.inlinepgp),
         an encrypted block kept as the file PGP/MIME sends it as, the letter's own unless
-        in a forwarded mail (domain.encrypted asks for it without encryption); then
-        unflowed, as signed (RFC 3676 §4.6)."""
+        in a forwarded mail (domain.encrypted asks for it without encryption); files
+        uuencoded in it taken out as files (domain.uufiles); then unflowed, as signed
+        (RFC 3676 §4.6), the uuencode lines (which may end in a space) gone first."""
         inline = read_inline(text)
         own = bool(inline.encrypted) and not self.forwarded(part)  # the letter's text
         self.attachments.extend(self.room.take([
             RawAttachment(ENCRYPTED_NAME, "application/pgp-encrypted", block.encode(), letter=own)
             for block in inline.encrypted
         ]))  # fmt: skip
+        text, found, more = uu_files(inline.text, min(limits.MAX_UU_FILES, max(0, self.room.files)))
+        self.attachments.extend(self.room.take([RawAttachment(*f) for f in found], more=more))
         if param(part, "format") == "flowed":
-            return unflow(inline.text, delsp=param(part, "delsp") == "yes")
-        return inline.text
+            return unflow(text, delsp=param(part, "delsp") == "yes")
+        return text
 
     def _rich(self, part: Message, ctype: str) -> None:
         if ctype in RTF:  # the words, or those of the HTML it wraps (domain.rtf)
@@ -373,8 +368,12 @@ def _in_forwards(msg: Message) -> set[int]:
 
 def _read_text(part: Message, ctype: str, codec: str | None) -> tuple[str, str | None]:
     """A text leaf decoded, and why its charset may be wrong; in ``codec`` when staff
-    named one (then no doubt is left). A plain one is read on by _Reader._plain."""
-    data, label = _labelled(part, ctype)
+    named one (then no doubt is left). Its label: Content-Type's, else, for HTML, its own
+    <meta> tag's (a declared charset is not reported to staff as a guess). A plain one
+    is read on by _Reader._plain."""
+    data, label = payload(part), part.get_content_charset()
+    if label is None and ctype == "text/html":
+        label = meta_charset(data)
     if codec is not None:
         return data.decode(codec, "replace"), None
     return recode.read_text(data, label)

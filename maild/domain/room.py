@@ -1,7 +1,8 @@
 """What one message may still take out of its parts (hostile sizes): the files carried
-inside a part (data: pictures, a winmail.dat's files), limits.MAX_CARRIED_FILES in all,
-and the RTF it unpacks (rtf.RtfRoom). Caps per part alone let 5,000 HTML parts of 100
-tiny data: pictures each make one 20 MB mail 500,000 file records. Pure.
+inside a part (data: pictures, a winmail.dat's files, files uuencoded in a text),
+limits.MAX_CARRIED_FILES in all, and the RTF it unpacks (rtf.RtfRoom). Caps per part
+alone let 5,000 HTML parts of 100 tiny data: pictures each make one 20 MB mail 500,000
+file records. Pure.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Room:
             return None
         return (
             "в письме больше вложенных файлов, чем берётся из одной его части "
-            f"({limits.MAX_DATA_IMAGES} картинок, {limits.MAX_TNEF_FILES} файлов winmail.dat) "
+            f"({limits.MAX_DATA_IMAGES} картинок, {limits.MAX_TNEF_FILES} файлов winmail.dat, "
+            f"{limits.MAX_UU_FILES} файлов uuencode) "
             f"или из всего письма ({limits.MAX_CARRIED_FILES}); взяты первые"
         )
