@@ -19,6 +19,7 @@ from maild.domain.filerules import (
     ARCHIVES,
     BMP_TEXT,
     IMAGES,
+    NAMES,
     TYPES,
     UPLOAD_TEXT,
     ZIP,
@@ -34,7 +35,7 @@ from maild.domain.filetypes import (
     size_words,
     sniff_type,
 )
-from maild.domain.unproven import UNREADABLE_P7M_TEXT, Refusal, unproven
+from maild.domain.unproven import UNREADABLE_P7M_TEXT, Refusal, claimed, unproven
 from maild.domain.ziparchive import inspect_zip
 
 __all__ = [
@@ -216,7 +217,7 @@ def _decide(
     def refuse(why: Refusal) -> AttachmentDecision:
         return AttachmentDecision(name, content_type, size, False, *why)
 
-    refusal = _faulty(name, data, detected, kind, policy)
+    refusal = _faulty(name, data, detected, declared, kind, policy)
     if refusal is None and detected is None:
         refusal = unproven(name, declared, data, content_type, policy.accept_other_types)
     elif refusal is None and detected == ZIP and (zip_reason := inspect_zip(data, policy)):
@@ -239,10 +240,15 @@ def _decide(
 
 
 def _faulty(
-    name: str, data: bytes, detected: str | None, kind: str, policy: AttachmentPolicy
+    name: str,
+    data: bytes,
+    detected: str | None,
+    declared: str | None,
+    kind: str,
+    policy: AttachmentPolicy,
 ) -> Refusal | None:
     """Why a file is refused whatever its type: empty, too big, cut short; or a bare
-    BMP. None when it is none of these."""
+    BMP (and what else its name or declared type says it is). None when it is none."""
     if not data:
         return Refusal(
             f"Файл{NBSP}«{name}» пуст (0{NBSP}байт): видимо, он не приложился. "
@@ -253,6 +259,13 @@ def _faulty(
         )
     if kind == "bmp":
         # listed after the file's name («shot.bmp: Файлы BMP ...»): it is not said again
+        claim, really = claimed(name, declared), NAMES.get(detected or "")
+        if claim not in (None, really):  # a BMP named shot.jpg: both are said
+            return Refusal(
+                f"Файл назван как {claim}, но по содержимому это изображение {really}. "
+                f"{BMP_TEXT}: упакуйте файл архиватором и пришлите снова.",
+                kind,
+            )
         return Refusal(
             f"{BMP_TEXT}: упакуйте файл архиватором и пришлите снова.",
             kind,

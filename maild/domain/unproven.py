@@ -33,6 +33,7 @@ __all__ = [
     "REPACK_TEXT",
     "UNREADABLE_P7M_TEXT",
     "Refusal",
+    "claimed",
     "unproven",
 ]
 
@@ -72,7 +73,7 @@ def unproven(
     """Why a file of no type the rules know is refused, or None when other types are
     welcome (``accept_other``: a staff answer's files). A disguise is refused even then."""
     known = _known_format(data)
-    claim = _claim(name, declared)
+    claim = claimed(name, declared)
     if claim is not None:
         really = f": это {known[0]}" if known else ""
         return Refusal(
@@ -106,7 +107,9 @@ def _known_format(data: bytes) -> tuple[str, str, str] | None:
     return None
 
 
-def _claim(filename: str, declared: str | None) -> str | None:
+def claimed(filename: str, declared: str | None) -> str | None:
+    """The type of the rules a file's name (its extension), else its declared type,
+    says it is («JPG»), or None."""
     extension = filename[filename.rfind(".") :].lower() if "." in filename else ""
     return _CLAIMED_BY_EXTENSION.get(extension) or _CLAIMED_BY_TYPE.get(declared or "")
 

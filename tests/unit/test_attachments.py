@@ -233,8 +233,38 @@ def test_png_that_is_a_zip_is_judged_as_the_archive_it_is() -> None:
 def test_bare_bmp_refused_whatever_its_name(name: str | None) -> None:
     d = decide(name, "image/bmp", bmp_bytes(), AttachmentPolicy(accept_other_types=True))
     assert not d.accepted and d.kind == "bmp"
-    assert d.reason.startswith(BMP_TEXT)
+    assert BMP_TEXT in d.reason
     assert bmp_refused([d])
+
+
+@pytest.mark.parametrize(
+    ("name", "declared", "claim"),
+    [
+        ("screen.jpg", "image/jpeg", "JPG"),  # Outlook, Thunderbird: the type by the name
+        ("screen.JPEG", "application/octet-stream", "JPG"),
+        ("shot.png", "image/bmp", "PNG"),
+        ("screen", "image/jpeg", "JPG"),
+    ],
+)
+def test_a_bmp_named_as_another_type_is_refused_saying_both(name, declared, claim) -> None:
+    """Not only «Файлы BMP принимаются только в архиве»: the customer sent a JPG, as
+    they believe, and is told why it is a BMP (a WebP so named is: «назван как JPG, ...»)."""
+    d = decide(name, declared, bmp_bytes(), POLICY)
+    assert (d.accepted, d.kind, d.alike) == (False, "bmp", None)  # a line of its own
+    assert d.reason == (
+        f"Файл назван как {claim}, но по содержимому это изображение BMP. Файлы BMP "
+        "принимаются только в архиве ZIP или RAR: упакуйте файл архиватором и пришлите снова."
+    )
+    assert bmp_refused([d])
+
+
+@pytest.mark.parametrize(
+    ("name", "declared"), [("shot.bmp", "image/jpeg"), ("shot.bmp", None), (None, "image/jpeg")]
+)
+def test_a_bmp_named_as_one_keeps_the_reason_of_all_bare_bmps(name, declared) -> None:
+    d = decide(name, declared, bmp_bytes(), POLICY)
+    assert d.reason == f"{BMP_TEXT}: упакуйте файл архиватором и пришлите снова."
+    assert d.alike is not None
 
 
 def test_bmp_refused_only_for_bare_refused_bmp() -> None:
