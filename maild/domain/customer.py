@@ -22,7 +22,7 @@ from maild.domain.logid import logged_id
 from maild.domain.longtext import MAX_MAILED_TEXT, MAX_ZIPPED_TEXT, zipped_text
 from maild.domain.ownside import staff_side
 from maild.domain.owntext import own_text
-from maild.domain.participants import joiners
+from maild.domain.participants import copies_ctx, joiners
 from maild.domain.pending import due_for
 from maild.domain.quotes import trim_reply
 from maild.domain.ratingtext import only_thanks, rating_beside, rating_of
@@ -35,9 +35,10 @@ from maild.domain.verify import proves_sender
 log = logging.getLogger("maild.pipeline")
 
 
-def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> Decision:
+def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list[str]) -> Decision:
     """A new ticket: staff are told, the customer confirmed. Staff's notice names
-    ``participants`` (To/Cc who get every answer) and ``left_out`` (past the limit)."""
+    ``joined`` (To/Cc who get every answer), ``left_out`` (past the limit) and
+    ``asked`` (To/Cc of mail that does not prove its From: participants.first_joiners)."""
     policy, msg, ident, snap = ctx.policy, ctx.msg, ctx.ident, ctx.snapshot
     tid, refers_to = snap.tid, snap.refers_to
     requester = msg.from_addr  # never the Reply-To by itself: it proves no one
@@ -50,7 +51,7 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
         ident,
         ctx.received_at,
         policy.due,
-        participants=participants,
+        participants=joined,
         **textnamed.refers(snap, requester, ident, policy.internal),
         screening=ctx.scr,  # automatic mail starts no deadline (sla.unattended)
     )
@@ -60,9 +61,7 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
         "free_expired": free_expired,
         "free_since": ru_date(first_seen),
         "free_months": FREE_SUPPORT_MONTHS,  # the confirmation names the term it keeps
-        "copies": [a for a in participants if a != requester],
-        "left_out": left_out,
-        "max_participants": policy.max_participants,
+        **copies_ctx(policy, joined, left_out, asked),
         "answers_its_auto": snap.answers_its_auto,
         # a license the mail names by key, its sender not on it: staff check (clause 8)
         **license_ctx(
@@ -73,8 +72,8 @@ def decide_new(ctx: Context, participants: list[str], left_out: list[str]) -> De
             mentions_license((msg.subject, msg.text)),
         ),
     }
-    if left_out:  # kept with the message, as a follow-up's Cc asked to join are
-        ctx.record["asked_to_join"] = left_out
+    if left_out or asked:  # kept with the message, as a follow-up's Cc asked to join are
+        ctx.record["asked_to_join"] = left_out or asked
     notice = _staff_notice(ctx, ticket, "staff_new", {**c, "unconfirmed": None})
     # staff read whether the confirmation went: one a cap stopped is theirs to send
     outgoing = [replace(notice, tells_capped=ctx.key("confirmation"))]

@@ -42,7 +42,7 @@ from maild.domain.logid import logged_id
 from maild.domain.longtext import text_ctx
 from maild.domain.message import ParsedMessage
 from maild.domain.mimeparts import RawAttachment, is_logo
-from maild.domain.participants import cap_participants
+from maild.domain.participants import first_joiners
 from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, Ticket, message_record
 from maild.domain.screen import Screening
@@ -51,7 +51,7 @@ from maild.domain.staffreply import decide_staff
 from maild.domain.ticket import customers
 from maild.domain.tid import clean_subject, shown_subject
 from maild.domain.undeliverable import repeated, report_key
-from maild.domain.verify import sender_verified
+from maild.domain.verify import requester_verified, sender_verified
 
 log = logging.getLogger("maild.pipeline")
 
@@ -91,7 +91,7 @@ def decide(
     if snap.missing:  # staff name a ticket that is not there: no ticket of theirs
         return staffmail.decide_missing(ctx)
     if loaded is None:
-        decision = decide_new(ctx, *cap_participants(policy, msg))
+        decision = _new(ctx)
     elif snap.our_bounce and repeated(loaded[1], record["report_of"]):
         decision = _reported_before(ctx, *loaded)
     elif snap.staff_signed and snap.staff_signed not in policy.staff:  # for the head
@@ -116,6 +116,15 @@ def decide(
     if robot:
         decision = trust.note_robot(decision, sender, robot, now)
     return _renewed(replace(decision, attachments=attachments), snap, msg, policy)
+
+
+def _new(ctx: Context) -> Decision:
+    """A new ticket. Whom its mail copies join by a follow-up's rule
+    (participants.first_joiners), its From proven as a follow-up's must be
+    (verify.requester_verified: for a ticket no mail of ours has named yet, DKIM/SPF
+    with authserv_id); otherwise staff are told they asked to be added."""
+    proven = requester_verified(ctx.msg, ctx.snapshot.tid, ctx.policy)
+    return decide_new(ctx, *first_joiners(ctx.policy, ctx.msg, proven))
 
 
 def _renewed(decision: Decision, snap: Snapshot, msg: ParsedMessage, policy: Policy) -> Decision:

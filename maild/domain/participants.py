@@ -1,7 +1,8 @@
 """Who is on a ticket: staff's #cc and #uncc (apply_participant_command,
-participant_errors), a follow-up's To/Cc that join it (joiners: only the requester's
-verified mail adds people, never one staff removed), and a new ticket's To/Cc
-(cap_participants), each up to limits.max_participants besides the requester.
+participant_errors), and the To/Cc that join it, a follow-up's (joiners: only the
+requester's verified mail adds people, never one staff removed) and a new ticket's
+by the same rule (first_joiners), each up to limits.max_participants besides the
+requester.
 
 Pure: the facts come from the ticket, the message and the Policy.
 """
@@ -141,9 +142,36 @@ def _written(policy: Policy, msg: ParsedMessage) -> list[str]:
     return each_once(a for a in (*msg.to, *msg.cc) if a in people)
 
 
-def cap_participants(policy: Policy, msg: ParsedMessage) -> tuple[list[str], list[str]]:
-    """A new ticket's To/Cc, in the order written: (the first limits.max_participants
-    besides the requester, who join; the rest, which staff are shown)."""
-    sender = comparable_address(msg.from_addr)
-    others = [a for a in _written(policy, msg) if comparable_address(a) != sender]
-    return others[: policy.max_participants], others[policy.max_participants :]
+def first_joiners(
+    policy: Policy, msg: ParsedMessage, verified: bool
+) -> tuple[list[str], list[str], list[str]]:
+    """A new ticket's To/Cc, by the follow-up's rule (joiners: its sender is the
+    requester of the ticket it opens, no one is on it yet): whom it copies join only
+    when it proves its From (``verified``: verify.requester_verified, which for a
+    ticket no mail of ours has named yet is DKIM/SPF with authserv_id). A From line
+    proves nothing: a forged «director@» copying a look-alike «secretary@» got that
+    address staff's answer with the password, and spam copying ten victims sent each
+    every notice of the ticket (and #spam was refused for their sake). Returns (who
+    join, in the order written; those past limits.max_participants besides the
+    requester, named to staff; those unproven mail asked to add, named to staff as a
+    follow-up's are, for #cc)."""
+    opening: Ticket = {"requester": msg.from_addr}  # type: ignore[typeddict-item]
+    joined, rest = joiners(policy, msg, opening, verified)
+    if not verified:
+        return [], [], rest
+    return [a for a in _written(policy, msg) if a in joined], rest, []
+
+
+def copies_ctx(
+    policy: Policy, joined: list[str], left_out: list[str], asked: list[str]
+) -> dict[str, object]:
+    """What a new ticket's notice (staff_new.txt) says of its To/Cc (first_joiners):
+    who get every answer (``copies``, only those who joined), who were past the cap,
+    and who its unproven mail asked to add (the follow-up's words: «Просили добавить»,
+    #cc ADDRESS)."""
+    return {
+        "copies": joined,
+        "left_out": left_out,
+        "max_participants": policy.max_participants,
+        "asked_to_join": asked,
+    }

@@ -9,7 +9,7 @@ from maild.domain.commands import parse_reply
 from maild.domain.message import ParsedMessage
 from maild.domain.participants import (
     apply_participant_command,
-    cap_participants,
+    first_joiners,
     joiners,
     participant_errors,
 )
@@ -116,12 +116,25 @@ def test_a_follow_up_adds_up_to_the_cap_and_never_whom_staff_removed() -> None:
     assert joiners(full, msg, TICKET, verified=True) == (set(), [OLGA, anna, boris])
 
 
-def test_a_new_tickets_copies_join_up_to_the_cap_in_the_order_written() -> None:
+def test_a_proven_new_tickets_copies_join_up_to_the_cap_in_the_order_written() -> None:
     anna = "anna@shop-example.ru"
     msg = _follow_up(IVAN, f"support@example.com, {IVAN}", cc=f"{OLGA}, {PETR}, {anna}")
     policy = dataclasses.replace(POLICY, max_participants=2)
     # the sender copying themselves takes no place of the cap
-    assert cap_participants(policy, msg) == ([OLGA, PETR], [anna])
+    assert first_joiners(policy, msg, verified=True) == ([OLGA, PETR], [anna], [])
+    full = dataclasses.replace(POLICY, max_participants=0)
+    assert first_joiners(full, msg, verified=True) == ([], [OLGA, PETR, anna], [])
+
+
+def test_an_unproven_new_ticket_adds_no_one_and_names_whom_it_copies() -> None:
+    """A first mail's From proves nothing without DKIM/SPF: its To/Cc join by the
+    follow-up's rule, so they are only named to staff (asked to be added), all of
+    them and in the order written, whatever the cap."""
+    anna = "anna@shop-example.ru"
+    msg = _follow_up(IVAN, f"support@example.com, {IVAN}", cc=f"{OLGA}, {PETR}, {anna}")
+    policy = dataclasses.replace(POLICY, max_participants=2)
+    assert first_joiners(policy, msg, verified=False) == ([], [], [OLGA, PETR, anna])
+    assert first_joiners(POLICY, _follow_up(IVAN, "support@example.com"), False) == ([], [], [])
 
 
 def test_the_head_never_joins_by_to_or_cc_as_staff_never_do() -> None:
@@ -131,7 +144,8 @@ def test_the_head_never_joins_by_to_or_cc_as_staff_never_do() -> None:
     head = "head@example.com"
     policy = dataclasses.replace(POLICY, head=head)
     msg = _follow_up(IVAN, f"support@example.com, {head}", cc=f"{OLGA}, anna@example.com")
-    assert cap_participants(policy, msg) == ([OLGA], [])
+    assert first_joiners(policy, msg, verified=True) == ([OLGA], [], [])
+    assert first_joiners(policy, msg, verified=False) == ([], [], [OLGA])
     assert joiners(policy, msg, TICKET, verified=True) == ({OLGA}, [])
     assert joiners(policy, msg, TICKET, verified=False) == (set(), [OLGA])
     # a ticket that took him in before: he hears from support as staff, not as a customer

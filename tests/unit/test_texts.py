@@ -181,6 +181,7 @@ TEMPLATES = sorted(
         "charset_doubt.txt",
         "text_cut.txt",
         "license_named.txt",
+        "asked_to_join.txt",
     }
 )
 NOT_ABOUT_A_TICKET = {"web_confirm.txt", "fault_alert.txt", "spool_alert.txt", "digest.txt"}
