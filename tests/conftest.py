@@ -6,7 +6,7 @@ import pytest
 from hypothesis import settings
 
 from tests.dovecot import dovecot  # noqa: F401
-from tests.helpers import Desk, Sink
+from tests.helpers import AUTHSERV, Desk, Sink
 from tests.smime import smime  # noqa: F401
 
 # Property tests assert what holds, not how fast: hypothesis's default deadline (200 ms
@@ -26,6 +26,13 @@ def sink():
 @pytest.fixture
 def desk(tmp_path, sink) -> Desk:
     return Desk(tmp_path, sink.port)
+
+
+@pytest.fixture
+def dkim_desk(tmp_path, sink) -> Desk:
+    """A desk that trusts its MTA's Authentication-Results (support.authserv_id): a
+    first mail with helpers.dkim_pass proves its From, and whom it copies join."""
+    return Desk(tmp_path, sink.port, support={"authserv_id": AUTHSERV})
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

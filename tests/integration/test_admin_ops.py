@@ -17,7 +17,7 @@ from maild.config import load
 from maild.ops.forget import forget
 from maild.ops.retention import remove_unreferenced
 from maild.runner import ingest
-from tests.helpers import PNG, Desk, make_mail, staff_to
+from tests.helpers import PNG, Desk, dkim_pass, make_mail, staff_to
 
 MSK = ZoneInfo("Europe/Moscow")
 IVAN = "ivan@shop-example.ru"
@@ -303,12 +303,14 @@ def test_an_attachment_file_gains_a_reference_while_it_is_swept(tmp_path, sink):
     assert not left.exists()  # forget removes it: nobody else names it
 
 
-def test_forget_erases_a_cc_participant_who_never_wrote(desk, sink):
+def test_forget_erases_a_cc_participant_who_never_wrote(dkim_desk, sink):
     """Only in Cc of the requester's mail, never a sender nor sent automatic mail:
     the person has no address record, and the removal of none used to fail the whole
     forget with exit 78 (its index folder did not exist)."""
-    petr = "petr@other-example.ru"
-    tid = desk.ingest_tid(make_mail(headers={"Cc": petr}))
+    desk, petr = dkim_desk, "petr@other-example.ru"
+    # the requester's mail proves its From (DKIM): petr, in its Cc, joins
+    tid = desk.ingest_tid(make_mail(headers={"Cc": petr, **dkim_pass(IVAN)}))
+    assert petr in desk.ticket(tid)["participants"]
     r = desk.run("forget", petr)
     assert r.code == 0, r.err
     assert petr not in str(desk.ticket(tid))

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import smtplib
 
-from tests.helpers import Daemon, Desk, make_mail, staff_to
+from tests.helpers import AUTHSERV, Daemon, Desk, dkim_pass, make_mail, staff_to
 from tests.integration.test_serve import wait_until
 from tests.webclient import link_in, post, request, site_desk
 
 IVAN = "ivan@shop-example.ru"  # the requester (make_mail's sender)
-PETR = "petr@shop-example.ru"  # in Cc of the first mail: a participant
+PETR = "petr@shop-example.ru"  # in Cc of the first mail, which proves ivan: a participant
 MALLORY = "mallory@evil.example"
 
 
@@ -27,8 +27,9 @@ def reply_to(mail) -> str:
     return mail.msg["Reply-To"].addresses[0].addr_spec
 
 
-def test_a_cc_participant_cannot_add_people_as_the_requester(desk, sink):
-    tid = desk.ingest_tid(make_mail(headers={"Cc": PETR}))
+def test_a_cc_participant_cannot_add_people_as_the_requester(dkim_desk, sink):
+    desk = dkim_desk  # the first mail proves ivan by DKIM: petr, in its Cc, joins
+    tid = desk.ingest_tid(make_mail(headers={"Cc": PETR, **dkim_pass(IVAN)}))
     staff_says(desk, tid, "Проверим и ответим.")
     desk.flush()
     [petrs] = [m for m in sink.to(PETR) if "Проверим" in m.text]
@@ -90,12 +91,13 @@ def test_a_cc_participant_cannot_add_people_as_the_requester(desk, sink):
 
 
 def test_a_cc_participants_mail_carries_no_link_of_the_requester(tmp_path, sink):
-    desk, base = site_desk(tmp_path, sink.port)
+    desk, base = site_desk(tmp_path, sink.port, support={"authserv_id": AUTHSERV})
     daemon = Daemon(desk).start()
     try:
         wait_until(lambda: "site on" in daemon.logtext(), 10)
-        with smtplib.SMTP("127.0.0.1", daemon.port) as s:
-            s.sendmail(IVAN, ["support@example.com"], make_mail(headers={"Cc": PETR}))
+        with smtplib.SMTP("127.0.0.1", daemon.port) as s:  # DKIM proves ivan: petr joins
+            first = make_mail(headers={"Cc": PETR, **dkim_pass(IVAN)})
+            s.sendmail(IVAN, ["support@example.com"], first)
         [conf] = wait_until(lambda: sink.to(IVAN))
         tid = conf.subject.split("[TID#")[1].rstrip("]")
         ivans_link = link_in(conf.text, base)

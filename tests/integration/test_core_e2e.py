@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.helpers import DATA, Desk, Result, make_mail
+from tests.helpers import DATA, Desk, Result, dkim_pass, make_mail
 
 
 @pytest.fixture
@@ -289,12 +289,13 @@ def test_a_tid_typed_by_hand_without_brackets_finds_the_ticket(desk, sink):
     assert all(s.count(tid) == 1 for s in subjects), subjects
 
 
-def test_stranger_copying_a_tid_opens_a_new_ticket(desk, sink):
+def test_stranger_copying_a_tid_opens_a_new_ticket(dkim_desk, sink):
+    desk = dkim_desk  # the first mail proves its From (DKIM): whom it copies join
     tid = desk.ingest_tid(
         make_mail(
             sender="ivan@shop-example.ru",
             to="support@example.com",
-            headers={"Cc": "colleague@shop-example.ru"},
+            headers={"Cc": "colleague@shop-example.ru", **dkim_pass("ivan@shop-example.ru")},
         )
     )
     intruder = desk.ingest_tid(

@@ -8,7 +8,7 @@ import email
 import email.policy
 from pathlib import Path
 
-from tests.helpers import Desk, dead_port, make_mail
+from tests.helpers import AUTHSERV, Desk, dead_port, dkim_pass, make_mail
 
 GONE = "ivan@shop.ru"
 PLACEHOLDER = "forgotten@invalid"
@@ -32,13 +32,13 @@ def _shown(raw: bytes) -> str:
 
 def test_forget_keeps_anothers_mail_that_had_them_in_cc(tmp_path: Path) -> None:
     """`forget` reported Petr's kept, scrubbed copy as a spool copy it erased."""
-    desk = Desk(tmp_path, dead_port())
+    desk = Desk(tmp_path, dead_port(), support={"authserv_id": AUTHSERV})
     petr = make_mail(
         sender="Петр <petr@shop.ru>",
         subject="Заказ завис",
         body=PETR_TEXT,
         msgid="<p1@shop.ru>",
-        headers={"Cc": f"Иван <{GONE}>"},
+        headers={"Cc": f"Иван <{GONE}>", **dkim_pass("petr@shop.ru")},  # Ivan joins
     )
     tid = desk.ingest_tid(petr)
     before = desk.ticket(tid)

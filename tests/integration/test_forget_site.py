@@ -95,7 +95,9 @@ def test_forget_erases_whoever_used_the_form_and_finishes(tmp_path):
         mail_in(daemon, raw, "petr@shop.ru")
         [conf] = wait_until(lambda: sink.to("petr@shop.ru"))
         tid = conf.subject.split("[TID#")[1].rstrip("]")
-        answer = make_mail(sender="anna@example.com", to=staff_to(tid), body="Смотрим.")
+        # the first mail proves no From: staff add whom it copies
+        body = f"#cc {OLGA}\nСмотрим."
+        answer = make_mail(sender="anna@example.com", to=staff_to(tid), body=body)
         mail_in(daemon, answer, "anna@example.com", staff_to(tid))
         [copy] = wait_until(lambda: sink.to(OLGA))
         reply = make_mail(sender=f"{NAME} <{OLGA}>", subject=copy.subject, body=REPLY_TEXT)

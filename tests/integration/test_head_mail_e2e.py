@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tests.helpers import Desk, make_mail
+from tests.helpers import AUTHSERV, Desk, dkim_pass, make_mail
 from tests.integration.test_staff_e2e import staff_reply
 
 HEAD = "head@example.com"
@@ -204,12 +204,14 @@ def test_the_heads_mail_proven_by_dkim_reaches_staff_as_his_note(tmp_path, sink)
 
 def test_a_customers_cc_of_the_head_never_makes_him_a_participant(tmp_path, sink):
     """An outsider's new mail copying the head: he is support's own side (as `#cc head@`
-    is refused), never a customer-side participant. Staff's answer goes to the customer
-    and the colleague copied, not to the head as a customer's copy signed for him, and
-    his address is not in the To the customers read."""
-    desk = Desk(tmp_path, sink.port)
+    is refused), never a customer-side participant, though the mail proves its From
+    (DKIM) and the colleague it copies joins. Staff's answer goes to the customer and
+    the colleague copied, not to the head as a customer's copy signed for him, and his
+    address is not in the To the customers read."""
+    desk = Desk(tmp_path, sink.port, support={"authserv_id": AUTHSERV})
     petr = "petr@shop-example.ru"
-    tid = desk.ingest_tid(make_mail(headers={"Cc": f"Олег <{HEAD}>, {petr}"}))
+    headers = {"Cc": f"Олег <{HEAD}>, {petr}", **dkim_pass("ivan@shop-example.ru")}
+    tid = desk.ingest_tid(make_mail(headers=headers))
     assert sorted(desk.ticket(tid)["participants"]) == ["ivan@shop-example.ru", petr]
     desk.flush()
     seen = len(sink.received)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Desk, Sink, make_mail, staff_to
+from tests.helpers import AUTHSERV, Desk, Sink, make_mail, staff_to
 
 OKNA, OKNA_A = "окна.рф", "xn--80atjc.xn--p1ai"
+# our MTA's verdict on a first mail from boss@окна.рф: whom it copies join
+PROVES_BOSS = f"Authentication-Results: {AUTHSERV}; dkim=pass header.d={OKNA_A}\r\n"
 SHOP, SHOP_A = "магазин.рф", "xn--80aairftm.xn--p1ai"
 
 
@@ -115,12 +117,12 @@ def test_the_headers_name_a_cyrillic_domain_in_a_labels(tmp_path):
     same as its envelope; an ASCII participant as before."""
     relay = Sink(enable_SMTPUTF8=False).start()
     try:
-        desk = Desk(tmp_path, relay.port)
+        desk = Desk(tmp_path, relay.port, support={"authserv_id": AUTHSERV})
         mail = utf8_mail(f"Босс <boss@{OKNA}>", "hdr").replace(
             b"To: support@example.com\r\n",
             f"To: support@example.com\r\nCc: Анна <anna@{SHOP}>, boris@x.ru\r\n".encode(),
         )
-        tid = desk.ingest_tid(mail)
+        tid = desk.ingest_tid(PROVES_BOSS.encode() + mail)  # DKIM: whom it copies join
         staff = make_mail(sender="anna@example.com", to=staff_to(tid), body="Проверим.")
         desk.ingest(staff)
         assert desk.flush().code == 0, desk.run("outbox", "list").out
@@ -146,12 +148,14 @@ def eai_mail(sender: str, to: str, cc: str, subject: str, msgid: str) -> bytes:
     )
 
 
-def test_a_reply_all_naming_a_participant_in_a_labels_adds_no_second_copy(desk, sink):
+def test_a_reply_all_naming_a_participant_in_a_labels_adds_no_second_copy(dkim_desk, sink):
     """Our mail names anna@магазин.рф as anna@xn--80aairftm.xn--p1ai; the requester's
     reply-all copies her so. Compared as written, she joined a second time (two copies
     of every answer), and one staff took off the ticket joined again."""
+    desk = dkim_desk
     boss, anna = f"boss@{OKNA}", f"anna@{SHOP}"
-    tid = desk.ingest_tid(eai_mail(boss, "support@example.com", anna, "Окна", "first"))
+    first = eai_mail(boss, "support@example.com", anna, "Окна", "first")
+    tid = desk.ingest_tid(PROVES_BOSS.encode() + first)  # DKIM: anna joins
     assert desk.ticket(tid)["participants"] == [anna, boss]
     desk.ingest(make_mail(sender="anna@example.com", to=staff_to(tid), body="Проверим."))
     desk.flush()

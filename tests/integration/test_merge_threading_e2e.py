@@ -8,12 +8,21 @@ its own copy of an automatic mail is known as one."""
 
 from __future__ import annotations
 
-from tests.helpers import Desk, make_mail
+import pytest
+
+from tests.helpers import Desk, dkim_pass, make_mail
 from tests.integration.test_staff_e2e import staff_reply
 
 IVAN = "ivan@shop-example.ru"  # opens the ticket that stays
 PETR = "petr@client.example"  # opens the ticket merged into it
 OLGA = "olga@client.example"  # in Cc of petr's first mail: a participant of his ticket
+
+
+@pytest.fixture
+def desk(dkim_desk) -> Desk:
+    """Whose MTA's DKIM verdicts count: petr's first mail proves his From, so olga, in
+    its Cc, joins his ticket (README "Trust": nobody joins a ticket by writing Cc)."""
+    return dkim_desk
 
 
 def two_tickets(desk: Desk) -> tuple[str, str]:
@@ -24,7 +33,7 @@ def two_tickets(desk: Desk) -> tuple[str, str]:
             sender=f"Пётр <{PETR}>",
             subject="Корзина не открывается",
             msgid="<petr-1@client.example>",
-            headers={"Cc": OLGA},
+            headers={"Cc": OLGA, **dkim_pass(PETR)},
         )
     )
     return into, merged

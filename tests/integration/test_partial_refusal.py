@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from maild.app import App
 from maild.config import load
 from maild.faults import alert
-from tests.helpers import Desk, free_port, make_mail, staff_to
+from tests.helpers import AUTHSERV, Desk, free_port, make_mail, staff_to
 
 IVAN, OLGA, PETR = "ivan@shop-example.ru", "olga@shop-example.ru", "petr@other.example"
 
@@ -107,15 +107,17 @@ def test_each_recipient_gets_the_answer_once_whatever_the_relay_says_of_others(t
 
 def test_a_non_ascii_customer_waits_alone_when_the_relay_cannot_take_them(tmp_path, picky):
     relay, port = picky({}, enable_SMTPUTF8=False)
-    desk = Desk(tmp_path, port)
+    desk = Desk(tmp_path, port, support={"authserv_id": AUTHSERV})
     cc = (
+        f"Authentication-Results: {AUTHSERV}; dkim=pass header.d=shop-example.ru\r\n"
         f"From: Ivan <{IVAN}>\r\nTo: support@example.com\r\nCc: Иван <{EAI}>\r\n"
         "Subject: Вопрос\r\nMessage-ID: <mixed@shop-example.ru>\r\n"
         "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"
         "\r\nЗдравствуйте!\r\n"
     ).encode()
     tid = desk.ingest_tid(cc)
-    # the Cc of the first mail made them a participant (a #cc of them: an error)
+    # the Cc of the first mail, which DKIM proves, made them a participant (a #cc of
+    # them: an error)
     body = "Добрый день! Проверьте, пожалуйста, настройки."
     desk.ingest(
         make_mail(

@@ -7,19 +7,29 @@ from __future__ import annotations
 
 import smtplib
 
-from tests.helpers import PNG, Daemon, Desk, dead_port, make_mail, staff_to
+import pytest
+
+from tests.helpers import AUTHSERV, PNG, Daemon, Desk, dead_port, dkim_pass, make_mail, staff_to
 from tests.integration.test_copies_e2e import reply_to, staff_says
 from tests.integration.test_serve import wait_until
 from tests.webclient import link_in, post, request, site_desk
 
 IVAN = "ivan@shop-example.ru"  # the requester (make_mail's sender)
 PETR = "petr@shop-example.ru"  # a colleague under the same group, in Cc
+# ivan's first mail proves him (DKIM, with support.authserv_id): petr, in its Cc, joins
+FIRST = {"Cc": PETR, **dkim_pass(IVAN)}
+TRUSTED = {"authserv_id": AUTHSERV}
+
+
+@pytest.fixture
+def desk(dkim_desk) -> Desk:
+    return dkim_desk
 
 
 def test_a_colleague_staff_removed_no_longer_writes_rates_or_reopens(desk, sink):
     assert desk.run("group", "add", "--name", "Магазин", "--level", "standard",
                     "--domain", "shop-example.ru").code == 0  # fmt: skip
-    tid = desk.ingest_tid(make_mail(headers={"Cc": PETR}))
+    tid = desk.ingest_tid(make_mail(headers=FIRST))
     staff_says(desk, tid, "Проверим и ответим.")
     desk.flush()
     [petrs] = [m for m in sink.to(PETR) if "Проверим" in m.text]
@@ -45,8 +55,8 @@ def test_a_colleague_staff_removed_no_longer_writes_rates_or_reopens(desk, sink)
 def test_uncc_withdraws_the_mail_still_queued_to_whom_staff_removed(tmp_path, sink):
     """The relay is down: the answer and the confirmation to petr wait in the outbox
     when staff take him off the ticket. They never reach him; ivan gets all his."""
-    desk = Desk(tmp_path, dead_port())  # nothing listens there: the relay is down
-    tid = desk.ingest_tid(make_mail(headers={"Cc": PETR}))
+    desk = Desk(tmp_path, dead_port(), support=TRUSTED)  # the relay is down: nothing listens
+    tid = desk.ingest_tid(make_mail(headers=FIRST))
     staff_says(desk, tid, "Проверим и ответим.")
     assert desk.flush().code == 75
     queued = desk.run("outbox", "list", "--json").json()
@@ -69,7 +79,7 @@ def test_uncc_withdraws_the_mail_still_queued_to_whom_staff_removed(tmp_path, si
 
 
 def test_the_requesters_reply_all_does_not_bring_back_whom_staff_removed(desk, sink):
-    tid = desk.ingest_tid(make_mail(headers={"Cc": PETR}))
+    tid = desk.ingest_tid(make_mail(headers=FIRST))
     staff_says(desk, tid, "Проверим и ответим.")
     desk.flush()
     [ivans] = [m for m in sink.to(IVAN) if "Проверим" in m.text]
@@ -97,7 +107,7 @@ def test_the_requesters_reply_all_does_not_bring_back_whom_staff_removed(desk, s
 def test_a_merged_tickets_link_stops_working_for_whom_staff_removed_after_the_merge(tmp_path, sink):
     """The merged ticket's page follows the people of the ticket it was merged into:
     petr, removed there after the merge, no longer reads the old page nor its files."""
-    desk, base = site_desk(tmp_path, sink.port)
+    desk, base = site_desk(tmp_path, sink.port, support=TRUSTED)
     daemon = Daemon(desk).start()
 
     def mail(raw: bytes, sender: str, to: str = "support@example.com") -> None:
@@ -115,7 +125,7 @@ def test_a_merged_tickets_link_stops_working_for_whom_staff_removed_after_the_me
     try:
         wait_until(lambda: "site on" in daemon.logtext(), 10)
         files = [("screen.png", "image/png", PNG)]
-        mail(make_mail(headers={"Cc": PETR}, attachments=files), IVAN)
+        mail(make_mail(headers=FIRST, attachments=files), IVAN)
         [conf] = wait_until(lambda: sink.to(IVAN))
         old = conf.subject.split("[TID#")[1].rstrip("]")
         mail(make_mail(sender="olga@other.example", subject="Та же ошибка"), "olga@other.example")
@@ -142,7 +152,7 @@ def test_a_merged_tickets_link_stops_working_for_whom_staff_removed_after_the_me
 def test_after_maild_forget_the_tickets_mail_goes_to_nobody_in_the_erased_persons_place(desk, sink):
     """forget puts forgotten@invalid where the address stood: it is nobody's, and no
     answer (with a site link bound to it) goes there; the others still get theirs."""
-    tid = desk.ingest_tid(make_mail(headers={"Cc": PETR}))
+    tid = desk.ingest_tid(make_mail(headers=FIRST))
     assert desk.run("forget", PETR).code == 0
     staff_says(desk, tid, "Ответ после удаления данных Петра.")
     assert desk.flush().code == 0

@@ -9,7 +9,16 @@ from email.header import decode_header, make_header
 import pytest
 
 from maild.domain.replyaddr import sign_for
-from tests.helpers import PNG, REPLY_SECRET, SUPPORT, Desk, make_mail, staff_reply, staff_to
+from tests.helpers import (
+    PNG,
+    REPLY_SECRET,
+    SUPPORT,
+    Desk,
+    dkim_pass,
+    make_mail,
+    staff_reply,
+    staff_to,
+)
 from tests.unit.test_attachments import bmp_bytes
 
 ANNA = "anna@example.com"
@@ -666,11 +675,12 @@ def test_cc_and_uncc_that_cannot_be_done_stop_the_reply_and_staff_are_told(tmp_p
         assert why in text
 
 
-def test_cc_of_someone_already_on_the_ticket_stops_the_reply(desk, sink):
+def test_cc_of_someone_already_on_the_ticket_stops_the_reply(dkim_desk, sink):
     """#cc of the requester or of a participant did nothing without a word: staff
     believed it added someone. It is an error that stops the reply."""
-    petr = "petr@shop-example.ru"
-    tid, _ = open_ticket(desk, sink, headers={"Cc": f"Пётр <{petr}>"})
+    desk, petr = dkim_desk, "petr@shop-example.ru"  # DKIM proves ivan's mail: petr joins
+    headers = {"Cc": f"Пётр <{petr}>", **dkim_pass("ivan@shop-example.ru")}
+    tid, _ = open_ticket(desk, sink, headers=headers)
     assert petr in desk.ticket(tid)["participants"]
     before = len(sink.received)
     desk.ingest(staff_reply(tid, "Иван, подключаю Петра.\n#cc Петр <Petr@Shop-Example.ru>"))

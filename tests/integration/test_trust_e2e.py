@@ -10,7 +10,16 @@ import time
 import pytest
 
 from tests.data.make_spam_corpus import read_mbox
-from tests.helpers import DATA, SUPPORT, Daemon, Desk, free_port, make_mail, staff_to
+from tests.helpers import (
+    DATA,
+    SUPPORT,
+    Daemon,
+    Desk,
+    dkim_pass,
+    free_port,
+    make_mail,
+    staff_to,
+)
 
 SPAM = DATA / "spam"
 EXPECTED = json.loads((SPAM / "expected.json").read_text(encoding="utf-8"))
@@ -345,9 +354,10 @@ def test_nobody_joins_a_ticket_by_writing_cc(desk, sink):
 
 
 def test_participants_are_capped(tmp_path, sink):
-    desk = Desk(tmp_path, sink.port, limits={"max_participants": 2})
+    support = {"authserv_id": US}  # the first mail proves its From: its Cc may join
+    desk = Desk(tmp_path, sink.port, support=support, limits={"max_participants": 2})
     cc = ", ".join(f"p{i}@shop-example.ru" for i in range(5))
-    tid = desk.ingest_tid(make_mail(headers={"Cc": cc}))
+    tid = desk.ingest_tid(make_mail(headers={"Cc": cc, **dkim_pass("ivan@shop-example.ru")}))
     staff_says(desk, tid, "#cc x@shop-example.ru")
     staff_says(desk, tid, "Ответ.")
     desk.flush()
@@ -371,13 +381,15 @@ def test_check_config_warns_without_a_way_to_verify_staff(tmp_path, sink):
     assert "warning" not in trusted.run("check-config").err
 
 
-def test_a_new_ticket_keeps_the_first_cc_written_and_tells_staff_of_the_rest(desk, sink):
-    """A director writes with 12 colleagues in Cc, the head of the department first: the
-    first ten, in the order written, get the ticket's mail (not the first ten sorted:
-    user0, user10, user11...), and the notice names the two left out, as staff can add
-    them only by hand."""
+def test_a_new_ticket_keeps_the_first_cc_written_and_tells_staff_of_the_rest(trusted, sink):
+    """A director writes with 12 colleagues in Cc, the head of the department first
+    (DKIM proves his mail): the first ten, in the order written, get the ticket's mail
+    (not the first ten sorted: user0, user10, user11...), and the notice names the two
+    left out, as staff can add them only by hand."""
+    desk = trusted
     cc = ", ".join(f"Сотрудник {i} <user{i}@corp-example.ru>" for i in range(12))
-    tid = desk.ingest_tid(make_mail(sender="Директор <boss@corp-example.ru>", headers={"Cc": cc}))
+    headers = {"Cc": cc, **dkim_pass("boss@corp-example.ru")}
+    tid = desk.ingest_tid(make_mail(sender="Директор <boss@corp-example.ru>", headers=headers))
     desk.flush()
     kept = [f"user{i}@corp-example.ru" for i in range(10)]
     assert desk.ticket(tid)["participants"] == sorted(["boss@corp-example.ru", *kept])
@@ -387,11 +399,12 @@ def test_a_new_ticket_keeps_the_first_cc_written_and_tells_staff_of_the_rest(des
     assert "user9@corp-example.ru," not in text
 
 
-def test_the_new_ticket_notice_names_whom_an_answer_also_goes_to(desk, sink):
-    """A Cc of the first mail gets every answer: staff read who before they answer (the
-    From line of a new ticket proves nothing, and an answer may say what only the
-    requester should read)."""
-    tid = desk.ingest_tid(make_mail(headers={"Cc": "Пётр <petr@other-example.ru>"}))
+def test_the_new_ticket_notice_names_whom_an_answer_also_goes_to(trusted, sink):
+    """A Cc of a first mail that proves its From (DKIM) gets every answer: staff read
+    who before they answer (an answer may say what only the requester should read)."""
+    desk = trusted
+    headers = {"Cc": "Пётр <petr@other-example.ru>", **dkim_pass("ivan@shop-example.ru")}
+    tid = desk.ingest_tid(make_mail(headers=headers))
     desk.flush()
     assert "petr@other-example.ru" in desk.ticket(tid)["participants"]
     [notice] = sink.to("anna@example.com")

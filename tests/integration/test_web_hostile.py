@@ -94,7 +94,9 @@ def test_a_forgotten_requesters_messages_show_no_placeholder_address(site):
     mail_in(daemon, raw, "petr@forget.example")
     [conf] = wait_until(lambda: sink.to("petr@forget.example"))
     tid = conf.subject.split("[TID#")[1].rstrip("]")
-    answer = make_mail(sender="anna@example.com", to=staff_to(tid), body="Смотрим.")
+    # the first mail proves no From: staff add whom it copies
+    body = "#cc kate@forget.example\nСмотрим."
+    answer = make_mail(sender="anna@example.com", to=staff_to(tid), body=body)
     mail_in(daemon, answer, "anna@example.com", staff_to(tid))
     [copy] = wait_until(lambda: sink.to("kate@forget.example"))
     assert desk.run("forget", "petr@forget.example").code == 0

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.helpers import PNG, Daemon, Sink, make_mail, staff_reply
+from tests.helpers import AUTHSERV, PNG, Daemon, Sink, dkim_pass, make_mail, staff_reply
 from tests.integration.test_serve import wait_until
 from tests.integration.test_web import mail_in
 from tests.webclient import link_in, request, site_desk
@@ -22,7 +22,9 @@ SECRET = "RdpPass77"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     sink = Sink().start()
-    desk, base = site_desk(tmp_path_factory.mktemp("participant"), sink.port)
+    # its MTA's DKIM verdicts count: a first mail so proven adds whom it copies
+    trusted = {"authserv_id": AUTHSERV}
+    desk, base = site_desk(tmp_path_factory.mktemp("participant"), sink.port, support=trusted)
     daemon = Daemon(desk).start()
     wait_until(lambda: "site on" in daemon.logtext(), 10)
     yield desk, daemon, sink, base
@@ -31,11 +33,13 @@ def site(tmp_path_factory):
 
 
 def _opened(site, subject: str) -> str:
-    """Ivan's ticket, Petr in Cc, answered by staff to both: its TID."""
+    """Ivan's ticket, Petr in Cc of its first mail (DKIM proves Ivan), answered by
+    staff to both: its TID."""
     _desk, daemon, sink, _base = site
     before = len(sink.to(IVAN))
+    headers = {"Cc": PETR, **dkim_pass(IVAN)}
     first = make_mail(
-        sender=f"Иван <{IVAN}>", subject=subject, body="Сайт не работает.", headers={"Cc": PETR}
+        sender=f"Иван <{IVAN}>", subject=subject, body="Сайт не работает.", headers=headers
     )
     mail_in(daemon, first, sender=IVAN)
     conf = wait_until(lambda: sink.to(IVAN)[before:])[0]

@@ -6,7 +6,7 @@ staff believed the customer had it."""
 
 from __future__ import annotations
 
-from tests.helpers import Desk, dead_port, make_mail, staff_to
+from tests.helpers import AUTHSERV, Desk, dead_port, dkim_pass, make_mail, staff_to
 from tests.integration.test_copies_e2e import staff_says
 
 CUSTOMER = "ivan@shop-example.ru"  # make_mail's sender
@@ -84,8 +84,9 @@ def test_forget_marks_the_emptied_mail_of_the_kept_ticket_erased(tmp_path, sink)
 def test_uncc_marks_only_the_removed_persons_copy(tmp_path, sink):
     """An answer queued to the requester and a Cc participant: #uncc withdraws his
     copy alone; the record says so by recipient, and the answer still went."""
-    desk = Desk(tmp_path, dead_port())
-    tid = desk.ingest_tid(make_mail(headers={"Cc": PETR}))
+    desk = Desk(tmp_path, dead_port(), support={"authserv_id": AUTHSERV})
+    # the first mail proves its From (DKIM): petr, in its Cc, joins
+    tid = desk.ingest_tid(make_mail(headers={"Cc": PETR, **dkim_pass(CUSTOMER)}))
     staff_says(desk, tid, "Проверим и ответим.")
     assert desk.flush().code == 75
     staff_says(desk, tid, f"#uncc {PETR}\nПетра убрали из обращения.")

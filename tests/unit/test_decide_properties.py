@@ -100,6 +100,8 @@ def test_outsiders_cannot_use_the_desk(
             assert sender not in out.to or out.kind == "notice" and sender in STAFF
         if out.kind == "staff":  # text relayed to customers: only from verified staff
             assert verified
+    if d.outcome == "new":  # a first mail proves no From here (POLICY: no authserv_id)
+        assert d.ticket["participants"] == [d.ticket["requester"]]
     if existing and not verified:
         # no command ran, nobody joined by To/Cc without proof
         assert d.ticket.get("assignee") == ticket.get("assignee")

@@ -15,6 +15,7 @@ from maild.domain.decision import Decision
 from maild.domain.longtext import MAX_MAILED_TEXT
 from maild.domain.message import parse
 from maild.domain.owntext import known_before
+from maild.domain.policy import Policy
 from maild.domain.screen import screen
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
@@ -66,22 +67,38 @@ def _report(failed: str, *, receipt: bool = False) -> Any:
     return parse(raw.encode())
 
 
+DKIM = replace(POLICY, authserv_id="mx.example.com")  # our MTA's Authentication-Results
+PROOF = {"Authentication-Results": "mx.example.com; dkim=pass header.d=shop-example.ru"}
+
+
+def _new(headers: dict[str, str], policy: Policy = POLICY) -> Decision:
+    msg = _msg(headers=headers)
+    return decide(Snapshot("5555-0001", None, IDENT, False), msg, screen(msg, SUPPORT), NOW, policy)
+
+
 def test_a_new_tickets_confirmation_names_the_copies_and_is_kept_in_the_thread() -> None:
-    msg = _msg(headers={"Cc": f"Пётр <{PETR}>"})
-    d = _decide(Snapshot("5555-0001", None, IDENT, False), msg)
+    """Only those who joined (a proven first mail's To/Cc) are copies; an unproven
+    mail's are named to staff as asked to be added, and are promised nothing."""
+    d = _new({"Cc": f"Пётр <{PETR}>", **PROOF}, DKIM)
     notice, confirmation = d.outgoing
     assert confirmation.context["copies"] == [PETR]  # who else gets every answer
     assert (confirmation.record, notice.record) == (True, True)
+    for policy in (POLICY, DKIM):  # no authserv_id, or no Authentication-Results
+        notice, confirmation = _new({"Cc": f"Пётр <{PETR}>"}, policy).outgoing
+        assert confirmation.context["copies"] == [] and notice.context["copies"] == []
+        assert notice.context["asked_to_join"] == [PETR]
 
 
 def test_a_reply_to_elsewhere_is_named_to_staff_unless_already_a_participant() -> None:
     def reply_to(**headers: str) -> str | None:
-        d = _decide(Snapshot("5555-0001", None, IDENT, False), _msg(headers=headers))
-        return d.outgoing[0].context["reply_to"]
+        return _new({**headers, **PROOF}, DKIM).outgoing[0].context["reply_to"]
 
     assert reply_to(**{"Reply-To": "visitor@mail.example"}) == "visitor@mail.example"
     assert reply_to(**{"Reply-To": PETR, "Cc": PETR}) is None  # gets every answer anyway
     assert reply_to() is None
+    # an unproven mail's Cc is no participant: its Reply-To is named for #cc all the same
+    d = _new({"Reply-To": PETR, "Cc": PETR})
+    assert d.outgoing[0].context["reply_to"] == PETR
 
 
 def test_a_digit_rates_a_closed_ticket_only() -> None:
