@@ -12,7 +12,9 @@ and another in a mail, a ticket or a queued record is the one person everywhere.
   is retried, never set aside (adapters/outretry.py); mail queued to them goes only while
   they are still so (leftstaff.py); #spam and #uncc never withdraw it (guard).
 - Support's own addresses (`is_internal`: its own people, the support address and its
-  plus-addresses): never get a customer's mail or site link.
+  plus-addresses): never get a customer's mail or site link. «Задать вопрос» refuses
+  more (`no_asker`): its people's plus-addresses and the role mailboxes of support's
+  domain (postmaster@, mailer-daemon@): no customer asks from them.
 
 Pure.
 """
@@ -21,10 +23,19 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 
-from maild.domain.addresses import comparable_address, each_once
-from maild.domain.replyaddr import is_support_address
+from maild.domain.addresses import (
+    comparable_address,
+    comparable_domain,
+    each_once,
+    normalize_address,
+)
+from maild.domain.replyaddr import DELIMITER, is_support_address
+from maild.domain.screen import ROBOT_LOCALPARTS
 
-__all__ = ["People", "is_internal", "own_side", "staff_side"]
+__all__ = ["People", "is_internal", "no_asker", "own_side", "staff_side"]
+
+# RFC 2142's mailboxes of a domain's operators, beside the robots' (screen.py)
+ROLE_LOCALPARTS = frozenset({"abuse", "hostmaster", "webmaster", "security", "noc"})
 
 
 class People(Collection[str]):
@@ -79,3 +90,19 @@ def is_internal(address: str, support: str, own: Iterable[str]) -> bool:
     address and its plus-addresses."""
     ours = own if isinstance(own, People) else People(own)
     return address in ours or is_support_address(address, support)
+
+
+def no_asker(address: str, support: str, own: Iterable[str]) -> bool:
+    """An address «Задать вопрос» mails no confirmation link to: support's own
+    (is_internal), its people's with a plus-tag (anna+x@ is anna's mailbox), and a
+    role mailbox of support's domain (postmaster@, mailer-daemon@, abuse@, ...: the
+    desk's own mail server and operators, no customer)."""
+    if is_internal(address, support, own):
+        return True
+    local, _at, domain = normalize_address(address).rpartition("@")
+    untagged = f"{local.split(DELIMITER, 1)[0]}@{domain}"
+    if untagged != address and is_internal(untagged, support, own):
+        return True
+    role = ROBOT_LOCALPARTS.match(local) or local.split(DELIMITER, 1)[0] in ROLE_LOCALPARTS
+    ours = comparable_domain(normalize_address(support).rpartition("@")[2])
+    return bool(role) and comparable_domain(domain) == ours

@@ -30,7 +30,7 @@ from maild import guard
 from maild.adapters.sitepending import PENDING_DAYS, pending_root
 from maild.domain.addresses import ascii_domain
 from maild.domain.caps import mailbox_of
-from maild.domain.ownside import is_internal
+from maild.domain.ownside import no_asker
 from maild.domain.sla import ru_count
 from maild.domain.spam import withheld
 from maild.web import tokens
@@ -97,7 +97,7 @@ class Ask:
 
     def _check(self, values: dict[str, str], nonce: str | None, form: Any) -> str | None:
         support, email = self.app.config.support, values["email"]
-        internal = is_internal(email, support.address, support.internal)
+        internal = no_asker(email, support.address, support.internal)
         if nonce is None:
             return "Форма устарела. Пожалуйста, отправьте её ещё раз."
         if not _EMAIL.match(email) or internal:

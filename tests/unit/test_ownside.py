@@ -3,7 +3,7 @@ addresses, each an address in any spelling: case, a domain in U-labels or A-labe
 
 from __future__ import annotations
 
-from maild.domain.ownside import People, is_internal, own_side, staff_side
+from maild.domain.ownside import People, is_internal, no_asker, own_side, staff_side
 
 SUPPORT = "support@s.ru"
 ANNA, ACE_ANNA = "anna@поддержка.рф", "anna@xn--80ahaefyxhn.xn--p1ai"
@@ -35,3 +35,15 @@ def test_people_in_config_order_and_spelling_each_once():
     assert people.holds([ACE_ANNA, "Boris@S.ru"]) and people.holds([])
     assert not people.holds([ACE_ANNA, "ivan@x.ru"])
     assert People([ACE_ANNA]) == People([ANNA]) != People(["boris@s.ru"])
+
+
+def test_no_one_asks_on_the_site_from_supports_plus_tags_or_role_mailboxes():
+    """«Задать вопрос» mailed its link to anna+x@ (anna's mailbox) and to postmaster@
+    and mailer-daemon@ of support's own domain; a customer's role mailbox is theirs."""
+    own = own_side(["anna@s.ru", ANNA], HEAD)
+    ours = ("anna+x@s.ru", "Anna+Tag@S.RU", "anna+1@xn--80ahaefyxhn.xn--p1ai", "head+a@s.ru")
+    roles = ("postmaster@s.ru", "mailer-daemon@s.ru", "abuse@s.ru", "noreply@s.ru")
+    for address in (*ours, *roles, "support@s.ru", "support+x@s.ru", "anna@s.ru"):
+        assert no_asker(address, SUPPORT, own), address
+    for address in ("ivan@x.ru", "postmaster@x.ru", "ivan+a@s.ru", "anna.b@s.ru", "annax@s.ru"):
+        assert not no_asker(address, SUPPORT, own), address
