@@ -17,6 +17,7 @@ from maild.domain import ticket as tk
 from maild.domain.addresses import comparable_address
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.greeting import addressable
+from maild.domain.knownfiles import posted_on_site
 from maild.domain.licensekeys import license_ctx, mentions_license
 from maild.domain.logid import logged_id
 from maild.domain.longtext import MAX_MAILED_TEXT, MAX_ZIPPED_TEXT, zipped_text
@@ -252,7 +253,8 @@ def _rating(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Deci
     thread and the customer is told so. None when the mail is no rating."""
     msg = ctx.msg
     closed = ticket["status"] == "closed"
-    rating = rating_of(trim_reply(msg.text), _names(msg.from_name)) if closed else None
+    site = posted_on_site(msg)  # its reply form's text is no rating: a follow-up
+    rating = rating_of(trim_reply(msg.text), _names(msg.from_name), site=site) if closed else None
     if rating is None:
         return None
     appended = [*messages, ctx.record]
@@ -292,7 +294,7 @@ def _rated_beside(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -
     msg = ctx.msg
     if ticket["status"] != "closed" or unattended(ctx.scr):
         return ticket
-    rating = rating_beside(trim_reply(msg.text), _names(msg.from_name))
+    rating = rating_beside(trim_reply(msg.text), _names(msg.from_name), site=posted_on_site(msg))
     if rating is None or not _rates_here(ctx, ticket, messages):
         return ticket
     if tk.rating_of_closing(ticket, messages) is not None:

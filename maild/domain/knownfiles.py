@@ -24,7 +24,8 @@ from maild.domain.records import MessageRecord
 
 # The field and value web.forms.compose marks the site's posts with (kept as a screening
 # header: message.SCREEN_HEADERS). Anyone may write it into a mail: all it does there is
-# leave the mail's files as they came.
+# leave the mail's files as they came, and read no rating in it but the site's rating
+# form's words (ratingtext.SITE_RATING): the mail goes to staff instead.
 SOURCE_FIELD = "X-Maild-Source"
 SITE = "web"
 

@@ -4,6 +4,10 @@ one, with nothing but thanks or praise beside it («5», «5 - спасибо!»
 one and keeps the other without reopening; any other reply goes to staff, a rating that
 opens it recorded all the same («Оценка: 4. Но вот ещё вопрос: …»: rating_beside).
 
+A post on the site rates only by its rating form (SITE_RATING): a text typed in its
+reply form is a follow-up, as that form asked («5» answers staff's «Сколько у вас
+пользователей?» on a page left open while they closed the ticket).
+
 Pure text in (the mail's own text: quotes.trim_reply), a rating or a yes/no out.
 """
 
@@ -14,7 +18,11 @@ import re
 from maild.domain.closings import NAME, SEPARATOR_RE, VALEDICTION_RE
 from maild.domain.signoff import TAGLINE_RE
 
-__all__ = ["only_thanks", "rating_beside", "rating_of"]
+__all__ = ["SITE_RATING", "only_thanks", "rating_beside", "rating_of"]
+
+# The text of a post of the site's rating form (web.ticketforms), its grade 1–5
+SITE_RATING = "Оценка: {}"
+_SITE_RATING_RE = re.compile(SITE_RATING.format("([1-5])"))
 
 # The grade: a digit 1–5 standing alone (no digit, dash, slash or decimal point glued
 # to it: «15», «-5», «4.5», «5/10» are other numbers), or its Russian word; "из 5",
@@ -109,7 +117,7 @@ def _fold(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text).replace("ё", "е")
 
 
-def rating_of(text: str, names: frozenset[str] = frozenset()) -> int | None:
+def rating_of(text: str, names: frozenset[str] = frozenset(), *, site: bool = False) -> int | None:
     """The rating ``text`` (a mail's own text) gives, or None when it gives none. Its
     first line (a greeting's line above it aside) opens with a grade («5», «Оценка 5»)
     or ends in one after thanks or praise («Спасибо! 5»), and the mail says nothing
@@ -119,7 +127,11 @@ def rating_of(text: str, names: frozenset[str] = frozenset()) -> int | None:
     заработало»), a figure a date, count or version («5 марта не работает», «5.1»):
     the mail then goes to staff as any other. A rating taken for news only reopens the
     ticket; news taken for a rating would never reach anyone. ``names``: the words of
-    the sender's display name, lower case (a name alone on the last line signs)."""
+    the sender's display name, lower case (a name alone on the last line signs).
+    ``site``: a post on the site, a rating only as its rating form writes one."""
+    if site:
+        m = _SITE_RATING_RE.fullmatch(text.strip())
+        return int(m.group(1)) if m else None
     lines = _without_signature(text, names)
     if lines and GREETING_RE.fullmatch(lines[0]):
         lines = lines[1:]
@@ -138,7 +150,9 @@ def rating_of(text: str, names: frozenset[str] = frozenset()) -> int | None:
     return None
 
 
-def rating_beside(text: str, names: frozenset[str] = frozenset()) -> int | None:
+def rating_beside(
+    text: str, names: frozenset[str] = frozenset(), *, site: bool = False
+) -> int | None:
     """The rating that opens ``text`` (a mail's own text) when the mail says more than
     a rating (rating_of gives None): its first line (a greeting's line above it aside)
     is a rating by itself («5», «Спасибо! 5», «Оценка: 4») over lines of news, or opens
@@ -148,8 +162,9 @@ def rating_beside(text: str, names: frozenset[str] = frozenset()) -> int | None:
     None otherwise: a figure in a line of other words with no keyword before it is a
     date, a count or an item («5 марта не работает», «1. Не работает корзина»), and so
     is a bare figure that opens a list (`_opens_a_list`: «1.» alone on its line over
-    an item and «2.» over the next, «2» over «3»)."""
-    if rating_of(text, names) is not None:  # a rating and nothing more
+    an item and «2.» over the next, «2» over «3»). None for a post on the site
+    (``site``): its rating form's post is a rating alone (rating_of)."""
+    if site or rating_of(text, names) is not None:  # a rating and nothing more
         return None
     lines = _without_signature(text, names)
     if lines and GREETING_RE.fullmatch(lines[0]):

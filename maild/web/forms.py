@@ -145,7 +145,9 @@ def compose(
     the Message-ID of the last message the page showed, which a post answers as a
     mail client's reply would (robots.answered: a post naming nothing answered our
     acknowledgement of the post before it, and the third in five minutes made the
-    customer a robot whose mail staff no longer heard of)."""
+    customer a robot whose mail staff no longer heard of). `support`: the address
+    it goes to, support's own or a reply address of it (a ticket's post: signed for
+    its writer, which proves them as a reply to our mail does)."""
     # support's own address and domain in A-labels (a desk at поддержка.рф): the
     # email package writes no 8-bit header, and mail's ids and addresses are ASCII
     domain = a_labelled_domain(support.rsplit("@", 1)[1])

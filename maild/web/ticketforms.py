@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from maild.domain.leak import epoch
+from maild.domain.ratingtext import SITE_RATING
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.tid import shown_subject, tag
 from maild.web import tokens
@@ -130,10 +132,15 @@ class TicketForms:
     ) -> tuple[bytes, str]:
         """The raw mail a post becomes, from `address` to support, and its Message-ID
         (forms.compose); its nonce is of this post (forms.one_post): the same post
-        sent twice is one mail."""
+        sent twice is one mail. It goes to the reply address signed for `address` on
+        the ticket, as a reply to our mail does: the link proved the address as that
+        reply address does (verify.requester_verified), so forged mail under its From
+        cannot fill its staff notices' cap (trust.notice_sender), and no notice about
+        unproven mail names it."""
         app = self.site.app
+        tid = ticket["tid"]
         return await self.site.composed(
-            support=app.config.support.address,
+            support=app.reply_address(tid, address, epoch(ticket, address)),
             from_addr=address,
             from_name="",
             subject=subject,
@@ -141,7 +148,7 @@ class TicketForms:
             files=files,
             nonce=one_post(nonce, action, text or "", files),
             now=app.now(),
-            tid=ticket["tid"],
+            tid=tid,
             authserv_id=app.config.support.authserv_id,
             replying_to=last_shown(ticket, messages, address),
         )
@@ -176,7 +183,7 @@ class TicketForms:
             rating = str(form.get("rating", ""))
             if ticket["status"] != "closed" or rating not in ("1", "2", "3", "4", "5"):
                 return None, subject
-            return f"Оценка: {rating}", subject
+            return SITE_RATING.format(rating), subject
         if action == "reopen":
             opening = "Прошу открыть обращение снова (с сайта поддержки)."
             return f"{opening}\n\n{typed}" if typed else opening, subject

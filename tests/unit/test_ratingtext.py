@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.ratingtext import only_thanks, rating_beside, rating_of
+from maild.domain.ratingtext import SITE_RATING, only_thanks, rating_beside, rating_of
 
 IVAN = frozenset({"иван", "петров"})  # the words of the sender's display name
 
@@ -397,3 +397,12 @@ def test_a_long_first_line_costs_linear_time_beside_news_too() -> None:
         began = time.process_time()
         rating_beside(line + "\nещё")
         assert time.process_time() - began < 0.5
+
+
+def test_a_post_on_the_site_rates_only_by_its_rating_form():
+    """A text typed in the site's reply form («5» answering staff's question on a page
+    left open while they closed the ticket) is no rating; the rating form's is."""
+    assert rating_of(SITE_RATING.format(4), site=True) == 4
+    for typed in ("5", "Спасибо! 5", "Оценка 5", "пять", "Оценка: 6"):
+        assert rating_of(typed, site=True) is None, typed
+    assert rating_beside("Оценка: 4. Но вот ещё вопрос: где счёт?", site=True) is None
