@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from maild.domain.banners import DEFAULT_SUBJECT_TAGS as SUBJECT_TAGS
-from maild.domain.caps import NOTICE_LIMIT_DEFAULT
+from maild.domain.caps import DESK_NOTICE_DEFAULT, NOTICE_LIMIT_DEFAULT
 from maild.domain.limits import MAX_RECIPIENTS
 
 REQUIRED = object()
@@ -166,6 +166,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
             NOTICE_LIMIT_DEFAULT,  # (caps.notice_limit's for proven mail at 0)
         ),
         "max_confirmations_per_hour": (_posint, "a non-negative integer", 0),
+        "max_new_ticket_notices_per_hour": (
+            _posint,
+            "a non-negative integer",
+            DESK_NOTICE_DEFAULT,  # staff notices of new tickets from unproven senders, all
+        ),
         "max_reminders_per_person_per_hour": (_posint, "a non-negative integer", 5),
         "authserv_id": (_str, "the authserv-id of your own MTA's Authentication-Results", None),
         "reply_secret": (_str, "a secret string for signed reply addresses", None),

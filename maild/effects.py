@@ -96,10 +96,11 @@ def _send_all(
     ``merged``: the records of the mail sent that #merge records in its target too
     (Outgoing.in_target), as the source's messages moved there are marked."""
     queued: list[str] = []
-    stopped: dict[str, str] = {}  # the cap's words, by the key of the mail it stopped
+    # the cap's words, and whether it was the desk-wide one, by the key of the mail it stopped
+    stopped: dict[str, tuple[str, bool]] = {}
     for out in _in_turn(decision.outgoing):
         if out.tells_capped in stopped:
-            out = replace(out, context={**out.context, "unconfirmed": stopped[out.tells_capped]})
+            out = _unconfirmed(app, out, stopped[out.tells_capped])
         records = _send(app, msg, decision, out, now, resumed, messages, queued, stopped)
         for record in records:
             if out.record or record.get("suppressed"):
@@ -110,6 +111,15 @@ def _send_all(
         if out.kind == "staff" and relayed is not None and sent.get("copies"):
             relayed[sent["message_id"]] = sent["copies"]  # for the staff member's record
     return queued
+
+
+def _unconfirmed(app: App, out: Outgoing, stopped: tuple[str, bool]) -> Outgoing:
+    """A new ticket's staff notice whose confirmation a cap stopped: the cap's words
+    (`unconfirmed`), and for the desk-wide cap on confirmations its figure
+    (`unconfirmed_wave`): not one customer's cap to answer by hand, a possible wave."""
+    why, wave = stopped
+    figure = app.config.support.max_confirmations_per_hour if wave else None
+    return replace(out, context={**out.context, "unconfirmed": why, "unconfirmed_wave": figure})
 
 
 def _in_turn(outgoing: list[Outgoing]) -> list[Outgoing]:
@@ -154,7 +164,7 @@ def _send(
     resumed: bool,
     thread: list[MessageRecord],
     queued: list[str],
-    stopped: dict[str, str],
+    stopped: dict[str, tuple[str, bool]],
 ) -> list[MessageRecord]:
     """Queue one mail of the decision (once per key, noted in `queued`); return its
     thread records (outgoing.send). Only a re-run (`resumed`) can find it queued

@@ -14,17 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from maild import deskcap, withdrawals
+from maild import deskcap, noticecap, withdrawals
 from maild.app import App
-from maild.domain.caps import (
-    AUTO_KINDS,
-    Caps,
-    cap_reached,
-    mailbox_of,
-    notice_cap,
-    notice_cap_reason,
-    notice_limit,
-)
+from maild.domain.caps import AUTO_KINDS, Caps, cap_reached, mailbox_of
 from maild.domain.decision import Decision, OutgoingKind
 from maild.domain.leak import epoch
 from maild.domain.mailnames import unsent_note
@@ -239,16 +231,18 @@ def capped(
 class CapCheck:
     """Of one mail about to be queued: who gets it, the "suppressed: cap" note when no
     one may, in the outbox already, automatic mail to a customer (what caps count);
-    `held_until`: a staff notice the cap per sender stopped, the first of this flood:
-    staff are to be told notices about the sender are held till then; `why`: the cap
-    on automatic mail to customers that stopped it (caps.cap_reached), in Russian."""
+    `held`: a staff notice a bucket stopped (noticecap.Held; its `until` set for the
+    first of a flood: staff are to be told so); `why`: the cap on automatic mail to
+    customers that stopped it (caps.cap_reached), in Russian; `desk`: that cap was
+    the desk-wide one on confirmations (deskcap.py)."""
 
     to: list[str]
     suppressed: MessageRecord | None
     queued: bool
     automatic: bool
-    held_until: datetime | None = None
+    held: noticecap.Held | None = None
     why: str | None = None
+    desk: bool = False
 
 
 def check_caps(
@@ -267,6 +261,7 @@ def check_caps(
     about_sender: str | None = None,
     proven: bool = False,
     desk: bool = False,
+    new_ticket: bool = False,
 ) -> CapCheck:
     """The one rule capping a mail about to be queued as outbox id `key`, pipeline and
     jobs alike (`mail`: TID, template, Message-ID of its cause or ""; `staff`: the
@@ -277,56 +272,44 @@ def check_caps(
     answering mail nobody verified (`unverified`: to whoever it claimed to be), is
     capped (domain.caps); and a staff notice about an outsider's mail
     (`about_sender`, Outgoing.about_sender; `proven`, Outgoing.sender_proven) per
-    sender (sender_cap); `desk`: desk-wide too (Outgoing.desk_capped, deskcap.py)."""
+    sender, and `new_ticket` (Outgoing.new_ticket) per domain and desk-wide
+    (sender_cap); `desk`: desk-wide too (Outgoing.desk_capped, deskcap.py)."""
     tid, template, msgid = mail
     automatic = auto and kind in AUTO_KINDS and (unverified or not staff.holds(to))
     queued = may_be_queued and app.outbox.known(key)
     if not queued and about_sender is not None:
-        return sender_cap(app, to, (about_sender, proven), mail, now)
+        return sender_cap(app, to, (about_sender, proven, new_ticket), mail, now)
     if queued or not automatic:
         return CapCheck(to, None, queued, automatic)
     allowed, why = capped(app, to, thread, now)
-    if allowed and desk and (over := deskcap.reached(app, now)):
-        allowed, why = [], over
-    if allowed:
+    wave = bool(allowed and desk and (why := deskcap.reached(app, now)))
+    if allowed and not wave:
         return CapCheck(allowed, None, False, True)
     log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(to), why)
     note = suppressed_record(app, template, (to, staff), why or "", now)
-    return CapCheck([], note, False, True, why=why)
+    return CapCheck([], note, False, True, why=why, desk=wave)
 
 
 def sender_cap(
     app: App,
     to: list[str],
-    sender: tuple[str, bool],
+    sender: tuple[str, bool, bool],
     mail: tuple[str, str | None, str],
     now: datetime,
 ) -> CapCheck:
-    """The cap on staff notices about one sender's mail (caps.notice_cap, counted per
-    mailbox: its +tags are one sender; `sender`: its address, and whether the mail
-    proves it: a bucket of its own, caps.notice_limit): a notice that goes is counted
-    now (its caller queues it in the same locked section); one that does not leaves
-    the ticket a "suppressed: cap" note, and the first of a flood sets `held_until`."""
-    address, proven = sender
-    limit = notice_limit(app.config.support.max_staff_notices_per_sender_per_hour, proven)
-    box = mailbox_of(address)
-    sent, told = app.store.staff_notices(box, proven)
-    cap = notice_cap(limit, sent, told, now)
-    if cap.send:
-        app.store.record_staff_notice(box, now, proven=proven)
-        return CapCheck(to, None, False, False)
+    """The caps on staff notices about an outsider's mail (noticecap.check; `sender`:
+    its address, whether the mail proves it, whether the notice is a new ticket's): a
+    notice that goes is counted now (its caller queues it in the same locked section);
+    one that does not leaves the ticket a "suppressed: cap" note, and the first of a
+    flood sets `held.until`."""
+    address, proven, new_ticket = sender
     tid, template, msgid = mail
-    why = notice_cap_reason(limit, address or "(не указан)", proven)
-    log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(to), why)
-    if cap.tell:  # outgoing.send queues the one notice saying so
-        app.store.record_staff_notice(box, now, held=True, proven=proven)
-        which = "proven" if proven else "unproven"
-        log.warning(
-            "%s [TID#%s] staff told notices about %s mail from %s are held till %s",
-            *(msgid or "-", tid, which, box, cap.until),
-        )
-    note = suppressed_record(app, template, (to, People(to)), why, now)  # to staff alone
-    return CapCheck([], note, False, False, cap.until if cap.tell else None)
+    held = noticecap.check(app, (address, proven), new_ticket, (tid, msgid), now)
+    if held is None:
+        return CapCheck(to, None, False, False)
+    log.warning("%s [TID#%s] no %s to %s: %s", msgid or "-", tid, template, ", ".join(to), held.why)
+    note = suppressed_record(app, template, (to, People(to)), held.why, now)  # to staff alone
+    return CapCheck([], note, False, False, held)
 
 
 def suppressed_record(

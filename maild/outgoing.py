@@ -20,10 +20,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from maild import deskcap, guard
+from maild import deskcap, guard, noticecap
 from maild.app import App
 from maild.domain import capped, caps
-from maild.domain.decision import Outgoing, copy_key, msg_key
+from maild.domain.decision import Outgoing, copy_key
 from maild.domain.onemail import above_signature
 from maild.domain.ownside import People, staff_side
 from maild.domain.records import (
@@ -33,7 +33,7 @@ from maild.domain.records import (
     Ticket,
 )
 from maild.domain.threadhdr import Thread, per_copy
-from maild.domain.tid import NO_TICKET, shown_subject
+from maild.domain.tid import NO_TICKET
 from maild.keptback import kept_back
 from maild.web.links import footer, masked, site_link
 
@@ -133,23 +133,22 @@ def send(
     cause: str = "",
     may_be_queued: bool = True,
     ticket: Ticket | None = None,
-    stopped: dict[str, str] | None = None,
+    stopped: dict[str, tuple[str, bool]] | None = None,
 ) -> tuple[list[MessageRecord], list[str]]:
     """Render, cap and queue `out`, a mail about ticket `tid` (once per out.key;
     `thread`: the ticket's messages so far, [] for mail kept in the quarantine, which
     has no ticket in the store; `replying_to`: In-Reply-To and References, or what
     gives them by recipient; `cause`: the Message-ID of the mail that caused it, for
     the log; `ticket`: as it is now, whose addresses refused for good get no automatic
-    mail, undeliverable.held; `stopped`: gets the cap's words under out.key when a cap
-    on automatic mail stops it).
+    mail, undeliverable.held; `stopped`: gets (the cap's words, whether the cap was the
+    desk-wide one: CapCheck.desk) under out.key when a cap on automatic mail stops it).
     Returns its thread records (`suppressed` notes of the recipients it was held
     from, refused for good or blocked, and the record of the mail that tells the staff
-    member whose command caused it so, capped.kept_back; then its own: none when nobody is left, a
-    `suppressed` note when a cap stopped it, and the record of the one notice that
-    tells staff notices about a sender are held: guard.sender_cap) and the recipients
-    queued now ([] if it was queued before)."""
+    member whose command caused it so, capped.kept_back; then its own: none when nobody
+    is left, a `suppressed` note when a cap stopped it, and the record of the one notice
+    that tells staff notices are held: guard.sender_cap) and whom it queued now."""
     # support's own people (ownside.own_side): mail to them alone is no automatic reply
-    # to an outsider and not capped as one; the head's escalations domain.pace paces
+    # to an outsider, not capped as one; the head's escalations domain.pace paces
     staff = app.config.support.internal
     again = {"tid": tid, "thread": thread, "replying_to": replying_to, "now": now}
     again.update(cause=cause, may_be_queued=may_be_queued, ticket=ticket)
@@ -173,12 +172,13 @@ def send(
         about_sender=out.about_sender,
         proven=out.sender_proven,
         desk=out.desk_capped,
+        new_ticket=out.new_ticket,
     )
     if check.suppressed is None:
         record = _queue(app, out, check, (tid, now, ticket), staff, replying_to)
         return [*notes, record], [] if check.queued else check.to
     if stopped is not None and check.why:
-        stopped[out.key] = check.why
+        stopped[out.key] = (check.why, check.desk)
     tell = _telling(app, out, tid, check)
     told = _also(app, [tell] if tell is not None else [], again)
     return [*notes, check.suppressed, *told], []
@@ -200,10 +200,11 @@ def _also(app: App, mails: list[Outgoing], again: dict[str, Any]) -> list[Messag
 
 def _telling(app: App, out: Outgoing, tid: str, check: guard.CapCheck) -> Outgoing | None:
     """The mail to staff that a cap stopped `out`, if any: the first staff notice a
-    flood's cap stopped (_held_notice), or the customer notice a staff member's command
+    flood's cap stopped (noticecap.held_notice), or the customer notice a staff member's command
     caused (Outgoing.if_capped: they are not to believe the customer was told)."""
-    if check.held_until is not None and check.suppressed is not None:
-        return _held_notice(app, out, tid, check.suppressed["to"], check.held_until)
+    held = check.held
+    if held is not None and held.until is not None and check.suppressed is not None:
+        return noticecap.held_notice(app, out, tid, check.suppressed["to"], held)
     if out.if_capped is not None and check.why:
         return replace(out.if_capped, context={**out.if_capped.context, "why": check.why})
     return None
@@ -256,29 +257,6 @@ def _sent(
 
 def _customers(to: list[str], staff: People) -> set[str]:
     return {a for a in to if a not in staff}
-
-
-def _held_notice(app: App, out: Outgoing, tid: str, to: list[str], until: datetime) -> Outgoing:
-    """The one notice telling staff (`to`, whom `out` was for) that notices about the
-    sender's mail are held till `until`: guard.sender_cap stopped `out`, the first
-    of a flood (staff_flood.txt; about ticket `tid`, the one that hit the cap)."""
-    listed = caps.listed_id(out.about_sender)  # a list's posts, all its posters
-    context = {
-        "tid": tid,
-        "subject": shown_subject(out.context.get("subject")),
-        "sender": out.about_sender or "(не указан)",
-        "requester": None if listed else out.about_sender,  # `ticket list --requester`
-        "list_id": listed,
-        # the sender's mail proves its From: a flood of its own, not maybe forged
-        "proven": out.sender_proven,
-        "limit": caps.notice_limit(
-            app.config.support.max_staff_notices_per_sender_per_hour, out.sender_proven
-        ),
-        "until": app.fmt_time(until),
-        "until_short": app.fmt_time(until, short=True),
-    }
-    key = msg_key(out.key, "held")  # once per stopped notice, as every mail's is
-    return Outgoing(key, "notice", "staff_flood.txt", to, context, record=True)
 
 
 def queue_notice(

@@ -2,7 +2,10 @@
 notices), so no address and no ticket gets an unbounded stream whatever answers us;
 and on staff notices about one sender's mail (`notice_cap`), so no outsider fills
 staff's inboxes by writing to support@ (a flood, a loop with an unmarked robot): its
-unproven mail and its proven mail each in a bucket of their own (`notice_limit`).
+unproven mail and its proven mail each in a bucket of their own (`notice_limit`);
+the notices of new tickets from unproven senders also per From domain and desk-wide
+(`notice_buckets`, `held_by`), so that a flood under a fresh address per mail is capped
+as one under one address is.
 
 Pure: the times of earlier automatic mail are passed in: of mail that went or may
 still go (a cap limits what a person gets; mail withdrawn from the outbox before it
@@ -22,19 +25,24 @@ from maild.domain.spelling import routed_address
 
 __all__ = [
     "AUTO_KINDS",
+    "DESK_NOTICE_DEFAULT",
     "NOTICE_LIMIT_DEFAULT",
     "HOUR",
     "NOTICE_WINDOW",
     "WINDOW",
+    "Bucket",
     "Caps",
     "NoticeCap",
     "cap_reached",
     "confirmations_cap_reached",
     "counted_copy",
+    "held_by",
     "mailbox_of",
+    "notice_buckets",
     "notice_cap",
     "notice_cap_reason",
     "notice_limit",
+    "bucket_reason",
     "uncounted",
 ]
 
@@ -44,6 +52,11 @@ NOTICE_WINDOW = HOUR  # what the cap on staff notices per sender counts
 # support.max_staff_notices_per_sender_per_hour unset (configschema's default is this);
 # and what proven mail is capped at when the admin set it to 0 (notice_limit)
 NOTICE_LIMIT_DEFAULT = 20
+# support.max_new_ticket_notices_per_hour unset: new tickets from unproven senders,
+# all together, that staff hear of an hour (notice_buckets)
+DESK_NOTICE_DEFAULT = 60
+# a From domain's unproven senders together get this many times one sender's notices
+DOMAIN_FACTOR = 2
 # the kinds of mail capped as automatic when it goes to someone off the staff side, or
 # answers mail nobody verified (guard.check_caps)
 AUTO_KINDS = ("confirmation", "notice")
@@ -224,6 +237,70 @@ def notice_cap_reason(limit: int, sender: str, proven: bool = False) -> str:
     return (
         f"не больше {limit} {notices} сотрудникам в час о непроверенных письмах от имени {sender}"
     )
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One count of staff notices an hour: `kind` "sender" (a mailbox or a list:
+    `key`, notice_limit's buckets, `proven` which), "domain" (the unproven senders of
+    one From domain together: `key` "@domain") or "desk" (all unproven senders
+    together: `key` ""; the caller counts it in support's own record); `limit` an hour."""
+
+    kind: str
+    key: str
+    limit: int
+    proven: bool = False
+
+
+def notice_buckets(
+    sender: str, proven: bool, new_ticket: bool, per_sender: int, per_desk: int
+) -> list[Bucket]:
+    """The buckets a staff notice about `sender`'s mail counts in, each to hold it when
+    full, in the order they are asked: its sender's (`per_sender`:
+    support.max_staff_notices_per_sender_per_hour, notice_limit); for a new ticket
+    (`new_ticket`) whose mail proves nothing also its From domain's, at DOMAIN_FACTOR
+    times a sender's (a flood from random local parts at one domain: each address new,
+    its own bucket never fills), and the desk's, `per_desk` an hour
+    (support.max_new_ticket_notices_per_hour; 0: no desk-wide cap), a flood from a new
+    domain per mail. Tickets still open and keep their mail: only the notice is held.
+    A follow-up names a ticket staff heard of, and a sender who proves its From is
+    one real sender: the sender's bucket alone."""
+    box = mailbox_of(sender)
+    buckets = [Bucket("sender", box, notice_limit(per_sender, proven), proven)]
+    if proven or not new_ticket:
+        return buckets
+    local, at, domain = box.rpartition("@")
+    if at and local and domain and not listed_id(sender):
+        buckets.append(Bucket("domain", f"@{domain}", per_sender * DOMAIN_FACTOR))
+    if per_desk > 0:
+        buckets.append(Bucket("desk", "", per_desk))
+    return buckets
+
+
+def held_by(
+    buckets: list[Bucket], counts: list[tuple[list[datetime], datetime | None]], now: datetime
+) -> tuple[Bucket | None, NoticeCap]:
+    """Whether one more notice goes (`counts`: each bucket's notices sent and when staff
+    were told it is full, notice_cap): (None, a NoticeCap that sends) when every bucket
+    has room, and then it counts in each; else the first full bucket and its answer
+    (whether staff are to be told now that its notices are held, till when)."""
+    for bucket, (sent, told) in zip(buckets, counts, strict=True):
+        cap = notice_cap(bucket.limit, sent, told, now)
+        if not cap.send:
+            return bucket, cap
+    return None, NoticeCap(True)
+
+
+def bucket_reason(bucket: Bucket, sender: str) -> str:
+    """Why a staff notice was not sent (Russian, for the ticket's note): the bucket that
+    held it (notice_buckets); `sender` as notice_cap_reason takes it."""
+    if bucket.kind == "sender":
+        return notice_cap_reason(bucket.limit, sender, bucket.proven)
+    notices = ru_plural(bucket.limit, "уведомления", "уведомлений", "уведомлений")
+    about = f"не больше {bucket.limit} {notices} сотрудникам в час о новых обращениях"
+    if bucket.kind == "domain":
+        return f"{about} по непроверенным письмам с адресов домена {bucket.key[1:]}"
+    return f"{about} по непроверенным письмам всех отправителей вместе"
 
 
 def _letters(n: int) -> str:

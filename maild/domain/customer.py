@@ -75,9 +75,9 @@ def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list
     }
     if left_out or asked:  # kept with the message, as a follow-up's Cc asked to join are
         ctx.record["asked_to_join"] = left_out or asked
-    notice = _staff_notice(ctx, ticket, "staff_new", {**c, "unconfirmed": None})
+    notice = _staff_notice(ctx, ticket, "staff_new", {**c, "unconfirmed": None, "unconfirmed_wave": None})
     # staff read whether the confirmation went: one a cap stopped is theirs to send
-    outgoing = [replace(notice, tells_capped=ctx.key("confirmation"))]
+    outgoing = [replace(notice, tells_capped=ctx.key("confirmation"), new_ticket=True)]
     # an answer to automatic mail of the ticket it names, sent to another address: a
     # robot writing from a new address each round got a confirmation each round
     if ctx.scr.may_answer and requester and not snap.answers_its_auto:

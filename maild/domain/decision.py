@@ -65,6 +65,9 @@ class Outgoing:
     # not capped so, nor counted (trust.notice_sender)
     about_sender: str | None = None
     sender_proven: bool = False
+    # a new ticket's notice: when its mail proves nothing, capped per From domain and
+    # desk-wide too (caps.notice_buckets)
+    new_ticket: bool = False
     # a new ticket's confirmation to a sender whose mail proves nothing: capped desk-wide
     # too, all such senders together (caps.confirmations_cap_reached, deskcap.py)
     desk_capped: bool = False
@@ -92,7 +95,8 @@ class Outgoing:
     # fate it tells (the confirmation; clause 11 of the regulation: a request counts as
     # accepted only once its sender got the mail with its number). Queued after that
     # mail; when a cap stopped it, the notice's context has the cap's words as
-    # `unconfirmed`, so staff answer by hand (effects._send_all)
+    # `unconfirmed`, so staff answer by hand, and `unconfirmed_wave` the desk-wide
+    # cap's figure when it was that cap, a possible spam wave (effects._send_all)
     tells_capped: str | None = None
     # a customer notice that made the ticket's first reaction (#take, #close alone):
     # the reaction fields before it, put back when it is queued to no one (heard.py)

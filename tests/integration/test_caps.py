@@ -68,7 +68,7 @@ def test_a_mail_already_in_the_outbox_is_not_capped_again_nor_queued_twice(app):
 def test_staff_notices_about_one_senders_mail_are_capped_per_mailbox(tmp_path, sink):
     """guard.sender_cap against the store: the notices counted per mailbox (+tags
     and case are one sender), for an hour; the first one stopped in a flood tells
-    staff (held_until), the next ones do not, till the cap fills up again."""
+    staff (held.until), the next ones do not, till the cap fills up again."""
     desk = Desk(tmp_path, sink.port, support={"max_staff_notices_per_sender_per_hour": 2})
     app = App(load(desk.config), clock=lambda: NOW)
     minute = timedelta(minutes=1)
@@ -88,14 +88,14 @@ def test_staff_notices_about_one_senders_mail_are_capped_per_mailbox(tmp_path, s
     assert notice("flood+1@robot.example", 0).to == sorted(STAFF)
     assert notice("Flood@Robot.example", 1).to == sorted(STAFF)
     first = notice("flood+2@robot.example", 2)
-    assert first.to == [] and first.held_until == NOW + 60 * minute
+    assert first.to == [] and first.held.until == NOW + 60 * minute
     assert first.suppressed["suppressed"] == "cap" and first.suppressed["to"] == sorted(STAFF)
     again = notice("flood@robot.example", 3)
-    assert again.to == [] and again.suppressed is not None and again.held_until is None
+    assert again.to == [] and again.suppressed is not None and again.held.until is None
     assert notice("olga@shop-example.ru", 3).to == sorted(STAFF)  # another sender
     assert notice("flood@robot.example", 60).to == sorted(STAFF)  # the first is an hour old
     assert notice("flood@robot.example", 61).to == sorted(STAFF)
     refilled = notice("flood@robot.example", 62)
-    assert refilled.to == [] and refilled.held_until == NOW + 120 * minute
+    assert refilled.to == [] and refilled.held.until == NOW + 120 * minute
     # staff mail without an outsider behind it is never capped so
     assert notice(None, 63).to == sorted(STAFF)

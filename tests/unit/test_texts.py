@@ -53,6 +53,7 @@ def ticket_ctx(**extra) -> dict:
         "tid_named": None,
         "refers_own": None,
         "unconfirmed": None,
+        "unconfirmed_wave": None,
         "automated": None,
         "quiet": None,
         "problem": None,
@@ -394,6 +395,11 @@ def variants() -> list[dict]:
         failed_at="23.11.2026 10:20",  # imap_alert: the last failed round's (its error)
         limit=20,  # staff_flood: notices per sender an hour, and till when they are held
         proven=True,  # staff_flood: the flood's mail proves its sender (a robot, a loop)
+        # staff_flood: many senders' notices held, all unproven senders (a possible spam
+        # wave), or those of one From domain (flood_domain; variant `held` below)
+        flood_desk=True,
+        flood_domain="@one.example",
+        flood_since="2026-11-23",
         # staff_list_reply: the list's reader wrote (off: someone else, whom it names)
         from_reader=True,
         # reminder_list, escalation_list: the tickets a list names, and how often one goes
@@ -428,6 +434,8 @@ def variants() -> list[dict]:
         kept_back="blocked",  # a blocked address, not the cap ("" in off)
         # staff_new: the cap that stopped the customer's confirmation (None in off)
         unconfirmed="не больше 10 автоматических писем адресу в час",
+        # staff_new: that cap was the desk-wide one on confirmations, its figure
+        unconfirmed_wave=60,
         empty=True,  # confirmation: the mail came with no subject, text or file
         # desk context (Renderer.keep): spam.keep_days, storage.keep_closed_days
         spam_keep_days=30,
@@ -468,6 +476,8 @@ def variants() -> list[dict]:
         free_mail="",
         level_was=None,
         unconfirmed=None,
+        unconfirmed_wave=None,
+        flood_domain=None,
         answered_at=None,
         head=None,
     )
@@ -491,7 +501,10 @@ def variants() -> list[dict]:
     idle = dict(full, contradict=False, in_subject=False)
     # staff_error of a command typed in the subject alone (nothing else held back)
     in_subject = dict(full, contradict=False, idle=False)
-    return [full, off, unverified, listed, quiet, asked, stale, stopped, idle, in_subject]
+    # staff_flood of one From domain's senders; staff_new whose confirmation a cap per
+    # address stopped, not the desk-wide one
+    held = dict(full, flood_desk=False, unconfirmed_wave=None)
+    return [full, off, unverified, listed, quiet, asked, stale, stopped, idle, in_subject, held]
 
 
 LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")

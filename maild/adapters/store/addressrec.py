@@ -26,9 +26,10 @@ __all__ = ["read_record"]
 # Fields of one time (ISO 8601 with offset), and lists of such times; the pace's
 # fields are per kind ("<kind>_listed", "<kind>_singles": reminder, escalation, refused)
 # (proven_*: the bucket of staff notices about mail proving its From, indexes.NOTICE_FIELDS;
-# a record written before it was added has none, which reads as no notices)
-TIMES = ("auto_replies", "staff_notices", "proven_notices", "desk_confirmations")
-TIME = ("notices_held", "proven_held")
+# a record written before it was added has none, which reads as no notices; desk_*:
+# support's own record's count of new tickets' notices of all unproven senders)
+TIMES = ("auto_replies", "staff_notices", "proven_notices", "desk_confirmations", "desk_notices")
+TIME = ("notices_held", "proven_held", "desk_notices_held")
 _TIMES_END, _TIME_END = "_singles", "_listed"
 
 

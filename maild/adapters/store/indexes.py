@@ -43,10 +43,15 @@ def index_path(root: str, kind: str, key: str) -> str:
     return f"{root}/index/{kind}/{h[:2]}/{h}"
 
 
-# the fields of the two buckets of staff notices about a sender's mail (caps.notice_limit):
-# (when notices went, when staff were told notices are held), of mail proving nothing
-# (False) and of mail proving its From (True)
-NOTICE_FIELDS = {False: ("staff_notices", "notices_held"), True: ("proven_notices", "proven_held")}
+# the fields of the buckets of staff notices (caps.notice_buckets): (when notices went,
+# when staff were told notices are held), of a sender's (or a From domain's, "@domain")
+# mail proving nothing, of a sender's mail proving its From, and in support's own
+# record of new tickets from all unproven senders together
+NOTICE_FIELDS = {
+    "unproven": ("staff_notices", "notices_held"),
+    "proven": ("proven_notices", "proven_held"),
+    "desk": ("desk_notices", "desk_notices_held"),
+}
 # in support's own address's record: the desk-wide confirmations (deskcap.py)
 DESK_FIELD = "desk_confirmations"
 
@@ -190,25 +195,25 @@ class Indexes:
         self._save_address(desk, {**record, DESK_FIELD: [t.isoformat() for t in times]})
 
     def staff_notices(
-        self, address: str, proven: bool = False
+        self, address: str, bucket: str = "unproven"
     ) -> tuple[list[datetime], datetime | None]:
-        """(when staff notices about this sender's mail went lately, when staff were
-        last told notices about it are held: caps.notice_cap), from the record the
-        caps on automatic mail to the sender read anyway; of its unproven mail, or
-        (`proven`) of its mail that proves its From: a bucket of its own
-        (NOTICE_FIELDS; a record written before it had one reads as empty)."""
+        """(when staff notices counted in `address`'s record went lately, when staff
+        were last told notices are held: caps.notice_cap), from the record the caps on
+        automatic mail to the sender read anyway; `bucket`: of unproven mail, of mail
+        that proves its From, or desk-wide (NOTICE_FIELDS; a record written before a
+        bucket was added reads as having none of it)."""
         record = self._address(address)
-        sent, held = NOTICE_FIELDS[proven]
+        sent, held = NOTICE_FIELDS[bucket]
         told = record.get(held)
         return _times(record, sent), datetime.fromisoformat(told) if told else None
 
     def record_staff_notice(
-        self, address: str, when: datetime, held: bool = False, proven: bool = False
+        self, address: str, when: datetime, held: bool = False, bucket: str = "unproven"
     ) -> None:
-        """A staff notice about this sender's mail (`proven`: which bucket) went
-        (`held`: no, staff were told notices about it are held)."""
+        """A staff notice counted in `address`'s record (`bucket`: which) went (`held`:
+        no, staff were told notices are held)."""
         record = self._address(address)
-        sent, told = NOTICE_FIELDS[proven]
+        sent, told = NOTICE_FIELDS[bucket]
         if held:
             self._save_address(address, {**record, told: when.isoformat()})
             return

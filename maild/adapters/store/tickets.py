@@ -252,14 +252,14 @@ class Store:
         self.indexes.record_desk_confirmation(desk, when, keep)
 
     def staff_notices(
-        self, address: str, proven: bool = False
+        self, address: str, bucket: str = "unproven"
     ) -> tuple[list[datetime], datetime | None]:
-        return self.indexes.staff_notices(address, proven)
+        return self.indexes.staff_notices(address, bucket)
 
     def record_staff_notice(
-        self, address: str, when: datetime, held: bool = False, proven: bool = False
+        self, address: str, when: datetime, held: bool = False, bucket: str = "unproven"
     ) -> None:
-        self.indexes.record_staff_notice(address, when, held, proven)
+        self.indexes.record_staff_notice(address, when, held, bucket)
 
     def reminder_pace(self, address: str, kind: str) -> Pace:
         return self.indexes.reminder_pace(address, kind)
