@@ -38,9 +38,12 @@ def test_a_full_disk_never_sends_a_mail_twice(tmp_path):
         ballast = []
         sink = relay_that_at(FILL_AT, lambda: ballast.append(fill(mnt)))
         try:
-            desk = Desk(tmp_path, sink.port, storage={"path": str(mnt / "data")})
+            # every customer's notice goes: no flood of new tickets at one domain or desk-wide
+            no_flood = {"max_new_ticket_notices_per_hour": 0}
+            desk = Desk(tmp_path, sink.port, storage={"path": str(mnt / "data")}, support=no_flood)
             for n in range(CUSTOMERS):
-                desk.ingest(make_mail(sender=f"c{n}@shop.example", msgid=f"<f{n}@c.example>"))
+                sender = f"c{n}@shop{n}.example"
+                desk.ingest(make_mail(sender=sender, msgid=f"<f{n}@c.example>"))
             queued = {m["message_id"] for m in desk.run("outbox", "list", "--json").json()}
             staff = len(desk.sections["support"]["staff"])
             assert len(queued) == (1 + staff) * CUSTOMERS  # a confirmation, a notice per member
