@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from maild.domain.banners import DEFAULT_SUBJECT_TAGS as SUBJECT_TAGS
-from maild.domain.caps import DESK_NOTICE_DEFAULT, NOTICE_LIMIT_DEFAULT
+from maild.domain.caps import DESK_NOTICE_DEFAULT, DOMAIN_NOTICE_DEFAULT, NOTICE_LIMIT_DEFAULT
 from maild.domain.limits import MAX_RECIPIENTS
 
 REQUIRED = object()
@@ -170,6 +170,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
             _posint,
             "a non-negative integer",
             DESK_NOTICE_DEFAULT,  # staff notices of new tickets from unproven senders, all
+        ),
+        "max_new_ticket_notices_per_domain_per_hour": (
+            _posint,
+            "a non-negative integer",
+            DOMAIN_NOTICE_DEFAULT,  # the same of one From domain's senders together
         ),
         "max_reminders_per_person_per_hour": (_posint, "a non-negative integer", 5),
         "authserv_id": (_str, "the authserv-id of your own MTA's Authentication-Results", None),

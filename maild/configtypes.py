@@ -53,6 +53,7 @@ class SupportConfig:
     max_confirmations_per_hour: int = FROM_SCHEMA  # desk-wide, to senders proving nothing: 0 none
     # staff notices of new tickets from senders proving nothing, all together: 0 no cap
     max_new_ticket_notices_per_hour: int = FROM_SCHEMA
+    max_new_ticket_notices_per_domain_per_hour: int = FROM_SCHEMA  # one From domain's: 0 no cap
     max_reminders_per_person_per_hour: int = FROM_SCHEMA
     authserv_id: str | None = FROM_SCHEMA
     reply_secret: str | None = FROM_SCHEMA

@@ -53,6 +53,7 @@ def check(
         proven,
         new_ticket,
         s.max_staff_notices_per_sender_per_hour,
+        s.max_new_ticket_notices_per_domain_per_hour,
         s.max_new_ticket_notices_per_hour,
     )
     places = [_where(app, b) for b in buckets]

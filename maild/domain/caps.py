@@ -55,8 +55,9 @@ NOTICE_LIMIT_DEFAULT = 20
 # support.max_new_ticket_notices_per_hour unset: new tickets from unproven senders,
 # all together, that staff hear of an hour (notice_buckets)
 DESK_NOTICE_DEFAULT = 60
-# a From domain's unproven senders together get this many times one sender's notices
-DOMAIN_FACTOR = 2
+# support.max_new_ticket_notices_per_domain_per_hour unset: new tickets from one From
+# domain's unproven senders together that staff hear of an hour (notice_buckets)
+DOMAIN_NOTICE_DEFAULT = 40
 # the kinds of mail capped as automatic when it goes to someone off the staff side, or
 # answers mail nobody verified (guard.check_caps)
 AUTO_KINDS = ("confirmation", "notice")
@@ -253,14 +254,15 @@ class Bucket:
 
 
 def notice_buckets(
-    sender: str, proven: bool, new_ticket: bool, per_sender: int, per_desk: int
+    sender: str, proven: bool, new_ticket: bool, per_sender: int, per_domain: int, per_desk: int
 ) -> list[Bucket]:
     """The buckets a staff notice about `sender`'s mail counts in, each to hold it when
     full, in the order they are asked: its sender's (`per_sender`:
     support.max_staff_notices_per_sender_per_hour, notice_limit); for a new ticket
-    (`new_ticket`) whose mail proves nothing also its From domain's, at DOMAIN_FACTOR
-    times a sender's (a flood from random local parts at one domain: each address new,
-    its own bucket never fills), and the desk's, `per_desk` an hour
+    (`new_ticket`) whose mail proves nothing also its From domain's, `per_domain` an
+    hour (support.max_new_ticket_notices_per_domain_per_hour; 0: none: a flood from
+    random local parts at one domain, each address new, its own bucket never fills),
+    and the desk's, `per_desk` an hour
     (support.max_new_ticket_notices_per_hour; 0: no desk-wide cap), a flood from a new
     domain per mail. Tickets still open and keep their mail: only the notice is held.
     A follow-up names a ticket staff heard of, and a sender who proves its From is
@@ -270,8 +272,8 @@ def notice_buckets(
     if proven or not new_ticket:
         return buckets
     local, at, domain = box.rpartition("@")
-    if at and local and domain and not listed_id(sender):
-        buckets.append(Bucket("domain", f"@{domain}", per_sender * DOMAIN_FACTOR))
+    if per_domain > 0 and at and local and domain and not listed_id(sender):
+        buckets.append(Bucket("domain", f"@{domain}", per_domain))
     if per_desk > 0:
         buckets.append(Bucket("desk", "", per_desk))
     return buckets

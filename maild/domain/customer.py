@@ -75,7 +75,8 @@ def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list
     }
     if left_out or asked:  # kept with the message, as a follow-up's Cc asked to join are
         ctx.record["asked_to_join"] = left_out or asked
-    notice = _staff_notice(ctx, ticket, "staff_new", {**c, "unconfirmed": None, "unconfirmed_wave": None})
+    unconfirmed = {"unconfirmed": None, "unconfirmed_wave": None}  # effects._unconfirmed
+    notice = _staff_notice(ctx, ticket, "staff_new", {**c, **unconfirmed})
     # staff read whether the confirmation went: one a cap stopped is theirs to send
     outgoing = [replace(notice, tells_capped=ctx.key("confirmation"), new_ticket=True)]
     # an answer to automatic mail of the ticket it names, sent to another address: a

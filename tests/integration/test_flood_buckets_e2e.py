@@ -1,10 +1,11 @@
 """A flood under a new address per mail, end to end (the real `maild ingest` and
 `outbox flush`, a real aiosmtpd relay, counting what reached it): random local parts
 at one domain, or a new domain per mail, fill no sender's bucket; the notices of new
-tickets from unproven senders are capped per From domain (twice the per-sender
-figure) and desk-wide (support.max_new_ticket_notices_per_hour). Every mail is still
-a ticket; staff are told once; and a notice whose confirmation the desk-wide cap on
-confirmations held does not ask staff to answer every sender by hand."""
+tickets from unproven senders are capped per From domain
+(support.max_new_ticket_notices_per_domain_per_hour) and desk-wide
+(support.max_new_ticket_notices_per_hour). Every mail is still a ticket; staff are
+told once; and a notice whose confirmation the desk-wide cap on confirmations held
+does not ask staff to answer every sender by hand."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ import shlex
 from tests.helpers import Desk, make_mail
 
 STAFF = ("anna@example.com", "boris@example.com")
-# per sender 2 (so 4 per From domain), 6 new tickets of all unproven senders an hour
-CAPS = {"max_staff_notices_per_sender_per_hour": 2, "max_new_ticket_notices_per_hour": 6}
+# per sender 2, 4 per From domain, 6 new tickets of all unproven senders an hour
+CAPS = {
+    "max_staff_notices_per_sender_per_hour": 2,
+    "max_new_ticket_notices_per_domain_per_hour": 4,
+    "max_new_ticket_notices_per_hour": 6,
+}
 
 
 def _new(sink, staff: str) -> list:

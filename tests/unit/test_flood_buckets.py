@@ -26,7 +26,7 @@ def kinds(buckets: list[Bucket]) -> list[tuple[str, str, int]]:
 
 
 def test_a_new_tickets_unproven_notice_counts_per_sender_domain_and_desk():
-    buckets = notice_buckets("Ivan+shop@Mail.Example", False, True, 20, 60)
+    buckets = notice_buckets("Ivan+shop@Mail.Example", False, True, 20, 2 * 20, 60)
     assert kinds(buckets) == [
         ("sender", "ivan@mail.example", 20),
         ("domain", "@mail.example", 40),  # larger than one sender's
@@ -37,22 +37,25 @@ def test_a_new_tickets_unproven_notice_counts_per_sender_domain_and_desk():
 def test_follow_ups_and_proven_mail_count_for_their_sender_alone():
     """A follow-up names a ticket staff heard of; mail proving its From is one real
     sender, whose own bucket holds its flood."""
-    assert kinds(notice_buckets("ivan@mail.example", False, False, 20, 60)) == [
+    assert kinds(notice_buckets("ivan@mail.example", False, False, 20, 2 * 20, 60)) == [
         ("sender", "ivan@mail.example", 20)
     ]
-    assert kinds(notice_buckets("ivan@mail.example", True, True, 20, 60)) == [
+    assert kinds(notice_buckets("ivan@mail.example", True, True, 20, 2 * 20, 60)) == [
         ("sender", "ivan@mail.example", 20)
     ]
 
 
 def test_a_list_and_mail_without_a_from_have_no_domain_but_count_desk_wide():
     listed = list_key("Devel <devel.lists.example.org>")
-    assert [b.kind for b in notice_buckets(listed, False, True, 20, 60)] == ["sender", "desk"]
-    assert [b.kind for b in notice_buckets("", False, True, 20, 60)] == ["sender", "desk"]
+    for sender in (listed, ""):
+        assert [b.kind for b in notice_buckets(sender, False, True, 20, 40, 60)] == [
+            "sender",
+            "desk",
+        ]
 
 
 def test_zero_leaves_out_the_desk_wide_bucket():
-    assert [b.kind for b in notice_buckets("a@x.example", False, True, 20, 0)] == [
+    assert [b.kind for b in notice_buckets("a@x.example", False, True, 20, 2 * 20, 0)] == [
         "sender",
         "domain",
     ]
@@ -67,7 +70,7 @@ def _flood(senders: list[str], per_sender: int, per_desk: int) -> list[tuple[str
     out = []
     for n, sender in enumerate(senders):
         now = NOW + n * MIN
-        buckets = notice_buckets(sender, False, True, per_sender, per_desk)
+        buckets = notice_buckets(sender, False, True, per_sender, 2 * per_sender, per_desk)
         keys = [(b.kind, b.key) for b in buckets]
         counts = [(sent.get(k, []), told.get(k)) for k in keys]
         bucket, cap = held_by(buckets, counts, now)
@@ -97,7 +100,7 @@ def test_random_domains_fill_the_desks_bucket_and_tell_once():
 
 
 def test_a_full_bucket_holds_until_its_notices_are_an_hour_old():
-    buckets = notice_buckets("a@one.example", False, True, 2, 60)
+    buckets = notice_buckets("a@one.example", False, True, 2, 2 * 2, 60)
     full = [NOW - 50 * MIN, NOW - 40 * MIN, NOW - 30 * MIN, NOW - 20 * MIN]
     bucket, cap = held_by(buckets, [([], None), (full, None), ([], None)], NOW)
     assert bucket is not None and bucket.kind == "domain"
@@ -106,7 +109,7 @@ def test_a_full_bucket_holds_until_its_notices_are_an_hour_old():
 
 
 def test_the_ticket_notes_name_the_bucket_that_held_the_notice():
-    domain, desk = notice_buckets("a@one.example", False, True, 2, 5)[1:]
+    domain, desk = notice_buckets("a@one.example", False, True, 2, 2 * 2, 5)[1:]
     assert bucket_reason(domain, "a@one.example") == (
         "не больше 4 уведомлений сотрудникам в час о новых обращениях"
         " по непроверенным письмам с адресов домена one.example"
@@ -115,5 +118,5 @@ def test_the_ticket_notes_name_the_bucket_that_held_the_notice():
         "не больше 5 уведомлений сотрудникам в час о новых обращениях"
         " по непроверенным письмам всех отправителей вместе"
     )
-    sender = notice_buckets("a@one.example", False, True, 2, 5)[0]
+    sender = notice_buckets("a@one.example", False, True, 2, 2 * 2, 5)[0]
     assert "от имени a@one.example" in bucket_reason(sender, "a@one.example")
