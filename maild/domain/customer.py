@@ -41,12 +41,11 @@ def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list
     ``joined`` (To/Cc who get every answer), ``left_out`` (past the limit) and
     ``asked`` (To/Cc of mail that does not prove its From: participants.first_joiners)."""
     policy, msg, ident, snap = ctx.policy, ctx.msg, ctx.ident, ctx.snapshot
-    tid, refers_to = snap.tid, snap.refers_to
     requester = msg.from_addr  # never the Reply-To by itself: it proves no one
     first_seen = snap.first_seen if requester else None
     free_expired = free_support_expired(ident, first_seen, ctx.received_at.date())
     ticket = tk.new_ticket(
-        tid,
+        snap.tid,
         requester,
         clean_subject(msg.subject, policy.own_subjects),
         ident,
@@ -58,7 +57,7 @@ def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list
     )
     ticket.update(free_expired=free_expired, requester_name=msg.from_name)  # (saved answers)
     c = {
-        **_new_context(ctx, ticket, refers_to),
+        **_new_context(ctx, ticket, snap.refers_to),
         "free_expired": free_expired,
         "free_since": ru_date(first_seen),
         "free_months": FREE_SUPPORT_MONTHS,  # the confirmation names the term it keeps
@@ -78,7 +77,8 @@ def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list
     unconfirmed = {"unconfirmed": None, "unconfirmed_wave": None}  # effects._unconfirmed
     notice = _staff_notice(ctx, ticket, "staff_new", {**c, **unconfirmed})
     # staff read whether the confirmation went: one a cap stopped is theirs to send
-    outgoing = [replace(notice, tells_capped=ctx.key("confirmation"), new_ticket=True)]
+    free = ticket["level"] == "free"  # a license's or group's: per sender alone (Outgoing)
+    outgoing = [replace(notice, tells_capped=ctx.key("confirmation"), new_ticket=free)]
     # an answer to automatic mail of the ticket it names, sent to another address: a
     # robot writing from a new address each round got a confirmation each round
     if ctx.scr.may_answer and requester and not snap.answers_its_auto:
@@ -95,7 +95,7 @@ def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list
                 desk_capped=not proves_sender(msg, policy),
             )
         )
-    return Decision("new", tid, ticket, [ctx.record], ctx.record, outgoing)
+    return Decision("new", snap.tid, ticket, [ctx.record], ctx.record, outgoing)
 
 
 def _new_context(ctx: Context, ticket: Ticket, refers_to: str | None) -> dict[str, Any]:

@@ -65,8 +65,10 @@ class Outgoing:
     # not capped so, nor counted (trust.notice_sender)
     about_sender: str | None = None
     sender_proven: bool = False
-    # a new ticket's notice: when its mail proves nothing, capped per From domain and
-    # desk-wide too (caps.notice_buckets)
+    # a new ticket's notice at free support: when its mail proves nothing, capped per
+    # From domain and desk-wide too (caps.notice_buckets). A license's or a group's
+    # customer is counted per sender alone: a flood of others must not hold the notice
+    # of a ticket due in hours, and a forger of that address fills its own bucket only
     new_ticket: bool = False
     # a new ticket's confirmation to a sender whose mail proves nothing: capped desk-wide
     # too, all such senders together (caps.confirmations_cap_reached, deskcap.py)

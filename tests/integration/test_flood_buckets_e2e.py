@@ -105,6 +105,30 @@ def test_follow_ups_and_proven_mail_are_not_held_by_the_flood(tmp_path, sink):
     assert sum("Вопрос" in s and s.startswith("Новое обращение") for s in later) == 1, later
 
 
+def test_a_licensed_customers_new_ticket_is_not_held_by_a_flood_of_others(tmp_path, sink):
+    """A VIP's ticket is due in two hours: a flood of strangers that filled the domain's
+    and the desk's buckets does not hold its notice (a license's or a group's customer
+    counts in its own bucket alone), at the same domain as the flood or another."""
+    desk = Desk(tmp_path, sink.port, support=CAPS)
+    for n, email in enumerate(("vip@one.example", "vip@other.example")):
+        added = desk.run("license", "add", "--key", f"K{n}", "--level", "vip", "--email", email)
+        assert added.code == 0, added.err
+    _flood(desk, [f"{secrets.token_hex(4)}@one.example" for _ in range(6)])
+    _flood(desk, [f"x{n}@d{n}.example" for n in range(4)])
+    start = len(sink.to(STAFF[0]))
+    vips = [
+        desk.ingest_tid(make_mail(sender=s, subject="Сайт не работает"))
+        for s in ("vip@one.example", "vip@other.example")
+    ]
+    assert desk.flush().code == 0
+    later = [m.subject for m in sink.to(STAFF[0])[start:]]
+    for tid in vips:
+        assert desk.ticket(tid)["level"] == "vip"
+        assert sum(f"[TID#{tid}]" in s and s.startswith("Новое обращение") for s in later) == 1, (
+            later
+        )
+
+
 def test_confirmations_held_desk_wide_are_not_for_staff_to_send_by_hand(tmp_path, sink):
     """With support.max_confirmations_per_hour the confirmations stopped at the cap,
     and every notice past it asked staff to answer the customer themselves: in a
