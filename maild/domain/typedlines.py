@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 
 from maild.domain.quotes import (
     ATTRIBUTION_LINES,
@@ -23,6 +24,7 @@ from maild.domain.quotes import (
     unquoted,
 )
 from maild.domain.redact import MARKER, redact_credentials
+from maild.domain.runs import Runs
 
 
 def for_site(text: str, known: list[str] | None = None) -> str:
@@ -98,18 +100,36 @@ class Thread:
 
     def __init__(self, texts: list[str]) -> None:
         self.lines = {_plain(line) for t in texts for line in t.splitlines()}
-        self.blob = " " + " ".join(_plain(t) for t in texts)[-KNOWN_CHARS:] + " "
         self.words = {_words(line) for t in texts for line in t.splitlines()}
-        self.words_blob = " " + " ".join(_words(t) for t in texts)[-KNOWN_CHARS:] + " "
         self.has_marker = any(MARKER in t for t in texts)  # a ticket once redacted
+        # the runs of the last KNOWN_CHARS of the texts, plain and as words, read
+        # once when a line is first looked for as a run (most are whole lines)
+        self._texts = tuple(texts)
+        self._plain_runs: Runs | None = None
+        self._word_runs: Runs | None = None
+
+    def in_blob(self, run: str) -> bool:
+        """``run`` (plain: single spaces) is a run of the texts' words as _plain reads
+        them, within their last KNOWN_CHARS: what ``f" {run} " in blob`` was, blob
+        being ``" " + " ".join(map(_plain, texts))[-KNOWN_CHARS:] + " "`` (a search
+        through the blob for each line cost a reply of many lines its square)."""
+        if self._plain_runs is None:
+            self._plain_runs = _runs(_plain(t) for t in self._texts)
+        return run.split(" ") in self._plain_runs
+
+    def in_words_blob(self, run: str) -> bool:
+        """in_blob for the texts' words alone (_words)."""
+        if self._word_runs is None:
+            self._word_runs = _runs(_words(t) for t in self._texts)
+        return run.split(" ") in self._word_runs
 
     def __contains__(self, line: str) -> bool:
         bare = unquoted(line)
         plain = _plain(bare)
-        if plain in self.lines or f" {plain} " in self.blob:
+        if plain in self.lines or self.in_blob(plain):
             return True
         words = _words(bare)  # only now: most lines are known as they stand
-        if bool(words) and (words in self.words or f" {words} " in self.words_blob):
+        if bool(words) and (words in self.words or self.in_words_blob(words)):
             return True
         return self._redacted(line) in self.lines
 
@@ -123,11 +143,11 @@ class Thread:
             return True
         plain, words = _plain(unquoted(line)), _words(unquoted(line))
         if len(plain) >= RUN_CHARS:
-            return f" {plain} " in self.blob or bool(words) and f" {words} " in self.words_blob
+            return self.in_blob(plain) or bool(words) and self.in_words_blob(words)
         run, word_run = _plain(unquoted(above)), _words(unquoted(above))
-        if run and f" {run} {plain} " in self.blob:
+        if run and self.in_blob(f"{run} {plain}"):
             return True
-        return bool(word_run and words) and f" {word_run} {words} " in self.words_blob
+        return bool(word_run and words) and self.in_words_blob(f"{word_run} {words}")
 
     def _redacted(self, line: str) -> str | None:
         """The line as the ticket keeps it since its access data was blanked out
@@ -181,6 +201,11 @@ def typed_lines(text: str, known: list[str], limit: int = 10, *, strict: bool = 
                 break
         above = line
     return out
+
+
+def _runs(texts: Iterable[str]) -> Runs:
+    """The runs of the last KNOWN_CHARS of ``texts`` joined by spaces."""
+    return Runs(" ".join(texts)[-KNOWN_CHARS:].split(" "))
 
 
 def _plain(text: str) -> str:
