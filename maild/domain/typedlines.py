@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
+from typing import NamedTuple
 
 from maild.domain.quotes import (
     ATTRIBUTION_LINES,
@@ -99,12 +101,13 @@ class Thread:
     one-byte charset, known by its words (_words)."""
 
     def __init__(self, texts: list[str]) -> None:
-        self.lines = {_plain(line) for t in texts for line in t.splitlines()}
-        self.words = {_words(line) for t in texts for line in t.splitlines()}
-        self.has_marker = any(MARKER in t for t in texts)  # a ticket once redacted
+        read = [_read(t) for t in texts]
+        self.lines: set[str] = set().union(*(r.lines for r in read))
+        self.words: set[str] = set().union(*(r.words for r in read))
+        self.has_marker = any(r.marked for r in read)  # a ticket once redacted
         # the runs of the last KNOWN_CHARS of the texts, plain and as words, read
         # once when a line is first looked for as a run (most are whole lines)
-        self._texts = tuple(texts)
+        self._read = read
         self._plain_runs: Runs | None = None
         self._word_runs: Runs | None = None
 
@@ -114,13 +117,13 @@ class Thread:
         being ``" " + " ".join(map(_plain, texts))[-KNOWN_CHARS:] + " "`` (a search
         through the blob for each line cost a reply of many lines its square)."""
         if self._plain_runs is None:
-            self._plain_runs = _runs(_plain(t) for t in self._texts)
+            self._plain_runs = _runs(r.plain for r in self._read)
         return run.split(" ") in self._plain_runs
 
     def in_words_blob(self, run: str) -> bool:
         """in_blob for the texts' words alone (_words)."""
         if self._word_runs is None:
-            self._word_runs = _runs(_words(t) for t in self._texts)
+            self._word_runs = _runs(r.word_text for r in self._read)
         return run.split(" ") in self._word_runs
 
     def __contains__(self, line: str) -> bool:
@@ -139,14 +142,19 @@ class Thread:
         long (RUN_CHARS) or goes on from ``above`` in that mail, as a line a client
         re-wrapped does. A short run alone is no proof: «Да» or «Нет» typed inside
         Outlook's unquoted original is a run of words of nearly any thread."""
-        if self.holds_line(line):
+        bare = unquoted(line)
+        plain = _plain(bare)
+        if plain in self.lines:
             return True
-        plain, words = _plain(unquoted(line)), _words(unquoted(line))
+        words = _words(bare)  # only now: most lines are known as they stand
+        if bool(words) and words in self.words or self._redacted(line) in self.lines:
+            return True
         if len(plain) >= RUN_CHARS:
             return self.in_blob(plain) or bool(words) and self.in_words_blob(words)
-        run, word_run = _plain(unquoted(above)), _words(unquoted(above))
+        run = _plain(unquoted(above))
         if run and self.in_blob(f"{run} {plain}"):
             return True
+        word_run = _words(unquoted(above))
         return bool(word_run and words) and self.in_words_blob(f"{word_run} {words}")
 
     def _redacted(self, line: str) -> str | None:
@@ -201,6 +209,43 @@ def typed_lines(text: str, known: list[str], limit: int = 10, *, strict: bool = 
                 break
         above = line
     return out
+
+
+class _Text(NamedTuple):
+    """What Thread reads of one text: its lines and whole, plain and as words."""
+
+    lines: frozenset[str]
+    words: frozenset[str]
+    plain: str
+    word_text: str
+    marked: bool
+
+
+# Texts up to this many characters are read once for all the Threads knowing them: a
+# page builds one for each customer's mail, knowing the QUOTED (owntext) records
+# before it, so each text is known to a dozen of them. A mail shown on the site is at
+# most longtext.MAX_MAILED_TEXT (100,000) characters; READ_TEXTS of them at most
+# hold some 30 MB, a few hundred KB in practice.
+READ_CHARS = 131_072
+READ_TEXTS = 32
+
+
+def _read(text: str) -> _Text:
+    return _read_cached(text) if len(text) <= READ_CHARS else _read_text(text)
+
+
+def _read_text(text: str) -> _Text:
+    lines = text.splitlines()
+    return _Text(
+        frozenset(_plain(line) for line in lines),
+        frozenset(_words(line) for line in lines),
+        _plain(text),
+        _words(text),
+        MARKER in text,
+    )
+
+
+_read_cached = lru_cache(maxsize=READ_TEXTS)(_read_text)
 
 
 def _runs(texts: Iterable[str]) -> Runs:
