@@ -119,7 +119,7 @@ def _answer_name(name: str, arg: str) -> tuple[str | None, str | None]:
 
 
 def _tid(name: str, arg: str) -> tuple[str | None, str | None]:
-    tid = parse_tid(unconfused_words(arg))  # "[ТID#…]" with a Russian «Т»
+    tid = parse_tid(arg)  # as a subject's tag reads it: "[ТID#…]", «4821–7730», the CLI's too
     if tid is None:
         return None, f"#{name}: нужен номер обращения вида 1234-5678, а не «{arg}»"
     return tid, None

@@ -34,11 +34,14 @@ def _like(letter: str) -> str:
 # "TID" as customers type it: "ТID" with a Russian «Т» (the layout switched for one
 # key), «ТІD» with a Ukrainian «І», fullwidth "ＴＩＤ" (an input method's)
 WORD = "".join(_like(c) for c in "tid")
-# The number: two halves of four digits, joined by a dash (DASHES) or a blank or
-# nothing, blanks around the dash allowed ("4821 - 7730"); "\d" reads fullwidth digits
-# ("４８２１") and the other Unicode ones, which tid_of reads as ASCII. Possessive: a
-# run of blanks is gone through once, whatever follows it
-_NUMBER = rf"(\d{{4}})\s*+(?:[{DASHES}]\s*+)?+(\d{{4}})(?!\d)"
+# The number: two halves of four digits, joined by a dash (DASHES) or nothing, blanks
+# around the dash allowed ("4821 - 7730"); inside closed brackets a blank alone joins
+# them too ("[TID#4821 7730]"), never outside ("TID#2024 1500 руб" is a sum in prose).
+# "\d" reads fullwidth digits ("４８２１") and the other Unicode ones, which tid_of
+# reads as ASCII. Possessive: a run of blanks is gone through once, whatever follows
+_DASHED = rf"(?P<head>\d{{4}})(?:\s*+[{DASHES}]\s*+%s)?+(?P<tail>\d{{4}})(?!\d)"
+_NUMBER = _DASHED % r"|(?(open)\s++(?=\d{4}\s*+\]))"  # (the group "open": a "[" read)
+_BARE = _DASHED % ""  # a dash or nothing between the halves
 # "[TID#4821-7730]" as maild writes it, or "TID#4821-7730" as a customer types it by
 # hand into a new mail (the regulation asks them to keep the TID in the subject), with
 # any of SIGNS for the "#"; the sign tells it from a number in prose ("TID 4821-7730"
@@ -46,7 +49,7 @@ _NUMBER = rf"(\d{{4}})\s*+(?:[{DASHES}]\s*+)?+(\d{{4}})(?!\d)"
 # (a dash for the sign, in brackets alone) are tags. The word in its lookalikes (WORD),
 # blanks anywhere inside the brackets
 TAG_RE = re.compile(
-    rf"(?:\[\s*+\b{WORD}\s*+(?:[{SIGNS}]\s*+"
+    rf"(?:(?P<open>\[)\s*+\b{WORD}\s*+(?:[{SIGNS}]\s*+"
     rf"|(?:[{DASHES}]\s*+)?+(?=\d{{4}}\s*+(?:[{DASHES}]\s*+)?+\d{{4}}\s*+\]))"
     rf"|\b{WORD}\s*+[{SIGNS}]\s*+)"
     rf"{_NUMBER}(?:\s*+\])?",
@@ -57,15 +60,15 @@ PREFIX_RE = re.compile(
     r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|rif|antw|ответ|отв|пересл|ha|hа)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",
     re.IGNORECASE,
 )
-# A TID given as an argument (a staff command's, the CLI's): "1234-5678", "12345678",
-# "TID#1234-5678" or the whole tag "[TID#1234-5678]", spaces inside allowed; as a
-# tag is typed by hand (TAG_RE): "TID4821-7730", "[TID4821-7730]"; with a sign alone,
-# "#4821-7730", "№4821-7730"; in brackets or quotes, "[4821-7730]", «4821-7730». An
-# argument is a TID by its place, so no sign is needed to tell it from prose; only
-# "TID 4821-7730" is none, the word with neither sign nor digits after it
+# A TID given as an argument (a staff command's, the CLI's) is read as a tag is (TAG_RE,
+# its every form: "[ТID#4821 7730]", "TID№4821–7730"), or as the number alone with
+# what may stand around it by hand: "4821-7730", "48217730", "4821–7730", "４８２１-７７３０"
+# (the halves as TAG_RE joins them outside brackets); the word with no sign, "TID4821-7730";
+# a sign alone, "#4821-7730", "№4821-7730"; brackets or quotes, "[4821-7730]",
+# «4821-7730». An argument is a TID by its place, so no sign is needed to tell it from
+# prose; only "TID 4821-7730" is none, the word with neither sign nor digits after it
 ARG_RE = re.compile(
-    rf"[\[«\"“„(]?\s*(?:TID\s*[{SIGNS}]\s*|TID(?=\d)|[#№\uff03\ufe5f]\s*)?"
-    r"(\d{4})-?(\d{4})\s*[\]»\"”“)]?",
+    rf"[\[«\"“„(]?\s*+(?:{WORD}(?=\d)|[#№\uff03\ufe5f]\s*+)?+{_BARE}\s*+[\]»\"”“)]?",
     re.IGNORECASE,
 )
 MSGID_RE = re.compile(r"<[^<>\s]+>")
@@ -90,9 +93,11 @@ def tag(tid: str) -> str:
 
 
 def parse_tid(arg: str) -> str | None:
-    """The TID an argument names (ARG_RE) as stored, "1234-5678"; None if it names none."""
-    m = ARG_RE.fullmatch(arg.strip())
-    return f"{m.group(1)}-{m.group(2)}" if m else None
+    """The TID an argument names (TAG_RE, ARG_RE) as stored, "1234-5678"; None if it
+    names none: what a subject's tag reads, a staff command and the CLI read."""
+    arg = arg.strip()
+    m = TAG_RE.fullmatch(arg) or ARG_RE.fullmatch(arg)
+    return tid_of(m) if m else None
 
 
 def find_tid(subject: str | None) -> str | None:
@@ -104,8 +109,9 @@ def find_tid(subject: str | None) -> str | None:
 
 
 def tid_of(tag: re.Match[str]) -> str:
-    """The TID a match of TAG_RE names, as stored: "４８２１" typed fullwidth is 4821."""
-    return f"{int(tag.group(1)):04d}-{int(tag.group(2)):04d}"
+    """The TID a match of TAG_RE or ARG_RE names, as stored: "４８２１" typed fullwidth
+    is 4821."""
+    return f"{int(tag.group('head')):04d}-{int(tag.group('tail')):04d}"
 
 
 def strip_prefixes(subject: str) -> str:

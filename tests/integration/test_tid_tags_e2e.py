@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Desk, make_mail
+from tests.helpers import Desk, make_mail, relayed_reply
 
 IVAN = "Иван <ivan@shop.ru>"
 
@@ -161,3 +161,48 @@ def test_a_strangers_mail_with_a_tag_typed_by_hand_is_a_ticket_of_its_own(desk, 
     [told] = sink.to("petr@other.ru")
     assert told.subject == f"Обращение зарегистрировано: Вопрос [TID#{other}]"
     assert f"новое обращение, а не добавлено к обращению {tid}" in " ".join(told.text.split())
+
+
+FULLWIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "{}–{}",  # autocorrect's en dash
+        "[\u0422ID#{} {}]",  # a Russian «Т», a blank for the dash, in brackets
+        "{}-{}",  # turned fullwidth below: an input method's digits (read before too)
+    ],
+)
+def test_merge_reads_the_tid_as_a_subjects_tag_reads_it(desk, sink, typed):
+    """A staff member's «#merge 4821–7730» (autocorrect's en dash), «#merge [ТID#4821
+    7730]» was «нужен номер обращения вида 1234-5678», while the same TID in a
+    customer's subject finds its ticket. The ticket merged into is named as stored."""
+    into = _new(desk)
+    tid = desk.ingest_tid(make_mail(sender="Пётр <petr@other.ru>", subject="Вопрос"))
+    desk.flush()
+    sink.wait_for(6)
+    arg = typed.format(*into.split("-"))
+    if typed == "{}-{}":
+        arg = arg.translate(FULLWIDTH)
+    got = relayed_reply(desk, sink, tid, f"Это то же обращение.\n#merge {arg}\n")
+    assert not [m for m in got if "не выполнены" in m.subject], [m.text for m in got]
+    assert desk.ticket(tid)["merged_into"] == into
+    assert "Это то же обращение." in [m["text"].strip() for m in desk.ticket(into)["messages"]]
+
+
+def test_the_cli_reads_a_tid_as_a_subjects_tag_reads_it(desk):
+    """`maild ticket show ７７９８-９６９８` (fullwidth digits) was «no ticket»."""
+    tid = _new(desk)
+    for typed in (tid.translate(FULLWIDTH), tid.replace("-", "–"), f"[ТID#{tid}]"):
+        r = desk.run("ticket", "show", typed, "--json")
+        assert r.code == 0, (typed, r.err)
+        assert r.json()["tid"] == tid
+
+
+def test_a_sum_in_a_subject_is_no_tid(desk):
+    """«Счёт TID#2024 1500 руб»: a blank joins the halves in brackets alone; outside
+    them «2024 1500» was read as ticket 2024-1500."""
+    for subject in ("Счёт TID#2024 1500 руб", "TID: 2025 2026 год"):
+        tid = desk.ingest_tid(make_mail(sender=IVAN, subject=subject))
+        assert desk.ticket(tid)["subject"] == subject and tid not in ("2024-1500", "2025-2026")

@@ -112,7 +112,7 @@ def test_no_tid(subject):
         "[ＴＩＤ#4821-7730]",  # an input method's fullwidth letters
         "[ｔｉｄ＃４８２１－７７３０]",  # and its fullwidth digits and dash
         "[TID#４８２１-７７３０]",
-        "ТID№ 4821 7730",  # by hand, without the brackets: the sign tells it
+        "ТID№ 4821 – 7730",  # by hand, without the brackets: the sign tells it
         "ＴＩＤ: 4821–7730",
     ],
 )
@@ -186,8 +186,9 @@ SPACES = st.sampled_from(["", " ", "  "])
 # "TID" letter by letter as typed: Latin, a lookalike (Russian, Ukrainian, Greek), a
 # fullwidth one, in any case
 LETTERS = [st.sampled_from(list(alike)) for alike in ("tTтТτΤｔＴ", "iIіІιΙｉＩ", "dDԁԀｄＤ")]
-# what joins the halves of the number: a dash of any kind, a blank or nothing
-JOINS = st.sampled_from(["-", "", " ", " - ", "–", "‑", "—", "−", "－", " – "])
+# what joins the halves of the number: a dash of any kind or nothing, and in brackets
+# a blank too
+DASH_JOINS = ["-", "", " - ", "–", "‑", "—", "−", "－", " – "]
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
@@ -197,11 +198,12 @@ def written_tags(draw) -> tuple[str, str]:
     tid = draw(TIDS)
     if draw(st.booleans()):
         return tag(tid), tid
-    number = tid.replace("-", draw(JOINS))
+    bracketed = draw(st.booleans())
+    joins = [*DASH_JOINS, " "] if bracketed else DASH_JOINS
+    number = tid.replace("-", draw(st.sampled_from(joins)))
     if draw(st.booleans()):
         number = number.translate(FULLWIDTH)  # an input method's digits
     word = "".join(draw(letter) for letter in LETTERS)
-    bracketed = draw(st.booleans())
     sign = draw(st.sampled_from([*SIGNS, "", "-", "–"] if bracketed else SIGNS))
     typed = f"{word}{draw(SPACES)}{sign}{draw(SPACES)}{number}"
     if bracketed:
@@ -273,3 +275,64 @@ def test_message_ids():
 )
 def test_a_tid_given_as_an_argument(arg, tid):
     assert parse_tid(arg) == tid
+
+
+@pytest.mark.parametrize(
+    "arg",
+    [
+        "4821–7730",  # an en dash, as autocorrect puts it
+        "4821‑7730",  # U+2011, the non-breaking hyphen
+        "4821−7730",  # the minus sign
+        "4821 – 7730",
+        "４８２１-７７３０",  # an input method's fullwidth digits
+        "４８２１－７７３０",
+        "４８２１７７３０",
+        "#4821–7730",
+        "«4821–7730»",
+        "[ТID#4821–7730]",  # a Russian «Т», an en dash
+        "[TID#4821 7730]",  # a blank for the dash, in brackets
+        "[ ТІD № 4821 7730 ]",
+        "[TID-4821-7730]",
+        "[ｔｉｄ＃４８２１－７７３０]",
+        "ТID№ 4821–7730",
+        "ТID4821–7730",
+    ],
+)
+def test_an_argument_reads_what_a_tag_reads_as_ascii(arg):
+    """A command's or the CLI's TID is read as the subject's tag is (find_tid), and
+    named as stored: ASCII digits and the hyphen."""
+    assert parse_tid(arg) == "4821-7730"
+
+
+@pytest.mark.parametrize(
+    "arg",
+    [
+        *("4821 7730", "TID#4821 7730", "4821 - - 7730"),  # a blank: in brackets alone
+        *("[4821 7730", "４８２１-７７３０１", "TID 4821–7730"),
+    ],
+)
+def test_no_argument_a_tag_would_not_be(arg):
+    assert parse_tid(arg) is None
+
+
+def test_every_dash_and_digit_a_tag_reads_an_argument_reads():
+    dashes = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Pd"]
+    for dash in [*dashes, "\u2212"]:
+        assert parse_tid(f"4821{dash}7730") == find_tid(f"[TID#4821{dash}7730]"), hex(ord(dash))
+    for zero in (0x660, 0x966, 0xFF10):  # Arabic-Indic, Devanagari, fullwidth digits
+        typed = "".join(chr(zero + int(d)) if d.isdigit() else d for d in "4821-7730")
+        assert parse_tid(typed) == find_tid(f"[TID#{typed}]") == "4821-7730"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Счёт TID#2024 1500 руб",  # a blank joins the halves in brackets alone
+        "TID: 2025 2026 год",
+        "ТID№ 4821 7730",
+        "[TID#4821 7730 и ещё",  # a bracket never closed
+    ],
+)
+def test_a_blank_joins_the_halves_only_in_brackets(subject):
+    assert find_tid(subject) is None
+    assert clean_subject(subject) == " ".join(subject.split())
