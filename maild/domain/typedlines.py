@@ -29,7 +29,7 @@ from maild.domain.redact import MARKER, redact_credentials
 from maild.domain.runs import Runs
 
 
-def for_site(text: str, known: list[str] | None = None) -> str:
+def for_site(text: str, known: list[str] | None = None, reads: TextReads | None = None) -> str:
     """What the site shows of a customer's mail: ``trim_reply``, and the quote of a
     mail answered below it (Thunderbird's and The Bat!'s default: an attribution, one
     quoted block, then only new text) cut too; the thread above shows that mail.
@@ -44,6 +44,7 @@ def for_site(text: str, known: list[str] | None = None) -> str:
     them holds (typed_lines) was written by the customer inside the quote, where iOS
     Mail and webmail keep it quoted: then the mail shows whole, quote and all. A mail
     over FOLD_CHARS characters is not checked so: knowing ``known``, it shows whole.
+    ``reads``: what was read of the known texts for other mails of the same thread.
     """
     shown = _site_cut(text)
     if known is None or shown == text.strip():
@@ -55,7 +56,7 @@ def for_site(text: str, known: list[str] | None = None) -> str:
     # loosely (case, spacing, quote marks), what is shown is the text's own lines;
     # strictly as to runs: a short answer («Да») is a run of words of any thread
     left = Counter(unquoted(line).strip() for line in shown.splitlines())
-    for line in typed_lines(text, known, limit=len(text), strict=True):
+    for line in typed_lines(text, known, limit=len(text), strict=True, reads=reads):
         if left[line] <= 0:
             return text.strip()
         left[line] -= 1
@@ -63,9 +64,9 @@ def for_site(text: str, known: list[str] | None = None) -> str:
 
 
 # How long a customer's mail for_site checks line by line before it cuts a quote: a
-# longer one shows whole, quote and all. Its check reads the mail's lines against
-# the thread's, some 70 ms for each 100,000 characters, and a ticket of 200 such
-# replies took 13 s a load, while pages are built one at a time.
+# longer one shows whole, quote and all. The check reads the mail's lines against the
+# last KNOWN_CHARS of the thread before it, a run index of its own for each mail, and
+# pages are built one at a time (bench/FINDINGS.md 59).
 FOLD_CHARS = 65_536
 
 
@@ -110,8 +111,8 @@ class Thread:
     re-wrapped, being a run of whole words of one mail, and one a client wrote in a
     one-byte charset, known by its words (_words)."""
 
-    def __init__(self, texts: list[str]) -> None:
-        read = [_read(t) for t in texts]
+    def __init__(self, texts: list[str], reads: TextReads | None = None) -> None:
+        read = [(reads or _ONCE).read(t) for t in texts]
         self.lines: set[str] = set().union(*(r.lines for r in read))
         self.words: set[str] = set().union(*(r.words for r in read))
         self.has_marker = any(r.marked for r in read)  # a ticket once redacted
@@ -157,7 +158,7 @@ class Thread:
         if plain in self.lines:
             return True
         words = _words(bare)  # only now: most lines are known as they stand
-        if bool(words) and words in self.words or self._redacted(line) in self.lines:
+        if self._whole(line, plain, words):
             return True
         if len(plain) >= RUN_CHARS:
             return self.in_blob(plain) or bool(words) and self.in_words_blob(words)
@@ -179,25 +180,35 @@ class Thread:
     def holds_line(self, line: str) -> bool:
         """A line of one of the mails itself, not only a run of its words."""
         bare = unquoted(line)
-        if _plain(bare) in self.lines:
-            return True
-        words = _words(bare)
-        if bool(words) and words in self.words:
+        plain = _plain(bare)
+        return plain in self.lines or self._whole(line, plain, _words(bare))
+
+    def _whole(self, line: str, plain: str, words: str) -> bool:
+        """holds_line of ``line``, read as ``plain`` and as ``words`` already."""
+        if plain in self.lines or bool(words) and words in self.words:
             return True
         return self._redacted(line) in self.lines
 
 
-def typed_lines(text: str, known: list[str], limit: int = 10, *, strict: bool = False) -> list[str]:
+def typed_lines(
+    text: str,
+    known: list[str],
+    limit: int = 10,
+    *,
+    strict: bool = False,
+    reads: TextReads | None = None,
+) -> list[str]:
     """The first ``limit`` lines of ``text`` that are neither in a mail of ``known``
     (the ticket's thread: what support sent, what customers and staff wrote) nor a
     mail client's quote header (attribution, "-----Original Message-----", the
     "From:/Sent:/To:/Subject:" block): what the writer typed, quote marks taken off
     (lines compared as Thread compares them). ``strict``: a line is in a mail as
     Thread.quotes says (for_site: a line it takes for quoted is cut from what shows).
+    ``reads``: as for_site's.
     """
     if text.isspace() or not text:
         return []  # nothing typed: no thread of the whole ticket built to tell so
-    thread = Thread(known)
+    thread = Thread(known, reads)
     raw = text.splitlines()
     lines = [unquoted(line) for line in raw]
     headers: set[int] = set()
@@ -231,17 +242,25 @@ class _Text(NamedTuple):
     marked: bool
 
 
-# Texts up to this many characters are read once for all the Threads knowing them: a
-# page builds one for each customer's mail, knowing the QUOTED (owntext) records
-# before it, so each text is known to a dozen of them. A mail shown on the site is at
-# most longtext.MAX_MAILED_TEXT (100,000) characters; READ_TEXTS of them at most
-# hold some 30 MB, a few hundred KB in practice.
+# Texts up to this many characters are read once for all the Threads knowing them
+# (TextReads): a page builds one for each customer's mail, knowing the QUOTED
+# (owntext) records before it, so each text is known to a dozen of them. A mail shown
+# on the site is at most longtext.MAX_MAILED_TEXT (100,000) characters; READ_TEXTS of
+# them at most hold some 30 MB, a few hundred KB in practice.
 READ_CHARS = 131_072
 READ_TEXTS = 32
 
 
-def _read(text: str) -> _Text:
-    return _read_cached(text) if len(text) <= READ_CHARS else _read_text(text)
+class TextReads:
+    """What Threads read of texts (_Text), kept for the next Thread knowing them: the
+    last READ_TEXTS texts up to READ_CHARS characters (the site's ShownTexts holds one
+    for its pages)."""
+
+    def __init__(self, keep: int = READ_TEXTS) -> None:
+        self._cached = lru_cache(maxsize=keep)(_read_text)
+
+    def read(self, text: str) -> _Text:
+        return self._cached(text) if len(text) <= READ_CHARS else _read_text(text)
 
 
 def _read_text(text: str) -> _Text:
@@ -255,7 +274,7 @@ def _read_text(text: str) -> _Text:
     )
 
 
-_read_cached = lru_cache(maxsize=READ_TEXTS)(_read_text)
+_ONCE = TextReads(0)  # a Thread of its own: each text read as it comes
 
 
 def _runs(texts: Iterable[str]) -> Runs:

@@ -37,7 +37,7 @@ from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import LEVELS, passed, ru_count
 from maild.domain.ticket import rating_of_closing
 from maild.domain.tid import shown_subject
-from maild.domain.typedlines import for_site
+from maild.domain.typedlines import TextReads, for_site
 from maild.web.forms import MAX_FILES
 from maild.web.links import relayed_lines
 
@@ -126,6 +126,7 @@ class ShownTexts:
         self._redacted = lru_cache(maxsize=SHOWN_MAX)(redacted)
         # (text, digest of the texts before it) -> what the page shows of it
         self._shown: dict[tuple[str, bytes], str] = {}
+        self.reads = TextReads()  # the thread's texts as the check of a cut reads them
 
     def redacted(self, text: str) -> str:
         return self._redacted(text) if len(text) <= CACHED_TEXT else redacted(text)
@@ -137,13 +138,13 @@ class ShownTexts:
         thread: kept by the text and a digest of those texts, so a page loaded again
         costs what hashing costs (the digest, not the texts: a key holds one mail)."""
         if len(text) > CACHED_TEXT:
-            return redacted(for_site(text, known))
+            return redacted(for_site(text, known, self.reads))
         key = (text, _digest(known))
         shown = self._shown.get(key)
         if shown is None:
             if len(self._shown) >= SHOWN_MAX:
                 self._shown.clear()
-            shown = self._shown[key] = self.redacted(for_site(text, known))
+            shown = self._shown[key] = self.redacted(for_site(text, known, self.reads))
         return shown
 
     def text_file(self, text: str) -> bytes:
