@@ -51,8 +51,8 @@ def waiting(app: App, now: datetime) -> int:
             customers = tk.customers(
                 ticket, app.config.support.internal, app.config.support.address
             )
-            if automatic.notices_held(ticket):  # no automatic mail to automatic mail
-                customers = []
+            held = automatic.held_among(ticket, customers)  # no automatic mail to automatic
+            customers = [a for a in customers if a not in held]
             reminded = sent.get("waiting_reminder")
             if not reminded:
                 if now >= app.calendar.add_business_days(since, sched.waiting_reminder_days):

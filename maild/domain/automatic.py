@@ -7,64 +7,104 @@ or a robot's address (noreply@, MAILER-DAEMON@) gets no confirmation
 customer notices staff's commands cause either: «Работа начата» (#take), «Изменён
 уровень обслуживания» (#level), «Обращение закрыто» with its rating request (#close),
 «Обращение объединено» (#merge), nor the reminder and the closing of #wait
-(jobs.waiting). The ticket keeps why (`automatic`, new_ticket); staff's own answer text
-still goes (staff chose to write it), and the staff member who gave the command is told
-the notice was held (capped.held). The hold ends when the requester writes again as a
-person (customer.decide_followup: `attended`), or staff say a person is there
-(«#human», humans.vouch).
+(jobs.waiting). The hold is the address's, not the ticket's: the ticket keeps why
+(`automatic`, new_ticket: a string, its requester held; a map address -> why when
+another is, after #merge brought a held address in, or one of several was lifted), and
+others on the ticket (a person #cc'd or merged in) get their notices. #merge carries the
+source's held addresses into the target (`merged`). Staff's own answer text still goes
+(staff chose to write it), and the staff member who gave the command is told the notice
+was held (capped.held). The hold of an address ends when it writes again as a person
+(customer.decide_followup: `attended`), or staff say a person is there («#human
+[ADDRESS]», humans.vouch).
 
 Pure: screenings and tickets in, tickets out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from maild.domain.addresses import comparable_address
 from maild.domain.records import Ticket
 from maild.domain.screen import Screening, automatic
 
-__all__ = ["attended", "notices_held", "opened_by", "vouched"]
+__all__ = ["attended", "held", "held_among", "merged", "notices_held", "opened_by", "vouched"]
 
 
 def opened_by(screening: Screening) -> dict[str, Any]:
     """What a new ticket keeps of its first mail's being automatic: ``automatic``, why
-    (screen.automatic), or nothing for a person's."""
+    (screen.automatic: its requester is held), or nothing for a person's."""
     why = automatic(screening)
     return {"automatic": why} if why else {}
 
 
-def notices_held(ticket: Ticket) -> str | None:
+def held(ticket: Ticket) -> dict[str, str]:
+    """The addresses (comparable_address) no notice of staff's commands goes to, each
+    with why: a stored string (as every ticket kept it before) holds the requester."""
+    kept = ticket.get("automatic")
+    if not kept:
+        return {}
+    if isinstance(kept, str):
+        return {comparable_address(ticket.get("requester") or ""): kept}
+    return dict(kept)
+
+
+def notices_held(ticket: Ticket, address: str | None = None) -> str | None:
     """Why no customer notice of staff's commands (nor any other automatic mail they
-    cause) goes to ``ticket``'s customers: the automatic sign of the mail that opened
-    it, while no person has written there since; None otherwise."""
-    return ticket.get("automatic")
+    cause) goes to ``address`` on ``ticket`` (None: to some address of it): the
+    automatic sign of its mail, while it has not written there as a person since."""
+    holds = held(ticket)
+    if address is None:
+        return next(iter(holds.values()), None)
+    return holds.get(comparable_address(address))
+
+
+def held_among(ticket: Ticket, addresses: Iterable[str]) -> list[str]:
+    """Those of ``addresses`` (as spelt there) no notice goes to (notices_held)."""
+    holds = held(ticket)
+    return [a for a in addresses if holds and comparable_address(a) in holds]
 
 
 def attended(ticket: Ticket, sender: str, screening: Screening) -> Ticket:
     """``ticket`` after a mail of ``sender`` screened as ``screening``: a person's mail
-    of its requester ends the hold (notices_held); any other changes nothing."""
-    if not ticket.get("automatic") or automatic(screening) is not None:
+    of an address held ends its hold (notices_held); any other changes nothing."""
+    holds = held(ticket)
+    who = comparable_address(sender) if sender else ""
+    if who not in holds or automatic(screening) is not None:
         return ticket
-    requester = ticket.get("requester") or ""
-    if not sender or comparable_address(sender) != comparable_address(requester):
-        return ticket
-    return _lifted(ticket)
+    return _kept(ticket, {a: why for a, why in holds.items() if a != who})
 
 
 def vouched(ticket: Ticket, address: str) -> Ticket | None:
-    """``ticket`` without the hold when staff's «#human» (``address``: the one it
-    names, "" for none) says its requester is a person; None when it names someone
-    else or nothing is held."""
-    if not ticket.get("automatic"):
+    """``ticket`` without the hold of ``address`` when staff's «#human» names it
+    (``address`` "": the hold of every address held); None when it names someone not
+    held or nothing is held."""
+    holds = held(ticket)
+    who = comparable_address(address) if address else ""
+    if not holds or (who and who not in holds):
         return None
-    requester = ticket.get("requester") or ""
-    if address and comparable_address(address) != comparable_address(requester):
-        return None
-    return _lifted(ticket)
+    return _kept(ticket, {a: why for a, why in holds.items() if who and a != who})
 
 
-def _lifted(ticket: Ticket) -> Ticket:
+def merged(source: Ticket, target: Ticket) -> Ticket:
+    """``target`` (as #merge made it, with the source's people and ``humans``) holding
+    the addresses held on either: the source's automatic address is its participant
+    now, and gets no notice there either; one staff vouched for (#human) is not held."""
+    people = {comparable_address(a) for a in target.get("humans") or ()}
+    holds = {**held(source), **held(target)}
+    return _kept(target, {a: why for a, why in holds.items() if a not in people})
+
+
+def _kept(ticket: Ticket, holds: dict[str, str]) -> Ticket:
+    """``ticket`` holding ``holds``: `automatic` as a string when only its requester is
+    held (the shape of a new ticket's), a map otherwise, none when none is."""
     t: Ticket = {**ticket}
-    t.pop("automatic", None)
+    requester = comparable_address(ticket.get("requester") or "")
+    if not holds:
+        t.pop("automatic", None)
+    elif list(holds) == [requester]:
+        t["automatic"] = holds[requester]
+    else:
+        t["automatic"] = dict(sorted(holds.items()))
     return t

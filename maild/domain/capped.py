@@ -44,22 +44,39 @@ def held(
     ctx: Context, ticket: Ticket, notices: list[str], before: dict[str, Any] | None
 ) -> tuple[Ticket, list[str], list[Outgoing]]:
     """(ticket, the notices that go, the mail telling the staff member who wrote
-    ``ctx.msg`` of those held): none goes to a ticket its requester's automatic mail
-    opened (automatic.notices_held, after the reply's «#human»; the template's `why`:
-    the mail's sign). A notice that made the reaction and went to no one is none
-    (heard.unheard: ``before``, the reaction as the reply found it; None when the
-    reply's answer went, which is one). Staff's own answer goes all the same: they
-    chose to write it."""
-    why = automatic.notices_held(ticket)
-    if why is None or not notices:
+    ``ctx.msg`` of those held): none goes to an address whose automatic mail is on the
+    ticket (automatic.notices_held, after the reply's «#human»; the template's `why`:
+    the mail's sign); the others get theirs (staffreply._to_customers leaves the held
+    out). When all are held, none goes, and a notice that made the reaction and went
+    to no one is none (heard.unheard: ``before``, the reaction as the reply found it;
+    None when the reply's answer went, which is one). Staff's own answer goes all the
+    same: they chose to write it."""
+    everyone = customers(ticket, ctx.policy.internal, ctx.policy.support_address)
+    to = automatic.held_among(ticket, everyone)
+    if not to or not notices:
         return ticket, notices, []
     c = {**ctx.common, **level_ctx(ctx.policy, ticket)}
-    to = customers(ticket, ctx.policy.internal, ctx.policy.support_address)
     told = if_capped(ctx, notices, to, {**c, "subject": shown_subject(ticket["subject"])})
+    why = ", ".join(dict.fromkeys(str(automatic.notices_held(ticket, a)) for a in to))
     context = {**told.context, "why": why, "kept_back": "automatic"}
     told = replace(told, key=ctx.key("held"), context=context)
+    if len(to) < len(everyone):  # the others are told
+        return ticket, notices, [told]
     reacted = before is not None and any(ticket.get(k) != before.get(k) for k in heard.REACTION)
     return (heard.unheard(ticket, before) if reacted else ticket), [], [told]
+
+
+def parted(ticket: Ticket, to: list[str], notices: list[str]) -> tuple[list[str], list[str]]:
+    """(those of ``to`` no notice goes to, the others) of a staff reply's mail with
+    ``notices`` (held: the addresses whose automatic mail is on the ticket)."""
+    quiet = automatic.held_among(ticket, to) if notices else []
+    return quiet, [a for a in to if a not in quiet]
+
+
+def answer_alone(mail: Outgoing) -> Outgoing:
+    """Staff's answer to the addresses held (parted), without the notices the copy to
+    the others has folded in: under a key of its own, beside that copy's."""
+    return replace(mail, key=f"{mail.key}-held")
 
 
 def kept_back(told: Outgoing | None, notes: Iterable[MessageRecord]) -> list[Outgoing]:

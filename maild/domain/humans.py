@@ -44,7 +44,7 @@ def vouch(ticket: Ticket, arg: str | None) -> tuple[Ticket, str | None]:
     when there is no such mark, the ticket unchanged)."""
     robots = dict(ticket.get("robots") or {})
     address = (arg or "").lower()
-    # its requester's mail was automatic: staff say a person wrote it (automatic.py)
+    # an address's mail was automatic: staff say a person wrote it (automatic.py)
     person = automatic.vouched(ticket, address)
     if not robots and person is None:
         if address and vouched(ticket, address):
@@ -58,7 +58,8 @@ def vouch(ticket: Ticket, arg: str | None) -> tuple[Ticket, str | None]:
         )
     names = [address] if address in robots else [] if address else sorted(robots)
     if person is not None:
-        ticket, names = person, [*names, ticket["requester"].lower()]
+        lifted = sorted(set(automatic.held(ticket)) - set(automatic.held(person)))
+        ticket, names = person, [*names, *lifted]
     t: Ticket = {**ticket, "humans": sorted({*(ticket.get("humans") or ()), *names})}
     rest = {a: why for a, why in robots.items() if a not in names}
     if rest:
@@ -104,8 +105,8 @@ def _note(address: str, by: str) -> str:
 
 
 def _opener_note(address: str, by: str) -> str:
-    """The note of «#human» that says the requester of a ticket their automatic mail
-    opened is a person (automatic.vouched)."""
+    """The note of «#human» that says the address whose mail looked automatic is a
+    person (automatic.vouched)."""
     return (
         f"Сотрудник {by} указал (#human), что письмо {address} написал человек, хотя оно"
         " выглядело автоматическим: по этому обращению ему снова отправляются уведомления"

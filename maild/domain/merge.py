@@ -1,17 +1,18 @@
 """#merge: one problem that arrived as two tickets becomes one.
 
-Pure: the source ticket's messages, participants and known robots move into the
-target, a closed target is open again when an open ticket comes in and a waiting one
-when a customer's mail waiting for staff does, the source is closed and points at the
-target. The source's customer, if staff never reacted to them, waits on in the target
-by their own deadline and level (mergedwait: its reminders, escalation and the SLA
-report), and the target keeps its own deadline and level: each customer's deadline is
-reminded, escalated and reported once (pending.deadlines). Only a source staff reacted
-to, whose customer wrote again since, brings its pending deadline as the target's own,
-the earlier of the two winning (`_own_due`); the SLA report judges the other follow-up's
-deadline beside it, and a source's follow-up brought into a target not yet reacted to,
-once each (sla.followups_merged). What reminders and escalations went about the
-deadlines it brings comes with them (`_kept_marks`).
+Pure: the source ticket's messages, participants, known robots and held addresses
+(automatic.merged) move into the target, a closed target is open again when an open
+ticket comes in and a waiting one when a customer's mail waiting for staff does, the
+source is closed and points at the target. The source's customer, if staff never reacted
+to them, waits on in the target by their own deadline and level (mergedwait: its
+reminders, escalation and the SLA report), and the target keeps its own deadline and
+level: each customer's deadline is reminded, escalated and reported once
+(pending.deadlines). Only a source staff reacted to, whose customer wrote again since,
+brings its pending deadline as the target's own, the earlier of the two winning
+(`_own_due`); the SLA report judges the other follow-up's deadline beside it, and a
+source's follow-up brought into a target not yet reacted to, once each
+(sla.followups_merged). What reminders and escalations went about the deadlines it
+brings comes with them (`_kept_marks`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from maild.domain import mergedwait, pace
+from maild.domain import automatic, mergedwait, pace
 from maild.domain.addresses import comparable_address, each_once
 from maild.domain.leak import FIELD as EPOCHS
 from maild.domain.leak import merged as merged_epochs
@@ -205,6 +206,7 @@ def merge(
         t["robots"] = bots
     else:
         t.pop("robots", None)
+    t = automatic.merged(source, t)  # an address held there is held here: no notices
     due, start, level = _own_due(t, source)
     if due != t.get("reaction_due"):
         t["reaction_due"], t["reaction_from"], t["reaction_level"] = due, start, level

@@ -92,7 +92,7 @@ class Ticket(Followups):
     merged_waits: NotRequired[list[MergedWait]]  # #merge: customers still waiting (mergedwait)
     robots: NotRequired[dict[str, str]]  # sender -> why it is taken for a robot
     humans: NotRequired[list[str]]  # #human: senders staff vouched for, never robots here
-    automatic: NotRequired[str]  # opened by automatic mail (why): no notices (automatic.py)
+    automatic: NotRequired[str | dict[str, str]]  # why no notices: to it, or each (automatic.py)
     removed: NotRequired[list[str]]  # #uncc: people staff took off it, until a #cc adds them
     reply_epochs: NotRequired[dict[str, dict[str, int]]]  # TID -> staff -> epoch (leak)
     spam: NotRequired[SpamMark]  # #spam: on its way to the quarantine

@@ -221,18 +221,18 @@ def _to_customers(
     answer: tuple[str, list[str]] | None,
     before: dict[str, Any],
 ) -> list[Outgoing]:
-    """The mail a staff reply sends the customers: the answer (``answer``: its text,
-    and the customers who got it directly from the staff member's mail system) with
-    the notices folded in; to those who have the answer, the notices alone, if any
-    (the answer they got is the reaction: no notice of it carries one back, heard.py);
-    without an answer, the notices. ``c``: what they read (_notice_ctx), of the ticket
-    before the mail; ``ticket``: after it."""
+    """A staff reply's mail to the customers: the answer (``answer``: its text, who got it
+    from the staff member's mail system) with the notices folded in, none to an address
+    held (capped.parted); to who has it, the notices alone (heard.py); else the notices."""
+    held, told = capped.parted(ticket, customers, notices)
     if answer is None:
-        return [heard.if_queued(_customer_mail(ctx, customers, c, notices), before, ticket)]
+        return [heard.if_queued(_customer_mail(ctx, told, c, notices), before, ticket)]
     body, direct = answer
-    relayed = [a for a in customers if a not in direct]
-    mails = [_customer_mail(ctx, relayed, c, notices, body)] if relayed else []
-    if direct and notices:
+    alone, relayed = ([a for a in group if a not in direct] for group in (held, told))
+    mails = [_customer_mail(ctx, alone, c, [], body)] if alone else []
+    if relayed:  # (after: what they read is the record's folded_text)
+        mails = [*map(capped.answer_alone, mails), _customer_mail(ctx, relayed, c, notices, body)]
+    if (direct := [a for a in direct if a in told]) and notices:
         mails.append(_customer_mail(ctx, direct, c, notices))
     return mails
 
