@@ -84,9 +84,9 @@ def automatic(scr: Screening) -> str | None:
     """Why no automatic mail goes to the sender of this mail (RFC 3834): its automatic
     sign (a list's, a robot's, an out-of-office, a robot's address, a loop's), or None:
     a person's mail. The one rule of both: the mail itself gets no confirmation or
-    acknowledgement (may_answer), and a ticket it opens gets none of the notices of
-    staff's commands either (ticket.notices_held), until its requester writes as a
-    person or staff say one is there (#human). A person's mail that only asks for no
+    acknowledgement (may_answer), and its address gets none of the notices of staff's
+    commands on the ticket it opens either (automatic.notices_held), until that address
+    writes as a person or staff say one is there (#human). A person's mail that only asks for no
     automatic answer (``quiet``, X-Auto-Response-Suppress) is answered by no
     confirmation, but its writer hears of staff's work: None."""
     if not scr.automated:
