@@ -46,7 +46,8 @@ def ticket_json(ticket: Ticket, messages: list[MessageRecord]) -> dict[str, Any]
     # robots: sender -> why maild took it for one; humans: those staff vouched for (#human)
     # merged_waits: the waits of customers merged in unreacted (mergedwait.MergedWait);
     # names_own: a ticket of the sender's own the first mail's text named (textnamed);
-    # automatic: why its first mail was automatic, while staff's notices are held
+    # automatic: why an address's mail was automatic, while staff's notices to it are
+    # held: a string for the requester alone, else address -> why (domain/automatic.py)
     for key in (
         "names_own",
         "merged_into",

@@ -26,6 +26,7 @@ from maild.domain.spelling import routed_address
 __all__ = [
     "AUTO_KINDS",
     "DESK_NOTICE_DEFAULT",
+    "DOMAIN_NOTICE_DEFAULT",
     "NOTICE_LIMIT_DEFAULT",
     "HOUR",
     "NOTICE_WINDOW",

@@ -77,8 +77,8 @@ def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list
     unconfirmed = {"unconfirmed": None, "unconfirmed_wave": None}  # effects._unconfirmed
     notice = _staff_notice(ctx, ticket, "staff_new", {**c, **unconfirmed})
     # staff read whether the confirmation went: one a cap stopped is theirs to send
-    free = ticket["level"] == "free"  # a license's or group's: per sender alone (Outgoing)
-    outgoing = [replace(notice, tells_capped=ctx.key("confirmation"), new_ticket=free)]
+    unnamed = ident.source != "license"  # an address a license names: alone (Outgoing)
+    outgoing = [replace(notice, tells_capped=ctx.key("confirmation"), new_ticket=unnamed)]
     # an answer to automatic mail of the ticket it names, sent to another address: a
     # robot writing from a new address each round got a confirmation each round
     if ctx.scr.may_answer and requester and not snap.answers_its_auto:

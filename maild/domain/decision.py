@@ -65,10 +65,12 @@ class Outgoing:
     # not capped so, nor counted (trust.notice_sender)
     about_sender: str | None = None
     sender_proven: bool = False
-    # a new ticket's notice at free support: when its mail proves nothing, capped per
-    # From domain and desk-wide too (caps.notice_buckets). A license's or a group's
-    # customer is counted per sender alone: a flood of others must not hold the notice
-    # of a ticket due in hours, and a forger of that address fills its own bucket only
+    # a new ticket's notice, but for an address a license names: when its mail proves
+    # nothing, capped per From domain and desk-wide too (caps.notice_buckets). A
+    # licensed address is counted per sender alone: a flood of others must not hold the
+    # notice of a ticket due in hours, and a forger of that address fills its own bucket
+    # only. Not a group's member: any local part at the group's domain is one, and a
+    # flood from random ones would fill no bucket
     new_ticket: bool = False
     # a new ticket's confirmation to a sender whose mail proves nothing: capped desk-wide
     # too, all such senders together (caps.confirmations_cap_reached, deskcap.py)

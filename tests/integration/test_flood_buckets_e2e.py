@@ -42,7 +42,7 @@ def _flood(desk: Desk, senders: list[str]) -> list[str]:
 def test_random_local_parts_at_one_domain_are_capped_per_domain(tmp_path, sink):
     """1000 mails from random local parts @one.example got each staff member 1000
     notices and no warning: each address was a sender of its own, its bucket never
-    full. Now the domain's bucket holds them at twice one sender's, staff are told
+    full. Now the domain's bucket holds them (its own cap, 4 here), staff are told
     once, naming the domain and how to list its tickets; the tickets all open."""
     desk = Desk(tmp_path, sink.port, support=CAPS)
     senders = [f"{secrets.token_hex(4)}@one.example" for _ in range(12)]
@@ -127,6 +127,22 @@ def test_a_licensed_customers_new_ticket_is_not_held_by_a_flood_of_others(tmp_pa
         assert sum(f"[TID#{tid}]" in s and s.startswith("Новое обращение") for s in later) == 1, (
             later
         )
+
+
+def test_a_flood_from_random_local_parts_at_a_groups_domain_is_capped(tmp_path, sink):
+    """Any local part at a customer group's domain gets the group's level: were a
+    group's new tickets counted per sender alone, a flood from random ones at the
+    domain would fill no bucket and mail staff once per ticket."""
+    desk = Desk(tmp_path, sink.port, support=CAPS)
+    added = desk.run(
+        "group", "add", "--name", "Big", "--level", "standard", "--domain", "big.example"
+    )
+    assert added.code == 0, added.err
+    tids = _flood(desk, [f"{secrets.token_hex(4)}@big.example" for _ in range(12)])
+    assert {desk.ticket(t)["level"] for t in tids} == {"standard"}
+    for staff in STAFF:
+        assert len(_new(sink, staff)) == 4, [m.subject for m in sink.to(staff)]
+        assert len(_held(sink, staff)) == 1
 
 
 def test_confirmations_held_desk_wide_are_not_for_staff_to_send_by_hand(tmp_path, sink):
