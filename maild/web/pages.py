@@ -40,6 +40,7 @@ from maild.domain.tid import shown_subject
 from maild.domain.typedlines import TextReads, for_site
 from maild.web.forms import MAX_FILES
 from maild.web.links import relayed_lines
+from maild.web.rating import rater_of_closing, shown_rater
 
 HERE = Path(__file__).resolve().parent
 # the state as the customer's status mail words it (statusmail.STATUS_RU), capitalised
@@ -244,6 +245,9 @@ def ticket_view(
         "zone_words": app.renderer.zone_words,
         "created": app.fmt_time(ticket["created_at"]),
         "rating": rating_of_closing(ticket, messages),
+        # whose: a ticket's closing is rated once, by whichever customer rates it
+        # first; «Ваша оценка» to the one who did, the rater named to the others
+        "rated_by": _rated_by(ticket, messages, viewer),
         # the regulation: the customer may write to the head of support (the page, as
         # the closing letter, says whom); a page of the ticket's link only
         "head": app.config.support.head or None,
@@ -255,6 +259,17 @@ def ticket_view(
             if seen
         ],
     }
+
+
+def _rated_by(ticket: Ticket, messages: list[MessageRecord], viewer: str) -> str | None:
+    """Who rated this closing, when not the viewer (rating.rater_of_closing); "" when
+    the thread does not say; None when the viewer did or nobody has."""
+    if rating_of_closing(ticket, messages) is None:
+        return None
+    rater = rater_of_closing(ticket, messages)
+    if rater == viewer:
+        return None
+    return shown_rater(rater) if rater else ""
 
 
 def download_headers(name: str, fallback: str | None = None) -> dict[str, str]:

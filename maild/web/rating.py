@@ -21,8 +21,10 @@ the claim lapses: CLAIM_SECONDS), and is refused at once, nothing sent or mailed
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
+from maild.domain.forget import ERASED, PLACEHOLDER
 from maild.domain.ratingtext import rating_of
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.ticket import rating_of_closing
@@ -37,7 +39,7 @@ class Ratings:
     """The closings rated from the site whose rating the ticket may not show yet."""
 
     def __init__(self) -> None:
-        self.claims: dict[tuple[str, str], tuple[int, float]] = {}
+        self.claims: dict[tuple[str, str], tuple[int, float, str]] = {}
 
     def given(self, ticket: Ticket, messages: list[MessageRecord]) -> int | None:
         """The rating this closing has: in the ticket (domain.ticket.rating_of_closing), or
@@ -48,15 +50,24 @@ class Ratings:
         claim = self.claims.get(_closing(ticket))
         return claim[0] if claim and time.monotonic() - claim[1] < CLAIM_SECONDS else None
 
-    def claim(self, ticket: Ticket, text: str | None) -> None:
-        """This post rates the closing (`text`: «Оценка: N»). Called with no await
-        since `given` said it had no rating: the two are one step of the event loop."""
+    def by(self, ticket: Ticket, messages: list[MessageRecord]) -> str | None:
+        """Whose is the rating `given` finds: the address whose mail or post gave it
+        (rater_of_closing), or whose post claimed it; None when no one's is known."""
+        if rating_of_closing(ticket, messages) is not None:
+            return rater_of_closing(ticket, messages)
+        claim = self.claims.get(_closing(ticket))
+        return claim[2] if claim and time.monotonic() - claim[1] < CLAIM_SECONDS else None
+
+    def claim(self, ticket: Ticket, text: str | None, address: str = "") -> None:
+        """This post of `address` rates the closing (`text`: «Оценка: N»). Called with
+        no await since `given` said it had no rating: the two are one step of the
+        event loop."""
         rating = rating_of(text or "")
         if rating is None:
             return
         now = time.monotonic()
         self.claims = {k: v for k, v in self.claims.items() if now - v[1] < CLAIM_SECONDS}
-        self.claims[_closing(ticket)] = (rating, now)
+        self.claims[_closing(ticket)] = (rating, now, address)
 
     def drop(self, ticket: Ticket) -> None:
         """The claiming post was not spooled (its disk full: the page asks to post it
@@ -69,9 +80,9 @@ def rated_meanwhile(
 ) -> tuple[Ticket, list[MessageRecord], str] | None:
     """Of a rating post the store took (`message_id`, in ticket `tid`) without its
     rating, the closing being rated first by another post: the ticket and its thread as
-    stored, and the words of the refusal (nothing_sent); None when the store recorded
-    the post's rating (or the ticket is not closed any more: no rating then). Reads
-    the store: not in the event loop."""
+    stored, and the words of the refusal to the post's writer (nothing_sent); None
+    when the store recorded the post's rating (or the ticket is not closed any more: no
+    rating then). Reads the store: not in the event loop."""
     loaded = store.load(tid)
     if loaded is None:
         return None
@@ -79,7 +90,35 @@ def rated_meanwhile(
     if any(m["message_id"] == message_id and m.get("rating") for m in messages):
         return None
     rated = rating_of_closing(ticket, messages)
-    return None if rated is None else (ticket, messages, nothing_sent("rate", ticket, rated))
+    if rated is None:
+        return None
+    viewer = next((m.get("from", "") for m in messages if m["message_id"] == message_id), "")
+    said = nothing_sent("rate", ticket, rated, rater_of_closing(ticket, messages), viewer)
+    return ticket, messages, said
+
+
+def rater_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> str | None:
+    """The address whose mail or post gave this closing its rating (the message
+    domain.ticket.rating_of_closing reads it from); None when the thread names none
+    (a rating the ticket keeps from before its messages did). A ticket has several
+    customers (Cc participants, people of a merged ticket): the page and the refusal
+    say whose rating it is, not «ваша» to everyone."""
+    closed = ticket.get("closed_at")
+    if ticket["status"] != "closed" or not closed:
+        return None
+    since = datetime.fromisoformat(closed)
+    for m in reversed(messages):
+        if datetime.fromisoformat(m["received_at"]) < since:
+            return None
+        if m.get("rating") and not m.get("merged_from"):
+            return m.get("from") or None
+    return None
+
+
+def shown_rater(address: str) -> str:
+    """A rater's address as the page names people: `maild forget`'s placeholder as
+    the erased one it stands for."""
+    return ERASED if address == PLACEHOLDER else address
 
 
 def _closing(ticket: Ticket) -> tuple[str, str]:
@@ -87,17 +126,26 @@ def _closing(ticket: Ticket) -> tuple[str, str]:
     return ticket["tid"], ticket.get("closed_at") or ""
 
 
-def nothing_sent(action: str, ticket: Ticket, rated: int | None) -> str:
+def nothing_sent(
+    action: str, ticket: Ticket, rated: int | None, by: str | None = None, viewer: str = ""
+) -> str:
     """Why a form with nothing to send is refused: the rating form has no text, so
     its words are of the rating (a page left open while someone reopened it, or
     kept from before this closing was rated, or a second post of it at once:
-    `rated`, Ratings.given)."""
+    `rated`, Ratings.given). A closing is rated once, by whichever of its customers
+    rates it first: one rated by another (`by`, not the `viewer`) is said to be."""
     if action == "reopened":  # the reopen form of a page kept since: nothing typed
         return "Обращение уже открыто снова. Если хотите что-то добавить, напишите сообщение."
     if action != "rate":
         return "Напишите сообщение или приложите файл."
     if ticket["status"] != "closed":
         return "Оценку можно поставить, когда обращение будет закрыто: сейчас оно открыто."
+    if rated is not None and by and by != viewer:
+        return (
+            f"Работу поддержки по этому обращению уже оценил участник {shown_rater(by)}: "
+            f"{rated} из 5. Обращение оценивается один раз после закрытия. Если вопрос "
+            "не решён, откройте обращение снова."
+        )
     if rated is not None:
         return (
             f"Вы уже оценили работу поддержки: {rated} из 5. Спасибо! Если вопрос "

@@ -88,7 +88,7 @@ class TicketForms:
         # and so did two posts at once (two tabs), the ticket not yet rated (rating.py)
         rated = self.ratings.given(ticket, messages) if action == "rate" else None
         text = None if rated is not None else text
-        problem = None if text or files else nothing_sent(action, ticket, rated)
+        problem = None if text or files else self.nothing_sent(action, ticket, messages, address)
         error = self.refusal(nonce, address, problem or too_many(form), onward)
         if error is not None:  # the text typed comes back, to send again, not retype
             kw = {"error": error, "merged": onward, "typed": typed_text(form)}
@@ -98,7 +98,7 @@ class TicketForms:
         ):
             return site.redirect(f"{site.prefix}/t/{token}?sent=reply")  # back, and sent again
         if action == "rate":  # no await since `given`: the check and the claim are one step
-            self.ratings.claim(ticket, text)
+            self.ratings.claim(ticket, text, address)
         try:
             raw, message_id = await self.message(
                 action, address, ticket, messages, subject, text, files, nonce
@@ -118,6 +118,15 @@ class TicketForms:
         # a merged ticket's post lands in the ticket it was merged into: its page shows it
         page = onward["href"] if onward else f"{site.prefix}/t/{token}"
         return site.redirect(f"{page}?sent={sent}")
+
+    def nothing_sent(
+        self, action: str, ticket: Ticket, messages: list[MessageRecord], viewer: str
+    ) -> str:
+        """Why a post of `viewer` with nothing to send is refused (rating.nothing_sent):
+        of a closing rated, whose rating it has, the viewer's or another customer's."""
+        rated = self.ratings.given(ticket, messages) if action == "rate" else None
+        by = self.ratings.by(ticket, messages) if rated is not None else None
+        return nothing_sent(action, ticket, rated, by, viewer)
 
     async def message(
         self,

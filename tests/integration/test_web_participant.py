@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import AUTHSERV, PNG, Daemon, Sink, dkim_pass, make_mail, staff_reply
 from tests.integration.test_serve import wait_until
 from tests.integration.test_web import mail_in
-from tests.webclient import link_in, request, site_desk
+from tests.webclient import link_in, post, request, site_desk
 
 IVAN = "ivan@shop.example"
 PETR = "petr@shop.example"
@@ -128,3 +128,27 @@ def test_one_added_by_cc_sees_from_the_answer_that_added_them(site):
     assert "Пришлите, пожалуйста, доступы." not in olga.text
     assert "Номер заказа 5512." not in olga.text
     assert "Номер заказа 5512." in request(_link(site, IVAN)).text
+
+
+def test_a_participants_rating_is_not_called_the_requesters_own(site):
+    """Petr (in Cc) rated the closing 1: Ivan's page said «Ваша оценка: 1 из 5», and
+    Ivan's own rating was refused «Вы уже оценили работу поддержки: 1 из 5», words of
+    a rating he never gave. The page names who rated; the closing is still rated once."""
+    desk, daemon, _sink, _base = site
+    tid = _opened(site, "Отчёт")
+    mail_in(daemon, staff_reply(tid, "Исправлено.\n#close"), sender="anna@example.com")
+    wait_until(lambda: desk.ticket(tid)["status"] == "closed")
+    petr_link, ivan_link = _link(site, PETR), _link(site, IVAN)
+    rated = post(petr_link + "/rate", {"form": request(petr_link).form_token(), "rating": "1"})
+    assert rated.status == 303 and rated.headers["location"].endswith("?sent=rate")
+    assert wait_until(lambda: desk.ticket(tid).get("rating") == 1)
+    petr = request(petr_link).text
+    assert '<dt>Ваша оценка</dt><dd id="rating">1 из 5</dd>' in petr
+    ivan = request(ivan_link).text
+    assert f'<dt>Оценка участника {PETR}</dt><dd id="rating">1 из 5</dd>' in ivan
+    assert "Ваша оценка" not in ivan and "Оцените работу" not in ivan  # rated once
+    again = post(ivan_link + "/rate", {"form": request(ivan_link).form_token(), "rating": "5"})
+    assert again.status == 400
+    assert "Вы уже оценили" not in again.text
+    assert f"уже оценил участник {PETR}: 1 из 5" in again.text
+    assert desk.ticket(tid)["rating"] == 1

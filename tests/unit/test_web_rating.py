@@ -49,3 +49,23 @@ def test_the_words_of_a_rating_refused() -> None:
         "rate", {**CLOSED, "status": "open"}, None
     )
     assert nothing_sent("reply", CLOSED, None) == "Напишите сообщение или приложите файл."
+
+
+def test_a_closing_rated_by_another_customer_is_said_to_be_theirs() -> None:
+    theirs = nothing_sent("rate", CLOSED, 1, "petr@example.com", "ivan@example.com")
+    assert theirs.startswith("Работу поддержки по этому обращению уже оценил участник")
+    assert "petr@example.com: 1 из 5" in theirs and "Вы уже" not in theirs
+    mine = nothing_sent("rate", CLOSED, 1, "ivan@example.com", "ivan@example.com")
+    assert mine.startswith("Вы уже оценили работу поддержки: 1 из 5.")
+    assert nothing_sent("rate", CLOSED, 1).startswith("Вы уже оценили")  # no one named
+
+
+def test_the_rater_is_whose_message_rated_this_closing() -> None:
+    assert rating.rater_of_closing(CLOSED, [{**RATED, "from": "petr@example.com"}]) == (
+        "petr@example.com"
+    )
+    earlier = {**RATED, "from": "petr@example.com", "received_at": "2026-11-25T11:00:00+03:00"}
+    assert rating.rater_of_closing(CLOSED, [earlier]) is None
+    r = Ratings()
+    r.claim(CLOSED, "Оценка: 2", "olga@example.com")
+    assert r.given(CLOSED, []) == 2 and r.by(CLOSED, []) == "olga@example.com"
