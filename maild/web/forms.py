@@ -9,8 +9,10 @@ confirmed (kept in storage/web/pending until the link is opened).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -275,6 +277,32 @@ class Pending:
         sweep(self.root, time.time())
 
 
+log = logging.getLogger("maild.web")
+
+# web.idle_timeout: seconds a request's body may send nothing (server.application)
+BODY_IDLE = web.AppKey("body_idle", int)
+
+
+async def _unless_stalled(request: web.Request, idle: float) -> Any:
+    """request.post(), given up (408) once its body sends nothing for `idle` seconds:
+    a client sending half a body and then nothing held its connection and handler for
+    good. A slow upload that goes on (a phone sending 25 MB) is not cut; one idle
+    between idle and twice idle seconds is."""
+    reading = asyncio.ensure_future(request.post())
+    seen = request.content.total_bytes
+    try:
+        while True:
+            done, _ = await asyncio.wait({reading}, timeout=idle)
+            if done:
+                return reading.result()
+            if request.content.total_bytes == seen:
+                log.info("web %s: the body sent nothing for %ss, given up", request.method, idle)
+                raise web.HTTPRequestTimeout()
+            seen = request.content.total_bytes
+    finally:
+        reading.cancel()
+
+
 async def read_form(request: web.Request) -> Any:
     """The posted form. A body that is no form (multipart with folded part headers,
     or a part typed multipart/* without a boundary) is the client's error: 400,
@@ -282,7 +310,7 @@ async def read_form(request: web.Request) -> Any:
     So is a file in any field but `files`: the message field sent as a file was
     stored as the text of its Python object, a memory address included."""
     try:
-        form = await request.post()
+        form = await _unless_stalled(request, request.app.get(BODY_IDLE, 30))
     # AssertionError: a "_charset_" field (HTML's, naming the form's charset) read by
     # aiohttp in chunks shorter than a browser's boundary: its assert failed, a 500;
     # LookupError: a part or body typed with a charset Python does not know

@@ -22,7 +22,7 @@ from maild.portcap import CannotListen
 from maild.runner import describe
 from maild.web import tokens
 from maild.web.ask import Ask
-from maild.web.forms import typed_text
+from maild.web.forms import BODY_IDLE, typed_text
 from maild.web.origin import foreign_post, origin_of
 from maild.web.pages import HERE
 from maild.web.renew import Renew
@@ -49,6 +49,7 @@ STATUS_RU = {
     403: "Доступ запрещён",
     404: "Страница не найдена",
     405: "Так эту страницу открыть нельзя",
+    408: "Форма не дошла",
     413: "Слишком большой запрос",
     429: "Слишком много запросов",
 }
@@ -59,6 +60,7 @@ HINT_RU = {
     404: "Проверьте адрес страницы. Ссылка на ваше обращение есть в каждом письме по "
     "нему, а новый вопрос можно задать по кнопке «Задать вопрос».",
     405: "Откройте ссылку из письма по обращению или страницу «Задать вопрос».",
+    408: "Связь прервалась, пока форма отправлялась. Вернитесь назад и отправьте её ещё раз.",
 }
 
 
@@ -209,6 +211,8 @@ def make_middleware(site: Any) -> Any:
             if e.status < 400:
                 raise
             response = error_page(site, e.status)
+            if e.status == 408:  # what is left of the body is not read (forms.read_form)
+                response.force_close()
             if "Allow" in e.headers:  # a 405 must say what the path takes (RFC 9110)
                 response.headers["Allow"] = e.headers["Allow"]
         except (OSError, StoreUnavailable) as e:  # the store's disk: full, read-only, ...
@@ -256,6 +260,7 @@ def application(app: Any, daemon: Any) -> web.Application:
         client_max_size=site.max_body, middlewares=[make_middleware(site)]
     )
     application[SITE] = site
+    application[BODY_IDLE] = site.cfg.idle_timeout
     r = application.router
     r.add_get("/", site.home)
     r.add_get("/static/site.css", stylesheet)
@@ -281,8 +286,14 @@ def application(app: Any, daemon: Any) -> web.Application:
 async def start_site(app: Any, daemon: Any) -> web.AppRunner:
     """Serve the site on web.listen; CannotListen if the port cannot be had."""
     cfg = app.config.web
+    # a connection that sends nothing, or half a request's headers, is closed after
+    # web.idle_timeout (aiohttp's keep-alive timer runs from the connection's start and
+    # after each answer; a stalled body: forms.read_form), not kept open for an hour
     runner = web.AppRunner(
-        application(app, daemon), access_log_class=MaskedAccessLogger, handle_signals=False
+        application(app, daemon),
+        access_log_class=MaskedAccessLogger,
+        handle_signals=False,
+        keepalive_timeout=cfg.idle_timeout,
     )
     await runner.setup()
     logging.getLogger("aiohttp.server").addFilter(MALFORMED)  # once: addFilter keeps one

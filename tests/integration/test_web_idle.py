@@ -1,0 +1,81 @@
+"""Connections to the site that stall, against a real `maild serve`: one sending
+nothing, one sending half a request's headers, one sending half a body. Each held
+its connection (and the last its handler) for an hour; web.idle_timeout closes them."""
+
+from __future__ import annotations
+
+import socket
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.webclient import request, running_site
+
+IDLE = 2  # web.idle_timeout of this site: seconds
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    yield from running_site(tmp_path_factory.mktemp("idle"), web={"idle_timeout": IDLE})
+
+
+def _closed_within(conn: socket.socket, seconds: float) -> tuple[bytes, float] | None:
+    """What the site sent before closing `conn`, and when; None if still open."""
+    conn.settimeout(0.2)
+    got, start = b"", time.monotonic()
+    while time.monotonic() - start < seconds:
+        try:
+            chunk = conn.recv(65536)
+        except TimeoutError:
+            continue
+        except ConnectionResetError:
+            return got, time.monotonic() - start
+        if not chunk:
+            return got, time.monotonic() - start
+        got += chunk
+    return None
+
+
+def test_stalled_connections_are_closed_after_the_idle_timeout(site):
+    _desk, _daemon, _sink, base = site
+    host, port = urlsplit(base).hostname, urlsplit(base).port
+    silent = socket.create_connection((host, port))
+    half_head = socket.create_connection((host, port))
+    half_head.sendall(b"GET /new HTTP/1.1\r\nHost: x\r\n")
+    half_body = socket.create_connection((host, port))
+    half_body.sendall(
+        b"POST /new HTTP/1.1\r\nHost: x\r\nOrigin: " + base.encode() + b"\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 100000\r\n\r\nname="
+    )
+    try:
+        for conn in (silent, half_head, half_body):
+            closed = _closed_within(conn, 3 * IDLE + 5)
+            assert closed is not None, conn
+        assert closed[0].startswith(b"HTTP/1.1 408")  # the half body: told so
+        assert "Форма не дошла".encode() in closed[0]
+    finally:
+        for conn in (silent, half_head, half_body):
+            conn.close()
+    assert request(base + "/new").status == 200  # the site goes on
+
+
+def test_a_slow_body_that_goes_on_is_not_cut(site):
+    """The timeout is of silence, not of the whole upload: a body sent in pieces, each
+    within the idle time, is read to its end, however long it takes."""
+    _desk, _daemon, _sink, base = site
+    host, port = urlsplit(base).hostname, urlsplit(base).port
+    body = b"name=" + b"a" * 8
+    with socket.create_connection((host, port)) as conn:
+        conn.sendall(
+            b"POST /new HTTP/1.1\r\nHost: x\r\nOrigin: " + base.encode() + b"\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+        )
+        for i in range(len(body)):
+            conn.sendall(body[i : i + 1])
+            time.sleep(IDLE * 0.4)  # over 10 s in all: five times the idle time
+        answer = _closed_within(conn, 10)
+    assert answer is not None
+    assert not answer[0].startswith(b"HTTP/1.1 408"), answer[0][:200]
