@@ -19,6 +19,7 @@ from datetime import datetime
 from maild import guard
 from maild.adapters.store.attachfiles import keep_file
 from maild.app import App
+from maild.domain import partial
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.heard import unheard
 from maild.domain.maildigest import as_sent
@@ -55,6 +56,8 @@ def apply(
         # back: a stranger's, it opens a ticket of its own, where the index must lead
         store.unindex_msgid(msg.message_id)
     store.index_msgid(msg.message_id, tid)
+    if msg.fragment:  # the letter's other parts come to this ticket (domain/partial.py)
+        store.index_msgid(partial.thread_key(msg.from_addr, msg.fragment), tid)
     messages = list(decision.messages)
     if decision.withdraw:  # #uncc: nothing more goes to them, queued mail neither
         n = guard.withdraw_removed(app, ticket, decision.withdraw, messages)  # marked there

@@ -18,7 +18,7 @@ from maild import guard
 from maild.adapters.quarantine import entry_id
 from maild.adapters.store import CorruptFile
 from maild.app import App
-from maild.domain import robots, staffreply, undeliverable, verify
+from maild.domain import partial, robots, staffreply, undeliverable, verify
 from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
 from maild.domain.licensekeys import named_licenses
@@ -161,7 +161,8 @@ def thread(app: App, msg: ParsedMessage, staff_verified: bool) -> str | None:
         # (missing_ticket tells them the ticket is gone)
         return None
     bounced = (msg.reported_message_id,) if msg.reported_message_id else ()
-    for ref in (*bounced, *msg.in_reply_to, *reversed(msg.references)):
+    parts = (partial.thread_key(msg.from_addr, msg.fragment),) if msg.fragment else ()
+    for ref in (*bounced, *msg.in_reply_to, *reversed(msg.references), *parts):
         found = app.tid_for_msgid(ref)
         if found:
             return found

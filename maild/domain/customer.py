@@ -130,7 +130,7 @@ def _empty(ctx: Context) -> bool:
     mail whose text was never read (too big for the desk, or not parsed) is no empty
     one: its confirmation says what happened instead."""
     msg = ctx.msg
-    unread = ctx.common.get("oversize") or msg.parse_problem
+    unread = ctx.common.get("oversize") or ctx.common.get("in_parts") or msg.parse_problem
     return not (msg.subject.strip() or msg.text.strip() or ctx.attachments or unread)
 
 

@@ -29,6 +29,7 @@ from maild.domain import (
     leak,
     leftout,
     oversize,
+    partial,
     spammark,
     staffmail,
     trust,
@@ -92,8 +93,8 @@ def decide(
         return staffmail.decide_missing(ctx)
     if loaded is None:
         decision = _new(ctx)
-    elif snap.our_bounce and repeated(loaded[1], record["report_of"]):
-        decision = _reported_before(ctx, *loaded)
+    elif _kept_quietly(snap, msg, loaded[1], record):
+        decision = _later_part(ctx, *loaded) if msg.fragment else _reported_before(ctx, *loaded)
     elif snap.staff_signed and snap.staff_signed not in policy.staff:  # for the head
         decision = staffmail.decide_head(ctx, *loaded, snap.staff_signed)
     elif snap.staff_signed and not claims_staff:  # staff's reply address, another From
@@ -156,6 +157,29 @@ def _reported_before(ctx: Context, ticket: Ticket, messages: list[MessageRecord]
     return Decision("appended", ticket["tid"], ticket, [*messages, record], record)
 
 
+def _kept_quietly(
+    snap: Snapshot, msg: ParsedMessage, messages: list[MessageRecord], record: MessageRecord
+) -> bool:
+    """Whether the message is kept in its thread telling no one: a report of our mail
+    the thread holds already (_reported_before), or a part of a letter sent in parts
+    after its first part to come (_later_part)."""
+    if partial.seen(msg.fragment, messages):
+        return True
+    return bool(snap.our_bounce and repeated(messages, record["report_of"]))
+
+
+def _later_part(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
+    """A part of a letter sent in parts whose first part to come is in the ticket: kept
+    in the thread, no mail: that part's confirmation and notice told of the letter."""
+    log.info(
+        "%s [TID#%s] part %s of a letter sent in parts: kept",
+        logged_id(ctx.msg.message_id),
+        ticket["tid"],
+        ctx.msg.fragment.number if ctx.msg.fragment else "?",
+    )
+    return Decision("appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
+
+
 def _without_held_files(
     msg: ParsedMessage, ticket: Ticket, messages: list[MessageRecord], staff: Policy | None
 ) -> tuple[ParsedMessage, list[RawAttachment]]:
@@ -211,6 +235,8 @@ def incoming_record(
         attachments=attachments,
         spool_key=snap.spool_key,
     )
+    if msg.fragment:  # its letter's other parts are known by it (partial.seen)
+        record["fragment"] = partial.record_of(msg.fragment)
     if scr.automated:
         record["automated"] = scr.reason
     if snap.our_bounce:
@@ -236,6 +262,7 @@ def _common(
         "report": scr.bounce,
         "sender": msg.from_addr,
         "charset_doubt": msg.charset_doubt,
+        "in_parts": partial.shown(msg.fragment),  # a part of a letter sent in parts
         # taken over IMAP as its header and a note: the customer is asked to send again
         "oversize": oversize.sizes_of(msg.header(oversize.FIELD)),
         "oversize_folder": oversize.kept_in(msg.header(oversize.FIELD)),  # staff only

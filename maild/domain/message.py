@@ -15,7 +15,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from typing import Any, TypeVar
 
-from maild.domain import limits, textbounce
+from maild.domain import limits, partial, textbounce
 from maild.domain.addresses import addresses, normalize_address, sender
 from maild.domain.banners import without_banner, without_subject_tags
 from maild.domain.bidi import without_bidi_controls, without_controls
@@ -110,6 +110,8 @@ class ParsedMessage:
     # Outlook's class of the letter (its own winmail.dat's: IPM.Outlook.Recall for a
     # recall request, domain/recall.py); "" without one
     message_class: str = ""
+    # a part of a letter sent in parts (domain/partial.py): no text, no file of its own
+    fragment: partial.Fragment | None = None
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -245,6 +247,7 @@ def _parse(
     if msg.defects and problem is None and not msg.keys():
         problem = "no headers"
     cut: list[str] = []
+    fragment = _safe(lambda: partial.fragment_of(msg), None)
     to = _safe(lambda: addresses(msg, "to", max_recipients, cut), ())
     cc = _safe(lambda: addresses(msg, "cc", max(0, max_recipients - len(to)), cut), ())
     return ParsedMessage(
@@ -259,8 +262,8 @@ def _parse(
         ),
         in_reply_to=tuple(message_ids(header_of(msg, "in-reply-to"))),
         references=_references(msg),
-        text=text,
-        attachments=body.attachments,
+        text="" if fragment else text,  # a slice of the letter's bytes: not its text
+        attachments=() if fragment else body.attachments,
         headers=_screen_headers(msg),
         content_type=content_type(msg),
         delivery_status=status,
@@ -270,6 +273,7 @@ def _parse(
         charset_doubt=body.charset_doubt,
         recipients_cut=limits.cut("\n".join(cut), limits.MAX_CUT_TEXT),
         message_class=limits.cut(body.message_class, limits.MAX_NAME),
+        fragment=fragment,
     )
 
 

@@ -349,6 +349,7 @@ def variants() -> list[dict]:
         waiting=[ROW],
         quarantined=3,
         oversize=("143,0 МБ", "30,0 МБ"),
+        in_parts={"number": 1, "total": 3},  # a part of a letter sent in parts
         oversize_folder="Обработанные",  # staff notices: where the mail itself stays
         quarantined_since="20.11.2026 09:00",
         close_at="07.12.2026 10:01",
@@ -471,6 +472,7 @@ def variants() -> list[dict]:
         spam_keep_days=1,
         closed_keep_days=None,
         oversize_folder=None,
+        in_parts=None,
         own_cut=None,
         kept_back="",
         free_mail="",

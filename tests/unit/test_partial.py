@@ -1,0 +1,57 @@
+"""A letter sent in parts (message/partial, RFC 2046 5.2.2): what a part is read as,
+and how its parts are known (domain/partial.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from maild.domain import partial
+from maild.domain.message import parse, read_mail
+
+DATA = Path(__file__).parent.parent / "data" / "partial"
+
+
+def part(n: int) -> bytes:
+    return (DATA / f"42_partial_{n}.eml").read_bytes()
+
+
+def test_a_part_is_read_as_a_part_with_no_text_and_no_file():
+    for n in (1, 2, 3):
+        msg = parse(part(n))
+        assert msg.fragment == partial.Fragment("oe-split-1@client.example", n, 3)
+        assert msg.text == ""  # neither the first part's slice of text nor base64
+        assert msg.attachments == ()  # the cut-off screen.png is no file received
+
+
+def test_a_whole_mail_is_no_part():
+    raw = b"From: a@b.ru\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nHello\r\n"
+    assert parse(raw).fragment is None
+
+
+def test_a_part_without_total_or_with_nonsense_numbers():
+    head = b'From: a@b.ru\r\nContent-Type: message/partial; id="x"; number=%s%s\r\n\r\nz\r\n'
+    assert parse(head % (b"2", b"")).fragment == partial.Fragment("x", 2, None)
+    assert parse(head % (b"zz", b"; total=0")).fragment == partial.Fragment("x", 1, None)
+    assert parse(head % (b"5", b"; total=3")).fragment == partial.Fragment("x", 5, None)
+    assert partial.fragment_of(read_mail(head % (b"1", b"; total=2"))[0]) == partial.Fragment(
+        "x", 1, 2
+    )
+
+
+def test_the_parts_of_one_letter_share_a_key_of_their_sender():
+    one, two = partial.Fragment("<id@x>", 1, 3), partial.Fragment("<id@x>", 3, 3)
+    key = partial.thread_key("ivan@shop-example.ru", one)
+    assert key == partial.thread_key("Ivan@Shop-Example.ru", two)
+    assert key != partial.thread_key("olga@shop-example.ru", one)  # another's: another
+    assert key != partial.thread_key("ivan@shop-example.ru", partial.Fragment("<id2@x>", 1))
+    assert key.startswith("<") and key.endswith(">")
+
+
+def test_a_thread_holding_a_part_of_the_letter_has_seen_it():
+    frag = partial.Fragment("<id@x>", 2, 3)
+    messages = [{"text": "hi"}, {"fragment": partial.record_of(partial.Fragment("<id@x>", 1, 3))}]
+    assert partial.seen(frag, messages)
+    assert not partial.seen(partial.Fragment("<other@x>", 1), messages)
+    assert not partial.seen(None, messages)
+    assert partial.shown(frag) == {"number": 2, "total": 3}
+    assert partial.shown(None) is None
