@@ -22,7 +22,7 @@ from typing import Any
 
 from maild.domain.logid import SYNTHETIC_DOMAIN
 
-__all__ = ["Fragment", "fragment_of", "record_of", "seen", "shown", "thread_key"]
+__all__ = ["Fragment", "fragment_of", "record_key", "record_of", "seen", "shown", "thread_key"]
 
 TYPE = "message/partial"
 MAX_PARTS = 1000  # more is no mail client's: a number past it is not read as one
@@ -70,6 +70,14 @@ def thread_key(sender: str, fragment: Fragment) -> str:
 def record_of(fragment: Fragment) -> dict[str, Any]:
     """What the thread record of a part keeps of it."""
     return {"id": fragment.id, "number": fragment.number, "total": fragment.total}
+
+
+def record_key(record: dict[str, Any]) -> str | None:
+    """The thread_key a thread record of a part was indexed under (None for no part)."""
+    kept = record.get("fragment")
+    if not isinstance(kept, dict) or not record.get("from"):
+        return None
+    return thread_key(record["from"], Fragment(str(kept.get("id") or ""), 1))
 
 
 def seen(fragment: Fragment | None, messages: Iterable[dict[str, Any]]) -> bool:

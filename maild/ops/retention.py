@@ -29,6 +29,7 @@ from maild.adapters.store import CorruptFile, StoreUnavailable
 from maild.adapters.store.attachfiles import ATTACHMENTS, attachment_path
 from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
+from maild.domain import partial
 from maild.domain.records import Ticket
 from maild.redaction import copy_ids, outbox_id
 
@@ -84,6 +85,9 @@ def _delete(app: App, tid: str, cutoff: datetime) -> int:
             app.spool.discard(m["spool_key"])
         if received and mid:
             app.store.unindex_msgid(mid)
+        parts = partial.record_key(m) if received else None  # a letter sent in parts
+        if parts:
+            app.store.unindex_msgid(parts)
         sent = m.get("sent_as") or mid  # a staff answer went out under an id of ours
         if m.get("direction") == "out" and sent:  # the customer's text quoted, to anyone
             for mail_id in copy_ids(outbox_id(sent), [*(m.get("to") or ()), *(m.get("cc") or ())]):

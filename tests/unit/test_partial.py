@@ -55,3 +55,10 @@ def test_a_thread_holding_a_part_of_the_letter_has_seen_it():
     assert not partial.seen(None, messages)
     assert partial.shown(frag) == {"number": 2, "total": 3}
     assert partial.shown(None) is None
+
+
+def test_a_parts_record_names_the_key_it_was_indexed_under():
+    frag = partial.Fragment("<id@x>", 2, 3)
+    record = {"from": "ivan@shop-example.ru", "fragment": partial.record_of(frag)}
+    assert partial.record_key(record) == partial.thread_key("ivan@shop-example.ru", frag)
+    assert partial.record_key({"from": "ivan@shop-example.ru", "text": "hi"}) is None
