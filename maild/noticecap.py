@@ -93,6 +93,9 @@ def held_notice(app: App, out: Outgoing, tid: str, to: list[str], held: Held) ->
         "proven": out.sender_proven,
         # many senders: of one From domain ("@domain", `ticket list --requester`), or all
         "flood_domain": bucket.key if bucket.kind == "domain" else None,
+        "flood_domain_shown": caps.shown_domain(bucket.key[1:])
+        if bucket.kind == "domain"
+        else None,
         "flood_desk": bucket.kind == "desk",
         # `ticket list --since`: the day the notices the bucket counts began
         "flood_since": app.local(held.until - caps.NOTICE_WINDOW).date().isoformat(),

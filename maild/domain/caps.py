@@ -15,6 +15,7 @@ records it in the ticket as "suppressed: cap".
 
 from __future__ import annotations
 
+import encodings.idna
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ __all__ = [
     "notice_limit",
     "bucket_reason",
     "uncounted",
+    "shown_domain",
 ]
 
 WINDOW = timedelta(days=1)  # the longest a cap counts back: older mail counts for none
@@ -302,7 +304,7 @@ def bucket_reason(bucket: Bucket, sender: str) -> str:
     notices = ru_plural(bucket.limit, "уведомления", "уведомлений", "уведомлений")
     about = f"не больше {bucket.limit} {notices} сотрудникам в час о новых обращениях"
     if bucket.kind == "domain":
-        return f"{about} по непроверенным письмам с адресов домена {bucket.key[1:]}"
+        return f"{about} по непроверенным письмам с адресов домена {shown_domain(bucket.key[1:])}"
     return f"{about} по непроверенным письмам всех отправителей вместе"
 
 
@@ -310,3 +312,18 @@ def _letters(n: int) -> str:
     """ "не больше" asks for the genitive: 1 автоматического письма, 5 писем."""
     many = "автоматических писем"
     return f"{n} {ru_plural(n, 'автоматического письма', many, many)}"
+
+
+def shown_domain(domain: str) -> str:
+    """``domain`` as people read it: its A-labels (xn--80atjc.xn--p1ai, as the caps and
+    the store key a domain) in their letters (окна.рф); a label that does not decode
+    stays as it is."""
+    labels = []
+    for label in domain.split("."):
+        if label.lower().startswith("xn--"):
+            try:
+                label = encodings.idna.ToUnicode(label)
+            except UnicodeError:
+                pass
+        labels.append(label)
+    return ".".join(labels)

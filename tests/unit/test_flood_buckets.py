@@ -15,6 +15,7 @@ from maild.domain.caps import (
     held_by,
     list_key,
     notice_buckets,
+    shown_domain,
 )
 from tests.unit.test_decide import NOW
 
@@ -120,3 +121,12 @@ def test_the_ticket_notes_name_the_bucket_that_held_the_notice():
     )
     sender = notice_buckets("a@one.example", False, True, 2, 2 * 2, 5)[0]
     assert "от имени a@one.example" in bucket_reason(sender, "a@one.example")
+
+
+def test_a_cyrillic_domain_is_named_in_its_letters():
+    """The caps key a domain in A-labels; staff read it as it is written."""
+    assert shown_domain("xn--80atjc.xn--p1ai") == "окна.рф"
+    assert shown_domain("one.example") == "one.example"
+    assert shown_domain("xn--zz-.example") == "xn--zz-.example"  # not an A-label: kept
+    held = Bucket("domain", "@xn--80atjc.xn--p1ai", 40)
+    assert bucket_reason(held, "a@xn--80atjc.xn--p1ai").endswith("с адресов домена окна.рф")

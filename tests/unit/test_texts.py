@@ -400,6 +400,7 @@ def variants() -> list[dict]:
         # wave), or those of one From domain (flood_domain; variant `held` below)
         flood_desk=True,
         flood_domain="@one.example",
+        flood_domain_shown="one.example",
         flood_since="2026-11-23",
         # staff_list_reply: the list's reader wrote (off: someone else, whom it names)
         from_reader=True,
@@ -480,6 +481,7 @@ def variants() -> list[dict]:
         unconfirmed=None,
         unconfirmed_wave=None,
         flood_domain=None,
+        flood_domain_shown=None,
         answered_at=None,
         head=None,
     )
