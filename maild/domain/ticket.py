@@ -382,10 +382,19 @@ def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | No
         return None
     if ticket.get("rated_closing") == closed and ticket.get("rating"):
         return ticket["rating"]
+    rated = closing_rated_by(ticket, messages)
+    return rated["rating"] if rated else None
+
+
+def closing_rated_by(ticket: Ticket, messages: list[MessageRecord]) -> MessageRecord | None:
+    """The thread's message that rated the last closing (rating_of_closing), or None."""
+    closed = ticket.get("closed_at")
+    if ticket["status"] != "closed" or not closed:
+        return None
     since = datetime.fromisoformat(closed)
     for m in reversed(messages):
         if datetime.fromisoformat(m["received_at"]) < since:
             return None
         if m.get("rating") and not m.get("merged_from"):
-            return m["rating"]
+            return m
     return None

@@ -21,13 +21,12 @@ the claim lapses: CLAIM_SECONDS), and is refused at once, nothing sent or mailed
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Any
 
 from maild.domain.forget import ERASED, PLACEHOLDER
 from maild.domain.ratingtext import rating_of
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.ticket import rating_of_closing
+from maild.domain.ticket import closing_rated_by, rating_of_closing
 
 # How long a claim stands without the ticket showing its rating: the pipeline stores
 # a post within seconds (the post waits views.WAIT_STORED for it); a post that could
@@ -103,16 +102,8 @@ def rater_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> str | Non
     (a rating the ticket keeps from before its messages did). A ticket has several
     customers (Cc participants, people of a merged ticket): the page and the refusal
     say whose rating it is, not «ваша» to everyone."""
-    closed = ticket.get("closed_at")
-    if ticket["status"] != "closed" or not closed:
-        return None
-    since = datetime.fromisoformat(closed)
-    for m in reversed(messages):
-        if datetime.fromisoformat(m["received_at"]) < since:
-            return None
-        if m.get("rating") and not m.get("merged_from"):
-            return m.get("from") or None
-    return None
+    rated = closing_rated_by(ticket, messages)
+    return (rated.get("from") or None) if rated else None
 
 
 def shown_rater(address: str) -> str:
