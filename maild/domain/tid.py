@@ -55,9 +55,12 @@ TAG_RE = re.compile(
     rf"{_NUMBER}(?:\s*+\])?",
     re.IGNORECASE,
 )
-# Reply/forward prefixes of common clients, in several languages, in any run.
+# Reply and forward prefixes mail clients put before a subject, in runs: English,
+# German, Nordic, French, Italian, Dutch; Russian («Ответ:», «Отв:», «Отв.:», «Пересл:»,
+# «Перес.:»), Ukrainian Outlook's «ВІДП:» and «ПЕР:»; a count, «Re[2]:», «RE(3):»
 PREFIX_RE = re.compile(
-    r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|rif|antw|ответ|отв|пересл|ha|hа)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",
+    r"^\s*(?:(?:re|fwd?|aw|wg|sv|vs|tr|rif|antw|ответ|отв|пересл|перес|пер|відп|ha|hа)"
+    r"\.?\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",
     re.IGNORECASE,
 )
 # A TID given as an argument (a staff command's, the CLI's) is read as a tag is (TAG_RE,

@@ -336,3 +336,24 @@ def test_every_dash_and_digit_a_tag_reads_an_argument_reads():
 def test_a_blank_joins_the_halves_only_in_brackets(subject):
     assert find_tid(subject) is None
     assert clean_subject(subject) == " ".join(subject.split())
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "ПЕР: Ошибка",  # Ukrainian Outlook's forward
+        "ВІДП: Ошибка",  # and its reply
+        "Отв.: Ошибка",
+        "Перес.: Ошибка",
+        "RE: ПЕР: Отв: Ошибка",
+        "Re[2]: Пересл: Ошибка",
+    ],
+)
+def test_cyrillic_reply_and_forward_prefixes_leave_the_subject(subject):
+    assert clean_subject(f"{subject} [TID#4821-7730]") == "Ошибка"
+
+
+def test_a_word_that_only_begins_like_a_prefix_stays():
+    assert clean_subject("Перевод не проходит") == "Перевод не проходит"
+    assert clean_subject("Пер. 2: отчёт") == "Пер. 2: отчёт"
+    assert clean_subject("Отвёртка: где купить") == "Отвёртка: где купить"
