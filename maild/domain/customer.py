@@ -271,7 +271,8 @@ def _rating(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Deci
     given = tk.rating_of_closing(ticket, messages)
     if given is not None:
         log.info("%s [TID#%s] rated already: %d", logged_id(msg.message_id), ticket["tid"], given)
-        told = [statusmail.rated_already(ctx, ticket, given)] if ctx.scr.may_answer else []
+        by = (tk.closing_rated_by(ticket, messages) or {}).get("from")
+        told = [statusmail.rated_already(ctx, ticket, given, by)] if ctx.scr.may_answer else []
         return Decision("appended", ticket["tid"], ticket, appended, ctx.record, told)
     ticket = _rated(ctx, ticket, rating)
     thanks = [statusmail.thanks(ctx, ticket, rating)] if ctx.scr.may_answer else []

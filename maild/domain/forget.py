@@ -22,6 +22,12 @@ PLACEHOLDER = "forgotten@invalid"  # RFC 2606: .invalid never resolves
 ERASED = "[удалено по запросу]"
 
 
+def shown_address(address: str) -> str:
+    """An address as pages and mail name a person: `maild forget`'s placeholder as
+    the erased one it stands for (it is no one's)."""
+    return ERASED if address == PLACEHOLDER else address
+
+
 @dataclass
 class Erasure:
     """What erasing one person changed in one ticket."""

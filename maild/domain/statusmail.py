@@ -9,6 +9,7 @@ automatic mail apply to them as to every confirmation.
 from __future__ import annotations
 
 from maild.domain.decision import Context, Outgoing
+from maild.domain.forget import shown_address
 from maild.domain.mergedwait import wait_of
 from maild.domain.message import ParsedMessage
 from maild.domain.pending import due_for
@@ -97,15 +98,17 @@ def thanks(ctx: Context, ticket: Ticket, rating: int) -> Outgoing:
     )
 
 
-def rated_already(ctx: Context, ticket: Ticket, given: int) -> Outgoing:
+def rated_already(ctx: Context, ticket: Ticket, given: int, rater: str | None) -> Outgoing:
     """A rating of a closing rated before (on the site, or by mail): the first stands,
-    as the site's page says, and the customer is told so, not thanked again."""
+    as the site's page says, and the customer is told so, not thanked again; `rater`:
+    the address that gave it, named when it is another's (a Cc participant's)."""
     c = {**ctx.common, "tid": ticket["tid"], "subject": shown_subject(ticket["subject"])}
+    another = rater and rater.lower() != ctx.msg.from_addr.lower()
     return Outgoing(
         ctx.key("rated"),
         "confirmation",
         "rated_already.txt",
         [ctx.msg.from_addr],
-        {**c, "rating": given},
+        {**c, "rating": given, "rater": shown_address(rater) if another else None},
         record=True,
     )

@@ -24,7 +24,7 @@ from maild.domain import statusmail
 from maild.domain.attachments import AttachmentPolicy, upload_accept
 from maild.domain.calendar import DAY_END, DAY_START
 from maild.domain.filetypes import size_text
-from maild.domain.forget import ERASED, PLACEHOLDER
+from maild.domain.forget import shown_address
 from maild.domain.longtext import mailed_text
 from maild.domain.mergedwait import wait_of
 from maild.domain.nearlabels import maybe_credentials, redact_near_labels
@@ -40,7 +40,7 @@ from maild.domain.tid import shown_subject
 from maild.domain.typedlines import TextReads, for_site
 from maild.web.forms import MAX_FILES
 from maild.web.links import relayed_lines
-from maild.web.rating import rater_of_closing, shown_rater
+from maild.web.rating import rater_of_closing
 
 HERE = Path(__file__).resolve().parent
 # the state as the customer's status mail words it (statusmail.STATUS_RU), capitalised
@@ -172,7 +172,7 @@ def _entry(
     (the thread's texts before it, the site link under staff answers)."""
     staff = m["kind"] == "staff"
     who = "Служба поддержки" if staff else ("Вы" if m["from"] == viewer else m["from"])
-    who = ERASED if who == PLACEHOLDER else who  # `maild forget`'s address: no one's
+    who = shown_address(who)
     whole = m.get("text") or ""
     part, cut = mailed_text(whole)
     text = texts.redacted(part) if staff else texts.customer_text(part, known)
@@ -269,7 +269,7 @@ def _rated_by(ticket: Ticket, messages: list[MessageRecord], viewer: str) -> str
     rater = rater_of_closing(ticket, messages)
     if rater == viewer:
         return None
-    return shown_rater(rater) if rater else ""
+    return shown_address(rater) if rater else ""
 
 
 def download_headers(name: str, fallback: str | None = None) -> dict[str, str]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from maild.domain.forget import ERASED, PLACEHOLDER
+from maild.domain.forget import shown_address
 from maild.domain.ratingtext import rating_of
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.ticket import closing_rated_by, rating_of_closing
@@ -106,12 +106,6 @@ def rater_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> str | Non
     return (rated.get("from") or None) if rated else None
 
 
-def shown_rater(address: str) -> str:
-    """A rater's address as the page names people: `maild forget`'s placeholder as
-    the erased one it stands for."""
-    return ERASED if address == PLACEHOLDER else address
-
-
 def _closing(ticket: Ticket) -> tuple[str, str]:
     """One closing of a ticket: reopened and closed again, it is rated again."""
     return ticket["tid"], ticket.get("closed_at") or ""
@@ -133,7 +127,7 @@ def nothing_sent(
         return "Оценку можно поставить, когда обращение будет закрыто: сейчас оно открыто."
     if rated is not None and by and by != viewer:
         return (
-            f"Работу поддержки по этому обращению уже оценил участник {shown_rater(by)}: "
+            f"Работу поддержки по этому обращению уже оценил участник {shown_address(by)}: "
             f"{rated} из 5. Обращение оценивается один раз после закрытия. Если вопрос "
             "не решён, откройте обращение снова."
         )

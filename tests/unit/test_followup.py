@@ -131,6 +131,23 @@ def test_a_closing_rated_already_is_not_rated_again_by_mail() -> None:
     assert d.ticket["rating"] == 1 and _templates(d) == ["thanks.txt"]
 
 
+def test_a_closing_rated_by_another_participant_names_who_rated_it() -> None:
+    """Petr, in Cc, rated the closing 5; then the requester's «1» by mail was told «Вы
+    уже оценили … 5 из 5», a rating she never gave. The letter names who rated; her
+    own second rating is told as hers."""
+    ticket, messages = _ticket()
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat(), "rating": 5}
+    rated = {**messages[0], "message_id": "<r@c>", "from": PETR, "text": "5", "rating": 5}
+    snap = Snapshot(TID, (closed, [*messages, rated]), IDENT, False)
+    d = _decide(snap, _msg(body="1", msgid="<again@shop-example.ru>"))
+    assert d.ticket["rating"] == 5 and _templates(d) == ["rated_already.txt"]
+    assert d.outgoing[0].context["rater"] == PETR
+    own = {**rated, "from": messages[0]["from"].upper()}  # hers, in other letters' case
+    snap = Snapshot(TID, (closed, [*messages, own]), IDENT, False)
+    d = _decide(snap, _msg(body="1", msgid="<again@shop-example.ru>"))
+    assert d.outgoing[0].context["rater"] is None
+
+
 def test_a_closing_stays_rated_whatever_its_thread_holds_after_the_rating() -> None:
     """Rated 5; then an out-of-office that arrived before the closing was stored (put
     back from spool/bad/ by `maild spool retry`, processed after a restart): the rating

@@ -266,6 +266,7 @@ def variants() -> list[dict]:
         last_action="ответ сотрудника, 23.11.2026 10:00",
         rating=2,
         rated=4,  # acknowledgement: a rating opened the mail, recorded (ratingtext.rating_beside)
+        rater="olga@shop-example.ru",  # rated_already: another participant rated first
         head="head@example.com",  # resolved: whom the customer may write (support.head)
         codec="koi8-r",
         text="Привет",
@@ -484,6 +485,7 @@ def variants() -> list[dict]:
         flood_domain_shown=None,
         answered_at=None,
         head=None,
+        rater=None,
     )
     quiet = dict(
         full,
