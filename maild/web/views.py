@@ -13,7 +13,8 @@ import asyncio
 import functools
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -42,8 +43,12 @@ from maild.web.pages import (
 from maild.web.visitors import RateLimit, client_ip, limit_key
 
 log = logging.getLogger("maild.web")
+T = TypeVar("T")
 
 WAIT_STORED = 5.0  # seconds a form waits for the pipeline before answering anyway
+# The status a page or whole text is answered with, not made, to a client gone before
+# its turn came (Site.in_turn): nobody reads it; the access log shows it (nginx's)
+CLIENT_GONE = 499
 KEPT_TEXT_FILE = 64 << 20  # bytes of the last whole-text download kept for its next
 # Attachment types sent with their own Content-Type; anything else is a download
 # of application/octet-stream (never rendered by the browser). A judgement of its own,
@@ -188,13 +193,31 @@ class Site:
         )
         return web.Response(text=body, status=403, content_type="text/html", charset="utf-8")
 
-    async def rendered(self, *opened: Any, **kw: Any) -> str:
+    async def rendered(
+        self, *opened: Any, request: web.Request | None = None, **kw: Any
+    ) -> str | None:
         """The ticket page (``page``) made in an executor, one at a time: a page of long
         customer texts costs a third of a second of CPU each time (what it shows of
         them is not cached past 16,384 characters), which in the event loop held mail
-        intake: four clients reloading such a page made three SMTP mails take 9 s."""
-        async with self.page_turn:
-            make = functools.partial(self.page, *opened, **kw)
+        intake: four clients reloading such a page made three SMTP mails take 9 s.
+        None, not made, for a `request` whose client has gone (in_turn)."""
+        made = functools.partial(self.page, *opened, **kw)
+        return await self.in_turn(self.page_turn, made, request)
+
+    async def in_turn(
+        self, turn: asyncio.Lock, make: Callable[[], T], request: web.Request | None
+    ) -> T | None:
+        """make() in an executor, once `turn` is had; None, not made, for a `request`
+        whose client has gone before it queued or by its turn. aiohttp runs a handler
+        to its end though its client left (handler_cancellation off: a post cut off
+        must still store what it began), and fifty requests for a costly page sent and
+        dropped at once made fifty pages, every other customer's waiting behind them.
+        A post passes no request: its page comes after its work, which must finish."""
+        if request is not None and gone(request):
+            return None
+        async with turn:
+            if request is not None and gone(request):
+                return None
             return await asyncio.get_running_loop().run_in_executor(None, make)
 
     def page(
@@ -233,7 +256,9 @@ class Site:
             return opened
         sent = SENT_RU.get(request.query.get("sent", ""))
         merged = await self.onward(opened[2], opened[1])
-        body = await self.rendered(*opened, sent=sent, merged=merged)
+        body = await self.rendered(*opened, request=request, sent=sent, merged=merged)
+        if body is None:
+            return web.Response(status=CLIENT_GONE)
         return web.Response(text=body, content_type="text/html", charset="utf-8")
 
     async def download(self, request: web.Request) -> web.Response:
@@ -281,14 +306,11 @@ class Site:
         if not text:
             raise web.HTTPNotFound()
         key = (ticket["tid"], m, hash(text))  # (a text redacted by maild forget is new)
-        async with self.text_turn:
-            kept = self.last_text
-            if kept is not None and kept[0] == key:
-                body = kept[1]
-            else:
-                made = functools.partial(self.pages.texts.text_file, text)
-                body = await asyncio.get_running_loop().run_in_executor(None, made)
-                self.last_text = (key, body) if len(body) <= KEPT_TEXT_FILE else None
+        body = await self.in_turn(
+            self.text_turn, functools.partial(self.text_made, key, text), request
+        )
+        if body is None:
+            return web.Response(status=CLIENT_GONE)
         name, fallback = f"текст-сообщения-{ticket['tid']}-{m}.txt", f"text-{ticket['tid']}-{m}.txt"
         return web.Response(
             body=body,
@@ -296,6 +318,16 @@ class Site:
             charset="utf-8",
             headers=download_headers(name, fallback),
         )
+
+    def text_made(self, key: tuple[str, int, int], text: str) -> bytes:
+        """The whole text's file (pages' text_file), or the last one made, kept for its
+        next request: in the executor, under text_turn."""
+        kept = self.last_text
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        body = self.pages.texts.text_file(text)
+        self.last_text = (key, body) if len(body) <= KEPT_TEXT_FILE else None
+        return body
 
     async def composed(self, **fields: Any) -> tuple[bytes, str]:
         """forms.compose(**fields), off the event loop, one post at a time."""
@@ -324,6 +356,13 @@ class Site:
         if tid is None and self.app.quarantine.get(entry_id(message_id)) is not None:
             return ""
         return tid
+
+
+def gone(request: web.Request) -> bool:
+    """Whether the client of `request` has closed its connection: what it asked for
+    would be read by nobody."""
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 def _visitor(request: web.Request) -> str:
