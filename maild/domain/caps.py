@@ -38,6 +38,7 @@ __all__ = [
     "cap_reached",
     "confirmations_cap_reached",
     "counted_copy",
+    "lately",
     "held_by",
     "mailbox_of",
     "notice_buckets",
@@ -51,6 +52,7 @@ __all__ = [
 
 WINDOW = timedelta(days=1)  # the longest a cap counts back: older mail counts for none
 HOUR = timedelta(hours=1)  # what a cap "per hour" counts back (support.max_*_per_hour)
+CLOCK_SLACK = timedelta(minutes=1)  # lately: a time this far ahead of now still counts
 NOTICE_WINDOW = HOUR  # what the cap on staff notices per sender counts
 # support.max_staff_notices_per_sender_per_hour unset (configschema's default is this);
 # and what proven mail is capped at when the admin set it to 0 (notice_limit)
@@ -75,6 +77,15 @@ class Caps:
     per_ticket_hour: int
 
 
+def lately(times: Iterable[datetime], since: datetime, now: datetime) -> list[datetime]:
+    """The times after `since` and not ahead of `now`, what a cap counts: one stamped
+    while the clock ran ahead (then stepped back by NTP) counts nothing, or it would
+    hold its cap until the clock caught up with it, a month if it ran a month ahead.
+    Up to CLOCK_SLACK ahead still counts: each process stamps with its own batch's
+    `now`, the worker's up to a batch older than the site's."""
+    return [t for t in times if since < t <= now + CLOCK_SLACK]
+
+
 def cap_reached(
     caps: Caps, to_address: Iterable[datetime], to_ticket: Iterable[datetime], now: datetime
 ) -> str | None:
@@ -83,12 +94,12 @@ def cap_reached(
     ``to_address``: automatic mail to this address (any ticket), ``to_ticket``: to
     anyone on this ticket."""
     hour, day = now - HOUR, now - WINDOW
-    addr = [t for t in to_address if t > day]
+    addr = lately(to_address, day, now)
     if sum(t > hour for t in addr) >= caps.per_address_hour:
         return f"не больше {_letters(caps.per_address_hour)} адресу в час"
     if len(addr) >= caps.per_address_day:
         return f"не больше {_letters(caps.per_address_day)} адресу в сутки"
-    if sum(t > hour for t in to_ticket) >= caps.per_ticket_hour:
+    if len(lately(to_ticket, hour, now)) >= caps.per_ticket_hour:
         return f"не больше {_letters(caps.per_ticket_hour)} по обращению в час"
     return None
 
@@ -105,8 +116,7 @@ def confirmations_cap_reached(limit: int, sent: Iterable[datetime], now: datetim
     once its sender has its number, clause 11); the caps per address and ticket hold."""
     if limit <= 0:
         return None
-    hour = now - HOUR
-    if sum(t > hour for t in sent) < limit:
+    if len(lately(sent, now - HOUR, now)) < limit:
         return None
     letters = ru_plural(limit, "письма", "писем", "писем")
     return f"не больше {limit} {letters} о регистрации в час всем непроверенным отправителям вместе"
@@ -174,8 +184,8 @@ def notice_cap(
     in any hour (`sent`: when earlier ones went; `told`: when staff were last told
     notices about the sender are held). `limit` 0: none ever goes, and nobody is told
     (the admin turned them off; staff read the tickets in `maild ticket list`)."""
-    hour = now - NOTICE_WINDOW
-    counted = sorted(t for t in sent if t > hour)
+    counted = sorted(lately(sent, now - NOTICE_WINDOW, now))
+    told = told if told is not None and told <= now + CLOCK_SLACK else None
     if len(counted) < limit:
         return NoticeCap(True)
     if limit <= 0:

@@ -210,3 +210,32 @@ def test_a_lists_posts_count_as_the_list_whoever_wrote_them() -> None:
     assert list_key(None) is None and list_key("  ") is None and list_key("<>") is None
     assert listed_id("ivan@shop-example.ru") is None and listed_id(None) is None
     assert "рассылки <devel.lists.example.org>" in notice_cap_reason(3, key)
+
+
+def test_times_stamped_while_the_clock_ran_ahead_hold_no_cap():
+    """A VM booted with its clock a month ahead, then stepped back by NTP: the notices
+    and letters counted in that last hour by the wrong clock held every cap (staff heard
+    of no new ticket from an unproven sender, senders got no confirmation) until the
+    clock caught up, a month on. A time ahead of now counts nothing; a minute's slack
+    (another process's batch `now`) still counts."""
+    from maild.domain.caps import (
+        Caps,
+        cap_reached,
+        confirmations_cap_reached,
+        held_by,
+        notice_buckets,
+    )
+
+    ahead = [NOW + timedelta(days=30) - m * MIN for m in range(60)]
+    buckets = notice_buckets("new@someone.example", False, True, 20, 40, 60)
+    bucket, cap = held_by(buckets, [([], None), ([], None), (ahead, None)], NOW)
+    assert bucket is None and cap.send
+    told_ahead = NOW + timedelta(days=30)
+    held = notice_cap(3, minutes(10, 5, 1), told_ahead, NOW)
+    assert not held.send and held.tell  # staff are told of this flood, not a month on
+    assert confirmations_cap_reached(5, ahead, NOW) is None
+    caps = Caps(per_address_hour=2, per_address_day=3, per_ticket_hour=2)
+    assert cap_reached(caps, ahead, ahead, NOW) is None
+    just_ahead = [NOW + 30 * timedelta(seconds=1)] * 3
+    assert not notice_cap(3, just_ahead, None, NOW).send
+    assert cap_reached(caps, just_ahead, [], NOW) is not None

@@ -167,7 +167,7 @@ class Indexes:
     def record_auto_reply(self, address: str, when: datetime) -> None:
         record = self._address(address)
         since = when - caps.WINDOW  # what no cap counts any more is dropped
-        times = [t for t in _times(record) if t > since] + [when]
+        times = [*caps.lately(_times(record), since, when), when]
         self._save_address(address, {**record, "auto_replies": [t.isoformat() for t in times]})
 
     def uncount_auto_reply(self, address: str, queued_at: datetime) -> bool:
@@ -191,7 +191,7 @@ class Indexes:
         hundreds of new tickets a minute an hour's times were written again each time."""
         record = self._address(desk)
         since = when - caps.NOTICE_WINDOW  # the cap counts an hour back
-        times = ([t for t in _times(record, DESK_FIELD) if t > since] + [when])[-keep:]
+        times = [*caps.lately(_times(record, DESK_FIELD), since, when), when][-keep:]
         self._save_address(desk, {**record, DESK_FIELD: [t.isoformat() for t in times]})
 
     def staff_notices(
@@ -218,7 +218,7 @@ class Indexes:
             self._save_address(address, {**record, told: when.isoformat()})
             return
         since = when - caps.NOTICE_WINDOW  # what the cap no longer counts is dropped
-        times = [t for t in _times(record, sent) if t > since] + [when]
+        times = [*caps.lately(_times(record, sent), since, when), when]
         self._save_address(address, {**record, sent: [t.isoformat() for t in times]})
 
     def reminder_pace(self, address: str, kind: str) -> Pace:
@@ -236,7 +236,7 @@ class Indexes:
             self._save_address(address, {**record, f"{kind}_listed": when.isoformat()})
             return
         since = when - PACE_WINDOW  # what the pace no longer counts is dropped
-        times = [t for t in _times(record, f"{kind}_singles") if t > since] + [when]
+        times = [*caps.lately(_times(record, f"{kind}_singles"), since, when), when]
         self._save_address(address, {**record, f"{kind}_singles": [t.isoformat() for t in times]})
 
     def forget_address(self, address: str) -> None:
