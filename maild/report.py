@@ -35,7 +35,7 @@ reactions'. A ticket stored before maild kept them has none.
 
 from __future__ import annotations
 
-import statistics
+import math
 from datetime import date, datetime
 from typing import Any
 
@@ -47,13 +47,13 @@ from maild.domain.sla import FOLLOWUP_KEYS, LEVELS, SHORT_RU, followup_outcomes,
 from maild.domain.ticket import first_level
 
 
-def _pct(values: list[float], q: float) -> float | None:
+def _within(values: list[float], q: float) -> float | None:
+    """The hours that a share `q` of the tickets stayed within, as the report's legend
+    says (the nearest rank, one of the values): interpolated, two tickets of 1 and 10
+    hours gave a «90 %» of 9.1 that one of the two exceeded."""
     if not values:
         return None
-    values = sorted(values)
-    k = (len(values) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return round(values[lo] + (values[hi] - values[lo]) * (k - lo), 2)
+    return round(sorted(values)[max(math.ceil(q * len(values)), 1) - 1], 2)
 
 
 def _bucket(level: str) -> dict[str, Any]:
@@ -78,8 +78,9 @@ def _tally(
     app: App, r: Summary, created: datetime, now: datetime
 ) -> tuple[dict[str, int], float | None]:
     """What one ticket's summary `r` adds to the figures of its level and of all: the
-    counts, and the business hours to its first reaction (None: none yet). Made once
-    per ticket: the hours are most of the report's time (1.6 s at 100k tickets)."""
+    counts, and the business hours to its first reaction, or of an open one with none
+    yet the hours it has waited so far (None: not counted). Made once per ticket: the
+    hours are most of the report's time (1.6 s at 100k tickets)."""
     counts = dict.fromkeys((*JUDGED, *WAITING), 0)
     hours = None
     due = r.get("first_reaction_due")
@@ -96,6 +97,10 @@ def _tally(
         counts["in_time" if in_time else "breached"] += 1
     elif due and passed(due, now):
         counts["breached"] += 1
+    if due and not reacted and r["status"] != "closed":
+        # still waiting: at least this long (the median and 90 % of answered tickets
+        # alone told the head a desk was quick while most of its tickets waited)
+        hours = app.calendar.business_hours_between(created, max(created, now))
     if due and r["status"] != "closed":  # (one without a deadline: in the footer's count)
         counts["open"] += 1
         # the nearest of its deadlines and those of the customers merged into it
@@ -140,8 +145,8 @@ def sla_report(
             continue
         b = buckets[lv]
         hours = b.pop("_hours")
-        b["median_reaction_hours"] = round(statistics.median(hours), 2) if hours else None
-        b["p90_reaction_hours"] = _pct(hours, 0.9)
+        b["median_reaction_hours"] = _within(hours, 0.5)
+        b["p90_reaction_hours"] = _within(hours, 0.9)
         levels.append(b)
     return {
         "generated_at": now.isoformat(),

@@ -597,3 +597,37 @@ def test_an_app_gone_leaves_no_calendar_behind_in_the_reminders(world, sink):
     del app
     gc.collect()
     assert calendar() is None
+
+
+def test_report_sla_hours_count_the_tickets_still_waiting_and_are_hours_kept(world, sink):
+    """The median and «90 %» are hours that half and 90 % of the tickets stayed within,
+    as the report's legend says. Three tickets of a Monday, one answered in an hour and
+    two never: the head read «медиана 1,0, 90 % 1,0», the answered one alone. Two
+    answered in 1 and 10 business hours: «90 %» was 9.1, interpolated, which one of the
+    two exceeded."""
+    desk, clock = world
+
+    def ticket(sender: str, at: datetime, answered: datetime | None) -> None:
+        clock.now = at
+        tid = ingest_at(desk, clock, make_mail(sender=sender, subject="Вопрос"))
+        if answered is not None:
+            clock.now = answered
+            reply = make_mail(sender="anna@example.com", to=staff_to(tid), subject=f"[TID#{tid}]")
+            ingest_at(desk, clock, reply)
+
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=MSK)
+    ticket("a@one.example", monday, monday.replace(hour=10))
+    ticket("b@two.example", monday, None)
+    ticket("c@three.example", monday, None)
+    week_before = datetime(2026, 11, 16, 9, 0, tzinfo=MSK)
+    ticket("d@four.example", week_before, week_before.replace(hour=10))
+    ticket("e@five.example", week_before, datetime(2026, 11, 17, 10, 0, tzinfo=MSK))
+
+    def hours(day: str) -> tuple:
+        data = desk.run("report", "sla", "--json", "--since", day, "--until", day).json()
+        b = next(b for b in data["levels"] if b["level"] == "all")
+        return b["median_reaction_hours"], b["p90_reaction_hours"]
+
+    median, p90 = hours("2026-11-23")  # the report runs now, days after that Monday
+    assert median >= 9 * 8 and p90 == median  # both waiting ones: 9 business days and more
+    assert hours("2026-11-16") == (1.0, 10.0)
