@@ -39,6 +39,7 @@ from maild.web.forms import (
     MAX_SUBJECT,
     MAX_TEXT,
     Pending,
+    Upload,
     clean_line,
     content_digest,
     read_form,
@@ -134,9 +135,22 @@ class Ask:
         sub_id = self._unsent(nonce, digest, now)
         if sub_id is None:  # the same request sent twice
             return self._sent(values["email"])
-        refused = self._over_limit(request, values)
+        keys = self._keys(request, values)
+        refused = self._over_limit(keys, values)
         if refused is not None:
             return refused
+        # a post the disk refused (a 503) costs neither the visitor nor the site
+        with (
+            self.limit.given_back_if_unavailable(*keys),
+            self.mailed.given_back_if_unavailable("site"),
+        ):
+            return await self._take(values, files, sub_id, nonce, now)
+
+    async def _take(
+        self, values: dict[str, str], files: list[Upload], sub_id: str, nonce: str, now: datetime
+    ) -> web.Response:
+        """The request within the limits: to the quarantine if its address is blocked,
+        else waiting for its click, its letter with the link queued."""
         blocked = withheld(self.app.quarantine.blocks(), [values["email"]], "confirmation")
         raw, message_id = await self.site.composed(
             support=self.app.config.support.address,
@@ -163,13 +177,16 @@ class Ask:
         )
         return self._sent(values["email"])
 
-    def _over_limit(self, request: web.Request, values: dict[str, str]) -> web.Response | None:
-        """The form again, refused, when the request is over a limit; None if not."""
+    @staticmethod
+    def _keys(request: web.Request, values: dict[str, str]) -> tuple[str, str]:
+        """What the per-IP and per-address limit counts a request under."""
         # an address counts as its mailbox, as the mail caps count it: victim+1@,
         # victim+2@... each with an allowance of its own sent one mailbox 35 links an hour
-        mailbox = mailbox_of(values["email"])
+        return f"ip:{limit_key(client_ip(request))}", f"addr:{mailbox_of(values['email'])}"
+
+    def _over_limit(self, keys: tuple[str, str], values: dict[str, str]) -> web.Response | None:
+        """The form again, refused, when the request is over a limit; None if not."""
         support = self.app.config.support.address
-        keys = (f"ip:{limit_key(client_ip(request))}", f"addr:{mailbox}")
         if not self.limit.allow(*keys):
             return self._form(values, TOO_MANY.format(address=support), 429)
         if not self.mailed.allow("site"):  # counted after the per-IP limit: refusals cost nothing
@@ -208,25 +225,33 @@ class Ask:
         clicked. The same question asked again once the first was registered is new,
         and so is one whose link expired unclicked: it goes under the same id, the
         old entry replaced (its link opens nothing any more), where it was dropped
-        while the page said a letter went, as long as the old entry was kept."""
+        while the page said a letter went, as long as the old entry was kept; so is
+        one whose letter was never queued (`_waits`)."""
         sub_id = digest[:24]
         known = self.pending.meta(sub_id)
         if known is None:
             return sub_id
         if not known.get("confirmed"):
-            return sub_id if self._lapsed(sub_id, known, now) else None
+            return None if self._waits(sub_id, known, now) else sub_id
         again = hashlib.sha256(f"{sub_id}.{nonce}".encode()).hexdigest()[:24]
-        return None if self.pending.meta(again) is not None else again
+        meta = self.pending.meta(again)
+        taken = meta is not None and (meta.get("confirmed") or self._waits(again, meta, now))
+        return None if taken else again
 
-    def _lapsed(self, sub_id: str, meta: dict[str, Any], now: datetime) -> bool:
-        """Whether the confirmation link of a waiting request has expired: past the day
-        its token names (kept with it); of one kept before that, by the time its entry
-        was written (it is written when its link is mailed)."""
+    def _waits(self, sub_id: str, meta: dict[str, Any], now: datetime) -> bool:
+        """Whether an unconfirmed request waits for its click with its letter queued:
+        its link not expired (past the day its token names, kept with it; of one kept
+        before that, by the time its entry was written), and the outbox knows its
+        letter (it is queued after the entry is written: an outbox that refused it, a
+        503, or the daemon stopped between the two, left an entry no letter names)."""
         expires = meta.get("expires")
         if not isinstance(expires, int):
             written = datetime.fromtimestamp(self.pending.written(sub_id), UTC)
             expires = tokens.day_of(written) + PENDING_DAYS
-        return tokens.day_of(now) > expires
+            letter = f"web-confirm-{sub_id}"  # the id its letter went under then
+        else:
+            letter = _letter_id(sub_id, expires)
+        return tokens.day_of(now) <= expires and self.app.outbox.known(letter)
 
     def _sent(self, email: str) -> web.Response:
         return self.site.notice(
@@ -258,7 +283,7 @@ class Ask:
             now=now,
         )
         app.outbox.enqueue(
-            f"web-confirm-{sub_id}-{expires}", mail, [values["email"]], kind="confirmation", now=now
+            _letter_id(sub_id, expires), mail, [values["email"]], kind="confirmation", now=now
         )
 
     # -- the confirmation link ---------------------------------------------------------
@@ -363,3 +388,8 @@ class Ask:
             self.pending.confirmed(sub_id, meta)
             log.info("%s: address %s confirmed on the site", meta["message_id"], meta["email"])
         return self._to_ticket(meta, token)
+
+
+def _letter_id(sub_id: str, expires: int) -> str:
+    """The outbox's id of a request's confirmation letter (queued once: outbox.known)."""
+    return f"web-confirm-{sub_id}-{expires}"

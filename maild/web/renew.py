@@ -3,7 +3,8 @@
 Only an authentic link (signed for a current customer of the ticket, and of the
 one it was merged into: links.link_holders) can ask, the
 new link goes only to the address it was signed for, and at most
-web.max_submissions_per_hour times an hour per address: an old link found in a
+web.max_submissions_per_hour times an hour per address (an attempt the disk
+refused, a 503, does not count): an old link found in a
 forwarded mail gets its finder nothing but a mail to its owner. The new link
 opens the ticket the conversation goes on in (links.landing): of a merged
 ticket, the one it was merged into, whose customer the owner is. A blocked owner
@@ -63,11 +64,13 @@ class Renew:
         # pressed twice, it is the same form again, whose letter is not sent twice
         key = f"web-renew-{tid}-{nonce}"
         again = await loop.run_in_executor(None, app.outbox.known, key)
-        if not again and not self.limit.allow(f"renew:{owner}"):
+        counted = () if again else (f"renew:{owner}",)
+        if counted and not self.limit.allow(*counted):
             return site.notice(
                 "Ссылка уже отправлена", "Проверьте почту, в том числе папку «Спам».", status=429
             )
-        sent_for = await loop.run_in_executor(None, self.mail, loaded[0], owner, key)
+        with self.limit.given_back_if_unavailable(*counted):
+            sent_for = await loop.run_in_executor(None, self.mail, loaded[0], owner, key)
         site.daemon.outbox_wake.set()
         return site.notice(
             "Новая ссылка отправлена",

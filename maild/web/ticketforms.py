@@ -104,8 +104,9 @@ class TicketForms:
                 action, address, ticket, messages, subject, text, files, nonce
             )
             stored = await site.spool(raw, message_id)
-        except OSError:  # not spooled (server.unavailable_page): no rating was given
-            self.ratings.drop(ticket)
+        except OSError:  # not spooled (server.unavailable_page): no rating was given,
+            self.ratings.drop(ticket)  # and the post does not count against the address
+            self.posts.give_back(f"addr:{address}")
             raise
         log.info("%s [TID#%s] %s from the site by %s", message_id, ticket["tid"], action, address)
         if stored and action == "rate":  # the store's verdict: rated by another post first?

@@ -5,12 +5,16 @@ by subscriber (limit_key), and RateLimit, which counts events per key in memory.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import time
 from collections import OrderedDict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from aiohttp import web
+
+from maild.adapters.store.files import StoreUnavailable
 
 
 @dataclass
@@ -49,6 +53,19 @@ class RateLimit:
                 q.pop()
             if q is not None and not q:
                 del self.events[key]
+
+    @contextlib.contextmanager
+    def given_back_if_unavailable(self, *keys: str) -> Iterator[None]:
+        """The block that does what `keys` were counted for: when it fails for the
+        environment (a disk full or read-only: a 503, server.unavailable_page), the
+        event is given back. Five such 503s used up an hour's allowance, and the visitor
+        was refused for the rest of it, nothing done. Counted before, not after: posts
+        at once each meet the count of the others."""
+        try:
+            yield
+        except (OSError, StoreUnavailable):
+            self.give_back(*keys)
+            raise
 
     def _trimmed(self, q: deque[float], now: float) -> deque[float]:
         while q and q[0] <= now - self.window:

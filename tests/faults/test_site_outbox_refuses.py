@@ -1,0 +1,103 @@
+"""The support site while the outbox or the spool cannot take a write (the folder
+read-only by a real bind mount, EROFS; a full disk alike): each post is a 503 «try
+later», and once the disk works again the same post is taken. «Задать вопрос» mails
+its link exactly once: its waiting request was written before the outbox refused
+the letter, and the post sent again was answered «отправлено письмо» with no letter
+ever queued. A post that failed so uses up none of the hour's allowance
+(web.max_submissions_per_hour): five of them, and the visitor was refused for the
+rest of the hour, nothing done."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from maild.web import tokens
+from tests.faults.fs import read_only
+from tests.helpers import Sink, make_mail
+from tests.webclient import link_in, post, request, running_site
+
+OLEG = "oleg@client.example"
+IVAN = "ivan@shop-example.ru"
+IP = {"X-Forwarded-For": "192.0.2.9"}
+
+
+@pytest.fixture
+def site(tmp_path) -> Iterator[tuple]:
+    yield from running_site(tmp_path)
+
+
+def _ask(base: str, text: str):
+    ask = {"email": OLEG, "subject": "Вопрос", "text": text}
+    return post(base + "/new", {**ask, "form": request(base + "/new").form_token()}, headers=IP)
+
+
+def _letters(desk, sink: Sink, to: str, count: int) -> list:
+    """The letters to `to` once the outbox has sent what it holds (a moment more
+    for one that should not come)."""
+    desk.flush()
+    deadline = time.monotonic() + 5
+    while len(sink.to(to)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    return sink.to(to)
+
+
+def test_a_question_the_outbox_refused_gets_its_letter_once_posted_again(site):
+    desk, _daemon, sink, base = site
+    queue = desk.root / "data" / "outbox" / "queue"
+    with read_only(queue):
+        r = _ask(base, "Как настроить?")
+        assert r.status == 503  # the waiting request written, its letter refused
+        r = _ask(base, "Как настроить?")
+        assert r.status == 503, "told a letter went while the outbox takes none"
+    assert list((desk.root / "data" / "web" / "pending").rglob("*.json"))
+    r = _ask(base, "Как настроить?")
+    assert r.status == 200 and "Проверьте почту" in r.text
+    [letter] = _letters(desk, sink, OLEG, 1)
+    confirm = link_in(letter.text, base, "c")
+    assert request(confirm).status == 200
+    r = _ask(base, "Как настроить?")  # sent again: the same request, its letter went
+    assert r.status == 200 and "Проверьте почту" in r.text
+    assert len(_letters(desk, sink, OLEG, 2)) == 1, "one request, one letter"
+
+
+def test_questions_the_outbox_refused_use_up_no_allowance(site):
+    desk, _daemon, sink, base = site
+    with read_only(desk.root / "data" / "outbox" / "queue"):
+        for n in range(6):  # web.max_submissions_per_hour is 5
+            assert _ask(base, f"Вопрос номер {n}").status == 503
+    r = _ask(base, "Вопрос, когда всё работает")
+    assert r.status == 200, "refused as too many, though nothing was taken"
+    assert len(_letters(desk, sink, OLEG, 1)) == 1
+
+
+def test_a_new_link_asked_for_while_the_outbox_refuses_is_mailed_after(site):
+    desk, _daemon, sink, base = site
+    tid = desk.ingest_tid(make_mail(msgid="<r1@client.example>"))
+    had = len(_letters(desk, sink, IVAN, 1))
+    key = (desk.root / "data" / "web_secret").read_bytes()
+    old = tokens.ticket_token(key, tid, IVAN, datetime.now(UTC) - timedelta(days=91), 90)
+    with read_only(desk.root / "data" / "outbox" / "queue"):
+        for _ in range(6):
+            r = post(f"{base}/t/{old}/renew", {"form": request(f"{base}/t/{old}").form_token()})
+            assert r.status == 503
+    r = post(f"{base}/t/{old}/renew", {"form": request(f"{base}/t/{old}").form_token()})
+    assert r.status == 200, "«Ссылка уже отправлена», though no link was mailed"
+    assert len(_letters(desk, sink, IVAN, had + 1)) == had + 1
+
+
+def test_replies_the_spool_refused_use_up_no_allowance(site):
+    desk, _daemon, sink, base = site
+    desk.ingest(make_mail(msgid="<r2@client.example>"))
+    [conf] = _letters(desk, sink, IVAN, 1)
+    link = link_in(conf.text, base)
+    with read_only(desk.root / "data" / "spool" / "tmp"):
+        for n in range(31):  # the page's forms: 30 posts an hour per address
+            r = post(link + "/reply", {"form": request(link).form_token(), "text": f"Ответ {n}"})
+            assert r.status == 503
+    r = post(link + "/reply", {"form": request(link).form_token(), "text": "Ответ, дошедший"})
+    assert r.status == 303, "refused as too many, though nothing was sent"
