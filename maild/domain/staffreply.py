@@ -260,7 +260,7 @@ def _agreeing(
     closed: closedcmd.idle_commands), and the errors that say so, of each kind, and of
     a command typed in its subject, which never runs (subjectcmd); the rest of it goes."""
     runs, idle = idle_commands(extras.runs, ticket, messages, ctx.policy.fmt_time)
-    subject = subjectcmd.of_reply(ctx.msg.subject, reply.commands, ticket, messages)
+    subject = subjectcmd.of_reply(ctx.msg.subject, reply.commands, ticket, messages)[1]
     return replace(reply, commands=runs), extras.conflicts, idle, subject
 
 
@@ -279,10 +279,10 @@ def _stopped(
     #charset/#assign/#cc, a file the answer cannot carry (alone: «Ответ не отправлен»),
     #take/#wait/#critical/#assign on a closed ticket, #wait that asks nothing, #development on
     free support, a command beside #merge that changes a ticket (mergecmd), #spam beyond
-    the spammer (spammark), a command in the quote; or, instead of all, a text that
+    the spammer (spammark), a command in the quote, #note or #spam typed in the subject
+    alone (subjectcmd.held_errors: the text is no answer); or, instead of all, a text that
     cannot be told from the notice it quotes (``text``: the reply's own, no notice
-    attached); without errors, an answer she sent before word for word (samereply.py:
-    her auto-responder)."""
+    attached); without errors, an answer she sent before word for word (samereply)."""
     if is_recall(ctx.msg):  # Outlook asks for the answer back: no answer, nothing relayed
         return decide_recall(ctx, ticket, messages)
     if holds_notice(text):  # its "errors" are the cheat sheet's lines, not typed
@@ -296,11 +296,11 @@ def _stopped(
     errors += beyond_errors(ctx.msg, ctx.policy, ticket, reply.commands, ctx.snapshot.merged_source)
     errors += unasked_errors(extras.runs, bool(body) and not reply.note, messages, ticket)
     in_quote = cmds.in_quote(text, messages, reply.commands, reply.own_end)
-    errors += [cmds.IN_QUOTE.format(line=s) for s in in_quote]
+    held, subject = subjectcmd.of_reply(ctx.msg.subject, reply.commands, ticket, messages)
+    errors += [cmds.IN_QUOTE.format(line=s) for s in in_quote] + held
     kw = {"text": text, "stopped": errors == files}  # for what it carries, not a command
     if errors:  # (a command typed in the subject is told with them: subjectcmd)
-        errors += subjectcmd.of_reply(ctx.msg.subject, reply.commands, ticket, messages)
-        return staff_error(ctx, ticket, messages, errors, view.resend, **kw)
+        return staff_error(ctx, ticket, messages, errors + subject, view.resend, **kw)
     return samereply.held(ctx, reply, body, ticket, messages)
 
 

@@ -13,7 +13,13 @@ it when the command takes one («#level vip»). A hashtag or «#123» is text th
 told: a command the reply's text gives as well, and a word the customers' own subjects
 hold (the customer wrote «#take» in theirs, and every «Re:» repeats it).
 
-Pure: the subject, the reply's commands and the thread's subjects in, the error
+A command that keeps the reply's text from the customer (HOLDING: #note, #spam), typed
+in the subject of a reply whose text gives neither, holds the whole reply instead
+(held_errors, an error that stops it): read as it comes, its text, an internal note
+(«Клиент грубит, лицензия пиратская»), went to the customer as the answer, and the
+staff member learnt it after. The rest of the subject's commands are told as above.
+
+Pure: the subject, the reply's commands and the thread's subjects in, the errors
 (Russian) out.
 """
 
@@ -26,9 +32,10 @@ from maild.domain.commands import SIGNS, Command, command_of
 from maild.domain.conflicts import shown
 from maild.domain.records import MessageRecord, Ticket
 
-__all__ = ["of_reply", "subject_errors"]
+__all__ = ["HOLDING", "held_errors", "of_reply", "subject_errors"]
 
 SUBJECT_WORDS = 64  # a subject's words read for a command: a hostile subject is long
+HOLDING = ("note", "spam")  # nothing of the reply's text goes to the customer with them
 
 
 def subject_errors(
@@ -36,11 +43,38 @@ def subject_errors(
 ) -> list[str]:
     """The one error (a list of it, or []) naming the commands ``subject`` holds that
     the reply's ``commands`` (those of its text) do not give, none of them a word of
-    ``thread_subjects`` (the customers')."""
+    ``thread_subjects`` (the customers'), those held_errors names aside."""
+    return _told(subject, list(commands), thread_subjects)[1]
+
+
+def held_errors(
+    subject: str, commands: Iterable[Command], thread_subjects: Iterable[str]
+) -> list[str]:
+    """The error (a list of it, or []) that stops a reply whose ``subject`` names a
+    command of HOLDING its text (``commands``) gives none of: the text is no answer."""
+    return _told(subject, list(commands), thread_subjects)[0]
+
+
+def _told(
+    subject: str, commands: list[Command], thread_subjects: Iterable[str]
+) -> tuple[list[str], list[str]]:
+    """(held_errors, subject_errors) of the reply."""
+    named = _named(subject, commands, thread_subjects)
+    holds = not any(c.name in HOLDING for c in commands)
+    held = [typed for name, typed in named if holds and name in HOLDING]
+    rest = [typed for _, typed in named if typed not in held]
+    return _error(held, HELD), _error(rest, NOT_RUN)
+
+
+def _named(
+    subject: str, commands: list[Command], thread_subjects: Iterable[str]
+) -> list[tuple[str, str]]:
+    """(name, as typed) of each command ``subject`` holds that ``commands`` do not give,
+    none of them a word of ``thread_subjects``."""
     given = {_key(c) for c in commands}
     theirs = {w.casefold() for s in thread_subjects for w in s.split()}
     words = subject.split()[:SUBJECT_WORDS]
-    named: list[str] = []
+    named: dict[str, str] = {}
     for i, word in enumerate(words):
         if word[:1] not in SIGNS or word.casefold() in theirs:
             continue
@@ -49,26 +83,45 @@ def subject_errors(
             continue
         as_run = shown(Command(found.name) if found.name == "note" else found)
         same = typed.rstrip(".,;:!").lower() == as_run  # «#сдщыу» is #close
-        named.append(as_run if same else f"{typed} ({as_run})")
-    named = list(dict.fromkeys(named))
+        named.setdefault(as_run if same else f"{typed} ({as_run})", found.name)
+    return [(name, typed) for typed, name in named.items()]
+
+
+NOT_RUN = (
+    "{named} в теме письма не {done}: maild читает команды только в тексте письма."
+    " Напишите {it} отдельной строкой в тексте письма (над цитатой)."
+)
+HELD = (
+    "{named} в теме письма не {done}, и письмо не отправлено клиенту: maild читает"
+    " команды только в тексте письма, а с {such} текст клиенту не уходит. Если {need},"
+    " напишите {it} отдельной строкой в тексте письма (над цитатой); если текст — ответ"
+    " клиенту, уберите {them} из темы."
+)
+
+
+def _error(named: list[str], text: str) -> list[str]:
+    """``text`` naming ``named`` (one or several), wrapped as staff_error lists it."""
     if not named:
         return []
     one = len(named) == 1
-    text = (
-        f"{', '.join(named)} в теме письма не {'выполнена' if one else 'выполнены'}: maild"
-        " читает команды только в тексте письма. Напишите"
-        f" {'её' if one else 'каждую'} отдельной строкой в тексте письма (над цитатой)."
+    text = text.format(
+        named=", ".join(named),
+        done="выполнена" if one else "выполнены",
+        it="её" if one else "каждую",
+        such="этой командой" if one else "этими командами",
+        need="она нужна" if one else "они нужны",
+        them="её" if one else "их",
     )
     return ["\n".join(textwrap.wrap(text, 80, subsequent_indent="    ", break_on_hyphens=False))]
 
 
 def of_reply(
     subject: str, commands: Iterable[Command], ticket: Ticket, messages: list[MessageRecord]
-) -> list[str]:
-    """subject_errors of a staff reply to ``ticket``: the customers' words are those of
-    its subject and of their mails' subjects."""
+) -> tuple[list[str], list[str]]:
+    """(held_errors, subject_errors) of a staff reply to ``ticket``: the customers'
+    words are those of its subject and of their mails' subjects."""
     theirs = [m.get("subject") or "" for m in messages if m.get("kind") == "customer"]
-    return subject_errors(subject, commands, [ticket.get("subject") or "", *theirs])
+    return _told(subject, list(commands), [ticket.get("subject") or "", *theirs])
 
 
 def _read(word: str, after: str) -> tuple[Command | None, str]:

@@ -1,6 +1,7 @@
 """Staff commands that did nothing, or too much, without a word: #merge answered on a
-ticket merged away, #assign on a closed ticket, a command typed in the subject, and
-«#spam» with «#spam домен» on a ticket that is not the spammer's alone. Real CLI
+ticket merged away, #assign on a closed ticket, a command typed in the subject (#note
+there sent the note to the customer as the answer), and «#spam» with «#spam домен» on
+a ticket that is not the spammer's alone. Real CLI
 (`maild ingest`, `outbox flush`, `ticket show --json`, `block list`), real sink."""
 
 from __future__ import annotations
@@ -102,6 +103,61 @@ def test_a_command_in_the_subject_joins_the_errors_of_a_stopped_reply(desk, sink
     assert "Неизвестная команда: #wiat" in mail
     assert "#level vip" in mail and "в теме письма" in mail
     assert desk.ticket(tid)["level"] == "free"
+
+
+NOTE = "Клиент грубит, лицензия у него пиратская. Не отвечаем до выяснения.\n"
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "#note Re: Новое обращение [TID#{tid}]",
+        "Re: Новое обращение [TID#{tid}] #note",
+        "Re: Новое обращение [TID#{tid}] #заметка",
+    ],
+    ids=["note-first", "note-last", "alias"],
+)
+def test_a_note_typed_in_the_subject_holds_the_reply(desk, sink, subject):
+    """Anna put «#note» in the subject of her internal note: the command ran nothing, and
+    the note went to the customer as the ticket's answer, Anna told after. Now nothing
+    goes: she is told why, with her text, and #note on a line of its own keeps it."""
+    tid = held_back(desk, sink, subject)
+    before = len(customer_mails(sink))
+    desk.ingest(staff_reply(tid, "#note\n" + NOTE, subject=subject.format(tid=tid)))
+    assert desk.flush().code == 0
+    assert customer_mails(sink)[before:] == [] and len(told(sink)) == 1
+    assert [(m["kind"], m["direction"]) for m in noted(desk, tid)] == [("note", "in")] * 2
+
+
+def test_spam_typed_in_the_subject_holds_the_reply(desk, sink):
+    """«#spam» there, the text went to the spammer and nothing was blocked."""
+    tid = held_back(desk, sink, "Re: Новое обращение [TID#{tid}] #spam")
+    assert desk.run("block", "list", "--json").json() == []
+    assert desk.ticket(tid)["status"] != "closed"
+
+
+def held_back(desk, sink, subject: str) -> str:
+    """Anna's NOTE sent with ``subject`` (``{tid}`` filled in) held: nothing to the
+    customer, she is told why and to write the command in the text; the ticket's TID."""
+    tid, _ = open_ticket(desk, sink)
+    before = len(customer_mails(sink))
+    desk.ingest(staff_reply(tid, NOTE, subject=subject.format(tid=tid)))
+    assert desk.flush().code == 0
+    assert customer_mails(sink)[before:] == []
+    [mail] = told(sink)
+    assert f"[TID#{tid}]" in mail and "Клиенту ничего не отправлено" in mail
+    assert "в теме письма не выполнена, и письмо не отправлено клиенту" in mail
+    assert "отдельной строкой в тексте письма" in mail and "уберите её из темы" in mail
+    assert "лицензия у него пиратская" in mail  # her text, quoted back
+    assert [(m["kind"], m["direction"]) for m in noted(desk, tid)] == [("note", "in")]
+    return tid
+
+
+def noted(desk, tid: str) -> list[dict]:
+    """The ticket's messages that hold Anna's note (those to her aside: «Команды не
+    выполнены» quotes it back)."""
+    messages = [m for m in desk.ticket(tid)["messages"] if m["kind"] != "notice"]
+    return [m for m in messages if "пиратская" in (m.get("text") or "")]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from maild.domain.commands import Command
-from maild.domain.subjectcmd import subject_errors
+from maild.domain.subjectcmd import held_errors, subject_errors
 
 
 def told(subject: str, commands=(), theirs=()) -> str:
@@ -25,7 +25,7 @@ def told(subject: str, commands=(), theirs=()) -> str:
         ("Re: ＃ｃｌｏｓｅ", "＃ｃｌｏｓｅ (#close) в теме"),
         ("Re: #level vip", "#level vip в теме"),
         ("Re: #думуд мшз", "#думуд мшз (#level vip) в теме"),
-        ("Re: #spam ljvty", "#spam ljvty (#spam домен) в теме"),
+        ("Re: #critical ytn", "#critical ytn (#critical нет) в теме"),
         ("Re: #close вопрос решён", "#close в теме"),
         ("Re: #level vip #close", "#level vip, #close в теме письма не выполнены"),
     ],
@@ -54,3 +54,63 @@ def test_given_in_the_text_too_or_the_customers_own_word_says_nothing() -> None:
 def test_a_long_subject_is_read_only_so_far() -> None:
     subject = "Re: " + "#новинки " * 10_000 + "#close"
     assert subject_errors(subject, (), ()) == []
+
+
+def held(subject: str, commands=(), theirs=()) -> str:
+    return " ".join(" ".join(held_errors(subject, commands, theirs)).split())
+
+
+@pytest.mark.parametrize(
+    ("subject", "named"),
+    [
+        ("Re: Новое обращение [TID#1234-5678] #note", "#note в теме письма не выполнена,"),
+        ("#note Re: Новое обращение [TID#1234-5678]", "#note в теме"),  # no «Re:» as its text
+        ("Re: Новое обращение #заметка", "#заметка (#note) в теме"),
+        ("Re: Новое обращение #pfvtnrf", "#pfvtnrf (#note) в теме"),  # the Latin layout
+        ("Re: #nоte", "#nоte (#note) в теме"),  # a Russian «о»
+        ("Re: #spam", "#spam в теме"),
+        ("Re: #спам домен", "#спам домен (#spam домен) в теме"),
+        ("Re: #spam ljvty", "#spam ljvty (#spam домен) в теме"),
+        ("Re: #note #spam", "#note, #spam в теме письма не выполнены,"),
+    ],
+)
+def test_a_command_that_keeps_the_text_from_the_customer_holds_the_reply(
+    subject: str, named: str
+) -> None:
+    """«#note» in the subject: the text is a note, not the answer it went out as."""
+    error = held(subject)
+    assert error.startswith(named), error
+    assert "письмо не отправлено клиенту" in error
+    assert "отдельной строкой в тексте письма" in error and "уберите" in error
+    assert subject_errors(subject, (), ()) == []  # told once, as what holds it
+
+
+def test_beside_one_that_holds_the_others_are_named_as_not_run() -> None:
+    subject = "Re: #close #note"
+    assert held(subject).startswith("#note в теме письма не выполнена, и письмо")
+    assert told(subject).startswith("#close в теме письма не выполнена: maild")
+
+
+@pytest.mark.parametrize(
+    "commands",
+    [[Command("note")], [Command("note", "клиент грубит")], [Command("spam")]],
+    ids=["note", "note-inline", "spam"],
+)
+def test_a_text_that_goes_nowhere_holds_nothing(commands) -> None:
+    """The text gives #note or #spam: nothing of it goes to the customer either way; a
+    holding command of the subject it does not give is one not run, as any."""
+    assert held_errors("Re: #note #spam", commands, ()) == []
+    assert told("Re: #note #spam", commands).startswith("#")
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Re: #close",
+        "Re: #notes о настройке",  # a hashtag
+        "Re: Ошибка #note в модуле",  # the customer's own word (theirs below)
+        "Re: заказ #123",
+    ],
+)
+def test_other_words_hold_nothing(subject: str) -> None:
+    assert held_errors(subject, (), ["Ошибка #note в модуле"]) == []
