@@ -76,7 +76,7 @@ def gather(
     if loaded is None:
         requester = msg.from_addr  # as customer.decide_new
         return Snapshot(
-            tid=tid or new_tid(app.store.ticket_exists),
+            tid=tid or new_tid(app.store.tid_taken),
             loaded=None,
             refers_to=refers_to,
             answers_its_auto=bool(refers_to) and _answers_auto(app, msg, refers_to),

@@ -99,6 +99,20 @@ def unlink_if_exists(path: StrPath) -> bool:
     return True
 
 
+def is_there(path: StrPath) -> bool:
+    """Whether `path` is there. False only when it is known not to be; an error that
+    leaves it unknown is raised (PermissionError: a folder on the way maild may not
+    search, left root's 0700 by a root's `cp -a`), where os.path.exists says False and
+    a ticket there would read as none (a second ticket for its customer's reply)."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except ValueError:  # a NUL in the name: none such can be there
+        return False
+    return True
+
+
 def parent_dir(path: StrPath) -> str:
     """The folder holding `path` ("." for a bare name)."""
     return os.path.dirname(os.fspath(path)) or "."
@@ -140,7 +154,7 @@ class Files(Protocol):
     def move(self, src: StrPath, dst: StrPath) -> None: ...
     def pending(self, path: StrPath) -> Any: ...
     def read(self, path: StrPath) -> bytes: ...
-    def exists(self, path: StrPath) -> bool: ...
+    def exists(self, path: StrPath) -> bool: ...  # (is_there: raises when unknown)
     def listed(self, folder: StrPath) -> list[str]: ...
 
 
@@ -158,7 +172,7 @@ class Direct:
         try:
             move_durably(src, dst)
         except FileNotFoundError:
-            if os.path.exists(src):
+            if is_there(src):
                 raise
 
     def pending(self, path: StrPath) -> Any:
@@ -168,7 +182,7 @@ class Direct:
         return read_bytes(path)
 
     def exists(self, path: StrPath) -> bool:
-        return os.path.exists(path)
+        return is_there(path)
 
     def listed(self, folder: StrPath) -> list[str]:
         """The paths of the files in `folder`, sorted."""

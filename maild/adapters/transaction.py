@@ -35,6 +35,7 @@ from maild.adapters.durable import (
     StrPath,
     encoded,
     fsync_dir,
+    is_there,
     parent_dir,
     paths_in,
     read_bytes,
@@ -116,7 +117,7 @@ class Transaction:
         value = self._get(path)
         if value is _DELETED:
             return False
-        return value is not None or os.path.exists(path)
+        return value is not None or is_there(path)
 
     def listed(self, folder: StrPath) -> list[str]:
         """The paths of the files in `folder` as the commit will leave them (on disk,

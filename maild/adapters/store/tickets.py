@@ -3,6 +3,7 @@ the rest of maild reaches the store's indexes, registry and lock."""
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -32,6 +33,7 @@ from maild.adapters.transaction import Transaction
 from maild.domain.pace import Pace
 from maild.domain.records import MessageRecord, Status, Summary, Ticket, ticket_lacks
 from maild.domain.sender import Group, License
+from maild.privileges import denied_at
 
 
 class Store:
@@ -71,12 +73,35 @@ class Store:
         return archive_path(self._root, ticket)
 
     def ticket_exists(self, tid: str) -> bool:
-        return self.files().exists(self._ticket_path(tid))
+        """Whether ticket `tid` is there; CorruptFile when that cannot be known (_there)."""
+        return self._there(self._ticket_path(tid))
+
+    def tid_taken(self, tid: str) -> bool:
+        """For a new ticket: `tid` is some ticket's, or may be (its folder maild may
+        not search hides one, and would refuse a new one's file): another is drawn."""
+        try:
+            return self.ticket_exists(tid)
+        except CorruptFile:
+            return True
+
+    def _there(self, path: str) -> bool:
+        """Whether the ticket file `path` is there. When that cannot be known (a folder
+        on the way maild may not search: root's 0700, left by a root's `cp -a`), it is
+        a file maild may not read (CorruptFile, unreadable): the mail that needs it
+        waits, `ticket show` says so, never "no ticket" (a second one for its reply)."""
+        try:
+            return self.files().exists(path)
+        except OSError as e:
+            denied = e.errno in (errno.EACCES, errno.EPERM)
+            said = denied_at(os.fsdecode(e.filename or path), self.root) if denied else None
+            why = f"{e.strerror or e}: {said[1]}" if said else (e.strerror or str(e))
+            raise CorruptFile(path, f"unreadable: {why}", True) from None
 
     def load(self, tid: str) -> tuple[Ticket, list[MessageRecord]] | None:
-        """The ticket and its messages in arrival order, or None."""
+        """The ticket and its messages in arrival order, or None (there is none);
+        CorruptFile when it cannot be read or is not what maild wrote."""
         path = self._ticket_path(tid)
-        if not self.files().exists(path):
+        if not self._there(path):
             return None
         db = open_db(path, self.cache)
         try:
