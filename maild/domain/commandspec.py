@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from maild.domain.layout import readings, russian_typed
+from maild.domain.linktext import collapsed_links
 from maild.domain.lookalike import mixed, unconfused_words
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
@@ -80,6 +81,9 @@ def _address(name: str, arg: str) -> tuple[str | None, str | None]:
     # staff paste "Ivan <ivan@x>" from their client as often as a bare address
     if not arg:
         return None, f"#{name}: нужен адрес" + (" сотрудника" if name == "assign" else "")
+    # Outlook's plain text of an address it made a link: «buh@shop.ru<mailto:buh@shop.ru>»,
+    # one address (a link whose text names another address stays two: _several)
+    arg = collapsed_links(arg)
     bracketed = re.search(r"<([^<>]*)>", arg)
     # quotes around it as a notice shows one («#human ivan@…»), copied along
     address = (bracketed.group(1) if bracketed else arg).strip().strip(_QUOTES).strip()

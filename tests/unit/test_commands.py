@@ -147,6 +147,29 @@ def test_assign_mailto_link_from_html_client() -> None:
     )
 
 
+@pytest.mark.parametrize("name", ["assign", "cc", "uncc", "human"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Buh@Shop.ru<mailto:buh@shop.ru>",
+        "Бухгалтерия <buh@shop.ru<mailto:buh@shop.ru>>",
+        "Бухгалтерия<mailto:buh@shop.ru>",
+    ],
+)
+def test_an_address_outlook_made_a_link_is_one_address(name: str, typed: str) -> None:
+    """Outlook's plain text of an address it made a link, `address<mailto:address>`:
+    one address, not «в строке несколько адресов»."""
+    parsed = parse_reply(f"Иван, добавила.\n#{name} {typed}\n")
+    assert (parsed.commands, parsed.errors) == ((Command(name, "buh@shop.ru"),), ())
+
+
+def test_a_link_to_another_address_is_two_addresses() -> None:
+    """A link whose text names another address: the reader sees one, it leads to the
+    other; which one is meant is not guessed."""
+    [error] = parse_reply("#cc buh@shop.ru<mailto:dir@shop.ru>").errors
+    assert "«#cc buh@shop.ru», «#cc dir@shop.ru»" in error
+
+
 @pytest.mark.parametrize(
     "quoted", ["«ivan@shop.example»", '"ivan@shop.example"', "“ivan@shop.example”"]
 )
