@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from maild.domain.commandspec import ALIASES, COMMANDS, REGISTRY, cheat_sheet, resolve
+from maild.domain.emphasis import unmarked
 from maild.domain.heldnotice import UNSEPARATED, holds_notice
 from maild.domain.layout import from_russian_layout, halfwidth, readings, russian_typed
 from maild.domain.limits import MAX_NAMED, cut
@@ -121,7 +122,7 @@ def parse_reply(text: str, customers: Sequence[str] = ()) -> ParsedReply:
     pos = 0
     for line in text.splitlines(keepends=True):
         start, pos = pos, pos + len(line)
-        stripped = line.strip().strip(INVISIBLE).strip()
+        stripped = unmarked(line.strip().strip(INVISIBLE).strip(), SIGNS)  # «*#close*»: Gmail
         m = _match(halfwidth(stripped)) if stripped[:1] in SIGNS and start < own_end else None
         found = _command(m, leading, stripped) if m else None
         if found is None and leading and stripped[:1] in SIGNS and start < own_end:
@@ -171,7 +172,7 @@ def in_quote(
         start, pos = pos, pos + len(line)
         if start < own_end and not is_quoted(line):
             continue  # the reply's own text: parse_reply runs it
-        stripped = unquoted(line).strip().strip(INVISIBLE).strip()
+        stripped = unmarked(unquoted(line).strip().strip(INVISIBLE).strip(), SIGNS)
         command = command_of(stripped)
         if not isinstance(command, Command) or thread.holds_line(stripped):
             continue
