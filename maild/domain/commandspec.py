@@ -1,8 +1,10 @@
-"""The staff commands' names: what each one's argument is (REGISTRY), the other words
-staff may type for it (ALIASES), how a typed "#word" is read as one of them (resolve),
-and how staff are shown them (cheat_sheet). Reading the lines of a reply: commands.py.
+"""The staff commands: what each one's argument is (REGISTRY), and how staff are shown
+them (cheat_sheet). Their names, the other words staff may type for them (ALIASES) and
+how a typed "#word" is read as one of them (resolve): commandnames.py. Reading the
+lines of a reply: commands.py.
 
-Adding a command is one entry in REGISTRY (and its effect where the ticket changes).
+Adding a command is its name in commandnames.NAMES and one entry in REGISTRY (and its
+effect where the ticket changes); test_command_typing holds the two to the same names.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from maild.domain.commandnames import ALIASES, resolve
 from maild.domain.layout import readings, russian_typed
 from maild.domain.linktext import collapsed_links
 from maild.domain.lookalike import mixed, unconfused_words
@@ -249,40 +252,6 @@ EARLIER_SHEET = (
     ("#spam (#спам) [домен]", "в карантин; блокируется отправитель или домен"),
 )
 COMMANDS = tuple(REGISTRY)
-
-# Other words staff may type instead of a command's name (lower case), Russian or
-# Latin; each is read in the Russian layout too, as a name is, and a Russian one in
-# the Latin layout («pfrhsnm», «;lfnm»: resolve). Staff see them beside the name
-# (cheat_sheet), and README's table of commands names them.
-ALIASES = {
-    "взять": "take",
-    "закрыть": "close",
-    "открыть": "reopen",
-    "ждать": "wait",
-    "уровень": "level",
-    "консультация": "consulting",
-    "разработка": "development",
-    "критично": "critical",
-    "назначить": "assign",
-    "заметка": "note",
-    "ответ": "answer",
-    "объединить": "merge",
-    "кодировка": "charset",
-    "спам": "spam",
-    "человек": "human",
-}
-
-
-def resolve(word: str) -> str | None:
-    """The command a "#word" names, or None: a command's name or an alias, as written
-    or typed with the Russian layout left on ("сдщыу" is "close"; a Latin alias, too),
-    or a Russian alias typed with the Latin one ("pfrhsnm" is «закрыть»: "close").
-    No Latin name or alias is a Russian alias so typed (test_command_typing)."""
-    for typed in readings(word):
-        name = ALIASES.get(typed, typed)
-        if name in REGISTRY:
-            return name
-    return None
 
 
 def shown(name: str) -> str:

@@ -4,11 +4,20 @@ Thunderbird, Apple Mail and iOS Mail, Roundcube send plain text this way: a line
 ends in a space goes on in the next line. Read as it is, every paragraph arrives cut
 at 72 characters, and with ``delsp=yes`` (Apple) a long word or a link is cut in two
 by a space that is not the customer's. Pure: text in, text out.
+
+A line that starts with a staff command ("#close", "#cc buh@x.ru") is never joined onto
+the line above it: a client that keeps a space typed at a line's end sent «... версии
+7.1. » over «#close», which joined into one line of prose that went to the customer
+and closed nothing. A customer's such line stays a line of its own too.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
+
+from maild.domain.commandnames import resolve
 
 __all__ = ["unflow"]
 
@@ -17,6 +26,10 @@ __all__ = ["unflow"]
 # twice (split, then joined): 490 MB of memory to read it.
 _BATCH = 2048
 _BLOCK = 16384
+# A command's sign and word at a line's start (commands.COMMAND_RE's, "＃" and "﹟" too);
+# a word over 32 letters is no name or alias (the longest, «консультация», is 12)
+_STARTS = "#№\uff03\ufe5f \t"  # what such a line starts with: no call for most lines
+_COMMAND_RE = re.compile(r"[^\S\n]*[#№\uff03\ufe5f]([^\W\d_][\w-]{0,31})(?![\w-])")
 
 
 def unflow(text: str, delsp: bool) -> str:
@@ -37,8 +50,10 @@ def unflow(text: str, delsp: bool) -> str:
             depth = len(line) - len(line.lstrip(">"))
             content = line[depth:]
             content = content[1:] if content.startswith(" ") else content  # space-stuffing
-            if opened is not None and opened.depth != depth:
-                out.append(opened.line())  # a soft break into another depth is hard
+            if opened is not None and (
+                opened.depth != depth or content[:1] in _STARTS and _command(content)
+            ):  # a soft break into another depth is hard, and one into a command
+                out.append(opened.line().rstrip(" "))
                 opened = None
             soft = content.endswith(" ") and content != "-- "
             if soft and delsp:
@@ -84,6 +99,17 @@ def _blocks(text: str) -> Iterator[str]:
         yield text[start:end]
         start = end + 1
     yield text[start:]
+
+
+def _command(line: str) -> bool:
+    """True if ``line`` starts with a staff command's sign and name (or alias)."""
+    m = _COMMAND_RE.match(line)
+    return m is not None and _named(m.group(1))
+
+
+@functools.lru_cache(maxsize=1024)  # a text of one "#word" line many times over
+def _named(word: str) -> bool:
+    return resolve(word) is not None
 
 
 def _quoted(depth: int, line: str) -> str:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from maild.domain.commandnames import NAMES
 from maild.domain.commands import Command, in_quote, parse_reply
 from maild.domain.commandspec import (
     ALIASES,
@@ -28,6 +29,12 @@ from maild.domain.nearmiss import SHORT, latin_typed, near_command, one_slip
 from maild.domain.sla import LEVELS
 
 ANSWER = "Иван, сайт снова работает.\n"
+
+
+def test_every_command_named_is_registered() -> None:
+    """commandnames.NAMES (what flowed text is read by) and commandspec.REGISTRY (what
+    runs) name the same commands, in the cheat sheet's order."""
+    assert tuple(REGISTRY) == COMMANDS == NAMES
 
 
 @pytest.mark.parametrize(

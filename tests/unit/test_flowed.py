@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import tracemalloc
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,3 +90,27 @@ def test_a_text_of_many_lines_is_read_in_memory_of_its_size() -> None:
         tracemalloc.stop()
     assert shown == "ab" * 30_000 + "\n" + "> xy\nz\n" * 5_000
     assert peak < 2 * len(text)
+
+
+@pytest.mark.parametrize("delsp", [False, True])
+@pytest.mark.parametrize(
+    "command", ["#close", "#Close.", "#закрыть", "#сдщыу", "＃close", "№заметка", "#cc buh@shop.ru"]
+)
+def test_a_command_line_is_never_joined_onto_the_line_above(command: str, delsp: bool) -> None:
+    """A client keeping a space typed at a line's end sends a soft break: «… версии
+    7.1. » over «#close» joined into prose that went to the customer, closing nothing."""
+    text = f"Иван, обновите модуль до версии 7.1. \r\n{command}\r\nАнна\r\n"
+    assert unflow(text, delsp) == f"Иван, обновите модуль до версии 7.1.\n{command}\nАнна\n"
+    quoted = f"> Иван, обновите модуль. \r\n> {command}\r\n"
+    assert unflow(quoted, delsp) == f"> Иван, обновите модуль.\n> {command}\n"
+
+
+@pytest.mark.parametrize("delsp", [False, True])
+def test_a_command_line_goes_on_and_other_words_with_a_sign_join(delsp: bool) -> None:
+    """A command's own line still goes on where it is soft (a long note wrapped); a
+    hashtag or a number with «#» is no command, and joins as any word does."""
+    text = "#note проверил логи, \r\nвсё чисто\r\nСмотрите \r\n#новинки и \r\n#123\r\n"
+    sp = "" if delsp else " "
+    assert unflow(text, delsp) == (
+        f"#note проверил логи,{sp}всё чисто\nСмотрите{sp}#новинки и{sp}#123\n"
+    )

@@ -1,0 +1,87 @@
+"""Command lines as the clients staff use write them in the plain text maild reads:
+Outlook's link of an address typed after #cc / #assign, Gmail's bold of a command
+line, a format=flowed soft break over a command. Each ran nothing: the reply stopped,
+or the line went to the customer as text. Real CLI, real sink, real ticket files."""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+from email.message import EmailMessage
+
+import pytest
+
+from tests.helpers import Desk, staff_to
+from tests.integration.test_staff_e2e import customer_mails, open_ticket
+
+ANNA = "Анна Смирнова <anna@example.com>"
+
+
+def reply(tid: str, notice, plain: str, html: str | None = None, flowed: bool = False) -> bytes:
+    """Anna's reply to the notice: plain text (format=flowed if ``flowed``), with the
+    HTML beside it if given, as Outlook and Gmail send it."""
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = ANNA, staff_to(tid), f"RE: {notice.subject}"
+    m["Message-ID"] = email.utils.make_msgid(domain="client.example")
+    m["In-Reply-To"] = m["References"] = notice.msg["Message-ID"]
+    m.set_content(plain, params={"format": "flowed"} if flowed else {})
+    if html is not None:
+        m.add_alternative(html, subtype="html")
+    return m.as_bytes(policy=email.policy.SMTP)
+
+
+def answers(sink) -> list:
+    return [r for r in customer_mails(sink) if "Обращение зарегистрировано" not in r.subject]
+
+
+@pytest.mark.parametrize(
+    ("command", "address"), [("#cc", "buh@shop-example.ru"), ("#assign", "boris@example.com")]
+)
+def test_an_address_outlook_made_a_link_runs(desk: Desk, sink, command: str, address: str):
+    """Outlook (HTML, its default) makes the address a link; its plain text reads
+    «#cc buh@…<mailto:buh@…>», which stopped the whole reply as «в строке несколько
+    адресов» naming the same address twice."""
+    tid, notice = open_ticket(desk, sink)
+    plain = f"Иван, добавила.\r\n{command} {address}<mailto:{address}>\r\n"
+    html = (
+        "<html><body><div class=WordSection1><p class=MsoNormal>Иван, добавила.</p>"
+        f'<p class=MsoNormal>{command} <a href="mailto:{address}">{address}</a></p>'
+        "</div></body></html>"
+    )
+    desk.ingest(reply(tid, notice, plain, html))
+    desk.flush()
+    assert not [r for r in sink.to("anna@example.com") if "Команды не выполнены" in r.subject]
+    [answer] = answers(sink)
+    assert "Иван, добавила." in answer.text and "mailto" not in answer.text
+    ticket = desk.ticket(tid)
+    if command == "#cc":
+        assert address in ticket["participants"]
+    else:
+        assert ticket["assignee"] == address
+
+
+@pytest.mark.parametrize("typed", ["*#close*", "/#close/", "_#close_"])
+def test_a_command_line_made_bold_runs(desk: Desk, sink, typed: str):
+    """Gmail writes <b>#close</b> as «*#close*» in its plain text (Thunderbird «/…/»
+    for italic, «_…_» underlined): the line went to the customer, the ticket stayed
+    open, and the staff member heard nothing."""
+    tid, notice = open_ticket(desk, sink)
+    html = '<div dir="ltr">Иван, ответ.<div><b>#close</b></div></div>'
+    desk.ingest(reply(tid, notice, f"Иван, ответ.\n{typed}\n", html))
+    desk.flush()
+    [answer] = answers(sink)
+    assert "Иван, ответ." in answer.text and "#close" not in answer.text
+    assert desk.ticket(tid)["status"] == "closed"
+
+
+def test_a_flowed_soft_break_over_a_command_keeps_it_a_line(desk: Desk, sink):
+    """A space typed at a line's end is a soft break in format=flowed: «… версии 7.1. »
+    and «#close» joined into one line of prose that went to the customer."""
+    tid, notice = open_ticket(desk, sink)
+    text = "Иван, обновите модуль до версии 7.1. \n#close\n"
+    desk.ingest(reply(tid, notice, text, flowed=True))
+    desk.flush()
+    [answer] = answers(sink)
+    assert "Иван, обновите модуль до версии 7.1." in answer.text
+    assert "#close" not in answer.text
+    assert desk.ticket(tid)["status"] == "closed"
