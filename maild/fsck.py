@@ -3,7 +3,8 @@
 The spool is the record of what arrived: every processed message (spool/cur) must be
 in some ticket, under its Message-ID (or the synthetic id of mail stored as raw
 text), or in the quarantine (a ticket's mail, staff's replies too, once staff marked
-it #spam). Summaries (open/ parts, archive weeks) and the Message-ID index are derived
+it #spam). Summaries (open/ parts, archive weeks) and the Message-ID index (with the
+keys that lead a letter sent in parts to its ticket: domain/partial.py) are derived
 from the ticket files and compared with what they would be. One line per problem;
 exit 0 clean, 1 problems found. With --repair, under the store lock: derived files
 are rewritten from the tickets (a corrupt one copied to lost+found/ first), a
@@ -40,8 +41,9 @@ from maild.adapters.store.rebuild import keep_copy, summary_of, ticket_tids
 from maild.adapters.store.summaries import same_row, table_rows
 from maild.adapters.store.ticketfiles import ticket_path
 from maild.app import App
+from maild.domain import partial
 from maild.domain.forget import PLACEHOLDER
-from maild.domain.records import Summary, Ticket
+from maild.domain.records import MessageRecord, Summary, Ticket
 from maild.domain.tid import TID_RE
 from maild.fsckfiles import check_files, lock_broken
 from maild.fsckrecords import check_address_records, check_blocklist, check_outbox, read_index
@@ -57,6 +59,17 @@ from maild.unreadables import chown_fix
 
 TABLE = "_default"  # TinyDB's default table: the rows of a summary file
 
+# What fsck needs of a message: its id, whether it has a spool_key (received mail),
+# the key, whether #merge moved it here, and the key a part of a letter sent in parts
+# was indexed under (partial.record_key), which leads the letter's other parts to it
+Held = tuple[str, bool, str | None, bool, str | None]
+
+
+def held(m: MessageRecord) -> Held:
+    received = "spool_key" in m  # (not after `maild forget`: the key was of the address)
+    part = partial.record_key(m) if received and m.get("from") != PLACEHOLDER else None
+    return m.get("message_id"), received, m.get("spool_key"), bool(m.get("merged_from")), part
+
 
 @dataclass
 class Fsck:
@@ -71,7 +84,9 @@ class Fsck:
     working: dict[int, int] = field(default_factory=dict)  # live pid -> how many it holds
     # what the ticket files say
     tickets: dict[str, Ticket] = field(default_factory=dict)
-    msgids: dict[str, str] = field(default_factory=dict)  # received Message-ID -> TID
+    # received Message-ID (and a letter's parts key, partial.thread_key) -> TID
+    msgids: dict[str, str] = field(default_factory=dict)
+    parts: dict[str, set[str]] = field(default_factory=dict)  # parts key -> TIDs holding parts
     all_ids: set[str] = field(default_factory=set)  # every message id in a ticket
     first_seen: dict[str, str] = field(default_factory=dict)  # address hash -> date
     # TIDs of corrupt ticket files -> whether --repair sets the file aside (False:
@@ -89,9 +104,7 @@ class Fsck:
     earlier: Fsck | None = None
     locked: bool = False  # run under the store lock
     found: set[str] = field(default_factory=set)  # the files problems were found in
-    kept: dict[str, tuple[Ticket, list[tuple[str, bool, str | None, bool]]]] = field(
-        default_factory=dict
-    )  # TID -> the ticket and its messages' (id, has spool_key, spool_key, merged)
+    kept: dict[str, tuple[Ticket, list[Held]]] = field(default_factory=dict)  # TID -> its
     stamps: dict[str, Stamp] = field(default_factory=dict)  # TID -> its file's
 
     @property
@@ -124,10 +137,13 @@ class Fsck:
                 continue
             ticket, messages = loaded
             self.tickets[tid] = ticket
-            for mid, received, key, merged in messages:
+            for mid, received, key, merged, part in messages:
                 self.all_ids.add(mid)
                 if received and mid:  # received mail (ours carry a signed id)
                     (moved if merged else self.msgids).setdefault(mid, tid)
+                if part:  # a part of a letter sent in parts: its key leads the others
+                    (moved if merged else self.msgids).setdefault(part, tid)
+                    self.parts.setdefault(part, set()).add(tid)
                 if key:  # (None once `maild forget` erased the copy)
                     self.copies.append((tid, mid, key))
             requester = ticket.get("requester")
@@ -141,9 +157,7 @@ class Fsck:
         for mid, tid in moved.items():
             self.msgids.setdefault(mid, tid)
 
-    def read_ticket(
-        self, tid: str
-    ) -> tuple[Ticket, list[tuple[str, bool, str | None, bool]]] | None:
+    def read_ticket(self, tid: str) -> tuple[Ticket, list[Held]] | None:
         """The ticket and what fsck needs of its messages; None when there is none,
         or it is corrupt (a problem then). The first run's, if the file is the same."""
         store = self.app.store
@@ -170,10 +184,7 @@ class Fsck:
         if loaded is None:
             return None
         ticket, records = loaded
-        messages = [
-            (m.get("message_id"), "spool_key" in m, m.get("spool_key"), bool(m.get("merged_from")))
-            for m in records
-        ]
+        messages = [held(m) for m in records]
         self.kept[tid] = (ticket, messages)
         return self.kept[tid]
 
@@ -263,6 +274,7 @@ class Fsck:
 
     def check_msgid_index(self) -> None:
         by_path = {self.index_path("msgid", mid): tid for mid, tid in self.msgids.items()}
+        keys = {self.index_path("msgid", key): key for key in self.parts}
         for path in self.index_files("msgid"):
             if path in by_path or not self.wanted(path):
                 continue
@@ -292,10 +304,11 @@ class Fsck:
             else:
                 if value is None:
                     continue  # (unreadable: said so)
-            if value == tid:
-                continue
+            if value == tid or value in self.parts.get(keys.get(path, ""), ()):
+                continue  # (the parts of one letter in two tickets: either leads)
             what = "missing" if value is None else f"says {value[:20]!r}"
-            self.problem(path, f"Message-ID index of a message in {tid}: {what}", "rewritten")
+            whose = "the parts of a letter" if path in keys else "a message"
+            self.problem(path, f"Message-ID index of {whose} in {tid}: {what}", "rewritten")
             if self.repair:
                 if value is not None:
                     keep_copy(self.app.store, path)

@@ -75,19 +75,19 @@ def _delete(app: App, tid: str, cutoff: datetime) -> int:
         # every message received is indexed: a staff answer too, stored as mail that
         # went out ("out", kind "staff"); what maild sent is not (its ids are signed)
         received = m.get("direction") == "in" or m.get("kind") == "staff"
+        parts = partial.record_key(m) if received else None  # a letter sent in parts
         if mid in moved:  # #merge: its copy lives on in the surviving ticket, and so
             # does threading to it (the index named this ticket, which now goes)
-            if received:
-                app.store.unindex_msgid(mid)
-                app.store.index_msgid(mid, ticket["merged_into"])
+            for key in (mid, parts) if received else ():
+                if key:
+                    app.store.unindex_msgid(key)
+                    app.store.index_msgid(key, ticket["merged_into"])
             continue
         if m.get("spool_key"):
             app.spool.discard(m["spool_key"])
-        if received and mid:
-            app.store.unindex_msgid(mid)
-        parts = partial.record_key(m) if received else None  # a letter sent in parts
-        if parts:
-            app.store.unindex_msgid(parts)
+        for key in (mid, parts) if received else ():
+            if key:
+                app.store.unindex_msgid(key)
         sent = m.get("sent_as") or mid  # a staff answer went out under an id of ours
         if m.get("direction") == "out" and sent:  # the customer's text quoted, to anyone
             for mail_id in copy_ids(outbox_id(sent), [*(m.get("to") or ()), *(m.get("cc") or ())]):

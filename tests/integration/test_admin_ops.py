@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from maild import jobs
@@ -21,6 +22,7 @@ from tests.helpers import PNG, Desk, dkim_pass, make_mail, staff_to
 
 MSK = ZoneInfo("Europe/Moscow")
 IVAN = "ivan@shop-example.ru"
+PARTS = Path(__file__).parent.parent / "data" / "partial"  # a letter sent in parts
 
 
 def staff_reply(tid: str, body: str) -> bytes:
@@ -253,6 +255,24 @@ def test_retention_keeps_what_a_merge_moved_into_a_ticket_that_lives_on(tmp_path
     reply = make_mail(sender=petr, subject="Ещё вопрос", headers={"In-Reply-To": "<dup@x.example>"})
     assert ingest(_app(desk, later), reply)[1].tid == survivor
     assert desk.run("fsck").code == 0
+
+
+def test_retention_keeps_a_merged_letters_parts_leading_to_the_survivor(tmp_path, sink):
+    """A letter sent in parts whose ticket is merged into another and deleted later: the
+    index entry that leads its later parts (partial.thread_key) named the deleted
+    ticket (fsck: "a ticket that does not exist"); it now names the survivor, as the
+    Message-IDs of the mail moved there do."""
+    desk = Desk(tmp_path, sink.port, storage={"keep_closed_days": 30})
+    start = datetime(2026, 9, 1, 10, 0, tzinfo=MSK)
+    survivor = ingest(_app(desk, start), make_mail(subject="Корзина"))[1].tid
+    dup = ingest(_app(desk, start), (PARTS / "42_partial_1.eml").read_bytes())[1].tid
+    ingest(_app(desk, start + timedelta(hours=1)), staff_reply(dup, f"#merge {survivor}\n"))
+    later = start + timedelta(days=31)
+    assert jobs.run_all(_app(desk, later), later)["purged"] == 1
+    check = desk.run("fsck")
+    assert check.code == 0, check.out
+    part = ingest(_app(desk, later), (PARTS / "42_partial_2.eml").read_bytes())[1]
+    assert part.tid == survivor
 
 
 def test_ticket_list_filters(desk):

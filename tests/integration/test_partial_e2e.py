@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Desk, Sink
+from maild.adapters.store.indexes import key_hash
+from maild.domain import partial
+from tests.helpers import Desk, Sink, serve_until_spool_empty
 
 DATA = Path(__file__).parent.parent / "data" / "partial"
 CUSTOMER = "ivan@shop-example.ru"
+LETTER_ID = "oe-split-1@client.example"  # its message/partial id (unquoted)
 
 
 def part(n: int) -> bytes:
@@ -61,3 +64,33 @@ def test_a_letter_sent_in_parts_is_one_ticket_told_once(desk: Desk, sink: Sink, 
     for m in messages:
         assert not [a for a in m["attachments"] if a["accepted"]], m["attachments"]
         assert "iVBOR" not in (m["text"] or "")  # base64 is no customer's text
+
+
+def test_fsck_rebuilds_the_key_that_leads_a_letters_parts(desk: Desk, sink: Sink):
+    """The index entry that leads a letter's later parts to its ticket (partial.thread_key:
+    of the sender and the letter's id, no mail's Message-ID) damaged: the next part waits
+    in spool/new; `fsck --repair` removed the entry ("not a TID") and made nothing in
+    its place, so that part and the next opened a second ticket, with a second
+    confirmation. fsck now knows the key from the ticket's records and rewrites it."""
+    first = desk.run("ingest", "-", "--json", input=part(1))
+    tid = first.json()["tid"]
+    index = desk.root / "data" / "index" / "msgid"
+    key = partial.thread_key(CUSTOMER, partial.Fragment(LETTER_ID, 1))
+    entry = index / key_hash(key)[:2] / key_hash(key)
+    assert entry.read_text() == tid
+    entry.write_bytes(b"\x00\x00\x00\x00")  # a disk's damage
+    waits = desk.run("ingest", "-", "--json", input=part(2))
+    assert waits.json()["outcome"] == "pending", waits.out  # waits in spool/new
+    check = desk.run("fsck")
+    assert check.code == 1
+    rel = entry.relative_to(desk.root / "data")
+    assert f"{rel}: Message-ID index of the parts of a letter in {tid}: says" in check.out
+    repair = desk.run("fsck", "--repair")
+    assert repair.code == 0, repair.out
+    assert entry.read_text() == tid
+    assert desk.run("ingest", "-", "--json", input=part(3)).json()["tid"] == tid
+    serve_until_spool_empty(desk)  # the part that waited
+    assert {t["tid"] for t in desk.tickets()} == {tid}
+    desk.flush()
+    assert len(sink.to(CUSTOMER)) == 1  # one confirmation
+    assert desk.run("fsck").code == 0
