@@ -149,12 +149,12 @@ def cmd_outbox(app: App, args: argparse.Namespace) -> int:
 
 
 def _say_broken(app: App) -> list[str]:
-    """Name on stderr the queue files the last listing found without a record (the
-    command's own line: the daemon's sender logs them); returns their paths."""
-    for path in app.outbox.broken:
-        print(f"maild: outbox: {path}: no record on its first line, cannot be sent "
-              "(see maild fsck)", file=sys.stderr)  # fmt: skip
-    return app.outbox.broken
+    """Name on stderr the queue files the last listing found broken, without a record
+    or with their mail cut (the command's own line: the daemon's sender logs them);
+    returns their paths."""
+    for path, why in app.outbox.broken.items():
+        print(f"maild: outbox: {path}: {why}, cannot be sent (see maild fsck)", file=sys.stderr)
+    return list(app.outbox.broken)
 
 
 def _outcome(m: OutboxEntry, sent: bool) -> str:

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from maild.adapters.outfile import EXT, read_record
+from maild.adapters.outfile import EXT, mail_wrong, read_record
 from maild.adapters.store import CorruptFile, addressrec
 from maild.adapters.store.indexes import key_hash
 from maild.adapters.store.rebuild import keep_copy
@@ -33,20 +33,26 @@ def check_outbox(check: Fsck) -> None:
     """Every outbox mail's record can be read whole: the sender skips a queued file
     whose first line is no record (not JSON, or JSON without a field the sender
     needs), so its mail would never go and no one would know; likewise the mail
-    refused for good that its ticket is to be told of, and the mail sent."""
+    refused for good that its ticket is to be told of, and the mail sent. And its mail
+    is the length its record gives (outfile.mail_wrong): a queued one cut short is
+    not sent either."""
     outbox = check.app.outbox
     for folder in (outbox.queue, outbox.refused, outbox.sent):
         for name in sorted(n for n in os.listdir(folder) if n.endswith(EXT)):
             try:
                 with open(folder / name, "rb") as f:
-                    ok = read_record(name, f.readline()) is not None  # as the sender reads
+                    meta = read_record(name, f.readline())  # as the sender reads
+                    size = os.fstat(f.fileno()).st_size - f.tell()
             except OSError as e:
                 check.problem(folder / name, f"unreadable: {e.strerror}")
                 continue
-            if not ok:
+            wrong = mail_wrong(meta, size) if meta is not None else None
+            if meta is None or wrong:
+                lost = _LOST[folder.name] if meta is None or folder == outbox.queue else ""
                 check.problem(
-                    folder / name, f"no outbox record on its first line: {_LOST[folder.name]} "
-                    "(not repairable: restore it from a backup, or delete it)"
+                    folder / name, f"{wrong or 'no outbox record on its first line'}: "
+                    f"{lost}{'; ' if lost else ''}(not repairable: restore it from a backup, "
+                    "or delete it)"
                 )  # fmt: skip
 
 

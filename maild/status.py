@@ -288,8 +288,8 @@ def _not_sent(o: dict[str, Any]) -> tuple[list[str], list[str]]:
         failing.append(f"outbox: sending stopped (since {stopped.get('since')}): "
                        f"{stopped.get('why')}; no mail goes until that is fixed")  # fmt: skip
     if o.get("broken"):
-        degraded.append(f"outbox: {o['broken']} queue file(s) without their record cannot "
-                        "be sent: maild fsck names them")  # fmt: skip
+        degraded.append(f"outbox: {o['broken']} queue file(s) without their record or whole "
+                        "mail cannot be sent: maild fsck names them")  # fmt: skip
     return failing, degraded
 
 

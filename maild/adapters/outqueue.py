@@ -33,7 +33,15 @@ from typing import Any
 
 from maild.adapters import outlogs
 from maild.adapters.durable import Direct, Files, make_folders, move_durably
-from maild.adapters.outfile import EXT, folder_records, mail_of, pack, read_record, unpack
+from maild.adapters.outfile import (
+    EXT,
+    folder_records,
+    mail_of,
+    pack,
+    read_record,
+    relength,
+    unpack,
+)
 from maild.domain.addresses import parseaddr
 from maild.domain.leftstaff import Members
 from maild.domain.records import OutboxEntry, OutboxKind, outbox_entry
@@ -55,7 +63,7 @@ class OutQueue:
         self.queue = root / "queue"
         self.sent = root / "sent"
         self.refused = root / "refused"
-        self.broken: list[str] = []  # queue files without a record (log_broken)
+        self.broken: dict[str, str] = {}  # queue files that cannot go: why (log_broken)
         self._said: set[str] = set()
         self.raced: list[OutboxEntry] = []  # sent, found in sent/: withdrawn? (outrace)
         self._log_torn = False  # the sent log's last line was cut short (append_line)
@@ -133,20 +141,21 @@ class OutQueue:
     def entries(self, mails: dict[str, bytes] | None = None) -> list[OutboxEntry]:
         """Queued messages, oldest first. `mails`, for a pass that sends them, gets
         the mails not tried yet, by id (up to outfile.KEEP_MAILS): their files are read once."""
-        self.broken = []
+        self.broken = {}
         out = folder_records(self.queue, mails, self.broken)
         out.sort(key=lambda m: (m["queued_at"], m["id"]))
         return out
 
     def log_broken(self) -> None:
-        """Log the queue files the last listing found without a record, each once in
-        this process's life: the daemon's sender (a pass runs every few seconds; the
-        scheduler's and the commands' listings leave the log to it, and a command
-        names them on its own output)."""
+        """Log the queue files the last listing found broken (without a record, or
+        with their mail cut: outfile.folder_records), each once in this process's
+        life: the daemon's sender (a pass runs every few seconds; the scheduler's and
+        the commands' listings leave the log to it, and a command names them on its
+        own output)."""
         for path in sorted(set(self.broken) - self._said):
             self._said.add(path)
-            log.error("outbox: %s holds no record on its first line: its mail cannot be "
-                      "sent (maild fsck names it)", path)  # fmt: skip
+            log.error("outbox: %s: %s: its mail cannot be sent (maild fsck names it)",
+                      path, self.broken[path])  # fmt: skip
 
     def queued_records(self) -> list[OutboxEntry]:
         """The queued mails' records as this thread's locked section sees them (what
@@ -172,8 +181,8 @@ class OutQueue:
         send it (it is going at that very moment); any later pass does not."""
         files = self.files()
         path = self._file(self.queue, mail_id)
-        try:
-            meta, raw = unpack(path, files.read(path))
+        try:  # (a mail cut short is withdrawn too when it is not kept: maild forget)
+            meta, raw = unpack(path, files.read(path), whole=mail is None)
         except (FileNotFoundError, ValueError):
             return False
         kept = pack({**meta, **fields}, raw if mail is None else mail)
@@ -214,7 +223,8 @@ class OutQueue:
             new, line = transform(raw), record(head)
             if new is None and line is None:
                 return False
-            files.put(self._file(folder, mail_id), (line or head) + b"\n" + (new or raw))
+            line = relength(line or head, raw, new or raw)  # (its record's length)
+            files.put(self._file(folder, mail_id), line + b"\n" + (new or raw))
             return True
         return False
 

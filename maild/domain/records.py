@@ -226,10 +226,10 @@ OutboxEntry = TypedDict(
         "refused": NotRequired[str],
         # refused for its size (retry.too_big), not for its address: nothing is marked
         "too_big": NotRequired[bool],
-        # refused for its size on its way to staff or the head: queued again without
-        # its files (maild/slimmail.py), once
+        # too big for staff or the head: queued again without its files, once (slimmail.py)
         "files_left_out": NotRequired[bool],
         "told": NotRequired[str],
+        "length": NotRequired[int],  # the mail's bytes (outfile.py; not on older files)
     },
 )
 

@@ -13,7 +13,6 @@ erased are maild.domain.forget.
 from __future__ import annotations
 
 import email.policy
-import json
 import os
 import re
 import time
@@ -21,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
-from maild.adapters.outfile import read_record
+from maild.adapters.outfile import pack, read_record, relength
 from maild.adapters.store.rebuild import ticket_paths
 from maild.app import App
 from maild.domain.addresses import comparable_address, parseaddr
@@ -157,7 +156,7 @@ def _erase_outbox(
                     rcpt = PLACEHOLDER if address in to else None  # as the thread names it
                     withdrawn.append((meta, withdrawal(app, meta, "erased", rcpt)))
             else:
-                files.put(path, json.dumps({**meta, **erased}).encode() + b"\n")
+                files.put(path, pack({**meta, **erased}, b""))
     note(app, withdrawn)  # so its thread does not show it as mail that went
     return n, about
 
@@ -197,7 +196,8 @@ def _scrub_other(data: bytes, address: str, theirs: set[str]) -> bytes:
 
     record, nl, mail = named(scrub_listed(data, theirs)).partition(b"\n")
     mention = re.compile(re.escape(address), re.IGNORECASE)
-    return record + nl + scrub_mail(mail, text, mention, PLACEHOLDER)
+    scrubbed = scrub_mail(mail, text, mention, PLACEHOLDER)
+    return relength(record, data.partition(b"\n")[2], scrubbed) + nl + scrubbed  # (length)
 
 
 def _scrub_incoming(raw: bytes, address: str, named: re.Pattern[str] | None) -> bytes:

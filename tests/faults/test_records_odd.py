@@ -87,7 +87,7 @@ def test_a_queue_file_without_a_whole_record_holds_back_only_itself(desk, sink, 
     status = desk.run("status")
     assert "Traceback" not in status.err and "outbox: 0 queued" in status.out, status.out
     # a mail that never goes is no healthy desk: status counts it (fsck names it)
-    assert "outbox: 1 queue file(s) without their record cannot be sent" in status.out
+    assert "outbox: 1 queue file(s) without their record or whole mail cannot be sent" in status.out
 
 
 def test_the_daemon_sends_the_rest_and_names_the_file_once(desk, sink):

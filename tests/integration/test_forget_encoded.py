@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import json
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -88,10 +89,13 @@ def test_forget_scrubs_a_digest_sent_as_base64(tmp_path: Path, sink) -> None:
         assert f"[TID#{tids[1]}] до " in text  # its line stays, without the subject
         assert "c0@shop0.example: Заказ номер 0\n" in text
         assert "c2@shop2.example: Заказ номер 2\n" in text
-        # only the text changed: the headers byte for byte, and base64 as render writes it
-        head = before.partition(b"\r\n\r\n")[0]
-        assert after.startswith(head + b"\r\n\r\n")
-        encoded = after[len(head) + 4 :]
+        # only the text changed: the headers byte for byte, and base64 as render writes
+        # it; the record gives the mail's new length (a cut mail is not sent)
+        record, _, mail = after.partition(b"\n")
+        assert json.loads(record)["length"] == len(mail)
+        head = before.partition(b"\n")[2].partition(b"\r\n\r\n")[0]
+        assert mail.startswith(head + b"\r\n\r\n")
+        encoded = mail[len(head) + 4 :]
         assert encoded == base64.encodebytes(base64.b64decode(encoded)).replace(b"\n", b"\r\n")
 
     start = len(sink.received)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from tests.helpers import make_mail
@@ -163,6 +164,41 @@ def test_a_queued_mail_without_its_record_is_named_not_dropped_in_silence(desk):
     assert flushed.code == 1 and "still queued 1" in flushed.out, flushed
     assert f"{cut}: no record on its first line, cannot be sent" in flushed.err, flushed.err
     assert flushed.err.count(cut.name) == 1 and "Traceback" not in flushed.err
+
+
+def test_a_queued_mail_cut_short_is_named_not_relayed_cut(desk, sink):
+    """A queue file whose first line, the record, is whole but whose mail lost its
+    second half (a disk's damage, a partial restore): `outbox flush` relayed the cut
+    mail and fsck said nothing. Its record now gives the mail's length: the file is
+    named as broken, as one without its record, and the rest goes. A file written
+    before the length was kept is sent as ever."""
+    desk.ingest(make_mail(sender="a@shop.example", msgid="<half@c.example>"))
+    queue = desk.root / "data" / "outbox" / "queue"
+    files = sorted(queue.iterdir())
+    ids = [json.loads(f.read_bytes().partition(b"\n")[0])["message_id"] for f in files]
+    cut = next(f for f, i in zip(files, ids, strict=True) if ids.count(i) == 1)  # a mail's own
+    old, *rest = (f for f in files if f != cut)
+    data = cut.read_bytes()
+    head = data.index(b"\n") + 1
+    cut.write_bytes(data[: head + (len(data) - head) // 2])
+    record, _, mail = old.read_bytes().partition(b"\n")
+    older = {k: v for k, v in json.loads(record).items() if k != "length"}
+    old.write_bytes(json.dumps(older).encode() + b"\n" + mail)
+    r = desk.run("fsck")
+    rel = f"outbox/queue/{cut.name}"
+    assert r.code == 1 and f"{rel}: its mail is cut short (" in r.out, r.out
+    assert "this mail cannot be sent" in r.out and r.out.count("outbox/") == 1, r.out
+    status = desk.run("status")
+    assert "outbox: 1 queue file(s) without their record or whole mail" in status.out
+    flushed = desk.run("outbox", "flush")
+    assert flushed.code == 1 and "still queued 1" in flushed.out, flushed
+    assert f"{cut}: its mail is cut short (" in flushed.err, flushed.err
+    assert "cannot be sent" in flushed.err and "Traceback" not in flushed.err
+    sent = {m.msg["Message-ID"] for m in sink.wait_for(len(rest) + 1)}
+    assert len(sink.received) == len(rest) + 1  # the cut one not among them
+    assert json.loads(record)["message_id"] in sent  # (the one of no length)
+    assert json.loads(data.partition(b"\n")[0])["message_id"] not in sent
+    assert sorted(queue.glob("*.mail")) == [cut]
 
 
 def test_repair_counts_the_mail_it_re_queued(desk):
