@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from maild.domain import partial
+from maild.domain.forget import PLACEHOLDER
 from maild.domain.message import parse, read_mail
+from maild.fsck import held
 
 DATA = Path(__file__).parent.parent / "data" / "partial"
 
@@ -62,3 +64,20 @@ def test_a_parts_record_names_the_key_it_was_indexed_under():
     record = {"from": "ivan@shop-example.ru", "fragment": partial.record_of(frag)}
     assert partial.record_key(record) == partial.thread_key("ivan@shop-example.ru", frag)
     assert partial.record_key({"from": "ivan@shop-example.ru", "text": "hi"}) is None
+
+
+def test_fsck_knows_the_parts_key_of_a_received_part_only():
+    """fsck rebuilds the key a part was indexed under from its thread record: of a
+    received part (it has a spool_key), not once `maild forget` erased whose it was
+    (the key was of the address), nor of mail maild sent."""
+    frag = partial.Fragment("oe-split-1@client.example", 2, 3)
+    part = {
+        "message_id": "<p2@x>",
+        "from": "Ivan@Shop-Example.ru",
+        "spool_key": "k",
+        "fragment": partial.record_of(frag),
+    }
+    assert held(part)[4] == partial.thread_key("ivan@shop-example.ru", frag)
+    assert held({**part, "from": PLACEHOLDER})[4] is None
+    sent = {k: v for k, v in part.items() if k != "spool_key"}
+    assert held(sent)[4] is None and held({**part, "fragment": None})[4] is None
