@@ -72,14 +72,12 @@ def decide(
     if loaded is not None:  # files the ticket holds already are no new files of this mail
         msg, gone = _without_held_files(msg, loaded[0], loaded[1], policy if staff_reply else None)
     attachments = decide_attachments(policy, msg, staff=staff_reply)
-    robot, fast_words = None, None
+    robot, marks = None, {}
     if loaded is not None and not claims_staff and not policy.is_head(sender) and not scr.automated:
-        robot, fast_words = trust.robot_check(policy, msg, *loaded, now, attachments)
+        robot, marks = trust.robot_check(policy, msg, *loaded, now, attachments)
         scr = Screening(True, robot) if robot else scr  # no automatic mail to robots
     record = incoming_record(msg, scr, snap, now, attachments)
-    if fast_words is not None:  # a fast reply: the next is compared with its words
-        record["fast_reply_to_auto"] = True  # (robots.canned_run)
-        record["fast_words"] = fast_words
+    record.update(marks)  # a reply to our automatic mail: the next is compared with it
     common = {**_common(msg, scr, attachments, policy), **leftout.names(gone, logos)}
     common.update(humans.marked_ctx(robot, sender, loaded[0] if loaded else None))
     if logos:  # the logos of this answer: the next answer's are judged by them (leftout)

@@ -151,7 +151,7 @@ MessageRecord = TypedDict(
         "recipients_cut": NotRequired[str],  # the To/Cc beyond limits.max_recipients
         "digest": NotRequired[str],  # maildigest.content_digest: redelivery or another mail
         "fast_reply_to_auto": NotRequired[bool],
-        "fast_words": NotRequired[str],  # of a fast reply: robots.own_words
+        "fast_words": NotRequired[str],  # of any reply to our automatic mail: robots.own_words
         "rating": NotRequired[int],
         "status_question": NotRequired[bool],  # answered with the ticket's status
         "thanks": NotRequired[bool],  # only thanks, to a closed ticket: kept, not reopening

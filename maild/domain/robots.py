@@ -9,7 +9,10 @@ A sender is a robot on a ticket when, replying to our automatic mail, it
   FAST_REPLIES-th reply in a row to our automatic mail within FAST_MINUTES of the mail
   it answers, each with words another such reply has too, or none of its own, and no
   new file (canned_run). A person adding details quickly («вот скриншот», «забыла:
-  адрес сайта ...») writes new words or sends new files each time, and stays one.
+  адрес сайта ...») writes new words or sends new files each time, and stays one; or
+- answers our automatic mail with the same canned text however slowly: the
+  SLOW_REPLIES-th reply in a row to it, canned alike (a desk answering in 40 minutes
+  stays under every cap on automatic mail, and would loop with us for ever).
 Pure: the ticket's thread records are passed in.
 """
 
@@ -47,6 +50,11 @@ FAST_MINUTES = 5
 # automatic mail (caps.py: per address and per ticket, an hour and a day) and on staff
 # notices per sender still bound the loop, which is what makes sparing people safe.
 FAST_REPLIES = 3
+# The same canned answer to our automatic mail, however slow, the fourth time in a row:
+# a desk answering each of our mails in 40 minutes with its fixed text. A person who
+# writes «когда будет ответ?» to our acknowledgements thrice is still one; one more
+# such and staff get the notice that says how to undo the mark (#human)
+SLOW_REPLIES = 4
 # What own_words reads of a reply: a canned answer is short, and the cut costs a few ms
 # whatever the text (quotes.trim_reply reads a pasted log at about a second a megabyte;
 # a site's post of one is a fast reply too)
@@ -207,14 +215,16 @@ def robot_reason(
     if tag:
         # no brackets of its own: staff read it in brackets («робот (…)», «(причина — …)»)
         return f"ответ робота другой системы заявок: в теме «{tag.strip()}»"
-    if received_at - when > timedelta(minutes=FAST_MINUTES):
-        return None
-    run = canned_run(sender, messages, words, files)
+    fast = received_at - when <= timedelta(minutes=FAST_MINUTES)
+    run = canned_run(sender, messages, words, files) if fast else 0
     if run >= FAST_REPLIES:
         return (
             f"ответ робота: {run}-й ответ подряд на автоматическое письмо "
             f"быстрее чем через {FAST_MINUTES} минут"
         )
+    run = canned_run(sender, messages, words, files, slow=True)
+    if run >= SLOW_REPLIES:
+        return f"ответ робота: {run}-й ответ подряд на автоматическое письмо одним и тем же текстом"
     return None
 
 
@@ -227,8 +237,9 @@ def own_words(text: str) -> str:
     """What a robot's canned answer keeps from round to round, as a short digest: the
     reply's own text (its quoted history cut: quotes.trim_reply), every number masked
     (the ticket numbers, dates and times of each round), case and spacing folded; ""
-    when it has no text of its own. A fast reply's record keeps it ("fast_words"):
-    a digest, not its text twice."""
+    when it has no text of its own. A reply to our automatic mail keeps it on its record
+    ("fast_words", the name it had when only fast ones did; on a record it says the
+    message answered that mail, fast or slow): a digest, not its text twice."""
     own = trim_reply(text[:WORDS_CHARS], fallback=False)
     folded = " ".join(_NUMBER_RE.sub("0", own).casefold().split())
     if not folded:
@@ -236,18 +247,21 @@ def own_words(text: str) -> str:
     return hashlib.sha256(folded.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def canned_run(sender: str, messages: list[MessageRecord], words: str, files: bool) -> int:
-    """How many of the sender's latest fast replies to our automatic mail, this one
-    (its own_words `words`, whether it brings an accepted file: `files`) the last,
-    in a row are canned: no new file, and words that another reply of the run (the
-    sender's fast replies in a row) has too, or none of their own. A reply with new
-    words or new files breaks it: a person adding details. The first of a robot's
-    answers counts once the next repeats it: its same answer thrice is a run of three."""
+def canned_run(
+    sender: str, messages: list[MessageRecord], words: str, files: bool, *, slow: bool = False
+) -> int:
+    """How many of the sender's latest fast replies to our automatic mail (`slow`: its
+    replies to it however slow), this one (its own_words `words`, whether it brings an
+    accepted file: `files`) the last, in a row are canned: no new file, and words that
+    another reply of the run (the sender's such replies in a row) has too, or none of
+    their own. A reply with new words or new files breaks it: a person adding details.
+    The first of a robot's answers counts once the next repeats it: its same answer
+    thrice is a run of three."""
     run = [(words, files)]
     for m in reversed(messages):
         if m.get("direction") != "in" or m.get("from") != sender:
             continue
-        if not m.get("fast_reply_to_auto"):
+        if not (m.get("fast_reply_to_auto") or slow and "fast_words" in m):  # (own_words)
             break  # a person who once answered quickly, then took their time
         run.append((_words_of(m), any(a.get("accepted") for a in m.get("attachments") or ())))
     seen = Counter(w for w, _ in run)
@@ -260,7 +274,7 @@ def canned_run(sender: str, messages: list[MessageRecord], words: str, files: bo
 
 
 def _words_of(m: MessageRecord) -> str:
-    """A fast reply's own_words: kept on its record, made of its text on one stored
+    """A reply's own_words: kept on its record, made of its text on one stored
     before records kept them."""
     kept = m.get("fast_words")
     return kept if kept is not None else own_words(m.get("text") or "")
@@ -272,7 +286,8 @@ def fast_reply(
     received_at: datetime,
     messages: list[MessageRecord],
     staff: Iterable[str],
-) -> bool:
-    """Whether this message answers our automatic mail within FAST_MINUTES."""
+) -> bool | None:
+    """Whether this message answers our automatic mail within FAST_MINUTES: True;
+    later: False; None when it answers no automatic mail of ours."""
     when = answered(refs, sender, messages, staff)
-    return when is not None and received_at - when <= timedelta(minutes=FAST_MINUTES)
+    return None if when is None else received_at - when <= timedelta(minutes=FAST_MINUTES)

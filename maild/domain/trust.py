@@ -32,21 +32,26 @@ def robot_check(
     messages: list[MessageRecord],
     at: datetime,
     attachments: Attachments | None = None,
-) -> tuple[str | None, str | None]:
-    """(why the sender is a robot on this ticket, or None; when this message answers
-    our automatic mail faster than a person would, its robots.own_words, which its
-    record keeps for the next fast reply to be compared with, else None). Never one
-    staff vouched for with #human (humans.py): a person who answers quickly stays one.
+) -> tuple[str | None, dict[str, str | bool]]:
+    """(why the sender is a robot on this ticket, or None; what its record keeps for
+    the next reply to be compared with (robots.canned_run): when this message answers
+    our automatic mail, its robots.own_words ("fast_words"), and whether it answers it
+    faster than a person would ("fast_reply_to_auto"); else nothing). Never one staff
+    vouched for with #human (humans.py): a person who answers quickly stays one.
     `attachments`: the message's files judged (the ticket's own left out): a new one
     accepted is a person's news (robots.canned_run)."""
     staff = policy.staff
     refs = msg.in_reply_to or msg.references[-1:]  # what it answers, not the history
     fast = robots.fast_reply(refs, msg.from_addr, at, messages, staff)
-    words = robots.own_words(msg.text) if fast else None
+    marks: dict[str, str | bool] = {}
+    if fast is not None:
+        marks["fast_words"] = robots.own_words(msg.text)
+    if fast:
+        marks["fast_reply_to_auto"] = True
     if humans.vouched(ticket, msg.from_addr):
-        return None, words
+        return None, marks
     if msg.from_addr in (ticket.get("robots") or {}):
-        return ticket["robots"][msg.from_addr], words
+        return ticket["robots"][msg.from_addr], marks
     reason = robots.robot_reason(
         sender=msg.from_addr,
         subject=msg.subject,
@@ -55,10 +60,10 @@ def robot_check(
         messages=messages,
         staff=staff,
         own_subject=ticket.get("subject") or "",
-        words=words or "",
+        words=str(marks.get("fast_words", "")),
         files=any(d.accepted for d, _ in attachments or ()),
     )
-    return reason, words
+    return reason, marks
 
 
 def notice_sender(ctx: Context) -> tuple[str | None, bool]:

@@ -1,5 +1,6 @@
-"""The fast-reply rule of robots.py: only canned quick answers to our automatic mail
-make a robot (robots.canned_run, own_words); a person adding details quickly stays one."""
+"""The canned-reply rules of robots.py: only canned quick answers to our automatic mail
+make a robot (robots.canned_run, own_words); a person adding details quickly stays one;
+the same canned answer however slow makes one at its SLOW_REPLIES-th in a row."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 STAFF = ("anna@example.com",)
 OLGA = "olga@romashka.ru"
 WHY = "ответ робота: 3-й ответ подряд на автоматическое письмо быстрее чем через 5 минут"
+SLOW_WHY = "ответ робота: 4-й ответ подряд на автоматическое письмо одним и тем же текстом"
 PNG = {"filename": "s.png", "content_type": "image/png", "size": 9, "accepted": True,
        "reason": None, "sha256": "ab"}  # fmt: skip
 REFUSED = {**PNG, "filename": "s.bmp", "accepted": False, "reason": "BMP", "sha256": None}
@@ -30,9 +32,12 @@ def ours(n: int, at: datetime) -> dict:
     }
 
 
-def reply(text: str, at: datetime, files: list[dict] | None = None, kept: bool = True) -> dict:
-    """Olga's fast reply as maild stores it (``kept``: with its own_words, as stored now;
-    without: as stored before records kept them)."""
+def reply(
+    text: str, at: datetime, files: list[dict] | None = None, kept: bool = True, fast: bool = True
+) -> dict:
+    """Olga's reply to our automatic mail as maild stores it (``kept``: with its
+    own_words, as stored now; without: as stored before records kept them, when only a
+    fast one was marked so; ``fast``: within 5 minutes)."""
     record = {
         "message_id": f"<r{at.timestamp()}@romashka.ru>",
         "direction": "in",
@@ -41,16 +46,19 @@ def reply(text: str, at: datetime, files: list[dict] | None = None, kept: bool =
         "received_at": at.isoformat(),
         "text": text,
         "attachments": files or [],
-        "fast_reply_to_auto": True,
     }
+    if fast:
+        record["fast_reply_to_auto"] = True
     if kept:
         record["fast_words"] = own_words(text)
     return record
 
 
-def exchange(texts: list[tuple[str, list[dict]]], kept: bool = True) -> list[str | None]:
-    """What robot_reason says of each of Olga's replies, each a minute after our mail
-    it answers (In-Reply-To naming it), the thread growing as maild stores it."""
+def exchange(
+    texts: list[tuple[str, list[dict]]], kept: bool = True, gap: int = 1
+) -> list[str | None]:
+    """What robot_reason says of each of Olga's replies, each `gap` minutes after our
+    mail it answers (In-Reply-To naming it), the thread growing as maild stores it."""
     thread = [
         {"direction": "in", "from": OLGA, "kind": "customer", "received_at": T0.isoformat(),
          "message_id": "<first@romashka.ru>", "text": "Не работает корзина", "attachments": []},
@@ -58,7 +66,7 @@ def exchange(texts: list[tuple[str, list[dict]]], kept: bool = True) -> list[str
     ]  # fmt: skip
     said = []
     for n, (text, files) in enumerate(texts):
-        at = T0 + timedelta(minutes=2 * n + 1)
+        at = T0 + timedelta(minutes=(gap + 1) * n + gap)
         said.append(
             robot_reason(
                 sender=OLGA,
@@ -72,7 +80,7 @@ def exchange(texts: list[tuple[str, list[dict]]], kept: bool = True) -> list[str
                 files=any(f["accepted"] for f in files),
             )
         )
-        thread += [reply(text, at, files, kept), ours(n + 1, at)]
+        thread += [reply(text, at, files, kept, fast=gap <= 5), ours(n + 1, at)]
     return said
 
 
@@ -147,3 +155,32 @@ def test_own_words_is_a_short_digest_of_the_replys_own_words() -> None:
     assert words == own_words("  ЗАЯВКА №7   принята 1.12.2026 в 9:05.")
     assert words != own_words("Заявка №12 отклонена 25.11.2026 в 10:15.")
     assert own_words("") == own_words("   \n") == own_words("> только цитата\n") == ""
+
+
+def test_a_slow_robots_same_answer_is_a_robot_at_its_fourth() -> None:
+    rounds = [
+        (f"Ваше обращение зарегистрировано под номером {5001 + n}." + QUOTE, []) for n in range(6)
+    ]
+    for gap in (36, 61, 24 * 60):  # however slow
+        assert exchange(rounds[:4], gap=gap) == [None, None, None, SLOW_WHY]
+    # fast ones and slow ones in a row are one run of the slow rule
+    at = T0 + timedelta(minutes=1)
+    thread = [reply("ok", at), reply("ok", at, fast=False), reply("ok", at)]
+    assert canned_run(OLGA, thread, own_words("ok"), False, slow=True) == 4
+    assert canned_run(OLGA, thread, own_words("ok"), False) == 2  # the fast rule's
+
+
+def test_a_person_repeating_themselves_slowly_stays_one_thrice() -> None:
+    nag = [("Когда будет ответ?" + QUOTE, [])] * 3
+    assert exchange(nag, gap=24 * 60) == [None, None, None]
+    # new words each time never make a run, however many
+    texts = ["Ошибка 500.", "Из другого браузера то же.", "Заказ 4411 тоже.", "Склад?", "Жду."]
+    assert exchange([(t + QUOTE, []) for t in texts], gap=45) == [None] * 5
+    # a new file breaks the run as it does a fast one
+    same = "Посмотрите, пожалуйста." + QUOTE
+    assert exchange([(same, [])] * 3 + [(same, [PNG])], gap=45) == [None] * 4
+
+
+def test_replies_stored_before_slow_ones_were_marked_start_no_slow_run() -> None:
+    canned = [("Ваше обращение зарегистрировано." + QUOTE, [])] * 4
+    assert exchange(canned, kept=False, gap=45) == [None] * 4

@@ -99,16 +99,17 @@ def test_robot_check_never_marks_a_sender_staff_vouched_for() -> None:
     )
     at = NOW + timedelta(minutes=1)
     ticket = {"tid": "1111-2222", "requester": IVAN, "subject": "Заказ"}
-    words = own_words(CANNED)  # a fast reply: its record keeps them (fast_words)
-    assert robot_check(POLICY, third, ticket, thread, at) == (WHY, words)
-    assert robot_check(POLICY, third, {**ticket, "humans": [IVAN]}, thread, at) == (None, words)
+    # a fast reply: its record keeps its words, and that it was one
+    marks = {"fast_words": own_words(CANNED), "fast_reply_to_auto": True}
+    assert robot_check(POLICY, third, ticket, thread, at) == (WHY, marks)
+    assert robot_check(POLICY, third, {**ticket, "humans": [IVAN]}, thread, at) == (None, marks)
     # another desk's tag does not mark them either: staff said it is a person
     tagged = _msg(
         sender=IVAN, subject="[#117904] Re: Заказ", headers={"In-Reply-To": "<ack2@example.com>"}
     )
     assert robot_check(POLICY, tagged, {**ticket, "humans": [IVAN]}, thread, at) == (
         None,
-        own_words(tagged.text),
+        {"fast_words": own_words(tagged.text), "fast_reply_to_auto": True},
     )
 
 
