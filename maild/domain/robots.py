@@ -3,8 +3,8 @@ Precedence): recognised by what they do, so two desks never acknowledge each oth
 
 A sender is a robot on a ticket when, replying to our automatic mail, it
 - carries another ticket system's tag in the subject ("[#117904]", "[Ticket#…]",
-  "[RT #12]", RT's "[rtname #12]", "Case 00123", "Request #55", a Russian desk's
-  "Заявка №12 зарегистрирована", Jira's "[SD-12]"), or
+  "[RT #12]", RT's "[rtname #12]", "Case 00123", "Request #55", ServiceNow's
+  "[INC0012345]", a Russian desk's "Заявка №12 зарегистрирована", Jira's "[SD-12]"), or
 - answers faster than a person writes, again and again, with its canned text: the
   FAST_REPLIES-th reply in a row to our automatic mail within FAST_MINUTES of the mail
   it answers, each with words another such reply has too, or none of its own, and no
@@ -64,7 +64,16 @@ _NUMBER_RE = re.compile(r"\d+")
 # Russian desks' names of a ticket, nominative: "по заявке №5" (a customer's own words,
 # in another case) is none of them
 _RU_TICKET = r"(?:заявка|обращение|запрос|тикет)\s*(?:№|#)\s*\d+"
-_RU_DONE = r"(?:зарегистрирован|принят|создан|получен|открыт)[аоы]?"
+_RU_DONE = r"(?:зарегистрирован|принят|создан|получен|открыт)[аоы]?\b(?!\s*\?)"  # not asked
+# ... at the start of a desk's subject: the «№» may be left out, the number may have
+# letters before it (SR-12345) and a date after it (1C: «Обращение № 00000123 от
+# 23.11.2026 зарегистрировано»)
+_RU_NAMED = (
+    r"(?:заявка|обращение|запрос|тикет)\s*(?:№|#)?\s*(?:[a-z]{1,6}-?)?\d+"
+    r"(?:\s+от\s+\d{1,2}\.\d{1,2}\.\d{2,4}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)?"
+)
+# ServiceNow's numbers, as it writes them: INC0012345, RITM0012345, ...
+_SNOW = r"(?-i:(?:INC|RITM|REQ|CHG|PRB|SCTASK|TASK|CS)\d{7,})"
 # A Jira key, in capitals as Jira writes it (SD-123)
 _JIRA_KEY = r"(?-i:[A-Z][A-Z0-9]{1,9}-\d+)"
 
@@ -76,12 +85,20 @@ FOREIGN_TAG_RE = re.compile(
     r"[a-z0-9-]*\d[^\]]*\]"
     r"|\b(?:case|request)\s*(?:#|no\.?|№)?\s*:?\s*\d{3,}"
     r"|\bticket\s+(?:received|created|#\s*\d+)"
+    # ServiceDesk Plus "[Request ID :##12345##]"; Zendesk "Request received: ..." and
+    # RT's "RT #123: ..." at the start (a customer's prose may name «RT #123» anywhere)
+    r"|\[\s*request\s+id\s*:?\s*##\s*\d+\s*##\s*\]"
+    r"|^\s*(?:request\s+received|rt\s*#\s*\d+)\s*:"
+    # ServiceNow "[INC0012345]", "Incident INC0012345 ..."; HappyFox "#ABC00012345", its
+    # zero-padded counter after capitals (a customer's «заказ #5» is none)
+    rf"|\[\s*{_SNOW}\s*\]|\b(?:incident|инцидент)\s*:?\s*{_SNOW}"
+    r"|(?<![\w#])(?-i:#[A-Z]{2,5}00\d{6})\b"
     # RT: "[rtname #123]" (rtname a host name or a word: tickets.keeper.htb, DNS-FW)
     rf"|\[\s*(?!{WORD}\b)[a-z0-9][\w.-]*\s+#\s*\d+\s*\]"
     # a Russian desk's confirmation: "[Заявка №123]", "Заявка №123 зарегистрирована" (at
     # the start or after "Ваша"), "Создана заявка №123"
     rf"|\[\s*{_RU_TICKET}[^\]]*\]"
-    rf"|(?:^|\bваш[аеи]?\s+){_RU_TICKET}[\s:,.-]*(?:успешно\s+)?{_RU_DONE}"
+    rf"|(?:^|\bваш[аеи]?\s+){_RU_NAMED}[\s:,.-]*(?:успешно\s+)?{_RU_DONE}"
     rf"|\b{_RU_DONE}\s+(?:ваш[аеи]?\s+|нов(?:ая|ое|ый)\s+)?{_RU_TICKET}"
     # Jira: "[SD-123]", "[JIRA] (SD-123)" (bare, "XR-500 не включается" may be a
     # model's name: a customer's rewritten subject made them a robot); not our own tag

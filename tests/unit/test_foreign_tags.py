@@ -23,6 +23,24 @@ from maild.domain.robots import FOREIGN_TAG_RE
         ("Зарегистрировано новое обращение №15", "Зарегистрировано новое обращение №15"),
         ("[SD-12] Re: x", "[SD-12]"),  # Jira, in brackets
         ("[JIRA] (SD-12) x", "[JIRA] (SD-12)"),
+        # ServiceDesk Plus, Zendesk, RT without brackets (at the start, with a colon)
+        ("[Request ID :##12345##] : Re: x", "[Request ID :##12345##]"),
+        ("Request received: Re: x", "Request received:"),
+        ("RT #123: Re: x", "RT #123:"),
+        # 1C: a date after the number; a desk leaving out «№»; letters before it
+        (
+            "Обращение № 00000123 от 23.11.2026 зарегистрировано",
+            "Обращение № 00000123 от 23.11.2026 зарегистрировано",
+        ),
+        ("Заявка 123 зарегистрирована: Re: x", "Заявка 123 зарегистрирована"),
+        ("Запрос SR-12345 создан", "Запрос SR-12345 создан"),
+        ("Ваш запрос SR-5 принят (Re: x)", "Ваш запрос SR-5 принят"),
+        # ServiceNow, HappyFox
+        ("[INC0012345] Re: x", "[INC0012345]"),
+        ("Incident INC0012345 has been opened for you", "Incident INC0012345"),
+        ("Инцидент INC0012345 зарегистрирован", "Инцидент INC0012345"),
+        ("#ABC00012345 Re: x", "#ABC00012345"),
+        ("Re: x [#ABC00012345]", "[#ABC00012345]"),
     ],
 )
 def test_other_desks_tags(subject: str, tag: str) -> None:
@@ -52,6 +70,23 @@ def test_other_desks_tags(subject: str, tag: str) -> None:
         "[важно] заказ #5",
         "Re: [срочно] заказ #5",
         "Re: case study",
+        "Заявка 123 не работает",  # a customer's «№»-less number: no desk's words
+        "Заявка 123 принята?",  # asked, not said
+        "Заявка №123 принята?",
+        "Re: Заявка 123 зарегистрирована",  # a reply's subject: a person's
+        "Заявка 5 созданная вчера не работает",
+        "Заявка на 123 рубля принята",
+        "Запрос SR-5 не создан",
+        "Обращение от 23.11.2026 не обработано",
+        "RT #123 не работает",  # RT's number in prose, not its subject's «RT #123:»
+        "Re: по RT #123: ответа нет",
+        "Re: Request received: x",
+        "Request for quote 2026",
+        "incident with INC0012345",  # ServiceNow's number in a person's words
+        "Re: [INC001] x",  # not ServiceNow's seven digits
+        "Заказ #AB1234 не пришёл",  # an order's number, no padded counter
+        "Заказ #ABC12345678",
+        "Заказ #abc00012345",  # HappyFox writes capitals
     ],
 )
 def test_a_customers_own_subjects_hold_no_foreign_tag(subject: str) -> None:
