@@ -19,7 +19,7 @@ from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.listreply import HELD as LIST_REPLY
 from maild.domain.logid import logged_id
-from maild.domain.message import ParsedMessage, without_marks
+from maild.domain.message import ParsedMessage, proven_report, without_marks
 from maild.domain.screen import Screening, screen
 from maild.domain.snapshot import Snapshot
 from maild.domain.spelling import from_as_listed
@@ -46,6 +46,7 @@ def process(
     support = app.config.support  # the mail system's banner and [EXTERNAL]: not the sender's
     msg = without_marks(msg, support.inbound_banners, support.inbound_subject_tags)
     msg = without_tokens(app, msg)  # quoted site links: not kept
+    msg = proven_report(msg, app.tid_we_sent)  # Exchange's bounce, a template receipt
     scr = screen(msg, app.config.support.address)
     with app.store.locked() as tx:
         # another mail's Message-ID: an id of its own; the ticket the index names for it

@@ -15,7 +15,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from typing import Any, TypeVar
 
-from maild.domain import limits, partial, textbounce
+from maild.domain import limits, ndr, partial, textbounce
 from maild.domain.addresses import addresses, normalize_address, sender
 from maild.domain.banners import without_banner, without_subject_tags
 from maild.domain.bidi import without_bidi_controls, without_controls
@@ -35,6 +35,7 @@ __all__ = [
     "fallback_message",
     "normalize_address",
     "parse",
+    "proven_report",
     "redecode",
     "message_id_of",
     "legacy_synthetic_msgid",
@@ -112,6 +113,9 @@ class ParsedMessage:
     message_class: str = ""
     # a part of a letter sent in parts (domain/partial.py): no text, no file of its own
     fragment: partial.Fragment | None = None
+    # a bounce or read receipt in no standard form (domain/ndr.py), read as the report
+    # it is once the mail it names is proven ours (proven_report)
+    unproven: ndr.Unproven | None = None
 
     def header(self, name: str) -> str | None:
         values = self.headers.get(name.lower())
@@ -249,6 +253,7 @@ def _parse(
     cut: list[str] = []
     fragment = _safe(lambda: partial.fragment_of(msg), None)
     to = _safe(lambda: addresses(msg, "to", max_recipients, cut), ())
+    unproven = None if status or body.receipt else _safe(lambda: _unproven(msg, text), None)
     cc = _safe(lambda: addresses(msg, "cc", max(0, max_recipients - len(to)), cut), ())
     return ParsedMessage(
         message_id=msgid,
@@ -274,6 +279,31 @@ def _parse(
         recipients_cut=limits.cut("\n".join(cut), limits.MAX_CUT_TEXT),
         message_class=limits.cut(body.message_class, limits.MAX_NAME),
         fragment=fragment,
+        unproven=unproven,
+    )
+
+
+def _unproven(msg: Message, text: str) -> ndr.Unproven | None:
+    """A report in no standard form this mail may be (domain/ndr.py)."""
+    names = ("from", "subject", "return-path", "in-reply-to", "references")
+    headers = {name: header_of(msg, name) for name in names}
+    headers["from"] = sender(msg)[1]
+    return ndr.receipt(text, headers) or ndr.bounce(msg, text, headers)
+
+
+def proven_report(msg: ParsedMessage, ours: Callable[[str], object]) -> ParsedMessage:
+    """The message read as the report it may be (ParsedMessage.unproven) when a mail it
+    names is ``ours`` (app.tid_we_sent: signed by maild): a bounce as an RFC 3464
+    report of that mail, a template receipt as an MDN; else the message as it is."""
+    unproven = msg.unproven
+    if unproven is None or msg.delivery_status is not None:
+        return msg
+    mine = next((i for i in unproven.ids if ours(i)), None)
+    if mine is None:
+        return msg
+    status = unproven.status or f"Original-Message-ID: {mine}\nDisposition: displayed"
+    return dataclasses.replace(
+        msg, delivery_status=status, reported_message_id=mine, receipt=unproven.receipt
     )
 
 

@@ -36,16 +36,18 @@ def receipt_of(part: Message) -> str | None:
     return None
 
 
-def _original_msgid(part: Message) -> str | None:
-    """Message-ID of the original a report returns (whole message or its headers)."""
+def original_of(part: Message) -> Message | None:
+    """The original a report part returns (whole message or its headers)."""
     blocks = parts_of(part)
     if blocks is not None:
-        inner = next(iter(blocks), None)
-    else:
-        inner, _cut = read_tree(payload(part), RAW_POLICY)
-    if inner is None:
-        return None
-    return normalize_msgid(header_of(inner, "message-id"))
+        return next(iter(blocks), None)
+    return read_tree(payload(part), RAW_POLICY)[0]
+
+
+def _original_msgid(part: Message) -> str | None:
+    """Message-ID of the original a report returns (whole message or its headers)."""
+    inner = original_of(part)
+    return None if inner is None else normalize_msgid(header_of(inner, "message-id"))
 
 
 def reported(originals: list[Message]) -> str | None:

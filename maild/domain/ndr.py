@@ -1,0 +1,170 @@
+"""Reports in no standard form: a bounce with no message/delivery-status part
+(Exchange's and Office 365's «Undeliverable:», Domino's «DELIVERY FAILURE», Yandex's
+plain-text «Недоставленное сообщение») and a read receipt that is only a template
+letter (The Bat!'s, Outlook's «Прочитано:» with no message/disposition-notification).
+
+Each is only a candidate (Unproven) until the mail it names is proven maild's own
+(message.proven_report: its Message-ID signed, app.tid_we_sent), and then read as the
+report it is: a bounce as an RFC 3464 report of that mail, a receipt as an MDN. So a
+bounce needs its own signs as well (a mailer's From, an empty Return-Path or a
+bounce's subject), a receipt a receipt's subject and a text that only says the mail
+was read: a customer forwarding our answer with a question, or answering «Re: …
+Прочитал, но не помогло», stays a follow-up.
+
+Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.message import Message
+
+from maild.domain.partread import content_type, header_of, parts_of, text_of
+from maild.domain.reports import REPORT_ORIGINALS, original_of
+from maild.domain.tid import message_ids, normalize_msgid
+
+__all__ = ["Unproven", "bounce", "receipt"]
+
+_MAILER = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.I)
+BOUNCE_SUBJECT = re.compile(
+    r"^\s*(?:undeliverable|undelivered|delivery failure|delivery status notification"
+    r"|mail delivery failed|mail delivery failure|failure notice|returned mail"
+    r"|недоставленное сообщение|сообщение не доставлено|не доставлено)\b",
+    re.IGNORECASE,
+)
+# The phrase before the failed recipients, each on a line under it or after it
+_FAILED_TO = re.compile(
+    r"(?:delivery has failed to these recipients(?: or groups)?|was not delivered to"
+    r"|could not be delivered to|delivery to the following recipients? failed(?: permanently)?"
+    r"|не (?:было )?доставлено (?:по адресу|адресату|получателю|получателям)"
+    r"|не удалось доставить (?:по адресу|адресату|получателю))[ \t]*:?",
+    re.IGNORECASE,
+)
+_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
+# No enhanced code, but said in words that the mailbox is not there
+_NO_MAILBOX = re.compile(
+    r"not listed in (?:the )?(?:domino )?directory|user unknown|unknown user|no such user"
+    r"|couldn't be found|does not exist|не существует|нет такого",
+    re.IGNORECASE,
+)
+_COPY_HEADER = re.compile(r"^(message-id|to):[ \t]*(.*(?:\n[ \t].*)*)", re.I | re.M)
+
+READ_SUBJECT = re.compile(
+    r"^\s*(?:прочитано|прочтено|read|lu|gelesen|leído|letto|lido|gelezen|přečteno"
+    r"|odczytano|przeczytano)\s*:",
+    re.IGNORECASE,
+)
+_READ_SAID = re.compile(
+    r"был[оа]? (?:прочитано|прочитан[оа]?|прочтено)|(?:was|has been) read|a été lu"
+    r"|wurde .{0,60}gelesen|fue leído|è stato letto",
+    re.IGNORECASE,
+)
+# The lines of a receipt's template besides the one saying it was read
+_TEMPLATE_LINE = re.compile(
+    r"^(?:(?:кому|тема|отправлено|дата|от|to|subject|sent|date|from|à|objet|envoyé|an"
+    r"|betreff|gesendet|para|asunto|enviado)[ \t]*:.*"
+    r"|(?:ваше (?:сообщение|письмо)|your message|votre message|ihre nachricht|su mensaje)"
+    r"[\s:,.]*)$",
+    re.IGNORECASE,
+)
+_RECEIPT_MAX = 2000  # a template's length; a longer text says more than that
+
+
+@dataclass(frozen=True)
+class Unproven:
+    """A report in no standard form: the Message-IDs of the mail it may be about (the
+    returned copy's first), and what it says as delivery-status fields."""
+
+    ids: tuple[str, ...]
+    status: str
+    receipt: bool = False
+
+
+def bounce(tree: Message, text: str, headers: dict[str, str]) -> Unproven | None:
+    """A bounce with no delivery-status part; ``headers``: the mail's from (address),
+    subject, return-path, in-reply-to and references. None: no bounce's sign, or no
+    mail named."""
+    subject = bool(BOUNCE_SUBJECT.match(headers.get("subject", "")))
+    mailer = bool(_MAILER.match(headers.get("from", "")))
+    if not (subject or mailer or headers.get("return-path", "").strip() == "<>"):
+        return None
+    copy = _attached(tree)
+    said = _said(tree) if copy is not None else text
+    if copy is None:  # the copy's header block in the text (Yandex's)
+        copy = {m.group(1).lower(): m.group(2) for m in reversed(list(_COPY_HEADER.finditer(text)))}
+    ids = [normalize_msgid(copy["message-id"])] if copy.get("message-id") else []
+    if subject:  # a bounce's subject: the mail it answers may be the one named (Domino)
+        ids += message_ids(headers.get("in-reply-to", ""))
+        ids += reversed(message_ids(headers.get("references", "")))
+    failed = _failed(said) or _ADDRESS.findall(copy.get("to", ""))[:1]
+    ids = [i for i in dict.fromkeys(ids) if i]
+    if not ids or not failed:
+        return None
+    return Unproven(tuple(ids), _fields(failed, said))
+
+
+def _attached(tree: Message) -> dict[str, str] | None:
+    """The Message-ID and To of the first original attached, if any."""
+    for part in tree.walk():
+        if content_type(part) in REPORT_ORIGINALS:
+            inner = original_of(part)
+            if inner is not None:
+                return {name: header_of(inner, name) for name in ("message-id", "to")}
+    return None
+
+
+def _said(tree: Message) -> str:
+    """The bounce's own words: its first text/plain part outside the original."""
+    for part in parts_of(tree) or [tree]:
+        if content_type(part) == "text/plain":
+            return text_of(part)
+    return ""
+
+
+def _failed(said: str) -> list[str]:
+    """The recipients the text clearly names as failed: on the lines after the phrase
+    up to a line without an address (or after it on its own line)."""
+    found = _FAILED_TO.search(said)
+    if found is None:
+        return []
+    addresses: list[str] = []
+    for line in said[found.end() : found.end() + 1000].splitlines():
+        on_line = _ADDRESS.findall(line)
+        if not on_line and addresses:
+            break
+        addresses += on_line
+    return list(dict.fromkeys(a.lower() for a in addresses))[:10]
+
+
+def _fields(failed: list[str], said: str) -> str:
+    """The failed recipients as an RFC 3464 report's fields, one block each."""
+    code = _STATUS.search(said)
+    status = code.group(1) if code else "5.1.1" if _NO_MAILBOX.search(said) else "5.0.0"
+    action = "failed" if status.startswith("5") else "delayed"
+    diagnostic = " ".join(said.split())[:500]
+    return "\n\n".join(
+        f"Final-Recipient: rfc822; {a}\nAction: {action}\nStatus: {status}\n"
+        f"Diagnostic-Code: smtp; {diagnostic}"
+        for a in failed
+    )
+
+
+def receipt(text: str, headers: dict[str, str]) -> Unproven | None:
+    """A read receipt written as a letter: a receipt's subject, and a short text each of
+    whose lines is the template's («Ваше сообщение», «Кому: …», «Тема: …», «было
+    прочитано …»). None for anything else."""
+    if not READ_SUBJECT.match(headers.get("subject", "")) or len(text) > _RECEIPT_MAX:
+        return None
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not any(_READ_SAID.search(line) for line in lines):
+        return None
+    if not all(_READ_SAID.search(line) or _TEMPLATE_LINE.match(line) for line in lines):
+        return None
+    ids = [*message_ids(headers.get("in-reply-to", ""))]
+    ids += reversed(message_ids(headers.get("references", "")))
+    ids = list(dict.fromkeys(i for i in ids if i))
+    if not ids:
+        return None
+    return Unproven(tuple(ids), "", receipt=True)
