@@ -17,12 +17,11 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from maild import metrics, privileges, status
+from maild import metrics, privileges, serving, status
 from maild.adapters import systemd
 from maild.adapters.leftovers import clean_at_start
 from maild.adapters.tls import tls_problem
@@ -215,24 +214,20 @@ class Daemon:
 
     # -- life cycle -----------------------------------------------------------------
     async def run(self) -> int:
-        """Serve until SIGTERM/SIGINT; 0 after a clean stop, 71 (EX_OSERR) when a
-        listener cannot start (78 when it may not listen there: portcap)."""
+        """Serve until SIGTERM/SIGINT; 0 after a clean stop, 71 (EX_OSERR) when a listener
+        cannot start (78 when it may not listen there: portcap). Any other failure to start
+        is raised once the children ended (else the exit waited on them for ever)."""
         self.loop = asyncio.get_running_loop()
         if os.environ.get("MAILD_WORKER_PROCESS", "1") != "0":
             self._fork_children()  # first: no threads yet, no signal handlers
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            self.loop.add_signal_handler(sig, self.stopping.set)
-        self.loop.add_signal_handler(signal.SIGHUP, self._on_hup)
-        self._recover()
         try:
-            await self._start_smtp()
-            await self._start_site()
-        except CannotListen as e:
-            log.error("%s", e)
-            self._stop_children()
-            return e.code
-        await self._start_optional()
-        self._start_tasks()
+            code = await self._start()
+        except BaseException:
+            await self._abort()
+            raise
+        if code is not None:
+            await self._abort()
+            return code
         systemd.notify("READY=1\nSTATUS=accepting mail")
         here = {"pid": os.getpid(), "since": datetime.now(UTC).isoformat()}
         status.note(self.app.config.storage_path, status.SERVE_NOTE, here)  # till a clean stop
@@ -244,6 +239,23 @@ class Daemon:
         await self.stopping.wait()
         await self._stop()
         return 0
+
+    async def _start(self) -> int | None:
+        """All but the children started; the exit code of a listener that cannot."""
+        assert self.loop is not None
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self.loop.add_signal_handler(sig, self.stopping.set)
+        self.loop.add_signal_handler(signal.SIGHUP, self._on_hup)
+        self._recover()
+        try:
+            await self._start_smtp()
+            await self._start_site()
+        except CannotListen as e:
+            log.error("%s", e)
+            return e.code
+        await self._start_optional()
+        self._start_tasks()
+        return None
 
     def _fork_children(self) -> None:
         """The processing worker and the outbox sender (maild.workers)."""
@@ -313,14 +325,7 @@ class Daemon:
         assert self.loop is not None
         systemd.notify("STOPPING=1")
         log.info("stopping: no new mail accepted, finishing what is in flight")
-        if self.handler is not None:
-            self.handler.accepting = False
-        for listening in (self.server, self.metrics_server):
-            if listening is not None:
-                listening.close()
-        if self.site is not None:
-            await self.site.cleanup()
-        self.imap_stop.set()
+        await self._close_doors()
         try:
             await asyncio.wait_for(self.queue.join(), STOP_GRACE)
         except TimeoutError:
@@ -340,6 +345,25 @@ class Daemon:
         self.app.outbox.close()
         status.note(self.app.config.storage_path, status.SERVE_NOTE, None)
         log.info("stopped")
+
+    async def _abort(self) -> None:
+        """A start that failed: the children ended, what was started stopped."""
+        assert self.loop is not None
+        await self.loop.run_in_executor(None, self._stop_children)
+        for t in [*self.tasks, *([self.scheduler] if self.scheduler is not None else [])]:
+            t.cancel()
+        await self._close_doors()
+
+    async def _close_doors(self) -> None:
+        """No new mail: the listeners, the site and the IMAP poller stopped."""
+        if self.handler is not None:
+            self.handler.accepting = False
+        for listening in (self.server, self.metrics_server):
+            if listening is not None:
+                listening.close()
+        if self.site is not None:
+            await self.site.cleanup()
+        self.imap_stop.set()
 
     def _stop_children(self) -> None:
         for child in (self.worker, self.sender):
@@ -362,21 +386,6 @@ class Daemon:
         return start_scheduler(self.app, self)
 
 
-def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop's event loop when it is installed (MAILD_UVLOOP=0: asyncio's own).
-
-    uvloop's event loop and transports are in C, and the listener's CPU goes
-    largely to them (bench/FINDINGS.md 17). It runs the same asyncio code: the
-    tests pass on both. None means asyncio's default."""
-    if os.environ.get("MAILD_UVLOOP", "1") == "0":
-        return None
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
-
-
 def serve(app: App) -> int:
     """`maild serve`: 75 (try again later) while another one serves the storage, 78
     when the listener's certificate or key does not load."""
@@ -386,6 +395,6 @@ def serve(app: App) -> int:
         return EX_CONFIG
     if claim_storage(app.config.storage_path) is None:
         return EX_TEMPFAIL
-    factory = event_loop_factory()
+    factory = serving.event_loop_factory()
     with asyncio.Runner(loop_factory=factory) as runner:
         return runner.run(Daemon(app).run())

@@ -148,3 +148,18 @@ def claim_storage(root: Path) -> int | None:
         log.error("another maild serve%s serves the storage %s: this one does not start", pid, root)
         return None
     return fd
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when it is installed (MAILD_UVLOOP=0: asyncio's own).
+
+    uvloop's event loop and transports are in C, and the listener's CPU goes
+    largely to them (bench/FINDINGS.md 17). It runs the same asyncio code: the
+    tests pass on both. None means asyncio's default."""
+    if os.environ.get("MAILD_UVLOOP", "1") == "0":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
