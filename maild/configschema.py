@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +39,20 @@ def _text_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
 
 
+def _date(value: Any) -> bool:
+    """A TOML date (2027-01-09) or one in quotes; not a time (10:00:00) nor a date
+    and time: they passed, and check-config and serve then failed with a traceback."""
+    if isinstance(value, str):
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
 def _date_list(value: Any) -> bool:
-    if not isinstance(value, list):
-        return False
-    try:
-        for v in value:
-            date.fromisoformat(v) if isinstance(v, str) else v.isoformat()
-    except (ValueError, AttributeError):
-        return False
-    return True
+    return isinstance(value, list) and all(_date(v) for v in value)
 
 
 def _listen(value: Any) -> bool:
@@ -325,11 +330,14 @@ def secret_problems(sections: dict[str, dict[str, Any]], path: str) -> list[str]
 
 
 def _which(check: Callable[[Any], bool], value: Any) -> str:
-    """The entry of a list of addresses that is wrong: staff lists can be long."""
-    if check is _email_list and isinstance(value, list):
-        bad = next((v for v in value if not _email(v)), None)
-        return f" ({bad!r} is not one)" if bad is not None else ""
-    return ""
+    """The entry of a list of addresses or dates that is wrong: lists can be long."""
+    one = {_email_list: _email, _date_list: _date}.get(check)
+    if one is None or not isinstance(value, list):
+        return ""
+    bad = [v for v in value if not one(v)]
+    if not bad:
+        return ""
+    return f" ({bad[0]!r} is not one)" if isinstance(bad[0], str) else f" ({bad[0]} is not one)"
 
 
 def section(raw: dict[str, Any], name: str, path: str, errors: list[str]) -> dict[str, Any]:

@@ -307,6 +307,22 @@ def test_calendar_days_that_change_nothing_or_contradict_are_warned(tmp_path, si
     assert not any("2026-12-05" in x for x in lines), lines  # a Saturday made working: fine
 
 
+def test_a_calendar_day_given_as_a_time_is_a_config_error_of_check_config_and_serve(tmp_path, sink):
+    """`extra_days_off = [10:00:00]` (a TOML time) passed: check-config ended in a
+    traceback, and serve crashed at start and then never exited."""
+    desk = Desk(tmp_path, sink.port)
+    desk.in_process = False  # serve as systemd runs it: a process of its own
+    with desk.config.open("a") as f:
+        f.write("[calendar]\nextra_days_off = [10:00:00]\n")
+    said = f"{desk.config}: key 'calendar.extra_days_off' must be a list of dates"
+    for command in ("check-config", "serve"):
+        r = desk.run(command, timeout=30)
+        assert r.code == 78 and "Traceback" not in r.err, r
+        [line] = r.err.strip().splitlines()
+        assert said in line and "(10:00:00 is not one)" in line, line
+    assert not Path(desk.sections["storage"]["path"]).exists()
+
+
 def test_the_years_calendar_is_read_from_what_an_earlier_process_kept(tmp_path, sink, monkeypatch):
     """Whether the `holidays` release knows this year's transferred days off is kept in
     the per-user folder (adapters.cache) as the days are: check-config, and `maild

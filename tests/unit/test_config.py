@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from maild.config import SCHEMA, ConfigError, load, parse
 
@@ -131,6 +134,45 @@ def test_errors_name_key_and_file(raw, needle):
         parse(raw, "/etc/maild/maild.toml")
     assert needle in str(e.value) and "/etc/maild/maild.toml" in str(e.value)
     assert "\n" not in str(e.value)
+
+
+CALENDAR_KEYS = ("extra_days_off", "extra_working_days")
+
+
+@pytest.mark.parametrize("key", CALENDAR_KEYS)
+@pytest.mark.parametrize(
+    ("value", "bad"),
+    [
+        ("10:00:00", "10:00:00"),  # a TOML time: check-config and serve had a traceback
+        ("2027-01-09T10:00:00", "2027-01-09 10:00:00"),  # a date and time
+        ("2027-01-09T10:00:00+03:00", "2027-01-09 10:00:00+03:00"),
+        ('"2027-13-01"', "'2027-13-01'"),
+        ("1", "1"),
+    ],
+)
+def test_a_calendar_day_that_is_no_date_is_one_line_naming_key_and_entry(key, value, bad):
+    raw = tomllib.loads(f"[calendar]\n{key} = [2027-01-08, {value}]\n")
+    with pytest.raises(ConfigError) as e:
+        parse({**BASE, **raw}, "/etc/maild/maild.toml")
+    said = f"/etc/maild/maild.toml: key 'calendar.{key}' must be a list of dates YYYY-MM-DD"
+    assert str(e.value) == f"{said} ({bad} is not one)"
+
+
+@given(
+    st.lists(
+        st.one_of(st.dates(), st.datetimes(), st.times(), st.dates().map(str), st.text()),
+        max_size=3,
+    )
+)
+def test_calendar_days_are_dates_or_refused(values):
+    """Whatever a list holds, it is refused in one line or read as plain dates."""
+    try:
+        cfg = parse({**BASE, "calendar": {"extra_days_off": values}}, "f.toml")
+    except ConfigError as e:
+        assert "calendar.extra_days_off" in str(e) and "\n" not in str(e)
+        return
+    days = cfg.calendar.extra_days_off
+    assert all(type(d) is date for d in days) and len(days) == len(values)
 
 
 def test_load_errors(tmp_path):
