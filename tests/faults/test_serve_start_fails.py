@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers import StorageHold
 from tests.integration import test_root_safety as safety
-from tests.integration.test_root_safety import ENV, _seeded
+from tests.integration.test_root_safety import _seeded, start_serve
 
 owned, seeds = safety.owned, safety.seeds  # its fixtures: a storage of nobody's
 
@@ -44,13 +44,7 @@ def test_a_permanent_error_after_the_fork_exits_78_children_and_lock_gone(owned,
     _seeded(desk, seeds(()))
     data = Path(desk.sections["storage"]["path"])
     (data / "spool" / "new").chmod(0)  # nobody may not list it: found at recovery
-    p = subprocess.Popen(
-        [python, "-m", "maild", "--config", str(desk.config), "serve"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=ENV,
-        cwd="/",
-    )
+    p = start_serve(desk, python)
     try:
         err = p.communicate(timeout=BOUND)[1].decode()
     except subprocess.TimeoutExpired:

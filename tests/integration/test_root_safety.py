@@ -144,13 +144,7 @@ def serve_until(
     """`maild serve` started by root, stopped (SIGTERM) once `done` exists: what
     `then()` returned while it ran (default: the names of its child processes), and
     what it wrote to stderr."""
-    p = subprocess.Popen(
-        [python, "-m", "maild", "--config", str(desk.config), "serve"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=ENV,
-        cwd="/",
-    )
+    p = start_serve(desk, python)
     try:
         deadline = time.monotonic() + timeout
         while not done.exists() and p.poll() is None and time.monotonic() < deadline:
@@ -162,6 +156,17 @@ def serve_until(
         err = p.communicate(timeout=30)[1].decode()
     assert "Traceback" not in err, err
     return got, err
+
+
+def start_serve(desk: Desk, python: str) -> subprocess.Popen:
+    """`maild serve` started by root, as the unit starts it; its stderr piped."""
+    return subprocess.Popen(
+        [python, "-m", "maild", "--config", str(desk.config), "serve"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=ENV,
+        cwd="/",
+    )
 
 
 def children(pid: int) -> list[str]:
