@@ -341,7 +341,9 @@ class Fsck:
                 self.unreadable(e)
                 return
             # not derived from anything: only a backup (or `license add` again) restores it
-            self.problem(e.path, "corrupt registry: restore it from a backup (not repaired)")
+            why = e.why.removeprefix("not a registry: ")
+            fix = "restore it from a backup (not repaired)"
+            self.problem(e.path, f"corrupt registry ({why}): {fix}")
 
     def unreadable(self, e: CorruptFile) -> None:
         """A file maild may not read: its content may be whole, so it is neither set

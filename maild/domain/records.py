@@ -234,19 +234,6 @@ OutboxEntry = TypedDict(
 )
 
 
-def ticket_lacks(ticket: dict[str, object], messages: list[dict[str, object]]) -> str | None:
-    """What a ticket file's records lack of the keys Ticket and MessageRecord require
-    (every version of maild wrote them all, and its readers take them for granted:
-    `ticket show` died on a ticket without "level"), or None when nothing. A file
-    that lacks one is corrupt like one that is no JSON (adapters.store.Store.load)."""
-    if missing := Ticket.__required_keys__ - ticket.keys():
-        return f"its ticket has no {', '.join(sorted(missing))}"
-    for n, message in enumerate(messages, 1):
-        if missing := MessageRecord.__required_keys__ - message.keys():
-            return f"its message {n} has no {', '.join(sorted(missing))}"
-    return None
-
-
 def outbox_record(value: object) -> OutboxEntry | None:
     """`value` (an outbox file's first line, parsed) if it is a whole record, else
     None. Whole: every key OutboxEntry requires, and the fields maild reads without
@@ -396,5 +383,4 @@ __all__ = [
     "message_record",
     "outbox_entry",
     "outbox_record",
-    "ticket_lacks",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 from tinydb import Query, TinyDB
 
 from maild.adapters.store.files import CorruptFile, FileCache, open_db
+from maild.domain.recordcheck import registry_fault
 from maild.domain.sender import Group, License
 
 
@@ -23,10 +24,16 @@ class Registry:
         return open_db(self.path, self.cache, keep=True)
 
     def items(self) -> tuple[list[License], list[Group]]:
-        """Licenses and groups; CorruptFile if registry.json is not readable (mail
-        waits rather than be given a wrong level)."""
+        """Licenses and groups; CorruptFile if registry.json is not readable, or an
+        entry is not what maild wrote (domain.recordcheck.registry_fault: a level it
+        does not know, addresses that are no list): mail waits rather than be given a
+        wrong level, and fsck names the entry."""
         db = self._db()
         try:
+            for table in ("licenses", "groups"):
+                for n, entry in enumerate(db.table(table).all(), 1):
+                    if fault := registry_fault(table, n, entry):
+                        raise CorruptFile(self.path, f"not a registry: {fault}")
             return _licenses(db), _groups(db)
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise CorruptFile(self.path, f"not a registry: {e!r}") from None

@@ -31,7 +31,8 @@ from maild.adapters.store.summaries import (
 from maild.adapters.store.ticketfiles import TICKETS, ticket_path
 from maild.adapters.transaction import Transaction
 from maild.domain.pace import Pace
-from maild.domain.records import MessageRecord, Status, Summary, Ticket, ticket_lacks
+from maild.domain.recordcheck import ticket_fault
+from maild.domain.records import MessageRecord, Status, Summary, Ticket
 from maild.domain.sender import Group, License
 from maild.privileges import denied_at
 
@@ -109,9 +110,9 @@ class Store:
             if len(docs) != 1 or docs[0].get("tid") != tid:  # (an empty file, too)
                 raise CorruptFile(path, "not a ticket file")
             ticket, messages = dict(docs[0]), [dict(m) for m in db.table("messages").all()]
-            lacks = ticket_lacks(ticket, messages)  # every reader takes these keys for granted
-            if lacks is not None:
-                raise CorruptFile(path, f"not a ticket file: {lacks}")
+            fault = ticket_fault(ticket, messages)  # what every reader takes for granted
+            if fault is not None:
+                raise CorruptFile(path, f"not a ticket file: {fault}")
             return ticket, messages
         except (KeyError, TypeError, AttributeError, ValueError) as e:  # not TinyDB's
             raise CorruptFile(path, f"not a ticket file: {e!r}") from None
