@@ -26,6 +26,7 @@ from maild.domain.sla import LEVELS
 from maild.domain.tid import parse_tid
 from maild.output import print_json, report
 from maild.privileges import describe, user_name
+from maild.registryinput import group_refusal, license_refusal
 from maild.runner import ingest
 from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
@@ -281,13 +282,6 @@ def _say_added(
     report(args.json, {"added": added, "replaced": replaced[0] if replaced else None}, line, *said)
 
 
-def _domain(name: str) -> bool:
-    """A domain as addresses end in it: "x.ru, y.ru" (two in one argument) or an
-    address would be a domain no mail ever comes from, listed as if it were right."""
-    labels = name.split(".")
-    return len(labels) > 1 and all(labels) and not any(c in name for c in "@, \t")
-
-
 def _once(given: tuple[str, ...], key: Callable[[str], str]) -> tuple[str, ...]:
     """Each entry once, as first typed: «окна.рф» and «xn--80atjc.xn--p1ai» (or «A@x.ru»
     and «a@x.ru») are one, as identification compares them."""
@@ -303,11 +297,11 @@ def cmd_license(app: App, args: argparse.Namespace) -> int:
 
         return registry_remove(app, args)
     if args.action == "add":
-        emails = tuple(address_of(e) or "" for e in args.email)
-        if "" in emails:
-            bad = args.email[emails.index("")]
-            print(f"maild: license add: not an email address: {bad!r}", file=sys.stderr)
+        refused = license_refusal(args, app.config.support.address)
+        if refused:
+            print(f"maild: {refused}", file=sys.stderr)
             return EX_USAGE
+        emails = tuple(address_of(e) or "" for e in args.email)
         emails = _once(emails, comparable_address)
         with app.store.locked():
             old = [lic for lic in app.store.registry()[0] if lic.key == args.key]
@@ -330,13 +324,11 @@ def cmd_group(app: App, args: argparse.Namespace) -> int:
 
         return registry_remove(app, args)
     if args.action == "add":
-        domains = tuple(d.strip().lower().lstrip("@") for d in args.domain)
-        bad = next(
-            (given for given, d in zip(args.domain, domains, strict=True) if not _domain(d)), None
-        )
-        if bad is not None:
-            print(f"maild: group add: not a domain: {bad!r}", file=sys.stderr)
+        refused = group_refusal(args)
+        if refused:
+            print(f"maild: {refused}", file=sys.stderr)
             return EX_USAGE
+        domains = tuple(d.strip().lower().lstrip("@") for d in args.domain)
         domains = _once(domains, comparable_domain)
         with app.store.locked():
             old = [grp for grp in app.store.registry()[1] if grp.name == args.name]

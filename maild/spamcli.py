@@ -16,7 +16,7 @@ from maild.runner import ingest
 from maild.snapshot import thread
 from maild.unblocked import tell_started
 
-EX_OK, EX_FAIL, EX_TEMPFAIL = 0, 1, 75
+EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL = 0, 1, 64, 75
 
 
 def cmd_spam(app: App, args: argparse.Namespace) -> int:
@@ -139,7 +139,7 @@ def cmd_block(app: App, args: argparse.Namespace) -> int:
     entry = normalize_entry(args.entry)
     if not entry or " " in entry or "." not in entry_key(entry):  # «окна。рф» is a domain
         print(f"maild: not an address or a domain: {args.entry!r}", file=sys.stderr)
-        return EX_FAIL
+        return EX_USAGE  # as `license add`/`group add` of one
     own = _desks_own_covered(app, entry) if args.action == "add" else None
     if own:
         print(
