@@ -46,6 +46,7 @@ from maild.configtypes import (
 __all__ = ["REQUIRED", "SCHEMA", "SPAM_VERDICTS", "Config", "ConfigError", "load", "parse"]
 
 DEFAULT_PATH = "/etc/maild/maild.toml"
+MAX_BYTES = 1 << 20  # the example config is 13 KB
 
 
 class ConfigError(Exception):
@@ -209,11 +210,16 @@ def load(path: str | Path) -> Config:
     path = str(path)
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            data = f.read(MAX_BYTES + 1)  # --config /dev/zero: read until the OOM killer
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except OSError as e:
         raise ConfigError(f"{path}: cannot read config file: {e.strerror}") from None
+    if len(data) > MAX_BYTES:
+        raise ConfigError(
+            f"{path}: larger than {MAX_BYTES >> 20} MB, which no maild config is: is it "
+            "the config file?"
+        )
     # Notepad and other Windows editors start UTF-8 with a byte order mark: still UTF-8
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
@@ -245,9 +251,14 @@ def _toml_problem(data: bytes, error: str) -> str:
     key = _key_at(data, int(at.group(1)))
     if key and twice:
         return f"not valid TOML: {key} is given twice ({where})"
-    header = re.match(r"\s*(\[\[?)\s*([A-Za-z0-9_.-]+)", _line(data, int(at.group(1))))
+    header = re.match(r"\s*(\[\[?)\s*([A-Za-z0-9_.-]+)(\s*\]\]?)?", _line(data, int(at.group(1))))
     if header and twice:
         name = header.group(2)
+        if not header.group(3):  # tomllib sees the name taken before the bracket missing
+            opener = header.group(1)
+            return (
+                f"not valid TOML: {opener}{name} lacks its closing {']' * len(opener)!r} ({where})"
+            )
         if header.group(1) == "[[":  # an array of tables: no section of maild's is one
             return (
                 f"not valid TOML: [[{name}]] {where}: section '[{name}]' is given "

@@ -460,6 +460,8 @@ def test_an_empty_host_is_a_config_error_not_a_failed_send_each_time(tmp_path, s
     [
         ("[support]\ntimezone = 'UTC'\n", "section '[support]' is given twice (at line "),
         ("[[outbound]]\nhost = 'x'\n", "[[outbound]] at line "),
+        ("[outbound\n", "[outbound lacks its closing ']' (at line "),  # not "given twice"
+        ("[[support\n", "[[support lacks its closing ']]' (at line "),
         ("support = 5\n", "key 'support' must be a section"),
     ],
 )
