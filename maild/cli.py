@@ -230,8 +230,11 @@ def _load_app(args: argparse.Namespace) -> App:
     """Config, then the storage owner's identity (root never writes there), then
     the log target, then the App (which may create the storage's folders)."""
     config = config_mod.load(_config_path(args))
+    storage = config.storage_path
+    if os.path.exists(storage) and not os.path.isdir(storage):  # not "chmod u+rwx" a file
+        raise StoreRefused(f"storage.path {storage} is not a directory")
     create = args.command in MAKE_STORE
-    privileges.become_storage_owner(config.storage_path, _reads_only(args), create)
+    privileges.become_storage_owner(storage, _reads_only(args), create)
     logsetup.use_target(config.log.target)
     return App(config, create=create)
 

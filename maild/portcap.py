@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 from pathlib import Path
 
 from maild.configtypes import Config
@@ -28,6 +29,9 @@ class CannotListen(Exception):
 
     def __init__(self, what: str, listen: str, e: OSError) -> None:
         why = os.strerror(e.errno) if e.errno else str(e)
+        if isinstance(e, socket.gaierror):  # its errno is getaddrinfo's: "Unknown error -2"
+            host = listen.rsplit(":", 1)[0]
+            why = f"the host {host} does not resolve ({e.strerror}): give its IP address"
         super().__init__(f"cannot listen on {listen}{what}: {why}{refused_hint(listen, e)}")
         denied = e.errno in (errno.EACCES, errno.EPERM)
         self.code = EX_CONFIG if denied else EX_OSERR

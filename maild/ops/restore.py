@@ -142,6 +142,28 @@ def _top_made(target: Path) -> Path:
 DAMAGED = (EOFError, zlib.error, gzip.BadGzipFile, tarfile.TarError)
 
 
+class _Hostile(tarfile.TarError):
+    """A member no `maild backup` writes (checked here where tarfile has no filters)."""
+
+
+class _Special(_Hostile):
+    """A member that is no file, folder or hard link."""
+
+
+# what the "data" filter refuses: a path or a link out of the tree, a device or fifo
+HOSTILE = (getattr(tarfile, "FilterError", _Hostile), _Hostile)
+SPECIAL = (getattr(tarfile, "SpecialFileError", _Special), _Special)
+
+
+def _hostile(archive: Path, e: BaseException) -> BackupError:
+    """Not damage: a member made to be written elsewhere, or to be a device."""
+    special = isinstance(e, SPECIAL)
+    what = "a special file (a device, a fifo)" if special else "a path outside the storage"
+    return BackupError(
+        f"{archive}: holds {what}, which no maild backup holds ({e}); nothing restored"
+    )
+
+
 def _damaged(archive: Path, e: BaseException) -> BackupError:
     why = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
     return BackupError(f"{archive}: damaged or truncated ({why}); nothing restored")
@@ -169,6 +191,8 @@ def _extract(
             _give(top, *ids)
     except BaseException as e:
         _clear(target if existed else top, keep_folder=existed)
+        if isinstance(e, HOSTILE):  # (a TarError too: before the damaged)
+            raise _hostile(archive, e) from None
         if isinstance(e, DAMAGED):
             raise _damaged(archive, e) from None
         raise
@@ -188,9 +212,9 @@ def _extract_data(tar: tarfile.TarFile, members: list[tarfile.TarInfo], target: 
         inside = os.path.commonpath([root, path]) == root
         link = os.path.realpath(os.path.join(root, m.linkname)) if m.islnk() else root
         if not (inside and os.path.commonpath([root, link]) == root):
-            raise tarfile.TarError(f"{m.name!r} would be written outside {target}")
+            raise _Hostile(f"{m.name!r} would be written outside {target}")
         if not (m.isfile() or m.isdir() or m.islnk()):
-            raise tarfile.TarError(f"{m.name!r} is not a file or a folder")
+            raise _Special(f"{m.name!r} is not a file or a folder")
         m.mode &= 0o755  # no set-uid bits, no group or other write
         m.uid, m.gid, m.uname, m.gname = os.geteuid(), os.getegid(), "", ""
     tar.extractall(target, members=members)

@@ -213,8 +213,9 @@ def _archive(path: Path, members: list[tarfile.TarInfo]) -> None:
 
 def test_restore_writes_nothing_outside_the_new_storage(tmp_path, desk):
     """An archive altered to write elsewhere (a ../ name, a symlink out of the tree)
-    restores nothing, and an absolute name lands inside the new storage, on every
-    Python maild runs on (3.11.0-3.11.3 have no tarfile extraction filters)."""
+    or to make a device restores nothing, and says so (not "damaged or truncated"), and
+    an absolute name lands inside the new storage, on every Python maild runs on
+    (3.11.0-3.11.3 have no tarfile extraction filters)."""
     absolute = tmp_path / "restored-absolute"
     _archive(tmp_path / "absolute.tar.gz", [tarfile.TarInfo(str(tmp_path / "escaped"))])
     r = desk.run("restore", str(tmp_path / "absolute.tar.gz"), "--storage", str(absolute), *AS_ME)
@@ -226,12 +227,18 @@ def test_restore_writes_nothing_outside_the_new_storage(tmp_path, desk):
     }
     cases["symlink"][0].type, cases["symlink"][0].linkname = tarfile.SYMTYPE, str(tmp_path)
     cases["symlink"][1].name = "tickets/escaped"
+    cases["device"] = [tarfile.TarInfo("tickets/null")]
+    cases["device"][0].type, cases["device"][0].devmajor = tarfile.CHRTYPE, 1
     for name, members in cases.items():
         archive = tmp_path / f"{name}.tar.gz"
         _archive(archive, members)
         target = tmp_path / f"restored-{name}"
         r = desk.run("restore", str(archive), "--storage", str(target), *AS_ME)
-        assert r.code == 1 and "nothing restored" in r.err, (name, r.err)
+        assert r.code == 1 and r.err.count("\n") == 1, (name, r.err)
+        # not "damaged or truncated": altered to do harm, which a new download cannot mend
+        what = "a special file (a device, a fifo)" if name == "device" else "a path outside"
+        assert r.err.startswith(f"maild: restore: {archive}: holds {what}"), (name, r.err)
+        assert "which no maild backup holds (" in r.err and "nothing restored" in r.err
         assert not target.exists() and not (tmp_path / "escaped").exists(), name
 
 
