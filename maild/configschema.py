@@ -56,10 +56,15 @@ def _date_list(value: Any) -> bool:
 
 
 def _listen(value: Any) -> bool:
+    """HOST:PORT of a port that the MTA (the site's proxy, Prometheus) can be given:
+    port 0 would be a new random port at each start."""
     if not isinstance(value, str) or ":" not in value:
         return False
     port = value.rsplit(":", 1)[1]
-    return port.isdigit() and 0 <= int(port) < 65536
+    return port.isdigit() and 0 < int(port) < 65536
+
+
+LISTEN = "HOST:PORT, a port from 1 to 65535 (0, a random one, is no port to point to)"
 
 
 def _port(value: Any) -> bool:
@@ -222,10 +227,10 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "target": (_choice("stderr", "syslog"), '"stderr" or "syslog"', "stderr"),
     },
     "metrics": {
-        "listen": (_listen, "HOST:PORT", None),
+        "listen": (_listen, LISTEN, None),
     },
     "web": {
-        "listen": (_listen, "HOST:PORT", "127.0.0.1:8080"),
+        "listen": (_listen, LISTEN, "127.0.0.1:8080"),
         "base_url": (_url, "an http(s) URL like https://support.example.com", REQUIRED),
         "link_days": (_posint, "a number of days", 90),
         "max_submissions_per_hour": (_posint, "a number", 5),
@@ -245,7 +250,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "timeout": (_seconds, "a number of seconds above 0", 30),
     },
     "smtp": {
-        "listen": (_listen, "HOST:PORT", "127.0.0.1:8025"),
+        "listen": (_listen, LISTEN, "127.0.0.1:8025"),
         "protocol": (_choice("smtp", "lmtp"), '"smtp" or "lmtp"', "smtp"),
         "max_message_size": (_posint, "a number of bytes", 30 * 1024 * 1024),
         "max_connections": (_count, "a number of connections above 0", 500),

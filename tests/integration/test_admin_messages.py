@@ -39,3 +39,18 @@ def test_a_listen_host_that_does_not_resolve_is_named(tmp_path, sink):
     assert (
         "cannot listen on nosuch.invalid:2525: the host nosuch.invalid does not resolve (" in log
     ), log
+
+
+def test_a_listen_port_0_is_refused_by_check_config(tmp_path, sink):
+    """Port 0 is a new random port at each start: postfix (the proxy, Prometheus)
+    cannot be pointed at it, and check-config said OK."""
+    for key in ("smtp", "metrics"):
+        (tmp_path / key).mkdir()
+        desk = Desk(tmp_path / key, sink.port, **{key: {"listen": "127.0.0.1:0"}})
+        r = desk.run("check-config")
+        assert r.code == 78, (key, r)
+        [line] = [x for x in r.err.splitlines() if x.startswith("maild: config error: ")]
+        assert line.endswith(
+            f"key '{key}.listen' must be HOST:PORT, a port from 1 to 65535"
+            " (0, a random one, is no port to point to)"
+        ), line
