@@ -202,6 +202,9 @@ def _upkeep_commands(cmds: _Commands) -> None:
         "fsck", "check the store against the spool; --repair rebuilds what is derived", True
     )
     c.add_argument("--repair", action="store_true", help="fix what can be fixed")
+    c.add_argument(
+        "--quick", action="store_true", help="attachment files: only that they are there"
+    )
 
     c = cmds.action(
         cmds.group("report", "reports"), "sla", "reaction-time compliance per level", reads=True

@@ -45,6 +45,7 @@ from maild.domain import partial
 from maild.domain.forget import PLACEHOLDER
 from maild.domain.records import MessageRecord, Summary, Ticket
 from maild.domain.tid import TID_RE
+from maild.fsckattach import Named, check_attachments, kept_files
 from maild.fsckfiles import check_files, lock_broken
 from maild.fsckrecords import check_address_records, check_blocklist, check_outbox, read_index
 from maild.fsckspool import (
@@ -61,20 +62,23 @@ TABLE = "_default"  # TinyDB's default table: the rows of a summary file
 
 # What fsck needs of a message: its id, whether it has a spool_key (received mail),
 # the key, whether #merge moved it here, and the key a part of a letter sent in parts
-# was indexed under (partial.record_key), which leads the letter's other parts to it
-Held = tuple[str, bool, str | None, bool, str | None]
+# was indexed under (partial.record_key), which leads the letter's other parts to it,
+# and the attachment files it names (fsckattach.kept_files)
+Held = tuple[str, bool, str | None, bool, str | None, list[tuple[str, str]]]
 
 
 def held(m: MessageRecord) -> Held:
     received = "spool_key" in m  # (not after `maild forget`: the key was of the address)
     part = partial.record_key(m) if received and m.get("from") != PLACEHOLDER else None
-    return m.get("message_id"), received, m.get("spool_key"), bool(m.get("merged_from")), part
+    key, merged = m.get("spool_key"), bool(m.get("merged_from"))
+    return m.get("message_id"), received, key, merged, part, kept_files(m)
 
 
 @dataclass
 class Fsck:
     app: App
     repair: bool
+    quick: bool = False  # attachment files: whether they are there, not their content
     problems: list[str] = field(default_factory=list)
     fixed: list[str] = field(default_factory=list)
     repairable: int = 0  # problems --repair fixes (a plain fsck says how many)
@@ -95,7 +99,9 @@ class Fsck:
     # the corrupt files --repair sets aside -> their stamp (store.files.stamp) when found
     aside: dict[Path, Stamp | None] = field(default_factory=dict)
     copies: list[tuple[str, str, str]] = field(default_factory=list)  # TID, Message-ID, key
+    keyed: dict[str, tuple[str, str]] | None = None  # key -> TID, Message-ID (fsckspool)
     stray: list[str] = field(default_factory=list)  # files in tickets/ that are no ticket's
+    files: dict[str, list[Named]] = field(default_factory=dict)  # attachment SHA-256 -> whose
     # A plain fsck reads without the store lock (a big store takes long, and serve
     # would wait): what it finds it checks again under the lock, where no write is
     # half done. That run looks only at the files found (`only`, relative paths) and
@@ -137,8 +143,10 @@ class Fsck:
                 continue
             ticket, messages = loaded
             self.tickets[tid] = ticket
-            for mid, received, key, merged, part in messages:
+            for mid, received, key, merged, part, files in messages:
                 self.all_ids.add(mid)
+                for sha, name in files:
+                    self.files.setdefault(sha, []).append((tid, mid, name, key))
                 if received and mid:  # received mail (ours carry a signed id)
                     (moved if merged else self.msgids).setdefault(mid, tid)
                 if part:  # a part of a letter sent in parts: its key leads the others
@@ -371,7 +379,7 @@ class Fsck:
         self.checks()
         if not self.problems:
             return self
-        again = Fsck(self.app, repair=False, only=self.found, earlier=self, locked=True)
+        again = Fsck(self.app, False, self.quick, only=self.found, earlier=self, locked=True)
         with self.app.store.locked(timeout=120):
             again.checks()
         return again
@@ -387,3 +395,4 @@ class Fsck:
         check_outbox(self)
         check_blocklist(self)
         check_files(self)
+        check_attachments(self)

@@ -14,7 +14,7 @@ EX_OK, EX_FAIL = 0, 1
 
 def cmd_fsck(app: App, args: argparse.Namespace) -> int:
     """Print one line per problem (and what was fixed); exit 0 clean, 1 not."""
-    check = Fsck(app, repair=args.repair).run()
+    check = Fsck(app, repair=args.repair, quick=args.quick).run()
     unfixed = len(check.problems) - len(check.fixed)
     left = check.held - sum(check.working.values())  # of a process that died
     if args.json:

@@ -44,6 +44,8 @@ def check_spool(check: Fsck) -> None:
         ids = unkept_ids(check, raw)
         if ids is None:
             continue  # in a ticket, or kept in the quarantine (never a ticket)
+        if damaged_copy(check, path, raw):
+            continue  # (never re-queued: serve would open a ticket of its garbage)
         tids = {_indexed(check, i) for i in ids} - {None}
         # mail of a ticket staff marked #spam (it may be back since: `spam release` of
         # its message brings it back with that message only): staff's replies stay out
@@ -60,6 +62,24 @@ def check_spool(check: Fsck) -> None:
         # (a corrupt ticket's: its fix; the file is set aside after: set_aside_tickets)
         if check.repair and (not corrupt or corrupt[0]):
             app.store.files().move(path, spool.root / "new" / name.split(":", 1)[0])
+
+
+def damaged_copy(check: Fsck, path: Path, raw: bytes) -> bool:
+    """Whether ``path`` (in spool/cur, in no ticket by any id of its own) is under the
+    name a ticket's message keeps its raw copy by: that copy is damaged (overwritten,
+    garbage), named with the message that lost it; not repairable."""
+    key = path.name.split(":", 1)[0]
+    if check.keyed is None:  # (built once, when the first such file is met)
+        check.keyed = {k: (tid, mid) for tid, mid, k in reversed(check.copies)}
+    if key not in check.keyed:
+        return False
+    tid, mid = check.keyed[key]
+    check.problem(
+        path,
+        f"the spool copy of {mid} in {tid} is damaged ({message_id_of(raw)} in its place; "
+        "not repairable: restore it from a backup)",
+    )
+    return True
 
 
 def count_waiting(check: Fsck) -> None:

@@ -1,0 +1,92 @@
+"""`maild fsck` checks the attachment files the tickets name (there, and of the
+content their name says) and tells a ticket message's damaged spool copy from mail
+in no ticket. Through the real CLI, on real files."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zlib
+
+from tests.helpers import make_mail
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
+PNG = (  # a whole 16x16 picture: kept as the customer's file
+    b"\x89PNG\r\n\x1a\n"
+    + _chunk(b"IHDR", struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0))
+    + _chunk(b"IDAT", zlib.compress(b"".join(b"\x00" + b"\xff\x00\x00" * 16 for _ in range(16))))
+    + _chunk(b"IEND", b"")
+)
+SHA = hashlib.sha256(PNG).hexdigest()
+
+
+def _stored(desk, msgid: str) -> tuple[str, object]:
+    mail = make_mail(msgid=msgid, attachments=[("act.png", "image/png", PNG)])
+    tid = desk.ingest_tid(mail)
+    path = desk.root / "data" / "attachments" / SHA[:2] / SHA
+    assert path.read_bytes() == PNG
+    return tid, path
+
+
+def _copy(desk, msgid: str):
+    cur = desk.root / "data" / "spool" / "cur"
+    (copy,) = [p for p in cur.iterdir() if msgid.encode() in p.read_bytes()]
+    return copy
+
+
+def test_a_changed_file_is_named_and_restored_from_its_spool_copy(desk):
+    tid, path = _stored(desk, "<act@c.example>")
+    path.write_bytes(b"tampered")
+    rel = f"attachments/{SHA[:2]}/{SHA}"
+    got = hashlib.sha256(b"tampered").hexdigest()[:12]
+    line = (
+        f"{rel}: the file 'act.png' of <act@c.example> in {tid} is changed (its bytes hash "
+        f"to {got}…): the support site hands out these bytes"
+    )
+    r = desk.run("fsck")
+    assert r.code == 1 and r.out.splitlines()[0] == line, r.out
+    assert desk.run("fsck", "--quick").code == 0  # there: --quick reads no content
+
+    r = desk.run("fsck", "--repair")
+    assert r.code == 0 and f"fixed: {rel}: restored from its message's spool copy" in r.out
+    assert path.read_bytes() == PNG
+    kept = list((desk.root / "data" / "lost+found" / "attachments").rglob("*"))
+    assert any(p.is_file() and p.read_bytes() == b"tampered" for p in kept)
+    assert desk.run("fsck").code == 0
+
+
+def test_a_missing_file_without_a_spool_copy_is_not_repairable(desk):
+    tid, path = _stored(desk, "<gone@c.example>")
+    copy = _copy(desk, "<gone@c.example>")
+    copy.unlink()
+    path.unlink()
+    rel = f"attachments/{SHA[:2]}/{SHA}"
+    line = (
+        f"{rel}: the file 'act.png' of <gone@c.example> in {tid} is missing: the support "
+        "site's link to it answers «not found» (not repairable: restore it from a backup)"
+    )
+    for args in (("fsck",), ("fsck", "--quick"), ("fsck", "--repair")):
+        r = desk.run(*args)
+        assert r.code == 1 and line in r.out.splitlines(), r.out
+        assert not any(x.startswith(f"fixed: {rel}") for x in r.out.splitlines())
+    assert not path.exists()
+
+
+def test_a_damaged_spool_copy_is_named_and_never_requeued(desk):
+    tid = desk.ingest_tid(make_mail(msgid="<b1@c.example>"))
+    copy = _copy(desk, "<b1@c.example>")
+    copy.write_bytes(b"garbage\n")
+    r = desk.run("fsck", "--repair")
+    assert r.code == 1, r.out
+    first = r.out.splitlines()[0]
+    assert first.startswith(
+        f"spool/cur/{copy.name}: the spool copy of <b1@c.example> in {tid} is damaged ("
+    ), r.out
+    assert first.endswith("in its place; not repairable: restore it from a backup)")
+    assert "fixed:" not in r.out
+    assert copy.exists() and not list((desk.root / "data" / "spool" / "new").iterdir())
