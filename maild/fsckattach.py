@@ -6,7 +6,7 @@ bytes), and what redaction of the ticket reads. --repair puts back only what it
 can prove: the bytes of a part of a spool copy of a message naming the file that
 hash to its name (a changed file's bytes first go to lost+found/); else the line
 says to restore it from a backup. Each file is read once, however many tickets name
-it: at 100k tickets bench/FINDINGS.md 27 gives what the hashing costs."""
+it: at 100k tickets bench/FINDINGS.md 59 gives what the hashing costs."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from maild.adapters.store.attachfiles import attachment_path
 from maild.adapters.store.rebuild import keep_copy
-from maild.domain.message import parse
 from maild.domain.records import MessageRecord
 
 if TYPE_CHECKING:  # fsck calls check_attachments with itself
@@ -91,7 +90,7 @@ def _from_spool(check: Fsck, sha: str, named: list[Named]) -> bytes | None:
             raw = path.read_bytes() if path is not None else None
         except OSError:
             continue
-        for part in parse(raw).attachments if raw is not None else ():
+        for part in check.app.parse(raw).attachments if raw is not None else ():
             if hashlib.sha256(part.data).hexdigest() == sha:
                 return part.data
     return None
