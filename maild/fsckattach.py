@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from maild.adapters.store.attachfiles import attachment_path
 from maild.adapters.store.rebuild import keep_copy
 from maild.domain.records import MessageRecord
+from maild.unreadables import chown_fix
 
 if TYPE_CHECKING:  # fsck calls check_attachments with itself
     from maild.fsck import Fsck
@@ -24,6 +25,8 @@ if TYPE_CHECKING:  # fsck calls check_attachments with itself
 # who names an attachment file: the TID, the message's id, the file's name in it, and
 # the message's spool key (None: no raw copy)
 Named = tuple[str, str, str, str | None]
+MISSING, CHANGED = "is missing", "is changed"
+NOT_FOUND = "the support site's link to it answers «not found»"
 
 
 def kept_files(m: MessageRecord) -> list[tuple[str, str]]:
@@ -51,6 +54,10 @@ def check_attachments(check: Fsck) -> None:
         if len(named) > 1:
             whose += f" (and of {len(named) - 1} more message(s))"
         what, site = fault
+        if what != MISSING and not what.startswith(CHANGED):  # (what is there may be whole)
+            mend = "move it away" if path.is_dir() else chown_fix(check.root, path)
+            check.problem(path, f"{whose} {what}: {site} (not repaired: {mend})")
+            continue
         data = _from_spool(check, sha, named)
         if data is None:
             why = f"{whose} {what}: {site} (not repairable: restore it from a backup)"
@@ -72,12 +79,12 @@ def _fault(path: os.PathLike[str], sha: str, quick: bool) -> tuple[str, str] | N
                 return None
             got = hashlib.file_digest(f, "sha256").hexdigest()
     except FileNotFoundError:
-        return "is missing", "the support site's link to it answers «not found»"
+        return MISSING, NOT_FOUND
     except OSError as e:
-        return f"cannot be read ({e.strerror})", "the support site's link to it answers «not found»"
+        return f"cannot be read ({e.strerror})", NOT_FOUND
     if got == sha:
         return None
-    return f"is changed (its bytes hash to {got[:12]}…)", "the support site hands out these bytes"
+    return f"{CHANGED} (its bytes hash to {got[:12]}…)", "the support site hands out these bytes"
 
 
 def _from_spool(check: Fsck, sha: str, named: list[Named]) -> bytes | None:

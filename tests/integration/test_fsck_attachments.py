@@ -90,3 +90,18 @@ def test_a_damaged_spool_copy_is_named_and_never_requeued(desk):
     assert first.endswith("in its place; not repairable: restore it from a backup)")
     assert "fixed:" not in r.out
     assert copy.exists() and not list((desk.root / "data" / "spool" / "new").iterdir())
+
+
+def test_a_directory_in_a_files_place_is_named_and_left(desk):
+    tid, path = _stored(desk, "<dir@c.example>")
+    path.unlink()
+    path.mkdir()
+    r = desk.run("fsck", "--repair")
+    rel = f"attachments/{SHA[:2]}/{SHA}"
+    line = (
+        f"{rel}: the file 'act.png' of <dir@c.example> in {tid} cannot be read (Is a "
+        "directory): the support site's link to it answers «not found» (not repaired: move "
+        "it away)"
+    )
+    assert r.code == 1 and line in r.out.splitlines(), r.out
+    assert path.is_dir()
