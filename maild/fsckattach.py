@@ -6,7 +6,7 @@ bytes), and what redaction of the ticket reads. --repair puts back only what it
 can prove: the bytes of a part of a spool copy of a message naming the file that
 hash to its name (a changed file's bytes first go to lost+found/); else the line
 says to restore it from a backup. Each file is read once, however many tickets name
-it: at 100k tickets bench/FINDINGS.md 59 gives what the hashing costs."""
+it: at 100k tickets bench/FINDINGS.md 61 gives what the hashing costs."""
 
 from __future__ import annotations
 
