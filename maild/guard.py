@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from maild import deskcap, noticecap, withdrawals
+from maild import deskcap, noticecap, ownreports, withdrawals
 from maild.app import App
 from maild.domain.caps import AUTO_KINDS, Caps, cap_reached, mailbox_of
 from maild.domain.decision import Decision, OutgoingKind
@@ -57,9 +57,8 @@ def quarantine_reason(
         reason = verdict(msg.headers, spam.headers, app.config.support.authserv_id)
         if reason:
             return reason
-    if scr.bounce and not (
-        msg.reported_message_id and app.tid_we_sent(msg.reported_message_id)
-    ):  # backscatter of mail someone else sent in our name: nothing for staff to do
+    if scr.bounce and not ownreports.about_ours(app, msg, scr):
+        # backscatter of mail someone else sent in our name: nothing for staff to do
         return "read receipt: not about our mail" if scr.receipt else "bounce: not about our mail"
     return None
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from maild import guard
+from maild import guard, ownreports
 from maild.adapters.quarantine import entry_id
 from maild.adapters.store import CorruptFile
 from maild.app import App
@@ -61,7 +61,7 @@ def gather(
     }
     if not resumed_tid and (to_list := _to_list(app, msg, ident, staff_verified, spool_key)):
         return to_list  # a reply to a list mail itself: on none of its tickets
-    tid, loaded, refers_to, our_bounce, merged_source = find_ticket(
+    tid, loaded, refers_to, report_of, merged_source = find_ticket(
         app, msg, scr, ident, resumed_tid, staff_verified
     )
     off_store = {} if loaded else _off_store(app, msg, scr, tid, staff_verified, claims_staff)
@@ -90,7 +90,8 @@ def gather(
     return Snapshot(
         tid=ticket["tid"],
         loaded=loaded,
-        our_bounce=our_bounce,
+        our_bounce=report_of is not None,
+        report_of=report_of,
         requester_verified=not claims_staff and _requester_proven(app, msg, ticket, ident),
         licenses_named=named,
         staff_signed=signed[1] if signed else None,
@@ -306,9 +307,10 @@ def find_ticket(
     ident: Identification,
     resumed_tid: str | None,
     staff_verified: bool,
-) -> tuple[str | None, Loaded | None, str | None, bool, str | None]:
+) -> tuple[str | None, Loaded | None, str | None, str | None, str | None]:
     """Thread the message, follow #merge, and keep strangers out of others' tickets:
-    (TID, the ticket and its messages or None for a new one, refers_to, our_bounce,
+    (TID, the ticket and its messages or None for a new one, refers_to, the Message-ID
+    of our mail a report of it is about (None: no such report; Snapshot.report_of),
     the ticket it threaded to when #merge sent it on to TID, else None)."""
     tid = threaded = resumed_tid or thread(app, msg, staff_verified)
     loaded = app.store.load(tid) if tid else None
@@ -318,12 +320,8 @@ def find_ticket(
         loaded = app.store.load(tid)  # #merge: later mail lands in the surviving ticket
     # a bounce of our own mail belongs to the ticket that mail was about (or to the one
     # it was merged into since)
-    our_bounce = bool(
-        scr.bounce
-        and loaded is not None
-        and msg.reported_message_id
-        and app.tid_we_sent(msg.reported_message_id) in (threaded, tid)
-    )
+    report_of = ownreports.report_of(app, msg, scr, (threaded, tid), loaded) if loaded else None
+    our_bounce = report_of is not None
     # support's own side: staff, and the head, whose mail into a ticket is a note of it
     # (decide.decide), never a ticket of his own as a stranger's would be
     own = app.config.support.internal
@@ -340,10 +338,10 @@ def find_ticket(
         )
         # a new ticket under a fresh TID: never the resumed one, whose ticket is there
         # (mail indexed to a ticket staff marked #spam, released after the ticket)
-        return None, None, tid, False, None
+        return None, None, tid, None, None
     if resumed_tid and loaded is None:
         tid = resumed_tid  # crash recovery: the index already names the new ticket
-    return tid, loaded, None, our_bounce, merged_source
+    return tid, loaded, None, report_of, merged_source
 
 
 def _answers_auto(app: App, msg: ParsedMessage, tid: str) -> bool:

@@ -156,11 +156,9 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
             ticket = confirmed or ticket
     # the requester writing as a person: a person waits there, staff's notices go again
     ticket = automatic.attended(ticket, msg.from_addr, ctx.scr)
-    before = set(ticket.get("undeliverable") or ())
-    if ctx.snapshot.our_bounce and not ctx.scr.receipt:  # our mail failed for good:
-        since = ctx.received_at.isoformat()  # no more automatic mail to them
-        ticket = undeliverable.mark_reported(ticket, ctx.msg.delivery_status, since)
-    bounced = sorted(set(ticket.get("undeliverable") or ()) - before)
+    # a report of our mail: what failed is told to staff; failed for good, marked
+    report = msg.delivery_status if ctx.snapshot.our_bounce and not ctx.scr.receipt else None
+    ticket, bounced, failed = undeliverable.on_report(ticket, report, ctx.received_at.isoformat())
     rated = _rating(ctx, ticket, messages)
     if rated is not None:
         return rated
@@ -187,7 +185,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
         ticket, reopened = tk.on_customer_message(
             ticket, ctx.received_at, policy.due, participants, msg.from_addr
         )
-    c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened, "bounced": bounced}
+    c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened}
+    c.update(bounced=bounced, failed=failed)
     c.update(confirmed=confirmed is not None, **levelnow.change_ctx(was, ticket))
     c["rated"] = ctx.record.get("rating")  # the acknowledgement thanks for it
     due = due_for(ticket, msg.from_addr)  # a customer merged in: their own deadline

@@ -239,7 +239,8 @@ def incoming_record(
         record["automated"] = scr.reason
     if snap.our_bounce:
         record["kind"] = "notice"
-        record["report_of"] = report_key(msg.reported_message_id or "", msg.delivery_status)
+        about = msg.reported_message_id if snap.report_of is None else snap.report_of
+        record["report_of"] = report_key(about or "", msg.delivery_status)
     return record
 
 

@@ -42,6 +42,8 @@ class Snapshot:
     # a new ticket's message answers automatic mail of refers_to (sent to someone else)
     answers_its_auto: bool = False
     our_bounce: bool = False  # a bounce of our own mail about this ticket
+    # of our_bounce: the Message-ID of our mail it is about (ownreports.report_of)
+    report_of: str | None = None
     requester_verified: bool = False  # the follow-up proves it comes from the ticket's side
     first_seen: str | None = None  # a new ticket: the requester's first ticket (ISO date)
     spool_key: str | None = None  # the arrival copy of the message

@@ -34,7 +34,10 @@ from maild.domain.records import OutboxKind, Ticket, UndeliverableMark
 
 __all__ = [
     "as_kept",
+    "failed_people",
     "held",
+    "last_sent",
+    "on_report",
     "lift",
     "mark",
     "marked",
@@ -113,6 +116,65 @@ def reported(report: str | None) -> dict[str, str]:
             diagnostic = fields.get("diagnostic-code", "").split(";", 1)[-1].strip()
             failed[addresses[0]] = diagnostic or status
     return failed
+
+
+def failed_people(ticket: Ticket, report: str | None) -> list[dict[str, str]]:
+    """Of a delivery report of our mail, the ticket's own people (its requester and
+    participants, in either spelling of a domain) it says our mail failed to, with any
+    Status (5.2.2 mailbox full, 5.7.1 refused as spam too, which mark nothing: `reported`),
+    each as {"address", "status", "error": what their server answered, else the Status}."""
+    kept = (ticket["requester"], *(ticket.get("participants") or ()))
+    people = {comparable_address(a) for a in kept}
+    out: dict[str, dict[str, str]] = {}
+    for addresses, fields in _recipients(report):
+        address = next((a for a in addresses if comparable_address(a) in people), None)
+        if address is None or fields.get("action", "").lower() != "failed":
+            continue
+        status = fields.get("status", "").split(" ", 1)[0]
+        error = fields.get("diagnostic-code", "").split(";", 1)[-1].strip() or status
+        meaning = next((m for p, m in _MEANING if status.startswith(p)), "")
+        kept_as = as_kept(ticket, address)
+        out.setdefault(kept_as, {"status": status, "error": error, "meaning": meaning})
+    return [{"address": a, **f} for a, f in out.items()]
+
+
+# What a failed recipient's Status says, for staff (RFC 3463), the first that fits
+_MEANING = (
+    ("5.1.", "такого ящика или домена нет"),
+    ("5.2.2", "ящик получателя переполнен"),
+    ("5.2.1", "ящик получателя отключён"),
+    ("5.2.", "ящик получателя не принимает почту"),
+    ("5.7.", "сервер получателя отклонил письмо по своим правилам (например, как спам)"),
+    ("5.", "сервер получателя не принял письмо"),
+)
+
+
+def on_report(
+    ticket: Ticket, report: str | None, since: str
+) -> tuple[Ticket, list[str], list[dict[str, str]]]:
+    """A report of our mail about `ticket`: (the ticket with the marks it makes,
+    the addresses marked now, its own people it says our mail failed to: failed_people).
+    Only a failure for good (5.1.x) marks; a full or disabled mailbox, mail refused as
+    spam (5.2.x, 5.7.x) is a failure of this mail, told to staff all the same."""
+    before = set(ticket.get("undeliverable") or ())
+    ticket = mark_reported(ticket, report, since)
+    bounced = sorted(set(ticket.get("undeliverable") or ()) - before)
+    return ticket, bounced, failed_people(ticket, report)
+
+
+def last_sent(messages: Iterable[Mapping[str, Any]]) -> str:
+    """The Message-ID of the ticket's last mail to its customers (a staff answer, a
+    confirmation, a notice to them), "" when none: what a report of our mail that
+    returns none of it (RFC 3464 allows that; its subject's tag names the ticket) is
+    counted as about (report_key), so a report said again is told once until maild
+    writes to them again."""
+    ours = [
+        m.get("message_id") or ""
+        for m in messages
+        if m.get("direction") == "out"
+        and (m.get("kind") in ("staff", "confirmation") or m.get("auto_to_customer"))
+    ]
+    return ours[-1] if ours else ""
 
 
 def report_key(reported_id: str, report: str | None) -> str:

@@ -637,6 +637,28 @@ def test_the_follow_up_notice_gives_level_and_deadline_a_line_each(renderer, con
     assert ("адрес клиента подтверждён" in lines[level]) == confirmed
 
 
+@pytest.mark.parametrize("bounced", [[], ["ivan@shop-example.ru"]])
+def test_the_follow_up_notice_of_a_failed_delivery_says_why(renderer, bounced):
+    """A report that our mail failed (customer.decide_followup, undeliverable.on_report):
+    «Письмо клиенту не доставлено», each address with its Status, what it means and
+    the server's answer; only a failure for good (bounced: marked) speaks of #cc."""
+    failed = [
+        {
+            "address": "ivan@shop-example.ru",
+            "status": "5.2.2",
+            "error": "552 5.2.2 Mailbox full",
+            "meaning": "ящик получателя переполнен",
+        }
+    ]
+    ctx = dict(variants()[0], bounced=bounced, failed=failed, reopened=False)
+    subject, body = renderer.text("staff_followup.txt", ctx)
+    assert subject.startswith("Письмо клиенту не доставлено: ")
+    assert "ivan@shop-example.ru: ящик получателя переполнен (статус 5.2.2);" in body
+    assert "ответ сервера: 552 5.2.2 Mailbox full" in body
+    assert ("добавит верный" in body) == bool(bounced)
+    assert ("Адрес не отмечен как несуществующий" in body) != bool(bounced)
+
+
 def test_every_mail_about_a_ticket_has_a_russian_name_for_staff_notes():
     """The ticket's note that a mail was not sent names it as staff know it
     (domain.mailnames), never by its template's file name."""

@@ -108,3 +108,61 @@ def test_a_report_counts_once_per_mail_and_what_it_says_of_it():
     assert not ud.repeated(thread, "failed <c1@x>")
     assert not ud.repeated(thread, "delayed <c2@x>")
     assert not ud.repeated([{"direction": "out", "report_of": "failed <c1@x>"}], "failed <c1@x>")
+
+
+def test_every_failure_of_a_tickets_people_is_named_with_why():
+    """A full mailbox (5.2.2), mail refused as spam (5.7.1) mark nothing, yet our mail
+    did not reach them: staff are told whom, the Status, what it means and what the
+    server answered. Addresses the ticket's mail never went to are not its failures."""
+    ticket = {"tid": "1", "requester": "ivan@shop.ru", "participants": ["olga@shop.ru"]}
+    report = (
+        "Final-Recipient: rfc822; IVAN@shop.ru\nAction: failed\nStatus: 5.2.2\n"
+        "Diagnostic-Code: smtp; 552 5.2.2 Mailbox full\n\n"
+        "Final-Recipient: rfc822; olga@shop.ru\nAction: failed\nStatus: 5.7.1\n\n"
+        "Final-Recipient: rfc822; eve@else.ru\nAction: failed\nStatus: 5.1.1\n\n"
+        "Final-Recipient: rfc822; petr@shop.ru\nAction: delayed\nStatus: 4.2.2\n"
+    )
+    assert ud.failed_people(ticket, report) == [
+        {
+            "address": "ivan@shop.ru",
+            "status": "5.2.2",
+            "error": "552 5.2.2 Mailbox full",
+            "meaning": "ящик получателя переполнен",
+        },
+        {
+            "address": "olga@shop.ru",
+            "status": "5.7.1",
+            "error": "5.7.1",
+            "meaning": "сервер получателя отклонил письмо по своим правилам (например, как спам)",
+        },
+    ]
+    assert ud.failed_people(ticket, None) == []
+    marked, bounced, failed = ud.on_report(ticket, report, "2026-12-03T10:00:00+03:00")
+    assert "undeliverable" not in marked and bounced == [] and len(failed) == 2
+
+
+def test_a_report_returning_none_of_our_mail_is_about_the_last_to_customers():
+    """What a report by its subject alone counts as about (report_key): the ticket's
+    last mail to its customers, not staff's notices, so said again it is told once."""
+    thread = [
+        {"direction": "in", "message_id": "<c@x>", "kind": "customer"},
+        {"direction": "out", "message_id": "<conf@us>", "kind": "confirmation"},
+        {"direction": "out", "message_id": "<answer@anna>", "kind": "staff"},
+        {"direction": "out", "message_id": "<n@us>", "kind": "notice"},
+    ]
+    assert ud.last_sent(thread) == "<answer@anna>"
+    assert (
+        ud.last_sent(
+            [
+                *thread,
+                {
+                    "direction": "out",
+                    "message_id": "<r@us>",
+                    "kind": "notice",
+                    "auto_to_customer": True,
+                },
+            ]
+        )
+        == "<r@us>"
+    )
+    assert ud.last_sent(thread[:1]) == ""

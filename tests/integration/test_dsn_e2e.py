@@ -1,0 +1,115 @@
+"""Every delivery report (RFC 3464) of our mail that says it failed reaches its ticket
+and staff: one that returns none of our mail (the standard allows it) by its subject's
+tag and the ticket's people it names, and one whose Status marks nothing (a full
+mailbox, mail refused as spam) with what the customer's server answered (README, "A
+refused address")."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import make_mail, staff_reply
+
+CUSTOMER = "ivan@shop-example.ru"
+
+
+def _report(
+    subject: str, status: str = "5.2.2", recipient: str = CUSTOMER, original: bytes = b""
+) -> bytes:
+    """A delivery report from the customer's server: the recipient failed with `status`,
+    with our mail (`original`) returned or not."""
+    returned = b"--B\r\nContent-Type: message/rfc822\r\n\r\n" + original + b"\r\n"
+    return (
+        (
+            "Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.shop-example.ru\r\n"
+            f"To: support@example.com\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{status}.{len(original)}@mx.shop-example.ru>\r\nMIME-Version: 1.0\r\n"
+            "Auto-Submitted: auto-replied\r\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+            "--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+            "Message was not delivered.\r\n\r\n"
+            "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+            "Reporting-MTA: dns; mx.shop-example.ru\r\n\r\n"
+            f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: {status}\r\n"
+            f"Diagnostic-Code: smtp; 552 {status} Mailbox size limit exceeded\r\n\r\n"
+        ).encode()
+        + (returned if original else b"")
+        + b"--B--\r\n"
+    )
+
+
+def _answered_and_closed(desk, sink) -> tuple[str, str]:
+    """A ticket Anna answered with #close: (its TID, the subject of her answer)."""
+    tid = desk.ingest_tid(make_mail())
+    desk.ingest(staff_reply(tid, "Здравствуйте! Исправлено, проверьте.\n#close"))
+    desk.flush()
+    answer = [m for m in sink.to(CUSTOMER) if m.subject.startswith("Re: ")][-1]
+    return tid, answer
+
+
+def _told(sink, before: int) -> list:
+    return sink.to("anna@example.com")[before:]
+
+
+def test_a_report_with_no_original_joins_its_ticket_by_the_subject(desk, sink):
+    """«Undelivered: Re: ... [TID#...]» without our answer attached went to the
+    quarantine as «bounce: not about our mail»: staff heard nothing and believed the
+    customer had the answer. It joins the ticket, staff hear why; said again, once."""
+    tid, answer = _answered_and_closed(desk, sink)
+    before = len(sink.to("anna@example.com"))
+    report = _report("Undelivered: " + answer.subject)
+    assert desk.ingest(report).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    [notice] = _told(sink, before)
+    assert notice.subject.startswith("Письмо клиенту не доставлено: ")
+    assert f"[TID#{tid}]" in notice.subject
+    assert CUSTOMER in notice.text and "5.2.2" in notice.text
+    assert "Mailbox size limit exceeded" in notice.text and "переполнен" in notice.text
+    ticket = desk.ticket(tid)
+    assert ticket["status"] == "closed" and "undeliverable" not in ticket
+    assert json.loads(desk.run("spam", "list", "--json").out) == []
+    # the same report again under a fresh Message-ID: kept, told to no one
+    again = report.replace(b"Message-ID: <", b"Message-ID: <again.", 1)
+    assert desk.ingest(again).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    assert len(_told(sink, before)) == 1
+    assert len(sink.to(CUSTOMER)) == 2  # the confirmation and the answer: nothing answers
+
+
+def test_a_report_by_the_subject_naming_no_one_of_the_ticket_is_quarantined(desk, sink):
+    """A report whose subject names a ticket but whose failed recipient is no one the
+    ticket's mail went to is no report of our mail: the quarantine, as before."""
+    tid, answer = _answered_and_closed(desk, sink)
+    before = len(sink.received)
+    report = _report("Undelivered: " + answer.subject, recipient="someone@elsewhere.example")
+    assert desk.ingest(report).out.startswith("quarantined")
+    desk.flush()
+    assert len(sink.received) == before
+    [held] = json.loads(desk.run("spam", "list", "--json").out)
+    assert held["reason"] == "bounce: not about our mail"
+    assert len(desk.ticket(tid)["messages"]) == 4
+
+
+@pytest.mark.parametrize(
+    ("status", "meaning"),
+    [("5.2.2", "переполнен"), ("5.7.1", "как спам"), ("5.2.1", "отключён")],
+)
+def test_a_failure_that_marks_nothing_is_told_with_the_servers_answer(desk, sink, status, meaning):
+    """Our answer returned with a full mailbox (5.2.2), refused as spam (5.7.1), a
+    disabled mailbox (5.2.1): staff got «Новое письмо клиента» saying only «Message was
+    not delivered.». They are told it did not reach the customer, why, and what the
+    server answered; the address stays unmarked (the mailbox exists)."""
+    tid, answer = _answered_and_closed(desk, sink)
+    before = len(sink.to("anna@example.com"))
+    report = _report("Undelivered Mail Returned to Sender", status, original=answer.raw)
+    assert desk.ingest(report).out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    [notice] = _told(sink, before)
+    assert notice.subject.startswith("Письмо клиенту не доставлено: ")
+    assert f"{CUSTOMER}: " in notice.text and f"статус {status}" in notice.text
+    assert meaning in notice.text and f"552 {status} Mailbox size" in notice.text
+    ticket = desk.ticket(tid)
+    assert ticket["status"] == "closed" and "undeliverable" not in ticket
+    assert ticket["messages"][-2]["kind"] == "notice"  # the report: no customer's mail
