@@ -13,6 +13,9 @@ it again; its move alone is tried again every `retry` seconds, and at each start
 ingest keeps it once, by Message-ID). Its first failure is logged at WARNING with its
 UID, Message-ID and the server's answer, later ones at INFO; `unmoved` (maild status)
 is told of the oldest one until none is left (moved, or gone from the folder).
+A message someone else moved or deleted between its fetch and its move (the server
+answers NO [EXPUNGEISSUED]) is no refusal: it is spooled and out of the folder, which
+is logged at INFO.
 
 The steps of a move are remembered: after a COPY that worked only the flags (and the
 UID EXPUNGE) are tried again, so processed_folder never gets a second copy. A
@@ -38,6 +41,8 @@ from maild.configtypes import ImapConfig
 log = logging.getLogger("maild.imap")
 
 PROCESSED_KEYWORD = b"$MaildProcessed"
+# RFC 5530: "some of the messages no longer exist" (expunged by another session)
+GONE = "[EXPUNGEISSUED]"
 MOVE_RETRY = 300.0  # seconds between tries of a move the server refused
 # {"since", "folder", "processed_folder", "uid", "message_id", "answer", "retry",
 # "count", "pid"}: the oldest of `count` spooled messages the server would not move
@@ -98,8 +103,9 @@ class MoveWatch:
 
     def move(self, client: IMAPClient, caps: frozenset[bytes], uid: int, message_id: str) -> bool:
         """Take the spooled message `uid` out of the folder; False when the server
-        refused (logged, remembered, tried again in `retry` s). A broken connection
-        raises as it is, the message remembered as spooled."""
+        refused (logged, remembered, tried again in `retry` s). True also when the
+        message is gone from the folder already (someone else moved or deleted it). A
+        broken connection raises as it is, the message remembered as spooled."""
         stored = self.stored.get(uid) or _Stored(message_id)
         try:
             self._steps_or_recreate(client, caps, uid, stored)
@@ -107,8 +113,12 @@ class MoveWatch:
             self.stored[uid] = stored  # the connection failed, not the move: at once
             raise
         except IMAPClient.Error as e:  # a tagged NO or BAD: the connection is fine
+            answer = _answer(e)
+            if GONE in answer.upper():
+                self._gone(uid, stored, answer)
+                return True
             self.stored[uid] = stored
-            self._refused(uid, stored, server_text(e))
+            self._refused(uid, stored, answer)
             return False
         except OSError:
             self.stored[uid] = stored
@@ -173,10 +183,20 @@ class MoveWatch:
         else:
             client.add_flags([uid], [PROCESSED_KEYWORD], silent=True)
 
+    def _gone(self, uid: int, stored: _Stored, answer: str) -> None:
+        """The server answered [EXPUNGEISSUED]: the message left the folder after we
+        fetched it (staff moved it in webmail, a filter or another client took it). It
+        is spooled: nothing is lost and nothing is left to move or to try again."""
+        log.info(
+            "imap: UID %d (Message-ID %s) was spooled, and then someone else moved or "
+            "deleted it out of %s (the server answers %s): nothing is left to move",
+            uid, stored.message_id, self.cfg.folder, answer,
+        )  # fmt: skip
+        if self.stored.pop(uid, None) is not None:
+            self._tell()
+
     def _refused(self, uid: int, stored: _Stored, answer: str) -> None:
         cfg = self.cfg
-        command, said, rest = answer.partition(" failed: ")  # imapclient's "copy failed: "
-        answer = rest if said and command.replace(" ", "").isalpha() else answer
         if not stored.since:
             stored.since = datetime.now(UTC).isoformat()
             log.warning(
@@ -216,3 +236,10 @@ class MoveWatch:
         if record != self._told:
             self._told = record
             tell(self.unmoved, "the mail the server does not move", record)
+
+
+def _answer(e: BaseException) -> str:
+    """The server's answer to a failed step, without imapclient's "copy failed: "."""
+    answer = server_text(e)
+    command, said, rest = answer.partition(" failed: ")
+    return rest if said and command.replace(" ", "").isalpha() else answer

@@ -11,7 +11,12 @@ UID of one the server could not give before was passed by for 5 min, and then lo
 as that old message "fetched now". Now what was known by the old UIDs is forgotten.
 
 A connection that broke during a MOVE: the message was moved on the next connection
-without a word in the log. Now that late move is logged as other late moves are."""
+without a word in the log. Now that late move is logged as other late moves are.
+
+A message staff moved out of the folder in webmail after the poller fetched it, before
+its move (Dovecot answers "NO [EXPUNGEISSUED]"): it was taken for a refused move, a
+WARNING said it "stays in INBOX" (it did not) and status was degraded for 5 min. Now
+it is logged at INFO as taken away by someone else after it was spooled."""
 
 from __future__ import annotations
 
@@ -157,3 +162,40 @@ def test_a_move_the_connection_broke_is_logged_when_it_is_made(server, polling, 
         assert len(messages(info, USER, "Processed")) == 1 and messages(info, USER) == {}
     finally:
         relay.close()
+
+
+@pytest.mark.parametrize("conf", ["", NO_MOVE, NEITHER], ids=["move", "uidplus", "keyword"])
+def test_a_message_someone_else_moved_before_its_move_is_no_refusal(conf, server, caplog):
+    caplog.set_level(logging.INFO, logger="maild.imap")
+    info = server(conf).info()
+    append(info, USER, make_raw(1))
+    append(info, USER, make_raw(2))
+    inbox, told = Inbox(), []
+
+    def deliver(raw: bytes) -> None:
+        inbox(raw)
+        if raw == make_raw(1):  # staff drag it into a folder of their own meanwhile
+            with connect(info, USER) as client:
+                client.create_folder("Mine")
+                client.select_folder("INBOX")
+                client.move([1], "Mine")
+
+    poller = ImapPoller(config(info), deliver, unmoved=told.append)
+    try:
+        assert poller.poll_once() == 2
+        assert poller.poll_once() == 0  # neither is fetched again
+    finally:
+        poller.close()
+    assert inbox.raws == [make_raw(1), make_raw(2)]
+    assert [m["raw"] for m in messages(info, USER, "Mine").values()] == [make_raw(1)]
+    assert [m["raw"] for m in messages(info, USER, "Processed").values()] == [make_raw(2)]
+    assert all(note is None for note in told), told  # status never degraded
+    loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert loud == []
+    gone = [m for m in caplog.messages if "someone else moved or deleted it" in m]
+    assert gone == [
+        "imap: UID 1 (Message-ID <msg1@example.org>) was spooled, and then someone else "
+        "moved or deleted it out of INBOX (the server answers [EXPUNGEISSUED] Some of the "
+        "requested messages no longer exist): nothing is left to move"
+    ], caplog.messages
+    assert "imap: delivered UID 2 (Message-ID <msg2@example.org>)" in caplog.messages
