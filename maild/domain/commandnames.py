@@ -9,9 +9,23 @@ mail can tell a command's line: flowed.py never joins one onto the line above it
 
 from __future__ import annotations
 
+from maild.domain.emphasis import unmarked
 from maild.domain.layout import readings
 
-__all__ = ["ALIASES", "NAMES", "resolve"]
+__all__ = ["ALIASES", "INVISIBLE", "NAMES", "SIGNS", "bare", "resolve"]
+
+# Invisible at a line's start (clients, HTML-to-text): BOM, zero widths, LRM/RLM/ALM, SHY
+INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u200e\u200f\u061c\u00ad"
+# What a command line, or a slip of one, opens with (no other line is read for one)
+SIGNS = frozenset("#№?\uff03\ufe5f")  # "#", "№", "?", and "＃", "﹟" (halfwidth: "#")
+
+
+def bare(line: str) -> str:
+    """A line as a command is read from it: stripped of blanks and of what clients
+    put around it unseen (INVISIBLE) or for emphasis («*#close*»: emphasis.unmarked).
+    The one reading of a command line's start: commands.parse_reply and in_quote, and
+    flowed.unflow, which never joins such a line onto the one above."""
+    return unmarked(line.strip().strip(INVISIBLE).strip(), SIGNS)
 
 # Each command's name, in the order the cheat sheet gives them (commandspec.REGISTRY)
 NAMES = (

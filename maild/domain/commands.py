@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from maild.domain.commandnames import SIGNS, bare
 from maild.domain.commandspec import ALIASES, COMMANDS, REGISTRY, cheat_sheet, resolve
-from maild.domain.emphasis import unmarked
 from maild.domain.heldnotice import UNSEPARATED, holds_notice
 from maild.domain.layout import from_russian_layout, halfwidth, readings, russian_typed
 from maild.domain.limits import MAX_NAMED, cut
@@ -49,10 +49,6 @@ IN_QUOTE = (
     "    в цитате maild не выполняет. Напишите команду над цитатой."
 )
 IN_QUOTE_LISTED = 5  # the first ones: a hostile reply of a million is told of five
-# Invisible at a line's start (clients, HTML-to-text): BOM, zero widths, LRM/RLM/ALM, SHY
-INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u200e\u200f\u061c\u00ad"
-# What a command line, or a slip of one, opens with (no other line is read for one)
-SIGNS = frozenset("#№?\uff03\ufe5f")  # COMMAND_RE's, and "＃", "﹟" (halfwidth: "#")
 
 
 @dataclass(frozen=True)
@@ -122,7 +118,7 @@ def parse_reply(text: str, customers: Sequence[str] = ()) -> ParsedReply:
     pos = 0
     for line in text.splitlines(keepends=True):
         start, pos = pos, pos + len(line)
-        stripped = unmarked(line.strip().strip(INVISIBLE).strip(), SIGNS)  # «*#close*»: Gmail
+        stripped = bare(line)  # «*#close*»: Gmail
         m = _match(halfwidth(stripped)) if stripped[:1] in SIGNS and start < own_end else None
         found = _command(m, leading, stripped) if m else None
         if found is None and leading and stripped[:1] in SIGNS and start < own_end:
@@ -172,7 +168,7 @@ def in_quote(
         start, pos = pos, pos + len(line)
         if start < own_end and not is_quoted(line):
             continue  # the reply's own text: parse_reply runs it
-        stripped = unmarked(unquoted(line).strip().strip(INVISIBLE).strip(), SIGNS)
+        stripped = bare(unquoted(line))
         command = command_of(stripped)
         if not isinstance(command, Command) or thread.holds_line(stripped):
             continue

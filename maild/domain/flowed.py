@@ -17,7 +17,8 @@ import functools
 import re
 from collections.abc import Iterator
 
-from maild.domain.commandnames import resolve
+from maild.domain.commandnames import INVISIBLE, bare, resolve
+from maild.domain.emphasis import MARKS
 
 __all__ = ["unflow"]
 
@@ -26,10 +27,12 @@ __all__ = ["unflow"]
 # twice (split, then joined): 490 MB of memory to read it.
 _BATCH = 2048
 _BLOCK = 16384
-# A command's sign and word at a line's start (commands.COMMAND_RE's, "＃" and "﹟" too);
-# a word over 32 letters is no name or alias (the longest, «консультация», is 12)
-_STARTS = "#№\uff03\ufe5f \t"  # what such a line starts with: no call for most lines
-_COMMAND_RE = re.compile(r"[^\S\n]*[#№\uff03\ufe5f]([^\W\d_][\w-]{0,31})(?![\w-])")
+# What a command's line starts with before commandnames.bare reads it (blanks, invisible
+# marks, emphasis «*#close*»): no call for most lines
+_STARTS = frozenset("#№\uff03\ufe5f \t" + INVISIBLE + MARKS)
+# A command's sign and word at a bare line's start (commands.COMMAND_RE's, "＃" and "﹟"
+# too); a word over 32 letters is no name or alias (the longest, «консультация», is 12)
+_COMMAND_RE = re.compile(r"[#№\uff03\ufe5f]([^\W\d_][\w-]{0,31})(?![\w-])")
 
 
 def unflow(text: str, delsp: bool) -> str:
@@ -102,8 +105,9 @@ def _blocks(text: str) -> Iterator[str]:
 
 
 def _command(line: str) -> bool:
-    """True if ``line`` starts with a staff command's sign and name (or alias)."""
-    m = _COMMAND_RE.match(line)
+    """True if ``line`` starts with a staff command's sign and name (or alias), read
+    as commands.parse_reply reads a line (commandnames.bare)."""
+    m = _COMMAND_RE.match(bare(line))
     return m is not None and _named(m.group(1))
 
 

@@ -94,7 +94,24 @@ def test_a_text_of_many_lines_is_read_in_memory_of_its_size() -> None:
 
 @pytest.mark.parametrize("delsp", [False, True])
 @pytest.mark.parametrize(
-    "command", ["#close", "#Close.", "#закрыть", "#сдщыу", "＃close", "№заметка", "#cc buh@shop.ru"]
+    "command",
+    [
+        "#close",
+        "#Close.",
+        "#закрыть",
+        "#сдщыу",
+        "＃close",
+        "№заметка",
+        "#cc buh@shop.ru",
+        # as parse_reply reads a line (commandnames.bare): Gmail's and Thunderbird's
+        # emphasis, a zero width space before it: «пиратская. » over «*#note*» joined,
+        # and the note went to the customer
+        "*#note*",
+        "/#close/",
+        "_#close_",
+        "*/#close/*",
+        "\u200b#close",
+    ],
 )
 def test_a_command_line_is_never_joined_onto_the_line_above(command: str, delsp: bool) -> None:
     """A client keeping a space typed at a line's end sends a soft break: «… версии
@@ -108,9 +125,12 @@ def test_a_command_line_is_never_joined_onto_the_line_above(command: str, delsp:
 @pytest.mark.parametrize("delsp", [False, True])
 def test_a_command_line_goes_on_and_other_words_with_a_sign_join(delsp: bool) -> None:
     """A command's own line still goes on where it is soft (a long note wrapped); a
-    hashtag or a number with «#» is no command, and joins as any word does."""
+    hashtag or a number with «#» is no command, and joins as any word does; so do
+    emphasised words and a path («*важно*», «/var/log/»)."""
     text = "#note проверил логи, \r\nвсё чисто\r\nСмотрите \r\n#новинки и \r\n#123\r\n"
     sp = "" if delsp else " "
     assert unflow(text, delsp) == (
         f"#note проверил логи,{sp}всё чисто\nСмотрите{sp}#новинки и{sp}#123\n"
     )
+    text = "Это \r\n*важно* \r\n/var/log/ \r\n_всё_\r\n"
+    assert unflow(text, delsp) == f"Это{sp}*важно*{sp}/var/log/{sp}_всё_\n"
