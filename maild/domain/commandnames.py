@@ -27,6 +27,7 @@ def bare(line: str) -> str:
     flowed.unflow, which never joins such a line onto the one above."""
     return unmarked(line.strip().strip(INVISIBLE).strip(), SIGNS)
 
+
 # Each command's name, in the order the cheat sheet gives them (commandspec.REGISTRY)
 NAMES = (
     "take",

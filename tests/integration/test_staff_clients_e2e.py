@@ -85,3 +85,17 @@ def test_a_flowed_soft_break_over_a_command_keeps_it_a_line(desk: Desk, sink):
     assert "Иван, обновите модуль до версии 7.1." in answer.text
     assert "#close" not in answer.text
     assert desk.ticket(tid)["status"] == "closed"
+
+
+def test_a_bold_note_under_a_flowed_soft_break_stays_internal(desk: Desk, sink):
+    """Thunderbird's plain text of an HTML reply: «… пиратская. » (a space at its end,
+    format=flowed) over «*#note*» (bold): flowed text joined them before the command
+    was read, and the note went to the customer as the answer."""
+    tid, notice = open_ticket(desk, sink)
+    plain = "Клиент грубит, лицензия пиратская. \n*#note*\n"
+    html = "<div>Клиент грубит, лицензия пиратская. </div><div><b>#note</b></div>"
+    desk.ingest(reply(tid, notice, plain, html, flowed=True))
+    desk.flush()
+    assert not [a for a in answers(sink) if "пиратская" in a.text]
+    [note] = [m for m in desk.ticket(tid)["messages"] if "пиратская" in (m["text"] or "")]
+    assert note["kind"] == "note"
