@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from maild import guard, reusedid
+from maild import erased, guard, reusedid
 from maild.adapters.transaction import Transaction
 from maild.app import App
 from maild.domain import verify
@@ -19,7 +19,7 @@ from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.listreply import HELD as LIST_REPLY
 from maild.domain.logid import logged_id
-from maild.domain.message import ParsedMessage, proven_report, without_marks
+from maild.domain.message import ParsedMessage, fallback_message, proven_report, without_marks
 from maild.domain.screen import Screening, screen
 from maild.domain.snapshot import Snapshot
 from maild.domain.spelling import from_as_listed
@@ -39,16 +39,17 @@ def process(
     spool_key: str | None,
     received_at: datetime,
     msg: ParsedMessage | None = None,
-) -> Decision:
-    """Take one raw message all the way to the store and the outbox."""
-    # staff and the head as the config lists them, whichever IDN spelling they wrote
-    msg = from_as_listed(msg or app.parse(raw), app.policy.internal)
-    support = app.config.support  # the mail system's banner and [EXTERNAL]: not the sender's
-    msg = without_marks(msg, support.inbound_banners, support.inbound_subject_tags)
-    msg = without_tokens(app, msg)  # quoted site links: not kept
-    msg = proven_report(msg, app.tid_we_sent)  # Exchange's bounce, a template receipt
-    scr = screen(msg, app.config.support.address)
+) -> Decision | None:
+    """Take one raw message all the way to the store and the outbox; None when
+    `maild forget` erased it while it waited (maild.erased)."""
+    msg, scr = _read(app, msg or app.parse(raw))
     with app.store.locked() as tx:
+        if spool_key is not None:  # spooled before an erasure: as forget left it
+            left = erased.as_left(app, spool_key, raw, msg.from_addr)
+            if left is None:
+                return None
+            if left != raw:
+                raw, (msg, scr) = left, _read(app, _parsed(app, left))
         # another mail's Message-ID: an id of its own; the ticket the index names for it
         msg, resumed = reusedid.distinct(app, msg, raw)
         if resumed:
@@ -81,6 +82,25 @@ def process(
         queued = apply(app, msg, decision, scr, indexed=resumed)
         _log_stored(tx, msg, decision, scr, queued)
     return decision
+
+
+def _read(app: App, msg: ParsedMessage) -> tuple[ParsedMessage, Screening]:
+    """The message as the pipeline reads it, and its screening (no store needed)."""
+    # staff and the head as the config lists them, whichever IDN spelling they wrote
+    msg = from_as_listed(msg, app.policy.internal)
+    support = app.config.support  # the mail system's banner and [EXTERNAL]: not the sender's
+    msg = without_marks(msg, support.inbound_banners, support.inbound_subject_tags)
+    msg = without_tokens(app, msg)  # quoted site links: not kept
+    msg = proven_report(msg, app.tid_we_sent)  # Exchange's bounce, a template receipt
+    return msg, screen(msg, app.config.support.address)
+
+
+def _parsed(app: App, raw: bytes) -> ParsedMessage:
+    """A spool copy forget scrubbed, parsed again (as raw text if it cannot be)."""
+    try:
+        return app.parse(raw)
+    except Exception:
+        return fallback_message(raw, "processing error, stored as raw text")
 
 
 def _log_stored(

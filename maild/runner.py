@@ -175,7 +175,8 @@ def process_key(
             raise MessageFailed(why) from e
         log.exception("%s spool %s: processing failed, storing it as raw text: %s", who, key, why)
         raise FirstAttemptFailed(why) from e
-    app.spool.done(key)
+    if decision is not None:  # (None: erased, its spool copy with it: maild.erased)
+        app.spool.done(key)
     return decision
 
 

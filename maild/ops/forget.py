@@ -335,6 +335,8 @@ def forget(
         result.held = erase_held(app, address, dry_run)
         result.set_aside = erase_set_aside(app, address, dry_run)
         result.waiting = _erase_waiting(app, address, dry_run, result.named)
+        if not dry_run:  # mail a worker read before this: erased when stored (maild.erased)
+            app.store.mark_erased(address, int(app.now().timestamp() * 1e9))
     shas = {sha for e in result.tickets for sha in e.attachments}
     erased = {e.tid for e in result.tickets} if dry_run else set()
     result.attachment_files = remove_unreferenced(app, shas, erased, dry_run)
@@ -347,17 +349,24 @@ def forget(
 
 def _erase_waiting(app: App, address: str, dry_run: bool, named: re.Pattern[str] | None) -> int:
     """Mail that holds the address and waits in the spool: in spool/new (not processed
-    yet: `maild serve` stopped, or paused on a fault, or `fsck --repair` re-queued it)
-    and spool/bad (shunted). Else the next processing made a ticket of it, with their
-    text and address, after the erasure. Theirs is deleted, as it would be erased once
-    stored; others' mail loses the address, as the kept spool copies do (also where
-    only its decoded text or header shows it)."""
+    yet: `maild serve` stopped, or paused on a fault, or `fsck --repair` re-queued it),
+    spool/claimed/<pid> (a worker read it and waits for the lock) and spool/bad
+    (shunted). Else the next processing made a ticket of it, with their text and
+    address, after the erasure. Theirs is deleted, as it would be erased once stored;
+    others' mail loses the address, as the kept spool copies do (also where only its
+    decoded text or header shows it)."""
     needle = address.encode()
     n = 0
-    for folder in ("new", "bad"):
-        for key in sorted(os.listdir(app.spool.root / folder)):
+    claimed = app.spool.root / "claimed"
+    folders = [app.spool.root / "new", *sorted(claimed.glob("[0-9]*")), app.spool.root / "bad"]
+    for folder in folders:
+        try:
+            keys = sorted(k for k in os.listdir(folder) if not k.startswith("."))
+        except (FileNotFoundError, NotADirectoryError):  # a claimed/ folder given up
+            continue
+        for key in keys:
             try:
-                raw = (app.spool.root / folder / key).read_bytes()
+                raw = (folder / key).read_bytes()
             except FileNotFoundError:  # taken by a worker meanwhile
                 continue
             theirs = needle in raw.lower() and _sender(raw) == address
@@ -368,9 +377,9 @@ def _erase_waiting(app: App, address: str, dry_run: bool, named: re.Pattern[str]
             if dry_run:
                 continue
             if theirs:
-                app.spool.discard(key)
+                app.spool.files().remove(folder / key)
             else:
-                app.spool.rewrite(key, scrubbed)
+                app.spool.files().put(folder / key, scrubbed)
     return n
 
 

@@ -11,6 +11,8 @@ index/address/<ab>/<hash>  per address: first ticket, recent automatic replies, 
                            cap's confirmations (deskcap.py); read whole or in part
                            (addressrec.py)
 index/redact/<tid>         closed tickets waiting for credential redaction
+index/erased               the addresses `maild forget` erased lately, by hash, and when
+                           (maild.erased: mail spooled before that is erased when stored)
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from maild.domain.pace import PACE_WINDOW, Pace
 from maild.domain.tid import TID_RE
 
 log = logging.getLogger("maild.store")
+# how long an erasure's mark is kept: mail spooled before it waits in a worker's memory
+# for the store lock for seconds, a day is far beyond that (the hash goes then)
+ERASED_KEPT_NS = 86_400 * 10**9
 
 
 def key_hash(value: str) -> str:
@@ -242,6 +247,30 @@ class Indexes:
     def forget_address(self, address: str) -> None:
         """Drop the per-address record (first ticket, automatic replies, staff notices)."""
         self._remove(self.path("address", address))
+
+    # -- addresses erased lately (maild.erased) ------------------------------------
+    def mark_erased(self, address: str, when_ns: int) -> None:
+        """Note that `address` was erased at `when_ns` (ns since the epoch), by its hash;
+        marks older than ERASED_KEPT_NS go."""
+        kept = {h: t for h, t in self._erased().items() if t > when_ns - ERASED_KEPT_NS}
+        kept[key_hash(address.strip().lower())] = when_ns
+        self._write(f"{self.root}/index/erased", json.dumps(kept, sort_keys=True).encode())
+
+    def erased_since(self, ns: int) -> set[str]:
+        """The hashes (key_hash) of the addresses erased after `ns`: usually none."""
+        return {h for h, t in self._erased().items() if t > ns}
+
+    def _erased(self) -> dict[str, int]:
+        path = f"{self.root}/index/erased"
+        data = self._read(path)  # (none on a desk that never erased anyone: no file)
+        if data is None:
+            return {}
+        try:
+            marks = json.loads(data)
+            return {str(h): int(t) for h, t in marks.items()}
+        except (ValueError, TypeError, AttributeError):
+            log.error("%s: not maild's marks of erased addresses, taken as none", path)
+            return {}
 
     # -- closed tickets waiting for redaction ------------------------------------
     def mark_for_redaction(self, tid: str, closed_at: str) -> None:

@@ -296,6 +296,12 @@ class Store:
     def forget_address(self, address: str) -> None:
         self.indexes.forget_address(address)
 
+    def mark_erased(self, address: str, when_ns: int) -> None:
+        self.indexes.mark_erased(address, when_ns)
+
+    def erased_since(self, ns: int) -> set[str]:
+        return self.indexes.erased_since(ns)
+
     def mark_for_redaction(self, tid: str, closed_at: str) -> None:
         self.indexes.mark_for_redaction(tid, closed_at)
 
