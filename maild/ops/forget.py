@@ -318,6 +318,12 @@ def forget(
     for tid in tids:
         with app.store.locked():
             _erase_ticket(app, tid, address, dry_run, result)
+    # the slow rest before the last pass: mail that comes after it is a new contact's
+    swept: set[str] = set()
+    result.attachment_files = _attachment_files(app, result, dry_run, swept)
+    lics = app.store.registry()[0]
+    mine = comparable_address(address)  # its domain as окна.рф or xn--80atjc.xn--p1ai alike
+    result.licenses = [lic.key for lic in lics if mine in map(comparable_address, lic.emails)]
     with app.store.locked():
         for tid in sorted(_files_holding(app, [needle], since_ns=scan_began)[needle]):
             _erase_ticket(app, tid, address, dry_run, result)
@@ -336,15 +342,20 @@ def forget(
         result.set_aside = erase_set_aside(app, address, dry_run)
         result.waiting = _erase_waiting(app, address, dry_run, result.named)
         if not dry_run:  # mail a worker read before this: erased when stored (maild.erased)
-            app.store.mark_erased(address, int(app.now().timestamp() * 1e9))
-    shas = {sha for e in result.tickets for sha in e.attachments}
-    erased = {e.tid for e in result.tickets} if dry_run else set()
-    result.attachment_files = remove_unreferenced(app, shas, erased, dry_run)
-    lics = app.store.registry()[0]
-    mine = comparable_address(address)  # its domain as окна.рф or xn--80atjc.xn--p1ai alike
-    result.licenses = [lic.key for lic in lics if mine in map(comparable_address, lic.emails)]
+            app.store.mark_erased(address, lambda: int(app.now().timestamp() * 1e9))
+    result.attachment_files += _attachment_files(app, result, dry_run, swept)
     result.stages, result.backups = backup_copies(app, dry_run, on_wait)
     return result
+
+
+def _attachment_files(app: App, result: ForgetResult, dry_run: bool, swept: set[str]) -> int:
+    """Remove erased messages' attachment files no ticket names, but those `swept`."""
+    shas = {sha for e in result.tickets for sha in e.attachments} - swept
+    swept |= shas
+    if not shas:
+        return 0
+    erased = {e.tid for e in result.tickets} if dry_run else set()
+    return remove_unreferenced(app, shas, erased, dry_run)
 
 
 def _erase_waiting(app: App, address: str, dry_run: bool, named: re.Pattern[str] | None) -> int:
@@ -357,9 +368,8 @@ def _erase_waiting(app: App, address: str, dry_run: bool, named: re.Pattern[str]
     decoded text or header shows it)."""
     needle = address.encode()
     n = 0
-    claimed = app.spool.root / "claimed"
-    folders = [app.spool.root / "new", *sorted(claimed.glob("[0-9]*")), app.spool.root / "bad"]
-    for folder in folders:
+    claimed = sorted((app.spool.root / "claimed").glob("[0-9]*"))
+    for folder in [app.spool.root / "new", *claimed, app.spool.root / "bad"]:
         try:
             keys = sorted(k for k in os.listdir(folder) if not k.startswith("."))
         except (FileNotFoundError, NotADirectoryError):  # a claimed/ folder given up

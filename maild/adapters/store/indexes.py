@@ -17,17 +17,21 @@ index/erased               the addresses `maild forget` erased lately, by hash, 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from maild.adapters.durable import write_atomic
 from maild.adapters.store.addressrec import read_record
 from maild.adapters.store.files import CorruptFile, FileCache
 from maild.adapters.store.lock import StoreLock
+from maild.adapters.transaction import Transaction
 from maild.domain import caps
 from maild.domain.pace import PACE_WINDOW, Pace
 from maild.domain.tid import TID_RE
@@ -249,12 +253,22 @@ class Indexes:
         self._remove(self.path("address", address))
 
     # -- addresses erased lately (maild.erased) ------------------------------------
-    def mark_erased(self, address: str, when_ns: int) -> None:
-        """Note that `address` was erased at `when_ns` (ns since the epoch), by its hash;
-        marks older than ERASED_KEPT_NS go."""
-        kept = {h: t for h, t in self._erased().items() if t > when_ns - ERASED_KEPT_NS}
-        kept[key_hash(address.strip().lower())] = when_ns
-        self._write(f"{self.root}/index/erased", json.dumps(kept, sort_keys=True).encode())
+    def mark_erased(self, address: str, clock: Callable[[], int]) -> None:
+        """Note that `address` was erased, by its hash, and when (`clock`: now, in ns
+        since the epoch); marks older than ERASED_KEPT_NS go. The time is read again
+        once the section's commit is durable, the lock still held: a large erasure's
+        commit takes a while, and mail spooled meanwhile is mail from before it."""
+        path, now, h = f"{self.root}/index/erased", clock(), key_hash(address.strip().lower())
+        kept = {k: t for k, t in self._erased().items() if t > now - ERASED_KEPT_NS}
+        self._write(path, json.dumps({**kept, h: now}, sort_keys=True).encode())
+
+        def committed() -> None:  # (failing, the mark made in the section stays)
+            with contextlib.suppress(OSError):
+                write_atomic(path, json.dumps({**kept, h: clock()}, sort_keys=True).encode())
+
+        files = self.lock.files()
+        if isinstance(files, Transaction):
+            files.on_commit(("erased", h), committed, lambda: None)
 
     def erased_since(self, ns: int) -> set[str]:
         """The hashes (key_hash) of the addresses erased after `ns`: usually none."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
@@ -296,8 +296,8 @@ class Store:
     def forget_address(self, address: str) -> None:
         self.indexes.forget_address(address)
 
-    def mark_erased(self, address: str, when_ns: int) -> None:
-        self.indexes.mark_erased(address, when_ns)
+    def mark_erased(self, address: str, clock: Callable[[], int]) -> None:
+        self.indexes.mark_erased(address, clock)
 
     def erased_since(self, ns: int) -> set[str]:
         return self.indexes.erased_since(ns)
