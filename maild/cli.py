@@ -19,7 +19,7 @@ from datetime import date, datetime
 from maild import config as config_mod
 from maild import logsetup, privileges
 from maild.adapters.layout import StoreRefused
-from maild.adapters.store import CorruptFile, StoreUnavailable
+from maild.adapters.store import CorruptFile, StoreUnavailable, lock
 from maild.app import App
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
@@ -304,6 +304,8 @@ def _run(args: argparse.Namespace, fail: int) -> int:
     app = None
     try:
         app = _load_app(args)
+        # run by hand (not the daemon, not the MTA's pipe): say why it waits
+        lock.on_wait = None if args.command in ("serve", "ingest") else _tell_wait
         return dispatch(app, args)
     except StoreRefused as e:  # of the storage.path the config file names: say which
         return _refused(args, f"config error: {_config_path(args)}: {e}", fail)
@@ -325,6 +327,11 @@ def _run(args: argparse.Namespace, fail: int) -> int:
         storage = app.config.storage_path if app is not None else None  # its folders: chown
         print(f"maild: {privileges.describe(e, storage)}", file=sys.stderr)
         return fail if privileges.is_permanent(e) else EX_TEMPFAIL
+
+
+def _tell_wait(who: str, timeout: float) -> None:
+    print(f"maild: the store is locked by {who}: waiting for it, up to {timeout:g} s",
+          file=sys.stderr, flush=True)  # fmt: skip
 
 
 def _refused(args: argparse.Namespace, line: str, code: int) -> int:

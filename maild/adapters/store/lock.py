@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from maild.adapters import redo
@@ -66,6 +66,40 @@ class LockNote:
         # dropped), never the start of this one over the end of the last.
         os.ftruncate(fd, 0)
         os.pwrite(fd, data, 0)
+
+
+# a command run by hand sets it (cli.py): told at once, when it waits for the lock,
+# who holds it (holder) and for how long it waits at most (seconds)
+on_wait: Callable[[str, float], None] | None = None
+WAIT_TOLD_AFTER = 1.0  # seconds: the daemon's sections take less, and are not said
+
+
+def holder(root: str) -> str:
+    """Who holds the store's lock, as its note names them: «another process, pid 1234
+    (maild forget ...)», or «another process» (the note's holder ended, or none is there)."""
+    try:
+        with open(os.path.join(root, "lock"), "rb") as f:
+            pid = f.readline().split(b".", 1)[0].decode()
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = [a.decode("utf-8", "replace") for a in f.read().split(b"\0") if a]
+    except (OSError, ValueError):
+        return "another process"
+    if not pid.isdigit() or int(pid) == os.getpid() or not argv:
+        return "another process"
+    return f"another process, pid {pid} ({_command(argv)})"
+
+
+def _command(argv: list[str]) -> str:
+    """A maild command line as said: from «maild» on, without its --config FILE."""
+    names = [os.path.basename(a) for a in argv]
+    if "maild" not in names:  # (a script's lines: said on one)
+        return " ".join(" ".join(argv).split())[:200]
+    said, skip = ["maild"], False
+    for a in argv[names.index("maild") + 1 :]:
+        if not skip and not a.startswith("--config"):
+            said.append(a)
+        skip = a == "--config"
+    return " ".join(said)[:200]
 
 
 def _token(owner: object) -> bytes:
@@ -138,16 +172,25 @@ class StoreLock:
         finally:
             os.close(dir_fd)  # releases the lock
 
-    @staticmethod
-    def _flock(dir_fd: int, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+    def _flock(self, dir_fd: int, timeout: float) -> None:
+        """Take the lock within `timeout` seconds; a command that waits says so at once
+        (on_wait), and the error at the timeout names the holder."""
+        began = time.monotonic()
+        deadline, told = began + timeout, False
         while True:
             try:
                 fcntl.flock(dir_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return
             except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise StoreUnavailable("the store is locked by another process") from None
+                now = time.monotonic()
+                if not told and on_wait is not None and now - began > WAIT_TOLD_AFTER:
+                    told = True
+                    on_wait(holder(self.root), timeout)
+                if now > deadline:
+                    raise StoreUnavailable(
+                        f"the store is locked by {holder(self.root)}, for over {timeout:g} s: "
+                        "try again once it has finished"
+                    ) from None
                 time.sleep(0.005)
 
     def _finish(self) -> None:

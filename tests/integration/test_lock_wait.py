@@ -1,0 +1,81 @@
+"""A command run by hand while another process holds the store lock says so on
+stderr at once (after a second: the daemon's sections are shorter), naming the
+holder, and goes on once the lock is free; at the timeout the error names the holder
+and says to try again. The holder is a real second process holding the real lock."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from maild import config
+from maild.adapters.store import StoreUnavailable
+from maild.app import App
+from tests.helpers import ROOT, Desk
+
+HOLD = r"""
+import sys, time
+from maild import config
+from maild.app import App
+app = App(config.load(sys.argv[1]))
+with app.store.locked():
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def _holding(desk: Desk, seconds: float) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    h = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(desk.config), str(seconds)],
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    assert h.stdout is not None and h.stdout.readline() == b"held\n"
+    return h
+
+
+def test_a_command_says_at_once_it_waits_and_for_whom(tmp_path: Path, sink) -> None:
+    desk = Desk(tmp_path, sink.port)
+    holder = _holding(desk, 3)
+    began = time.monotonic()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "maild", "--config", str(desk.config), "block", "add", "x@y.ru"]
+    p = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    try:
+        assert p.stderr is not None
+        line = p.stderr.readline().decode()
+        told = time.monotonic() - began
+        assert p.wait(60) == 0  # once the holder let go
+    finally:
+        holder.wait(30)
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert told < 2.5, "said while it waits, not when the lock is free"
+    assert f"the store is locked by another process, pid {holder.pid} (" in line
+    assert "waiting for it, up to 30 s" in line
+    assert holder.stdout is not None and p.stdout is not None and p.stderr is not None
+    for f in (holder.stdout, p.stdout, p.stderr):
+        f.close()
+
+
+def test_the_timeout_names_the_holder(tmp_path: Path, sink) -> None:
+    desk = Desk(tmp_path, sink.port)
+    holder = _holding(desk, 1)
+    app = App(config.load(desk.config))
+    try:
+        with pytest.raises(StoreUnavailable) as e, app.store.locked(timeout=0.2):
+            pass
+    finally:
+        holder.wait(30)
+        assert holder.stdout is not None
+        holder.stdout.close()
+    said = str(e.value)
+    assert f"locked by another process, pid {holder.pid} (" in said
+    assert "for over 0.2 s: try again once it has finished" in said
