@@ -22,6 +22,7 @@ from email.message import Message
 
 from maild.domain.partread import content_type, header_of, parts_of, text_of
 from maild.domain.reports import REPORT_ORIGINALS, original_of
+from maild.domain.textbounce import status_of
 from maild.domain.tid import message_ids, normalize_msgid
 
 __all__ = ["Unproven", "bounce", "receipt"]
@@ -33,16 +34,37 @@ BOUNCE_SUBJECT = re.compile(
     r"|недоставленное сообщение|сообщение не доставлено|не доставлено)\b",
     re.IGNORECASE,
 )
-# The phrase before the failed recipients, each on a line under it or after it
+# A bounce's subject that says the mail failed for good (a «Delivery Status
+# Notification» may be a delay's)
+_FINAL_SUBJECT = re.compile(
+    r"^\s*(?:undeliverable|undelivered|delivery failure|mail delivery fail|failure notice"
+    r"|returned mail|недоставленное сообщение|сообщение не доставлено|не доставлено)",
+    re.IGNORECASE,
+)
+# Its words that say so, and a warning's: the mail is delayed, it may yet arrive
+_FINAL = re.compile(
+    r"delivery has failed|could(?:n't| not) be delivered|was not delivered|delivery failed"
+    r"|failed permanently|permanent (?:error|failure)|(?:gave|given) up"
+    r"|не (?:было |будет )?доставлено|не удалось доставить",
+    re.IGNORECASE,
+)
+_WARNING = re.compile(
+    r"warning message only|this is a warning|(?:has been|is|been) delayed|delivery delayed"
+    r"|not yet been delivered|will (?:continue to )?(?:retry|try)|задерж|ещё не доставлено"
+    r"|предупреждение",
+    re.IGNORECASE,
+)
+# The phrase before the failed (or delayed) recipients, each on a line under it or after it
 _FAILED_TO = re.compile(
     r"(?:delivery has failed to these recipients(?: or groups)?|was not delivered to"
     r"|could not be delivered to|delivery to the following recipients? failed(?: permanently)?"
+    r"|delivery (?:to the following recipients? (?:has been |is )?|is )delayed"
+    r"(?: to these recipients(?: or groups)?)?"
     r"|не (?:было )?доставлено (?:по адресу|адресату|получателю|получателям)"
     r"|не удалось доставить (?:по адресу|адресату|получателю))[ \t]*:?",
     re.IGNORECASE,
 )
 _ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-_STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
 # No enhanced code, but said in words that the mailbox is not there
 _NO_MAILBOX = re.compile(
     r"not listed in (?:the )?(?:domino )?directory|user unknown|unknown user|no such user"
@@ -92,17 +114,38 @@ def bounce(tree: Message, text: str, headers: dict[str, str]) -> Unproven | None
         return None
     copy = _attached(tree)
     said = _said(tree) if copy is not None else text
-    if copy is None:  # the copy's header block in the text (Yandex's)
-        copy = {m.group(1).lower(): m.group(2) for m in reversed(list(_COPY_HEADER.finditer(text)))}
+    if copy is None:  # the copy's header block in the text (Yandex's): said is before it
+        found = list(_COPY_HEADER.finditer(text))
+        copy = {m.group(1).lower(): m.group(2) for m in reversed(found)}
+        said = _before(text, found[0].start()) if found else text
     ids = [normalize_msgid(copy["message-id"])] if copy.get("message-id") else []
     if subject:  # a bounce's subject: the mail it answers may be the one named (Domino)
         ids += message_ids(headers.get("in-reply-to", ""))
         ids += reversed(message_ids(headers.get("references", "")))
-    failed = _failed(said) or _ADDRESS.findall(copy.get("to", ""))[:1]
+    final = _final(headers.get("subject", ""), said)
+    failed = _failed(said)
+    if not failed and final is not False:  # said failed, or by its code alone
+        failed = _ADDRESS.findall(copy.get("to", ""))[:1]
     ids = [i for i in dict.fromkeys(ids) if i]
     if not ids or not failed:
         return None
-    return Unproven(tuple(ids), _fields(failed, said))
+    return Unproven(tuple(ids), _fields(failed, said, final))
+
+
+def _before(text: str, start: int) -> str:
+    """The text up to the paragraph at `start` (a returned copy's header block)."""
+    cut = text.rfind("\n\n", 0, start)
+    return text[: cut if cut > 0 else start]
+
+
+def _final(subject: str, said: str) -> bool | None:
+    """Whether a bounce says the mail failed for good (True: its subject or words say
+    so), is only delayed (False: a warning) or says neither (None: its code tells)."""
+    if _FINAL_SUBJECT.match(subject):
+        return True
+    if _WARNING.search(subject) or _WARNING.search(said):
+        return False
+    return True if _FINAL.search(said) else None
 
 
 def _attached(tree: Message) -> dict[str, str] | None:
@@ -138,16 +181,37 @@ def _failed(said: str) -> list[str]:
     return list(dict.fromkeys(a.lower() for a in addresses))[:10]
 
 
-def _fields(failed: list[str], said: str) -> str:
-    """The failed recipients as an RFC 3464 report's fields, one block each."""
-    code = _STATUS.search(said)
-    status = code.group(1) if code else "5.1.1" if _NO_MAILBOX.search(said) else "5.0.0"
-    action = "failed" if status.startswith("5") else "delayed"
+def _fields(failed: list[str], said: str, final: bool | None) -> str:
+    """The failed recipients as an RFC 3464 report's fields, one block each, with the
+    code the bounce's words give near each (`_near`). A bounce that says the mail failed
+    for good reports a failure whatever the code (Exchange's final «550 4.4.7
+    QUEUE.Expired»), a warning a delay, one that says neither by its code's class."""
     diagnostic = " ".join(said.split())[:500]
-    return "\n\n".join(
-        f"Final-Recipient: rfc822; {a}\nAction: {action}\nStatus: {status}\n"
-        f"Diagnostic-Code: smtp; {diagnostic}"
-        for a in failed
+    blocks = []
+    for address in failed:
+        near = _near(said, address, failed)
+        default = "4.0.0" if final is False else "5.1.1" if _NO_MAILBOX.search(near) else "5.0.0"
+        status = status_of(near) or default
+        failure = status.startswith("5") if final is None else final
+        blocks.append(
+            f"Final-Recipient: rfc822; {address}\nAction: {'failed' if failure else 'delayed'}\n"
+            f"Status: {status}\nDiagnostic-Code: smtp; {diagnostic}"
+        )
+    return "\n\n".join(blocks)
+
+
+def _near(said: str, address: str, failed: list[str]) -> str:
+    """The bounce's words about `address`: after each place it is named, up to the next
+    place another failed recipient is; all of them when it is not named."""
+    lowered = said.lower()
+    starts = sorted(
+        (m.start(), m.end(), a) for a in failed for m in re.finditer(re.escape(a), lowered)
+    )
+    if not any(a == address for _s, _e, a in starts):
+        return said
+    ends = [s for s, _e, _a in starts[1:]] + [len(said)]
+    return "\n".join(
+        said[e:end] for (_s, e, a), end in zip(starts, ends, strict=True) if a == address
     )
 
 

@@ -34,7 +34,7 @@ import re
 
 from maild.domain.tid import normalize_msgid
 
-__all__ = ["read"]
+__all__ = ["read", "status_of"]
 
 # Each format: its opening line, the line above the returned copy, a recipient's line
 # (the lines after it, up to the next recipient, are what its server answered)
@@ -57,6 +57,9 @@ _EXIM = (
     re.compile(r"^  <?([^<>\s]+@[^<>\s]+?)>?[ \t]*$", re.MULTILINE),
 )
 _STATUS = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
+# A code as a server gives it: after an SMTP reply's code ("550 5.1.1", "550-5.1.1",
+# Exchange's "#550 5.1.1") or qmail's "(#5.1.1)", not a version number that looks like one
+_REPLY_STATUS = re.compile(r"(?:(?<![\w.])[245]\d\d[ -]|#)([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
 _MESSAGE_ID = re.compile(r"^message-id:[ \t]*(.*(?:\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -86,11 +89,17 @@ def _blocks(report: str, recipient_re: re.Pattern[str]) -> str:
     for i, found in enumerate(starts):
         end = starts[i + 1].start() if i + 1 < len(starts) else len(report)
         said = " ".join(report[found.end() : end].split())
-        status = _STATUS.search(said)
-        code = status.group(1) if status else "5.0.0"
+        code = status_of(said) or "5.0.0"
         action = "failed" if code.startswith("5") else "delayed"
         blocks.append(
             f"Final-Recipient: rfc822; {found.group(1)}\nAction: {action}\n"
             f"Status: {code}\nDiagnostic-Code: smtp; {said}"
         )
     return "\n\n".join(blocks)
+
+
+def status_of(said: str) -> str | None:
+    """The enhanced status code (RFC 3463) a server's answer in `said` gives: the first
+    in an SMTP reply's form, else the first at all; None when it gives none."""
+    found = _REPLY_STATUS.search(said) or _STATUS.search(said)
+    return found.group(1) if found else None

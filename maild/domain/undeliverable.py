@@ -132,21 +132,32 @@ def failed_people(ticket: Ticket, report: str | None) -> list[dict[str, str]]:
             continue
         status = fields.get("status", "").split(" ", 1)[0]
         error = fields.get("diagnostic-code", "").split(";", 1)[-1].strip() or status
-        meaning = next((m for p, m in _MEANING if status.startswith(p)), "")
+        meaning = _meaning(status)
         kept_as = as_kept(ticket, address)
         out.setdefault(kept_as, {"status": status, "error": error, "meaning": meaning})
     return [{"address": a, **f} for a, f in out.items()]
 
 
-# What a failed recipient's Status says, for staff (RFC 3463), the first that fits
+# What a failed recipient's Status says, for staff (RFC 3463), the first that fits: a
+# code as it is, a class or subject ending in "." as a prefix. 5.1.7 and 5.1.8 are our
+# sender address's (not marked: _FAILED_STATUS), not the recipient's mailbox.
 _MEANING = (
+    ("5.1.7", "сервер получателя не принял адрес отправителя (наш адрес)"),
+    ("5.1.8", "сервер получателя не принял адрес отправителя (наш адрес)"),
     ("5.1.", "такого ящика или домена нет"),
     ("5.2.2", "ящик получателя переполнен"),
     ("5.2.1", "ящик получателя отключён"),
     ("5.2.", "ящик получателя не принимает почту"),
     ("5.7.", "сервер получателя отклонил письмо по своим правилам (например, как спам)"),
     ("5.", "сервер получателя не принял письмо"),
+    ("4.", "сервер получателя так и не принял письмо, попытки доставки прекращены"),
 )
+
+
+def _meaning(status: str) -> str:
+    """What `status` says, for staff (_MEANING); "" when nothing there fits."""
+    fits = (m for p, m in _MEANING if status == p or (p.endswith(".") and status.startswith(p)))
+    return next(fits, "")
 
 
 def on_report(

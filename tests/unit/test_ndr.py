@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from maild.domain import ndr
+from maild.domain import undeliverable as ud
 from maild.domain.message import parse, proven_report
 from tests.helpers import make_mail
 
@@ -103,6 +104,78 @@ def test_yandex_quotes_the_header_block_of_our_mail():
     msg = proven_report(parse(raw), _ours)
     assert msg.reported_message_id == OURS
     assert f"rfc822; {CUSTOMER}\nAction: failed\nStatus: 5.7.1" in msg.delivery_status
+
+
+def _failures(msg) -> dict[str, tuple[str, str]]:
+    """Each recipient of a report read: (its Action, its Status)."""
+    fields = ud.named(msg.delivery_status)
+    blocks = msg.delivery_status.split("\n\n")
+    out = {}
+    for block in blocks:
+        lines = dict(line.split(": ", 1) for line in block.splitlines()[:3])
+        out[lines["Final-Recipient"].split("; ")[1]] = (lines["Action"], lines["Status"])
+    assert set(out) == fields
+    return out
+
+
+def test_the_code_is_the_one_the_server_gave_each_recipient():
+    """Not the first x.y.z anywhere: a version number before it, a code in the returned
+    copy, another recipient's code."""
+    said = (
+        f"Delivery has failed to these recipients or groups:\r\n\r\n{CUSTOMER}\r\n"
+        "olga@shop-example.ru\r\n\r\nDiagnostic information for administrators:\r\n"
+        "Generating server: EX01 (Server version 2.0.1 of relay)\r\n"
+        f"{CUSTOMER}\r\n#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##\r\n"
+        "olga@shop-example.ru\r\nRemote Server returned '552 5.2.2 Mailbox full'"
+    )
+    msg = proven_report(parse(_mixed("postmaster@shop.ru", "Undeliverable: Re: Q", said)), _ours)
+    assert _failures(msg) == {
+        CUSTOMER: ("failed", "5.1.1"),
+        "olga@shop-example.ru": ("failed", "5.2.2"),
+    }
+    quoted = ANSWER.decode().replace("Re: Q", "Re: Q (version 4.2.1)")
+    body = (
+        f"Ваше сообщение не было доставлено по адресу {CUSTOMER}.\nТакого ящика не существует.\n\n"
+    )
+    raw = make_mail(
+        sender="mailer-daemon@yandex.ru", subject="Недоставленное сообщение", body=body + quoted
+    )
+    msg = proven_report(parse(raw), _ours)
+    assert _failures(msg) == {CUSTOMER: ("failed", "5.1.1")}
+    assert "4.2.1" not in msg.delivery_status
+
+
+def test_a_final_bounce_with_a_transient_code_is_a_failure():
+    """Exchange's «Undeliverable» when it gave up (550 4.4.7 QUEUE.Expired): staff are
+    told the mail did not reach the customer."""
+    said = (
+        f"Delivery has failed to these recipients or groups:\r\n\r\n{CUSTOMER}\r\n"
+        "The message couldn't be delivered because the destination server didn't respond."
+        f"\r\n\r\nDiagnostic information for administrators:\r\n{CUSTOMER}\r\n"
+        "Remote Server returned '550 4.4.7 QUEUE.Expired; message expired'"
+    )
+    msg = proven_report(parse(_mixed("postmaster@shop.ru", "Undeliverable: Re: Q", said)), _ours)
+    assert _failures(msg) == {CUSTOMER: ("failed", "4.4.7")}
+    ticket = {"tid": "1111-2222", "requester": CUSTOMER}
+    assert [f["address"] for f in ud.failed_people(ticket, msg.delivery_status)] == [CUSTOMER]
+
+
+def test_a_delay_warning_is_no_failure():
+    """«THIS IS A WARNING MESSAGE ONLY»: the mail may still arrive, staff are not told
+    it did not; nor is the returned copy's To taken as failed."""
+    said = (
+        "This is an automatically generated Delivery Status Notification.\r\n\r\n"
+        "THIS IS A WARNING MESSAGE ONLY.\r\n\r\nYOU DO NOT NEED TO RESEND YOUR MESSAGE."
+        "\r\n\r\nDelivery to the following recipients has been delayed.\r\n\r\n"
+        f"       {CUSTOMER}\r\n"
+    )
+    subject = "Delivery Status Notification (Delay)"
+    msg = proven_report(parse(_mixed("postmaster@shop.ru", subject, said)), _ours)
+    assert _failures(msg) == {CUSTOMER: ("delayed", "4.0.0")}
+    ticket = {"tid": "1111-2222", "requester": CUSTOMER}
+    assert ud.failed_people(ticket, msg.delivery_status) == []
+    unnamed = said.replace(f"       {CUSTOMER}\r\n", "")
+    assert parse(_mixed("postmaster@shop.ru", subject, unnamed)).unproven is None
 
 
 RECEIPT = f"Ваше сообщение\n\n Кому: {CUSTOMER}\n Тема: Re: Q\n\nбыло прочитано в 23.11.2026 11:00."

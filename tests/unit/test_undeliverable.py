@@ -166,3 +166,19 @@ def test_a_report_returning_none_of_our_mail_is_about_the_last_to_customers():
         == "<r@us>"
     )
     assert ud.last_sent(thread[:1]) == ""
+
+
+def test_our_sender_address_refused_is_not_said_to_be_a_missing_mailbox():
+    """5.1.7, 5.1.8 are about our sender address (marked never: _FAILED_STATUS): staff
+    are not told the customer's mailbox is not there. A relay giving up (Action failed,
+    4.4.7) says it too."""
+    ticket = {"tid": "1", "requester": "ivan@shop.ru"}
+    for status, meaning in (
+        ("5.1.8", "сервер получателя не принял адрес отправителя (наш адрес)"),
+        ("5.1.7", "сервер получателя не принял адрес отправителя (наш адрес)"),
+        ("5.1.1", "такого ящика или домена нет"),
+        ("5.1.10", "такого ящика или домена нет"),
+        ("4.4.7", "сервер получателя так и не принял письмо, попытки доставки прекращены"),
+    ):
+        report = f"Final-Recipient: rfc822; ivan@shop.ru\nAction: failed\nStatus: {status}\n"
+        assert ud.failed_people(ticket, report)[0]["meaning"] == meaning, status
