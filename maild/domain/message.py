@@ -253,7 +253,9 @@ def _parse(
     cut: list[str] = []
     fragment = _safe(lambda: partial.fragment_of(msg), None)
     to = _safe(lambda: addresses(msg, "to", max_recipients, cut), ())
-    unproven = None if status or body.receipt else _safe(lambda: _unproven(msg, text), None)
+    subject, in_reply_to = header_of(msg, "subject"), header_of(msg, "in-reply-to")
+    read = {"from": from_addr, "subject": subject, "in-reply-to": in_reply_to}
+    unproven = None if status or body.receipt else _safe(lambda: _unproven(msg, text, read), None)
     cc = _safe(lambda: addresses(msg, "cc", max(0, max_recipients - len(to)), cut), ())
     return ParsedMessage(
         message_id=msgid,
@@ -262,10 +264,8 @@ def _parse(
         to=to,
         cc=cc,
         reply_to=(_safe(lambda: addresses(msg, "reply-to", 1), ()) or (None,))[0],
-        subject=limits.cut(
-            " ".join(without_bidi_controls(header_of(msg, "subject")).split()), limits.MAX_SUBJECT
-        ),
-        in_reply_to=tuple(message_ids(header_of(msg, "in-reply-to"))),
+        subject=limits.cut(" ".join(without_bidi_controls(subject).split()), limits.MAX_SUBJECT),
+        in_reply_to=tuple(message_ids(in_reply_to)),
         references=_references(msg),
         text="" if fragment else text,  # a slice of the letter's bytes: not its text
         attachments=() if fragment else body.attachments,
@@ -283,11 +283,12 @@ def _parse(
     )
 
 
-def _unproven(msg: Message, text: str) -> ndr.Unproven | None:
-    """A report in no standard form this mail may be (domain/ndr.py)."""
-    names = ("from", "subject", "return-path", "in-reply-to", "references")
-    headers = {name: header_of(msg, name) for name in names}
-    headers["from"] = sender(msg)[1]
+def _unproven(msg: Message, text: str, read: dict[str, str]) -> ndr.Unproven | None:
+    """A report in no standard form this mail may be (domain/ndr.py); `read`: its
+    sender's address, subject and In-Reply-To as _parse read them already (decoding
+    them again cost every mail ~80 µs)."""
+    names = ("return-path", "references")
+    headers = {**read, **{name: header_of(msg, name) for name in names}}
     return ndr.receipt(text, headers) or ndr.bounce(msg, text, headers)
 
 
