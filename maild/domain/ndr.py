@@ -120,8 +120,7 @@ def bounce(tree: Message, text: str, headers: dict[str, str]) -> Unproven | None
         said = _before(text, found[0].start()) if found else text
     ids = [normalize_msgid(copy["message-id"])] if copy.get("message-id") else []
     if subject:  # a bounce's subject: the mail it answers may be the one named (Domino)
-        ids += message_ids(headers.get("in-reply-to", ""))
-        ids += reversed(message_ids(headers.get("references", "")))
+        ids += _answered(headers)
     final = _final(headers.get("subject", ""), said)
     failed = _failed(said)
     if not failed and final is not False:  # said failed, or by its code alone
@@ -130,6 +129,14 @@ def bounce(tree: Message, text: str, headers: dict[str, str]) -> Unproven | None
     if not ids or not failed:
         return None
     return Unproven(tuple(ids), _fields(failed, said, final))
+
+
+def _answered(headers: dict[str, str]) -> list[str]:
+    """The Message-IDs a mail answers: In-Reply-To's, then References' newest first."""
+    return [
+        *message_ids(headers.get("in-reply-to", "")),
+        *reversed(message_ids(headers.get("references", ""))),
+    ]
 
 
 def _before(text: str, start: int) -> str:
@@ -226,9 +233,7 @@ def receipt(text: str, headers: dict[str, str]) -> Unproven | None:
         return None
     if not all(_READ_SAID.search(line) or _TEMPLATE_LINE.match(line) for line in lines):
         return None
-    ids = [*message_ids(headers.get("in-reply-to", ""))]
-    ids += reversed(message_ids(headers.get("references", "")))
-    ids = list(dict.fromkeys(i for i in ids if i))
+    ids = list(dict.fromkeys(i for i in _answered(headers) if i))
     if not ids:
         return None
     return Unproven(tuple(ids), "", receipt=True)
