@@ -17,11 +17,11 @@ from maild.adapters import daymark, sitepending
 from maild.adapters.store import StoreUnavailable
 from maild.app import App
 from maild.digest import hhmm, morning_queue
-from maild.domain import automatic
 from maild.domain import ticket as tk
 from maild.domain.calendar import unknown_year
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
-from maild.domain.records import aware_time
+from maild.domain.records import MessageRecord, Ticket, aware_time
+from maild.domain.waiting import WaitStep, waiting_step
 from maild.faults import alert
 from maild.imapnotes import unanswered
 from maild.jobkit import contained, job_key, ticket_ctx
@@ -35,65 +35,56 @@ log = logging.getLogger("maild.jobs")
 
 
 def waiting(app: App, now: datetime) -> int:
-    """#wait tickets: remind the customer after N business days, close after M more."""
-    sched = app.config.schedule
+    """#wait tickets: remind the customer after N business days, close after M more
+    (what is due, and to whom: domain/waiting.waiting_step)."""
+    people = (app.config.support.internal, app.config.support.address)
     n = 0
     for row in app.store.open_summaries():
         if not tk.waits_for_customer(row):
             continue
         with contained(row["tid"]), app.store.locked():
             loaded = app.store.load(row["tid"])
-            if loaded is None or not tk.waits_for_customer(loaded[0]):
+            if loaded is None:
                 continue
-            ticket, messages = loaded
-            sent = dict(ticket.get("sent") or {})
-            since = datetime.fromisoformat(ticket.get("waiting_since") or ticket["created_at"])
-            customers = tk.customers(
-                ticket, app.config.support.internal, app.config.support.address
-            )
-            held = automatic.held_among(ticket, customers)  # no automatic mail to automatic
-            customers = [a for a in customers if a not in held]
-            reminded = sent.get("waiting_reminder")
-            if not reminded:
-                if now >= app.calendar.add_business_days(since, sched.waiting_reminder_days):
-                    # the close below counts from this reminder: the customer is told when
-                    close_at = app.calendar.add_business_days(now, sched.waiting_autoclose_days)
-                    queue_notice(
-                        app,
-                        ticket,
-                        messages,
-                        key=job_key(ticket["tid"], "wait", since.isoformat()),
-                        template="reminder_customer.txt",
-                        to=customers,
-                        context=dict(ticket_ctx(app, ticket), close_at=app.fmt_time(close_at)),
-                        now=now,
-                    )
-                    sent["waiting_reminder"] = now.isoformat()
-                    app.store.save({**ticket, "sent": sent}, messages)
-                    n += 1
+            step = waiting_step(loaded[0], now, app.calendar, app.config.schedule, people)
+            if step is None:
                 continue
-            close_at = app.calendar.add_business_days(
-                datetime.fromisoformat(reminded), sched.waiting_autoclose_days
-            )
-            if now >= close_at:
-                ticket, _ = tk.apply_command(ticket, "close", None, now, app.due, "maild")
-                ctx = dict(ticket_ctx(app, ticket), autoclosed=True)
-                queue_notice(
-                    app,
-                    ticket,
-                    messages,
-                    key=job_key(ticket["tid"], "autoclose", reminded),
-                    template="resolved.txt",
-                    to=customers,
-                    context=ctx,
-                    now=now,
-                )
-                ticket["sent"] = dict(ticket.get("sent") or {}, autoclosed=now.isoformat())
-                app.store.save(ticket, messages)
-                app.store.mark_for_redaction(ticket["tid"], ticket["closed_at"])
-                log.info("[TID#%s] closed after waiting for the customer", ticket["tid"])
-                n += 1
+            _carry_out(app, step, *loaded, now)
+            n += 1
     return n
+
+
+def _carry_out(
+    app: App, step: WaitStep, ticket: Ticket, messages: list[MessageRecord], now: datetime
+) -> None:
+    """The #wait `step` done for `ticket`: its mail queued, the ticket saved (closed)."""
+    tid, to = ticket["tid"], list(step.to)
+    if step.kind == "remind":
+        context = dict(ticket_ctx(app, ticket), close_at=app.fmt_time(step.close_at))
+        key = job_key(tid, "wait", step.since)
+        queue_notice(
+            app,
+            ticket,
+            messages,
+            key=key,
+            template="reminder_customer.txt",
+            to=to,
+            context=context,
+            now=now,
+        )
+        sent = dict(ticket.get("sent") or {}, waiting_reminder=now.isoformat())
+        app.store.save({**ticket, "sent": sent}, messages)
+        return
+    ticket, _ = tk.apply_command(ticket, "close", None, now, app.due, "maild")
+    context = dict(ticket_ctx(app, ticket), autoclosed=True)
+    key = job_key(tid, "autoclose", step.since)
+    queue_notice(
+        app, ticket, messages, key=key, template="resolved.txt", to=to, context=context, now=now
+    )
+    ticket["sent"] = dict(ticket.get("sent") or {}, autoclosed=now.isoformat())
+    app.store.save(ticket, messages)
+    app.store.mark_for_redaction(tid, ticket["closed_at"])
+    log.info("[TID#%s] closed after waiting for the customer", tid)
 
 
 def redaction(app: App, now: datetime) -> int:

@@ -24,14 +24,14 @@ from typing import Any
 
 from maild.app import App
 from maild.domain import mergedwait, pace
-from maild.domain import ticket as tk
 from maild.domain.leak import epoch
 from maild.domain.limits import MAX_LISTED_FILES as MAX_LISTED
 from maild.domain.mergedwait import MergedWait
-from maild.domain.pending import Deadline, deadlines, untold
+from maild.domain.pending import Deadline, deadlines
 from maild.domain.queue import handling_order
 from maild.domain.records import MessageRecord, Summary, Ticket, note_record
-from maild.domain.sla import missed, reminder_at
+from maild.domain.remindsteps import ReminderStep, reminder_steps
+from maild.domain.sla import missed
 from maild.jobkit import contained, job_key, ticket_ctx
 from maild.outgoing import queue_notice
 
@@ -46,7 +46,6 @@ TEMPLATES = {
 WHAT = {"reminder": "Напоминание о сроке реакции", "escalation": "Сообщение о просрочке"}
 
 Step = tuple[str, str, list[str]]  # (kind, the deadline as stored, its people): pace.marked
-Due = tuple[Step, datetime, Deadline]  # a step, its deadline, whose it is (pending.deadlines)
 # a ticket in a list, its deadline, whose it is
 Listed = tuple[Ticket, list[MessageRecord], Step, datetime, Deadline]
 
@@ -130,50 +129,13 @@ def _due_rows(app: App, now: datetime) -> list[Summary]:
     return sorted(rows, key=handling_order)
 
 
-def _steps(run: _Run, ticket: Ticket) -> list[Due]:
-    """The deadline mail of `ticket` due at `run.now`, with the deadline and whose it
-    is (domain.pending.deadlines: each deadline once, all due then in it, less the
-    merged customers it went about before their merge: pending.untold): the reminder
-    to staff and the head at reminder_fraction of its time, the head's escalation when
-    it passed. A reminder due only once its deadline passed (the daemon was down over it,
-    or its moment and the deadline fell in one pass) goes to staff alone, late: the head
-    hears of that deadline once, by the escalation, not by a late reminder beside it. A
-    deadline whose reminder went to everyone before the head was among its people
-    (marked done), or to staff alone once it passed, is not reminded to him afterwards:
-    nothing goes twice or late."""
-    app, now, sent = run.app, run.now, ticket.get("sent") or {}
-    head = app.config.support.head
-    staff = tk.staff_recipients(ticket, app.config.support.staff)
+def _steps(run: _Run, ticket: Ticket) -> list[ReminderStep]:
+    """The deadline mail of `ticket` due at `run.now`, and to whom (the rule:
+    domain/remindsteps.reminder_steps), the outbox asked whether a list went."""
+    app = run.app
+    people = (app.config.support.staff, run.head)
     fraction = app.config.schedule.reminder_fraction
-    # the head hears of a deadline before it passes too (SPEC: "reminder and escalation
-    # emails before and when SLA deadlines are missed"): the reminder's people
-    reminded = [*staff, *([head] if head and head not in staff else [])]
-    out: list[Due] = []
-    for d in deadlines(ticket):  # its mail carries it: outstale.py withdraws it once stale
-        due = datetime.fromisoformat(d.due)
-        # past the deadline (sla.missed) the head's word of it is the escalation alone
-        late = missed(due, now)
-        escalated = [head] if head else []
-        for kind, to in (("reminder", staff if late else reminded), ("escalation", escalated)):
-            mine = untold(ticket, d, _told(run, sent, (kind, d.due, to))) if to else None
-            if mine is None:
-                continue
-            start = datetime.fromisoformat(mine.start)
-            if kind == "escalation" and not late:  # at the instant: in time
-                continue
-            if kind == "reminder" and now < reminder_at(start, due, fraction, app.calendar):
-                continue
-            out.append(((kind, d.due, to), due, mine))
-    return out
-
-
-def _told(run: _Run, sent: dict[str, str], step: Step) -> Callable[[str], bool]:
-    """Whether the `step` (kind, deadline, its people) went to all of them about the
-    customer of a TID before a merge (the marks #merge keys for them: pace.customer_due):
-    a merged customer's, or the ticket's own before one joined its moment."""
-    kind, due, people = step
-    queued = run.list_queued(kind)
-    return lambda tid: not pace.waiting_for(sent, kind, pace.customer_due(due, tid), people, queued)
+    return reminder_steps(ticket, run.now, people, fraction, app.calendar, run.list_queued)
 
 
 def _rest(sent: dict[str, str], step: Step, d: Deadline) -> list[str]:
@@ -220,7 +182,8 @@ def _remind(run: _Run, tid: str) -> None:
     ticket, messages = loaded
     sent = dict(ticket.get("sent") or {})
     went: list[tuple[str, str]] = []
-    for step, due, d in _steps(run, ticket):
+    for s in _steps(run, ticket):
+        step, due, d = s.step, s.at, s.whose
         kind, due_s, people = step
         waiting = pace.waiting_for(sent, kind, due_s, people, run.list_queued(kind))
         singly = [p for p in waiting if run.single(kind, p)]
@@ -279,12 +242,11 @@ def _listed(run: _Run, kind: str, person: str, tids: list[str]) -> list[Listed]:
                 continue
             ticket, messages = loaded
             sent = ticket.get("sent") or {}
-            for step, due, d in _steps(run, ticket):
-                _kind, due_s, people = step
-                if _kind == kind and person in pace.waiting_for(
-                    sent, kind, due_s, people, run.list_queued(kind)
+            for s in _steps(run, ticket):
+                if s.kind == kind and person in pace.waiting_for(
+                    sent, kind, s.due, list(s.to), run.list_queued(kind)
                 ):
-                    found.append((ticket, messages, step, due, d))
+                    found.append((ticket, messages, s.step, s.at, s.whose))
     return found
 
 
