@@ -7,7 +7,7 @@ or a robot's address (noreply@, MAILER-DAEMON@) gets no confirmation
 customer notices staff's commands cause either: «Работа начата» (#take), «Изменён
 уровень обслуживания» (#level), «Обращение закрыто» with its rating request (#close),
 «Обращение объединено» (#merge), nor the reminder and the closing of #wait
-(jobs.waiting). The hold is the address's, not the ticket's: the ticket keeps why
+(waiting.waiting_step). The hold is the address's, not the ticket's: the ticket keeps why
 (`automatic`, new_ticket: a string, its requester held; a map address -> why when
 another is, after #merge brought a held address in, or one of several was lifted), and
 others on the ticket (a person #cc'd or merged in) get their notices. #merge carries the

@@ -166,7 +166,7 @@ def _status(target: Ticket, source: Ticket, waits: bool) -> tuple[Status, str | 
     waits for staff, not for the customer, as when a customer answers a #wait ticket
     (ticket.on_customer_message); left waiting, it read «ждём ответа клиента», and
     #wait's job reminded the customer to answer and closed it with that mail
-    unanswered (jobs.waiting)."""
+    unanswered (waiting.waiting_step)."""
     if target["status"] == "closed" and source["status"] != "closed":
         return "open", None
     if target["status"] == "waiting" and waits:

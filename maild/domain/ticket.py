@@ -167,7 +167,7 @@ def awaits_first(ticket: Mapping[str, Any]) -> bool:
 def waits_for_customer(ticket: Mapping[str, Any]) -> bool:
     """#wait holds: the ticket waits for the customer and nothing waits for staff, so
     the customer may be reminded and the ticket closed for want of an answer
-    (jobs.waiting), and the morning queue lists it apart. A waiting ticket with a
+    (waiting.waiting_step), and the morning queue lists it apart. A waiting ticket with a
     pending deadline (a customer's mail merged into it before merge opened such a
     ticket), or a wait merged into it still pending (mergedwait.pending: a #wait alone
     is no reaction to that customer; closedcmd refuses it now, a record kept before may
