@@ -54,8 +54,7 @@ def read_fault(storage: Path) -> dict[str, Any] | None:
 
 def alert(app: App, key: str, template: str, context: dict[str, Any]) -> bool:
     """Queue a mail to the head and staff; False (logged at ERROR) if it cannot be."""
-    support = app.config.support
-    to = list(dict.fromkeys(support.internal))
+    to = list(app.config.support.internal)  # each once (ownside.People)
     if not to:
         return False
     mail_id = hashlib.sha1(key.encode()).hexdigest()[:24]

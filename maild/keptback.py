@@ -23,20 +23,22 @@ def kept_back(
     out: Outgoing,
     tid: str,
     ticket: Ticket | None,
-    staff: People,
+    own: People,
     when: tuple[str, datetime],
 ) -> tuple[list[MessageRecord], list[str]]:
     """The notes of the recipients `out` is not queued to (refused for good before:
     undeliverable.held; on the block list now: spam.withheld), and those it is
-    queued to; `when`: (the Message-ID of its cause, now)."""
+    queued to; `own`: support's own people (support.internal: staff, the head), who
+    are named so in the notes and whom the block list never keeps mail from; `when`:
+    (the Message-ID of its cause, now)."""
     cause, now = when
     held = undeliverable.held(ticket, out.to, out.kind)
-    notes = [_held_record(app, tid, (out.template, staff), held, cause, now)] if held else []
+    notes = [_held_record(app, tid, (out.template, own), held, cause, now)] if held else []
     free = [a for a in out.to if a not in held]
-    ours = [*staff, *app.config.support.internal, app.config.support.address]
+    ours = [*own, app.config.support.address]
     blocked = spam.withheld(app.quarantine.blocks(), free, out.kind, ours)
     if blocked:
-        notes.append(_blocked_record(app, tid, (out.template, staff), blocked, cause, now))
+        notes.append(_blocked_record(app, tid, (out.template, own), blocked, cause, now))
     return notes, [a for a in free if a not in blocked]
 
 

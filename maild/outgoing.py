@@ -149,10 +149,10 @@ def send(
     that tells staff notices are held: guard.sender_cap) and whom it queued now."""
     # support's own people (ownside.own_side): mail to them alone is no automatic reply
     # to an outsider, not capped as one; the head's escalations domain.pace paces
-    staff = app.config.support.internal
+    own = app.config.support.internal
     again = {"tid": tid, "thread": thread, "replying_to": replying_to, "now": now}
     again.update(cause=cause, may_be_queued=may_be_queued, ticket=ticket)
-    notes, free = kept_back(app, out, tid, ticket, staff, (cause, now))
+    notes, free = kept_back(app, out, tid, ticket, own, (cause, now))
     # the one whose command caused a notice learns whom it does not go to, and why
     notes += _also(app, capped.kept_back(out.if_capped, notes), again)
     if not free:
@@ -164,7 +164,7 @@ def send(
         auto=out.auto,
         unverified=out.unverified,
         to=free,
-        staff=staff,
+        staff=own,
         mail=(tid, out.template, cause),
         thread=thread,
         now=now,
@@ -175,7 +175,7 @@ def send(
         new_ticket=out.new_ticket,
     )
     if check.suppressed is None:
-        record = _queue(app, out, check, (tid, now, ticket), staff, replying_to)
+        record = _queue(app, out, check, (tid, now, ticket), own, replying_to)
         return [*notes, record], [] if check.queued else check.to
     if stopped is not None and check.why:
         stopped[out.key] = (check.why, check.desk)

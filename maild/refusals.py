@@ -66,7 +66,7 @@ class _Run:
     def __init__(self, app: App, now: datetime) -> None:
         self.app, self.now = app, now
         self.limit = app.config.support.max_reminders_per_person_per_hour
-        # whom staff mail goes to, the notices singly (staff_recipients) and the list
+        # whom staff mail goes to, the notices singly and the list
         self.people = tk.staff_mail_to(app.config.support.staff)
         self.paces = {p: app.store.reminder_pace(p, KIND) for p in self.people}
         self.taken = 0
@@ -202,7 +202,7 @@ def _notice(
         messages,
         key=key.hexdigest()[:24],
         template=template,
-        to=tk.staff_recipients(ticket, app.config.support.staff),
+        to=tk.staff_mail_to(app.config.support.staff),
         context=ctx,
         now=now,
     )

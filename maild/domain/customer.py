@@ -390,7 +390,7 @@ def _staff_notice(ctx: Context, ticket: Ticket, name: str, context: dict[str, An
         ctx.key(name),
         "notice",
         f"{name}.txt",
-        tk.staff_recipients(ticket, ctx.policy.staff),
+        tk.staff_mail_to(ctx.policy.staff),
         context,
         record=True,
         attach=files,

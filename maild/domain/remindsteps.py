@@ -67,7 +67,7 @@ def reminder_steps(
     nothing goes twice or late. No head: no escalation."""
     staff_list, head = people
     sent = ticket.get("sent") or {}
-    staff = tk.staff_recipients(ticket, staff_list)
+    staff = tk.staff_mail_to(staff_list)
     # the head hears of a deadline before it passes too (SPEC: "reminder and escalation
     # emails before and when SLA deadlines are missed"): the reminder's people
     reminded = [*staff, *([head] if head and head not in staff else [])]

@@ -132,7 +132,7 @@ def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], hea
     outgoing = []
     if by_head:
         context = {**ctx.common, "tid": tid, "subject": shown_subject(ticket.get("subject"))}
-        to = tk.staff_recipients(ticket, ctx.policy.staff)
+        to = tk.staff_mail_to(ctx.policy.staff)
         files = accepted_files(ctx.attachments)
         # a list's kind of Message-ID: a reply threaded to it that reaches support@
         # (a client ignoring Reply-To, support@ in Cc) is one to a list, held, never

@@ -249,17 +249,12 @@ def participants_of(addresses: Iterable[str], support: str, own: Iterable[str]) 
 def staff_mail_to(staff: Iterable[str]) -> list[str]:
     """Whom staff mail goes to (new-ticket notices, follow-ups, reminders, the lists of
     refused mail, the morning queue): every staff member (ownside.staff_side), once
-    each, in config order and spelling."""
-    return list(staff_side(staff))
-
-
-def staff_recipients(ticket: Ticket, staff: Iterable[str]) -> list[str]:
-    """Who gets staff mail about a ticket: staff_mail_to, the assignee among them. An
+    each, in config order and spelling. A ticket's assignee changes nothing: an
     assignment never takes the ticket out of the others' sight, and never adds a reader
     from outside: staff mail carries internal text, so an assignee that is not (or no
     longer) on the staff list (one left, or a typo stored before #assign checked it)
     gets none of it."""
-    return staff_mail_to(staff)
+    return list(staff_side(staff))
 
 
 # Customer notices a command may cause (template names without .txt).

@@ -21,7 +21,12 @@ from email.parser import BytesHeaderParser
 from maild.app import App
 from maild.domain.addresses import getaddresses
 from maild.domain.forget import ERASED
-from maild.domain.forgetnames import ADDRESS_FIELDS, scrub_mailboxes, with_mailboxes_of
+from maild.domain.forgetnames import (
+    ADDRESS_FIELDS,
+    scrub_mailboxes,
+    scrub_names,
+    with_mailboxes_of,
+)
 from maild.domain.headblock import as_read
 from maild.domain.header_text import decode_compat32
 from maild.ops.forgetmail import body_start, plain_texts, scrub_mail
@@ -119,5 +124,5 @@ def _holds_erased(data: bytes, codec: str) -> bool:
 def _erase(data: bytes, named: re.Pattern[str], codec: str) -> bytes:
     """`data` read in `codec` (its other bytes kept as they are), the names ERASED."""
     text = data.decode(codec, "surrogateescape")
-    new, n = named.subn(ERASED, text)
+    new, n = scrub_names(text, named)
     return new.encode(codec, "surrogateescape") if n else data
