@@ -34,7 +34,7 @@ from maild.domain.message import ParsedMessage, normalize_address
 from maild.domain.ownside import is_internal
 from maild.domain.policy import Policy
 from maild.domain.records import Ticket
-from maild.domain.replyaddr import DELIMITER, signed_epoch
+from maild.domain.replyaddr import is_support_address, signed_epoch
 from maild.domain.verify import sender_verified
 
 log = logging.getLogger("maild.trust")
@@ -154,10 +154,9 @@ def _own(ticket: Ticket, via: str | None = None) -> set[str]:
 def _members_named(msg: ParsedMessage, policy: Policy) -> list[tuple[str, str, int]]:
     """(staff member, TID, epoch) of each reply address in To/Cc signed for a member."""
     secret, support = policy.reply_secret, policy.support_address
-    local = support.partition("@")[0].lower() + DELIMITER
     found = []
     for addr in (*msg.to, *msg.cc):
-        if not addr.lower().startswith(local):  # (a cheap test first: most are not ours)
+        if not is_support_address(addr, support):  # (most are not ours)
             continue
         for member in policy.staff:
             named = signed_epoch(addr, member, secret, support)
