@@ -18,11 +18,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import Message
 from email.utils import collapse_rfc2231_value
-from typing import Any
+from typing import Any, TypedDict
 
 from maild.domain.logid import SYNTHETIC_DOMAIN
 
-__all__ = ["Fragment", "fragment_of", "record_key", "record_of", "seen", "shown", "thread_key"]
+__all__ = [
+    "Fragment",
+    "FragmentRecord",
+    "fragment_of",
+    "record_key",
+    "record_of",
+    "seen",
+    "shown",
+    "thread_key",
+]
 
 TYPE = "message/partial"
 MAX_PARTS = 1000  # more is no mail client's: a number past it is not read as one
@@ -67,7 +76,15 @@ def thread_key(sender: str, fragment: Fragment) -> str:
     return f"<partial.{made}{SYNTHETIC_DOMAIN}"
 
 
-def record_of(fragment: Fragment) -> dict[str, Any]:
+class FragmentRecord(TypedDict):
+    """What the thread record of a part keeps of it (MessageRecord "fragment")."""
+
+    id: str
+    number: int
+    total: int | None
+
+
+def record_of(fragment: Fragment) -> FragmentRecord:
     """What the thread record of a part keeps of it."""
     return {"id": fragment.id, "number": fragment.number, "total": fragment.total}
 

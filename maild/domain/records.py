@@ -15,6 +15,7 @@ from typing import Literal, NotRequired, TypedDict, cast
 from maild.domain import attachments as att
 from maild.domain.followups import Followups
 from maild.domain.message import ParsedMessage
+from maild.domain.partial import FragmentRecord
 from maild.domain.waitrecord import MergedWait
 
 Attachments = list[tuple[att.AttachmentDecision, bytes]]  # each decision with its bytes
@@ -157,6 +158,9 @@ MessageRecord = TypedDict(
         "thanks": NotRequired[bool],  # only thanks, to a closed ticket: kept, not reopening
         "asked_to_join": NotRequired[list[str]],
         "report_of": NotRequired[str],  # a report of our mail: undeliverable.report_key
+        "fragment": NotRequired[FragmentRecord],  # a part of a letter sent in parts
+        # to a staff member's (the head's) reply address: kept as a note (staffmail)
+        "signed_for": NotRequired[str],
         # staff replies
         "commands": NotRequired[list[str]],
         "folded": NotRequired[list[str]],  # customer notices folded into the reply
@@ -167,6 +171,7 @@ MessageRecord = TypedDict(
         "forged_staff": NotRequired[bool],  # what stores older than unverified_staff hold
         "sent_as": NotRequired[str],  # the Message-ID the reply was relayed under
         "logos": NotRequired[list[str]],  # sha256 of the pictures taken as its logo
+        "same_answer": NotRequired[bool],  # an answer sent before: a note (samereply)
         # mail maild queued (outgoing.sent_record), or did not (guard.suppressed_record)
         "template": NotRequired[str | None],
         "auto_to_customer": NotRequired[bool],

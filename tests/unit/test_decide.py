@@ -7,7 +7,8 @@ import copy
 import dataclasses
 import logging
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +20,7 @@ from maild.domain.decide import decide
 from maild.domain.decision import Decision
 from maild.domain.message import ParsedMessage, parse
 from maild.domain.policy import Policy
+from maild.domain.records import MessageRecord
 from maild.domain.replyaddr import sign, sign_for, tid_of_message_id
 from maild.domain.screen import screen
 from maild.domain.sender import FREE_SUPPORT_MONTHS, License, identify
@@ -27,6 +29,7 @@ from maild.domain.tid import tag
 from maild.domain.verify import requester_verified, staff_verified
 from tests.helpers import make_mail
 
+DATA = Path(__file__).parent.parent / "data"
 SUPPORT = "support@example.com"
 STAFF = ("anna@example.com", "boris@example.com")
 SECRET = b"a fixed secret for the tests"
@@ -67,7 +70,10 @@ def _msg(**kw: Any) -> ParsedMessage:
 
 
 def _decide(snap: Snapshot, msg: ParsedMessage) -> Decision:
-    return decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
+    d = decide(snap, msg, screen(msg, SUPPORT), NOW, POLICY)
+    # what the thread's JSON holds is what its type says (records.MessageRecord)
+    assert d.incoming is None or d.incoming.keys() <= get_type_hints(MessageRecord).keys()
+    return d
 
 
 def _ticket(tid: str = "1111-2222", requester: str = CUSTOMER) -> tuple[dict, list[dict]]:
@@ -179,6 +185,24 @@ def test_a_staff_reply_with_a_saved_answer_is_relayed_to_the_customer() -> None:
     # the relayed reply's Message-ID is ours, signed: the customer's answer threads here
     assert d.incoming["sent_as"] == POLICY.message_id(out.key, "1111-2222")
     assert tid_of_message_id(d.incoming["sent_as"], SECRET, "example.com") == "1111-2222"
+
+
+def test_a_part_of_a_letter_and_an_answer_sent_again_are_records_of_their_type() -> None:
+    """The keys a part of a letter sent in parts (`fragment`) and an answer a member
+    sent again (`same_answer`, kept as a note) add are MessageRecord's (_decide)."""
+    part = parse(
+        (Path(__file__).parent.parent / "data" / "partial" / "42_partial_1.eml").read_bytes()
+    )
+    ident = identify(part.from_addr, [], [], NOW.date())
+    d = _decide(Snapshot("5555-0009", None, ident, False), part)
+    assert d.incoming["fragment"]["number"] == 1
+    ticket, messages = _ticket()
+    answer = "Здравствуйте! Очистите, пожалуйста, кэш."
+    sent = {**messages[0], "from": STAFF[0], "direction": "out", "kind": "staff", "text": answer}
+    ident = identify(STAFF[0], [], [], NOW.date())
+    msg = _msg(sender=f"Анна <{STAFF[0]}>", body=answer)
+    d = _decide(Snapshot("1111-2222", (ticket, [*messages, sent]), ident, True), msg)
+    assert (d.incoming["kind"], d.incoming["same_answer"]) == ("note", True)
 
 
 @pytest.mark.parametrize(
