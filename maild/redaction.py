@@ -215,9 +215,10 @@ def html_credentials(raw: bytes, read: tuple[Message, str | None] | None = None)
 
 # The files of text of one mail are searched in their first FILES_SCAN_CHARS
 # characters together: the job runs under the store lock, and a log whose every
-# line names a "user" is searched whole (nearlabels), ~0.6 s per million characters
-# (20 such logs of 1 MB took 11 s). A mail whose files of text hold more is taken
-# as holding access data (file_credentials): its spool copy is cut to its text.
+# line names a "user" is searched whole (nearlabels), in time linear in its characters
+# (bench/FINDINGS.md 25): the lock is held for a bounded time per mail. A mail whose
+# files of text hold more is taken as holding access data (file_credentials): its
+# spool copy is cut to its text.
 FILES_SCAN_CHARS = 1_000_000
 
 

@@ -99,8 +99,8 @@ def _getaddresses(value: str) -> list[tuple[str, str]]:
 
 # The address functions below run for every message and every ticket looked at, so
 # their answers are cached; but only for arguments a real address or From value can
-# be (an address is at most 254 octets, RFC 5321): 200 distinct hostile 100,000-
-# character From addresses held 80 MB in the caches. Longer ones are computed anew.
+# be (an address is at most 254 octets, RFC 5321), so the caches' memory is bounded
+# whatever the From values (bench/FINDINGS.md 50). Longer ones are computed anew.
 _CACHED_ADDRESS_CHARS = 254
 _CACHED_VALUE_CHARS = 1024  # a From/To value: a display name and the address
 _CACHE_SIZE = 4096

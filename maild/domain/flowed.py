@@ -22,9 +22,9 @@ from maild.domain.emphasis import MARKS
 
 __all__ = ["unflow"]
 
-# Hostile sizes: the text is split and joined this many lines (characters) at a time.
-# All at once, a 20 MB text of 4 million short lines held one string object per line,
-# twice (split, then joined): 490 MB of memory to read it.
+# Hostile sizes: the text is split and joined this many lines (characters) at a time,
+# so reading it holds memory of its size, not one string object per line, twice (split,
+# then joined: bench/FINDINGS.md 50).
 _BATCH = 2048
 _BLOCK = 16384
 # What a command's line starts with before commandnames.bare reads it (blanks, invisible

@@ -65,9 +65,10 @@ _CUT_AT = re.compile(rb"\r|(?<!\r)\n")
 
 
 def _mended(head: bytes, stray: re.Pattern[bytes]) -> bytes:
-    """``head`` with each stray break a space, 64 KB at a time: re.sub
-    keeps two objects per match until it joins them, and 4 million strays in an 8 MB
-    mail (a CR-only text ending in one CRLF) held 725 MB."""
+    """``head`` with each stray break a space, 64 KB at a time: re.sub keeps two
+    objects per match until it joins them, so the memory it holds is bounded by a
+    piece, not by the strays in the block (a CR-only text ending in one CRLF is all
+    strays: bench/FINDINGS.md 50)."""
     pieces, start = [], 0
     while start < len(head):
         cut = _CUT_AT.search(head, start + _PIECE)

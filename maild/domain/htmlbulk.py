@@ -1,9 +1,10 @@
 """HTML too big to render tag by tag (domain.html), read in bulk; and the words both
 readers share: which elements hold nothing to read, which end a paragraph or a line.
 
-html.html_to_text follows each tag with the stdlib's HTMLParser, ~5 µs of Python a
-tag: 20 MB of "<p>" took 25 s of CPU. A mail of more than MAX_PIECES tags (too_big)
-is read here instead, by a few regular-expression passes, each one scan in C: block
+html.html_to_text follows each tag with the stdlib's HTMLParser, Python for every
+tag. A mail of more than MAX_PIECES tags (too_big) is read here instead, in time
+linear in its size (bench/FINDINGS.md 50), by a few regular-expression passes, each
+one scan in C: block
 tags become line breaks, a paragraph's a blank line, a list item's a "- ", other tags
 go, entities are unescaped. Links' targets, list numbers and quote marks are left out;
 staff are told (SIMPLIFIED). Pure. Those passes' patterns are compiled on first use

@@ -37,7 +37,7 @@ TEXT, SIGNATURE, QUOTE = "text", "signature", "quote"
 LOGO_MAX = 32 * 1024
 
 # A start tag that may be marked: one that holds "cid:" or a signature's word (the
-# others are passed in C, not each given to Python: 20 MB of "<p>" took 6 s); it ends
+# others are passed in C, not each given to Python: bench/FINDINGS.md 50); it ends
 # at its ">" or at the next "<" (a broken one), so the scan is linear whatever the HTML.
 # An <img>'s picture by Content-ID (RFC 2392: "cid:" then the Content-ID, %-encoded),
 # of a length a mark holds (placeholders.PLACEHOLDER).

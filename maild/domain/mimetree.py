@@ -1,9 +1,8 @@
 """A raw message as the email package's tree, at a cost bounded by the message's size.
 
 The stdlib parser keeps a body as one string per line until its part ends, and every
-header look-up walks all the header fields: a 12 MB mail of 4 million short lines
-held 315 MB in the parser, and one of 2 million header fields held ~400 MB and cost
-9 s of CPU. So:
+header look-up walks all the header fields: a mail of millions of short lines or of
+header fields held hundreds of MB in it and cost seconds (bench/FINDINGS.md 50). So:
 
 - the header block is read from its first MAX_HEAD_LINES lines and its last
   TAIL_LINES; the fields between are left out (a real header has tens to hundreds;

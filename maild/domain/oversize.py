@@ -1,8 +1,9 @@
 """A mail too big to take, as maild takes it instead: its header and a note.
 
 The SMTP/LMTP listener refuses such a mail (552) and the sender's server tells the
-sender. A mailbox polled over IMAP has no one to refuse it to: read whole, a 143 MB
-mail cost the worker 460 MB of memory. So only its header is read, and the mail
+sender. A mailbox polled over IMAP has no one to refuse it to: read whole, a mail
+cost the worker several times its size in memory (bench/FINDINGS.md 50). So only
+its header is read, and the mail
 maild takes is that header (its own Content-* fields replaced) with a text saying
 how big the mail was: a ticket like any other, its customer confirmed and asked to
 send it again, its staff told where the mail itself stays on the server.

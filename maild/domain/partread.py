@@ -25,8 +25,8 @@ class _RawHeaderPolicy(email.policy.Compat32):
 
     Content-Type and Content-Disposition come back as their head only (limits.head_of):
     the stdlib reads their parameters (boundary, charset, filename) in time quadratic in
-    the header's length, and the parser itself asks a multipart for its boundary (a
-    1 MB header of 100,000 parameters cost 10 s of CPU).
+    the header's length, and the parser itself asks a multipart for its boundary;
+    cut, a header costs time linear in its length (bench/FINDINGS.md 50).
     """
 
     def header_fetch_parse(self, name, value):

@@ -318,8 +318,9 @@ def _says_attribution(joined: str, lines: list[str], after: int) -> bool:
 
 def _quote_follows(lines: list[str], after: int) -> bool:
     """True if the first non-blank line from ``after`` on is quoted. Looked for line by
-    line, not in a copy of the rest: a text of thousands of attributions each followed
-    by a quote ("Иван пишет:" / "> x") took 3 s per 64 KB, quadratic."""
+    line, not in a copy of the rest, so a text of many attributions each followed by
+    a quote ("Иван пишет:" / "> x") is read in linear time, not quadratic
+    (bench/FINDINGS.md 50)."""
     first = next((s for s in _rest(lines, after) if s.strip()), None)
     return first is not None and is_quoted(first)
 

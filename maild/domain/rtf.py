@@ -68,8 +68,8 @@ def decompress(data: bytes, cap: int = MAX_RTF_BYTES) -> bytes:
 class RtfRoom:
     """The RTF one message may still unpack: MAX_RTF_BYTES for all its compressed
     bodies together (every winmail.dat in it, every Outlook item inside one). Each body
-    unpacks to up to 8.5 times its size, so a cap per body alone let 60 Outlook items of
-    250 KB each in a 20 MB mail unpack 120 MB (70 s of CPU to unpack and read)."""
+    unpacks to up to 8.5 times its size, so a cap per body alone let a mail of many
+    Outlook items unpack several times its own size (bench/FINDINGS.md 50)."""
 
     def __init__(self, size: int = MAX_RTF_BYTES) -> None:
         self.left = size

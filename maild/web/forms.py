@@ -81,10 +81,9 @@ _BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x85\u2028\u2029]")
 
 def _typed(value: str, most: int) -> str:
     """The first `most` characters of `value` as typed: line breaks "\n", _DROPPED
-    gone. Cut before anything else and filtered by two regexes in C: a field of
-    megabytes (the body's cap is 26 MB) was filtered whole a character at a time, a
-    Python object each, before its cut: one post held the event loop for seconds and
-    took the daemon from 64 MB to 1.2 GB."""
+    gone. Cut before anything else and filtered by two regexes in C, so a field of
+    megabytes (the body's cap is 26 MB) costs the event loop a scan in C of `most`
+    characters, no Python object per character (bench/FINDINGS.md 50)."""
     return without_bidi_controls(_DROPPED.sub("", _BREAKS.sub("\n", value[:most])))
 
 

@@ -102,8 +102,8 @@ class Site:
         # SMTP listener's spool), and the last one made is kept for its next request
         self.text_turn = asyncio.Lock()
         self.page_turn = asyncio.Lock()  # ticket pages, alike (rendered)
-        # a post's mail, alike (forms.compose): 25 MB of files took 1.4 s to encode,
-        # and on the loop the SMTP listener and every page waited that long
+        # a post's mail, alike (forms.compose): encoding its files takes time in their
+        # size, in the executor, one post at a time (bench/FINDINGS.md 62)
         self.compose_turn = asyncio.Lock()
         self.last_text: tuple[tuple[str, int, int], bytes] | None = None
         self.bad_links = RateLimit(MAX_BAD_LINKS_PER_HOUR, max_keys=100_000)
@@ -293,9 +293,9 @@ class Site:
         long one), as a UTF-8 .txt file with access data blanked as on the page
         (pages.redacted; quotes kept: it is the whole text). Behind the same link as
         the page and its files. Redacting megabytes takes seconds of CPU: in an
-        executor, so the event loop goes on taking mail meanwhile, one download at a
-        time: eight at once of a 3 MB text of "password: x" lines held every thread
-        the SMTP listener writes the spool in for 40 s."""
+        executor, so the event loop goes on taking mail meanwhile; one download at a
+        time, so downloads never hold all the executor's threads, in which the SMTP
+        listener writes the spool (bench/FINDINGS.md 62)."""
         opened = await self.open(request)
         if isinstance(opened, web.Response):
             return opened

@@ -222,7 +222,7 @@ class Store:
         """Every ticket's summary row once, open ones first, in no particular order:
         one pass that holds one archive file at a time, read past the parsed-file cache
         (the daily report's). All of them at once, or kept parsed, stayed in the
-        worker's memory after the report: 100k tickets, ~145 MB of RSS."""
+        worker's memory after the report (bench/FINDINGS.md 27)."""
         yield from self.open_summaries()
         for path in sorted((self.root / "archive").glob("*.json")):
             yield from readable_rows(path, None)
