@@ -31,7 +31,7 @@ from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
 from maild.domain.sla import passed, unattended
 from maild.domain.tid import clean_subject, find_tid
-from maild.domain.verify import proves_sender
+from maild.domain.verify import own_side_verified, proves_sender
 
 log = logging.getLogger("maild.pipeline")
 
@@ -90,8 +90,8 @@ def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list
                 [requester],
                 c,
                 record=True,
-                # to a staff address a forged From names: capped as automatic mail is
-                unverified=requester in policy.staff and not snap.staff_verified,
+                # to support's own side a forged From names: capped as automatic mail is
+                unverified=requester in policy.internal and not own_side_verified(msg, policy),
                 desk_capped=not proves_sender(msg, policy),
             )
         )

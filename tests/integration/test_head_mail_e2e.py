@@ -221,3 +221,29 @@ def test_a_customers_cc_of_the_head_never_makes_him_a_participant(tmp_path, sink
     assert sorted(r.rcpt_tos[0] for r in answers) == ["ivan@shop-example.ru", petr]
     assert not [r for r in sink.received[seen:] if HEAD in r.rcpt_tos]
     assert all(HEAD not in r.msg["To"] for r in answers)
+
+
+def test_confirmations_to_the_heads_forged_from_are_capped_as_staffs_are(tmp_path, sink):
+    """Mail from the head's address naming no ticket opens one, as staff's does, and
+    its confirmation to him is capped as automatic mail is, as staff's is: 50 mails
+    forged From: head@ (spam, no TID) once got him 50 «Обращение зарегистрировано»
+    (staff's forged From was capped; mail to support's own side never counted)."""
+    desk = Desk(tmp_path, sink.port, support={"max_auto_replies_per_hour": 3})
+    for n in range(6):
+        desk.ingest(_head_mail(f"Купите виагру {n}\n", subject=f"Скидки {n} http://spam.example"))
+    desk.flush()
+    confirmed = [m for m in sink.to(HEAD) if "зарегистрировано" in m.subject]
+    assert len(confirmed) == 3, [m.subject for m in sink.to(HEAD)]
+    assert len(desk.tickets()) == 6
+
+
+def test_confirmations_to_the_heads_proven_mail_are_not_capped_as_staffs_are_not(tmp_path, sink):
+    """The head's own mail (DKIM per our MTA) naming no ticket is no forgery: each
+    ticket it opens is confirmed to him, as a verified staff member's is."""
+    caps = {"max_auto_replies_per_hour": 3, "authserv_id": AUTHSERV}
+    desk = Desk(tmp_path, sink.port, support=caps)
+    for n in range(6):
+        desk.ingest(_head_mail("Проверка\n", subject=f"Отчёт {n}", headers=dkim_pass(HEAD)))
+    desk.flush()
+    confirmed = [m for m in sink.to(HEAD) if "зарегистрировано" in m.subject]
+    assert len(confirmed) == 6, [m.subject for m in sink.to(HEAD)]
