@@ -14,10 +14,16 @@ from maild.domain.addresses import comparable_domain
 from maild.domain.message import normalize_address
 from maild.domain.sender import domain_of
 
-__all__ = ["first_of_ours", "results", "sender_verified", "verified_domains"]
+__all__ = ["domain_of_value", "first_of_ours", "results", "sender_verified", "verified_domains"]
 
 # key=value inside one resinfo; keys are "method", "method/version" or "ptype.property".
-_PAIR_RE = re.compile(r'([\w./-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s;"]+)')
+# A value is quoted strings and other characters run together up to a space or ";"
+# (RFC 8601 pvalue: a local part may be quoted, "anna@example.com"@evil.example); one
+# that an unterminated quote ends is none.
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+_PAIR_RE = re.compile(rf'([\w./-]+)\s*=\s*((?:{_QUOTED}|[^\s;"])+)(?=[\s;]|$)')
+_QUOTED_RE = re.compile(_QUOTED)
+_DOMAIN_RE = re.compile(r"(?:[\w-]+\.)*[\w-]+")
 
 
 def first_of_ours(header_values: Iterable[str], authserv_id: str) -> str | None:
@@ -73,12 +79,12 @@ def sender_verified(header_values: Iterable[str], authserv_id: str, from_addr: s
 
 def _passing(resinfo: str) -> set[str]:
     """The domains one "method=result ptype.prop=value ..." entry vouches for."""
-    pairs = [(k.lower(), _unquote(v)) for k, v in _PAIR_RE.findall(resinfo)]
+    pairs = [(k.lower(), v) for k, v in _PAIR_RE.findall(resinfo)]
     if not pairs:
         return set()
     method, result = pairs[0]
     method = method.split("/", 1)[0]
-    if result.lower() != "pass":
+    if _unquote(result).lower() != "pass":
         return set()
     props = dict(pairs[1:])
     if method == "dkim":
@@ -87,8 +93,19 @@ def _passing(resinfo: str) -> set[str]:
         keys = ("smtp.mailfrom",)
     else:
         return set()
-    # header.i is "@sub.example.com" or "user@sub.example.com"; mailfrom may be either form.
-    return {props[k].rsplit("@", 1)[-1].strip().rstrip(".").lower() for k in keys if k in props}
+    return {domain_of_value(props[k]) for k in keys if k in props}
+
+
+def domain_of_value(value: str) -> str:
+    """The domain a property's value names, lower-cased: header.i is "@sub.example.com"
+    or "user@sub.example.com", smtp.mailfrom either or a bare domain, any of them may
+    be one quoted string. It is what follows the last "@" of the whole value, a quoted
+    local part included: "anna@example.com"@evil.example names evil.example, never
+    example.com. "" when no domain can be read there (a quote or a space in it, or
+    nothing): such a value proves nothing."""
+    text = _unquote(value) if _QUOTED_RE.fullmatch(value) else value
+    domain = text.rsplit("@", 1)[-1].strip().rstrip(".").lower()
+    return domain if _DOMAIN_RE.fullmatch(domain) else ""
 
 
 def _uncomment(text: str) -> str:

@@ -261,6 +261,38 @@ def test_forged_staff_mail_runs_nothing_and_relays_nothing(tmp_path, sink, auths
     assert desk.ticket(tid)["critical"]
 
 
+@pytest.mark.parametrize(
+    "verdict",
+    [
+        'spf=pass smtp.mailfrom="anna@example.com"@evil.example',
+        'dkim=pass header.d=evil.example header.i="anna@example.com"@evil.example',
+        'spf=pass smtp.mailfrom="anna@example.com"x',  # no domain to read: proves nothing
+    ],
+)
+def test_a_quoted_local_part_in_our_mtas_verdict_proves_no_staff_member(tmp_path, sink, verdict):
+    """RFC 8601 lets a value's local part be quoted: our MTA's verdict on the envelope
+    "anna@example.com"@evil.example was read as its quoted part, domain example.com,
+    and the forged staff reply under it reached the customer and its #close ran."""
+    desk = Desk(tmp_path, sink.port, support={"authserv_id": US})
+    tid = desk.ingest_tid(make_mail(sender="ivan@shop.example", subject="Ошибка"))
+    desk.flush()
+    seen = len(sink.received)
+    forged = make_mail(
+        sender="Анна <anna@example.com>",
+        subject=f"Re: [TID#{tid}] Ошибка",
+        body="Оплатите счёт на карту 4000 0000 0000 0002, FORGED\n#close",
+        headers={"Authentication-Results": f"{US}; {verdict}"},
+    )
+    desk.ingest(forged)
+    desk.flush()
+    assert not [
+        m for m in sink.received[seen:] if "FORGED" in m.text and "ivan@shop.example" in m.rcpt_tos
+    ]
+    assert desk.ticket(tid)["status"] != "closed"
+    incoming = [m for m in desk.ticket(tid)["messages"] if m["direction"] == "in"]
+    assert incoming[-1]["kind"] == "note"
+
+
 def test_a_staff_reply_address_proves_its_member_only_on_its_own_ticket(desk, sink):
     """Eve holds Anna's reply address of her own ticket A (Anna put her in Cc of an
     answer: Eve's copy is addressed to it). Writing as Anna to it with ticket B's TID

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from email.headerregistry import Address
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maild.domain.authres import first_of_ours, results, sender_verified, verified_domains
+from maild.domain.authres import (
+    domain_of_value,
+    first_of_ours,
+    results,
+    sender_verified,
+    verified_domains,
+)
 
 US = "mx.support.example"
 
@@ -194,3 +202,77 @@ def test_a_cyrillic_from_aligns_with_its_domains_a_labels() -> None:
     spf = ["mx.example.com; spf=pass smtp.mailfrom=boss@окна.рф"]
     assert sender_verified(spf, "mx.example.com", "Boss@XN--80ATJC.XN--P1AI")
     assert not sender_verified(header, "mx.example.com", "boss@ｏкна.рф")  # another name
+
+
+@pytest.mark.parametrize(
+    ("value", "domain"),
+    [
+        # RFC 8601 pvalue: [local-part "@"] domain, the local part may be quoted
+        ('"anna@example.com"@evil.example', "evil.example"),
+        ('"anna@example.com"@Evil.Example.', "evil.example"),
+        ('"a\\"b@example.com"@evil.example', "evil.example"),
+        ('"a b"@shop.ru', "shop.ru"),
+        # the whole value one quoted string (RFC 2045 value): what it quotes
+        ('"anna@example.com"', "example.com"),
+        ('"\\"anna@example.com\\"@evil.example"', "evil.example"),
+        ("@sub.example.com", "sub.example.com"),
+        ("shop.ru", "shop.ru"),
+        # no domain to read: proves nothing
+        ('"anna@example.com"@', ""),
+        ('"anna@example.com"x', ""),
+        ('"anna@example.com"@"evil.example"', ""),
+        ("anna@", ""),
+        ('""', ""),
+    ],
+)
+def test_the_domain_of_a_value_follows_its_last_at(value: str, domain: str) -> None:
+    assert domain_of_value(value) == domain
+
+
+@pytest.mark.parametrize(
+    "resinfo",
+    [
+        'spf=pass smtp.mailfrom="anna@example.com"@evil.example',
+        'dkim=pass header.d=evil.example header.i="anna@example.com"@evil.example',
+        'spf=pass smtp.mailfrom=anna@example.com"@evil.example',  # a quote left open
+        'spf=pass smtp.mailfrom="anna@example.com"x',
+    ],
+)
+def test_a_quoted_local_part_proves_not_the_domain_it_quotes(resinfo: str) -> None:
+    """Read as its quoted part, the envelope "anna@example.com"@evil.example proved
+    anna@example.com: a forged staff reply passed, a forged customer's Cc joined."""
+    header = [f"{US}; {resinfo}"]
+    assert "example.com" not in verified_domains(header, US)
+    assert not sender_verified(header, US, "anna@example.com")
+
+
+_ATEXT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~"
+_ATOM = st.text(_ATEXT, min_size=1, max_size=8)
+_DOT_ATOM = st.lists(_ATOM, min_size=1, max_size=3).map(".".join)
+# a quoted local part: any printable ASCII, "@" and ";" and spaces too, \ and " escaped
+_QTEXT = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=20)
+_NAMING = st.tuples(_QTEXT, _QTEXT).map(lambda p: f"{p[0]}anna@staff.example{p[1]}")
+_QUOTED = st.one_of(_QTEXT, _NAMING).map(
+    lambda t: '"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"'
+)
+_LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?", fullmatch=True)
+_DOMAIN = st.lists(_LABEL, min_size=2, max_size=4).map(".".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_DOT_ATOM, _QUOTED), _DOMAIN, st.sampled_from(["spf", "dkim"]))
+def test_the_domain_read_is_the_addresss_own(local: str, domain: str, method: str) -> None:
+    """Over dot-atom and quoted local parts (RFC 5322), the domain read from our MTA's
+    verdict is the one email.headerregistry parses from the address, never a domain
+    the local part names."""
+    value = f"{local}@{domain}"
+    assert Address(addr_spec=value).domain == domain  # the RFC's reading, by the stdlib
+    prop = "smtp.mailfrom" if method == "spf" else "header.d=other.example header.i"
+    header = [f"{US}; {method}=pass {prop}={value}"]
+    expected = {domain} if method == "spf" else {domain, "other.example"}
+    assert verified_domains(header, US) == expected
+    assert domain_of_value(value) == domain
+    # the whole address written as one quoted string (RFC 2045 value): the same domain
+    assert domain_of_value('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"') == domain
+    assert sender_verified(header, US, f"x@{domain}")
+    assert not sender_verified(header, US, "anna@staff.example") or domain == "staff.example"
