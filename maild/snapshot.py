@@ -10,7 +10,6 @@ store reads per message stay those of the decision.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -29,13 +28,13 @@ from maild.domain.message import ParsedMessage
 from maild.domain.participants import newcomers
 from maild.domain.policy import Policy
 from maild.domain.records import Ticket
-from maild.domain.replyaddr import signed_for, tid_of_message_id
-from maild.domain.replyaddr import verify as verify_address
+from maild.domain.replyaddr import signed_for
 from maild.domain.screen import Screening
 from maild.domain.sender import Group, Identification, License, checked, identify
 from maild.domain.snapshot import Loaded, Snapshot, Spammed
 from maild.domain.textnamed import named_tids
 from maild.domain.tid import clean_subject, find_tid, new_tid
+from maild.issued import gone_ticket, known, missing_ticket, signed_tids
 
 log = logging.getLogger("maild.pipeline")
 
@@ -79,8 +78,7 @@ def gather(
             tid=tid or new_tid(app.store.tid_taken),
             loaded=None,
             refers_to=refers_to,
-            answers_its_auto=bool(refers_to) and _answers_auto(app, msg, refers_to),
-            named_in_text=() if refers_to else _named_in_text(app, msg),
+            **_named_facts(app, msg, refers_to, staff_verified),
             first_seen=app.store.sender_first_seen(requester) if requester else None,
             licenses_named=named,
             **base,
@@ -150,13 +148,13 @@ def thread(app: App, msg: ParsedMessage, staff_verified: bool) -> str | None:
     or threading headers pointing at mail of the ticket; one in the store, or one
     staff marked #spam (in the quarantine: held_by_spam)."""
     tid = find_tid(msg.subject)
-    if tid and _known(app, tid):
+    if tid and known(app, tid):
         return tid
-    signed_tids = list(_signed_tids(app, msg, staff_verified))
-    for signed in signed_tids:
-        if _known(app, signed):
-            return signed
-    if staff_verified and signed_tids:
+    signed = list(signed_tids(app, msg, staff_verified))
+    for one in signed:
+        if known(app, one):
+            return one
+    if staff_verified and signed:
         # a staff member's reply address proves them on its own ticket alone: with that
         # ticket gone, the mail answering another ticket's mail is no answer there
         # (missing_ticket tells them the ticket is gone)
@@ -168,18 +166,6 @@ def thread(app: App, msg: ParsedMessage, staff_verified: bool) -> str | None:
         if found:
             return found
     return None
-
-
-def _signed_tids(app: App, msg: ParsedMessage, staff_verified: bool) -> Iterator[str]:
-    """The TIDs of the signed reply addresses in To/Cc that this mail may use: the
-    ticket-wide one, one signed for its sender, or (staff verified) staff's own."""
-    secret, support = app.reply_secret, app.config.support.address
-    for addr in (*msg.to, *msg.cc):
-        signed, valid = verify_address(addr, secret, support)
-        if signed and not valid:  # signed for one person: the sender, or staff's own
-            valid = staff_verified or bool(signed_for(addr, msg.from_addr, secret, support))
-        if signed and valid:
-            yield signed
 
 
 def _staff_signed(
@@ -204,10 +190,6 @@ def _staff_signed(
     return None
 
 
-def _known(app: App, tid: str) -> bool:
-    return app.store.ticket_exists(tid) or guard.spammed_ticket(app, tid)
-
-
 def _off_store(
     app: App,
     msg: ParsedMessage,
@@ -228,21 +210,6 @@ def _off_store(
         if named is not None:
             return {"tid": named[0], "missing": named[1]}
     return {}
-
-
-def missing_ticket(app: App, msg: ParsedMessage, staff_verified: bool) -> tuple[str, str] | None:
-    """(TID, how it is known) of a ticket a staff member's mail names that is not in the
-    store: "issued" when the mail proves maild sent mail about it (a signed reply
-    address, a signed Message-ID it answers: the ticket was deleted since, as
-    storage.keep_closed_days does), "named" for a subject tag alone (a typo?)."""
-    for signed in _signed_tids(app, msg, staff_verified):
-        return signed, "issued"
-    for ref in (*msg.in_reply_to, *reversed(msg.references)):
-        ours = tid_of_message_id(ref, app.reply_secret, app.config.support.domain)
-        if ours:
-            return ours, "issued"
-    tid = find_tid(msg.subject)
-    return (tid, "named") if tid else None
 
 
 def held_by_spam(app: App, msg: ParsedMessage, tid: str, claims_staff: bool) -> bool:
@@ -342,6 +309,18 @@ def find_ticket(
     if resumed_tid and loaded is None:
         tid = resumed_tid  # crash recovery: the index already names the new ticket
     return tid, loaded, None, report_of, merged_source
+
+
+def _named_facts(
+    app: App, msg: ParsedMessage, refers_to: str | None, staff_verified: bool
+) -> dict[str, Any]:
+    """Of a new ticket's mail, what else it names: of one naming a ticket its sender may
+    not write into (``refers_to``), whether it answers that ticket's automatic mail;
+    else the tickets its text names and the ticket of ours it answers that is gone."""
+    if refers_to:
+        return {"answers_its_auto": _answers_auto(app, msg, refers_to)}
+    gone = gone_ticket(app, msg, staff_verified)
+    return {"named_in_text": _named_in_text(app, msg), "gone": gone}
 
 
 def _answers_auto(app: App, msg: ParsedMessage, tid: str) -> bool:

@@ -30,7 +30,7 @@ from maild.domain.ratingtext import only_thanks, rating_beside, rating_of
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
 from maild.domain.sla import passed, unattended
-from maild.domain.tid import clean_subject, find_tid
+from maild.domain.tid import clean_subject
 from maild.domain.verify import own_side_verified, proves_sender
 
 log = logging.getLogger("maild.pipeline")
@@ -114,9 +114,7 @@ def _new_context(ctx: Context, ticket: Ticket, refers_to: str | None) -> dict[st
         "reason": ident.reason,
         "refers_to": refers_to,
         "refers_own": ticket.get("names_own"),
-        # the customer's words on the TID their subject named: the same whether or not
-        # that ticket exists (a reply that told them apart would let anyone try TIDs)
-        "tid_named": refers_to or find_tid(msg.subject),
+        **textnamed.told(ctx.snapshot, msg.subject),  # of an earlier ticket it named
         "problem": msg.parse_problem,
         "spool_key": ctx.record.get("spool_key"),
         "reply_to": _reply_elsewhere(ctx, ticket),

@@ -74,3 +74,7 @@ class Snapshot:
     # a new ticket whose subject names none: the tickets its text names by tag, each
     # where #merge left it (textnamed.py), one of the sender's own the ticket refers to
     named_in_text: tuple[Ticket, ...] = ()
+    # a new ticket's mail answers our mail about a ticket no longer in the store (a
+    # signed reply address, a signed Message-ID: maild/issued.py), deleted by
+    # storage.keep_closed_days or erased: its TID (the customer is told: textnamed.told)
+    gone: str | None = None

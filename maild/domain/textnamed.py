@@ -6,7 +6,7 @@ It names the one its text names (the ticket's ``names_own``; ``refers_to`` stays
 ticket its sender may not write into): staff's notice names it, and the confirmation
 tells the customer how to write into it. Only a ticket its sender may write into
 (ticket.may_append): of someone else's ticket nothing is said, as a stranger's
-subject tag confirms nothing (customer._new_context, ``tid_named``).
+subject tag confirms nothing (``tid_named``: told).
 
 Pure: maild/snapshot.py loads the tickets named_tids names, after #merge.
 """
@@ -22,7 +22,7 @@ from maild.domain.snapshot import Snapshot
 from maild.domain.ticket import may_append
 from maild.domain.tid import TAG_RE, find_tid, tid_of
 
-__all__ = ["MAX_NAMED", "named_tids", "own_named", "refers"]
+__all__ = ["MAX_NAMED", "named_tids", "own_named", "refers", "told"]
 
 # the tickets a text's tags are looked up for: its first few (a forwarded thread may
 # carry many tags, each a ticket file to read)
@@ -70,3 +70,15 @@ def refers(
     if sender in staff:
         return {}
     return {"names_own": own_named(snap.named_in_text, sender, ident, staff)}
+
+
+def told(snap: Snapshot, subject: str) -> dict[str, str | None]:
+    """What a new ticket's confirmation and staff notice say of the ticket the mail
+    named: ``tid_gone``, the sender's ticket our mail they answer was about, deleted or
+    erased since (Snapshot.gone: its signature proves it was theirs to answer); else
+    ``tid_named``, the ticket its subject named (or refers_to), in the same words
+    whether or not that ticket exists (a reply that told them apart would let anyone
+    try TIDs)."""
+    if snap.gone and not snap.refers_to:
+        return {"tid_gone": snap.gone, "tid_named": None}
+    return {"tid_gone": None, "tid_named": snap.refers_to or find_tid(subject)}

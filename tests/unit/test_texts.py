@@ -51,6 +51,7 @@ def ticket_ctx(**extra) -> dict:
         "from_name": "Иван Петров",
         "refers_to": None,
         "tid_named": None,
+        "tid_gone": None,
         "refers_own": None,
         "unconfirmed": None,
         "unconfirmed_wave": None,
@@ -510,7 +511,23 @@ def variants() -> list[dict]:
     # staff_flood of one From domain's senders; staff_new whose confirmation a cap per
     # address stopped, not the desk-wide one
     held = dict(full, flood_desk=False, unconfirmed_wave=None)
-    return [full, off, unverified, listed, quiet, asked, stale, stopped, idle, in_subject, held]
+    # confirmation, staff_new: a reply to our mail of the sender's ticket deleted since
+    # (retention, erasure: textnamed.told), told instead of tid_named's words
+    gone = dict(full, refers_to=None, tid_named=None, tid_gone="5555-6666")
+    return [
+        full,
+        off,
+        unverified,
+        listed,
+        quiet,
+        asked,
+        stale,
+        stopped,
+        idle,
+        in_subject,
+        held,
+        gone,
+    ]
 
 
 LATIN = re.compile(r"(?<![\w@.#/+<\[-])[A-Za-z]{2,}(?![\w@.>(/])")
