@@ -90,7 +90,7 @@ def gather(
         loaded=loaded,
         our_bounce=report_of is not None,
         report_of=report_of,
-        requester_verified=not claims_staff and _requester_proven(app, msg, ticket, ident),
+        **_customer_facts(app, msg, ticket, ident, claims_staff),
         licenses_named=named,
         staff_signed=signed[1] if signed else None,
         merged_source=merged_source,
@@ -98,6 +98,22 @@ def gather(
         **base,
         **staff_reply,
     )
+
+
+def _customer_facts(
+    app: App, msg: ParsedMessage, ticket: Ticket, ident: Identification, claims_staff: bool
+) -> dict[str, Any]:
+    """Of a customer's follow-up: whether it proves it comes from the ticket's side
+    (_requester_proven), and, to a closed ticket it may reopen, the date of its
+    sender's first ticket (a reopening tells of the free term as a new ticket would:
+    levelnow.reopened_free)."""
+    if claims_staff:
+        return {"requester_verified": False}
+    closed = ticket["status"] == "closed" and msg.from_addr
+    return {
+        "requester_verified": _requester_proven(app, msg, ticket, ident),
+        "first_seen": app.store.sender_first_seen(msg.from_addr) if closed else None,
+    }
 
 
 def _requester_proven(app: App, msg: ParsedMessage, ticket: Ticket, ident: Identification) -> bool:

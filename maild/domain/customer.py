@@ -28,7 +28,7 @@ from maild.domain.pending import due_for
 from maild.domain.quotes import trim_reply
 from maild.domain.ratingtext import only_thanks, rating_beside, rating_of
 from maild.domain.records import MessageRecord, Ticket
-from maild.domain.sender import FREE_SUPPORT_MONTHS, free_support_expired, ru_date
+from maild.domain.sender import free_term_ctx
 from maild.domain.sla import passed, unattended
 from maild.domain.tid import clean_subject
 from maild.domain.verify import own_side_verified, proves_sender
@@ -43,7 +43,7 @@ def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list
     policy, msg, ident, snap = ctx.policy, ctx.msg, ctx.ident, ctx.snapshot
     requester = msg.from_addr  # never the Reply-To by itself: it proves no one
     first_seen = snap.first_seen if requester else None
-    free_expired = free_support_expired(ident, first_seen, ctx.received_at.date())
+    free = free_term_ctx(ident, first_seen, ctx.received_at.date())  # the confirmation's
     ticket = tk.new_ticket(
         snap.tid,
         requester,
@@ -55,12 +55,10 @@ def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list
         **textnamed.refers(snap, requester, ident, policy.internal),
         screening=ctx.scr,  # automatic mail starts no deadline (sla.unattended)
     )
-    ticket.update(free_expired=free_expired, requester_name=msg.from_name)  # (saved answers)
+    ticket.update(free_expired=free["free_expired"], requester_name=msg.from_name)  # (answers)
     c = {
         **_new_context(ctx, ticket, snap.refers_to),
-        "free_expired": free_expired,
-        "free_since": ru_date(first_seen),
-        "free_months": FREE_SUPPORT_MONTHS,  # the confirmation names the term it keeps
+        **free,  # the confirmation names the term it keeps
         **copies_ctx(policy, joined, left_out, asked),
         "answers_its_auto": snap.answers_its_auto,
         # a license the mail names by key, its sender not on it: staff check (clause 8)
@@ -184,6 +182,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
             ticket, ctx.received_at, policy.due, participants, msg.from_addr
         )
     c = {**ctx.common, **level_ctx(policy, ticket), "reopened": reopened}
+    seen, today = ctx.snapshot.first_seen, ctx.received_at.date()  # a reopening: a new one's
+    c.update(levelnow.reopened_free(ticket, msg.from_addr, reopened, ctx.ident, seen, today))
     c.update(bounced=bounced, failed=failed)
     c.update(confirmed=confirmed is not None, **levelnow.change_ctx(was, ticket))
     c["rated"] = ctx.record.get("rating")  # the acknowledgement thanks for it

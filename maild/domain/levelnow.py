@@ -22,12 +22,12 @@ was added mid-ticket. The rule, pure (customer.decide_followup applies it):
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from maild.domain.commandspec import LEVEL_SETTERS
 from maild.domain.records import IdentificationRecord, MessageRecord, Ticket
-from maild.domain.sender import Identification, better_level
+from maild.domain.sender import Identification, better_level, free_term_ctx
 from maild.domain.sla import LEVELS, deadline_fields
 from maild.domain.ticket import DueFn, identification_record, is_requester
 
@@ -153,3 +153,23 @@ def change_ctx(was: Ticket, ticket: Ticket) -> dict[str, Any]:
         "reason": ident.get("reason") or "",
         "requester": ticket["requester"],
     }
+
+
+def reopened_free(
+    ticket: Ticket,
+    sender: str,
+    reopened: bool,
+    ident: Identification,
+    first_seen: str | None,
+    today: date,
+) -> dict[str, Any]:
+    """What the acknowledgement and the staff notice of a reopening say of the free
+    term (sender.free_term_ctx): a reopening takes the level the registry gives now,
+    as a new ticket would, so its requester's mail reopening a free ticket after the
+    term is told it is over, as their new ticket that day would be. Any other
+    follow-up (an open ticket's, a participant's, a level staff set) says nothing of
+    it: ``free_expired`` False."""
+    told = free_term_ctx(ident, first_seen, today)
+    if not (reopened and is_requester(ticket, sender) and ticket["level"] == "free"):
+        told["free_expired"] = False
+    return told

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from maild.domain.addresses import comparable_address, comparable_domain
 from maild.domain.records import LevelId, Ticket
@@ -190,3 +191,16 @@ def free_support_expired(ident: Identification, first_seen: str | None, today: d
     if ident.level != "free" or ident.unverified or not first_seen:
         return False
     return add_months(date.fromisoformat(first_seen), FREE_SUPPORT_MONTHS) < today
+
+
+def free_term_ctx(ident: Identification, first_seen: str | None, today: date) -> dict[str, Any]:
+    """What a new ticket's confirmation and staff notice, and those of a reopening
+    (levelnow.reopened_free), say of the free term: whether it is over
+    (free_support_expired), since when it ran, how long it lasts, and whether the
+    sender's license expired (the text then asks to renew it, not to buy one)."""
+    return {
+        "free_expired": free_support_expired(ident, first_seen, today),
+        "free_since": ru_date(first_seen),
+        "free_months": FREE_SUPPORT_MONTHS,
+        "expired": ident.expired,
+    }

@@ -45,7 +45,9 @@ class Snapshot:
     # of our_bounce: the Message-ID of our mail it is about (ownreports.report_of)
     report_of: str | None = None
     requester_verified: bool = False  # the follow-up proves it comes from the ticket's side
-    first_seen: str | None = None  # a new ticket: the requester's first ticket (ISO date)
+    # a new ticket: the requester's first ticket (ISO date); a customer's follow-up to
+    # a closed ticket (it may reopen it: levelnow.reopened_free): its sender's
+    first_seen: str | None = None
     spool_key: str | None = None  # the arrival copy of the message
     # a staff reply: each #merge argument -> the ticket it ends at, or None
     merge_targets: Mapping[str, Loaded | None] = field(default_factory=dict)
