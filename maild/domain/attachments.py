@@ -10,7 +10,7 @@ RAR archive's contents (BMP inside, nested archives, bombs) are not inspected.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from maild.domain.extensions import split_extension
@@ -20,6 +20,8 @@ from maild.domain.filerules import (
     BMP_TEXT,
     IMAGES,
     NAMES,
+    PASTED_ALIKE_TEXT,
+    PASTED_TEXT,
     TYPES,
     UPLOAD_TEXT,
     ZIP,
@@ -82,6 +84,9 @@ class AttachmentDecision:
     # the reason of several files refused alike, naming none (a confirmation lists them
     # in one line: domain.refusedlines); None: told file by file (a size, a fault its own)
     alike: str | None = None
+    # a bare BMP pasted into the text (or sent with no name): its name is none the
+    # customer gave it, so the confirmation names it as a picture in the text (as_pasted)
+    pasted: bool = False
 
 
 _IMAGES = frozenset(IMAGES)  # the rule's tables (filerules.py), as sets to look up
@@ -140,9 +145,13 @@ def decide(
 
 
 def decide_all(
-    parts: Iterable[tuple[str | None, str | None, bytes]], policy: AttachmentPolicy
+    parts: Iterable[tuple[str | None, str | None, bytes]],
+    policy: AttachmentPolicy,
+    pasted: Sequence[bool] = (),
 ) -> list[AttachmentDecision]:
-    """Judge a message's attachments in order (filename, declared type, bytes).
+    """Judge a message's attachments in order (filename, declared type, bytes); those
+    ``pasted`` flags (a picture the HTML text shows in place, a part with no name)
+    refused as bare BMPs are told as pictures in the text (as_pasted).
 
     Once one would push the message past max_message_bytes, every later acceptable
     attachment is refused too, so the customer gets one clear "send the rest separately".
@@ -158,8 +167,21 @@ def decide_all(
         if decision.accepted:
             accepted_bytes += decision.size
             decision = replace(decision, filename=names.own(decision.filename))
+        elif len(decisions) < len(pasted) and pasted[len(decisions)]:
+            decision = as_pasted(decision)
         decisions.append(decision)
     return decisions
+
+
+def as_pasted(decision: AttachmentDecision) -> AttachmentDecision:
+    """A refused bare BMP the customer pasted into the text (Outlook's HTML names it
+    image001.bmp) or sent with no name («attachment.bmp»): refused as a bare BMP is,
+    but the customer never attached a file so named. Its reason asks for the picture
+    again (filerules.PASTED_TEXT); the confirmation's line names it as a picture in the
+    text (refusedlines). Any other refusal stays as it is."""
+    if decision.kind != "bmp":
+        return decision
+    return replace(decision, reason=PASTED_TEXT, alike=PASTED_ALIKE_TEXT, pasted=True)
 
 
 class _Names:

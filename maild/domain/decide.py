@@ -206,7 +206,9 @@ def decide_attachments(policy: Policy, msg: ParsedMessage, staff: bool = False) 
     type (a PDF manual, a log, a patch), within the same sizes and archive checks."""
     parts = [(a.filename, a.content_type, a.data) for a in msg.attachments]
     rules = replace(policy.attachments, accept_other_types=True) if staff else policy.attachments
-    decisions = enc.judged(att.decide_all(parts, rules), [a.letter for a in msg.attachments])
+    pasted = [a.embedded or not a.filename for a in msg.attachments]  # no name of theirs
+    decisions = att.decide_all(parts, rules, pasted)
+    decisions = enc.judged(decisions, [a.letter for a in msg.attachments])
     return list(zip(decisions, [a.data for a in msg.attachments], strict=True))
 
 

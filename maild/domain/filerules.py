@@ -102,6 +102,17 @@ BMP_TEXT = f"Файлы {_ZIPPED} принимаются только в арх�
 _SAVE_AS = names([t for t in IMAGES if t != GIF], " или ")  # «JPG или PNG»
 CONVERT_TEXT = f"Сохраните изображение в формате {_SAVE_AS} и пришлите, пожалуйста, снова."
 CONVERT_FILES_TEXT = f"Сохраните изображения в формате {_SAVE_AS} и пришлите, пожалуйста, снова."
+# A bare picture of ZIPPED_ONLY pasted into a mail's text (an HTML body's picture:
+# Outlook names it image001.bmp) or sent with no name: the customer attached no file
+# so named. Its line names it so (refusedlines), and asks for it again, one or several.
+PASTED_TEXT = (
+    f"Изображения {_ZIPPED} принимаются только в архиве {_ARCHIVES_OR}. Пожалуйста, "
+    f"вставьте снимок в формате {_SAVE_AS} либо пришлите его файлом в архиве."
+)
+PASTED_ALIKE_TEXT = (
+    f"Изображения {_ZIPPED} принимаются только в архиве {_ARCHIVES_OR}. Пожалуйста, "
+    f"вставьте снимки в формате {_SAVE_AS} либо пришлите их файлами в архиве."
+)
 
 
 def mail_words() -> dict[str, str]:

@@ -46,6 +46,8 @@ def refused_lines(refused: Iterable[AttachmentDecision]) -> list[RefusedLine]:
 
 def _line(files: Sequence[AttachmentDecision]) -> RefusedLine:
     first = files[0]
+    if first.pasted:  # named as what the customer did, not by a name they never gave
+        return RefusedLine(_pasted(len(files)), _reason(files), tuple(files))
     if len(files) == 1:
         return RefusedLine(first.filename, first.reason or "", (first,))
     names = ", ".join(d.filename for d in files[:MAX_NAMES])
@@ -53,3 +55,15 @@ def _line(files: Sequence[AttachmentDecision]) -> RefusedLine:
         more = ru_count(len(files) - MAX_NAMES, "файл", "файла", "файлов")
         names += f" и ещё{NBSP}{more.replace(' ', NBSP)}"  # never torn apart (filetypes.NBSP)
     return RefusedLine(names, first.alike or "", tuple(files))
+
+
+def _reason(files: Sequence[AttachmentDecision]) -> str:
+    first = files[0]
+    return (first.reason if len(files) == 1 else first.alike) or ""
+
+
+def _pasted(n: int) -> str:
+    """How a line names ``n`` BMP pictures pasted into the text (attachments.as_pasted)."""
+    if n == 1:
+        return "Картинка, вставленная в текст письма"
+    return f"{ru_count(n, 'картинка', 'картинки', 'картинок')}, вставленные в текст письма"

@@ -47,3 +47,33 @@ def test_a_line_names_its_first_files_and_counts_the_rest() -> None:
     [(names, _)] = lines(files)
     listed = ", ".join(f"{n}.bmp" for n in range(MAX_NAMES))
     assert names == f"{listed} и ещё{NBSP}12{NBSP}файлов"
+
+
+def pasted_lines(files: list[tuple[str | None, str, bytes]], pasted: list[bool]) -> list:
+    refused = [d for d in decide_all(files, AttachmentPolicy(), pasted) if not d.accepted]
+    return [(line.filename, line.reason) for line in refused_lines(refused)]
+
+
+def test_a_bmp_pasted_into_the_text_is_named_as_a_picture_there_not_by_its_file_name():
+    """Outlook names a picture pasted into its HTML text image001.bmp; a part with no
+    name was «attachment.bmp»: the customer attached no file so named."""
+    got = pasted_lines(
+        [("image001.bmp", "image/bmp", bmp_bytes()), ("shot.bmp", "image/bmp", bmp_bytes())],
+        [True, False],
+    )
+    [(pasted, why), (attached, _)] = got
+    assert pasted == "Картинка, вставленная в текст письма" and "image001" not in why
+    assert "вставьте снимок в формате JPG или PNG либо пришлите его файлом в архиве" in why
+    assert attached == "shot.bmp"  # a file they attached keeps its name and words
+
+
+def test_pasted_bmps_share_a_line_counted_and_other_refusals_stay_as_they_were():
+    files = [
+        ("image001.bmp", "image/bmp", bmp_bytes()),
+        (None, "image/bmp", bmp_bytes()),
+        ("image003.png", "image/png", b""),  # pasted, refused for another reason
+    ]
+    [(pictures, why), (empty, _)] = pasted_lines(files, [True, True, True])
+    assert pictures == "2 картинки, вставленные в текст письма"
+    assert "вставьте снимки" in why and "пришлите их файлами" in why
+    assert empty == "image003.png"
