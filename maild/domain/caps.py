@@ -35,6 +35,8 @@ __all__ = [
     "Bucket",
     "Caps",
     "NoticeCap",
+    "PROVIDERS",
+    "Provider",
     "cap_reached",
     "confirmations_cap_reached",
     "counted_copy",
@@ -66,8 +68,36 @@ DOMAIN_NOTICE_DEFAULT = 40
 # the kinds of mail capped as automatic when it goes to someone off the staff side, or
 # answers mail nobody verified (guard.check_caps)
 AUTO_KINDS = ("confirmation", "notice")
-# one Gmail mailbox's domains (mailbox_of): Gmail ignores dots in the local part
-GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A mail provider that delivers mail to several spellings of an address into one
+    mailbox (mailbox_of): at each of its `domains` (the first is what the caps count
+    it under), with the characters `ignored` left out of the login and those in
+    `hyphen` taken as "-"."""
+
+    domains: tuple[str, ...]
+    ignored: str = ""
+    hyphen: str = ""
+
+
+# Counted as one mailbox each: "a flood to one person" that spells the address anew
+# each time got a fresh allowance per spelling (70 letters to one Yandex mailbox in two
+# minutes, the form's limit 5). Only for counting: mail goes to the address as written.
+PROVIDERS = (
+    Provider(("gmail.com", "googlemail.com"), ignored="."),  # v.ictim@ is victim@
+    # Yandex: any of its domains, and "." and "-" in a login alike (ivan.petrov@ya.ru
+    # is ivan-petrov@yandex.ru)
+    Provider(
+        ("yandex.ru", "ya.ru", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua", "narod.ru"),
+        hyphen=".",
+    ),
+    Provider(("icloud.com", "me.com", "mac.com")),
+    # Proton also ignores ".", "-" and "_" in a login (john.doe@ is johndoe@)
+    Provider(("proton.me", "protonmail.com", "pm.me", "protonmail.ch"), ignored=".-_"),
+)
+_PROVIDER = {domain: p for p in PROVIDERS for domain in p.domains}
 
 
 @dataclass(frozen=True)
@@ -160,8 +190,15 @@ def mailbox_of(address: str) -> str:
     if not at or local.startswith('"'):
         return comparable  # no domain, or a quoted local part: left as it is
     base = local.split("+", 1)[0] or local  # "+tag@x.ru": a tag of nothing is no tag
-    if domain in GMAIL_DOMAINS and base.replace(".", ""):
-        base, domain = base.replace(".", ""), "gmail.com"
+    provider = _PROVIDER.get(domain)
+    if provider is not None:
+        login = base.translate(
+            str.maketrans(provider.hyphen, "-" * len(provider.hyphen), provider.ignored)
+        )
+        # a login of nothing but what the provider ignores or takes alike ("...@"):
+        # left as it is
+        if base.translate(str.maketrans("", "", provider.ignored + provider.hyphen)):
+            base, domain = login, provider.domains[0]
     return f"{base}@{domain}"
 
 

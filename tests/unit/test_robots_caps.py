@@ -375,3 +375,55 @@ def test_the_desk_wide_cap_counts_every_senders_confirmations_of_the_last_hour()
     old = [T0 - timedelta(minutes=60), T0 - timedelta(hours=5)]  # an hour old: counts not
     assert confirmations_cap_reached(1, old, T0) is None
     assert confirmations_cap_reached(0, sent * 1000, T0) is None  # 0: no desk-wide cap
+
+
+_YANDEX = ["yandex.ru", "ya.ru", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua", "narod.ru"]
+_LOGIN = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
+
+
+@given(
+    parts=st.lists(_LOGIN, min_size=1, max_size=4),
+    joins=st.lists(st.sampled_from(".-"), min_size=3, max_size=3),
+    tag=st.one_of(st.just(""), st.text("abc123", max_size=6).map(lambda t: "+" + t)),
+    domain=st.sampled_from(_YANDEX + [d.upper() for d in _YANDEX]),
+)
+def test_every_spelling_of_a_yandex_mailbox_is_one_mailbox(parts, joins, tag, domain):
+    """Yandex delivers a login at any of its domains to one mailbox and takes "." and
+    "-" in it alike: 70 confirmations reached one mailbox, 14 spellings of 5 (audit)."""
+    login = parts[0] + "".join(j + p for j, p in zip(joins, parts[1:], strict=False))
+    address = f"{login}{tag}@{domain}"
+    assert mailbox_of(address) == "-".join(parts) + "@yandex.ru"
+    assert mailbox_of(mailbox_of(address)) == mailbox_of(address)
+
+
+@given(
+    login=_LOGIN,
+    marks=st.lists(st.tuples(st.integers(0, 12), st.sampled_from(".-_")), max_size=4),
+    domain=st.sampled_from(["proton.me", "protonmail.com", "pm.me", "protonmail.ch", "PM.ME"]),
+)
+def test_every_spelling_of_a_proton_mailbox_is_one_mailbox(login, marks, domain):
+    """Proton delivers its domains to one mailbox and ignores ".", "-" and "_"."""
+    spelled = list(login)
+    for at, mark in marks:
+        spelled.insert(min(at, len(spelled)), mark)
+    assert mailbox_of("".join(spelled) + "@" + domain) == f"{login}@proton.me"
+
+
+@pytest.mark.parametrize(
+    ("address", "mailbox"),
+    [
+        ("Ivan.Petrov@me.com", "ivan.petrov@icloud.com"),  # iCloud: dots stay
+        ("ivan.petrov+x@mac.com", "ivan.petrov@icloud.com"),
+        ("ivan.petrov@icloud.com", "ivan.petrov@icloud.com"),
+        ("ivan.petrov@yandex.com", "ivan-petrov@yandex.ru"),
+        ("ivan_petrov@yandex.ru", "ivan_petrov@yandex.ru"),  # "_" is no Yandex login's
+        ("...@ya.ru", "...@ya.ru"),  # nothing but dots: left as it is
+        ("-@gmail.com", "-@gmail.com"),
+        ("-@googlemail.com", "-@gmail.com"),  # a hyphen is a Gmail login's
+        ("ivan.petrov@yandex.ru.evil.example", "ivan.petrov@yandex.ru.evil.example"),
+        ("ivan.petrov@mail.ru", "ivan.petrov@mail.ru"),  # elsewhere a dot is the name's
+        ("i.van@pm.me", "ivan@proton.me"),
+    ],
+)
+def test_the_caps_count_icloud_yandex_and_proton_mailboxes_as_one(address, mailbox):
+    assert mailbox_of(address) == mailbox
