@@ -6,11 +6,12 @@ ticket with the level of that address, as for mail.
 Bots meet a honeypot field, the per-IP and per-address limit
 (web.max_submissions_per_hour) and the site's limit on confirmation mail
 (web.max_confirmations_per_hour: many IPs must not make the desk mail anyone at
-will); nothing outside is called. The confirmation mail repeats nothing typed
-into the form (name, subject): a form that mails any address must not carry a
-stranger's text; the confirmation page shows the subject. A blocked address gets no
-link: its request goes to the quarantine (reason "blocked"), and the page after the
-form is the one everyone sees.
+will); nothing outside is called. Its letter meets the caps on automatic mail per
+address, as every confirmation does (web/confirmletter.py). The confirmation mail
+repeats nothing typed into the form (name, subject): a form that mails any address
+must not carry a stranger's text; the confirmation page shows the subject. A blocked
+address gets no link: its request goes to the quarantine (reason "blocked"), and the
+page after the form is the one everyone sees.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from maild.domain.ownside import no_asker
 from maild.domain.sla import ru_count
 from maild.domain.spam import withheld
 from maild.web import tokens
+from maild.web.confirmletter import letter_id, mail_link
 from maild.web.forms import (
     MAX_NAME,
     MAX_SUBJECT,
@@ -170,12 +172,16 @@ class Ask:
         meta = {"email": values["email"], "subject": values["subject"], "message_id": message_id}
         meta["expires"] = tokens.day_of(now) + PENDING_DAYS  # the link's day, as its token
         await loop.run_in_executor(None, self.pending.add, sub_id, meta, raw)
-        await loop.run_in_executor(None, self._mail_link, sub_id, values, now, meta["expires"])
-        self.site.daemon.outbox_wake.set()
-        log.info(
-            "%s: «Задать вопрос» from %s, confirmation link mailed", message_id, values["email"]
-        )
-        return self._sent(values["email"])
+        email = values["email"]
+        if await loop.run_in_executor(None, self._mail_link, sub_id, email, now, meta["expires"]):
+            self.site.daemon.outbox_wake.set()
+            log.info("%s: «Задать вопрос» from %s, confirmation link mailed", message_id, email)
+        else:  # a cap on automatic mail to the address holds the letter: no link, no
+            # request waiting for one (posted again, it is tried again); the page is
+            # the same, as «Прислать новую ссылку»'s (web/confirmletter.py)
+            await loop.run_in_executor(None, self.pending.drop, sub_id)
+            self.mailed.give_back("site")  # the site mailed nothing
+        return self._sent(email)
 
     @staticmethod
     def _keys(request: web.Request, values: dict[str, str]) -> tuple[str, str]:
@@ -250,7 +256,7 @@ class Ask:
             expires = tokens.day_of(written) + PENDING_DAYS
             letter = f"web-confirm-{sub_id}"  # the id its letter went under then
         else:
-            letter = _letter_id(sub_id, expires)
+            letter = letter_id(sub_id, expires)
         return tokens.day_of(now) <= expires and self.app.outbox.known(letter)
 
     def _sent(self, email: str) -> web.Response:
@@ -263,28 +269,12 @@ class Ask:
             "Если письма нет, проверьте папку «Спам».",
         )
 
-    def _mail_link(self, sub_id: str, values: dict[str, str], now: datetime, expires: int) -> None:
-        """The confirmation letter; its ids name the link's day: the same request sent
-        again after its link expired gets a letter of its own (the outbox sends an id
-        once, and a mail client shows one message of a Message-ID)."""
-        app, site = self.app, self.site
-        token = tokens.confirm_token(site.key, sub_id, values["email"], now, PENDING_DAYS)
-        context = {
-            "link": f"{site.cfg.base_url}/c/{token}",
-            "days": PENDING_DAYS,
-        }
-        subject, body = app.renderer.text("web_confirm.txt", context)
-        mail = app.renderer.message(
-            subject=subject,
-            body=body,
-            to=[values["email"]],
-            tid=None,
-            message_id=f"<web.confirm.{sub_id}.{expires}@{app.config.support.domain}>",
-            now=now,
-        )
-        app.outbox.enqueue(
-            _letter_id(sub_id, expires), mail, [values["email"]], kind="confirmation", now=now
-        )
+    def _mail_link(self, sub_id: str, email: str, now: datetime, expires: int) -> bool:
+        """The confirmation letter queued within the caps on automatic mail to `email`
+        (web/confirmletter.py); False when a cap holds it."""
+        token = tokens.confirm_token(self.site.key, sub_id, email, now, PENDING_DAYS)
+        link = (f"{self.site.cfg.base_url}/c/{token}", PENDING_DAYS, expires)
+        return mail_link(self.app, sub_id, email, link, now)
 
     # -- the confirmation link ---------------------------------------------------------
     def _pending(self, request: web.Request) -> tuple[str, str, dict[str, Any]] | web.Response:
@@ -388,8 +378,3 @@ class Ask:
             self.pending.confirmed(sub_id, meta)
             log.info("%s: address %s confirmed on the site", meta["message_id"], meta["email"])
         return self._to_ticket(meta, token)
-
-
-def _letter_id(sub_id: str, expires: int) -> str:
-    """The outbox's id of a request's confirmation letter (queued once: outbox.known)."""
-    return f"web-confirm-{sub_id}-{expires}"

@@ -270,6 +270,11 @@ class Pending:
         write_atomic(self._path(sub_id, "json"), json.dumps(meta).encode())
         self._path(sub_id, "eml").unlink(missing_ok=True)
 
+    def drop(self, sub_id: str) -> None:
+        """Forget a submission whose letter did not go (a cap held it)."""
+        for ext in ("eml", "json"):
+            self._path(sub_id, ext).unlink(missing_ok=True)
+
     def _sweep(self) -> None:
         """Forget submissions older than their links (a cheap pass per new one; the
         scheduler's job does the same on a quiet site: adapters/sitepending.py)."""

@@ -75,6 +75,22 @@ def test_questions_the_outbox_refused_use_up_no_allowance(site):
     assert len(_letters(desk, sink, OLEG, 1)) == 1
 
 
+@pytest.fixture
+def capped_site(tmp_path) -> Iterator[tuple]:
+    yield from running_site(tmp_path, support={"max_auto_replies_per_hour": 1})
+
+
+def test_letters_the_outbox_refused_use_up_none_of_the_caps_on_automatic_mail(capped_site):
+    """The form's letters meet the caps on automatic mail (web/confirmletter.py), and
+    count once queued: a letter the outbox refused reached nobody."""
+    desk, _daemon, sink, base = capped_site
+    with read_only(desk.root / "data" / "outbox" / "queue"):
+        for n in range(3):
+            assert _ask(base, f"Вопрос номер {n}").status == 503
+    assert _ask(base, "Вопрос, когда всё работает").status == 200
+    assert len(_letters(desk, sink, OLEG, 1)) == 1, "held by the cap, though none went"
+
+
 def test_a_new_link_asked_for_while_the_outbox_refuses_is_mailed_after(site):
     desk, _daemon, sink, base = site
     tid = desk.ingest_tid(make_mail(msgid="<r1@client.example>"))

@@ -1,0 +1,76 @@
+"""«Задать вопрос» within what the desk bounds for anyone (audit "site"): its
+confirmation letters meet the caps on automatic mail per mailbox (web/confirmletter.py;
+a mailbox in any of its provider's spellings: caps.mailbox_of)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+
+import pytest
+
+from tests.helpers import make_mail, wait_until
+from tests.integration.test_web import mail_in
+from tests.webclient import post, request, running_site
+
+_ips = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    yield from running_site(
+        tmp_path_factory.mktemp("weblimits"),
+        support={"max_auto_replies_per_hour": 2, "max_auto_replies_per_day": 3},
+    )
+
+
+def ask(base, email, text, files=()):
+    """The form posted from a browser at an IP of its own (many IPs, one IPv6 /48)."""
+    n = next(_ips)
+    headers = {"X-Forwarded-For": f"198.51.{n // 250}.{n % 250 + 1}"}
+    form = request(base + "/new", headers=headers).form_token()
+    fields = {"email": email, "subject": "Вопрос", "text": text, "form": form}
+    return post(base + "/new", fields, files, headers=headers)
+
+
+def waiting(desk, email):
+    """The requests from `email` waiting for their click."""
+    root = desk.root / "data" / "web" / "pending"
+    return [p for p in root.glob("*.json") if json.loads(p.read_text())["email"] == email]
+
+
+def test_the_forms_letters_meet_the_caps_on_automatic_mail(site):
+    """Five posts from five IPs put five «Подтвердите обращение» at one address (caps
+    2 an hour): the form queued them past guard.check_caps. The page reads the same for
+    each, as «Прислать новую ссылку»'s does; a held letter leaves no request waiting."""
+    desk, daemon, sink, base = site
+    for n in range(5):
+        page = ask(base, "victim@target.example", f"Как {n}?")
+        assert page.status == 200 and "Проверьте почту" in page.text
+    time.sleep(3)
+    assert len(sink.to("victim@target.example")) == 2
+    assert len(waiting(desk, "victim@target.example")) == 2
+    assert "no web_confirm.txt to victim@target.example: не больше 2" in daemon.logtext()
+    # and they count as any automatic mail does: the address's own mail to support
+    # opens its ticket, whose confirmation the caps now hold
+    mail_in(daemon, make_mail(sender="victim@target.example", msgid="<cap1@t.example>"),
+            sender="victim@target.example")  # fmt: skip
+    assert wait_until(lambda: "no confirmation.txt to victim@target.example" in daemon.logtext())
+    assert len(sink.to("victim@target.example")) == 2
+
+
+def test_the_spellings_of_one_yandex_mailbox_meet_one_cap(site):
+    """Yandex delivers login@ya.ru, @yandex.com, ... and ivan.petrov@/ivan-petrov@ to
+    one mailbox: each spelling had an allowance of its own (70 letters in two minutes)."""
+    _desk, _daemon, sink, base = site
+    domains = ["yandex.ru", "ya.ru", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua"]
+    domains.append("narod.ru")
+    pages = [
+        ask(base, f"{login}@{domain}", f"Как {n} {login}?").status
+        for n, domain in enumerate(domains)
+        for login in ("ivan.petrov", "ivan-petrov")
+    ]
+    assert pages.count(200) == 5  # and then the form's per-address limit, as for one spelling
+    time.sleep(3)
+    assert len([r for r in sink.received if r.rcpt_tos[0].startswith("ivan")]) == 2
