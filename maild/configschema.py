@@ -235,6 +235,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "link_days": (_posint, "a number of days", 90),
         "max_submissions_per_hour": (_posint, "a number", 5),
         "max_confirmations_per_hour": (_posint, "a number", 100),
+        # what the form's requests waiting for their click may hold on disk (web/ask.py)
+        "max_pending_mb": (_posint, "a number of megabytes", 1024),
         # a connection sending nothing, half a request or a stalled body (server.py)
         "idle_timeout": (_count, "a number of seconds above 0", 30),
         "secret": (_str, "a secret string for the site's signed links", None),

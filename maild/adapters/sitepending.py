@@ -37,6 +37,24 @@ def sweep(root: Path, now: float) -> int:
     return len(gone)
 
 
+def waiting_bytes(root: Path) -> int:
+    """What the submissions waiting for their click hold on disk (their .eml files, the
+    requests with their files; a confirmed one keeps only its small .json), in bytes:
+    what web.max_pending_mb bounds (web/ask.py)."""
+    total = 0
+    try:
+        entries = list(os.scandir(root))
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.name.endswith(".eml"):
+                total += entry.stat().st_size
+        except OSError:  # removed meanwhile
+            continue
+    return total
+
+
 def expire(app_storage: Path, now: datetime) -> int:
     """The scheduler's job: the expired submissions of the site's form go."""
     return sweep(pending_root(app_storage), now.timestamp())

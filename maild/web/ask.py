@@ -7,11 +7,12 @@ Bots meet a honeypot field, the per-IP and per-address limit
 (web.max_submissions_per_hour) and the site's limit on confirmation mail
 (web.max_confirmations_per_hour: many IPs must not make the desk mail anyone at
 will); nothing outside is called. Its letter meets the caps on automatic mail per
-address, as every confirmation does (web/confirmletter.py). The confirmation mail
-repeats nothing typed into the form (name, subject): a form that mails any address
-must not carry a stranger's text; the confirmation page shows the subject. A blocked
-address gets no link: its request goes to the quarantine (reason "blocked"), and the
-page after the form is the one everyone sees.
+address, as every confirmation does (web/confirmletter.py); the requests waiting for
+their click hold at most web.max_pending_mb on disk (web/pendingroom.py). The
+confirmation mail repeats nothing typed into the form (name, subject): a form that
+mails any address must not carry a stranger's text; the confirmation page shows the
+subject. A blocked address gets no link: its request goes to the quarantine (reason
+"blocked"), and the page after the form is the one everyone sees.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from maild.web.forms import (
     typed_text,
     uploads,
 )
+from maild.web.pendingroom import NO_ROOM, no_room
 from maild.web.views import Site
 from maild.web.visitors import RateLimit, client_ip, limit_key
 
@@ -132,6 +134,8 @@ class Ask:
         if error is not None:
             return self._form(values, error, 400)
         files = uploads(form)
+        if files and await no_room(self.site.cfg, self.pending.root, values["email"], files):
+            return self._form(values, NO_ROOM.format(address=self.app.config.support.address), 429)
         # a form sent twice is one request only when it says the same
         digest = content_digest(json.dumps(values, sort_keys=True), files)
         sub_id = self._unsent(nonce, digest, now)

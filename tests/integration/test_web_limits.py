@@ -1,6 +1,7 @@
 """«Задать вопрос» within what the desk bounds for anyone (audit "site"): its
 confirmation letters meet the caps on automatic mail per mailbox (web/confirmletter.py;
-a mailbox in any of its provider's spellings: caps.mailbox_of)."""
+a mailbox in any of its provider's spellings: caps.mailbox_of), and the requests
+waiting for their click hold at most web.max_pending_mb (web/pendingroom.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import time
 
 import pytest
 
-from tests.helpers import make_mail, wait_until
+from tests.helpers import PNG, make_mail, wait_until
 from tests.integration.test_web import mail_in
 from tests.webclient import post, request, running_site
 
@@ -22,6 +23,7 @@ def site(tmp_path_factory):
     yield from running_site(
         tmp_path_factory.mktemp("weblimits"),
         support={"max_auto_replies_per_hour": 2, "max_auto_replies_per_day": 3},
+        web={"max_pending_mb": 30},
     )
 
 
@@ -74,3 +76,22 @@ def test_the_spellings_of_one_yandex_mailbox_meet_one_cap(site):
     assert pages.count(200) == 5  # and then the form's per-address limit, as for one spelling
     time.sleep(3)
     assert len([r for r in sink.received if r.rcpt_tos[0].startswith("ivan")]) == 2
+
+
+def test_requests_waiting_for_their_click_hold_at_most_max_pending_mb(site):
+    """Unclicked requests kept their files for 3 days, unbounded: 124 MB from 5 posts,
+    ~180 GB a day's posts; a full disk stops mail intake. Past web.max_pending_mb (30
+    here) a post with files is refused, its text kept; one without files still goes."""
+    desk, daemon, _sink, base = site
+    blob = PNG + b"\0" * (9 * 1024 * 1024)
+    files = [("a.png", "image/png", blob), ("b.png", "image/png", blob)]
+    assert ask(base, "x0@attacker.example", "t0", files).status == 200
+    refused = ask(base, "x1@attacker.example", "Вопрос со скриншотом", files)
+    assert refused.status == 429
+    assert "не может принять файлы" in refused.text and "support@example.com" in refused.text
+    assert "Вопрос со скриншотом" in refused.text  # to send again without them
+    assert "web.max_pending_mb 30" in daemon.logtext()
+    assert not waiting(desk, "x1@attacker.example")
+    assert ask(base, "x1@attacker.example", "Без файлов").status == 200
+    held = sum(p.stat().st_size for p in (desk.root / "data" / "web" / "pending").iterdir())
+    assert held <= 30 * 1024 * 1024
