@@ -78,8 +78,8 @@ def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) ->
                 ex.errors.append(error)
             elif cmd in ex.runs:  # two targets: neither (conflicts)
                 ex.merge_into = loaded
-        elif cmd.name == "charset" and cmd.arg:
-            _check_charset(snap.charset_source, cmd.arg, ex, policy)
+    if codecs := [c.arg for c in reply.commands if c.name == "charset" and c.arg]:
+        _check_charset(snap.charset_source, codecs[-1], ex, policy)  # once: FINDINGS 63
     return ex
 
 
