@@ -166,16 +166,19 @@ def _unknown(policy: Policy, name: str) -> str:
 
 def filled(policy: Policy, reply: ParsedReply, ticket: Ticket) -> tuple[str, list[str]]:
     """(the reply's text with its saved answers filled in, errors): an unknown name or
-    an answer that cannot be made is an error, and then the text is ""."""
+    an answer that cannot be made is an error, and then the text is "". Each answer
+    goes in once, where its first line stands, as a command twice is one: 40,000 lines
+    of `#answer request_info` (880 KB) made a 27.8 MB mail to the customer."""
     typed = dict.fromkeys(c.arg or "" for c in reply.commands if c.name == "answer")
-    errors = [_unknown(policy, n) for n in typed if find_answer(policy, n) is None]
+    found = {n: find_answer(policy, n) for n in typed}
+    errors = [_unknown(policy, n) for n, name in found.items() if name is None]
     if errors:
         return "", errors
     ctx = answer_context(policy, ticket)
     texts = {}
     for n in typed:
         try:
-            texts[n] = policy.render_answer(find_answer(policy, n) or n, ctx).rstrip("\n") + "\n"
+            texts[n] = policy.render_answer(found[n] or n, ctx).rstrip("\n") + "\n"
         except AnswerFailed as e:
             at = f", строка {e.line}" if e.line else ""
             errors.append(
@@ -183,4 +186,11 @@ def filled(policy: Policy, reply: ParsedReply, ticket: Ticket) -> tuple[str, lis
                 " Ответ нужно исправить (файл правит администратор); до тех пор напишите"
                 " текст ответа сами, без #answer"
             )
-    return ("", errors) if errors else (reply.fill(texts.__getitem__), [])
+    inserted: set[str | None] = set()
+
+    def once(n: str) -> str:  # «ерфтлы» after «thanks» is thanks again
+        first = found[n] not in inserted
+        inserted.add(found[n])
+        return texts[n] if first else ""
+
+    return ("", errors) if errors else (reply.fill(once), [])

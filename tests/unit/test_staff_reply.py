@@ -121,6 +121,17 @@ def test_saved_answers_by_name_or_in_the_russian_layout() -> None:
     ]
 
 
+def test_a_saved_answer_named_again_goes_in_once_where_it_first_stands() -> None:
+    """As a command twice is one: 40,000 lines of «#answer request_info» (880 KB) made a
+    27.8 MB mail to the customer; the same answer typed in the other layout is it too."""
+    policy = dataclasses.replace(POLICY, answer_names=("thanks", "спасибо"))
+    body = "Добрый день.\n#answer thanks\nИ ещё.\n#answer ерфтлы\n#answer спасибо\n"
+    sent = _to_customer(_reply(body + "#answer thanks\n" * 1000, policy=policy)).body or ""
+    assert sent.count("answer thanks for") == 1 and sent.count("answer спасибо for") == 1
+    assert sent.index("Добрый день.") < sent.index("answer thanks for") < sent.index("И ещё.")
+    assert sent.index("И ещё.") < sent.index("answer спасибо for")
+
+
 def test_a_russian_named_answer_typed_in_the_latin_layout_is_found() -> None:
     """«#answer cgfcb,j» is «спасибо» with the Latin layout left on: «нет сохранённого
     ответа» before, the reply held back."""
