@@ -121,11 +121,20 @@ def strip_prefixes(subject: str) -> str:
     return PREFIX_RE.sub("", subject).strip()
 
 
+# Brackets or quotes around nothing but blanks: what a tag typed in them leaves, «вопрос
+# (TID#1234-5678)» (a pair typed with nothing between, «foo()», is the customer's own)
+EMPTY_PAIR_RE = re.compile(r"\(\s+\)|\[\s+\]|\{\s+\}|«\s+»|“\s+”|„\s+“")
+
+
 def clean_subject(subject: str | None, own: re.Pattern[str] | None = None) -> str:
-    """The subject without the TID tag and without Re:/Fwd: runs, and without maild's
-    own prefixes (`own`: Policy.own_subjects, ownsubjects.py) in any mix with them:
-    «Re: Обращение зарегистрировано: Ошибка 500 [TID#...]» is «Ошибка 500»."""
-    s = strip_prefixes(" ".join(TAG_RE.sub(" ", subject or "").split()))
+    """The subject without the TID tag, the brackets it stood in, and without Re:/Fwd:
+    runs, and without maild's own prefixes (`own`: Policy.own_subjects, ownsubjects.py)
+    in any mix with them: «Re: Обращение зарегистрировано: Ошибка 500 [TID#...]» is
+    «Ошибка 500», «Ответ: вопрос (TID#...)» is «вопрос»."""
+    s, n = TAG_RE.sub(" ", subject or ""), 1
+    while n:  # «([TID#...])»: the pair in a pair
+        s, n = EMPTY_PAIR_RE.subn(" ", s)
+    s = strip_prefixes(" ".join(s.split()))
     while own is not None:
         shorter = strip_prefixes(own.sub("", s))
         if shorter == s:

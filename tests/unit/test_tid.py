@@ -169,6 +169,25 @@ def test_clean_subject_and_tagging():
     assert tag("1-2") == "[TID#1-2]"
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Ответ: Re: вопрос (TID#1234-5678)",
+        "Re: вопрос ([TID#1234-5678])",
+        "вопрос «TID#1234-5678»",
+        "Re: (TID№1234-5678) вопрос",
+        "вопрос { TID#1234-5678 }",
+        "вопрос (( [TID#1234-5678] ))",
+    ],
+)
+def test_a_tag_in_brackets_leaves_no_empty_brackets(subject):
+    assert clean_subject(subject) == "вопрос"
+
+
+def test_brackets_the_customer_typed_empty_stay():
+    assert clean_subject("Re: не работает foo() [TID#1234-5678]") == "не работает foo()"
+
+
 def test_clean_subject_strips_a_tag_mangled_by_hand():
     assert clean_subject("Re: [TID№4821-7730] Ошибка 500") == "Ошибка 500"
     assert clean_subject("RE: Ошибка 500 [TID:4821-7730]") == "Ошибка 500"
