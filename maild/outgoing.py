@@ -114,6 +114,7 @@ def _queue_copies(
             in_reply_to=in_reply_to,
             references=references,
             auto=out.auto,
+            replied=out.replied,
             reply_to=reply_to,
             content=letters.content(rcpt, message_id),
         )
@@ -275,7 +276,7 @@ def queue_notice(
     refused address): queued once (by key) and recorded in its thread, `messages`;
     `about_due`: the deadline a reminder or escalation is about (Outgoing.about_due)."""
     to = [a for a in dict.fromkeys(to) if a]
-    out = Outgoing(key, "notice", template, to, context, True, about_due=about_due)
+    out = Outgoing(key, "notice", template, to, context, True, about_due=about_due, replied=False)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)
     # staff's copies thread to the last mail in, which their notices named; any other's
     # (a customer's, the head's) to what its recipient holds (threadhdr.per_copy)

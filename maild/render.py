@@ -187,6 +187,7 @@ class Renderer:
         in_reply_to: str | None = None,
         references: list[str] | None = None,
         auto: bool = True,
+        replied: bool = False,
         reply_to: str | None = None,
         attachments: list[tuple[str, str, bytes]] = (),
         content: bytes | None = None,
@@ -196,7 +197,9 @@ class Renderer:
         and files as `content()` gave them, for copies of one mail that differ only in
         their headers (else made from `body` and `attachments`). The subject carries the
         tag of `tagged` (Outgoing.subject_tid), else of `tid`, the ticket it is about
-        (none of tid.NO_TICKET: the answer to a reply to the SLA report names no ticket)."""
+        (none of tid.NO_TICKET: the answer to a reply to the SLA report names no ticket).
+        `auto`: automatic mail (not a staff member's answer relayed), `replied`: one
+        that answers a mail (auto_submitted)."""
         tagged = tagged or tid
         if tagged and tagged != NO_TICKET and tag(tagged).lower() not in subject.lower():
             subject = f"{subject} {tag(tagged)}"
@@ -215,7 +218,7 @@ class Renderer:
         if reply_to:
             headers["Reply-To"] = reply_to
         if auto:
-            headers["Auto-Submitted"] = "auto-replied"
+            headers["Auto-Submitted"] = auto_submitted(replied)
             headers["X-Auto-Response-Suppress"] = "All"
         headers["X-Loop"] = self._own  # screen.own_loop knows it in either spelling
         if tid:
@@ -234,6 +237,16 @@ class Renderer:
         if not attachments:
             return text_part(body)
         return multipart(message_id, body, attachments)
+
+
+def auto_submitted(replied: bool) -> str:
+    """The Auto-Submitted of automatic mail (RFC 3834, 5): "auto-replied" for mail sent
+    because a mail came (a confirmation, a notice of it, an error answering a staff
+    reply), "auto-generated" for mail that answers none (the morning queue, the SLA
+    report, a reminder, an escalation, an alert, a link asked for on the site). Either
+    tells other systems not to answer (screen.automatic_signs reads any but "no"); maild
+    knows its own mail by X-Loop."""
+    return "auto-replied" if replied else "auto-generated"
 
 
 @dataclass(frozen=True)

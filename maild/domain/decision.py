@@ -105,6 +105,11 @@ class Outgoing:
     # a customer notice that made the ticket's first reaction (#take, #close alone):
     # the reaction fields before it, put back when it is queued to no one (heard.py)
     unheard: dict[str, Any] | None = None
+    # the mail answers a mail (a confirmation, a notice of a customer's mail, an error
+    # answering a staff reply): `Auto-Submitted: auto-replied`; False, mail a job or the
+    # site makes of its own (a reminder, an escalation, the closing for want of an
+    # answer, a new site link): `auto-generated` (RFC 3834, 5; render.auto_submitted)
+    replied: bool = True
 
 
 @dataclass(frozen=True)

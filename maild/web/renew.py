@@ -94,7 +94,9 @@ class Renew:
             if queued_in(app, key, tid, messages):  # the same form again
                 return tid
             context = {"tid": tid, "subject": shown_subject(ticket.get("subject"))}
-            out = Outgoing(key, "notice", LINK_TEMPLATE, [owner], context, record=True)
+            out = Outgoing(
+                key, "notice", LINK_TEMPLATE, [owner], context, record=True, replied=False
+            )
             records, queued = send(
                 app, out, tid=tid, thread=messages, replying_to=(None, []), now=now, ticket=ticket
             )
