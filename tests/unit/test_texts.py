@@ -780,3 +780,25 @@ def test_staff_read_that_a_notice_to_automatic_mail_was_held_and_how_to_lift_it(
     assert "обращение открыто автоматическим письмом (List-Id)" in text
     assert "уйдёт клиенту как ваш ответ" in text and "строкой «#human»" in text
     assert "предел" not in text and "блокировки" not in text
+
+
+# a time as mail shows it (Policy.fmt_time), and what names the desk's zone after it:
+# (МСК) in staff mail, (время московское) in a customer's (config/maild.example.toml)
+SHOWN_TIME = re.compile(r"\d\d\.\d\d\.\d{4} \d\d:\d\d")
+ZONE_NAMED = re.compile(r"\((?:[^()]*, )?(?:МСК|время московское)\)")
+# lists whose heading names the zone of the times in their rows, once
+ZONE_IN_HEADING = {"digest.txt", "reminder_list.txt", "escalation_list.txt"}
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_every_time_in_a_mail_names_its_zone(renderer, template):
+    """A time in a mail's text is followed on its line by its zone, as the example
+    config promises: staff and customers read mail from other zones."""
+    for ctx in variants():
+        body = renderer.text(template, ctx)[1]
+        if template in ZONE_IN_HEADING:
+            assert ZONE_NAMED.search(body) or not SHOWN_TIME.search(body), body
+            continue
+        for line in body.splitlines():
+            for m in SHOWN_TIME.finditer(line):
+                assert ZONE_NAMED.search(line, m.end()), (template, line)
