@@ -785,7 +785,7 @@ def test_staff_read_that_a_notice_to_automatic_mail_was_held_and_how_to_lift_it(
 # a time as mail shows it (Policy.fmt_time), and what names the desk's zone after it:
 # (МСК) in staff mail, (время московское) in a customer's (config/maild.example.toml)
 SHOWN_TIME = re.compile(r"\d\d\.\d\d\.\d{4} \d\d:\d\d")
-ZONE_NAMED = re.compile(r"\((?:[^()]*, )?(?:МСК|время московское)\)")
+ZONE_NAMED = re.compile(r"(?:\(|, )(?:МСК|время московское)\)")  # «(10:20, МСК)» too
 # lists whose heading names the zone of the times in their rows, once
 ZONE_IN_HEADING = {"digest.txt", "reminder_list.txt", "escalation_list.txt"}
 
