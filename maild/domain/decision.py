@@ -80,7 +80,8 @@ class Outgoing:
     reply_to: str | None = None
     # #merge: recorded in the thread of the ticket merged into (Decision.also) too, where
     # mail answering it lands: «Обращение объединено» is automatic mail of that ticket
-    # as well (a robot's answer to it is known as one there: robots.answered)
+    # as well (a robot's answer to it is known as one there: robots.answered); so is
+    # the warning to the staff member who merged tickets of different customers
     in_target: bool = False
     # the ticket whose tag ([TID#...]) the subject carries when not the decision's own:
     # «Обращение B объединено с обращением A» carries A's, where the customer's reply

@@ -22,18 +22,33 @@ and the staff member is told to send it on the target. What goes with the merge 
 beside it: the answer (#answer, #note), who gets it and moves with the ticket (#cc,
 #uncc, #human), and #charset.
 
-Pure: the commands and the tickets in, the errors (Russian) out.
+The merge done (`merged`). Its answers go to the customers of both tickets, each one's
+copy addressed to them all, and each reads the other's mail on the site. When the two
+tickets' customers differ (another company's, a colleague who never wrote in this
+one), the staff member who merged them is told so at once, naming them («Внимание:
+объединены обращения разных клиентов», templates/staff_merged.txt): nothing else says
+so before the next answer reaches them all, and a merge is never undone.
+
+Pure: the commands and the tickets in, the errors (Russian) and mail out.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from dataclasses import replace
 
+from maild.domain import merge as mg
+from maild.domain.addresses import comparable_address
 from maild.domain.commands import Command, written
-from maild.domain.records import Ticket
+from maild.domain.decision import Context, Outgoing, writer_notice
+from maild.domain.records import MessageRecord, Ticket
 from maild.domain.snapshot import Loaded
+from maild.domain.ticket import customers as customers_of
 
-__all__ = ["BESIDE", "beside_errors", "target_error"]
+__all__ = ["BESIDE", "beside_errors", "merged", "target_error"]
+
+log = logging.getLogger("maild.staffmail")
 
 # What may stand beside #merge: what goes with the merge, not what changes a ticket.
 BESIDE = frozenset({"merge", "answer", "note", "cc", "uncc", "human", "charset"})
@@ -89,3 +104,41 @@ def beside_errors(runs: Iterable[Command]) -> list[str]:
         f"{'эту команду' if one else 'эти команды'}\n"
         f"    отдельным письмом по нему (с меткой [TID#{into}] в теме)."
     ]
+
+
+def merged(
+    ctx: Context,
+    into: Loaded | None,
+    ticket: Ticket,
+    messages: list[MessageRecord],
+    customers: list[str],
+) -> tuple[Ticket, tuple[Ticket, list[MessageRecord]] | None, list[Outgoing]]:
+    """Apply the #merge of the reply ``ctx.record`` to ``ticket`` (``messages``: its
+    thread before the reply; ``customers``: its customers after the reply's #cc/#uncc)
+    into ``into``: (the closed source ticket, the target to save beside it, the
+    warning to the staff member when the customers differ). Nothing without a #merge."""
+    if into is None:
+        return ticket, None, []
+    at, last = ctx.received_at, ctx.msg.message_id  # the staff reply that merged
+    source, target, target_messages = mg.merge(ticket, [*messages, ctx.record], *into, at)
+    log.info("%s [TID#%s] merged into [TID#%s]", last, ticket["tid"], target["tid"])
+    return source, (target, target_messages), _told(ctx, ticket, customers, into[0])
+
+
+def _told(ctx: Context, ticket: Ticket, customers: list[str], target: Ticket) -> list[Outgoing]:
+    """The mail telling the staff member that the merged tickets' customers differ,
+    naming those of each (under the target's tag, where a reply goes on; kept in the
+    thread of both); none when
+    they are the same people (in any spelling), or either ticket has none."""
+    theirs = customers_of(target, ctx.policy.internal, ctx.policy.support_address)
+    same = {comparable_address(a) for a in customers} == {comparable_address(a) for a in theirs}
+    if same or not customers or not theirs:
+        return []
+    context = {
+        "merged_into": target["tid"],
+        "source_customers": customers,
+        "target_customers": theirs,
+    }
+    mail = writer_notice(ctx, ticket["tid"], ticket, "staff_merged", context)
+    # in the thread of both: `maild ticket show` of either lists it
+    return [replace(mail, subject_tid=target["tid"], in_target=True)]

@@ -9,15 +9,12 @@ the customer none of what was written is unsent's.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
 from maild.domain import capped, heard, humans, mergecmd, samereply, spammark, subjectcmd
 from maild.domain import commands as cmds
 from maild.domain import decision as dc
-from maild.domain import merge as mg
 from maild.domain import staleview as sv
 from maild.domain import ticket as tk
 from maild.domain.answers import filled
@@ -44,8 +41,6 @@ from maild.domain.staffmail import decide_recall
 from maild.domain.staffquote import without_our_forward
 from maild.domain.tid import shown_subject
 from maild.domain.unsent import answer, no_customer, unsendable, unsent
-
-log = logging.getLogger("maild.staffmail")
 
 MERGED = "merged"  # the customer notice of #merge (templates/merged.txt)
 
@@ -109,21 +104,6 @@ def _check_charset(src: tuple[int, bytes] | None, codec: str, ex: Extras, policy
         return
     index, raw = src
     ex.recharset = (index, codec, redecode(raw, codec, policy.inbound_banners))
-
-
-def merge_into(
-    ex: Extras,
-    ticket: Ticket,
-    messages: list[MessageRecord],
-    at: datetime,
-) -> tuple[Ticket, tuple[Ticket, list[MessageRecord]] | None]:
-    """Apply #merge: (the closed source ticket, the target to save beside it)."""
-    if ex.merge_into is None:
-        return ticket, None
-    source, target, target_messages = mg.merge(ticket, messages, *ex.merge_into, at)
-    last = messages[-1]["message_id"] if messages else "-"  # the staff reply that merged
-    log.info("%s [TID#%s] merged into [TID#%s]", last, ticket["tid"], target["tid"])
-    return source, (target, target_messages)
 
 
 def one_mail(policy: Policy, first: str, names: list[str], context: dict[str, Any]) -> str:
@@ -198,7 +178,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         record.update(kind="note", text=body or sv.ONLY_COMMANDS)
         if not reply.note:  # none of her text reaches the customer from maild
             outgoing += unsent(ctx, ticket, messages, reply.body, notices, direct)
-    ticket, merged = merge_into(extras, ticket, [*messages, record], ctx.received_at)
+    ticket, merged, mixed = mergecmd.merged(ctx, extras.merge_into, ticket, messages, customers)
     if replied or notices:
         c = _notice_ctx(ctx, ticket)
         ticket = tk.on_mail_to_customer(ticket, ctx.received_at)
@@ -207,7 +187,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     ticket = {**ticket, "sent": sent}
     facts = {"note": reply.note, "notices": bool(notices), "resent": again != direct}
     ticket, told = direct_told(ctx, ticket, direct, **facts)
-    outgoing += [*told, *conflicts_mail(ctx, ticket, conflicts, replied, idle, subject)]
+    outgoing += [*told, *mixed, *conflicts_mail(ctx, ticket, conflicts, replied, idle, subject)]
     more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
     return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
 

@@ -310,6 +310,9 @@ def variants() -> list[dict]:
         logo_files=["image001.png"],  # a staff answer's pictures taken as its logo
         no_customer=True,
         answered_at="23.11.2026 10:00",  # staff_recall: the writer's last answer went then
+        # staff_merged: the customers of the two tickets #merge joined, who differ
+        source_customers=["sergey@other.example"],
+        target_customers=["olga@mail.example", "petr@mail.example"],
         reply_address="support+1234-5678.abc@example.com",
         staff="anna@example.com",
         as_support=False,
