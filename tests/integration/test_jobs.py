@@ -527,7 +527,7 @@ def test_the_report_after_days_off_counts_the_quarantine_since_the_last_report(w
     desk.flush()
     [_, report] = [m for m in sink.to("head@example.com") if "Отчёт" in m.subject]
     text = " ".join(report.text.split())
-    assert "В карантин с 30.12.2026 09:00 попало писем: 2" in text, text
+    assert "В карантин с 30.12.2026 09:00 (МСК) попало писем: 2" in text, text
 
 
 def test_a_level_change_while_waiting_for_the_customer_sets_no_staff_deadline(world, sink):
