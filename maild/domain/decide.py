@@ -72,9 +72,9 @@ def decide(
     if loaded is not None:  # files the ticket holds already are no new files of this mail
         msg, gone = _without_held_files(msg, loaded[0], loaded[1], policy if staff_reply else None)
     attachments = decide_attachments(policy, msg, staff=staff_reply)
-    robot, marks = None, {}
+    robot, marks, proven = None, {}, trust.proven(snap, msg, policy)
     if loaded is not None and not claims_staff and not policy.is_head(sender) and not scr.automated:
-        robot, marks = trust.robot_check(policy, msg, *loaded, now, attachments)
+        robot, marks, loaded = trust.judge_robot(policy, msg, loaded, now, attachments, proven)
         scr = Screening(True, robot) if robot else scr  # no automatic mail to robots
     record = incoming_record(msg, scr, snap, now, attachments)
     record.update(marks)  # a reply to our automatic mail: the next is compared with it
@@ -112,8 +112,7 @@ def decide(
         decision = staffmail.decide_staff_auto(ctx, *loaded)
     else:
         decision = decide_followup(ctx, *loaded)
-    if robot:
-        decision = trust.note_robot(decision, sender, robot, now)
+    decision = trust.note_robot(decision, sender, robot, now, proven, (snap.loaded or [None])[0])
     return _renewed(replace(decision, attachments=attachments), snap, msg, policy)
 
 

@@ -153,8 +153,8 @@ def erase_person(
         # the requester's display name («Коллега ivan@...»): saved answers greet by it
         e.replaced += _scrub_key(t, "subject", mention, named)  # (not the requester's own
         e.replaced += _scrub_key(t, "requester_name", mention, None)  # name: a namesake's)
-    # removed: #uncc (participants.apply_participant_command); humans: #human (humans.py)
-    for key in ("participants", "removed", "humans"):
+    # removed: #uncc; humans: #human (humans.py); robots_unproven: trust.note_robot
+    for key in ("participants", "removed", "humans", "robots_unproven"):
         if key in t:
             t[key], n = _swap(t[key], address)
             e.replaced += n

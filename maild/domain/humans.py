@@ -66,6 +66,8 @@ def vouch(ticket: Ticket, arg: str | None) -> tuple[Ticket, str | None]:
         t["robots"] = rest
     else:
         t.pop("robots", None)
+    if unproven := sorted(set(t.pop("robots_unproven", ())) & set(rest)):
+        t["robots_unproven"] = unproven  # (trust.note_robot)
     return t, None
 
 

@@ -194,18 +194,7 @@ def merge(
     marks = {**source.get("undeliverable", {}), **t.get("undeliverable", {})}
     if marks:
         t["undeliverable"] = marks
-    # a robot known on either is one here: its answers in the target get no
-    # acknowledgement and no notice, as they got none in the source (robots.py);
-    # unless staff said on either that it is a person (#human: humans.py)
-    people = {*source.get("humans", ()), *t.get("humans", ())}
-    bots = {**source.get("robots", {}), **t.get("robots", {})}
-    bots = {a: why for a, why in bots.items() if a not in people}
-    if people:
-        t["humans"] = sorted(people)
-    if bots:
-        t["robots"] = bots
-    else:
-        t.pop("robots", None)
+    t = _robots(source, t)
     t = automatic.merged(source, t)  # an address held there is held here: no notices
     due, start, level = _own_due(t, source)
     if due != t.get("reaction_due"):
@@ -242,3 +231,32 @@ def _addressed_here(target: Ticket, source: Ticket) -> dict[str, Any]:
     if epochs := merged_epochs(target, source):
         out[EPOCHS] = epochs
     return out
+
+
+def _robots(source: Ticket, target: Ticket) -> Ticket:
+    """``target`` with the robot marks of both: a robot known on either is one here, its
+    answers in the target get no acknowledgement and no notice, as they got none in the
+    source (robots.py); unless staff said on either that it is a person (#human:
+    humans.py). A mark is one only unproven mail set (trust.note_robot) when it is so
+    on each that has it."""
+    t: Ticket = {**target}
+    people = {*source.get("humans", ()), *t.get("humans", ())}
+    bots = {**source.get("robots", {}), **t.get("robots", {})}
+    bots = {a: why for a, why in bots.items() if a not in people}
+    if people:
+        t["humans"] = sorted(people)
+    if bots:
+        t["robots"] = bots
+    else:
+        t.pop("robots", None)
+    proven = {a for x in (source, t) for a in x.get("robots", {}) if a not in _unproven(x)}
+    if unproven := sorted((_unproven(source) | _unproven(t)) & set(bots) - proven):
+        t["robots_unproven"] = unproven
+    else:
+        t.pop("robots_unproven", None)
+    return t
+
+
+def _unproven(ticket: Ticket) -> set[str]:
+    """The senders whose robot mark on ``ticket`` only unproven mail set."""
+    return set(ticket.get("robots_unproven") or ())

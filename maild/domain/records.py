@@ -92,6 +92,7 @@ class Ticket(Followups):
     merged_into: NotRequired[str]  # #merge: the ticket this one was merged into
     merged_waits: NotRequired[list[MergedWait]]  # #merge: customers still waiting (mergedwait)
     robots: NotRequired[dict[str, str]]  # sender -> why it is taken for a robot
+    robots_unproven: NotRequired[list[str]]  # robots marked by mail proving no From (trust)
     humans: NotRequired[list[str]]  # #human: senders staff vouched for, never robots here
     automatic: NotRequired[str | dict[str, str]]  # why no notices: to it, or each (automatic.py)
     removed: NotRequired[list[str]]  # #uncc: people staff took off it, until a #cc adds them
