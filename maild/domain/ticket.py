@@ -362,7 +362,7 @@ def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | No
     also `rating` in `ticket show --json` (ticketjson.py), for the same reason.
 
     The ticket names the closing its rating is of (`rated_closing`, written with the
-    rating under the store lock: customer._rating), so a closing it names is rated
+    rating under the store lock: ratemail.rating_decision), so a closing it names is rated
     whatever its thread holds. The thread alone is read for a rating stored before
     that key: walked back to the closing by arrival, it ended early at a message
     that arrived before the closing but was stored after the rating (an automatic
@@ -371,7 +371,7 @@ def rating_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> int | No
     A rating moved in by #merge (its record `merged_from`) rated the merged ticket's
     closing, never this one's, though it may have arrived after this one's closing:
     read from the thread, it gave this closing a rating its customer never gave and
-    refused hers (customer._rating)."""
+    refused hers (ratemail.rating_decision)."""
     closed = ticket.get("closed_at")
     if ticket["status"] != "closed" or not closed:
         return None

@@ -3,7 +3,7 @@ many processes.
 
 The truth is the store: a rating is recorded under the store lock only for a closing
 the ticket does not name as rated (`rated_closing`: domain.ticket.rating_of_closing,
-customer._rating), and a post of a closing rated meanwhile stays in the thread as text,
+ratemail.rating_decision), and a post of a closing rated meanwhile stays in the thread as text,
 its writer told «Обращение уже оценено». A post waits for the pipeline to store it
 (views.WAIT_STORED); the store's answer decides its page too: a post the store took
 without its rating gets the page saying the closing is rated (`rated_meanwhile`). That
