@@ -5,9 +5,10 @@ maild signed (App.tid_we_sent). RFC 3464 lets a report return nothing of it: the
 subject's tag names the ticket ("Undelivered: Re: ... [TID#...]") and it is about our
 mail when it says our mail failed to one of that ticket's own people, an address the
 ticket's mail went to (undeliverable.failed_people). A forger gains nothing from one:
-it only tells staff that a participant's mail failed (and a 5.1.x one marks that
-address as a relay's refusal would, which staff lift with #cc); nothing goes to
-anyone else, and said again it is told once (undeliverable.last_sent).
+it only tells staff that a participant's mail failed, and marks no one (a 5.1.x
+report that returns our mail marks the address as a relay's refusal would:
+undeliverable.on_report); nothing goes to anyone else, and said again it is told
+once (undeliverable.last_sent).
 """
 
 from __future__ import annotations

@@ -148,9 +148,7 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
             ticket = confirmed or ticket
     # the requester writing as a person: a person waits there, staff's notices go again
     ticket = automatic.attended(ticket, msg.from_addr, ctx.scr)
-    # a report of our mail: what failed is told to staff; failed for good, marked
-    report = msg.delivery_status if ctx.snapshot.our_bounce and not ctx.scr.receipt else None
-    ticket, bounced, failed = undeliverable.on_report(ticket, report, ctx.received_at.isoformat())
+    ticket, bounced, failed = _on_report(ctx, ticket)
     rated = ratemail.rating_decision(ctx, ticket, messages)
     if rated is not None:
         return rated
@@ -197,6 +195,17 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     return Decision(
         "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing
     )
+
+
+def _on_report(ctx: Context, ticket: Ticket) -> tuple[Ticket, list[str], list[dict[str, str]]]:
+    """A report of our mail (undeliverable.on_report): what failed is told to staff;
+    failed for good, marked when it returns our mail, not when it was found by its
+    subject's tag alone (ownreports.by_subject: Snapshot.report_of is then another)."""
+    msg, snap = ctx.msg, ctx.snapshot
+    report = msg.delivery_status if snap.our_bounce and not ctx.scr.receipt else None
+    returned = snap.report_of in (None, msg.reported_message_id)
+    since = ctx.received_at.isoformat() if returned else None
+    return undeliverable.on_report(ticket, report, since)
 
 
 def _followup_mail(ctx: Context, ticket: Ticket, c: dict[str, Any]) -> list[Outgoing]:

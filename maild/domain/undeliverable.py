@@ -161,14 +161,17 @@ def _meaning(status: str) -> str:
 
 
 def on_report(
-    ticket: Ticket, report: str | None, since: str
+    ticket: Ticket, report: str | None, since: str | None
 ) -> tuple[Ticket, list[str], list[dict[str, str]]]:
     """A report of our mail about `ticket`: (the ticket with the marks it makes,
     the addresses marked now, its own people it says our mail failed to: failed_people).
-    Only a failure for good (5.1.x) marks; a full or disabled mailbox, mail refused as
-    spam (5.2.x, 5.7.x) is a failure of this mail, told to staff all the same."""
+    Only a failure for good (5.1.x) marks, at `since`; a full or disabled mailbox, mail
+    refused as spam (5.2.x, 5.7.x) is a failure of this mail, told to staff all the
+    same. `since` None: a report that returns none of our mail, taken by its subject's
+    tag (ownreports.by_subject), which anyone who knows a TID may send: told to staff,
+    it marks no one (the mark would withhold the customer's mail for good)."""
     before = set(ticket.get("undeliverable") or ())
-    ticket = mark_reported(ticket, report, since)
+    ticket = mark_reported(ticket, report, since) if since is not None else ticket
     bounced = sorted(set(ticket.get("undeliverable") or ()) - before)
     return ticket, bounced, failed_people(ticket, report)
 

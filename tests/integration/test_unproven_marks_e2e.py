@@ -8,7 +8,8 @@ from __future__ import annotations
 import email
 import email.policy
 
-from tests.helpers import make_mail
+from tests.helpers import make_mail, staff_to
+from tests.integration.test_dsn_e2e import _report
 
 CUST = "ivan@shop.example"
 FORGED_SUBJECT = "[Ticket#555] Re: Обращение зарегистрировано: Ошибка [TID#{tid}]"
@@ -71,3 +72,32 @@ def test_proven_mail_with_a_robots_signs_makes_an_unproven_mark_its_own(desk, si
     desk.flush()
     assert sink.received[n:] == []  # marked by proven mail now: its plain mail too is a robot's
     assert CUST in desk.ticket(tid)["robots"]
+
+
+SHOP = "ivan@shop-example.ru"  # test_dsn_e2e's customer, make_mail's sender
+
+
+def test_a_report_found_by_its_subject_alone_tells_staff_and_marks_no_one(desk, sink):
+    """A «5.1.1» report returning none of our mail, from any MAILER-DAEMON, found by its
+    subject's TID: staff hear of it, the customer's mail still goes to him. One that
+    returns our mail marks him (test_bounces_e2e)."""
+    tid = desk.ingest_tid(make_mail(subject="Не работает"))
+    desk.flush()
+    staff = len(sink.to("anna@example.com"))
+    forged = _report(f"Undelivered Mail Returned to Sender: [TID#{tid}] x", status="5.1.1")
+    out = desk.ingest(forged.replace(b"mx.shop-example.ru", b"mx.evil.example")).out
+    assert out == f"appended [TID#{tid}]\n"
+    desk.flush()
+    [told] = sink.to("anna@example.com")[staff:]
+    assert "не доставлено" in told.subject
+    assert not desk.ticket(tid).get("undeliverable")
+    n = len(sink.to(SHOP))
+    desk.ingest(
+        make_mail(
+            sender="anna@example.com", to=staff_to(tid), subject=f"Re: [TID#{tid}]", body="#take"
+        )
+    )
+    desk.ingest(make_mail(subject=f"Re: [TID#{tid}] ещё вопрос", body="И ещё вопрос."))
+    desk.flush()
+    got = [m.subject for m in sink.to(SHOP)[n:]]
+    assert len(got) == 2 and any("начата" in s for s in got), got  # «работа начата», the ack
