@@ -20,6 +20,7 @@ from maild.domain.quotes import trim_reply
 from maild.domain.ratingtext import only_thanks, rating_beside, rating_of
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import unattended
+from maild.domain.verify import proves_sender
 
 __all__ = ["rated_beside", "rating_decision", "thanks_only"]
 
@@ -29,7 +30,8 @@ log = logging.getLogger("maild.pipeline")
 def rating_decision(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision | None:
     """A rating of a closed ticket: recorded with one thank-you; a closing rated already
     (by mail or on the site) is rated once, so the first stands: the mail stays in the
-    thread and the customer is told so. None when the mail is no rating."""
+    thread and the customer is told so; unless the first came in mail that proved nothing
+    of its From and this one proves it (`_replaces`). None when the mail is no rating."""
     msg = ctx.msg
     closed = ticket["status"] == "closed"
     site = posted_on_site(msg)  # its reply form's text is no rating: a follow-up
@@ -47,7 +49,7 @@ def rating_decision(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
         return Decision("appended", ticket["tid"], ticket, appended, ctx.record, [])
     # this closing's own rating: not one #merge moved in with another ticket's thread
     given = tk.rating_of_closing(ticket, messages)
-    if given is not None:
+    if given is not None and not _replaces(ctx, ticket):
         log.info("%s [TID#%s] rated already: %d", logged_id(msg.message_id), ticket["tid"], given)
         by = (tk.closing_rated_by(ticket, messages) or {}).get("from")
         told = [statusmail.rated_already(ctx, ticket, given, by)] if ctx.scr.may_answer else []
@@ -62,7 +64,26 @@ def _rated(ctx: Context, ticket: Ticket, rating: int) -> Ticket:
     the closing kept with the rating: one rating per closing (tk.rating_of_closing)."""
     ctx.record["rating"] = rating
     log.info("%s [TID#%s] rated %d", logged_id(ctx.msg.message_id), ticket["tid"], rating)
-    return {**ticket, "rating": rating, "rated_closing": ticket.get("closed_at") or ""}
+    t: Ticket = {**ticket, "rating": rating, "rated_closing": ticket.get("closed_at") or ""}
+    t.pop("rated_unproven", None)
+    if not _proven(ctx):
+        t["rated_unproven"] = True
+    return t
+
+
+def _proven(ctx: Context) -> bool:
+    """The mail proves its From: a reply address maild signed for it, DKIM/SPF with
+    authserv_id (the site's post: its signed link or reply address)."""
+    return ctx.snapshot.requester_verified or proves_sender(ctx.msg, ctx.policy)
+
+
+def _replaces(ctx: Context, ticket: Ticket) -> bool:
+    """Whether this mail's rating replaces the closing's rating given already: that
+    came in mail proving nothing of its From (`rated_unproven`: anyone who knows a TID
+    and the customer's address may send it), and this mail proves its From. Not the
+    other way: the customer's proven rating stands, a forger's «1» after it too is
+    refused."""
+    return bool(ticket.get("rated_unproven")) and _proven(ctx)
 
 
 def rated_beside(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Ticket:
@@ -77,7 +98,7 @@ def rated_beside(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     rating = rating_beside(trim_reply(msg.text), _names(msg.from_name), site=posted_on_site(msg))
     if rating is None or not _rates_here(ctx, ticket, messages):
         return ticket
-    if tk.rating_of_closing(ticket, messages) is not None:
+    if tk.rating_of_closing(ticket, messages) is not None and not _replaces(ctx, ticket):
         return ticket
     return _rated(ctx, ticket, rating)
 

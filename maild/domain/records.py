@@ -80,6 +80,7 @@ class Ticket(Followups):
     rating: int | None
     closed_at: str | None
     rated_closing: NotRequired[str]  # the closed_at `rating` rates (ticket.rating_of_closing)
+    rated_unproven: NotRequired[bool]  # that rating came in mail proving no From (ratemail)
     participants: list[str]
     identification: IdentificationRecord
     refers_to: str | None  # a TID the sender may not write into (a new ticket instead)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 
-from tests.helpers import make_mail, staff_to
+from tests.helpers import make_mail, staff_reply, staff_to
 from tests.integration.test_dsn_e2e import _report
 
 CUST = "ivan@shop.example"
@@ -101,3 +101,24 @@ def test_a_report_found_by_its_subject_alone_tells_staff_and_marks_no_one(desk, 
     desk.flush()
     got = [m.subject for m in sink.to(SHOP)[n:]]
     assert len(got) == 2 and any("начата" in s for s in got), got  # «работа начата», the ack
+
+
+def test_a_proven_rating_replaces_an_unproven_one(desk, sink):
+    tid, _ = opened(desk, sink)
+    desk.ingest(staff_reply(tid, "Исправлено.\n#close"))
+    desk.flush()
+    closing = [m for m in sink.to(CUST) if m.subject.startswith("Re: ")][-1]
+    rto = reply_to(closing)
+    subject = f"Re: [TID#{tid}] Ошибка"
+    desk.ingest(make_mail(sender=CUST, subject=subject, body="1"))  # forged: proves nothing
+    assert desk.ticket(tid)["rating"] == 1
+    n = len(sink.to(CUST))
+    desk.ingest(make_mail(sender=CUST, to=rto, subject=subject, body="5"))  # his, proven
+    desk.flush()
+    assert desk.ticket(tid)["rating"] == 5
+    [thanks] = sink.to(CUST)[n + 1 :]  # (n: the forged one's thanks)
+    assert "уже" not in thanks.text and "5" in thanks.text
+    # his rating stands: neither a forger's next «1» nor his own again replace it
+    desk.ingest(make_mail(sender=CUST, subject=subject, body="1"))
+    desk.ingest(make_mail(sender=CUST, to=rto, subject=subject, body="4"))
+    assert desk.ticket(tid)["rating"] == 5
