@@ -12,6 +12,7 @@ from maild.app import App
 from maild.domain.listreply import HELD as LIST_REPLY
 from maild.domain.spam import entry_key
 from maild.output import print_json, report
+from maild.registryinput import hint, is_address, is_domain
 from maild.runner import ingest
 from maild.snapshot import thread
 from maild.unblocked import tell_started
@@ -137,9 +138,12 @@ def cmd_block(app: App, args: argparse.Namespace) -> int:
             print("\n".join(rows) if rows else "the block list is empty")
         return EX_OK
     entry = normalize_entry(args.entry)
-    if not entry or " " in entry or "." not in entry_key(entry):  # «окна。рф» is a domain
-        print(f"maild: not an address or a domain: {args.entry!r}", file=sys.stderr)
-        return EX_USAGE  # as `license add`/`group add` of one
+    # (as `license add`/`group add` of one); one listed before this rule can go
+    if not _blockable(entry) and not (args.action == "remove" and q.listed(entry)):
+        how = hint(args.entry, "block")
+        print(f"maild: block {args.action}: not an address or a domain: {args.entry!r}{how}",
+              file=sys.stderr)  # fmt: skip
+        return EX_USAGE
     own = _desks_own_covered(app, entry) if args.action == "add" else None
     if own:
         print(
@@ -167,6 +171,13 @@ def cmd_block(app: App, args: argparse.Namespace) -> int:
     told = {"started": started} if args.action == "remove" else {}  # tickets told
     report(args.json, {**data, "withdrawn": withdrawn, **told}, *lines)
     return EX_OK
+
+
+def _blockable(entry: str) -> bool:
+    """An entry some sender matches (registryinput's rule, as `group add` and `license
+    add` have it), in any spelling BlockList reads as one («окна。рф», «example.com.»)."""
+    key = entry_key(entry)
+    return is_address(key) if "@" in key else is_domain(key)
 
 
 def _changed_line(action: str, entry: str, listed: list[str], changed: bool) -> str:

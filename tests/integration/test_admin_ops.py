@@ -72,9 +72,8 @@ def test_license_add_refuses_what_is_not_an_address(desk):
     add = ("license", "add", "--key", "K-1", "--level", "vip")
     for bad in ("notanemail", "ivan@", "@shop-example.ru"):
         r = desk.run(*add, "--email", IVAN, "--email", bad)
-        assert r.code == 64 and r.err.splitlines() == [
-            f"maild: license add: not an email address: {bad!r}"
-        ]
+        assert r.code == 64 and r.err.count("\n") == 1, r  # and how to write one
+        assert r.err.startswith(f"maild: license add: not an email address: {bad!r} (one address")
     assert desk.run("license", "list", "--json").json() == []  # nothing half-added
     assert desk.run(*add, "--email", "Иван <Ivan@Shop-Example.ru>").code == 0
     [lic] = desk.run("license", "list", "--json").json()
@@ -456,7 +455,8 @@ def test_group_add_refuses_what_is_not_a_domain(desk):
     grp = ("group", "add", "--name", "Партнёры", "--level", "partner", "--domain")
     for bad in ("x.example, y.example", "ivan@x.example", "x..example", "nodot", ""):
         r = desk.run(*grp, "ok.example", "--domain", bad)
-        assert r.code == 64 and r.err == f"maild: group add: not a domain: {bad!r}\n", r
+        assert r.code == 64 and r.err.count("\n") == 1, r  # and how to write one
+        assert r.err.startswith(f"maild: group add: not a domain: {bad!r} (one domain per"), r
     assert desk.run("group", "list", "--json").json() == []  # nothing half-added
     assert desk.run(*grp, "@Partner.Example").code == 0
     assert desk.run("group", "list", "--json").json()[0]["domains"] == ["partner.example"]

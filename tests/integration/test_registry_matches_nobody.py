@@ -1,11 +1,19 @@
 """`license add` and `group add` of an entry that no mail can match (an empty key or
 name, a URL for a domain, the support address as a customer's) were stored and listed
-as if right; `block add` of no address exited 1 where they exit 64 (usage)."""
+as if right; `block add` of no address exited 1 where they exit 64 (usage). A wildcard
+(`*.ru`), two entries in one (`a.ru;b.ru`), `x..ru`, `a@b@x.ru` or a URL passed all
+three, "blocked *.ru", and matched no mail: one rule (registryinput) refuses them."""
 
 from __future__ import annotations
 
 LIC = ("license", "add", "--level", "vip")
 GRP = ("group", "add", "--level", "partner")
+ONE_DOMAIN = (
+    "one domain per --domain, e.g. --domain shop.ru: it covers @shop.ru, not @mail.shop.ru: "
+    "give each"
+)
+ONE_ENTRY = "one address (seo@spam.ru) or domain (spam.ru: it and its subdomains) per command"
+ONE_ADDRESS = "one address per --email, e.g. --email ivan@shop.ru; a whole domain: group add"
 
 
 def _refused(r, line: str) -> None:
@@ -35,7 +43,7 @@ def test_group_add_refuses_an_empty_name_and_a_web_address(desk):
             f" e.g. --domain {host})",
         )
     r = desk.run(*GRP, "--name", "Партнёры", "--domain", "shop.ru:25")
-    _refused(r, "group add: not a domain: 'shop.ru:25'")
+    _refused(r, f"group add: not a domain: 'shop.ru:25' ({ONE_DOMAIN})")
     assert desk.run("group", "list", "--json").json() == []
     assert desk.run(*GRP, "--name", "Партнёры", "--domain", "shop.ru").code == 0
 
@@ -43,5 +51,40 @@ def test_group_add_refuses_an_empty_name_and_a_web_address(desk):
 def test_block_add_of_no_address_or_domain_is_a_usage_error(desk):
     for bad in ("a@b@c", "nodot", "x y.example"):
         r = desk.run("block", "add", bad)
-        _refused(r, f"not an address or a domain: {bad!r}")
+        _refused(r, f"block add: not an address or a domain: {bad!r} ({ONE_ENTRY})")
     assert desk.run("block", "list", "--json").json() == []
+
+
+NO_MAIL = ("*.ru", "spam.ru;evil.ru", "evil..ru", "ev!l.ru", "a.ru, b.ru")
+
+
+def test_entries_no_mail_matches_are_refused_by_all_three_commands(desk):
+    for bad in NO_MAIL:
+        r = desk.run(*GRP, "--name", "W", "--domain", bad)
+        how = f"no wildcards: {ONE_DOMAIN}" if "*" in bad else ONE_DOMAIN
+        _refused(r, f"group add: not a domain: {bad!r} ({how})")
+        r = desk.run("block", "add", bad)
+        how = f"no wildcards: {ONE_ENTRY}" if "*" in bad else ONE_ENTRY
+        _refused(r, f"block add: not an address or a domain: {bad!r} ({how})")
+        r = desk.run(*LIC, "--key", "K-1", "--email", f"ivan@{bad}")
+        how = f"no wildcards: {ONE_ADDRESS}" if "*" in bad else ONE_ADDRESS
+        _refused(r, f"license add: not an email address: {f'ivan@{bad}'!r} ({how})")
+    for bad in ("a@b@evil.ru", "seo@*.spam.ru"):
+        assert desk.run("block", "add", bad).code == 64
+    r = desk.run("block", "add", "http://evil.ru/")
+    _refused(r, "block add: not an address or a domain: 'http://evil.ru/' (a web address: "
+             "give its mail domain, e.g. evil.ru)")  # fmt: skip
+    assert desk.run("block", "list", "--json").json() == []
+    assert desk.run("group", "list", "--json").json() == []
+    assert desk.run("license", "list", "--json").json() == []
+    # what every mail system delivers: IDN, its full stops, a trailing dot, "_", "-"
+    for good in ("окна。рф", "example.org.", "mail_x.shop-1.ru", "seo@spam.example"):
+        assert desk.run("block", "add", good).code == 0, good
+    assert desk.run(*GRP, "--name", "W", "--domain", "магазин.рф", "--domain", "x-1.ru").code == 0
+
+
+def test_an_entry_listed_before_the_rule_can_still_be_removed(desk):
+    assert desk.run("block", "add", "spam.example").code == 0  # (the store made)
+    (desk.root / "data" / "blocklist.json").write_text('["*.ru"]')
+    r = desk.run("block", "remove", "*.ru")
+    assert r.code == 0 and r.out.strip() == "unblocked *.ru", r
