@@ -24,7 +24,7 @@ from maild.app import App
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 from maild.domain.ticket import STATUSES
-from maild.output import readable_output
+from maild.output import OutputUnwritable, readable_output
 
 EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
 log = logging.getLogger("maild")
@@ -257,8 +257,15 @@ def main(argv: list[str] | None = None) -> int:
             print("maild: ingest exits 75: the MTA keeps the mail", file=sys.stderr)
             return EX_TEMPFAIL
         raise
-    with readable_output():
-        return _main(args)
+    try:
+        with readable_output():
+            return _main(args)
+    except OutputUnwritable as e:  # not the store's fault, nor a traceback
+        print(f"maild: cannot write the output (stdout): {e}", file=sys.stderr)
+        return EX_FAIL
+    except BrokenPipeError:  # `maild ticket list | head`: what is left goes nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EX_OK
 
 
 def run() -> None:
@@ -292,6 +299,8 @@ def _main(args: argparse.Namespace) -> int:
     # message's fault is 75 with one line
     try:
         return _run(args, EX_TEMPFAIL)
+    except OutputUnwritable:
+        raise
     except Exception as e:
         log.debug("ingest failed", exc_info=True)  # the traceback only with -v
         print(f"maild: ingest failed, try again later: {type(e).__name__}: {e}", file=sys.stderr)

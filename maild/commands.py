@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import email
 import email.policy
-import errno
 import logging
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -24,10 +22,9 @@ from maild.domain.records import OutboxEntry
 from maild.domain.sender import Group, License
 from maild.domain.sla import LEVELS
 from maild.domain.tid import parse_tid
+from maild.ingestcmd import cmd_ingest  # noqa: F401 (dispatched by name)
 from maild.output import print_json, report
-from maild.privileges import describe, user_name
 from maild.registryinput import group_refusal, license_refusal
-from maild.runner import ingest
 from maild.spoolcmd import cmd_spool  # noqa: F401 (dispatched by name)
 from maild.status import cmd_status  # noqa: F401 - `maild status` (dispatched by name)
 from maild.threadview import print_messages, refused_line
@@ -35,48 +32,6 @@ from maild.ticketjson import ticket_json
 
 log = logging.getLogger("maild")
 EX_OK, EX_FAIL, EX_USAGE, EX_DATAERR, EX_TEMPFAIL = 0, 1, 64, 65, 75
-
-
-def cmd_ingest(app: App, args: argparse.Namespace) -> int:
-    try:
-        if args.file == "-":
-            raw = sys.stdin.buffer.read()
-        else:
-            with open(args.file, "rb") as f:
-                raw = f.read()
-    except OSError as e:  # not the message's fault: 75, as for everything else
-        why = e.strerror
-        if e.errno in (errno.EACCES, errno.EPERM):  # (root's maild reads as the owner)
-            why += (f" (maild reads it as {user_name(os.geteuid())}, the storage's owner: "
-                    f"pipe it in instead: maild ingest - < {args.file})")  # fmt: skip
-        print(f"maild: cannot read {args.file}, nothing spooled: {why}", file=sys.stderr)
-        return EX_TEMPFAIL
-    if not raw.strip():  # an MTA never pipes one: a shell's redirect went wrong
-        where = "standard input" if args.file == "-" else args.file
-        print(f"maild: {where} holds no message (empty), nothing spooled", file=sys.stderr)
-        return EX_DATAERR
-    try:
-        key, decision = ingest(app, raw)
-    except OSError as e:  # permanent or not, 75: the MTA keeps the mail
-        why = describe(e, app.config.storage_path)  # a folder of it left root's: the chown
-        print(f"maild: cannot spool the message: {why}", file=sys.stderr)
-        return EX_TEMPFAIL
-    if args.json:
-        print_json(
-            {
-                "spool_key": key,
-                "tid": decision.tid if decision and decision.outcome != "quarantined" else None,
-                "outcome": decision.outcome if decision else "pending",
-                **({"quarantine_id": decision.tid} if decision and decision.ticket is None else {}),
-            }
-        )
-    elif decision is not None and decision.outcome == "quarantined":
-        print(f"quarantined {decision.tid}")  # the id for `maild spam show`
-    elif decision is not None:
-        print(f"{decision.outcome} [TID#{decision.tid}]")
-    else:
-        print(f"spooled {key}, processing deferred")
-    return EX_OK
 
 
 def cmd_serve(app: App, args: argparse.Namespace) -> int:

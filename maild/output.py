@@ -49,10 +49,50 @@ class _Terminal:
         return getattr(self._stream, name)
 
 
+class OutputUnwritable(Exception):
+    """stdout does not take what a command prints: closed (`>&-`), a full disk, an I/O
+    error. Not an OSError: no handler of the store's errors takes it for the store's."""
+
+
+class _Checked:
+    """stdout, its write errors raised as OutputUnwritable (a broken pipe stays one:
+    `maild ticket list | head` ends quietly); None, a closed stdout, as one that
+    refuses every write."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._do("write", text)
+
+    def flush(self) -> None:
+        if self._stream is not None:  # closed: its writes said so
+            self._do("flush")
+
+    def _do(self, name: str, *args: str) -> Any:
+        if self._stream is None:
+            raise OutputUnwritable("it is closed")
+        try:
+            return getattr(self._stream, name)(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise OutputUnwritable(e.strerror or str(e)) from e
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream, "encoding", None) or "utf-8"
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno ...
+        return getattr(self._stream, name)
+
+
 @contextlib.contextmanager
 def readable_output() -> Iterator[None]:
     """For a CLI command: show what stdout's encoding has no code for as "?" (stderr
-    escapes it already), and on a terminal every control character too."""
+    escapes it already), and on a terminal every control character too. What stdout
+    does not take raises OutputUnwritable, at the latest when the command has ended
+    (its last lines flushed here, not at the interpreter's exit)."""
     if isinstance(sys.stdout, io.TextIOWrapper) and not takes_unicode(sys.stdout):
         sys.stdout.reconfigure(errors="replace")
     with contextlib.ExitStack() as stack:
@@ -62,7 +102,9 @@ def readable_output() -> Iterator[None]:
         ):
             if isinstance(stream, io.TextIOWrapper) and stream.isatty():
                 stack.enter_context(redirect(_Terminal(stream)))
+        stack.enter_context(contextlib.redirect_stdout(_Checked(sys.stdout)))  # type: ignore
         yield
+        sys.stdout.flush()
 
 
 def json_text(data: Any, out: TextIO) -> str:

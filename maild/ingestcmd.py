@@ -1,0 +1,81 @@
+"""`maild ingest`: one raw message, as an MTA's pipe transport gives it, through the
+whole pipeline. Exit 0 once it is stored (its output, when stdout does not take it, is
+said on stderr: a retry would only be a duplicate), 65 for an empty input, 75 for every
+other failure (not the message's fault: the MTA keeps it and retries)."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import sys
+
+from maild.app import App
+from maild.domain.decision import Decision
+from maild.output import OutputUnwritable, print_json
+from maild.privileges import describe, user_name
+from maild.runner import ingest
+
+EX_OK, EX_DATAERR, EX_TEMPFAIL = 0, 65, 75
+
+
+def cmd_ingest(app: App, args: argparse.Namespace) -> int:
+    where = "the message (stdin)" if args.file == "-" else args.file
+    try:
+        if args.file == "-":
+            if sys.stdin is None:  # `<&-`
+                raise OSError(errno.EBADF, "it is closed")
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(args.file, "rb") as f:
+                raw = f.read()
+    except OSError as e:  # not the message's fault: 75, as for everything else
+        why = e.strerror or str(e)
+        if e.errno in (errno.EACCES, errno.EPERM):  # (root's maild reads as the owner)
+            why += (f" (maild reads it as {user_name(os.geteuid())}, the storage's owner: "
+                    f"pipe it in instead: maild ingest - < {args.file})")  # fmt: skip
+        print(f"maild: cannot read {where}, nothing spooled: {why}", file=sys.stderr)
+        return EX_TEMPFAIL
+    if not raw.strip():  # an MTA never pipes one: a shell's redirect went wrong
+        where = "standard input" if args.file == "-" else args.file
+        print(f"maild: {where} holds no message (empty), nothing spooled", file=sys.stderr)
+        return EX_DATAERR
+    try:
+        key, decision = ingest(app, raw)
+    except OSError as e:  # permanent or not, 75: the MTA keeps the mail
+        why = describe(e, app.config.storage_path)  # a folder of it left root's: the chown
+        print(f"maild: cannot spool the message: {why}", file=sys.stderr)
+        return EX_TEMPFAIL
+    try:
+        _say_ingested(args, key, decision)
+        sys.stdout.flush()
+    except OutputUnwritable as e:  # stored: the MTA must not retry (nor bounce) it
+        print(f"maild: ingest: the mail is stored ({_outcome(key, decision)}), but cannot "
+              f"write the output (stdout): {e}", file=sys.stderr)  # fmt: skip
+    return EX_OK
+
+
+def _outcome(key: str, decision: Decision | None) -> str:
+    if decision is None:
+        return f"spooled {key}, processing deferred"
+    if decision.outcome == "quarantined":
+        return f"quarantined {decision.tid}"
+    return f"{decision.outcome} [TID#{decision.tid}]"
+
+
+def _say_ingested(args: argparse.Namespace, key: str, decision: Decision | None) -> None:
+    if args.json:
+        print_json(
+            {
+                "spool_key": key,
+                "tid": decision.tid if decision and decision.outcome != "quarantined" else None,
+                "outcome": decision.outcome if decision else "pending",
+                **({"quarantine_id": decision.tid} if decision and decision.ticket is None else {}),
+            }
+        )
+    elif decision is not None and decision.outcome == "quarantined":
+        print(f"quarantined {decision.tid}")  # the id for `maild spam show`
+    elif decision is not None:
+        print(f"{decision.outcome} [TID#{decision.tid}]")
+    else:
+        print(f"spooled {key}, processing deferred")

@@ -1,0 +1,58 @@
+"""Output the CLI cannot write: a closed stdout (`>&-`) ended a listing with a
+traceback, a full one (/dev/full) was blamed on the store ("storage unavailable"),
+and `maild ingest` said "ingest failed, try again later" of mail it had stored; a
+closed stdin gave an AttributeError. Each is one line naming stdout or stdin (the
+real `maild`, in a process of its own: only there can its stdout be closed)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.helpers import ROOT, make_mail
+
+
+def _maild(desk, *args: str, redirect: str, input: bytes | None = None):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "maild", "--config", str(desk.config), *args]
+    p = subprocess.run(
+        ["sh", "-c", f'exec "$@" {redirect}', "sh", *cmd],
+        input=input,
+        stderr=subprocess.PIPE,
+        timeout=60,
+        env=env,
+    )
+    return p.returncode, p.stderr.decode()
+
+
+def test_a_listing_whose_stdout_is_closed_or_full_says_so(desk):
+    desk.ingest(make_mail())
+    for args in (("ticket", "list"), ("license", "list", "--json"), ("block", "list")):
+        code, err = _maild(desk, *args, redirect=">&-")
+        assert (code, err) == (1, "maild: cannot write the output (stdout): it is closed\n")
+    code, err = _maild(desk, "ticket", "list", redirect=">/dev/full")
+    assert (code, err) == (1, "maild: cannot write the output (stdout): No space left on device\n")
+
+
+def test_ingest_stores_the_mail_whatever_its_stdout_and_says_so(desk):
+    code, err = _maild(
+        desk, "ingest", "--json", "-", redirect=">&-", input=make_mail(msgid="<c1@x.ru>")
+    )
+    assert code == 0, err  # stored: the MTA neither retries nor bounces it
+    [ticket] = desk.tickets()
+    line = err.splitlines()[-1]
+    assert line == (
+        f"maild: ingest: the mail is stored (new [TID#{ticket['tid']}]), but cannot write "
+        "the output (stdout): it is closed"
+    )
+
+
+def test_ingest_of_a_closed_stdin_is_a_temporary_failure_naming_it(desk):
+    desk.ingest(make_mail())  # (the store made)
+    code, err = _maild(desk, "ingest", redirect="<&-")
+    assert (code, err) == (
+        75,
+        "maild: cannot read the message (stdin), nothing spooled: it is closed\n",
+    )
+    assert len(desk.tickets()) == 1
