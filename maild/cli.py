@@ -9,6 +9,7 @@ failure (the MTA retries), 78 configuration or permission error; `status` 0/1/2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import gc
 import logging
@@ -24,6 +25,7 @@ from maild.app import App
 from maild.domain.sender import ENTITLED_LEVELS
 from maild.domain.sla import LEVELS
 from maild.domain.ticket import STATUSES
+from maild.emptystore import listing_app
 from maild.output import OutputUnwritable, readable_output
 
 EX_OK, EX_FAIL, EX_USAGE, EX_TEMPFAIL, EX_CONFIG = 0, 1, 64, 75, 78
@@ -224,22 +226,25 @@ def _positive(value: str) -> int:
 
 
 # The commands that may make storage.path a new store: those that take mail or do the
-# daemon's work, and the desk's setup before its first mail. The others find it
-# missing and say so (a wrong path, a file system not mounted yet).
+# daemon's work, and the desk's setup before its first mail (not its listings:
+# emptystore.py). The others find it missing and say so (a wrong path, a file system
+# not mounted yet).
 MAKE_STORE = frozenset({"serve", "ingest", "jobs", "license", "group", "block", "answers"})
 
 
-def _load_app(args: argparse.Namespace) -> App:
+def _load_app(args: argparse.Namespace, stack: contextlib.ExitStack) -> App:
     """Config, then the storage owner's identity (root never writes there), then
-    the log target, then the App (which may create the storage's folders)."""
+    the log target, then the App (which may create the storage's folders; a listing
+    never does: emptystore.py). `stack` holds what the App uses until the command ends."""
     config = config_mod.load(_config_path(args))
     storage = config.storage_path
     if os.path.exists(storage) and not os.path.isdir(storage):  # not "chmod u+rwx" a file
         raise StoreRefused(f"storage.path {storage} is not a directory")
-    create = args.command in MAKE_STORE
+    create = args.command in MAKE_STORE and not args.reads_only
     privileges.become_storage_owner(storage, _reads_only(args), create)
     logsetup.use_target(config.log.target)
-    return App(config, create=create)
+    empty = None if create else stack.enter_context(listing_app(config, args.command))
+    return empty or App(config, create=create)
 
 
 def _reads_only(args: argparse.Namespace) -> bool:
@@ -312,10 +317,11 @@ def _run(args: argparse.Namespace, fail: int) -> int:
     permission error (75 for ingest, so the MTA keeps the mail; it bounces on 78)."""
     app = None
     try:
-        app = _load_app(args)
-        # run by hand (not the daemon, not the MTA's pipe): say why it waits
-        lock.on_wait = None if args.command in ("serve", "ingest") else _tell_wait
-        return dispatch(app, args)
+        with contextlib.ExitStack() as stack:
+            app = _load_app(args, stack)
+            # run by hand (not the daemon, not the MTA's pipe): say why it waits
+            lock.on_wait = None if args.command in ("serve", "ingest") else _tell_wait
+            return dispatch(app, args)
     except StoreRefused as e:  # of the storage.path the config file names: say which
         return _refused(args, f"config error: {_config_path(args)}: {e}", fail)
     except config_mod.ConfigError as e:

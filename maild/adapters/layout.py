@@ -53,6 +53,11 @@ def _not_a_store(names: set[str], root: Path) -> str | None:
     return None
 
 
+def is_new(root: Path) -> bool:
+    """`root` holds no store yet (missing or empty): check_storage would make one."""
+    return not _names(root)
+
+
 def check_storage(root: Path, create: bool = True) -> bool:
     """Make sure `root` is a store or can become one; True when it is a new one
     (created now). `create`: False for a command that only reads or works on what is

@@ -100,7 +100,7 @@ def test_a_store_with_tickets_that_lost_its_reply_secret_is_refused(desk, lost):
 @pytest.mark.parametrize("name", ["missing.eml", "a-directory"])
 def test_a_file_ingest_cannot_read_is_75_and_spools_nothing(desk, name):
     (desk.root / "a-directory").mkdir()
-    assert desk.run("license", "list").code == 0  # (makes the store, and says so once)
+    desk.make_store()  # (makes the store, and says so once)
     code, err = maild(desk.config, "ingest", str(desk.root / name))
     assert code == 75 and one_line(err) and "nothing spooled" in err and name in err, err
     assert desk.tickets() == []
@@ -111,7 +111,7 @@ def test_an_empty_input_is_refused_not_made_a_ticket_from_no_one(desk, data):
     """An MTA never pipes an empty message; a shell redirect gone wrong does. It is
     no mail: 65 (the input's fault) with one line, nothing spooled, no ticket, no
     staff notice «from (no sender)»."""
-    assert desk.run("license", "list").code == 0
+    desk.make_store()
     code, err = maild(desk.config, "ingest", "-", input=data)
     assert code == 65 and one_line(err) and "standard input" in err and "empty" in err, err
     assert desk.tickets() == []
@@ -122,7 +122,7 @@ def test_a_spool_that_cannot_be_written_says_it_is_permanent_and_names_the_folde
     """postfix's queue shows the pipe's one line: it said "try again later: [Errno 30]
     Read-only file system: '.../spool/tmp/1796...vm'", as if waiting helped (README:
     a permanent file-system error says so). Still 75: postfix keeps the mail."""
-    assert desk.run("license", "list").code == 0  # (makes the store)
+    desk.make_store()  # (makes the store)
     spool = desk.root / "data" / "spool"
     with read_only(spool):
         code, err = maild(desk.config, "ingest", "-", input=make_mail())
@@ -153,7 +153,7 @@ def test_a_file_where_a_folder_of_the_storage_belongs_is_permanent(desk, folder)
     """ "File exists" (maild makes its folders as it goes): every command said "storage
     unavailable, try again later", exit 75, `serve` too, which systemd then restarted
     forever. Waiting never fixes it: 78, naming the path, as «Not a directory» is."""
-    assert desk.run("license", "list").code == 0  # (makes the store)
+    desk.make_store()  # (makes the store)
     path = desk.root / "data" / folder
     shutil.rmtree(path)
     path.write_text("x")
@@ -165,7 +165,7 @@ def test_a_spool_that_cannot_claim_keeps_the_mail_once_and_says_so(desk):
     """spool/claimed/ not writable: the mail was stored in spool/new, then ingest said
     «cannot spool the message» and exited 75, so the MTA delivered it again and each
     try left one more copy. It is stored, processing deferred: exit 0, once."""
-    assert desk.run("license", "list").code == 0  # (makes the store)
+    desk.make_store()  # (makes the store)
     spool = desk.root / "data" / "spool"
     (spool / "claimed").mkdir(exist_ok=True)
     with read_only(spool / "claimed"):

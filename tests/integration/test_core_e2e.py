@@ -393,7 +393,7 @@ def test_config_errors_are_one_line_exit_78(process_desk):
 def test_ingest_exits_75_when_it_cannot_spool(tmp_path, sink):
     desk = Desk(tmp_path, sink.port)
     desk.in_process = False
-    desk.run("license", "list")  # makes the storage (check-config creates nothing)
+    desk.make_store()  # (a read command would refuse; a listing makes none)
     spool_new = tmp_path / "data" / "spool" / "tmp"
     spool_new.chmod(0o500)
     import os

@@ -224,7 +224,7 @@ def test_status_is_healthy_again_once_the_server_moves_it(tmp_path, sink, server
     append(info, USER, make_mail(sender="c2@x2.example", msgid="<q2@c>"))
     imap_section = {"host": info["host"], "port": info["port"], "ssl": False}
     desk = Desk(tmp_path, sink.port, imap=imap_section | {"username": USER, "password": "alicepw"})
-    desk.run("license", "list")  # creates the storage (a read command would refuse)
+    desk.make_store()  # (a read command would refuse; a listing makes none)
     root = tmp_path / "data"
     taken: list[bytes] = []
     stop = threading.Event()

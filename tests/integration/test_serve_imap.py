@@ -174,7 +174,7 @@ def test_status_sees_contact_and_the_backlog_while_a_long_imap_round_delivers(
         append(dovecot, "alice", make_mail(sender=f"c{n}@x.example", msgid=f"<bl{n}@c>"))
     imap = {"host": dovecot["host"], "port": dovecot["port"], "ssl": False}
     desk = Desk(tmp_path, sink.port, imap=imap | {"username": "alice", "password": "alicepw"})
-    desk.run("license", "list")  # creates the storage (a read command would refuse)
+    desk.make_store()  # (a read command would refuse; a listing makes none)
     taken: list[bytes] = []
 
     def slow_spool(raw: bytes) -> None:

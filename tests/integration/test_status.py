@@ -40,7 +40,7 @@ def test_status_and_metrics_of_a_running_service(tmp_path, sink):
     r = desk.run("status")  # before the first start there is no store: says so, makes none
     assert r.code == 78 and "no maild store there yet" in r.err
     assert not (tmp_path / "data").exists()
-    assert desk.run("license", "list").code == 0  # the desk's setup makes it
+    desk.make_store()  # the desk's setup makes it
     r = desk.run("status")
     assert r.code == 2 and "is maild serve running?" in r.out  # nothing ran yet
     daemon = Daemon(desk).start()
@@ -90,7 +90,7 @@ def test_an_imap_poller_without_contact_since_it_started_is_told_at_once(tmp_pat
     from maild import status
 
     desk = Desk(tmp_path, sink.port, imap={"host": "127.0.0.1", "username": "u", "password": "p"})
-    assert desk.run("license", "list").code == 0  # (makes the store)
+    desk.make_store()  # (makes the store)
     root = tmp_path / "data"
     now = datetime.now(UTC)
     status.mark(root, status.IMAP_MARK, now - timedelta(minutes=10))  # the last run's
@@ -104,7 +104,7 @@ def test_an_imap_poller_without_contact_since_it_started_is_told_at_once(tmp_pat
 
 
 def test_status_reports_a_processing_fault(desk):
-    desk.run("license", "list")  # creates the storage (a read command would refuse)
+    desk.make_store()  # (a read command would refuse)
     run = Path(desk.sections["storage"]["path"]) / "run"
     run.mkdir()
     fault = {"since": "2026-12-02T10:00:00+00:00", "error": "disk full", "path": "/var/lib/x"}
@@ -118,7 +118,7 @@ def test_status_text_gives_every_time_in_the_desk_s_zone(desk):
     """The fault's time is the desk's (+03:00), the notes in run/ are UTC: one output
     said "fault since ...T05:40:19+03:00" beside "(since ...T02:40:19+00:00)". The text
     gives both in support.timezone; --json as they were recorded."""
-    desk.run("license", "list")  # creates the storage (a read command would refuse)
+    desk.make_store()  # (a read command would refuse)
     run = Path(desk.sections["storage"]["path"]) / "run"
     run.mkdir()
     fault = {"since": "2026-12-06T05:40:19.5+03:00", "error": "disk full", "path": "/x"}
@@ -138,7 +138,7 @@ def test_status_counts_mail_a_crashed_worker_held(desk):
     """A worker killed while it holds claimed mail leaves it in spool/claimed/<pid>/
     until `maild serve` starts again: status and the metrics' gauges still count it
     as not processed (it said "0 pending" while the mail waited for a restart)."""
-    desk.run("license", "list")  # creates the storage (a read command would refuse)
+    desk.make_store()  # (a read command would refuse)
     spool = Path(desk.sections["storage"]["path"]) / "spool"
     crash = (
         "import os, sys; from pathlib import Path; from maild.adapters.spool import Spool\n"
@@ -225,7 +225,7 @@ def test_signing_keys_in_the_storage_are_made_0600_and_warned_once_others_can_re
     desk.write_config()
     saved = os.umask(0)
     try:
-        assert desk.run("license", "list").code == 0  # the first command makes the keys
+        desk.make_store()  # the first command makes the keys
     finally:
         os.umask(saved)
     keys = [tmp_path / "data" / name for name in ("reply_secret", "web_secret")]
