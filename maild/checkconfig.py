@@ -27,7 +27,7 @@ from maild.keydrift import replaced_keys
 from maild.output import print_json
 from maild.overrides import failing, reasons
 from maild.ownerreads import unreadable_files
-from maild.portcap import low_port_warnings
+from maild.portcap import listen_problems, low_port_warnings
 from maild.privileges import (
     SERVICE_USER,
     existing_ancestor,
@@ -85,7 +85,8 @@ def findings(path: str) -> tuple[list[str], list[str]]:
     tls = [p for p in [tls_problem(cfg.smtp)] if p]
     # what this user cannot load; run as root, also what the service's user may not read
     own = [*tls, *unreadable_files(cfg)]
-    problems = [f"{cfg.path}: {p}" for p in [*storage_problems(cfg), *token_problems(cfg), *own]]
+    problems = [*storage_problems(cfg), *token_problems(cfg), *listen_problems(cfg), *own]
+    problems = [f"{cfg.path}: {p}" for p in problems]
     templates = config_mod.templates_problem(cfg)
     # run as the service's user: what it cannot list is said above, and not read
     barred = os.geteuid() != 0 and any(p.startswith("templates.path:") for p in own)

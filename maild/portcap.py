@@ -95,3 +95,49 @@ def low_port_warnings(cfg: Config) -> list[str]:
         return []
     user = f"{owner.who}," if owner is not None else user_name(os.geteuid())
     return [f"{k} = {v}: {user} may not listen there: {_hint(start)}" for k, v in low]
+
+
+def _listens(cfg: Config) -> list[tuple[str, str]]:
+    """(key, HOST:PORT) of each listener `maild serve` starts."""
+    found = [("smtp.listen", cfg.smtp.listen if cfg.smtp else None)]
+    found += [("web.listen", cfg.web.listen if cfg.web else None)]
+    found += [("metrics.listen", cfg.metrics.listen)]
+    return [(k, v) for k, v in found if v]
+
+
+def _addresses(listen: str) -> set[str]:
+    """The addresses a listener on `listen` binds, as serve resolves its host (an empty
+    host or 0.0.0.0: every address); raises socket.gaierror for a host that does not
+    resolve."""
+    host = listen.rsplit(":", 1)[0].strip("[]") or None
+    found = socket.getaddrinfo(
+        host, _port(listen), type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )
+    return {str(info[4][0]) for info in found}
+
+
+_ANY = {"0.0.0.0", "::"}
+_ONE_STARTS = "only one listener can start there; give each its own port"
+
+
+def listen_problems(cfg: Config) -> list[str]:
+    """Listeners `maild serve` could not start whatever the moment: two on one address
+    and port (the second finds it taken: exit 71, and the unit restarts it every 5 s
+    for ever), a host that does not resolve. One line each, naming the keys."""
+    out, bound = [], []
+    for key, listen in _listens(cfg):
+        try:
+            addresses = _addresses(listen)
+        except socket.gaierror as e:
+            if e.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
+                host = listen.rsplit(":", 1)[0]
+                out.append(f"{key} = {listen}: the host {host} does not resolve ({e.strerror}): "
+                           "give its IP address")  # fmt: skip
+            continue  # (a resolver not answering now: serve's start says it, if it lasts)
+        for other, other_listen, other_addresses in bound:
+            same = addresses & other_addresses or (addresses | other_addresses) & _ANY
+            if _port(listen) == _port(other_listen) and _port(listen) and same:
+                both = f"{other} = {other_listen} and {key} = {listen}"
+                out.append(f"{both} are one address and port: {_ONE_STARTS}")
+        bound.append((key, listen, addresses))
+    return out
