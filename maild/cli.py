@@ -216,7 +216,10 @@ def _upkeep_commands(cmds: _Commands) -> None:
 
 
 def _config_path(args: argparse.Namespace) -> str:
-    return args.config or os.environ.get("MAILD_CONFIG") or config_mod.DEFAULT_PATH
+    """The config file, absolute in every line that names it (postfix's pipe runs maild
+    in its queue folder: a relative path there names no file the admin can find)."""
+    path = args.config or os.environ.get("MAILD_CONFIG") or config_mod.DEFAULT_PATH
+    return os.path.abspath(path)
 
 
 def _positive(value: str) -> int:
@@ -262,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
             print("maild: ingest exits 75: the MTA keeps the mail", file=sys.stderr)
             return EX_TEMPFAIL
         raise
+    if getattr(args, "config", None) == "":  # not the default: a variable left empty
+        print("maild: --config is empty: give the config file's path", file=sys.stderr)
+        return EX_TEMPFAIL if args.command == "ingest" else EX_USAGE
     try:
         with readable_output():
             return _main(args)

@@ -1,0 +1,34 @@
+"""`--config ''` (a shell variable left empty) fell back to /etc/maild/maild.toml
+without a word: it is a usage error naming --config. A relative --config is named
+absolute in errors: postfix's pipe runs maild in its queue folder, where the admin
+finds no such file."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+
+from maild.cli import main
+
+
+def _main(*args: str) -> tuple[int, str]:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(list(args))
+    return code, err.getvalue()
+
+
+def test_an_empty_config_is_a_usage_error_naming_it():
+    line = "maild: --config is empty: give the config file's path\n"
+    assert _main("--config", "", "check-config") == (64, line)
+    assert _main("ticket", "list", "--config", "") == (64, line)
+    assert _main("--config", "", "ingest", "-") == (75, line)  # the MTA keeps the mail
+
+
+def test_a_relative_config_is_named_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, err = _main("--config", "maild.toml", "check-config")
+    assert code == 78 and f"{tmp_path / 'maild.toml'}" in err, err
+    code, err = _main("--config", os.path.join("..", tmp_path.name, "x.toml"), "ticket", "list")
+    assert code == 78 and f"{tmp_path / 'x.toml'}" in err, err
