@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -337,7 +337,10 @@ def secret_problems(sections: dict[str, dict[str, Any]], path: str) -> list[str]
 
 
 def _which(check: Callable[[Any], bool], value: Any) -> str:
-    """The entry of a list of addresses or dates that is wrong: lists can be long."""
+    """The entry of a list of addresses or dates that is wrong: lists can be long. A
+    time of day unquoted (`digest_time = 09:00:00`) is a TOML time, no string: quote it."""
+    if check is _hhmm and isinstance(value, time):
+        return f' in quotes: "{value:%H:%M}", not {value}'
     one = {_email_list: _email, _date_list: _date}.get(check)
     if one is None or not isinstance(value, list):
         return ""

@@ -1,7 +1,8 @@
 """`--config ''` (a shell variable left empty) fell back to /etc/maild/maild.toml
 without a word: it is a usage error naming --config. A relative --config is named
 absolute in errors: postfix's pipe runs maild in its queue folder, where the admin
-finds no such file."""
+finds no such file. A time of day unquoted (`digest_time = 09:00:00`, a TOML time)
+was refused as "must be a time HH:MM": the line says to quote it."""
 
 from __future__ import annotations
 
@@ -32,3 +33,19 @@ def test_a_relative_config_is_named_absolute(tmp_path, monkeypatch):
     assert code == 78 and f"{tmp_path / 'maild.toml'}" in err, err
     code, err = _main("--config", os.path.join("..", tmp_path.name, "x.toml"), "ticket", "list")
     assert code == 78 and f"{tmp_path / 'x.toml'}" in err, err
+
+
+def test_an_unquoted_time_of_day_is_told_to_be_quoted(tmp_path):
+    toml = tmp_path / "maild.toml"
+    toml.write_text(
+        '[support]\naddress = "support@example.com"\nstaff = ["a@example.com"]\n'
+        f'[storage]\npath = "{tmp_path / "data"}"\n'
+        "[schedule]\ndigest_time = 09:00:00\ndaily_report_time = 18:30:00\n"
+    )
+    code, err = _main("--config", str(toml), "check-config")
+    assert code == 78 and err.splitlines() == [
+        f"maild: config error: {toml}: key 'schedule.daily_report_time' must be a time HH:MM "
+        'in quotes: "18:30", not 18:30:00',
+        f"maild: config error: {toml}: key 'schedule.digest_time' must be a time HH:MM "
+        'in quotes: "09:00", not 09:00:00',
+    ], err
