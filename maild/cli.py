@@ -67,7 +67,7 @@ def _datetime(value: str) -> datetime:
 class _Commands:
     """Adds commands to the `maild` parser: `cmd` a command of its own, `group` a
     command with actions (`maild ticket list`), `action` one of a group's actions.
-    Every command and action takes --config (after the command as well) and --json."""
+    Every command and action takes --config and -v (after the command as well) and --json."""
 
     def __init__(self, sub: argparse._SubParsersAction) -> None:
         self.sub = sub
@@ -90,6 +90,9 @@ class _Commands:
         """`reads`: the command only reads the store, so it works on a storage whose
         file system is read-only (privileges.become_storage_owner)."""
         c.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        # (`maild status -v` as `maild -v status`)
+        c.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                       help=argparse.SUPPRESS)  # fmt: skip
         c.add_argument("--json", action="store_true", help="machine-readable output")
         c.set_defaults(reads_only=reads)
         return c
@@ -119,7 +122,7 @@ def build_parser() -> Parser:
 def _daemon_commands(cmds: _Commands) -> None:
     cmds.cmd("serve", "run the daemon")
     c = cmds.cmd("ingest", "take one raw message (file or stdin) through the pipeline")
-    c.add_argument("file", nargs="?", default="-")
+    c.add_argument("file", nargs="?", default="-", help="a file, or - for stdin (the default)")
     cmds.cmd("check-config", "validate the config and exit")
     cmds.cmd("status", "health and queue figures; exit 0 healthy, 1 degraded, 2 failing", True)
 
@@ -143,14 +146,19 @@ def _ticket_commands(cmds: _Commands) -> None:
     cmds.action(tk, "show", "one ticket with its messages", reads=True).add_argument("tid")
 
 
+_EMAIL = "a customer's address (may be repeated: --email a@x.ru --email b@x.ru)"
+_DOMAIN = "a mail domain, e.g. shop.ru: its addresses, not its subdomains' (may be repeated)"
+_UNTIL = "the last day it holds (none: no end)"
+
+
 def _registry_commands(cmds: _Commands) -> None:
     """Licenses and customer groups."""
     lic = cmds.group("license", "licenses")
     c = cmds.action(lic, "add", "register a license")
     c.add_argument("--key", required=True)
     c.add_argument("--level", required=True, choices=ENTITLED_LEVELS)
-    c.add_argument("--email", required=True, action="append")
-    c.add_argument("--until", type=_date)
+    c.add_argument("--email", required=True, action="append", help=_EMAIL)
+    c.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help=_UNTIL)
     c.add_argument("--name", default="")
     c = cmds.action(lic, "list", "licenses", reads=True)
     c.add_argument("--expired", action="store_true", help="only those past --until")
@@ -160,8 +168,8 @@ def _registry_commands(cmds: _Commands) -> None:
     c = cmds.action(grp, "add", "register a group by mail domain")
     c.add_argument("--name", required=True)
     c.add_argument("--level", required=True, choices=ENTITLED_LEVELS)
-    c.add_argument("--domain", required=True, action="append")
-    c.add_argument("--until", type=_date)
+    c.add_argument("--domain", required=True, action="append", help=_DOMAIN)
+    c.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help=_UNTIL)
     cmds.action(grp, "list", "groups", reads=True)
     cmds.action(grp, "remove", "remove a group").add_argument("name")
 
@@ -173,7 +181,9 @@ def _storage_commands(cmds: _Commands) -> None:
     c.add_argument("archive")
     c.add_argument("--storage", required=True, help="a new or empty directory")
     c.add_argument(
-        "--owner", help="as root: give the files to this user (default: the owner of DIR's folder)"
+        "--owner",
+        help="as root: give the files to this user (default: the owner of --storage, or of"
+        " its nearest existing parent while it is missing)",
     )
     c = cmds.cmd("forget", "erase a person's messages, attachments and spool copies")
     c.add_argument("address")
@@ -193,8 +203,8 @@ def _upkeep_commands(cmds: _Commands) -> None:
     sp = cmds.group("spool", "mail shunted after storage.max_attempts failed processings")
     cmds.action(sp, "list", "shunted messages", reads=True)
     c = cmds.action(sp, "retry", "put shunted mail back to be processed")
-    c.add_argument("id", nargs="?")
-    c.add_argument("--all", action="store_true")
+    c.add_argument("id", nargs="?", help="a shunted message's id (spool list)")
+    c.add_argument("--all", action="store_true", help="every shunted message")
 
     answers = cmds.group("answers", "saved answers staff insert with #answer NAME")
     cmds.action(answers, "list", "list them", reads=True)

@@ -49,3 +49,22 @@ def test_an_unquoted_time_of_day_is_told_to_be_quoted(tmp_path):
         f"maild: config error: {toml}: key 'schedule.digest_time' must be a time HH:MM "
         'in quotes: "09:00", not 09:00:00',
     ], err
+
+
+def test_verbose_after_the_command_and_the_help_of_what_admins_type(desk):
+    """`maild status -v` was a usage error while `maild -v status` worked (--config
+    after the command did too); the help said nothing of what an argument takes."""
+    desk.make_store()
+    r = desk.run("ticket", "list", "-v")
+    assert r.code == 0 and r.out == "no tickets\n", r
+    helps = {
+        ("ingest",): "a file, or - for stdin",
+        ("license", "add"): "(may be repeated: --email a@x.ru --email b@x.ru)",
+        ("group", "add"): "not its subdomains' (may be repeated)",
+        ("spool", "retry"): "every shunted message",
+        ("restore",): "the owner of --storage, or of its nearest existing parent",
+    }
+    for args, said in helps.items():
+        r = desk.run(*args, "--help")
+        assert r.code == 0 and said in " ".join(r.out.split()), (args, r.out)
+    assert "--until YYYY-MM-DD" in desk.run("license", "add", "--help").out
