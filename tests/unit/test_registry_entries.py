@@ -1,0 +1,37 @@
+"""registryinput's rule of what `block add`, `group add --domain` and `license add
+--email` take: whatever it takes some mail matches, and what no mail can match
+(`*.ru`, `a.ru;b.ru`, `x..ru`, a URL) it refuses."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from maild.domain.addresses import comparable_domain
+from maild.domain.spam import BlockList
+from maild.registryinput import is_address, is_domain
+
+LABEL = st.text(string.ascii_letters + string.digits + "-_*;,/:@!%? \t", min_size=0, max_size=8)
+NAMES = st.lists(LABEL, min_size=1, max_size=4).map(".".join) | st.text(max_size=20)
+
+
+@given(NAMES)
+def test_a_domain_taken_is_one_mail_comes_from(name):
+    if not is_domain(name):
+        return
+    assert BlockList([name]).match(f"ivan@{name}") == name
+    assert BlockList([name]).match(f"ivan@mail.{name}") == name  # a block: its subdomains
+    assert comparable_domain(name) == comparable_domain(name.lower())
+    assert is_address(f"ivan@{name}")
+    assert not any(c in name for c in "*;,/:@ \t!%?")
+
+
+def test_what_no_mail_comes_from_is_refused():
+    for bad in ("*.ru", "a.ru;b.ru", "x..ru", "http://x.ru/", "x.ru.", "ru", "a.ru, b.ru"):
+        assert not is_domain(bad), bad
+    for good in ("shop.ru", "окна.рф", "окна。рф", "mail_x.shop-1.ru", "xn--80atjc.xn--p1ai"):
+        assert is_domain(good), good
+    assert not is_address("a@b@x.ru") and not is_address("a@*.ru") and not is_address("@x.ru")
+    assert is_address("ivan.petrov+desk@shop.ru")
