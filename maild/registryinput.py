@@ -52,7 +52,7 @@ _HOW = {
     "license": "one address per --email, e.g. --email ivan@shop.ru; a whole domain: group add",
     "group": "one domain per --domain, e.g. --domain shop.ru: it covers @shop.ru, not "
     "@mail.shop.ru: give each",
-    "block": "one address (seo@spam.ru) or domain (spam.ru: it and its subdomains) per command",
+    "block": "one address or domain per command: seo@spam.ru, or spam.ru (its subdomains too)",
 }
 
 

@@ -12,7 +12,7 @@ ONE_DOMAIN = (
     "one domain per --domain, e.g. --domain shop.ru: it covers @shop.ru, not @mail.shop.ru: "
     "give each"
 )
-ONE_ENTRY = "one address (seo@spam.ru) or domain (spam.ru: it and its subdomains) per command"
+ONE_ENTRY = "one address or domain per command: seo@spam.ru, or spam.ru (its subdomains too)"
 ONE_ADDRESS = "one address per --email, e.g. --email ivan@shop.ru; a whole domain: group add"
 
 
