@@ -275,6 +275,7 @@ class MaildLMTP(LimitedSessions, LMTP):
 
     max_message_size: int | None = None
     line_length_limit = LMTP_LINE_LIMIT
+    maild_lmtp = True
 
 
 def make_protocol(

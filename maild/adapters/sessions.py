@@ -10,12 +10,18 @@ aiosmtpd's public API and asyncio's public Protocol methods.
   that keeps making progress is never cut, a stalled one is. aiosmtpd's own timer
   restarts only when a command arrives, never during DATA, so the listener gives it
   BACKSTOP instead and keeps its own.
-- aiosmtpd holds a DATA body in memory until its end. A body past LARGE bytes
-  needs one of `smtp.max_data_transfers` slots to go on (DataTransfer): reading from
-  its connection pauses until it has one (the client waits, TCP pushes back), and it
-  holds the slot until its answer. A transfer whose MAIL FROM declared a SIZE over
-  LARGE waits for its slot before the 354, holding nothing meanwhile; mail under
-  LARGE bytes never waits. So few large bodies are in memory at once.
+- aiosmtpd holds a DATA body in memory until its end, each line its own object:
+  what a body costs to hold is its bytes and LINE_COST a line. A body past LARGE of
+  that cost needs one of `smtp.max_data_transfers` slots to go on (DataTransfer):
+  reading from its connection pauses until it has one (the client waits, TCP pushes
+  back), and it holds the slot until its answer. A transfer whose MAIL FROM declared
+  a SIZE over about LARGE waits for its slot before the 354, holding nothing
+  meanwhile; mail under LARGE never waits. So few large bodies are in memory at once.
+- A body whose cost passes COSTLY times aiosmtpd's data_size_limit while its bytes
+  are under it (many short lines: no real mail under the size limit has them) is
+  refused: aiosmtpd cannot be told to drop what it holds, so the rest is read and
+  dropped here, and at its final dot the client gets TOO_COSTLY (once per recipient
+  over LMTP) and the connection is closed, which ends aiosmtpd's DATA and frees it.
 """
 
 from __future__ import annotations
@@ -32,7 +38,10 @@ from aiosmtpd.smtp import syntax
 log = logging.getLogger("maild.listener")
 
 TOO_MANY = b"421 4.7.0 Too many connections, try again later\r\n"
-LARGE = 1 << 20  # bytes of DATA a transfer may receive without a slot
+LINE_COST = 90  # bytes of memory aiosmtpd takes a DATA line beyond its own (FINDINGS 19)
+LARGE = 2 << 20  # cost a transfer may receive without a slot: ~1 MB of base64 lines
+COSTLY = 3  # times data_size_limit: the cost past which a body is refused (module doc)
+TOO_COSTLY = b"552 5.3.4 Message too large to accept: too many lines for its size\r\n"
 SLOT_WAIT = 3600.0  # seconds a session may wait for a slot (its idle timer is paused)
 BACKSTOP = 7 * 86400.0  # aiosmtpd's own timeout where IdleTimer keeps the real one
 LOG_EVERY = 10.0  # seconds between two log lines about refused connections
@@ -109,23 +118,33 @@ class IdleTimer:
 
 class DataTransfer:
     """One DATA body's claim on a slot (module doc). `passes` sees every chunk that
-    arrives during DATA: past LARGE bytes without a slot, chunks are kept here and
-    reading is paused (asyncio's public pause_reading) until the slot comes; then
-    they go on to aiosmtpd in order and reading resumes."""
+    arrives during DATA and adds up its cost: past LARGE without a slot, chunks are
+    kept here and reading is paused (asyncio's public pause_reading) until the slot
+    comes; then they go on to aiosmtpd in order and reading resumes. Past `most`
+    while aiosmtpd still keeps the body (its bytes within `wire`), the body is
+    refused (discard)."""
 
     def __init__(
         self,
         limits: SessionLimits,
-        transport: asyncio.ReadTransport,
+        transport: asyncio.Transport,
         idle: IdleTimer | None,
         feed: Callable[[bytes], None],
+        wire: int | None = None,  # aiosmtpd's data_size_limit (None: no refusal)
+        answers: int = 1,  # replies at the final dot: LMTP's one per recipient
     ) -> None:
         self.slots = limits.slots()
         self.transport = transport
         self.idle = idle
         self.feed = feed  # aiosmtpd's data_received
-        self.received = 0
+        self.wire = wire or 0
+        self.most = COSTLY * self.wire
+        self.answers = answers
+        self.received = 0  # bytes
+        self.lines = 0
+        self.tail = b""  # the last bytes seen: a final dot may straddle two chunks
         self.held = False  # this transfer has a slot
+        self.refused = False  # past `most`: dropped until its final dot
         self.waiting: asyncio.Task[None] | None = None
         self.kept: list[bytes] = []
 
@@ -138,17 +157,55 @@ class DataTransfer:
             self.idle.release()
 
     def passes(self, data: bytes) -> bool:
-        """Whether `data` goes on to aiosmtpd now; if not, it is kept for later."""
+        """Whether `data` goes on to aiosmtpd now; if not, it is kept for later, or
+        dropped once the body is refused."""
+        if self.refused:
+            self.discard(data)
+            return False
+        self.received += len(data)
+        self.lines += data.count(b"\n")
+        cost = self.received + LINE_COST * self.lines
+        if self.most and cost > self.most and self.received <= self.wire:
+            self.refuse(data)
+            return False
+        self.tail = data[-4:]
         if self.held:
             return True
         if self.waiting is None:
-            self.received += len(data)
-            if self.received <= LARGE:
+            if cost <= LARGE:
                 return True
             self.waiting = asyncio.get_running_loop().create_task(self.resume())
         self.kept.append(data)
         self.transport.pause_reading()
         return False
+
+    def refuse(self, data: bytes) -> None:
+        peer = self.transport.get_extra_info("peername")
+        log.warning(
+            "%s: DATA of %d lines in %d bytes costs too much to hold (over %d times "
+            "smtp.max_message_size): refused 552 at its end, then closed",
+            peer,
+            self.lines,
+            self.received,
+            COSTLY,
+        )
+        self.refused = True
+        if self.waiting is not None and not self.held:
+            self.waiting.cancel()  # (no slot: dropped, it needs none)
+            if self.idle is not None:
+                self.idle.release()
+            self.transport.resume_reading()
+        self.kept = []
+        self.discard(data)
+
+    def discard(self, data: bytes) -> None:
+        """Drops `data` of a refused body; at its final dot, the answer, and the
+        connection closed (aiosmtpd then drops what it holds)."""
+        seen = self.tail + data
+        if b"\r\n.\r\n" in seen:
+            self.transport.write(TOO_COSTLY * self.answers)
+            self.transport.close()
+        self.tail = seen[-4:]
 
     async def resume(self) -> None:
         await self.claim()
@@ -187,6 +244,7 @@ class LimitedSessions:
     maild_counted = False  # this connection counts against max_connections
     maild_idle: IdleTimer | None = None
     maild_data: DataTransfer | None = None  # the DATA body now arriving
+    maild_lmtp = False  # one answer per recipient at the end of DATA
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         limits = self.session_limits
@@ -235,16 +293,26 @@ class LimitedSessions:
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
-        """aiosmtpd's DATA, with a slot for a large body (module doc)."""
+        """aiosmtpd's DATA, with a slot for a large body and a refusal for a costly
+        one (module doc)."""
         limits = self.session_limits
         envelope = self.envelope  # type: ignore[attr-defined]
         if limits is None or not envelope.rcpt_tos or arg:
             await super().smtp_DATA(arg)  # type: ignore[misc]
             return
-        transfer = DataTransfer(limits, self.transport, self.maild_idle, self.maild_feed)  # type: ignore[attr-defined]
+        answers = len(envelope.rcpt_tos) if self.maild_lmtp else 1
+        wire = self.data_size_limit  # type: ignore[attr-defined]
+        transfer = DataTransfer(
+            limits,
+            self.transport,
+            self.maild_idle,
+            self.maild_feed,
+            wire,
+            answers,  # type: ignore[attr-defined]
+        )
         try:
             size = declared_size(envelope.mail_options)
-            if size is not None and size > LARGE:
+            if size is not None and 2 * size > LARGE:  # (usual lines cost about twice)
                 await transfer.claim()
             self.maild_data = transfer
             await super().smtp_DATA(arg)  # type: ignore[misc]

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from pathlib import Path
 
 from tests.helpers import ROOT, Daemon, Desk, free_port, make_mail
 
@@ -305,3 +306,63 @@ def test_large_data_is_stored_byte_exact(tmp_path):
     finally:
         ctl.stop()
     assert list((tmp_path / "spool" / "tmp").iterdir()) == []
+
+
+def _vm_hwm_mb(pid: int) -> float:
+    status = (Path("/proc") / str(pid) / "status").read_text()
+    return int(status.split("VmHWM:", 1)[1].split()[0]) / 1024
+
+
+def _lmtp_empty_lines(port: int, n: int, i: int, replies: list[bytes]) -> None:
+    """One LMTP session: two recipients, a body of `n` empty lines; its replies."""
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.recv(1000)
+        for command in (b"LHLO c", b"MAIL FROM:<ivan@shop.ru>", b"RCPT TO:<support@example.com>"):
+            s.sendall(command + b"\r\n")
+            assert s.recv(1000).startswith(b"250"), command
+        s.sendall(b"RCPT TO:<support+x@example.com>\r\nDATA\r\n")
+        assert b"354" in s.recv(1000) or b"354" in s.recv(1000)
+        head = b"From: ivan@shop.ru\r\nSubject: x\r\nMessage-ID: <%d@c>\r\n" % i
+        s.sendall(head + b"\r\n" * n + b".\r\n")
+        got = b""
+        while chunk := s.recv(1000):  # until the listener closes the connection
+            got += chunk
+        replies.append(got)
+
+
+def test_bodies_of_empty_lines_cost_bounded_memory_and_real_mail_goes_through(desk, sink):
+    """aiosmtpd keeps each DATA line as an object of its own (~90 bytes): bodies of
+    empty lines under the size limit held ~44 MB per MB (8 such sessions of 1 MB:
+    ~350 MB). A body's lines count in its cost (sessions.DataTransfer): past 2 MB it
+    takes a slot, past 3 times the limit on the wire it is answered 552 at its end
+    (once per LMTP recipient) and closed. Real mail of the same bytes goes through."""
+    import threading
+
+    daemon = _smtp_desk(desk, protocol="lmtp", max_message_size=2_000_000)
+    try:
+        start = _vm_hwm_mb(daemon.proc.pid)
+        replies: list[bytes] = []
+        sessions = [
+            threading.Thread(target=_lmtp_empty_lines, args=(daemon.port, 500_000, i, replies))
+            for i in range(8)
+        ]
+        for t in sessions:
+            t.start()
+        for t in sessions:
+            t.join(120)
+        grown = _vm_hwm_mb(daemon.proc.pid) - start
+        assert grown < 120, grown  # (~350 MB before)
+        costly = b"552 5.3.4 Message too large to accept: too many lines for its size\r\n"
+        assert replies == [costly * 2] * 8
+        file = ("отчёт.bin", "application/octet-stream", os.urandom(740_000))
+        raw = make_mail(sender="ivan@shop.ru", attachments=[file])  # base64: ~1 MB
+        assert len(raw) > 1_000_000
+        with smtplib.LMTP("127.0.0.1", daemon.port, timeout=60) as c:
+            assert c.sendmail("ivan@shop.ru", ["support@example.com"], raw) == {}
+        deadline = time.monotonic() + 60
+        while not desk.tickets() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(desk.tickets()) == 1
+    finally:
+        assert daemon.stop() == 0
+    assert "costs too much to hold" in daemon.logtext()
