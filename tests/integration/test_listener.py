@@ -303,3 +303,41 @@ def test_recipients_past_100_wait_for_a_later_transaction(server):
         assert codes == [250] * MAX_RCPT + [452] * 5
         assert s.data(b"Subject: many\r\n\r\nhi\r\n")[0] == 250
     assert len(keys) == before + 1
+
+
+@pytest.mark.parametrize("split", range(5))
+def test_a_body_of_too_many_lines_is_refused_at_its_final_dot_and_closed(tmp_path, split):
+    """Past 3 times the limit on the wire in cost (bytes and ~90 a line), a body is
+    dropped as it comes, answered 552 at its final dot, wherever the chunks split
+    that dot, and the connection closed; mail of usual lines is taken."""
+    import time
+
+    from maild.adapters.sessions import SessionLimits
+
+    spool = Spool(tmp_path / "spool")
+    keys: list[str] = []
+    handler = SupportHandler(spool, lambda a: a == "support@example.com", keys.append)
+    ctl = _Limited(handler, SessionLimits(max_connections=10, timeout=5), max_size=50_000)
+    ctl.start()
+    try:
+        costly = _Client(ctl.port)
+        costly.envelope(None)
+        assert costly.command(b"DATA").startswith(b"354")
+        end = b"\r\n.\r\n"
+        costly.sock.sendall(b"Subject: x\r\n" + b"\r\n" * 5_000 + b"tail" + end[:split])
+        time.sleep(0.3)  # (the end of the data in a chunk of its own)
+        costly.sock.sendall(end[split:])
+        reply = costly.reply()
+        assert reply == b"552 5.3.4 Message too large to accept: too many lines for its size"
+        assert costly.reply() == b""  # and closed
+        costly.close()
+        usual = _Client(ctl.port)
+        usual.envelope(None)
+        assert usual.command(b"DATA").startswith(b"354")
+        body = b"Subject: y\r\n\r\n" + (b"y" * 76 + b"\r\n") * 600
+        usual.sock.sendall(body)
+        assert usual.command(b".").startswith(b"250")
+        usual.close()
+    finally:
+        ctl.stop()
+    assert [spool.read(k) for k in keys] == [body]
