@@ -177,11 +177,12 @@ def _one_slot(tmp_path):
 
 
 def test_large_transfers_wait_for_a_slot_and_small_mail_never_does(tmp_path):
-    """One slot, taken by a transfer past 1 MB that declared no SIZE. Meanwhile one
-    that declared a SIZE over 1 MB gets no 354, one without SIZE stops being read
-    past 1 MB (no answer), and waiting longer than smtp.timeout closes neither;
-    small mail, declared or not, goes through at once. The slot goes on when the
-    first ends, and every body is stored as sent."""
+    """One slot, taken by a transfer past 2 MB of cost (bytes and ~90 a line: ~1.1 MB
+    of 100-byte lines) that declared no SIZE. Meanwhile one that declared a SIZE over
+    1 MB gets no 354, one without SIZE stops being read past that cost (no answer),
+    and waiting longer than smtp.timeout closes neither; small mail, declared or
+    not, goes through at once. The slot goes on when the first ends, and every body
+    is stored as sent."""
     import threading
     import time
 
@@ -194,8 +195,8 @@ def test_large_transfers_wait_for_a_slot_and_small_mail_never_does(tmp_path):
         for c, size in zip(clients, (None, 2_000_000, None, 100, None), strict=True):
             c.envelope(size)
         assert first.command(b"DATA").startswith(b"354")
-        first.sock.sendall(big * 11_000)  # 1.1 MB: it takes the slot
-        # (read past 1 MB: the slot is taken; a fixed wait was too short on a busy machine)
+        first.sock.sendall(big * 12_000)  # 1.2 MB, 2.28 MB to hold: it takes the slot
+        # (read past 2 MB of cost: the slot is taken; a fixed wait was too short on a busy machine)
         deadline = time.monotonic() + 10
         while not (ctl.limits._slots is not None and ctl.limits._slots.locked()):
             assert time.monotonic() < deadline, "the first transfer never took the slot"
@@ -229,7 +230,7 @@ def test_large_transfers_wait_for_a_slot_and_small_mail_never_does(tmp_path):
         [
             b"small\r\n",
             b"small\r\n",
-            big * 11_000 + b"first, slowly\r\n" * 4,
+            big * 12_000 + b"first, slowly\r\n" * 4,
             big * 15_000,
             b"declared\r\n",
         ]
@@ -237,7 +238,7 @@ def test_large_transfers_wait_for_a_slot_and_small_mail_never_does(tmp_path):
 
 
 def test_a_stalled_transfer_is_closed_and_its_slot_goes_on(tmp_path):
-    """A transfer past 1 MB that stops sending is closed after smtp.timeout; nothing
+    """A transfer past 2 MB of cost that stops sending is closed after smtp.timeout; nothing
     is stored, and the next large transfer gets the slot."""
     import time
 
@@ -249,7 +250,7 @@ def test_a_stalled_transfer_is_closed_and_its_slot_goes_on(tmp_path):
         clients.append(stalled)
         stalled.envelope(None)
         assert stalled.command(b"DATA").startswith(b"354")
-        stalled.sock.sendall(big * 11_000)
+        stalled.sock.sendall(big * 12_000)
         started = time.monotonic()
         assert stalled.reply(timeout=5) == b""  # closed, without an answer
         assert 0.5 < time.monotonic() - started < 4
