@@ -15,13 +15,15 @@ aiosmtpd's public API and asyncio's public Protocol methods.
   that cost needs one of `smtp.max_data_transfers` slots to go on (DataTransfer):
   reading from its connection pauses until it has one (the client waits, TCP pushes
   back), and it holds the slot until its answer. A transfer whose MAIL FROM declared
-  a SIZE over about LARGE waits for its slot before the 354, holding nothing
-  meanwhile; mail under LARGE never waits. So few large bodies are in memory at once.
-- A body whose cost passes COSTLY times aiosmtpd's data_size_limit while its bytes
-  are under it (many short lines: no real mail under the size limit has them) is
-  refused: aiosmtpd cannot be told to drop what it holds, so the rest is read and
-  dropped here, and at its final dot the client gets TOO_COSTLY (once per recipient
-  over LMTP) and the connection is closed, which ends aiosmtpd's DATA and frees it.
+  a SIZE over half LARGE (usual lines cost about twice their bytes) waits for its slot
+  before the 354, holding nothing meanwhile; mail under LARGE never waits. So few
+  large bodies are in memory at once.
+- A body whose cost passes COSTLY times aiosmtpd's data_size_limit plus LARGE while
+  its bytes are within that limit (many short lines: no real mail under the size
+  limit has so many) is refused: aiosmtpd cannot be told to drop what it holds, so
+  the rest is read and dropped here, and at its final dot the client gets TOO_COSTLY
+  (once per recipient over LMTP) and the connection is closed, which ends aiosmtpd's
+  DATA and frees it.
 """
 
 from __future__ import annotations
@@ -138,7 +140,7 @@ class DataTransfer:
         self.idle = idle
         self.feed = feed  # aiosmtpd's data_received
         self.wire = wire or 0
-        self.most = COSTLY * self.wire
+        self.most = COSTLY * self.wire + LARGE  # (a small limit: memory is no matter)
         self.answers = answers
         self.received = 0  # bytes
         self.lines = 0
@@ -312,7 +314,7 @@ class LimitedSessions:
         )
         try:
             size = declared_size(envelope.mail_options)
-            if size is not None and 2 * size > LARGE:  # (usual lines cost about twice)
+            if size is not None and 2 * size > LARGE:  # (module doc)
                 await transfer.claim()
             self.maild_data = transfer
             await super().smtp_DATA(arg)  # type: ignore[misc]
