@@ -124,6 +124,23 @@ def strip_prefixes(subject: str) -> str:
 # Brackets or quotes around nothing but blanks: what a tag typed in them leaves, «вопрос
 # (TID#1234-5678)» (a pair typed with nothing between, «foo()», is the customer's own)
 EMPTY_PAIR_RE = re.compile(r"\(\s+\)|\[\s+\]|\{\s+\}|«\s+»|“\s+”|„\s+“")
+# What a tag taken from among other words in a pair leaves of the separator that stood
+# between them: «вопрос (TID#1234-5678, срочно)» leaves «( , срочно)», «(срочно,
+# TID#...)» leaves «(срочно, )», «(срочно; TID#...; важно)» leaves «; ;». A separator
+# goes after an opening bracket and a blank, before a blank and a closing bracket, or
+# the second of two with blanks between (a dash with blanks around it alone: «(-5 °C)»
+# is the customer's, and a smiley «:)» has no blank)
+_PUNCT, _DASH = "[,;:|/]", r"[\-\u2013\u2014]"
+SEP_AT_PAIR_RE = re.compile(
+    rf"(?P<open>[(\[{{«“„])\s+(?:{_PUNCT}|{_DASH}(?=\s))\s*"
+    rf"|(?:\s*{_PUNCT}|\s+{_DASH})\s+(?P<close>[)\]}}»”“])"
+)
+DOUBLE_SEP_RE = re.compile(r"(?P<sep>[,;:|/\-\u2013\u2014])\s+(?P=sep)(?=\s)")
+
+
+def _pair_only(m: re.Match[str]) -> str:
+    """The bracket of a SEP_AT_PAIR_RE match, without the separator."""
+    return m.group("open") or m.group("close")
 
 
 def clean_subject(subject: str | None, own: re.Pattern[str] | None = None) -> str:
@@ -134,7 +151,8 @@ def clean_subject(subject: str | None, own: re.Pattern[str] | None = None) -> st
     s, n = TAG_RE.sub(" ", subject or ""), 1
     while n:  # «([TID#...])»: the pair in a pair
         s, n = EMPTY_PAIR_RE.subn(" ", s)
-    s = strip_prefixes(" ".join(s.split()))
+    s = " ".join(s.split())  # (a blank at most: SEP_AT_PAIR_RE's blanks are read once)
+    s = strip_prefixes(DOUBLE_SEP_RE.sub(r"\g<sep>", SEP_AT_PAIR_RE.sub(_pair_only, s)))
     while own is not None:
         shorter = strip_prefixes(own.sub("", s))
         if shorter == s:

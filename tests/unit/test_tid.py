@@ -184,6 +184,25 @@ def test_a_tag_in_brackets_leaves_no_empty_brackets(subject):
     assert clean_subject(subject) == "вопрос"
 
 
+@pytest.mark.parametrize(
+    ("subject", "clean"),
+    [
+        ("вопрос (TID#1234-5678, срочно)", "вопрос (срочно)"),
+        ("Re: вопрос (срочно, TID#1234-5678)", "вопрос (срочно)"),
+        ("вопрос (TID#1234-5678: срочно)", "вопрос (срочно)"),
+        ("вопрос (TID#1234-5678 — срочно)", "вопрос (срочно)"),
+        ("вопрос «срочно; [TID#1234-5678]»", "вопрос «срочно»"),
+        ("вопрос (срочно; TID#1234-5678; важно)", "вопрос (срочно; важно)"),
+        ("вопрос, TID#1234-5678, срочно", "вопрос, срочно"),
+        # the customer's own separators stay
+        ("вопрос (-5 °C, TID#1234-5678)", "вопрос (-5 °C)"),
+        ("вопрос (a - b) :)", "вопрос (a - b) :)"),
+    ],
+)
+def test_a_tag_among_words_in_brackets_leaves_no_stray_separator(subject, clean):
+    assert clean_subject(subject) == clean
+
+
 def test_brackets_the_customer_typed_empty_stay():
     assert clean_subject("Re: не работает foo() [TID#1234-5678]") == "не работает foo()"
 
