@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maild.configtypes import Config
-from maild.privileges import existing_ancestor, user_name
+from maild.privileges import existing_ancestor, import_dirs, unreadable_install, user_name
 
 # permission bits by what is wanted and whose class applies: (user, group, others)
 _BITS = {
@@ -195,7 +195,23 @@ def unreadable_files(cfg: Config) -> list[str]:
     if cfg.templates.path:
         found += _templates(reader, Path(cfg.templates.path).expanduser())
     found += _programs(reader, cfg)
-    return found + _keys(reader, cfg)
+    return python_barred(reader, cfg) + found + _keys(reader, cfg)
+
+
+def python_barred(reader: Reader, cfg: Config) -> list[str]:
+    """The first import directory (privileges.import_dirs) the user may not list: each
+    command run as root switches to it and stops with this line, `maild serve` too (a
+    pyenv or `pip install --user` under /root)."""
+    for folder in import_dirs():
+        bar = _bits(reader, Path(folder), "rx")
+        if bar is not None:
+            blocked = bar.path if bar.path != Path(folder) else None
+            said = unreadable_install(reader.name, folder, blocked)
+            return [
+                f"every command run as root switches to {reader.name}, the owner of "
+                f"{cfg.storage_path}, and {said}"
+            ]
+    return []
 
 
 def _check(reader: Reader, key: str, path: Path, want: str, then: str, secret: bool) -> list[str]:

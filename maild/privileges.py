@@ -128,7 +128,11 @@ def become_storage_owner(
     os.setuid(st.st_uid)
     unreadable = next((d for d in dirs if not os.access(d, os.R_OK | os.X_OK)), None)
     if unreadable is not None:
-        raise WrongUser(_unreadable_install(name, storage, unreadable))
+        blocked = next(
+            (p for p in reversed(Path(unreadable).parents) if not os.access(p, os.X_OK)), None
+        )
+        said = unreadable_install(name, unreadable, blocked)
+        raise WrongUser(f"switched to {name}, the owner of {storage}, and {said}")
     _check_writable(storage, where, st, reads_only)  # as the owner: the service's verdict
     return name
 
@@ -211,14 +215,14 @@ def import_dirs() -> list[str]:
     return [d for d in found if os.path.isdir(d)]
 
 
-def _unreadable_install(name: str, storage: Path, unreadable: str) -> str:
-    blocked = next(
-        (p for p in reversed(Path(unreadable).parents) if not os.access(p, os.X_OK)), None
-    )
+def unreadable_install(name: str, unreadable: str, blocked: Path | None) -> str:
+    """What a command switched to `name` says when `name` may not list the import
+    directory `unreadable` (`blocked`: a folder above it it may not enter, if one is
+    why); check-config run as root says it too (ownerreads.python_barred)."""
     why = f" ({name} may not enter {blocked})" if blocked is not None else ""
     return (
-        f"switched to {name}, the owner of {storage}, and {name} cannot read maild's Python "
-        f"installation: {unreadable}{why}; install maild where {name} can read it, in a venv "
+        f"{name} cannot read maild's Python installation: {unreadable}{why}; install "
+        f"maild where {name} can read it, in a venv "
         f"made by a Python {name} can read (/usr/bin/python3 -m venv /opt/maild, README: "
         f"Install as a service)"
     )

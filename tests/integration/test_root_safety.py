@@ -588,6 +588,19 @@ def test_a_python_installation_the_owner_cannot_read_is_refused_before_anything(
             assert f"cannot read maild's Python installation: {hidden}/site" in err, err
             assert f"(nobody may not enter {hidden})" in err and "/opt/maild" in err, err
             assert list(data.iterdir()) == []  # no store, no spooled mail
+        # check-config, run as root, judges it as the owner would: it said OK
+        p = subprocess.run(
+            [python, "-S", "-m", "maild", "--config", str(desk.config), "check-config"],
+            capture_output=True,
+            env=env,
+            cwd="/",
+            timeout=30,
+        )
+        err = p.stderr.decode()
+        assert p.returncode == 78 and "OK" not in p.stdout.decode(), (p, err)
+        said = f"switches to nobody, the owner of {data}, and nobody cannot read maild's Python"
+        assert f"{said} installation: {hidden}/site" in err, err  # (or a package's folder)
+        assert f"(nobody may not enter {hidden}); install maild where" in err, err
     finally:
         shutil.rmtree(hidden)
 
