@@ -40,7 +40,7 @@ from maild.domain.tid import shown_subject
 from maild.domain.typedlines import TextReads, for_site
 from maild.web.forms import MAX_FILES
 from maild.web.links import relayed_lines
-from maild.web.rating import rater_of_closing
+from maild.web.rating import rater_of_closing, standing_rating
 
 HERE = Path(__file__).resolve().parent
 # the state as the customer's status mail words it (statusmail.STATUS_RU), capitalised
@@ -248,6 +248,9 @@ def ticket_view(
         # whose: a ticket's closing is rated once, by whichever customer rates it
         # first; «Ваша оценка» to the one who did, the rater named to the others
         "rated_by": _rated_by(ticket, messages, viewer),
+        # the rating form: for a closing unrated, or rated by mail that proved nothing
+        # of its From, which the viewer's post (the link proves them) replaces
+        "rate": standing_rating(ticket, messages) is None,
         # the regulation: the customer may write to the head of support (the page, as
         # the closing letter, says whom); a page of the ticket's link only
         "head": app.config.support.head or None,
@@ -263,10 +266,14 @@ def ticket_view(
 
 def _rated_by(ticket: Ticket, messages: list[MessageRecord], viewer: str) -> str | None:
     """Who rated this closing, when not the viewer (rating.rater_of_closing); "" when
-    the thread does not say; None when the viewer did or nobody has."""
+    the thread does not say, or the mail that gave it proved nothing of its From
+    (`rated_unproven`: anyone may have sent it, «Ваша» it need not be); None when the
+    viewer did or nobody has."""
     if rating_of_closing(ticket, messages) is None:
         return None
     rater = rater_of_closing(ticket, messages)
+    if ticket.get("rated_unproven"):
+        return ""
     if rater == viewer:
         return None
     return shown_address(rater) if rater else ""

@@ -41,9 +41,9 @@ class Ratings:
         self.claims: dict[tuple[str, str], tuple[int, float, str]] = {}
 
     def given(self, ticket: Ticket, messages: list[MessageRecord]) -> int | None:
-        """The rating this closing has: in the ticket (domain.ticket.rating_of_closing), or
-        claimed by a post of it being sent; None when it has none yet."""
-        stored = rating_of_closing(ticket, messages)
+        """The rating this closing has: in the ticket (standing_rating), or claimed by a
+        post of it being sent; None when it has none yet, or only one a post replaces."""
+        stored = standing_rating(ticket, messages)
         if stored is not None:
             return stored
         claim = self.claims.get(_closing(ticket))
@@ -52,7 +52,7 @@ class Ratings:
     def by(self, ticket: Ticket, messages: list[MessageRecord]) -> str | None:
         """Whose is the rating `given` finds: the address whose mail or post gave it
         (rater_of_closing), or whose post claimed it; None when no one's is known."""
-        if rating_of_closing(ticket, messages) is not None:
+        if standing_rating(ticket, messages) is not None:
             return rater_of_closing(ticket, messages)
         claim = self.claims.get(_closing(ticket))
         return claim[2] if claim and time.monotonic() - claim[1] < CLAIM_SECONDS else None
@@ -94,6 +94,14 @@ def rated_meanwhile(
     viewer = next((m.get("from", "") for m in messages if m["message_id"] == message_id), "")
     said = nothing_sent("rate", ticket, rated, rater_of_closing(ticket, messages), viewer)
     return ticket, messages, said
+
+
+def standing_rating(ticket: Ticket, messages: list[MessageRecord]) -> int | None:
+    """The closing's rating (domain.ticket.rating_of_closing), unless it came in mail
+    that proved nothing of its From (`rated_unproven`): the page offers the rating form
+    then, and its post, proven by the personal link, replaces that rating as a proven
+    mail does (ratemail._replaces)."""
+    return None if ticket.get("rated_unproven") else rating_of_closing(ticket, messages)
 
 
 def rater_of_closing(ticket: Ticket, messages: list[MessageRecord]) -> str | None:

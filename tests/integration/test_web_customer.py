@@ -193,6 +193,36 @@ def test_a_closing_rated_on_the_site_is_not_rated_again_by_mail(site):
     assert '<dd id="rating">5 из 5</dd>' in request(link).text
 
 
+def test_a_rating_by_mail_that_proves_nothing_gives_way_to_the_customer_s_post(site):
+    """«1» mailed to support@ under the customer's From, proving nothing of it, rated the
+    closing, and the page showed «Ваша оценка: 1 из 5» and no rating form: the customer,
+    whom the personal link proves, could not replace it there, as proven mail does. The
+    page offers the form while that rating stands unproven, and the post replaces it."""
+    desk, daemon, sink, _base = site
+    who = "unproven@shop-example.ru"
+    link, tid = opened(site, who)
+    staff_close(site, tid, "Готово.\n#close")
+    forged = make_mail(sender=who, subject=f"Re: [TID#{tid}] Вопрос", body="1")
+    mail_in(daemon, forged, who)  # to support@ itself: no signed reply address, no DKIM
+    assert wait_until(lambda: desk.ticket(tid)["rating"] == 1)
+    page = request(link).text
+    assert '<dd id="rating">1 из 5</dd>' in page and "Ваша оценка" not in page
+    assert "Оцените работу" in page
+    rated = post(link + "/rate", {"form": request(link).form_token(), "rating": "5"})
+    assert rated.status == 303 and rated.headers["location"].endswith("?sent=rate"), rated.text
+    assert desk.ticket(tid)["rating"] == 5
+    page = request(link).text
+    assert "<dt>Ваша оценка</dt>" in page and '<dd id="rating">5 из 5</dd>' in page
+    assert "Оцените работу" not in page
+    # proven now: it stands, a post again is refused as for any rated closing
+    again = post(link + "/rate", {"form": request(link).form_token(), "rating": "1"})
+    assert again.status == 400 and "Вы уже оценили работу поддержки: 5 из 5." in again.text
+    assert wait_until(
+        lambda: len([m for m in sink.to(who) if "Спасибо за оценку" in m.subject]) == 2
+    )
+    assert desk.ticket(tid)["rating"] == 5
+
+
 def test_two_ratings_of_one_closing_posted_at_once_record_one(site):
     """Two tabs of the closed ticket's page (or a double click), «5» in one and «1» in
     the other, sent at the same instant: both posts read the ticket before either
