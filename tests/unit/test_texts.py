@@ -807,3 +807,14 @@ def test_every_time_in_a_mail_names_its_zone(renderer, template):
         for line in body.splitlines():
             for m in SHOWN_TIME.finditer(line):
                 assert ZONE_NAMED.search(line, m.end()), (template, line)
+
+
+@pytest.mark.parametrize("errors", [1, 2])
+def test_a_stale_reply_is_asked_again_in_words_apart(renderer, errors):
+    """A reply on a stale view: «повторив в ответе текст и команды», and with more
+    errors «и исправив остальные ошибки» after a space (it once read «командыи»)."""
+    stale = dict(variants()[6], direct=None)  # the customer got no mail of it directly
+    ctx = dict(stale, errors=[f"#take: ошибка {i}" for i in range(errors)], errors_more=0)
+    text = " ".join(renderer.text("staff_error.txt", ctx)[1].split())
+    rest = " и исправив остальные ошибки." if errors > 1 else "."
+    assert "повторив в ответе текст и команды" + rest in text
