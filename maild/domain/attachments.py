@@ -36,6 +36,7 @@ from maild.domain.filetypes import (
     sanitize_filename,
     size_words,
     sniff_type,
+    type_by_extension,
 )
 from maild.domain.unproven import UNREADABLE_P7M_TEXT, Refusal, claimed, unproven
 from maild.domain.ziparchive import inspect_zip
@@ -114,6 +115,16 @@ _KEPT_EXTENSIONS = {
     ZIP: frozenset((*TYPES[ZIP].extensions, *_ZIP_DOCUMENTS)),
     CALENDAR: frozenset((".ics", ".ical", ".icalendar", ".ifb", ".vcs")),
 }
+# The types of documents built on a ZIP archive (the Content-Type Office and
+# LibreOffice give them): such a file goes on and is listed with its own type, its
+# bytes proving only the archive under it (Прайс.xlsx reached the customer as
+# application/zip, and opened as an archive); the archive checks still judge it.
+_ZIP_DOCUMENT_TYPES = (
+    "application/vnd.openxmlformats-officedocument.", "application/vnd.ms-word.",
+    "application/vnd.ms-excel.", "application/vnd.ms-powerpoint.", "application/vnd.ms-visio.",
+    "application/vnd.oasis.opendocument.", "application/epub+zip",
+    "application/vnd.ms-xpsdocument", "application/oxps",
+)  # fmt: skip
 
 
 def _kind(detected: str | None) -> str:
@@ -233,7 +244,8 @@ def _decide(
     kind = _kind(detected)
     unnamed = _UNNAMED.get(detected or "", "attachment" + _EXTENSION.get(detected or "", ""))
     name = sanitize_filename(filename, unnamed)
-    content_type = detected or declared or "application/octet-stream"
+    content_type = _zip_document(name, detected, declared) or detected or declared
+    content_type = content_type or "application/octet-stream"
     size = len(data)
 
     def refuse(why: Refusal) -> AttachmentDecision:
@@ -308,6 +320,17 @@ def _faulty(
             "переданы не полностью). Пришлите их, пожалуйста, ещё раз.",
         )
     return None
+
+
+def _zip_document(name: str, detected: str | None, declared: str | None) -> str | None:
+    """The type of a document built on a ZIP archive named as one (report.docx): the
+    one it came with when that is such a document's, else its name's (a client that
+    said application/octet-stream); None for any other file."""
+    if detected != ZIP or not name.lower().endswith(_ZIP_DOCUMENTS):
+        return None
+    if declared is not None and declared.startswith(_ZIP_DOCUMENT_TYPES):
+        return declared
+    return type_by_extension(name)
 
 
 def _named_as_what_it_is(name: str, detected: str | None) -> str:

@@ -994,3 +994,44 @@ def test_an_empty_file_asks_for_it_again() -> None:
         "Файл\u00a0«скрин.png» пуст (0\u00a0байт): видимо, он не приложился. "
         "Пришлите его, пожалуйста, ещё раз."
     )
+
+
+_OOXML = "application/vnd.openxmlformats-officedocument."
+
+
+@pytest.mark.parametrize(
+    ("name", "declared", "kept_type"),
+    [
+        ("Прайс.xlsx", f"{_OOXML}spreadsheetml.sheet", f"{_OOXML}spreadsheetml.sheet"),
+        ("Бюджет.XLSM", "application/vnd.ms-excel.sheet.macroEnabled.12",
+         "application/vnd.ms-excel.sheet.macroenabled.12"),
+        ("план.ods", "application/vnd.oasis.opendocument.spreadsheet",
+         "application/vnd.oasis.opendocument.spreadsheet"),
+        # a client that knows no type: the name's
+        ("отчёт.docx", "application/octet-stream", f"{_OOXML}wordprocessingml.document"),
+        ("отчёт.docx", "application/zip", f"{_OOXML}wordprocessingml.document"),
+        ("отчёт.docx", "text/html", f"{_OOXML}wordprocessingml.document"),  # no other's
+        ("книга.epub", "application/epub+zip", "application/epub+zip"),
+        ("book.xlsm", None, "application/zip"),  # no table names it: the archive
+        # the archives they are
+        ("logs.zip", f"{_OOXML}spreadsheetml.sheet", "application/zip"),
+        ("tool.jar", "application/java-archive", "application/zip"),
+    ],
+)  # fmt: skip
+def test_a_document_built_on_a_zip_keeps_its_own_type(name, declared, kept_type) -> None:
+    """Office Open XML, OpenDocument, EPUB are ZIP archives by their bytes: such a file
+    is judged as the archive (the archive checks hold) and typed as the document it is
+    (Прайс.xlsx reached the customer as application/zip)."""
+    d = decide(name, declared, ZIP_OF_A_PNG, POLICY)
+    assert d.accepted and d.kind == "archive" and d.content_type == kept_type
+
+
+def test_a_document_built_on_an_unsafe_zip_is_refused_as_the_archive() -> None:
+    d = decide(
+        "отчёт.docx",
+        f"{_OOXML}wordprocessingml.document",
+        zip_bytes({"../a.png": png_bytes()}),
+        POLICY,
+    )
+    assert not d.accepted and d.kind == "archive"
+    assert d.content_type == f"{_OOXML}wordprocessingml.document"
