@@ -7,11 +7,13 @@ One shown in the quoted mail is the mail client's (Thunderbird and Outlook carry
 quoted mail's pictures in every reply), not named: a line with each reply tells
 nothing.
 
-A staff answer's logos are named to the staff member when the answer's text speaks of
-a picture or a file («см. снимок экрана ниже», «во вложении»), or when one is not
+A staff answer's logos are named to the staff member when the answer's text points at
+a picture or a file that the answer does not otherwise carry («см. снимок экрана
+ниже» with no picture of its own, «во вложении» with no file), or when one is not
 the logo their earlier answer in this ticket carried (a signature's logo is the same
-picture every time; a screenshot pasted under «С уважением» is a new one). The first
-answer of a staff member in a ticket that says nothing of a picture: none named (the
+picture every time; a screenshot pasted under «С уважением» is a new one). Words of
+a topic point at nothing («фото товаров пропали», «версии не ниже 8.1»): the first
+answer of a staff member in a ticket that points at nothing has none named (the
 logo of every Outlook signature would bring a mail with every first answer). Pure.
 """
 
@@ -21,20 +23,35 @@ import re
 from typing import Any
 
 from maild.domain import limits, logos
-from maild.domain.decision import Context, Decision, tell_writer
+from maild.domain.attachments import AttachmentDecision
+from maild.domain.decision import Context, Decision, answer_files, tell_writer
 from maild.domain.direct import relayed
 from maild.domain.mimeparts import RawAttachment
 from maild.domain.records import MessageRecord
 
-__all__ = ["mentions_picture", "names", "new_logo", "told"]
+__all__ = ["names", "new_logo", "pointed_at", "points_past", "told"]
 
-# Words of a text that points at a picture or a file it carries («см. снимок экрана
-# ниже», «скриншот во вложении», «см. рисунок», «прикрепляю фото»): stems, any case.
+# A picture, by the words that name it: stems, any case.
+_NAMED = r"(?:снимо?к|скрин|рисун|картинк|изображени|фото|screen\s?shot|picture|image)"
+_PICTURE = re.compile(rf"\b{_NAMED}", re.IGNORECASE)
+_BELOW = r"(?<!\bне\s)(?:ниже|below)\b(?!\s*\d)"  # «не ниже 8.1», «ниже 100 КБ»: no place
+# Phrases of a text that point at a picture or a file it carries: «см. ниже», «см.
+# рисунок», «на скриншоте ниже», «ниже скриншот», «во вложении», «прилагаю»,
+# «прикрепила», «attached»; not a topic's words («фото товаров пропали», «версии не
+# ниже 8.1»), nor asking for one («прикрепите снимок», «please attach»).
 _POINTS_AT = re.compile(
-    r"\b(?:ниже|вложени|приложени|прилага|прикреп|снимо?к|скрин|рисун|картинк|изображени"
-    r"|фото|screenshot|attach|below)",
+    r"(?<!\d)(?<!\d\s)\b(?:см\.|смотрите|смотри)\s*(?:\w+\s+){0,2}?"
+    rf"(?:{_BELOW}|вложени|приложени|{_NAMED})"
+    rf"|\b{_NAMED}\w*(?:\s+\S+){{0,2}}?\s+{_BELOW}"
+    rf"|\b{_BELOW}\s+(?:\S+\s+)?{_NAMED}"
+    r"|\bво\s+вложени|\bв\s+приложении\s+к\s+(?:письму|сообщению)"
+    r"|\bприлага(?:ю|ем|ется|ются)\b|\bприлож(?:ил|ила|или|ено|ены|ен|ена)\b"
+    r"|\bприкреп(?:ляю|ляем|ил|ила|или|лено|лены|лен|лена|лён)\b|\bвкладыва(?:ю|ем)\b"
+    r"|\battach(?:ed|ing)\b|\bsee\s+below\b",
     re.IGNORECASE,
 )
+# Where a sentence ends (not at «см.»'s dot), or a paragraph.
+_SENTENCE_END = re.compile(r"(?<!\bсм)[.!?…]+(?=\s|$)|\n[ \t]*\n", re.IGNORECASE)
 
 
 def names(gone: list[RawAttachment], dropped_logos: list[RawAttachment]) -> dict[str, Any]:
@@ -51,9 +68,25 @@ def _name(a: RawAttachment) -> str:
     return a.filename or "(без имени)"
 
 
-def mentions_picture(text: str) -> bool:
-    """``text`` speaks of a picture or a file it carries."""
-    return _POINTS_AT.search(text) is not None
+def pointed_at(text: str) -> set[str]:
+    """What ``text`` points at as carried with it: "picture" when the sentence that
+    points names one («см. снимок экрана ниже», «скриншот во вложении»), else "file"
+    («во вложении», «прилагаю», «см. ниже»); empty when it points at nothing."""
+    found: set[str] = set()
+    for sentence in _SENTENCE_END.split(text):
+        if _POINTS_AT.search(sentence):
+            found.add("picture" if _PICTURE.search(sentence) else "file")
+    return found
+
+
+def points_past(text: str, carried: list[AttachmentDecision]) -> bool:
+    """``text`` points at a picture or a file that the files it went with
+    (``carried``) are not: a picture when none of them is one, a file when there are
+    none («Инструкция и прайс во вложении» with the PDF and the table is told)."""
+    wanted = pointed_at(text)
+    if "picture" in wanted and not any(d.kind == "image" for d in carried):
+        return True
+    return "file" in wanted and not carried
 
 
 def new_logo(record: MessageRecord, messages: list[MessageRecord]) -> bool:
@@ -81,8 +114,9 @@ def told(ctx: Context, decision: Decision) -> Decision:
         return decision
     held = ctx.common.get("held_files") or []
     shown = ctx.common.get("logo_files") or []
+    carried = [d for d, _ in answer_files(ctx) if d.accepted]  # what the customers got
     if shown and not (
-        mentions_picture(record.get("text") or "") or new_logo(record, decision.messages)
+        points_past(record.get("text") or "", carried) or new_logo(record, decision.messages)
     ):
         shown = []
     if not held and not shown:

@@ -10,8 +10,11 @@ import email.policy
 import email.utils
 from email.message import EmailMessage
 
+import pytest
+
 from tests.data.make_corpus import png
 from tests.helpers import Desk, make_mail, staff_to
+from tests.integration.test_document_types_e2e import SHEET
 from tests.integration.test_staff_e2e import customer_mails, staff_reply
 
 IVAN = "Иван <ivan@shop-example.ru>"
@@ -20,9 +23,16 @@ SHOT = png(120, 90)  # a screenshot of a signature logo's size: under logos.LOGO
 assert len(SHOT) < 32 * 1024
 
 
-def outlook(sender: str, to: str, subject: str, lines: list[str], shot: bytes = SHOT) -> bytes:
+def outlook(
+    sender: str,
+    to: str,
+    subject: str,
+    lines: list[str],
+    shot: bytes = SHOT,
+    files: list[tuple[str, str, bytes]] = (),
+) -> bytes:
     """Outlook's HTML mail: ``lines``, then the picture pasted at the end (under the
-    signature), a cid: part of a related body."""
+    signature), a cid: part of a related body; ``files`` attached."""
     m = EmailMessage()
     m["From"], m["To"], m["Subject"] = sender, to, subject
     m["Message-ID"] = email.utils.make_msgid(domain="c.example")
@@ -34,6 +44,9 @@ def outlook(sender: str, to: str, subject: str, lines: list[str], shot: bytes = 
     m.get_payload()[1].add_related(
         shot, "image", "png", cid=f"<{CID}>", filename="image001.png", disposition="inline"
     )
+    for name, ctype, data in files:
+        maintype, subtype = ctype.split("/")
+        m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return m.as_bytes(policy=email.policy.SMTP)
 
 
@@ -67,6 +80,45 @@ def test_a_screenshot_under_the_signature_of_an_answer_is_named_to_its_author(de
         and f"[TID#{tid}]" in told.subject
     )
     assert "image001.png" in told.text and "логотип подписи" in told.text
+
+
+PDF = b"%PDF-1.4\n" + b"0" * 200
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.mark.parametrize(
+    ("said", "files", "named"),
+    [
+        # a topic's words: the signature's logo is no picture the text points at
+        ("Обновите PHP до версии не ниже 8.1.", [], False),
+        ("Фото товаров пропали из-за кеша: очистите его.", [], False),
+        # the files the text points at went with it
+        (
+            "Инструкция и прайс во вложении.",
+            [("инструкция.pdf", "application/pdf", PDF), ("Прайс.xlsx", XLSX, SHEET)],
+            False,
+        ),
+        # a screenshot pointed at, and no picture went: the one under the signature
+        ("Скриншот во вложении.", [("инструкция.pdf", "application/pdf", PDF)], True),
+    ],
+)
+def test_an_answer_with_a_signature_logo_is_told_only_of_what_it_points_at(
+    desk: Desk, sink, said, files, named
+):
+    """Outlook's signature logo under «С уважением, Анна» on an everyday answer: the
+    staff member hears «не со всеми файлами» only when the text points at a picture or
+    a file that the answer did not carry."""
+    tid = desk.ingest_tid(make_mail(sender=IVAN, subject="Пропали фото"))
+    desk.flush()
+    before = len(sink.received)
+    lines = ["Иван, здравствуйте!", said, "С уважением,", "Анна"]
+    raw = outlook("Анна <anna@example.com>", staff_to(tid), "Re: Пропали фото", lines, files=files)
+    desk.ingest(raw)
+    desk.flush()
+    [answer] = new_mail(sink, before, "ivan@shop-example.ru")
+    assert said in answer.text and files_of(answer) == [name for name, _, _ in files]
+    told = [m for m in new_mail(sink, before, "anna@example.com") if "не со всеми" in m.subject]
+    assert len(told) == named
 
 
 def test_the_same_logo_in_a_later_answer_is_not_named_again(desk: Desk, sink):

@@ -6,9 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from maild.domain import knownfiles as known
 from maild.domain import leftout, logos
+from maild.domain.attachments import AttachmentDecision
 from maild.domain.message import fallback_message
 from maild.domain.mimeparts import RawAttachment
 
@@ -29,15 +32,73 @@ def customer(sender: str, *sha: str, to=("support@example.com",), cc=()) -> dict
         "см. рисунок",
         "Прикрепляю фото ошибки.",
         "Screenshot attached",
+        "Кнопка появится, как на скриншоте ниже.",
+        "Ниже скриншот настроек.",
+        "Настройки\nна снимке\nниже",  # a line wrapped in the sentence
     ],
 )
 def test_a_text_that_points_at_a_picture(text):
-    assert leftout.mentions_picture(text)
+    assert leftout.pointed_at(text) == {"picture"}
 
 
-@pytest.mark.parametrize("text", ["Кнопка справа вверху.", "Обновите модуль до 7.1.", ""])
+@pytest.mark.parametrize(
+    "text",
+    ["Инструкция и прайс во вложении.", "Прайс прилагаю.", "См. ниже.", "Файл приложила."],
+)
+def test_a_text_that_points_at_a_file(text):
+    assert leftout.pointed_at(text) == {"file"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Кнопка справа вверху.",
+        "Обновите модуль до 7.1.",
+        "",
+        # a topic's words, no pointing (a signature's logo brought the mail with them)
+        "Иван, обновите PHP до версии не ниже 8.1.",
+        "Иван, фото товаров пропали из-за кеша: очистите его.",
+        "Изображения в каталоге не отображаются, картинки товаров тоже.",
+        "Размер изображения ниже 100 КБ не сжимается.",
+        "Сдвиньте блок на 10 см. ниже",
+        # asking the customer for one
+        "Прикрепите, пожалуйста, скриншот ошибки.",
+        "Please attach a screenshot.",
+    ],
+)
 def test_a_text_that_does_not(text):
-    assert not leftout.mentions_picture(text)
+    assert leftout.pointed_at(text) == set()
+
+
+def went(*kinds: str) -> list:
+    return [AttachmentDecision(f"f{i}", "x/y", 1, True, None, k) for i, k in enumerate(kinds)]
+
+
+@pytest.mark.parametrize(
+    ("text", "carried", "told"),
+    [
+        ("Скриншот во вложении.", went(), True),
+        ("Скриншот во вложении.", went("other"), True),  # a PDF is no screenshot
+        ("Скриншот во вложении.", went("image"), False),
+        ("Инструкция и прайс во вложении.", went("other", "archive"), False),
+        ("Инструкция и прайс во вложении.", went(), True),
+        ("Кнопка справа, см. снимок экрана ниже.", went("image"), False),
+        ("Иван, обновите PHP до версии не ниже 8.1.", went(), False),
+    ],
+)
+def test_a_text_points_past_what_its_answer_carried(text, carried, told):
+    assert leftout.points_past(text, carried) is told
+
+
+@settings(max_examples=200)
+@given(
+    st.text(alphabet=st.sampled_from("фото скриншот ниже не 8.1 см во вложении\n.!"), max_size=200)
+)
+def test_a_text_that_points_at_nothing_is_never_told(text):
+    """Whatever the text, what it points at is a picture or a file, and an answer that
+    carried a picture and a file leaves nothing pointed at uncarried."""
+    assert leftout.pointed_at(text) <= {"picture", "file"}
+    assert not leftout.points_past(text, went("image", "other"))
 
 
 def staff(logos_: list[str], sender: str = "anna@example.com") -> dict:
