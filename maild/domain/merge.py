@@ -249,8 +249,9 @@ def _robots(source: Ticket, target: Ticket) -> Ticket:
         t["robots"] = bots
     else:
         t.pop("robots", None)
-    proven = {a for x in (source, t) for a in x.get("robots", {}) if a not in _unproven(x)}
-    if unproven := sorted((_unproven(source) | _unproven(t)) & set(bots) - proven):
+    # (over the two as they were: ``t``'s marks are both of theirs by now)
+    proven = {a for x in (source, target) for a in x.get("robots", {}) if a not in _unproven(x)}
+    if unproven := sorted((_unproven(source) | _unproven(target)) & set(bots) - proven):
         t["robots_unproven"] = unproven
     else:
         t.pop("robots_unproven", None)

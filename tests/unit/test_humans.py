@@ -144,3 +144,21 @@ def test_merge_keeps_a_sender_staff_vouched_for_on_either_ticket_a_person() -> N
     target = {**base, "tid": "3333-4444", "robots": {IVAN: WHY}}
     _, t, _ = merge(source, [], target, [], NOW)
     assert t["humans"] == [IVAN] and t["robots"] == {PETR: WHY}
+
+
+def test_merge_keeps_a_mark_only_unproven_mail_set_unproven_unless_either_proves_it() -> None:
+    """A mark only unproven mail set (trust.note_robot) stays so through #merge, from
+    whichever side it came; proven on either, it is proven in the target."""
+    base = {"requester": IVAN, "created_at": NOW.isoformat(), "status": "open"}
+    forged = {"robots": {IVAN: WHY}, "robots_unproven": [IVAN]}
+    for src, tgt, unproven in (
+        (forged, {}, [IVAN]),  # the source's alone
+        ({}, forged, [IVAN]),  # the target's alone
+        (forged, forged, [IVAN]),
+        (forged, {"robots": {IVAN: WHY}}, None),  # proven on the target
+        ({"robots": {IVAN: WHY}}, forged, None),  # proven on the source
+    ):
+        source = {**base, "tid": "1111-2222", **src}
+        target = {**base, "tid": "3333-4444", **tgt}
+        _, t, _ = merge(source, [], target, [], NOW)
+        assert t["robots"] == {IVAN: WHY} and t.get("robots_unproven") == unproven, (src, tgt)
