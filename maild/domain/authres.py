@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 
 from maild.domain.addresses import comparable_domain
 from maild.domain.message import normalize_address
 from maild.domain.sender import domain_of
 
-__all__ = ["domain_of_value", "first_of_ours", "results", "sender_verified", "verified_domains"]
+__all__ = [
+    "Verdict",
+    "domain_of_value",
+    "first_of_ours",
+    "results",
+    "sender_verified",
+    "our_verdict",
+    "verified_domains",
+]
 
-# key=value inside one resinfo; keys are "method", "method/version" or "ptype.property".
-# A value is quoted strings and other characters run together up to a space or ";"
-# (RFC 8601 pvalue: a local part may be quoted, "anna@example.com"@evil.example); one
-# that an unterminated quote ends is none.
+# A quoted string (RFC 5322): a value may be one, or hold one (_pairs).
 _QUOTED = r'"(?:[^"\\]|\\.)*"'
-_PAIR_RE = re.compile(rf'([\w./-]+)\s*=\s*((?:{_QUOTED}|[^\s;"])+)(?=[\s;]|$)')
 _QUOTED_RE = re.compile(_QUOTED)
 _DOMAIN_RE = re.compile(r"(?:[\w-]+\.)*[\w-]+")
 
@@ -43,21 +49,42 @@ def results(header: str) -> set[tuple[str, str]]:
     """(method, result) pairs of one uncommented header, lower-cased: ("dmarc", "fail")."""
     out = set()
     for resinfo in _split(header, ";")[1:]:
-        pairs = _PAIR_RE.findall(resinfo)
-        if pairs:
+        if pairs := _pairs(resinfo):
             out.add((pairs[0][0].split("/", 1)[0].lower(), _unquote(pairs[0][1]).lower()))
     return out
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What our MTA's first Authentication-Results says: its (method, result) pairs
+    (results) and the domains that passed DKIM or SPF (verified_domains)."""
+
+    results: frozenset[tuple[str, str]]
+    domains: frozenset[str]
+
+
+def our_verdict(header_values: Iterable[str], authserv_id: str) -> Verdict:
+    """Our MTA's verdict on one mail, read once: each rule that asks of the same mail
+    (verify.sender_verified, spam.verdict) gets it again (`_verdict`)."""
+    return _verdict(tuple(header_values), authserv_id.strip().lower())
+
+
+@lru_cache(maxsize=64)
+def _verdict(header_values: tuple[str, ...], authserv_id: str) -> Verdict:
+    ours = first_of_ours(header_values, authserv_id)
+    if ours is None:
+        return Verdict(frozenset(), frozenset())
+    domains: set[str] = set()
+    for resinfo in _split(ours, ";")[1:]:
+        domains |= _passing(resinfo)
+    domains.discard("")
+    return Verdict(frozenset(results(ours)), frozenset(domains))
 
 
 def verified_domains(header_values: Iterable[str], authserv_id: str) -> set[str]:
     """Domains that passed DKIM (header.d / header.i) or SPF (smtp.mailfrom) per our MTA,
     read from its first header only."""
-    ours = first_of_ours(header_values, authserv_id)
-    domains: set[str] = set()
-    for resinfo in _split(ours, ";")[1:] if ours is not None else ():
-        domains |= _passing(resinfo)
-    domains.discard("")
-    return domains
+    return set(our_verdict(header_values, authserv_id).domains)
 
 
 def sender_verified(header_values: Iterable[str], authserv_id: str, from_addr: str) -> bool:
@@ -79,7 +106,7 @@ def sender_verified(header_values: Iterable[str], authserv_id: str, from_addr: s
 
 def _passing(resinfo: str) -> set[str]:
     """The domains one "method=result ptype.prop=value ..." entry vouches for."""
-    pairs = [(k.lower(), v) for k, v in _PAIR_RE.findall(resinfo)]
+    pairs = [(k.lower(), v) for k, v in _pairs(resinfo)]
     if not pairs:
         return set()
     method, result = pairs[0]
@@ -106,6 +133,69 @@ def domain_of_value(value: str) -> str:
     text = _unquote(value) if _QUOTED_RE.fullmatch(value) else value
     domain = text.rsplit("@", 1)[-1].strip().rstrip(".").lower()
     return domain if _DOMAIN_RE.fullmatch(domain) else ""
+
+
+def _pairs(resinfo: str) -> list[tuple[str, str]]:
+    """The key=value pairs of one resinfo; a key is "method", "method/version" or
+    "ptype.property" (letters, digits, "_./-"). A value is quoted strings and other
+    characters run together up to a space or ";" (RFC 8601 pvalue: a local part may be
+    quoted, "anna@example.com"@evil.example); one that an unterminated quote ends is
+    none, and a pair is then looked for after its key. One pass (`_value_ends`): a
+    long value is never read again from each of its characters."""
+    text, n = resinfo, len(resinfo)
+    ends = _value_ends(text)
+    out: list[tuple[str, str]] = []
+    p = 0
+    while p < n:
+        if not _is_key(text[p]):
+            p += 1
+            continue
+        key_end = p
+        while key_end < n and _is_key(text[key_end]):
+            key_end += 1
+        eq = _past_spaces(text, key_end)
+        if eq < n and text[eq] == "=":
+            start = _past_spaces(text, eq + 1)
+            end = ends[start]
+            if end > start and (end == n or text[end] != '"'):
+                out.append((text[p:key_end], text[start:end]))
+                p = end
+                continue
+        p = key_end  # (a key's own tail meets the same "=" and value: none)
+    return out
+
+
+def _value_ends(text: str) -> list[int]:
+    """For each position of ``text`` (and its end), where a value begun there ends:
+    past the quoted strings and other characters but a space, ";" or '"' run together
+    from it; at an unterminated quote. Read from the end back, once."""
+    n = len(text)
+    ends = list(range(n + 1))
+    closing: list[int | None] = [None] * (n + 1)  # the quote that ends a string going on here
+    for i in range(n - 1, -1, -1):
+        ch = text[i]
+        if ch == '"':
+            closing[i] = i
+            shut = closing[i + 1]
+            ends[i] = ends[shut + 1] if shut is not None else i
+            continue
+        if ch == "\\":  # escapes any character but a line break
+            closing[i] = closing[i + 2] if i + 1 < n and text[i + 1] != "\n" else None
+        else:
+            closing[i] = closing[i + 1]
+        if not (ch.isspace() or ch == ";"):
+            ends[i] = ends[i + 1]
+    return ends
+
+
+def _is_key(ch: str) -> bool:
+    return ch.isalnum() or ch in "_./-"
+
+
+def _past_spaces(text: str, i: int) -> int:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i
 
 
 def _uncomment(text: str) -> str:

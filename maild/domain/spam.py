@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from maild.domain.authres import first_of_ours, results
+from maild.domain.authres import our_verdict
 from maild.domain.spelling import routed_address, routed_domain
 from maild.domain.withdrawn import withdrawn_for
 
@@ -128,8 +128,8 @@ def verdict(
                 if spam(value):
                     return f"spam: {reason.format(value)}"
     if "dmarc" in trusted and authserv_id:
-        ours = first_of_ours(headers.get("authentication-results", ()), authserv_id)
-        if ours is not None and ("dmarc", "fail") in results(ours):
+        ours = our_verdict(headers.get("authentication-results", ()), authserv_id)
+        if ("dmarc", "fail") in ours.results:
             return "spam: dmarc=fail"
     return None
 
