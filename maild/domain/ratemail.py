@@ -20,7 +20,7 @@ from maild.domain.quotes import trim_reply
 from maild.domain.ratingtext import only_thanks, rating_beside, rating_of
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.sla import unattended
-from maild.domain.verify import proves_sender
+from maild.domain.trust import proven
 
 __all__ = ["rated_beside", "rating_decision", "thanks_only"]
 
@@ -72,9 +72,9 @@ def _rated(ctx: Context, ticket: Ticket, rating: int) -> Ticket:
 
 
 def _proven(ctx: Context) -> bool:
-    """The mail proves its From: a reply address maild signed for it, DKIM/SPF with
-    authserv_id (the site's post: its signed link or reply address)."""
-    return ctx.snapshot.requester_verified or proves_sender(ctx.msg, ctx.policy)
+    """The mail proves its From (trust.proven; the site's post: its signed link or
+    reply address)."""
+    return proven(ctx.snapshot, ctx.msg, ctx.policy)
 
 
 def _replaces(ctx: Context, ticket: Ticket) -> bool:

@@ -20,6 +20,7 @@ from maild.domain.screen import screen
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
 from maild.domain.ticket import rating_of_closing
+from maild.domain.trust import proven
 from maild.domain.typedlines import for_site
 from tests.helpers import SUPPORT
 from tests.unit.test_decide import (
@@ -361,3 +362,28 @@ def test_a_new_tickets_notice_keeps_a_forward_whole() -> None:
     d = _decide(Snapshot("5555-0001", None, IDENT, False), _msg(body=body))
     [notice] = [o for o in d.outgoing if o.template == "staff_new.txt"]
     assert notice.context["text"] == body.strip() and "quote_cut" not in notice.context
+
+
+@pytest.mark.parametrize(
+    ("policy", "headers", "signed"),
+    [
+        (POLICY, {}, False),  # a From line alone
+        (DKIM, {}, False),  # no Authentication-Results of our MTA
+        (DKIM, PROOF, False),  # DKIM for the From's domain
+        (POLICY, {}, True),  # to the reply address signed for the From
+    ],
+)
+def test_a_rating_is_unproven_as_the_robot_rules_judge_its_mail(
+    policy: Policy, headers: dict[str, str], signed: bool
+) -> None:
+    """A closing's rating by mail proving nothing of its From is marked so
+    (rated_unproven: a proven one replaces it) by the one rule of what proves a From
+    that the robot marks follow too (trust.proven)."""
+    ticket, messages = _ticket()
+    closed = {**ticket, "status": "closed", "closed_at": NOW.isoformat()}
+    snap = Snapshot(TID, (closed, messages), IDENT, False, requester_verified=signed)
+    msg = _msg(body="4", headers=headers)
+    d = decide(snap, msg, screen(msg, SUPPORT), NOW, policy)
+    assert d.ticket["rating"] == 4
+    assert d.ticket.get("rated_unproven", False) is not proven(snap, msg, policy)
+    assert proven(snap, msg, policy) is (signed or headers == PROOF)
