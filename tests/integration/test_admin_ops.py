@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from maild import jobs
+from maild.adapters.store.indexes import index_path
 from maild.app import App
 from maild.config import load
 from maild.ops.forget import forget
@@ -533,3 +534,16 @@ def test_retention_deletes_the_mail_sent_about_a_deleted_ticket(tmp_path, sink):
     # (with the full stop: "4711" alone turns up in base64 and hex now and then)
     assert not [f for f in files if old.encode() in f or b"4711." in f or b"4712." in f]
     assert desk.run("fsck").code == 0
+
+
+def test_forget_drops_what_the_caps_counted_for_their_mailbox(desk, sink):
+    """The caps count automatic replies per mailbox (caps.mailbox_of: without a
+    +tag, a Gmail login without dots): forget drops that record too."""
+    address = "v.ictim+desk@gmail.com"
+    desk.ingest_tid(make_mail(sender=address))
+    desk.flush()
+    assert sink.to(address)
+    record = Path(index_path(str(desk.root / "data"), "address", "victim@gmail.com"))
+    assert "auto_replies" in json.loads(record.read_text())
+    assert desk.run("forget", address).code == 0
+    assert not record.exists()

@@ -249,8 +249,11 @@ class Indexes:
         self._save_address(address, {**record, f"{kind}_singles": [t.isoformat() for t in times]})
 
     def forget_address(self, address: str) -> None:
-        """Drop the per-address record (first ticket, automatic replies, staff notices)."""
-        self._remove(self.path("address", address))
+        """Drop the per-address records: the address's own (first ticket, staff
+        notices) and its mailbox's, where the caps count automatic replies to it
+        (caps.mailbox_of: one for all its spellings, which are one person's)."""
+        for key in sorted({address, caps.mailbox_of(address)}):
+            self._remove(self.path("address", key))
 
     # -- addresses erased lately (maild.erased) ------------------------------------
     def mark_erased(self, address: str, clock: Callable[[], int]) -> None:
