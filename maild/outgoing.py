@@ -273,8 +273,11 @@ def queue_notice(
     about_due: str | None = None,
 ) -> None:
     """An automatic notice to staff about `ticket` (a reminder, an escalation, a
-    refused address): queued once (by key) and recorded in its thread, `messages`;
+    refused address): queued once (by key) and recorded in its thread, `messages`,
+    once: a thread that holds its record already (a re-run) gets nothing again;
     `about_due`: the deadline a reminder or escalation is about (Outgoing.about_due)."""
+    if queued_in(app, key, ticket["tid"], messages):
+        return
     to = [a for a in dict.fromkeys(to) if a]
     out = Outgoing(key, "notice", template, to, context, True, about_due=about_due, replied=False)
     last_in = next((m["message_id"] for m in reversed(messages) if m["direction"] == "in"), None)

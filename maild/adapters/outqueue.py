@@ -317,8 +317,11 @@ class OutQueue:
         return outlogs.read_refused_log(self.sent)
 
     def refused_entries(self) -> list[OutboxEntry]:
-        """Mail refused for good whose ticket is not told yet, oldest first."""
-        return sorted(folder_records(self.refused), key=lambda m: (m["queued_at"], m["id"]))
+        """Mail refused for good whose ticket is not told yet, oldest first; a file whose
+        mail is not of its record's length (cut short) left out, as the queue's listing
+        leaves it (fsck names it): it could not be settled, so it would be told again."""
+        found = folder_records(self.refused, broken={})
+        return sorted(found, key=lambda m: (m["queued_at"], m["id"]))
 
     def settle_refused(self, mail_id: str, fields: dict[str, Any]) -> None:
         """A refused mail whose ticket has been told: it moves to sent/ with `fields`
