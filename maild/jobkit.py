@@ -23,13 +23,17 @@ log = logging.getLogger("maild.jobs")
 def contained(tid: str) -> Iterator[None]:
     """One ticket's failure (a corrupt file, data maild did not write) is logged and
     the job goes on with the next ticket; a store that cannot be used at all (lock
-    timeout, disk error) still stops the run."""
+    timeout, disk error) still stops the run, as does an OSError (a read-only or full
+    disk, a permission: the environment's, runner.ENV_FAULTS, met by the commit too):
+    the job fails, told once as such (jobs.run_all), not as each ticket's file."""
     try:
         yield
     except StoreUnavailable as e:
         if not isinstance(e, CorruptFile):
             raise
         log.error("[TID#%s] skipped: %s", tid, e)
+    except OSError:
+        raise
     except Exception as e:
         log.error("[TID#%s] skipped, its file is not as maild wrote it: %r", tid, e)
 

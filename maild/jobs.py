@@ -279,7 +279,11 @@ def run_all(
             counts[name] = int(job(app, now))
             continue
         except (StoreUnavailable, OSError) as e:  # the environment's, or a file's: a line
-            why = privileges.describe(e) if isinstance(e, OSError) else str(e)
+            why = (
+                privileges.describe(e, app.config.storage_path)
+                if isinstance(e, OSError)
+                else str(e)
+            )
             log.error("scheduled job %s failed: %s; it runs again at its next time", name, why)
         except Exception:
             log.exception("scheduled job %s failed; it runs again at its next time", name)
