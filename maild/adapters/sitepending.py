@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 PENDING_DAYS = 2  # a confirmation link of «Задать вопрос» is valid this long
+ORPHAN_AFTER = 3600  # seconds: Pending.add writes the .json a moment after the .eml
 
 
 def pending_root(storage: Path) -> Path:
@@ -20,16 +21,21 @@ def pending_root(storage: Path) -> Path:
 
 def sweep(root: Path, now: float) -> int:
     """Remove the files of submissions older than their links (written more than
-    PENDING_DAYS + 1 days before `now`, Unix time); how many submissions went."""
+    PENDING_DAYS + 1 days before `now`, Unix time), and an .eml left with no .json
+    (Pending.add killed, or a full disk, between its two writes: no link went) once
+    ORPHAN_AFTER old; how many submissions went."""
     cutoff = now - (PENDING_DAYS + 1) * 86400
     gone = set()
     try:
         entries = list(os.scandir(root))
     except FileNotFoundError:  # no site, or no submission yet
         return 0
+    names = {entry.name for entry in entries}
     for entry in entries:
+        stem, _, ext = entry.name.partition(".")
+        orphan = ext == "eml" and f"{stem}.json" not in names
         try:
-            if entry.stat().st_mtime < cutoff:
+            if entry.stat().st_mtime < (now - ORPHAN_AFTER if orphan else cutoff):
                 os.unlink(entry.path)
                 gone.add(entry.name.partition(".")[0])
         except OSError:  # removed meanwhile (the site's own sweep, `maild forget`)

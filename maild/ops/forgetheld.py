@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 from maild.adapters.backupleft import REMOVED, RUNNING, is_running, remove_if_dead, stage_pid
 from maild.adapters.backupleft import stages as backup_stages
@@ -28,21 +29,38 @@ def erase_held(app: App, address: str, dry_run: bool) -> int:
             if not dry_run:
                 guard.drop(app, entry["id"])
     pending = pending_root(app.config.storage_path)
-    files = app.store.files()  # the locked section's transaction
     if pending.is_dir():
-        for meta_path in sorted(pending.glob("*.json")):
-            try:
-                meta = json.loads(files.read(meta_path))
-            except (OSError, ValueError):
-                continue
-            if str(meta.get("email", "")).lower() != address:
-                continue
-            n += 1
-            if not dry_run:
-                for path in (meta_path, meta_path.with_suffix(".eml")):
-                    if path.exists():
-                        files.remove(path)
+        n += _erase_pending(app, pending, address, dry_run)
     return n
+
+
+def _erase_pending(app: App, pending: Path, address: str, dry_run: bool) -> int:
+    """The person's «Задать вопрос» submissions: by the address of their .json, and an
+    .eml whose .json is missing or unreadable (a kill or a full disk between
+    Pending.add's two writes) by the address in the mail, any case."""
+    files = app.store.files()  # the locked section's transaction
+    n = 0
+    for sub_id in sorted({p.stem for p in pending.iterdir() if p.suffix in (".eml", ".json")}):
+        paths = (pending / f"{sub_id}.json", pending / f"{sub_id}.eml")
+        if not _theirs(files.read, paths, address):
+            continue
+        n += 1
+        if not dry_run:
+            for path in paths:
+                if path.exists():
+                    files.remove(path)
+    return n
+
+
+def _theirs(read: Callable[[Path], bytes], paths: tuple[Path, Path], address: str) -> bool:
+    """Whether the submission of these files (.json, .eml) is the person's."""
+    try:
+        return str(json.loads(read(paths[0])).get("email", "")).lower() == address
+    except (OSError, ValueError, AttributeError):  # no record, or none maild wrote
+        try:
+            return address.encode() in read(paths[1]).lower()
+        except OSError:  # gone meanwhile
+            return False
 
 
 def erase_set_aside(app: App, address: str, dry_run: bool) -> int:
