@@ -17,13 +17,18 @@ EX_TEMPFAIL = 75
 AT = "2026-11-26T10:01:00+03:00"  # reminders, an escalation and the #wait reminder due
 
 
-def test_jobs_on_a_read_only_store_fail_as_the_environment(world, sink, caplog):  # noqa: F811
-    desk, clock = world
+def _licensed_ticket(desk, clock) -> str:
+    """A standard-level customer's ticket of Monday 10:00; its TID."""
     desk.run(
         "license", "add", "--key", "S", "--level", "standard", "--email", "ivan@shop-example.ru"
     )
     clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
-    tid = ingest_at(desk, clock, make_mail())
+    return ingest_at(desk, clock, make_mail())
+
+
+def test_jobs_on_a_read_only_store_fail_as_the_environment(world, sink, caplog):  # noqa: F811
+    desk, clock = world
+    tid = _licensed_ticket(desk, clock)
     waits = ingest_at(desk, clock, make_mail(sender="petr@shop-example.ru", msgid="<p2@c>"))
     wait = make_mail(
         sender="anna@example.com",
@@ -56,11 +61,7 @@ def test_jobs_on_a_read_only_store_fail_as_the_environment(world, sink, caplog):
 
 def test_a_corrupt_ticket_file_is_still_skipped(world, sink, caplog):  # noqa: F811
     desk, clock = world
-    desk.run(
-        "license", "add", "--key", "S", "--level", "standard", "--email", "ivan@shop-example.ru"
-    )
-    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=MSK)
-    tid = ingest_at(desk, clock, make_mail())
+    tid = _licensed_ticket(desk, clock)
     [path] = (desk.root / "data" / "tickets").rglob(f"{tid}.json")
     path.write_bytes(path.read_bytes()[:40])  # cut: not as maild wrote it
     caplog.set_level(logging.ERROR, logger="maild.jobs")
