@@ -17,7 +17,7 @@ from maild import guard, ownreports
 from maild.adapters.quarantine import entry_id
 from maild.adapters.store import CorruptFile
 from maild.app import App
-from maild.domain import partial, robots, staffreply, undeliverable, verify
+from maild.domain import partial, robots, staffforward, staffreply, undeliverable, verify
 from maild.domain import ticket as tk
 from maild.domain.commands import parse_reply
 from maild.domain.licensekeys import named_licenses
@@ -73,13 +73,13 @@ def gather(
         tid, person = signed
         loaded = app.store.load(tid)
     if loaded is None:
-        requester = msg.from_addr  # as customer.decide_new
+        ours = app.policy if claims_staff else None  # a staff member's forward (staffforward)
         return Snapshot(
             tid=tid or new_tid(app.store.tid_taken),
             loaded=None,
             refers_to=refers_to,
             **_named_facts(app, msg, refers_to, staff_verified),
-            first_seen=app.store.sender_first_seen(requester) if requester else None,
+            **staffforward.facts(msg, ours, staff_verified, app.store, received_at.date()),
             licenses_named=named,
             **base,
         )
@@ -374,9 +374,10 @@ def _merged_into(app: App, tid: str) -> str:
 
 
 def _staff_reply_facts(app: App, msg: ParsedMessage, loaded: Loaded) -> dict[str, Any]:
-    """What a verified staff reply's #merge and #charset lines need from the store."""
+    """What a verified staff reply's #merge and #charset lines need from the store, and
+    the level the first customer its #cc adds is owed (staffforward.cc_facts)."""
     reply = parse_reply(msg.text)
-    facts: dict[str, Any] = {}
+    facts = staffforward.cc_facts(reply, loaded[0], app.policy, app.store, app.now().date())
     targets = staffreply.merge_targets(reply)
     if targets:
         facts["merge_targets"] = {a: app.store.load(_merged_into(app, a)) for a in targets}

@@ -12,7 +12,16 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from maild.domain import automatic, levelnow, ratemail, statusmail, textnamed, trust, undeliverable
+from maild.domain import (
+    automatic,
+    levelnow,
+    ratemail,
+    staffforward,
+    statusmail,
+    textnamed,
+    trust,
+    undeliverable,
+)
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
 from maild.domain.greeting import addressable
@@ -32,10 +41,18 @@ from maild.domain.verify import own_side_verified, proves_sender
 log = logging.getLogger("maild.pipeline")
 
 
-def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list[str]) -> Decision:
+def decide_new(
+    ctx: Context,
+    joined: list[str],
+    left_out: list[str],
+    asked: list[str],
+    opened_by: str | None = None,
+) -> Decision:
     """A new ticket: staff are told, the customer confirmed. Staff's notice names
     ``joined`` (To/Cc who get every answer), ``left_out`` (past the limit) and
-    ``asked`` (To/Cc of mail that does not prove its From: participants.first_joiners)."""
+    ``asked`` (To/Cc of mail that does not prove its From: participants.first_joiners).
+    ``opened_by``: the staff member whose forward of the customer's mail ``ctx`` is
+    (staffforward.for_customer); the ticket names them, both mails say so."""
     policy, msg, ident, snap = ctx.policy, ctx.msg, ctx.ident, ctx.snapshot
     requester = msg.from_addr  # never the Reply-To by itself: it proves no one
     first_seen = snap.first_seen if requester else None
@@ -52,8 +69,11 @@ def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list
         screening=ctx.scr,  # automatic mail starts no deadline (sla.unattended)
     )
     ticket.update(free_expired=free["free_expired"], requester_name=msg.from_name)  # (answers)
+    if opened_by:
+        ticket["opened_by"] = opened_by
     c = {
         **_new_context(ctx, ticket, snap.refers_to),
+        **staffforward.notice_ctx(ctx, opened_by),
         **free,  # the confirmation names the term it keeps
         **copies_ctx(policy, joined, left_out, asked),
         "answers_its_auto": snap.answers_its_auto,
@@ -73,23 +93,33 @@ def decide_new(ctx: Context, joined: list[str], left_out: list[str], asked: list
     # staff read whether the confirmation went: one a cap stopped is theirs to send
     unnamed = ident.source != "license"  # an address a license names: alone (Outgoing)
     outgoing = [replace(notice, tells_capped=ctx.key("confirmation"), new_ticket=unnamed)]
-    # an answer to automatic mail of the ticket it names, sent to another address: a
-    # robot writing from a new address each round got a confirmation each round
-    if ctx.scr.may_answer and requester and not snap.answers_its_auto:
-        outgoing.append(
-            Outgoing(
-                ctx.key("confirmation"),
-                "confirmation",
-                "confirmation.txt",
-                [requester],
-                c,
-                record=True,
-                # to support's own side a forged From names: capped as automatic mail is
-                unverified=requester in policy.internal and not own_side_verified(msg, policy),
-                desk_capped=not proves_sender(msg, policy),
-            )
-        )
+    outgoing += _confirmation(ctx, c, opened_by)
     return Decision("new", snap.tid, ticket, [ctx.record], ctx.record, outgoing)
+
+
+def _confirmation(ctx: Context, c: dict[str, Any], opened_by: str | None) -> list[Outgoing]:
+    """The confirmation of a new ticket to its requester (context ``c``), when one goes."""
+    policy, msg, snap = ctx.policy, ctx.msg, ctx.snapshot
+    requester = msg.from_addr
+    # an answer to automatic mail of the ticket it names, sent to another address: a
+    # robot writing from a new address each round got a confirmation each round; a
+    # forward staff did not prove: its sender is staff, told by the notice (no
+    # confirmation of a ticket «from» them with a lecture on licences)
+    if not ctx.scr.may_answer or not requester or snap.answers_its_auto or c["forwarded"]:
+        return []
+    out = Outgoing(
+        ctx.key("confirmation"),
+        "confirmation",
+        "confirmation.txt",
+        [requester],
+        c,
+        record=True,
+        # to support's own side a forged From names: capped as automatic mail is
+        unverified=requester in policy.internal and not own_side_verified(msg, policy),
+        # a proven staff member vouches for the customer's address they forward
+        desk_capped=not (opened_by or proves_sender(msg, policy)),
+    )
+    return [out]
 
 
 def _new_context(ctx: Context, ticket: Ticket, refers_to: str | None) -> dict[str, Any]:

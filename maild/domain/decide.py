@@ -31,6 +31,7 @@ from maild.domain import (
     oversize,
     partial,
     spammark,
+    staffforward,
     staffmail,
     trust,
 )
@@ -120,9 +121,13 @@ def _new(ctx: Context) -> Decision:
     """A new ticket. Whom its mail copies join by a follow-up's rule
     (participants.first_joiners), its From proven as a follow-up's must be
     (verify.requester_verified: for a ticket no mail of ours has named yet, DKIM/SPF
-    with authserv_id); otherwise staff are told they asked to be added."""
-    proven = requester_verified(ctx.msg, ctx.snapshot.tid, ctx.policy)
-    return decide_new(ctx, *first_joiners(ctx.policy, ctx.msg, proven))
+    with authserv_id); otherwise staff are told they asked to be added. A proven
+    staff member's forward of a customer's mail opens it for that customer
+    (staffforward.py), whom the staff member's copies join."""
+    mail = ctx.msg
+    ctx, opened_by = staffforward.for_customer(ctx)  # a customer's mail staff forwarded
+    proven = opened_by is not None or requester_verified(mail, ctx.snapshot.tid, ctx.policy)
+    return decide_new(ctx, *first_joiners(ctx.policy, ctx.msg, proven), opened_by=opened_by)
 
 
 def _renewed(decision: Decision, snap: Snapshot, msg: ParsedMessage, policy: Policy) -> Decision:

@@ -17,13 +17,16 @@ from email.message import Message
 from email.policy import Policy
 
 from maild.domain import limits, partread
+from maild.domain.addresses import parseaddr, valid_addr_spec
 from maild.domain.charset import b64decode_lenient
 from maild.domain.header_text import filename_of
 from maild.domain.mimetree import header_block_end, read_tree
+from maild.domain.quotes import FORWARD_RE, SEPARATOR_RE, UNDERSCORES_RE, is_quoted
 
 __all__ = [
     "FORWARD_MARK",
     "MAX_ENCODED_MESSAGES",
+    "forwarded_sender",
     "heading",
     "open_encoded_messages",
     "saved_mail",
@@ -43,6 +46,54 @@ def heading(fields: list[tuple[str, str]]) -> str:
         if value:
             lines.append(f"{label}: {limits.cut(value, limits.MAX_SUBJECT)}")
     return "\n".join(lines) + "\n"
+
+
+# A forward's From line: Thunderbird's and Outlook's «От:», «From:», Mail.ru's «От кого:»;
+# the value up to the line's end. Outlook writes the address as «[mailto:a@b.ru]».
+_FROM_LINE = re.compile(r"(?:from|от|от кого)\s*:\s*(.+)", re.IGNORECASE)
+_MAILTO = re.compile(r"\[mailto:([^\]\s]+)\]", re.IGNORECASE)
+_HEADER_LINES = 8  # under a forward's mark, read for its From line
+_MARKS = 20  # forward marks looked under, at most
+
+
+def forwarded_sender(text: str, own: frozenset[str] | set[str]) -> tuple[str, str] | None:
+    """(address, display name) of whoever wrote the mail a forward in ``text`` carries:
+    the From line («От:», «From:») within a few lines under a forward's mark, as
+    Thunderbird, Gmail, Apple Mail and Outlook write one inline, and as heading()
+    writes over a message/rfc822 part. The first mark whose From names one valid
+    address not of ``own`` (support's own side: a colleague's forward of the
+    customer's mail forwarded again); None when there is none. A quoted mark (">")
+    is someone's history, not this mail's forward."""
+    lines = text.splitlines()
+    marks = 0
+    for i, line in enumerate(lines):
+        bare = line.strip()
+        if not bare or is_quoted(line) or not _mark(bare):
+            continue
+        marks += 1
+        if marks > _MARKS:
+            return None
+        for below in lines[i + 1 : i + 1 + _HEADER_LINES]:
+            found = _FROM_LINE.fullmatch(below.strip())
+            if found:
+                sender = _mailbox(found.group(1))
+                if sender is not None and sender[0] not in own:
+                    return sender
+                break
+    return None
+
+
+def _mark(line: str) -> bool:
+    return any(r.fullmatch(line) for r in (FORWARD_RE, SEPARATOR_RE, UNDERSCORES_RE))
+
+
+def _mailbox(value: str) -> tuple[str, str] | None:
+    """The one address a From line's value names, lower-cased, and the name before it."""
+    name, addr = parseaddr(_MAILTO.sub(r"<\1>", value[:998]))
+    addr = addr.strip().lower()
+    if "@" not in addr or not valid_addr_spec(addr):
+        return None
+    return addr, " ".join(name.split())
 
 
 # At most this many encoded forwards (and saved mails) are opened per message.

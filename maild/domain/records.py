@@ -88,6 +88,7 @@ class Ticket(Followups):
     sent: dict[str, str]  # what was sent or done once ("started", "reminder:<due>"...): when
     free_expired: NotRequired[bool]  # opened by mail (customer.decide_new)
     requester_name: NotRequired[str]  # opened by mail: the From display name
+    opened_by: NotRequired[str]  # a staff member's forward of the requester's mail (staffforward)
     waiting_since: NotRequired[str]  # #wait
     merged_from: NotRequired[list[str]]  # #merge: the tickets merged into this one
     merged_into: NotRequired[str]  # #merge: the ticket this one was merged into

@@ -80,3 +80,12 @@ class Snapshot:
     # signed reply address, a signed Message-ID: maild/issued.py), deleted by
     # storage.keep_closed_days or erased: its TID (the customer is told: textnamed.told)
     gone: str | None = None
+    # a new ticket opened by a staff member's mail forwarding a customer's
+    # (forwards.forwarded_sender): (the customer's address, their name), and, when the
+    # mail proves the staff member, the level the registry gives that address
+    # (sender.identify): the ticket is the customer's (customer.decide_new)
+    forwarded: tuple[str, str] | None = None
+    forwarded_ident: Identification | None = None
+    # a staff reply whose #cc adds the first customer of a ticket staff opened: the
+    # level that address is owed (staffforward.cc_facts)
+    cc_ident: Identification | None = None

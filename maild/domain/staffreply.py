@@ -12,7 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from maild.domain import capped, heard, humans, mergecmd, samereply, spammark, subjectcmd
+from maild.domain import (
+    capped,
+    heard,
+    humans,
+    mergecmd,
+    samereply,
+    spammark,
+    staffforward,
+    subjectcmd,
+)
 from maild.domain import commands as cmds
 from maild.domain import decision as dc
 from maild.domain import staleview as sv
@@ -153,7 +162,7 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
         return spammark.decide_spam(ctx, ticket, messages, reply.commands, body)
     outgoing: list[Outgoing] = []
     replied = not reply.note and bool(body)
-    ticket, notices = _apply_commands(ctx, ticket, reply, replied)
+    ticket, notices = _apply_commands(ctx, ticket, messages, reply, replied)
     # who the reply goes to, after its #cc/#uncc: the one it adds reads the answer
     # that adds them, the one it removes no longer gets it
     customers = tk.customers(ticket, policy.internal, policy.support_address)
@@ -271,7 +280,8 @@ def _stopped(
     files = unsendable(ctx, reply, body)
     errors = [*view.errors, *reply.errors, *extras.errors, *files]
     errors += closed_errors(reply.commands, ticket, messages, ctx.policy.fmt_time)
-    errors += level_errors(reply.commands, ticket) + mergecmd.beside_errors(extras.runs)
+    judged = staffforward.cc_level(ctx, ticket, messages)  # a first customer's, by #cc
+    errors += level_errors(reply.commands, judged) + mergecmd.beside_errors(extras.runs)
     errors += spammark.errors_of(ctx, ticket, messages, extras.runs)
     errors += beyond_errors(ctx.msg, ctx.policy, ticket, reply.commands, ctx.snapshot.merged_source)
     errors += unasked_errors(extras.runs, bool(body) and not reply.note, messages, ticket)
@@ -306,7 +316,7 @@ def _notice_ctx(ctx: Context, ticket: Ticket) -> dict[str, Any]:
 
 
 def _apply_commands(
-    ctx: Context, ticket: Ticket, reply: ParsedReply, replied: bool
+    ctx: Context, ticket: Ticket, messages: list[MessageRecord], reply: ParsedReply, replied: bool
 ) -> tuple[Ticket, list[str]]:
     """The answer (``replied``), then each command in order: (the ticket after them, the
     customer notices they cause; of a ticket that ends closed, no level change: #level
@@ -315,6 +325,8 @@ def _apply_commands(
     report (sla.followup_ended), under the level it was set by."""
     notices: list[str] = []
     level, found = ticket["level"], {**ticket}  # (on_staff_reply may change it in place)
+    # a #cc of the first customer of a ticket staff opened: his level first (staffforward)
+    ticket = staffforward.cc_level(ctx, ticket, messages)
     if replied:
         # the reply is the reaction; a #level after it leaves no deadline (none pending)
         ticket = tk.on_staff_reply(ticket, ctx.received_at)

@@ -53,6 +53,8 @@ def ticket_ctx(**extra) -> dict:
         "tid_named": None,
         "tid_gone": None,
         "refers_own": None,
+        "opened_by": None,
+        "forwarded": None,
         "unconfirmed": None,
         "unconfirmed_wave": None,
         "automated": None,
@@ -252,6 +254,9 @@ def variants() -> list[dict]:
         license_sender="ivan@mail-example.ru",
         license_check=True,
         answers_its_auto=True,
+        # staff_new, confirmation: a staff member's forward opened it (staffforward)
+        opened_by="anna@example.com",
+        forwarded="petr@client-shop.ru",
         reason="срок действия лицензии S истёк 01.01.2026",
         free_expired=True,
         free_since="12.01.2026",

@@ -1,0 +1,97 @@
+"""A customer's mail a staff member forwards to support@ with no TID (README "Email
+commands for staff", «Письмо клиента, пересланное сотрудником»): proven by DKIM/SPF,
+the ticket is the customer's (his level, his confirmation, answers to him, the staff
+member named as who opened it); unproven, the customer is mailed nothing, staff's
+notice names him and the #cc, and that #cc judges his level. End to end: ingest, the
+outbox flushed through a real relay."""
+
+from __future__ import annotations
+
+import email.policy
+from email.message import EmailMessage
+
+from tests.helpers import SUPPORT, Desk, dkim_pass, make_mail, staff_reply
+
+ANNA = "Анна <anna@example.com>"
+PETR = "petr@client-shop.ru"
+FWD = (
+    "Коллеги, заведите обращение на клиента.\n\n"
+    "-------- Пересланное сообщение --------\n"
+    "Тема: Не работает корзина\n"
+    f"От: Пётр Сидоров <{PETR}>\n"
+    "Кому: Анна <anna@example.com>\n\n"
+    "Анна, у нас не работает корзина после обновления.\n"
+)
+
+
+def _vip(desk: Desk) -> None:
+    args = ("--key", "ADV-1", "--level", "vip", "--email", PETR, "--until", "2027-12-31")
+    assert desk.run("license", "add", *args).code == 0
+
+
+def _sent(desk: Desk, sink, raw: bytes) -> list:
+    before = len(sink.received)
+    desk.ingest(raw)
+    desk.flush()
+    return sink.wait_for(before + 1)[before:]
+
+
+def _to(got: list, address: str) -> list:
+    return [g for g in got if address in g.rcpt_tos]
+
+
+def test_a_proven_forward_opens_the_ticket_for_the_customer(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port, support={"authserv_id": "mx.example.com"})
+    _vip(desk)
+    raw = make_mail(
+        sender=ANNA, subject="Fwd: Не работает корзина", body=FWD, headers=dkim_pass(ANNA)
+    )
+    got = _sent(desk, sink, raw)
+    [t] = desk.tickets()
+    ticket = desk.ticket(t["tid"])
+    assert (ticket["requester"], ticket["level"]) == (PETR, "vip")
+    [confirmation] = _to(got, PETR)
+    assert "Обращение зарегистрировано" in confirmation.subject
+    assert "наш сотрудник (anna@example.com)" in confirmation.text
+    assert "не указан" not in confirmation.text  # no licence lecture
+    [notice] = [g for g in _to(got, "anna@example.com") if "Новое" in g.subject]
+    assert "vip" in notice.text and "переслал(а) anna@example.com" in notice.text
+    assert not [g for g in _to(got, "anna@example.com") if "зарегистрировано" in g.subject]
+    # her answer to the notice goes to the customer, #development on his VIP level runs
+    answered = _sent(desk, sink, staff_reply(t["tid"], "#development\nПётр, передали."))
+    assert [g.text for g in _to(answered, PETR) if "Пётр, передали." in g.text]
+    assert desk.ticket(t["tid"])["level"] == "development"
+
+
+def test_a_proven_forward_as_an_attached_mail(tmp_path, sink):
+    desk = Desk(tmp_path, sink.port, support={"authserv_id": "mx.example.com"})
+    inner = EmailMessage()
+    inner["From"], inner["To"] = f"Пётр <{PETR}>", "anna@example.com"
+    inner["Subject"] = "Не работает корзина"
+    inner.set_content("Анна, у нас не работает корзина.")
+    outer = EmailMessage()
+    outer["From"], outer["To"], outer["Subject"] = ANNA, SUPPORT, "Fwd: Не работает корзина"
+    outer["Message-ID"] = "<fwd-1@example.com>"
+    outer["Authentication-Results"] = dkim_pass(ANNA)["Authentication-Results"]
+    outer.set_content("Коллеги, заведите обращение.")
+    outer.add_attachment(inner)
+    got = _sent(desk, sink, outer.as_bytes(policy=email.policy.SMTP))
+    [t] = desk.tickets()
+    assert desk.ticket(t["tid"])["requester"] == PETR
+    assert _to(got, PETR)
+
+
+def test_an_unproven_forward_mails_the_customer_nothing_and_cc_judges_his_level(desk, sink):
+    _vip(desk)
+    got = _sent(desk, sink, make_mail(sender=ANNA, subject="Fwd: Не работает корзина", body=FWD))
+    [t] = desk.tickets()
+    tid = t["tid"]
+    assert desk.ticket(tid)["requester"] == "anna@example.com"
+    assert not _to(got, PETR)
+    [notice] = _to(got, "anna@example.com")  # the notice; no confirmation to her
+    assert "Новое" in notice.subject and f"«#cc {PETR}» в ответе" in notice.text
+    body = f"#cc {PETR}\n#development\nПётр, передали в разработку."
+    answered = _sent(desk, sink, staff_reply(tid, body))
+    assert [g for g in _to(answered, PETR) if "передали в разработку" in g.text]
+    ticket = desk.ticket(tid)
+    assert ticket["level"] == "development" and PETR in ticket["participants"]
