@@ -55,7 +55,10 @@ def test_a_proven_forward_opens_the_ticket_for_the_customer(tmp_path, sink):
     assert "наш сотрудник (anna@example.com)" in confirmation.text
     assert "не указан" not in confirmation.text  # no licence lecture
     [notice] = [g for g in _to(got, "anna@example.com") if "Новое" in g.subject]
-    assert "vip" in notice.text and "переслал(а) anna@example.com" in notice.text
+    assert (
+        "vip" in notice.text
+        and "\nОткрыто по письму клиента, которое переслал(а) anna" in notice.text
+    )
     assert not [g for g in _to(got, "anna@example.com") if "зарегистрировано" in g.subject]
     # her answer to the notice goes to the customer, #development on his VIP level runs
     answered = _sent(desk, sink, staff_reply(t["tid"], "#development\nПётр, передали."))
