@@ -7,9 +7,12 @@ hand edit, a bit flip or a downgrade (`"level": 123`, `"attachments": "x"`, a li
 spool/new, and no reader dies on it half-way (a cut `ticket list --json`, a reply stored
 as a sender-less ticket, a license whose letters are its addresses).
 
-Cheap: it runs on every load of a ticket (bench/FINDINGS.md 60: ~2 µs a message). Only what
-readers index or compare is checked; a key maild does not know is left alone (a newer
-version's), and so are the optional fields whose types changed between versions.
+Every key records.Ticket and records.MessageRecord declare is checked, as the type every
+version of maild wrote it (`automatic`: a str, or a map of them since), where readers
+index, iterate or compare it: `"merged_waits": "x"`, `"automatic": 5` or a message's
+`"to": 5` would make every reply to the ticket crash the pipeline. A key maild does
+not know is left alone (a newer version's). Cheap: it runs on every load of a ticket
+(bench/FINDINGS.md 60: ~2 µs a message).
 """
 
 from collections.abc import Callable, Mapping
@@ -52,7 +55,34 @@ def _time_or_none(v: object) -> bool:
     return v is None or aware_time(v) is not None
 
 
-def _texts(v: object) -> bool:
+def _flag(v: object) -> bool:
+    return isinstance(v, bool)
+
+
+def _count(v: object) -> bool:
+    return type(v) is int  # (bool is an int to Python only)
+
+
+def _or_none(check: Check) -> Check:
+    return lambda v: v is None or check(v)
+
+
+def _list_of(check: Check) -> Check:
+    return lambda v: isinstance(v, list) and all(check(e) for e in v)
+
+
+def _map_of(check: Check) -> Check:
+    """A JSON object (its keys are text) whose every value passes `check`."""
+    return lambda v: isinstance(v, dict) and all(check(e) for e in v.values())
+
+
+def _record(fields: dict[str, Check], required: frozenset[str] = frozenset()) -> Check:
+    """A JSON object with the `required` keys whose fields pass their checks, where
+    present; a key maild does not know is left alone."""
+    return lambda v: isinstance(v, Mapping) and _fault(v, fields, required) == ""
+
+
+def _texts(v: object) -> bool:  # (written out, as _text_map: on most messages)
     return isinstance(v, list) and all(isinstance(e, str) for e in v)
 
 
@@ -62,7 +92,8 @@ def _text_map(v: object) -> bool:
 
 def _attachments(v: object) -> bool:
     """A list of records, each a dict whose sha256 (the stored file's name) and
-    reason are text or None, and whose accepted is a bool, where present."""
+    reason are text or None, and whose accepted is a bool, where present (written out:
+    every incoming mail's record has them, and this is run on each)."""
     return isinstance(v, list) and all(
         isinstance(a, dict)
         and _text_or_none(a.get("sha256"))
@@ -72,29 +103,83 @@ def _attachments(v: object) -> bool:
     )
 
 
-# The required keys, and the optional ones readers index into, by what they must be.
+# records.IdentificationRecord (reason is indexed; the rest is read with .get)
+_identification = _record(
+    {
+        "source": _text,
+        "ref": _text_or_none,
+        "reason": _text,
+        "entitlement": _text_or_none,
+        "expired": _flag,
+        "owed": _map_of(_text_or_none),
+    },
+    frozenset({"reason"}),
+)
+# waitrecord.MergedWait: mergedwait reads its times with fromisoformat
+_merged_wait = _record(
+    {
+        "tid": _text,
+        "level": _text,
+        "created_at": _time,
+        "first_reaction_due": _time_or_none,
+        "first_reaction_level": _text_or_none,
+        "first_reaction_at": _time_or_none,
+        "reaction_due": _time_or_none,
+        "reaction_from": _time_or_none,
+        "requester": _text,
+        "subject": _text,
+    },
+    frozenset({"tid", "level", "created_at"}),
+)
+# followups.Outcome, followups.Carried (sla.py)
+_outcome = _record({"in_time": _count, "breached": _count})
+_carried = _record({"tid": _text, "due": _time, "level": _text}, frozenset({"tid", "due", "level"}))
+_mark = _record({"since": _text, "error": _text}, frozenset({"error"}))  # UndeliverableMark
+
+# Every key of records.Ticket (and Followups) and records.MessageRecord, by what readers
+# take it for (tests/unit/test_recordcheck.py holds that none is left out).
 TICKET_FIELDS: dict[str, Check] = {
     "tid": _text,
     "status": _one_of(STATUSES),
     "level": _one_of(LEVEL_IDS),
+    "entitled_level": _one_of(LEVEL_IDS),
     "requester": _text,
     "subject": _text,
     "created_at": _time,
     "reaction_due": _time_or_none,
     "first_reaction_due": _time_or_none,
+    "first_reaction_level": _text_or_none,
     "reaction_from": _time_or_none,
     "first_reaction_at": _time_or_none,
-    "critical": lambda v: isinstance(v, bool),
+    "critical": _flag,
     "assignee": _text_or_none,
-    "rating": lambda v: v is None or type(v) is int,  # (bool is an int to Python only)
+    "rating": _or_none(_count),
     "closed_at": _time_or_none,
+    "rated_closing": _text,  # compared with closed_at ("" when it was none)
+    "rated_unproven": _flag,
     "participants": _texts,
-    "identification": lambda v: isinstance(v, dict),
+    "identification": _identification,
     "refers_to": _text_or_none,
+    "names_own": _text,
     "sent": _text_map,
-    "entitled_level": _one_of(LEVEL_IDS),
-    "merged_into": _text,
+    "free_expired": _flag,
+    "requester_name": _text,
+    "waiting_since": _time,
     "merged_from": _texts,
+    "merged_into": _text,
+    "merged_waits": _list_of(_merged_wait),
+    "robots": _text_map,
+    "robots_unproven": _texts,
+    "humans": _texts,
+    "automatic": lambda v: isinstance(v, str) or _text_map(v),  # a str: older tickets'
+    "removed": _texts,
+    "reply_epochs": _map_of(_map_of(_count)),
+    "spam": _record({"by": _text, "entry": _text}, frozenset({"by", "entry"})),
+    "undeliverable": _map_of(_mark),
+    "reaction_level": _text_or_none,
+    "later_reactions": _or_none(_map_of(_outcome)),
+    "reaction_judged": _or_none(_flag),
+    "merged_followups": _or_none(_list_of(_carried)),
 }
 MESSAGE_FIELDS: dict[str, Check] = {
     "message_id": _text,
@@ -104,18 +189,61 @@ MESSAGE_FIELDS: dict[str, Check] = {
     "received_at": _time,
     "text": _text,
     "attachments": _attachments,
+    "subject": _text,
+    "to": _texts,
+    "cc": _texts,
+    "spool_key": _text_or_none,
+    "automated": _text_or_none,
+    "parse_problem": _text_or_none,
+    "recipients_cut": _text,
+    "digest": _text,
+    "fast_reply_to_auto": _flag,
+    "fast_words": _text,
+    "rating": _count,
+    "status_question": _flag,
+    "thanks": _flag,
+    "asked_to_join": _texts,
+    "report_of": _text,
+    "fragment": _record({"id": _text, "number": _count, "total": _or_none(_count)}),
+    "signed_for": _text,
+    "commands": _texts,
+    "folded": _texts,
+    "folded_text": _text,
+    "command_errors": _texts,
+    "unsent": _text,
+    "unverified_staff": _flag,
+    "forged_staff": _flag,
+    "sent_as": _text,
+    "logos": _texts,
+    "same_answer": _flag,
+    "template": _text_or_none,
+    "auto_to_customer": _flag,
+    "copies": _text_map,
+    "suppressed": _text,
+    "withdrawn_copies": _text_map,
+    "withdrawn": _text,
+    "merged_from": _text,
+    "recharset": _text,
+    "redacted_at": _time,
+    "refused_mail": _text,
+    "list_message_id": _text,
 }
 
 
 def _fault(record: Mapping[str, object], fields: dict[str, Check], required: frozenset[str]) -> str:
     """What is wrong with `record` ("" when nothing): the keys it lacks, else its
-    first field of a wrong type or value."""
-    if missing := required - record.keys():
-        return f"has no {', '.join(sorted(missing))}"
-    for key, check in fields.items():
-        if key in record and not check(record[key]):
-            return f"has {key} {repr(record[key])[:60]}"
+    first field of a wrong type or value (in the record's order: a message holds a
+    few of the fields a message may, so its own keys are walked)."""
+    if not record.keys() >= required:
+        return f"has no {', '.join(sorted(required - record.keys()))}"
+    for key, value in record.items():
+        if not fields.get(key, _known)(value):
+            return f"has {key} {repr(value)[:60]}"
     return ""
+
+
+def _known(v: object) -> bool:  # a key maild does not know (a newer version's): any value
+    return True
 
 
 def ticket_fault(ticket: Mapping[str, object], messages: list[dict[str, object]]) -> str | None:
