@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import Desk, make_mail
+from tests.helpers import Desk, conversation, make_mail, serve_until_spool_empty, staff_reply
 
 Spoil = Callable[[dict[str, Any]], None]
 
@@ -36,6 +36,13 @@ SPOILS: dict[str, Spoil] = {
     "created_at no time": lambda d: _ticket(d).update(created_at="вчера"),
     "participants a string": lambda d: _ticket(d).update(participants="c0@shop0.ru"),
     "text a list": lambda d: _first_message(d).update(text=["hi"]),
+    # the fields only some tickets and messages hold: read as lists and maps all the same
+    "merged_waits a string": lambda d: _ticket(d).update(merged_waits="x"),
+    "automatic a number": lambda d: _ticket(d).update(automatic=5),
+    "reply_epochs a number": lambda d: _ticket(d).update(reply_epochs=5),
+    "to a number": lambda d: _first_message(d).update(to=5),
+    "commands a number": lambda d: _first_message(d).update(commands=5),
+    "sent_as a number": lambda d: _first_message(d).update(sent_as=5),
 }
 
 
@@ -65,6 +72,50 @@ def test_a_ticket_file_with_a_wrong_value_is_corrupt(desk, sink, how):
     assert "processing deferred" in waits.out + waits.err, waits
     assert len(_spool_new(desk)) == 1  # it waits: no sender-less ticket of its raw text
     assert sorted(t["tid"] for t in desk.tickets()) == [good]
+
+
+ON_EVERY_MESSAGE = {
+    "automatic": 5,
+    "reply_epochs": 5,
+    "merged_waits": "x",
+    "to": 5,
+    "commands": 5,
+    "sent_as": 5,
+}
+
+
+@pytest.mark.parametrize("key", ON_EVERY_MESSAGE)
+def test_a_staff_answer_to_a_ticket_with_a_wrong_field_waits_then_reaches_the_customer(
+    desk, sink, key
+):
+    """Before, a ticket with one of these fields of a wrong type passed the check and
+    every reply to it crashed the pipeline: the raw-text fallback stored staff's answer
+    as a new sender-less ticket («(без темы)»), the customer never got it, fsck found
+    nothing. Now the answer waits, fsck names the file, and after --repair serve puts
+    it in its ticket, once, and the customer gets it, once."""
+    tid = conversation(desk)
+    desk.flush()
+    path = desk.root / "data" / "tickets" / tid[:2] / f"{tid}.json"
+    doc = json.loads(path.read_text())
+    spoiled = [_ticket(doc)] if key in ("automatic", "reply_epochs", "merged_waits") else []
+    for record in spoiled or doc["messages"].values():
+        record[key] = ON_EVERY_MESSAGE[key]
+    path.write_text(json.dumps(doc))
+    answer = staff_reply(tid, "Ответ клиенту: перезапустите сервер.", msgid="<s1@c>")
+    waits = desk.ingest(answer)
+    assert "processing deferred" in waits.out + waits.err and "new [TID#" not in waits.out
+    assert len(_spool_new(desk)) == 1
+    check = desk.run("fsck")
+    assert f"tickets/{tid[:2]}/{tid}.json: corrupt ticket file" in check.out, check.out
+    assert desk.run("fsck", "--repair").code == 0
+    serve_until_spool_empty(desk)
+    desk.flush()
+    assert [t["tid"] for t in desk.tickets()] == [tid]
+    ids = [m["message_id"] for m in desk.ticket(tid)["messages"]]
+    assert ids.count("<s1@c>") == 1, ids
+    got = [r for r in sink.received if "перезапустите сервер" in r.text]
+    assert [r.rcpt_tos for r in got] == [["ivan@shop.ru"]], [r.subject for r in got]
+    assert desk.run("fsck").code == 0
 
 
 REGISTRY_SPOILS: dict[str, tuple[str, Any, str]] = {
