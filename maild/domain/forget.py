@@ -178,8 +178,8 @@ def erase_person(
                 e.kept_keys.append(m["spool_key"])
         if m.get("from") == address:
             m["from"] = PLACEHOLDER
-        for key in ("to", "cc"):
-            m[key], n = _swap(m.get(key), address)
+        for key in [k for k in ("to", "cc") if k in m]:  # (a note has neither: no None)
+            m[key], n = _swap(m[key], address)
             e.replaced += n
         e.replaced += _scrub_copies(m, address)
         if "asked_to_join" in m:  # people the customer's Cc asked to add

@@ -190,8 +190,8 @@ MESSAGE_FIELDS: dict[str, Check] = {
     "text": _text,
     "attachments": _attachments,
     "subject": _text,
-    "to": _texts,
-    "cc": _texts,
+    "to": _or_none(_texts),  # (None: a note's, `maild forget` wrote it)
+    "cc": _or_none(_texts),
     "spool_key": _text_or_none,
     "automated": _text_or_none,
     "parse_problem": _text_or_none,

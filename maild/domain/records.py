@@ -147,8 +147,9 @@ MessageRecord = TypedDict(
         "attachments": list[AttachmentRecord],
         # incoming mail (message_record)
         "subject": NotRequired[str],
-        "to": NotRequired[list[str]],
-        "cc": NotRequired[list[str]],
+        # (None: on notes `maild forget` erased a person from before it kept them absent)
+        "to": NotRequired[list[str] | None],
+        "cc": NotRequired[list[str] | None],
         "spool_key": NotRequired[str | None],
         "automated": NotRequired[str | None],  # why it is taken for an automatic reply
         "parse_problem": NotRequired[str | None],

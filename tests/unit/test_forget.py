@@ -59,6 +59,14 @@ def test_other_ticket_keeps_other_peoples_text_without_the_address():
     assert out[1]["text"] == ERASED
 
 
+def test_a_note_without_to_or_cc_gets_none_written():
+    """A note holds neither; erasing wrote both as None, which domain.recordcheck
+    names (to and cc are lists of addresses) and every load then refused."""
+    note = {"from": "anna@example.com", "direction": "out", "text": "#note", "attachments": []}
+    _t, out, _e = erase_person(TICKET, [note], "ivan@x.example")
+    assert "to" not in out[0] and "cc" not in out[0]
+
+
 def test_a_ticket_without_the_person_is_unchanged():
     other = dict(TICKET, requester="olga@x.example", participants=["olga@x.example"])
     _t, out, e = erase_person(other, [msg("olga@x.example", "текст")], "ivan@x.example")

@@ -205,7 +205,14 @@ def test_a_field_readers_index_is_named_when_of_a_wrong_shape(key, value):
 
 @pytest.mark.parametrize(
     "key, value",
-    [("to", 5), ("commands", 5), ("sent_as", 5), ("cc", [None]), ("copies", ["<4@e>"])]
+    [
+        ("to", 5),
+        ("commands", 5),
+        ("sent_as", 5),
+        ("cc", [None]),
+        ("to", "a@b.ru"),
+        ("copies", ["<4@e>"]),
+    ]
     + [("fragment", {"id": 1}), ("rating", True), ("thanks", "yes"), ("redacted_at", "вчера")],
 )
 def test_a_message_field_of_a_wrong_shape_is_named(key, value):
