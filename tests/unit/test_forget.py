@@ -59,7 +59,7 @@ def test_other_ticket_keeps_other_peoples_text_without_the_address():
     assert out[1]["text"] == ERASED
 
 
-def test_a_note_without_to_or_cc_gets_none_written():
+def test_a_note_without_to_or_cc_is_given_neither():
     """A note holds neither; erasing wrote both as None, which domain.recordcheck
     names (to and cc are lists of addresses) and every load then refused."""
     note = {"from": "anna@example.com", "direction": "out", "text": "#note", "attachments": []}
