@@ -153,6 +153,7 @@ TICKET_FIELDS: dict[str, Check] = {
     "first_reaction_at": _time_or_none,
     "critical": _flag,
     "assignee": _text_or_none,
+    "opened_by": _text,  # the staff member whose forward opened it (staffforward)
     "rating": _or_none(_count),
     "closed_at": _time_or_none,
     "rated_closing": _text,  # compared with closed_at ("" when it was none)
