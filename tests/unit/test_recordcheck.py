@@ -115,6 +115,7 @@ FULL_TICKET: dict[str, Any] = {
     "first_reaction_level": "standard",
     "rating": 5,
     "assignee": "anna@example.com",
+    "opened_by": "anna@example.com",
     "refers_to": "2611-0004",
     "rated_closing": AT,
     "rated_unproven": True,
