@@ -20,10 +20,11 @@ def ru_plural(n: int, one: str, few: str, many: str) -> str:
     return many
 
 
-def ru_count(n: int, one: str, few: str, many: str) -> str:
+def ru_count(n: int, one: str, few: str, many: str, grouped: bool = False) -> str:
     """A number with its noun in the form the number asks for: "21 день", "2 дня",
-    "11 дней" (templates: the `plural` filter; every count in outgoing text)."""
-    return f"{n} {ru_plural(n, one, few, many)}"
+    "11 дней" (templates: the `plural` filter; every count in outgoing text);
+    `grouped`: its digits as `thousands` groups them, "99 992 знака"."""
+    return f"{thousands(n) if grouped else n} {ru_plural(n, one, few, many)}"
 
 
 def thousands(n: int) -> str:

@@ -823,3 +823,20 @@ def test_a_stale_reply_is_asked_again_in_words_apart(renderer, errors):
     text = " ".join(renderer.text("staff_error.txt", ctx)[1].split())
     rest = " и исправив остальные ошибки." if errors > 1 else "."
     assert "повторив в ответе текст и команды" + rest in text
+
+
+@pytest.mark.parametrize(
+    ("shown", "words"),
+    [(99_992, "99\u00a0992 знака"), (3_991, "3\u00a0991 знак"), (12_000, "12\u00a0000 знаков")],
+)
+def test_the_start_of_a_long_text_counts_its_characters_in_words_that_agree(renderer, shown, words):
+    """«выше его первые 99 992 знаков из 151 212»: the count's noun in the form the
+    number asks for (the `plural` filter), its digits grouped as before."""
+    cut = {"shown": shown, "total": 151_212}
+    staff = dict(variants()[0], text_cut=cut, text_file="text.txt")
+    text = renderer.text("staff_new.txt", staff)[1].replace("\n", " ")  # (split() splits at NBSP)
+    assert f"выше его первые {words} из 151\u00a0212." in text
+    own = dict(variants()[0], own_cut=cut, partial=False, text="Ответ")
+    text = renderer.text("staff_error.txt", own)[1].replace("\n", " ")
+    assert f"выше его первые {words} из 151\u00a0212." in text
+    assert ru_count(shown, "знак", "знака", "знаков", grouped=True) == words
