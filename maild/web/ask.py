@@ -23,6 +23,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,11 +88,20 @@ class Ask:
         self.mailed = RateLimit(site.cfg.max_confirmations_per_hour)
         self.pending = Pending(pending_root(self.app.config.storage_path))
 
-    def _form(self, values: dict[str, str], error: str | None = None, status: int = 200):
+    def _form(
+        self,
+        values: dict[str, str],
+        error: str | None = None,
+        status: int = 200,
+        files: Sequence[Upload] = (),
+    ) -> web.Response:
+        """The form, `values` typed back into it; of a refused post (`error`) whose
+        `files` a file input cannot be given back, the page says to choose them again."""
         body = self.site.pages.render(
             "new.html",
             v=values,
             error=error,
+            dropped=bool(files),
             max_text=MAX_TEXT,
             form=tokens.form_token(self.site.key, "new", self.app.now()),
         )
@@ -131,9 +141,9 @@ class Ask:
             )
             return self._sent(values["email"])
         error = self._check(values, nonce, form)
-        if error is not None:
-            return self._form(values, error, 400)
         files = uploads(form)
+        if error is not None:
+            return self._form(values, error, 400, files)
         if files and await no_room(self.site.cfg, self.pending.root, values["email"], files):
             return self._form(values, NO_ROOM.format(address=self.app.config.support.address), 429)
         # a form sent twice is one request only when it says the same
@@ -142,7 +152,7 @@ class Ask:
         if sub_id is None:  # the same request sent twice
             return self._sent(values["email"])
         keys = self._keys(request, values)
-        refused = self._over_limit(keys, values)
+        refused = self._over_limit(keys, values, files)
         if refused is not None:
             return refused
         # a post the disk refused (a 503) costs neither the visitor nor the site
@@ -194,11 +204,13 @@ class Ask:
         # victim+2@... each with an allowance of its own sent one mailbox 35 links an hour
         return f"ip:{limit_key(client_ip(request))}", f"addr:{mailbox_of(values['email'])}"
 
-    def _over_limit(self, keys: tuple[str, str], values: dict[str, str]) -> web.Response | None:
+    def _over_limit(
+        self, keys: tuple[str, str], values: dict[str, str], files: list[Upload]
+    ) -> web.Response | None:
         """The form again, refused, when the request is over a limit; None if not."""
         support = self.app.config.support.address
         if not self.limit.allow(*keys):
-            return self._form(values, TOO_MANY.format(address=support), 429)
+            return self._form(values, TOO_MANY.format(address=support), 429, files)
         if not self.mailed.allow("site"):  # counted after the per-IP limit: refusals cost nothing
             # nor does this refusal cost the visitor or the address: their counts are
             # given back, and a flood from ever new networks and addresses while the
@@ -209,7 +221,7 @@ class Ask:
                 values["email"],
                 self.site.cfg.max_confirmations_per_hour,
             )
-            return self._form(values, BUSY.format(address=support), 429)
+            return self._form(values, BUSY.format(address=support), 429, files)
         return None
 
     def _quarantine(self, raw: bytes) -> None:

@@ -234,6 +234,7 @@ class Site:
             error=kw.get("error"),
             typed=kw.get("typed", ""),
             merged=kw.get("merged"),
+            dropped=bool(kw.get("dropped")),  # the refused post's files: choose again
         )
 
     async def onward(self, ticket: Ticket, address: str) -> dict[str, str] | None:

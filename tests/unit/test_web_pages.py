@@ -124,6 +124,7 @@ def _page_context(extra: dict) -> dict:
     """What the ticket and new-question templates need to render their reply form."""
     t = {"tid": "1", "subject": "s", "status": "s", "closed": False, "level": "l"}
     t.update(reaction="", due=None, overdue=False, zone_words="", created="", rating=None)
+    t.update(created_iso="")
     t.update(entries=[])
     base = {"t": t, "base": "/t/x", "form": "f", "max_text": 10, "sent": None, "error": None}
     return {**base, "typed": "", "merged": None, **extra}
