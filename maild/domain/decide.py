@@ -123,11 +123,13 @@ def _new(ctx: Context) -> Decision:
     (verify.requester_verified: for a ticket no mail of ours has named yet, DKIM/SPF
     with authserv_id); otherwise staff are told they asked to be added. A proven
     staff member's forward of a customer's mail opens it for that customer
-    (staffforward.py), whom the staff member's copies join."""
+    (staffforward.py), whom the staff member's copies join; her own words above it a
+    note after his mail (staffforward.thread)."""
     mail = ctx.msg
-    ctx, opened_by = staffforward.for_customer(ctx)  # a customer's mail staff forwarded
+    ctx, opened_by, note = staffforward.for_customer(ctx)  # a customer's mail staff forwarded
     proven = opened_by is not None or requester_verified(mail, ctx.snapshot.tid, ctx.policy)
-    return decide_new(ctx, *first_joiners(ctx.policy, ctx.msg, proven), opened_by=opened_by)
+    new = decide_new(ctx, *first_joiners(ctx.policy, ctx.msg, proven), opened_by=opened_by)
+    return replace(new, messages=[*new.messages, note]) if note else new  # her words: a note
 
 
 def _renewed(decision: Decision, snap: Snapshot, msg: ParsedMessage, policy: Policy) -> Decision:

@@ -26,6 +26,7 @@ from maild.domain.quotes import FORWARD_RE, SEPARATOR_RE, UNDERSCORES_RE, is_quo
 __all__ = [
     "FORWARD_MARK",
     "MAX_ENCODED_MESSAGES",
+    "forward_at",
     "forwarded_sender",
     "heading",
     "open_encoded_messages",
@@ -64,7 +65,15 @@ def forwarded_sender(text: str, own: frozenset[str] | set[str]) -> tuple[str, st
     address not of ``own`` (support's own side: a colleague's forward of the
     customer's mail forwarded again); None when there is none. A quoted mark (">")
     is someone's history, not this mail's forward."""
-    lines = text.splitlines()
+    found = forward_at(text.splitlines(), own)
+    return found[2] if found else None
+
+
+def forward_at(
+    lines: list[str], own: frozenset[str] | set[str]
+) -> tuple[int, int, tuple[str, str]] | None:
+    """Of the forward forwarded_sender names in ``lines``: the index of its mark, of
+    its From line, and the sender."""
     marks = 0
     for i, line in enumerate(lines):
         bare = line.strip()
@@ -73,12 +82,12 @@ def forwarded_sender(text: str, own: frozenset[str] | set[str]) -> tuple[str, st
         marks += 1
         if marks > _MARKS:
             return None
-        for below in lines[i + 1 : i + 1 + _HEADER_LINES]:
-            found = _FROM_LINE.fullmatch(below.strip())
+        for j in range(i + 1, min(len(lines), i + 1 + _HEADER_LINES)):
+            found = _FROM_LINE.fullmatch(lines[j].strip())
             if found:
                 sender = _mailbox(found.group(1))
                 if sender is not None and sender[0] not in own:
-                    return sender
+                    return i, j, sender
                 break
     return None
 

@@ -15,18 +15,20 @@ Pure: the store is asked (Store) only for what the mail needs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 from maild.domain import levelnow
 from maild.domain import ticket as tk
 from maild.domain.commands import ParsedReply
 from maild.domain.decision import Context
-from maild.domain.forwards import forwarded_sender
+from maild.domain.forwards import forward_at, forwarded_sender
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
-from maild.domain.records import MessageRecord, Ticket
+from maild.domain.records import MessageRecord, Ticket, note_record
 from maild.domain.sender import Group, License, better_level, identify
 
 
@@ -60,16 +62,73 @@ def facts(
     return out
 
 
-def for_customer(ctx: Context) -> tuple[Context, str | None]:
-    """The context a new ticket is decided in, and who opened it for the customer: a
-    proven staff member's forward is decided as the customer's own mail (their address
-    and name its From, their level), ``ctx`` as it is otherwise (None)."""
+def for_customer(ctx: Context) -> tuple[Context, str | None, MessageRecord | None]:
+    """The context a new ticket is decided in, who opened it for the customer, and the
+    note of her own words: a proven staff member's forward is decided as the customer's
+    own mail (their address and name its From, their level), its record his forwarded
+    text (thread), ``ctx`` as it is otherwise (None, None)."""
     snap = ctx.snapshot
     if snap.forwarded is None or snap.forwarded_ident is None:
-        return ctx, None
+        return ctx, None, None
     address, name = snap.forwarded
+    record, note = thread(ctx, address)
     msg = replace(ctx.msg, from_addr=address, from_name=name, reply_to=None)
-    return replace(ctx, msg=msg, ident=snap.forwarded_ident), ctx.msg.from_addr
+    return replace(ctx, msg=msg, ident=snap.forwarded_ident, record=record), ctx.msg.from_addr, note
+
+
+def thread(ctx: Context, customer: str) -> tuple[MessageRecord, MessageRecord | None]:
+    """The first message of a ticket a staff member opened for ``customer`` by her
+    forward (``ctx``: her mail): his forwarded text, from him, written when its
+    header's Date says (never later than the forward came; the forward's time when it
+    gives none) and with the forward's files, which the page shows him; and her own
+    words above the mark, a note for staff as a #note is (None when she wrote none):
+    the customer is never shown what she says of him."""
+    own = {*ctx.policy.internal, ctx.policy.support_address}
+    words, his, written = split(ctx.record["text"], own)
+    when = min(written or ctx.received_at, ctx.received_at)
+    record: MessageRecord = {
+        **ctx.record,
+        "from": customer,
+        "text": his,
+        "received_at": when.isoformat(),
+    }
+    if not words:
+        return record, None
+    at = ctx.received_at
+    return record, note_record(sender=ctx.msg.from_addr, direction="in", text=words, at=at)
+
+
+# A forward's Date line: Thunderbird's «Дата:», «Date:», Outlook's «Sent:», «Отправлено:»
+_DATE_LINE = re.compile(r"(?:date|sent|дата|отправлено)\s*:\s*(.+)", re.IGNORECASE)
+# A field line of a forward's header block («Кому: ...», «Subject: ...»)
+_FIELD_LINE = re.compile(r"[^\s:,.!?][^:,.!?]{0,30}:.*")
+
+
+def split(text: str, own: set[str]) -> tuple[str, str, datetime | None]:
+    """Of a forward in ``text`` (forwards.forward_at): the words above its mark, the
+    forwarded text under its header block (the field lines from the mark on, to the
+    first line no field), and when its Date line, as RFC 5322 writes it with a zone,
+    says that text was written (None: no such line). No forward: all is forwarded."""
+    lines = text.splitlines()
+    found = forward_at(lines, own)
+    if found is None:
+        return "", text.strip(), None
+    mark, sender_line, _sender = found
+    end = sender_line + 1
+    while end < len(lines) and _FIELD_LINE.fullmatch(lines[end].strip()):
+        end += 1
+    fields = (_DATE_LINE.fullmatch(line.strip()) for line in lines[mark + 1 : end])
+    dates = [_date(m.group(1)) for m in fields if m]
+    his = "\n".join(lines[end:]).strip()
+    return "\n".join(lines[:mark]).strip(), his, next((d for d in dates if d), None)
+
+
+def _date(value: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return when if when.tzinfo is not None else None
 
 
 def notice_ctx(ctx: Context, opened_by: str | None) -> dict[str, Any]:

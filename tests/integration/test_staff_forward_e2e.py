@@ -2,15 +2,29 @@
 commands for staff", «Письмо клиента, пересланное сотрудником»): proven by DKIM/SPF,
 the ticket is the customer's (his level, his confirmation, answers to him, the staff
 member named as who opened it); unproven, the customer is mailed nothing, staff's
-notice names him and the #cc, and that #cc judges his level. End to end: ingest, the
-outbox flushed through a real relay."""
+notice names him and the #cc, and that #cc judges his level. Her own words above the
+forward are a note: his page and his mail never show them, staff's notice and `ticket
+show` do. End to end: ingest, the outbox flushed through a real relay; the site served
+by `maild serve`."""
 
 from __future__ import annotations
 
 import email.policy
+import re
 from email.message import EmailMessage
 
-from tests.helpers import SUPPORT, Desk, dkim_pass, make_mail, staff_reply
+from tests.helpers import (
+    AUTHSERV,
+    PNG,
+    SUPPORT,
+    Desk,
+    dkim_pass,
+    make_mail,
+    staff_reply,
+    wait_until,
+)
+from tests.integration.test_web import mail_in
+from tests.webclient import link_in, request, running_site
 
 ANNA = "Анна <anna@example.com>"
 PETR = "petr@client-shop.ru"
@@ -98,3 +112,68 @@ def test_an_unproven_forward_mails_the_customer_nothing_and_cc_judges_his_level(
     assert [g for g in _to(answered, PETR) if "передали в разработку" in g.text]
     ticket = desk.ticket(tid)
     assert ticket["level"] == "development" and PETR in ticket["participants"]
+
+
+WORDS = "он VIP, но капризный"
+FWD_DATED = (
+    f"Коллеги, заведите обращение на клиента, {WORDS}.\n"
+    "Анна\n\n"
+    "-------- Пересланное сообщение --------\n"
+    "Тема: Не работает корзина\n"
+    "Дата: Mon, 30 Nov 2026 09:15:00 +0300\n"
+    f"От: Пётр Сидоров <{PETR}>\n"
+    "Кому: Анна <anna@example.com>\n\n"
+    "Анна, у нас не работает корзина после обновления.\n"
+)
+
+
+def test_her_words_over_the_forward_are_staffs_alone(tmp_path):
+    site = running_site(tmp_path, support={"authserv_id": AUTHSERV})
+    desk, daemon, sink, base = next(site)
+    try:
+        _vip(desk)
+        raw = make_mail(
+            sender=ANNA,
+            subject="Fwd: Не работает корзина",
+            body=FWD_DATED,
+            headers=dkim_pass(ANNA),
+            attachments=[("screen.png", "image/png", PNG)],
+        )
+        mail_in(daemon, raw, sender="anna@example.com")
+        [conf] = wait_until(lambda: sink.to(PETR))
+        notice = wait_until(
+            lambda: [g for g in sink.to("anna@example.com") if "Новое" in g.subject]
+        )
+        assert WORDS in notice[0].text  # staff read all she wrote
+        tid = desk.tickets()[0]["tid"]
+        messages = desk.ticket(tid)["messages"]
+        first, note = [m for m in messages if m["kind"] in ("customer", "note")]
+        assert messages[0] is first  # his mail heads the thread
+        assert (first["from"], first["kind"]) == (PETR, "customer")
+        assert first["received_at"] == "2026-11-30T09:15:00+03:00"  # the forward's Date
+        assert first["text"] == "Анна, у нас не работает корзина после обновления."
+        assert [a["filename"] for a in first["attachments"]] == ["screen.png"]
+        assert (note["from"], note["kind"]) == ("anna@example.com", "note")
+        assert WORDS in note["text"] and "корзина" not in note["text"]
+        assert WORDS in desk.run("ticket", "show", tid).out
+
+        link = link_in(conf.text, base)
+        page = request(link)
+        assert page.status == 200 and "не работает корзина после обновления" in page.text
+        assert "капризный" not in page.text and "заведите" not in page.text
+        n = re.search(r"/file/(\d+)/0", page.text).group(1)  # his file, on his page
+        assert request(f"{link}/file/{n}/0").body == PNG
+
+        # her answer quoting the notice, then the closing: no word of hers reaches him
+        quoted = "\n".join("> " + line for line in notice[0].text.splitlines())
+        told = len(sink.to(PETR))
+        mail_in(daemon, staff_reply(tid, f"Пётр, смотрим.\n\n{quoted}"), sender="anna@example.com")
+        wait_until(lambda: len(sink.to(PETR)) > told)
+        mail_in(daemon, staff_reply(tid, "#close\nПётр, починили."), sender="anna@example.com")
+        wait_until(lambda: [g for g in sink.to(PETR) if "закрыто" in g.subject])
+        assert [g for g in sink.to(PETR) if "смотрим" in g.text]
+        assert not [g for g in sink.to(PETR) if "капризный" in g.text or "заведите" in g.text]
+        page = request(link)
+        assert "починили" in page.text and "капризный" not in page.text
+    finally:
+        next(site, None)

@@ -59,3 +59,36 @@ def test_quoted_history_and_a_mark_without_a_from_name_no_one():
         forwarded_sender("> -------- Пересланное сообщение --------\n> От: p@x.ru\n", OWN) is None
     )
     assert forwarded_sender("-------- Пересланное сообщение --------\nТекст.\n", OWN) is None
+
+
+# Her words above the mark, his text under its header block (staffforward.split)
+words = st.lists(
+    st.sampled_from(["Коллеги", "заведите", "обращение", "он", "VIP", "капризный"]), min_size=1
+)
+bodies = st.lists(
+    st.sampled_from(["Анна", "у", "нас", "не", "работает", "корзина", "после", "обновления"])
+)
+
+
+@given(st.sampled_from(MARKS), st.sampled_from(FROMS), words, bodies, st.booleans())
+def test_her_words_are_above_the_mark_his_text_under_its_fields(mark, line, said, body, blank):
+    from maild.domain.staffforward import split
+
+    ours, his = " ".join(said), " ".join(body)
+    sender = line.format(name="Пётр", addr="petr@client.ru")
+    gap = "\n" if blank else ""  # Apple Mail: an empty line under its mark
+    text = f"{ours}\n\n{mark}\n{gap}{sender}\nТема: Корзина\nКому: Анна\n\n{his}\n"
+    assert split(text, set(OWN)) == (ours, his, None)
+
+
+def test_the_forwards_date_with_its_zone_is_when_he_wrote_it():
+    from datetime import datetime, timedelta, timezone
+
+    from maild.domain.staffforward import split
+
+    head = "-------- Пересланное сообщение --------\nОт: Пётр <petr@client.ru>\n"
+    dated = f"Вот.\n{head}Дата: Mon, 30 Nov 2026 09:15:00 +0300\n\nТекст\n"
+    zone = timezone(timedelta(hours=3))
+    assert split(dated, set(OWN)) == ("Вот.", "Текст", datetime(2026, 11, 30, 9, 15, tzinfo=zone))
+    gmail = f"{head}Date: Mon, Nov 30, 2026 at 9:15 AM\n\nТекст\n"  # no zone: none
+    assert split(gmail, set(OWN)) == ("", "Текст", None)
