@@ -145,6 +145,7 @@ def test_her_words_over_the_forward_are_staffs_alone(tmp_path):
             lambda: [g for g in sink.to("anna@example.com") if "Новое" in g.subject]
         )
         assert WORDS in notice[0].text  # staff read all she wrote
+        assert "сохранён как внутренняя заметка" in notice[0].text
         tid = desk.tickets()[0]["tid"]
         messages = desk.ticket(tid)["messages"]
         first, note = [m for m in messages if m["kind"] in ("customer", "note")]
