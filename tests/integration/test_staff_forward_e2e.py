@@ -146,6 +146,13 @@ def test_her_words_over_the_forward_are_staffs_alone(tmp_path):
         )
         assert WORDS in notice[0].text  # staff read all she wrote
         assert "сохранён как внутренняя заметка" in notice[0].text
+        link = link_in(conf.text, base)
+        page = request(link)
+        assert page.status == 200 and "не работает корзина после обновления" in page.text
+        assert "капризный" not in page.text and "заведите" not in page.text
+        n = re.search(r"/file/(\d+)/0", page.text).group(1)  # his file, on his page
+        assert request(f"{link}/file/{n}/0").body == PNG
+
         tid = desk.tickets()[0]["tid"]
         messages = desk.ticket(tid)["messages"]
         first, note = [m for m in messages if m["kind"] in ("customer", "note")]
@@ -157,13 +164,6 @@ def test_her_words_over_the_forward_are_staffs_alone(tmp_path):
         assert (note["from"], note["kind"]) == ("anna@example.com", "note")
         assert WORDS in note["text"] and "корзина" not in note["text"]
         assert WORDS in desk.run("ticket", "show", tid).out
-
-        link = link_in(conf.text, base)
-        page = request(link)
-        assert page.status == 200 and "не работает корзина после обновления" in page.text
-        assert "капризный" not in page.text and "заведите" not in page.text
-        n = re.search(r"/file/(\d+)/0", page.text).group(1)  # his file, on his page
-        assert request(f"{link}/file/{n}/0").body == PNG
 
         # her answer quoting the notice, then the closing: no word of hers reaches him
         quoted = "\n".join("> " + line for line in notice[0].text.splitlines())
