@@ -13,7 +13,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -40,7 +40,7 @@ from maild.web.pages import (
     size_ru,
     ticket_view,
 )
-from maild.web.visitors import RateLimit, client_ip, limit_key
+from maild.web.visitors import AtOnce, RateLimit, client_ip, limit_key
 
 log = logging.getLogger("maild.web")
 T = TypeVar("T")
@@ -65,6 +65,16 @@ TOO_MANY_BAD = (
     "Слишком много недействительных ссылок",
     "С вашего адреса за последний час открывали слишком много повреждённых или чужих "
     "ссылок. Попробуйте через час или откройте ссылку из последнего письма по обращению.",
+)
+# Ticket pages and whole texts one address (visitors.limit_key) may have asked for and
+# not yet been answered, each made or waiting for its turn (Site.in_turn); one more is
+# refused at once. Made one at a time, sixteen requests of one customer for a page of
+# 1.7 s of CPU each made another customer's page of 2 KB take 26.6 s.
+MAX_PAGES_AT_ONCE = 2
+TOO_MANY_AT_ONCE = (
+    "Слишком много запросов сразу",
+    "С вашего адреса уже открываются другие страницы обращений. Подождите несколько "
+    "секунд и обновите страницу.",
 )
 REFUSED = {
     tokens.Refusal.BAD: (
@@ -107,6 +117,7 @@ class Site:
         self.compose_turn = asyncio.Lock()
         self.last_text: tuple[tuple[str, int, int], bytes] | None = None
         self.bad_links = RateLimit(MAX_BAD_LINKS_PER_HOUR, max_keys=100_000)
+        self.at_once = AtOnce(MAX_PAGES_AT_ONCE)
 
     # -- helpers ------------------------------------------------------------------
     def notice(self, title: str, *paragraphs: str, status: int = 200, **kw: Any) -> web.Response:
@@ -193,32 +204,38 @@ class Site:
         )
         return web.Response(text=body, status=403, content_type="text/html", charset="utf-8")
 
-    async def rendered(
-        self, *opened: Any, request: web.Request | None = None, **kw: Any
-    ) -> str | None:
+    async def rendered(self, *opened: Any, **kw: Any) -> str:
         """The ticket page (``page``) made in an executor, one at a time: a page of long
         customer texts costs a third of a second of CPU each time (what it shows of
         them is not cached past 16,384 characters), which in the event loop held mail
-        intake: four clients reloading such a page made three SMTP mails take 9 s.
-        None, not made, for a `request` whose client has gone (in_turn)."""
-        made = functools.partial(self.page, *opened, **kw)
-        return await self.in_turn(self.page_turn, made, request)
+        intake: four clients reloading such a page made three SMTP mails take 9 s."""
+        async with self.page_turn:
+            return await made_apart(functools.partial(self.page, *opened, **kw))
 
     async def in_turn(
-        self, turn: asyncio.Lock, make: Callable[[], T], request: web.Request | None
-    ) -> T | None:
-        """make() in an executor, once `turn` is had; None, not made, for a `request`
-        whose client has gone before it queued or by its turn. aiohttp runs a handler
-        to its end though its client left (handler_cancellation off: a post cut off
-        must still store what it began), and fifty requests for a costly page sent and
-        dropped at once made fifty pages, every other customer's waiting behind them.
-        A post passes no request: its page comes after its work, which must finish."""
-        if request is not None and gone(request):
-            return None
-        async with turn:
-            if request is not None and gone(request):
-                return None
-            return await asyncio.get_running_loop().run_in_executor(None, make)
+        self,
+        turn: asyncio.Lock,
+        handle: Callable[[web.Request], Awaitable[web.Response]],
+        request: web.Request,
+    ) -> web.Response:
+        """handle(request) once `turn` is had; 499, nothing done, for a request whose
+        client has gone before it queued or by its turn. aiohttp runs a handler to its
+        end though its client left (handler_cancellation off: a post cut off must still
+        store what it began), and fifty requests for a costly page sent and dropped at
+        once made fifty pages, every other customer's waiting behind them. One address
+        has at most MAX_PAGES_AT_ONCE inside (a 429 page for one more), and `handle`
+        reads the ticket in its turn: the queue holds no ticket read."""
+        with self.at_once.held(_visitor(request)) as admitted:
+            if not admitted:
+                page = self.notice(*TOO_MANY_AT_ONCE, status=429)
+                page.headers["Retry-After"] = "5"
+                return page
+            if gone(request):
+                return web.Response(status=CLIENT_GONE)
+            async with turn:
+                if gone(request):
+                    return web.Response(status=CLIENT_GONE)
+                return await handle(request)
 
     def page(
         self, token: str, address: str, ticket: Ticket, messages: list[MessageRecord], **kw: Any
@@ -252,14 +269,16 @@ class Site:
 
     # -- pages ----------------------------------------------------------------------
     async def ticket(self, request: web.Request) -> web.Response:
+        return await self.in_turn(self.page_turn, self.ticket_made, request)
+
+    async def ticket_made(self, request: web.Request) -> web.Response:
+        """The ticket page, in its turn (in_turn)."""
         opened = await self.open(request)
         if isinstance(opened, web.Response):
             return opened
         sent = SENT_RU.get(request.query.get("sent", ""))
         merged = await self.onward(opened[2], opened[1])
-        body = await self.rendered(*opened, request=request, sent=sent, merged=merged)
-        if body is None:
-            return web.Response(status=CLIENT_GONE)
+        body = await made_apart(functools.partial(self.page, *opened, sent=sent, merged=merged))
         return web.Response(text=body, content_type="text/html", charset="utf-8")
 
     async def download(self, request: web.Request) -> web.Response:
@@ -297,6 +316,10 @@ class Site:
         executor, so the event loop goes on taking mail meanwhile; one download at a
         time, so downloads never hold all the executor's threads, in which the SMTP
         listener writes the spool (bench/FINDINGS.md 62)."""
+        return await self.in_turn(self.text_turn, self.text_answer, request)
+
+    async def text_answer(self, request: web.Request) -> web.Response:
+        """The whole text's download, in its turn (in_turn)."""
         opened = await self.open(request)
         if isinstance(opened, web.Response):
             return opened
@@ -307,11 +330,7 @@ class Site:
         if not text:
             raise web.HTTPNotFound()
         key = (ticket["tid"], m, hash(text))  # (a text redacted by maild forget is new)
-        body = await self.in_turn(
-            self.text_turn, functools.partial(self.text_made, key, text), request
-        )
-        if body is None:
-            return web.Response(status=CLIENT_GONE)
+        body = await made_apart(functools.partial(self.text_made, key, text))
         name, fallback = f"текст-сообщения-{ticket['tid']}-{m}.txt", f"text-{ticket['tid']}-{m}.txt"
         return web.Response(
             body=body,
@@ -357,6 +376,11 @@ class Site:
         if tid is None and self.app.quarantine.get(entry_id(message_id)) is not None:
             return ""
         return tid
+
+
+async def made_apart(make: Callable[[], T]) -> T:
+    """make() in the executor: off the event loop, which takes mail meanwhile."""
+    return await asyncio.get_running_loop().run_in_executor(None, make)
 
 
 def gone(request: web.Request) -> bool:

@@ -115,3 +115,28 @@ def limit_key(ip: str) -> str:
     if address.ipv4_mapped is not None:
         return str(address.ipv4_mapped)
     return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+
+
+@dataclass
+class AtOnce:
+    """At most `limit` requests per key inside a handler at once (in memory): a key
+    with none is no key."""
+
+    limit: int
+    inside: dict[str, int] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def held(self, key: str) -> Iterator[bool]:
+        """True, and counted for the block, when the key is under the limit."""
+        count = self.inside.get(key, 0)
+        if count >= self.limit:
+            yield False
+            return
+        self.inside[key] = count + 1
+        try:
+            yield True
+        finally:
+            if self.inside[key] > 1:
+                self.inside[key] -= 1
+            else:
+                del self.inside[key]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from maild.web.visitors import RateLimit
+from maild.web.visitors import AtOnce, RateLimit
 
 
 def test_a_key_is_refused_at_the_limit_and_given_back_an_event() -> None:
@@ -66,3 +66,17 @@ def test_a_proxy_on_the_host_is_loopback_in_either_family_and_no_other_is() -> N
         assert seen(own) == "203.0.113.5", own
     for other in ("198.51.100.1", "::ffff:198.51.100.1", "2001:db8::1", "unix"):
         assert seen(other) == other, other
+
+
+def test_at_once_lets_in_up_to_its_limit_per_key_and_frees_on_leaving() -> None:
+    inside = AtOnce(2)
+    with inside.held("a") as first, inside.held("a") as second:
+        with inside.held("a") as third, inside.held("b") as other:
+            assert (first, second, third, other) == (True, True, False, True)
+        assert inside.inside == {"a": 2}
+    try:
+        with inside.held("a"):
+            raise ValueError
+    except ValueError:
+        pass
+    assert inside.inside == {}
