@@ -27,6 +27,7 @@ from pathlib import Path
 
 from maild.adapters.leftovers import is_temp
 from maild.adapters.store import CorruptFile, StoreUnavailable
+from maild.adapters.store.files import unreadable
 from maild.app import App
 from maild.config import ConfigError
 from maild.domain.logid import mail_for_log
@@ -130,7 +131,7 @@ def read_spooled(app: App, key: str) -> bytes:
         raise
     except OSError as e:
         where = os.path.join(app.spool.root, "new", key)
-        raise CorruptFile(where, f"unreadable: {e.strerror or e}", True) from None
+        raise unreadable(where, e) from None
 
 
 def received_at_of(key: str, app: App) -> datetime:

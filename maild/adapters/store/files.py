@@ -3,6 +3,7 @@ copies of summary files a Store keeps between uses (FileCache)."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import threading
@@ -36,6 +37,20 @@ class CorruptFile(StoreUnavailable):
         self.path = os.fspath(path)
         self.why = why
         self.unreadable = unreadable  # its content may be fine: never set aside
+
+
+# Errors of reading a file that are the machine's, not the file's: too many files open
+# (the process's limit, the system's), memory short. Passing: the store is unavailable
+# for the moment (what needs the file waits and is retried); no `maild fsck` helps.
+PASSING = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOMEM})
+
+
+def unreadable(path: str | Path, e: OSError, why: str | None = None) -> StoreUnavailable:
+    """What reading `path` failing with `e` is: CorruptFile (unreadable: `why`, else
+    e's words) but for the machine's errors (PASSING), a plain StoreUnavailable."""
+    if e.errno in PASSING:
+        return StoreUnavailable(f"{os.fspath(path)}: {e.strerror or e} (passing)")
+    return CorruptFile(path, f"unreadable: {why or e.strerror or e}", True)
 
 
 def json_doc(path: str, raw: bytes) -> Any:
@@ -240,7 +255,7 @@ class DurableJSONStorage(Storage):
         except FileNotFoundError:
             return None
         except OSError as e:  # unreadable (permissions, I/O error): skipped, not replaced
-            raise CorruptFile(self.path, f"unreadable: {e.strerror or e}", True) from None
+            raise unreadable(self.path, e) from None
         return json_doc(self.path, data) if data else None
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:

@@ -29,7 +29,7 @@ from typing import Any
 
 from maild.adapters.durable import write_atomic
 from maild.adapters.store.addressrec import read_record
-from maild.adapters.store.files import CorruptFile, FileCache
+from maild.adapters.store.files import CorruptFile, FileCache, unreadable
 from maild.adapters.store.lock import StoreLock
 from maild.adapters.transaction import Transaction
 from maild.domain import caps
@@ -104,7 +104,7 @@ class Indexes:
             data = None
         except OSError as e:  # (its owner, mode; a directory in its place): the mail
             # that needs it waits, the rest goes on; `maild fsck` names it
-            raise CorruptFile(path, f"unreadable: {e.strerror or e}", True) from None
+            raise unreadable(path, e) from None
         if held:
             seen[path] = data
         return data

@@ -14,7 +14,7 @@ from tinydb import TinyDB
 
 from maild.adapters.durable import Files, make_folders
 from maild.adapters.store import summaries
-from maild.adapters.store.files import CorruptFile, FileCache, open_db
+from maild.adapters.store.files import CorruptFile, FileCache, open_db, unreadable
 from maild.adapters.store.indexes import Indexes
 from maild.adapters.store.lock import StoreLock
 from maild.adapters.store.rebuild import set_aside
@@ -96,7 +96,7 @@ class Store:
             denied = e.errno in (errno.EACCES, errno.EPERM)
             said = denied_at(os.fsdecode(e.filename or path), self.root) if denied else None
             why = f"{e.strerror or e}: {said[1]}" if said else (e.strerror or str(e))
-            raise CorruptFile(path, f"unreadable: {why}", True) from None
+            raise unreadable(path, e, why) from None
 
     def load(self, tid: str) -> tuple[Ticket, list[MessageRecord]] | None:
         """The ticket and its messages in arrival order, or None (there is none);
