@@ -27,7 +27,7 @@ from maild.web.origin import foreign_post, origin_of
 from maild.web.pages import HERE
 from maild.web.renew import Renew
 from maild.web.ticketforms import TicketForms
-from maild.web.views import Site
+from maild.web.views import CLIENT_GONE, Site, gone
 
 log = logging.getLogger("maild.web")
 
@@ -184,6 +184,14 @@ TOO_MANY_TEXT = (
 )
 
 
+def client_left(request: web.Request, e: ConnectionError) -> web.Response:
+    """A request whose client left before its body had come (its connection reset or
+    closed): no fault of the store's disk, which «not served» had said, nor a page to
+    make (499, as for a page nobody waits for: views.CLIENT_GONE)."""
+    log.info("web %s %s: the client left: %s", request.method, mask(request.path), e)
+    return web.Response(status=CLIENT_GONE)
+
+
 def make_middleware(site: Any) -> Any:
     own = origin_of(site.cfg.base_url)  # the public address, whatever Host the proxy sends
 
@@ -216,7 +224,10 @@ def make_middleware(site: Any) -> Any:
             if "Allow" in e.headers:  # a 405 must say what the path takes (RFC 9110)
                 response.headers["Allow"] = e.headers["Allow"]
         except (OSError, StoreUnavailable) as e:  # the store's disk: full, read-only, ...
-            response = await unavailable_page(site, request, e)
+            if isinstance(e, ConnectionError) and gone(request):
+                response = client_left(request, e)
+            else:
+                response = await unavailable_page(site, request, e)
         except Exception:
             log.exception("web %s %s failed", request.method, mask(request.path))
             response = error_page(site, 500, "Внутренняя ошибка. Попробуйте позже.")
