@@ -519,11 +519,12 @@ def test_an_address_that_opens_many_wrong_links_is_refused_before_any_ticket_is_
 def test_wrong_links_sent_at_once_are_read_no_more_than_the_limit(site, long_ticket):
     """Counted after its ticket was read, each of a burst of wrong links sent at once
     passed the check before any was counted: 1000 of them read a 2.4 MB ticket 1000
-    times. Counted before, and uncounted once right, at most the limit are read."""
+    times. Counted before, and uncounted once right, at most the limit are read. (Links
+    of a file: pages, at most views.MAX_PAGES_AT_ONCE from one address at once.)"""
     _desk, _daemon, _sink, base = site
     tid, expiry, mac = long_ticket.rsplit("/", 1)[1].split(".")
     scanner = {"X-Forwarded-For": "198.51.100.20"}
-    urls = [f"{base}/t/{tid}.{expiry}.{mac[:-4]}{n:04d}" for n in range(200)]
+    urls = [f"{base}/t/{tid}.{expiry}.{mac[:-4]}{n:04d}/file/0/0" for n in range(200)]
     with ThreadPoolExecutor(max_workers=50) as pool:
         statuses = list(pool.map(lambda u: request(u, headers=scanner).status, urls))
     assert statuses.count(403) <= views.MAX_BAD_LINKS_PER_HOUR
@@ -535,12 +536,14 @@ def test_wrong_links_sent_at_once_are_read_no_more_than_the_limit(site, long_tic
 
 
 def test_right_links_opened_at_once_count_as_no_wrong_ones(site):
+    """As many as one address may open at once (views.MAX_PAGES_AT_ONCE), past the
+    limit of wrong links in all."""
     _desk, _daemon, sink, base = site
     fields = {"email": "reader@client.example", "subject": "Вопрос", "text": "Как?"}
     url, _tid = ask(base, sink, fields)
     reader = {"X-Forwarded-For": "198.51.100.21"}
     n = views.MAX_BAD_LINKS_PER_HOUR + 20
-    with ThreadPoolExecutor(max_workers=20) as pool:
+    with ThreadPoolExecutor(max_workers=views.MAX_PAGES_AT_ONCE) as pool:
         statuses = list(pool.map(lambda _: request(url, headers=reader).status, range(n)))
     assert statuses == [200] * n
 
@@ -554,6 +557,11 @@ def test_an_index_of_thousands_of_digits_is_a_plain_404_not_a_server_error(site,
         got = request(long_ticket + path)
         assert got.status == 404, (path, got.status)
     assert "Traceback" not in daemon.logtext()
+
+
+def _ip(n: int) -> dict[str, str]:
+    """The headers of a visitor at an address of their own, through nginx."""
+    return {"X-Forwarded-For": f"203.0.113.{n + 1}"}
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -586,8 +594,8 @@ def test_downloads_of_a_whole_text_at_once_redact_it_once(site, labels):
     whole = pages.ShownTexts().text_file(text)
     one = time.process_time() - started
     before = _cpu_seconds(daemon.proc.pid)
-    with ThreadPoolExecutor(6) as pool:
-        got = list(pool.map(lambda _: request(url + "/text/0"), range(6)))
+    with ThreadPoolExecutor(6) as pool:  # six visitors (one may ask for 2 at once)
+        got = list(pool.map(lambda n: request(url + "/text/0", headers=_ip(n)), range(6)))
     assert [g.body for g in got] == [whole] * 6 and b"password: x" not in whole
     # six made one by one would cost 6 * one; a busy or stolen CPU slows either side
     assert _cpu_seconds(daemon.proc.pid) - before < 3 * one + 0.2, one
