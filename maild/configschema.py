@@ -239,6 +239,8 @@ SCHEMA: dict[str, dict[str, tuple[Any, str, Any]]] = {
         "max_pending_mb": (_posint, "a number of megabytes", 1024),
         # a connection sending nothing, half a request or a stalled body (server.py)
         "idle_timeout": (_count, "a number of seconds above 0", 30),
+        # connections at once; one more is answered 503 and closed (connectioncap.py)
+        "max_connections": (_count, "a number of connections above 0", 1000),
         "secret": (_str, "a secret string for the site's signed links", None),
     },
     "outbound": {

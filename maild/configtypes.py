@@ -160,6 +160,7 @@ class WebConfig(_Listens):
     max_confirmations_per_hour: int = FROM_SCHEMA  # the site's confirmation mail, all addresses
     max_pending_mb: int = FROM_SCHEMA  # requests waiting for their click, files and all
     idle_timeout: int = FROM_SCHEMA  # seconds a connection may send nothing (server.py)
+    max_connections: int = FROM_SCHEMA  # more at once get 503 (web/connectioncap.py)
     secret: str | None = FROM_SCHEMA  # else made once: storage/web_secret
 
 

@@ -22,6 +22,7 @@ from maild.portcap import CannotListen
 from maild.runner import describe
 from maild.web import tokens
 from maild.web.ask import Ask
+from maild.web.connectioncap import CappedSite
 from maild.web.forms import BODY_IDLE, typed_text
 from maild.web.origin import foreign_post, origin_of
 from maild.web.pages import HERE
@@ -309,7 +310,7 @@ async def start_site(app: Any, daemon: Any) -> web.AppRunner:
     await runner.setup()
     logging.getLogger("aiohttp.server").addFilter(MALFORMED)  # once: addFilter keeps one
     try:
-        await web.TCPSite(runner, cfg.host, cfg.port).start()
+        await CappedSite(runner, cfg.host, cfg.port, cfg.max_connections).start()
     except OSError as e:
         await runner.cleanup()
         raise CannotListen(" for the site", cfg.listen, e) from None
