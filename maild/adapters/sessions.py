@@ -67,17 +67,24 @@ class SessionLimits:
         return self._slots
 
     def refuse(self, peer: Any) -> None:
-        self.refused += 1
-        now = time.monotonic()
-        if now - self.logged_at >= LOG_EVERY:
-            log.warning(
-                "421 too many connections (%d open, smtp.max_connections): refused %d, "
-                "the last from %s",
-                self.open,
-                self.refused,
-                peer,
-            )
-            self.refused, self.logged_at = 0, now
+        count_refused(self, log, "421 too many connections", "smtp.max_connections", peer)
+
+
+def count_refused(cap: Any, logger: logging.Logger, words: str, key: str, peer: Any) -> None:
+    """One more connection refused past a cap (`cap`: its open, refused and logged_at,
+    set by the config key `key`): one log line in LOG_EVERY seconds, with how many."""
+    cap.refused += 1
+    now = time.monotonic()
+    if now - cap.logged_at >= LOG_EVERY:
+        logger.warning(
+            "%s (%d open, %s): refused %d, the last from %s",
+            words,
+            cap.open,
+            key,
+            cap.refused,
+            peer,
+        )
+        cap.refused, cap.logged_at = 0, now
 
 
 class IdleTimer:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 from aiohttp import web
 
+from maild.adapters.sessions import count_refused
+
 log = logging.getLogger("maild.web")
 
-LOG_EVERY = 10.0  # seconds between two log lines about refused connections
 TOO_MANY = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 10\r\n"
     b"Connection: close\r\n\r\n"
@@ -59,17 +59,7 @@ class ConnectionCap:
         return Counted(self, self.server())
 
     def refuse(self, peer: Any) -> None:
-        self.refused += 1
-        now = time.monotonic()
-        if now - self.logged_at >= LOG_EVERY:
-            log.warning(
-                "web: 503 too many connections (%d open, web.max_connections): "
-                "refused %d, the last from %s",
-                self.open,
-                self.refused,
-                peer,
-            )
-            self.refused, self.logged_at = 0, now
+        count_refused(self, log, "web: 503 too many connections", "web.max_connections", peer)
 
 
 class Refused(asyncio.Protocol):
