@@ -3,8 +3,9 @@
 thousand (8,000 used 518 MB) each held a file descriptor too, and at the process's
 limit of open files mail intake answered 451 and tickets could not be read.
 
-The cap wraps aiohttp's protocol factory (the runner's `server`): each connection
-is its RequestHandler inside a Counted protocol, counted from its accept (so the
+The cap wraps aiohttp's public protocol factory (the runner's `server`) in a server of
+asyncio's own (no aiohttp site): each connection is its RequestHandler inside a Counted
+protocol, counted from its accept (so the
 connections accepted together meet one another's count) to its close."""
 
 from __future__ import annotations
@@ -25,22 +26,29 @@ TOO_MANY = (
 )
 
 
-class CappedSite(web.BaseSite):
-    """aiohttp's TCPSite with the cap: listens on host:port, its connections made
-    by ConnectionCap; stopped with its runner, as TCPSite."""
+async def listen(runner: web.BaseRunner, host: str | None, port: int, limit: int) -> None:
+    """Listen on host:port for the site, its connections made by ConnectionCap from the
+    runner's public protocol factory (`runner.server`); the listening socket is closed
+    when the runner shuts the application down (its on_shutdown, set by `closes`)."""
+    server = await asyncio.get_running_loop().create_server(
+        ConnectionCap(runner.server, limit), host, port
+    )
+    runner.app[LISTENING].append(server)
 
-    def __init__(self, runner: web.BaseRunner, host: str | None, port: int, limit: int) -> None:
-        super().__init__(runner)
-        self.host, self.port, self.limit = host, port, limit
 
-    @property
-    def name(self) -> str:
-        return f"http://{self.host}:{self.port}"
+LISTENING = web.AppKey("listening", list)
 
-    async def start(self) -> None:
-        await super().start()
-        capped = ConnectionCap(self._runner.server, self.limit)
-        self._server = await asyncio.get_running_loop().create_server(capped, self.host, self.port)
+
+def closes(application: web.Application) -> None:
+    """Make `application` close what `listen` opened when it shuts down (before its
+    runner closes the connections still open)."""
+    application[LISTENING] = []
+
+    async def close(application: web.Application) -> None:
+        for server in application[LISTENING]:
+            server.close()
+
+    application.on_shutdown.append(close)
 
 
 class ConnectionCap:

@@ -22,7 +22,7 @@ from maild.portcap import CannotListen
 from maild.runner import describe
 from maild.web import tokens
 from maild.web.ask import Ask
-from maild.web.connectioncap import CappedSite
+from maild.web.connectioncap import closes, listen
 from maild.web.forms import BODY_IDLE, typed_text
 from maild.web.origin import foreign_post, origin_of
 from maild.web.pages import HERE
@@ -272,6 +272,7 @@ def application(app: Any, daemon: Any) -> web.Application:
         client_max_size=site.max_body, middlewares=[make_middleware(site)]
     )
     application[SITE] = site
+    closes(application)  # the socket web.listen opens (connectioncap.listen)
     application[BODY_IDLE] = site.cfg.idle_timeout
     r = application.router
     r.add_get("/", site.home)
@@ -310,7 +311,7 @@ async def start_site(app: Any, daemon: Any) -> web.AppRunner:
     await runner.setup()
     logging.getLogger("aiohttp.server").addFilter(MALFORMED)  # once: addFilter keeps one
     try:
-        await CappedSite(runner, cfg.host, cfg.port, cfg.max_connections).start()
+        await listen(runner, cfg.host, cfg.port, cfg.max_connections)
     except OSError as e:
         await runner.cleanup()
         raise CannotListen(" for the site", cfg.listen, e) from None
