@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import quopri
 import re
+from collections.abc import Container
 from email import errors
 from email.message import Message
 from email.policy import Policy
@@ -57,7 +58,7 @@ _HEADER_LINES = 8  # under a forward's mark, read for its From line
 _MARKS = 20  # forward marks looked under, at most
 
 
-def forwarded_sender(text: str, own: frozenset[str] | set[str]) -> tuple[str, str] | None:
+def forwarded_sender(text: str, own: Container[str]) -> tuple[str, str] | None:
     """(address, display name) of whoever wrote the mail a forward in ``text`` carries:
     the From line («От:», «From:») within a few lines under a forward's mark, as
     Thunderbird, Gmail, Apple Mail and Outlook write one inline, and as heading()
@@ -69,9 +70,7 @@ def forwarded_sender(text: str, own: frozenset[str] | set[str]) -> tuple[str, st
     return found[2] if found else None
 
 
-def forward_at(
-    lines: list[str], own: frozenset[str] | set[str]
-) -> tuple[int, int, tuple[str, str]] | None:
+def forward_at(lines: list[str], own: Container[str]) -> tuple[int, int, tuple[str, str]] | None:
     """Of the forward forwarded_sender names in ``lines``: the index of its mark, of
     its From line, and the sender."""
     marks = 0

@@ -21,7 +21,7 @@ Pure.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Container, Iterable, Iterator
 
 from maild.domain.addresses import (
     comparable_address,
@@ -32,7 +32,15 @@ from maild.domain.addresses import (
 from maild.domain.replyaddr import DELIMITER, is_support_address
 from maild.domain.screen import ROBOT_LOCALPARTS
 
-__all__ = ["People", "is_internal", "no_asker", "own_side", "staff_side"]
+__all__ = [
+    "OwnAddresses",
+    "People",
+    "is_internal",
+    "no_asker",
+    "no_customer",
+    "own_side",
+    "staff_side",
+]
 
 # RFC 2142's mailboxes of a domain's operators, beside the robots' (screen.py)
 ROLE_LOCALPARTS = frozenset({"abuse", "hostmaster", "webmaster", "security", "noc"})
@@ -106,3 +114,26 @@ def no_asker(address: str, support: str, own: Iterable[str]) -> bool:
     role = ROBOT_LOCALPARTS.match(local) or local.split(DELIMITER, 1)[0] in ROLE_LOCALPARTS
     ours = comparable_domain(normalize_address(support).rpartition("@")[2])
     return bool(role) and comparable_domain(domain) == ours
+
+
+def no_customer(address: str, support: str, own: Iterable[str]) -> bool:
+    """An address no ticket is opened for as its customer's (a staff member's forward,
+    staffforward.facts; the first `#cc` judged, cc_facts): support's own or its role
+    mailboxes (no_asker), or a robot's of any domain (screen.ROBOT_LOCALPARTS:
+    MAILER-DAEMON@, noreply@; a bounce forwarded is no customer's mail)."""
+    local = normalize_address(address).rpartition("@")[0]
+    return no_asker(address, support, own) or bool(ROBOT_LOCALPARTS.match(local))
+
+
+class OwnAddresses(Container[str]):
+    """Support's own side as no_asker tells it, for an `in` (forwards.forward_at):
+    its people, the support address, their plus-addresses, its role mailboxes."""
+
+    __slots__ = ("_own", "_support")
+
+    def __init__(self, support: str, own: Iterable[str]) -> None:
+        self._support = support
+        self._own = own if isinstance(own, People) else People(own)
+
+    def __contains__(self, address: object) -> bool:
+        return isinstance(address, str) and no_asker(address, self._support, self._own)

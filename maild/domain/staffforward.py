@@ -9,6 +9,10 @@ their address is owed (sender.identify), the confirmation with the TID theirs, t
 staff member named as who opened it (``opened_by``). Unproven, anyone could have
 written it: the ticket stays the sender's, the customer is mailed nothing, and staff's
 notice names him and the `#cc` that adds him, which judges his level then (cc_level).
+So is a proven forward of a robot's mail (MAILER-DAEMON@'s bounce, noreply@): no
+customer wrote it (ownside.no_customer). A From of support's own side (its people and
+addresses, plus-tagged or not, its role mailboxes) is a colleague's forward, passed
+over for a customer's under it.
 
 Pure: the store is asked (Store) only for what the mail needs.
 """
@@ -16,6 +20,7 @@ Pure: the store is asked (Store) only for what the mail needs.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import replace
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -27,6 +32,7 @@ from maild.domain.commands import ParsedReply
 from maild.domain.decision import Context
 from maild.domain.forwards import forward_at, forwarded_sender
 from maild.domain.message import ParsedMessage
+from maild.domain.ownside import OwnAddresses, no_customer
 from maild.domain.policy import Policy
 from maild.domain.records import MessageRecord, Ticket, note_record
 from maild.domain.sender import Group, License, better_level, identify
@@ -46,16 +52,17 @@ def facts(
     """The Snapshot's facts of a new ticket's requester: the first ticket of theirs
     (Snapshot.first_seen), and of a staff member's mail (``ours``: the policy, None
     for anyone else's) forwarding a customer's, that customer (forwarded) and, when the
-    mail proves the staff member (``verified``), the level his address is owed
-    (forwarded_ident), he the requester then. The level is that address's own
+    mail proves the staff member (``verified``) and the address may be a customer's
+    (no robot's: _customer), the level his address is owed (forwarded_ident), he the
+    requester then. The level is that address's own
     (sender.identify): the staff member vouches for it, as a #level of theirs would,
     and no SPF/DKIM of the customer's is in their mail to check."""
     found = None
     if ours is not None:
-        found = forwarded_sender(msg.text, {*ours.internal, ours.support_address})
+        found = forwarded_sender(msg.text, OwnAddresses(ours.support_address, ours.internal))
     out: dict[str, Any] = {"forwarded": found} if found else {}
     requester = msg.from_addr
-    if found is not None and verified:
+    if found is not None and ours is not None and verified and _customer(found[0], ours):
         requester = found[0]
         out["forwarded_ident"] = identify(requester, *store.registry(), today)
     out["first_seen"] = store.sender_first_seen(requester) if requester else None
@@ -83,7 +90,7 @@ def thread(ctx: Context, customer: str) -> tuple[MessageRecord, MessageRecord | 
     gives none) and with the forward's files, which the page shows him; and her own
     words above the mark, a note for staff as a #note is (None when she wrote none):
     the customer is never shown what she says of him."""
-    own = {*ctx.policy.internal, ctx.policy.support_address}
+    own = OwnAddresses(ctx.policy.support_address, ctx.policy.internal)
     words, his, written = split(ctx.record["text"], own)
     when = min(written or ctx.received_at, ctx.received_at)
     record: MessageRecord = {
@@ -104,7 +111,7 @@ _DATE_LINE = re.compile(r"(?:date|sent|дата|отправлено)\s*:\s*(.+)
 _FIELD_LINE = re.compile(r"[^\s:,.!?][^:,.!?]{0,30}:.*")
 
 
-def split(text: str, own: set[str]) -> tuple[str, str, datetime | None]:
+def split(text: str, own: Container[str]) -> tuple[str, str, datetime | None]:
     """Of a forward in ``text`` (forwards.forward_at): the words above its mark, the
     forwarded text under its header block (the field lines from the mark on, to the
     first line no field), and when its Date line, as RFC 5322 writes it with a zone,
@@ -146,14 +153,22 @@ def cc_facts(
     """Of a staff reply to a ticket a staff member opened for no customer (its
     requester one of support's own, no customer on it: a forward not proven, or their
     own mail to support@): the level the address its first `#cc` adds is owed, as its
-    own new ticket's would be (sender.identify; Snapshot.cc_ident); else nothing."""
+    own new ticket's would be (sender.identify; Snapshot.cc_ident), support's own side
+    and robots passed over (_customer); else nothing."""
     own, support = ours.internal, ours.support_address
     if ticket["requester"] not in own or tk.customers(ticket, own, support):
         return {}
-    first = next((c.arg for c in reply.commands if c.name == "cc" and c.arg), None)
+    cc = (c.arg for c in reply.commands if c.name == "cc" and c.arg)
+    first = next((a for a in cc if _customer(a, ours)), None)
     if first is None:
         return {}
     return {"cc_ident": identify(first, *store.registry(), today)}
+
+
+def _customer(address: str, ours: Policy) -> bool:
+    """Whether ``address`` may be a customer's (ownside.no_customer): none of support's
+    own side, its role mailboxes or a robot's (a bounce a staff member forwards)."""
+    return not no_customer(address, ours.support_address, ours.internal)
 
 
 def cc_level(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Ticket:

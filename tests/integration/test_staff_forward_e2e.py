@@ -178,3 +178,40 @@ def test_her_words_over_the_forward_are_staffs_alone(tmp_path):
         assert "починили" in page.text and "капризный" not in page.text
     finally:
         next(site, None)
+
+
+def test_a_forward_of_no_customers_mail_mails_no_one_outside(tmp_path, sink):
+    """A proven forward whose From is support's own side (a plus-address, a role
+    mailbox) or a robot's (a bounce: «письмо клиенту не дошло») opens no ticket for
+    that address: it is mailed nothing, staff are told."""
+    desk = Desk(tmp_path, sink.port, support={"authserv_id": "mx.example.com"})
+    robots = (
+        "support+x@example.com",
+        "postmaster@example.com",
+        "boris+home@example.com",
+        "MAILER-DAEMON@mx.client-shop.ru",
+    )
+    for i, address in enumerate(robots):
+        body = FWD.replace(f"Пётр Сидоров <{PETR}>", f"Mail Delivery System <{address}>")
+        raw = make_mail(
+            sender=ANNA,
+            subject=f"Fwd: Undelivered {i}",
+            body=body,
+            headers=dkim_pass(ANNA),
+            msgid=f"<bounce-{i}@example.com>",
+        )
+        got = _sent(desk, sink, raw)
+        assert not _to(got, address.lower()), address
+        assert all(r.endswith("@example.com") for g in got for r in g.rcpt_tos)
+    assert {t["requester"] for t in desk.tickets()} == {"anna@example.com"}
+
+
+def test_the_first_cc_of_a_customer_judges_the_level_not_a_colleagues(desk, sink):
+    """A #cc support refuses none of (a colleague's plus-address) is no customer: the
+    level is the first customer's its #cc adds."""
+    _vip(desk)
+    _sent(desk, sink, make_mail(sender=ANNA, subject="Fwd: Не работает корзина", body=FWD))
+    [t] = desk.tickets()
+    body = f"#cc boris+home@example.com\n#cc {PETR}\nПётр, посмотрим."
+    _sent(desk, sink, staff_reply(t["tid"], body))
+    assert desk.ticket(t["tid"])["level"] == "vip"

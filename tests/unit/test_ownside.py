@@ -3,7 +3,16 @@ addresses, each an address in any spelling: case, a domain in U-labels or A-labe
 
 from __future__ import annotations
 
-from maild.domain.ownside import People, is_internal, no_asker, own_side, staff_side
+from maild.domain.forwards import forwarded_sender
+from maild.domain.ownside import (
+    OwnAddresses,
+    People,
+    is_internal,
+    no_asker,
+    no_customer,
+    own_side,
+    staff_side,
+)
 
 SUPPORT = "support@s.ru"
 ANNA, ACE_ANNA = "anna@поддержка.рф", "anna@xn--80ahaefyxhn.xn--p1ai"
@@ -47,3 +56,23 @@ def test_no_one_asks_on_the_site_from_supports_plus_tags_or_role_mailboxes():
         assert no_asker(address, SUPPORT, own), address
     for address in ("ivan@x.ru", "postmaster@x.ru", "ivan+a@s.ru", "anna.b@s.ru", "annax@s.ru"):
         assert not no_asker(address, SUPPORT, own), address
+
+
+def test_no_ticket_is_a_robots_or_support_sides_as_its_customer():
+    """A staff member's forward of a bounce (MAILER-DAEMON@ of any domain) or of her
+    colleague's plus-address names no customer; a customer's role mailbox may."""
+    own = own_side(["anna@s.ru"], HEAD)
+    for address in ("MAILER-DAEMON@mx.x.ru", "noreply@x.ru", "anna+home@s.ru", "postmaster@s.ru"):
+        assert no_customer(address, SUPPORT, own), address
+    for address in ("ivan@x.ru", "abuse@x.ru", "ivan+a@s.ru"):
+        assert not no_customer(address, SUPPORT, own), address
+
+
+def test_a_forward_from_supports_side_is_passed_over_for_the_customers_under_it():
+    text = (
+        "-------- Пересланное сообщение --------\nОт: <anna+home@s.ru>\n\n"
+        "-------- Пересланное сообщение --------\nОт: <support+x@s.ru>\n\n"
+        "-------- Пересланное сообщение --------\nОт: Пётр <petr@x.ru>\n"
+    )
+    own = OwnAddresses(SUPPORT, own_side(["anna@s.ru"], HEAD))
+    assert forwarded_sender(text, own) == ("petr@x.ru", "Пётр")
