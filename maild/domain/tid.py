@@ -121,21 +121,30 @@ def strip_prefixes(subject: str) -> str:
     return PREFIX_RE.sub("", subject).strip()
 
 
-# Brackets or quotes around nothing but blanks: what a tag typed in them leaves, «вопрос
-# (TID#1234-5678)» (a pair typed with nothing between, «foo()», is the customer's own)
-EMPTY_PAIR_RE = re.compile(r"\(\s+\)|\[\s+\]|\{\s+\}|«\s+»|“\s+”|„\s+“")
+# Where a tag was taken from (clean_subject), in the subject's blanks-collapsed text:
+# one character no subject holds (private use), its blanks around it at most one each
+_AT = "\ue000"
+_OPENS, _CLOSES = re.escape("([{«“„"), re.escape(")]}»”“")
+_PAIRS = ("()", "[]", "{}", "«»", "“”", "„“")
+# Brackets or quotes around nothing but where tags were: what a tag typed in them
+# leaves, «вопрос (TID#1234-5678)»; «([TID#...])» the pair in a pair (a pair typed
+# with nothing between, «foo()», is the customer's own)
+EMPTY_PAIR_RE = re.compile(
+    "|".join(rf"{re.escape(o)} ?(?:{_AT} ?)+{re.escape(c)}" for o, c in _PAIRS)
+)
 # What a tag taken from among other words in a pair leaves of the separator that stood
 # between them: «вопрос (TID#1234-5678, срочно)» leaves «( , срочно)», «(срочно,
-# TID#...)» leaves «(срочно, )», «(срочно; TID#...; важно)» leaves «; ;». A separator
-# goes after an opening bracket and a blank, before a blank and a closing bracket, or
-# the second of two with blanks between (a dash with blanks around it alone: «(-5 °C)»
-# is the customer's, and a smiley «:)» has no blank)
+# TID#...)» leaves «(срочно, )», «(срочно; TID#...; важно)» leaves «; ;». Only where a
+# tag was: a separator after an opening bracket and the tag, before the tag and a
+# closing bracket, or the second of two with the tag between (a dash with blanks
+# around it alone: «(-5 °C)» is the customer's, a smiley «:)» has no blank, and
+# «Скидка ( - 5 % )», with no tag in it, is left as it came)
 _PUNCT, _DASH = "[,;:|/]", r"[\-\u2013\u2014]"
 SEP_AT_PAIR_RE = re.compile(
-    rf"(?P<open>[(\[{{«“„])\s+(?:{_PUNCT}|{_DASH}(?=\s))\s*"
-    rf"|(?:\s*{_PUNCT}|\s+{_DASH})\s+(?P<close>[)\]}}»”“])"
+    rf"(?P<open>[{_OPENS}]) ?{_AT} ?(?:{_PUNCT}|{_DASH}(?= )) ?"
+    rf"|(?: ?{_PUNCT}| {_DASH}) ?{_AT} ?(?P<close>[{_CLOSES}])"
 )
-DOUBLE_SEP_RE = re.compile(r"(?P<sep>[,;:|/\-\u2013\u2014])\s+(?P=sep)(?=\s)")
+DOUBLE_SEP_RE = re.compile(rf"(?P<sep>[,;:|/\-\u2013\u2014]) ?{_AT} ?(?P=sep)(?= )")
 
 
 def _pair_only(m: re.Match[str]) -> str:
@@ -146,13 +155,15 @@ def _pair_only(m: re.Match[str]) -> str:
 def clean_subject(subject: str | None, own: re.Pattern[str] | None = None) -> str:
     """The subject without the TID tag, the brackets it stood in, and without Re:/Fwd:
     runs, and without maild's own prefixes (`own`: Policy.own_subjects, ownsubjects.py)
-    in any mix with them: «Re: Обращение зарегистрировано: Ошибка 500 [TID#...]» is
-    «Ошибка 500», «Ответ: вопрос (TID#...)» is «вопрос»."""
-    s, n = TAG_RE.sub(" ", subject or ""), 1
+    in any mix with them: «Re: Ошибка 500 [TID#...]» is «Ошибка 500», «Ответ: вопрос
+    (TID#...)» is «вопрос». Brackets and separators are tidied only where a tag was."""
+    s = (subject or "").replace(_AT, " ")
+    s, n = TAG_RE.subn(f" {_AT} ", s)
+    s = " ".join(s.split())  # (a blank at most: the patterns read one around _AT)
     while n:  # «([TID#...])»: the pair in a pair
-        s, n = EMPTY_PAIR_RE.subn(" ", s)
-    s = " ".join(s.split())  # (a blank at most: SEP_AT_PAIR_RE's blanks are read once)
-    s = strip_prefixes(DOUBLE_SEP_RE.sub(r"\g<sep>", SEP_AT_PAIR_RE.sub(_pair_only, s)))
+        s, n = EMPTY_PAIR_RE.subn(_AT, s)
+    s = DOUBLE_SEP_RE.sub(r"\g<sep>", SEP_AT_PAIR_RE.sub(_pair_only, s))
+    s = strip_prefixes(" ".join(s.replace(_AT, " ").split()))
     while own is not None:
         shorter = strip_prefixes(own.sub("", s))
         if shorter == s:

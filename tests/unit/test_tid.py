@@ -203,6 +203,16 @@ def test_a_tag_among_words_in_brackets_leaves_no_stray_separator(subject, clean)
     assert clean_subject(subject) == clean
 
 
+@pytest.mark.parametrize(
+    "subject",
+    ["Скидка ( - 5 % )", "Итог: a - - b", "вопрос ( , срочно)", "a ; ; b", "вопрос «  »"],
+)
+def test_brackets_and_separators_where_no_tag_was_stay(subject):
+    """Only where a tag was taken from are its brackets and separators tidied."""
+    assert clean_subject(subject) == " ".join(subject.split())
+    assert clean_subject(f"Re: {subject} [TID#1234-5678]") == " ".join(subject.split())
+
+
 def test_brackets_the_customer_typed_empty_stay():
     assert clean_subject("Re: не работает foo() [TID#1234-5678]") == "не работает foo()"
 
@@ -256,12 +266,13 @@ def written_tags(draw) -> tuple[str, str]:
 @example(written=("[tІD # 48217730]", "4821-7730"), before="", after="")  # an RT tag's
 def test_any_tag_is_found_and_stripped_wherever_it_stands(written, before, after):
     """Every tag maild writes and every hand variant of it names its ticket in any
-    subject, goes from the ticket's subject, survives the subject's redaction, stays
-    with the Re: run a subject banner is taken from, and is no other desk's tag."""
+    subject, goes from the ticket's subject as maild's own does, survives the subject's
+    redaction, stays with the Re: run a subject banner is taken from, and is no other
+    desk's tag."""
     typed, tid = written
     subject = f"{before} {typed} {after}"
     assert find_tid(subject) == tid
-    assert clean_subject(subject) == clean_subject(f"{before} {after}")
+    assert clean_subject(subject) == clean_subject(f"{before} {tag(tid)} {after}")
     assert find_tid(redact_subject(subject)[0]) == tid
     assert find_tid(without_subject_tags(f"Re: {typed} [EXT] x", ("[EXT]",))) == tid
     assert not FOREIGN_TAG_RE.search(typed)
