@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,23 +59,31 @@ def _theirs(read: Callable[[Path], bytes], paths: tuple[Path, Path], address: st
         return str(json.loads(read(paths[0])).get("email", "")).lower() == address
     except (OSError, ValueError, AttributeError):  # no record, or none maild wrote
         try:
-            return address.encode() in read(paths[1]).lower()
+            return _holds(read(paths[1]), address)
         except OSError:  # gone meanwhile
             return False
+
+
+def _holds(data: bytes, address: str) -> bool:
+    """Whether ``data`` names ``address`` (lower-cased) as a whole, in any case: not
+    inside another address (forgetting an@x.ru, ivan@x.ru is no match, nor is
+    an@x.ru.com), whatever stands around it (<an@x.ru>, "an@x.ru", the end of a
+    sentence)."""
+    whole = rb"(?<![\w.!#$%&'*+/=?^`{|}~-])" + re.escape(address.encode()) + rb"(?![\w-]|\.\w)"
+    return re.search(whole, data.lower()) is not None
 
 
 def erase_set_aside(app: App, address: str, dry_run: bool) -> int:
     """Copies `fsck --repair` set aside in lost+found/ (a broken ticket file, a summary
     part, an index entry) that hold the address, any case: broken or derived, they
     cannot be erased in part, and they were kept only for a look after the repair."""
-    needle = address.encode()
     n = 0
     for folder, _dirs, names in os.walk(app.config.storage_path / LOST_FOUND):
         for name in names:
             path = os.path.join(folder, name)
             try:
                 with open(path, "rb") as f:
-                    if needle not in f.read().lower():
+                    if not _holds(f.read(), address):
                         continue
             except FileNotFoundError:
                 continue

@@ -59,3 +59,14 @@ def test_the_sweep_removes_an_orphan_request_after_an_hour(desk):
         "00aa00aa00aa00aa00aa00aa.json",
         "fedcba9876543210fedcba98.eml",
     ]
+
+
+def test_forget_leaves_an_orphan_request_of_an_address_that_holds_theirs(desk):
+    """Forgetting an@shop.ru removes no orphan .eml of ivan@shop.ru: the address is
+    matched as a whole."""
+    desk.ingest(make_mail(sender="an@shop.ru"))
+    pending = _pending(desk)
+    (pending.root / f"{ORPHAN}.eml").write_bytes(make_mail(sender="Иван <Ivan@Shop.ru>"))
+    r = desk.run("forget", "an@shop.ru")
+    assert r.code == 0, r.err
+    assert (pending.root / f"{ORPHAN}.eml").exists()
