@@ -169,9 +169,10 @@ def test_her_words_over_the_forward_are_staffs_alone(tmp_path):
         quoted = "\n".join("> " + line for line in notice[0].text.splitlines())
         told = len(sink.to(PETR))
         mail_in(daemon, staff_reply(tid, f"Пётр, смотрим.\n\n{quoted}"), sender="anna@example.com")
-        wait_until(lambda: len(sink.to(PETR)) > told)
+        assert wait_until(lambda: len(sink.to(PETR)) > told)
         mail_in(daemon, staff_reply(tid, "#close\nПётр, починили."), sender="anna@example.com")
-        wait_until(lambda: [g for g in sink.to(PETR) if "закрыто" in g.subject])
+        # the answer that closes it carries her text (its subject is the answer's «Re:»)
+        assert wait_until(lambda: [g for g in sink.to(PETR) if "починили" in g.text])
         assert [g for g in sink.to(PETR) if "смотрим" in g.text]
         assert not [g for g in sink.to(PETR) if "капризный" in g.text or "заведите" in g.text]
         page = request(link)
