@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from bisect import bisect_left
+from collections.abc import Callable
 
 from maild.domain.lookalike import TO_LATIN
 
@@ -144,6 +146,7 @@ SEP_AT_PAIR_RE = re.compile(
     rf"(?P<open>[{_OPENS}]) ?{_AT} ?(?:{_PUNCT}|{_DASH}(?= )) ?"
     rf"|(?: ?{_PUNCT}| {_DASH}) ?{_AT} ?(?P<close>[{_CLOSES}])"
 )
+_BRACKET_RE = re.compile(r"[\[\]]")
 DOUBLE_SEP_RE = re.compile(rf"(?P<sep>[,;:|/\-\u2013\u2014]) ?{_AT} ?(?P=sep)(?= )")
 
 
@@ -152,13 +155,32 @@ def _pair_only(m: re.Match[str]) -> str:
     return m.group("open") or m.group("close")
 
 
+def _taken(s: str) -> Callable[[re.Match[str]], str]:
+    """What a tag found in `s` leaves (clean_subject): _AT, and the bracket of the
+    customer's a tag took without its pair, the "[" of «вопрос [TID#... - срочно]»,
+    the "]" of «[срочно, TID#...]», when the bracket next to the tag on the other
+    side is its pair. (Brackets found once: linear in tags however many)"""
+    at = [b.start() for b in _BRACKET_RE.finditer(s)]
+
+    def leaves(m: re.Match[str]) -> str:
+        closed = m.group().endswith("]")
+        after, before = bisect_left(at, m.end()), bisect_left(at, m.start()) - 1
+        keep_open = m.group("open") and not closed and after < len(at)
+        keep_close = closed and not m.group("open") and before >= 0
+        keep_open = keep_open and s[at[after]] == "]"
+        keep_close = keep_close and s[at[before]] == "["
+        return f"{'[' if keep_open else ''} {_AT} {']' if keep_close else ''}"
+
+    return leaves
+
+
 def clean_subject(subject: str | None, own: re.Pattern[str] | None = None) -> str:
     """The subject without the TID tag, the brackets it stood in, and without Re:/Fwd:
     runs, and without maild's own prefixes (`own`: Policy.own_subjects, ownsubjects.py)
     in any mix with them: «Re: Ошибка 500 [TID#...]» is «Ошибка 500», «Ответ: вопрос
     (TID#...)» is «вопрос». Brackets and separators are tidied only where a tag was."""
     s = (subject or "").replace(_AT, " ")
-    s, n = TAG_RE.subn(f" {_AT} ", s)
+    s, n = TAG_RE.subn(_taken(s), s)
     s = " ".join(s.split())  # (a blank at most: the patterns read one around _AT)
     while n:  # «([TID#...])»: the pair in a pair
         s, n = EMPTY_PAIR_RE.subn(_AT, s)
