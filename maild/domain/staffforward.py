@@ -141,9 +141,11 @@ def _date(value: str) -> datetime | None:
 def notice_ctx(ctx: Context, opened_by: str | None) -> dict[str, Any]:
     """What the staff notice and the confirmation say of it: who opened the ticket for
     the customer; or, unproven, the customer the forward names (never mailed), for
-    staff's `#cc`."""
+    staff's `#cc`: none when the address may be no customer's (_customer: a bounce's
+    MAILER-DAEMON@, support's own), as no `#cc` of it judges a level."""
     forwarded = ctx.snapshot.forwarded
-    unproven = forwarded[0] if forwarded and opened_by is None else None
+    named = forwarded[0] if forwarded and opened_by is None else None
+    unproven = named if named and _customer(named, ctx.policy) else None
     return {"opened_by": opened_by, "forwarded": unproven}
 
 

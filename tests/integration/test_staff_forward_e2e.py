@@ -207,6 +207,21 @@ def test_a_forward_of_no_customers_mail_mails_no_one_outside(tmp_path, sink):
     assert {t["requester"] for t in desk.tickets()} == {"anna@example.com"}
 
 
+def test_an_unproven_forward_of_no_customers_mail_suggests_no_cc(desk, sink):
+    """Unproven, a forward of a robot's mail (a bounce) or of support's own side names
+    no customer in staff's notice: no «#cc MAILER-DAEMON@...» is suggested."""
+    for i, address in enumerate(("MAILER-DAEMON@mx.client-shop.ru", "support+x@example.com")):
+        body = FWD.replace(f"Пётр Сидоров <{PETR}>", f"Mail Delivery System <{address}>")
+        raw = make_mail(
+            sender=ANNA, subject=f"Fwd: Undelivered {i}", body=body, msgid=f"<b-{i}@example.com>"
+        )
+        got = _sent(desk, sink, raw)
+        [notice] = [g for g in _to(got, "anna@example.com") if "Новое" in g.subject]
+        assert f"#cc {address}".lower() not in notice.text.lower(), address
+        assert "переслано письмо клиента" not in notice.text, address
+        assert all(r.endswith("@example.com") for g in got for r in g.rcpt_tos)
+
+
 def test_the_first_cc_of_a_customer_judges_the_level_not_a_colleagues(desk, sink):
     """A #cc support refuses none of (a colleague's plus-address) is no customer: the
     level is the first customer's its #cc adds."""
