@@ -12,7 +12,10 @@ it imports itself, as a daemon started by systemd does.
 
 What Python reads from the environment as it starts (PYTHON*, the locale, TZ) the zygote
 read once: a request whose values differ is started as a new interpreter instead
-(`spawn`). The zygote ends when the worker that started it does (EOF on its stdin).
+(`spawn`). `run`, for tests that run many commands in one other such environment (the
+root-safety tests' PYTHONPATH), forks from a zygote started in that environment, one
+for each, made on first use. A zygote ends when the worker that started it does (EOF on
+its stdin).
 
 Requests go over a SOCK_SEQPACKET UNIX socket, one connection each: a JSON message
 with the three standard streams' descriptors (SCM_RIGHTS); the zygote answers the
@@ -68,6 +71,11 @@ def _child(request: dict[str, Any], fds: list[int]) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        if request.get("user"):  # as subprocess's preexec_fn would: another user from the start
+            uid, gid = request["user"]
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
         sys.argv = ["-m", *request["args"]]
         try:
             runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
@@ -176,12 +184,13 @@ class Forked:
 
 
 class _Zygote:
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str], executable: str) -> None:
         self.folder = tempfile.mkdtemp(prefix="maild-zygote-")
         self.path = os.path.join(self.folder, "s")
-        self.env = dict(os.environ, PYTHONPATH=str(ROOT))
+        self.env = env
+        self.executable = executable
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.zygote", self.path],
+            [executable, "-m", "tests.zygote", self.path],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=ROOT,
@@ -202,15 +211,40 @@ class _Zygote:
             os.unlink(os.path.join(self.folder, name))
         os.rmdir(self.folder)
 
-    def fork(self, module: str, args: list[str], env: dict[str, str], streams: list[int]) -> Forked:
+    def fork(
+        self,
+        module: str,
+        args: list[str],
+        env: dict[str, str],
+        streams: list[int],
+        cwd: str | None = None,
+        user: tuple[int, int] | None = None,
+    ) -> Forked:
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         conn.connect(self.path)
-        request = {"module": module, "args": args, "env": env, "cwd": os.getcwd()}
+        request = {"module": module, "args": args, "env": env, "cwd": cwd or os.getcwd()}
+        request["user"] = user
         socket.send_fds(conn, [json.dumps(request).encode()], streams)
-        return Forked([sys.executable, "-m", module, *args], conn)
+        return Forked([self.executable, "-m", module, *args], conn)
 
 
-_zygote: _Zygote | None = None
+_zygotes: dict[tuple[str, tuple[tuple[str, str], ...]], _Zygote] = {}
+
+
+def _zygote_for(env: dict[str, str], executable: str = sys.executable) -> _Zygote:
+    """The zygote `executable` started in `env`'s startup settings: made now if there
+    is none, or if the one there was died."""
+    key = (executable, tuple(sorted(_startup_env(env).items())))
+    zygote = _zygotes.get(key)
+    if zygote is None or zygote.proc.poll() is not None:
+        own = {k: v for k, v in os.environ.items() if k not in _startup_env(os.environ)}
+        zygote = _zygotes[key] = _Zygote({**own, **_startup_env(env)}, executable)
+    return zygote
+
+
+def _streams(stdout: Any, stderr: Any) -> list[int]:
+    out = stdout.fileno()
+    return [out, out if stderr is subprocess.STDOUT else stderr.fileno()]
 
 
 def spawn(
@@ -219,17 +253,60 @@ def spawn(
     """`python -m module args` with `env`, stdin from /dev/null and stdout/stderr to the
     given files (subprocess.STDOUT: with stdout): forked from the zygote when `env`
     starts Python as the zygote's did, else a new interpreter."""
-    global _zygote
-    if _zygote is None or _zygote.proc.poll() is not None:
-        _zygote = _Zygote()
-    if _startup_env(env) != _startup_env(_zygote.env):
+    if _startup_env(env) != _startup_env(dict(os.environ, PYTHONPATH=str(ROOT))):
         return subprocess.Popen(
             [sys.executable, "-m", module, *args], stdout=stdout, stderr=stderr, env=env
         )
-    out = stdout.fileno()
-    err = out if stderr is subprocess.STDOUT else stderr.fileno()
     with open(os.devnull, "rb") as null:
-        return _zygote.fork(module, args, env, [null.fileno(), out, err])
+        return _zygote_for(env).fork(module, args, env, [null.fileno(), *_streams(stdout, stderr)])
+
+
+def start(
+    module: str,
+    args: list[str],
+    env: dict[str, str],
+    stdout: Any,
+    stderr: Any,
+    cwd: str,
+    stdin: Any = None,
+    user: tuple[int, int] | None = None,
+    executable: str = sys.executable,
+) -> Forked:
+    """`executable -m module args` forked from the zygote of that interpreter started
+    in `env`'s startup settings (made on first use), in `cwd`, as `user` (uid, gid) if
+    given, with stdin from the file `stdin` (default /dev/null) and stdout/stderr to the
+    given files."""
+    with open(os.devnull, "rb") as null:
+        streams = [(stdin or null).fileno(), *_streams(stdout, stderr)]
+        return _zygote_for(env, executable).fork(module, args, env, streams, cwd, user)
+
+
+def run(
+    module: str,
+    args: list[str],
+    env: dict[str, str],
+    cwd: str,
+    input: bytes = b"",
+    timeout: float = 60,
+    user: tuple[int, int] | None = None,
+    executable: str = sys.executable,
+) -> subprocess.CompletedProcess:
+    """What subprocess.run(..., input=input, capture_output=True) gives, the process
+    forked as `start` forks it; killed and TimeoutExpired after `timeout` seconds."""
+    with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as out, \
+            tempfile.TemporaryFile() as err:  # fmt: skip
+        stdin.write(input)
+        stdin.seek(0)
+        p = start(module, args, env, out, err, cwd, stdin, user, executable)
+        try:
+            code = p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(p.args, code, out.read(), err.read())
 
 
 if __name__ == "__main__":

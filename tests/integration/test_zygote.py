@@ -44,3 +44,18 @@ def test_another_locale_or_python_setting_gets_a_new_interpreter(tmp_path):
         p = zygote.spawn("maild", ["--help"], env(PYTHONIOENCODING="koi8-r"), f, f)
         assert isinstance(p, subprocess.Popen)
         assert p.wait(timeout=30) == 0
+
+
+def test_run_gives_what_subprocess_run_gives_as_another_user_in_its_folder(tmp_path):
+    """zygote.run: stdin from `input`, stdout and stderr captured, the working folder
+    and the user (uid, gid) the request names, and a second zygote for an environment
+    Python starts in differently, reused by the next request."""
+    user = (65534, 65534) if os.geteuid() == 0 else None
+    wanted = user or (os.getuid(), os.getgid())
+    other = env(PYTHONIOENCODING="utf-8")
+    for _ in range(2):
+        p = zygote.run("tests.zygote_echo", ["x"], other, str(tmp_path), b"abc", user=user)
+        assert p.returncode == 3, p
+        assert p.stdout == f"{wanted[0]} {wanted[1]} {tmp_path} ['x'] abc\n".encode()
+        assert p.stderr == b"to stderr\n"
+    assert len([k for k in zygote._zygotes if dict(k[1]).get("PYTHONIOENCODING")]) == 1
