@@ -264,14 +264,11 @@ class Desk:
     def run(self, *args: str, input: bytes | None = None, timeout: float = 60) -> Result:
         if self.in_process:
             return self._run_in_process(args, input)
+        # a process of its own: forked from the zygote (tests/zygote.py), or a new
+        # interpreter where the environment starts Python otherwise (a locale, TZ)
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        p = subprocess.run(
-            [sys.executable, "-m", "maild", "--config", str(self.config), *args],
-            input=input,
-            capture_output=True,
-            timeout=timeout,
-            env=env,
-        )
+        argv = ["--config", str(self.config), *args]
+        p = zygote.run("maild", argv, env, input=input or b"", timeout=timeout)
         return Result(p.returncode, p.stdout.decode(), p.stderr.decode())
 
     def _run_in_process(self, args: tuple[str, ...], input: bytes | None) -> Result:

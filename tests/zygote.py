@@ -25,6 +25,7 @@ child's pid and, once it has reaped the child, its return code as subprocess giv
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import runpy
@@ -44,7 +45,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def _startup_env(env: dict[str, str]) -> dict[str, str]:
     """What of `env` a Python interpreter reads as it starts."""
     return {
-        k: v for k, v in env.items() if k.startswith(("PYTHON", "LC_")) or k in ("LANG", "LANGUAGE")
+        k: v
+        for k, v in env.items()
+        if k.startswith(("PYTHON", "LC_")) or k in ("LANG", "LANGUAGE", "TZ")
     }
 
 
@@ -61,6 +64,12 @@ def _exit_code(e: SystemExit) -> int:
     return 1
 
 
+def _become(uid: int, gid: int) -> None:
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+
+
 def _child(request: dict[str, Any], fds: list[int]) -> None:
     """Become `python -m <module> <args>` as the request says; never returns."""
     code = 1
@@ -72,10 +81,7 @@ def _child(request: dict[str, Any], fds: list[int]) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         if request.get("user"):  # as subprocess's preexec_fn would: another user from the start
-            uid, gid = request["user"]
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
+            _become(*request["user"])
         sys.argv = ["-m", *request["args"]]
         try:
             runpy.run_module(request["module"], run_name="__main__", alter_sys=True)
@@ -229,6 +235,13 @@ class _Zygote:
 
 
 _zygotes: dict[tuple[str, tuple[tuple[str, str], ...]], _Zygote] = {}
+# the settings of the tests' own environment, before any test changed it
+_DEFAULT = _startup_env(dict(os.environ, PYTHONPATH=str(ROOT)))
+
+
+def forks(env: dict[str, str]) -> bool:
+    """Whether `env` starts Python as the default zygote started."""
+    return _startup_env(env) == _DEFAULT
 
 
 def _zygote_for(env: dict[str, str], executable: str = sys.executable) -> _Zygote:
@@ -253,7 +266,7 @@ def spawn(
     """`python -m module args` with `env`, stdin from /dev/null and stdout/stderr to the
     given files (subprocess.STDOUT: with stdout): forked from the zygote when `env`
     starts Python as the zygote's did, else a new interpreter."""
-    if _startup_env(env) != _startup_env(dict(os.environ, PYTHONPATH=str(ROOT))):
+    if not forks(env):
         return subprocess.Popen(
             [sys.executable, "-m", module, *args], stdout=stdout, stderr=stderr, env=env
         )
@@ -285,14 +298,28 @@ def run(
     module: str,
     args: list[str],
     env: dict[str, str],
-    cwd: str,
+    cwd: str | None = None,
     input: bytes = b"",
     timeout: float = 60,
     user: tuple[int, int] | None = None,
     executable: str = sys.executable,
+    own_zygote: bool = False,
 ) -> subprocess.CompletedProcess:
-    """What subprocess.run(..., input=input, capture_output=True) gives, the process
-    forked as `start` forks it; killed and TimeoutExpired after `timeout` seconds."""
+    """What subprocess.run([executable, "-m", module, *args], input=input,
+    capture_output=True, env=env, cwd=cwd, timeout=timeout) gives, as `user` (uid, gid)
+    if given. Forked from the default zygote when `env` starts Python as it did, from a
+    zygote of its own (as `start` forks) with `own_zygote`, else a new interpreter."""
+    if not own_zygote and not (executable == sys.executable and forks(env)):
+        return subprocess.run(
+            [executable, "-m", module, *args],
+            input=input,
+            capture_output=True,
+            env=env,
+            cwd=cwd,
+            timeout=timeout,
+            preexec_fn=None if user is None else functools.partial(_become, *user),
+        )
+    cwd = cwd or os.getcwd()
     with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as out, \
             tempfile.TemporaryFile() as err:  # fmt: skip
         stdin.write(input)

@@ -118,7 +118,7 @@ def run(desk: Desk, python: str, *args: str, stdin: bytes = b"", user: int | Non
     What nobody imports after the switch is imported as nobody either way."""
     argv = ["--config", str(desk.config), *args]
     who = None if user is None else (user, user)
-    p = zygote.run("maild", argv, ENV, "/", stdin, user=who, executable=python)
+    p = zygote.run("maild", argv, ENV, "/", stdin, user=who, executable=python, own_zygote=True)
     return Result(p.returncode, p.stdout.decode(), p.stderr.decode())
 
 

@@ -54,7 +54,9 @@ def test_run_gives_what_subprocess_run_gives_as_another_user_in_its_folder(tmp_p
     wanted = user or (os.getuid(), os.getgid())
     other = env(PYTHONIOENCODING="utf-8")
     for _ in range(2):
-        p = zygote.run("tests.zygote_echo", ["x"], other, str(tmp_path), b"abc", user=user)
+        p = zygote.run(
+            "tests.zygote_echo", ["x"], other, str(tmp_path), b"abc", user=user, own_zygote=True
+        )
         assert p.returncode == 3, p
         assert p.stdout == f"{wanted[0]} {wanted[1]} {tmp_path} ['x'] abc\n".encode()
         assert p.stderr == b"to stderr\n"
