@@ -8,24 +8,20 @@ import contextlib
 import io
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests import zygote
 from tests.faults.fs import read_only
 from tests.helpers import ROOT, Desk, make_mail
 
 
 def maild(config: Path, *args: str, input: bytes = b"") -> tuple[int, str]:
-    p = subprocess.run(
-        [sys.executable, "-m", "maild", "--config", str(config), *args],
-        input=input,
-        capture_output=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    """`python -m maild` as the MTA's pipe starts it: a process of its own (forked from
+    the zygote, tests/zygote.py)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = zygote.run("maild", ["--config", str(config), *args], env, input=input)
     return p.returncode, p.stderr.decode(errors="replace")
 
 

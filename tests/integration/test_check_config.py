@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import zygote
 from tests.helpers import ROOT, Daemon, Desk, make_mail
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "maild.example.toml"
@@ -151,8 +152,8 @@ def test_the_example_config_passes_with_the_edits_readme_asks_for(tmp_path):
 def check_config(config: Path) -> subprocess.CompletedProcess[str]:
     """`maild check-config` on `config` as the admin runs it: a process of its own."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    command = [sys.executable, "-m", "maild", "--config", str(config), "check-config"]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    p = zygote.run("maild", ["--config", str(config), "check-config"], env)
+    return subprocess.CompletedProcess(p.args, p.returncode, p.stdout.decode(), p.stderr.decode())
 
 
 def test_a_password_or_key_every_user_can_read_is_warned_with_the_fix(tmp_path, sink):
