@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers import StorageHold
 from tests.integration import test_root_safety as safety
-from tests.integration.test_root_safety import _seeded, start_serve
+from tests.integration.test_root_safety import ENV, _seeded
 
 owned, seeds = safety.owned, safety.seeds  # its fixtures: a storage of nobody's
 
@@ -44,7 +44,14 @@ def test_a_permanent_error_after_the_fork_exits_78_children_and_lock_gone(owned,
     _seeded(desk, seeds(()))
     data = Path(desk.sections["storage"]["path"])
     (data / "spool" / "new").chmod(0)  # nobody may not list it: found at recovery
-    p = start_serve(desk, python)
+    # a new interpreter: _serves finds its processes by their command line
+    p = subprocess.Popen(
+        [python, "-m", "maild", "--config", str(desk.config), "serve"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=ENV,
+        cwd="/",
+    )
     try:
         err = p.communicate(timeout=BOUND)[1].decode()
     except subprocess.TimeoutExpired:
