@@ -102,7 +102,13 @@ def _child(request: dict[str, Any], fds: list[int]) -> None:
 
 def serve(path: str) -> None:
     """Answer requests on the UNIX socket `path` till stdin reaches its end."""
-    import maild.cli  # noqa: F401 - what every child would import first
+    # What every child imports first, and what most of them import next (every
+    # command's parser and handlers, `serve`'s daemon): each child would import it again.
+    import maild.cli  # noqa: F401
+    import maild.commands  # noqa: F401
+    import maild.ops.commands  # noqa: F401
+    import maild.server  # noqa: F401
+    import maild.spamcli  # noqa: F401
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     listener.bind(path)
