@@ -35,6 +35,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -241,6 +242,7 @@ class _Zygote:
 
 
 _zygotes: dict[tuple[str, tuple[tuple[str, str], ...]], _Zygote] = {}
+_making = threading.Lock()
 # the settings of the tests' own environment, before any test changed it
 _DEFAULT = _startup_env(dict(os.environ, PYTHONPATH=str(ROOT)))
 
@@ -254,10 +256,11 @@ def _zygote_for(env: dict[str, str], executable: str = sys.executable) -> _Zygot
     """The zygote `executable` started in `env`'s startup settings: made now if there
     is none, or if the one there was died."""
     key = (executable, tuple(sorted(_startup_env(env).items())))
-    zygote = _zygotes.get(key)
-    if zygote is None or zygote.proc.poll() is not None:
-        own = {k: v for k, v in os.environ.items() if k not in _startup_env(os.environ)}
-        zygote = _zygotes[key] = _Zygote({**own, **_startup_env(env)}, executable)
+    with _making:  # one zygote, even when threads of a test ask at once
+        zygote = _zygotes.get(key)
+        if zygote is None or zygote.proc.poll() is not None:
+            own = {k: v for k, v in os.environ.items() if k not in _startup_env(os.environ)}
+            zygote = _zygotes[key] = _Zygote({**own, **_startup_env(env)}, executable)
     return zygote
 
 

@@ -5,12 +5,11 @@ storage directory. The lock file is deleted over and over while `maild serve`
 from __future__ import annotations
 
 import smtplib
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from tests import zygote
 from tests.helpers import ROOT, Daemon, Desk, free_port, make_mail
 
 SMTP_REPLIES, INGEST_REPLIES = 105, 15
@@ -44,14 +43,10 @@ def test_deleting_the_lock_file_loses_no_update(tmp_path, sink):
         return make_mail(subject=f"Re: [TID#{tid}] ответ {n}", msgid=f"<r{n}@c.example>")
 
     def ingest(n: int) -> int:
-        p = subprocess.run(
-            [sys.executable, "-m", "maild", "--config", str(desk.config), "ingest", "-"],
-            input=reply(n),
-            capture_output=True,
-            timeout=60,
-            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        )
-        return p.returncode
+        # as postfix's pipe starts it: an environment of its own (a zygote of its own)
+        env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+        argv = ["--config", str(desk.config), "ingest", "-"]
+        return zygote.run("maild", argv, env, input=reply(n), own_zygote=True).returncode
 
     def smtp(first: int) -> None:
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as c:
