@@ -4,8 +4,9 @@ imported maild.cli.
 A new interpreter spends ~0.15-0.2 s of CPU importing maild.cli before it does anything
 (bench/FINDINGS.md 53), and the suite starts ~250 daemons (helpers.Daemon). Each xdist
 worker starts one zygote (`python -m tests.zygote`, on first use): it imports
-maild.cli, which reads no environment variable and starts no thread, and then forks a
-child per request. The child is a real process of its own running maild's entry point
+maild.cli and what most children import next (every command's parser and handlers,
+`serve`'s daemon), which read no environment variable and start no thread, and then
+forks a child per request. The child is a real process of its own running maild's entry point
 as `python -m` does, with the request's arguments, environment, working folder and
 standard streams; what only some work needs (aiosmtpd, uvloop, ... workers.FIRST_USE)
 it imports itself, as a daemon started by systemd does.
