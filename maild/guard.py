@@ -1,10 +1,10 @@
 """What keeps outsiders out, applied against the store: the quarantine gate, staff
 marking spam (effects), the copies of a mail (one per recipient), and the caps on automatic mail.
 
-The rules are pure (domain/spam.py, caps.py, replyaddr.py; the decision's own trust
-rules: robots in domain/trust.py, who may join a ticket in domain/participants.py,
-#spam in domain/spammark.py); this module looks things up for them and turns their
-answers into store writes.
+The rules are pure (the quarantine gate in domain/gate.py, domain/spam.py, caps.py,
+replyaddr.py; the decision's own trust rules: robots in domain/trust.py, who may join a
+ticket in domain/participants.py, #spam in domain/spammark.py); this module looks
+things up for them and turns their answers into store writes.
 """
 
 from __future__ import annotations
@@ -16,15 +16,17 @@ from datetime import datetime
 
 from maild import deskcap, noticecap, ownreports, withdrawals
 from maild.app import App
+from maild.domain import gate
 from maild.domain.caps import AUTO_KINDS, Caps, cap_reached, mailbox_of
 from maild.domain.decision import Decision, OutgoingKind
+from maild.domain.gate import GateFacts, SpamCheck
 from maild.domain.leak import epoch
 from maild.domain.mailnames import unsent_note
 from maild.domain.message import ParsedMessage
 from maild.domain.ownside import People
 from maild.domain.records import MessageRecord, OutboxEntry, Ticket, note_record
 from maild.domain.screen import Screening
-from maild.domain.spam import BlockList, verdict, withheld
+from maild.domain.spam import BlockList, withheld
 from maild.domain.spammark import kept
 from maild.withdrawals import Held
 
@@ -37,30 +39,21 @@ log = logging.getLogger("maild.guard")
 def quarantine_reason(
     app: App, msg: ParsedMessage, scr: Screening, staff_ok: bool, resumed: str | None = None
 ) -> str | None:
-    """Why this message goes to the quarantine instead of the desk, or None;
-    ``staff_ok``: verify.staff_verified for this message.
-
-    ``resumed``: the ticket the Message-ID is indexed to. A message processed again
-    (crash recovery) keeps its ticket; one of a ticket staff marked #spam (delivered
-    again) goes back to the quarantine instead of bringing the ticket back, unless
-    staff released it (`maild spam release`: the #spam was a mistake)."""
-    if resumed is not None:
-        if spammed_ticket(app, resumed) and not app.quarantine.released(msg.message_id):
-            return f"spam: #spam [TID#{resumed}]"
-        return None
-    if staff_ok or app.quarantine.released(msg.message_id):
-        return None  # a filter's mistake must not swallow a staff reply
-    if app.quarantine.blocked(msg.from_addr):
-        return "blocked"
+    """Why this message goes to the quarantine instead of the desk, or None: the rule
+    is domain/gate.quarantine_reason; here its look-ups, each made only where the rule
+    reaches it. ``staff_ok``: verify.staff_verified for this message; ``resumed``: the
+    ticket the Message-ID is indexed to."""
+    facts = GateFacts(
+        staff_ok,
+        resumed,
+        spammed=lambda: spammed_ticket(app, resumed),
+        released=lambda: app.quarantine.released(msg.message_id),
+        blocked=lambda: app.quarantine.blocked(msg.from_addr),
+        about_ours=lambda: ownreports.about_ours(app, msg, scr),
+    )
     spam = app.config.spam
-    if spam.enabled:
-        reason = verdict(msg.headers, spam.headers, app.config.support.authserv_id)
-        if reason:
-            return reason
-    if scr.bounce and not ownreports.about_ours(app, msg, scr):
-        # backscatter of mail someone else sent in our name: nothing for staff to do
-        return "read receipt: not about our mail" if scr.receipt else "bounce: not about our mail"
-    return None
+    check = SpamCheck(spam.enabled, spam.headers, app.config.support.authserv_id)
+    return gate.quarantine_reason(facts, msg, scr, check)
 
 
 def spammed_ticket(app: App, tid: str | None) -> bool:

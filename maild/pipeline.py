@@ -1,9 +1,10 @@
 """One message through maild: parse → screen → (store lock) gather → decide → apply.
 
 `process` is the whole pipeline: the message is parsed and screened; under the store
-lock a duplicate (the same mail again: reusedid.py) is stored once and spam goes to
-the quarantine (guard.py), else snapshot.gather looks up what the decision needs,
-domain.decide.decide decides without I/O, and effects.apply carries the Decision out.
+lock a duplicate (the same mail again: reusedid.py, domain/gate.duplicate) is stored
+once and spam goes to the quarantine (guard.py, domain/gate.quarantine_reason), else
+snapshot.gather looks up what the decision needs, domain.decide.decide decides without
+I/O, and effects.apply carries the Decision out.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from maild import erased, guard, reusedid
 from maild.adapters.transaction import Transaction
 from maild.app import App
-from maild.domain import verify
+from maild.domain import gate, verify
 from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.listreply import HELD as LIST_REPLY
@@ -52,15 +53,15 @@ def process(
                 raw, (msg, scr) = left, _read(app, _parsed(app, left))
         # another mail's Message-ID: an id of its own; the ticket the index names for it
         msg, resumed = reusedid.distinct(app, msg, raw)
-        if resumed:
-            loaded = app.store.load(resumed)
-            if loaded and any(m["message_id"] == msg.message_id for m in loaded[1]):
+        if resumed:  # the same mail again? (domain/gate.duplicate)
+            dup = gate.duplicate(msg.message_id, resumed, app.store.load(resumed))
+            if dup is not None:
                 log.info(
                     "%s duplicate of a message in [TID#%s]: stored once",
                     logged_id(msg.message_id),
                     resumed,
                 )
-                return Decision("duplicate", resumed, loaded[0], loaded[1])
+                return dup
         staff_ok = verify.staff_verified(msg, app.policy)  # (read by gate and decision)
         held = guard.quarantine_reason(app, msg, scr, staff_ok, resumed)
         if held:  # spam or a blocked sender: kept for staff, nothing is sent
