@@ -17,8 +17,9 @@ from maild import guard, ownreports
 from maild.adapters.quarantine import entry_id
 from maild.adapters.store import CorruptFile
 from maild.app import App
-from maild.domain import partial, robots, staffforward, staffreply, undeliverable, verify
+from maild.domain import robots, staffforward, staffreply, undeliverable, verify
 from maild.domain import ticket as tk
+from maild.domain.belongs import TicketLookups, ticket_of
 from maild.domain.commands import parse_reply
 from maild.domain.licensekeys import named_licenses
 from maild.domain.listreply import list_reply
@@ -33,7 +34,7 @@ from maild.domain.screen import Screening
 from maild.domain.sender import Group, Identification, License, checked, identify
 from maild.domain.snapshot import Loaded, Snapshot, Spammed
 from maild.domain.textnamed import named_tids
-from maild.domain.tid import clean_subject, find_tid, new_tid
+from maild.domain.tid import clean_subject, new_tid
 from maild.issued import gone_ticket, known, missing_ticket, signed_tids
 
 log = logging.getLogger("maild.pipeline")
@@ -160,28 +161,14 @@ def _proof_wanted(
 
 
 def thread(app: App, msg: ParsedMessage, staff_verified: bool) -> str | None:
-    """The ticket this message belongs to: subject tag, signed reply address,
-    or threading headers pointing at mail of the ticket; one in the store, or one
-    staff marked #spam (in the quarantine: held_by_spam)."""
-    tid = find_tid(msg.subject)
-    if tid and known(app, tid):
-        return tid
-    signed = list(signed_tids(app, msg, staff_verified))
-    for one in signed:
-        if known(app, one):
-            return one
-    if staff_verified and signed:
-        # a staff member's reply address proves them on its own ticket alone: with that
-        # ticket gone, the mail answering another ticket's mail is no answer there
-        # (missing_ticket tells them the ticket is gone)
-        return None
-    bounced = (msg.reported_message_id,) if msg.reported_message_id else ()
-    parts = (partial.thread_key(msg.from_addr, msg.fragment),) if msg.fragment else ()
-    for ref in (*bounced, *msg.in_reply_to, *reversed(msg.references), *parts):
-        found = app.tid_for_msgid(ref)
-        if found:
-            return found
-    return None
+    """The ticket this message belongs to (the rule: domain/belongs.ticket_of): one in
+    the store, or one staff marked #spam (in the quarantine: held_by_spam)."""
+    look = TicketLookups(
+        known=lambda tid: known(app, tid),
+        signed=lambda: signed_tids(app, msg, staff_verified),
+        indexed=app.tid_for_msgid,
+    )
+    return ticket_of(msg, staff_verified, look)
 
 
 def _staff_signed(
