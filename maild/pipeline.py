@@ -21,6 +21,7 @@ from maild.domain.decision import Decision, Outgoing
 from maild.domain.listreply import HELD as LIST_REPLY
 from maild.domain.logid import logged_id
 from maild.domain.message import ParsedMessage, fallback_message, proven_report, without_marks
+from maild.domain.said import Said
 from maild.domain.screen import Screening, screen
 from maild.domain.snapshot import Snapshot
 from maild.domain.spelling import from_as_listed
@@ -77,6 +78,7 @@ def process(
             received_at=received_at,
         )
         decision = decide(snap, msg, scr, received_at, app.policy)
+        _say(tx, decision.said)
         ticket = decision.ticket
         if ticket is None:  # "held": its ticket is in the quarantine (#spam), or none
             return _hold(app, tx, msg, raw, decision, (scr, snap), received_at, spool_key)
@@ -122,6 +124,21 @@ def _log_stored(
         f"; ran {' '.join(ran)}" if ran else "",  # staff commands: #close, #level vip
         f"; queued {', '.join(queued)}" if queued else "",
     )
+
+
+def _say(tx: Transaction, said: tuple[Said, ...]) -> None:
+    """Log what the decision says (domain/said.py), in its order, as its own lines were
+    logged before the domain said them instead: once the section's commit is durable
+    (when_stored), before the line of what was stored. A decision not carried out (its
+    section rolled back) says nothing; one never made (the mail erased meanwhile, a
+    duplicate) has nothing to say."""
+    if said:
+        tx.on_commit(object(), lambda: _logged(said), lambda: None)
+
+
+def _logged(said: tuple[Said, ...]) -> None:
+    for line in said:
+        logging.getLogger(line.logger).log(line.level, line.text)
 
 
 def when_stored(tx: Transaction, line: str, *args: object) -> None:

@@ -17,7 +17,14 @@ from maild import guard, ownreports
 from maild.adapters.quarantine import entry_id
 from maild.adapters.store import CorruptFile
 from maild.app import App
-from maild.domain import robots, staffforward, staffreply, undeliverable, verify
+from maild.domain import (
+    mergecmd,
+    recharset,
+    robots,
+    staffforward,
+    undeliverable,
+    verify,
+)
 from maild.domain import ticket as tk
 from maild.domain.belongs import TicketLookups, ticket_of
 from maild.domain.commands import parse_reply
@@ -365,10 +372,10 @@ def _staff_reply_facts(app: App, msg: ParsedMessage, loaded: Loaded) -> dict[str
     the level the first customer its #cc adds is owed (staffforward.cc_facts)."""
     reply = parse_reply(msg.text)
     facts = staffforward.cc_facts(reply, loaded[0], app.policy, app.store, app.now().date())
-    targets = staffreply.merge_targets(reply)
+    targets = mergecmd.merge_targets(reply)
     if targets:
         facts["merge_targets"] = {a: app.store.load(_merged_into(app, a)) for a in targets}
-    source = staffreply.charset_source(loaded[1]) if staffreply.charset_wanted(reply) else None
+    source = recharset.charset_source(loaded[1]) if recharset.charset_wanted(reply) else None
     if source is not None:
         index, key = source
         try:

@@ -8,7 +8,6 @@ ticket), participants.py (who joins), textnamed.py (a ticket its text names), tr
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from typing import Any
 
@@ -16,6 +15,7 @@ from maild.domain import (
     automatic,
     levelnow,
     ratemail,
+    said,
     staffforward,
     statusmail,
     textnamed,
@@ -23,7 +23,7 @@ from maild.domain import (
     undeliverable,
 )
 from maild.domain import ticket as tk
-from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx
+from maild.domain.decision import Context, Decision, Outgoing, accepted_files, level_ctx, saying
 from maild.domain.greeting import addressable
 from maild.domain.licensekeys import license_ctx, mentions_license
 from maild.domain.logid import logged_id
@@ -33,12 +33,13 @@ from maild.domain.owntext import own_text
 from maild.domain.participants import copies_ctx, joiners
 from maild.domain.pending import due_for
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.said import Said
 from maild.domain.sender import free_term_ctx
 from maild.domain.sla import passed, unattended
 from maild.domain.tid import clean_subject
 from maild.domain.verify import own_side_verified, proves_sender
 
-log = logging.getLogger("maild.pipeline")
+LOG = "maild.pipeline"
 
 
 def decide_new(
@@ -169,7 +170,7 @@ def _reply_elsewhere(ctx: Context, ticket: Ticket) -> str | None:
 
 def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
     """A customer (or a colleague, or a robot) wrote into an existing ticket."""
-    policy, msg = ctx.policy, ctx.msg
+    policy, msg, tid = ctx.policy, ctx.msg, ticket["tid"]
     confirmed = None
     if ctx.snapshot.requester_verified:  # its mailbox exists: mail goes to it again
         ticket = undeliverable.lift(ticket, [msg.from_addr])
@@ -182,26 +183,26 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     rated = ratemail.rating_decision(ctx, ticket, messages)
     if rated is not None:
         return rated
-    ticket = ratemail.rated_beside(ctx, ticket, messages)  # «Оценка: 4. Но ещё вопрос»: both
+    ticket, rated_line = ratemail.rated_beside(ctx, ticket, messages)  # «Оценка: 4. Но ...»
     if ratemail.thanks_only(ctx, ticket):  # kept in the thread: no reopening, no deadline, no mail
-        log.info("%s [TID#%s] thanks only: kept", logged_id(msg.message_id), ticket["tid"])
+        line = said.info(LOG, "%s [TID#%s] thanks only: kept", logged_id(msg.message_id), tid)
         ctx.record["thanks"] = True
-        return Decision("appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, [])
+        kept = Decision("appended", tid, ticket, [*messages, ctx.record], ctx.record, [])
+        return saying(kept, rated_line, line)
     if ctx.scr.may_answer and statusmail.asks_status(msg):  # changes nothing else
         out = statusmail.status_reply(ctx, ticket, messages)
-        return Decision(
-            "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, [out]
-        )
+        asked = Decision("appended", tid, ticket, [*messages, ctx.record], ctx.record, [out])
+        return saying(asked, rated_line)
     verified = ctx.snapshot.requester_verified
     participants, asked = joiners(policy, msg, ticket, verified)
     if asked:  # shown to staff; #cc ADDRESS adds them
         ctx.record["asked_to_join"] = asked
-    reopened, was = False, ticket
+    reopened, was, level_line = False, ticket, None
     # an out-of-office neither reopens nor starts a deadline, as it would start none
     # opening a ticket; a site's form does both (sla.unattended: the one rule)
     if unattended(ctx.scr) is None:
         if confirmed is None:  # the level the registry gives now (levelnow)
-            ticket = _level_now(ctx, ticket, messages)
+            ticket, level_line = _level_now(ctx, ticket, messages)
         ticket, reopened = tk.on_customer_message(
             ticket, ctx.received_at, policy.due, participants, msg.from_addr
         )
@@ -222,9 +223,8 @@ def decide_followup(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     mentioned = mentions_license((msg.subject, msg.text))
     c.update(license_ctx(named, msg.from_addr, ticket["level"], ctx.received_at.date(), mentioned))
     outgoing = _followup_mail(ctx, ticket, c)
-    return Decision(
-        "appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, outgoing
-    )
+    decision = Decision("appended", tid, ticket, [*messages, ctx.record], ctx.record, outgoing)
+    return saying(decision, rated_line, level_line)
 
 
 def _on_report(ctx: Context, ticket: Ticket) -> tuple[Ticket, list[str], list[dict[str, str]]]:
@@ -254,9 +254,11 @@ def _followup_mail(ctx: Context, ticket: Ticket, c: dict[str, Any]) -> list[Outg
     return outgoing
 
 
-def _level_now(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Ticket:
+def _level_now(
+    ctx: Context, ticket: Ticket, messages: list[MessageRecord]
+) -> tuple[Ticket, Said | None]:
     """``ticket`` at the level the registry gives its requester now (levelnow.level_now),
-    logged when that changed it."""
+    and the line that says so when that changed it."""
     proven = ctx.snapshot.requester_verified
     t = levelnow.level_now(
         ticket,
@@ -268,8 +270,9 @@ def _level_now(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> T
         proven=proven,
     )
     if t is None:
-        return ticket
-    log.info(
+        return ticket, None
+    line = said.info(
+        LOG,
         "%s [TID#%s] level %s -> %s: %s",
         logged_id(ctx.msg.message_id),
         ticket["tid"],
@@ -277,7 +280,7 @@ def _level_now(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> T
         t["level"],
         t["identification"]["reason"],
     )
-    return t
+    return t, line
 
 
 def _own_text_ctx(ctx: Context, messages: list[MessageRecord]) -> dict[str, Any]:

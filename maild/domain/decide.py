@@ -15,7 +15,6 @@ ticket (staffmail.decide_head), the head's other mail into a ticket
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -30,6 +29,7 @@ from maild.domain import (
     leftout,
     oversize,
     partial,
+    said,
     spammark,
     staffforward,
     staffmail,
@@ -37,7 +37,7 @@ from maild.domain import (
 )
 from maild.domain import knownfiles as known
 from maild.domain.customer import decide_followup, decide_new
-from maild.domain.decision import Context, Decision, att_ctx
+from maild.domain.decision import Context, Decision, att_ctx, saying
 from maild.domain.filetypes import invitation
 from maild.domain.listreply import decide_list_reply
 from maild.domain.logid import logged_id
@@ -47,6 +47,7 @@ from maild.domain.mimeparts import RawAttachment, is_logo
 from maild.domain.participants import first_joiners
 from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, Ticket, message_record
+from maild.domain.said import Said
 from maild.domain.screen import Screening
 from maild.domain.snapshot import Snapshot
 from maild.domain.staffreply import decide_staff
@@ -55,7 +56,7 @@ from maild.domain.tid import clean_subject, shown_subject
 from maild.domain.undeliverable import repeated, report_key
 from maild.domain.verify import requester_verified, sender_verified
 
-log = logging.getLogger("maild.pipeline")
+LOG = "maild.pipeline"
 
 
 def decide(
@@ -70,8 +71,9 @@ def decide(
         msg = without_client_parts(msg)
     loaded = (snap.loaded[0], list(snap.loaded[1])) if snap.loaded is not None else None
     gone: list[RawAttachment] = []
+    held: tuple[Said, ...] = ()  # the line that says so, before the branch's own
     if loaded is not None:  # files the ticket holds already are no new files of this mail
-        msg, gone = _without_held_files(msg, loaded[0], loaded[1], policy if staff_reply else None)
+        msg, gone, held = _without_held_files(msg, *loaded, policy if staff_reply else None)
     attachments = decide_attachments(policy, msg, staff=staff_reply)
     robot, marks, proven = None, {}, trust.proven(snap, msg, policy)
     if loaded is not None and not claims_staff and not policy.is_head(sender) and not scr.automated:
@@ -84,6 +86,21 @@ def decide(
     if logos:  # the logos of this answer: the next answer's are judged by them (leftout)
         record["logos"] = [known.digest(a.data) for a in logos]
     ctx = Context(msg, scr, snap.ident, record, attachments, now, common, policy, snap)
+    decision = _branch(ctx, loaded, claims_staff)
+    decision = replace(decision, said=(*held, *decision.said))
+    if decision.ticket is None:  # kept in the quarantine (the pipeline)
+        return decision
+    decision = trust.note_robot(decision, sender, robot, now, proven, (snap.loaded or [None])[0])
+    return _renewed(replace(decision, attachments=attachments), snap, msg, policy)
+
+
+def _branch(
+    ctx: Context, loaded: tuple[Ticket, list[MessageRecord]] | None, claims_staff: bool
+) -> Decision:
+    """The decision of the branch that applies (the module's doc): ``loaded``, the
+    ticket and its thread as the message finds them (judged by trust.judge_robot)."""
+    snap, msg, policy, record = ctx.snapshot, ctx.msg, ctx.policy, ctx.record
+    sender, scr, now = msg.from_addr, ctx.scr, ctx.received_at
     if snap.list_to:  # a reply to a list mail itself: on none of its tickets
         return decide_list_reply(ctx)
     if snap.spammed is not None:  # its ticket is in the quarantine: kept there with it
@@ -113,8 +130,7 @@ def decide(
         decision = staffmail.decide_staff_auto(ctx, *loaded)
     else:
         decision = decide_followup(ctx, *loaded)
-    decision = trust.note_robot(decision, sender, robot, now, proven, (snap.loaded or [None])[0])
-    return _renewed(replace(decision, attachments=attachments), snap, msg, policy)
+    return decision
 
 
 def _new(ctx: Context) -> Decision:
@@ -141,8 +157,13 @@ def _renewed(decision: Decision, snap: Snapshot, msg: ParsedMessage, policy: Pol
     if decision.ticket is None or decision.outcome == "new":
         return decision
     via = snap.merged_source  # its addresses reach the #merge target too, as this one's
-    also = [(leak.renewed(t, msg, policy, via), m) for t, m in decision.also]
-    return replace(decision, ticket=leak.renewed(decision.ticket, msg, policy, via), also=also)
+    also, lines = [], []
+    for t, m in decision.also:
+        t, line = leak.renewal(t, msg, policy, via)
+        also.append((t, m))
+        lines.append(line)
+    ticket, line = leak.renewal(decision.ticket, msg, policy, via)
+    return saying(replace(decision, ticket=ticket, also=also), *lines, line)
 
 
 def _reported_before(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
@@ -152,13 +173,14 @@ def _reported_before(ctx: Context, ticket: Ticket, messages: list[MessageRecord]
     each staff member, uncapped: reports of our mail are bounded by the mail we sent,
     and this one is not."""
     record = ctx.record
-    log.info(
+    line = said.info(
+        LOG,
         "%s [TID#%s] a report of %s again: kept, no notice",
         logged_id(ctx.msg.message_id),
         ticket["tid"],
         logged_id(ctx.msg.reported_message_id or ""),
     )
-    return Decision("appended", ticket["tid"], ticket, [*messages, record], record)
+    return Decision("appended", ticket["tid"], ticket, [*messages, record], record, said=(line,))
 
 
 def _kept_quietly(
@@ -175,35 +197,40 @@ def _kept_quietly(
 def _later_part(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
     """A part of a letter sent in parts whose first part to come is in the ticket: kept
     in the thread, no mail: that part's confirmation and notice told of the letter."""
-    log.info(
+    line = said.info(
+        LOG,
         "%s [TID#%s] part %s of a letter sent in parts: kept",
         logged_id(ctx.msg.message_id),
         ticket["tid"],
         ctx.msg.fragment.number if ctx.msg.fragment else "?",
     )
-    return Decision("appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
+    record = ctx.record
+    return Decision("appended", ticket["tid"], ticket, [*messages, record], record, said=(line,))
 
 
 def _without_held_files(
     msg: ParsedMessage, ticket: Ticket, messages: list[MessageRecord], staff: Policy | None
-) -> tuple[ParsedMessage, list[RawAttachment]]:
+) -> tuple[ParsedMessage, list[RawAttachment], tuple[Said, ...]]:
     """``msg`` without the files the ticket holds already (knownfiles.py): they are
     not judged, stored, listed, sent or counted as news again. A staff answer (``staff``:
-    the policy) leaves out only what every customer it goes to has had."""
+    the policy) leaves out only what every customer it goes to has had. With the files
+    left out, and the line that says so (none when none was)."""
     if staff is None:
         known_files = known.held(messages)
     else:
         to = customers(ticket, staff.internal, staff.support_address)
         known_files = known.had_by_all(messages, to)
     msg, gone = known.without_held(msg, known_files)
-    if gone:
-        log.info(
-            "%s [TID#%s] %d file(s) the ticket holds already left out",
-            logged_id(msg.message_id),
-            ticket["tid"],
-            len(gone),
-        )
-    return msg, gone
+    if not gone:
+        return msg, gone, ()
+    line = said.info(
+        LOG,
+        "%s [TID#%s] %d file(s) the ticket holds already left out",
+        logged_id(msg.message_id),
+        ticket["tid"],
+        len(gone),
+    )
+    return msg, gone, (line,)
 
 
 def decide_attachments(policy: Policy, msg: ParsedMessage, staff: bool = False) -> Attachments:

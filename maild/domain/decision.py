@@ -23,6 +23,7 @@ from maild.domain.mimeparts import is_logo
 from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, Ticket
 from maild.domain.refusedlines import refused_lines
+from maild.domain.said import Said
 from maild.domain.screen import Screening
 from maild.domain.sender import Identification
 from maild.domain.sla import LEVELS, SHORT_RU
@@ -132,11 +133,18 @@ class Decision:
     attachments: Attachments = field(default_factory=list)
     also: list[tuple[Ticket, list[MessageRecord]]] = field(default_factory=list)
     withdraw: tuple[str, ...] = ()
+    said: tuple[Said, ...] = ()  # its lines for the log, in order (domain/said.py)
 
     def __post_init__(self) -> None:
         if (self.ticket is None) != (self.outcome in TICKETLESS):
             # a stand-in dict would reach code that reads a ticket's fields
             raise ValueError(f"a {self.outcome!r} decision: ticket None iff TICKETLESS")
+
+
+def saying(decision: Decision, *lines: Said | None) -> Decision:
+    """``decision`` with ``lines`` (None: no line) said after its own."""
+    said = tuple(line for line in lines if line is not None)
+    return replace(decision, said=(*decision.said, *said)) if said else decision
 
 
 def msg_key(msgid: str, kind: str) -> str:

@@ -11,13 +11,12 @@ his mail did not run: he is told so once per ticket, in the same mail (head_note
 
 from __future__ import annotations
 
-import logging
-
+from maild.domain import said
 from maild.domain.commands import parse_reply, written
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.records import MessageRecord, Ticket
 
-log = logging.getLogger("maild.trust")
+LOG = "maild.trust"
 
 TEMPLATE = "head_note.txt"
 
@@ -28,7 +27,8 @@ def decide_unsigned(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     changed; the head is told how his mail reaches staff, once per ticket, within the
     caps of automatic mail."""
     msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
-    log.warning(
+    line = said.warning(
+        LOG,
         "%s [TID#%s] from the head %s, not to his reply address: kept as a note",
         msg.message_id,
         tid,
@@ -36,7 +36,7 @@ def decide_unsigned(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
     )
     record.update(kind="note", unverified_staff=True)
     ticket, outgoing = told(ctx, ticket, relayed=False)
-    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing, said=(line,))
 
 
 def told(ctx: Context, ticket: Ticket, relayed: bool) -> tuple[Ticket, list[Outgoing]]:

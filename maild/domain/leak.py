@@ -23,10 +23,10 @@ sees counts: a forward outside, or a Bcc, it never learns of.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import replace
 
+from maild.domain import said
 from maild.domain.commands import Command
 from maild.domain.decision import Decision
 from maild.domain.logid import logged_id
@@ -35,9 +35,10 @@ from maild.domain.ownside import is_internal
 from maild.domain.policy import Policy
 from maild.domain.records import Ticket
 from maild.domain.replyaddr import is_support_address, signed_epoch
+from maild.domain.said import Said
 from maild.domain.verify import sender_verified
 
-log = logging.getLogger("maild.trust")
+LOG = "maild.trust"
 
 # the ticket's: TID (its own, and those of tickets merged into it, lower-case) -> staff
 # address -> the epoch of their reply address of that TID
@@ -65,8 +66,15 @@ def renewed(ticket: Ticket, msg: ParsedMessage, policy: Policy, via: str | None 
     epoch now, of this ticket or of one merged into it, ``msg`` showed someone outside
     support's side; else ``ticket`` itself. ``via``: the TID the mail threaded to when
     #merge sent it on here (Snapshot.merged_source), one of this ticket's too."""
+    return renewal(ticket, msg, policy, via)[0]
+
+
+def renewal(
+    ticket: Ticket, msg: ParsedMessage, policy: Policy, via: str | None = None
+) -> tuple[Ticket, Said | None]:
+    """(`renewed`, the line that says whose address is new; None when none is)."""
     if not _seen_outside(msg, policy):
-        return ticket
+        return ticket, None
     epochs = {tid: dict(of) for tid, of in (ticket.get(FIELD) or {}).items()}
     renewed_for, own = [], _own(ticket, via)
     for member, tid, was in _members_named(msg, policy):
@@ -76,14 +84,15 @@ def renewed(ticket: Ticket, msg: ParsedMessage, policy: Policy, via: str | None 
             epochs.setdefault(tid, {})[member] = was + 1
             renewed_for.append(member)
     if not renewed_for:
-        return ticket
-    log.warning(
+        return ticket, None
+    line = said.warning(
+        LOG,
         "%s [TID#%s] the reply address of %s was seen outside support: a new one from now on",
         logged_id(msg.message_id),
         ticket["tid"],
         ", ".join(renewed_for),
     )
-    return {**ticket, FIELD: epochs}
+    return {**ticket, FIELD: epochs}, line
 
 
 def merged(target: Ticket, source: Ticket) -> dict[str, dict[str, int]]:

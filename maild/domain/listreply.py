@@ -13,9 +13,9 @@ an autoresponder answering it would loop.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection
 
+from maild.domain import said
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.logid import logged_id
 from maild.domain.message import ParsedMessage
@@ -28,7 +28,7 @@ TEMPLATE = "staff_list_reply.txt"
 # `maild spam release` keeps it there, as the pipeline would again
 HELD = "staff: reply to a list"
 
-log = logging.getLogger("maild.pipeline")
+LOG = "maild.pipeline"
 
 
 def list_reply(msg: ParsedMessage, policy: Policy, internal: Collection[str]) -> tuple[str, str]:
@@ -72,14 +72,15 @@ def decide_list_reply(ctx: Context) -> Decision:
     member's out-of-office on a ticket is (staffmail.decide_staff_auto)."""
     snap, msg, policy = ctx.snapshot, ctx.msg, ctx.policy
     if ctx.scr.automated:
-        log.info(
+        line = said.info(
+            LOG,
             "%s automatic mail to the list address of %s [TID#%s] (%s): kept, no one told",
             logged_id(msg.message_id),
             snap.list_to,
             snap.tid,
             ctx.scr.reason,
         )
-        return Decision("held", snap.tid, None, [], ctx.record, [])
+        return Decision("held", snap.tid, None, [], ctx.record, [], said=(line,))
     context = {**ctx.common, "tid": snap.tid, "from_reader": snap.list_to == msg.from_addr}
     out = Outgoing(
         LIST_KEY + ctx.key("list-reply"),  # a list's kind of Message-ID

@@ -34,24 +34,30 @@ Pure: the commands and the tickets in, the errors (Russian) and mail out.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import replace
 
 from maild.domain import merge as mg
+from maild.domain import said
 from maild.domain.addresses import comparable_address
-from maild.domain.commands import Command, written
+from maild.domain.commands import Command, ParsedReply, written
 from maild.domain.decision import Context, Outgoing, writer_notice
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.said import Said
 from maild.domain.snapshot import Loaded
 from maild.domain.ticket import customers as customers_of
 
-__all__ = ["BESIDE", "beside_errors", "merged", "target_error"]
+__all__ = ["BESIDE", "beside_errors", "merge_targets", "merged", "target_error"]
 
-log = logging.getLogger("maild.staffmail")
+LOG = "maild.staffmail"
 
 # What may stand beside #merge: what goes with the merge, not what changes a ticket.
 BESIDE = frozenset({"merge", "answer", "note", "cc", "uncc", "human", "charset"})
+
+
+def merge_targets(reply: ParsedReply) -> list[str]:
+    """The tickets a reply's #merge lines name (the gatherer loads where each ends)."""
+    return [c.arg for c in reply.commands if c.name == "merge" and c.arg]
 
 
 def target_error(loaded: Loaded | None, ticket: Ticket, arg: str, via: str | None) -> str | None:
@@ -112,17 +118,18 @@ def merged(
     ticket: Ticket,
     messages: list[MessageRecord],
     customers: list[str],
-) -> tuple[Ticket, tuple[Ticket, list[MessageRecord]] | None, list[Outgoing]]:
+) -> tuple[Ticket, tuple[Ticket, list[MessageRecord]] | None, list[Outgoing], Said | None]:
     """Apply the #merge of the reply ``ctx.record`` to ``ticket`` (``messages``: its
     thread before the reply; ``customers``: its customers after the reply's #cc/#uncc)
     into ``into``: (the closed source ticket, the target to save beside it, the
-    warning to the staff member when the customers differ). Nothing without a #merge."""
+    warning to the staff member when the customers differ, the line that says it was
+    merged). Nothing without a #merge."""
     if into is None:
-        return ticket, None, []
+        return ticket, None, [], None
     at, last = ctx.received_at, ctx.msg.message_id  # the staff reply that merged
     source, target, target_messages = mg.merge(ticket, [*messages, ctx.record], *into, at)
-    log.info("%s [TID#%s] merged into [TID#%s]", last, ticket["tid"], target["tid"])
-    return source, (target, target_messages), _told(ctx, ticket, customers, into[0])
+    line = said.info(LOG, "%s [TID#%s] merged into [TID#%s]", last, ticket["tid"], target["tid"])
+    return source, (target, target_messages), _told(ctx, ticket, customers, into[0]), line
 
 
 def _told(ctx: Context, ticket: Ticket, customers: list[str], target: Ticket) -> list[Outgoing]:

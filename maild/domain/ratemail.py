@@ -8,23 +8,22 @@ Pure: the ticket and its thread in, the decision out.
 
 from __future__ import annotations
 
-import logging
-
-from maild.domain import statusmail
+from maild.domain import said, statusmail
 from maild.domain import ticket as tk
 from maild.domain.addresses import comparable_address
-from maild.domain.decision import Context, Decision
+from maild.domain.decision import Context, Decision, saying
 from maild.domain.knownfiles import posted_on_site
 from maild.domain.logid import logged_id
 from maild.domain.quotes import trim_reply
 from maild.domain.ratingtext import only_thanks, rating_beside, rating_of
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.said import Said
 from maild.domain.sla import unattended
 from maild.domain.trust import proven
 
 __all__ = ["rated_beside", "rating_decision", "thanks_only"]
 
-log = logging.getLogger("maild.pipeline")
+LOG = "maild.pipeline"
 
 
 def rating_decision(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision | None:
@@ -40,35 +39,42 @@ def rating_decision(ctx: Context, ticket: Ticket, messages: list[MessageRecord])
         return None
     appended = [*messages, ctx.record]
     if not _rates_here(ctx, ticket, messages):  # text in the thread: no thanks, no reopening
-        log.info(
+        line = said.info(
+            LOG,
             "%s [TID#%s] rating %d of a merged ticket's closing: kept as text",
             logged_id(msg.message_id),
             ticket["tid"],
             rating,
         )
-        return Decision("appended", ticket["tid"], ticket, appended, ctx.record, [])
+        return Decision("appended", ticket["tid"], ticket, appended, ctx.record, [], said=(line,))
     # this closing's own rating: not one #merge moved in with another ticket's thread
     given = tk.rating_of_closing(ticket, messages)
     if given is not None and not _replaces(ctx, ticket):
-        log.info("%s [TID#%s] rated already: %d", logged_id(msg.message_id), ticket["tid"], given)
+        line = said.info(
+            LOG, "%s [TID#%s] rated already: %d", logged_id(msg.message_id), ticket["tid"], given
+        )
         by = (tk.closing_rated_by(ticket, messages) or {}).get("from")
         told = [statusmail.rated_already(ctx, ticket, given, by)] if ctx.scr.may_answer else []
-        return Decision("appended", ticket["tid"], ticket, appended, ctx.record, told)
-    ticket = _rated(ctx, ticket, rating)
+        return Decision("appended", ticket["tid"], ticket, appended, ctx.record, told, said=(line,))
+    ticket, line = _rated(ctx, ticket, rating)
     thanks = [statusmail.thanks(ctx, ticket, rating)] if ctx.scr.may_answer else []
-    return Decision("appended", ticket["tid"], ticket, appended, ctx.record, thanks)
+    decision = Decision("appended", ticket["tid"], ticket, appended, ctx.record, thanks)
+    return saying(decision, line)
 
 
-def _rated(ctx: Context, ticket: Ticket, rating: int) -> Ticket:
+def _rated(ctx: Context, ticket: Ticket, rating: int) -> tuple[Ticket, Said]:
     """``ticket`` with its closing rated ``rating`` (the mail's record keeps it too),
-    the closing kept with the rating: one rating per closing (tk.rating_of_closing)."""
+    the closing kept with the rating: one rating per closing (tk.rating_of_closing);
+    and the line that says so."""
     ctx.record["rating"] = rating
-    log.info("%s [TID#%s] rated %d", logged_id(ctx.msg.message_id), ticket["tid"], rating)
+    line = said.info(
+        LOG, "%s [TID#%s] rated %d", logged_id(ctx.msg.message_id), ticket["tid"], rating
+    )
     t: Ticket = {**ticket, "rating": rating, "rated_closing": ticket.get("closed_at") or ""}
     t.pop("rated_unproven", None)
     if not _proven(ctx):
         t["rated_unproven"] = True
-    return t
+    return t, line
 
 
 def _proven(ctx: Context) -> bool:
@@ -86,20 +92,23 @@ def _replaces(ctx: Context, ticket: Ticket) -> bool:
     return bool(ticket.get("rated_unproven")) and _proven(ctx)
 
 
-def rated_beside(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Ticket:
+def rated_beside(
+    ctx: Context, ticket: Ticket, messages: list[MessageRecord]
+) -> tuple[Ticket, Said | None]:
     """A rating that opens a mail saying more («Оценка: 4. Но вот ещё вопрос: …»:
     ratingtext.rating_beside) is recorded as a rating alone is (`_rated`), and the mail
     goes on as news: it reopens the ticket, staff are told, its acknowledgement thanks
     for the rating. A closing rated already keeps its rating; one of a merged ticket
-    (`_rates_here`) is not this one's to rate: the mail is news only then."""
+    (`_rates_here`) is not this one's to rate: the mail is news only then. With the
+    ticket, the line that says it was rated (None: it was not)."""
     msg = ctx.msg
     if ticket["status"] != "closed" or unattended(ctx.scr):
-        return ticket
+        return ticket, None
     rating = rating_beside(trim_reply(msg.text), _names(msg.from_name), site=posted_on_site(msg))
     if rating is None or not _rates_here(ctx, ticket, messages):
-        return ticket
+        return ticket, None
     if tk.rating_of_closing(ticket, messages) is not None and not _replaces(ctx, ticket):
-        return ticket
+        return ticket, None
     return _rated(ctx, ticket, rating)
 
 

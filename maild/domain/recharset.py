@@ -7,30 +7,48 @@ Called by staffreply.decide_staff; pure.
 
 from __future__ import annotations
 
-import logging
-
+from maild.domain import said
+from maild.domain.commands import ParsedReply
 from maild.domain.decision import Context, Outgoing, level_ctx
 from maild.domain.longtext import text_ctx
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.said import Said
 from maild.domain.tid import shown_subject
 
-decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
+LOG = "maild.pipeline"  # the decision's lines, as for all mail
+
+
+def charset_wanted(reply: ParsedReply) -> bool:
+    """The reply asks to read a customer's message again (#charset CODEC)."""
+    return any(c.name == "charset" and c.arg for c in reply.commands)
+
+
+def charset_source(messages: list[MessageRecord]) -> tuple[int, str] | None:
+    """(index, spool key) of the latest customer message whose raw mail is kept (`maild
+    forget` erases it): the one #charset reads again; None when none kept it."""
+    for i in range(len(messages) - 1, -1, -1):
+        m = messages[i]
+        if m["direction"] == "in" and m["kind"] == "customer" and m.get("spool_key"):
+            return i, m["spool_key"]
+    return None
 
 
 def recharset(
     ctx: Context, ticket: Ticket, messages: list[MessageRecord], found: tuple
-) -> Outgoing:
-    """#charset: the customer's message read again; staff get the new text."""
+) -> tuple[Outgoing, Said]:
+    """#charset: the customer's message read again; staff get the new text (the mail,
+    and the line that says it was read again)."""
     index, codec, text = found
     messages[index] = dict(messages[index], text=text, recharset=codec)
-    decision_log.info(
+    line = said.info(
+        LOG,
         "%s [TID#%s] re-read %s as %s",
         ctx.msg.message_id,
         ticket["tid"],
         messages[index]["message_id"],
         codec,
     )
-    return Outgoing(
+    out = Outgoing(
         ctx.key("recharset"),
         "notice",
         "staff_charset.txt",
@@ -44,3 +62,4 @@ def recharset(
         },
         record=True,
     )
+    return out, line

@@ -7,22 +7,22 @@ conflicts.without_conflicts).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
-from maild.domain import limits, oversize
+from maild.domain import limits, oversize, said
 from maild.domain.decision import Context, Decision, Outgoing
 from maild.domain.direct import named
 from maild.domain.logid import logged_id
 from maild.domain.plural import ru_count
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.said import Said
 from maild.domain.staffquote import for_customer
 from maild.domain.ticket import customers
 from maild.domain.tid import shown_subject
 
 __all__ = ["conflicts_mail", "quoted_back", "refused", "staff_error"]
 
-decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
+LOG = "maild.pipeline"  # the decision's lines, as for all mail
 
 
 def staff_error(
@@ -44,8 +44,11 @@ def staff_error(
     if oversize.sizes_of(ctx.msg.header(oversize.FIELD)) is not None:
         text = ""  # a stand-in's text is maild's note, not the staff member's
     own = quoted_back(text, messages)
-    out = refused(ctx, ticket, errors, resend=resend, stopped=stopped, own=own)
-    return Decision("appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record, [out])
+    out, line = refused(ctx, ticket, errors, resend=resend, stopped=stopped, own=own)
+    record = ctx.record
+    return Decision(
+        "appended", ticket["tid"], ticket, [*messages, record], record, [out], said=(line,)
+    )
 
 
 def quoted_back(text: str, messages: list[MessageRecord]) -> tuple[str, dict[str, int] | None]:
@@ -70,18 +73,20 @@ def conflicts_mail(
     answered: bool,
     idle: Sequence[str] = (),
     in_subject: Sequence[str] = (),
-) -> list[Outgoing]:
+) -> tuple[list[Outgoing], tuple[Said, ...]]:
     """Commands that contradict each other (``conflicts``: conflicts.without_conflicts)
     or would change nothing (``idle``: closedcmd.idle_commands) did not run, nor did one
     typed in the subject (``in_subject``: subjectcmd), the rest of the reply did: the
     staff member is told which, and what did go, the mail's first lines saying why of
-    the kinds there are (one that changes nothing contradicts nothing)."""
+    the kinds there are (one that changes nothing contradicts nothing). With the line
+    that says so."""
     errors = [*conflicts, *idle, *in_subject]
     if not errors:
-        return []
+        return [], ()
     ran = ctx.record.get("commands") or []
     kinds = {"contradict": bool(conflicts), "idle": bool(idle), "in_subject": bool(in_subject)}
-    return [refused(ctx, ticket, errors, partial=True, ran=ran, answered=answered, **kinds)]
+    out, line = refused(ctx, ticket, errors, partial=True, ran=ran, answered=answered, **kinds)
+    return [out], (line,)
 
 
 def refused(
@@ -97,28 +102,24 @@ def refused(
     contradict: bool = False,
     idle: bool = False,
     in_subject: bool = False,
-) -> Outgoing:
+) -> tuple[Outgoing, Said]:
     """«Команды не выполнены» to the staff member: the whole reply stopped, or
     (``partial``) only its commands ``errors`` name, ``ran`` having run, of them some
     that contradict each other (``contradict``), some that would change nothing
     (``idle``), some typed in the subject (``in_subject``); ``resend``:
     it was written on a stale view, and answering this mail sends it; ``stopped``: not
     for a command («Ответ не отправлен»); ``own``: the reply's text quoted back and
-    how it was cut (quoted_back). The first
-    limits.MAX_LISTED_ERRORS errors are listed (in the mail, the record, the log), the
-    rest counted: a reply of 200,000 bad lines made a 100 MB mail no relay takes."""
+    how it was cut (quoted_back). The first limits.MAX_LISTED_ERRORS errors are listed
+    (in the mail, the record, the log line that comes with it), the rest counted: a
+    reply of 200,000 bad lines made a 100 MB mail no relay takes."""
     msg, tid, policy = ctx.msg, ticket["tid"], ctx.policy
     listed = [limits.cut(e, limits.MAX_ERROR_CHARS) for e in errors[: limits.MAX_LISTED_ERRORS]]
     more = len(errors) - len(listed)
     counted = [f"и ещё {ru_count(more, 'ошибка', 'ошибки', 'ошибок')}"] if more else []
-    ctx.record["command_errors"] = listed + counted
-    decision_log.warning(
-        "%s [TID#%s] staff commands refused: %s",
-        logged_id(msg.message_id),
-        tid,
-        "; ".join(listed + counted),
-    )
-    return Outgoing(
+    ctx.record["command_errors"] = told = listed + counted
+    msgid = logged_id(msg.message_id)
+    line = said.warning(LOG, "%s [TID#%s] staff commands refused: %s", msgid, tid, "; ".join(told))
+    out = Outgoing(
         ctx.key("staff_error"),
         "notice",
         "staff_error.txt",
@@ -144,3 +145,4 @@ def refused(
         },
         record=True,
     )
+    return out, line

@@ -15,16 +15,16 @@ Pure: the ticket's thread records are passed in.
 from __future__ import annotations
 
 import hashlib
-import logging
 from datetime import datetime, timedelta
 
+from maild.domain import said
 from maild.domain.commands import ParsedReply
 from maild.domain.decision import Context, Decision, tell_writer
 from maild.domain.logid import logged_id
 from maild.domain.records import MessageRecord, Ticket, aware_time
 from maild.domain.withdrawn import answer_reached
 
-log = logging.getLogger("maild.staffmail")
+LOG = "maild.staffmail"
 
 TEMPLATE = "staff_same_answer"
 # An auto-responder answers each notice within minutes, and once its answer is held
@@ -65,7 +65,8 @@ def held(
     if not repeated(sender, body, messages, ctx.received_at):
         return None
     tid = ticket["tid"]
-    log.warning(
+    line = said.warning(
+        LOG,
         "%s [TID#%s] %s sent the same answer again: kept as a note, not sent",
         logged_id(ctx.msg.message_id),
         tid,
@@ -77,5 +78,5 @@ def held(
     told = sent.get(mark)  # once per text: an auto-responder's is one, a person's each
     sent[mark] = told or ctx.received_at.isoformat()
     ticket = {**ticket, "sent": sent}
-    decision = Decision("appended", tid, ticket, [*messages, record], record)
+    decision = Decision("appended", tid, ticket, [*messages, record], record, said=(line,))
     return decision if told else tell_writer(ctx, decision, TEMPLATE, {})

@@ -14,10 +14,9 @@ as Outgoing within the caps of automatic mail.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 
-from maild.domain import headmail, screen
+from maild.domain import headmail, said, screen
 from maild.domain import ticket as tk
 from maild.domain.decision import Context, Decision, Outgoing, accepted_files, tell_writer
 from maild.domain.direct import named
@@ -26,7 +25,7 @@ from maild.domain.records import MessageRecord, Ticket
 from maild.domain.replyaddr import LIST_KEY, is_support_address
 from maild.domain.tid import shown_subject
 
-log = logging.getLogger("maild.trust")  # (the name its lines have always had)
+LOG = "maild.trust"  # (the name its lines have always had)
 
 
 def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
@@ -37,8 +36,8 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
     (direct.named)."""
     msg, record = ctx.msg, ctx.record
     sender, tid, support = msg.from_addr, ticket["tid"], ctx.policy.support_address
-    log.warning(
-        "%s [TID#%s] claims staff address %s but is not verified", msg.message_id, tid, sender
+    line = said.warning(
+        LOG, "%s [TID#%s] claims staff address %s but is not verified", msg.message_id, tid, sender
     )
     record.update(kind="note", unverified_staff=True)
     sent = dict(ticket.get("sent") or {})
@@ -68,7 +67,7 @@ def decide_unverified(ctx: Context, ticket: Ticket, messages: list[MessageRecord
             )
         )
     ticket = {**ticket, "sent": sent}
-    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing, said=(line,))
 
 
 def decide_alias(
@@ -82,7 +81,8 @@ def decide_alias(
     address the notice went to) is told, once per sender and ticket, within the caps
     of automatic mail: anyone who has the address may write to it."""
     msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
-    log.warning(
+    line = said.warning(
+        LOG,
         "%s [TID#%s] from %s to the reply address of %s: kept as a note",
         msg.message_id,
         tid,
@@ -105,7 +105,7 @@ def decide_alias(
         )
         outgoing.append(out)
     ticket = {**ticket, "sent": sent}
-    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing, said=(line,))
 
 
 def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], head: str) -> Decision:
@@ -121,7 +121,8 @@ def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], hea
     either once was."""
     msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
     by_head = msg.from_addr == head and not ctx.scr.automated
-    log.info(
+    line = said.info(
+        LOG,
         "%s [TID#%s] from %s to the head's reply address or proven: kept as a note%s",
         msg.message_id,
         tid,
@@ -146,7 +147,7 @@ def decide_head(ctx: Context, ticket: Ticket, messages: list[MessageRecord], hea
         outgoing.append(replace(out, attach=files, reply_to=head))
         ticket, notice = headmail.told(ctx, ticket, relayed=True)
         outgoing.extend(notice)
-    return Decision("appended", tid, ticket, [*messages, record], record, outgoing)
+    return Decision("appended", tid, ticket, [*messages, record], record, outgoing, said=(line,))
 
 
 def _by_hand(ctx: Context) -> bool:
@@ -168,14 +169,16 @@ def decide_staff_auto(ctx: Context, ticket: Ticket, messages: list[MessageRecord
     It is no answer to the customer, and no customer's mail to tell staff of; the
     ticket's status and deadline stay."""
     ctx.record.update(kind="note")
-    log.info(
+    line = said.info(
+        LOG,
         "%s [TID#%s] automatic mail from staff address or the head's %s (%s): kept as a note",
         ctx.msg.message_id,
         ticket["tid"],
         ctx.msg.from_addr,
         ctx.scr.reason,
     )
-    return Decision("appended", ticket["tid"], ticket, [*messages, ctx.record], ctx.record)
+    record = ctx.record
+    return Decision("appended", ticket["tid"], ticket, [*messages, record], record, said=(line,))
 
 
 def decide_missing(ctx: Context) -> Decision:
@@ -212,7 +215,8 @@ def decide_recall(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -
     its writer is told that the answer cannot be recalled and that to correct it they
     answer again (staff_recall.txt, a reply to it goes to the ticket)."""
     msg, record, tid = ctx.msg, ctx.record, ticket["tid"]
-    log.info(
+    line = said.info(
+        LOG,
         "%s [TID#%s] a recall request from %s: kept as a note, not relayed",
         msg.message_id,
         tid,
@@ -225,5 +229,5 @@ def decide_recall(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -
         if m["direction"] == "out" and m["kind"] == "staff" and m.get("from") == msg.from_addr
     ]
     at = ctx.policy.fmt_time(answers[-1]["received_at"]) if answers else None
-    decision = Decision("appended", tid, ticket, [*messages, record], record)
+    decision = Decision("appended", tid, ticket, [*messages, record], record, said=(line,))
     return tell_writer(ctx, decision, "staff_recall", {"answered_at": at})

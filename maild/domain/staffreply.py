@@ -31,7 +31,7 @@ from maild.domain.assignee import assign_errors, assigned
 from maild.domain.closedcmd import closed_errors, idle_commands, level_errors, unasked_errors
 from maild.domain.commands import Command, ParsedReply, holds_notice, parse_reply
 from maild.domain.conflicts import without_conflicts
-from maild.domain.decision import Context, Decision, Outgoing, level_ctx
+from maild.domain.decision import Context, Decision, Outgoing, level_ctx, saying
 from maild.domain.direct import named, unchanged
 from maild.domain.direct import told as direct_told
 from maild.domain.leak import beyond_errors
@@ -43,6 +43,7 @@ from maild.domain.recall import is_recall
 from maild.domain.recharset import recharset
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.refused import conflicts_mail, staff_error
+from maild.domain.said import Said
 from maild.domain.signoff import without_greeting_to
 from maild.domain.sla import followup_ended
 from maild.domain.snapshot import Loaded, Snapshot
@@ -87,26 +88,6 @@ def check(policy: Policy, snap: Snapshot, reply: ParsedReply, ticket: Ticket) ->
     return ex
 
 
-def merge_targets(reply: ParsedReply) -> list[str]:
-    """The tickets a reply's #merge lines name (the gatherer loads where each ends)."""
-    return [c.arg for c in reply.commands if c.name == "merge" and c.arg]
-
-
-def charset_wanted(reply: ParsedReply) -> bool:
-    """The reply asks to read a customer's message again (#charset CODEC)."""
-    return any(c.name == "charset" and c.arg for c in reply.commands)
-
-
-def charset_source(messages: list[MessageRecord]) -> tuple[int, str] | None:
-    """(index, spool key) of the latest customer message whose raw mail is kept (`maild
-    forget` erases it): the one #charset reads again; None when none kept it."""
-    for i in range(len(messages) - 1, -1, -1):
-        m = messages[i]
-        if m["direction"] == "in" and m["kind"] == "customer" and m.get("spool_key"):
-            return i, m["spool_key"]
-    return None
-
-
 def _check_charset(src: tuple[int, bytes] | None, codec: str, ex: Extras, policy: Policy) -> None:
     if src is None:
         ex.errors.append("#charset: нет письма клиента, исходный текст которого сохранён")
@@ -142,11 +123,7 @@ def _answer(
 def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) -> Decision:
     """A staff reply: commands anywhere in its own text, then one mail to the customer."""
     policy, record, tid = ctx.policy, ctx.record, ticket["tid"]
-    # the notice attached as a forward is the mail answered (its files, the customer's
-    # own, the ticket holds: decide left them out, as every file it holds already)
-    text = without_our_forward(ctx.msg.text, policy.support_address)
-    # a line of the customers' mail copied into the answer is never a command mistyped
-    reply = parse_reply(text, [m.get("text") or "" for m in messages if m["kind"] == "customer"])
+    text, reply = _reply_of(ctx, messages)
     record["kind"] = "staff"
     before = heard.reaction_of(ticket)  # a notice queued to no one leaves it so
     extras = check(policy, ctx.snapshot, reply, ticket)
@@ -161,19 +138,20 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     if any(c.name == "spam" for c in reply.commands):  # to the quarantine, nothing sent
         return spammark.decide_spam(ctx, ticket, messages, reply.commands, body)
     outgoing: list[Outgoing] = []
+    lines: list[Said | None] = []  # what it says (domain/said.py), in order
     replied = not reply.note and bool(body)
     ticket, notices = _apply_commands(ctx, ticket, messages, reply, replied)
     # who the reply goes to, after its #cc/#uncc: the one it adds reads the answer
     # that adds them, the one it removes no longer gets it
     customers = tk.customers(ticket, policy.internal, policy.support_address)
     if replied and not customers:  # nobody to answer: a note, and the staff member is told
-        outgoing += no_customer(ctx, ticket, messages, body)
-        replied = False
+        outgoing, lines, replied = *no_customer(ctx, ticket, messages, body), False
     sent = dict(ticket.get("sent") or {})
     if extras.merge_into is not None:  # the conversation goes on there: no rating request
         notices = [n for n in notices if n != tk.RESOLVED] + [MERGED]
     if extras.recharset is not None:
-        outgoing.append(recharset(ctx, ticket, messages, extras.recharset))
+        out, line = recharset(ctx, ticket, messages, extras.recharset)
+        outgoing, lines = [*outgoing, out], [*lines, line]
     notices = notices if customers else []  # nobody to tell: none mailed, none counted sent
     ticket, notices, held = capped.held(ctx, ticket, notices, None if replied else before)
     outgoing += held  # none to automatic mail: the staff member is told
@@ -186,8 +164,9 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     elif not record.get("unsent"):  # commands only: a note, as #merge below moves it too
         record.update(kind="note", text=body or sv.ONLY_COMMANDS)
         if not reply.note:  # none of her text reaches the customer from maild
-            outgoing += unsent(ctx, ticket, messages, reply.body, notices, direct)
-    ticket, merged, mixed = mergecmd.merged(ctx, extras.merge_into, ticket, messages, customers)
+            mail, says = unsent(ctx, ticket, messages, reply.body, notices, direct)
+            outgoing, lines = [*outgoing, *mail], [*lines, *says]
+    ticket, merged, mix, line = mergecmd.merged(ctx, extras.merge_into, ticket, messages, customers)
     if replied or notices:
         c = _notice_ctx(ctx, ticket)
         ticket = tk.on_mail_to_customer(ticket, ctx.received_at)
@@ -196,9 +175,21 @@ def decide_staff(ctx: Context, ticket: Ticket, messages: list[MessageRecord]) ->
     ticket = {**ticket, "sent": sent}
     facts = {"note": reply.note, "notices": bool(notices), "resent": again != direct}
     ticket, told = direct_told(ctx, ticket, direct, **facts)
-    outgoing += [*told, *mixed, *conflicts_mail(ctx, ticket, conflicts, replied, idle, subject)]
+    errors, refused = conflicts_mail(ctx, ticket, conflicts, replied, idle, subject)
+    outgoing += [*told, *mix, *errors]  # (mix: the merged customers differ)
     more = {"also": [merged] if merged is not None else [], "withdraw": _uncc(reply, ticket)}
-    return Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
+    decision = Decision("appended", tid, ticket, [*messages, record], record, outgoing, **more)
+    return saying(decision, *lines, line, *refused)
+
+
+def _reply_of(ctx: Context, messages: list[MessageRecord]) -> tuple[str, ParsedReply]:
+    """(the reply's own text, what it says): the notice attached as a forward is the mail
+    answered (its files, the customer's own, the ticket holds: decide left them out, as
+    every file it holds already); a line of the customers' mail copied into the answer
+    is never a command mistyped."""
+    text = without_our_forward(ctx.msg.text, ctx.policy.support_address)
+    quoted = [m.get("text") or "" for m in messages if m["kind"] == "customer"]
+    return text, parse_reply(text, quoted)
 
 
 def _to_customers(

@@ -11,19 +11,18 @@ the Policy; guard.py applies the rest (quarantine, caps) against the store.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from datetime import datetime
 
-from maild.domain import caps, humans, robots
-from maild.domain.decision import Context, Decision
+from maild.domain import caps, humans, robots, said
+from maild.domain.decision import Context, Decision, saying
 from maild.domain.message import ParsedMessage
 from maild.domain.policy import Policy
 from maild.domain.records import Attachments, MessageRecord, Ticket, note_record
 from maild.domain.snapshot import Loaded, Snapshot
 from maild.domain.verify import proves_sender
 
-log = logging.getLogger("maild.trust")
+LOG = "maild.trust"
 
 
 def proven(snap: Snapshot, msg: ParsedMessage, policy: Policy) -> bool:
@@ -159,8 +158,8 @@ def note_robot(
         f" видны здесь. Если это человек: ответ сотрудника со строкой {humans.undo_hint(sender)}"
         " снимет отметку" + ("." if sender_proven else _UNPROVEN_HINT)
     )
-    log.info("[TID#%s] %s treated as a robot: %s", decision.tid, sender, reason)
-    return _note(decision, known, sender, text, at)
+    line = said.info(LOG, "[TID#%s] %s treated as a robot: %s", decision.tid, sender, reason)
+    return saying(_note(decision, known, sender, text, at), line)
 
 
 # The robot note's end when the mail that set the mark proved nothing of its From

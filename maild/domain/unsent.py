@@ -11,9 +11,7 @@ Called by staffreply.decide_staff; pure.
 
 from __future__ import annotations
 
-import logging
-
-from maild.domain import limits, oversize
+from maild.domain import limits, oversize, said
 from maild.domain.commands import Command, ParsedReply
 from maild.domain.decision import Context, Outgoing, answer_files
 from maild.domain.forget import PLACEHOLDER
@@ -21,6 +19,7 @@ from maild.domain.linktext import collapsed_links
 from maild.domain.logid import logged_id
 from maild.domain.mimeparts import is_logo
 from maild.domain.records import MessageRecord, Ticket
+from maild.domain.said import Said
 from maild.domain.signoff import only_sign_off
 from maild.domain.stafffiles import refusal
 from maild.domain.staffquote import for_customer
@@ -29,7 +28,7 @@ from maild.domain.typedlines import typed_lines
 
 __all__ = ["UNSENT", "answer", "no_customer", "unsendable", "unsent"]
 
-decision_log = logging.getLogger("maild.pipeline")  # the decision's lines, as for all mail
+LOG = "maild.pipeline"  # the decision's lines, as for all mail
 
 # Why none of a staff reply reached the customer: the record's "unsent" -> what the
 # staff member reads (staff_unsent.txt).
@@ -104,22 +103,24 @@ def unsent(
     typed: str,
     notices: list[str],
     direct: list[str] | None = None,
-) -> list[Outgoing]:
+) -> tuple[list[Outgoing], list[Said]]:
     """For a reply that sends the customer none of its text (``typed``: the reply
     without its command lines): when the staff member evidently wrote some (lines no
     mail of the thread holds) or attached files (a signature's logo aside), the mail
     that tells them, and the note keeps the reply as it came. Nothing written: none.
     ``direct``: the customers who got her mail from her mail system (direct.named):
-    the mail says so, and that it is not the ticket's answer."""
+    the mail says so, and that it is not the ticket's answer. With the mail, the line
+    that says it did not go."""
     # the reply's own text (a signature alone, see answer) is not what stands inside
     texts = _texts(messages)
     lines = typed_lines(typed, [*texts, for_customer(typed, texts)])
     files = [a.filename or "(без имени)" for a in ctx.msg.attachments if not is_logo(a)]
     if not lines and not files:
-        return []
+        return [], []
     record, tid, why = ctx.record, ticket["tid"], "in_quote" if lines else "files_only"
     record.update(text=ctx.msg.text.strip(), unsent=why)
-    decision_log.warning(
+    line = said.warning(
+        LOG,
         "%s [TID#%s] staff reply not sent to the customer: %s",
         logged_id(ctx.msg.message_id),
         tid,
@@ -139,17 +140,18 @@ def unsent(
         "direct": direct or [],
     }
     key = ctx.key("staff_unsent")
-    return [Outgoing(key, "notice", "staff_unsent.txt", [ctx.msg.from_addr], c, record=True)]
+    mail = Outgoing(key, "notice", "staff_unsent.txt", [ctx.msg.from_addr], c, record=True)
+    return [mail], [line]
 
 
 def no_customer(
     ctx: Context, ticket: Ticket, messages: list[MessageRecord], body: str
-) -> list[Outgoing]:
+) -> tuple[list[Outgoing], list[Said]]:
     """A staff answer (``body``) to a ticket with no customer to send it to: maild never
     mails the support address (it would come straight back in), staff answers go to
     customers only, and a ticket whose sender could not be read has no one. The reply
     is kept as a note and the staff member is told why, with the way out: #cc the
-    customer, or #close."""
+    customer, or #close. With the line that says so."""
     requester = ticket.get("requester") or ""
     opener = _opener(requester, ctx.policy.staff)
     who = NO_CUSTOMER[opener].format(requester=requester)
@@ -172,11 +174,12 @@ def _told(
     body: str,
     why: str,
     who: str,
-) -> list[Outgoing]:
+) -> tuple[list[Outgoing], list[Said]]:
     """The note and the staff_unsent mail of an answer that has nobody to go to."""
     record, tid = ctx.record, ticket["tid"]
     record.update(kind="note", text=body, unsent=why)
-    decision_log.warning(
+    line = said.warning(
+        LOG,
         "%s [TID#%s] staff reply not sent: the ticket has no customer (%s)",
         logged_id(ctx.msg.message_id),
         tid,
@@ -197,7 +200,8 @@ def _told(
         "direct": [],
     }
     key = ctx.key("staff_unsent")
-    return [Outgoing(key, "notice", "staff_unsent.txt", [ctx.msg.from_addr], c, record=True)]
+    mail = Outgoing(key, "notice", "staff_unsent.txt", [ctx.msg.from_addr], c, record=True)
+    return [mail], [line]
 
 
 def _texts(messages: list[MessageRecord]) -> list[str]:

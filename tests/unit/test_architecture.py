@@ -4,7 +4,8 @@ typed with App reaches the store through it all the same); no two modules of mai
 import each other (directly or around a loop, counting imports inside functions, the
 packages an import runs first, importlib.import_module of a name written out), and
 the loops that only annotations close are the known few; no module or function grows
-past the sizes a newcomer can read (400 and 60 lines)."""
+past the sizes a newcomer can read (400 and 60 lines); the domain logs nothing (it
+says its lines: domain/said.py)."""
 
 from __future__ import annotations
 
@@ -186,6 +187,23 @@ def test_domain_imports_only_the_domain(name: str) -> None:
     imported = _imports(name, MODULES[name], annotations=True)
     outside = sorted(m for m in imported if not m.startswith("maild.domain"))
     assert outside == [], f"{name} imports {outside}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if n.startswith("maild.domain")))
+def test_domain_logs_nothing(name: str) -> None:
+    """Logging is I/O: a decision that logs cannot be made twice (a property test, a
+    dry run) without saying it twice. The domain says its lines (domain/said.py) and
+    the pipeline logs them once the decision is stored. No import of logging, at the
+    top, in a function, under TYPE_CHECKING or by name."""
+    found = set()
+    for node in ast.walk(ast.parse(MODULES[name].read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            found.add(node.module or "")
+        elif (by_name := _imported_by_name(node)) is not None:
+            found.add(by_name)
+    assert sorted(m for m in found if m.partition(".")[0] == "logging") == [], name
 
 
 def test_sizes() -> None:

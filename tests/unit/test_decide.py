@@ -430,11 +430,14 @@ def test_a_staff_members_reply_address_answered_from_elsewhere_is_a_note_told_on
         msg = _msg(sender=sender, body="#close\nГотово.", headers=headers or None)
         return _decide(snap, msg)
 
-    with caplog.at_level(logging.WARNING, logger="maild"):
+    with caplog.at_level(logging.DEBUG):
         d = alias("anna.home@mail.example")
-    # the log names the mail, the ticket, who wrote and whose address it was
-    assert d.incoming["message_id"] in caplog.text and "[TID#1111-2222]" in caplog.text
-    assert f"from anna.home@mail.example to the reply address of {anna}" in caplog.text
+    assert caplog.records == []  # the decision says its lines; the pipeline logs them
+    # the line names the mail, the ticket, who wrote and whose address it was
+    [said] = d.said
+    assert (said.level, said.logger) == (logging.WARNING, "maild.trust")
+    assert d.incoming["message_id"] in said.text and "[TID#1111-2222]" in said.text
+    assert f"from anna.home@mail.example to the reply address of {anna}" in said.text
     assert d.outcome == "appended" and d.ticket["status"] == ticket["status"]  # no command
     assert (d.incoming["kind"], d.incoming["signed_for"]) == ("note", anna)
     [out] = d.outgoing

@@ -21,13 +21,14 @@ from maild.domain.commands import parse_reply
 from maild.domain.decide import decide
 from maild.domain.decision import Decision, Outgoing
 from maild.domain.forget import PLACEHOLDER
+from maild.domain.mergecmd import merge_targets
 from maild.domain.message import redecode
 from maild.domain.policy import Policy
+from maild.domain.recharset import charset_source, charset_wanted
 from maild.domain.refused import quoted_back
 from maild.domain.screen import screen
 from maild.domain.sender import identify
 from maild.domain.snapshot import Snapshot
-from maild.domain.staffreply import charset_source, charset_wanted, merge_targets
 from maild.domain.unsent import NO_CUSTOMER, UNSENT
 from maild.render import Renderer
 from tests.helpers import PNG, make_mail, support_config
