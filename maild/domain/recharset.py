@@ -2,7 +2,8 @@
 that charset (staffreply.check finds it and decodes it: recode.redecode); its record
 takes the new text and the staff member who asked gets it (staff_charset.txt).
 
-Called by staffreply.decide_staff; pure.
+Called by staffreply.decide_staff; which message it reads again, and whether a reply
+asks for it, by the gatherer (snapshot.py). Pure.
 """
 
 from __future__ import annotations
