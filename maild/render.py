@@ -20,6 +20,7 @@ import jinja2
 
 from maild import renderfilters, sandbox
 from maild.configtypes import SupportConfig
+from maild.domain import ratingtext
 from maild.domain.addresses import a_labelled
 from maild.domain.calendar import BusinessCalendar
 from maild.domain.commands import cheat_sheet
@@ -118,7 +119,7 @@ class Renderer:
         """The variables every template gets besides its own, the one place they are
         built: the desk's name and address and the file rule (desk_context: all a saved
         answer gets, `answer`), and for mail the time zone and business hours, the
-        commands' cheat sheet and the saved answers' names."""
+        commands' cheat sheet, the saved answers' names and the rating scale."""
         ctx = desk_context(self.support.name, self.support.address)
         if not answer:
             ctx |= {
@@ -129,6 +130,9 @@ class Renderer:
                 "command_help": self.commands,
                 "command_width": self.commands_width,
                 "answer_names": self.answer_names,
+                # the rating scale (domain.ratingtext): «4 из 5», «от 1 до 5»
+                "rating_worst": ratingtext.WORST,
+                "rating_best": ratingtext.BEST,
                 **self.keep,
             }
         return ctx

@@ -18,14 +18,44 @@ import re
 from maild.domain.closings import NAME, SEPARATOR_RE, VALEDICTION_RE
 from maild.domain.signoff import TAGLINE_RE
 
-__all__ = ["SITE_RATING", "only_thanks", "rating_beside", "rating_of"]
+__all__ = [
+    "BEST",
+    "SITE_RATING",
+    "WORST",
+    "only_thanks",
+    "rating_beside",
+    "rating_of",
+    "scale",
+    "site_grade",
+]
 
-# The text of a post of the site's rating form (web.ticketforms), its grade 1–5
+# The rating scale, the one place it is decided: a customer grades support's work from
+# WORST to BEST. The site's rating form offers and accepts these grades (its page,
+# web.ticketforms: site_grade), the site's and the mail's texts say «4 из 5», «от 1 до 5»
+# (web.rating; render.desk_context: rating_worst, rating_best), and a mail's text is
+# read for them (GRADE). The grades' Russian words (WORDS) and BEST's after «из»
+# (OF_BEST) are written out below: a scale changed changes them too (a test holds
+# WORDS to the scale).
+WORST = 1  # the lowest grade: «плохо»
+BEST = 5  # the highest: «отлично»
+
+
+def scale() -> range:
+    """The grades, WORST to BEST."""
+    return range(WORST, BEST + 1)
+
+
+def site_grade(value: str) -> int | None:
+    """The grade a post of the site's rating form gives (its button's value: «1» …
+    «5»), or None for any other value."""
+    return int(value) if value in {str(n) for n in scale()} else None
+
+
+# The text of a post of the site's rating form (web.ticketforms), its grade in the scale
 SITE_RATING = "Оценка: {}"
-_SITE_RATING_RE = re.compile(SITE_RATING.format("([1-5])"))
 
-# The grade: a digit 1–5 standing alone (no digit, dash, slash or decimal point glued
-# to it: «15», «-5», «4.5», «5/10» are other numbers), or its Russian word; "из 5",
+# The grade: a digit of the scale standing alone (no digit, dash, slash or decimal point
+# glued to it: «15», «-5», «4.5», «5/10» are other numbers), or its Russian word; "из 5",
 # "/5" and "баллов" / "звёзд" may follow.
 WORDS = {
     "один": 1, "одна": 1, "единица": 1,
@@ -34,9 +64,11 @@ WORDS = {
     "четыре": 4, "четверка": 4,
     "пять": 5, "пятерка": 5,
 }  # fmt: skip
+OF_BEST = "пяти"  # «5 из пяти»
+_DIGITS = "|".join(str(n) for n in reversed(scale()))  # «10» before «1» on a wider scale
 GRADE = (
-    rf"(?<!\d[.,])(?<![\d\-−–—/.,])(?:(?P<d>[1-5])(?!\d)|(?P<w>{'|'.join(WORDS)})(?!\w))"
-    r"(?:\s*(?:/|из)\s*(?:5|пяти)(?![\d.,]?\d))?(?:\s+(?:балл\w*|звезд\w*))?"
+    rf"(?<!\d[.,])(?<![\d\-−–—/.,])(?:(?P<d>{_DIGITS})(?!\d)|(?P<w>{'|'.join(WORDS)})(?!\w))"
+    rf"(?:\s*(?:/|из)\s*(?:{BEST}|{OF_BEST})(?![\d.,]?\d))?(?:\s+(?:балл\w*|звезд\w*))?"
 )
 # «Оценка: 5», «Оценка 5», «Оцениваю на 5», «Ставлю 5», «Моя оценка — пять», "Rating: 5".
 KEYWORD = (
@@ -130,8 +162,9 @@ def rating_of(text: str, names: frozenset[str] = frozenset(), *, site: bool = Fa
     the sender's display name, lower case (a name alone on the last line signs).
     ``site``: a post on the site, a rating only as its rating form writes one."""
     if site:
-        m = _SITE_RATING_RE.fullmatch(text.strip())
-        return int(m.group(1)) if m else None
+        prefix = SITE_RATING.format("")
+        posted = text.strip()
+        return site_grade(posted[len(prefix) :]) if posted.startswith(prefix) else None
     lines = _without_signature(text, names)
     if lines and GREETING_RE.fullmatch(lines[0]):
         lines = lines[1:]

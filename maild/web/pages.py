@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from maild.domain import statusmail
+from maild.domain import ratingtext, statusmail
 from maild.domain.attachments import AttachmentPolicy, upload_accept
 from maild.domain.calendar import DAY_END, DAY_START
 from maild.domain.filetypes import size_text
@@ -96,6 +96,9 @@ class Pages:
             files=files,
             business_hours=business or business_hours(DAY_START, DAY_END),
             hours_words=hours,
+            # the rating scale (domain.ratingtext): the buttons offered, «4 из 5»
+            rating_worst=ratingtext.WORST,
+            rating_best=ratingtext.BEST,
         )
         self.env.filters["plural"] = ru_count  # as in mail: "2 дня", "11 дней"
         self.env.filters["thousands"] = thousands  # as in mail

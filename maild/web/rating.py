@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from maild.domain import ratingtext
 from maild.domain.forget import shown_address
 from maild.domain.ratingtext import rating_of
 from maild.domain.records import MessageRecord, Ticket
@@ -136,12 +137,12 @@ def nothing_sent(
     if rated is not None and by and by != viewer:
         return (
             f"Работу поддержки по этому обращению уже оценил участник {shown_address(by)}: "
-            f"{rated} из 5. Обращение оценивается один раз после закрытия. Если вопрос "
-            "не решён, откройте обращение снова."
+            f"{rated} из {ratingtext.BEST}. Обращение оценивается один раз после закрытия. "
+            "Если вопрос не решён, откройте обращение снова."
         )
     if rated is not None:
         return (
-            f"Вы уже оценили работу поддержки: {rated} из 5. Спасибо! Если вопрос "
-            "не решён, откройте обращение снова."
+            f"Вы уже оценили работу поддержки: {rated} из {ratingtext.BEST}. Спасибо! "
+            "Если вопрос не решён, откройте обращение снова."
         )
-    return "Выберите, пожалуйста, оценку от 1 до 5."
+    return f"Выберите, пожалуйста, оценку от {ratingtext.WORST} до {ratingtext.BEST}."

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from maild.domain.leak import epoch
-from maild.domain.ratingtext import SITE_RATING
+from maild.domain.ratingtext import SITE_RATING, site_grade
 from maild.domain.records import MessageRecord, Ticket
 from maild.domain.tid import shown_subject, tag
 from maild.web import tokens
@@ -191,7 +191,7 @@ class TicketForms:
         typed = typed_text(form) or None
         if action == "rate":
             rating = str(form.get("rating", ""))
-            if ticket["status"] != "closed" or rating not in ("1", "2", "3", "4", "5"):
+            if ticket["status"] != "closed" or site_grade(rating) is None:
                 return None, subject
             return SITE_RATING.format(rating), subject
         if action == "reopen":
