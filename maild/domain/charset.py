@@ -17,6 +17,7 @@ import warnings
 from maild.domain.plausibility import clearly_russian, plausibility
 
 __all__ = [
+    "EIGHT_BIT",
     "b64decode_lenient",
     "clearly_russian",
     "decode_bytes",
@@ -92,6 +93,9 @@ _CANDIDATES = {
     # Unlabelled Western mail; Cyrillic read as windows-1252 scores near zero anyway.
     "cp1252": 0.08,
 }
+# The charsets 8-bit text of a mail is read in when the one it declares is not enough
+# (`maild forget` looks for a name in each): UTF-8 first, then the candidates.
+EIGHT_BIT = ("utf-8", *_CANDIDATES)
 # Prior for labels outside that list (the declared one, chardet's pick).
 _OTHER_PRIOR = 0.04
 

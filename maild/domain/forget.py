@@ -20,6 +20,8 @@ from maild.domain.records import MessageRecord, Ticket
 
 PLACEHOLDER = "forgotten@invalid"  # RFC 2606: .invalid never resolves
 ERASED = "[удалено по запросу]"
+# ERASED where a charset cannot write it (a text part in latin-1): ASCII, which they all can
+ERASED_ASCII = "[erased on request]"
 
 
 def shown_address(address: str) -> str:

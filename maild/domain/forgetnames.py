@@ -60,11 +60,13 @@ def names_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
-def scrub_names(text: str, pattern: re.Pattern[str] | None) -> tuple[str, int]:
-    """The text with the person's names replaced by ERASED, and how many."""
+def scrub_names(
+    text: str, pattern: re.Pattern[str] | None, placeholder: str = ERASED
+) -> tuple[str, int]:
+    """The text with the person's names replaced by `placeholder`, and how many."""
     if pattern is None or not text:
         return text, 0
-    return pattern.subn(ERASED, text)
+    return pattern.subn(placeholder, text)
 
 
 _FIELDS = re.compile(rb"(\r?\n)(?![ \t])")  # a field goes on while its lines start blank

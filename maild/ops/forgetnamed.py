@@ -6,8 +6,11 @@ The name stands in a header as encoded words (a client's «=?utf-8?b?...?=», in
 charset) or as 8-bit text, and in a text part sent base64, quoted-printable or 8bit,
 in the charset the part declares. Its mailbox in an address field is written again
 with ERASED; encoded text parts and encoded words elsewhere (a subject) go through
-forgetmail as the address does; the 8-bit rest is read in UTF-8, windows-1251 and
-KOI8-R, the charsets Russian mail comes in, each byte kept that is not the name.
+forgetmail as the address does; each 8-bit text part is read in the charset it
+declares, and then the whole mail in each charset domain.charset reads 8-bit text in
+(EIGHT_BIT: UTF-8, windows-1251, KOI8-R, ISO-8859-5, CP866, mac-cyrillic,
+windows-1252), each byte kept that is not the name. Where a charset cannot write
+ERASED (latin-1), ERASED_ASCII stands for the name.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from email.parser import BytesHeaderParser
 
 from maild.app import App
 from maild.domain.addresses import getaddresses
-from maild.domain.forget import ERASED
+from maild.domain.charset import EIGHT_BIT
+from maild.domain.forget import ERASED, ERASED_ASCII
 from maild.domain.forgetnames import (
     ADDRESS_FIELDS,
     scrub_mailboxes,
@@ -33,9 +37,6 @@ from maild.ops.forgetmail import body_start, plain_texts, scrub_mail
 from maild.ops.forgettext import codec_of
 
 _HEADS = BytesHeaderParser(policy=email.policy.compat32)
-# the charsets 8-bit text comes in to a Russian desk (SPEC.md), UTF-8 first; a name's
-# bytes in one are no text of another (a UTF-8 «Иван» read as windows-1251 is «Р�РІР°РЅ»)
-EIGHT_BIT = ("utf-8", "cp1251", "koi8-r")
 
 
 def names_in(raw: bytes, address: str) -> set[str]:
@@ -95,34 +96,41 @@ def _erase_8bit(raw: bytes, named: re.Pattern[str]) -> bytes:
     is, read in the charset it declares (the placeholder written in that charset: a
     Latin name in a windows-1251 part found by the UTF-8 pass had it in UTF-8
     there), then the whole mail in each EIGHT_BIT charset (its header, a part that
-    declares no charset or one that cannot hold the placeholder)."""
-    if not any(named.search(raw.decode(c, "surrogateescape")) for c in EIGHT_BIT):
-        return raw
+    declares no charset or a wrong one). A name's bytes in one of those are no text
+    of another (a UTF-8 «Иван» read as windows-1251 is «Р�РІР°РЅ»); ASCII bytes read
+    the same in all of them, so a mail of ASCII alone is read once."""
     pieces, at = [], 0
     for start, end, charset in plain_texts(raw):
         codec = codec_of(charset)
-        if codec is None or codec == "ascii" or not _holds_erased(raw[start:end], codec):
+        if codec is None or codec == "ascii" or not _same_bytes(raw[start:end], codec):
             continue
         pieces += [raw[at:start], _erase(raw[start:end], named, codec)]
         at = end
     raw = b"".join(pieces) + raw[at:]
-    for codec in EIGHT_BIT:
+    for codec in EIGHT_BIT[:1] if raw.isascii() else EIGHT_BIT:
         raw = _erase(raw, named, codec)
     return raw
 
 
-def _holds_erased(data: bytes, codec: str) -> bool:
-    """Whether text in `codec` can hold ERASED, its bytes read and written again the
-    same (not a stateful or multi-byte codec that reads them otherwise)."""
+def _same_bytes(data: bytes, codec: str) -> bool:
+    """Whether text in `codec` is its bytes read and written again the same (not a
+    stateful or multi-byte codec that reads them otherwise)."""
     try:
-        ERASED.encode(codec)
         return data.decode(codec, "surrogateescape").encode(codec, "surrogateescape") == data
     except (UnicodeError, LookupError):
         return False
 
 
 def _erase(data: bytes, named: re.Pattern[str], codec: str) -> bytes:
-    """`data` read in `codec` (its other bytes kept as they are), the names ERASED."""
+    """`data` read in `codec` (its other bytes kept as they are), the names ERASED
+    (ERASED_ASCII where `codec` cannot write ERASED; as it was if it cannot either)."""
     text = data.decode(codec, "surrogateescape")
-    new, n = scrub_names(text, named)
-    return new.encode(codec, "surrogateescape") if n else data
+    for placeholder in (ERASED, ERASED_ASCII):
+        new, n = scrub_names(text, named, placeholder)
+        if not n:
+            return data
+        try:
+            return new.encode(codec, "surrogateescape")
+        except UnicodeError:
+            continue
+    return data

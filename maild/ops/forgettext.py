@@ -18,6 +18,8 @@ from collections.abc import Callable
 from itertools import compress, count
 from operator import ne
 
+from maild.domain.forget import ERASED_ASCII
+
 Scrub = Callable[[bytes], bytes]  # UTF-8 text in, the same text without the person
 
 # A hard line break of a quoted-printable body: a line end with no "=" before it
@@ -40,8 +42,9 @@ def recoded(
     """`data`, a text in `charset`, with `text` applied, in that charset again; None
     when nothing changed or the charset cannot be trusted (see the module docstring).
     UTF-8 is scrubbed as it is, as a byte scrub would. A text the charset cannot
-    hold (the erased subject's Cyrillic in latin-1) gets the address alone replaced,
-    by `placeholder`, which is ASCII."""
+    hold (the erased subject's Cyrillic in latin-1) gets the matches of `mention`
+    alone replaced, by `placeholder`, or by ERASED_ASCII where the charset cannot
+    write that either (a name's ERASED in latin-1)."""
     codec = codec_of(charset)
     if codec == "utf-8" or (codec == "ascii" and not data.isascii()):
         # as it is: maild's own text, and 8-bit text labelled ASCII (its charset
@@ -64,10 +67,12 @@ def recoded(
         return new.decode("utf-8").encode(codec)
     except UnicodeError:
         pass
-    try:
-        return mention.sub(placeholder, decoded).encode(codec)
-    except UnicodeError:
-        return None
+    for stand_in in (placeholder, ERASED_ASCII):
+        try:
+            return mention.sub(stand_in, decoded).encode(codec)
+        except UnicodeError:
+            continue
+    return None
 
 
 def rescrub_qp(

@@ -7,6 +7,7 @@ through the `maild` CLI; the copies are read back from disk."""
 
 from __future__ import annotations
 
+import binascii
 import email
 import email.policy
 from pathlib import Path
@@ -141,3 +142,45 @@ def test_a_latin_name_in_an_8bit_part_is_erased_in_the_parts_charset(tmp_path, c
         charset
     )
     assert f"Коллега {ERASED} просил перезвонить." in _read(copy)
+
+
+_LATIN = "José García"
+
+
+@pytest.mark.parametrize(
+    ("charset", "name", "encoding"),
+    [
+        ("iso-8859-5", NAME, "8bit"),
+        ("cp866", NAME, "8bit"),
+        ("iso-8859-1", _LATIN, "8bit"),
+        ("windows-1251", NAME, "8bit"),
+        ("koi8-r", NAME, "8bit"),
+        ("utf-8", NAME, "8bit"),
+        ("utf-8", _LATIN, "8bit"),
+        ("iso-8859-1", _LATIN, "quoted-printable"),
+    ],
+)
+def test_a_name_goes_from_a_part_in_any_charset_it_declares(tmp_path, charset, name, encoding):
+    """A part sent 8bit (or quoted-printable) in the charset it declares, whichever:
+    the name goes, the placeholder written in that charset (ERASED_ASCII in latin-1,
+    which has no Cyrillic letters); the rest of the part stays byte for byte."""
+    desk = Desk(tmp_path, dead_port())
+    desk.ingest_tid(make_mail(sender=f"{name} <{GONE}>", subject="Мой вопрос"))
+    latin = name == _LATIN
+    text = "Colleague {} asked to call back." if latin else "Коллега {} просил перезвонить."
+    body = text.format(name).encode(charset)
+    body = (binascii.b2a_qp(body) if encoding == "quoted-printable" else body) + b"\r\n"
+    petr = (
+        "From: petr@shop.ru\r\nTo: support@example.com\r\nSubject: Call\r\n"
+        f"Cc: {GONE}\r\nMessage-ID: <p5@shop.ru>\r\nMIME-Version: 1.0\r\n"
+        f"Content-Type: text/plain; charset={charset}\r\n"
+        f"Content-Transfer-Encoding: {encoding}\r\n\r\n"
+    ).encode() + body
+    desk.ingest_tid(petr)
+    assert desk.run("forget", GONE).code == 0
+    copy = _copy(desk, "<p5@shop.ru>")
+    assert name.encode(charset) not in copy and name not in _read(copy)
+    erased = "[erased on request]" if charset == "iso-8859-1" else ERASED
+    after = copy.split(b"\r\n\r\n", 1)[1].removesuffix(b"\r\n")
+    after = binascii.a2b_qp(after) if encoding == "quoted-printable" else after
+    assert after == text.format(erased).encode(charset)
